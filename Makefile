@@ -1,0 +1,47 @@
+# Makefile — builds Aerie and runs it.
+#
+#   make          build the kernel, user programs and host tools under build/
+#   make run      boot Aerie in QEMU (SMP=2 MEM=256M by default)
+#   make test     every test: host unit tests and QEMU boots; ends "N passed, N failed"
+#   make iso      a GRUB-bootable ISO image (build/aerie.iso)
+#
+# Non-recursive: each directory's fragment (*.mk) adds its rules here.
+
+BUILD   ?= build
+SMP     ?= 2
+MEM     ?= 256M
+JOBS    ?= 2
+T       ?=
+VERSION := 0.1.0-$(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+
+.PHONY: all run test iso deps-build deps-run deps-test deps-iso clean
+all:
+
+include mk/toolchain.mk
+include kernel/kernel.mk
+include tools/tools.mk
+include tests/tests.mk
+
+all: $(KERNEL) $(HOST_TOOLS)
+
+deps-build: ; @tools/deps.sh build
+deps-run:   ; @tools/deps.sh build run
+deps-test:  ; @tools/deps.sh build test
+deps-iso:   ; @tools/deps.sh build iso
+
+run: deps-run
+	@$(MAKE) -s --no-print-directory all
+	@echo "Booting Aerie in QEMU (SMP=$(SMP) MEM=$(MEM)); quit with Ctrl-A X."
+	@tools/qemu.sh --smp "$(SMP)" --mem "$(MEM)" $(KERNEL)
+
+iso: deps-iso
+	@$(MAKE) -s --no-print-directory $(BUILD)/aerie.iso
+
+$(BUILD)/aerie.iso: $(KERNEL) tools/grub.cfg
+	@mkdir -p $(BUILD)/iso/boot/grub
+	cp $(KERNEL) $(BUILD)/iso/boot/aerie.elf
+	cp tools/grub.cfg $(BUILD)/iso/boot/grub/grub.cfg
+	grub-mkrescue -o $@ $(BUILD)/iso 2>/dev/null
+
+clean:
+	rm -rf $(BUILD) aerie

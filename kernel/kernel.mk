@@ -1,0 +1,39 @@
+# kernel/kernel.mk — the kernel: compiled freestanding, linked twice so the
+# second image carries a symbol table for backtraces (see ksyms.h).
+
+KERNEL      := $(BUILD)/kernel.elf
+KERNEL_C    := $(wildcard kernel/*.c kernel/lib/*.c kernel/arch/x86_64/*.c) lib/fmt/fmt.c
+KERNEL_S    := $(wildcard kernel/arch/x86_64/*.S)
+KERNEL_OBJS := $(patsubst %,$(BUILD)/kobj/%.o,$(KERNEL_C) $(KERNEL_S))
+KERNEL_LD   := kernel/arch/x86_64/kernel.ld
+KLDFLAGS    := -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments
+
+$(BUILD)/kobj/%.c.o: %.c
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	@$(CC) $(KCFLAGS) -DAERIE_VERSION='"$(VERSION)"' -MMD -MP -c $< -o $@
+
+$(BUILD)/kobj/%.S.o: %.S
+	@mkdir -p $(@D)
+	@echo "  AS      $<"
+	@$(CC) $(KASFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/kobj/ksyms0.S: $(BUILD)/tools/ksymgen
+	@mkdir -p $(@D)
+	@$(BUILD)/tools/ksymgen < /dev/null > $@
+
+$(BUILD)/kobj/kernel.pass1: $(KERNEL_OBJS) $(BUILD)/kobj/ksyms0.S.o $(KERNEL_LD)
+	@echo "  LD      $@"
+	@$(LD) -n -nostdlib $(KLDFLAGS) -T $(KERNEL_LD) -o $@ $(KERNEL_OBJS) $(BUILD)/kobj/ksyms0.S.o
+
+$(BUILD)/kobj/ksyms.S: $(BUILD)/kobj/kernel.pass1 $(BUILD)/tools/ksymgen
+	@$(NM) -n $< | $(BUILD)/tools/ksymgen > $@
+
+$(BUILD)/kobj/%.S.o: $(BUILD)/kobj/%.S
+	@$(CC) $(KASFLAGS) -c $< -o $@
+
+$(KERNEL): $(KERNEL_OBJS) $(BUILD)/kobj/ksyms.S.o $(KERNEL_LD)
+	@echo "  LD      $@"
+	@$(LD) -n -nostdlib $(KLDFLAGS) -T $(KERNEL_LD) -o $@ $(KERNEL_OBJS) $(BUILD)/kobj/ksyms.S.o
+
+-include $(KERNEL_OBJS:.o=.d)
