@@ -3,12 +3,15 @@
 # runner and the benchmarks, so all three boot the same machine.
 #
 # usage: tools/qemu.sh [--test] [--smp N] [--mem SIZE] [--append CMDLINE]
-#                      [--initrd FILE] [--qemu "EXTRA ARGS"] KERNEL
-#   --test   no terminal: serial on stdout, monitor off, exit device on.
+#                      [--initrd FILE] [--hostfwd SPEC]... [--qemu "EXTRA ARGS"] KERNEL
+#   --test     no terminal: serial on stdout, monitor off.
+#   --hostfwd  adds the virtio-net NIC (modern only) on QEMU user networking
+#              in restricted mode, with this forward, e.g.
+#              udp:127.0.0.1:5555-:7 ; the guest reaches nothing else.
 # Machine: q35, -cpu max, KVM when /dev/kvm is usable, TCG otherwise.
 set -eu
 
-smp=2 mem=256M append="" initrd="" extra="" test=0 kernel=""
+smp=2 mem=256M append="" initrd="" extra="" test=0 kernel="" fwds=""
 die() { echo "qemu.sh: $*" >&2; exit 2; }
 
 while [ $# -gt 0 ]; do
@@ -18,6 +21,12 @@ while [ $# -gt 0 ]; do
         --mem) [ $# -ge 2 ] || die "--mem needs a value"; mem=$2; shift ;;
         --append) [ $# -ge 2 ] || die "--append needs a value"; append=$2; shift ;;
         --initrd) [ $# -ge 2 ] || die "--initrd needs a value"; initrd=$2; shift ;;
+        --hostfwd) [ $# -ge 2 ] || die "--hostfwd needs a value"
+            case "$2" in
+                tcp:127.0.0.1:*|udp:127.0.0.1:*) ;;
+                *) die "--hostfwd must forward from 127.0.0.1 only (tcp:127.0.0.1:HOSTPORT-:GUESTPORT), not '$2'" ;;
+            esac
+            fwds="$fwds,hostfwd=$2"; shift ;;
         --qemu) [ $# -ge 2 ] || die "--qemu needs a value"; extra=$2; shift ;;
         -*) die "unknown option $1" ;;
         *) kernel=$1 ;;
@@ -54,6 +63,10 @@ set -- -machine q35 -accel "$accel" -cpu max -smp "$smp" -m "${mib}M" \
        -device isa-debug-exit,iobase=0xf4,iosize=0x04
 [ -n "$append" ] && set -- "$@" -append "$append"
 [ -n "$initrd" ] && set -- "$@" -initrd "$initrd"
+if [ -n "$fwds" ]; then
+    set -- "$@" -netdev "user,id=net0,restrict=on$fwds" \
+                -device virtio-net-pci,netdev=net0,disable-legacy=on
+fi
 if [ "$test" = 1 ]; then
     set -- "$@" -display none -serial stdio -monitor none
 else
