@@ -19,10 +19,12 @@ all:
 
 include mk/toolchain.mk
 include kernel/kernel.mk
+include mk/user.mk
+include tests/kernel/ktest.mk
 include tools/tools.mk
 include tests/tests.mk
 
-all: $(KERNEL) $(HOST_TOOLS)
+all: $(KERNEL) $(HOST_TOOLS) $(USER_PROGRAMS)
 
 deps-build: ; @tools/deps.sh build
 deps-run:   ; @tools/deps.sh build run

@@ -19,13 +19,17 @@ typedef struct {
 
 #define SPINLOCK_INIT { 0, 0 }
 
+/* Called while spinning: pauses, and services requests other CPUs are
+ * waiting on (TLB shootdowns), since interrupts are off in the kernel. */
+void spin_relax(void);
+
 static inline void spin_init(spinlock_t *l) { l->next = l->owner = 0; }
 
 static inline void spin_lock(spinlock_t *l)
 {
     uint32_t t = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
     while (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != t)
-        cpu_relax();
+        spin_relax();
 }
 
 static inline bool spin_trylock(spinlock_t *l)

@@ -1,23 +1,30 @@
 /*
- * usermode.c — placeholder hooks for user mode until threads exist: no
- * user code can run yet, so reaching any of these is a kernel bug.
+ * usermode.c — what happens when user code traps: exceptions become fault
+ * messages to the thread's handler, and every return to user mode after
+ * an interrupt goes through the same checks as a system call's.
  */
 #include "arch_hooks.h"
-#include "printk.h"
 #include "trap.h"
+#include "thread.h"
+#include "syscall.h"
+#include "sched.h"
+#include "cpu.h"
+#include <aerie/fault.h>
 
 void arch_user_exception(struct trap_frame *tf)
 {
-    panic_trap(tf, "user-mode exception before user mode exists");
+    struct thread *t = current_thread();
+    uint64_t w[4] = { tf->vector, tf->error, tf->rip, tf->rsp };
+    uint64_t label = AERIE_FAULT_EXCEPTION;
+    if (tf->vector == VEC_PAGE_FAULT) {
+        w[0] = read_cr2();
+        label = AERIE_FAULT_PAGE;
+    }
+    thread_fault(t, label, w, 4);
+    return_to_user_checks(t);
 }
 
-void arch_return_to_user_hook(struct trap_frame *tf) { }
-
-void syscall_dispatch(struct trap_frame *tf);
-void syscall_dispatch(struct trap_frame *tf)
+void arch_return_to_user_hook(struct trap_frame *tf)
 {
-    panic_trap(tf, "system call before user mode exists");
+    return_to_user_checks(current_thread());
 }
-
-void sched_finish_switch(void);
-void sched_finish_switch(void) { }

@@ -1,0 +1,27 @@
+/*
+ * aerie/fault.h — messages the kernel sends to a thread's fault handler.
+ * A faulting thread makes an IPC call on its handler endpoint with one of
+ * these labels; the handler sees the badge of that endpoint capability.
+ * Replying with label AERIE_FAULT_RESUME resumes the thread (optionally
+ * with a new RIP/RSP/RAX); any other reply leaves it stopped.
+ */
+#ifndef AERIE_FAULT_H
+#define AERIE_FAULT_H
+
+#define AERIE_FAULT_PAGE      0x7A01   /* (address, error code, rip, rsp) */
+#define AERIE_FAULT_EXCEPTION 0x7A02   /* (vector, error code, rip, rsp) */
+#define AERIE_FAULT_SYSCALL   0x7A03   /* (rax, rdi, rsi, rdx, r10, r8, r9, rip, rsp) */
+#define AERIE_FAULT_EXIT      0x7A04   /* (status): the thread called AERIE_SYS_EXIT */
+
+#define AERIE_FAULT_RESUME    0        /* reply label: run again */
+#define AERIE_RESUME_SET_RIP  0x1      /* reply word 0 flags; words 1..3 = rip, rsp, rax */
+#define AERIE_RESUME_SET_RSP  0x2
+#define AERIE_RESUME_SET_RAX  0x4
+
+/* Page-fault error code bits (as the CPU reports them). */
+#define AERIE_PF_PRESENT 0x1
+#define AERIE_PF_WRITE   0x2
+#define AERIE_PF_USER    0x4
+#define AERIE_PF_FETCH   0x10
+
+#endif

@@ -1,0 +1,113 @@
+/*
+ * aerie/objects.h — kernel object types, capability rights, and every
+ * object's methods. A method is invoked with AERIE_SYS_CALL on a
+ * capability: the label selects the method, message words carry the
+ * arguments, and the reply's words carry the results. On error RAX is the
+ * negative AE_* code and message word 0 holds the index of the argument
+ * word at fault (or ~0 when no single argument is to blame).
+ * docs/ABI.md describes each method; keep them in step.
+ */
+#ifndef AERIE_OBJECTS_H
+#define AERIE_OBJECTS_H
+
+/* Object types (AERIE_CAP_INFO reports them). */
+enum aerie_obj_type {
+    AERIE_OBJ_NONE = 0,
+    AERIE_OBJ_QUOTA,
+    AERIE_OBJ_TASK,
+    AERIE_OBJ_THREAD,
+    AERIE_OBJ_ENDPOINT,
+    AERIE_OBJ_NOTIFICATION,
+    AERIE_OBJ_MEMORY,
+    AERIE_OBJ_IRQ_CONTROL,
+    AERIE_OBJ_IRQ,
+    AERIE_OBJ_IOPORT,
+    AERIE_OBJ_DEVMEM,
+    AERIE_OBJ_KDEBUG,
+    AERIE_OBJ_REPLY,
+    AERIE_OBJ_TYPES
+};
+
+/* Rights. A copy can only remove rights. */
+#define AERIE_R_READ    0x01   /* endpoint: receive; notification: wait; memory: map readable; objects: info */
+#define AERIE_R_WRITE   0x02   /* endpoint: send; notification: signal; memory: map writable */
+#define AERIE_R_EXEC    0x04   /* memory: map executable */
+#define AERIE_R_GRANT   0x08   /* endpoint: messages sent through it may carry capabilities */
+#define AERIE_R_MANAGE  0x10   /* control methods: create, map, configure, destroy, ... */
+#define AERIE_R_ALL     0x1F
+
+/* ---- Quota: the source of all kernel memory ---- */
+#define AERIE_QUOTA_CREATE   1   /* (type, dst_slot, a0, a1, a2) -> () */
+#define AERIE_QUOTA_INFO     2   /* () -> (limit_bytes, used_bytes, limit_threads, used_threads, limit_objects, used_objects) */
+#define AERIE_QUOTA_DESTROY  3   /* (): destroys everything made from it, and itself */
+/* QUOTA_CREATE arguments by type:
+ *   QUOTA:        a0 = bytes, a1 = max threads, a2 = max objects
+ *   TASK:         -
+ *   THREAD:       a0 = task capability (slot in the caller's space)
+ *   ENDPOINT:     -
+ *   NOTIFICATION: -
+ *   MEMORY:       a0 = bytes (rounded up to pages), a1 = AERIE_MEM_* flags */
+#define AERIE_MEM_CONTIG     0x1   /* physically contiguous (DMA) */
+
+/* ---- Task: an address space and a capability space ---- */
+#define AERIE_TASK_MAP       1   /* (memory cap, offset, vaddr, bytes, AERIE_MAP_* flags) */
+#define AERIE_TASK_UNMAP     2   /* (vaddr, bytes) */
+#define AERIE_TASK_CAP_COPY  3   /* (src slot in caller, dst slot in task, rights mask, badge) */
+#define AERIE_TASK_CAP_DELETE 4  /* (slot in task) */
+#define AERIE_TASK_INFO      5   /* () -> (threads, mapped_bytes, cap_slots_used, page_table_pages) */
+#define AERIE_TASK_DESTROY   6   /* () */
+#define AERIE_MAP_R          0x1
+#define AERIE_MAP_W          0x2
+#define AERIE_MAP_X          0x4
+#define AERIE_MAP_UNCACHED   0x8
+
+/* ---- Thread ---- */
+#define AERIE_THREAD_SET_UTCB     1   /* (memory cap, offset) */
+#define AERIE_THREAD_SET_REGS     2   /* (mask, regs...) in AERIE_REG_* order */
+#define AERIE_THREAD_GET_REGS     3   /* () -> (regs...) */
+#define AERIE_THREAD_SET_HANDLER  4   /* (endpoint cap or 0) */
+#define AERIE_THREAD_SET_PRIORITY 5   /* (priority) <= the caller's own */
+#define AERIE_THREAD_SET_AFFINITY 6   /* (cpu) */
+#define AERIE_THREAD_RESUME       7   /* () */
+#define AERIE_THREAD_SUSPEND      8   /* () */
+#define AERIE_THREAD_DESTROY      9   /* () */
+#define AERIE_THREAD_INFO        10   /* () -> (state, cpu, priority, fault_count) */
+/* Register order for SET_REGS (word i+1, mask bit i) and GET_REGS (word i). */
+enum aerie_reg {
+    AERIE_REG_RIP, AERIE_REG_RSP, AERIE_REG_RFLAGS, AERIE_REG_RAX, AERIE_REG_RBX,
+    AERIE_REG_RCX, AERIE_REG_RDX, AERIE_REG_RSI, AERIE_REG_RDI, AERIE_REG_RBP,
+    AERIE_REG_R8, AERIE_REG_R9, AERIE_REG_R10, AERIE_REG_R11, AERIE_REG_R12,
+    AERIE_REG_R13, AERIE_REG_R14, AERIE_REG_R15, AERIE_REG_FS_BASE,
+    AERIE_REG_COUNT
+};
+#define AERIE_PRIO_MAX       31
+#define AERIE_PRIO_DEFAULT   10
+/* THREAD_INFO states */
+enum aerie_thread_state {
+    AERIE_TS_INACTIVE, AERIE_TS_RUNNABLE, AERIE_TS_BLOCKED, AERIE_TS_SUSPENDED, AERIE_TS_DEAD
+};
+
+/* ---- Memory ---- */
+#define AERIE_MEM_INFO       1   /* () -> (bytes, flags) */
+#define AERIE_MEM_PHYS       2   /* (offset) -> (physical address); needs MANAGE */
+
+/* ---- IRQ control, IRQs ---- */
+#define AERIE_IRQCTL_GET_GSI 1   /* (quota cap, gsi, flags, dst slot) */
+#define AERIE_IRQCTL_GET_MSI 2   /* (quota cap, dst slot, cpu) -> (msi address, msi data) */
+#define AERIE_IRQ_LEVEL      0x1
+#define AERIE_IRQ_ACTIVE_LOW 0x2
+#define AERIE_IRQ_BIND       1   /* (notification cap, bits) */
+#define AERIE_IRQ_ACK        2   /* () */
+
+/* ---- I/O ports and device memory ---- */
+#define AERIE_IO_IN          1   /* (port, width 1|2|4) -> (value) */
+#define AERIE_IO_OUT         2   /* (port, width, value) */
+#define AERIE_IO_SUBRANGE    3   /* (quota cap, first port, last port, dst slot) */
+#define AERIE_DEVMEM_CREATE  1   /* (quota cap, physical address, bytes, dst slot): a device Memory object */
+
+/* ---- Kernel debug console (the boot task's, never a container's) ---- */
+#define AERIE_KDEBUG_WRITE   1   /* (length, bytes...) */
+#define AERIE_KDEBUG_STATS   2   /* () -> (free pages, total pages, objects alive, cpus) */
+#define AERIE_KDEBUG_EXIT    3   /* (code): end the QEMU run (isa-debug-exit) */
+
+#endif

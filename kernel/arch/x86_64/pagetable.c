@@ -1,0 +1,205 @@
+/*
+ * pagetable.c — writing x86-64 page-table entries for user address spaces,
+ * and TLB shootdowns across CPUs.
+ *
+ * The kernel half of every top-level table is copied from the boot tables
+ * at creation; those entries never change afterwards, so no task needs
+ * updating when the kernel maps something.
+ */
+#include "pagetable.h"
+#include "memory.h"
+#include "kmem.h"
+#include "quota.h"
+#include "apic.h"
+#include "percpu.h"
+#include "trap.h"
+#include "cpu.h"
+#include "lib/string.h"
+#include <aerie/errors.h>
+
+#define PTE_P   0x1ull
+#define PTE_W   0x2ull
+#define PTE_U   0x4ull
+#define PTE_PWT 0x8ull
+#define PTE_PCD 0x10ull
+#define PTE_PS  0x80ull
+#define PTE_NX  (1ull << 63)
+#define PTE_ADDR 0x000FFFFFFFFFF000ull
+
+extern uint64_t boot_pml4[];
+
+uint64_t pt_kernel_root(void)
+{
+    return (uint64_t)boot_pml4 - KERNEL_VMA;        /* it lives in the kernel image */
+}
+
+static uint64_t *table(uint64_t phys) { return phys_to_virt(phys); }
+
+uint64_t pt_create(struct quota *q, int *err)
+{
+    *err = quota_reserve(q, PAGE_SIZE, 0, 0);
+    if (*err)
+        return 0;
+    uint64_t root = kmem_alloc_pages(0);
+    if (!root) {
+        quota_release(q, PAGE_SIZE, 0, 0);
+        *err = AE_ENOMEM;
+        return 0;
+    }
+    memcpy(table(root) + 256, boot_pml4 + 256, 256 * sizeof(uint64_t));
+    return root;
+}
+
+/* The next-level table under entry e, created if asked. */
+static uint64_t *next_level(uint64_t *e, bool create, struct quota *q, uint64_t *pt_pages, int *err)
+{
+    if (*e & PTE_P)
+        return table(*e & PTE_ADDR);
+    if (!create)
+        return NULL;
+    *err = quota_reserve(q, PAGE_SIZE, 0, 0);
+    if (*err)
+        return NULL;
+    uint64_t p = kmem_alloc_pages(0);
+    if (!p) {
+        quota_release(q, PAGE_SIZE, 0, 0);
+        *err = AE_ENOMEM;
+        return NULL;
+    }
+    (*pt_pages)++;
+    *e = p | PTE_P | PTE_W | PTE_U;
+    return table(p);
+}
+
+static uint64_t *walk(uint64_t root, uint64_t va, bool create, struct quota *q, uint64_t *pt_pages, int *err)
+{
+    uint64_t *t = table(root);
+    for (int shift = 39; shift > 12; shift -= 9) {
+        t = next_level(&t[(va >> shift) & 511], create, q, pt_pages, err);
+        if (!t)
+            return NULL;
+    }
+    return &t[(va >> 12) & 511];
+}
+
+int pt_map(uint64_t root, struct quota *q, uint64_t *pt_pages, uint64_t va, uint64_t pa, unsigned flags)
+{
+    int err = 0;
+    uint64_t *pte = walk(root, va, true, q, pt_pages, &err);
+    if (!pte)
+        return err ? err : AE_ENOMEM;
+    uint64_t e = pa | PTE_P | PTE_U;
+    if (flags & PT_W)
+        e |= PTE_W;
+    if (!(flags & PT_X))
+        e |= PTE_NX;
+    if (flags & PT_UNCACHED)
+        e |= PTE_PCD | PTE_PWT;
+    *pte = e;
+    return 0;
+}
+
+void pt_unmap(uint64_t root, uint64_t va)
+{
+    int err;
+    uint64_t *pte = walk(root, va, false, NULL, NULL, &err);
+    if (pte)
+        *pte = 0;
+}
+
+uint64_t pt_translate(uint64_t root, uint64_t va, bool *writable)
+{
+    int err;
+    uint64_t *pte = walk(root, va, false, NULL, NULL, &err);
+    if (!pte || !(*pte & PTE_P) || !(*pte & PTE_U))
+        return 0;
+    *writable = *pte & PTE_W;
+    return (*pte & PTE_ADDR) | (va & 0xFFF);
+}
+
+static uint64_t free_level(uint64_t phys, int level)
+{
+    uint64_t freed = 0;
+    if (level > 1) {
+        uint64_t *t = table(phys);
+        for (int i = 0; i < 512; i++)
+            if (t[i] & PTE_P)
+                freed += free_level(t[i] & PTE_ADDR, level - 1);
+    }
+    kmem_free_pages(phys, 0);
+    return freed + 1;
+}
+
+uint64_t pt_destroy(uint64_t root)
+{
+    uint64_t *t = table(root), freed = 0;
+    for (int i = 0; i < 256; i++)
+        if (t[i] & PTE_P)
+            freed += free_level(t[i] & PTE_ADDR, 3);
+    kmem_free_pages(root, 0);
+    return freed + 1;
+}
+
+void pt_activate(uint64_t root)
+{
+    if (read_cr3() != root)
+        write_cr3(root);
+}
+
+/* ---- shootdowns ----
+ * Each CPU has a request counter others bump and a done counter it
+ * advances after flushing. The kernel runs with interrupts off, so a CPU
+ * may be spinning on a lock when asked: spin loops call tlb_service(). */
+
+static uint64_t tlb_requested[MAX_CPUS], tlb_done[MAX_CPUS];
+
+void tlb_service(void)
+{
+    unsigned me = cpu_index();
+    uint64_t want = __atomic_load_n(&tlb_requested[me], __ATOMIC_ACQUIRE);
+    if (want != __atomic_load_n(&tlb_done[me], __ATOMIC_RELAXED)) {
+        write_cr3(read_cr3());
+        __atomic_store_n(&tlb_done[me], want, __ATOMIC_RELEASE);
+    }
+}
+
+void tlb_shootdown(uint64_t cpu_mask)
+{
+    unsigned me = cpu_index();
+    uint64_t want[MAX_CPUS];
+    if (cpu_mask & (1ull << me))
+        write_cr3(read_cr3());
+    for (unsigned c = 0; c < ncpus; c++) {
+        if (c == me || !(cpu_mask & (1ull << c)))
+            continue;
+        want[c] = __atomic_add_fetch(&tlb_requested[c], 1, __ATOMIC_ACQ_REL);
+        lapic_send_ipi(cpus[c].apic_id, VEC_TLB_SHOOTDOWN);
+    }
+    for (unsigned c = 0; c < ncpus; c++) {
+        if (c == me || !(cpu_mask & (1ull << c)))
+            continue;
+        while ((int64_t)(__atomic_load_n(&tlb_done[c], __ATOMIC_ACQUIRE) - want[c]) < 0) {
+            tlb_service();
+            cpu_relax();
+        }
+    }
+}
+
+void spin_relax(void)
+{
+    cpu_relax();
+    if (cpus[0].self)                  /* per-CPU data is up */
+        tlb_service();
+}
+
+static void tlb_ipi(struct trap_frame *tf, unsigned vec)
+{
+    lapic_eoi();
+    tlb_service();
+}
+
+void tlb_init(void);
+void tlb_init(void)
+{
+    trap_set_handler(VEC_TLB_SHOOTDOWN, tlb_ipi);
+}

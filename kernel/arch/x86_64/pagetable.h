@@ -1,0 +1,41 @@
+/*
+ * pagetable.h — user page tables (4-level x86-64). The portable kernel
+ * (vspace.c) decides what to map; this file only writes entries. Page-table
+ * pages are charged to the quota passed in.
+ */
+#ifndef AERIE_PAGETABLE_H
+#define AERIE_PAGETABLE_H
+
+#include <stdint.h>
+#include <stdbool.h>
+
+struct quota;
+
+#define PT_R        0x1
+#define PT_W        0x2
+#define PT_X        0x4
+#define PT_UNCACHED 0x8
+
+/* A new top-level table sharing the kernel half; 0 on failure. */
+uint64_t pt_create(struct quota *q, int *err);
+/* Maps one 4 KiB page; allocates intermediate tables (counted in *pt_pages). */
+int pt_map(uint64_t root, struct quota *q, uint64_t *pt_pages, uint64_t va, uint64_t pa, unsigned flags);
+/* Clears the entry for va if present. */
+void pt_unmap(uint64_t root, uint64_t va);
+/* Physical address va maps to (user, present), or 0; *writable set. */
+uint64_t pt_translate(uint64_t root, uint64_t va, bool *writable);
+/* Frees every user-half table and the root; returns the pages freed. */
+uint64_t pt_destroy(uint64_t root);
+
+/* Loads root on this CPU. */
+void pt_activate(uint64_t root);
+uint64_t pt_kernel_root(void);
+
+/* Makes every CPU in mask (bit per CPU index) drop stale translations;
+ * returns when all have. Call with no spinlock held that those CPUs may
+ * need... any spinlock is fine: waiting CPUs service requests. */
+void tlb_shootdown(uint64_t cpu_mask);
+/* Services this CPU's pending shootdown request, if any. */
+void tlb_service(void);
+
+#endif

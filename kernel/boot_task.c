@@ -1,0 +1,266 @@
+/*
+ * boot_task.c — starts the first user program. The first boot module is
+ * a static ELF64 executable; the kernel loads its segments into Memory
+ * objects, gives it a stack with its UTCB at the top, a page describing
+ * the boot, and the boot capabilities (aerie/boot.h), and starts it. From
+ * then on the kernel creates nothing on its own.
+ */
+#include "boot_task.h"
+#include "bootinfo.h"
+#include "quota.h"
+#include "task.h"
+#include "thread.h"
+#include "memobj.h"
+#include "ioport.h"
+#include "irq.h"
+#include "kmem.h"
+#include "memory.h"
+#include "pagetable.h"
+#include "pmm.h"
+#include "acpi.h"
+#include "apic.h"
+#include "percpu.h"
+#include "printk.h"
+#include "rtc.h"
+#include "lib/string.h"
+#include <aerie/boot.h>
+#include <aerie/kip.h>
+#include <aerie/errors.h>
+
+#define BOOT_STACK_BYTES (64 * 1024)
+#define BOOT_PRIO 20
+
+struct elf64_ehdr {
+    uint8_t ident[16];
+    uint16_t type, machine;
+    uint32_t version;
+    uint64_t entry, phoff, shoff;
+    uint32_t flags;
+    uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
+};
+
+struct elf64_phdr {
+    uint32_t type, flags;
+    uint64_t offset, vaddr, paddr, filesz, memsz, align;
+};
+
+#define PT_LOAD 1
+#define PF_X 1
+#define PF_W 2
+#define PF_R 4
+
+static struct quota *root_quota;
+static struct task *root_task;
+
+static void fail(const char *what)
+{
+    panic("boot: cannot start the boot task: %s", what);
+}
+
+static void must(int err, const char *what)
+{
+    if (err)
+        panic("boot: cannot start the boot task: %s (error %d)", what, err);
+}
+
+/* Installs o in the boot task's slot. */
+/* Records a new object in the boot quota, so destroying the quota would
+ * destroy it; its creation reference stays until then. */
+static void adopt(struct kobject *o)
+{
+    if (o != &root_quota->obj)
+        must(quota_adopt(root_quota, o), "recording a boot object");
+}
+
+static void give(uint64_t slot, struct kobject *o, uint8_t rights)
+{
+    must(cap_install(&root_task->cspace, slot, o, rights, 0), "installing a boot capability");
+}
+
+static struct memobj *new_memory(uint64_t bytes)
+{
+    int err;
+    struct memobj *m = memobj_create_pages(root_quota, bytes, 0, &err);
+    must(m ? 0 : err, "allocating boot task memory");
+    adopt(&m->obj);
+    return m;
+}
+
+static void copy_to_memobj(struct memobj *m, uint64_t off, const uint8_t *src, uint64_t n)
+{
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t o = off + i;
+        ((uint8_t *)phys_to_virt(memobj_page(m, o / PAGE_SIZE)))[o % PAGE_SIZE] = src[i];
+    }
+}
+
+/* Maps m at va with flags, charging the boot task; m's only reference is
+ * then the mapping's (plus a capability if given). */
+static void map(struct memobj *m, uint64_t va, unsigned flags)
+{
+    must(vspace_map(&root_task->vs, m, 0, va, m->npages, flags), "mapping boot task memory");
+}
+
+static const char *check_ehdr(const struct elf64_ehdr *e, uint64_t len)
+{
+    if (len < sizeof *e || memcmp(e->ident, "\177ELF", 4) != 0)
+        return "not an ELF file";
+    if (e->ident[4] != 2 || e->ident[5] != 1 || e->machine != 62)
+        return "not a little-endian x86-64 ELF64 file";
+    if (e->type != 2)
+        return "not a static executable (ET_EXEC)";
+    if (e->phentsize != sizeof(struct elf64_phdr) || e->phnum == 0 || e->phnum > 32 ||
+        e->phoff > len || e->phnum * sizeof(struct elf64_phdr) > len - e->phoff)
+        return "bad program header table";
+    if (e->entry < AERIE_USER_MIN || e->entry >= AERIE_USER_MAX)
+        return "entry point outside user space";
+    return NULL;
+}
+
+static const char *check_phdr(const struct elf64_phdr *p, uint64_t len)
+{
+    if (p->offset > len || p->filesz > len - p->offset || p->filesz > p->memsz)
+        return "a segment lies outside the file";
+    if (p->vaddr < AERIE_USER_MIN || p->memsz > AERIE_USER_MAX - p->vaddr || p->memsz > (1ull << 30))
+        return "a segment lies outside user space";
+    return NULL;
+}
+
+static void load_segment(const uint8_t *file, const struct elf64_phdr *p)
+{
+    uint64_t start = p->vaddr & ~(uint64_t)(PAGE_SIZE - 1);
+    uint64_t end = (p->vaddr + p->memsz + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1);
+    struct memobj *m = new_memory(end - start);
+    copy_to_memobj(m, p->vaddr - start, file + p->offset, p->filesz);
+    unsigned flags = PT_R | ((p->flags & PF_W) ? PT_W : 0) | ((p->flags & PF_X) ? PT_X : 0);
+    map(m, start, flags);
+}
+
+static uint64_t load_elf(const struct boot_module *mod)
+{
+    const uint8_t *file = phys_to_virt(mod->base);
+    const struct elf64_ehdr *e = (const void *)file;
+    const char *why = check_ehdr(e, mod->len);
+    if (why)
+        fail(why);
+    for (unsigned i = 0; i < e->phnum; i++) {
+        const struct elf64_phdr *p = (const void *)(file + e->phoff + i * sizeof *p);
+        if (p->type != PT_LOAD || p->memsz == 0)
+            continue;
+        if ((why = check_phdr(p, mod->len)))
+            fail(why);
+        load_segment(file, p);
+    }
+    return e->entry;
+}
+
+static void fill_bootinfo(struct aerie_bootinfo *bi, uint64_t utcb_addr)
+{
+    bi->magic = AERIE_KIP_MAGIC;
+    bi->ncpus = ncpus;
+    bi->nmodules = bootinfo.nmodules > 1 ? bootinfo.nmodules - 1 : 0;
+    if (bi->nmodules > AERIE_BOOT_MAX_MODULES)
+        bi->nmodules = AERIE_BOOT_MAX_MODULES;
+    for (unsigned i = 0; i < bi->nmodules; i++) {
+        const struct boot_module *m = &bootinfo.modules[i + 1];
+        bi->modules[i].bytes = m->len;
+        size_t n = strlen(m->name);
+        if (n >= sizeof bi->modules[i].name)
+            n = sizeof bi->modules[i].name - 1;
+        memcpy(bi->modules[i].name, m->name, n);
+    }
+    size_t n = strlen(bootinfo.cmdline);
+    if (n >= sizeof bi->cmdline)
+        n = sizeof bi->cmdline - 1;
+    memcpy(bi->cmdline, bootinfo.cmdline, n);
+    bi->utcb_addr = utcb_addr;
+    bi->acpi_mcfg_base = acpi.mcfg_base;
+    bi->acpi_mcfg_bus_end = acpi.mcfg_bus_end;
+}
+
+static void give_devices(void)
+{
+    int err;
+    struct kobject *irqctl = quota_new_object(root_quota, AERIE_OBJ_IRQ_CONTROL, sizeof(struct kobject), 0, &err);
+    struct ioport *io = ioport_new(root_quota, 0, 0xFFFF, &err);
+    struct devmem *dm = quota_new_object(root_quota, AERIE_OBJ_DEVMEM, sizeof *dm, 0, &err);
+    struct kobject *kd = quota_new_object(root_quota, AERIE_OBJ_KDEBUG, sizeof(struct kobject), 0, &err);
+    if (!irqctl || !io || !dm || !kd)
+        fail("no memory for the device capabilities");
+    adopt(irqctl);
+    adopt(&io->obj);
+    adopt(&dm->obj);
+    adopt(kd);
+    give(AERIE_BOOT_IRQ_CONTROL, irqctl, AERIE_R_ALL);
+    give(AERIE_BOOT_IOPORT, &io->obj, AERIE_R_ALL);
+    give(AERIE_BOOT_DEVMEM, &dm->obj, AERIE_R_ALL);
+    give(AERIE_BOOT_KDEBUG, kd, AERIE_R_ALL);
+    for (unsigned i = 1; i < bootinfo.nmodules && i <= AERIE_BOOT_MAX_MODULES; i++) {
+        const struct boot_module *bm = &bootinfo.modules[i];
+        struct memobj *m = memobj_create_fixed(root_quota, bm->base, bm->len ? bm->len : 1, MEMOBJ_FIXED, &err);
+        if (!m)
+            fail("no memory for a boot module object");
+        adopt(&m->obj);
+        give(AERIE_BOOT_MODULE0 + i - 1, &m->obj, AERIE_R_READ | AERIE_R_EXEC);
+    }
+}
+
+void kip_init(void)
+{
+    kip_phys = kmem_alloc_pages(0);
+    if (!kip_phys)
+        panic("no page for the kernel info page");
+    struct aerie_kip *k = phys_to_virt(kip_phys);
+    k->magic = AERIE_KIP_MAGIC;
+    k->version = 1;
+    k->ncpus = ncpus;
+    k->tsc_hz = tsc_hz;
+    k->boot_tsc = rdtsc();
+    k->boot_unix_ns = rtc_unix_seconds() * 1000000000ull;
+    k->timer_hz = TIMER_HZ;
+    const char *v = AERIE_VERSION;
+    size_t n = strlen(v);
+    memcpy(k->version_string, v, n < sizeof k->version_string ? n : sizeof k->version_string - 1);
+}
+
+void boot_task_start(void)
+{
+    if (bootinfo.nmodules == 0)
+        fail("no boot module: give QEMU -initrd or GRUB a module line");
+    /* The boot task's quota: all memory free now, less a reserve the
+     * kernel keeps for page-table and slab overheads no quota can see. */
+    uint64_t free = pmm_free_pages() * PAGE_SIZE;
+    uint64_t reserve = free / 64 + (1u << 20);
+    root_quota = quota_create_root(free > reserve ? free - reserve : 0);
+    int err;
+    root_task = task_new(root_quota, &err);
+    must(root_task ? 0 : err, "creating its task");
+    adopt(&root_task->obj);
+    struct thread *th = thread_new(root_quota, root_task, BOOT_PRIO, &err);
+    must(th ? 0 : err, "creating its thread");
+    adopt(&th->obj);
+
+    uint64_t entry = load_elf(&bootinfo.modules[0]);
+    struct memobj *stack = new_memory(BOOT_STACK_BYTES);
+    uint64_t stack_base = AERIE_KIP_ADDR - BOOT_STACK_BYTES;
+    map(stack, stack_base, PT_R | PT_W);
+    struct memobj *info = new_memory(PAGE_SIZE);
+    uint64_t info_addr = stack_base - 2 * PAGE_SIZE;     /* a guard page between */
+    fill_bootinfo(phys_to_virt(memobj_page(info, 0)), AERIE_KIP_ADDR - AERIE_UTCB_SIZE);
+    map(info, info_addr, PT_R);
+    must(thread_set_utcb(th, stack, BOOT_STACK_BYTES - AERIE_UTCB_SIZE), "setting its UTCB");
+
+    give(AERIE_BOOT_TASK, &root_task->obj, AERIE_R_ALL);
+    give(AERIE_BOOT_THREAD, &th->obj, AERIE_R_ALL);
+    give(AERIE_BOOT_QUOTA, &root_quota->obj, AERIE_R_ALL);
+    give(AERIE_BOOT_UTCB_MEM, &stack->obj, AERIE_R_READ | AERIE_R_WRITE);
+    give_devices();
+
+    struct trap_frame *tf = thread_frame(th);
+    tf->rip = entry;
+    tf->rsp = AERIE_KIP_ADDR - AERIE_UTCB_SIZE - 64;   /* 16-byte aligned, room below the UTCB */
+    tf->rdi = info_addr;
+    kprintf("boot: started '%s' (%lu KiB) as the boot task\n", bootinfo.modules[0].name,
+            bootinfo.modules[0].len / 1024);
+    thread_start(th);
+}

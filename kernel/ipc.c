@@ -1,0 +1,340 @@
+/*
+ * ipc.c — endpoints and synchronous message passing (see ipc.h, and the
+ * blocking rules in thread.h).
+ */
+#include "ipc.h"
+#include "thread.h"
+#include "task.h"
+#include "quota.h"
+#include "sched.h"
+#include "printk.h"
+#include "lib/string.h"
+#include <aerie/errors.h>
+#include <aerie/syscall.h>
+
+int endpoint_create(struct quota *q, struct invocation *inv, struct kobject **out)
+{
+    int err;
+    struct endpoint *ep = quota_new_object(q, AERIE_OBJ_ENDPOINT, sizeof *ep, 0, &err);
+    if (!ep)
+        return err;
+    list_init(&ep->sendq);
+    list_init(&ep->recvq);
+    *out = &ep->obj;
+    return 0;
+}
+
+static void wake_all(struct list *q)
+{
+    struct list *n;
+    while ((n = list_pop_front(q))) {
+        struct thread *t = list_entry(n, struct thread, wait_link);
+        spin_lock(&t->obj.lock);
+        thread_wake(t, AE_EDEAD);
+        spin_unlock(&t->obj.lock);
+    }
+}
+
+static void endpoint_teardown(struct kobject *o)
+{
+    struct endpoint *ep = (struct endpoint *)o;
+    spin_lock(&ep->obj.lock);
+    wake_all(&ep->sendq);
+    wake_all(&ep->recvq);
+    spin_unlock(&ep->obj.lock);
+}
+
+const struct obj_ops endpoint_ops = {
+    .teardown = endpoint_teardown,
+    .size = sizeof(struct endpoint),
+};
+
+int ipc_check_info(struct thread *t, uint64_t info, bool grant)
+{
+    uint64_t nwords = AERIE_INFO_NWORDS(info), ncaps = AERIE_INFO_NCAPS(info);
+    if (nwords > AERIE_MSG_WORDS || ncaps > AERIE_MSG_CAPS || AERIE_INFO_FLAGS(info))
+        return AE_EINVAL;
+    if (ncaps && !grant)
+        return AE_ERIGHTS;
+    if ((nwords || ncaps) && !t->utcb && !t->fault_msg)
+        return AE_EFAULT;
+    return 0;
+}
+
+/*
+ * Copies s's message to r and returns the info word r receives. Both are
+ * locked or s is the current thread; the derivation-tree lock is held if
+ * the message carries capabilities.
+ */
+static uint64_t transfer(struct thread *s, uint64_t info, bool grant, struct thread *r)
+{
+    unsigned n = (unsigned)AERIE_INFO_NWORDS(info);
+    unsigned ncaps = grant && !s->fault_msg ? (unsigned)AERIE_INFO_NCAPS(info) : 0;
+    const uint64_t *src = s->fault_msg ? s->fault_words : s->utcb ? s->utcb->mr : NULL;
+    uint64_t *dst = r->fault_msg ? r->fault_words : r->utcb ? r->utcb->mr : NULL;
+    unsigned room = r->fault_msg ? FAULT_WORDS : dst ? AERIE_MSG_WORDS : 0;
+    if (n > room)
+        n = room;
+    if (!src)
+        n = 0;
+    if (n)
+        memcpy(dst, src, n * sizeof(uint64_t));
+    unsigned placed = 0, next = 0, flags = 0;
+    if (ncaps && r->utcb) {
+        uint32_t window[AERIE_MSG_CAPS], want[AERIE_MSG_CAPS];
+        for (unsigned i = 0; i < AERIE_MSG_CAPS; i++) {
+            window[i] = r->utcb->recv_slots[i];   /* read once: user memory */
+            want[i] = s->utcb->caps[i];
+        }
+        for (unsigned i = 0; i < ncaps; i++) {
+            uint32_t slot = cap_transfer_locked(&s->task->cspace, want[i], &r->task->cspace,
+                                                window, AERIE_MSG_CAPS, &next);
+            if (slot)
+                r->utcb->caps[placed++] = slot;
+        }
+    }
+    if (placed < ncaps || (AERIE_INFO_NCAPS(info) && !r->utcb))
+        flags |= AERIE_INFO_CAPS_DROPPED;
+    return AERIE_INFO(AERIE_INFO_LABEL(info), n, placed) | ((uint64_t)flags << 16);
+}
+
+/* r (locked, s locked too) now owes s a reply: s waits on r. */
+static void await_reply(struct thread *s, struct thread *r)
+{
+    obj_get(&s->obj);
+    r->reply_to = s;
+    r->reply_seq = s->wait_seq;
+}
+
+/* A blocked sender s that made a call becomes a reply waiter on r. Both
+ * locked, and the endpoint s was queued on. */
+static void sender_to_reply_wait(struct thread *s, struct thread *r)
+{
+    timer_disarm(s);                        /* the send timeout is over */
+    obj_put(s->wait_obj);                   /* the endpoint: its lock holder has another reference */
+    s->wait_obj = &r->obj;
+    obj_get(&r->obj);
+    s->wait_kind = WAIT_REPLY;
+    s->wait_seq++;
+    await_reply(s, r);
+}
+
+int64_t ipc_send(struct thread *t, struct endpoint *ep, uint64_t badge, bool grant,
+                 uint64_t info, uint64_t timeout, bool call)
+{
+    bool caps = AERIE_INFO_NCAPS(info) && grant;
+    if (caps)
+        cdt_lock_acquire();
+    spin_lock(&ep->obj.lock);
+    int64_t ret = 0;
+    bool wait = false;
+    if (ep->obj.dead) {
+        ret = AE_EDEAD;
+    } else if (!list_empty(&ep->recvq)) {
+        struct thread *r = list_entry(ep->recvq.next, struct thread, wait_link);
+        thread_lock_pair(t, r);
+        list_remove(&r->wait_link);
+        uint64_t rinfo = transfer(t, info, grant, r);
+        r->result_badge = badge;
+        if (call) {
+            wait = thread_block(t, WAIT_REPLY, &r->obj, NULL, AERIE_TIMEOUT_FOREVER);
+            if (wait)
+                await_reply(t, r);
+            else
+                ret = AE_ECANCELED;
+        }
+        thread_wake(r, (int64_t)rinfo);
+        thread_unlock_pair(t, r);
+    } else if (timeout == AERIE_TIMEOUT_POLL) {
+        ret = AE_ETIMEOUT;
+    } else {
+        spin_lock(&t->obj.lock);
+        t->send_info = info;
+        t->send_badge = badge;
+        t->send_call = call;
+        t->send_grant = grant;
+        wait = thread_block(t, WAIT_SEND, &ep->obj, NULL, timeout);
+        if (wait)
+            list_push_back(&ep->sendq, &t->wait_link);
+        else
+            ret = AE_ECANCELED;
+        spin_unlock(&t->obj.lock);
+    }
+    spin_unlock(&ep->obj.lock);
+    if (caps)
+        cdt_lock_release();
+    obj_put(&ep->obj);
+    if (!wait)
+        return ret;
+    thread_wait_switch();
+    return t->result;
+}
+
+/* Ends t's obligation to reply to its last caller, who gets ECANCELED. */
+static void drop_pending_reply(struct thread *t)
+{
+    spin_lock(&t->obj.lock);
+    struct thread *c = t->reply_to;
+    uint64_t seq = t->reply_seq;
+    t->reply_to = NULL;
+    spin_unlock(&t->obj.lock);
+    if (!c)
+        return;
+    thread_lock_pair(t, c);
+    if (c->state == TS_BLOCKED && c->wait_kind == WAIT_REPLY && c->wait_obj == &t->obj &&
+        c->wait_seq == seq)
+        thread_wake(c, AE_ECANCELED);
+    thread_unlock_pair(t, c);
+    obj_put(&c->obj);
+}
+
+int64_t ipc_recv(struct thread *t, struct endpoint *ep, uint64_t timeout, uint64_t *badge)
+{
+    if (!t->utcb) {
+        obj_put(&ep->obj);
+        return AE_EFAULT;
+    }
+    drop_pending_reply(t);
+    bool have_cdt = false, wait = false;
+    int64_t ret = 0;
+    for (;;) {
+        spin_lock(&ep->obj.lock);
+        if (ep->obj.dead || list_empty(&ep->sendq))
+            break;
+        struct thread *s = list_entry(ep->sendq.next, struct thread, wait_link);
+        bool caps = AERIE_INFO_NCAPS(s->send_info) && s->send_grant;
+        if (!caps || have_cdt) {
+            thread_lock_pair(t, s);
+            list_remove(&s->wait_link);
+            ret = (int64_t)transfer(s, s->send_info, s->send_grant, t);
+            *badge = s->send_badge;
+            if (s->send_call)
+                sender_to_reply_wait(s, t);
+            else
+                thread_wake(s, 0);
+            thread_unlock_pair(t, s);
+            goto out;
+        }
+        /* The derivation-tree lock comes before the endpoint's. */
+        spin_unlock(&ep->obj.lock);
+        cdt_lock_acquire();
+        have_cdt = true;
+    }
+    if (ep->obj.dead) {
+        ret = AE_EDEAD;
+    } else if (timeout == AERIE_TIMEOUT_POLL) {
+        ret = AE_ETIMEOUT;
+    } else {
+        spin_lock(&t->obj.lock);
+        wait = thread_block(t, WAIT_RECV, &ep->obj, NULL, timeout);
+        if (wait)
+            list_push_back(&ep->recvq, &t->wait_link);
+        else
+            ret = AE_ECANCELED;
+        spin_unlock(&t->obj.lock);
+    }
+out:
+    spin_unlock(&ep->obj.lock);
+    if (have_cdt)
+        cdt_lock_release();
+    obj_put(&ep->obj);
+    if (!wait)
+        return ret;
+    thread_wait_switch();
+    *badge = t->result_badge;
+    return t->result;
+}
+
+/* Delivers t's reply to client, if client still waits for it (`saved`:
+ * through a saved reply cap). Consumes the reference on client. */
+static int64_t deliver_reply(struct thread *t, struct thread *client, uint64_t seq, uint64_t info, bool saved)
+{
+    bool caps = AERIE_INFO_NCAPS(info) != 0;
+    if (caps)
+        cdt_lock_acquire();
+    thread_lock_pair(t, client);
+    int64_t ret = AE_EDEAD;
+    bool waiting = client->state == TS_BLOCKED && client->wait_seq == seq &&
+                   (saved ? client->wait_kind == WAIT_REPLY_SAVED
+                          : client->wait_kind == WAIT_REPLY && client->wait_obj == &t->obj);
+    if (waiting) {
+        uint64_t rinfo = transfer(t, info, true, client);
+        client->result_badge = 0;
+        thread_wake(client, (int64_t)rinfo);
+        ret = 0;
+    }
+    thread_unlock_pair(t, client);
+    if (caps)
+        cdt_lock_release();
+    obj_put(&client->obj);
+    return ret;
+}
+
+int64_t ipc_reply(struct thread *t, uint64_t info)
+{
+    int err = ipc_check_info(t, info, true);
+    if (err)
+        return err;
+    spin_lock(&t->obj.lock);
+    struct thread *c = t->reply_to;
+    uint64_t seq = t->reply_seq;
+    t->reply_to = NULL;
+    spin_unlock(&t->obj.lock);
+    if (!c)
+        return AE_EINVAL;                    /* nobody is waiting for a reply */
+    return deliver_reply(t, c, seq, info, false);
+}
+
+int64_t ipc_reply_through(struct thread *t, struct thread *client, uint64_t seq, uint64_t info)
+{
+    int err = ipc_check_info(t, info, true);
+    if (err)
+        return err;
+    obj_get(&client->obj);
+    return deliver_reply(t, client, seq, info, true);
+}
+
+int ipc_reply_save(struct thread *t, uint64_t slot)
+{
+    int err = cap_slot_usable(&t->task->cspace, slot);
+    if (err)
+        return err;
+    spin_lock(&t->obj.lock);
+    struct thread *c = t->reply_to;
+    uint64_t seq = t->reply_seq;
+    t->reply_to = NULL;
+    spin_unlock(&t->obj.lock);
+    if (!c)
+        return AE_EINVAL;
+    thread_lock_pair(t, c);
+    bool waiting = c->state == TS_BLOCKED && c->wait_kind == WAIT_REPLY &&
+                   c->wait_obj == &t->obj && c->wait_seq == seq;
+    if (waiting) {
+        obj_put(&t->obj);                    /* t is running: not its last reference */
+        c->wait_obj = NULL;
+        c->wait_kind = WAIT_REPLY_SAVED;
+    }
+    thread_unlock_pair(t, c);
+    if (!waiting) {
+        obj_put(&c->obj);
+        return AE_EDEAD;
+    }
+    err = cap_install_reply(&t->task->cspace, slot, &c->obj, seq);
+    if (err)
+        thread_reply_dropped(c, seq);
+    obj_put(&c->obj);
+    return err;
+}
+
+int64_t ipc_fault_call(struct thread *t, uint64_t info)
+{
+    spin_lock(&t->obj.lock);
+    struct kobject *h = t->handler;
+    uint64_t badge = t->handler_badge;
+    if (h)
+        obj_get(h);
+    spin_unlock(&t->obj.lock);
+    if (!h)
+        return AE_ECAP;
+    return ipc_send(t, (struct endpoint *)h, badge, false, info, AERIE_TIMEOUT_FOREVER, true);
+}

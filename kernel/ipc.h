@@ -1,0 +1,44 @@
+/*
+ * ipc.h — the Endpoint object and synchronous IPC: send, receive, call,
+ * reply, reply-and-receive, saved replies, and fault messages.
+ *
+ * An endpoint has a queue of blocked senders and one of blocked receivers;
+ * whichever side arrives second copies the message (sender's UTCB words,
+ * or a kernel-built fault message, to the receiver's UTCB) and wakes the
+ * other. A call leaves the caller waiting for the receiving thread's
+ * reply. No lock shared by all CPUs is taken unless the message carries
+ * capabilities (then the derivation-tree lock, first).
+ *
+ * Locking: obj.lock guards both queues; thread locks nest inside.
+ */
+#ifndef AERIE_IPC_H
+#define AERIE_IPC_H
+
+#include "object.h"
+#include "cap.h"
+
+struct thread;
+
+struct endpoint {
+    struct kobject obj;
+    struct list sendq, recvq;
+};
+
+int endpoint_create(struct quota *q, struct invocation *inv, struct kobject **out);
+
+/* Each of these may block; `ep` is consumed (its reference dropped). */
+int64_t ipc_send(struct thread *t, struct endpoint *ep, uint64_t badge, bool grant,
+                 uint64_t info, uint64_t timeout, bool call);
+int64_t ipc_recv(struct thread *t, struct endpoint *ep, uint64_t timeout, uint64_t *badge);
+
+int64_t ipc_reply(struct thread *t, uint64_t info);
+int64_t ipc_reply_through(struct thread *t, struct thread *client, uint64_t seq, uint64_t info);
+int ipc_reply_save(struct thread *t, uint64_t slot);
+/* The current thread's fault message (t->fault_words) as a call to its handler. */
+int64_t ipc_fault_call(struct thread *t, uint64_t info);
+/* Checks an info word a thread wants to send. */
+int ipc_check_info(struct thread *t, uint64_t info, bool grant);
+
+extern const struct obj_ops endpoint_ops;
+
+#endif

@@ -1,0 +1,46 @@
+/*
+ * memobj.h — the Memory object: a run of physical pages that tasks map.
+ * Pages are allocated and zeroed at creation (charged to the quota),
+ * except for device memory and boot modules, which are ranges of physical
+ * address space the kernel does not own. A Memory object knows every
+ * mapping of itself, so destroying it unmaps it everywhere.
+ *
+ * Locking: obj.lock guards the mapping list. Order: a task's vspace lock,
+ * then a Memory object's lock.
+ */
+#ifndef AERIE_MEMOBJ_H
+#define AERIE_MEMOBJ_H
+
+#include "object.h"
+#include "cap.h"
+
+#define MEMOBJ_CONTIG  0x1     /* one physically contiguous block */
+#define MEMOBJ_DEVICE  0x2     /* device registers: mapped uncached, never freed */
+#define MEMOBJ_FIXED   0x4     /* boot module: pages not from the allocator */
+
+struct memobj {
+    struct kobject obj;
+    uint64_t npages;
+    uint32_t flags;
+    uint32_t order;            /* CONTIG: the block's order */
+    uint64_t base;             /* CONTIG, DEVICE, FIXED: first physical address */
+    uint64_t *pages;           /* otherwise: the physical address of each page */
+    struct list mappings;
+};
+
+static inline uint64_t memobj_page(const struct memobj *m, uint64_t i)
+{
+    return m->pages ? m->pages[i] : m->base + i * 4096;
+}
+
+int memobj_create(struct quota *q, struct invocation *inv, struct kobject **out);
+/* A Memory object over physical range [base, base+bytes) not owned by the
+ * allocator (boot modules with MEMOBJ_FIXED, devices with MEMOBJ_DEVICE). */
+struct memobj *memobj_create_fixed(struct quota *q, uint64_t base, uint64_t bytes, uint32_t flags, int *err);
+/* A new object of bytes with allocated pages (kernel-internal users). */
+struct memobj *memobj_create_pages(struct quota *q, uint64_t bytes, uint32_t flags, int *err);
+int memobj_invoke(struct memobj *m, const struct capref *cap, uint64_t label, struct invocation *inv);
+
+extern const struct obj_ops memobj_ops;
+
+#endif

@@ -1,0 +1,84 @@
+/*
+ * object.c — reference counting, destruction queue and freeing for every
+ * kernel object (see object.h for the lifetime rules).
+ */
+#include "object.h"
+#include "quota.h"
+#include "cap.h"
+#include "kmem.h"
+#include "percpu.h"
+#include "printk.h"
+
+static struct list reap_lists[MAX_CPUS];
+static uint64_t objects_alive;
+
+void obj_init(struct kobject *o, enum aerie_obj_type type)
+{
+    o->type = (uint8_t)type;
+    o->refs = 1;
+    spin_init(&o->lock);
+    list_init(&o->quota_link);
+    list_init(&o->caps);
+    list_init(&o->reap_link);
+    __atomic_add_fetch(&objects_alive, 1, __ATOMIC_RELAXED);
+}
+
+uint64_t obj_count(void)
+{
+    return __atomic_load_n(&objects_alive, __ATOMIC_RELAXED);
+}
+
+static void obj_free(struct kobject *o)
+{
+    const struct obj_ops *ops = obj_ops[o->type];
+    struct quota *q = o->quota;
+    uint32_t charge = o->charge;
+    bool is_thread = o->type == AERIE_OBJ_THREAD;
+    if (ops->release)
+        ops->release(o);
+    kmem_free(o, ops->size);
+    __atomic_sub_fetch(&objects_alive, 1, __ATOMIC_RELAXED);
+    if (q) {
+        quota_release(q, charge, is_thread ? 1 : 0, 1);
+        obj_put(&q->obj);
+    }
+}
+
+void obj_put(struct kobject *o)
+{
+    uint32_t left = __atomic_sub_fetch(&o->refs, 1, __ATOMIC_ACQ_REL);
+    if (left == 0)
+        obj_free(o);
+    else if (left == (uint32_t)-1)
+        panic("obj_put: reference count of a type %u object went below zero", o->type);
+}
+
+void obj_destroy(struct kobject *o)
+{
+    if (__atomic_exchange_n(&o->dead, 1, __ATOMIC_ACQ_REL))
+        return;
+    struct list *l = &reap_lists[cpu_index()];
+    if (!l->next)
+        list_init(l);
+    obj_get(o);                          /* the reaper's reference */
+    list_push_back(l, &o->reap_link);
+}
+
+void obj_reap(void)
+{
+    struct list *l = &reap_lists[cpu_index()];
+    if (!l->next)
+        return;
+    struct list *n;
+    while ((n = list_pop_front(l))) {
+        struct kobject *o = list_entry(n, struct kobject, reap_link);
+        const struct obj_ops *ops = obj_ops[o->type];
+        if (ops->teardown)
+            ops->teardown(o);
+        cap_remove_all(o);
+        if (o->quota)
+            quota_unlink(o->quota, o);
+        obj_put(o);                      /* the alive reference */
+        obj_put(o);                      /* the reaper's */
+    }
+}

@@ -1,0 +1,351 @@
+/*
+ * sched.c — per-CPU run queues, the context switch around them, the idle
+ * thread, and timeouts (see sched.h and the rules in thread.h).
+ *
+ * A runnable thread is either on its home CPU's queue or that CPU's
+ * current thread. Wakers take the thread lock, set RUNNABLE, then queue
+ * it under the run-queue lock unless it is still current there; schedule()
+ * reads the current thread's state under the same run-queue lock, so a
+ * wake-up racing with a thread that is about to block is never lost.
+ */
+#include "sched.h"
+#include "thread.h"
+#include "task.h"
+#include "percpu.h"
+#include "pagetable.h"
+#include "apic.h"
+#include "trap.h"
+#include "cpu.h"
+#include "printk.h"
+#include "kmain.h"
+#include <aerie/errors.h>
+
+struct runqueue {
+    spinlock_t lock;
+    struct list queue[SCHED_PRIOS];
+    uint32_t bitmap;                 /* bit p: queue[p] not empty */
+    struct thread *current;
+    struct thread *prev;             /* switched out, finished by sched_finish_switch */
+    bool need_resched;
+    spinlock_t timer_lock;
+    struct list timers;              /* blocked threads with deadlines, soonest first */
+};
+
+static struct runqueue rqs[MAX_CPUS];
+static struct thread idle_threads[MAX_CPUS];
+
+static struct runqueue *this_rq(void) { return &rqs[cpu_index()]; }
+
+uint64_t time_now_ns(void) { return tsc_to_ns(rdtsc()); }
+
+struct thread *current_thread(void) { return this_rq()->current; }
+
+void sched_init_cpu(void)
+{
+    unsigned c = cpu_index();
+    struct runqueue *rq = &rqs[c];
+    spin_init(&rq->lock);
+    spin_init(&rq->timer_lock);
+    for (int p = 0; p < SCHED_PRIOS; p++)
+        list_init(&rq->queue[p]);
+    list_init(&rq->timers);
+    struct thread *idle = &idle_threads[c];
+    idle->idle = true;
+    idle->state = TS_RUNNABLE;
+    idle->cpu = (uint16_t)c;
+    idle->on_cpu = true;
+    list_init(&idle->rq_link);
+    rq->current = idle;
+    this_cpu()->current = idle;
+}
+
+/* ---- queue operations, rq->lock held ---- */
+
+static void rq_push(struct runqueue *rq, struct thread *t)
+{
+    list_push_back(&rq->queue[t->prio], &t->rq_link);
+    rq->bitmap |= 1u << t->prio;
+    t->in_rq = true;
+}
+
+static void rq_remove(struct runqueue *rq, struct thread *t)
+{
+    list_remove(&t->rq_link);
+    if (list_empty(&rq->queue[t->prio]))
+        rq->bitmap &= ~(1u << t->prio);
+    t->in_rq = false;
+}
+
+static struct thread *rq_pop(struct runqueue *rq)
+{
+    if (!rq->bitmap)
+        return NULL;
+    int p = 31 - __builtin_clz(rq->bitmap);
+    struct thread *t = list_entry(rq->queue[p].next, struct thread, rq_link);
+    rq_remove(rq, t);
+    return t;
+}
+
+/* Asks cpu to reschedule if t should run before what runs there now. */
+static void preempt_if_better(unsigned cpu, struct runqueue *rq, struct thread *t)
+{
+    if (!rq->current->idle && rq->current->prio >= t->prio)
+        return;
+    if (cpu == cpu_index()) {
+        rq->need_resched = true;
+    } else if (!__atomic_exchange_n(&rq->need_resched, true, __ATOMIC_ACQ_REL)) {
+        lapic_send_ipi(cpus[cpu].apic_id, VEC_RESCHEDULE);
+    }
+}
+
+void sched_enqueue(struct thread *t)
+{
+    unsigned cpu = t->cpu;
+    struct runqueue *rq = &rqs[cpu];
+    spin_lock(&rq->lock);
+    if (!t->in_rq && rq->current != t) {
+        rq_push(rq, t);
+        preempt_if_better(cpu, rq, t);
+    }
+    spin_unlock(&rq->lock);
+}
+
+void sched_dequeue(struct thread *t)
+{
+    struct runqueue *rq = &rqs[t->cpu];
+    spin_lock(&rq->lock);
+    if (t->in_rq)
+        rq_remove(rq, t);
+    spin_unlock(&rq->lock);
+}
+
+void sched_set_cpu(struct thread *t, unsigned cpu)
+{
+    struct runqueue *rq = &rqs[t->cpu];
+    spin_lock(&rq->lock);
+    bool running = rq->current == t;
+    bool queued = t->in_rq;
+    if (queued)
+        rq_remove(rq, t);
+    if (running) {
+        t->next_cpu = (uint16_t)cpu;
+        t->migrate = true;              /* moved by sched_finish_switch */
+        rq->need_resched = true;
+        if (t->cpu != cpu_index())
+            lapic_send_ipi(cpus[t->cpu].apic_id, VEC_RESCHEDULE);
+    } else {
+        t->cpu = (uint16_t)cpu;
+    }
+    spin_unlock(&rq->lock);
+    if (queued)
+        sched_enqueue(t);
+}
+
+/* ---- switching ---- */
+
+extern void context_switch(uint64_t *save_rsp, uint64_t load_rsp);
+
+static void fpu_save(struct thread *t) { __asm__ volatile("fxsave64 (%0)" :: "r"(t->fpu) : "memory"); }
+static void fpu_load(struct thread *t) { __asm__ volatile("fxrstor64 (%0)" :: "r"(t->fpu) : "memory"); }
+
+static void switch_to(struct runqueue *rq, struct thread *prev, struct thread *next)
+{
+    struct cpu *c = this_cpu();
+    uint64_t bit = 1ull << c->index;
+    struct vspace *pvs = prev->idle ? NULL : &prev->task->vs;
+    struct vspace *nvs = next->idle ? NULL : &next->task->vs;
+    c->current = next;
+    if (!prev->idle)
+        fpu_save(prev);
+    if (nvs != pvs) {
+        if (nvs) {
+            __atomic_or_fetch(&nvs->cpus_active, bit, __ATOMIC_SEQ_CST);
+            pt_activate(nvs->root);
+        } else {
+            pt_activate(pt_kernel_root());
+        }
+        if (pvs)
+            __atomic_and_fetch(&pvs->cpus_active, ~bit, __ATOMIC_SEQ_CST);
+    }
+    if (!next->idle) {
+        fpu_load(next);
+        wrmsr(MSR_FS_BASE, next->fs_base);
+        c->kernel_rsp = (uint64_t)next + 4096;
+        c->tss.rsp[0] = c->kernel_rsp;
+        if (next->canary != THREAD_CANARY)
+            panic("thread %p: kernel stack overflow (canary %lx)", (void *)next, next->canary);
+    }
+    rq->prev = prev;
+    context_switch(&prev->kstack_rsp, next->kstack_rsp);
+    sched_finish_switch();
+}
+
+void sched_finish_switch(void)
+{
+    struct runqueue *rq = this_rq();
+    struct thread *prev = rq->prev;
+    rq->prev = NULL;
+    if (!prev || prev->idle)
+        return;
+    if (prev->migrate) {
+        spin_lock(&prev->obj.lock);
+        prev->migrate = false;
+        prev->cpu = prev->next_cpu;
+        __atomic_store_n(&prev->on_cpu, false, __ATOMIC_RELEASE);
+        if (prev->state == TS_RUNNABLE)
+            sched_enqueue(prev);
+        spin_unlock(&prev->obj.lock);
+    } else {
+        __atomic_store_n(&prev->on_cpu, false, __ATOMIC_RELEASE);
+    }
+    obj_put(&prev->obj);                      /* the running reference */
+}
+
+void schedule(void)
+{
+    struct runqueue *rq = this_rq();
+    struct thread *prev = rq->current;
+    spin_lock(&rq->lock);
+    rq->need_resched = false;
+    if (!prev->idle && prev->state == TS_RUNNABLE && !prev->in_rq && !prev->migrate)
+        rq_push(rq, prev);
+    struct thread *next = rq_pop(rq);
+    if (!next)
+        next = &idle_threads[cpu_index()];
+    if (!next->idle)
+        next->slice = SCHED_SLICE;
+    if (next == prev) {
+        spin_unlock(&rq->lock);
+        return;
+    }
+    if (!next->idle)
+        obj_get(&next->obj);                  /* the running reference */
+    next->on_cpu = true;
+    rq->current = next;
+    spin_unlock(&rq->lock);
+    switch_to(rq, prev, next);
+}
+
+bool sched_need_resched(void)
+{
+    struct runqueue *rq = this_rq();
+    struct thread *cur = rq->current;
+    return rq->need_resched || cur->state != TS_RUNNABLE || cur->migrate;
+}
+
+void sched_yield(void)
+{
+    this_rq()->need_resched = true;
+    schedule();
+}
+
+void sched_kick(struct thread *t)
+{
+    unsigned cpu = t->cpu;
+    struct runqueue *rq = &rqs[cpu];
+    spin_lock(&rq->lock);
+    if (rq->current == t) {
+        rq->need_resched = true;
+        if (cpu != cpu_index())
+            lapic_send_ipi(cpus[cpu].apic_id, VEC_RESCHEDULE);
+    }
+    spin_unlock(&rq->lock);
+}
+
+void sched_wait_off_cpu(struct thread *t)
+{
+    while (__atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE) && t != current_thread())
+        spin_relax();
+}
+
+_Noreturn void sched_idle_loop(void)
+{
+    struct runqueue *rq = this_rq();
+    for (;;) {
+        obj_reap();
+        if (rq->bitmap || rq->need_resched)
+            schedule();
+        else
+            __asm__ volatile("sti; hlt; cli" ::: "memory");
+    }
+}
+
+/* ---- timeouts ---- */
+
+void timer_arm(struct thread *t, uint64_t deadline)
+{
+    struct runqueue *rq = this_rq();
+    spin_lock(&rq->timer_lock);
+    t->deadline = deadline;
+    t->timer_seq = t->wait_seq;
+    t->timer_cpu = (int32_t)cpu_index();
+    struct list *pos = &rq->timers;
+    list_for_each(n, &rq->timers) {
+        if (list_entry(n, struct thread, timer_link)->deadline > deadline)
+            break;
+        pos = n;
+    }
+    list_insert_after(pos, &t->timer_link);
+    spin_unlock(&rq->timer_lock);
+}
+
+void timer_disarm(struct thread *t)
+{
+    int32_t c = __atomic_load_n(&t->timer_cpu, __ATOMIC_ACQUIRE);
+    if (c < 0)
+        return;
+    spin_lock(&rqs[c].timer_lock);
+    if (t->timer_cpu == c) {
+        list_remove(&t->timer_link);
+        t->timer_cpu = -1;
+    }
+    spin_unlock(&rqs[c].timer_lock);
+}
+
+#define EXPIRE_BATCH 16
+
+static void expire_timers(struct runqueue *rq)
+{
+    struct thread *due[EXPIRE_BATCH];
+    uint64_t seq[EXPIRE_BATCH];
+    int n = 0;
+    uint64_t now = time_now_ns();
+    spin_lock(&rq->timer_lock);
+    while (n < EXPIRE_BATCH && !list_empty(&rq->timers)) {
+        struct thread *t = list_entry(rq->timers.next, struct thread, timer_link);
+        if (t->deadline > now)
+            break;
+        list_remove(&t->timer_link);
+        t->timer_cpu = -1;
+        obj_get(&t->obj);
+        seq[n] = t->timer_seq;
+        due[n++] = t;
+    }
+    spin_unlock(&rq->timer_lock);
+    for (int i = 0; i < n; i++) {
+        thread_abort_wait(due[i], AE_ETIMEOUT, seq[i]);
+        obj_put(&due[i]->obj);
+    }
+}
+
+void sched_tick(void)
+{
+    struct runqueue *rq = this_rq();
+    struct thread *cur = rq->current;
+    if (!cur->idle && cur->slice && --cur->slice == 0)
+        rq->need_resched = true;
+    if (!list_empty(&rq->timers))
+        expire_timers(rq);
+}
+
+static void resched_ipi(struct trap_frame *tf, unsigned vec)
+{
+    lapic_eoi();
+    this_rq()->need_resched = true;
+}
+
+void sched_init(void);
+void sched_init(void)
+{
+    trap_set_handler(VEC_RESCHEDULE, resched_ipi);
+}

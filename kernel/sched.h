@@ -1,0 +1,41 @@
+/*
+ * sched.h — per-CPU scheduling: run queues with 32 priorities and
+ * round-robin time slices, the idle thread, timeouts, and cross-CPU
+ * wake-ups by IPI. Nothing here is shared by all CPUs.
+ */
+#ifndef AERIE_SCHED_H
+#define AERIE_SCHED_H
+
+#include <stdint.h>
+#include <stdbool.h>
+
+struct thread;
+
+#define SCHED_PRIOS   32
+#define SCHED_SLICE   10          /* ticks */
+
+void sched_init_cpu(void);                 /* this CPU's run queue and idle thread */
+_Noreturn void sched_idle_loop(void);
+void schedule(void);
+/* Puts a runnable thread on its home CPU's queue (its lock held). */
+void sched_enqueue(struct thread *t);
+/* Takes a runnable, queued thread off its queue (its lock held). */
+void sched_dequeue(struct thread *t);
+/* Moves t to cpu (its lock held). */
+void sched_set_cpu(struct thread *t, unsigned cpu);
+void sched_tick(void);
+bool sched_need_resched(void);
+void sched_yield(void);
+/* Runs after every context switch, on the new thread's stack. */
+void sched_finish_switch(void);
+/* Makes t's CPU reschedule if t runs there now (it was stopped). */
+void sched_kick(struct thread *t);
+/* Waits (servicing requests) until t is on no CPU. No locks held. */
+void sched_wait_off_cpu(struct thread *t);
+
+/* Timeouts: arm/disarm with the thread lock held. */
+void timer_arm(struct thread *t, uint64_t deadline_ns);
+void timer_disarm(struct thread *t);
+uint64_t time_now_ns(void);
+
+#endif

@@ -1,0 +1,219 @@
+/*
+ * syscall.c — the system-call entry: decodes the call, looks up the
+ * capability, and hands it to IPC or to the object's invoke function.
+ * This is the only place that switches on a capability's type.
+ */
+#include "syscall.h"
+#include "thread.h"
+#include "task.h"
+#include "quota.h"
+#include "ipc.h"
+#include "notification.h"
+#include "memobj.h"
+#include "irq.h"
+#include "ioport.h"
+#include "futex.h"
+#include "sched.h"
+#include "trap.h"
+#include "printk.h"
+#include "lib/string.h"
+#include <aerie/errors.h>
+#include <aerie/syscall.h>
+#include <aerie/fault.h>
+
+/* Invokes a method of a kernel object; the result is an info word. */
+static int64_t invoke(struct thread *t, struct capref *cap, uint64_t info)
+{
+    if (!t->utcb)
+        return AE_EFAULT;
+    struct invocation inv = { .caller = t, .reply = t->utcb->mr, .bad_arg = ~0ull };
+    inv.nargs = (unsigned)AERIE_INFO_NWORDS(info);
+    if (inv.nargs > INV_MAX_ARGS)
+        inv.nargs = INV_MAX_ARGS;
+    memcpy(inv.args, t->utcb->mr, inv.nargs * sizeof(uint64_t));
+    uint64_t label = AERIE_INFO_LABEL(info);
+    int err;
+    switch (cap->type) {
+    case AERIE_OBJ_QUOTA:       err = quota_invoke((struct quota *)cap->obj, cap, label, &inv); break;
+    case AERIE_OBJ_TASK:        err = task_invoke((struct task *)cap->obj, cap, label, &inv); break;
+    case AERIE_OBJ_THREAD:      err = thread_invoke((struct thread *)cap->obj, cap, label, &inv); break;
+    case AERIE_OBJ_MEMORY:      err = memobj_invoke((struct memobj *)cap->obj, cap, label, &inv); break;
+    case AERIE_OBJ_IRQ_CONTROL: err = irqctl_invoke(cap->obj, cap, label, &inv); break;
+    case AERIE_OBJ_IRQ:         err = irq_invoke((struct irq *)cap->obj, cap, label, &inv); break;
+    case AERIE_OBJ_IOPORT:      err = ioport_invoke((struct ioport *)cap->obj, cap, label, &inv); break;
+    case AERIE_OBJ_DEVMEM:      err = devmem_invoke((struct devmem *)cap->obj, cap, label, &inv); break;
+    case AERIE_OBJ_KDEBUG:      err = kdebug_invoke(cap->obj, cap, label, &inv); break;
+    default:                    err = AE_ETYPE; break;
+    }
+    if (err) {
+        t->utcb->mr[0] = inv.bad_arg;
+        return err;
+    }
+    return (int64_t)AERIE_INFO(0, inv.nreply, 0);
+}
+
+static int64_t sys_call(struct thread *t, uint64_t slot, uint64_t info, uint64_t timeout)
+{
+    struct capref cap;
+    int err = cap_lookup(&t->task->cspace, slot, -1, 0, &cap);
+    if (err)
+        return err;
+    int64_t r;
+    if (cap.type == AERIE_OBJ_ENDPOINT) {
+        bool grant = cap.rights & AERIE_R_GRANT;
+        if (!(cap.rights & AERIE_R_WRITE))
+            r = AE_ERIGHTS;
+        else if ((r = ipc_check_info(t, info, grant)) == 0)
+            return ipc_send(t, (struct endpoint *)cap.obj, cap.badge, grant, info, timeout, true);
+    } else if (cap.type == AERIE_OBJ_NOTIFICATION || cap.type == AERIE_OBJ_REPLY) {
+        r = AE_ETYPE;
+    } else {
+        r = invoke(t, &cap, info);
+    }
+    capref_put(&cap);
+    return r;
+}
+
+static int64_t sys_send(struct thread *t, uint64_t slot, uint64_t info, uint64_t timeout)
+{
+    struct capref cap;
+    int err = cap_lookup(&t->task->cspace, slot, -1, 0, &cap);
+    if (err)
+        return err;
+    int64_t r;
+    if (cap.type == AERIE_OBJ_ENDPOINT) {
+        bool grant = cap.rights & AERIE_R_GRANT;
+        if (!(cap.rights & AERIE_R_WRITE))
+            r = AE_ERIGHTS;
+        else if ((r = ipc_check_info(t, info, grant)) == 0)
+            return ipc_send(t, (struct endpoint *)cap.obj, cap.badge, grant, info, timeout, false);
+    } else if (cap.type == AERIE_OBJ_REPLY) {
+        r = ipc_reply_through(t, (struct thread *)cap.obj, cap.badge, info);
+        if (r != AE_EINVAL && r != AE_EFAULT && r != AE_ERIGHTS)
+            cap_delete(&t->task->cspace, slot);       /* one-shot */
+    } else {
+        r = AE_ETYPE;
+    }
+    capref_put(&cap);
+    return r;
+}
+
+static int64_t sleep_for(struct thread *t, uint64_t timeout)
+{
+    spin_lock(&t->obj.lock);
+    bool wait = thread_block(t, WAIT_SLEEP, NULL, NULL, timeout);
+    spin_unlock(&t->obj.lock);
+    if (!wait)
+        return AE_ECANCELED;
+    thread_wait_switch();
+    return t->result == AE_ETIMEOUT ? 0 : t->result;
+}
+
+static int64_t sys_recv(struct thread *t, uint64_t slot, uint64_t timeout, uint64_t *badge)
+{
+    if (slot == 0)
+        return timeout == AERIE_TIMEOUT_POLL ? 0 : sleep_for(t, timeout);
+    struct capref cap;
+    int err = cap_lookup(&t->task->cspace, slot, -1, AERIE_R_READ, &cap);
+    if (err)
+        return err;
+    if (cap.type == AERIE_OBJ_ENDPOINT)
+        return ipc_recv(t, (struct endpoint *)cap.obj, timeout, badge);
+    if (cap.type == AERIE_OBJ_NOTIFICATION)
+        return notification_wait(t, (struct notification *)cap.obj, timeout, badge);
+    capref_put(&cap);
+    return AE_ETYPE;
+}
+
+static int64_t sys_signal(struct thread *t, uint64_t slot, uint64_t bits)
+{
+    struct capref cap;
+    int err = cap_lookup(&t->task->cspace, slot, AERIE_OBJ_NOTIFICATION, AERIE_R_WRITE, &cap);
+    if (err)
+        return err;
+    if (cap.badge)
+        bits = cap.badge;                 /* a badged capability signals only its badge */
+    if (bits)
+        notification_signal((struct notification *)cap.obj, bits);
+    capref_put(&cap);
+    return bits ? 0 : AE_EINVAL;
+}
+
+static int64_t sys_cap(struct thread *t, struct trap_frame *tf, uint64_t *badge)
+{
+    struct cspace *cs = &t->task->cspace;
+    uint64_t a = tf->rsi, b = tf->rdx, c = tf->r10, d = tf->r8;
+    switch (tf->rdi) {
+    case AERIE_CAP_COPY:   return cap_copy(cs, a, cs, b, (uint8_t)c, d);
+    case AERIE_CAP_MOVE:   return cap_move(cs, a, b);
+    case AERIE_CAP_DELETE: return cap_delete(cs, a);
+    case AERIE_CAP_REVOKE: return cap_revoke(cs, a);
+    case AERIE_CAP_INFO: {
+        uint64_t tr;
+        int err = cap_info(cs, a, &tr, badge);
+        return err ? err : (int64_t)tr;
+    }
+    default:
+        return AE_EINVAL;
+    }
+}
+
+static int64_t sys_futex(struct thread *t, uint64_t op, uint64_t addr, uint64_t v, uint64_t timeout)
+{
+    if (op == AERIE_FUTEX_WAIT)
+        return futex_wait(t, addr, (uint32_t)v, timeout);
+    if (op == AERIE_FUTEX_WAKE)
+        return futex_wake(t, addr, v);
+    return AE_EINVAL;
+}
+
+/* Everything a thread must go through before it returns to user mode. */
+void return_to_user_checks(struct thread *t)
+{
+    obj_reap();
+    if (__atomic_load_n(&t->obj.dead, __ATOMIC_ACQUIRE)) {
+        spin_lock(&t->obj.lock);
+        t->state = TS_DEAD;
+        spin_unlock(&t->obj.lock);
+    }
+    if (sched_need_resched())
+        schedule();
+}
+
+static void unknown_syscall(struct thread *t, struct trap_frame *tf)
+{
+    uint64_t w[9] = { tf->rax, tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9, tf->rip, tf->rsp };
+    tf->vector = 0;                       /* the handler may change any register */
+    tf->rax = (uint64_t)(int64_t)AE_ENOSYS;
+    thread_fault(t, AERIE_FAULT_SYSCALL, w, 9);
+}
+
+void syscall_dispatch(struct trap_frame *tf)
+{
+    struct thread *t = current_thread();
+    uint64_t badge = 0;
+    int64_t r;
+    switch (tf->rax) {
+    case AERIE_SYS_CALL:       r = sys_call(t, tf->rdi, tf->rsi, tf->rdx); break;
+    case AERIE_SYS_SEND:       r = sys_send(t, tf->rdi, tf->rsi, tf->rdx); break;
+    case AERIE_SYS_RECV:       r = sys_recv(t, tf->rdi, tf->rsi, &badge); break;
+    case AERIE_SYS_REPLY:      r = ipc_reply(t, tf->rdi); break;
+    case AERIE_SYS_REPLY_RECV:
+        ipc_reply(t, tf->rsi);            /* a caller that went away is not our error */
+        r = sys_recv(t, tf->rdi, tf->rdx, &badge);
+        break;
+    case AERIE_SYS_SIGNAL:     r = sys_signal(t, tf->rdi, tf->rsi); break;
+    case AERIE_SYS_YIELD:      sched_yield(); r = 0; break;
+    case AERIE_SYS_CAP:        r = sys_cap(t, tf, &badge); break;
+    case AERIE_SYS_FUTEX:      r = sys_futex(t, tf->rdi, tf->rsi, tf->rdx, tf->r10); break;
+    case AERIE_SYS_EXIT:       thread_exit_current(tf->rdi);
+    case AERIE_SYS_REPLY_SAVE: r = ipc_reply_save(t, tf->rdi); break;
+    default:
+        unknown_syscall(t, tf);
+        return_to_user_checks(t);
+        return;
+    }
+    tf->rax = (uint64_t)r;
+    tf->rdx = badge;
+    return_to_user_checks(t);
+}

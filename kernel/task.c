@@ -1,0 +1,163 @@
+/*
+ * task.c — the Task object (see task.h): creation, its methods (map,
+ * unmap, capability placement), and teardown.
+ */
+#include "task.h"
+#include "thread.h"
+#include "memobj.h"
+#include "quota.h"
+#include "pagetable.h"
+#include "printk.h"
+#include "layout.h"
+#include <aerie/errors.h>
+#include <aerie/kip.h>
+
+struct task *task_new(struct quota *q, int *err)
+{
+    struct task *t = quota_new_object(q, AERIE_OBJ_TASK, sizeof *t, 0, err);
+    if (!t)
+        return NULL;
+    cspace_init(&t->cspace, q);
+    list_init(&t->threads);
+    *err = vspace_init(&t->vs, q, t);
+    if (*err) {
+        obj_put(&t->obj);
+        return NULL;
+    }
+    return t;
+}
+
+int task_create(struct quota *q, struct invocation *inv, struct kobject **out)
+{
+    int err;
+    struct task *t = task_new(q, &err);
+    if (!t)
+        return err;
+    *out = &t->obj;
+    return 0;
+}
+
+static void task_teardown(struct kobject *o)
+{
+    struct task *t = (struct task *)o;
+    spin_lock(&t->obj.lock);
+    list_for_each(n, &t->threads)
+        obj_destroy(&list_entry(n, struct thread, task_link)->obj);
+    spin_unlock(&t->obj.lock);
+    cspace_clear(&t->cspace);
+    vspace_clear(&t->vs);
+}
+
+static void task_release(struct kobject *o)
+{
+    /* The task's own quota reference (o->quota) outlives this: obj_free
+     * drops it after release returns, so the charges below land safely. */
+    vspace_release(&((struct task *)o)->vs);
+}
+
+const struct obj_ops task_ops = {
+    .teardown = task_teardown,
+    .release = task_release,
+    .size = sizeof(struct task),
+};
+
+/* MAP: (memory cap, offset, vaddr, bytes, flags) */
+static int task_map(struct task *t, struct invocation *inv)
+{
+    uint64_t slot, off, va, bytes, flags;
+    if (inv_arg(inv, 0, &slot) || inv_arg(inv, 1, &off) || inv_arg(inv, 2, &va) ||
+        inv_arg(inv, 3, &bytes) || inv_arg(inv, 4, &flags))
+        return AE_EINVAL;
+    if (flags & ~(uint64_t)(AERIE_MAP_R | AERIE_MAP_W | AERIE_MAP_X | AERIE_MAP_UNCACHED) ||
+        !(flags & (AERIE_MAP_R | AERIE_MAP_W | AERIE_MAP_X)))
+        return inv_fail(inv, 4, AE_EINVAL);
+    uint8_t need = ((flags & AERIE_MAP_R) ? AERIE_R_READ : 0) |
+                   ((flags & AERIE_MAP_W) ? AERIE_R_WRITE : 0) |
+                   ((flags & AERIE_MAP_X) ? AERIE_R_EXEC : 0);
+    struct capref mc;
+    int err = cap_lookup(thread_cspace(inv->caller), slot, AERIE_OBJ_MEMORY, need, &mc);
+    if (err)
+        return inv_fail(inv, 0, err);
+    struct memobj *m = (struct memobj *)mc.obj;
+    uint64_t size = m->npages * PAGE_SIZE;
+    if (off % PAGE_SIZE || off >= size)
+        err = inv_fail(inv, 1, off % PAGE_SIZE ? AE_EINVAL : AE_ERANGE);
+    else if (va % PAGE_SIZE || va < AERIE_USER_MIN || va >= AERIE_USER_MAX)
+        err = inv_fail(inv, 2, AE_EINVAL);
+    else if (bytes == 0 || bytes % PAGE_SIZE || bytes > size - off)
+        err = inv_fail(inv, 3, bytes > size - off ? AE_ERANGE : AE_EINVAL);
+    else if (bytes > AERIE_USER_MAX - va)
+        err = inv_fail(inv, 3, AE_EINVAL);
+    if (!err) {
+        unsigned pt = ((flags & AERIE_MAP_W) ? PT_W : 0) | ((flags & AERIE_MAP_X) ? PT_X : 0) |
+                      (((flags & AERIE_MAP_UNCACHED) || (m->flags & MEMOBJ_DEVICE)) ? PT_UNCACHED : 0) | PT_R;
+        err = vspace_map(&t->vs, m, off / PAGE_SIZE, va, bytes / PAGE_SIZE, pt);
+        if (err)
+            inv_fail(inv, 2, err);
+    }
+    capref_put(&mc);
+    return err;
+}
+
+static int task_unmap(struct task *t, struct invocation *inv)
+{
+    uint64_t va, bytes;
+    if (inv_arg(inv, 0, &va) || inv_arg(inv, 1, &bytes))
+        return AE_EINVAL;
+    if (va % PAGE_SIZE || va >= AERIE_USER_MAX)
+        return inv_fail(inv, 0, AE_EINVAL);
+    if (bytes % PAGE_SIZE || bytes > AERIE_USER_MAX - va)
+        return inv_fail(inv, 1, AE_EINVAL);
+    int err = vspace_unmap(&t->vs, va, bytes);
+    return err ? inv_fail(inv, 0, err) : 0;
+}
+
+static int task_cap_copy(struct task *t, struct invocation *inv)
+{
+    uint64_t src, dst, mask, badge;
+    if (inv_arg(inv, 0, &src) || inv_arg(inv, 1, &dst) || inv_arg(inv, 2, &mask) ||
+        inv_arg(inv, 3, &badge))
+        return AE_EINVAL;
+    int err = cap_copy(thread_cspace(inv->caller), src, &t->cspace, dst, (uint8_t)mask, badge);
+    if (err == AE_ECAP)
+        inv->bad_arg = 0;
+    else if (err)
+        inv->bad_arg = err == AE_EBUSY ? 1 : 3;
+    return err;
+}
+
+int task_invoke(struct task *t, const struct capref *cap, uint64_t label, struct invocation *inv)
+{
+    uint8_t need = label == AERIE_TASK_INFO ? AERIE_R_READ : AERIE_R_MANAGE;
+    if ((cap->rights & need) != need)
+        return AE_ERIGHTS;
+    switch (label) {
+    case AERIE_TASK_MAP:
+        return task_map(t, inv);
+    case AERIE_TASK_UNMAP:
+        return task_unmap(t, inv);
+    case AERIE_TASK_CAP_COPY:
+        return task_cap_copy(t, inv);
+    case AERIE_TASK_CAP_DELETE: {
+        uint64_t slot;
+        if (inv_arg(inv, 0, &slot))
+            return AE_EINVAL;
+        int err = cap_delete(&t->cspace, slot);
+        return err ? inv_fail(inv, 0, err) : 0;
+    }
+    case AERIE_TASK_INFO:
+        spin_lock(&t->obj.lock);
+        inv->reply[0] = t->nthreads;
+        spin_unlock(&t->obj.lock);
+        inv->reply[1] = t->vs.mapped_pages * PAGE_SIZE;
+        inv->reply[2] = t->cspace.used;
+        inv->reply[3] = t->vs.pt_pages + 1;
+        inv->nreply = 4;
+        return 0;
+    case AERIE_TASK_DESTROY:
+        obj_destroy(&t->obj);
+        return 0;
+    default:
+        return AE_ENOSYS;
+    }
+}

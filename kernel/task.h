@@ -1,0 +1,29 @@
+/*
+ * task.h — the Task object: an address space plus a capability space, and
+ * the threads that run in it. A new task holds nothing: no capabilities,
+ * no mappings but the kernel info page.
+ *
+ * Locking: obj.lock guards the thread list.
+ */
+#ifndef AERIE_TASK_H
+#define AERIE_TASK_H
+
+#include "object.h"
+#include "cap.h"
+#include "vspace.h"
+
+struct task {
+    struct kobject obj;
+    struct cspace cspace;
+    struct vspace vs;
+    struct list threads;
+    uint32_t nthreads;
+};
+
+int task_create(struct quota *q, struct invocation *inv, struct kobject **out);
+struct task *task_new(struct quota *q, int *err);
+int task_invoke(struct task *t, const struct capref *cap, uint64_t label, struct invocation *inv);
+
+extern const struct obj_ops task_ops;
+
+#endif

@@ -1,0 +1,611 @@
+/*
+ * thread.c — the Thread object: creation, configuration methods, the
+ * generic block/wake/abort protocol (see thread.h), faults and exit.
+ */
+#include "thread.h"
+#include "task.h"
+#include "quota.h"
+#include "memobj.h"
+#include "sched.h"
+#include "ipc.h"
+#include "kmem.h"
+#include "memory.h"
+#include "percpu.h"
+#include "printk.h"
+#include "trap.h"
+#include "lib/string.h"
+#include <aerie/errors.h>
+#include <aerie/fault.h>
+#include <aerie/kip.h>
+
+#define FPU_BYTES 512
+
+extern char thread_first_entry[];
+
+struct cspace *thread_cspace(struct thread *t) { return &t->task->cspace; }
+
+void thread_lock_pair(struct thread *a, struct thread *b)
+{
+    if (a < b) {
+        spin_lock(&a->obj.lock);
+        spin_lock(&b->obj.lock);
+    } else {
+        spin_lock(&b->obj.lock);
+        spin_lock(&a->obj.lock);
+    }
+}
+
+void thread_unlock_pair(struct thread *a, struct thread *b)
+{
+    spin_unlock(&a->obj.lock);
+    spin_unlock(&b->obj.lock);
+}
+
+/* Lays out a new thread's kernel stack so its first switch lands in
+ * thread_first_entry and leaves for user mode through its frame. */
+static void init_stack(struct thread *t)
+{
+    struct trap_frame *tf = thread_frame(t);
+    memset(tf, 0, sizeof *tf);
+    tf->cs = SEL_UCODE;
+    tf->ss = SEL_UDATA;
+    tf->rflags = 0x202;
+    uint64_t *sp = (uint64_t *)tf;
+    *--sp = (uint64_t)thread_first_entry;
+    for (int i = 0; i < 6; i++)
+        *--sp = 0;                          /* rbp rbx r12 r13 r14 r15 */
+    t->kstack_rsp = (uint64_t)sp;
+}
+
+static void init_fpu(void *fpu)
+{
+    memset(fpu, 0, FPU_BYTES);
+    *(uint16_t *)fpu = 0x037F;              /* FCW: all exceptions masked */
+    *(uint32_t *)((char *)fpu + 24) = 0x1F80; /* MXCSR default */
+}
+
+struct thread *thread_new(struct quota *q, struct task *task, uint8_t prio, int *err)
+{
+    struct thread *t = quota_new_object(q, AERIE_OBJ_THREAD, 4096, kmem_footprint(FPU_BYTES), err);
+    if (!t)
+        return NULL;
+    t->fpu = kmem_alloc(FPU_BYTES);
+    if (!t->fpu) {
+        quota_release(q, kmem_footprint(FPU_BYTES), 0, 0);
+        obj_put(&t->obj);
+        *err = AE_ENOMEM;
+        return NULL;
+    }
+    init_fpu(t->fpu);
+    t->state = TS_INACTIVE;
+    t->prio = prio;
+    t->cpu = (uint16_t)cpu_index();
+    t->timer_cpu = -1;
+    t->canary = THREAD_CANARY;
+    list_init(&t->rq_link);
+    list_init(&t->wait_link);
+    list_init(&t->timer_link);
+    list_init(&t->task_link);
+    init_stack(t);
+    spin_lock(&task->obj.lock);
+    bool dead = task->obj.dead;
+    if (!dead) {
+        t->task = task;
+        obj_get(&task->obj);
+        list_push_back(&task->threads, &t->task_link);
+        task->nthreads++;
+    }
+    spin_unlock(&task->obj.lock);
+    if (dead) {
+        obj_put(&t->obj);
+        *err = AE_EDEAD;
+        return NULL;
+    }
+    return t;
+}
+
+int thread_create(struct quota *q, struct invocation *inv, struct kobject **out)
+{
+    uint64_t slot;
+    if (inv_arg(inv, 2, &slot))
+        return AE_EINVAL;
+    struct capref tc;
+    int err = cap_lookup(thread_cspace(inv->caller), slot, AERIE_OBJ_TASK, AERIE_R_MANAGE, &tc);
+    if (err)
+        return inv_fail(inv, 2, err);
+    uint8_t prio = inv->caller->prio < AERIE_PRIO_DEFAULT ? inv->caller->prio : AERIE_PRIO_DEFAULT;
+    struct thread *t = thread_new(q, (struct task *)tc.obj, prio, &err);
+    capref_put(&tc);
+    if (!t)
+        return err;
+    *out = &t->obj;
+    return 0;
+}
+
+void thread_start(struct thread *t)
+{
+    spin_lock(&t->obj.lock);
+    if (t->state == TS_INACTIVE || t->state == TS_SUSPENDED) {
+        t->state = TS_RUNNABLE;
+        sched_enqueue(t);
+    }
+    spin_unlock(&t->obj.lock);
+}
+
+/* ---- blocking and waking ---- */
+
+bool thread_block(struct thread *t, enum wait_kind kind, struct kobject *wait_obj,
+                  spinlock_t *wait_lock, uint64_t timeout_ns)
+{
+    if (t->state != TS_RUNNABLE)
+        return false;
+    t->state = TS_BLOCKED;
+    t->wait_kind = (uint8_t)kind;
+    t->wait_obj = wait_obj;
+    t->wait_lock = wait_lock;
+    t->wait_seq++;
+    if (wait_obj)
+        obj_get(wait_obj);
+    if (timeout_ns != AERIE_TIMEOUT_FOREVER) {
+        uint64_t now = time_now_ns();
+        timer_arm(t, timeout_ns > ~0ull - now ? ~0ull : now + timeout_ns);
+    }
+    return true;
+}
+
+/* Ends t's wait with result; t becomes final_state (RUNNABLE: queued to
+ * run; DEAD: it never runs again — blocked threads hold no references
+ * outside their structure, so nothing on its stack needs unwinding). */
+static void finish_wait(struct thread *t, int64_t result, uint8_t final_state)
+{
+    if (t->state != TS_BLOCKED)
+        return;
+    timer_disarm(t);
+    /* Whoever wakes us holds its own reference on the wait object, so
+     * this is never the last one while its lock is held. */
+    if (t->wait_obj)
+        obj_put(t->wait_obj);
+    t->wait_obj = NULL;
+    t->wait_lock = NULL;
+    t->wait_kind = WAIT_NONE;
+    t->result = result;
+    t->state = final_state;
+    if (final_state == TS_RUNNABLE)
+        sched_enqueue(t);
+}
+
+void thread_wake(struct thread *t, int64_t result)
+{
+    finish_wait(t, result, TS_RUNNABLE);
+}
+
+void thread_wait_switch(void)
+{
+    schedule();
+}
+
+/* One attempt at aborting t's wait; false if t's wait changed under us and
+ * we must look again. */
+static bool abort_once(struct thread *t, int64_t err, uint64_t seq, uint8_t final_state)
+{
+    spin_lock(&t->obj.lock);
+    if (t->state != TS_BLOCKED || (seq && t->wait_seq != seq)) {
+        spin_unlock(&t->obj.lock);
+        return true;
+    }
+    uint8_t kind = t->wait_kind;
+    uint64_t s = t->wait_seq;
+    struct kobject *o = t->wait_obj;
+    spinlock_t *wl = t->wait_lock;
+    if (!o && !wl) {                         /* sleep, saved reply */
+        finish_wait(t, err, final_state);
+        spin_unlock(&t->obj.lock);
+        return true;
+    }
+    if (o)
+        obj_get(o);
+    spin_unlock(&t->obj.lock);
+    struct thread *server = kind == WAIT_REPLY ? (struct thread *)o : NULL;
+    if (server)
+        thread_lock_pair(server, t);
+    else {
+        spin_lock(o ? &o->lock : wl);
+        spin_lock(&t->obj.lock);
+    }
+    bool same = t->state == TS_BLOCKED && t->wait_seq == s;
+    if (same) {
+        if (server) {
+            if (server->reply_to == t) {
+                server->reply_to = NULL;
+                obj_put(&t->obj);            /* we hold another reference */
+            }
+        } else {
+            list_remove(&t->wait_link);
+        }
+        finish_wait(t, err, final_state);
+    }
+    if (server)
+        thread_unlock_pair(server, t);
+    else {
+        spin_unlock(&t->obj.lock);
+        spin_unlock(o ? &o->lock : wl);
+    }
+    if (o)
+        obj_put(o);
+    return same;
+}
+
+void thread_abort_wait(struct thread *t, int64_t err, uint64_t seq)
+{
+    while (!abort_once(t, err, seq, TS_RUNNABLE))
+        ;
+}
+
+void thread_reply_dropped(struct thread *t, uint64_t seq)
+{
+    spin_lock(&t->obj.lock);
+    if (t->state == TS_BLOCKED && t->wait_kind == WAIT_REPLY_SAVED && t->wait_seq == seq)
+        thread_wake(t, AE_EDEAD);
+    spin_unlock(&t->obj.lock);
+}
+
+/* ---- faults ---- */
+
+static void log_unhandled(struct thread *t, uint64_t label, const uint64_t *w)
+{
+    static uint64_t logged;
+    if (__atomic_fetch_add(&logged, 1, __ATOMIC_RELAXED) >= 64)
+        return;                              /* a fault storm must not flood the console */
+    if (label == AERIE_FAULT_PAGE)
+        kprintf("thread %p: page fault at 0x%lx (error 0x%lx) rip 0x%lx, no fault handler: stopped\n",
+                (void *)t, w[0], w[1], w[2]);
+    else if (label == AERIE_FAULT_EXCEPTION)
+        kprintf("thread %p: %s (vector %lu) at rip 0x%lx, no fault handler: stopped\n",
+                (void *)t, trap_name(w[0]), w[0], w[2]);
+    else if (label == AERIE_FAULT_SYSCALL)
+        kprintf("thread %p: unknown system call %lu at rip 0x%lx, no fault handler: stopped\n",
+                (void *)t, w[0], w[7]);
+}
+
+static void set_state(struct thread *t, uint8_t state)
+{
+    spin_lock(&t->obj.lock);
+    if (t->state != TS_DEAD)
+        t->state = state;
+    spin_unlock(&t->obj.lock);
+}
+
+/* Applies a RESUME reply (flags and registers in fault_words). */
+static void apply_resume(struct thread *t)
+{
+    struct trap_frame *tf = thread_frame(t);
+    uint64_t flags = t->fault_words[0];
+    if ((flags & AERIE_RESUME_SET_RIP) && t->fault_words[1] < AERIE_USER_MAX) {
+        tf->rip = t->fault_words[1];
+        tf->vector = 0;                      /* leave through iretq */
+    }
+    if ((flags & AERIE_RESUME_SET_RSP) && t->fault_words[2] < AERIE_USER_MAX)
+        tf->rsp = t->fault_words[2];
+    if (flags & AERIE_RESUME_SET_RAX)
+        tf->rax = t->fault_words[3];
+}
+
+void thread_fault(struct thread *t, uint64_t label, const uint64_t *words, unsigned n)
+{
+    t->faults++;
+    if (!t->handler) {
+        if (label != AERIE_FAULT_EXIT)
+            log_unhandled(t, label, words);
+        set_state(t, TS_DEAD);
+        return;
+    }
+    memcpy(t->fault_words, words, n * sizeof(uint64_t));
+    t->fault_label = label;
+    t->fault_msg = true;
+    int64_t r = ipc_fault_call(t, AERIE_INFO(label, n, 0));
+    t->fault_msg = false;
+    if (label == AERIE_FAULT_EXIT || r < 0)
+        set_state(t, TS_DEAD);
+    else if (AERIE_INFO_LABEL((uint64_t)r) == AERIE_FAULT_RESUME)
+        apply_resume(t);
+    else
+        set_state(t, TS_SUSPENDED);
+}
+
+_Noreturn void thread_exit_current(uint64_t status)
+{
+    struct thread *t = current_thread();
+    thread_fault(t, AERIE_FAULT_EXIT, &status, 1);
+    set_state(t, TS_DEAD);
+    schedule();
+    panic("a dead thread was scheduled again");
+}
+
+/* ---- object hooks ---- */
+
+static void thread_teardown(struct kobject *o)
+{
+    struct thread *t = (struct thread *)o;
+    while (!abort_once(t, AE_ECANCELED, 0, TS_DEAD))
+        ;
+    spin_lock(&t->obj.lock);
+    t->state = TS_DEAD;
+    struct thread *client = t->reply_to;
+    t->reply_to = NULL;
+    sched_dequeue(t);
+    spin_unlock(&t->obj.lock);
+    sched_kick(t);
+    if (client) {                          /* its caller will get no reply now */
+        thread_lock_pair(t, client);
+        if (client->state == TS_BLOCKED && client->wait_kind == WAIT_REPLY && client->wait_obj == &t->obj)
+            thread_wake(client, AE_EDEAD);
+        thread_unlock_pair(t, client);
+        obj_put(&client->obj);
+    }
+    if (t->task) {
+        spin_lock(&t->task->obj.lock);
+        list_remove(&t->task_link);
+        t->task->nthreads--;
+        spin_unlock(&t->task->obj.lock);
+    }
+    sched_wait_off_cpu(t);
+}
+
+static void thread_release(struct kobject *o)
+{
+    struct thread *t = (struct thread *)o;
+    if (t->fpu) {
+        kmem_free(t->fpu, FPU_BYTES);
+        if (o->quota)
+            quota_release(o->quota, kmem_footprint(FPU_BYTES), 0, 0);
+    }
+    if (t->utcb_mem)
+        obj_put(&t->utcb_mem->obj);
+    if (t->handler)
+        obj_put(t->handler);
+    if (t->reply_to)
+        obj_put(&t->reply_to->obj);
+    if (t->task)
+        obj_put(&t->task->obj);
+}
+
+const struct obj_ops thread_ops = {
+    .teardown = thread_teardown,
+    .release = thread_release,
+    .size = 4096,
+};
+
+/* ---- methods ---- */
+
+int thread_set_utcb(struct thread *t, struct memobj *m, uint64_t off)
+{
+    if (off % AERIE_UTCB_SIZE || off >= m->npages * PAGE_SIZE)
+        return AE_EINVAL;
+    spin_lock(&t->obj.lock);
+    if (t->state != TS_INACTIVE && t->state != TS_SUSPENDED) {
+        spin_unlock(&t->obj.lock);
+        return AE_EBUSY;
+    }
+    struct memobj *old = t->utcb_mem;
+    obj_get(&m->obj);
+    t->utcb_mem = m;
+    t->utcb = (struct aerie_utcb *)((char *)phys_to_virt(memobj_page(m, off / PAGE_SIZE)) + off % PAGE_SIZE);
+    spin_unlock(&t->obj.lock);
+    if (old)
+        obj_put(&old->obj);
+    return 0;
+}
+
+static int method_set_utcb(struct thread *t, struct invocation *inv)
+{
+    uint64_t slot, off;
+    if (inv_arg(inv, 0, &slot) || inv_arg(inv, 1, &off))
+        return AE_EINVAL;
+    struct capref mc;
+    int err = cap_lookup(thread_cspace(inv->caller), slot, AERIE_OBJ_MEMORY,
+                         AERIE_R_READ | AERIE_R_WRITE, &mc);
+    if (err)
+        return inv_fail(inv, 0, err);
+    struct memobj *m = (struct memobj *)mc.obj;
+    if (m->flags & MEMOBJ_DEVICE)
+        err = inv_fail(inv, 0, AE_EINVAL);
+    else if ((err = thread_set_utcb(t, m, off)))
+        inv_fail(inv, err == AE_EBUSY ? ~0u : 1, err);
+    capref_put(&mc);
+    return err;
+}
+
+/* Register values a user may set: canonical user addresses for RIP, RSP
+ * and FS base; RFLAGS limited to the arithmetic flags (plus IF). */
+static bool reg_ok(unsigned r, uint64_t v)
+{
+    if (r == AERIE_REG_RIP || r == AERIE_REG_RSP || r == AERIE_REG_FS_BASE)
+        return v < AERIE_USER_MAX;
+    return true;
+}
+
+static uint64_t *frame_reg(struct trap_frame *tf, unsigned r)
+{
+    switch (r) {
+    case AERIE_REG_RIP: return &tf->rip;
+    case AERIE_REG_RSP: return &tf->rsp;
+    case AERIE_REG_RFLAGS: return &tf->rflags;
+    case AERIE_REG_RAX: return &tf->rax;
+    case AERIE_REG_RBX: return &tf->rbx;
+    case AERIE_REG_RCX: return &tf->rcx;
+    case AERIE_REG_RDX: return &tf->rdx;
+    case AERIE_REG_RSI: return &tf->rsi;
+    case AERIE_REG_RDI: return &tf->rdi;
+    case AERIE_REG_RBP: return &tf->rbp;
+    case AERIE_REG_R8: return &tf->r8;
+    case AERIE_REG_R9: return &tf->r9;
+    case AERIE_REG_R10: return &tf->r10;
+    case AERIE_REG_R11: return &tf->r11;
+    case AERIE_REG_R12: return &tf->r12;
+    case AERIE_REG_R13: return &tf->r13;
+    case AERIE_REG_R14: return &tf->r14;
+    default: return &tf->r15;
+    }
+}
+
+/* Registers are only read or written while the thread is not running
+ * user code: its frame is then complete and stable. */
+static bool regs_accessible(struct thread *t, struct thread *caller)
+{
+    return t == caller || t->state == TS_INACTIVE || t->state == TS_SUSPENDED ||
+           t->state == TS_BLOCKED;
+}
+
+static int method_set_regs(struct thread *t, struct invocation *inv)
+{
+    uint64_t mask;
+    if (inv_arg(inv, 0, &mask))
+        return AE_EINVAL;
+    if (mask >> AERIE_REG_COUNT)
+        return inv_fail(inv, 0, AE_EINVAL);
+    for (unsigned r = 0; r < AERIE_REG_COUNT; r++) {
+        uint64_t v;
+        if (!(mask & (1ull << r)))
+            continue;
+        if (inv_arg(inv, r + 1, &v))
+            return AE_EINVAL;
+        if (!reg_ok(r, v))
+            return inv_fail(inv, r + 1, AE_EINVAL);
+    }
+    spin_lock(&t->obj.lock);
+    if (!regs_accessible(t, inv->caller)) {
+        spin_unlock(&t->obj.lock);
+        return inv_fail(inv, ~0u, AE_EBUSY);
+    }
+    struct trap_frame *tf = thread_frame(t);
+    for (unsigned r = 0; r < AERIE_REG_COUNT; r++) {
+        if (!(mask & (1ull << r)))
+            continue;
+        uint64_t v = inv->args[r + 1];
+        if (r == AERIE_REG_FS_BASE) {
+            t->fs_base = v;
+            if (t == inv->caller)
+                wrmsr(MSR_FS_BASE, v);
+        } else if (r == AERIE_REG_RFLAGS) {
+            tf->rflags = (v & 0xCD5) | 0x202;   /* CF PF AF ZF SF DF OF, IF, bit 1 */
+        } else {
+            *frame_reg(tf, r) = v;
+        }
+    }
+    tf->vector = 0;                          /* restore every register: iretq */
+    spin_unlock(&t->obj.lock);
+    return 0;
+}
+
+static int method_get_regs(struct thread *t, struct invocation *inv)
+{
+    spin_lock(&t->obj.lock);
+    if (!regs_accessible(t, inv->caller)) {
+        spin_unlock(&t->obj.lock);
+        return inv_fail(inv, ~0u, AE_EBUSY);
+    }
+    struct trap_frame *tf = thread_frame(t);
+    for (unsigned r = 0; r < AERIE_REG_FS_BASE; r++)
+        inv->reply[r] = *frame_reg(tf, r);
+    inv->reply[AERIE_REG_FS_BASE] = t->fs_base;
+    spin_unlock(&t->obj.lock);
+    inv->nreply = AERIE_REG_COUNT;
+    return 0;
+}
+
+static int method_set_handler(struct thread *t, struct invocation *inv)
+{
+    uint64_t slot;
+    if (inv_arg(inv, 0, &slot))
+        return AE_EINVAL;
+    struct capref ec = { 0 };
+    if (slot) {
+        int err = cap_lookup(thread_cspace(inv->caller), slot, AERIE_OBJ_ENDPOINT, AERIE_R_WRITE, &ec);
+        if (err)
+            return inv_fail(inv, 0, err);
+    }
+    spin_lock(&t->obj.lock);
+    struct kobject *old = t->handler;
+    t->handler = ec.obj;                     /* the lookup's reference moves here */
+    t->handler_badge = ec.badge;
+    spin_unlock(&t->obj.lock);
+    if (old)
+        obj_put(old);
+    return 0;
+}
+
+static int method_set_priority(struct thread *t, struct invocation *inv)
+{
+    uint64_t prio;
+    if (inv_arg(inv, 0, &prio))
+        return AE_EINVAL;
+    if (prio < 1 || prio > AERIE_PRIO_MAX || prio > inv->caller->prio)
+        return inv_fail(inv, 0, AE_EINVAL);
+    spin_lock(&t->obj.lock);
+    bool queued = t->in_rq;
+    if (queued)
+        sched_dequeue(t);
+    t->prio = (uint8_t)prio;
+    if (queued)
+        sched_enqueue(t);
+    spin_unlock(&t->obj.lock);
+    return 0;
+}
+
+static int method_suspend(struct thread *t)
+{
+    thread_abort_wait(t, AE_ECANCELED, 0);
+    spin_lock(&t->obj.lock);
+    if (t->state == TS_RUNNABLE) {
+        t->state = TS_SUSPENDED;
+        sched_dequeue(t);
+    }
+    spin_unlock(&t->obj.lock);
+    sched_kick(t);
+    return 0;
+}
+
+int thread_invoke(struct thread *t, const struct capref *cap, uint64_t label, struct invocation *inv)
+{
+    uint8_t need = (label == AERIE_THREAD_INFO || label == AERIE_THREAD_GET_REGS) ? AERIE_R_READ : AERIE_R_MANAGE;
+    if ((cap->rights & need) != need)
+        return AE_ERIGHTS;
+    uint64_t v;
+    switch (label) {
+    case AERIE_THREAD_SET_UTCB:     return method_set_utcb(t, inv);
+    case AERIE_THREAD_SET_REGS:     return method_set_regs(t, inv);
+    case AERIE_THREAD_GET_REGS:     return method_get_regs(t, inv);
+    case AERIE_THREAD_SET_HANDLER:  return method_set_handler(t, inv);
+    case AERIE_THREAD_SET_PRIORITY: return method_set_priority(t, inv);
+    case AERIE_THREAD_SET_AFFINITY:
+        if (inv_arg(inv, 0, &v))
+            return AE_EINVAL;
+        if (v >= ncpus)
+            return inv_fail(inv, 0, AE_EINVAL);
+        spin_lock(&t->obj.lock);
+        sched_set_cpu(t, (unsigned)v);
+        spin_unlock(&t->obj.lock);
+        return 0;
+    case AERIE_THREAD_RESUME:
+        spin_lock(&t->obj.lock);
+        v = t->state == TS_INACTIVE || t->state == TS_SUSPENDED;
+        spin_unlock(&t->obj.lock);
+        if (!v)
+            return inv_fail(inv, ~0u, AE_EBUSY);
+        thread_start(t);
+        return 0;
+    case AERIE_THREAD_SUSPEND:      return method_suspend(t);
+    case AERIE_THREAD_DESTROY:
+        obj_destroy(&t->obj);
+        return 0;
+    case AERIE_THREAD_INFO:
+        inv->reply[0] = t->state;
+        inv->reply[1] = t->cpu;
+        inv->reply[2] = t->prio;
+        inv->reply[3] = t->faults;
+        inv->nreply = 4;
+        return 0;
+    default:
+        return AE_ENOSYS;
+    }
+}

@@ -1,0 +1,141 @@
+/*
+ * thread.h — the Thread object and the blocking/waking rules every kind of
+ * wait follows.
+ *
+ * A thread's structure and its kernel stack share one page: the structure
+ * at the bottom, the stack above it, the user register frame at the top.
+ *
+ * States: INACTIVE (never started), RUNNABLE (on a run queue or running),
+ * BLOCKED (waiting: wait_kind says on what), SUSPENDED, DEAD.
+ *
+ * Locking. obj.lock (the "thread lock") guards state, the wait fields,
+ * the IPC fields and reply_to. To block on or wake from an object (an
+ * endpoint, a notification, a futex bucket, a server thread for reply
+ * waits) you hold that object's lock first, then the thread lock. Two
+ * thread locks are taken in address order (thread_lock_pair). The run
+ * queue and timer locks nest inside thread locks. A thread runs only on
+ * its home CPU (t->cpu), which changes only while it is off that CPU.
+ *
+ * A thread about to block drops every reference it holds on its kernel
+ * stack (the wait object's reference lives in the structure), so a
+ * blocked thread can be destroyed without ever running again.
+ */
+#ifndef AERIE_THREAD_H
+#define AERIE_THREAD_H
+
+#include <aerie/utcb.h>
+#include "object.h"
+#include "cap.h"
+#include "trap.h"
+
+struct task;
+struct memobj;
+
+enum thread_state { TS_INACTIVE, TS_RUNNABLE, TS_BLOCKED, TS_SUSPENDED, TS_DEAD };
+
+enum wait_kind {
+    WAIT_NONE,
+    WAIT_SEND,        /* on an endpoint's send queue (wait_obj = endpoint) */
+    WAIT_RECV,        /* on an endpoint's receive queue */
+    WAIT_REPLY,       /* for a reply from the server thread wait_obj */
+    WAIT_REPLY_SAVED, /* for a reply through a saved reply cap (no object) */
+    WAIT_NTFN,        /* on a notification */
+    WAIT_FUTEX,       /* on a futex bucket (wait_lock) */
+    WAIT_SLEEP,       /* only for the timer */
+};
+
+#define FAULT_WORDS 10
+
+struct thread {
+    struct kobject obj;
+    struct task *task;                 /* reference held */
+    struct list task_link;             /* under task->obj.lock */
+
+    /* scheduling: state under the thread lock; the rest under the home
+     * CPU's run-queue lock */
+    uint8_t state;
+    uint8_t prio;
+    uint8_t wait_kind;
+    bool in_rq, on_cpu, migrate, idle, fault_msg;
+    uint16_t cpu;                      /* home CPU */
+    uint16_t next_cpu;                 /* affinity to apply when it is off its CPU */
+    uint32_t slice;                    /* ticks left */
+    struct list rq_link;
+
+    /* waiting */
+    struct kobject *wait_obj;          /* reference held while waiting */
+    spinlock_t *wait_lock;             /* futex bucket lock */
+    struct vspace *futex_vs;           /* futex key while WAIT_FUTEX */
+    uint64_t futex_addr;
+    struct list wait_link;
+    uint64_t wait_seq;                 /* bumped on every block */
+    struct list timer_link;            /* under the timer lock of timer_cpu */
+    int32_t timer_cpu;
+    uint64_t deadline, timer_seq;
+
+    /* IPC */
+    int64_t result;                    /* what the blocked system call returns */
+    uint64_t result_badge;
+    uint64_t send_info, send_badge;    /* while queued as a sender */
+    bool send_call, send_grant;
+    uint64_t fault_label;
+    uint64_t fault_words[FAULT_WORDS]; /* kernel-built fault message / reply */
+    struct thread *reply_to;           /* caller waiting for our reply; reference held */
+    uint64_t reply_seq;
+
+    /* configuration */
+    struct memobj *utcb_mem;           /* reference held */
+    struct aerie_utcb *utcb;           /* through the direct map, or NULL */
+    struct kobject *handler;           /* fault endpoint, reference held */
+    uint64_t handler_badge;
+    uint64_t fs_base;
+    void *fpu;                         /* FXSAVE area */
+    uint64_t faults;
+    uint64_t kstack_rsp;               /* saved by context_switch */
+    uint64_t canary;
+};
+
+#define THREAD_CANARY 0xC0FFEE5AFEC0FFEEull
+
+static inline struct trap_frame *thread_frame(struct thread *t)
+{
+    return (struct trap_frame *)((char *)t + 4096) - 1;
+}
+
+struct cspace *thread_cspace(struct thread *t);
+struct thread *current_thread(void);
+
+int thread_create(struct quota *q, struct invocation *inv, struct kobject **out);
+/* A thread in task, inactive, with priority prio (boot task). */
+struct thread *thread_new(struct quota *q, struct task *task, uint8_t prio, int *err);
+int thread_set_utcb(struct thread *t, struct memobj *m, uint64_t offset);
+int thread_invoke(struct thread *t, const struct capref *cap, uint64_t label, struct invocation *inv);
+void thread_start(struct thread *t);
+
+/* Locks two distinct threads in address order. */
+void thread_lock_pair(struct thread *a, struct thread *b);
+void thread_unlock_pair(struct thread *a, struct thread *b);
+
+/* Blocks the current thread on wait_obj (its lock held by the caller)
+ * with the current thread's lock also held. Returns false if it must not
+ * block (it is being stopped). Takes a reference on wait_obj. */
+bool thread_block(struct thread *t, enum wait_kind kind, struct kobject *wait_obj,
+                  spinlock_t *wait_lock, uint64_t timeout_ns);
+/* Makes a blocked thread runnable with result; its lock and its wait
+ * object's lock held, and it is already off the object's queue. */
+void thread_wake(struct thread *t, int64_t result);
+/* Ends whatever t is waiting for with err (timeouts, destroy, suspend);
+ * seq = 0 means any wait. No locks held. */
+void thread_abort_wait(struct thread *t, int64_t err, uint64_t seq);
+/* A saved reply cap for t was deleted unused. */
+void thread_reply_dropped(struct thread *t, uint64_t seq);
+
+/* Faults and exits: build the message and call the handler. */
+void thread_fault(struct thread *t, uint64_t label, const uint64_t *words, unsigned n);
+_Noreturn void thread_exit_current(uint64_t status);
+/* Blocks the current thread and switches away; returns when woken. */
+void thread_wait_switch(void);
+
+extern const struct obj_ops thread_ops;
+
+#endif

@@ -1,0 +1,219 @@
+/*
+ * vspace.c — address spaces: mapping Memory objects into tasks and taking
+ * them out again, with TLB shootdowns for CPUs running the task.
+ */
+#include "vspace.h"
+#include "memobj.h"
+#include "quota.h"
+#include "kmem.h"
+#include "pagetable.h"
+#include "printk.h"
+#include "layout.h"
+#include "object.h"
+#include <aerie/errors.h>
+#include <aerie/kip.h>
+
+uint64_t kip_phys;
+
+int vspace_init(struct vspace *vs, struct quota *q, struct task *t)
+{
+    spin_init(&vs->lock);
+    list_init(&vs->mappings);
+    vs->quota = q;
+    vs->task = t;
+    int err;
+    vs->root = pt_create(q, &err);
+    if (!vs->root)
+        return err;
+    err = pt_map(vs->root, q, &vs->pt_pages, AERIE_KIP_ADDR, kip_phys, PT_R);
+    if (err) {
+        vspace_release(vs);
+        return err;
+    }
+    return 0;
+}
+
+void vspace_release(struct vspace *vs)
+{
+    if (!vs->root)
+        return;
+    uint64_t freed = pt_destroy(vs->root);
+    quota_release(vs->quota, freed * PAGE_SIZE, 0, 0);
+    vs->root = 0;
+}
+
+static bool overlaps(const struct vspace *vs, uint64_t va, uint64_t npages)
+{
+    uint64_t end = va + npages * PAGE_SIZE;
+    if (va < AERIE_KIP_ADDR + PAGE_SIZE && AERIE_KIP_ADDR < end)
+        return true;
+    list_for_each(n, &vs->mappings) {
+        const struct mapping *m = list_entry(n, struct mapping, vs_link);
+        if (va < m->va + m->npages * PAGE_SIZE && m->va < end)
+            return true;
+    }
+    return false;
+}
+
+/* Clears the page-table entries of m; vs->lock held. */
+static void clear_ptes(struct vspace *vs, const struct mapping *m)
+{
+    for (uint64_t i = 0; i < m->npages; i++)
+        pt_unmap(vs->root, m->va + i * PAGE_SIZE);
+    vs->mapped_pages -= m->npages;
+}
+
+static void shootdown(struct vspace *vs)
+{
+    tlb_shootdown(__atomic_load_n(&vs->cpus_active, __ATOMIC_ACQUIRE));
+}
+
+int vspace_map(struct vspace *vs, struct memobj *mem, uint64_t first, uint64_t va,
+               uint64_t npages, unsigned flags)
+{
+    size_t rec = kmem_footprint(sizeof(struct mapping));
+    int err = quota_reserve(vs->quota, rec, 0, 0);
+    if (err)
+        return err;
+    struct mapping *m = kmem_alloc(sizeof *m);
+    if (!m) {
+        quota_release(vs->quota, rec, 0, 0);
+        return AE_ENOMEM;
+    }
+    *m = (struct mapping){ .va = va, .npages = npages, .first = first, .flags = flags,
+                           .mem = mem, .vs = vs };
+    spin_lock(&vs->lock);
+    err = vs->dead ? AE_EDEAD : overlaps(vs, va, npages) ? AE_EBUSY : 0;
+    uint64_t done = 0;
+    for (; !err && done < npages; done++)
+        err = pt_map(vs->root, vs->quota, &vs->pt_pages, va + done * PAGE_SIZE,
+                     memobj_page(mem, first + done), flags);
+    if (!err) {
+        spin_lock(&mem->obj.lock);
+        if (mem->obj.dead)
+            err = AE_EDEAD;
+        else
+            list_push_back(&mem->mappings, &m->mem_link);
+        spin_unlock(&mem->obj.lock);
+    }
+    if (err) {
+        for (uint64_t i = 0; i < done; i++)
+            pt_unmap(vs->root, va + i * PAGE_SIZE);
+        spin_unlock(&vs->lock);
+        if (done)
+            shootdown(vs);
+        kmem_free(m, sizeof *m);
+        quota_release(vs->quota, rec, 0, 0);
+        return err;
+    }
+    obj_get(&mem->obj);
+    obj_hold(&mem->obj);
+    list_push_back(&vs->mappings, &m->vs_link);
+    vs->mapped_pages += npages;
+    spin_unlock(&vs->lock);
+    return 0;
+}
+
+static void free_mapping(struct vspace *vs, struct mapping *m)
+{
+    obj_unhold(&m->mem->obj);
+    obj_put(&m->mem->obj);
+    kmem_free(m, sizeof *m);
+    quota_release(vs->quota, kmem_footprint(sizeof *m), 0, 0);
+}
+
+int vspace_unmap(struct vspace *vs, uint64_t va, uint64_t bytes)
+{
+    uint64_t end = va + bytes;
+    struct list gone;
+    list_init(&gone);
+    spin_lock(&vs->lock);
+    list_for_each(n, &vs->mappings) {
+        struct mapping *m = list_entry(n, struct mapping, vs_link);
+        uint64_t mend = m->va + m->npages * PAGE_SIZE;
+        bool inside = m->va >= va && mend <= end;
+        if (!inside && m->va < end && va < mend) {
+            spin_unlock(&vs->lock);
+            return AE_EINVAL;            /* would split a mapping */
+        }
+    }
+    list_for_each_safe(n, tmp, &vs->mappings) {
+        struct mapping *m = list_entry(n, struct mapping, vs_link);
+        if (m->va < va || m->va + m->npages * PAGE_SIZE > end)
+            continue;
+        clear_ptes(vs, m);
+        list_remove(&m->vs_link);
+        spin_lock(&m->mem->obj.lock);
+        list_remove(&m->mem_link);
+        spin_unlock(&m->mem->obj.lock);
+        list_push_back(&gone, &m->vs_link);
+    }
+    spin_unlock(&vs->lock);
+    if (!list_empty(&gone))
+        shootdown(vs);
+    struct list *n;
+    while ((n = list_pop_front(&gone)))
+        free_mapping(vs, list_entry(n, struct mapping, vs_link));
+    return 0;
+}
+
+void vspace_clear(struct vspace *vs)
+{
+    spin_lock(&vs->lock);
+    vs->dead = true;
+    spin_unlock(&vs->lock);
+    vspace_unmap(vs, 0, AERIE_USER_MAX);
+}
+
+/* Takes one mapping of mem out of its address space; false when none is
+ * left. The lock order (vspace, then memory object) means we drop mem's
+ * lock to take the vspace's, then look again. */
+static bool unmap_one_of(struct memobj *mem)
+{
+    spin_lock(&mem->obj.lock);
+    if (list_empty(&mem->mappings)) {
+        spin_unlock(&mem->obj.lock);
+        return false;
+    }
+    struct vspace *vs = list_entry(mem->mappings.next, struct mapping, mem_link)->vs;
+    struct kobject *owner = (struct kobject *)vs->task;
+    obj_get(owner);                          /* keeps vs alive meanwhile */
+    spin_unlock(&mem->obj.lock);
+
+    struct mapping *found = NULL;
+    spin_lock(&vs->lock);
+    spin_lock(&mem->obj.lock);
+    list_for_each(n, &mem->mappings) {
+        struct mapping *m = list_entry(n, struct mapping, mem_link);
+        if (m->vs == vs) {
+            found = m;
+            break;
+        }
+    }
+    if (found) {
+        list_remove(&found->mem_link);
+        list_remove(&found->vs_link);
+        clear_ptes(vs, found);
+    }
+    spin_unlock(&mem->obj.lock);
+    spin_unlock(&vs->lock);
+    if (found) {
+        shootdown(vs);
+        free_mapping(vs, found);
+    }
+    obj_put(owner);
+    return true;
+}
+
+void vspace_unmap_memobj(struct memobj *mem)
+{
+    while (unmap_one_of(mem))
+        ;
+}
+
+uint64_t vspace_translate(struct vspace *vs, uint64_t va, bool *writable)
+{
+    if (va >= AERIE_USER_MAX + PAGE_SIZE)
+        return 0;
+    return pt_translate(vs->root, va, writable);
+}

@@ -1,0 +1,63 @@
+/*
+ * vspace.h — a task's address space: its page tables and the list of
+ * mappings of Memory objects in it. Page tables and mapping records are
+ * charged to the task's quota.
+ *
+ * Locking: vspace->lock guards the page tables and the mapping list; a
+ * Memory object's lock nests inside it (it guards the object's own list
+ * of mappings).
+ */
+#ifndef AERIE_VSPACE_H
+#define AERIE_VSPACE_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include "lib/list.h"
+#include "lib/spinlock.h"
+
+struct quota;
+struct memobj;
+struct task;
+
+struct vspace {
+    spinlock_t lock;
+    uint64_t root;                /* physical address of the top-level table */
+    struct list mappings;
+    uint64_t cpus_active;         /* CPUs that may cache its translations (atomic) */
+    uint64_t pt_pages;            /* page-table pages below the root */
+    uint64_t mapped_pages;
+    struct quota *quota;
+    struct task *task;
+    bool dead;
+};
+
+struct mapping {
+    uint64_t va, npages, first;   /* first: page index within the Memory object */
+    unsigned flags;               /* PT_* */
+    struct memobj *mem;           /* reference held */
+    struct vspace *vs;
+    struct list vs_link, mem_link;
+};
+
+int vspace_init(struct vspace *vs, struct quota *q, struct task *t);
+/* Unmaps everything (task teardown). */
+void vspace_clear(struct vspace *vs);
+/* Frees the page tables (task release) and returns their charge. */
+void vspace_release(struct vspace *vs);
+
+/* Maps npages of mem from page first at va. Checks done by the caller
+ * except overlap (AE_EBUSY) and memory (AE_ENOMEM); all or nothing. */
+int vspace_map(struct vspace *vs, struct memobj *mem, uint64_t first, uint64_t va,
+               uint64_t npages, unsigned flags);
+/* Removes every mapping inside [va, va+bytes); AE_EINVAL if one only
+ * partly overlaps (then nothing changes). */
+int vspace_unmap(struct vspace *vs, uint64_t va, uint64_t bytes);
+/* Removes every mapping of mem, in every task. */
+void vspace_unmap_memobj(struct memobj *mem);
+/* Physical address of user address va, 0 if not mapped. */
+uint64_t vspace_translate(struct vspace *vs, uint64_t va, bool *writable);
+
+/* The kernel info page, mapped into every address space. */
+extern uint64_t kip_phys;
+
+#endif

@@ -1,0 +1,114 @@
+/*
+ * libaerie/syscall.h — the system calls as inline functions, one per
+ * call in aerie/syscall.h. Nothing here allocates or locks.
+ */
+#ifndef LIBAERIE_SYSCALL_H
+#define LIBAERIE_SYSCALL_H
+
+#include <stdint.h>
+#include <aerie/syscall.h>
+
+static inline int64_t ae_syscall(uint64_t nr, uint64_t a, uint64_t b, uint64_t c, uint64_t d,
+                                 uint64_t e, uint64_t *rdx_out)
+{
+    register uint64_t r10 __asm__("r10") = d;
+    register uint64_t r8 __asm__("r8") = e;
+    uint64_t rax = nr, rdx = c;
+    __asm__ volatile("syscall"
+                     : "+a"(rax), "+d"(rdx), "+D"(a), "+S"(b), "+r"(r10), "+r"(r8)
+                     :
+                     : "rcx", "r11", "r9", "memory");
+    if (rdx_out)
+        *rdx_out = rdx;
+    return (int64_t)rax;
+}
+
+static inline int64_t ae_call(uint64_t cap, uint64_t info, uint64_t timeout)
+{
+    return ae_syscall(AERIE_SYS_CALL, cap, info, timeout, 0, 0, 0);
+}
+
+static inline int64_t ae_send(uint64_t cap, uint64_t info, uint64_t timeout)
+{
+    return ae_syscall(AERIE_SYS_SEND, cap, info, timeout, 0, 0, 0);
+}
+
+static inline int64_t ae_recv(uint64_t cap, uint64_t timeout, uint64_t *badge)
+{
+    return ae_syscall(AERIE_SYS_RECV, cap, timeout, 0, 0, 0, badge);
+}
+
+static inline int64_t ae_reply(uint64_t info)
+{
+    return ae_syscall(AERIE_SYS_REPLY, info, 0, 0, 0, 0, 0);
+}
+
+static inline int64_t ae_reply_recv(uint64_t cap, uint64_t info, uint64_t timeout, uint64_t *badge)
+{
+    return ae_syscall(AERIE_SYS_REPLY_RECV, cap, info, timeout, 0, 0, badge);
+}
+
+static inline int64_t ae_signal(uint64_t cap, uint64_t bits)
+{
+    return ae_syscall(AERIE_SYS_SIGNAL, cap, bits, 0, 0, 0, 0);
+}
+
+static inline void ae_yield(void)
+{
+    ae_syscall(AERIE_SYS_YIELD, 0, 0, 0, 0, 0, 0);
+}
+
+static inline int64_t ae_sleep_ns(uint64_t ns)
+{
+    return ae_syscall(AERIE_SYS_RECV, 0, ns, 0, 0, 0, 0);
+}
+
+static inline int64_t ae_cap_copy(uint64_t src, uint64_t dst, uint64_t rights, uint64_t badge)
+{
+    return ae_syscall(AERIE_SYS_CAP, AERIE_CAP_COPY, src, dst, rights, badge, 0);
+}
+
+static inline int64_t ae_cap_move(uint64_t src, uint64_t dst)
+{
+    return ae_syscall(AERIE_SYS_CAP, AERIE_CAP_MOVE, src, dst, 0, 0, 0);
+}
+
+static inline int64_t ae_cap_delete(uint64_t slot)
+{
+    return ae_syscall(AERIE_SYS_CAP, AERIE_CAP_DELETE, slot, 0, 0, 0, 0);
+}
+
+static inline int64_t ae_cap_revoke(uint64_t slot)
+{
+    return ae_syscall(AERIE_SYS_CAP, AERIE_CAP_REVOKE, slot, 0, 0, 0, 0);
+}
+
+/* Returns type | rights << 8, or an error; *badge gets the badge. */
+static inline int64_t ae_cap_info(uint64_t slot, uint64_t *badge)
+{
+    return ae_syscall(AERIE_SYS_CAP, AERIE_CAP_INFO, slot, 0, 0, 0, badge);
+}
+
+static inline int64_t ae_futex_wait(volatile uint32_t *addr, uint32_t expected, uint64_t timeout)
+{
+    return ae_syscall(AERIE_SYS_FUTEX, AERIE_FUTEX_WAIT, (uint64_t)addr, expected, timeout, 0, 0);
+}
+
+static inline int64_t ae_futex_wake(volatile uint32_t *addr, uint64_t count)
+{
+    return ae_syscall(AERIE_SYS_FUTEX, AERIE_FUTEX_WAKE, (uint64_t)addr, count, 0, 0, 0);
+}
+
+static inline int64_t ae_reply_save(uint64_t slot)
+{
+    return ae_syscall(AERIE_SYS_REPLY_SAVE, slot, 0, 0, 0, 0, 0);
+}
+
+__attribute__((noreturn)) static inline void ae_thread_exit(uint64_t status)
+{
+    ae_syscall(AERIE_SYS_EXIT, status, 0, 0, 0, 0, 0);
+    for (;;)
+        __asm__ volatile("ud2");
+}
+
+#endif
