@@ -1,8 +1,9 @@
 /*
  * boot_task.c — starts the first user program. The first boot module is
  * a static ELF64 executable; the kernel loads its segments into Memory
- * objects, gives it a stack with its UTCB at the top, a page describing
- * the boot, and the boot capabilities (aerie/boot.h), and starts it. From
+ * objects, gives it a stack with its UTCB at the top and the System V
+ * start block every program gets (aerie/capenv.h), a page describing the
+ * boot, and the boot capabilities (aerie/boot.h), and starts it. From
  * then on the kernel creates nothing on its own.
  */
 #include "boot_task.h"
@@ -24,30 +25,13 @@
 #include "rtc.h"
 #include "lib/string.h"
 #include <aerie/boot.h>
+#include <aerie/capenv.h>
+#include "elf.h"
 #include <aerie/kip.h>
 #include <aerie/errors.h>
 
 #define BOOT_STACK_BYTES (64 * 1024)
 #define BOOT_PRIO 20
-
-struct elf64_ehdr {
-    uint8_t ident[16];
-    uint16_t type, machine;
-    uint32_t version;
-    uint64_t entry, phoff, shoff;
-    uint32_t flags;
-    uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
-};
-
-struct elf64_phdr {
-    uint32_t type, flags;
-    uint64_t offset, vaddr, paddr, filesz, memsz, align;
-};
-
-#define PT_LOAD 1
-#define PF_X 1
-#define PF_W 2
-#define PF_R 4
 
 static struct quota *root_quota;
 static struct task *root_task;
@@ -101,68 +85,95 @@ static void map(struct memobj *m, uint64_t va, unsigned flags)
     must(vspace_map(&root_task->vs, m, 0, va, m->npages, flags), "mapping boot task memory");
 }
 
-static const char *check_ehdr(const struct elf64_ehdr *e, uint64_t len)
+static void load_segment(const uint8_t *file, const struct elf_seg *sg)
 {
-    if (len < sizeof *e || memcmp(e->ident, "\177ELF", 4) != 0)
-        return "not an ELF file";
-    if (e->ident[4] != 2 || e->ident[5] != 1 || e->machine != 62)
-        return "not a little-endian x86-64 ELF64 file";
-    if (e->type != 2)
-        return "not a static executable (ET_EXEC)";
-    if (e->phentsize != sizeof(struct elf64_phdr) || e->phnum == 0 || e->phnum > 32 ||
-        e->phoff > len || e->phnum * sizeof(struct elf64_phdr) > len - e->phoff)
-        return "bad program header table";
-    if (e->entry < AERIE_USER_MIN || e->entry >= AERIE_USER_MAX)
-        return "entry point outside user space";
-    return NULL;
-}
-
-static const char *check_phdr(const struct elf64_phdr *p, uint64_t len)
-{
-    if (p->offset > len || p->filesz > len - p->offset || p->filesz > p->memsz)
-        return "a segment lies outside the file";
-    if (p->vaddr < AERIE_USER_MIN || p->memsz > AERIE_USER_MAX - p->vaddr || p->memsz > (1ull << 30))
-        return "a segment lies outside user space";
-    return NULL;
-}
-
-static void load_segment(const uint8_t *file, const struct elf64_phdr *p)
-{
-    uint64_t start = p->vaddr & ~(uint64_t)(PAGE_SIZE - 1);
-    uint64_t end = (p->vaddr + p->memsz + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1);
+    uint64_t start = sg->vaddr & ~(uint64_t)(PAGE_SIZE - 1);
+    uint64_t end = (sg->vaddr + sg->memsz + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1);
     struct memobj *m = new_memory(end - start);
-    copy_to_memobj(m, p->vaddr - start, file + p->offset, p->filesz);
-    unsigned flags = PT_R | ((p->flags & PF_W) ? PT_W : 0) | ((p->flags & PF_X) ? PT_X : 0);
+    copy_to_memobj(m, sg->vaddr - start, file + sg->offset, sg->filesz);
+    unsigned flags = PT_R | ((sg->flags & ELF_PF_W) ? PT_W : 0) | ((sg->flags & ELF_PF_X) ? PT_X : 0);
     map(m, start, flags);
 }
 
-static uint64_t load_elf(const struct boot_module *mod)
+static void load_elf(const struct boot_module *mod, struct elf_image *img)
 {
     const uint8_t *file = phys_to_virt(mod->base);
-    const struct elf64_ehdr *e = (const void *)file;
-    const char *why = check_ehdr(e, mod->len);
+    const char *why = elf_parse(file, mod->len, AERIE_USER_MIN, AERIE_USER_MAX, img);
     if (why)
-        fail(why);
-    for (unsigned i = 0; i < e->phnum; i++) {
-        const struct elf64_phdr *p = (const void *)(file + e->phoff + i * sizeof *p);
-        if (p->type != PT_LOAD || p->memsz == 0)
-            continue;
-        if ((why = check_phdr(p, mod->len)))
-            fail(why);
-        load_segment(file, p);
+        panic("boot: the first boot module '%s' is not a program Aerie can run: %s", mod->name, why);
+    for (unsigned i = 0; i < img->nseg; i++)
+        load_segment(file, &img->seg[i]);
+}
+
+/* Puts the TLS block and TCB (aerie/capenv.h) below top; returns the
+ * TCB's address, which becomes the thread's FS base. */
+static uint64_t build_tls(struct memobj *stack, uint64_t stack_base, const struct elf_image *img,
+                          uint64_t top, uint64_t *below)
+{
+    uint64_t align = img->has_tls && img->tls_align > 16 ? img->tls_align : 16;
+    uint64_t tls = img->has_tls ? (img->tls_memsz + align - 1) & ~(align - 1) : 0;
+    uint64_t tcb = (top - sizeof(struct aerie_tcb)) & ~(align - 1);
+    if (tcb - stack_base < tls + 8192)
+        panic("boot: the boot task's TLS does not fit its stack");
+    if (img->has_tls) {
+        const uint8_t *file = phys_to_virt(bootinfo.modules[0].base);
+        const struct elf_seg *src = NULL;
+        for (unsigned i = 0; i < img->nseg; i++)
+            if (img->tls_vaddr >= img->seg[i].vaddr && img->tls_vaddr - img->seg[i].vaddr < img->seg[i].memsz)
+                src = &img->seg[i];
+        if (src && img->tls_vaddr - src->vaddr + img->tls_filesz <= src->filesz)
+            copy_to_memobj(stack, tcb - tls - stack_base,
+                           file + src->offset + (img->tls_vaddr - src->vaddr), img->tls_filesz);
     }
-    return e->entry;
+    struct aerie_tcb t = { .self = (struct aerie_tcb *)tcb,
+                           .utcb = (struct aerie_utcb *)(AERIE_KIP_ADDR - AERIE_UTCB_SIZE) };
+    copy_to_memobj(stack, tcb - stack_base, (const uint8_t *)&t, sizeof t);
+    *below = tcb - tls;
+    return tcb;
+}
+
+/* Writes the System V start block (aerie/capenv.h) at the top of the
+ * stack, below the UTCB and the TLS; returns the initial RSP. */
+static uint64_t build_start_stack(struct memobj *stack, uint64_t stack_base, const struct elf_image *img,
+                                  uint64_t info_addr, uint64_t *fs_base)
+{
+    const struct boot_module *mod = &bootinfo.modules[0];
+    uint64_t top;
+    *fs_base = build_tls(stack, stack_base, img, AERIE_KIP_ADDR - AERIE_UTCB_SIZE, &top);
+    uint64_t off_of = stack_base;                         /* stack address -> object offset */
+    /* argv[0] string, then a copy of the program headers, then 16 random bytes */
+    uint64_t name_len = strlen(mod->name) + 1;
+    uint64_t name_at = (top - name_len) & ~15ull;
+    copy_to_memobj(stack, name_at - off_of, (const uint8_t *)mod->name, name_len);
+    uint64_t ph_bytes = (uint64_t)img->phnum * 56;
+    uint64_t ph_at = (name_at - ph_bytes) & ~15ull;
+    copy_to_memobj(stack, ph_at - off_of, (const uint8_t *)phys_to_virt(mod->base) + img->phoff, ph_bytes);
+    uint64_t rnd[2] = { rdtsc() * 0x9E3779B97F4A7C15ull, rdtsc() ^ 0xA5A5A5A5DEADBEEFull };
+    uint64_t rnd_at = ph_at - 16;
+    copy_to_memobj(stack, rnd_at - off_of, (const uint8_t *)rnd, 16);
+    uint64_t v[] = {
+        1, name_at, 0,                    /* argc, argv */
+        0,                                /* envp */
+        AT_PAGESZ, PAGE_SIZE, AT_ENTRY, img->entry,
+        AT_PHDR, ph_at, AT_PHNUM, img->phnum, AT_RANDOM, rnd_at,
+        AT_AERIE_UTCB, AERIE_KIP_ADDR - AERIE_UTCB_SIZE, AT_AERIE_BOOTINFO, info_addr,
+        AT_AERIE_FIRST_SLOT, AERIE_BOOT_FIRST_FREE, AT_AERIE_STACK_BASE, stack_base,
+        AT_NULL, 0,
+    };
+    uint64_t sp = (rnd_at - sizeof v) & ~15ull;
+    copy_to_memobj(stack, sp - off_of, (const uint8_t *)v, sizeof v);
+    return sp;
 }
 
 static void fill_bootinfo(struct aerie_bootinfo *bi, uint64_t utcb_addr)
 {
     bi->magic = AERIE_KIP_MAGIC;
     bi->ncpus = ncpus;
-    bi->nmodules = bootinfo.nmodules > 1 ? bootinfo.nmodules - 1 : 0;
+    bi->nmodules = bootinfo.nmodules;
     if (bi->nmodules > AERIE_BOOT_MAX_MODULES)
         bi->nmodules = AERIE_BOOT_MAX_MODULES;
     for (unsigned i = 0; i < bi->nmodules; i++) {
-        const struct boot_module *m = &bootinfo.modules[i + 1];
+        const struct boot_module *m = &bootinfo.modules[i];
         bi->modules[i].bytes = m->len;
         size_t n = strlen(m->name);
         if (n >= sizeof bi->modules[i].name)
@@ -195,13 +206,13 @@ static void give_devices(void)
     give(AERIE_BOOT_IOPORT, &io->obj, AERIE_R_ALL);
     give(AERIE_BOOT_DEVMEM, &dm->obj, AERIE_R_ALL);
     give(AERIE_BOOT_KDEBUG, kd, AERIE_R_ALL);
-    for (unsigned i = 1; i < bootinfo.nmodules && i <= AERIE_BOOT_MAX_MODULES; i++) {
+    for (unsigned i = 0; i < bootinfo.nmodules && i < AERIE_BOOT_MAX_MODULES; i++) {
         const struct boot_module *bm = &bootinfo.modules[i];
         struct memobj *m = memobj_create_fixed(root_quota, bm->base, bm->len ? bm->len : 1, MEMOBJ_FIXED, &err);
         if (!m)
             fail("no memory for a boot module object");
         adopt(&m->obj);
-        give(AERIE_BOOT_MODULE0 + i - 1, &m->obj, AERIE_R_READ | AERIE_R_EXEC);
+        give(AERIE_BOOT_MODULE0 + i, &m->obj, AERIE_R_READ | AERIE_R_EXEC);
     }
 }
 
@@ -240,7 +251,8 @@ void boot_task_start(void)
     must(th ? 0 : err, "creating its thread");
     adopt(&th->obj);
 
-    uint64_t entry = load_elf(&bootinfo.modules[0]);
+    struct elf_image img;
+    load_elf(&bootinfo.modules[0], &img);
     struct memobj *stack = new_memory(BOOT_STACK_BYTES);
     uint64_t stack_base = AERIE_KIP_ADDR - BOOT_STACK_BYTES;
     map(stack, stack_base, PT_R | PT_W);
@@ -257,9 +269,8 @@ void boot_task_start(void)
     give_devices();
 
     struct trap_frame *tf = thread_frame(th);
-    tf->rip = entry;
-    tf->rsp = AERIE_KIP_ADDR - AERIE_UTCB_SIZE - 64;   /* 16-byte aligned, room below the UTCB */
-    tf->rdi = info_addr;
+    tf->rip = img.entry;
+    tf->rsp = build_start_stack(stack, stack_base, &img, info_addr, &th->fs_base);
     kprintf("boot: started '%s' (%lu KiB) as the boot task\n", bootinfo.modules[0].name,
             bootinfo.modules[0].len / 1024);
     thread_start(th);

@@ -2,7 +2,7 @@
 # second image carries a symbol table for backtraces (see ksyms.h).
 
 KERNEL      := $(BUILD)/kernel.elf
-KERNEL_C    := $(wildcard kernel/*.c kernel/lib/*.c kernel/arch/x86_64/*.c) lib/fmt/fmt.c
+KERNEL_C    := $(wildcard kernel/*.c kernel/lib/*.c kernel/arch/x86_64/*.c) lib/fmt/fmt.c lib/elf/elf.c
 KERNEL_S    := $(wildcard kernel/arch/x86_64/*.S)
 KERNEL_OBJS := $(patsubst %,$(BUILD)/kobj/%.o,$(KERNEL_C) $(KERNEL_S))
 KERNEL_LD   := kernel/arch/x86_64/kernel.ld

@@ -18,7 +18,7 @@ FREESTAND := -std=gnu11 -ffreestanding -nostdinc -isystem $(GCC_INC) -fno-builti
 # The kernel: higher half (-mcmodel=kernel), no red zone (interrupts land on
 # the kernel stack), and no SSE/x87 so the kernel never touches user FPU state.
 KCFLAGS   := $(FREESTAND) -mcmodel=kernel -mno-red-zone -mgeneral-regs-only \
-             -Iinclude -Ikernel -Ikernel/arch/x86_64 -Ilib/fmt
+             -Iinclude -Ikernel -Ikernel/arch/x86_64 -Ilib/fmt -Ilib/elf
 KASFLAGS  := -Iinclude -Ikernel -Ikernel/arch/x86_64 -g -D__ASSEMBLY__
 
 # Host tools and host unit tests, with sanitizers for the tests.

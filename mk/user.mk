@@ -3,7 +3,7 @@
 
 UCFLAGS  := -std=gnu11 -ffreestanding -nostdinc -isystem $(GCC_INC) -fno-pic -fno-pie \
             -fno-stack-protector -fno-omit-frame-pointer -fno-strict-aliasing -O2 -g $(WARN) \
-            -Iinclude -Ilib/libaerie/include -Ilib/fmt
+            -Iinclude -Ilib/libaerie/include -Ilib/fmt -Ilib/elf
 ULDFLAGS := -nostdlib -static -T lib/user.ld -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments
 
 $(BUILD)/uobj/%.c.o: %.c
@@ -16,7 +16,7 @@ $(BUILD)/uobj/%.S.o: %.S
 	@echo "  UAS     $<"
 	@$(CC) $(UCFLAGS) -D__ASSEMBLY__ -MMD -MP -c $< -o $@
 
-LIBAERIE_SRCS := $(wildcard lib/libaerie/src/*.c) lib/fmt/fmt.c
+LIBAERIE_SRCS := $(wildcard lib/libaerie/src/*.c) lib/fmt/fmt.c lib/elf/elf.c
 LIBAERIE      := $(BUILD)/lib/libaerie.a
 $(LIBAERIE): $(patsubst %,$(BUILD)/uobj/%.o,$(LIBAERIE_SRCS))
 	@mkdir -p $(@D)

@@ -17,7 +17,7 @@ enum aerie_boot_slot {
     AERIE_BOOT_DEVMEM,          /* all physical address space that is not RAM */
     AERIE_BOOT_KDEBUG,
     AERIE_BOOT_UTCB_MEM,        /* the Memory holding its UTCB */
-    AERIE_BOOT_MODULE0,         /* boot modules after the first, as read-only Memory */
+    AERIE_BOOT_MODULE0,         /* boot module i at AERIE_BOOT_MODULE0 + i, read-only Memory */
     AERIE_BOOT_FIRST_FREE = AERIE_BOOT_MODULE0 + 8,
 };
 

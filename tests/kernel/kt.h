@@ -1,9 +1,11 @@
 /*
  * kt.h — the kernel test suite's harness (after sel4test): each test is a
- * function registered with KTEST(name, "what it shows"), run with a fresh
- * child quota; a test fails on the first CHECK that does not hold, with the
- * expression and both values, and also if it leaks: the free page count
- * and the live object count must be the same after as before.
+ * function registered with KTEST(name, "what it shows"), run in a fresh
+ * task with a fresh quota (env->quota, which is also its own quota); it
+ * fails on the first CHECK that does not hold, with the expression and
+ * both values, if it crashes, and if it leaks: after its quota is
+ * destroyed the free page count and the live object count must be
+ * exactly what they were before it started.
  */
 #ifndef KT_H
 #define KT_H
@@ -18,6 +20,7 @@
 #include <libaerie/invoke.h>
 #include <libaerie/runtime.h>
 #include <libaerie/kdebug.h>
+#include <libaerie/spawn.h>
 
 struct kt_env {
     uint64_t quota;          /* a fresh child quota for this test (slot) */
@@ -52,5 +55,23 @@ int64_t kt_create(uint64_t quota, uint64_t type, uint64_t *slot, uint64_t a0, ui
 uint64_t kt_free_pages(void);
 uint64_t kt_objects(void);
 unsigned kt_ncpus(void);
+/* A thread in this task running fn(arg) on cpu (-1: any), charged to the
+ * test's quota; the quota's destruction ends it. */
+int kt_thread(struct kt_env *env, struct ae_thread *th, void (*fn)(void *), void *arg, int cpu);
+/* Waits until *flag == value, sleeping 1 ms at a time; false after ms. */
+bool kt_wait(volatile int *flag, int value, unsigned ms);
+/* A copy of cap with a badge (and rights mask), in a new slot. */
+uint64_t kt_mint(uint64_t cap, uint64_t rights, uint64_t badge);
+/* Spawns this program into a new task with quota as its quota, playing
+ * role (argv[1]) with the grants given and fault_ep as its handler. */
+int kt_spawn_role(uint64_t quota, const char *role, const struct ae_grant *grants, unsigned n,
+                  uint64_t fault_ep, int cpu, struct ae_child *child, const char *arg);
+/* Receives one message on ep (blocking up to ms); returns its info or an
+ * error, *badge and the first words in w[0..3]. */
+int64_t kt_recv(uint64_t ep, unsigned ms, uint64_t *badge, uint64_t w[4]);
+uint64_t kt_now_ns(void);
+
+/* Entry of a spawned copy of this program (child.c). */
+int kt_child_main(int argc, char **argv);
 
 #endif

@@ -1,17 +1,20 @@
 /*
- * main.c — the kernel test program: the boot task of a test boot. It runs
- * every registered test (or those named on the kernel command line with
- * kt=NAME), each with a fresh child quota that is destroyed afterwards,
- * checks that nothing leaked, and prints the runner's protocol lines.
+ * main.c — the kernel test program. As the boot task it is the runner:
+ * for each registered test (or those named with kt=NAME on the kernel
+ * command line; a trailing * matches a prefix) it spawns a copy of itself
+ * into a fresh task with a fresh quota, waits for it to exit, destroys the
+ * quota, and checks that the free page count and the live object count
+ * are exactly what they were. A spawned copy runs one test ("test NAME")
+ * or another role (child.c).
  */
 #include "kt.h"
 #include <aerie/kip.h>
+#include <aerie/fault.h>
 #include "fmt.h"
 
 extern const struct kt_test __start_kt_tests[], __stop_kt_tests[];
 
-static struct ae_tcb_head main_tcb;
-static const struct aerie_bootinfo *bootinfo;
+#define TEST_TIMEOUT_MS 120000
 
 void kt_fail(struct kt_env *env, const char *file, int line, const char *expr, int64_t a, int64_t b)
 {
@@ -60,9 +63,17 @@ unsigned kt_ncpus(void)
     return ((const struct aerie_kip *)AERIE_KIP_ADDR)->ncpus;
 }
 
-static bool selected(const char *name)
+static bool str_eq(const char *a, const char *b)
 {
-    const char *p = bootinfo->cmdline;
+    while (*a && *a == *b)
+        a++, b++;
+    return *a == *b;
+}
+
+/* Is name selected by the kt= words of the command line (all if none)? */
+static bool selected(const char *cmdline, const char *name)
+{
+    const char *p = cmdline;
     bool any = false;
     while (*p) {
         while (*p == ' ')
@@ -70,15 +81,14 @@ static bool selected(const char *name)
         if (p[0] == 'k' && p[1] == 't' && p[2] == '=') {
             any = true;
             const char *q = p + 3;
-            unsigned n = 0;
+            unsigned n = 0, k = 0;
             while (q[n] && q[n] != ' ')
                 n++;
-            unsigned k = 0;
-            while (name[k] && k < n && name[k] == q[k])
+            bool prefix = n && q[n - 1] == '*';
+            unsigned want = prefix ? n - 1 : n;
+            while (k < want && name[k] == q[k])
                 k++;
-            if (k == n && (!name[k] || q[n - 1] == '*'))
-                return true;
-            if (n && q[n - 1] == '*' && k == n - 1)
+            if (k == want && (prefix || !name[k]))
                 return true;
         }
         while (*p && *p != ' ')
@@ -87,50 +97,132 @@ static bool selected(const char *name)
     return !any;
 }
 
-static bool run_one(const struct kt_test *t)
+/* ---- the child side: one test ---- */
+
+static int run_test_here(const char *name)
 {
-    struct kt_env env = { 0 };
-    uint64_t pages0 = kt_free_pages(), objs0 = kt_objects();
-    uint64_t q = ae_slot_alloc();
-    int64_t r = ae_quota_create(ae_self.quota, AERIE_OBJ_QUOTA, q, 64ull << 20, 64, 20000);
-    if (r < 0) {
-        ae_kprintf("TEST FAIL %s: cannot make its quota (%ld)\n", t->name, r);
-        return false;
+    for (const struct kt_test *t = __start_kt_tests; t < __stop_kt_tests; t++) {
+        if (!str_eq(t->name, name))
+            continue;
+        struct kt_env env = { .quota = ae_self.quota };
+        t->fn(&env);
+        if (env.failed)
+            ae_kprintf("TEST FAIL %s: %s\n", name, env.why);
+        return env.failed ? 1 : 0;
     }
-    env.quota = q;
-    t->fn(&env);
-    ae_invoke0(q, AERIE_QUOTA_DESTROY);
-    ae_cap_delete(q);
-    uint64_t pages1 = kt_free_pages(), objs1 = kt_objects();
-    if (!env.failed && (pages1 != pages0 || objs1 != objs0)) {
-        env.failed = true;
-        fmt_snprintf(env.why, sizeof env.why, "leaked: free pages %lu -> %lu, objects %lu -> %lu",
-                     pages0, pages1, objs0, objs1);
-    }
-    if (env.failed)
-        ae_kprintf("TEST FAIL %s: %s\n", t->name, env.why);
-    else
-        ae_kprintf("TEST PASS %s\n", t->name);
-    return !env.failed;
+    ae_kprintf("TEST FAIL %s: no such test\n", name);
+    return 1;
 }
 
-void ktest_main(const struct aerie_bootinfo *bi);
-void ktest_main(const struct aerie_bootinfo *bi)
+/* ---- the runner ---- */
+
+static uint64_t fault_ep;
+
+static const struct ae_grant test_grants[] = {
+    { AE_GRANT_SELF_TASK, 0, AERIE_R_ALL, 0 },
+    { AE_GRANT_SELF_THREAD, 0, AERIE_R_ALL, 0 },
+    { AE_GRANT_SELF_QUOTA, 0, AERIE_R_ALL, 0 },
+    { "kdebug", AERIE_BOOT_KDEBUG, AERIE_R_ALL, 0 },
+    { "ioport", AERIE_BOOT_IOPORT, AERIE_R_ALL, 0 },
+    { "irqctl", AERIE_BOOT_IRQ_CONTROL, AERIE_R_ALL, 0 },
+    { "devmem", AERIE_BOOT_DEVMEM, AERIE_R_ALL, 0 },
+    { "image", AERIE_BOOT_MODULE0, AERIE_R_READ | AERIE_R_EXEC, 0 },
+};
+
+/* Waits for the child to exit; returns its status, or -1 with why set. */
+static int64_t await_child(char *why, size_t len)
 {
-    bootinfo = bi;
-    ae_self = (struct ae_self){ .task = AERIE_BOOT_TASK, .thread = AERIE_BOOT_THREAD,
-                                .quota = AERIE_BOOT_QUOTA, .utcb_mem = AERIE_BOOT_UTCB_MEM,
-                                .kdebug = AERIE_BOOT_KDEBUG };
-    ae_runtime_init(&main_tcb, (struct aerie_utcb *)bi->utcb_addr, AERIE_BOOT_FIRST_FREE);
+    uint64_t badge, w[4];
+    int64_t r = kt_recv(fault_ep, TEST_TIMEOUT_MS, &badge, w);
+    if (r == AE_ETIMEOUT) {
+        fmt_snprintf(why, len, "did not finish within %u s", TEST_TIMEOUT_MS / 1000);
+        return -1;
+    }
+    if (r < 0) {
+        fmt_snprintf(why, len, "waiting for it failed (%ld)", r);
+        return -1;
+    }
+    uint64_t label = AERIE_INFO_LABEL((uint64_t)r);
+    if (label == AERIE_FAULT_EXIT)
+        return (int64_t)w[0];
+    if (label == AERIE_FAULT_PAGE)
+        fmt_snprintf(why, len, "crashed: page fault at 0x%lx (error 0x%lx) rip 0x%lx", w[0], w[1], w[2]);
+    else if (label == AERIE_FAULT_EXCEPTION)
+        fmt_snprintf(why, len, "crashed: exception %lu (error 0x%lx) rip 0x%lx", w[0], w[1], w[2]);
+    else
+        fmt_snprintf(why, len, "crashed: fault message %lu", label);
+    return -1;
+}
+
+static bool run_test_in_child(const struct kt_test *t)
+{
+    uint64_t pages0 = kt_free_pages(), objs0 = kt_objects();
+    uint64_t q = ae_slot_alloc();
+    char why[200] = "";
+    int64_t r = ae_quota_create(ae_self.quota, AERIE_OBJ_QUOTA, q, 96ull << 20, 64, 25000);
+    struct ae_child child = { 0 };
+    if (r >= 0)
+        r = kt_spawn_role(q, "test", test_grants, sizeof test_grants / sizeof test_grants[0],
+                          fault_ep, -1, &child, t->name);
+    int64_t status = r < 0 ? -1 : await_child(why, sizeof why);
+    if (r < 0)
+        fmt_snprintf(why, sizeof why, "could not be started (%ld)", r);
+    ae_invoke0(q, AERIE_QUOTA_DESTROY);
+    ae_cap_delete(q);
+    ae_slot_free(q);
+    ae_slot_free(child.task);
+    ae_slot_free(child.thread);
+    uint64_t pages1 = kt_free_pages(), objs1 = kt_objects();
+    if (status == 0 && (pages1 != pages0 || objs1 != objs0)) {
+        status = -1;
+        fmt_snprintf(why, sizeof why, "leaked: free pages %lu -> %lu, objects %lu -> %lu",
+                     pages0, pages1, objs0, objs1);
+    }
+    if (status == 0)
+        ae_kprintf("TEST PASS %s\n", t->name);
+    else if (status < 0)
+        ae_kprintf("TEST FAIL %s: %s\n", t->name, why);
+    /* status > 0: the child printed its own FAIL line */
+    return status == 0;
+}
+
+static void runner(void)
+{
+    const char *cmdline = ae_start.bootinfo->cmdline;
+    fault_ep = ae_slot_alloc();
+    ae_quota_create(ae_self.quota, AERIE_OBJ_ENDPOINT, fault_ep, 0, 0, 0);
+    /* Warm-up: the first spawn grows this task's page tables and slab
+     * caches; later tests must not count that as their leak. */
+    uint64_t q = ae_slot_alloc();
+    struct ae_child c;
+    ae_quota_create(ae_self.quota, AERIE_OBJ_QUOTA, q, 96ull << 20, 64, 25000);
+    if (kt_spawn_role(q, "warmup", test_grants, 8, fault_ep, -1, &c, 0) == 0) {
+        char why[100];
+        await_child(why, sizeof why);
+    }
+    ae_invoke0(q, AERIE_QUOTA_DESTROY);
+    ae_cap_delete(q);
     unsigned n = 0;
     for (const struct kt_test *t = __start_kt_tests; t < __stop_kt_tests; t++) {
-        if (!selected(t->name) || kt_ncpus() < t->min_cpus)
+        if (!selected(cmdline, t->name) || kt_ncpus() < t->min_cpus)
             continue;
-        run_one(t);
+        run_test_in_child(t);
         n++;
     }
     ae_kprintf("TESTS DONE %u\n", n);
     ae_invokev(ae_self.kdebug, AERIE_KDEBUG_EXIT, 0);
+}
+
+void ktest_main(uint64_t *sp);
+void ktest_main(uint64_t *sp)
+{
+    ae_runtime_start(sp);
+    if (ae_start.bootinfo)
+        runner();
+    else if (ae_start.argc >= 3 && str_eq(ae_start.argv[1], "test"))
+        ae_thread_exit((uint64_t)run_test_here(ae_start.argv[2]));
+    else
+        ae_thread_exit((uint64_t)kt_child_main(ae_start.argc, ae_start.argv));
     for (;;)
         ae_sleep_ns(AERIE_TIMEOUT_FOREVER);
 }

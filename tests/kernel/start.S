@@ -1,10 +1,12 @@
 /*
- * start.S — entry of the kernel test program: RDI holds the boot info
- * address; align the stack as the SysV ABI expects at a call and go.
+ * start.S — entry of the kernel test program. RSP points at the System V
+ * start block (aerie/capenv.h); hand it to C with the stack aligned as a
+ * call expects.
  */
     .section .text.start, "ax"
     .global _start
 _start:
+    movq    %rsp, %rdi
     andq    $-16, %rsp
     xorl    %ebp, %ebp
     call    ktest_main

@@ -6,10 +6,12 @@
 
 KTEST(syscall_roundtrip, "a kernel object invocation returns its results")
 {
-    uint64_t info[6];
-    CHECK_OK(ae_quota_info(env->quota, info));
-    CHECK_EQ(info[0], 64ull << 20);
-    CHECK_EQ(info[2], 64);
+    uint64_t q = kt_new(env, AERIE_OBJ_QUOTA, 1 << 20, 3, 40), info[6];
+    CHECK_OK(ae_quota_info(q, info));
+    CHECK_EQ(info[0], 1 << 20);
+    CHECK_EQ(info[1], 0);
+    CHECK_EQ(info[2], 3);
+    CHECK_EQ(info[4], 40);
 }
 
 KTEST(cap_bad_index_fails, "empty, zero and out-of-range slots give AE_ECAP")

@@ -7,87 +7,175 @@
 #include <libaerie/syscall.h>
 #include <aerie/errors.h>
 #include <aerie/kip.h>
+#include <stdbool.h>
 
 struct ae_self ae_self;
+struct ae_start ae_start;
 
 /* A tiny spinlock: the runtime must work before any thread library. */
 static volatile uint32_t rt_lock;
 static void lock(void) { while (__atomic_exchange_n(&rt_lock, 1, __ATOMIC_ACQUIRE)) ae_yield(); }
 static void unlock(void) { __atomic_store_n(&rt_lock, 0, __ATOMIC_RELEASE); }
 
-#define FREE_SLOTS_MAX 256
-static uint64_t slot_next;
-static uint64_t free_slots[FREE_SLOTS_MAX];
-static unsigned nfree_slots;
+/* Capability slots: a bitmap over the whole space (set = in use), lowest
+ * free first so the space stays dense. Slots below slot_first are the
+ * ones the program was started with. */
+static uint64_t slot_used[AERIE_CSPACE_MAX / 64] = { 1 };   /* slot 0 is never a capability */
+static uint64_t slot_first = 1, slot_hint;
 
 /* Anonymous memory and thread stacks live from 1 GiB up, far from the
- * program image and its stack (one 2 MiB region below 4 MiB). */
+ * program image and its stack (one 2 MiB region below 4 MiB). Released
+ * ranges are reused first-fit, so page tables made for them are reused. */
 #define VM_BASE 0x40000000ull
+#define VM_HOLES 64
 static uint64_t vm_next = VM_BASE;
+static struct { uint64_t va, bytes; } vm_holes[VM_HOLES];
+static unsigned vm_nholes;
 
-int ae_runtime_init(struct ae_tcb_head *tcb, struct aerie_utcb *utcb, uint64_t first_free_slot)
+uint64_t ae_auxv(uint64_t key)
 {
-    tcb->self = tcb;
-    tcb->utcb = utcb;
-    slot_next = first_free_slot;
-    /* The UTCB is needed to make the call that sets FS: write the
-     * arguments there directly. */
-    utcb->mr[0] = 1ull << AERIE_REG_FS_BASE;
-    for (unsigned i = 1; i <= AERIE_REG_COUNT; i++)
-        utcb->mr[i] = 0;
-    utcb->mr[1 + AERIE_REG_FS_BASE] = (uint64_t)tcb;
-    int64_t r = ae_call(ae_self.thread, AERIE_INFO(AERIE_THREAD_SET_REGS, 1 + AERIE_REG_COUNT, 0),
-                        AERIE_TIMEOUT_FOREVER);
-    return (int)r < 0 ? (int)r : 0;
+    for (const uint64_t *a = ae_start.auxv; a && a[0] != AT_NULL; a += 2)
+        if (a[0] == key)
+            return a[1];
+    return 0;
+}
+
+static bool name_eq(const char *a, const char *b)
+{
+    while (*a && *a == *b)
+        a++, b++;
+    return *a == *b;
+}
+
+uint64_t ae_capenv_lookup(const char *name)
+{
+    const struct aerie_capenv *env = ae_start.capenv;
+    if (!env || env->magic != AERIE_CAPENV_MAGIC)
+        return 0;
+    for (uint32_t i = 0; i < env->count && i < AERIE_CAPENV_MAX; i++)
+        if (name_eq(env->entries[i].name, name))
+            return env->entries[i].slot;
+    return 0;
+}
+
+void ae_runtime_start(uint64_t *sp)
+{
+    ae_start.argc = (int)sp[0];
+    ae_start.argv = (char **)(sp + 1);
+    ae_start.envp = ae_start.argv + ae_start.argc + 1;
+    char **e = ae_start.envp;
+    while (*e)
+        e++;
+    ae_start.auxv = (const uint64_t *)(e + 1);
+    ae_start.capenv = (const struct aerie_capenv *)ae_auxv(AT_AERIE_CAPENV);
+    ae_start.bootinfo = (const struct aerie_bootinfo *)ae_auxv(AT_AERIE_BOOTINFO);
+    if (ae_start.bootinfo) {
+        ae_self = (struct ae_self){ .task = AERIE_BOOT_TASK, .thread = AERIE_BOOT_THREAD,
+                                    .quota = AERIE_BOOT_QUOTA, .utcb_mem = AERIE_BOOT_UTCB_MEM,
+                                    .kdebug = AERIE_BOOT_KDEBUG };
+    } else {
+        ae_self = (struct ae_self){ .task = ae_capenv_lookup("self.task"),
+                                    .thread = ae_capenv_lookup("self.thread"),
+                                    .quota = ae_capenv_lookup("self.quota"),
+                                    .kdebug = ae_capenv_lookup("kdebug") };
+    }
+    slot_first = ae_auxv(AT_AERIE_FIRST_SLOT);
+    if (slot_first < 1 || slot_first >= AERIE_CSPACE_MAX)
+        slot_first = 1;
+    for (uint64_t i = 0; i < slot_first; i++)
+        slot_used[i / 64] |= 1ull << (i % 64);
 }
 
 uint64_t ae_slot_alloc(void)
 {
     uint64_t s = 0;
     lock();
-    if (nfree_slots)
-        s = free_slots[--nfree_slots];
-    else if (slot_next < AERIE_CSPACE_MAX)
-        s = slot_next++;
+    for (uint64_t w = slot_hint; w < AERIE_CSPACE_MAX / 64; w++) {
+        if (~slot_used[w]) {
+            unsigned b = (unsigned)__builtin_ctzll(~slot_used[w]);
+            slot_used[w] |= 1ull << b;
+            slot_hint = w;
+            s = w * 64 + b;
+            break;
+        }
+    }
     unlock();
     return s;
 }
 
 void ae_slot_free(uint64_t slot)
 {
-    if (!slot)
+    if (slot < slot_first || slot >= AERIE_CSPACE_MAX)
         return;
     lock();
-    if (nfree_slots < FREE_SLOTS_MAX)
-        free_slots[nfree_slots++] = slot;
+    slot_used[slot / 64] &= ~(1ull << (slot % 64));
+    if (slot / 64 < slot_hint)
+        slot_hint = slot / 64;
     unlock();
 }
 
 uint64_t ae_vm_reserve(uint64_t bytes)
 {
-    bytes = (bytes + 4095) & ~4095ull;
+    bytes = ((bytes + 4095) & ~4095ull) + 4096;   /* an unmapped guard page after each range */
     lock();
-    uint64_t va = vm_next;
-    if (bytes > AERIE_USER_MAX - va)
-        va = 0;
-    else
-        vm_next += bytes + 4096;          /* an unmapped guard page after each range */
+    uint64_t va = 0;
+    for (unsigned i = 0; i < vm_nholes; i++) {
+        if (vm_holes[i].bytes >= bytes) {
+            va = vm_holes[i].va;
+            vm_holes[i].va += bytes;
+            vm_holes[i].bytes -= bytes;
+            if (!vm_holes[i].bytes)
+                vm_holes[i] = vm_holes[--vm_nholes];
+            break;
+        }
+    }
+    if (!va && bytes <= AERIE_USER_MAX - vm_next) {
+        va = vm_next;
+        vm_next += bytes;
+    }
     unlock();
     return va;
 }
 
-void *ae_mem_map_new(uint64_t bytes, uint64_t *mem_slot)
+void ae_vm_release(uint64_t va, uint64_t bytes)
+{
+    bytes = ((bytes + 4095) & ~4095ull) + 4096;
+    lock();
+    for (unsigned i = 0; i < vm_nholes; i++) {          /* merge with a neighbour */
+        if (vm_holes[i].va + vm_holes[i].bytes == va) {
+            vm_holes[i].bytes += bytes;
+            unlock();
+            return;
+        }
+        if (va + bytes == vm_holes[i].va) {
+            vm_holes[i].va = va;
+            vm_holes[i].bytes += bytes;
+            unlock();
+            return;
+        }
+    }
+    if (vm_nholes < VM_HOLES) {
+        vm_holes[vm_nholes].va = va;
+        vm_holes[vm_nholes].bytes = bytes;
+        vm_nholes++;
+    }
+    unlock();
+}
+
+static void *mem_map_new(uint64_t quota, uint64_t bytes, uint64_t *mem_slot)
 {
     bytes = (bytes + 4095) & ~4095ull;
     uint64_t slot = ae_slot_alloc();
     if (!slot)
         return 0;
-    if (ae_quota_create(ae_self.quota, AERIE_OBJ_MEMORY, slot, bytes, 0, 0) < 0) {
+    if (ae_quota_create(quota, AERIE_OBJ_MEMORY, slot, bytes, 0, 0) < 0) {
         ae_slot_free(slot);
         return 0;
     }
     uint64_t va = ae_vm_reserve(bytes);
     if (!va || ae_task_map(ae_self.task, slot, 0, va, bytes, AERIE_MAP_R | AERIE_MAP_W) < 0) {
+        if (va)
+            ae_vm_release(va, bytes);
         ae_cap_delete(slot);
         ae_slot_free(slot);
         return 0;
@@ -96,10 +184,16 @@ void *ae_mem_map_new(uint64_t bytes, uint64_t *mem_slot)
     return (void *)va;
 }
 
+void *ae_mem_map_new(uint64_t bytes, uint64_t *mem_slot)
+{
+    return mem_map_new(ae_self.quota, bytes, mem_slot);
+}
+
 void ae_mem_unmap_delete(void *addr, uint64_t bytes, uint64_t mem_slot)
 {
     bytes = (bytes + 4095) & ~4095ull;
     ae_task_unmap(ae_self.task, (uint64_t)addr, bytes);
+    ae_vm_release((uint64_t)addr, bytes);
     ae_cap_delete(mem_slot);
     ae_slot_free(mem_slot);
 }
@@ -114,16 +208,17 @@ int ae_thread_start(struct ae_thread *th, void (*fn)(void *), void *arg, int cpu
 {
     stack_bytes = (stack_bytes + 4095) & ~4095ull;
     th->mem_bytes = stack_bytes + 4096;           /* stack, then a page for TCB and UTCB */
-    th->mem = ae_mem_map_new(th->mem_bytes, &th->mem_slot);
+    uint64_t quota = th->quota ? th->quota : ae_self.quota;
+    th->mem = mem_map_new(quota, th->mem_bytes, &th->mem_slot);
     if (!th->mem)
         return AE_ENOMEM;
     char *top_page = (char *)th->mem + stack_bytes;
-    struct ae_tcb_head *tcb = (struct ae_tcb_head *)top_page;
+    struct aerie_tcb *tcb = (struct aerie_tcb *)top_page;
     struct aerie_utcb *utcb = (struct aerie_utcb *)(top_page + 4096 - AERIE_UTCB_SIZE);
     tcb->self = tcb;
     tcb->utcb = utcb;
     th->thread_slot = ae_slot_alloc();
-    int64_t r = ae_quota_create(ae_self.quota, AERIE_OBJ_THREAD, th->thread_slot, ae_self.task, 0, 0);
+    int64_t r = ae_quota_create(quota, AERIE_OBJ_THREAD, th->thread_slot, ae_self.task, 0, 0);
     if (r < 0)
         goto fail_mem;
     r = ae_invokev(th->thread_slot, AERIE_THREAD_SET_UTCB, th->mem_slot, stack_bytes + 4096 - AERIE_UTCB_SIZE);

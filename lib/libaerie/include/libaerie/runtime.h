@@ -4,9 +4,9 @@
  * allocator for its capability space and an address-range allocator for
  * its address space.
  *
- * The thread pointer (FS base) points at a thread control block whose
- * word 0 is its own address and word 1 the thread's UTCB address; libc's
- * TLS layout keeps those two words.
+ * The thread pointer (FS base) points at a struct aerie_tcb (its own
+ * address, then the thread's UTCB address); the loader sets it up for
+ * the first thread, and the C library keeps the layout for its threads.
  */
 #ifndef LIBAERIE_RUNTIME_H
 #define LIBAERIE_RUNTIME_H
@@ -14,11 +14,8 @@
 #include <stdint.h>
 #include <stddef.h>
 #include <aerie/utcb.h>
-
-struct ae_tcb_head {
-    struct ae_tcb_head *self;
-    struct aerie_utcb *utcb;
-};
+#include <aerie/capenv.h>
+#include <aerie/boot.h>
 
 static inline struct aerie_utcb *ae_utcb(void)
 {
@@ -33,16 +30,32 @@ struct ae_self {
 };
 extern struct ae_self ae_self;
 
-/* Sets up the runtime for the first thread: tcb is its control block,
- * utcb where its UTCB is mapped; slots from first_free are free. */
-int ae_runtime_init(struct ae_tcb_head *tcb, struct aerie_utcb *utcb, uint64_t first_free_slot);
+/* What the program started with (aerie/capenv.h). */
+struct ae_start {
+    int argc;
+    char **argv, **envp;
+    const uint64_t *auxv;
+    const struct aerie_capenv *capenv;          /* NULL for the boot task */
+    const struct aerie_bootinfo *bootinfo;      /* the boot task's only */
+};
+extern struct ae_start ae_start;
+
+/* Reads the start block the first thread's RSP pointed at: arguments,
+ * capabilities by name (the boot task's by their fixed slots), free slots. */
+void ae_runtime_start(uint64_t *sp);
+/* The value of auxiliary vector entry key, or 0. */
+uint64_t ae_auxv(uint64_t key);
+/* The slot of a granted capability by name, or 0. */
+uint64_t ae_capenv_lookup(const char *name);
 
 /* Capability slots: a free one, or 0 when the space is full. */
 uint64_t ae_slot_alloc(void);
 void ae_slot_free(uint64_t slot);
 
-/* A free, page-aligned address range of bytes, never handed out twice. */
+/* A free, page-aligned address range of bytes (0 if none); ranges are
+ * handed out once until released. */
 uint64_t ae_vm_reserve(uint64_t bytes);
+void ae_vm_release(uint64_t va, uint64_t bytes);
 
 /* Memory from the own quota, mapped read-write into the own task.
  * Returns the address (0 on failure) and the memory's slot. */
@@ -50,9 +63,11 @@ void *ae_mem_map_new(uint64_t bytes, uint64_t *mem_slot);
 /* Unmaps and deletes what ae_mem_map_new made. */
 void ae_mem_unmap_delete(void *addr, uint64_t bytes, uint64_t mem_slot);
 
-/* Threads in the own task. A thread gets its stack, TCB and UTCB in one
- * Memory object. ae_thread_start returns its thread slot or a negative error. */
+/* Threads in the own task (without TLS: the C library has its own). A
+ * thread gets its stack, TCB and UTCB in one Memory object.
+ * ae_thread_start returns 0 or a negative error. */
 struct ae_thread {
+    uint64_t quota;            /* charged for the thread and its memory; 0: own quota */
     uint64_t thread_slot, mem_slot;
     void *mem;
     uint64_t mem_bytes;

@@ -1,0 +1,332 @@
+/*
+ * spawn.c — the program loader (see libaerie/spawn.h).
+ *
+ * Private memory is made from the child's quota, mapped into the caller
+ * for a moment to be filled, and mapped into the child; the caller's
+ * capability to it is then deleted — mapped memory lives as long as its
+ * mappings — so the child's space holds only its grants.
+ */
+#include <libaerie/spawn.h>
+#include <libaerie/invoke.h>
+#include <libaerie/runtime.h>
+#include <libaerie/syscall.h>
+#include <stdbool.h>
+#include <aerie/capenv.h>
+#include <aerie/errors.h>
+#include <aerie/kip.h>
+#include "elf.h"
+#include "fmt.h"
+
+#define PAGE 4096ull
+#define DEFAULT_STACK (64 * 1024)
+
+struct loader {
+    const struct ae_spawn_args *a;
+    struct elf_image img;
+    uint64_t task, thread, stack_mem, fs_base;
+    char *err;
+    size_t errlen;
+};
+
+static int fail(struct loader *l, int code, const char *what)
+{
+    fmt_snprintf(l->err, l->errlen, "%s (%s)", what, code == AE_ENOMEM ? "out of memory in the quota" :
+                 code == AE_ELIMIT ? "quota object or thread limit" : "error");
+    return code;
+}
+
+static void bytes_copy(void *dst, const void *src, uint64_t n)
+{
+    uint8_t *d = dst;
+    const uint8_t *s = src;
+    while (n--)
+        *d++ = *s++;
+}
+
+static uint64_t str_len(const char *s)
+{
+    uint64_t n = 0;
+    while (s[n])
+        n++;
+    return n;
+}
+
+static bool str_eq(const char *a, const char *b)
+{
+    while (*a && *a == *b)
+        a++, b++;
+    return *a == *b;
+}
+
+/* New memory from the child's quota, mapped into the caller. */
+static void *temp_memory(struct loader *l, uint64_t bytes, uint64_t *slot, int *r)
+{
+    *slot = ae_slot_alloc();
+    if (!*slot) {
+        *r = AE_ELIMIT;
+        return 0;
+    }
+    *r = (int)ae_quota_create(l->a->quota, AERIE_OBJ_MEMORY, *slot, bytes, 0, 0);
+    if (*r < 0) {
+        ae_slot_free(*slot);
+        return 0;
+    }
+    uint64_t va = ae_vm_reserve(bytes);
+    *r = va ? (int)ae_task_map(ae_self.task, *slot, 0, va, bytes, AERIE_MAP_R | AERIE_MAP_W) : AE_ENOMEM;
+    if (*r < 0) {
+        if (va)
+            ae_vm_release(va, bytes);
+        ae_cap_delete(*slot);
+        ae_slot_free(*slot);
+        return 0;
+    }
+    return (void *)va;
+}
+
+static void drop_temp(void *va, uint64_t bytes, uint64_t slot, bool keep_cap)
+{
+    ae_task_unmap(ae_self.task, (uint64_t)va, bytes);
+    ae_vm_release((uint64_t)va, bytes);
+    if (!keep_cap) {
+        ae_cap_delete(slot);
+        ae_slot_free(slot);
+    }
+}
+
+static uint64_t map_flags(uint32_t pf)
+{
+    return ((pf & ELF_PF_R) ? AERIE_MAP_R : 0) | ((pf & ELF_PF_W) ? AERIE_MAP_W : 0) |
+           ((pf & ELF_PF_X) ? AERIE_MAP_X : 0) | AERIE_MAP_R;
+}
+
+static int load_segment(struct loader *l, const struct elf_seg *s)
+{
+    const struct ae_spawn_args *a = l->a;
+    uint64_t start = s->vaddr & ~(PAGE - 1);
+    uint64_t bytes = ((s->vaddr + s->memsz + PAGE - 1) & ~(PAGE - 1)) - start;
+    int r;
+    bool shareable = a->image_mem && !(s->flags & ELF_PF_W) && s->filesz == s->memsz &&
+                     (s->offset % PAGE) == (s->vaddr % PAGE);
+    if (shareable) {
+        r = (int)ae_task_map(l->task, a->image_mem, a->image_off + (s->offset & ~(PAGE - 1)), start,
+                             bytes, map_flags(s->flags));
+        return r < 0 ? fail(l, r, "mapping a read-only segment") : 0;
+    }
+    uint64_t slot;
+    uint8_t *tmp = temp_memory(l, bytes, &slot, &r);
+    if (!tmp)
+        return fail(l, r, "allocating a private segment");
+    bytes_copy(tmp + (s->vaddr - start), (const uint8_t *)a->image + s->offset, s->filesz);
+    drop_temp(tmp, bytes, slot, true);
+    r = (int)ae_task_map(l->task, slot, 0, start, bytes, map_flags(s->flags));
+    ae_cap_delete(slot);
+    ae_slot_free(slot);
+    return r < 0 ? fail(l, r, "mapping a private segment") : 0;
+}
+
+/* The grants go to slots 1..n of the child, in order. */
+static int give_grants(struct loader *l, struct aerie_capenv *env)
+{
+    const struct ae_spawn_args *a = l->a;
+    env->magic = AERIE_CAPENV_MAGIC;
+    env->count = 0;
+    if (a->ngrants > AERIE_CAPENV_MAX)
+        return fail(l, AE_EINVAL, "too many grants");
+    for (unsigned i = 0; i < a->ngrants; i++) {
+        const struct ae_grant *g = &a->grants[i];
+        uint64_t src = g->slot;
+        if (str_len(g->name) >= AERIE_CAPENV_NAME)
+            return fail(l, AE_EINVAL, "a grant's name is too long");
+        if (!src) {
+            const char *n = g->name;
+            src = str_eq(n, AE_GRANT_SELF_TASK) ? l->task :
+                  str_eq(n, AE_GRANT_SELF_THREAD) ? l->thread :
+                  str_eq(n, AE_GRANT_SELF_QUOTA) ? a->quota : 0;
+        }
+        uint64_t badge = 0;
+        int64_t type = ae_cap_info(src, &badge);
+        int64_t r = type < 0 ? type : ae_task_cap_copy(l->task, src, i + 1, g->rights, g->badge);
+        if (r < 0) {
+            fmt_snprintf(l->err, l->errlen, "cannot grant '%s' (error %ld)", g->name, r);
+            return (int)r;
+        }
+        struct aerie_capenv_entry *e = &env->entries[env->count++];
+        bytes_copy(e->name, g->name, str_len(g->name) + 1);
+        e->slot = i + 1;
+        e->type = (uint32_t)(type & 0xFF);
+    }
+    return 0;
+}
+
+/* Puts the TLS block and the TCB below top (aerie/capenv.h); returns
+ * the new top. l->fs_base gets the TCB's address. */
+static uint64_t build_tls(struct loader *l, uint8_t *mem, uint64_t base, uint64_t top, uint64_t utcb)
+{
+    const struct elf_image *img = &l->img;
+    uint64_t align = img->has_tls && img->tls_align > 16 ? img->tls_align : 16;
+    uint64_t tls = img->has_tls ? (img->tls_memsz + align - 1) & ~(align - 1) : 0;
+    uint64_t tcb = (top - sizeof(struct aerie_tcb)) & ~(align - 1);
+    if (tcb - base < tls + 8192)
+        return 0;
+    if (img->has_tls) {
+        for (unsigned i = 0; i < img->nseg; i++) {
+            const struct elf_seg *s = &img->seg[i];
+            uint64_t in = img->tls_vaddr - s->vaddr;
+            if (img->tls_vaddr >= s->vaddr && in < s->memsz && in + img->tls_filesz <= s->filesz)
+                bytes_copy(mem + (tcb - tls - base), (const uint8_t *)l->a->image + s->offset + in,
+                           img->tls_filesz);
+        }
+    }
+    struct aerie_tcb *t = (struct aerie_tcb *)(mem + (tcb - base));
+    t->self = (struct aerie_tcb *)tcb;
+    t->utcb = (struct aerie_utcb *)utcb;
+    l->fs_base = tcb;
+    return tcb - tls;
+}
+
+/* Builds the TLS, argv, envp, the capability environment and the
+ * auxiliary vector at the top of the stack (below the UTCB); returns the
+ * child's RSP. */
+static int build_stack(struct loader *l, uint8_t *mem, uint64_t bytes, uint64_t base, uint64_t *rsp)
+{
+    const struct ae_spawn_args *a = l->a;
+    uint64_t utcb = base + bytes - AERIE_UTCB_SIZE;
+    uint64_t top = build_tls(l, mem, base, utcb, utcb);
+    if (!top)
+        return fail(l, AE_EINVAL, "the program's TLS does not fit its stack");
+#define AT(addr) (mem + ((addr) - base))
+    uint64_t env_bytes = sizeof(struct aerie_capenv) + a->ngrants * sizeof(struct aerie_capenv_entry);
+    top = (top - env_bytes) & ~15ull;
+    uint64_t env_at = top;
+    int r = give_grants(l, (struct aerie_capenv *)AT(env_at));
+    if (r)
+        return r;
+    uint64_t ph_bytes = (uint64_t)l->img.phnum * 56;
+    top = (top - ph_bytes) & ~15ull;
+    uint64_t ph_at = top;
+    bytes_copy(AT(ph_at), (const uint8_t *)a->image + l->img.phoff, ph_bytes);
+    top -= 16;
+    uint64_t rnd_at = top;
+    uint64_t rnd[2] = { __builtin_ia32_rdtsc() * 0x9E3779B97F4A7C15ull, (uint64_t)l ^ __builtin_ia32_rdtsc() };
+    bytes_copy(AT(rnd_at), rnd, 16);
+    unsigned argc = 0, envc = 0;
+    while (a->argv && a->argv[argc])
+        argc++;
+    while (a->envp && a->envp[envc])
+        envc++;
+    uint64_t strs[64];
+    if (argc + envc > 64)
+        return fail(l, AE_EINVAL, "more than 64 arguments and environment strings");
+    for (unsigned i = 0; i < argc + envc; i++) {
+        const char *s = i < argc ? a->argv[i] : a->envp[i - argc];
+        uint64_t n = str_len(s) + 1;
+        if (top - base < n + 4096)
+            return fail(l, AE_EINVAL, "arguments too large for the stack");
+        top -= n;
+        bytes_copy(AT(top), s, n);
+        strs[i] = top;
+    }
+    uint64_t aux[] = {
+        AT_PAGESZ, PAGE, AT_ENTRY, l->img.entry, AT_PHDR, ph_at, AT_PHNUM, l->img.phnum,
+        AT_RANDOM, rnd_at, AT_AERIE_UTCB, utcb, AT_AERIE_CAPENV, env_at,
+        AT_AERIE_FIRST_SLOT, a->ngrants + 1, AT_AERIE_STACK_BASE, base, AT_NULL, 0,
+    };
+    uint64_t nwords = 1 + argc + 1 + envc + 1 + sizeof aux / 8;
+    uint64_t sp = (top - nwords * 8) & ~15ull;
+    uint64_t *w = (uint64_t *)AT(sp);
+    *w++ = argc;
+    for (unsigned i = 0; i < argc; i++)
+        *w++ = strs[i];
+    *w++ = 0;
+    for (unsigned i = 0; i < envc; i++)
+        *w++ = strs[argc + i];
+    *w++ = 0;
+    bytes_copy(w, aux, sizeof aux);
+#undef AT
+    *rsp = sp;
+    return 0;
+}
+
+static int make_thread(struct loader *l, uint64_t stack_bytes, uint64_t rsp)
+{
+    const struct ae_spawn_args *a = l->a;
+    int64_t r;
+    if ((r = ae_invokev(l->thread, AERIE_THREAD_SET_UTCB, l->stack_mem, stack_bytes - AERIE_UTCB_SIZE)) < 0)
+        return fail(l, (int)r, "setting the UTCB");
+    uint64_t regs[AERIE_REG_COUNT] = { 0 };
+    regs[AERIE_REG_RIP] = l->img.entry;
+    regs[AERIE_REG_RSP] = rsp;
+    regs[AERIE_REG_FS_BASE] = l->fs_base;
+    uint64_t mask = (1u << AERIE_REG_RIP) | (1u << AERIE_REG_RSP) | (1u << AERIE_REG_FS_BASE);
+    if ((r = ae_thread_set_regs(l->thread, mask, regs)) < 0)
+        return fail(l, (int)r, "setting the registers");
+    if (a->fault_ep && (r = ae_invokev(l->thread, AERIE_THREAD_SET_HANDLER, a->fault_ep)) < 0)
+        return fail(l, (int)r, "setting the fault handler");
+    if (a->prio && (r = ae_invokev(l->thread, AERIE_THREAD_SET_PRIORITY, a->prio)) < 0)
+        return fail(l, (int)r, "setting the priority");
+    if (a->cpu >= 0 && (r = ae_invokev(l->thread, AERIE_THREAD_SET_AFFINITY, (uint64_t)a->cpu)) < 0)
+        return fail(l, (int)r, "setting the CPU");
+    return 0;
+}
+
+static int load(struct loader *l)
+{
+    const struct ae_spawn_args *a = l->a;
+    const char *why = elf_parse(a->image, a->image_len, AERIE_USER_MIN, AERIE_KIP_ADDR, &l->img);
+    if (why) {
+        fmt_snprintf(l->err, l->errlen, "bad program image: %s", why);
+        return AE_EINVAL;
+    }
+    int r;
+    l->task = ae_slot_alloc();
+    l->thread = ae_slot_alloc();
+    if ((r = (int)ae_quota_create(a->quota, AERIE_OBJ_TASK, l->task, 0, 0, 0)) < 0)
+        return fail(l, r, "creating the task");
+    if ((r = (int)ae_quota_create(a->quota, AERIE_OBJ_THREAD, l->thread, l->task, 0, 0)) < 0)
+        return fail(l, r, "creating the thread");
+    for (unsigned i = 0; i < l->img.nseg; i++)
+        if ((r = load_segment(l, &l->img.seg[i])))
+            return r;
+    uint64_t stack_bytes = a->stack_bytes ? (a->stack_bytes + PAGE - 1) & ~(PAGE - 1) : DEFAULT_STACK;
+    uint64_t base = AERIE_KIP_ADDR - stack_bytes;
+    uint8_t *mem = temp_memory(l, stack_bytes, &l->stack_mem, &r);
+    if (!mem)
+        return fail(l, r, "allocating the stack");
+    uint64_t rsp;
+    r = build_stack(l, mem, stack_bytes, base, &rsp);
+    drop_temp(mem, stack_bytes, l->stack_mem, true);
+    if (r)
+        return r;
+    if ((r = (int)ae_task_map(l->task, l->stack_mem, 0, base, stack_bytes, AERIE_MAP_R | AERIE_MAP_W)) < 0)
+        return fail(l, r, "mapping the stack");
+    return make_thread(l, stack_bytes, rsp);
+}
+
+static void release_slot(uint64_t *slot)
+{
+    if (*slot) {
+        ae_cap_delete(*slot);
+        ae_slot_free(*slot);
+        *slot = 0;
+    }
+}
+
+int ae_spawn(const struct ae_spawn_args *a, struct ae_child *child, char *err, size_t errlen)
+{
+    char dummy[1];
+    struct loader l = { .a = a, .err = err ? err : dummy, .errlen = err ? errlen : sizeof dummy };
+    int r = load(&l);
+    release_slot(&l.stack_mem);             /* mapped now: the mapping keeps it */
+    if (!r && (r = (int)ae_invoke0(l.thread, AERIE_THREAD_RESUME)) < 0)
+        fail(&l, r, "starting the thread");
+    if (r) {
+        if (l.task)
+            ae_invoke0(l.task, AERIE_TASK_DESTROY);
+        release_slot(&l.thread);
+        release_slot(&l.task);
+        return r;
+    }
+    child->task = l.task;
+    child->thread = l.thread;
+    return 0;
+}
