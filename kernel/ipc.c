@@ -170,8 +170,7 @@ int64_t ipc_send(struct thread *t, struct endpoint *ep, uint64_t badge, bool gra
     return t->result;
 }
 
-/* Ends t's obligation to reply to its last caller, who gets ECANCELED. */
-static void drop_pending_reply(struct thread *t)
+void ipc_cancel_reply(struct thread *t, int64_t err)
 {
     spin_lock(&t->obj.lock);
     struct thread *c = t->reply_to;
@@ -183,7 +182,7 @@ static void drop_pending_reply(struct thread *t)
     thread_lock_pair(t, c);
     if (c->state == TS_BLOCKED && c->wait_kind == WAIT_REPLY && c->wait_obj == &t->obj &&
         c->wait_seq == seq)
-        thread_wake(c, AE_ECANCELED);
+        thread_wake(c, err);
     thread_unlock_pair(t, c);
     obj_put(&c->obj);
 }
@@ -194,7 +193,7 @@ int64_t ipc_recv(struct thread *t, struct endpoint *ep, uint64_t timeout, uint64
         obj_put(&ep->obj);
         return AE_EFAULT;
     }
-    drop_pending_reply(t);
+    ipc_cancel_reply(t, AE_ECANCELED);
     bool have_cdt = false, wait = false;
     int64_t ret = 0;
     for (;;) {

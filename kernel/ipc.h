@@ -34,6 +34,8 @@ int64_t ipc_recv(struct thread *t, struct endpoint *ep, uint64_t timeout, uint64
 int64_t ipc_reply(struct thread *t, uint64_t info);
 int64_t ipc_reply_through(struct thread *t, struct thread *client, uint64_t seq, uint64_t info);
 int ipc_reply_save(struct thread *t, uint64_t slot);
+/* Ends t's obligation to reply to its last caller, who gets err. */
+void ipc_cancel_reply(struct thread *t, int64_t err);
 /* The current thread's fault message (t->fault_words) as a call to its handler. */
 int64_t ipc_fault_call(struct thread *t, uint64_t info);
 /* Checks an info word a thread wants to send. */

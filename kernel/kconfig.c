@@ -46,6 +46,6 @@ void kconfig_parse(const char *cmdline)
         else if (strcmp(word, "exit_on_halt") == 0)
             kconfig.exit_on_halt = true;
         else
-            kprintf("kconfig: ignoring unknown option '%s'\n", word);
+            kprintf("kconfig: '%s' is not a kernel option; left for the boot task\n", word);
     }
 }

@@ -267,12 +267,16 @@ static void log_unhandled(struct thread *t, uint64_t label, const uint64_t *w)
                 (void *)t, w[0], w[7]);
 }
 
+/* Stops the current thread t for good or until resumed. A thread that
+ * will never run again releases the caller waiting for its reply. */
 static void set_state(struct thread *t, uint8_t state)
 {
     spin_lock(&t->obj.lock);
     if (t->state != TS_DEAD)
         t->state = state;
     spin_unlock(&t->obj.lock);
+    if (state == TS_DEAD)
+        ipc_cancel_reply(t, AE_EDEAD);
 }
 
 /* Applies a RESUME reply (flags and registers in fault_words). */

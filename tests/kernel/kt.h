@@ -56,7 +56,8 @@ uint64_t kt_free_pages(void);
 uint64_t kt_objects(void);
 unsigned kt_ncpus(void);
 /* A thread in this task running fn(arg) on cpu (-1: any), charged to the
- * test's quota; the quota's destruction ends it. */
+ * test's quota; the quota's destruction ends it. th->fault_ep, if set
+ * before the call, becomes its fault handler. */
 int kt_thread(struct kt_env *env, struct ae_thread *th, void (*fn)(void *), void *arg, int cpu);
 /* Waits until *flag == value, sleeping 1 ms at a time; false after ms. */
 bool kt_wait(volatile int *flag, int value, unsigned ms);
@@ -70,6 +71,12 @@ int kt_spawn_role(uint64_t quota, const char *role, const struct ae_grant *grant
  * error, *badge and the first words in w[0..3]. */
 int64_t kt_recv(uint64_t ep, unsigned ms, uint64_t *badge, uint64_t w[4]);
 uint64_t kt_now_ns(void);
+/* When set, kt_spawn_role copies every segment instead of sharing. */
+extern bool kt_spawn_copies;
+/* argv[3] of spawned copies (the runner passes fuzz=N on). */
+extern const char *kt_spawn_extra;
+/* This program's own ELF file, mapped. */
+const void *kt_self_image(uint64_t *len);
 
 /* Entry of a spawned copy of this program (child.c). */
 int kt_child_main(int argc, char **argv);

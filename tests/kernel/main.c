@@ -186,9 +186,33 @@ static bool run_test_in_child(const struct kt_test *t)
     return status == 0;
 }
 
+/* Copies the value of "key=" on the command line into buf ("" if absent). */
+static void cmdline_value(const char *cmdline, const char *key, char *buf, unsigned len)
+{
+    buf[0] = 0;
+    for (const char *p = cmdline; *p; p++) {
+        if (p != cmdline && p[-1] != ' ')
+            continue;
+        unsigned k = 0;
+        while (key[k] && p[k] == key[k])
+            k++;
+        if (key[k])
+            continue;
+        unsigned n = 0;
+        while (p[k + n] && p[k + n] != ' ' && n + 1 < len) {
+            buf[n] = p[k + n];
+            n++;
+        }
+        buf[n] = 0;
+    }
+}
+
 static void runner(void)
 {
     const char *cmdline = ae_start.bootinfo->cmdline;
+    static char fuzz[24];
+    cmdline_value(cmdline, "fuzz=", fuzz, sizeof fuzz);
+    kt_spawn_extra = fuzz[0] ? fuzz : 0;
     fault_ep = ae_slot_alloc();
     ae_quota_create(ae_self.quota, AERIE_OBJ_ENDPOINT, fault_ep, 0, 0, 0);
     /* Warm-up: the first spawn grows this task's page tables and slab

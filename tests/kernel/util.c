@@ -14,7 +14,8 @@ uint64_t kt_now_ns(void)
 
 int kt_thread(struct kt_env *env, struct ae_thread *th, void (*fn)(void *), void *arg, int cpu)
 {
-    *th = (struct ae_thread){ .quota = env->quota };
+    uint64_t ep = th->fault_ep;
+    *th = (struct ae_thread){ .quota = env->quota, .fault_ep = ep };
     return ae_thread_start(th, fn, arg, cpu, 16384);
 }
 
@@ -34,6 +35,8 @@ uint64_t kt_mint(uint64_t cap, uint64_t rights, uint64_t badge)
     return ae_cap_copy(cap, s, rights, badge) < 0 ? 0 : s;
 }
 
+bool kt_spawn_copies;
+const char *kt_spawn_extra;
 static const void *self_image;
 static uint64_t self_image_len, self_image_mem;
 
@@ -54,15 +57,24 @@ static int map_self_image(void)
     return 0;
 }
 
+const void *kt_self_image(uint64_t *len)
+{
+    if (map_self_image())
+        return 0;
+    *len = self_image_len;
+    return self_image;
+}
+
 int kt_spawn_role(uint64_t quota, const char *role, const struct ae_grant *grants, unsigned n,
                   uint64_t fault_ep, int cpu, struct ae_child *child, const char *arg)
 {
     int r = map_self_image();
     if (r)
         return r;
-    const char *argv[] = { "ktest", role, arg, 0 };
+    const char *argv[] = { "ktest", role, arg, arg ? kt_spawn_extra : 0, 0 };
     struct ae_spawn_args a = {
-        .quota = quota, .image = self_image, .image_len = self_image_len, .image_mem = self_image_mem,
+        .quota = quota, .image = self_image, .image_len = self_image_len,
+        .image_mem = kt_spawn_copies ? 0 : self_image_mem,
         .argv = argv, .grants = grants, .ngrants = n, .fault_ep = fault_ep, .cpu = cpu,
         .stack_bytes = 32768,
     };

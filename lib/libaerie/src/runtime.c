@@ -236,6 +236,8 @@ int ae_thread_start(struct ae_thread *th, void (*fn)(void *), void *arg, int cpu
         goto fail_thread;
     if (cpu >= 0 && (r = ae_invokev(th->thread_slot, AERIE_THREAD_SET_AFFINITY, (uint64_t)cpu)) < 0)
         goto fail_thread;
+    if (th->fault_ep && (r = ae_invokev(th->thread_slot, AERIE_THREAD_SET_HANDLER, th->fault_ep)) < 0)
+        goto fail_thread;
     if ((r = ae_invoke0(th->thread_slot, AERIE_THREAD_RESUME)) < 0)
         goto fail_thread;
     return 0;

@@ -68,6 +68,7 @@ void ae_mem_unmap_delete(void *addr, uint64_t bytes, uint64_t mem_slot);
  * ae_thread_start returns 0 or a negative error. */
 struct ae_thread {
     uint64_t quota;            /* charged for the thread and its memory; 0: own quota */
+    uint64_t fault_ep;         /* endpoint for its faults and exit; 0: none */
     uint64_t thread_slot, mem_slot;
     void *mem;
     uint64_t mem_bytes;

@@ -1,0 +1,260 @@
+/*
+ * t_thread.c — threads: running, exiting, faults delivered to the
+ * handler (page fault, exception, unknown system call, exit) and resumed,
+ * suspend/resume, registers, priority, affinity, and destruction.
+ */
+#include "kt.h"
+#include <aerie/fault.h>
+
+static volatile int flag;
+static volatile uint64_t counter;
+
+static void set_flag(void *arg) { __atomic_store_n(&flag, (int)(uint64_t)arg, __ATOMIC_RELEASE); }
+
+KTEST(thread_runs_and_exits, "a started thread runs, and after exit it is dead")
+{
+    struct ae_thread th = { 0 };
+    flag = 0;
+    CHECK_OK(kt_thread(env, &th, set_flag, (void *)7, -1));
+    CHECK(kt_wait(&flag, 7, 2000));
+    uint64_t info[4] = { 0 };
+    for (int i = 0; i < 200 && info[0] != AERIE_TS_DEAD; i++) {
+        ae_sleep_ns(1000000);
+        CHECK_OK(ae_invoke(th.thread_slot, AERIE_THREAD_INFO, 0, 0, info, 4));
+    }
+    CHECK_EQ(info[0], AERIE_TS_DEAD);
+}
+
+static void exit_42(void *arg) { ae_thread_exit(42); }
+
+KTEST(thread_exit_reported_to_handler, "exit sends FAULT_EXIT with the status and the handler badge")
+{
+    uint64_t ep = kt_new(env, AERIE_OBJ_ENDPOINT, 0, 0, 0);
+    struct ae_thread th = { .fault_ep = kt_mint(ep, AERIE_R_WRITE, 0x77) };
+    CHECK_OK(kt_thread(env, &th, exit_42, 0, -1));
+    uint64_t badge = 0, w[4];
+    int64_t r = kt_recv(ep, 5000, &badge, w);
+    CHECK(r >= 0);
+    CHECK_EQ(AERIE_INFO_LABEL((uint64_t)r), AERIE_FAULT_EXIT);
+    CHECK_EQ(w[0], 42);
+    CHECK_EQ(badge, 0x77);
+}
+
+static struct ae_thread faulter;
+
+static void after_fault(void)
+{
+    set_flag((void *)1);
+    ae_thread_exit(0);
+}
+
+static void touch_unmapped(void *arg) { *(volatile int *)0x7000dead0000ull = 1; set_flag((void *)99); }
+
+KTEST(thread_page_fault_to_handler, "a page fault reaches the handler with address, error and rip; RESUME moves on")
+{
+    uint64_t ep = kt_new(env, AERIE_OBJ_ENDPOINT, 0, 0, 0);
+    flag = 0;
+    faulter = (struct ae_thread){ .fault_ep = ep };
+    CHECK_OK(kt_thread(env, &faulter, touch_unmapped, 0, -1));
+    uint64_t badge, w[4];
+    int64_t r = kt_recv(ep, 5000, &badge, w);
+    CHECK(r >= 0);
+    CHECK_EQ(AERIE_INFO_LABEL((uint64_t)r), AERIE_FAULT_PAGE);
+    CHECK_EQ(w[0], 0x7000dead0000ull);
+    CHECK(w[1] & AERIE_PF_WRITE);
+    CHECK(w[1] & AERIE_PF_USER);
+    CHECK(w[2] >= (uint64_t)touch_unmapped && w[2] < (uint64_t)touch_unmapped + 64);
+    struct aerie_utcb *u = ae_utcb();
+    u->mr[0] = AERIE_RESUME_SET_RIP | AERIE_RESUME_SET_RSP;
+    u->mr[1] = (uint64_t)after_fault;
+    u->mr[2] = (uint64_t)faulter.mem + 16384 - 8;
+    CHECK_OK(ae_reply(AERIE_INFO(AERIE_FAULT_RESUME, 3, 0)));
+    CHECK(kt_wait(&flag, 1, 2000));
+}
+
+static void do_ud2(void *arg) { __asm__ volatile("ud2"); }
+
+KTEST(thread_exception_to_handler, "an invalid opcode reaches the handler as FAULT_EXCEPTION 6")
+{
+    uint64_t ep = kt_new(env, AERIE_OBJ_ENDPOINT, 0, 0, 0);
+    struct ae_thread th = { .fault_ep = ep };
+    CHECK_OK(kt_thread(env, &th, do_ud2, 0, -1));
+    uint64_t badge, w[4];
+    int64_t r = kt_recv(ep, 5000, &badge, w);
+    CHECK_EQ(AERIE_INFO_LABEL((uint64_t)r), AERIE_FAULT_EXCEPTION);
+    CHECK_EQ(w[0], 6);
+    /* a reply other than RESUME leaves it stopped */
+    CHECK_OK(ae_reply(AERIE_INFO(5, 0, 0)));
+    uint64_t info[4];
+    ae_sleep_ns(2000000);
+    CHECK_OK(ae_invoke(th.thread_slot, AERIE_THREAD_INFO, 0, 0, info, 4));
+    CHECK_EQ(info[0], AERIE_TS_SUSPENDED);
+    CHECK_EQ(info[3], 1);
+}
+
+static void linux_write(void *arg)
+{
+    int64_t r = ae_syscall(1, 1, 0, 0, 0, 0, 0);      /* Linux write(1, 0, 0) */
+    set_flag((void *)r);
+}
+
+KTEST(thread_unknown_syscall_to_handler, "a foreign system call reaches the handler, which can answer it")
+{
+    uint64_t ep = kt_new(env, AERIE_OBJ_ENDPOINT, 0, 0, 0);
+    struct ae_thread th = { .fault_ep = ep };
+    flag = 0;
+    CHECK_OK(kt_thread(env, &th, linux_write, 0, -1));
+    uint64_t badge, w[4];
+    int64_t r = kt_recv(ep, 5000, &badge, w);
+    CHECK_EQ(AERIE_INFO_LABEL((uint64_t)r), AERIE_FAULT_SYSCALL);
+    CHECK_EQ(w[0], 1);
+    CHECK_EQ(w[1], 1);
+    struct aerie_utcb *u = ae_utcb();
+    u->mr[0] = AERIE_RESUME_SET_RAX;
+    u->mr[3] = 123;
+    CHECK_OK(ae_reply(AERIE_INFO(AERIE_FAULT_RESUME, 4, 0)));
+    CHECK(kt_wait(&flag, 123, 2000));
+}
+
+static void spin_count(void *arg)
+{
+    for (;;)
+        __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED);
+}
+
+KTEST(thread_suspend_resume, "a suspended thread stops running and a resumed one continues")
+{
+    struct ae_thread th = { 0 };
+    counter = 0;
+    CHECK_OK(kt_thread(env, &th, spin_count, 0, -1));
+    for (int i = 0; i < 100 && !counter; i++)
+        ae_sleep_ns(1000000);
+    CHECK(counter > 0);
+    CHECK_OK(ae_invoke0(th.thread_slot, AERIE_THREAD_SUSPEND));
+    ae_sleep_ns(2000000);
+    uint64_t c1 = counter;
+    ae_sleep_ns(5000000);
+    CHECK_EQ(counter, c1);
+    uint64_t info[4];
+    CHECK_OK(ae_invoke(th.thread_slot, AERIE_THREAD_INFO, 0, 0, info, 4));
+    CHECK_EQ(info[0], AERIE_TS_SUSPENDED);
+    CHECK_OK(ae_invoke0(th.thread_slot, AERIE_THREAD_RESUME));
+    for (int i = 0; i < 200 && counter == c1; i++)
+        ae_sleep_ns(1000000);
+    CHECK(counter > c1);
+    CHECK_EQ(ae_invoke0(th.thread_slot, AERIE_THREAD_RESUME), AE_EBUSY);
+    CHECK_OK(ae_invoke0(th.thread_slot, AERIE_THREAD_DESTROY));
+}
+
+KTEST(thread_regs_checked, "registers: user addresses only, sane flags, only while stopped")
+{
+    uint64_t task = ae_self.task, t;
+    CHECK_OK(kt_create(env->quota, AERIE_OBJ_THREAD, &t, task, 0, 0));
+    uint64_t regs[AERIE_REG_COUNT] = { 0 };
+    regs[AERIE_REG_RIP] = 0xFFFFFFFF80100000ull;
+    CHECK_EQ(ae_thread_set_regs(t, 1u << AERIE_REG_RIP, regs), AE_EINVAL);
+    CHECK_EQ(ae_utcb()->mr[0], 1 + AERIE_REG_RIP);
+    regs[AERIE_REG_FS_BASE] = 0x800000000000ull;
+    CHECK_EQ(ae_thread_set_regs(t, 1u << AERIE_REG_FS_BASE, regs), AE_EINVAL);
+    CHECK_EQ(ae_thread_set_regs(t, 1ull << 40, regs), AE_EINVAL);
+    regs[AERIE_REG_RIP] = 0x201000;
+    regs[AERIE_REG_RFLAGS] = 0x3000 | 0x200000 | 0x1;   /* IOPL 3, ID, CF */
+    regs[AERIE_REG_R12] = 0x1234;
+    CHECK_OK(ae_thread_set_regs(t, (1u << AERIE_REG_RIP) | (1u << AERIE_REG_RFLAGS) | (1u << AERIE_REG_R12), regs));
+    uint64_t got[AERIE_REG_COUNT];
+    CHECK_OK(ae_invoke(t, AERIE_THREAD_GET_REGS, 0, 0, got, AERIE_REG_COUNT));
+    CHECK_EQ(got[AERIE_REG_RIP], 0x201000);
+    CHECK_EQ(got[AERIE_REG_R12], 0x1234);
+    CHECK_EQ(got[AERIE_REG_RFLAGS] & 0x3000, 0);         /* no I/O privilege */
+    CHECK(got[AERIE_REG_RFLAGS] & 0x200);                /* interrupts stay on */
+    CHECK_EQ(got[AERIE_REG_RFLAGS] & 1, 1);
+    struct ae_thread th = { 0 };
+    counter = 0;
+    CHECK_OK(kt_thread(env, &th, spin_count, 0, -1));
+    for (int i = 0; i < 100 && !counter; i++)
+        ae_sleep_ns(1000000);
+    CHECK_EQ(ae_invoke(th.thread_slot, AERIE_THREAD_GET_REGS, 0, 0, got, 1), AE_EBUSY);
+    CHECK_OK(ae_invoke0(th.thread_slot, AERIE_THREAD_DESTROY));
+}
+
+KTEST(thread_priority_bounded, "a thread cannot be given more priority than its creator has")
+{
+    uint64_t t;
+    CHECK_OK(kt_create(env->quota, AERIE_OBJ_THREAD, &t, ae_self.task, 0, 0));
+    uint64_t info[4];
+    CHECK_OK(ae_invoke(ae_self.thread, AERIE_THREAD_INFO, 0, 0, info, 4));
+    uint64_t mine = info[2];
+    CHECK_EQ(ae_invokev(t, AERIE_THREAD_SET_PRIORITY, mine + 1), AE_EINVAL);
+    CHECK_EQ(ae_invokev(t, AERIE_THREAD_SET_PRIORITY, 0), AE_EINVAL);
+    CHECK_OK(ae_invokev(t, AERIE_THREAD_SET_PRIORITY, mine - 1));
+    CHECK_OK(ae_invoke(t, AERIE_THREAD_INFO, 0, 0, info, 4));
+    CHECK_EQ(info[2], mine - 1);
+}
+
+KTEST(thread_utcb_rules, "the UTCB must be 1 KiB aligned inside RW memory, set while stopped")
+{
+    uint64_t t, m = kt_new(env, AERIE_OBJ_MEMORY, 4096, 0, 0);
+    uint64_t ro = kt_mint(m, AERIE_R_READ, 0);
+    CHECK_OK(kt_create(env->quota, AERIE_OBJ_THREAD, &t, ae_self.task, 0, 0));
+    CHECK_EQ(ae_invokev(t, AERIE_THREAD_SET_UTCB, m, 100), AE_EINVAL);
+    CHECK_EQ(ae_invokev(t, AERIE_THREAD_SET_UTCB, m, 4096), AE_EINVAL);
+    CHECK_EQ(ae_invokev(t, AERIE_THREAD_SET_UTCB, ro, 0), AE_ERIGHTS);
+    CHECK_OK(ae_invokev(t, AERIE_THREAD_SET_UTCB, m, 3072));
+}
+
+KTEST_CPUS(thread_affinity_moves, 2, "a thread set to CPU 1 runs there")
+{
+    struct ae_thread th = { 0 };
+    counter = 0;
+    CHECK_OK(kt_thread(env, &th, spin_count, 0, 1));
+    for (int i = 0; i < 100 && !counter; i++)
+        ae_sleep_ns(1000000);
+    CHECK(counter > 0);
+    uint64_t info[4];
+    CHECK_OK(ae_invoke(th.thread_slot, AERIE_THREAD_INFO, 0, 0, info, 4));
+    CHECK_EQ(info[1], 1);
+    CHECK_OK(ae_invokev(th.thread_slot, AERIE_THREAD_SET_AFFINITY, 0));
+    uint64_t c = counter;
+    for (int i = 0; i < 200 && counter == c; i++)
+        ae_sleep_ns(1000000);
+    CHECK_OK(ae_invoke(th.thread_slot, AERIE_THREAD_INFO, 0, 0, info, 4));
+    CHECK_EQ(info[1], 0);
+    CHECK(counter > c);
+    CHECK_EQ(ae_invokev(th.thread_slot, AERIE_THREAD_SET_AFFINITY, 64), AE_EINVAL);
+    CHECK_OK(ae_invoke0(th.thread_slot, AERIE_THREAD_DESTROY));
+}
+
+static void block_forever(void *arg)
+{
+    uint64_t badge;
+    ae_recv((uint64_t)arg, AERIE_TIMEOUT_FOREVER, &badge);
+    set_flag((void *)5);
+}
+
+KTEST(thread_destroy_while_blocked, "a thread blocked in a receive can be destroyed and leaves nothing")
+{
+    uint64_t ep = kt_new(env, AERIE_OBJ_ENDPOINT, 0, 0, 0);
+    struct ae_thread th = { 0 };
+    flag = 0;
+    CHECK_OK(kt_thread(env, &th, block_forever, (void *)ep, -1));
+    ae_sleep_ns(3000000);
+    uint64_t info[4];
+    CHECK_OK(ae_invoke(th.thread_slot, AERIE_THREAD_INFO, 0, 0, info, 4));
+    CHECK_EQ(info[0], AERIE_TS_BLOCKED);
+    CHECK_OK(ae_invoke0(th.thread_slot, AERIE_THREAD_DESTROY));
+    CHECK_EQ(ae_invoke(th.thread_slot, AERIE_THREAD_INFO, 0, 0, info, 4), AE_ECAP);
+    ae_sleep_ns(2000000);
+    CHECK_EQ(flag, 0);                                   /* it never ran again */
+}
+
+KTEST(thread_rights, "THREAD methods need MANAGE, INFO needs READ")
+{
+    uint64_t t;
+    CHECK_OK(kt_create(env->quota, AERIE_OBJ_THREAD, &t, ae_self.task, 0, 0));
+    uint64_t ro = kt_mint(t, AERIE_R_READ, 0);
+    uint64_t info[4];
+    CHECK_OK(ae_invoke(ro, AERIE_THREAD_INFO, 0, 0, info, 4));
+    CHECK_EQ(ae_invoke0(ro, AERIE_THREAD_RESUME), AE_ERIGHTS);
+    CHECK_EQ(ae_invoke0(ro, AERIE_THREAD_DESTROY), AE_ERIGHTS);
+    CHECK_EQ(ae_invoke0(t, 99), AE_ENOSYS);
+}
