@@ -21,6 +21,7 @@ include mk/toolchain.mk
 include kernel/kernel.mk
 include mk/user.mk
 include tests/kernel/ktest.mk
+include bench/aerie/aerie-bench.mk
 include tools/tools.mk
 include tests/tests.mk
 

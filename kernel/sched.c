@@ -258,12 +258,26 @@ void sched_wait_off_cpu(struct thread *t)
         spin_relax();
 }
 
+/* How long an idle CPU watches its queue before it halts: work handed
+ * over by another CPU right after (an IPC reply, say) is then picked up
+ * without waiting for the halted CPU to wake. */
+#define IDLE_POLL_NS 50000
+
+static bool work_waiting(struct runqueue *rq)
+{
+    return __atomic_load_n(&rq->bitmap, __ATOMIC_ACQUIRE) ||
+           __atomic_load_n(&rq->need_resched, __ATOMIC_ACQUIRE);
+}
+
 _Noreturn void sched_idle_loop(void)
 {
     struct runqueue *rq = this_rq();
     for (;;) {
         obj_reap();
-        if (rq->bitmap || rq->need_resched)
+        uint64_t until = time_now_ns() + IDLE_POLL_NS;
+        while (!work_waiting(rq) && time_now_ns() < until)
+            spin_relax();
+        if (work_waiting(rq))
             schedule();
         else
             __asm__ volatile("sti; hlt; cli" ::: "memory");
