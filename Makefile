@@ -21,8 +21,10 @@ include mk/toolchain.mk
 include kernel/kernel.mk
 include tools/tools.mk
 include tests/tests.mk
+include tests/fuzz/fuzz.mk
+include lib/image/image.mk
 
-all: $(KERNEL) $(HOST_TOOLS)
+all: $(KERNEL) $(HOST_TOOLS) $(USER_LIBS)
 
 deps-build: ; @tools/deps.sh build
 deps-run:   ; @tools/deps.sh build run
