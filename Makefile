@@ -23,6 +23,7 @@ include tools/tools.mk
 include tests/tests.mk
 include tests/fuzz/fuzz.mk
 include lib/image/image.mk
+include services/fs/fs.mk
 
 all: $(KERNEL) $(HOST_TOOLS) $(USER_LIBS)
 

@@ -16,7 +16,7 @@
 
 #define CHECK_STR(a, b) do { const char *_a = (a), *_b = (b); \
     if ((!_a || strcmp(_a, _b)) && host_test_ok) { host_test_ok = false; \
-    snprintf(host_test_why, sizeof host_test_why, "%s:%d: %s: expected \"%s\", got \"%s\"", \
+    snprintf(host_test_why, sizeof host_test_why, "%s:%d: %s: expected \"%.160s\", got \"%.160s\"", \
              __FILE__, __LINE__, #a, _b, _a ? _a : "(null)"); } } while (0)
 
 #endif
