@@ -233,6 +233,7 @@ void session_unlock(struct fs_session *s, struct fs_layer *L);
 struct fs_handle *handle_get(struct fs_session *s, uint64_t h);
 int handle_new(struct fs_session *s, uint64_t *h, struct fs_handle **out);
 void handle_drop(struct fs_session *s, struct fs_handle *hd);
+void handle_unreserve(struct fs_session *s, struct fs_handle *hd);
 struct fs_layer *handle_layer(struct fs_session *s, const struct fs_handle *hd);
 void handles_redirect(struct fs_session *s, const struct fs_lnode *l, struct fs_unode *u);
 bool path_is_mount_or_holds_one(const struct fs_session *s, const struct fs_path *p);

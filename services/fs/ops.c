@@ -129,7 +129,7 @@ int fs_open(struct fs_session *s, const struct fs_path *p, uint32_t flags, uint3
     struct fs_ref ref;
     uint64_t h;
     if ((r = handle_new(s, &h, &hd)) == 0 && (r = open_locked(s, p, &w, flags, mode, &ref))) {
-        handle_drop(s, hd);                      /* still FS_H_FREE: only the slot returns */
+        handle_unreserve(s, hd);                 /* never handed out */
     } else if (r == 0) {
         uint32_t acc = flags & FS_O_ACCMODE;
         hd->kind = ref.u ? FS_H_UPPER : FS_H_LOWER;

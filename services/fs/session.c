@@ -129,6 +129,15 @@ void handle_drop(struct fs_session *s, struct fs_handle *hd)
     s->free_head = slot;
 }
 
+void handle_unreserve(struct fs_session *s, struct fs_handle *hd)
+{
+    uint32_t slot = (uint32_t)(hd - s->handles);
+    hd->kind = FS_H_FREE;
+    s->handles_open--;
+    hd->next_free = s->free_head;                /* never handed out: same generation */
+    s->free_head = slot;
+}
+
 void handles_redirect(struct fs_session *s, const struct fs_lnode *l, struct fs_unode *u)
 {
     for (uint32_t i = 0; i < s->nslots; i++) {
