@@ -376,6 +376,11 @@ int fs_rmdir(struct fs_session *s, const struct fs_path *p)
     return r;
 }
 
+static bool same_path(const struct fs_path *a, const struct fs_path *b)
+{
+    return a->len == b->len && memcmp(a->name, b->name, a->len) == 0;
+}
+
 /* Rename's checks: the source exists, the target may be replaced by it. */
 static int rename_check(const struct fs_path *from, const struct fs_path *to,
                         const struct fs_where *wf, const struct fs_where *wt)
@@ -387,7 +392,9 @@ static int rename_check(const struct fs_path *from, const struct fs_path *to,
     bool dir = ref_type(src) == FS_TYPE_DIR;
     if (!dir && (from->must_dir || to->must_dir))
         return AE_ENOTDIR;
-    if (dir && to->len != from->len && fs_path_within(to->name, to->len, from->name, from->len))
+    if (same_path(from, to))
+        return 0;                                /* renaming a name to itself: nothing to do */
+    if (dir && fs_path_within(to->name, to->len, from->name, from->len))
         return AE_EINVAL;                        /* into its own subtree */
     r = walk(wt, &dst);
     if (r == AE_ENOENT)
@@ -398,7 +405,7 @@ static int rename_check(const struct fs_path *from, const struct fs_path *to,
         return AE_ENOTDIR;
     if (!dir && ref_type(dst) == FS_TYPE_DIR)
         return AE_EISDIR;
-    if (dir && to->len != from->len && ref_children(dst))
+    if (dir && ref_children(dst))
         return AE_ENOTEMPTY;
     return wt->writable ? 0 : AE_EROFS;
 }
@@ -439,8 +446,7 @@ int fs_rename(struct fs_session *s, const struct fs_path *from, const struct fs_
         r = AE_EBUSY;                            /* roots and mount points stay put */
     else if (wf.layer != wt.layer)
         r = AE_EXDEV;
-    else if (!(r = rename_check(from, to, &wf, &wt)) &&
-             !(from->len == to->len && !memcmp(from->name, to->name, to->len)))
+    else if (!(r = rename_check(from, to, &wf, &wt)) && !same_path(from, to))
         r = rename_apply(s, &wf, &wt);
     session_unlock(s, wf.layer);
     return r;

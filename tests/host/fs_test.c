@@ -105,8 +105,8 @@ void test_env_init(struct test_env *t)
 
 const struct fs_path *P(const char *path)
 {
-    static struct fs_path ring[16];
-    static unsigned next;
+    static __thread struct fs_path ring[16];     /* per thread: tests call from several */
+    static __thread unsigned next;
     struct fs_path *p = &ring[next++ % 16];
     int r = fs_path_parse(path, strlen(path), p);
     if (r) {
@@ -203,7 +203,7 @@ int list_dir(struct fs_session *s, const char *path, char *out, size_t cap)
     int r = fs_open(s, P(path), FS_O_RDONLY | FS_O_DIRECTORY, 0, &h, NULL);
     if (r)
         return r;
-    static struct names ns;
+    static __thread struct names ns;
     ns.n = 0;
     bool eof;
     r = fs_readdir(s, h, 0, collect, &ns, &eof);

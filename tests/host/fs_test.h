@@ -23,7 +23,7 @@ extern struct test_env T;
 
 void test_env_init(struct test_env *t);
 
-/* A parsed path (aborts on a parse error); rotates through 16 buffers. */
+/* A parsed path (aborts on a parse error); rotates through 16 buffers per thread. */
 const struct fs_path *P(const char *path);
 
 /* Generous limits, or exact ones. */

@@ -389,6 +389,9 @@ static void fs_rename_errors(void)
     CHECK_RC(fs_rename(S, P("f/"), P("g")), AE_ENOTDIR);
     CHECK_RC(fs_rename(S, P("f"), P("g/")), AE_ENOTDIR);
     CHECK_RC(fs_rename(S, P("d/sub"), P("d")), AE_ENOTEMPTY);  /* over its own parent */
+    CHECK_RC(fs_mkdir(S, P("e"), 0755), 0);
+    CHECK_RC(fs_rename(S, P("e"), P("d")), AE_ENOTEMPTY);      /* names of equal length */
+    CHECK_RC(fs_rmdir(S, P("e")), 0);
     char names[64];
     CHECK_RC(list_dir(S, "", names, sizeof names), 3);
     CHECK_STR(names, "d f full");
