@@ -30,10 +30,12 @@ $(BUILD)/tests/host/test_fs_threads_tsan: tests/host/test_fs_threads.c tests/hos
 	@$(HOSTCC) $(HOSTCFLAGS) -O1 -fsanitize=thread -Ilib -Iservices/fs -Itools -Itests/host -o $@ \
 		tests/host/test_fs_threads.c tests/host/fs_test.c $(FS_SRC) $(IMG_SRC) tools/imgbuild.c -lpthread
 
-$(BUILD)/fuzz/fuzz_fs_%: tests/fuzz/fuzz_fs_%.c $(FS_SRC) $(IMG_SRC) $(FS_HDRS)
+FS_FUZZ_LINK := $(FS_SRC) $(IMG_SRC) tools/imgbuild.c tests/host/fs_test.c
+
+$(BUILD)/fuzz/fuzz_fs_%: tests/fuzz/fuzz_fs_%.c $(FS_FUZZ_LINK) $(FS_HDRS) tests/host/fs_test.h
 	@mkdir -p $(@D)
 	@echo "  FUZZCC  $@"
-	@$(FUZZCC) $(FUZZFLAGS) -Iservices/fs -o $@ $< $(FS_SRC) $(IMG_SRC)
+	@$(FUZZCC) $(FUZZFLAGS) -Iservices/fs -Itools -Itests/host -o $@ $< $(FS_FUZZ_LINK) -lpthread
 
 USER_LIBS  += $(BUILD)/user/libfscore.a
 HOST_TESTS += $(addprefix $(BUILD)/tests/host/,$(FS_TESTS) test_fs_threads_tsan) $(BUILD)/fuzz/fuzz_fs_path $(BUILD)/fuzz/fuzz_fs_request

@@ -5,3 +5,4 @@
 FUZZCC    ?= clang
 FUZZFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Wno-unused-parameter -Iinclude -Ilib \
              -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+export FUZZ_SECONDS
