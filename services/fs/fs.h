@@ -88,6 +88,8 @@ void fs_image_put(struct fs_image *img);
 int fs_volume_create(const struct fs_env *env, const struct fs_limits *lim,
                      struct fs_volume **out);
 void fs_volume_put(struct fs_volume *vol);
+/* A volume's usage and limits (handles: 0). */
+void fs_volume_statfs(struct fs_volume *vol, struct fs_usage *u);
 
 /* A session: the image's files (img may be NULL: an empty root) under a
  * private writable layer. Takes its own image reference. Returns with one

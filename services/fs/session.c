@@ -55,6 +55,16 @@ void fs_volume_put(struct fs_volume *v)
     env.mem_free(env.ctx, v, sizeof *v);
 }
 
+void fs_volume_statfs(struct fs_volume *v, struct fs_usage *u)
+{
+    v->env.lock(v->layer.lock);
+    *u = (struct fs_usage){
+        .bytes_used = v->layer.bytes_used, .bytes_max = v->layer.bytes_max,
+        .inodes_used = v->layer.inodes_used, .inodes_max = v->layer.inodes_max,
+    };
+    v->env.unlock(v->layer.lock);
+}
+
 /* ---- handles (caller holds the session lock) ------------------------- */
 
 struct fs_handle *handle_get(struct fs_session *s, uint64_t h)

@@ -14,6 +14,13 @@ struct test_env T;
 
 static uint8_t *archives[256];
 static unsigned narchives;
+static uint64_t narchive_len;                   /* the last one's length */
+
+uint8_t *test_last_archive(uint64_t *len)
+{
+    *len = narchive_len;
+    return narchives ? archives[(narchives - 1) % 256] : NULL;
+}
 
 void test_archives_free(void)
 {
@@ -76,6 +83,9 @@ static void t_mem_free(void *ctx, void *p, size_t size)
 
 static void *t_lock_new(void *ctx)
 {
+    struct test_env *t = ctx;
+    if (!may_alloc(&t->fail_mem_after))
+        return NULL;                             /* locks fail like metadata */
     pthread_mutex_t *m = malloc(sizeof *m);
     if (m)
         pthread_mutex_init(m, NULL);
@@ -153,6 +163,7 @@ struct fs_image *make_image(const char *first, ...)
     }
     /* The archive must outlive the image: kept until test_archives_free. */
     archives[narchives++ % 256] = buf;
+    narchive_len = len;
     return img;
 }
 

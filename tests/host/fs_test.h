@@ -33,6 +33,9 @@ struct fs_limits big_limits(void);
  * in '/' is a directory. Aborts on error. */
 struct fs_image *make_image(const char *first, ...);
 
+/* The archive make_image built last, and its length. */
+uint8_t *test_last_archive(uint64_t *len);
+
 /* Frees the archives make_image built; call when no image is left. */
 void test_archives_free(void);
 

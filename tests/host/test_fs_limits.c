@@ -281,6 +281,51 @@ static void oom_at_every_allocation_leaves_a_consistent_tree(void)
     }
 }
 
+/* Creating images, volumes, sessions and mounts fails cleanly wherever
+ * memory (or a lock) cannot be had, and leaks nothing. */
+static void oom_while_creating_objects(void)
+{
+    int completed = 0;
+    for (long n = 0; n < 40 && !completed && host_test_ok; n++) {
+        test_env_init(&T);
+        struct fs_image *img = make_image("etc/conf", "c", "a/b/c", "abc", NULL);
+        T.fail_mem_after = n;
+        struct fs_image *img2 = NULL;
+        struct fs_volume *v = NULL;
+        struct fs_session *s = NULL;
+        struct fs_limits lim = big_limits();
+        struct img_error err;
+        uint64_t len;
+        uint8_t *arch = test_last_archive(&len);
+        int r1 = fs_image_create(&T.env, arch, len, &img2, &err);
+        int r2 = fs_volume_create(&T.env, &lim, &v);
+        int r3 = fs_session_create(&T.env, img, &lim, 0, &s);
+        int r4 = s && v ? fs_session_mount(s, P("a/b/m"), v, true) : AE_ENOMEM;
+        T.fail_mem_after = -1;
+        int rs[] = { r1, r2, r3, r4 };
+        completed = 1;
+        for (int i = 0; i < 4; i++) {
+            if (rs[i] != 0 && rs[i] != AE_ENOMEM)
+                CHECK_RC(rs[i], AE_ENOMEM);
+            completed &= rs[i] == 0;
+        }
+        if (s) {
+            const char *why = "";
+            CHECK_STR(fs_session_check(s, &why) ? why : "ok", "ok");
+            fs_session_destroy(s);
+        }
+        fs_volume_put(v);
+        fs_image_put(img2);
+        fs_image_put(img);
+        CHECK_RC(T.mem_live, 0);
+        CHECK_RC(T.pages_live, 0);
+        test_archives_free();
+        if (completed)
+            CHECK(n >= 8);                        /* it did fail at each step first */
+    }
+    CHECK(completed);
+}
+
 int main(void)
 {
     RUN(limits_write_stops_at_the_page_that_does_not_fit);
@@ -291,5 +336,6 @@ int main(void)
     RUN(sparse_file_of_one_gib);
     RUN(sparse_file_size_limit_is_efbig);
     RUN(oom_at_every_allocation_leaves_a_consistent_tree);
+    RUN(oom_while_creating_objects);
     return TESTS_DONE();
 }

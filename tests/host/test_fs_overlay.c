@@ -417,9 +417,19 @@ static void overlay_volume_outlives_a_session(void)
     CHECK_RC(fs_open(A, P("v/f"), FS_O_RDWR | FS_O_CREAT, 0644, &h, NULL), 0);
     CHECK_RC(fs_write(A, h, 0, "kept", 4), 4);
     CHECK_RC(fs_unlink(B, P("v/f")), 0);                     /* B removes what A has open */
+    struct fs_usage u;
+    fs_volume_statfs(v, &u);
+    CHECK_RC(u.bytes_used, 2 * 4096);                        /* still held by A's handle */
+    CHECK_RC(u.inodes_used, 1);
     fs_session_destroy(A);                                   /* A dies with it open */
+    fs_volume_statfs(v, &u);
+    CHECK_RC(u.bytes_used, 0);                               /* and its pages come back */
+    CHECK_RC(u.inodes_used, 0);
     A = session();
     CHECK_RC(put_file(B, "v/g", "g", 1), 1);
+    fs_volume_statfs(v, &u);
+    CHECK_RC(u.inodes_used, 1);
+    CHECK_RC(u.inodes_max, 100);
     fs_volume_put(v);
     end();
 }
