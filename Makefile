@@ -24,8 +24,11 @@ include tests/kernel/ktest.mk
 include bench/aerie/aerie-bench.mk
 include tools/tools.mk
 include tests/tests.mk
+include tests/fuzz/fuzz.mk
+include lib/image/image.mk
+include services/fs/fs.mk
 
-all: $(KERNEL) $(HOST_TOOLS) $(USER_PROGRAMS)
+all: $(KERNEL) $(HOST_TOOLS) $(USER_PROGRAMS) $(USER_LIBS)
 
 deps-build: ; @tools/deps.sh build
 deps-run:   ; @tools/deps.sh build run

@@ -1,0 +1,283 @@
+/*
+ * data.c — file contents: a sparse radix tree of 4096-byte pages (index
+ * pages of 512 pointers, up to 4 levels: 2 MiB, 1 GiB, 512 GiB, 256 TiB),
+ * so unwritten ranges cost nothing and read as zeros. A copied-up image
+ * file keeps its image data as a backing store: pages it never wrote are
+ * read from the archive, and a page is copied only on its first write.
+ *
+ * Invariant: bytes of private pages at or past the file size are zero, and
+ * lower_len <= size, so growing a file never exposes old bytes.
+ * Every page (index or data) is charged to the node's layer before it is
+ * allocated; a write stops at the first page it cannot get. Callers hold
+ * the layer's lock.
+ */
+#include "fs_impl.h"
+
+static unsigned slot_at(uint64_t idx, unsigned level)
+{
+    return (unsigned)(idx >> (FS_RADIX_BITS * (level - 1))) & (FS_RADIX_SLOTS - 1);
+}
+
+static unsigned levels_for(uint64_t idx)
+{
+    unsigned h = 1;
+    while (h < FS_RADIX_HEIGHT && (idx >> (FS_RADIX_BITS * h)))
+        h++;
+    return h;
+}
+
+static void *page_find(const struct fs_pages *pg, uint64_t idx)
+{
+    if (!pg->root || levels_for(idx) > pg->height)
+        return NULL;
+    void *node = pg->root;
+    for (unsigned h = pg->height; h > 0 && node; h--)
+        node = ((void **)node)[slot_at(idx, h)];
+    return node;
+}
+
+/* How many pages (index and data) inserting page idx would allocate. */
+static unsigned pages_missing(const struct fs_pages *pg, uint64_t idx)
+{
+    unsigned H = levels_for(idx) > pg->height ? levels_for(idx) : pg->height;
+    if (!pg->root)
+        return H + 1;
+    unsigned n = H - pg->height;                 /* new roots above the old one */
+    for (unsigned h = H; h > pg->height; h--)
+        if (slot_at(idx, h))
+            return n + h;                        /* h - 1 index pages and the data page */
+    void **node = pg->root;
+    for (unsigned h = pg->height; h > 0; h--) {
+        void *child = node[slot_at(idx, h)];
+        if (!child)
+            return n + h;
+        node = child;
+    }
+    return n;
+}
+
+struct page_pool {
+    void *page[FS_RADIX_HEIGHT + 2];
+    unsigned n;
+};
+
+static void *pool_take(struct page_pool *p)
+{
+    void *pg = p->page[--p->n];
+    memset(pg, 0, FS_PAGE);
+    return pg;
+}
+
+/* Charges and allocates the pages for page idx, all or none. */
+static int pool_fill(struct fs_unode *n, unsigned need, struct page_pool *p)
+{
+    struct fs_layer *L = n->layer;
+    int r = layer_charge_pages(L, need);
+    if (r)
+        return r;
+    for (p->n = 0; p->n < need; p->n++) {
+        p->page[p->n] = L->env->page_alloc(L->env->ctx);
+        if (!p->page[p->n]) {
+            while (p->n > 0)
+                L->env->page_free(L->env->ctx, p->page[--p->n]);
+            layer_uncharge_pages(L, need);
+            return AE_ENOMEM;
+        }
+    }
+    n->f.npages += need;
+    return 0;
+}
+
+/* The data page idx, allocated (and filled from the image) if missing. */
+static int page_get(struct fs_unode *n, uint64_t idx, void **out)
+{
+    struct fs_pages *pg = &n->f.pages;
+    void *page = page_find(pg, idx);
+    if (page) {
+        *out = page;
+        return 0;
+    }
+    struct page_pool pool;
+    int r = pool_fill(n, pages_missing(pg, idx), &pool);
+    if (r)
+        return r;
+    unsigned H = levels_for(idx);
+    if (!pg->root) {
+        pg->root = pool_take(&pool);
+        pg->height = H;
+    }
+    while (pg->height < H) {
+        void **top = pool_take(&pool);
+        top[0] = pg->root;
+        pg->root = top;
+        pg->height++;
+    }
+    void **node = pg->root;
+    for (unsigned h = pg->height; h > 1; h--) {
+        void **slot = &node[slot_at(idx, h)];
+        if (!*slot)
+            *slot = pool_take(&pool);
+        node = *slot;
+    }
+    page = node[slot_at(idx, 1)] = pool_take(&pool);
+    uint64_t start = idx * FS_PAGE;
+    if (start < n->f.lower_len) {                /* copy-on-write from the image */
+        uint64_t m = n->f.lower_len - start;
+        memcpy(page, n->f.lower + start, m < FS_PAGE ? m : FS_PAGE);
+    }
+    *out = page;
+    return 0;
+}
+
+/* Frees the pages at index >= first below node (level h, first page base);
+ * true if node is left empty. Recursion is at most FS_RADIX_HEIGHT deep. */
+static bool trim(struct fs_unode *n, void **node, unsigned h, uint64_t base, uint64_t first,
+                 uint64_t *freed)
+{
+    const struct fs_env *env = n->layer->env;
+    uint64_t span = 1ull << (FS_RADIX_BITS * (h - 1));
+    bool empty = true;
+    for (unsigned s = 0; s < FS_RADIX_SLOTS; s++) {
+        if (!node[s])
+            continue;
+        uint64_t cbase = base + s * span;
+        if (cbase + span <= first) {
+            empty = false;
+        } else if (h == 1 || trim(n, node[s], h - 1, cbase, first, freed)) {
+            env->page_free(env->ctx, node[s]);
+            node[s] = NULL;
+            ++*freed;
+        } else {
+            empty = false;
+        }
+    }
+    return empty;
+}
+
+static void pages_trim(struct fs_unode *n, uint64_t first)
+{
+    struct fs_pages *pg = &n->f.pages;
+    if (!pg->root)
+        return;
+    uint64_t freed = 0;
+    if (trim(n, pg->root, pg->height, 0, first, &freed)) {
+        n->layer->env->page_free(n->layer->env->ctx, pg->root);
+        pg->root = NULL;
+        pg->height = 0;
+        freed++;
+    }
+    n->f.npages -= freed;
+    layer_uncharge_pages(n->layer, freed);
+}
+
+void file_free_pages(struct fs_unode *n)
+{
+    pages_trim(n, 0);
+}
+
+int64_t lower_read(const struct fs_lnode *n, uint64_t off, void *buf, uint64_t len)
+{
+    if (off >= n->size)
+        return 0;
+    if (len > n->size - off)
+        len = n->size - off;
+    memcpy(buf, n->data + off, len);
+    return (int64_t)len;
+}
+
+int64_t file_read(const struct fs_unode *n, uint64_t off, void *buf, uint64_t len)
+{
+    if (off >= n->f.size)
+        return 0;
+    if (len > n->f.size - off)
+        len = n->f.size - off;
+    uint8_t *out = buf;
+    for (uint64_t done = 0; done < len;) {
+        uint64_t pos = off + done, in = pos % FS_PAGE;
+        uint64_t chunk = FS_PAGE - in < len - done ? FS_PAGE - in : len - done;
+        const uint8_t *page = page_find(&n->f.pages, pos / FS_PAGE);
+        if (page) {
+            memcpy(out + done, page + in, chunk);
+        } else {
+            uint64_t below = pos < n->f.lower_len ? n->f.lower_len - pos : 0;
+            if (below > chunk)
+                below = chunk;
+            if (below)
+                memcpy(out + done, n->f.lower + pos, below);
+            memset(out + done + below, 0, chunk - below);
+        }
+        done += chunk;
+    }
+    return (int64_t)len;
+}
+
+int64_t file_write(struct fs_unode *n, uint64_t off, const void *buf, uint64_t len)
+{
+    if (off >= FS_FILE_MAX)
+        return AE_EFBIG;
+    if (len > FS_FILE_MAX - off)
+        len = FS_FILE_MAX - off;                 /* a short write; the next one fails */
+    const uint8_t *in = buf;
+    uint64_t done = 0;
+    while (done < len) {
+        uint64_t pos = off + done, at = pos % FS_PAGE;
+        uint64_t chunk = FS_PAGE - at < len - done ? FS_PAGE - at : len - done;
+        void *page;
+        int r = page_get(n, pos / FS_PAGE, &page);
+        if (r)
+            return done ? (int64_t)done : r;    /* what fit stays written */
+        memcpy((uint8_t *)page + at, in + done, chunk);
+        done += chunk;
+        if (pos + chunk > n->f.size)
+            n->f.size = pos + chunk;
+    }
+    return (int64_t)done;
+}
+
+int file_truncate(struct fs_unode *n, uint64_t size)
+{
+    if (size > FS_FILE_MAX)
+        return AE_EFBIG;
+    if (size < n->f.size) {
+        pages_trim(n, (size + FS_PAGE - 1) / FS_PAGE);
+        uint8_t *page = page_find(&n->f.pages, size / FS_PAGE);
+        if (page && size % FS_PAGE)
+            memset(page + size % FS_PAGE, 0, FS_PAGE - size % FS_PAGE);
+        if (n->f.lower_len > size)
+            n->f.lower_len = size;
+    }
+    n->f.size = size;
+    return 0;
+}
+
+/* Counts the pages below node (level h) into *n; false if a data page
+ * lies at or past the file's last page. */
+static bool count_pages(void **node, unsigned h, uint64_t base, uint64_t end_page, uint64_t *n)
+{
+    uint64_t span = 1ull << (FS_RADIX_BITS * (h - 1));
+    for (unsigned s = 0; s < FS_RADIX_SLOTS; s++) {
+        if (!node[s])
+            continue;
+        ++*n;
+        if (h == 1 ? base + s >= end_page : !count_pages(node[s], h - 1, base + s * span, end_page, n))
+            return false;
+    }
+    return true;
+}
+
+int file_check(const struct fs_unode *n, const char **why)
+{
+    const struct fs_pages *pg = &n->f.pages;
+    uint64_t count = 0, end_page = (n->f.size + FS_PAGE - 1) / FS_PAGE;
+    if (n->f.size > FS_FILE_MAX || n->f.lower_len > n->f.size)
+        return *why = "a file is larger than allowed or sees past its end", AE_EINVAL;
+    if (pg->root && !count_pages(pg->root, pg->height, 0, end_page, &count))
+        return *why = "a file has a data page past its end", AE_EINVAL;
+    if (count + (pg->root != NULL) != n->f.npages)
+        return *why = "a file's page count disagrees with its tree", AE_EINVAL;
+    const uint8_t *last = n->f.size % FS_PAGE ? page_find(pg, n->f.size / FS_PAGE) : NULL;
+    for (uint64_t i = n->f.size % FS_PAGE; last && i < FS_PAGE; i++)
+        if (last[i])
+            return *why = "a file's last page is not zero past its end", AE_EINVAL;
+    return 0;
+}

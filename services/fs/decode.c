@@ -1,0 +1,260 @@
+/*
+ * decode.c — the fs protocol (include/aerie/proto/fs.h): decoding a
+ * request into a struct fs_request, and performing it on a session.
+ * Decoding trusts nothing: the opcode, the word count, every range in the
+ * shared buffer (without overflow), every path (copied out of the buffer
+ * byte by byte before it is parsed, so a client changing the buffer
+ * meanwhile cannot change what was checked), flags, modes and whences.
+ */
+#include "decode.h"
+#include "fs_impl.h"
+
+enum { ARG_PATH = 1, ARG_PATH2 = 2, ARG_HANDLE = 4, ARG_BUF = 8 };
+
+/* Per opcode: the words it needs and which of them are paths, a handle, a buffer. */
+static const struct { uint8_t words, args; } shape[FS_OP_COUNT] = {
+    [FS_OP_OPEN]      = { 4, ARG_PATH },
+    [FS_OP_CLOSE]     = { 1, ARG_HANDLE },
+    [FS_OP_READ]      = { 4, ARG_HANDLE | ARG_BUF },
+    [FS_OP_WRITE]     = { 4, ARG_HANDLE | ARG_BUF },
+    [FS_OP_SEEK]      = { 3, ARG_HANDLE },
+    [FS_OP_FTRUNCATE] = { 2, ARG_HANDLE },
+    [FS_OP_TRUNCATE]  = { 3, ARG_PATH },
+    [FS_OP_FSTAT]     = { 1, ARG_HANDLE },
+    [FS_OP_STAT]      = { 2, ARG_PATH },
+    [FS_OP_MKDIR]     = { 3, ARG_PATH },
+    [FS_OP_UNLINK]    = { 2, ARG_PATH },
+    [FS_OP_RMDIR]     = { 2, ARG_PATH },
+    [FS_OP_RENAME]    = { 4, ARG_PATH | ARG_PATH2 },
+    [FS_OP_READDIR]   = { 4, ARG_HANDLE | ARG_BUF },
+    [FS_OP_STATFS]    = { 0, 0 },
+};
+
+static bool in_buffer(const struct fs_shbuf *buf, uint64_t off, uint64_t len)
+{
+    return off <= buf->size && len <= buf->size - off;
+}
+
+static int copy_path(const struct fs_shbuf *buf, uint64_t off, uint64_t len, char *scratch,
+                     struct fs_path *out)
+{
+    if (len > FS_PATH_MAX)
+        return AE_ENAMETOOLONG;
+    if (!in_buffer(buf, off, len))
+        return AE_EFAULT;
+    const volatile uint8_t *src = buf->base + off;
+    for (uint64_t i = 0; i < len; i++)
+        scratch[i] = (char)src[i];                /* each byte read exactly once */
+    return fs_path_parse(scratch, len, out);
+}
+
+/* The scalar words of each opcode. */
+static int decode_scalars(struct fs_request *req, const uint64_t *w)
+{
+    switch (req->op) {
+    case FS_OP_OPEN:
+        if ((w[FS_W_FLAGS] & ~(uint64_t)FS_O_ALL) || (w[FS_W_MODE] & ~(uint64_t)FS_MODE_MASK) ||
+            (w[FS_W_FLAGS] & FS_O_ACCMODE) == FS_O_ACCMODE)
+            return AE_EINVAL;
+        req->flags = (uint32_t)w[FS_W_FLAGS];
+        req->mode = (uint32_t)w[FS_W_MODE];
+        return 0;
+    case FS_OP_MKDIR:
+        if (w[FS_W_DIR_MODE] & ~(uint64_t)FS_MODE_MASK)
+            return AE_EINVAL;
+        req->mode = (uint32_t)w[FS_W_DIR_MODE];
+        return 0;
+    case FS_OP_TRUNCATE:
+        req->off = w[FS_W_SIZE];
+        return 0;
+    case FS_OP_SEEK:
+        if (w[FS_W_WHENCE] > FS_SEEK_END)
+            return AE_EINVAL;
+        req->whence = (uint32_t)w[FS_W_WHENCE];
+        req->off = w[FS_W_FILE_OFF];
+        return 0;
+    case FS_OP_READ:
+    case FS_OP_WRITE:
+    case FS_OP_FTRUNCATE:
+    case FS_OP_READDIR:
+        req->off = w[FS_W_FILE_OFF];              /* offset, size or cookie: all word 1 */
+        return 0;
+    default:
+        return 0;
+    }
+}
+
+int fs_decode(uint64_t label, const uint64_t *w, uint32_t nwords, const struct fs_shbuf *buf,
+              struct fs_request *req)
+{
+    if (label == 0 || label >= FS_OP_COUNT)
+        return AE_ENOSYS;
+    req->op = (uint32_t)label;
+    if (nwords < shape[label].words || nwords > FS_MSG_WORDS)
+        return AE_EPROTO;
+    uint8_t args = shape[label].args;
+    int r;
+    if ((args & ARG_PATH) &&
+        (r = copy_path(buf, w[FS_W_PATH_OFF], w[FS_W_PATH_LEN], req->scratch, &req->path)))
+        return r;
+    if ((args & ARG_PATH2) &&
+        (r = copy_path(buf, w[FS_W_NEW_OFF], w[FS_W_NEW_LEN], req->scratch, &req->path2)))
+        return r;
+    if (args & ARG_HANDLE)
+        req->handle = w[FS_W_HANDLE];
+    if (args & ARG_BUF) {
+        if (!in_buffer(buf, w[FS_W_BUF_OFF], w[FS_W_BUF_LEN]))
+            return AE_EFAULT;
+        req->buf_off = w[FS_W_BUF_OFF];
+        req->buf_len = w[FS_W_BUF_LEN];
+    }
+    return decode_scalars(req, w);
+}
+
+/* ---- perform --------------------------------------------------------- */
+
+static void put_stat(uint64_t *w, const struct fs_stat *st)
+{
+    w[FS_R_STAT_INO] = st->ino;
+    w[FS_R_STAT_TYPE] = st->type;
+    w[FS_R_STAT_MODE] = st->mode;
+    w[FS_R_STAT_SIZE] = st->size;
+    w[FS_R_STAT_BLOCKS] = st->blocks;
+    w[FS_R_STAT_NLINK] = st->nlink;
+    w[FS_R_STAT_DEV] = st->dev;
+}
+
+/* Packs readdir records into the shared buffer until one does not fit. */
+struct dirpack {
+    uint8_t *out;
+    uint64_t cap, used, count, cookie;
+};
+
+static int pack_entry(void *ctx, const char *name, size_t len, uint32_t type, uint64_t ino,
+                      uint64_t cookie)
+{
+    struct dirpack *p = ctx;
+    uint64_t rec = (sizeof(struct fs_dirent_rec) + len + 1 + 7) & ~7ull;
+    if (rec > p->cap - p->used)
+        return 1;
+    struct fs_dirent_rec h = {
+        .ino = ino, .cookie = cookie, .rec_len = (uint16_t)rec, .type = (uint8_t)type,
+        .name_len = (uint8_t)len,
+    };
+    uint8_t *at = p->out + p->used;
+    memcpy(at, &h, sizeof h);
+    memcpy(at + sizeof h, name, len);
+    memset(at + sizeof h + len, 0, rec - sizeof h - len);
+    p->used += rec;
+    p->count++;
+    p->cookie = cookie;
+    return 0;
+}
+
+static int64_t do_readdir(struct fs_session *s, const struct fs_request *q,
+                          const struct fs_shbuf *b, struct fs_reply *rep)
+{
+    struct dirpack p = { b->base + q->buf_off, q->buf_len, 0, 0, q->off };
+    bool eof;
+    int r = fs_readdir(s, q->handle, q->off, pack_entry, &p, &eof);
+    if (r)
+        return r;
+    if (p.count == 0 && !eof)
+        return AE_EINVAL;                          /* not even one record fits */
+    rep->w[FS_R_READDIR_BYTES] = p.used;
+    rep->w[FS_R_READDIR_COUNT] = p.count;
+    rep->w[FS_R_READDIR_NEXT] = p.cookie;
+    rep->w[FS_R_READDIR_EOF] = eof;
+    rep->nwords = 4;
+    return 0;
+}
+
+static int64_t do_open(struct fs_session *s, const struct fs_request *q, struct fs_reply *rep)
+{
+    struct fs_stat st;
+    int r = fs_open(s, &q->path, q->flags, q->mode, &rep->w[FS_R_OPEN_HANDLE], &st);
+    if (r)
+        return r;
+    put_stat(rep->w + FS_R_OPEN_STAT, &st);
+    rep->nwords = FS_R_OPEN_STAT + FS_R_STAT_WORDS;
+    return 0;
+}
+
+static int64_t do_stat(int r, const struct fs_stat *st, struct fs_reply *rep)
+{
+    if (r)
+        return r;
+    put_stat(rep->w, st);
+    rep->nwords = FS_R_STAT_WORDS;
+    return 0;
+}
+
+static int64_t do_statfs(struct fs_session *s, struct fs_reply *rep)
+{
+    struct fs_usage u;
+    int r = fs_statfs(s, &u);
+    if (r)
+        return r;
+    uint64_t v[6] = { u.bytes_used, u.bytes_max, u.inodes_used, u.inodes_max,
+                      u.handles_used, u.handles_max };
+    memcpy(rep->w, v, sizeof v);
+    rep->nwords = 6;
+    return 0;
+}
+
+/* A count (bytes, position) as the reply's word 0, or the error. */
+static int64_t count_reply(int64_t r, struct fs_reply *rep)
+{
+    if (r >= 0) {
+        rep->w[0] = (uint64_t)r;
+        rep->nwords = 1;
+    }
+    return r < 0 ? r : 0;
+}
+
+void fs_perform(struct fs_session *s, const struct fs_request *q, const struct fs_shbuf *b,
+                struct fs_reply *rep)
+{
+    struct fs_stat st;
+    int64_t r;
+    rep->nwords = 0;
+    switch (q->op) {
+    case FS_OP_OPEN:      r = do_open(s, q, rep); break;
+    case FS_OP_CLOSE:     r = fs_close(s, q->handle); break;
+    case FS_OP_READ:
+        r = count_reply(fs_read(s, q->handle, q->off, b->base + q->buf_off, q->buf_len), rep);
+        break;
+    case FS_OP_WRITE:
+        r = count_reply(fs_write(s, q->handle, q->off, b->base + q->buf_off, q->buf_len), rep);
+        break;
+    case FS_OP_SEEK:
+        r = count_reply(fs_seek(s, q->handle, (int64_t)q->off, q->whence), rep);
+        break;
+    case FS_OP_FTRUNCATE: r = fs_ftruncate(s, q->handle, q->off); break;
+    case FS_OP_TRUNCATE:  r = fs_truncate(s, &q->path, q->off); break;
+    case FS_OP_FSTAT:     r = do_stat(fs_fstat(s, q->handle, &st), &st, rep); break;
+    case FS_OP_STAT:      r = do_stat(fs_stat(s, &q->path, &st), &st, rep); break;
+    case FS_OP_MKDIR:     r = fs_mkdir(s, &q->path, q->mode); break;
+    case FS_OP_UNLINK:    r = fs_unlink(s, &q->path); break;
+    case FS_OP_RMDIR:     r = fs_rmdir(s, &q->path); break;
+    case FS_OP_RENAME:    r = fs_rename(s, &q->path, &q->path2); break;
+    case FS_OP_READDIR:   r = do_readdir(s, q, b, rep); break;
+    case FS_OP_STATFS:    r = do_statfs(s, rep); break;
+    default:              r = AE_ENOSYS; break;
+    }
+    rep->status = r;
+    if (r)
+        rep->nwords = 0;
+}
+
+void fs_serve(struct fs_session *s, uint64_t label, const uint64_t *words, uint32_t nwords,
+              const struct fs_shbuf *buf, struct fs_request *req, struct fs_reply *rep)
+{
+    int r = fs_decode(label, words, nwords, buf, req);
+    if (r) {
+        rep->status = r;
+        rep->nwords = 0;
+        return;
+    }
+    fs_perform(s, req, buf, rep);
+}

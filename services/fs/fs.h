@@ -1,0 +1,142 @@
+/*
+ * fs.h — the core of the fs service: in-memory files and directories
+ * served to sessions, independent of how requests arrive. The IPC glue
+ * supplies memory and locks through struct fs_env, keeps one fs_session
+ * per client container, and feeds it requests decoded by fs_decode
+ * (decode.h). docs/FS.md describes the design; every function returns 0
+ * (or a count) or a negative AE_* code.
+ *
+ * Thread safety: every function may be called from several threads at
+ * once, except that an image, a volume or a session must not be used after
+ * the call that drops its last reference. See docs/FS.md, "Locks".
+ */
+#ifndef AERIE_FS_H
+#define AERIE_FS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <aerie/proto/fs.h>
+#include "path.h"
+#include "image/img.h"
+
+/*
+ * What the environment provides. All callbacks may be called with fs
+ * locks held and must not call back into the fs core.
+ *   page_alloc  one 4096-byte, 4096-aligned page (contents undefined) or NULL;
+ *               file data and its index live in these (in Aerie: pages of
+ *               the service's quota)
+ *   page_free   returns such a page
+ *   mem_alloc   size bytes, aligned for any object, or NULL (metadata:
+ *               nodes, names, tables); mem_free gets the same size back
+ *   lock_new    a new unlocked mutual-exclusion lock, or NULL; lock_free
+ *               destroys it; lock/unlock: not recursive; a holder may
+ *               sleep (copying up to a buffer's length), so in Aerie these
+ *               should block rather than spin for long
+ */
+struct fs_env {
+    void *ctx;
+    void *(*page_alloc)(void *ctx);
+    void  (*page_free)(void *ctx, void *page);
+    void *(*mem_alloc)(void *ctx, size_t size);
+    void  (*mem_free)(void *ctx, void *p, size_t size);
+    void *(*lock_new)(void *ctx);
+    void  (*lock_free)(void *ctx, void *lock);
+    void  (*lock)(void *lock);
+    void  (*unlock)(void *lock);
+};
+
+/* Limits of one session's private layer or of one volume. */
+struct fs_limits {
+    uint64_t data_bytes;      /* pages of file data and of its index, in bytes */
+    uint32_t inodes;          /* files and directories, created or copied up */
+    uint32_t handles;         /* open handles (sessions only; at most FS_HANDLES_MAX) */
+};
+
+#define FS_HANDLES_MAX  65536u
+#define FS_MOUNTS_MAX   8u
+#define FS_SESSION_RDONLY 0x1u    /* every change fails with AE_EROFS */
+
+struct fs_stat {
+    uint64_t ino;
+    uint32_t type;            /* FS_TYPE_* */
+    uint32_t mode;
+    uint64_t size;
+    uint64_t blocks;          /* private memory in 512-byte units */
+    uint32_t nlink;
+    uint32_t dev;             /* 0: the session's tree; 1 + i: mount i */
+};
+
+struct fs_usage {
+    uint64_t bytes_used, bytes_max;
+    uint32_t inodes_used, inodes_max;
+    uint32_t handles_used, handles_max;
+};
+
+struct fs_image;
+struct fs_volume;
+struct fs_session;
+
+/* Parses a container image archive (left in place: file data is read from
+ * it, never copied, so it must stay mapped and unchanged until the image's
+ * last reference is dropped). Returns with one reference. */
+int fs_image_create(const struct fs_env *env, const void *archive, uint64_t len,
+                    struct fs_image **out, struct img_error *err);
+void fs_image_put(struct fs_image *img);
+
+/* A named volume: a tree shared by the sessions it is mounted in. */
+int fs_volume_create(const struct fs_env *env, const struct fs_limits *lim,
+                     struct fs_volume **out);
+void fs_volume_put(struct fs_volume *vol);
+/* A volume's usage and limits (handles: 0). */
+void fs_volume_statfs(struct fs_volume *vol, struct fs_usage *u);
+
+/* A session: the image's files (img may be NULL: an empty root) under a
+ * private writable layer. Takes its own image reference. Returns with one
+ * reference, which fs_session_destroy drops. */
+int fs_session_create(const struct fs_env *env, struct fs_image *img,
+                      const struct fs_limits *lim, uint32_t flags, struct fs_session **out);
+/* Mounts vol at path (created as a directory if missing) read-only or
+ * read-write. Mount points may not nest; at most FS_MOUNTS_MAX. */
+int fs_session_mount(struct fs_session *s, const struct fs_path *path, struct fs_volume *vol,
+                     bool writable);
+/* Closes every handle and frees the private layer; later calls on the
+ * session fail with AE_EDEAD. Drops the creator's reference. */
+void fs_session_destroy(struct fs_session *s);
+/* Extra references for callers in flight while another thread destroys. */
+void fs_session_get(struct fs_session *s);
+void fs_session_put(struct fs_session *s);
+
+/* The operations, POSIX semantics (docs/FS.md lists the exceptions). */
+int fs_open(struct fs_session *s, const struct fs_path *p, uint32_t flags, uint32_t mode,
+            uint64_t *handle, struct fs_stat *st);
+int fs_close(struct fs_session *s, uint64_t handle);
+int64_t fs_read(struct fs_session *s, uint64_t handle, uint64_t off, void *buf, uint64_t len);
+int64_t fs_write(struct fs_session *s, uint64_t handle, uint64_t off, const void *buf,
+                 uint64_t len);
+int64_t fs_seek(struct fs_session *s, uint64_t handle, int64_t off, uint32_t whence);
+int fs_ftruncate(struct fs_session *s, uint64_t handle, uint64_t size);
+int fs_truncate(struct fs_session *s, const struct fs_path *p, uint64_t size);
+int fs_fstat(struct fs_session *s, uint64_t handle, struct fs_stat *st);
+int fs_stat(struct fs_session *s, const struct fs_path *p, struct fs_stat *st);
+int fs_mkdir(struct fs_session *s, const struct fs_path *p, uint32_t mode);
+int fs_unlink(struct fs_session *s, const struct fs_path *p);
+int fs_rmdir(struct fs_session *s, const struct fs_path *p);
+int fs_rename(struct fs_session *s, const struct fs_path *from, const struct fs_path *to);
+int fs_statfs(struct fs_session *s, struct fs_usage *u);
+
+/* Lists a directory handle's entries with cookies greater than cookie, in
+ * cookie order, calling emit for each until it returns non-zero (then that
+ * entry is not consumed: the caller continues from the cookie it last
+ * accepted). *eof is set when the listing ended. */
+typedef int (*fs_emit_fn)(void *ctx, const char *name, size_t len, uint32_t type,
+                          uint64_t ino, uint64_t cookie);
+int fs_readdir(struct fs_session *s, uint64_t handle, uint64_t cookie, fs_emit_fn emit,
+               void *ctx, bool *eof);
+
+/* Checks every invariant of the session's private layer (and its mounted
+ * volumes): counters, accounting, hash chains. Returns 0 or AE_EINVAL with
+ * a static description in *why. For tests and fuzzers. */
+int fs_session_check(struct fs_session *s, const char **why);
+
+#endif

@@ -1,0 +1,112 @@
+/*
+ * lower.c — the image layer: a tree of immutable nodes built once from a
+ * validated archive and shared by every session of the image. Names and
+ * file data stay in the archive; only the small per-node index is
+ * allocated. The archive's depth-first order makes each directory's
+ * children a name-sorted run, searched by bisection.
+ */
+#include "fs_impl.h"
+
+static int image_fail(const struct fs_env *env, struct fs_image *im, uint32_t *parent, int r)
+{
+    if (parent)
+        env->mem_free(env->ctx, parent, im->count * sizeof *parent);
+    if (im->children)
+        env->mem_free(env->ctx, im->children, im->count * sizeof *im->children);
+    if (im->nodes)
+        env->mem_free(env->ctx, im->nodes, im->count * sizeof *im->nodes);
+    env->mem_free(env->ctx, im, sizeof *im);
+    return r;
+}
+
+/* Node i + 1 from archive entry i; its parent's node index into *parent. */
+static void node_from_entry(struct fs_image *im, uint32_t i, uint32_t *parent)
+{
+    struct img_file f;
+    img_get(&im->img, i, &f);
+    struct fs_lnode *n = &im->nodes[i + 1];
+    size_t last = f.path_len;
+    while (last > 0 && f.path[last - 1] != '/')
+        last--;
+    *n = (struct fs_lnode){
+        .type = f.type == AE_IMAGE_DIR ? FS_TYPE_DIR : FS_TYPE_FILE,
+        .name = f.path + last, .name_len = (uint16_t)(f.path_len - last),
+        .mode = f.mode, .ino = (uint64_t)i + 2, .data = f.data, .size = f.size,
+    };
+    /* img_open checked that the parent exists and is a directory. */
+    *parent = last == 0 ? 0 : (uint32_t)img_lookup(&im->img, f.path, last - 1) + 1;
+}
+
+int fs_image_create(const struct fs_env *env, const void *archive, uint64_t len,
+                    struct fs_image **out, struct img_error *err)
+{
+    struct fs_image *im = env->mem_alloc(env->ctx, sizeof *im);
+    if (!im)
+        return AE_ENOMEM;
+    memset(im, 0, sizeof *im);
+    im->env = *env;
+    im->refs = 1;
+    int r = img_open(&im->img, archive, len, err);
+    if (r)
+        return image_fail(env, im, NULL, r);
+    im->count = im->img.count + 1;
+    im->nodes = env->mem_alloc(env->ctx, im->count * sizeof *im->nodes);
+    im->children = env->mem_alloc(env->ctx, im->count * sizeof *im->children);
+    uint32_t *parent = env->mem_alloc(env->ctx, im->count * sizeof *parent);
+    if (!im->nodes || !im->children || !parent)
+        return image_fail(env, im, parent, AE_ENOMEM);
+    im->nodes[0] = (struct fs_lnode){ .type = FS_TYPE_DIR, .mode = 0755, .ino = 1, .name = "" };
+    for (uint32_t i = 0; i < im->img.count; i++) {
+        node_from_entry(im, i, &parent[i + 1]);
+        im->nodes[parent[i + 1]].nchildren++;
+    }
+    uint32_t next = 0;                       /* each directory's run, in node order */
+    for (uint32_t i = 0; i < im->count; i++) {
+        im->nodes[i].first_child = next;
+        next += im->nodes[i].nchildren;
+        im->nodes[i].nchildren = 0;
+    }
+    for (uint32_t i = 1; i < im->count; i++) {   /* archive order is name order */
+        struct fs_lnode *p = &im->nodes[parent[i]];
+        im->children[p->first_child + p->nchildren++] = i;
+    }
+    env->mem_free(env->ctx, parent, im->count * sizeof *parent);
+    *out = im;
+    return 0;
+}
+
+void fs_image_put(struct fs_image *im)
+{
+    if (!im || !ref_dec(&im->refs))
+        return;
+    struct fs_env env = im->env;
+    env.mem_free(env.ctx, im->children, im->count * sizeof *im->children);
+    env.mem_free(env.ctx, im->nodes, im->count * sizeof *im->nodes);
+    env.mem_free(env.ctx, im, sizeof *im);
+}
+
+const struct fs_lnode *lower_child_at(const struct fs_image *img, const struct fs_lnode *dir,
+                                      uint32_t idx)
+{
+    return &img->nodes[img->children[dir->first_child + idx]];
+}
+
+const struct fs_lnode *lower_child(const struct fs_image *img, const struct fs_lnode *dir,
+                                   const char *name, size_t len, uint32_t *idx)
+{
+    uint32_t lo = 0, hi = dir->nchildren;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        const struct fs_lnode *c = lower_child_at(img, dir, mid);
+        int cmp = img_path_cmp(c->name, c->name_len, name, len);
+        if (cmp == 0) {
+            *idx = mid;
+            return c;
+        }
+        if (cmp < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}

@@ -1,0 +1,303 @@
+/*
+ * test_fs_proto.c — the fs protocol decoder and the perform step: every
+ * protocol error (opcode, word count, buffer ranges, paths, flags), whole
+ * requests served through the shared buffer with their reply words, the
+ * readdir record format, and a client rewriting the buffer while the
+ * service decodes it.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <aerie/errors.h>
+#include "decode.h"
+#include "fs_test.h"
+#include "check_more.h"
+
+#define BUFSZ 65536
+
+static uint8_t shared[BUFSZ];
+static struct fs_shbuf SB = { shared, BUFSZ };
+static struct fs_request REQ;
+static struct fs_reply REP;
+static struct fs_session *S;
+
+static int decode(uint64_t op, uint32_t n, uint64_t w0, uint64_t w1, uint64_t w2, uint64_t w3)
+{
+    uint64_t w[FS_MSG_WORDS] = { w0, w1, w2, w3 };
+    return fs_decode(op, w, n, &SB, &REQ);
+}
+
+/* Serves one request; returns the reply status. */
+static int64_t serve(uint64_t op, uint64_t w0, uint64_t w1, uint64_t w2, uint64_t w3)
+{
+    uint64_t w[FS_MSG_WORDS] = { w0, w1, w2, w3 };
+    fs_serve(S, op, w, 4, &SB, &REQ, &REP);
+    return REP.status;
+}
+
+/* Puts a string in the shared buffer at off; returns its length. */
+static uint64_t put(uint64_t off, const char *s)
+{
+    memcpy(shared + off, s, strlen(s));
+    return strlen(s);
+}
+
+static void begin(void)
+{
+    test_env_init(&T);
+    struct fs_limits lim = big_limits();
+    CHECK_RC(fs_session_create(&T.env, NULL, &lim, 0, &S), 0);
+}
+
+static void end(void)
+{
+    const char *why = "";
+    CHECK_STR(fs_session_check(S, &why) ? why : "ok", "ok");
+    fs_session_destroy(S);
+    CHECK_RC(T.mem_live, 0);
+    CHECK_RC(T.pages_live, 0);
+}
+
+static void proto_unknown_opcode_is_enosys(void)
+{
+    CHECK_RC(decode(0, 4, 0, 0, 0, 0), AE_ENOSYS);
+    CHECK_RC(decode(FS_OP_COUNT, 4, 0, 0, 0, 0), AE_ENOSYS);
+    CHECK_RC(decode(UINT64_MAX, 4, 0, 0, 0, 0), AE_ENOSYS);
+    CHECK_RC(decode((1ull << 32) | FS_OP_OPEN, 4, 0, 0, 0, 0), AE_ENOSYS);
+}
+
+static void proto_too_few_words_is_eproto(void)
+{
+    static const uint32_t need[FS_OP_COUNT] = {
+        [FS_OP_OPEN] = 4, [FS_OP_CLOSE] = 1, [FS_OP_READ] = 4, [FS_OP_WRITE] = 4,
+        [FS_OP_SEEK] = 3, [FS_OP_FTRUNCATE] = 2, [FS_OP_TRUNCATE] = 3, [FS_OP_FSTAT] = 1,
+        [FS_OP_STAT] = 2, [FS_OP_MKDIR] = 3, [FS_OP_UNLINK] = 2, [FS_OP_RMDIR] = 2,
+        [FS_OP_RENAME] = 4, [FS_OP_READDIR] = 4, [FS_OP_STATFS] = 0,
+    };
+    for (uint64_t op = 1; op < FS_OP_COUNT; op++) {
+        if (need[op])
+            CHECK_RC(decode(op, need[op] - 1, 0, 0, 0, 0) * 100 + (int)op, AE_EPROTO * 100 + (int)op);
+        CHECK_RC(decode(op, need[op], 0, 0, 0, 0) == AE_EPROTO, 0);
+        CHECK_RC(decode(op, FS_MSG_WORDS + 1, 0, 0, 0, 0) * 100 + (int)op, AE_EPROTO * 100 + (int)op);
+    }
+}
+
+static void proto_ranges_outside_the_buffer_are_efault(void)
+{
+    put(0, "file");
+    CHECK_RC(decode(FS_OP_STAT, 2, 0, 4, 0, 0), 0);
+    CHECK_RC(decode(FS_OP_STAT, 2, BUFSZ - 3, 4, 0, 0), AE_EFAULT);
+    CHECK_RC(decode(FS_OP_STAT, 2, BUFSZ + 1, 0, 0, 0), AE_EFAULT);
+    CHECK_RC(decode(FS_OP_STAT, 2, UINT64_MAX, 4, 0, 0), AE_EFAULT);
+    CHECK_RC(decode(FS_OP_STAT, 2, BUFSZ, 0, 0, 0), 0);            /* empty, at the end: the root */
+    CHECK_RC(decode(FS_OP_RENAME, 4, 0, 4, UINT64_MAX - 2, 4), AE_EFAULT);
+    CHECK_RC(decode(FS_OP_READ, 4, 1, 0, 0, BUFSZ), 0);
+    CHECK_RC(decode(FS_OP_READ, 4, 1, 0, 1, BUFSZ), AE_EFAULT);
+    CHECK_RC(decode(FS_OP_WRITE, 4, 1, 0, UINT64_MAX, 2), AE_EFAULT);
+    CHECK_RC(decode(FS_OP_READDIR, 4, 1, 0, 8, UINT64_MAX - 4), AE_EFAULT);
+}
+
+static void proto_bad_paths(void)
+{
+    CHECK_RC(decode(FS_OP_STAT, 2, 0, FS_PATH_MAX + 1, 0, 0), AE_ENAMETOOLONG);
+    CHECK_RC(decode(FS_OP_STAT, 2, 0, UINT64_MAX, 0, 0), AE_ENAMETOOLONG);
+    memset(shared, 'n', 300);
+    CHECK_RC(decode(FS_OP_UNLINK, 2, 0, 256, 0, 0), AE_ENAMETOOLONG);
+    CHECK_RC(decode(FS_OP_UNLINK, 2, 0, 255, 0, 0), 0);
+    memcpy(shared, "a\0b", 3);
+    CHECK_RC(decode(FS_OP_MKDIR, 3, 0, 3, 0755, 0), AE_EINVAL);
+    put(0, "../../x/./y//");
+    CHECK_RC(decode(FS_OP_MKDIR, 3, 0, 13, 0755, 0), 0);
+    CHECK_STR(REQ.path.name, "x/y");
+    memcpy(shared + 100, "bad\0", 4);
+    CHECK_RC(decode(FS_OP_RENAME, 4, 0, 3, 100, 4), AE_EINVAL);    /* the second path */
+}
+
+static void proto_bad_flags_modes_whence(void)
+{
+    put(0, "f");
+    CHECK_RC(decode(FS_OP_OPEN, 4, 0, 1, FS_O_ACCMODE, 0), AE_EINVAL);
+    CHECK_RC(decode(FS_OP_OPEN, 4, 0, 1, 0x200, 0), AE_EINVAL);
+    CHECK_RC(decode(FS_OP_OPEN, 4, 0, 1, 1ull << 32, 0), AE_EINVAL);
+    CHECK_RC(decode(FS_OP_OPEN, 4, 0, 1, FS_O_CREAT, 010000), AE_EINVAL);
+    CHECK_RC(decode(FS_OP_OPEN, 4, 0, 1, FS_O_CREAT, 1ull << 40), AE_EINVAL);
+    CHECK_RC(decode(FS_OP_OPEN, 4, 0, 1, FS_O_RDWR | FS_O_CREAT | FS_O_EXCL, 07777), 0);
+    CHECK_RC(decode(FS_OP_MKDIR, 3, 0, 1, 0170755, 0), AE_EINVAL);
+    CHECK_RC(decode(FS_OP_SEEK, 3, 1, 0, 3, 0), AE_EINVAL);
+    CHECK_RC(decode(FS_OP_SEEK, 3, 1, (uint64_t)-5, FS_SEEK_END, 0), 0);
+}
+
+static void proto_requests_round_trip(void)
+{
+    begin();
+    uint64_t n = put(0, "/dir");
+    CHECK_RC(serve(FS_OP_MKDIR, 0, n, 0750, 0), 0);
+    n = put(0, "dir/file");
+    CHECK_RC(serve(FS_OP_OPEN, 0, n, FS_O_RDWR | FS_O_CREAT, 0600), 0);
+    CHECK_RC(REP.nwords, 1 + FS_R_STAT_WORDS);
+    uint64_t h = REP.w[FS_R_OPEN_HANDLE];
+    CHECK_RC(REP.w[FS_R_OPEN_STAT + FS_R_STAT_TYPE], FS_TYPE_FILE);
+    CHECK_RC(REP.w[FS_R_OPEN_STAT + FS_R_STAT_MODE], 0600);
+    put(1000, "payload!");
+    CHECK_RC(serve(FS_OP_WRITE, h, 0, 1000, 8), 0);
+    CHECK_RC(REP.w[0], 8);
+    CHECK_RC(serve(FS_OP_WRITE, h, FS_OFF_CURRENT, 1004, 3), 0);   /* "oad" at position 0 */
+    CHECK_RC(serve(FS_OP_SEEK, h, (uint64_t)-2, FS_SEEK_CUR, 0), 0);
+    CHECK_RC(REP.w[0], 1);
+    memset(shared + 2000, 0, 16);
+    CHECK_RC(serve(FS_OP_READ, h, 0, 2000, 16), 0);
+    CHECK_RC(REP.w[0], 8);
+    CHECK(memcmp(shared + 2000, "oadload!", 8) == 0);
+    CHECK_RC(serve(FS_OP_FSTAT, h, 0, 0, 0), 0);
+    CHECK_RC(REP.nwords, FS_R_STAT_WORDS);
+    CHECK_RC(REP.w[FS_R_STAT_SIZE], 8);
+    CHECK_RC(REP.w[FS_R_STAT_NLINK], 1);
+    CHECK_RC(serve(FS_OP_FTRUNCATE, h, 4, 0, 0), 0);
+    CHECK_RC(serve(FS_OP_CLOSE, h, 0, 0, 0), 0);
+    CHECK_RC(serve(FS_OP_CLOSE, h, 0, 0, 0), AE_EBADF);
+    CHECK_RC(REP.nwords, 0);
+    n = put(0, "dir/file");
+    uint64_t m = put(100, "dir/renamed");
+    CHECK_RC(serve(FS_OP_RENAME, 0, n, 100, m), 0);
+    CHECK_RC(serve(FS_OP_STAT, 100, m, 0, 0), 0);
+    CHECK_RC(REP.w[FS_R_STAT_SIZE], 4);
+    CHECK_RC(serve(FS_OP_TRUNCATE, 100, m, 10, 0), 0);
+    CHECK_RC(serve(FS_OP_STAT, 0, n, 0, 0), AE_ENOENT);
+    CHECK_RC(serve(FS_OP_STATFS, 0, 0, 0, 0), 0);
+    CHECK_RC(REP.nwords, 6);
+    CHECK_RC(REP.w[2], 2);                                 /* inodes: dir and file */
+    CHECK_RC(serve(FS_OP_UNLINK, 100, m, 0, 0), 0);
+    n = put(0, "dir");
+    CHECK_RC(serve(FS_OP_RMDIR, 0, n, 0, 0), 0);
+    end();
+}
+
+/* Reads the records in the shared buffer at off; names joined with ' '. */
+static int records(uint64_t off, uint64_t bytes, char *out, uint64_t *last_cookie)
+{
+    int n = 0;
+    for (uint64_t at = off; at < off + bytes; n++) {
+        struct fs_dirent_rec h;
+        memcpy(&h, shared + at, sizeof h);
+        CHECK(h.rec_len % 8 == 0 && h.rec_len >= sizeof h + h.name_len + 1);
+        CHECK_RC(shared[at + sizeof h + h.name_len], 0);
+        strncat(out, (char *)shared + at + sizeof h, h.name_len);
+        strcat(out, " ");
+        *last_cookie = h.cookie;
+        at += h.rec_len;
+    }
+    return n;
+}
+
+static void proto_readdir_records_and_continuation(void)
+{
+    begin();
+    const char *files[] = { "alpha", "b", "a-name-of-some-length", "z" };
+    for (int i = 0; i < 4; i++)
+        CHECK_RC(put_file(S, files[i], "", 0), 0);
+    uint64_t n = put(0, "/");
+    CHECK_RC(serve(FS_OP_OPEN, 0, n, FS_O_RDONLY | FS_O_DIRECTORY, 0), 0);
+    uint64_t h = REP.w[0], cookie = 0;
+    char all[256] = "";
+    int total = 0;
+    for (int round = 0; round < 10; round++) {
+        CHECK_RC(serve(FS_OP_READDIR, h, cookie, 4096, 64), 0);   /* room for one or two */
+        total += records(4096, REP.w[FS_R_READDIR_BYTES], all, &cookie);
+        CHECK_RC(REP.w[FS_R_READDIR_NEXT], cookie);
+        if (REP.w[FS_R_READDIR_EOF])
+            break;
+    }
+    CHECK_RC(total, 4);
+    CHECK_STR(all, "alpha b a-name-of-some-length z ");
+    CHECK_RC(serve(FS_OP_READDIR, h, 0, 4096, 24), AE_EINVAL);      /* not one record fits */
+    CHECK_RC(serve(FS_OP_READDIR, h, 0, 4096, 32), 0);              /* "alpha" exactly */
+    CHECK_RC(REP.w[FS_R_READDIR_COUNT], 1);
+    CHECK_RC(REP.w[FS_R_READDIR_BYTES], 32);
+    CHECK_RC(serve(FS_OP_READDIR, h, cookie, 4096, 24), 0);          /* at the end: eof */
+    CHECK_RC(REP.w[FS_R_READDIR_EOF], 1);
+    CHECK_RC(REP.w[FS_R_READDIR_COUNT], 0);
+    serve(FS_OP_CLOSE, h, 0, 0, 0);
+    end();
+}
+
+static void proto_decoded_path_is_a_private_copy(void)
+{
+    begin();
+    uint64_t n = put(0, "victim");
+    CHECK_RC(put_file(S, "victim", "v", 1), 1);
+    uint64_t w[FS_MSG_WORDS] = { 0, n };
+    CHECK_RC(fs_decode(FS_OP_UNLINK, w, 2, &SB, &REQ), 0);
+    put(0, "other!");                              /* the client rewrites the buffer */
+    fs_perform(S, &REQ, &SB, &REP);
+    CHECK_RC(REP.status, 0);
+    CHECK_RC(fs_stat(S, P("victim"), &(struct fs_stat){ 0 }), AE_ENOENT);
+    end();
+}
+
+static int flipping;
+
+/* A hostile client: rewrites the path bytes while the service decodes them. */
+static void *flipper(void *arg)
+{
+    static const char alphabet[] = { 'a', '/', '.', 0, 'b', '.' };
+    volatile uint8_t *p = shared + 8192;
+    unsigned x = 1;
+    while (__atomic_load_n(&flipping, __ATOMIC_RELAXED)) {
+        x = x * 1103515245 + 12345;
+        p[(x >> 8) % 300] = (uint8_t)alphabet[(x >> 20) % 6];
+    }
+    return NULL;
+}
+
+static bool path_is_normal(const struct fs_path *p)
+{
+    size_t pos = 0, clen;
+    const char *c;
+    if (p->len > FS_PATH_MAX || strlen(p->name) != p->len)
+        return false;                              /* no NUL inside */
+    if (p->len && (p->name[0] == '/' || p->name[p->len - 1] == '/'))
+        return false;
+    while (fs_path_next(p->name, p->len, &pos, &c, &clen)) {
+        if (clen > FS_NAME_MAX || (c[0] == '.' && (clen == 1 || (clen == 2 && c[1] == '.'))))
+            return false;
+        if (pos < p->len && p->name[pos + 1] == '/')
+            return false;                          /* an empty component */
+    }
+    return true;
+}
+
+static void proto_buffer_rewritten_during_decode(void)
+{
+    memset(shared + 8192, 'a', 300);
+    __atomic_store_n(&flipping, 1, __ATOMIC_RELAXED);
+    pthread_t t;
+    pthread_create(&t, NULL, flipper, NULL);
+    int bad = 0, ok = 0;
+    for (int i = 0; i < 200000; i++) {
+        int r = decode(FS_OP_STAT, 2, 8192, 1 + i % 300, 0, 0);
+        if (r == 0) {
+            ok++;
+            bad += !path_is_normal(&REQ.path);
+        } else {
+            bad += r != AE_EINVAL && r != AE_ENAMETOOLONG;
+        }
+    }
+    __atomic_store_n(&flipping, 0, __ATOMIC_RELAXED);
+    pthread_join(t, NULL);
+    CHECK_RC(bad, 0);
+    CHECK(ok > 0);
+}
+
+int main(void)
+{
+    RUN(proto_unknown_opcode_is_enosys);
+    RUN(proto_too_few_words_is_eproto);
+    RUN(proto_ranges_outside_the_buffer_are_efault);
+    RUN(proto_bad_paths);
+    RUN(proto_bad_flags_modes_whence);
+    RUN(proto_requests_round_trip);
+    RUN(proto_readdir_records_and_continuation);
+    RUN(proto_decoded_path_is_a_private_copy);
+    RUN(proto_buffer_rewritten_during_decode);
+    return TESTS_DONE();
+}
