@@ -49,3 +49,17 @@ $(BUILD)/tests/host/net/test_net_stack: $(NET_TEST_DIR)/test_net_stack.c $(NET_T
 	@$(HOSTCC) $(NET_TEST_CFLAGS) -o $@ $< $(NET_FAKE_C) $(NET_STACK_C)
 
 HOST_TESTS += $(BUILD)/tests/host/net/test_net_stack
+
+$(BUILD)/tests/host/net/test_net_clients: $(NET_TEST_DIR)/test_net_clients.c $(NET_TEST_DEPS)
+	@mkdir -p $(@D)
+	@echo "  HOSTCC  $@"
+	@$(HOSTCC) $(NET_TEST_CFLAGS) -o $@ $< $(NET_FAKE_C) $(NET_STACK_C)
+
+HOST_TESTS += $(BUILD)/tests/host/net/test_net_clients
+
+$(BUILD)/tests/host/net/test_netring: $(NET_TEST_DIR)/test_netring.c lib/netring/netring.c $(NET_HDRS) tests/host/ktest_host.h
+	@mkdir -p $(@D)
+	@echo "  HOSTCC  $@"
+	@$(HOSTCC) $(NET_TEST_CFLAGS) -pthread -o $@ $< lib/netring/netring.c
+
+HOST_TESTS += $(BUILD)/tests/host/net/test_netring

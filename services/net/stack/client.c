@@ -117,16 +117,18 @@ int net_client_attach(struct net_stack *s, uint32_t id, void *tx_mem, size_t tx_
     struct net_client *c = client_get(s, id, &slot);
     if (!c)
         return AE_ESRCH;
-    if (tx_mem == rx_mem)
+    /* Check both regions before writing either. */
+    struct netring tx, rx;
+    if (netring_attach(&tx, tx_mem, tx_size, nslots) || netring_attach(&rx, rx_mem, rx_size, nslots))
         return AE_EINVAL;
-    int r = netring_format(tx_mem, tx_size, nslots);
-    if (!r)
-        r = netring_format(rx_mem, rx_size, nslots);
-    if (r)
-        return r;
+    if ((uint8_t *)tx_mem < (uint8_t *)rx_mem + rx_size &&
+        (uint8_t *)rx_mem < (uint8_t *)tx_mem + tx_size)
+        return AE_EINVAL;                         /* the rings overlap */
     client_forget_rings(s, c, (uint16_t)slot);
-    netring_attach(&c->tx, tx_mem, tx_size, nslots);
-    netring_attach(&c->rx, rx_mem, rx_size, nslots);
+    netring_format(tx_mem, tx_size, nslots);
+    netring_format(rx_mem, rx_size, nslots);
+    c->tx = tx;
+    c->rx = rx;
     c->tx_corrupt_seen = c->rx_corrupt_seen = 0;
     c->has_rings = true;
     s->active[s->nactive++] = (uint16_t)slot;
