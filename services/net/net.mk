@@ -63,3 +63,13 @@ $(BUILD)/tests/host/net/test_netring: $(NET_TEST_DIR)/test_netring.c lib/netring
 	@$(HOSTCC) $(NET_TEST_CFLAGS) -pthread -o $@ $< lib/netring/netring.c
 
 HOST_TESTS += $(BUILD)/tests/host/net/test_netring
+
+# The driver against the fake device: the shim's <virtio_mmio.h> comes first.
+NET_VIRTIO_TEST_C := $(NET_TEST_DIR)/fake_virtio.c $(NET_FAKE_C) $(NET_VIRTIO_C) $(NET_STACK_C)
+$(BUILD)/tests/host/net/test_virtio: $(NET_TEST_DIR)/test_virtio.c $(NET_VIRTIO_TEST_C) $(NET_TEST_DEPS) \
+                                     $(NET_TEST_DIR)/fake_virtio.h $(NET_TEST_DIR)/shim/virtio_mmio.h
+	@mkdir -p $(@D)
+	@echo "  HOSTCC  $@"
+	@$(HOSTCC) $(NET_TEST_CFLAGS) -I$(NET_TEST_DIR)/shim $(NET_VIRTIO_INC) -o $@ $< $(NET_VIRTIO_TEST_C)
+
+HOST_TESTS += $(BUILD)/tests/host/net/test_virtio
