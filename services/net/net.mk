@@ -73,3 +73,38 @@ $(BUILD)/tests/host/net/test_virtio: $(NET_TEST_DIR)/test_virtio.c $(NET_VIRTIO_
 	@$(HOSTCC) $(NET_TEST_CFLAGS) -I$(NET_TEST_DIR)/shim $(NET_VIRTIO_INC) -o $@ $< $(NET_VIRTIO_TEST_C)
 
 HOST_TESTS += $(BUILD)/tests/host/net/test_virtio
+
+# ---- fuzzing ---------------------------------------------------------------
+CLANG        ?= clang
+NET_FUZZ_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Wno-unused-parameter \
+                   -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+                   $(NET_INC) -I$(NET_TEST_DIR)
+NET_FUZZ     := $(BUILD)/tests/host/net/fuzz_net
+NET_CORPUS   := $(NET_TEST_DIR)/corpus
+FUZZ_SECONDS ?= 600
+FUZZ_JOBS    ?= 1
+
+$(NET_FUZZ): $(NET_TEST_DIR)/fuzz_net.c $(NET_TEST_DIR)/fuzz_net.h $(NET_TEST_DEPS)
+	@mkdir -p $(@D)
+	@echo "  CLANG   $@"
+	@$(CLANG) $(NET_FUZZ_CFLAGS) -o $@ $< $(NET_FAKE_C) $(NET_STACK_C)
+
+$(BUILD)/tests/host/net/fuzz_seeds: $(NET_TEST_DIR)/fuzz_seeds.c $(NET_TEST_DIR)/fuzz_net.h $(NET_TEST_DEPS)
+	@mkdir -p $(@D)
+	@echo "  HOSTCC  $@"
+	@$(HOSTCC) $(NET_TEST_CFLAGS) -o $@ $< $(NET_FAKE_C) $(NET_STACK_C)
+
+HOST_TESTS += $(NET_FUZZ)
+
+.PHONY: fuzz-net fuzz-net-seeds
+# The long run: keeps what it finds in $(BUILD)/net/fuzz-corpus across runs.
+fuzz-net: deps-test $(NET_FUZZ)
+	@mkdir -p $(BUILD)/net/fuzz-corpus $(BUILD)/net/fuzz-crashes
+	$(NET_FUZZ) -max_total_time=$(FUZZ_SECONDS) -jobs=$(FUZZ_JOBS) -workers=$(FUZZ_JOBS) \
+	    -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+	    -artifact_prefix=$(BUILD)/net/fuzz-crashes/ $(BUILD)/net/fuzz-corpus $(NET_CORPUS)
+
+# Rewrites the committed seed corpus (after a change to the input format).
+fuzz-net-seeds: $(BUILD)/tests/host/net/fuzz_seeds
+	@mkdir -p $(NET_CORPUS)
+	$(BUILD)/tests/host/net/fuzz_seeds $(NET_CORPUS)

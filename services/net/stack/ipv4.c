@@ -50,6 +50,8 @@ static bool source_valid(const struct net_stack *s, uint32_t src)
            !ipv4_is_multicast_or_reserved(src) && !ipv4_is_loopback(src);
 }
 
+/* The checks of RFC 791/1122 in order, each with its own counter; one
+ * screenful on purpose, so the order is visible. */
 void ipv4_input(struct net_stack *s, const uint8_t *p, size_t len)
 {
     if (len < IP_HLEN) {
