@@ -101,7 +101,7 @@ HOST_TESTS += $(NET_FUZZ)
 fuzz-net: deps-test $(NET_FUZZ)
 	@mkdir -p $(BUILD)/net/fuzz-corpus $(BUILD)/net/fuzz-crashes
 	$(NET_FUZZ) -max_total_time=$(FUZZ_SECONDS) -jobs=$(FUZZ_JOBS) -workers=$(FUZZ_JOBS) \
-	    -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+	    -timeout=10 -rss_limit_mb=2048 -use_value_profile=1 -print_final_stats=1 \
 	    -artifact_prefix=$(BUILD)/net/fuzz-crashes/ $(BUILD)/net/fuzz-corpus $(NET_CORPUS)
 
 # Rewrites the committed seed corpus (after a change to the input format).

@@ -5,8 +5,10 @@
  *
  * Cache: NET_ARP_CACHE_SIZE entries, each FREE, PENDING (requests going
  * out, frames queued), RESOLVED (expires after NET_ARP_TTL_NS) or STATIC.
- * When full, the resolved entry closest to expiry makes room, else the
- * pending one closest to its next retry; static entries stay.
+ * When full, the resolved entry updated longest ago makes room, else the
+ * pending one created longest ago; static entries stay. (A counter orders
+ * them, not the clock: many entries made at one instant still have an
+ * order, so a flood cycles through the cache instead of one slot.)
  * Updates follow RFC 826's merge rule, narrowed: an existing entry is
  * refreshed by any valid packet from its address, a new one is created
  * only by a request addressed to us (its sender is about to talk to us);
@@ -146,9 +148,9 @@ static struct net_arp_entry *arp_alloc(struct net_stack *s)
         struct net_arp_entry *e = &s->arp[i];
         if (e->state == NET_ARP_FREE)
             return e;
-        if (e->state == NET_ARP_RESOLVED && (!resolved || e->deadline < resolved->deadline))
-            resolved = e;
-        if (e->state == NET_ARP_PENDING && (!pending || e->deadline < pending->deadline))
+        if (e->state == NET_ARP_RESOLVED && (!resolved || e->stamp - resolved->stamp > 1u << 31))
+            resolved = e;                          /* older, modulo wrap-around */
+        if (e->state == NET_ARP_PENDING && (!pending || e->stamp - pending->stamp > 1u << 31))
             pending = e;
     }
     struct net_arp_entry *victim = resolved ? resolved : pending;
@@ -163,6 +165,7 @@ static void arp_set_resolved(struct net_stack *s, struct net_arp_entry *e, const
 {
     memcpy(e->mac, mac, 6);
     e->state = NET_ARP_RESOLVED;
+    e->stamp = s->arp_clock++;
     e->deadline = s->now + NET_ARP_TTL_NS;
     e->tries = 0;
     arp_send_queue(s, e);
@@ -255,6 +258,7 @@ int arp_output(struct net_stack *s, uint32_t hop, uint8_t *frame, size_t len, ui
     if (e && e->state == NET_ARP_RESOLVED) {      /* expired: resolve afresh */
         s->stats.arp_expired++;
         e->state = NET_ARP_PENDING;
+        e->stamp = s->arp_clock++;
         e->tries = 0;
     }
     if (!e) {
@@ -265,6 +269,7 @@ int arp_output(struct net_stack *s, uint32_t hop, uint8_t *frame, size_t len, ui
         }
         e->ip = hop;
         e->state = NET_ARP_PENDING;
+        e->stamp = s->arp_clock++;
         e->tries = 0;
         e->queue = -1;
         e->nqueued = 0;

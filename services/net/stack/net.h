@@ -169,6 +169,7 @@ struct net_arp_entry {
     uint8_t  state;              /* enum net_arp_state */
     uint8_t  tries;              /* requests sent while PENDING */
     uint64_t deadline;           /* RESOLVED: expiry; PENDING: next request */
+    uint32_t stamp;              /* when last created or refreshed: eviction order */
     int16_t  queue;              /* first waiting frame (index into pending[]), -1: none */
     uint16_t nqueued;
 };
@@ -208,6 +209,7 @@ struct net_stack {
 
     struct net_arp_entry arp[NET_ARP_CACHE_SIZE];
     unsigned arp_hint;           /* index of the last entry found */
+    uint32_t arp_clock;          /* stamps entries; counts updates, not time */
     struct net_pending pending[NET_ARP_PENDING_MAX];
     int16_t  pending_free;
 

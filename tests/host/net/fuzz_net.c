@@ -185,15 +185,67 @@ static void check_sent_frames(void)
 
 /* ---- operations ---------------------------------------------------------- */
 
+static uint16_t fuzz_csum(uint32_t sum, const uint8_t *p, size_t len)
+{
+    for (size_t i = 0; i + 1 < len; i += 2)
+        sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+    if (len & 1)
+        sum += (uint32_t)p[len - 1] << 8;
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
+    return (uint16_t)~sum;
+}
+
+/* Redoes the checksums of a mutated IPv4 frame, so that mutations of the
+ * fields behind them (TTL, addresses, ICMP type, ...) reach the code that
+ * checks those fields instead of all dying at the checksum. */
+static void fix_checksums(uint8_t *f, size_t len, uint8_t fix)
+{
+    if (len < 34 || be16(f + 12) != 0x0800)
+        return;
+    uint8_t *ip = f + 14;
+    size_t ihl = (size_t)(ip[0] & 15) * 4, total = be16(ip + 2);
+    if (ihl < 20 || 14 + ihl > len)
+        return;
+    if ((fix & 2) && total >= ihl && 14 + total <= len) {
+        uint8_t *l4 = ip + ihl;
+        size_t n = total - ihl;
+        if (ip[9] == 1 && n >= 4) {
+            l4[2] = l4[3] = 0;
+            uint16_t c = fuzz_csum(0, l4, n);
+            l4[2] = (uint8_t)(c >> 8);
+            l4[3] = (uint8_t)c;
+        } else if (ip[9] == 17 && n >= 8 && be16(l4 + 4) >= 8 && be16(l4 + 4) <= n) {
+            size_t ulen = be16(l4 + 4);
+            uint32_t sum = be16(ip + 12) + be16(ip + 14) + be16(ip + 16) + be16(ip + 18) + 17 +
+                           (uint32_t)ulen;
+            l4[6] = l4[7] = 0;
+            uint16_t c = fuzz_csum(sum, l4, ulen);
+            if (c == 0)
+                c = 0xffff;
+            l4[6] = (uint8_t)(c >> 8);
+            l4[7] = (uint8_t)c;
+        }
+    }
+    if (fix & 1) {
+        ip[10] = ip[11] = 0;
+        uint16_t c = fuzz_csum(0, ip, ihl);
+        ip[10] = (uint8_t)(c >> 8);
+        ip[11] = (uint8_t)c;
+    }
+}
+
 static void op_frame(struct input *in, bool via_device)
 {
     static uint8_t frame[1600];
     size_t len = in16(in) % (sizeof frame + 1);
+    uint8_t fix = in8(in);
     if (len > in->n)
         len = in->n;
     memcpy(frame, in->p, len);
     in->p += len;
     in->n -= len;
+    fix_checksums(frame, len, fix);
     if (!via_device) {
         uint8_t *exact = malloc(len ? len : 1);     /* exact size: ASan sees overreads */
         memcpy(exact, frame, len);
@@ -313,6 +365,31 @@ static void op_lifecycle(struct input *in)
     }
 }
 
+/* Many frames or sends at once: fills the ARP cache (eviction), the
+ * staging batch (flush in the middle of input), the ARP queue. */
+static void op_burst(struct input *in)
+{
+    static uint8_t f[1600];
+    static const uint8_t zero[6];
+    unsigned kind = in8(in) % 3, count = in8(in) % 128;
+    for (unsigned i = 0; i < count; i++) {
+        uint32_t host = 0x0a000200u | (1 + i % 250);
+        if (host == IP_US)
+            continue;
+        if (kind == 0) {
+            uint8_t mac[6] = { 0x52, 0x10, 0, 0, (uint8_t)(i >> 8), (uint8_t)i };
+            size_t n = pkt_arp(f, MAC_BCAST, mac, 1, mac, host, zero, IP_US);
+            net_rx(s, f, n, s->now);
+        } else if (kind == 1) {
+            struct pkt p = pkt_default();
+            size_t n = pkt_icmp(f, &p, 8, 1, (uint16_t)i);
+            net_rx(s, f, n, s->now);
+        } else {
+            net_send(s, cl[i % NCLIENTS].id, grants[i % NCLIENTS][0].lo, host, 9, f, 8);
+        }
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct input in = { data, size };
@@ -330,6 +407,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case FUZZ_OP_TIME:      now += (uint64_t)in16(&in) << 18; s->now = now; break;
         case FUZZ_OP_API:       op_api(&in); break;
         case FUZZ_OP_LIFE:      op_lifecycle(&in); break;
+        case FUZZ_OP_BURST:     op_burst(&in); break;
         }
         net_flush(s);
         check_clients();

@@ -22,6 +22,7 @@ static void frame(enum fuzz_op op, const uint8_t *f, size_t n)
 {
     b8(op);
     b16((unsigned)n);
+    b8(3);                                   /* checksums redone after mutation */
     memcpy(buf + len, f, n);
     len += n;
 }
@@ -206,6 +207,14 @@ int main(int argc, char **argv)
     tx_slot(0, 0, IP_PEER, 53, 5000, 1, 1);
     poll_();
     save(dir, "client_churn");
+
+    b8(2);
+    b8(FUZZ_OP_BURST); b8(0); b8(100);       /* the ARP cache overflows */
+    b8(FUZZ_OP_BURST); b8(1); b8(40);        /* more replies than one batch */
+    b8(FUZZ_OP_BURST); b8(2); b8(60);        /* resolution queue limits */
+    time_(20000);
+    life(0, 3);
+    save(dir, "bursts");
 
     b8(8 | 4 | 2);                            /* a slow device */
     for (int i = 0; i < 8; i++)

@@ -11,7 +11,7 @@ name=fuzz_net_bounded_run
 
 rm -rf "$work"
 mkdir -p "$work/corpus"
-"$fuzzer" -runs="$runs" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+"$fuzzer" -runs="$runs" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -use_value_profile=1 \
     -print_final_stats=1 -artifact_prefix="$work/" "$work/corpus" "$seeds" \
     > "$work/log" 2>&1
 rc=$?

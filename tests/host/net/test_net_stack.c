@@ -225,7 +225,7 @@ static void arp_cache_is_bounded(void)
             continue;
         mac[5] = (uint8_t)i;
         size_t n = pkt_arp(f, MAC_BCAST, mac, 1, mac, 0x0a000200u | i, zero, IP_US);
-        fake_rx(s, f, n, T0 + i);
+        fake_rx(s, f, n, T0);                     /* all at one instant */
     }
     unsigned used = 0;
     for (unsigned i = 0; i < NET_ARP_CACHE_SIZE; i++)
@@ -233,8 +233,16 @@ static void arp_cache_is_bounded(void)
     CHECK_EQ(used, NET_ARP_CACHE_SIZE);
     CHECK_EQ(stats().arp_cache_evict, 248 - NET_ARP_CACHE_SIZE);
     CHECK_EQ(stats().arp_replies_tx, 248);
-    CHECK_EQ(net_arp_lookup(s, 0x0a000200u | 249, mac), 0);   /* the newest is in */
-    CHECK_EQ(net_arp_lookup(s, 0x0a000201u, mac), AE_ENOENT); /* the oldest went */
+    /* the newest 64 are in, the older ones went (order, not time, decides) */
+    for (unsigned i = 1; i < 250; i++) {
+        if (i == 15)
+            continue;
+        int want = i >= 250 - NET_ARP_CACHE_SIZE ? 0 : AE_ENOENT;
+        if (net_arp_lookup(s, 0x0a000200u | i, mac) != want) {
+            CHECK_EQ(i, 0);
+            break;
+        }
+    }
 }
 
 static void arp_pending_queue_is_bounded(void)
