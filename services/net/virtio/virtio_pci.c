@@ -206,11 +206,12 @@ void virtio_pci_fail(struct virtio_pci *vp)
 void virtio_pci_read_device(struct virtio_pci *vp, uint32_t off, uint8_t *out, uint32_t len)
 {
     uint8_t gen;
-    do {
+    int tries = 0;
+    do {                                           /* bounded: a broken device cannot hang us */
         gen = mmio_read8(vp->common, VIRTIO_COMMON_CFGGEN);
         for (uint32_t i = 0; i < len; i++)
             out[i] = off + i < vp->device_len ? mmio_read8(vp->device, off + i) : 0;
-    } while (gen != mmio_read8(vp->common, VIRTIO_COMMON_CFGGEN));
+    } while (gen != mmio_read8(vp->common, VIRTIO_COMMON_CFGGEN) && ++tries < 100);
 }
 
 uint8_t virtio_pci_isr(struct virtio_pci *vp)

@@ -11,6 +11,9 @@
 
 #define RXQ 0
 #define TXQ 1
+#define PCI_DEVICE_ID               0x02
+#define VIRTIO_PCI_NET_MODERN       0x1041     /* 0x1040 + device type 1 */
+#define VIRTIO_PCI_NET_TRANSITIONAL 0x1000
 
 /* ---- the buffer pool ---------------------------------------------------- */
 
@@ -244,6 +247,9 @@ int vnet_init(struct vnet *d, const struct net_platform *plat, const struct vnet
     uint16_t qs = cfg->queue_size ? cfg->queue_size : VNET_QUEUE_SIZE;
     if (qs > VNET_QUEUE_SIZE || (qs & (qs - 1)))
         return AE_EINVAL;
+    uint32_t device_id = plat->pci_read(plat->ctx, PCI_DEVICE_ID, 2);
+    if (device_id != VIRTIO_PCI_NET_MODERN && device_id != VIRTIO_PCI_NET_TRANSITIONAL)
+        return AE_ENOTSUP;                     /* not a network device (§4.1.2) */
     int r = virtio_pci_probe(&d->pci, plat);
     if (r)
         return r;

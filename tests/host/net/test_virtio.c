@@ -108,13 +108,19 @@ static void virtio_capability_loop_terminates(void)
     vnet_shutdown(d);
 }
 
-static void virtio_wrong_vendor_refused(void)
+static void virtio_wrong_vendor_or_device_refused(void)
 {
     setup_device();
     v->cfg[0] = 0x86;
     v->cfg[1] = 0x80;
     CHECK_EQ(bring_up(NULL), AE_ENOTSUP);
     CHECK_EQ(v->dma_allocs, 0);
+    setup_device();
+    v->cfg[2] = 0x42;                                      /* virtio, but a block device */
+    CHECK_EQ(bring_up(NULL), AE_ENOTSUP);
+    CHECK_EQ(v->dma_allocs, 0);
+    CHECK_EQ(v->nstatus, 0);                               /* never touched */
+    CHECK_EQ(v->cfg[0x04], 0);                             /* not even bus mastering */
 }
 
 static void virtio_no_mac_uses_fallback(void)
@@ -368,7 +374,7 @@ int main(void)
     RUN(virtio_init_fails_cleanly_when_features_refused);
     RUN(virtio_structure_outside_bar_rejected);
     RUN(virtio_capability_loop_terminates);
-    RUN(virtio_wrong_vendor_refused);
+    RUN(virtio_wrong_vendor_or_device_refused);
     RUN(virtio_no_mac_uses_fallback);
     RUN(virtio_queue_size_fits_device);
     RUN(virtio_tx_batch_one_notify);
