@@ -110,7 +110,9 @@ void ipv4_input(struct net_stack *s, const uint8_t *p, size_t len)
     }
 }
 
-/* Next hop for dst: 1 for a broadcast, 0 with *hop set, or AE_EADDRNOTAVAIL. */
+/* Next hop for dst: 1 for a broadcast, 0 with *hop set, or AE_EADDRNOTAVAIL.
+ * (Nothing sends to a broadcast today — clients may not, replies never do —
+ * but routing says what one means, so a broadcast right needs no change here.) */
 static int route(const struct net_stack *s, uint32_t dst, uint32_t *hop)
 {
     if (ipv4_is_broadcast(s, dst))

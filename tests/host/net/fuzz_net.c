@@ -6,7 +6,9 @@
  * accounting, every frame the stack sent is well formed); a violation
  * aborts, which libFuzzer reports as a crash.
  *
- * Input: byte 0 picks the configuration, then records of one op byte and
+ * Input: byte 0 picks the configuration (1: ICMP unreachable on, 2: static
+ * ARP for the gateway, 4: device room 3, 8: device takes 2 per batch,
+ * 16: no gateway), then records of one op byte and
  * its operands (see the switch in LLVMFuzzerTestOneInput); a record cut
  * short by the end of the input reads zeros. fuzz_seeds.c writes the seed
  * corpus in this format.
@@ -85,7 +87,7 @@ static void setup(uint8_t flags)
     dev->room = flags & 4 ? 3 : ~0u;
     dev->accept = flags & 8 ? 2 : ~0u;
     struct net_config cfg = {
-        .ip = IP_US, .netmask = 0xffffff00u, .gateway = IP_PEER,
+        .ip = IP_US, .netmask = 0xffffff00u, .gateway = flags & 16 ? 0 : IP_PEER,
         .unreach_per_sec = flags & 1 ? 5 : 0,
     };
     memcpy(cfg.mac, MAC_US, 6);

@@ -216,6 +216,17 @@ int main(int argc, char **argv)
     life(0, 3);
     save(dir, "bursts");
 
+    b8(16 | 2);                               /* no gateway */
+    tx_slot(0, 0, IP_FAR, 53, 5000, 10, 1);
+    poll_();
+    {
+        static uint8_t f[128];
+        struct pkt p = pkt_default();
+        p.src = IP_FAR;
+        frame(FUZZ_OP_FRAME, f, pkt_icmp(f, &p, 8, 1, 1));
+    }
+    save(dir, "no_gateway");
+
     b8(8 | 4 | 2);                            /* a slow device */
     for (int i = 0; i < 8; i++)
         tx_slot(0, (unsigned)i, IP_PEER, 53, 5000, 100, 1);

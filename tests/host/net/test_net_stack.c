@@ -742,6 +742,41 @@ static void ip_not_ours_dropped(void)
     CHECK_EQ(dev->ntx, 0);
 }
 
+static void icmp_and_udp_shorter_than_header_dropped(void)
+{
+    setup(100);
+    learn_peer();
+    struct pkt p = pkt_default();
+    p.total_adjust = -5;                          /* IP says 3 bytes of ICMP */
+    size_t n = pkt_icmp(f, &p, 8, 1, 1);
+    fake_rx(s, f, n, T0);
+    n = pkt_udp(f, &p);                           /* and 3 bytes of UDP */
+    fake_rx(s, f, n, T0);
+    CHECK_EQ(stats().icmp_truncated, 1);
+    CHECK_EQ(stats().udp_truncated, 1);
+    CHECK_EQ(dev->ntx, 0);
+}
+
+static void no_gateway_means_no_route(void)
+{
+    setup(0);
+    struct net_config c = s->cfg;
+    c.gateway = 0;
+    struct fake_dev *d2 = dev;
+    CHECK_EQ(net_init(s, &c, &fake_dev_ops, d2, NULL), 0);
+    struct fake_client a;
+    CHECK_EQ(fake_client_add(s, &a, 5000, 5000, 0), 0);
+    CHECK_EQ(net_bind(s, a.id, 5000, NULL), 0);
+    CHECK_EQ(net_send(s, a.id, 5000, IP_FAR, 53, "x", 1), AE_EADDRNOTAVAIL);
+    struct pkt p = pkt_default();                 /* a ping from afar, via some router */
+    p.src = IP_FAR;
+    size_t n = pkt_icmp(f, &p, 8, 1, 1);
+    fake_rx(s, f, n, T0);
+    CHECK_EQ(stats().ip_no_route, 2);
+    CHECK_EQ(dev->ntx, 0);
+    CHECK_EQ(net_send(s, a.id, 5000, IP_PEER, 53, "x", 1), 0);   /* neighbours still work */
+}
+
 /* ---- Ethernet ----------------------------------------------------------- */
 
 static void eth_filters_destination_and_source(void)
@@ -939,6 +974,8 @@ int main(void)
     RUN(ip_bad_version_and_ihl_dropped);
     RUN(ip_bad_source_dropped);
     RUN(ip_not_ours_dropped);
+    RUN(icmp_and_udp_shorter_than_header_dropped);
+    RUN(no_gateway_means_no_route);
     RUN(eth_filters_destination_and_source);
     RUN(eth_runt_oversize_and_unknown_type);
     RUN(flood_fills_client_queue_then_stack_recovers);
