@@ -27,6 +27,7 @@ include tests/tests.mk
 include tests/fuzz/fuzz.mk
 include lib/image/image.mk
 include services/fs/fs.mk
+include services/net/net.mk
 
 all: $(KERNEL) $(HOST_TOOLS) $(USER_PROGRAMS) $(USER_LIBS)
 

@@ -1,0 +1,327 @@
+/*
+ * client.c — UDP port multiplexing between clients (containers).
+ *
+ * A client holds a grant: up to NET_MAX_GRANTS port ranges it may bind.
+ * port_owner[] maps each port to the client that bound it, so delivery is
+ * one array lookup and no client ever sees another's traffic. A client
+ * sends only from ports it bound (udp_send checks port_owner).
+ *
+ * A client's receive queue is its RX ring: bounded by the ring's size
+ * (chosen by the service), full means drop and count. Removing a client
+ * unbinds its ports, drops its frames waiting for ARP and forgets its
+ * rings; the service holds no other buffer on a client's behalf.
+ *
+ * Client ids carry a generation (gen << 16 | slot) so a stale id of a
+ * removed client never reaches the slot's next occupant.
+ */
+#include "proto.h"
+
+uint32_t client_id(const struct net_stack *s, unsigned slot)
+{
+    return (uint32_t)s->clients[slot].gen << 16 | slot;
+}
+
+/* The client slot an id names, or NULL. */
+static struct net_client *client_get(struct net_stack *s, uint32_t id, unsigned *slot)
+{
+    unsigned i = id & 0xffff;
+    if (i >= NET_MAX_CLIENTS || (id >> 16) == 0)
+        return NULL;
+    struct net_client *c = &s->clients[i];
+    if (!c->in_use || c->gen != (id >> 16))
+        return NULL;
+    *slot = i;
+    return c;
+}
+
+static bool client_may_bind(const struct net_client *c, uint16_t port)
+{
+    for (unsigned i = 0; i < c->ngrants; i++)
+        if (port >= c->grants[i].lo && port <= c->grants[i].hi)
+            return true;
+    return false;
+}
+
+int net_client_add(struct net_stack *s, const struct net_grant *grants, unsigned n,
+                   uint32_t *id)
+{
+    if (n > NET_MAX_GRANTS || (n && !grants) || !id)
+        return AE_EINVAL;
+    for (unsigned i = 0; i < n; i++)
+        if (grants[i].lo == 0 || grants[i].lo > grants[i].hi)
+            return AE_EINVAL;
+    for (unsigned slot = 0; slot < NET_MAX_CLIENTS; slot++) {
+        struct net_client *c = &s->clients[slot];
+        if (c->in_use)
+            continue;
+        uint16_t gen = (uint16_t)(c->gen + 1);
+        memset(c, 0, sizeof *c);
+        c->gen = gen ? gen : 1;
+        c->in_use = true;
+        c->ngrants = (uint8_t)n;
+        for (unsigned i = 0; i < n; i++)
+            c->grants[i] = grants[i];
+        *id = client_id(s, slot);
+        return 0;
+    }
+    return AE_ELIMIT;
+}
+
+static void list_remove(uint16_t *list, unsigned *n, uint16_t slot)
+{
+    for (unsigned i = 0; i < *n; i++) {
+        if (list[i] == slot) {
+            list[i] = list[--*n];
+            return;
+        }
+    }
+}
+
+static void client_forget_rings(struct net_stack *s, struct net_client *c, uint16_t slot)
+{
+    if (c->has_rings)
+        list_remove(s->active, &s->nactive, slot);
+    if (c->rx_dirty)
+        list_remove(s->dirty, &s->ndirty, slot);
+    c->has_rings = false;
+    c->rx_dirty = false;
+    memset(&c->tx, 0, sizeof c->tx);
+    memset(&c->rx, 0, sizeof c->rx);
+}
+
+int net_client_remove(struct net_stack *s, uint32_t id)
+{
+    unsigned slot;
+    struct net_client *c = client_get(s, id, &slot);
+    if (!c)
+        return AE_ESRCH;
+    uint16_t owner = (uint16_t)(slot + 1);
+    for (unsigned g = 0; g < c->ngrants && c->nports; g++) {
+        for (uint32_t p = c->grants[g].lo; p <= c->grants[g].hi && c->nports; p++) {
+            if (s->port_owner[p] == owner) {
+                s->port_owner[p] = 0;
+                c->nports--;
+            }
+        }
+    }
+    arp_drop_owner(s, owner);
+    client_forget_rings(s, c, (uint16_t)slot);
+    c->in_use = false;
+    return 0;
+}
+
+int net_client_attach(struct net_stack *s, uint32_t id, void *tx_mem, size_t tx_size,
+                      void *rx_mem, size_t rx_size, uint32_t nslots)
+{
+    unsigned slot;
+    struct net_client *c = client_get(s, id, &slot);
+    if (!c)
+        return AE_ESRCH;
+    /* Check both regions before writing either. */
+    struct netring tx, rx;
+    if (netring_attach(&tx, tx_mem, tx_size, nslots) || netring_attach(&rx, rx_mem, rx_size, nslots))
+        return AE_EINVAL;
+    if ((uint8_t *)tx_mem < (uint8_t *)rx_mem + rx_size &&
+        (uint8_t *)rx_mem < (uint8_t *)tx_mem + tx_size)
+        return AE_EINVAL;                         /* the rings overlap */
+    client_forget_rings(s, c, (uint16_t)slot);
+    netring_format(tx_mem, tx_size, nslots);
+    netring_format(rx_mem, rx_size, nslots);
+    c->tx = tx;
+    c->rx = rx;
+    c->tx_corrupt_seen = c->rx_corrupt_seen = 0;
+    c->has_rings = true;
+    s->active[s->nactive++] = (uint16_t)slot;
+    return 0;
+}
+
+int net_client_detach(struct net_stack *s, uint32_t id)
+{
+    unsigned slot;
+    struct net_client *c = client_get(s, id, &slot);
+    if (!c)
+        return AE_ESRCH;
+    client_forget_rings(s, c, (uint16_t)slot);
+    return 0;
+}
+
+int net_client_stats(const struct net_stack *s, uint32_t id, struct net_client_stats *out)
+{
+    unsigned slot;
+    struct net_client *c = client_get((struct net_stack *)s, id, &slot);
+    if (!c)
+        return AE_ESRCH;
+    *out = c->stats;
+    return 0;
+}
+
+int net_bind(struct net_stack *s, uint32_t id, uint16_t port, uint16_t *bound)
+{
+    unsigned slot;
+    struct net_client *c = client_get(s, id, &slot);
+    if (!c)
+        return AE_ESRCH;
+    if (port == 0) {                              /* any free port of the grants */
+        for (unsigned g = 0; g < c->ngrants && !port; g++)
+            for (uint32_t p = c->grants[g].lo; p <= c->grants[g].hi && !port; p++)
+                if (!s->port_owner[p])
+                    port = (uint16_t)p;
+        if (!port)
+            return AE_EADDRNOTAVAIL;
+    } else if (!client_may_bind(c, port)) {
+        return AE_EACCES;
+    } else if (s->port_owner[port]) {
+        return AE_EADDRINUSE;
+    }
+    s->port_owner[port] = (uint16_t)(slot + 1);
+    c->nports++;
+    if (bound)
+        *bound = port;
+    return 0;
+}
+
+int net_unbind(struct net_stack *s, uint32_t id, uint16_t port)
+{
+    unsigned slot;
+    struct net_client *c = client_get(s, id, &slot);
+    if (!c)
+        return AE_ESRCH;
+    if (port == 0 || s->port_owner[port] != slot + 1)
+        return AE_ENOENT;
+    s->port_owner[port] = 0;
+    c->nports--;
+    return 0;
+}
+
+int net_send(struct net_stack *s, uint32_t id, uint16_t src_port, uint32_t dst_ip,
+             uint16_t dst_port, const void *data, size_t len)
+{
+    unsigned slot;
+    struct net_client *c = client_get(s, id, &slot);
+    if (!c)
+        return AE_ESRCH;
+    int r = udp_send(s, (uint16_t)(slot + 1), src_port, dst_ip, dst_port, data, len);
+    if (r)
+        c->stats.tx_refused++;
+    else
+        c->stats.tx_sent++;
+    return r;
+}
+
+/* ---- the data path ------------------------------------------------------ */
+
+/* Adds ring index errors seen since the last call to the stack's counter. */
+static void client_note_corrupt(struct net_stack *s, struct net_client *c)
+{
+    s->stats.client_ring_corrupt += (c->tx.corrupt - c->tx_corrupt_seen) +
+                                    (c->rx.corrupt - c->rx_corrupt_seen);
+    c->tx_corrupt_seen = c->tx.corrupt;
+    c->rx_corrupt_seen = c->rx.corrupt;
+}
+
+void client_deliver(struct net_stack *s, uint16_t owner, uint32_t src, uint16_t sport,
+                    uint16_t dport, const uint8_t *data, size_t len)
+{
+    struct net_client *c = &s->clients[owner - 1];
+    if (!c->has_rings) {
+        s->stats.client_no_ring++;
+        c->stats.rx_dropped++;
+        return;
+    }
+    struct netring_slot *slot = netring_prod_next(&c->rx);
+    client_note_corrupt(s, c);
+    if (!slot) {
+        s->stats.client_ring_full++;
+        c->stats.rx_dropped++;
+        return;
+    }
+    slot->remote_ip = src;
+    slot->remote_port = sport;
+    slot->local_port = dport;
+    slot->len = (uint16_t)len;
+    slot->flags = 0;
+    slot->reserved = 0;
+    memcpy(slot->payload, data, len);
+    netring_prod_commit(&c->rx);
+    if (!c->rx_dirty) {
+        c->rx_dirty = true;
+        s->dirty[s->ndirty++] = (uint16_t)(owner - 1);
+    }
+    s->stats.udp_delivered++;
+    c->stats.rx_delivered++;
+}
+
+void client_publish_all(struct net_stack *s)
+{
+    for (unsigned i = 0; i < s->ndirty; i++) {
+        uint16_t slot = s->dirty[i];
+        struct net_client *c = &s->clients[slot];
+        c->rx_dirty = false;
+        if (netring_prod_publish(&c->rx) && s->hooks.wake_client)
+            s->hooks.wake_client(s->hooks.ctx, client_id(s, slot));
+    }
+    s->ndirty = 0;
+}
+
+/* Sends up to budget datagrams from one client's TX ring. */
+static unsigned client_drain(struct net_stack *s, uint16_t slot, unsigned budget)
+{
+    struct net_client *c = &s->clients[slot];
+    const struct netring_slot *rs;
+    unsigned n = 0;
+    while (n < budget && (rs = netring_cons_next(&c->tx))) {
+        struct netring_meta m;
+        netring_read_meta(rs, &m);
+        int r = udp_send(s, (uint16_t)(slot + 1), m.local_port, m.remote_ip, m.remote_port,
+                         rs->payload, m.len);
+        if (r)
+            c->stats.tx_refused++;
+        else
+            c->stats.tx_sent++;
+        netring_cons_commit(&c->tx);
+        n++;
+    }
+    client_note_corrupt(s, c);
+    if (n && netring_cons_publish(&c->tx) && s->hooks.wake_client)
+        s->hooks.wake_client(s->hooks.ctx, client_id(s, slot));
+    return n;
+}
+
+/* Drains the clients' TX rings round robin, at most budget datagrams in
+ * all and NET_TX_BUDGET from each, starting one client later each time. */
+unsigned client_drain_all(struct net_stack *s, unsigned budget)
+{
+    unsigned done = 0, n = s->nactive;
+    if (!n)
+        return 0;
+    unsigned start = s->rr++ % n;
+    for (unsigned k = 0; k < n && done < budget; k++) {
+        unsigned want = budget - done < NET_TX_BUDGET ? budget - done : NET_TX_BUDGET;
+        done += client_drain(s, s->active[(start + k) % n], want);
+    }
+    return done;
+}
+
+/* Before sleeping: every client's next TX publish should signal us. */
+bool net_idle_prepare(struct net_stack *s)
+{
+    bool idle = true;
+    s->idle_armed = true;
+    for (unsigned i = 0; i < s->nactive; i++) {
+        struct net_client *c = &s->clients[s->active[i]];
+        if (!netring_cons_wait_prepare(&c->tx))
+            idle = false;
+    }
+    if (!idle && s->ops->tx_room && s->ops->tx_room(s->dev) == 0)
+        idle = true;              /* blocked on the device: its TX interrupt wakes us */
+    return idle;
+}
+
+void client_idle_end(struct net_stack *s)
+{
+    if (!s->idle_armed)
+        return;
+    s->idle_armed = false;
+    for (unsigned i = 0; i < s->nactive; i++)
+        netring_cons_wait_end(&s->clients[s->active[i]].tx);
+}

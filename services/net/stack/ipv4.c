@@ -1,0 +1,157 @@
+/*
+ * ipv4.c — IPv4 input checks (RFC 791, RFC 1122 3.2.1) and output with a
+ * one-rule routing table: the local subnet directly, everything else
+ * through the gateway. We are a host: no forwarding, no reassembly
+ * (fragments are dropped and counted), options accepted and ignored.
+ */
+#include "proto.h"
+
+bool ipv4_on_subnet(const struct net_stack *s, uint32_t ip)
+{
+    return ((ip ^ s->cfg.ip) & s->cfg.netmask) == 0;
+}
+
+/* The limited broadcast, or the directed broadcast of our subnet (a /31
+ * or /32 has none, RFC 3021). */
+bool ipv4_is_broadcast(const struct net_stack *s, uint32_t ip)
+{
+    if (ip == 0xffffffffu)
+        return true;
+    uint32_t host = ~s->cfg.netmask;
+    return host > 1 && ipv4_on_subnet(s, ip) && (ip & host) == host;
+}
+
+bool ipv4_is_multicast_or_reserved(uint32_t ip)
+{
+    return (ip >> 28) >= 0xe;                 /* 224/4 multicast, 240/4 reserved */
+}
+
+bool ipv4_is_loopback(uint32_t ip)
+{
+    return (ip >> 24) == 127;
+}
+
+/* A host on our subnet we could exchange unicast with: not zero, not a
+ * broadcast, not us. */
+bool ipv4_is_unicast_neighbour(const struct net_stack *s, uint32_t ip)
+{
+    uint32_t host = ~s->cfg.netmask;
+    if (!ipv4_on_subnet(s, ip) || ip == s->cfg.ip || ipv4_is_broadcast(s, ip))
+        return false;
+    if (host > 1 && (ip & host) == 0)
+        return false;                          /* the subnet's own address */
+    return !ipv4_is_multicast_or_reserved(ip) && !ipv4_is_loopback(ip) && ip != 0;
+}
+
+/* RFC 1122 3.2.1.3: a source that cannot be a single host is discarded. */
+static bool source_valid(const struct net_stack *s, uint32_t src)
+{
+    return src != 0 && src != s->cfg.ip && !ipv4_is_broadcast(s, src) &&
+           !ipv4_is_multicast_or_reserved(src) && !ipv4_is_loopback(src);
+}
+
+/* The checks of RFC 791/1122 in order, each with its own counter; one
+ * screenful on purpose, so the order is visible. */
+void ipv4_input(struct net_stack *s, const uint8_t *p, size_t len)
+{
+    if (len < IP_HLEN) {
+        s->stats.ip_truncated++;
+        return;
+    }
+    if (p[0] >> 4 != 4) {
+        s->stats.ip_bad_version++;
+        return;
+    }
+    size_t ihl = (size_t)(p[0] & 15) * 4;
+    if (ihl < IP_HLEN) {
+        s->stats.ip_bad_ihl++;
+        return;
+    }
+    if (ihl > len) {
+        s->stats.ip_truncated++;
+        return;
+    }
+    if (csum_fold(csum_add(0, p, ihl)) != 0) {
+        s->stats.ip_bad_checksum++;
+        return;
+    }
+    size_t total = get16(p + 2);
+    if (total < ihl || total > len) {          /* shorter is Ethernet padding: trimmed */
+        s->stats.ip_bad_length++;
+        return;
+    }
+    if (get16(p + 6) & 0x3fff) {               /* MF, or a fragment offset */
+        s->stats.ip_fragment++;
+        return;
+    }
+    if (p[8] == 0) {
+        s->stats.ip_ttl_zero++;
+        return;
+    }
+    uint32_t src = get32(p + 12), dst = get32(p + 16);
+    if (!source_valid(s, src)) {
+        s->stats.ip_bad_src++;
+        return;
+    }
+    bool bcast = ipv4_is_broadcast(s, dst);
+    if (dst != s->cfg.ip && !bcast) {
+        s->stats.ip_not_ours++;
+        return;
+    }
+    switch (p[9]) {
+    case IP_PROTO_ICMP:
+        icmp_input(s, p, p + ihl, total - ihl, bcast);
+        break;
+    case IP_PROTO_UDP:
+        udp_input(s, p, p + ihl, total - ihl, bcast);
+        break;
+    default:
+        s->stats.ip_unknown_proto++;
+    }
+}
+
+/* Next hop for dst: 1 for a broadcast, 0 with *hop set, or AE_EADDRNOTAVAIL.
+ * (Nothing sends to a broadcast today — clients may not, replies never do —
+ * but routing says what one means, so a broadcast right needs no change here.) */
+static int route(const struct net_stack *s, uint32_t dst, uint32_t *hop)
+{
+    if (ipv4_is_broadcast(s, dst))
+        return 1;
+    if (ipv4_on_subnet(s, dst)) {
+        *hop = dst;
+        return 0;
+    }
+    if (!s->cfg.gateway)
+        return AE_EADDRNOTAVAIL;
+    *hop = s->cfg.gateway;
+    return 0;
+}
+
+int ipv4_output(struct net_stack *s, uint8_t *frame, size_t payload_len, uint32_t dst,
+                uint8_t proto, uint16_t owner)
+{
+    uint32_t hop = 0;
+    int r = route(s, dst, &hop);
+    if (r < 0) {
+        s->stats.ip_no_route++;
+        return r;
+    }
+    uint8_t *ip = frame + NET_ETH_HLEN;
+    size_t total = IP_HLEN + payload_len;
+    ip[0] = 0x45;                              /* version 4, 5 words */
+    ip[1] = 0;
+    put16(ip + 2, (uint16_t)total);
+    put16(ip + 4, s->ip_id++);
+    put16(ip + 6, 0);                          /* may fragment; we never do */
+    ip[8] = IP_TTL_OUT;
+    ip[9] = proto;
+    put16(ip + 10, 0);
+    put32(ip + 12, s->cfg.ip);
+    put32(ip + 16, dst);
+    put16(ip + 10, csum_fold(csum_add(0, ip, IP_HLEN)));
+    if (r == 1) {
+        eth_tx_commit(s, frame, eth_broadcast, ETH_TYPE_IPV4, NET_ETH_HLEN + total);
+        return 0;
+    }
+    return arp_output(s, hop, frame, NET_ETH_HLEN + total, owner);
+}

@@ -1,0 +1,313 @@
+/*
+ * net.h — the net service's protocol stack (the papers' LUNA): Ethernet,
+ * ARP, IPv4, ICMP echo and UDP, with UDP ports multiplexed between
+ * clients that each hold a grant of port ranges. Everything here is
+ * independent of the OS: frames come in through net_rx() (or a device's
+ * rx_batch via net_poll()), frames go out through the device's tx_batch,
+ * datagrams reach clients through shared-memory rings (lib/netring), and
+ * the OS glue is told which client to wake through a hook. See docs/NET.md.
+ *
+ * The whole state is one plain structure the caller allocates (statically
+ * in the service; it is about 400 KiB): no allocator, no libc beyond
+ * memcpy/memset/memcmp. Not thread-safe: one service thread drives it.
+ * Addresses and ports in this interface are in host byte order.
+ */
+#ifndef AERIE_NET_H
+#define AERIE_NET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <aerie/errors.h>
+#include "netring.h"
+
+#define NET_MTU             1500
+#define NET_ETH_HLEN        14
+#define NET_FRAME_MAX       (NET_ETH_HLEN + NET_MTU)  /* 1514: no FCS, no VLAN tag */
+#define NET_UDP_PAYLOAD_MAX 1472                      /* NET_MTU - IPv4 header - UDP header */
+#define NET_TX_BATCH        32      /* frames staged before one device tx_batch call */
+#define NET_RX_BATCH        32      /* frames taken from the device per poll */
+#define NET_TX_BUDGET       64      /* datagrams taken from one client's TX ring per poll */
+#define NET_MAX_CLIENTS     256
+#define NET_MAX_GRANTS      8       /* port ranges per client */
+#define NET_ARP_CACHE_SIZE  64
+#define NET_ARP_PENDING_MAX 32      /* frames waiting for ARP resolution, all entries */
+#define NET_ARP_PENDING_PER_ENTRY  4
+#define NET_ARP_PENDING_PER_CLIENT 8
+#define NET_ARP_TTL_NS      (60ull * 1000000000ull)   /* a resolved entry lives this long */
+#define NET_ARP_RETRY_NS    (1000000000ull)           /* between requests for a pending entry */
+#define NET_ARP_TRIES       3                         /* requests before giving up */
+#define NET_UNREACH_MAX_RATE 1000000u                 /* cap on net_config.unreach_per_sec */
+
+_Static_assert(NET_UDP_PAYLOAD_MAX == NETRING_PAYLOAD_MAX, "a ring slot holds a full datagram");
+
+/* A frame: Ethernet header onward, without FCS. */
+struct net_frame {
+    const uint8_t *data;
+    uint16_t len;
+};
+
+/*
+ * The NIC, Ixy-shaped: receive a batch, send a batch. The stack calls
+ * these from net_poll()/net_flush() only.
+ *   rx_batch:   up to max received frames; they stay valid until rx_release.
+ *   rx_release: the stack is done with the frames of the last rx_batch.
+ *   tx_batch:   sends n frames (the device copies them before returning);
+ *               returns how many it took, the rest are dropped and counted.
+ *   tx_room:    how many frames tx_batch would take now (may be NULL:
+ *               unlimited); the stack drains client rings only that far.
+ */
+struct net_dev_ops {
+    unsigned (*rx_batch)(void *dev, struct net_frame *frames, unsigned max);
+    void     (*rx_release)(void *dev);
+    unsigned (*tx_batch)(void *dev, const struct net_frame *frames, unsigned n);
+    unsigned (*tx_room)(void *dev);
+};
+
+/* What the OS glue learns from the stack. wake_client: the client asked
+ * for a signal (its RX ring got datagrams while it slept, or its TX ring
+ * got room while it waited). May be NULL. */
+struct net_hooks {
+    void (*wake_client)(void *ctx, uint32_t client_id);
+    void *ctx;
+};
+
+/* Static configuration. The MAC comes from the device. */
+struct net_config {
+    uint8_t  mac[6];
+    uint32_t ip;
+    uint32_t netmask;            /* contiguous, e.g. 0xffffff00 */
+    uint32_t gateway;            /* 0: no gateway, off-subnet destinations are unreachable */
+    uint32_t unreach_per_sec;    /* ICMP port unreachable budget (also the burst);
+                                    0: datagrams to unbound ports are dropped silently */
+};
+
+/* A client may bind ports lo..hi (inclusive) of each of its grants. */
+struct net_grant {
+    uint16_t lo, hi;
+};
+
+/* Counters, all monotonic. Every dropped frame or datagram is counted in
+ * exactly one of the fields marked "drop". docs/NET.md lists them. */
+struct net_stats {
+    /* traffic that got through */
+    uint64_t rx_frames, rx_bytes;            /* frames handed to net_rx */
+    uint64_t tx_frames, tx_bytes;            /* frames the device took */
+    /* Ethernet (drop) */
+    uint64_t eth_runt;                       /* shorter than an Ethernet header */
+    uint64_t eth_oversize;                   /* longer than NET_FRAME_MAX */
+    uint64_t eth_not_ours;                   /* unicast to another MAC */
+    uint64_t eth_multicast;                  /* multicast destination: no group joined */
+    uint64_t eth_bad_src;                    /* source MAC multicast, zero or ours */
+    uint64_t eth_unknown_type;               /* not IPv4 or ARP (IPv6, VLAN tags, ...) */
+    /* ARP */
+    uint64_t arp_malformed;                  /* drop: short, wrong types/lengths, bad op */
+    uint64_t arp_spoof;                      /* drop: claims our IP or our MAC */
+    uint64_t arp_bad_addr;                   /* drop: sender not a unicast host on our subnet */
+    uint64_t arp_not_for_us;                 /* drop: request for another address */
+    uint64_t arp_unsolicited;                /* drop: reply nobody asked for */
+    uint64_t arp_requests_rx, arp_replies_rx;
+    uint64_t arp_requests_tx, arp_replies_tx;
+    uint64_t arp_cache_evict;                /* a live entry made room for a new one */
+    uint64_t arp_cache_full;                 /* drop: no entry could be had (all static) */
+    uint64_t arp_pending_full;               /* drop: the resolution queue is full */
+    uint64_t arp_unresolved;                 /* drop: queued frame whose resolution failed */
+    uint64_t arp_expired;                    /* resolved entries that timed out */
+    /* IPv4 (drop) */
+    uint64_t ip_truncated;                   /* shorter than its header, or than IHL says */
+    uint64_t ip_bad_version;
+    uint64_t ip_bad_ihl;                     /* IHL < 5 */
+    uint64_t ip_bad_checksum;
+    uint64_t ip_bad_length;                  /* total length < IHL*4 or > the frame */
+    uint64_t ip_fragment;                    /* MF set or offset != 0: no reassembly */
+    uint64_t ip_ttl_zero;
+    uint64_t ip_bad_src;                     /* source zero, broadcast, multicast, loopback, ours */
+    uint64_t ip_not_ours;                    /* destination neither us nor a broadcast */
+    uint64_t ip_unknown_proto;               /* not ICMP or UDP */
+    uint64_t ip_no_route;                    /* output: off-subnet and no gateway */
+    /* ICMP */
+    uint64_t icmp_truncated;                 /* drop */
+    uint64_t icmp_bad_checksum;              /* drop */
+    uint64_t icmp_broadcast;                 /* drop: echo request to a broadcast address */
+    uint64_t icmp_other;                     /* drop: not an echo request */
+    uint64_t icmp_echo_rx, icmp_echo_tx;
+    uint64_t icmp_unreach_tx;                /* port unreachable sent */
+    uint64_t icmp_unreach_limited;           /* port unreachable not sent: rate limit */
+    /* UDP */
+    uint64_t udp_truncated;                  /* drop: shorter than a UDP header */
+    uint64_t udp_bad_length;                 /* drop: length field < 8 or > the IP payload */
+    uint64_t udp_bad_checksum;               /* drop */
+    uint64_t udp_bad_port;                   /* drop: destination port 0 */
+    uint64_t udp_no_port;                    /* drop: nobody bound the port (see unreach_per_sec) */
+    uint64_t udp_delivered;                  /* placed in a client's RX ring */
+    uint64_t udp_sent;                       /* datagrams sent by clients (incl. local delivery) */
+    /* clients */
+    uint64_t client_ring_full;               /* drop: the owner's RX ring is full */
+    uint64_t client_no_ring;                 /* drop: the owner has no RX ring attached */
+    uint64_t client_ring_corrupt;            /* a ring index written by a client was bogus */
+    uint64_t client_tx_denied;               /* drop: TX slot from a port the client did not bind */
+    uint64_t client_tx_invalid;              /* drop: TX slot with bad length, port or address */
+    /* transmit */
+    uint64_t tx_dev_full;                    /* drop: frames the device did not take */
+};
+
+/* Per-client counters (net_client_stats). */
+struct net_client_stats {
+    uint64_t rx_delivered;       /* datagrams placed in its RX ring */
+    uint64_t rx_dropped;         /* datagrams for it dropped: ring full or absent */
+    uint64_t tx_sent;            /* datagrams it sent */
+    uint64_t tx_refused;         /* datagrams it tried to send that were refused */
+};
+
+/* ---- internal state: in plain sight, but only the stack's files touch it */
+
+enum net_arp_state { NET_ARP_FREE, NET_ARP_PENDING, NET_ARP_RESOLVED, NET_ARP_STATIC };
+
+struct net_arp_entry {
+    uint32_t ip;
+    uint8_t  mac[6];
+    uint8_t  state;              /* enum net_arp_state */
+    uint8_t  tries;              /* requests sent while PENDING */
+    uint64_t deadline;           /* RESOLVED: expiry; PENDING: next request */
+    uint32_t stamp;              /* when last created or refreshed: eviction order */
+    int16_t  queue;              /* first waiting frame (index into pending[]), -1: none */
+    uint16_t nqueued;
+};
+
+struct net_pending {
+    int16_t  next;               /* next frame of the same entry, or of the free list */
+    uint16_t owner;              /* client slot + 1, or 0 for the stack's own replies */
+    uint16_t len;
+    uint8_t  frame[NET_FRAME_MAX];
+};
+
+struct net_client {
+    uint16_t gen;                /* the id is gen << 16 | slot; gen != 0 */
+    bool     in_use;
+    bool     has_rings;
+    bool     rx_dirty;           /* RX slots committed, not yet published */
+    uint8_t  ngrants;
+    uint16_t nports;             /* ports bound */
+    uint16_t npending;           /* frames of its in the ARP queue */
+    struct net_grant grants[NET_MAX_GRANTS];
+    struct netring tx, rx;
+    uint32_t tx_corrupt_seen, rx_corrupt_seen;   /* ring corrupt counts already in stats */
+    struct net_client_stats stats;
+};
+
+struct net_stack {
+    struct net_config cfg;
+    const struct net_dev_ops *ops;
+    void *dev;
+    struct net_hooks hooks;
+    uint64_t now;                /* ns, from the last net_rx/net_poll/net_timers */
+    uint16_t ip_id;
+    bool     idle_armed;         /* wakeup flags set on client TX rings */
+    uint64_t unreach_tokens;     /* token bucket, in 1/1e9 tokens */
+    uint64_t unreach_last;
+    struct net_stats stats;
+
+    struct net_arp_entry arp[NET_ARP_CACHE_SIZE];
+    unsigned arp_hint;           /* index of the last entry found */
+    uint32_t arp_clock;          /* stamps entries; counts updates, not time */
+    struct net_pending pending[NET_ARP_PENDING_MAX];
+    int16_t  pending_free;
+
+    /* frames staged for the device */
+    unsigned ntx;
+    struct net_frame txframes[NET_TX_BATCH];
+    uint8_t  txbuf[NET_TX_BATCH][NET_FRAME_MAX];
+
+    struct net_frame rxframes[NET_RX_BATCH];
+
+    struct net_client clients[NET_MAX_CLIENTS];
+    uint16_t active[NET_MAX_CLIENTS];   /* slots with rings, drained round robin */
+    unsigned nactive, rr;
+    uint16_t dirty[NET_MAX_CLIENTS];    /* slots with unpublished RX slots */
+    unsigned ndirty;
+    uint16_t port_owner[65536];         /* client slot + 1; 0: unbound */
+};
+
+/* ---- the interface --------------------------------------------------- */
+
+/* Sets up the stack (cfg copied). Returns 0 or AE_EINVAL (no IP, bad
+ * netmask, gateway off-subnet, MAC not unicast, missing tx_batch). */
+int net_init(struct net_stack *s, const struct net_config *cfg,
+             const struct net_dev_ops *ops, void *dev, const struct net_hooks *hooks);
+
+/* Handles one received frame. Replies and deliveries are staged; they go
+ * out at the next net_flush() (or when a batch fills). */
+void net_rx(struct net_stack *s, const uint8_t *frame, size_t len, uint64_t now_ns);
+
+/* Sends the staged frames in one tx_batch and publishes client RX rings,
+ * waking the clients that asked for it. */
+void net_flush(struct net_stack *s);
+
+/* One round of the service loop: runs timers, takes a batch from the
+ * device, drains the clients' TX rings, flushes. Returns how much work it
+ * found (frames + datagrams); 0 means the caller may go idle. */
+unsigned net_poll(struct net_stack *s, uint64_t now_ns);
+
+/* Before sleeping: asks every client to signal on its next TX publish and
+ * checks once more. Returns true if there is no work (sleep), false if a
+ * TX ring got work meanwhile (poll again). net_poll clears the flags. */
+bool net_idle_prepare(struct net_stack *s);
+
+/* Runs ARP timers (retries, expiry). Returns the time of the next timer
+ * event, UINT64_MAX if none. */
+uint64_t net_timers(struct net_stack *s, uint64_t now_ns);
+
+void net_get_stats(const struct net_stack *s, struct net_stats *out);
+
+/* Counter names and offsets into struct net_stats, for printing. */
+struct net_stat_name {
+    const char *name;
+    size_t offset;
+};
+extern const struct net_stat_name net_stat_names[];
+extern const unsigned net_stat_count;
+
+/* A permanent ARP entry (e.g. the gateway). 0, AE_EINVAL (not a unicast
+ * host on our subnet, or our own IP), AE_ENOSPC (the cache is all static). */
+int net_arp_add_static(struct net_stack *s, uint32_t ip, const uint8_t mac[6]);
+/* Looks up a resolved or static entry: 0 and the MAC, or AE_ENOENT. */
+int net_arp_lookup(struct net_stack *s, uint32_t ip, uint8_t mac_out[6]);
+
+/* ---- clients --------------------------------------------------------- */
+
+/* Adds a client with n grants (copied; lo <= hi, port 0 excluded).
+ * 0 and *id, AE_EINVAL, AE_ELIMIT (no free client slot). */
+int net_client_add(struct net_stack *s, const struct net_grant *grants, unsigned n,
+                   uint32_t *id);
+/* Removes a client: unbinds all its ports, drops its frames waiting for
+ * ARP, forgets its rings. 0 or AE_ESRCH. */
+int net_client_remove(struct net_stack *s, uint32_t id);
+/* Formats and attaches the client's TX and RX rings (memory shared with
+ * the client, 64-byte aligned, each NETRING_BYTES(nslots)). Replaces any
+ * earlier rings. 0, AE_ESRCH, AE_EINVAL. */
+int net_client_attach(struct net_stack *s, uint32_t id, void *tx_mem, size_t tx_size,
+                      void *rx_mem, size_t rx_size, uint32_t nslots);
+/* Forgets the rings (before the glue unmaps them). 0 or AE_ESRCH. */
+int net_client_detach(struct net_stack *s, uint32_t id);
+int net_client_stats(const struct net_stack *s, uint32_t id, struct net_client_stats *out);
+
+/* Binds a UDP port to the client. port 0 picks a free port from its
+ * grants. 0 and *bound; AE_ESRCH, AE_EACCES (outside its grants),
+ * AE_EADDRINUSE (bound by anyone, itself included), AE_EADDRNOTAVAIL
+ * (port 0 and every granted port taken). */
+int net_bind(struct net_stack *s, uint32_t id, uint16_t port, uint16_t *bound);
+/* 0, AE_ESRCH, AE_ENOENT (the client has not bound that port). */
+int net_unbind(struct net_stack *s, uint32_t id, uint16_t port);
+
+/* Sends a datagram from a port the client bound. 0 (sent, staged or
+ * waiting for ARP); AE_ESRCH; AE_EACCES (port not bound by this client,
+ * or a broadcast destination); AE_EMSGSIZE (> NET_UDP_PAYLOAD_MAX);
+ * AE_EINVAL (destination port 0); AE_EDESTADDRREQ (address 0);
+ * AE_EADDRNOTAVAIL (multicast or no route); AE_ECONNREFUSED (our own
+ * address and the port is unbound); AE_EAGAIN (ARP queue full).
+ * Every refusal is also counted once in net_stats (client_tx_denied,
+ * client_tx_invalid, ip_no_route, udp_no_port, arp_pending_full). */
+int net_send(struct net_stack *s, uint32_t id, uint16_t src_port, uint32_t dst_ip,
+             uint16_t dst_port, const void *data, size_t len);
+
+#endif

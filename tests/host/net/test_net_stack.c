@@ -1,0 +1,988 @@
+/*
+ * test_net_stack.c — host tests for the net stack's protocol rules
+ * (services/net/stack/): handcrafted Ethernet, ARP, IPv4, ICMP and UDP
+ * frames go in through net_rx, and what the fake NIC sends, what the
+ * clients' rings receive and the counters are checked. ASan and UBSan on.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "netfake.h"
+#include "ktest_host.h"
+
+#define T0  (100ull * 1000000000ull)       /* an arbitrary "now" */
+#define SEC 1000000000ull
+
+static struct net_stack *s;
+static struct fake_dev *dev;
+static uint8_t f[2048];
+
+static void setup(uint32_t unreach)
+{
+    if (s)
+        fake_stack_free(s, dev);
+    s = fake_stack(&dev, unreach);
+}
+
+static struct net_stats stats(void)
+{
+    struct net_stats st;
+    net_get_stats(s, &st);
+    return st;
+}
+
+/* The peer is in our ARP cache (it asked for us), so replies go straight out. */
+static void learn_peer(void)
+{
+    static const uint8_t zero[6];
+    size_t n = pkt_arp(f, MAC_BCAST, MAC_PEER, 1, MAC_PEER, IP_PEER, zero, IP_US);
+    fake_rx(s, f, n, T0);
+    fake_clear_tx(dev);
+}
+
+/* ---- ARP ---------------------------------------------------------------- */
+
+static void arp_request_for_us_gets_reply(void)
+{
+    setup(0);
+    static const uint8_t zero[6];
+    size_t n = pkt_arp(f, MAC_BCAST, MAC_PEER, 1, MAC_PEER, IP_PEER, zero, IP_US);
+    fake_rx(s, f, n, T0);
+    CHECK_EQ(dev->ntx, 1);
+    struct parsed p;
+    CHECK(parse_frame(dev->tx[0], dev->txlen[0], &p));
+    CHECK_EQ(p.eth_type, 0x0806);
+    CHECK(!memcmp(p.eth_dst, MAC_PEER, 6));
+    CHECK(!memcmp(p.eth_src, MAC_US, 6));
+    CHECK_EQ(p.arp_op, 2);
+    CHECK(!memcmp(p.sha, MAC_US, 6));
+    CHECK_EQ(p.spa, IP_US);
+    CHECK(!memcmp(p.tha, MAC_PEER, 6));
+    CHECK_EQ(p.tpa, IP_PEER);
+    CHECK(dev->txlen[0] >= 60);                   /* padded to the Ethernet minimum */
+    CHECK_EQ(stats().arp_replies_tx, 1);
+    uint8_t mac[6];
+    CHECK_EQ(net_arp_lookup(s, IP_PEER, mac), 0); /* the asker was learned */
+    CHECK(!memcmp(mac, MAC_PEER, 6));
+}
+
+static void arp_request_for_other_host_ignored(void)
+{
+    setup(0);
+    static const uint8_t zero[6];
+    size_t n = pkt_arp(f, MAC_BCAST, MAC_PEER, 1, MAC_PEER, IP_PEER, zero, IP_PEER2);
+    fake_rx(s, f, n, T0);
+    CHECK_EQ(dev->ntx, 0);
+    CHECK_EQ(stats().arp_not_for_us, 1);
+    uint8_t mac[6];
+    CHECK_EQ(net_arp_lookup(s, IP_PEER, mac), AE_ENOENT);   /* not learned either */
+}
+
+static void arp_spoof_of_our_ip_changes_nothing(void)
+{
+    setup(0);
+    learn_peer();
+    struct net_arp_entry before[NET_ARP_CACHE_SIZE];
+    memcpy(before, s->arp, sizeof before);
+    static const uint8_t zero[6];
+    /* a reply claiming our IP, a gratuitous request claiming it, and a
+     * reply claiming our MAC for the peer's IP */
+    size_t n = pkt_arp(f, MAC_US, MAC_OTHER, 2, MAC_OTHER, IP_US, MAC_US, IP_US);
+    fake_rx(s, f, n, T0);
+    n = pkt_arp(f, MAC_BCAST, MAC_OTHER, 1, MAC_OTHER, IP_US, zero, IP_US);
+    fake_rx(s, f, n, T0);
+    n = pkt_arp(f, MAC_US, MAC_OTHER, 2, MAC_US, IP_PEER, MAC_US, IP_US);
+    fake_rx(s, f, n, T0);
+    CHECK_EQ(stats().arp_spoof, 3);
+    CHECK_EQ(dev->ntx, 0);
+    CHECK(!memcmp(before, s->arp, sizeof before));
+    uint8_t mac[6];
+    CHECK_EQ(net_arp_lookup(s, IP_US, mac), AE_ENOENT);
+    CHECK_EQ(net_arp_lookup(s, IP_PEER, mac), 0);
+    CHECK(!memcmp(mac, MAC_PEER, 6));
+}
+
+static void arp_bad_sender_dropped(void)
+{
+    setup(0);
+    static const uint8_t zero[6];
+    static const uint8_t mcast[6] = { 0x01, 0x00, 0x5e, 0, 0, 1 };
+    size_t n = pkt_arp(f, MAC_BCAST, MAC_PEER, 1, mcast, IP_PEER, zero, IP_US);
+    fake_rx(s, f, n, T0);
+    n = pkt_arp(f, MAC_BCAST, MAC_PEER, 1, MAC_PEER, IP_FAR, zero, IP_US);   /* off-subnet */
+    fake_rx(s, f, n, T0);
+    n = pkt_arp(f, MAC_BCAST, MAC_PEER, 1, MAC_PEER, IP_BCAST, zero, IP_US);
+    fake_rx(s, f, n, T0);
+    n = pkt_arp(f, MAC_BCAST, MAC_PEER, 1, zero, IP_PEER, zero, IP_US);
+    fake_rx(s, f, n, T0);
+    CHECK_EQ(stats().arp_bad_addr, 4);
+    CHECK_EQ(dev->ntx, 0);
+    uint8_t mac[6];
+    CHECK_EQ(net_arp_lookup(s, IP_PEER, mac), AE_ENOENT);
+}
+
+static void arp_malformed_dropped(void)
+{
+    setup(0);
+    static const uint8_t zero[6];
+    size_t n = pkt_arp(f, MAC_BCAST, MAC_PEER, 1, MAC_PEER, IP_PEER, zero, IP_US);
+    uint8_t g[64];
+    memcpy(g, f, n);
+    g[14 + 1] = 6;                                /* hardware type 6 */
+    fake_rx(s, g, n, T0);
+    memcpy(g, f, n);
+    g[14 + 4] = 8;                                /* hardware length 8 */
+    fake_rx(s, g, n, T0);
+    memcpy(g, f, n);
+    g[14 + 7] = 3;                                /* RARP request */
+    fake_rx(s, g, n, T0);
+    fake_rx(s, f, n - 1, T0);                     /* one byte short */
+    CHECK_EQ(stats().arp_malformed, 4);
+    CHECK_EQ(dev->ntx, 0);
+}
+
+static void arp_unsolicited_reply_creates_nothing(void)
+{
+    setup(0);
+    size_t n = pkt_arp(f, MAC_US, MAC_PEER, 2, MAC_PEER, IP_PEER2, MAC_US, IP_US);
+    fake_rx(s, f, n, T0);
+    CHECK_EQ(stats().arp_unsolicited, 1);
+    uint8_t mac[6];
+    CHECK_EQ(net_arp_lookup(s, IP_PEER2, mac), AE_ENOENT);
+}
+
+static void arp_reply_sends_waiting_datagrams(void)
+{
+    setup(0);
+    struct fake_client a;
+    CHECK_EQ(fake_client_add(s, &a, 5000, 5000, 0), 0);
+    CHECK_EQ(net_bind(s, a.id, 5000, NULL), 0);
+    CHECK_EQ(net_send(s, a.id, 5000, IP_PEER2, 53, "abc", 3), 0);
+    CHECK_EQ(net_send(s, a.id, 5000, IP_PEER2, 53, "defg", 4), 0);
+    net_flush(s);
+    CHECK_EQ(dev->ntx, 1);                        /* one ARP request, no datagram yet */
+    struct parsed p;
+    CHECK(parse_frame(dev->tx[0], dev->txlen[0], &p));
+    CHECK_EQ(p.arp_op, 1);
+    CHECK(!memcmp(p.eth_dst, MAC_BCAST, 6));
+    CHECK_EQ(p.tpa, IP_PEER2);
+    CHECK_EQ(p.spa, IP_US);
+    fake_clear_tx(dev);
+    size_t n = pkt_arp(f, MAC_US, MAC_OTHER, 2, MAC_OTHER, IP_PEER2, MAC_US, IP_US);
+    fake_rx(s, f, n, T0);
+    CHECK_EQ(dev->ntx, 2);
+    for (unsigned i = 0; i < dev->ntx && i < 2; i++) {
+        CHECK(parse_frame(dev->tx[i], dev->txlen[i], &p));
+        CHECK(!memcmp(p.eth_dst, MAC_OTHER, 6));
+        CHECK_EQ(p.dst, IP_PEER2);
+        CHECK_EQ(p.data_len, i == 0 ? 3 : 4);     /* in the order sent */
+        CHECK(p.ip_csum_ok && p.l4_csum_ok);
+    }
+}
+
+static void arp_gives_up_after_retries(void)
+{
+    setup(0);
+    struct fake_client a;
+    CHECK_EQ(fake_client_add(s, &a, 5000, 5000, 0), 0);
+    CHECK_EQ(net_bind(s, a.id, 5000, NULL), 0);
+    net_timers(s, T0);
+    CHECK_EQ(net_send(s, a.id, 5000, IP_PEER2, 53, "x", 1), 0);
+    net_flush(s);
+    uint64_t next = net_timers(s, T0);
+    CHECK_EQ(next, T0 + NET_ARP_RETRY_NS);
+    net_timers(s, T0 + SEC);
+    net_timers(s, T0 + 2 * SEC);
+    net_flush(s);
+    CHECK_EQ(stats().arp_requests_tx, NET_ARP_TRIES);
+    CHECK_EQ(stats().arp_unresolved, 0);
+    next = net_timers(s, T0 + 3 * SEC);
+    net_flush(s);
+    CHECK_EQ(stats().arp_requests_tx, NET_ARP_TRIES);
+    CHECK_EQ(stats().arp_unresolved, 1);
+    CHECK_EQ(next, UINT64_MAX);                   /* nothing left to time */
+    CHECK_EQ(s->clients[a.id & 0xffff].npending, 0);
+}
+
+static void arp_entry_expires(void)
+{
+    setup(0);
+    learn_peer();
+    uint8_t mac[6];
+    net_timers(s, T0 + NET_ARP_TTL_NS - 1);
+    CHECK_EQ(net_arp_lookup(s, IP_PEER, mac), 0);
+    net_timers(s, T0 + NET_ARP_TTL_NS);
+    CHECK_EQ(net_arp_lookup(s, IP_PEER, mac), AE_ENOENT);
+    CHECK_EQ(stats().arp_expired, 1);
+}
+
+static void arp_cache_is_bounded(void)
+{
+    setup(0);
+    static const uint8_t zero[6];
+    uint8_t mac[6] = { 0x52, 0, 0, 0, 0, 0 };
+    for (unsigned i = 1; i < 250; i++) {          /* 249 hosts ask for us */
+        if (i == 15)
+            continue;
+        mac[5] = (uint8_t)i;
+        size_t n = pkt_arp(f, MAC_BCAST, mac, 1, mac, 0x0a000200u | i, zero, IP_US);
+        fake_rx(s, f, n, T0);                     /* all at one instant */
+    }
+    unsigned used = 0;
+    for (unsigned i = 0; i < NET_ARP_CACHE_SIZE; i++)
+        used += s->arp[i].state != NET_ARP_FREE;
+    CHECK_EQ(used, NET_ARP_CACHE_SIZE);
+    CHECK_EQ(stats().arp_cache_evict, 248 - NET_ARP_CACHE_SIZE);
+    CHECK_EQ(stats().arp_replies_tx, 248);
+    /* the newest 64 are in, the older ones went (order, not time, decides) */
+    for (unsigned i = 1; i < 250; i++) {
+        if (i == 15)
+            continue;
+        int want = i >= 250 - NET_ARP_CACHE_SIZE ? 0 : AE_ENOENT;
+        if (net_arp_lookup(s, 0x0a000200u | i, mac) != want) {
+            CHECK_EQ(i, 0);
+            break;
+        }
+    }
+}
+
+static void arp_pending_queue_is_bounded(void)
+{
+    setup(0);
+    struct fake_client a, b;
+    CHECK_EQ(fake_client_add(s, &a, 5000, 5000, 0), 0);
+    CHECK_EQ(fake_client_add(s, &b, 6000, 6000, 0), 0);
+    CHECK_EQ(net_bind(s, a.id, 5000, NULL), 0);
+    CHECK_EQ(net_bind(s, b.id, 6000, NULL), 0);
+    int ok = 0, again = 0;
+    for (int i = 0; i < 10; i++) {                /* one host: per-entry limit */
+        int r = net_send(s, a.id, 5000, IP_PEER2, 53, "x", 1);
+        ok += r == 0;
+        again += r == AE_EAGAIN;
+    }
+    CHECK_EQ(ok, NET_ARP_PENDING_PER_ENTRY);
+    CHECK_EQ(again, 10 - NET_ARP_PENDING_PER_ENTRY);
+    for (uint32_t h = 20; h < 30; h++)             /* many hosts: per-client limit */
+        net_send(s, a.id, 5000, 0x0a000200u | h, 53, "x", 1);
+    CHECK_EQ(s->clients[a.id & 0xffff].npending, NET_ARP_PENDING_PER_CLIENT);
+    /* the other client still gets its share */
+    CHECK_EQ(net_send(s, b.id, 6000, 0x0a000240u, 53, "y", 1), 0);
+    CHECK_EQ(stats().arp_pending_full, (10 - NET_ARP_PENDING_PER_ENTRY) +
+                                       (10 - (NET_ARP_PENDING_PER_CLIENT - NET_ARP_PENDING_PER_ENTRY)));
+}
+
+/* ---- ICMP --------------------------------------------------------------- */
+
+static void check_echo_reply(size_t payload_len)
+{
+    uint8_t data[1472];
+    for (size_t i = 0; i < payload_len; i++)
+        data[i] = (uint8_t)(i * 7 + 3);
+    struct pkt p = pkt_default();
+    p.payload = data;
+    p.len = payload_len;
+    size_t n = pkt_icmp(f, &p, 8, 0x4242, 17);
+    fake_rx(s, f, n, T0);
+    CHECK_EQ(dev->ntx, 1);
+    struct parsed r;
+    CHECK(parse_frame(dev->tx[0], dev->txlen[0], &r));
+    CHECK(!memcmp(r.eth_dst, MAC_PEER, 6));
+    CHECK_EQ(r.proto, 1);
+    CHECK_EQ(r.src, IP_US);
+    CHECK_EQ(r.dst, IP_PEER);
+    CHECK(r.ip_csum_ok);
+    CHECK(r.l4_csum_ok);
+    CHECK_EQ(r.l4_len, 8 + payload_len);
+    CHECK_EQ(r.l4[0], 0);                         /* echo reply */
+    CHECK_EQ(be16(r.l4 + 4), 0x4242);
+    CHECK_EQ(be16(r.l4 + 6), 17);
+    CHECK(!memcmp(r.l4 + 8, data, payload_len));
+    CHECK_EQ(r.ttl, 64);
+}
+
+static void icmp_echo_gets_reply(void)
+{
+    setup(0);
+    learn_peer();
+    check_echo_reply(56);
+    CHECK_EQ(stats().icmp_echo_rx, 1);
+    CHECK_EQ(stats().icmp_echo_tx, 1);
+}
+
+static void icmp_echo_odd_and_full_size(void)
+{
+    setup(0);
+    learn_peer();
+    check_echo_reply(1);
+    fake_clear_tx(dev);
+    check_echo_reply(0);
+    fake_clear_tx(dev);
+    check_echo_reply(1472);                       /* a full 1500-byte packet */
+}
+
+static void icmp_echo_waits_for_arp(void)
+{
+    setup(0);
+    struct pkt p = pkt_default();
+    size_t n = pkt_icmp(f, &p, 8, 1, 1);
+    fake_rx(s, f, n, T0);
+    CHECK_EQ(dev->ntx, 1);                        /* we ask who the sender is */
+    struct parsed r;
+    CHECK(parse_frame(dev->tx[0], dev->txlen[0], &r));
+    CHECK_EQ(r.arp_op, 1);
+    fake_clear_tx(dev);
+    n = pkt_arp(f, MAC_US, MAC_PEER, 2, MAC_PEER, IP_PEER, MAC_US, IP_US);
+    fake_rx(s, f, n, T0);
+    CHECK_EQ(dev->ntx, 1);
+    CHECK(parse_frame(dev->tx[0], dev->txlen[0], &r));
+    CHECK_EQ(r.proto, 1);
+    CHECK_EQ(r.l4[0], 0);
+}
+
+static void icmp_bad_checksum_dropped(void)
+{
+    setup(0);
+    learn_peer();
+    struct pkt p = pkt_default();
+    p.bad_udp_csum = true;                        /* the ICMP checksum, here */
+    size_t n = pkt_icmp(f, &p, 8, 1, 1);
+    fake_rx(s, f, n, T0);
+    CHECK_EQ(dev->ntx, 0);
+    CHECK_EQ(stats().icmp_bad_checksum, 1);
+}
+
+static void icmp_echo_to_broadcast_ignored(void)
+{
+    setup(0);
+    learn_peer();
+    struct pkt p = pkt_default();
+    p.dst = IP_BCAST;
+    memcpy(p.eth_dst, MAC_BCAST, 6);
+    size_t n = pkt_icmp(f, &p, 8, 1, 1);
+    fake_rx(s, f, n, T0);
+    p.dst = 0xffffffffu;
+    n = pkt_icmp(f, &p, 8, 1, 1);
+    fake_rx(s, f, n, T0);
+    CHECK_EQ(dev->ntx, 0);
+    CHECK_EQ(stats().icmp_broadcast, 2);
+}
+
+static void icmp_other_types_ignored(void)
+{
+    setup(0);
+    learn_peer();
+    struct pkt p = pkt_default();
+    size_t n = pkt_icmp(f, &p, 0, 1, 1);          /* an echo reply nobody asked for */
+    fake_rx(s, f, n, T0);
+    n = pkt_icmp(f, &p, 13, 1, 1);                /* timestamp */
+    fake_rx(s, f, n, T0);
+    CHECK_EQ(dev->ntx, 0);
+    CHECK_EQ(stats().icmp_other, 2);
+}
+
+/* ---- UDP ---------------------------------------------------------------- */
+
+static void udp_to_bound_port_reaches_its_owner_only(void)
+{
+    setup(0);
+    struct fake_client a, b;
+    CHECK_EQ(fake_client_add(s, &a, 5000, 5099, 16), 0);
+    CHECK_EQ(fake_client_add(s, &b, 6000, 6099, 16), 0);
+    CHECK_EQ(net_bind(s, a.id, 5000, NULL), 0);
+    CHECK_EQ(net_bind(s, b.id, 6000, NULL), 0);
+    struct pkt p = pkt_default();
+    p.payload = (const uint8_t *)"for a";
+    p.len = 5;
+    size_t n = pkt_udp(f, &p);
+    fake_rx(s, f, n, T0);
+    CHECK_EQ(fake_client_pending(&a), 1);
+    CHECK_EQ(fake_client_pending(&b), 0);
+    struct netring_meta m;
+    uint8_t buf[NETRING_PAYLOAD_MAX];
+    CHECK(fake_client_recv(&a, &m, buf));
+    CHECK_EQ(m.len, 5);
+    CHECK(!memcmp(buf, "for a", 5));
+    CHECK_EQ(m.remote_ip, IP_PEER);
+    CHECK_EQ(m.remote_port, 7777);
+    CHECK_EQ(m.local_port, 5000);
+    p.dport = 6000;
+    p.payload = (const uint8_t *)"for b!";
+    p.len = 6;
+    n = pkt_udp(f, &p);
+    fake_rx(s, f, n, T0);
+    CHECK_EQ(fake_client_pending(&a), 0);
+    CHECK_EQ(fake_client_pending(&b), 1);
+    CHECK(fake_client_recv(&b, &m, buf));
+    CHECK(!memcmp(buf, "for b!", 6));
+    CHECK_EQ(stats().udp_delivered, 2);
+    fake_client_free(&a);
+    fake_client_free(&b);
+}
+
+static void udp_unbound_port_gets_rate_limited_unreachable(void)
+{
+    setup(3);                                     /* policy: 3 per second */
+    learn_peer();
+    struct pkt p = pkt_default();
+    p.dport = 4444;
+    p.payload = (const uint8_t *)"0123456789";
+    p.len = 10;
+    size_t n = pkt_udp(f, &p);
+    for (int i = 0; i < 5; i++)
+        fake_rx(s, f, n, T0);
+    CHECK_EQ(dev->ntx, 3);
+    CHECK_EQ(stats().udp_no_port, 5);
+    CHECK_EQ(stats().icmp_unreach_tx, 3);
+    CHECK_EQ(stats().icmp_unreach_limited, 2);
+    struct parsed r;
+    CHECK(parse_frame(dev->tx[0], dev->txlen[0], &r));
+    CHECK_EQ(r.proto, 1);
+    CHECK_EQ(r.dst, IP_PEER);
+    CHECK(r.ip_csum_ok && r.l4_csum_ok);
+    CHECK_EQ(r.l4[0], 3);                         /* destination unreachable */
+    CHECK_EQ(r.l4[1], 3);                         /* port unreachable */
+    CHECK_EQ(r.l4_len, 8 + 20 + 8);               /* quotes IP header + 8 bytes */
+    CHECK(!memcmp(r.l4 + 8, f + 14, 28));
+    fake_clear_tx(dev);
+    fake_rx(s, f, n, T0 + SEC / 3 + 1);           /* one token back after 1/3 s */
+    fake_rx(s, f, n, T0 + SEC / 3 + 1);
+    CHECK_EQ(dev->ntx, 1);
+    fake_clear_tx(dev);
+    for (int i = 0; i < 5; i++)
+        fake_rx(s, f, n, T0 + 10 * SEC);          /* a full bucket, no more */
+    CHECK_EQ(dev->ntx, 3);
+}
+
+static void udp_unbound_port_silent_when_policy_is_drop(void)
+{
+    setup(0);
+    learn_peer();
+    struct pkt p = pkt_default();
+    p.dport = 4444;
+    size_t n = pkt_udp(f, &p);
+    fake_rx(s, f, n, T0);
+    CHECK_EQ(dev->ntx, 0);
+    CHECK_EQ(stats().udp_no_port, 1);
+    CHECK_EQ(stats().icmp_unreach_tx + stats().icmp_unreach_limited, 0);
+}
+
+static void udp_unbound_broadcast_gets_no_icmp(void)
+{
+    setup(100);
+    learn_peer();
+    struct pkt p = pkt_default();
+    p.dport = 4444;
+    p.dst = IP_BCAST;
+    memcpy(p.eth_dst, MAC_BCAST, 6);
+    size_t n = pkt_udp(f, &p);
+    fake_rx(s, f, n, T0);
+    CHECK_EQ(dev->ntx, 0);
+    CHECK_EQ(stats().udp_no_port, 1);
+}
+
+static void udp_broadcast_reaches_the_port_owner(void)
+{
+    setup(0);
+    struct fake_client a;
+    CHECK_EQ(fake_client_add(s, &a, 5000, 5000, 4), 0);
+    CHECK_EQ(net_bind(s, a.id, 5000, NULL), 0);
+    struct pkt p = pkt_default();
+    memcpy(p.eth_dst, MAC_BCAST, 6);
+    p.dst = 0xffffffffu;
+    size_t n = pkt_udp(f, &p);
+    fake_rx(s, f, n, T0);
+    p.dst = IP_BCAST;
+    n = pkt_udp(f, &p);
+    fake_rx(s, f, n, T0);
+    CHECK_EQ(fake_client_pending(&a), 2);
+    fake_client_free(&a);
+}
+
+static void udp_bad_checksum_dropped_zero_accepted(void)
+{
+    setup(0);
+    struct fake_client a;
+    CHECK_EQ(fake_client_add(s, &a, 5000, 5000, 4), 0);
+    CHECK_EQ(net_bind(s, a.id, 5000, NULL), 0);
+    struct pkt p = pkt_default();
+    p.payload = (const uint8_t *)"hello";
+    p.len = 5;
+    p.bad_udp_csum = true;
+    size_t n = pkt_udp(f, &p);
+    fake_rx(s, f, n, T0);
+    CHECK_EQ(stats().udp_bad_checksum, 1);
+    CHECK_EQ(fake_client_pending(&a), 0);
+    p.bad_udp_csum = false;
+    p.no_udp_csum = true;                         /* checksum 0: none computed */
+    n = pkt_udp(f, &p);
+    fake_rx(s, f, n, T0);
+    CHECK_EQ(fake_client_pending(&a), 1);
+    fake_client_free(&a);
+}
+
+static void udp_bad_length_dropped(void)
+{
+    setup(0);
+    struct fake_client a;
+    CHECK_EQ(fake_client_add(s, &a, 5000, 5000, 4), 0);
+    CHECK_EQ(net_bind(s, a.id, 5000, NULL), 0);
+    struct pkt p = pkt_default();
+    p.payload = (const uint8_t *)"hello";
+    p.len = 5;
+    p.no_udp_csum = true;
+    p.udp_len_adjust = 1;                         /* longer than the IP payload */
+    size_t n = pkt_udp(f, &p);
+    fake_rx(s, f, n, T0);
+    p.udp_len_adjust = -6;                        /* shorter than a UDP header */
+    n = pkt_udp(f, &p);
+    fake_rx(s, f, n, T0);
+    CHECK_EQ(stats().udp_bad_length, 2);
+    p.udp_len_adjust = -2;                        /* shorter than the IP payload: trimmed */
+    n = pkt_udp(f, &p);
+    fake_rx(s, f, n, T0);
+    struct netring_meta m;
+    uint8_t buf[64];
+    CHECK(fake_client_recv(&a, &m, buf));
+    CHECK_EQ(m.len, 3);
+    p.dport = 0;
+    p.udp_len_adjust = 0;
+    n = pkt_udp(f, &p);
+    fake_rx(s, f, n, T0);
+    CHECK_EQ(stats().udp_bad_port, 1);
+    fake_client_free(&a);
+}
+
+/* ---- IPv4 --------------------------------------------------------------- */
+
+static void ip_bad_header_checksum_dropped(void)
+{
+    setup(100);
+    struct pkt p = pkt_default();
+    p.bad_ip_csum = true;
+    size_t n = pkt_udp(f, &p);
+    fake_rx(s, f, n, T0);
+    CHECK_EQ(stats().ip_bad_checksum, 1);
+    CHECK_EQ(stats().udp_no_port, 0);
+    CHECK_EQ(dev->ntx, 0);
+}
+
+/* Every prefix of a valid frame is dropped and counted exactly once. */
+static void truncate_all(const uint8_t *frame, size_t len)
+{
+    for (size_t k = 0; k < len; k++) {
+        uint8_t *g = malloc(k ? k : 1);           /* exact size: ASan sees overreads */
+        memcpy(g, frame, k);
+        uint64_t before = stats_drops(&s->stats);
+        fake_rx(s, g, k, T0);
+        free(g);
+        if (stats_drops(&s->stats) != before + 1) {
+            CHECK_EQ(k, ~0ull);                    /* report the failing length */
+            return;
+        }
+    }
+}
+
+static void ip_truncated_frames_at_every_length(void)
+{
+    setup(100);
+    learn_peer();
+    struct fake_client a;
+    CHECK_EQ(fake_client_add(s, &a, 5000, 5000, 4), 0);
+    CHECK_EQ(net_bind(s, a.id, 5000, NULL), 0);
+    uint8_t data[100];
+    memset(data, 0xab, sizeof data);
+    struct pkt p = pkt_default();
+    p.payload = data;
+    p.len = sizeof data;
+    uint8_t frame[2048];
+    size_t n = pkt_udp(frame, &p);
+    truncate_all(frame, n);
+    n = pkt_icmp(frame, &p, 8, 1, 2);
+    truncate_all(frame, n);
+    p.opt_words = 3;
+    n = pkt_udp(frame, &p);
+    truncate_all(frame, n);
+    CHECK_EQ(dev->ntx, 0);
+    CHECK_EQ(fake_client_pending(&a), 0);
+    /* and the whole frame still works */
+    fake_rx(s, frame, n, T0);
+    CHECK_EQ(fake_client_pending(&a), 1);
+    fake_client_free(&a);
+}
+
+static void ip_wrong_total_length_dropped(void)
+{
+    setup(0);
+    struct fake_client a;
+    CHECK_EQ(fake_client_add(s, &a, 5000, 5000, 4), 0);
+    CHECK_EQ(net_bind(s, a.id, 5000, NULL), 0);
+    struct pkt p = pkt_default();
+    p.payload = (const uint8_t *)"0123456789";
+    p.len = 10;
+    p.total_adjust = 1;                           /* claims a byte the frame lacks */
+    size_t n = pkt_udp(f, &p);
+    fake_rx(s, f, n, T0);
+    p.total_adjust = -(int)(20 + 8 + 10) + 19;    /* shorter than the header */
+    n = pkt_udp(f, &p);
+    fake_rx(s, f, n, T0);
+    CHECK_EQ(stats().ip_bad_length, 2);
+    p.total_adjust = 0;                           /* Ethernet padding after it: fine */
+    n = pkt_udp(f, &p);
+    memset(f + n, 0, 20);
+    fake_rx(s, f, n + 20, T0);
+    CHECK_EQ(fake_client_pending(&a), 1);
+    fake_client_free(&a);
+}
+
+static void ip_fragments_dropped(void)
+{
+    setup(100);
+    struct fake_client a;
+    CHECK_EQ(fake_client_add(s, &a, 5000, 5000, 4), 0);
+    CHECK_EQ(net_bind(s, a.id, 5000, NULL), 0);
+    struct pkt p = pkt_default();
+    p.frag = 0x2000;                              /* more fragments */
+    size_t n = pkt_udp(f, &p);
+    fake_rx(s, f, n, T0);
+    p.frag = 0x0010;                              /* offset 128 */
+    n = pkt_udp(f, &p);
+    fake_rx(s, f, n, T0);
+    p.frag = 0x2001;
+    n = pkt_udp(f, &p);
+    fake_rx(s, f, n, T0);
+    CHECK_EQ(stats().ip_fragment, 3);
+    CHECK_EQ(fake_client_pending(&a), 0);
+    CHECK_EQ(dev->ntx, 0);
+    p.frag = 0x4000;                              /* don't fragment: a whole datagram */
+    n = pkt_udp(f, &p);
+    fake_rx(s, f, n, T0);
+    CHECK_EQ(fake_client_pending(&a), 1);
+    fake_client_free(&a);
+}
+
+static void ip_ttl_zero_dropped(void)
+{
+    setup(100);
+    learn_peer();
+    struct pkt p = pkt_default();
+    p.ttl = 0;
+    size_t n = pkt_icmp(f, &p, 8, 1, 1);
+    fake_rx(s, f, n, T0);
+    CHECK_EQ(stats().ip_ttl_zero, 1);
+    CHECK_EQ(dev->ntx, 0);
+    p.ttl = 1;                                    /* last hop: still ours */
+    n = pkt_icmp(f, &p, 8, 1, 1);
+    fake_rx(s, f, n, T0);
+    CHECK_EQ(dev->ntx, 1);
+}
+
+static void ip_options_tolerated(void)
+{
+    setup(0);
+    learn_peer();
+    struct pkt p = pkt_default();
+    p.opt_words = 10;                             /* the maximum: IHL 15 */
+    p.len = 4;
+    p.payload = (const uint8_t *)"ping";
+    size_t n = pkt_icmp(f, &p, 8, 9, 9);
+    fake_rx(s, f, n, T0);
+    CHECK_EQ(dev->ntx, 1);
+    struct parsed r;
+    CHECK(parse_frame(dev->tx[0], dev->txlen[0], &r));
+    CHECK_EQ(r.l4_len, 12);                       /* reply without the options */
+    CHECK(r.ip_csum_ok && r.l4_csum_ok);
+}
+
+static void ip_bad_version_and_ihl_dropped(void)
+{
+    setup(100);
+    struct pkt p = pkt_default();
+    size_t n = pkt_udp(f, &p);
+    f[14] = 0x65;                                 /* version 6 */
+    fake_rx(s, f, n, T0);
+    n = pkt_udp(f, &p);
+    f[14] = 0x44;                                 /* IHL 4 */
+    fake_rx(s, f, n, T0);
+    CHECK_EQ(stats().ip_bad_version, 1);
+    CHECK_EQ(stats().ip_bad_ihl, 1);
+    CHECK_EQ(dev->ntx, 0);
+}
+
+static void ip_bad_source_dropped(void)
+{
+    setup(100);
+    learn_peer();
+    uint32_t bad[] = { 0, IP_US, IP_BCAST, 0xffffffffu, 0xe0000001u, 0x7f000001u, 0xf0000001u };
+    struct pkt p = pkt_default();
+    for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        p.src = bad[i];
+        size_t n = pkt_icmp(f, &p, 8, 1, 1);
+        fake_rx(s, f, n, T0);
+    }
+    CHECK_EQ(stats().ip_bad_src, sizeof bad / sizeof bad[0]);
+    CHECK_EQ(dev->ntx, 0);
+}
+
+static void ip_not_ours_dropped(void)
+{
+    setup(100);
+    learn_peer();
+    struct pkt p = pkt_default();
+    p.dst = IP_PEER2;
+    size_t n = pkt_icmp(f, &p, 8, 1, 1);
+    fake_rx(s, f, n, T0);
+    p.dst = 0xe0000001u;                          /* multicast: no group joined */
+    n = pkt_udp(f, &p);
+    fake_rx(s, f, n, T0);
+    p.dst = IP_US;
+    p.proto = 6;                                  /* TCP */
+    n = pkt_udp(f, &p);
+    fake_rx(s, f, n, T0);
+    CHECK_EQ(stats().ip_not_ours, 2);
+    CHECK_EQ(stats().ip_unknown_proto, 1);
+    CHECK_EQ(dev->ntx, 0);
+}
+
+static void icmp_and_udp_shorter_than_header_dropped(void)
+{
+    setup(100);
+    learn_peer();
+    struct pkt p = pkt_default();
+    p.total_adjust = -5;                          /* IP says 3 bytes of ICMP */
+    size_t n = pkt_icmp(f, &p, 8, 1, 1);
+    fake_rx(s, f, n, T0);
+    n = pkt_udp(f, &p);                           /* and 3 bytes of UDP */
+    fake_rx(s, f, n, T0);
+    CHECK_EQ(stats().icmp_truncated, 1);
+    CHECK_EQ(stats().udp_truncated, 1);
+    CHECK_EQ(dev->ntx, 0);
+}
+
+static void no_gateway_means_no_route(void)
+{
+    setup(0);
+    struct net_config c = s->cfg;
+    c.gateway = 0;
+    struct fake_dev *d2 = dev;
+    CHECK_EQ(net_init(s, &c, &fake_dev_ops, d2, NULL), 0);
+    struct fake_client a;
+    CHECK_EQ(fake_client_add(s, &a, 5000, 5000, 0), 0);
+    CHECK_EQ(net_bind(s, a.id, 5000, NULL), 0);
+    CHECK_EQ(net_send(s, a.id, 5000, IP_FAR, 53, "x", 1), AE_EADDRNOTAVAIL);
+    struct pkt p = pkt_default();                 /* a ping from afar, via some router */
+    p.src = IP_FAR;
+    size_t n = pkt_icmp(f, &p, 8, 1, 1);
+    fake_rx(s, f, n, T0);
+    CHECK_EQ(stats().ip_no_route, 2);
+    CHECK_EQ(dev->ntx, 0);
+    CHECK_EQ(net_send(s, a.id, 5000, IP_PEER, 53, "x", 1), 0);   /* neighbours still work */
+}
+
+/* ---- Ethernet ----------------------------------------------------------- */
+
+static void eth_filters_destination_and_source(void)
+{
+    setup(100);
+    learn_peer();
+    struct pkt p = pkt_default();
+    static const uint8_t mcast[6] = { 0x01, 0x00, 0x5e, 0x00, 0x00, 0x01 };
+    memcpy(p.eth_dst, mcast, 6);
+    size_t n = pkt_icmp(f, &p, 8, 1, 1);
+    fake_rx(s, f, n, T0);
+    memcpy(p.eth_dst, MAC_OTHER, 6);
+    n = pkt_icmp(f, &p, 8, 1, 1);
+    fake_rx(s, f, n, T0);
+    memcpy(p.eth_dst, MAC_US, 6);
+    memcpy(p.eth_src, mcast, 6);
+    n = pkt_icmp(f, &p, 8, 1, 1);
+    fake_rx(s, f, n, T0);
+    memcpy(p.eth_src, MAC_US, 6);                 /* our own frame looped back */
+    n = pkt_icmp(f, &p, 8, 1, 1);
+    fake_rx(s, f, n, T0);
+    CHECK_EQ(stats().eth_multicast, 1);
+    CHECK_EQ(stats().eth_not_ours, 1);
+    CHECK_EQ(stats().eth_bad_src, 2);
+    CHECK_EQ(dev->ntx, 0);
+}
+
+static void eth_runt_oversize_and_unknown_type(void)
+{
+    setup(100);
+    learn_peer();
+    struct pkt p = pkt_default();
+    size_t n = pkt_icmp(f, &p, 8, 1, 1);
+    fake_rx(s, f, 13, T0);
+    fake_rx(s, f, NET_FRAME_MAX + 1, T0);
+    f[12] = 0x86;                                 /* IPv6 */
+    f[13] = 0xdd;
+    fake_rx(s, f, n, T0);
+    f[12] = 0x81;                                 /* a VLAN tag */
+    f[13] = 0x00;
+    fake_rx(s, f, n, T0);
+    CHECK_EQ(stats().eth_runt, 1);
+    CHECK_EQ(stats().eth_oversize, 1);
+    CHECK_EQ(stats().eth_unknown_type, 2);
+    CHECK_EQ(dev->ntx, 0);
+}
+
+/* ---- floods and recovery ------------------------------------------------ */
+
+static void flood_fills_client_queue_then_stack_recovers(void)
+{
+    setup(0);
+    learn_peer();
+    struct fake_client a, b;
+    CHECK_EQ(fake_client_add(s, &a, 5000, 5000, 8), 0);
+    CHECK_EQ(fake_client_add(s, &b, 6000, 6000, 8), 0);
+    CHECK_EQ(net_bind(s, a.id, 5000, NULL), 0);
+    CHECK_EQ(net_bind(s, b.id, 6000, NULL), 0);
+    struct pkt p = pkt_default();
+    p.payload = (const uint8_t *)"flood";
+    p.len = 5;
+    size_t n = pkt_udp(f, &p);
+    for (int i = 0; i < 1000; i++)
+        net_rx(s, f, n, T0);
+    net_flush(s);
+    CHECK_EQ(fake_client_pending(&a), 8);
+    CHECK_EQ(stats().client_ring_full, 992);
+    struct net_client_stats cs;
+    CHECK_EQ(net_client_stats(s, a.id, &cs), 0);
+    CHECK_EQ(cs.rx_dropped, 992);
+    CHECK_EQ(cs.rx_delivered, 8);
+    /* the neighbour is unaffected */
+    p.dport = 6000;
+    n = pkt_udp(f, &p);
+    fake_rx(s, f, n, T0);
+    CHECK_EQ(fake_client_pending(&b), 1);
+    /* echo still answered */
+    struct pkt q = pkt_default();
+    n = pkt_icmp(f, &q, 8, 5, 5);
+    fake_rx(s, f, n, T0);
+    CHECK_EQ(dev->ntx, 1);
+    /* the flooded client drains and receives again */
+    struct netring_meta m;
+    while (fake_client_recv(&a, &m, NULL))
+        ;
+    p.dport = 5000;
+    n = pkt_udp(f, &p);
+    fake_rx(s, f, n, T0);
+    CHECK_EQ(fake_client_pending(&a), 1);
+    fake_client_free(&a);
+    fake_client_free(&b);
+}
+
+static void arp_flood_of_requests_keeps_answering(void)
+{
+    setup(0);
+    static const uint8_t zero[6];
+    uint8_t mac[6] = { 0x52, 1, 2, 3, 4, 0 };
+    for (unsigned i = 0; i < 5000; i++) {
+        mac[5] = (uint8_t)i;
+        mac[4] = (uint8_t)(i >> 8);
+        size_t n = pkt_arp(f, MAC_BCAST, mac, 1, mac, 0x0a000200u | (1 + i % 200), zero, IP_US);
+        if ((i % 200) + 1 == 15)
+            continue;
+        net_rx(s, f, n, T0 + i);
+    }
+    net_flush(s);
+    CHECK_EQ(stats().arp_replies_tx, stats().arp_requests_rx);
+    CHECK_EQ(stats().tx_dev_full, 0);
+    fake_clear_tx(dev);
+    learn_peer();
+    struct pkt q = pkt_default();
+    size_t n = pkt_icmp(f, &q, 8, 5, 5);
+    fake_rx(s, f, n, T0 + 6000);
+    CHECK_EQ(dev->ntx, 1);
+}
+
+static void device_refusing_frames_counted(void)
+{
+    setup(0);
+    learn_peer();
+    dev->accept = 1;
+    uint64_t sent = stats().tx_frames;            /* the ARP reply to the peer */
+    struct pkt q = pkt_default();
+    size_t n = pkt_icmp(f, &q, 8, 5, 5);
+    for (int i = 0; i < 3; i++)
+        net_rx(s, f, n, T0);
+    net_flush(s);
+    CHECK_EQ(stats().tx_frames - sent, 1);
+    CHECK_EQ(stats().tx_dev_full, 2);
+    CHECK_EQ(stats().icmp_echo_tx, 3);
+}
+
+static void stat_names_cover_every_counter(void)
+{
+    CHECK_EQ(net_stat_count * sizeof(uint64_t), sizeof(struct net_stats));
+    CHECK(!strcmp(net_stat_names[0].name, "rx_frames"));
+    CHECK_EQ(net_stat_names[net_stat_count - 1].offset,
+             offsetof(struct net_stats, tx_dev_full));
+}
+
+static void init_rejects_bad_config(void)
+{
+    struct net_stack *t = calloc(1, sizeof *t);
+    struct fake_dev d = { 0 };
+    struct net_config c = { .ip = IP_US, .netmask = 0xffffff00u, .gateway = IP_PEER };
+    memcpy(c.mac, MAC_US, 6);
+    CHECK_EQ(net_init(t, &c, &fake_dev_ops, &d, NULL), 0);
+    c.netmask = 0xff00ff00u;
+    CHECK_EQ(net_init(t, &c, &fake_dev_ops, &d, NULL), AE_EINVAL);
+    c.netmask = 0xffffff00u;
+    c.gateway = IP_FAR;
+    CHECK_EQ(net_init(t, &c, &fake_dev_ops, &d, NULL), AE_EINVAL);
+    c.gateway = 0;
+    c.mac[0] = 1;
+    CHECK_EQ(net_init(t, &c, &fake_dev_ops, &d, NULL), AE_EINVAL);
+    c.mac[0] = 0x52;
+    c.ip = 0;
+    CHECK_EQ(net_init(t, &c, &fake_dev_ops, &d, NULL), AE_EINVAL);
+    free(t);
+}
+
+int main(void)
+{
+    RUN(arp_request_for_us_gets_reply);
+    RUN(arp_request_for_other_host_ignored);
+    RUN(arp_spoof_of_our_ip_changes_nothing);
+    RUN(arp_bad_sender_dropped);
+    RUN(arp_malformed_dropped);
+    RUN(arp_unsolicited_reply_creates_nothing);
+    RUN(arp_reply_sends_waiting_datagrams);
+    RUN(arp_gives_up_after_retries);
+    RUN(arp_entry_expires);
+    RUN(arp_cache_is_bounded);
+    RUN(arp_pending_queue_is_bounded);
+    RUN(icmp_echo_gets_reply);
+    RUN(icmp_echo_odd_and_full_size);
+    RUN(icmp_echo_waits_for_arp);
+    RUN(icmp_bad_checksum_dropped);
+    RUN(icmp_echo_to_broadcast_ignored);
+    RUN(icmp_other_types_ignored);
+    RUN(udp_to_bound_port_reaches_its_owner_only);
+    RUN(udp_unbound_port_gets_rate_limited_unreachable);
+    RUN(udp_unbound_port_silent_when_policy_is_drop);
+    RUN(udp_unbound_broadcast_gets_no_icmp);
+    RUN(udp_broadcast_reaches_the_port_owner);
+    RUN(udp_bad_checksum_dropped_zero_accepted);
+    RUN(udp_bad_length_dropped);
+    RUN(ip_bad_header_checksum_dropped);
+    RUN(ip_truncated_frames_at_every_length);
+    RUN(ip_wrong_total_length_dropped);
+    RUN(ip_fragments_dropped);
+    RUN(ip_ttl_zero_dropped);
+    RUN(ip_options_tolerated);
+    RUN(ip_bad_version_and_ihl_dropped);
+    RUN(ip_bad_source_dropped);
+    RUN(ip_not_ours_dropped);
+    RUN(icmp_and_udp_shorter_than_header_dropped);
+    RUN(no_gateway_means_no_route);
+    RUN(eth_filters_destination_and_source);
+    RUN(eth_runt_oversize_and_unknown_type);
+    RUN(flood_fills_client_queue_then_stack_recovers);
+    RUN(arp_flood_of_requests_keeps_answering);
+    RUN(device_refusing_frames_counted);
+    RUN(stat_names_cover_every_counter);
+    RUN(init_rejects_bad_config);
+    fake_stack_free(s, dev);
+    return TESTS_DONE();
+}

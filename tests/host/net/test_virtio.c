@@ -1,0 +1,392 @@
+/*
+ * test_virtio.c — host tests for the virtio-net driver (services/net/
+ * virtio/) against the fake device of fake_virtio.c: bring-up and feature
+ * negotiation, capability checks, the receive and transmit batches, one
+ * notify per batch, interrupt suppression, MSI-X, a misbehaving device,
+ * teardown, and the driver under the stack answering a ping.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "fake_virtio.h"
+#include "vnet.h"
+#include "netfake.h"
+#include "ktest_host.h"
+
+static struct fake_vdev *v;
+static struct net_platform plat;
+static struct vnet *d;
+
+static void setup_device(void)
+{
+    if (v)
+        fake_vdev_free(v);
+    free(d);
+    v = fake_vdev_new();
+    plat = fake_vdev_platform(v);
+    d = calloc(1, sizeof *d);
+}
+
+static int bring_up(const struct vnet_config *cfg)
+{
+    struct vnet_config def = { 0 };
+    return vnet_init(d, &plat, cfg ? cfg : &def);
+}
+
+static bool status_seen_in_order(const uint8_t *want, unsigned n)
+{
+    unsigned k = 0;
+    for (unsigned i = 0; i < v->nstatus && k < n; i++)
+        if (v->status_log[i] == want[k])
+            k++;
+    return k == n;
+}
+
+static void virtio_init_negotiates_version1_and_mac(void)
+{
+    setup_device();
+    CHECK_EQ(bring_up(NULL), 0);
+    CHECK_EQ(v->driver_features, 1ull << 32 | 1u << 5);   /* nothing else offered is taken */
+    static const uint8_t seq[] = { 0, 1, 3, 11, 15 };     /* §3.1.1 */
+    CHECK(status_seen_in_order(seq, sizeof seq));
+    CHECK_EQ(v->status, 15);
+    static const uint8_t mac[6] = { 0x52, 0x54, 0x00, 0xab, 0xcd, 0xef };
+    CHECK(!memcmp(d->mac, mac, 6));
+    CHECK_EQ(v->cfg[0x04] & 6, 6);                         /* memory space + bus master */
+    CHECK_EQ(v->q[0].enable, 1);
+    CHECK_EQ(v->q[1].enable, 1);
+    CHECK_EQ(fake_vdev_avail_idx(v, 0), 256);              /* every RX buffer posted */
+    CHECK_EQ(v->notifies[0], 1);
+    CHECK_EQ(v->notify_before_ok, 0);
+    CHECK_EQ(v->bad_access, 0);
+    struct virtq_desc *desc = (struct virtq_desc *)(uintptr_t)v->q[0].desc;
+    CHECK_EQ(desc[0].flags, VIRTQ_DESC_F_WRITE);
+    CHECK(desc[0].len >= 1526);                            /* §5.1.6.3.1 */
+    vnet_shutdown(d);
+    CHECK_EQ(v->dma_allocs, v->dma_frees);
+    CHECK_EQ(v->status, 0);
+}
+
+static void virtio_init_refuses_device_without_version1(void)
+{
+    setup_device();
+    v->offered &= ~(1ull << 32);
+    CHECK_EQ(bring_up(NULL), AE_ENOTSUP);
+    CHECK(v->status & 128);                                /* FAILED */
+    CHECK_EQ(v->dma_allocs, v->dma_frees);
+}
+
+static void virtio_init_fails_cleanly_when_features_refused(void)
+{
+    setup_device();
+    v->refuse_features = true;
+    CHECK_EQ(bring_up(NULL), AE_ENOTSUP);
+    CHECK(v->status & 128);
+    CHECK(!(v->status & 4));
+    CHECK_EQ(v->dma_allocs, v->dma_frees);
+}
+
+static void virtio_structure_outside_bar_rejected(void)
+{
+    setup_device();
+    v->cfg[0x50 + 12] = 0x00;                              /* common cfg length 64 KiB */
+    v->cfg[0x50 + 14] = 0x01;
+    CHECK_EQ(bring_up(NULL), AE_ERANGE);
+    setup_device();
+    v->cfg[0x60 + 8] = 0xf0;                               /* notify at 0x3ff0 + 0x1000 */
+    v->cfg[0x60 + 9] = 0x3f;
+    CHECK_EQ(bring_up(NULL), AE_ERANGE);
+}
+
+static void virtio_capability_loop_terminates(void)
+{
+    setup_device();
+    v->cfg[0x41] = 0x40;                                   /* MSI-X points at itself */
+    CHECK_EQ(bring_up(NULL), AE_ENOTSUP);                  /* and the virtio caps are lost */
+    setup_device();
+    v->cfg[0x88 + 1] = 0x50;                               /* the last loops to the first */
+    CHECK_EQ(bring_up(NULL), 0);                           /* first of each type wins */
+    vnet_shutdown(d);
+}
+
+static void virtio_wrong_vendor_or_device_refused(void)
+{
+    setup_device();
+    v->cfg[0] = 0x86;
+    v->cfg[1] = 0x80;
+    CHECK_EQ(bring_up(NULL), AE_ENOTSUP);
+    CHECK_EQ(v->dma_allocs, 0);
+    setup_device();
+    v->cfg[2] = 0x42;                                      /* virtio, but a block device */
+    CHECK_EQ(bring_up(NULL), AE_ENOTSUP);
+    CHECK_EQ(v->dma_allocs, 0);
+    CHECK_EQ(v->nstatus, 0);                               /* never touched */
+    CHECK_EQ(v->cfg[0x04], 0);                             /* not even bus mastering */
+}
+
+static void virtio_no_mac_uses_fallback(void)
+{
+    setup_device();
+    v->offered &= ~(1ull << 5);
+    struct vnet_config cfg = { .fallback_mac = { 0x02, 0, 0, 0, 0, 7 } };
+    CHECK_EQ(bring_up(&cfg), 0);
+    CHECK_EQ(d->mac[0], 0x02);
+    CHECK_EQ(d->mac[5], 7);
+    CHECK_EQ(v->driver_features, 1ull << 32);
+    vnet_shutdown(d);
+    setup_device();
+    v->offered &= ~(1ull << 5);
+    CHECK_EQ(bring_up(NULL), AE_EINVAL);                   /* no MAC at all */
+    CHECK_EQ(v->dma_allocs, v->dma_frees);
+}
+
+static void virtio_queue_size_fits_device(void)
+{
+    setup_device();
+    v->q[0].max = 64;
+    v->q[1].max = 100;                                     /* not a power of two */
+    CHECK_EQ(bring_up(NULL), 0);
+    CHECK_EQ(d->rx.size, 64);
+    CHECK_EQ(d->tx.size, 64);
+    CHECK_EQ(v->q[0].size, 64);
+    CHECK_EQ(fake_vdev_avail_idx(v, 0), 64);
+    CHECK_EQ(v->bad_access, 0);
+    vnet_shutdown(d);
+}
+
+static void virtio_tx_batch_one_notify(void)
+{
+    setup_device();
+    CHECK_EQ(bring_up(NULL), 0);
+    uint8_t frames[10][100];
+    struct net_frame f[10];
+    for (int i = 0; i < 10; i++) {
+        memset(frames[i], i + 1, sizeof frames[i]);
+        f[i].data = frames[i];
+        f[i].len = (uint16_t)(60 + i);
+    }
+    CHECK_EQ(vnet_tx_batch(d, f, 10), 10);
+    CHECK_EQ(v->notifies[1], 1);
+    CHECK_EQ(v->ntx, 10);
+    for (unsigned i = 0; i < v->ntx; i++) {
+        static const uint8_t zero[12];
+        CHECK(!memcmp(v->txhdr[i], zero, 12));             /* no offloads requested */
+        CHECK_EQ(v->txlen[i], 60 + i);
+        CHECK(!memcmp(v->tx[i], frames[i], 60 + i));
+    }
+    CHECK_EQ(d->stats.tx_frames, 10);
+    CHECK_EQ(v->errors + v->bad_access, 0);
+    vnet_shutdown(d);
+}
+
+static void virtio_tx_no_notify_when_device_says_so(void)
+{
+    setup_device();
+    CHECK_EQ(bring_up(NULL), 0);
+    struct virtq_used *used = (struct virtq_used *)(uintptr_t)v->q[1].device;
+    used->flags = VIRTQ_USED_F_NO_NOTIFY;
+    uint8_t frame[60] = { 1 };
+    struct net_frame f = { frame, 60 };
+    CHECK_EQ(vnet_tx_batch(d, &f, 1), 1);
+    CHECK_EQ(v->notifies[1], 0);
+    fake_vdev_process_tx(v);                               /* a polling device finds it */
+    CHECK_EQ(v->ntx, 1);
+    vnet_shutdown(d);
+}
+
+static void virtio_tx_full_then_reclaimed(void)
+{
+    setup_device();
+    v->q[1].max = 16;
+    CHECK_EQ(bring_up(NULL), 0);
+    v->tx_hold = true;
+    uint8_t frame[60] = { 0 };
+    struct net_frame f[20];
+    for (int i = 0; i < 20; i++)
+        f[i] = (struct net_frame){ frame, 60 };
+    CHECK_EQ(vnet_tx_room(d), 16);
+    CHECK_EQ(vnet_tx_batch(d, f, 20), 16);
+    CHECK_EQ(d->stats.tx_no_room, 4);
+    CHECK_EQ(vnet_tx_room(d), 0);
+    CHECK_EQ(vnet_tx_batch(d, f, 1), 0);
+    CHECK(!vnet_irq_enable(d));                            /* TX full: wants its interrupt */
+    struct virtq_avail *tx_avail = (struct virtq_avail *)(uintptr_t)v->q[1].driver;
+    CHECK_EQ(tx_avail->flags, 0);
+    fake_vdev_process_tx(v);
+    CHECK_EQ(v->irqs, 1);
+    CHECK_EQ(vnet_tx_room(d), 16);
+    CHECK_EQ(vnet_tx_batch(d, f, 5), 5);
+    vnet_shutdown(d);
+}
+
+static void virtio_rx_batch_receives_and_reposts(void)
+{
+    setup_device();
+    CHECK_EQ(bring_up(NULL), 0);
+    uint8_t frame[3][80];
+    for (int i = 0; i < 3; i++) {
+        memset(frame[i], 0x10 + i, sizeof frame[i]);
+        CHECK(fake_vdev_inject(v, frame[i], 60 + (size_t)i));
+    }
+    struct net_frame f[NET_RX_BATCH];
+    CHECK_EQ(vnet_rx_batch(d, f, NET_RX_BATCH), 3);
+    for (int i = 0; i < 3; i++) {
+        CHECK_EQ(f[i].len, 60 + i);
+        CHECK(!memcmp(f[i].data, frame[i], 60 + (size_t)i));
+    }
+    uint16_t before = fake_vdev_avail_idx(v, 0);
+    unsigned notifies = v->notifies[0];
+    vnet_rx_release(d);
+    CHECK_EQ((uint16_t)(fake_vdev_avail_idx(v, 0) - before), 3);   /* the 3 went back */
+    CHECK_EQ(v->notifies[0], notifies + 1);
+    CHECK_EQ(vnet_rx_batch(d, f, NET_RX_BATCH), 0);
+    /* the queue keeps cycling: far more frames than buffers */
+    for (int i = 0; i < 2000; i++) {
+        CHECK(fake_vdev_inject(v, frame[0], 60));
+        if (vnet_rx_batch(d, f, NET_RX_BATCH) != 1)
+            CHECK(false);
+        vnet_rx_release(d);
+    }
+    CHECK_EQ(d->stats.rx_frames, 2003);
+    CHECK_EQ(v->errors, 0);
+    vnet_shutdown(d);
+}
+
+static void virtio_rx_bad_lengths_dropped(void)
+{
+    setup_device();
+    CHECK_EQ(bring_up(NULL), 0);
+    struct virtq_avail *avail = (struct virtq_avail *)(uintptr_t)v->q[0].driver;
+    fake_vdev_used_raw(v, 0, avail->ring[0], 5);           /* shorter than the header */
+    fake_vdev_used_raw(v, 0, avail->ring[1], 5000);        /* longer than the buffer */
+    fake_vdev_used_raw(v, 0, avail->ring[2], 12);          /* a header, no frame */
+    struct net_frame f[NET_RX_BATCH];
+    CHECK_EQ(vnet_rx_batch(d, f, NET_RX_BATCH), 0);
+    CHECK_EQ(d->stats.rx_bad_len, 3);
+    CHECK_EQ(fake_vdev_avail_idx(v, 0), 256 + 3);          /* all three reposted */
+    uint8_t frame[64] = { 7 };
+    CHECK(fake_vdev_inject(v, frame, 64));
+    CHECK_EQ(vnet_rx_batch(d, f, NET_RX_BATCH), 1);
+    vnet_rx_release(d);
+    vnet_shutdown(d);
+}
+
+static void virtio_bad_used_ids_counted(void)
+{
+    setup_device();
+    CHECK_EQ(bring_up(NULL), 0);
+    fake_vdev_used_raw(v, 0, 999, 100);                    /* no such descriptor */
+    struct virtq_avail *avail = (struct virtq_avail *)(uintptr_t)v->q[0].driver;
+    uint16_t id = avail->ring[0];
+    fake_vdev_used_raw(v, 0, id, 100);
+    fake_vdev_used_raw(v, 0, id, 100);                     /* the same buffer twice */
+    struct net_frame f[NET_RX_BATCH];
+    CHECK_EQ(vnet_rx_batch(d, f, NET_RX_BATCH), 1);
+    CHECK_EQ(d->stats.bad_used, 2);
+    vnet_rx_release(d);
+    fake_vdev_used_raw(v, 1, 12345, 0);                    /* TX: a completion for nothing */
+    CHECK_EQ(vnet_tx_room(d), 256);
+    CHECK_EQ(d->stats.bad_used, 3);
+    vnet_shutdown(d);
+}
+
+static void virtio_irq_suppression_and_isr(void)
+{
+    setup_device();
+    CHECK_EQ(bring_up(NULL), 0);
+    uint8_t frame[60] = { 0 };
+    CHECK(!vnet_irq_enable(d));
+    CHECK(fake_vdev_inject(v, frame, 60));
+    CHECK_EQ(v->irqs, 1);
+    CHECK_EQ(vnet_irq_ack(d), VIRTIO_ISR_QUEUE);           /* INTx: read clears */
+    CHECK_EQ(virtio_pci_isr(&d->pci), 0);
+    vnet_irq_disable(d);                                   /* polling */
+    CHECK(fake_vdev_inject(v, frame, 60));
+    CHECK_EQ(v->irqs, 1);
+    CHECK(vnet_irq_enable(d));                             /* work is waiting: poll first */
+    struct net_frame f[NET_RX_BATCH];
+    CHECK_EQ(vnet_rx_batch(d, f, NET_RX_BATCH), 2);
+    vnet_rx_release(d);
+    CHECK(!vnet_irq_enable(d));
+    CHECK(fake_vdev_inject(v, frame, 60));
+    CHECK_EQ(v->irqs, 2);
+    vnet_shutdown(d);
+}
+
+static void virtio_msix_programs_table_and_vectors(void)
+{
+    setup_device();
+    struct vnet_config cfg = { .use_msix = true, .msix_addr = 0xfee00000u, .msix_data = 0x4041 };
+    CHECK_EQ(bring_up(&cfg), 0);
+    uint32_t *t = (uint32_t *)v->bar1;
+    CHECK_EQ(t[0], 0xfee00000u);
+    CHECK_EQ(t[1], 0);
+    CHECK_EQ(t[2], 0x4041);
+    CHECK_EQ(t[3] & 1, 0);                                 /* unmasked */
+    CHECK(v->cfg[0x43] & 0x80);                            /* MSI-X enabled */
+    CHECK_EQ(v->q[0].msix, 0);
+    CHECK_EQ(v->q[1].msix, 0);
+    CHECK_EQ(v->msix_config, VIRTIO_MSI_NO_VECTOR);
+    CHECK_EQ(vnet_irq_ack(d), VIRTIO_ISR_QUEUE);
+    vnet_shutdown(d);
+    setup_device();
+    v->cfg[0x34] = 0x50;                                   /* skip the MSI-X capability */
+    CHECK_EQ(bring_up(&cfg), AE_ENOTSUP);
+    CHECK_EQ(v->dma_allocs, v->dma_frees);
+}
+
+static void virtio_under_stack_answers_ping(void)
+{
+    setup_device();
+    CHECK_EQ(bring_up(NULL), 0);
+    struct net_stack *s = calloc(1, sizeof *s);
+    struct net_config cfg = { .ip = IP_US, .netmask = 0xffffff00u, .gateway = IP_PEER };
+    memcpy(cfg.mac, d->mac, 6);
+    CHECK_EQ(net_init(s, &cfg, &vnet_dev_ops, d, NULL), 0);
+    uint8_t f[256];
+    static const uint8_t zero[6];
+    size_t n = pkt_arp(f, MAC_BCAST, MAC_PEER, 1, MAC_PEER, IP_PEER, zero, IP_US);
+    CHECK(fake_vdev_inject(v, f, n));
+    struct pkt p = pkt_default();
+    memcpy(p.eth_dst, d->mac, 6);
+    p.payload = (const uint8_t *)"abcdefgh";
+    p.len = 8;
+    n = pkt_icmp(f, &p, 8, 77, 1);
+    CHECK(fake_vdev_inject(v, f, n));
+    CHECK_EQ(net_poll(s, 1000), 2);
+    CHECK_EQ(v->ntx, 2);                                   /* ARP reply, echo reply */
+    CHECK_EQ(v->notifies[1], 1);                           /* in one batch */
+    struct parsed r;
+    CHECK(v->ntx == 2 && parse_frame(v->tx[1], v->txlen[1], &r));
+    CHECK_EQ(r.proto, 1);
+    CHECK_EQ(r.l4[0], 0);
+    CHECK(r.ip_csum_ok && r.l4_csum_ok);
+    CHECK(!memcmp(r.eth_src, d->mac, 6));
+    CHECK_EQ(net_poll(s, 2000), 0);
+    free(s);
+    vnet_shutdown(d);
+    CHECK_EQ(v->dma_allocs, v->dma_frees);
+}
+
+int main(void)
+{
+    RUN(virtio_init_negotiates_version1_and_mac);
+    RUN(virtio_init_refuses_device_without_version1);
+    RUN(virtio_init_fails_cleanly_when_features_refused);
+    RUN(virtio_structure_outside_bar_rejected);
+    RUN(virtio_capability_loop_terminates);
+    RUN(virtio_wrong_vendor_or_device_refused);
+    RUN(virtio_no_mac_uses_fallback);
+    RUN(virtio_queue_size_fits_device);
+    RUN(virtio_tx_batch_one_notify);
+    RUN(virtio_tx_no_notify_when_device_says_so);
+    RUN(virtio_tx_full_then_reclaimed);
+    RUN(virtio_rx_batch_receives_and_reposts);
+    RUN(virtio_rx_bad_lengths_dropped);
+    RUN(virtio_bad_used_ids_counted);
+    RUN(virtio_irq_suppression_and_isr);
+    RUN(virtio_msix_programs_table_and_vectors);
+    RUN(virtio_under_stack_answers_ping);
+    fake_vdev_free(v);
+    free(d);
+    return TESTS_DONE();
+}
