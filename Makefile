@@ -19,6 +19,7 @@ all:
 
 include mk/toolchain.mk
 include kernel/kernel.mk
+include lib/libc/libc.mk
 include tools/tools.mk
 include tests/tests.mk
 
