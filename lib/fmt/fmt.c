@@ -220,9 +220,10 @@ static void format_one(fmt_sink_fn sink, void *ctx, fmt_hook_fn hook, char conv,
     case 'o':
         format_octal(sink, ctx, sp, fetch_unsigned(sp, ap), total);
         break;
-    case 'p': {
+    case 'p': {                     /* as glibc: %#lx, with '+' and ' ' honoured */
         uintptr_t v = (uintptr_t)va_arg(*ap, void *);
-        format_integer(sink, ctx, sp, v, 0, 16, false, "0x", total);
+        char sign = sp->plus ? '+' : sp->space ? ' ' : 0;
+        format_integer(sink, ctx, sp, v, sign, 16, false, "0x", total);
         break;
     }
     case 'c': {

@@ -5,7 +5,9 @@
  * subnormals, exponent -1022). A long double shows its 64-bit mantissa as
  * a leading hex digit (the top four bits) and 15 more, with the exponent
  * lowered by 3 to match. Without a precision the digits stop at the last
- * nonzero one; with one, the value is rounded half to even.
+ * nonzero one; with one, the value is rounded half to even. A long
+ * double's leading f that rounds up becomes 0x1p with the exponent + 4
+ * (glibc's choice); a double's leading 1 just becomes 2.
  */
 #include <string.h>
 #include "fmt_float.h"
@@ -67,6 +69,10 @@ static void round_to(struct hex_parts *h, int prec)
             h->frac = 0;
             h->lead++;
         }
+    }
+    if (h->lead == 16) {
+        h->lead = 1;
+        h->exp2 += 4;
     }
 }
 

@@ -1,6 +1,6 @@
 /*
  * qsort.c — C11 7.22.5.2, as introsort: quicksort with a median-of-three
- * pivot and a partition that stops on equal keys (so many duplicates stay
+ * (or ninther) pivot and a partition that stops on equal keys (so many duplicates stay
  * O(n log n)), insertion sort for short runs, and heapsort once the
  * recursion gets deeper than 2 log2 n (so no input is quadratic). Not
  * stable, which the standard allows. Recursion only into the smaller
@@ -59,14 +59,26 @@ static void heap_sort(char *base, size_t n, size_t size, cmp_fn cmp)
     }
 }
 
-/* Moves the median of the first, middle and last elements to the front. */
+static char *median_of_3(char *a, char *b, char *c, cmp_fn cmp)
+{
+    if (cmp(a, b) < 0)
+        return cmp(b, c) < 0 ? b : cmp(a, c) < 0 ? c : a;
+    return cmp(b, c) > 0 ? b : cmp(a, c) > 0 ? c : a;
+}
+
+/* Moves a pivot to the front: the median of first, middle and last, or
+ * for large arrays Tukey's ninther (the median of three such medians),
+ * which also keeps organ-pipe and sawtooth inputs balanced. */
 static void pivot_to_front(char *base, size_t n, size_t size, cmp_fn cmp)
 {
-    char *a = base, *b = base + (n / 2) * size, *c = base + (n - 1) * size;
-    if (cmp(a, b) > 0) swap_elems(a, b, size);
-    if (cmp(b, c) > 0) swap_elems(b, c, size);
-    if (cmp(a, b) > 0) swap_elems(a, b, size);
-    swap_elems(base, b, size);
+    char *lo = base, *mid = base + (n / 2) * size, *hi = base + (n - 1) * size;
+    if (n > 128) {
+        size_t step = (n / 8) * size;
+        lo = median_of_3(lo, lo + step, lo + 2 * step, cmp);
+        mid = median_of_3(mid - step, mid, mid + step, cmp);
+        hi = median_of_3(hi - 2 * step, hi - step, hi, cmp);
+    }
+    swap_elems(base, median_of_3(lo, mid, hi, cmp), size);
 }
 
 /* Partitions around the pivot at base[0]; returns its final index j, with

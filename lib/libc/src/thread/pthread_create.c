@@ -39,6 +39,7 @@ int pthread_create(pthread_t *restrict res, const pthread_attr_t *restrict attr,
     uintptr_t stack_top = ((uintptr_t)t - __libc.tls_block) & ~(uintptr_t)15;
 
     a_fetch_add(&__thread_count, 1);
+    *res = t;               /* before it runs, so the thread may read its own id there */
     uint64_t handle;        /* not kept: t may be gone by the time we return */
     int r = __sys_thread_create(thread_entry, t, (void *)stack_top, t, &handle);
     if (r < 0) {
@@ -46,6 +47,5 @@ int pthread_create(pthread_t *restrict res, const pthread_attr_t *restrict attr,
         __sys_pages_free(map, size);
         return r == AE_ENOMEM || r == AE_ELIMIT ? EAGAIN : __errno_from_ae(r);
     }
-    *res = t;
     return 0;
 }
