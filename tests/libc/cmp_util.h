@@ -39,7 +39,7 @@ static inline void cmp_fail(const char *what, const char *expected, const char *
         return;
     host_test_ok = false;
     char e[160], a[160];
-    snprintf(host_test_why, sizeof host_test_why, "%s: expected \"%s\", got \"%s\"", what,
+    snprintf(host_test_why, sizeof host_test_why, "%.150s: expected \"%s\", got \"%s\"", what,
              cmp_escape(e, sizeof e, expected, strlen(expected)),
              cmp_escape(a, sizeof a, actual, strlen(actual)));
 }
