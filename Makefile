@@ -19,6 +19,7 @@ all:
 
 include mk/toolchain.mk
 include kernel/kernel.mk
+include lib/libc/libc.mk
 include mk/user.mk
 include tests/kernel/ktest.mk
 include bench/aerie/aerie-bench.mk

@@ -1,30 +1,29 @@
 /*
  * fmt.c — the printf engine shared by kernel and libc (see fmt.h).
  * Integer conversions only: the kernel has no FPU state to spend, and libc
- * adds floating point on top of this engine where it needs it.
+ * adds floating point and %n through the hook (lib/libc/src/stdio/fmt_float.c).
+ * Semantics follow C11 7.21.6.1; libc's host tests compare it with glibc.
  */
 #include "fmt.h"
 #include <stdint.h>
-#include <stdbool.h>
 
-struct spec {
-    bool left, zero, plus, space, alt;
-    int width;       /* -1: none */
-    int prec;        /* -1: none */
-    int length;      /* 0, 'H' (hh), 'h', 'l', 'L' (ll), 'z', 't', 'j' */
-};
-
-static void emit_pad(fmt_sink_fn sink, void *ctx, char c, int n, int *total)
+int fmt_pad(fmt_sink_fn sink, void *ctx, char c, int n)
 {
     char buf[16];
     for (int i = 0; i < (int)sizeof buf; i++)
         buf[i] = c;
+    int total = n > 0 ? n : 0;
     while (n > 0) {
         int k = n < (int)sizeof buf ? n : (int)sizeof buf;
         sink(ctx, buf, (size_t)k);
-        *total += k;
         n -= k;
     }
+    return total;
+}
+
+static void emit_pad(fmt_sink_fn sink, void *ctx, char c, int n, int *total)
+{
+    *total += fmt_pad(sink, ctx, c, n);
 }
 
 static void emit(fmt_sink_fn sink, void *ctx, const char *s, size_t n, int *total)
@@ -55,8 +54,10 @@ static char *format_digits(char *end, uintmax_t v, unsigned base, bool upper)
     return p;
 }
 
-static void format_integer(fmt_sink_fn sink, void *ctx, const struct spec *sp,
-                           uintmax_t mag, bool negative, unsigned base,
+/* Prints sign, prefix, precision zeros and digits, padded to the width.
+ * sign is '-', '+', ' ' or 0; prefix is "0x", "0X", "0" or "". */
+static void format_integer(fmt_sink_fn sink, void *ctx, const struct fmt_spec *sp,
+                           uintmax_t mag, char sign, unsigned base,
                            bool upper, const char *prefix, int *total)
 {
     char buf[72];
@@ -65,7 +66,6 @@ static void format_integer(fmt_sink_fn sink, void *ctx, const struct spec *sp,
     int ndigits = (int)(end - digits);
     if (sp->prec == 0 && mag == 0)
         ndigits = 0;                          /* "%.0d" of 0 prints nothing */
-    char sign = negative ? '-' : sp->plus ? '+' : sp->space ? ' ' : 0;
     int npre = (sign ? 1 : 0) + (int)bounded_strlen(prefix, -1);
     int zeros = sp->prec > ndigits ? sp->prec - ndigits : 0;
     int body = npre + zeros + ndigits;
@@ -85,39 +85,54 @@ static void format_integer(fmt_sink_fn sink, void *ctx, const struct spec *sp,
         emit_pad(sink, ctx, ' ', pad, total);
 }
 
-static intmax_t fetch_signed(const struct spec *sp, va_list *ap)
+static intmax_t fetch_signed(const struct fmt_spec *sp, va_list *ap)
 {
     switch (sp->length) {
-    case 'H': return (signed char)va_arg(*ap, int);
-    case 'h': return (short)va_arg(*ap, int);
-    case 'l': return va_arg(*ap, long);
-    case 'L': return va_arg(*ap, long long);
-    case 'z': return va_arg(*ap, long);      /* ssize_t */
-    case 't': return va_arg(*ap, long);      /* ptrdiff_t */
-    case 'j': return va_arg(*ap, intmax_t);
-    default:  return va_arg(*ap, int);
+    case FMT_LEN_HH: return (signed char)va_arg(*ap, int);
+    case FMT_LEN_H:  return (short)va_arg(*ap, int);
+    case FMT_LEN_L:  return va_arg(*ap, long);
+    case FMT_LEN_LL: case FMT_LEN_LDOUBLE: return va_arg(*ap, long long);
+    case FMT_LEN_Z:  return va_arg(*ap, long);      /* ssize_t */
+    case FMT_LEN_T:  return va_arg(*ap, long);      /* ptrdiff_t */
+    case FMT_LEN_J:  return va_arg(*ap, intmax_t);
+    default:         return va_arg(*ap, int);
     }
 }
 
-static uintmax_t fetch_unsigned(const struct spec *sp, va_list *ap)
+static uintmax_t fetch_unsigned(const struct fmt_spec *sp, va_list *ap)
 {
     switch (sp->length) {
-    case 'H': return (unsigned char)va_arg(*ap, unsigned);
-    case 'h': return (unsigned short)va_arg(*ap, unsigned);
-    case 'l': return va_arg(*ap, unsigned long);
-    case 'L': return va_arg(*ap, unsigned long long);
-    case 'z': return va_arg(*ap, size_t);
-    case 't': return va_arg(*ap, unsigned long);
-    case 'j': return va_arg(*ap, uintmax_t);
-    default:  return va_arg(*ap, unsigned);
+    case FMT_LEN_HH: return (unsigned char)va_arg(*ap, unsigned);
+    case FMT_LEN_H:  return (unsigned short)va_arg(*ap, unsigned);
+    case FMT_LEN_L:  return va_arg(*ap, unsigned long);
+    case FMT_LEN_LL: case FMT_LEN_LDOUBLE: return va_arg(*ap, unsigned long long);
+    case FMT_LEN_Z:  return va_arg(*ap, size_t);
+    case FMT_LEN_T:  return va_arg(*ap, unsigned long);
+    case FMT_LEN_J:  return va_arg(*ap, uintmax_t);
+    default:         return va_arg(*ap, unsigned);
+    }
+}
+
+static const char *parse_length(const char *p, enum fmt_length *len)
+{
+    switch (*p) {
+    case 'h': if (p[1] == 'h') { *len = FMT_LEN_HH; return p + 2; }
+              *len = FMT_LEN_H; return p + 1;
+    case 'l': if (p[1] == 'l') { *len = FMT_LEN_LL; return p + 2; }
+              *len = FMT_LEN_L; return p + 1;
+    case 'z': *len = FMT_LEN_Z; return p + 1;
+    case 't': *len = FMT_LEN_T; return p + 1;
+    case 'j': *len = FMT_LEN_J; return p + 1;
+    case 'L': *len = FMT_LEN_LDOUBLE; return p + 1;
+    default:  *len = FMT_LEN_NONE; return p;
     }
 }
 
 /* Parses flags, width, precision and length at *pp; advances *pp. */
-static void parse_spec(const char **pp, struct spec *sp, va_list *ap)
+static void parse_spec(const char **pp, struct fmt_spec *sp, va_list *ap)
 {
     const char *p = *pp;
-    *sp = (struct spec){ .width = -1, .prec = -1 };
+    *sp = (struct fmt_spec){ .width = -1, .prec = -1 };
     for (;; p++) {
         if (*p == '-') sp->left = true;
         else if (*p == '0') sp->zero = true;
@@ -149,76 +164,100 @@ static void parse_spec(const char **pp, struct spec *sp, va_list *ap)
                 sp->prec = sp->prec * 10 + (*p - '0');
         }
     }
-    if (p[0] == 'h' && p[1] == 'h') { sp->length = 'H'; p += 2; }
-    else if (p[0] == 'l' && p[1] == 'l') { sp->length = 'L'; p += 2; }
-    else if (*p == 'h' || *p == 'l' || *p == 'z' || *p == 't' || *p == 'j')
-        sp->length = *p++;
-    *pp = p;
+    *pp = parse_length(p, &sp->length);
 }
 
-static void format_one(fmt_sink_fn sink, void *ctx, char conv,
-                       const struct spec *sp, va_list *ap, int *total)
+/* %o with '#': the first digit must be 0, which precision may already give
+ * (C11 7.21.6.1p6); "%#.0o" of 0 still prints "0". */
+static void format_octal(fmt_sink_fn sink, void *ctx, const struct fmt_spec *sp,
+                         uintmax_t v, int *total)
+{
+    struct fmt_spec os = *sp;
+    const char *prefix = "";
+    if (sp->alt) {
+        int ndigits = 0;
+        for (uintmax_t t = v; t; t >>= 3)
+            ndigits++;
+        if (v == 0 && os.prec == 0)
+            os.prec = 1;
+        else if (v != 0 && os.prec <= ndigits)
+            prefix = "0";
+    }
+    format_integer(sink, ctx, &os, v, 0, 8, false, prefix, total);
+}
+
+static void format_text(fmt_sink_fn sink, void *ctx, const struct fmt_spec *sp,
+                        const char *s, size_t n, int *total)
+{
+    int pad = sp->width > (int)n ? sp->width - (int)n : 0;
+    if (!sp->left)
+        emit_pad(sink, ctx, ' ', pad, total);
+    emit(sink, ctx, s, n, total);
+    if (sp->left)
+        emit_pad(sink, ctx, ' ', pad, total);
+}
+
+static void format_one(fmt_sink_fn sink, void *ctx, fmt_hook_fn hook, char conv,
+                       const struct fmt_spec *sp, va_list *ap, int *total)
 {
     switch (conv) {
     case 'd': case 'i': {
         intmax_t v = fetch_signed(sp, ap);
         uintmax_t mag = v < 0 ? -(uintmax_t)v : (uintmax_t)v;
-        format_integer(sink, ctx, sp, mag, v < 0, 10, false, "", total);
+        char sign = v < 0 ? '-' : sp->plus ? '+' : sp->space ? ' ' : 0;
+        format_integer(sink, ctx, sp, mag, sign, 10, false, "", total);
         break;
     }
     case 'u':
-        format_integer(sink, ctx, sp, fetch_unsigned(sp, ap), false, 10, false, "", total);
+        format_integer(sink, ctx, sp, fetch_unsigned(sp, ap), 0, 10, false, "", total);
         break;
     case 'x': case 'X': {
         uintmax_t v = fetch_unsigned(sp, ap);
         const char *pre = (sp->alt && v) ? (conv == 'x' ? "0x" : "0X") : "";
-        format_integer(sink, ctx, sp, v, false, 16, conv == 'X', pre, total);
+        format_integer(sink, ctx, sp, v, 0, 16, conv == 'X', pre, total);
         break;
     }
-    case 'o': {
-        uintmax_t v = fetch_unsigned(sp, ap);
-        format_integer(sink, ctx, sp, v, false, 8, false, (sp->alt && v) ? "0" : "", total);
+    case 'o':
+        format_octal(sink, ctx, sp, fetch_unsigned(sp, ap), total);
         break;
-    }
-    case 'p': {
+    case 'p': {                     /* as glibc: %#lx, with '+' and ' ' honoured */
         uintptr_t v = (uintptr_t)va_arg(*ap, void *);
-        struct spec ps = *sp;
-        ps.plus = ps.space = false;
-        format_integer(sink, ctx, &ps, v, false, 16, false, "0x", total);
+        char sign = sp->plus ? '+' : sp->space ? ' ' : 0;
+        format_integer(sink, ctx, sp, v, sign, 16, false, "0x", total);
         break;
     }
     case 'c': {
         char c = (char)va_arg(*ap, int);
-        int pad = sp->width > 1 ? sp->width - 1 : 0;
-        if (!sp->left) emit_pad(sink, ctx, ' ', pad, total);
-        emit(sink, ctx, &c, 1, total);
-        if (sp->left) emit_pad(sink, ctx, ' ', pad, total);
+        format_text(sink, ctx, sp, &c, 1, total);
         break;
     }
     case 's': {
         const char *s = va_arg(*ap, const char *);
         if (!s)
             s = "(null)";
-        size_t n = bounded_strlen(s, sp->prec);
-        int pad = sp->width > (int)n ? sp->width - (int)n : 0;
-        if (!sp->left) emit_pad(sink, ctx, ' ', pad, total);
-        emit(sink, ctx, s, n, total);
-        if (sp->left) emit_pad(sink, ctx, ' ', pad, total);
+        format_text(sink, ctx, sp, s, bounded_strlen(s, sp->prec), total);
         break;
     }
     case '%':
         emit(sink, ctx, "%", 1, total);
         break;
-    default:
+    default: {
+        int n = hook ? hook(sink, ctx, conv, sp, ap, *total) : -1;
+        if (n >= 0) {
+            *total += n;
+            break;
+        }
         /* Unknown conversion: print it literally so the mistake is visible. */
         emit(sink, ctx, "%", 1, total);
         if (conv)
             emit(sink, ctx, &conv, 1, total);
         break;
     }
+    }
 }
 
-int fmt_vformat(fmt_sink_fn sink, void *ctx, const char *fmt, va_list ap)
+int fmt_vformat_hook(fmt_sink_fn sink, void *ctx, fmt_hook_fn hook,
+                     const char *fmt, va_list ap)
 {
     int total = 0;
     va_list aq;
@@ -232,15 +271,20 @@ int fmt_vformat(fmt_sink_fn sink, void *ctx, const char *fmt, va_list ap)
         if (!*p)
             break;
         p++;
-        struct spec sp;
+        struct fmt_spec sp;
         parse_spec(&p, &sp, &aq);
         char conv = *p;
         if (conv)
             p++;
-        format_one(sink, ctx, conv, &sp, &aq, &total);
+        format_one(sink, ctx, hook, conv, &sp, &aq, &total);
     }
     va_end(aq);
     return total;
+}
+
+int fmt_vformat(fmt_sink_fn sink, void *ctx, const char *fmt, va_list ap)
+{
+    return fmt_vformat_hook(sink, ctx, NULL, fmt, ap);
 }
 
 struct buf_sink {
@@ -252,18 +296,28 @@ struct buf_sink {
 static void buf_sink_write(void *ctx, const char *s, size_t n)
 {
     struct buf_sink *b = ctx;
-    for (size_t i = 0; i < n; i++, b->used++)
-        if (b->used + 1 < b->size)
-            b->buf[b->used] = s[i];
+    if (b->used + 1 < b->size) {
+        size_t room = b->size - 1 - b->used;
+        size_t k = n < room ? n : room;
+        for (size_t i = 0; i < k; i++)
+            b->buf[b->used + i] = s[i];
+    }
+    b->used += n;
+}
+
+int fmt_vsnprintf_hook(char *buf, size_t size, fmt_hook_fn hook,
+                       const char *fmt, va_list ap)
+{
+    struct buf_sink b = { buf, size, 0 };
+    int n = fmt_vformat_hook(buf_sink_write, &b, hook, fmt, ap);
+    if (size)
+        buf[b.used < size ? b.used : size - 1] = 0;
+    return n;
 }
 
 int fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 {
-    struct buf_sink b = { buf, size, 0 };
-    int n = fmt_vformat(buf_sink_write, &b, fmt, ap);
-    if (size)
-        buf[b.used < size ? b.used : size - 1] = 0;
-    return n;
+    return fmt_vsnprintf_hook(buf, size, NULL, fmt, ap);
 }
 
 int fmt_snprintf(char *buf, size_t size, const char *fmt, ...)

@@ -1,0 +1,88 @@
+/*
+ * sys.h — the only way libc reaches the operating system. libaerie
+ * implements these on top of the kernel's invocations; the host tests
+ * implement them on Linux (tests/libc/host_sys.c with glibc,
+ * tests/libc/linux_sys.c with raw system calls). Nothing else in libc
+ * talks to the OS, so porting libc means implementing this file.
+ *
+ * Conventions for every function below:
+ *  - An error is a negative AE_* value from <aerie/errors.h>; libc turns it
+ *    into errno in one place (__errno_from_ae, src/errno/ae_errno.c).
+ *  - Any thread may call any function at any time, concurrently.
+ *  - None of them touches errno or any other libc state.
+ */
+#ifndef LIBC_SYS_H
+#define LIBC_SYS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Ends the program — every thread of it — with status as its exit status
+ * (what the container manager reports; 0..255 is meaningful). */
+_Noreturn void __sys_exit(int status);
+
+/* Writes buf[0..n) to the program's console stream (its log; stdout and
+ * stderr go here until files exist). Writes all n bytes or fails: returns
+ * n, or a negative AE_* error. n == 0 returns 0. */
+long __sys_log_write(const char *buf, size_t n);
+
+/* Maps bytes (a multiple of 4096, > 0) of fresh read/write memory, zeroed
+ * and 4096-aligned. Returns NULL when out of memory (or quota). */
+void *__sys_pages_alloc(size_t bytes);
+
+/* Unmaps a range exactly as an earlier __sys_pages_alloc returned it
+ * (same address, same size). */
+void __sys_pages_free(void *p, size_t bytes);
+
+/* Nanoseconds since an arbitrary start (boot); never goes backwards. */
+uint64_t __sys_clock_monotonic_ns(void);
+
+/* Nanoseconds since 1970-01-01 00:00:00 UTC. */
+uint64_t __sys_clock_realtime_ns(void);
+
+/* Blocks the calling thread for at least ns nanoseconds (0 just yields).
+ * Returns 0, or a negative AE_* error. */
+int __sys_sleep_ns(uint64_t ns);
+
+/* Gives the CPU to another ready thread, if there is one. */
+void __sys_yield(void);
+
+/*
+ * Starts a thread in the calling task. The new thread begins in entry(arg)
+ * as if entry had just been called (SysV ABI): RSP = stack_top - 8 with a
+ * zero return address at [RSP], so RSP + 8 is 16-byte aligned (stack_top
+ * itself is 16-byte aligned), its FS base is tls (the thread pointer, see
+ * __sys_set_tls), SSE state is the ABI's initial state (MXCSR 0x1f80, x87
+ * control word 0x37f), and other registers are unspecified. entry never
+ * returns; it ends with __sys_thread_exit. On success returns 0 and
+ * stores an identifier of the thread in *handle; otherwise a negative
+ * AE_* error (AE_ENOMEM, AE_ELIMIT) and no thread was started.
+ */
+int __sys_thread_create(void (*entry)(void *), void *arg, void *stack_top, void *tls,
+                        uint64_t *handle);
+
+/* Ends the calling thread (the program ends when its last thread does).
+ * It must not read or write the caller's stack or TLS: libc frees them as
+ * soon as the thread has announced its exit, so write it as a bare
+ * system-call stub. */
+_Noreturn void __sys_thread_exit(void);
+
+/* Sets the calling thread's FS base to tp (the x86-64 thread pointer; libc
+ * keeps a self-pointer at %fs:0). Returns 0, or a negative AE_* error. */
+int __sys_set_tls(void *tp);
+
+/*
+ * If *addr == expected (compared atomically with the decision to sleep),
+ * blocks until woken by __sys_futex_wake on the same address, or until
+ * timeout_ns nanoseconds have passed (~0ull: no timeout). Returns 0 when
+ * woken (spurious wake-ups are allowed; callers re-check), AE_EAGAIN when
+ * *addr != expected, AE_ETIMEOUT when the time ran out. addr is 4-byte
+ * aligned and private to the task.
+ */
+int __sys_futex_wait(volatile uint32_t *addr, uint32_t expected, uint64_t timeout_ns);
+
+/* Wakes up to count threads blocked in __sys_futex_wait on addr
+ * (count == ~0u: all). Returns the number woken, or a negative AE_* error. */
+int __sys_futex_wake(volatile uint32_t *addr, unsigned count);
+
+#endif
