@@ -23,6 +23,8 @@
 #include "percpu.h"
 #include "printk.h"
 #include "rtc.h"
+#include "kconfig.h"
+#include "arch_hooks.h"
 #include "lib/string.h"
 #include <aerie/boot.h>
 #include <aerie/capenv.h>
@@ -34,6 +36,14 @@
 #define BOOT_PRIO 20
 
 static struct quota *root_quota;
+struct thread *boot_thread;
+
+void boot_task_exited(uint64_t status)
+{
+    kprintf("\nboot: the boot task exited with status %lu\n", status);
+    if (kconfig.exit_on_halt)
+        arch_qemu_exit((int)(status & 0x7F));
+}
 static struct task *root_task;
 
 static void fail(const char *what)
@@ -141,27 +151,66 @@ static uint64_t build_start_stack(struct memobj *stack, uint64_t stack_base, con
     uint64_t top;
     *fs_base = build_tls(stack, stack_base, img, AERIE_KIP_ADDR - AERIE_UTCB_SIZE, &top);
     uint64_t off_of = stack_base;                         /* stack address -> object offset */
-    /* argv[0] string, then a copy of the program headers, then 16 random bytes */
+    /* The module's command line ("path arg ...") becomes argv: the
+     * string is copied once and split at spaces in place. */
+    char words[BOOT_NAME_LEN];
     uint64_t name_len = strlen(mod->name) + 1;
+    memcpy(words, mod->name, name_len);
     uint64_t name_at = (top - name_len) & ~15ull;
-    copy_to_memobj(stack, name_at - off_of, (const uint8_t *)mod->name, name_len);
+    uint64_t argv[16];
+    unsigned argc = 0;
+    for (uint64_t i = 0; i < name_len - 1; i++) {
+        if (words[i] == ' ')
+            words[i] = 0;
+        else if ((i == 0 || words[i - 1] == 0) && argc < 16)
+            argv[argc++] = name_at + i;
+    }
+    copy_to_memobj(stack, name_at - off_of, (const uint8_t *)words, name_len);
+    /* Words of the kernel command line of the form key=value that are not
+     * the kernel's become the boot task's environment (as Linux does for
+     * init). */
+    char envs[BOOT_CMDLINE_LEN];
+    uint64_t env_len = strlen(bootinfo.cmdline) + 1;
+    memcpy(envs, bootinfo.cmdline, env_len);
+    uint64_t env_at = (name_at - env_len) & ~15ull;
+    uint64_t envp[16];
+    unsigned envc = 0;
+    for (uint64_t i = 0; i < env_len - 1; i++) {
+        if (envs[i] == ' ')
+            envs[i] = 0;
+    }
+    for (uint64_t i = 0; i < env_len - 1; i++) {
+        bool start = envs[i] && (i == 0 || envs[i - 1] == 0);
+        if (start && i > 0 && strstr(&envs[i], "=") && strncmp(&envs[i], "ktest=", 6) != 0 && envc < 16)
+            envp[envc++] = env_at + i;
+    }
+    copy_to_memobj(stack, env_at - off_of, (const uint8_t *)envs, env_len);
     uint64_t ph_bytes = (uint64_t)img->phnum * 56;
-    uint64_t ph_at = (name_at - ph_bytes) & ~15ull;
+    uint64_t ph_at = (env_at - ph_bytes) & ~15ull;
     copy_to_memobj(stack, ph_at - off_of, (const uint8_t *)phys_to_virt(mod->base) + img->phoff, ph_bytes);
     uint64_t rnd[2] = { rdtsc() * 0x9E3779B97F4A7C15ull, rdtsc() ^ 0xA5A5A5A5DEADBEEFull };
     uint64_t rnd_at = ph_at - 16;
     copy_to_memobj(stack, rnd_at - off_of, (const uint8_t *)rnd, 16);
-    uint64_t v[] = {
-        1, name_at, 0,                    /* argc, argv */
-        0,                                /* envp */
+    uint64_t aux[] = {
         AT_PAGESZ, PAGE_SIZE, AT_ENTRY, img->entry,
         AT_PHDR, ph_at, AT_PHNUM, img->phnum, AT_RANDOM, rnd_at,
         AT_AERIE_UTCB, AERIE_KIP_ADDR - AERIE_UTCB_SIZE, AT_AERIE_BOOTINFO, info_addr,
         AT_AERIE_FIRST_SLOT, AERIE_BOOT_FIRST_FREE, AT_AERIE_STACK_BASE, stack_base,
         AT_NULL, 0,
     };
-    uint64_t sp = (rnd_at - sizeof v) & ~15ull;
-    copy_to_memobj(stack, sp - off_of, (const uint8_t *)v, sizeof v);
+    uint64_t v[1 + 16 + 1 + 16 + 1 + sizeof aux / 8];
+    unsigned n = 0;
+    v[n++] = argc;
+    for (unsigned i = 0; i < argc; i++)
+        v[n++] = argv[i];
+    v[n++] = 0;                                          /* end of argv */
+    for (unsigned i = 0; i < envc; i++)
+        v[n++] = envp[i];
+    v[n++] = 0;                                          /* end of envp */
+    memcpy(&v[n], aux, sizeof aux);
+    n += sizeof aux / 8;
+    uint64_t sp = (rnd_at - n * 8) & ~15ull;
+    copy_to_memobj(stack, sp - off_of, (const uint8_t *)v, n * 8);
     return sp;
 }
 
@@ -271,6 +320,7 @@ void boot_task_start(void)
     struct trap_frame *tf = thread_frame(th);
     tf->rip = img.entry;
     tf->rsp = build_start_stack(stack, stack_base, &img, info_addr, &th->fs_base);
+    boot_thread = th;
     kprintf("boot: started '%s' (%lu KiB) as the boot task\n", bootinfo.modules[0].name,
             bootinfo.modules[0].len / 1024);
     thread_start(th);

@@ -17,6 +17,8 @@
 #include "trap.h"
 #include "printk.h"
 #include "lib/string.h"
+#include "cpu.h"
+#include <aerie/kip.h>
 #include <aerie/errors.h>
 #include <aerie/syscall.h>
 #include <aerie/fault.h>
@@ -206,7 +208,16 @@ void syscall_dispatch(struct trap_frame *tf)
     case AERIE_SYS_YIELD:      sched_yield(); r = 0; break;
     case AERIE_SYS_CAP:        r = sys_cap(t, tf, &badge); break;
     case AERIE_SYS_FUTEX:      r = sys_futex(t, tf->rdi, tf->rsi, tf->rdx, tf->r10); break;
-    case AERIE_SYS_EXIT:       thread_exit_current(tf->rdi);
+    case AERIE_SYS_EXIT:       thread_exit_current(tf->rdi, tf->rsi & AERIE_EXIT_QUIET);
+    case AERIE_SYS_SET_TLS:
+        if (tf->rdi >= AERIE_USER_MAX) {
+            r = AE_EINVAL;
+        } else {
+            t->fs_base = tf->rdi;
+            wrmsr(MSR_FS_BASE, tf->rdi);
+            r = 0;
+        }
+        break;
     case AERIE_SYS_REPLY_SAVE: r = ipc_reply_save(t, tf->rdi); break;
     default:
         unknown_syscall(t, tf);

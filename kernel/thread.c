@@ -13,6 +13,7 @@
 #include "percpu.h"
 #include "printk.h"
 #include "trap.h"
+#include "boot_task.h"
 #include "lib/string.h"
 #include <aerie/errors.h>
 #include <aerie/fault.h>
@@ -300,6 +301,8 @@ void thread_fault(struct thread *t, uint64_t label, const uint64_t *words, unsig
     if (!t->handler) {
         if (label != AERIE_FAULT_EXIT)
             log_unhandled(t, label, words);
+        else if (t == boot_thread)
+            boot_task_exited(words[0]);
         set_state(t, TS_DEAD);
         return;
     }
@@ -316,10 +319,11 @@ void thread_fault(struct thread *t, uint64_t label, const uint64_t *words, unsig
         set_state(t, TS_SUSPENDED);
 }
 
-_Noreturn void thread_exit_current(uint64_t status)
+_Noreturn void thread_exit_current(uint64_t status, bool quiet)
 {
     struct thread *t = current_thread();
-    thread_fault(t, AERIE_FAULT_EXIT, &status, 1);
+    if (!quiet)
+        thread_fault(t, AERIE_FAULT_EXIT, &status, 1);
     set_state(t, TS_DEAD);
     schedule();
     panic("a dead thread was scheduled again");

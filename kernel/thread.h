@@ -132,7 +132,8 @@ void thread_reply_dropped(struct thread *t, uint64_t seq);
 
 /* Faults and exits: build the message and call the handler. */
 void thread_fault(struct thread *t, uint64_t label, const uint64_t *words, unsigned n);
-_Noreturn void thread_exit_current(uint64_t status);
+/* Ends the current thread; unless quiet, its handler gets FAULT_EXIT. */
+_Noreturn void thread_exit_current(uint64_t status, bool quiet);
 /* Blocks the current thread and switches away; returns when woken. */
 void thread_wait_switch(void);
 

@@ -1,33 +1,45 @@
-# mk/user.mk — how user programs are built: freestanding C, statically
-# linked at AERIE_PROGRAM_BASE with lib/user.ld, against libaerie.
+# mk/user.mk — how Aerie's user programs are built: freestanding C against
+# libc's headers (lib/libc/libc.mk defines UCFLAGS) and the Aerie ABI,
+# statically linked at AERIE_PROGRAM_BASE with lib/user.ld.
+#
+#   $(call libc_program,NAME,SOURCES)  crt0 + SOURCES + libaerie + libc
+#   $(call user_program,NAME,SOURCES)  SOURCES + libaerie only (its own _start)
 
-UCFLAGS  := -std=gnu11 -ffreestanding -nostdinc -isystem $(GCC_INC) -fno-pic -fno-pie \
-            -fno-stack-protector -fno-omit-frame-pointer -fno-strict-aliasing -O2 -g $(WARN) \
-            -Iinclude -Ilib/libaerie/include -Ilib/fmt -Ilib/elf
-ULDFLAGS := -nostdlib -static -T lib/user.ld -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments
+UCFLAGS_AERIE := $(UCFLAGS) -Iinclude -Ilib/libaerie/include -Ilib/fmt -Ilib/elf -Ilib/image -Ilib
+ULDFLAGS_AERIE := -nostdlib -static -T lib/user.ld -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments
+LIBGCC := $(shell $(CC) -print-libgcc-file-name)
 
 $(BUILD)/uobj/%.c.o: %.c
 	@mkdir -p $(@D)
 	@echo "  UCC     $<"
-	@$(CC) $(UCFLAGS) -MMD -MP -c $< -o $@
+	@$(CC) $(UCFLAGS_AERIE) $(UEXTRA) -MMD -MP -c $< -o $@
 
 $(BUILD)/uobj/%.S.o: %.S
 	@mkdir -p $(@D)
 	@echo "  UAS     $<"
-	@$(CC) $(UCFLAGS) -D__ASSEMBLY__ -MMD -MP -c $< -o $@
+	@$(CC) $(UCFLAGS_AERIE) -D__ASSEMBLY__ -MMD -MP -c $< -o $@
 
-LIBAERIE_SRCS := $(wildcard lib/libaerie/src/*.c) lib/fmt/fmt.c lib/elf/elf.c
+# libaerie implements libc's sys.h, so it sees libc's internal header.
+LIBAERIE_SRCS := $(wildcard lib/libaerie/src/*.c lib/libaerie/src/*.S) lib/fmt/fmt.c lib/elf/elf.c lib/image/img.c
 LIBAERIE      := $(BUILD)/lib/libaerie.a
+$(patsubst %,$(BUILD)/uobj/%.o,$(filter lib/libaerie/%,$(LIBAERIE_SRCS))): UEXTRA := -iquote lib/libc/internal
 $(LIBAERIE): $(patsubst %,$(BUILD)/uobj/%.o,$(LIBAERIE_SRCS))
 	@mkdir -p $(@D)
 	@rm -f $@
 	@ar rcs $@ $^
 
-# user_program NAME, SOURCES: build/NAME.elf from SOURCES (C and .S).
 define user_program
 $(BUILD)/$(1).elf: $(patsubst %,$(BUILD)/uobj/%.o,$(2)) $(LIBAERIE) lib/user.ld
 	@echo "  ULD     $$@"
-	@$(LD) $(ULDFLAGS) -o $$@ $(patsubst %,$(BUILD)/uobj/%.o,$(2)) $(LIBAERIE)
+	@$(LD) $(ULDFLAGS_AERIE) -o $$@ $(patsubst %,$(BUILD)/uobj/%.o,$(2)) $(LIBAERIE) $(LIBGCC)
+USER_PROGRAMS += $(BUILD)/$(1).elf
+endef
+
+define libc_program
+$(BUILD)/$(1).elf: $(patsubst %,$(BUILD)/uobj/%.o,$(2)) $(LIBAERIE) $(LIBC_A) $(LIBC_CRT0) lib/user.ld
+	@echo "  ULD     $$@"
+	@$(LD) $(ULDFLAGS_AERIE) -o $$@ $(LIBC_CRT0) $(patsubst %,$(BUILD)/uobj/%.o,$(2)) \
+	    --start-group $(LIBAERIE) $(LIBC_A) --end-group $(LIBGCC)
 USER_PROGRAMS += $(BUILD)/$(1).elf
 endef
 

@@ -12,7 +12,9 @@
 #ifndef AERIE_SYSCALL_H
 #define AERIE_SYSCALL_H
 
+#ifndef __ASSEMBLY__
 #include <stdint.h>
+#endif
 
 #define AERIE_SYS_BASE        0x1000
 #define AERIE_SYS_CALL        0x1000  /* (cap, info, timeout): IPC call, or invoke a kernel object */
@@ -24,9 +26,13 @@
 #define AERIE_SYS_YIELD       0x1006  /* (): give up the rest of the time slice */
 #define AERIE_SYS_CAP         0x1007  /* (op, a, b, c, d): operate on the caller's capability space */
 #define AERIE_SYS_FUTEX       0x1008  /* (op, addr, value, timeout) */
-#define AERIE_SYS_EXIT        0x1009  /* (status): end this thread; its fault handler is told */
+#define AERIE_SYS_EXIT        0x1009  /* (status, flags): end this thread; its fault handler is told */
 #define AERIE_SYS_REPLY_SAVE  0x100A  /* (slot): keep the pending reply as a one-shot reply cap */
-#define AERIE_SYS_LAST        0x100A
+#define AERIE_SYS_SET_TLS     0x100B  /* (address): set this thread's FS base */
+#define AERIE_SYS_LAST        0x100B
+
+/* AERIE_SYS_EXIT flags */
+#define AERIE_EXIT_QUIET      0x1     /* no FAULT_EXIT message: one thread of many ends */
 
 /* Message info word: label (31 bits), number of capabilities, number of
  * message words. It is never negative, so RAX tells info from error. */

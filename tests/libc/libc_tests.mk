@@ -159,3 +159,12 @@ LIBC_FUZZERS := $(LT)/fuzz/fuzz_printf $(LT)/fuzz/fuzz_strtol
 HOST_TESTS += $(LIBC_FUZZERS)
 
 -include $(LIBC_FUZZ_OBJS:.o=.d) $(wildcard $(LT)/fuzz/*.d)
+
+# ---- the same self-tests on Aerie --------------------------------------
+# Linked like every Aerie program (crt0 + libaerie + libc) and booted as the
+# boot task in QEMU: the real start block, TLS, threads, futexes, memory
+# and console output of Aerie (tests/tests.list, libc_aerie_*).
+
+LIBC_AERIE_TESTS := t_startup t_thread t_malloc t_stdio t_misc
+$(foreach t,$(LIBC_AERIE_TESTS),$(eval $(call libc_program,libc_$(t),tests/libc/$(t).c)))
+$(patsubst %,$(BUILD)/uobj/tests/libc/%.c.o,$(LIBC_AERIE_TESTS)): UEXTRA := -Itests/host -Itests/libc -iquote lib/libc/internal

@@ -66,7 +66,12 @@ void ae_runtime_start(uint64_t *sp)
     char **e = ae_start.envp;
     while (*e)
         e++;
-    ae_start.auxv = (const uint64_t *)(e + 1);
+    ae_runtime_start_auxv((const uint64_t *)(e + 1));
+}
+
+void ae_runtime_start_auxv(const uint64_t *auxv)
+{
+    ae_start.auxv = auxv;
     ae_start.capenv = (const struct aerie_capenv *)ae_auxv(AT_AERIE_CAPENV);
     ae_start.bootinfo = (const struct aerie_bootinfo *)ae_auxv(AT_AERIE_BOOTINFO);
     if (ae_start.bootinfo) {
@@ -77,7 +82,8 @@ void ae_runtime_start(uint64_t *sp)
         ae_self = (struct ae_self){ .task = ae_capenv_lookup("self.task"),
                                     .thread = ae_capenv_lookup("self.thread"),
                                     .quota = ae_capenv_lookup("self.quota"),
-                                    .kdebug = ae_capenv_lookup("kdebug") };
+                                    .kdebug = ae_capenv_lookup("kdebug"),
+                                    .fault = ae_capenv_lookup("self.fault") };
     }
     slot_first = ae_auxv(AT_AERIE_FIRST_SLOT);
     if (slot_first < 1 || slot_first >= AERIE_CSPACE_MAX)

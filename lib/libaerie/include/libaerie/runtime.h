@@ -27,6 +27,7 @@ static inline struct aerie_utcb *ae_utcb(void)
 /* This program's own capabilities (0 if it was not given one). */
 struct ae_self {
     uint64_t task, thread, quota, utcb_mem, kdebug;
+    uint64_t fault;         /* "self.fault": the handler for threads it starts */
 };
 extern struct ae_self ae_self;
 
@@ -43,6 +44,8 @@ extern struct ae_start ae_start;
 /* Reads the start block the first thread's RSP pointed at: arguments,
  * capabilities by name (the boot task's by their fixed slots), free slots. */
 void ae_runtime_start(uint64_t *sp);
+/* The same from the auxiliary vector alone (libc's start-up hook). */
+void ae_runtime_start_auxv(const uint64_t *auxv);
 /* The value of auxiliary vector entry key, or 0. */
 uint64_t ae_auxv(uint64_t key);
 /* The slot of a granted capability by name, or 0. */

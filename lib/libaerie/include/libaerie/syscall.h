@@ -104,6 +104,12 @@ static inline int64_t ae_reply_save(uint64_t slot)
     return ae_syscall(AERIE_SYS_REPLY_SAVE, slot, 0, 0, 0, 0, 0);
 }
 
+static inline int64_t ae_set_tls(uint64_t tp)
+{
+    return ae_syscall(AERIE_SYS_SET_TLS, tp, 0, 0, 0, 0, 0);
+}
+
+/* Ends the calling thread; its fault handler gets FAULT_EXIT(status). */
 __attribute__((noreturn)) static inline void ae_thread_exit(uint64_t status)
 {
     ae_syscall(AERIE_SYS_EXIT, status, 0, 0, 0, 0, 0);

@@ -1,0 +1,30 @@
+/*
+ * aerie/proto/console.h — the console service protocol (docs/CONSOLE.md).
+ *
+ * Every program that was granted "console" holds a send capability whose
+ * badge names it. It writes its log stream with CON_WRITE; the console
+ * keeps the last CON_LOG_BYTES of each stream and prints whole lines on the
+ * kernel console with the program's name in front. The holder of the admin
+ * capability (badge CON_ADMIN_BADGE: root, and the container manager)
+ * names streams and reads them back.
+ */
+#ifndef AERIE_PROTO_CONSOLE_H
+#define AERIE_PROTO_CONSOLE_H
+
+#include <stdint.h>
+#include "proto.h"
+
+#define CON_ADMIN_BADGE   (1ull << 62)
+#define CON_LOG_BYTES     8192         /* kept per stream */
+#define CON_NAME_MAX      31
+#define CON_CHUNK         ((64 - 1) * 8) /* bytes one message carries */
+
+enum con_op {
+    CON_WRITE = 1,   /* 0: length, 1..: bytes                       -> () */
+    CON_NAME  = 2,   /* admin. 0: badge, 1: length, 2..: name bytes -> () */
+    CON_READ  = 3,   /* admin. 0: badge, 1: from (bytes written so far) -> 0: total written, 1: length, 2..: bytes */
+    CON_FORGET = 4,  /* admin. 0: badge: drop the stream             -> () */
+    CON_OP_COUNT
+};
+
+#endif

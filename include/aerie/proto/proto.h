@@ -1,0 +1,23 @@
+/*
+ * aerie/proto/proto.h — the shape every service protocol has.
+ *
+ * A request is an IPC call: the label is the opcode, the words are laid out
+ * per opcode in that protocol's header, bulk data travels in memory shared
+ * with the service (never byte by byte through message words, except for
+ * short text such as log lines). The server learns who calls from the
+ * badge of the endpoint capability the client holds; a client cannot
+ * forge another's badge.
+ *
+ * A reply's label is 0 on success or the positive value of a negative
+ * AE_* error (aerie/errors.h); its words are meaningful only on success.
+ */
+#ifndef AERIE_PROTO_H
+#define AERIE_PROTO_H
+
+#include <stdint.h>
+
+/* Reply label <-> status (0 or a negative AE_* value). */
+static inline uint64_t proto_label_of(int status) { return status < 0 ? (uint64_t)(-(int64_t)status) : 0; }
+static inline int proto_status_of(uint64_t label) { return label ? -(int)label : 0; }
+
+#endif

@@ -1,0 +1,41 @@
+/*
+ * console.c — the console client (aerie/proto/console.h): log text goes
+ * in chunks of message words.
+ */
+#include <libaerie/console.h>
+#include <libaerie/invoke.h>
+#include <libaerie/runtime.h>
+#include <libaerie/syscall.h>
+#include <aerie/proto/console.h>
+#include <aerie/errors.h>
+
+static uint64_t console_slot(void)
+{
+    static uint64_t slot = ~0ull;
+    if (slot == ~0ull)
+        slot = ae_capenv_lookup("console");
+    return slot;
+}
+
+int64_t ae_console_write(const char *buf, size_t n)
+{
+    uint64_t con = console_slot();
+    if (!con)
+        return ae_self.kdebug ? ae_kdebug_write(ae_self.kdebug, buf, n) : AE_ECAP;
+    struct aerie_utcb *u = ae_utcb();
+    while (n) {
+        size_t k = n < CON_CHUNK ? n : CON_CHUNK;
+        char *dst = (char *)&u->mr[1];
+        for (size_t i = 0; i < k; i++)
+            dst[i] = buf[i];
+        u->mr[0] = k;
+        int64_t r = ae_call(con, AERIE_INFO(CON_WRITE, 1 + (k + 7) / 8, 0), AERIE_TIMEOUT_FOREVER);
+        if (r < 0)
+            return r;
+        if (AERIE_INFO_LABEL((uint64_t)r))
+            return proto_status_of(AERIE_INFO_LABEL((uint64_t)r));
+        buf += k;
+        n -= k;
+    }
+    return 0;
+}

@@ -1,0 +1,49 @@
+/*
+ * server.c — the service main loop (see libaerie/server.h).
+ */
+#include <libaerie/server.h>
+#include <libaerie/syscall.h>
+#include <libaerie/runtime.h>
+#include <aerie/proto/proto.h>
+#include <aerie/errors.h>
+
+static int dispatch(const struct ae_server *s, struct ae_request *rq)
+{
+    if (rq->label < s->nops && s->ops[rq->label].fn) {
+        if (rq->nwords < s->ops[rq->label].min_words)
+            return AE_EPROTO;
+        return s->ops[rq->label].fn(s->ctx, rq);
+    }
+    return s->other ? s->other(s->ctx, rq) : AE_ENOSYS;
+}
+
+int ae_serve(const struct ae_server *s)
+{
+    struct aerie_utcb *u = ae_utcb();
+    uint64_t badge;
+    for (unsigned i = 0; i < 3; i++)
+        u->recv_slots[i] = 0;
+    int64_t r = ae_recv(s->ep, AERIE_TIMEOUT_FOREVER, &badge);
+    for (;;) {
+        if (r < 0) {
+            if (r == AE_EDEAD || r == AE_ECAP)
+                return (int)r;
+            r = ae_recv(s->ep, AERIE_TIMEOUT_FOREVER, &badge);
+            continue;
+        }
+        struct ae_request rq = {
+            .badge = badge, .label = AERIE_INFO_LABEL((uint64_t)r), .w = u->mr,
+            .nwords = (unsigned)AERIE_INFO_NWORDS((uint64_t)r), .ncaps = (unsigned)AERIE_INFO_NCAPS((uint64_t)r),
+            .caps = u->caps, .reply = u->mr,
+        };
+        int status = dispatch(s, &rq);
+        if (rq.no_reply) {
+            r = ae_recv(s->ep, AERIE_TIMEOUT_FOREVER, &badge);
+            continue;
+        }
+        for (unsigned i = 0; i < rq.nreply_caps; i++)
+            u->caps[i] = rq.reply_caps[i];
+        uint64_t info = AERIE_INFO(proto_label_of(status), status ? 0 : rq.nreply, status ? 0 : rq.nreply_caps);
+        r = ae_reply_recv(s->ep, info, AERIE_TIMEOUT_FOREVER, &badge);
+    }
+}
