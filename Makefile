@@ -23,6 +23,7 @@ include lib/libc/libc.mk
 include mk/user.mk
 include tests/kernel/ktest.mk
 include bench/aerie/aerie-bench.mk
+include services/services.mk
 include tools/tools.mk
 include tests/tests.mk
 include tests/fuzz/fuzz.mk
@@ -40,7 +41,7 @@ deps-iso:   ; @tools/deps.sh build iso
 run: deps-run
 	@$(MAKE) -s --no-print-directory all
 	@echo "Booting Aerie in QEMU (SMP=$(SMP) MEM=$(MEM)); quit with Ctrl-A X."
-	@tools/qemu.sh --smp "$(SMP)" --mem "$(MEM)" $(KERNEL)
+	@tools/qemu.sh --smp "$(SMP)" --mem "$(MEM)" --initrd "$(BOOT_MODULES)" $(KERNEL)
 
 iso: deps-iso
 	@$(MAKE) -s --no-print-directory $(BUILD)/aerie.iso

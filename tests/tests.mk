@@ -2,7 +2,7 @@
 # the entries of tests/tests.list (host unit tests and QEMU boots) and prints
 # "N passed, N failed" as its last line. T=PATTERN runs matching entries only.
 
-HOST_TESTS := $(BUILD)/tests/host/test_pmm
+HOST_TESTS += $(BUILD)/tests/host/test_pmm
 
 include tests/libc/libc_tests.mk
 

@@ -290,6 +290,15 @@ static void remember_line(struct job *j, const char *line)
     j->tail[j->ntail++] = strdup(line);
 }
 
+/* True once every expect= pattern has been seen. */
+static bool all_expected(const struct job *j)
+{
+    for (int i = 0; i < j->e->nexpect; i++)
+        if (!j->expect_seen[i])
+            return false;
+    return j->e->nexpect > 0;
+}
+
 static void check_expect(struct job *j, const char *line)
 {
     for (int i = 0; i < j->e->nexpect; i++) {
@@ -332,6 +341,10 @@ static void handle_line(struct job *j, char *line)
     } else if (strstr(line, "System halted.")) {
         j->finished_early = true;
     }
+    /* A boot whose output is judged by patterns need not run to its time
+     * limit: once all have matched, it has passed (a panic still fails it). */
+    if (all_expected(j) && !j->panicked && j->e->kind == KIND_QEMU)
+        j->finished_early = true;
 }
 
 static void read_job(struct job *j)

@@ -73,3 +73,33 @@ KTEST(program_pages_shared, "a second start of a program charges only its privat
     CHECK_OK(ae_invoke0(qb, AERIE_QUOTA_DESTROY));
     CHECK_OK(ae_invoke0(qc, AERIE_QUOTA_DESTROY));
 }
+
+KTEST(spawn_refuses_malformed_image, "the loader refuses a truncated or corrupted program and leaves nothing behind")
+{
+    uint64_t len;
+    const uint8_t *file = kt_self_image(&len);
+    CHECK(file);
+    uint64_t q = kt_new(env, AERIE_OBJ_QUOTA, 4 << 20, 2, 50), slot;
+    uint64_t before[6], after[6];
+    CHECK_OK(ae_quota_info(q, before));
+    uint8_t *copy = ae_mem_map_new(len, &slot);
+    CHECK(copy);
+    for (uint64_t i = 0; i < len; i++)
+        copy[i] = file[i];
+    const uint64_t cuts[] = { 0, 10, 63, 64 + 56, 4096, 0x1100 };   /* text starts at 0x1000 */
+    for (unsigned k = 0; k < sizeof cuts / sizeof cuts[0]; k++) {
+        struct ae_spawn_args a = { .quota = q, .image = copy, .image_len = cuts[k], .cpu = -1 };
+        struct ae_child c;
+        char err[120] = "";
+        CHECK_EQ(ae_spawn(&a, &c, err, sizeof err), AE_EINVAL);
+        CHECK(err[0] == 'b');                                    /* "bad program image: ..." */
+    }
+    copy[18] = 3;                                                 /* not x86-64 */
+    struct ae_spawn_args a = { .quota = q, .image = copy, .image_len = len, .cpu = -1 };
+    struct ae_child c;
+    char err[120];
+    CHECK_EQ(ae_spawn(&a, &c, err, sizeof err), AE_EINVAL);
+    CHECK_OK(ae_quota_info(q, after));
+    CHECK_EQ(after[1], before[1]);                                /* nothing charged remains */
+    CHECK_EQ(after[5], before[5]);
+}

@@ -31,16 +31,27 @@ int ae_serve(const struct ae_server *s)
             r = ae_recv(s->ep, AERIE_TIMEOUT_FOREVER, &badge);
             continue;
         }
+        /* Handlers may make calls of their own (malloc does), which use
+         * the UTCB: the message and the reply live in local copies. */
+        uint64_t words[AERIE_MSG_WORDS], reply[AERIE_MSG_WORDS];
+        uint32_t caps[AERIE_MSG_CAPS];
+        unsigned nwords = (unsigned)AERIE_INFO_NWORDS((uint64_t)r);
+        for (unsigned i = 0; i < nwords; i++)
+            words[i] = u->mr[i];
+        for (unsigned i = 0; i < AERIE_MSG_CAPS; i++)
+            caps[i] = u->caps[i];
         struct ae_request rq = {
-            .badge = badge, .label = AERIE_INFO_LABEL((uint64_t)r), .w = u->mr,
-            .nwords = (unsigned)AERIE_INFO_NWORDS((uint64_t)r), .ncaps = (unsigned)AERIE_INFO_NCAPS((uint64_t)r),
-            .caps = u->caps, .reply = u->mr,
+            .badge = badge, .label = AERIE_INFO_LABEL((uint64_t)r), .w = words,
+            .nwords = nwords, .ncaps = (unsigned)AERIE_INFO_NCAPS((uint64_t)r),
+            .caps = caps, .reply = reply,
         };
         int status = dispatch(s, &rq);
         if (rq.no_reply) {
             r = ae_recv(s->ep, AERIE_TIMEOUT_FOREVER, &badge);
             continue;
         }
+        for (unsigned i = 0; i < rq.nreply && i < AERIE_MSG_WORDS; i++)
+            u->mr[i] = reply[i];
         for (unsigned i = 0; i < rq.nreply_caps; i++)
             u->caps[i] = rq.reply_caps[i];
         uint64_t info = AERIE_INFO(proto_label_of(status), status ? 0 : rq.nreply, status ? 0 : rq.nreply_caps);

@@ -13,11 +13,11 @@
 struct ae_request {
     uint64_t badge;            /* who calls */
     uint64_t label;
-    const uint64_t *w;         /* the message words (the server's UTCB) */
+    const uint64_t *w;         /* the message words (a copy: handlers may make calls) */
     unsigned nwords;
     unsigned ncaps;            /* capabilities that arrived (slots in caps[]) */
     const uint32_t *caps;
-    uint64_t *reply;           /* reply words (the same UTCB: read w first) */
+    uint64_t *reply;           /* reply words, sent when the handler returns 0 */
     unsigned nreply;
     uint32_t reply_caps[3];    /* capabilities to send back */
     unsigned nreply_caps;

@@ -1,0 +1,328 @@
+/*
+ * root.c — the boot task. It owns every resource the kernel hands out at
+ * boot; it reads the boot image (an archive in boot module 1), starts the
+ * services that the boot configuration (boot.conf in the image) names,
+ * each with its own quota and exactly the capabilities listed for it, and
+ * then watches them: it reports each exit and crash, and restarts the
+ * services marked restart=yes.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <stdlib.h>
+#include <aerie/boot.h>
+#include <aerie/fault.h>
+#include <aerie/errors.h>
+#include <aerie/proto/console.h>
+#include <libaerie/syscall.h>
+#include <libaerie/invoke.h>
+#include <libaerie/runtime.h>
+#include <libaerie/spawn.h>
+#include "bootconf.h"
+#include "img.h"
+
+#define RESTARTS_MAX 3
+#define ADMIN_BADGE  CON_ADMIN_BADGE
+
+struct service {
+    const struct bc_service *cfg;
+    uint64_t quota, task, thread;    /* while running */
+    uint64_t serve_ep;               /* the endpoint it receives on, if any */
+    unsigned restarts;
+    bool running;
+};
+
+static struct bootconf conf;
+static struct service services[BC_MAX_SERVICES];
+static struct img image;
+static const uint8_t *image_base;
+static uint64_t image_mem = AERIE_BOOT_MODULE0 + 1;
+static uint64_t fault_ep;
+static uint64_t quota_budget;        /* bytes root can give away */
+
+static struct service *by_serve(const char *name, size_t len)
+{
+    for (unsigned i = 0; i < conf.nservices; i++)
+        if (services[i].serve_ep && strlen(conf.services[i].serve) == len &&
+            !memcmp(conf.services[i].serve, name, len))
+            return &services[i];
+    return 0;
+}
+
+/* A new slot holding a copy of cap with rights and badge. */
+static uint64_t mint(uint64_t cap, uint64_t rights, uint64_t badge)
+{
+    uint64_t s = ae_slot_alloc();
+    if (ae_cap_copy(cap, s, rights, badge) < 0) {
+        ae_slot_free(s);
+        return 0;
+    }
+    return s;
+}
+
+static bool parse_range(const char *s, uint64_t *a, uint64_t *b)
+{
+    char *end;
+    *a = strtoull(s, &end, 0);
+    if (*end != '-' && *end != '+')
+        return false;
+    char sep = *end;
+    *b = strtoull(end + 1, &end, 0);
+    if (*end)
+        return false;
+    if (sep == '+')
+        *b = *a + *b;
+    return true;
+}
+
+/* Makes the capability a grant names, for service index idx: served
+ * endpoints (NAME, NAME.admin, NAME.server), kdebug, image, and device
+ * pieces (ioport:LO-HI, irq:GSI, devmem:BASE+SIZE). 0 if unknown. */
+static uint64_t resolve(const char *name, unsigned idx, struct service *sv, uint64_t *rights)
+{
+    *rights = AERIE_R_ALL;
+    size_t n = strlen(name);
+    if (!strcmp(name, "kdebug"))
+        return mint(AERIE_BOOT_KDEBUG, AERIE_R_ALL, 0);
+    if (!strcmp(name, "image"))
+        return mint(image_mem, AERIE_R_READ, 0);
+    if (!strcmp(name, "irqctl"))
+        return mint(AERIE_BOOT_IRQ_CONTROL, AERIE_R_ALL, 0);
+    uint64_t a, b, s;
+    if (!strncmp(name, "ioport:", 7) && parse_range(name + 7, &a, &b) && a <= b && b <= 0xFFFF) {
+        s = ae_slot_alloc();
+        return ae_invokev(AERIE_BOOT_IOPORT, AERIE_IO_SUBRANGE, sv->quota, a, b, s) < 0 ? 0 : s;
+    }
+    if (!strncmp(name, "devmem:", 7) && parse_range(name + 7, &a, &b) && b > a) {
+        s = ae_slot_alloc();
+        return ae_invokev(AERIE_BOOT_DEVMEM, AERIE_DEVMEM_CREATE, sv->quota, a, b - a, s) < 0 ? 0 : s;
+    }
+    struct service *srv;
+    if (n > 7 && !strcmp(name + n - 7, ".server") && (srv = by_serve(name, n - 7)) && srv == sv)
+        return mint(srv->serve_ep, AERIE_R_READ | AERIE_R_WRITE | AERIE_R_GRANT, 0);
+    if (n > 6 && !strcmp(name + n - 6, ".admin") && (srv = by_serve(name, n - 6)))
+        return mint(srv->serve_ep, AERIE_R_WRITE | AERIE_R_GRANT, ADMIN_BADGE);
+    if ((srv = by_serve(name, n)))
+        return mint(srv->serve_ep, AERIE_R_WRITE | AERIE_R_GRANT, idx + 1);
+    (void)idx;
+    return 0;
+}
+
+static void name_stream(unsigned idx);
+
+static uint64_t quota_bytes(const struct bc_service *c)
+{
+    return c->mem_percent ? quota_budget / 100 * c->mem : c->mem;
+}
+
+/* Builds grants and starts service idx; reports and returns false on any
+ * problem (the service then does not run; the others are unaffected). */
+static bool start(unsigned idx)
+{
+    struct service *sv = &services[idx];
+    const struct bc_service *c = sv->cfg;
+    int64_t fi = img_lookup(&image, c->program, strlen(c->program));
+    struct img_file file;
+    if (fi < 0) {
+        printf("root: service %s: program '%s' is not in the boot image; not started\n", c->name, c->program);
+        return false;
+    }
+    img_get(&image, (uint32_t)fi, &file);
+    sv->quota = ae_slot_alloc();
+    int64_t r = ae_quota_create(AERIE_BOOT_QUOTA, AERIE_OBJ_QUOTA, sv->quota, quota_bytes(c), c->threads, c->objects);
+    if (r < 0) {
+        printf("root: service %s: cannot reserve %lu bytes, %u threads, %u objects (error %ld); not started\n",
+               c->name, quota_bytes(c), c->threads, c->objects, r);
+        return false;
+    }
+    struct ae_grant grants[BC_MAX_GRANTS + 5];
+    unsigned ng = 0;
+    grants[ng++] = (struct ae_grant){ AE_GRANT_SELF_TASK, 0, AERIE_R_ALL, 0 };
+    grants[ng++] = (struct ae_grant){ AE_GRANT_SELF_THREAD, 0, AERIE_R_ALL, 0 };
+    grants[ng++] = (struct ae_grant){ AE_GRANT_SELF_QUOTA, 0, AERIE_R_ALL, 0 };
+    uint64_t fault = mint(fault_ep, AERIE_R_WRITE, idx + 1);
+    grants[ng++] = (struct ae_grant){ "self.fault", fault, AERIE_R_WRITE, 0 };
+    uint64_t minted[BC_MAX_GRANTS];
+    unsigned nminted = 0;
+    bool ok = true;
+    for (unsigned i = 0; i < c->ngrants && ok; i++) {
+        uint64_t rights, s = resolve(c->grants[i], idx, sv, &rights);
+        if (!s) {
+            printf("root: service %s: unknown or unavailable capability '%s'; not started\n", c->name, c->grants[i]);
+            ok = false;
+            break;
+        }
+        minted[nminted++] = s;
+        grants[ng++] = (struct ae_grant){ c->grants[i], s, rights, 0 };
+    }
+    if (ok && sv->serve_ep) {
+        char *n = malloc(BC_NAME_MAX + 8);
+        snprintf(n, BC_NAME_MAX + 8, "%s.server", c->serve);
+        minted[nminted] = mint(sv->serve_ep, AERIE_R_READ | AERIE_R_WRITE | AERIE_R_GRANT, 0);
+        grants[ng++] = (struct ae_grant){ n, minted[nminted++], AERIE_R_ALL, 0 };
+    }
+    const char *argv[BC_MAX_ARGS + 2];
+    unsigned argc = 0;
+    argv[argc++] = c->name;
+    for (unsigned i = 0; i < c->nargs; i++)
+        argv[argc++] = c->args[i];
+    argv[argc] = 0;
+    char err[160] = "";
+    struct ae_child child = { 0 };
+    if (ok) {
+        struct ae_spawn_args a = {
+            .quota = sv->quota, .image = file.data, .image_len = file.size, .image_mem = image_mem,
+            .image_off = file.data_offset, .argv = argv, .grants = grants, .ngrants = ng,
+            .fault_ep = fault, .cpu = c->cpu, .prio = c->prio, .stack_bytes = 64 * 1024,
+        };
+        if (ae_spawn(&a, &child, err, sizeof err)) {
+            printf("root: service %s: %s; not started\n", c->name, err);
+            ok = false;
+        }
+    }
+    for (unsigned i = 0; i < nminted; i++) {       /* the child has its copies now */
+        ae_cap_delete(minted[i]);
+        ae_slot_free(minted[i]);
+    }
+    ae_cap_delete(fault);
+    ae_slot_free(fault);
+    if (!ok) {
+        ae_invoke0(sv->quota, AERIE_QUOTA_DESTROY);
+        ae_slot_free(sv->quota);
+        return false;
+    }
+    sv->task = child.task;
+    sv->thread = child.thread;
+    sv->running = true;
+    for (unsigned i = 0; i < c->ngrants; i++)
+        if (!strcmp(c->grants[i], "console"))
+            name_stream(idx);
+    return true;
+}
+
+/* Tells the console the name of the stream with badge idx + 1, so the
+ * service's lines appear behind its name. */
+static void name_stream(unsigned idx)
+{
+    struct service *con = by_serve("console", 7);
+    if (!con || !con->running)
+        return;
+    static uint64_t admin;
+    if (!admin)
+        admin = mint(con->serve_ep, AERIE_R_WRITE, ADMIN_BADGE);
+    const char *name = conf.services[idx].name;
+    size_t len = strlen(name);
+    struct aerie_utcb *u = ae_utcb();
+    u->mr[0] = idx + 1;
+    u->mr[1] = len;
+    memcpy(&u->mr[2], name, len);
+    ae_call(admin, AERIE_INFO(CON_NAME, 2 + (len + 7) / 8, 0), 1000000000ull);
+}
+
+static void stop(struct service *sv)
+{
+    ae_invoke0(sv->quota, AERIE_QUOTA_DESTROY);
+    ae_slot_free(sv->quota);
+    ae_slot_free(sv->task);
+    ae_slot_free(sv->thread);
+    sv->running = false;
+}
+
+static void describe_fault(const struct service *sv, uint64_t label, const uint64_t *w)
+{
+    const char *name = sv->cfg->name;
+    if (label == AERIE_FAULT_EXIT)
+        printf("root: service %s exited with status %lu\n", name, w[0]);
+    else if (label == AERIE_FAULT_PAGE)
+        printf("root: service %s crashed: page fault at 0x%lx (%s) rip 0x%lx\n", name, w[0],
+               w[1] & AERIE_PF_WRITE ? "write" : w[1] & AERIE_PF_FETCH ? "fetch" : "read", w[2]);
+    else if (label == AERIE_FAULT_EXCEPTION)
+        printf("root: service %s crashed: exception %lu at rip 0x%lx\n", name, w[0], w[2]);
+    else if (label == AERIE_FAULT_SYSCALL)
+        printf("root: service %s made an unknown system call %lu at rip 0x%lx\n", name, w[0], w[7]);
+}
+
+/* Serves fault messages from the services, forever. */
+static _Noreturn void watch(void)
+{
+    for (;;) {
+        uint64_t badge;
+        int64_t r = ae_recv(fault_ep, AERIE_TIMEOUT_FOREVER, &badge);
+        if (r < 0 || badge == 0 || badge > conf.nservices)
+            continue;
+        struct service *sv = &services[badge - 1];
+        uint64_t label = AERIE_INFO_LABEL((uint64_t)r), w[9];
+        memcpy(w, ae_utcb()->mr, sizeof w);
+        if (!sv->running)
+            continue;
+        describe_fault(sv, label, w);
+        stop(sv);
+        bool crashed = label != AERIE_FAULT_EXIT || w[0] != 0;
+        if (sv->cfg->restart && crashed && sv->restarts < RESTARTS_MAX) {
+            sv->restarts++;
+            printf("root: restarting %s (%u of %u)\n", sv->cfg->name, sv->restarts, RESTARTS_MAX);
+            start((unsigned)(badge - 1));
+        }
+    }
+}
+
+static bool open_boot_image(void)
+{
+    const struct aerie_bootinfo *bi = ae_start.bootinfo;
+    if (bi->nmodules < 2) {
+        printf("root: no boot image (the second boot module): nothing to start\n");
+        return false;
+    }
+    uint64_t bytes = (bi->modules[1].bytes + 4095) & ~4095ull;
+    uint64_t va = ae_vm_reserve(bytes);
+    if (!va || ae_task_map(AERIE_BOOT_TASK, image_mem, 0, va, bytes, AERIE_MAP_R) < 0) {
+        printf("root: cannot map the boot image\n");
+        return false;
+    }
+    image_base = (const uint8_t *)va;
+    struct img_error e;
+    if (img_open(&image, image_base, bi->modules[1].bytes, &e)) {
+        printf("root: the boot image is not valid: entry %ld, %s: %s\n", e.entry, e.field, e.reason);
+        return false;
+    }
+    return true;
+}
+
+static bool read_config(void)
+{
+    int64_t i = img_lookup(&image, "boot.conf", 9);
+    if (i < 0) {
+        printf("root: the boot image has no boot.conf: nothing to start\n");
+        return false;
+    }
+    struct img_file f;
+    img_get(&image, (uint32_t)i, &f);
+    static char err[2048];
+    int bad = bootconf_parse((const char *)f.data, f.size, &conf, err, sizeof err);
+    if (bad)
+        printf("root: %d line(s) of boot.conf are wrong and were skipped:\n%s\n", bad, err);
+    return true;
+}
+
+int main(void)
+{
+    uint64_t info[6];
+    ae_quota_info(AERIE_BOOT_QUOTA, info);
+    quota_budget = info[0] - info[1];
+    printf("root: %lu MiB to hand out\n", quota_budget >> 20);
+    fault_ep = ae_slot_alloc();
+    ae_quota_create(AERIE_BOOT_QUOTA, AERIE_OBJ_ENDPOINT, fault_ep, 0, 0, 0);
+    if (open_boot_image() && read_config()) {
+        for (unsigned i = 0; i < conf.nservices; i++) {
+            services[i].cfg = &conf.services[i];
+            if (conf.services[i].serve[0]) {
+                services[i].serve_ep = ae_slot_alloc();
+                ae_quota_create(AERIE_BOOT_QUOTA, AERIE_OBJ_ENDPOINT, services[i].serve_ep, 0, 0, 0);
+            }
+        }
+        unsigned started = 0;
+        for (unsigned i = 0; i < conf.nservices; i++)
+            started += start(i);
+        printf("root: started %u of %u services\n", started, conf.nservices);
+    }
+    watch();
+}
