@@ -3,8 +3,9 @@
  * lock, the quota it is charged to, and the list of capabilities naming it.
  *
  * Lifetime. An object is *alive* from creation until it is destroyed: when
- * its last holder goes (holders are its capabilities, and for Memory also
- * its mappings, so mapped memory outlives the capability used to map it),
+ * its last holder goes (holders are its capabilities, and also: for Memory
+ * its mappings, for a Task its threads, for a Thread itself from its start
+ * until it dies — running code keeps itself alive),
  * when its quota is destroyed, or by an explicit DESTROY method. Destroying runs the type's teardown
  * (wake waiters, unmap, stop threads) and removes every capability naming
  * it. Its memory is freed only when the reference count reaches zero:

@@ -93,6 +93,7 @@ struct thread *thread_new(struct quota *q, struct task *task, uint8_t prio, int 
     if (!dead) {
         t->task = task;
         obj_get(&task->obj);
+        obj_hold(&task->obj);            /* a task lives while it has threads */
         list_push_back(&task->threads, &t->task_link);
         task->nthreads++;
     }
@@ -126,11 +127,23 @@ int thread_create(struct quota *q, struct invocation *inv, struct kobject **out)
 void thread_start(struct thread *t)
 {
     spin_lock(&t->obj.lock);
+    if (t->state == TS_INACTIVE && !t->self_held) {
+        t->self_held = true;             /* a started thread lives until it dies */
+        obj_hold(&t->obj);
+    }
     if (t->state == TS_INACTIVE || t->state == TS_SUSPENDED) {
         t->state = TS_RUNNABLE;
         sched_enqueue(t);
     }
     spin_unlock(&t->obj.lock);
+}
+
+/* A thread that died on its own no longer holds itself: with no
+ * capability left, it is destroyed (and may take its task with it). */
+static void drop_self_hold(struct thread *t)
+{
+    if (__atomic_exchange_n(&t->self_held, false, __ATOMIC_ACQ_REL))
+        obj_unhold(&t->obj);
 }
 
 /* ---- blocking and waking ---- */
@@ -276,8 +289,10 @@ static void set_state(struct thread *t, uint8_t state)
     if (t->state != TS_DEAD)
         t->state = state;
     spin_unlock(&t->obj.lock);
-    if (state == TS_DEAD)
+    if (state == TS_DEAD) {
         ipc_cancel_reply(t, AE_EDEAD);
+        drop_self_hold(t);
+    }
 }
 
 /* Applies a RESUME reply (flags and registers in fault_words). */
@@ -350,11 +365,13 @@ static void thread_teardown(struct kobject *o)
         thread_unlock_pair(t, client);
         obj_put(&client->obj);
     }
+    __atomic_store_n(&t->self_held, false, __ATOMIC_RELEASE);   /* being destroyed anyway */
     if (t->task) {
         spin_lock(&t->task->obj.lock);
         list_remove(&t->task_link);
         t->task->nthreads--;
         spin_unlock(&t->task->obj.lock);
+        obj_unhold(&t->task->obj);
     }
     sched_wait_off_cpu(t);
 }

@@ -57,6 +57,7 @@ struct thread {
     uint8_t prio;
     uint8_t wait_kind;
     bool in_rq, on_cpu, migrate, idle, fault_msg;
+    bool self_held;                    /* started and not dead: it holds itself */
     uint16_t cpu;                      /* home CPU */
     uint16_t next_cpu;                 /* affinity to apply when it is off its CPU */
     uint32_t slice;                    /* ticks left */

@@ -3,25 +3,48 @@
 
 $(eval $(call libc_program,root,services/root/root.c services/root/bootconf.c))
 $(eval $(call libc_program,console,services/console/console.c))
+$(eval $(call libc_program,cm,services/cm/main.c services/cm/ops.c services/cm/container.c services/cm/spec.c))
 $(eval $(call libc_program,hello,apps/hello/hello.c))
+
+# Container images: apps/NAME/*.c becomes images/NAME/prog in the boot image.
+APPS := hello crasher cpuworker memhog ticker hostile threadhog objhog
+$(foreach a,$(APPS),$(eval $(call libc_program,app-$(a),$(wildcard apps/$(a)/*.c))))
+APP_IMAGE_FILES := $(foreach a,$(APPS),images/$(a)/prog=$(BUILD)/app-$(a).elf)
+APP_ELFS := $(foreach a,$(APPS),$(BUILD)/app-$(a).elf)
 
 BOOT_CONF ?= services/root/boot.conf
 BOOT_IMG  := $(BUILD)/boot.img
-BOOT_IMG_FILES := boot.conf=$(BOOT_CONF) bin/console=$(BUILD)/console.elf bin/hello=$(BUILD)/hello.elf
+SERVICE_ELFS := $(BUILD)/console.elf $(BUILD)/cm.elf $(BUILD)/hello.elf
+BOOT_IMG_FILES := bin/console=$(BUILD)/console.elf bin/cm=$(BUILD)/cm.elf bin/hello=$(BUILD)/hello.elf \
+                  $(APP_IMAGE_FILES)
 
-$(BOOT_IMG): $(BUILD)/tools/mkimage $(BOOT_CONF) $(BUILD)/console.elf $(BUILD)/hello.elf
+$(BOOT_IMG): $(BUILD)/tools/mkimage $(BOOT_CONF) $(SERVICE_ELFS) $(APP_ELFS)
 	@echo "  IMAGE   $@"
-	@$(BUILD)/tools/mkimage -o $@ $(BOOT_IMG_FILES)
+	@$(BUILD)/tools/mkimage -o $@ boot.conf=$(BOOT_CONF) $(BOOT_IMG_FILES)
 
 # The QEMU modules: the boot task, then the boot image.
 BOOT_MODULES := $(BUILD)/root.elf,$(BOOT_IMG)
 all: $(BOOT_IMG)
 
-# ---- host tests and fuzzers of root's parsers --------------------------
+# ---- test images ---------------------------------------------------------
+# cmtest drives the container manager through its protocol (tests/cm/).
+$(eval $(call libc_program,cmtest,tests/cm/cmtest.c))
+$(BUILD)/uobj/tests/cm/cmtest.c.o: UEXTRA := -Itests/host
+$(BUILD)/boot-cm.img: $(BUILD)/tools/mkimage tests/cm/boot.conf $(SERVICE_ELFS) $(APP_ELFS) $(BUILD)/cmtest.elf
+	@echo "  IMAGE   $@"
+	@$(BUILD)/tools/mkimage -o $@ boot.conf=tests/cm/boot.conf $(BOOT_IMG_FILES) bin/cmtest=$(BUILD)/cmtest.elf
+all: $(BUILD)/boot-cm.img
+
+# ---- host tests and fuzzers of root's and cm's parsers ---------------------
 $(BUILD)/tests/host/test_bootconf: tests/host/test_bootconf.c services/root/bootconf.c services/root/bootconf.h lib/fmt/fmt.c
 	@mkdir -p $(@D)
 	@echo "  HOSTCC  $@"
 	@$(HOSTCC) $(HOSTCFLAGS) $(SANFLAGS) -Iservices/root -Ilib/fmt -Itests/host -o $@ tests/host/test_bootconf.c services/root/bootconf.c lib/fmt/fmt.c
+
+$(BUILD)/tests/host/test_spec: tests/host/test_spec.c services/cm/spec.c services/cm/spec.h lib/fmt/fmt.c
+	@mkdir -p $(@D)
+	@echo "  HOSTCC  $@"
+	@$(HOSTCC) $(HOSTCFLAGS) $(SANFLAGS) -Iservices/cm -Ilib/fmt -Itests/host -o $@ tests/host/test_spec.c services/cm/spec.c lib/fmt/fmt.c
 
 $(BUILD)/tests/host/test_elf: tests/host/test_elf.c lib/elf/elf.c lib/elf/elf.h
 	@mkdir -p $(@D)
@@ -38,7 +61,13 @@ $(BUILD)/fuzz/fuzz_bootconf: tests/fuzz/fuzz_bootconf.c services/root/bootconf.c
 	@echo "  CLANG   $<"
 	@$(FUZZCC) $(FUZZFLAGS) -Iservices/root -Ilib/fmt -o $@ tests/fuzz/fuzz_bootconf.c services/root/bootconf.c lib/fmt/fmt.c
 
-HOST_TESTS += $(BUILD)/tests/host/test_bootconf $(BUILD)/tests/host/test_elf $(BUILD)/fuzz/fuzz_elf $(BUILD)/fuzz/fuzz_bootconf
+$(BUILD)/fuzz/fuzz_spec: tests/fuzz/fuzz_spec.c services/cm/spec.c lib/fmt/fmt.c
+	@mkdir -p $(@D)
+	@echo "  CLANG   $<"
+	@$(FUZZCC) $(FUZZFLAGS) -Iservices/cm -Ilib/fmt -o $@ tests/fuzz/fuzz_spec.c services/cm/spec.c lib/fmt/fmt.c
+
+HOST_TESTS += $(BUILD)/tests/host/test_bootconf $(BUILD)/tests/host/test_elf $(BUILD)/tests/host/test_spec \
+              $(BUILD)/fuzz/fuzz_elf $(BUILD)/fuzz/fuzz_bootconf $(BUILD)/fuzz/fuzz_spec
 
 # A boot image with a broken boot.conf: root must name each mistake and
 # still start what is right (tests/tests.list: boot_bad_config).

@@ -14,6 +14,7 @@
 #include <libaerie/runtime.h>
 #include <libaerie/server.h>
 #include <libaerie/invoke.h>
+#include <libaerie/syscall.h>
 
 #define MAX_STREAMS 512
 #define BUCKETS     256
@@ -35,6 +36,9 @@ struct console {
     struct stream *newest, *oldest;
     unsigned nstreams;
     uint64_t kdebug;
+    uint64_t server;                    /* our unbadged endpoint capability */
+    uint64_t next_opened;               /* counter for CON_OPEN badges */
+    uint64_t minted;                    /* the capability just minted for a reply */
 };
 
 static unsigned bucket(uint64_t badge) { return (unsigned)((badge * 0x9E3779B97F4A7C15ull) >> 56) % BUCKETS; }
@@ -195,11 +199,43 @@ static int con_forget(void *ctx, struct ae_request *rq)
     return 0;
 }
 
+/* Opens a stream for a new client and hands back a capability to it. */
+static int con_open(void *ctx, struct ae_request *rq)
+{
+    struct console *c = ctx;
+    if (!admin(rq))
+        return AE_EPERM;
+    uint64_t len = rq->w[0];
+    if (len > CON_NAME_MAX || len > (uint64_t)(rq->nwords - 1) * 8)
+        return AE_EINVAL;
+    uint64_t badge = CON_OPENED_BADGE | ++c->next_opened;
+    struct stream *s = get(c, badge);
+    if (!s)
+        return AE_ENOMEM;
+    memcpy(s->name, &rq->w[1], len);
+    s->name[len] = 0;
+    /* The previous reply has carried its capability by now: reuse the slot. */
+    if (c->minted)
+        ae_cap_delete(c->minted);
+    else
+        c->minted = ae_slot_alloc();
+    if (ae_cap_copy(c->server, c->minted, AERIE_R_WRITE, badge) < 0) {
+        drop(c, s);
+        return AE_ENOMEM;
+    }
+    rq->reply[0] = badge;
+    rq->nreply = 1;
+    rq->reply_caps[0] = (uint32_t)c->minted;
+    rq->nreply_caps = 1;
+    return 0;
+}
+
 static const struct ae_op ops[CON_OP_COUNT] = {
     [CON_WRITE] = { con_write, 1 },
     [CON_NAME] = { con_name, 2 },
     [CON_READ] = { con_read, 2 },
     [CON_FORGET] = { con_forget, 1 },
+    [CON_OPEN] = { con_open, 1 },
 };
 
 int main(void)
@@ -211,6 +247,7 @@ int main(void)
         fprintf(stderr, "console: needs the grants kdebug and serve=console\n");
         return 1;
     }
+    c.server = ep;
     struct ae_server srv = { .ep = ep, .ops = ops, .nops = CON_OP_COUNT, .ctx = &c };
     return ae_serve(&srv);
 }

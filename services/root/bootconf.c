@@ -202,11 +202,11 @@ static int set_key(struct bc_service *sv, struct line *l, const char *word, char
     if (str_eq(key, "mem"))
         return set_mem(sv, l, v, err, errlen);
     if (str_eq(key, "threads"))
-        return small_number(v, 4096, &sv->threads) && sv->threads ? 0 :
-               fail(l, err, errlen, "threads= must be 1..4096", v);
+        return small_number(v, 1u << 24, &sv->threads) && sv->threads ? 0 :
+               fail(l, err, errlen, "threads= must be 1..16777216", v);
     if (str_eq(key, "objects"))
-        return small_number(v, 1u << 24, &sv->objects) && sv->objects ? 0 :
-               fail(l, err, errlen, "objects= must be 1..16777216", v);
+        return small_number(v, 1u << 30, &sv->objects) && sv->objects ? 0 :
+               fail(l, err, errlen, "objects= must be 1..1073741824", v);
     if (str_eq(key, "prio"))
         return small_number(v, 31, &sv->prio) && sv->prio ? 0 : fail(l, err, errlen, "prio= must be 1..31", v);
     if (str_eq(key, "cpu")) {
@@ -245,6 +245,8 @@ static int parse_service(struct bootconf *bc, struct line *l, char *err, size_t 
     for (unsigned i = 0; i < bc->nservices; i++)
         if (str_eq(bc->services[i].name, sv->name))
             return fail(l, err, errlen, "a second service with this name", sv->name);
+    if (!l->words[2][0])
+        return fail(l, err, errlen, "the program path is empty", 0);
     if (!copy_str(sv->program, BC_PATH_MAX, l->words[2], str_len(l->words[2])))
         return fail(l, err, errlen, "the program path is too long", l->words[2]);
     for (unsigned i = 3; i < l->nwords; i++)

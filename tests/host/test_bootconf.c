@@ -66,6 +66,7 @@ static void bootconf_mistakes_named(void)
     expect_error("service a bin/a prio=99\n", "prio= must be 1..31", 0);
     expect_error("service a bin/a restart=maybe\n", "restart= must be yes or no", 0);
     expect_error("service a bin/a grant=x,,y\n", "an empty name in grant=", 0);
+    expect_error("service a \"\"\n", "the program path is empty", 0);
     expect_error("service a bin/a grant=we$ird\n", "a bad capability name", 0);
     expect_error("service a bin/a args=\"open\n", "unterminated quote", 0);
     expect_error("service a/b bin/a\n", "a bad service name", 0);

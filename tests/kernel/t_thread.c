@@ -258,3 +258,32 @@ KTEST(thread_rights, "THREAD methods need MANAGE, INFO needs READ")
     CHECK_EQ(ae_invoke0(ro, AERIE_THREAD_DESTROY), AE_ERIGHTS);
     CHECK_EQ(ae_invoke0(t, 99), AE_ENOSYS);
 }
+
+static void run_then_flag(void *arg)
+{
+    ae_sleep_ns(5000000);
+    set_flag((void *)3);
+}
+
+KTEST(running_code_keeps_itself_alive, "a started thread outlives its capability, and its task with it, until it exits")
+{
+    uint64_t objs = kt_objects();
+    struct ae_thread th = { 0 };
+    flag = 0;
+    CHECK_OK(kt_thread(env, &th, run_then_flag, 0, -1));
+    uint64_t after_start = kt_objects();
+    CHECK_OK(ae_cap_delete(th.thread_slot));          /* nobody holds it now but itself */
+    CHECK(kt_wait(&flag, 3, 2000));                   /* it ran to the end anyway */
+    for (int i = 0; i < 200 && kt_objects() != after_start - 1; i++)
+        ae_sleep_ns(1000000);
+    CHECK_EQ(kt_objects(), after_start - 1);          /* once dead, it is gone */
+    CHECK(after_start > objs);
+    /* A task whose last capability goes keeps living while it has a thread. */
+    uint64_t task = kt_new(env, AERIE_OBJ_TASK, 0, 0, 0), t;
+    CHECK_OK(kt_create(env->quota, AERIE_OBJ_THREAD, &t, task, 0, 0));
+    uint64_t n = kt_objects();
+    CHECK_OK(ae_cap_delete(task));
+    CHECK_EQ(kt_objects(), n);                        /* held by its (unstarted) thread */
+    CHECK_OK(ae_cap_delete(t));                       /* never started: no self-hold */
+    CHECK_EQ(kt_objects(), n - 2);
+}

@@ -6,7 +6,9 @@
  * keeps the last CON_LOG_BYTES of each stream and prints whole lines on the
  * kernel console with the program's name in front. The holder of the admin
  * capability (badge CON_ADMIN_BADGE: root, and the container manager)
- * names streams and reads them back.
+ * names streams, opens new ones (minting their capabilities), and reads
+ * them back. Streams opened with CON_OPEN have badges with bit
+ * CON_OPENED_BADGE set, so they never collide with root's.
  */
 #ifndef AERIE_PROTO_CONSOLE_H
 #define AERIE_PROTO_CONSOLE_H
@@ -15,6 +17,7 @@
 #include "proto.h"
 
 #define CON_ADMIN_BADGE   (1ull << 62)
+#define CON_OPENED_BADGE  (1ull << 40)
 #define CON_LOG_BYTES     8192         /* kept per stream */
 #define CON_NAME_MAX      31
 #define CON_CHUNK         ((64 - 1) * 8) /* bytes one message carries */
@@ -24,6 +27,8 @@ enum con_op {
     CON_NAME  = 2,   /* admin. 0: badge, 1: length, 2..: name bytes -> () */
     CON_READ  = 3,   /* admin. 0: badge, 1: from (bytes written so far) -> 0: total written, 1: length, 2..: bytes */
     CON_FORGET = 4,  /* admin. 0: badge: drop the stream             -> () */
+    CON_OPEN  = 5,   /* admin. 0: length, 1..: name -> 0: badge, and a new send
+                        capability with that badge (the client's) */
     CON_OP_COUNT
 };
 

@@ -182,6 +182,7 @@ int __sys_thread_create(void (*entry)(void *), void *arg, void *stack_top, void 
         r = ae_quota_create(ae_self.quota, AERIE_OBJ_THREAD, t, ae_self.task, 0, 0);
     if (!r) {
         ((uint64_t *)tls)[TCB_UTCB] = (uint64_t)page;
+        ((struct aerie_utcb *)page)->user[0] = t;      /* ae_thread_slot() */
         r = configure(t, mem, entry, arg, stack_top, tls);
         if (!r)
             r = record(t, page);

@@ -257,6 +257,7 @@ fail_mem:
 
 void ae_thread_destroy(struct ae_thread *th)
 {
+    ae_invoke0(th->thread_slot, AERIE_THREAD_DESTROY);   /* a started thread outlives its capability */
     ae_cap_delete(th->thread_slot);
     ae_slot_free(th->thread_slot);
     ae_mem_unmap_delete(th->mem, th->mem_bytes, th->mem_slot);

@@ -54,7 +54,8 @@ int ae_serve(const struct ae_server *s)
             u->mr[i] = reply[i];
         for (unsigned i = 0; i < rq.nreply_caps; i++)
             u->caps[i] = rq.reply_caps[i];
-        uint64_t info = AERIE_INFO(proto_label_of(status), status ? 0 : rq.nreply, status ? 0 : rq.nreply_caps);
+        /* Words go back on errors too: a message explaining them, say. */
+        uint64_t info = AERIE_INFO(proto_label_of(status), rq.nreply, status ? 0 : rq.nreply_caps);
         r = ae_reply_recv(s->ep, info, AERIE_TIMEOUT_FOREVER, &badge);
     }
 }

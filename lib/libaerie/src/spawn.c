@@ -317,7 +317,7 @@ int ae_spawn(const struct ae_spawn_args *a, struct ae_child *child, char *err, s
     struct loader l = { .a = a, .err = err ? err : dummy, .errlen = err ? errlen : sizeof dummy };
     int r = load(&l);
     release_slot(&l.stack_mem);             /* mapped now: the mapping keeps it */
-    if (!r && (r = (int)ae_invoke0(l.thread, AERIE_THREAD_RESUME)) < 0)
+    if (!r && !a->suspended && (r = (int)ae_invoke0(l.thread, AERIE_THREAD_RESUME)) < 0)
         fail(&l, r, "starting the thread");
     if (r) {
         if (l.task)

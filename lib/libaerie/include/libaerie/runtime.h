@@ -31,6 +31,15 @@ struct ae_self {
 };
 extern struct ae_self ae_self;
 
+/* The calling thread's own thread capability: the first thread's is
+ * ae_self.thread; threads started through libc have theirs in their UTCB.
+ * 0 if it has none. */
+static inline uint64_t ae_thread_slot(void)
+{
+    uint64_t s = ae_utcb()->user[0];
+    return s ? s : ae_self.thread;
+}
+
 /* What the program started with (aerie/capenv.h). */
 struct ae_start {
     int argc;

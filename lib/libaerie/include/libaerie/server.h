@@ -17,7 +17,7 @@ struct ae_request {
     unsigned nwords;
     unsigned ncaps;            /* capabilities that arrived (slots in caps[]) */
     const uint32_t *caps;
-    uint64_t *reply;           /* reply words, sent when the handler returns 0 */
+    uint64_t *reply;           /* reply words (sent whatever the status) */
     unsigned nreply;
     uint32_t reply_caps[3];    /* capabilities to send back */
     unsigned nreply_caps;

@@ -13,6 +13,7 @@
 
 #include <stdint.h>
 #include <stddef.h>
+#include <stdbool.h>
 
 /* Names a spawn gives the child's own objects, if asked for. */
 #define AE_GRANT_SELF_TASK   "self.task"
@@ -40,6 +41,7 @@ struct ae_spawn_args {
     uint64_t fault_ep;        /* endpoint for faults and exit (caller's slot), 0: none */
     int cpu;                  /* -1: the caller's */
     unsigned prio;            /* 0: default */
+    bool suspended;           /* load only; the caller resumes the thread */
 };
 
 struct ae_child {

@@ -57,9 +57,11 @@ _Noreturn void __libc_start(int argc, char **argv, char **envp, uint64_t *auxv)
     __libc.auxv = auxv;
     __libc.start_ns = __sys_clock_monotonic_ns();
     __libc.canary = make_canary(auxv);
-    __init_tls(auxv);
+    /* The OS layer first: setting up TLS may need memory from it. It runs
+     * on the loader's thread pointer, which already points at a TCB. */
     if (__libaerie_init)
         __libaerie_init(auxv);
+    __init_tls(auxv);
     run_inits(__preinit_array_start, __preinit_array_end, argc, argv, envp);
     run_inits(__init_array_start, __init_array_end, argc, argv, envp);
     exit(main(argc, argv, envp));

@@ -1,0 +1,45 @@
+/*
+ * libaerie/cm.h — the container manager's client stubs
+ * (aerie/proto/cm.h). Each returns 0 or a negative AE_* error; err (may
+ * be NULL) receives cm's message on failure.
+ */
+#ifndef LIBAERIE_CM_H
+#define LIBAERIE_CM_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include <aerie/proto/cm.h>
+
+struct ae_cm_status {
+    int state;                 /* enum cm_state */
+    uint64_t exit_status;
+    uint64_t fault_label;      /* low 32 bits: AERIE_FAULT_*; page faults: error code above */
+    uint64_t fault_addr, fault_rip;
+};
+
+struct ae_cm_stats {
+    uint64_t mem_used, mem_limit, threads_used, threads_limit, objects_used, objects_limit;
+    uint64_t uptime_ns;
+    int state, cpu;
+};
+
+int ae_cm_create(uint64_t cm, const char *spec, int start, uint64_t *id, char *err, size_t errlen);
+int ae_cm_start(uint64_t cm, uint64_t id);
+int ae_cm_wait(uint64_t cm, uint64_t id, struct ae_cm_status *st);
+int ae_cm_status(uint64_t cm, uint64_t id, struct ae_cm_status *st);
+int ae_cm_kill(uint64_t cm, uint64_t id);
+int ae_cm_remove(uint64_t cm, uint64_t id);
+int ae_cm_stats(uint64_t cm, uint64_t id, struct ae_cm_stats *st);
+/* Reads log bytes from position *from on; *from advances. Returns the
+ * byte count (0 when nothing new) or an error. */
+int64_t ae_cm_logs(uint64_t cm, uint64_t id, uint64_t *from, char *buf, size_t cap);
+/* Up to max (id, state) pairs with ids >= first; returns the count. */
+int ae_cm_list(uint64_t cm, uint64_t first, uint64_t *ids, int *states, unsigned max);
+/* The index-th image name; AE_ENOENT past the last. */
+int ae_cm_image(uint64_t cm, unsigned index, char *name, size_t cap);
+int ae_cm_info(uint64_t cm, uint64_t id, char *text, size_t cap);
+
+/* "page fault at 0x0 (read) rip 0x2012a4" and the like. */
+void ae_cm_describe(const struct ae_cm_status *st, char *buf, size_t cap);
+
+#endif

@@ -1,0 +1,184 @@
+/*
+ * cm_client.c — the container manager's client stubs (libaerie/cm.h).
+ */
+#include <libaerie/cm.h>
+#include <libaerie/syscall.h>
+#include <libaerie/runtime.h>
+#include <aerie/errors.h>
+#include <aerie/fault.h>
+#include "fmt.h"
+
+/* Calls op with n words already in the UTCB; returns word 0's status. */
+static int call(uint64_t cm, unsigned op, unsigned n, char *err, size_t errlen)
+{
+    struct aerie_utcb *u = ae_utcb();
+    int64_t r = ae_call(cm, AERIE_INFO(op, n, 0), AERIE_TIMEOUT_FOREVER);
+    if (r < 0)
+        return (int)r;
+    uint64_t label = AERIE_INFO_LABEL((uint64_t)r);
+    int status = label ? proto_status_of(label) : (int)(int64_t)u->mr[0];
+    if (status && err && errlen) {
+        uint64_t len = AERIE_INFO_NWORDS((uint64_t)r) >= 2 ? u->mr[1] : 0;
+        if (len >= errlen)
+            len = errlen - 1;
+        const char *m = (const char *)&u->mr[2];
+        for (uint64_t i = 0; i < len; i++)
+            err[i] = m[i];
+        err[len] = 0;
+    }
+    return status;
+}
+
+int ae_cm_create(uint64_t cm, const char *spec, int start, uint64_t *id, char *err, size_t errlen)
+{
+    struct aerie_utcb *u = ae_utcb();
+    uint64_t len = 0;
+    while (spec[len])
+        len++;
+    if (len > CM_TEXT_MAX) {
+        if (err)
+            fmt_snprintf(err, errlen, "spec: longer than %d bytes", CM_TEXT_MAX);
+        return AE_EINVAL;
+    }
+    u->mr[0] = len;
+    char *dst = (char *)&u->mr[1];
+    for (uint64_t i = 0; i < len; i++)
+        dst[i] = spec[i];
+    int r = call(cm, start ? CM_RUN : CM_CREATE, 1 + (unsigned)((len + 7) / 8), err, errlen);
+    if (!r)
+        *id = u->mr[1];
+    return r;
+}
+
+static int by_id(uint64_t cm, unsigned op, uint64_t id)
+{
+    ae_utcb()->mr[0] = id;
+    return call(cm, op, 1, 0, 0);
+}
+
+int ae_cm_start(uint64_t cm, uint64_t id) { return by_id(cm, CM_START, id); }
+int ae_cm_kill(uint64_t cm, uint64_t id) { return by_id(cm, CM_KILL, id); }
+int ae_cm_remove(uint64_t cm, uint64_t id) { return by_id(cm, CM_REMOVE, id); }
+
+static void read_status(struct ae_cm_status *st)
+{
+    const uint64_t *w = ae_utcb()->mr;
+    st->state = (int)w[1];
+    st->exit_status = w[2];
+    st->fault_label = w[3];
+    st->fault_addr = w[4];
+    st->fault_rip = w[5];
+}
+
+int ae_cm_wait(uint64_t cm, uint64_t id, struct ae_cm_status *st)
+{
+    int r = by_id(cm, CM_WAIT, id);
+    if (!r)
+        read_status(st);
+    return r;
+}
+
+int ae_cm_status(uint64_t cm, uint64_t id, struct ae_cm_status *st)
+{
+    int r = by_id(cm, CM_STATUS, id);
+    if (!r)
+        read_status(st);
+    return r;
+}
+
+int ae_cm_stats(uint64_t cm, uint64_t id, struct ae_cm_stats *st)
+{
+    int r = by_id(cm, CM_STATS, id);
+    if (r)
+        return r;
+    const uint64_t *w = ae_utcb()->mr;
+    *st = (struct ae_cm_stats){ w[1], w[2], w[3], w[4], w[5], w[6], w[7], (int)w[8], (int)(int64_t)w[9] };
+    return 0;
+}
+
+int64_t ae_cm_logs(uint64_t cm, uint64_t id, uint64_t *from, char *buf, size_t cap)
+{
+    struct aerie_utcb *u = ae_utcb();
+    u->mr[0] = id;
+    u->mr[1] = *from;
+    int r = call(cm, CM_LOGS, 2, 0, 0);
+    if (r)
+        return r;
+    uint64_t len = u->mr[2];
+    if (len > cap)
+        len = cap;
+    const char *src = (const char *)&u->mr[3];
+    for (uint64_t i = 0; i < len; i++)
+        buf[i] = src[i];
+    *from = u->mr[1];
+    return (int64_t)len;
+}
+
+int ae_cm_list(uint64_t cm, uint64_t first, uint64_t *ids, int *states, unsigned max)
+{
+    unsigned n = 0;
+    for (;;) {
+        ae_utcb()->mr[0] = first;
+        int r = call(cm, CM_LIST, 1, 0, 0);
+        if (r)
+            return r;
+        const uint64_t *w = ae_utcb()->mr;
+        unsigned got = (unsigned)w[1];
+        for (unsigned i = 0; i < got && n < max; i++, n++) {
+            ids[n] = w[2 + 2 * i];
+            states[n] = (int)w[3 + 2 * i];
+            first = ids[n] + 1;
+        }
+        if (got < 30 || n == max)
+            return (int)n;
+    }
+}
+
+static int text_reply(char *out, size_t cap)
+{
+    const uint64_t *w = ae_utcb()->mr;
+    uint64_t len = w[1] < cap ? w[1] : cap - 1;
+    const char *src = (const char *)&w[2];
+    for (uint64_t i = 0; i < len; i++)
+        out[i] = src[i];
+    out[len] = 0;
+    return 0;
+}
+
+int ae_cm_image(uint64_t cm, unsigned index, char *name, size_t cap)
+{
+    ae_utcb()->mr[0] = index;
+    int r = call(cm, CM_IMAGES, 1, 0, 0);
+    return r ? r : text_reply(name, cap);
+}
+
+int ae_cm_info(uint64_t cm, uint64_t id, char *text, size_t cap)
+{
+    ae_utcb()->mr[0] = id;
+    int r = call(cm, CM_INFO, 1, 0, 0);
+    return r ? r : text_reply(text, cap);
+}
+
+void ae_cm_describe(const struct ae_cm_status *st, char *buf, size_t cap)
+{
+    uint64_t label = st->fault_label & 0xFFFFFFFF, code = st->fault_label >> 32;
+    switch (st->state) {
+    case CM_CREATED: fmt_snprintf(buf, cap, "created"); break;
+    case CM_RUNNING: fmt_snprintf(buf, cap, "running"); break;
+    case CM_EXITED: fmt_snprintf(buf, cap, "exited with status %lu", st->exit_status); break;
+    case CM_KILLED: fmt_snprintf(buf, cap, "killed"); break;
+    case CM_FAULTED:
+        if (label == AERIE_FAULT_PAGE)
+            fmt_snprintf(buf, cap, "page fault at 0x%lx (%s%s) rip 0x%lx", st->fault_addr,
+                         code & AERIE_PF_FETCH ? "instruction fetch" : code & AERIE_PF_WRITE ? "write" : "read",
+                         code & AERIE_PF_PRESENT ? ", protection" : ", not mapped", st->fault_rip);
+        else if (label == AERIE_FAULT_EXCEPTION)
+            fmt_snprintf(buf, cap, "exception %lu at rip 0x%lx", st->fault_addr, st->fault_rip);
+        else if (label == AERIE_FAULT_SYSCALL)
+            fmt_snprintf(buf, cap, "unknown system call %lu at rip 0x%lx", st->fault_addr, st->fault_rip);
+        else
+            fmt_snprintf(buf, cap, "fault %lu", label);
+        break;
+    default: fmt_snprintf(buf, cap, "state %d", st->state); break;
+    }
+}

@@ -1,0 +1,79 @@
+/*
+ * cm.h — the container manager (the papers' Oak / MettEagle service).
+ *
+ * A container is a quota (its own, a child of cm's) holding a task whose
+ * capability space cm fills with exactly what the spec grants, and a
+ * thread running the image's program; read-only pages of the program are
+ * shared from the boot image. cm keeps one capability per container —
+ * that quota — because running code keeps itself alive; destroying the
+ * quota ends the container and returns every page and object it had.
+ *
+ * Concurrency: one worker thread per CPU serves requests; the container
+ * table is split into shards, each with its own lock, and every container
+ * has its own lock, so creating containers on several CPUs shares no lock.
+ */
+#ifndef AERIE_CM_H
+#define AERIE_CM_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include <pthread.h>
+#include <aerie/proto/cm.h>
+#include "spec.h"
+#include "img.h"
+
+#define CM_FAULT_BADGE   (1ull << 61)    /* badge bit of containers' fault capabilities */
+#define CM_SHARDS        64
+#define CM_WAITERS_MAX   8
+
+struct container {
+    uint64_t id;
+    pthread_mutex_t lock;
+    struct container *next;              /* in its shard */
+    struct spec spec;
+    int state;                           /* enum cm_state */
+    uint64_t quota;                      /* cm's only capability for it; 0 once ended */
+    uint64_t thread;                     /* until started */
+    uint64_t console_badge;              /* its stream (0: no console grant) */
+    uint64_t fs_session;                 /* fs session id (0: none) */
+    uint64_t net_client;                 /* net client id (0: none) */
+    uint64_t created_ns, started_ns, ended_ns;
+    int cpu;
+    uint64_t exit_status;
+    uint64_t fault[3];                   /* label, address, rip */
+    uint64_t final[6];                   /* quota usage when it ended */
+    uint64_t waiters[CM_WAITERS_MAX];    /* saved reply capabilities */
+    unsigned nwaiters;
+};
+
+struct cm {
+    uint64_t ep;                         /* "cm.server": requests and container faults */
+    uint64_t quota;                      /* our own */
+    uint64_t console_admin, fs_admin, net_admin;   /* 0 when not granted */
+    uint64_t image_mem;                  /* the boot image */
+    struct img image;
+    unsigned ncpus;
+    uint64_t next_id;                    /* atomic */
+    uint64_t next_cpu;                   /* atomic round robin */
+    struct { pthread_mutex_t lock; struct container *head; } shards[CM_SHARDS];
+};
+
+extern struct cm cm;
+
+/* container.c */
+int container_create(const struct spec *s, uint64_t *id, char *err, size_t errlen);
+int container_start(struct container *c);
+void container_end(struct container *c, int state, uint64_t status, const uint64_t fault[3]);
+int container_kill(struct container *c);
+int container_remove(uint64_t id);
+struct container *container_find(uint64_t id);      /* locked; unlock with container_put */
+void container_put(struct container *c);
+/* The first container with an id >= from, or NULL (no lock held). */
+uint64_t container_next_id(uint64_t from, int *state);
+
+/* ops.c */
+int cm_serve(void);
+
+uint64_t cm_now_ns(void);
+
+#endif

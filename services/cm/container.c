@@ -1,0 +1,330 @@
+/*
+ * container.c — a container's life: create (quota, grants, program loaded
+ * and suspended), start, end (exit, fault or kill: its quota destroyed,
+ * every page and object returned), and removal from the table.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <aerie/errors.h>
+#include <aerie/proto/console.h>
+#include <libaerie/syscall.h>
+#include <libaerie/invoke.h>
+#include <libaerie/runtime.h>
+#include <libaerie/spawn.h>
+#include "cm.h"
+
+struct cm cm;
+
+uint64_t cm_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* ---- the table ---- */
+
+static unsigned shard_of(uint64_t id) { return (unsigned)(id % CM_SHARDS); }
+
+static void insert(struct container *c)
+{
+    unsigned s = shard_of(c->id);
+    pthread_mutex_lock(&cm.shards[s].lock);
+    c->next = cm.shards[s].head;
+    cm.shards[s].head = c;
+    pthread_mutex_unlock(&cm.shards[s].lock);
+}
+
+struct container *container_find(uint64_t id)
+{
+    unsigned s = shard_of(id);
+    pthread_mutex_lock(&cm.shards[s].lock);
+    struct container *c = cm.shards[s].head;
+    while (c && c->id != id)
+        c = c->next;
+    if (c)
+        pthread_mutex_lock(&c->lock);     /* shard, then container: the only order */
+    pthread_mutex_unlock(&cm.shards[s].lock);
+    return c;
+}
+
+void container_put(struct container *c)
+{
+    pthread_mutex_unlock(&c->lock);
+}
+
+uint64_t container_next_id(uint64_t from, int *state)
+{
+    uint64_t best = 0;
+    for (unsigned s = 0; s < CM_SHARDS; s++) {
+        pthread_mutex_lock(&cm.shards[s].lock);
+        for (struct container *c = cm.shards[s].head; c; c = c->next) {
+            if (c->id >= from && (!best || c->id < best)) {
+                best = c->id;
+                *state = c->state;
+            }
+        }
+        pthread_mutex_unlock(&cm.shards[s].lock);
+    }
+    return best;
+}
+
+/* ---- granting ---- */
+
+static void free_slot(uint64_t *slot)
+{
+    if (*slot) {
+        ae_cap_delete(*slot);
+        ae_slot_free(*slot);
+        *slot = 0;
+    }
+}
+
+/* Asks the console to open a stream named name; *cap receives the
+ * client capability to grant, *badge its stream. */
+static int open_console(const char *name, uint64_t *cap, uint64_t *badge)
+{
+    if (!cm.console_admin)
+        return AE_ECAP;
+    struct aerie_utcb *u = ae_utcb();
+    size_t len = strlen(name);
+    if (len > CON_NAME_MAX)
+        len = CON_NAME_MAX;
+    *cap = ae_slot_alloc();
+    u->recv_slots[0] = (uint32_t)*cap;
+    u->recv_slots[1] = u->recv_slots[2] = 0;
+    u->mr[0] = len;
+    memcpy(&u->mr[1], name, len);
+    int64_t r = ae_call(cm.console_admin, AERIE_INFO(CON_OPEN, 1 + (len + 7) / 8, 0), AERIE_TIMEOUT_FOREVER);
+    u->recv_slots[0] = 0;
+    if (r < 0 || AERIE_INFO_LABEL((uint64_t)r) || AERIE_INFO_NCAPS((uint64_t)r) != 1) {
+        ae_slot_free(*cap);
+        *cap = 0;
+        return r < 0 ? (int)r : AE_EPROTO;
+    }
+    *badge = u->mr[0];
+    return 0;
+}
+
+static int pick_cpu(const struct spec *s)
+{
+    uint64_t mask = s->cpus ? s->cpus : (cm.ncpus >= 64 ? ~0ull : (1ull << cm.ncpus) - 1);
+    mask &= cm.ncpus >= 64 ? ~0ull : (1ull << cm.ncpus) - 1;
+    if (!mask)
+        return -1;
+    unsigned n = (unsigned)__builtin_popcountll(mask);
+    unsigned k = (unsigned)(__atomic_fetch_add(&cm.next_cpu, 1, __ATOMIC_RELAXED) % n);
+    for (int cpu = 0; cpu < 64; cpu++)
+        if ((mask >> cpu) & 1 && k-- == 0)
+            return cpu;
+    return -1;
+}
+
+/* Everything a create needs, released in one place. */
+struct creation {
+    struct container *c;
+    uint64_t console_cap, fault_cap;
+    struct ae_grant grants[8];
+    unsigned ngrants;
+    const char *argv[SPEC_MAX_ARGS + 2];
+    const char *envp[SPEC_MAX_ENV + 1];
+};
+
+static int add_grants(struct creation *k, char *err, size_t errlen)
+{
+    struct container *c = k->c;
+    const struct spec *s = &c->spec;
+    if (s->grants & SPEC_GRANT_SELF) {
+        k->grants[k->ngrants++] = (struct ae_grant){ "self.task", 0, AERIE_R_ALL, 0 };
+        k->grants[k->ngrants++] = (struct ae_grant){ "self.thread", 0, AERIE_R_ALL, 0 };
+        k->grants[k->ngrants++] = (struct ae_grant){ "self.quota", 0, AERIE_R_ALL, 0 };
+        k->grants[k->ngrants++] = (struct ae_grant){ "self.fault", k->fault_cap, AERIE_R_WRITE, 0 };
+    }
+    if (s->grants & SPEC_GRANT_CONSOLE) {
+        char name[CON_NAME_MAX + 1];
+        snprintf(name, sizeof name, "%s#%lu", s->name[0] ? s->name : s->image, c->id);
+        int r = open_console(name, &k->console_cap, &c->console_badge);
+        if (r) {
+            snprintf(err, errlen, "grant console: the console did not open a stream (error %d)", r);
+            return r;
+        }
+        k->grants[k->ngrants++] = (struct ae_grant){ "console", k->console_cap, AERIE_R_WRITE, 0 };
+    }
+    if (s->grants & SPEC_GRANT_FS) {
+        snprintf(err, errlen, "grant fs: no file-system service is running");
+        return AE_ENOTSUP;
+    }
+    if (s->grants & SPEC_GRANT_NET) {
+        snprintf(err, errlen, "grant net: no network service is running");
+        return AE_ENOTSUP;
+    }
+    return 0;
+}
+
+static int load(struct creation *k, char *err, size_t errlen)
+{
+    struct container *c = k->c;
+    const struct spec *s = &c->spec;
+    char path[SPEC_NAME_MAX + 16];
+    snprintf(path, sizeof path, "images/%s/prog", s->image);
+    int64_t fi = img_lookup(&cm.image, path, strlen(path));
+    if (fi < 0) {
+        snprintf(err, errlen, "image: no image '%s' (aerie images lists them)", s->image);
+        return AE_ENOENT;
+    }
+    struct img_file f;
+    img_get(&cm.image, (uint32_t)fi, &f);
+    unsigned n = 0;
+    k->argv[n++] = s->image;
+    for (unsigned i = 0; i < s->nargs; i++)
+        k->argv[n++] = s->args[i];
+    k->argv[n] = 0;
+    for (unsigned i = 0; i < s->nenv; i++)
+        k->envp[i] = s->env[i];
+    k->envp[s->nenv] = 0;
+    c->cpu = pick_cpu(s);
+    struct ae_spawn_args a = {
+        .quota = c->quota, .image = f.data, .image_len = f.size, .image_mem = cm.image_mem,
+        .image_off = f.data_offset, .argv = k->argv, .envp = k->envp, .grants = k->grants,
+        .ngrants = k->ngrants, .stack_bytes = s->stack, .fault_ep = k->fault_cap, .cpu = c->cpu,
+        .prio = s->prio, .suspended = true,
+    };
+    struct ae_child child;
+    int r = ae_spawn(&a, &child, err, errlen);
+    if (r)
+        return r;
+    free_slot(&child.task);                /* its thread keeps it alive */
+    c->thread = child.thread;
+    return 0;
+}
+
+int container_create(const struct spec *s, uint64_t *id, char *err, size_t errlen)
+{
+    struct creation k = { 0 };
+    struct container *c = calloc(1, sizeof *c);
+    if (!c) {
+        snprintf(err, errlen, "the container manager is out of memory");
+        return AE_ENOMEM;
+    }
+    k.c = c;
+    pthread_mutex_init(&c->lock, 0);
+    c->spec = *s;
+    c->id = __atomic_add_fetch(&cm.next_id, 1, __ATOMIC_RELAXED);
+    c->created_ns = cm_now_ns();
+    c->quota = ae_slot_alloc();
+    int r = (int)ae_quota_create(cm.quota, AERIE_OBJ_QUOTA, c->quota, s->mem, s->threads, s->objects);
+    if (r) {
+        if (r == AE_ENOMEM)
+            snprintf(err, errlen, "mem: not enough memory left for mem=%lu bytes", s->mem);
+        else
+            snprintf(err, errlen, "threads/objects: the manager's own limits are reached (error %d)", r);
+        ae_slot_free(c->quota);
+        free(c);
+        return r;
+    }
+    k.fault_cap = ae_slot_alloc();
+    r = (int)ae_cap_copy(cm.ep, k.fault_cap, AERIE_R_WRITE, CM_FAULT_BADGE | c->id);
+    if (!r)
+        r = add_grants(&k, err, errlen);
+    if (!r)
+        r = load(&k, err, errlen);
+    free_slot(&k.console_cap);             /* the container has its copies */
+    free_slot(&k.fault_cap);
+    if (r) {
+        ae_invoke0(c->quota, AERIE_QUOTA_DESTROY);
+        ae_slot_free(c->quota);
+        if (c->thread)
+            ae_slot_free(c->thread);
+        free(c);
+        return r;
+    }
+    c->state = CM_CREATED;
+    *id = c->id;
+    insert(c);
+    return 0;
+}
+
+int container_start(struct container *c)
+{
+    if (c->state != CM_CREATED)
+        return AE_EBUSY;
+    c->started_ns = cm_now_ns();
+    c->state = CM_RUNNING;
+    int r = (int)ae_invoke0(c->thread, AERIE_THREAD_RESUME);
+    free_slot(&c->thread);                 /* running code keeps itself alive */
+    return r;
+}
+
+/* Tells everyone waiting for c; c locked. */
+static void wake_waiters(struct container *c)
+{
+    struct aerie_utcb *u = ae_utcb();
+    for (unsigned i = 0; i < c->nwaiters; i++) {
+        u->mr[0] = 0;
+        u->mr[1] = (uint64_t)c->state;
+        u->mr[2] = c->exit_status;
+        u->mr[3] = c->fault[0];
+        u->mr[4] = c->fault[1];
+        u->mr[5] = c->fault[2];
+        ae_send(c->waiters[i], AERIE_INFO(0, 6, 0), AERIE_TIMEOUT_POLL);
+        ae_slot_free(c->waiters[i]);       /* the reply capability is gone once used */
+    }
+    c->nwaiters = 0;
+}
+
+void container_end(struct container *c, int state, uint64_t status, const uint64_t fault[3])
+{
+    if (c->state == CM_EXITED || c->state == CM_FAULTED || c->state == CM_KILLED)
+        return;
+    c->state = state;
+    c->exit_status = status;
+    if (fault)
+        memcpy(c->fault, fault, sizeof c->fault);
+    c->ended_ns = cm_now_ns();
+    if (!c->started_ns)
+        c->started_ns = c->ended_ns;
+    ae_quota_info(c->quota, c->final);
+    ae_invoke0(c->quota, AERIE_QUOTA_DESTROY);   /* every page and object comes back */
+    ae_slot_free(c->quota);
+    c->quota = 0;
+    if (c->thread) {
+        ae_slot_free(c->thread);                 /* emptied by the destruction */
+        c->thread = 0;
+    }
+    wake_waiters(c);
+}
+
+int container_kill(struct container *c)
+{
+    if (c->state != CM_RUNNING && c->state != CM_CREATED)
+        return AE_EBUSY;
+    container_end(c, CM_KILLED, 0, 0);
+    return 0;
+}
+
+int container_remove(uint64_t id)
+{
+    unsigned s = shard_of(id);
+    pthread_mutex_lock(&cm.shards[s].lock);
+    struct container **pp = &cm.shards[s].head;
+    while (*pp && (*pp)->id != id)
+        pp = &(*pp)->next;
+    struct container *c = *pp;
+    if (c) {
+        pthread_mutex_lock(&c->lock);     /* nobody else holds it after this */
+        *pp = c->next;
+    }
+    pthread_mutex_unlock(&cm.shards[s].lock);
+    if (!c)
+        return AE_ESRCH;
+    container_end(c, CM_KILLED, 0, 0);
+    if (c->console_badge && cm.console_admin) {
+        ae_utcb()->mr[0] = c->console_badge;
+        ae_call(cm.console_admin, AERIE_INFO(CON_FORGET, 1, 0), AERIE_TIMEOUT_FOREVER);
+    }
+    pthread_mutex_unlock(&c->lock);
+    pthread_mutex_destroy(&c->lock);
+    free(c);
+    return 0;
+}

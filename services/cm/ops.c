@@ -1,0 +1,276 @@
+/*
+ * ops.c — the container manager's protocol handlers (aerie/proto/cm.h),
+ * one per opcode, and the handler for its containers' fault messages.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <aerie/errors.h>
+#include <aerie/fault.h>
+#include <aerie/proto/console.h>
+#include <libaerie/syscall.h>
+#include <libaerie/invoke.h>
+#include <libaerie/runtime.h>
+#include <libaerie/server.h>
+#include "cm.h"
+
+/* An error reply with a message (words 1.., after the status). */
+static int fail_msg(struct ae_request *rq, int status, const char *msg)
+{
+
+    size_t len = strlen(msg);
+    if (len > CM_TEXT_MAX)
+        len = CM_TEXT_MAX;
+    rq->reply[0] = (uint64_t)(int64_t)status;
+    rq->reply[1] = len;
+    memcpy(&rq->reply[2], msg, len);
+    rq->nreply = 2 + (unsigned)((len + 7) / 8);
+    return status;
+}
+
+static int ok(struct ae_request *rq, unsigned nwords)
+{
+    rq->reply[0] = 0;
+    rq->nreply = nwords;
+    return 0;
+}
+
+/* Copies the text in words 0 (length), 1.. out of the request. */
+static int text_arg(const struct ae_request *rq, char *buf, size_t cap, size_t *len)
+{
+    uint64_t n = rq->w[0];
+    if (n >= cap || n > (uint64_t)(rq->nwords - 1) * 8)
+        return AE_EPROTO;
+    memcpy(buf, &rq->w[1], n);
+    buf[n] = 0;
+    *len = n;
+    return 0;
+}
+
+static int create(struct ae_request *rq, bool start)
+{
+    char text[CM_TEXT_MAX + 1], err[160];
+    size_t len;
+    if (text_arg(rq, text, sizeof text, &len))
+        return fail_msg(rq, AE_EPROTO, "spec: longer than one message can carry");
+    static __thread struct spec s;        /* large: not on the stack */
+    spec_defaults(&s);
+    if (spec_parse(text, len, &s, err, sizeof err))
+        return fail_msg(rq, AE_EINVAL, err);
+    uint64_t id;
+    int r = container_create(&s, &id, err, sizeof err);
+    if (r)
+        return fail_msg(rq, r, err);
+    if (start) {
+        struct container *c = container_find(id);
+        if (c) {
+            r = container_start(c);
+            container_put(c);
+        }
+        if (r)
+            return fail_msg(rq, r, "start: the container could not be resumed");
+    }
+    rq->reply[1] = id;
+    return ok(rq, 2);
+}
+
+static int op_create(void *ctx, struct ae_request *rq) { return create(rq, false); }
+static int op_run(void *ctx, struct ae_request *rq) { return create(rq, true); }
+
+/* Looks up the container named by word 0 or fails the request. */
+#define WITH_CONTAINER(rq, c) \
+    struct container *c = container_find((rq)->w[0]); \
+    if (!c) return fail_msg((rq), AE_ESRCH, "no such container")
+
+static int op_start(void *ctx, struct ae_request *rq)
+{
+    WITH_CONTAINER(rq, c);
+    int r = container_start(c);
+    container_put(c);
+    return r ? fail_msg(rq, r, "start: it is not waiting to start") : ok(rq, 1);
+}
+
+static unsigned put_status(const struct container *c, uint64_t *w)
+{
+    w[1] = (uint64_t)c->state;
+    w[2] = c->exit_status;
+    w[3] = c->fault[0];
+    w[4] = c->fault[1];
+    w[5] = c->fault[2];
+    return 6;
+}
+
+static int op_status(void *ctx, struct ae_request *rq)
+{
+    WITH_CONTAINER(rq, c);
+    unsigned n = put_status(c, rq->reply);
+    container_put(c);
+    return ok(rq, n);
+}
+
+static int op_wait(void *ctx, struct ae_request *rq)
+{
+    WITH_CONTAINER(rq, c);
+    if (c->state != CM_CREATED && c->state != CM_RUNNING) {
+        unsigned n = put_status(c, rq->reply);
+        container_put(c);
+        return ok(rq, n);
+    }
+    if (c->nwaiters == CM_WAITERS_MAX) {
+        container_put(c);
+        return fail_msg(rq, AE_EBUSY, "too many waiters");
+    }
+    uint64_t slot = ae_slot_alloc();
+    if (ae_reply_save(slot) < 0) {
+        ae_slot_free(slot);
+        container_put(c);
+        return fail_msg(rq, AE_EDEAD, "the caller went away");
+    }
+    c->waiters[c->nwaiters++] = slot;
+    container_put(c);
+    rq->no_reply = true;                 /* answered when it ends */
+    return 0;
+}
+
+static int op_kill(void *ctx, struct ae_request *rq)
+{
+    WITH_CONTAINER(rq, c);
+    int r = container_kill(c);
+    container_put(c);
+    return r ? fail_msg(rq, r, "kill: it is not running") : ok(rq, 1);
+}
+
+static int op_remove(void *ctx, struct ae_request *rq)
+{
+    int r = container_remove(rq->w[0]);
+    return r ? fail_msg(rq, r, "no such container") : ok(rq, 1);
+}
+
+static int op_list(void *ctx, struct ae_request *rq)
+{
+    uint64_t from = rq->w[0];
+    unsigned n = 0;
+    while (n < 30) {
+        int state;
+        uint64_t id = container_next_id(from, &state);
+        if (!id)
+            break;
+        rq->reply[2 + 2 * n] = id;
+        rq->reply[3 + 2 * n] = (uint64_t)state;
+        n++;
+        from = id + 1;
+    }
+    rq->reply[1] = n;
+    return ok(rq, 2 + 2 * n);
+}
+
+static int op_stats(void *ctx, struct ae_request *rq)
+{
+    WITH_CONTAINER(rq, c);
+    uint64_t q[6] = { 0 };
+    if (c->quota)
+        ae_quota_info(c->quota, q);
+    else
+        memcpy(q, c->final, sizeof q);
+    uint64_t end = c->ended_ns ? c->ended_ns : cm_now_ns();
+    rq->reply[1] = q[1];
+    rq->reply[2] = q[0];
+    rq->reply[3] = q[3];
+    rq->reply[4] = q[2];
+    rq->reply[5] = q[5];
+    rq->reply[6] = q[4];
+    rq->reply[7] = c->started_ns ? end - c->started_ns : 0;
+    rq->reply[8] = (uint64_t)c->state;
+    rq->reply[9] = (uint64_t)(int64_t)c->cpu;
+    container_put(c);
+    return ok(rq, 10);
+}
+
+static int op_logs(void *ctx, struct ae_request *rq)
+{
+    WITH_CONTAINER(rq, c);
+    uint64_t badge = c->console_badge, from = rq->w[1];
+    container_put(c);
+    if (!badge || !cm.console_admin)
+        return fail_msg(rq, AE_ENOENT, "it has no console stream");
+    struct aerie_utcb *u = ae_utcb();
+    u->mr[0] = badge;
+    u->mr[1] = from;
+    int64_t r = ae_call(cm.console_admin, AERIE_INFO(CON_READ, 2, 0), AERIE_TIMEOUT_FOREVER);
+    if (r < 0 || AERIE_INFO_LABEL((uint64_t)r))
+        return fail_msg(rq, AE_EDEAD, "the console did not answer");
+    uint64_t len = u->mr[1];
+    rq->reply[1] = u->mr[0];
+    rq->reply[2] = len;
+    memcpy(&rq->reply[3], &u->mr[2], len);
+    return ok(rq, 3 + (unsigned)((len + 7) / 8));
+}
+
+static int op_images(void *ctx, struct ae_request *rq)
+{
+    uint32_t first, end, k = 0;
+    img_subtree(&cm.image, "images", 6, &first, &end);
+    for (uint32_t i = first; i < end; i++) {
+        struct img_file f;
+        img_get(&cm.image, i, &f);
+        const char *rest = f.path + 7;          /* after "images/" */
+        size_t n = f.path_len - 7;
+        if (f.type != AE_IMAGE_DIR || memchr(rest, '/', n))
+            continue;
+        if (k++ == rq->w[0]) {
+            rq->reply[1] = n;
+            memcpy(&rq->reply[2], rest, n);
+            return ok(rq, 2 + (unsigned)((n + 7) / 8));
+        }
+    }
+    return fail_msg(rq, AE_ENOENT, "no more images");
+}
+
+static int op_info(void *ctx, struct ae_request *rq)
+{
+    WITH_CONTAINER(rq, c);
+    char text[2 * SPEC_NAME_MAX + 2];
+    int n = snprintf(text, sizeof text, "%s %s", c->spec.image, c->spec.name[0] ? c->spec.name : "-");
+    container_put(c);
+    rq->reply[1] = (uint64_t)n;
+    memcpy(&rq->reply[2], text, (size_t)n);
+    return ok(rq, 2 + (unsigned)((n + 7) / 8));
+}
+
+/* A container thread faulted or exited (badge CM_FAULT_BADGE | id). The
+ * faulting thread gets no reply: the container ends here. */
+static int on_fault(void *ctx, struct ae_request *rq)
+{
+    if (!(rq->badge & CM_FAULT_BADGE))
+        return AE_ENOSYS;
+    rq->no_reply = true;
+    struct container *c = container_find(rq->badge & ~CM_FAULT_BADGE);
+    if (!c)
+        return 0;
+    if (rq->label == AERIE_FAULT_EXIT) {
+        container_end(c, CM_EXITED, rq->nwords ? rq->w[0] : 0, 0);
+    } else {
+        uint64_t f[3] = { rq->label, rq->nwords > 0 ? rq->w[0] : 0, 0 };
+        if (rq->label == AERIE_FAULT_PAGE || rq->label == AERIE_FAULT_EXCEPTION)
+            f[2] = rq->nwords > 2 ? rq->w[2] : 0;
+        else if (rq->label == AERIE_FAULT_SYSCALL)
+            f[2] = rq->nwords > 7 ? rq->w[7] : 0;
+        if (rq->label == AERIE_FAULT_PAGE && rq->nwords > 1)
+            f[1] = rq->w[0], f[0] = rq->label | (rq->w[1] << 32);   /* keep the error code */
+        container_end(c, CM_FAULTED, 0, f);
+    }
+    container_put(c);
+    return 0;
+}
+
+static const struct ae_op ops[CM_OP_COUNT] = {
+    [CM_CREATE] = { op_create, 1 }, [CM_START] = { op_start, 1 }, [CM_RUN] = { op_run, 1 },
+    [CM_WAIT] = { op_wait, 1 },     [CM_STATUS] = { op_status, 1 }, [CM_KILL] = { op_kill, 1 },
+    [CM_REMOVE] = { op_remove, 1 }, [CM_LIST] = { op_list, 1 },   [CM_STATS] = { op_stats, 1 },
+    [CM_LOGS] = { op_logs, 2 },     [CM_IMAGES] = { op_images, 1 }, [CM_INFO] = { op_info, 1 },
+};
+
+int cm_serve(void)
+{
+    struct ae_server srv = { .ep = cm.ep, .ops = ops, .nops = CM_OP_COUNT, .other = on_fault };
+    return ae_serve(&srv);
+}

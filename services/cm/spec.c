@@ -1,0 +1,300 @@
+/*
+ * spec.c — the container spec parser (see spec.h and docs/SPEC.md).
+ */
+#include "spec.h"
+#include "fmt.h"
+
+#define MAX_PRIO 15                  /* below the services' priorities */
+
+static size_t slen(const char *s) { size_t n = 0; while (s[n]) n++; return n; }
+
+static bool seq(const char *a, const char *b)
+{
+    while (*a && *a == *b)
+        a++, b++;
+    return *a == *b;
+}
+
+static bool copy(char *dst, size_t cap, const char *src, size_t n)
+{
+    if (n >= cap)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        dst[i] = src[i];
+    dst[n] = 0;
+    return true;
+}
+
+void spec_defaults(struct spec *s)
+{
+    *s = (struct spec){
+        .grants = SPEC_GRANT_CONSOLE | SPEC_GRANT_SELF, .mem = 16ull << 20, .threads = 8,
+        .objects = 256, .prio = 10, .stack = 16 * 1024, .fs_bytes = 8ull << 20, .fs_inodes = 1024,
+    };
+}
+
+static int bad(char *err, size_t errlen, const char *field, const char *value, const char *why)
+{
+    fmt_snprintf(err, errlen, "spec: %s: '%s' %s", field, value, why);
+    return -1;
+}
+
+static bool parse_u64(const char *s, uint64_t *out)
+{
+    uint64_t v = 0;
+    if (!*s)
+        return false;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9' || v > (UINT64_MAX - 9) / 10)
+            return false;
+        v = v * 10 + (uint64_t)(*s - '0');
+    }
+    *out = v;
+    return true;
+}
+
+static bool parse_size(const char *s, uint64_t *out)
+{
+    size_t n = slen(s);
+    char num[24];
+    uint64_t mult = 1;
+    if (n == 0 || n >= sizeof num)
+        return false;
+    char c = s[n - 1];
+    if (c == 'K' || c == 'k') mult = 1ull << 10;
+    else if (c == 'M' || c == 'm') mult = 1ull << 20;
+    else if (c == 'G' || c == 'g') mult = 1ull << 30;
+    if (mult > 1)
+        n--;
+    if (!copy(num, sizeof num, s, n) || !parse_u64(num, out) || *out > UINT64_MAX / mult)
+        return false;
+    *out *= mult;
+    return true;
+}
+
+static bool valid_image(const char *s)
+{
+    if (!*s)
+        return false;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-' || *s == '_' || *s == '.'))
+            return false;
+    return true;
+}
+
+/* Splits a comma list; calls each(item, len) for every item. */
+static int each_item(const char *v, int (*each)(struct spec *, const char *, size_t, char *, size_t),
+                     struct spec *s, char *err, size_t errlen)
+{
+    const char *p = v;
+    while (*p) {
+        const char *q = p;
+        while (*q && *q != ',')
+            q++;
+        if (each(s, p, (size_t)(q - p), err, errlen))
+            return -1;
+        p = *q ? q + 1 : q;
+    }
+    return 0;
+}
+
+static int add_grant(struct spec *s, const char *g, size_t n, char *err, size_t errlen)
+{
+    char name[24];
+    if (!copy(name, sizeof name, g, n))
+        return bad(err, errlen, "grant", "?", "is too long");
+    if (seq(name, "console")) s->grants |= SPEC_GRANT_CONSOLE;
+    else if (seq(name, "fs")) s->grants |= SPEC_GRANT_FS;
+    else if (seq(name, "net")) s->grants |= SPEC_GRANT_NET;
+    else if (seq(name, "self")) s->grants |= SPEC_GRANT_SELF;
+    else if (seq(name, "none")) s->grants = 0;
+    else return bad(err, errlen, "grant", name, "is not console, fs, net, self or none");
+    return 0;
+}
+
+static int add_cpu(struct spec *s, const char *c, size_t n, char *err, size_t errlen)
+{
+    char num[8];
+    uint64_t v;
+    if (!copy(num, sizeof num, c, n) || !parse_u64(num, &v) || v > 63)
+        return bad(err, errlen, "cpus", n < 8 ? num : "?", "must be CPU numbers 0..63, e.g. 0,1");
+    s->cpus |= 1ull << v;
+    return 0;
+}
+
+static int add_ports(struct spec *s, const char *p, size_t n, char *err, size_t errlen)
+{
+    char buf[16];
+    if (!copy(buf, sizeof buf, p, n))
+        return bad(err, errlen, "ports", "?", "is too long");
+    char *dash = buf;
+    while (*dash && *dash != '-')
+        dash++;
+    uint64_t a, b;
+    bool range = *dash == '-';
+    *dash = 0;
+    if (!parse_u64(buf, &a) || (range ? !parse_u64(dash + 1, &b) : (b = a, false)) || a == 0 || b > 65535 || a > b)
+        return bad(err, errlen, "ports", p, "must be a UDP port or range in 1..65535, e.g. 7000-7010");
+    if (s->nports == SPEC_MAX_PORTS)
+        return bad(err, errlen, "ports", p, "is more than 4 ranges");
+    s->ports[s->nports].first = (uint16_t)a;
+    s->ports[s->nports].last = (uint16_t)b;
+    s->nports++;
+    return 0;
+}
+
+static int add_args(struct spec *s, const char *v, char *err, size_t errlen)
+{
+    const char *p = v;
+    while (*p) {
+        while (*p == ' ')
+            p++;
+        const char *q = p;
+        while (*q && *q != ' ')
+            q++;
+        if (q == p)
+            break;
+        if (s->nargs == SPEC_MAX_ARGS || !copy(s->args[s->nargs], SPEC_STR_MAX, p, (size_t)(q - p)))
+            return bad(err, errlen, "args", v, "has more than 16 words or a word over 127 bytes");
+        s->nargs++;
+        p = q;
+    }
+    return 0;
+}
+
+static int set_number(const char *field, const char *v, uint64_t lo, uint64_t hi, uint64_t *out,
+                      char *err, size_t errlen)
+{
+    if (!parse_u64(v, out) || *out < lo || *out > hi) {
+        char why[64];
+        fmt_snprintf(why, sizeof why, "must be a number from %lu to %lu", lo, hi);
+        return bad(err, errlen, field, v, why);
+    }
+    return 0;
+}
+
+static int set_field(struct spec *s, const char *key, const char *v, char *err, size_t errlen)
+{
+    uint64_t n;
+    if (seq(key, "image")) {
+        if (!valid_image(v) || !copy(s->image, SPEC_NAME_MAX, v, slen(v)))
+            return bad(err, errlen, key, v, "must be an image name (a-z 0-9 - _ .), up to 31 bytes");
+        return 0;
+    }
+    if (seq(key, "name"))
+        return copy(s->name, SPEC_NAME_MAX, v, slen(v)) ? 0 : bad(err, errlen, key, v, "is longer than 31 bytes");
+    if (seq(key, "args"))
+        return add_args(s, v, err, errlen);
+    if (seq(key, "env")) {
+        bool has_eq = false;
+        for (const char *p = v; *p; p++)
+            has_eq |= *p == '=';
+        if (!has_eq || v[0] == '=' || s->nenv == SPEC_MAX_ENV || !copy(s->env[s->nenv], SPEC_STR_MAX, v, slen(v)))
+            return bad(err, errlen, key, v, "must be NAME=VALUE (at most 16, each under 128 bytes)");
+        s->nenv++;
+        return 0;
+    }
+    if (seq(key, "grant")) {
+        s->grants &= SPEC_GRANT_SELF;
+        return each_item(v, add_grant, s, err, errlen);
+    }
+    if (seq(key, "mem")) {
+        if (!parse_size(v, &s->mem) || s->mem < (128u << 10) || s->mem > (64ull << 30))
+            return bad(err, errlen, key, v, "must be a size from 128K to 64G, e.g. 16M");
+        return 0;
+    }
+    if (seq(key, "stack")) {
+        if (!parse_size(v, &s->stack) || s->stack < 8192 || s->stack > (64u << 20))
+            return bad(err, errlen, key, v, "must be a size from 8K to 64M");
+        return 0;
+    }
+    if (seq(key, "threads")) {
+        if (set_number(key, v, 1, 4096, &n, err, errlen)) return -1;
+        s->threads = (uint32_t)n;
+        return 0;
+    }
+    if (seq(key, "objects")) {
+        if (set_number(key, v, 16, 1u << 20, &n, err, errlen)) return -1;
+        s->objects = (uint32_t)n;
+        return 0;
+    }
+    if (seq(key, "prio")) {
+        if (set_number(key, v, 1, MAX_PRIO, &n, err, errlen)) return -1;
+        s->prio = (uint32_t)n;
+        return 0;
+    }
+    if (seq(key, "cpus")) {
+        s->cpus = 0;
+        return each_item(v, add_cpu, s, err, errlen);
+    }
+    if (seq(key, "ports")) {
+        s->nports = 0;
+        return each_item(v, add_ports, s, err, errlen);
+    }
+    if (seq(key, "fs.bytes")) {
+        if (!parse_size(v, &s->fs_bytes) || s->fs_bytes > (64ull << 30))
+            return bad(err, errlen, key, v, "must be a size up to 64G");
+        return 0;
+    }
+    if (seq(key, "fs.inodes")) {
+        if (set_number(key, v, 1, 1u << 24, &n, err, errlen)) return -1;
+        s->fs_inodes = (uint32_t)n;
+        return 0;
+    }
+    return bad(err, errlen, key, v, "is not a spec field (image name args env grant mem stack threads "
+               "objects prio cpus ports fs.bytes fs.inodes)");
+}
+
+/* One word of the spec: key=value (value may be "quoted" with spaces). */
+static int parse_word(struct spec *s, char *word, char *err, size_t errlen)
+{
+    char *eq = word;
+    while (*eq && *eq != '=')
+        eq++;
+    if (!*eq || eq == word)
+        return bad(err, errlen, "spec", word, "is not key=value");
+    *eq = 0;
+    return set_field(s, word, eq + 1, err, errlen);
+}
+
+int spec_parse(const char *text, size_t len, struct spec *s, char *err, size_t errlen)
+{
+    char word[SPEC_STR_MAX * 2];
+    size_t i = 0;
+    err[0] = 0;
+    while (i < len) {
+        char c = text[i];
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+            i++;
+            continue;
+        }
+        if (c == '#') {
+            while (i < len && text[i] != '\n')
+                i++;
+            continue;
+        }
+        size_t n = 0;
+        bool quoted = false;
+        for (; i < len && (quoted || (text[i] != ' ' && text[i] != '\t' && text[i] != '\n' && text[i] != '\r')); i++) {
+            if (text[i] == 0)
+                return bad(err, errlen, "spec", "\\0", "contains a NUL byte");
+            if (text[i] == '"') {
+                quoted = !quoted;
+                continue;
+            }
+            if (n + 1 >= sizeof word)
+                return bad(err, errlen, "spec", "...", "has a word longer than 255 bytes");
+            word[n++] = text[i];
+        }
+        word[n] = 0;
+        if (quoted)
+            return bad(err, errlen, "spec", word, "has an unterminated quote");
+        if (parse_word(s, word, err, errlen))
+            return -1;
+    }
+    if (!s->image[0])
+        return bad(err, errlen, "image", "", "is required");
+    if ((s->grants & SPEC_GRANT_NET) && s->nports == 0)
+        return bad(err, errlen, "ports", "", "must name at least one UDP port when net is granted");
+    return 0;
+}

@@ -1,0 +1,54 @@
+/*
+ * spec.h — the container spec: what a container runs and what it gets
+ * (docs/SPEC.md). Text a person can write, `key=value` words separated by
+ * spaces or newlines, `#` comments. Every field has a default; an unknown
+ * field or a bad value is refused with a message naming the field. Pure
+ * C, so it is unit-tested and fuzzed on the host.
+ */
+#ifndef AERIE_SPEC_H
+#define AERIE_SPEC_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#define SPEC_NAME_MAX   32
+#define SPEC_MAX_ARGS   16
+#define SPEC_MAX_ENV    16
+#define SPEC_STR_MAX    128
+#define SPEC_MAX_PORTS  4
+
+/* Grants a container can get (bits). */
+#define SPEC_GRANT_CONSOLE 0x1
+#define SPEC_GRANT_FS      0x2
+#define SPEC_GRANT_NET     0x4
+#define SPEC_GRANT_SELF    0x8      /* its own task, thread and quota (malloc, threads) */
+
+struct spec {
+    char image[SPEC_NAME_MAX];
+    char name[SPEC_NAME_MAX];
+    char args[SPEC_MAX_ARGS][SPEC_STR_MAX];
+    unsigned nargs;
+    char env[SPEC_MAX_ENV][SPEC_STR_MAX];
+    unsigned nenv;
+    unsigned grants;                 /* SPEC_GRANT_* */
+    uint64_t mem;                    /* bytes: everything the container costs */
+    uint32_t threads, objects;
+    uint32_t prio;
+    uint64_t cpus;                   /* bit per CPU; 0 = any */
+    uint64_t stack;                  /* bytes of the first thread's stack */
+    struct { uint16_t first, last; } ports[SPEC_MAX_PORTS];
+    unsigned nports;
+    uint64_t fs_bytes;
+    uint32_t fs_inodes;
+};
+
+/* Defaults: console and self granted, 16 MiB, 8 threads, 256 objects,
+ * priority 10, any CPU, 16 KiB stack, no ports, fs 8 MiB / 1024 inodes. */
+void spec_defaults(struct spec *s);
+
+/* Parses text into s (over the defaults). Returns 0, or -1 with a message
+ * naming the field and what is wrong in err. */
+int spec_parse(const char *text, size_t len, struct spec *s, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,280 @@
+/*
+ * cmtest.c — the container manager's tests, run in QEMU as a service
+ * granted "cm" (and the kernel debug console, for its report and the
+ * free-page count). Each test prints TEST PASS/FAIL; the soak runs
+ * CM_SOAK create→run→exit→remove cycles (2,000 by default; cm.soak=N on
+ * the kernel command line reaches it as an environment variable? no: it
+ * is argv[1] from boot.conf) and checks the free page count comes back
+ * exactly.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <pthread.h>
+#include <aerie/errors.h>
+#include <aerie/fault.h>
+#include <libaerie/cm.h>
+#include <libaerie/invoke.h>
+#include <libaerie/runtime.h>
+#include <libaerie/syscall.h>
+#include "ktest_host.h"
+
+static uint64_t cmcap;
+
+static uint64_t free_pages(void)
+{
+    uint64_t s[4];
+    ae_kdebug_stats(ae_self.kdebug, s);
+    return s[0];
+}
+
+/* Runs spec to its end; returns the status and (optionally) the log. */
+static int run(const char *spec, struct ae_cm_status *st, char *log, size_t cap, uint64_t *idp)
+{
+    uint64_t id;
+    char err[200] = "";
+    int r = ae_cm_create(cmcap, spec, 1, &id, err, sizeof err);
+    if (r) {
+        printf("  run '%s': %d %s\n", spec, r, err);
+        return r;
+    }
+    r = ae_cm_wait(cmcap, id, st);
+    if (log) {
+        uint64_t from = 0;
+        int64_t n = ae_cm_logs(cmcap, id, &from, log, cap - 1);
+        log[n > 0 ? n : 0] = 0;
+    }
+    if (idp)
+        *idp = id;
+    else
+        ae_cm_remove(cmcap, id);
+    return r;
+}
+
+static void cm_runs_hello(void)
+{
+    struct ae_cm_status st;
+    char log[600];
+    CHECK_EQ(run("image=hello", &st, log, sizeof log, 0), 0);
+    CHECK_EQ(st.state, CM_EXITED);
+    CHECK_EQ(st.exit_status, 0);
+    CHECK(strstr(log, "Hello from hello") != NULL);
+}
+
+static void cm_passes_args_and_env(void)
+{
+    struct ae_cm_status st;
+    char log[600];
+    CHECK_EQ(run("image=ticker args=\"3 1\"", &st, log, sizeof log, 0), 0);
+    CHECK_EQ(st.exit_status, 0);
+    CHECK(strstr(log, "tick 3\n") != NULL && strstr(log, "tick 4") == NULL);
+}
+
+static void cm_reports_crash(void)
+{
+    struct ae_cm_status st;
+    CHECK_EQ(run("image=crasher", &st, 0, 0, 0), 0);
+    CHECK_EQ(st.state, CM_FAULTED);
+    CHECK_EQ(st.fault_label & 0xFFFFFFFF, AERIE_FAULT_PAGE);
+    CHECK_EQ(st.fault_addr, 0);
+    char d[120];
+    ae_cm_describe(&st, d, sizeof d);
+    CHECK(strstr(d, "page fault at 0x0 (read, not mapped)") != NULL);
+}
+
+static void expect_spec_error(const char *spec, const char *needle)
+{
+    uint64_t id;
+    char err[200] = "";
+    int r = ae_cm_create(cmcap, spec, 1, &id, err, sizeof err);
+    if (r == 0 || !strstr(err, needle))
+        printf("  spec '%s' gave %d '%s', expected '%s'\n", spec, r, err, needle);
+    CHECK(r != 0 && strstr(err, needle));
+}
+
+static void cm_refuses_bad_specs(void)
+{
+    expect_spec_error("args=x", "image: '' is required");
+    expect_spec_error("image=hello mem=lots", "spec: mem: 'lots' must be a size");
+    expect_spec_error("image=hello colour=red", "spec: colour: 'red' is not a spec field");
+    expect_spec_error("image=hello grant=console,keys", "spec: grant: 'keys' is not");
+    expect_spec_error("image=hello prio=31", "spec: prio: '31' must be a number from 1 to 15");
+    expect_spec_error("image=nosuch", "image: no image 'nosuch'");
+    expect_spec_error("image=hello mem=60G", "mem: not enough memory left");
+}
+
+static void cm_hostile_reaches_nothing(void)
+{
+    struct ae_cm_status st;
+    CHECK_EQ(run("image=hostile grant=none", &st, 0, 0, 0), 0);
+    CHECK_EQ(st.state, CM_EXITED);
+    CHECK_EQ(st.exit_status, 0);
+    /* with a console (and nothing else beyond its own objects) the same */
+    char log[600];
+    CHECK_EQ(run("image=hostile grant=console args=report", &st, log, sizeof log, 0), 0);
+    if (st.exit_status)
+        printf("  %s", log);
+    CHECK_EQ(st.exit_status, 0);
+}
+
+/* A neighbour ticking while the hog does its worst prints the same. */
+static void with_neighbour(const char *hog, const char *expect_in_log)
+{
+    uint64_t tick;
+    char err[200];
+    CHECK_EQ(ae_cm_create(cmcap, "image=ticker args=\"20 5\"", 1, &tick, err, sizeof err), 0);
+    struct ae_cm_status st;
+    char log[2000];
+    CHECK_EQ(run(hog, &st, log, sizeof log, 0), 0);
+    if (st.state != CM_EXITED || st.exit_status != 0)
+        printf("  %s: %s\n", hog, log);
+    CHECK_EQ(st.state, CM_EXITED);
+    CHECK_EQ(st.exit_status, 0);
+    CHECK(strstr(log, expect_in_log) != NULL);
+    CHECK_EQ(ae_cm_wait(cmcap, tick, &st), 0);
+    CHECK_EQ(st.exit_status, 0);
+    uint64_t from = 0;
+    int64_t n = ae_cm_logs(cmcap, tick, &from, log, sizeof log - 1);
+    log[n > 0 ? n : 0] = 0;
+    char want[400] = "";
+    for (int i = 1; i <= 20; i++)
+        snprintf(want + strlen(want), sizeof want - strlen(want), "tick %d\n", i);
+    CHECK(strcmp(log, want) == 0);
+    ae_cm_remove(cmcap, tick);
+}
+
+static void cm_memory_limit_is_its_own(void) { with_neighbour("image=memhog mem=4M", "ENOMEM"); }
+static void cm_thread_limit_is_its_own(void) { with_neighbour("image=threadhog threads=6", "EAGAIN"); }
+static void cm_object_limit_is_its_own(void) { with_neighbour("image=objhog objects=64", "objects, then -12"); }
+
+static void cm_kill_and_stats(void)
+{
+    uint64_t id;
+    char err[200];
+    CHECK_EQ(ae_cm_create(cmcap, "image=cpuworker args=500000000 mem=2M", 1, &id, err, sizeof err), 0);
+    struct ae_cm_stats s;
+    CHECK_EQ(ae_cm_stats(cmcap, id, &s), 0);
+    CHECK_EQ(s.state, CM_RUNNING);
+    CHECK(s.mem_used > 0 && s.mem_used <= s.mem_limit);
+    CHECK_EQ(s.mem_limit, 2 << 20);
+    CHECK(s.threads_used >= 1);
+    CHECK_EQ(ae_cm_kill(cmcap, id), 0);
+    struct ae_cm_status st;
+    CHECK_EQ(ae_cm_status(cmcap, id, &st), 0);
+    CHECK_EQ(st.state, CM_KILLED);
+    CHECK_EQ(ae_cm_kill(cmcap, id), AE_EBUSY);
+    CHECK_EQ(ae_cm_remove(cmcap, id), 0);
+    CHECK_EQ(ae_cm_status(cmcap, id, &st), AE_ESRCH);
+}
+
+static void cm_kill_during_ipc_leaves_console_serving(void)
+{
+    uint64_t id;
+    char err[200];
+    for (int round = 0; round < 10; round++) {
+        CHECK_EQ(ae_cm_create(cmcap, "image=ticker args=\"100000 0\"", 1, &id, err, sizeof err), 0);
+        uint64_t from = 0;
+        char buf[64];
+        for (int i = 0; i < 2000 && ae_cm_logs(cmcap, id, &from, buf, sizeof buf) == 0; i++)
+            ;                                         /* until it is writing */
+        CHECK_EQ(ae_cm_kill(cmcap, id), 0);
+        CHECK_EQ(ae_cm_remove(cmcap, id), 0);
+    }
+    struct ae_cm_status st;
+    char log[600];
+    CHECK_EQ(run("image=hello", &st, log, sizeof log, 0), 0);
+    CHECK(strstr(log, "Hello from hello") != NULL);
+}
+
+static void cm_list_images_and_containers(void)
+{
+    char name[64];
+    int found = 0;
+    for (unsigned i = 0; ae_cm_image(cmcap, i, name, sizeof name) == 0; i++)
+        found += !strcmp(name, "hello") + !strcmp(name, "crasher");
+    CHECK_EQ(found, 2);
+    uint64_t a, b, ids[64];
+    int states[64];
+    char err[200];
+    CHECK_EQ(ae_cm_create(cmcap, "image=hello name=first", 0, &a, err, sizeof err), 0);
+    CHECK_EQ(ae_cm_create(cmcap, "image=hello", 0, &b, err, sizeof err), 0);
+    int n = ae_cm_list(cmcap, a, ids, states, 64);
+    CHECK(n >= 2 && ids[0] == a && ids[1] == b && states[0] == CM_CREATED);
+    CHECK_EQ(ae_cm_info(cmcap, a, name, sizeof name), 0);
+    CHECK(!strcmp(name, "hello first"));
+    CHECK_EQ(ae_cm_start(cmcap, a), 0);
+    CHECK_EQ(ae_cm_start(cmcap, a), AE_EBUSY);
+    struct ae_cm_status st;
+    CHECK_EQ(ae_cm_wait(cmcap, a, &st), 0);
+    CHECK_EQ(st.state, CM_EXITED);
+    CHECK_EQ(ae_cm_remove(cmcap, a), 0);
+    CHECK_EQ(ae_cm_remove(cmcap, b), 0);                /* never started: removed all the same */
+    CHECK_EQ(ae_cm_remove(cmcap, b), AE_ESRCH);
+}
+
+static volatile int par_failures;
+
+static void *creator(void *arg)
+{
+    for (int i = 0; i < 25; i++) {
+        struct ae_cm_status st;
+        if (run("image=hello grant=none", &st, 0, 0, 0) || st.state != CM_EXITED)
+            __atomic_add_fetch(&par_failures, 1, __ATOMIC_RELAXED);
+    }
+    return arg;
+}
+
+static void cm_parallel_creation(void)
+{
+    pthread_t t[4];
+    int started = 0;
+    par_failures = 0;
+    for (int i = 0; i < 4; i++) {
+        int rc = pthread_create(&t[started], 0, creator, 0);
+        CHECK_EQ(rc, 0);
+        started += rc == 0;
+    }
+    for (int i = 0; i < started; i++)
+        pthread_join(t[i], 0);
+    CHECK_EQ(par_failures, 0);
+}
+
+static unsigned soak_cycles = 2000;
+
+static void cm_soak_returns_every_page(void)
+{
+    struct ae_cm_status st;
+    run("image=hello grant=none", &st, 0, 0, 0);      /* warm the caches first */
+    uint64_t before = free_pages();
+    for (unsigned i = 0; i < soak_cycles; i++) {
+        if (run("image=hello grant=none", &st, 0, 0, 0) || st.state != CM_EXITED || st.exit_status) {
+            printf("  cycle %u ended with state %d\n", i, st.state);
+            CHECK(0);
+            return;
+        }
+    }
+    uint64_t after = free_pages();
+    printf("  soak: %u cycles, free pages %lu before, %lu after\n", soak_cycles, before, after);
+    CHECK_EQ(after, before);
+}
+
+int main(int argc, char **argv)
+{
+    cmcap = ae_capenv_lookup("cm");
+    if (argc > 1)
+        soak_cycles = (unsigned)atoi(argv[1]);
+    RUN(cm_runs_hello);
+    RUN(cm_passes_args_and_env);
+    RUN(cm_reports_crash);
+    RUN(cm_refuses_bad_specs);
+    RUN(cm_hostile_reaches_nothing);
+    RUN(cm_memory_limit_is_its_own);
+    RUN(cm_thread_limit_is_its_own);
+    RUN(cm_object_limit_is_its_own);
+    RUN(cm_kill_and_stats);
+    RUN(cm_kill_during_ipc_leaves_console_serving);
+    RUN(cm_list_images_and_containers);
+    RUN(cm_parallel_creation);
+    RUN(cm_soak_returns_every_page);
+    return TESTS_DONE();
+}

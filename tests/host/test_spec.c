@@ -1,0 +1,106 @@
+/*
+ * test_spec.c — the container spec parser: every field, defaults, and
+ * each mistake refused with a message naming the field.
+ */
+#include <stdio.h>
+#include <string.h>
+#include "spec.h"
+#include "ktest_host.h"
+
+static struct spec s;
+static char err[200];
+
+static int parse(const char *t)
+{
+    spec_defaults(&s);
+    return spec_parse(t, strlen(t), &s, err, sizeof err);
+}
+
+static void spec_every_field(void)
+{
+    CHECK_EQ(parse("# a comment\nimage=web name=front args=\"-p 80 --v\" env=A=1 env=B=two "
+                   "grant=console,fs,net mem=64M stack=32K threads=16 objects=1000 prio=12 "
+                   "cpus=0,2 ports=7000-7010,8000 fs.bytes=1G fs.inodes=5000\n"), 0);
+    CHECK(!strcmp(s.image, "web") && !strcmp(s.name, "front"));
+    CHECK_EQ(s.nargs, 3);
+    CHECK(!strcmp(s.args[2], "--v"));
+    CHECK_EQ(s.nenv, 2);
+    CHECK(!strcmp(s.env[1], "B=two"));
+    CHECK_EQ(s.grants, SPEC_GRANT_CONSOLE | SPEC_GRANT_FS | SPEC_GRANT_NET | SPEC_GRANT_SELF);
+    CHECK_EQ(s.mem, 64 << 20);
+    CHECK_EQ(s.stack, 32 << 10);
+    CHECK_EQ(s.threads, 16);
+    CHECK_EQ(s.objects, 1000);
+    CHECK_EQ(s.prio, 12);
+    CHECK_EQ(s.cpus, 0x5);
+    CHECK_EQ(s.nports, 2);
+    CHECK_EQ(s.ports[0].first, 7000);
+    CHECK_EQ(s.ports[1].last, 8000);
+    CHECK_EQ(s.fs_bytes, 1ull << 30);
+    CHECK_EQ(s.fs_inodes, 5000);
+}
+
+static void spec_defaults_hold(void)
+{
+    CHECK_EQ(parse("image=hello"), 0);
+    CHECK_EQ(s.grants, SPEC_GRANT_CONSOLE | SPEC_GRANT_SELF);
+    CHECK_EQ(s.mem, 16 << 20);
+    CHECK_EQ(s.threads, 8);
+    CHECK_EQ(s.prio, 10);
+    CHECK_EQ(s.cpus, 0);
+    CHECK_EQ(parse("image=hello grant=none"), 0);
+    CHECK_EQ(s.grants, 0);
+}
+
+static void expect(const char *t, const char *needle)
+{
+    int r = parse(t);
+    if (r == 0 || !strstr(err, needle))
+        printf("  '%s' -> %d '%s' (expected '%s')\n", t, r, err, needle);
+    CHECK(r != 0 && strstr(err, needle));
+}
+
+static void spec_mistakes_name_the_field(void)
+{
+    expect("", "image: '' is required");
+    expect("image=Hello", "spec: image: 'Hello' must be an image name");
+    expect("image=a mem=lots", "spec: mem: 'lots' must be a size");
+    expect("image=a mem=1K", "spec: mem: '1K' must be a size from 128K");
+    expect("image=a threads=0", "spec: threads: '0' must be a number from 1 to 4096");
+    expect("image=a prio=16", "spec: prio: '16' must be a number from 1 to 15");
+    expect("image=a cpus=0,x", "spec: cpus: 'x'");
+    expect("image=a cpus=64", "spec: cpus: '64'");
+    expect("image=a grant=console,root", "spec: grant: 'root' is not");
+    expect("image=a ports=0", "spec: ports: '0' must be a UDP port");
+    expect("image=a ports=9-3", "spec: ports: '9-3'");
+    expect("image=a ports=1,2,3,4,5", "is more than 4 ranges");
+    expect("image=a grant=net", "spec: ports: '' must name at least one UDP port");
+    expect("image=a env=NOEQUALS", "spec: env: 'NOEQUALS' must be NAME=VALUE");
+    expect("image=a args=\"open", "unterminated quote");
+    expect("image=a colour=red", "spec: colour: 'red' is not a spec field");
+    expect("image=a justaword", "spec: spec: 'justaword' is not key=value");
+    expect("image=a =x", "is not key=value");
+    expect("image=a fs.inodes=0", "spec: fs.inodes");
+}
+
+static void spec_nul_and_long(void)
+{
+    char t[] = "image=a\0mem=1M";
+    spec_defaults(&s);
+    CHECK(spec_parse(t, sizeof t - 1, &s, err, sizeof err) != 0);
+    CHECK(strstr(err, "NUL") != NULL);
+    char longw[600];
+    memset(longw, 'a', sizeof longw - 1);
+    longw[sizeof longw - 1] = 0;
+    memcpy(longw, "name=", 5);
+    CHECK(parse(longw) != 0);
+}
+
+int main(void)
+{
+    RUN(spec_every_field);
+    RUN(spec_defaults_hold);
+    RUN(spec_mistakes_name_the_field);
+    RUN(spec_nul_and_long);
+    return TESTS_DONE();
+}
