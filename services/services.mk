@@ -5,11 +5,31 @@ $(eval $(call libc_program,root,services/root/root.c services/root/bootconf.c))
 $(eval $(call libc_program,console,services/console/console.c))
 $(eval $(call libc_program,hello,apps/hello/hello.c))
 
+# ---- container images ---------------------------------------------------
+# A container image is the subtree images/NAME/ of the boot image: the
+# program images/NAME/prog and its read-only root images/NAME/files/. Every
+# directory apps/NAME/ becomes one: its *.c are the program (a libc
+# program, build/images/NAME.elf) and its optional files/ tree is the root.
+# The container manager spawns images/NAME/prog and opens an fs session on
+# images/NAME/files (docs/IMAGE.md, "Container images").
+#
+#   $(call image_specs,NAME,DIR)  mkimage specs for image NAME from DIR
+#   $(call image_deps,NAME,DIR)   what those specs read
+image_specs = images/$(1)/prog=$(BUILD)/images/$(1).elf \
+    $(if $(wildcard $(2)/files),images/$(1)/files=$(2)/files,-d images/$(1)/files)
+image_deps = $(BUILD)/images/$(1).elf $(shell find $(2)/files 2>/dev/null)
+
+APPS := $(patsubst apps/%/,%,$(wildcard apps/*/))
+$(foreach a,$(APPS),$(eval $(call libc_program,images/$(a),$(wildcard apps/$(a)/*.c))))
+APP_IMAGE_SPECS := $(foreach a,$(APPS),$(call image_specs,$(a),apps/$(a)))
+APP_IMAGE_DEPS  := $(foreach a,$(APPS),$(call image_deps,$(a),apps/$(a)))
+
 BOOT_CONF ?= services/root/boot.conf
 BOOT_IMG  := $(BUILD)/boot.img
-BOOT_IMG_FILES := boot.conf=$(BOOT_CONF) bin/console=$(BUILD)/console.elf bin/hello=$(BUILD)/hello.elf
+BOOT_IMG_FILES := boot.conf=$(BOOT_CONF) bin/console=$(BUILD)/console.elf bin/hello=$(BUILD)/hello.elf \
+                  bin/fs=$(BUILD)/fs.elf $(APP_IMAGE_SPECS)
 
-$(BOOT_IMG): $(BUILD)/tools/mkimage $(BOOT_CONF) $(BUILD)/console.elf $(BUILD)/hello.elf
+$(BOOT_IMG): $(BUILD)/tools/mkimage $(BOOT_CONF) $(BUILD)/console.elf $(BUILD)/hello.elf $(BUILD)/fs.elf $(APP_IMAGE_DEPS)
 	@echo "  IMAGE   $@"
 	@$(BUILD)/tools/mkimage -o $@ $(BOOT_IMG_FILES)
 
