@@ -36,10 +36,12 @@ static int h_file(void *ctx, struct ae_request *rq)
     if (r)
         return r;
     __atomic_fetch_add(&svc->requests, 1, __ATOMIC_RELAXED);
-    if (b && b->lost) {
+    if (!b) {
+        r = AE_ENOTCONN;             /* attach a buffer first */
+    } else if (b->lost) {
         r = AE_EDEAD;                /* its memory is gone: so is its client */
     } else {
-        struct fs_shbuf sb = { b ? b->base : NULL, b ? b->bytes : 0 };
+        struct fs_shbuf sb = { b->base, b->bytes };
         struct fs_reply rep;
         fs_serve(s->fs, rq->label, rq->w, rq->nwords, &sb, &wk->req, &rep);
         for (unsigned i = 0; i < rep.nwords; i++)
