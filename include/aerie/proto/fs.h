@@ -184,7 +184,7 @@ struct fs_dirent_rec {
  * back to back from the word named, 8 to a word, first byte lowest.
  *
  *   FS_ADMIN_OPEN_SESSION   0: flags (FS_SESSION_F_*)  1: data byte limit
- *                           2: inode limit  3: handle limit (0: 256)
+ *                           2: inode limit  3: handle limit (0: 256; <= FS_SESSION_HANDLES_MAX)
  *                           4: image path length (0: an empty root)
  *                           5: number of volume grants V (<= FS_ADMIN_VOLUMES_MAX)
  *                           6 .. 6+V-1: one word per grant, FS_GRANT(name length,
@@ -225,6 +225,7 @@ enum fs_service_op {
 };
 
 #define FS_SESSION_F_RDONLY   0x1u        /* every change fails with AE_EROFS */
+#define FS_SESSION_HANDLES_MAX 65536u     /* the largest handle limit a session can have */
 #define FS_ADMIN_VOLUMES_MAX  4u
 #define FS_VOLUME_NAME_MAX    31u
 #define FS_GRANT_RW           0x1u

@@ -15,6 +15,8 @@
 
 #define HANDLES_DEFAULT 256u
 
+_Static_assert(FS_SESSION_HANDLES_MAX == FS_HANDLES_MAX, "the protocol states the core's limit");
+
 static bool is_admin(const struct ae_request *rq) { return rq->badge & FS_ADMIN_BADGE; }
 
 /* The bytes packed into words from..nwords-1, and how many there are. */
@@ -110,7 +112,7 @@ static int h_open_session(void *ctx, struct ae_request *rq)
     const uint64_t *w = rq->w;
     uint64_t nv = w[5], avail;
     if (nv > FS_ADMIN_VOLUMES_MAX || (w[0] & ~(uint64_t)FS_SESSION_F_RDONLY) ||
-        w[2] > UINT32_MAX || w[3] > FS_HANDLES_MAX)
+        w[2] > UINT32_MAX || w[3] > FS_SESSION_HANDLES_MAX)
         return AE_EINVAL;
     if (rq->nwords < FS_ADMIN_OPEN_WORDS + nv)
         return AE_EPROTO;
