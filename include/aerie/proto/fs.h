@@ -176,7 +176,9 @@ struct fs_dirent_rec {
  *   FS_OP_ATTACH            any session. caps[0]: a Memory capability with
  *                           READ and WRITE. The service maps it (up to
  *                           FS_SHBUF_MAX bytes) as the session's shared
- *                           buffer, replacing the previous one.
+ *                           buffer, replacing the previous one. Until a
+ *                           session has a buffer, every core request on it
+ *                           gets AE_ENOTCONN; once its memory vanished, AE_EDEAD.
  *                           -> 0: bytes of it the service uses
  *
  * Admin operations (only through an FS_ADMIN_BADGE capability, else
