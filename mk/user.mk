@@ -38,6 +38,7 @@ endef
 define libc_program
 $(BUILD)/$(1).elf: $(patsubst %,$(BUILD)/uobj/%.o,$(2)) $(LIBAERIE) $(LIBC_A) $(LIBC_CRT0) lib/user.ld
 	@echo "  ULD     $$@"
+	@mkdir -p $$(@D)
 	@$(LD) $(ULDFLAGS_AERIE) -o $$@ $(LIBC_CRT0) $(patsubst %,$(BUILD)/uobj/%.o,$(2)) \
 	    --start-group $(LIBAERIE) $(LIBC_A) --end-group $(LIBGCC)
 USER_PROGRAMS += $(BUILD)/$(1).elf

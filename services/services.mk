@@ -6,19 +6,32 @@ $(eval $(call libc_program,console,services/console/console.c))
 $(eval $(call libc_program,cm,services/cm/main.c services/cm/ops.c services/cm/container.c services/cm/spec.c))
 $(eval $(call libc_program,hello,apps/hello/hello.c))
 
-# Container images: apps/NAME/*.c becomes images/NAME/prog in the boot image.
-APPS := hello crasher cpuworker memhog ticker hostile threadhog objhog
-$(foreach a,$(APPS),$(eval $(call libc_program,app-$(a),$(wildcard apps/$(a)/*.c))))
-APP_IMAGE_FILES := $(foreach a,$(APPS),images/$(a)/prog=$(BUILD)/app-$(a).elf)
-APP_ELFS := $(foreach a,$(APPS),$(BUILD)/app-$(a).elf)
+# ---- container images ---------------------------------------------------
+# A container image is the subtree images/NAME/ of the boot image: the
+# program images/NAME/prog and its read-only root images/NAME/files/. Every
+# directory apps/NAME/ becomes one: its *.c are the program (a libc
+# program, build/images/NAME.elf) and its optional files/ tree is the root.
+# The container manager spawns images/NAME/prog and opens an fs session on
+# images/NAME/files (docs/IMAGE.md, "Container images").
+#
+#   $(call image_specs,NAME,DIR)  mkimage specs for image NAME from DIR
+#   $(call image_deps,NAME,DIR)   what those specs read
+image_specs = images/$(1)/prog=$(BUILD)/images/$(1).elf \
+    $(if $(wildcard $(2)/files),images/$(1)/files=$(2)/files,-d images/$(1)/files)
+image_deps = $(BUILD)/images/$(1).elf $(shell find $(2)/files 2>/dev/null)
+
+APPS := $(patsubst apps/%/,%,$(wildcard apps/*/))
+$(foreach a,$(APPS),$(eval $(call libc_program,images/$(a),$(wildcard apps/$(a)/*.c))))
+APP_IMAGE_SPECS := $(foreach a,$(APPS),$(call image_specs,$(a),apps/$(a)))
+APP_IMAGE_DEPS  := $(foreach a,$(APPS),$(call image_deps,$(a),apps/$(a)))
 
 BOOT_CONF ?= services/root/boot.conf
 BOOT_IMG  := $(BUILD)/boot.img
-SERVICE_ELFS := $(BUILD)/console.elf $(BUILD)/cm.elf $(BUILD)/hello.elf
-BOOT_IMG_FILES := bin/console=$(BUILD)/console.elf bin/cm=$(BUILD)/cm.elf bin/hello=$(BUILD)/hello.elf \
-                  $(APP_IMAGE_FILES)
+SERVICE_ELFS := $(BUILD)/console.elf $(BUILD)/fs.elf $(BUILD)/cm.elf $(BUILD)/hello.elf
+BOOT_IMG_FILES := bin/console=$(BUILD)/console.elf bin/fs=$(BUILD)/fs.elf bin/cm=$(BUILD)/cm.elf \
+                  bin/hello=$(BUILD)/hello.elf $(APP_IMAGE_SPECS)
 
-$(BOOT_IMG): $(BUILD)/tools/mkimage $(BOOT_CONF) $(SERVICE_ELFS) $(APP_ELFS)
+$(BOOT_IMG): $(BUILD)/tools/mkimage $(BOOT_CONF) $(SERVICE_ELFS) $(APP_IMAGE_DEPS)
 	@echo "  IMAGE   $@"
 	@$(BUILD)/tools/mkimage -o $@ boot.conf=$(BOOT_CONF) $(BOOT_IMG_FILES)
 
@@ -30,7 +43,7 @@ all: $(BOOT_IMG)
 # cmtest drives the container manager through its protocol (tests/cm/).
 $(eval $(call libc_program,cmtest,tests/cm/cmtest.c))
 $(BUILD)/uobj/tests/cm/cmtest.c.o: UEXTRA := -Itests/host
-$(BUILD)/boot-cm.img: $(BUILD)/tools/mkimage tests/cm/boot.conf $(SERVICE_ELFS) $(APP_ELFS) $(BUILD)/cmtest.elf
+$(BUILD)/boot-cm.img: $(BUILD)/tools/mkimage tests/cm/boot.conf $(SERVICE_ELFS) $(APP_IMAGE_DEPS) $(BUILD)/cmtest.elf
 	@echo "  IMAGE   $@"
 	@$(BUILD)/tools/mkimage -o $@ boot.conf=tests/cm/boot.conf $(BOOT_IMG_FILES) bin/cmtest=$(BUILD)/cmtest.elf
 all: $(BUILD)/boot-cm.img

@@ -12,3 +12,24 @@ bench-ipc: deps-run
 	    { echo "bench-ipc: the benchmark did not finish; see $(BUILD)/bench/ipcbench.log"; exit 1; }
 	@grep -a '^ipc round trip' $(BUILD)/bench/ipcbench.log | tr -d '\r'
 	@echo "samples: $(BUILD)/bench/ipcbench.log"
+
+# bench-fs: file-system throughput and metadata rates (issue 6), through
+# libc in a session of the fs service, on the benchmark machine size.
+$(eval $(call libc_program,fsbench,bench/aerie/fsbench.c))
+FSBENCH_IMG := $(BUILD)/fsbench.img
+$(FSBENCH_IMG): $(BUILD)/tools/mkimage bench/aerie/fsbench.conf $(BUILD)/console.elf $(BUILD)/fs.elf $(BUILD)/fsbench.elf
+	@echo "  IMAGE   $@"
+	@$(BUILD)/tools/mkimage -o $@ boot.conf=bench/aerie/fsbench.conf bin/console=$(BUILD)/console.elf \
+	    bin/fs=$(BUILD)/fs.elf bin/fsbench=$(BUILD)/fsbench.elf
+all: $(FSBENCH_IMG)
+
+.PHONY: bench-fs
+bench-fs: deps-run
+	@$(MAKE) -s --no-print-directory all
+	@mkdir -p $(BUILD)/bench
+	@tools/qemu.sh --test --smp 2 --mem 2G --append "exit_on_halt" --initrd $(BUILD)/root.elf,$(FSBENCH_IMG) $(KERNEL) \
+	    > $(BUILD)/bench/fsbench.log || true
+	@grep -aq '^BENCH DONE fsbench' $(BUILD)/bench/fsbench.log || \
+	    { echo "bench-fs: the benchmark did not finish; see $(BUILD)/bench/fsbench.log"; exit 1; }
+	@grep -a -A7 '^fs benchmark' $(BUILD)/bench/fsbench.log | tr -d '\r'
+	@echo "samples: $(BUILD)/bench/fsbench.log"

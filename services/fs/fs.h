@@ -82,6 +82,13 @@ struct fs_session;
  * last reference is dropped). Returns with one reference. */
 int fs_image_create(const struct fs_env *env, const void *archive, uint64_t len,
                     struct fs_image **out, struct img_error *err);
+/* The same for the subtree below directory prefix[0..prefix_len) of the
+ * archive (a normalized archive path; "" is the whole archive), which
+ * becomes the image's root: a container image inside the boot image.
+ * AE_ENOENT or AE_ENOTDIR (and *err says so) if prefix names no directory. */
+int fs_image_create_at(const struct fs_env *env, const void *archive, uint64_t len,
+                       const char *prefix, size_t prefix_len, struct fs_image **out,
+                       struct img_error *err);
 void fs_image_put(struct fs_image *img);
 
 /* A named volume: a tree shared by the sessions it is mounted in. */

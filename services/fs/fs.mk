@@ -41,3 +41,7 @@ USER_LIBS  += $(BUILD)/user/libfscore.a
 HOST_TESTS += $(addprefix $(BUILD)/tests/host/,$(FS_TESTS) test_fs_threads_tsan) $(BUILD)/fuzz/fuzz_fs_path $(BUILD)/fuzz/fuzz_fs_request
 
 -include $(patsubst %.c,$(BUILD)/user/%.d,$(FS_SRC))
+
+# The fs service program: the core plus the Aerie glue in services/fs/svc/.
+FS_SVC_SRCS := $(wildcard services/fs/svc/*.c)
+$(eval $(call libc_program,fs,$(FS_SVC_SRCS) $(FS_SRC)))

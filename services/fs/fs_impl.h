@@ -49,6 +49,8 @@ struct fs_image {
     struct fs_env env;
     uint32_t refs;                /* atomic */
     struct img img;
+    uint32_t first;               /* archive entry of node 1 (a subtree's first entry) */
+    size_t prefix_len;            /* the subtree's path in the archive; 0: all of it */
     uint32_t count;               /* nodes, the root (index 0) included */
     struct fs_lnode *nodes;
     uint32_t *children;           /* node indices; each directory's run sorted by name */

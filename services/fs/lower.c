@@ -3,7 +3,9 @@
  * validated archive and shared by every session of the image. Names and
  * file data stay in the archive; only the small per-node index is
  * allocated. The archive's depth-first order makes each directory's
- * children a name-sorted run, searched by bisection.
+ * children a name-sorted run, searched by bisection. An image may be a
+ * subtree of the archive (a container image inside the boot image): its
+ * entries are one contiguous run, and paths are taken relative to it.
  */
 #include "fs_impl.h"
 
@@ -19,26 +21,63 @@ static int image_fail(const struct fs_env *env, struct fs_image *im, uint32_t *p
     return r;
 }
 
-/* Node i + 1 from archive entry i; its parent's node index into *parent. */
+/* The node of archive entry i (inside the image's run), from 1 up. */
+static uint32_t node_of(const struct fs_image *im, uint32_t i)
+{
+    return i - im->first + 1;
+}
+
+/* The node of archive entry i; its parent's node index into *parent. */
 static void node_from_entry(struct fs_image *im, uint32_t i, uint32_t *parent)
 {
     struct img_file f;
     img_get(&im->img, i, &f);
-    struct fs_lnode *n = &im->nodes[i + 1];
+    struct fs_lnode *n = &im->nodes[node_of(im, i)];
+    size_t skip = im->prefix_len ? im->prefix_len + 1 : 0;    /* "prefix/" */
     size_t last = f.path_len;
-    while (last > 0 && f.path[last - 1] != '/')
+    while (last > skip && f.path[last - 1] != '/')
         last--;
     *n = (struct fs_lnode){
         .type = f.type == AE_IMAGE_DIR ? FS_TYPE_DIR : FS_TYPE_FILE,
         .name = f.path + last, .name_len = (uint16_t)(f.path_len - last),
-        .mode = f.mode, .ino = (uint64_t)i + 2, .data = f.data, .size = f.size,
+        .mode = f.mode, .ino = (uint64_t)node_of(im, i) + 1, .data = f.data, .size = f.size,
     };
-    /* img_open checked that the parent exists and is a directory. */
-    *parent = last == 0 ? 0 : (uint32_t)img_lookup(&im->img, f.path, last - 1) + 1;
+    /* img_open checked that the parent exists and is a directory; one
+     * below the prefix lies inside the run. */
+    *parent = last == skip ? 0 : node_of(im, (uint32_t)img_lookup(&im->img, f.path, last - 1));
+}
+
+/* Finds the run of entries below prefix; AE_ENOENT or AE_ENOTDIR if it
+ * names no directory. */
+static int find_subtree(struct fs_image *im, const char *prefix, size_t len,
+                        struct img_error *err)
+{
+    uint32_t end;
+    img_subtree(&im->img, prefix, len, &im->first, &end);
+    im->count = end - im->first + 1;
+    if (len == 0)
+        return 0;
+    int64_t at = img_lookup(&im->img, prefix, len);
+    struct img_file f;
+    if (at >= 0)
+        img_get(&im->img, (uint32_t)at, &f);
+    if (at >= 0 && f.type == AE_IMAGE_DIR)
+        return 0;
+    if (err)
+        *err = (struct img_error){ at < 0 ? AE_ENOENT : AE_ENOTDIR, -1, "prefix",
+                                   at < 0 ? "names nothing in the archive" : "names a file" };
+    return at < 0 ? AE_ENOENT : AE_ENOTDIR;
 }
 
 int fs_image_create(const struct fs_env *env, const void *archive, uint64_t len,
                     struct fs_image **out, struct img_error *err)
+{
+    return fs_image_create_at(env, archive, len, "", 0, out, err);
+}
+
+int fs_image_create_at(const struct fs_env *env, const void *archive, uint64_t len,
+                       const char *prefix, size_t prefix_len, struct fs_image **out,
+                       struct img_error *err)
 {
     struct fs_image *im = env->mem_alloc(env->ctx, sizeof *im);
     if (!im)
@@ -46,19 +85,21 @@ int fs_image_create(const struct fs_env *env, const void *archive, uint64_t len,
     memset(im, 0, sizeof *im);
     im->env = *env;
     im->refs = 1;
+    im->prefix_len = prefix_len;
     int r = img_open(&im->img, archive, len, err);
+    if (!r)
+        r = find_subtree(im, prefix, prefix_len, err);
     if (r)
         return image_fail(env, im, NULL, r);
-    im->count = im->img.count + 1;
     im->nodes = env->mem_alloc(env->ctx, im->count * sizeof *im->nodes);
     im->children = env->mem_alloc(env->ctx, im->count * sizeof *im->children);
     uint32_t *parent = env->mem_alloc(env->ctx, im->count * sizeof *parent);
     if (!im->nodes || !im->children || !parent)
         return image_fail(env, im, parent, AE_ENOMEM);
     im->nodes[0] = (struct fs_lnode){ .type = FS_TYPE_DIR, .mode = 0755, .ino = 1, .name = "" };
-    for (uint32_t i = 0; i < im->img.count; i++) {
-        node_from_entry(im, i, &parent[i + 1]);
-        im->nodes[parent[i + 1]].nchildren++;
+    for (uint32_t n = 1; n < im->count; n++) {
+        node_from_entry(im, im->first + n - 1, &parent[n]);
+        im->nodes[parent[n]].nchildren++;
     }
     uint32_t next = 0;                       /* each directory's run, in node order */
     for (uint32_t i = 0; i < im->count; i++) {

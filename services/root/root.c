@@ -83,8 +83,8 @@ static uint64_t resolve(const char *name, unsigned idx, struct service *sv, uint
     size_t n = strlen(name);
     if (!strcmp(name, "kdebug"))
         return mint(AERIE_BOOT_KDEBUG, AERIE_R_ALL, 0);
-    if (!strcmp(name, "image"))                  /* programs run from it: read and execute */
-        return mint(image_mem, AERIE_R_READ | AERIE_R_EXEC, 0);
+    if (!strcmp(name, "image"))
+        return mint(image_mem, AERIE_R_READ | AERIE_R_EXEC, 0);   /* programs inside are mapped executable */
     if (!strcmp(name, "irqctl"))
         return mint(AERIE_BOOT_IRQ_CONTROL, AERIE_R_ALL, 0);
     uint64_t a, b, s;

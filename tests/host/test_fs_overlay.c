@@ -499,6 +499,49 @@ static void overlay_bad_archive_is_refused(void)
     CHECK_RC(T.mem_live, 0);
 }
 
+/* A container image is a subtree of the boot image: its directory is the
+ * root, nothing beside or above it can be named, inode numbers stay
+ * distinct, and a prefix that is a file or nothing is refused. */
+static void overlay_image_subtree_is_a_root(void)
+{
+    test_env_init(&T);
+    struct fs_image *whole = make_image("boot.conf", "x", "images/a/prog", "ELF-a",
+                                        "images/a/files/etc/conf", "a=1", "images/a/files/bin/",
+                                        "", "images/a!", "not a dir below", "images/b/files/x",
+                                        "bee", NULL);
+    uint64_t len;
+    uint8_t *arch = test_last_archive(&len);
+    struct fs_image *sub;
+    struct img_error err;
+    CHECK_RC(fs_image_create_at(&T.env, arch, len, "images/a/files", 14, &sub, &err), 0);
+    struct fs_session *s = NULL;
+    struct fs_limits lim = big_limits();
+    CHECK_RC(fs_session_create(&T.env, sub, &lim, 0, &s), 0);
+    char names[256], buf[16];
+    CHECK_RC(list_dir(s, "", names, sizeof names), 2);
+    CHECK_STR(names, "bin etc");
+    CHECK_RC(get_file(s, "/etc/conf", buf, sizeof buf), 3);
+    CHECK(memcmp(buf, "a=1", 3) == 0);
+    struct fs_stat st, st2;
+    CHECK_RC(fs_stat(s, P("../prog"), &st), AE_ENOENT);         /* above the root */
+    CHECK_RC(fs_stat(s, P("../../b/files/x"), &st), AE_ENOENT);
+    CHECK_RC(fs_stat(s, P("etc"), &st), 0);
+    CHECK_RC(fs_stat(s, P("etc/conf"), &st2), 0);
+    CHECK(st.ino != st2.ino && st.ino > 1 && st2.ino > 1);
+    CHECK_RC(put_file(s, "etc/new", "n", 1), 1);                 /* writable over it */
+    const char *why = "";
+    CHECK_STR(fs_session_check(s, &why) ? why : "ok", "ok");
+    fs_session_destroy(s);
+    CHECK_RC(fs_image_create_at(&T.env, arch, len, "images/a/prog", 13, &sub, &err), AE_ENOTDIR);
+    CHECK_RC(fs_image_create_at(&T.env, arch, len, "images/c", 8, &sub, &err), AE_ENOENT);
+    CHECK_STR(err.field, "prefix");
+    fs_image_put(sub);
+    fs_image_put(whole);
+    CHECK_RC(T.pages_live, 0);
+    CHECK_RC(T.mem_live, 0);
+    test_archives_free();
+}
+
 int main(void)
 {
     RUN(overlay_reads_image_files);
@@ -518,5 +561,6 @@ int main(void)
     RUN(overlay_volume_outlives_a_session);
     RUN(overlay_random_sequences_keep_invariants);
     RUN(overlay_bad_archive_is_refused);
+    RUN(overlay_image_subtree_is_a_root);
     return TESTS_DONE();
 }

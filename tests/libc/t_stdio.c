@@ -79,7 +79,9 @@ static int mem_close(void *obj)
     return 0;
 }
 
-static const struct fd_ops mem_ops = { mem_read, mem_write, mem_lseek, mem_fstat, mem_close };
+static const struct fd_ops mem_ops = {
+    .read = mem_read, .write = mem_write, .lseek = mem_lseek, .fstat = mem_fstat, .close = mem_close,
+};
 
 static struct memfile *memfile_new(void)
 {

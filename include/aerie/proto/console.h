@@ -16,7 +16,7 @@
 #include <stdint.h>
 #include "proto.h"
 
-#define CON_ADMIN_BADGE   (1ull << 62)
+#define CON_ADMIN_BADGE   PROTO_ADMIN_BADGE
 #define CON_OPENED_BADGE  (1ull << 40)
 #define CON_LOG_BYTES     8192         /* kept per stream */
 #define CON_NAME_MAX      31

@@ -21,6 +21,7 @@
 #define AERIE_PROTO_FS_H
 
 #include <stdint.h>
+#include "proto.h"
 
 #define FS_MSG_WORDS     60          /* words an IPC message carries */
 #define FS_PATH_MAX      4096u       /* bytes in a path as sent */
@@ -150,6 +151,115 @@ struct fs_dirent_rec {
     /* char name[name_len + 1]; */
 };
 
+/*
+ * ---- The service around the core (services/fs/main.c, docs/FS.md) ----
+ *
+ * Badges. The service mints every session capability itself, as a copy
+ * of its endpoint with badge FS_SESSION_BADGE | session id (ids start at
+ * 1 and are never reused). The admin capability carries FS_ADMIN_BADGE
+ * (root's "fs.admin"). Any other non-zero badge is a boot service root
+ * granted "fs": it gets a session of its own on first use, over an empty
+ * root, with the limits the service was started with.
+ */
+#define FS_ADMIN_BADGE     PROTO_ADMIN_BADGE
+#define FS_SESSION_BADGE   (1ull << 61)
+#define FS_SESSION_ID_MASK 0xFFFFFFFFull
+
+/* The shared buffer a client attaches: at least FS_SHBUF_MIN bytes (two
+ * paths fit); the service uses at most FS_SHBUF_MAX of it. */
+#define FS_SHBUF_MIN       (16u << 10)
+#define FS_SHBUF_MAX       (1u << 20)
+
+/*
+ * Opcodes the service handles besides the core's FS_OP_*:
+ *
+ *   FS_OP_ATTACH            any session. caps[0]: a Memory capability with
+ *                           READ and WRITE. The service maps it (up to
+ *                           FS_SHBUF_MAX bytes) as the session's shared
+ *                           buffer, replacing the previous one. Until a
+ *                           session has a buffer, every core request on it
+ *                           gets AE_ENOTCONN; once its memory vanished, AE_EDEAD.
+ *                           -> 0: bytes of it the service uses
+ *
+ * Admin operations (only through an FS_ADMIN_BADGE capability, else
+ * AE_EPERM). Strings travel in message words: "bytes" below are packed
+ * back to back from the word named, 8 to a word, first byte lowest.
+ *
+ *   FS_ADMIN_OPEN_SESSION   0: flags (FS_SESSION_F_*)  1: data byte limit
+ *                           2: inode limit  3: handle limit (0: 256; <= FS_SESSION_HANDLES_MAX)
+ *                           4: image path length (0: an empty root)
+ *                           5: number of volume grants V (<= FS_ADMIN_VOLUMES_MAX)
+ *                           6 .. 6+V-1: one word per grant, FS_GRANT(name length,
+ *                                  mount path length, FS_GRANT_RW or 0)
+ *                           6+V ..: bytes: the image path (a directory of the boot
+ *                                  image, e.g. "images/hello/files"), then per grant
+ *                                  the volume's name and its mount path
+ *                           -> 0: session id; caps[0]: the session capability
+ *                                  (send, with GRANT so the client can attach)
+ *   FS_ADMIN_CLOSE_SESSION  0: session id -> (); the session's capabilities are
+ *                           revoked everywhere and its private files freed
+ *   FS_ADMIN_READ           0: session id  1: file offset  2: length (<= FS_ADMIN_READ_MAX)
+ *                           3: path length  4..: bytes: path
+ *                           -> 0: bytes read  1: the file's size  2..: bytes
+ *   FS_ADMIN_WRITE          0: session id  1: file offset  2: length  3: path length
+ *                           4: FS_ADMIN_W_* flags  5: mode for a new file
+ *                           6..: bytes: path, then the data
+ *                           (path length + length <= FS_ADMIN_WRITE_MAX) -> 0: bytes written
+ *   FS_ADMIN_STATS          -> FS_STAT_* words
+ *   FS_ADMIN_CHECK          0: session id -> () or AE_EINVAL: the session's
+ *                           invariants do not hold (the service logs which)
+ *   FS_ADMIN_VOLUME_CREATE  0: data byte limit  1: inode limit  2: name length
+ *                           3..: bytes: name -> ()
+ *   FS_ADMIN_VOLUME_DELETE  0: name length  1..: bytes: name -> (); sessions
+ *                           that mounted it keep it until they close
+ */
+enum fs_service_op {
+    FS_OP_ATTACH           = 32,
+    FS_ADMIN_OPEN_SESSION  = 64,
+    FS_ADMIN_CLOSE_SESSION = 65,
+    FS_ADMIN_READ          = 66,
+    FS_ADMIN_WRITE         = 67,
+    FS_ADMIN_STATS         = 68,
+    FS_ADMIN_CHECK         = 69,
+    FS_ADMIN_VOLUME_CREATE = 70,
+    FS_ADMIN_VOLUME_DELETE = 71,
+    FS_SERVICE_OP_END
+};
+
+#define FS_SESSION_F_RDONLY   0x1u        /* every change fails with AE_EROFS */
+#define FS_SESSION_HANDLES_MAX 65536u     /* the largest handle limit a session can have */
+#define FS_ADMIN_VOLUMES_MAX  4u
+#define FS_VOLUME_NAME_MAX    31u
+#define FS_GRANT_RW           0x1u
+#define FS_GRANT(name_len, mount_len, rw) \
+    ((uint64_t)(name_len) | (uint64_t)(mount_len) << 8 | (uint64_t)(rw) << 16)
+#define FS_GRANT_NAME_LEN(g)  ((uint32_t)(g) & 0xFF)
+#define FS_GRANT_MOUNT_LEN(g) ((uint32_t)((g) >> 8) & 0xFF)
+#define FS_GRANT_FLAGS(g)     ((uint32_t)((g) >> 16))
+#define FS_ADMIN_OPEN_WORDS   6u          /* fixed words before the grants */
+
+#define FS_ADMIN_W_CREATE     0x1u        /* create the file if missing */
+#define FS_ADMIN_W_TRUNC      0x2u        /* truncate it to 0 first */
+#define FS_ADMIN_READ_MAX     ((FS_MSG_WORDS - 2) * 8u)
+#define FS_ADMIN_WRITE_MAX    ((FS_MSG_WORDS - 6) * 8u)
+#define FS_ADMIN_PATH_MAX     ((FS_MSG_WORDS - 4) * 8u)   /* READ's limit; WRITE shares its room with the data */
+
+/* FS_ADMIN_STATS reply words. */
+enum {
+    FS_STAT_SESSIONS = 0,     /* sessions open */
+    FS_STAT_DATA_PAGES,       /* file data and index pages in use, all sessions and volumes */
+    FS_STAT_POOL_PAGES,       /* pages the service holds from its quota for them */
+    FS_STAT_QUOTA_USED,       /* the service's quota: bytes used */
+    FS_STAT_QUOTA_LIMIT,      /* and its limit */
+    FS_STAT_IMAGES,           /* image indexes built */
+    FS_STAT_VOLUMES,          /* named volumes */
+    FS_STAT_BUFFER_FAULTS,    /* faults on a vanished client buffer, recovered */
+    FS_STAT_REQUESTS,         /* requests served */
+    FS_STAT_WORDS
+};
+
+_Static_assert((int)FS_OP_COUNT <= (int)FS_OP_ATTACH, "service opcodes follow the core's");
+_Static_assert(FS_STAT_WORDS <= FS_MSG_WORDS, "stats fit a message");
 _Static_assert(sizeof(struct fs_dirent_rec) == 24, "readdir record header is 24 bytes");
 _Static_assert(FS_REQ_WORDS_MAX <= FS_MSG_WORDS, "requests fit a message");
 _Static_assert(FS_REPLY_WORDS_MAX <= FS_MSG_WORDS, "replies fit a message");

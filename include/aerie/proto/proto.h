@@ -16,6 +16,11 @@
 
 #include <stdint.h>
 
+/* The badge bit of a service's admin capability: root mints "NAME.admin"
+ * as a copy of the service's endpoint with this bit set; the service
+ * allows its admin operations only through such a capability. */
+#define PROTO_ADMIN_BADGE (1ull << 62)
+
 /* Reply label <-> status (0 or a negative AE_* value). */
 static inline uint64_t proto_label_of(int status) { return status < 0 ? (uint64_t)(-(int64_t)status) : 0; }
 static inline int proto_status_of(uint64_t label) { return label ? -(int)label : 0; }

@@ -17,12 +17,42 @@ static int dispatch(const struct ae_server *s, struct ae_request *rq)
     return s->other ? s->other(s->ctx, rq) : AE_ENOSYS;
 }
 
+/* Fills the receive window with empty slots: window[i] for i < want
+ * (allocating where 0), nothing beyond. Returns how many it has. */
+static unsigned fill_window(struct aerie_utcb *u, uint32_t *window, unsigned want)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < AERIE_MSG_CAPS; i++) {
+        if (i < want && !window[i])
+            window[i] = (uint32_t)ae_slot_alloc();
+        u->recv_slots[i] = i < want ? window[i] : 0;
+        n += u->recv_slots[i] != 0;
+    }
+    return n;
+}
+
+/* After a handler: capabilities it kept leave the window (a new slot takes
+ * their place next time); the others are deleted, so the slot is empty. */
+static void settle_caps(const struct ae_request *rq, uint32_t *window)
+{
+    for (unsigned i = 0; i < rq->ncaps && i < AERIE_MSG_CAPS; i++) {
+        if (rq->caps_kept & (1u << i)) {
+            for (unsigned j = 0; j < AERIE_MSG_CAPS; j++)
+                if (window[j] == rq->caps[i])
+                    window[j] = 0;
+        } else {
+            ae_cap_delete(rq->caps[i]);
+        }
+    }
+}
+
 int ae_serve(const struct ae_server *s)
 {
     struct aerie_utcb *u = ae_utcb();
     uint64_t badge;
-    for (unsigned i = 0; i < 3; i++)
-        u->recv_slots[i] = 0;
+    uint32_t window[AERIE_MSG_CAPS] = { 0 };
+    unsigned want = s->recv_caps < AERIE_MSG_CAPS ? s->recv_caps : AERIE_MSG_CAPS;
+    fill_window(u, window, want);
     int64_t r = ae_recv(s->ep, AERIE_TIMEOUT_FOREVER, &badge);
     for (;;) {
         if (r < 0) {
@@ -45,7 +75,13 @@ int ae_serve(const struct ae_server *s)
             .nwords = nwords, .ncaps = (unsigned)AERIE_INFO_NCAPS((uint64_t)r),
             .caps = caps, .reply = reply,
         };
+        if (rq.ncaps > AERIE_MSG_CAPS)
+            rq.ncaps = 0;
         int status = dispatch(s, &rq);
+        if (want) {
+            settle_caps(&rq, window);
+            fill_window(u, window, want);
+        }
         if (rq.no_reply) {
             r = ae_recv(s->ep, AERIE_TIMEOUT_FOREVER, &badge);
             continue;

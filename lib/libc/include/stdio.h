@@ -1,7 +1,7 @@
 /*
  * stdio.h — C11 7.21 and POSIX's fd-based additions (dprintf, fdopen,
- * fileno). Opening files by name (fopen, freopen, remove, rename, tmpfile)
- * arrives with the file system; see docs/LIBC.md.
+ * fileno). Files by name: fopen, remove, rename (freopen and tmpfile are
+ * missing; see docs/LIBC.md).
  */
 #ifndef _STDIO_H
 #define _STDIO_H
@@ -79,6 +79,9 @@ int feof(FILE *f);
 void clearerr(FILE *f);
 void perror(const char *s);
 
+FILE *fopen(const char *restrict path, const char *restrict mode);
+int remove(const char *path);
+int rename(const char *from, const char *to);
 FILE *fdopen(int fd, const char *mode);
 int fileno(FILE *f);
 

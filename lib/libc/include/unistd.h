@@ -1,7 +1,8 @@
 /*
- * unistd.h — the POSIX subset libc serves today: the fd calls that go
- * through the fd table (read, write, close, lseek), sleeping and _exit.
- * open() and friends arrive with the file system; see docs/LIBC.md.
+ * unistd.h — the POSIX subset libc serves: the fd calls that go through
+ * the fd table (read, write, pread, pwrite, close, lseek, ftruncate),
+ * files by name (unlink, rmdir, truncate), sleeping and _exit. See
+ * docs/LIBC.md for what is missing.
  */
 #ifndef _UNISTD_H
 #define _UNISTD_H
@@ -28,6 +29,12 @@ ssize_t read(int fd, void *buf, size_t n);
 ssize_t write(int fd, const void *buf, size_t n);
 int close(int fd);
 off_t lseek(int fd, off_t off, int whence);
+ssize_t pread(int fd, void *buf, size_t n, off_t off);
+ssize_t pwrite(int fd, const void *buf, size_t n, off_t off);
+int ftruncate(int fd, off_t size);
+int truncate(const char *path, off_t size);
+int unlink(const char *path);
+int rmdir(const char *path);
 
 unsigned sleep(unsigned seconds);
 int usleep(useconds_t usec);

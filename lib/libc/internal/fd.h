@@ -2,8 +2,9 @@
  * fd.h — the file-descriptor table. A descriptor is an index naming an
  * object and the ops that serve it; the console sits at 0, 1 and 2 from
  * the start, and the file system and sockets install their own objects
- * here (__fd_install). read(), write(), close(), lseek() and fstat()
- * look the descriptor up and call its ops (src/unistd/).
+ * here (__fd_install). read(), write(), close(), lseek(), fstat(),
+ * pread(), pwrite(), ftruncate() and readdir() look the descriptor up and
+ * call its ops (src/unistd/, src/dirent/).
  */
 #ifndef LIBC_FD_H
 #define LIBC_FD_H
@@ -11,12 +12,17 @@
 #include <stddef.h>
 #include <sys/stat.h>
 
+struct dirent;
+
 /*
  * Each op returns its result (>= 0) or a negative AE_* error; the
  * dispatcher turns errors into errno. A NULL op means "not supported":
- * read and write then fail with EBADF, lseek with ESPIPE, fstat with
- * ENOSYS; a NULL close just releases the slot. ops->close is called once,
- * when the descriptor is closed, after the slot is free again.
+ * read and write then fail with EBADF, lseek, pread and pwrite with
+ * ESPIPE, fstat with ENOSYS, ftruncate with EINVAL, readdir with ENOTDIR;
+ * a NULL close just releases the slot. ops->close is called once, when
+ * the descriptor is closed, after the slot is free again. readdir gives
+ * a directory's next entry: 1, or 0 at its end; lseek(0, SEEK_SET) on a
+ * directory starts the listing over.
  */
 struct fd_ops {
     long (*read)(void *obj, void *buf, size_t n);
@@ -24,6 +30,10 @@ struct fd_ops {
     long (*lseek)(void *obj, long off, int whence);
     int (*fstat)(void *obj, struct stat *st);
     int (*close)(void *obj);
+    long (*pread)(void *obj, void *buf, size_t n, long off);
+    long (*pwrite)(void *obj, const void *buf, size_t n, long off);
+    int (*ftruncate)(void *obj, long size);
+    int (*readdir)(void *obj, struct dirent *ent);
 };
 
 #define FD_MAX 1024

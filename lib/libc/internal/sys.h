@@ -85,4 +85,24 @@ int __sys_futex_wait(volatile uint32_t *addr, uint32_t expected, uint64_t timeou
  * (count == ~0u: all). Returns the number woken, or a negative AE_* error. */
 int __sys_futex_wake(volatile uint32_t *addr, unsigned count);
 
+/*
+ * Files by name: the file system. Paths are NUL-terminated and follow
+ * POSIX's rules ("" names nothing: AE_ENOENT); there is no working
+ * directory, so a relative path is resolved from the root. flags are
+ * <fcntl.h>'s O_* values (Linux's numbers); mode is the permission bits,
+ * stored as given (there is no umask). __sys_open makes the open file an
+ * fd-table entry: its ops (fd.h) and object. A program that was given no
+ * file system gets AE_EACCES from each of these.
+ */
+struct fd_ops;
+struct stat;
+int __sys_open(const char *path, int flags, unsigned mode, const struct fd_ops **ops,
+               void **obj);
+int __sys_stat(const char *path, struct stat *st);
+int __sys_truncate(const char *path, long size);
+int __sys_mkdir(const char *path, unsigned mode);
+int __sys_unlink(const char *path);
+int __sys_rmdir(const char *path);
+int __sys_rename(const char *from, const char *to);
+
 #endif

@@ -17,7 +17,8 @@ struct ae_request {
     unsigned nwords;
     unsigned ncaps;            /* capabilities that arrived (slots in caps[]) */
     const uint32_t *caps;
-    uint64_t *reply;           /* reply words (sent whatever the status) */
+    unsigned caps_kept;        /* bit i: the handler keeps caps[i] (else the loop deletes it) */
+    uint64_t *reply;           /* reply words, sent whatever the status */
     unsigned nreply;
     uint32_t reply_caps[3];    /* capabilities to send back */
     unsigned nreply_caps;
@@ -40,6 +41,10 @@ struct ae_server {
     /* Called with every message whose label has no handler (faults, for
      * instance); may be NULL. */
     ae_handler other;
+    /* Capabilities a message may bring (0..3): the loop keeps that many
+     * empty slots in its receive window. A capability the handler does
+     * not keep (caps_kept) is deleted once it returns. */
+    unsigned recv_caps;
 };
 
 /* Serves forever (returns only if the endpoint goes away). */

@@ -1,7 +1,7 @@
 /*
- * sys/stat.h — POSIX struct stat (the Linux x86-64 layout) and fstat, the
- * one call the fd layer serves today; stat by path arrives with the file
- * system.
+ * sys/stat.h — POSIX struct stat (the Linux x86-64 layout), the file type
+ * and permission bits, stat, lstat (there are no symbolic links: the same
+ * as stat), fstat and mkdir. Times are 0: the file system keeps none.
  */
 #ifndef _SYS_STAT_H
 #define _SYS_STAT_H
@@ -46,6 +46,25 @@ struct stat {
 #define S_ISLNK(m)  (((m) & S_IFMT) == S_IFLNK)
 #define S_ISSOCK(m) (((m) & S_IFMT) == S_IFSOCK)
 
+#define S_ISUID 04000
+#define S_ISGID 02000
+#define S_ISVTX 01000
+#define S_IRWXU 0700
+#define S_IRUSR 0400
+#define S_IWUSR 0200
+#define S_IXUSR 0100
+#define S_IRWXG 070
+#define S_IRGRP 040
+#define S_IWGRP 020
+#define S_IXGRP 010
+#define S_IRWXO 07
+#define S_IROTH 04
+#define S_IWOTH 02
+#define S_IXOTH 01
+
+int stat(const char *restrict path, struct stat *restrict st);
+int lstat(const char *restrict path, struct stat *restrict st);
 int fstat(int fd, struct stat *st);
+int mkdir(const char *path, mode_t mode);
 
 #endif

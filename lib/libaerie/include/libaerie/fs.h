@@ -1,0 +1,123 @@
+/*
+ * libaerie/fs.h — the file-system client (aerie/proto/fs.h, docs/FS.md).
+ *
+ * A struct ae_fs is one connection to an fs session: the session's
+ * capability and a buffer shared with the service, made from the
+ * program's own quota and attached on first use. Paths and file data move
+ * through that buffer; one request at a time uses it (a lock per
+ * connection), so threads of a program share a connection safely.
+ *
+ * ae_fs_default() is the connection of the program's "fs" grant, which
+ * libc's open(), stat(), fopen() and friends use; a program without that
+ * grant has none (libc then fails with EACCES). Every function returns 0,
+ * a count, or a negative AE_* error; a session that was closed (or whose
+ * service died) gives AE_EDEAD.
+ *
+ * The ae_fs_admin_* calls are the admin protocol, for the holder of
+ * "fs.admin" (the container manager).
+ */
+#ifndef LIBAERIE_FS_H
+#define LIBAERIE_FS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <aerie/proto/fs.h>
+
+#define AE_FS_BUF_DEFAULT (64u << 10)   /* the shared buffer libc's connection attaches */
+
+struct ae_fs {
+    uint64_t cap;                 /* the session capability */
+    uint64_t want;                /* buffer bytes to attach */
+    volatile uint32_t lock;       /* one request at a time: it guards the rest */
+    uint8_t *buf;                 /* NULL until attached */
+    uint64_t buf_bytes;           /* what the service uses of it */
+    uint64_t buf_mem;             /* our capability to the buffer's memory */
+};
+
+struct ae_fs_stat {
+    uint64_t ino, size, blocks;   /* blocks: 512-byte units of private memory */
+    uint32_t type, mode;          /* FS_TYPE_*, permission bits */
+    uint32_t nlink, dev;
+};
+
+/* A connection over session capability cap, with a buf_bytes buffer (0:
+ * AE_FS_BUF_DEFAULT) attached on first use. ae_fs_fini frees the buffer. */
+void ae_fs_init(struct ae_fs *fs, uint64_t cap, uint64_t buf_bytes);
+void ae_fs_fini(struct ae_fs *fs);
+
+/* The connection of the "fs" grant (NULL without one), and a way to make
+ * libc use another (files already open keep their connection). */
+struct ae_fs *ae_fs_default(void);
+void ae_fs_set_default(struct ae_fs *fs);
+
+int ae_fs_open(struct ae_fs *fs, const char *path, uint32_t flags, uint32_t mode,
+               uint64_t *handle, struct ae_fs_stat *st);
+int ae_fs_close(struct ae_fs *fs, uint64_t handle);
+/* off: a file offset, or FS_OFF_CURRENT (the handle's position, advanced).
+ * Moves len bytes in buffer-sized pieces; stops early at the end of the
+ * file (read) or when space runs out (write). */
+int64_t ae_fs_read(struct ae_fs *fs, uint64_t handle, uint64_t off, void *buf, uint64_t len);
+int64_t ae_fs_write(struct ae_fs *fs, uint64_t handle, uint64_t off, const void *buf,
+                    uint64_t len);
+int64_t ae_fs_seek(struct ae_fs *fs, uint64_t handle, int64_t off, uint32_t whence);
+int ae_fs_ftruncate(struct ae_fs *fs, uint64_t handle, uint64_t size);
+int ae_fs_truncate(struct ae_fs *fs, const char *path, uint64_t size);
+int ae_fs_fstat(struct ae_fs *fs, uint64_t handle, struct ae_fs_stat *st);
+int ae_fs_stat(struct ae_fs *fs, const char *path, struct ae_fs_stat *st);
+int ae_fs_mkdir(struct ae_fs *fs, const char *path, uint32_t mode);
+int ae_fs_unlink(struct ae_fs *fs, const char *path);
+int ae_fs_rmdir(struct ae_fs *fs, const char *path);
+int ae_fs_rename(struct ae_fs *fs, const char *from, const char *to);
+/* Directory records (struct fs_dirent_rec) after cookie, copied into
+ * recs[0..cap); returns their bytes, the cookie to continue from in
+ * *next, and whether the listing ended in *eof. */
+int64_t ae_fs_readdir(struct ae_fs *fs, uint64_t handle, uint64_t cookie, void *recs,
+                      uint64_t cap, uint64_t *next, bool *eof);
+/* Usage and limits: the STATFS reply words. */
+int ae_fs_statfs(struct ae_fs *fs, uint64_t out[6]);
+/* Any request, as is (tests use it to send bad ones): the reply's status,
+ * its words into out[0..nout). The buffer is attached first. */
+int64_t ae_fs_request(struct ae_fs *fs, uint64_t label, const uint64_t *w, unsigned n,
+                      uint64_t *out, unsigned nout);
+/* The attached buffer, for requests made with ae_fs_request (NULL if none). */
+uint8_t *ae_fs_buffer(struct ae_fs *fs, uint64_t *bytes);
+
+/* ---- admin ------------------------------------------------------------ */
+
+struct ae_fs_grant {
+    const char *volume;           /* a volume made with ae_fs_admin_volume_create */
+    const char *mount;            /* where the session sees it, e.g. "/data" */
+    bool writable;
+};
+
+struct ae_fs_session_spec {
+    const char *image;            /* a boot-image directory, e.g. "images/hello/files"; NULL: empty */
+    uint64_t data_bytes;          /* private file data and index pages */
+    uint32_t inodes;              /* files and directories created or copied up */
+    uint32_t handles;             /* open files; 0: 256 */
+    bool read_only;
+    const struct ae_fs_grant *grants;
+    unsigned ngrants;             /* <= FS_ADMIN_VOLUMES_MAX */
+};
+
+/* Opens a session; its capability lands in a new slot *cap (the caller's
+ * to grant, e.g. as "fs" to a container) and its id in *id. */
+int ae_fs_admin_open_session(uint64_t admin, const struct ae_fs_session_spec *spec,
+                             uint64_t *cap, uint32_t *id);
+int ae_fs_admin_close_session(uint64_t admin, uint32_t id);
+/* Reads len bytes of path at off in session id (in FS_ADMIN_READ_MAX
+ * pieces); *size gets the file's size. Returns the bytes read. */
+int64_t ae_fs_admin_read(uint64_t admin, uint32_t id, const char *path, uint64_t off,
+                         void *buf, uint64_t len, uint64_t *size);
+/* Writes len bytes at off; flags FS_ADMIN_W_CREATE, FS_ADMIN_W_TRUNC (the
+ * truncation happens once, before the first piece). Returns the bytes written. */
+int64_t ae_fs_admin_write(uint64_t admin, uint32_t id, const char *path, uint64_t off,
+                          const void *buf, uint64_t len, uint32_t flags, uint32_t mode);
+int ae_fs_admin_stats(uint64_t admin, uint64_t out[FS_STAT_WORDS]);
+int ae_fs_admin_check(uint64_t admin, uint32_t id);
+int ae_fs_admin_volume_create(uint64_t admin, const char *name, uint64_t data_bytes,
+                              uint32_t inodes);
+int ae_fs_admin_volume_delete(uint64_t admin, const char *name);
+
+#endif

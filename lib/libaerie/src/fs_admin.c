@@ -1,0 +1,193 @@
+/*
+ * fs_admin.c — the fs service's admin protocol (aerie/proto/fs.h), for
+ * the holder of "fs.admin": opening and closing sessions, reading and
+ * writing a session's files through message words (`aerie cp`),
+ * statistics, checks, volumes. Strings are packed into message words.
+ */
+#include <libaerie/fs.h>
+#include <libaerie/runtime.h>
+#include <libaerie/syscall.h>
+#include <aerie/errors.h>
+#include <string.h>
+
+/* Calls with n words already in the UTCB; reply words into out. */
+static int64_t admin_call(uint64_t admin, uint64_t label, unsigned n, uint64_t *out,
+                          unsigned nout, uint64_t *info)
+{
+    struct aerie_utcb *u = ae_utcb();
+    int64_t r = ae_call(admin, AERIE_INFO(label, n, 0), AERIE_TIMEOUT_FOREVER);
+    if (r < 0)
+        return r;
+    if (info)
+        *info = (uint64_t)r;
+    int status = proto_status_of(AERIE_INFO_LABEL((uint64_t)r));
+    if (status)
+        return status;
+    unsigned got = (unsigned)AERIE_INFO_NWORDS((uint64_t)r);
+    for (unsigned i = 0; i < nout; i++)
+        out[i] = i < got ? u->mr[i] : 0;
+    return 0;
+}
+
+/* Appends len bytes at byte position *at of the UTCB's words (from word
+ * first); false if they do not fit in FS_MSG_WORDS. */
+static bool pack(unsigned first, uint64_t *at, const void *p, uint64_t len)
+{
+    uint64_t room = (uint64_t)(FS_MSG_WORDS - first) * 8;
+    if (len > room || *at > room - len)
+        return false;
+    memcpy((char *)&ae_utcb()->mr[first] + *at, p, len);
+    *at += len;
+    return true;
+}
+
+static unsigned words_for(unsigned first, uint64_t bytes)
+{
+    return first + (unsigned)((bytes + 7) / 8);
+}
+
+int ae_fs_admin_open_session(uint64_t admin, const struct ae_fs_session_spec *spec,
+                             uint64_t *cap, uint32_t *id)
+{
+    struct aerie_utcb *u = ae_utcb();
+    unsigned ng = spec->ngrants, first = FS_ADMIN_OPEN_WORDS + ng;
+    if (ng > FS_ADMIN_VOLUMES_MAX)
+        return AE_EINVAL;
+    size_t ilen = spec->image ? strlen(spec->image) : 0;
+    uint64_t at = 0;
+    u->mr[0] = spec->read_only ? FS_SESSION_F_RDONLY : 0;
+    u->mr[1] = spec->data_bytes;
+    u->mr[2] = spec->inodes;
+    u->mr[3] = spec->handles;
+    u->mr[4] = ilen;
+    u->mr[5] = ng;
+    bool fits = pack(first, &at, spec->image, ilen);
+    for (unsigned i = 0; i < ng && fits; i++) {
+        size_t nl = strlen(spec->grants[i].volume), ml = strlen(spec->grants[i].mount);
+        if (nl > 255 || ml > 255)
+            return AE_EINVAL;
+        u->mr[FS_ADMIN_OPEN_WORDS + i] = FS_GRANT(nl, ml, spec->grants[i].writable ? FS_GRANT_RW : 0);
+        fits = pack(first, &at, spec->grants[i].volume, nl) &&
+               pack(first, &at, spec->grants[i].mount, ml);
+    }
+    if (!fits)
+        return AE_ENAMETOOLONG;
+    uint64_t slot = ae_slot_alloc(), got, info = 0;
+    if (!slot)
+        return AE_ELIMIT;
+    u->recv_slots[0] = (uint32_t)slot;
+    u->recv_slots[1] = u->recv_slots[2] = 0;
+    int64_t r = admin_call(admin, FS_ADMIN_OPEN_SESSION, words_for(first, at), &got, 1, &info);
+    u->recv_slots[0] = 0;
+    if (!r && (AERIE_INFO_NCAPS(info) < 1 || u->caps[0] != slot)) {
+        ae_fs_admin_close_session(admin, (uint32_t)got);   /* the capability was lost */
+        r = AE_EPROTO;
+    }
+    if (r) {
+        ae_slot_free(slot);
+        return (int)r;
+    }
+    *cap = slot;
+    *id = (uint32_t)got;
+    return 0;
+}
+
+int ae_fs_admin_close_session(uint64_t admin, uint32_t id)
+{
+    ae_utcb()->mr[0] = id;
+    return (int)admin_call(admin, FS_ADMIN_CLOSE_SESSION, 1, NULL, 0, NULL);
+}
+
+int64_t ae_fs_admin_read(uint64_t admin, uint32_t id, const char *path, uint64_t off,
+                         void *buf, uint64_t len, uint64_t *size)
+{
+    struct aerie_utcb *u = ae_utcb();
+    size_t plen = strlen(path);
+    if (plen > FS_ADMIN_PATH_MAX)
+        return AE_ENAMETOOLONG;
+    uint64_t done = 0;
+    do {
+        uint64_t n = len - done < FS_ADMIN_READ_MAX ? len - done : FS_ADMIN_READ_MAX, at = 0;
+        u->mr[0] = id;
+        u->mr[1] = off + done;
+        u->mr[2] = n;
+        u->mr[3] = plen;
+        pack(4, &at, path, plen);
+        uint64_t out[2];
+        int64_t r = admin_call(admin, FS_ADMIN_READ, words_for(4, at), out, 2, NULL);
+        if (r)
+            return done ? (int64_t)done : r;
+        uint64_t got = out[0] < n ? out[0] : n;
+        memcpy((char *)buf + done, &u->mr[2], got);
+        if (size)
+            *size = out[1];
+        done += got;
+        if (got < n)
+            break;
+    } while (done < len);
+    return (int64_t)done;
+}
+
+int64_t ae_fs_admin_write(uint64_t admin, uint32_t id, const char *path, uint64_t off,
+                          const void *buf, uint64_t len, uint32_t flags, uint32_t mode)
+{
+    struct aerie_utcb *u = ae_utcb();
+    size_t plen = strlen(path);
+    if (plen >= FS_ADMIN_WRITE_MAX)
+        return AE_ENAMETOOLONG;
+    uint64_t done = 0;
+    do {
+        uint64_t room = FS_ADMIN_WRITE_MAX - plen, at = 0;
+        uint64_t n = len - done < room ? len - done : room;
+        u->mr[0] = id;
+        u->mr[1] = off + done;
+        u->mr[2] = n;
+        u->mr[3] = plen;
+        u->mr[4] = done ? flags & ~FS_ADMIN_W_TRUNC : flags;
+        u->mr[5] = mode;
+        pack(6, &at, path, plen);
+        pack(6, &at, (const char *)buf + done, n);
+        uint64_t wrote;
+        int64_t r = admin_call(admin, FS_ADMIN_WRITE, words_for(6, at), &wrote, 1, NULL);
+        if (r)
+            return done ? (int64_t)done : r;
+        done += wrote;
+        if (wrote < n)
+            break;
+    } while (done < len);
+    return (int64_t)done;
+}
+
+int ae_fs_admin_stats(uint64_t admin, uint64_t out[FS_STAT_WORDS])
+{
+    return (int)admin_call(admin, FS_ADMIN_STATS, 0, out, FS_STAT_WORDS, NULL);
+}
+
+int ae_fs_admin_check(uint64_t admin, uint32_t id)
+{
+    ae_utcb()->mr[0] = id;
+    return (int)admin_call(admin, FS_ADMIN_CHECK, 1, NULL, 0, NULL);
+}
+
+int ae_fs_admin_volume_create(uint64_t admin, const char *name, uint64_t data_bytes,
+                              uint32_t inodes)
+{
+    struct aerie_utcb *u = ae_utcb();
+    uint64_t at = 0, len = strlen(name);
+    u->mr[0] = data_bytes;
+    u->mr[1] = inodes;
+    u->mr[2] = len;
+    if (!pack(3, &at, name, len))
+        return AE_EINVAL;
+    return (int)admin_call(admin, FS_ADMIN_VOLUME_CREATE, words_for(3, at), NULL, 0, NULL);
+}
+
+int ae_fs_admin_volume_delete(uint64_t admin, const char *name)
+{
+    struct aerie_utcb *u = ae_utcb();
+    uint64_t at = 0, len = strlen(name);
+    u->mr[0] = len;
+    if (!pack(1, &at, name, len))
+        return AE_EINVAL;
+    return (int)admin_call(admin, FS_ADMIN_VOLUME_DELETE, words_for(1, at), NULL, 0, NULL);
+}

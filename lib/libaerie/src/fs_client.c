@@ -1,0 +1,325 @@
+/*
+ * fs_client.c — the file-system client (libaerie/fs.h): requests on a
+ * session with paths and data in the shared buffer. The buffer is made
+ * from the program's own quota and attached on first use, so a program
+ * that never touches a file pays nothing for it. A connection's lock is
+ * held from filling the buffer to copying the reply out of it.
+ */
+#include <libaerie/fs.h>
+#include <libaerie/runtime.h>
+#include <libaerie/syscall.h>
+#include <aerie/errors.h>
+#include <string.h>
+#include "lock.h"
+
+/* One call with words w[0..n) and ncaps capabilities already in the UTCB;
+ * reply words into out[0..nout). IPC errors on the session capability
+ * mean the session or the service is gone: AE_EDEAD. */
+static int64_t call(struct ae_fs *fs, uint64_t label, const uint64_t *w, unsigned n,
+                    unsigned ncaps, uint64_t *out, unsigned nout)
+{
+    struct aerie_utcb *u = ae_utcb();
+    for (unsigned i = 0; i < n; i++)
+        u->mr[i] = w[i];
+    int64_t r = ae_call(fs->cap, AERIE_INFO(label, n, ncaps), AERIE_TIMEOUT_FOREVER);
+    if (r < 0)
+        return r == AE_ECAP || r == AE_EDEAD || r == AE_ECANCELED ? AE_EDEAD : r;
+    int status = proto_status_of(AERIE_INFO_LABEL((uint64_t)r));
+    if (status)
+        return status;
+    unsigned got = (unsigned)AERIE_INFO_NWORDS((uint64_t)r);
+    for (unsigned i = 0; i < nout; i++)
+        out[i] = i < got ? u->mr[i] : 0;
+    return 0;
+}
+
+/* Makes and attaches the buffer; lock held. */
+static int attach(struct ae_fs *fs)
+{
+    uint64_t slot, used;
+    uint8_t *p = ae_mem_map_new(fs->want, &slot);
+    if (!p)
+        return AE_ENOMEM;
+    ae_utcb()->caps[0] = (uint32_t)slot;
+    int64_t r = call(fs, FS_OP_ATTACH, NULL, 0, 1, &used, 1);
+    if (r) {
+        ae_mem_unmap_delete(p, fs->want, slot);
+        return (int)r;
+    }
+    fs->buf = p;
+    fs->buf_bytes = used < fs->want ? used : fs->want;
+    fs->buf_mem = slot;
+    return 0;
+}
+
+/* Takes the connection for one request, attaching first if needed. */
+static int begin(struct ae_fs *fs)
+{
+    __lock(&fs->lock);
+    int r = fs->buf ? 0 : attach(fs);
+    if (r)
+        __unlock(&fs->lock);
+    return r;
+}
+
+/* Ends a request. A session without our buffer (the service restarted
+ * and gave a boot service a new session) answers AE_ENOTCONN: the buffer
+ * is dropped, and true tells the caller to try once more. */
+static bool end(struct ae_fs *fs, int64_t r, int *tries)
+{
+    bool again = r == AE_ENOTCONN && (*tries)++ == 0;
+    if (again)
+        ae_fs_fini(fs);
+    __unlock(&fs->lock);
+    return again;
+}
+
+/* Copies a NUL-terminated path to buffer offset at; its length into *len. */
+static int put_path(struct ae_fs *fs, uint64_t at, const char *path, uint64_t *len)
+{
+    size_t n = strlen(path);
+    if (n > FS_PATH_MAX)
+        return AE_ENAMETOOLONG;
+    memcpy(fs->buf + at, path, n);
+    *len = n;
+    return 0;
+}
+
+void ae_fs_init(struct ae_fs *fs, uint64_t cap, uint64_t buf_bytes)
+{
+    *fs = (struct ae_fs){ .cap = cap, .want = buf_bytes ? buf_bytes : AE_FS_BUF_DEFAULT };
+    if (fs->want < FS_SHBUF_MIN)
+        fs->want = FS_SHBUF_MIN;
+    fs->want = (fs->want + 4095) & ~4095ull;
+}
+
+void ae_fs_fini(struct ae_fs *fs)
+{
+    if (fs->buf)
+        ae_mem_unmap_delete(fs->buf, fs->want, fs->buf_mem);
+    fs->buf = NULL;
+}
+
+static struct ae_fs default_conn, *default_fs;
+static volatile uint32_t default_lock;
+static bool default_done;
+
+struct ae_fs *ae_fs_default(void)
+{
+    __lock(&default_lock);
+    if (!default_done) {
+        uint64_t cap = ae_capenv_lookup("fs");
+        if (cap) {
+            ae_fs_init(&default_conn, cap, 0);
+            default_fs = &default_conn;
+        }
+        default_done = true;
+    }
+    struct ae_fs *fs = default_fs;
+    __unlock(&default_lock);
+    return fs;
+}
+
+void ae_fs_set_default(struct ae_fs *fs)
+{
+    __lock(&default_lock);
+    default_fs = fs;
+    default_done = true;
+    __unlock(&default_lock);
+}
+
+uint8_t *ae_fs_buffer(struct ae_fs *fs, uint64_t *bytes)
+{
+    *bytes = fs->buf_bytes;
+    return fs->buf;
+}
+
+int64_t ae_fs_request(struct ae_fs *fs, uint64_t label, const uint64_t *w, unsigned n,
+                      uint64_t *out, unsigned nout)
+{
+    int64_t r;
+    int tries = 0;
+    do {
+        if ((r = begin(fs)))
+            return r;
+        r = call(fs, label, w, n, 0, out, nout);
+    } while (end(fs, r, &tries));
+    return r;
+}
+
+/* A request whose words 0,1 are a path (and 2,3 a second one, at
+ * FS_PATH_MAX in the buffer); the other words from w. */
+static int path_request(struct ae_fs *fs, uint64_t label, const char *path, const char *path2,
+                        uint64_t *w, unsigned n, uint64_t *out, unsigned nout)
+{
+    int64_t r;
+    int tries = 0;
+    do {
+        if ((r = begin(fs)))
+            return (int)r;
+        w[0] = 0;
+        r = put_path(fs, 0, path, &w[1]);
+        if (!r && path2) {
+            w[2] = FS_PATH_MAX;
+            r = put_path(fs, FS_PATH_MAX, path2, &w[3]);
+        }
+        if (!r)
+            r = call(fs, label, w, n, 0, out, nout);
+    } while (end(fs, r, &tries));
+    return (int)r;
+}
+
+static void stat_from(const uint64_t *w, struct ae_fs_stat *st)
+{
+    if (!st)
+        return;
+    *st = (struct ae_fs_stat){
+        .ino = w[FS_R_STAT_INO], .type = (uint32_t)w[FS_R_STAT_TYPE],
+        .mode = (uint32_t)w[FS_R_STAT_MODE], .size = w[FS_R_STAT_SIZE],
+        .blocks = w[FS_R_STAT_BLOCKS], .nlink = (uint32_t)w[FS_R_STAT_NLINK],
+        .dev = (uint32_t)w[FS_R_STAT_DEV],
+    };
+}
+
+int ae_fs_open(struct ae_fs *fs, const char *path, uint32_t flags, uint32_t mode,
+               uint64_t *handle, struct ae_fs_stat *st)
+{
+    uint64_t w[4] = { 0, 0, flags, mode }, out[FS_REPLY_WORDS_MAX];
+    int r = path_request(fs, FS_OP_OPEN, path, NULL, w, 4, out, FS_REPLY_WORDS_MAX);
+    if (r)
+        return r;
+    *handle = out[FS_R_OPEN_HANDLE];
+    stat_from(out + FS_R_OPEN_STAT, st);
+    return 0;
+}
+
+int ae_fs_close(struct ae_fs *fs, uint64_t handle)
+{
+    return (int)ae_fs_request(fs, FS_OP_CLOSE, &handle, 1, NULL, 0);
+}
+
+/* READ or WRITE of len bytes in buffer-sized pieces. */
+static int64_t transfer(struct ae_fs *fs, uint64_t op, uint64_t handle, uint64_t off,
+                        uint8_t *rd, const uint8_t *wr, uint64_t len)
+{
+    uint64_t done = 0;
+    int tries = 0;
+    do {
+        int64_t r = begin(fs);
+        if (r)
+            return done ? (int64_t)done : r;
+        uint64_t n = len - done < fs->buf_bytes ? len - done : fs->buf_bytes, got = 0;
+        uint64_t w[4] = { handle, off == FS_OFF_CURRENT ? off : off + done, 0, n };
+        if (wr)
+            memcpy(fs->buf, wr + done, n);
+        r = call(fs, op, w, 4, 0, &got, 1);
+        if (!r && rd)
+            memcpy(rd + done, fs->buf, got < n ? got : n);
+        if (end(fs, r, &tries))
+            continue;
+        if (r)
+            return done ? (int64_t)done : r;
+        done += got;
+        if (got < n)
+            break;
+    } while (done < len);
+    return (int64_t)done;
+}
+
+int64_t ae_fs_read(struct ae_fs *fs, uint64_t handle, uint64_t off, void *buf, uint64_t len)
+{
+    return transfer(fs, FS_OP_READ, handle, off, buf, NULL, len);
+}
+
+int64_t ae_fs_write(struct ae_fs *fs, uint64_t handle, uint64_t off, const void *buf,
+                    uint64_t len)
+{
+    return transfer(fs, FS_OP_WRITE, handle, off, NULL, buf, len);
+}
+
+int64_t ae_fs_seek(struct ae_fs *fs, uint64_t handle, int64_t off, uint32_t whence)
+{
+    uint64_t w[3] = { handle, (uint64_t)off, whence }, pos;
+    int64_t r = ae_fs_request(fs, FS_OP_SEEK, w, 3, &pos, 1);
+    return r ? r : (int64_t)pos;
+}
+
+int ae_fs_ftruncate(struct ae_fs *fs, uint64_t handle, uint64_t size)
+{
+    uint64_t w[2] = { handle, size };
+    return (int)ae_fs_request(fs, FS_OP_FTRUNCATE, w, 2, NULL, 0);
+}
+
+int ae_fs_truncate(struct ae_fs *fs, const char *path, uint64_t size)
+{
+    uint64_t w[3] = { 0, 0, size };
+    return path_request(fs, FS_OP_TRUNCATE, path, NULL, w, 3, NULL, 0);
+}
+
+int ae_fs_fstat(struct ae_fs *fs, uint64_t handle, struct ae_fs_stat *st)
+{
+    uint64_t out[FS_R_STAT_WORDS];
+    int r = (int)ae_fs_request(fs, FS_OP_FSTAT, &handle, 1, out, FS_R_STAT_WORDS);
+    if (!r)
+        stat_from(out, st);
+    return r;
+}
+
+int ae_fs_stat(struct ae_fs *fs, const char *path, struct ae_fs_stat *st)
+{
+    uint64_t w[2], out[FS_R_STAT_WORDS];
+    int r = path_request(fs, FS_OP_STAT, path, NULL, w, 2, out, FS_R_STAT_WORDS);
+    if (!r)
+        stat_from(out, st);
+    return r;
+}
+
+int ae_fs_mkdir(struct ae_fs *fs, const char *path, uint32_t mode)
+{
+    uint64_t w[3] = { 0, 0, mode };
+    return path_request(fs, FS_OP_MKDIR, path, NULL, w, 3, NULL, 0);
+}
+
+int ae_fs_unlink(struct ae_fs *fs, const char *path)
+{
+    uint64_t w[2];
+    return path_request(fs, FS_OP_UNLINK, path, NULL, w, 2, NULL, 0);
+}
+
+int ae_fs_rmdir(struct ae_fs *fs, const char *path)
+{
+    uint64_t w[2];
+    return path_request(fs, FS_OP_RMDIR, path, NULL, w, 2, NULL, 0);
+}
+
+int ae_fs_rename(struct ae_fs *fs, const char *from, const char *to)
+{
+    uint64_t w[4];
+    return path_request(fs, FS_OP_RENAME, from, to, w, 4, NULL, 0);
+}
+
+int64_t ae_fs_readdir(struct ae_fs *fs, uint64_t handle, uint64_t cookie, void *recs,
+                      uint64_t cap, uint64_t *next, bool *eof)
+{
+    int64_t r;
+    int tries = 0;
+    do {
+        if ((r = begin(fs)))
+            return r;
+        uint64_t w[4] = { handle, cookie, 0, cap < fs->buf_bytes ? cap : fs->buf_bytes }, out[4];
+        r = call(fs, FS_OP_READDIR, w, 4, 0, out, 4);
+        if (!r) {
+            uint64_t n = out[FS_R_READDIR_BYTES] <= w[3] ? out[FS_R_READDIR_BYTES] : w[3];
+            memcpy(recs, fs->buf, n);
+            *next = out[FS_R_READDIR_NEXT];
+            *eof = out[FS_R_READDIR_EOF] != 0;
+            r = (int64_t)n;
+        }
+    } while (end(fs, r, &tries));
+    return r;
+}
+
+int ae_fs_statfs(struct ae_fs *fs, uint64_t out[6])
+{
+    return (int)ae_fs_request(fs, FS_OP_STATFS, NULL, 0, out, 6);
+}

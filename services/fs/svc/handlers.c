@@ -1,0 +1,313 @@
+/*
+ * handlers.c — the fs service's operations (aerie/proto/fs.h): the core's
+ * requests on the caller's session and its shared buffer, ATTACH, and the
+ * admin operations of the container manager. Each handler decodes and
+ * checks every word before it changes anything; ae_serve replies with its
+ * status and reply words.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <aerie/errors.h>
+#include <libaerie/invoke.h>
+#include <libaerie/runtime.h>
+#include "service.h"
+
+#define HANDLES_DEFAULT 256u
+
+_Static_assert(FS_SESSION_HANDLES_MAX == FS_HANDLES_MAX, "the protocol states the core's limit");
+
+static bool is_admin(const struct ae_request *rq) { return rq->badge & FS_ADMIN_BADGE; }
+
+/* The bytes packed into words from..nwords-1, and how many there are. */
+static const char *word_bytes(const struct ae_request *rq, unsigned from, uint64_t *avail)
+{
+    *avail = rq->nwords > from ? (uint64_t)(rq->nwords - from) * 8 : 0;
+    return (const char *)&rq->w[from];
+}
+
+/* ---- the core's requests --------------------------------------------- */
+
+static int h_file(void *ctx, struct ae_request *rq)
+{
+    struct svc_worker *wk = ctx;
+    struct fs_service *svc = wk->svc;
+    struct svc_session *s;
+    struct shbuf *b;
+    int r = session_acquire(svc, rq->badge, &s, &b);
+    if (r)
+        return r;
+    __atomic_fetch_add(&svc->requests, 1, __ATOMIC_RELAXED);
+    if (!b) {
+        r = AE_ENOTCONN;             /* attach a buffer first */
+    } else if (b->lost) {
+        r = AE_EDEAD;                /* its memory is gone: so is its client */
+    } else {
+        struct fs_shbuf sb = { b->base, b->bytes };
+        struct fs_reply rep;
+        fs_serve(s->fs, rq->label, rq->w, rq->nwords, &sb, &wk->req, &rep);
+        for (unsigned i = 0; i < rep.nwords; i++)
+            rq->reply[i] = rep.w[i];
+        rq->nreply = rep.nwords;
+        r = (int)rep.status;
+    }
+    session_release(svc, s, b);
+    return r;
+}
+
+static int h_attach(void *ctx, struct ae_request *rq)
+{
+    struct fs_service *svc = ((struct svc_worker *)ctx)->svc;
+    if (rq->ncaps != 1)
+        return AE_EPROTO;
+    struct svc_session *s;
+    int r = session_acquire(svc, rq->badge, &s, NULL);
+    if (r)
+        return r;
+    struct shbuf *b;
+    r = shbuf_attach(svc, rq->caps[0], &b);   /* the mapping keeps the memory; the loop drops the cap */
+    if (!r) {
+        rq->reply[0] = b->bytes;
+        rq->nreply = 1;
+        session_set_buffer(svc, s, b);
+    }
+    session_release(svc, s, NULL);
+    return r;
+}
+
+/* ---- admin: sessions ------------------------------------------------- */
+
+/* Decodes OPEN_SESSION's grants into a; the mount paths are parsed into
+ * mounts[]. Returns 0 or the error of the first bad word. */
+static int decode_grants(const struct ae_request *rq, unsigned nv, const char *bytes,
+                         uint64_t avail, uint64_t used, struct session_args *a,
+                         struct fs_path *mounts)
+{
+    for (unsigned i = 0; i < nv; i++) {
+        uint64_t g = rq->w[FS_ADMIN_OPEN_WORDS + i];
+        uint32_t nlen = FS_GRANT_NAME_LEN(g), mlen = FS_GRANT_MOUNT_LEN(g);
+        if (g >> 32 || (FS_GRANT_FLAGS(g) & ~FS_GRANT_RW) || nlen == 0 ||
+            nlen > FS_VOLUME_NAME_MAX)
+            return AE_EINVAL;
+        if (nlen + mlen > avail - used)
+            return AE_EPROTO;
+        a->volumes[i].name = bytes + used;
+        a->volumes[i].name_len = nlen;
+        int r = fs_path_parse(bytes + used + nlen, mlen, &mounts[i]);
+        if (r)
+            return r;
+        a->volumes[i].mount = &mounts[i];
+        a->volumes[i].rw = FS_GRANT_FLAGS(g) & FS_GRANT_RW;
+        used += nlen + mlen;
+    }
+    a->nvolumes = nv;
+    return 0;
+}
+
+static int h_open_session(void *ctx, struct ae_request *rq)
+{
+    struct fs_service *svc = ((struct svc_worker *)ctx)->svc;
+    if (!is_admin(rq))
+        return AE_EPERM;
+    const uint64_t *w = rq->w;
+    uint64_t nv = w[5], avail;
+    if (nv > FS_ADMIN_VOLUMES_MAX || (w[0] & ~(uint64_t)FS_SESSION_F_RDONLY) ||
+        w[2] > UINT32_MAX || w[3] > FS_SESSION_HANDLES_MAX)
+        return AE_EINVAL;
+    if (rq->nwords < FS_ADMIN_OPEN_WORDS + nv)
+        return AE_EPROTO;
+    const char *bytes = word_bytes(rq, FS_ADMIN_OPEN_WORDS + (unsigned)nv, &avail);
+    if (w[4] > FS_PATH_MAX)
+        return AE_ENAMETOOLONG;
+    if (w[4] > avail)
+        return AE_EPROTO;
+    struct session_args a = {
+        .image = bytes, .image_len = w[4],
+        .limits = { .data_bytes = w[1], .inodes = (uint32_t)w[2],
+                    .handles = w[3] ? (uint32_t)w[3] : HANDLES_DEFAULT },
+        .flags = (w[0] & FS_SESSION_F_RDONLY) ? FS_SESSION_RDONLY : 0,
+    };
+    struct fs_path *mounts = nv ? malloc(nv * sizeof *mounts) : NULL;
+    if (nv && !mounts)
+        return AE_ENOMEM;
+    int r = decode_grants(rq, (unsigned)nv, bytes, avail, w[4], &a, mounts);
+    uint32_t id;
+    uint64_t cap;
+    if (!r)
+        r = session_open(svc, &a, &id, &cap);
+    free(mounts);
+    if (r)
+        return r;
+    rq->reply[0] = id;
+    rq->nreply = 1;
+    rq->reply_caps[0] = (uint32_t)cap;
+    rq->nreply_caps = 1;
+    return 0;
+}
+
+static int h_close_session(void *ctx, struct ae_request *rq)
+{
+    struct fs_service *svc = ((struct svc_worker *)ctx)->svc;
+    if (!is_admin(rq))
+        return AE_EPERM;
+    return rq->w[0] > UINT32_MAX ? AE_ENOENT : session_close(svc, (uint32_t)rq->w[0]);
+}
+
+/* ---- admin: files, for `aerie cp` ------------------------------------ */
+
+/* The session (by id in word 0) and the path (length in word plen_word,
+ * bytes from word from), parsed into *p. */
+static int admin_target(struct fs_service *svc, const struct ae_request *rq, unsigned plen_word,
+                        unsigned from, uint64_t extra, struct fs_path *p, struct svc_session **s)
+{
+    uint64_t avail, plen = rq->w[plen_word];
+    const char *bytes = word_bytes(rq, from, &avail);
+    if (plen > FS_PATH_MAX)
+        return AE_ENAMETOOLONG;
+    if (plen > avail || extra > avail - plen)
+        return AE_EPROTO;
+    int r = fs_path_parse(bytes, plen, p);
+    if (r)
+        return r;
+    return rq->w[0] > UINT32_MAX ? AE_ENOENT : session_acquire_id(svc, (uint32_t)rq->w[0], s);
+}
+
+static int h_admin_read(void *ctx, struct ae_request *rq)
+{
+    struct svc_worker *wk = ctx;
+    if (!is_admin(rq))
+        return AE_EPERM;
+    uint64_t off = rq->w[1], len = rq->w[2];
+    if (len > FS_ADMIN_READ_MAX)
+        return AE_EINVAL;
+    struct svc_session *s;
+    int r = admin_target(wk->svc, rq, 3, 4, 0, &wk->req.path, &s);
+    if (r)
+        return r;
+    uint64_t h;
+    struct fs_stat st;
+    int64_t n = fs_open(s->fs, &wk->req.path, FS_O_RDONLY, 0, &h, &st);
+    if (!n) {
+        n = fs_read(s->fs, h, off, &rq->reply[2], len);
+        fs_close(s->fs, h);
+    }
+    session_release(wk->svc, s, NULL);
+    if (n < 0)
+        return (int)n;
+    rq->reply[0] = (uint64_t)n;
+    rq->reply[1] = st.size;
+    rq->nreply = 2 + (unsigned)((n + 7) / 8);
+    return 0;
+}
+
+static int h_admin_write(void *ctx, struct ae_request *rq)
+{
+    struct svc_worker *wk = ctx;
+    if (!is_admin(rq))
+        return AE_EPERM;
+    uint64_t off = rq->w[1], len = rq->w[2], flags = rq->w[4], mode = rq->w[5];
+    if ((flags & ~(uint64_t)(FS_ADMIN_W_CREATE | FS_ADMIN_W_TRUNC)) || (mode & ~(uint64_t)FS_MODE_MASK))
+        return AE_EINVAL;
+    struct svc_session *s;
+    int r = admin_target(wk->svc, rq, 3, 6, len, &wk->req.path, &s);
+    if (r)
+        return r;
+    uint32_t of = FS_O_WRONLY | (flags & FS_ADMIN_W_CREATE ? FS_O_CREAT : 0) |
+                  (flags & FS_ADMIN_W_TRUNC ? FS_O_TRUNC : 0);
+    uint64_t h;
+    int64_t n = fs_open(s->fs, &wk->req.path, of, (uint32_t)mode, &h, NULL);
+    if (!n) {
+        n = len ? fs_write(s->fs, h, off, (const char *)&rq->w[6] + rq->w[3], len) : 0;
+        fs_close(s->fs, h);
+    }
+    session_release(wk->svc, s, NULL);
+    if (n < 0)
+        return (int)n;
+    rq->reply[0] = (uint64_t)n;
+    rq->nreply = 1;
+    return 0;
+}
+
+/* ---- admin: inspection, volumes -------------------------------------- */
+
+static int h_stats(void *ctx, struct ae_request *rq)
+{
+    struct fs_service *svc = ((struct svc_worker *)ctx)->svc;
+    if (!is_admin(rq))
+        return AE_EPERM;
+    uint64_t *o = rq->reply, q[6] = { 0 };
+    ae_quota_info(ae_self.quota, q);
+    table_counts(svc, &o[FS_STAT_SESSIONS], &o[FS_STAT_IMAGES], &o[FS_STAT_VOLUMES]);
+    o[FS_STAT_DATA_PAGES] = env_pages_in_use();
+    o[FS_STAT_POOL_PAGES] = env_pages_pooled();
+    o[FS_STAT_QUOTA_LIMIT] = q[0];
+    o[FS_STAT_QUOTA_USED] = q[1];
+    o[FS_STAT_BUFFER_FAULTS] = __atomic_load_n(&svc->buffer_faults, __ATOMIC_RELAXED);
+    o[FS_STAT_REQUESTS] = __atomic_load_n(&svc->requests, __ATOMIC_RELAXED);
+    rq->nreply = FS_STAT_WORDS;
+    return 0;
+}
+
+static int h_check(void *ctx, struct ae_request *rq)
+{
+    struct fs_service *svc = ((struct svc_worker *)ctx)->svc;
+    if (!is_admin(rq))
+        return AE_EPERM;
+    struct svc_session *s;
+    int r = rq->w[0] > UINT32_MAX ? AE_ENOENT : session_acquire_id(svc, (uint32_t)rq->w[0], &s);
+    if (r)
+        return r;
+    const char *why = NULL;
+    r = fs_session_check(s->fs, &why);
+    if (r)
+        printf("fs: session %u fails its check: %s\n", s->id, why);
+    session_release(svc, s, NULL);
+    return r;
+}
+
+static int h_volume_create(void *ctx, struct ae_request *rq)
+{
+    struct fs_service *svc = ((struct svc_worker *)ctx)->svc;
+    if (!is_admin(rq))
+        return AE_EPERM;
+    uint64_t avail;
+    const char *name = word_bytes(rq, 3, &avail);
+    if (rq->w[1] > UINT32_MAX)
+        return AE_EINVAL;
+    if (rq->w[2] > avail)
+        return AE_EPROTO;
+    struct fs_limits lim = { .data_bytes = rq->w[0], .inodes = (uint32_t)rq->w[1] };
+    return volume_create(svc, name, rq->w[2], &lim);
+}
+
+static int h_volume_delete(void *ctx, struct ae_request *rq)
+{
+    struct fs_service *svc = ((struct svc_worker *)ctx)->svc;
+    if (!is_admin(rq))
+        return AE_EPERM;
+    uint64_t avail;
+    const char *name = word_bytes(rq, 1, &avail);
+    if (rq->w[0] > avail)
+        return AE_EPROTO;
+    return volume_delete(svc, name, rq->w[0]);
+}
+
+const struct ae_op svc_ops[FS_SERVICE_OP_END] = {
+    [FS_OP_OPEN] = { h_file, 0 },      [FS_OP_CLOSE] = { h_file, 0 },
+    [FS_OP_READ] = { h_file, 0 },      [FS_OP_WRITE] = { h_file, 0 },
+    [FS_OP_SEEK] = { h_file, 0 },      [FS_OP_FTRUNCATE] = { h_file, 0 },
+    [FS_OP_TRUNCATE] = { h_file, 0 },  [FS_OP_FSTAT] = { h_file, 0 },
+    [FS_OP_STAT] = { h_file, 0 },      [FS_OP_MKDIR] = { h_file, 0 },
+    [FS_OP_UNLINK] = { h_file, 0 },    [FS_OP_RMDIR] = { h_file, 0 },
+    [FS_OP_RENAME] = { h_file, 0 },    [FS_OP_READDIR] = { h_file, 0 },
+    [FS_OP_STATFS] = { h_file, 0 },
+    [FS_OP_ATTACH] = { h_attach, 0 },
+    [FS_ADMIN_OPEN_SESSION] = { h_open_session, FS_ADMIN_OPEN_WORDS },
+    [FS_ADMIN_CLOSE_SESSION] = { h_close_session, 1 },
+    [FS_ADMIN_READ] = { h_admin_read, 4 },
+    [FS_ADMIN_WRITE] = { h_admin_write, 6 },
+    [FS_ADMIN_STATS] = { h_stats, 0 },
+    [FS_ADMIN_CHECK] = { h_check, 1 },
+    [FS_ADMIN_VOLUME_CREATE] = { h_volume_create, 3 },
+    [FS_ADMIN_VOLUME_DELETE] = { h_volume_delete, 1 },
+};

@@ -1,0 +1,157 @@
+/*
+ * service.h — the fs service program: the glue that runs the fs core
+ * (services/fs/fs.h) on Aerie. What its files share:
+ *
+ *   main.c      start-up: grants, arguments, the boot image, worker threads
+ *               (one per CPU, all receiving on the endpoint), the fault thread
+ *   env.c       struct fs_env on Aerie: a page pool from the own quota,
+ *               malloc, futex mutexes
+ *   table.c     the session table (sessions by id and by boot badge), the
+ *               image cache, named volumes
+ *   shbuf.c     client buffers: mapped into a reserved arena; a fault on one
+ *               whose memory vanished is recovered, never fatal
+ *   handlers.c  the operations: the core's requests, ATTACH, the admin ones
+ *
+ * Locks: table_lock guards the tables and each session's buffer pointer; it
+ * is held only for lookups and insertions, never during an fs operation.
+ * Order: a core lock (session, volume), then pool_lock (env.c); table_lock
+ * is never held while a core lock is taken except around session and image
+ * creation, which take no other session's lock.
+ */
+#ifndef AERIE_FS_SERVICE_H
+#define AERIE_FS_SERVICE_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <aerie/proto/fs.h>
+#include "../fs.h"
+#include "../decode.h"
+#include <libaerie/server.h>
+
+#define SVC_SESSIONS_MAX  65536u      /* sessions open at once (one buffer slot each) */
+#define SVC_IMAGES_MAX    256u        /* distinct image prefixes indexed at once */
+#define SVC_VOLUMES_MAX   64u
+#define SVC_BUCKETS       1024u
+#define SVC_ARENA_SLOT    (2ull << 20) /* each buffer's window: FS_SHBUF_MAX, then unmapped */
+
+/* A client's shared buffer, mapped at its arena slot. */
+struct shbuf {
+    uint8_t *base;
+    uint64_t bytes;
+    uint32_t slot;
+    uint32_t refs;                    /* atomic: the session's pointer + requests using it */
+    volatile bool lost;               /* its memory vanished under a request */
+};
+
+/* A built image index for one prefix of the boot image. */
+struct svc_image {
+    struct svc_image *next;           /* table_lock */
+    struct fs_image *img;             /* holds one reference */
+    uint32_t sessions;                /* table_lock */
+    size_t len;
+    char prefix[];
+};
+
+struct svc_volume {
+    struct svc_volume *next;          /* table_lock */
+    struct fs_volume *vol;            /* holds one reference */
+    char name[FS_VOLUME_NAME_MAX + 1];
+};
+
+struct svc_session {
+    uint32_t id;
+    uint64_t boot_badge;              /* a boot service's badge, or 0 */
+    uint64_t cap;                     /* the capability we minted (revoked at close), or 0 */
+    struct fs_session *fs;            /* the creator's reference, dropped at close */
+    struct svc_image *image;          /* or NULL */
+    uint32_t refs;                    /* atomic: the table + requests in flight */
+    /* table_lock: */
+    struct shbuf *buf;
+    struct svc_session *next;         /* hash chain by id */
+    struct svc_session *boot_next;    /* the boot services' sessions */
+};
+
+struct fs_service {
+    struct fs_env env;
+    uint64_t ep;                      /* fs.server: receive, and mint session caps from */
+    const uint8_t *image_base;        /* the boot image, read-only, or NULL */
+    uint64_t image_bytes;
+    struct fs_limits client_limits;   /* for boot services granted "fs" */
+
+    pthread_mutex_t table_lock;
+    struct svc_session *buckets[SVC_BUCKETS];
+    struct svc_session *boot_sessions;
+    uint32_t nsessions, next_id;
+    struct svc_image *images;
+    uint32_t nimages;
+    struct svc_volume *volumes;
+    uint32_t nvolumes;
+
+    /* the buffer arena (shbuf.c) */
+    uint64_t arena;                   /* SVC_ARENA_SLOT-aligned base */
+    struct shbuf *volatile *slots;    /* by slot; read by the fault thread without a lock */
+    uint64_t *slot_used;              /* bitmap, table_lock */
+
+    /* counters (atomic) */
+    uint64_t requests, buffer_faults;
+};
+
+/* One per worker thread: the core's request scratch is ~12 KiB. */
+struct svc_worker {
+    struct fs_service *svc;
+    struct fs_request req;
+};
+
+/* env.c */
+void env_init(struct fs_env *env);
+uint64_t env_pages_in_use(void);
+uint64_t env_pages_pooled(void);
+
+/* table.c */
+int table_init(struct fs_service *svc);
+/* The session a badge names (a boot service's is made on first use), with
+ * a reference on it and on its buffer (*buf may be NULL). AE_EDEAD: closed
+ * or never opened; AE_EPERM: not a session badge. */
+int session_acquire(struct fs_service *svc, uint64_t badge, struct svc_session **s,
+                    struct shbuf **buf);
+/* The same by id, for admin operations (no buffer). AE_ENOENT if none. */
+int session_acquire_id(struct fs_service *svc, uint32_t id, struct svc_session **s);
+void session_release(struct fs_service *svc, struct svc_session *s, struct shbuf *buf);
+/* Replaces the session's buffer with b (taking over b's reference). */
+void session_set_buffer(struct fs_service *svc, struct svc_session *s, struct shbuf *b);
+
+struct session_args {
+    const char *image;                /* prefix in the boot image */
+    size_t image_len;                 /* 0: an empty root */
+    struct fs_limits limits;
+    uint32_t flags;                   /* FS_SESSION_RDONLY */
+    unsigned nvolumes;
+    struct { const char *name; size_t name_len; const struct fs_path *mount; bool rw; }
+        volumes[FS_ADMIN_VOLUMES_MAX];
+};
+/* Creates a session and mints its capability (into *cap, kept by the
+ * table); returns its id in *id. */
+int session_open(struct fs_service *svc, const struct session_args *a, uint32_t *id,
+                 uint64_t *cap);
+int session_close(struct fs_service *svc, uint32_t id);
+int volume_create(struct fs_service *svc, const char *name, size_t len,
+                  const struct fs_limits *lim);
+int volume_delete(struct fs_service *svc, const char *name, size_t len);
+void table_counts(struct fs_service *svc, uint64_t *sessions, uint64_t *images,
+                  uint64_t *volumes);
+
+/* shbuf.c */
+int shbuf_init(struct fs_service *svc);
+/* Maps the client's Memory capability mem into a free arena slot. */
+int shbuf_attach(struct fs_service *svc, uint64_t mem, struct shbuf **out);
+void shbuf_get(struct shbuf *b);
+void shbuf_put(struct fs_service *svc, struct shbuf *b);
+/* A page fault of a worker at addr: true if it was in a client buffer and
+ * is now recovered (a private zero page stands in; the buffer is lost). */
+bool shbuf_fault(struct fs_service *svc, uint64_t addr);
+
+/* handlers.c */
+extern const struct ae_op svc_ops[FS_SERVICE_OP_END];
+
+#endif

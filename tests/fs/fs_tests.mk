@@ -1,0 +1,15 @@
+# tests/fs/fs_tests.mk — the fs service's suite on Aerie (tests/fs/ft.h):
+# build/fs-test.img boots the console, the fs service and the suite, with
+# the probe container image images/fsprobe/ (tests/fs/probe/) inside.
+
+FSTEST_SRCS := tests/fs/ft.c tests/fs/t_libc.c tests/fs/t_sessions.c tests/fs/t_robust.c
+$(eval $(call libc_program,fstest,$(FSTEST_SRCS)))
+$(eval $(call libc_program,images/fsprobe,tests/fs/probe/probe.c))
+
+FS_TEST_IMG := $(BUILD)/fs-test.img
+$(FS_TEST_IMG): $(BUILD)/tools/mkimage tests/fs/boot.conf $(BUILD)/console.elf $(BUILD)/fs.elf \
+                $(BUILD)/fstest.elf $(call image_deps,fsprobe,tests/fs/probe)
+	@echo "  IMAGE   $@"
+	@$(BUILD)/tools/mkimage -o $@ boot.conf=tests/fs/boot.conf bin/console=$(BUILD)/console.elf \
+	    bin/fs=$(BUILD)/fs.elf bin/fstest=$(BUILD)/fstest.elf $(call image_specs,fsprobe,tests/fs/probe)
+all: $(FS_TEST_IMG)
