@@ -17,12 +17,25 @@ static int dispatch(const struct ae_server *s, struct ae_request *rq)
     return s->other ? s->other(s->ctx, rq) : AE_ENOSYS;
 }
 
+/* Empties the receive window after a request and sets it again (a
+ * handler's own calls may have changed it). */
+static void window_reset(struct aerie_utcb *u, const uint32_t *window, const uint32_t *got, unsigned ngot)
+{
+    for (unsigned i = 0; i < ngot && i < AERIE_MSG_CAPS; i++)
+        if (got[i])
+            ae_cap_delete(got[i]);          /* AE_ECAP if the handler moved it away */
+    for (unsigned i = 0; i < AERIE_MSG_CAPS; i++)
+        u->recv_slots[i] = window[i];
+}
+
 int ae_serve(const struct ae_server *s)
 {
     struct aerie_utcb *u = ae_utcb();
     uint64_t badge;
-    for (unsigned i = 0; i < 3; i++)
-        u->recv_slots[i] = 0;
+    uint32_t window[AERIE_MSG_CAPS] = { 0 };
+    for (unsigned i = 0; i < s->recv_caps && i < AERIE_MSG_CAPS; i++)
+        window[i] = (uint32_t)ae_slot_alloc();
+    window_reset(u, window, 0, 0);
     int64_t r = ae_recv(s->ep, AERIE_TIMEOUT_FOREVER, &badge);
     for (;;) {
         if (r < 0) {
@@ -46,6 +59,7 @@ int ae_serve(const struct ae_server *s)
             .caps = caps, .reply = reply,
         };
         int status = dispatch(s, &rq);
+        window_reset(u, window, caps, rq.ncaps);
         if (rq.no_reply) {
             r = ae_recv(s->ep, AERIE_TIMEOUT_FOREVER, &badge);
             continue;

@@ -40,6 +40,11 @@ struct ae_server {
     /* Called with every message whose label has no handler (faults, for
      * instance); may be NULL. */
     ae_handler other;
+    /* Capabilities a request may carry (0..AERIE_MSG_CAPS): the loop keeps
+     * that many empty slots as the receive window. They arrive in
+     * rq->caps[0..ncaps); a handler keeps one by moving it to a slot of
+     * its own (ae_cap_move); whatever is left is deleted after it returns. */
+    unsigned recv_caps;
 };
 
 /* Serves forever (returns only if the endpoint goes away). */
