@@ -1,15 +1,20 @@
 # services/services.mk — the boot task (root), the services, the example
 # apps, and the boot image that carries them (build/boot.img).
 
-$(eval $(call libc_program,root,services/root/root.c services/root/bootconf.c))
+$(eval $(call libc_program,root,services/root/root.c services/root/bootconf.c services/root/pci.c))
 $(eval $(call libc_program,console,services/console/console.c))
 $(eval $(call libc_program,hello,apps/hello/hello.c))
+$(eval $(call libc_program,udpecho,apps/udpecho/udpecho.c))
+$(eval $(call libc_program,netstat,apps/netstat/netstat.c))
 
 BOOT_CONF ?= services/root/boot.conf
 BOOT_IMG  := $(BUILD)/boot.img
-BOOT_IMG_FILES := boot.conf=$(BOOT_CONF) bin/console=$(BUILD)/console.elf bin/hello=$(BUILD)/hello.elf
+BOOT_IMG_FILES := boot.conf=$(BOOT_CONF) bin/console=$(BUILD)/console.elf bin/hello=$(BUILD)/hello.elf \
+                  bin/net=$(BUILD)/net.elf images/udpecho/prog=$(BUILD)/udpecho.elf \
+                  bin/netstat=$(BUILD)/netstat.elf
 
-$(BOOT_IMG): $(BUILD)/tools/mkimage $(BOOT_CONF) $(BUILD)/console.elf $(BUILD)/hello.elf
+$(BOOT_IMG): $(BUILD)/tools/mkimage $(BOOT_CONF) $(BUILD)/console.elf $(BUILD)/hello.elf $(BUILD)/net.elf \
+             $(BUILD)/udpecho.elf $(BUILD)/netstat.elf
 	@echo "  IMAGE   $@"
 	@$(BUILD)/tools/mkimage -o $@ $(BOOT_IMG_FILES)
 
