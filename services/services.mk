@@ -52,3 +52,4 @@ $(BUILD)/boot-bad.img: $(BUILD)/tools/mkimage tests/boot/bad.conf $(BUILD)/conso
 	@$(BUILD)/tools/mkimage -o $@ boot.conf=tests/boot/bad.conf bin/console=$(BUILD)/console.elf \
 	    bin/hello=$(BUILD)/hello.elf bin/broken=tests/boot/not-a-program.txt
 all: $(BUILD)/boot-bad.img
+include tests/net/net_tests.mk
