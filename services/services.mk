@@ -6,15 +6,16 @@ $(eval $(call libc_program,console,services/console/console.c))
 $(eval $(call libc_program,hello,apps/hello/hello.c))
 $(eval $(call libc_program,udpecho,apps/udpecho/udpecho.c))
 $(eval $(call libc_program,netstat,apps/netstat/netstat.c))
+$(eval $(call libc_program,udpsend,apps/udpsend/udpsend.c apps/udpsend/sender.c))
 
 BOOT_CONF ?= services/root/boot.conf
 BOOT_IMG  := $(BUILD)/boot.img
 BOOT_IMG_FILES := boot.conf=$(BOOT_CONF) bin/console=$(BUILD)/console.elf bin/hello=$(BUILD)/hello.elf \
                   bin/net=$(BUILD)/net.elf images/udpecho/prog=$(BUILD)/udpecho.elf \
-                  bin/netstat=$(BUILD)/netstat.elf
+                  bin/netstat=$(BUILD)/netstat.elf images/udpsend/prog=$(BUILD)/udpsend.elf
 
 $(BOOT_IMG): $(BUILD)/tools/mkimage $(BOOT_CONF) $(BUILD)/console.elf $(BUILD)/hello.elf $(BUILD)/net.elf \
-             $(BUILD)/udpecho.elf $(BUILD)/netstat.elf
+             $(BUILD)/udpecho.elf $(BUILD)/netstat.elf $(BUILD)/udpsend.elf
 	@echo "  IMAGE   $@"
 	@$(BUILD)/tools/mkimage -o $@ $(BOOT_IMG_FILES)
 
