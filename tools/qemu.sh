@@ -4,7 +4,7 @@
 #
 # usage: tools/qemu.sh [--test] [--smp N] [--mem SIZE] [--append CMDLINE]
 #                      [--initrd FILE] [--nic] [--hostfwd SPEC]... [--unrestricted]
-#                      [--qemu "EXTRA ARGS"] KERNEL
+#                      [--framesock HOSTPORT:QEMUPORT] [--qemu "EXTRA ARGS"] KERNEL
 #   --test     no terminal: serial on stdout, monitor off.
 #   --nic      adds the virtio-net NIC (modern only) on QEMU user networking
 #              in restricted mode: the guest reaches nothing outside.
@@ -17,10 +17,14 @@
 #              host's DNS resolver as 10.0.2.3; Aerie's net service runs with
 #              no gateway (gw=0.0.0.0) in these setups, so nothing beyond
 #              10.0.2.0/24 is routable from the guest (docs/NET.md).
+#   --framesock  the NIC on QEMU's socket backend instead: every Ethernet
+#              frame is a UDP datagram to 127.0.0.1:HOSTPORT, and QEMU takes
+#              frames sent to 127.0.0.1:QEMUPORT (tools/netframe plays the
+#              other host). Nothing else is attached.
 # Machine: q35, -cpu max, KVM when /dev/kvm is usable, TCG otherwise.
 set -eu
 
-smp=2 mem=256M append="" initrd="" extra="" test=0 kernel="" fwds="" nic=0 restrict=on
+smp=2 mem=256M append="" initrd="" extra="" test=0 kernel="" fwds="" nic=0 restrict=on framesock=""
 die() { echo "qemu.sh: $*" >&2; exit 2; }
 
 while [ $# -gt 0 ]; do
@@ -38,6 +42,13 @@ while [ $# -gt 0 ]; do
             fwds="$fwds,hostfwd=$2"; nic=1; shift ;;
         --nic) nic=1 ;;
         --unrestricted) restrict=off ;;
+        --framesock) [ $# -ge 2 ] || die "--framesock needs HOSTPORT:QEMUPORT"
+            case "$2" in
+                *[!0-9:]*|*:*:*|:*|*:) die "--framesock takes HOSTPORT:QEMUPORT, not '$2'" ;;
+                *:*) framesock=$2 ;;
+                *) die "--framesock takes HOSTPORT:QEMUPORT, not '$2'" ;;
+            esac
+            shift ;;
         --qemu) [ $# -ge 2 ] || die "--qemu needs a value"; extra=$2; shift ;;
         -*) die "unknown option $1" ;;
         *) kernel=$1 ;;
@@ -74,7 +85,10 @@ set -- -machine q35 -accel "$accel" -cpu max -smp "$smp" -m "${mib}M" \
        -device isa-debug-exit,iobase=0xf4,iosize=0x04
 [ -n "$append" ] && set -- "$@" -append "$append"
 [ -n "$initrd" ] && set -- "$@" -initrd "$initrd"
-if [ "$nic" = 1 ]; then
+if [ -n "$framesock" ]; then
+    set -- "$@" -netdev "socket,id=net0,udp=127.0.0.1:${framesock%%:*},localaddr=127.0.0.1:${framesock#*:}" \
+                -device virtio-net-pci,netdev=net0,disable-legacy=on
+elif [ "$nic" = 1 ]; then
     set -- "$@" -netdev "user,id=net0,restrict=$restrict$fwds" \
                 -device virtio-net-pci,netdev=net0,disable-legacy=on
 fi

@@ -12,3 +12,11 @@ $(NET_TEST_IMG): $(BUILD)/tools/mkimage tests/boot/net.conf $(BUILD)/console.elf
 	    bin/net=$(BUILD)/net.elf images/udpecho/prog=$(BUILD)/udpecho.elf \
 	    bin/nettest=$(BUILD)/nettest.elf bin/nethostile=$(BUILD)/nethostile.elf
 all: $(NET_TEST_IMG)
+
+NET_FRAMES_IMG := $(BUILD)/boot-net-frames.img
+$(NET_FRAMES_IMG): $(BUILD)/tools/mkimage tests/boot/net-frames.conf $(BUILD)/console.elf $(BUILD)/net.elf \
+                   $(BUILD)/udpecho.elf $(BUILD)/nettest.elf
+	@echo "  IMAGE   $@"
+	@$(BUILD)/tools/mkimage -o $@ boot.conf=tests/boot/net-frames.conf bin/console=$(BUILD)/console.elf \
+	    bin/net=$(BUILD)/net.elf images/udpecho/prog=$(BUILD)/udpecho.elf bin/nettest=$(BUILD)/nettest.elf
+all: $(NET_FRAMES_IMG)

@@ -10,6 +10,7 @@
  *   nettest peer    net:7200-7209: a second client; it reports what
  *                   reached it, so main can show nothing else did
  *   nettest nonet   no net grant at all: socket() is EACCES
+ *   nettest stats   net:7101 and net.admin: only answers the host
  *
  * Programs talk to each other with datagrams to 10.0.2.15 (delivered
  * inside the net service, never on the wire).
@@ -387,7 +388,20 @@ static void service_survives_the_hostile_client(struct nt *t)
         NT_FAIL("echo after the attack: %s", inner.why);
 }
 
-/* Answers the host (net_qemu.sh) on CTRL_PORT: "stats" and "exit". */
+struct text {
+    char buf[1400];
+    int len;
+};
+
+static void append_stat(const char *name, uint64_t v, void *arg)
+{
+    struct text *t = arg;
+    if (v && t->len < (int)sizeof t->buf - 40)
+        t->len += snprintf(t->buf + t->len, sizeof t->buf - (size_t)t->len, "%s=%lu ", name, v);
+}
+
+/* Answers the host on CTRL_PORT: "stats" gets every counter of the
+ * service that is not zero, as "name=value " words; "exit" ends it. */
 static void serve_host(void)
 {
     int fd = udp_socket(CTRL_PORT, 0);
@@ -397,7 +411,7 @@ static void serve_host(void)
     }
     ae_kprintf("nettest: serving the host\n");
     for (;;) {
-        char buf[64], out[256];
+        char buf[64];
         struct sockaddr_in from;
         socklen_t flen = sizeof from;
         long n = recvfrom(fd, buf, sizeof buf - 1, 0, (struct sockaddr *)&from, &flen);
@@ -406,11 +420,10 @@ static void serve_host(void)
         buf[n] = 0;
         if (!strncmp(buf, "exit", 4))
             return;
-        struct counters c = { 0 };
-        ae_net_admin_stats(ae_capenv_lookup("net.admin"), count, &c);
-        int len = snprintf(out, sizeof out, "udp_delivered=%lu udp_no_port=%lu ip_fragment=%lu icmp_unreach_tx=%lu\n",
-                           c.delivered, c.no_port, c.fragment, c.unreach);
-        sendto(fd, out, (size_t)len, 0, (struct sockaddr *)&from, flen);
+        struct text t = { .len = 0 };
+        ae_net_admin_stats(ae_capenv_lookup("net.admin"), append_stat, &t);
+        t.buf[t.len++] = '\n';
+        sendto(fd, t.buf, (size_t)t.len, 0, (struct sockaddr *)&from, flen);
     }
 }
 
@@ -510,11 +523,15 @@ int main(int argc, char **argv)
         return run_main();
     if (!strcmp(role, "peer"))
         return run_peer();
+    if (!strcmp(role, "stats")) {
+        serve_host();
+        return 0;
+    }
     if (!strcmp(role, "nonet")) {
         NT_RUN(socket_without_net_grant_is_eacces);
         ae_kprintf("TESTS DONE %u\n", nt_ran);
         return 0;
     }
-    ae_kprintf("nettest: usage: nettest main|peer|nonet\n");
+    ae_kprintf("nettest: usage: nettest main|peer|nonet|stats\n");
     return 2;
 }
