@@ -22,6 +22,7 @@
 #define PCI_BAR0       0x10
 #define PCI_SECONDARY  0x19             /* bridges (header type 1) */
 #define CMD_DECODE     0x0003           /* I/O space and memory space */
+#define CMD_MASTER     0x0004           /* bus master: the function may do DMA */
 
 static struct pci_func funcs[PCI_MAX_FUNCS];
 static unsigned nfuncs;
@@ -167,4 +168,14 @@ struct pci_func *pci_claim(uint16_t vendor, uint16_t device, int owner)
         return f;
     }
     return NULL;
+}
+
+void pci_quiesce(int owner)
+{
+    for (unsigned i = 0; i < nfuncs; i++) {
+        if (funcs[i].owner != owner)
+            continue;
+        volatile uint8_t *c = cfg(&funcs[i]);
+        wr16(c, PCI_COMMAND, rd16(c, PCI_COMMAND) & ~CMD_MASTER);
+    }
 }

@@ -40,4 +40,9 @@ unsigned pci_scan(uint64_t ecam_base, unsigned bus_end);
  * owns (or that `owner` already owns), its BARs sized; NULL if none. */
 struct pci_func *pci_claim(uint16_t vendor, uint16_t device, int owner);
 
+/* The functions `owner` holds stop mastering the bus (no more DMA), for
+ * when it has stopped and its memory is about to be freed. They stay its
+ * own for a restart, whose driver enables them again. */
+void pci_quiesce(int owner);
+
 #endif

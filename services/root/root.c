@@ -365,6 +365,7 @@ static void name_stream(unsigned idx)
 static void stop(struct service *sv)
 {
     net_client_remove(sv);           /* before its ring memory goes with its quota */
+    pci_quiesce((int)(sv - services));   /* its device must not DMA into memory freed next */
     ae_invoke0(sv->quota, AERIE_QUOTA_DESTROY);
     ae_slot_free(sv->quota);
     ae_slot_free(sv->task);

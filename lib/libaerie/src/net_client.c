@@ -13,9 +13,11 @@
 #include "netring.h"
 
 #define CALL_TIMEOUT 10000000000ull      /* a service that never receives is gone */
+#define LIVENESS_NS  1000000000ull       /* a long wait asks the service this often if we still exist */
 
 static struct {
     bool open;
+    volatile bool dead;                  /* the service no longer knows us (it restarted) */
     uint64_t ep;                         /* "net", badged for us */
     uint64_t ntfn;                       /* ours */
     uint64_t kick;                       /* the service's, signal-only */
@@ -185,6 +187,8 @@ int ae_net_send(uint16_t lport, uint32_t ip, uint16_t port, const void *buf, siz
     int r = ae_net_open();
     if (r)
         return r;
+    if (sess.dead)
+        return AE_EDEAD;
     struct netring_slot *s = netring_prod_next(&sess.tx);
     if (!s)
         return AE_EAGAIN;
@@ -230,7 +234,7 @@ void ae_net_consume(void)
 
 bool ae_net_arm(bool rx, bool tx)
 {
-    if (!sess.open)
+    if (!sess.open || sess.dead)
         return true;
     bool sleep = true;
     if (rx && !netring_cons_wait_prepare(&sess.rx))
@@ -248,12 +252,29 @@ void ae_net_disarm(void)
     netring_prod_wait_end(&sess.tx);
 }
 
+/* After a restart the service refuses our badge: our rings are gone and
+ * nothing will ever wake us. */
+static bool service_knows_us(void)
+{
+    uint64_t st[4];
+    int r = call(NET_CLIENT_STATS, 0, 0, st, 4);
+    return r != AE_EPERM && r != AE_ESRCH && r != AE_ECAP && r != AE_ETIMEOUT;
+}
+
 int ae_net_wait(uint64_t timeout_ns)
 {
     if (!sess.open)
         return (int)ae_sleep_ns(timeout_ns);     /* nothing can arrive: just the time */
-    uint64_t bits;
-    int64_t r = ae_recv(sess.ntfn, timeout_ns, &bits);
+    if (sess.dead)
+        return AE_EDEAD;
+    uint64_t bits, chunk = timeout_ns < LIVENESS_NS ? timeout_ns : LIVENESS_NS;
+    int64_t r = ae_recv(sess.ntfn, chunk, &bits);
+    if (r == AE_ETIMEOUT && chunk < timeout_ns) {
+        if (service_knows_us())
+            return 0;                            /* the caller looks again and waits on */
+        sess.dead = true;
+        return AE_EDEAD;
+    }
     return r < 0 ? (int)r : 0;
 }
 

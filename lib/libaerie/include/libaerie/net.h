@@ -61,7 +61,10 @@ void ae_net_consume(void);
  * (rx) or the TX ring gets room (tx), and says whether the caller may
  * sleep (true: still nothing). wait sleeps on our notification for at
  * most timeout_ns (AERIE_TIMEOUT_FOREVER): 0 (signalled, perhaps
- * spuriously) or AE_ETIMEOUT. disarm clears both requests. */
+ * spuriously: look again) or AE_ETIMEOUT; a long wait asks the service
+ * every second whether it still knows us, and returns AE_EDEAD once it
+ * does not (it restarted: our rings are gone; ae_net_send then fails
+ * with AE_EDEAD too). disarm clears both requests. */
 bool ae_net_arm(bool rx, bool tx);
 int ae_net_wait(uint64_t timeout_ns);
 void ae_net_disarm(void);

@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <time.h>
 #include <aerie/errors.h>
-#include "libc.h"
 #include "socket_impl.h"
 
 #define READY_ANY (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM)
@@ -76,8 +75,7 @@ int poll(struct pollfd fds[], nfds_t n, int timeout)
             __net_unlock();
             if (r == AE_ETIMEOUT)
                 return 0;
-            errno = __errno_from_ae(r);
-            return -1;
+            return (int)__sock_fail(r);
         }
     }
 }

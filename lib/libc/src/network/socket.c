@@ -36,7 +36,7 @@ void __net_unlock(void)
 
 long __sock_fail(int ae)
 {
-    errno = ae == AE_ENOTSUP ? ENOTSOCK : __errno_from_ae(ae);
+    errno = ae == AE_ENOTSUP ? ENOTSOCK : ae == AE_EDEAD ? ENETDOWN : __errno_from_ae(ae);
     return -1;
 }
 
