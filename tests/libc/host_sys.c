@@ -180,6 +180,7 @@ int __sys_net_send(uint16_t lport, uint32_t ip, uint16_t port, const void *buf, 
     (void)lport, (void)ip, (void)port, (void)buf, (void)len;
     return AE_EACCES;
 }
+unsigned __sys_net_tx_room(void) { return 0; }
 int __sys_net_peek(struct __sys_dgram *d) { (void)d; return AE_EAGAIN; }
 void __sys_net_consume(void) {}
 int __sys_net_arm(int rx, int tx) { (void)rx, (void)tx; return 1; }

@@ -42,6 +42,11 @@ int __sys_net_send(uint16_t lport, uint32_t ip, uint16_t port, const void *buf, 
     return ae_net_send(lport, ip, port, buf, len);
 }
 
+unsigned __sys_net_tx_room(void)
+{
+    return ae_net_tx_room();
+}
+
 int __sys_net_peek(struct __sys_dgram *d)
 {
     struct ae_net_dgram g;

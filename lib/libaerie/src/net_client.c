@@ -207,6 +207,15 @@ int ae_net_send(uint16_t lport, uint32_t ip, uint16_t port, const void *buf, siz
     return 0;
 }
 
+unsigned ae_net_tx_room(void)
+{
+    if (!sess.open || sess.dead)
+        return 0;
+    uint32_t cons = __atomic_load_n(&sess.tx.hdr->cons, __ATOMIC_ACQUIRE);
+    uint32_t used = sess.tx.pos - cons;
+    return used <= sess.tx.nslots ? sess.tx.nslots - used : 0;   /* a bogus index: no room */
+}
+
 int ae_net_peek(struct ae_net_dgram *d)
 {
     if (!sess.open)

@@ -111,6 +111,8 @@ int __sys_net_unbind(uint16_t port);
 /* Queues a datagram from bound port lport. 0, AE_EAGAIN (no room now),
  * AE_EMSGSIZE, or another AE_* error. */
 int __sys_net_send(uint16_t lport, uint32_t ip, uint16_t port, const void *buf, size_t len);
+/* How many datagrams __sys_net_send would take now without AE_EAGAIN. */
+unsigned __sys_net_tx_room(void);
 /* The next received datagram, left in the queue; 0 or AE_EAGAIN. */
 int __sys_net_peek(struct __sys_dgram *d);
 /* Removes the datagram __sys_net_peek showed. */

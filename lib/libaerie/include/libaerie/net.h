@@ -52,6 +52,8 @@ int ae_net_info(uint64_t out[4]);
  * service know if it sleeps. 0, AE_EAGAIN (the ring is full), AE_EMSGSIZE,
  * or the error of opening the session. */
 int ae_net_send(uint16_t lport, uint32_t ip, uint16_t port, const void *buf, size_t len);
+/* How many datagrams ae_net_send would take now (0 before the session is open). */
+unsigned ae_net_tx_room(void);
 /* The next datagram of the RX ring without taking it; AE_EAGAIN if none. */
 int ae_net_peek(struct ae_net_dgram *d);
 /* Takes the datagram ae_net_peek showed. */

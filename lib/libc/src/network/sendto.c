@@ -14,6 +14,37 @@
 
 #define UDP_PAYLOAD_MAX 1472
 
+/* Queues the datagram, net.mu held; waits for room, leaving room for
+ * those who waited first (socket_impl.h). */
+static int send_fairly(uint16_t lport, uint32_t ip, uint16_t port, const void *buf, size_t len)
+{
+    bool waiting = false;
+    int r;
+    for (;;) {
+        unsigned room = __sys_net_tx_room();
+        if (room > (waiting ? 0 : __net.tx_waiting)) {
+            r = __sys_net_send(lport, ip, port, buf, len);
+            if (r != AE_EAGAIN)
+                break;
+        }
+        if (!waiting) {
+            waiting = true;
+            __net.tx_waiting++;
+            if (room) {                          /* left for the others: wait for a turn */
+                pthread_cond_wait(&__net.cv, &__net.mu);
+                continue;
+            }
+        }
+        if ((r = __net_wait(UINT64_MAX, false, true)))
+            break;
+    }
+    if (waiting) {
+        __net.tx_waiting--;
+        pthread_cond_broadcast(&__net.cv);
+    }
+    return r;
+}
+
 long __sock_send(struct sock *s, const void *buf, size_t len, int flags, const uint32_t *ip,
                  const uint16_t *port)
 {
@@ -35,8 +66,8 @@ long __sock_send(struct sock *s, const void *buf, size_t len, int flags, const u
         r = __sock_bind(s, 0);
     if (dip == INADDR_ANY)
         dip = INADDR_LOOPBACK;
-    while (!r && (r = __sys_net_send(s->port, dip, dport, buf, len)) == AE_EAGAIN)
-        r = __net_wait(UINT64_MAX, false, true);
+    if (!r)
+        r = send_fairly(s->port, dip, dport, buf, len);
     __net_unlock();
     return r ? r : (long)len;
 }
