@@ -2,9 +2,11 @@
  * inet_addr.c — POSIX inet_addr and inet_ntoa. inet_addr takes the
  * classic forms a.b.c.d, a.b.c (c is 16 bits), a.b (b is 24 bits) and a
  * (32 bits), each part decimal, octal (leading 0) or hex (0x), and
- * returns (in_addr_t)-1 for anything else.
+ * returns (in_addr_t)-1 for anything else. As BSD's inet_aton (and
+ * glibc's), the address ends at the first white space.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <stdio.h>
 
 /* One part at *s: its value in *v; false if there is no valid number. */
@@ -44,7 +46,7 @@ in_addr_t inet_addr(const char *cp)
     for (;;) {
         if (n == 4 || !part(&cp, &v[n++]))
             return (in_addr_t)-1;
-        if (*cp == '\0')
+        if (*cp == '\0' || isspace((unsigned char)*cp))
             break;
         if (*cp++ != '.')
             return (in_addr_t)-1;
