@@ -11,6 +11,7 @@ BUILD   ?= build
 SMP     ?= 2
 MEM     ?= 256M
 JOBS    ?= 2
+NET_HOSTPORT ?= 5555
 T       ?=
 VERSION := 0.1.0-$(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 
@@ -41,7 +42,9 @@ deps-iso:   ; @tools/deps.sh build iso
 run: deps-run
 	@$(MAKE) -s --no-print-directory all
 	@echo "Booting Aerie in QEMU (SMP=$(SMP) MEM=$(MEM)); quit with Ctrl-A X."
-	@tools/qemu.sh --smp "$(SMP)" --mem "$(MEM)" --initrd "$(BOOT_MODULES)" $(KERNEL)
+	@echo "UDP echo: host 127.0.0.1:$(NET_HOSTPORT) -> guest 10.0.2.15:7 (try: echo hi | socat - UDP:127.0.0.1:$(NET_HOSTPORT))"
+	@tools/qemu.sh --smp "$(SMP)" --mem "$(MEM)" --initrd "$(BOOT_MODULES)" \
+	    --unrestricted --hostfwd udp:127.0.0.1:$(NET_HOSTPORT)-:7 $(KERNEL)
 
 iso: deps-iso
 	@$(MAKE) -s --no-print-directory $(BUILD)/aerie.iso

@@ -20,9 +20,11 @@ $(BUILD)/uobj/%.S.o: %.S
 	@$(CC) $(UCFLAGS_AERIE) -D__ASSEMBLY__ -MMD -MP -c $< -o $@
 
 # libaerie implements libc's sys.h, so it sees libc's internal header.
-LIBAERIE_SRCS := $(wildcard lib/libaerie/src/*.c lib/libaerie/src/*.S) lib/fmt/fmt.c lib/elf/elf.c lib/image/img.c
+LIBAERIE_SRCS := $(wildcard lib/libaerie/src/*.c lib/libaerie/src/*.S) lib/fmt/fmt.c lib/elf/elf.c lib/image/img.c \
+                 lib/netring/netring.c
 LIBAERIE      := $(BUILD)/lib/libaerie.a
-$(patsubst %,$(BUILD)/uobj/%.o,$(filter lib/libaerie/%,$(LIBAERIE_SRCS))): UEXTRA := -iquote lib/libc/internal
+$(patsubst %,$(BUILD)/uobj/%.o,$(filter lib/libaerie/%,$(LIBAERIE_SRCS))): UEXTRA := -iquote lib/libc/internal -Ilib/netring
+$(BUILD)/uobj/lib/netring/netring.c.o: UEXTRA := -Ilib/netring
 $(LIBAERIE): $(patsubst %,$(BUILD)/uobj/%.o,$(LIBAERIE_SRCS))
 	@mkdir -p $(@D)
 	@rm -f $@

@@ -1,7 +1,7 @@
 # services/services.mk — the boot task (root), the services, the example
 # apps, and the boot image that carries them (build/boot.img).
 
-$(eval $(call libc_program,root,services/root/root.c services/root/bootconf.c))
+$(eval $(call libc_program,root,services/root/root.c services/root/bootconf.c services/root/pci.c))
 $(eval $(call libc_program,console,services/console/console.c))
 $(eval $(call libc_program,cm,services/cm/main.c services/cm/ops.c services/cm/container.c services/cm/spec.c))
 $(eval $(call libc_program,hello,apps/hello/hello.c))
@@ -27,9 +27,9 @@ APP_IMAGE_DEPS  := $(foreach a,$(APPS),$(call image_deps,$(a),apps/$(a)))
 
 BOOT_CONF ?= services/root/boot.conf
 BOOT_IMG  := $(BUILD)/boot.img
-SERVICE_ELFS := $(BUILD)/console.elf $(BUILD)/fs.elf $(BUILD)/cm.elf $(BUILD)/hello.elf
-BOOT_IMG_FILES := bin/console=$(BUILD)/console.elf bin/fs=$(BUILD)/fs.elf bin/cm=$(BUILD)/cm.elf \
-                  bin/hello=$(BUILD)/hello.elf $(APP_IMAGE_SPECS)
+SERVICE_ELFS := $(BUILD)/console.elf $(BUILD)/fs.elf $(BUILD)/net.elf $(BUILD)/cm.elf $(BUILD)/hello.elf
+BOOT_IMG_FILES := bin/console=$(BUILD)/console.elf bin/fs=$(BUILD)/fs.elf bin/net=$(BUILD)/net.elf \
+                  bin/cm=$(BUILD)/cm.elf bin/hello=$(BUILD)/hello.elf $(APP_IMAGE_SPECS)
 
 $(BOOT_IMG): $(BUILD)/tools/mkimage $(BOOT_CONF) $(SERVICE_ELFS) $(APP_IMAGE_DEPS)
 	@echo "  IMAGE   $@"
@@ -89,3 +89,4 @@ $(BUILD)/boot-bad.img: $(BUILD)/tools/mkimage tests/boot/bad.conf $(BUILD)/conso
 	@$(BUILD)/tools/mkimage -o $@ boot.conf=tests/boot/bad.conf bin/console=$(BUILD)/console.elf \
 	    bin/hello=$(BUILD)/hello.elf bin/broken=tests/boot/not-a-program.txt
 all: $(BUILD)/boot-bad.img
+include tests/net/net_tests.mk

@@ -3,15 +3,28 @@
 # runner and the benchmarks, so all three boot the same machine.
 #
 # usage: tools/qemu.sh [--test] [--smp N] [--mem SIZE] [--append CMDLINE]
-#                      [--initrd FILE] [--hostfwd SPEC]... [--qemu "EXTRA ARGS"] KERNEL
+#                      [--initrd FILE] [--nic] [--hostfwd SPEC]... [--unrestricted]
+#                      [--framesock HOSTPORT:QEMUPORT] [--qemu "EXTRA ARGS"] KERNEL
 #   --test     no terminal: serial on stdout, monitor off.
-#   --hostfwd  adds the virtio-net NIC (modern only) on QEMU user networking
-#              in restricted mode, with this forward, e.g.
-#              udp:127.0.0.1:5555-:7 ; the guest reaches nothing else.
+#   --nic      adds the virtio-net NIC (modern only) on QEMU user networking
+#              in restricted mode: the guest reaches nothing outside.
+#   --hostfwd  the NIC, with this forward from the host into the guest, e.g.
+#              udp:127.0.0.1:5555-:7 (127.0.0.1 only: this machine).
+#   --unrestricted  user networking without restrict=on. Restricted slirp
+#              drops every UDP datagram the guest sends, replies to forwarded
+#              ones included (libslirp udp_input), so UDP needs this. The
+#              guest can then reach the host's loopback as 10.0.2.2 and the
+#              host's DNS resolver as 10.0.2.3; Aerie's net service runs with
+#              no gateway (gw=0.0.0.0) in these setups, so nothing beyond
+#              10.0.2.0/24 is routable from the guest (docs/NET.md).
+#   --framesock  the NIC on QEMU's socket backend instead: every Ethernet
+#              frame is a UDP datagram to 127.0.0.1:HOSTPORT, and QEMU takes
+#              frames sent to 127.0.0.1:QEMUPORT (tools/netframe plays the
+#              other host). Nothing else is attached.
 # Machine: q35, -cpu max, KVM when /dev/kvm is usable, TCG otherwise.
 set -eu
 
-smp=2 mem=256M append="" initrd="" extra="" test=0 kernel="" fwds=""
+smp=2 mem=256M append="" initrd="" extra="" test=0 kernel="" fwds="" nic=0 restrict=on framesock=""
 die() { echo "qemu.sh: $*" >&2; exit 2; }
 
 while [ $# -gt 0 ]; do
@@ -26,7 +39,16 @@ while [ $# -gt 0 ]; do
                 tcp:127.0.0.1:*|udp:127.0.0.1:*) ;;
                 *) die "--hostfwd must forward from 127.0.0.1 only (tcp:127.0.0.1:HOSTPORT-:GUESTPORT), not '$2'" ;;
             esac
-            fwds="$fwds,hostfwd=$2"; shift ;;
+            fwds="$fwds,hostfwd=$2"; nic=1; shift ;;
+        --nic) nic=1 ;;
+        --unrestricted) restrict=off ;;
+        --framesock) [ $# -ge 2 ] || die "--framesock needs HOSTPORT:QEMUPORT"
+            case "$2" in
+                *[!0-9:]*|*:*:*|:*|*:) die "--framesock takes HOSTPORT:QEMUPORT, not '$2'" ;;
+                *:*) framesock=$2 ;;
+                *) die "--framesock takes HOSTPORT:QEMUPORT, not '$2'" ;;
+            esac
+            shift ;;
         --qemu) [ $# -ge 2 ] || die "--qemu needs a value"; extra=$2; shift ;;
         -*) die "unknown option $1" ;;
         *) kernel=$1 ;;
@@ -63,8 +85,11 @@ set -- -machine q35 -accel "$accel" -cpu max -smp "$smp" -m "${mib}M" \
        -device isa-debug-exit,iobase=0xf4,iosize=0x04
 [ -n "$append" ] && set -- "$@" -append "$append"
 [ -n "$initrd" ] && set -- "$@" -initrd "$initrd"
-if [ -n "$fwds" ]; then
-    set -- "$@" -netdev "user,id=net0,restrict=on$fwds" \
+if [ -n "$framesock" ]; then
+    set -- "$@" -netdev "socket,id=net0,udp=127.0.0.1:${framesock%%:*},localaddr=127.0.0.1:${framesock#*:}" \
+                -device virtio-net-pci,netdev=net0,disable-legacy=on
+elif [ "$nic" = 1 ]; then
+    set -- "$@" -netdev "user,id=net0,restrict=$restrict$fwds" \
                 -device virtio-net-pci,netdev=net0,disable-legacy=on
 fi
 if [ "$test" = 1 ]; then

@@ -43,6 +43,7 @@ struct entry {
     char *args[MAX_ARGS];        /* host: program and arguments */
     int nargs;
     char *smp, *mem, *cmdline, *kernel, *initrd, *qemu_extra;
+    bool nic;                    /* the virtio-net NIC, no forwards (qemu.sh --nic) */
     int timeout;
     char *expect[MAX_EXPECT];
     int nexpect;
@@ -128,6 +129,7 @@ static void set_key(struct entry *e, char *key, char *val, const char *path)
     else if (!strcmp(key, "kernel")) e->kernel = val;
     else if (!strcmp(key, "initrd")) e->initrd = val;
     else if (!strcmp(key, "qemu")) e->qemu_extra = val;
+    else if (!strcmp(key, "nic")) e->nic = !strcmp(val, "yes");
     else if (!strcmp(key, "timeout")) e->timeout = atoi(val);
     else if (!strcmp(key, "panic")) e->panic_expected = !strcmp(val, "expected");
     else if (!strcmp(key, "expect")) {
@@ -236,6 +238,7 @@ static void build_qemu_argv(struct entry *e, char **argv)
     if (e->mem) { argv[n++] = "--mem"; argv[n++] = e->mem; }
     if (e->cmdline) { argv[n++] = "--append"; argv[n++] = e->cmdline; }
     if (e->initrd) { argv[n++] = "--initrd"; argv[n++] = e->initrd; }
+    if (e->nic) argv[n++] = "--nic";
     if (e->qemu_extra) { argv[n++] = "--qemu"; argv[n++] = e->qemu_extra; }
     argv[n++] = e->kernel ? e->kernel : "build/kernel.elf";
     argv[n] = NULL;

@@ -33,3 +33,23 @@ bench-fs: deps-run
 	    { echo "bench-fs: the benchmark did not finish; see $(BUILD)/bench/fsbench.log"; exit 1; }
 	@grep -a -A7 '^fs benchmark' $(BUILD)/bench/fsbench.log | tr -d '\r'
 	@echo "samples: $(BUILD)/bench/fsbench.log"
+
+# bench-net: UDP bandwidth (issue 7), 1472-byte payloads from 1, 2, 4 and 8
+# sender threads in the guest to a receiver on the host (tools/udpsink,
+# which counts), on the benchmark machine size. BENCH_SECONDS per run.
+$(eval $(call libc_program,udpbench,bench/aerie/udpbench.c apps/udpsend/sender.c))
+$(BUILD)/uobj/bench/aerie/udpbench.c.o: UEXTRA := -Iapps/udpsend
+UDPBENCH_IMG := $(BUILD)/boot-udpbench.img
+BENCH_SECONDS ?= 10
+
+$(UDPBENCH_IMG): $(BUILD)/tools/mkimage bench/aerie/udpbench.conf $(BUILD)/console.elf $(BUILD)/net.elf \
+                 $(BUILD)/udpbench.elf
+	@echo "  IMAGE   $@"
+	@$(BUILD)/tools/mkimage -o $@ boot.conf=bench/aerie/udpbench.conf bin/console=$(BUILD)/console.elf \
+	    bin/net=$(BUILD)/net.elf images/udpbench/prog=$(BUILD)/udpbench.elf
+all: $(UDPBENCH_IMG)
+
+.PHONY: bench-net
+bench-net: deps-run
+	@$(MAKE) -s --no-print-directory all
+	@BENCH_SECONDS=$(BENCH_SECONDS) BUILD=$(BUILD) bench/aerie/bench-net.sh

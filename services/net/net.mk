@@ -108,3 +108,8 @@ fuzz-net: deps-test $(NET_FUZZ)
 fuzz-net-seeds: $(BUILD)/tests/host/net/fuzz_seeds
 	@mkdir -p $(NET_CORPUS)
 	$(BUILD)/tests/host/net/fuzz_seeds $(NET_CORPUS)
+
+# ---- the service on Aerie (services/net/aerie/: the OS glue) ---------------
+NET_SVC_C := $(wildcard services/net/aerie/*.c) $(wildcard services/net/stack/*.c) $(NET_VIRTIO_C)
+$(patsubst %,$(BUILD)/uobj/%.o,$(NET_SVC_C)): UEXTRA := -Ilib/netring -Iservices/net -Iservices/net/stack -Iservices/net/virtio
+$(eval $(call libc_program,net,$(NET_SVC_C)))

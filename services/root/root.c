@@ -13,12 +13,15 @@
 #include <aerie/fault.h>
 #include <aerie/errors.h>
 #include <aerie/proto/console.h>
+#include <aerie/proto/net.h>
 #include <libaerie/syscall.h>
 #include <libaerie/invoke.h>
 #include <libaerie/runtime.h>
 #include <libaerie/spawn.h>
+#include <libaerie/net.h>
 #include "bootconf.h"
 #include "img.h"
+#include "pci.h"
 
 #define RESTARTS_MAX 3
 #define ADMIN_BADGE  CON_ADMIN_BADGE
@@ -27,6 +30,7 @@ struct service {
     const struct bc_service *cfg;
     uint64_t quota, task, thread;    /* while running */
     uint64_t serve_ep;               /* the endpoint it receives on, if any */
+    uint64_t net_client;             /* its client of the net service (grant net:PORTS), 0: none */
     unsigned restarts;
     bool running;
 };
@@ -76,7 +80,8 @@ static bool parse_range(const char *s, uint64_t *a, uint64_t *b)
 
 /* Makes the capability a grant names, for service index idx: served
  * endpoints (NAME, NAME.admin, NAME.server), kdebug, image, and device
- * pieces (ioport:LO-HI, irq:GSI, devmem:BASE+SIZE). 0 if unknown. */
+ * pieces (ioport:LO-HI, devmem:BASE+SIZE). 0 if unknown. pci:... and
+ * net:... stand for several capabilities: see grant() below. */
 static uint64_t resolve(const char *name, unsigned idx, struct service *sv, uint64_t *rights)
 {
     *rights = AERIE_R_ALL;
@@ -114,6 +119,150 @@ static uint64_t quota_bytes(const struct bc_service *c)
     return c->mem_percent ? quota_budget / 100 * c->mem : c->mem;
 }
 
+/* What a new service is given: named capabilities (root's copies are
+ * deleted once the child has its own) and environment strings. */
+#define CHILD_GRANTS (BC_MAX_GRANTS + 16)
+#define CHILD_ENV    4
+
+struct child_grants {
+    struct ae_grant g[CHILD_GRANTS];
+    unsigned n;
+    uint64_t minted[CHILD_GRANTS];
+    unsigned nminted;
+    char names[8][16];               /* names made up here (pci.barN, ...) */
+    unsigned nnames;
+    char env[CHILD_ENV][64];
+    const char *envp[CHILD_ENV + 1];
+    unsigned nenv;
+};
+
+static bool give(struct child_grants *cg, const char *name, uint64_t slot, uint64_t rights)
+{
+    if (!slot || cg->n == CHILD_GRANTS)
+        return false;
+    cg->minted[cg->nminted++] = slot;
+    cg->g[cg->n++] = (struct ae_grant){ name, slot, rights, 0 };
+    return true;
+}
+
+static const char *made_name(struct child_grants *cg, const char *fmt, unsigned i)
+{
+    if (cg->nnames == 8)
+        return "pci.?";
+    snprintf(cg->names[cg->nnames], sizeof cg->names[0], fmt, i);
+    return cg->names[cg->nnames++];
+}
+
+static void add_env(struct child_grants *cg, const char *fmt, uint64_t a, uint64_t b, uint64_t c)
+{
+    if (cg->nenv == CHILD_ENV)
+        return;
+    snprintf(cg->env[cg->nenv], sizeof cg->env[0], fmt, a, b, c);
+    cg->envp[cg->nenv] = cg->env[cg->nenv];
+    cg->envp[++cg->nenv] = 0;
+}
+
+/* Grant "pci:VENDOR:DEVICE" (hex): one PCI function, and only it — its
+ * 4 KiB of configuration space ("pci.cfg"), each BAR ("pci.barN": device
+ * memory, or I/O ports), and an MSI vector ("pci.irq", with the message
+ * to program in PCI_MSI=ADDRESS:DATA). All is made from the service's
+ * own quota, so it ends with the service. */
+static bool grant_pci(struct child_grants *cg, const char *spec, unsigned idx, struct service *sv)
+{
+    char *end;
+    unsigned long vendor = strtoul(spec, &end, 16), device;
+    if (*end != ':' || vendor > 0xffff)
+        return false;
+    device = strtoul(end + 1, &end, 16);
+    if (*end || device > 0xffff)
+        return false;
+    const struct aerie_bootinfo *bi = ae_start.bootinfo;
+    pci_scan(bi->acpi_mcfg_base, bi->acpi_mcfg_bus_end);
+    struct pci_func *f = pci_claim((uint16_t)vendor, (uint16_t)device, (int)idx);
+    if (!f)
+        return false;
+    uint64_t s = ae_slot_alloc();
+    if (ae_invokev(AERIE_BOOT_DEVMEM, AERIE_DEVMEM_CREATE, sv->quota, f->cfg_phys, 4096, s) < 0 ||
+        !give(cg, "pci.cfg", s, AERIE_R_READ | AERIE_R_WRITE))
+        return false;
+    for (unsigned i = 0; i < PCI_BARS; i++) {
+        const struct pci_bar *b = &f->bar[i];
+        if (!b->size)
+            continue;
+        s = ae_slot_alloc();
+        uint64_t base = b->base & ~4095ull, bytes = (b->base + b->size - base + 4095) & ~4095ull;
+        int64_t r = b->io ? ae_invokev(AERIE_BOOT_IOPORT, AERIE_IO_SUBRANGE, sv->quota, b->base,
+                                       b->base + b->size - 1, s)
+                          : ae_invokev(AERIE_BOOT_DEVMEM, AERIE_DEVMEM_CREATE, sv->quota, base, bytes, s);
+        if (r < 0 || !give(cg, made_name(cg, "pci.bar%u", i), s, AERIE_R_ALL))
+            return false;
+    }
+    uint64_t msi[2];
+    s = ae_slot_alloc();
+    int cpu = sv->cfg->cpu >= 0 ? sv->cfg->cpu : 0;
+    if (ae_invoke(AERIE_BOOT_IRQ_CONTROL, AERIE_IRQCTL_GET_MSI, 3, AE_ARGS(sv->quota, s, (uint64_t)cpu), msi, 2) < 0 ||
+        !give(cg, "pci.irq", s, AERIE_R_ALL))
+        return false;
+    add_env(cg, "PCI_MSI=0x%lx:0x%lx%.0lu", msi[0], msi[1], 0);
+    add_env(cg, "PCI_FUNCTION=%02lx:%02lx.%lx", f->bus, f->dev, f->fn);
+    return true;
+}
+
+/* Grant "net:PORTS" (e.g. net:7, net:7000-7010+9000): root asks the net
+ * service, as its admin, for a client that may bind those UDP ports, and
+ * gives the service the capability it returns under the name "net". */
+static bool grant_net(struct child_grants *cg, const char *spec, struct service *sv)
+{
+    struct service *net = by_serve("net", 3);
+    if (!net || !net->running)
+        return false;
+    static uint64_t admin;
+    if (!admin)
+        admin = mint(net->serve_ep, AERIE_R_WRITE | AERIE_R_GRANT, ADMIN_BADGE);
+    struct ae_net_range ranges[NET_MAX_RANGES];
+    unsigned n = 0;
+    while (*spec) {
+        char *end;
+        unsigned long lo = strtoul(spec, &end, 10), hi = lo;
+        if (*end == '-')
+            hi = strtoul(end + 1, &end, 10);
+        if ((*end && *end != '+') || lo == 0 || hi < lo || hi > 0xffff || n == NET_MAX_RANGES)
+            return false;
+        ranges[n++] = (struct ae_net_range){ (uint16_t)lo, (uint16_t)hi };
+        spec = *end ? end + 1 : end;
+    }
+    uint64_t cap;
+    int r = ae_net_admin_client_add(admin, ranges, n, &sv->net_client, &cap);
+    if (r) {
+        printf("root: the net service refused a client for %s (error %d)\n", sv->cfg->name, r);
+        return false;
+    }
+    return give(cg, "net", cap, AERIE_R_WRITE | AERIE_R_GRANT);
+}
+
+static void net_client_remove(struct service *sv)
+{
+    struct service *net = by_serve("net", 3);
+    if (!sv->net_client || !net || !net->running)
+        return;
+    uint64_t admin = mint(net->serve_ep, AERIE_R_WRITE, ADMIN_BADGE);
+    ae_net_admin_client_remove(admin, sv->net_client);
+    ae_cap_delete(admin);
+    ae_slot_free(admin);
+    sv->net_client = 0;
+}
+
+/* The capabilities grant `name` stands for, added to cg. */
+static bool grant(struct child_grants *cg, const char *name, unsigned idx, struct service *sv)
+{
+    if (!strncmp(name, "pci:", 4))
+        return grant_pci(cg, name + 4, idx, sv);
+    if (!strncmp(name, "net:", 4))
+        return grant_net(cg, name + 4, sv);
+    uint64_t rights, s = resolve(name, idx, sv, &rights);
+    return give(cg, name, s, rights);
+}
+
 /* Builds grants and starts service idx; reports and returns false on any
  * problem (the service then does not run; the others are unaffected). */
 static bool start(unsigned idx)
@@ -134,31 +283,24 @@ static bool start(unsigned idx)
                c->name, quota_bytes(c), c->threads, c->objects, r);
         return false;
     }
-    struct ae_grant grants[BC_MAX_GRANTS + 5];
-    unsigned ng = 0;
-    grants[ng++] = (struct ae_grant){ AE_GRANT_SELF_TASK, 0, AERIE_R_ALL, 0 };
-    grants[ng++] = (struct ae_grant){ AE_GRANT_SELF_THREAD, 0, AERIE_R_ALL, 0 };
-    grants[ng++] = (struct ae_grant){ AE_GRANT_SELF_QUOTA, 0, AERIE_R_ALL, 0 };
+    static struct child_grants cg;
+    memset(&cg, 0, sizeof cg);
+    cg.g[cg.n++] = (struct ae_grant){ AE_GRANT_SELF_TASK, 0, AERIE_R_ALL, 0 };
+    cg.g[cg.n++] = (struct ae_grant){ AE_GRANT_SELF_THREAD, 0, AERIE_R_ALL, 0 };
+    cg.g[cg.n++] = (struct ae_grant){ AE_GRANT_SELF_QUOTA, 0, AERIE_R_ALL, 0 };
     uint64_t fault = mint(fault_ep, AERIE_R_WRITE, idx + 1);
-    grants[ng++] = (struct ae_grant){ "self.fault", fault, AERIE_R_WRITE, 0 };
-    uint64_t minted[BC_MAX_GRANTS];
-    unsigned nminted = 0;
+    cg.g[cg.n++] = (struct ae_grant){ "self.fault", fault, AERIE_R_WRITE, 0 };
     bool ok = true;
     for (unsigned i = 0; i < c->ngrants && ok; i++) {
-        uint64_t rights, s = resolve(c->grants[i], idx, sv, &rights);
-        if (!s) {
+        if (!grant(&cg, c->grants[i], idx, sv)) {
             printf("root: service %s: unknown or unavailable capability '%s'; not started\n", c->name, c->grants[i]);
             ok = false;
-            break;
         }
-        minted[nminted++] = s;
-        grants[ng++] = (struct ae_grant){ c->grants[i], s, rights, 0 };
     }
     if (ok && sv->serve_ep) {
         char *n = malloc(BC_NAME_MAX + 8);
         snprintf(n, BC_NAME_MAX + 8, "%s.server", c->serve);
-        minted[nminted] = mint(sv->serve_ep, AERIE_R_READ | AERIE_R_WRITE | AERIE_R_GRANT, 0);
-        grants[ng++] = (struct ae_grant){ n, minted[nminted++], AERIE_R_ALL, 0 };
+        give(&cg, n, mint(sv->serve_ep, AERIE_R_READ | AERIE_R_WRITE | AERIE_R_GRANT, 0), AERIE_R_ALL);
     }
     const char *argv[BC_MAX_ARGS + 2];
     unsigned argc = 0;
@@ -171,7 +313,8 @@ static bool start(unsigned idx)
     if (ok) {
         struct ae_spawn_args a = {
             .quota = sv->quota, .image = file.data, .image_len = file.size, .image_mem = image_mem,
-            .image_off = file.data_offset, .argv = argv, .grants = grants, .ngrants = ng,
+            .image_off = file.data_offset, .argv = argv, .envp = cg.nenv ? cg.envp : 0,
+            .grants = cg.g, .ngrants = cg.n,
             .fault_ep = fault, .cpu = c->cpu, .prio = c->prio, .stack_bytes = 64 * 1024,
         };
         if (ae_spawn(&a, &child, err, sizeof err)) {
@@ -179,13 +322,14 @@ static bool start(unsigned idx)
             ok = false;
         }
     }
-    for (unsigned i = 0; i < nminted; i++) {       /* the child has its copies now */
-        ae_cap_delete(minted[i]);
-        ae_slot_free(minted[i]);
+    for (unsigned i = 0; i < cg.nminted; i++) {       /* the child has its copies now */
+        ae_cap_delete(cg.minted[i]);
+        ae_slot_free(cg.minted[i]);
     }
     ae_cap_delete(fault);
     ae_slot_free(fault);
     if (!ok) {
+        net_client_remove(sv);
         ae_invoke0(sv->quota, AERIE_QUOTA_DESTROY);
         ae_slot_free(sv->quota);
         return false;
@@ -220,6 +364,8 @@ static void name_stream(unsigned idx)
 
 static void stop(struct service *sv)
 {
+    net_client_remove(sv);           /* before its ring memory goes with its quota */
+    pci_quiesce((int)(sv - services));   /* its device must not DMA into memory freed next */
     ae_invoke0(sv->quota, AERIE_QUOTA_DESTROY);
     ae_slot_free(sv->quota);
     ae_slot_free(sv->task);

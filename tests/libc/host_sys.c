@@ -182,3 +182,21 @@ int __sys_mkdir(const char *path, unsigned mode) { (void)path, (void)mode; retur
 int __sys_unlink(const char *path) { (void)path; return AE_EACCES; }
 int __sys_rmdir(const char *path) { (void)path; return AE_EACCES; }
 int __sys_rename(const char *from, const char *to) { (void)from, (void)to; return AE_EACCES; }
+
+/* No network on the host side: socket() fails with EACCES, as in an
+ * Aerie program without the net grant. */
+int __sys_net_available(void) { return AE_EACCES; }
+int __sys_net_addr(uint32_t *ip) { (void)ip; return AE_EACCES; }
+int __sys_net_bind(uint16_t port, uint16_t *bound) { (void)port, (void)bound; return AE_EACCES; }
+int __sys_net_unbind(uint16_t port) { (void)port; return AE_EACCES; }
+int __sys_net_send(uint16_t lport, uint32_t ip, uint16_t port, const void *buf, size_t len)
+{
+    (void)lport, (void)ip, (void)port, (void)buf, (void)len;
+    return AE_EACCES;
+}
+unsigned __sys_net_tx_room(void) { return 0; }
+int __sys_net_peek(struct __sys_dgram *d) { (void)d; return AE_EAGAIN; }
+void __sys_net_consume(void) {}
+int __sys_net_arm(int rx, int tx) { (void)rx, (void)tx; return 1; }
+int __sys_net_wait(uint64_t timeout_ns) { return __sys_sleep_ns(timeout_ns == ~0ull ? 1000000000ull : timeout_ns) ? AE_ETIMEOUT : AE_ETIMEOUT; }
+void __sys_net_disarm(void) {}

@@ -104,7 +104,7 @@ $(LT)/host/cmp/%: $(LT)/host/cmp/%.o $(LIBC_HOST_LINK)
 	@$(HOSTCC) $(SANFLAGS) -pthread -o $@ $< $(LIBC_HOST_LINK)
 
 LIBC_HOST_SELF := t_thread t_malloc t_stdio t_misc
-LIBC_CMP_TESTS := cmp_printf cmp_strtol cmp_string cmp_stdlib cmp_errno
+LIBC_CMP_TESTS := cmp_printf cmp_strtol cmp_string cmp_stdlib cmp_errno cmp_inet
 HOST_TESTS += $(addprefix $(LT)/host/self/,$(LIBC_HOST_SELF)) \
               $(addprefix $(LT)/host/cmp/,$(LIBC_CMP_TESTS))
 

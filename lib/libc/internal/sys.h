@@ -105,4 +105,45 @@ int __sys_unlink(const char *path);
 int __sys_rmdir(const char *path);
 int __sys_rename(const char *from, const char *to);
 
+/*
+ * UDP/IPv4 (sockets, src/network/). The program has at most one session
+ * with the platform's network service; datagrams for all its ports arrive
+ * in one queue in order, and libc sorts them to sockets. Addresses and
+ * ports are in host byte order. Unlike the rest of this file, the caller
+ * serializes these calls (one lock), except __sys_net_wait.
+ */
+struct __sys_dgram {
+    uint32_t ip;                    /* the sender */
+    uint16_t port;
+    uint16_t local_port;            /* the port it arrived at */
+    uint16_t len;
+    const unsigned char *data;      /* valid until __sys_net_consume */
+};
+
+/* 0 if the program may use the network at all, else AE_EACCES. */
+int __sys_net_available(void);
+/* Our own IPv4 address: 0 and *ip, or an AE_* error. */
+int __sys_net_addr(uint32_t *ip);
+/* Binds port (0: any free port the program may use). 0 and *bound, or
+ * AE_EACCES (not granted), AE_EADDRINUSE, AE_EADDRNOTAVAIL (none free). */
+int __sys_net_bind(uint16_t port, uint16_t *bound);
+int __sys_net_unbind(uint16_t port);
+/* Queues a datagram from bound port lport. 0, AE_EAGAIN (no room now),
+ * AE_EMSGSIZE, or another AE_* error. */
+int __sys_net_send(uint16_t lport, uint32_t ip, uint16_t port, const void *buf, size_t len);
+/* How many datagrams __sys_net_send would take now without AE_EAGAIN. */
+unsigned __sys_net_tx_room(void);
+/* The next received datagram, left in the queue; 0 or AE_EAGAIN. */
+int __sys_net_peek(struct __sys_dgram *d);
+/* Removes the datagram __sys_net_peek showed. */
+void __sys_net_consume(void);
+/* Asks to be woken when a datagram arrives (rx) or sending has room (tx);
+ * returns 1 if there is still none (the caller may wait), 0 if there is. */
+int __sys_net_arm(int rx, int tx);
+/* Waits until woken (perhaps spuriously) or timeout_ns (~0ull: forever)
+ * passed: 0 or AE_ETIMEOUT. Any thread, concurrently with the others. */
+int __sys_net_wait(uint64_t timeout_ns);
+/* Withdraws both requests of __sys_net_arm. */
+void __sys_net_disarm(void);
+
 #endif

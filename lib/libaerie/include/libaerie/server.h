@@ -42,8 +42,9 @@ struct ae_server {
      * instance); may be NULL. */
     ae_handler other;
     /* Capabilities a message may bring (0..3): the loop keeps that many
-     * empty slots in its receive window. A capability the handler does
-     * not keep (caps_kept) is deleted once it returns. */
+     * empty slots in its receive window. A handler keeps one by setting
+     * its bit in caps_kept or by moving it to a slot of its own
+     * (ae_cap_move); the rest are deleted once it returns. */
     unsigned recv_caps;
 };
 

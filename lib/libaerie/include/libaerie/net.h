@@ -1,0 +1,93 @@
+/*
+ * libaerie/net.h — the client side of the net service (aerie/proto/net.h):
+ * one session per program, opened on first use with the capability
+ * granted as "net". The session is a pair of shared rings (TX: we
+ * produce, RX: the service produces) in memory from the program's own
+ * quota, and two notifications: ours, which the service signals when we
+ * asked to be woken, and the service's, which we signal when it asked.
+ *
+ * Not thread-safe: callers serialize every call except ae_net_wait (libc's
+ * sockets hold one lock). Addresses and ports are in host byte order.
+ *
+ * The admin calls at the end are for the container manager and root: they
+ * take the admin capability ("net.admin") explicitly.
+ */
+#ifndef LIBAERIE_NET_H
+#define LIBAERIE_NET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <aerie/proto/net.h>
+
+struct netring;
+
+/* A received datagram, as ae_net_peek shows it: data stays valid until
+ * ae_net_consume. */
+struct ae_net_dgram {
+    uint32_t remote_ip;
+    uint16_t remote_port;
+    uint16_t local_port;
+    uint16_t len;
+    const uint8_t *data;
+};
+
+/* 0 if the program holds a net capability, else AE_EACCES. */
+int ae_net_available(void);
+/* Opens the session (rings, notifications, NET_ATTACH) if not yet open.
+ * Ring slots: $AERIE_NET_SLOTS if set (a power of two, 2..256), else
+ * NET_RING_SLOTS_DEFAULT. 0, AE_EACCES (no grant), AE_ENOMEM, or the
+ * service's error. */
+int ae_net_open(void);
+
+/* IPC requests. bind: port 0 picks a free granted port; *bound gets it. */
+int ae_net_bind(uint16_t port, uint16_t *bound);
+int ae_net_unbind(uint16_t port);
+/* rx_delivered, rx_dropped, tx_sent, tx_refused */
+int ae_net_client_stats(uint64_t out[4]);
+/* our address, netmask, gateway, MAC */
+int ae_net_info(uint64_t out[4]);
+
+/* Queues one datagram from bound port lport in the TX ring and lets the
+ * service know if it sleeps. 0, AE_EAGAIN (the ring is full), AE_EMSGSIZE,
+ * or the error of opening the session. */
+int ae_net_send(uint16_t lport, uint32_t ip, uint16_t port, const void *buf, size_t len);
+/* How many datagrams ae_net_send would take now (0 before the session is open). */
+unsigned ae_net_tx_room(void);
+/* The next datagram of the RX ring without taking it; AE_EAGAIN if none. */
+int ae_net_peek(struct ae_net_dgram *d);
+/* Takes the datagram ae_net_peek showed. */
+void ae_net_consume(void);
+
+/* Sleeping: arm asks the service to signal us when the RX ring gets data
+ * (rx) or the TX ring gets room (tx), and says whether the caller may
+ * sleep (true: still nothing). wait sleeps on our notification for at
+ * most timeout_ns (AERIE_TIMEOUT_FOREVER): 0 (signalled, perhaps
+ * spuriously: look again) or AE_ETIMEOUT; a long wait asks the service
+ * every second whether it still knows us, and returns AE_EDEAD once it
+ * does not (it restarted: our rings are gone; ae_net_send then fails
+ * with AE_EDEAD too). disarm clears both requests. */
+bool ae_net_arm(bool rx, bool tx);
+int ae_net_wait(uint64_t timeout_ns);
+void ae_net_disarm(void);
+
+/* The rings themselves, for tests that play a hostile client; NULL before
+ * the session is open. */
+struct netring *ae_net_tx_ring(void);
+struct netring *ae_net_rx_ring(void);
+
+/* ---- admin (aerie/proto/net.h, NET_ADMIN_*) --------------------------------- */
+
+struct ae_net_range {
+    uint16_t lo, hi;
+};
+
+/* A new client that may bind the ports of ranges[0..n). On success *id is
+ * its id and *cap a slot (allocated here) holding its send capability. */
+int ae_net_admin_client_add(uint64_t admin, const struct ae_net_range *ranges, unsigned n,
+                            uint64_t *id, uint64_t *cap);
+int ae_net_admin_client_remove(uint64_t admin, uint64_t id);
+/* Calls fn(name, value, arg) for every counter of the service. */
+int ae_net_admin_stats(uint64_t admin, void (*fn)(const char *name, uint64_t value, void *arg), void *arg);
+
+#endif

@@ -1,0 +1,291 @@
+/*
+ * net_client.c — the program's session with the net service (see
+ * libaerie/net.h and docs/NET.md, "Protocol"). Opening it makes the ring
+ * memory and our notification from the program's own quota, sends both
+ * to the service with NET_ATTACH (the memory read-write only, the
+ * notification signal-only), and opens the rings the service formatted.
+ */
+#include <libaerie/net.h>
+#include <libaerie/invoke.h>
+#include <libaerie/runtime.h>
+#include <libaerie/syscall.h>
+#include <aerie/errors.h>
+#include "netring.h"
+
+#define CALL_TIMEOUT 10000000000ull      /* a service that never receives is gone */
+#define LIVENESS_NS  1000000000ull       /* a long wait asks the service this often if we still exist */
+
+static struct {
+    bool open;
+    volatile bool dead;                  /* the service no longer knows us (it restarted) */
+    uint64_t ep;                         /* "net", badged for us */
+    uint64_t ntfn;                       /* ours */
+    uint64_t kick;                       /* the service's, signal-only */
+    uint64_t mem;
+    void *va;
+    uint64_t bytes;
+    struct netring tx, rx;
+} sess;
+
+static uint64_t net_ep(void)
+{
+    if (!sess.ep)
+        sess.ep = ae_capenv_lookup("net");
+    return sess.ep;
+}
+
+int ae_net_available(void)
+{
+    return net_ep() ? 0 : AE_EACCES;
+}
+
+/* One request: words in w[0..nw), reply words to out[0..nout). */
+static int call(uint64_t label, const uint64_t *w, unsigned nw, uint64_t *out, unsigned nout)
+{
+    if (!net_ep())
+        return AE_EACCES;
+    struct aerie_utcb *u = ae_utcb();
+    for (unsigned i = 0; i < nw; i++)
+        u->mr[i] = w[i];
+    int64_t r = ae_call(sess.ep, AERIE_INFO(label, nw, 0), CALL_TIMEOUT);
+    if (r < 0)
+        return (int)r;
+    if (AERIE_INFO_LABEL((uint64_t)r))
+        return proto_status_of(AERIE_INFO_LABEL((uint64_t)r));
+    for (unsigned i = 0; i < nout && i < AERIE_INFO_NWORDS((uint64_t)r); i++)
+        out[i] = u->mr[i];
+    return 0;
+}
+
+static uint32_t ring_slots(void)
+{
+    const char *pre = "AERIE_NET_SLOTS=";
+    for (char **e = ae_start.envp; e && *e; e++) {
+        unsigned i = 0;
+        while (pre[i] && (*e)[i] == pre[i])
+            i++;
+        if (pre[i])
+            continue;
+        uint32_t n = 0;
+        for (const char *p = *e + i; *p >= '0' && *p <= '9' && n < 100000; p++)
+            n = n * 10 + (uint32_t)(*p - '0');
+        if (n >= NET_RING_SLOTS_MIN && n <= NET_RING_SLOTS_MAX && !(n & (n - 1)))
+            return n;
+    }
+    return NET_RING_SLOTS_DEFAULT;
+}
+
+/* A copy of cap with only `rights`, for handing over. */
+static uint64_t restricted(uint64_t cap, uint64_t rights)
+{
+    uint64_t s = ae_slot_alloc();
+    if (s && ae_cap_copy(cap, s, rights, 0) < 0) {
+        ae_slot_free(s);
+        s = 0;
+    }
+    return s;
+}
+
+static void drop_slot(uint64_t s)
+{
+    if (s) {
+        ae_cap_delete(s);
+        ae_slot_free(s);
+    }
+}
+
+/* NET_ATTACH: hands the service our ring memory and notification, gets
+ * its notification back into sess.kick. */
+static int attach(uint32_t n)
+{
+    uint64_t mem = restricted(sess.mem, AERIE_R_READ | AERIE_R_WRITE);
+    uint64_t ntfn = restricted(sess.ntfn, AERIE_R_WRITE);
+    sess.kick = ae_slot_alloc();
+    int r = AE_ENOMEM;
+    if (mem && ntfn && sess.kick) {
+        struct aerie_utcb *u = ae_utcb();
+        u->mr[0] = n;
+        u->caps[0] = (uint32_t)mem;
+        u->caps[1] = (uint32_t)ntfn;
+        u->recv_slots[0] = (uint32_t)sess.kick;
+        int64_t ir = ae_call(sess.ep, AERIE_INFO(NET_ATTACH, 1, 2), CALL_TIMEOUT);
+        u->recv_slots[0] = 0;
+        r = ir < 0 ? (int)ir
+          : AERIE_INFO_LABEL((uint64_t)ir) ? proto_status_of(AERIE_INFO_LABEL((uint64_t)ir))
+          : AERIE_INFO_NCAPS((uint64_t)ir) != 1 ? AE_EPROTO : 0;
+    }
+    drop_slot(mem);
+    drop_slot(ntfn);
+    if (r && sess.kick) {
+        ae_slot_free(sess.kick);
+        sess.kick = 0;
+    }
+    return r;
+}
+
+int ae_net_open(void)
+{
+    if (sess.open)
+        return 0;
+    if (!net_ep())
+        return AE_EACCES;
+    uint32_t n = ring_slots();
+    sess.bytes = NET_RING_MEM_BYTES(n);
+    sess.ntfn = ae_slot_alloc();
+    if (!sess.ntfn || ae_quota_create(ae_self.quota, AERIE_OBJ_NOTIFICATION, sess.ntfn, 0, 0, 0) < 0) {
+        ae_slot_free(sess.ntfn);
+        sess.ntfn = 0;
+        return AE_ENOMEM;
+    }
+    sess.va = ae_mem_map_new(sess.bytes, &sess.mem);
+    int r = sess.va ? attach(n) : AE_ENOMEM;
+    if (!r && (netring_open(&sess.tx, sess.va, NETRING_BYTES(n)) ||
+               netring_open(&sess.rx, (uint8_t *)sess.va + NET_RING_RX_OFFSET(n), NETRING_BYTES(n)) ||
+               sess.tx.nslots != n || sess.rx.nslots != n))
+        r = AE_EPROTO;
+    if (r) {
+        if (sess.va)
+            ae_mem_unmap_delete(sess.va, sess.bytes, sess.mem);
+        drop_slot(sess.ntfn);
+        drop_slot(sess.kick);
+        sess.va = 0;
+        sess.ntfn = sess.kick = 0;
+        return r;
+    }
+    sess.open = true;
+    return 0;
+}
+
+int ae_net_bind(uint16_t port, uint16_t *bound)
+{
+    uint64_t got = 0;
+    int r = call(NET_BIND, (uint64_t[]){ port }, 1, &got, 1);
+    if (!r && bound)
+        *bound = (uint16_t)got;
+    return r;
+}
+
+int ae_net_unbind(uint16_t port)
+{
+    return call(NET_UNBIND, (uint64_t[]){ port }, 1, 0, 0);
+}
+
+int ae_net_client_stats(uint64_t out[4])
+{
+    return call(NET_CLIENT_STATS, 0, 0, out, 4);
+}
+
+int ae_net_info(uint64_t out[4])
+{
+    return call(NET_INFO, 0, 0, out, 4);
+}
+
+int ae_net_send(uint16_t lport, uint32_t ip, uint16_t port, const void *buf, size_t len)
+{
+    if (len > NETRING_PAYLOAD_MAX)
+        return AE_EMSGSIZE;
+    int r = ae_net_open();
+    if (r)
+        return r;
+    if (sess.dead)
+        return AE_EDEAD;
+    struct netring_slot *s = netring_prod_next(&sess.tx);
+    if (!s)
+        return AE_EAGAIN;
+    s->remote_ip = ip;
+    s->remote_port = port;
+    s->local_port = lport;
+    s->len = (uint16_t)len;
+    s->flags = 0;
+    s->reserved = 0;
+    const uint8_t *b = buf;
+    for (size_t i = 0; i < len; i++)
+        s->payload[i] = b[i];
+    netring_prod_commit(&sess.tx);
+    if (netring_prod_publish(&sess.tx))
+        ae_signal(sess.kick, NET_WAKE_SERVICE);
+    return 0;
+}
+
+unsigned ae_net_tx_room(void)
+{
+    if (!sess.open || sess.dead)
+        return 0;
+    uint32_t cons = __atomic_load_n(&sess.tx.hdr->cons, __ATOMIC_ACQUIRE);
+    uint32_t used = sess.tx.pos - cons;
+    return used <= sess.tx.nslots ? sess.tx.nslots - used : 0;   /* a bogus index: no room */
+}
+
+int ae_net_peek(struct ae_net_dgram *d)
+{
+    if (!sess.open)
+        return AE_EAGAIN;
+    const struct netring_slot *s = netring_cons_next(&sess.rx);
+    if (!s)
+        return AE_EAGAIN;
+    struct netring_meta m;
+    netring_read_meta(s, &m);
+    d->remote_ip = m.remote_ip;
+    d->remote_port = m.remote_port;
+    d->local_port = m.local_port;
+    d->len = m.len <= NETRING_PAYLOAD_MAX ? m.len : NETRING_PAYLOAD_MAX;
+    d->data = s->payload;
+    return 0;
+}
+
+void ae_net_consume(void)
+{
+    if (!sess.open)
+        return;
+    netring_cons_commit(&sess.rx);
+    netring_cons_publish(&sess.rx);         /* the service never waits for RX room */
+}
+
+bool ae_net_arm(bool rx, bool tx)
+{
+    if (!sess.open || sess.dead)
+        return true;
+    bool sleep = true;
+    if (rx && !netring_cons_wait_prepare(&sess.rx))
+        sleep = false;
+    if (tx && !netring_prod_wait_prepare(&sess.tx))
+        sleep = false;
+    return sleep;
+}
+
+void ae_net_disarm(void)
+{
+    if (!sess.open)
+        return;
+    netring_cons_wait_end(&sess.rx);
+    netring_prod_wait_end(&sess.tx);
+}
+
+/* After a restart the service refuses our badge: our rings are gone and
+ * nothing will ever wake us. */
+static bool service_knows_us(void)
+{
+    uint64_t st[4];
+    int r = call(NET_CLIENT_STATS, 0, 0, st, 4);
+    return r != AE_EPERM && r != AE_ESRCH && r != AE_ECAP && r != AE_ETIMEOUT;
+}
+
+int ae_net_wait(uint64_t timeout_ns)
+{
+    if (!sess.open)
+        return (int)ae_sleep_ns(timeout_ns);     /* nothing can arrive: just the time */
+    if (sess.dead)
+        return AE_EDEAD;
+    uint64_t bits, chunk = timeout_ns < LIVENESS_NS ? timeout_ns : LIVENESS_NS;
+    int64_t r = ae_recv(sess.ntfn, chunk, &bits);
+    if (r == AE_ETIMEOUT && chunk < timeout_ns) {
+        if (service_knows_us())
+            return 0;                            /* the caller looks again and waits on */
+        sess.dead = true;
+        return AE_EDEAD;
+    }
+    return r < 0 ? (int)r : 0;
+}
+
+struct netring *ae_net_tx_ring(void) { return sess.open ? &sess.tx : 0; }
+struct netring *ae_net_rx_ring(void) { return sess.open ? &sess.rx : 0; }

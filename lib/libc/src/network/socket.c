@@ -1,0 +1,191 @@
+/*
+ * socket.c — socket() and the socket as a descriptor: read and write are
+ * recv and send, close unbinds the port and frees what was parked, fstat
+ * says S_IFSOCK. Only UDP over IPv4 exists (AF_INET, SOCK_DGRAM).
+ *
+ * A program that was not granted the network gets EACCES from socket():
+ * the family is supported, the program is not allowed to use it.
+ */
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <aerie/errors.h>
+#include "libc.h"
+#include "socket_impl.h"
+
+struct net_state __net = { .mu = PTHREAD_MUTEX_INITIALIZER };
+
+void __net_lock(void)
+{
+    pthread_mutex_lock(&__net.mu);
+    if (!__net.cv_ready) {                     /* timed waits are on the monotonic clock */
+        pthread_condattr_t a;
+        pthread_condattr_init(&a);
+        pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+        pthread_cond_init(&__net.cv, &a);
+        __net.cv_ready = true;
+    }
+}
+
+void __net_unlock(void)
+{
+    pthread_mutex_unlock(&__net.mu);
+}
+
+long __sock_fail(int ae)
+{
+    errno = ae == AE_ENOTSUP ? ENOTSOCK : ae == AE_EDEAD ? ENETDOWN : __errno_from_ae(ae);
+    return -1;
+}
+
+int __sock_get(int fd, struct sock **s)
+{
+    const struct fd_ops *ops;
+    void *obj;
+    int r = __fd_get(fd, &ops, &obj);
+    if (r)
+        return r;
+    if (ops != &__socket_fd_ops)
+        return AE_ENOTSUP;
+    *s = obj;
+    return 0;
+}
+
+int __sock_bind(struct sock *s, uint16_t port)
+{
+    uint16_t bound;
+    int r = __sys_net_bind(port, &bound);
+    if (r)
+        return r;
+    s->port = bound;
+    s->next = __net.bound;
+    __net.bound = s;
+    return 0;
+}
+
+static void sock_free_parked(struct sock *s)
+{
+    while (s->head) {
+        struct dgram *d = s->head;
+        s->head = d->next;
+        free(d);
+    }
+    s->tail = NULL;
+    s->queued = 0;
+}
+
+static int sock_close(void *obj)
+{
+    struct sock *s = obj;
+    int r = 0;
+    __net_lock();
+    if (s->port) {
+        for (struct sock **pp = &__net.bound; *pp; pp = &(*pp)->next) {
+            if (*pp == s) {
+                *pp = s->next;
+                break;
+            }
+        }
+        r = __sys_net_unbind(s->port);
+    }
+    sock_free_parked(s);
+    __net_unlock();
+    free(s);
+    return r == AE_ESRCH || r == AE_EPERM ? 0 : r;   /* the service forgot us already: closed anyway */
+}
+
+static long sock_read(void *obj, void *buf, size_t n)
+{
+    return __sock_recv(obj, buf, n, 0, NULL, NULL);
+}
+
+static long sock_write(void *obj, const void *buf, size_t n)
+{
+    return __sock_send(obj, buf, n, 0, NULL, NULL);
+}
+
+static int sock_fstat(void *obj, struct stat *st)
+{
+    memset(st, 0, sizeof *st);
+    st->st_mode = S_IFSOCK | 0777;
+    return 0;
+}
+
+const struct fd_ops __socket_fd_ops = {
+    .read = sock_read,
+    .write = sock_write,
+    .fstat = sock_fstat,
+    .close = sock_close,
+};
+
+int socket(int domain, int type, int protocol)
+{
+    if (domain != AF_INET) {
+        errno = EAFNOSUPPORT;
+        return -1;
+    }
+    if (type != SOCK_DGRAM) {
+        errno = type == SOCK_STREAM || type == SOCK_RAW || type == SOCK_SEQPACKET ? EPROTONOSUPPORT : EINVAL;
+        return -1;
+    }
+    if (protocol != 0 && protocol != IPPROTO_UDP) {
+        errno = EPROTONOSUPPORT;
+        return -1;
+    }
+    int r = __sys_net_available();
+    if (r)
+        return (int)__sock_fail(r);
+    struct sock *s = calloc(1, sizeof *s);
+    if (!s) {
+        errno = ENOMEM;
+        return -1;
+    }
+    s->rcvbuf = SOCK_RCVBUF_DEFAULT;
+    int fd = __fd_install(&__socket_fd_ops, s);
+    if (fd < 0) {
+        free(s);
+        return (int)__sock_fail(fd);
+    }
+    return fd;
+}
+
+int __sockaddr_get(const struct sockaddr *a, unsigned len, uint32_t *ip, uint16_t *port)
+{
+    struct sockaddr_in sin;
+    if (!a || len < sizeof sin)
+        return a && len >= sizeof(sa_family_t) && a->sa_family != AF_INET ? AE_EAFNOSUPPORT : AE_EINVAL;
+    memcpy(&sin, a, sizeof sin);
+    if (sin.sin_family != AF_INET)
+        return AE_EAFNOSUPPORT;
+    *ip = ntohl(sin.sin_addr.s_addr);
+    *port = ntohs(sin.sin_port);
+    return 0;
+}
+
+void __sockaddr_put(struct sockaddr *a, unsigned *len, uint32_t ip, uint16_t port)
+{
+    if (!a || !len)
+        return;
+    struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port),
+                               .sin_addr = { htonl(ip) } };
+    memcpy(a, &sin, *len < sizeof sin ? *len : sizeof sin);
+    *len = sizeof sin;
+}
+
+int getsockname(int fd, struct sockaddr *restrict addr, socklen_t *restrict len)
+{
+    struct sock *s;
+    int r = __sock_get(fd, &s);
+    if (r)
+        return (int)__sock_fail(r);
+    if (!addr || !len)
+        return (int)__sock_fail(AE_EINVAL);
+    __net_lock();
+    uint32_t ip = s->local_ip;
+    uint16_t port = s->port;
+    __net_unlock();
+    __sockaddr_put(addr, len, ip, port);
+    return 0;
+}

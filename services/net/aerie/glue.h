@@ -1,0 +1,89 @@
+/*
+ * glue.h — the net service on Aerie: the OS glue around the portable core
+ * (stack/, virtio/, docs/NET.md). Three threads share one struct netsvc:
+ *
+ *   poller (the main thread)  runs the stack: net_poll, sleeping on the
+ *        service's notification (NIC interrupt, client kicks, mailbox).
+ *        It alone calls the stack and touches client rings.
+ *   ipc thread  serves the protocol (aerie/proto/net.h): it checks each
+ *        request, does the system calls (mapping ring memory, minting and
+ *        revoking capabilities), and hands the stack's part to the poller
+ *        through a one-entry mailbox (run_in_poller).
+ *   guard thread  is the poller's fault handler: if a client's ring memory
+ *        vanishes (the client destroyed the quota it came from), it maps
+ *        zeroed memory in its place and marks the client; any other fault
+ *        is passed on to root, which restarts the service.
+ *
+ * Ownership of struct session fields: `ep_cap` belongs to the ipc thread;
+ * everything else is written only by the poller (inside run_in_poller
+ * calls, or while it runs), and read by the guard only while the poller
+ * is stopped in a fault.
+ */
+#ifndef AERIE_NET_GLUE_H
+#define AERIE_NET_GLUE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "net.h"
+#include "vnet.h"
+#include "platform.h"
+
+/* Bits of the service's notification. */
+#define SVC_NIC_IRQ   0x1ull            /* the NIC's interrupt (IRQ_BIND) */
+#define SVC_CLIENT    0x2ull            /* a client published TX slots (= NET_WAKE_SERVICE) */
+#define SVC_MAILBOX   0x4ull            /* the ipc thread posted work */
+
+struct session {
+    uint64_t badge;             /* epoch << 32 | stack client id; 0: free */
+    uint64_t ep_cap;            /* the badged endpoint capability minted for it (ipc thread) */
+    uint64_t mem_cap;           /* its ring memory, 0: none */
+    uint64_t ntfn_cap;          /* its notification, 0: none */
+    uint8_t *ring_va;           /* where the ring memory is mapped here, or NULL */
+    uint64_t ring_bytes;
+    volatile uint32_t lost;     /* set by the guard: the ring memory vanished */
+};
+
+/* Memory and mappings the platform made for the driver. */
+#define PLAT_DMA_MAX 8
+struct plat {
+    volatile uint8_t *cfg;      /* the NIC function's configuration space */
+    struct { volatile uint8_t *va; size_t size; } bar[6];
+    struct { void *va; uint64_t bytes, slot; } dma[PLAT_DMA_MAX];
+};
+
+struct netsvc {
+    struct net_stack stack;
+    struct vnet nic;
+    struct plat plat;
+    struct net_platform platform;
+    struct net_config cfg;
+    bool have_nic;
+    uint64_t irq;               /* the NIC's IRQ, 0: poll with a timer */
+    uint64_t ntfn;              /* the service's notification */
+    uint64_t client_kick_cap;   /* a copy badged SVC_CLIENT, given to every client */
+    uint64_t server_ep;         /* "net.server", unbadged */
+    uint64_t guard_ep;          /* the poller's fault handler */
+    uint64_t epoch;             /* random per start: old badges are refused after a restart */
+    struct session sessions[NET_MAX_CLIENTS];
+    volatile uint32_t any_lost;
+    /* the mailbox: state 0 empty, 1 posted, 2 done */
+    volatile uint32_t mb_state;
+    void (*mb_fn)(struct netsvc *s, void *arg);
+    void *mb_arg;
+};
+
+/* platform.c: struct net_platform on Aerie capabilities. 0 or AE_*. */
+int plat_init(struct netsvc *s);
+
+/* main.c: runs fn(s, arg) on the poller between two polls and waits for it. */
+void run_in_poller(struct netsvc *s, void (*fn)(struct netsvc *, void *), void *arg);
+/* The session a stack client id names (its slot). */
+struct session *session_of(struct netsvc *s, uint32_t id);
+
+/* server.c: the ipc thread's body. */
+void *ipc_thread(void *arg);
+
+/* guard.c: the guard thread's body. */
+void *guard_thread(void *arg);
+
+#endif

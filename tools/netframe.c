@@ -1,0 +1,447 @@
+/*
+ * netframe.c — tests a booted Aerie's network stack at the frame level.
+ * QEMU's socket network backend (tools/qemu.sh --framesock) carries each
+ * Ethernet frame of the guest's NIC as one UDP datagram between QEMU and
+ * this program, both on 127.0.0.1. We play the host 10.0.2.2 on the
+ * guest's subnet (10.0.2.15/24) and check what QEMU's user networking
+ * cannot show: ARP, ICMP echo (slirp never sends echo requests into a
+ * guest), UDP at the frame level, and a storm of malformed frames that
+ * must end in the stack's drop counters and change nothing else.
+ *
+ * The guest image (tests/boot/net-frames.conf) runs the echo server on
+ * port 7 and `nettest stats` on port 7101, which answers "stats" with the
+ * service's non-zero counters.
+ *
+ * usage: netframe MY_PORT QEMU_PORT    prints TEST lines and TESTS DONE
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define GUEST_IP  0x0a00020fu
+#define HOST_IP   0x0a000202u
+#define BCAST_IP  0x0a0002ffu
+#define STATS_PORT 7101
+#define FRAME_MAX 2048
+
+static const uint8_t host_mac[6] = { 0x52, 0x55, 0x0a, 0x00, 0x02, 0x02 };
+static uint8_t guest_mac[6];
+static int fd;
+static struct sockaddr_in qemu;
+static unsigned ntests;
+static uint64_t rng = 0x9e3779b97f4a7c15ull;
+
+static uint32_t rnd(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return (uint32_t)(rng >> 16);
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void result(const char *name, bool ok, const char *why)
+{
+    ntests++;
+    if (ok)
+        printf("TEST PASS %s\n", name);
+    else
+        printf("TEST FAIL %s: %s\n", name, why);
+    fflush(stdout);
+}
+
+/* ---- frames ----------------------------------------------------------------- */
+
+static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
+static void put32(uint8_t *p, uint32_t v) { put16(p, (uint16_t)(v >> 16)); put16(p + 2, (uint16_t)v); }
+static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+static uint32_t get32(const uint8_t *p) { return (uint32_t)get16(p) << 16 | get16(p + 2); }
+
+static uint32_t sum(const uint8_t *p, size_t n, uint32_t s)
+{
+    for (size_t i = 0; i + 1 < n; i += 2)
+        s += get16(p + i);
+    if (n & 1)
+        s += (uint32_t)p[n - 1] << 8;
+    return s;
+}
+
+static uint16_t fold(uint32_t s)
+{
+    while (s >> 16)
+        s = (s & 0xffff) + (s >> 16);
+    return (uint16_t)~s;
+}
+
+static void eth(uint8_t *f, const uint8_t *dst, uint16_t type)
+{
+    memcpy(f, dst, 6);
+    memcpy(f + 6, host_mac, 6);
+    put16(f + 12, type);
+}
+
+/* IPv4 header at f+14 for `plen` payload bytes; returns the frame length. */
+static size_t ipv4(uint8_t *f, const uint8_t *dmac, uint32_t dst, uint8_t proto, size_t plen, uint8_t ttl,
+                   uint16_t frag)
+{
+    static uint16_t id;
+    eth(f, dmac, 0x0800);
+    uint8_t *ip = f + 14;
+    memset(ip, 0, 20);
+    ip[0] = 0x45;
+    put16(ip + 2, (uint16_t)(20 + plen));
+    put16(ip + 4, ++id);
+    put16(ip + 6, frag);
+    ip[8] = ttl;
+    ip[9] = proto;
+    put32(ip + 12, HOST_IP);
+    put32(ip + 16, dst);
+    put16(ip + 10, fold(sum(ip, 20, 0)));
+    return 14 + 20 + plen;
+}
+
+static size_t udp(uint8_t *f, uint32_t dst, uint16_t sport, uint16_t dport, const void *data, size_t len)
+{
+    uint8_t *u = f + 34;
+    put16(u, sport);
+    put16(u + 2, dport);
+    put16(u + 4, (uint16_t)(8 + len));
+    put16(u + 6, 0);
+    memcpy(u + 8, data, len);
+    size_t n = ipv4(f, dst == BCAST_IP ? (const uint8_t[6]){ 0xff, 0xff, 0xff, 0xff, 0xff, 0xff } : guest_mac,
+                    dst, 17, 8 + len, 64, 0);
+    uint8_t pseudo[12];
+    put32(pseudo, HOST_IP);
+    put32(pseudo + 4, dst);
+    pseudo[8] = 0;
+    pseudo[9] = 17;
+    put16(pseudo + 10, (uint16_t)(8 + len));
+    uint16_t c = fold(sum(u, 8 + len, sum(pseudo, 12, 0)));
+    put16(u + 6, c ? c : 0xffff);
+    return n;
+}
+
+static size_t icmp_echo(uint8_t *f, uint32_t dst, uint16_t id, uint16_t seq, const void *data, size_t len)
+{
+    uint8_t *c = f + 34;
+    c[0] = 8;
+    c[1] = 0;
+    put16(c + 2, 0);
+    put16(c + 4, id);
+    put16(c + 6, seq);
+    memcpy(c + 8, data, len);
+    put16(c + 2, fold(sum(c, 8 + len, 0)));
+    return ipv4(f, dst == BCAST_IP ? (const uint8_t[6]){ 0xff, 0xff, 0xff, 0xff, 0xff, 0xff } : guest_mac, dst, 1,
+                8 + len, 64, 0);
+}
+
+static size_t arp(uint8_t *f, const uint8_t *dmac, uint16_t op, const uint8_t *sha, uint32_t spa,
+                  const uint8_t *tha, uint32_t tpa)
+{
+    eth(f, dmac, 0x0806);
+    uint8_t *a = f + 14;
+    put16(a, 1);
+    put16(a + 2, 0x0800);
+    a[4] = 6;
+    a[5] = 4;
+    put16(a + 6, op);
+    memcpy(a + 8, sha, 6);
+    put32(a + 14, spa);
+    memcpy(a + 18, tha, 6);
+    put32(a + 24, tpa);
+    return 42;
+}
+
+static void send_frame(const uint8_t *f, size_t n)
+{
+    sendto(fd, f, n, 0, (struct sockaddr *)&qemu, sizeof qemu);
+}
+
+/* ---- receiving -------------------------------------------------------------- */
+
+/* Answers the guest's ARP requests for us; everything else is the caller's. */
+static bool answer_arp(const uint8_t *f, size_t n)
+{
+    if (n < 42 || get16(f + 12) != 0x0806 || get16(f + 20) != 1 || get32(f + 38) != HOST_IP)
+        return false;
+    uint8_t r[64];
+    size_t len = arp(r, f + 22, 2, host_mac, HOST_IP, f + 22, get32(f + 28));
+    send_frame(r, len);
+    return true;
+}
+
+/* The next frame for us within `secs` (ARP requests answered on the way). */
+static ssize_t recv_frame(uint8_t *f, double secs)
+{
+    double end = now() + secs;
+    for (;;) {
+        double left = end - now();
+        struct pollfd p = { fd, POLLIN, 0 };
+        if (left <= 0 || poll(&p, 1, (int)(left * 1000) + 1) <= 0)
+            return -1;
+        ssize_t n = recv(fd, f, FRAME_MAX, 0);
+        if (n > 0 && !answer_arp(f, (size_t)n))
+            return n;
+    }
+}
+
+static bool is_ipv4_from_guest(const uint8_t *f, ssize_t n, uint8_t proto)
+{
+    return n >= 34 && get16(f + 12) == 0x0800 && (f[14] >> 4) == 4 && f[23] == proto &&
+           get32(f + 26) == GUEST_IP && get32(f + 30) == HOST_IP && !memcmp(f, host_mac, 6) &&
+           fold(sum(f + 14, (size_t)(f[14] & 15) * 4, 0)) == 0;
+}
+
+/* An echo reply to (id, seq) carrying data; true if it came in time. */
+static bool ping(uint16_t id, uint16_t seq, const uint8_t *data, size_t len, double secs)
+{
+    uint8_t f[FRAME_MAX];
+    send_frame(f, icmp_echo(f, GUEST_IP, id, seq, data, len));
+    double end = now() + secs;
+    while (now() < end) {
+        ssize_t n = recv_frame(f, end - now());
+        if (n < 0)
+            return false;
+        if (!is_ipv4_from_guest(f, n, 1) || (size_t)n < 42 + len)
+            continue;
+        const uint8_t *c = f + 34;
+        if (c[0] == 0 && get16(c + 4) == id && get16(c + 6) == seq && !memcmp(c + 8, data, len) &&
+            fold(sum(c, 8 + len, 0)) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Sends a datagram to the guest and waits for one back to our port. */
+static ssize_t udp_call(uint16_t sport, uint16_t dport, const void *data, size_t len, uint8_t *reply, double secs)
+{
+    uint8_t f[FRAME_MAX];
+    send_frame(f, udp(f, GUEST_IP, sport, dport, data, len));
+    double end = now() + secs;
+    while (now() < end) {
+        ssize_t n = recv_frame(f, end - now());
+        if (n < 0)
+            return -1;
+        if (!is_ipv4_from_guest(f, n, 17) || n < 42 || get16(f + 36) != sport || get16(f + 34) != dport)
+            continue;
+        size_t ulen = get16(f + 38);
+        if (ulen < 8 || 34 + ulen > (size_t)n)
+            continue;
+        memcpy(reply, f + 42, ulen - 8);
+        return (ssize_t)(ulen - 8);
+    }
+    return -1;
+}
+
+/* ---- the counters -------------------------------------------------------------- */
+
+static const char *const drop_counters[] = {
+    "eth_runt", "eth_oversize", "eth_not_ours", "eth_multicast", "eth_bad_src", "eth_unknown_type",
+    "arp_malformed", "arp_spoof", "arp_bad_addr", "arp_not_for_us", "arp_unsolicited",
+    "ip_truncated", "ip_bad_version", "ip_bad_ihl", "ip_bad_checksum", "ip_bad_length", "ip_fragment",
+    "ip_ttl_zero", "ip_bad_src", "ip_not_ours", "ip_unknown_proto",
+    "icmp_truncated", "icmp_bad_checksum", "icmp_broadcast", "icmp_other",
+    "udp_truncated", "udp_bad_length", "udp_bad_checksum", "udp_bad_port", "udp_no_port",
+    "client_ring_full", "client_no_ring",
+};
+
+static uint64_t counter(const char *text, const char *name)
+{
+    size_t k = strlen(name);
+    for (const char *p = text; (p = strstr(p, name)); p += k)
+        if ((p == text || p[-1] == ' ') && p[k] == '=')
+            return strtoull(p + k + 1, NULL, 10);
+    return 0;
+}
+
+static bool stats(char *text, size_t size)
+{
+    uint8_t reply[FRAME_MAX];
+    ssize_t n = udp_call(40000, STATS_PORT, "stats", 5, reply, 5);
+    if (n <= 0 || (size_t)n >= size)
+        return false;
+    memcpy(text, reply, (size_t)n);
+    text[n] = 0;
+    return true;
+}
+
+static uint64_t drops(const char *text)
+{
+    uint64_t s = 0;
+    for (size_t i = 0; i < sizeof drop_counters / sizeof drop_counters[0]; i++)
+        s += counter(text, drop_counters[i]);
+    return s;
+}
+
+/* ---- the storm -------------------------------------------------------------------- */
+
+/* One malformed frame of kind k into f; returns its length. */
+static size_t bad_frame(uint8_t *f, unsigned k, unsigned i)
+{
+    static const uint8_t other[6] = { 0x52, 0x54, 0x00, 0xaa, 0xbb, 0xcc };
+    static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+    uint8_t data[64];
+    memset(data, 'x', sizeof data);
+    size_t n;
+    switch (k) {
+    case 0:                                                    /* random bytes after a header to the guest */
+        n = 14 + rnd() % 1500;
+        eth(f, guest_mac, (rnd() & 1) ? 0x0800 : (uint16_t)rnd());
+        for (size_t j = 14; j < n; j++)
+            f[j] = (uint8_t)rnd();
+        return n;
+    case 1:                                                    /* a valid datagram cut short */
+        n = udp(f, GUEST_IP, 40001, 7, data, 32);
+        return 14 + i % (n - 14);
+    case 2:                                                    /* bad IPv4 header checksum */
+        n = udp(f, GUEST_IP, 40001, 7, data, 32);
+        f[24] ^= 0x5a;
+        return n;
+    case 3:                                                    /* bad UDP checksum */
+        n = udp(f, GUEST_IP, 40001, 7, data, 32);
+        f[40] ^= 0xa5;
+        return n;
+    case 4:                                                    /* a fragment */
+        return ipv4(f, guest_mac, GUEST_IP, 17, 40, 64, (uint16_t)(0x2000 | (i % 100)));
+    case 5:                                                    /* TTL 0 */
+        return ipv4(f, guest_mac, GUEST_IP, 17, 40, 0, 0);
+    case 6:                                                    /* ARP claiming the guest's address */
+        return arp(f, bcast, 2, other, GUEST_IP, guest_mac, GUEST_IP);
+    case 7:                                                    /* echo request to the broadcast address */
+        return icmp_echo(f, BCAST_IP, 7, (uint16_t)i, data, 16);
+    case 8:                                                    /* IPv6 */
+        eth(f, guest_mac, 0x86dd);
+        memset(f + 14, 0x60, 40);
+        return 54;
+    case 9:                                                    /* to a port nobody bound */
+        return udp(f, GUEST_IP, 40001, (uint16_t)(9000 + i % 100), data, 16);
+    case 10:                                                   /* for another host's MAC */
+        n = udp(f, GUEST_IP, 40001, 7, data, 16);
+        memcpy(f, other, 6);
+        return n;
+    default:                                                   /* longer than Ethernet allows */
+        n = udp(f, GUEST_IP, 40001, 7, data, 16);
+        memset(f + n, 0, 1600 - n);
+        return 1515 + i % 80;
+    }
+}
+
+#define KINDS 12
+
+/* Sends `count` malformed frames, paced so QEMU's queue never overflows
+ * (a frame lost there would be counted nowhere), answering the guest's
+ * frames meanwhile. */
+static unsigned storm(unsigned count)
+{
+    uint8_t f[FRAME_MAX], in[FRAME_MAX];
+    for (unsigned i = 0; i < count; i++) {
+        send_frame(f, bad_frame(f, i % KINDS, i / KINDS));
+        if (i % 32 == 31) {
+            while (recv_frame(in, 0.002) >= 0)
+                ;
+        }
+    }
+    while (recv_frame(in, 0.5) >= 0)
+        ;
+    return count;
+}
+
+/* ---- the tests ---------------------------------------------------------------------- */
+
+static bool find_guest(double secs)
+{
+    uint8_t f[FRAME_MAX], in[FRAME_MAX];
+    static const uint8_t zero[6], bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+    double end = now() + secs;
+    while (now() < end) {
+        send_frame(f, arp(f, bcast, 1, host_mac, HOST_IP, zero, GUEST_IP));
+        double next = now() + 0.5;
+        ssize_t n;
+        while ((n = recv_frame(in, next - now())) >= 0) {
+            if (n >= 42 && get16(in + 12) == 0x0806 && get16(in + 20) == 2 && get32(in + 28) == GUEST_IP &&
+                !memcmp(in + 32, host_mac, 6)) {
+                memcpy(guest_mac, in + 22, 6);
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 3) {
+        fprintf(stderr, "usage: netframe MY_PORT QEMU_PORT\n");
+        return 2;
+    }
+    fd = socket(AF_INET, SOCK_DGRAM, 0);
+    struct sockaddr_in me = { .sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(argv[1])),
+                              .sin_addr = { htonl(INADDR_LOOPBACK) } };
+    qemu = (struct sockaddr_in){ .sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(argv[2])),
+                                 .sin_addr = { htonl(INADDR_LOOPBACK) } };
+    if (fd < 0 || bind(fd, (struct sockaddr *)&me, sizeof me) < 0) {
+        fprintf(stderr, "netframe: cannot bind port %s: %s\n", argv[1], strerror(errno));
+        return 1;
+    }
+    char why[256];
+    bool up = find_guest(120);
+    result("arp_request_for_the_guest_is_answered", up, "no ARP reply in 120 s");
+    if (!up) {
+        printf("TESTS DONE %u\n", ntests);
+        return 1;
+    }
+    uint8_t data[1472], reply[FRAME_MAX];
+    for (size_t i = 0; i < sizeof data; i++)
+        data[i] = (uint8_t)(i * 7 + 3);
+    result("icmp_echo_is_answered", ping(0x1234, 1, data, 56, 5), "no echo reply to a 56-byte ping");
+    result("icmp_echo_of_a_full_frame_is_answered", ping(0x1234, 2, data, 1472, 5), "no reply to a 1472-byte ping");
+    double t0 = now();
+    while (udp_call(40002, 7, data, 100, reply, 1) < 0 && now() - t0 < 60)
+        ;                                                       /* the echo server may still be starting */
+    ssize_t n = udp_call(40002, 7, data, 1472, reply, 5);
+    result("udp_echo_at_the_frame_level", n == 1472 && !memcmp(reply, data, 1472), "no or wrong echo");
+
+    char before[1500], after[1500];
+    bool have = stats(before, sizeof before);
+    unsigned sent = storm(6000);
+    have = have && stats(after, sizeof after);
+    uint64_t d = drops(after) - drops(before);
+    uint64_t rx = counter(after, "rx_frames") - counter(before, "rx_frames");
+    snprintf(why, sizeof why, "%u malformed frames sent; drop counters +%lu, rx_frames +%lu (stats %s)", sent,
+             (unsigned long)d, (unsigned long)rx, have ? "read" : "missing");
+    printf("netframe: %s\n", why);
+    result("malformed_frames_end_in_drop_counters", have && d <= sent && d >= sent - sent / 50 && rx >= d, why);
+    snprintf(why, sizeof why, "udp_bad_checksum %lu ip_bad_checksum %lu ip_fragment %lu arp_spoof %lu "
+             "icmp_broadcast %lu eth_not_ours %lu", (unsigned long)counter(after, "udp_bad_checksum"),
+             (unsigned long)counter(after, "ip_bad_checksum"), (unsigned long)counter(after, "ip_fragment"),
+             (unsigned long)counter(after, "arp_spoof"), (unsigned long)counter(after, "icmp_broadcast"),
+             (unsigned long)counter(after, "eth_not_ours"));
+    result("each_kind_of_bad_frame_has_its_counter",
+           counter(after, "udp_bad_checksum") >= 400 && counter(after, "ip_bad_checksum") >= 400 &&
+           counter(after, "ip_fragment") >= 400 && counter(after, "arp_spoof") >= 400 &&
+           counter(after, "icmp_broadcast") >= 400 && counter(after, "eth_not_ours") >= 400, why);
+
+    unsigned answered = 0;
+    for (unsigned i = 0; i < 200; i++)
+        answered += ping(0x4321, (uint16_t)i, data, 64, 2);
+    snprintf(why, sizeof why, "%u of 200 answered", answered);
+    result("pings_after_the_storm_are_answered", answered >= 198, why);
+    n = udp_call(40003, 7, data, 1472, reply, 5);
+    result("udp_echo_after_the_storm", n == 1472 && !memcmp(reply, data, 1472), "no or wrong echo");
+    printf("TESTS DONE %u\n", ntests);
+    return 0;
+}
