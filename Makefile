@@ -21,6 +21,7 @@ include mk/toolchain.mk
 include kernel/kernel.mk
 include tools/tools.mk
 include tests/tests.mk
+include bench/bench.mk
 
 all: $(KERNEL) $(HOST_TOOLS)
 

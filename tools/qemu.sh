@@ -3,15 +3,24 @@
 # runner and the benchmarks, so all three boot the same machine.
 #
 # usage: tools/qemu.sh [--test] [--smp N] [--mem SIZE] [--append CMDLINE]
-#                      [--initrd FILE] [--hostfwd SPEC]... [--qemu "EXTRA ARGS"] KERNEL
+#                      [--initrd FILE] [--hostfwd SPEC]... [--netwire SOCKET]
+#                      [--qemu "EXTRA ARGS"] KERNEL
 #   --test     no terminal: serial on stdout, monitor off.
 #   --hostfwd  adds the virtio-net NIC (modern only) on QEMU user networking
 #              in restricted mode, with this forward, e.g.
 #              udp:127.0.0.1:5555-:7 ; the guest reaches nothing else.
+#              Note: restrict=on makes libslirp drop every UDP datagram the
+#              guest sends (DHCP/TFTP aside), even replies on a forwarded
+#              flow, so UDP from the guest needs --netwire.
+#   --netwire  adds the same NIC on a QEMU "dgram" backend instead: raw
+#              Ethernet frames go to the Unix datagram socket SOCKET, bound
+#              by a host process (tools/udpsink), and QEMU receives on
+#              SOCKET.qemu. No IP network at all: the guest reaches only that
+#              process on this machine. Used by the UDP benchmarks.
 # Machine: q35, -cpu max, KVM when /dev/kvm is usable, TCG otherwise.
 set -eu
 
-smp=2 mem=256M append="" initrd="" extra="" test=0 kernel="" fwds=""
+smp=2 mem=256M append="" initrd="" extra="" test=0 kernel="" fwds="" wire=""
 die() { echo "qemu.sh: $*" >&2; exit 2; }
 
 while [ $# -gt 0 ]; do
@@ -27,6 +36,10 @@ while [ $# -gt 0 ]; do
                 *) die "--hostfwd must forward from 127.0.0.1 only (tcp:127.0.0.1:HOSTPORT-:GUESTPORT), not '$2'" ;;
             esac
             fwds="$fwds,hostfwd=$2"; shift ;;
+        --netwire) [ $# -ge 2 ] || die "--netwire needs a socket path"
+            case "$2" in /*) ;; *) die "--netwire needs an absolute socket path, not '$2'" ;; esac
+            [ ${#2} -le 100 ] || die "--netwire path too long for a Unix socket (${#2} > 100): $2"
+            wire=$2; shift ;;
         --qemu) [ $# -ge 2 ] || die "--qemu needs a value"; extra=$2; shift ;;
         -*) die "unknown option $1" ;;
         *) kernel=$1 ;;
@@ -35,6 +48,7 @@ while [ $# -gt 0 ]; do
 done
 
 [ -n "$kernel" ] || die "no kernel given"
+[ -n "$fwds" ] && [ -n "$wire" ] && die "--hostfwd and --netwire both want the one NIC: give one of them"
 [ -f "$kernel" ] || die "kernel '$kernel' not found (run make first)"
 
 case "$smp" in
@@ -65,6 +79,11 @@ set -- -machine q35 -accel "$accel" -cpu max -smp "$smp" -m "${mib}M" \
 [ -n "$initrd" ] && set -- "$@" -initrd "$initrd"
 if [ -n "$fwds" ]; then
     set -- "$@" -netdev "user,id=net0,restrict=on$fwds" \
+                -device virtio-net-pci,netdev=net0,disable-legacy=on
+fi
+if [ -n "$wire" ]; then
+    rm -f "$wire.qemu"   # a stale end from an earlier run would make bind fail
+    set -- "$@" -netdev "dgram,id=net0,local.type=unix,local.path=$wire.qemu,remote.type=unix,remote.path=$wire" \
                 -device virtio-net-pci,netdev=net0,disable-legacy=on
 fi
 if [ "$test" = 1 ]; then
