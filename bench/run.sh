@@ -54,6 +54,9 @@ linux_boot() {
         1) fail "linux-$name" "an experiment failed; see $raw/linux-$name.log" ;;
         *) fail "linux-$name" "killed or incomplete; see $raw/linux-$name.log" ;;
     esac
+    # Only a boot that ran the UDP experiment leaves SAMPLE lines there.
+    grep -q '^SAMPLE ' "$raw/linux-$name.udpsink.log" ||
+        mv "$raw/linux-$name.udpsink.log" "$raw/linux-$name.udpsink.txt"
     if [ -s "$raw/linux-$name.udpsink.err" ]; then
         sed 's/^/bench: udpsink: /' "$raw/linux-$name.udpsink.err" >&2
     fi

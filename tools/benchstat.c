@@ -337,6 +337,31 @@ static void measure_name(const struct measure *m, char *buf, size_t len)
              m->vs[0] ? " vs " : "", m->vs, summary_p(m->exp) == 99 ? "p99" : "median");
 }
 
+static bool system_seen(const char *sys)
+{
+    for (long i = 0; i < nsamples; i++)
+        if (strcmp(samples[i].sys, sys) == 0)
+            return true;
+    return false;
+}
+
+/* Why a system has no value for a measure, on stderr: once for a system
+ * with no samples at all, else once per measure. */
+static void report_missing(const char *name, const char *sys, const char *vs)
+{
+    static bool told_aerie, told_linux;
+    bool *told = strcmp(sys, "aerie") == 0 ? &told_aerie : &told_linux;
+    if (!system_seen(sys)) {
+        if (!*told)
+            fprintf(stderr, "benchstat: no SAMPLE line has system=%s: every %s value is missing\n",
+                    sys, sys);
+        *told = true;
+        return;
+    }
+    fprintf(stderr, "benchstat: %s: %s missing: no SAMPLE line with system=%s%s%s for it\n",
+            name, sys, sys, vs[0] ? " method=" : "", vs);
+}
+
 static void summary_row(FILE *f, const struct measure *m, int *missing)
 {
     char name[4 * NAME_MAX_LEN + 32], av[32] = "missing", lv[32] = "missing", ratio[32] = "missing";
@@ -347,14 +372,13 @@ static void summary_row(FILE *f, const struct measure *m, int *missing)
     if (ha)
         snprintf(av, sizeof av, "%.6g", a);
     else {
-        fprintf(stderr, "benchstat: %s: aerie missing: no SAMPLE line with system=aerie for it\n", name);
+        report_missing(name, "aerie", "");
         (*missing)++;
     }
     if (hl)
         snprintf(lv, sizeof lv, "%.6g", l);
     else {
-        fprintf(stderr, "benchstat: %s: linux missing: no SAMPLE line with system=linux%s%s for it\n",
-                name, m->vs[0] ? " method=" : "", m->vs);
+        report_missing(name, "linux", m->vs);
         (*missing)++;
     }
     if (ha && hl && au && lu && strcmp(au, lu) != 0)
