@@ -43,3 +43,10 @@ bench-linux-image: deps-bench
 
 bench: bench-linux-image
 	@BUILD=$(BUILD) QUICK=$(QUICK) bench/run.sh
+
+# benchstat's host test (tests/tests.list: benchstat_host).
+HOST_TESTS += $(BUILD)/tests/host/test_benchstat
+$(BUILD)/tests/host/test_benchstat: tests/host/test_benchstat.c tests/host/ktest_host.h $(BUILD)/tools/benchstat
+	@mkdir -p $(@D)
+	@echo "  HOSTCC  $@"
+	@$(HOSTCC) $(HOSTCFLAGS) $(SANFLAGS) -Itests/host -o $@ tests/host/test_benchstat.c

@@ -8,7 +8,6 @@
 #define BENCH_H
 
 #include <stdint.h>
-#include <sys/types.h>
 
 #define BENCH_SYSTEM   "linux"
 #define BENCH_LIST_MAX 16
@@ -44,10 +43,5 @@ void bench_drop_caches(void);
 
 void bench_pin_cpu(int cpu);
 int bench_ncpus(void);
-
-/* Waits for pid and dies unless it exited with status 0. */
-void bench_wait_ok(pid_t pid, const char *what);
-
-int bench_cmp_double(const void *a, const void *b);
 
 #endif
