@@ -90,39 +90,37 @@ static void kill_group(pid_t pid)
     waitpid(pid, NULL, 0);
 }
 
-int main(int argc, char **argv)
+struct opts {
+    const char *log_path;
+    double timeout, silence;
+    char **command;
+};
+
+static bool parse_args(int argc, char **argv, struct opts *o)
 {
-    const char *log_path = NULL;
-    double timeout = 1800, silence = 300;
     int i;
+    *o = (struct opts){ .timeout = 1800, .silence = 300 };
     for (i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--") == 0) { i++; break; }
-        if (i + 1 >= argc) { fprintf(stderr, "benchrun: %s needs a value\n", argv[i]); return 2; }
+        if (i + 1 >= argc) { fprintf(stderr, "benchrun: %s needs a value\n", argv[i]); return false; }
         if (strcmp(argv[i], "--name") == 0) name = argv[++i];
-        else if (strcmp(argv[i], "--log") == 0) log_path = argv[++i];
-        else if (strcmp(argv[i], "--timeout") == 0) timeout = atof(argv[++i]);
-        else if (strcmp(argv[i], "--silence") == 0) silence = atof(argv[++i]);
-        else { fprintf(stderr, "benchrun: unknown option %s\n", argv[i]); return 2; }
+        else if (strcmp(argv[i], "--log") == 0) o->log_path = argv[++i];
+        else if (strcmp(argv[i], "--timeout") == 0) o->timeout = atof(argv[++i]);
+        else if (strcmp(argv[i], "--silence") == 0) o->silence = atof(argv[++i]);
+        else { fprintf(stderr, "benchrun: unknown option %s\n", argv[i]); return false; }
     }
-    if (!name || !log_path || i >= argc || timeout <= 0 || silence <= 0) {
-        fprintf(stderr, "usage: benchrun --name NAME --log FILE [--timeout S] [--silence S] -- COMMAND...\n");
-        return 2;
-    }
-    FILE *log = fopen(log_path, "w");
-    if (!log) {
-        fprintf(stderr, "benchrun: %s: cannot write log %s: %s\n", name, log_path, strerror(errno));
-        return 2;
-    }
-    int fds[2];
-    if (pipe(fds) != 0) {
-        perror("benchrun: pipe");
-        return 2;
-    }
-    t_start = now();
+    o->command = argv + i;
+    return name && o->log_path && i < argc && o->timeout > 0 && o->silence > 0;
+}
+
+/* Starts the command in its own process group with stdout and stderr on
+ * the pipe's write end; returns its pid, or -1. */
+static pid_t start_command(char **command, int fds[2])
+{
     pid_t pid = fork();
     if (pid < 0) {
         perror("benchrun: fork");
-        return 2;
+        return -1;
     }
     if (pid == 0) {
         setpgid(0, 0);                    /* QEMU and its helpers die together */
@@ -132,65 +130,104 @@ int main(int argc, char **argv)
         dup2(fds[1], 2);
         close(fds[0]);
         close(fds[1]);
-        execvp(argv[i], argv + i);
-        fprintf(stderr, "benchrun: cannot run %s: %s\n", argv[i], strerror(errno));
+        execvp(command[0], command);
+        fprintf(stderr, "benchrun: cannot run %s: %s\n", command[0], strerror(errno));
         _exit(127);
     }
     setpgid(pid, pid);
     close(fds[1]);
+    return pid;
+}
 
+/* Splits what was read into lines for see_line; keeps a partial last line. */
+static void feed(char *buf, size_t *len, size_t n, size_t cap)
+{
+    for (size_t i = *len; i < *len + n; i++)
+        if (buf[i] == 0)
+            buf[i] = ' ';                 /* a stray NUL must not cut a line */
+    *len += n;
+    buf[*len] = 0;
+    char *start = buf, *nl;
+    while ((nl = strchr(start, '\n'))) {
+        *nl = 0;
+        see_line(start);
+        start = nl + 1;
+    }
+    *len = strlen(start);
+    memmove(buf, start, *len + 1);
+    if (*len == cap - 1) {                /* an overlong line: take it as is */
+        see_line(buf);
+        *len = 0;
+    }
+}
+
+/* Copies the command's output to the log until it ends or a limit is hit;
+ * returns why it must be killed, or NULL. */
+static const char *watch(int fd, FILE *log, const struct opts *o, long *bytes)
+{
     char buf[LINE_MAX_LEN];
     size_t len = 0;
-    long bytes = 0;
     double last_output = now();
-    const char *killed = NULL;
     for (;;) {
-        struct pollfd p = { .fd = fds[0], .events = POLLIN };
+        struct pollfd p = { .fd = fd, .events = POLLIN };
         int r = poll(&p, 1, 1000);
         double t = now();
-        if (t - t_start > timeout) { killed = "ran past its time limit"; break; }
-        if (t - last_output > silence) { killed = "printed nothing for too long"; break; }
+        if (t - t_start > o->timeout)
+            return "ran past its time limit";
+        if (t - last_output > o->silence)
+            return "printed nothing for too long";
         if (r <= 0)
             continue;
-        ssize_t n = read(fds[0], buf + len, sizeof buf - 1 - len);
+        ssize_t n = read(fd, buf + len, sizeof buf - 1 - len);
         if (n <= 0)
-            break;
+            return NULL;
         fwrite(buf + len, 1, (size_t)n, log);
         fflush(log);
-        bytes += n;
+        *bytes += n;
         last_output = t;
-        len += (size_t)n;
-        buf[len] = 0;
-        char *start = buf, *nl;
-        while ((nl = strchr(start, '\n'))) {
-            *nl = 0;
-            see_line(start);
-            start = nl + 1;
-        }
-        len = strlen(start);
-        memmove(buf, start, len + 1);
-        if (len == sizeof buf - 1) {      /* an overlong line: take it as is */
-            see_line(buf);
-            len = 0;
-        }
+        feed(buf, &len, (size_t)n, sizeof buf);
     }
+}
+
+int main(int argc, char **argv)
+{
+    struct opts o;
+    if (!parse_args(argc, argv, &o)) {
+        fprintf(stderr, "usage: benchrun --name NAME --log FILE [--timeout S] [--silence S] -- COMMAND...\n");
+        return 2;
+    }
+    FILE *log = fopen(o.log_path, "w");
+    if (!log) {
+        fprintf(stderr, "benchrun: %s: cannot write log %s: %s\n", name, o.log_path, strerror(errno));
+        return 2;
+    }
+    int fds[2];
+    if (pipe(fds) != 0) {
+        perror("benchrun: pipe");
+        return 2;
+    }
+    t_start = now();
+    pid_t pid = start_command(o.command, fds);
+    if (pid < 0)
+        return 2;
+    long bytes = 0;
+    const char *killed = watch(fds[0], log, &o, &bytes);
     int status = 0;
     if (killed) {
         kill_group(pid);
         fprintf(stderr, "  [%5.0fs] %s: KILLED: %s (limits: %.0fs total, %.0fs silence)"
-                " while in '%s'%s\n", now() - t_start, name, killed, timeout, silence, current,
+                " while in '%s'%s\n", now() - t_start, name, killed, o.timeout, o.silence, current,
                 bytes == 0 ? "; it printed nothing at all" : "");
         fprintf(log, "\nbenchrun: killed: %s while in '%s'\n", killed, current);
-    } else {
-        waitpid(pid, &status, 0);
-    }
-    fclose(log);
-    if (killed)
+        fclose(log);
         return 2;
+    }
+    waitpid(pid, &status, 0);
+    fclose(log);
     if (!done) {
         fprintf(stderr, "  [%5.0fs] %s: ended without BENCH DONE (exit status %d)%s; see %s\n",
                 now() - t_start, name, WIFEXITED(status) ? WEXITSTATUS(status) : -1,
-                bytes == 0 ? ", printed nothing" : "", log_path);
+                bytes == 0 ? ", printed nothing" : "", o.log_path);
         return 2;
     }
     fprintf(stderr, "  [%5.0fs] %s: done, %ld samples, %ld failures\n", now() - t_start, name,

@@ -248,6 +248,50 @@ static void handle_frame(const uint8_t *f, size_t len, double t)
 static volatile sig_atomic_t stop;
 static void on_signal(int sig) { (void)sig; stop = 1; }
 
+/* Binds the wire's host end; QEMU sends the guest's frames here. */
+static int open_wire(const char *path)
+{
+    struct sockaddr_un me = { .sun_family = AF_UNIX };
+    if (strlen(path) >= sizeof me.sun_path) {
+        fprintf(stderr, "udpsink: socket path too long: %s\n", path);
+        return -1;
+    }
+    strcpy(me.sun_path, path);
+    int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+    unlink(path);
+    if (fd < 0 || bind(fd, (struct sockaddr *)&me, sizeof me) != 0) {
+        fprintf(stderr, "udpsink: cannot bind %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    int big = 16 << 20;                   /* a burst must not overflow the queue */
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof big) != 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
+    return fd;
+}
+
+/* Takes up to BATCH frames off the wire and handles them. */
+static void receive_batch(void)
+{
+    static uint8_t frames[BATCH][FRAME_MAX];
+    static struct iovec iov[BATCH];
+    static struct mmsghdr msgs[BATCH];
+    static struct sockaddr_un from[BATCH];
+    for (int i = 0; i < BATCH; i++) {
+        iov[i] = (struct iovec){ frames[i], FRAME_MAX };
+        msgs[i] = (struct mmsghdr){ .msg_hdr = { .msg_name = &from[i], .msg_namelen = sizeof from[i],
+                                                 .msg_iov = &iov[i], .msg_iovlen = 1 } };
+    }
+    int n = recvmmsg(wire, msgs, BATCH, MSG_DONTWAIT, NULL);
+    double t = now_s();
+    for (int i = 0; i < n; i++) {
+        if (qemu_len == 0 && msgs[i].msg_hdr.msg_namelen > sizeof(sa_family_t)) {
+            qemu_addr = from[i];          /* where replies to the guest go */
+            qemu_len = msgs[i].msg_hdr.msg_namelen;
+        }
+        handle_frame(frames[i], msgs[i].msg_len, t);
+    }
+}
+
 int main(int argc, char **argv)
 {
     const char *path = NULL;
@@ -262,53 +306,20 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: udpsink --sock PATH --system NAME [--timeout SECONDS]\n");
         return 2;
     }
-    struct sockaddr_un me = { .sun_family = AF_UNIX };
-    if (strlen(path) >= sizeof me.sun_path) {
-        fprintf(stderr, "udpsink: socket path too long: %s\n", path);
-        return 2;
-    }
-    strcpy(me.sun_path, path);
     inet_pton(AF_INET, "10.0.2.2", &host_ip);
-
-    wire = socket(AF_UNIX, SOCK_DGRAM, 0);
-    unlink(path);
-    if (wire < 0 || bind(wire, (struct sockaddr *)&me, sizeof me) != 0) {
-        fprintf(stderr, "udpsink: cannot bind %s: %s\n", path, strerror(errno));
+    if ((wire = open_wire(path)) < 0)
         return 1;
-    }
-    int big = 16 << 20;
-    if (setsockopt(wire, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof big) != 0)
-        setsockopt(wire, SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
     signal(SIGTERM, on_signal);
     signal(SIGINT, on_signal);
 
-    static uint8_t frames[BATCH][FRAME_MAX];
-    struct iovec iov[BATCH];
-    struct mmsghdr msgs[BATCH];
-    struct sockaddr_un from[BATCH];
     double deadline = now_s() + timeout;
     while (!stop && now_s() < deadline) {
         struct pollfd pfd = { .fd = wire, .events = POLLIN };
-        int pr = poll(&pfd, 1, 100);
-        double t = now_s();
-        if (run.counting && !run.done && t >= run.end)
-            finish_window();
-        if (pr <= 0)
-            continue;
-        for (int i = 0; i < BATCH; i++) {
-            iov[i] = (struct iovec){ frames[i], FRAME_MAX };
-            msgs[i] = (struct mmsghdr){ .msg_hdr = { .msg_name = &from[i], .msg_namelen = sizeof from[i],
-                                                     .msg_iov = &iov[i], .msg_iovlen = 1 } };
-        }
-        int n = recvmmsg(wire, msgs, BATCH, MSG_DONTWAIT, NULL);
-        t = now_s();
-        for (int i = 0; i < n; i++) {
-            if (qemu_len == 0 && msgs[i].msg_hdr.msg_namelen > sizeof(sa_family_t)) {
-                qemu_addr = from[i];
-                qemu_len = msgs[i].msg_hdr.msg_namelen;
-            }
-            handle_frame(frames[i], msgs[i].msg_len, t);
-        }
+        int ready = poll(&pfd, 1, 100);
+        if (run.counting && !run.done && now_s() >= run.end)
+            finish_window();              /* the window closes on time, traffic or not */
+        if (ready > 0)
+            receive_batch();
     }
     finish_window();
     printf("# udpsink: %llu frames, %llu ARP replies, %llu stale datagrams, %llu other frames\n",
