@@ -6,7 +6,8 @@
  *     BENCH BEGIN <name>   BENCH END <name> rc=<n>   BENCH FAIL <name>: <why>
  *     BENCH ERROR <prog>: <why>   BENCH DONE ...
  * benchrun prints one progress line per experiment begun and ended (with
- * the time so far and the samples seen) and every failure, to stderr. If the
+ * the time so far and the samples seen), another every minute while an
+ * experiment runs, and every failure, to stderr. If the
  * command runs past --timeout seconds, or prints nothing for --silence
  * seconds, its process group is killed and the boot is named as hung, with
  * the experiment it was in. The full output goes to --log.
@@ -30,6 +31,7 @@
 #include <unistd.h>
 
 #define LINE_MAX_LEN 4096
+#define HEARTBEAT_S  60     /* a progress line at least this often */
 
 static const char *name;
 static double t_start;
@@ -44,8 +46,11 @@ static double now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+static double last_progress;
+
 static void progress(const char *fmt, const char *arg)
 {
+    last_progress = now();
     fprintf(stderr, "  [%5.0fs] %s: ", now() - t_start, name);
     fprintf(stderr, fmt, arg);
     fprintf(stderr, " (%ld samples)\n", samples);
@@ -176,6 +181,8 @@ static const char *watch(int fd, FILE *log, const struct opts *o, long *bytes)
             return "ran past its time limit";
         if (t - last_output > o->silence)
             return "printed nothing for too long";
+        if (t - last_progress >= HEARTBEAT_S)
+            progress("still in %s ...", current);
         if (r <= 0)
             continue;
         ssize_t n = read(fd, buf + len, sizeof buf - 1 - len);
@@ -206,7 +213,7 @@ int main(int argc, char **argv)
         perror("benchrun: pipe");
         return 2;
     }
-    t_start = now();
+    t_start = last_progress = now();
     pid_t pid = start_command(o.command, fds);
     if (pid < 0)
         return 2;
