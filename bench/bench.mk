@@ -3,11 +3,15 @@
 #
 #   make bench           the full run (about 25 minutes here)
 #   make bench QUICK=1   every measure with fewer samples (under 5 minutes)
+#   make bench LONG=1    the full run plus 1000 idle runc containers (about an hour)
 #
 # Host tools (-Werror like all host code): benchrun (runs one QEMU boot with
 # time limits and a progress line), udpsink (the host end of the UDP
 # benchmark), benchstat (CSV, statistics, summary, plot data).
 # Linux guest programs: static, built with the host's gcc and glibc.
+
+QUICK ?=
+LONG  ?=
 
 BENCH_TOOLS := $(BUILD)/tools/benchrun $(BUILD)/tools/udpsink $(BUILD)/tools/benchstat
 HOST_TOOLS  += $(BENCH_TOOLS)
@@ -42,7 +46,7 @@ bench-linux-image: deps-bench
 	@$(MAKE) -s --no-print-directory $(BENCH_LINUX_IMAGE) $(BENCH_TOOLS)
 
 bench: bench-linux-image
-	@BUILD=$(BUILD) QUICK=$(QUICK) bench/run.sh
+	@BUILD=$(BUILD) QUICK=$(QUICK) LONG=$(LONG) bench/run.sh
 
 # benchstat's host test (tests/tests.list: benchstat_host).
 HOST_TESTS += $(BUILD)/tests/host/test_benchstat

@@ -5,12 +5,14 @@
 # that fails is named, and the rest still runs; the last line says what
 # failed, and the exit status is 1 if anything did.
 #
-# Environment: BUILD (default build), QUICK (non-empty and not 0: the quick plan).
+# Environment: BUILD (default build), QUICK (non-empty and not 0: the quick
+# plan), LONG (likewise: the full plan plus 1000 idle runc containers).
 # Results: bench/results/ (raw logs in bench/results/raw/).
 set -u
 
 BUILD=${BUILD:-build}
 plan=full
+case "${LONG:-}" in ''|0) ;; *) plan=long ;; esac
 case "${QUICK:-}" in ''|0) ;; *) plan=quick ;; esac
 tools=$BUILD/tools
 results=bench/results
@@ -69,7 +71,7 @@ if [ "$plan" = quick ]; then
     linux_boot capacity 240 120
 else
     linux_boot procs 900 300
-    linux_boot runc 1500 300
+    if [ "$plan" = long ]; then linux_boot runc 3600 300; else linux_boot runc 900 300; fi
     linux_boot crun 900 300
     linux_boot capacity 600 300
 fi
