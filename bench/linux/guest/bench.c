@@ -132,3 +132,18 @@ int bench_ncpus(void)
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     return n > 0 ? (int)n : 1;
 }
+
+long bench_settled_memfree_kib(void)
+{
+    bench_drop_caches();
+    long prev = bench_meminfo_kib("MemFree");
+    for (int i = 0; i < 15; i++) {
+        usleep(200000);
+        bench_drop_caches();
+        long cur = bench_meminfo_kib("MemFree");
+        if (labs(cur - prev) < 256)
+            return cur;
+        prev = cur;
+    }
+    return prev;
+}

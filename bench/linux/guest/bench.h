@@ -41,6 +41,12 @@ long bench_meminfo_kib(const char *field);
  * readings taken around it compare like with like. */
 void bench_drop_caches(void);
 
+/* MemFree in KiB once it has settled: containers leave work behind that
+ * the kernel finishes later (a network namespace is torn down by a
+ * workqueue), so read until two readings 200 ms apart, caches dropped
+ * before each, agree within 256 KiB, or 3 s have passed. */
+long bench_settled_memfree_kib(void);
+
 void bench_pin_cpu(int cpu);
 int bench_ncpus(void);
 

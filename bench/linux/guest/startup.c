@@ -256,11 +256,9 @@ static void grow_idle(long target, long batch)
 {
     while (idle_count < target) {
         long n = target - idle_count < batch ? target - idle_count : batch;
-        bench_drop_caches();
-        long before = bench_meminfo_kib("MemFree");
+        long before = bench_settled_memfree_kib();
         add_idle(n);
-        bench_drop_caches();
-        long after = bench_meminfo_kib("MemFree");
+        long after = bench_settled_memfree_kib();
         bench_sample("mem_idle", cfg.method, "-", (double)(before - after) / (double)n, "KiB");
     }
 }
