@@ -31,6 +31,7 @@ include tests/fuzz/fuzz.mk
 include lib/image/image.mk
 include services/fs/fs.mk
 include services/net/net.mk
+include bench/bench.mk
 
 all: $(KERNEL) $(HOST_TOOLS) $(USER_PROGRAMS) $(USER_LIBS)
 

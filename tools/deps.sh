@@ -36,7 +36,11 @@ for group in "$@"; do
                want socat socat ;;
         iso)   want grub-mkrescue grub-common; want /usr/lib/grub/i386-pc grub-pc-bin
                want xorriso xorriso; want mformat mtools ;;
-        bench) want gnuplot gnuplot-nox ;;
+        bench) want gnuplot gnuplot-nox
+               want cpio cpio; want runc runc; want crun crun
+               want objcopy binutils; want dpkg-deb dpkg; want xz xz-utils
+               want /usr/lib/x86_64-linux-gnu/libc.a libc6-dev   # static guest programs
+               want cloc cloc ;;                                  # bench/tcb.sh
         *) echo "deps.sh: unknown group '$group'" >&2; exit 2 ;;
     esac
 done

@@ -4,7 +4,8 @@
 #
 # usage: tools/qemu.sh [--test] [--smp N] [--mem SIZE] [--append CMDLINE]
 #                      [--initrd FILE] [--nic] [--hostfwd SPEC]... [--unrestricted]
-#                      [--framesock HOSTPORT:QEMUPORT] [--qemu "EXTRA ARGS"] KERNEL
+#                      [--framesock HOSTPORT:QEMUPORT] [--netwire SOCKET]
+#                      [--qemu "EXTRA ARGS"] KERNEL
 #   --test     no terminal: serial on stdout, monitor off.
 #   --nic      adds the virtio-net NIC (modern only) on QEMU user networking
 #              in restricted mode: the guest reaches nothing outside.
@@ -21,10 +22,15 @@
 #              frame is a UDP datagram to 127.0.0.1:HOSTPORT, and QEMU takes
 #              frames sent to 127.0.0.1:QEMUPORT (tools/netframe plays the
 #              other host). Nothing else is attached.
+#   --netwire  the NIC on a QEMU "dgram" backend instead: raw Ethernet
+#              frames go to the Unix datagram socket SOCKET, bound by a host
+#              process (tools/udpsink), and QEMU receives on SOCKET.qemu. No
+#              IP network at all: the guest reaches only that process. Used
+#              by make bench, so Aerie and Linux guests send over one wire.
 # Machine: q35, -cpu max, KVM when /dev/kvm is usable, TCG otherwise.
 set -eu
 
-smp=2 mem=256M append="" initrd="" extra="" test=0 kernel="" fwds="" nic=0 restrict=on framesock=""
+smp=2 mem=256M append="" initrd="" extra="" test=0 kernel="" fwds="" nic=0 restrict=on framesock="" wire=""
 die() { echo "qemu.sh: $*" >&2; exit 2; }
 
 while [ $# -gt 0 ]; do
@@ -49,6 +55,10 @@ while [ $# -gt 0 ]; do
                 *) die "--framesock takes HOSTPORT:QEMUPORT, not '$2'" ;;
             esac
             shift ;;
+        --netwire) [ $# -ge 2 ] || die "--netwire needs a socket path"
+            case "$2" in /*) ;; *) die "--netwire needs an absolute socket path, not '$2'" ;; esac
+            [ ${#2} -le 100 ] || die "--netwire path too long for a Unix socket (${#2} > 100): $2"
+            wire=$2; shift ;;
         --qemu) [ $# -ge 2 ] || die "--qemu needs a value"; extra=$2; shift ;;
         -*) die "unknown option $1" ;;
         *) kernel=$1 ;;
@@ -57,6 +67,7 @@ while [ $# -gt 0 ]; do
 done
 
 [ -n "$kernel" ] || die "no kernel given"
+[ -n "$fwds" ] && [ -n "$wire" ] && die "--hostfwd and --netwire both want the one NIC: give one of them"
 [ -f "$kernel" ] || die "kernel '$kernel' not found (run make first)"
 
 case "$smp" in
@@ -85,7 +96,11 @@ set -- -machine q35 -accel "$accel" -cpu max -smp "$smp" -m "${mib}M" \
        -device isa-debug-exit,iobase=0xf4,iosize=0x04
 [ -n "$append" ] && set -- "$@" -append "$append"
 [ -n "$initrd" ] && set -- "$@" -initrd "$initrd"
-if [ -n "$framesock" ]; then
+if [ -n "$wire" ]; then
+    rm -f "$wire.qemu"   # a stale end from an earlier run would make bind fail
+    set -- "$@" -netdev "dgram,id=net0,local.type=unix,local.path=$wire.qemu,remote.type=unix,remote.path=$wire" \
+                -device virtio-net-pci,netdev=net0,disable-legacy=on
+elif [ -n "$framesock" ]; then
     set -- "$@" -netdev "socket,id=net0,udp=127.0.0.1:${framesock%%:*},localaddr=127.0.0.1:${framesock#*:}" \
                 -device virtio-net-pci,netdev=net0,disable-legacy=on
 elif [ "$nic" = 1 ]; then

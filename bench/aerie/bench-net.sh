@@ -2,7 +2,7 @@
 # bench-net.sh — `make bench-net`: boots build/boot-udpbench.img on the
 # benchmark machine (2 CPUs, 2 GiB) with the NIC on QEMU user networking,
 # forwards a random free host port on 127.0.0.1 to the guest's control
-# port 7000, and runs the host receiver (build/tools/udpsink), which asks
+# port 7000, and runs the host receiver (build/tools/udprecv), which asks
 # for runs of 1, 2, 4 and 8 streams and counts what arrives. Output:
 # build/bench/udpbench.log (SAMPLE lines and the summary), the guest's
 # console in build/bench/udpbench-guest.log.
@@ -25,9 +25,9 @@ for attempt in 1 2 3 4 5; do
     qpid=
 done
 [ -n "$qpid" ] || { echo "bench-net: could not start QEMU"; exit 1; }
-{ "$BUILD/tools/udpsink" -c "$ctrl" -s "$STREAMS" -t "$SECS" -w 180; echo $? >"$BUILD/bench/.udpsink-status"; } |
+{ "$BUILD/tools/udprecv" -c "$ctrl" -s "$STREAMS" -t "$SECS" -w 180; echo $? >"$BUILD/bench/.udprecv-status"; } |
     tee "$BUILD/bench/udpbench.log"
-status=$(cat "$BUILD/bench/.udpsink-status")
+status=$(cat "$BUILD/bench/.udprecv-status")
 sleep 1
 kill "$qpid" 2>/dev/null
 wait "$qpid" 2>/dev/null
