@@ -35,7 +35,7 @@ bench-fs: deps-run
 	@echo "samples: $(BUILD)/bench/fsbench.log"
 
 # bench-net: UDP bandwidth (issue 7), 1472-byte payloads from 1, 2, 4 and 8
-# sender threads in the guest to a receiver on the host (tools/udpsink,
+# sender threads in the guest to a receiver on the host (tools/udprecv,
 # which counts), on the benchmark machine size. BENCH_SECONDS per run.
 $(eval $(call libc_program,udpbench,bench/aerie/udpbench.c apps/udpsend/sender.c))
 $(BUILD)/uobj/bench/aerie/udpbench.c.o: UEXTRA := -Iapps/udpsend

@@ -1,7 +1,7 @@
 /*
  * udpbench.c — the guest half of `make bench-net`: UDP bandwidth with
  * 1472-byte payloads from 1..N sender threads to a receiver on the host
- * (tools/udpsink.c, which counts). It waits on UDP port 7000 (forwarded
+ * (tools/udprecv.c, which counts). It waits on UDP port 7000 (forwarded
  * from the host) for
  *     start RUN STREAMS SECONDS
  * answers "ok RUN", sends from STREAMS threads (local ports 7001...) to
