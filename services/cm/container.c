@@ -12,6 +12,8 @@
 #include <libaerie/invoke.h>
 #include <libaerie/runtime.h>
 #include <libaerie/spawn.h>
+#include <libaerie/fs.h>
+#include <libaerie/net.h>
 #include "cm.h"
 
 struct cm cm;
@@ -124,12 +126,137 @@ static int pick_cpu(const struct spec *s)
 /* Everything a create needs, released in one place. */
 struct creation {
     struct container *c;
-    uint64_t console_cap, fault_cap;
+    uint64_t console_cap, fault_cap, fs_cap, net_cap;
     struct ae_grant grants[8];
     unsigned ngrants;
     const char *argv[SPEC_MAX_ARGS + 2];
     const char *envp[SPEC_MAX_ENV + 1];
 };
+
+/* "fs": a session of the fs service whose root is the image's files/,
+ * copy-on-write, with the spec's data and inode limits. */
+static int open_fs(struct creation *k, char *err, size_t errlen)
+{
+    struct container *c = k->c;
+    if (!cm.fs_admin) {
+        snprintf(err, errlen, "grant fs: no file-system service is running");
+        return AE_ENOTSUP;
+    }
+    char root[SPEC_NAME_MAX + 16];
+    snprintf(root, sizeof root, "images/%s/files", c->spec.image);
+    struct ae_fs_session_spec fs = {
+        .image = root, .data_bytes = c->spec.fs_bytes, .inodes = c->spec.fs_inodes,
+    };
+    uint32_t id;
+    int r = ae_fs_admin_open_session(cm.fs_admin, &fs, &k->fs_cap, &id);
+    if (r) {
+        snprintf(err, errlen, "grant fs: the fs service refused a session (error %d)", r);
+        k->fs_cap = 0;
+        return r;
+    }
+    c->fs_session = id;
+    k->grants[k->ngrants++] = (struct ae_grant){ "fs", k->fs_cap, AERIE_R_WRITE | AERIE_R_GRANT, 0 };
+    return 0;
+}
+
+/* Ports granted to live containers: a port belongs to one container at a
+ * time, so none can take a port a neighbour was promised (the net
+ * service itself lets grants overlap; docs/NET.md). Only creations with
+ * ports take this lock. */
+#define CM_PORT_RANGES 256
+static struct { uint16_t lo, hi; uint64_t id; } port_table[CM_PORT_RANGES];
+static pthread_mutex_t port_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int claim_ports(const struct container *c, char *err, size_t errlen)
+{
+    const struct spec *s = &c->spec;
+    int r = 0;
+    pthread_mutex_lock(&port_lock);
+    unsigned nfree = 0;
+    for (unsigned t = 0; t < CM_PORT_RANGES; t++) {
+        nfree += port_table[t].id == 0;
+        for (unsigned i = 0; i < s->nports && port_table[t].id && !r; i++)
+            if (s->ports[i].first <= port_table[t].hi && port_table[t].lo <= s->ports[i].last) {
+                snprintf(err, errlen, "ports: %u-%u overlaps ports %u-%u of container %lu",
+                         s->ports[i].first, s->ports[i].last, port_table[t].lo, port_table[t].hi,
+                         port_table[t].id);
+                r = AE_EADDRINUSE;
+            }
+    }
+    if (!r && nfree < s->nports) {
+        snprintf(err, errlen, "ports: the manager holds %u port ranges already", CM_PORT_RANGES);
+        r = AE_ENOMEM;
+    }
+    for (unsigned t = 0, i = 0; !r && t < CM_PORT_RANGES && i < s->nports; t++)
+        if (!port_table[t].id) {
+            port_table[t].lo = s->ports[i].first;
+            port_table[t].hi = s->ports[i].last;
+            port_table[t].id = c->id;
+            i++;
+        }
+    pthread_mutex_unlock(&port_lock);
+    return r;
+}
+
+static void release_ports(const struct container *c)
+{
+    pthread_mutex_lock(&port_lock);
+    for (unsigned t = 0; t < CM_PORT_RANGES; t++)
+        if (port_table[t].id == c->id)
+            port_table[t].id = 0;
+    pthread_mutex_unlock(&port_lock);
+}
+
+/* "net": a client of the net service that may bind the spec's ports. */
+static int open_net(struct creation *k, char *err, size_t errlen)
+{
+    struct container *c = k->c;
+    if (!cm.net_admin) {
+        snprintf(err, errlen, "grant net: no network service is running");
+        return AE_ENOTSUP;
+    }
+    struct ae_net_range ranges[SPEC_MAX_PORTS];
+    for (unsigned i = 0; i < c->spec.nports; i++)
+        ranges[i] = (struct ae_net_range){ c->spec.ports[i].first, c->spec.ports[i].last };
+    uint64_t id;
+    int r = claim_ports(c, err, errlen);
+    if (r)
+        return r;
+    r = ae_net_admin_client_add(cm.net_admin, ranges, c->spec.nports, &id, &k->net_cap);
+    if (r) {
+        release_ports(c);
+        snprintf(err, errlen, "ports: the net service refused them (error %d): in use, or not its to give", r);
+        k->net_cap = 0;
+        return r;
+    }
+    c->net_client = id;
+    k->grants[k->ngrants++] = (struct ae_grant){ "net", k->net_cap, AERIE_R_WRITE | AERIE_R_GRANT, 0 };
+    return 0;
+}
+
+/* The console drops c's stream and its log. */
+static void forget_console(struct container *c)
+{
+    if (c->console_badge && cm.console_admin) {
+        ae_utcb()->mr[0] = c->console_badge;
+        ae_call(cm.console_admin, AERIE_INFO(CON_FORGET, 1, 0), AERIE_TIMEOUT_FOREVER);
+        c->console_badge = 0;
+    }
+}
+
+/* Gives back what services hold for c: its fs session and net client. */
+static void close_sessions(struct container *c)
+{
+    if (c->fs_session) {
+        ae_fs_admin_close_session(cm.fs_admin, (uint32_t)c->fs_session);
+        c->fs_session = 0;
+    }
+    if (c->net_client) {
+        ae_net_admin_client_remove(cm.net_admin, c->net_client);
+        c->net_client = 0;
+        release_ports(c);
+    }
+}
 
 static int add_grants(struct creation *k, char *err, size_t errlen)
 {
@@ -152,12 +279,14 @@ static int add_grants(struct creation *k, char *err, size_t errlen)
         k->grants[k->ngrants++] = (struct ae_grant){ "console", k->console_cap, AERIE_R_WRITE, 0 };
     }
     if (s->grants & SPEC_GRANT_FS) {
-        snprintf(err, errlen, "grant fs: no file-system service is running");
-        return AE_ENOTSUP;
+        int r = open_fs(k, err, errlen);
+        if (r)
+            return r;
     }
     if (s->grants & SPEC_GRANT_NET) {
-        snprintf(err, errlen, "grant net: no network service is running");
-        return AE_ENOTSUP;
+        int r = open_net(k, err, errlen);
+        if (r)
+            return r;
     }
     return 0;
 }
@@ -230,8 +359,12 @@ int container_create(const struct spec *s, uint64_t *id, char *err, size_t errle
     if (!r)
         r = load(&k, err, errlen);
     free_slot(&k.console_cap);             /* the container has its copies */
+    free_slot(&k.fs_cap);
+    free_slot(&k.net_cap);
     free_slot(&k.fault_cap);
     if (r) {
+        close_sessions(c);
+        forget_console(c);
         ae_invoke0(c->quota, AERIE_QUOTA_DESTROY);
         ae_slot_free(c->quota);
         if (c->thread)
@@ -292,6 +425,7 @@ void container_end(struct container *c, int state, uint64_t status, const uint64
         ae_slot_free(c->thread);                 /* emptied by the destruction */
         c->thread = 0;
     }
+    close_sessions(c);
     wake_waiters(c);
 }
 
@@ -319,10 +453,7 @@ int container_remove(uint64_t id)
     if (!c)
         return AE_ESRCH;
     container_end(c, CM_KILLED, 0, 0);
-    if (c->console_badge && cm.console_admin) {
-        ae_utcb()->mr[0] = c->console_badge;
-        ae_call(cm.console_admin, AERIE_INFO(CON_FORGET, 1, 0), AERIE_TIMEOUT_FOREVER);
-    }
+    forget_console(c);
     pthread_mutex_unlock(&c->lock);
     pthread_mutex_destroy(&c->lock);
     free(c);
