@@ -118,7 +118,8 @@ static int start_server_task(uint64_t ep, int cpu, uint64_t *quota)
     const char *argv[] = { "ipcbench-server", 0 };
     struct ae_grant g = { "ep", ep, AERIE_R_ALL, 0 };
     struct ae_spawn_args a = {
-        .quota = *quota, .image = (const void *)va, .image_len = ae_start.bootinfo->modules[0].bytes, .image_mem = AERIE_BOOT_MODULE0,
+        .quota = *quota, .image = (const void *)va, .image_len = ae_start.bootinfo->modules[0].bytes,
+        .image_mem = AERIE_BOOT_MODULE0,
         .argv = argv, .grants = &g, .ngrants = 1, .stack_bytes = 16384, .cpu = cpu,
         .prio = (unsigned)own_priority(),
     };

@@ -45,10 +45,14 @@ aerie_boot() {
     kill "$sink" 2>/dev/null
     wait "$sink" 2>/dev/null
     case $rc in
-        0) ;;
-        1) failed="$failed aerie-$name"; echo "bench: FAILED: aerie-$name (an experiment failed; see $raw/aerie-$name.log)" >&2 ;;
-        *) failed="$failed aerie-$name"; echo "bench: FAILED: aerie-$name (killed or incomplete; see $raw/aerie-$name.log)" >&2 ;;
+        0) why="" ;;
+        1) why="an experiment failed" ;;
+        *) why="killed or incomplete" ;;
     esac
+    if [ -n "$why" ]; then
+        failed="$failed aerie-$name"
+        echo "bench: FAILED: aerie-$name ($why; see $raw/aerie-$name.log)" >&2
+    fi
     grep -q '^SAMPLE ' "$raw/aerie-$name.udpsink.log" ||
         mv "$raw/aerie-$name.udpsink.log" "$raw/aerie-$name.udpsink.txt"
     if [ -s "$raw/aerie-$name.udpsink.err" ]; then
