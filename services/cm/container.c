@@ -313,6 +313,10 @@ static int load(struct creation *k, char *err, size_t errlen)
         k->envp[i] = s->env[i];
     k->envp[s->nenv] = 0;
     c->cpu = pick_cpu(s);
+    if (c->cpu < 0) {
+        snprintf(err, errlen, "cpus: none of them exists (this machine has CPUs 0..%u)", cm.ncpus - 1);
+        return AE_EINVAL;
+    }
     struct ae_spawn_args a = {
         .quota = c->quota, .image = f.data, .image_len = f.size, .image_mem = cm.image_mem,
         .image_off = f.data_offset, .argv = k->argv, .envp = k->envp, .grants = k->grants,
