@@ -3,7 +3,7 @@
 
 $(eval $(call libc_program,root,services/root/root.c services/root/bootconf.c services/root/pci.c))
 $(eval $(call libc_program,console,services/console/console.c))
-$(eval $(call libc_program,cm,services/cm/main.c services/cm/ops.c services/cm/container.c services/cm/spec.c))
+$(eval $(call libc_program,cm,services/cm/main.c services/cm/ops.c services/cm/files.c services/cm/container.c services/cm/spec.c))
 $(eval $(call libc_program,hello,apps/hello/hello.c))
 
 # ---- container images ---------------------------------------------------
