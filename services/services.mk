@@ -5,6 +5,7 @@ $(eval $(call libc_program,root,services/root/root.c services/root/bootconf.c se
 $(eval $(call libc_program,console,services/console/console.c))
 $(eval $(call libc_program,cm,services/cm/main.c services/cm/ops.c services/cm/files.c services/cm/container.c services/cm/spec.c))
 $(eval $(call libc_program,hello,apps/hello/hello.c))
+$(eval $(call libc_program,demo,services/demo/demo.c))
 
 # ---- container images ---------------------------------------------------
 # A container image is the subtree images/NAME/ of the boot image: the
@@ -27,9 +28,11 @@ APP_IMAGE_DEPS  := $(foreach a,$(APPS),$(call image_deps,$(a),apps/$(a)))
 
 BOOT_CONF ?= services/root/boot.conf
 BOOT_IMG  := $(BUILD)/boot.img
-SERVICE_ELFS := $(BUILD)/console.elf $(BUILD)/fs.elf $(BUILD)/net.elf $(BUILD)/cm.elf $(BUILD)/hello.elf
+SERVICE_ELFS := $(BUILD)/console.elf $(BUILD)/fs.elf $(BUILD)/net.elf $(BUILD)/cm.elf $(BUILD)/hello.elf \
+                $(BUILD)/demo.elf
 BOOT_IMG_FILES := bin/console=$(BUILD)/console.elf bin/fs=$(BUILD)/fs.elf bin/net=$(BUILD)/net.elf \
-                  bin/cm=$(BUILD)/cm.elf bin/hello=$(BUILD)/hello.elf $(APP_IMAGE_SPECS)
+                  bin/cm=$(BUILD)/cm.elf bin/hello=$(BUILD)/hello.elf bin/demo=$(BUILD)/demo.elf \
+                  $(APP_IMAGE_SPECS)
 
 $(BOOT_IMG): $(BUILD)/tools/mkimage $(BOOT_CONF) $(SERVICE_ELFS) $(APP_IMAGE_DEPS)
 	@echo "  IMAGE   $@"
