@@ -3,15 +3,19 @@
 # runner and the benchmarks, so all three boot the same machine.
 #
 # usage: tools/qemu.sh [--test] [--smp N] [--mem SIZE] [--append CMDLINE]
-#                      [--initrd FILE] [--hostfwd SPEC]... [--qemu "EXTRA ARGS"] KERNEL
+#                      [--initrd FILE] [--hostfwd SPEC]... [--ctl SOCKET]
+#                      [--qemu "EXTRA ARGS"] KERNEL
 #   --test     no terminal: serial on stdout, monitor off.
+#   --ctl      adds a second serial port (COM2: 0x2f8, IRQ 3), the control
+#              channel, as a Unix socket server at SOCKET that the aerie
+#              CLI connects to (docs/CM.md); one client at a time.
 #   --hostfwd  adds the virtio-net NIC (modern only) on QEMU user networking
 #              in restricted mode, with this forward, e.g.
 #              udp:127.0.0.1:5555-:7 ; the guest reaches nothing else.
 # Machine: q35, -cpu max, KVM when /dev/kvm is usable, TCG otherwise.
 set -eu
 
-smp=2 mem=256M append="" initrd="" extra="" test=0 kernel="" fwds=""
+smp=2 mem=256M append="" initrd="" extra="" test=0 kernel="" fwds="" ctl=""
 die() { echo "qemu.sh: $*" >&2; exit 2; }
 
 while [ $# -gt 0 ]; do
@@ -27,6 +31,7 @@ while [ $# -gt 0 ]; do
                 *) die "--hostfwd must forward from 127.0.0.1 only (tcp:127.0.0.1:HOSTPORT-:GUESTPORT), not '$2'" ;;
             esac
             fwds="$fwds,hostfwd=$2"; shift ;;
+        --ctl) [ $# -ge 2 ] || die "--ctl needs a socket path"; ctl=$2; shift ;;
         --qemu) [ $# -ge 2 ] || die "--qemu needs a value"; extra=$2; shift ;;
         -*) die "unknown option $1" ;;
         *) kernel=$1 ;;
@@ -66,6 +71,12 @@ set -- -machine q35 -accel "$accel" -cpu max -smp "$smp" -m "${mib}M" \
 if [ -n "$fwds" ]; then
     set -- "$@" -netdev "user,id=net0,restrict=on$fwds" \
                 -device virtio-net-pci,netdev=net0,disable-legacy=on
+fi
+if [ -n "$ctl" ]; then
+    case "$ctl" in *,*) die "--ctl: the socket path may not contain a comma: '$ctl'" ;; esac
+    mkdir -p "$(dirname "$ctl")"
+    set -- "$@" -chardev "socket,id=ctl,path=$ctl,server=on,wait=off" \
+                -device isa-serial,chardev=ctl,iobase=0x2f8,irq=3
 fi
 if [ "$test" = 1 ]; then
     set -- "$@" -display none -serial stdio -monitor none
