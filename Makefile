@@ -1,7 +1,7 @@
 # Makefile — builds Aerie and runs it.
 #
 #   make          build the kernel, user programs and host tools under build/
-#   make run      boot Aerie in QEMU (SMP=2 MEM=256M by default)
+#   make run      boot Aerie in QEMU (SMP=2 MEM=256M by default); ./aerie drives it
 #   make test     every test: host unit tests and QEMU boots; ends "N passed, N failed"
 #   make iso      a GRUB-bootable ISO image (build/aerie.iso)
 #
@@ -41,7 +41,9 @@ deps-iso:   ; @tools/deps.sh build iso
 run: deps-run
 	@$(MAKE) -s --no-print-directory all
 	@echo "Booting Aerie in QEMU (SMP=$(SMP) MEM=$(MEM)); quit with Ctrl-A X."
-	@tools/qemu.sh --smp "$(SMP)" --mem "$(MEM)" --initrd "$(BOOT_MODULES)" $(KERNEL)
+	@echo "From another terminal, drive it with ./aerie (control socket $(BUILD)/aerie.sock):"
+	@echo "  ./aerie run hello    ./aerie start ticker 100 500    ./aerie ps    ./aerie logs -f ID    ./aerie --help"
+	@tools/qemu.sh --smp "$(SMP)" --mem "$(MEM)" --initrd "$(BOOT_MODULES)" --ctl $(BUILD)/aerie.sock $(KERNEL)
 
 iso: deps-iso
 	@$(MAKE) -s --no-print-directory $(BUILD)/aerie.iso

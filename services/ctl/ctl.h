@@ -47,6 +47,8 @@ const char *reply_word(const char *s, char *buf, size_t cap);
 /* A container's state as reply words: "running", "exited 3", "killed",
  * "faulted page page fault at 0x0 (read, not mapped) rip 0x201010". */
 void reply_state(const struct ae_cm_status *st, char *buf, size_t cap);
+/* A fault as one word: page, exception:VECTOR, syscall:NUMBER. */
+void reply_fault_kind(const struct ae_cm_status *st, char *buf, size_t cap);
 
 /* verbs.c */
 void ctl_handle(struct ctl *c, const char *line, size_t len);

@@ -67,7 +67,7 @@ const char *reply_word(const char *s, char *buf, size_t cap)
     return buf;
 }
 
-static void fault_kind(const struct ae_cm_status *st, char *buf, size_t cap)
+void reply_fault_kind(const struct ae_cm_status *st, char *buf, size_t cap)
 {
     uint64_t label = st->fault_label & 0xFFFFFFFF;
     if (label == AERIE_FAULT_PAGE)
@@ -89,7 +89,7 @@ void reply_state(const struct ae_cm_status *st, char *buf, size_t cap)
     case CM_EXITED: snprintf(buf, cap, "exited %lu", st->exit_status); break;
     case CM_KILLED: snprintf(buf, cap, "killed"); break;
     case CM_FAULTED:
-        fault_kind(st, kind, sizeof kind);
+        reply_fault_kind(st, kind, sizeof kind);
         ae_cm_describe(st, what, sizeof what);
         snprintf(buf, cap, "faulted %s %s", kind, what);
         break;

@@ -263,8 +263,13 @@ static void ps_row(struct ctl *c, const char *id, uint64_t cid)
         *space++ = 0;
     int n = snprintf(rest, sizeof rest, "id=%lu image=%s name=%s state=%s", cid, reply_word(info, image, sizeof image),
                      reply_word(space ? space : "", name, sizeof name), state_name(st.state));
+    char kind[32];
     if (st.state == CM_EXITED)
         n += snprintf(rest + n, sizeof rest - (size_t)n, " exit=%lu", st.exit_status);
+    if (st.state == CM_FAULTED) {
+        reply_fault_kind(&st, kind, sizeof kind);
+        n += snprintf(rest + n, sizeof rest - (size_t)n, " fault=%s", kind);
+    }
     snprintf(rest + n, sizeof rest - (size_t)n, " uptime_ms=%lu mem=%lu mem_limit=%lu",
              s.uptime_ns / 1000000, s.mem_used, s.mem_limit);
     reply_line(c, id, "row", rest);
