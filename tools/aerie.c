@@ -224,15 +224,15 @@ static void handle_interrupt(struct conn *c, uint64_t cid, bool *kill_sent)
  * calls for. kill_on_interrupt: Ctrl-C kills the container (run). */
 static int stream(struct conn *c, const char *id, uint64_t cid, bool kill_on_interrupt)
 {
-    struct sigaction sa = { .sa_handler = on_interrupt };
     bool kill_sent = false;
-    if (kill_on_interrupt)
-        sigaction(SIGINT, &sa, NULL);        /* no SA_RESTART: the wait returns */
     for (;;) {
         struct ctl_reply r;
+        if (kill_on_interrupt && interrupts && !kill_sent)
+            handle_interrupt(c, cid, &kill_sent);
         enum conn_wait w = conn_reply(c, id, &r, -1);
         if (w == CONN_INTERRUPTED) {
-            handle_interrupt(c, cid, &kill_sent);
+            if (kill_on_interrupt)
+                handle_interrupt(c, cid, &kill_sent);
             continue;
         }
         if (w != CONN_REPLY)
@@ -282,8 +282,10 @@ static int cmd_run(const struct command *cmd, struct conn *c, int argc, char **a
     const char *words[RUN_WORDS_MAX];
     char id[CTL_ID_MAX + 1];
     struct ctl_reply r;
+    struct sigaction sa = { .sa_handler = on_interrupt };
     parse_run(cmd, argc, argv, &rr, words);
     conn_open(c);
+    sigaction(SIGINT, &sa, NULL);            /* no SA_RESTART: waits return; stream() kills it */
     conn_send(c, id, "run", words, rr.nwords);
     conn_expect(c, id, &r);
     if (strcmp(r.kind, "started")) {
