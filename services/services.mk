@@ -7,7 +7,7 @@ $(eval $(call libc_program,cm,services/cm/main.c services/cm/ops.c services/cm/f
 $(eval $(call libc_program,hello,apps/hello/hello.c))
 $(eval $(call libc_program,demo,services/demo/demo.c))
 CTL_SRCS := services/ctl/main.c services/ctl/verbs.c services/ctl/stream.c services/ctl/reply.c \
-            services/ctl/uart.c services/ctl/ctlproto.c
+            services/ctl/uart.c services/ctl/ctlproto.c services/ctl/files.c
 $(eval $(call libc_program,ctl,$(CTL_SRCS)))
 
 # ---- container images ---------------------------------------------------

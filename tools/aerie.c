@@ -16,6 +16,7 @@
 #include <string.h>
 #include "aerie_conn.h"
 #include "aerie_spec.h"
+#include "aerie_cp.h"
 
 #define EXIT_REFUSED 1
 #define EXIT_USAGE   2
@@ -483,6 +484,14 @@ static int cmd_images(const struct command *cmd, struct conn *c, int argc, char 
 
 /* ---- the table and main ---- */
 
+static int cmd_cp(const struct command *cmd, struct conn *c, int argc, char **argv)
+{
+    char *ops[2];
+    bool unused = false;
+    take_operands(cmd, argc, argv, ops, &unused);
+    return aerie_cp(c, ops[0], ops[1]);
+}
+
 static void usage(FILE *f);
 
 static int cmd_help(const struct command *cmd, struct conn *c, int argc, char **argv)
@@ -507,6 +516,13 @@ static const char run_details[] =
     "refuses to create it: 125. Ctrl-C kills the container; a second Ctrl-C leaves at once.\n"
     "  --rm             remove the container once it has ended\n";
 
+static const char cp_details[] =
+    "The container must have been granted fs; its files stay readable after it ends,\n"
+    "until 'aerie rm'. Directories are copied with everything below them. When the\n"
+    "destination is an existing directory the source is copied into it under its own\n"
+    "name, else it takes the destination's name. Symbolic links and special files on\n"
+    "the host are skipped with a warning. Exit status 1 if anything was not copied.\n";
+
 static const struct command commands[] = {
     { "run", "[OPTIONS] IMAGE [ARGS]", "Runs a container; streams its output to its end.", run_details,
       cmd_run, NULL, 0, 0 },
@@ -522,6 +538,8 @@ static const struct command commands[] = {
     { "rm", "[-f] ID...", "Removes containers (-f: running ones too).", NULL,
       cmd_rm, "-f", 1, 64 },
     { "images", "", "Lists the images a container can run.", NULL, cmd_images, NULL, 0, 0 },
+    { "cp", "ID:PATH HOSTPATH | HOSTPATH ID:PATH", "Copies files or trees out of or into a container's files.",
+      cp_details, cmd_cp, NULL, 2, 2 },
     { "help", "[COMMAND]", "Shows this help, or a command's.", NULL, cmd_help, NULL, 0, 1 },
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

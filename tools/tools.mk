@@ -11,9 +11,9 @@ $(BUILD)/tools/%: tools/%.c
 
 # ./aerie at the top of the tree: it shares the control protocol's text
 # layer with ctl and the spec parser with cm, so they cannot disagree.
-AERIE_CLI_SRCS := tools/aerie.c tools/aerie_conn.c tools/aerie_spec.c services/ctl/ctlproto.c \
+AERIE_CLI_SRCS := tools/aerie.c tools/aerie_conn.c tools/aerie_spec.c tools/aerie_cp.c services/ctl/ctlproto.c \
                   services/cm/spec.c lib/fmt/fmt.c
-AERIE_CLI_HDRS := tools/aerie_conn.h tools/aerie_spec.h services/ctl/ctlproto.h services/cm/spec.h \
+AERIE_CLI_HDRS := tools/aerie_conn.h tools/aerie_spec.h tools/aerie_cp.h services/ctl/ctlproto.h services/cm/spec.h \
                   include/aerie/proto/cm.h
 HOST_TOOLS += aerie
 

@@ -7,7 +7,8 @@
  * "kill" while it watches.
  *
  * Files: main.c (grants, the wait loop), verbs.c (one handler per verb),
- * stream.c (the streams), reply.c (reply lines), uart.c (the 16550).
+ * stream.c (the streams), reply.c (reply lines), uart.c (the 16550),
+ * files.c (the file verbs of `aerie cp`).
  */
 #ifndef AERIE_CTL_H
 #define AERIE_CTL_H
@@ -52,6 +53,16 @@ void reply_fault_kind(const struct ae_cm_status *st, char *buf, size_t cap);
 
 /* verbs.c */
 void ctl_handle(struct ctl *c, const char *line, size_t len);
+/* Argument i as a container id; answers the error itself and returns false. */
+bool cid_arg(struct ctl *c, const struct ctl_request *rq, unsigned i, uint64_t *out);
+
+/* files.c: a container's files, for `aerie cp`; bytes travel as hex. */
+#define CTL_FILE_CHUNK 256
+void verb_fstat(struct ctl *c, const struct ctl_request *rq);
+void verb_fread(struct ctl *c, const struct ctl_request *rq);
+void verb_fwrite(struct ctl *c, const struct ctl_request *rq);
+void verb_mkdir(struct ctl *c, const struct ctl_request *rq);
+void verb_ls(struct ctl *c, const struct ctl_request *rq);
 
 /* stream.c */
 /* Starts streaming container cid's log from position from under id;

@@ -43,7 +43,8 @@ bool uart_init(struct uart *u, uint64_t io, uint16_t base)
     out8(u, DLL, 1);
     out8(u, DLM, 0);
     out8(u, LCR, 0x03);                  /* 8 data bits, no parity, 1 stop bit */
-    out8(u, FCR, 0x07);                  /* FIFOs on and cleared; interrupt at 1 byte */
+    out8(u, FCR, 0xC7);                  /* FIFOs on and cleared; interrupt at 14 bytes (or the
+                                            character timeout): one wake-up per burst, not per byte */
     out8(u, MCR, 0x0B);                  /* DTR, RTS, OUT2 (gates the IRQ on a PC) */
     (void)in8(u, LSR);
     (void)in8(u, RBR);

@@ -23,7 +23,7 @@ struct verb {
 /* ---- arguments ---- */
 
 /* A container id argument; answers the error itself and returns false. */
-static bool cid_arg(struct ctl *c, const struct ctl_request *rq, unsigned i, uint64_t *out)
+bool cid_arg(struct ctl *c, const struct ctl_request *rq, unsigned i, uint64_t *out)
 {
     const char *s = rq->args[i];
     uint64_t v = 0;
@@ -314,6 +314,11 @@ static const struct verb verbs[] = {
     { "rm",     1, 2, "rm ID [-f]: removes a container (-f: even a running one)", verb_rm },
     { "ps",     0, 0, "ps: -> row id=.. image=.. name=.. state=.. ..., ok COUNT", verb_ps },
     { "images", 0, 0, "images: -> row NAME..., ok COUNT", verb_images },
+    { "fstat",  2, 2, "fstat ID PATH: -> ok file|dir SIZE MODE", verb_fstat },
+    { "fread",  4, 4, "fread ID PATH OFF LEN: -> ok N SIZE HEX (LEN <= 256)", verb_fread },
+    { "fwrite", 6, 6, "fwrite ID PATH OFF FLAGS(-|c|t|ct) MODE HEX: -> ok N", verb_fwrite },
+    { "mkdir",  3, 3, "mkdir ID PATH MODE: makes a directory in a container's files", verb_mkdir },
+    { "ls",     3, 3, "ls ID PATH COOKIE: -> row file|dir NAME..., ok NEXT END", verb_ls },
 };
 
 static const struct verb *find_verb(const char *name)

@@ -24,6 +24,8 @@ aerie() { ./aerie "$@" > "$out" 2> "$errf"; rc=$?; }
 # expect NAME RC STREAM PATTERN: the last aerie call exited RC (or "nonzero")
 # and STREAM (out or err) matches the extended regex PATTERN.
 status_is() { if [ "$1" = nonzero ]; then [ "$rc" != 0 ]; else [ "$rc" = "$1" ]; fi; }
+# status_only NAME: the last aerie call exited 0 (its output is not checked).
+status_only() { if [ "$rc" = 0 ]; then pass "$1"; else fail "$1" "exit status $rc: $(head -c 300 "$errf")"; fi; }
 expect() {
     f=$out; [ "$3" = err ] && f=$errf
     if ! status_is "$2"; then
@@ -44,7 +46,7 @@ expect cli_bad_mem_names_the_option 2 err "aerie: run: --mem: 'banana' must be a
 aerie frob
 expect cli_unknown_command_refused 2 err "unknown command 'frob'"
 ok=1
-for cmd in run start ps logs stats kill rm images help; do
+for cmd in run start ps logs stats kill rm images cp help; do
     ./aerie "$cmd" --help > "$out" 2>&1 && grep -q "^usage: aerie $cmd" "$out" || { ok=0; break; }
 done
 if [ $ok = 1 ]; then pass cli_help_on_every_command; else fail cli_help_on_every_command "aerie $cmd --help: $(head -c 200 "$out")"; fi
@@ -109,6 +111,45 @@ expect cli_logs_of_removed_refused 1 err "no such container $id"
 
 aerie images
 expect cli_images_lists_hello 0 out "^hello$"
+
+# ---- cp: a generated tree in and out again, byte for byte ----
+tree=$dir/tree
+rm -rf "$tree" "$dir/back" "$dir/note"
+mkdir -p "$tree/deep/er/est" "$tree/with space" "$tree/empty-dir"
+f=0
+for d in "$tree" "$tree/deep" "$tree/deep/er" "$tree/deep/er/est" "$tree/with space"; do
+    for size in 0 1 255 256 257 4096 9001; do
+        head -c $size /dev/urandom > "$d/f$f-$size"; f=$((f + 1))
+    done
+done
+head -c 65536 /dev/urandom > "$tree/deep/big"
+printf 'name with %% and spaces\n' > "$tree/with space/odd %name"
+aerie start --grant console,fs ticker 100000 1000
+cpid=$(cat "$out")
+aerie cp "$tree" "$cpid:/in"
+status_only cli_cp_tree_into_container
+aerie cp "$cpid:/in" "$dir/back"
+status_only cli_cp_tree_out_of_container
+if diff -r "$tree" "$dir/back" > "$dir/diff" 2>&1; then pass cli_cp_round_trip_byte_for_byte
+else fail cli_cp_round_trip_byte_for_byte "$(head -c 300 "$dir/diff")"; fi
+aerie cp "$cpid:/in/nothing" "$dir/x"
+expect cli_cp_missing_file_named 1 err "aerie: cp: /in/nothing: no such file or directory"
+aerie cp "$dir/back" "$dir/x"
+expect cli_cp_needs_a_container_side 2 err "one side must be ID:PATH"
+aerie rm -f "$cpid"
+# files outlive the container until rm; no fs grant, no files
+aerie start --grant console,fs grantprobe write /note inside
+nid=$(cat "$out")
+sleep 2
+aerie cp "$nid:/note" "$dir/note"
+if [ "$rc" = 0 ] && [ "$(cat "$dir/note")" = inside ]; then pass cli_cp_out_of_an_ended_container
+else fail cli_cp_out_of_an_ended_container "status $rc, '$(cat "$dir/note" 2>/dev/null)', $(head -c 200 "$errf")"; fi
+aerie rm "$nid"
+aerie start ticker 1000 100
+gid=$(cat "$out")
+aerie cp "$gid:/" "$dir/x"
+expect cli_cp_without_fs_grant_refused 1 err "not granted fs"
+aerie rm -f "$gid"
 
 # ---- Ctrl-C on run kills the container ----
 ./aerie run ticker 1000 50 > "$out" 2> "$errf" &
