@@ -39,13 +39,18 @@ BENCH_LINUX_IMAGE := $(BUILD)/bench/linux/initramfs.cpio
 $(BENCH_LINUX_IMAGE): $(BENCH_GUEST_BINS) bench/linux/build.sh bench/linux/init
 	@bench/linux/build.sh $(BUILD)/bench/linux $(BENCH_GUEST_DIR)
 
-.PHONY: bench bench-linux-image deps-bench
+.PHONY: bench bench-linux-image bench-aerie-images deps-bench
 deps-bench: ; @tools/deps.sh build run bench
 
 bench-linux-image: deps-bench
 	@$(MAKE) -s --no-print-directory $(BENCH_LINUX_IMAGE) $(BENCH_TOOLS)
 
-bench: bench-linux-image
+# The Aerie side (bench/aerie/run.sh): the kernel, the boot task and the
+# benchmark boot images of both plans (bench/aerie/aerie-bench.mk).
+bench-aerie-images: deps-bench
+	@$(MAKE) -s --no-print-directory $(KERNEL) $(BUILD)/root.elf $(AERIE_BENCH_IMAGES)
+
+bench: bench-linux-image bench-aerie-images
 	@BUILD=$(BUILD) QUICK=$(QUICK) LONG=$(LONG) bench/run.sh
 
 # benchstat's host test (tests/tests.list: benchstat_host).

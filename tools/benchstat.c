@@ -8,7 +8,11 @@
  *                      count, median, p90, p99, min, max
  *   summary.tsv        one row per measure: measure, aerie, linux_best,
  *                      ratio (aerie / linux_best), unit; a value that is not
- *                      there is written "missing" and the reason goes to stderr
+ *                      there is written "missing" and the reason goes to stderr;
+ *                      a measure only one system defines (not in the list
+ *                      both must report, and the other system has no sample
+ *                      of its experiment at all, e.g. Aerie's startup_main)
+ *                      has "-" for the other system and the ratio
  *   plot-NAME.dat      the data the gnuplot scripts in bench/plots/ draw
  * and prints the summary as a table. Malformed SAMPLE lines are reported
  * (file and line) and skipped, never read as zero.
@@ -263,10 +267,11 @@ static bool method_is_measure(const char *exp)
     return strcmp(exp, "fs") == 0 || strcmp(exp, "udp_bw") == 0;
 }
 
-/* Where several samples are taken at once, the papers compare the tail. */
+/* Where several samples are taken at once, the papers compare the tail
+ * (startup_parallel and its companions such as startup_parallel_main). */
 static double summary_p(const char *exp)
 {
-    return strcmp(exp, "startup_parallel") == 0 ? 99 : 50;
+    return strncmp(exp, "startup_parallel", 16) == 0 ? 99 : 50;
 }
 
 static bool lower_is_better(const char *unit)
@@ -362,7 +367,18 @@ static void report_missing(const char *name, const char *sys, const char *vs)
             name, sys, sys, vs[0] ? " method=" : "", vs);
 }
 
-static void summary_row(FILE *f, const struct measure *m, int *missing)
+/* True if sys has any sample of experiment exp. */
+static bool experiment_seen(const char *exp, const char *sys)
+{
+    for (long i = 0; i < nsamples; i++)
+        if (strcmp(samples[i].exp, exp) == 0 && strcmp(samples[i].sys, sys) == 0)
+            return true;
+    return false;
+}
+
+/* `expected`: a measure both systems must report. Otherwise a system with
+ * no sample of the experiment does not define it: "-", not "missing". */
+static void summary_row(FILE *f, const struct measure *m, bool expected_measure, int *missing)
 {
     char name[4 * NAME_MAX_LEN + 32], av[32] = "missing", lv[32] = "missing", ratio[32] = "missing";
     double a = 0, l = 0;
@@ -371,12 +387,16 @@ static void summary_row(FILE *f, const struct measure *m, int *missing)
     bool ha = best_of(m, "aerie", &a, &au, &am), hl = best_of(m, "linux", &l, &lu, &lm);
     if (ha)
         snprintf(av, sizeof av, "%.6g", a);
+    else if (!expected_measure && !experiment_seen(m->exp, "aerie"))
+        snprintf(av, sizeof av, "-"), snprintf(ratio, sizeof ratio, "-");
     else {
         report_missing(name, "aerie", "");
         (*missing)++;
     }
     if (hl)
         snprintf(lv, sizeof lv, "%.6g", l);
+    else if (!expected_measure && !experiment_seen(m->exp, "linux"))
+        snprintf(lv, sizeof lv, "-"), snprintf(ratio, sizeof ratio, "-");
     else {
         report_missing(name, "linux", m->vs);
         (*missing)++;
@@ -401,7 +421,7 @@ static bool measure_known(const struct measure *list, long n, const struct measu
 
 static void write_summary(void)
 {
-    long n = sizeof expected / sizeof expected[0];
+    long n = sizeof expected / sizeof expected[0], nexpected = n;
     struct measure *all = xrealloc(NULL, (size_t)(n + nseries) * sizeof *all);
     memcpy(all, expected, sizeof expected);
     for (long i = 0; i < nseries; i++) {      /* measures in the logs but not expected */
@@ -418,7 +438,7 @@ static void write_summary(void)
     printf("  %-38s %12s %12s %-12s %9s  %s\n", "measure", "aerie", "linux_best", "(method)", "ratio", "unit");
     int missing = 0;
     for (long i = 0; i < n; i++)
-        summary_row(f, &all[i], &missing);
+        summary_row(f, &all[i], i < nexpected, &missing);
     fclose(f);
     free(all);
     if (missing)

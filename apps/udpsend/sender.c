@@ -14,7 +14,7 @@
 
 struct stream {
     int fd;
-    uint32_t run, index;
+    uint32_t magic, run, index;
     uint64_t deadline_ns;
     uint64_t sent, errors;
     pthread_t thread;
@@ -31,7 +31,7 @@ static void *stream_main(void *arg)
 {
     struct stream *s = arg;
     unsigned char buf[SENDER_PAYLOAD];
-    struct sender_hdr h = { SENDER_MAGIC, s->run, s->index, 0, 0 };
+    struct sender_hdr h = { s->magic, s->run, s->index, 0, 0 };
     for (unsigned i = sizeof h; i < sizeof buf; i++)
         buf[i] = (unsigned char)i;
     while (now_ns() < s->deadline_ns) {
@@ -65,7 +65,7 @@ static int open_stream(struct stream *s, uint32_t ip, uint16_t port, uint16_t lo
 }
 
 int send_streams(uint32_t ip, uint16_t port, unsigned seconds, unsigned streams,
-                 uint16_t first_port, uint32_t run, struct sender_result *res)
+                 uint16_t first_port, uint32_t magic, uint32_t run, struct sender_result *res)
 {
     static struct stream st[SENDER_MAX_STREAMS];
     if (streams < 1 || streams > SENDER_MAX_STREAMS) {
@@ -84,6 +84,7 @@ int send_streams(uint32_t ip, uint16_t port, unsigned seconds, unsigned streams,
     uint64_t start = now_ns(), deadline = start + (uint64_t)seconds * 1000000000ull;
     unsigned started = 0;
     for (unsigned i = 0; i < streams; i++) {
+        st[i].magic = magic;
         st[i].run = run;
         st[i].index = i;
         st[i].deadline_ns = deadline;

@@ -4,8 +4,10 @@
  * UDP bandwidth benchmark (apps/udpsend, bench/aerie/udpbench.c).
  *
  * Every datagram starts with a header (all little-endian) so the
- * receiver (tools/udpsink.c) can count per run and per stream and see
- * losses: magic "AUB1", run, stream, sequence number.
+ * receiver can count per run and per stream and see losses: magic, run,
+ * stream, sequence number. The magic names the receiver's protocol:
+ * SENDER_MAGIC ("AUB1") for tools/udprecv.c, UDPW_MAGIC ("UDPW",
+ * bench/udp_wire.h, the same layout) for tools/udpsink.c.
  */
 #ifndef UDPSEND_SENDER_H
 #define UDPSEND_SENDER_H
@@ -31,9 +33,10 @@ struct sender_result {
 };
 
 /* Sends from `streams` threads, each from local port first_port + i (0:
- * any granted port), to ip:port (host byte order) for `seconds`. Returns
- * 0, or -1 with errno from the first socket that could not be set up. */
+ * any granted port), to ip:port (host byte order) for `seconds`, every
+ * datagram's header carrying magic and run. Returns 0, or -1 with errno
+ * from the first socket that could not be set up. */
 int send_streams(uint32_t ip, uint16_t port, unsigned seconds, unsigned streams,
-                 uint16_t first_port, uint32_t run, struct sender_result *res);
+                 uint16_t first_port, uint32_t magic, uint32_t run, struct sender_result *res);
 
 #endif

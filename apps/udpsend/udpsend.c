@@ -29,7 +29,8 @@ int main(int argc, char **argv)
         return 2;
     }
     struct sender_result r;
-    if (send_streams(ntohl(a.s_addr), (uint16_t)port, (unsigned)secs, (unsigned)threads, (uint16_t)local, 0, &r)) {
+    if (send_streams(ntohl(a.s_addr), (uint16_t)port, (unsigned)secs, (unsigned)threads, (uint16_t)local,
+                     SENDER_MAGIC, 0, &r)) {
         fprintf(stderr, "udpsend: %s\n", strerror(errno));
         return 1;
     }

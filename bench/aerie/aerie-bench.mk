@@ -1,7 +1,23 @@
-# bench/aerie/aerie-bench.mk — Aerie's own benchmark programs.
+# bench/aerie/aerie-bench.mk — Aerie's own benchmark programs, the boot
+# images make bench boots (bench/aerie/run.sh), and the single-measure
+# targets bench-ipc, bench-fs and bench-net.
+
+# $(call bench_images,NAME,CONF,DEPS,MKIMAGE-SPECS): build/NAME-quick.img
+# and build/NAME-full.img, boot images whose boot.conf is CONF with
+# @PLAN@ replaced by the plan (the benchmark program's argument).
+define bench_images
+$(BUILD)/$(1)-quick.img $(BUILD)/$(1)-full.img: $(BUILD)/$(1)-%.img: $(2) $(BUILD)/tools/mkimage $(3)
+	@echo "  IMAGE   $$@"
+	@sed 's/@PLAN@/$$*/' $(2) > $(BUILD)/$(1)-$$*.conf
+	@$(BUILD)/tools/mkimage -o $$@ boot.conf=$(BUILD)/$(1)-$$*.conf $(4)
+all: $(BUILD)/$(1)-quick.img $(BUILD)/$(1)-full.img
+AERIE_BENCH_IMAGES += $(BUILD)/$(1)-quick.img $(BUILD)/$(1)-full.img
+endef
+AERIE_BENCH_IMAGES := $(BUILD)/ipcbench.elf
+
+# ---- IPC round trip (issue 3): the boot task alone ----
 $(eval $(call user_program,ipcbench,bench/aerie/start.S bench/aerie/ipcbench.c))
 
-# bench-ipc: the IPC round trip (issue 3), on the benchmark machine size.
 .PHONY: bench-ipc
 bench-ipc: deps-run
 	@$(MAKE) -s --no-print-directory all
@@ -13,30 +29,26 @@ bench-ipc: deps-run
 	@grep -a '^ipc round trip' $(BUILD)/bench/ipcbench.log | tr -d '\r'
 	@echo "samples: $(BUILD)/bench/ipcbench.log"
 
-# bench-fs: file-system throughput and metadata rates (issue 6), through
-# libc in a session of the fs service, on the benchmark machine size.
+# ---- file system (issue 6): through libc in a session of the fs service ----
 $(eval $(call libc_program,fsbench,bench/aerie/fsbench.c))
-FSBENCH_IMG := $(BUILD)/fsbench.img
-$(FSBENCH_IMG): $(BUILD)/tools/mkimage bench/aerie/fsbench.conf $(BUILD)/console.elf $(BUILD)/fs.elf $(BUILD)/fsbench.elf
-	@echo "  IMAGE   $@"
-	@$(BUILD)/tools/mkimage -o $@ boot.conf=bench/aerie/fsbench.conf bin/console=$(BUILD)/console.elf \
-	    bin/fs=$(BUILD)/fs.elf bin/fsbench=$(BUILD)/fsbench.elf
-all: $(FSBENCH_IMG)
+$(eval $(call bench_images,fsbench,bench/aerie/fsbench.conf,$(BUILD)/console.elf $(BUILD)/fs.elf $(BUILD)/fsbench.elf,\
+    bin/console=$(BUILD)/console.elf bin/fs=$(BUILD)/fs.elf bin/fsbench=$(BUILD)/fsbench.elf))
 
 .PHONY: bench-fs
 bench-fs: deps-run
 	@$(MAKE) -s --no-print-directory all
 	@mkdir -p $(BUILD)/bench
-	@tools/qemu.sh --test --smp 2 --mem 2G --append "exit_on_halt" --initrd $(BUILD)/root.elf,$(FSBENCH_IMG) $(KERNEL) \
-	    > $(BUILD)/bench/fsbench.log || true
+	@tools/qemu.sh --test --smp 2 --mem 2G --append "exit_on_halt" --initrd $(BUILD)/root.elf,$(BUILD)/fsbench-full.img \
+	    $(KERNEL) > $(BUILD)/bench/fsbench.log || true
 	@grep -aq '^BENCH DONE fsbench' $(BUILD)/bench/fsbench.log || \
 	    { echo "bench-fs: the benchmark did not finish; see $(BUILD)/bench/fsbench.log"; exit 1; }
 	@grep -a -A7 '^fs benchmark' $(BUILD)/bench/fsbench.log | tr -d '\r'
 	@echo "samples: $(BUILD)/bench/fsbench.log"
 
-# bench-net: UDP bandwidth (issue 7), 1472-byte payloads from 1, 2, 4 and 8
-# sender threads in the guest to a receiver on the host (tools/udprecv,
-# which counts), on the benchmark machine size. BENCH_SECONDS per run.
+# ---- UDP bandwidth (issue 7) ----
+# bench-net: 1472-byte payloads from 1, 2, 4 and 8 sender threads in the
+# guest to a receiver on the host over QEMU user networking
+# (tools/udprecv, which counts). BENCH_SECONDS per run.
 $(eval $(call libc_program,udpbench,bench/aerie/udpbench.c apps/udpsend/sender.c))
 $(BUILD)/uobj/bench/aerie/udpbench.c.o: UEXTRA := -Iapps/udpsend
 UDPBENCH_IMG := $(BUILD)/boot-udpbench.img
@@ -53,3 +65,19 @@ all: $(UDPBENCH_IMG)
 bench-net: deps-run
 	@$(MAKE) -s --no-print-directory all
 	@BENCH_SECONDS=$(BENCH_SECONDS) BUILD=$(BUILD) bench/aerie/bench-net.sh
+
+# make bench's udp_bw: the same senders over the --netwire NIC to
+# tools/udpsink (bench/udp_wire.h), as the Linux guest sends.
+$(eval $(call libc_program,udpwire,bench/aerie/udpwire.c apps/udpsend/sender.c))
+$(BUILD)/uobj/bench/aerie/udpwire.c.o: UEXTRA := -Iapps/udpsend
+$(eval $(call bench_images,udpwire,bench/aerie/udpwire.conf,$(BUILD)/console.elf $(BUILD)/net.elf $(BUILD)/udpwire.elf,\
+    bin/console=$(BUILD)/console.elf bin/net=$(BUILD)/net.elf bin/udpwire=$(BUILD)/udpwire.elf))
+
+# ---- container start-up, memory per idle container, idle capacity ----
+# startbench drives cm, which starts the images nop and idle (apps/).
+$(eval $(call libc_program,startbench,bench/aerie/startbench.c))
+$(eval $(call bench_images,startbench,bench/aerie/startbench.conf,\
+    $(BUILD)/console.elf $(BUILD)/cm.elf $(BUILD)/startbench.elf $(BUILD)/images/nop.elf $(BUILD)/images/idle.elf,\
+    bin/console=$(BUILD)/console.elf bin/cm=$(BUILD)/cm.elf bin/startbench=$(BUILD)/startbench.elf \
+    images/nop/prog=$(BUILD)/images/nop.elf -d images/nop/files \
+    images/idle/prog=$(BUILD)/images/idle.elf -d images/idle/files))

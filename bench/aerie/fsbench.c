@@ -1,11 +1,15 @@
 /*
  * fsbench.c — file-system throughput and metadata rates through libc, as
- * a container program sees them: sequential writes and reads of 4 KiB and
- * of 1 MiB, and small-file create (open O_CREAT + close), stat and unlink.
- * It runs in its own fs session (root's "fs" grant, bench/aerie/fsbench.conf),
- * repeats each measurement RUNS times and prints one
- * "SAMPLE fs aerie <method> <param> <value> <unit>" line per run, then the
- * medians, then "BENCH DONE fsbench", and ends the QEMU run.
+ * a container program sees them, measured as the Linux side measures
+ * tmpfs (bench/linux/guest/fsbench.c): write an 8 MiB file from offset 0
+ * into a freshly truncated file in 4 KiB or 1 MiB writes, read it back in
+ * 4 KiB or 1 MiB reads (MiB/s, open to close), and create (open O_CREAT |
+ * O_EXCL + close), stat and unlink 200 empty files (ops/s). It runs in
+ * its own fs session (root's "fs" grant, bench/aerie/fsbench.conf), does
+ * two warm-up rounds and then one round per sample — 6 for the plan
+ * "quick" (argv[1]), 30 otherwise — printing one
+ * "SAMPLE fs aerie <method> - <value> <unit>" line per measure and round,
+ * then the medians, then "BENCH DONE fsbench", and ends the QEMU run.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,19 +24,19 @@
 #include <libaerie/kdebug.h>
 #include <libaerie/runtime.h>
 
-#define RUNS       7
+#define MAX_RUNS   100
+#define WARMUP     2
 #define SMALL      4096u
-#define SMALL_FILE (4u << 20)          /* bytes moved per 4 KiB run */
 #define LARGE      (1u << 20)
-#define LARGE_FILE (16u << 20)         /* bytes moved per 1 MiB run */
-#define NFILES     500
+#define FILE_BYTES (8u << 20)          /* bytes each throughput sample moves */
+#define NFILES     200
 
 struct method {
     const char *name;                  /* the SAMPLE method */
     unsigned param;                    /* block size, or files per run */
-    const char *unit;                  /* MB/s or ops/s */
+    const char *unit;                  /* MiB/s or ops/s */
     double (*run)(unsigned param);
-    double samples[RUNS];
+    double samples[MAX_RUNS];
 };
 
 static char *block;
@@ -57,49 +61,43 @@ static double now_s(void)
 
 static void die(const char *what)
 {
-    say("fsbench: %s failed (errno %d)\n", what, errno);
+    say("BENCH ERROR fsbench: %s failed (errno %d)\n", what, errno);
     ae_invokev(ae_self.kdebug, AERIE_KDEBUG_EXIT, 1);
     exit(1);
 }
 
-/* MB/s writing a fresh file of `total` bytes in `bs`-byte writes. */
-static double write_file(unsigned bs, unsigned total)
+/* MiB/s writing a freshly truncated file of FILE_BYTES in `bs`-byte
+ * writes, open to close. */
+static double write_file(unsigned bs)
 {
+    double t0 = now_s();
     int fd = open("/seq", O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (fd < 0)
         die("open for writing");
-    double t0 = now_s();
-    for (unsigned done = 0; done < total; done += bs)
+    for (unsigned done = 0; done < FILE_BYTES; done += bs)
         if (write(fd, block, bs) != (ssize_t)bs)
             die("write");
-    double t = now_s() - t0;
     close(fd);
-    return total / 1e6 / t;
+    return FILE_BYTES / 1048576.0 / (now_s() - t0);
 }
 
-/* MB/s reading that file back in `bs`-byte reads. */
-static double read_file(unsigned bs, unsigned total)
+/* MiB/s reading that file back in `bs`-byte reads, open to close. */
+static double read_file(unsigned bs)
 {
+    double t0 = now_s();
     int fd = open("/seq", O_RDONLY);
     if (fd < 0)
         die("open for reading");
-    double t0 = now_s();
-    for (unsigned done = 0; done < total; done += bs)
+    for (unsigned done = 0; done < FILE_BYTES; done += bs)
         if (read(fd, block, bs) != (ssize_t)bs)
             die("read");
-    double t = now_s() - t0;
     close(fd);
-    return total / 1e6 / t;
+    return FILE_BYTES / 1048576.0 / (now_s() - t0);
 }
-
-static double write_4k(unsigned bs) { return write_file(bs, SMALL_FILE); }
-static double read_4k(unsigned bs) { return read_file(bs, SMALL_FILE); }
-static double write_1m(unsigned bs) { return write_file(bs, LARGE_FILE); }
-static double read_1m(unsigned bs) { return read_file(bs, LARGE_FILE); }
 
 static void name_of(char *buf, unsigned i)
 {
-    snprintf(buf, 32, "/d/f%u", i);
+    snprintf(buf, 32, "/d/f%05u", i);
 }
 
 /* ops/s of each small-file operation over n files; create leaves them,
@@ -143,10 +141,10 @@ static double unlink_files(unsigned n)
 }
 
 static struct method methods[] = {
-    { "write_4k", SMALL, "MB/s", write_4k, { 0 } },
-    { "read_4k", SMALL, "MB/s", read_4k, { 0 } },
-    { "write_1m", LARGE, "MB/s", write_1m, { 0 } },
-    { "read_1m", LARGE, "MB/s", read_1m, { 0 } },
+    { "write_4k", SMALL, "MiB/s", write_file, { 0 } },
+    { "read_4k", SMALL, "MiB/s", read_file, { 0 } },
+    { "write_1m", LARGE, "MiB/s", write_file, { 0 } },
+    { "read_1m", LARGE, "MiB/s", read_file, { 0 } },
     { "create", NFILES, "ops/s", create_files, { 0 } },
     { "stat", NFILES, "ops/s", stat_files, { 0 } },
     { "unlink", NFILES, "ops/s", unlink_files, { 0 } },
@@ -159,35 +157,44 @@ static int by_value(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-int main(void)
+/* One round of every measure, in order: the writes make the file the
+ * reads read, creates make the files stat and unlink work on. */
+static void round_once(int sample_index)
+{
+    for (unsigned m = 0; m < NMETHODS; m++) {
+        double v = methods[m].run(methods[m].param);
+        if (sample_index < 0)
+            continue;
+        methods[m].samples[sample_index] = v;
+        say("SAMPLE fs aerie %s - %.1f %s\n", methods[m].name, v, methods[m].unit);
+    }
+}
+
+int main(int argc, char **argv)
 {
     if (!ae_self.kdebug) {
         printf("fsbench: needs kdebug\n");
         return 1;
     }
+    unsigned runs = argc > 1 && !strcmp(argv[1], "quick") ? 6 : 30;
     block = malloc(LARGE);
     if (!block || mkdir("/d", 0755) < 0)
         die("setup");
     memset(block, 'x', LARGE);
-    write_file(SMALL, SMALL_FILE);                 /* warm-up: buffer attached, pages pooled */
-    write_file(LARGE, LARGE_FILE);
-    /* Each run does the methods in order: the writes make the file the
-     * reads read, creates make the files stat and unlink work on. */
-    for (unsigned r = 0; r < RUNS; r++) {
-        for (unsigned m = 0; m < NMETHODS; m++) {
-            methods[m].samples[r] = methods[m].run(methods[m].param);
-            say("SAMPLE fs aerie %s %u %.1f %s\n", methods[m].name, methods[m].param,
-                methods[m].samples[r], methods[m].unit);
-        }
-    }
-    say("fs benchmark: medians of %u runs (4 KiB ops over %u MiB, 1 MiB ops over %u MiB, %u files)\n",
-        RUNS, SMALL_FILE >> 20, LARGE_FILE >> 20, NFILES);
+    say("BENCH BEGIN fs\n");
+    for (int r = 0; r < WARMUP; r++)
+        round_once(-1);
+    for (unsigned r = 0; r < runs; r++)
+        round_once((int)r);
+    say("BENCH END fs rc=0\n");
+    say("fs benchmark: medians of %u rounds (%u MiB file in 4 KiB and 1 MiB calls, %u files)\n",
+        runs, FILE_BYTES >> 20, NFILES);
     for (unsigned m = 0; m < NMETHODS; m++) {
-        qsort(methods[m].samples, RUNS, sizeof(double), by_value);
-        double med = methods[m].samples[RUNS / 2];
-        if (!strcmp(methods[m].unit, "MB/s"))
-            say("  %-9s %10.1f MB/s  %10.0f ops/s\n", methods[m].name, med,
-                med * 1e6 / methods[m].param);
+        qsort(methods[m].samples, runs, sizeof(double), by_value);
+        double med = methods[m].samples[runs / 2];
+        if (!strcmp(methods[m].unit, "MiB/s"))
+            say("  %-9s %10.1f MiB/s %10.0f ops/s\n", methods[m].name, med,
+                med * 1048576.0 / methods[m].param);
         else
             say("  %-9s %10.0f ops/s\n", methods[m].name, med);
     }

@@ -1,14 +1,68 @@
 #!/bin/sh
-# bench/aerie/run.sh — PLACEHOLDER for the Aerie side of `make bench`.
+# bench/aerie/run.sh — the Aerie side of `make bench` (glue): four Aerie
+# boots in the machine the Linux side uses (tools/qemu.sh --test --smp 2
+# --mem 2G --netwire SOCK), each under benchrun with tools/udpsink on the
+# other end of its NIC, each leaving its serial console as
+# $BENCH_RAW/aerie-NAME.log (SAMPLE lines with system=aerie):
+#   start  build/startbench-PLAN.img: startup, startup_parallel, mem_idle,
+#          idle_capacity (bench/aerie/startbench.c, driving cm)
+#   ipc    build/ipcbench.elf as the boot task: ipc_rtt
+#   fs     build/fsbench-PLAN.img: fs (bench/aerie/fsbench.c)
+#   udp    build/udpwire-PLAN.img: udp_bw; udpsink prints those SAMPLE
+#          lines into $BENCH_RAW/aerie-udp.udpsink.log
+# A boot that fails is named and the next one runs; the exit status is 0
+# only if every boot finished.
 #
-# The Aerie side is not implemented yet. When it is, this script boots Aerie
-# with the same machine as the Linux side:
-#     tools/qemu.sh --test --smp 2 --mem 2G --netwire SOCK ... build/kernel.elf
-# (run under $BENCH_TOOLS/benchrun, with $BENCH_TOOLS/udpsink --system aerie
-# on SOCK for the UDP runs) and leaves logs of SAMPLE lines with system=aerie
-# as $BENCH_RAW/aerie-*.log. See bench/README.md, "Plugging in the Aerie side".
-#
-# Environment given by bench/run.sh: BUILD, BENCH_PLAN (quick|full),
+# Environment given by bench/run.sh: BUILD, BENCH_PLAN (quick|full|long),
 # BENCH_RAW, BENCH_TOOLS, BENCH_RUNDIR.
-echo "bench/aerie/run.sh: the Aerie side of the benchmarks is not implemented yet: no Aerie samples" >&2
-exit 3
+set -u
+
+BUILD=${BUILD:-build}
+raw=${BENCH_RAW:?}
+tools=${BENCH_TOOLS:?}
+rundir=${BENCH_RUNDIR:?}
+case "${BENCH_PLAN:-full}" in quick) plan=quick ;; *) plan=full ;; esac
+failed=""
+
+for f in "$BUILD/kernel.elf" "$BUILD/root.elf" "$BUILD/ipcbench.elf" "$BUILD/startbench-$plan.img" \
+         "$BUILD/fsbench-$plan.img" "$BUILD/udpwire-$plan.img"; do
+    [ -f "$f" ] || { echo "bench/aerie/run.sh: $f is missing (make bench builds it)" >&2; exit 2; }
+done
+
+# aerie_boot NAME TIMEOUT SILENCE INITRD [APPEND] — one Aerie boot.
+aerie_boot() {
+    name=$1 limit=$2 silence=$3 initrd=$4 append="exit_on_halt bench.plan=$plan ${5:-}"
+    sock=$rundir/aerie-$name.sock
+    echo "bench: aerie-$name (limit ${limit}s)"
+    "$tools/udpsink" --sock "$sock" --system aerie --timeout $((limit + 30)) \
+        > "$raw/aerie-$name.udpsink.log" 2> "$raw/aerie-$name.udpsink.err" &
+    sink=$!
+    "$tools/benchrun" --name "aerie-$name" --log "$raw/aerie-$name.log" \
+        --timeout "$limit" --silence "$silence" -- \
+        tools/qemu.sh --test --smp 2 --mem 2G --netwire "$sock" \
+            --append "$append" --initrd "$initrd" "$BUILD/kernel.elf"
+    rc=$?
+    kill "$sink" 2>/dev/null
+    wait "$sink" 2>/dev/null
+    case $rc in
+        0) ;;
+        1) failed="$failed aerie-$name"; echo "bench: FAILED: aerie-$name (an experiment failed; see $raw/aerie-$name.log)" >&2 ;;
+        *) failed="$failed aerie-$name"; echo "bench: FAILED: aerie-$name (killed or incomplete; see $raw/aerie-$name.log)" >&2 ;;
+    esac
+    grep -q '^SAMPLE ' "$raw/aerie-$name.udpsink.log" ||
+        mv "$raw/aerie-$name.udpsink.log" "$raw/aerie-$name.udpsink.txt"
+    if [ -s "$raw/aerie-$name.udpsink.err" ]; then
+        sed 's/^/bench: udpsink: /' "$raw/aerie-$name.udpsink.err" >&2
+    fi
+}
+
+aerie_boot start 600 120 "$BUILD/root.elf,$BUILD/startbench-$plan.img"
+aerie_boot ipc 180 120 "$BUILD/ipcbench.elf"
+aerie_boot fs 300 120 "$BUILD/root.elf,$BUILD/fsbench-$plan.img"
+aerie_boot udp 300 120 "$BUILD/root.elf,$BUILD/udpwire-$plan.img"
+
+if [ -n "$failed" ]; then
+    echo "bench/aerie/run.sh: failed:$failed" >&2
+    exit 1
+fi
+exit 0

@@ -67,7 +67,7 @@ int main(void)
         if (v[0] != last_run) {
             struct sender_result r;
             if (send_streams(ntohl(from.sin_addr.s_addr), ntohs(from.sin_port), (unsigned)v[2], (unsigned)v[1],
-                             CTRL_PORT + 1, (uint32_t)v[0], &r) < 0) {
+                             CTRL_PORT + 1, SENDER_MAGIC, (uint32_t)v[0], &r) < 0) {
                 fprintf(stderr, "udpbench: run %lu: %s\n", v[0], strerror(errno));
                 r = (struct sender_result){ 0 };
             }

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
+#include <time.h>
 #include <aerie/errors.h>
 #include <aerie/fault.h>
 #include <aerie/proto/fs.h>
@@ -189,6 +190,22 @@ static void cm_kill_during_ipc_leaves_console_serving(void)
     char log[600];
     CHECK_EQ(run("image=hello", &st, log, sizeof log, 0), 0);
     CHECK(strstr(log, "Hello from hello") != NULL);
+}
+
+/* What the start-up benchmark relies on (bench/aerie/startbench.c): a
+ * container granted nothing runs, and its thread's whole 64-bit exit word
+ * reaches the waiter — nop exits with CLOCK_MONOTONIC read in its main. */
+static void cm_nop_reports_main_time_in_exit_status(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    uint64_t before = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+    struct ae_cm_status st;
+    CHECK_EQ(run("image=nop grant=none mem=128K", &st, 0, 0, 0), 0);
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    uint64_t after = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+    CHECK_EQ(st.state, CM_EXITED);
+    CHECK(st.exit_status > before && st.exit_status < after);
 }
 
 static void cm_list_images_and_containers(void)
@@ -413,6 +430,7 @@ int main(int argc, char **argv)
     RUN(cm_object_limit_is_its_own);
     RUN(cm_kill_and_stats);
     RUN(cm_kill_during_ipc_leaves_console_serving);
+    RUN(cm_nop_reports_main_time_in_exit_status);
     RUN(cm_list_images_and_containers);
     RUN(cm_fs_grant_is_the_image_and_private);
     RUN(cm_net_grant_is_its_ports_only);

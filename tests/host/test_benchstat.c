@@ -99,6 +99,18 @@ static void summary_writes_missing_never_zero(void)
     CHECK(err_has("system=aerie"));
 }
 
+static void one_sided_measures_are_dashed_not_missing(void)
+{
+    CHECK_EQ(run_on("SAMPLE startup_main aerie cm_main idle=0 5 ns\n"
+                    "SAMPLE startup_parallel_main aerie cm_main n=16 7 ns\n"
+                    "SAMPLE startup linux fork_exec idle=0 10 ns\n"), 0);
+    CHECK(strcmp(line_of("summary.tsv", "startup_main idle=0 (median)"),
+                 "startup_main idle=0 (median)\t5\t-\t-\tns") == 0);
+    CHECK(strcmp(line_of("summary.tsv", "startup_parallel_main n=16 (p99)"),
+                 "startup_parallel_main n=16 (p99)\t7\t-\t-\tns") == 0);
+    CHECK(!err_has("startup_main idle=0 (median): linux missing"));
+}
+
 static void rates_prefer_the_higher_value(void)
 {
     CHECK_EQ(run_on("SAMPLE udp_bw linux mbit streams=4 100 Mbit/s\n"
@@ -158,6 +170,7 @@ int main(int argc, char **argv)
     RUN(stats_percentiles_of_1_to_100);
     RUN(summary_takes_best_linux_method_and_ratio);
     RUN(summary_writes_missing_never_zero);
+    RUN(one_sided_measures_are_dashed_not_missing);
     RUN(rates_prefer_the_higher_value);
     RUN(parallel_start_compares_p99);
     RUN(malformed_lines_are_skipped_and_named);

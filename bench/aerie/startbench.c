@@ -1,0 +1,332 @@
+/*
+ * startbench.c — container start-up, starts in parallel, memory per idle
+ * container and idle capacity on Aerie: the Aerie half of make bench's
+ * experiments startup, startup_parallel, mem_idle and idle_capacity
+ * (bench/README.md). It runs as a service granted "cm" and the kernel
+ * debug console (bench/aerie/startbench.conf) and drives the container
+ * manager through libaerie's stubs, as any cm client does.
+ *
+ * One start is: CM_RUN of the image nop (create and start in one request)
+ * from time t0, then CM_WAIT until the manager reports the exit; the
+ * container is removed afterwards, outside the timed part. Per start it
+ * prints
+ *     startup      cm_exit     create request -> exit observed (the measure)
+ *     startup      cm_exit_rm  the same, plus the removal
+ *     startup_main cm_main     create request -> nop's first line of main
+ * nop reads CLOCK_MONOTONIC first thing in main and exits with that
+ * reading as its 64-bit exit status; every task reads the same TSC-based
+ * clock (the kernel info page), so the status minus t0 is create -> main.
+ *
+ * The order follows the Linux side (bench/linux/guest/startup.c): warm-up,
+ * N started at once from N threads released together, then for each idle
+ * level the idle containers (image idle, blocked forever) are added in
+ * batches with the kernel's free page count read around each batch, and
+ * single starts are timed. Last, idle containers are added until the
+ * manager refuses one: that count is the capacity.
+ *
+ * usage (boot.conf args): startbench quick|full
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <aerie/errors.h>
+#include <libaerie/cm.h>
+#include <libaerie/invoke.h>
+#include <libaerie/runtime.h>
+
+/* What one start and one idle container are. Neither gets any grant: nop
+ * reports through its exit status, idle does nothing. Their limits are
+ * the smallest the manager accepts that they run in (mem is reserved from
+ * the manager's quota when the container is made, so it bounds capacity). */
+#define NOP_SPEC  "image=nop grant=none mem=128K stack=16K threads=1 objects=16"
+#define IDLE_SPEC "image=idle grant=none mem=128K stack=16K threads=1 objects=16"
+
+#define MAX_PARALLEL 64
+#define MAX_REPS     1000
+#define MAX_IDLE     1000000
+
+struct plan {
+    const char *name;
+    unsigned reps, warmup, par_rounds, batch;
+};
+
+static const struct plan plans[] = {
+    { "quick", 40, 5, 1, 100 },       /* as bench/linux/init's QUICK plan for processes */
+    { "full", 200, 20, 5, 50 },
+};
+
+static uint64_t cm;
+static long idle_count;
+static const int idle_levels[] = { 0, 100, 1000 };
+static const int parallel_ns[] = { 16, 64 };
+
+/* ---- output: the kernel console, one whole line per write ---- */
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...)
+{
+    char line[256];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(line, sizeof line - 1, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    if (n > (int)sizeof line - 2)
+        n = (int)sizeof line - 2;
+    line[n++] = '\n';
+    ae_kdebug_write(ae_self.kdebug, line, (uint64_t)n);
+}
+
+static void sample(const char *exp, const char *method, const char *param, double value, const char *unit)
+{
+    say("SAMPLE %s aerie %s %s %.0f %s", exp, method, param, value, unit);
+}
+
+static _Noreturn void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static _Noreturn void fail(const char *fmt, ...)
+{
+    char why[200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof why, fmt, ap);
+    va_end(ap);
+    say("BENCH ERROR startbench: %s", why);
+    say("BENCH DONE startbench (failed)");
+    ae_invokev(ae_self.kdebug, AERIE_KDEBUG_EXIT, 1);
+    exit(1);
+}
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t free_pages(void)
+{
+    uint64_t s[4];
+    if (ae_kdebug_stats(ae_self.kdebug, s) < 0)
+        fail("the kernel debug capability gives no statistics");
+    return s[0];
+}
+
+/* ---- one start ---- */
+
+struct start_times {
+    uint64_t main_ns, exit_ns, removed_ns;     /* from the create request */
+};
+
+/* Runs nop once and observes its exit; fills t. Safe from many threads:
+ * each uses only its own UTCB. */
+static void start_once(struct start_times *t)
+{
+    uint64_t id;
+    struct ae_cm_status st;
+    char err[160] = "";
+    uint64_t t0 = now_ns();
+    int r = ae_cm_create(cm, NOP_SPEC, 1, &id, err, sizeof err);
+    if (r)
+        fail("create nop: error %d: %s", r, err);
+    r = ae_cm_wait(cm, id, &st);
+    uint64_t t1 = now_ns();
+    if (r || st.state != CM_EXITED) {
+        char what[120];
+        ae_cm_describe(&st, what, sizeof what);
+        fail("nop (container %lu) did not exit normally: wait %d, state %d: %s", id, r, st.state, what);
+    }
+    if ((r = ae_cm_remove(cm, id)))
+        fail("remove container %lu: error %d", id, r);
+    uint64_t t2 = now_ns();
+    if (st.exit_status < t0 || st.exit_status > t1)
+        fail("nop's main at %lu ns is outside its start %lu .. exit %lu", st.exit_status, t0, t1);
+    t->main_ns = st.exit_status - t0;
+    t->exit_ns = t1 - t0;
+    t->removed_ns = t2 - t0;
+}
+
+/* ---- N started at once ---- */
+
+static struct {
+    pthread_mutex_t lock;
+    pthread_cond_t go_cond;
+    bool go;
+    struct start_times t[MAX_PARALLEL];
+} par = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, { { 0 } } };
+
+static void *par_thread(void *arg)
+{
+    pthread_mutex_lock(&par.lock);
+    while (!par.go)
+        pthread_cond_wait(&par.go_cond, &par.lock);
+    pthread_mutex_unlock(&par.lock);
+    start_once(&par.t[(uintptr_t)arg]);
+    return NULL;
+}
+
+/* n threads wait at a gate; opening it releases them together. */
+static void run_parallel(int n, unsigned rounds)
+{
+    char param[16];
+    snprintf(param, sizeof param, "n=%d", n);
+    for (unsigned r = 0; r < rounds; r++) {
+        pthread_t th[MAX_PARALLEL];
+        pthread_attr_t a;
+        pthread_attr_init(&a);
+        pthread_attr_setstacksize(&a, 32 * 1024);
+        par.go = false;
+        for (int i = 0; i < n; i++)
+            if (pthread_create(&th[i], &a, par_thread, (void *)(uintptr_t)i))
+                fail("cannot start thread %d of %d", i, n);
+        usleep(20000);                           /* let them all reach the gate */
+        pthread_mutex_lock(&par.lock);
+        par.go = true;
+        pthread_cond_broadcast(&par.go_cond);
+        pthread_mutex_unlock(&par.lock);
+        for (int i = 0; i < n; i++)
+            pthread_join(th[i], NULL);
+        for (int i = 0; i < n; i++) {
+            sample("startup_parallel", "cm_exit", param, (double)par.t[i].exit_ns, "ns");
+            sample("startup_parallel_main", "cm_main", param, (double)par.t[i].main_ns, "ns");
+        }
+    }
+}
+
+/* ---- idle containers ---- */
+
+/* Starts one idle container; returns 0 or the manager's error. */
+static int add_idle_one(char *err, size_t errlen)
+{
+    uint64_t id;
+    int r = ae_cm_create(cm, IDLE_SPEC, 1, &id, err, errlen);
+    if (!r)
+        idle_count++;
+    return r;
+}
+
+/* The free page count once the idle containers just started have run to
+ * their first block: two readings 20 ms apart agree, or 2 s have passed. */
+static uint64_t settled_free_pages(void)
+{
+    uint64_t prev = free_pages();
+    for (int i = 0; i < 100; i++) {
+        usleep(20000);
+        uint64_t cur = free_pages();
+        if (cur == prev)
+            return cur;
+        prev = cur;
+    }
+    return prev;
+}
+
+/* Grows the idle population to target, one mem_idle sample per batch. */
+static void grow_idle(long target, unsigned batch)
+{
+    while (idle_count < target) {
+        long n = target - idle_count < (long)batch ? target - idle_count : (long)batch;
+        uint64_t before = settled_free_pages();
+        for (long i = 0; i < n; i++) {
+            char err[160] = "";
+            int r = add_idle_one(err, sizeof err);
+            if (r)
+                fail("idle container %ld: error %d: %s", idle_count + 1, r, err);
+        }
+        uint64_t after = settled_free_pages();
+        sample("mem_idle", "cm", "-", (double)(before - after) * 4.0 / (double)n, "KiB");
+    }
+}
+
+/* What the manager charges one idle container (its quota's bytes), once. */
+static void note_idle_quota(void)
+{
+    uint64_t ids[1];
+    int states[1];
+    struct ae_cm_stats s;
+    if (ae_cm_list(cm, 1, ids, states, 1) == 1 && ae_cm_stats(cm, ids[0], &s) == 0)
+        say("# startbench: one idle container's quota: %lu of %lu bytes, %lu of %lu objects, %lu threads",
+            s.mem_used, s.mem_limit, s.objects_used, s.objects_limit, s.threads_used);
+}
+
+/* Idle containers until the manager refuses one: the capacity. */
+static void capacity(void)
+{
+    uint64_t before = settled_free_pages();
+    long start_count = idle_count;
+    char err[160] = "";
+    int r = 0;
+    uint64_t t0 = now_ns();
+    while (idle_count < MAX_IDLE && !(r = add_idle_one(err, sizeof err)))
+        if (idle_count % 5000 == 0)
+            say("# startbench: %ld idle containers, %lu MiB free, %.1f s", idle_count,
+                free_pages() / 256, (double)(now_ns() - t0) / 1e9);
+    uint64_t after = settled_free_pages();
+    say("# startbench: capacity: the manager refused idle container %ld: error %d: %s", idle_count + 1, r, err);
+    say("# startbench: %lu MiB free before, %lu MiB after; %.1f s", before / 256, after / 256,
+        (double)(now_ns() - t0) / 1e9);
+    sample("idle_capacity", "cm", "-", (double)idle_count, "count");
+    if (idle_count > start_count)
+        sample("mem_idle", "capacity_cm", "-", (double)(before - after) * 4.0 / (double)(idle_count - start_count),
+               "KiB");
+}
+
+static void startup_levels(const struct plan *p)
+{
+    struct start_times t;
+    for (unsigned l = 0; l < sizeof idle_levels / sizeof idle_levels[0]; l++) {
+        char param[16];
+        snprintf(param, sizeof param, "idle=%d", idle_levels[l]);
+        grow_idle(idle_levels[l], p->batch);
+        if (idle_levels[l] > 0 && l == 1)
+            note_idle_quota();
+        say("# startbench: %ld idle containers, %lu pages free", idle_count, free_pages());
+        for (unsigned i = 0; i < p->warmup; i++)
+            start_once(&t);
+        for (unsigned i = 0; i < p->reps; i++) {
+            start_once(&t);
+            sample("startup", "cm_exit", param, (double)t.exit_ns, "ns");
+            sample("startup", "cm_exit_rm", param, (double)t.removed_ns, "ns");
+            sample("startup_main", "cm_main", param, (double)t.main_ns, "ns");
+        }
+    }
+}
+
+int main(int argc, char **argv)
+{
+    if (!ae_self.kdebug) {
+        printf("startbench: needs the kdebug grant\n");
+        return 1;
+    }
+    cm = ae_capenv_lookup("cm");
+    if (!cm)
+        fail("no cm capability (boot.conf: grant=cm)");
+    const struct plan *p = &plans[0];
+    for (unsigned i = 0; i < sizeof plans / sizeof plans[0]; i++)
+        if (argc > 1 && !strcmp(argv[1], plans[i].name))
+            p = &plans[i];
+    say("# startbench: plan %s: %u reps and %u warm-up starts per idle level, %u parallel rounds, "
+        "memory read per %u idle; nop: %s; idle: %s", p->name, p->reps, p->warmup, p->par_rounds,
+        p->batch, NOP_SPEC, IDLE_SPEC);
+
+    struct start_times t;
+    say("BENCH BEGIN startup-cm");
+    for (unsigned i = 0; i < p->warmup; i++)
+        start_once(&t);
+    for (unsigned i = 0; i < sizeof parallel_ns / sizeof parallel_ns[0]; i++)
+        run_parallel(parallel_ns[i], p->par_rounds);
+    startup_levels(p);
+    say("BENCH END startup-cm rc=0");
+
+    say("BENCH BEGIN idle-capacity-cm");
+    capacity();
+    say("BENCH END idle-capacity-cm rc=0");
+    say("BENCH DONE startbench");
+    ae_invokev(ae_self.kdebug, AERIE_KDEBUG_EXIT, 0);
+    return 0;
+}
