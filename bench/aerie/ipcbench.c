@@ -1,12 +1,18 @@
 /*
- * ipcbench.c — IPC round-trip microbenchmark: a client thread calls a
- * server thread that replies at once, on the same CPU and across CPUs.
- * It runs as the boot task (no root, no services). One sample is the mean
- * of a batch of round trips timed with the TSC, as the Linux side's pipe
- * and socket ping-pong (bench/linux/guest/ipc.c); after a warm-up it
- * prints one "SAMPLE ipc_rtt aerie call_reply <where> <ns> ns" line per
- * sample, then the median, 90th and 99th percentile. The kernel command
- * line's bench.plan=quick takes make bench's quick plan (fewer samples).
+ * ipcbench.c — IPC round-trip microbenchmark: a client calls a server
+ * that replies at once, on the same CPU and across CPUs. It runs as the
+ * boot task (no root, no services), in two forms:
+ *   ipc_rtt          the server is a second task — this very program,
+ *                    spawned from the boot module with only the endpoint
+ *                    granted — so every round trip switches address
+ *                    spaces, as the Linux side's ping-pong between two
+ *                    processes does (bench/linux/guest/ipc.c);
+ *   ipc_rtt_threads  the server is a thread of the client's own task.
+ * One sample is the mean of a batch of round trips timed with the TSC, as
+ * on the Linux side. After a warm-up it prints one
+ * "SAMPLE <experiment> aerie call_reply <where> <ns> ns" line per sample,
+ * then the median, 90th and 99th percentile. The kernel command line's
+ * bench.plan=quick takes make bench's quick plan (fewer samples).
  */
 #include <stdint.h>
 #include <stdbool.h>
@@ -16,9 +22,11 @@
 #include <libaerie/invoke.h>
 #include <libaerie/runtime.h>
 #include <libaerie/kdebug.h>
+#include <libaerie/spawn.h>
 
 #define WARMUP       1000
 #define MAX_SAMPLES  1000
+#define SERVER_QUOTA (1u << 20)       /* bytes for the server task: stack, data, page tables */
 
 static uint64_t samples[MAX_SAMPLES];
 static unsigned nsamples = 200, batch = 20;     /* make bench's full plan */
@@ -37,13 +45,19 @@ static uint64_t to_ns(uint64_t cycles)
     return cycles / k->tsc_hz * 1000000000ull + cycles % k->tsc_hz * 1000000000ull / k->tsc_hz;
 }
 
-static void server(void *arg)
+/* Answers every call on ep at once, until ep is gone. */
+static void serve(uint64_t ep)
 {
-    uint64_t ep = (uint64_t)arg, badge;
-    __atomic_store_n(&server_ready, 1, __ATOMIC_RELEASE);
+    uint64_t badge;
     int64_t r = ae_recv(ep, AERIE_TIMEOUT_FOREVER, &badge);
     while (r >= 0)
         r = ae_reply_recv(ep, AERIE_INFO(0, 1, 0), AERIE_TIMEOUT_FOREVER, &badge);
+}
+
+static void server_thread(void *arg)
+{
+    __atomic_store_n(&server_ready, 1, __ATOMIC_RELEASE);
+    serve((uint64_t)arg);
 }
 
 static void sort(uint64_t *a, unsigned n)
@@ -75,25 +89,72 @@ static bool has_word(const char *s, const char *w)
     }
 }
 
-static void run(const char *where, int server_cpu)
+static uint64_t own_priority(void)
 {
-    uint64_t ep = ae_slot_alloc();
-    ae_quota_create(ae_self.quota, AERIE_OBJ_ENDPOINT, ep, 0, 0, 0);
-    struct ae_thread th = { 0 };
-    server_ready = 0;
-    if (ae_thread_start(&th, server, (void *)ep, server_cpu, 16384)) {
-        ae_kprintf("ipcbench: cannot start the server thread\n");
-        return;
-    }
-    /* The same priority as ours: a lower one would never run while we
-     * spin here on its CPU. */
     uint64_t info[4];
     ae_invoke(ae_self.thread, AERIE_THREAD_INFO, 0, 0, info, 4);
-    ae_invokev(th.thread_slot, AERIE_THREAD_SET_PRIORITY, info[2]);
-    while (!__atomic_load_n(&server_ready, __ATOMIC_ACQUIRE))
-        ae_yield();
+    return info[2];
+}
+
+/* A second task running this program (boot module 0) as the server on
+ * cpu, granted ep and nothing else; *quota receives its quota, which
+ * destroying ends it. Returns 0 or an error. */
+static int start_server_task(uint64_t ep, int cpu, uint64_t *quota)
+{
+    static uint64_t va, bytes;
+    uint64_t info[2];
+    if (!va) {
+        if (ae_invoke(AERIE_BOOT_MODULE0, AERIE_MEM_INFO, 0, 0, info, 2) < 0)
+            return AE_EINVAL;
+        bytes = (info[0] + 4095) & ~4095ull;
+        va = ae_vm_reserve(bytes);
+        if (!va || ae_task_map(ae_self.task, AERIE_BOOT_MODULE0, 0, va, bytes, AERIE_MAP_R) < 0)
+            return AE_ENOMEM;
+    }
+    *quota = ae_slot_alloc();
+    int64_t r = ae_quota_create(ae_self.quota, AERIE_OBJ_QUOTA, *quota, SERVER_QUOTA, 2, 64);
+    if (r < 0)
+        return (int)r;
+    const char *argv[] = { "ipcbench-server", 0 };
+    struct ae_grant g = { "ep", ep, AERIE_R_ALL, 0 };
+    struct ae_spawn_args a = {
+        .quota = *quota, .image = (const void *)va, .image_len = ae_start.bootinfo->modules[0].bytes, .image_mem = AERIE_BOOT_MODULE0,
+        .argv = argv, .grants = &g, .ngrants = 1, .stack_bytes = 16384, .cpu = cpu,
+        .prio = (unsigned)own_priority(),
+    };
+    struct ae_child child;
+    char err[120];
+    r = ae_spawn(&a, &child, err, sizeof err);
+    if (r < 0) {
+        ae_kprintf("ipcbench: cannot start the server task: %s\n", err);
+        ae_invoke0(*quota, AERIE_QUOTA_DESTROY);
+        return (int)r;
+    }
+    return 0;
+}
+
+static void run(const char *exp, const char *where, int server_cpu, bool task)
+{
+    uint64_t ep = ae_slot_alloc(), quota = 0;
+    ae_quota_create(ae_self.quota, AERIE_OBJ_ENDPOINT, ep, 0, 0, 0);
+    struct ae_thread th = { 0 };
+    if (task) {
+        if (start_server_task(ep, server_cpu, &quota))
+            return;
+    } else {
+        server_ready = 0;
+        if (ae_thread_start(&th, server_thread, (void *)ep, server_cpu, 16384)) {
+            ae_kprintf("ipcbench: cannot start the server thread\n");
+            return;
+        }
+        /* The same priority as ours: a lower one would never run while we
+         * spin here on its CPU. */
+        ae_invokev(th.thread_slot, AERIE_THREAD_SET_PRIORITY, own_priority());
+        while (!__atomic_load_n(&server_ready, __ATOMIC_ACQUIRE))
+            ae_yield();
+    }
     ae_utcb()->mr[0] = 1;
-    for (int i = 0; i < WARMUP; i++)
+    for (int i = 0; i < WARMUP; i++)                 /* the first call waits for the server */
         ae_call(ep, AERIE_INFO(1, 1, 0), AERIE_TIMEOUT_FOREVER);
     for (unsigned i = 0; i < nsamples; i++) {
         uint64_t t0 = tsc();
@@ -101,32 +162,45 @@ static void run(const char *where, int server_cpu)
             ae_call(ep, AERIE_INFO(1, 1, 0), AERIE_TIMEOUT_FOREVER);
         samples[i] = (tsc() - t0) / batch;
     }
-    ae_thread_destroy(&th);
+    if (task)
+        ae_invoke0(quota, AERIE_QUOTA_DESTROY);
+    else
+        ae_thread_destroy(&th);
     ae_cap_delete(ep);
     for (unsigned i = 0; i < nsamples; i++)
-        ae_kprintf("SAMPLE ipc_rtt aerie call_reply %s %lu ns\n", where, to_ns(samples[i]));
+        ae_kprintf("SAMPLE %s aerie call_reply %s %lu ns\n", exp, where, to_ns(samples[i]));
     sort(samples, nsamples);
     uint64_t p50 = samples[nsamples / 2], p90 = samples[nsamples * 9 / 10], p99 = samples[nsamples * 99 / 100];
-    ae_kprintf("ipc round trip, %s: median %lu cycles (%lu ns), p90 %lu cycles (%lu ns), p99 %lu cycles (%lu ns), "
-               "%u samples of %u\n", where, p50, to_ns(p50), p90, to_ns(p90), p99, to_ns(p99), nsamples, batch);
+    ae_kprintf("ipc round trip, %s, %s: median %lu cycles (%lu ns), p90 %lu cycles (%lu ns), p99 %lu cycles "
+               "(%lu ns), %u samples of %u\n", task ? "two tasks" : "two threads", where, p50, to_ns(p50), p90,
+               to_ns(p90), p99, to_ns(p99), nsamples, batch);
 }
 
 void bench_main(uint64_t *sp);
 void bench_main(uint64_t *sp)
 {
     ae_runtime_start(sp);
+    if (!ae_start.bootinfo) {                       /* the spawned server task */
+        uint64_t ep = ae_capenv_lookup("ep");
+        if (ep)
+            serve(ep);
+        ae_thread_exit(0);
+    }
     const struct aerie_kip *k = (const struct aerie_kip *)AERIE_KIP_ADDR;
     ae_invokev(ae_self.thread, AERIE_THREAD_SET_AFFINITY, 0);
-    if (ae_start.bootinfo && has_word(ae_start.bootinfo->cmdline, "bench.plan=quick")) {
+    if (has_word(ae_start.bootinfo->cmdline, "bench.plan=quick")) {
         nsamples = 40;
         batch = 10;
     }
     ae_kprintf("BENCH BEGIN ipc-call_reply\n");
-    run("same_cpu", 0);
-    if (k->ncpus > 1)
-        run("cross_cpu", 1);
-    else
-        ae_kprintf("ipcbench: one CPU only, no cross-CPU figure\n");
+    for (int task = 1; task >= 0; task--) {
+        const char *exp = task ? "ipc_rtt" : "ipc_rtt_threads";
+        run(exp, "same_cpu", 0, task);
+        if (k->ncpus > 1)
+            run(exp, "cross_cpu", 1, task);
+        else
+            ae_kprintf("ipcbench: one CPU only, no cross-CPU figure\n");
+    }
     ae_kprintf("BENCH END ipc-call_reply rc=0\n");
     ae_kprintf("BENCH DONE ipcbench\n");
     ae_invokev(ae_self.kdebug, AERIE_KDEBUG_EXIT, 0);
