@@ -1,7 +1,7 @@
 # Makefile — builds Aerie and runs it.
 #
 #   make          build the kernel, user programs and host tools under build/
-#   make run      boot Aerie in QEMU (SMP=2 MEM=256M by default)
+#   make run      boot Aerie in QEMU (SMP=2 MEM=256M by default); ./aerie drives it
 #   make test     every test: host unit tests and QEMU boots; ends "N passed, N failed"
 #   make iso      a GRUB-bootable ISO image (build/aerie.iso)
 #
@@ -44,7 +44,9 @@ run: deps-run
 	@$(MAKE) -s --no-print-directory all
 	@echo "Booting Aerie in QEMU (SMP=$(SMP) MEM=$(MEM)); quit with Ctrl-A X."
 	@echo "UDP echo: host 127.0.0.1:$(NET_HOSTPORT) -> guest 10.0.2.15:7 (try: echo hi | socat - UDP:127.0.0.1:$(NET_HOSTPORT))"
-	@tools/qemu.sh --smp "$(SMP)" --mem "$(MEM)" --initrd "$(BOOT_MODULES)" \
+	@echo "From another terminal, drive it with ./aerie (control socket $(BUILD)/aerie.sock):"
+	@echo "  ./aerie run hello    ./aerie start ticker 100 500    ./aerie ps    ./aerie logs -f ID    ./aerie --help"
+	@tools/qemu.sh --smp "$(SMP)" --mem "$(MEM)" --initrd "$(BOOT_MODULES)" --ctl $(BUILD)/aerie.sock \
 	    --unrestricted --hostfwd udp:127.0.0.1:$(NET_HOSTPORT)-:7 $(KERNEL)
 
 iso: deps-iso

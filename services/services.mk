@@ -3,8 +3,12 @@
 
 $(eval $(call libc_program,root,services/root/root.c services/root/bootconf.c services/root/pci.c))
 $(eval $(call libc_program,console,services/console/console.c))
-$(eval $(call libc_program,cm,services/cm/main.c services/cm/ops.c services/cm/container.c services/cm/spec.c))
+$(eval $(call libc_program,cm,services/cm/main.c services/cm/ops.c services/cm/files.c services/cm/container.c services/cm/spec.c))
 $(eval $(call libc_program,hello,apps/hello/hello.c))
+$(eval $(call libc_program,demo,services/demo/demo.c))
+CTL_SRCS := services/ctl/main.c services/ctl/verbs.c services/ctl/stream.c services/ctl/reply.c \
+            services/ctl/uart.c services/ctl/ctlproto.c services/ctl/files.c
+$(eval $(call libc_program,ctl,$(CTL_SRCS)))
 
 # ---- container images ---------------------------------------------------
 # A container image is the subtree images/NAME/ of the boot image: the
@@ -27,9 +31,11 @@ APP_IMAGE_DEPS  := $(foreach a,$(APPS),$(call image_deps,$(a),apps/$(a)))
 
 BOOT_CONF ?= services/root/boot.conf
 BOOT_IMG  := $(BUILD)/boot.img
-SERVICE_ELFS := $(BUILD)/console.elf $(BUILD)/fs.elf $(BUILD)/net.elf $(BUILD)/cm.elf $(BUILD)/hello.elf
+SERVICE_ELFS := $(BUILD)/console.elf $(BUILD)/fs.elf $(BUILD)/net.elf $(BUILD)/cm.elf $(BUILD)/hello.elf \
+                $(BUILD)/demo.elf $(BUILD)/ctl.elf
 BOOT_IMG_FILES := bin/console=$(BUILD)/console.elf bin/fs=$(BUILD)/fs.elf bin/net=$(BUILD)/net.elf \
-                  bin/cm=$(BUILD)/cm.elf bin/hello=$(BUILD)/hello.elf $(APP_IMAGE_SPECS)
+                  bin/cm=$(BUILD)/cm.elf bin/hello=$(BUILD)/hello.elf bin/demo=$(BUILD)/demo.elf bin/ctl=$(BUILD)/ctl.elf \
+                  $(APP_IMAGE_SPECS)
 
 $(BOOT_IMG): $(BUILD)/tools/mkimage $(BOOT_CONF) $(SERVICE_ELFS) $(APP_IMAGE_DEPS)
 	@echo "  IMAGE   $@"
@@ -79,8 +85,20 @@ $(BUILD)/fuzz/fuzz_spec: tests/fuzz/fuzz_spec.c services/cm/spec.c lib/fmt/fmt.c
 	@echo "  CLANG   $<"
 	@$(FUZZCC) $(FUZZFLAGS) -Iservices/cm -Ilib/fmt -o $@ tests/fuzz/fuzz_spec.c services/cm/spec.c lib/fmt/fmt.c
 
+# ctl's protocol text layer (services/ctl/ctlproto.c), also part of the aerie CLI.
+$(BUILD)/tests/host/test_ctlproto: tests/host/test_ctlproto.c services/ctl/ctlproto.c services/ctl/ctlproto.h
+	@mkdir -p $(@D)
+	@echo "  HOSTCC  $@"
+	@$(HOSTCC) $(HOSTCFLAGS) $(SANFLAGS) -Iservices/ctl -Itests/host -o $@ tests/host/test_ctlproto.c services/ctl/ctlproto.c
+
+$(BUILD)/fuzz/fuzz_ctlproto: tests/fuzz/fuzz_ctlproto.c services/ctl/ctlproto.c services/ctl/ctlproto.h
+	@mkdir -p $(@D)
+	@echo "  CLANG   $<"
+	@$(FUZZCC) $(FUZZFLAGS) -Iservices/ctl -o $@ tests/fuzz/fuzz_ctlproto.c services/ctl/ctlproto.c
+
 HOST_TESTS += $(BUILD)/tests/host/test_bootconf $(BUILD)/tests/host/test_elf $(BUILD)/tests/host/test_spec \
-              $(BUILD)/fuzz/fuzz_elf $(BUILD)/fuzz/fuzz_bootconf $(BUILD)/fuzz/fuzz_spec
+              $(BUILD)/fuzz/fuzz_elf $(BUILD)/fuzz/fuzz_bootconf $(BUILD)/fuzz/fuzz_spec \
+              $(BUILD)/tests/host/test_ctlproto $(BUILD)/fuzz/fuzz_ctlproto
 
 # A boot image with a broken boot.conf: root must name each mistake and
 # still start what is right (tests/tests.list: boot_bad_config).

@@ -4,7 +4,7 @@
 #
 # usage: tools/qemu.sh [--test] [--smp N] [--mem SIZE] [--append CMDLINE]
 #                      [--initrd FILE] [--nic] [--hostfwd SPEC]... [--unrestricted]
-#                      [--framesock HOSTPORT:QEMUPORT] [--netwire SOCKET]
+#                      [--framesock HOSTPORT:QEMUPORT] [--netwire SOCKET] [--ctl SOCKET]
 #                      [--qemu "EXTRA ARGS"] KERNEL
 #   --test     no terminal: serial on stdout, monitor off.
 #   --nic      adds the virtio-net NIC (modern only) on QEMU user networking
@@ -27,10 +27,13 @@
 #              process (tools/udpsink), and QEMU receives on SOCKET.qemu. No
 #              IP network at all: the guest reaches only that process. Used
 #              by make bench, so Aerie and Linux guests send over one wire.
+#   --ctl      adds a second serial port (COM2: 0x2f8, IRQ 3), the control
+#              channel, as a Unix socket server at SOCKET that the aerie
+#              CLI connects to (docs/CM.md); one client at a time.
 # Machine: q35, -cpu max, KVM when /dev/kvm is usable, TCG otherwise.
 set -eu
 
-smp=2 mem=256M append="" initrd="" extra="" test=0 kernel="" fwds="" nic=0 restrict=on framesock="" wire=""
+smp=2 mem=256M append="" initrd="" extra="" test=0 kernel="" fwds="" nic=0 restrict=on framesock="" wire="" ctl=""
 die() { echo "qemu.sh: $*" >&2; exit 2; }
 
 while [ $# -gt 0 ]; do
@@ -59,6 +62,7 @@ while [ $# -gt 0 ]; do
             case "$2" in /*) ;; *) die "--netwire needs an absolute socket path, not '$2'" ;; esac
             [ ${#2} -le 100 ] || die "--netwire path too long for a Unix socket (${#2} > 100): $2"
             wire=$2; shift ;;
+        --ctl) [ $# -ge 2 ] || die "--ctl needs a socket path"; ctl=$2; shift ;;
         --qemu) [ $# -ge 2 ] || die "--qemu needs a value"; extra=$2; shift ;;
         -*) die "unknown option $1" ;;
         *) kernel=$1 ;;
@@ -106,6 +110,12 @@ elif [ -n "$framesock" ]; then
 elif [ "$nic" = 1 ]; then
     set -- "$@" -netdev "user,id=net0,restrict=$restrict$fwds" \
                 -device virtio-net-pci,netdev=net0,disable-legacy=on
+fi
+if [ -n "$ctl" ]; then
+    case "$ctl" in *,*) die "--ctl: the socket path may not contain a comma: '$ctl'" ;; esac
+    mkdir -p "$(dirname "$ctl")"
+    set -- "$@" -chardev "socket,id=ctl,path=$ctl,server=on,wait=off" \
+                -device isa-serial,chardev=ctl,iobase=0x2f8,irq=3
 fi
 if [ "$test" = 1 ]; then
     set -- "$@" -display none -serial stdio -monitor none

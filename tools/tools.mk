@@ -1,5 +1,6 @@
-# tools/tools.mk — host tools: the test runner and the kernel symbol table
-# generator. Plain C with -Werror, run on the build machine.
+# tools/tools.mk — host tools: the test runner, the kernel symbol table
+# generator, and ./aerie, the command line that drives a running Aerie
+# (docs/CM.md). Plain C with -Werror, run on the build machine.
 
 HOST_TOOLS := $(BUILD)/tools/testrun $(BUILD)/tools/ksymgen $(BUILD)/tools/udprecv $(BUILD)/tools/netframe
 
@@ -7,3 +8,23 @@ $(BUILD)/tools/%: tools/%.c
 	@mkdir -p $(@D)
 	@echo "  HOSTCC  $<"
 	@$(HOSTCC) $(HOSTCFLAGS) -o $@ $<
+
+# ./aerie at the top of the tree: it shares the control protocol's text
+# layer with ctl and the spec parser with cm, so they cannot disagree.
+AERIE_CLI_SRCS := tools/aerie.c tools/aerie_conn.c tools/aerie_spec.c tools/aerie_cp.c services/ctl/ctlproto.c \
+                  services/cm/spec.c lib/fmt/fmt.c
+AERIE_CLI_HDRS := tools/aerie_conn.h tools/aerie_spec.h tools/aerie_cp.h services/ctl/ctlproto.h services/cm/spec.h \
+                  include/aerie/proto/cm.h
+HOST_TOOLS += aerie
+
+aerie: $(AERIE_CLI_SRCS) $(AERIE_CLI_HDRS)
+	@echo "  HOSTCC  $@"
+	@$(HOSTCC) $(HOSTCFLAGS) -Iservices/ctl -Iservices/cm -Ilib/fmt -o $@ $(AERIE_CLI_SRCS)
+
+$(BUILD)/tests/host/test_aerie_spec: tests/host/test_aerie_spec.c tools/aerie_spec.c services/cm/spec.c lib/fmt/fmt.c \
+                                     tools/aerie_spec.h services/cm/spec.h
+	@mkdir -p $(@D)
+	@echo "  HOSTCC  $@"
+	@$(HOSTCC) $(HOSTCFLAGS) $(SANFLAGS) -Itools -Iservices/cm -Ilib/fmt -Itests/host -o $@ \
+	    tests/host/test_aerie_spec.c tools/aerie_spec.c services/cm/spec.c lib/fmt/fmt.c
+HOST_TESTS += $(BUILD)/tests/host/test_aerie_spec

@@ -74,6 +74,15 @@ uint64_t container_next_id(uint64_t from, int *state);
 /* ops.c */
 int cm_serve(void);
 
+/* files.c: the CM_FS_* operations. Each fills rq->reply from word 1 and
+ * returns the reply's word count, or a negative AE_* error. */
+struct ae_request;
+int cm_fs_stat(struct ae_request *rq);
+int cm_fs_read(struct ae_request *rq);
+int cm_fs_write(struct ae_request *rq);
+int cm_fs_mkdir(struct ae_request *rq);
+int cm_fs_list(struct ae_request *rq);
+
 uint64_t cm_now_ns(void);
 
 #endif

@@ -244,13 +244,19 @@ static void forget_console(struct container *c)
     }
 }
 
-/* Gives back what services hold for c: its fs session and net client. */
-static void close_sessions(struct container *c)
+/* The fs session outlives the container's end, so its files can still be
+ * copied out (`aerie cp`); removal closes it. */
+static void close_fs(struct container *c)
 {
     if (c->fs_session) {
         ae_fs_admin_close_session(cm.fs_admin, (uint32_t)c->fs_session);
         c->fs_session = 0;
     }
+}
+
+/* The net client goes with the end: its ports are free for others. */
+static void close_net(struct container *c)
+{
     if (c->net_client) {
         ae_net_admin_client_remove(cm.net_admin, c->net_client);
         c->net_client = 0;
@@ -313,6 +319,10 @@ static int load(struct creation *k, char *err, size_t errlen)
         k->envp[i] = s->env[i];
     k->envp[s->nenv] = 0;
     c->cpu = pick_cpu(s);
+    if (c->cpu < 0) {
+        snprintf(err, errlen, "cpus: none of them exists (this machine has CPUs 0..%u)", cm.ncpus - 1);
+        return AE_EINVAL;
+    }
     struct ae_spawn_args a = {
         .quota = c->quota, .image = f.data, .image_len = f.size, .image_mem = cm.image_mem,
         .image_off = f.data_offset, .argv = k->argv, .envp = k->envp, .grants = k->grants,
@@ -363,7 +373,8 @@ int container_create(const struct spec *s, uint64_t *id, char *err, size_t errle
     free_slot(&k.net_cap);
     free_slot(&k.fault_cap);
     if (r) {
-        close_sessions(c);
+        close_net(c);
+        close_fs(c);
         forget_console(c);
         ae_invoke0(c->quota, AERIE_QUOTA_DESTROY);
         ae_slot_free(c->quota);
@@ -425,7 +436,7 @@ void container_end(struct container *c, int state, uint64_t status, const uint64
         ae_slot_free(c->thread);                 /* emptied by the destruction */
         c->thread = 0;
     }
-    close_sessions(c);
+    close_net(c);
     wake_waiters(c);
 }
 
@@ -454,6 +465,7 @@ int container_remove(uint64_t id)
         return AE_ESRCH;
     container_end(c, CM_KILLED, 0, 0);
     forget_console(c);
+    close_fs(c);
     pthread_mutex_unlock(&c->lock);
     pthread_mutex_destroy(&c->lock);
     free(c);

@@ -236,6 +236,30 @@ static int op_info(void *ctx, struct ae_request *rq)
     return ok(rq, 2 + (unsigned)((n + 7) / 8));
 }
 
+/* The CM_FS_* operations (files.c), with a message on each error. */
+static int files_reply(struct ae_request *rq, int n)
+{
+    switch (n) {
+    case AE_ESRCH:  return fail_msg(rq, n, "no such container");
+    case AE_EACCES: return fail_msg(rq, n, "it was not granted fs: it has no files");
+    case AE_ENOENT: return fail_msg(rq, n, "no such file or directory");
+    case AE_EPROTO: return fail_msg(rq, n, "a malformed request");
+    default:
+        if (n < 0) {
+            char m[64];
+            snprintf(m, sizeof m, "the fs service said %d", n);
+            return fail_msg(rq, n, m);
+        }
+        return ok(rq, (unsigned)n);
+    }
+}
+
+static int op_fs_stat(void *ctx, struct ae_request *rq) { return files_reply(rq, cm_fs_stat(rq)); }
+static int op_fs_read(void *ctx, struct ae_request *rq) { return files_reply(rq, cm_fs_read(rq)); }
+static int op_fs_write(void *ctx, struct ae_request *rq) { return files_reply(rq, cm_fs_write(rq)); }
+static int op_fs_mkdir(void *ctx, struct ae_request *rq) { return files_reply(rq, cm_fs_mkdir(rq)); }
+static int op_fs_list(void *ctx, struct ae_request *rq) { return files_reply(rq, cm_fs_list(rq)); }
+
 /* A container thread faulted or exited (badge CM_FAULT_BADGE | id). The
  * faulting thread gets no reply: the container ends here. */
 static int on_fault(void *ctx, struct ae_request *rq)
@@ -267,6 +291,9 @@ static const struct ae_op ops[CM_OP_COUNT] = {
     [CM_WAIT] = { op_wait, 1 },     [CM_STATUS] = { op_status, 1 }, [CM_KILL] = { op_kill, 1 },
     [CM_REMOVE] = { op_remove, 1 }, [CM_LIST] = { op_list, 1 },   [CM_STATS] = { op_stats, 1 },
     [CM_LOGS] = { op_logs, 2 },     [CM_IMAGES] = { op_images, 1 }, [CM_INFO] = { op_info, 1 },
+    [CM_FS_STAT] = { op_fs_stat, 2 },   [CM_FS_READ] = { op_fs_read, 4 },
+    [CM_FS_WRITE] = { op_fs_write, 6 }, [CM_FS_MKDIR] = { op_fs_mkdir, 3 },
+    [CM_FS_LIST] = { op_fs_list, 3 },
 };
 
 int cm_serve(void)

@@ -1,26 +1,20 @@
 /*
  * spec.c — the container spec parser (see spec.h and docs/SPEC.md).
  */
+#include <string.h>
 #include "spec.h"
 #include "fmt.h"
 
 #define MAX_PRIO 15                  /* below the services' priorities */
 
-static size_t slen(const char *s) { size_t n = 0; while (s[n]) n++; return n; }
+static bool seq(const char *a, const char *b) { return strcmp(a, b) == 0; }
 
-static bool seq(const char *a, const char *b)
-{
-    while (*a && *a == *b)
-        a++, b++;
-    return *a == *b;
-}
-
+/* n bytes of src as a string in dst[cap]; false if they do not fit. */
 static bool copy(char *dst, size_t cap, const char *src, size_t n)
 {
     if (n >= cap)
         return false;
-    for (size_t i = 0; i < n; i++)
-        dst[i] = src[i];
+    memcpy(dst, src, n);
     dst[n] = 0;
     return true;
 }
@@ -55,7 +49,7 @@ static bool parse_u64(const char *s, uint64_t *out)
 
 static bool parse_size(const char *s, uint64_t *out)
 {
-    size_t n = slen(s);
+    size_t n = strlen(s);
     char num[24];
     uint64_t mult = 1;
     if (n == 0 || n >= sizeof num)
@@ -177,19 +171,19 @@ static int set_field(struct spec *s, const char *key, const char *v, char *err, 
 {
     uint64_t n;
     if (seq(key, "image")) {
-        if (!valid_image(v) || !copy(s->image, SPEC_NAME_MAX, v, slen(v)))
+        if (!valid_image(v) || !copy(s->image, SPEC_NAME_MAX, v, strlen(v)))
             return bad(err, errlen, key, v, "must be an image name (a-z 0-9 - _ .), up to 31 bytes");
         return 0;
     }
     if (seq(key, "name"))
-        return copy(s->name, SPEC_NAME_MAX, v, slen(v)) ? 0 : bad(err, errlen, key, v, "is longer than 31 bytes");
+        return copy(s->name, SPEC_NAME_MAX, v, strlen(v)) ? 0 : bad(err, errlen, key, v, "is longer than 31 bytes");
     if (seq(key, "args"))
         return add_args(s, v, err, errlen);
     if (seq(key, "env")) {
         bool has_eq = false;
         for (const char *p = v; *p; p++)
             has_eq |= *p == '=';
-        if (!has_eq || v[0] == '=' || s->nenv == SPEC_MAX_ENV || !copy(s->env[s->nenv], SPEC_STR_MAX, v, slen(v)))
+        if (!has_eq || v[0] == '=' || s->nenv == SPEC_MAX_ENV || !copy(s->env[s->nenv], SPEC_STR_MAX, v, strlen(v)))
             return bad(err, errlen, key, v, "must be NAME=VALUE (at most 16, each under 128 bytes)");
         s->nenv++;
         return 0;

@@ -9,7 +9,10 @@
  *
  * keys:  mem=SIZE (bytes, K, M, G, or N% of what root has)  threads=N
  *        objects=N  prio=N  cpu=N  args="word word"  restart=yes|no
- *        grant=NAME[,NAME]...   capabilities by name
+ *        grant=NAME[,NAME]...   capabilities by name: a served endpoint
+ *                               (NAME, NAME.admin), kdebug, image, irqctl,
+ *                               ioport:LO-HI, irq:GSI (an ISA line: edge,
+ *                               active high), devmem:BASE+SIZE
  *        serve=NAME             root makes endpoint NAME; this service
  *                               receives on it, those granted NAME send
  */

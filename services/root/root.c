@@ -78,6 +78,13 @@ static bool parse_range(const char *s, uint64_t *a, uint64_t *b)
     return true;
 }
 
+static bool parse_gsi(const char *s, uint64_t *gsi)
+{
+    char *end;
+    *gsi = strtoull(s, &end, 10);
+    return end != s && !*end;
+}
+
 /* Makes the capability a grant names, for service index idx: served
  * endpoints (NAME, NAME.admin, NAME.server), kdebug, image, and device
  * pieces (ioport:LO-HI, devmem:BASE+SIZE). 0 if unknown. pci:... and
@@ -96,6 +103,10 @@ static uint64_t resolve(const char *name, unsigned idx, struct service *sv, uint
     if (!strncmp(name, "ioport:", 7) && parse_range(name + 7, &a, &b) && a <= b && b <= 0xFFFF) {
         s = ae_slot_alloc();
         return ae_invokev(AERIE_BOOT_IOPORT, AERIE_IO_SUBRANGE, sv->quota, a, b, s) < 0 ? 0 : s;
+    }
+    if (!strncmp(name, "irq:", 4) && parse_gsi(name + 4, &a)) {   /* an ISA line: edge, active high */
+        s = ae_slot_alloc();
+        return ae_invokev(AERIE_BOOT_IRQ_CONTROL, AERIE_IRQCTL_GET_GSI, sv->quota, a, 0, s) < 0 ? 0 : s;
     }
     if (!strncmp(name, "devmem:", 7) && parse_range(name + 7, &a, &b) && b > a) {
         s = ae_slot_alloc();

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <aerie/errors.h>
 #include <aerie/fault.h>
+#include <aerie/proto/fs.h>
 #include <libaerie/cm.h>
 #include <libaerie/invoke.h>
 #include <libaerie/runtime.h>
@@ -103,6 +104,9 @@ static void cm_refuses_bad_specs(void)
     expect_spec_error("image=hello prio=31", "spec: prio: '31' must be a number from 1 to 15");
     expect_spec_error("image=nosuch", "image: no image 'nosuch'");
     expect_spec_error("image=hello mem=60G", "mem: not enough memory left");
+    expect_spec_error("image=hello cpus=9", "cpus: none of them exists");
+    expect_spec_error("image=hello grant=net", "spec: ports: '' must name at least one UDP port");
+    expect_spec_error("image=hello ports=0", "spec: ports: '0' must be a UDP port");
 }
 
 static void cm_hostile_reaches_nothing(void)
@@ -330,6 +334,68 @@ static void cm_grants_soak_returns_every_page(void)
     CHECK_EQ(after, before);
 }
 
+/* A container's files from outside (aerie cp): after it ended, through
+ * cm; a container without fs has none; removal ends access. */
+static void cm_files_outlive_the_container(void)
+{
+    struct ae_cm_status st;
+    uint64_t id;
+    CHECK_EQ(run("image=grantprobe grant=console,fs args=\"write /note hello-from-inside\"", &st, 0, 0, &id), 0);
+    CHECK_EQ(st.exit_status, 0);
+    uint32_t type, mode;
+    uint64_t size;
+    CHECK_EQ(ae_cm_fs_stat(cmcap, id, "/note", &type, &size, &mode), 0);
+    CHECK_EQ(type, FS_TYPE_FILE);
+    CHECK_EQ(size, 17);
+    char buf[CM_FS_CHUNK + 1];
+    CHECK_EQ(ae_cm_fs_read(cmcap, id, "/note", 0, buf, sizeof buf - 1, &size), 17);
+    CHECK(!memcmp(buf, "hello-from-inside", 17));
+    /* in: 5000 bytes over several messages, into a new directory */
+    static char big[5000], back[5000];
+    for (unsigned i = 0; i < sizeof big; i++)
+        big[i] = (char)(i * 7 + 3);
+    CHECK_EQ(ae_cm_fs_mkdir(cmcap, id, "/d", 0755), 0);
+    uint64_t done = 0;
+    while (done < sizeof big) {
+        int64_t n = ae_cm_fs_write(cmcap, id, "/d/big", done, big + done, sizeof big - done,
+                                   CM_FS_W_CREATE | (done ? 0 : CM_FS_W_TRUNC), 0644);
+        if (n <= 0) { CHECK(n > 0); break; }
+        done += (uint64_t)n;
+    }
+    done = 0;
+    while (done < sizeof back) {
+        int64_t n = ae_cm_fs_read(cmcap, id, "/d/big", done, back + done, sizeof back - done, &size);
+        if (n <= 0) { CHECK(n > 0); break; }
+        done += (uint64_t)n;
+    }
+    CHECK(!memcmp(big, back, sizeof big));
+    /* the listing of / has the image's file, the container's and ours */
+    uint64_t cookie = 0;
+    int eof = 0, seen = 0;
+    while (!eof) {
+        unsigned char recs[512];
+        unsigned count;
+        int n = ae_cm_fs_list(cmcap, id, "/", &cookie, &eof, recs, sizeof recs, &count);
+        if (n < 0) { CHECK(n >= 0); break; }
+        for (int at = 0; at < n; at += 2 + recs[at + 1]) {
+            int len = recs[at + 1];
+            const char *name = (const char *)recs + at + 2;
+            seen |= (len == 4 && !memcmp(name, "motd", 4)) ? 1 : 0;
+            seen |= (len == 4 && !memcmp(name, "note", 4)) ? 2 : 0;
+            seen |= (len == 1 && !memcmp(name, "d", 1) && recs[at] == FS_TYPE_DIR) ? 4 : 0;
+        }
+    }
+    CHECK_EQ(seen, 7);
+    CHECK_EQ(ae_cm_fs_stat(cmcap, id, "/nothing", &type, &size, &mode), AE_ENOENT);
+    CHECK_EQ(ae_cm_fs_stat(cmcap, id, "/../../etc", &type, &size, &mode), AE_ENOENT);
+    CHECK_EQ(ae_cm_remove(cmcap, id), 0);
+    CHECK_EQ(ae_cm_fs_stat(cmcap, id, "/note", &type, &size, &mode), AE_ESRCH);
+    /* without the grant there is nothing to read */
+    CHECK_EQ(run("image=hello grant=console", &st, 0, 0, &id), 0);
+    CHECK_EQ(ae_cm_fs_stat(cmcap, id, "/", &type, &size, &mode), AE_EACCES);
+    ae_cm_remove(cmcap, id);
+}
+
 static unsigned soak_cycles = 2000;
 
 static void cm_soak_returns_every_page(void)
@@ -368,6 +434,7 @@ int main(int argc, char **argv)
     RUN(cm_list_images_and_containers);
     RUN(cm_fs_grant_is_the_image_and_private);
     RUN(cm_net_grant_is_its_ports_only);
+    RUN(cm_files_outlive_the_container);
     RUN(cm_grants_soak_returns_every_page);
     RUN(cm_parallel_creation);
     RUN(cm_soak_returns_every_page);

@@ -14,6 +14,9 @@
 #include "proto.h"
 
 #define CM_TEXT_MAX   ((64 - 2) * 8)     /* bytes of text one message carries */
+#define CM_FS_CHUNK   432                /* file bytes (and path) one message carries */
+#define CM_FS_W_CREATE 0x1u
+#define CM_FS_W_TRUNC  0x2u
 
 enum cm_op {
     CM_CREATE = 1,   /* 0: length, 1..: spec text            -> 1: id */
@@ -29,6 +32,17 @@ enum cm_op {
     CM_LOGS   = 10,  /* 0: id, 1: from -> 1: next from, 2: length, 3..: bytes */
     CM_IMAGES = 11,  /* 0: index -> 1: length, 2..: name (ENOENT past the last) */
     CM_INFO   = 12,  /* 0: id -> 1: length, 2..: "image name" */
+    /* A container's files (its fs session; `aerie cp`), also after it ended,
+     * until it is removed. Paths are bytes packed from the word named. */
+    CM_FS_STAT  = 13, /* 0: id, 1: path length, 2..: path -> 1: type (FS_TYPE_*), 2: size, 3: mode */
+    CM_FS_READ  = 14, /* 0: id, 1: offset, 2: length (<= CM_FS_CHUNK), 3: path length, 4..: path
+                         -> 1: bytes read, 2: file size, 3..: bytes */
+    CM_FS_WRITE = 15, /* 0: id, 1: offset, 2: CM_FS_W_* flags, 3: mode, 4: path length,
+                         5: length, 6..: path then data (together <= CM_FS_CHUNK) -> 1: bytes written */
+    CM_FS_MKDIR = 16, /* 0: id, 1: mode, 2: path length, 3..: path -> () */
+    CM_FS_LIST  = 17, /* 0: id, 1: cookie, 2: path length, 3..: path
+                         -> 1: next cookie, 2: 1 at the end, 3: count, 4..: records
+                            (type byte, name length byte, name) */
     CM_OP_COUNT
 };
 

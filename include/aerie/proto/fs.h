@@ -205,6 +205,13 @@ struct fs_dirent_rec {
  *                           4: FS_ADMIN_W_* flags  5: mode for a new file
  *                           6..: bytes: path, then the data
  *                           (path length + length <= FS_ADMIN_WRITE_MAX) -> 0: bytes written
+ *   FS_ADMIN_STAT           0: session id  1: path length  2..: bytes: path
+ *                           -> 0: type (FS_TYPE_*)  1: size  2: mode
+ *   FS_ADMIN_MKDIR          0: session id  1: mode  2: path length  3..: bytes: path -> ()
+ *   FS_ADMIN_LIST           0: session id  1: cookie  2: path length  3..: bytes: path
+ *                           -> 0: cookie to continue from  1: 1 when the listing ended
+ *                              2: records  3..: bytes: per entry its type (1 byte),
+ *                              name length (1 byte) and name
  *   FS_ADMIN_STATS          -> FS_STAT_* words
  *   FS_ADMIN_CHECK          0: session id -> () or AE_EINVAL: the session's
  *                           invariants do not hold (the service logs which)
@@ -223,6 +230,9 @@ enum fs_service_op {
     FS_ADMIN_CHECK         = 69,
     FS_ADMIN_VOLUME_CREATE = 70,
     FS_ADMIN_VOLUME_DELETE = 71,
+    FS_ADMIN_STAT          = 72,
+    FS_ADMIN_MKDIR         = 73,
+    FS_ADMIN_LIST          = 74,
     FS_SERVICE_OP_END
 };
 
@@ -242,6 +252,7 @@ enum fs_service_op {
 #define FS_ADMIN_W_TRUNC      0x2u        /* truncate it to 0 first */
 #define FS_ADMIN_READ_MAX     ((FS_MSG_WORDS - 2) * 8u)
 #define FS_ADMIN_WRITE_MAX    ((FS_MSG_WORDS - 6) * 8u)
+#define FS_ADMIN_LIST_MAX     ((FS_MSG_WORDS - 3) * 8u)   /* record bytes one LIST reply carries */
 #define FS_ADMIN_PATH_MAX     ((FS_MSG_WORDS - 4) * 8u)   /* READ's limit; WRITE shares its room with the data */
 
 /* FS_ADMIN_STATS reply words. */

@@ -191,3 +191,66 @@ int ae_fs_admin_volume_delete(uint64_t admin, const char *name)
         return AE_EINVAL;
     return (int)admin_call(admin, FS_ADMIN_VOLUME_DELETE, words_for(1, at), NULL, 0, NULL);
 }
+
+/* Puts id, the words of extra[0..nextra) and path into the UTCB from word
+ * 0; returns the word count, or 0 if the path is too long. */
+static unsigned path_request(uint32_t id, const uint64_t *extra, unsigned nextra, const char *path)
+{
+    struct aerie_utcb *u = ae_utcb();
+    size_t plen = strlen(path);
+    uint64_t at = 0;
+    u->mr[0] = id;
+    for (unsigned i = 0; i < nextra; i++)
+        u->mr[1 + i] = extra[i];
+    u->mr[1 + nextra] = plen;
+    if (plen > FS_ADMIN_PATH_MAX || !pack(2 + nextra, &at, path, plen))
+        return 0;
+    return words_for(2 + nextra, at);
+}
+
+int ae_fs_admin_stat(uint64_t admin, uint32_t id, const char *path, uint32_t *type,
+                     uint64_t *size, uint32_t *mode)
+{
+    unsigned n = path_request(id, 0, 0, path);
+    if (!n)
+        return AE_ENAMETOOLONG;
+    uint64_t out[3];
+    int64_t r = admin_call(admin, FS_ADMIN_STAT, n, out, 3, NULL);
+    if (r)
+        return (int)r;
+    *type = (uint32_t)out[0];
+    *size = out[1];
+    *mode = (uint32_t)out[2];
+    return 0;
+}
+
+int ae_fs_admin_mkdir(uint64_t admin, uint32_t id, const char *path, uint32_t mode)
+{
+    uint64_t m = mode;
+    unsigned n = path_request(id, &m, 1, path);
+    return n ? (int)admin_call(admin, FS_ADMIN_MKDIR, n, NULL, 0, NULL) : AE_ENAMETOOLONG;
+}
+
+int ae_fs_admin_list(uint64_t admin, uint32_t id, const char *path, uint64_t *cookie,
+                     bool *eof, void *recs, size_t cap, unsigned *count)
+{
+    unsigned n = path_request(id, cookie, 1, path);
+    if (!n)
+        return AE_ENAMETOOLONG;
+    uint64_t out[3];
+    int64_t r = admin_call(admin, FS_ADMIN_LIST, n, out, 3, NULL);
+    if (r)
+        return (int)r;
+    /* Record bytes end where the last record does; walk them to know. */
+    const uint8_t *b = (const uint8_t *)&ae_utcb()->mr[3];
+    size_t used = 0;
+    for (uint64_t i = 0; i < out[2] && used + 2 <= FS_ADMIN_LIST_MAX; i++)
+        used += 2 + b[used + 1];
+    if (used > cap || used > FS_ADMIN_LIST_MAX)
+        return AE_EPROTO;
+    memcpy(recs, b, used);
+    *cookie = out[0];
+    *eof = out[1] != 0;
+    *count = (unsigned)out[2];
+    return (int)used;
+}

@@ -228,6 +228,92 @@ static int h_admin_write(void *ctx, struct ae_request *rq)
     return 0;
 }
 
+static int h_admin_stat(void *ctx, struct ae_request *rq)
+{
+    struct svc_worker *wk = ctx;
+    if (!is_admin(rq))
+        return AE_EPERM;
+    struct svc_session *s;
+    int r = admin_target(wk->svc, rq, 1, 2, 0, &wk->req.path, &s);
+    if (r)
+        return r;
+    struct fs_stat st;
+    r = fs_stat(s->fs, &wk->req.path, &st);
+    session_release(wk->svc, s, NULL);
+    if (r)
+        return r;
+    rq->reply[0] = st.type;
+    rq->reply[1] = st.size;
+    rq->reply[2] = st.mode;
+    rq->nreply = 3;
+    return 0;
+}
+
+static int h_admin_mkdir(void *ctx, struct ae_request *rq)
+{
+    struct svc_worker *wk = ctx;
+    if (!is_admin(rq))
+        return AE_EPERM;
+    if (rq->w[1] & ~(uint64_t)FS_MODE_MASK)
+        return AE_EINVAL;
+    struct svc_session *s;
+    int r = admin_target(wk->svc, rq, 2, 3, 0, &wk->req.path, &s);
+    if (r)
+        return r;
+    r = fs_mkdir(s->fs, &wk->req.path, (uint32_t)rq->w[1]);
+    session_release(wk->svc, s, NULL);
+    return r;
+}
+
+/* Packs directory entries into LIST's reply bytes until they are full. */
+struct list_out {
+    char *bytes;
+    uint64_t used, count, cookie;
+};
+
+static int list_emit(void *ctx, const char *name, size_t len, uint32_t type, uint64_t ino,
+                     uint64_t cookie)
+{
+    struct list_out *o = ctx;
+    (void)ino;
+    if (o->used + 2 + len > FS_ADMIN_LIST_MAX)
+        return 1;                          /* full: the caller continues from o->cookie */
+    o->bytes[o->used] = (char)type;
+    o->bytes[o->used + 1] = (char)len;
+    memcpy(o->bytes + o->used + 2, name, len);
+    o->used += 2 + len;
+    o->count++;
+    o->cookie = cookie;
+    return 0;
+}
+
+static int h_admin_list(void *ctx, struct ae_request *rq)
+{
+    struct svc_worker *wk = ctx;
+    if (!is_admin(rq))
+        return AE_EPERM;
+    struct svc_session *s;
+    int r = admin_target(wk->svc, rq, 2, 3, 0, &wk->req.path, &s);
+    if (r)
+        return r;
+    uint64_t h;
+    struct list_out o = { (char *)&rq->reply[3], 0, 0, rq->w[1] };
+    bool eof = false;
+    r = fs_open(s->fs, &wk->req.path, FS_O_RDONLY | FS_O_DIRECTORY, 0, &h, NULL);
+    if (!r) {
+        r = fs_readdir(s->fs, h, rq->w[1], list_emit, &o, &eof);
+        fs_close(s->fs, h);
+    }
+    session_release(wk->svc, s, NULL);
+    if (r)
+        return r;
+    rq->reply[0] = o.cookie;
+    rq->reply[1] = eof;
+    rq->reply[2] = o.count;
+    rq->nreply = 3 + (unsigned)((o.used + 7) / 8);
+    return 0;
+}
+
 /* ---- admin: inspection, volumes -------------------------------------- */
 
 static int h_stats(void *ctx, struct ae_request *rq)
@@ -310,4 +396,7 @@ const struct ae_op svc_ops[FS_SERVICE_OP_END] = {
     [FS_ADMIN_CHECK] = { h_check, 1 },
     [FS_ADMIN_VOLUME_CREATE] = { h_volume_create, 3 },
     [FS_ADMIN_VOLUME_DELETE] = { h_volume_delete, 1 },
+    [FS_ADMIN_STAT] = { h_admin_stat, 2 },
+    [FS_ADMIN_MKDIR] = { h_admin_mkdir, 3 },
+    [FS_ADMIN_LIST] = { h_admin_list, 3 },
 };

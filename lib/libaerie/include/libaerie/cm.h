@@ -39,6 +39,20 @@ int ae_cm_list(uint64_t cm, uint64_t first, uint64_t *ids, int *states, unsigned
 int ae_cm_image(uint64_t cm, unsigned index, char *name, size_t cap);
 int ae_cm_info(uint64_t cm, uint64_t id, char *text, size_t cap);
 
+/* A container's files (CM_FS_*; it must have been granted fs). Reads and
+ * writes move at most CM_FS_CHUNK bytes (less the path, for writes) and
+ * return how many; flags of writes are CM_FS_W_*. Listing fills recs with
+ * records (type byte, name length byte, name) and returns their bytes. */
+int ae_cm_fs_stat(uint64_t cm, uint64_t id, const char *path, uint32_t *type, uint64_t *size,
+                  uint32_t *mode);
+int64_t ae_cm_fs_read(uint64_t cm, uint64_t id, const char *path, uint64_t off, void *buf,
+                      size_t len, uint64_t *size);
+int64_t ae_cm_fs_write(uint64_t cm, uint64_t id, const char *path, uint64_t off, const void *buf,
+                       size_t len, unsigned flags, uint32_t mode);
+int ae_cm_fs_mkdir(uint64_t cm, uint64_t id, const char *path, uint32_t mode);
+int ae_cm_fs_list(uint64_t cm, uint64_t id, const char *path, uint64_t *cookie, int *eof,
+                  void *recs, size_t cap, unsigned *count);
+
 /* "page fault at 0x0 (read) rip 0x2012a4" and the like. */
 void ae_cm_describe(const struct ae_cm_status *st, char *buf, size_t cap);
 

@@ -114,6 +114,16 @@ int64_t ae_fs_admin_read(uint64_t admin, uint32_t id, const char *path, uint64_t
  * truncation happens once, before the first piece). Returns the bytes written. */
 int64_t ae_fs_admin_write(uint64_t admin, uint32_t id, const char *path, uint64_t off,
                           const void *buf, uint64_t len, uint32_t flags, uint32_t mode);
+/* The type (FS_TYPE_*), size and mode of path in session id. */
+int ae_fs_admin_stat(uint64_t admin, uint32_t id, const char *path, uint32_t *type,
+                     uint64_t *size, uint32_t *mode);
+int ae_fs_admin_mkdir(uint64_t admin, uint32_t id, const char *path, uint32_t mode);
+/* Entries of directory path after *cookie, as records (type byte, name
+ * length byte, name) copied into recs[0..cap) (FS_ADMIN_LIST_MAX fits
+ * any reply); *cookie advances, *eof tells the listing ended, *count the
+ * records. Returns the record bytes or an error. */
+int ae_fs_admin_list(uint64_t admin, uint32_t id, const char *path, uint64_t *cookie,
+                     bool *eof, void *recs, size_t cap, unsigned *count);
 int ae_fs_admin_stats(uint64_t admin, uint64_t out[FS_STAT_WORDS]);
 int ae_fs_admin_check(uint64_t admin, uint32_t id);
 int ae_fs_admin_volume_create(uint64_t admin, const char *name, uint64_t data_bytes,

@@ -1,0 +1,98 @@
+/*
+ * reply.c — the lines ctl sends to the host (docs/CM.md, "Control
+ * protocol"). Whatever a caller passes, a line leaves as printable ASCII
+ * ending in one newline, so a message that quotes a client's bytes can
+ * never forge another reply.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <aerie/fault.h>
+#include "ctl.h"
+
+#define REPLY_MAX (4 * CTL_LINE_MAX)
+
+void reply_line(struct ctl *c, const char *id, const char *kind, const char *rest)
+{
+    static char line[REPLY_MAX + 2];
+    int n = snprintf(line, sizeof line - 1, "%s %s%s%s", id, kind, rest[0] ? " " : "", rest);
+    if (n < 0)
+        return;
+    size_t len = (size_t)n < sizeof line - 2 ? (size_t)n : sizeof line - 2;
+    for (size_t i = 0; i < len; i++)
+        if (line[i] < 0x20 || line[i] > 0x7e)
+            line[i] = '?';               /* a caller's mistake must not break the framing */
+    line[len++] = '\n';
+    uart_write(&c->uart, line, len);
+}
+
+void reply_ok(struct ctl *c, const char *id, const char *fmt, ...)
+{
+    char rest[REPLY_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(rest, sizeof rest, fmt, ap);
+    va_end(ap);
+    reply_line(c, id, "ok", rest);
+}
+
+void reply_err(struct ctl *c, const char *id, const char *fmt, ...)
+{
+    char msg[512], esc[REPLY_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    ctl_escape(msg, strlen(msg), esc, sizeof esc, false);
+    reply_line(c, id, "err", esc);
+}
+
+void reply_out(struct ctl *c, const char *id, const char *data, size_t n)
+{
+    char esc[4 * CTL_CHUNK_MAX + 1];
+    while (n) {
+        size_t k = n < CTL_CHUNK_MAX ? n : CTL_CHUNK_MAX;
+        ctl_escape(data, k, esc, sizeof esc, false);     /* 4 bytes per byte at most: all fits */
+        reply_line(c, id, "out", esc);
+        data += k;
+        n -= k;
+    }
+}
+
+const char *reply_word(const char *s, char *buf, size_t cap)
+{
+    if (!s[0])
+        s = "-";                                        /* an empty word would vanish */
+    ctl_escape(s, strlen(s), buf, cap, true);
+    return buf;
+}
+
+void reply_fault_kind(const struct ae_cm_status *st, char *buf, size_t cap)
+{
+    uint64_t label = st->fault_label & 0xFFFFFFFF;
+    if (label == AERIE_FAULT_PAGE)
+        snprintf(buf, cap, "page");
+    else if (label == AERIE_FAULT_EXCEPTION)
+        snprintf(buf, cap, "exception:%lu", st->fault_addr);
+    else if (label == AERIE_FAULT_SYSCALL)
+        snprintf(buf, cap, "syscall:%lu", st->fault_addr);
+    else
+        snprintf(buf, cap, "fault:%lu", label);
+}
+
+void reply_state(const struct ae_cm_status *st, char *buf, size_t cap)
+{
+    char kind[32], what[160];
+    switch (st->state) {
+    case CM_CREATED: snprintf(buf, cap, "created"); break;
+    case CM_RUNNING: snprintf(buf, cap, "running"); break;
+    case CM_EXITED: snprintf(buf, cap, "exited %lu", st->exit_status); break;
+    case CM_KILLED: snprintf(buf, cap, "killed"); break;
+    case CM_FAULTED:
+        reply_fault_kind(st, kind, sizeof kind);
+        ae_cm_describe(st, what, sizeof what);
+        snprintf(buf, cap, "faulted %s %s", kind, what);
+        break;
+    default: snprintf(buf, cap, "unknown %d", st->state); break;
+    }
+}

@@ -1,0 +1,370 @@
+/*
+ * verbs.c — one handler per request verb of the control protocol
+ * (docs/CM.md, "Control protocol"), found through one table that also
+ * gives each verb's argument count and usage. A handler checks its
+ * arguments, calls the container manager, and answers with exactly one
+ * final line ("ok", "err", or for streams "exit") under the request id.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <aerie/errors.h>
+#include "ctl.h"
+
+#define PS_MAX 1024
+
+struct verb {
+    const char *name;
+    unsigned min, max;               /* words after the verb */
+    const char *usage;
+    void (*fn)(struct ctl *c, const struct ctl_request *rq);
+};
+
+/* ---- arguments ---- */
+
+/* A container id argument; answers the error itself and returns false. */
+bool cid_arg(struct ctl *c, const struct ctl_request *rq, unsigned i, uint64_t *out)
+{
+    const char *s = rq->args[i];
+    uint64_t v = 0;
+    bool ok = s[0] != 0;
+    for (const char *p = s; *p && ok; p++) {
+        ok = *p >= '0' && *p <= '9' && v <= (UINT64_MAX - 9) / 10;
+        v = v * 10 + (uint64_t)(*p - '0');
+    }
+    if (!ok || v == 0) {
+        char w[64];
+        reply_err(c, rq->id, "'%s' is not a container id (a number, as 'ps' lists)", reply_word(s, w, sizeof w));
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+/* The words after the verb joined by spaces: a cm spec. */
+static bool spec_arg(struct ctl *c, const struct ctl_request *rq, char *spec, size_t cap)
+{
+    size_t n = 0;
+    for (unsigned i = 0; i < rq->nargs; i++) {
+        size_t k = strlen(rq->args[i]);
+        if (n + k + 1 >= cap) {
+            reply_err(c, rq->id, "spec: longer than %zu bytes", cap - 1);
+            return false;
+        }
+        if (i)
+            spec[n++] = ' ';
+        memcpy(spec + n, rq->args[i], k);
+        n += k;
+    }
+    spec[n] = 0;
+    return true;
+}
+
+/* Answers a container manager error about container cid. */
+static void cm_err(struct ctl *c, const char *id, uint64_t cid, int r, const char *doing)
+{
+    if (r == AE_ESRCH)
+        reply_err(c, id, "no such container %lu", cid);
+    else
+        reply_err(c, id, "%s container %lu: the container manager said error %d", doing, cid, r);
+}
+
+/* ---- verbs ---- */
+
+static void verb_help(struct ctl *c, const struct ctl_request *rq);
+
+static void verb_hello(struct ctl *c, const struct ctl_request *rq)
+{
+    stream_drop_all(c);                  /* one client at a time: earlier streams lost theirs */
+    reply_ok(c, rq->id, "aerie-ctl %d", CTL_PROTO_VERSION);
+}
+
+static void create(struct ctl *c, const struct ctl_request *rq, bool run)
+{
+    char spec[CM_TEXT_MAX + 1], err[200] = "";
+    uint64_t cid;
+    if (!spec_arg(c, rq, spec, sizeof spec))
+        return;
+    if (run && stream_count(c) == CTL_STREAMS) {
+        reply_err(c, rq->id, "already streaming %d containers: wait for one to end", CTL_STREAMS);
+        return;
+    }
+    int r = ae_cm_create(c->cm, spec, run, &cid, err, sizeof err);
+    if (r) {
+        reply_err(c, rq->id, "%s", err[0] ? err : "the container manager refused the spec");
+        return;
+    }
+    if (!run) {
+        reply_ok(c, rq->id, "%lu", cid);
+        return;
+    }
+    char w[24];
+    snprintf(w, sizeof w, "%lu", cid);
+    reply_line(c, rq->id, "started", w);
+    stream_add(c, rq->id, cid, 0);
+}
+
+static void verb_create(struct ctl *c, const struct ctl_request *rq) { create(c, rq, false); }
+static void verb_run(struct ctl *c, const struct ctl_request *rq) { create(c, rq, true); }
+
+static void verb_start(struct ctl *c, const struct ctl_request *rq)
+{
+    uint64_t cid;
+    if (!cid_arg(c, rq, 0, &cid))
+        return;
+    int r = ae_cm_start(c->cm, cid);
+    if (r == AE_EBUSY)
+        reply_err(c, rq->id, "container %lu was started already", cid);
+    else if (r)
+        cm_err(c, rq->id, cid, r, "start");
+    else
+        reply_ok(c, rq->id, "%s", "");
+}
+
+static bool from_arg(struct ctl *c, const struct ctl_request *rq, uint64_t *from)
+{
+    *from = 0;
+    if (rq->nargs < 2)
+        return true;
+    char *end;
+    *from = strtoull(rq->args[1], &end, 10);
+    if (*end || !rq->args[1][0] || rq->args[1][0] == '-') {
+        reply_err(c, rq->id, "FROM must be a byte position (a number)");
+        return false;
+    }
+    return true;
+}
+
+static void verb_follow(struct ctl *c, const struct ctl_request *rq)
+{
+    uint64_t cid, from;
+    struct ae_cm_status st;
+    if (!cid_arg(c, rq, 0, &cid) || !from_arg(c, rq, &from))
+        return;
+    int r = ae_cm_status(c->cm, cid, &st);
+    if (r)
+        cm_err(c, rq->id, cid, r, "follow");
+    else if (stream_add(c, rq->id, cid, from))
+        reply_err(c, rq->id, "already streaming %d containers: wait for one to end", CTL_STREAMS);
+}
+
+static void verb_logs(struct ctl *c, const struct ctl_request *rq)
+{
+    static char buf[CM_TEXT_MAX];
+    uint64_t cid, from;
+    if (!cid_arg(c, rq, 0, &cid) || !from_arg(c, rq, &from))
+        return;
+    for (unsigned i = 0; i < 64; i++) {          /* the console keeps 8 KiB: ~17 reads */
+        int64_t n = ae_cm_logs(c->cm, cid, &from, buf, sizeof buf);
+        if (n == AE_ENOENT)
+            break;                               /* no console grant: no log */
+        if (n < 0) {
+            cm_err(c, rq->id, cid, (int)n, "logs of");
+            return;
+        }
+        if (n == 0)
+            break;
+        reply_out(c, rq->id, buf, (size_t)n);
+    }
+    reply_ok(c, rq->id, "%lu", from);
+}
+
+static void verb_status(struct ctl *c, const struct ctl_request *rq)
+{
+    uint64_t cid;
+    struct ae_cm_status st;
+    if (!cid_arg(c, rq, 0, &cid))
+        return;
+    int r = ae_cm_status(c->cm, cid, &st);
+    if (r) {
+        cm_err(c, rq->id, cid, r, "status of");
+        return;
+    }
+    char state[256];
+    reply_state(&st, state, sizeof state);
+    reply_ok(c, rq->id, "%s", state);
+}
+
+static const char *state_name(int state)
+{
+    static const char *const names[] = { "unknown", "created", "running", "exited", "faulted", "killed" };
+    return state >= 0 && state <= CM_KILLED ? names[state] : "unknown";
+}
+
+static void verb_stats(struct ctl *c, const struct ctl_request *rq)
+{
+    uint64_t cid;
+    struct ae_cm_stats s;
+    if (!cid_arg(c, rq, 0, &cid))
+        return;
+    int r = ae_cm_stats(c->cm, cid, &s);
+    if (r) {
+        cm_err(c, rq->id, cid, r, "stats of");
+        return;
+    }
+    reply_ok(c, rq->id, "state=%s cpu=%d uptime_ms=%lu mem=%lu mem_limit=%lu threads=%lu threads_limit=%lu "
+             "objects=%lu objects_limit=%lu", state_name(s.state), s.cpu, s.uptime_ns / 1000000, s.mem_used,
+             s.mem_limit, s.threads_used, s.threads_limit, s.objects_used, s.objects_limit);
+}
+
+static void verb_kill(struct ctl *c, const struct ctl_request *rq)
+{
+    uint64_t cid;
+    struct ae_cm_status st;
+    if (!cid_arg(c, rq, 0, &cid))
+        return;
+    int r = ae_cm_kill(c->cm, cid);
+    if (r == AE_EBUSY && ae_cm_status(c->cm, cid, &st) == 0) {
+        char state[256];
+        reply_state(&st, state, sizeof state);
+        reply_err(c, rq->id, "container %lu is not running (%s)", cid, state);
+    } else if (r) {
+        cm_err(c, rq->id, cid, r, "kill");
+    } else {
+        reply_ok(c, rq->id, "%s", "");
+    }
+}
+
+static void verb_rm(struct ctl *c, const struct ctl_request *rq)
+{
+    uint64_t cid;
+    struct ae_cm_status st;
+    if (!cid_arg(c, rq, 0, &cid))
+        return;
+    bool force = rq->nargs > 1 && !strcmp(rq->args[1], "-f");
+    if (rq->nargs > 1 && !force) {
+        reply_err(c, rq->id, "rm takes only '-f' after the id");
+        return;
+    }
+    int r = ae_cm_status(c->cm, cid, &st);
+    if (!r && !force && (st.state == CM_RUNNING || st.state == CM_CREATED)) {
+        reply_err(c, rq->id, "container %lu is %s: kill it first, or use rm -f", cid, state_name(st.state));
+        return;
+    }
+    if (!r)
+        r = ae_cm_remove(c->cm, cid);
+    if (r) {
+        cm_err(c, rq->id, cid, r, "remove");
+        return;
+    }
+    reply_ok(c, rq->id, "%s", "");
+}
+
+/* One "row" of ps for container cid in state. */
+static void ps_row(struct ctl *c, const char *id, uint64_t cid)
+{
+    char info[2 * 32 + 2] = "? -", image[80], name[80], rest[256];
+    struct ae_cm_stats s = { 0 };
+    struct ae_cm_status st = { 0 };
+    if (ae_cm_info(c->cm, cid, info, sizeof info) || ae_cm_stats(c->cm, cid, &s) || ae_cm_status(c->cm, cid, &st))
+        return;                                  /* removed meanwhile */
+    char *space = strchr(info, ' ');
+    if (space)
+        *space++ = 0;
+    int n = snprintf(rest, sizeof rest, "id=%lu image=%s name=%s state=%s", cid, reply_word(info, image, sizeof image),
+                     reply_word(space ? space : "", name, sizeof name), state_name(st.state));
+    char kind[32];
+    if (st.state == CM_EXITED)
+        n += snprintf(rest + n, sizeof rest - (size_t)n, " exit=%lu", st.exit_status);
+    if (st.state == CM_FAULTED) {
+        reply_fault_kind(&st, kind, sizeof kind);
+        n += snprintf(rest + n, sizeof rest - (size_t)n, " fault=%s", kind);
+    }
+    snprintf(rest + n, sizeof rest - (size_t)n, " uptime_ms=%lu mem=%lu mem_limit=%lu",
+             s.uptime_ns / 1000000, s.mem_used, s.mem_limit);
+    reply_line(c, id, "row", rest);
+}
+
+static void verb_ps(struct ctl *c, const struct ctl_request *rq)
+{
+    static uint64_t ids[PS_MAX];
+    static int states[PS_MAX];
+    int n = ae_cm_list(c->cm, 1, ids, states, PS_MAX);
+    if (n < 0) {
+        reply_err(c, rq->id, "the container manager did not list (error %d)", n);
+        return;
+    }
+    for (int i = 0; i < n; i++)
+        ps_row(c, rq->id, ids[i]);
+    reply_ok(c, rq->id, "%d", n);
+}
+
+static void verb_images(struct ctl *c, const struct ctl_request *rq)
+{
+    char name[64], w[200];
+    unsigned i = 0;
+    while (ae_cm_image(c->cm, i, name, sizeof name) == 0) {
+        reply_line(c, rq->id, "row", reply_word(name, w, sizeof w));
+        i++;
+    }
+    reply_ok(c, rq->id, "%u", i);
+}
+
+static const struct verb verbs[] = {
+    { "hello",  0, 1, "hello [VERSION]: starts a session (ends streams of earlier ones)", verb_hello },
+    { "help",   0, 1, "help [VERB]: lists the verbs, or shows one's usage", verb_help },
+    { "create", 1, CTL_WORDS_MAX, "create SPEC...: makes a container, not started -> ok ID", verb_create },
+    { "start",  1, 1, "start ID: starts a created container", verb_start },
+    { "run",    1, CTL_WORDS_MAX, "run SPEC...: creates and starts -> started ID, out..., exit STATE", verb_run },
+    { "follow", 1, 2, "follow ID [FROM]: streams the log until the end -> out..., exit STATE", verb_follow },
+    { "logs",   1, 2, "logs ID [FROM]: the log so far -> out..., ok NEXT", verb_logs },
+    { "status", 1, 1, "status ID: -> ok STATE", verb_status },
+    { "stats",  1, 1, "stats ID: -> ok key=value...", verb_stats },
+    { "kill",   1, 1, "kill ID: ends a running container", verb_kill },
+    { "rm",     1, 2, "rm ID [-f]: removes a container (-f: even a running one)", verb_rm },
+    { "ps",     0, 0, "ps: -> row id=.. image=.. name=.. state=.. ..., ok COUNT", verb_ps },
+    { "images", 0, 0, "images: -> row NAME..., ok COUNT", verb_images },
+    { "fstat",  2, 2, "fstat ID PATH: -> ok file|dir SIZE MODE", verb_fstat },
+    { "fread",  4, 4, "fread ID PATH OFF LEN: -> ok N SIZE HEX (LEN <= 256)", verb_fread },
+    { "fwrite", 6, 6, "fwrite ID PATH OFF FLAGS(-|c|t|ct) MODE HEX: -> ok N", verb_fwrite },
+    { "mkdir",  3, 3, "mkdir ID PATH MODE: makes a directory in a container's files", verb_mkdir },
+    { "ls",     3, 3, "ls ID PATH COOKIE: -> row file|dir NAME..., ok NEXT END", verb_ls },
+};
+
+static const struct verb *find_verb(const char *name)
+{
+    for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
+        if (!strcmp(verbs[i].name, name))
+            return &verbs[i];
+    return 0;
+}
+
+static void verb_help(struct ctl *c, const struct ctl_request *rq)
+{
+    char list[256] = "";
+    if (rq->nargs == 1) {
+        const struct verb *v = find_verb(rq->args[0]);
+        if (!v) {
+            reply_err(c, rq->id, "no verb '%.32s' (help lists them)", rq->args[0]);
+            return;
+        }
+        char w[512];
+        ctl_escape(v->usage, strlen(v->usage), w, sizeof w, false);
+        reply_ok(c, rq->id, "%s", w);
+        return;
+    }
+    for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
+        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? " " : "", verbs[i].name);
+    reply_ok(c, rq->id, "%s", list);
+}
+
+void ctl_handle(struct ctl *c, const char *line, size_t len)
+{
+    static struct ctl_request rq;
+    char err[200];
+    if (ctl_parse_request(line, len, &rq, err, sizeof err)) {
+        reply_err(c, rq.id, "%s", err);
+        return;
+    }
+    const struct verb *v = find_verb(rq.verb);
+    if (!v) {
+        char w[64];
+        reply_err(c, rq.id, "unknown verb '%s' (help lists them)", reply_word(rq.verb, w, sizeof w));
+        return;
+    }
+    if (rq.nargs < v->min || rq.nargs > v->max) {
+        reply_err(c, rq.id, "usage: %s", v->usage);
+        return;
+    }
+    v->fn(c, &rq);
+}

@@ -1,0 +1,112 @@
+/*
+ * test_aerie_spec.c — `aerie run`/`start` options become spec words
+ * (tools/aerie_spec.c), and every bad one is refused with a message that
+ * names the option or argument at fault.
+ */
+#include <stdio.h>
+#include <string.h>
+#include "aerie_spec.h"
+#include "ktest_host.h"
+
+static struct run_request rr;
+static char err[300];
+
+/* Parses a space-separated command line (no quoting). */
+static int parse(const char *line, bool allow_rm)
+{
+    static char buf[1024];
+    char *argv[64];
+    int argc = 0;
+    snprintf(buf, sizeof buf, "%s", line);
+    for (char *t = strtok(buf, " "); t && argc < 64; t = strtok(NULL, " "))
+        argv[argc++] = t;
+    err[0] = 0;
+    return run_parse(argc, argv, allow_rm, &rr, err, sizeof err);
+}
+
+static bool has_word(const char *w)
+{
+    for (int i = 0; i < rr.nwords; i++)
+        if (!strcmp(rr.words[i], w))
+            return true;
+    return false;
+}
+
+static void run_options_become_spec_words(void)
+{
+    CHECK_EQ(parse("--mem 32M --cpus=0,1 --threads 4 --objects 100 --prio 12 --grant console --env A=1 "
+                   "--name web ticker 5 20", true), 0);
+    CHECK(has_word("mem=32M") && has_word("cpus=0,1") && has_word("threads=4") && has_word("objects=100"));
+    CHECK(has_word("prio=12") && has_word("grant=console") && has_word("env=A=1") && has_word("name=web"));
+    CHECK(has_word("image=ticker") && has_word("args=5") && has_word("args=20"));
+    CHECK(!rr.rm && !rr.help);
+}
+
+static void run_after_image_everything_is_an_argument(void)
+{
+    CHECK_EQ(parse("--rm hello --mem 1M", true), 0);
+    CHECK(rr.rm);
+    CHECK(has_word("args=--mem") && has_word("args=1M") && !has_word("mem=1M"));
+    CHECK_EQ(parse("-- hello", true), 0);
+    CHECK(has_word("image=hello"));
+    CHECK_EQ(parse("--help", true), 0);
+    CHECK(rr.help);
+}
+
+static void run_env_with_spaces_is_quoted(void)
+{
+    char *argv[] = { "--env", "GREETING=hello world", "hello" };
+    CHECK_EQ(run_parse(3, argv, true, &rr, err, sizeof err), 0);
+    CHECK(has_word("\"env=GREETING=hello world\""));
+}
+
+static void refused(const char *line, bool allow_rm, const char *needle)
+{
+    int r = parse(line, allow_rm);
+    if (r == 0 || !strstr(err, needle))
+        printf("  '%s' -> %d '%s' (expected '%s')\n", line, r, err, needle);
+    CHECK(r != 0 && strstr(err, needle));
+}
+
+static void run_mistakes_name_the_argument(void)
+{
+    refused("--mem banana hello", true, "--mem: 'banana' must be a size");
+    refused("--prio 99 hello", true, "--prio: '99' must be a number from 1 to 15");
+    refused("--cpus x hello", true, "--cpus: 'x'");
+    refused("--grant root hello", true, "--grant: 'root' is not");
+    refused("--env NOEQUALS hello", true, "--env: 'NOEQUALS' must be NAME=VALUE");
+    refused("--threads 0 hello", true, "--threads: '0'");
+    refused("--colour red hello", true, "unknown option '--colour'");
+    refused("--mem", true, "--mem needs a value (SIZE)");
+    refused("", true, "no IMAGE given");
+    refused("--mem 1M", true, "no IMAGE given");
+    refused("Hello", true, "IMAGE: 'Hello' must be an image name");
+    refused("--rm hello", false, "unknown option '--rm'");
+    refused("--grant net hello", true, "--ports: '' must name at least one UDP port");
+}
+
+static void run_argument_limits(void)
+{
+    char *space[] = { "hello", "two words" };
+    CHECK(run_parse(2, space, true, &rr, err, sizeof err) != 0);
+    CHECK(strstr(err, "argument 'two words'") != NULL);
+    char *empty[] = { "hello", "" };
+    CHECK(run_parse(2, empty, true, &rr, err, sizeof err) != 0);
+    char *quote[] = { "--env", "A=\"x\"", "hello" };
+    CHECK(run_parse(3, quote, true, &rr, err, sizeof err) != 0);
+    CHECK(strstr(err, "--env: 'A=\"x\"' contains a double quote") != NULL);
+    static char line[2000] = "hello";
+    for (int i = 0; i < 40; i++)
+        strcat(line, " abcdefghijklmnop");
+    refused(line, true, "more than the 496 one request carries");
+}
+
+int main(void)
+{
+    RUN(run_options_become_spec_words);
+    RUN(run_after_image_everything_is_an_argument);
+    RUN(run_env_with_spaces_is_quoted);
+    RUN(run_mistakes_name_the_argument);
+    RUN(run_argument_limits);
+    return TESTS_DONE();
+}

@@ -1,0 +1,596 @@
+/*
+ * aerie.c — the aerie command line: runs and watches containers on a
+ * running Aerie through its control channel (docs/CM.md). One function
+ * per command, found through one table that also holds each command's
+ * usage; aerie_conn.c talks to ctl, aerie_spec.c turns options into a
+ * container spec.
+ *
+ * Exit status: 0 on success; 1 when Aerie refuses or cannot be reached;
+ * 2 for a bad command line; `run` exits with the container's status (or
+ * 128+N when it faulted or was killed, 125 when it could not start).
+ */
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "aerie_conn.h"
+#include "aerie_spec.h"
+#include "aerie_cp.h"
+
+#define EXIT_REFUSED 1
+#define EXIT_USAGE   2
+#define EXIT_NOSTART 125
+#define SIG_KILLED   9
+
+struct command {
+    const char *name, *args, *summary, *details;
+    int (*fn)(const struct command *cmd, struct conn *c, int argc, char **argv);
+    const char *flag;                /* the one flag it takes besides --help ("-f"), or NULL */
+    int min, max;                    /* operands */
+};
+
+static const struct command *find_command(const char *name);
+
+/* ---- help and arguments ---- */
+
+static void command_help(const struct command *cmd, FILE *f)
+{
+    fprintf(f, "usage: aerie %s %s\n\n%s\n", cmd->name, cmd->args, cmd->summary);
+    if (!strcmp(cmd->name, "run") || !strcmp(cmd->name, "start")) {
+        fprintf(f, "\noptions:\n");
+        run_print_options(f);
+    }
+    if (cmd->details)
+        fprintf(f, "\n%s", cmd->details);
+}
+
+/* Gathers the operands of argv[1..] into ops (flag sets *flag_on);
+ * --help prints the usage and exits; anything else odd exits with 2. */
+static int take_operands(const struct command *cmd, int argc, char **argv, char **ops, bool *flag_on)
+{
+    int n = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            command_help(cmd, stdout);
+            exit(0);
+        }
+        if (cmd->flag && !strcmp(argv[i], cmd->flag))
+            *flag_on = true;
+        else if (argv[i][0] == '-' && argv[i][1])
+            die(EXIT_USAGE, "%s: unknown option '%s' (aerie %s --help)", cmd->name, argv[i], cmd->name);
+        else
+            ops[n++] = argv[i];
+    }
+    if (n < cmd->min || n > cmd->max)
+        die(EXIT_USAGE, "%s: expected %s%s (aerie %s --help)", cmd->name, cmd->args[0] ? cmd->args : "no arguments",
+            n > cmd->max ? ", got more" : "", cmd->name);
+    return n;
+}
+
+static uint64_t container_id(const struct command *cmd, const char *s)
+{
+    char *end;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (!s[0] || *end || s[0] == '-' || v == 0)
+        die(EXIT_USAGE, "%s: '%s' is not a container id (a number, as 'aerie ps' shows)", cmd->name, s);
+    return v;
+}
+
+/* ---- replies ---- */
+
+/* The text of a reply (escaped on the wire) made plain, in place. */
+static char *plain(char *text, size_t *len)
+{
+    size_t bad;
+    long n = ctl_unescape(text, strlen(text), &bad);
+    if (len)
+        *len = n < 0 ? 0 : (size_t)n;
+    return text;
+}
+
+/* Waits for the final reply to id: ok returns, err exits 1 with its message. */
+static void expect_ok(const struct command *cmd, struct conn *c, const char *id, struct ctl_reply *r)
+{
+    conn_expect(c, id, r);
+    if (!strcmp(r->kind, "err"))
+        die(EXIT_REFUSED, "%s: %s", cmd->name, plain(r->rest, NULL));
+    if (strcmp(r->kind, "ok"))
+        die(EXIT_REFUSED, "%s: unexpected reply '%s %s'", cmd->name, r->kind, r->rest);
+}
+
+/* The value of key=value in a reply's words, unescaped into out. */
+static const char *kv(const char *rest, const char *key, char *out, size_t cap)
+{
+    size_t k = strlen(key);
+    out[0] = 0;
+    for (const char *p = rest; *p; ) {
+        const char *end = strchr(p, ' ');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        if (n > k && p[k] == '=' && !strncmp(p, key, k) && n - k - 1 < cap) {
+            memcpy(out, p + k + 1, n - k - 1);
+            out[n - k - 1] = 0;
+            plain(out, NULL);
+            break;
+        }
+        p += n + (end != NULL);
+    }
+    return out;
+}
+
+static uint64_t kv_num(const char *rest, const char *key)
+{
+    char v[32];
+    return strtoull(kv(rest, key, v, sizeof v), NULL, 10);
+}
+
+/* ---- formatting ---- */
+
+static const char *human_size(uint64_t b, char *buf, size_t cap)
+{
+    if (b < 1024)
+        snprintf(buf, cap, "%lluB", (unsigned long long)b);
+    else if (b < (1u << 20))
+        snprintf(buf, cap, "%.1fK", b / 1024.0);
+    else if (b < (1u << 30))
+        snprintf(buf, cap, "%.1fM", b / 1048576.0);
+    else
+        snprintf(buf, cap, "%.1fG", b / 1073741824.0);
+    return buf;
+}
+
+static const char *human_time(uint64_t ms, char *buf, size_t cap)
+{
+    if (ms < 1000)
+        snprintf(buf, cap, "%llums", (unsigned long long)ms);
+    else if (ms < 60000)
+        snprintf(buf, cap, "%.1fs", ms / 1000.0);
+    else if (ms < 3600000)
+        snprintf(buf, cap, "%llum%02llus", (unsigned long long)(ms / 60000), (unsigned long long)(ms / 1000 % 60));
+    else
+        snprintf(buf, cap, "%lluh%02llum", (unsigned long long)(ms / 3600000), (unsigned long long)(ms / 60000 % 60));
+    return buf;
+}
+
+/* ---- run, start and streams ---- */
+
+static volatile sig_atomic_t interrupts;
+
+static void on_interrupt(int sig)
+{
+    (void)sig;
+    interrupts++;
+}
+
+/* The signal a fault is shown as (128 + it is the exit status), like a
+ * Linux process's: page faults and protection faults SIGSEGV, and so on. */
+static int fault_signal(const char *kind)
+{
+    if (!strcmp(kind, "page"))
+        return SIGSEGV;
+    if (!strncmp(kind, "syscall:", 8))
+        return SIGSYS;
+    if (strncmp(kind, "exception:", 10))
+        return SIGABRT;
+    switch (atoi(kind + 10)) {
+    case 0: case 16: case 19: return SIGFPE;       /* divide error, x87 and SIMD errors */
+    case 1: case 3: return SIGTRAP;
+    case 6: return SIGILL;
+    case 11: case 12: case 13: return SIGSEGV;     /* segment, stack, general protection */
+    default: return SIGABRT;
+    }
+}
+
+/* The exit status for the end a stream reported ("exited 0", ...). */
+static int exit_status_of(uint64_t cid, char *state)
+{
+    char *rest = strchr(state, ' ');
+    if (rest)
+        *rest++ = 0;
+    fflush(stdout);                          /* the output before what we say about its end */
+    if (!strcmp(state, "exited") && rest)
+        return (int)(strtoull(rest, NULL, 10) & 0xFF);   /* the low 8 bits, as on Linux */
+    if (!strcmp(state, "killed")) {
+        fprintf(stderr, "aerie: container %llu was killed\n", (unsigned long long)cid);
+        return 128 + SIG_KILLED;
+    }
+    if (!strcmp(state, "faulted") && rest) {
+        char *what = strchr(rest, ' ');
+        if (what)
+            *what++ = 0;
+        fprintf(stderr, "aerie: container %llu faulted: %s\n", (unsigned long long)cid, what ? what : rest);
+        return 128 + fault_signal(rest);
+    }
+    fprintf(stderr, "aerie: container %llu ended: %s %s\n", (unsigned long long)cid, state, rest ? rest : "");
+    return EXIT_NOSTART;
+}
+
+/* First Ctrl-C: ask Aerie to kill the container and keep streaming until
+ * it ends; the second leaves at once. */
+static void handle_interrupt(struct conn *c, uint64_t cid, bool *kill_sent)
+{
+    if (interrupts > 1)
+        exit(128 + SIGINT);
+    if (*kill_sent)
+        return;
+    char id[CTL_ID_MAX + 1], num[24];
+    const char *w[1] = { num };
+    snprintf(num, sizeof num, "%llu", (unsigned long long)cid);
+    conn_send(c, id, "kill", w, 1);
+    fprintf(stderr, "aerie: killing container %s (Ctrl-C again to leave it)\n", num);
+    *kill_sent = true;
+}
+
+/* Prints a stream's output until it ends; returns the exit status its end
+ * calls for. kill_on_interrupt: Ctrl-C kills the container (run). */
+static int stream(struct conn *c, const char *id, uint64_t cid, bool kill_on_interrupt)
+{
+    bool kill_sent = false;
+    for (;;) {
+        struct ctl_reply r;
+        if (kill_on_interrupt && interrupts && !kill_sent)
+            handle_interrupt(c, cid, &kill_sent);
+        enum conn_wait w = conn_reply(c, id, &r, -1);
+        if (w == CONN_INTERRUPTED) {
+            if (kill_on_interrupt)
+                handle_interrupt(c, cid, &kill_sent);
+            continue;
+        }
+        if (w != CONN_REPLY)
+            die(EXIT_REFUSED, "Aerie went away (the control channel %s closed)", c->path);
+        size_t n = 0;
+        if (!strcmp(r.kind, "out")) {
+            plain(r.rest, &n);
+            fwrite(r.rest, 1, n, stdout);
+            fflush(stdout);
+        } else if (!strcmp(r.kind, "lost")) {
+            fprintf(stderr, "aerie: %s bytes of container %llu's output were lost (written faster than read)\n",
+                    r.rest, (unsigned long long)cid);
+        } else if (!strcmp(r.kind, "exit")) {
+            return exit_status_of(cid, r.rest);
+        } else if (!strcmp(r.kind, "err")) {
+            die(EXIT_REFUSED, "%s", plain(r.rest, NULL));
+        }
+    }
+}
+
+/* Parses run/start options or exits with a message naming the bad one. */
+static void parse_run(const struct command *cmd, int argc, char **argv, struct run_request *rr,
+                      const char *words[])
+{
+    char err[300];
+    if (run_parse(argc - 1, argv + 1, !strcmp(cmd->name, "run"), rr, err, sizeof err))
+        die(EXIT_USAGE, "%s: %s (aerie %s --help)", cmd->name, err, cmd->name);
+    if (rr->help) {
+        command_help(cmd, stdout);
+        exit(0);
+    }
+    for (int i = 0; i < rr->nwords; i++)
+        words[i] = rr->words[i];
+}
+
+static void send_id(struct conn *c, char *id, const char *verb, uint64_t cid, const char *extra)
+{
+    char num[24];
+    const char *w[2] = { num, extra };
+    snprintf(num, sizeof num, "%llu", (unsigned long long)cid);
+    conn_send(c, id, verb, w, extra ? 2 : 1);
+}
+
+static int cmd_run(const struct command *cmd, struct conn *c, int argc, char **argv)
+{
+    static struct run_request rr;
+    const char *words[RUN_WORDS_MAX];
+    char id[CTL_ID_MAX + 1];
+    struct ctl_reply r;
+    struct sigaction sa = { .sa_handler = on_interrupt };
+    parse_run(cmd, argc, argv, &rr, words);
+    conn_open(c);
+    sigaction(SIGINT, &sa, NULL);            /* no SA_RESTART: waits return; stream() kills it */
+    conn_send(c, id, "run", words, rr.nwords);
+    conn_expect(c, id, &r);
+    if (strcmp(r.kind, "started")) {
+        fprintf(stderr, "aerie: run: %s\n", plain(r.rest, NULL));
+        return EXIT_NOSTART;
+    }
+    uint64_t cid = strtoull(r.rest, NULL, 10);
+    int status = stream(c, id, cid, true);
+    if (rr.rm) {
+        send_id(c, id, "rm", cid, NULL);
+        expect_ok(cmd, c, id, &r);
+    }
+    return status;
+}
+
+static int cmd_start(const struct command *cmd, struct conn *c, int argc, char **argv)
+{
+    static struct run_request rr;
+    const char *words[RUN_WORDS_MAX];
+    char id[CTL_ID_MAX + 1];
+    struct ctl_reply r;
+    parse_run(cmd, argc, argv, &rr, words);
+    conn_open(c);
+    conn_send(c, id, "create", words, rr.nwords);
+    expect_ok(cmd, c, id, &r);
+    uint64_t cid = strtoull(r.rest, NULL, 10);
+    send_id(c, id, "start", cid, NULL);
+    expect_ok(cmd, c, id, &r);
+    printf("%llu\n", (unsigned long long)cid);
+    return 0;
+}
+
+/* ---- ps ---- */
+
+struct ps_row {
+    char id[24], image[40], state[56], uptime[32], mem[40];
+};
+
+static void ps_parse(char *rest, struct ps_row *row)
+{
+    char v[40], f[24], a[16], b[16];
+    kv(rest, "id", row->id, sizeof row->id);
+    kv(rest, "image", row->image, sizeof row->image);
+    kv(rest, "state", v, sizeof v);
+    if (!strcmp(v, "exited"))
+        snprintf(row->state, sizeof row->state, "exited(%llu)", (unsigned long long)kv_num(rest, "exit"));
+    else if (!strcmp(v, "faulted"))
+        snprintf(row->state, sizeof row->state, "faulted(%s)", kv(rest, "fault", f, sizeof f));
+    else
+        snprintf(row->state, sizeof row->state, "%s", v);
+    human_time(kv_num(rest, "uptime_ms"), row->uptime, sizeof row->uptime);
+    snprintf(row->mem, sizeof row->mem, "%s / %s", human_size(kv_num(rest, "mem"), a, sizeof a),
+             human_size(kv_num(rest, "mem_limit"), b, sizeof b));
+}
+
+static void ps_print(const struct ps_row *rows, int n)
+{
+    int wid = 2, wimg = 5, wst = 5, wup = 6;
+    for (int i = 0; i < n; i++) {
+        wid = wid > (int)strlen(rows[i].id) ? wid : (int)strlen(rows[i].id);
+        wimg = wimg > (int)strlen(rows[i].image) ? wimg : (int)strlen(rows[i].image);
+        wst = wst > (int)strlen(rows[i].state) ? wst : (int)strlen(rows[i].state);
+        wup = wup > (int)strlen(rows[i].uptime) ? wup : (int)strlen(rows[i].uptime);
+    }
+    printf("%-*s  %-*s  %-*s  %-*s  %s\n", wid, "ID", wimg, "IMAGE", wst, "STATE", wup, "UPTIME", "MEM");
+    for (int i = 0; i < n; i++)
+        printf("%-*s  %-*s  %-*s  %-*s  %s\n", wid, rows[i].id, wimg, rows[i].image, wst, rows[i].state,
+               wup, rows[i].uptime, rows[i].mem);
+}
+
+static int cmd_ps(const struct command *cmd, struct conn *c, int argc, char **argv)
+{
+    static struct ps_row rows[1024];
+    char *ops[8], id[CTL_ID_MAX + 1];
+    bool unused = false;
+    struct ctl_reply r;
+    int n = 0;
+    take_operands(cmd, argc, argv, ops, &unused);
+    conn_open(c);
+    conn_send(c, id, "ps", NULL, 0);
+    for (conn_expect(c, id, &r); !strcmp(r.kind, "row"); conn_expect(c, id, &r))
+        if (n < 1024)
+            ps_parse(r.rest, &rows[n++]);
+    if (strcmp(r.kind, "ok"))
+        die(EXIT_REFUSED, "ps: %s", plain(r.rest, NULL));
+    ps_print(rows, n);
+    return 0;
+}
+
+/* ---- logs, stats, kill, rm, images ---- */
+
+static int cmd_logs(const struct command *cmd, struct conn *c, int argc, char **argv)
+{
+    char *ops[8], id[CTL_ID_MAX + 1];
+    bool follow = false;
+    struct ctl_reply r;
+    take_operands(cmd, argc, argv, ops, &follow);
+    uint64_t cid = container_id(cmd, ops[0]);
+    conn_open(c);
+    send_id(c, id, follow ? "follow" : "logs", cid, NULL);
+    if (follow) {
+        stream(c, id, cid, false);
+        return 0;
+    }
+    for (conn_expect(c, id, &r); !strcmp(r.kind, "out"); conn_expect(c, id, &r)) {
+        size_t n = 0;
+        plain(r.rest, &n);
+        fwrite(r.rest, 1, n, stdout);
+    }
+    if (strcmp(r.kind, "ok"))
+        die(EXIT_REFUSED, "logs: %s", plain(r.rest, NULL));
+    return 0;
+}
+
+static void print_limit(const char *what, const char *rest, const char *key, bool size)
+{
+    char limit_key[32], a[16], b[16];
+    snprintf(limit_key, sizeof limit_key, "%s_limit", key);
+    uint64_t used = kv_num(rest, key), limit = kv_num(rest, limit_key);
+    if (size)
+        printf("%-8s %s of %s", what, human_size(used, a, sizeof a), human_size(limit, b, sizeof b));
+    else
+        printf("%-8s %llu of %llu", what, (unsigned long long)used, (unsigned long long)limit);
+    printf(" (%.0f%%)\n", limit ? 100.0 * (double)used / (double)limit : 0.0);
+}
+
+static int cmd_stats(const struct command *cmd, struct conn *c, int argc, char **argv)
+{
+    char *ops[8], id[CTL_ID_MAX + 1], state[32], t[32];
+    bool unused = false;
+    struct ctl_reply r;
+    take_operands(cmd, argc, argv, ops, &unused);
+    uint64_t cid = container_id(cmd, ops[0]);
+    conn_open(c);
+    send_id(c, id, "stats", cid, NULL);
+    expect_ok(cmd, c, id, &r);
+    kv(r.rest, "state", state, sizeof state);
+    printf("container %llu: %s on cpu %lld, %s %s\n", (unsigned long long)cid, state,
+           (long long)kv_num(r.rest, "cpu"), strcmp(state, "running") ? "ran" : "up",
+           human_time(kv_num(r.rest, "uptime_ms"), t, sizeof t));
+    print_limit("memory", r.rest, "mem", true);
+    print_limit("threads", r.rest, "threads", false);
+    print_limit("objects", r.rest, "objects", false);
+    return 0;
+}
+
+/* kill and rm: the verb for each id; 1 if any was refused. */
+static int each_id(const struct command *cmd, struct conn *c, int argc, char **argv, const char *verb)
+{
+    char *ops[64], id[CTL_ID_MAX + 1];
+    bool force = false;
+    int status = 0;
+    struct ctl_reply r;
+    int n = take_operands(cmd, argc, argv, ops, &force);
+    for (int i = 0; i < n; i++)
+        container_id(cmd, ops[i]);
+    conn_open(c);
+    for (int i = 0; i < n; i++) {
+        send_id(c, id, verb, container_id(cmd, ops[i]), force ? "-f" : NULL);
+        conn_expect(c, id, &r);
+        if (!strcmp(r.kind, "ok")) {
+            printf("%s\n", ops[i]);
+        } else {
+            fprintf(stderr, "aerie: %s: %s\n", cmd->name, plain(r.rest, NULL));
+            status = EXIT_REFUSED;
+        }
+    }
+    return status;
+}
+
+static int cmd_kill(const struct command *cmd, struct conn *c, int argc, char **argv)
+{
+    return each_id(cmd, c, argc, argv, "kill");
+}
+
+static int cmd_rm(const struct command *cmd, struct conn *c, int argc, char **argv)
+{
+    return each_id(cmd, c, argc, argv, "rm");
+}
+
+static int cmd_images(const struct command *cmd, struct conn *c, int argc, char **argv)
+{
+    char *ops[8], id[CTL_ID_MAX + 1];
+    bool unused = false;
+    struct ctl_reply r;
+    take_operands(cmd, argc, argv, ops, &unused);
+    conn_open(c);
+    conn_send(c, id, "images", NULL, 0);
+    for (conn_expect(c, id, &r); !strcmp(r.kind, "row"); conn_expect(c, id, &r))
+        printf("%s\n", plain(r.rest, NULL));
+    if (strcmp(r.kind, "ok"))
+        die(EXIT_REFUSED, "images: %s", plain(r.rest, NULL));
+    return 0;
+}
+
+/* ---- the table and main ---- */
+
+static int cmd_cp(const struct command *cmd, struct conn *c, int argc, char **argv)
+{
+    char *ops[2];
+    bool unused = false;
+    take_operands(cmd, argc, argv, ops, &unused);
+    return aerie_cp(c, ops[0], ops[1]);
+}
+
+static void usage(FILE *f);
+
+static int cmd_help(const struct command *cmd, struct conn *c, int argc, char **argv)
+{
+    char *ops[8];
+    bool unused = false;
+    int n = take_operands(cmd, argc, argv, ops, &unused);
+    const struct command *which = n ? find_command(ops[0]) : NULL;
+    if (n && !which)
+        die(EXIT_USAGE, "help: no command '%s' (aerie --help lists them)", ops[0]);
+    if (which)
+        command_help(which, stdout);
+    else
+        usage(stdout);
+    return 0;
+}
+
+static const char run_details[] =
+    "It streams the container's output to stdout and exits with the container's exit\n"
+    "status (its low 8 bits). When it faults, aerie names the fault on stderr and exits\n"
+    "with 128 + the matching Linux signal (139 for a page fault); killed: 137; when Aerie\n"
+    "refuses to create it: 125. Ctrl-C kills the container; a second Ctrl-C leaves at once.\n"
+    "  --rm             remove the container once it has ended\n";
+
+static const char cp_details[] =
+    "The container must have been granted fs; its files stay readable after it ends,\n"
+    "until 'aerie rm'. Directories are copied with everything below them. When the\n"
+    "destination is an existing directory the source is copied into it under its own\n"
+    "name, else it takes the destination's name. Symbolic links and special files on\n"
+    "the host are skipped with a warning. Exit status 1 if anything was not copied.\n";
+
+static const struct command commands[] = {
+    { "run", "[OPTIONS] IMAGE [ARGS]", "Runs a container; streams its output to its end.", run_details,
+      cmd_run, NULL, 0, 0 },
+    { "start", "[OPTIONS] IMAGE [ARGS]", "Starts a container in the background; prints its id.", NULL,
+      cmd_start, NULL, 0, 0 },
+    { "ps", "", "Lists containers (ended ones too, until removed).", NULL, cmd_ps, NULL, 0, 0 },
+    { "logs", "[-f] ID", "Prints a container's output (-f: follows it to the end).", NULL,
+      cmd_logs, "-f", 1, 1 },
+    { "stats", "ID", "Shows a container's memory, threads, objects and uptime.",
+      NULL, cmd_stats, NULL, 1, 1 },
+    { "kill", "ID...", "Stops running containers.", NULL,
+      cmd_kill, NULL, 1, 64 },
+    { "rm", "[-f] ID...", "Removes containers (-f: running ones too).", NULL,
+      cmd_rm, "-f", 1, 64 },
+    { "images", "", "Lists the images a container can run.", NULL, cmd_images, NULL, 0, 0 },
+    { "cp", "ID:PATH HOSTPATH | HOSTPATH ID:PATH", "Copies files or trees out of or into a container's files.",
+      cp_details, cmd_cp, NULL, 2, 2 },
+    { "help", "[COMMAND]", "Shows this help, or a command's.", NULL, cmd_help, NULL, 0, 1 },
+};
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+static const struct command *find_command(const char *name)
+{
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        if (!strcmp(commands[i].name, name))
+            return &commands[i];
+    return NULL;
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: aerie [--socket PATH] COMMAND [ARGS]\n\n"
+               "Runs and watches containers on a running Aerie (start one with 'make run').\n\ncommands:\n");
+    for (size_t i = 0; i < NCOMMANDS; i++) {
+        char left[40];
+        snprintf(left, sizeof left, "%s %s", commands[i].name, commands[i].args);
+        fprintf(f, "  %-28s %s\n", left, commands[i].summary);
+    }
+    fprintf(f, "\nThe control socket is --socket PATH, else $AERIE_SOCKET, else build/aerie.sock\n"
+               "beside this program. 'aerie COMMAND --help' shows a command's options.\n");
+}
+
+int main(int argc, char **argv)
+{
+    static struct conn c;
+    const char *socket_path = NULL;
+    int i = 1;
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            usage(stdout);
+            return 0;
+        } else if (!strncmp(argv[i], "--socket=", 9)) {
+            socket_path = argv[i] + 9;
+        } else if (!strcmp(argv[i], "--socket")) {
+            if (++i == argc)
+                die(EXIT_USAGE, "--socket needs a path");
+            socket_path = argv[i];
+        } else {
+            die(EXIT_USAGE, "unknown option '%s' (aerie --help)", argv[i]);
+        }
+    }
+    if (i == argc) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    const struct command *cmd = find_command(argv[i]);
+    if (!cmd)
+        die(EXIT_USAGE, "unknown command '%s' (aerie --help lists them)", argv[i]);
+    conn_locate(&c, socket_path);
+    return cmd->fn(cmd, &c, argc - i, argv + i);
+}

@@ -1,0 +1,365 @@
+/*
+ * aerie_cp.c — `aerie cp ID:PATH HOSTPATH` and `aerie cp HOSTPATH ID:PATH`.
+ * Like `docker cp`: a directory is copied with everything below it; when
+ * the destination is an existing directory the source lands inside it
+ * under its own name, else it gets the destination's name. Bytes travel
+ * in chunks of up to 256 as hex words of the fstat/fread/fwrite/mkdir/ls
+ * verbs; symbolic links and special files on the host are skipped with a
+ * warning. Each request waits for its reply, so an error names the file.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "aerie_cp.h"
+
+#define CHUNK     256
+#define PATH_MAX_CP 4096
+
+struct cside {                       /* the container's side */
+    char id[24];
+    char path[PATH_MAX_CP];
+};
+
+static int failures;
+
+/* ---- requests ---- */
+
+/* Sends verb with words and waits for its final reply: true for ok (rest
+ * in r), false for err (the message printed as "aerie: cp: ..."). Rows
+ * before it go to row_fn. */
+static bool request(struct conn *c, const char *verb, const char *const *w, int n, struct ctl_reply *r,
+                    void (*row_fn)(char *rest, void *arg), void *arg)
+{
+    char id[CTL_ID_MAX + 1];
+    conn_send(c, id, verb, w, n);
+    for (;;) {
+        conn_expect(c, id, r);
+        if (!strcmp(r->kind, "row") && row_fn) {
+            row_fn(r->rest, arg);
+            continue;
+        }
+        if (!strcmp(r->kind, "ok"))
+            return true;
+        size_t bad;
+        long len = ctl_unescape(r->rest, strlen(r->rest), &bad);
+        fprintf(stderr, "aerie: cp: %.*s\n", (int)(len < 0 ? 0 : len), r->rest);
+        failures++;
+        return false;
+    }
+}
+
+/* fstat: 'f' file, 'd' directory, 0 when it does not exist (quietly). */
+static int remote_type(struct conn *c, const struct cside *s, uint64_t *size, unsigned *mode)
+{
+    char id[CTL_ID_MAX + 1];
+    const char *w[] = { s->id, s->path };
+    struct ctl_reply r;
+    conn_send(c, id, "fstat", w, 2);
+    conn_expect(c, id, &r);
+    if (strcmp(r.kind, "ok"))
+        return 0;
+    char type[8] = "";
+    unsigned long long sz = 0;
+    unsigned m = 0644;
+    sscanf(r.rest, "%7s %llu %o", type, &sz, &m);
+    if (size)
+        *size = sz;
+    if (mode)
+        *mode = m & 07777;
+    return !strcmp(type, "dir") ? 'd' : 'f';
+}
+
+static const char *base_name(const char *p)
+{
+    size_t n = strlen(p);
+    while (n > 1 && p[n - 1] == '/')
+        n--;
+    const char *b = p + n;
+    while (b > p && b[-1] != '/')
+        b--;
+    return b;
+}
+
+static bool join(char *out, size_t cap, const char *dir, const char *name)
+{
+    size_t n = strlen(dir);
+    int k = snprintf(out, cap, "%s%s%s", dir, n && dir[n - 1] == '/' ? "" : "/", name);
+    if (k < 0 || (size_t)k >= cap) {
+        fprintf(stderr, "aerie: cp: %s/%s: the path is too long\n", dir, name);
+        failures++;
+        return false;
+    }
+    return true;
+}
+
+/* ---- out of the container ---- */
+
+static void file_out(struct conn *c, const struct cside *s, const char *host, unsigned mode)
+{
+    int fd = open(host, O_WRONLY | O_CREAT | O_TRUNC, mode ? mode : 0644);
+    if (fd < 0) {
+        fprintf(stderr, "aerie: cp: %s: %s\n", host, strerror(errno));
+        failures++;
+        return;
+    }
+    for (uint64_t off = 0;;) {
+        char offs[24], lens[8];
+        snprintf(offs, sizeof offs, "%llu", (unsigned long long)off);
+        snprintf(lens, sizeof lens, "%d", CHUNK);
+        const char *w[] = { s->id, s->path, offs, lens };
+        struct ctl_reply r;
+        if (!request(c, "fread", w, 4, &r, 0, 0))
+            break;
+        unsigned long long n = 0, size = 0;
+        char *hex = r.rest;
+        if (sscanf(r.rest, "%llu %llu", &n, &size) != 2 || !(hex = strrchr(r.rest, ' '))) {
+            fprintf(stderr, "aerie: cp: %s: a malformed reply\n", s->path);
+            failures++;
+            break;
+        }
+        unsigned char buf[CHUNK];
+        for (unsigned long long i = 0; i < n && i < CHUNK; i++)
+            sscanf(hex + 1 + 2 * i, "%2hhx", &buf[i]);
+        if (n && write(fd, buf, n) != (ssize_t)n) {
+            fprintf(stderr, "aerie: cp: %s: %s\n", host, strerror(errno));
+            failures++;
+            break;
+        }
+        off += n;
+        if (n < CHUNK || off >= (uint64_t)size)
+            break;
+    }
+    close(fd);
+}
+
+struct names {
+    char (*v)[256];
+    char *types;
+    size_t n, cap;
+};
+
+static void collect_row(char *rest, void *arg)
+{
+    struct names *l = arg;
+    char *sp = strchr(rest, ' ');
+    if (!sp)
+        return;
+    *sp++ = 0;
+    size_t bad;
+    long len = ctl_unescape(sp, strlen(sp), &bad);
+    if (len <= 0 || len > 255 || memchr(sp, '/', (size_t)len) || memchr(sp, 0, (size_t)len))
+        return;                            /* never a name to write under */
+    if (l->n == l->cap) {
+        l->cap = l->cap ? 2 * l->cap : 64;
+        l->v = realloc(l->v, l->cap * sizeof *l->v);
+        l->types = realloc(l->types, l->cap);
+        if (!l->v || !l->types)
+            die(1, "cp: out of memory");
+    }
+    memcpy(l->v[l->n], sp, (size_t)len);
+    l->v[l->n][len] = 0;
+    l->types[l->n++] = !strcmp(rest, "dir") ? 'd' : 'f';
+}
+
+static void tree_out(struct conn *c, const struct cside *s, const char *host)
+{
+    if (mkdir(host, 0755) && errno != EEXIST) {
+        fprintf(stderr, "aerie: cp: %s: %s\n", host, strerror(errno));
+        failures++;
+        return;
+    }
+    struct names l = { 0 };
+    for (unsigned long long cookie = 0;;) {
+        char cs[24];
+        snprintf(cs, sizeof cs, "%llu", cookie);
+        const char *w[] = { s->id, s->path, cs };
+        struct ctl_reply r;
+        if (!request(c, "ls", w, 3, &r, collect_row, &l))
+            break;
+        int end = 1;
+        if (sscanf(r.rest, "%llu %d", &cookie, &end) != 2 || end)
+            break;
+    }
+    for (size_t i = 0; i < l.n; i++) {
+        if (!strcmp(l.v[i], ".") || !strcmp(l.v[i], ".."))
+            continue;
+        struct cside child = *s;
+        char h[PATH_MAX_CP];
+        if (!join(child.path, sizeof child.path, s->path, l.v[i]) || !join(h, sizeof h, host, l.v[i]))
+            continue;
+        unsigned mode = 0644;
+        if (l.types[i] == 'd')
+            tree_out(c, &child, h);
+        else if (remote_type(c, &child, 0, &mode))
+            file_out(c, &child, h, mode);
+    }
+    free(l.v);
+    free(l.types);
+}
+
+static void copy_out(struct conn *c, const struct cside *s, const char *host)
+{
+    unsigned mode = 0644;
+    int t = remote_type(c, s, 0, &mode);
+    if (!t) {
+        const char *w[] = { s->id, s->path };
+        struct ctl_reply r;
+        request(c, "fstat", w, 2, &r, 0, 0);  /* names why */
+        return;
+    }
+    struct stat st;
+    char dst[PATH_MAX_CP];
+    bool into = stat(host, &st) == 0 && S_ISDIR(st.st_mode) && strcmp(s->path, "/");
+    if (into ? !join(dst, sizeof dst, host, base_name(s->path)) : snprintf(dst, sizeof dst, "%s", host) < 0)
+        return;
+    if (t == 'd')
+        tree_out(c, s, dst);
+    else
+        file_out(c, s, dst, mode);
+}
+
+/* ---- into the container ---- */
+
+static void file_in(struct conn *c, const char *host, const struct cside *s, unsigned mode)
+{
+    int fd = open(host, O_RDONLY);
+    if (fd < 0) {
+        fprintf(stderr, "aerie: cp: %s: %s\n", host, strerror(errno));
+        failures++;
+        return;
+    }
+    /* The line carries the escaped path and the hex bytes: long paths
+     * leave less room for data. */
+    char esc[4 * PATH_MAX_CP + 1];
+    ctl_escape(s->path, strlen(s->path), esc, sizeof esc, true);
+    long room = (CTL_LINE_MAX - 96 - (long)strlen(esc)) / 2;
+    int chunk = room > CHUNK ? CHUNK : (int)room;
+    if (chunk < 16) {
+        fprintf(stderr, "aerie: cp: %s: the path is too long for the control line\n", s->path);
+        failures++;
+        close(fd);
+        return;
+    }
+    unsigned long long off = 0;
+    for (bool first = true;; first = false) {
+        unsigned char buf[CHUNK];
+        ssize_t n = read(fd, buf, (size_t)chunk);
+        if (n < 0) {
+            fprintf(stderr, "aerie: cp: %s: %s\n", host, strerror(errno));
+            failures++;
+            break;
+        }
+        if (n == 0 && !first)
+            break;
+        char hex[2 * CHUNK + 2] = "-", offs[24], modes[8];
+        for (ssize_t i = 0; i < n; i++)
+            snprintf(hex + 2 * i, 3, "%02x", buf[i]);
+        snprintf(offs, sizeof offs, "%llu", off);
+        snprintf(modes, sizeof modes, "%o", mode & 07777);
+        const char *w[] = { s->id, s->path, offs, first ? "ct" : "c", modes, hex };
+        struct ctl_reply r;
+        if (!request(c, "fwrite", w, 6, &r, 0, 0))
+            break;
+        off += (unsigned long long)n;
+        if (n == 0)
+            break;
+    }
+    close(fd);
+}
+
+static void tree_in(struct conn *c, const char *host, const struct cside *s, unsigned mode)
+{
+    if (remote_type(c, s, 0, 0) != 'd') {
+        char modes[8];
+        snprintf(modes, sizeof modes, "%o", mode & 07777);
+        const char *w[] = { s->id, s->path, modes };
+        struct ctl_reply r;
+        if (!request(c, "mkdir", w, 3, &r, 0, 0))
+            return;
+    }
+    DIR *d = opendir(host);
+    if (!d) {
+        fprintf(stderr, "aerie: cp: %s: %s\n", host, strerror(errno));
+        failures++;
+        return;
+    }
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        char h[PATH_MAX_CP];
+        struct cside child = *s;
+        struct stat st;
+        if (!join(h, sizeof h, host, e->d_name) || !join(child.path, sizeof child.path, s->path, e->d_name))
+            continue;
+        if (lstat(h, &st)) {
+            fprintf(stderr, "aerie: cp: %s: %s\n", h, strerror(errno));
+            failures++;
+        } else if (S_ISDIR(st.st_mode)) {
+            tree_in(c, h, &child, st.st_mode);
+        } else if (S_ISREG(st.st_mode)) {
+            file_in(c, h, &child, st.st_mode);
+        } else {
+            fprintf(stderr, "aerie: cp: %s: skipped: not a regular file or directory\n", h);
+        }
+    }
+    closedir(d);
+}
+
+static void copy_in(struct conn *c, const char *host, const struct cside *s)
+{
+    struct stat st;
+    if (stat(host, &st)) {
+        fprintf(stderr, "aerie: cp: %s: %s\n", host, strerror(errno));
+        failures++;
+        return;
+    }
+    struct cside dst = *s;
+    if (remote_type(c, s, 0, 0) == 'd' && !join(dst.path, sizeof dst.path, s->path, base_name(host)))
+        return;
+    if (S_ISDIR(st.st_mode))
+        tree_in(c, host, &dst, st.st_mode);
+    else if (S_ISREG(st.st_mode))
+        file_in(c, host, &dst, st.st_mode);
+    else
+        die(2, "cp: %s: not a regular file or directory", host);
+}
+
+/* ---- operands ---- */
+
+/* "ID:PATH" → true and *s; a host path → false. */
+static bool container_operand(const char *arg, struct cside *s)
+{
+    size_t digits = strspn(arg, "0123456789");
+    if (!digits || arg[digits] != ':' || digits >= sizeof s->id)
+        return false;
+    memcpy(s->id, arg, digits);
+    s->id[digits] = 0;
+    const char *p = arg + digits + 1;
+    int k = snprintf(s->path, sizeof s->path, "%s%s", p[0] == '/' ? "" : "/", p);
+    if (k < 0 || (size_t)k >= sizeof s->path)
+        die(2, "cp: '%s': the path is too long", arg);
+    return true;
+}
+
+int aerie_cp(struct conn *c, const char *src, const char *dst)
+{
+    struct cside a, b;
+    bool sa = container_operand(src, &a), sb = container_operand(dst, &b);
+    if (sa == sb)
+        die(2, "cp: one side must be ID:PATH (a container's file) and the other a host path (aerie cp --help)");
+    if (!(sa ? dst : src)[0])
+        die(2, "cp: the host path is empty");
+    conn_open(c);
+    if (sa)
+        copy_out(c, &a, dst);
+    else
+        copy_in(c, src, &b);
+    return failures ? 1 : 0;
+}

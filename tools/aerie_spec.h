@@ -1,0 +1,32 @@
+/*
+ * aerie_spec.h — `aerie run` and `aerie start` options turned into a
+ * container spec (services/cm/spec.h): each option becomes one spec word,
+ * checked on the spot by cm's own spec parser so a bad value is refused
+ * with the option's name before anything reaches Aerie.
+ */
+#ifndef AERIE_SPEC_CLI_H
+#define AERIE_SPEC_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#define RUN_WORDS_MAX 64
+#define RUN_WORD_MAX  160
+
+struct run_request {
+    char words[RUN_WORDS_MAX][RUN_WORD_MAX];   /* spec words, in order */
+    int nwords;
+    bool rm;                                   /* --rm: remove it once it ends */
+    bool help;                                 /* --help was asked for */
+};
+
+/* Parses [OPTION]... IMAGE [ARG]... (argv without the command name).
+ * allow_rm: --rm is accepted (run). Returns 0, or -1 with a message that
+ * names the bad argument in err. */
+int run_parse(int argc, char **argv, bool allow_rm, struct run_request *rr, char *err, size_t errlen);
+
+/* Prints the options, one per line, for --help. */
+void run_print_options(FILE *f);
+
+#endif
