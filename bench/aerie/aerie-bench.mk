@@ -68,14 +68,14 @@ bench-net: deps-run
 
 # make bench's udp_bw: the same senders over the --netwire NIC to
 # tools/udpsink (bench/udp_wire.h), as the Linux guest sends.
-$(eval $(call libc_program,udpwire,bench/aerie/udpwire.c apps/udpsend/sender.c))
+$(eval $(call libc_program,udpwire,bench/aerie/udpwire.c bench/aerie/say.c apps/udpsend/sender.c))
 $(BUILD)/uobj/bench/aerie/udpwire.c.o: UEXTRA := -Iapps/udpsend
 $(eval $(call bench_images,udpwire,bench/aerie/udpwire.conf,$(BUILD)/console.elf $(BUILD)/net.elf $(BUILD)/udpwire.elf,\
     bin/console=$(BUILD)/console.elf bin/net=$(BUILD)/net.elf bin/udpwire=$(BUILD)/udpwire.elf))
 
 # ---- container start-up, memory per idle container, idle capacity ----
 # startbench drives cm, which starts the images nop and idle (apps/).
-$(eval $(call libc_program,startbench,bench/aerie/startbench.c))
+$(eval $(call libc_program,startbench,bench/aerie/startbench.c bench/aerie/say.c))
 $(eval $(call bench_images,startbench,bench/aerie/startbench.conf,\
     $(BUILD)/console.elf $(BUILD)/cm.elf $(BUILD)/startbench.elf $(BUILD)/images/nop.elf $(BUILD)/images/idle.elf,\
     bin/console=$(BUILD)/console.elf bin/cm=$(BUILD)/cm.elf bin/startbench=$(BUILD)/startbench.elf \

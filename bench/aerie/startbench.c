@@ -39,6 +39,7 @@
 #include <libaerie/cm.h>
 #include <libaerie/invoke.h>
 #include <libaerie/runtime.h>
+#include "say.h"
 
 /* What one start and one idle container are. Neither gets any grant: nop
  * reports through its exit status, idle does nothing. Their limits are
@@ -67,22 +68,6 @@ static const int idle_levels[] = { 0, 100, 1000 };
 static const int parallel_ns[] = { 16, 64 };
 
 /* ---- output: the kernel console, one whole line per write ---- */
-
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...)
-{
-    char line[256];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(line, sizeof line - 1, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return;
-    if (n > (int)sizeof line - 2)
-        n = (int)sizeof line - 2;
-    line[n++] = '\n';
-    ae_kdebug_write(ae_self.kdebug, line, (uint64_t)n);
-}
 
 static void sample(const char *exp, const char *method, const char *param, double value, const char *unit)
 {

@@ -26,6 +26,7 @@
 #include <unistd.h>
 #include <libaerie/invoke.h>
 #include <libaerie/runtime.h>
+#include "say.h"
 #include "sender.h"
 #include "../udp_wire.h"
 
@@ -37,22 +38,6 @@ _Static_assert(sizeof(struct udpw_header) == sizeof(struct sender_hdr), "one hea
 _Static_assert(UDPW_PAYLOAD == SENDER_PAYLOAD, "one payload size");
 
 /* One line on the kernel console, where make bench reads the boot's log. */
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...)
-{
-    char line[256];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(line, sizeof line - 1, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return;
-    if (n > (int)sizeof line - 2)
-        n = (int)sizeof line - 2;
-    line[n++] = '\n';
-    ae_kdebug_write(ae_self.kdebug, line, (uint64_t)n);
-}
-
 static _Noreturn void fail(const char *what)
 {
     say("BENCH ERROR udpwire: %s", what);
