@@ -136,12 +136,14 @@ static void small_free(struct block_header *h)
         __libc_fatal("free: heap corruption: block %p has class %u", (void *)(h + 1), cls);
     h->magic = MAGIC_SMALL_FREE;
     struct free_block *b = (struct free_block *)(h + 1);
+    /* Poison before the block is on the list: once it is, another thread
+     * may take it, and poisoning then would mark that thread's live block. */
+    asan_poison(b, __malloc_class_size(cls));
     asan_unpoison(b, sizeof *b);
     __lock(&class_lock[cls]);
     b->next = free_list[cls];
     free_list[cls] = b;
     __unlock(&class_lock[cls]);
-    asan_poison(b, __malloc_class_size(cls));
 }
 
 void free(void *p)
