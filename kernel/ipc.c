@@ -95,6 +95,8 @@ static uint64_t transfer(struct thread *s, uint64_t info, bool grant, struct thr
     }
     if (placed < ncaps || (AERIE_INFO_NCAPS(info) && !r->utcb))
         flags |= AERIE_INFO_CAPS_DROPPED;
+    if (s->fault_msg)
+        flags |= AERIE_INFO_KERNEL;          /* user sends cannot set flags (ipc_check_info) */
     return AERIE_INFO(AERIE_INFO_LABEL(info), n, placed) | ((uint64_t)flags << 16);
 }
 
