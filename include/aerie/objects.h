@@ -38,10 +38,14 @@ enum aerie_obj_type {
 
 /* ---- Quota: the source of all kernel memory ---- */
 #define AERIE_QUOTA_CREATE   1   /* (type, dst_slot, a0, a1, a2) -> () */
-#define AERIE_QUOTA_INFO     2   /* () -> (limit_bytes, used_bytes, limit_threads, used_threads, limit_objects, used_objects) */
+#define AERIE_QUOTA_INFO     2   /* () -> (limit_bytes, used_bytes, limit_threads, used_threads,
+                                    limit_objects, used_objects); used: this quota and all below it */
 #define AERIE_QUOTA_DESTROY  3   /* (): destroys everything made from it, and itself */
 /* QUOTA_CREATE arguments by type:
- *   QUOTA:        a0 = bytes, a1 = max threads, a2 = max objects
+ *   QUOTA:        a0 = bytes, a1 = max threads, a2 = max objects: limits, not
+ *                 reservations; every charge to the child is also a charge
+ *                 to this quota and each ancestor, and fails at the first
+ *                 level without room (docs/ABI.md, "Hierarchy")
  *   TASK:         -
  *   THREAD:       a0 = task capability (slot in the caller's space)
  *   ENDPOINT:     -
