@@ -60,7 +60,7 @@ enum aerie_obj_type {
 #define AERIE_TASK_CAP_DELETE 4  /* (slot in task) */
 #define AERIE_TASK_INFO      5   /* () -> (threads, mapped_bytes, cap_slots_used, page_table_pages) */
 #define AERIE_TASK_DESTROY   6   /* () */
-#define AERIE_MAP_R          0x1
+#define AERIE_MAP_R          0x1   /* required: x86-64 cannot map a page writable or executable but unreadable */
 #define AERIE_MAP_W          0x2
 #define AERIE_MAP_X          0x4
 #define AERIE_MAP_UNCACHED   0x8
