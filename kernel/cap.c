@@ -39,7 +39,7 @@ static int grow_dir(struct cspace *cs, uint64_t chunk)
     while (len <= chunk)
         len *= 2;
     size_t bytes = len * sizeof(struct cap *);
-    int err = quota_reserve(cs->quota, kmem_footprint(bytes), 0, 0);
+    int err = quota_charge(cs->quota, kmem_footprint(bytes), 0, 0);
     if (err)
         return err;
     struct cap **dir = kmem_alloc(bytes);
@@ -72,7 +72,7 @@ static int grow_to(struct cspace *cs, uint64_t idx)
     }
     if (cs->dir[c])
         return 0;
-    int err = quota_reserve(cs->quota, CSPACE_CHUNK_BYTES, 0, 0);
+    int err = quota_charge(cs->quota, CSPACE_CHUNK_BYTES, 0, 0);
     if (err)
         return err;
     struct cap *chunk = kmem_alloc(CSPACE_CHUNK_BYTES);

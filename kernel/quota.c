@@ -1,6 +1,7 @@
 /*
- * quota.c — the Quota object (see quota.h): charging, object creation,
- * child quotas, and destroying everything a quota made.
+ * quota.c — the Quota object (see quota.h): charging along the chain of
+ * ancestors, object creation, child quotas, and destroying everything a
+ * quota made.
  */
 #include "quota.h"
 #include "kmem.h"
@@ -12,41 +13,81 @@
 #include "memobj.h"
 #include <aerie/errors.h>
 
-int quota_reserve(struct quota *q, uint64_t bytes, uint32_t threads, uint32_t objects)
+/* Adds n to *used if the sum stays within limit; false (nothing changed)
+ * if it would not. */
+static bool counter_add(uint64_t *used, uint64_t limit, uint64_t n)
 {
-    spin_lock(&q->obj.lock);
-    int err = 0;
-    if (q->obj.dead)
-        err = AE_EDEAD;
-    else if (bytes > q->limit_bytes - q->used_bytes)
-        err = AE_ENOMEM;
-    else if (threads > q->limit_threads - q->used_threads ||
-             objects > q->limit_objects - q->used_objects)
-        err = AE_ELIMIT;
-    if (!err) {
-        q->used_bytes += bytes;
-        q->used_threads += threads;
-        q->used_objects += objects;
+    if (n == 0)
+        return true;
+    uint64_t cur = __atomic_load_n(used, __ATOMIC_RELAXED);
+    do {
+        if (n > limit || cur > limit - n)
+            return false;
+    } while (!__atomic_compare_exchange_n(used, &cur, cur + n, true, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED));
+    return true;
+}
+
+static void counter_sub(struct quota *q, uint64_t *used, uint64_t n)
+{
+    if (n == 0)
+        return;
+    uint64_t old = __atomic_fetch_sub(used, n, __ATOMIC_ACQ_REL);
+    if (old < n)
+        panic("quota %p: releasing %lu more than was charged (%lu)", (void *)q, n, old);
+}
+
+/* One level of a charge: all three counters or none. */
+static int level_charge(struct quota *q, uint64_t bytes, uint64_t threads, uint64_t objects)
+{
+    if (!counter_add(&q->used_bytes, q->limit_bytes, bytes))
+        return AE_ENOMEM;
+    if (!counter_add(&q->used_threads, q->limit_threads, threads)) {
+        counter_sub(q, &q->used_bytes, bytes);
+        return AE_ELIMIT;
     }
-    spin_unlock(&q->obj.lock);
-    return err;
+    if (!counter_add(&q->used_objects, q->limit_objects, objects)) {
+        counter_sub(q, &q->used_threads, threads);
+        counter_sub(q, &q->used_bytes, bytes);
+        return AE_ELIMIT;
+    }
+    return 0;
+}
+
+static void level_release(struct quota *q, uint64_t bytes, uint64_t threads, uint64_t objects)
+{
+    counter_sub(q, &q->used_objects, objects);
+    counter_sub(q, &q->used_threads, threads);
+    counter_sub(q, &q->used_bytes, bytes);
+}
+
+/* Walks from q to the root; a refusal at any level undoes the levels
+ * below it, so a failed charge leaves every counter as it was (another
+ * CPU may see a level briefly charged in between). */
+int quota_charge(struct quota *q, uint64_t bytes, uint32_t threads, uint32_t objects)
+{
+    if (__atomic_load_n(&q->obj.dead, __ATOMIC_ACQUIRE))
+        return AE_EDEAD;
+    for (struct quota *l = q; l; l = l->parent) {
+        int err = level_charge(l, bytes, threads, objects);
+        if (err) {
+            for (struct quota *u = q; u != l; u = u->parent)
+                level_release(u, bytes, threads, objects);
+            return err;
+        }
+    }
+    return 0;
 }
 
 void quota_release(struct quota *q, uint64_t bytes, uint32_t threads, uint32_t objects)
 {
-    spin_lock(&q->obj.lock);
-    if (bytes > q->used_bytes || threads > q->used_threads || objects > q->used_objects)
-        panic("quota_release: releasing more than was charged (%lu bytes of %lu)", bytes, q->used_bytes);
-    q->used_bytes -= bytes;
-    q->used_threads -= threads;
-    q->used_objects -= objects;
-    spin_unlock(&q->obj.lock);
+    for (struct quota *l = q; l; l = l->parent)
+        level_release(l, bytes, threads, objects);
 }
 
 void *quota_new_object(struct quota *q, enum aerie_obj_type type, size_t size, uint64_t extra, int *err)
 {
     uint64_t charge = kmem_footprint(size);
-    *err = quota_reserve(q, charge + extra, type == AERIE_OBJ_THREAD, 1);
+    *err = quota_charge(q, charge + extra, type == AERIE_OBJ_THREAD, 1);
     if (*err)
         return NULL;
     struct kobject *o = kmem_alloc(size);
@@ -108,16 +149,16 @@ static void quota_teardown(struct kobject *o)
     spin_unlock(&q->obj.lock);
 }
 
+/* Every object charged here or below has been freed, and each gave its
+ * charge back to every level, so nothing is left to return upwards. */
 static void quota_release_hook(struct kobject *o)
 {
     struct quota *q = (struct quota *)o;
     if (q->used_bytes || q->used_threads || q->used_objects)
-        panic("quota freed with %lu bytes, %u threads, %u objects still charged",
+        panic("quota freed with %lu bytes, %lu threads, %lu objects still charged",
               q->used_bytes, q->used_threads, q->used_objects);
-    if (q->parent) {
-        quota_release(q->parent, q->limit_bytes, q->limit_threads, q->limit_objects);
+    if (q->parent)
         obj_put(&q->parent->obj);
-    }
 }
 
 const struct obj_ops quota_ops = {
@@ -137,19 +178,17 @@ static int create_child_quota(struct quota *q, struct invocation *inv, struct ko
         return inv_fail(inv, 3, AE_EINVAL);
     if (objects > (1u << 30))
         return inv_fail(inv, 4, AE_EINVAL);
-    int err = quota_reserve(q, bytes, (uint32_t)threads, (uint32_t)objects);
-    if (err)
-        return inv_fail(inv, 2, err);
+    /* Limits only: nothing is taken from q until the child's objects are
+     * charged (to the child and to q, and on up). */
+    int err;
     struct quota *c = quota_new_object(q, AERIE_OBJ_QUOTA, sizeof *c, 0, &err);
-    if (!c) {
-        quota_release(q, bytes, (uint32_t)threads, (uint32_t)objects);
+    if (!c)
         return err;
-    }
     c->parent = q;
     obj_get(&q->obj);
     c->limit_bytes = bytes;
-    c->limit_threads = (uint32_t)threads;
-    c->limit_objects = (uint32_t)objects;
+    c->limit_threads = threads;
+    c->limit_objects = objects;
     list_init(&c->objects);
     *out = &c->obj;
     return 0;
@@ -201,14 +240,12 @@ int quota_invoke(struct quota *q, const struct capref *cap, uint64_t label, stru
     case AERIE_QUOTA_INFO:
         if (!(cap->rights & AERIE_R_READ))
             return AE_ERIGHTS;
-        spin_lock(&q->obj.lock);
         inv->reply[0] = q->limit_bytes;
-        inv->reply[1] = q->used_bytes;
+        inv->reply[1] = __atomic_load_n(&q->used_bytes, __ATOMIC_RELAXED);
         inv->reply[2] = q->limit_threads;
-        inv->reply[3] = q->used_threads;
+        inv->reply[3] = __atomic_load_n(&q->used_threads, __ATOMIC_RELAXED);
         inv->reply[4] = q->limit_objects;
-        inv->reply[5] = q->used_objects;
-        spin_unlock(&q->obj.lock);
+        inv->reply[5] = __atomic_load_n(&q->used_objects, __ATOMIC_RELAXED);
         inv->nreply = 6;
         return 0;
     case AERIE_QUOTA_DESTROY:

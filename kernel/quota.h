@@ -1,12 +1,20 @@
 /*
- * quota.h — the Quota object: a byte budget plus limits on threads and
- * objects, from which every kernel allocation is charged. A child quota
- * reserves its whole budget from its parent when it is made and gives it
- * back when it is freed. Destroying a quota destroys every object created
- * from it, child quotas included.
+ * quota.h — the Quota object: limits on bytes, threads and objects, to
+ * which every kernel allocation is charged. Quotas form a tree: a child
+ * quota reserves nothing from its parent when it is made; instead every
+ * charge is applied to the quota and to each of its ancestors up to the
+ * root, each checking its own limit, so a quota's "used" counts what it
+ * and all its descendants hold. A child's limit may exceed what its
+ * parent has left (over-commit): a charge then fails at the first level
+ * without room, and a refused charge changes nothing at any level.
+ * Destroying a quota destroys every object created from it, child quotas
+ * included; as they are freed, each gives its charge back to every level.
  *
- * Locking: quota->obj.lock guards the counters and the object list; it is
- * a leaf except that obj_destroy (which takes no lock) is called under it.
+ * Locking: the counters are atomics, changed one level at a time along
+ * the chain (with rollback on refusal), so charging takes no lock.
+ * quota->obj.lock guards the object list; it is a leaf except that
+ * obj_destroy (which takes no lock) is called under it. The limits and
+ * the parent link never change after creation.
  */
 #ifndef AERIE_QUOTA_H
 #define AERIE_QUOTA_H
@@ -16,16 +24,17 @@
 
 struct quota {
     struct kobject obj;
-    struct quota *parent;          /* reference held */
-    uint64_t limit_bytes, used_bytes;
-    uint32_t limit_threads, used_threads;
-    uint32_t limit_objects, used_objects;
-    struct list objects;           /* objects charged here */
+    struct quota *parent;          /* reference held; NULL for the root */
+    uint64_t limit_bytes, limit_threads, limit_objects;     /* fixed at creation */
+    uint64_t used_bytes, used_threads, used_objects;        /* atomic; this quota and its descendants */
+    struct list objects;           /* objects charged here, under obj.lock */
 };
 
-/* Charges bytes, threads and objects to q; AE_ENOMEM / AE_ELIMIT /
- * AE_EDEAD (quota destroyed) on failure, in which case nothing changed. */
-int quota_reserve(struct quota *q, uint64_t bytes, uint32_t threads, uint32_t objects);
+/* Charges bytes, threads and objects to q and every ancestor; AE_ENOMEM
+ * (bytes) / AE_ELIMIT (threads, objects) at the first level without room,
+ * AE_EDEAD if q is being destroyed. On failure nothing changed anywhere. */
+int quota_charge(struct quota *q, uint64_t bytes, uint32_t threads, uint32_t objects);
+/* Gives a charge back to q and every ancestor. */
 void quota_release(struct quota *q, uint64_t bytes, uint32_t threads, uint32_t objects);
 
 /* Allocates and charges an object of type (size bytes of structure plus

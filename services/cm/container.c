@@ -340,6 +340,16 @@ static int load(struct creation *k, char *err, size_t errlen)
 
 int container_create(const struct spec *s, uint64_t *id, char *err, size_t errlen)
 {
+    /* mem= is a limit the container's objects are charged against (and
+     * the manager's quota with them), not a reservation: containers may
+     * promise more than the manager has in total, but no one container
+     * more than the whole. */
+    uint64_t mine[6] = { 0 };
+    ae_quota_info(cm.quota, mine);
+    if (s->mem > mine[0]) {
+        snprintf(err, errlen, "mem: %lu bytes is more than the container manager has in all (%lu)", s->mem, mine[0]);
+        return AE_ENOMEM;
+    }
     struct creation k = { 0 };
     struct container *c = calloc(1, sizeof *c);
     if (!c) {
@@ -354,8 +364,10 @@ int container_create(const struct spec *s, uint64_t *id, char *err, size_t errle
     c->quota = ae_slot_alloc();
     int r = (int)ae_quota_create(cm.quota, AERIE_OBJ_QUOTA, c->quota, s->mem, s->threads, s->objects);
     if (r) {
+        /* mem= is a limit, not a reservation: only the quota object itself
+         * is charged now, so this fails only when the manager is full. */
         if (r == AE_ENOMEM)
-            snprintf(err, errlen, "mem: not enough memory left for mem=%lu bytes", s->mem);
+            snprintf(err, errlen, "the container manager's memory is used up (error %d)", r);
         else
             snprintf(err, errlen, "threads/objects: the manager's own limits are reached (error %d)", r);
         ae_slot_free(c->quota);

@@ -113,7 +113,7 @@ static void cm_refuses_bad_specs(void)
     expect_spec_error("image=hello grant=console,keys", "spec: grant: 'keys' is not");
     expect_spec_error("image=hello prio=31", "spec: prio: '31' must be a number from 1 to 15");
     expect_spec_error("image=nosuch", "image: no image 'nosuch'");
-    expect_spec_error("image=hello mem=60G", "mem: not enough memory left");
+    expect_spec_error("image=hello mem=60G", "is more than the container manager has in all");
     expect_spec_error("image=hello cpus=9", "cpus: none of them exists");
     expect_spec_error("image=hello grant=net", "spec: ports: '' must name at least one UDP port");
     expect_spec_error("image=hello ports=0", "spec: ports: '0' must be a UDP port");
