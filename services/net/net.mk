@@ -10,11 +10,11 @@
 #                         $(BUILD)/net/fuzz-crashes/
 
 NET_STACK_C  := $(wildcard services/net/stack/*.c) lib/netring/netring.c
-NET_VIRTIO_C := $(wildcard services/net/virtio/*.c)
-NET_HDRS     := $(wildcard services/net/*.h services/net/stack/*.h services/net/virtio/*.h) \
+NET_VIRTIO_C := $(wildcard services/net/virtio/*.c) $(wildcard lib/virtio/*.c)
+NET_HDRS     := $(wildcard services/net/*.h services/net/stack/*.h services/net/virtio/*.h lib/virtio/*.h) \
                 lib/netring/netring.h include/aerie/netring.h include/aerie/errors.h
 NET_INC      := -Iinclude -Ilib/netring -Iservices/net -Iservices/net/stack
-NET_VIRTIO_INC := -Iservices/net/virtio
+NET_VIRTIO_INC := -Iservices/net/virtio -Ilib/virtio
 
 # ---- freestanding build of the core ---------------------------------------
 NET_FS_OBJS  := $(patsubst %.c,$(BUILD)/net/fs/%.o,$(NET_STACK_C) $(NET_VIRTIO_C))
@@ -110,6 +110,8 @@ fuzz-net-seeds: $(BUILD)/tests/host/net/fuzz_seeds
 	$(BUILD)/tests/host/net/fuzz_seeds $(NET_CORPUS)
 
 # ---- the service on Aerie (services/net/aerie/: the OS glue) ---------------
-NET_SVC_C := $(wildcard services/net/aerie/*.c) $(wildcard services/net/stack/*.c) $(NET_VIRTIO_C)
-$(patsubst %,$(BUILD)/uobj/%.o,$(NET_SVC_C)): UEXTRA := -Ilib/netring -Iservices/net -Iservices/net/stack -Iservices/net/virtio
+NET_SVC_C := $(wildcard services/net/aerie/*.c) $(wildcard services/net/stack/*.c) $(NET_VIRTIO_C) \
+             lib/virtio/aerie/pci_grant.c
+$(patsubst %,$(BUILD)/uobj/%.o,$(NET_SVC_C)): UEXTRA := -Ilib/netring -Iservices/net -Iservices/net/stack \
+    -Iservices/net/virtio -Ilib/virtio -Ilib
 $(eval $(call libc_program,net,$(NET_SVC_C)))

@@ -26,7 +26,8 @@
 #include <stdint.h>
 #include "net.h"
 #include "vnet.h"
-#include "platform.h"
+#include "virtio_platform.h"
+#include "aerie/pci_grant.h"
 
 /* Bits of the service's notification. */
 #define SVC_NIC_IRQ   0x1ull            /* the NIC's interrupt (IRQ_BIND) */
@@ -43,19 +44,11 @@ struct session {
     volatile uint32_t lost;     /* set by the guard: the ring memory vanished */
 };
 
-/* Memory and mappings the platform made for the driver. */
-#define PLAT_DMA_MAX 8
-struct plat {
-    volatile uint8_t *cfg;      /* the NIC function's configuration space */
-    struct { volatile uint8_t *va; size_t size; } bar[6];
-    struct { void *va; uint64_t bytes, slot; } dma[PLAT_DMA_MAX];
-};
-
 struct netsvc {
     struct net_stack stack;
     struct vnet nic;
-    struct plat plat;
-    struct net_platform platform;
+    struct virtio_grant grant;  /* the NIC's grant (lib/virtio/aerie/pci_grant.h) */
+    struct virtio_platform platform;
     struct net_config cfg;
     bool have_nic;
     uint64_t irq;               /* the NIC's IRQ, 0: poll with a timer */
@@ -71,9 +64,6 @@ struct netsvc {
     void (*mb_fn)(struct netsvc *s, void *arg);
     void *mb_arg;
 };
-
-/* platform.c: struct net_platform on Aerie capabilities. 0 or AE_*. */
-int plat_init(struct netsvc *s);
 
 /* main.c: runs fn(s, arg) on the poller between two polls and waits for it. */
 void run_in_poller(struct netsvc *s, void (*fn)(struct netsvc *, void *), void *arg);

@@ -180,7 +180,7 @@ static bool parse_args(int argc, char **argv, struct net_config *c)
 /* The NIC from root's grants: MSI-X if we got a vector, else polling. */
 static int nic_init(struct netsvc *s)
 {
-    int r = plat_init(s);
+    int r = virtio_grant_init(&s->grant, &s->platform);
     if (r)
         return r;
     struct vnet_config vc = { .fallback_mac = { 0x02, 0, 0, 0, 0, 0x01 } };

@@ -240,7 +240,7 @@ static int negotiate(struct vnet *d, const struct vnet_config *cfg)
     return 0;
 }
 
-int vnet_init(struct vnet *d, const struct net_platform *plat, const struct vnet_config *cfg)
+int vnet_init(struct vnet *d, const struct virtio_platform *plat, const struct vnet_config *cfg)
 {
     memset(d, 0, sizeof *d);
     d->plat = plat;

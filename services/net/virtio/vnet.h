@@ -21,7 +21,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "net.h"
-#include "platform.h"
+#include "virtio_platform.h"
 #include "virtio_pci.h"
 #include "virtq.h"
 
@@ -66,7 +66,7 @@ struct vnet_config {
 
 struct vnet {
     struct virtio_pci pci;
-    const struct net_platform *plat;
+    const struct virtio_platform *plat;
     struct virtq rx, tx;
     void *rxq_mem, *txq_mem;
     size_t rxq_size, txq_size;
@@ -83,7 +83,7 @@ struct vnet {
  * MAC if offered), queues, pool, receive buffers, DRIVER_OK. On failure
  * the device is marked FAILED and everything allocated is freed.
  * 0 or AE_ENOTSUP / AE_ENOMEM / AE_ERANGE / AE_EFAULT / AE_ETIMEOUT / AE_EINVAL. */
-int vnet_init(struct vnet *d, const struct net_platform *plat, const struct vnet_config *cfg);
+int vnet_init(struct vnet *d, const struct virtio_platform *plat, const struct vnet_config *cfg);
 /* Resets the device and frees its memory. */
 void vnet_shutdown(struct vnet *d);
 

@@ -143,9 +143,9 @@ static volatile uint8_t *fv_map_bar(void *ctx, unsigned bar, size_t *size)
     return NULL;
 }
 
-struct net_platform fake_vdev_platform(struct fake_vdev *v)
+struct virtio_platform fake_vdev_platform(struct fake_vdev *v)
 {
-    struct net_platform p = {
+    struct virtio_platform p = {
         .ctx = v, .dma_alloc = fv_dma_alloc, .dma_free = fv_dma_free,
         .pci_read = fv_pci_read, .pci_write = fv_pci_write, .map_bar = fv_map_bar,
     };

@@ -13,7 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "platform.h"
+#include "virtio_platform.h"
 
 #define FV_BAR4_SIZE   0x4000
 #define FV_COMMON      0x0000
@@ -59,7 +59,7 @@ struct fake_vdev {
  * driver must not take; the shim routes register accesses to it. */
 struct fake_vdev *fake_vdev_new(void);
 void fake_vdev_free(struct fake_vdev *v);
-struct net_platform fake_vdev_platform(struct fake_vdev *v);
+struct virtio_platform fake_vdev_platform(struct fake_vdev *v);
 
 /* Device side. */
 bool fake_vdev_inject(struct fake_vdev *v, const uint8_t *frame, size_t len);

@@ -13,7 +13,7 @@
 #include "ktest_host.h"
 
 static struct fake_vdev *v;
-static struct net_platform plat;
+static struct virtio_platform plat;
 static struct vnet *d;
 
 static void setup_device(void)

@@ -1,5 +1,5 @@
 /*
- * virtio_mmio.h (host test shim) — replaces services/net/virtio/
+ * virtio_mmio.h (host test shim) — replaces lib/virtio/
  * virtio_mmio.h for the host tests: the driver's register accesses go to
  * the fake virtio-net device in tests/host/net/fake_virtio.c, which gives
  * them register semantics (selectors, read-to-clear, notifications).

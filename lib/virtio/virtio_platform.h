@@ -1,18 +1,19 @@
 /*
- * platform.h — everything the net service's driver needs from the OS, in
- * one table the OS glue fills in (docs/NET.md, "What the glue provides").
- * The driver never calls the OS any other way, so it builds and is tested
- * on the host against a fake.
+ * virtio_platform.h — everything a virtio driver (the net service's
+ * virtio-net, ctl's virtio-console) needs from the OS, in one table the OS
+ * glue fills in (docs/NET.md, "What the glue provides"; on Aerie,
+ * lib/virtio/aerie/pci_grant.c). The drivers never call the OS any other
+ * way, so they build and are tested on the host against a fake.
  *
- * Threading: all calls come from the one service thread.
+ * Threading: all calls come from the driver's one thread.
  */
-#ifndef AERIE_NET_PLATFORM_H
-#define AERIE_NET_PLATFORM_H
+#ifndef AERIE_VIRTIO_PLATFORM_H
+#define AERIE_VIRTIO_PLATFORM_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-struct net_platform {
+struct virtio_platform {
     void *ctx;                   /* passed back to every call */
 
     /* Memory the device can read and write (DMA): zeroed, physically
@@ -22,7 +23,7 @@ struct net_platform {
     void *(*dma_alloc)(void *ctx, size_t size, size_t align, uint64_t *phys);
     void  (*dma_free)(void *ctx, void *virt, size_t size);
 
-    /* The NIC function's PCI configuration space: offset 0..4095, width
+    /* The device function's PCI configuration space: offset 0..4095, width
      * 1, 2 or 4 bytes, naturally aligned. */
     uint32_t (*pci_read)(void *ctx, uint16_t offset, unsigned width);
     void     (*pci_write)(void *ctx, uint16_t offset, unsigned width, uint32_t value);

@@ -1,5 +1,5 @@
 /*
- * virtio_mmio.h — register access for the virtio driver: natural-width
+ * virtio_mmio.h — register access for the virtio drivers: natural-width
  * volatile loads and stores (virtio 1.1 §4.1.3.1: 8-bit fields with 8-bit
  * accesses, 16-bit with 16-bit, 32- and 64-bit fields with 32-bit ones).
  * Virtio registers are little-endian, as is x86, so no swapping.

@@ -10,7 +10,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include "platform.h"
+#include "virtio_platform.h"
 #include "virtq.h"
 
 #define VIRTIO_PCI_VENDOR      0x1af4
@@ -59,7 +59,7 @@
 #define VIRTIO_ISR_CONFIG 2
 
 struct virtio_pci {
-    const struct net_platform *plat;
+    const struct virtio_platform *plat;
     volatile uint8_t *common;        /* struct virtio_pci_common_cfg */
     volatile uint8_t *isr;
     volatile uint8_t *device;        /* device-specific configuration */
@@ -74,7 +74,7 @@ struct virtio_pci {
 /* Checks vendor and capabilities, maps the structures, enables memory
  * space and bus mastering. 0, AE_ENOTSUP (not a modern virtio function),
  * AE_ERANGE (a structure lies outside its BAR), AE_EFAULT (map_bar failed). */
-int virtio_pci_probe(struct virtio_pci *vp, const struct net_platform *plat);
+int virtio_pci_probe(struct virtio_pci *vp, const struct virtio_platform *plat);
 
 /* §3.1.1 steps 1-3: reset (waiting for it to finish), ACKNOWLEDGE, DRIVER.
  * 0 or AE_ETIMEOUT. */

@@ -1,7 +1,8 @@
 /*
- * platform.c — what the virtio-net driver needs from Aerie (struct
- * net_platform, services/net/platform.h), built from exactly the
- * capabilities root granted for the NIC (grant "pci:1af4:1041"):
+ * pci_grant.c — what a virtio driver needs from Aerie (struct
+ * virtio_platform, lib/virtio/virtio_platform.h), built from exactly the
+ * capabilities root granted for one PCI function (grant "pci:VENDOR:DEVICE":
+ * the net service's NIC, ctl's console):
  *
  *   pci.cfg    the function's 4 KiB of PCI configuration space (ECAM)
  *   pci.barN   device memory for BAR N, mapped uncached by the kernel
@@ -15,17 +16,17 @@
 #include <libaerie/invoke.h>
 #include <libaerie/runtime.h>
 #include <libaerie/syscall.h>
-#include "glue.h"
+#include "pci_grant.h"
 
 #define PCI_BAR0 0x10
 
 static void *dma_alloc(void *ctx, size_t size, size_t align, uint64_t *phys)
 {
-    struct plat *p = ctx;
+    struct virtio_grant *p = ctx;
     uint64_t bytes = (size + 4095) & ~4095ull;
     if (align > 4096)                       /* a contiguous block is aligned to a page at least */
         return NULL;
-    for (unsigned i = 0; i < PLAT_DMA_MAX; i++) {
+    for (unsigned i = 0; i < VIRTIO_GRANT_DMA_MAX; i++) {
         if (p->dma[i].va)
             continue;
         uint64_t slot = ae_slot_alloc(), va = ae_vm_reserve(bytes);
@@ -54,8 +55,8 @@ static void *dma_alloc(void *ctx, size_t size, size_t align, uint64_t *phys)
 
 static void dma_free(void *ctx, void *virt, size_t size)
 {
-    struct plat *p = ctx;
-    for (unsigned i = 0; i < PLAT_DMA_MAX; i++) {
+    struct virtio_grant *p = ctx;
+    for (unsigned i = 0; i < VIRTIO_GRANT_DMA_MAX; i++) {
         if (p->dma[i].va != virt)
             continue;
         ae_mem_unmap_delete(virt, p->dma[i].bytes, p->dma[i].slot);
@@ -66,13 +67,13 @@ static void dma_free(void *ctx, void *virt, size_t size)
 
 static uint32_t pci_read(void *ctx, uint16_t off, unsigned width)
 {
-    volatile uint8_t *c = ((struct plat *)ctx)->cfg + (off & 4095);
+    volatile uint8_t *c = ((struct virtio_grant *)ctx)->cfg + (off & 4095);
     return width == 1 ? *c : width == 2 ? *(volatile uint16_t *)c : *(volatile uint32_t *)c;
 }
 
 static void pci_write(void *ctx, uint16_t off, unsigned width, uint32_t v)
 {
-    volatile uint8_t *c = ((struct plat *)ctx)->cfg + (off & 4095);
+    volatile uint8_t *c = ((struct virtio_grant *)ctx)->cfg + (off & 4095);
     if (width == 1)
         *c = (uint8_t)v;
     else if (width == 2)
@@ -96,7 +97,7 @@ static volatile uint8_t *map_device(uint64_t slot, uint64_t *bytes)
 
 static volatile uint8_t *map_bar(void *ctx, unsigned bar, size_t *size)
 {
-    struct plat *p = ctx;
+    struct virtio_grant *p = ctx;
     if (bar >= 6)
         return NULL;
     if (!p->bar[bar].va) {
@@ -120,16 +121,16 @@ static volatile uint8_t *map_bar(void *ctx, unsigned bar, size_t *size)
     return p->bar[bar].va;
 }
 
-int plat_init(struct netsvc *s)
+int virtio_grant_init(struct virtio_grant *g, struct virtio_platform *plat)
 {
     uint64_t slot = ae_capenv_lookup("pci.cfg"), bytes;
     if (!slot)
         return AE_ECAP;
-    s->plat.cfg = map_device(slot, &bytes);
-    if (!s->plat.cfg || bytes < 4096)
+    g->cfg = map_device(slot, &bytes);
+    if (!g->cfg || bytes < 4096)
         return AE_EFAULT;
-    s->platform = (struct net_platform){
-        .ctx = &s->plat, .dma_alloc = dma_alloc, .dma_free = dma_free,
+    *plat = (struct virtio_platform){
+        .ctx = g, .dma_alloc = dma_alloc, .dma_free = dma_free,
         .pci_read = pci_read, .pci_write = pci_write, .map_bar = map_bar,
     };
     return 0;

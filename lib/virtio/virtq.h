@@ -1,6 +1,6 @@
 /*
  * virtq.h — split virtqueues (virtio 1.1 §2.6), the generic layer under
- * the net device: the descriptor table, the available ring the driver
+ * the virtio devices (net, console): the descriptor table, the available ring the driver
  * writes and the used ring the device writes, all in one DMA region, plus
  * the driver's private bookkeeping (free descriptors, the buffer each
  * outstanding descriptor stands for).

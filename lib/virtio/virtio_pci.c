@@ -1,7 +1,7 @@
 /*
  * virtio_pci.c — the modern virtio PCI transport (virtio 1.1 §4.1): the
  * capability walk, the status handshake, feature negotiation and queue
- * set-up. Everything reaches the OS through struct net_platform and the
+ * set-up. Everything reaches the OS through struct virtio_platform and the
  * registers through <virtio_mmio.h>.
  */
 #include <aerie/errors.h>
@@ -88,7 +88,7 @@ static int probe_cap(struct virtio_pci *vp, uint8_t at)
     return err;
 }
 
-int virtio_pci_probe(struct virtio_pci *vp, const struct net_platform *plat)
+int virtio_pci_probe(struct virtio_pci *vp, const struct virtio_platform *plat)
 {
     *vp = (struct virtio_pci){ .plat = plat };
     if (cfg_read(vp, PCI_VENDOR_ID, 2) != VIRTIO_PCI_VENDOR ||
