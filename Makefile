@@ -41,13 +41,14 @@ deps-test:  ; @tools/deps.sh build test
 deps-iso:   ; @tools/deps.sh build iso
 
 run: deps-run
+	@tools/run.sh --check --build $(BUILD) --smp "$(SMP)" --mem "$(MEM)" --hostport "$(NET_HOSTPORT)"
 	@$(MAKE) -s --no-print-directory all
 	@echo "Booting Aerie in QEMU (SMP=$(SMP) MEM=$(MEM)); quit with Ctrl-A X."
 	@echo "UDP echo: host 127.0.0.1:$(NET_HOSTPORT) -> guest 10.0.2.15:7 (try: echo hi | socat - UDP:127.0.0.1:$(NET_HOSTPORT))"
-	@echo "From another terminal, drive it with ./aerie (control socket $(BUILD)/aerie.sock):"
+	@echo "From another terminal, drive it with ./aerie (aerie-engine serves $(BUILD)/aerie.sock; images in $(BUILD)/store):"
 	@echo "  ./aerie run hello    ./aerie start ticker 100 500    ./aerie ps    ./aerie logs -f ID    ./aerie --help"
-	@tools/qemu.sh --smp "$(SMP)" --mem "$(MEM)" --initrd "$(BOOT_MODULES)" --ctl $(BUILD)/aerie.sock \
-	    --unrestricted --hostfwd udp:127.0.0.1:$(NET_HOSTPORT)-:7 $(KERNEL)
+	@tools/run.sh --build $(BUILD) --smp "$(SMP)" --mem "$(MEM)" --hostport "$(NET_HOSTPORT)" -- \
+	    --initrd "$(BOOT_MODULES)" $(KERNEL)
 
 iso: deps-iso
 	@$(MAKE) -s --no-print-directory $(BUILD)/aerie.iso

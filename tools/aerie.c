@@ -9,14 +9,17 @@
  * 2 for a bad command line; `run` exits with the container's status (or
  * 128+N when it faulted or was killed, 125 when it could not start).
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdint.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "aerie_conn.h"
 #include "aerie_spec.h"
 #include "aerie_cp.h"
+#include "aerie_import.h"
 
 #define EXIT_REFUSED 1
 #define EXIT_USAGE   2
@@ -55,12 +58,13 @@ static int take_operands(const struct command *cmd, int argc, char **argv, char 
             command_help(cmd, stdout);
             exit(0);
         }
+        bool negative = argv[i][0] == '-' && argv[i][1] >= '0' && argv[i][1] <= '9';   /* "-1": an operand */
         if (cmd->flag && !strcmp(argv[i], cmd->flag))
             *flag_on = true;
-        else if (argv[i][0] == '-' && argv[i][1])
+        else if (argv[i][0] == '-' && argv[i][1] && !negative)
             die(EXIT_USAGE, "%s: unknown option '%s' (aerie %s --help)", cmd->name, argv[i], cmd->name);
-        else
-            ops[n++] = argv[i];
+        else if (n++ < cmd->max)
+            ops[n - 1] = argv[i];            /* more than max: counted, refused below */
     }
     if (n < cmd->min || n > cmd->max)
         die(EXIT_USAGE, "%s: expected %s%s (aerie %s --help)", cmd->name, cmd->args[0] ? cmd->args : "no arguments",
@@ -71,8 +75,9 @@ static int take_operands(const struct command *cmd, int argc, char **argv, char 
 static uint64_t container_id(const struct command *cmd, const char *s)
 {
     char *end;
+    errno = 0;
     unsigned long long v = strtoull(s, &end, 10);
-    if (!s[0] || *end || s[0] == '-' || v == 0)
+    if (!s[0] || *end || s[0] < '0' || s[0] > '9' || v == 0 || errno == ERANGE)
         die(EXIT_USAGE, "%s: '%s' is not a container id (a number, as 'aerie ps' shows)", cmd->name, s);
     return v;
 }
@@ -322,7 +327,7 @@ static int cmd_start(const struct command *cmd, struct conn *c, int argc, char *
 /* ---- ps ---- */
 
 struct ps_row {
-    char id[24], image[40], state[56], uptime[32], mem[40];
+    char id[24], image[40], name[40], state[56], uptime[32], mem[40];
 };
 
 static void ps_parse(char *rest, struct ps_row *row)
@@ -330,6 +335,7 @@ static void ps_parse(char *rest, struct ps_row *row)
     char v[40], f[24], a[16], b[16];
     kv(rest, "id", row->id, sizeof row->id);
     kv(rest, "image", row->image, sizeof row->image);
+    kv(rest, "name", row->name, sizeof row->name);
     kv(rest, "state", v, sizeof v);
     if (!strcmp(v, "exited"))
         snprintf(row->state, sizeof row->state, "exited(%llu)", (unsigned long long)kv_num(rest, "exit"));
@@ -342,19 +348,26 @@ static void ps_parse(char *rest, struct ps_row *row)
              human_size(kv_num(rest, "mem_limit"), b, sizeof b));
 }
 
+static int widest(int w, const char *s)
+{
+    return w > (int)strlen(s) ? w : (int)strlen(s);
+}
+
 static void ps_print(const struct ps_row *rows, int n)
 {
-    int wid = 2, wimg = 5, wst = 5, wup = 6;
+    int wid = 2, wimg = 5, wname = 4, wst = 5, wup = 6;
     for (int i = 0; i < n; i++) {
-        wid = wid > (int)strlen(rows[i].id) ? wid : (int)strlen(rows[i].id);
-        wimg = wimg > (int)strlen(rows[i].image) ? wimg : (int)strlen(rows[i].image);
-        wst = wst > (int)strlen(rows[i].state) ? wst : (int)strlen(rows[i].state);
-        wup = wup > (int)strlen(rows[i].uptime) ? wup : (int)strlen(rows[i].uptime);
+        wid = widest(wid, rows[i].id);
+        wimg = widest(wimg, rows[i].image);
+        wname = widest(wname, rows[i].name);
+        wst = widest(wst, rows[i].state);
+        wup = widest(wup, rows[i].uptime);
     }
-    printf("%-*s  %-*s  %-*s  %-*s  %s\n", wid, "ID", wimg, "IMAGE", wst, "STATE", wup, "UPTIME", "MEM");
+    printf("%-*s  %-*s  %-*s  %-*s  %-*s  %s\n", wid, "ID", wimg, "IMAGE", wname, "NAME", wst, "STATE", wup,
+           "UPTIME", "MEM");
     for (int i = 0; i < n; i++)
-        printf("%-*s  %-*s  %-*s  %-*s  %s\n", wid, rows[i].id, wimg, rows[i].image, wst, rows[i].state,
-               wup, rows[i].uptime, rows[i].mem);
+        printf("%-*s  %-*s  %-*s  %-*s  %-*s  %s\n", wid, rows[i].id, wimg, rows[i].image, wname, rows[i].name,
+               wst, rows[i].state, wup, rows[i].uptime, rows[i].mem);
 }
 
 static int cmd_ps(const struct command *cmd, struct conn *c, int argc, char **argv)
@@ -469,17 +482,85 @@ static int cmd_rm(const struct command *cmd, struct conn *c, int argc, char **ar
 
 static int cmd_images(const struct command *cmd, struct conn *c, int argc, char **argv)
 {
-    char *ops[8], id[CTL_ID_MAX + 1];
+    static char rows[256][4][160];
+    char *ops[8], id[CTL_ID_MAX + 1], sz[16];
     bool unused = false;
     struct ctl_reply r;
+    int n = 0, w[4] = { 4, 4, 7, 8 };
     take_operands(cmd, argc, argv, ops, &unused);
     conn_open(c);
     conn_send(c, id, "images", NULL, 0);
-    for (conn_expect(c, id, &r); !strcmp(r.kind, "row"); conn_expect(c, id, &r))
-        printf("%s\n", plain(r.rest, NULL));
+    for (conn_expect(c, id, &r); !strcmp(r.kind, "row"); conn_expect(c, id, &r)) {
+        if (n == 256)
+            continue;
+        time_t t = (time_t)kv_num(r.rest, "imported");
+        kv(r.rest, "name", rows[n][0], sizeof rows[n][0]);
+        snprintf(rows[n][1], sizeof rows[n][1], "%s", human_size(kv_num(r.rest, "bytes"), sz, sizeof sz));
+        kv(r.rest, "prog", rows[n][2], sizeof rows[n][2]);
+        if (t)
+            strftime(rows[n][3], sizeof rows[n][3], "%Y-%m-%d %H:%M", localtime(&t));
+        else
+            snprintf(rows[n][3], sizeof rows[n][3], "boot image");
+        for (int k = 0; k < 4; k++)
+            w[k] = widest(w[k], rows[n][k]);
+        n++;
+    }
     if (strcmp(r.kind, "ok"))
         die(EXIT_REFUSED, "images: %s", plain(r.rest, NULL));
+    printf("%-*s  %-*s  %-*s  %s\n", w[0], "NAME", w[1], "SIZE", w[2], "PROGRAM", "IMPORTED");
+    for (int i = 0; i < n; i++)
+        printf("%-*s  %-*s  %-*s  %s\n", w[0], rows[i][0], w[1], rows[i][1], w[2], rows[i][2], rows[i][3]);
     return 0;
+}
+
+/* ---- import, rmi ---- */
+
+static int cmd_import(const struct command *cmd, struct conn *c, int argc, char **argv)
+{
+    struct import_options o = { 0 };
+    char err[600], id[CTL_ID_MAX + 1], sizes[24];
+    if (import_parse_args(argc - 1, argv + 1, &o, err, sizeof err)) {
+        if (o.help) {
+            command_help(cmd, stdout);
+            exit(0);
+        }
+        die(EXIT_USAGE, "import: %s (aerie import --help)", err);
+    }
+    uint8_t *archive;
+    uint64_t len;
+    if (import_build(&o, &archive, &len, err, sizeof err))
+        die(EXIT_REFUSED, "import: %s", err);
+    conn_open(c);
+    snprintf(sizes, sizeof sizes, "%llu", (unsigned long long)len);
+    const char *w[] = { o.name, sizes };
+    conn_send(c, id, "import", w, 2);
+    conn_send_raw(c, archive, len);
+    free(archive);
+    struct ctl_reply r;
+    expect_ok(cmd, c, id, &r);
+    printf("%s\n", o.name);
+    return 0;
+}
+
+static int cmd_rmi(const struct command *cmd, struct conn *c, int argc, char **argv)
+{
+    char *ops[64], id[CTL_ID_MAX + 1];
+    bool unused = false;
+    int status = 0, n = take_operands(cmd, argc, argv, ops, &unused);
+    struct ctl_reply r;
+    conn_open(c);
+    for (int i = 0; i < n; i++) {
+        const char *w[] = { ops[i] };
+        conn_send(c, id, "rmi", w, 1);
+        conn_expect(c, id, &r);
+        if (!strcmp(r.kind, "ok")) {
+            printf("%s\n", ops[i]);
+        } else {
+            fprintf(stderr, "aerie: rmi: %s\n", plain(r.rest, NULL));
+            status = EXIT_REFUSED;
+        }
+    }
+    return status;
 }
 
 /* ---- the table and main ---- */
@@ -516,12 +597,26 @@ static const char run_details[] =
     "refuses to create it: 125. Ctrl-C kills the container; a second Ctrl-C leaves at once.\n"
     "  --rm             remove the container once it has ended\n";
 
+static const char import_details[] =
+    "PATH is a directory (the image's root), a tar archive of one (plain or gzip), an OCI\n"
+    "image layout (a directory or a tar of one) or a 'docker save' archive; layers are\n"
+    "applied in order with their whiteouts. The program, its arguments, environment and\n"
+    "working directory come from the image's config; a directory or root tar has none,\n"
+    "so give --entrypoint. 'aerie run NAME ARGS' replaces the default arguments and\n"
+    "--entrypoint replaces the program. The image is kept in the engine's store on the host\n"
+    "(build/store/) and is there again after the next boot.\n"
+    "  --entrypoint PATH   the program (an absolute path in the image), replacing the config's\n"
+    "  --cmd WORD          a default argument (repeatable; replaces the config's)\n"
+    "  --env K=V           an environment variable (repeatable; adds to the config's)\n"
+    "  --workdir DIR       the working directory (replaces the config's)\n";
+
 static const char cp_details[] =
     "The container must have been granted fs; its files stay readable after it ends,\n"
     "until 'aerie rm'. Directories are copied with everything below them. When the\n"
     "destination is an existing directory the source is copied into it under its own\n"
     "name, else it takes the destination's name. Symbolic links and special files on\n"
-    "the host are skipped with a warning. Exit status 1 if anything was not copied.\n";
+    "the host are skipped with a warning. Exit status 1 if anything was not copied\n"
+    "(skipped ones included).\n";
 
 static const struct command commands[] = {
     { "run", "[OPTIONS] IMAGE [ARGS]", "Runs a container; streams its output to its end.", run_details,
@@ -538,6 +633,9 @@ static const struct command commands[] = {
     { "rm", "[-f] ID...", "Removes containers (-f: running ones too).", NULL,
       cmd_rm, "-f", 1, 64 },
     { "images", "", "Lists the images a container can run.", NULL, cmd_images, NULL, 0, 0 },
+    { "import", "[OPTIONS] NAME PATH", "Imports an image: a directory, tar, OCI layout or docker save.",
+      import_details, cmd_import, NULL, 0, 0 },
+    { "rmi", "NAME...", "Removes imported images no container uses.", NULL, cmd_rmi, NULL, 1, 64 },
     { "cp", "ID:PATH HOSTPATH | HOSTPATH ID:PATH", "Copies files or trees out of or into a container's files.",
       cp_details, cmd_cp, NULL, 2, 2 },
     { "help", "[COMMAND]", "Shows this help, or a command's.", NULL, cmd_help, NULL, 0, 1 },

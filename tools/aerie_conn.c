@@ -1,9 +1,9 @@
 /*
- * aerie_conn.c — the aerie CLI's connection to ctl (see aerie_conn.h).
- * QEMU serves the socket to one client at a time, and bytes of an earlier
- * client may still be in the line: a session starts with a newline (ends
- * any half line) and a hello, and every line before hello's answer, or
- * under another id, is skipped.
+ * aerie_conn.c — the aerie CLI's connection to ctl (see aerie_conn.h),
+ * through aerie-engine, which gives each connection a session of its
+ * own: a session starts with a hello (which also checks the protocol
+ * version), and lines under another id are skipped (with the raw bytes
+ * of a skipped "data" reply).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -97,17 +97,16 @@ void conn_open(struct conn *c)
     if (!c->buf)
         die(1, "out of memory");
     snprintf(c->prefix, sizeof c->prefix, "%x", (unsigned)getpid() & 0xFFFFFF);
-    if (write(c->fd, "\n", 1) != 1)          /* ends whatever half line an earlier client left */
-        die(1, "cannot write to %s: %s", c->path, strerror(errno));
     conn_send(c, id, "hello", NULL, 0);
     enum conn_wait w = conn_reply(c, id, &r, HELLO_TIMEOUT_MS);
     if (w == CONN_TIMEOUT)
-        die(1, "Aerie did not answer on %s within %d s: it may still be booting, or another aerie "
-            "command holds the channel (it takes one at a time)", c->path, HELLO_TIMEOUT_MS / 1000);
+        die(1, "Aerie did not answer on %s within %d s: it may still be booting", c->path, HELLO_TIMEOUT_MS / 1000);
     if (w != CONN_REPLY)
         die(1, "the control channel %s closed before Aerie answered", c->path);
     if (strcmp(r.kind, "ok") || strncmp(r.rest, "aerie-ctl ", 10))
         die(1, "%s answered '%s %s': it is not an Aerie control channel", c->path, r.kind, r.rest);
+    if (atoi(r.rest + 10) != CTL_PROTO_VERSION)
+        die(1, "Aerie speaks control protocol %s, this aerie %d: rebuild it (make)", r.rest + 10, CTL_PROTO_VERSION);
 }
 
 /* ---- requests ---- */
@@ -143,6 +142,11 @@ void conn_send(struct conn *c, char *id, const char *verb, const char *const *wo
             CTL_LINE_MAX);
     line[n++] = '\n';
     write_all(c, line, n);
+}
+
+void conn_send_raw(struct conn *c, const void *p, size_t n)
+{
+    write_all(c, p, n);
 }
 
 /* ---- replies ---- */
@@ -190,14 +194,36 @@ static enum conn_wait fill(struct conn *c, int ms)
     return CONN_REPLY;
 }
 
+void conn_raw(struct conn *c, void *out, size_t n)
+{
+    while (n) {
+        size_t have = c->len - c->start, k = have < n ? have : n;
+        if (out)
+            memcpy(out, c->buf + c->start, k);
+        c->start += k;
+        n -= k;
+        out = out ? (char *)out + k : NULL;
+        enum conn_wait w = n ? fill(c, REPLY_TIMEOUT_MS) : CONN_REPLY;
+        if (w == CONN_TIMEOUT)
+            die(1, "Aerie stopped sending within %d s", REPLY_TIMEOUT_MS / 1000);
+        if (w == CONN_CLOSED)
+            die(1, "Aerie went away (the control channel %s closed)", c->path);
+    }
+}
+
 enum conn_wait conn_reply(struct conn *c, const char *id, struct ctl_reply *r, int timeout_ms)
 {
     long long deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
     for (;;) {
         char *line;
-        while ((line = buffered_line(c)))
-            if (ctl_split_reply(line, r) == 0 && !strcmp(r->id, id))
+        while ((line = buffered_line(c))) {
+            if (ctl_split_reply(line, r) != 0)
+                continue;
+            if (!strcmp(r->id, id))
                 return CONN_REPLY;
+            if (!strcmp(r->kind, "data"))
+                conn_raw(c, NULL, strtoull(r->rest, NULL, 10));   /* another request's bytes */
+        }
         int left = deadline < 0 ? -1 : (int)(deadline - now_ms());
         if (deadline >= 0 && left <= 0)
             return CONN_TIMEOUT;

@@ -1,8 +1,9 @@
 /*
  * aerie_conn.h — the aerie CLI's side of the control channel: finding
- * the socket QEMU serves (build/aerie.sock beside the executable), the
- * hello that opens a session, requests out and reply lines back, with
- * time limits. The line format is services/ctl/ctlproto.h's.
+ * the socket aerie-engine serves (build/aerie.sock beside the
+ * executable), the hello that opens a session, requests out and reply
+ * lines back (and raw bytes after "data N" replies), with time limits.
+ * The line format is services/ctl/ctlproto.h's.
  */
 #ifndef AERIE_CONN_H
 #define AERIE_CONN_H
@@ -33,6 +34,13 @@ void conn_open(struct conn *c);
 /* Sends "ID VERB WORD..." (each word escaped) and puts its id in id
  * (CTL_ID_MAX + 1 bytes). Exits with a message if the line cannot go. */
 void conn_send(struct conn *c, char *id, const char *verb, const char *const *words, int nwords);
+
+/* Sends n raw bytes (the payload of a put or import just sent). */
+void conn_send_raw(struct conn *c, const void *p, size_t n);
+
+/* Takes the n raw bytes that follow a "data N" reply (out NULL: drops
+ * them). Exits with a message if the channel closes first. */
+void conn_raw(struct conn *c, void *out, size_t n);
 
 enum conn_wait { CONN_REPLY = 0, CONN_TIMEOUT = -1, CONN_CLOSED = -2, CONN_INTERRUPTED = -3 };
 

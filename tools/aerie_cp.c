@@ -2,10 +2,12 @@
  * aerie_cp.c — `aerie cp ID:PATH HOSTPATH` and `aerie cp HOSTPATH ID:PATH`.
  * Like `docker cp`: a directory is copied with everything below it; when
  * the destination is an existing directory the source lands inside it
- * under its own name, else it gets the destination's name. Bytes travel
- * in chunks of up to 256 as hex words of the fstat/fread/fwrite/mkdir/ls
- * verbs; symbolic links and special files on the host are skipped with a
- * warning. Each request waits for its reply, so an error names the file.
+ * under its own name, else it gets the destination's name. A file's bytes
+ * travel raw after a `put` request or in `data` replies to a `get`, at
+ * the channel's speed; directories are listed and made with ls/mkdir.
+ * Symbolic links and special files on the host are skipped with a
+ * warning (and the exit status 1). Each request waits for its reply, so
+ * an error names the file.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -18,7 +20,7 @@
 #include <unistd.h>
 #include "aerie_cp.h"
 
-#define CHUNK     256
+#define CHUNK     (64u << 10)
 #define PATH_MAX_CP 4096
 
 struct cside {                       /* the container's side */
@@ -102,38 +104,40 @@ static bool join(char *out, size_t cap, const char *dir, const char *name)
 
 static void file_out(struct conn *c, const struct cside *s, const char *host, unsigned mode)
 {
+    static unsigned char buf[CHUNK];
     int fd = open(host, O_WRONLY | O_CREAT | O_TRUNC, mode ? mode : 0644);
     if (fd < 0) {
         fprintf(stderr, "aerie: cp: %s: %s\n", host, strerror(errno));
         failures++;
         return;
     }
-    for (uint64_t off = 0;;) {
-        char offs[24], lens[8];
-        snprintf(offs, sizeof offs, "%llu", (unsigned long long)off);
-        snprintf(lens, sizeof lens, "%d", CHUNK);
-        const char *w[] = { s->id, s->path, offs, lens };
+    char id[CTL_ID_MAX + 1];
+    const char *w[] = { s->id, s->path };
+    bool broken = false;
+    conn_send(c, id, "get", w, 2);
+    for (;;) {
         struct ctl_reply r;
-        if (!request(c, "fread", w, 4, &r, 0, 0))
-            break;
-        unsigned long long n = 0, size = 0;
-        char *hex = r.rest;
-        if (sscanf(r.rest, "%llu %llu", &n, &size) != 2 || !(hex = strrchr(r.rest, ' '))) {
-            fprintf(stderr, "aerie: cp: %s: a malformed reply\n", s->path);
-            failures++;
-            break;
+        conn_expect(c, id, &r);
+        if (!strcmp(r.kind, "data")) {
+            for (uint64_t n = strtoull(r.rest, NULL, 10); n;) {
+                size_t k = n < CHUNK ? (size_t)n : CHUNK;
+                conn_raw(c, buf, k);
+                if (!broken && write(fd, buf, k) != (ssize_t)k) {
+                    fprintf(stderr, "aerie: cp: %s: %s\n", host, strerror(errno));
+                    failures++;
+                    broken = true;               /* the rest is read and dropped */
+                }
+                n -= k;
+            }
+            continue;
         }
-        unsigned char buf[CHUNK];
-        for (unsigned long long i = 0; i < n && i < CHUNK; i++)
-            sscanf(hex + 1 + 2 * i, "%2hhx", &buf[i]);
-        if (n && write(fd, buf, n) != (ssize_t)n) {
-            fprintf(stderr, "aerie: cp: %s: %s\n", host, strerror(errno));
+        if (strcmp(r.kind, "ok")) {
+            size_t bad;
+            long len = ctl_unescape(r.rest, strlen(r.rest), &bad);
+            fprintf(stderr, "aerie: cp: %.*s\n", (int)(len < 0 ? 0 : len), r.rest);
             failures++;
-            break;
         }
-        off += n;
-        if (n < CHUNK || off >= (uint64_t)size)
-            break;
+        break;
     }
     close(fd);
 }
@@ -228,49 +232,46 @@ static void copy_out(struct conn *c, const struct cside *s, const char *host)
 
 static void file_in(struct conn *c, const char *host, const struct cside *s, unsigned mode)
 {
+    static unsigned char buf[CHUNK];
+    struct stat st;
     int fd = open(host, O_RDONLY);
-    if (fd < 0) {
+    if (fd < 0 || fstat(fd, &st)) {
         fprintf(stderr, "aerie: cp: %s: %s\n", host, strerror(errno));
         failures++;
+        if (fd >= 0)
+            close(fd);
         return;
     }
-    /* The line carries the escaped path and the hex bytes: long paths
-     * leave less room for data. */
-    char esc[4 * PATH_MAX_CP + 1];
-    ctl_escape(s->path, strlen(s->path), esc, sizeof esc, true);
-    long room = (CTL_LINE_MAX - 96 - (long)strlen(esc)) / 2;
-    int chunk = room > CHUNK ? CHUNK : (int)room;
-    if (chunk < 16) {
-        fprintf(stderr, "aerie: cp: %s: the path is too long for the control line\n", s->path);
-        failures++;
-        close(fd);
-        return;
-    }
-    unsigned long long off = 0;
-    for (bool first = true;; first = false) {
-        unsigned char buf[CHUNK];
-        ssize_t n = read(fd, buf, (size_t)chunk);
-        if (n < 0) {
-            fprintf(stderr, "aerie: cp: %s: %s\n", host, strerror(errno));
-            failures++;
-            break;
+    char id[CTL_ID_MAX + 1], sizes[24], modes[8];
+    snprintf(sizes, sizeof sizes, "%llu", (unsigned long long)st.st_size);
+    snprintf(modes, sizeof modes, "%o", mode & 07777);
+    const char *w[] = { s->id, s->path, sizes, modes };
+    conn_send(c, id, "put", w, 4);
+    bool short_read = false;
+    for (uint64_t left = (uint64_t)st.st_size; left;) {
+        size_t k = left < CHUNK ? (size_t)left : CHUNK;
+        ssize_t n = short_read ? 0 : read(fd, buf, k);
+        if (n <= 0) {                            /* it shrank: the promised bytes still go, as zeros */
+            if (!short_read)
+                fprintf(stderr, "aerie: cp: %s: %s\n", host, n < 0 ? strerror(errno) : "it shrank while copied");
+            short_read = true;
+            memset(buf, 0, k);
+            n = (ssize_t)k;
         }
-        if (n == 0 && !first)
-            break;
-        char hex[2 * CHUNK + 2] = "-", offs[24], modes[8];
-        for (ssize_t i = 0; i < n; i++)
-            snprintf(hex + 2 * i, 3, "%02x", buf[i]);
-        snprintf(offs, sizeof offs, "%llu", off);
-        snprintf(modes, sizeof modes, "%o", mode & 07777);
-        const char *w[] = { s->id, s->path, offs, first ? "ct" : "c", modes, hex };
-        struct ctl_reply r;
-        if (!request(c, "fwrite", w, 6, &r, 0, 0))
-            break;
-        off += (unsigned long long)n;
-        if (n == 0)
-            break;
+        conn_send_raw(c, buf, (size_t)n);
+        left -= (uint64_t)n;
     }
     close(fd);
+    struct ctl_reply r;
+    conn_expect(c, id, &r);
+    if (strcmp(r.kind, "ok")) {
+        size_t bad;
+        long len = ctl_unescape(r.rest, strlen(r.rest), &bad);
+        fprintf(stderr, "aerie: cp: %.*s\n", (int)(len < 0 ? 0 : len), r.rest);
+        failures++;
+    } else if (short_read) {
+        failures++;
+    }
 }
 
 static void tree_in(struct conn *c, const char *host, const struct cside *s, unsigned mode)
@@ -307,6 +308,7 @@ static void tree_in(struct conn *c, const char *host, const struct cside *s, uns
             file_in(c, h, &child, st.st_mode);
         } else {
             fprintf(stderr, "aerie: cp: %s: skipped: not a regular file or directory\n", h);
+            failures++;
         }
     }
     closedir(d);

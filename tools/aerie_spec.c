@@ -27,6 +27,9 @@ static const struct option options[] = {
     { "--name",    "name",    "NAME", "a name for it" },
     { "--stack",   "stack",   "SIZE", "first thread's stack (default 16K)" },
     { "--ports",   "ports",   "LIST", "UDP ports for a net grant, e.g. 7000-7010" },
+    { "--fs-bytes", "fs.bytes", "SIZE", "file data it may write with an fs grant (default 8M)" },
+    { "--fs-inodes", "fs.inodes", "N", "files and directories it may make with an fs grant (default 1024)" },
+    { "--entrypoint", "entrypoint", "PATH", "an imported image's program instead of its own" },
 };
 #define NOPTIONS (sizeof options / sizeof options[0])
 
@@ -35,7 +38,7 @@ void run_print_options(FILE *f)
     for (size_t i = 0; i < NOPTIONS; i++) {
         char left[32];
         snprintf(left, sizeof left, "%s %s", options[i].name, options[i].arg);
-        fprintf(f, "  %-16s %s\n", left, options[i].help);
+        fprintf(f, "  %-18s %s\n", left, options[i].help);
     }
 }
 
@@ -120,6 +123,10 @@ static int add_option(struct run_request *rr, const struct option *o, const char
 
 static int add_args(struct run_request *rr, int argc, char **argv, char *err, size_t errlen)
 {
+    if (argc > SPEC_MAX_ARGS) {
+        snprintf(err, errlen, "ARGS: %d arguments, more than the %d a container takes", argc, SPEC_MAX_ARGS);
+        return -1;
+    }
     for (int i = 0; i < argc; i++) {
         if (!argv[i][0] || strpbrk(argv[i], " \t\r\n\"")) {
             snprintf(err, errlen, "argument '%s': a container argument is one non-empty word without "

@@ -28,7 +28,10 @@ want_libfuzzer() {
 
 for group in "$@"; do
     case "$group" in
-        build) want gcc gcc; want make make; want ld binutils ;;
+        build) want gcc gcc; want make make; want ld binutils
+               want /usr/include/archive.h libarchive-dev       # aerie import: tar, gzip
+               want /usr/include/jansson.h libjansson-dev       # aerie import: OCI JSON
+               want /usr/include/openssl/evp.h libssl-dev ;;    # aerie import: sha256 digests
         run)   want qemu-system-x86_64 qemu-system-x86 ;;
         test)  want qemu-system-x86_64 qemu-system-x86
                want clang clang

@@ -27,9 +27,11 @@
 #              process (tools/udpsink), and QEMU receives on SOCKET.qemu. No
 #              IP network at all: the guest reaches only that process. Used
 #              by make bench, so Aerie and Linux guests send over one wire.
-#   --ctl      adds a second serial port (COM2: 0x2f8, IRQ 3), the control
-#              channel, as a Unix socket server at SOCKET that the aerie
-#              CLI connects to (docs/CM.md); one client at a time.
+#   --ctl      adds the control channel: a virtio-console device (modern,
+#              multiport) whose serial port 1 ("aerie.ctl", ctl's) connects
+#              as a client to the Unix socket SOCKET, where aerie-engine
+#              listens (docs/ENGINE.md); QEMU retries every second until it
+#              is there, and after it restarts.
 # Machine: q35, -cpu max, KVM when /dev/kvm is usable, TCG otherwise.
 set -eu
 
@@ -114,8 +116,9 @@ fi
 if [ -n "$ctl" ]; then
     case "$ctl" in *,*) die "--ctl: the socket path may not contain a comma: '$ctl'" ;; esac
     mkdir -p "$(dirname "$ctl")"
-    set -- "$@" -chardev "socket,id=ctl,path=$ctl,server=on,wait=off" \
-                -device isa-serial,chardev=ctl,iobase=0x2f8,irq=3
+    set -- "$@" -device virtio-serial-pci,id=vser0,disable-legacy=on,max_ports=2 \
+                -chardev "socket,id=ctl,path=$ctl,server=off,reconnect=1" \
+                -device virtserialport,bus=vser0.0,nr=1,chardev=ctl,name=aerie.ctl
 fi
 if [ "$test" = 1 ]; then
     set -- "$@" -display none -serial stdio -monitor none

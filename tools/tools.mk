@@ -11,15 +11,19 @@ $(BUILD)/tools/%: tools/%.c
 
 # ./aerie at the top of the tree: it shares the control protocol's text
 # layer with ctl and the spec parser with cm, so they cannot disagree.
+# Imports read tars through libarchive, JSON through jansson and check
+# digests with OpenSSL (tools/deps.sh installs their -dev packages).
 AERIE_CLI_SRCS := tools/aerie.c tools/aerie_conn.c tools/aerie_spec.c tools/aerie_cp.c services/ctl/ctlproto.c \
-                  services/cm/spec.c lib/fmt/fmt.c
+                  services/cm/spec.c lib/fmt/fmt.c tools/aerie_import.c tools/imgtree.c tools/ociconf.c \
+                  tools/imgbuild.c lib/image/img.c
 AERIE_CLI_HDRS := tools/aerie_conn.h tools/aerie_spec.h tools/aerie_cp.h services/ctl/ctlproto.h services/cm/spec.h \
-                  include/aerie/proto/cm.h
+                  include/aerie/proto/cm.h tools/aerie_import.h tools/imgtree.h tools/ociconf.h tools/imgbuild.h
+IMPORT_LIBS := -larchive -ljansson -lcrypto
 HOST_TOOLS += aerie
 
 aerie: $(AERIE_CLI_SRCS) $(AERIE_CLI_HDRS)
 	@echo "  HOSTCC  $@"
-	@$(HOSTCC) $(HOSTCFLAGS) -Iservices/ctl -Iservices/cm -Ilib/fmt -o $@ $(AERIE_CLI_SRCS)
+	@$(HOSTCC) $(HOSTCFLAGS) -Iservices/ctl -Iservices/cm -Ilib/fmt -o $@ $(AERIE_CLI_SRCS) $(IMPORT_LIBS)
 
 $(BUILD)/tests/host/test_aerie_spec: tests/host/test_aerie_spec.c tools/aerie_spec.c services/cm/spec.c lib/fmt/fmt.c \
                                      tools/aerie_spec.h services/cm/spec.h
@@ -28,3 +32,13 @@ $(BUILD)/tests/host/test_aerie_spec: tests/host/test_aerie_spec.c tools/aerie_sp
 	@$(HOSTCC) $(HOSTCFLAGS) $(SANFLAGS) -Itools -Iservices/cm -Ilib/fmt -Itests/host -o $@ \
 	    tests/host/test_aerie_spec.c tools/aerie_spec.c services/cm/spec.c lib/fmt/fmt.c
 HOST_TESTS += $(BUILD)/tests/host/test_aerie_spec
+
+# The engine: the host side of the control channel (docs/ENGINE.md). It
+# shares the link's frames and the protocol's text layer with ctl.
+ENGINE_SRCS := $(wildcard tools/engine/*.c) services/ctl/frame.c services/ctl/ctlproto.c
+ENGINE_HDRS := tools/engine/engine.h services/ctl/frame.h services/ctl/ctlproto.h include/aerie/proto/cm.h
+$(BUILD)/tools/aerie-engine: $(ENGINE_SRCS) $(ENGINE_HDRS)
+	@mkdir -p $(@D)
+	@echo "  HOSTCC  $@"
+	@$(HOSTCC) $(HOSTCFLAGS) -Iservices/ctl -Iinclude -o $@ $(ENGINE_SRCS)
+HOST_TOOLS += $(BUILD)/tools/aerie-engine

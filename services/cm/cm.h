@@ -36,6 +36,8 @@ struct container {
     uint64_t thread;                     /* until started */
     uint64_t console_badge;              /* its stream (0: no console grant) */
     uint64_t fs_session;                 /* fs session id (0: none) */
+    uint64_t fs_cap;                     /* our copy of its capability, for ctl's transfers (CM_FS_SESSION) */
+    bool image_held;                     /* counted as a user of its image (images.c) until removed */
     uint64_t net_client;                 /* net client id (0: none) */
     uint64_t created_ns, started_ns, ended_ns;
     int cpu;
@@ -73,6 +75,16 @@ uint64_t container_next_id(uint64_t from, int *state);
 
 /* ops.c */
 int cm_serve(void);
+
+/* image_ops.c: the CM_IMAGE_* and CM_FS_SESSION operations. */
+struct ae_request;
+int cm_image_begin(struct ae_request *rq);
+int cm_image_write(struct ae_request *rq);
+int cm_image_commit(struct ae_request *rq);
+int cm_image_abort(struct ae_request *rq);
+int cm_image_remove(struct ae_request *rq);
+int cm_image_info(struct ae_request *rq);
+int cm_fs_session(struct ae_request *rq);
 
 /* files.c: the CM_FS_* operations. Each fills rq->reply from word 1 and
  * returns the reply's word count, or a negative AE_* error. */

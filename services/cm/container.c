@@ -15,6 +15,7 @@
 #include <libaerie/fs.h>
 #include <libaerie/net.h>
 #include "cm.h"
+#include "images.h"
 
 struct cm cm;
 
@@ -129,8 +130,8 @@ struct creation {
     uint64_t console_cap, fault_cap, fs_cap, net_cap;
     struct ae_grant grants[8];
     unsigned ngrants;
-    const char *argv[SPEC_MAX_ARGS + 2];
-    const char *envp[SPEC_MAX_ENV + 1];
+    struct image_use use;                 /* the image it runs (images.c) */
+    struct image_args args;               /* its program's argv and environment */
 };
 
 /* "fs": a session of the fs service whose root is the image's files/,
@@ -142,10 +143,8 @@ static int open_fs(struct creation *k, char *err, size_t errlen)
         snprintf(err, errlen, "grant fs: no file-system service is running");
         return AE_ENOTSUP;
     }
-    char root[SPEC_NAME_MAX + 16];
-    snprintf(root, sizeof root, "images/%s/files", c->spec.image);
     struct ae_fs_session_spec fs = {
-        .image = root, .data_bytes = c->spec.fs_bytes, .inodes = c->spec.fs_inodes,
+        .image = k->use.fs_root, .data_bytes = c->spec.fs_bytes, .inodes = c->spec.fs_inodes,
     };
     uint32_t id;
     int r = ae_fs_admin_open_session(cm.fs_admin, &fs, &k->fs_cap, &id);
@@ -248,6 +247,7 @@ static void forget_console(struct container *c)
  * copied out (`aerie cp`); removal closes it. */
 static void close_fs(struct container *c)
 {
+    free_slot(&c->fs_cap);
     if (c->fs_session) {
         ae_fs_admin_close_session(cm.fs_admin, (uint32_t)c->fs_session);
         c->fs_session = 0;
@@ -301,36 +301,30 @@ static int load(struct creation *k, char *err, size_t errlen)
 {
     struct container *c = k->c;
     const struct spec *s = &c->spec;
-    char path[SPEC_NAME_MAX + 16];
-    snprintf(path, sizeof path, "images/%s/prog", s->image);
-    int64_t fi = img_lookup(&cm.image, path, strlen(path));
-    if (fi < 0) {
-        snprintf(err, errlen, "image: no image '%s' (aerie images lists them)", s->image);
+    int r = images_program(s, &k->use, &k->args, err, errlen);
+    if (r)
+        return r;
+    int64_t fi = img_lookup(k->use.archive, k->use.prog, strlen(k->use.prog));
+    struct img_file f;
+    if (fi >= 0)
+        img_get(k->use.archive, (uint32_t)fi, &f);
+    if (fi < 0 || f.type != AE_IMAGE_FILE) {
+        snprintf(err, errlen, "entrypoint: %s is not a file in image '%s'", k->use.prog + 5, s->image);
         return AE_ENOENT;
     }
-    struct img_file f;
-    img_get(&cm.image, (uint32_t)fi, &f);
-    unsigned n = 0;
-    k->argv[n++] = s->image;
-    for (unsigned i = 0; i < s->nargs; i++)
-        k->argv[n++] = s->args[i];
-    k->argv[n] = 0;
-    for (unsigned i = 0; i < s->nenv; i++)
-        k->envp[i] = s->env[i];
-    k->envp[s->nenv] = 0;
     c->cpu = pick_cpu(s);
     if (c->cpu < 0) {
         snprintf(err, errlen, "cpus: none of them exists (this machine has CPUs 0..%u)", cm.ncpus - 1);
         return AE_EINVAL;
     }
     struct ae_spawn_args a = {
-        .quota = c->quota, .image = f.data, .image_len = f.size, .image_mem = cm.image_mem,
-        .image_off = f.data_offset, .argv = k->argv, .envp = k->envp, .grants = k->grants,
+        .quota = c->quota, .image = f.data, .image_len = f.size, .image_mem = k->use.mem,
+        .image_off = f.data_offset, .argv = k->args.argv, .envp = k->args.envp, .grants = k->grants,
         .ngrants = k->ngrants, .stack_bytes = s->stack, .fault_ep = k->fault_cap, .cpu = c->cpu,
         .prio = s->prio, .suspended = true,
     };
     struct ae_child child;
-    int r = ae_spawn(&a, &child, err, errlen);
+    r = ae_spawn(&a, &child, err, errlen);
     if (r)
         return r;
     free_slot(&child.task);                /* its thread keeps it alive */
@@ -374,12 +368,19 @@ int container_create(const struct spec *s, uint64_t *id, char *err, size_t errle
         free(c);
         return r;
     }
+    r = images_acquire(s->image, &k.use, err, errlen);
+    c->image_held = r == 0;
     k.fault_cap = ae_slot_alloc();
-    r = (int)ae_cap_copy(cm.ep, k.fault_cap, AERIE_R_WRITE, CM_FAULT_BADGE | c->id);
+    if (!r)
+        r = (int)ae_cap_copy(cm.ep, k.fault_cap, AERIE_R_WRITE, CM_FAULT_BADGE | c->id);
     if (!r)
         r = add_grants(&k, err, errlen);
     if (!r)
         r = load(&k, err, errlen);
+    if (!r) {
+        c->fs_cap = k.fs_cap;              /* kept for ctl's transfers (CM_FS_SESSION) */
+        k.fs_cap = 0;
+    }
     free_slot(&k.console_cap);             /* the container has its copies */
     free_slot(&k.fs_cap);
     free_slot(&k.net_cap);
@@ -392,6 +393,8 @@ int container_create(const struct spec *s, uint64_t *id, char *err, size_t errle
         ae_slot_free(c->quota);
         if (c->thread)
             ae_slot_free(c->thread);
+        if (c->image_held)
+            images_release(s->image);
         free(c);
         return r;
     }
@@ -478,6 +481,8 @@ int container_remove(uint64_t id)
     container_end(c, CM_KILLED, 0, 0);
     forget_console(c);
     close_fs(c);
+    if (c->image_held)
+        images_release(c->spec.image);        /* rmi may take the image now */
     pthread_mutex_unlock(&c->lock);
     pthread_mutex_destroy(&c->lock);
     free(c);

@@ -12,6 +12,7 @@
 #include <libaerie/runtime.h>
 #include <libaerie/server.h>
 #include "cm.h"
+#include "images.h"
 
 /* An error reply with a message (words 1.., after the status). */
 static int fail_msg(struct ae_request *rq, int status, const char *msg)
@@ -216,24 +217,18 @@ static int op_logs(void *ctx, struct ae_request *rq)
     return ok(rq, 3 + (unsigned)((len + 7) / 8));
 }
 
+/* The index-th image's name, boot images first, then imported ones. */
 static int op_images(void *ctx, struct ae_request *rq)
 {
-    uint32_t first, end, k = 0;
-    img_subtree(&cm.image, "images", 6, &first, &end);
-    for (uint32_t i = first; i < end; i++) {
-        struct img_file f;
-        img_get(&cm.image, i, &f);
-        const char *rest = f.path + 7;          /* after "images/" */
-        size_t n = f.path_len - 7;
-        if (f.type != AE_IMAGE_DIR || memchr(rest, '/', n))
-            continue;
-        if (k++ == rq->w[0]) {
-            rq->reply[1] = n;
-            memcpy(&rq->reply[2], rest, n);
-            return ok(rq, 2 + (unsigned)((n + 7) / 8));
-        }
-    }
-    return fail_msg(rq, AE_ENOENT, "no more images");
+    char name[SPEC_NAME_MAX], prog[IMGCFG_STR];
+    uint64_t bytes, imported;
+    if (rq->w[0] > UINT32_MAX ||
+        images_info((unsigned)rq->w[0], name, sizeof name, &bytes, prog, sizeof prog, &imported))
+        return fail_msg(rq, AE_ENOENT, "no more images");
+    size_t n = strlen(name);
+    rq->reply[1] = n;
+    memcpy(&rq->reply[2], name, n);
+    return ok(rq, 2 + (unsigned)((n + 7) / 8));
 }
 
 static int op_info(void *ctx, struct ae_request *rq)
@@ -300,6 +295,19 @@ static int on_fault(void *ctx, struct ae_request *rq)
  * containers reach cm only through their fault capabilities, which carry
  * nothing but the kernel's messages (on_fault). */
 #define OP(fn, words) { fn, words, AE_CALLER_ANY }
+/* Imported images and fs sessions for ctl (image_ops.c). */
+static int op_image_begin(void *ctx, struct ae_request *rq) { return cm_image_begin(rq); }
+static int op_image_write(void *ctx, struct ae_request *rq) { return cm_image_write(rq); }
+static int op_image_commit(void *ctx, struct ae_request *rq) { return cm_image_commit(rq); }
+static int op_image_abort(void *ctx, struct ae_request *rq) { return cm_image_abort(rq); }
+static int op_image_remove(void *ctx, struct ae_request *rq) { return cm_image_remove(rq); }
+static int op_image_info(void *ctx, struct ae_request *rq) { return cm_image_info(rq); }
+static int op_fs_session(void *ctx, struct ae_request *rq) { return cm_fs_session(rq); }
+
+/* Adding and removing images and reaching a container's files in bulk
+ * change what every container may run or read: they need "cm.admin"
+ * (ctl's grant), not only "cm". */
+#define ADMIN(fn, words) { fn, words, AE_CALLER_ADMIN }
 static const struct ae_op ops[CM_OP_COUNT] = {
     [CM_CREATE] = OP(op_create, 1),     [CM_START] = OP(op_start, 1),   [CM_RUN] = OP(op_run, 1),
     [CM_WAIT] = OP(op_wait, 1),         [CM_STATUS] = OP(op_status, 1), [CM_KILL] = OP(op_kill, 1),
@@ -308,6 +316,10 @@ static const struct ae_op ops[CM_OP_COUNT] = {
     [CM_FS_STAT] = OP(op_fs_stat, 2),   [CM_FS_READ] = OP(op_fs_read, 4),
     [CM_FS_WRITE] = OP(op_fs_write, 6), [CM_FS_MKDIR] = OP(op_fs_mkdir, 3),
     [CM_FS_LIST] = OP(op_fs_list, 3),
+    [CM_IMAGE_BEGIN] = ADMIN(op_image_begin, 3),   [CM_IMAGE_WRITE] = ADMIN(op_image_write, 4),
+    [CM_IMAGE_COMMIT] = ADMIN(op_image_commit, 2), [CM_IMAGE_ABORT] = ADMIN(op_image_abort, 2),
+    [CM_IMAGE_REMOVE] = ADMIN(op_image_remove, 2), [CM_IMAGE_INFO] = OP(op_image_info, 1),
+    [CM_FS_SESSION] = ADMIN(op_fs_session, 1),
 };
 
 int cm_serve(void)

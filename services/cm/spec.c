@@ -219,7 +219,14 @@ static int set_field(struct spec *s, const char *key, const char *v, char *err, 
     }
     if (seq(key, "cpus")) {
         s->cpus = 0;
+        if (!v[0])
+            return bad(err, errlen, key, v, "must list at least one CPU, e.g. 0,1");
         return each_item(v, add_cpu, s, err, errlen);
+    }
+    if (seq(key, "entrypoint")) {
+        if (v[0] != '/' || !copy(s->entrypoint, SPEC_STR_MAX, v, strlen(v)))
+            return bad(err, errlen, key, v, "must be an absolute path in the image, under 128 bytes");
+        return 0;
     }
     if (seq(key, "ports")) {
         s->nports = 0;
@@ -235,8 +242,8 @@ static int set_field(struct spec *s, const char *key, const char *v, char *err, 
         s->fs_inodes = (uint32_t)n;
         return 0;
     }
-    return bad(err, errlen, key, v, "is not a spec field (image name args env grant mem stack threads "
-               "objects prio cpus ports fs.bytes fs.inodes)");
+    return bad(err, errlen, key, v, "is not a spec field (image name entrypoint args env grant mem stack "
+               "threads objects prio cpus ports fs.bytes fs.inodes)");
 }
 
 /* One word of the spec: key=value (value may be "quoted" with spaces). */

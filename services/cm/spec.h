@@ -27,6 +27,7 @@
 struct spec {
     char image[SPEC_NAME_MAX];
     char name[SPEC_NAME_MAX];
+    char entrypoint[SPEC_STR_MAX];   /* an imported image's program instead of its own; "": its own */
     char args[SPEC_MAX_ARGS][SPEC_STR_MAX];
     unsigned nargs;
     char env[SPEC_MAX_ENV][SPEC_STR_MAX];

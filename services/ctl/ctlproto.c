@@ -147,6 +147,32 @@ int ctl_parse_request(const char *line, size_t len, struct ctl_request *rq, char
     return 0;
 }
 
+bool ctl_payload_size(const struct ctl_request *rq, uint64_t *size)
+{
+    unsigned at;
+    if (!rq->verb)
+        return false;
+    if (!strcmp(rq->verb, "put") && rq->nargs == 4)
+        at = 2;
+    else if (!strcmp(rq->verb, "import") && rq->nargs == 2)
+        at = 1;
+    else
+        return false;
+    const char *p = rq->args[at];
+    uint64_t v = 0;
+    if (!*p || strlen(p) > 13)
+        return false;
+    for (; *p; p++) {
+        if (*p < '0' || *p > '9')
+            return false;
+        v = v * 10 + (uint64_t)(*p - '0');
+    }
+    if (v > CTL_PAYLOAD_MAX)
+        return false;
+    *size = v;
+    return true;
+}
+
 /* ---- replies ---- */
 
 /* Cuts the word at *p off (NUL after it) and moves *p past it. */

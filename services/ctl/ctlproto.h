@@ -10,12 +10,14 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
-#define CTL_PROTO_VERSION 1
+#define CTL_PROTO_VERSION 2
 #define CTL_LINE_MAX      1024   /* bytes of a request line, without its newline */
 #define CTL_ID_MAX        16     /* bytes of a request id */
 #define CTL_WORDS_MAX     48     /* words after the verb */
 #define CTL_CHUNK_MAX     256    /* raw bytes in one "out" reply (at most 4x that escaped) */
+#define CTL_PAYLOAD_MAX   (1ull << 40)   /* raw bytes one request may carry */
 
 /* ---- lines ---- */
 
@@ -54,6 +56,13 @@ int ctl_parse_request(const char *line, size_t len, struct ctl_request *rq, char
 void ctl_line_id(const char *line, size_t len, char *id);
 
 bool ctl_valid_id(const char *s, size_t len);
+
+/* Whether raw bytes follow the request line, and how many: the SIZE of
+ * "put CID PATH SIZE MODE" and of "import NAME SIZE", when it is a
+ * decimal number of at most CTL_PAYLOAD_MAX. Both ends of a channel (ctl
+ * and the engine) decide with this one function, so they agree where a
+ * payload ends whatever else is wrong with the request. */
+bool ctl_payload_size(const struct ctl_request *rq, uint64_t *size);
 
 /* ---- replies: "ID KIND [REST]" ---- */
 

@@ -1,102 +1,134 @@
 /*
- * main.c — the control service's start and its one loop: wait for the
- * serial port's interrupt (or a short timeout while streams run), read
- * what arrived, handle each whole line, then poll the streams. It holds
- * COM2's eight I/O ports, COM2's IRQ line and "cm" — nothing else.
+ * main.c — the control service's start and its one loop: bring up the
+ * virtio-console device root granted ("pci:1af4:1043"), then forever:
+ * take the device's control events and received bytes, let every session
+ * work through its input, give streams and transfers a turn, send what
+ * is ready, and sleep on the device's interrupt (or a short timeout while
+ * streams run) when nothing is left to do. It holds the console device,
+ * "cm.admin", and nothing else.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <aerie/errors.h>
 #include <libaerie/invoke.h>
 #include <libaerie/runtime.h>
 #include <libaerie/syscall.h>
 #include "ctl.h"
 
-#define COM2_BASE      0x2F8
-#define GRANT_PORTS    "ioport:0x2f8-0x2ff"  /* names as in boot.conf */
-#define GRANT_IRQ      "irq:3"
 #define IRQ_BIT        0x1
 #define STREAM_POLL_NS 10000000ull           /* 10 ms between polls of running streams */
-#define IDLE_POLL_NS   1000000000ull         /* a look at the UART now and then, in case */
-#define NOIRQ_POLL_NS  10000000ull           /* without an IRQ grant: poll every 10 ms */
-#define READ_BUDGET    512                   /* bytes handled before streams get a turn */
+#define LINK_POLL_NS   500000000ull          /* while the link is not up: look again */
+#define NOIRQ_POLL_NS  1000000ull            /* without an interrupt: look every millisecond */
+#define RX_BUDGET      (512u << 10)          /* bytes taken before sessions get a turn */
 
 static struct ctl ctl;
 
-/* A notification the IRQ signals; 0 (poll instead) if there is no IRQ. */
-static uint64_t bind_irq(uint64_t irq)
+/* The device's MSI-X interrupt, bound to a notification; false: poll. */
+static bool bind_irq(struct ctl *c, uint64_t *addr, uint32_t *data)
 {
-    uint64_t n = ae_slot_alloc();
-    if (!irq || ae_quota_create(ae_self.quota, AERIE_OBJ_NOTIFICATION, n, 0, 0, 0) < 0 ||
+    const char *msi = getenv("PCI_MSI");
+    uint64_t irq = ae_capenv_lookup("pci.irq"), n = ae_slot_alloc();
+    if (!msi || !irq || ae_quota_create(ae_self.quota, AERIE_OBJ_NOTIFICATION, n, 0, 0, 0) < 0 ||
         ae_invokev(irq, AERIE_IRQ_BIND, n, IRQ_BIT) < 0) {
         ae_slot_free(n);
-        return 0;
+        return false;
     }
-    ae_invoke0(irq, AERIE_IRQ_ACK);
-    return n;
+    char *end;
+    *addr = strtoull(msi, &end, 0);
+    *data = (uint32_t)strtoul(*end == ':' ? end + 1 : end, NULL, 0);
+    c->ntfn = n;
+    c->irq = irq;
+    return true;
 }
 
-/* Handles up to READ_BUDGET received bytes; true if more may be waiting. */
-static bool read_input(struct ctl *c)
+/* Sessions whose output could not grow (out of memory) end here. */
+static void reap_broken(struct ctl *c)
 {
-    char buf[64];
-    size_t total = 0, n;
-    while (total < READ_BUDGET && (n = uart_read(&c->uart, buf, sizeof buf)) > 0) {
-        total += n;
-        for (size_t i = 0; i < n; i++) {
-            const char *line;
-            size_t len;
-            enum ctl_feed ev = ctl_lines_feed(&c->lines, buf[i], &line, &len);
-            if (ev == CTL_LINE && len > 0) {
-                ctl_handle(c, line, len);
-            } else if (ev == CTL_OVERLONG) {
-                char id[CTL_ID_MAX + 1];
-                ctl_line_id(line, len, id);
-                reply_err(c, id, "line longer than %d bytes: refused", CTL_LINE_MAX);
-            }
+    for (unsigned i = 0; i < FRAME_CHANNELS; i++) {
+        struct ctl_session *s = &c->sessions[i];
+        if (s->open && s->out_broken) {
+            session_close(s);
+            link_control(c, FRAME_CLOSE, (uint16_t)i, 0);
         }
     }
-    return total >= READ_BUDGET;
 }
 
-static uint64_t wait_time(const struct ctl *c, uint64_t ntfn, bool more)
+/* One round; returns true if there is more to do at once. */
+static bool round_once(struct ctl *c, bool *starved)
 {
-    if (more)
-        return AERIE_TIMEOUT_POLL;
+    link_events(c, vcon_poll_control(&c->dev));
+    size_t got = vcon_rx(&c->dev, link_input, c, RX_BUDGET);
+    bool more = got >= RX_BUDGET;
+    for (unsigned i = 0; i < FRAME_CHANNELS; i++)
+        if (c->sessions[i].open)
+            more |= session_work(&c->sessions[i]);
+    more |= xfer_poll(c);
+    stream_poll(c);
+    reap_broken(c);
+    *starved = link_flush(c);
+    return more;
+}
+
+static uint64_t wait_time(const struct ctl *c)
+{
     if (stream_count(c))
         return STREAM_POLL_NS;
-    return ntfn ? IDLE_POLL_NS : NOIRQ_POLL_NS;
+    if (c->link.host && !c->link.up)
+        return LINK_POLL_NS;
+    return c->ntfn ? AERIE_TIMEOUT_FOREVER : NOIRQ_POLL_NS;
 }
 
-static _Noreturn void serve(struct ctl *c, uint64_t irq, uint64_t ntfn)
+static _Noreturn void serve(struct ctl *c)
 {
-    bool more = false;
+    vcon_irq_disable(&c->dev);
     for (;;) {
-        uint64_t bits = 0;
-        uint64_t timeout = wait_time(c, ntfn, more);
-        if (ntfn)
-            ae_recv(ntfn, timeout, &bits);
-        else if (timeout)
+        bool starved;
+        if (round_once(c, &starved))
+            continue;
+        uint64_t timeout = wait_time(c), bits = 0;
+        if (!c->ntfn) {
             ae_sleep_ns(timeout);
-        if (bits & IRQ_BIT)
-            ae_invoke0(irq, AERIE_IRQ_ACK);  /* before reading: a byte after the read raises it again */
-        more = read_input(c);
-        stream_poll(c);
+            continue;
+        }
+        if (vcon_irq_enable(&c->dev, starved)) {
+            vcon_irq_disable(&c->dev);
+            continue;                        /* work arrived meanwhile */
+        }
+        ae_recv(c->ntfn, timeout, &bits);
+        if (bits & IRQ_BIT) {
+            vcon_irq_ack(&c->dev);
+            ae_invoke0(c->irq, AERIE_IRQ_ACK);
+        }
+        vcon_irq_disable(&c->dev);
     }
 }
 
 int main(void)
 {
-    uint64_t ports = ae_capenv_lookup(GRANT_PORTS), irq = ae_capenv_lookup(GRANT_IRQ);
-    ctl.cm = ae_capenv_lookup("cm");
-    if (!ports || !ctl.cm) {
-        printf("ctl: needs grant=%s,cm (and %s for interrupts)\n", GRANT_PORTS, GRANT_IRQ);
+    ctl.cm = ae_capenv_lookup("cm.admin");
+    if (!ctl.cm) {
+        printf("ctl: needs grant=cm.admin,pci:1af4:1043\n");
         return 1;
     }
-    if (!uart_init(&ctl.uart, ports, COM2_BASE)) {
-        printf("ctl: no UART at COM2 (0x%x): no control channel (make run adds one)\n", COM2_BASE);
+    int r = virtio_grant_init(&ctl.grant, &ctl.plat);
+    if (r) {
+        printf("ctl: no virtio console (error %d): no control channel (make run adds one)\n", r);
         return 0;                            /* not a failure: this machine has no channel */
     }
-    uint64_t ntfn = bind_irq(irq);
-    printf("ctl: ready on COM2 (%s)\n", ntfn ? "IRQ 3" : "polled: no IRQ grant");
-    serve(&ctl, irq, ntfn);
+    uint64_t addr = 0;
+    uint32_t data = 0;
+    bool msix = bind_irq(&ctl, &addr, &data);
+    r = vcon_init(&ctl.dev, &ctl.plat, msix, addr, data);
+    if (r && msix) {
+        ctl.ntfn = 0;                        /* no MSI-X after all: poll */
+        r = vcon_init(&ctl.dev, &ctl.plat, false, 0, 0);
+    }
+    if (r) {
+        printf("ctl: the virtio console did not come up (error %d)\n", r);
+        return 1;
+    }
+    frame_reader_init(&ctl.link.rd);
+    printf("ctl: ready on virtio-console %s (%s)\n", getenv("PCI_FUNCTION") ? getenv("PCI_FUNCTION") : "?",
+           ctl.ntfn ? "MSI-X" : "polled");
+    serve(&ctl);
 }

@@ -1,8 +1,9 @@
 /*
- * reply.c — the lines ctl sends to the host (docs/CM.md, "Control
+ * reply.c — the lines ctl sends to a client (docs/CM.md, "Control
  * protocol"). Whatever a caller passes, a line leaves as printable ASCII
  * ending in one newline, so a message that quotes a client's bytes can
- * never forge another reply.
+ * never forge another reply; raw bytes leave only inside a `data` reply
+ * that announces their count first.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,7 +13,7 @@
 
 #define REPLY_MAX (4 * CTL_LINE_MAX)
 
-void reply_line(struct ctl *c, const char *id, const char *kind, const char *rest)
+void reply_line(struct ctl_session *s, const char *id, const char *kind, const char *rest)
 {
     static char line[REPLY_MAX + 2];
     int n = snprintf(line, sizeof line - 1, "%s %s%s%s", id, kind, rest[0] ? " " : "", rest);
@@ -23,20 +24,20 @@ void reply_line(struct ctl *c, const char *id, const char *kind, const char *res
         if (line[i] < 0x20 || line[i] > 0x7e)
             line[i] = '?';               /* a caller's mistake must not break the framing */
     line[len++] = '\n';
-    uart_write(&c->uart, line, len);
+    session_out(s, line, len);
 }
 
-void reply_ok(struct ctl *c, const char *id, const char *fmt, ...)
+void reply_ok(struct ctl_session *s, const char *id, const char *fmt, ...)
 {
     char rest[REPLY_MAX];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(rest, sizeof rest, fmt, ap);
     va_end(ap);
-    reply_line(c, id, "ok", rest);
+    reply_line(s, id, "ok", rest);
 }
 
-void reply_err(struct ctl *c, const char *id, const char *fmt, ...)
+void reply_err(struct ctl_session *s, const char *id, const char *fmt, ...)
 {
     char msg[512], esc[REPLY_MAX];
     va_list ap;
@@ -44,19 +45,27 @@ void reply_err(struct ctl *c, const char *id, const char *fmt, ...)
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     ctl_escape(msg, strlen(msg), esc, sizeof esc, false);
-    reply_line(c, id, "err", esc);
+    reply_line(s, id, "err", esc);
 }
 
-void reply_out(struct ctl *c, const char *id, const char *data, size_t n)
+void reply_out(struct ctl_session *s, const char *id, const char *data, size_t n)
 {
     char esc[4 * CTL_CHUNK_MAX + 1];
     while (n) {
         size_t k = n < CTL_CHUNK_MAX ? n : CTL_CHUNK_MAX;
         ctl_escape(data, k, esc, sizeof esc, false);     /* 4 bytes per byte at most: all fits */
-        reply_line(c, id, "out", esc);
+        reply_line(s, id, "out", esc);
         data += k;
         n -= k;
     }
+}
+
+void reply_data(struct ctl_session *s, const char *id, const void *data, size_t n)
+{
+    char count[24];
+    snprintf(count, sizeof count, "%zu", n);
+    reply_line(s, id, "data", count);
+    session_out(s, data, n);
 }
 
 const char *reply_word(const char *s, char *buf, size_t cap)

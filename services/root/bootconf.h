@@ -12,7 +12,9 @@
  *        grant=NAME[,NAME]...   capabilities by name: a served endpoint
  *                               (NAME, NAME.admin), kdebug, image, irqctl,
  *                               ioport:LO-HI, irq:GSI (an ISA line: edge,
- *                               active high), devmem:BASE+SIZE
+ *                               active high), devmem:BASE+SIZE; NAME? is
+ *                               optional: when it is unavailable the
+ *                               service starts without it
  *        serve=NAME             root makes endpoint NAME; this service
  *                               receives on it, those granted NAME send
  */

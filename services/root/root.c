@@ -142,6 +142,7 @@ struct child_grants {
     unsigned nminted;
     char names[8][16];               /* names made up here (pci.barN, ...) */
     unsigned nnames;
+    char optional[BC_MAX_GRANTS][BC_NAME_MAX];   /* optional grants' names, without their '?' */
     char env[CHILD_ENV][64];
     const char *envp[CHILD_ENV + 1];
     unsigned nenv;
@@ -303,8 +304,15 @@ static bool start(unsigned idx)
     cg.g[cg.n++] = (struct ae_grant){ "self.fault", fault, AERIE_R_WRITE, 0 };
     bool ok = true;
     for (unsigned i = 0; i < c->ngrants && ok; i++) {
-        if (!grant(&cg, c->grants[i], idx, sv)) {
-            printf("root: service %s: unknown or unavailable capability '%s'; not started\n", c->name, c->grants[i]);
+        size_t n = strlen(c->grants[i]);
+        bool optional = n && c->grants[i][n - 1] == '?';
+        const char *name = c->grants[i];      /* the child's names must outlive this loop */
+        if (optional) {
+            snprintf(cg.optional[i], sizeof cg.optional[i], "%.*s", (int)(n - 1), c->grants[i]);
+            name = cg.optional[i];
+        }
+        if (!grant(&cg, name, idx, sv) && !optional) {
+            printf("root: service %s: unknown or unavailable capability '%s'; not started\n", c->name, name);
             ok = false;
         }
     }

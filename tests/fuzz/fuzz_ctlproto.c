@@ -15,7 +15,10 @@ static void check_request(const char *line, size_t len)
     static struct ctl_request rq;
     char err[200];
     if (ctl_parse_request(line, len, &rq, err, sizeof err) == 0) {
+        uint64_t n;
         if (!ctl_valid_id(rq.id, strlen(rq.id)) || !rq.verb || !rq.verb[0] || rq.nargs > CTL_WORDS_MAX)
+            abort();
+        if (ctl_payload_size(&rq, &n) && n > CTL_PAYLOAD_MAX)
             abort();
     } else if (!err[0] || strlen(err) >= sizeof err || !rq.id[0] || strlen(rq.id) > CTL_ID_MAX) {
         abort();

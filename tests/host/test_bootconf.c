@@ -35,6 +35,14 @@ static void bootconf_full_line(void)
     CHECK(!strcmp(s->args[1], "--x"));
 }
 
+/* "NAME?" is an optional grant: kept with its mark for root to see. */
+static void bootconf_optional_grant(void)
+{
+    CHECK_EQ(parse("service ctl bin/ctl grant=cm.admin,pci:1af4:1043?\n"), 0);
+    CHECK_EQ(bc.services[0].ngrants, 2);
+    CHECK(!strcmp(bc.services[0].grants[1], "pci:1af4:1043?"));
+}
+
 static void bootconf_defaults_and_percent(void)
 {
     CHECK_EQ(parse("service a bin/a\nservice cm bin/cm mem=90%\n"), 0);
@@ -68,6 +76,8 @@ static void bootconf_mistakes_named(void)
     expect_error("service a bin/a grant=x,,y\n", "an empty name in grant=", 0);
     expect_error("service a \"\"\n", "the program path is empty", 0);
     expect_error("service a bin/a grant=we$ird\n", "a bad capability name", 0);
+    expect_error("service a bin/a grant=x??\n", "a bad capability name", 0);
+    expect_error("service a bin/a grant=?\n", "a bad capability name", 0);
     expect_error("service a bin/a args=\"open\n", "unterminated quote", 0);
     expect_error("service a/b bin/a\n", "a bad service name", 0);
     expect_error("service a bin/a\nservice a bin/b\n", "a second service with this name", 1);
@@ -104,6 +114,7 @@ static void bootconf_sizes(void)
 int main(void)
 {
     RUN(bootconf_full_line);
+    RUN(bootconf_optional_grant);
     RUN(bootconf_defaults_and_percent);
     RUN(bootconf_mistakes_named);
     RUN(bootconf_binary_garbage);

@@ -130,6 +130,30 @@ static void ctl_escape_never_cuts_an_escape(void)
     CHECK_EQ(ctl_escape("x", 1, out, 0, false), 0);
 }
 
+/* Whether raw bytes follow: put's and import's SIZE, decimal, bounded;
+ * anything else carries none (both ends must agree on this). */
+static bool payload_of(const char *line, uint64_t *size)
+{
+    *size = 12345;
+    return ctl_parse_request(line, strlen(line), &rq, err, sizeof err) == 0 && ctl_payload_size(&rq, size);
+}
+
+static void ctl_payload_only_put_and_import(void)
+{
+    uint64_t n;
+    CHECK(payload_of("1 put 3 /a 4096 644", &n) && n == 4096);
+    CHECK(payload_of("1 import img 0", &n) && n == 0);
+    CHECK(payload_of("1 import img 1099511627776", &n) && n == 1ull << 40);
+    CHECK(!payload_of("1 import img 1099511627777", &n));      /* over CTL_PAYLOAD_MAX */
+    CHECK(!payload_of("1 import img 99999999999999999999", &n));
+    CHECK(!payload_of("1 put 3 /a -1 644", &n));
+    CHECK(!payload_of("1 put 3 /a 12x 644", &n));
+    CHECK(!payload_of("1 put 3 /a 10", &n));                   /* no MODE: no payload */
+    CHECK(!payload_of("1 get 3 /a", &n));
+    CHECK(!payload_of("1 ps 10", &n));
+    CHECK_EQ(n, 12345);                                        /* untouched when false */
+}
+
 static void ctl_reply_split(void)
 {
     char line[] = "a7 err no such container 3";
@@ -152,5 +176,6 @@ int main(void)
     RUN(ctl_escape_carries_every_byte);
     RUN(ctl_escape_never_cuts_an_escape);
     RUN(ctl_reply_split);
+    RUN(ctl_payload_only_put_and_import);
     return TESTS_DONE();
 }

@@ -1,7 +1,8 @@
 /*
  * aerie/proto/cm.h — the container manager protocol (docs/CM.md). Its
- * clients are the control service (ctl) and test and benchmark programs
- * granted "cm"; containers never hold it.
+ * clients are the control service (ctl, granted "cm.admin") and test and
+ * benchmark programs granted "cm"; containers never hold it. Adding and
+ * removing images and CM_FS_SESSION need "cm.admin".
  *
  * Every reply's word 0 is the status (0 or a negative AE_* value); on an
  * error, words 1.. may carry a message: word 1 its length, 2.. its bytes.
@@ -17,6 +18,9 @@
 #define CM_FS_CHUNK   432                /* file bytes (and path) one message carries */
 #define CM_FS_W_CREATE 0x1u
 #define CM_FS_W_TRUNC  0x2u
+#define CM_IMAGE_STAGE (1u << 20)        /* the staging memory an import is written through */
+#define CM_IMAGES_MAX  64                /* imported images cm holds at once */
+#define CM_NAME_MAX    31                /* bytes of an image name */
 
 enum cm_op {
     CM_CREATE = 1,   /* 0: length, 1..: spec text            -> 1: id */
@@ -43,6 +47,20 @@ enum cm_op {
     CM_FS_LIST  = 17, /* 0: id, 1: cookie, 2: path length, 3..: path
                          -> 1: next cookie, 2: 1 at the end, 3: count, 4..: records
                             (type byte, name length byte, name) */
+    /* Imported images (docs/CM.md, "Imported images"); names are bytes
+     * packed from the word named, after their length. An import is begun,
+     * written through the staging memory BEGIN returns (each WRITE copies
+     * its first bytes into the image), then committed (validated: only
+     * then can containers run it) or aborted. */
+    CM_IMAGE_BEGIN  = 18, /* 0: archive bytes, 1: name length, 2..: name
+                             -> capability: the staging memory (CM_IMAGE_STAGE bytes, read-write) */
+    CM_IMAGE_WRITE  = 19, /* 0: offset, 1: length (<= CM_IMAGE_STAGE), 2: name length, 3..: name -> () */
+    CM_IMAGE_COMMIT = 20, /* 0: name length, 1..: name -> () */
+    CM_IMAGE_ABORT  = 21, /* 0: name length, 1..: name -> () */
+    CM_IMAGE_REMOVE = 22, /* 0: name length, 1..: name -> (): refused while a container uses it */
+    CM_IMAGE_INFO   = 23, /* 0: index -> 1: archive bytes, 2: imported (Unix seconds; 0: a boot image),
+                             3: name length, 4: program length, 5..: name, then program */
+    CM_FS_SESSION   = 24, /* 0: id -> capability: a copy of its fs session's, for bulk transfers */
     CM_OP_COUNT
 };
 

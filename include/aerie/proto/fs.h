@@ -219,6 +219,13 @@ struct fs_dirent_rec {
  *                           3..: bytes: name -> ()
  *   FS_ADMIN_VOLUME_DELETE  0: name length  1..: bytes: name -> (); sessions
  *                           that mounted it keep it until they close
+ *   FS_ADMIN_ARCHIVE_ADD    0: name length  1..: bytes: name; caps[0]: a Memory
+ *                           capability (READ) holding an image archive (an image
+ *                           imported at run time, docs/CM.md) -> (); AE_EINVAL if
+ *                           it does not validate, AE_EEXIST if the name is taken.
+ *                           A session's image path "@NAME/DIR" is DIR of it.
+ *   FS_ADMIN_ARCHIVE_DROP   0: name length  1..: bytes: name -> (); AE_EBUSY while
+ *                           a session's root is in it
  */
 enum fs_service_op {
     FS_OP_ATTACH           = 32,
@@ -233,6 +240,8 @@ enum fs_service_op {
     FS_ADMIN_STAT          = 72,
     FS_ADMIN_MKDIR         = 73,
     FS_ADMIN_LIST          = 74,
+    FS_ADMIN_ARCHIVE_ADD   = 75,
+    FS_ADMIN_ARCHIVE_DROP  = 76,
     FS_SERVICE_OP_END
 };
 
@@ -240,6 +249,8 @@ enum fs_service_op {
 #define FS_SESSION_HANDLES_MAX 65536u     /* the largest handle limit a session can have */
 #define FS_ADMIN_VOLUMES_MAX  4u
 #define FS_VOLUME_NAME_MAX    31u
+#define FS_ARCHIVE_NAME_MAX   31u
+#define FS_ARCHIVES_MAX       64u
 #define FS_GRANT_RW           0x1u
 #define FS_GRANT(name_len, mount_len, rw) \
     ((uint64_t)(name_len) | (uint64_t)(mount_len) << 8 | (uint64_t)(rw) << 16)

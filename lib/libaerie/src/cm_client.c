@@ -186,3 +186,121 @@ void ae_cm_describe(const struct ae_cm_status *st, char *buf, size_t cap)
     default: fmt_snprintf(buf, cap, "state %d", st->state); break;
     }
 }
+
+/* ---- imported images ---- */
+
+/* Packs name (length, then bytes) from word w; returns the words used, or
+ * 0 if the name is empty or too long. */
+static unsigned put_name(unsigned w, const char *name)
+{
+    uint64_t *mr = ae_utcb()->mr;
+    uint64_t len = 0;
+    while (name[len])
+        len++;
+    if (!len || len > CM_NAME_MAX)
+        return 0;
+    mr[w] = len;
+    mr[w + 1 + len / 8] = 0;
+    char *dst = (char *)&mr[w + 1];
+    for (uint64_t i = 0; i < len; i++)
+        dst[i] = name[i];
+    return 1 + (unsigned)((len + 7) / 8);
+}
+
+int ae_cm_image_info(uint64_t cm, unsigned index, struct ae_cm_image *out)
+{
+    const uint64_t *w = ae_utcb()->mr;
+    ae_utcb()->mr[0] = index;
+    int r = call(cm, CM_IMAGE_INFO, 1, 0, 0);
+    if (r)
+        return r;
+    uint64_t nl = w[3], pl = w[4];
+    if (nl > CM_NAME_MAX || pl >= sizeof out->prog || 5 + (nl + pl + 7) / 8 > AERIE_MSG_WORDS)
+        return AE_EPROTO;
+    const char *src = (const char *)&w[5];
+    for (uint64_t i = 0; i < nl; i++)
+        out->name[i] = src[i];
+    out->name[nl] = 0;
+    for (uint64_t i = 0; i < pl; i++)
+        out->prog[i] = src[nl + i];
+    out->prog[pl] = 0;
+    out->bytes = w[1];
+    out->imported = w[2];
+    return 0;
+}
+
+/* call() for an operation whose reply brings one capability: *cap gets a
+ * new slot holding it (0 on failure). */
+static int call_cap(uint64_t cm, unsigned op, unsigned n, uint64_t *cap, char *err, size_t errlen)
+{
+    struct aerie_utcb *u = ae_utcb();
+    *cap = ae_slot_alloc();
+    u->recv_slots[0] = (uint32_t)*cap;
+    u->recv_slots[1] = u->recv_slots[2] = 0;
+    int64_t rr = ae_call(cm, AERIE_INFO(op, n, 0), AERIE_TIMEOUT_FOREVER);
+    u->recv_slots[0] = 0;
+    int r = rr < 0 ? (int)rr : AERIE_INFO_LABEL((uint64_t)rr) ? proto_status_of(AERIE_INFO_LABEL((uint64_t)rr))
+                                                               : (int)(int64_t)u->mr[0];
+    if (!r && AERIE_INFO_NCAPS((uint64_t)rr) != 1)
+        r = AE_EPROTO;
+    if (!r)
+        return 0;
+    if (err && errlen) {
+        uint64_t len = rr >= 0 && AERIE_INFO_NWORDS((uint64_t)rr) >= 2 ? u->mr[1] : 0;
+        len = len < errlen ? len : errlen - 1;
+        const char *m = (const char *)&u->mr[2];
+        for (uint64_t i = 0; i < len; i++)
+            err[i] = m[i];
+        err[len] = 0;
+    }
+    ae_slot_free(*cap);
+    *cap = 0;
+    return r;
+}
+
+int ae_cm_image_begin(uint64_t cm, const char *name, uint64_t bytes, uint64_t *stage, char *err,
+                      size_t errlen)
+{
+    unsigned n = put_name(1, name);
+    if (!n)
+        return AE_EINVAL;
+    ae_utcb()->mr[0] = bytes;
+    return call_cap(cm, CM_IMAGE_BEGIN, 1 + n, stage, err, errlen);
+}
+
+int ae_cm_image_write(uint64_t cm, const char *name, uint64_t off, uint64_t len)
+{
+    unsigned n = put_name(2, name);
+    if (!n)
+        return AE_EINVAL;
+    ae_utcb()->mr[0] = off;
+    ae_utcb()->mr[1] = len;
+    return call(cm, CM_IMAGE_WRITE, 2 + n, 0, 0);
+}
+
+static int by_name(uint64_t cm, unsigned op, const char *name, char *err, size_t errlen)
+{
+    unsigned n = put_name(0, name);
+    return n ? call(cm, op, n, err, errlen) : AE_EINVAL;
+}
+
+int ae_cm_image_commit(uint64_t cm, const char *name, char *err, size_t errlen)
+{
+    return by_name(cm, CM_IMAGE_COMMIT, name, err, errlen);
+}
+
+int ae_cm_image_abort(uint64_t cm, const char *name)
+{
+    return by_name(cm, CM_IMAGE_ABORT, name, 0, 0);
+}
+
+int ae_cm_image_remove(uint64_t cm, const char *name, char *err, size_t errlen)
+{
+    return by_name(cm, CM_IMAGE_REMOVE, name, err, errlen);
+}
+
+int ae_cm_fs_session(uint64_t cm, uint64_t id, uint64_t *cap, char *err, size_t errlen)
+{
+    ae_utcb()->mr[0] = id;
+    return call_cap(cm, CM_FS_SESSION, 1, cap, err, errlen);
+}

@@ -192,6 +192,28 @@ int ae_fs_admin_volume_delete(uint64_t admin, const char *name)
     return (int)admin_call(admin, FS_ADMIN_VOLUME_DELETE, words_for(1, at), NULL, 0, NULL);
 }
 
+int ae_fs_admin_archive_add(uint64_t admin, const char *name, uint64_t mem)
+{
+    struct aerie_utcb *u = ae_utcb();
+    uint64_t at = 0, len = strlen(name);
+    u->mr[0] = len;
+    if (!pack(1, &at, name, len))
+        return AE_EINVAL;
+    u->caps[0] = (uint32_t)mem;
+    int64_t r = ae_call(admin, AERIE_INFO(FS_ADMIN_ARCHIVE_ADD, words_for(1, at), 1), AERIE_TIMEOUT_FOREVER);
+    return r < 0 ? (int)r : proto_status_of(AERIE_INFO_LABEL((uint64_t)r));
+}
+
+int ae_fs_admin_archive_drop(uint64_t admin, const char *name)
+{
+    struct aerie_utcb *u = ae_utcb();
+    uint64_t at = 0, len = strlen(name);
+    u->mr[0] = len;
+    if (!pack(1, &at, name, len))
+        return AE_EINVAL;
+    return (int)admin_call(admin, FS_ADMIN_ARCHIVE_DROP, words_for(1, at), NULL, 0, NULL);
+}
+
 /* Puts id, the words of extra[0..nextra) and path into the UTCB from word
  * 0; returns the word count, or 0 if the path is too long. */
 static unsigned path_request(uint32_t id, const uint64_t *extra, unsigned nextra, const char *path)

@@ -354,6 +354,30 @@ static int h_volume_delete(void *ctx, struct ae_request *rq)
     return volume_delete(svc, name, rq->w[0]);
 }
 
+/* The container manager's imported images (archives.c). */
+static int h_archive_add(void *ctx, struct ae_request *rq)
+{
+    struct fs_service *svc = ((struct svc_worker *)ctx)->svc;
+    uint64_t avail;
+    const char *name = word_bytes(rq, 1, &avail);
+    if (rq->ncaps != 1 || rq->w[0] > avail)
+        return AE_EPROTO;
+    int r = archive_add(svc, name, rq->w[0], rq->caps[0]);
+    if (!r)
+        rq->caps_kept |= 1;               /* the archive keeps it, until dropped */
+    return r;
+}
+
+static int h_archive_drop(void *ctx, struct ae_request *rq)
+{
+    struct fs_service *svc = ((struct svc_worker *)ctx)->svc;
+    uint64_t avail;
+    const char *name = word_bytes(rq, 1, &avail);
+    if (rq->w[0] > avail)
+        return AE_EPROTO;
+    return archive_drop(svc, name, rq->w[0]);
+}
+
 const struct ae_op svc_ops[FS_SERVICE_OP_END] = {
     [FS_OP_OPEN] = { h_file, 0, AE_CALLER_CLIENT },
     [FS_OP_CLOSE] = { h_file, 0, AE_CALLER_CLIENT },
@@ -382,4 +406,6 @@ const struct ae_op svc_ops[FS_SERVICE_OP_END] = {
     [FS_ADMIN_STAT] = { h_admin_stat, 2, AE_CALLER_ADMIN },
     [FS_ADMIN_MKDIR] = { h_admin_mkdir, 3, AE_CALLER_ADMIN },
     [FS_ADMIN_LIST] = { h_admin_list, 3, AE_CALLER_ADMIN },
+    [FS_ADMIN_ARCHIVE_ADD] = { h_archive_add, 1, AE_CALLER_ADMIN },
+    [FS_ADMIN_ARCHIVE_DROP] = { h_archive_drop, 1, AE_CALLER_ADMIN },
 };

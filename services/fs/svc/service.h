@@ -8,6 +8,7 @@
  *               malloc, futex mutexes
  *   table.c     the session table (sessions by id and by boot badge), the
  *               image cache, named volumes
+ *   archives.c  image archives added at run time (imported images)
  *   shbuf.c     client buffers: mapped into a reserved arena; a fault on one
  *               whose memory vanished is recovered, never fatal
  *   handlers.c  the operations: the core's requests, ATTACH, the admin ones
@@ -44,10 +45,21 @@ struct shbuf {
     volatile bool lost;               /* its memory vanished under a request */
 };
 
-/* A built image index for one prefix of the boot image. */
+/* An image archive added at run time (FS_ADMIN_ARCHIVE_ADD), mapped
+ * read-only: sessions whose image path is "@NAME/..." are rooted in it. */
+struct svc_archive {
+    struct svc_archive *next;         /* table_lock */
+    uint64_t mem;                     /* our capability */
+    const uint8_t *base;
+    uint64_t bytes;
+    char name[FS_ARCHIVE_NAME_MAX + 1];
+};
+
+/* A built image index for one prefix of the boot image or of an archive. */
 struct svc_image {
     struct svc_image *next;           /* table_lock */
     struct fs_image *img;             /* holds one reference */
+    struct svc_archive *archive;      /* where it is, or NULL: the boot image */
     uint32_t sessions;                /* table_lock */
     size_t len;
     char prefix[];
@@ -87,6 +99,8 @@ struct fs_service {
     uint32_t nimages;
     struct svc_volume *volumes;
     uint32_t nvolumes;
+    struct svc_archive *archives;
+    uint32_t narchives;
 
     /* the buffer arena (shbuf.c) */
     uint64_t arena;                   /* SVC_ARENA_SLOT-aligned base */
@@ -140,6 +154,17 @@ int volume_create(struct fs_service *svc, const char *name, size_t len,
 int volume_delete(struct fs_service *svc, const char *name, size_t len);
 void table_counts(struct fs_service *svc, uint64_t *sessions, uint64_t *images,
                   uint64_t *volumes);
+
+/* archives.c */
+int archive_add(struct fs_service *svc, const char *name, size_t len, uint64_t mem);
+int archive_drop(struct fs_service *svc, const char *name, size_t len);
+/* Where image path prefix[0..len) lives: the boot image, or the archive
+ * its "@NAME/" names (then *sub is the rest). table_lock held. */
+int archive_resolve(struct fs_service *svc, const char *prefix, size_t len, const uint8_t **base,
+                    uint64_t *bytes, const char **sub, size_t *sublen, struct svc_archive **arch);
+/* Forgets the images built from arch; AE_EBUSY if a session uses one.
+ * table_lock held. */
+int images_forget(struct fs_service *svc, struct svc_archive *arch);
 
 /* shbuf.c */
 int shbuf_init(struct fs_service *svc);

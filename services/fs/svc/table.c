@@ -90,8 +90,14 @@ static int image_get(struct fs_service *svc, const char *prefix, size_t len,
             return 0;
         }
     }
-    if (!svc->image_base)
-        return AE_ENOENT;
+    const uint8_t *base;
+    uint64_t bytes;
+    const char *sub;
+    size_t sublen;
+    struct svc_archive *arch;
+    int r = archive_resolve(svc, prefix, len, &base, &bytes, &sub, &sublen, &arch);
+    if (r)
+        return r;
     if (svc->nimages >= SVC_IMAGES_MAX) {          /* drop one nobody uses */
         struct svc_image **pp = &svc->images;
         while (*pp && (*pp)->sessions)
@@ -108,8 +114,7 @@ static int image_get(struct fs_service *svc, const char *prefix, size_t len,
     if (!i)
         return AE_ENOMEM;
     struct img_error err;
-    int r = fs_image_create_at(&svc->env, svc->image_base, svc->image_bytes, prefix, len,
-                               &i->img, &err);
+    r = fs_image_create_at(&svc->env, base, bytes, sub, sublen, &i->img, &err);
     if (r) {
         free(i);
         return r;
@@ -117,10 +122,30 @@ static int image_get(struct fs_service *svc, const char *prefix, size_t len,
     memcpy(i->prefix, prefix, len);
     i->len = len;
     i->sessions = 1;
+    i->archive = arch;
     i->next = svc->images;
     svc->images = i;
     svc->nimages++;
     *out = i;
+    return 0;
+}
+
+int images_forget(struct fs_service *svc, struct svc_archive *arch)
+{
+    for (struct svc_image *i = svc->images; i; i = i->next)
+        if (i->archive == arch && i->sessions)
+            return AE_EBUSY;
+    for (struct svc_image **pp = &svc->images; *pp;) {
+        struct svc_image *i = *pp;
+        if (i->archive != arch) {
+            pp = &i->next;
+            continue;
+        }
+        *pp = i->next;
+        fs_image_put(i->img);
+        free(i);
+        svc->nimages--;
+    }
     return 0;
 }
 

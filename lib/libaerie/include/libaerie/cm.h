@@ -53,6 +53,26 @@ int ae_cm_fs_mkdir(uint64_t cm, uint64_t id, const char *path, uint32_t mode);
 int ae_cm_fs_list(uint64_t cm, uint64_t id, const char *path, uint64_t *cookie, int *eof,
                   void *recs, size_t cap, unsigned *count);
 
+/* Imported images (CM_IMAGE_*; all but ae_cm_image_info need "cm.admin"). */
+struct ae_cm_image {
+    char name[CM_NAME_MAX + 1];
+    char prog[128];            /* its program: a path in its files, or "prog" for a boot image */
+    uint64_t bytes;            /* its archive's size */
+    uint64_t imported;         /* Unix seconds; 0 for a boot image */
+};
+int ae_cm_image_info(uint64_t cm, unsigned index, struct ae_cm_image *out);
+/* Begins importing name, an archive of bytes bytes; *stage gets a new
+ * slot holding the staging memory (CM_IMAGE_STAGE bytes, read-write). */
+int ae_cm_image_begin(uint64_t cm, const char *name, uint64_t bytes, uint64_t *stage, char *err,
+                      size_t errlen);
+/* Copies the staging memory's first len bytes to offset off of the image. */
+int ae_cm_image_write(uint64_t cm, const char *name, uint64_t off, uint64_t len);
+int ae_cm_image_commit(uint64_t cm, const char *name, char *err, size_t errlen);
+int ae_cm_image_abort(uint64_t cm, const char *name);
+int ae_cm_image_remove(uint64_t cm, const char *name, char *err, size_t errlen);
+/* *cap gets a new slot with a copy of container id's fs session capability. */
+int ae_cm_fs_session(uint64_t cm, uint64_t id, uint64_t *cap, char *err, size_t errlen);
+
 /* "page fault at 0x0 (read) rip 0x2012a4" and the like. */
 void ae_cm_describe(const struct ae_cm_status *st, char *buf, size_t cap);
 

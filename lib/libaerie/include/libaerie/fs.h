@@ -129,5 +129,9 @@ int ae_fs_admin_check(uint64_t admin, uint32_t id);
 int ae_fs_admin_volume_create(uint64_t admin, const char *name, uint64_t data_bytes,
                               uint32_t inodes);
 int ae_fs_admin_volume_delete(uint64_t admin, const char *name);
+/* An image archive (a Memory capability the service may read) by name:
+ * sessions whose image is "@NAME/DIR" are rooted in its DIR. */
+int ae_fs_admin_archive_add(uint64_t admin, const char *name, uint64_t mem);
+int ae_fs_admin_archive_drop(uint64_t admin, const char *name);
 
 #endif

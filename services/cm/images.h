@@ -1,0 +1,58 @@
+/*
+ * images.h — the images cm runs: those of the boot image (images/NAME/
+ * subtrees, docs/IMAGE.md) and those imported at run time through ctl
+ * (CM_IMAGE_*): an image archive of its own, with `config` (imgconfig.h)
+ * and the root under `files/`, held in a Memory object charged to cm's
+ * quota (imports are the operator's, like the boot image). Its files go to the fs service as an archive of their own, so
+ * every container of the image shares them; its program is mapped from
+ * the same memory. A name belongs to one image; the boot image's win.
+ */
+#ifndef AERIE_CM_IMAGES_H
+#define AERIE_CM_IMAGES_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "img.h"
+#include "imgconfig.h"
+#include "spec.h"
+
+/* What a container of an image is made from (images_acquire). */
+struct image_use {
+    const struct img *archive;       /* where the program is */
+    uint64_t mem;                    /* the archive's Memory capability */
+    char prog[SPEC_NAME_MAX + 200];  /* the program's path in the archive */
+    char fs_root[SPEC_NAME_MAX + 16];/* the fs session's image path */
+    const struct imgcfg *cfg;        /* NULL for a boot image */
+};
+
+/* Finds image name and counts a user on it (rmi refuses while any). 0, or
+ * AE_ENOENT with a message in err. */
+int images_acquire(const char *name, struct image_use *u, char *err, size_t errlen);
+void images_release(const char *name);
+
+/* An image's program and its argv and environment for spec s: for an
+ * imported image, Docker's rules (argv = entrypoint + cmd; spec args
+ * replace cmd; spec entrypoint replaces both; spec env adds to and
+ * overrides the image's; its workdir becomes PWD). u->prog is set to the
+ * program's path in the archive. 0, or AE_EINVAL with a message. */
+struct image_args {
+    const char *argv[SPEC_MAX_ARGS + 2];
+    const char *envp[2 * SPEC_MAX_ENV + 2];
+    char pwd[IMGCFG_STR + 8];
+};
+int images_program(const struct spec *s, struct image_use *u, struct image_args *a, char *err, size_t errlen);
+
+/* Begins a load of name, size bytes: *stage gets a new slot with a copy
+ * of its staging memory's capability (to send to ctl, then delete). 0, or an error with a message. */
+int images_begin(const char *name, size_t len, uint64_t size, uint64_t *stage, char *err, size_t errlen);
+/* Copies the staging memory's first n bytes to offset off of the load. */
+int images_write(const char *name, size_t len, uint64_t off, uint64_t n);
+int images_commit(const char *name, size_t len, char *err, size_t errlen);
+int images_abort(const char *name, size_t len);
+int images_remove(const char *name, size_t len, char *err, size_t errlen);
+/* The index-th image (boot ones first): its name, archive bytes, program
+ * and import time (0 for a boot image). AE_ENOENT past the last. */
+int images_info(unsigned index, char *name, size_t ncap, uint64_t *bytes, char *prog, size_t pcap,
+                uint64_t *imported);
+
+#endif
