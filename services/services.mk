@@ -50,6 +50,10 @@ BOOT_MODULES := $(BUILD)/root.elf,$(BOOT_IMG)
 all: $(BOOT_IMG)
 
 # ---- test images ---------------------------------------------------------
+# argprobe is imported by the CLI test (tests/cli/test_aerie.sh), not booted.
+$(eval $(call libc_program,argprobe,tests/cli/argprobe.c))
+all: $(BUILD)/argprobe.elf
+
 # cmtest drives the container manager through its protocol (tests/cm/).
 $(eval $(call libc_program,cmtest,tests/cm/cmtest.c))
 $(BUILD)/uobj/tests/cm/cmtest.c.o: UEXTRA := -Itests/host

@@ -42,3 +42,10 @@ $(BUILD)/tools/aerie-engine: $(ENGINE_SRCS) $(ENGINE_HDRS)
 	@echo "  HOSTCC  $@"
 	@$(HOSTCC) $(HOSTCFLAGS) -Iservices/ctl -Iinclude -o $@ $(ENGINE_SRCS)
 HOST_TOOLS += $(BUILD)/tools/aerie-engine
+
+# mktar writes the tars the CLI test imports, broken ones included.
+$(BUILD)/tests/cli/mktar: tests/cli/mktar.c
+	@mkdir -p $(@D)
+	@echo "  HOSTCC  $@"
+	@$(HOSTCC) $(HOSTCFLAGS) -o $@ $< -larchive
+HOST_TOOLS += $(BUILD)/tests/cli/mktar

@@ -1,18 +1,29 @@
 #!/bin/sh
-# test_aerie.sh — the aerie CLI against a real Aerie: boots QEMU with its
-# control channel on a socket under build/, waits for ctl, then checks
-# run, start/ps/logs/stats/kill/rm, images, bad arguments, the message
-# when no Aerie runs, and that garbage on the channel does not stop ctl.
+# test_aerie.sh — the aerie CLI against a real Aerie, through aerie-engine
+# as `make run` starts them: command-line mistakes refused before anything
+# runs; run, start/ps/logs/stats/kill/rm; cp of trees and of 16 MiB each
+# way, byte for byte; imports of a directory, a gzip tarball, an OCI
+# layout and a docker save archive the test builds itself, each run with
+# its entrypoint, arguments, environment and working directory checked;
+# every kind of bad image refused with the store untouched; rmi; eight
+# commands at once and logs -f beside them; the images again after a
+# reboot and after a new engine; Ctrl-C; garbage on the channel.
 # Run from the top of the tree after `make` (as tests/tests.list does).
 set -u
 dir=build/cli-test
 sock=$dir/aerie.sock
+vm=$dir/vm.sock
+store=$dir/store
 log=$dir/qemu.log
+elog=$dir/engine.log
 out=$dir/out
 errf=$dir/err
+mktar=build/tests/cli/mktar
 n=0
+engine=
+qemu=
+rm -rf "$dir"
 mkdir -p "$dir"
-rm -f "$sock" "$dir"/*.out
 export AERIE_SOCKET="$sock"
 
 pass() { echo "TEST PASS $1"; n=$((n + 1)); }
@@ -36,6 +47,38 @@ expect() {
         pass "$1"
     fi
 }
+# has NAME PATTERN...: the last output holds every pattern (fixed strings).
+has() {
+    name=$1; shift
+    for p in "$@"; do
+        if ! grep -qF -- "$p" "$out"; then fail "$name" "no '$p' in: $(head -c 400 "$out" | tr '\n' '|')"; return; fi
+    done
+    pass "$name"
+}
+
+engine_start() {
+    build/tools/aerie-engine --socket "$sock" --vm "$vm" --store "$store" --log "$elog" 2> "$dir/engine.err" &
+    engine=$!
+    i=0
+    while [ ! -S "$sock" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+}
+qemu_start() {
+    tools/qemu.sh --test --smp 2 --mem 256M --ctl "$vm" --initrd build/root.elf,build/boot.img \
+        build/kernel.elf > "$log" 2>&1 &
+    qemu=$!
+}
+# Waits until the engine lets clients in (Aerie up, stored images sent).
+wait_ready() {
+    i=0
+    while [ $i -lt 60 ]; do
+        ./aerie ps > /dev/null 2>&1 && return 0
+        sleep 1; i=$((i + 1))
+    done
+    return 1
+}
+stop_qemu() { [ -n "$qemu" ] && kill $qemu 2>/dev/null && wait $qemu 2>/dev/null; qemu=; }
+stop_engine() { [ -n "$engine" ] && kill $engine 2>/dev/null && wait $engine 2>/dev/null; engine=; }
+trap 'stop_qemu; stop_engine' EXIT
 
 # ---- before any Aerie runs ----
 AERIE_SOCKET=$dir/nothing.sock ./aerie ps > "$out" 2> "$errf"; rc=$?
@@ -46,26 +89,44 @@ expect cli_bad_mem_names_the_option 2 err "aerie: run: --mem: 'banana' must be a
 aerie frob
 expect cli_unknown_command_refused 2 err "unknown command 'frob'"
 ok=1
-for cmd in run start ps logs stats kill rm images cp help; do
+for cmd in run start ps logs stats kill rm images import rmi cp help; do
     ./aerie "$cmd" --help > "$out" 2>&1 && grep -q "^usage: aerie $cmd" "$out" || { ok=0; break; }
 done
 if [ $ok = 1 ]; then pass cli_help_on_every_command; else fail cli_help_on_every_command "aerie $cmd --help: $(head -c 200 "$out")"; fi
+aerie logs 99999999999999999999999
+expect cli_huge_id_is_a_usage_error 2 err "logs: '99999999999999999999999' is not a container id"
+aerie logs -1
+expect cli_negative_id_is_an_id_error 2 err "logs: '-1' is not a container id"
+args=""; i=0; while [ $i -lt 300 ]; do args="$args a$i"; i=$((i + 1)); done
+# shellcheck disable=SC2086
+aerie run hello $args
+expect cli_300_arguments_names_the_real_limit 2 err "ARGS: 300 arguments, more than the 16 a container takes"
+aerie run --cpus '' hello
+expect cli_empty_cpus_refused 2 err "cpus: '' must list at least one CPU"
+aerie import --entrypoint bin/x img /nonexistent
+expect cli_import_relative_entrypoint_refused 2 err "--entrypoint: 'bin/x' is not an absolute path"
+aerie import Bad/Name /tmp
+expect cli_import_bad_name_refused 2 err "NAME: 'Bad/Name' is not 1 to 31"
+aerie cp "$dir" "$dir/x"
+expect cli_cp_needs_a_container_side 2 err "one side must be ID:PATH"
+tools/run.sh --check --build "$dir" --smp 2 --mem 256M --hostport abc > "$out" 2> "$errf"; rc=$?
+expect cli_run_refuses_bad_hostport 2 err "NET_HOSTPORT must be a port number from 1 to 65535, not 'abc'"
 
-# ---- boot ----
-tools/qemu.sh --test --smp 2 --mem 256M --ctl "$sock" --initrd build/root.elf,build/boot.img \
-    build/kernel.elf > "$log" 2>&1 &
-qemu=$!
-trap 'kill $qemu 2>/dev/null; wait $qemu 2>/dev/null' EXIT
-i=0
-while [ $i -lt 120 ] && ! grep -q "ctl: ready" "$log" && kill -0 $qemu 2>/dev/null; do
-    sleep 0.5; i=$((i + 1))
-done
-if ! grep -q "ctl: ready" "$log"; then
-    fail cli_boot "ctl never said it was ready; last lines: $(tail -n 5 "$log" | tr '\n' '|')"
+# ---- boot: the engine first, then QEMU (as make run does) ----
+engine_start
+qemu_start
+if ! wait_ready; then
+    fail cli_boot "Aerie never let a client in; engine: $(tail -n 3 "$elog" | tr '\n' '|') qemu: $(tail -n 5 "$log" | tr '\n' '|')"
     echo "TESTS DONE $n"
     exit 0
 fi
 pass cli_boot
+build/tools/aerie-engine --socket "$sock" --vm "$dir/vm2.sock" --store "$dir/store2" > "$out" 2> "$errf"; rc=$?
+expect cli_second_engine_refused 1 err "an Aerie is already running on $sock \(engine pid $engine\)"
+tools/run.sh --check --build "$dir" --smp 2 --mem 256M --hostport 5555 > "$out" 2> "$errf"; rc=$?
+expect cli_second_run_refused_before_build 2 err "an Aerie is already running on $dir/aerie.sock"
+aerie run hello
+expect cli_still_served_after_refusals 0 out "^Hello from hello"
 
 # ---- run ----
 aerie run hello
@@ -80,13 +141,15 @@ if [ "$rc" = 0 ] && [ ! -s "$out" ]; then pass cli_run_without_console_is_silent
 else fail cli_run_without_console_is_silent "status $rc, output '$(head -c 200 "$out")'"; fi
 aerie run nosuch
 expect cli_run_unknown_image_refused 125 err "aerie: run: image: no image 'nosuch'"
+aerie run --entrypoint /x hello
+expect cli_run_entrypoint_of_boot_image_refused 125 err "image 'hello' is built in: its program is fixed"
 
 # ---- start, ps, logs, stats, kill, rm ----
-aerie start ticker 1000 50
+aerie start --name tock ticker 1000 50
 id=$(cat "$out")
 expect cli_start_prints_id 0 out "^[0-9]+$"
 aerie ps
-expect cli_ps_shows_it_running 0 out "^$id +ticker +running "
+expect cli_ps_shows_it_running_with_its_name 0 out "^$id +ticker +tock +running "
 i=0
 while [ $i -lt 40 ]; do
     aerie logs "$id"; grep -q "^tick 3$" "$out" && break
@@ -100,31 +163,25 @@ expect cli_rm_refuses_a_running_one 1 err "container $id is running: kill it fir
 aerie kill "$id"
 expect cli_kill_prints_id 0 out "^$id$"
 aerie ps
-expect cli_ps_shows_it_killed 0 out "^$id +ticker +killed "
+expect cli_ps_shows_it_killed 0 out "^$id +ticker +tock +killed "
 aerie rm "$id"
 expect cli_rm_removes_it 0 out "^$id$"
-aerie ps
-if [ "$rc" = 0 ] && ! grep -Eq "^$id " "$out" && grep -q "^ID " "$out"; then pass cli_ps_no_longer_shows_it
-else fail cli_ps_no_longer_shows_it "status $rc: $(cat "$out")"; fi
 aerie logs "$id"
 expect cli_logs_of_removed_refused 1 err "no such container $id"
-
 aerie images
-expect cli_images_lists_hello 0 out "^hello$"
+expect cli_images_lists_boot_images 0 out "^hello +[0-9.]+K +prog +boot image$"
 
-# ---- cp: a generated tree in and out again, byte for byte ----
+# ---- cp: a generated tree in and out again, and 16 MiB each way ----
 tree=$dir/tree
-rm -rf "$tree" "$dir/back" "$dir/note"
 mkdir -p "$tree/deep/er/est" "$tree/with space" "$tree/empty-dir"
 f=0
 for d in "$tree" "$tree/deep" "$tree/deep/er" "$tree/deep/er/est" "$tree/with space"; do
-    for size in 0 1 255 256 257 4096 9001; do
+    for size in 0 1 255 256 257 4096 9001 65536 65537; do
         head -c $size /dev/urandom > "$d/f$f-$size"; f=$((f + 1))
     done
 done
-head -c 65536 /dev/urandom > "$tree/deep/big"
 printf 'name with %% and spaces\n' > "$tree/with space/odd %name"
-aerie start --grant console,fs ticker 100000 1000
+aerie start --grant console,fs --fs-bytes 48M ticker 100000 1000
 cpid=$(cat "$out")
 aerie cp "$tree" "$cpid:/in"
 status_only cli_cp_tree_into_container
@@ -132,12 +189,21 @@ aerie cp "$cpid:/in" "$dir/back"
 status_only cli_cp_tree_out_of_container
 if diff -r "$tree" "$dir/back" > "$dir/diff" 2>&1; then pass cli_cp_round_trip_byte_for_byte
 else fail cli_cp_round_trip_byte_for_byte "$(head -c 300 "$dir/diff")"; fi
+head -c 16777216 /dev/urandom > "$dir/big"
+aerie cp "$dir/big" "$cpid:/big"
+status_only cli_cp_16mib_into_container
+aerie cp "$cpid:/big" "$dir/big.back"
+status_only cli_cp_16mib_out_of_container
+if cmp -s "$dir/big" "$dir/big.back"; then pass cli_cp_16mib_both_ways_byte_identical
+else fail cli_cp_16mib_both_ways_byte_identical "$(cmp "$dir/big" "$dir/big.back" 2>&1 | head -c 200)"; fi
 aerie cp "$cpid:/in/nothing" "$dir/x"
 expect cli_cp_missing_file_named 1 err "aerie: cp: /in/nothing: no such file or directory"
-aerie cp "$dir/back" "$dir/x"
-expect cli_cp_needs_a_container_side 2 err "one side must be ID:PATH"
+aerie cp "$dir/big" "99999:/x"
+expect cli_cp_to_unknown_container_names_it 1 err "no such container 99999"
+mkdir -p "$dir/withlink" && echo data > "$dir/withlink/file" && ln -sf file "$dir/withlink/link"
+aerie cp "$dir/withlink" "$cpid:/wl"
+expect cli_cp_skipped_symlink_exits_1 1 err "withlink/link: skipped: not a regular file or directory"
 aerie rm -f "$cpid"
-# files outlive the container until rm; no fs grant, no files
 aerie start --grant console,fs grantprobe write /note inside
 nid=$(cat "$out")
 timeout 60 ./aerie logs -f "$nid" > /dev/null 2>&1      # returns once it has ended
@@ -150,6 +216,190 @@ gid=$(cat "$out")
 aerie cp "$gid:/" "$dir/x"
 expect cli_cp_without_fs_grant_refused 1 err "not granted fs"
 aerie rm -f "$gid"
+
+# ---- imports ----
+probe=build/argprobe.elf
+# a directory, with the program, a file in its working directory, options for the rest
+root=$dir/rootdir
+mkdir -p "$root/bin" "$root/srv/app"
+cp "$probe" "$root/bin/argprobe"
+echo "from the directory image" > "$root/srv/app/here.txt"
+aerie import --entrypoint /bin/argprobe --cmd one --cmd two --env PROBE_X=dir --workdir /srv/app pdir "$root"
+expect cli_import_directory 0 out "^pdir$"
+aerie run --grant console,fs pdir
+has cli_run_dir_image_entrypoint_cmd_env_workdir "argv[0]=/bin/argprobe" "argv[1]=one" "argv[2]=two" \
+    "env PROBE_X=dir" "cwd=/srv/app" "here.txt: from the directory image"
+[ "$rc" = 3 ] || fail cli_run_dir_image_exit_status "status $rc, expected argc 3"
+aerie run --grant console,fs --env PROBE_X=over pdir three
+has cli_run_args_replace_cmd_env_overrides "argv[1]=three" "env PROBE_X=over"
+if grep -q "argv\[2\]" "$out"; then fail cli_run_args_replace_cmd "cmd words still there: $(tr '\n' '|' < "$out")"; else pass cli_run_args_replace_cmd; fi
+
+# a gzip tarball of a root
+tgz=$dir/root.tgz
+$mktar -z "$tgz" d:bin "F:bin/argprobe:$probe" d:work f:work/here.txt:tarball
+aerie import --entrypoint /bin/argprobe --workdir /work ptgz "$tgz"
+expect cli_import_gzip_tarball 0 out "^ptgz$"
+aerie run --grant console,fs ptgz x
+has cli_run_tarball_image "argv[1]=x" "cwd=/work" "here.txt: tarball"
+
+# an OCI layout: two layers, the second with a whiteout and an opaque directory
+oci=$dir/oci
+mkdir -p "$oci/blobs/sha256"
+blob() { d=$(sha256sum "$1" | cut -d' ' -f1); mv "$1" "$oci/blobs/sha256/$d"; echo "$d"; }
+size() { stat -c %s "$oci/blobs/sha256/$1"; }
+$mktar -z "$dir/l1" d:bin "F:bin/argprobe:$probe" d:app f:app/here.txt:layer-one f:app/gone.txt:x \
+    d:app/data f:app/data/old:x d:opt f:opt/keep:x
+$mktar -z "$dir/l2" f:app/.wh.gone.txt: d:app/data f:app/data/.wh..wh..opq: f:app/data/new:y f:app/here.txt:layer-two
+l1=$(blob "$dir/l1"); l2=$(blob "$dir/l2")
+printf '{"architecture":"amd64","os":"linux","config":{"Entrypoint":["/bin/argprobe","fixed"],"Cmd":["c1"],"Env":["PROBE_OCI=yes","PATH=/bin"],"WorkingDir":"/app"},"rootfs":{"type":"layers","diff_ids":[]}}' > "$dir/cfg"
+cfg=$(blob "$dir/cfg")
+printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"sha256:%s","size":%s},{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"sha256:%s","size":%s}]}' \
+    "$cfg" "$(size "$cfg")" "$l1" "$(size "$l1")" "$l2" "$(size "$l2")" > "$dir/man"
+man=$(blob "$dir/man")
+printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%s}]}' \
+    "$man" "$(size "$man")" > "$oci/index.json"
+echo '{"imageLayoutVersion":"1.0.0"}' > "$oci/oci-layout"
+aerie import poci "$oci"
+expect cli_import_oci_layout 0 out "^poci$"
+aerie run --grant console,fs poci
+has cli_run_oci_entrypoint_cmd_env_workdir "argv[0]=/bin/argprobe" "argv[1]=fixed" "argv[2]=c1" "env PROBE_OCI=yes" \
+    "cwd=/app" "here.txt: layer-two"
+cid=$(./aerie start --grant console,fs poci)
+timeout 60 ./aerie logs -f "$cid" > /dev/null 2>&1
+aerie cp "$cid:/app" "$dir/ociapp"
+if [ -f "$dir/ociapp/data/new" ] && [ ! -e "$dir/ociapp/data/old" ] && [ ! -e "$dir/ociapp/gone.txt" ]; then
+    pass cli_oci_whiteouts_and_opaque_dirs_applied
+else fail cli_oci_whiteouts_and_opaque_dirs_applied "$(cd "$dir/ociapp" 2>/dev/null && find . | tr '\n' ' ')"; fi
+aerie run --grant console,fs --entrypoint /bin/argprobe poci z
+has cli_run_entrypoint_override "argv[0]=/bin/argprobe" "argv[1]=z"
+(cd "$oci" && tar -cf ../oci.tar .)
+aerie import pocitar "$dir/oci.tar"
+expect cli_import_oci_layout_tar 0 out "^pocitar$"
+
+# a docker save archive
+ds=$dir/dsave
+mkdir -p "$ds/aaa" "$ds/bbb"
+$mktar "$ds/aaa/layer.tar" d:bin "F:bin/argprobe:$probe" f:here.txt:docker
+$mktar "$ds/bbb/layer.tar" f:extra:1
+printf '{"config":{"Cmd":["/bin/argprobe","d1"],"Env":["PROBE_D=1"]}}' > "$ds/img.json"
+printf '[{"Config":"img.json","RepoTags":["probe:latest"],"Layers":["aaa/layer.tar","bbb/layer.tar"]}]' > "$ds/manifest.json"
+(cd "$ds" && tar -cf ../dsave.tar .)
+aerie import pdock "$dir/dsave.tar"
+expect cli_import_docker_save 0 out "^pdock$"
+aerie run --grant console,fs pdock
+has cli_run_docker_save_image "argv[0]=/bin/argprobe" "argv[1]=d1" "env PROBE_D=1" "cwd=/" "here.txt: docker"
+aerie images
+has cli_images_lists_imported_ones "pdir" "ptgz" "poci" "pdock" "/bin/argprobe"
+
+# ---- bad images: each refused with a message, nothing stored ----
+good=$(ls "$store" | sort | tr '\n' ' ')
+bad() {  # bad NAME PATTERN PATH [OPTIONS]: import refused with PATTERN, not in the store
+    tname=$1 pat=$2 path=$3; shift 3
+    aerie import "$@" badimg "$path"
+    if [ "$rc" = 0 ] || ! grep -Eq -- "$pat" "$errf"; then
+        fail "$tname" "status $rc: $(head -c 300 "$errf")"
+    elif [ -e "$store/badimg.img" ] || ls "$store" | grep -q part; then
+        fail "$tname" "the store holds $(ls "$store" | tr '\n' ' ')"
+    else pass "$tname"; fi
+}
+$mktar -z "$dir/ok.tgz" "F:bin/p:$probe"
+head -c 2000 "$dir/ok.tgz" > "$dir/trunc.tgz"
+bad cli_bad_truncated_gzip "truncated|cut short|broken" "$dir/trunc.tgz" --entrypoint /bin/p
+head -c 5000 /dev/urandom > "$dir/noise"
+bad cli_bad_not_an_archive "not a tar archive|broken" "$dir/noise" --entrypoint /bin/p
+$mktar "$dir/b1.tar" "F:bin/p:$probe" f:../up:x
+bad cli_bad_dotdot_entry "leaves the root" "$dir/b1.tar" --entrypoint /bin/p
+$mktar "$dir/b2.tar" "F:bin/p:$probe" f:/etc/abs:x
+bad cli_bad_absolute_entry "is an absolute path" "$dir/b2.tar" --entrypoint /bin/p
+$mktar "$dir/b3.tar" "F:bin/p:$probe" l:evil:/etc f:evil/passwd:x
+bad cli_bad_write_through_symlink "goes through the symbolic link 'evil'" "$dir/b3.tar" --entrypoint /bin/p
+$mktar "$dir/b4.tar" "F:bin/p:$probe" h:bin/q:../../etc/passwd
+bad cli_bad_hard_link_outside "hard link 'bin/q' points" "$dir/b4.tar" --entrypoint /bin/p
+$mktar "$dir/b5.tar" "F:bin/p:$probe" c:dev/null
+bad cli_bad_device_node "device node" "$dir/b5.tar" --entrypoint /bin/p
+long=$(printf '%0300d' 0)
+$mktar "$dir/b6.tar" "F:bin/p:$probe" "f:$long:x"
+bad cli_bad_overlong_name "name longer than 255 bytes" "$dir/b6.tar" --entrypoint /bin/p
+bad cli_bad_no_program "names no program" "$dir/ok.tgz"
+bad cli_bad_program_not_in_image "the program /bin/none is not a file in the image" "$dir/ok.tgz" --entrypoint /bin/none
+cp -r "$oci" "$dir/oci-corrupt"
+printf 'X' | dd of="$dir/oci-corrupt/blobs/sha256/$l2" bs=1 seek=20 conv=notrunc 2>/dev/null
+bad cli_bad_digest_mismatch "does not match its digest" "$dir/oci-corrupt"
+sed 's/tar+gzip/tar+bzip3/' "$oci/blobs/sha256/$man" > "$dir/man2"
+cp -r "$oci" "$dir/oci-media" && cp "$dir/man2" "$dir/oci-media/blobs/sha256/$(sha256sum "$dir/man2" | cut -d' ' -f1)"
+m2=$(sha256sum "$dir/man2" | cut -d' ' -f1)
+printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%s}]}' \
+    "$m2" "$(stat -c %s "$dir/man2")" > "$dir/oci-media/index.json"
+bad cli_bad_unsupported_media_type "unsupported media type 'application/vnd.oci.image.layer.v1.tar\+bzip3'" "$dir/oci-media"
+printf '{"config":{"Entrypoint":"/bin/argprobe"}}' > "$ds/img.json"
+(cd "$ds" && tar -cf ../dsave-bad.tar .)
+bad cli_bad_config_wrong_types "Entrypoint\" is not a list" "$dir/dsave-bad.tar"
+echo "not json {" > "$ds/img.json"
+(cd "$ds" && tar -cf ../dsave-bad.tar .)
+bad cli_bad_config_not_json "the image config is not JSON" "$dir/dsave-bad.tar"
+mkdir -p "$dir/huge/bin"
+cp "$probe" "$dir/huge/bin/p"
+head -c 201326592 /dev/zero > "$dir/huge/blob"
+bad cli_bad_larger_than_the_guest_holds "do not fit in the memory" "$dir/huge" --entrypoint /bin/p
+rm -rf "$dir/huge"
+aerie import --entrypoint /bin/argprobe pdir "$root"
+expect cli_import_existing_name_refused 1 err "'pdir' exists \(aerie rmi it first\)"
+aerie import --entrypoint /bin/argprobe hello "$root"
+expect cli_import_boot_image_name_refused 1 err "'hello' is an image of the boot image"
+# interrupted half way: the client killed while it sends
+mkdir -p "$dir/int"
+head -c 67108864 /dev/urandom > "$dir/int/blob"
+cp "$probe" "$dir/int/p"
+./aerie import --entrypoint /p pint "$dir/int" > /dev/null 2>&1 &
+imp=$!
+sleep 1
+kill -9 $imp 2>/dev/null; wait $imp 2>/dev/null
+sleep 2
+aerie images
+if grep -q "import of pint interrupted" "$elog" && ! grep -q "^pint " "$out" && [ ! -e "$store/pint.img" ] &&
+   ! ls "$store" | grep -q part; then
+    pass cli_interrupted_import_leaves_nothing
+else fail cli_interrupted_import_leaves_nothing "images: $(tr '\n' '|' < "$out"); store: $(ls "$store" | tr '\n' ' ')"; fi
+rm -rf "$dir/int"
+now=$(ls "$store" | sort | tr '\n' ' ')
+if [ "$now" = "$good" ]; then pass cli_store_intact_after_bad_inputs
+else fail cli_store_intact_after_bad_inputs "before: $good; after: $now"; fi
+aerie run --grant console,fs poci
+has cli_images_still_run_after_bad_inputs "here.txt: layer-two"
+
+# ---- rmi ----
+./aerie start --grant console,fs ptgz > /dev/null
+aerie rmi ptgz
+expect cli_rmi_refuses_image_in_use 1 err "image 'ptgz' is used by [0-9]+ container"
+./aerie ps | awk '$2 == "ptgz" { print $1 }' | xargs ./aerie rm -f > /dev/null 2>&1
+aerie rmi ptgz
+expect cli_rmi_removes_it 0 out "^ptgz$"
+if [ ! -e "$store/ptgz.img" ]; then pass cli_rmi_removes_it_from_the_store; else fail cli_rmi_removes_it_from_the_store "still there"; fi
+aerie rmi hello
+expect cli_rmi_boot_image_refused 1 err "no imported image 'hello'"
+aerie run ptgz
+expect cli_run_removed_image_refused 125 err "no image 'ptgz'"
+
+# ---- eight commands at once, and logs -f beside them ----
+t=$(./aerie start ticker 30 100)
+timeout 60 ./aerie logs -f "$t" > "$dir/follow.out" 2>&1 &
+follower=$!
+i=0
+while [ $i -lt 8 ]; do
+    ( ./aerie run --grant console,fs poci w$i > "$dir/c$i.out" 2>&1; echo "rc=$?" >> "$dir/c$i.out" ) &
+    i=$((i + 1))
+done
+wait_all=0
+i=0
+while [ $i -lt 8 ]; do
+    j=0; while [ $j -lt 120 ] && ! grep -q "^rc=" "$dir/c$i.out" 2>/dev/null; do sleep 0.5; j=$((j + 1)); done
+    grep -q "argv\[2\]=w$i" "$dir/c$i.out" && grep -q "^rc=3" "$dir/c$i.out" || wait_all=$((wait_all + 1))
+    i=$((i + 1))
+done
+if [ $wait_all = 0 ]; then pass cli_eight_commands_at_once; else fail cli_eight_commands_at_once "$wait_all of 8 went wrong: $(cat "$dir"/c*.out | tr '\n' '|' | head -c 300)"; fi
+wait $follower
+if grep -q "^tick 30$" "$dir/follow.out"; then pass cli_logs_follow_beside_others
+else fail cli_logs_follow_beside_others "$(tail -c 200 "$dir/follow.out")"; fi
 
 # ---- Ctrl-C on run kills the container ----
 ./aerie run ticker 1000 50 > "$out" 2> "$errf" &
@@ -170,7 +420,28 @@ if grep -q "^G1 err unknown verb 'frob'" "$g" && grep -q "^G1 ok" "$g" && grep -
 else
     fail cli_garbage_answered_with_errors "replies: $(grep -v '^- err byte' "$g" | head -c 300)"
 fi
+head -c 65536 /dev/urandom | timeout 10 socat -u - "UNIX-CONNECT:$vm" 2>/dev/null
 aerie run hello
 expect cli_works_after_garbage 0 out "^Hello from hello"
+grep -q "refused a second connection" "$elog" && pass cli_vm_socket_not_taken_over ||
+    fail cli_vm_socket_not_taken_over "no refusal in the engine's log"
+
+# ---- reboot: the images come back; then a new engine, as the next make run ----
+stop_qemu
+qemu_start
+if wait_ready; then
+    aerie images
+    has cli_images_back_after_reboot "pdir" "poci" "pdock"
+    aerie run --grant console,fs poci
+    has cli_imported_image_runs_after_reboot "here.txt: layer-two"
+else fail cli_images_back_after_reboot "Aerie did not come back: $(tail -n 3 "$elog" | tr '\n' '|')"; fi
+stop_qemu
+stop_engine
+engine_start
+qemu_start
+if wait_ready; then
+    aerie run --grant console,fs pdir
+    has cli_images_back_with_a_new_engine "here.txt: from the directory image"
+else fail cli_images_back_with_a_new_engine "Aerie did not come back: $(tail -n 3 "$elog" | tr '\n' '|')"; fi
 
 echo "TESTS DONE $n"

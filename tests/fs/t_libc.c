@@ -420,3 +420,34 @@ FSTEST(libc_sparse_1gib_file, "a byte range at 1 GiB - 4 KiB: size right, holes 
     CHECK_OK(unlink(ft_path(t, "sparse")));
     CHECK_EQ(ft_stat(FS_STAT_DATA_PAGES), pages0);
 }
+
+FSTEST(libc_working_directory, "chdir, relative paths, getcwd, fchdir and '..'; a file or a missing name refused")
+{
+    char cwd[256], buf[64];
+    CHECK_OK(mkdir(ft_path(t, "wd"), 0755));
+    CHECK_OK(mkdir(ft_path(t, "wd/sub"), 0755));
+    CHECK_OK(put(ft_path(t, "wd/sub/f"), "relative"));
+    CHECK_OK(chdir(ft_path(t, "wd")));
+    CHECK(getcwd(cwd, sizeof cwd) != NULL);
+    CHECK(!strcmp(cwd, ft_path(t, "wd")));
+    CHECK_EQ(get("sub/f", buf, sizeof buf), 8);
+    CHECK_OK(chdir("sub/"));
+    CHECK_EQ(get("f", buf, sizeof buf), 8);
+    CHECK_OK(chdir("./../sub/.."));
+    CHECK(getcwd(cwd, sizeof cwd) && !strcmp(cwd, ft_path(t, "wd")));
+    int fd = open("sub", O_RDONLY | O_DIRECTORY);
+    CHECK(fd >= 0);
+    CHECK_OK(fchdir(fd));
+    CHECK_OK(close(fd));
+    CHECK_EQ(get("./f", buf, sizeof buf), 8);
+    CHECK_ERRNO(chdir("f"), ENOTDIR);
+    CHECK_ERRNO(chdir("nothing"), ENOENT);
+    CHECK_ERRNO(fchdir(1), ENOTDIR);                /* the console is no directory */
+    errno = 0;
+    CHECK(getcwd(cwd, 3) == NULL && errno == ERANGE);
+    CHECK(getcwd(cwd, sizeof cwd) && !strcmp(cwd, ft_path(t, "wd/sub")));
+    CHECK_OK(unlink("f"));
+    CHECK_OK(chdir("/"));
+    CHECK_OK(rmdir(ft_path(t, "wd/sub")));
+    CHECK_OK(rmdir(ft_path(t, "wd")));
+}

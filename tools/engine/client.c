@@ -64,6 +64,8 @@ void client_close(struct engine *e, struct client *c)
         char part[4200];
         store_path(e->store_dir, c->up.name, ".part", part, sizeof part);
         unlink(part);                        /* an interrupted import leaves nothing */
+        engine_log("import of %s interrupted (its client left after %llu of %llu bytes)", c->up.name,
+                   (unsigned long long)c->up.got, (unsigned long long)c->up.size);
     }
     job_forget(e, c);
     if (c->chan) {
@@ -87,12 +89,21 @@ static void import_done(struct engine *e, struct client *c, const char *id, bool
     char part[4200], img[4200];
     store_path(e->store_dir, name, ".part", part, sizeof part);
     store_path(e->store_dir, name, ".img", img, sizeof img);
+    if (!c) {                                /* its client left before the answer: an interrupted import */
+        unlink(part);
+        if (ok) {
+            job_rmi(e, name, NULL, NULL, NULL);
+            engine_log("import of %s interrupted (its client left): Aerie is told to forget it", name);
+        }
+        return;
+    }
     if (ok && rename(part, img) == 0) {
         engine_log("image %s imported and stored as %s", name, img);
         client_reply(e, c, id, "ok", "%s", msg);
         return;
     }
     unlink(part);
+    engine_log("image %s not imported: %s", name, ok ? "the store could not keep it" : msg);
     client_reply(e, c, id, "err", "%s", ok ? "the store could not keep it" : msg);
 }
 

@@ -87,8 +87,11 @@ void link_accept(struct engine *e)
     int fd = accept4(e->vm_listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0)
         return;
-    if (e->vm_fd >= 0)
-        link_drop_vm(e, "QEMU connected again");
+    if (e->vm_fd >= 0) {                     /* one QEMU at a time: a running one is never cut off */
+        engine_log("refused a second connection on %s: QEMU is connected", e->vm_path);
+        close(fd);
+        return;
+    }
     e->vm_fd = fd;
     e->state = LINK_SYNC;
     frame_reader_init(&e->rd);

@@ -23,6 +23,7 @@ struct fs_file {
     struct ae_fs *fs;
     uint64_t handle;
     bool dir;
+    char *path;                   /* a directory's, for fchdir */
     /* directories: records fetched and not yet returned */
     uint8_t *recs;
     uint64_t len, pos, cookie;
@@ -111,6 +112,7 @@ static int file_close(void *obj)
     struct fs_file *f = obj;
     int r = ae_fs_close(f->fs, f->handle);
     free(f->recs);
+    free(f->path);
     free(f);
     return r;
 }
@@ -150,10 +152,15 @@ static int file_readdir(void *obj, struct dirent *ent)
     return 1;
 }
 
+static const char *file_path(void *obj)
+{
+    return ((struct fs_file *)obj)->path;
+}
+
 static const struct fd_ops fs_file_ops = {
     .read = file_read, .write = file_write, .lseek = file_lseek, .fstat = file_fstat,
     .close = file_close, .pread = file_pread, .pwrite = file_pwrite,
-    .ftruncate = file_ftruncate, .readdir = file_readdir,
+    .ftruncate = file_ftruncate, .readdir = file_readdir, .path = file_path,
 };
 
 /* ---- by name ---------------------------------------------------------- */
@@ -189,6 +196,7 @@ int __sys_open(const char *path, int flags, unsigned mode, const struct fd_ops *
         return r;
     f->fs = fs;
     f->dir = st.type == FS_TYPE_DIR;
+    f->path = f->dir && path[0] == '/' ? strdup(path) : NULL;   /* none: fchdir says ENOTDIR */
     *ops = &fs_file_ops;
     *obj = f;
     return 0;

@@ -1,7 +1,8 @@
 /*
  * unistd.h — the POSIX subset libc serves: the fd calls that go through
  * the fd table (read, write, pread, pwrite, close, lseek, ftruncate),
- * files by name (unlink, rmdir, truncate), sleeping and _exit. See
+ * files by name (unlink, rmdir, truncate), the working directory (chdir,
+ * fchdir, getcwd), sleeping and _exit. See
  * docs/LIBC.md for what is missing.
  */
 #ifndef _UNISTD_H
@@ -35,6 +36,9 @@ int ftruncate(int fd, off_t size);
 int truncate(const char *path, off_t size);
 int unlink(const char *path);
 int rmdir(const char *path);
+int chdir(const char *path);
+int fchdir(int fd);
+char *getcwd(char *buf, size_t size);
 
 unsigned sleep(unsigned seconds);
 int usleep(useconds_t usec);

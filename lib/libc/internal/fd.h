@@ -34,6 +34,7 @@ struct fd_ops {
     long (*pwrite)(void *obj, const void *buf, size_t n, long off);
     int (*ftruncate)(void *obj, long size);
     int (*readdir)(void *obj, struct dirent *ent);
+    const char *(*path)(void *obj);   /* a directory's absolute path (fchdir), or NULL */
 };
 
 #define FD_MAX 1024

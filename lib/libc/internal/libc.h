@@ -56,6 +56,11 @@ _Noreturn void __libc_fatal(const char *fmt, ...) __attribute__((format(printf, 
  * the executable's PT_TLS, found through auxv or __ehdr_start. */
 void __init_tls(uint64_t *auxv);
 
+/* path, or, when it is relative, the working directory joined with it in
+ * buf (src/unistd/cwd.c). NULL with *err AE_ENAMETOOLONG if it does not
+ * fit; *err is 0 otherwise. */
+const char *__cwd_path(const char *path, char *buf, size_t cap, int *err);
+
 /* The C entry point crt0 calls (src/startup/libc_start.c). */
 _Noreturn void __libc_start(int argc, char **argv, char **envp, uint64_t *auxv);
 

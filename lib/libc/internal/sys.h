@@ -87,8 +87,8 @@ int __sys_futex_wake(volatile uint32_t *addr, unsigned count);
 
 /*
  * Files by name: the file system. Paths are NUL-terminated and follow
- * POSIX's rules ("" names nothing: AE_ENOENT); there is no working
- * directory, so a relative path is resolved from the root. flags are
+ * POSIX's rules ("" names nothing: AE_ENOENT); they arrive absolute
+ * (libc joins a relative one to the working directory, src/unistd/cwd.c). flags are
  * <fcntl.h>'s O_* values (Linux's numbers); mode is the permission bits,
  * stored as given (there is no umask). __sys_open makes the open file an
  * fd-table entry: its ops (fd.h) and object. A program that was given no

@@ -1,6 +1,7 @@
 /* open.c — POSIX open and creat: the file system opens the file
  * (__sys_open) and the fd table names it. */
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include "fd.h"
 #include "libc.h"
@@ -17,7 +18,11 @@ int open(const char *path, int flags, ...)
     }
     const struct fd_ops *ops;
     void *obj;
-    int r = __sys_open(path, flags, mode, &ops, &obj);
+    char buf[PATH_MAX];
+    int r;
+    path = __cwd_path(path, buf, sizeof buf, &r);
+    if (!r)
+        r = __sys_open(path, flags, mode, &ops, &obj);
     if (r < 0)
         return (int)__ae_ret(r);
     int fd = __fd_install(ops, obj);

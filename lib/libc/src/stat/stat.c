@@ -1,12 +1,16 @@
 /* stat.c — POSIX stat, and lstat, which is the same: there are no
  * symbolic links. */
 #include <sys/stat.h>
+#include <limits.h>
 #include "libc.h"
 #include "sys.h"
 
 int stat(const char *restrict path, struct stat *restrict st)
 {
-    return (int)__ae_ret(__sys_stat(path, st));
+    char buf[PATH_MAX];
+    int r;
+    path = __cwd_path(path, buf, sizeof buf, &r);
+    return (int)__ae_ret(r ? r : __sys_stat(path, st));
 }
 
 int lstat(const char *restrict path, struct stat *restrict st)

@@ -1,6 +1,7 @@
 /* truncate.c — POSIX truncate: a file's size by name. */
 #include <errno.h>
 #include <unistd.h>
+#include <limits.h>
 #include "libc.h"
 #include "sys.h"
 
@@ -10,5 +11,8 @@ int truncate(const char *path, off_t size)
         errno = EINVAL;
         return -1;
     }
-    return (int)__ae_ret(__sys_truncate(path, size));
+    char buf[PATH_MAX];
+    int r;
+    path = __cwd_path(path, buf, sizeof buf, &r);
+    return (int)__ae_ret(r ? r : __sys_truncate(path, size));
 }
