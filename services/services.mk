@@ -116,3 +116,28 @@ $(BUILD)/boot-bad.img: $(BUILD)/tools/mkimage tests/boot/bad.conf $(BUILD)/conso
 	    bin/hello=$(BUILD)/hello.elf bin/broken=tests/boot/not-a-program.txt
 all: $(BUILD)/boot-bad.img
 include tests/net/net_tests.mk
+
+# The control link's frames (shared by ctl and the engine) and the config of
+# an imported image as cm reads it.
+$(BUILD)/tests/host/test_frame: tests/host/test_frame.c services/ctl/frame.c services/ctl/frame.h
+	@mkdir -p $(@D)
+	@echo "  HOSTCC  $@"
+	@$(HOSTCC) $(HOSTCFLAGS) $(SANFLAGS) -Iservices/ctl -Itests/host -o $@ tests/host/test_frame.c services/ctl/frame.c
+
+$(BUILD)/fuzz/fuzz_frame: tests/fuzz/fuzz_frame.c services/ctl/frame.c services/ctl/frame.h
+	@mkdir -p $(@D)
+	@echo "  CLANG   $<"
+	@$(FUZZCC) $(FUZZFLAGS) -Iservices/ctl -o $@ tests/fuzz/fuzz_frame.c services/ctl/frame.c
+
+$(BUILD)/tests/host/test_imgconfig: tests/host/test_imgconfig.c services/cm/imgconfig.c services/cm/imgconfig.h
+	@mkdir -p $(@D)
+	@echo "  HOSTCC  $@"
+	@$(HOSTCC) $(HOSTCFLAGS) $(SANFLAGS) -Iservices/cm -Itests/host -o $@ tests/host/test_imgconfig.c services/cm/imgconfig.c
+
+$(BUILD)/fuzz/fuzz_imgconfig: tests/fuzz/fuzz_imgconfig.c services/cm/imgconfig.c services/cm/imgconfig.h
+	@mkdir -p $(@D)
+	@echo "  CLANG   $<"
+	@$(FUZZCC) $(FUZZFLAGS) -Iservices/cm -o $@ tests/fuzz/fuzz_imgconfig.c services/cm/imgconfig.c
+
+HOST_TESTS += $(BUILD)/tests/host/test_frame $(BUILD)/fuzz/fuzz_frame \
+              $(BUILD)/tests/host/test_imgconfig $(BUILD)/fuzz/fuzz_imgconfig

@@ -49,3 +49,28 @@ $(BUILD)/tests/cli/mktar: tests/cli/mktar.c
 	@echo "  HOSTCC  $@"
 	@$(HOSTCC) $(HOSTCFLAGS) -o $@ $< -larchive
 HOST_TOOLS += $(BUILD)/tests/cli/mktar
+
+# What `aerie import` reads: layers (imgtree.c) and OCI/docker JSON (ociconf.c).
+IMGTREE_SRCS := tools/imgtree.c tools/imgbuild.c lib/image/img.c
+$(BUILD)/tests/host/test_imgtree: tests/host/test_imgtree.c $(IMGTREE_SRCS) tools/imgtree.h tools/imgbuild.h
+	@mkdir -p $(@D)
+	@echo "  HOSTCC  $@"
+	@$(HOSTCC) $(HOSTCFLAGS) $(SANFLAGS) -Itools -Ilib -Itests/host -o $@ tests/host/test_imgtree.c $(IMGTREE_SRCS) -larchive
+
+$(BUILD)/fuzz/fuzz_layer: tests/fuzz/fuzz_layer.c $(IMGTREE_SRCS) tools/imgtree.h
+	@mkdir -p $(@D)
+	@echo "  CLANG   $<"
+	@$(FUZZCC) $(FUZZFLAGS) -Itools -o $@ tests/fuzz/fuzz_layer.c $(IMGTREE_SRCS) -larchive
+
+$(BUILD)/tests/host/test_ociconf: tests/host/test_ociconf.c tools/ociconf.c tools/ociconf.h
+	@mkdir -p $(@D)
+	@echo "  HOSTCC  $@"
+	@$(HOSTCC) $(HOSTCFLAGS) $(SANFLAGS) -Itools -Itests/host -o $@ tests/host/test_ociconf.c tools/ociconf.c -ljansson
+
+$(BUILD)/fuzz/fuzz_ociconf: tests/fuzz/fuzz_ociconf.c tools/ociconf.c tools/ociconf.h
+	@mkdir -p $(@D)
+	@echo "  CLANG   $<"
+	@$(FUZZCC) $(FUZZFLAGS) -Itools -o $@ tests/fuzz/fuzz_ociconf.c tools/ociconf.c -ljansson
+
+HOST_TESTS += $(BUILD)/tests/host/test_imgtree $(BUILD)/fuzz/fuzz_layer \
+              $(BUILD)/tests/host/test_ociconf $(BUILD)/fuzz/fuzz_ociconf
