@@ -55,11 +55,19 @@ $(eval $(call libc_program,argprobe,tests/cli/argprobe.c))
 all: $(BUILD)/argprobe.elf
 
 # cmtest drives the container manager through its protocol (tests/cm/).
-$(eval $(call libc_program,cmtest,tests/cm/cmtest.c))
-$(BUILD)/uobj/tests/cm/cmtest.c.o: UEXTRA := -Itests/host
-$(BUILD)/boot-cm.img: $(BUILD)/tools/mkimage tests/cm/boot.conf $(SERVICE_ELFS) $(APP_IMAGE_DEPS) $(BUILD)/cmtest.elf
+$(eval $(call libc_program,cmtest,tests/cm/cmtest.c tests/cm/t_images.c))
+$(BUILD)/uobj/tests/cm/cmtest.c.o $(BUILD)/uobj/tests/cm/t_images.c.o: UEXTRA := -Itests/host -Ilib
+# tests/import.img in it is an imported image's archive (docs/IMAGE.md) that
+# cmtest hands cm through CM_IMAGE_* (tests/cm/t_images.c).
+$(BUILD)/test-import.img: $(BUILD)/tools/mkimage tests/cm/import.config tests/cm/import.motd $(BUILD)/images/grantprobe.elf
 	@echo "  IMAGE   $@"
-	@$(BUILD)/tools/mkimage -o $@ boot.conf=tests/cm/boot.conf $(BOOT_IMG_FILES) bin/cmtest=$(BUILD)/cmtest.elf
+	@$(BUILD)/tools/mkimage -o $@ config=tests/cm/import.config files/bin/probe=$(BUILD)/images/grantprobe.elf \
+	    files/etc/motd=tests/cm/import.motd
+$(BUILD)/boot-cm.img: $(BUILD)/tools/mkimage tests/cm/boot.conf $(SERVICE_ELFS) $(APP_IMAGE_DEPS) $(BUILD)/cmtest.elf \
+                      $(BUILD)/test-import.img
+	@echo "  IMAGE   $@"
+	@$(BUILD)/tools/mkimage -o $@ boot.conf=tests/cm/boot.conf $(BOOT_IMG_FILES) bin/cmtest=$(BUILD)/cmtest.elf \
+	    tests/import.img=$(BUILD)/test-import.img
 all: $(BUILD)/boot-cm.img
 
 # ---- host tests and fuzzers of root's and cm's parsers ---------------------

@@ -228,7 +228,7 @@ struct entry {
     uint32_t mode;
     const uint8_t *data;             /* a file's (copied) */
     uint64_t size;
-    const struct node *same;         /* a hard link's target: its data is copied */
+    const struct node *same;         /* a hard link's target (its data copied into data) */
 };
 
 /* Puts e into the tree in layer: it replaces what was there, except that
@@ -258,7 +258,7 @@ static int put_entry(struct imgtree *t, const struct entry *e, unsigned layer, c
         old->mode = e->mode & 07777;
         return 0;
     }
-    uint64_t size = e->same ? e->same->size : e->size;
+    uint64_t size = e->size;
     if (e->type == NODE_FILE && size > t->max_bytes - t->bytes + (old && old->type == NODE_FILE ? old->size : 0))
         return say(err, errlen, "%s: '%.200s' makes the image larger than the %llu bytes allowed", what,
                    e->path, (unsigned long long)t->max_bytes);
@@ -268,10 +268,9 @@ static int put_entry(struct imgtree *t, const struct entry *e, unsigned layer, c
     if (!c)
         return say(err, errlen, "out of memory");
     if (e->type == NODE_FILE && size) {
-        const uint8_t *src = e->same ? e->same->data : e->data;
         if (!(c->data = malloc(size)))
             return say(err, errlen, "out of memory");
-        memcpy(c->data, src, size);
+        memcpy(c->data, e->data, size);
     }
     c->size = e->type == NODE_FILE ? size : 0;
     t->bytes += c->size;
@@ -333,8 +332,17 @@ static int layer_entry(struct imgtree *t, struct archive *a, struct archive_entr
             return say(err, errlen, "%s: the hard link '%.200s' points to '%.200s', which is not a file of the image",
                        what, path, hard);
         e.type = NODE_FILE;
-        e.same = target;
-        return put_entry(t, &e, layer, what, err, errlen);
+        e.same = target;                     /* its bytes copied first: the entry may replace it */
+        e.size = target->size;
+        uint8_t *copy = e.size ? malloc(e.size) : NULL;
+        if (e.size && !copy)
+            return say(err, errlen, "out of memory");
+        if (copy)
+            memcpy(copy, target->data, e.size);
+        e.data = copy;
+        int r = put_entry(t, &e, layer, what, err, errlen);
+        free(copy);
+        return r;
     }
     switch (archive_entry_filetype(ae)) {
     case AE_IFDIR:

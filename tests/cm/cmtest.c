@@ -21,10 +21,11 @@
 #include <libaerie/runtime.h>
 #include <libaerie/syscall.h>
 #include "ktest_host.h"
+#include "cmtest.h"
 
-static uint64_t cmcap;
+uint64_t cmcap;
 
-static uint64_t free_pages(void)
+uint64_t free_pages(void)
 {
     uint64_t s[4];
     ae_kdebug_stats(ae_self.kdebug, s);
@@ -33,7 +34,7 @@ static uint64_t free_pages(void)
 
 /* Reads a container's whole log (as much as fits in cap - 1 bytes), one
  * reply at a time; returns its length, or a negative error. */
-static int64_t read_log(uint64_t id, char *log, size_t cap)
+int64_t read_log(uint64_t id, char *log, size_t cap)
 {
     uint64_t from = 0;
     size_t have = 0;
@@ -45,7 +46,7 @@ static int64_t read_log(uint64_t id, char *log, size_t cap)
 }
 
 /* Runs spec to its end; returns the status and (optionally) the log. */
-static int run(const char *spec, struct ae_cm_status *st, char *log, size_t cap, uint64_t *idp)
+int run(const char *spec, struct ae_cm_status *st, char *log, size_t cap, uint64_t *idp)
 {
     uint64_t id;
     char err[200] = "";
@@ -484,6 +485,17 @@ static void cm_soak_returns_every_page(void)
     CHECK_EQ(after, before);
 }
 
+/* One of t_images.c's tests, in this file's protocol. */
+static const struct cm_image_test *image_test;
+static void run_image_test(void)
+{
+    const char *why = image_test->fn();
+    if (why) {
+        host_test_ok = false;
+        snprintf(host_test_why, sizeof host_test_why, "%s", why);
+    }
+}
+
 int main(int argc, char **argv)
 {
     cmcap = ae_capenv_lookup("cm");
@@ -507,6 +519,8 @@ int main(int argc, char **argv)
     RUN(cm_net_grant_is_its_ports_only);
     RUN(cm_files_outlive_the_container);
     RUN(cm_grants_soak_returns_every_page);
+    for (image_test = cm_image_tests; image_test->name; image_test++)
+        run_host_test(image_test->name, run_image_test);
     RUN(cm_parallel_creation);
     RUN(cm_soak_returns_every_page);
     return TESTS_DONE();

@@ -1,0 +1,30 @@
+/*
+ * cmtest.h — what cmtest.c's tests share with the files beside it
+ * (t_images.c): the "cm" capability, running a spec to its end, reading a
+ * log, the kernel's free-page count.
+ */
+#ifndef AERIE_CMTEST_H
+#define AERIE_CMTEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <libaerie/cm.h>
+
+extern uint64_t cmcap;                  /* "cm": a client's */
+
+/* Runs spec to its end; returns the status and (optionally) the log; the
+ * container is removed unless idp takes its id. */
+int run(const char *spec, struct ae_cm_status *st, char *log, size_t cap, uint64_t *idp);
+/* A container's whole log (what fits in cap - 1 bytes); its length or an error. */
+int64_t read_log(uint64_t id, char *log, size_t cap);
+uint64_t free_pages(void);
+
+/* t_images.c: imported images through "cm.admin", and only through it.
+ * Each test returns NULL, or what failed. */
+struct cm_image_test {
+    const char *name;
+    const char *(*fn)(void);
+};
+extern const struct cm_image_test cm_image_tests[];
+
+#endif
