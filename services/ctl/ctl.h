@@ -34,7 +34,7 @@
 
 #define CTL_STREAMS    64            /* run/follow streams at once, all sessions */
 #define CTL_XFERS      8             /* file transfers (put/get) at once */
-#define CTL_OUT_HIGH   (64u << 10)   /* a session's unsent output above which it waits */
+#define CTL_OUT_HIGH   (256u << 10)  /* a session's unsent output above which it waits */
 #define CTL_XFER_BUF   (512u << 10)  /* the fs buffer a transfer uses */
 
 struct ctl;
@@ -47,7 +47,7 @@ struct ctl_session {
     bool open;
     uint16_t chan;
     struct ctl *ctl;
-    /* input: DATA the engine sent and we have not consumed (a FRAME_WINDOW ring) */
+    /* input: DATA the engine sent and we have not consumed (a FRAME_WINDOW_DOWN ring) */
     uint8_t *in;
     uint32_t in_head, in_len;
     uint32_t uncredited;             /* consumed, not yet given back as CREDIT */

@@ -19,10 +19,12 @@
  *          side answers with CLOSE, and only then is the channel reused.
  *   DATA   the channel's bytes, at most FRAME_DATA_MAX.
  *   CREDIT 4 bytes: the receiver consumed that many DATA bytes of the
- *          channel, so the sender may send that many more. Each side
- *          starts each channel with FRAME_WINDOW bytes of credit, so
- *          neither ever holds more than a window per channel of the
- *          other's data, and a slow client slows only its own channel.
+ *          channel, so the sender may send that many more. Each channel
+ *          starts with FRAME_WINDOW_DOWN bytes of credit towards ctl and
+ *          FRAME_WINDOW_UP towards the engine, so neither side ever holds
+ *          more than a window per channel of the other's data (ctl's is
+ *          smaller: guest memory), and a slow client slows only its own
+ *          channel.
  */
 #ifndef AERIE_CTL_FRAME_H
 #define AERIE_CTL_FRAME_H
@@ -35,7 +37,8 @@
 #define FRAME_DATA_MAX   (64u << 10)
 #define FRAME_CTRL_MAX   24           /* the largest payload of any other frame */
 #define FRAME_CHANNELS   32           /* channel ids 1..31; 0 is the link itself */
-#define FRAME_WINDOW     (128u << 10) /* DATA bytes unacknowledged per channel and direction */
+#define FRAME_WINDOW_DOWN (256u << 10) /* engine -> ctl: DATA unacknowledged per channel (ctl's ring) */
+#define FRAME_WINDOW_UP  (1u << 20)   /* ctl -> engine: DATA unacknowledged per channel (host memory) */
 #define FRAME_VERSION    1
 #define FRAME_HELLO_LEN  24
 

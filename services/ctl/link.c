@@ -108,7 +108,7 @@ static void on_frame(void *ctx, const struct frame_hdr *h, const uint8_t *payloa
         l->credit_frames++;
         if (s->open) {
             uint64_t credit = (uint64_t)s->credit + frame_credit_bytes(payload);
-            s->credit = credit > 4 * FRAME_WINDOW ? 4 * FRAME_WINDOW : (uint32_t)credit;
+            s->credit = credit > 4 * FRAME_WINDOW_UP ? 4 * FRAME_WINDOW_UP : (uint32_t)credit;
         }
         return;
     }

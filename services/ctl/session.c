@@ -1,6 +1,6 @@
 /*
  * session.c — one channel of the link: the byte stream of one client of
- * the engine. Input is kept in a ring of FRAME_WINDOW bytes (the credit
+ * the engine. Input is kept in a ring of FRAME_WINDOW_DOWN bytes (the credit
  * the engine starts with, so it always fits) and worked through while the
  * session's output has room: cut into request lines (ctlproto.h), except
  * for the raw payload a `put` or `import` line announces, which goes
@@ -19,7 +19,7 @@ void session_open(struct ctl *c, uint16_t chan)
 {
     struct ctl_session *s = &c->sessions[chan];
     memset(s, 0, sizeof *s);
-    s->in = malloc(FRAME_WINDOW);
+    s->in = malloc(FRAME_WINDOW_DOWN);
     s->out = malloc(OUT_FIRST);
     if (!s->in || !s->out) {                /* no memory: refuse the client */
         free(s->in);
@@ -32,7 +32,7 @@ void session_open(struct ctl *c, uint16_t chan)
     s->chan = chan;
     s->ctl = c;
     s->out_cap = OUT_FIRST;
-    s->credit = FRAME_WINDOW;
+    s->credit = FRAME_WINDOW_UP;
 }
 
 void session_close(struct ctl_session *s)
@@ -49,9 +49,9 @@ void session_close(struct ctl_session *s)
 
 bool session_input(struct ctl_session *s, const uint8_t *p, size_t n)
 {
-    if (s->in_len + n > FRAME_WINDOW)
+    if (s->in_len + n > FRAME_WINDOW_DOWN)
         return false;
-    size_t tail = (s->in_head + s->in_len) % FRAME_WINDOW, first = FRAME_WINDOW - tail;
+    size_t tail = (s->in_head + s->in_len) % FRAME_WINDOW_DOWN, first = FRAME_WINDOW_DOWN - tail;
     first = first < n ? first : n;
     memcpy(s->in + tail, p, first);
     memcpy(s->in, p + first, n - first);
@@ -161,16 +161,16 @@ static size_t consume(struct ctl_session *s, const uint8_t *p, size_t n)
 bool session_work(struct ctl_session *s)
 {
     while (s->in_len && session_has_room(s)) {
-        size_t chunk = FRAME_WINDOW - s->in_head;
+        size_t chunk = FRAME_WINDOW_DOWN - s->in_head;
         chunk = chunk < s->in_len ? chunk : s->in_len;
         size_t k = consume(s, s->in + s->in_head, chunk);
-        s->in_head = (uint32_t)((s->in_head + k) % FRAME_WINDOW);
+        s->in_head = (uint32_t)((s->in_head + k) % FRAME_WINDOW_DOWN);
         s->in_len -= (uint32_t)k;
         s->uncredited += (uint32_t)k;
         if (!s->open)
             return false;
     }
-    if (s->uncredited >= FRAME_WINDOW / 4 || (s->uncredited && !s->in_len)) {
+    if (s->uncredited >= FRAME_WINDOW_DOWN / 4 || (s->uncredited && !s->in_len)) {
         link_control(s->ctl, FRAME_CREDIT, s->chan, s->uncredited);
         s->uncredited = 0;
     }

@@ -22,7 +22,7 @@
 #include <libaerie/runtime.h>
 #include "ctl.h"
 
-#define GET_PIECE (64u << 10)
+#define GET_PIECE (256u << 10)
 
 struct fsconn {
     uint64_t cid;                    /* 0: unused */

@@ -269,8 +269,8 @@ static void client_feed(struct engine *e, struct client *c, const uint8_t *p, si
 
 void client_read(struct engine *e, struct client *c, bool hup)
 {
-    static uint8_t buf[FRAME_WINDOW];
-    size_t room = c->in.len < FRAME_WINDOW ? FRAME_WINDOW - c->in.len : 0;
+    static uint8_t buf[FRAME_WINDOW_DOWN];
+    size_t room = c->in.len < FRAME_WINDOW_DOWN ? FRAME_WINDOW_DOWN - c->in.len : 0;
     if (hup && (c->eof || !c->chan)) {
         client_close(e, c);                  /* gone altogether */
         return;

@@ -8,7 +8,7 @@
  * each boot, before any client is let in.
  *
  * One thread, one poll loop, non-blocking sockets; every buffer is
- * bounded by the link's credit (FRAME_WINDOW per channel and direction).
+ * bounded by the link's credit (a window per channel and direction, frame.h).
  *
  * Files: main.c (arguments, the lock, the loop), link.c (frames, channels,
  * credit), client.c (client connections, engine verbs), store.c (images

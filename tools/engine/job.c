@@ -112,7 +112,7 @@ void job_link_up(struct engine *e)
     bq_free(&self->in);
     memset(&self->lines, 0, sizeof self->lines);
     self->chan = ENGINE_CHAN;
-    self->credit = FRAME_WINDOW;
+    self->credit = FRAME_WINDOW_DOWN;
     self->consumed = 0;
     e->chans[ENGINE_CHAN] = self;
     link_frame(e, FRAME_OPEN, ENGINE_CHAN, NULL, 0);
@@ -173,7 +173,7 @@ void job_pump(struct engine *e)
     struct job *j = &jobs[head];
     if (!j->started)
         start(e, j);
-    while (count && j->f && j->sent < j->size && self->in.len < FRAME_WINDOW) {
+    while (count && j->f && j->sent < j->size && self->in.len < FRAME_WINDOW_DOWN) {
         size_t n = fread(buf, 1, CHUNK, j->f);
         if (!n) {
             finish(e, false, "the store could not read the image");      /* ctl still expects bytes: */

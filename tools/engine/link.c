@@ -150,7 +150,7 @@ static void on_frame(void *ctx, const struct frame_hdr *h, const uint8_t *payloa
         on_close(e, h->chan);
     } else if (h->type == FRAME_CREDIT && c && !e->closing[h->chan]) {
         uint64_t credit = (uint64_t)c->credit + frame_credit_bytes(payload);
-        c->credit = credit > 4 * FRAME_WINDOW ? 4 * FRAME_WINDOW : (uint32_t)credit;
+        c->credit = credit > 4 * FRAME_WINDOW_DOWN ? 4 * FRAME_WINDOW_DOWN : (uint32_t)credit;
     } else {
         e->frames_bad++;                     /* OPEN comes from us, never to us */
     }
@@ -212,7 +212,7 @@ bool link_write(struct engine *e)
 void link_consumed(struct engine *e, struct client *c, size_t n)
 {
     c->consumed += (uint32_t)n;
-    if (c->chan && e->state == LINK_UP && (c->consumed >= FRAME_WINDOW / 4 || !c->out.len)) {
+    if (c->chan && e->state == LINK_UP && (c->consumed >= FRAME_WINDOW_UP / 4 || !c->out.len)) {
         uint8_t f[FRAME_HDR + 4];
         frame_credit(f, c->chan, c->consumed);
         bq_put(&e->vmout, f, sizeof f);
@@ -227,7 +227,7 @@ void link_assign(struct engine *e, struct client *c)
             continue;
         e->chans[ch] = c;
         c->chan = ch;
-        c->credit = FRAME_WINDOW;
+        c->credit = FRAME_WINDOW_DOWN;
         c->consumed = 0;
         link_frame(e, FRAME_OPEN, ch, NULL, 0);
         return;

@@ -133,7 +133,7 @@ static nfds_t poll_set(struct engine *e, struct pollfd *p, struct client **who)
         if (!c->used)
             continue;
         short ev = c->out.len ? POLLOUT : 0;
-        if (c->chan && !c->eof && c->in.len < FRAME_WINDOW && e->ready)
+        if (c->chan && !c->eof && c->in.len < FRAME_WINDOW_DOWN && e->ready)
             ev |= POLLIN;
         who[n] = c;
         p[n++] = (struct pollfd){ .fd = c->fd, .events = ev };
