@@ -3,7 +3,7 @@
 #   make          build the kernel, user programs and host tools under build/
 #   make run      boot Aerie in QEMU (SMP=2 MEM=256M by default); ./aerie drives it
 #   make test     every test: host unit tests and QEMU boots; ends "N passed, N failed"
-#   make iso      a GRUB-bootable ISO image (build/aerie.iso)
+#   make iso      a GRUB-bootable ISO image (build/aerie.iso) of the system make run boots
 #
 # Non-recursive: each directory's fragment (*.mk) adds its rules here.
 
@@ -53,11 +53,16 @@ run: deps-run
 iso: deps-iso
 	@$(MAKE) -s --no-print-directory $(BUILD)/aerie.iso
 
-$(BUILD)/aerie.iso: $(KERNEL) tools/grub.cfg
+# The ISO boots what `make run` boots: the kernel with root and the boot
+# image as multiboot modules (tools/grub.cfg); tests/boot/iso_boot.sh boots it.
+$(BUILD)/aerie.iso: $(KERNEL) $(BUILD)/root.elf $(BOOT_IMG) tools/grub.cfg
 	@mkdir -p $(BUILD)/iso/boot/grub
-	cp $(KERNEL) $(BUILD)/iso/boot/aerie.elf
-	cp tools/grub.cfg $(BUILD)/iso/boot/grub/grub.cfg
-	grub-mkrescue -o $@ $(BUILD)/iso 2>/dev/null
+	@echo "  ISO     $@"
+	@cp $(KERNEL) $(BUILD)/iso/boot/aerie.elf
+	@cp $(BUILD)/root.elf $(BUILD)/iso/boot/root.elf
+	@cp $(BOOT_IMG) $(BUILD)/iso/boot/boot.img
+	@cp tools/grub.cfg $(BUILD)/iso/boot/grub/grub.cfg
+	@grub-mkrescue -o $@ $(BUILD)/iso 2>/dev/null
 
 clean:
 	rm -rf $(BUILD) aerie

@@ -13,5 +13,5 @@ $(BUILD)/tests/host/test_pmm: tests/host/test_pmm.c kernel/pmm.c kernel/pmm.h te
 	@$(HOSTCC) $(HOSTCFLAGS) $(SANFLAGS) -Itests/host/shim -Ikernel -Itests/host -o $@ tests/host/test_pmm.c kernel/pmm.c
 
 test: deps-test
-	@$(MAKE) -s --no-print-directory all $(HOST_TESTS)
+	@$(MAKE) -s --no-print-directory all $(HOST_TESTS) $(BUILD)/aerie.iso
 	@$(BUILD)/tools/testrun -j $(JOBS) -L $(BUILD)/test-logs $(T)

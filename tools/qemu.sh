@@ -5,7 +5,7 @@
 # usage: tools/qemu.sh [--test] [--smp N] [--mem SIZE] [--append CMDLINE]
 #                      [--initrd FILE] [--nic] [--hostfwd SPEC]... [--unrestricted]
 #                      [--framesock HOSTPORT:QEMUPORT] [--netwire SOCKET] [--ctl SOCKET]
-#                      [--qemu "EXTRA ARGS"] KERNEL
+#                      [--qemu "EXTRA ARGS"] [--cdrom ISO] KERNEL
 #   --test     no terminal: serial on stdout, monitor off.
 #   --nic      adds the virtio-net NIC (modern only) on QEMU user networking
 #              in restricted mode: the guest reaches nothing outside.
@@ -27,6 +27,8 @@
 #              process (tools/udpsink), and QEMU receives on SOCKET.qemu. No
 #              IP network at all: the guest reaches only that process. Used
 #              by make bench, so Aerie and Linux guests send over one wire.
+#   --cdrom    boots ISO (make iso) from a CD-ROM with its own boot loader
+#              instead of KERNEL and --initrd.
 #   --ctl      adds the control channel: a virtio-console device (modern,
 #              multiport) whose serial port 1 ("aerie.ctl", ctl's) connects
 #              as a client to the Unix socket SOCKET, where aerie-engine
@@ -36,6 +38,7 @@
 set -eu
 
 smp=2 mem=256M append="" initrd="" extra="" test=0 kernel="" fwds="" nic=0 restrict=on framesock="" wire="" ctl=""
+cdrom=""
 die() { echo "qemu.sh: $*" >&2; exit 2; }
 
 while [ $# -gt 0 ]; do
@@ -66,15 +69,17 @@ while [ $# -gt 0 ]; do
             wire=$2; shift ;;
         --ctl) [ $# -ge 2 ] || die "--ctl needs a socket path"; ctl=$2; shift ;;
         --qemu) [ $# -ge 2 ] || die "--qemu needs a value"; extra=$2; shift ;;
+        --cdrom) [ $# -ge 2 ] || die "--cdrom needs an ISO"; cdrom=$2; shift ;;
         -*) die "unknown option $1" ;;
         *) kernel=$1 ;;
     esac
     shift
 done
 
-[ -n "$kernel" ] || die "no kernel given"
+[ -n "$kernel" ] || [ -n "$cdrom" ] || die "no kernel given"
 [ -n "$fwds" ] && [ -n "$wire" ] && die "--hostfwd and --netwire both want the one NIC: give one of them"
-[ -f "$kernel" ] || die "kernel '$kernel' not found (run make first)"
+[ -n "$cdrom" ] || [ -f "$kernel" ] || die "kernel '$kernel' not found (run make first)"
+[ -z "$cdrom" ] || [ -f "$cdrom" ] || die "ISO '$cdrom' not found (run make iso first)"
 
 case "$smp" in
     ''|*[!0-9]*) die "SMP must be a whole number of CPUs from 1 to 64, not '$smp'" ;;
@@ -98,8 +103,12 @@ command -v qemu-system-x86_64 >/dev/null 2>&1 || die "qemu-system-x86_64 is miss
 if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then accel=kvm; else accel=tcg; fi
 
 set -- -machine q35 -accel "$accel" -cpu max -smp "$smp" -m "${mib}M" \
-       -kernel "$kernel" -no-reboot -nodefaults -vga none \
-       -device isa-debug-exit,iobase=0xf4,iosize=0x04
+       -no-reboot -nodefaults -vga none -device isa-debug-exit,iobase=0xf4,iosize=0x04
+if [ -n "$cdrom" ]; then
+    set -- "$@" -cdrom "$cdrom" -boot d
+else
+    set -- "$@" -kernel "$kernel"
+fi
 [ -n "$append" ] && set -- "$@" -append "$append"
 [ -n "$initrd" ] && set -- "$@" -initrd "$initrd"
 if [ -n "$wire" ]; then
