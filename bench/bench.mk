@@ -48,7 +48,8 @@ bench-linux-image: deps-bench
 # The Aerie side (bench/aerie/run.sh): the kernel, the boot task and the
 # benchmark boot images of both plans (bench/aerie/aerie-bench.mk).
 bench-aerie-images: deps-bench
-	@$(MAKE) -s --no-print-directory $(KERNEL) $(BUILD)/root.elf $(AERIE_BENCH_IMAGES)
+	@$(MAKE) -s --no-print-directory $(KERNEL) $(BUILD)/root.elf $(AERIE_BENCH_IMAGES) $(BOOT_IMG) aerie \
+	    $(BUILD)/tools/aerie-engine
 
 bench: bench-linux-image bench-aerie-images
 	@BUILD=$(BUILD) QUICK=$(QUICK) LONG=$(LONG) bench/run.sh

@@ -10,6 +10,9 @@
 #   fs     build/fsbench-PLAN.img: fs (bench/aerie/fsbench.c)
 #   udp    build/udpwire-PLAN.img: udp_bw; udpsink prints those SAMPLE
 #          lines into $BENCH_RAW/aerie-udp.udpsink.log
+#   control  build/boot.img as make run boots it, with aerie-engine and the
+#          control channel: channel_in/out, import_10m, start_imported_first,
+#          start_boot, mem_per_container_8m (bench/aerie/control.sh)
 # A boot that fails is named and the next one runs; the exit status is 0
 # only if every boot finished.
 #
@@ -64,6 +67,13 @@ aerie_boot start 600 120 "$BUILD/root.elf,$BUILD/startbench-$plan.img"
 aerie_boot ipc 180 120 "$BUILD/ipcbench.elf"
 aerie_boot fs 300 120 "$BUILD/root.elf,$BUILD/fsbench-$plan.img"
 aerie_boot udp 300 120 "$BUILD/root.elf,$BUILD/udpwire-$plan.img"
+
+echo "bench: aerie-control (limit 900s)"
+if ! timeout 900 bench/aerie/control.sh "$BUILD" "$plan" "$raw" > "$raw/aerie-control.log" \
+        2> "$raw/aerie-control.err"; then
+    failed="$failed aerie-control"
+    echo "bench: FAILED: aerie-control (see $raw/aerie-control.err)" >&2
+fi
 
 if [ -n "$failed" ]; then
     echo "bench/aerie/run.sh: failed:$failed" >&2
