@@ -45,7 +45,8 @@ run: deps-run
 	@$(MAKE) -s --no-print-directory all
 	@echo "Booting Aerie in QEMU (SMP=$(SMP) MEM=$(MEM)); quit with Ctrl-A X."
 	@echo "UDP echo: host 127.0.0.1:$(NET_HOSTPORT) -> guest 10.0.2.15:7 (try: echo hi | socat - UDP:127.0.0.1:$(NET_HOSTPORT))"
-	@echo "From another terminal, drive it with ./aerie (aerie-engine serves $(BUILD)/aerie.sock; images in $(BUILD)/store):"
+	@echo "From another terminal, drive it with ./aerie (aerie-engine serves $(BUILD)/aerie.sock;"
+	@echo "imported images are kept in $(BUILD)/store):"
 	@echo "  ./aerie run hello    ./aerie start ticker 100 500    ./aerie ps    ./aerie logs -f ID    ./aerie --help"
 	@tools/run.sh --build $(BUILD) --smp "$(SMP)" --mem "$(MEM)" --hostport "$(NET_HOSTPORT)" -- \
 	    --initrd "$(BOOT_MODULES)" $(KERNEL)

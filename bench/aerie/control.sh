@@ -27,7 +27,8 @@ rm -rf "$dir"
 mkdir -p "$dir"
 export AERIE_SOCKET=$sock
 
-"$BUILD/tools/aerie-engine" --socket "$sock" --vm "$dir/vm.sock" --store "$dir/store" --log "$logdir/aerie-control.engine.log" &
+"$BUILD/tools/aerie-engine" --socket "$sock" --vm "$dir/vm.sock" --store "$dir/store" \
+    --log "$logdir/aerie-control.engine.log" &
 engine=$!
 i=0; while [ ! -S "$sock" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
 tools/qemu.sh --test --smp 2 --mem 2G --ctl "$dir/vm.sock" --initrd "$BUILD/root.elf,$BUILD/boot.img" \
@@ -51,7 +52,8 @@ while [ $k -lt "$samples" ]; do
     timed ./aerie cp "$dir/big" "$cid:/big"
     [ $rc = 0 ] && sample channel_in "$(rate $ms)" MB/s || { cat "$dir/err" >&2; exit 1; }
     timed ./aerie cp "$cid:/big" "$dir/back"
-    [ $rc = 0 ] && cmp -s "$dir/big" "$dir/back" && sample channel_out "$(rate $ms)" MB/s || { cat "$dir/err" >&2; exit 1; }
+    [ $rc = 0 ] && cmp -s "$dir/big" "$dir/back" || { echo "cp out failed or differs" >&2; exit 1; }
+    sample channel_out "$(rate $ms)" MB/s
     k=$((k + 1))
 done
 ./aerie rm -f "$cid" > /dev/null

@@ -3,9 +3,10 @@
  * subtrees, docs/IMAGE.md) and those imported at run time through ctl
  * (CM_IMAGE_*): an image archive of its own, with `config` (imgconfig.h)
  * and the root under `files/`, held in a Memory object charged to cm's
- * quota (imports are the operator's, like the boot image). Its files go to the fs service as an archive of their own, so
- * every container of the image shares them; its program is mapped from
- * the same memory. A name belongs to one image; the boot image's win.
+ * quota (imports are the operator's, like the boot image). Its files go
+ * to the fs service as an archive of their own, so every container of the
+ * image shares them; its program is mapped from the same memory. A name
+ * belongs to one image; the boot image's win.
  */
 #ifndef AERIE_CM_IMAGES_H
 #define AERIE_CM_IMAGES_H
