@@ -36,6 +36,12 @@ static int no_access(void)
     check++; if (truncate("/a", 0) != -1 || errno != EACCES) return check;
     check++; if (opendir("/") != NULL || errno != EACCES) return check;
     check++; if (fopen("/etc/motd", "r") != NULL || errno != EACCES) return check;
+    check++; if (lstat("/etc/motd", &st) != -1 || errno != EACCES) return check;
+    check++; if (symlink("/etc/motd", "/l") != -1 || errno != EACCES) return check;
+    check++; if (readlink("/l", buf, sizeof buf) != -1 || errno != EACCES) return check;
+    check++; if (link("/etc/motd", "/h") != -1 || errno != EACCES) return check;
+    check++; if (chmod("/etc/motd", 0600) != -1 || errno != EACCES) return check;
+    check++; if (chown("/etc/motd", 1, 1) != -1 || errno != EACCES) return check;
     check++; if (read(5, buf, sizeof buf) != -1 || errno != EBADF) return check;
     check++; if (fstat(5, &st) != -1 || errno != EBADF) return check;
     return 0;
