@@ -151,7 +151,8 @@ FSTEST(hard_links_share_one_file, "link, nlink, writes seen through both names, 
     CHECK_OK(ae_fs_admin_volume_delete(ft_admin, "hardvol"));
 }
 
-FSTEST(open_nofollow_excl_and_rename_per_posix, "O_NOFOLLOW ELOOP, O_EXCL on links, create through a link, rename rules")
+FSTEST(open_nofollow_excl_and_rename_per_posix,
+       "O_NOFOLLOW ELOOP, O_EXCL on links, create through a link, rename rules")
 {
     struct ft_session s;
     CHECK_OK(ft_session_open(&s, FT_IMAGE, MiB, 64));
@@ -231,7 +232,8 @@ FSTEST(modes_owners_and_times, "chmod/chown/utimens by path and handle, NOFOLLOW
     ft_session_close(&s);
 }
 
-FSTEST(at_calls_start_from_directory_handles, "openat/statat/mkdirat/renameat/linkat/readlinkat; others' handles: EBADF")
+FSTEST(at_calls_start_from_directory_handles,
+       "openat/statat/mkdirat/renameat/linkat/readlinkat; others' handles: EBADF")
 {
     struct ft_session s, other;
     CHECK_OK(ft_session_open(&s, FT_IMAGE, MiB, 64));

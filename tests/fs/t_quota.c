@@ -174,7 +174,8 @@ FSTEST(quota_destroyed_under_a_session, "its pages vanish: the session ends with
     ae_slot_free(q);
 }
 
-FSTEST(container_filling_its_limit_leaves_neighbours_working, "two containers, each paying for its files: one fills up, the other writes on")
+FSTEST(container_filling_its_limit_leaves_neighbours_working,
+       "two containers, each paying for its files: one fills up, the other writes on")
 {
     uint64_t fs_used = ft_stat(FS_STAT_QUOTA_USED), own = ft_stat(FS_STAT_DATA_PAGES) -
                        ft_stat(FS_STAT_QUOTA_PAGES);
