@@ -163,15 +163,17 @@ static int op_list(void *ctx, struct ae_request *rq)
     return ok(rq, 2 + 2 * n);
 }
 
+/* Where a container's memory is: keep's figures are all of it (its limit
+ * bounds everything); the breakdown says what each part holds. */
 static int op_stats(void *ctx, struct ae_request *rq)
 {
     WITH_CONTAINER(rq, c);
-    uint64_t q[6] = { 0 };
-    if (c->quota)
-        ae_quota_info(c->quota, q);
-    else
-        memcpy(q, c->final, sizeof q);
+    uint64_t q[6] = { 0 }, run[6] = { 0 };
+    ae_quota_info(c->keep, q);
+    if (c->run)
+        ae_quota_info(c->run, run);
     uint64_t end = c->ended_ns ? c->ended_ns : cm_now_ns();
+    uint64_t log = c->console_badge ? CM_LOG_BYTES : 0, run_now = c->run ? run[1] : 0;
     rq->reply[1] = q[1];
     rq->reply[2] = q[0];
     rq->reply[3] = q[3];
@@ -181,8 +183,12 @@ static int op_stats(void *ctx, struct ae_request *rq)
     rq->reply[7] = c->started_ns ? end - c->started_ns : 0;
     rq->reply[8] = (uint64_t)c->state;
     rq->reply[9] = (uint64_t)(int64_t)c->cpu;
+    rq->reply[10] = run_now;                        /* program, stack, threads, page tables */
+    rq->reply[11] = log;                            /* its console log */
+    rq->reply[12] = q[1] > run_now + log ? q[1] - run_now - log : 0;   /* files, kernel records */
+    rq->reply[13] = sizeof *c;                      /* cm's record of it */
     container_put(c);
-    return ok(rq, 10);
+    return ok(rq, 14);
 }
 
 /* Log bytes one CM_LOGS reply carries: 64 words less status, next and
@@ -240,7 +246,7 @@ static int op_info(void *ctx, struct ae_request *rq)
 {
     WITH_CONTAINER(rq, c);
     char text[2 * SPEC_NAME_MAX + 2];
-    int n = snprintf(text, sizeof text, "%s %s", c->spec.image, c->spec.name[0] ? c->spec.name : "-");
+    int n = snprintf(text, sizeof text, "%s %s", c->image, c->name[0] ? c->name : "-");
     container_put(c);
     rq->reply[1] = (uint64_t)n;
     memcpy(&rq->reply[2], text, (size_t)n);

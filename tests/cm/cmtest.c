@@ -240,6 +240,66 @@ static void cm_kill_and_stats(void)
     CHECK_EQ(ae_cm_status(cmcap, id, &st), AE_ESRCH);
 }
 
+enum { MANY = 600 };
+static uint64_t many_ids[MANY];
+
+/* Starts MANY idle containers with a console each; returns how many. */
+static int start_many_idle(void)
+{
+    char err[200];
+    for (int i = 0; i < MANY; i++) {
+        if (ae_cm_create(cmcap, "image=idle grant=console mem=256K", 1, &many_ids[i], err, sizeof err)) {
+            printf("  container %d refused: %s\n", i + 1, err);
+            return i;
+        }
+    }
+    return MANY;
+}
+
+static void remove_many(int n)
+{
+    for (int i = 0; i < n; i++)
+        ae_cm_remove(cmcap, many_ids[i]);
+}
+
+/* Each console log is the container's: it shows in its stats, it is
+ * charged to its limit, and there is no system-wide cap on how many
+ * containers have one (the console used to refuse the ~295th). */
+static void cm_console_logs_are_charged_to_their_containers(void)
+{
+    remove_many(start_many_idle());                 /* the services' heaps grow once */
+    uint64_t before = free_pages();
+    int made = start_many_idle();
+    CHECK_EQ(made, MANY);
+    struct ae_cm_stats s;
+    CHECK_EQ(ae_cm_stats(cmcap, many_ids[made - 1], &s), 0);
+    CHECK_EQ(s.mem_log, 4096);
+    CHECK(s.mem_used >= s.mem_run + s.mem_log && s.mem_used <= s.mem_limit);
+    remove_many(made);
+    CHECK_EQ(free_pages(), before);
+}
+
+/* A container flooding its log keeps its own last 4 KiB and changes
+ * nothing in a neighbour's. */
+static void cm_console_flood_leaves_a_neighbours_log(void)
+{
+    uint64_t flood, quiet;
+    char err[200];
+    CHECK_EQ(ae_cm_create(cmcap, "image=ticker args=\"3 1\"", 1, &quiet, err, sizeof err), 0);
+    CHECK_EQ(ae_cm_create(cmcap, "image=ticker args=\"3000 0\"", 1, &flood, err, sizeof err), 0);
+    struct ae_cm_status st;
+    CHECK_EQ(ae_cm_wait(cmcap, flood, &st), 0);
+    CHECK_EQ(ae_cm_wait(cmcap, quiet, &st), 0);
+    char log[200];
+    CHECK(read_log(quiet, log, sizeof log) > 0);
+    CHECK(strcmp(log, "tick 1\ntick 2\ntick 3\n") == 0);
+    static char big[8192];                          /* the flood kept its last 4 KiB, no more */
+    CHECK_EQ(read_log(flood, big, sizeof big), 4096);
+    CHECK(strstr(big, "tick 3000\n") != NULL);
+    ae_cm_remove(cmcap, flood);
+    ae_cm_remove(cmcap, quiet);
+}
+
 static void cm_kill_during_ipc_leaves_console_serving(void)
 {
     uint64_t id;
@@ -501,6 +561,8 @@ int main(int argc, char **argv)
     RUN(cm_object_limit_is_its_own);
     RUN(cm_kill_and_stats);
     RUN(cm_kill_during_ipc_leaves_console_serving);
+    RUN(cm_console_logs_are_charged_to_their_containers);
+    RUN(cm_console_flood_leaves_a_neighbours_log);
     RUN(cm_nop_reports_main_time_in_exit_status);
     RUN(cm_list_images_and_containers);
     RUN(cm_fs_grant_is_the_image_and_private);

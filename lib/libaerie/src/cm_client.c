@@ -92,7 +92,8 @@ int ae_cm_stats(uint64_t cm, uint64_t id, struct ae_cm_stats *st)
     if (r)
         return r;
     const uint64_t *w = ae_utcb()->mr;
-    *st = (struct ae_cm_stats){ w[1], w[2], w[3], w[4], w[5], w[6], w[7], (int)w[8], (int)(int64_t)w[9] };
+    *st = (struct ae_cm_stats){ w[1], w[2], w[3], w[4], w[5], w[6], w[7], (int)w[8], (int)(int64_t)w[9],
+                                w[10], w[11], w[12], w[13] };
     return 0;
 }
 
