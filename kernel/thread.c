@@ -130,6 +130,7 @@ void thread_start(struct thread *t)
     if (t->state == TS_INACTIVE && !t->self_held) {
         t->self_held = true;             /* a started thread lives until it dies */
         obj_hold(&t->obj);
+        quota_thread_started(t->obj.quota);    /* counted before it can run, and so end */
     }
     if (t->state == TS_INACTIVE || t->state == TS_SUSPENDED) {
         t->state = TS_RUNNABLE;
@@ -138,12 +139,16 @@ void thread_start(struct thread *t)
     spin_unlock(&t->obj.lock);
 }
 
-/* A thread that died on its own no longer holds itself: with no
- * capability left, it is destroyed (and may take its task with it). */
-static void drop_self_hold(struct thread *t)
+/* A thread that died no longer holds itself: with no capability left,
+ * it is destroyed (and may take its task with it). It stops counting as
+ * live in its quota, which may end a watch (end says how it ended). The
+ * exchange makes exactly one of dying and being destroyed do this. */
+static void drop_self_hold(struct thread *t, const struct quota_end *end)
 {
-    if (__atomic_exchange_n(&t->self_held, false, __ATOMIC_ACQ_REL))
+    if (__atomic_exchange_n(&t->self_held, false, __ATOMIC_ACQ_REL)) {
+        quota_thread_ended(t->obj.quota, end);
         obj_unhold(&t->obj);
+    }
 }
 
 /* ---- blocking and waking ---- */
@@ -281,18 +286,38 @@ static void log_unhandled(struct thread *t, uint64_t label, const uint64_t *w)
                 (void *)t, w[0], w[7]);
 }
 
-/* Stops the current thread t for good or until resumed. A thread that
- * will never run again releases the caller waiting for its reply. */
-static void set_state(struct thread *t, uint8_t state)
+/* Stops the current thread t until it is resumed. */
+static void stop_current(struct thread *t)
 {
     spin_lock(&t->obj.lock);
     if (t->state != TS_DEAD)
-        t->state = state;
+        t->state = TS_SUSPENDED;
     spin_unlock(&t->obj.lock);
-    if (state == TS_DEAD) {
-        ipc_cancel_reply(t, AE_EDEAD);
-        drop_self_hold(t);
+}
+
+/* Ends the current thread t for good: a caller waiting for its reply is
+ * released, and it stops holding itself. */
+static void die(struct thread *t, const struct quota_end *end)
+{
+    spin_lock(&t->obj.lock);
+    t->state = TS_DEAD;
+    spin_unlock(&t->obj.lock);
+    ipc_cancel_reply(t, AE_EDEAD);
+    drop_self_hold(t, end);
+}
+
+/* How a thread ends that dies of this fault message (or exit). */
+static struct quota_end fault_end(uint64_t label, const uint64_t *words, unsigned n)
+{
+    struct quota_end e = { .how = AERIE_END_FAULT, .detail = label };
+    if (label == AERIE_FAULT_EXIT) {
+        e.how = AERIE_END_EXIT;
+        e.detail = words[0];
+        return e;
     }
+    for (unsigned i = 0; i < n && i < 4; i++)
+        e.words[i] = words[i];
+    return e;
 }
 
 /* Applies a RESUME reply (flags and registers in fault_words). */
@@ -313,12 +338,13 @@ static void apply_resume(struct thread *t)
 void thread_fault(struct thread *t, uint64_t label, const uint64_t *words, unsigned n)
 {
     t->faults++;
+    struct quota_end end = fault_end(label, words, n);
     if (!t->handler) {
         if (label != AERIE_FAULT_EXIT)
             log_unhandled(t, label, words);
         else if (t == boot_thread)
             boot_task_exited(words[0]);
-        set_state(t, TS_DEAD);
+        die(t, &end);
         return;
     }
     memcpy(t->fault_words, words, n * sizeof(uint64_t));
@@ -327,11 +353,11 @@ void thread_fault(struct thread *t, uint64_t label, const uint64_t *words, unsig
     int64_t r = ipc_fault_call(t, AERIE_INFO(label, n, 0));
     t->fault_msg = false;
     if (label == AERIE_FAULT_EXIT || r < 0)
-        set_state(t, TS_DEAD);
+        die(t, &end);
     else if (AERIE_INFO_LABEL((uint64_t)r) == AERIE_FAULT_RESUME)
         apply_resume(t);
     else
-        set_state(t, TS_SUSPENDED);
+        stop_current(t);
 }
 
 _Noreturn void thread_exit_current(uint64_t status, bool quiet)
@@ -339,7 +365,8 @@ _Noreturn void thread_exit_current(uint64_t status, bool quiet)
     struct thread *t = current_thread();
     if (!quiet)
         thread_fault(t, AERIE_FAULT_EXIT, &status, 1);
-    set_state(t, TS_DEAD);
+    struct quota_end end = { .how = AERIE_END_EXIT, .detail = status };
+    die(t, &end);
     schedule();
     panic("a dead thread was scheduled again");
 }
@@ -365,7 +392,12 @@ static void thread_teardown(struct kobject *o)
         thread_unlock_pair(t, client);
         obj_put(&client->obj);
     }
-    __atomic_store_n(&t->self_held, false, __ATOMIC_RELEASE);   /* being destroyed anyway */
+    /* Being destroyed anyway: no holder to drop, but if it was still
+     * live, its quota's count of live threads goes down. */
+    if (__atomic_exchange_n(&t->self_held, false, __ATOMIC_ACQ_REL)) {
+        struct quota_end end = { .how = AERIE_END_DESTROYED };
+        quota_thread_ended(t->obj.quota, &end);
+    }
     if (t->task) {
         spin_lock(&t->task->obj.lock);
         list_remove(&t->task_link);
