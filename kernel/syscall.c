@@ -23,16 +23,15 @@
 #include <aerie/syscall.h>
 #include <aerie/fault.h>
 
-/* Invokes a method of a kernel object; the result is an info word. */
-static int64_t invoke(struct thread *t, struct capref *cap, uint64_t info)
+/* invoke() with the UTCB pinned: u is where arguments come from and the
+ * reply goes. */
+static int64_t invoke_with(struct thread *t, struct capref *cap, uint64_t info, struct aerie_utcb *u)
 {
-    if (!t->utcb)
-        return AE_EFAULT;
-    struct invocation inv = { .caller = t, .reply = t->utcb->mr, .bad_arg = ~0ull };
+    struct invocation inv = { .caller = t, .reply = u->mr, .bad_arg = ~0ull };
     inv.nargs = (unsigned)AERIE_INFO_NWORDS(info);
     if (inv.nargs > INV_MAX_ARGS)
         inv.nargs = INV_MAX_ARGS;
-    memcpy(inv.args, t->utcb->mr, inv.nargs * sizeof(uint64_t));
+    memcpy(inv.args, u->mr, inv.nargs * sizeof(uint64_t));
     uint64_t label = AERIE_INFO_LABEL(info);
     int err;
     switch (cap->type) {
@@ -48,10 +47,32 @@ static int64_t invoke(struct thread *t, struct capref *cap, uint64_t info)
     default:                    err = AE_ETYPE; break;
     }
     if (err) {
-        t->utcb->mr[0] = inv.bad_arg;
+        u->mr[0] = inv.bad_arg;
         return err;
     }
     return (int64_t)AERIE_INFO(0, inv.nreply, 0);
+}
+
+/* Invokes a method of a kernel object; the result is an info word. The
+ * reply goes to the caller's UTCB as it was when the call began, and the
+ * call holds a reference on that memory until it is done, so the page
+ * cannot be freed and reused under the reply whatever happens meanwhile. */
+static int64_t invoke(struct thread *t, struct capref *cap, uint64_t info)
+{
+    spin_lock(&t->obj.lock);
+    struct aerie_utcb *u = t->utcb;
+    struct memobj *um = t->utcb_mem;
+    if (um)
+        obj_get(&um->obj);
+    spin_unlock(&t->obj.lock);
+    if (!u) {
+        if (um)
+            obj_put(&um->obj);
+        return AE_EFAULT;
+    }
+    int64_t r = invoke_with(t, cap, info, u);
+    obj_put(&um->obj);
+    return r;
 }
 
 static int64_t sys_call(struct thread *t, uint64_t slot, uint64_t info, uint64_t timeout)

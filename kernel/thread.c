@@ -434,15 +434,36 @@ const struct obj_ops thread_ops = {
 
 /* ---- methods ---- */
 
+/* Locks t if it is stopped for good measure: INACTIVE, or SUSPENDED and
+ * off every CPU (a thread just suspended may still be on its way off; we
+ * wait for that), or BLOCKED when blocked_ok (its registers are saved in
+ * its frame). Returns false, unlocked, if it is not stopped. Only a
+ * stopped thread's frame and UTCB may be changed under it. */
+static bool lock_stopped(struct thread *t, bool blocked_ok)
+{
+    for (;;) {
+        spin_lock(&t->obj.lock);
+        bool stopped = t->state == TS_INACTIVE || t->state == TS_SUSPENDED ||
+                       (blocked_ok && t->state == TS_BLOCKED);
+        if (!stopped) {
+            spin_unlock(&t->obj.lock);
+            return false;
+        }
+        if (t->state != TS_SUSPENDED || !__atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE))
+            return true;
+        spin_unlock(&t->obj.lock);
+        sched_kick(t);
+        if (!sched_wait_off_cpu(t))
+            return false;                    /* we are being stopped ourselves */
+    }
+}
+
 int thread_set_utcb(struct thread *t, struct memobj *m, uint64_t off)
 {
     if (off % AERIE_UTCB_SIZE || off >= m->npages * PAGE_SIZE)
         return AE_EINVAL;
-    spin_lock(&t->obj.lock);
-    if (t->state != TS_INACTIVE && t->state != TS_SUSPENDED) {
-        spin_unlock(&t->obj.lock);
+    if (!lock_stopped(t, false))
         return AE_EBUSY;
-    }
     struct memobj *old = t->utcb_mem;
     obj_get(&m->obj);
     t->utcb_mem = m;
@@ -506,11 +527,14 @@ static uint64_t *frame_reg(struct trap_frame *tf, unsigned r)
 }
 
 /* Registers are only read or written while the thread is not running
- * user code: its frame is then complete and stable. */
-static bool regs_accessible(struct thread *t, struct thread *caller)
+ * user code (its frame is then complete and stable), or by itself: locks
+ * t and returns true then, else false with nothing locked. */
+static bool lock_regs(struct thread *t, struct thread *caller)
 {
-    return t == caller || t->state == TS_INACTIVE || t->state == TS_SUSPENDED ||
-           t->state == TS_BLOCKED;
+    if (t != caller)
+        return lock_stopped(t, true);
+    spin_lock(&t->obj.lock);
+    return true;
 }
 
 static int method_set_regs(struct thread *t, struct invocation *inv)
@@ -529,11 +553,8 @@ static int method_set_regs(struct thread *t, struct invocation *inv)
         if (!reg_ok(r, v))
             return inv_fail(inv, r + 1, AE_EINVAL);
     }
-    spin_lock(&t->obj.lock);
-    if (!regs_accessible(t, inv->caller)) {
-        spin_unlock(&t->obj.lock);
+    if (!lock_regs(t, inv->caller))
         return inv_fail(inv, ~0u, AE_EBUSY);
-    }
     struct trap_frame *tf = thread_frame(t);
     for (unsigned r = 0; r < AERIE_REG_COUNT; r++) {
         if (!(mask & (1ull << r)))
@@ -556,11 +577,8 @@ static int method_set_regs(struct thread *t, struct invocation *inv)
 
 static int method_get_regs(struct thread *t, struct invocation *inv)
 {
-    spin_lock(&t->obj.lock);
-    if (!regs_accessible(t, inv->caller)) {
-        spin_unlock(&t->obj.lock);
+    if (!lock_regs(t, inv->caller))
         return inv_fail(inv, ~0u, AE_EBUSY);
-    }
     struct trap_frame *tf = thread_frame(t);
     for (unsigned r = 0; r < AERIE_REG_FS_BASE; r++)
         inv->reply[r] = *frame_reg(tf, r);
@@ -609,7 +627,11 @@ static int method_set_priority(struct thread *t, struct invocation *inv)
     return 0;
 }
 
-static int method_suspend(struct thread *t)
+/* Stops t and returns only once it has left its CPU (unless t is the
+ * caller, who stops on its way out of this call): until then t may still
+ * run user code or be inside a system call, and its frame and UTCB are
+ * not to be touched by anyone else. */
+static int method_suspend(struct thread *t, struct thread *caller)
 {
     thread_abort_wait(t, AE_ECANCELED, 0);
     spin_lock(&t->obj.lock);
@@ -619,6 +641,8 @@ static int method_suspend(struct thread *t)
     }
     spin_unlock(&t->obj.lock);
     sched_kick(t);
+    if (t != caller)
+        sched_wait_off_cpu(t);
     return 0;
 }
 
@@ -651,7 +675,7 @@ int thread_invoke(struct thread *t, const struct capref *cap, uint64_t label, st
             return inv_fail(inv, ~0u, AE_EBUSY);
         thread_start(t);
         return 0;
-    case AERIE_THREAD_SUSPEND:      return method_suspend(t);
+    case AERIE_THREAD_SUSPEND:      return method_suspend(t, inv->caller);
     case AERIE_THREAD_DESTROY:
         obj_destroy(&t->obj);
         return 0;
