@@ -162,20 +162,26 @@ static int64_t sys_signal(struct thread *t, uint64_t slot, uint64_t bits)
     return bits ? 0 : AE_EINVAL;
 }
 
+/* A system call that did part of its work and must be entered again to
+ * do the rest (never seen by user code: see syscall_dispatch). */
+#define SYSCALL_RESTART INT64_MIN
+
 static int64_t sys_cap(struct thread *t, struct trap_frame *tf, uint64_t *badge)
 {
     struct cspace *cs = &t->task->cspace;
     uint64_t a = tf->rsi, b = tf->rdx, c = tf->r10, d = tf->r8;
+    int err;
+    uint64_t tr;
     switch (tf->rdi) {
     case AERIE_CAP_COPY:   return cap_copy(cs, a, cs, b, (uint8_t)c, d);
     case AERIE_CAP_MOVE:   return cap_move(cs, a, b);
     case AERIE_CAP_DELETE: return cap_delete(cs, a);
-    case AERIE_CAP_REVOKE: return cap_revoke(cs, a);
-    case AERIE_CAP_INFO: {
-        uint64_t tr;
-        int err = cap_info(cs, a, &tr, badge);
+    case AERIE_CAP_REVOKE:
+        err = cap_revoke(cs, a);
+        return err == CAP_REVOKE_MORE ? SYSCALL_RESTART : err;
+    case AERIE_CAP_INFO:
+        err = cap_info(cs, a, &tr, badge);
         return err ? err : (int64_t)tr;
-    }
     default:
         return AE_EINVAL;
     }
@@ -242,6 +248,15 @@ void syscall_dispatch(struct trap_frame *tf)
     case AERIE_SYS_REPLY_SAVE: r = ipc_reply_save(t, tf->rdi); break;
     default:
         unknown_syscall(t, tf);
+        return_to_user_checks(t);
+        return;
+    }
+    if (r == SYSCALL_RESTART) {
+        /* seL4's preemption point: leave with every register as the thread
+         * entered (RAX still holds the number) and RIP back on its 2-byte
+         * syscall instruction, so interrupts, other threads and a stop
+         * request get their turn before it carries on from where it was. */
+        tf->rip -= 2;
         return_to_user_checks(t);
         return;
     }
