@@ -22,7 +22,7 @@
 #include "spec.h"
 #include "img.h"
 
-#define CM_FAULT_BADGE   (1ull << 61)    /* badge bit of containers' fault capabilities */
+#define CM_FAULT_BADGE   PROTO_FAULT_BADGE   /* badge bit of containers' fault capabilities */
 #define CM_SHARDS        64
 #define CM_WAITERS_MAX   8
 

@@ -185,6 +185,10 @@ static int op_stats(void *ctx, struct ae_request *rq)
     return ok(rq, 10);
 }
 
+/* Log bytes one CM_LOGS reply carries: 64 words less status, next and
+ * length. The console may send more; the rest comes with the next call. */
+#define LOG_CHUNK ((AERIE_MSG_WORDS - 3) * 8)
+
 static int op_logs(void *ctx, struct ae_request *rq)
 {
     WITH_CONTAINER(rq, c);
@@ -196,10 +200,17 @@ static int op_logs(void *ctx, struct ae_request *rq)
     u->mr[0] = badge;
     u->mr[1] = from;
     int64_t r = ae_call(cm.console_admin, AERIE_INFO(CON_READ, 2, 0), AERIE_TIMEOUT_FOREVER);
-    if (r < 0 || AERIE_INFO_LABEL((uint64_t)r))
+    if (r < 0 || AERIE_INFO_LABEL((uint64_t)r) || AERIE_INFO_NWORDS((uint64_t)r) < 2)
         return fail_msg(rq, AE_EDEAD, "the console did not answer");
-    uint64_t len = u->mr[1];
-    rq->reply[1] = u->mr[0];
+    uint64_t next = u->mr[0], len = u->mr[1];
+    uint64_t sent = (AERIE_INFO_NWORDS((uint64_t)r) - 2) * 8;
+    if (len > sent || len > next)
+        return fail_msg(rq, AE_EPROTO, "the console sent a malformed log reply");
+    if (len > LOG_CHUNK) {
+        next -= len - LOG_CHUNK;             /* resume where this reply stops */
+        len = LOG_CHUNK;
+    }
+    rq->reply[1] = next;
     rq->reply[2] = len;
     memcpy(&rq->reply[3], &u->mr[2], len);
     return ok(rq, 3 + (unsigned)((len + 7) / 8));
@@ -260,12 +271,11 @@ static int op_fs_write(void *ctx, struct ae_request *rq) { return files_reply(rq
 static int op_fs_mkdir(void *ctx, struct ae_request *rq) { return files_reply(rq, cm_fs_mkdir(rq)); }
 static int op_fs_list(void *ctx, struct ae_request *rq) { return files_reply(rq, cm_fs_list(rq)); }
 
-/* A container thread faulted or exited (badge CM_FAULT_BADGE | id). The
+/* A container thread faulted or exited (badge CM_FAULT_BADGE | id; the
+ * server loop lets only kernel-built messages through such a badge). The
  * faulting thread gets no reply: the container ends here. */
 static int on_fault(void *ctx, struct ae_request *rq)
 {
-    if (!(rq->badge & CM_FAULT_BADGE))
-        return AE_ENOSYS;
     rq->no_reply = true;
     struct container *c = container_find(rq->badge & ~CM_FAULT_BADGE);
     if (!c)
@@ -286,18 +296,22 @@ static int on_fault(void *ctx, struct ae_request *rq)
     return 0;
 }
 
+/* Every operation is the operator's (ctl, and programs root grants "cm");
+ * containers reach cm only through their fault capabilities, which carry
+ * nothing but the kernel's messages (on_fault). */
+#define OP(fn, words) { fn, words, AE_CALLER_ANY }
 static const struct ae_op ops[CM_OP_COUNT] = {
-    [CM_CREATE] = { op_create, 1 }, [CM_START] = { op_start, 1 }, [CM_RUN] = { op_run, 1 },
-    [CM_WAIT] = { op_wait, 1 },     [CM_STATUS] = { op_status, 1 }, [CM_KILL] = { op_kill, 1 },
-    [CM_REMOVE] = { op_remove, 1 }, [CM_LIST] = { op_list, 1 },   [CM_STATS] = { op_stats, 1 },
-    [CM_LOGS] = { op_logs, 2 },     [CM_IMAGES] = { op_images, 1 }, [CM_INFO] = { op_info, 1 },
-    [CM_FS_STAT] = { op_fs_stat, 2 },   [CM_FS_READ] = { op_fs_read, 4 },
-    [CM_FS_WRITE] = { op_fs_write, 6 }, [CM_FS_MKDIR] = { op_fs_mkdir, 3 },
-    [CM_FS_LIST] = { op_fs_list, 3 },
+    [CM_CREATE] = OP(op_create, 1),     [CM_START] = OP(op_start, 1),   [CM_RUN] = OP(op_run, 1),
+    [CM_WAIT] = OP(op_wait, 1),         [CM_STATUS] = OP(op_status, 1), [CM_KILL] = OP(op_kill, 1),
+    [CM_REMOVE] = OP(op_remove, 1),     [CM_LIST] = OP(op_list, 1),     [CM_STATS] = OP(op_stats, 1),
+    [CM_LOGS] = OP(op_logs, 2),         [CM_IMAGES] = OP(op_images, 1), [CM_INFO] = OP(op_info, 1),
+    [CM_FS_STAT] = OP(op_fs_stat, 2),   [CM_FS_READ] = OP(op_fs_read, 4),
+    [CM_FS_WRITE] = OP(op_fs_write, 6), [CM_FS_MKDIR] = OP(op_fs_mkdir, 3),
+    [CM_FS_LIST] = OP(op_fs_list, 3),
 };
 
 int cm_serve(void)
 {
-    struct ae_server srv = { .ep = cm.ep, .ops = ops, .nops = CM_OP_COUNT, .other = on_fault };
+    struct ae_server srv = { .ep = cm.ep, .ops = ops, .nops = CM_OP_COUNT, .fault = on_fault };
     return ae_serve(&srv);
 }

@@ -137,13 +137,9 @@ static int con_write(void *ctx, struct ae_request *rq)
     return 0;
 }
 
-static bool admin(const struct ae_request *rq) { return rq->badge & CON_ADMIN_BADGE; }
-
 static int con_name(void *ctx, struct ae_request *rq)
 {
     struct console *c = ctx;
-    if (!admin(rq))
-        return AE_EPERM;
     uint64_t len = rq->w[1];
     if (len > CON_NAME_MAX || len > (uint64_t)(rq->nwords - 2) * 8)
         return AE_EINVAL;
@@ -161,8 +157,6 @@ static int con_name(void *ctx, struct ae_request *rq)
 static int con_read(void *ctx, struct ae_request *rq)
 {
     struct console *c = ctx;
-    if (!admin(rq))
-        return AE_EPERM;
     struct stream *s = find(c, rq->w[0]);
     uint64_t from = rq->w[1];
     if (!s) {
@@ -188,8 +182,6 @@ static int con_read(void *ctx, struct ae_request *rq)
 static int con_forget(void *ctx, struct ae_request *rq)
 {
     struct console *c = ctx;
-    if (!admin(rq))
-        return AE_EPERM;
     struct stream *s = find(c, rq->w[0]);
     if (s) {
         if (s->linelen)
@@ -203,8 +195,6 @@ static int con_forget(void *ctx, struct ae_request *rq)
 static int con_open(void *ctx, struct ae_request *rq)
 {
     struct console *c = ctx;
-    if (!admin(rq))
-        return AE_EPERM;
     uint64_t len = rq->w[0];
     if (len > CON_NAME_MAX || len > (uint64_t)(rq->nwords - 1) * 8)
         return AE_EINVAL;
@@ -231,11 +221,11 @@ static int con_open(void *ctx, struct ae_request *rq)
 }
 
 static const struct ae_op ops[CON_OP_COUNT] = {
-    [CON_WRITE] = { con_write, 1 },
-    [CON_NAME] = { con_name, 2 },
-    [CON_READ] = { con_read, 2 },
-    [CON_FORGET] = { con_forget, 1 },
-    [CON_OPEN] = { con_open, 1 },
+    [CON_WRITE] = { con_write, 1, AE_CALLER_ANY },
+    [CON_NAME] = { con_name, 2, AE_CALLER_ADMIN },
+    [CON_READ] = { con_read, 2, AE_CALLER_ADMIN },
+    [CON_FORGET] = { con_forget, 1, AE_CALLER_ADMIN },
+    [CON_OPEN] = { con_open, 1, AE_CALLER_ADMIN },
 };
 
 int main(void)

@@ -104,13 +104,17 @@ int64_t ae_cm_logs(uint64_t cm, uint64_t id, uint64_t *from, char *buf, size_t c
     int r = call(cm, CM_LOGS, 2, 0, 0);
     if (r)
         return r;
-    uint64_t len = u->mr[2];
-    if (len > cap)
+    uint64_t len = u->mr[2], next = u->mr[1];
+    if (len > (AERIE_MSG_WORDS - 3) * 8)
+        return AE_EPROTO;
+    if (len > cap) {
+        next -= len - cap;                   /* the rest comes with the next call */
         len = cap;
+    }
     const char *src = (const char *)&u->mr[3];
     for (uint64_t i = 0; i < len; i++)
         buf[i] = src[i];
-    *from = u->mr[1];
+    *from = next;
     return (int64_t)len;
 }
 
