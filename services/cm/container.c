@@ -412,6 +412,8 @@ int container_create(const struct spec *s, uint64_t *id, char *err, size_t errle
         k.fault_cap = ae_slot_alloc();
         r = (int)ae_cap_copy(cm.ep, k.fault_cap, AERIE_R_WRITE, CM_FAULT_BADGE | c->id);
     }
+    if (!r)          /* however its last thread ends, cm hears of it (on_gone) */
+        r = (int)ae_invokev(c->keep, AERIE_QUOTA_WATCH, c->run, k.fault_cap);
     if (!r)
         r = add_grants(&k, err, errlen);
     if (!r)

@@ -133,6 +133,38 @@ static void cm_hostile_reaches_nothing(void)
     CHECK_EQ(st.exit_status, 0);
 }
 
+/* A container that ends itself without an exit message — destroying its
+ * own quota, task or thread, faulting with no handler, or exiting its last
+ * thread quietly — is still reported, and its waiters are answered. */
+static void selfend(const char *how, int state, uint64_t status, uint64_t label, uint64_t addr)
+{
+    char spec[80];
+    snprintf(spec, sizeof spec, "image=selfend args=%s", how);
+    struct ae_cm_status st;
+    CHECK_EQ(run(spec, &st, 0, 0, 0), 0);
+    if (st.state != state || st.exit_status != status || (st.fault_label & 0xFFFFFFFF) != label ||
+        st.fault_addr != addr)
+        printf("  selfend %s: state %d status %lu fault %lx at %lx\n", how, st.state, st.exit_status,
+               st.fault_label, st.fault_addr);
+    CHECK_EQ(st.state, state);
+    CHECK_EQ(st.exit_status, status);
+    CHECK_EQ(st.fault_label & 0xFFFFFFFF, label);
+    CHECK_EQ(st.fault_addr, addr);
+}
+
+static void cm_container_ending_itself_is_reported(void)
+{
+    selfend("quota", CM_FAULTED, 0, AERIE_FAULT_GONE, 0);
+    selfend("task", CM_FAULTED, 0, AERIE_FAULT_GONE, 0);
+    selfend("thread", CM_FAULTED, 0, AERIE_FAULT_GONE, 0);
+    selfend("nohandler", CM_FAULTED, 0, AERIE_FAULT_PAGE, 0x2);   /* it writes to address argc */
+    selfend("quiet", CM_EXITED, 5, 0, 0);
+    uint64_t before = free_pages();
+    selfend("quota", CM_FAULTED, 0, AERIE_FAULT_GONE, 0);
+    selfend("task", CM_FAULTED, 0, AERIE_FAULT_GONE, 0);
+    CHECK_EQ(free_pages(), before);
+}
+
 /* The hostile container again, now holding every grant there is: what
  * it holds must give exactly what its name says. A neighbour keeps
  * running with its log intact, no container appears, and its ports are
@@ -555,6 +587,7 @@ int main(int argc, char **argv)
     RUN(cm_refuses_bad_specs);
     RUN(cm_hostile_reaches_nothing);
     RUN(cm_hostile_with_every_grant_reaches_nothing);
+    RUN(cm_container_ending_itself_is_reported);
     RUN(cm_logs_longer_than_a_reply_come_whole);
     RUN(cm_memory_limit_is_its_own);
     RUN(cm_thread_limit_is_its_own);

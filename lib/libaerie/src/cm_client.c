@@ -181,6 +181,8 @@ void ae_cm_describe(const struct ae_cm_status *st, char *buf, size_t cap)
             fmt_snprintf(buf, cap, "exception %lu at rip 0x%lx", st->fault_addr, st->fault_rip);
         else if (label == AERIE_FAULT_SYSCALL)
             fmt_snprintf(buf, cap, "unknown system call %lu at rip 0x%lx", st->fault_addr, st->fault_rip);
+        else if (label == AERIE_FAULT_GONE)
+            fmt_snprintf(buf, cap, "its threads ended without an exit (it destroyed them, or its own quota)");
         else
             fmt_snprintf(buf, cap, "fault %lu", label);
         break;
