@@ -447,6 +447,29 @@ static void cm_fs_grant_is_the_image_and_private(void)
     CHECK_EQ(st.exit_status, EACCES);
 }
 
+/* grant=fs: a container's files are made from its own quota (a child of
+ * its keep quota), so its mem= is their limit too — a container with a
+ * small mem= and a large fs.bytes runs out at its own limit, with ENOSPC —
+ * and its stats count them until it is removed. */
+static void cm_fs_files_are_the_containers_memory(void)
+{
+    struct ae_cm_status st;
+    char log[600];
+    uint64_t id;
+    CHECK_EQ(run("image=grantprobe grant=console,fs mem=3M fs.bytes=64M args=\"fill /big\"", &st, log,
+                 sizeof log, &id), 0);
+    CHECK_EQ(st.exit_status, ENOSPC);
+    const char *at = strstr(log, "filled ");
+    unsigned long filled = at ? strtoul(at + 7, NULL, 10) : 0;
+    CHECK(filled > (512ul << 10) && filled < (3ul << 20));   /* what its own 3 MiB left room for */
+    struct ae_cm_stats s;
+    CHECK_EQ(ae_cm_stats(cmcap, id, &s), 0);
+    CHECK(s.mem_rest >= filled && s.mem_used <= s.mem_limit);   /* its files, in its memory */
+    CHECK_EQ(ae_cm_remove(cmcap, id), 0);
+    CHECK_EQ(run("image=grantprobe grant=console,fs mem=3M args=\"write /small note\"", &st, 0, 0, 0), 0);
+    CHECK_EQ(st.exit_status, 0);                     /* the next one starts with a clean slate */
+}
+
 /* grant=net ports=P: it may bind P and nothing else; without the grant
  * not even a socket. */
 static void cm_net_grant_is_its_ports_only(void)
@@ -599,6 +622,7 @@ int main(int argc, char **argv)
     RUN(cm_nop_reports_main_time_in_exit_status);
     RUN(cm_list_images_and_containers);
     RUN(cm_fs_grant_is_the_image_and_private);
+    RUN(cm_fs_files_are_the_containers_memory);
     RUN(cm_net_grant_is_its_ports_only);
     RUN(cm_files_outlive_the_container);
     RUN(cm_grants_soak_returns_every_page);
