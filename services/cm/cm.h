@@ -7,9 +7,10 @@
  * program; read-only pages of the program are shared from the boot image.
  * What must outlive the run until removal (its console log, its files)
  * is charged to keep: the fs service makes its file pages from a child
- * quota of keep (open_fs), so they count in the container's limit. cm keeps these two capabilities per container,
- * because running code keeps itself alive: destroying run ends the
- * container, destroying keep returns every page and object it had.
+ * quota of keep (open_fs), so they count in the container's limit. cm
+ * keeps these two capabilities per container, because running code keeps
+ * itself alive: destroying run ends the container, destroying keep
+ * returns every page and object it had.
  *
  * Concurrency: one worker thread per CPU serves requests; the container
  * table is split into shards, each with its own lock, and every container
