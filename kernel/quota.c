@@ -11,7 +11,9 @@
 #include "ipc.h"
 #include "notification.h"
 #include "memobj.h"
+#include "lib/string.h"
 #include <aerie/errors.h>
+#include <aerie/fault.h>
 
 /* Adds n to *used if the sum stays within limit; false (nothing changed)
  * if it would not. */
@@ -84,6 +86,47 @@ void quota_release(struct quota *q, uint64_t bytes, uint32_t threads, uint32_t o
         level_release(l, bytes, threads, objects);
 }
 
+/* ---- watches ---- */
+
+/* Sends q's GONE notice if its watch is armed (once: the state moves to
+ * FIRED under the lock, so of racing reasons exactly one reports). */
+static void watch_fire(struct quota *q, uint64_t reason, const struct quota_end *end)
+{
+    if (__atomic_load_n(&q->watch.state, __ATOMIC_ACQUIRE) != WATCH_ARMED)
+        return;                              /* the usual case: no lock for unwatched quotas */
+    spin_lock(&q->obj.lock);
+    bool go = q->watch.state == WATCH_ARMED;
+    if (go)
+        q->watch.state = WATCH_FIRED;
+    spin_unlock(&q->obj.lock);
+    if (!go)
+        return;
+    struct ipc_notice *n = &q->watch.notice;
+    n->owner = &q->obj;
+    n->label = AERIE_FAULT_GONE;
+    memset(n->words, 0, sizeof n->words);
+    n->words[0] = reason;
+    if (end) {
+        n->words[1] = end->how;
+        n->words[2] = end->detail;
+        memcpy(&n->words[3], end->words, sizeof end->words);
+    }
+    ipc_post_notice(q->watch.ep, n);         /* the watch holds ep until q is freed */
+}
+
+void quota_thread_started(struct quota *q)
+{
+    for (struct quota *l = q; l; l = l->parent)
+        __atomic_add_fetch(&l->live_threads, 1, __ATOMIC_ACQ_REL);
+}
+
+void quota_thread_ended(struct quota *q, const struct quota_end *end)
+{
+    for (struct quota *l = q; l; l = l->parent)
+        if (__atomic_sub_fetch(&l->live_threads, 1, __ATOMIC_ACQ_REL) == 0)
+            watch_fire(l, AERIE_GONE_THREADS, end);
+}
+
 void *quota_new_object(struct quota *q, enum aerie_obj_type type, size_t size, uint64_t extra, int *err)
 {
     uint64_t charge = kmem_footprint(size);
@@ -143,6 +186,7 @@ struct quota *quota_create_root(uint64_t bytes)
 static void quota_teardown(struct kobject *o)
 {
     struct quota *q = (struct quota *)o;
+    watch_fire(q, AERIE_GONE_DESTROYED, NULL);
     spin_lock(&q->obj.lock);
     list_for_each(n, &q->objects)
         obj_destroy(list_entry(n, struct kobject, quota_link));
@@ -154,9 +198,11 @@ static void quota_teardown(struct kobject *o)
 static void quota_release_hook(struct kobject *o)
 {
     struct quota *q = (struct quota *)o;
-    if (q->used_bytes || q->used_threads || q->used_objects)
-        panic("quota freed with %lu bytes, %lu threads, %lu objects still charged",
-              q->used_bytes, q->used_threads, q->used_objects);
+    if (q->used_bytes || q->used_threads || q->used_objects || q->live_threads)
+        panic("quota freed with %lu bytes, %lu threads (%lu live), %lu objects still charged",
+              q->used_bytes, q->used_threads, q->live_threads, q->used_objects);
+    if (q->watch.ep)
+        obj_put(&q->watch.ep->obj);
     if (q->parent)
         obj_put(&q->parent->obj);
 }
@@ -230,6 +276,45 @@ static int quota_method_create(struct quota *q, struct invocation *inv)
     return quota_adopt(q, o);
 }
 
+/* WATCH (child quota, endpoint or 0): sets, replaces or clears the watch
+ * on a direct child of q. The badge is the endpoint capability's own, so
+ * a watch can only speak with a badge its setter was given. */
+static int quota_method_watch(struct quota *q, struct invocation *inv)
+{
+    uint64_t cslot, eslot;
+    if (inv_arg(inv, 0, &cslot) || inv_arg(inv, 1, &eslot))
+        return AE_EINVAL;
+    struct cspace *cs = thread_cspace(inv->caller);
+    struct capref cc, ec = { 0 };
+    int err = cap_lookup(cs, cslot, AERIE_OBJ_QUOTA, 0, &cc);
+    if (err)
+        return inv_fail(inv, 0, err);
+    struct quota *c = (struct quota *)cc.obj;
+    if (c->parent != q)
+        err = inv_fail(inv, 0, AE_EINVAL);
+    else if (eslot && (err = cap_lookup(cs, eslot, AERIE_OBJ_ENDPOINT, AERIE_R_WRITE, &ec)))
+        inv_fail(inv, 1, err);
+    struct endpoint *old = NULL;
+    if (!err) {
+        spin_lock(&c->obj.lock);
+        if (c->watch.state == WATCH_FIRED) {
+            err = inv_fail(inv, ~0u, AE_EBUSY);
+        } else {
+            old = c->watch.ep;
+            c->watch.ep = (struct endpoint *)ec.obj;      /* the lookup's reference moves here */
+            c->watch.notice.badge = ec.badge;
+            c->watch.state = ec.obj ? WATCH_ARMED : WATCH_NONE;
+            ec.obj = NULL;
+        }
+        spin_unlock(&c->obj.lock);
+    }
+    if (old)
+        obj_put(&old->obj);
+    capref_put(&ec);
+    capref_put(&cc);
+    return err;
+}
+
 int quota_invoke(struct quota *q, const struct capref *cap, uint64_t label, struct invocation *inv)
 {
     switch (label) {
@@ -253,6 +338,10 @@ int quota_invoke(struct quota *q, const struct capref *cap, uint64_t label, stru
             return AE_ERIGHTS;
         obj_destroy(&q->obj);
         return 0;
+    case AERIE_QUOTA_WATCH:
+        if (!(cap->rights & AERIE_R_MANAGE))
+            return AE_ERIGHTS;
+        return quota_method_watch(q, inv);
     default:
         return AE_ENOSYS;
     }

@@ -12,22 +12,47 @@
  *
  * Locking: the counters are atomics, changed one level at a time along
  * the chain (with rollback on refusal), so charging takes no lock.
- * quota->obj.lock guards the object list; it is a leaf except that
- * obj_destroy (which takes no lock) is called under it. The limits and
- * the parent link never change after creation.
+ * quota->obj.lock guards the object list and the watch's state; it is a
+ * leaf except that obj_destroy (which takes no lock) is called under it.
+ * A watch is posted to its endpoint after that lock is dropped. The
+ * limits and the parent link never change after creation.
  */
 #ifndef AERIE_QUOTA_H
 #define AERIE_QUOTA_H
 
 #include "object.h"
 #include "cap.h"
+#include "ipc.h"
+
+/*
+ * A watch, set by the holder of a quota's parent (QUOTA_WATCH), reports
+ * once that the quota's work is over: when the last live thread charged
+ * to it or to a descendant ends (a thread is live from its first start
+ * until it dies, whatever way), or when the quota is destroyed, whichever
+ * comes first. The report is an AERIE_FAULT_GONE notice built in place.
+ */
+enum { WATCH_NONE, WATCH_ARMED, WATCH_FIRED };
+
+struct quota_watch {
+    struct endpoint *ep;           /* reference held from setting to release */
+    uint8_t state;                 /* WATCH_*, under the quota's obj.lock */
+    struct ipc_notice notice;
+};
+
+/* How a thread ended, for the GONE message (aerie/fault.h AERIE_END_*). */
+struct quota_end {
+    uint64_t how, detail;
+    uint64_t words[4];
+};
 
 struct quota {
     struct kobject obj;
     struct quota *parent;          /* reference held; NULL for the root */
     uint64_t limit_bytes, limit_threads, limit_objects;     /* fixed at creation */
     uint64_t used_bytes, used_threads, used_objects;        /* atomic; this quota and its descendants */
+    uint64_t live_threads;         /* atomic; started, not yet dead, here and below */
     struct list objects;           /* objects charged here, under obj.lock */
+    struct quota_watch watch;
 };
 
 /* Charges bytes, threads and objects to q and every ancestor; AE_ENOMEM
@@ -49,6 +74,12 @@ int quota_adopt(struct quota *q, struct kobject *o);
 
 /* Removes o from q's object list (the reaper calls this). */
 void quota_unlink(struct quota *q, struct kobject *o);
+
+/* A thread charged to q was started for the first time / has died (or
+ * is being destroyed): counted at every level; a watched level whose
+ * count drops to zero reports it. No locks held. */
+void quota_thread_started(struct quota *q);
+void quota_thread_ended(struct quota *q, const struct quota_end *end);
 
 /* The boot quota: all memory free when it is made. */
 struct quota *quota_create_root(uint64_t bytes);

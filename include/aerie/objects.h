@@ -41,6 +41,12 @@ enum aerie_obj_type {
 #define AERIE_QUOTA_INFO     2   /* () -> (limit_bytes, used_bytes, limit_threads, used_threads,
                                     limit_objects, used_objects); used: this quota and all below it */
 #define AERIE_QUOTA_DESTROY  3   /* (): destroys everything made from it, and itself */
+#define AERIE_QUOTA_WATCH    4   /* (child quota cap, endpoint cap or 0) -> (): on a DIRECT child of
+                                    this quota (MANAGE on this one), sets / replaces / clears the
+                                    child's watch: one AERIE_FAULT_GONE notice (aerie/fault.h) goes
+                                    to the endpoint, with that capability's badge, when the child's
+                                    last live thread (its own or a descendant's) ends, or when the
+                                    child is destroyed, whichever is first. EBUSY once it has fired. */
 /* QUOTA_CREATE arguments by type:
  *   QUOTA:        a0 = bytes, a1 = max threads, a2 = max objects: limits, not
  *                 reservations; every charge to the child is also a charge
@@ -94,6 +100,10 @@ enum aerie_thread_state {
 /* ---- Memory ---- */
 #define AERIE_MEM_INFO       1   /* () -> (bytes, flags) */
 #define AERIE_MEM_PHYS       2   /* (offset) -> (physical address); needs MANAGE */
+#define AERIE_MEM_READ       3   /* (offset, length <= AERIE_MEM_RW_MAX) -> the bytes; needs READ */
+#define AERIE_MEM_WRITE      4   /* (offset, length <= AERIE_MEM_WRITE_MAX, bytes from word 2); needs WRITE */
+#define AERIE_MEM_RW_MAX     256 /* bytes one READ returns */
+#define AERIE_MEM_WRITE_MAX  176 /* bytes one WRITE carries (the kernel decodes 24 argument words) */
 
 /* ---- IRQ control, IRQs ---- */
 #define AERIE_IRQCTL_GET_GSI 1   /* (quota cap, gsi, flags, dst slot) */

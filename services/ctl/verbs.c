@@ -220,8 +220,9 @@ static void verb_stats(struct ctl_session *s, const struct ctl_request *rq)
         return;
     }
     reply_ok(s, rq->id, "state=%s cpu=%d uptime_ms=%lu mem=%lu mem_limit=%lu threads=%lu threads_limit=%lu "
-             "objects=%lu objects_limit=%lu", state_name(t.state), t.cpu, t.uptime_ns / 1000000, t.mem_used,
-             t.mem_limit, t.threads_used, t.threads_limit, t.objects_used, t.objects_limit);
+             "objects=%lu objects_limit=%lu mem_run=%lu mem_log=%lu mem_rest=%lu mem_cm=%lu",
+             state_name(t.state), t.cpu, t.uptime_ns / 1000000, t.mem_used, t.mem_limit, t.threads_used,
+             t.threads_limit, t.objects_used, t.objects_limit, t.mem_run, t.mem_log, t.mem_rest, t.mem_cm);
 }
 
 static void verb_kill(struct ctl_session *s, const struct ctl_request *rq)

@@ -1,5 +1,4 @@
-/* stat.c — POSIX stat, and lstat, which is the same: there are no
- * symbolic links. */
+/* stat.c — POSIX stat, and lstat, which describes a symbolic link itself. */
 #include <sys/stat.h>
 #include <limits.h>
 #include "libc.h"
@@ -15,5 +14,8 @@ int stat(const char *restrict path, struct stat *restrict st)
 
 int lstat(const char *restrict path, struct stat *restrict st)
 {
-    return stat(path, st);
+    char buf[PATH_MAX];
+    int r;
+    path = __cwd_path(path, buf, sizeof buf, &r);
+    return (int)__ae_ret(r ? r : __sys_lstat(path, st));
 }
