@@ -226,11 +226,12 @@ static int chunk_new(struct svc_acct *a, struct acct_chunk **out)
         ae_slot_free(mem);
         return AE_ENOMEM;
     }
-    int64_t r = AE_ENOMEM;
     uint32_t n = chunk_want(a);
-    for (; n >= 1 && r == AE_ENOMEM; n /= 2)   /* less room left: a smaller one */
+    int64_t r = ae_quota_create(a->quota, AERIE_OBJ_MEMORY, mem, n * PAGE, 0, 0);
+    while (r == AE_ENOMEM && n > 1) {              /* less room left: a smaller one */
+        n /= 2;
         r = ae_quota_create(a->quota, AERIE_OBJ_MEMORY, mem, n * PAGE, 0, 0);
-    n *= 2;
+    }
     if (r) {
         free(c);
         ae_slot_free(mem);
