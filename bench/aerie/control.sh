@@ -45,7 +45,7 @@ rate() { awk -v ms="$1" 'BEGIN { printf "%.1f", 16 * 1048576 / 1e6 / (ms / 1000)
 
 echo "control: channel"
 head -c 16777216 /dev/urandom > "$dir/big"
-cid=$(./aerie start --grant console,fs --fs-bytes 40M ticker 1000000 1000)
+cid=$(./aerie start --grant console,fs --mem 64M --fs-bytes 40M ticker 1000000 1000)
 timed ./aerie cp "$dir/big" "$cid:/big"               # warm: the fs session, ctl's buffers
 k=0
 while [ $k -lt "$samples" ]; do

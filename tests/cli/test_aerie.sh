@@ -181,7 +181,7 @@ for d in "$tree" "$tree/deep" "$tree/deep/er" "$tree/deep/er/est" "$tree/with sp
     done
 done
 printf 'name with %% and spaces\n' > "$tree/with space/odd %name"
-aerie start --grant console,fs --fs-bytes 48M ticker 100000 1000
+aerie start --grant console,fs --mem 96M --fs-bytes 48M ticker 100000 1000
 cpid=$(cat "$out")
 aerie cp "$tree" "$cpid:/in"
 status_only cli_cp_tree_into_container
@@ -352,7 +352,8 @@ head -c 67108864 /dev/urandom > "$dir/int/blob"
 cp "$probe" "$dir/int/p"
 ./aerie import --entrypoint /p pint "$dir/int" > /dev/null 2>&1 &
 imp=$!
-sleep 1
+i=0
+while [ $i -lt 300 ] && [ ! -e "$store/pint.part" ]; do sleep 0.1; i=$((i + 1)); done   # under way
 kill -9 $imp 2>/dev/null; wait $imp 2>/dev/null
 sleep 2
 aerie images

@@ -95,10 +95,13 @@ static void run_argument_limits(void)
     char *quote[] = { "--env", "A=\"x\"", "hello" };
     CHECK(run_parse(3, quote, true, &rr, err, sizeof err) != 0);
     CHECK(strstr(err, "--env: 'A=\"x\"' contains a double quote") != NULL);
-    static char line[2000] = "hello";
-    for (int i = 0; i < 40; i++)
-        strcat(line, " abcdefghijklmnop");
+    static char line[2000] = "hello", many[400] = "hello";
+    for (int i = 0; i < 15; i++)
+        strcat(line, " abcdefghijklmnopqrstuvwxyzabcdefghijklmnop");
     refused(line, true, "more than the 496 one request carries");
+    for (int i = 0; i < 17; i++)
+        strcat(many, " a");
+    refused(many, true, "ARGS: 17 arguments, more than the 16 a container takes");
 }
 
 int main(void)
