@@ -7,6 +7,8 @@
  *   grantprobe read PATH          prints the file
  *   grantprobe write PATH TEXT    creates PATH with TEXT and reads it back
  *   grantprobe bind PORT          binds a UDP socket to PORT
+ *   grantprobe fill PATH          writes PATH until a write fails, prints how
+ *                                 much went in (its files come from its own quota)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -45,6 +47,23 @@ static int probe_write(const char *path, const char *text)
     return e ? e : probe_read(path);
 }
 
+static int probe_fill(const char *path)
+{
+    static char buf[16384];
+    memset(buf, 'f', sizeof buf);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0)
+        return errno;
+    unsigned long total = 0;
+    ssize_t n;
+    while ((n = write(fd, buf, sizeof buf)) > 0 && total < (256ul << 20))
+        total += (unsigned long)n;
+    int e = n < 0 ? errno : EFBIG;
+    close(fd);
+    printf("filled %lu bytes\n", total);
+    return e;
+}
+
 static int probe_bind(const char *port)
 {
     int s = socket(AF_INET, SOCK_DGRAM, 0);
@@ -67,8 +86,10 @@ int main(int argc, char **argv)
         e = probe_write(argv[2], argv[3]);
     else if (argc == 3 && !strcmp(argv[1], "bind"))
         e = probe_bind(argv[2]);
+    else if (argc == 3 && !strcmp(argv[1], "fill"))
+        e = probe_fill(argv[2]);
     else
-        fprintf(stderr, "usage: grantprobe read PATH | write PATH TEXT | bind PORT\n");
+        fprintf(stderr, "usage: grantprobe read PATH | write PATH TEXT | bind PORT | fill PATH\n");
     if (e)
         printf("%s: %s\n", argc > 1 ? argv[1] : "grantprobe", strerror(e));
     return e;

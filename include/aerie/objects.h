@@ -100,6 +100,10 @@ enum aerie_thread_state {
 /* ---- Memory ---- */
 #define AERIE_MEM_INFO       1   /* () -> (bytes, flags) */
 #define AERIE_MEM_PHYS       2   /* (offset) -> (physical address); needs MANAGE */
+#define AERIE_MEM_READ       3   /* (offset, length <= AERIE_MEM_RW_MAX) -> the bytes; needs READ */
+#define AERIE_MEM_WRITE      4   /* (offset, length <= AERIE_MEM_WRITE_MAX, bytes from word 2); needs WRITE */
+#define AERIE_MEM_RW_MAX     256 /* bytes one READ returns */
+#define AERIE_MEM_WRITE_MAX  176 /* bytes one WRITE carries (the kernel decodes 24 argument words) */
 
 /* ---- IRQ control, IRQs ---- */
 #define AERIE_IRQCTL_GET_GSI 1   /* (quota cap, gsi, flags, dst slot) */

@@ -1,12 +1,16 @@
 /*
  * cm.h — the container manager (the papers' Oak / MettEagle service).
  *
- * A container is a quota (its own, a child of cm's) holding a task whose
- * capability space cm fills with exactly what the spec grants, and a
- * thread running the image's program; read-only pages of the program are
- * shared from the boot image. cm keeps one capability per container —
- * that quota — because running code keeps itself alive; destroying the
- * quota ends the container and returns every page and object it had.
+ * A container is a quota, keep (a child of cm's, with the spec's limits),
+ * and keep's child run, holding a task whose capability space cm fills
+ * with exactly what the spec grants and a thread running the image's
+ * program; read-only pages of the program are shared from the boot image.
+ * What must outlive the run until removal (its console log, its files)
+ * is charged to keep: the fs service makes its file pages from a child
+ * quota of keep (open_fs), so they count in the container's limit. cm
+ * keeps these two capabilities per container, because running code keeps
+ * itself alive: destroying run ends the container, destroying keep
+ * returns every page and object it had.
  *
  * Concurrency: one worker thread per CPU serves requests; the container
  * table is split into shards, each with its own lock, and every container
@@ -25,14 +29,22 @@
 #define CM_FAULT_BADGE   PROTO_FAULT_BADGE   /* badge bit of containers' fault capabilities */
 #define CM_SHARDS        64
 #define CM_WAITERS_MAX   8
+#define CM_LOG_BYTES     4096            /* a container's console log, from its own quota */
+#define CM_KEEP_OBJECTS  4               /* keep's own objects: the run quota, the log */
+/* The objects of a container's files quota (a child of keep the fs service
+ * makes its file pages from: one Memory object per chunk of up to 1 MiB,
+ * smaller ones while they are few), itself included. */
+#define CM_FS_OBJECTS(bytes) (33 + (bytes) / (512u << 10))
 
 struct container {
     uint64_t id;
     pthread_mutex_t lock;
     struct container *next;              /* in its shard */
-    struct spec spec;
+    const struct spec *spec;             /* while it is being created only */
+    char image[SPEC_NAME_MAX], name[SPEC_NAME_MAX];
     int state;                           /* enum cm_state */
-    uint64_t quota;                      /* cm's only capability for it; 0 once ended */
+    uint64_t keep;                       /* its whole limit: what outlives its run; 0 once removed */
+    uint64_t run;                        /* keep's child its program runs from; 0 once ended */
     uint64_t thread;                     /* until started */
     uint64_t console_badge;              /* its stream (0: no console grant) */
     uint64_t fs_session;                 /* fs session id (0: none) */
@@ -41,7 +53,6 @@ struct container {
     int cpu;
     uint64_t exit_status;
     uint64_t fault[3];                   /* label, address, rip */
-    uint64_t final[6];                   /* quota usage when it ended */
     uint64_t waiters[CM_WAITERS_MAX];    /* saved reply capabilities */
     unsigned nwaiters;
 };

@@ -23,9 +23,11 @@
 /*
  * What the environment provides. All callbacks may be called with fs
  * locks held and must not call back into the fs core.
- *   page_alloc  one 4096-byte, 4096-aligned page (contents undefined) or NULL;
- *               file data and its index live in these (in Aerie: pages of
- *               the service's quota)
+ *   page_alloc  one 4096-byte, 4096-aligned page (contents undefined) into
+ *               *page: 0, or AE_ENOSPC (the memory this session's pages come
+ *               from is full: its client's quota), AE_ENOMEM, or AE_EDEAD
+ *               (that memory is gone); file data, its index and link targets
+ *               live in these (in Aerie: pages of the client's quota)
  *   page_free   returns such a page
  *   mem_alloc   size bytes, aligned for any object, or NULL (metadata:
  *               nodes, names, tables); mem_free gets the same size back
@@ -33,10 +35,12 @@
  *               destroys it; lock/unlock: not recursive; a holder may
  *               sleep (copying up to a buffer's length), so in Aerie these
  *               should block rather than spin for long
+ *   now         the time in nanoseconds since 1970 (UTC), for timestamps;
+ *               may be NULL (times then stay 0)
  */
 struct fs_env {
     void *ctx;
-    void *(*page_alloc)(void *ctx);
+    int   (*page_alloc)(void *ctx, void **page);
     void  (*page_free)(void *ctx, void *page);
     void *(*mem_alloc)(void *ctx, size_t size);
     void  (*mem_free)(void *ctx, void *p, size_t size);
@@ -44,6 +48,7 @@ struct fs_env {
     void  (*lock_free)(void *ctx, void *lock);
     void  (*lock)(void *lock);
     void  (*unlock)(void *lock);
+    uint64_t (*now)(void *ctx);
 };
 
 /* Limits of one session's private layer or of one volume. */
@@ -63,8 +68,10 @@ struct fs_stat {
     uint32_t mode;
     uint64_t size;
     uint64_t blocks;          /* private memory in 512-byte units */
-    uint32_t nlink;
+    uint32_t nlink;           /* names of a file or link; 1 for a directory */
     uint32_t dev;             /* 0: the session's tree; 1 + i: mount i */
+    uint32_t uid, gid;        /* kept for the client; nothing checks them */
+    uint64_t atime, mtime, ctime;   /* ns since 1970; 0 for image files */
 };
 
 struct fs_usage {
@@ -110,11 +117,20 @@ int fs_session_mount(struct fs_session *s, const struct fs_path *path, struct fs
 /* Closes every handle and frees the private layer; later calls on the
  * session fail with AE_EDEAD. Drops the creator's reference. */
 void fs_session_destroy(struct fs_session *s);
+/* The memory the session's pages live in is gone (its client's quota was
+ * destroyed): waits for the operation in flight, then every later call
+ * fails with AE_EDEAD and nothing ever reads, writes or frees those pages
+ * again; fs_session_destroy still frees the rest. */
+void fs_session_lose_pages(struct fs_session *s);
 /* Extra references for callers in flight while another thread destroys. */
 void fs_session_get(struct fs_session *s);
 void fs_session_put(struct fs_session *s);
 
-/* The operations, POSIX semantics (docs/FS.md lists the exceptions). */
+/* The operations, POSIX semantics (docs/FS.md lists the exceptions).
+ * A path is resolved from p->base (a directory handle) unless it is
+ * absolute or base is 0; symbolic links are followed in the middle of a
+ * path always, and at its end where POSIX says (open and stat follow, the
+ * calls that act on a name do not; FS_AT_* flags choose where offered). */
 int fs_open(struct fs_session *s, const struct fs_path *p, uint32_t flags, uint32_t mode,
             uint64_t *handle, struct fs_stat *st);
 int fs_close(struct fs_session *s, uint64_t handle);
@@ -126,10 +142,29 @@ int fs_ftruncate(struct fs_session *s, uint64_t handle, uint64_t size);
 int fs_truncate(struct fs_session *s, const struct fs_path *p, uint64_t size);
 int fs_fstat(struct fs_session *s, uint64_t handle, struct fs_stat *st);
 int fs_stat(struct fs_session *s, const struct fs_path *p, struct fs_stat *st);
+int fs_lstat(struct fs_session *s, const struct fs_path *p, struct fs_stat *st);
 int fs_mkdir(struct fs_session *s, const struct fs_path *p, uint32_t mode);
 int fs_unlink(struct fs_session *s, const struct fs_path *p);
 int fs_rmdir(struct fs_session *s, const struct fs_path *p);
-int fs_rename(struct fs_session *s, const struct fs_path *from, const struct fs_path *to);
+int fs_rename(struct fs_session *s, const struct fs_path *from, const struct fs_path *to,
+              uint32_t flags);
+/* A symbolic link at link holding target[0..len) as given. */
+int fs_symlink(struct fs_session *s, const char *target, size_t len, const struct fs_path *link);
+/* Copies up to cap bytes of the link's target into buf; returns its full length. */
+int64_t fs_readlink(struct fs_session *s, const struct fs_path *p, void *buf, uint64_t cap);
+/* A second name for a file (flags: FS_AT_FOLLOW). */
+int fs_link(struct fs_session *s, const struct fs_path *old, const struct fs_path *new_name,
+            uint32_t flags);
+int fs_chmod(struct fs_session *s, const struct fs_path *p, uint32_t mode, uint32_t flags);
+int fs_fchmod(struct fs_session *s, uint64_t handle, uint32_t mode);
+int fs_chown(struct fs_session *s, const struct fs_path *p, uint32_t uid, uint32_t gid,
+             uint32_t flags);
+int fs_fchown(struct fs_session *s, uint64_t handle, uint32_t uid, uint32_t gid);
+int fs_utimens(struct fs_session *s, const struct fs_path *p, uint64_t atime, uint64_t mtime,
+               uint32_t flags);
+int fs_futimens(struct fs_session *s, uint64_t handle, uint64_t atime, uint64_t mtime);
+/* Memory is all there is: checks the handle. */
+int fs_fsync(struct fs_session *s, uint64_t handle);
 int fs_statfs(struct fs_session *s, struct fs_usage *u);
 
 /* Lists a directory handle's entries with cookies greater than cookie, in

@@ -133,6 +133,38 @@ static void cm_hostile_reaches_nothing(void)
     CHECK_EQ(st.exit_status, 0);
 }
 
+/* A container that ends itself without an exit message — destroying its
+ * own quota, task or thread, faulting with no handler, or exiting its last
+ * thread quietly — is still reported, and its waiters are answered. */
+static void selfend(const char *how, int state, uint64_t status, uint64_t label, uint64_t addr)
+{
+    char spec[80];
+    snprintf(spec, sizeof spec, "image=selfend args=%s", how);
+    struct ae_cm_status st;
+    CHECK_EQ(run(spec, &st, 0, 0, 0), 0);
+    if (st.state != state || st.exit_status != status || (st.fault_label & 0xFFFFFFFF) != label ||
+        st.fault_addr != addr)
+        printf("  selfend %s: state %d status %lu fault %lx at %lx\n", how, st.state, st.exit_status,
+               st.fault_label, st.fault_addr);
+    CHECK_EQ(st.state, state);
+    CHECK_EQ(st.exit_status, status);
+    CHECK_EQ(st.fault_label & 0xFFFFFFFF, label);
+    CHECK_EQ(st.fault_addr, addr);
+}
+
+static void cm_container_ending_itself_is_reported(void)
+{
+    selfend("quota", CM_FAULTED, 0, AERIE_FAULT_GONE, 0);
+    selfend("task", CM_FAULTED, 0, AERIE_FAULT_GONE, 0);
+    selfend("thread", CM_FAULTED, 0, AERIE_FAULT_GONE, 0);
+    selfend("nohandler", CM_FAULTED, 0, AERIE_FAULT_PAGE, 0x2);   /* it writes to address argc */
+    selfend("quiet", CM_EXITED, 5, 0, 0);
+    uint64_t before = free_pages();
+    selfend("quota", CM_FAULTED, 0, AERIE_FAULT_GONE, 0);
+    selfend("task", CM_FAULTED, 0, AERIE_FAULT_GONE, 0);
+    CHECK_EQ(free_pages(), before);
+}
+
 /* The hostile container again, now holding every grant there is: what
  * it holds must give exactly what its name says. A neighbour keeps
  * running with its log intact, no container appears, and its ports are
@@ -238,6 +270,66 @@ static void cm_kill_and_stats(void)
     CHECK_EQ(ae_cm_kill(cmcap, id), AE_EBUSY);
     CHECK_EQ(ae_cm_remove(cmcap, id), 0);
     CHECK_EQ(ae_cm_status(cmcap, id, &st), AE_ESRCH);
+}
+
+enum { MANY = 600 };
+static uint64_t many_ids[MANY];
+
+/* Starts MANY idle containers with a console each; returns how many. */
+static int start_many_idle(void)
+{
+    char err[200];
+    for (int i = 0; i < MANY; i++) {
+        if (ae_cm_create(cmcap, "image=idle grant=console mem=256K", 1, &many_ids[i], err, sizeof err)) {
+            printf("  container %d refused: %s\n", i + 1, err);
+            return i;
+        }
+    }
+    return MANY;
+}
+
+static void remove_many(int n)
+{
+    for (int i = 0; i < n; i++)
+        ae_cm_remove(cmcap, many_ids[i]);
+}
+
+/* Each console log is the container's: it shows in its stats, it is
+ * charged to its limit, and there is no system-wide cap on how many
+ * containers have one (the console used to refuse the ~295th). */
+static void cm_console_logs_are_charged_to_their_containers(void)
+{
+    remove_many(start_many_idle());                 /* the services' heaps grow once */
+    uint64_t before = free_pages();
+    int made = start_many_idle();
+    CHECK_EQ(made, MANY);
+    struct ae_cm_stats s;
+    CHECK_EQ(ae_cm_stats(cmcap, many_ids[made - 1], &s), 0);
+    CHECK_EQ(s.mem_log, 4096);
+    CHECK(s.mem_used >= s.mem_run + s.mem_log && s.mem_used <= s.mem_limit);
+    remove_many(made);
+    CHECK_EQ(free_pages(), before);
+}
+
+/* A container flooding its log keeps its own last 4 KiB and changes
+ * nothing in a neighbour's. */
+static void cm_console_flood_leaves_a_neighbours_log(void)
+{
+    uint64_t flood, quiet;
+    char err[200];
+    CHECK_EQ(ae_cm_create(cmcap, "image=ticker args=\"3 1\"", 1, &quiet, err, sizeof err), 0);
+    CHECK_EQ(ae_cm_create(cmcap, "image=ticker args=\"3000 0\"", 1, &flood, err, sizeof err), 0);
+    struct ae_cm_status st;
+    CHECK_EQ(ae_cm_wait(cmcap, flood, &st), 0);
+    CHECK_EQ(ae_cm_wait(cmcap, quiet, &st), 0);
+    char log[200];
+    CHECK(read_log(quiet, log, sizeof log) > 0);
+    CHECK(strcmp(log, "tick 1\ntick 2\ntick 3\n") == 0);
+    static char big[8192];                          /* the flood kept its last 4 KiB, no more */
+    CHECK_EQ(read_log(flood, big, sizeof big), 4096);
+    CHECK(strstr(big, "tick 3000\n") != NULL);
+    ae_cm_remove(cmcap, flood);
+    ae_cm_remove(cmcap, quiet);
 }
 
 static void cm_kill_during_ipc_leaves_console_serving(void)
@@ -353,6 +445,29 @@ static void cm_fs_grant_is_the_image_and_private(void)
     CHECK(strstr(log, "motd of the grantprobe image") != NULL);
     CHECK_EQ(run("image=grantprobe grant=console args=\"read /motd\"", &st, 0, 0, 0), 0);
     CHECK_EQ(st.exit_status, EACCES);
+}
+
+/* grant=fs: a container's files are made from its own quota (a child of
+ * its keep quota), so its mem= is their limit too — a container with a
+ * small mem= and a large fs.bytes runs out at its own limit, with ENOSPC —
+ * and its stats count them until it is removed. */
+static void cm_fs_files_are_the_containers_memory(void)
+{
+    struct ae_cm_status st;
+    char log[600];
+    uint64_t id;
+    CHECK_EQ(run("image=grantprobe grant=console,fs mem=3M fs.bytes=64M args=\"fill /big\"", &st, log,
+                 sizeof log, &id), 0);
+    CHECK_EQ(st.exit_status, ENOSPC);
+    const char *at = strstr(log, "filled ");
+    unsigned long filled = at ? strtoul(at + 7, NULL, 10) : 0;
+    CHECK(filled > (512ul << 10) && filled < (3ul << 20));   /* what its own 3 MiB left room for */
+    struct ae_cm_stats s;
+    CHECK_EQ(ae_cm_stats(cmcap, id, &s), 0);
+    CHECK(s.mem_rest >= filled && s.mem_used <= s.mem_limit);   /* its files, in its memory */
+    CHECK_EQ(ae_cm_remove(cmcap, id), 0);
+    CHECK_EQ(run("image=grantprobe grant=console,fs mem=3M args=\"write /small note\"", &st, 0, 0, 0), 0);
+    CHECK_EQ(st.exit_status, 0);                     /* the next one starts with a clean slate */
 }
 
 /* grant=net ports=P: it may bind P and nothing else; without the grant
@@ -495,15 +610,19 @@ int main(int argc, char **argv)
     RUN(cm_refuses_bad_specs);
     RUN(cm_hostile_reaches_nothing);
     RUN(cm_hostile_with_every_grant_reaches_nothing);
+    RUN(cm_container_ending_itself_is_reported);
     RUN(cm_logs_longer_than_a_reply_come_whole);
     RUN(cm_memory_limit_is_its_own);
     RUN(cm_thread_limit_is_its_own);
     RUN(cm_object_limit_is_its_own);
     RUN(cm_kill_and_stats);
     RUN(cm_kill_during_ipc_leaves_console_serving);
+    RUN(cm_console_logs_are_charged_to_their_containers);
+    RUN(cm_console_flood_leaves_a_neighbours_log);
     RUN(cm_nop_reports_main_time_in_exit_status);
     RUN(cm_list_images_and_containers);
     RUN(cm_fs_grant_is_the_image_and_private);
+    RUN(cm_fs_files_are_the_containers_memory);
     RUN(cm_net_grant_is_its_ports_only);
     RUN(cm_files_outlive_the_container);
     RUN(cm_grants_soak_returns_every_page);

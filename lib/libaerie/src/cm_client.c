@@ -92,7 +92,8 @@ int ae_cm_stats(uint64_t cm, uint64_t id, struct ae_cm_stats *st)
     if (r)
         return r;
     const uint64_t *w = ae_utcb()->mr;
-    *st = (struct ae_cm_stats){ w[1], w[2], w[3], w[4], w[5], w[6], w[7], (int)w[8], (int)(int64_t)w[9] };
+    *st = (struct ae_cm_stats){ w[1], w[2], w[3], w[4], w[5], w[6], w[7], (int)w[8], (int)(int64_t)w[9],
+                                w[10], w[11], w[12], w[13] };
     return 0;
 }
 
@@ -180,6 +181,8 @@ void ae_cm_describe(const struct ae_cm_status *st, char *buf, size_t cap)
             fmt_snprintf(buf, cap, "exception %lu at rip 0x%lx", st->fault_addr, st->fault_rip);
         else if (label == AERIE_FAULT_SYSCALL)
             fmt_snprintf(buf, cap, "unknown system call %lu at rip 0x%lx", st->fault_addr, st->fault_rip);
+        else if (label == AERIE_FAULT_GONE)
+            fmt_snprintf(buf, cap, "its threads ended without an exit (it destroyed them, or its own quota)");
         else
             fmt_snprintf(buf, cap, "fault %lu", label);
         break;
