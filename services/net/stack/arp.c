@@ -304,7 +304,8 @@ uint64_t arp_timers(struct net_stack *s)
 uint64_t net_timers(struct net_stack *s, uint64_t now_ns)
 {
     s->now = now_ns;
-    return arp_timers(s);
+    uint64_t a = arp_timers(s), t = tcp_timers(s);
+    return a < t ? a : t;
 }
 
 int net_arp_add_static(struct net_stack *s, uint32_t ip, const uint8_t mac[6])

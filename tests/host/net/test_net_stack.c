@@ -734,7 +734,7 @@ static void ip_not_ours_dropped(void)
     n = pkt_udp(f, &p);
     fake_rx(s, f, n, T0);
     p.dst = IP_US;
-    p.proto = 6;                                  /* TCP */
+    p.proto = 132;                                /* SCTP */
     n = pkt_udp(f, &p);
     fake_rx(s, f, n, T0);
     CHECK_EQ(stats().ip_not_ours, 2);
@@ -915,7 +915,7 @@ static void stat_names_cover_every_counter(void)
     CHECK_EQ(net_stat_count * sizeof(uint64_t), sizeof(struct net_stats));
     CHECK(!strcmp(net_stat_names[0].name, "rx_frames"));
     CHECK_EQ(net_stat_names[net_stat_count - 1].offset,
-             offsetof(struct net_stats, tx_dev_full));
+             offsetof(struct net_stats, tcp_no_buffer));
 }
 
 static void init_rejects_bad_config(void)
