@@ -35,6 +35,7 @@
 #define TCP_KEEP_INTVL_S 75u
 #define TCP_KEEP_CNT     9u
 #define TCP_WSCALE_MAX   14
+#define TCP_ORPHAN       0xffffu      /* tcb.sock of a connection the client let go */
 
 #define SEQ_LT(a, b)  ((int32_t)((a) - (b)) < 0)
 #define SEQ_LEQ(a, b) ((int32_t)((a) - (b)) <= 0)
@@ -80,6 +81,11 @@ void tcb_publish(struct net_stack *s, struct net_tcb *t);
 void tcb_set_state(struct net_stack *s, struct net_tcb *t, uint8_t state);
 /* The connection is over (err 0: cleanly); frees it if the client let go. */
 void tcb_finish(struct net_stack *s, struct net_tcb *t, int err);
+/* The client let go of a connection the protocol still needs: its socket
+ * block and receive buffer go back now, its send buffer once our FIN is
+ * acknowledged (tcb_orphan_sent). */
+void tcb_orphan(struct net_stack *s, struct net_tcb *t);
+void tcb_orphan_sent(struct net_stack *s, struct net_tcb *t);
 volatile struct nettcp_sock *tcb_shared(struct net_stack *s, const struct net_tcb *t);
 uint8_t *tcb_area(struct net_stack *s, const struct net_tcb *t);
 void tcb_rx_write(struct net_stack *s, struct net_tcb *t, uint32_t pos, const uint8_t *p, uint32_t n);

@@ -181,11 +181,11 @@ void tcb_free(struct net_stack *s, struct net_tcb *t)
     }
     pages_release(c, t->rx_off, t->rx_size);
     pages_release(c, t->tx_off, t->tx_size);
-    if (c->tcp_area) {
-        volatile struct nettcp_sock *b = &c->tcp_area->socks[t->sock];
-        b->state = NETTCP_FREE;
+    if (t->sock != TCP_ORPHAN) {
+        if (c->tcp_area)
+            c->tcp_area->socks[t->sock].state = NETTCP_FREE;
+        c->sock_tcb[t->sock] = -1;
     }
-    c->sock_tcb[t->sock] = -1;
     c->tcp_used--;
     int i = tcb_index(s, t);
     t->state = TCP_FREE;
@@ -311,7 +311,7 @@ static uint32_t client_state(uint8_t st)
 void tcb_publish(struct net_stack *s, struct net_tcb *t)
 {
     struct net_client *c = tcb_client(s, t);
-    if (!c->tcp_area)
+    if (!c->tcp_area || t->sock == TCP_ORPHAN)
         return;
     volatile struct nettcp_sock *b = tcb_shared(s, t);
     uint32_t flags = 0;
@@ -356,6 +356,29 @@ void tcb_finish(struct net_stack *s, struct net_tcb *t, int err)
         return;
     }
     tcb_set_state(s, t, TCP_DONE);
+}
+
+void tcb_orphan(struct net_stack *s, struct net_tcb *t)
+{
+    struct net_client *c = tcb_client(s, t);
+    if (t->sock == TCP_ORPHAN)
+        return;
+    c->tcp_area->socks[t->sock].state = NETTCP_FREE;
+    c->sock_tcb[t->sock] = -1;
+    t->sock = TCP_ORPHAN;
+    pages_release(c, t->rx_off, t->rx_size);      /* what arrives now is answered with RST */
+    t->rx_off = t->rx_size = 0;
+    t->rx_prod = t->rx_cons_seen = 0;
+    if (t->fin_queued && SEQ_GT(t->snd_una, t->fin_seq))
+        tcb_orphan_sent(s, t);
+}
+
+void tcb_orphan_sent(struct net_stack *s, struct net_tcb *t)
+{
+    if (t->sock != TCP_ORPHAN || !t->tx_size)
+        return;
+    pages_release(tcb_client(s, t), t->tx_off, t->tx_size);
+    t->tx_off = t->tx_size = 0;
 }
 
 /* ---- TIME-WAIT --------------------------------------------------------------- */

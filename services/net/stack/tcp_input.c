@@ -295,7 +295,7 @@ void tcp_established(struct net_stack *s, struct net_tcb *t)
     }
     tcp_keep_reset(s, t);
     struct nettcp_area *a = tcb_client(s, t)->tcp_area;
-    if (a)                                       /* look at the client's line again: a shutdown may wait */
+    if (a && t->sock != TCP_ORPHAN)              /* look at the client's line again: a shutdown may wait */
         __atomic_fetch_or(&a->cnews[t->sock / 64], 1ull << (t->sock % 64), __ATOMIC_RELAXED);
 }
 
@@ -431,6 +431,7 @@ static void dup_ack(struct net_stack *s, struct net_tcb *t, uint32_t ack)
 /* Our FIN acknowledged: the state it leads to. false if t is gone. */
 static bool fin_acked(struct net_stack *s, struct net_tcb *t)
 {
+    tcb_orphan_sent(s, t);
     if (t->state == TCP_FIN_WAIT_1) {
         t->state = TCP_FIN_WAIT_2;
         tcp_keep_reset(s, t);

@@ -59,10 +59,10 @@ static uint32_t buf_size(uint32_t want)
 void tcp_client_gone(struct net_stack *s, uint16_t owner)
 {
     struct net_client *c = &s->clients[owner - 1];
-    for (unsigned i = 0; i < c->tcp_nsocks; i++) {
-        if (c->sock_tcb[i] < 0)
+    for (unsigned i = 0; i < NET_TCP_MAX && c->tcp_used; i++) {   /* orphans too: they have no block */
+        struct net_tcb *t = &s->tcb[i];
+        if (t->state == TCP_FREE || t->owner != owner)
             continue;
-        struct net_tcb *t = &s->tcb[c->sock_tcb[i]];
         if (t->state >= TCP_SYN_RCVD && t->state != TCP_DONE)
             tcp_send_rst(s, t);
         tcb_free(s, t);
@@ -405,11 +405,13 @@ static bool client_close(struct net_stack *s, struct net_client *c, struct net_t
             return false;
         }
         shut_write(s, t);
-        return true;
+        break;
     default:
         tcp_keep_reset(s, t);                    /* FIN-WAIT-2 now waits only so long */
-        return true;
+        break;
     }
+    tcb_orphan(s, t);                            /* the block and buffers are the client's again */
+    return false;
 }
 
 /* The client took bytes: a window update if the window grew enough

@@ -265,7 +265,14 @@ static void port_reuse_in_time_wait(void)
     uint32_t c = accepted(80, 40011, 5000, &snd);
     blk(c)->cflags = NETTCP_C_CLOSE;
     kick(c);                                                              /* FIN-WAIT-1 */
+    CHECK_EQ(cl.area->socks[c].state, NETTCP_FREE);      /* let go: the block is the client's again */
+    uint64_t gauges[NET_TCP_GAUGES];
+    net_tcp_gauges(s, gauges);
+    CHECK_EQ(gauges[4], 1);                                               /* the orphan goes on */
     peer_send(40011, 80, 5001, snd + 1, 0x11, 65535, NULL, 0);          /* TIME-WAIT */
+    net_tcp_gauges(s, gauges);
+    CHECK_EQ(gauges[4], 0);
+    CHECK_EQ(gauges[8], 1);
     /* the peer reuses its port with a lower ISN: our ACK, its RST ends
      * TIME-WAIT (RFC 9293, as Linux), and its next SYN gets in */
     fake_clear_tx(dev);
