@@ -103,6 +103,15 @@ $(BUILD)/tests/host/net/fuzz_seeds: $(NET_TEST_DIR)/fuzz_seeds.c $(NET_TEST_DIR)
 
 HOST_TESTS += $(NET_FUZZ)
 
+# TCP's own target (segments, the client's area, calls, time).
+NET_FUZZ_TCP := $(BUILD)/tests/host/net/fuzz_tcp
+$(NET_FUZZ_TCP): $(NET_TEST_DIR)/fuzz_tcp.c $(NET_TEST_DEPS)
+	@mkdir -p $(@D)
+	@echo "  CLANG   $@"
+	@$(CLANG) $(NET_FUZZ_CFLAGS) -o $@ $< $(NET_FAKE_C) $(NET_STACK_C)
+
+HOST_TESTS += $(NET_FUZZ_TCP)
+
 .PHONY: fuzz-net fuzz-net-seeds
 # The long run: keeps what it finds in $(BUILD)/net/fuzz-corpus across runs.
 fuzz-net: deps-test $(NET_FUZZ)
