@@ -7,8 +7,10 @@
  * single thread.
  *
  * Who calls: a badge with NET_ADMIN_BADGE is the admin (the container
- * manager, root); any other badge must be epoch << 32 | id of a live
- * client this instance created, or the request fails with AE_EPERM.
+ * manager, root); the ops table lets it call only the admin operations,
+ * and clients only the client ones (ae_serve refuses the rest). A
+ * client's badge must be epoch << 32 | id of a live client this instance
+ * created, or the request fails with AE_EPERM.
  */
 #include <stdio.h>
 #include <string.h>
@@ -37,8 +39,6 @@ struct job {
     struct net_client_stats cst;
 };
 
-static bool is_admin(const struct ae_request *rq) { return rq->badge & NET_ADMIN_BADGE; }
-
 /* The client a badge names, or NULL. Read on the ipc thread: `badge` is
  * only changed by client add and remove, which this thread drives. */
 static struct session *caller(struct netsvc *s, uint64_t badge)
@@ -46,7 +46,7 @@ static struct session *caller(struct netsvc *s, uint64_t badge)
     if (badge & NET_ADMIN_BADGE || badge >> 32 != s->epoch)
         return NULL;
     struct session *se = session_of(s, (uint32_t)badge);
-    return se->badge == badge ? se : NULL;
+    return se && se->badge == badge ? se : NULL;
 }
 
 /* ---- client operations ---------------------------------------------------- */
@@ -234,7 +234,7 @@ static int op_info(void *ctx, struct ae_request *rq)
 {
     struct netsvc *s = ctx;
     struct session *se = caller(s, rq->badge);
-    if (!is_admin(rq) && !se)
+    if (rq->caller == AE_CALLER_CLIENT && !se)
         return AE_EPERM;
     struct job j = { .id = se ? (uint32_t)se->badge : 0 };
     if (se)
@@ -356,8 +356,6 @@ static void remove_in_poller(struct netsvc *s, void *arg)
 static int op_client_add(void *ctx, struct ae_request *rq)
 {
     struct netsvc *s = ctx;
-    if (!is_admin(rq))
-        return AE_EPERM;
     uint64_t n = rq->w[0] & 0xffff, conns = rq->w[0] >> 16;
     if (n > NET_MAX_RANGES || rq->nwords < 1 + n || conns > NET_CONNS_MAX)
         return AE_EINVAL;
@@ -395,8 +393,6 @@ static int op_client_add(void *ctx, struct ae_request *rq)
 static int op_client_remove(void *ctx, struct ae_request *rq)
 {
     struct netsvc *s = ctx;
-    if (!is_admin(rq))
-        return AE_EPERM;
     struct session *se = caller(s, rq->w[0]);
     if (!se)
         return AE_ESRCH;
@@ -414,8 +410,6 @@ static int op_client_remove(void *ctx, struct ae_request *rq)
 static int op_admin_client_stats(void *ctx, struct ae_request *rq)
 {
     struct session *se = caller(ctx, rq->w[0]);
-    if (!is_admin(rq))
-        return AE_EPERM;
     return se ? reply_client_stats(ctx, (uint32_t)se->badge, rq) : AE_ESRCH;
 }
 
@@ -453,8 +447,6 @@ static void put_stat(uint64_t *rec, const char *name, uint64_t value)
 
 static int op_stats(void *ctx, struct ae_request *rq)
 {
-    if (!is_admin(rq))
-        return AE_EPERM;
     struct all_stats a;
     run_in_poller(ctx, all_stats_in_poller, &a);
     uint64_t devs = net_stat_count + DEV_STAT_COUNT, total = devs + NET_TCP_GAUGES, first = rq->w[0], n = 0;
@@ -476,19 +468,19 @@ static int op_stats(void *ctx, struct ae_request *rq)
 }
 
 static const struct ae_op ops[NET_OP_COUNT] = {
-    [NET_BIND] = { op_bind, 1 },
-    [NET_UNBIND] = { op_unbind, 1 },
-    [NET_ATTACH] = { op_attach, 1 },
-    [NET_CLIENT_STATS] = { op_client_stats, 0 },
-    [NET_INFO] = { op_info, 0 },
-    [NET_TCP_BIND] = { op_tcp_bind, 2 },
-    [NET_TCP_LISTEN] = { op_tcp_listen, 5 },
-    [NET_TCP_CONNECT] = { op_tcp_connect, 6 },
-    [NET_TCP_SETOPT] = { op_tcp_setopt, 3 },
-    [NET_ADMIN_CLIENT_ADD] = { op_client_add, 1 },
-    [NET_ADMIN_CLIENT_REMOVE] = { op_client_remove, 1 },
-    [NET_ADMIN_STATS] = { op_stats, 1 },
-    [NET_ADMIN_CLIENT_STATS] = { op_admin_client_stats, 1 },
+    [NET_BIND] = { op_bind, 1, AE_CALLER_CLIENT },
+    [NET_UNBIND] = { op_unbind, 1, AE_CALLER_CLIENT },
+    [NET_ATTACH] = { op_attach, 1, AE_CALLER_CLIENT },
+    [NET_CLIENT_STATS] = { op_client_stats, 0, AE_CALLER_CLIENT },
+    [NET_INFO] = { op_info, 0, AE_CALLER_ANY },
+    [NET_TCP_BIND] = { op_tcp_bind, 2, AE_CALLER_CLIENT },
+    [NET_TCP_LISTEN] = { op_tcp_listen, 5, AE_CALLER_CLIENT },
+    [NET_TCP_CONNECT] = { op_tcp_connect, 6, AE_CALLER_CLIENT },
+    [NET_TCP_SETOPT] = { op_tcp_setopt, 3, AE_CALLER_CLIENT },
+    [NET_ADMIN_CLIENT_ADD] = { op_client_add, 1, AE_CALLER_ADMIN },
+    [NET_ADMIN_CLIENT_REMOVE] = { op_client_remove, 1, AE_CALLER_ADMIN },
+    [NET_ADMIN_STATS] = { op_stats, 1, AE_CALLER_ADMIN },
+    [NET_ADMIN_CLIENT_STATS] = { op_admin_client_stats, 1, AE_CALLER_ADMIN },
 };
 
 void *ipc_thread(void *arg)
