@@ -53,7 +53,8 @@ run: deps-run
 	@echo "  ./aerie run hello    ./aerie start ticker 100 500    ./aerie ps    ./aerie logs -f ID    ./aerie --help"
 	@tools/qemu.sh --smp "$(SMP)" --mem "$(MEM)" --initrd "$(BOOT_MODULES)" --ctl $(BUILD)/aerie.sock \
 	    --unrestricted --hostfwd udp:127.0.0.1:$(NET_HOSTPORT)-:7 \
-	    --hostfwd tcp:127.0.0.1:$(HTTP_HOSTPORT)-:80 --hostfwd tcp:127.0.0.1:$(ECHO_HOSTPORT)-:7 $(KERNEL)
+	    --hostfwd tcp:127.0.0.1:$(HTTP_HOSTPORT)-:80 \
+	    --hostfwd tcp:127.0.0.1:$(ECHO_HOSTPORT)-:7 $(KERNEL)
 
 iso: deps-iso
 	@$(MAKE) -s --no-print-directory $(BUILD)/aerie.iso
