@@ -38,6 +38,7 @@
 #define NET_ARP_TTL_NS      (60ull * 1000000000ull)   /* a resolved entry lives this long */
 #define NET_ARP_RETRY_NS    (1000000000ull)           /* between requests for a pending entry */
 #define NET_ARP_TRIES       3                         /* requests before giving up */
+#define NET_ARP_IN_USE_NS   (10ull * 1000000000ull)   /* an entry we sent through this recently is kept */
 #define NET_UNREACH_MAX_RATE 1000000u                 /* cap on net_config.unreach_per_sec */
 #define NET_TCP_MAX         1024    /* connections (TCBs) of all clients */
 #define NET_TCP_HASH        1024    /* buckets of the connection table */
@@ -212,6 +213,7 @@ struct net_arp_entry {
     uint8_t  tries;              /* requests sent while PENDING */
     uint64_t deadline;           /* RESOLVED: expiry; PENDING: next request */
     uint32_t stamp;              /* when last created or refreshed: eviction order */
+    uint64_t used_at;            /* when we last sent a frame through it (ns), 0: never */
     int16_t  queue;              /* first waiting frame (index into pending[]), -1: none */
     uint16_t nqueued;
 };
