@@ -26,7 +26,7 @@ static const struct option options[] = {
     { "--env",     "env",     "K=V",  "an environment variable (repeatable)" },
     { "--name",    "name",    "NAME", "a name for it" },
     { "--stack",   "stack",   "SIZE", "first thread's stack (default 16K)" },
-    { "--ports",   "ports",   "LIST", "UDP ports for a net grant, e.g. 7000-7010" },
+    { "--ports",   "ports",   "LIST", "ports for a net grant: 7000-7010 (UDP), tcp:80, out:5432" },
 };
 #define NOPTIONS (sizeof options / sizeof options[0])
 

@@ -33,7 +33,9 @@ for group in "$@"; do
         test)  want qemu-system-x86_64 qemu-system-x86
                want clang clang
                want_libfuzzer
-               want socat socat ;;
+               want socat socat
+               want curl curl; want ab apache2-utils           # tests/net/tcp_qemu.sh
+               want /usr/bin/nc.openbsd netcat-openbsd ;;
         iso)   want grub-mkrescue grub-common; want /usr/lib/grub/i386-pc grub-pc-bin
                want xorriso xorriso; want mformat mtools ;;
         bench) want gnuplot gnuplot-nox

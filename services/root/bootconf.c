@@ -145,7 +145,7 @@ static int add_grants(struct bc_service *sv, struct line *l, const char *list, c
         if (sv->ngrants == BC_MAX_GRANTS)
             return fail(l, err, errlen, "too many grants", list);
         char *g = sv->grants[sv->ngrants];
-        if (!copy_str(g, BC_NAME_MAX, p, (size_t)(q - p)) || !valid_name(g))
+        if (!copy_str(g, BC_GRANT_MAX, p, (size_t)(q - p)) || !valid_name(g))
             return fail(l, err, errlen, "a bad capability name in grant=", list);
         sv->ngrants++;
         p = *q ? q + 1 : q;
