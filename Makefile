@@ -13,6 +13,8 @@ SMP     ?= 2
 MEM     ?= 256M
 JOBS    ?= 2
 NET_HOSTPORT ?= 5555
+HTTP_HOSTPORT ?= 8080
+ECHO_HOSTPORT ?= 7007
 T       ?=
 VERSION := 0.1.0-$(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 
@@ -42,14 +44,20 @@ deps-test:  ; @tools/deps.sh build test
 deps-iso:   ; @tools/deps.sh build iso
 
 run: deps-run
-	@tools/run.sh --check --build $(BUILD) --smp "$(SMP)" --mem "$(MEM)" --hostport "$(NET_HOSTPORT)"
+	@tools/run.sh --check --build $(BUILD) --smp "$(SMP)" --mem "$(MEM)" --hostport "$(NET_HOSTPORT)" \
+	    --port HTTP_HOSTPORT="$(HTTP_HOSTPORT)" --port ECHO_HOSTPORT="$(ECHO_HOSTPORT)"
 	@$(MAKE) -s --no-print-directory all
 	@echo "Booting Aerie in QEMU (SMP=$(SMP) MEM=$(MEM)); quit with Ctrl-A X."
 	@echo "UDP echo: host 127.0.0.1:$(NET_HOSTPORT) -> guest 10.0.2.15:7 (try: echo hi | socat - UDP:127.0.0.1:$(NET_HOSTPORT))"
+	@echo "HTTP: host 127.0.0.1:$(HTTP_HOSTPORT) -> the httpd container, guest TCP port 80"
+	@echo "      (try: curl http://127.0.0.1:$(HTTP_HOSTPORT)/)"
+	@echo "TCP echo: host 127.0.0.1:$(ECHO_HOSTPORT) -> guest TCP port 7 (try: echo hi | nc -N 127.0.0.1 $(ECHO_HOSTPORT))"
 	@echo "From another terminal, drive it with ./aerie (aerie-engine serves $(BUILD)/aerie.sock;"
 	@echo "imported images are kept in $(BUILD)/store):"
 	@echo "  ./aerie run hello    ./aerie start ticker 100 500    ./aerie ps    ./aerie logs -f ID    ./aerie --help"
-	@tools/run.sh --build $(BUILD) --smp "$(SMP)" --mem "$(MEM)" --hostport "$(NET_HOSTPORT)" -- \
+	@tools/run.sh --build $(BUILD) --smp "$(SMP)" --mem "$(MEM)" --hostport "$(NET_HOSTPORT)" \
+	    --port HTTP_HOSTPORT="$(HTTP_HOSTPORT)" --port ECHO_HOSTPORT="$(ECHO_HOSTPORT)" -- \
+	    --hostfwd tcp:127.0.0.1:$(HTTP_HOSTPORT)-:80 --hostfwd tcp:127.0.0.1:$(ECHO_HOSTPORT)-:7 \
 	    --initrd "$(BOOT_MODULES)" $(KERNEL)
 
 iso: deps-iso

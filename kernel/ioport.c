@@ -69,11 +69,8 @@ static int io_subrange(struct ioport *io, struct invocation *inv)
     capref_put(&qc);
     if (!sub)
         return inv_fail(inv, 0, err);
-    if ((err = cap_install(cs, slot, &sub->obj, AERIE_R_ALL, 0))) {
-        obj_destroy(&sub->obj);
-        return inv_fail(inv, 3, err);
-    }
-    return quota_adopt(sub->obj.quota, &sub->obj);
+    err = quota_install_new(sub->obj.quota, cs, slot, &sub->obj, AERIE_R_ALL);
+    return err ? inv_fail(inv, 3, err) : 0;
 }
 
 int ioport_invoke(struct ioport *io, const struct capref *cap, uint64_t label, struct invocation *inv)
@@ -124,11 +121,8 @@ int devmem_invoke(struct devmem *d, const struct capref *cap, uint64_t label, st
     capref_put(&qc);
     if (!m)
         return inv_fail(inv, 0, err);
-    if ((err = cap_install(cs, slot, &m->obj, AERIE_R_READ | AERIE_R_WRITE | AERIE_R_MANAGE, 0))) {
-        obj_destroy(&m->obj);
-        return inv_fail(inv, 3, err);
-    }
-    return quota_adopt(m->obj.quota, &m->obj);
+    err = quota_install_new(m->obj.quota, cs, slot, &m->obj, AERIE_R_READ | AERIE_R_WRITE | AERIE_R_MANAGE);
+    return err ? inv_fail(inv, 3, err) : 0;
 }
 
 int kdebug_invoke(struct kobject *k, const struct capref *cap, uint64_t label, struct invocation *inv)

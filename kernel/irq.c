@@ -96,12 +96,8 @@ static int make_irq(struct invocation *inv, uint64_t quota_slot, int32_t gsi, un
 /* Installs the new IRQ's capability, or undoes it. */
 static int finish_create(struct invocation *inv, struct irq *irq, uint64_t slot, unsigned slot_arg)
 {
-    int err = cap_install(thread_cspace(inv->caller), slot, &irq->obj, AERIE_R_ALL, 0);
-    if (err) {
-        obj_destroy(&irq->obj);
-        return inv_fail(inv, slot_arg, err);
-    }
-    return quota_adopt(irq->obj.quota, &irq->obj);
+    int err = quota_install_new(irq->obj.quota, thread_cspace(inv->caller), slot, &irq->obj, AERIE_R_ALL);
+    return err ? inv_fail(inv, slot_arg, err) : 0;
 }
 
 int irqctl_invoke(struct kobject *ctl, const struct capref *cap, uint64_t label, struct invocation *inv)

@@ -148,17 +148,35 @@ void *quota_new_object(struct quota *q, enum aerie_obj_type type, size_t size, u
 }
 
 /* Links a fully built object into q; if q is being destroyed, the object
- * is destroyed too and AE_EDEAD returned. */
+ * is destroyed too and AE_EDEAD returned. An object already being
+ * destroyed is not linked: its reaper may have unlinked it already (it
+ * does so under this lock, after the object's dead flag is set). */
 int quota_adopt(struct quota *q, struct kobject *o)
 {
     spin_lock(&q->obj.lock);
     bool dead = q->obj.dead;
-    if (!dead)
+    if (!dead && !__atomic_load_n(&o->dead, __ATOMIC_ACQUIRE))
         list_push_back(&q->objects, &o->quota_link);
     spin_unlock(&q->obj.lock);
     if (dead)
         obj_destroy(o);
     return dead ? AE_EDEAD : 0;
+}
+
+/* Gives a new object o (made from q) its first capability and records it
+ * in q. The creator holds its own reference across both steps: once the
+ * capability is installed another thread may delete it, and with it
+ * destroy and free o, before o is linked into q. */
+int quota_install_new(struct quota *q, struct cspace *cs, uint64_t slot, struct kobject *o, uint8_t rights)
+{
+    obj_get(o);
+    int err = cap_install(cs, slot, o, rights, 0);
+    if (err)
+        obj_destroy(o);                  /* the slot was taken meanwhile: undo the creation */
+    else
+        err = quota_adopt(q, o);
+    obj_put(o);
+    return err;
 }
 
 void quota_unlink(struct quota *q, struct kobject *o)
@@ -267,13 +285,8 @@ static int quota_method_create(struct quota *q, struct invocation *inv)
     err = create_object(q, type, inv, &o);
     if (err)
         return err;
-    err = cap_install(cs, slot, o, AERIE_R_ALL, 0);
-    if (err) {
-        /* The slot was taken meanwhile: undo the whole creation. */
-        obj_destroy(o);
-        return inv_fail(inv, 1, err);
-    }
-    return quota_adopt(q, o);
+    err = quota_install_new(q, cs, slot, o, AERIE_R_ALL);
+    return err ? inv_fail(inv, 1, err) : 0;
 }
 
 /* WATCH (child quota, endpoint or 0): sets, replaces or clears the watch

@@ -72,6 +72,11 @@ void *quota_new_object(struct quota *q, enum aerie_obj_type type, size_t size,
  * q is being destroyed meanwhile, o is destroyed and AE_EDEAD returned. */
 int quota_adopt(struct quota *q, struct kobject *o);
 
+/* Installs the first capability of a new object o made from q in slot and
+ * links o into q, safely against the capability's deletion in between; on
+ * failure o is destroyed. */
+int quota_install_new(struct quota *q, struct cspace *cs, uint64_t slot, struct kobject *o, uint8_t rights);
+
 /* Removes o from q's object list (the reaper calls this). */
 void quota_unlink(struct quota *q, struct kobject *o);
 

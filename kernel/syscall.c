@@ -196,17 +196,24 @@ static int64_t sys_futex(struct thread *t, uint64_t op, uint64_t addr, uint64_t 
     return AE_EINVAL;
 }
 
-/* Everything a thread must go through before it returns to user mode. */
+/* Everything a thread must go through before it returns to user mode.
+ * After a switch it looks again: a thread that was switched out here
+ * resumes here, and what was queued for destruction on this CPU meanwhile
+ * (by a thread that died and switched away) is reaped now rather than at
+ * the next kernel exit. */
 void return_to_user_checks(struct thread *t)
 {
-    obj_reap();
-    if (__atomic_load_n(&t->obj.dead, __ATOMIC_ACQUIRE)) {
-        spin_lock(&t->obj.lock);
-        t->state = TS_DEAD;
-        spin_unlock(&t->obj.lock);
-    }
-    if (sched_need_resched())
+    for (;;) {
+        obj_reap();
+        if (__atomic_load_n(&t->obj.dead, __ATOMIC_ACQUIRE)) {
+            spin_lock(&t->obj.lock);
+            t->state = TS_DEAD;
+            spin_unlock(&t->obj.lock);
+        }
+        if (!sched_need_resched())
+            return;
         schedule();
+    }
 }
 
 static void unknown_syscall(struct thread *t, struct trap_frame *tf)

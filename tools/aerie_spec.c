@@ -26,7 +26,7 @@ static const struct option options[] = {
     { "--env",     "env",     "K=V",  "an environment variable (repeatable)" },
     { "--name",    "name",    "NAME", "a name for it" },
     { "--stack",   "stack",   "SIZE", "first thread's stack (default 16K)" },
-    { "--ports",   "ports",   "LIST", "UDP ports for a net grant, e.g. 7000-7010" },
+    { "--ports",   "ports",   "LIST", "ports for a net grant: 7000-7010 (UDP), tcp:80, out:5432" },
     { "--fs-bytes", "fs.bytes", "SIZE", "file data it may write with an fs grant (default 8M)" },
     { "--fs-inodes", "fs.inodes", "N", "files and directories it may make with an fs grant (default 1024)" },
     { "--entrypoint", "entrypoint", "PATH", "an imported image's program instead of its own" },

@@ -37,6 +37,8 @@ for group in "$@"; do
                want clang clang
                want_libfuzzer
                want socat socat
+               want curl curl; want ab apache2-utils           # tests/net/tcp_qemu.sh
+               want /usr/bin/nc.openbsd netcat-openbsd
                want grub-mkrescue grub-common; want /usr/lib/grub/i386-pc grub-pc-bin   # the ISO test
                want xorriso xorriso; want mformat mtools ;;
         iso)   want grub-mkrescue grub-common; want /usr/lib/grub/i386-pc grub-pc-bin

@@ -5,11 +5,13 @@
 # same socket, so a second `make run` cannot take a running one's channel
 # over), boots QEMU with the channel, and stops the engine when QEMU exits.
 #
-# usage: tools/run.sh --check --smp N --mem SIZE --hostport PORT
-#        tools/run.sh --build DIR --smp N --mem SIZE --hostport PORT -- QEMU.SH-ARGS...
+# usage: tools/run.sh --check --smp N --mem SIZE --hostport PORT [--port NAME=PORT]...
+#        tools/run.sh --build DIR --smp N --mem SIZE --hostport PORT [--port NAME=PORT]... -- QEMU.SH-ARGS...
+# --hostport is the UDP echo's forward (added here); --port only checks a
+# variable that QEMU.SH-ARGS use (make run's TCP forwards).
 set -eu
 
-check=0 build=build smp=2 mem=256M port=5555
+check=0 build=build smp=2 mem=256M port=5555 ports=""
 die() { echo "make run: $*" >&2; exit 2; }
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -18,6 +20,7 @@ while [ $# -gt 0 ]; do
         --smp) smp=$2; shift ;;
         --mem) mem=$2; shift ;;
         --hostport) port=$2; shift ;;
+        --port) ports="$ports $2"; shift ;;
         --) shift; break ;;
         *) die "run.sh: unknown option $1" ;;
     esac
@@ -34,6 +37,11 @@ esac
 case "$n" in ''|*[!0-9]*) die "MEM must look like 256M or 2G, not '$mem'" ;; esac
 case "$port" in ''|*[!0-9]*) die "NET_HOSTPORT must be a port number from 1 to 65535, not '$port'" ;; esac
 [ "$port" -ge 1 ] && [ "$port" -le 65535 ] || die "NET_HOSTPORT must be from 1 to 65535, not $port"
+for p in $ports; do
+    name=${p%%=*} value=${p#*=}
+    case "$value" in ''|*[!0-9]*) die "$name must be a port number from 1 to 65535, not '$value'" ;; esac
+    [ "$value" -ge 1 ] && [ "$value" -le 65535 ] || die "$name must be from 1 to 65535, not $value"
+done
 lock=$build/aerie.sock.lock
 if [ -f "$lock" ] && command -v flock >/dev/null 2>&1 && ! flock -n "$lock" true; then
     die "an Aerie is already running on $build/aerie.sock (engine pid $(cat "$lock" 2>/dev/null)): stop it first"

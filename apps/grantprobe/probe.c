@@ -7,6 +7,8 @@
  *   grantprobe read PATH          prints the file
  *   grantprobe write PATH TEXT    creates PATH with TEXT and reads it back
  *   grantprobe bind PORT          binds a UDP socket to PORT
+ *   grantprobe listen PORT        listens on TCP port PORT (and finds nobody to accept)
+ *   grantprobe connect IP PORT    connects over TCP (ECONNREFUSED: allowed, nobody listened)
  *   grantprobe fill PATH          writes PATH until a write fails, prints how
  *                                 much went in (its files come from its own quota)
  *   grantprobe steady PORT ROUNDS a neighbour: writes a file and binds PORT, then
@@ -20,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
@@ -81,6 +84,35 @@ static int probe_bind(const char *port)
     return e;
 }
 
+static int probe_listen(const char *port)
+{
+    int s = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    if (s < 0)
+        return errno;
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(port)) };
+    int e = bind(s, (struct sockaddr *)&a, sizeof a) || listen(s, 4) ? errno : 0;
+    if (!e && (accept(s, NULL, NULL) >= 0 || errno != EAGAIN))
+        e = EPROTO;                               /* nobody connected: accept must say "not now" */
+    close(s);
+    if (!e)
+        printf("listening on TCP port %s\n", port);
+    return e;
+}
+
+static int probe_connect(const char *ip, const char *port)
+{
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    if (s < 0)
+        return errno;
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(port)) };
+    inet_pton(AF_INET, ip, &a.sin_addr);
+    int e = connect(s, (struct sockaddr *)&a, sizeof a) ? errno : 0;
+    close(s);
+    if (!e)
+        printf("connected to %s:%s\n", ip, port);
+    return e;
+}
+
 /* One round of the neighbour: its file reads back, its socket echoes. */
 static int steady_round(int s, const struct sockaddr_in *self, int round)
 {
@@ -133,13 +165,17 @@ int main(int argc, char **argv)
         e = probe_write(argv[2], argv[3]);
     else if (argc == 3 && !strcmp(argv[1], "bind"))
         e = probe_bind(argv[2]);
+    else if (argc == 3 && !strcmp(argv[1], "listen"))
+        e = probe_listen(argv[2]);
+    else if (argc == 4 && !strcmp(argv[1], "connect"))
+        e = probe_connect(argv[2], argv[3]);
     else if (argc == 3 && !strcmp(argv[1], "fill"))
         e = probe_fill(argv[2]);
     else if (argc == 4 && !strcmp(argv[1], "steady"))
         e = probe_steady(argv[2], argv[3]);
     else
-        fprintf(stderr, "usage: grantprobe read PATH | write PATH TEXT | bind PORT | fill PATH | "
-                "steady PORT ROUNDS\n");
+        fprintf(stderr, "usage: grantprobe read PATH | write PATH TEXT | bind PORT | listen PORT | "
+                "connect IP PORT | fill PATH | steady PORT ROUNDS\n");
     if (e)
         printf("%s: %s\n", argc > 1 ? argv[1] : "grantprobe", strerror(e));
     return e;

@@ -50,7 +50,9 @@ enum aerie_error {
     AE_ECONNREFUSED  = -55,
     AE_ELOOP         = -56,
     AE_EPERM         = -57,
-    AE_ERROR_MIN     = -57,
+    AE_ECONNRESET    = -58,  /* the peer reset the connection */
+    AE_EISCONN       = -59,  /* already connected */
+    AE_ERROR_MIN     = -59,
 };
 
 #endif

@@ -204,7 +204,9 @@ static int open_fs(struct creation *k, char *err, size_t errlen)
  * service itself lets grants overlap; docs/NET.md). Only creations with
  * ports take this lock. */
 #define CM_PORT_RANGES 256
-static struct { uint16_t lo, hi; uint64_t id; } port_table[CM_PORT_RANGES];
+static struct { uint16_t lo, hi; uint8_t kind; uint64_t id; } port_table[CM_PORT_RANGES];
+_Static_assert(SPEC_MAX_PORTS <= NET_MAX_RANGES && SPEC_PORTS_TCP == NET_PORTS_TCP &&
+               SPEC_PORTS_OUT == NET_PORTS_TCP_OUT, "a spec's ports are the net service's ranges");
 static pthread_mutex_t port_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static int claim_ports(const struct container *c, char *err, size_t errlen)
@@ -212,28 +214,35 @@ static int claim_ports(const struct container *c, char *err, size_t errlen)
     const struct spec *s = c->spec;
     int r = 0;
     pthread_mutex_lock(&port_lock);
-    unsigned nfree = 0;
+    unsigned nfree = 0, nclaim = 0;
+    for (unsigned i = 0; i < s->nports; i++)
+        nclaim += s->ports[i].kind != SPEC_PORTS_OUT;   /* destinations are nobody's to hold */
     for (unsigned t = 0; t < CM_PORT_RANGES; t++) {
         nfree += port_table[t].id == 0;
         for (unsigned i = 0; i < s->nports && port_table[t].id && !r; i++)
-            if (s->ports[i].first <= port_table[t].hi && port_table[t].lo <= s->ports[i].last) {
-                snprintf(err, errlen, "ports: %u-%u overlaps ports %u-%u of container %lu",
-                         s->ports[i].first, s->ports[i].last, port_table[t].lo, port_table[t].hi,
-                         port_table[t].id);
+            if (s->ports[i].kind == port_table[t].kind && s->ports[i].kind != SPEC_PORTS_OUT &&
+                s->ports[i].first <= port_table[t].hi && port_table[t].lo <= s->ports[i].last) {
+                snprintf(err, errlen, "ports: %s%u-%u overlaps ports %u-%u of container %lu",
+                         s->ports[i].kind == SPEC_PORTS_TCP ? "tcp:" : "", s->ports[i].first, s->ports[i].last,
+                         port_table[t].lo, port_table[t].hi, port_table[t].id);
                 r = AE_EADDRINUSE;
             }
     }
-    if (!r && nfree < s->nports) {
+    if (!r && nfree < nclaim) {
         snprintf(err, errlen, "ports: the manager holds %u port ranges already", CM_PORT_RANGES);
         r = AE_ENOMEM;
     }
-    for (unsigned t = 0, i = 0; !r && t < CM_PORT_RANGES && i < s->nports; t++)
-        if (!port_table[t].id) {
+    for (unsigned t = 0, i = 0; !r && t < CM_PORT_RANGES && i < s->nports; t++) {
+        while (i < s->nports && s->ports[i].kind == SPEC_PORTS_OUT)
+            i++;
+        if (i < s->nports && !port_table[t].id) {
             port_table[t].lo = s->ports[i].first;
             port_table[t].hi = s->ports[i].last;
+            port_table[t].kind = s->ports[i].kind;
             port_table[t].id = c->id;
             i++;
         }
+    }
     pthread_mutex_unlock(&port_lock);
     return r;
 }
@@ -256,13 +265,17 @@ static int open_net(struct creation *k, char *err, size_t errlen)
         return AE_ENOTSUP;
     }
     struct ae_net_range ranges[SPEC_MAX_PORTS];
-    for (unsigned i = 0; i < c->spec->nports; i++)
+    uint8_t kinds[SPEC_MAX_PORTS];
+    for (unsigned i = 0; i < c->spec->nports; i++) {
         ranges[i] = (struct ae_net_range){ c->spec->ports[i].first, c->spec->ports[i].last };
+        kinds[i] = c->spec->ports[i].kind;
+    }
     uint64_t id;
     int r = claim_ports(c, err, errlen);
     if (r)
         return r;
-    r = ae_net_admin_client_add(cm.net_admin, ranges, c->spec->nports, &id, &k->net_cap);
+    r = ae_net_admin_client_add_k(cm.net_admin, ranges, kinds, c->spec->nports, c->spec->net_conns, &id,
+                                  &k->net_cap);
     if (r) {
         release_ports(c);
         snprintf(err, errlen, "ports: the net service refused them (error %d): in use, or not its to give", r);

@@ -116,11 +116,18 @@ static int add_cpu(struct spec *s, const char *c, size_t n, char *err, size_t er
     return 0;
 }
 
+/* One item of ports=: [udp:|tcp:|out:]PORT or LO-HI (a bare one is UDP). */
 static int add_ports(struct spec *s, const char *p, size_t n, char *err, size_t errlen)
 {
-    char buf[16];
-    if (!copy(buf, sizeof buf, p, n))
+    char item[24], whole[24];
+    if (!copy(item, sizeof item, p, n) || !copy(whole, sizeof whole, p, n))
         return bad(err, errlen, "ports", "?", "is too long");
+    char *buf = item;
+    uint8_t kind = SPEC_PORTS_UDP;
+    if (!strncmp(buf, "udp:", 4) || !strncmp(buf, "tcp:", 4) || !strncmp(buf, "out:", 4)) {
+        kind = buf[0] == 'u' ? SPEC_PORTS_UDP : buf[0] == 't' ? SPEC_PORTS_TCP : SPEC_PORTS_OUT;
+        buf += 4;
+    }
     char *dash = buf;
     while (*dash && *dash != '-')
         dash++;
@@ -128,11 +135,13 @@ static int add_ports(struct spec *s, const char *p, size_t n, char *err, size_t 
     bool range = *dash == '-';
     *dash = 0;
     if (!parse_u64(buf, &a) || (range ? !parse_u64(dash + 1, &b) : (b = a, false)) || a == 0 || b > 65535 || a > b)
-        return bad(err, errlen, "ports", p, "must be a UDP port or range in 1..65535, e.g. 7000-7010");
+        return bad(err, errlen, "ports", whole, "must be a port or range in 1..65535 with an optional udp:, "
+                   "tcp: or out: in front, e.g. 7000-7010 or tcp:80");
     if (s->nports == SPEC_MAX_PORTS)
-        return bad(err, errlen, "ports", p, "is more than 4 ranges");
+        return bad(err, errlen, "ports", whole, "is more than 8 ranges");
     s->ports[s->nports].first = (uint16_t)a;
     s->ports[s->nports].last = (uint16_t)b;
+    s->ports[s->nports].kind = kind;
     s->nports++;
     return 0;
 }
@@ -232,6 +241,11 @@ static int set_field(struct spec *s, const char *key, const char *v, char *err, 
         s->nports = 0;
         return each_item(v, add_ports, s, err, errlen);
     }
+    if (seq(key, "net.conns")) {
+        if (set_number(key, v, 1, 1024, &n, err, errlen)) return -1;
+        s->net_conns = (uint32_t)n;
+        return 0;
+    }
     if (seq(key, "fs.bytes")) {
         if (!parse_size(v, &s->fs_bytes) || s->fs_bytes > (64ull << 30))
             return bad(err, errlen, key, v, "must be a size up to 64G");
@@ -243,7 +257,7 @@ static int set_field(struct spec *s, const char *key, const char *v, char *err, 
         return 0;
     }
     return bad(err, errlen, key, v, "is not a spec field (image name entrypoint args env grant mem stack "
-               "threads objects prio cpus ports fs.bytes fs.inodes)");
+               "threads objects prio cpus ports net.conns fs.bytes fs.inodes)");
 }
 
 /* One word of the spec: key=value (value may be "quoted" with spaces). */
@@ -296,6 +310,6 @@ int spec_parse(const char *text, size_t len, struct spec *s, char *err, size_t e
     if (!s->image[0])
         return bad(err, errlen, "image", "", "is required");
     if ((s->grants & SPEC_GRANT_NET) && s->nports == 0)
-        return bad(err, errlen, "ports", "", "must name at least one UDP port when net is granted");
+        return bad(err, errlen, "ports", "", "must name at least one port when net is granted");
     return 0;
 }

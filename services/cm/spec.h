@@ -16,7 +16,12 @@
 #define SPEC_MAX_ARGS   16
 #define SPEC_MAX_ENV    16
 #define SPEC_STR_MAX    128
-#define SPEC_MAX_PORTS  4
+#define SPEC_MAX_PORTS  8
+
+/* What a ports= range gives (the net service's NET_PORTS_* values). */
+#define SPEC_PORTS_UDP  0       /* UDP ports to bind (a bare range) */
+#define SPEC_PORTS_TCP  1       /* tcp: TCP ports to listen on */
+#define SPEC_PORTS_OUT  2       /* out: TCP ports it may connect to */
 
 /* Grants a container can get (bits). */
 #define SPEC_GRANT_CONSOLE 0x1
@@ -38,8 +43,9 @@ struct spec {
     uint32_t prio;
     uint64_t cpus;                   /* bit per CPU; 0 = any */
     uint64_t stack;                  /* bytes of the first thread's stack */
-    struct { uint16_t first, last; } ports[SPEC_MAX_PORTS];
+    struct { uint16_t first, last; uint8_t kind; } ports[SPEC_MAX_PORTS];
     unsigned nports;
+    uint32_t net_conns;              /* TCP connections at once; 0: the net service's default */
     uint64_t fs_bytes;
     uint32_t fs_inodes;
 };

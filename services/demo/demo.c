@@ -2,7 +2,9 @@
  * demo.c — what `make run` shows of containers before anyone types
  * `./aerie`: it asks the container manager for three containers — hello,
  * grantprobe reading its image's files through an fs grant, and crasher —
- * and reports how each ended. It holds only "cm" and its console.
+ * and reports how each ended; then it starts httpd, which stays: a
+ * container with its image's files and TCP port 80, which make run
+ * forwards from 127.0.0.1:8080. It holds only "cm" and its console.
  */
 #include <stdio.h>
 #include <libaerie/cm.h>
@@ -41,5 +43,13 @@ int main(void)
     show(cm, "image=hello");
     show(cm, "image=grantprobe grant=console,fs args=\"read /motd\"");
     show(cm, "image=crasher");
+    uint64_t id;
+    char err[200] = "";
+    const char *web = "image=httpd grant=console,fs,net ports=tcp:80 net.conns=160 mem=32M "
+                      "env=AERIE_NET_TCP_MEM=6291456";
+    if (ae_cm_create(cm, web, 1, &id, err, sizeof err))
+        printf("demo: '%s' refused: %s\n", web, err);
+    else
+        printf("demo: container %lu (httpd) serves its /www on TCP port 80\n", id);
     return 0;
 }

@@ -57,6 +57,13 @@ $(BUILD)/tests/host/net/test_net_clients: $(NET_TEST_DIR)/test_net_clients.c $(N
 
 HOST_TESTS += $(BUILD)/tests/host/net/test_net_clients
 
+$(BUILD)/tests/host/net/test_tcp: $(NET_TEST_DIR)/test_tcp.c $(NET_TEST_DEPS)
+	@mkdir -p $(@D)
+	@echo "  HOSTCC  $@"
+	@$(HOSTCC) $(NET_TEST_CFLAGS) -o $@ $< $(NET_FAKE_C) $(NET_STACK_C)
+
+HOST_TESTS += $(BUILD)/tests/host/net/test_tcp
+
 $(BUILD)/tests/host/net/test_netring: $(NET_TEST_DIR)/test_netring.c lib/netring/netring.c $(NET_HDRS) tests/host/ktest_host.h
 	@mkdir -p $(@D)
 	@echo "  HOSTCC  $@"
@@ -95,6 +102,15 @@ $(BUILD)/tests/host/net/fuzz_seeds: $(NET_TEST_DIR)/fuzz_seeds.c $(NET_TEST_DIR)
 	@$(HOSTCC) $(NET_TEST_CFLAGS) -o $@ $< $(NET_FAKE_C) $(NET_STACK_C)
 
 HOST_TESTS += $(NET_FUZZ)
+
+# TCP's own target (segments, the client's area, calls, time).
+NET_FUZZ_TCP := $(BUILD)/tests/host/net/fuzz_tcp
+$(NET_FUZZ_TCP): $(NET_TEST_DIR)/fuzz_tcp.c $(NET_TEST_DEPS)
+	@mkdir -p $(@D)
+	@echo "  CLANG   $@"
+	@$(CLANG) $(NET_FUZZ_CFLAGS) -o $@ $< $(NET_FAKE_C) $(NET_STACK_C)
+
+HOST_TESTS += $(NET_FUZZ_TCP)
 
 .PHONY: fuzz-net fuzz-net-seeds
 # The long run: keeps what it finds in $(BUILD)/net/fuzz-corpus across runs.

@@ -146,7 +146,7 @@ static int add_grants(struct bc_service *sv, struct line *l, const char *list, c
             return fail(l, err, errlen, "too many grants", list);
         char *g = sv->grants[sv->ngrants];
         size_t n = (size_t)(q - p), base = n && p[n - 1] == '?' ? n - 1 : n;   /* NAME?: optional */
-        if (!copy_str(g, BC_NAME_MAX, p, base) || !valid_name(g) || !copy_str(g, BC_NAME_MAX, p, n))
+        if (!copy_str(g, BC_GRANT_MAX, p, base) || !valid_name(g) || !copy_str(g, BC_GRANT_MAX, p, n))
             return fail(l, err, errlen, "a bad capability name in grant=", list);
         sv->ngrants++;
         p = *q ? q + 1 : q;

@@ -29,6 +29,7 @@
 #define BC_MAX_GRANTS   16
 #define BC_MAX_ARGS     8
 #define BC_NAME_MAX     24
+#define BC_GRANT_MAX    48      /* a grant name: net:tcp:80+udp:7+out:9000+conns:64 needs room */
 #define BC_PATH_MAX     96
 #define BC_ARG_MAX      64
 
@@ -41,7 +42,7 @@ struct bc_service {
     uint32_t prio;                 /* 0: default */
     int32_t cpu;                   /* -1: any */
     bool restart;
-    char grants[BC_MAX_GRANTS][BC_NAME_MAX];
+    char grants[BC_MAX_GRANTS][BC_GRANT_MAX];
     unsigned ngrants;
     char serve[BC_NAME_MAX];       /* "" if none */
     char args[BC_MAX_ARGS][BC_ARG_MAX];

@@ -220,9 +220,38 @@ static bool grant_pci(struct child_grants *cg, const char *spec, unsigned idx, s
     return true;
 }
 
-/* Grant "net:PORTS" (e.g. net:7, net:7000-7010+9000): root asks the net
- * service, as its admin, for a client that may bind those UDP ports, and
- * gives the service the capability it returns under the name "net". */
+/* Grant "net:PORTS" (e.g. net:7, net:7000-7010+9000, net:udp:7+tcp:80+conns:64):
+ * root asks the net service, as its admin, for a client that may use
+ * those ports and gives the service the capability it returns under the
+ * name "net". Items joined by '+': a bare range or udp:RANGE (UDP ports),
+ * tcp:RANGE (TCP ports to listen on), out:RANGE (TCP ports to connect
+ * to), conns:N (TCP connections; the service's default otherwise). */
+static bool parse_net_item(const char *spec, const char **end, struct ae_net_range *r, uint8_t *kind,
+                           unsigned long *conns)
+{
+    static const struct { const char *pre; uint8_t kind; } kinds[] = {
+        { "udp:", NET_PORTS_UDP }, { "tcp:", NET_PORTS_TCP }, { "out:", NET_PORTS_TCP_OUT },
+    };
+    char *e;
+    if (!strncmp(spec, "conns:", 6)) {
+        *conns = strtoul(spec + 6, &e, 10);
+        *end = e;
+        return e != spec + 6 && *conns >= 1 && *conns <= NET_CONNS_MAX;
+    }
+    *kind = NET_PORTS_UDP;
+    for (unsigned i = 0; i < 3; i++)
+        if (!strncmp(spec, kinds[i].pre, 4)) {
+            *kind = kinds[i].kind;
+            spec += 4;
+        }
+    unsigned long lo = strtoul(spec, &e, 10), hi = lo;
+    if (*e == '-')
+        hi = strtoul(e + 1, &e, 10);
+    *end = e;
+    *r = (struct ae_net_range){ (uint16_t)lo, (uint16_t)hi };
+    return lo != 0 && hi >= lo && hi <= 0xffff;
+}
+
 static bool grant_net(struct child_grants *cg, const char *spec, struct service *sv)
 {
     struct service *net = by_serve("net", 3);
@@ -232,19 +261,20 @@ static bool grant_net(struct child_grants *cg, const char *spec, struct service 
     if (!admin)
         admin = mint(net->serve_ep, AERIE_R_WRITE | AERIE_R_GRANT, ADMIN_BADGE);
     struct ae_net_range ranges[NET_MAX_RANGES];
+    uint8_t kinds[NET_MAX_RANGES];
     unsigned n = 0;
+    unsigned long conns = 0;
     while (*spec) {
-        char *end;
-        unsigned long lo = strtoul(spec, &end, 10), hi = lo;
-        if (*end == '-')
-            hi = strtoul(end + 1, &end, 10);
-        if ((*end && *end != '+') || lo == 0 || hi < lo || hi > 0xffff || n == NET_MAX_RANGES)
+        const char *end;
+        bool is_conns = !strncmp(spec, "conns:", 6);
+        if ((!is_conns && n == NET_MAX_RANGES) ||
+            !parse_net_item(spec, &end, &ranges[n], &kinds[n], &conns) || (*end && *end != '+'))
             return false;
-        ranges[n++] = (struct ae_net_range){ (uint16_t)lo, (uint16_t)hi };
+        n += !is_conns;
         spec = *end ? end + 1 : end;
     }
     uint64_t cap;
-    int r = ae_net_admin_client_add(admin, ranges, n, &sv->net_client, &cap);
+    int r = ae_net_admin_client_add_k(admin, ranges, kinds, n, (unsigned)conns, &sv->net_client, &cap);
     if (r) {
         printf("root: the net service refused a client for %s (error %d)\n", sv->cfg->name, r);
         return false;

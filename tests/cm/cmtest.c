@@ -116,8 +116,10 @@ static void cm_refuses_bad_specs(void)
     expect_spec_error("image=nosuch", "image: no image 'nosuch'");
     expect_spec_error("image=hello mem=60G", "is more than the container manager has in all");
     expect_spec_error("image=hello cpus=9", "cpus: none of them exists");
-    expect_spec_error("image=hello grant=net", "spec: ports: '' must name at least one UDP port");
-    expect_spec_error("image=hello ports=0", "spec: ports: '0' must be a UDP port");
+    expect_spec_error("image=hello grant=net", "spec: ports: '' must name at least one port");
+    expect_spec_error("image=hello ports=0", "spec: ports: '0' must be a port or range");
+    expect_spec_error("image=hello ports=sctp:9", "spec: ports: 'sctp:9' must be a port or range");
+    expect_spec_error("image=hello net.conns=9999", "spec: net.conns: '9999'");
 }
 
 static void cm_hostile_reaches_nothing(void)

@@ -82,7 +82,7 @@ static void run_mistakes_name_the_argument(void)
     refused("--mem 1M", true, "no IMAGE given");
     refused("Hello", true, "IMAGE: 'Hello' must be an image name");
     refused("--rm hello", false, "unknown option '--rm'");
-    refused("--grant net hello", true, "--ports: '' must name at least one UDP port");
+    refused("--grant net hello", true, "--ports: '' must name at least one port");
 }
 
 static void run_argument_limits(void)

@@ -40,6 +40,20 @@ static void spec_every_field(void)
     CHECK_EQ(s.fs_inodes, 5000);
 }
 
+static void spec_ports_have_kinds(void)
+{
+    CHECK_EQ(parse("image=web grant=net ports=tcp:80,udp:53,7,out:5432-5433 net.conns=200"), 0);
+    CHECK_EQ(s.nports, 4);
+    CHECK_EQ(s.ports[0].kind, SPEC_PORTS_TCP);
+    CHECK_EQ(s.ports[0].first, 80);
+    CHECK_EQ(s.ports[1].kind, SPEC_PORTS_UDP);
+    CHECK_EQ(s.ports[2].kind, SPEC_PORTS_UDP);    /* a bare port is UDP, as before */
+    CHECK_EQ(s.ports[2].first, 7);
+    CHECK_EQ(s.ports[3].kind, SPEC_PORTS_OUT);
+    CHECK_EQ(s.ports[3].last, 5433);
+    CHECK_EQ(s.net_conns, 200);
+}
+
 static void spec_defaults_hold(void)
 {
     CHECK_EQ(parse("image=hello"), 0);
@@ -71,10 +85,14 @@ static void spec_mistakes_name_the_field(void)
     expect("image=a cpus=0,x", "spec: cpus: 'x'");
     expect("image=a cpus=64", "spec: cpus: '64'");
     expect("image=a grant=console,root", "spec: grant: 'root' is not");
-    expect("image=a ports=0", "spec: ports: '0' must be a UDP port");
+    expect("image=a ports=0", "spec: ports: '0' must be a port or range");
     expect("image=a ports=9-3", "spec: ports: '9-3'");
-    expect("image=a ports=1,2,3,4,5", "is more than 4 ranges");
-    expect("image=a grant=net", "spec: ports: '' must name at least one UDP port");
+    expect("image=a ports=1,2,3,4,5,6,7,8,9", "is more than 8 ranges");
+    expect("image=a grant=net", "spec: ports: '' must name at least one port");
+    expect("image=a ports=ftp:21", "spec: ports: 'ftp:21' must be a port");
+    expect("image=a ports=tcp:", "spec: ports: 'tcp:' must be a port");
+    expect("image=a net.conns=0", "net.conns");
+    expect("image=a net.conns=5000", "net.conns");
     expect("image=a env=NOEQUALS", "spec: env: 'NOEQUALS' must be NAME=VALUE");
     expect("image=a args=\"open", "unterminated quote");
     expect("image=a colour=red", "spec: colour: 'red' is not a spec field");
@@ -99,6 +117,7 @@ static void spec_nul_and_long(void)
 int main(void)
 {
     RUN(spec_every_field);
+    RUN(spec_ports_have_kinds);
     RUN(spec_defaults_hold);
     RUN(spec_mistakes_name_the_field);
     RUN(spec_nul_and_long);

@@ -66,7 +66,7 @@ static uint64_t rnd_slot(struct fz *z)
     case 4: case 5:
         if (pick(z, 64) == 0)
             return held[pick(z, NHELD)];
-        return held[H_EP + pick(z, NHELD - H_EP)];
+        return held[H_EP + pick(z, H_PROGRESS - H_EP)];    /* its counter only when forged */
     default: return pool[pick(z, POOL)];
     }
 }

@@ -235,11 +235,13 @@ static int64_t ops_inside(struct kt_env *env, uint64_t floor)
     return inside;
 }
 
-/* Fills MANY slots of this task with copies of cap. */
+/* Fills MANY slots of this task with copies of cap (the same slots each
+ * time). */
 static int fill_many(uint64_t cap)
 {
     for (unsigned i = 0; i < MANY; i++) {
-        many[i] = (uint32_t)ae_slot_alloc();
+        if (!many[i])
+            many[i] = (uint32_t)ae_slot_alloc();
         if (ae_cap_copy(cap, many[i], AERIE_R_ALL, 0) < 0)
             return -1;
     }
@@ -256,6 +258,11 @@ static unsigned count_left(void)
 }
 
 #define MIN_INSIDE 10
+/* The other CPU can only show progress if the host runs both of QEMU's
+ * CPUs meanwhile; on a loaded host one may be held off for the whole
+ * operation, so a test tries a few times. With the derivation-tree lock
+ * held throughout (the old kernel) every try counts 0. */
+#define TRIES 4
 
 /* This thread to CPU 0, the huge operation's worker to CPU 1. */
 static int64_t on_cpu0(void)
@@ -282,12 +289,15 @@ KTEST_CPUS(cap_huge_revoke_lets_other_cpus_work, 2,
 {
     CHECK_OK(on_cpu0());
     uint64_t ep = kt_new(env, AERIE_OBJ_ENDPOINT, 0, 0, 0);
-    CHECK_OK(fill_many(ep));
-    int64_t inside = big_run(env, BIG_REVOKE, ep, 0, ~0ull);
-    CHECK_OK(big_result);
-    CHECK_EQ(count_left(), 0);
-    uint64_t badge;
-    CHECK(ae_cap_info(ep, &badge) >= 0);                   /* revoke keeps the source */
+    int64_t inside = 0;
+    for (int tries = 0; tries < TRIES && inside < MIN_INSIDE; tries++) {
+        CHECK_OK(fill_many(ep));
+        inside = big_run(env, BIG_REVOKE, ep, 0, ~0ull);
+        CHECK_OK(big_result);
+        CHECK_EQ(count_left(), 0);
+        uint64_t badge;
+        CHECK(ae_cap_info(ep, &badge) >= 0);               /* revoke keeps the source */
+    }
     CHECK(inside >= MIN_INSIDE);
 }
 
@@ -295,12 +305,15 @@ KTEST_CPUS(cap_destroy_object_with_many_caps_lets_other_cpus_work, 2,
            "destroying an object named by 30,000 capabilities does not stop another CPU's cap operations")
 {
     CHECK_OK(on_cpu0());
-    uint64_t q = kt_new(env, AERIE_OBJ_QUOTA, 1 << 20, 0, 10), ep;
-    CHECK_OK(kt_create(q, AERIE_OBJ_ENDPOINT, &ep, 0, 0, 0));
-    CHECK_OK(fill_many(ep));
-    int64_t inside = big_run(env, BIG_QUOTA_DESTROY, q, 0, ~0ull);
-    CHECK_OK(big_result);
-    CHECK_EQ(count_left(), 0);
+    int64_t inside = 0;
+    for (int tries = 0; tries < TRIES && inside < MIN_INSIDE; tries++) {
+        uint64_t q = kt_new(env, AERIE_OBJ_QUOTA, 1 << 20, 0, 10), ep;
+        CHECK_OK(kt_create(q, AERIE_OBJ_ENDPOINT, &ep, 0, 0, 0));
+        CHECK_OK(fill_many(ep));
+        inside = big_run(env, BIG_QUOTA_DESTROY, q, 0, ~0ull);
+        CHECK_OK(big_result);
+        CHECK_EQ(count_left(), 0);
+    }
     CHECK(inside >= MIN_INSIDE);
 }
 
@@ -308,22 +321,25 @@ KTEST_CPUS(cap_destroy_full_cspace_lets_other_cpus_work, 2,
            "destroying a task holding 30,000 capabilities does not stop another CPU's cap operations")
 {
     CHECK_OK(on_cpu0());
-    uint64_t q = kt_new(env, AERIE_OBJ_QUOTA, 16 << 20, 0, 10), task;
     uint64_t ep = kt_new(env, AERIE_OBJ_ENDPOINT, 0, 0, 0);
-    CHECK_OK(kt_create(q, AERIE_OBJ_TASK, &task, 0, 0, 0));
-    /* The space's chunks are what the quota holds above this; what the
-     * task gives back after its space is cleared does not count. */
-    uint64_t qinfo[6];
-    CHECK_OK(ae_quota_info(q, qinfo));
-    uint64_t without_caps = qinfo[1];
-    for (uint64_t s = 1; s <= MANY; s++)
-        CHECK_OK(ae_task_cap_copy(task, ep, s, AERIE_R_ALL, 0));
-    uint64_t info[4];
-    CHECK_OK(ae_invoke(task, AERIE_TASK_INFO, 0, 0, info, 4));
-    CHECK_EQ(info[2], MANY);
-    int64_t inside = big_run(env, BIG_TASK_DESTROY, task, q, without_caps);
-    CHECK_OK(big_result);
-    CHECK_EQ(ae_invoke(task, AERIE_TASK_INFO, 0, 0, info, 4), AE_ECAP);
+    int64_t inside = 0;
+    for (int tries = 0; tries < TRIES && inside < MIN_INSIDE; tries++) {
+        uint64_t q = kt_new(env, AERIE_OBJ_QUOTA, 16 << 20, 0, 10), task;
+        CHECK_OK(kt_create(q, AERIE_OBJ_TASK, &task, 0, 0, 0));
+        /* The space's chunks are what the quota holds above this; what the
+         * task gives back after its space is cleared does not count. */
+        uint64_t qinfo[6];
+        CHECK_OK(ae_quota_info(q, qinfo));
+        uint64_t without_caps = qinfo[1];
+        for (uint64_t s = 1; s <= MANY; s++)
+            CHECK_OK(ae_task_cap_copy(task, ep, s, AERIE_R_ALL, 0));
+        uint64_t info[4];
+        CHECK_OK(ae_invoke(task, AERIE_TASK_INFO, 0, 0, info, 4));
+        CHECK_EQ(info[2], MANY);
+        inside = big_run(env, BIG_TASK_DESTROY, task, q, without_caps);
+        CHECK_OK(big_result);
+        CHECK_EQ(ae_invoke(task, AERIE_TASK_INFO, 0, 0, info, 4), AE_ECAP);
+    }
     CHECK(inside >= MIN_INSIDE);
 }
 

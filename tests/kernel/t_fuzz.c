@@ -23,7 +23,7 @@ struct fuzz_run {
     uint64_t want, seed;
     uint64_t ep, gone_cap, progress_mem;
     volatile uint64_t *progress;
-    uint64_t total, instances, ended, stalled, cut, leaks;
+    uint64_t total, instances, ended, stalled, cut, garbled, leaks;
 };
 
 /* "N" or "N,SEED" from the runner (argv[3]). */
@@ -108,7 +108,15 @@ static void run_instance(struct kt_env *env, struct fuzz_run *f, uint64_t i)
         uint64_t last = 0, still = 0, badge;
         for (;;) {
             int64_t r = ae_recv(f->ep, 100000000ull, &badge);
-            done = *f->progress;
+            /* The counter is the instance's own memory, and it may write
+             * anything there: a value that goes back or leaps past what a
+             * tenth of a second allows ends the run at the last good one. */
+            uint64_t now = *f->progress;
+            if (now < done || now - done > 100000) {
+                f->garbled++;
+                break;
+            }
+            done = now;
             if (r >= 0 && answer(r, badge)) {
                 f->ended++;
                 break;
@@ -190,7 +198,8 @@ KTEST_EXPLICIT(kernel_fuzz, 1, "hostile tasks with threads on every CPU fuzz the
                        f.total, f.instances, f.ended, f.stalled, f.cut);
     }
     ae_kprintf("fuzz: seed %lu: %lu invocations by %lu instances (%lu ended on their own, %lu stalled, "
-               "%lu destroyed running)\n", f.seed, f.total, f.instances, f.ended, f.stalled, f.cut);
+               "%lu destroyed running, %lu wrote over their counter)\n", f.seed, f.total, f.instances, f.ended,
+               f.stalled, f.cut, f.garbled);
     CHECK(f.total >= f.want);
     CHECK_EQ(f.leaks, 0);
     /* The kernel still does its job: a fresh object works. */

@@ -214,3 +214,37 @@ void __sys_net_consume(void) {}
 int __sys_net_arm(int rx, int tx) { (void)rx, (void)tx; return 1; }
 int __sys_net_wait(uint64_t timeout_ns) { return __sys_sleep_ns(timeout_ns == ~0ull ? 1000000000ull : timeout_ns) ? AE_ETIMEOUT : AE_ETIMEOUT; }
 void __sys_net_disarm(void) {}
+
+/* TCP, likewise: a test program has no network, so it has no TCP. */
+int __sys_tcp_available(void) { return AE_EACCES; }
+int __sys_tcp_bind(uint16_t port, unsigned opts, uint32_t *sock, uint16_t *bound)
+{
+    (void)port, (void)opts, (void)sock, (void)bound;
+    return AE_EACCES;
+}
+int __sys_tcp_listen(uint32_t sock, unsigned backlog, uint32_t rcvbuf, uint32_t sndbuf, unsigned opts)
+{
+    (void)sock, (void)backlog, (void)rcvbuf, (void)sndbuf, (void)opts;
+    return AE_EACCES;
+}
+int __sys_tcp_connect(uint32_t sock, uint32_t ip, uint16_t port, uint32_t rcvbuf, uint32_t sndbuf,
+                      unsigned opts, uint32_t *sock_out, uint16_t *lport)
+{
+    (void)sock, (void)ip, (void)port, (void)rcvbuf, (void)sndbuf, (void)opts, (void)sock_out, (void)lport;
+    return AE_EACCES;
+}
+int __sys_tcp_setopt(uint32_t sock, unsigned opt, uint32_t value)
+{
+    (void)sock, (void)opt, (void)value;
+    return AE_EACCES;
+}
+int __sys_tcp_info(uint32_t sock, struct __sys_tcp_info *info) { (void)sock, (void)info; return AE_EBADF; }
+int __sys_tcp_accept(uint32_t listener, uint32_t *sock) { (void)listener, (void)sock; return AE_EBADF; }
+long __sys_tcp_recv(uint32_t sock, void *buf, size_t len, int peek)
+{
+    (void)sock, (void)buf, (void)len, (void)peek;
+    return AE_EBADF;
+}
+long __sys_tcp_send(uint32_t sock, const void *buf, size_t len) { (void)sock, (void)buf, (void)len; return AE_EBADF; }
+int __sys_tcp_shutdown(uint32_t sock) { (void)sock; return AE_EBADF; }
+int __sys_tcp_close(uint32_t sock) { (void)sock; return AE_EBADF; }

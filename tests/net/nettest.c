@@ -89,7 +89,8 @@ static uint64_t now_ms(void)
 static void socket_refuses_what_does_not_exist(struct nt *t)
 {
     CHECK_ERR(socket(AF_INET6, SOCK_DGRAM, 0), EAFNOSUPPORT);
-    CHECK_ERR(socket(AF_INET, SOCK_STREAM, 0), EPROTONOSUPPORT);
+    CHECK_ERR(socket(AF_INET, SOCK_STREAM, 0), EACCES);            /* its grant has no TCP port */
+    CHECK_ERR(socket(AF_INET, SOCK_STREAM, IPPROTO_UDP), EPROTONOSUPPORT);
     CHECK_ERR(socket(AF_INET, SOCK_DGRAM, IPPROTO_TCP), EPROTONOSUPPORT);
     CHECK_ERR(bind(1, (struct sockaddr *)&(struct sockaddr_in){ .sin_family = AF_INET }, sizeof(struct sockaddr_in)),
               ENOTSOCK);

@@ -22,6 +22,8 @@
 void __libaerie_init(uint64_t *auxv);
 void __libaerie_init(uint64_t *auxv)
 {
+    extern char **environ;                     /* set by libc before it calls us */
+    ae_start.envp = environ;                   /* libaerie's readers of $AERIE_* see it too */
     ae_runtime_start_auxv(auxv);
 }
 

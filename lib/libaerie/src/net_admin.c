@@ -1,7 +1,8 @@
 /*
  * net_admin.c — the net service's admin operations (aerie/proto/net.h,
  * NET_ADMIN_*), for the container manager and root: create a client with
- * its UDP port grants, remove it, read the counters.
+ * its port grants (UDP, TCP, TCP destinations) and TCP connection budget,
+ * remove it, read the counters.
  */
 #include <libaerie/net.h>
 #include <libaerie/runtime.h>
@@ -20,15 +21,21 @@ static int status(int64_t r)
 int ae_net_admin_client_add(uint64_t admin, const struct ae_net_range *ranges, unsigned n,
                             uint64_t *id, uint64_t *cap)
 {
-    if (n > NET_MAX_RANGES)
+    return ae_net_admin_client_add_k(admin, ranges, NULL, n, 0, id, cap);
+}
+
+int ae_net_admin_client_add_k(uint64_t admin, const struct ae_net_range *ranges, const uint8_t *kinds,
+                              unsigned n, unsigned conns, uint64_t *id, uint64_t *cap)
+{
+    if (n > NET_MAX_RANGES || conns > NET_CONNS_MAX)
         return AE_EINVAL;
     uint64_t slot = ae_slot_alloc();
     if (!slot)
         return AE_ELIMIT;
     struct aerie_utcb *u = ae_utcb();
-    u->mr[0] = n;
+    u->mr[0] = n | (uint64_t)conns << 16;
     for (unsigned i = 0; i < n; i++)
-        u->mr[1 + i] = NET_RANGE(ranges[i].lo, ranges[i].hi);
+        u->mr[1 + i] = NET_RANGE_K(ranges[i].lo, ranges[i].hi, kinds ? kinds[i] : NET_PORTS_UDP);
     u->recv_slots[0] = (uint32_t)slot;
     int64_t r = ae_call(admin, AERIE_INFO(NET_ADMIN_CLIENT_ADD, 1 + n, 0), ADMIN_TIMEOUT);
     u->recv_slots[0] = 0;

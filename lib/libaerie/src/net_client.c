@@ -4,6 +4,8 @@
  * memory and our notification from the program's own quota, sends both
  * to the service with NET_ATTACH (the memory read-write only, the
  * notification signal-only), and opens the rings the service formatted.
+ * A program with TCP connections gets its socket area in the same memory
+ * (tcp_client.c uses it).
  */
 #include <libaerie/net.h>
 #include <libaerie/invoke.h>
@@ -11,21 +13,13 @@
 #include <libaerie/syscall.h>
 #include <aerie/errors.h>
 #include "netring.h"
+#include "net_session.h"
 
 #define CALL_TIMEOUT 10000000000ull      /* a service that never receives is gone */
 #define LIVENESS_NS  1000000000ull       /* a long wait asks the service this often if we still exist */
 
-static struct {
-    bool open;
-    volatile bool dead;                  /* the service no longer knows us (it restarted) */
-    uint64_t ep;                         /* "net", badged for us */
-    uint64_t ntfn;                       /* ours */
-    uint64_t kick;                       /* the service's, signal-only */
-    uint64_t mem;
-    void *va;
-    uint64_t bytes;
-    struct netring tx, rx;
-} sess;
+struct ae_net_session ae__net;
+#define sess ae__net
 
 static uint64_t net_ep(void)
 {
@@ -39,8 +33,7 @@ int ae_net_available(void)
     return net_ep() ? 0 : AE_EACCES;
 }
 
-/* One request: words in w[0..nw), reply words to out[0..nout). */
-static int call(uint64_t label, const uint64_t *w, unsigned nw, uint64_t *out, unsigned nout)
+int ae__net_call(uint64_t label, const uint64_t *w, unsigned nw, uint64_t *out, unsigned nout)
 {
     if (!net_ep())
         return AE_EACCES;
@@ -57,22 +50,55 @@ static int call(uint64_t label, const uint64_t *w, unsigned nw, uint64_t *out, u
     return 0;
 }
 
-static uint32_t ring_slots(void)
+/* A number from the environment, or 0. */
+static uint64_t env_number(const char *pre)
 {
-    const char *pre = "AERIE_NET_SLOTS=";
     for (char **e = ae_start.envp; e && *e; e++) {
         unsigned i = 0;
         while (pre[i] && (*e)[i] == pre[i])
             i++;
         if (pre[i])
             continue;
-        uint32_t n = 0;
-        for (const char *p = *e + i; *p >= '0' && *p <= '9' && n < 100000; p++)
-            n = n * 10 + (uint32_t)(*p - '0');
-        if (n >= NET_RING_SLOTS_MIN && n <= NET_RING_SLOTS_MAX && !(n & (n - 1)))
-            return n;
+        uint64_t n = 0;
+        for (const char *p = *e + i; *p >= '0' && *p <= '9' && n < (1ull << 40); p++)
+            n = n * 10 + (uint64_t)(*p - '0');
+        return n;
     }
+    return 0;
+}
+
+static uint32_t ring_slots(void)
+{
+    uint64_t n = env_number("AERIE_NET_SLOTS=");
+    if (n >= NET_RING_SLOTS_MIN && n <= NET_RING_SLOTS_MAX && !(n & (n - 1)))
+        return (uint32_t)n;
     return NET_RING_SLOTS_DEFAULT;
+}
+
+/* The TCP area: none without TCP; else $AERIE_NET_TCP_MEM bytes of
+ * buffers (rounded to pages, 64 KiB .. 16 MiB) for $AERIE_NET_TCP_SOCKS
+ * sockets (at most the connections we were granted). */
+static void tcp_geometry(uint64_t conns, uint64_t *bytes, uint32_t *nsocks)
+{
+    *bytes = 0;
+    *nsocks = 0;
+    if (!conns)
+        return;
+    uint64_t n = env_number("AERIE_NET_TCP_SOCKS=");
+    if (!n || n > conns)
+        n = conns;
+    if (n > NETTCP_MAX_SOCKS)
+        n = NETTCP_MAX_SOCKS;
+    uint64_t buf = env_number("AERIE_NET_TCP_MEM=");
+    if (!buf)
+        buf = AE_TCP_MEM_DEFAULT;
+    buf = (buf + NETTCP_PAGE - 1) & ~(uint64_t)(NETTCP_PAGE - 1);
+    if (buf < 16 * NETTCP_PAGE)
+        buf = 16 * NETTCP_PAGE;
+    if (buf > 4096ull * NETTCP_PAGE)
+        buf = 4096ull * NETTCP_PAGE;
+    *nsocks = (uint32_t)n;
+    *bytes = NETTCP_HDR_BYTES(n) + buf;
 }
 
 /* A copy of cap with only `rights`, for handing over. */
@@ -96,7 +122,7 @@ static void drop_slot(uint64_t s)
 
 /* NET_ATTACH: hands the service our ring memory and notification, gets
  * its notification back into sess.kick. */
-static int attach(uint32_t n)
+static int attach(uint32_t n, uint64_t tcp_bytes, uint32_t nsocks)
 {
     uint64_t mem = restricted(sess.mem, AERIE_R_READ | AERIE_R_WRITE);
     uint64_t ntfn = restricted(sess.ntfn, AERIE_R_WRITE);
@@ -105,10 +131,12 @@ static int attach(uint32_t n)
     if (mem && ntfn && sess.kick) {
         struct aerie_utcb *u = ae_utcb();
         u->mr[0] = n;
+        u->mr[1] = tcp_bytes;
+        u->mr[2] = nsocks;
         u->caps[0] = (uint32_t)mem;
         u->caps[1] = (uint32_t)ntfn;
         u->recv_slots[0] = (uint32_t)sess.kick;
-        int64_t ir = ae_call(sess.ep, AERIE_INFO(NET_ATTACH, 1, 2), CALL_TIMEOUT);
+        int64_t ir = ae_call(sess.ep, AERIE_INFO(NET_ATTACH, 3, 2), CALL_TIMEOUT);
         u->recv_slots[0] = 0;
         r = ir < 0 ? (int)ir
           : AERIE_INFO_LABEL((uint64_t)ir) ? proto_status_of(AERIE_INFO_LABEL((uint64_t)ir))
@@ -129,8 +157,13 @@ int ae_net_open(void)
         return 0;
     if (!net_ep())
         return AE_EACCES;
-    uint32_t n = ring_slots();
-    sess.bytes = NET_RING_MEM_BYTES(n);
+    uint32_t n = ring_slots(), nsocks;
+    uint64_t info[5] = { 0 }, tcp_bytes;
+    int r = ae__net_call(NET_INFO, 0, 0, info, 5);
+    if (r)
+        return r;
+    tcp_geometry(info[4], &tcp_bytes, &nsocks);
+    sess.bytes = NET_RING_MEM_BYTES(n) + tcp_bytes;
     sess.ntfn = ae_slot_alloc();
     if (!sess.ntfn || ae_quota_create(ae_self.quota, AERIE_OBJ_NOTIFICATION, sess.ntfn, 0, 0, 0) < 0) {
         ae_slot_free(sess.ntfn);
@@ -138,17 +171,25 @@ int ae_net_open(void)
         return AE_ENOMEM;
     }
     sess.va = ae_mem_map_new(sess.bytes, &sess.mem);
-    int r = sess.va ? attach(n) : AE_ENOMEM;
+    r = sess.va ? attach(n, tcp_bytes, nsocks) : AE_ENOMEM;
     if (!r && (netring_open(&sess.tx, sess.va, NETRING_BYTES(n)) ||
                netring_open(&sess.rx, (uint8_t *)sess.va + NET_RING_RX_OFFSET(n), NETRING_BYTES(n)) ||
                sess.tx.nslots != n || sess.rx.nslots != n))
         r = AE_EPROTO;
+    if (!r && tcp_bytes) {
+        sess.tcp = (struct nettcp_area *)((uint8_t *)sess.va + NET_TCP_AREA_OFFSET(n));
+        if (__atomic_load_n(&sess.tcp->magic, __ATOMIC_ACQUIRE) != NETTCP_MAGIC || sess.tcp->nsocks != nsocks)
+            r = AE_EPROTO;
+        sess.tcp_socks = nsocks;
+        sess.tcp_bytes = tcp_bytes;
+    }
     if (r) {
         if (sess.va)
             ae_mem_unmap_delete(sess.va, sess.bytes, sess.mem);
         drop_slot(sess.ntfn);
         drop_slot(sess.kick);
         sess.va = 0;
+        sess.tcp = 0;
         sess.ntfn = sess.kick = 0;
         return r;
     }
@@ -159,7 +200,7 @@ int ae_net_open(void)
 int ae_net_bind(uint16_t port, uint16_t *bound)
 {
     uint64_t got = 0;
-    int r = call(NET_BIND, (uint64_t[]){ port }, 1, &got, 1);
+    int r = ae__net_call(NET_BIND, (uint64_t[]){ port }, 1, &got, 1);
     if (!r && bound)
         *bound = (uint16_t)got;
     return r;
@@ -167,17 +208,17 @@ int ae_net_bind(uint16_t port, uint16_t *bound)
 
 int ae_net_unbind(uint16_t port)
 {
-    return call(NET_UNBIND, (uint64_t[]){ port }, 1, 0, 0);
+    return ae__net_call(NET_UNBIND, (uint64_t[]){ port }, 1, 0, 0);
 }
 
 int ae_net_client_stats(uint64_t out[4])
 {
-    return call(NET_CLIENT_STATS, 0, 0, out, 4);
+    return ae__net_call(NET_CLIENT_STATS, 0, 0, out, 4);
 }
 
 int ae_net_info(uint64_t out[4])
 {
-    return call(NET_INFO, 0, 0, out, 4);
+    return ae__net_call(NET_INFO, 0, 0, out, 4);
 }
 
 int ae_net_send(uint16_t lport, uint32_t ip, uint16_t port, const void *buf, size_t len)
@@ -250,6 +291,8 @@ bool ae_net_arm(bool rx, bool tx)
         sleep = false;
     if (tx && !netring_prod_wait_prepare(&sess.tx))
         sleep = false;
+    if (sess.tcp && !ae__tcp_arm())
+        sleep = false;
     return sleep;
 }
 
@@ -259,6 +302,8 @@ void ae_net_disarm(void)
         return;
     netring_cons_wait_end(&sess.rx);
     netring_prod_wait_end(&sess.tx);
+    if (sess.tcp)
+        __atomic_store_n(&sess.tcp->client_wants_wake, 0, __ATOMIC_RELAXED);
 }
 
 /* After a restart the service refuses our badge: our rings are gone and
@@ -266,7 +311,7 @@ void ae_net_disarm(void)
 static bool service_knows_us(void)
 {
     uint64_t st[4];
-    int r = call(NET_CLIENT_STATS, 0, 0, st, 4);
+    int r = ae__net_call(NET_CLIENT_STATS, 0, 0, st, 4);
     return r != AE_EPERM && r != AE_ESRCH && r != AE_ECAP && r != AE_ETIMEOUT;
 }
 

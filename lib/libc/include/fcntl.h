@@ -34,7 +34,15 @@
 #define SEEK_END 2
 #endif
 
+#define F_GETFD     1
+#define F_SETFD     2
+#define F_GETFL     3
+#define F_SETFL     4
+#define FD_CLOEXEC  1
+
 int open(const char *path, int flags, ...);
+/* F_GETFL/F_SETFL (O_NONBLOCK, on sockets), F_GETFD/F_SETFD (accepted). */
+int fcntl(int fd, int cmd, ...);
 int creat(const char *path, mode_t mode);
 
 #endif

@@ -1,6 +1,13 @@
 /*
- * socket_impl.h — UDP sockets inside libc (src/network/). A socket is a
- * descriptor (__socket_fd_ops) whose object is a struct sock. The program
+ * socket_impl.h — sockets inside libc (src/network/). A socket is a
+ * descriptor (__socket_fd_ops) whose object is a struct sock, UDP or TCP.
+ *
+ * TCP (tcp.c): the socket is a number of the platform's (sys.h,
+ * __sys_tcp_*); its data sits in memory shared with the network service,
+ * so a send or receive is a copy, and waiting is the same net_wait as
+ * UDP's. Blocking calls loop: try, and if AE_EAGAIN, wait and try again.
+ *
+ * UDP: the program
  * has one queue of received datagrams from the OS (sys.h, __sys_net_*),
  * in arrival order for all its ports; a reader takes the datagram at the
  * head if it is for its socket, and otherwise moves it into the queue of
@@ -38,6 +45,18 @@ struct dgram {                      /* a parked datagram */
 };
 
 struct sock {
+    int type;                       /* SOCK_DGRAM or SOCK_STREAM */
+    bool nonblock;                  /* O_NONBLOCK */
+    /* TCP */
+    bool has_tsock;                 /* tsock names a platform socket */
+    bool listening;
+    bool rd_shut;                   /* shutdown(SHUT_RD): reads give 0 */
+    bool connect_reported;          /* a non-blocking connect's outcome was returned once */
+    uint32_t tsock;
+    unsigned topts;                 /* __SYS_TCP_O_* */
+    int sndbuf;                     /* SO_SNDBUF (TCP; 0: the default) */
+    uint32_t keep_idle, keep_intvl, keep_cnt;   /* 0: the default */
+    /* UDP */
     uint16_t port;                  /* bound local port, 0: not bound */
     uint32_t local_ip;              /* the address bind() named (host order), 0: any */
     uint32_t peer_ip;               /* connect()ed peer (host order), 0: none */
@@ -99,9 +118,28 @@ int __sockaddr_get(const struct sockaddr *a, unsigned len, uint32_t *ip, uint16_
  * and sets *len to the full size (POSIX). Either may be NULL. */
 void __sockaddr_put(struct sockaddr *a, unsigned *len, uint32_t ip, uint16_t port);
 
-/* Sets errno for a failed socket call (ENOTSOCK for AE_ENOTSUP) and
- * returns -1. */
+/* Errors with no AE_* of their own, for __sock_fail. */
+#define SOCK_EPIPE       (-1001)    /* sending is over (shut down, or the connection ended) */
+#define SOCK_EINPROGRESS (-1002)    /* a non-blocking connect started */
+#define SOCK_EALREADY    (-1003)    /* ... and is still going */
+#define SOCK_EOPNOTSUPP  (-1004)    /* not on this kind of socket */
+
+/* Sets errno for a failed socket call (ENOTSOCK for AE_ENOTSUP, and the
+ * SOCK_E* above) and returns -1. */
 long __sock_fail(int ae);
+
+/* tcp.c, all with net.mu NOT held (they take it). */
+long __tcp_send(struct sock *s, const void *buf, size_t len, int flags);
+long __tcp_recv(struct sock *s, void *buf, size_t len, int flags);
+int __tcp_bind(struct sock *s, uint32_t ip, uint16_t port);
+int __tcp_connect(struct sock *s, uint32_t ip, uint16_t port);
+int __tcp_close(struct sock *s);
+/* poll's view of a TCP socket: POLLIN, POLLOUT, POLLHUP, POLLERR bits (net.mu held). */
+short __tcp_poll(struct sock *s);
+/* SO_ERROR: a connect's failure, once (net.mu held). */
+int __tcp_so_error(struct sock *s);
+/* A socket for an accepted connection or socket(): fd or AE_*. */
+int __sock_new(int type, bool nonblock, struct sock **out);
 
 /* The monotonic clock in ns, and now + ns without overflow. */
 uint64_t __net_now(void);

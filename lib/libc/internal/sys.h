@@ -154,4 +154,57 @@ int __sys_net_wait(uint64_t timeout_ns);
 /* Withdraws both requests of __sys_net_arm. */
 void __sys_net_disarm(void);
 
+/*
+ * TCP over the same session (src/network/tcp.c). A socket is a number the
+ * platform gives; data moves through memory shared with the network
+ * service, so send and receive never block here: AE_EAGAIN means "not
+ * now", and __sys_net_arm/__sys_net_wait (which also watch TCP) sleep
+ * until something changed. The caller serializes, as above.
+ */
+#define __SYS_TCP_FREE       0
+#define __SYS_TCP_BOUND      1
+#define __SYS_TCP_LISTEN     2
+#define __SYS_TCP_CONNECTING 3
+#define __SYS_TCP_OPEN       4
+#define __SYS_TCP_DONE       5
+#define __SYS_TCP_NEW        0xffffffffu     /* connect: a new socket */
+#define __SYS_TCP_O_NODELAY   0x1u
+#define __SYS_TCP_O_KEEPALIVE 0x2u
+#define __SYS_TCP_O_REUSEADDR 0x4u
+#define __SYS_TCP_OPT_NODELAY   1u
+#define __SYS_TCP_OPT_KEEPALIVE 2u
+#define __SYS_TCP_OPT_KEEPIDLE  3u
+#define __SYS_TCP_OPT_KEEPINTVL 4u
+#define __SYS_TCP_OPT_KEEPCNT   5u
+
+struct __sys_tcp_info {
+    uint32_t state;                 /* __SYS_TCP_* */
+    int32_t  error;                 /* AE_* once DONE, or 0 */
+    int      rx_fin;                /* the peer sends no more */
+    int      tx_done;               /* nothing more can be sent */
+    uint32_t rx_ready;              /* bytes to read (listener: connections to accept) */
+    uint32_t tx_room;               /* bytes a send would take now */
+    uint32_t local_ip, remote_ip;
+    uint16_t local_port, remote_port;
+};
+
+/* 0 if the program may use TCP, else AE_EACCES. */
+int __sys_tcp_available(void);
+int __sys_tcp_bind(uint16_t port, unsigned opts, uint32_t *sock, uint16_t *bound);
+int __sys_tcp_listen(uint32_t sock, unsigned backlog, uint32_t rcvbuf, uint32_t sndbuf, unsigned opts);
+/* Starts connecting and returns; the socket's state says how it ends. */
+int __sys_tcp_connect(uint32_t sock, uint32_t ip, uint16_t port, uint32_t rcvbuf, uint32_t sndbuf,
+                      unsigned opts, uint32_t *sock_out, uint16_t *lport);
+int __sys_tcp_setopt(uint32_t sock, unsigned opt, uint32_t value);
+int __sys_tcp_info(uint32_t sock, struct __sys_tcp_info *info);
+/* 0 and *sock, or AE_EAGAIN. */
+int __sys_tcp_accept(uint32_t listener, uint32_t *sock);
+/* Bytes, 0 at the end of the stream, AE_EAGAIN, or the connection's error. */
+long __sys_tcp_recv(uint32_t sock, void *buf, size_t len, int peek);
+/* Bytes taken (perhaps fewer than len), AE_EAGAIN, AE_EDEAD (no more
+ * sending), or the connection's error. */
+long __sys_tcp_send(uint32_t sock, const void *buf, size_t len);
+int __sys_tcp_shutdown(uint32_t sock);
+int __sys_tcp_close(uint32_t sock);
+
 #endif

@@ -26,8 +26,11 @@
 struct job {
     uint32_t id;
     uint64_t a;
+    const uint64_t *w;              /* the request's words (TCP calls) */
+    uint64_t out[2];                /* TCP calls' results */
+    uint64_t tcp_bytes, tcp_socks;  /* attach: the socket area */
     const struct net_grant *grants;
-    unsigned ngrants;
+    unsigned ngrants, conns;
     uint64_t mem_cap, ntfn_cap;     /* attach: new; remove/attach: the old ones come back */
     uint8_t *ring_va;
     uint64_t ring_bytes;
@@ -103,7 +106,13 @@ static void attach_in_poller(struct netsvc *s, void *arg)
     uint32_t n = (uint32_t)j->a;
     j->result = net_client_attach(&s->stack, j->id, j->ring_va, NETRING_BYTES(n),
                                   j->ring_va + NET_RING_RX_OFFSET(n), NETRING_BYTES(n), n);
-    if (j->result) {                         /* nothing changed in the stack */
+    if (!j->result && j->tcp_bytes) {
+        j->result = net_tcp_attach(&s->stack, j->id, j->ring_va + NET_TCP_AREA_OFFSET(n), j->tcp_bytes,
+                                   (uint32_t)j->tcp_socks);
+        if (j->result)
+            net_client_detach(&s->stack, j->id);  /* the old rings are gone already: none at all */
+    }
+    if (j->result) {                         /* the new memory is not in use */
         se->ring_va = old.ring_va;
         se->ring_bytes = old.ring_bytes;
         return;
@@ -158,14 +167,18 @@ static int op_attach(void *ctx, struct ae_request *rq)
     if (!se)
         return AE_EPERM;
     uint64_t n = rq->w[0], info[2];
+    uint64_t tcp = rq->nwords >= 3 ? rq->w[1] : 0, nsocks = rq->nwords >= 3 ? rq->w[2] : 0;
     if (n < NET_RING_SLOTS_MIN || n > NET_RING_SLOTS_MAX || (n & (n - 1)) || rq->ncaps != 2)
         return AE_EINVAL;
-    uint64_t bytes = NET_RING_MEM_BYTES(n);
+    if (tcp && (tcp % NETTCP_PAGE || tcp > NETTCP_AREA_MAX || nsocks < 1 || nsocks > NETTCP_MAX_SOCKS))
+        return AE_EINVAL;
+    uint64_t bytes = NET_RING_MEM_BYTES(n) + tcp;
     if (!cap_is(rq->caps[0], AERIE_OBJ_MEMORY, AERIE_R_READ | AERIE_R_WRITE) ||
         !cap_is(rq->caps[1], AERIE_OBJ_NOTIFICATION, AERIE_R_WRITE) ||
         ae_invoke(rq->caps[0], AERIE_MEM_INFO, 0, 0, info, 2) < 0 || info[0] < bytes)
         return AE_EINVAL;
-    struct job j = { .id = (uint32_t)se->badge, .a = n, .ring_bytes = bytes };
+    struct job j = { .id = (uint32_t)se->badge, .a = n, .ring_bytes = bytes, .tcp_bytes = tcp,
+                     .tcp_socks = nsocks };
     j.mem_cap = keep_cap(rq->caps[0]);
     j.ntfn_cap = keep_cap(rq->caps[1]);
     uint64_t va = ae_vm_reserve(bytes);
@@ -211,11 +224,21 @@ static int op_client_stats(void *ctx, struct ae_request *rq)
     return se ? reply_client_stats(ctx, (uint32_t)se->badge, rq) : AE_EPERM;
 }
 
+static void conns_in_poller(struct netsvc *s, void *arg)
+{
+    struct job *j = arg;
+    j->out[0] = net_client_tcp_conns(&s->stack, j->id);
+}
+
 static int op_info(void *ctx, struct ae_request *rq)
 {
     struct netsvc *s = ctx;
-    if (rq->caller == AE_CALLER_CLIENT && !caller(s, rq->badge))
+    struct session *se = caller(s, rq->badge);
+    if (rq->caller == AE_CALLER_CLIENT && !se)
         return AE_EPERM;
+    struct job j = { .id = se ? (uint32_t)se->badge : 0 };
+    if (se)
+        run_in_poller(s, conns_in_poller, &j);
     const uint8_t *m = s->cfg.mac;
     rq->reply[0] = s->cfg.ip;
     rq->reply[1] = s->cfg.netmask;
@@ -223,8 +246,86 @@ static int op_info(void *ctx, struct ae_request *rq)
     rq->reply[3] = 0;
     for (int i = 0; i < 6; i++)
         rq->reply[3] = rq->reply[3] << 8 | m[i];
-    rq->nreply = 4;
+    rq->reply[4] = j.out[0];
+    rq->nreply = 5;
     return 0;
+}
+
+/* ---- TCP (the stack checks the grants, the sockets and every number) ---------- */
+
+static uint32_t word32(uint64_t w)
+{
+    return w > 0xffffffffu ? 0xfffffffeu : (uint32_t)w;   /* too big: a value the stack refuses */
+}
+
+static void tcp_bind_in_poller(struct netsvc *s, void *arg)
+{
+    struct job *j = arg;
+    uint32_t sock = 0;
+    uint16_t port = 0;
+    j->result = net_tcp_bind(&s->stack, j->id, (uint16_t)j->w[0], word32(j->w[1]), &sock, &port);
+    j->out[0] = sock;
+    j->out[1] = port;
+}
+
+static void tcp_listen_in_poller(struct netsvc *s, void *arg)
+{
+    struct job *j = arg;
+    j->result = net_tcp_listen(&s->stack, j->id, word32(j->w[0]), word32(j->w[1]), word32(j->w[2]),
+                               word32(j->w[3]), word32(j->w[4]));
+}
+
+static void tcp_connect_in_poller(struct netsvc *s, void *arg)
+{
+    struct job *j = arg;
+    uint32_t sock = 0;
+    uint16_t port = 0;
+    j->result = net_tcp_connect(&s->stack, j->id, (uint32_t)j->w[0], (uint32_t)j->w[1], (uint16_t)j->w[2],
+                                word32(j->w[3]), word32(j->w[4]), word32(j->w[5]), &sock, &port);
+    j->out[0] = sock;
+    j->out[1] = port;
+}
+
+static void tcp_setopt_in_poller(struct netsvc *s, void *arg)
+{
+    struct job *j = arg;
+    j->result = net_tcp_setopt(&s->stack, j->id, word32(j->w[0]), word32(j->w[1]), word32(j->w[2]));
+}
+
+/* Checks the caller, runs fn on the poller, replies with its two results. */
+static int tcp_call(struct netsvc *s, struct ae_request *rq, void (*fn)(struct netsvc *, void *))
+{
+    struct session *se = caller(s, rq->badge);
+    if (!se)
+        return AE_EPERM;
+    struct job j = { .id = (uint32_t)se->badge, .w = rq->w };
+    run_in_poller(s, fn, &j);
+    rq->reply[0] = j.out[0];
+    rq->reply[1] = j.out[1];
+    rq->nreply = 2;
+    return j.result;
+}
+
+static int op_tcp_bind(void *ctx, struct ae_request *rq)
+{
+    return rq->w[0] > 0xffff ? AE_EINVAL : tcp_call(ctx, rq, tcp_bind_in_poller);
+}
+
+static int op_tcp_listen(void *ctx, struct ae_request *rq)
+{
+    return tcp_call(ctx, rq, tcp_listen_in_poller);
+}
+
+static int op_tcp_connect(void *ctx, struct ae_request *rq)
+{
+    if (rq->w[0] > 0xffffffffu || rq->w[1] > 0xffffffffu || rq->w[2] > 0xffff)
+        return AE_EINVAL;
+    return tcp_call(ctx, rq, tcp_connect_in_poller);
+}
+
+static int op_tcp_setopt(void *ctx, struct ae_request *rq)
+{
+    return tcp_call(ctx, rq, tcp_setopt_in_poller);
 }
 
 /* ---- admin operations ------------------------------------------------------- */
@@ -232,7 +333,7 @@ static int op_info(void *ctx, struct ae_request *rq)
 static void add_in_poller(struct netsvc *s, void *arg)
 {
     struct job *j = arg;
-    j->result = net_client_add(&s->stack, j->grants, j->ngrants, &j->id);
+    j->result = net_client_add_tcp(&s->stack, j->grants, j->ngrants, j->conns, &j->id);
     if (!j->result)
         session_of(s, j->id)->badge = (uint64_t)s->epoch << 32 | j->id;
 }
@@ -255,20 +356,20 @@ static void remove_in_poller(struct netsvc *s, void *arg)
 static int op_client_add(void *ctx, struct ae_request *rq)
 {
     struct netsvc *s = ctx;
-    uint64_t n = rq->w[0];
-    if (n > NET_MAX_RANGES || rq->nwords < 1 + n)
+    uint64_t n = rq->w[0] & 0xffff, conns = rq->w[0] >> 16;
+    if (n > NET_MAX_RANGES || rq->nwords < 1 + n || conns > NET_CONNS_MAX)
         return AE_EINVAL;
     struct net_grant g[NET_MAX_RANGES];
     for (unsigned i = 0; i < n; i++) {
         uint64_t w = rq->w[1 + i];
-        g[i] = (struct net_grant){ NET_RANGE_LO(w), NET_RANGE_HI(w) };
-        if (w >> 32 || !g[i].lo || g[i].lo > g[i].hi)
+        g[i] = (struct net_grant){ NET_RANGE_LO(w), NET_RANGE_HI(w), (uint8_t)NET_RANGE_KIND(w) };
+        if (w >> 34 || NET_RANGE_KIND(w) > NET_PORTS_TCP_OUT || !g[i].lo || g[i].lo > g[i].hi)
             return AE_EINVAL;
     }
     uint64_t cap = ae_slot_alloc();
     if (!cap)
         return AE_ENOMEM;
-    struct job j = { .grants = g, .ngrants = (unsigned)n };
+    struct job j = { .grants = g, .ngrants = (unsigned)n, .conns = (unsigned)conns };
     run_in_poller(s, add_in_poller, &j);
     if (j.result) {
         ae_slot_free(cap);
@@ -312,10 +413,11 @@ static int op_admin_client_stats(void *ctx, struct ae_request *rq)
     return se ? reply_client_stats(ctx, (uint32_t)se->badge, rq) : AE_ESRCH;
 }
 
-/* The counters of the stack and of the driver, one list. */
+/* The counters of the stack and of the driver, then TCP's gauges, one list. */
 struct all_stats {
     struct net_stats net;
     struct vnet_stats dev;
+    uint64_t gauges[NET_TCP_GAUGES];
 };
 
 static void all_stats_in_poller(struct netsvc *s, void *arg)
@@ -323,6 +425,7 @@ static void all_stats_in_poller(struct netsvc *s, void *arg)
     struct all_stats *a = arg;
     net_get_stats(&s->stack, &a->net);
     a->dev = s->nic.stats;
+    net_tcp_gauges(&s->stack, a->gauges);
 }
 
 #define DEV_STAT(f) { "dev_" #f, offsetof(struct vnet_stats, f) }
@@ -346,15 +449,17 @@ static int op_stats(void *ctx, struct ae_request *rq)
 {
     struct all_stats a;
     run_in_poller(ctx, all_stats_in_poller, &a);
-    uint64_t total = net_stat_count + DEV_STAT_COUNT, first = rq->w[0], n = 0;
+    uint64_t devs = net_stat_count + DEV_STAT_COUNT, total = devs + NET_TCP_GAUGES, first = rq->w[0], n = 0;
     for (uint64_t i = first; i < total && n < NET_STATS_PER_REPLY; i++, n++) {
         uint64_t *rec = &rq->reply[2 + n * NET_STAT_WORDS];
         if (i < net_stat_count)
             put_stat(rec, net_stat_names[i].name,
                      *(const uint64_t *)((const char *)&a.net + net_stat_names[i].offset));
-        else
+        else if (i < devs)
             put_stat(rec, dev_stat_names[i - net_stat_count].name,
                      *(const uint64_t *)((const char *)&a.dev + dev_stat_names[i - net_stat_count].offset));
+        else
+            put_stat(rec, net_tcp_gauge_names[i - devs], a.gauges[i - devs]);
     }
     rq->reply[0] = total;
     rq->reply[1] = n;
@@ -368,6 +473,10 @@ static const struct ae_op ops[NET_OP_COUNT] = {
     [NET_ATTACH] = { op_attach, 1, AE_CALLER_CLIENT },
     [NET_CLIENT_STATS] = { op_client_stats, 0, AE_CALLER_CLIENT },
     [NET_INFO] = { op_info, 0, AE_CALLER_ANY },
+    [NET_TCP_BIND] = { op_tcp_bind, 2, AE_CALLER_CLIENT },
+    [NET_TCP_LISTEN] = { op_tcp_listen, 5, AE_CALLER_CLIENT },
+    [NET_TCP_CONNECT] = { op_tcp_connect, 6, AE_CALLER_CLIENT },
+    [NET_TCP_SETOPT] = { op_tcp_setopt, 3, AE_CALLER_CLIENT },
     [NET_ADMIN_CLIENT_ADD] = { op_client_add, 1, AE_CALLER_ADMIN },
     [NET_ADMIN_CLIENT_REMOVE] = { op_client_remove, 1, AE_CALLER_ADMIN },
     [NET_ADMIN_STATS] = { op_stats, 1, AE_CALLER_ADMIN },

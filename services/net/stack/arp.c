@@ -5,10 +5,15 @@
  *
  * Cache: NET_ARP_CACHE_SIZE entries, each FREE, PENDING (requests going
  * out, frames queued), RESOLVED (expires after NET_ARP_TTL_NS) or STATIC.
- * When full, the resolved entry updated longest ago makes room, else the
- * pending one created longest ago; static entries stay. (A counter orders
- * them, not the clock: many entries made at one instant still have an
- * order, so a flood cycles through the cache instead of one slot.)
+ * When full, the resolved entry updated longest ago that we have not sent
+ * through in the last NET_ARP_IN_USE_NS makes room, else the pending one
+ * created longest ago, and only then a resolved entry in use; static
+ * entries stay. So a flood of requests from random neighbours (which
+ * makes resolved entries nobody uses) or of SYNs from them (pending
+ * ones) cycles through its own entries and never pushes out the hosts
+ * we talk to, the gateway first. (A counter orders them, not the clock:
+ * many entries made at one instant still have an order, so a flood
+ * cycles through the cache instead of one slot.)
  * Updates follow RFC 826's merge rule, narrowed: an existing entry is
  * refreshed by any valid packet from its address, a new one is created
  * only by a request addressed to us (its sender is about to talk to us);
@@ -141,19 +146,31 @@ static void arp_free_entry(struct net_stack *s, struct net_arp_entry *e)
 }
 
 /* A free entry, evicting if needed; NULL if every entry is static. */
+static bool older(const struct net_arp_entry *e, const struct net_arp_entry *than)
+{
+    return !than || e->stamp - than->stamp > 1u << 31;     /* modulo wrap-around */
+}
+
+static bool in_use(const struct net_stack *s, const struct net_arp_entry *e)
+{
+    return e->used_at && s->now - e->used_at < NET_ARP_IN_USE_NS;
+}
+
 static struct net_arp_entry *arp_alloc(struct net_stack *s)
 {
-    struct net_arp_entry *resolved = NULL, *pending = NULL;
+    struct net_arp_entry *idle = NULL, *pending = NULL, *busy = NULL;
     for (unsigned i = 0; i < NET_ARP_CACHE_SIZE; i++) {
         struct net_arp_entry *e = &s->arp[i];
         if (e->state == NET_ARP_FREE)
             return e;
-        if (e->state == NET_ARP_RESOLVED && (!resolved || e->stamp - resolved->stamp > 1u << 31))
-            resolved = e;                          /* older, modulo wrap-around */
-        if (e->state == NET_ARP_PENDING && (!pending || e->stamp - pending->stamp > 1u << 31))
+        if (e->state == NET_ARP_RESOLVED && !in_use(s, e) && older(e, idle))
+            idle = e;
+        if (e->state == NET_ARP_RESOLVED && in_use(s, e) && older(e, busy))
+            busy = e;
+        if (e->state == NET_ARP_PENDING && older(e, pending))
             pending = e;
     }
-    struct net_arp_entry *victim = resolved ? resolved : pending;
+    struct net_arp_entry *victim = idle ? idle : pending ? pending : busy;
     if (!victim)
         return NULL;
     s->stats.arp_cache_evict++;
@@ -252,6 +269,7 @@ int arp_output(struct net_stack *s, uint32_t hop, uint8_t *frame, size_t len, ui
     struct net_arp_entry *e = arp_find(s, hop);
     if (e && (e->state == NET_ARP_STATIC ||
               (e->state == NET_ARP_RESOLVED && s->now < e->deadline))) {
+        e->used_at = s->now ? s->now : 1;
         eth_tx_commit(s, frame, e->mac, ETH_TYPE_IPV4, len);
         return 0;
     }
@@ -304,7 +322,8 @@ uint64_t arp_timers(struct net_stack *s)
 uint64_t net_timers(struct net_stack *s, uint64_t now_ns)
 {
     s->now = now_ns;
-    return arp_timers(s);
+    uint64_t a = arp_timers(s), t = tcp_timers(s);
+    return a < t ? a : t;
 }
 
 int net_arp_add_static(struct net_stack *s, uint32_t ip, const uint8_t mac[6])

@@ -1,5 +1,6 @@
 /*
- * client.c — UDP port multiplexing between clients (containers).
+ * client.c — clients (containers) and UDP port multiplexing between them
+ * (TCP's side of a client is in tcp_socket.c).
  *
  * A client holds a grant: up to NET_MAX_GRANTS port ranges it may bind.
  * port_owner[] maps each port to the client that bound it, so delivery is
@@ -37,7 +38,7 @@ static struct net_client *client_get(struct net_stack *s, uint32_t id, unsigned 
 static bool client_may_bind(const struct net_client *c, uint16_t port)
 {
     for (unsigned i = 0; i < c->ngrants; i++)
-        if (port >= c->grants[i].lo && port <= c->grants[i].hi)
+        if (c->grants[i].kind == NET_GRANT_UDP && port >= c->grants[i].lo && port <= c->grants[i].hi)
             return true;
     return false;
 }
@@ -45,11 +46,28 @@ static bool client_may_bind(const struct net_client *c, uint16_t port)
 int net_client_add(struct net_stack *s, const struct net_grant *grants, unsigned n,
                    uint32_t *id)
 {
-    if (n > NET_MAX_GRANTS || (n && !grants) || !id)
+    return net_client_add_tcp(s, grants, n, 0, id);
+}
+
+/* conns: TCP connections to reserve; 0 takes the default if a TCP grant
+ * is among the grants (none otherwise). */
+int net_client_add_tcp(struct net_stack *s, const struct net_grant *grants, unsigned n,
+                       unsigned conns, uint32_t *id)
+{
+    if (n > NET_MAX_GRANTS || (n && !grants) || !id || conns > NET_TCP_MAX)
         return AE_EINVAL;
-    for (unsigned i = 0; i < n; i++)
-        if (grants[i].lo == 0 || grants[i].lo > grants[i].hi)
+    bool tcp = false;
+    for (unsigned i = 0; i < n; i++) {
+        if (grants[i].lo == 0 || grants[i].lo > grants[i].hi || grants[i].kind > NET_GRANT_TCP_OUT)
             return AE_EINVAL;
+        tcp = tcp || grants[i].kind != NET_GRANT_UDP;
+    }
+    if (!tcp)
+        conns = 0;
+    else if (!conns)
+        conns = NET_TCP_CONNS_DEFAULT;
+    if (conns > NET_TCP_MAX - s->tcp_reserved)
+        return AE_ENOMEM;
     for (unsigned slot = 0; slot < NET_MAX_CLIENTS; slot++) {
         struct net_client *c = &s->clients[slot];
         if (c->in_use)
@@ -61,10 +79,21 @@ int net_client_add(struct net_stack *s, const struct net_grant *grants, unsigned
         c->ngrants = (uint8_t)n;
         for (unsigned i = 0; i < n; i++)
             c->grants[i] = grants[i];
+        c->tcp_conns = (uint16_t)conns;
+        s->tcp_reserved += conns;
+        for (unsigned i = 0; i < NETTCP_MAX_SOCKS; i++)
+            c->sock_tcb[i] = -1;
         *id = client_id(s, slot);
         return 0;
     }
     return AE_ELIMIT;
+}
+
+unsigned net_client_tcp_conns(const struct net_stack *s, uint32_t id)
+{
+    unsigned slot;
+    struct net_client *c = client_get((struct net_stack *)s, id, &slot);
+    return c ? c->tcp_conns : 0;
 }
 
 static void list_remove(uint16_t *list, unsigned *n, uint16_t slot)
@@ -79,12 +108,14 @@ static void list_remove(uint16_t *list, unsigned *n, uint16_t slot)
 
 static void client_forget_rings(struct net_stack *s, struct net_client *c, uint16_t slot)
 {
+    tcp_client_gone(s, (uint16_t)(slot + 1));    /* the socket area shares the rings' memory */
     if (c->has_rings)
         list_remove(s->active, &s->nactive, slot);
-    if (c->rx_dirty)
+    if (c->listed)
         list_remove(s->dirty, &s->ndirty, slot);
     c->has_rings = false;
     c->rx_dirty = false;
+    c->listed = false;
     memset(&c->tx, 0, sizeof c->tx);
     memset(&c->rx, 0, sizeof c->rx);
 }
@@ -106,6 +137,8 @@ int net_client_remove(struct net_stack *s, uint32_t id)
     }
     arp_drop_owner(s, owner);
     client_forget_rings(s, c, (uint16_t)slot);
+    s->tcp_reserved -= c->tcp_conns;
+    c->tcp_conns = 0;
     c->in_use = false;
     return 0;
 }
@@ -243,12 +276,19 @@ void client_deliver(struct net_stack *s, uint16_t owner, uint32_t src, uint16_t 
     slot->reserved = 0;
     memcpy(slot->payload, data, len);
     netring_prod_commit(&c->rx);
-    if (!c->rx_dirty) {
-        c->rx_dirty = true;
-        s->dirty[s->ndirty++] = (uint16_t)(owner - 1);
-    }
+    c->rx_dirty = true;
+    client_mark_dirty(s, c, (uint16_t)(owner - 1));
     s->stats.udp_delivered++;
     c->stats.rx_delivered++;
+}
+
+/* c has something to publish (RX slots, socket blocks) at the next flush. */
+void client_mark_dirty(struct net_stack *s, struct net_client *c, uint16_t slot)
+{
+    if (c->listed)
+        return;
+    c->listed = true;
+    s->dirty[s->ndirty++] = slot;
 }
 
 void client_publish_all(struct net_stack *s)
@@ -256,8 +296,14 @@ void client_publish_all(struct net_stack *s)
     for (unsigned i = 0; i < s->ndirty; i++) {
         uint16_t slot = s->dirty[i];
         struct net_client *c = &s->clients[slot];
-        c->rx_dirty = false;
-        if (netring_prod_publish(&c->rx) && s->hooks.wake_client)
+        bool wake = false;
+        c->listed = false;
+        if (c->rx_dirty) {
+            c->rx_dirty = false;
+            wake = netring_prod_publish(&c->rx);
+        }
+        tcp_publish_client(s, c, slot, &wake);
+        if (wake && s->hooks.wake_client)
             s->hooks.wake_client(s->hooks.ctx, client_id(s, slot));
     }
     s->ndirty = 0;
@@ -305,7 +351,7 @@ unsigned client_drain_all(struct net_stack *s, unsigned budget)
 /* Before sleeping: every client's next TX publish should signal us. */
 bool net_idle_prepare(struct net_stack *s)
 {
-    bool idle = true;
+    bool idle = tcp_idle_prepare(s);
     s->idle_armed = true;
     for (unsigned i = 0; i < s->nactive; i++) {
         struct net_client *c = &s->clients[s->active[i]];
@@ -322,6 +368,7 @@ void client_idle_end(struct net_stack *s)
     if (!s->idle_armed)
         return;
     s->idle_armed = false;
+    tcp_idle_end(s);
     for (unsigned i = 0; i < s->nactive; i++)
         netring_cons_wait_end(&s->clients[s->active[i]].tx);
 }

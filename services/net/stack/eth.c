@@ -39,7 +39,10 @@ int net_init(struct net_stack *s, const struct net_config *cfg,
     if (hooks)
         s->hooks = *hooks;
     s->unreach_tokens = (uint64_t)cfg->unreach_per_sec * NS_PER_SEC;
+    s->tcp_secret[0] = cfg->secret[0];
+    s->tcp_secret[1] = cfg->secret[1];
     arp_init(s);
+    tcp_init(s);
     return 0;
 }
 

@@ -105,6 +105,9 @@ void ipv4_input(struct net_stack *s, const uint8_t *p, size_t len)
     case IP_PROTO_UDP:
         udp_input(s, p, p + ihl, total - ihl, bcast);
         break;
+    case IP_PROTO_TCP:
+        tcp_input(s, p, p + ihl, total - ihl, bcast);
+        break;
     default:
         s->stats.ip_unknown_proto++;
     }

@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include <aerie/errors.h>
 #include "netring.h"
+#include <aerie/nettcp.h>
 
 #define NET_MTU             1500
 #define NET_ETH_HLEN        14
@@ -37,7 +38,14 @@
 #define NET_ARP_TTL_NS      (60ull * 1000000000ull)   /* a resolved entry lives this long */
 #define NET_ARP_RETRY_NS    (1000000000ull)           /* between requests for a pending entry */
 #define NET_ARP_TRIES       3                         /* requests before giving up */
+#define NET_ARP_IN_USE_NS   (10ull * 1000000000ull)   /* an entry we sent through this recently is kept */
 #define NET_UNREACH_MAX_RATE 1000000u                 /* cap on net_config.unreach_per_sec */
+#define NET_TCP_MAX         1024    /* connections (TCBs) of all clients */
+#define NET_TCP_HASH        1024    /* buckets of the connection table */
+#define NET_TCP_TW_MAX      1024    /* connections in TIME-WAIT, the oldest recycled first */
+#define NET_TCP_OOO_MAX     4       /* out-of-order ranges kept per connection */
+#define NET_TCP_CONNS_DEFAULT 32    /* a client's connections when its grant names no number */
+#define NET_TCP_AREA_PAGES  4096    /* a client's area: at most 16 MiB of buffers */
 
 _Static_assert(NET_UDP_PAYLOAD_MAX == NETRING_PAYLOAD_MAX, "a ring slot holds a full datagram");
 
@@ -80,11 +88,17 @@ struct net_config {
     uint32_t gateway;            /* 0: no gateway, off-subnet destinations are unreachable */
     uint32_t unreach_per_sec;    /* ICMP port unreachable budget (also the burst);
                                     0: datagrams to unbound ports are dropped silently */
+    uint64_t secret[2];          /* random per start: TCP initial sequence numbers, SYN cookies */
 };
 
-/* A client may bind ports lo..hi (inclusive) of each of its grants. */
+/* A client may bind ports lo..hi (inclusive) of each of its grants: UDP
+ * ports, TCP ports to bind and listen on, or TCP destination ports it may
+ * connect to. */
+enum net_grant_kind { NET_GRANT_UDP = 0, NET_GRANT_TCP = 1, NET_GRANT_TCP_OUT = 2 };
+
 struct net_grant {
     uint16_t lo, hi;
+    uint8_t  kind;               /* enum net_grant_kind */
 };
 
 /* Counters, all monotonic. Every dropped frame or datagram is counted in
@@ -123,7 +137,7 @@ struct net_stats {
     uint64_t ip_ttl_zero;
     uint64_t ip_bad_src;                     /* source zero, broadcast, multicast, loopback, ours */
     uint64_t ip_not_ours;                    /* destination neither us nor a broadcast */
-    uint64_t ip_unknown_proto;               /* not ICMP or UDP */
+    uint64_t ip_unknown_proto;               /* not ICMP, UDP or TCP */
     uint64_t ip_no_route;                    /* output: off-subnet and no gateway */
     /* ICMP */
     uint64_t icmp_truncated;                 /* drop */
@@ -149,6 +163,35 @@ struct net_stats {
     uint64_t client_tx_invalid;              /* drop: TX slot with bad length, port or address */
     /* transmit */
     uint64_t tx_dev_full;                    /* drop: frames the device did not take */
+    /* TCP input (drops) */
+    uint64_t tcp_truncated;                  /* shorter than its header or its data offset */
+    uint64_t tcp_bad_checksum;
+    uint64_t tcp_no_port;                    /* no connection, no listener: answered with RST */
+    uint64_t tcp_bad_seq;                    /* outside the receive window: answered with ACK */
+    uint64_t tcp_bad_ack;                    /* acknowledges what we never sent */
+    uint64_t tcp_bad_flags;                  /* SYN+FIN, no ACK where one is due, ... */
+    uint64_t tcp_paws;                       /* old timestamp (RFC 7323 PAWS) */
+    uint64_t tcp_rst_ignored;                /* RST not exactly at rcv_nxt (RFC 5961) */
+    uint64_t tcp_syn_dropped;                /* handshake for a listener with no room: the peer sends again */
+    uint64_t tcp_ooo_dropped;                /* out-of-order data with no range left to keep it */
+    uint64_t tcp_dup;                        /* data we had already: answered with ACK */
+    uint64_t tcp_after_close;                /* data for a socket the client closed: RST */
+    /* TCP events */
+    uint64_t tcp_segs_rx, tcp_segs_tx;
+    uint64_t tcp_active_open, tcp_passive_open;
+    uint64_t tcp_ooo;                        /* segments kept out of order */
+    uint64_t tcp_retrans;                    /* segments sent again (RTO or fast retransmit) */
+    uint64_t tcp_rto;                        /* retransmission timeouts */
+    uint64_t tcp_fast_retrans;               /* fast retransmits (three duplicate ACKs) */
+    uint64_t tcp_rst_rx, tcp_rst_tx;
+    uint64_t tcp_challenge_ack;              /* RFC 5961 */
+    uint64_t tcp_window_probe;               /* zero-window probes sent */
+    uint64_t tcp_keepalive;                  /* keepalive probes sent */
+    uint64_t tcp_timeout;                    /* connections ended by too many retransmissions */
+    uint64_t tcp_backlog_full;               /* SYNs to a listener with no room for another half-open */
+    uint64_t tcp_cookie_tx, tcp_cookie_ok, tcp_cookie_bad;   /* SYN cookies */
+    uint64_t tcp_tw_recycled;                /* TIME-WAIT entries reused before they expired */
+    uint64_t tcp_no_buffer;                  /* connections refused: the client's area was full */
 };
 
 /* Per-client counters (net_client_stats). */
@@ -170,6 +213,7 @@ struct net_arp_entry {
     uint8_t  tries;              /* requests sent while PENDING */
     uint64_t deadline;           /* RESOLVED: expiry; PENDING: next request */
     uint32_t stamp;              /* when last created or refreshed: eviction order */
+    uint64_t used_at;            /* when we last sent a frame through it (ns), 0: never */
     int16_t  queue;              /* first waiting frame (index into pending[]), -1: none */
     uint16_t nqueued;
 };
@@ -181,11 +225,87 @@ struct net_pending {
     uint8_t  frame[NET_FRAME_MAX];
 };
 
+/* TCP (tcp_*.c). The states of RFC 9293 3.3.2; TIME-WAIT lives in a
+ * table of its own (struct net_tcp_tw) so that it holds no socket. */
+enum tcp_state {
+    TCP_FREE = 0, TCP_BOUND, TCP_LISTEN, TCP_SYN_SENT, TCP_SYN_RCVD, TCP_ESTABLISHED,
+    TCP_FIN_WAIT_1, TCP_FIN_WAIT_2, TCP_CLOSE_WAIT, TCP_CLOSING, TCP_LAST_ACK, TCP_DONE,
+};
+
+struct net_tcb {
+    uint8_t  state;              /* enum tcp_state */
+    bool     ts_ok, ws_ok;       /* timestamps, window scaling agreed (RFC 7323) */
+    bool     nodelay, keepalive, reuse;
+    bool     closed;             /* the client let go: free when the protocol is done */
+    bool     fin_queued;         /* the client shut down writing: FIN after the data */
+    bool     fin_rcvd;           /* the peer's FIN is in (rcv_nxt counts it) */
+    bool     ack_now, ack_delayed;
+    bool     in_recovery;        /* NewReno fast recovery (RFC 6582) */
+    bool     rtt_timing;
+    bool     accepted;           /* a passive child the client has taken from the queue */
+    bool     cookie;             /* made from a SYN cookie */
+    bool     queued_out;         /* on the output list */
+    uint8_t  snd_wscale, rcv_wscale;
+    uint8_t  dupacks, backoff, retries, keep_probes, nooo;
+    uint16_t owner;              /* client slot + 1 */
+    uint16_t sock;               /* its block in the owner's area */
+    int16_t  hnext;              /* next in the same hash bucket, -1 */
+    int16_t  listener;           /* passive child: its listener, -1 */
+    uint16_t mss;                /* largest segment we send (payload, options excluded) */
+    uint16_t peer_mss;
+    uint16_t backlog, nchild;    /* listener: queue limit, children not yet taken */
+    uint16_t lport, rport;
+    uint32_t lip, rip;
+    uint32_t gen;                /* the socket block's generation when this TCB took it */
+    /* send sequence space (RFC 9293 3.3.1) */
+    uint32_t iss, snd_una, snd_nxt, snd_max, snd_wnd, snd_wl1, snd_wl2;
+    uint32_t fin_seq;            /* sequence number of our FIN once queued */
+    /* receive sequence space */
+    uint32_t irs, rcv_nxt, rcv_adv;              /* rcv_adv: right edge we advertised */
+    uint32_t ts_recent, last_ack_sent, ts_offset;
+    /* congestion control: NewReno (RFC 5681, RFC 6582) */
+    uint32_t cwnd, ssthresh, recover;
+    /* RTT (RFC 6298), microseconds */
+    uint32_t srtt, rttvar, rto, rtt_seq;
+    uint64_t rtt_start;
+    /* timers, ns; 0 = off */
+    uint64_t rto_at, delack_at, persist_at, keep_at;
+    uint64_t last_rx;            /* for keepalive */
+    uint32_t keep_idle_s, keep_intvl_s;
+    uint8_t  keep_cnt;
+    uint8_t  segs_unacked;       /* full segments received since our last ACK */
+    /* buffers in the client's area: private copies of the geometry */
+    uint32_t rx_off, rx_size, tx_off, tx_size;
+    uint32_t rx_prod;            /* in-order bytes published (accept queue: bytes of ids) */
+    uint32_t rx_cons_seen;       /* the client's rx_cons as last validated */
+    uint32_t tx_prod_seen;       /* the client's tx_prod as last validated */
+    uint32_t child_bufs;         /* listener: rcvbuf | sndbuf of children, in pages (16 bits each) */
+    uint32_t qpos;               /* passive child: its place in the listener's accept queue */
+    uint8_t  child_opts;
+    uint32_t ooo_lo[NET_TCP_OOO_MAX], ooo_hi[NET_TCP_OOO_MAX];  /* sequence ranges held past rcv_nxt */
+    int32_t  error;              /* AE_* to report once DONE */
+    int16_t  onext;              /* output list */
+};
+
+/* A connection in TIME-WAIT: what it takes to answer a retransmitted FIN
+ * and to keep old duplicates out, and nothing of the client's. */
+struct net_tcp_tw {
+    uint32_t lip, rip;
+    uint16_t lport, rport;
+    uint32_t snd_nxt, rcv_nxt, ts_recent, ts_offset;
+    bool     ts_ok, in_use;
+    uint8_t  rcv_wscale;
+    int16_t  hnext;
+    uint64_t expire;
+};
+
 struct net_client {
     uint16_t gen;                /* the id is gen << 16 | slot; gen != 0 */
     bool     in_use;
     bool     has_rings;
     bool     rx_dirty;           /* RX slots committed, not yet published */
+    bool     tcp_dirty;          /* socket blocks changed since the last wake-up check */
+    bool     listed;             /* on the stack's dirty list */
     uint8_t  ngrants;
     uint16_t nports;             /* ports bound */
     uint16_t npending;           /* frames of its in the ARP queue */
@@ -193,6 +313,15 @@ struct net_client {
     struct netring tx, rx;
     uint32_t tx_corrupt_seen, rx_corrupt_seen;   /* ring corrupt counts already in stats */
     struct net_client_stats stats;
+    /* TCP: its connection budget, its area, and which TCB each socket block holds */
+    uint16_t tcp_conns;          /* TCBs reserved for it (net_client_add_tcp) */
+    uint16_t tcp_used;
+    uint32_t tcp_nsocks;
+    struct nettcp_area *tcp_area;
+    uint32_t tcp_bytes;          /* the area, private copy */
+    uint32_t tcp_buf_off, tcp_npages;
+    int16_t  sock_tcb[NETTCP_MAX_SOCKS];         /* TCB index, -1 */
+    uint64_t page_used[NET_TCP_AREA_PAGES / 64]; /* buffer pages handed out */
 };
 
 struct net_stack {
@@ -219,6 +348,19 @@ struct net_stack {
     uint8_t  txbuf[NET_TX_BATCH][NET_FRAME_MAX];
 
     struct net_frame rxframes[NET_RX_BATCH];
+
+    /* TCP */
+    struct net_tcb tcb[NET_TCP_MAX];
+    int16_t  tcb_free;                  /* free list through hnext */
+    int16_t  tcp_hash[NET_TCP_HASH];    /* connections and listeners by their ports */
+    int16_t  tcp_out;                   /* TCBs with something to send */
+    unsigned tcp_reserved;              /* connections promised to clients, at most NET_TCP_MAX */
+    struct net_tcp_tw tw[NET_TCP_TW_MAX];
+    int16_t  tw_hash[NET_TCP_HASH];
+    unsigned tw_next;                   /* the next TIME-WAIT entry to take (round robin: the oldest) */
+    uint64_t tcp_next_timer;            /* earliest TCP timer, UINT64_MAX: none */
+    uint64_t tcp_secret[2];             /* SYN cookies and initial sequence numbers */
+    uint16_t tcp_ephemeral;             /* next local port to try for connect */
 
     struct net_client clients[NET_MAX_CLIENTS];
     uint16_t active[NET_MAX_CLIENTS];   /* slots with rings, drained round robin */
@@ -276,9 +418,15 @@ int net_arp_lookup(struct net_stack *s, uint32_t ip, uint8_t mac_out[6]);
 /* ---- clients --------------------------------------------------------- */
 
 /* Adds a client with n grants (copied; lo <= hi, port 0 excluded).
- * 0 and *id, AE_EINVAL, AE_ELIMIT (no free client slot). */
+ * 0 and *id, AE_EINVAL, AE_ELIMIT (no free client slot). A client with a
+ * TCP grant gets NET_TCP_CONNS_DEFAULT connections (net_client_add_tcp:
+ * conns of them; AE_ENOMEM if the service cannot promise that many). */
 int net_client_add(struct net_stack *s, const struct net_grant *grants, unsigned n,
                    uint32_t *id);
+int net_client_add_tcp(struct net_stack *s, const struct net_grant *grants, unsigned n,
+                       unsigned conns, uint32_t *id);
+/* The TCP connections the client may have at once (0: no TCP). */
+unsigned net_client_tcp_conns(const struct net_stack *s, uint32_t id);
 /* Removes a client: unbinds all its ports, drops its frames waiting for
  * ARP, forgets its rings. 0 or AE_ESRCH. */
 int net_client_remove(struct net_stack *s, uint32_t id);
@@ -309,5 +457,46 @@ int net_unbind(struct net_stack *s, uint32_t id, uint16_t port);
  * client_tx_invalid, ip_no_route, udp_no_port, arp_pending_full). */
 int net_send(struct net_stack *s, uint32_t id, uint16_t src_port, uint32_t dst_ip,
              uint16_t dst_port, const void *data, size_t len);
+
+/* ---- TCP sockets (tcp_socket.c; the area layout is aerie/nettcp.h) ------ */
+
+/* The values are those of aerie/proto/net.h (NET_TCP_SOCK_NEW, NET_TCP_O_*,
+ * NET_TCP_OPT_*), so the glue passes them through. */
+#define NET_TCP_NEW       0xffffffffu   /* sock argument: make a new socket */
+#define NET_TCP_O_NODELAY   0x1u
+#define NET_TCP_O_KEEPALIVE 0x2u
+#define NET_TCP_O_REUSEADDR 0x4u
+
+enum net_tcp_opt { NET_TCPOPT_NODELAY = 1, NET_TCPOPT_KEEPALIVE, NET_TCPOPT_KEEPIDLE,
+                   NET_TCPOPT_KEEPINTVL, NET_TCPOPT_KEEPCNT };
+
+/* Formats and attaches the client's socket area (bytes at mem, 4 KiB
+ * aligned, nsocks blocks); a live area is replaced, its connections
+ * reset. 0, AE_ESRCH, AE_EACCES (no TCP), AE_EINVAL. */
+int net_tcp_attach(struct net_stack *s, uint32_t id, void *mem, size_t bytes, uint32_t nsocks);
+/* Forgets the area: every connection is reset and its TCB freed. */
+void net_tcp_detach(struct net_stack *s, uint32_t id);
+/* Binds a TCP port (0: a free granted one) to a new socket block. 0 and
+ * *sock, *bound; AE_EACCES (not granted), AE_EADDRINUSE, AE_EADDRNOTAVAIL,
+ * AE_ENOMEM (no block or connection left), AE_ENOTCONN (no area). */
+int net_tcp_bind(struct net_stack *s, uint32_t id, uint16_t port, uint32_t opts, uint32_t *sock,
+                 uint16_t *bound);
+/* Listens on a bound socket; children get buffers of rcvbuf/sndbuf bytes. */
+int net_tcp_listen(struct net_stack *s, uint32_t id, uint32_t sock, unsigned backlog,
+                   uint32_t rcvbuf, uint32_t sndbuf, uint32_t opts);
+/* Starts a connection (sock: a bound socket, or NET_TCP_NEW). The SYN goes
+ * out at once; the block's state says how it ends. 0 and *sock, *lport;
+ * AE_EACCES (destination port not granted), AE_EADDRNOTAVAIL (no route,
+ * no free local port), AE_EINVAL, AE_ENOMEM, AE_EISCONN. */
+int net_tcp_connect(struct net_stack *s, uint32_t id, uint32_t sock, uint32_t ip, uint16_t port,
+                    uint32_t rcvbuf, uint32_t sndbuf, uint32_t opts, uint32_t *sock_out,
+                    uint16_t *lport);
+int net_tcp_setopt(struct net_stack *s, uint32_t id, uint32_t sock, uint32_t opt, uint32_t val);
+
+/* TCP's gauges (not counters: they go down too): connections by state,
+ * TIME-WAIT entries, connections promised to clients. */
+#define NET_TCP_GAUGES 10
+extern const char *const net_tcp_gauge_names[NET_TCP_GAUGES];
+void net_tcp_gauges(const struct net_stack *s, uint64_t out[NET_TCP_GAUGES]);
 
 #endif

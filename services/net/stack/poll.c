@@ -1,7 +1,8 @@
 /*
  * poll.c — one round of the service loop, independent of the OS: timers,
- * a batch of received frames, a bounded share of every client's TX ring,
- * then one flush (one tx_batch, one publish per client RX ring).
+ * a batch of received frames, the clients' TCP news, a bounded share of
+ * every client's TX ring, TCP's output, then one flush (one tx_batch, one
+ * publish per client).
  * docs/NET.md shows the loop the OS glue wraps around it.
  */
 #include "proto.h"
@@ -12,6 +13,7 @@ unsigned net_poll(struct net_stack *s, uint64_t now_ns)
     s->now = now_ns;
     client_idle_end(s);
     arp_timers(s);
+    tcp_timers(s);
     if (s->ops->rx_batch) {
         unsigned n = s->ops->rx_batch(s->dev, s->rxframes, NET_RX_BATCH);
         if (n > NET_RX_BATCH)
@@ -22,9 +24,12 @@ unsigned net_poll(struct net_stack *s, uint64_t now_ns)
             s->ops->rx_release(s->dev);
         work += n;
     }
+    tcp_poll_news(s, &work);
     unsigned room = s->ops->tx_room ? s->ops->tx_room(s->dev) : ~0u;
     room = room > s->ntx ? room - s->ntx : 0;     /* frames already staged take room too */
-    work += client_drain_all(s, room);
+    unsigned udp = client_drain_all(s, room);
+    work += udp;
+    work += tcp_output_all(s, room - udp);
     net_flush(s);
     return work;
 }

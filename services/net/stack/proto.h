@@ -17,6 +17,7 @@
 #define IP_HLEN        20            /* without options; we never send options */
 #define IP_PROTO_ICMP  1
 #define IP_PROTO_UDP   17
+#define IP_PROTO_TCP   6
 #define IP_TTL_OUT     64
 #define UDP_HLEN       8
 #define ICMP_HLEN      8
@@ -112,7 +113,19 @@ void udp_input(struct net_stack *s, const uint8_t *ip, const uint8_t *p, size_t 
 int udp_send(struct net_stack *s, uint16_t owner, uint16_t sport, uint32_t dst,
              uint16_t dport, const uint8_t *data, size_t len);
 
+/* tcp_*.c (tcp.h has what they share among themselves) */
+void tcp_init(struct net_stack *s);
+void tcp_input(struct net_stack *s, const uint8_t *ip, const uint8_t *p, size_t len, bool to_broadcast);
+uint64_t tcp_timers(struct net_stack *s);
+void tcp_poll_news(struct net_stack *s, unsigned *work);
+unsigned tcp_output_all(struct net_stack *s, unsigned budget);
+bool tcp_idle_prepare(struct net_stack *s);
+void tcp_idle_end(struct net_stack *s);
+void tcp_client_gone(struct net_stack *s, uint16_t owner);
+void tcp_publish_client(struct net_stack *s, struct net_client *c, uint16_t slot, bool *wake);
+
 /* client.c */
+void client_mark_dirty(struct net_stack *s, struct net_client *c, uint16_t slot);
 void client_deliver(struct net_stack *s, uint16_t owner, uint32_t src, uint16_t sport,
                     uint16_t dport, const uint8_t *data, size_t len);
 void client_publish_all(struct net_stack *s);

@@ -26,9 +26,9 @@ static struct net_stack *s;
 static struct fake_dev *dev;
 static struct fake_client cl[NCLIENTS];
 static const struct net_grant grants[NCLIENTS][2] = {
-    { { 5000, 5009 }, { 0, 0 } },
-    { { 6000, 6009 }, { 7000, 7000 } },
-    { { 1024, 2047 }, { 0, 0 } },
+    { { 5000, 5009, NET_GRANT_UDP }, { 0, 0, 0 } },
+    { { 6000, 6009, NET_GRANT_UDP }, { 7000, 7000, NET_GRANT_UDP } },
+    { { 1024, 2047, NET_GRANT_UDP }, { 0, 0, 0 } },
 };
 static const unsigned ngrants[NCLIENTS] = { 1, 2, 1 };
 

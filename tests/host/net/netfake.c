@@ -230,6 +230,32 @@ size_t pkt_icmp(uint8_t *f, const struct pkt *p, uint8_t type, uint16_t id, uint
     return off + l4;
 }
 
+size_t pkt_tcp(uint8_t *f, const struct pkt *p, const struct tcpf *t)
+{
+    size_t hl = 20 + t->optlen, l4 = hl + p->len;
+    struct pkt q = *p;
+    q.proto = 6;
+    size_t off = put_eth_ip(f, &q, l4);
+    uint8_t *h = f + off;
+    wr16(h, p->sport);
+    wr16(h + 2, p->dport);
+    wr32(h + 4, t->seq);
+    wr32(h + 8, t->ack);
+    h[12] = (uint8_t)((hl / 4) << 4);
+    h[13] = t->flags;
+    wr16(h + 14, t->win);
+    wr16(h + 16, 0);
+    wr16(h + 18, 0);
+    if (t->optlen)
+        memcpy(h + 20, t->opts, t->optlen);
+    if (p->len)
+        memcpy(h + hl, p->payload, p->len);
+    uint32_t sum = (p->src >> 16) + (p->src & 0xffff) + (p->dst >> 16) + (p->dst & 0xffff) + 6 + (uint32_t)l4;
+    uint16_t c = fold(sum16(sum, h, l4));
+    wr16(h + 16, t->bad_csum ? (uint16_t)(c ^ 0x1000) : c);
+    return off + l4;
+}
+
 size_t pkt_arp(uint8_t *f, const uint8_t eth_dst[6], const uint8_t eth_src[6], uint16_t op,
                const uint8_t sha[6], uint32_t spa, const uint8_t tha[6], uint32_t tpa)
 {
@@ -250,6 +276,49 @@ size_t pkt_arp(uint8_t *f, const uint8_t eth_dst[6], const uint8_t eth_src[6], u
 }
 
 /* ---- parsing ------------------------------------------------------------ */
+
+/* The TCP header at o->l4 (checksum, ports, numbers, options, data). */
+static void parse_tcp(struct parsed *o)
+{
+    const uint8_t *h = o->l4;
+    size_t off = (size_t)(h[12] >> 4) * 4;
+    if (off < 20 || off > o->l4_len)
+        return;
+    uint32_t sum = (o->src >> 16) + (o->src & 0xffff) + (o->dst >> 16) + (o->dst & 0xffff) + 6 +
+                   (uint32_t)o->l4_len;
+    o->l4_csum_ok = fold(sum16(sum, h, o->l4_len)) == 0;
+    o->sport = be16(h);
+    o->dport = be16(h + 2);
+    o->tcp_seq = be32(h + 4);
+    o->tcp_ack = be32(h + 8);
+    o->tcp_flags = h[13];
+    o->tcp_win = be16(h + 14);
+    for (size_t i = 20; i < off;) {
+        uint8_t k = h[i];
+        if (k == 0)
+            break;
+        if (k == 1) {
+            i++;
+            continue;
+        }
+        if (i + 1 >= off || h[i + 1] < 2)
+            break;
+        if (k == 2 && h[i + 1] == 4) {
+            o->tcp_has_mss = true;
+            o->tcp_mss = be16(h + i + 2);
+        } else if (k == 3 && h[i + 1] == 3) {
+            o->tcp_has_ws = true;
+            o->tcp_ws = h[i + 2];
+        } else if (k == 8 && h[i + 1] == 10) {
+            o->tcp_has_ts = true;
+            o->tcp_tsval = be32(h + i + 2);
+            o->tcp_tsecr = be32(h + i + 6);
+        }
+        i += h[i + 1];
+    }
+    o->data = h + off;
+    o->data_len = o->l4_len - off;
+}
 
 bool parse_frame(const uint8_t *f, size_t len, struct parsed *o)
 {
@@ -296,6 +365,8 @@ bool parse_frame(const uint8_t *f, size_t len, struct parsed *o)
         o->dport = be16(o->l4 + 2);
         o->data = o->l4 + 8;
         o->data_len = ulen - 8;
+    } else if (o->proto == 6 && o->l4_len >= 20) {
+        parse_tcp(o);
     }
     return true;
 }
@@ -306,7 +377,7 @@ int fake_client_add(struct net_stack *s, struct fake_client *c, uint16_t lo, uin
                     uint32_t nslots)
 {
     memset(c, 0, sizeof *c);
-    struct net_grant g = { lo, hi };
+    struct net_grant g = { lo, hi, NET_GRANT_UDP };
     int r = net_client_add(s, &g, 1, &c->id);
     if (r || !nslots)
         return r;
@@ -363,6 +434,32 @@ bool fake_client_recv(struct fake_client *c, struct netring_meta *m, uint8_t *bu
 unsigned fake_client_pending(struct fake_client *c)
 {
     return __atomic_load_n(&c->rx.hdr->prod, __ATOMIC_ACQUIRE) - c->rx.pos;
+}
+
+int fake_tcp_add(struct net_stack *s, struct fake_tcp *c, const struct net_grant *g, unsigned n,
+                 unsigned conns, uint32_t nsocks, size_t bytes)
+{
+    memset(c, 0, sizeof *c);
+    int r = net_client_add_tcp(s, g, n, conns, &c->id);
+    if (r)
+        return r;
+    c->bytes = bytes;
+    size_t rings = NETRING_BYTES(8);
+    c->area = aligned_alloc(4096, bytes);
+    c->rings = aligned_alloc(64, 2 * rings);
+    if (!c->area || !c->rings)
+        abort();
+    memset(c->area, 0, bytes);
+    r = net_client_attach(s, c->id, c->rings, rings, (uint8_t *)c->rings + rings, rings, 8);
+    return r ? r : net_tcp_attach(s, c->id, c->area, bytes, nsocks);
+}
+
+void fake_tcp_free(struct fake_tcp *c)
+{
+    free(c->area);
+    free(c->rings);
+    c->area = NULL;
+    c->rings = NULL;
 }
 
 uint64_t stats_drops(const struct net_stats *st)

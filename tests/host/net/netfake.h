@@ -68,6 +68,17 @@ struct pkt {
 struct pkt pkt_default(void);          /* peer -> us, UDP 7777 -> 5000, no payload */
 size_t pkt_udp(uint8_t *f, const struct pkt *p);
 size_t pkt_icmp(uint8_t *f, const struct pkt *p, uint8_t type, uint16_t id, uint16_t seq);
+/* A TCP segment from p's addresses and ports; opts padded by the caller to
+ * a multiple of 4. */
+struct tcpf {
+    uint32_t seq, ack;
+    uint8_t  flags;
+    uint16_t win;
+    const uint8_t *opts;
+    size_t   optlen;
+    bool     bad_csum;
+};
+size_t pkt_tcp(uint8_t *f, const struct pkt *p, const struct tcpf *t);
 size_t pkt_arp(uint8_t *f, const uint8_t eth_dst[6], const uint8_t eth_src[6], uint16_t op,
                const uint8_t sha[6], uint32_t spa, const uint8_t tha[6], uint32_t tpa);
 
@@ -84,6 +95,13 @@ struct parsed {
     uint16_t sport, dport;             /* UDP */
     const uint8_t *data;               /* UDP payload */
     size_t   data_len;
+    uint32_t tcp_seq, tcp_ack;         /* TCP (sport, dport, data as for UDP) */
+    uint8_t  tcp_flags;
+    uint16_t tcp_win;
+    bool     tcp_has_mss, tcp_has_ws, tcp_has_ts;
+    uint16_t tcp_mss;
+    uint8_t  tcp_ws;
+    uint32_t tcp_tsval, tcp_tsecr;
     uint16_t arp_op;                   /* ARP */
     uint8_t  sha[6], tha[6];
     uint32_t spa, tpa;
@@ -114,6 +132,18 @@ bool fake_client_send(struct fake_client *c, uint16_t sport, uint32_t ip, uint16
 /* Takes the next datagram from the client's RX ring; false if empty. */
 bool fake_client_recv(struct fake_client *c, struct netring_meta *m, uint8_t *buf);
 unsigned fake_client_pending(struct fake_client *c);
+
+/* A TCP client: grants and an area of nsocks sockets over bytes, in
+ * plain memory (with small datagram rings, as the service always has). */
+struct fake_tcp {
+    uint32_t id;
+    struct nettcp_area *area;
+    size_t bytes;
+    void *rings;
+};
+int fake_tcp_add(struct net_stack *s, struct fake_tcp *c, const struct net_grant *g, unsigned n,
+                 unsigned conns, uint32_t nsocks, size_t bytes);
+void fake_tcp_free(struct fake_tcp *c);
 
 /* Sum of all counters marked "drop" in struct net_stats. */
 uint64_t stats_drops(const struct net_stats *st);

@@ -7,7 +7,7 @@
 # usage: run_fuzz.sh FUZZER SEED_DIR WORK_DIR RUNS SECONDS
 set -u
 fuzzer=$1 seeds=$2 work=$3 runs=$4 secs=$5
-name=fuzz_net_bounded_run
+name=$(basename "$1")_bounded_run
 
 rm -rf "$work"
 mkdir -p "$work/corpus"
@@ -17,7 +17,7 @@ mkdir -p "$work/corpus"
 rc=$?
 execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/log")
 if [ "$rc" -eq 0 ]; then
-    echo "fuzz_net: ${execs:-?} inputs, no crash (log: $work/log)"
+    echo "$name: ${execs:-?} inputs, no crash (log: $work/log)"
     echo "TEST PASS $name"
 else
     crash=$(ls "$work"/crash-* "$work"/leak-* "$work"/timeout-* "$work"/oom-* 2>/dev/null | head -1)

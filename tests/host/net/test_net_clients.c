@@ -34,7 +34,7 @@ static struct net_stats stats(void)
 static void bind_outside_grant_refused(void)
 {
     setup();
-    struct net_grant g[2] = { { 5000, 5009 }, { 7000, 7000 } };
+    struct net_grant g[2] = { { 5000, 5009, NET_GRANT_UDP }, { 7000, 7000, NET_GRANT_UDP } };
     uint32_t id;
     CHECK_EQ(net_client_add(s, g, 2, &id), 0);
     CHECK_EQ(net_bind(s, id, 5000, NULL), 0);
@@ -49,7 +49,7 @@ static void bind_outside_grant_refused(void)
 static void bind_taken_port_refused(void)
 {
     setup();
-    struct net_grant g = { 5000, 5010 };
+    struct net_grant g = { 5000, 5010, NET_GRANT_UDP };
     uint32_t a, b;
     CHECK_EQ(net_client_add(s, &g, 1, &a), 0);
     CHECK_EQ(net_client_add(s, &g, 1, &b), 0);   /* overlapping grants: first bind wins */
@@ -64,7 +64,7 @@ static void bind_taken_port_refused(void)
 static void bind_any_port_comes_from_grant(void)
 {
     setup();
-    struct net_grant g = { 6000, 6002 };
+    struct net_grant g = { 6000, 6002, NET_GRANT_UDP };
     uint32_t id;
     CHECK_EQ(net_client_add(s, &g, 1, &id), 0);
     uint16_t p1 = 0, p2 = 0, p3 = 0, p4 = 0;
@@ -80,7 +80,7 @@ static void bind_any_port_comes_from_grant(void)
 static void bad_grants_and_ids_refused(void)
 {
     setup();
-    struct net_grant zero = { 0, 10 }, backwards = { 20, 10 }, ok = { 1, 1 };
+    struct net_grant zero = { 0, 10, 0 }, backwards = { 20, 10, 0 }, ok = { 1, 1, 0 };
     struct net_grant many[NET_MAX_GRANTS + 1];
     for (int i = 0; i <= NET_MAX_GRANTS; i++)
         many[i] = ok;
@@ -97,7 +97,7 @@ static void bad_grants_and_ids_refused(void)
 static void client_limit_reached(void)
 {
     setup();
-    struct net_grant g = { 1000, 1000 };
+    struct net_grant g = { 1000, 1000, NET_GRANT_UDP };
     uint32_t id;
     for (int i = 0; i < NET_MAX_CLIENTS; i++)
         CHECK_EQ(net_client_add(s, &g, 1, &id), 0);
@@ -355,7 +355,7 @@ static void remove_drops_frames_waiting_for_arp(void)
 static void stale_id_never_reaches_new_client(void)
 {
     setup();
-    struct net_grant g = { 5000, 5000 };
+    struct net_grant g = { 5000, 5000, NET_GRANT_UDP };
     uint32_t old, fresh;
     CHECK_EQ(net_client_add(s, &g, 1, &old), 0);
     CHECK_EQ(net_client_remove(s, old), 0);

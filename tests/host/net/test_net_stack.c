@@ -734,7 +734,7 @@ static void ip_not_ours_dropped(void)
     n = pkt_udp(f, &p);
     fake_rx(s, f, n, T0);
     p.dst = IP_US;
-    p.proto = 6;                                  /* TCP */
+    p.proto = 132;                                /* SCTP */
     n = pkt_udp(f, &p);
     fake_rx(s, f, n, T0);
     CHECK_EQ(stats().ip_not_ours, 2);
@@ -894,6 +894,37 @@ static void arp_flood_of_requests_keeps_answering(void)
     CHECK_EQ(dev->ntx, 1);
 }
 
+/* The host we talk to keeps its entry through a flood of requests from
+ * 5000 random neighbours (issue 15: it used to be evicted over and over). */
+static void arp_flood_does_not_evict_a_host_in_use(void)
+{
+    setup(0);
+    learn_peer();
+    struct pkt q = pkt_default();
+    size_t n = pkt_icmp(f, &q, 8, 5, 5);
+    fake_rx(s, f, n, T0);                          /* a reply goes to the peer: its entry is in use */
+    static const uint8_t zero[6];
+    uint8_t mac[6] = { 0x52, 1, 2, 3, 4, 0 };
+    for (unsigned i = 0; i < 5000; i++) {
+        mac[5] = (uint8_t)i;
+        mac[4] = (uint8_t)(i >> 8);
+        uint32_t ip = 0x0a000200u | (3 + i % 250);
+        if ((ip & 0xff) == 15 || (ip & 0xff) == 2)
+            continue;
+        n = pkt_arp(f, MAC_BCAST, mac, 1, mac, ip, zero, IP_US);
+        fake_rx(s, f, n, T0 + i * 1000u);
+        if (i % 500 == 0) {
+            n = pkt_icmp(f, &q, 8, 5, (uint16_t)i);
+            fake_rx(s, f, n, T0 + i * 1000u);      /* the peer keeps talking */
+        }
+    }
+    uint8_t m[6];
+    CHECK_EQ(net_arp_lookup(s, IP_PEER, m), 0);
+    CHECK(!memcmp(m, MAC_PEER, 6));
+    CHECK(stats().arp_cache_evict > 4000);         /* the flood churned only its own entries */
+    CHECK_EQ(stats().arp_requests_tx, 0);          /* we never had to ask for the peer again */
+}
+
 static void device_refusing_frames_counted(void)
 {
     setup(0);
@@ -915,7 +946,7 @@ static void stat_names_cover_every_counter(void)
     CHECK_EQ(net_stat_count * sizeof(uint64_t), sizeof(struct net_stats));
     CHECK(!strcmp(net_stat_names[0].name, "rx_frames"));
     CHECK_EQ(net_stat_names[net_stat_count - 1].offset,
-             offsetof(struct net_stats, tx_dev_full));
+             offsetof(struct net_stats, tcp_no_buffer));
 }
 
 static void init_rejects_bad_config(void)
@@ -980,6 +1011,7 @@ int main(void)
     RUN(eth_runt_oversize_and_unknown_type);
     RUN(flood_fills_client_queue_then_stack_recovers);
     RUN(arp_flood_of_requests_keeps_answering);
+    RUN(arp_flood_does_not_evict_a_host_in_use);
     RUN(device_refusing_frames_counted);
     RUN(stat_names_cover_every_counter);
     RUN(init_rejects_bad_config);

@@ -1,7 +1,7 @@
 /*
  * sys/socket.h — POSIX sockets: the types, the constants (numbered as
  * Linux numbers them) and the functions libc implements. Aerie has UDP
- * over IPv4 only (AF_INET, SOCK_DGRAM); see docs/LIBC.md.
+ * and TCP over IPv4 (AF_INET, SOCK_DGRAM and SOCK_STREAM); see docs/LIBC.md.
  */
 #ifndef _SYS_SOCKET_H
 #define _SYS_SOCKET_H
@@ -28,6 +28,8 @@ struct sockaddr_storage {
 #define SOCK_DGRAM     2
 #define SOCK_RAW       3
 #define SOCK_SEQPACKET 5
+#define SOCK_NONBLOCK  04000
+#define SOCK_CLOEXEC   02000000
 
 #define AF_UNSPEC      0
 #define AF_UNIX        1
@@ -37,14 +39,19 @@ struct sockaddr_storage {
 #define PF_INET        AF_INET
 
 #define SOL_SOCKET     1
+#define SO_REUSEADDR   2
 #define SO_TYPE        3
 #define SO_ERROR       4
+#define SO_SNDBUF      7
 #define SO_RCVBUF      8
+#define SO_KEEPALIVE   9
 #define SO_RCVTIMEO    20
+#define SOMAXCONN      128
 
 #define MSG_OOB        0x0001
 #define MSG_PEEK       0x0002
 #define MSG_TRUNC      0x0020
+#define MSG_DONTWAIT   0x0040
 #define MSG_EOR        0x0080
 #define MSG_WAITALL    0x0100
 #define MSG_NOSIGNAL   0x4000
@@ -56,7 +63,12 @@ struct sockaddr_storage {
 int socket(int domain, int type, int protocol);
 int bind(int fd, const struct sockaddr *addr, socklen_t len);
 int connect(int fd, const struct sockaddr *addr, socklen_t len);
+int listen(int fd, int backlog);
+int accept(int fd, struct sockaddr *restrict addr, socklen_t *restrict len);
+int accept4(int fd, struct sockaddr *restrict addr, socklen_t *restrict len, int flags);
+int shutdown(int fd, int how);
 int getsockname(int fd, struct sockaddr *restrict addr, socklen_t *restrict len);
+int getpeername(int fd, struct sockaddr *restrict addr, socklen_t *restrict len);
 ssize_t send(int fd, const void *buf, size_t len, int flags);
 ssize_t sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr *addr, socklen_t alen);
 ssize_t recv(int fd, void *buf, size_t len, int flags);

@@ -47,6 +47,8 @@ static const unsigned char errno_of[] = {
     [-AE_ECONNREFUSED]  = ECONNREFUSED,
     [-AE_ELOOP]         = ELOOP,
     [-AE_EPERM]         = EPERM,
+    [-AE_ECONNRESET]    = ECONNRESET,
+    [-AE_EISCONN]       = EISCONN,
 };
 
 _Static_assert(sizeof errno_of == 1 - AE_ERROR_MIN, "every AE_* error has an errno");

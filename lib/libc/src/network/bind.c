@@ -1,5 +1,5 @@
 /*
- * bind.c — bind() and connect() for UDP sockets. bind takes INADDR_ANY,
+ * bind.c — bind() and connect() (TCP's own halves are in tcp.c). bind takes INADDR_ANY,
  * our own address or a loopback address, and a port the program was
  * granted (0: any free granted port). connect() names the only peer the
  * socket sends to by default and hears from; AF_UNSPEC undoes it. A
@@ -29,6 +29,10 @@ int bind(int fd, const struct sockaddr *addr, socklen_t len)
         r = AE_EADDRNOTAVAIL;
     if (r)
         return (int)__sock_fail(r);
+    if (s->type == SOCK_STREAM) {
+        r = __tcp_bind(s, ip, port);
+        return r ? (int)__sock_fail(r) : 0;
+    }
     __net_lock();
     r = s->port ? AE_EINVAL : __sock_bind(s, port);
     if (!r)
@@ -46,6 +50,11 @@ int connect(int fd, const struct sockaddr *addr, socklen_t len)
     if (r)
         return (int)__sock_fail(r);
     bool unspec = addr && len >= sizeof(sa_family_t) && addr->sa_family == AF_UNSPEC;
+    if (s->type == SOCK_STREAM) {
+        if (unspec || (r = __sockaddr_get(addr, len, &ip, &port)))
+            return (int)__sock_fail(unspec ? AE_EAFNOSUPPORT : r);
+        return (r = __tcp_connect(s, ip, port)) ? (int)__sock_fail(r) : 0;
+    }
     if (!unspec && (r = __sockaddr_get(addr, len, &ip, &port)))
         return (int)__sock_fail(r);
     if (!unspec && port == 0)

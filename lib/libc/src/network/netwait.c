@@ -98,6 +98,8 @@ int __net_wait(uint64_t deadline, bool rx, bool tx)
         } else {
             r = cv_wait(deadline);
         }
+    } else if (__net.waiters > 1) {
+        pthread_cond_broadcast(&__net.cv);      /* news for someone: everyone looks again */
     }
     if (--__net.waiters == 0)
         __sys_net_disarm();

@@ -1,12 +1,16 @@
 /*
- * poll.c — POSIX poll. Sockets are readable when a datagram waits for
+ * poll.c — POSIX poll. UDP sockets are readable when a datagram waits for
  * them and always writable (a full send queue makes a send wait a
- * little; it never fails for it). Other descriptors (the console) are
+ * little; it never fails for it). TCP sockets say what tcp.c's
+ * __tcp_poll reads from the connection: data or the peer's FIN (POLLIN),
+ * room to send (POLLOUT), the end (POLLHUP, POLLERR); a listener is
+ * readable when a connection waits. Other descriptors (the console) are
  * always ready, as regular files are; a descriptor that is not open
  * gets POLLNVAL. Waiting is the sockets' (netwait.c); without sockets
  * poll just sleeps out its timeout.
  */
 #include <poll.h>
+#include <sys/socket.h>
 #include <errno.h>
 #include <time.h>
 #include <aerie/errors.h>
@@ -28,6 +32,12 @@ static int scan(struct pollfd *fds, nfds_t n, bool *any_socket)
             continue;
         if (__fd_get(p->fd, &ops, &obj)) {
             p->revents = POLLNVAL;
+        } else if (ops == &__socket_fd_ops && ((struct sock *)obj)->type == SOCK_STREAM) {
+            *any_socket = true;
+            short ev = __tcp_poll(obj);
+            p->revents = (short)((ev & POLLIN ? p->events & (POLLIN | POLLRDNORM) : 0) |
+                                 (ev & POLLOUT ? p->events & (POLLOUT | POLLWRNORM) : 0) |
+                                 (ev & (POLLHUP | POLLERR)));
         } else if (ops == &__socket_fd_ops) {
             struct sock *s = obj;
             *any_socket = true;

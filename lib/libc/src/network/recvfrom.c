@@ -94,6 +94,14 @@ ssize_t recvfrom(int fd, void *restrict buf, size_t len, int flags, struct socka
     int r = __sock_get(fd, &s);
     if (r)
         return __sock_fail(r);
+    if (s->type == SOCK_STREAM) {
+        long n = __tcp_recv(s, buf, len, flags);
+        if (n == AE_ENOTSUP) {
+            errno = EOPNOTSUPP;
+            return -1;
+        }
+        return n < 0 ? __sock_fail((int)n) : n;   /* a stream has no sender address to give */
+    }
     long n = __sock_recv(s, buf, len, flags, &ip, &port);
     if (n == AE_ENOTSUP) {
         errno = EOPNOTSUPP;

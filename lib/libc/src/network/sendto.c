@@ -82,7 +82,8 @@ ssize_t sendto(int fd, const void *buf, size_t len, int flags, const struct sock
         r = __sockaddr_get(addr, alen, &ip, &port);
     if (r)
         return __sock_fail(r);
-    long n = __sock_send(s, buf, len, flags, addr ? &ip : NULL, addr ? &port : NULL);
+    long n = s->type == SOCK_STREAM ? __tcp_send(s, buf, len, flags)
+           : __sock_send(s, buf, len, flags, addr ? &ip : NULL, addr ? &port : NULL);
     if (n == AE_ENOTSUP) {
         errno = EOPNOTSUPP;
         return -1;

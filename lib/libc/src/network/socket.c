@@ -1,7 +1,8 @@
 /*
  * socket.c — socket() and the socket as a descriptor: read and write are
- * recv and send, close unbinds the port and frees what was parked, fstat
- * says S_IFSOCK. Only UDP over IPv4 exists (AF_INET, SOCK_DGRAM).
+ * recv and send, close unbinds the port and frees what was parked (UDP)
+ * or lets go of the connection (TCP), fstat says S_IFSOCK. UDP and TCP
+ * over IPv4 (AF_INET; SOCK_DGRAM, SOCK_STREAM).
  *
  * A program that was not granted the network gets EACCES from socket():
  * the family is supported, the program is not allowed to use it.
@@ -36,7 +37,15 @@ void __net_unlock(void)
 
 long __sock_fail(int ae)
 {
-    errno = ae == AE_ENOTSUP ? ENOTSOCK : ae == AE_EDEAD ? ENETDOWN : __errno_from_ae(ae);
+    switch (ae) {
+    case AE_ENOTSUP: errno = ENOTSOCK; break;
+    case AE_EDEAD: errno = ENETDOWN; break;
+    case SOCK_EPIPE: errno = EPIPE; break;
+    case SOCK_EINPROGRESS: errno = EINPROGRESS; break;
+    case SOCK_EALREADY: errno = EALREADY; break;
+    case SOCK_EOPNOTSUPP: errno = EOPNOTSUPP; break;
+    default: errno = __errno_from_ae(ae);
+    }
     return -1;
 }
 
@@ -80,6 +89,11 @@ static int sock_close(void *obj)
 {
     struct sock *s = obj;
     int r = 0;
+    if (s->type == SOCK_STREAM) {
+        r = __tcp_close(s);
+        free(s);
+        return r;
+    }
     __net_lock();
     if (s->port) {
         for (struct sock **pp = &__net.bound; *pp; pp = &(*pp)->next) {
@@ -98,12 +112,15 @@ static int sock_close(void *obj)
 
 static long sock_read(void *obj, void *buf, size_t n)
 {
-    return __sock_recv(obj, buf, n, 0, NULL, NULL);
+    struct sock *s = obj;
+    return s->type == SOCK_STREAM ? __tcp_recv(s, buf, n, 0) : __sock_recv(s, buf, n, 0, NULL, NULL);
 }
 
 static long sock_write(void *obj, const void *buf, size_t n)
 {
-    return __sock_send(obj, buf, n, 0, NULL, NULL);
+    struct sock *s = obj;
+    long r = s->type == SOCK_STREAM ? __tcp_send(s, buf, n, 0) : __sock_send(s, buf, n, 0, NULL, NULL);
+    return r == SOCK_EPIPE ? AE_EDEAD : r;       /* the descriptor layer says EPIPE for it */
 }
 
 static int sock_fstat(void *obj, struct stat *st)
@@ -120,35 +137,44 @@ const struct fd_ops __socket_fd_ops = {
     .close = sock_close,
 };
 
+int __sock_new(int type, bool nonblock, struct sock **out)
+{
+    struct sock *s = calloc(1, sizeof *s);
+    if (!s)
+        return AE_ENOMEM;
+    s->type = type;
+    s->nonblock = nonblock;
+    s->rcvbuf = type == SOCK_DGRAM ? SOCK_RCVBUF_DEFAULT : 0;
+    int fd = __fd_install(&__socket_fd_ops, s);
+    if (fd < 0) {
+        free(s);
+        return fd;
+    }
+    *out = s;
+    return fd;
+}
+
 int socket(int domain, int type, int protocol)
 {
+    int kind = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (domain != AF_INET) {
         errno = EAFNOSUPPORT;
         return -1;
     }
-    if (type != SOCK_DGRAM) {
-        errno = type == SOCK_STREAM || type == SOCK_RAW || type == SOCK_SEQPACKET ? EPROTONOSUPPORT : EINVAL;
+    if (kind != SOCK_DGRAM && kind != SOCK_STREAM) {
+        errno = kind == SOCK_RAW || kind == SOCK_SEQPACKET ? EPROTONOSUPPORT : EINVAL;
         return -1;
     }
-    if (protocol != 0 && protocol != IPPROTO_UDP) {
+    if (protocol != 0 && protocol != (kind == SOCK_DGRAM ? IPPROTO_UDP : IPPROTO_TCP)) {
         errno = EPROTONOSUPPORT;
         return -1;
     }
-    int r = __sys_net_available();
+    int r = kind == SOCK_DGRAM ? __sys_net_available() : __sys_tcp_available();
     if (r)
         return (int)__sock_fail(r);
-    struct sock *s = calloc(1, sizeof *s);
-    if (!s) {
-        errno = ENOMEM;
-        return -1;
-    }
-    s->rcvbuf = SOCK_RCVBUF_DEFAULT;
-    int fd = __fd_install(&__socket_fd_ops, s);
-    if (fd < 0) {
-        free(s);
-        return (int)__sock_fail(fd);
-    }
-    return fd;
+    struct sock *s;
+    int fd = __sock_new(kind, (type & SOCK_NONBLOCK) != 0, &s);
+    return fd < 0 ? (int)__sock_fail(fd) : fd;
 }
 
 int __sockaddr_get(const struct sockaddr *a, unsigned len, uint32_t *ip, uint16_t *port)
@@ -185,7 +211,38 @@ int getsockname(int fd, struct sockaddr *restrict addr, socklen_t *restrict len)
     __net_lock();
     uint32_t ip = s->local_ip;
     uint16_t port = s->port;
+    struct __sys_tcp_info ti;
+    if (s->type == SOCK_STREAM && s->has_tsock && !__sys_tcp_info(s->tsock, &ti)) {
+        ip = ti.local_ip;
+        port = ti.local_port;
+    }
     __net_unlock();
+    __sockaddr_put(addr, len, ip, port);
+    return 0;
+}
+
+int getpeername(int fd, struct sockaddr *restrict addr, socklen_t *restrict len)
+{
+    struct sock *s;
+    int r = __sock_get(fd, &s);
+    if (r)
+        return (int)__sock_fail(r);
+    if (!addr || !len)
+        return (int)__sock_fail(AE_EINVAL);
+    __net_lock();
+    uint32_t ip = s->peer_ip;
+    uint16_t port = s->peer_port;
+    struct __sys_tcp_info ti;
+    if (s->type == SOCK_STREAM) {
+        port = 0;
+        if (s->has_tsock && !__sys_tcp_info(s->tsock, &ti) && ti.state == __SYS_TCP_OPEN) {
+            ip = ti.remote_ip;
+            port = ti.remote_port;
+        }
+    }
+    __net_unlock();
+    if (!port)
+        return (int)__sock_fail(AE_ENOTCONN);
     __sockaddr_put(addr, len, ip, port);
     return 0;
 }

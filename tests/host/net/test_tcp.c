@@ -1,0 +1,592 @@
+/*
+ * test_tcp.c — host tests of the stack's TCP (services/net/stack/tcp_*.c)
+ * against a peer played here with handcrafted segments: port grants,
+ * the handshake both ways, data both ways through the client's area,
+ * the close states, RST (exact, in-window, in TIME-WAIT), retransmission,
+ * out-of-order data, zero window and its probes, SYN flood and cookies,
+ * bad checksums and sequence numbers outside the window, and the client
+ * budget.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "netfake.h"
+#include "ktest_host.h"
+
+#define T0   (100ull * 1000000000ull)
+#define MS   1000000ull
+
+static struct net_stack *s;
+static struct fake_dev *dev;
+static struct fake_tcp cl;
+static uint64_t now;
+static uint8_t f[2048];
+
+static void setup(void)
+{
+    if (s) {
+        fake_tcp_free(&cl);
+        fake_stack_free(s, dev);
+    }
+    s = fake_stack(&dev, 0);
+    net_arp_add_static(s, IP_PEER, MAC_PEER);
+    now = T0;
+}
+
+static void client(const struct net_grant *g, unsigned n, unsigned conns)
+{
+    CHECK_EQ(fake_tcp_add(s, &cl, g, n, conns, 16, 16 * 4096 + 64 * 4096), 0);
+}
+
+static struct net_stats stats(void)
+{
+    struct net_stats st;
+    net_get_stats(s, &st);
+    return st;
+}
+
+static void poll_at(uint64_t t)
+{
+    now = t;
+    net_poll(s, now);
+}
+
+/* Sends a segment from the peer (IP_PEER:pport) to our port, then polls. */
+static void peer_send(uint16_t pport, uint16_t port, uint32_t seq, uint32_t ack, uint8_t flags, uint16_t win,
+                      const void *data, size_t len)
+{
+    struct pkt p = pkt_default();
+    p.sport = pport;
+    p.dport = port;
+    p.payload = data;
+    p.len = len;
+    struct tcpf t = { seq, ack, flags, win, NULL, 0, false };
+    size_t n = pkt_tcp(f, &p, &t);
+    net_rx(s, f, n, now);
+    net_poll(s, now);
+}
+
+static void peer_syn(uint16_t pport, uint16_t port, uint32_t seq)
+{
+    static const uint8_t opts[] = { 2, 4, 0x05, 0xb4, 1, 3, 3, 2 };   /* MSS 1460, WS 2 */
+    struct pkt p = pkt_default();
+    p.sport = pport;
+    p.dport = port;
+    struct tcpf t = { seq, 0, 0x02, 65535, opts, sizeof opts, false };
+    size_t n = pkt_tcp(f, &p, &t);
+    net_rx(s, f, n, now);
+    net_poll(s, now);
+}
+
+/* The last TCP segment the stack sent, parsed; false if none. */
+static bool last_tcp(struct parsed *o)
+{
+    for (int i = (int)dev->ntx - 1; i >= 0; i--)
+        if (parse_frame(dev->tx[i], dev->txlen[i], o) && o->proto == 6)
+            return true;
+    return false;
+}
+
+static unsigned count_tcp(uint8_t flags_mask, uint8_t flags)
+{
+    unsigned n = 0;
+    struct parsed o;
+    for (unsigned i = 0; i < dev->ntx; i++)
+        if (parse_frame(dev->tx[i], dev->txlen[i], &o) && o.proto == 6 && (o.tcp_flags & flags_mask) == flags)
+            n++;
+    return n;
+}
+
+static volatile struct nettcp_sock *blk(uint32_t sock)
+{
+    return &cl.area->socks[sock];
+}
+
+static void kick(uint32_t sock)
+{
+    __atomic_fetch_or(&cl.area->cnews[sock / 64], 1ull << (sock % 64), __ATOMIC_RELEASE);
+    net_poll(s, now);
+}
+
+/* Client side: writes bytes into its send ring. */
+static void client_write(uint32_t sock, const void *data, uint32_t n)
+{
+    volatile struct nettcp_sock *b = blk(sock);
+    uint8_t *ring = (uint8_t *)cl.area + b->tx_off;
+    for (uint32_t i = 0; i < n; i++)
+        ring[(b->tx_prod + i) & (b->tx_size - 1)] = ((const uint8_t *)data)[i];
+    b->tx_prod += n;
+    kick(sock);
+}
+
+/* Client side: reads what is in the receive ring. */
+static uint32_t client_read(uint32_t sock, uint8_t *out, uint32_t max)
+{
+    volatile struct nettcp_sock *b = blk(sock);
+    uint32_t n = b->rx_prod - b->rx_cons;
+    if (n > max)
+        n = max;
+    const uint8_t *ring = (const uint8_t *)cl.area + b->rx_off;
+    for (uint32_t i = 0; i < n; i++)
+        out[i] = ring[(b->rx_cons + i) & (b->rx_size - 1)];
+    b->rx_cons += n;
+    kick(sock);
+    return n;
+}
+
+/* A listener on port with one accepted connection from pport; returns the
+ * connection's socket and our ISS + 1 in *snd. */
+static uint32_t accepted(uint16_t port, uint16_t pport, uint32_t peer_iss, uint32_t *snd)
+{
+    static const struct net_grant g[] = { { 80, 80, NET_GRANT_TCP }, { 8000, 8010, NET_GRANT_TCP } };
+    client(g, 2, 8);
+    uint32_t ls;
+    CHECK_EQ(net_tcp_bind(s, cl.id, port, 0, &ls, NULL), 0);
+    CHECK_EQ(net_tcp_listen(s, cl.id, ls, 4, 8192, 8192, NET_TCP_O_NODELAY), 0);
+    CHECK_EQ(blk(ls)->state, NETTCP_LISTEN);
+    fake_clear_tx(dev);
+    peer_syn(pport, port, peer_iss);
+    struct parsed o;
+    CHECK(last_tcp(&o));
+    CHECK_EQ(o.tcp_flags, 0x12);                   /* SYN|ACK */
+    CHECK_EQ(o.tcp_ack, peer_iss + 1);
+    CHECK(o.tcp_has_mss && o.tcp_has_ws && o.l4_csum_ok);
+    *snd = o.tcp_seq + 1;
+    peer_send(pport, port, peer_iss + 1, *snd, 0x10, 65535, NULL, 0);
+    volatile struct nettcp_sock *l = blk(ls);
+    CHECK_EQ(l->rx_prod, 4);
+    uint32_t child;
+    memcpy(&child, (uint8_t *)cl.area + l->rx_off, 4);
+    l->rx_cons = 4;
+    kick(ls);
+    CHECK_EQ(blk(child)->state, NETTCP_OPEN);
+    CHECK_EQ(blk(child)->remote_port, pport);
+    return child;
+}
+
+/* ---- the tests ------------------------------------------------------------------ */
+
+static void bind_and_connect_need_grants(void)
+{
+    setup();
+    static const struct net_grant g[] = { { 7, 7, NET_GRANT_UDP }, { 80, 80, NET_GRANT_TCP },
+                                          { 9000, 9000, NET_GRANT_TCP_OUT } };
+    client(g, 3, 4);
+    uint32_t sock;
+    uint16_t lport;
+    CHECK_EQ(net_tcp_bind(s, cl.id, 7, 0, &sock, NULL), AE_EACCES);        /* a UDP grant is not TCP */
+    CHECK_EQ(net_tcp_bind(s, cl.id, 81, 0, &sock, NULL), AE_EACCES);
+    CHECK_EQ(net_bind(s, cl.id, 80, NULL), AE_EACCES);                     /* nor the other way */
+    CHECK_EQ(net_tcp_bind(s, cl.id, 80, 0, &sock, NULL), 0);
+    CHECK_EQ(net_tcp_bind(s, cl.id, 80, 0, &sock, NULL), AE_EADDRINUSE);
+    CHECK_EQ(net_tcp_connect(s, cl.id, NET_TCP_NEW, IP_PEER, 9001, 0, 0, 0, &sock, &lport), AE_EACCES);
+    CHECK_EQ(net_tcp_connect(s, cl.id, NET_TCP_NEW, IP_PEER, 9000, 0, 0, 0, &sock, &lport), 0);
+    CHECK(lport >= 49152);
+    static const struct net_grant u[] = { { 7000, 7000, NET_GRANT_UDP } };
+    uint32_t id;
+    CHECK_EQ(net_client_add(s, u, 1, &id), 0);
+    CHECK_EQ(net_tcp_bind(s, id, 7000, 0, &sock, NULL), AE_EACCES);       /* no TCP at all */
+    CHECK_EQ(net_client_tcp_conns(s, id), 0);
+    CHECK_EQ(net_tcp_bind(s, 0x12345, 80, 0, &sock, NULL), AE_ESRCH);     /* a forged id */
+}
+
+static void passive_open_data_both_ways_and_close(void)
+{
+    setup();
+    uint32_t snd;
+    uint32_t c = accepted(80, 40000, 1000, &snd);
+    peer_send(40000, 80, 1001, snd, 0x18, 65535, "hello", 5);
+    uint8_t buf[64];
+    CHECK_EQ(client_read(c, buf, sizeof buf), 5);
+    CHECK(!memcmp(buf, "hello", 5));
+    fake_clear_tx(dev);
+    client_write(c, "world!", 6);
+    struct parsed o;
+    CHECK(last_tcp(&o));
+    CHECK_EQ(o.data_len, 6);
+    CHECK(!memcmp(o.data, "world!", 6));
+    CHECK_EQ(o.tcp_seq, snd);
+    CHECK_EQ(o.tcp_ack, 1006);
+    peer_send(40000, 80, 1006, snd + 6, 0x10, 65535, NULL, 0);
+    CHECK_EQ(blk(c)->tx_cons, 6);
+    /* the peer closes first: CLOSE-WAIT, then ours: LAST-ACK, then done */
+    peer_send(40000, 80, 1006, snd + 6, 0x11, 65535, NULL, 0);
+    CHECK(blk(c)->flags & NETTCP_F_RX_FIN);
+    fake_clear_tx(dev);
+    blk(c)->cflags = NETTCP_C_CLOSE;
+    kick(c);
+    CHECK(last_tcp(&o));
+    CHECK_EQ(o.tcp_flags & 0x01, 0x01);
+    CHECK_EQ(o.tcp_seq, snd + 6);
+    peer_send(40000, 80, 1007, snd + 7, 0x10, 65535, NULL, 0);
+    CHECK_EQ(cl.area->socks[c].state, NETTCP_FREE);       /* the block is free again */
+    CHECK_EQ(stats().tcp_passive_open, 1);
+}
+
+static void active_close_goes_through_time_wait(void)
+{
+    setup();
+    uint32_t snd;
+    uint32_t c = accepted(80, 40001, 5000, &snd);
+    fake_clear_tx(dev);
+    blk(c)->cflags = NETTCP_C_SHUT_WR;
+    kick(c);
+    struct parsed o;
+    CHECK(last_tcp(&o) && (o.tcp_flags & 0x01));
+    peer_send(40001, 80, 5001, snd + 1, 0x10, 65535, NULL, 0);          /* FIN-WAIT-2 */
+    peer_send(40001, 80, 5001, snd + 1, 0x11, 65535, NULL, 0);          /* TIME-WAIT */
+    CHECK(blk(c)->flags & NETTCP_F_RX_FIN);
+    CHECK_EQ(blk(c)->state, NETTCP_DONE);
+    CHECK_EQ(blk(c)->error, 0);
+    /* TIME-WAIT answers a retransmitted FIN, ignores a RST at the wrong
+     * sequence number (RFC 5961) */
+    fake_clear_tx(dev);
+    peer_send(40001, 80, 5001, snd + 1, 0x11, 65535, NULL, 0);
+    CHECK(last_tcp(&o) && o.tcp_flags == 0x10 && o.tcp_ack == 5002);
+    uint64_t ign = stats().tcp_rst_ignored;
+    peer_send(40001, 80, 5009, 0, 0x04, 0, NULL, 0);
+    CHECK_EQ(stats().tcp_rst_ignored, ign + 1);
+    fake_clear_tx(dev);
+    peer_send(40001, 80, 5001, snd + 1, 0x11, 65535, NULL, 0);
+    CHECK_EQ(count_tcp(0xff, 0x10), 1);                                   /* still there */
+    /* after 2 MSL it is gone: the same segment now meets a listener and gets RST */
+    poll_at(now + 61ull * 1000 * MS);
+    fake_clear_tx(dev);
+    peer_send(40001, 80, 5001, snd + 1, 0x10, 65535, NULL, 0);
+    CHECK(last_tcp(&o) && (o.tcp_flags & 0x04));
+    blk(c)->cflags = NETTCP_C_CLOSE;
+    kick(c);
+    CHECK_EQ(cl.area->socks[c].state, NETTCP_FREE);
+}
+
+static void port_reuse_in_time_wait(void)
+{
+    setup();
+    uint32_t snd;
+    uint32_t c = accepted(80, 40011, 5000, &snd);
+    blk(c)->cflags = NETTCP_C_CLOSE;
+    kick(c);                                                              /* FIN-WAIT-1 */
+    CHECK_EQ(cl.area->socks[c].state, NETTCP_FREE);      /* let go: the block is the client's again */
+    uint64_t gauges[NET_TCP_GAUGES];
+    net_tcp_gauges(s, gauges);
+    CHECK_EQ(gauges[4], 1);                                               /* the orphan goes on */
+    peer_send(40011, 80, 5001, snd + 1, 0x11, 65535, NULL, 0);          /* TIME-WAIT */
+    net_tcp_gauges(s, gauges);
+    CHECK_EQ(gauges[4], 0);
+    CHECK_EQ(gauges[8], 1);
+    /* the peer reuses its port with a lower ISN: our ACK, its RST ends
+     * TIME-WAIT (RFC 9293, as Linux), and its next SYN gets in */
+    fake_clear_tx(dev);
+    peer_syn(40011, 80, 10);
+    struct parsed o;
+    CHECK(last_tcp(&o) && o.tcp_flags == 0x10 && o.tcp_ack == 5002);
+    peer_send(40011, 80, 5002, 0, 0x04, 0, NULL, 0);
+    fake_clear_tx(dev);
+    peer_syn(40011, 80, 10);
+    CHECK(last_tcp(&o) && o.tcp_flags == 0x12 && o.tcp_ack == 11);
+    peer_send(40011, 80, 11, o.tcp_seq + 1, 0x10, 65535, NULL, 0);
+    CHECK_EQ(stats().tcp_passive_open, 2);
+}
+
+static void rst_exact_resets_and_in_window_is_challenged(void)
+{
+    setup();
+    uint32_t snd;
+    uint32_t c = accepted(80, 40002, 7000, &snd);
+    fake_clear_tx(dev);
+    peer_send(40002, 80, 7001 + 100, 0, 0x04, 0, NULL, 0);              /* in the window, not exact */
+    CHECK_EQ(blk(c)->state, NETTCP_OPEN);
+    CHECK_EQ(stats().tcp_challenge_ack, 1);
+    struct parsed o;
+    CHECK(last_tcp(&o) && o.tcp_flags == 0x10 && o.tcp_ack == 7001);
+    peer_send(40002, 80, 7001 + 1000000, 0, 0x04, 0, NULL, 0);          /* outside: ignored */
+    CHECK_EQ(blk(c)->state, NETTCP_OPEN);
+    peer_send(40002, 80, 7001, 0, 0x04, 0, NULL, 0);                     /* exact */
+    CHECK_EQ(blk(c)->state, NETTCP_DONE);
+    CHECK_EQ(blk(c)->error, AE_ECONNRESET);
+    CHECK_EQ(stats().tcp_rst_rx, 1);
+}
+
+static void syn_in_established_gets_challenge_ack(void)
+{
+    setup();
+    uint32_t snd;
+    uint32_t c = accepted(80, 40003, 9000, &snd);
+    peer_syn(40003, 80, 9001);
+    CHECK_EQ(blk(c)->state, NETTCP_OPEN);
+    CHECK_EQ(stats().tcp_challenge_ack, 1);
+}
+
+static void data_is_retransmitted_after_rto(void)
+{
+    setup();
+    uint32_t snd;
+    uint32_t c = accepted(80, 40004, 100, &snd);
+    fake_clear_tx(dev);
+    client_write(c, "abcdef", 6);
+    CHECK_EQ(count_tcp(0x08, 0x08), 1);
+    fake_clear_tx(dev);
+    poll_at(now + 300 * MS);                       /* no ACK: RTO (1 s before any sample) */
+    CHECK_EQ(count_tcp(0x08, 0x08), 0);
+    poll_at(now + 800 * MS);
+    struct parsed o;
+    CHECK(last_tcp(&o) && o.data_len == 6 && o.tcp_seq == snd);
+    CHECK_EQ(stats().tcp_rto, 1);
+    CHECK_EQ(stats().tcp_retrans, 1);
+    peer_send(40004, 80, 101, snd + 6, 0x10, 65535, NULL, 0);
+    CHECK_EQ(blk(c)->tx_cons, 6);
+}
+
+static void three_duplicate_acks_retransmit_at_once(void)
+{
+    setup();
+    uint32_t snd;
+    uint32_t c = accepted(80, 40010, 600, &snd);
+    static uint8_t big[4000];
+    memset(big, 'd', sizeof big);
+    client_write(c, big, sizeof big);              /* three segments of 1460, 1460, 1080 */
+    fake_clear_tx(dev);
+    for (int i = 0; i < 3; i++)
+        peer_send(40010, 80, 601, snd, 0x10, 65535, NULL, 0);           /* the first one was lost */
+    struct parsed o;
+    CHECK(last_tcp(&o) && o.tcp_seq == snd && o.data_len == 1460);
+    CHECK_EQ(stats().tcp_fast_retrans, 1);
+    CHECK_EQ(stats().tcp_rto, 0);
+    peer_send(40010, 80, 601, snd + 4000, 0x10, 65535, NULL, 0);
+    CHECK_EQ(blk(c)->tx_cons, 4000);
+}
+
+static void out_of_order_data_waits_for_the_gap(void)
+{
+    setup();
+    uint32_t snd;
+    uint32_t c = accepted(80, 40005, 200, &snd);
+    fake_clear_tx(dev);
+    peer_send(40005, 80, 206, snd, 0x10, 65535, "WORLD", 5);
+    CHECK_EQ(blk(c)->rx_prod, 0);
+    struct parsed o;
+    CHECK(last_tcp(&o) && o.tcp_ack == 201);                             /* a duplicate ACK */
+    peer_send(40005, 80, 201, snd, 0x10, 65535, "HELLO", 5);
+    CHECK_EQ(blk(c)->rx_prod, 10);
+    CHECK(last_tcp(&o) && o.tcp_ack == 211);
+    uint8_t buf[16];
+    CHECK_EQ(client_read(c, buf, sizeof buf), 10);
+    CHECK(!memcmp(buf, "HELLOWORLD", 10));
+    CHECK_EQ(stats().tcp_ooo, 1);
+}
+
+static void zero_window_is_probed_then_data_flows(void)
+{
+    setup();
+    uint32_t snd;
+    uint32_t c = accepted(80, 40006, 300, &snd);
+    peer_send(40006, 80, 301, snd, 0x10, 0, NULL, 0);                    /* window 0 */
+    fake_clear_tx(dev);
+    client_write(c, "xyz", 3);
+    CHECK_EQ(count_tcp(0x08, 0x08), 0);                                    /* nothing may go */
+    for (int i = 0; i < 6; i++)
+        poll_at(now + 1000 * MS);
+    CHECK(stats().tcp_window_probe >= 1);
+    struct parsed o;
+    CHECK(last_tcp(&o) && o.data_len == 0 && o.tcp_seq == snd - 1);
+    peer_send(40006, 80, 301, snd, 0x10, 1000, NULL, 0);                 /* the window opens */
+    CHECK(last_tcp(&o) && o.data_len == 3 && !memcmp(o.data, "xyz", 3));
+}
+
+static void our_window_closes_when_the_client_does_not_read(void)
+{
+    setup();
+    uint32_t snd;
+    uint32_t c = accepted(80, 40007, 400, &snd);
+    static uint8_t big[1000];
+    memset(big, 'q', sizeof big);
+    uint32_t seq = 401;
+    for (int i = 0; i < 8; i++, seq += 1000)
+        peer_send(40007, 80, seq, snd, 0x10, 65535, big, 1000);
+    CHECK_EQ(blk(c)->rx_prod, 8000);
+    fake_clear_tx(dev);
+    peer_send(40007, 80, seq, snd, 0x10, 65535, big, 1000);              /* past the 8 KiB buffer */
+    struct parsed o;
+    CHECK(last_tcp(&o));
+    CHECK(blk(c)->rx_prod <= 8192);
+    CHECK(o.tcp_ack <= 401 + 8192);
+    CHECK_EQ(o.tcp_win, 0);                                                /* scale 0: 8 KiB < 64 KiB */
+    uint8_t buf[8192];
+    fake_clear_tx(dev);
+    CHECK(client_read(c, buf, sizeof buf) >= 8000);
+    CHECK(last_tcp(&o) && o.tcp_win > 0);                                  /* the window update */
+}
+
+static void bad_checksum_and_window_dropped(void)
+{
+    setup();
+    uint32_t snd;
+    uint32_t c = accepted(80, 40008, 500, &snd);
+    struct pkt p = pkt_default();
+    p.sport = 40008;
+    p.dport = 80;
+    p.payload = (const uint8_t *)"bad";
+    p.len = 3;
+    struct tcpf t = { 501, snd, 0x18, 65535, NULL, 0, true };
+    size_t n = pkt_tcp(f, &p, &t);
+    net_rx(s, f, n, now);
+    net_poll(s, now);
+    CHECK_EQ(stats().tcp_bad_checksum, 1);
+    CHECK_EQ(blk(c)->rx_prod, 0);
+    peer_send(40008, 80, 501 + 5000000, snd, 0x18, 65535, "far", 3);
+    CHECK_EQ(blk(c)->rx_prod, 0);
+    CHECK_EQ(stats().tcp_bad_seq, 1);
+    peer_send(40008, 80, 501, snd + 99999, 0x18, 65535, "ack", 3);     /* acks what we never sent */
+    CHECK_EQ(stats().tcp_bad_ack, 1);
+    CHECK_EQ(blk(c)->rx_prod, 0);
+}
+
+static void syn_flood_gets_cookies_and_a_real_client_gets_in(void)
+{
+    setup();
+    static const struct net_grant g[] = { { 80, 80, NET_GRANT_TCP } };
+    client(g, 1, 8);
+    uint32_t ls;
+    CHECK_EQ(net_tcp_bind(s, cl.id, 80, 0, &ls, NULL), 0);
+    CHECK_EQ(net_tcp_listen(s, cl.id, ls, 2, 4096, 4096, 0), 0);
+    for (unsigned i = 0; i < 500; i++)
+        peer_syn((uint16_t)(20000 + i), 80, i * 7919);
+    struct net_stats st = stats();
+    CHECK_EQ(st.tcp_backlog_full, 498);
+    CHECK_EQ(st.tcp_cookie_tx, 498);
+    /* a real client answers its cookie SYN-ACK: the queue is full, so it is
+     * dropped, not reset (it will send again) */
+    fake_clear_tx(dev);
+    peer_syn(30000, 80, 4242);
+    struct parsed o;
+    CHECK(last_tcp(&o) && o.tcp_flags == 0x12);
+    fake_clear_tx(dev);
+    peer_send(30000, 80, 4243, o.tcp_seq + 1, 0x10, 65535, "GET", 3);
+    CHECK_EQ(stats().tcp_cookie_ok, 0);
+    CHECK_EQ(stats().tcp_syn_dropped, 1);
+    CHECK_EQ(count_tcp(0x04, 0x04), 0);
+    /* the half-open children time out; then the cookie works */
+    for (int i = 0; i < 70; i++)
+        poll_at(now + 1000 * MS);
+    fake_clear_tx(dev);
+    peer_syn(30001, 80, 777);
+    CHECK(last_tcp(&o) && o.tcp_flags == 0x12);
+    peer_send(30001, 80, 778, o.tcp_seq + 1, 0x10, 65535, "GET", 3);
+    CHECK_EQ(blk(ls)->rx_prod, 4);
+    /* a forged cookie is refused */
+    peer_send(30002, 80, 999, 123456, 0x10, 65535, NULL, 0);
+    CHECK_EQ(stats().tcp_cookie_bad, 1);
+}
+
+static void connections_are_bounded_per_client(void)
+{
+    setup();
+    static const struct net_grant g[] = { { 9000, 9000, NET_GRANT_TCP_OUT } };
+    client(g, 1, 3);
+    uint32_t sock;
+    for (int i = 0; i < 3; i++)
+        CHECK_EQ(net_tcp_connect(s, cl.id, NET_TCP_NEW, IP_PEER, 9000, 4096, 4096, 0, &sock, NULL), 0);
+    CHECK_EQ(net_tcp_connect(s, cl.id, NET_TCP_NEW, IP_PEER, 9000, 4096, 4096, 0, &sock, NULL), AE_ENOMEM);
+    uint32_t id;
+    CHECK_EQ(net_client_add_tcp(s, g, 1, NET_TCP_MAX, &id), AE_ENOMEM);  /* cannot promise more than there is */
+    CHECK_EQ(net_client_remove(s, cl.id), 0);
+    CHECK_EQ(net_client_add_tcp(s, g, 1, NET_TCP_MAX, &id), 0);
+}
+
+static void active_open_and_refused(void)
+{
+    setup();
+    static const struct net_grant g[] = { { 9000, 9001, NET_GRANT_TCP_OUT } };
+    client(g, 1, 4);
+    uint32_t sock;
+    uint16_t lport;
+    fake_clear_tx(dev);
+    CHECK_EQ(net_tcp_connect(s, cl.id, NET_TCP_NEW, IP_PEER, 9000, 0, 0, 0, &sock, &lport), 0);
+    net_poll(s, now);
+    struct parsed o;
+    CHECK(last_tcp(&o) && o.tcp_flags == 0x02 && o.tcp_has_ts && o.tcp_has_ws);
+    CHECK_EQ(blk(sock)->state, NETTCP_CONNECTING);
+    uint8_t opts[] = { 2, 4, 0x05, 0xb4, 1, 1, 1, 0 };
+    struct pkt p = pkt_default();
+    p.sport = 9000;
+    p.dport = lport;
+    struct tcpf t = { 77, o.tcp_seq + 1, 0x12, 65535, opts, sizeof opts, false };
+    size_t n = pkt_tcp(f, &p, &t);
+    net_rx(s, f, n, now);
+    net_poll(s, now);
+    CHECK_EQ(blk(sock)->state, NETTCP_OPEN);
+    CHECK_EQ(stats().tcp_active_open, 1);
+    uint32_t s2;
+    CHECK_EQ(net_tcp_connect(s, cl.id, NET_TCP_NEW, IP_PEER, 9001, 0, 0, 0, &s2, &lport), 0);
+    net_poll(s, now);
+    CHECK(last_tcp(&o) && o.tcp_flags == 0x02);
+    peer_send(9001, lport, 0, o.tcp_seq + 1, 0x14, 0, NULL, 0);          /* RST|ACK: refused */
+    CHECK_EQ(blk(s2)->state, NETTCP_DONE);
+    CHECK_EQ(blk(s2)->error, AE_ECONNREFUSED);
+}
+
+static void closed_port_answers_rst(void)
+{
+    setup();
+    fake_clear_tx(dev);
+    peer_syn(1234, 4444, 10);
+    struct parsed o;
+    CHECK(last_tcp(&o) && o.tcp_flags == 0x14 && o.tcp_ack == 11);
+    CHECK_EQ(stats().tcp_no_port, 1);
+    fake_clear_tx(dev);
+    peer_send(1234, 4444, 10, 0, 0x04, 0, NULL, 0);                       /* never a RST to a RST */
+    CHECK_EQ(dev->ntx, 0);
+}
+
+static void hostile_area_changes_only_its_own_sockets(void)
+{
+    setup();
+    uint32_t snd;
+    uint32_t c = accepted(80, 40009, 800, &snd);
+    for (unsigned round = 0; round < 100; round++) {
+        uint32_t g = round * 0x9e3779b9u;
+        for (uint32_t k = 0; k < cl.area->nsocks; k++) {
+            cl.area->socks[k].rx_cons = g ^ k;
+            cl.area->socks[k].tx_prod = g + k * 4096;
+            cl.area->socks[k].cflags = g >> (k % 30) & ~NETTCP_C_CLOSE;
+        }
+        for (unsigned w = 0; w < NETTCP_MAX_SOCKS / 64; w++)
+            cl.area->cnews[w] = ~0ull;
+        net_poll(s, now);
+    }
+    CHECK(stats().client_ring_corrupt > 0);
+    blk(c)->cflags = NETTCP_C_CLOSE;
+    kick(c);
+    blk(0)->cflags = NETTCP_C_CLOSE;
+    kick(0);
+    CHECK_EQ(net_client_remove(s, cl.id), 0);
+    uint64_t g9[NET_TCP_GAUGES];
+    net_tcp_gauges(s, g9);
+    CHECK_EQ(g9[0], 0);                                                   /* nothing of it is left */
+    CHECK_EQ(g9[9], 0);
+}
+
+int main(void)
+{
+    RUN(bind_and_connect_need_grants);
+    RUN(passive_open_data_both_ways_and_close);
+    RUN(active_close_goes_through_time_wait);
+    RUN(port_reuse_in_time_wait);
+    RUN(rst_exact_resets_and_in_window_is_challenged);
+    RUN(syn_in_established_gets_challenge_ack);
+    RUN(data_is_retransmitted_after_rto);
+    RUN(three_duplicate_acks_retransmit_at_once);
+    RUN(out_of_order_data_waits_for_the_gap);
+    RUN(zero_window_is_probed_then_data_flows);
+    RUN(our_window_closes_when_the_client_does_not_read);
+    RUN(bad_checksum_and_window_dropped);
+    RUN(syn_flood_gets_cookies_and_a_real_client_gets_in);
+    RUN(connections_are_bounded_per_client);
+    RUN(active_open_and_refused);
+    RUN(closed_port_answers_rst);
+    RUN(hostile_area_changes_only_its_own_sockets);
+    if (s) {
+        fake_tcp_free(&cl);
+        fake_stack_free(s, dev);
+    }
+    return TESTS_DONE();
+}
