@@ -33,7 +33,10 @@ for group in "$@"; do
         test)  want qemu-system-x86_64 qemu-system-x86
                want clang clang
                want_libfuzzer
-               want socat socat ;;
+               want socat socat
+               want musl-gcc musl-tools                           # tests/linux: static Linux programs
+               want /usr/lib/x86_64-linux-gnu/libc.a libc6-dev
+               want /bin/busybox busybox-static ;;
         iso)   want grub-mkrescue grub-common; want /usr/lib/grub/i386-pc grub-pc-bin
                want xorriso xorriso; want mformat mtools ;;
         bench) want gnuplot gnuplot-nox

@@ -90,6 +90,9 @@ enum aerie_thread_state {
 /* ---- Memory ---- */
 #define AERIE_MEM_INFO       1   /* () -> (bytes, flags) */
 #define AERIE_MEM_PHYS       2   /* (offset) -> (physical address); needs MANAGE */
+#define AERIE_MEM_SLICE      3   /* (quota cap, offset, bytes, dst slot): a boot module's pages
+                                    [offset, offset+bytes) as a Memory object of their own, with
+                                    this capability's rights; needs READ */
 
 /* ---- IRQ control, IRQs ---- */
 #define AERIE_IRQCTL_GET_GSI 1   /* (quota cap, gsi, flags, dst slot) */

@@ -7,6 +7,7 @@
 #include <aerie/errors.h>
 #include <aerie/fault.h>
 #include <aerie/proto/console.h>
+#include <aerie/proto/linux.h>
 #include <libaerie/syscall.h>
 #include <libaerie/invoke.h>
 #include <libaerie/runtime.h>
@@ -272,6 +273,12 @@ static int on_fault(void *ctx, struct ae_request *rq)
         return 0;
     if (rq->label == AERIE_FAULT_EXIT) {
         container_end(c, CM_EXITED, rq->nwords ? rq->w[0] : 0, 0);
+    } else if (rq->label == CM_FAULT_LINUX_SIGNAL) {
+        /* the Linux personality: its program ended by a signal (docs/LINUX.md) */
+        uint64_t sig = rq->nwords > 0 ? rq->w[0] & 0x7F : 0;
+        uint64_t f[3] = { CM_FAULT_LINUX_SIGNAL | sig << 32, rq->nwords > 1 ? rq->w[1] : 0,
+                          rq->nwords > 2 ? rq->w[2] : 0 };
+        container_end(c, CM_FAULTED, 0, f);
     } else {
         uint64_t f[3] = { rq->label, rq->nwords > 0 ? rq->w[0] : 0, 0 };
         if (rq->label == AERIE_FAULT_PAGE || rq->label == AERIE_FAULT_EXCEPTION)
