@@ -27,6 +27,12 @@ image_specs = images/$(1)/prog=$(BUILD)/images/$(1).elf \
     $(if $(wildcard $(2)/files),images/$(1)/files=$(2)/files,-d images/$(1)/files)
 image_deps = $(BUILD)/images/$(1).elf $(shell find $(2)/files 2>/dev/null)
 
+# busybox, Debian's busybox-static, unmodified: a Linux program that cm
+# runs under the Linux personality (docs/LINUX.md). /bin/sh in its files
+# is busybox again, for #! scripts.
+BUSYBOX ?= /bin/busybox
+BUSYBOX_IMAGE_SPECS := images/busybox/prog=$(BUSYBOX) images/busybox/files/bin/sh=$(BUSYBOX)
+
 APPS := $(patsubst apps/%/,%,$(wildcard apps/*/))
 $(foreach a,$(APPS),$(eval $(call libc_program,images/$(a),$(wildcard apps/$(a)/*.c))))
 APP_IMAGE_SPECS := $(foreach a,$(APPS),$(call image_specs,$(a),apps/$(a)))
@@ -38,9 +44,9 @@ SERVICE_ELFS := $(BUILD)/console.elf $(BUILD)/fs.elf $(BUILD)/net.elf $(BUILD)/c
                 $(BUILD)/demo.elf $(BUILD)/ctl.elf $(BUILD)/linux.elf
 BOOT_IMG_FILES := bin/console=$(BUILD)/console.elf bin/fs=$(BUILD)/fs.elf bin/net=$(BUILD)/net.elf \
                   bin/cm=$(BUILD)/cm.elf bin/hello=$(BUILD)/hello.elf bin/demo=$(BUILD)/demo.elf bin/ctl=$(BUILD)/ctl.elf \
-                  bin/linux=$(BUILD)/linux.elf $(APP_IMAGE_SPECS)
+                  bin/linux=$(BUILD)/linux.elf $(APP_IMAGE_SPECS) $(BUSYBOX_IMAGE_SPECS)
 
-$(BOOT_IMG): $(BUILD)/tools/mkimage $(BOOT_CONF) $(SERVICE_ELFS) $(APP_IMAGE_DEPS)
+$(BOOT_IMG): $(BUILD)/tools/mkimage $(BOOT_CONF) $(SERVICE_ELFS) $(APP_IMAGE_DEPS) $(BUSYBOX)
 	@echo "  IMAGE   $@"
 	@$(BUILD)/tools/mkimage -o $@ boot.conf=$(BOOT_CONF) $(BOOT_IMG_FILES)
 

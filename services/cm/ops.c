@@ -199,8 +199,15 @@ static int op_logs(void *ctx, struct ae_request *rq)
     int64_t r = ae_call(cm.console_admin, AERIE_INFO(CON_READ, 2, 0), AERIE_TIMEOUT_FOREVER);
     if (r < 0 || AERIE_INFO_LABEL((uint64_t)r))
         return fail_msg(rq, AE_EDEAD, "the console did not answer");
-    uint64_t len = u->mr[1];
-    rq->reply[1] = u->mr[0];
+    /* the console sends up to 496 bytes, more than fit after our 3 words:
+     * give what fits and let the caller come back for the rest */
+    uint64_t len = u->mr[1], max = (AERIE_MSG_WORDS - 3) * 8;
+    uint64_t next = u->mr[0];
+    if (len > max) {
+        next -= len - max;
+        len = max;
+    }
+    rq->reply[1] = next;
     rq->reply[2] = len;
     memcpy(&rq->reply[3], &u->mr[2], len);
     return ok(rq, 3 + (unsigned)((len + 7) / 8));

@@ -228,7 +228,9 @@ void lx_complete(struct lx_thread *t, int64_t result)
 {
     if (t->dead || !t->in_call)
         return;
-    if (lx_signal_pending(t) && lx_signal_deliver(t, &result) && t->dead)
+    /* between rt_sigreturn and the trampoline's LX_SYS_RESTORE the thread
+     * is half restored: signals wait until its registers are whole again */
+    if (!t->restore_pending && lx_signal_pending(t) && lx_signal_deliver(t, &result) && t->dead)
         return;
     if (t->sigsuspended) {                     /* no handler ran: the old mask comes back */
         t->sigmask = t->saved_mask;

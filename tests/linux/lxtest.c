@@ -25,6 +25,22 @@ static uint64_t lx_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* The whole log of container id (a message's worth at a time) into logbuf. */
+static void read_log(uint64_t id)
+{
+    uint64_t from = 0;
+    size_t len = 0;
+    for (;;) {
+        int64_t n = ae_cm_logs(cmcap, id, &from, logbuf + len, sizeof logbuf - 1 - len);
+        if (n < 0)
+            printf("  reading the log of %lu: error %ld\n", id, n);
+        if (n <= 0)
+            break;
+        len += (size_t)n;
+    }
+    logbuf[len] = 0;
+}
+
 /* Runs spec to its end; the log lands in logbuf. */
 static int run(const char *spec, struct ae_cm_status *st)
 {
@@ -38,9 +54,7 @@ static int run(const char *spec, struct ae_cm_status *st)
         return r;
     }
     r = ae_cm_wait(cmcap, id, st);
-    uint64_t from = 0;
-    int64_t n = ae_cm_logs(cmcap, id, &from, logbuf, sizeof logbuf - 1);
-    logbuf[n > 0 ? n : 0] = 0;
+    read_log(id);
     ae_cm_remove(cmcap, id);
     printf("  %s: %lu ms\n", spec, (lx_ns() - t0) / 1000000);
     return r;
@@ -150,6 +164,77 @@ static void linux_threads_glibc(void) { selfcheck("threads", "glibc", ""); }
 static void linux_memory_musl(void) { selfcheck("memory", "musl", ""); }
 static void linux_memory_glibc(void) { selfcheck("memory", "glibc", ""); }
 
+/* ---- busybox: each script's output and status as on the build machine ---- */
+
+/* A file of an ended container (CM_FS_READ), into buf; its length or -1. */
+static int64_t container_file(uint64_t id, const char *path, char *buf, size_t cap)
+{
+    uint64_t size = 0, off = 0;
+    for (;;) {
+        size_t want = cap - 1 - off < CM_FS_CHUNK ? cap - 1 - off : CM_FS_CHUNK;
+        int64_t n = ae_cm_fs_read(cmcap, id, path, off, buf + off, want, &size);
+        if (n < 0)
+            return -1;
+        off += (uint64_t)n;
+        if (!n || off >= size || off >= cap - 1)
+            break;
+    }
+    buf[off] = 0;
+    return (int64_t)off;
+}
+
+static void busybox_script(const char *name)
+{
+    char spec[240], path[64], err[200] = "";
+    static char expect[8192];
+    snprintf(spec, sizeof spec, "image=busybox-test args=\"sh /t/%s.sh\" env=WORK=/w env=TZ=UTC "
+             "grant=console,self,fs mem=64M threads=24 objects=2048", name);
+    uint64_t id, t0 = lx_ns();
+    struct ae_cm_status st;
+    int r = ae_cm_create(cmcap, spec, 1, &id, err, sizeof err);
+    CHECK_EQ(r, 0);
+    if (r) {
+        printf("  %s: %s\n", spec, err);
+        return;
+    }
+    CHECK_EQ(ae_cm_wait(cmcap, id, &st), 0);
+    read_log(id);
+    snprintf(path, sizeof path, "/expect/%s.out", name);
+    int64_t en = container_file(id, path, expect, sizeof expect);
+    snprintf(path, sizeof path, "/expect/%s.code", name);
+    char code[16] = "";
+    container_file(id, path, code, sizeof code);
+    ae_cm_remove(cmcap, id);
+    printf("  busybox %s: %lu ms\n", name, (lx_ns() - t0) / 1000000);
+    CHECK(en >= 0);
+    bool same = en >= 0 && !strcmp(logbuf, expect);
+    if (!same)
+        printf("  busybox %s printed:\n%s\n  and on the build machine:\n%s\n", name, logbuf, expect);
+    CHECK(same);
+    char d[200];
+    ae_cm_describe(&st, d, sizeof d);
+    if (st.state != CM_EXITED || st.exit_status != (uint64_t)atoi(code))
+        printf("  busybox %s: %s, expected exit status %d\n", name, d, atoi(code));
+    CHECK_EQ(st.state, CM_EXITED);
+    CHECK_EQ(st.exit_status, (uint64_t)atoi(code));
+}
+
+static void busybox_shell_language(void) { busybox_script("01-shell"); }
+static void busybox_text_tools(void) { busybox_script("02-text"); }
+static void busybox_file_tools(void) { busybox_script("03-files"); }
+static void busybox_tar_and_gzip(void) { busybox_script("04-archive"); }
+static void busybox_background_jobs(void) { busybox_script("05-jobs"); }
+static void busybox_date_sleep_expr(void) { busybox_script("06-misc"); }
+
+static void busybox_echo_pipe_wc(void)
+{
+    struct ae_cm_status st;
+    CHECK_EQ(run("image=busybox args=\"sh -c 'echo hi | wc -c'\"", &st), 0);
+    CHECK_EQ(st.state, CM_EXITED);
+    CHECK_EQ(st.exit_status, 0);
+    CHECK(!strcmp(logbuf, "3\n"));
+}
+
 int main(int argc, char **argv)
 {
     (void)argc, (void)argv;
@@ -172,5 +257,12 @@ int main(int argc, char **argv)
     RUN(linux_signals_glibc);
     RUN(linux_threads_musl);
     RUN(linux_threads_glibc);
+    RUN(busybox_echo_pipe_wc);
+    RUN(busybox_shell_language);
+    RUN(busybox_text_tools);
+    RUN(busybox_file_tools);
+    RUN(busybox_tar_and_gzip);
+    RUN(busybox_background_jobs);
+    RUN(busybox_date_sleep_expr);
     return TESTS_DONE();
 }
