@@ -423,10 +423,13 @@ static _Noreturn void serve(void)
         int64_t info = ae_recv(lx.ep, timeout, &badge);
         if (info == AE_ETIMEOUT)
             continue;
-        if (info < 0) {
-            lx_log("linux: receiving failed (error %ld)\n", info);
-            continue;
+        if (info == AE_ECAP || info == AE_ETYPE || info == AE_EDEAD) {
+            /* our endpoint is gone: only the program in our task could have done it */
+            lx_log("linux: the personality's endpoint was destroyed (error %ld): the container ends\n", info);
+            exit(126);
         }
+        if (info < 0)
+            continue;
         unsigned n = (unsigned)AERIE_INFO_NWORDS((uint64_t)info);
         memset(w, 0, 9 * sizeof w[0]);
         memcpy(w, ae_utcb()->mr, (n < AERIE_MSG_WORDS ? n : AERIE_MSG_WORDS) * sizeof w[0]);

@@ -142,9 +142,12 @@ int lx_thread_attach(struct lx_thread *t, uint64_t task)
     return 0;
 }
 
-/* Destroys t's Aerie thread (a call it was in ends with it). */
+/* Destroys t's Aerie thread (a call it was in ends with it). A saved
+ * reply capability holds the thread too: it goes first. */
 void lx_thread_detach(struct lx_thread *t)
 {
+    if (t->saved)
+        ae_cap_delete(t->reply);
     if (!t->slot)
         return;
     ae_invoke0(t->slot, AERIE_THREAD_DESTROY);
@@ -227,6 +230,7 @@ void lx_graveyard_empty(void)
         if (t->queued)
             return;                          /* the run list still names it */
         graveyard = t->next;
+        ae_cap_delete(t->reply);
         ae_slot_free(t->reply);
         free(t);
     }

@@ -64,8 +64,10 @@ LX_SYS(mmap)
     unsigned prot = (unsigned)t->a[2], flags = (unsigned)t->a[3];
     int fd = (int)(int32_t)t->a[4];
     struct lx_mm *mm = t->proc->mm;
-    if (!len || len > LX_USER_TOP || off % LX_PAGE || (prot & ~7u))
+    if (!len || off % LX_PAGE || (prot & ~7u))
         return -LX_EINVAL;
+    if (len > LX_USER_TOP)
+        return -LX_ENOMEM;                       /* more than an address space holds */
     unsigned type = flags & LX_MAP_TYPE;
     if (type != LX_MAP_PRIVATE && type != LX_MAP_SHARED && type != LX_MAP_SHARED_VALIDATE)
         return -LX_EINVAL;

@@ -164,6 +164,22 @@ static void linux_threads_glibc(void) { selfcheck("threads", "glibc", ""); }
 static void linux_memory_musl(void) { selfcheck("memory", "musl", ""); }
 static void linux_memory_glibc(void) { selfcheck("memory", "glibc", ""); }
 
+/* Hostile programs fail cleanly inside their container (attack.c); the
+ * fork bomb meets the container's thread limit, the memory hog its quota. */
+static void attack(const char *libc)
+{
+    struct ae_cm_status st;
+    char spec[200];
+    snprintf(spec, sizeof spec, "image=attack-%s mem=24M threads=12 objects=600", libc);
+    CHECK_EQ(run(spec, &st), 0);
+    CHECK(has(" checks, 0 failed") && has("attack: fork bomb stopped after"));
+    CHECK_EQ(st.state, CM_EXITED);
+    CHECK_EQ(st.exit_status, 0);
+}
+
+static void linux_attacks_stay_inside_musl(void) { attack("musl"); }
+static void linux_attacks_stay_inside_glibc(void) { attack("glibc"); }
+
 /* ---- busybox: each script's output and status as on the build machine ---- */
 
 /* A file of an ended container (CM_FS_READ), into buf; its length or -1. */
@@ -257,6 +273,8 @@ int main(int argc, char **argv)
     RUN(linux_signals_glibc);
     RUN(linux_threads_musl);
     RUN(linux_threads_glibc);
+    RUN(linux_attacks_stay_inside_musl);
+    RUN(linux_attacks_stay_inside_glibc);
     RUN(busybox_echo_pipe_wc);
     RUN(busybox_shell_language);
     RUN(busybox_text_tools);
