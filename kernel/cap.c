@@ -12,6 +12,22 @@
 
 static spinlock_t cdt_lock = SPINLOCK_INIT;
 
+/* How many capabilities one hold of cdt_lock removes at most: revoking,
+ * destroying an object with many capabilities and clearing a capability
+ * space go in batches of this size, so no other CPU's capability
+ * operation waits behind more than one batch. */
+#define CDT_BATCH 64
+
+/* Between two batches: drops cdt_lock (a CPU waiting for it gets it
+ * first: the lock is a ticket lock), services this CPU's TLB requests,
+ * and takes it again. */
+static void cdt_pause(void)
+{
+    spin_unlock(&cdt_lock);
+    spin_relax();
+    spin_lock(&cdt_lock);
+}
+
 void cspace_init(struct cspace *cs, struct quota *q)
 {
     spin_init(&cs->lock);
@@ -39,7 +55,7 @@ static int grow_dir(struct cspace *cs, uint64_t chunk)
     while (len <= chunk)
         len *= 2;
     size_t bytes = len * sizeof(struct cap *);
-    int err = quota_reserve(cs->quota, kmem_footprint(bytes), 0, 0);
+    int err = quota_charge(cs->quota, kmem_footprint(bytes), 0, 0);
     if (err)
         return err;
     struct cap **dir = kmem_alloc(bytes);
@@ -72,7 +88,7 @@ static int grow_to(struct cspace *cs, uint64_t idx)
     }
     if (cs->dir[c])
         return 0;
-    int err = quota_reserve(cs->quota, CSPACE_CHUNK_BYTES, 0, 0);
+    int err = quota_charge(cs->quota, CSPACE_CHUNK_BYTES, 0, 0);
     if (err)
         return err;
     struct cap *chunk = kmem_alloc(CSPACE_CHUNK_BYTES);
@@ -357,15 +373,16 @@ int cap_revoke(struct cspace *cs, uint64_t slot)
         spin_unlock(&cdt_lock);
         return AE_ECAP;
     }
-    while (!list_empty(&c->children)) {
+    for (unsigned n = 0; n < CDT_BATCH && !list_empty(&c->children); n++) {
         struct cap *leaf = first_leaf(c);
         uint64_t rb;
         uint8_t type = leaf->type;
         struct kobject *o = remove_cap(leaf, &rb);
         finish_remove(o, rb, type);
     }
+    bool more = !list_empty(&c->children);
     spin_unlock(&cdt_lock);
-    return 0;
+    return more ? CAP_REVOKE_MORE : 0;
 }
 
 int cap_info(struct cspace *cs, uint64_t slot, uint64_t *type_rights, uint64_t *badge)
@@ -381,10 +398,18 @@ int cap_info(struct cspace *cs, uint64_t slot, uint64_t *type_rights, uint64_t *
     return err;
 }
 
+/* o is dead, so no capability to it can be derived any more (cap_copy
+ * and IPC transfers check, under cdt_lock): the list only shrinks, and
+ * it can be emptied in batches with the lock dropped in between. */
 void cap_remove_all(struct kobject *o)
 {
     spin_lock(&cdt_lock);
+    unsigned n = 0;
     while (!list_empty(&o->caps)) {
+        if (++n % CDT_BATCH == 0)
+            cdt_pause();
+        if (list_empty(&o->caps))
+            break;
         struct cap *c = list_entry(o->caps.next, struct cap, obj_link);
         uint64_t rb;
         uint8_t type = c->type;
@@ -394,30 +419,46 @@ void cap_remove_all(struct kobject *o)
     spin_unlock(&cdt_lock);
 }
 
+/* Empties chunk ch of a dead space and frees it, pausing every
+ * CDT_BATCH removals (*work counts them). cdt_lock held. Once every slot
+ * of the chunk has been emptied no capability anywhere points into it
+ * (removal unlinks a capability from the tree), so it can go at once. */
+static void clear_chunk(struct cspace *cs, uint32_t ch, unsigned *work)
+{
+    for (uint32_t i = 0; i < CAPS_PER_CHUNK; i++) {
+        struct cap *c = &cs->dir[ch][i];
+        if (!c->obj)
+            continue;
+        uint64_t rb;
+        uint8_t type = c->type;
+        struct kobject *o = remove_cap(c, &rb);
+        finish_remove(o, rb, type);
+        if (++*work % CDT_BATCH == 0)
+            cdt_pause();
+    }
+    spin_lock(&cs->lock);
+    struct cap *chunk = cs->dir[ch];
+    cs->dir[ch] = NULL;
+    spin_unlock(&cs->lock);
+    kmem_free(chunk, CSPACE_CHUNK_BYTES);
+    quota_release(cs->quota, CSPACE_CHUNK_BYTES, 0, 0);
+}
+
+/* Once cs is dead nothing can be installed in it (grow_to refuses) and
+ * its directory never grows, so the slots are emptied in batches with
+ * cdt_lock dropped in between (others may only empty slots meanwhile),
+ * each chunk freed as soon as it is empty. */
 void cspace_clear(struct cspace *cs)
 {
     spin_lock(&cdt_lock);
     spin_lock(&cs->lock);
     cs->dead = true;
     spin_unlock(&cs->lock);
-    for (uint32_t ch = 0; ch < cs->dir_len; ch++) {
-        for (uint32_t i = 0; cs->dir[ch] && i < CAPS_PER_CHUNK; i++) {
-            struct cap *c = &cs->dir[ch][i];
-            if (!c->obj)
-                continue;
-            uint64_t rb;
-            uint8_t type = c->type;
-            struct kobject *o = remove_cap(c, &rb);
-            finish_remove(o, rb, type);
-        }
-    }
+    unsigned work = 0;
+    for (uint32_t ch = 0; ch < cs->dir_len; ch++)
+        if (cs->dir[ch])
+            clear_chunk(cs, ch, &work);
     spin_lock(&cs->lock);
-    for (uint32_t ch = 0; ch < cs->dir_len; ch++) {
-        if (cs->dir[ch]) {
-            kmem_free(cs->dir[ch], CSPACE_CHUNK_BYTES);
-            quota_release(cs->quota, CSPACE_CHUNK_BYTES, 0, 0);
-        }
-    }
     if (cs->dir) {
         kmem_free(cs->dir, cs->dir_len * sizeof(struct cap *));
         quota_release(cs->quota, kmem_footprint(cs->dir_len * sizeof(struct cap *)), 0, 0);

@@ -8,7 +8,10 @@
  * source) so REVOKE can find every copy, in any task.
  *
  * Locking: cdt_lock (global) serialises every change to the derivation
- * tree and to objects' capability lists: copy, move, delete, revoke.
+ * tree and to objects' capability lists: copy, move, delete, revoke. No
+ * one holds it for more than a bounded batch of removals: revoke is a
+ * restarted system call, and removing all capabilities of an object or
+ * of a space drops the lock between batches.
  * cspace->lock guards the slots of one space: lookups take only this lock,
  * and so do installs of brand-new objects' first capabilities, so the IPC
  * path and object creation never take cdt_lock. Order: cdt_lock, then
@@ -114,6 +117,10 @@ uint32_t cap_transfer_locked(struct cspace *src, uint64_t s, struct cspace *dst,
 int cap_copy(struct cspace *src, uint64_t s, struct cspace *dst, uint64_t d, uint8_t mask, uint64_t badge);
 int cap_move(struct cspace *cs, uint64_t s, uint64_t d);
 int cap_delete(struct cspace *cs, uint64_t slot);
+/* Removes at most one batch of the capabilities derived from slot; returns
+ * CAP_REVOKE_MORE if some are left (the system call is then restarted, so
+ * a huge revoke neither holds cdt_lock nor keeps interrupts off for long). */
+#define CAP_REVOKE_MORE 1
 int cap_revoke(struct cspace *cs, uint64_t slot);
 int cap_info(struct cspace *cs, uint64_t slot, uint64_t *type_rights, uint64_t *badge);
 /* Removes every capability naming o (o is being destroyed). */

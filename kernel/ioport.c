@@ -32,7 +32,9 @@ static int io_access(struct ioport *io, struct invocation *inv, bool out)
         return AE_EINVAL;
     if (width != 1 && width != 2 && width != 4)
         return inv_fail(inv, 1, AE_EINVAL);
-    if (port < io->first || port + width - 1 > io->last)
+    /* port is a 64-bit word: compare without adding to it, or a port near
+     * 2^64 would wrap round to pass and then be truncated to 16 bits. */
+    if (port < io->first || port > io->last || width - 1 > io->last - port)
         return inv_fail(inv, 0, AE_ERANGE);
     uint16_t p = (uint16_t)port;
     if (out) {

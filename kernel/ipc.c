@@ -20,6 +20,7 @@ int endpoint_create(struct quota *q, struct invocation *inv, struct kobject **ou
         return err;
     list_init(&ep->sendq);
     list_init(&ep->recvq);
+    list_init(&ep->notices);
     *out = &ep->obj;
     return 0;
 }
@@ -38,10 +39,18 @@ static void wake_all(struct list *q)
 static void endpoint_teardown(struct kobject *o)
 {
     struct endpoint *ep = (struct endpoint *)o;
+    struct list dropped;
+    list_init(&dropped);
     spin_lock(&ep->obj.lock);
     wake_all(&ep->sendq);
     wake_all(&ep->recvq);
+    struct list *n;
+    while ((n = list_pop_front(&ep->notices)))
+        list_push_back(&dropped, n);
     spin_unlock(&ep->obj.lock);
+    /* Their owners' references go with no lock held: one may be the last. */
+    while ((n = list_pop_front(&dropped)))
+        obj_put(list_entry(n, struct ipc_notice, link)->owner);
 }
 
 const struct obj_ops endpoint_ops = {
@@ -95,7 +104,37 @@ static uint64_t transfer(struct thread *s, uint64_t info, bool grant, struct thr
     }
     if (placed < ncaps || (AERIE_INFO_NCAPS(info) && !r->utcb))
         flags |= AERIE_INFO_CAPS_DROPPED;
+    if (s->fault_msg)
+        flags |= AERIE_INFO_KERNEL;          /* user sends cannot set flags (ipc_check_info) */
     return AERIE_INFO(AERIE_INFO_LABEL(info), n, placed) | ((uint64_t)flags << 16);
+}
+
+static uint64_t notice_info(const struct ipc_notice *n)
+{
+    return AERIE_INFO(n->label, IPC_NOTICE_WORDS, 0) | ((uint64_t)AERIE_INFO_KERNEL << 16);
+}
+
+void ipc_post_notice(struct endpoint *ep, struct ipc_notice *n)
+{
+    spin_lock(&ep->obj.lock);
+    if (ep->obj.dead) {
+        spin_unlock(&ep->obj.lock);
+        return;
+    }
+    if (list_empty(&ep->recvq)) {
+        obj_get(n->owner);                   /* the queue's reference */
+        list_push_back(&ep->notices, &n->link);
+        spin_unlock(&ep->obj.lock);
+        return;
+    }
+    struct thread *r = list_entry(ep->recvq.next, struct thread, wait_link);
+    spin_lock(&r->obj.lock);
+    list_remove(&r->wait_link);
+    memcpy(r->utcb->mr, n->words, sizeof n->words);   /* receivers always have a UTCB */
+    r->result_badge = n->badge;
+    thread_wake(r, (int64_t)notice_info(n));
+    spin_unlock(&r->obj.lock);
+    spin_unlock(&ep->obj.lock);
 }
 
 /* r (locked, s locked too) now owes s a reply: s waits on r. */
@@ -196,8 +235,17 @@ int64_t ipc_recv(struct thread *t, struct endpoint *ep, uint64_t timeout, uint64
     ipc_cancel_reply(t, AE_ECANCELED);
     bool have_cdt = false, wait = false;
     int64_t ret = 0;
+    struct kobject *noticed = NULL;
     for (;;) {
         spin_lock(&ep->obj.lock);
+        if (!ep->obj.dead && !list_empty(&ep->notices)) {
+            struct ipc_notice *n = list_entry(list_pop_front(&ep->notices), struct ipc_notice, link);
+            memcpy(t->utcb->mr, n->words, sizeof n->words);
+            *badge = n->badge;
+            ret = (int64_t)notice_info(n);
+            noticed = n->owner;              /* the queue's reference, dropped below */
+            goto out;
+        }
         if (ep->obj.dead || list_empty(&ep->sendq))
             break;
         struct thread *s = list_entry(ep->sendq.next, struct thread, wait_link);
@@ -236,6 +284,8 @@ out:
     spin_unlock(&ep->obj.lock);
     if (have_cdt)
         cdt_lock_release();
+    if (noticed)
+        obj_put(noticed);
     obj_put(&ep->obj);
     if (!wait)
         return ret;

@@ -12,6 +12,7 @@
 #include "task.h"
 #include "lib/string.h"
 #include <aerie/errors.h>
+#include <aerie/syscall.h>
 
 #define MEMOBJ_MAX_BYTES (1ull << 32)    /* 4 GiB per object */
 
@@ -176,9 +177,63 @@ static int memobj_slice(struct memobj *m, const struct capref *cap, struct invoc
     return quota_adopt(s->obj.quota, &s->obj);
 }
 
+_Static_assert(AERIE_MEM_WRITE_MAX <= (INV_MAX_ARGS - 2) * 8, "WRITE's bytes fit the decoded arguments");
+_Static_assert(AERIE_MEM_RW_MAX <= AERIE_MSG_WORDS * 8, "READ's bytes fit one reply");
+
+/* Copies n bytes between buf and the object from byte off (checked by the
+ * caller), a page at a time through the direct map. */
+static void copy_bytes(struct memobj *m, uint64_t off, void *buf, uint64_t n, bool to_object)
+{
+    char *b = buf;
+    while (n) {
+        uint64_t in = off % PAGE_SIZE, chunk = PAGE_SIZE - in < n ? PAGE_SIZE - in : n;
+        char *p = (char *)phys_to_virt(memobj_page(m, off / PAGE_SIZE)) + in;
+        if (to_object)
+            memcpy(p, b, chunk);
+        else
+            memcpy(b, p, chunk);
+        off += chunk;
+        b += chunk;
+        n -= chunk;
+    }
+}
+
+/* READ (offset, length) -> bytes in the reply words; WRITE (offset,
+ * length, bytes from word 2): a service reaches a client's memory without
+ * mapping it. Device memory is refused (its registers want uncached,
+ * sized accesses, not memcpy). */
+static int method_rw(struct memobj *m, const struct capref *cap, struct invocation *inv, bool write)
+{
+    uint64_t off, n, max = write ? AERIE_MEM_WRITE_MAX : AERIE_MEM_RW_MAX;
+    if (!(cap->rights & (write ? AERIE_R_WRITE : AERIE_R_READ)))
+        return AE_ERIGHTS;
+    if (m->flags & MEMOBJ_DEVICE)
+        return inv_fail(inv, ~0u, AE_EINVAL);
+    if (inv_arg(inv, 0, &off) || inv_arg(inv, 1, &n))
+        return AE_EINVAL;
+    if (n > max || (write && n > (uint64_t)(inv->nargs - 2) * 8))
+        return inv_fail(inv, 1, AE_EINVAL);
+    uint64_t size = m->npages * PAGE_SIZE;
+    if (off > size || n > size - off)
+        return inv_fail(inv, 0, AE_ERANGE);
+    if (write) {
+        copy_bytes(m, off, &inv->args[2], n, true);
+        return 0;
+    }
+    inv->nreply = (unsigned)((n + 7) / 8);
+    if (n % 8)
+        inv->reply[n / 8] = 0;               /* the last word's unused bytes */
+    copy_bytes(m, off, inv->reply, n, false);
+    return 0;
+}
+
 int memobj_invoke(struct memobj *m, const struct capref *cap, uint64_t label, struct invocation *inv)
 {
     switch (label) {
+    case AERIE_MEM_READ:
+        return method_rw(m, cap, inv, false);
+    case AERIE_MEM_WRITE:
+        return method_rw(m, cap, inv, true);
     case AERIE_MEM_INFO:
         inv->reply[0] = m->npages * PAGE_SIZE;
         inv->reply[1] = m->flags;

@@ -1,6 +1,7 @@
 /*
- * quota.c — the Quota object (see quota.h): charging, object creation,
- * child quotas, and destroying everything a quota made.
+ * quota.c — the Quota object (see quota.h): charging along the chain of
+ * ancestors, object creation, child quotas, and destroying everything a
+ * quota made.
  */
 #include "quota.h"
 #include "kmem.h"
@@ -10,43 +11,126 @@
 #include "ipc.h"
 #include "notification.h"
 #include "memobj.h"
+#include "lib/string.h"
 #include <aerie/errors.h>
+#include <aerie/fault.h>
 
-int quota_reserve(struct quota *q, uint64_t bytes, uint32_t threads, uint32_t objects)
+/* Adds n to *used if the sum stays within limit; false (nothing changed)
+ * if it would not. */
+static bool counter_add(uint64_t *used, uint64_t limit, uint64_t n)
 {
-    spin_lock(&q->obj.lock);
-    int err = 0;
-    if (q->obj.dead)
-        err = AE_EDEAD;
-    else if (bytes > q->limit_bytes - q->used_bytes)
-        err = AE_ENOMEM;
-    else if (threads > q->limit_threads - q->used_threads ||
-             objects > q->limit_objects - q->used_objects)
-        err = AE_ELIMIT;
-    if (!err) {
-        q->used_bytes += bytes;
-        q->used_threads += threads;
-        q->used_objects += objects;
+    if (n == 0)
+        return true;
+    uint64_t cur = __atomic_load_n(used, __ATOMIC_RELAXED);
+    do {
+        if (n > limit || cur > limit - n)
+            return false;
+    } while (!__atomic_compare_exchange_n(used, &cur, cur + n, true, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED));
+    return true;
+}
+
+static void counter_sub(struct quota *q, uint64_t *used, uint64_t n)
+{
+    if (n == 0)
+        return;
+    uint64_t old = __atomic_fetch_sub(used, n, __ATOMIC_ACQ_REL);
+    if (old < n)
+        panic("quota %p: releasing %lu more than was charged (%lu)", (void *)q, n, old);
+}
+
+/* One level of a charge: all three counters or none. */
+static int level_charge(struct quota *q, uint64_t bytes, uint64_t threads, uint64_t objects)
+{
+    if (!counter_add(&q->used_bytes, q->limit_bytes, bytes))
+        return AE_ENOMEM;
+    if (!counter_add(&q->used_threads, q->limit_threads, threads)) {
+        counter_sub(q, &q->used_bytes, bytes);
+        return AE_ELIMIT;
     }
-    spin_unlock(&q->obj.lock);
-    return err;
+    if (!counter_add(&q->used_objects, q->limit_objects, objects)) {
+        counter_sub(q, &q->used_threads, threads);
+        counter_sub(q, &q->used_bytes, bytes);
+        return AE_ELIMIT;
+    }
+    return 0;
+}
+
+static void level_release(struct quota *q, uint64_t bytes, uint64_t threads, uint64_t objects)
+{
+    counter_sub(q, &q->used_objects, objects);
+    counter_sub(q, &q->used_threads, threads);
+    counter_sub(q, &q->used_bytes, bytes);
+}
+
+/* Walks from q to the root; a refusal at any level undoes the levels
+ * below it, so a failed charge leaves every counter as it was (another
+ * CPU may see a level briefly charged in between). */
+int quota_charge(struct quota *q, uint64_t bytes, uint32_t threads, uint32_t objects)
+{
+    if (__atomic_load_n(&q->obj.dead, __ATOMIC_ACQUIRE))
+        return AE_EDEAD;
+    for (struct quota *l = q; l; l = l->parent) {
+        int err = level_charge(l, bytes, threads, objects);
+        if (err) {
+            for (struct quota *u = q; u != l; u = u->parent)
+                level_release(u, bytes, threads, objects);
+            return err;
+        }
+    }
+    return 0;
 }
 
 void quota_release(struct quota *q, uint64_t bytes, uint32_t threads, uint32_t objects)
 {
+    for (struct quota *l = q; l; l = l->parent)
+        level_release(l, bytes, threads, objects);
+}
+
+/* ---- watches ---- */
+
+/* Sends q's GONE notice if its watch is armed (once: the state moves to
+ * FIRED under the lock, so of racing reasons exactly one reports). */
+static void watch_fire(struct quota *q, uint64_t reason, const struct quota_end *end)
+{
+    if (__atomic_load_n(&q->watch.state, __ATOMIC_ACQUIRE) != WATCH_ARMED)
+        return;                              /* the usual case: no lock for unwatched quotas */
     spin_lock(&q->obj.lock);
-    if (bytes > q->used_bytes || threads > q->used_threads || objects > q->used_objects)
-        panic("quota_release: releasing more than was charged (%lu bytes of %lu)", bytes, q->used_bytes);
-    q->used_bytes -= bytes;
-    q->used_threads -= threads;
-    q->used_objects -= objects;
+    bool go = q->watch.state == WATCH_ARMED;
+    if (go)
+        q->watch.state = WATCH_FIRED;
     spin_unlock(&q->obj.lock);
+    if (!go)
+        return;
+    struct ipc_notice *n = &q->watch.notice;
+    n->owner = &q->obj;
+    n->label = AERIE_FAULT_GONE;
+    memset(n->words, 0, sizeof n->words);
+    n->words[0] = reason;
+    if (end) {
+        n->words[1] = end->how;
+        n->words[2] = end->detail;
+        memcpy(&n->words[3], end->words, sizeof end->words);
+    }
+    ipc_post_notice(q->watch.ep, n);         /* the watch holds ep until q is freed */
+}
+
+void quota_thread_started(struct quota *q)
+{
+    for (struct quota *l = q; l; l = l->parent)
+        __atomic_add_fetch(&l->live_threads, 1, __ATOMIC_ACQ_REL);
+}
+
+void quota_thread_ended(struct quota *q, const struct quota_end *end)
+{
+    for (struct quota *l = q; l; l = l->parent)
+        if (__atomic_sub_fetch(&l->live_threads, 1, __ATOMIC_ACQ_REL) == 0)
+            watch_fire(l, AERIE_GONE_THREADS, end);
 }
 
 void *quota_new_object(struct quota *q, enum aerie_obj_type type, size_t size, uint64_t extra, int *err)
 {
     uint64_t charge = kmem_footprint(size);
-    *err = quota_reserve(q, charge + extra, type == AERIE_OBJ_THREAD, 1);
+    *err = quota_charge(q, charge + extra, type == AERIE_OBJ_THREAD, 1);
     if (*err)
         return NULL;
     struct kobject *o = kmem_alloc(size);
@@ -102,22 +186,25 @@ struct quota *quota_create_root(uint64_t bytes)
 static void quota_teardown(struct kobject *o)
 {
     struct quota *q = (struct quota *)o;
+    watch_fire(q, AERIE_GONE_DESTROYED, NULL);
     spin_lock(&q->obj.lock);
     list_for_each(n, &q->objects)
         obj_destroy(list_entry(n, struct kobject, quota_link));
     spin_unlock(&q->obj.lock);
 }
 
+/* Every object charged here or below has been freed, and each gave its
+ * charge back to every level, so nothing is left to return upwards. */
 static void quota_release_hook(struct kobject *o)
 {
     struct quota *q = (struct quota *)o;
-    if (q->used_bytes || q->used_threads || q->used_objects)
-        panic("quota freed with %lu bytes, %u threads, %u objects still charged",
-              q->used_bytes, q->used_threads, q->used_objects);
-    if (q->parent) {
-        quota_release(q->parent, q->limit_bytes, q->limit_threads, q->limit_objects);
+    if (q->used_bytes || q->used_threads || q->used_objects || q->live_threads)
+        panic("quota freed with %lu bytes, %lu threads (%lu live), %lu objects still charged",
+              q->used_bytes, q->used_threads, q->live_threads, q->used_objects);
+    if (q->watch.ep)
+        obj_put(&q->watch.ep->obj);
+    if (q->parent)
         obj_put(&q->parent->obj);
-    }
 }
 
 const struct obj_ops quota_ops = {
@@ -137,19 +224,17 @@ static int create_child_quota(struct quota *q, struct invocation *inv, struct ko
         return inv_fail(inv, 3, AE_EINVAL);
     if (objects > (1u << 30))
         return inv_fail(inv, 4, AE_EINVAL);
-    int err = quota_reserve(q, bytes, (uint32_t)threads, (uint32_t)objects);
-    if (err)
-        return inv_fail(inv, 2, err);
+    /* Limits only: nothing is taken from q until the child's objects are
+     * charged (to the child and to q, and on up). */
+    int err;
     struct quota *c = quota_new_object(q, AERIE_OBJ_QUOTA, sizeof *c, 0, &err);
-    if (!c) {
-        quota_release(q, bytes, (uint32_t)threads, (uint32_t)objects);
+    if (!c)
         return err;
-    }
     c->parent = q;
     obj_get(&q->obj);
     c->limit_bytes = bytes;
-    c->limit_threads = (uint32_t)threads;
-    c->limit_objects = (uint32_t)objects;
+    c->limit_threads = threads;
+    c->limit_objects = objects;
     list_init(&c->objects);
     *out = &c->obj;
     return 0;
@@ -191,6 +276,45 @@ static int quota_method_create(struct quota *q, struct invocation *inv)
     return quota_adopt(q, o);
 }
 
+/* WATCH (child quota, endpoint or 0): sets, replaces or clears the watch
+ * on a direct child of q. The badge is the endpoint capability's own, so
+ * a watch can only speak with a badge its setter was given. */
+static int quota_method_watch(struct quota *q, struct invocation *inv)
+{
+    uint64_t cslot, eslot;
+    if (inv_arg(inv, 0, &cslot) || inv_arg(inv, 1, &eslot))
+        return AE_EINVAL;
+    struct cspace *cs = thread_cspace(inv->caller);
+    struct capref cc, ec = { 0 };
+    int err = cap_lookup(cs, cslot, AERIE_OBJ_QUOTA, 0, &cc);
+    if (err)
+        return inv_fail(inv, 0, err);
+    struct quota *c = (struct quota *)cc.obj;
+    if (c->parent != q)
+        err = inv_fail(inv, 0, AE_EINVAL);
+    else if (eslot && (err = cap_lookup(cs, eslot, AERIE_OBJ_ENDPOINT, AERIE_R_WRITE, &ec)))
+        inv_fail(inv, 1, err);
+    struct endpoint *old = NULL;
+    if (!err) {
+        spin_lock(&c->obj.lock);
+        if (c->watch.state == WATCH_FIRED) {
+            err = inv_fail(inv, ~0u, AE_EBUSY);
+        } else {
+            old = c->watch.ep;
+            c->watch.ep = (struct endpoint *)ec.obj;      /* the lookup's reference moves here */
+            c->watch.notice.badge = ec.badge;
+            c->watch.state = ec.obj ? WATCH_ARMED : WATCH_NONE;
+            ec.obj = NULL;
+        }
+        spin_unlock(&c->obj.lock);
+    }
+    if (old)
+        obj_put(&old->obj);
+    capref_put(&ec);
+    capref_put(&cc);
+    return err;
+}
+
 int quota_invoke(struct quota *q, const struct capref *cap, uint64_t label, struct invocation *inv)
 {
     switch (label) {
@@ -201,14 +325,12 @@ int quota_invoke(struct quota *q, const struct capref *cap, uint64_t label, stru
     case AERIE_QUOTA_INFO:
         if (!(cap->rights & AERIE_R_READ))
             return AE_ERIGHTS;
-        spin_lock(&q->obj.lock);
         inv->reply[0] = q->limit_bytes;
-        inv->reply[1] = q->used_bytes;
+        inv->reply[1] = __atomic_load_n(&q->used_bytes, __ATOMIC_RELAXED);
         inv->reply[2] = q->limit_threads;
-        inv->reply[3] = q->used_threads;
+        inv->reply[3] = __atomic_load_n(&q->used_threads, __ATOMIC_RELAXED);
         inv->reply[4] = q->limit_objects;
-        inv->reply[5] = q->used_objects;
-        spin_unlock(&q->obj.lock);
+        inv->reply[5] = __atomic_load_n(&q->used_objects, __ATOMIC_RELAXED);
         inv->nreply = 6;
         return 0;
     case AERIE_QUOTA_DESTROY:
@@ -216,6 +338,10 @@ int quota_invoke(struct quota *q, const struct capref *cap, uint64_t label, stru
             return AE_ERIGHTS;
         obj_destroy(&q->obj);
         return 0;
+    case AERIE_QUOTA_WATCH:
+        if (!(cap->rights & AERIE_R_MANAGE))
+            return AE_ERIGHTS;
+        return quota_method_watch(q, inv);
     default:
         return AE_ENOSYS;
     }

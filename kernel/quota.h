@@ -1,31 +1,65 @@
 /*
- * quota.h — the Quota object: a byte budget plus limits on threads and
- * objects, from which every kernel allocation is charged. A child quota
- * reserves its whole budget from its parent when it is made and gives it
- * back when it is freed. Destroying a quota destroys every object created
- * from it, child quotas included.
+ * quota.h — the Quota object: limits on bytes, threads and objects, to
+ * which every kernel allocation is charged. Quotas form a tree: a child
+ * quota reserves nothing from its parent when it is made; instead every
+ * charge is applied to the quota and to each of its ancestors up to the
+ * root, each checking its own limit, so a quota's "used" counts what it
+ * and all its descendants hold. A child's limit may exceed what its
+ * parent has left (over-commit): a charge then fails at the first level
+ * without room, and a refused charge changes nothing at any level.
+ * Destroying a quota destroys every object created from it, child quotas
+ * included; as they are freed, each gives its charge back to every level.
  *
- * Locking: quota->obj.lock guards the counters and the object list; it is
- * a leaf except that obj_destroy (which takes no lock) is called under it.
+ * Locking: the counters are atomics, changed one level at a time along
+ * the chain (with rollback on refusal), so charging takes no lock.
+ * quota->obj.lock guards the object list and the watch's state; it is a
+ * leaf except that obj_destroy (which takes no lock) is called under it.
+ * A watch is posted to its endpoint after that lock is dropped. The
+ * limits and the parent link never change after creation.
  */
 #ifndef AERIE_QUOTA_H
 #define AERIE_QUOTA_H
 
 #include "object.h"
 #include "cap.h"
+#include "ipc.h"
+
+/*
+ * A watch, set by the holder of a quota's parent (QUOTA_WATCH), reports
+ * once that the quota's work is over: when the last live thread charged
+ * to it or to a descendant ends (a thread is live from its first start
+ * until it dies, whatever way), or when the quota is destroyed, whichever
+ * comes first. The report is an AERIE_FAULT_GONE notice built in place.
+ */
+enum { WATCH_NONE, WATCH_ARMED, WATCH_FIRED };
+
+struct quota_watch {
+    struct endpoint *ep;           /* reference held from setting to release */
+    uint8_t state;                 /* WATCH_*, under the quota's obj.lock */
+    struct ipc_notice notice;
+};
+
+/* How a thread ended, for the GONE message (aerie/fault.h AERIE_END_*). */
+struct quota_end {
+    uint64_t how, detail;
+    uint64_t words[4];
+};
 
 struct quota {
     struct kobject obj;
-    struct quota *parent;          /* reference held */
-    uint64_t limit_bytes, used_bytes;
-    uint32_t limit_threads, used_threads;
-    uint32_t limit_objects, used_objects;
-    struct list objects;           /* objects charged here */
+    struct quota *parent;          /* reference held; NULL for the root */
+    uint64_t limit_bytes, limit_threads, limit_objects;     /* fixed at creation */
+    uint64_t used_bytes, used_threads, used_objects;        /* atomic; this quota and its descendants */
+    uint64_t live_threads;         /* atomic; started, not yet dead, here and below */
+    struct list objects;           /* objects charged here, under obj.lock */
+    struct quota_watch watch;
 };
 
-/* Charges bytes, threads and objects to q; AE_ENOMEM / AE_ELIMIT /
- * AE_EDEAD (quota destroyed) on failure, in which case nothing changed. */
-int quota_reserve(struct quota *q, uint64_t bytes, uint32_t threads, uint32_t objects);
+/* Charges bytes, threads and objects to q and every ancestor; AE_ENOMEM
+ * (bytes) / AE_ELIMIT (threads, objects) at the first level without room,
+ * AE_EDEAD if q is being destroyed. On failure nothing changed anywhere. */
+int quota_charge(struct quota *q, uint64_t bytes, uint32_t threads, uint32_t objects);
+/* Gives a charge back to q and every ancestor. */
 void quota_release(struct quota *q, uint64_t bytes, uint32_t threads, uint32_t objects);
 
 /* Allocates and charges an object of type (size bytes of structure plus
@@ -40,6 +74,12 @@ int quota_adopt(struct quota *q, struct kobject *o);
 
 /* Removes o from q's object list (the reaper calls this). */
 void quota_unlink(struct quota *q, struct kobject *o);
+
+/* A thread charged to q was started for the first time / has died (or
+ * is being destroyed): counted at every level; a watched level whose
+ * count drops to zero reports it. No locks held. */
+void quota_thread_started(struct quota *q);
+void quota_thread_ended(struct quota *q, const struct quota_end *end);
 
 /* The boot quota: all memory free when it is made. */
 struct quota *quota_create_root(uint64_t bytes);

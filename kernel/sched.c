@@ -252,10 +252,18 @@ void sched_kick(struct thread *t)
     spin_unlock(&rq->lock);
 }
 
-void sched_wait_off_cpu(struct thread *t)
+bool sched_wait_off_cpu(struct thread *t)
 {
-    while (__atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE) && t != current_thread())
+    struct thread *me = current_thread();
+    if (t == me)
+        return false;
+    while (__atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE)) {
+        if (!me->idle && (__atomic_load_n(&me->state, __ATOMIC_ACQUIRE) != TS_RUNNABLE ||
+                          __atomic_load_n(&me->obj.dead, __ATOMIC_ACQUIRE)))
+            return false;
         spin_relax();
+    }
+    return true;
 }
 
 /* How long an idle CPU watches its queue before it halts: work handed

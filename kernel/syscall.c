@@ -23,16 +23,15 @@
 #include <aerie/syscall.h>
 #include <aerie/fault.h>
 
-/* Invokes a method of a kernel object; the result is an info word. */
-static int64_t invoke(struct thread *t, struct capref *cap, uint64_t info)
+/* invoke() with the UTCB pinned: u is where arguments come from and the
+ * reply goes. */
+static int64_t invoke_with(struct thread *t, struct capref *cap, uint64_t info, struct aerie_utcb *u)
 {
-    if (!t->utcb)
-        return AE_EFAULT;
-    struct invocation inv = { .caller = t, .reply = t->utcb->mr, .bad_arg = ~0ull };
+    struct invocation inv = { .caller = t, .reply = u->mr, .bad_arg = ~0ull };
     inv.nargs = (unsigned)AERIE_INFO_NWORDS(info);
     if (inv.nargs > INV_MAX_ARGS)
         inv.nargs = INV_MAX_ARGS;
-    memcpy(inv.args, t->utcb->mr, inv.nargs * sizeof(uint64_t));
+    memcpy(inv.args, u->mr, inv.nargs * sizeof(uint64_t));
     uint64_t label = AERIE_INFO_LABEL(info);
     int err;
     switch (cap->type) {
@@ -48,10 +47,32 @@ static int64_t invoke(struct thread *t, struct capref *cap, uint64_t info)
     default:                    err = AE_ETYPE; break;
     }
     if (err) {
-        t->utcb->mr[0] = inv.bad_arg;
+        u->mr[0] = inv.bad_arg;
         return err;
     }
     return (int64_t)AERIE_INFO(0, inv.nreply, 0);
+}
+
+/* Invokes a method of a kernel object; the result is an info word. The
+ * reply goes to the caller's UTCB as it was when the call began, and the
+ * call holds a reference on that memory until it is done, so the page
+ * cannot be freed and reused under the reply whatever happens meanwhile. */
+static int64_t invoke(struct thread *t, struct capref *cap, uint64_t info)
+{
+    spin_lock(&t->obj.lock);
+    struct aerie_utcb *u = t->utcb;
+    struct memobj *um = t->utcb_mem;
+    if (um)
+        obj_get(&um->obj);
+    spin_unlock(&t->obj.lock);
+    if (!u) {
+        if (um)
+            obj_put(&um->obj);
+        return AE_EFAULT;
+    }
+    int64_t r = invoke_with(t, cap, info, u);
+    obj_put(&um->obj);
+    return r;
 }
 
 static int64_t sys_call(struct thread *t, uint64_t slot, uint64_t info, uint64_t timeout)
@@ -141,20 +162,26 @@ static int64_t sys_signal(struct thread *t, uint64_t slot, uint64_t bits)
     return bits ? 0 : AE_EINVAL;
 }
 
+/* A system call that did part of its work and must be entered again to
+ * do the rest (never seen by user code: see syscall_dispatch). */
+#define SYSCALL_RESTART INT64_MIN
+
 static int64_t sys_cap(struct thread *t, struct trap_frame *tf, uint64_t *badge)
 {
     struct cspace *cs = &t->task->cspace;
     uint64_t a = tf->rsi, b = tf->rdx, c = tf->r10, d = tf->r8;
+    int err;
+    uint64_t tr;
     switch (tf->rdi) {
     case AERIE_CAP_COPY:   return cap_copy(cs, a, cs, b, (uint8_t)c, d);
     case AERIE_CAP_MOVE:   return cap_move(cs, a, b);
     case AERIE_CAP_DELETE: return cap_delete(cs, a);
-    case AERIE_CAP_REVOKE: return cap_revoke(cs, a);
-    case AERIE_CAP_INFO: {
-        uint64_t tr;
-        int err = cap_info(cs, a, &tr, badge);
+    case AERIE_CAP_REVOKE:
+        err = cap_revoke(cs, a);
+        return err == CAP_REVOKE_MORE ? SYSCALL_RESTART : err;
+    case AERIE_CAP_INFO:
+        err = cap_info(cs, a, &tr, badge);
         return err ? err : (int64_t)tr;
-    }
     default:
         return AE_EINVAL;
     }
@@ -221,6 +248,15 @@ void syscall_dispatch(struct trap_frame *tf)
     case AERIE_SYS_REPLY_SAVE: r = ipc_reply_save(t, tf->rdi); break;
     default:
         unknown_syscall(t, tf);
+        return_to_user_checks(t);
+        return;
+    }
+    if (r == SYSCALL_RESTART) {
+        /* seL4's preemption point: leave with every register as the thread
+         * entered (RAX still holds the number) and RIP back on its 2-byte
+         * syscall instruction, so interrupts, other threads and a stop
+         * request get their turn before it carries on from where it was. */
+        tf->rip -= 2;
         return_to_user_checks(t);
         return;
     }

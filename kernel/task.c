@@ -68,11 +68,13 @@ static int task_map(struct task *t, struct invocation *inv)
     if (inv_arg(inv, 0, &slot) || inv_arg(inv, 1, &off) || inv_arg(inv, 2, &va) ||
         inv_arg(inv, 3, &bytes) || inv_arg(inv, 4, &flags))
         return AE_EINVAL;
+    /* x86-64 pages that are present are readable: a write-only or
+     * execute-only mapping cannot be expressed, so it is refused rather
+     * than silently made readable. Every mapping must ask for R. */
     if (flags & ~(uint64_t)(AERIE_MAP_R | AERIE_MAP_W | AERIE_MAP_X | AERIE_MAP_UNCACHED) ||
-        !(flags & (AERIE_MAP_R | AERIE_MAP_W | AERIE_MAP_X)))
+        !(flags & AERIE_MAP_R))
         return inv_fail(inv, 4, AE_EINVAL);
-    uint8_t need = ((flags & AERIE_MAP_R) ? AERIE_R_READ : 0) |
-                   ((flags & AERIE_MAP_W) ? AERIE_R_WRITE : 0) |
+    uint8_t need = AERIE_R_READ | ((flags & AERIE_MAP_W) ? AERIE_R_WRITE : 0) |
                    ((flags & AERIE_MAP_X) ? AERIE_R_EXEC : 0);
     struct capref mc;
     int err = cap_lookup(thread_cspace(inv->caller), slot, AERIE_OBJ_MEMORY, need, &mc);
@@ -89,8 +91,8 @@ static int task_map(struct task *t, struct invocation *inv)
     else if (bytes > AERIE_USER_MAX - va)
         err = inv_fail(inv, 3, AE_EINVAL);
     if (!err) {
-        unsigned pt = ((flags & AERIE_MAP_W) ? PT_W : 0) | ((flags & AERIE_MAP_X) ? PT_X : 0) |
-                      (((flags & AERIE_MAP_UNCACHED) || (m->flags & MEMOBJ_DEVICE)) ? PT_UNCACHED : 0) | PT_R;
+        unsigned pt = PT_R | ((flags & AERIE_MAP_W) ? PT_W : 0) | ((flags & AERIE_MAP_X) ? PT_X : 0) |
+                      (((flags & AERIE_MAP_UNCACHED) || (m->flags & MEMOBJ_DEVICE)) ? PT_UNCACHED : 0);
         err = vspace_map(&t->vs, m, off / PAGE_SIZE, va, bytes / PAGE_SIZE, pt);
         if (err)
             inv_fail(inv, 2, err);

@@ -130,6 +130,7 @@ void thread_start(struct thread *t)
     if (t->state == TS_INACTIVE && !t->self_held) {
         t->self_held = true;             /* a started thread lives until it dies */
         obj_hold(&t->obj);
+        quota_thread_started(t->obj.quota);    /* counted before it can run, and so end */
     }
     if (t->state == TS_INACTIVE || t->state == TS_SUSPENDED) {
         t->state = TS_RUNNABLE;
@@ -138,12 +139,16 @@ void thread_start(struct thread *t)
     spin_unlock(&t->obj.lock);
 }
 
-/* A thread that died on its own no longer holds itself: with no
- * capability left, it is destroyed (and may take its task with it). */
-static void drop_self_hold(struct thread *t)
+/* A thread that died no longer holds itself: with no capability left,
+ * it is destroyed (and may take its task with it). It stops counting as
+ * live in its quota, which may end a watch (end says how it ended). The
+ * exchange makes exactly one of dying and being destroyed do this. */
+static void drop_self_hold(struct thread *t, const struct quota_end *end)
 {
-    if (__atomic_exchange_n(&t->self_held, false, __ATOMIC_ACQ_REL))
+    if (__atomic_exchange_n(&t->self_held, false, __ATOMIC_ACQ_REL)) {
+        quota_thread_ended(t->obj.quota, end);
         obj_unhold(&t->obj);
+    }
 }
 
 /* ---- blocking and waking ---- */
@@ -281,18 +286,38 @@ static void log_unhandled(struct thread *t, uint64_t label, const uint64_t *w)
                 (void *)t, w[0], w[7]);
 }
 
-/* Stops the current thread t for good or until resumed. A thread that
- * will never run again releases the caller waiting for its reply. */
-static void set_state(struct thread *t, uint8_t state)
+/* Stops the current thread t until it is resumed. */
+static void stop_current(struct thread *t)
 {
     spin_lock(&t->obj.lock);
     if (t->state != TS_DEAD)
-        t->state = state;
+        t->state = TS_SUSPENDED;
     spin_unlock(&t->obj.lock);
-    if (state == TS_DEAD) {
-        ipc_cancel_reply(t, AE_EDEAD);
-        drop_self_hold(t);
+}
+
+/* Ends the current thread t for good: a caller waiting for its reply is
+ * released, and it stops holding itself. */
+static void die(struct thread *t, const struct quota_end *end)
+{
+    spin_lock(&t->obj.lock);
+    t->state = TS_DEAD;
+    spin_unlock(&t->obj.lock);
+    ipc_cancel_reply(t, AE_EDEAD);
+    drop_self_hold(t, end);
+}
+
+/* How a thread ends that dies of this fault message (or exit). */
+static struct quota_end fault_end(uint64_t label, const uint64_t *words, unsigned n)
+{
+    struct quota_end e = { .how = AERIE_END_FAULT, .detail = label };
+    if (label == AERIE_FAULT_EXIT) {
+        e.how = AERIE_END_EXIT;
+        e.detail = words[0];
+        return e;
     }
+    for (unsigned i = 0; i < n && i < 4; i++)
+        e.words[i] = words[i];
+    return e;
 }
 
 /* Applies a RESUME reply (flags and registers in fault_words). */
@@ -313,12 +338,13 @@ static void apply_resume(struct thread *t)
 void thread_fault(struct thread *t, uint64_t label, const uint64_t *words, unsigned n)
 {
     t->faults++;
+    struct quota_end end = fault_end(label, words, n);
     if (!t->handler) {
         if (label != AERIE_FAULT_EXIT)
             log_unhandled(t, label, words);
         else if (t == boot_thread)
             boot_task_exited(words[0]);
-        set_state(t, TS_DEAD);
+        die(t, &end);
         return;
     }
     memcpy(t->fault_words, words, n * sizeof(uint64_t));
@@ -327,11 +353,11 @@ void thread_fault(struct thread *t, uint64_t label, const uint64_t *words, unsig
     int64_t r = ipc_fault_call(t, AERIE_INFO(label, n, 0));
     t->fault_msg = false;
     if (label == AERIE_FAULT_EXIT || r < 0)
-        set_state(t, TS_DEAD);
+        die(t, &end);
     else if (AERIE_INFO_LABEL((uint64_t)r) == AERIE_FAULT_RESUME)
         apply_resume(t);
     else
-        set_state(t, TS_SUSPENDED);
+        stop_current(t);
 }
 
 _Noreturn void thread_exit_current(uint64_t status, bool quiet)
@@ -339,7 +365,8 @@ _Noreturn void thread_exit_current(uint64_t status, bool quiet)
     struct thread *t = current_thread();
     if (!quiet)
         thread_fault(t, AERIE_FAULT_EXIT, &status, 1);
-    set_state(t, TS_DEAD);
+    struct quota_end end = { .how = AERIE_END_EXIT, .detail = status };
+    die(t, &end);
     schedule();
     panic("a dead thread was scheduled again");
 }
@@ -365,7 +392,12 @@ static void thread_teardown(struct kobject *o)
         thread_unlock_pair(t, client);
         obj_put(&client->obj);
     }
-    __atomic_store_n(&t->self_held, false, __ATOMIC_RELEASE);   /* being destroyed anyway */
+    /* Being destroyed anyway: no holder to drop, but if it was still
+     * live, its quota's count of live threads goes down. */
+    if (__atomic_exchange_n(&t->self_held, false, __ATOMIC_ACQ_REL)) {
+        struct quota_end end = { .how = AERIE_END_DESTROYED };
+        quota_thread_ended(t->obj.quota, &end);
+    }
     if (t->task) {
         spin_lock(&t->task->obj.lock);
         list_remove(&t->task_link);
@@ -402,15 +434,36 @@ const struct obj_ops thread_ops = {
 
 /* ---- methods ---- */
 
+/* Locks t if it is stopped for good measure: INACTIVE, or SUSPENDED and
+ * off every CPU (a thread just suspended may still be on its way off; we
+ * wait for that), or BLOCKED when blocked_ok (its registers are saved in
+ * its frame). Returns false, unlocked, if it is not stopped. Only a
+ * stopped thread's frame and UTCB may be changed under it. */
+static bool lock_stopped(struct thread *t, bool blocked_ok)
+{
+    for (;;) {
+        spin_lock(&t->obj.lock);
+        bool stopped = t->state == TS_INACTIVE || t->state == TS_SUSPENDED ||
+                       (blocked_ok && t->state == TS_BLOCKED);
+        if (!stopped) {
+            spin_unlock(&t->obj.lock);
+            return false;
+        }
+        if (t->state != TS_SUSPENDED || !__atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE))
+            return true;
+        spin_unlock(&t->obj.lock);
+        sched_kick(t);
+        if (!sched_wait_off_cpu(t))
+            return false;                    /* we are being stopped ourselves */
+    }
+}
+
 int thread_set_utcb(struct thread *t, struct memobj *m, uint64_t off)
 {
     if (off % AERIE_UTCB_SIZE || off >= m->npages * PAGE_SIZE)
         return AE_EINVAL;
-    spin_lock(&t->obj.lock);
-    if (t->state != TS_INACTIVE && t->state != TS_SUSPENDED) {
-        spin_unlock(&t->obj.lock);
+    if (!lock_stopped(t, false))
         return AE_EBUSY;
-    }
     struct memobj *old = t->utcb_mem;
     obj_get(&m->obj);
     t->utcb_mem = m;
@@ -474,11 +527,14 @@ static uint64_t *frame_reg(struct trap_frame *tf, unsigned r)
 }
 
 /* Registers are only read or written while the thread is not running
- * user code: its frame is then complete and stable. */
-static bool regs_accessible(struct thread *t, struct thread *caller)
+ * user code (its frame is then complete and stable), or by itself: locks
+ * t and returns true then, else false with nothing locked. */
+static bool lock_regs(struct thread *t, struct thread *caller)
 {
-    return t == caller || t->state == TS_INACTIVE || t->state == TS_SUSPENDED ||
-           t->state == TS_BLOCKED;
+    if (t != caller)
+        return lock_stopped(t, true);
+    spin_lock(&t->obj.lock);
+    return true;
 }
 
 static int method_set_regs(struct thread *t, struct invocation *inv)
@@ -497,11 +553,8 @@ static int method_set_regs(struct thread *t, struct invocation *inv)
         if (!reg_ok(r, v))
             return inv_fail(inv, r + 1, AE_EINVAL);
     }
-    spin_lock(&t->obj.lock);
-    if (!regs_accessible(t, inv->caller)) {
-        spin_unlock(&t->obj.lock);
+    if (!lock_regs(t, inv->caller))
         return inv_fail(inv, ~0u, AE_EBUSY);
-    }
     struct trap_frame *tf = thread_frame(t);
     for (unsigned r = 0; r < AERIE_REG_COUNT; r++) {
         if (!(mask & (1ull << r)))
@@ -524,11 +577,8 @@ static int method_set_regs(struct thread *t, struct invocation *inv)
 
 static int method_get_regs(struct thread *t, struct invocation *inv)
 {
-    spin_lock(&t->obj.lock);
-    if (!regs_accessible(t, inv->caller)) {
-        spin_unlock(&t->obj.lock);
+    if (!lock_regs(t, inv->caller))
         return inv_fail(inv, ~0u, AE_EBUSY);
-    }
     struct trap_frame *tf = thread_frame(t);
     for (unsigned r = 0; r < AERIE_REG_FS_BASE; r++)
         inv->reply[r] = *frame_reg(tf, r);
@@ -577,7 +627,11 @@ static int method_set_priority(struct thread *t, struct invocation *inv)
     return 0;
 }
 
-static int method_suspend(struct thread *t)
+/* Stops t and returns only once it has left its CPU (unless t is the
+ * caller, who stops on its way out of this call): until then t may still
+ * run user code or be inside a system call, and its frame and UTCB are
+ * not to be touched by anyone else. */
+static int method_suspend(struct thread *t, struct thread *caller)
 {
     thread_abort_wait(t, AE_ECANCELED, 0);
     spin_lock(&t->obj.lock);
@@ -587,6 +641,8 @@ static int method_suspend(struct thread *t)
     }
     spin_unlock(&t->obj.lock);
     sched_kick(t);
+    if (t != caller)
+        sched_wait_off_cpu(t);
     return 0;
 }
 
@@ -619,7 +675,7 @@ int thread_invoke(struct thread *t, const struct capref *cap, uint64_t label, st
             return inv_fail(inv, ~0u, AE_EBUSY);
         thread_start(t);
         return 0;
-    case AERIE_THREAD_SUSPEND:      return method_suspend(t);
+    case AERIE_THREAD_SUSPEND:      return method_suspend(t, inv->caller);
     case AERIE_THREAD_DESTROY:
         obj_destroy(&t->obj);
         return 0;

@@ -72,7 +72,7 @@ int vspace_map(struct vspace *vs, struct memobj *mem, uint64_t first, uint64_t v
                uint64_t npages, unsigned flags)
 {
     size_t rec = kmem_footprint(sizeof(struct mapping));
-    int err = quota_reserve(vs->quota, rec, 0, 0);
+    int err = quota_charge(vs->quota, rec, 0, 0);
     if (err)
         return err;
     struct mapping *m = kmem_alloc(sizeof *m);

@@ -2,7 +2,7 @@
 # apps, and the boot image that carries them (build/boot.img).
 
 $(eval $(call libc_program,root,services/root/root.c services/root/bootconf.c services/root/pci.c))
-$(eval $(call libc_program,console,services/console/console.c))
+$(eval $(call libc_program,console,services/console/console.c services/console/log.c))
 $(eval $(call libc_program,cm,services/cm/main.c services/cm/ops.c services/cm/files.c services/cm/container.c services/cm/spec.c services/cm/linux.c))
 $(eval $(call libc_program,hello,apps/hello/hello.c))
 $(eval $(call libc_program,demo,services/demo/demo.c))

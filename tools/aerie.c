@@ -430,6 +430,10 @@ static int cmd_stats(const struct command *cmd, struct conn *c, int argc, char *
            (long long)kv_num(r.rest, "cpu"), strcmp(state, "running") ? "ran" : "up",
            human_time(kv_num(r.rest, "uptime_ms"), t, sizeof t));
     print_limit("memory", r.rest, "mem", true);
+    char a[16], b[16], d[16], e[16];
+    printf("         program %s, console log %s, files and records %s; cm's record %s (its own memory)\n",
+           human_size(kv_num(r.rest, "mem_run"), a, sizeof a), human_size(kv_num(r.rest, "mem_log"), b, sizeof b),
+           human_size(kv_num(r.rest, "mem_rest"), d, sizeof d), human_size(kv_num(r.rest, "mem_cm"), e, sizeof e));
     print_limit("threads", r.rest, "threads", false);
     print_limit("objects", r.rest, "objects", false);
     return 0;

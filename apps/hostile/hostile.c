@@ -1,10 +1,12 @@
 /*
- * hostile.c — a container that tries to reach what it was not given: every
- * capability slot, every object method on each, IPC, signals, capability
- * copies with guessed badges, reply capabilities, futexes on kernel and
- * foreign addresses, foreign system calls are left out (they end it).
- * Exits with the number of attempts that did NOT fail (0 = isolated).
- * argv[1] = "report" prints each surprise (when it holds a console).
+ * hostile.c — a container that tries to reach what it was not given and
+ * to misuse what it was. Every slot it does not hold: every object method,
+ * IPC, signals, capability copies with guessed badges, reply capabilities,
+ * futexes and TLS on kernel addresses. Every slot it holds (held.c): the
+ * operations its grants do not include. Foreign system calls are left
+ * out (they end it). Exits with the number of attempts that did NOT fail
+ * (0 = isolated). argv[1] = "report" prints each surprise and a summary
+ * (when it holds a console).
  */
 #include <stdio.h>
 #include <string.h>
@@ -14,22 +16,28 @@
 #include <aerie/capenv.h>
 #include <libaerie/syscall.h>
 #include <libaerie/runtime.h>
+#include "hostile.h"
 
-static int surprises;
+int surprises;
+unsigned held_probed;
 static int report;
 
-static void expect_fail(int64_t r, uint64_t slot, const char *what)
+void surprise(uint64_t slot, const char *what, uint64_t label, int64_t r)
 {
-    if (r >= 0) {
-        surprises++;
-        if (report)
-            printf("hostile: %s on slot %lu succeeded (%ld)\n", what, slot, r);
-    }
+    surprises++;
+    if (report)
+        printf("hostile: %s on slot %lu (label %lu) succeeded (%ld)\n", what, slot, label, r);
 }
 
-int main(int argc, char **argv)
+void expect_fail(int64_t r, uint64_t slot, const char *what)
 {
-    report = argc > 1 && !strcmp(argv[1], "report");
+    if (r >= 0)
+        surprise(slot, what, 0, r);
+}
+
+/* Slots above its grants: nothing is there, and nothing can be made to be. */
+static void attack_unheld(void)
+{
     uint64_t first = ae_auxv(AT_AERIE_FIRST_SLOT);   /* slots below are its grants */
     uint64_t badge;
     struct aerie_utcb *u = ae_utcb();
@@ -53,7 +61,14 @@ int main(int argc, char **argv)
     expect_fail(ae_reply(AERIE_INFO(0, 0, 0)), 0, "reply");
     expect_fail(ae_futex_wait((volatile uint32_t *)0xFFFF800000000000ull, 0, 0), 0, "kernel futex");
     expect_fail(ae_set_tls(0xFFFF800000000000ull), 0, "kernel TLS");
+}
+
+int main(int argc, char **argv)
+{
+    report = argc > 1 && !strcmp(argv[1], "report");
+    attack_unheld();
+    attack_held();
     if (report)
-        printf("hostile: %d surprises\n", surprises);
+        printf("hostile: %u held capabilities attacked, %d surprises\n", held_probed, surprises);
     return surprises;
 }

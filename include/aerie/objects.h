@@ -38,10 +38,20 @@ enum aerie_obj_type {
 
 /* ---- Quota: the source of all kernel memory ---- */
 #define AERIE_QUOTA_CREATE   1   /* (type, dst_slot, a0, a1, a2) -> () */
-#define AERIE_QUOTA_INFO     2   /* () -> (limit_bytes, used_bytes, limit_threads, used_threads, limit_objects, used_objects) */
+#define AERIE_QUOTA_INFO     2   /* () -> (limit_bytes, used_bytes, limit_threads, used_threads,
+                                    limit_objects, used_objects); used: this quota and all below it */
 #define AERIE_QUOTA_DESTROY  3   /* (): destroys everything made from it, and itself */
+#define AERIE_QUOTA_WATCH    4   /* (child quota cap, endpoint cap or 0) -> (): on a DIRECT child of
+                                    this quota (MANAGE on this one), sets / replaces / clears the
+                                    child's watch: one AERIE_FAULT_GONE notice (aerie/fault.h) goes
+                                    to the endpoint, with that capability's badge, when the child's
+                                    last live thread (its own or a descendant's) ends, or when the
+                                    child is destroyed, whichever is first. EBUSY once it has fired. */
 /* QUOTA_CREATE arguments by type:
- *   QUOTA:        a0 = bytes, a1 = max threads, a2 = max objects
+ *   QUOTA:        a0 = bytes, a1 = max threads, a2 = max objects: limits, not
+ *                 reservations; every charge to the child is also a charge
+ *                 to this quota and each ancestor, and fails at the first
+ *                 level without room (docs/ABI.md, "Hierarchy")
  *   TASK:         -
  *   THREAD:       a0 = task capability (slot in the caller's space)
  *   ENDPOINT:     -
@@ -56,7 +66,7 @@ enum aerie_obj_type {
 #define AERIE_TASK_CAP_DELETE 4  /* (slot in task) */
 #define AERIE_TASK_INFO      5   /* () -> (threads, mapped_bytes, cap_slots_used, page_table_pages) */
 #define AERIE_TASK_DESTROY   6   /* () */
-#define AERIE_MAP_R          0x1
+#define AERIE_MAP_R          0x1   /* required: x86-64 cannot map a page writable or executable but unreadable */
 #define AERIE_MAP_W          0x2
 #define AERIE_MAP_X          0x4
 #define AERIE_MAP_UNCACHED   0x8
@@ -90,7 +100,11 @@ enum aerie_thread_state {
 /* ---- Memory ---- */
 #define AERIE_MEM_INFO       1   /* () -> (bytes, flags) */
 #define AERIE_MEM_PHYS       2   /* (offset) -> (physical address); needs MANAGE */
-#define AERIE_MEM_SLICE      3   /* (quota cap, offset, bytes, dst slot): a boot module's pages
+#define AERIE_MEM_READ       3   /* (offset, length <= AERIE_MEM_RW_MAX) -> the bytes; needs READ */
+#define AERIE_MEM_WRITE      4   /* (offset, length <= AERIE_MEM_WRITE_MAX, bytes from word 2); needs WRITE */
+#define AERIE_MEM_RW_MAX     256 /* bytes one READ returns */
+#define AERIE_MEM_WRITE_MAX  176 /* bytes one WRITE carries (the kernel decodes 24 argument words) */
+#define AERIE_MEM_SLICE      5   /* (quota cap, offset, bytes, dst slot): a boot module's pages
                                     [offset, offset+bytes) as a Memory object of their own, with
                                     this capability's rights; needs READ */
 

@@ -46,6 +46,9 @@
 #define AERIE_INFO_NWORDS(i)  ((uint64_t)(i) & 0xFF)
 #define AERIE_INFO_FLAGS(i)   (((uint64_t)(i) >> 16) & 0xFFFF)
 #define AERIE_INFO_CAPS_DROPPED 0x1   /* flag on receive: the window could not take every cap */
+#define AERIE_INFO_KERNEL     0x2     /* flag on receive: the kernel built this message (a fault,
+                                         exception, foreign system call or exit); no thread can
+                                         send a message that carries it */
 #define AERIE_LABEL_MAX       0x7FFFFFFF
 
 /* Timeouts, in nanoseconds relative to the call. */

@@ -1,12 +1,14 @@
 /*
  * cm.h — the container manager (the papers' Oak / MettEagle service).
  *
- * A container is a quota (its own, a child of cm's) holding a task whose
- * capability space cm fills with exactly what the spec grants, and a
- * thread running the image's program; read-only pages of the program are
- * shared from the boot image. cm keeps one capability per container —
- * that quota — because running code keeps itself alive; destroying the
- * quota ends the container and returns every page and object it had.
+ * A container is a quota, keep (a child of cm's, with the spec's limits),
+ * and keep's child run, holding a task whose capability space cm fills
+ * with exactly what the spec grants and a thread running the image's
+ * program; read-only pages of the program are shared from the boot image.
+ * What must outlive the run until removal (its console log, its files)
+ * is charged to keep. cm keeps these two capabilities per container,
+ * because running code keeps itself alive: destroying run ends the
+ * container, destroying keep returns every page and object it had.
  *
  * Concurrency: one worker thread per CPU serves requests; the container
  * table is split into shards, each with its own lock, and every container
@@ -22,17 +24,21 @@
 #include "spec.h"
 #include "img.h"
 
-#define CM_FAULT_BADGE   (1ull << 61)    /* badge bit of containers' fault capabilities */
+#define CM_FAULT_BADGE   PROTO_FAULT_BADGE   /* badge bit of containers' fault capabilities */
 #define CM_SHARDS        64
 #define CM_WAITERS_MAX   8
+#define CM_LOG_BYTES     4096            /* a container's console log, from its own quota */
+#define CM_KEEP_OBJECTS  4               /* keep's own objects: the run quota, the log */
 
 struct container {
     uint64_t id;
     pthread_mutex_t lock;
     struct container *next;              /* in its shard */
-    struct spec spec;
+    const struct spec *spec;             /* while it is being created only */
+    char image[SPEC_NAME_MAX], name[SPEC_NAME_MAX];
     int state;                           /* enum cm_state */
-    uint64_t quota;                      /* cm's only capability for it; 0 once ended */
+    uint64_t keep;                       /* its whole limit: what outlives its run; 0 once removed */
+    uint64_t run;                        /* keep's child its program runs from; 0 once ended */
     uint64_t thread;                     /* until started */
     uint64_t console_badge;              /* its stream (0: no console grant) */
     uint64_t fs_session;                 /* fs session id (0: none) */
@@ -41,7 +47,6 @@ struct container {
     int cpu;
     uint64_t exit_status;
     uint64_t fault[3];                   /* label, address, rip */
-    uint64_t final[6];                   /* quota usage when it ended */
     uint64_t waiters[CM_WAITERS_MAX];    /* saved reply capabilities */
     unsigned nwaiters;
 };
@@ -99,5 +104,8 @@ struct cm_linux {
 int cm_linux_prepare(struct container *c, const struct img_file *prog, struct ae_spawn_args *a,
                      struct cm_linux *lx, char *err, size_t errlen);
 void cm_linux_release(struct cm_linux *lx);
+/* An exit status saying a Linux program died of a signal (aerie/proto/
+ * linux.h): true, and the fault record cm keeps for it in f. */
+bool cm_linux_signaled(uint64_t status, uint64_t f[3]);
 
 #endif

@@ -84,12 +84,20 @@ static void free_slot(uint64_t *slot)
     }
 }
 
-/* Asks the console to open a stream named name; *cap receives the
- * client capability to grant, *badge its stream. */
-static int open_console(const char *name, uint64_t *cap, uint64_t *badge)
+/* Asks the console to open a stream named name, its log in Memory made
+ * from the container's keep quota (the container pays for its log, and
+ * the log outlives its run until removal); *cap receives the client
+ * capability to grant, *badge its stream. */
+static int open_console(uint64_t keep, const char *name, uint64_t *cap, uint64_t *badge)
 {
     if (!cm.console_admin)
         return AE_ECAP;
+    uint64_t log = ae_slot_alloc();
+    int r = (int)ae_quota_create(keep, AERIE_OBJ_MEMORY, log, CM_LOG_BYTES, 0, 0);
+    if (r) {
+        ae_slot_free(log);
+        return r;
+    }
     struct aerie_utcb *u = ae_utcb();
     size_t len = strlen(name);
     if (len > CON_NAME_MAX)
@@ -99,12 +107,17 @@ static int open_console(const char *name, uint64_t *cap, uint64_t *badge)
     u->recv_slots[1] = u->recv_slots[2] = 0;
     u->mr[0] = len;
     memcpy(&u->mr[1], name, len);
-    int64_t r = ae_call(cm.console_admin, AERIE_INFO(CON_OPEN, 1 + (len + 7) / 8, 0), AERIE_TIMEOUT_FOREVER);
+    u->caps[0] = (uint32_t)log;
+    int64_t rr = ae_call(cm.console_admin, AERIE_INFO(CON_OPEN, 1 + (len + 7) / 8, 1), AERIE_TIMEOUT_FOREVER);
     u->recv_slots[0] = 0;
-    if (r < 0 || AERIE_INFO_LABEL((uint64_t)r) || AERIE_INFO_NCAPS((uint64_t)r) != 1) {
+    ae_cap_delete(log);                        /* the console holds its own copy */
+    ae_slot_free(log);
+    if (rr < 0 || AERIE_INFO_LABEL((uint64_t)rr) || AERIE_INFO_NCAPS((uint64_t)rr) != 1) {
         ae_slot_free(*cap);
         *cap = 0;
-        return r < 0 ? (int)r : AE_EPROTO;
+        if (rr < 0)
+            return (int)rr;
+        return AERIE_INFO_LABEL((uint64_t)rr) ? proto_status_of(AERIE_INFO_LABEL((uint64_t)rr)) : AE_EPROTO;
     }
     *badge = u->mr[0];
     return 0;
@@ -144,9 +157,9 @@ static int open_fs(struct creation *k, char *err, size_t errlen)
         return AE_ENOTSUP;
     }
     char root[SPEC_NAME_MAX + 16];
-    snprintf(root, sizeof root, "images/%s/files", c->spec.image);
+    snprintf(root, sizeof root, "images/%s/files", c->spec->image);
     struct ae_fs_session_spec fs = {
-        .image = root, .data_bytes = c->spec.fs_bytes, .inodes = c->spec.fs_inodes,
+        .image = root, .data_bytes = c->spec->fs_bytes, .inodes = c->spec->fs_inodes,
     };
     uint32_t id;
     int r = ae_fs_admin_open_session(cm.fs_admin, &fs, &k->fs_cap, &id);
@@ -170,7 +183,7 @@ static pthread_mutex_t port_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static int claim_ports(const struct container *c, char *err, size_t errlen)
 {
-    const struct spec *s = &c->spec;
+    const struct spec *s = c->spec;
     int r = 0;
     pthread_mutex_lock(&port_lock);
     unsigned nfree = 0;
@@ -217,13 +230,13 @@ static int open_net(struct creation *k, char *err, size_t errlen)
         return AE_ENOTSUP;
     }
     struct ae_net_range ranges[SPEC_MAX_PORTS];
-    for (unsigned i = 0; i < c->spec.nports; i++)
-        ranges[i] = (struct ae_net_range){ c->spec.ports[i].first, c->spec.ports[i].last };
+    for (unsigned i = 0; i < c->spec->nports; i++)
+        ranges[i] = (struct ae_net_range){ c->spec->ports[i].first, c->spec->ports[i].last };
     uint64_t id;
     int r = claim_ports(c, err, errlen);
     if (r)
         return r;
-    r = ae_net_admin_client_add(cm.net_admin, ranges, c->spec.nports, &id, &k->net_cap);
+    r = ae_net_admin_client_add(cm.net_admin, ranges, c->spec->nports, &id, &k->net_cap);
     if (r) {
         release_ports(c);
         snprintf(err, errlen, "ports: the net service refused them (error %d): in use, or not its to give", r);
@@ -268,7 +281,7 @@ static void close_net(struct container *c)
 static int add_grants(struct creation *k, char *err, size_t errlen)
 {
     struct container *c = k->c;
-    const struct spec *s = &c->spec;
+    const struct spec *s = c->spec;
     if (s->grants & SPEC_GRANT_SELF) {
         k->grants[k->ngrants++] = (struct ae_grant){ "self.task", 0, AERIE_R_ALL, 0 };
         k->grants[k->ngrants++] = (struct ae_grant){ "self.thread", 0, AERIE_R_ALL, 0 };
@@ -278,7 +291,7 @@ static int add_grants(struct creation *k, char *err, size_t errlen)
     if (s->grants & SPEC_GRANT_CONSOLE) {
         char name[CON_NAME_MAX + 1];
         snprintf(name, sizeof name, "%s#%lu", s->name[0] ? s->name : s->image, c->id);
-        int r = open_console(name, &k->console_cap, &c->console_badge);
+        int r = open_console(c->keep, name, &k->console_cap, &c->console_badge);
         if (r) {
             snprintf(err, errlen, "grant console: the console did not open a stream (error %d)", r);
             return r;
@@ -301,7 +314,7 @@ static int add_grants(struct creation *k, char *err, size_t errlen)
 static int load(struct creation *k, char *err, size_t errlen)
 {
     struct container *c = k->c;
-    const struct spec *s = &c->spec;
+    const struct spec *s = c->spec;
     char path[SPEC_NAME_MAX + 16];
     snprintf(path, sizeof path, "images/%s/prog", s->image);
     int64_t fi = img_lookup(&cm.image, path, strlen(path));
@@ -325,7 +338,7 @@ static int load(struct creation *k, char *err, size_t errlen)
         return AE_EINVAL;
     }
     struct ae_spawn_args a = {
-        .quota = c->quota, .image = f.data, .image_len = f.size, .image_mem = cm.image_mem,
+        .quota = c->run, .image = f.data, .image_len = f.size, .image_mem = cm.image_mem,
         .image_off = f.data_offset, .argv = k->argv, .envp = k->envp, .grants = k->grants,
         .ngrants = k->ngrants, .stack_bytes = s->stack, .fault_ep = k->fault_cap, .cpu = c->cpu,
         .prio = s->prio, .suspended = true,
@@ -348,8 +361,49 @@ static int load(struct creation *k, char *err, size_t errlen)
     return 0;
 }
 
+/* The container's two quotas: keep (its whole limit; what must outlive
+ * its run — its log, its files — until removal) and run, a child of keep,
+ * that its program, threads and objects come from. Quotas reserve nothing
+ * up front: every charge to run also counts in keep, so keep's limit
+ * bounds everything the container costs. */
+static int make_quotas(struct container *c, const struct spec *s, char *err, size_t errlen)
+{
+    c->keep = ae_slot_alloc();
+    int r = (int)ae_quota_create(cm.quota, AERIE_OBJ_QUOTA, c->keep, s->mem, s->threads,
+                                 s->objects + CM_KEEP_OBJECTS);
+    if (!r) {
+        c->run = ae_slot_alloc();
+        r = (int)ae_quota_create(c->keep, AERIE_OBJ_QUOTA, c->run, s->mem, s->threads, s->objects);
+    }
+    if (r == AE_ENOMEM)      /* only the quota objects are charged now: the manager is full */
+        snprintf(err, errlen, "the container manager's memory is used up (error %d)", r);
+    else if (r)
+        snprintf(err, errlen, "threads/objects: the manager's own limits are reached (error %d)", r);
+    return r;
+}
+
+/* Gives back everything a quota holds; c locked or not yet shared. */
+static void destroy_quota(uint64_t *q)
+{
+    if (*q) {
+        ae_invoke0(*q, AERIE_QUOTA_DESTROY);   /* every page and object comes back */
+        ae_slot_free(*q);
+        *q = 0;
+    }
+}
+
 int container_create(const struct spec *s, uint64_t *id, char *err, size_t errlen)
 {
+    /* mem= is a limit the container's objects are charged against (and
+     * the manager's quota with them), not a reservation: containers may
+     * promise more than the manager has in total, but no one container
+     * more than the whole. */
+    uint64_t mine[6] = { 0 };
+    ae_quota_info(cm.quota, mine);
+    if (s->mem > mine[0]) {
+        snprintf(err, errlen, "mem: %lu bytes is more than the container manager has in all (%lu)", s->mem, mine[0]);
+        return AE_ENOMEM;
+    }
     struct creation k = { 0 };
     struct container *c = calloc(1, sizeof *c);
     if (!c) {
@@ -358,22 +412,18 @@ int container_create(const struct spec *s, uint64_t *id, char *err, size_t errle
     }
     k.c = c;
     pthread_mutex_init(&c->lock, 0);
-    c->spec = *s;
+    c->spec = s;                           /* the caller's, until this returns */
+    snprintf(c->image, sizeof c->image, "%s", s->image);
+    snprintf(c->name, sizeof c->name, "%s", s->name);
     c->id = __atomic_add_fetch(&cm.next_id, 1, __ATOMIC_RELAXED);
     c->created_ns = cm_now_ns();
-    c->quota = ae_slot_alloc();
-    int r = (int)ae_quota_create(cm.quota, AERIE_OBJ_QUOTA, c->quota, s->mem, s->threads, s->objects);
-    if (r) {
-        if (r == AE_ENOMEM)
-            snprintf(err, errlen, "mem: not enough memory left for mem=%lu bytes", s->mem);
-        else
-            snprintf(err, errlen, "threads/objects: the manager's own limits are reached (error %d)", r);
-        ae_slot_free(c->quota);
-        free(c);
-        return r;
+    int r = make_quotas(c, s, err, errlen);
+    if (!r) {
+        k.fault_cap = ae_slot_alloc();
+        r = (int)ae_cap_copy(cm.ep, k.fault_cap, AERIE_R_WRITE, CM_FAULT_BADGE | c->id);
     }
-    k.fault_cap = ae_slot_alloc();
-    r = (int)ae_cap_copy(cm.ep, k.fault_cap, AERIE_R_WRITE, CM_FAULT_BADGE | c->id);
+    if (!r)          /* however its last thread ends, cm hears of it (on_gone) */
+        r = (int)ae_invokev(c->keep, AERIE_QUOTA_WATCH, c->run, k.fault_cap);
     if (!r)
         r = add_grants(&k, err, errlen);
     if (!r)
@@ -386,13 +436,14 @@ int container_create(const struct spec *s, uint64_t *id, char *err, size_t errle
         close_net(c);
         close_fs(c);
         forget_console(c);
-        ae_invoke0(c->quota, AERIE_QUOTA_DESTROY);
-        ae_slot_free(c->quota);
+        destroy_quota(&c->run);
+        destroy_quota(&c->keep);
         if (c->thread)
             ae_slot_free(c->thread);
         free(c);
         return r;
     }
+    c->spec = NULL;
     c->state = CM_CREATED;
     *id = c->id;
     insert(c);
@@ -438,10 +489,7 @@ void container_end(struct container *c, int state, uint64_t status, const uint64
     c->ended_ns = cm_now_ns();
     if (!c->started_ns)
         c->started_ns = c->ended_ns;
-    ae_quota_info(c->quota, c->final);
-    ae_invoke0(c->quota, AERIE_QUOTA_DESTROY);   /* every page and object comes back */
-    ae_slot_free(c->quota);
-    c->quota = 0;
+    destroy_quota(&c->run);                      /* its program, threads and objects */
     if (c->thread) {
         ae_slot_free(c->thread);                 /* emptied by the destruction */
         c->thread = 0;
@@ -476,6 +524,7 @@ int container_remove(uint64_t id)
     container_end(c, CM_KILLED, 0, 0);
     forget_console(c);
     close_fs(c);
+    destroy_quota(&c->keep);                     /* its log and files: the rest */
     pthread_mutex_unlock(&c->lock);
     pthread_mutex_destroy(&c->lock);
     free(c);

@@ -36,7 +36,7 @@ static int slice_exe(struct container *c, const struct img_file *prog, struct cm
     if (!lx->exe_slot)
         return AE_ELIMIT;
     int64_t r = ae_invoke(cm.image_mem, AERIE_MEM_SLICE, 4,
-                          AE_ARGS(c->quota, prog->data_offset, bytes, lx->exe_slot), 0, 0);
+                          AE_ARGS(c->run, prog->data_offset, bytes, lx->exe_slot), 0, 0);
     if (r < 0) {
         ae_slot_free(lx->exe_slot);
         lx->exe_slot = 0;
@@ -53,7 +53,7 @@ static uint64_t cpu_mask(const struct spec *s)
 int cm_linux_prepare(struct container *c, const struct img_file *prog, struct ae_spawn_args *a,
                      struct cm_linux *lx, char *err, size_t errlen)
 {
-    const struct spec *s = &c->spec;
+    const struct spec *s = c->spec;
     struct elf_image img;
     const char *why = elf_parse_linux(prog->data, prog->size, LX_USER_MIN, LX_USER_TOP, &img);
     if (why) {
@@ -102,4 +102,14 @@ int cm_linux_prepare(struct container *c, const struct img_file *prog, struct ae
     a->stack_bytes = LX_STACK;
     a->vm_base = LX_SELF_VM_BASE;
     return 0;
+}
+
+bool cm_linux_signaled(uint64_t status, uint64_t f[3])
+{
+    if (status >> 56 != CM_LINUX_EXIT_MARK)
+        return false;
+    f[0] = CM_FAULT_LINUX_SIGNAL | ((status >> 48) & 0x7F) << 32;
+    f[1] = status & 0xFFFFFFFFFFFFull;
+    f[2] = 0;
+    return true;
 }

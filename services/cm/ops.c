@@ -164,15 +164,17 @@ static int op_list(void *ctx, struct ae_request *rq)
     return ok(rq, 2 + 2 * n);
 }
 
+/* Where a container's memory is: keep's figures are all of it (its limit
+ * bounds everything); the breakdown says what each part holds. */
 static int op_stats(void *ctx, struct ae_request *rq)
 {
     WITH_CONTAINER(rq, c);
-    uint64_t q[6] = { 0 };
-    if (c->quota)
-        ae_quota_info(c->quota, q);
-    else
-        memcpy(q, c->final, sizeof q);
+    uint64_t q[6] = { 0 }, run[6] = { 0 };
+    ae_quota_info(c->keep, q);
+    if (c->run)
+        ae_quota_info(c->run, run);
     uint64_t end = c->ended_ns ? c->ended_ns : cm_now_ns();
+    uint64_t log = c->console_badge ? CM_LOG_BYTES : 0, run_now = c->run ? run[1] : 0;
     rq->reply[1] = q[1];
     rq->reply[2] = q[0];
     rq->reply[3] = q[3];
@@ -182,9 +184,17 @@ static int op_stats(void *ctx, struct ae_request *rq)
     rq->reply[7] = c->started_ns ? end - c->started_ns : 0;
     rq->reply[8] = (uint64_t)c->state;
     rq->reply[9] = (uint64_t)(int64_t)c->cpu;
+    rq->reply[10] = run_now;                        /* program, stack, threads, page tables */
+    rq->reply[11] = log;                            /* its console log */
+    rq->reply[12] = q[1] > run_now + log ? q[1] - run_now - log : 0;   /* files, kernel records */
+    rq->reply[13] = sizeof *c;                      /* cm's record of it */
     container_put(c);
-    return ok(rq, 10);
+    return ok(rq, 14);
 }
+
+/* Log bytes one CM_LOGS reply carries: 64 words less status, next and
+ * length. The console may send more; the rest comes with the next call. */
+#define LOG_CHUNK ((AERIE_MSG_WORDS - 3) * 8)
 
 static int op_logs(void *ctx, struct ae_request *rq)
 {
@@ -197,15 +207,15 @@ static int op_logs(void *ctx, struct ae_request *rq)
     u->mr[0] = badge;
     u->mr[1] = from;
     int64_t r = ae_call(cm.console_admin, AERIE_INFO(CON_READ, 2, 0), AERIE_TIMEOUT_FOREVER);
-    if (r < 0 || AERIE_INFO_LABEL((uint64_t)r))
+    if (r < 0 || AERIE_INFO_LABEL((uint64_t)r) || AERIE_INFO_NWORDS((uint64_t)r) < 2)
         return fail_msg(rq, AE_EDEAD, "the console did not answer");
-    /* the console sends up to 496 bytes, more than fit after our 3 words:
-     * give what fits and let the caller come back for the rest */
-    uint64_t len = u->mr[1], max = (AERIE_MSG_WORDS - 3) * 8;
-    uint64_t next = u->mr[0];
-    if (len > max) {
-        next -= len - max;
-        len = max;
+    uint64_t next = u->mr[0], len = u->mr[1];
+    uint64_t sent = (AERIE_INFO_NWORDS((uint64_t)r) - 2) * 8;
+    if (len > sent || len > next)
+        return fail_msg(rq, AE_EPROTO, "the console sent a malformed log reply");
+    if (len > LOG_CHUNK) {
+        next -= len - LOG_CHUNK;             /* resume where this reply stops */
+        len = LOG_CHUNK;
     }
     rq->reply[1] = next;
     rq->reply[2] = len;
@@ -237,7 +247,7 @@ static int op_info(void *ctx, struct ae_request *rq)
 {
     WITH_CONTAINER(rq, c);
     char text[2 * SPEC_NAME_MAX + 2];
-    int n = snprintf(text, sizeof text, "%s %s", c->spec.image, c->spec.name[0] ? c->spec.name : "-");
+    int n = snprintf(text, sizeof text, "%s %s", c->image, c->name[0] ? c->name : "-");
     container_put(c);
     rq->reply[1] = (uint64_t)n;
     memcpy(&rq->reply[2], text, (size_t)n);
@@ -268,50 +278,81 @@ static int op_fs_write(void *ctx, struct ae_request *rq) { return files_reply(rq
 static int op_fs_mkdir(void *ctx, struct ae_request *rq) { return files_reply(rq, cm_fs_mkdir(rq)); }
 static int op_fs_list(void *ctx, struct ae_request *rq) { return files_reply(rq, cm_fs_list(rq)); }
 
-/* A container thread faulted or exited (badge CM_FAULT_BADGE | id). The
- * faulting thread gets no reply: the container ends here. */
+/* What cm records of a fault: label (with a page fault's error code in
+ * the high half), address or vector, rip — from the fault's words. */
+static void fault_record(uint64_t label, const uint64_t *w, unsigned n, uint64_t f[3])
+{
+    f[0] = label;
+    f[1] = n > 0 ? w[0] : 0;
+    f[2] = 0;
+    if (label == AERIE_FAULT_PAGE || label == AERIE_FAULT_EXCEPTION)
+        f[2] = n > 2 ? w[2] : 0;
+    else if (label == AERIE_FAULT_SYSCALL)
+        f[2] = n > 7 ? w[7] : 0;
+    if (label == AERIE_FAULT_PAGE && n > 1)
+        f[0] = label | (w[1] << 32);         /* keep the error code */
+}
+
+/* The kernel's notice that a container's run quota has no live thread
+ * left, or was destroyed (its quota watch): however it ended — even by
+ * destroying its own quota, task or thread, or by a quiet exit — cm
+ * hears of it. Notices for containers cm ended itself find them ended. */
+static void on_gone(struct container *c, const uint64_t *w, unsigned n)
+{
+    uint64_t reason = n > 0 ? w[0] : 0, how = n > 1 ? w[1] : 0, detail = n > 2 ? w[2] : 0;
+    if (reason == AERIE_GONE_THREADS && how == AERIE_END_EXIT) {
+        container_end(c, CM_EXITED, detail, 0);
+        return;
+    }
+    uint64_t f[3] = { AERIE_FAULT_GONE, 0, 0 };
+    if (reason == AERIE_GONE_THREADS && how == AERIE_END_FAULT && n >= 7)
+        fault_record(detail, &w[3], 4, f);
+    container_end(c, CM_FAULTED, 0, f);
+}
+
+/* A container thread faulted or exited (badge CM_FAULT_BADGE | id; the
+ * server loop lets only kernel-built messages through such a badge), or
+ * its quota watch fired. The faulting thread gets no reply: the container
+ * ends here. */
 static int on_fault(void *ctx, struct ae_request *rq)
 {
-    if (!(rq->badge & CM_FAULT_BADGE))
-        return AE_ENOSYS;
     rq->no_reply = true;
     struct container *c = container_find(rq->badge & ~CM_FAULT_BADGE);
     if (!c)
         return 0;
-    if (rq->label == AERIE_FAULT_EXIT) {
-        container_end(c, CM_EXITED, rq->nwords ? rq->w[0] : 0, 0);
-    } else if (rq->label == CM_FAULT_LINUX_SIGNAL) {
-        /* the Linux personality: its program ended by a signal (docs/LINUX.md) */
-        uint64_t sig = rq->nwords > 0 ? rq->w[0] & 0x7F : 0;
-        uint64_t f[3] = { CM_FAULT_LINUX_SIGNAL | sig << 32, rq->nwords > 1 ? rq->w[1] : 0,
-                          rq->nwords > 2 ? rq->w[2] : 0 };
-        container_end(c, CM_FAULTED, 0, f);
+    if (rq->label == AERIE_FAULT_GONE) {
+        on_gone(c, rq->w, rq->nwords);
+    } else if (rq->label == AERIE_FAULT_EXIT) {
+        uint64_t status = rq->nwords ? rq->w[0] : 0, f[3];
+        if (cm_linux_signaled(status, f))
+            container_end(c, CM_FAULTED, 0, f);    /* a Linux program's death by a signal */
+        else
+            container_end(c, CM_EXITED, status, 0);
     } else {
-        uint64_t f[3] = { rq->label, rq->nwords > 0 ? rq->w[0] : 0, 0 };
-        if (rq->label == AERIE_FAULT_PAGE || rq->label == AERIE_FAULT_EXCEPTION)
-            f[2] = rq->nwords > 2 ? rq->w[2] : 0;
-        else if (rq->label == AERIE_FAULT_SYSCALL)
-            f[2] = rq->nwords > 7 ? rq->w[7] : 0;
-        if (rq->label == AERIE_FAULT_PAGE && rq->nwords > 1)
-            f[1] = rq->w[0], f[0] = rq->label | (rq->w[1] << 32);   /* keep the error code */
+        uint64_t f[3];
+        fault_record(rq->label, rq->w, rq->nwords, f);
         container_end(c, CM_FAULTED, 0, f);
     }
     container_put(c);
     return 0;
 }
 
+/* Every operation is the operator's (ctl, and programs root grants "cm");
+ * containers reach cm only through their fault capabilities, which carry
+ * nothing but the kernel's messages (on_fault). */
+#define OP(fn, words) { fn, words, AE_CALLER_ANY }
 static const struct ae_op ops[CM_OP_COUNT] = {
-    [CM_CREATE] = { op_create, 1 }, [CM_START] = { op_start, 1 }, [CM_RUN] = { op_run, 1 },
-    [CM_WAIT] = { op_wait, 1 },     [CM_STATUS] = { op_status, 1 }, [CM_KILL] = { op_kill, 1 },
-    [CM_REMOVE] = { op_remove, 1 }, [CM_LIST] = { op_list, 1 },   [CM_STATS] = { op_stats, 1 },
-    [CM_LOGS] = { op_logs, 2 },     [CM_IMAGES] = { op_images, 1 }, [CM_INFO] = { op_info, 1 },
-    [CM_FS_STAT] = { op_fs_stat, 2 },   [CM_FS_READ] = { op_fs_read, 4 },
-    [CM_FS_WRITE] = { op_fs_write, 6 }, [CM_FS_MKDIR] = { op_fs_mkdir, 3 },
-    [CM_FS_LIST] = { op_fs_list, 3 },
+    [CM_CREATE] = OP(op_create, 1),     [CM_START] = OP(op_start, 1),   [CM_RUN] = OP(op_run, 1),
+    [CM_WAIT] = OP(op_wait, 1),         [CM_STATUS] = OP(op_status, 1), [CM_KILL] = OP(op_kill, 1),
+    [CM_REMOVE] = OP(op_remove, 1),     [CM_LIST] = OP(op_list, 1),     [CM_STATS] = OP(op_stats, 1),
+    [CM_LOGS] = OP(op_logs, 2),         [CM_IMAGES] = OP(op_images, 1), [CM_INFO] = OP(op_info, 1),
+    [CM_FS_STAT] = OP(op_fs_stat, 2),   [CM_FS_READ] = OP(op_fs_read, 4),
+    [CM_FS_WRITE] = OP(op_fs_write, 6), [CM_FS_MKDIR] = OP(op_fs_mkdir, 3),
+    [CM_FS_LIST] = OP(op_fs_list, 3),
 };
 
 int cm_serve(void)
 {
-    struct ae_server srv = { .ep = cm.ep, .ops = ops, .nops = CM_OP_COUNT, .other = on_fault };
+    struct ae_server srv = { .ep = cm.ep, .ops = ops, .nops = CM_OP_COUNT, .fault = on_fault };
     return ae_serve(&srv);
 }

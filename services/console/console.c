@@ -1,10 +1,18 @@
 /*
  * console.c — the console service (aerie/proto/console.h). Each client
  * is a stream named by the badge of its capability: the service keeps the
- * last CON_LOG_BYTES of every stream for `aerie logs`, and prints whole
- * lines on the kernel console, each behind the stream's name. Streams are
- * made on first write; past MAX_STREAMS the least recently written is
- * dropped, so a flood of clients cannot exhaust the service.
+ * last bytes of every stream for `aerie logs`, and prints whole lines on
+ * the kernel console, each behind the stream's name.
+ *
+ * Who pays for a log. A stream the container manager opens for a
+ * container (CON_OPEN) keeps its log in a Memory object cm made from the
+ * container's own quota; the console never maps it, it reads and writes
+ * it with the kernel's Memory READ/WRITE, so the container pays for its
+ * log and the console holds only a small fixed record for it (log.c).
+ * Streams of root's services, made on first write, keep their log in the
+ * console's own memory; there are few, and past MAX_HEAP_STREAMS the
+ * least recently written of them is dropped, so no flood of clients can
+ * exhaust the service.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,31 +23,9 @@
 #include <libaerie/server.h>
 #include <libaerie/invoke.h>
 #include <libaerie/syscall.h>
+#include "console.h"
 
-#define MAX_STREAMS 512
-#define BUCKETS     256
-#define LINE_MAX    240
-
-struct stream {
-    uint64_t badge;
-    char name[CON_NAME_MAX + 1];
-    uint64_t total;                      /* bytes ever written */
-    char log[CON_LOG_BYTES];             /* the last bytes, at total % size */
-    char line[LINE_MAX];                 /* the line being printed */
-    unsigned linelen;
-    struct stream *hnext;                /* hash chain */
-    struct stream *newer, *older;        /* LRU by last write */
-};
-
-struct console {
-    struct stream *buckets[BUCKETS];
-    struct stream *newest, *oldest;
-    unsigned nstreams;
-    uint64_t kdebug;
-    uint64_t server;                    /* our unbadged endpoint capability */
-    uint64_t next_opened;               /* counter for CON_OPEN badges */
-    uint64_t minted;                    /* the capability just minted for a reply */
-};
+#define MAX_HEAP_STREAMS 128
 
 static unsigned bucket(uint64_t badge) { return (unsigned)((badge * 0x9E3779B97F4A7C15ull) >> 56) % BUCKETS; }
 
@@ -73,53 +59,84 @@ static void drop(struct console *c, struct stream *s)
     while (*pp != s)
         pp = &(*pp)->hnext;
     *pp = s->hnext;
-    lru_unlink(c, s);
-    c->nstreams--;
+    if (s->mem) {
+        ae_cap_delete(s->mem);
+        ae_slot_free(s->mem);
+        c->nopened--;
+    } else {
+        lru_unlink(c, s);
+        c->nheap--;
+    }
+    free(s->heap_log);
     free(s);
 }
 
-static struct stream *get(struct console *c, uint64_t badge)
+/* A new stream record, linked in; its log is set up by the caller. */
+static struct stream *add(struct console *c, uint64_t badge)
 {
-    struct stream *s = find(c, badge);
-    if (s)
-        return s;
-    if (c->nstreams == MAX_STREAMS)
-        drop(c, c->oldest);
-    s = calloc(1, sizeof *s);
+    struct stream *s = calloc(1, sizeof *s);
     if (!s)
         return 0;
     s->badge = badge;
     snprintf(s->name, sizeof s->name, "#%lu", badge);
     s->hnext = c->buckets[bucket(badge)];
     c->buckets[bucket(badge)] = s;
-    lru_front(c, s);
-    c->nstreams++;
     return s;
 }
 
-static void print_line(struct console *c, struct stream *s)
+/* The stream of a root-granted client, made on its first write. */
+static struct stream *get_heap_stream(struct console *c, uint64_t badge)
 {
-    char out[LINE_MAX + CON_NAME_MAX + 8];
-    int n = snprintf(out, sizeof out, "[%s] %.*s\n", s->name, (int)s->linelen, s->line);
-    ae_kdebug_write(c->kdebug, out, (uint64_t)n < sizeof out ? (uint64_t)n : sizeof out - 1);
+    struct stream *s = find(c, badge);
+    if (s)
+        return s;
+    if (c->nheap == MAX_HEAP_STREAMS)
+        drop(c, c->oldest);
+    char *log = malloc(CON_LOG_BYTES);
+    if (!log || !(s = add(c, badge))) {
+        free(log);
+        return 0;
+    }
+    s->heap_log = log;
+    s->log_bytes = CON_LOG_BYTES;
+    lru_front(c, s);
+    c->nheap++;
+    return s;
+}
+
+/* Prints the line that ends at stream position end (its bytes are the
+ * ring's last linelen before end). */
+static void print_line(struct console *c, struct stream *s, uint64_t end)
+{
+    char line[PRINT_LINE_MAX], out[PRINT_LINE_MAX + CON_NAME_MAX + 8];
+    unsigned n = s->linelen;
+    if (log_get(s, end - n, line, n) < 0)
+        n = 0;
+    for (unsigned i = 0; i < n; i++)
+        if (line[i] < ' ' && line[i] != '\t')
+            line[i] = '?';                   /* no escapes, no faked prefixes */
+    int len = snprintf(out, sizeof out, "[%s] %.*s\n", s->name, (int)n, line);
+    ae_kdebug_write(c->kdebug, out, (uint64_t)len < sizeof out ? (uint64_t)len : sizeof out - 1);
     s->linelen = 0;
 }
 
 static void append(struct console *c, struct stream *s, const char *p, size_t n)
 {
+    if (log_put(s, s->total, p, n) < 0)
+        return;                              /* its memory is gone: the write is lost */
     for (size_t i = 0; i < n; i++) {
-        s->log[(s->total + i) % CON_LOG_BYTES] = p[i];
         if (p[i] == '\n') {
-            print_line(c, s);
+            print_line(c, s, s->total + i);
             continue;
         }
-        s->line[s->linelen++] = p[i] >= ' ' || p[i] == '\t' ? p[i] : '?';   /* no escapes */
-        if (s->linelen == LINE_MAX)
-            print_line(c, s);
+        if (++s->linelen == PRINT_LINE_MAX)
+            print_line(c, s, s->total + i + 1);
     }
     s->total += n;
-    lru_unlink(c, s);
-    lru_front(c, s);
+    if (!s->mem) {
+        lru_unlink(c, s);
+        lru_front(c, s);
+    }
 }
 
 static int con_write(void *ctx, struct ae_request *rq)
@@ -130,39 +147,38 @@ static int con_write(void *ctx, struct ae_request *rq)
         return AE_EPROTO;
     char buf[CON_CHUNK];
     memcpy(buf, &rq->w[1], len);
-    struct stream *s = get(c, rq->badge);
-    if (!s)
+    struct stream *s = find(c, rq->badge);
+    if (!s && !(s = get_heap_stream(c, rq->badge)))
         return AE_ENOMEM;
     append(c, s, buf, len);
     return 0;
 }
 
-static bool admin(const struct ae_request *rq) { return rq->badge & CON_ADMIN_BADGE; }
-
-static int con_name(void *ctx, struct ae_request *rq)
+static void set_name(struct stream *s, const uint64_t *words, uint64_t len)
 {
-    struct console *c = ctx;
-    if (!admin(rq))
-        return AE_EPERM;
-    uint64_t len = rq->w[1];
-    if (len > CON_NAME_MAX || len > (uint64_t)(rq->nwords - 2) * 8)
-        return AE_EINVAL;
-    struct stream *s = get(c, rq->w[0]);
-    if (!s)
-        return AE_ENOMEM;
-    memcpy(s->name, &rq->w[2], len);
+    memcpy(s->name, words, len);
     s->name[len] = 0;
     for (uint64_t i = 0; i < len; i++)
         if (s->name[i] < ' ' || s->name[i] == ']')
             s->name[i] = '?';
+}
+
+static int con_name(void *ctx, struct ae_request *rq)
+{
+    struct console *c = ctx;
+    uint64_t len = rq->w[1];
+    if (len > CON_NAME_MAX || len > (uint64_t)(rq->nwords - 2) * 8)
+        return AE_EINVAL;
+    struct stream *s = find(c, rq->w[0]);
+    if (!s && !(s = get_heap_stream(c, rq->w[0])))
+        return AE_ENOMEM;
+    set_name(s, &rq->w[2], len);
     return 0;
 }
 
 static int con_read(void *ctx, struct ae_request *rq)
 {
     struct console *c = ctx;
-    if (!admin(rq))
-        return AE_EPERM;
     struct stream *s = find(c, rq->w[0]);
     uint64_t from = rq->w[1];
     if (!s) {
@@ -170,16 +186,17 @@ static int con_read(void *ctx, struct ae_request *rq)
         rq->nreply = 2;
         return 0;
     }
-    uint64_t oldest = s->total > CON_LOG_BYTES ? s->total - CON_LOG_BYTES : 0;
+    uint64_t oldest = s->total > s->log_bytes ? s->total - s->log_bytes : 0;
     if (from < oldest)
         from = oldest;
     uint64_t n = s->total > from ? s->total - from : 0;
     if (n > CON_CHUNK - 8)
         n = CON_CHUNK - 8;
-    char *dst = (char *)&rq->reply[2];
-    for (uint64_t i = 0; i < n; i++)
-        dst[i] = s->log[(from + i) % CON_LOG_BYTES];
-    rq->reply[0] = from + n;               /* where to read next */
+    if (n % 8)
+        rq->reply[2 + n / 8] = 0;
+    if (log_get(s, from, (char *)&rq->reply[2], n) < 0)
+        n = 0;                               /* the memory went with its container */
+    rq->reply[0] = from + n;                 /* where to read next */
     rq->reply[1] = n;
     rq->nreply = 2 + (unsigned)((n + 7) / 8);
     return 0;
@@ -188,32 +205,34 @@ static int con_read(void *ctx, struct ae_request *rq)
 static int con_forget(void *ctx, struct ae_request *rq)
 {
     struct console *c = ctx;
-    if (!admin(rq))
-        return AE_EPERM;
     struct stream *s = find(c, rq->w[0]);
     if (s) {
         if (s->linelen)
-            print_line(c, s);
+            print_line(c, s, s->total);
         drop(c, s);
     }
     return 0;
 }
 
-/* Opens a stream for a new client and hands back a capability to it. */
+/* Opens a stream for a new client and hands back a capability to it. Its
+ * log lives in caps[0], Memory the opener made from the client's quota. */
 static int con_open(void *ctx, struct ae_request *rq)
 {
     struct console *c = ctx;
-    if (!admin(rq))
-        return AE_EPERM;
-    uint64_t len = rq->w[0];
+    uint64_t len = rq->w[0], bytes;
     if (len > CON_NAME_MAX || len > (uint64_t)(rq->nwords - 1) * 8)
         return AE_EINVAL;
+    if (rq->ncaps != 1 || !log_memory_ok(rq->caps[0], &bytes))
+        return AE_EINVAL;
     uint64_t badge = CON_OPENED_BADGE | ++c->next_opened;
-    struct stream *s = get(c, badge);
+    struct stream *s = add(c, badge);
     if (!s)
         return AE_ENOMEM;
-    memcpy(s->name, &rq->w[1], len);
-    s->name[len] = 0;
+    s->mem = rq->caps[0];
+    s->log_bytes = bytes;
+    rq->caps_kept = 1;
+    c->nopened++;
+    set_name(s, &rq->w[1], len);
     /* The previous reply has carried its capability by now: reuse the slot. */
     if (c->minted)
         ae_cap_delete(c->minted);
@@ -231,11 +250,11 @@ static int con_open(void *ctx, struct ae_request *rq)
 }
 
 static const struct ae_op ops[CON_OP_COUNT] = {
-    [CON_WRITE] = { con_write, 1 },
-    [CON_NAME] = { con_name, 2 },
-    [CON_READ] = { con_read, 2 },
-    [CON_FORGET] = { con_forget, 1 },
-    [CON_OPEN] = { con_open, 1 },
+    [CON_WRITE] = { con_write, 1, AE_CALLER_ANY },
+    [CON_NAME] = { con_name, 2, AE_CALLER_ADMIN },
+    [CON_READ] = { con_read, 2, AE_CALLER_ADMIN },
+    [CON_FORGET] = { con_forget, 1, AE_CALLER_ADMIN },
+    [CON_OPEN] = { con_open, 1, AE_CALLER_ADMIN },
 };
 
 int main(void)
@@ -248,6 +267,6 @@ int main(void)
         return 1;
     }
     c.server = ep;
-    struct ae_server srv = { .ep = ep, .ops = ops, .nops = CON_OP_COUNT, .ctx = &c };
+    struct ae_server srv = { .ep = ep, .ops = ops, .nops = CON_OP_COUNT, .ctx = &c, .recv_caps = 1 };
     return ae_serve(&srv);
 }

@@ -203,8 +203,9 @@ static void verb_stats(struct ctl *c, const struct ctl_request *rq)
         return;
     }
     reply_ok(c, rq->id, "state=%s cpu=%d uptime_ms=%lu mem=%lu mem_limit=%lu threads=%lu threads_limit=%lu "
-             "objects=%lu objects_limit=%lu", state_name(s.state), s.cpu, s.uptime_ns / 1000000, s.mem_used,
-             s.mem_limit, s.threads_used, s.threads_limit, s.objects_used, s.objects_limit);
+             "objects=%lu objects_limit=%lu mem_run=%lu mem_log=%lu mem_rest=%lu mem_cm=%lu",
+             state_name(s.state), s.cpu, s.uptime_ns / 1000000, s.mem_used, s.mem_limit, s.threads_used,
+             s.threads_limit, s.objects_used, s.objects_limit, s.mem_run, s.mem_log, s.mem_rest, s.mem_cm);
 }
 
 static void verb_kill(struct ctl *c, const struct ctl_request *rq)

@@ -3,20 +3,27 @@
  * volumes and verifies every invariant the core keeps (directory
  * counters, link and open counts against the handle table, page and inode
  * accounting, the radix trees). Tests and fuzzers call it after every
- * step; the service never needs to. It recurses once per directory level
- * (at most FS_PATH_MAX / 2), so it is meant for host stacks.
+ * step; the service never needs to. It recurses once per directory level,
+ * so it is meant for host stacks (and trees at most CHECK_DEPTH deep).
  */
 #include "fs_impl.h"
 
+#define CHECK_DEPTH 100000u
+
 struct tally {
     uint64_t nodes, pages;
+    uint64_t names;               /* entries naming a file or a link */
+    uint64_t named;               /* distinct files and links they name */
 };
 
+/* Handles on n, and image handles hanging from it. */
 static uint32_t handles_on(const struct fs_session *s, const struct fs_unode *n)
 {
     uint32_t k = 0;
-    for (uint32_t i = 0; i < s->nslots; i++)
-        k += s->handles[i].kind == FS_H_UPPER && s->handles[i].u == n;
+    for (uint32_t i = 0; i < s->nslots; i++) {
+        const struct fs_handle *hd = &s->handles[i];
+        k += (hd->kind == FS_H_UPPER && hd->u == n) || (hd->kind == FS_H_LOWER && hd->anchor == n);
+    }
     return k;
 }
 
@@ -25,6 +32,11 @@ static int check_node(const struct fs_session *s, const struct fs_unode *n, bool
 {
     if (own && n->opens != handles_on(s, n))
         return *why = "a node's open count disagrees with the handle table", AE_EINVAL;
+    if (n->type == FS_TYPE_SYMLINK) {
+        t->pages += n->sl.owned;
+        if (!n->sl.target || n->sl.len == 0 || n->sl.len >= FS_PATH_MAX)
+            return *why = "a link has no target or one too long", AE_EINVAL;
+    }
     if (n->type == FS_TYPE_FILE) {
         t->pages += n->f.npages;
         return file_check(n, why);
@@ -32,20 +44,43 @@ static int check_node(const struct fs_session *s, const struct fs_unode *n, bool
     return 0;
 }
 
-static int check_dir(const struct fs_session *s, const struct fs_unode *d, bool own,
-                     struct tally *t, unsigned depth, const char **why)
+/* Pass 1 counts each node once (a file may have several names) and its
+ * names in check_seen; pass 2 compares them with its link count and
+ * clears the scratch. */
+static int check_entry(const struct fs_session *s, struct fs_unode *n, bool own, struct tally *t,
+                       int pass, const char **why)
 {
-    if (depth > FS_PATH_MAX / 2)
-        return *why = "the tree is deeper than any path can reach", AE_EINVAL;
-    int r = dir_check(d, why);
+    if (n->type == FS_TYPE_DIR) {
+        t->nodes += pass == 1;
+        return pass == 1 ? check_node(s, n, own, t, why) : 0;
+    }
+    if (pass == 2) {
+        if (n->check_seen && n->check_seen != n->links)
+            return *why = "a file's link count disagrees with its names", AE_EINVAL;
+        n->check_seen = 0;
+        return 0;
+    }
+    t->names++;
+    if (n->check_seen++)
+        return 0;
+    t->nodes++;
+    t->named++;
+    return check_node(s, n, own, t, why);
+}
+
+static int check_dir(const struct fs_session *s, const struct fs_unode *d, bool own,
+                     struct tally *t, unsigned depth, int pass, const char **why)
+{
+    if (depth > CHECK_DEPTH)
+        return *why = "the tree is deeper than the check can follow", AE_EINVAL;
+    int r = pass == 1 ? dir_check(d, why) : 0;
     for (uint32_t i = 0; !r && i < d->d.nbuckets; i++) {
         for (struct fs_dirent *e = d->d.buckets[i]; !r && e; e = e->hnext) {
             if (!e->node)
                 continue;
-            t->nodes++;
-            r = check_node(s, e->node, own, t, why);
+            r = check_entry(s, e->node, own, t, pass, why);
             if (!r && e->node->type == FS_TYPE_DIR)
-                r = check_dir(s, e->node, own, t, depth + 1, why);
+                r = check_dir(s, e->node, own, t, depth + 1, pass, why);
         }
     }
     return r;
@@ -74,16 +109,20 @@ static int check_orphans(const struct fs_session *s, struct tally *t, const char
 static int check_layer(const struct fs_session *s, const struct fs_layer *L, bool own,
                        const char **why)
 {
-    struct tally t = { 0, 0 };
+    struct tally t = { 0 };
     int r = check_node(s, L->root, own, &t, why);
     if (!r)
-        r = check_dir(s, L->root, own, &t, 0, why);
+        r = check_dir(s, L->root, own, &t, 0, 1, why);
+    int r2 = check_dir(s, L->root, own, &t, 0, 2, why);   /* clears the scratch, always */
+    if (!r)
+        r = r2;
     if (!r && own)
         r = check_orphans(s, &t, why);
     if (r)
         return r;
-    if (own ? t.nodes != L->inodes_used || t.pages * FS_PAGE != L->bytes_used
-            : t.nodes > L->inodes_used || t.pages * FS_PAGE > L->bytes_used)
+    uint64_t inodes = t.nodes + (t.names - t.named);      /* a name past a file's first costs one */
+    if (own ? inodes != L->inodes_used || t.pages * FS_PAGE != L->bytes_used
+            : inodes > L->inodes_used || t.pages * FS_PAGE > L->bytes_used)
         return *why = "the layer's inode or byte count disagrees with its nodes", AE_EINVAL;
     if (L->inodes_used > L->inodes_max || L->bytes_used > L->bytes_max)
         return *why = "the layer is over its limits", AE_EINVAL;

@@ -9,7 +9,7 @@
 #include "decode.h"
 #include "fs_impl.h"
 
-enum { ARG_PATH = 1, ARG_PATH2 = 2, ARG_HANDLE = 4, ARG_BUF = 8 };
+enum { ARG_PATH = 1, ARG_PATH2 = 2, ARG_HANDLE = 4, ARG_BUF = 8, ARG_TARGET = 16 };
 
 /* Per opcode: the words it needs and which of them are paths, a handle, a buffer. */
 static const struct { uint8_t words, args; } shape[FS_OP_COUNT] = {
@@ -28,7 +28,23 @@ static const struct { uint8_t words, args; } shape[FS_OP_COUNT] = {
     [FS_OP_RENAME]    = { 4, ARG_PATH | ARG_PATH2 },
     [FS_OP_READDIR]   = { 4, ARG_HANDLE | ARG_BUF },
     [FS_OP_STATFS]    = { 0, 0 },
+    [FS_OP_SYMLINK]   = { 4, ARG_PATH | ARG_TARGET },
+    [FS_OP_READLINK]  = { 4, ARG_PATH | ARG_BUF },
+    [FS_OP_LINK]      = { 5, ARG_PATH | ARG_PATH2 },
+    [FS_OP_CHMOD]     = { 4, ARG_PATH },
+    [FS_OP_CHOWN]     = { 5, ARG_PATH },
+    [FS_OP_UTIMENS]   = { 5, ARG_PATH },
+    [FS_OP_FCHMOD]    = { 2, ARG_HANDLE },
+    [FS_OP_FCHOWN]    = { 3, ARG_HANDLE },
+    [FS_OP_FUTIMENS]  = { 3, ARG_HANDLE },
+    [FS_OP_FSYNC]     = { 1, ARG_HANDLE },
 };
+
+/* Word i, or 0 if the request left it out. */
+static uint64_t opt(const uint64_t *w, uint32_t nwords, unsigned i)
+{
+    return i < nwords ? w[i] : 0;
+}
 
 static bool in_buffer(const struct fs_shbuf *buf, uint64_t off, uint64_t len)
 {
@@ -48,10 +64,77 @@ static int copy_path(const struct fs_shbuf *buf, uint64_t off, uint64_t len, cha
     return fs_path_parse(scratch, len, out);
 }
 
+/* SYMLINK's target: copied as is (the walk checks it when it follows it). */
+static int copy_target(const struct fs_shbuf *buf, uint64_t off, uint64_t len, struct fs_request *req)
+{
+    if (len >= FS_PATH_MAX)
+        return AE_ENAMETOOLONG;
+    if (!in_buffer(buf, off, len))
+        return AE_EFAULT;
+    const volatile uint8_t *src = buf->base + off;
+    for (uint64_t i = 0; i < len; i++)
+        if ((req->scratch[i] = (char)src[i]) == 0)
+            return AE_EINVAL;
+    req->target_len = (uint32_t)len;
+    return 0;
+}
+
+/* Flags word i (if present) within allowed. */
+static int take_flags(const uint64_t *w, uint32_t n, unsigned i, uint32_t allowed, uint32_t *out)
+{
+    uint64_t f = opt(w, n, i);
+    if (f & ~(uint64_t)allowed)
+        return AE_EINVAL;
+    *out = (uint32_t)f;
+    return 0;
+}
+
+/* The attribute words of CHMOD, CHOWN, UTIMENS (from word first) and of
+ * their handle forms (first = 1; no flags word). */
+static int decode_attr(struct fs_request *req, const uint64_t *w, uint32_t n, unsigned first)
+{
+    unsigned fl = first + (req->op == FS_OP_CHMOD ? 1 : 2);
+    bool path = first == FS_W_ATTR;
+    switch (req->op) {
+    case FS_OP_CHMOD:
+    case FS_OP_FCHMOD:
+        if (w[first] & ~(uint64_t)FS_MODE_MASK)
+            return AE_EINVAL;
+        req->mode = (uint32_t)w[first];
+        break;
+    case FS_OP_CHOWN:
+    case FS_OP_FCHOWN:
+        if (w[first] > UINT32_MAX || w[first + 1] > UINT32_MAX)
+            return AE_EINVAL;
+        req->uid = (uint32_t)w[first];
+        req->gid = (uint32_t)w[first + 1];
+        break;
+    default:
+        req->atime = w[first];
+        req->mtime = w[first + 1];
+        break;
+    }
+    return path ? take_flags(w, n, fl, FS_AT_NOFOLLOW, &req->flags) : 0;
+}
+
 /* The scalar words of each opcode. */
-static int decode_scalars(struct fs_request *req, const uint64_t *w)
+static int decode_scalars(struct fs_request *req, const uint64_t *w, uint32_t n)
 {
     switch (req->op) {
+    case FS_OP_STAT:
+        return take_flags(w, n, FS_W_STAT_FLAGS, FS_AT_NOFOLLOW, &req->flags);
+    case FS_OP_RENAME:
+        return take_flags(w, n, FS_W_PAIR_FLAGS, FS_RENAME_NOREPLACE, &req->flags);
+    case FS_OP_LINK:
+        return take_flags(w, n, FS_W_PAIR_FLAGS, FS_AT_FOLLOW, &req->flags);
+    case FS_OP_CHMOD:
+    case FS_OP_CHOWN:
+    case FS_OP_UTIMENS:
+        return decode_attr(req, w, n, FS_W_ATTR);
+    case FS_OP_FCHMOD:
+    case FS_OP_FCHOWN:
+    case FS_OP_FUTIMENS:
+        return decode_attr(req, w, n, FS_W_HATTR);
     case FS_OP_OPEN:
         if ((w[FS_W_FLAGS] & ~(uint64_t)FS_O_ALL) || (w[FS_W_MODE] & ~(uint64_t)FS_MODE_MASK) ||
             (w[FS_W_FLAGS] & FS_O_ACCMODE) == FS_O_ACCMODE)
@@ -94,11 +177,18 @@ int fs_decode(uint64_t label, const uint64_t *w, uint32_t nwords, const struct f
         return AE_EPROTO;
     uint8_t args = shape[label].args;
     int r;
-    if ((args & ARG_PATH) &&
-        (r = copy_path(buf, w[FS_W_PATH_OFF], w[FS_W_PATH_LEN], req->scratch, &req->path)))
-        return r;
-    if ((args & ARG_PATH2) &&
-        (r = copy_path(buf, w[FS_W_NEW_OFF], w[FS_W_NEW_LEN], req->scratch, &req->path2)))
+    req->flags = 0;
+    if (args & ARG_PATH) {
+        if ((r = copy_path(buf, w[FS_W_PATH_OFF], w[FS_W_PATH_LEN], req->scratch, &req->path)))
+            return r;
+        req->path.base = opt(w, nwords, FS_W_BASE);
+    }
+    if (args & ARG_PATH2) {
+        if ((r = copy_path(buf, w[FS_W_NEW_OFF], w[FS_W_NEW_LEN], req->scratch, &req->path2)))
+            return r;
+        req->path2.base = opt(w, nwords, FS_W_BASE2);
+    }
+    if ((args & ARG_TARGET) && (r = copy_target(buf, w[FS_W_TARGET_OFF], w[FS_W_TARGET_LEN], req)))
         return r;
     if (args & ARG_HANDLE)
         req->handle = w[FS_W_HANDLE];
@@ -108,7 +198,7 @@ int fs_decode(uint64_t label, const uint64_t *w, uint32_t nwords, const struct f
         req->buf_off = w[FS_W_BUF_OFF];
         req->buf_len = w[FS_W_BUF_LEN];
     }
-    return decode_scalars(req, w);
+    return decode_scalars(req, w, nwords);
 }
 
 /* ---- perform --------------------------------------------------------- */
@@ -122,6 +212,11 @@ static void put_stat(uint64_t *w, const struct fs_stat *st)
     w[FS_R_STAT_BLOCKS] = st->blocks;
     w[FS_R_STAT_NLINK] = st->nlink;
     w[FS_R_STAT_DEV] = st->dev;
+    w[FS_R_STAT_UID] = st->uid;
+    w[FS_R_STAT_GID] = st->gid;
+    w[FS_R_STAT_ATIME] = st->atime;
+    w[FS_R_STAT_MTIME] = st->mtime;
+    w[FS_R_STAT_CTIME] = st->ctime;
 }
 
 /* Packs readdir records into the shared buffer until one does not fit. */
@@ -233,13 +328,28 @@ void fs_perform(struct fs_session *s, const struct fs_request *q, const struct f
     case FS_OP_FTRUNCATE: r = fs_ftruncate(s, q->handle, q->off); break;
     case FS_OP_TRUNCATE:  r = fs_truncate(s, &q->path, q->off); break;
     case FS_OP_FSTAT:     r = do_stat(fs_fstat(s, q->handle, &st), &st, rep); break;
-    case FS_OP_STAT:      r = do_stat(fs_stat(s, &q->path, &st), &st, rep); break;
+    case FS_OP_STAT:
+        r = (q->flags & FS_AT_NOFOLLOW) ? fs_lstat(s, &q->path, &st) : fs_stat(s, &q->path, &st);
+        r = do_stat((int)r, &st, rep);
+        break;
     case FS_OP_MKDIR:     r = fs_mkdir(s, &q->path, q->mode); break;
     case FS_OP_UNLINK:    r = fs_unlink(s, &q->path); break;
     case FS_OP_RMDIR:     r = fs_rmdir(s, &q->path); break;
-    case FS_OP_RENAME:    r = fs_rename(s, &q->path, &q->path2); break;
+    case FS_OP_RENAME:    r = fs_rename(s, &q->path, &q->path2, q->flags); break;
     case FS_OP_READDIR:   r = do_readdir(s, q, b, rep); break;
     case FS_OP_STATFS:    r = do_statfs(s, rep); break;
+    case FS_OP_SYMLINK:   r = fs_symlink(s, q->scratch, q->target_len, &q->path); break;
+    case FS_OP_READLINK:
+        r = count_reply(fs_readlink(s, &q->path, b->base + q->buf_off, q->buf_len), rep);
+        break;
+    case FS_OP_LINK:      r = fs_link(s, &q->path, &q->path2, q->flags); break;
+    case FS_OP_CHMOD:     r = fs_chmod(s, &q->path, q->mode, q->flags); break;
+    case FS_OP_CHOWN:     r = fs_chown(s, &q->path, q->uid, q->gid, q->flags); break;
+    case FS_OP_UTIMENS:   r = fs_utimens(s, &q->path, q->atime, q->mtime, q->flags); break;
+    case FS_OP_FCHMOD:    r = fs_fchmod(s, q->handle, q->mode); break;
+    case FS_OP_FCHOWN:    r = fs_fchown(s, q->handle, q->uid, q->gid); break;
+    case FS_OP_FUTIMENS:  r = fs_futimens(s, q->handle, q->atime, q->mtime); break;
+    case FS_OP_FSYNC:     r = fs_fsync(s, q->handle); break;
     default:              r = AE_ENOSYS; break;
     }
     rep->status = r;

@@ -27,12 +27,15 @@ struct fs_shbuf {
 
 struct fs_request {
     uint32_t op;                  /* FS_OP_* */
-    uint32_t flags, mode, whence;
+    uint32_t flags, mode, whence; /* flags: OPEN's FS_O_*, or FS_AT_* / FS_RENAME_* */
+    uint32_t uid, gid;            /* CHOWN, FCHOWN */
     uint64_t handle;
     uint64_t off;                 /* file offset, seek offset, size, or cookie */
+    uint64_t atime, mtime;        /* UTIMENS, FUTIMENS */
     uint64_t buf_off, buf_len;    /* a range inside the shared buffer */
     struct fs_path path, path2;
-    char scratch[FS_PATH_MAX];    /* a path's bytes, copied before parsing */
+    uint32_t target_len;          /* SYMLINK: the target, in scratch */
+    char scratch[FS_PATH_MAX];    /* a path's bytes, copied before parsing; then a target */
 };
 
 struct fs_reply {

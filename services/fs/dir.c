@@ -97,10 +97,13 @@ int dir_reserve(struct fs_unode *d, const char *name, size_t len, struct fs_dire
     return 0;
 }
 
+/* A name past a file's first costs an inode of the limit (it costs a
+ * directory entry); callers that add one checked the limit first. */
 void dir_attach(struct fs_unode *d, struct fs_dirent *e, struct fs_unode *child)
 {
     e->node = child;
-    child->links = 1;
+    if (child->links++ > 0)
+        child->layer->inodes_used++;
     if (child->type == FS_TYPE_DIR)
         child->d.parent = d;
     d->d.n_nodes++;
@@ -109,7 +112,10 @@ void dir_attach(struct fs_unode *d, struct fs_dirent *e, struct fs_unode *child)
 struct fs_unode *dir_detach(struct fs_unode *d, struct fs_dirent *e)
 {
     struct fs_unode *n = e->node;
-    n->links = 0;
+    if (--n->links > 0)
+        n->layer->inodes_used--;
+    if (n->type == FS_TYPE_DIR)
+        n->d.parent = NULL;                       /* ".." from it now finds nothing */
     e->node = NULL;
     d->d.n_nodes--;
     return n;
@@ -168,9 +174,8 @@ void dir_free_entries(struct fs_unode *d, struct fs_unode **pending)
                 c->links = 0;
                 c->d.parent = *pending;
                 *pending = c;
-            } else if (c) {
-                c->links = 0;
-                unode_release(c);
+            } else if (c && --c->links == 0) {
+                unode_release(c);                 /* its last name (a file may have several) */
             }
             dirent_free(d, e);
         }
@@ -203,7 +208,8 @@ int dir_check(const struct fs_unode *d, const char **why)
             if (!e->node)
                 continue;
             nodes++;
-            if (e->node->links != 1 || e->node->layer != d->layer)
+            bool dir = e->node->type == FS_TYPE_DIR;
+            if ((dir ? e->node->links != 1 : e->node->links == 0) || e->node->layer != d->layer)
                 return *why = "entry's node has a bad link count or layer", AE_EINVAL;
             if (e->node->type == FS_TYPE_DIR && e->node->d.parent != d)
                 return *why = "child directory's parent pointer is wrong", AE_EINVAL;

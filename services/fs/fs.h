@@ -33,6 +33,8 @@
  *               destroys it; lock/unlock: not recursive; a holder may
  *               sleep (copying up to a buffer's length), so in Aerie these
  *               should block rather than spin for long
+ *   now         the time in nanoseconds since 1970 (UTC), for timestamps;
+ *               may be NULL (times then stay 0)
  */
 struct fs_env {
     void *ctx;
@@ -44,6 +46,7 @@ struct fs_env {
     void  (*lock_free)(void *ctx, void *lock);
     void  (*lock)(void *lock);
     void  (*unlock)(void *lock);
+    uint64_t (*now)(void *ctx);
 };
 
 /* Limits of one session's private layer or of one volume. */
@@ -63,8 +66,10 @@ struct fs_stat {
     uint32_t mode;
     uint64_t size;
     uint64_t blocks;          /* private memory in 512-byte units */
-    uint32_t nlink;
+    uint32_t nlink;           /* names of a file or link; 1 for a directory */
     uint32_t dev;             /* 0: the session's tree; 1 + i: mount i */
+    uint32_t uid, gid;        /* kept for the client; nothing checks them */
+    uint64_t atime, mtime, ctime;   /* ns since 1970; 0 for image files */
 };
 
 struct fs_usage {
@@ -114,7 +119,11 @@ void fs_session_destroy(struct fs_session *s);
 void fs_session_get(struct fs_session *s);
 void fs_session_put(struct fs_session *s);
 
-/* The operations, POSIX semantics (docs/FS.md lists the exceptions). */
+/* The operations, POSIX semantics (docs/FS.md lists the exceptions).
+ * A path is resolved from p->base (a directory handle) unless it is
+ * absolute or base is 0; symbolic links are followed in the middle of a
+ * path always, and at its end where POSIX says (open and stat follow, the
+ * calls that act on a name do not; FS_AT_* flags choose where offered). */
 int fs_open(struct fs_session *s, const struct fs_path *p, uint32_t flags, uint32_t mode,
             uint64_t *handle, struct fs_stat *st);
 int fs_close(struct fs_session *s, uint64_t handle);
@@ -126,10 +135,29 @@ int fs_ftruncate(struct fs_session *s, uint64_t handle, uint64_t size);
 int fs_truncate(struct fs_session *s, const struct fs_path *p, uint64_t size);
 int fs_fstat(struct fs_session *s, uint64_t handle, struct fs_stat *st);
 int fs_stat(struct fs_session *s, const struct fs_path *p, struct fs_stat *st);
+int fs_lstat(struct fs_session *s, const struct fs_path *p, struct fs_stat *st);
 int fs_mkdir(struct fs_session *s, const struct fs_path *p, uint32_t mode);
 int fs_unlink(struct fs_session *s, const struct fs_path *p);
 int fs_rmdir(struct fs_session *s, const struct fs_path *p);
-int fs_rename(struct fs_session *s, const struct fs_path *from, const struct fs_path *to);
+int fs_rename(struct fs_session *s, const struct fs_path *from, const struct fs_path *to,
+              uint32_t flags);
+/* A symbolic link at link holding target[0..len) as given. */
+int fs_symlink(struct fs_session *s, const char *target, size_t len, const struct fs_path *link);
+/* Copies up to cap bytes of the link's target into buf; returns its full length. */
+int64_t fs_readlink(struct fs_session *s, const struct fs_path *p, void *buf, uint64_t cap);
+/* A second name for a file (flags: FS_AT_FOLLOW). */
+int fs_link(struct fs_session *s, const struct fs_path *old, const struct fs_path *new_name,
+            uint32_t flags);
+int fs_chmod(struct fs_session *s, const struct fs_path *p, uint32_t mode, uint32_t flags);
+int fs_fchmod(struct fs_session *s, uint64_t handle, uint32_t mode);
+int fs_chown(struct fs_session *s, const struct fs_path *p, uint32_t uid, uint32_t gid,
+             uint32_t flags);
+int fs_fchown(struct fs_session *s, uint64_t handle, uint32_t uid, uint32_t gid);
+int fs_utimens(struct fs_session *s, const struct fs_path *p, uint64_t atime, uint64_t mtime,
+               uint32_t flags);
+int fs_futimens(struct fs_session *s, uint64_t handle, uint64_t atime, uint64_t mtime);
+/* Memory is all there is: checks the handle. */
+int fs_fsync(struct fs_session *s, uint64_t handle);
 int fs_statfs(struct fs_session *s, struct fs_usage *u);
 
 /* Lists a directory handle's entries with cookies greater than cookie, in

@@ -12,8 +12,10 @@
  *
  * Locks (docs/FS.md, "Locks"): a session's lock guards its handle table,
  * its mount table and its private layer (every unode in it); a volume's
- * lock guards its layer. Order: session lock, then at most one volume
- * lock. Images are immutable; reference counts are atomic.
+ * lock guards its layer. Order: the session lock, then volume locks in
+ * ascending address order (a walk may cross every volume mounted in the
+ * session, so path operations take them all; handle operations take the
+ * handle's one). Images are immutable; reference counts are atomic.
  */
 #ifndef AERIE_FS_IMPL_H
 #define AERIE_FS_IMPL_H
@@ -39,10 +41,11 @@ struct fs_lnode {
     uint32_t mode;
     uint64_t ino;
     const char *name;             /* last component, in the archive */
-    const uint8_t *data;          /* file data, in the archive */
+    const uint8_t *data;          /* file data (a link's target), in the archive */
     uint64_t size;
     uint32_t first_child;         /* directories: run in image->children */
     uint32_t nchildren;
+    uint32_t parent;              /* index of the directory holding it (the root: 0) */
 };
 
 struct fs_image {
@@ -55,6 +58,12 @@ struct fs_image {
     struct fs_lnode *nodes;
     uint32_t *children;           /* node indices; each directory's run sorted by name */
 };
+
+static inline const struct fs_lnode *lower_parent(const struct fs_image *img,
+                                                 const struct fs_lnode *n)
+{
+    return &img->nodes[n->parent];
+}
 
 /* The child of lower directory dir called name, or NULL; *idx gets its
  * position among dir's children (its cookie is idx + 1). */
@@ -87,11 +96,16 @@ struct fs_layer;
 
 struct fs_unode {
     uint8_t type;                 /* FS_TYPE_* */
+    uint8_t mount;                /* session layer directories: 1 + i where mount i is */
     uint32_t mode;
+    uint32_t uid, gid;
     uint64_t ino;
+    uint64_t atime, mtime, ctime;
     struct fs_layer *layer;       /* whose lock guards this node and pays for it */
-    uint32_t links;               /* 1 while a directory entry names it */
-    uint32_t opens;               /* handles on it, from any session */
+    uint32_t links;               /* directory entries naming it (a directory: 0 or 1) */
+    uint32_t opens;               /* handles on it, from any session, and image
+                                     handles anchored at it (struct fs_handle) */
+    uint32_t check_seen;          /* fs_session_check's scratch */
     union {
         struct {
             uint64_t size;
@@ -110,8 +124,13 @@ struct fs_unode {
             const struct fs_lnode *lower;  /* the image directory below, or NULL */
             uint32_t nlower;      /* lower ? lower->nchildren : 0 */
             uint64_t next_cookie; /* for fresh entries; starts at nlower + 1 */
-            struct fs_unode *parent;       /* NULL for a layer's root */
+            struct fs_unode *parent;       /* NULL for a layer's root and once unlinked */
         } d;
+        struct {
+            const char *target;   /* a private page, or the image's bytes */
+            uint16_t len;
+            bool owned;           /* target is a page charged to the layer */
+        } sl;
     };
 };
 
@@ -121,7 +140,7 @@ struct fs_layer {
     const struct fs_image *image; /* a session's image; NULL for volumes */
     struct fs_unode *root;
     uint64_t bytes_used, bytes_max;
-    uint32_t inodes_used, inodes_max;
+    uint32_t inodes_used, inodes_max;   /* nodes, plus each name of a file past its first */
     uint64_t next_ino;
 };
 
@@ -145,11 +164,14 @@ struct fs_handle {
         const struct fs_lnode *l;
         uint32_t next_free;
     };
+    struct fs_unode *anchor;      /* FS_H_LOWER: where its image chain hangs (struct fs_pos);
+                                     the handle holds an open count on it */
     uint64_t pos;
 };
 
 struct fs_mount {
     struct fs_path *path;
+    struct fs_unode *point;       /* the directory the volume covers */
     struct fs_volume *vol;
     bool writable;
 };
@@ -169,19 +191,40 @@ struct fs_session {
 
 #define FS_NO_SLOT UINT32_MAX
 
-/* Where a path lies: which layer, which mount, the rest of the path. */
-struct fs_where {
-    struct fs_layer *layer;
-    uint32_t dev;
-    bool writable;
-    const char *rest;
-    size_t rest_len;
-};
-
 /* A node of either layer: exactly one of u and l is set. */
 struct fs_ref {
     struct fs_unode *u;
     const struct fs_lnode *l;
+};
+
+/*
+ * A place a walk reached. An image node (r.l) has no upper copy, and
+ * neither has anything below it; anchor is the upper directory it hangs
+ * from: anchor->d.lower is the nearest of r.l's image ancestors that has
+ * an upper copy (the anchor itself). That is all ".." and a copy-up need.
+ */
+struct fs_pos {
+    struct fs_ref r;
+    struct fs_unode *anchor;      /* r.l only */
+    uint32_t dev;                 /* 0: the session's layer; 1 + i: mount i */
+};
+
+/* What walk_path found: the directory holding the last component and, if
+ * it exists, the node it names. */
+struct fs_walk {
+    struct fs_pos dir;            /* valid when named */
+    struct fs_pos node;           /* valid when found */
+    bool found;
+    bool named;                   /* the path ends in a name (not "" or "..") */
+    bool must_dir;                /* a trailing '/' (also one a followed link ended with) */
+    const char *last;             /* the name, when named (valid until walk_done) */
+    size_t last_len;
+    char *buf;                    /* link expansions, or NULL */
+};
+
+enum {
+    WALK_FOLLOW = 1,              /* follow a symbolic link at the end */
+    WALK_LITERAL = 2,             /* never follow one at the end, even with a trailing '/' */
 };
 
 /* node.c */
@@ -190,6 +233,11 @@ void unode_release(struct fs_unode *n);      /* frees it if no link and no handl
 void unode_free_tree(struct fs_unode *root); /* a whole layer, at teardown */
 uint32_t ref_type(struct fs_ref r);
 void ref_stat(struct fs_ref r, uint32_t dev, struct fs_stat *st);
+/* A symbolic link's target. */
+void ref_target(struct fs_ref r, const char **target, size_t *len);
+uint64_t layer_now(const struct fs_layer *L);
+/* Marks n changed now: ctime, and with content, mtime too. */
+void unode_touch(struct fs_unode *n, bool content);
 int layer_init(struct fs_layer *L, const struct fs_env *env, const struct fs_image *img,
                const struct fs_limits *lim);
 void layer_fini(struct fs_layer *L);
@@ -220,25 +268,57 @@ void file_free_pages(struct fs_unode *n);
 int file_check(const struct fs_unode *n, const char **why);
 
 /* walk.c */
-void where_is(struct fs_session *s, const struct fs_path *p, struct fs_where *w);
-int walk(const struct fs_where *w, struct fs_ref *out);
-int walk_parent(struct fs_session *s, const struct fs_where *w, struct fs_unode **parent,
-                const char **name, size_t *len);
+/* Resolves p (flags: WALK_*). Errors are those of the components before
+ * the last (ENOENT, ENOTDIR, ELOOP, ENAMETOOLONG, EBADF for a base that
+ * is no open directory); a missing last component is found == false.
+ * walk_done frees what the walk allocated, whatever it returned. */
+int walk_path(struct fs_session *s, const struct fs_path *p, unsigned flags, struct fs_walk *w);
+void walk_done(struct fs_session *s, struct fs_walk *w);
+struct fs_layer *pos_layer(struct fs_session *s, const struct fs_pos *p);
+bool pos_writable(const struct fs_session *s, const struct fs_pos *p);
+/* True if p is the root of a layer (the session's, or a volume's). */
+bool pos_is_root(struct fs_session *s, const struct fs_pos *p);
+/* True if directory d is node n or lies below it (in one layer). */
+bool pos_within(struct fs_session *s, const struct fs_pos *d, const struct fs_pos *n);
+/* Makes p an upper node, copying it and the image directories above it
+ * up; AE_ENOENT if an image node is no longer visible where it was. */
+int pos_materialize(struct fs_session *s, struct fs_pos *p);
+/* Brings an image position's anchor down to the deepest upper copy on
+ * its chain (copies made since it was found); AE_ENOENT as above. */
+int pos_refresh(struct fs_session *s, struct fs_pos *p);
 int lookup_in(const struct fs_layer *L, struct fs_unode *dir, const char *name, size_t len,
               struct fs_ref *out, struct fs_dirent **ent, uint32_t *lidx);
 int copy_up(struct fs_session *s, struct fs_unode *parent, const struct fs_lnode *l,
             struct fs_unode **out);
+/* An upper copy of l named by nothing, for handles on an image node that
+ * is no longer visible; the session's handles on l move to it. */
+int copy_orphan(struct fs_session *s, const struct fs_lnode *l);
 
 /* session.c */
 void session_lock(struct fs_session *s, struct fs_layer *L);
 void session_unlock(struct fs_session *s, struct fs_layer *L);
+/* The session lock and every mounted volume's, for a walk; fails on a dead session. */
+int session_lock_all(struct fs_session *s);
+void session_unlock_all(struct fs_session *s);
 struct fs_handle *handle_get(struct fs_session *s, uint64_t h);
 int handle_new(struct fs_session *s, uint64_t *h, struct fs_handle **out);
 void handle_drop(struct fs_session *s, struct fs_handle *hd);
 void handle_unreserve(struct fs_session *s, struct fs_handle *hd);
 struct fs_layer *handle_layer(struct fs_session *s, const struct fs_handle *hd);
 void handles_redirect(struct fs_session *s, const struct fs_lnode *l, struct fs_unode *u);
-bool path_is_mount_or_holds_one(const struct fs_session *s, const struct fs_path *p);
+/* A handle's node as a position (an image node's anchor refreshed). */
+int handle_pos(struct fs_session *s, struct fs_handle *hd, struct fs_pos *p);
+/* Makes a handle's node an upper one (a copy-up, or an orphan copy). */
+int handle_materialize(struct fs_session *s, struct fs_handle *hd);
+/* True if upper directory d is a mount point or holds one below it. */
+bool holds_mount(const struct fs_session *s, const struct fs_unode *d);
+
+/* ops.c: what the operations share */
+/* Locks the session and the layer of handle h, which must be open. */
+int handle_enter(struct fs_session *s, uint64_t h, struct fs_handle **hd, struct fs_layer **L);
+/* Creates a node called by w's last component (w->dir is copied up). */
+int create_at(struct fs_session *s, struct fs_walk *w, uint8_t type, uint32_t mode,
+              struct fs_unode **out);
 
 /* atomic reference counts */
 static inline void ref_inc(uint32_t *r) { __atomic_fetch_add(r, 1, __ATOMIC_RELAXED); }

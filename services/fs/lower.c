@@ -9,10 +9,8 @@
  */
 #include "fs_impl.h"
 
-static int image_fail(const struct fs_env *env, struct fs_image *im, uint32_t *parent, int r)
+static int image_fail(const struct fs_env *env, struct fs_image *im, int r)
 {
-    if (parent)
-        env->mem_free(env->ctx, parent, im->count * sizeof *parent);
     if (im->children)
         env->mem_free(env->ctx, im->children, im->count * sizeof *im->children);
     if (im->nodes)
@@ -27,8 +25,8 @@ static uint32_t node_of(const struct fs_image *im, uint32_t i)
     return i - im->first + 1;
 }
 
-/* The node of archive entry i; its parent's node index into *parent. */
-static void node_from_entry(struct fs_image *im, uint32_t i, uint32_t *parent)
+/* The node of archive entry i, its parent's index included. */
+static void node_from_entry(struct fs_image *im, uint32_t i)
 {
     struct img_file f;
     img_get(&im->img, i, &f);
@@ -44,7 +42,7 @@ static void node_from_entry(struct fs_image *im, uint32_t i, uint32_t *parent)
     };
     /* img_open checked that the parent exists and is a directory; one
      * below the prefix lies inside the run. */
-    *parent = last == skip ? 0 : node_of(im, (uint32_t)img_lookup(&im->img, f.path, last - 1));
+    n->parent = last == skip ? 0 : node_of(im, (uint32_t)img_lookup(&im->img, f.path, last - 1));
 }
 
 /* Finds the run of entries below prefix; AE_ENOENT or AE_ENOTDIR if it
@@ -90,16 +88,15 @@ int fs_image_create_at(const struct fs_env *env, const void *archive, uint64_t l
     if (!r)
         r = find_subtree(im, prefix, prefix_len, err);
     if (r)
-        return image_fail(env, im, NULL, r);
+        return image_fail(env, im, r);
     im->nodes = env->mem_alloc(env->ctx, im->count * sizeof *im->nodes);
     im->children = env->mem_alloc(env->ctx, im->count * sizeof *im->children);
-    uint32_t *parent = env->mem_alloc(env->ctx, im->count * sizeof *parent);
-    if (!im->nodes || !im->children || !parent)
-        return image_fail(env, im, parent, AE_ENOMEM);
+    if (!im->nodes || !im->children)
+        return image_fail(env, im, AE_ENOMEM);
     im->nodes[0] = (struct fs_lnode){ .type = FS_TYPE_DIR, .mode = 0755, .ino = 1, .name = "" };
     for (uint32_t n = 1; n < im->count; n++) {
-        node_from_entry(im, im->first + n - 1, &parent[n]);
-        im->nodes[parent[n]].nchildren++;
+        node_from_entry(im, im->first + n - 1);
+        im->nodes[im->nodes[n].parent].nchildren++;
     }
     uint32_t next = 0;                       /* each directory's run, in node order */
     for (uint32_t i = 0; i < im->count; i++) {
@@ -108,10 +105,9 @@ int fs_image_create_at(const struct fs_env *env, const void *archive, uint64_t l
         im->nodes[i].nchildren = 0;
     }
     for (uint32_t i = 1; i < im->count; i++) {   /* archive order is name order */
-        struct fs_lnode *p = &im->nodes[parent[i]];
+        struct fs_lnode *p = &im->nodes[im->nodes[i].parent];
         im->children[p->first_child + p->nchildren++] = i;
     }
-    env->mem_free(env->ctx, parent, im->count * sizeof *parent);
     *out = im;
     return 0;
 }

@@ -1,8 +1,8 @@
 /*
  * node.c — upper-layer nodes: their birth (charged to the layer's inode
  * limit), their death (when no directory entry names them and no handle
- * holds them), the teardown of a whole layer, and the accounting of the
- * layer's limits. Callers hold the layer's lock.
+ * holds them), their attributes and times, the teardown of a whole layer,
+ * and the accounting of the layer's limits. Callers hold the layer's lock.
  */
 #include "fs_impl.h"
 
@@ -28,6 +28,18 @@ static void unode_init_dir(struct fs_unode *n, const struct fs_lnode *lower)
     n->d.next_cookie = (uint64_t)n->d.nlower + 1;
 }
 
+uint64_t layer_now(const struct fs_layer *L)
+{
+    return L->env->now ? L->env->now(L->env->ctx) : 0;
+}
+
+void unode_touch(struct fs_unode *n, bool content)
+{
+    n->ctime = layer_now(n->layer);
+    if (content)
+        n->mtime = n->ctime;
+}
+
 static struct fs_unode *unode_alloc(struct fs_layer *L, uint8_t type, uint32_t mode)
 {
     struct fs_unode *n = L->env->mem_alloc(L->env->ctx, sizeof *n);
@@ -42,6 +54,18 @@ static struct fs_unode *unode_alloc(struct fs_layer *L, uint8_t type, uint32_t m
     return n;
 }
 
+/* A link's page goes back to the layer. */
+static void symlink_free(struct fs_unode *n)
+{
+    struct fs_layer *L = n->layer;
+    if (n->sl.owned) {
+        L->env->page_free(L->env->ctx, (void *)n->sl.target);
+        layer_uncharge_pages(L, 1);
+    }
+    n->sl.target = NULL;
+    n->sl.owned = false;
+}
+
 int unode_new(struct fs_layer *L, uint8_t type, uint32_t mode, struct fs_unode **out)
 {
     if (L->inodes_used >= L->inodes_max)
@@ -50,6 +74,7 @@ int unode_new(struct fs_layer *L, uint8_t type, uint32_t mode, struct fs_unode *
     if (!n)
         return AE_ENOMEM;
     n->ino = L->next_ino++;
+    n->atime = n->mtime = n->ctime = layer_now(L);
     L->inodes_used++;
     *out = n;
     return 0;
@@ -61,6 +86,8 @@ static void unode_free(struct fs_unode *n, struct fs_unode **pending)
     struct fs_layer *L = n->layer;
     if (n->type == FS_TYPE_FILE)
         file_free_pages(n);
+    else if (n->type == FS_TYPE_SYMLINK)
+        symlink_free(n);
     else
         dir_free_entries(n, pending);
     if (n != L->root)
@@ -109,6 +136,7 @@ int layer_init(struct fs_layer *L, const struct fs_env *env, const struct fs_ima
     }
     L->root->ino = 1;
     L->root->links = 1;
+    L->root->atime = L->root->mtime = L->root->ctime = layer_now(L);
     if (img) {
         unode_init_dir(L->root, &img->nodes[0]);
         L->root->mode = img->nodes[0].mode;
@@ -135,7 +163,7 @@ void ref_stat(struct fs_ref r, uint32_t dev, struct fs_stat *st)
         st->ino = r.l->ino;
         st->type = r.l->type;
         st->mode = r.l->mode;
-        st->size = r.l->type == FS_TYPE_FILE ? r.l->size : r.l->nchildren;
+        st->size = r.l->type == FS_TYPE_DIR ? r.l->nchildren : r.l->size;
         st->nlink = 1;
         return;
     }
@@ -143,11 +171,30 @@ void ref_stat(struct fs_ref r, uint32_t dev, struct fs_stat *st)
     st->ino = n->ino;
     st->type = n->type;
     st->mode = n->mode;
-    st->nlink = n->links;
+    st->nlink = n->type == FS_TYPE_DIR ? 1 : n->links;
+    st->uid = n->uid;
+    st->gid = n->gid;
+    st->atime = n->atime;
+    st->mtime = n->mtime;
+    st->ctime = n->ctime;
     if (n->type == FS_TYPE_FILE) {
         st->size = n->f.size;
         st->blocks = n->f.npages * (FS_PAGE / 512);
+    } else if (n->type == FS_TYPE_SYMLINK) {
+        st->size = n->sl.len;
+        st->blocks = n->sl.owned ? FS_PAGE / 512 : 0;
     } else {
         st->size = dir_visible(n);
+    }
+}
+
+void ref_target(struct fs_ref r, const char **target, size_t *len)
+{
+    if (r.l) {
+        *target = (const char *)r.l->data;
+        *len = r.l->size;
+    } else {
+        *target = r.u->sl.target;
+        *len = r.u->sl.len;
     }
 }

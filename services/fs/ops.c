@@ -1,32 +1,19 @@
 /*
- * ops.c — the file-system operations on a session, with POSIX semantics.
+ * ops.c — the file-system operations on open files and on whole paths:
+ * open, close, read, write, seek, truncate, stat, readdir, statfs, with
+ * POSIX semantics. (names.c changes names; attr.c changes attributes.)
  * Each first checks everything that can fail with a user error, then
  * changes the tree; where a change needs memory, it is reserved before
  * anything visible changes, so a failed operation leaves the tree as it
  * was (copy-ups it made on the way are invisible: same contents).
  *
- * Locking: every operation takes the session lock, then the lock of the
- * volume its path or handle lies in, if any (session.c: session_lock).
+ * Locking: a path operation takes the session lock and every mounted
+ * volume's (a walk may cross them all); a handle operation takes the
+ * session lock and the lock of the layer its handle lies in.
  */
 #include "fs_impl.h"
 
-/* Locks the session and the layer p lies in; fails on a dead session. */
-static int enter_path(struct fs_session *s, const struct fs_path *p, struct fs_where *w)
-{
-    s->env.lock(s->layer.lock);
-    if (s->dead) {
-        s->env.unlock(s->layer.lock);
-        return AE_EDEAD;
-    }
-    where_is(s, p, w);
-    if (w->layer != &s->layer)
-        s->env.lock(w->layer->lock);
-    return 0;
-}
-
-/* Locks the session and the layer of handle h, which must be open. */
-static int enter_handle(struct fs_session *s, uint64_t h, struct fs_handle **hd,
-                        struct fs_layer **L)
+int handle_enter(struct fs_session *s, uint64_t h, struct fs_handle **hd, struct fs_layer **L)
 {
     s->env.lock(s->layer.lock);
     int r = s->dead ? AE_EDEAD : (*hd = handle_get(s, h)) ? 0 : AE_EBADF;
@@ -45,75 +32,81 @@ static struct fs_ref handle_ref(const struct fs_handle *hd)
     return hd->kind == FS_H_UPPER ? (struct fs_ref){ hd->u, NULL } : (struct fs_ref){ NULL, hd->l };
 }
 
-/* The node at w as an upper node, copying it (and its parents) up. */
-static int materialize(struct fs_session *s, const struct fs_where *w, struct fs_ref *r)
+int create_at(struct fs_session *s, struct fs_walk *w, uint8_t type, uint32_t mode,
+              struct fs_unode **out)
 {
-    if (r->u)
-        return 0;
-    struct fs_unode *parent;
-    const char *name;
-    size_t len;
-    int err = walk_parent(s, w, &parent, &name, &len);
-    if (err)
-        return err;
-    struct fs_dirent *e;
-    uint32_t idx;
-    if ((err = lookup_in(w->layer, parent, name, len, r, &e, &idx)))
-        return err;
-    return r->l ? copy_up(s, parent, r->l, &r->u) : 0;
-}
-
-/* Creates a node called by the last component of w. */
-static int create_at(struct fs_session *s, const struct fs_where *w, uint8_t type, uint32_t mode,
-                     struct fs_unode **out)
-{
-    struct fs_unode *parent, *n;
-    const char *name;
-    size_t len;
-    int r = walk_parent(s, w, &parent, &name, &len);
-    if (r || (r = unode_new(w->layer, type, mode, &n)))
+    if (!w->named)
+        return AE_EEXIST;                        /* "" or "..": a directory that exists */
+    if (!pos_writable(s, &w->dir))
+        return AE_EROFS;
+    int r = pos_materialize(s, &w->dir);
+    if (r)
         return r;
-    if ((r = dir_link(parent, name, len, n))) {
+    struct fs_unode *parent = w->dir.r.u, *n;
+    if (!parent->links)
+        return AE_ENOENT;                        /* the directory was removed */
+    if ((r = unode_new(parent->layer, type, mode, &n)))
+        return r;
+    if ((r = dir_link(parent, w->last, w->last_len, n))) {
         unode_release(n);
         return r;
     }
+    unode_touch(parent, true);
     *out = n;
     return 0;
 }
 
-/* Open's checks and effects once the path is locked; *r gets the node. */
-static int open_locked(struct fs_session *s, const struct fs_path *p, const struct fs_where *w,
-                       uint32_t flags, uint32_t mode, struct fs_ref *r)
+/* Open's checks and effects once the path is walked; w->node gets the node. */
+static int open_locked(struct fs_session *s, struct fs_walk *w, uint32_t flags, uint32_t mode)
 {
     uint32_t acc = flags & FS_O_ACCMODE;
     bool writes = acc != FS_O_RDONLY || (flags & FS_O_TRUNC);
-    int err = walk(w, r);
-    if (err == AE_ENOENT && (flags & FS_O_CREAT)) {
-        if (p->must_dir || (flags & FS_O_DIRECTORY))
+    if (!w->found) {
+        if (!(flags & FS_O_CREAT))
+            return AE_ENOENT;
+        if (w->must_dir || (flags & FS_O_DIRECTORY))
             return AE_EISDIR;                    /* O_CREAT makes files only */
-        if (!w->writable)
-            return AE_EROFS;
-        r->l = NULL;
-        return create_at(s, w, FS_TYPE_FILE, mode, &r->u);
+        w->node = (struct fs_pos){ .dev = w->dir.dev };
+        return create_at(s, w, FS_TYPE_FILE, mode, &w->node.r.u);
     }
-    if (err)
-        return err;
     if ((flags & FS_O_CREAT) && (flags & FS_O_EXCL))
         return AE_EEXIST;
-    if (ref_type(*r) == FS_TYPE_DIR) {
-        if (writes)
-            return AE_EISDIR;
-        return 0;
-    }
-    if (p->must_dir || (flags & FS_O_DIRECTORY))
+    uint32_t type = ref_type(w->node.r);
+    if (type == FS_TYPE_SYMLINK)
+        return AE_ELOOP;                         /* not followed: O_NOFOLLOW */
+    if (type == FS_TYPE_DIR)
+        return writes ? AE_EISDIR : 0;
+    if (w->must_dir || (flags & FS_O_DIRECTORY))
         return AE_ENOTDIR;
     if (!writes)
         return 0;
-    if (!w->writable)
+    if (!pos_writable(s, &w->node))
         return AE_EROFS;
-    if ((err = materialize(s, w, r)))
-        return err;
-    return (flags & FS_O_TRUNC) ? file_truncate(r->u, 0) : 0;
+    int r = pos_materialize(s, &w->node);
+    if (r || !(flags & FS_O_TRUNC))
+        return r;
+    if ((r = file_truncate(w->node.r.u, 0)) == 0)
+        unode_touch(w->node.r.u, true);
+    return r;
+}
+
+/* Fills a reserved handle with the node w found. */
+static void handle_fill(struct fs_handle *hd, const struct fs_pos *p, uint32_t flags)
+{
+    uint32_t acc = flags & FS_O_ACCMODE;
+    hd->kind = p->r.u ? FS_H_UPPER : FS_H_LOWER;
+    if (p->r.u) {
+        hd->u = p->r.u;
+        p->r.u->opens++;
+    } else {
+        hd->l = p->r.l;
+        hd->anchor = p->anchor;
+        p->anchor->opens++;
+    }
+    hd->can_read = acc != FS_O_WRONLY;
+    hd->can_write = acc != FS_O_RDONLY;
+    hd->append = !!(flags & FS_O_APPEND);
+    hd->dev = p->dev;
 }
 
 int fs_open(struct fs_session *s, const struct fs_path *p, uint32_t flags, uint32_t mode,
@@ -121,33 +114,28 @@ int fs_open(struct fs_session *s, const struct fs_path *p, uint32_t flags, uint3
 {
     if ((flags & ~FS_O_ALL) || (flags & FS_O_ACCMODE) == FS_O_ACCMODE || (mode & ~FS_MODE_MASK))
         return AE_EINVAL;
-    struct fs_where w;
-    int r = enter_path(s, p, &w);
+    int r = session_lock_all(s);
     if (r)
         return r;
+    bool excl = (flags & FS_O_CREAT) && (flags & FS_O_EXCL);
+    unsigned follow = (flags & FS_O_NOFOLLOW) || excl ? 0 : WALK_FOLLOW;
     struct fs_handle *hd;
-    struct fs_ref ref;
+    struct fs_walk w;
     uint64_t h;
-    if ((r = handle_new(s, &h, &hd)) == 0 && (r = open_locked(s, p, &w, flags, mode, &ref))) {
-        handle_unreserve(s, hd);                 /* never handed out */
-    } else if (r == 0) {
-        uint32_t acc = flags & FS_O_ACCMODE;
-        hd->kind = ref.u ? FS_H_UPPER : FS_H_LOWER;
-        if (ref.u) {
-            hd->u = ref.u;
-            ref.u->opens++;
+    if ((r = handle_new(s, &h, &hd)) == 0) {
+        if ((r = walk_path(s, p, follow, &w)) == 0)
+            r = open_locked(s, &w, flags, mode);
+        if (r) {
+            handle_unreserve(s, hd);             /* never handed out */
         } else {
-            hd->l = ref.l;
+            handle_fill(hd, &w.node, flags);
+            *handle = h;
+            if (st)
+                ref_stat(w.node.r, w.node.dev, st);
         }
-        hd->can_read = acc != FS_O_WRONLY;
-        hd->can_write = acc != FS_O_RDONLY;
-        hd->append = !!(flags & FS_O_APPEND);
-        hd->dev = w.dev;
-        *handle = h;
-        if (st)
-            ref_stat(ref, w.dev, st);
+        walk_done(s, &w);
     }
-    session_unlock(s, w.layer);
+    session_unlock_all(s);
     return r;
 }
 
@@ -155,7 +143,7 @@ int fs_close(struct fs_session *s, uint64_t h)
 {
     struct fs_handle *hd;
     struct fs_layer *L;
-    int r = enter_handle(s, h, &hd, &L);
+    int r = handle_enter(s, h, &hd, &L);
     if (r)
         return r;
     handle_drop(s, hd);
@@ -167,7 +155,7 @@ int64_t fs_read(struct fs_session *s, uint64_t h, uint64_t off, void *buf, uint6
 {
     struct fs_handle *hd;
     struct fs_layer *L;
-    int64_t r = enter_handle(s, h, &hd, &L);
+    int64_t r = handle_enter(s, h, &hd, &L);
     if (r)
         return r;
     struct fs_ref ref = handle_ref(hd);
@@ -188,7 +176,7 @@ int64_t fs_write(struct fs_session *s, uint64_t h, uint64_t off, const void *buf
 {
     struct fs_handle *hd;
     struct fs_layer *L;
-    int64_t r = enter_handle(s, h, &hd, &L);
+    int64_t r = handle_enter(s, h, &hd, &L);
     if (r)
         return r;
     if (!hd->can_write) {
@@ -200,6 +188,8 @@ int64_t fs_write(struct fs_session *s, uint64_t h, uint64_t off, const void *buf
     r = len ? file_write(hd->u, at, buf, len) : 0;
     if (r > 0 && moves)
         hd->pos = at + (uint64_t)r;
+    if (r > 0)
+        unode_touch(hd->u, true);
     session_unlock(s, L);
     return r;
 }
@@ -208,7 +198,7 @@ int64_t fs_seek(struct fs_session *s, uint64_t h, int64_t off, uint32_t whence)
 {
     struct fs_handle *hd;
     struct fs_layer *L;
-    int64_t r = enter_handle(s, h, &hd, &L);
+    int64_t r = handle_enter(s, h, &hd, &L);
     if (r)
         return r;
     struct fs_stat st;
@@ -225,38 +215,49 @@ int64_t fs_seek(struct fs_session *s, uint64_t h, int64_t off, uint32_t whence)
     return r;
 }
 
+static int truncate_node(struct fs_unode *n, uint64_t size)
+{
+    int r = file_truncate(n, size);
+    if (!r)
+        unode_touch(n, true);
+    return r;
+}
+
 int fs_ftruncate(struct fs_session *s, uint64_t h, uint64_t size)
 {
     struct fs_handle *hd;
     struct fs_layer *L;
-    int r = enter_handle(s, h, &hd, &L);
+    int r = handle_enter(s, h, &hd, &L);
     if (r)
         return r;
-    r = hd->can_write ? file_truncate(hd->u, size) : AE_EBADF;
+    r = hd->can_write ? truncate_node(hd->u, size) : AE_EBADF;
     session_unlock(s, L);
     return r;
 }
 
 int fs_truncate(struct fs_session *s, const struct fs_path *p, uint64_t size)
 {
-    struct fs_where w;
-    int r = enter_path(s, p, &w);
+    int r = session_lock_all(s);
     if (r)
         return r;
-    struct fs_ref ref;
-    if (!(r = walk(&w, &ref))) {
-        if (ref_type(ref) == FS_TYPE_DIR)
+    struct fs_walk w;
+    if (!(r = walk_path(s, p, WALK_FOLLOW, &w))) {
+        uint32_t type = w.found ? ref_type(w.node.r) : 0;
+        if (!w.found)
+            r = AE_ENOENT;
+        else if (type == FS_TYPE_DIR)
             r = AE_EISDIR;
-        else if (p->must_dir)
+        else if (w.must_dir)
             r = AE_ENOTDIR;
         else if (size > FS_FILE_MAX)
             r = AE_EFBIG;
-        else if (!w.writable)
+        else if (!pos_writable(s, &w.node))
             r = AE_EROFS;
-        else if (!(r = materialize(s, &w, &ref)))
-            r = file_truncate(ref.u, size);
+        else if (!(r = pos_materialize(s, &w.node)))
+            r = truncate_node(w.node.r.u, size);
     }
-    session_unlock(s, w.layer);
+    walk_done(s, &w);
+    session_unlock_all(s);
     return r;
 }
 
@@ -264,7 +265,7 @@ int fs_fstat(struct fs_session *s, uint64_t h, struct fs_stat *st)
 {
     struct fs_handle *hd;
     struct fs_layer *L;
-    int r = enter_handle(s, h, &hd, &L);
+    int r = handle_enter(s, h, &hd, &L);
     if (r)
         return r;
     ref_stat(handle_ref(hd), hd->dev, st);
@@ -272,184 +273,34 @@ int fs_fstat(struct fs_session *s, uint64_t h, struct fs_stat *st)
     return 0;
 }
 
+static int stat_path(struct fs_session *s, const struct fs_path *p, unsigned flags,
+                     struct fs_stat *st)
+{
+    int r = session_lock_all(s);
+    if (r)
+        return r;
+    struct fs_walk w;
+    if (!(r = walk_path(s, p, flags, &w))) {
+        if (!w.found)
+            r = AE_ENOENT;
+        else if (w.must_dir && ref_type(w.node.r) != FS_TYPE_DIR)
+            r = AE_ENOTDIR;
+        else
+            ref_stat(w.node.r, w.node.dev, st);
+    }
+    walk_done(s, &w);
+    session_unlock_all(s);
+    return r;
+}
+
 int fs_stat(struct fs_session *s, const struct fs_path *p, struct fs_stat *st)
 {
-    struct fs_where w;
-    int r = enter_path(s, p, &w);
-    if (r)
-        return r;
-    struct fs_ref ref;
-    if (!(r = walk(&w, &ref))) {
-        if (p->must_dir && ref_type(ref) != FS_TYPE_DIR)
-            r = AE_ENOTDIR;
-        else
-            ref_stat(ref, w.dev, st);
-    }
-    session_unlock(s, w.layer);
-    return r;
+    return stat_path(s, p, WALK_FOLLOW, st);
 }
 
-int fs_mkdir(struct fs_session *s, const struct fs_path *p, uint32_t mode)
+int fs_lstat(struct fs_session *s, const struct fs_path *p, struct fs_stat *st)
 {
-    if (mode & ~FS_MODE_MASK)
-        return AE_EINVAL;
-    struct fs_where w;
-    int r = enter_path(s, p, &w);
-    if (r)
-        return r;
-    struct fs_ref ref;
-    struct fs_unode *n;
-    r = walk(&w, &ref);
-    if (r == 0)
-        r = AE_EEXIST;
-    else if (r == AE_ENOENT)
-        r = w.writable ? create_at(s, &w, FS_TYPE_DIR, mode, &n) : AE_EROFS;
-    session_unlock(s, w.layer);
-    return r;
-}
-
-/* unlink and rmdir once the checks passed: take the name away. */
-static int remove_name(struct fs_session *s, const struct fs_where *w)
-{
-    struct fs_unode *parent;
-    const char *name;
-    size_t len;
-    int r = walk_parent(s, w, &parent, &name, &len);
-    if (r)
-        return r;
-    struct fs_dirent *e;
-    if ((r = dir_reserve(parent, name, len, &e)))    /* the image's name: a whiteout */
-        return r;
-    struct fs_unode *victim = e->node;
-    dir_unlink(parent, e);
-    if (victim)
-        unode_release(victim);
-    return 0;
-}
-
-static uint64_t ref_children(struct fs_ref r)
-{
-    return r.u ? dir_visible(r.u) : r.l->nchildren;
-}
-
-int fs_unlink(struct fs_session *s, const struct fs_path *p)
-{
-    struct fs_where w;
-    int r = enter_path(s, p, &w);
-    if (r)
-        return r;
-    struct fs_ref ref;
-    if (!(r = walk(&w, &ref))) {
-        if (ref_type(ref) == FS_TYPE_DIR)
-            r = AE_EISDIR;
-        else if (p->must_dir)
-            r = AE_ENOTDIR;
-        else if (!w.writable)
-            r = AE_EROFS;
-        else
-            r = remove_name(s, &w);
-    }
-    session_unlock(s, w.layer);
-    return r;
-}
-
-int fs_rmdir(struct fs_session *s, const struct fs_path *p)
-{
-    struct fs_where w;
-    int r = enter_path(s, p, &w);
-    if (r)
-        return r;
-    struct fs_ref ref;
-    if (!(r = walk(&w, &ref))) {
-        if (ref_type(ref) != FS_TYPE_DIR)
-            r = AE_ENOTDIR;
-        else if (w.rest_len == 0 || path_is_mount_or_holds_one(s, p))
-            r = AE_EBUSY;                        /* a root or a mount point */
-        else if (ref_children(ref))
-            r = AE_ENOTEMPTY;
-        else if (!w.writable)
-            r = AE_EROFS;
-        else
-            r = remove_name(s, &w);
-    }
-    session_unlock(s, w.layer);
-    return r;
-}
-
-static bool same_path(const struct fs_path *a, const struct fs_path *b)
-{
-    return a->len == b->len && memcmp(a->name, b->name, a->len) == 0;
-}
-
-/* Rename's checks: the source exists, the target may be replaced by it. */
-static int rename_check(const struct fs_path *from, const struct fs_path *to,
-                        const struct fs_where *wf, const struct fs_where *wt)
-{
-    struct fs_ref src, dst;
-    int r = walk(wf, &src);
-    if (r)
-        return r;
-    bool dir = ref_type(src) == FS_TYPE_DIR;
-    if (!dir && (from->must_dir || to->must_dir))
-        return AE_ENOTDIR;
-    if (same_path(from, to))
-        return 0;                                /* renaming a name to itself: nothing to do */
-    if (dir && fs_path_within(to->name, to->len, from->name, from->len))
-        return AE_EINVAL;                        /* into its own subtree */
-    r = walk(wt, &dst);
-    if (r == AE_ENOENT)
-        return wt->writable ? 0 : AE_EROFS;
-    if (r)
-        return r;
-    if (dir && ref_type(dst) != FS_TYPE_DIR)
-        return AE_ENOTDIR;
-    if (!dir && ref_type(dst) == FS_TYPE_DIR)
-        return AE_EISDIR;
-    if (dir && ref_children(dst))
-        return AE_ENOTEMPTY;
-    return wt->writable ? 0 : AE_EROFS;
-}
-
-/* Rename's effect; the only step that can fail comes before any change. */
-static int rename_apply(struct fs_session *s, const struct fs_where *wf, const struct fs_where *wt)
-{
-    struct fs_unode *sp, *dp;
-    const char *sname, *dname;
-    size_t slen, dlen;
-    struct fs_ref src;
-    struct fs_dirent *se, *de;
-    uint32_t idx;
-    int r;
-    if ((r = walk_parent(s, wf, &sp, &sname, &slen)) ||
-        (r = lookup_in(wf->layer, sp, sname, slen, &src, &se, &idx)) ||
-        (src.l && (r = copy_up(s, sp, src.l, &src.u))) ||
-        (r = walk_parent(s, wt, &dp, &dname, &dlen)) ||
-        (r = dir_reserve(dp, dname, dlen, &de)))
-        return r;
-    struct fs_unode *victim = de->node ? dir_detach(dp, de) : NULL;
-    dir_unlink(sp, dir_find(sp, sname, slen));
-    dir_attach(dp, de, src.u);
-    if (victim)
-        unode_release(victim);
-    return 0;
-}
-
-int fs_rename(struct fs_session *s, const struct fs_path *from, const struct fs_path *to)
-{
-    struct fs_where wf, wt;
-    int r = enter_path(s, from, &wf);
-    if (r)
-        return r;
-    where_is(s, to, &wt);
-    if (wf.rest_len == 0 || wt.rest_len == 0 || path_is_mount_or_holds_one(s, from) ||
-        path_is_mount_or_holds_one(s, to))
-        r = AE_EBUSY;                            /* roots and mount points stay put */
-    else if (wf.layer != wt.layer)
-        r = AE_EXDEV;
-    else if (!(r = rename_check(from, to, &wf, &wt)) && !same_path(from, to))
-        r = rename_apply(s, &wf, &wt);
-    session_unlock(s, wf.layer);
-    return r;
+    return stat_path(s, p, 0, st);
 }
 
 /* Lists a lower directory from position `from`. */
@@ -495,7 +346,7 @@ int fs_readdir(struct fs_session *s, uint64_t h, uint64_t cookie, fs_emit_fn emi
 {
     struct fs_handle *hd;
     struct fs_layer *L;
-    int r = enter_handle(s, h, &hd, &L);
+    int r = handle_enter(s, h, &hd, &L);
     if (r)
         return r;
     struct fs_ref ref = handle_ref(hd);

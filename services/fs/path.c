@@ -6,6 +6,16 @@
 #include "path.h"
 #include "mem.h"
 
+bool fs_path_is_dot(const char *c, size_t len)
+{
+    return len == 1 && c[0] == '.';
+}
+
+bool fs_path_is_dotdot(const char *c, size_t len)
+{
+    return len == 2 && c[0] == '.' && c[1] == '.';
+}
+
 int fs_path_parse(const char *in, size_t len, struct fs_path *out)
 {
     if (len > FS_PATH_MAX)
@@ -27,18 +37,11 @@ int fs_path_parse(const char *in, size_t len, struct fs_path *out)
             return AE_ENAMETOOLONG;
         if (clen == 0)
             continue;
-        if (in[start] == '.' && clen == 1) {
+        if (fs_path_is_dot(in + start, clen)) {
             dir = true;
             continue;
         }
-        if (in[start] == '.' && clen == 2 && in[start + 1] == '.') {
-            while (o > 0 && out->name[o - 1] != '/')
-                o--;                              /* drop the last component ... */
-            if (o > 0)
-                o--;                              /* ... and its '/'; at the root, stay */
-            dir = true;
-            continue;
-        }
+        dir |= fs_path_is_dotdot(in + start, clen);
         if (o > 0)
             out->name[o++] = '/';
         memcpy(out->name + o, in + start, clen);
@@ -47,6 +50,8 @@ int fs_path_parse(const char *in, size_t len, struct fs_path *out)
     out->name[o] = 0;
     out->len = (uint16_t)o;
     out->must_dir = dir && o > 0;
+    out->absolute = len > 0 && in[0] == '/';
+    out->base = 0;
     return 0;
 }
 

@@ -26,6 +26,48 @@ void session_unlock(struct fs_session *s, struct fs_layer *L)
     s->env.unlock(s->layer.lock);
 }
 
+/* The locks of the session's volumes, each once, in ascending address order. */
+static unsigned volume_locks(const struct fs_session *s, void *locks[FS_MOUNTS_MAX])
+{
+    unsigned n = 0;
+    for (uint32_t i = 0; i < s->nmounts; i++) {
+        void *l = s->mounts[i].vol->layer.lock;
+        unsigned j = n;
+        while (j > 0 && (uintptr_t)locks[j - 1] > (uintptr_t)l)
+            j--;
+        if (j > 0 && locks[j - 1] == l)
+            continue;                            /* one volume mounted twice */
+        for (unsigned k = n; k > j; k--)
+            locks[k] = locks[k - 1];
+        locks[j] = l;
+        n++;
+    }
+    return n;
+}
+
+int session_lock_all(struct fs_session *s)
+{
+    s->env.lock(s->layer.lock);
+    if (s->dead) {
+        s->env.unlock(s->layer.lock);
+        return AE_EDEAD;
+    }
+    void *locks[FS_MOUNTS_MAX];
+    unsigned n = volume_locks(s, locks);
+    for (unsigned i = 0; i < n; i++)
+        s->env.lock(locks[i]);
+    return 0;
+}
+
+void session_unlock_all(struct fs_session *s)
+{
+    void *locks[FS_MOUNTS_MAX];
+    unsigned n = volume_locks(s, locks);
+    while (n > 0)
+        s->env.unlock(locks[--n]);
+    s->env.unlock(s->layer.lock);
+}
+
 /* ---- volumes --------------------------------------------------------- */
 
 int fs_volume_create(const struct fs_env *env, const struct fs_limits *lim,
@@ -123,12 +165,23 @@ struct fs_layer *handle_layer(struct fs_session *s, const struct fs_handle *hd)
     return hd->kind == FS_H_UPPER ? hd->u->layer : &s->layer;
 }
 
+/* An image handle lets go of the directory it hangs from. */
+static void anchor_drop(struct fs_handle *hd)
+{
+    struct fs_unode *a = hd->anchor;
+    hd->anchor = NULL;
+    a->opens--;
+    unode_release(a);
+}
+
 /* Frees the handle; caller also holds the lock of handle_layer(). */
 void handle_drop(struct fs_session *s, struct fs_handle *hd)
 {
     if (hd->kind == FS_H_UPPER) {
         hd->u->opens--;
         unode_release(hd->u);
+    } else {
+        anchor_drop(hd);
     }
     hd->kind = FS_H_FREE;
     s->handles_open--;
@@ -148,16 +201,61 @@ void handle_unreserve(struct fs_session *s, struct fs_handle *hd)
     s->free_head = slot;
 }
 
+static void handle_to_upper(struct fs_handle *hd, struct fs_unode *u)
+{
+    anchor_drop(hd);
+    hd->kind = FS_H_UPPER;
+    hd->u = u;
+    u->opens++;
+}
+
 void handles_redirect(struct fs_session *s, const struct fs_lnode *l, struct fs_unode *u)
 {
     for (uint32_t i = 0; i < s->nslots; i++) {
         struct fs_handle *hd = &s->handles[i];
-        if (hd->kind == FS_H_LOWER && hd->l == l) {
-            hd->kind = FS_H_UPPER;
-            hd->u = u;
-            u->opens++;
-        }
+        if (hd->kind == FS_H_LOWER && hd->l == l)
+            handle_to_upper(hd, u);
     }
+}
+
+int handle_pos(struct fs_session *s, struct fs_handle *hd, struct fs_pos *p)
+{
+    if (hd->kind == FS_H_UPPER) {
+        *p = (struct fs_pos){ .r = { hd->u, NULL }, .dev = hd->dev };
+        return 0;
+    }
+    *p = (struct fs_pos){ .r = { NULL, hd->l }, .anchor = hd->anchor };
+    int r = pos_refresh(s, p);
+    if (r || p->anchor == hd->anchor)
+        return r;
+    if (p->r.u) {                                /* (copy-ups redirect handles: not expected) */
+        handle_to_upper(hd, p->r.u);
+        return 0;
+    }
+    p->anchor->opens++;                          /* hang from the deeper copy from now on */
+    anchor_drop(hd);
+    hd->anchor = p->anchor;
+    return 0;
+}
+
+int handle_materialize(struct fs_session *s, struct fs_handle *hd)
+{
+    if (hd->kind == FS_H_UPPER)
+        return 0;
+    struct fs_pos p = { .r = { NULL, hd->l }, .anchor = hd->anchor };
+    int r = pos_materialize(s, &p);              /* its copy-up redirects hd */
+    if (r == AE_ENOENT)
+        r = copy_orphan(s, hd->l);               /* no longer visible: a copy only handles see */
+    return r;
+}
+
+bool holds_mount(const struct fs_session *s, const struct fs_unode *d)
+{
+    for (uint32_t i = 0; i < s->nmounts; i++)
+        for (const struct fs_unode *u = s->mounts[i].point; u; u = u->d.parent)
+            if (u == d)
+                return true;
+    return false;
 }
 
 /* ---- sessions -------------------------------------------------------- */
@@ -238,21 +336,16 @@ void fs_session_destroy(struct fs_session *s)
     fs_session_put(s);
 }
 
-bool path_is_mount_or_holds_one(const struct fs_session *s, const struct fs_path *p)
-{
-    for (uint32_t i = 0; i < s->nmounts; i++)
-        if (fs_path_within(s->mounts[i].path->name, s->mounts[i].path->len, p->name, p->len))
-            return true;
-    return false;
-}
-
-/* Makes every directory on path exist in the session layer (mkdir -p). */
-static int make_dirs(struct fs_session *s, const struct fs_path *p)
+/* Makes every directory on path exist in the session layer (mkdir -p);
+ * *out gets the last. */
+static int make_dirs(struct fs_session *s, const struct fs_path *p, struct fs_unode **out)
 {
     struct fs_unode *cur = s->layer.root;
     size_t pos = 0, clen;
     const char *c;
     while (fs_path_next(p->name, p->len, &pos, &c, &clen)) {
+        if (fs_path_is_dotdot(c, clen))
+            return AE_EINVAL;                    /* a mount path says where, plainly */
         struct fs_ref r;
         struct fs_dirent *e;
         uint32_t idx;
@@ -273,6 +366,7 @@ static int make_dirs(struct fs_session *s, const struct fs_path *p)
         }
         cur = r.u;
     }
+    *out = cur;
     return 0;
 }
 
@@ -290,10 +384,11 @@ int fs_session_mount(struct fs_session *s, const struct fs_path *path, struct fs
             r = AE_EBUSY;                        /* mount points may not nest */
     }
     struct fs_path *copy = NULL;
+    struct fs_unode *point = NULL;
     if (!r && !(copy = s->env.mem_alloc(s->env.ctx, sizeof *copy)))
         r = AE_ENOMEM;
     if (!r)
-        r = make_dirs(s, path);
+        r = make_dirs(s, path, &point);
     if (r) {
         if (copy)
             s->env.mem_free(s->env.ctx, copy, sizeof *copy);
@@ -302,7 +397,8 @@ int fs_session_mount(struct fs_session *s, const struct fs_path *path, struct fs
     }
     *copy = *path;
     ref_inc(&vol->refs);
-    s->mounts[s->nmounts++] = (struct fs_mount){ copy, vol, writable };
+    point->mount = (uint8_t)(s->nmounts + 1);
+    s->mounts[s->nmounts++] = (struct fs_mount){ copy, point, vol, writable };
     session_unlock(s, NULL);
     return 0;
 }

@@ -94,16 +94,11 @@ uint64_t lx_realtime_ns(void)
 
 _Noreturn void lx_container_end(int wstatus, uint64_t addr, uint64_t rip)
 {
+    (void)rip;
     int sig = wstatus & 0x7f;
-    if (sig && lx.fault) {
-        struct aerie_utcb *u = ae_utcb();
-        u->mr[0] = (uint64_t)sig;
-        u->mr[1] = addr;
-        u->mr[2] = rip;
-        u->mr[3] = 0;
-        ae_call(lx.fault, AERIE_INFO(CM_FAULT_LINUX_SIGNAL, 4, 0), AERIE_TIMEOUT_FOREVER);
-    }
-    exit(sig ? 128 + sig : (wstatus >> 8) & 0xff);
+    if (sig)
+        ae_thread_exit(CM_LINUX_SIGNALED(sig, addr));   /* cm shows it as the signal it was */
+    exit((wstatus >> 8) & 0xff);
 }
 
 /* ---- waiting and waking ---- */

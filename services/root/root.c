@@ -290,8 +290,8 @@ static bool start(unsigned idx)
     sv->quota = ae_slot_alloc();
     int64_t r = ae_quota_create(AERIE_BOOT_QUOTA, AERIE_OBJ_QUOTA, sv->quota, quota_bytes(c), c->threads, c->objects);
     if (r < 0) {
-        printf("root: service %s: cannot reserve %lu bytes, %u threads, %u objects (error %ld); not started\n",
-               c->name, quota_bytes(c), c->threads, c->objects, r);
+        printf("root: service %s: cannot make its quota (limits %lu bytes, %u threads, %u objects; error %ld); "
+               "not started\n", c->name, quota_bytes(c), c->threads, c->objects, r);
         return false;
     }
     static struct child_grants cg;

@@ -140,7 +140,7 @@ aerie rm -f "$cpid"
 # files outlive the container until rm; no fs grant, no files
 aerie start --grant console,fs grantprobe write /note inside
 nid=$(cat "$out")
-sleep 2
+timeout 60 ./aerie logs -f "$nid" > /dev/null 2>&1      # returns once it has ended
 aerie cp "$nid:/note" "$dir/note"
 if [ "$rc" = 0 ] && [ "$(cat "$dir/note")" = inside ]; then pass cli_cp_out_of_an_ended_container
 else fail cli_cp_out_of_an_ended_container "status $rc, '$(cat "$dir/note" 2>/dev/null)', $(head -c 200 "$errf")"; fi

@@ -31,6 +31,19 @@ static uint64_t free_pages(void)
     return s[0];
 }
 
+/* Reads a container's whole log (as much as fits in cap - 1 bytes), one
+ * reply at a time; returns its length, or a negative error. */
+static int64_t read_log(uint64_t id, char *log, size_t cap)
+{
+    uint64_t from = 0;
+    size_t have = 0;
+    int64_t n = 0;
+    while (have + 1 < cap && (n = ae_cm_logs(cmcap, id, &from, log + have, cap - 1 - have)) > 0)
+        have += (size_t)n;
+    log[have] = 0;
+    return n < 0 ? n : (int64_t)have;
+}
+
 /* Runs spec to its end; returns the status and (optionally) the log. */
 static int run(const char *spec, struct ae_cm_status *st, char *log, size_t cap, uint64_t *idp)
 {
@@ -42,11 +55,8 @@ static int run(const char *spec, struct ae_cm_status *st, char *log, size_t cap,
         return r;
     }
     r = ae_cm_wait(cmcap, id, st);
-    if (log) {
-        uint64_t from = 0;
-        int64_t n = ae_cm_logs(cmcap, id, &from, log, cap - 1);
-        log[n > 0 ? n : 0] = 0;
-    }
+    if (log)
+        read_log(id, log, cap);
     if (idp)
         *idp = id;
     else
@@ -103,7 +113,7 @@ static void cm_refuses_bad_specs(void)
     expect_spec_error("image=hello grant=console,keys", "spec: grant: 'keys' is not");
     expect_spec_error("image=hello prio=31", "spec: prio: '31' must be a number from 1 to 15");
     expect_spec_error("image=nosuch", "image: no image 'nosuch'");
-    expect_spec_error("image=hello mem=60G", "mem: not enough memory left");
+    expect_spec_error("image=hello mem=60G", "is more than the container manager has in all");
     expect_spec_error("image=hello cpus=9", "cpus: none of them exists");
     expect_spec_error("image=hello grant=net", "spec: ports: '' must name at least one UDP port");
     expect_spec_error("image=hello ports=0", "spec: ports: '0' must be a UDP port");
@@ -123,6 +133,97 @@ static void cm_hostile_reaches_nothing(void)
     CHECK_EQ(st.exit_status, 0);
 }
 
+/* A container that ends itself without an exit message — destroying its
+ * own quota, task or thread, faulting with no handler, or exiting its last
+ * thread quietly — is still reported, and its waiters are answered. */
+static void selfend(const char *how, int state, uint64_t status, uint64_t label, uint64_t addr)
+{
+    char spec[80];
+    snprintf(spec, sizeof spec, "image=selfend args=%s", how);
+    struct ae_cm_status st;
+    CHECK_EQ(run(spec, &st, 0, 0, 0), 0);
+    if (st.state != state || st.exit_status != status || (st.fault_label & 0xFFFFFFFF) != label ||
+        st.fault_addr != addr)
+        printf("  selfend %s: state %d status %lu fault %lx at %lx\n", how, st.state, st.exit_status,
+               st.fault_label, st.fault_addr);
+    CHECK_EQ(st.state, state);
+    CHECK_EQ(st.exit_status, status);
+    CHECK_EQ(st.fault_label & 0xFFFFFFFF, label);
+    CHECK_EQ(st.fault_addr, addr);
+}
+
+static void cm_container_ending_itself_is_reported(void)
+{
+    selfend("quota", CM_FAULTED, 0, AERIE_FAULT_GONE, 0);
+    selfend("task", CM_FAULTED, 0, AERIE_FAULT_GONE, 0);
+    selfend("thread", CM_FAULTED, 0, AERIE_FAULT_GONE, 0);
+    selfend("nohandler", CM_FAULTED, 0, AERIE_FAULT_PAGE, 0x2);   /* it writes to address argc */
+    selfend("quiet", CM_EXITED, 5, 0, 0);
+    uint64_t before = free_pages();
+    selfend("quota", CM_FAULTED, 0, AERIE_FAULT_GONE, 0);
+    selfend("task", CM_FAULTED, 0, AERIE_FAULT_GONE, 0);
+    CHECK_EQ(free_pages(), before);
+}
+
+/* The hostile container again, now holding every grant there is: what
+ * it holds must give exactly what its name says. A neighbour keeps
+ * running with its log intact, no container appears, and its ports are
+ * free again once it is gone. */
+static void cm_hostile_with_every_grant_reaches_nothing(void)
+{
+    uint64_t tick, hid, ids[64], after[64];
+    int states[64];
+    char err[200];
+    CHECK_EQ(ae_cm_create(cmcap, "image=ticker args=\"100000 20\"", 1, &tick, err, sizeof err), 0);
+    int before = ae_cm_list(cmcap, 0, ids, states, 64);
+    struct ae_cm_status st;
+    static char log[8000];
+    CHECK_EQ(run("image=hostile grant=console,fs,net,self ports=4000-4001 args=report", &st, log, sizeof log, &hid), 0);
+    if (st.state != CM_EXITED || st.exit_status)
+        printf("%s", log);
+    CHECK_EQ(st.state, CM_EXITED);
+    CHECK_EQ(st.exit_status, 0);
+    CHECK(strstr(log, "hostile: 7 held capabilities attacked, 0 surprises") != NULL);
+    int n = ae_cm_list(cmcap, 0, after, states, 64);
+    CHECK_EQ(n, before + 1);                        /* itself, and nothing it made */
+    for (int i = 0, j = 0; i < n; i++)
+        if (after[i] != hid)
+            CHECK_EQ(after[i], ids[j++]);
+    CHECK_EQ(ae_cm_status(cmcap, tick, &st), 0);
+    CHECK_EQ(st.state, CM_RUNNING);
+    CHECK(read_log(tick, log, sizeof log) > 0 && strstr(log, "tick 1\n") != NULL);
+    CHECK_EQ(ae_cm_remove(cmcap, hid), 0);
+    CHECK_EQ(run("image=grantprobe grant=console,net ports=4000 args=\"bind 4000\"", &st, 0, 0, 0), 0);
+    CHECK_EQ(st.exit_status, 0);
+    CHECK_EQ(ae_cm_kill(cmcap, tick), 0);
+    CHECK_EQ(ae_cm_remove(cmcap, tick), 0);
+}
+
+/* A log longer than one reply comes back whole, in order, however the
+ * reader's buffer splits it. */
+static void cm_logs_longer_than_a_reply_come_whole(void)
+{
+    struct ae_cm_status st;
+    uint64_t id;
+    static char log[4000], want[4000];
+    CHECK_EQ(run("image=ticker args=\"300 0\"", &st, 0, 0, &id), 0);
+    CHECK_EQ(st.exit_status, 0);
+    want[0] = 0;
+    for (int i = 1; i <= 300; i++)
+        snprintf(want + strlen(want), sizeof want - strlen(want), "tick %d\n", i);
+    CHECK_EQ(read_log(id, log, sizeof log), (int64_t)strlen(want));
+    CHECK(strcmp(log, want) == 0);
+    uint64_t from = 0;                              /* a small buffer: many calls, same bytes */
+    size_t have = 0;
+    int64_t n;
+    while ((n = ae_cm_logs(cmcap, id, &from, log + have, 7)) > 0)
+        have += (size_t)n;
+    log[have] = 0;
+    CHECK_EQ(n, 0);
+    CHECK(strcmp(log, want) == 0);
+    ae_cm_remove(cmcap, id);
+}
+
 /* A neighbour ticking while the hog does its worst prints the same. */
 static void with_neighbour(const char *hog, const char *expect_in_log)
 {
@@ -139,9 +240,7 @@ static void with_neighbour(const char *hog, const char *expect_in_log)
     CHECK(strstr(log, expect_in_log) != NULL);
     CHECK_EQ(ae_cm_wait(cmcap, tick, &st), 0);
     CHECK_EQ(st.exit_status, 0);
-    uint64_t from = 0;
-    int64_t n = ae_cm_logs(cmcap, tick, &from, log, sizeof log - 1);
-    log[n > 0 ? n : 0] = 0;
+    CHECK(read_log(tick, log, sizeof log) > 0);
     char want[400] = "";
     for (int i = 1; i <= 20; i++)
         snprintf(want + strlen(want), sizeof want - strlen(want), "tick %d\n", i);
@@ -173,6 +272,66 @@ static void cm_kill_and_stats(void)
     CHECK_EQ(ae_cm_status(cmcap, id, &st), AE_ESRCH);
 }
 
+enum { MANY = 600 };
+static uint64_t many_ids[MANY];
+
+/* Starts MANY idle containers with a console each; returns how many. */
+static int start_many_idle(void)
+{
+    char err[200];
+    for (int i = 0; i < MANY; i++) {
+        if (ae_cm_create(cmcap, "image=idle grant=console mem=256K", 1, &many_ids[i], err, sizeof err)) {
+            printf("  container %d refused: %s\n", i + 1, err);
+            return i;
+        }
+    }
+    return MANY;
+}
+
+static void remove_many(int n)
+{
+    for (int i = 0; i < n; i++)
+        ae_cm_remove(cmcap, many_ids[i]);
+}
+
+/* Each console log is the container's: it shows in its stats, it is
+ * charged to its limit, and there is no system-wide cap on how many
+ * containers have one (the console used to refuse the ~295th). */
+static void cm_console_logs_are_charged_to_their_containers(void)
+{
+    remove_many(start_many_idle());                 /* the services' heaps grow once */
+    uint64_t before = free_pages();
+    int made = start_many_idle();
+    CHECK_EQ(made, MANY);
+    struct ae_cm_stats s;
+    CHECK_EQ(ae_cm_stats(cmcap, many_ids[made - 1], &s), 0);
+    CHECK_EQ(s.mem_log, 4096);
+    CHECK(s.mem_used >= s.mem_run + s.mem_log && s.mem_used <= s.mem_limit);
+    remove_many(made);
+    CHECK_EQ(free_pages(), before);
+}
+
+/* A container flooding its log keeps its own last 4 KiB and changes
+ * nothing in a neighbour's. */
+static void cm_console_flood_leaves_a_neighbours_log(void)
+{
+    uint64_t flood, quiet;
+    char err[200];
+    CHECK_EQ(ae_cm_create(cmcap, "image=ticker args=\"3 1\"", 1, &quiet, err, sizeof err), 0);
+    CHECK_EQ(ae_cm_create(cmcap, "image=ticker args=\"3000 0\"", 1, &flood, err, sizeof err), 0);
+    struct ae_cm_status st;
+    CHECK_EQ(ae_cm_wait(cmcap, flood, &st), 0);
+    CHECK_EQ(ae_cm_wait(cmcap, quiet, &st), 0);
+    char log[200];
+    CHECK(read_log(quiet, log, sizeof log) > 0);
+    CHECK(strcmp(log, "tick 1\ntick 2\ntick 3\n") == 0);
+    static char big[8192];                          /* the flood kept its last 4 KiB, no more */
+    CHECK_EQ(read_log(flood, big, sizeof big), 4096);
+    CHECK(strstr(big, "tick 3000\n") != NULL);
+    ae_cm_remove(cmcap, flood);
+    ae_cm_remove(cmcap, quiet);
+}
+
 static void cm_kill_during_ipc_leaves_console_serving(void)
 {
     uint64_t id;
@@ -181,8 +340,10 @@ static void cm_kill_during_ipc_leaves_console_serving(void)
         CHECK_EQ(ae_cm_create(cmcap, "image=ticker args=\"100000 0\"", 1, &id, err, sizeof err), 0);
         uint64_t from = 0;
         char buf[64];
-        for (int i = 0; i < 2000 && ae_cm_logs(cmcap, id, &from, buf, sizeof buf) == 0; i++)
+        int64_t n = 0;
+        for (int i = 0; i < 2000 && (n = ae_cm_logs(cmcap, id, &from, buf, sizeof buf)) == 0; i++)
             ;                                         /* until it is writing */
+        CHECK(n > 0);                                 /* a log read succeeded */
         CHECK_EQ(ae_cm_kill(cmcap, id), 0);
         CHECK_EQ(ae_cm_remove(cmcap, id), 0);
     }
@@ -425,11 +586,16 @@ int main(int argc, char **argv)
     RUN(cm_reports_crash);
     RUN(cm_refuses_bad_specs);
     RUN(cm_hostile_reaches_nothing);
+    RUN(cm_hostile_with_every_grant_reaches_nothing);
+    RUN(cm_container_ending_itself_is_reported);
+    RUN(cm_logs_longer_than_a_reply_come_whole);
     RUN(cm_memory_limit_is_its_own);
     RUN(cm_thread_limit_is_its_own);
     RUN(cm_object_limit_is_its_own);
     RUN(cm_kill_and_stats);
     RUN(cm_kill_during_ipc_leaves_console_serving);
+    RUN(cm_console_logs_are_charged_to_their_containers);
+    RUN(cm_console_flood_leaves_a_neighbours_log);
     RUN(cm_nop_reports_main_time_in_exit_status);
     RUN(cm_list_images_and_containers);
     RUN(cm_fs_grant_is_the_image_and_private);

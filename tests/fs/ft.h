@@ -48,8 +48,7 @@ void ft_fail(struct ft *t, const char *file, int line, const char *expr, int64_t
     if (_x != _y) { ft_fail(t, __FILE__, __LINE__, #x " == " #y, _x, _y); return; } } while (0)
 /* A libc call that must fail with -1 (or NULL) and this errno. */
 #define CHECK_ERRNO(call, err) do { errno = 0; long _r = (long)(call); int _e = errno; \
-    if (_r != -1 && _r != 0) { ft_fail(t, __FILE__, __LINE__, #call " fails", _r, -1); return; } \
-    if (_r == 0 && _e == 0) { ft_fail(t, __FILE__, __LINE__, #call " fails", 0, -1); return; } \
+    if (_r != -1) { ft_fail(t, __FILE__, __LINE__, #call " fails", _r, -1); return; } \
     if (_e != (err)) { ft_fail(t, __FILE__, __LINE__, #call ": errno", _e, (err)); return; } } while (0)
 #define CHECK_OK(x) CHECK_EQ((x), 0)
 #define CHECK_GE(x, y) do { int64_t _x = (int64_t)(x), _y = (int64_t)(y); \

@@ -90,7 +90,8 @@ FSTEST(malformed_requests_get_errors, "unknown opcodes, short messages, bad rang
     uint64_t bytes, out[8], w[4] = { 0, 0, 0, 0 };
     ae_fs_buffer(&s.conn, &bytes);
     CHECK_EQ(ae_fs_request(&s.conn, 99, w, 4, out, 8), AE_ENOSYS);
-    CHECK_EQ(ae_fs_request(&s.conn, 20, w, 4, out, 8), AE_ENOSYS);
+    CHECK_EQ(ae_fs_request(&s.conn, FS_OP_COUNT, w, 4, out, 8), AE_ENOSYS);
+    CHECK_EQ(ae_fs_request(&s.conn, FS_OP_ATTACH - 1, w, 4, out, 8), AE_ENOSYS);
     CHECK_EQ(ae_fs_request(&s.conn, FS_OP_READ, w, 2, out, 8), AE_EPROTO);
     uint64_t range[4] = { 0, 0, bytes - 8, 16 };
     CHECK_EQ(ae_fs_request(&s.conn, FS_OP_READ, range, 4, out, 8), AE_EFAULT);

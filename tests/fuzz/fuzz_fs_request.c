@@ -7,8 +7,11 @@
  * destroying them must return every page and byte.
  *
  * Input: records of [op][session and word selectors][raw words if asked].
- * op % 20: 0..15 an opcode (0 and 16+ invalid ones too), 16 poke bytes
- * into the buffer, 17 inject a page failure, 18 a metadata failure.
+ * op % 32: 0..27 an opcode (0 and FS_OP_COUNT.. invalid ones too), 28 poke
+ * bytes into the buffer, 29 inject a page failure, 30 a metadata failure,
+ * 31 advance the clock. Words 6 and 7 (directory handles) come from the
+ * recent handles too, so walks start from directories, files and stale
+ * values; the paths include links' worth of targets ("../..", "/x").
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -24,7 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static uint8_t shared[BUFSZ];
 static const char *paths[] = {
     "etc/conf", "x", "x/y", "v/f", "../..//v/./g", "etc", "v", "d/e/f", "etc/big", "x/y/z",
-    "", "v/x", "bin/app", "x/../etc/conf", "new", "v/d/",
+    "", "v/x", "bin/app", "x/../etc/conf", "new", "v/d/", "l", "x/l/y", "/v/l", "..",
 };
 #define NPATHS (sizeof paths / sizeof paths[0])
 
@@ -55,11 +58,11 @@ static uint64_t word(struct input *in, const uint64_t *handles)
     uint8_t sel = byte(in);
     switch (sel >> 5) {
     case 0: return sel & 31;                                   /* small numbers, flags */
-    case 1: return (sel & 15) * 256;                           /* a path's offset */
+    case 1: return (sel & 31) % NPATHS * 256;                  /* a path's offset */
     case 2: return strlen(paths[sel % NPATHS]);                /* a path's length */
     case 3: return handles[sel & 7];                           /* a recent handle */
     case 4: return (uint64_t)(sel & 31) * 4096 + (sel & 3);    /* offsets across pages */
-    case 5: return FS_O_RDWR | FS_O_CREAT | ((sel & 3) << 5);  /* open flags */
+    case 5: return FS_O_RDWR | FS_O_CREAT | ((sel & 3) << 5) | (sel & 4 ? FS_O_NOFOLLOW : 0);
     case 6: return 0644;
     default: return raw(in);
     }
@@ -93,22 +96,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     unsigned nh = 0;
     struct input in = { data, size };
     for (int steps = 0; in.n && steps < 200; steps++) {
-        uint8_t op = byte(&in) % 20, who = byte(&in);
+        uint8_t op = byte(&in) % 32, who = byte(&in);
         struct fs_session *c = s[who & 1];
-        if (op == 16) {                                        /* the client pokes its buffer */
+        if (op == 28) {                                        /* the client pokes its buffer */
             uint64_t at = word(&in, handles) % BUFSZ;
             shared[at] = byte(&in);
             continue;
         }
-        if (op == 17 || op == 18) {
-            (op == 17 ? &T.fail_pages_after : &T.fail_mem_after)[0] = byte(&in) % 8;
+        if (op == 29 || op == 30) {
+            (op == 29 ? &T.fail_pages_after : &T.fail_mem_after)[0] = byte(&in) % 8;
+            continue;
+        }
+        if (op == 31) {
+            T.clock += byte(&in);
             continue;
         }
         uint64_t w[FS_MSG_WORDS] = { 0 };
-        for (int i = 0; i < 4; i++)
+        for (int i = 0; i < FS_REQ_WORDS_MAX; i++)
             w[i] = word(&in, handles);
-        uint32_t nwords = (who >> 1) & 7;                      /* sometimes too few */
-        fs_serve(c, op, w, nwords > 4 ? 4 : nwords, &sb, &req, &rep);
+        uint32_t nwords = (who >> 1) & 15;                     /* sometimes too few */
+        fs_serve(c, op, w, nwords > FS_REQ_WORDS_MAX ? FS_REQ_WORDS_MAX : nwords, &sb, &req, &rep);
         if (rep.status > 0 || rep.status < AE_ERROR_MIN || (rep.status && rep.nwords))
             abort();
         if (op == FS_OP_OPEN && rep.status == 0)

@@ -98,6 +98,11 @@ static void t_lock_free(void *ctx, void *lock)
     free(lock);
 }
 
+static uint64_t t_now(void *ctx)
+{
+    return __atomic_load_n(&((struct test_env *)ctx)->clock, __ATOMIC_RELAXED);
+}
+
 static void t_lock(void *lock) { pthread_mutex_lock(lock); }
 static void t_unlock(void *lock) { pthread_mutex_unlock(lock); }
 
@@ -108,6 +113,7 @@ void test_env_init(struct test_env *t)
         .ctx = t, .page_alloc = t_page_alloc, .page_free = t_page_free,
         .mem_alloc = t_mem_alloc, .mem_free = t_mem_free,
         .lock_new = t_lock_new, .lock_free = t_lock_free, .lock = t_lock, .unlock = t_unlock,
+        .now = t_now,
     };
     t->fail_pages_after = -1;
     t->fail_mem_after = -1;

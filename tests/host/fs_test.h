@@ -16,6 +16,7 @@ struct test_env {
     long mem_live;            /* metadata bytes live */
     long fail_pages_after;    /* < 0: never; else that many more page allocations succeed */
     long fail_mem_after;      /* the same for mem_alloc */
+    uint64_t clock;           /* what env.now returns: tests set the time */
 };
 
 /* The environment most tests use; reset by test_env_init. */

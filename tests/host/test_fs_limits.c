@@ -223,13 +223,13 @@ static int script(void)
     /* running out, and what follows from an earlier step having run out */
     static const int ok[] = { AE_ENOMEM, AE_ENOSPC, AE_ENOENT, AE_ENOTEMPTY };
     int failures = 0;
-    int64_t r[32];
+    int64_t r[40];
     int n = 0;
     uint64_t h;
     r[n++] = put_file(S, "a", pattern, 3 * PG);
     r[n++] = fs_mkdir(S, P("d"), 0755);
     r[n++] = put_file(S, "d/x", pattern, 10);
-    r[n++] = fs_rename(S, P("a"), P("d/a"));
+    r[n++] = fs_rename(S, P("a"), P("d/a"), 0);
     r[n++] = fs_unlink(S, P("etc/conf"));
     r[n++] = fs_open(S, P("etc/big"), FS_O_RDWR, 0, &h, NULL);
     if (r[n - 1] == 0) {
@@ -241,7 +241,11 @@ static int script(void)
         snprintf(name, sizeof name, "d/f%d", i);
         r[n++] = put_file(S, name, name, 4);
     }
-    r[n++] = fs_rename(S, P("etc"), P("d/etc"));
+    r[n++] = fs_symlink(S, "../etc/big", 10, P("d/link"));
+    r[n++] = fs_link(S, P("etc/big"), P("d/hard"), 0);
+    r[n++] = fs_chmod(S, P("d/link"), 0600, 0);
+    r[n++] = fs_utimens(S, P("etc/conf"), 1, 2, 0);
+    r[n++] = fs_rename(S, P("etc"), P("d/etc"), 0);
     r[n++] = fs_rmdir(S, P("d/etc"));
     char names[512];
     r[n++] = list_dir(S, "d", names, sizeof names);

@@ -349,19 +349,19 @@ static void fs_rename_moves_and_replaces(void)
     begin();
     CHECK_RC(put_file(S, "a", "AAA", 3), 3);
     CHECK_RC(put_file(S, "b", "B", 1), 1);
-    CHECK_RC(fs_rename(S, P("a"), P("c")), 0);
+    CHECK_RC(fs_rename(S, P("a"), P("c"), 0), 0);
     CHECK_RC(open_rc("a", FS_O_RDONLY), AE_ENOENT);
-    CHECK_RC(fs_rename(S, P("c"), P("b")), 0);    /* replaces b */
+    CHECK_RC(fs_rename(S, P("c"), P("b"), 0), 0);    /* replaces b */
     char buf[8] = { 0 };
     CHECK_RC(get_file(S, "b", buf, sizeof buf), 3);
     CHECK_STR(buf, "AAA");
     CHECK_RC(fs_mkdir(S, P("d"), 0755), 0);
     CHECK_RC(fs_mkdir(S, P("e"), 0755), 0);
-    CHECK_RC(fs_rename(S, P("b"), P("d/b")), 0);
-    CHECK_RC(fs_rename(S, P("d"), P("e")), 0);    /* a directory over an empty one */
+    CHECK_RC(fs_rename(S, P("b"), P("d/b"), 0), 0);
+    CHECK_RC(fs_rename(S, P("d"), P("e"), 0), 0);    /* a directory over an empty one */
     CHECK_RC(get_file(S, "e/b", buf, sizeof buf), 3);
-    CHECK_RC(fs_rename(S, P("e"), P("e")), 0);    /* itself: nothing happens */
-    CHECK_RC(fs_rename(S, P("e/b"), P("e/./b")), 0);
+    CHECK_RC(fs_rename(S, P("e"), P("e"), 0), 0);    /* itself: nothing happens */
+    CHECK_RC(fs_rename(S, P("e/b"), P("e/./b"), 0), 0);
     char names[64];
     CHECK_RC(list_dir(S, "", names, sizeof names), 1);
     CHECK_STR(names, "e");
@@ -376,21 +376,21 @@ static void fs_rename_errors(void)
     CHECK_RC(fs_mkdir(S, P("full"), 0755), 0);
     CHECK_RC(put_file(S, "full/x", "", 0), 0);
     CHECK_RC(put_file(S, "f", "", 0), 0);
-    CHECK_RC(fs_rename(S, P("none"), P("x")), AE_ENOENT);
-    CHECK_RC(fs_rename(S, P("f"), P("nodir/x")), AE_ENOENT);
-    CHECK_RC(fs_rename(S, P("f"), P("f/x")), AE_ENOTDIR);
-    CHECK_RC(fs_rename(S, P("d"), P("full")), AE_ENOTEMPTY);
-    CHECK_RC(fs_rename(S, P("d"), P("f")), AE_ENOTDIR);
-    CHECK_RC(fs_rename(S, P("f"), P("d")), AE_EISDIR);
-    CHECK_RC(fs_rename(S, P("d"), P("d/sub/x")), AE_EINVAL);
-    CHECK_RC(fs_rename(S, P("d"), P("d/x")), AE_EINVAL);
-    CHECK_RC(fs_rename(S, P(""), P("x")), AE_EBUSY);
-    CHECK_RC(fs_rename(S, P("d"), P("..")), AE_EBUSY);
-    CHECK_RC(fs_rename(S, P("f/"), P("g")), AE_ENOTDIR);
-    CHECK_RC(fs_rename(S, P("f"), P("g/")), AE_ENOTDIR);
-    CHECK_RC(fs_rename(S, P("d/sub"), P("d")), AE_ENOTEMPTY);  /* over its own parent */
+    CHECK_RC(fs_rename(S, P("none"), P("x"), 0), AE_ENOENT);
+    CHECK_RC(fs_rename(S, P("f"), P("nodir/x"), 0), AE_ENOENT);
+    CHECK_RC(fs_rename(S, P("f"), P("f/x"), 0), AE_ENOTDIR);
+    CHECK_RC(fs_rename(S, P("d"), P("full"), 0), AE_ENOTEMPTY);
+    CHECK_RC(fs_rename(S, P("d"), P("f"), 0), AE_ENOTDIR);
+    CHECK_RC(fs_rename(S, P("f"), P("d"), 0), AE_EISDIR);
+    CHECK_RC(fs_rename(S, P("d"), P("d/sub/x"), 0), AE_EINVAL);
+    CHECK_RC(fs_rename(S, P("d"), P("d/x"), 0), AE_EINVAL);
+    CHECK_RC(fs_rename(S, P(""), P("x"), 0), AE_EBUSY);
+    CHECK_RC(fs_rename(S, P("d"), P(".."), 0), AE_EBUSY);
+    CHECK_RC(fs_rename(S, P("f/"), P("g"), 0), AE_ENOTDIR);
+    CHECK_RC(fs_rename(S, P("f"), P("g/"), 0), AE_ENOTDIR);
+    CHECK_RC(fs_rename(S, P("d/sub"), P("d"), 0), AE_ENOTEMPTY);  /* over its own parent */
     CHECK_RC(fs_mkdir(S, P("e"), 0755), 0);
-    CHECK_RC(fs_rename(S, P("e"), P("d")), AE_ENOTEMPTY);      /* names of equal length */
+    CHECK_RC(fs_rename(S, P("e"), P("d"), 0), AE_ENOTEMPTY);      /* names of equal length */
     CHECK_RC(fs_rmdir(S, P("e")), 0);
     char names[64];
     CHECK_RC(list_dir(S, "", names, sizeof names), 3);
@@ -404,7 +404,7 @@ static void fs_rename_over_open_file_keeps_it_readable(void)
     CHECK_RC(put_file(S, "old", "old", 3), 3);
     CHECK_RC(put_file(S, "new", "new", 3), 3);
     uint64_t h = open_ok("old", FS_O_RDONLY);
-    CHECK_RC(fs_rename(S, P("new"), P("old")), 0);
+    CHECK_RC(fs_rename(S, P("new"), P("old"), 0), 0);
     char buf[4] = { 0 };
     CHECK_RC(fs_read(S, h, 0, buf, 3), 3);
     CHECK_STR(buf, "old");
@@ -578,7 +578,7 @@ static void fs_readonly_session_is_erofs(void)
     CHECK_RC(fs_mkdir(S, P("d"), 0755), AE_EEXIST);
     CHECK_RC(fs_unlink(S, P("etc/conf")), AE_EROFS);
     CHECK_RC(fs_rmdir(S, P("d")), AE_EROFS);
-    CHECK_RC(fs_rename(S, P("etc/conf"), P("x")), AE_EROFS);
+    CHECK_RC(fs_rename(S, P("etc/conf"), P("x"), 0), AE_EROFS);
     CHECK_RC(fs_truncate(S, P("etc/conf"), 0), AE_EROFS);
     CHECK_RC(T.pages_live, 0);
     end();

@@ -73,6 +73,9 @@ static void proto_too_few_words_is_eproto(void)
         [FS_OP_SEEK] = 3, [FS_OP_FTRUNCATE] = 2, [FS_OP_TRUNCATE] = 3, [FS_OP_FSTAT] = 1,
         [FS_OP_STAT] = 2, [FS_OP_MKDIR] = 3, [FS_OP_UNLINK] = 2, [FS_OP_RMDIR] = 2,
         [FS_OP_RENAME] = 4, [FS_OP_READDIR] = 4, [FS_OP_STATFS] = 0,
+        [FS_OP_SYMLINK] = 4, [FS_OP_READLINK] = 4, [FS_OP_LINK] = 5, [FS_OP_CHMOD] = 4,
+        [FS_OP_CHOWN] = 5, [FS_OP_UTIMENS] = 5, [FS_OP_FCHMOD] = 2, [FS_OP_FCHOWN] = 3,
+        [FS_OP_FUTIMENS] = 3, [FS_OP_FSYNC] = 1,
     };
     for (uint64_t op = 1; op < FS_OP_COUNT; op++) {
         if (need[op])
@@ -108,7 +111,7 @@ static void proto_bad_paths(void)
     CHECK_RC(decode(FS_OP_MKDIR, 3, 0, 3, 0755, 0), AE_EINVAL);
     put(0, "../../x/./y//");
     CHECK_RC(decode(FS_OP_MKDIR, 3, 0, 13, 0755, 0), 0);
-    CHECK_STR(REQ.path.name, "x/y");
+    CHECK_STR(REQ.path.name, "../../x/y");                         /* the walk resolves ".." */
     memcpy(shared + 100, "bad\0", 4);
     CHECK_RC(decode(FS_OP_RENAME, 4, 0, 3, 100, 4), AE_EINVAL);    /* the second path */
 }
@@ -117,7 +120,7 @@ static void proto_bad_flags_modes_whence(void)
 {
     put(0, "f");
     CHECK_RC(decode(FS_OP_OPEN, 4, 0, 1, FS_O_ACCMODE, 0), AE_EINVAL);
-    CHECK_RC(decode(FS_OP_OPEN, 4, 0, 1, 0x200, 0), AE_EINVAL);
+    CHECK_RC(decode(FS_OP_OPEN, 4, 0, 1, 0x400, 0), AE_EINVAL);
     CHECK_RC(decode(FS_OP_OPEN, 4, 0, 1, 1ull << 32, 0), AE_EINVAL);
     CHECK_RC(decode(FS_OP_OPEN, 4, 0, 1, FS_O_CREAT, 010000), AE_EINVAL);
     CHECK_RC(decode(FS_OP_OPEN, 4, 0, 1, FS_O_CREAT, 1ull << 40), AE_EINVAL);
@@ -169,6 +172,105 @@ static void proto_requests_round_trip(void)
     CHECK_RC(serve(FS_OP_UNLINK, 100, m, 0, 0), 0);
     n = put(0, "dir");
     CHECK_RC(serve(FS_OP_RMDIR, 0, n, 0, 0), 0);
+    end();
+}
+
+/* Serves a request of n words w[0..n). */
+static int64_t serve_words(uint64_t op, const uint64_t *w, uint32_t n)
+{
+    uint64_t words[FS_MSG_WORDS] = { 0 };
+    memcpy(words, w, n * sizeof *w);
+    fs_serve(S, op, words, n, &SB, &REQ, &REP);
+    return REP.status;
+}
+
+static void proto_link_and_attribute_words_are_checked(void)
+{
+    uint64_t n = put(0, "f"), t = put(100, "target");
+    CHECK_RC(decode(FS_OP_SYMLINK, 4, 0, n, 100, t), 0);
+    CHECK_RC(REQ.target_len, 6);
+    CHECK(memcmp(REQ.scratch, "target", 6) == 0);
+    memcpy(shared + 200, "ta\0get", 6);
+    CHECK_RC(decode(FS_OP_SYMLINK, 4, 0, n, 200, 6), AE_EINVAL);        /* a NUL in the target */
+    CHECK_RC(decode(FS_OP_SYMLINK, 4, 0, n, 100, FS_PATH_MAX), AE_ENAMETOOLONG);
+    CHECK_RC(decode(FS_OP_SYMLINK, 4, 0, n, BUFSZ - 2, 6), AE_EFAULT);
+    CHECK_RC(decode(FS_OP_READLINK, 4, 0, n, BUFSZ - 2, 6), AE_EFAULT);
+    uint64_t w[8] = { 0, n, 0, n, 0x80 };
+    CHECK_RC(fs_decode(FS_OP_LINK, w, 5, &SB, &REQ), AE_EINVAL);        /* unknown flag */
+    w[4] = FS_AT_FOLLOW;
+    CHECK_RC(fs_decode(FS_OP_LINK, w, 5, &SB, &REQ), 0);
+    CHECK_RC(fs_decode(FS_OP_RENAME, w, 5, &SB, &REQ), AE_EINVAL);      /* not one of RENAME's */
+    w[4] = FS_RENAME_NOREPLACE;
+    CHECK_RC(fs_decode(FS_OP_RENAME, w, 5, &SB, &REQ), 0);
+    CHECK_RC(decode(FS_OP_STAT, 3, 0, n, 2, 0), AE_EINVAL);
+    CHECK_RC(decode(FS_OP_STAT, 3, 0, n, FS_AT_NOFOLLOW, 0), 0);
+    CHECK_RC(decode(FS_OP_CHMOD, 4, 0, n, 010000, 0), AE_EINVAL);
+    CHECK_RC(decode(FS_OP_CHMOD, 4, 0, n, 0644, 4), AE_EINVAL);
+    CHECK_RC(decode(FS_OP_FCHMOD, 2, 7, 1ull << 33, 0, 0), AE_EINVAL);
+    uint64_t c[5] = { 0, n, 1ull << 32, 0, 0 };
+    CHECK_RC(fs_decode(FS_OP_CHOWN, c, 5, &SB, &REQ), AE_EINVAL);       /* ids are 32 bits */
+    c[2] = FS_ID_KEEP;
+    c[3] = 1ull << 40;
+    CHECK_RC(fs_decode(FS_OP_CHOWN, c, 5, &SB, &REQ), AE_EINVAL);
+    c[3] = 5;
+    CHECK_RC(fs_decode(FS_OP_CHOWN, c, 5, &SB, &REQ), 0);
+    CHECK_RC(REQ.uid, FS_ID_KEEP);
+    CHECK_RC(REQ.gid, 5);
+    CHECK_RC(decode(FS_OP_FCHOWN, 3, 7, 0, UINT64_MAX, 0), AE_EINVAL);
+    uint64_t b[8] = { 0, n, 0, n, 0, 0, 41, 42 };
+    CHECK_RC(fs_decode(FS_OP_RENAME, b, 8, &SB, &REQ), 0);              /* the directory handles */
+    CHECK_RC(REQ.path.base, 41);
+    CHECK_RC(REQ.path2.base, 42);
+    CHECK_RC(fs_decode(FS_OP_RENAME, b, 6, &SB, &REQ), 0);
+    CHECK_RC(REQ.path.base, 0);
+}
+
+static void proto_link_and_attribute_requests_round_trip(void)
+{
+    begin();
+    uint64_t f = put(0, "file"), l = put(100, "link"), t = put(200, "file");
+    CHECK_RC(put_file(S, "file", "data", 4), 4);
+    CHECK_RC(serve(FS_OP_SYMLINK, 100, l, 200, t), 0);
+    CHECK_RC(serve(FS_OP_READLINK, 100, l, 4096, 3), 0);
+    CHECK_RC(REP.nwords, 1);
+    CHECK_RC(REP.w[0], 4);                                             /* its length; 3 bytes copied */
+    CHECK(memcmp(shared + 4096, "fil", 3) == 0);
+    uint64_t st[3] = { 100, l, FS_AT_NOFOLLOW };
+    CHECK_RC(serve_words(FS_OP_STAT, st, 3), 0);
+    CHECK_RC(REP.w[FS_R_STAT_TYPE], FS_TYPE_SYMLINK);
+    CHECK_RC(serve_words(FS_OP_STAT, st, 2), 0);
+    CHECK_RC(REP.w[FS_R_STAT_TYPE], FS_TYPE_FILE);
+    uint64_t h2 = put(300, "hard");
+    uint64_t lk[5] = { 0, f, 300, h2, 0 };
+    CHECK_RC(serve_words(FS_OP_LINK, lk, 5), 0);
+    uint64_t ch[5] = { 300, h2, 7, 8, 0 };
+    CHECK_RC(serve_words(FS_OP_CHOWN, ch, 5), 0);
+    uint64_t ut[5] = { 300, h2, 11, FS_TIME_OMIT, 0 };
+    CHECK_RC(serve_words(FS_OP_UTIMENS, ut, 5), 0);
+    CHECK_RC(serve(FS_OP_OPEN, 0, f, FS_O_RDONLY, 0), 0);
+    uint64_t h = REP.w[FS_R_OPEN_HANDLE];
+    CHECK_RC(REP.w[FS_R_OPEN_STAT + FS_R_STAT_NLINK], 2);
+    CHECK_RC(REP.w[FS_R_OPEN_STAT + FS_R_STAT_UID], 7);
+    CHECK_RC(REP.w[FS_R_OPEN_STAT + FS_R_STAT_GID], 8);
+    CHECK_RC(REP.w[FS_R_OPEN_STAT + FS_R_STAT_ATIME], 11);
+    CHECK_RC(serve(FS_OP_FCHMOD, h, 0600, 0, 0), 0);
+    CHECK_RC(serve(FS_OP_FUTIMENS, h, FS_TIME_OMIT, 99, 0), 0);
+    CHECK_RC(serve(FS_OP_FSYNC, h, 0, 0, 0), 0);
+    CHECK_RC(serve(FS_OP_FSTAT, h, 0, 0, 0), 0);
+    CHECK_RC(REP.w[FS_R_STAT_MODE], 0600);
+    CHECK_RC(REP.w[FS_R_STAT_MTIME], 99);
+    uint64_t d = put(400, "/");
+    CHECK_RC(serve(FS_OP_OPEN, 400, d, FS_O_RDONLY | FS_O_DIRECTORY, 0), 0);
+    uint64_t dir = REP.w[FS_R_OPEN_HANDLE];
+    uint64_t rel[8] = { 0, f, 0, 0, 0, 0, dir };
+    CHECK_RC(serve_words(FS_OP_STAT, rel, 8), 0);                       /* from the directory */
+    rel[6] = h;
+    CHECK_RC(serve_words(FS_OP_STAT, rel, 8), AE_ENOTDIR);              /* a file is no base */
+    rel[6] = 12345;
+    CHECK_RC(serve_words(FS_OP_STAT, rel, 8), AE_EBADF);
+    CHECK_RC(serve(FS_OP_CLOSE, h, 0, 0, 0), 0);
+    CHECK_RC(serve(FS_OP_FSYNC, h, 0, 0, 0), AE_EBADF);
+    CHECK_RC(serve(FS_OP_CLOSE, dir, 0, 0, 0), 0);
     end();
 }
 
@@ -258,8 +360,8 @@ static bool path_is_normal(const struct fs_path *p)
     if (p->len && (p->name[0] == '/' || p->name[p->len - 1] == '/'))
         return false;
     while (fs_path_next(p->name, p->len, &pos, &c, &clen)) {
-        if (clen > FS_NAME_MAX || (c[0] == '.' && (clen == 1 || (clen == 2 && c[1] == '.'))))
-            return false;
+        if (clen > FS_NAME_MAX || (c[0] == '.' && clen == 1))
+            return false;                          /* ("..", the walk's business, stays) */
         if (pos < p->len && p->name[pos + 1] == '/')
             return false;                          /* an empty component */
     }
@@ -296,6 +398,8 @@ int main(void)
     RUN(proto_bad_paths);
     RUN(proto_bad_flags_modes_whence);
     RUN(proto_requests_round_trip);
+    RUN(proto_link_and_attribute_words_are_checked);
+    RUN(proto_link_and_attribute_requests_round_trip);
     RUN(proto_readdir_records_and_continuation);
     RUN(proto_decoded_path_is_a_private_copy);
     RUN(proto_buffer_rewritten_during_decode);

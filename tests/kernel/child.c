@@ -165,9 +165,78 @@ static int fuzz(uint64_t seed, uint64_t count)
     return 0;
 }
 
+/* ---- ways for a container to end (t_watch.c watches each) ---- */
+
+static void exit_quiet(uint64_t status)
+{
+    ae_syscall(AERIE_SYS_EXIT, status, AERIE_EXIT_QUIET, 0, 0, 0, 0);
+    for (;;)
+        ;
+}
+
+static void second_thread(void *arg)
+{
+    ae_sleep_ns(20000000);
+    exit_quiet(2);
+}
+
+/* The last of two threads to end is the one the watch reports. */
+static int two_threads(void)
+{
+    static struct ae_thread th;
+    if (ae_thread_start(&th, second_thread, 0, -1, 16384) < 0)
+        exit_quiet(99);
+    exit_quiet(1);
+    return 0;
+}
+
+/* A container cannot touch the watch on its own quota: it is not its own
+ * parent. Exits quietly with the number of calls that were not refused. */
+static int unwatch(void)
+{
+    int wrong = 0;
+    if (ae_invokev(ae_self.quota, AERIE_QUOTA_WATCH, ae_self.quota, 0) != AE_EINVAL)
+        wrong++;
+    if (ae_invokev(ae_self.quota, AERIE_QUOTA_WATCH, ae_self.quota, ae_self.quota) != AE_EINVAL)
+        wrong++;
+    if (ae_invokev(ae_self.quota, AERIE_QUOTA_WATCH, ae_self.task, 0) != AE_ETYPE)
+        wrong++;
+    exit_quiet((uint64_t)wrong);
+    return 0;
+}
+
+/* The ending roles; -1 for any other role. */
+static int ending(const char *how, const char *arg)
+{
+    if (str_eq(how, "exitquiet"))
+        exit_quiet(parse_u64(arg));
+    if (str_eq(how, "unhandled")) {
+        ae_invokev(ae_self.thread, AERIE_THREAD_SET_HANDLER, 0);
+        *(volatile int *)0xdead0000ull = 1;
+    }
+    if (str_eq(how, "killquota"))
+        ae_invoke0(ae_self.quota, AERIE_QUOTA_DESTROY);
+    if (str_eq(how, "killtask"))
+        ae_invoke0(ae_self.task, AERIE_TASK_DESTROY);
+    if (str_eq(how, "killthread"))
+        ae_invoke0(ae_self.thread, AERIE_THREAD_DESTROY);
+    if (str_eq(how, "twothreads"))
+        return two_threads();
+    if (str_eq(how, "unwatch"))
+        return unwatch();
+    if (!str_eq(how, "killquota") && !str_eq(how, "killtask") && !str_eq(how, "killthread"))
+        return -1;                                  /* not an ending role */
+    for (;;)
+        ae_sleep_ns(AERIE_TIMEOUT_FOREVER);        /* the kill* roles never get here */
+    return 0;
+}
+
 int kt_child_main(int argc, char **argv)
 {
     const char *role = argc > 1 ? argv[1] : "";
+    int r = ending(role, argc > 2 ? argv[2] : "");
+    if (r >= 0)
+        return r;
     if (str_eq(role, "hostile"))
         return hostile();
     if (str_eq(role, "idle"))

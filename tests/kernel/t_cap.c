@@ -155,3 +155,210 @@ KTEST(cap_sys_bad_op, "an unknown capability operation is refused")
 {
     CHECK_EQ(ae_syscall(AERIE_SYS_CAP, 99, 1, 2, 3, 4, 0), AE_EINVAL);
 }
+
+/* ---- huge capability operations against the other CPU's ---- */
+
+#define MANY 30000
+static uint32_t many[MANY];
+static volatile int big_busy, big_started;
+static volatile int64_t big_result;
+
+enum { BIG_REVOKE, BIG_QUOTA_DESTROY, BIG_TASK_DESTROY };
+static uint64_t big_kind, big_arg;
+
+/* CPU 1: the one huge operation, flagged while it runs. */
+static void big_worker(void *arg)
+{
+    __atomic_store_n(&big_busy, 1, __ATOMIC_RELEASE);
+    __atomic_store_n(&big_started, 1, __ATOMIC_RELEASE);
+    if (big_kind == BIG_REVOKE)
+        big_result = ae_cap_revoke(big_arg);
+    else
+        big_result = ae_invoke0(big_arg, big_kind == BIG_QUOTA_DESTROY ? AERIE_QUOTA_DESTROY : AERIE_TASK_DESTROY);
+    __atomic_store_n(&big_busy, 0, __ATOMIC_RELEASE);
+}
+
+/* How far the huge operation has gone, read without the derivation-tree
+ * lock: a count that only falls while it works. */
+static uint64_t probe_quota;
+
+static uint64_t progress_probe(void)
+{
+    uint64_t info[6] = { 0 };
+    if (probe_quota) {
+        ae_quota_info(probe_quota, info);
+        return info[1];                          /* bytes: the dying space's chunks */
+    }
+    ae_invoke(ae_self.task, AERIE_TASK_INFO, 0, 0, info, 4);
+    return info[2];                              /* this task's occupied slots */
+}
+
+#define MAX_SAMPLES 8192
+static uint64_t before_op[MAX_SAMPLES], after_op[MAX_SAMPLES];
+
+/* CPU 0: capability operations (a copy and a delete, each taking the
+ * derivation-tree lock) while the huge one runs on CPU 1. Returns how
+ * many began after it had visibly started and ended before it had
+ * visibly finished (above floor): with the lock held throughout, none
+ * can. Timing plays no part: the probe shows where the huge one was. */
+static int64_t ops_inside(struct kt_env *env, uint64_t floor)
+{
+    uint64_t ep = kt_new(env, AERIE_OBJ_ENDPOINT, 0, 0, 0), s = ae_slot_alloc();
+    ae_cap_copy(ep, s, AERIE_R_ALL, 0);                     /* grow the slot's chunk now */
+    ae_cap_delete(s);
+    uint64_t start = progress_probe();
+    struct ae_thread th = { 0 };
+    big_busy = big_started = 0;
+    int r = kt_thread(env, &th, big_worker, 0, 1);
+    if (r)
+        return r;
+    while (!__atomic_load_n(&big_started, __ATOMIC_ACQUIRE))
+        ;
+    unsigned n = 0;
+    while (__atomic_load_n(&big_busy, __ATOMIC_ACQUIRE)) {
+        uint64_t b = progress_probe();
+        bool ok = ae_cap_copy(ep, s, AERIE_R_ALL, 0) == 0 && ae_cap_delete(s) == 0;
+        uint64_t a = progress_probe();
+        if (ok && n < MAX_SAMPLES) {
+            before_op[n] = b;
+            after_op[n++] = a;
+        }
+    }
+    uint64_t end = progress_probe();
+    if (floor == ~0ull)
+        floor = end;
+    int64_t inside = 0;
+    for (unsigned i = 0; i < n; i++)
+        inside += before_op[i] < start && after_op[i] > floor;
+    ae_kprintf("cap ops on cpu0: %u while the big one ran on cpu1, %ld of them inside it (probe %lu -> %lu)\n",
+               n, inside, start, end);
+    return inside;
+}
+
+/* Fills MANY slots of this task with copies of cap. */
+static int fill_many(uint64_t cap)
+{
+    for (unsigned i = 0; i < MANY; i++) {
+        many[i] = (uint32_t)ae_slot_alloc();
+        if (ae_cap_copy(cap, many[i], AERIE_R_ALL, 0) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static unsigned count_left(void)
+{
+    unsigned left = 0;
+    uint64_t badge;
+    for (unsigned i = 0; i < MANY; i++)
+        left += ae_cap_info(many[i], &badge) >= 0;
+    return left;
+}
+
+#define MIN_INSIDE 10
+
+KTEST_CPUS(cap_huge_revoke_lets_other_cpus_work, 2,
+           "a revoke of 30,000 copies does not stop another CPU's cap operations")
+{
+    CHECK_OK(ae_invokev(ae_self.thread, AERIE_THREAD_SET_AFFINITY, 0));
+    ae_yield();
+    uint64_t ep = kt_new(env, AERIE_OBJ_ENDPOINT, 0, 0, 0);
+    CHECK_OK(fill_many(ep));
+    big_kind = BIG_REVOKE;
+    big_arg = ep;
+    probe_quota = 0;
+    int64_t inside = ops_inside(env, ~0ull);
+    CHECK_OK(big_result);
+    CHECK_EQ(count_left(), 0);
+    uint64_t badge;
+    CHECK(ae_cap_info(ep, &badge) >= 0);                   /* revoke keeps the source */
+    CHECK(inside >= MIN_INSIDE);
+}
+
+KTEST_CPUS(cap_destroy_object_with_many_caps_lets_other_cpus_work, 2,
+           "destroying an object named by 30,000 capabilities does not stop another CPU's cap operations")
+{
+    CHECK_OK(ae_invokev(ae_self.thread, AERIE_THREAD_SET_AFFINITY, 0));
+    ae_yield();
+    uint64_t q = kt_new(env, AERIE_OBJ_QUOTA, 1 << 20, 0, 10), ep;
+    CHECK_OK(kt_create(q, AERIE_OBJ_ENDPOINT, &ep, 0, 0, 0));
+    CHECK_OK(fill_many(ep));
+    big_kind = BIG_QUOTA_DESTROY;
+    big_arg = q;
+    probe_quota = 0;
+    int64_t inside = ops_inside(env, ~0ull);
+    CHECK_OK(big_result);
+    CHECK_EQ(count_left(), 0);
+    CHECK(inside >= MIN_INSIDE);
+}
+
+KTEST_CPUS(cap_destroy_full_cspace_lets_other_cpus_work, 2,
+           "destroying a task holding 30,000 capabilities does not stop another CPU's cap operations")
+{
+    CHECK_OK(ae_invokev(ae_self.thread, AERIE_THREAD_SET_AFFINITY, 0));
+    ae_yield();
+    uint64_t q = kt_new(env, AERIE_OBJ_QUOTA, 16 << 20, 0, 10), task;
+    uint64_t ep = kt_new(env, AERIE_OBJ_ENDPOINT, 0, 0, 0);
+    CHECK_OK(kt_create(q, AERIE_OBJ_TASK, &task, 0, 0, 0));
+    /* The space's chunks are what the quota holds above this; what the
+     * task gives back after its space is cleared does not count. */
+    uint64_t qinfo[6];
+    CHECK_OK(ae_quota_info(q, qinfo));
+    uint64_t without_caps = qinfo[1];
+    for (uint64_t s = 1; s <= MANY; s++)
+        CHECK_OK(ae_task_cap_copy(task, ep, s, AERIE_R_ALL, 0));
+    uint64_t info[4];
+    CHECK_OK(ae_invoke(task, AERIE_TASK_INFO, 0, 0, info, 4));
+    CHECK_EQ(info[2], MANY);
+    big_kind = BIG_TASK_DESTROY;
+    big_arg = task;
+    probe_quota = q;
+    int64_t inside = ops_inside(env, without_caps);
+    probe_quota = 0;
+    CHECK_OK(big_result);
+    CHECK_EQ(ae_invoke(task, AERIE_TASK_INFO, 0, 0, info, 4), AE_ECAP);
+    CHECK(inside >= MIN_INSIDE);
+}
+
+/* While CPU 1 revokes, CPU 0 keeps deriving from and deleting what is
+ * being revoked: the tree stays whole and ends empty below the source. */
+KTEST_CPUS(cap_revoke_races_copy_and_delete, 2,
+           "a revoke racing copies and deletes on another CPU leaves nothing below")
+{
+    CHECK_OK(ae_invokev(ae_self.thread, AERIE_THREAD_SET_AFFINITY, 0));
+    ae_yield();
+    uint64_t ep = kt_new(env, AERIE_OBJ_ENDPOINT, 0, 0, 0);
+    enum { KIDS = 10000, GRAND = 2000 };
+    for (unsigned i = 0; i < KIDS; i++) {
+        many[i] = (uint32_t)ae_slot_alloc();
+        CHECK_OK(ae_cap_copy(ep, many[i], AERIE_R_ALL, 0));
+    }
+    uint32_t *grand = &many[KIDS];
+    for (unsigned i = 0; i < GRAND; i++)
+        grand[i] = (uint32_t)ae_slot_alloc();
+    big_kind = BIG_REVOKE;
+    big_arg = ep;
+    big_busy = big_started = 0;
+    struct ae_thread th = { 0 };
+    CHECK_OK(kt_thread(env, &th, big_worker, 0, 1));
+    while (!__atomic_load_n(&big_started, __ATOMIC_ACQUIRE))
+        ;
+    unsigned copied = 0, deleted = 0;
+    /* The revoke removes the first children first: work from the back. */
+    for (unsigned i = 0; __atomic_load_n(&big_busy, __ATOMIC_ACQUIRE); i++) {
+        uint32_t from = many[KIDS - 1 - (i * 7) % KIDS];
+        if (ae_cap_copy(from, grand[i % GRAND], AERIE_R_ALL, 0) == 0)
+            copied++;
+        if (ae_cap_delete(many[KIDS - 1 - (i * 13 + 5) % KIDS]) == 0)
+            deleted++;
+    }
+    CHECK_OK(big_result);
+    uint64_t badge;
+    unsigned left = 0;
+    for (unsigned i = 0; i < KIDS + GRAND; i++)
+        left += ae_cap_info(many[i], &badge) >= 0;
+    ae_kprintf("revoke race: %u copies and %u deletes got in, %u left below\n", copied, deleted, left);
+    CHECK_EQ(left, 0);
+    CHECK(ae_cap_info(ep, &badge) >= 0);
+    CHECK_OK(ae_cap_revoke(ep));
+}

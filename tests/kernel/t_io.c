@@ -26,6 +26,23 @@ KTEST(ioport_in_out_in_range, "I/O ports inside the range work, outside ERANGE, 
     CHECK_EQ(ae_invoke(nomanage, AERIE_IO_IN, 2, AE_ARGS(0x3FD, 1), v, 1), AE_ERIGHTS);
 }
 
+KTEST(ioport_range_check_does_not_wrap, "a port near 2^64 cannot wrap past the range check to a port outside it")
+{
+    uint64_t io = ae_capenv_lookup("ioport"), sub = ae_slot_alloc(), v[1];
+    CHECK(io);
+    CHECK_OK(ae_invokev(io, AERIE_IO_SUBRANGE, env->quota, 0x3F8, 0x3FF, sub));
+    /* ~0 + 2 - 1 wraps to 0; truncated to 16 bits the port is 0xFFFF */
+    CHECK_EQ(ae_invoke(sub, AERIE_IO_IN, 2, AE_ARGS(~0ull, 2), v, 1), AE_ERANGE);
+    CHECK_EQ(ae_utcb()->mr[0], 0);
+    CHECK_EQ(ae_invoke(sub, AERIE_IO_IN, 2, AE_ARGS(~0ull - 2, 4), v, 1), AE_ERANGE);
+    CHECK_EQ(ae_invoke(sub, AERIE_IO_IN, 2, AE_ARGS(0x103F8, 1), v, 1), AE_ERANGE);
+    CHECK_EQ(ae_invoke(io, AERIE_IO_IN, 2, AE_ARGS(~0ull, 2), v, 1), AE_ERANGE);
+    CHECK_EQ(ae_invoke(io, AERIE_IO_IN, 2, AE_ARGS(0xFFFF, 2), v, 1), AE_ERANGE);
+    CHECK_EQ(ae_invoke(io, AERIE_IO_IN, 2, AE_ARGS(0xFFFE, 4), v, 1), AE_ERANGE);
+    CHECK_OK(ae_invoke(io, AERIE_IO_IN, 2, AE_ARGS(0xFFFE, 2), v, 1));     /* the last two ports */
+    CHECK_OK(ae_invoke(sub, AERIE_IO_IN, 2, AE_ARGS(0x3FE, 2), v, 1));     /* the range's last two */
+}
+
 KTEST(devmem_outside_ram_only, "device memory can be made for MMIO ranges, never over RAM")
 {
     uint64_t dm = ae_capenv_lookup("devmem"), s = ae_slot_alloc();

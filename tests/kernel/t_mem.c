@@ -48,6 +48,27 @@ KTEST(mem_map_needs_rights, "map rights cannot exceed the memory capability's")
     CHECK_EQ(ae_task_map(tro, m, 0, VA(4), 4096, AERIE_MAP_R), AE_ERIGHTS);
 }
 
+KTEST(mem_map_unexpressible_refused, "write-only and execute-only mappings are refused, not made readable")
+{
+    /* On x86-64 every present page is readable, so a mapping without R
+     * cannot be what it says: the kernel refuses it (word 4, the flags). */
+    uint64_t m = kt_new(env, AERIE_OBJ_MEMORY, 4096, 0, 0), t = ae_self.task;
+    uint64_t base = mapped_bytes(t);
+    CHECK_EQ(ae_task_map(t, m, 0, VA(8), 4096, AERIE_MAP_W), AE_EINVAL);
+    CHECK_EQ(ae_utcb()->mr[0], 4);
+    CHECK_EQ(ae_task_map(t, m, 0, VA(8), 4096, AERIE_MAP_X), AE_EINVAL);
+    CHECK_EQ(ae_task_map(t, m, 0, VA(8), 4096, AERIE_MAP_W | AERIE_MAP_X), AE_EINVAL);
+    CHECK_EQ(ae_task_map(t, m, 0, VA(8), 4096, AERIE_MAP_W | AERIE_MAP_UNCACHED), AE_EINVAL);
+    CHECK_EQ(mapped_bytes(t), base);
+    /* A capability without READ maps nothing at all. */
+    uint64_t wo = kt_mint(m, AERIE_R_WRITE, 0), xo = kt_mint(m, AERIE_R_EXEC, 0);
+    CHECK_EQ(ae_task_map(t, wo, 0, VA(8), 4096, AERIE_MAP_R | AERIE_MAP_W), AE_ERIGHTS);
+    CHECK_EQ(ae_task_map(t, xo, 0, VA(8), 4096, AERIE_MAP_R | AERIE_MAP_X), AE_ERIGHTS);
+    CHECK_EQ(mapped_bytes(t), base);
+    CHECK_OK(ae_task_map(t, m, 0, VA(8), 4096, AERIE_MAP_R | AERIE_MAP_W | AERIE_MAP_X));
+    CHECK_EQ(mapped_bytes(t), base + 4096);
+}
+
 KTEST(mem_map_errors, "misaligned, out-of-range, overlapping and reserved mappings are refused")
 {
     uint64_t m = kt_new(env, AERIE_OBJ_MEMORY, 8192, 0, 0);

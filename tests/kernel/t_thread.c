@@ -287,3 +287,144 @@ KTEST(running_code_keeps_itself_alive, "a started thread outlives its capability
     CHECK_OK(ae_cap_delete(t));                       /* never started: no self-hold */
     CHECK_EQ(kt_objects(), n - 2);
 }
+
+/* ---- SUSPEND against a thread running on another CPU ---- */
+
+#define RACE_ROUNDS 100
+#define POISON 0xDEADBEEFCAFEF00Dull
+
+static volatile uint64_t race_count;
+static volatile int race_landed;
+static uint64_t race_self;                 /* the racing thread's own capability */
+
+/* Runs flat out on its CPU, writing its UTCB from user mode and, through
+ * GET_REGS on itself, from the kernel. */
+static void race_spin(void *arg)
+{
+    struct aerie_utcb *u = ae_utcb();
+    uint64_t regs[AERIE_REG_COUNT];
+    for (uint64_t i = 1;; i++) {
+        __atomic_store_n(&race_count, i, __ATOMIC_RELAXED);
+        u->mr[40] = i;
+        if (i % 8 == 0)
+            ae_invoke(race_self, AERIE_THREAD_GET_REGS, 0, 0, regs, AERIE_REG_COUNT);
+    }
+}
+
+/* Where SET_REGS sends it: proof the registers set while it was
+ * suspended are the ones it resumed with. */
+static void race_land(void *arg)
+{
+    __atomic_add_fetch(&race_landed, 1, __ATOMIC_RELEASE);
+    race_spin(arg);
+}
+
+static void spin_us(uint64_t us)
+{
+    uint64_t until = kt_now_ns() + us * 1000;
+    while (kt_now_ns() < until)
+        ;
+}
+
+KTEST_CPUS(thread_suspend_race_two_cpus, 2,
+           "SUSPEND returns once the thread is off its CPU: its UTCB stays untouched after, SET_REGS lands")
+{
+    CHECK_OK(ae_invokev(ae_self.thread, AERIE_THREAD_SET_AFFINITY, 0));
+    ae_yield();
+    struct ae_thread th = { 0 };
+    race_count = 0;
+    race_landed = 0;
+    CHECK_OK(kt_thread(env, &th, race_spin, 0, 1));
+    race_self = th.thread_slot;
+    uint64_t stack_bytes = th.mem_bytes - 4096, utcb_off = stack_bytes + 4096 - AERIE_UTCB_SIZE;
+    volatile uint64_t *mr = ((struct aerie_utcb *)((char *)th.mem + utcb_off))->mr;
+    uint64_t spare = kt_new(env, AERIE_OBJ_MEMORY, 4096, 0, 0);
+    unsigned ran_after = 0, touched = 0, lost = 0;
+    for (int round = 0; round < RACE_ROUNDS && !lost; round++) {
+        uint64_t c0 = race_count;
+        for (int i = 0; i < 2000 && race_count == c0; i++)
+            ae_sleep_ns(100000);
+        CHECK(race_count != c0);                            /* it runs */
+        CHECK_OK(ae_invoke0(th.thread_slot, AERIE_THREAD_SUSPEND));
+        uint64_t c1 = race_count;
+        /* Off its CPU now, so its UTCB may go: swap it out and poison it. */
+        CHECK_OK(ae_invokev(th.thread_slot, AERIE_THREAD_SET_UTCB, spare, 0));
+        for (int w = 0; w < AERIE_REG_COUNT; w++)
+            mr[w] = POISON;
+        mr[40] = POISON;
+        spin_us(200);
+        ran_after += race_count != c1;
+        bool poisoned = mr[40] == POISON;
+        for (int w = 0; w < AERIE_REG_COUNT; w++)
+            poisoned = poisoned && mr[w] == POISON;
+        touched += !poisoned;
+        /* Send it somewhere new; it must arrive there. */
+        uint64_t regs[AERIE_REG_COUNT] = { 0 };
+        regs[AERIE_REG_RIP] = (uint64_t)race_land;
+        regs[AERIE_REG_RSP] = (uint64_t)th.mem + stack_bytes - 8;
+        CHECK_OK(ae_thread_set_regs(th.thread_slot, (1u << AERIE_REG_RIP) | (1u << AERIE_REG_RSP), regs));
+        CHECK_OK(ae_invokev(th.thread_slot, AERIE_THREAD_SET_UTCB, th.mem_slot, utcb_off));
+        CHECK_OK(ae_invoke0(th.thread_slot, AERIE_THREAD_RESUME));
+        lost += !kt_wait(&race_landed, round + 1, 3000);
+    }
+    CHECK_OK(ae_invoke0(th.thread_slot, AERIE_THREAD_DESTROY));
+    if (ran_after || touched || lost)
+        ae_kprintf("suspend race: ran after SUSPEND %u times, UTCB written after %u times, SET_REGS lost %u\n",
+                   ran_after, touched, lost);
+    CHECK_EQ(ran_after, 0);
+    CHECK_EQ(touched, 0);
+    CHECK_EQ(lost, 0);
+}
+
+static volatile int mutual_go;
+static volatile int mutual_done[2];
+static uint64_t mutual_slot[2];
+
+/* Waits for each round, then suspends its peer (who is suspending it). */
+static void mutual_suspender(void *arg)
+{
+    int me = (int)(uint64_t)arg, last = 0;
+    for (;;) {
+        while (__atomic_load_n(&mutual_go, __ATOMIC_ACQUIRE) == last)
+            ;
+        last = mutual_go;
+        ae_invoke0(mutual_slot[!me], AERIE_THREAD_SUSPEND);
+        __atomic_store_n(&mutual_done[me], last, __ATOMIC_RELEASE);
+    }
+}
+
+static uint64_t state_of(uint64_t slot)
+{
+    uint64_t info[4] = { 0 };
+    ae_invoke(slot, AERIE_THREAD_INFO, 0, 0, info, 4);
+    return info[0];
+}
+
+KTEST_CPUS(thread_mutual_suspend_two_cpus, 2, "two threads suspending each other at once on two CPUs never hang")
+{
+    struct ae_thread th[2] = { { 0 }, { 0 } };
+    mutual_go = 0;
+    mutual_done[0] = mutual_done[1] = 0;
+    for (int i = 0; i < 2; i++) {
+        CHECK_OK(kt_thread(env, &th[i], mutual_suspender, (void *)(uint64_t)i, i));
+        mutual_slot[i] = th[i].thread_slot;
+    }
+    for (int round = 1; round <= 50; round++) {
+        __atomic_store_n(&mutual_go, round, __ATOMIC_RELEASE);
+        /* Over when each has either finished its SUSPEND or been stopped. */
+        bool over = false;
+        for (int i = 0; i < 5000 && !over; i++) {
+            over = true;
+            for (int k = 0; k < 2; k++)
+                over = over && (mutual_done[k] == round || state_of(mutual_slot[k]) == AERIE_TS_SUSPENDED);
+            if (!over)
+                ae_sleep_ns(1000000);
+        }
+        CHECK(over);
+        for (int k = 0; k < 2; k++)
+            if (state_of(mutual_slot[k]) == AERIE_TS_SUSPENDED)
+                CHECK_OK(ae_invoke0(mutual_slot[k], AERIE_THREAD_RESUME));
+    }
+    for (int k = 0; k < 2; k++)
+        CHECK_OK(ae_invoke0(mutual_slot[k], AERIE_THREAD_DESTROY));
+}

@@ -182,6 +182,20 @@ int __sys_mkdir(const char *path, unsigned mode) { (void)path, (void)mode; retur
 int __sys_unlink(const char *path) { (void)path; return AE_EACCES; }
 int __sys_rmdir(const char *path) { (void)path; return AE_EACCES; }
 int __sys_rename(const char *from, const char *to) { (void)from, (void)to; return AE_EACCES; }
+int __sys_lstat(const char *path, struct stat *st) { (void)path, (void)st; return AE_EACCES; }
+int __sys_symlink(const char *target, const char *link) { (void)target, (void)link; return AE_EACCES; }
+long __sys_readlink(const char *path, char *buf, size_t cap)
+{
+    (void)path, (void)buf, (void)cap;
+    return AE_EACCES;
+}
+int __sys_link(const char *old, const char *new_name) { (void)old, (void)new_name; return AE_EACCES; }
+int __sys_chmod(const char *path, unsigned mode) { (void)path, (void)mode; return AE_EACCES; }
+int __sys_chown(const char *path, unsigned uid, unsigned gid, int follow)
+{
+    (void)path, (void)uid, (void)gid, (void)follow;
+    return AE_EACCES;
+}
 
 /* No network on the host side: socket() fails with EACCES, as in an
  * Aerie program without the net grant. */

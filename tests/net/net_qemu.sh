@@ -138,8 +138,20 @@ if grep -aqE "PANIC|crashed|restarting|unknown system call" "$out"; then
 else
     pass no_service_crashed
 fi
+# Each guest program ends with "TESTS DONE n", n the tests it ran: four
+# programs must say so, and the results they printed must add up to what
+# they announced (a program that lost a result line, or announced more
+# than it ran, fails this).
 dones=$(grep -ac "^TESTS DONE" "$out")
-[ "$dones" -eq 4 ] && pass every_guest_program_reported || fail every_guest_program_reported "$dones of 4 said TESTS DONE"
+announced=$(grep -a "^TESTS DONE" "$out" | tr -d '\r' | awk '{ s += $3 } END { print s + 0 }')
+printed=$(grep -ac "^TEST \(PASS\|FAIL\) " "$out")
+if [ "$dones" -ne 4 ]; then
+    fail every_guest_program_reported "$dones of 4 said TESTS DONE"
+elif [ "$announced" -ne "$printed" ] || [ "$printed" -eq 0 ]; then
+    fail every_guest_program_reported "the programs announced $announced results and printed $printed"
+else
+    pass every_guest_program_reported
+fi
 
 kill "$qpid" 2>/dev/null
 wait "$qpid" 2>/dev/null

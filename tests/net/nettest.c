@@ -346,6 +346,37 @@ static void count(const char *name, uint64_t v, void *arg)
     if (!strcmp(name, "icmp_unreach_tx")) c->unreach = v;
 }
 
+/* One request by hand through cap: the reply's status. */
+static int raw_call_on(uint64_t cap, uint64_t label, uint64_t w0)
+{
+    ae_utcb()->mr[0] = w0;
+    int64_t r = ae_call(cap, AERIE_INFO(label, 1, 0), AERIE_TIMEOUT_FOREVER);
+    return r < 0 ? (int)r : proto_status_of(AERIE_INFO_LABEL((uint64_t)r));
+}
+
+/* Client ids come from badges and request words: one whose slot is past
+ * the service's table (with the right epoch, which a client may guess)
+ * is refused, by the admin's operations and by a client's, and the
+ * service keeps answering. */
+static void client_ids_out_of_range_are_refused(struct nt *t)
+{
+    uint64_t admin = ae_capenv_lookup("net.admin"), id, cap;
+    struct ae_net_range r = { 8100, 8100 };
+    CHECK_EQ(ae_net_admin_client_add(admin, &r, 1, &id, &cap), 0);
+    uint64_t epoch = id & ~0xFFFFFFFFull;
+    static const uint64_t slots[] = { 0xFFFF, 0x100, 0x1FF, 0xFFFFFFFF };
+    for (unsigned i = 0; i < sizeof slots / sizeof slots[0]; i++) {
+        CHECK_EQ(raw_call_on(admin, NET_ADMIN_CLIENT_STATS, epoch | slots[i]), AE_ESRCH);
+        CHECK_EQ(raw_call_on(admin, NET_ADMIN_CLIENT_REMOVE, epoch | slots[i]), AE_ESRCH);
+        CHECK_EQ(raw_call_on(cap, NET_ADMIN_CLIENT_STATS, epoch | slots[i]), AE_EPERM);
+    }
+    CHECK_EQ(raw_call_on(cap, NET_INFO, 0), 0);      /* still serving */
+    CHECK_EQ(ae_net_admin_client_remove(admin, id), 0);
+    CHECK(raw_call_on(cap, NET_INFO, 0) != 0);       /* a removed client is nobody */
+    ae_cap_delete(cap);
+    ae_slot_free(cap);
+}
+
 static void admin_reads_counters_clients_cannot(struct nt *t)
 {
     struct counters c = { 0 };
@@ -452,6 +483,7 @@ static int run_main(void)
     NT_RUN(echo_server_answers_locally);
     NT_RUN(address_text_conversions);
     NT_RUN(admin_reads_counters_clients_cannot);
+    NT_RUN(client_ids_out_of_range_are_refused);
     NT_RUN(service_survives_the_hostile_client);
     send_text(ready, OUR_IP, PEER_PORT, "exit");
     ae_kprintf("TESTS DONE %u\n", nt_ran);

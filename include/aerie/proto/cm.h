@@ -28,7 +28,10 @@ enum cm_op {
     CM_REMOVE = 7,   /* 0: id: destroys it and all it held    -> () */
     CM_LIST   = 8,   /* 0: first id -> 1: count, then (id, state) pairs, ids ascending */
     CM_STATS  = 9,   /* 0: id -> 1: mem used, 2: mem limit, 3: threads used, 4: thread limit,
-                        5: objects used, 6: object limit, 7: uptime ns, 8: state, 9: cpu */
+                        5: objects used, 6: object limit, 7: uptime ns, 8: state, 9: cpu;
+                        where the memory is: 10: its running program (0 once ended),
+                        11: its console log, 12: the rest of its limit's charges (files,
+                        kernel records), 13: cm's own record of it (not in word 1) */
     CM_LOGS   = 10,  /* 0: id, 1: from -> 1: next from, 2: length, 3..: bytes */
     CM_IMAGES = 11,  /* 0: index -> 1: length, 2..: name (ENOENT past the last) */
     CM_INFO   = 12,  /* 0: id -> 1: length, 2..: "image name" */

@@ -8,7 +8,8 @@
  * capability (badge CON_ADMIN_BADGE: root, and the container manager)
  * names streams, opens new ones (minting their capabilities), and reads
  * them back. Streams opened with CON_OPEN have badges with bit
- * CON_OPENED_BADGE set, so they never collide with root's.
+ * CON_OPENED_BADGE set, so they never collide with root's, and keep their
+ * log in Memory the opener passes (the client pays for its log).
  */
 #ifndef AERIE_PROTO_CONSOLE_H
 #define AERIE_PROTO_CONSOLE_H
@@ -18,7 +19,9 @@
 
 #define CON_ADMIN_BADGE   PROTO_ADMIN_BADGE
 #define CON_OPENED_BADGE  (1ull << 40)
-#define CON_LOG_BYTES     8192         /* kept per stream */
+#define CON_LOG_BYTES     8192         /* kept per stream of root's services */
+#define CON_LOG_MIN       4096         /* an opened stream's log: the Memory it came with */
+#define CON_LOG_MAX       (1u << 20)
 #define CON_NAME_MAX      31
 #define CON_CHUNK         ((64 - 1) * 8) /* bytes one message carries */
 
@@ -27,7 +30,9 @@ enum con_op {
     CON_NAME  = 2,   /* admin. 0: badge, 1: length, 2..: name bytes -> () */
     CON_READ  = 3,   /* admin. 0: badge, 1: from (bytes written so far) -> 0: total written, 1: length, 2..: bytes */
     CON_FORGET = 4,  /* admin. 0: badge: drop the stream             -> () */
-    CON_OPEN  = 5,   /* admin. 0: length, 1..: name -> 0: badge, and a new send
+    CON_OPEN  = 5,   /* admin. 0: length, 1..: name; caps[0]: Memory (READ, WRITE,
+                        CON_LOG_MIN..CON_LOG_MAX bytes) the stream's log lives in,
+                        made from the client's quota -> 0: badge, and a new send
                         capability with that badge (the client's) */
     CON_OP_COUNT
 };

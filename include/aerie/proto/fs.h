@@ -12,10 +12,14 @@
  * A reply's label is 0 or a negative AE_* code (aerie/errors.h); its words
  * are laid out per opcode below and are meaningful only on success.
  *
- * Paths are resolved from the session's root; a leading '/' is optional,
- * "." and empty components vanish, ".." removes the previous component and
- * stays at the root. Limits: FS_PATH_MAX bytes, FS_NAME_MAX per component,
- * no NUL byte; every other byte is allowed.
+ * Paths are resolved from the session's root — or from a directory handle
+ * the request names (word FS_W_BASE) when the path does not start with
+ * '/'. "." and empty components vanish; ".." is the parent directory
+ * where the walk is (after any symbolic link it followed), and the root's
+ * parent is the root itself, so no path, link or handle reaches above a
+ * session's root. Limits: FS_PATH_MAX bytes, FS_NAME_MAX per component, no
+ * NUL byte; every other byte is allowed. A walk follows at most
+ * FS_SYMLOOP_MAX symbolic links (AE_ELOOP after that).
  */
 #ifndef AERIE_PROTO_FS_H
 #define AERIE_PROTO_FS_H
@@ -28,6 +32,8 @@
 #define FS_NAME_MAX      255u        /* bytes in one component */
 #define FS_FILE_MAX      (1ull << 40) /* largest file size: 1 TiB */
 #define FS_OFF_CURRENT   UINT64_MAX  /* READ/WRITE offset: use and advance the handle's position */
+#define FS_SYMLOOP_MAX   40u         /* symbolic links one walk follows */
+#define FS_LINK_MAX      65000u      /* names of one file (LINK: AE_ELIMIT past it) */
 
 /* Opcodes (the message label). */
 enum fs_op {
@@ -46,6 +52,16 @@ enum fs_op {
     FS_OP_RENAME    = 13,
     FS_OP_READDIR   = 14,
     FS_OP_STATFS    = 15,
+    FS_OP_SYMLINK   = 16,
+    FS_OP_READLINK  = 17,
+    FS_OP_LINK      = 18,
+    FS_OP_CHMOD     = 19,
+    FS_OP_CHOWN     = 20,
+    FS_OP_UTIMENS   = 21,
+    FS_OP_FCHMOD    = 22,
+    FS_OP_FCHOWN    = 23,
+    FS_OP_FUTIMENS  = 24,
+    FS_OP_FSYNC     = 25,
     FS_OP_COUNT
 };
 
@@ -59,7 +75,20 @@ enum fs_op {
 #define FS_O_TRUNC      0x40u
 #define FS_O_APPEND     0x80u
 #define FS_O_DIRECTORY  0x100u       /* fail with AE_ENOTDIR unless a directory */
-#define FS_O_ALL        0x1f3u
+#define FS_O_NOFOLLOW   0x200u       /* fail with AE_ELOOP if the last component is a symbolic link */
+#define FS_O_ALL        0x3f3u
+
+/* Flags of STAT, CHMOD, CHOWN, UTIMENS (FS_AT_NOFOLLOW) and LINK (FS_AT_FOLLOW). */
+#define FS_AT_NOFOLLOW  0x1u         /* act on a final symbolic link itself */
+#define FS_AT_FOLLOW    0x2u         /* LINK: link what a final symbolic link names */
+/* RENAME flags. */
+#define FS_RENAME_NOREPLACE 0x1u     /* AE_EEXIST if the new name exists */
+
+/* UTIMENS times: nanoseconds since 1970-01-01 UTC, or one of these. */
+#define FS_TIME_NOW     UINT64_MAX          /* the service's clock */
+#define FS_TIME_OMIT    (UINT64_MAX - 1)    /* leave this time as it is */
+/* CHOWN ids: 32 bits, or this to leave one as it is. */
+#define FS_ID_KEEP      0xFFFFFFFFu
 
 /* SEEK whence. */
 #define FS_SEEK_SET     0u
@@ -69,12 +98,14 @@ enum fs_op {
 /* Node types (stat and readdir). */
 #define FS_TYPE_FILE    1u
 #define FS_TYPE_DIR     2u
+#define FS_TYPE_SYMLINK 3u
 
 #define FS_MODE_MASK    07777u
 
 /*
  * Request words, per opcode (index: meaning). "path" is a pair
- * (offset, length) into the shared buffer; so is "buf".
+ * (offset, length) into the shared buffer; so is "buf" and "target".
+ * Words in [brackets] may be left out (they are then 0).
  *
  *   OPEN      0,1: path  2: flags  3: mode (for FS_O_CREAT)
  *   CLOSE     0: handle
@@ -84,30 +115,51 @@ enum fs_op {
  *   FTRUNCATE 0: handle  1: size
  *   TRUNCATE  0,1: path  2: size
  *   FSTAT     0: handle
- *   STAT      0,1: path
+ *   STAT      0,1: path  [2: FS_AT_NOFOLLOW or 0]
  *   MKDIR     0,1: path  2: mode
  *   UNLINK    0,1: path
  *   RMDIR     0,1: path
- *   RENAME    0,1: old path  2,3: new path
+ *   RENAME    0,1: old path  2,3: new path  [4: FS_RENAME_* flags]
  *   READDIR   0: handle  1: cookie (0 = from the start)  2,3: buf for records
  *   STATFS    (none)
+ *   SYMLINK   0,1: path of the new link  2,3: target (1..FS_PATH_MAX-1 bytes, no NUL,
+ *             stored as sent: it is resolved when the link is followed)
+ *   READLINK  0,1: path  2,3: buf for the target
+ *   LINK      0,1: existing path  2,3: new path  4: FS_AT_FOLLOW or 0
+ *   CHMOD     0,1: path  2: mode  3: FS_AT_NOFOLLOW or 0
+ *   CHOWN     0,1: path  2: uid  3: gid (FS_ID_KEEP: unchanged)  4: FS_AT_NOFOLLOW or 0
+ *   UTIMENS   0,1: path  2: atime  3: mtime (ns, FS_TIME_NOW, FS_TIME_OMIT)  4: FS_AT_NOFOLLOW or 0
+ *   FCHMOD    0: handle  1: mode
+ *   FCHOWN    0: handle  1: uid  2: gid
+ *   FUTIMENS  0: handle  1: atime  2: mtime
+ *   FSYNC     0: handle
+ *
+ * Every request with a path may add [6: a directory handle] that a path
+ * not starting with '/' is resolved from (0: the session's root); RENAME
+ * and LINK may add [7: the same for their second path].
  */
 enum {
-    FS_W_PATH_OFF = 0, FS_W_PATH_LEN = 1,      /* OPEN, TRUNCATE, STAT, MKDIR, UNLINK, RMDIR */
+    FS_W_PATH_OFF = 0, FS_W_PATH_LEN = 1,      /* every request with a path */
     FS_W_FLAGS = 2, FS_W_MODE = 3,             /* OPEN */
     FS_W_SIZE = 2,                             /* TRUNCATE */
     FS_W_DIR_MODE = 2,                         /* MKDIR */
-    FS_W_NEW_OFF = 2, FS_W_NEW_LEN = 3,        /* RENAME */
+    FS_W_NEW_OFF = 2, FS_W_NEW_LEN = 3,        /* RENAME, LINK */
+    FS_W_TARGET_OFF = 2, FS_W_TARGET_LEN = 3,  /* SYMLINK */
     FS_W_HANDLE = 0,                           /* handle operations */
     FS_W_FILE_OFF = 1,                         /* READ, WRITE, SEEK (offset) */
     FS_W_HSIZE = 1,                            /* FTRUNCATE */
     FS_W_COOKIE = 1,                           /* READDIR */
-    FS_W_BUF_OFF = 2, FS_W_BUF_LEN = 3,        /* READ, WRITE, READDIR */
+    FS_W_BUF_OFF = 2, FS_W_BUF_LEN = 3,        /* READ, WRITE, READDIR, READLINK */
     FS_W_WHENCE = 2,                           /* SEEK */
+    FS_W_STAT_FLAGS = 2,                       /* STAT */
+    FS_W_PAIR_FLAGS = 4,                       /* RENAME, LINK */
+    FS_W_ATTR = 2,                             /* CHMOD: mode; CHOWN: uid; UTIMENS: atime */
+    FS_W_HATTR = 1,                            /* FCHMOD, FCHOWN, FUTIMENS: the same */
+    FS_W_BASE = 6, FS_W_BASE2 = 7,             /* directory handles paths start from */
 };
 
 /* Words each request must carry (more are ignored). */
-#define FS_REQ_WORDS_MAX 4
+#define FS_REQ_WORDS_MAX 8
 
 /*
  * Reply words, per opcode:
@@ -119,13 +171,17 @@ enum {
  *   READDIR   0: bytes of records  1: records  2: cookie to continue from  3: 1 at the end
  *   STATFS    0: data bytes used  1: data bytes limit  2: inodes used  3: inodes limit
  *             4: handles open  5: handles limit
+ *   READLINK  0: the target's length (its first min(length, buf length) bytes are in buf)
  *   others    none
- * A stat is 7 words: ino, type, mode, size, blocks (512-byte units of
- * private memory), nlink, dev (0: the session's own tree, 1+i: volume i).
+ * A stat is 12 words: ino, type, mode, size (a link: its target's length),
+ * blocks (512-byte units of private memory), nlink (names of a file; 1 for
+ * a directory), dev (0: the session's own tree, 1+i: volume i), uid, gid,
+ * atime, mtime, ctime (ns since 1970; 0 for files of the image).
  */
 enum {
     FS_R_STAT_INO = 0, FS_R_STAT_TYPE, FS_R_STAT_MODE, FS_R_STAT_SIZE,
-    FS_R_STAT_BLOCKS, FS_R_STAT_NLINK, FS_R_STAT_DEV, FS_R_STAT_WORDS
+    FS_R_STAT_BLOCKS, FS_R_STAT_NLINK, FS_R_STAT_DEV, FS_R_STAT_UID, FS_R_STAT_GID,
+    FS_R_STAT_ATIME, FS_R_STAT_MTIME, FS_R_STAT_CTIME, FS_R_STAT_WORDS
 };
 #define FS_R_OPEN_HANDLE   0
 #define FS_R_OPEN_STAT     1
@@ -276,6 +332,7 @@ _Static_assert(FS_REQ_WORDS_MAX <= FS_MSG_WORDS, "requests fit a message");
 _Static_assert(FS_REPLY_WORDS_MAX <= FS_MSG_WORDS, "replies fit a message");
 _Static_assert(FS_NAME_MAX <= UINT8_MAX, "name_len is 8 bits");
 _Static_assert((FS_O_ACCMODE | FS_O_CREAT | FS_O_EXCL | FS_O_TRUNC | FS_O_APPEND |
-                FS_O_DIRECTORY) == FS_O_ALL, "FS_O_ALL lists every flag");
+                FS_O_DIRECTORY | FS_O_NOFOLLOW) == FS_O_ALL, "FS_O_ALL lists every flag");
+_Static_assert(FS_W_BASE2 < FS_REQ_WORDS_MAX, "the directory handles fit the request words");
 
 #endif

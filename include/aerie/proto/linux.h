@@ -36,11 +36,16 @@
 #define LX_SELF_VM_BASE  0x00007E0000000000ull  /* the personality's own heap and stacks */
 
 /*
- * A Linux process ended by a signal: the personality reports it on the
- * container's fault capability ("self.fault") with this label and the
- * words (signal, fault address, rip, code), then waits; cm records the
- * container as faulted with fault label CM_FAULT_LINUX_SIGNAL | signal << 32.
+ * Pid 1 ended by a signal: the personality ends its thread (AERIE_SYS_EXIT)
+ * with a status that says so, CM_LINUX_SIGNALED(signal, fault address):
+ * the top byte 'L', the signal in bits 48..54, the address below. cm then
+ * records the container as faulted, fault label CM_FAULT_LINUX_SIGNAL |
+ * signal << 32, fault address as given. (Any program could end with such
+ * a status: it only describes its own end.)
  */
+#define CM_LINUX_EXIT_MARK    0x4Cull
+#define CM_LINUX_SIGNALED(sig, addr) \
+    ((CM_LINUX_EXIT_MARK << 56) | ((uint64_t)(sig) & 0x7F) << 48 | ((uint64_t)(addr) & 0xFFFFFFFFFFFFull))
 #define CM_FAULT_LINUX_SIGNAL 0x7B01
 
 #endif

@@ -21,6 +21,17 @@
  * allows its admin operations only through such a capability. */
 #define PROTO_ADMIN_BADGE (1ull << 62)
 
+/* Bit 60 below is the fault class in every protocol; bit 61 and bits 59
+ * and below are each protocol's own (fs: FS_SESSION_BADGE is bit 61). */
+
+/* The badge bit of fault capabilities: a service that manages threads
+ * (the container manager) mints each thread's fault handler capability
+ * with this bit. Such a capability carries nothing but the messages the
+ * kernel builds (AERIE_INFO_KERNEL); the server loop refuses anything a
+ * thread sends through it, so a container cannot use its own fault
+ * capability to call the service. */
+#define PROTO_FAULT_BADGE (1ull << 60)
+
 /* Reply label <-> status (0 or a negative AE_* value). */
 static inline uint64_t proto_label_of(int status) { return status < 0 ? (uint64_t)(-(int64_t)status) : 0; }
 static inline int proto_status_of(uint64_t label) { return label ? -(int)label : 0; }

@@ -37,7 +37,7 @@ static uint64_t *table(uint64_t phys) { return phys_to_virt(phys); }
 
 uint64_t pt_create(struct quota *q, int *err)
 {
-    *err = quota_reserve(q, PAGE_SIZE, 0, 0);
+    *err = quota_charge(q, PAGE_SIZE, 0, 0);
     if (*err)
         return 0;
     uint64_t root = kmem_alloc_pages(0);
@@ -57,7 +57,7 @@ static uint64_t *next_level(uint64_t *e, bool create, struct quota *q, uint64_t 
         return table(*e & PTE_ADDR);
     if (!create)
         return NULL;
-    *err = quota_reserve(q, PAGE_SIZE, 0, 0);
+    *err = quota_charge(q, PAGE_SIZE, 0, 0);
     if (*err)
         return NULL;
     uint64_t p = kmem_alloc_pages(0);

@@ -93,7 +93,8 @@ int ae_cm_stats(uint64_t cm, uint64_t id, struct ae_cm_stats *st)
     if (r)
         return r;
     const uint64_t *w = ae_utcb()->mr;
-    *st = (struct ae_cm_stats){ w[1], w[2], w[3], w[4], w[5], w[6], w[7], (int)w[8], (int)(int64_t)w[9] };
+    *st = (struct ae_cm_stats){ w[1], w[2], w[3], w[4], w[5], w[6], w[7], (int)w[8], (int)(int64_t)w[9],
+                                w[10], w[11], w[12], w[13] };
     return 0;
 }
 
@@ -105,13 +106,17 @@ int64_t ae_cm_logs(uint64_t cm, uint64_t id, uint64_t *from, char *buf, size_t c
     int r = call(cm, CM_LOGS, 2, 0, 0);
     if (r)
         return r;
-    uint64_t len = u->mr[2];
-    if (len > cap)
+    uint64_t len = u->mr[2], next = u->mr[1];
+    if (len > (AERIE_MSG_WORDS - 3) * 8)
+        return AE_EPROTO;
+    if (len > cap) {
+        next -= len - cap;                   /* the rest comes with the next call */
         len = cap;
+    }
     const char *src = (const char *)&u->mr[3];
     for (uint64_t i = 0; i < len; i++)
         buf[i] = src[i];
-    *from = u->mr[1];
+    *from = next;
     return (int64_t)len;
 }
 
@@ -178,8 +183,7 @@ static void describe_signal(uint64_t sig, const struct ae_cm_status *st, char *b
 {
     const char *name = ae_cm_signal_name((unsigned)sig);
     if (sig == 11 || sig == 7 || sig == 4 || sig == 8)
-        fmt_snprintf(buf, cap, "killed by signal %lu (%s) at address 0x%lx, rip 0x%lx", sig, name,
-                     st->fault_addr, st->fault_rip);
+        fmt_snprintf(buf, cap, "killed by signal %lu (%s) at address 0x%lx", sig, name, st->fault_addr);
     else
         fmt_snprintf(buf, cap, "killed by signal %lu (%s)", sig, name);
 }
@@ -203,6 +207,8 @@ void ae_cm_describe(const struct ae_cm_status *st, char *buf, size_t cap)
             fmt_snprintf(buf, cap, "unknown system call %lu at rip 0x%lx", st->fault_addr, st->fault_rip);
         else if (label == CM_FAULT_LINUX_SIGNAL)
             describe_signal(code, st, buf, cap);
+        else if (label == AERIE_FAULT_GONE)
+            fmt_snprintf(buf, cap, "its threads ended without an exit (it destroyed them, or its own quota)");
         else
             fmt_snprintf(buf, cap, "fault %lu", label);
         break;

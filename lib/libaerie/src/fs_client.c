@@ -147,21 +147,34 @@ int64_t ae_fs_request(struct ae_fs *fs, uint64_t label, const uint64_t *w, unsig
     return r;
 }
 
-/* A request whose words 0,1 are a path (and 2,3 a second one, at
- * FS_PATH_MAX in the buffer); the other words from w. */
-static int path_request(struct ae_fs *fs, uint64_t label, const char *path, const char *path2,
-                        uint64_t *w, unsigned n, uint64_t *out, unsigned nout)
+/* A request whose words 0,1 are a path — resolved from directory handle
+ * dir unless absolute — and maybe 2,3 a second one at FS_PATH_MAX in the
+ * buffer (a path from dir2, or SYMLINK's target); the other words from w. */
+struct paths {
+    const char *path, *path2;
+    uint64_t dir, dir2;
+};
+
+static int path_request(struct ae_fs *fs, uint64_t label, const struct paths *pp, uint64_t *w,
+                        unsigned n, uint64_t *out, unsigned nout)
 {
     int64_t r;
     int tries = 0;
+    if (pp->dir || pp->dir2) {                   /* the directory handles ride at the end */
+        for (unsigned i = n; i < FS_W_BASE; i++)
+            w[i] = 0;
+        w[FS_W_BASE] = pp->dir;
+        w[FS_W_BASE2] = pp->dir2;
+        n = FS_REQ_WORDS_MAX;
+    }
     do {
         if ((r = begin(fs)))
             return (int)r;
         w[0] = 0;
-        r = put_path(fs, 0, path, &w[1]);
-        if (!r && path2) {
+        r = put_path(fs, 0, pp->path, &w[1]);
+        if (!r && pp->path2) {
             w[2] = FS_PATH_MAX;
-            r = put_path(fs, FS_PATH_MAX, path2, &w[3]);
+            r = put_path(fs, FS_PATH_MAX, pp->path2, &w[3]);
         }
         if (!r)
             r = call(fs, label, w, n, 0, out, nout);
@@ -177,20 +190,29 @@ static void stat_from(const uint64_t *w, struct ae_fs_stat *st)
         .ino = w[FS_R_STAT_INO], .type = (uint32_t)w[FS_R_STAT_TYPE],
         .mode = (uint32_t)w[FS_R_STAT_MODE], .size = w[FS_R_STAT_SIZE],
         .blocks = w[FS_R_STAT_BLOCKS], .nlink = (uint32_t)w[FS_R_STAT_NLINK],
-        .dev = (uint32_t)w[FS_R_STAT_DEV],
+        .dev = (uint32_t)w[FS_R_STAT_DEV], .uid = (uint32_t)w[FS_R_STAT_UID],
+        .gid = (uint32_t)w[FS_R_STAT_GID], .atime = w[FS_R_STAT_ATIME],
+        .mtime = w[FS_R_STAT_MTIME], .ctime = w[FS_R_STAT_CTIME],
     };
 }
 
-int ae_fs_open(struct ae_fs *fs, const char *path, uint32_t flags, uint32_t mode,
-               uint64_t *handle, struct ae_fs_stat *st)
+int ae_fs_openat(struct ae_fs *fs, uint64_t dir, const char *path, uint32_t flags, uint32_t mode,
+                 uint64_t *handle, struct ae_fs_stat *st)
 {
-    uint64_t w[4] = { 0, 0, flags, mode }, out[FS_REPLY_WORDS_MAX];
-    int r = path_request(fs, FS_OP_OPEN, path, NULL, w, 4, out, FS_REPLY_WORDS_MAX);
+    uint64_t w[FS_REQ_WORDS_MAX] = { 0, 0, flags, mode }, out[FS_REPLY_WORDS_MAX];
+    int r = path_request(fs, FS_OP_OPEN, &(struct paths){ path, NULL, dir, 0 }, w, 4, out,
+                         FS_REPLY_WORDS_MAX);
     if (r)
         return r;
     *handle = out[FS_R_OPEN_HANDLE];
     stat_from(out + FS_R_OPEN_STAT, st);
     return 0;
+}
+
+int ae_fs_open(struct ae_fs *fs, const char *path, uint32_t flags, uint32_t mode,
+               uint64_t *handle, struct ae_fs_stat *st)
+{
+    return ae_fs_openat(fs, 0, path, flags, mode, handle, st);
 }
 
 int ae_fs_close(struct ae_fs *fs, uint64_t handle)
@@ -252,8 +274,8 @@ int ae_fs_ftruncate(struct ae_fs *fs, uint64_t handle, uint64_t size)
 
 int ae_fs_truncate(struct ae_fs *fs, const char *path, uint64_t size)
 {
-    uint64_t w[3] = { 0, 0, size };
-    return path_request(fs, FS_OP_TRUNCATE, path, NULL, w, 3, NULL, 0);
+    uint64_t w[FS_REQ_WORDS_MAX] = { 0, 0, size };
+    return path_request(fs, FS_OP_TRUNCATE, &(struct paths){ path, NULL, 0, 0 }, w, 3, NULL, 0);
 }
 
 int ae_fs_fstat(struct ae_fs *fs, uint64_t handle, struct ae_fs_stat *st)
@@ -265,37 +287,177 @@ int ae_fs_fstat(struct ae_fs *fs, uint64_t handle, struct ae_fs_stat *st)
     return r;
 }
 
-int ae_fs_stat(struct ae_fs *fs, const char *path, struct ae_fs_stat *st)
+int ae_fs_statat(struct ae_fs *fs, uint64_t dir, const char *path, uint32_t flags,
+                 struct ae_fs_stat *st)
 {
-    uint64_t w[2], out[FS_R_STAT_WORDS];
-    int r = path_request(fs, FS_OP_STAT, path, NULL, w, 2, out, FS_R_STAT_WORDS);
+    uint64_t w[FS_REQ_WORDS_MAX] = { 0, 0, flags }, out[FS_R_STAT_WORDS];
+    int r = path_request(fs, FS_OP_STAT, &(struct paths){ path, NULL, dir, 0 }, w, 3, out,
+                         FS_R_STAT_WORDS);
     if (!r)
         stat_from(out, st);
     return r;
 }
 
+int ae_fs_stat(struct ae_fs *fs, const char *path, struct ae_fs_stat *st)
+{
+    return ae_fs_statat(fs, 0, path, 0, st);
+}
+
+int ae_fs_lstat(struct ae_fs *fs, const char *path, struct ae_fs_stat *st)
+{
+    return ae_fs_statat(fs, 0, path, FS_AT_NOFOLLOW, st);
+}
+
+int ae_fs_mkdirat(struct ae_fs *fs, uint64_t dir, const char *path, uint32_t mode)
+{
+    uint64_t w[FS_REQ_WORDS_MAX] = { 0, 0, mode };
+    return path_request(fs, FS_OP_MKDIR, &(struct paths){ path, NULL, dir, 0 }, w, 3, NULL, 0);
+}
+
 int ae_fs_mkdir(struct ae_fs *fs, const char *path, uint32_t mode)
 {
-    uint64_t w[3] = { 0, 0, mode };
-    return path_request(fs, FS_OP_MKDIR, path, NULL, w, 3, NULL, 0);
+    return ae_fs_mkdirat(fs, 0, path, mode);
+}
+
+int ae_fs_unlinkat(struct ae_fs *fs, uint64_t dir, const char *path)
+{
+    uint64_t w[FS_REQ_WORDS_MAX];
+    return path_request(fs, FS_OP_UNLINK, &(struct paths){ path, NULL, dir, 0 }, w, 2, NULL, 0);
 }
 
 int ae_fs_unlink(struct ae_fs *fs, const char *path)
 {
-    uint64_t w[2];
-    return path_request(fs, FS_OP_UNLINK, path, NULL, w, 2, NULL, 0);
+    return ae_fs_unlinkat(fs, 0, path);
+}
+
+int ae_fs_rmdirat(struct ae_fs *fs, uint64_t dir, const char *path)
+{
+    uint64_t w[FS_REQ_WORDS_MAX];
+    return path_request(fs, FS_OP_RMDIR, &(struct paths){ path, NULL, dir, 0 }, w, 2, NULL, 0);
 }
 
 int ae_fs_rmdir(struct ae_fs *fs, const char *path)
 {
-    uint64_t w[2];
-    return path_request(fs, FS_OP_RMDIR, path, NULL, w, 2, NULL, 0);
+    return ae_fs_rmdirat(fs, 0, path);
+}
+
+int ae_fs_renameat(struct ae_fs *fs, uint64_t from_dir, const char *from, uint64_t to_dir,
+                   const char *to, uint32_t flags)
+{
+    uint64_t w[FS_REQ_WORDS_MAX] = { 0, 0, 0, 0, flags };
+    return path_request(fs, FS_OP_RENAME, &(struct paths){ from, to, from_dir, to_dir }, w, 5,
+                        NULL, 0);
 }
 
 int ae_fs_rename(struct ae_fs *fs, const char *from, const char *to)
 {
-    uint64_t w[4];
-    return path_request(fs, FS_OP_RENAME, from, to, w, 4, NULL, 0);
+    return ae_fs_renameat(fs, 0, from, 0, to, 0);
+}
+
+int ae_fs_symlinkat(struct ae_fs *fs, const char *target, uint64_t dir, const char *link)
+{
+    uint64_t w[FS_REQ_WORDS_MAX];
+    if (strlen(target) >= FS_PATH_MAX)
+        return AE_ENAMETOOLONG;
+    return path_request(fs, FS_OP_SYMLINK, &(struct paths){ link, target, dir, 0 }, w, 4, NULL, 0);
+}
+
+int ae_fs_symlink(struct ae_fs *fs, const char *target, const char *link)
+{
+    return ae_fs_symlinkat(fs, target, 0, link);
+}
+
+int64_t ae_fs_readlinkat(struct ae_fs *fs, uint64_t dir, const char *path, char *buf,
+                         uint64_t cap)
+{
+    int64_t r;
+    int tries = 0;
+    struct paths pp = { path, NULL, dir, 0 };
+    do {
+        if ((r = begin(fs)))
+            return r;
+        uint64_t room = fs->buf_bytes - FS_PATH_MAX, len = 0;
+        uint64_t w[FS_REQ_WORDS_MAX] = { 0, 0, FS_PATH_MAX, cap < room ? cap : room, 0, 0, dir, 0 };
+        r = put_path(fs, 0, pp.path, &w[1]);
+        if (!r)
+            r = call(fs, FS_OP_READLINK, w, dir ? FS_REQ_WORDS_MAX : 4, 0, &len, 1);
+        if (!r) {
+            memcpy(buf, fs->buf + FS_PATH_MAX, len < w[3] ? len : w[3]);
+            r = (int64_t)len;
+        }
+    } while (end(fs, r, &tries));
+    return r;
+}
+
+int64_t ae_fs_readlink(struct ae_fs *fs, const char *path, char *buf, uint64_t cap)
+{
+    return ae_fs_readlinkat(fs, 0, path, buf, cap);
+}
+
+int ae_fs_linkat(struct ae_fs *fs, uint64_t old_dir, const char *old, uint64_t new_dir,
+                 const char *new_name, uint32_t flags)
+{
+    uint64_t w[FS_REQ_WORDS_MAX] = { 0, 0, 0, 0, flags };
+    return path_request(fs, FS_OP_LINK, &(struct paths){ old, new_name, old_dir, new_dir }, w, 5,
+                        NULL, 0);
+}
+
+int ae_fs_link(struct ae_fs *fs, const char *old, const char *new_name)
+{
+    return ae_fs_linkat(fs, 0, old, 0, new_name, 0);
+}
+
+int ae_fs_chmodat(struct ae_fs *fs, uint64_t dir, const char *path, uint32_t mode, uint32_t flags)
+{
+    uint64_t w[FS_REQ_WORDS_MAX] = { 0, 0, mode, flags };
+    return path_request(fs, FS_OP_CHMOD, &(struct paths){ path, NULL, dir, 0 }, w, 4, NULL, 0);
+}
+
+int ae_fs_chmod(struct ae_fs *fs, const char *path, uint32_t mode)
+{
+    return ae_fs_chmodat(fs, 0, path, mode, 0);
+}
+
+int ae_fs_chownat(struct ae_fs *fs, uint64_t dir, const char *path, uint32_t uid, uint32_t gid,
+                  uint32_t flags)
+{
+    uint64_t w[FS_REQ_WORDS_MAX] = { 0, 0, uid, gid, flags };
+    return path_request(fs, FS_OP_CHOWN, &(struct paths){ path, NULL, dir, 0 }, w, 5, NULL, 0);
+}
+
+int ae_fs_chown(struct ae_fs *fs, const char *path, uint32_t uid, uint32_t gid)
+{
+    return ae_fs_chownat(fs, 0, path, uid, gid, 0);
+}
+
+int ae_fs_utimensat(struct ae_fs *fs, uint64_t dir, const char *path, uint64_t atime,
+                    uint64_t mtime, uint32_t flags)
+{
+    uint64_t w[FS_REQ_WORDS_MAX] = { 0, 0, atime, mtime, flags };
+    return path_request(fs, FS_OP_UTIMENS, &(struct paths){ path, NULL, dir, 0 }, w, 5, NULL, 0);
+}
+
+int ae_fs_fchmod(struct ae_fs *fs, uint64_t handle, uint32_t mode)
+{
+    uint64_t w[2] = { handle, mode };
+    return (int)ae_fs_request(fs, FS_OP_FCHMOD, w, 2, NULL, 0);
+}
+
+int ae_fs_fchown(struct ae_fs *fs, uint64_t handle, uint32_t uid, uint32_t gid)
+{
+    uint64_t w[3] = { handle, uid, gid };
+    return (int)ae_fs_request(fs, FS_OP_FCHOWN, w, 3, NULL, 0);
+}
+
+int ae_fs_futimens(struct ae_fs *fs, uint64_t handle, uint64_t atime, uint64_t mtime)
+{
+    uint64_t w[3] = { handle, atime, mtime };
+    return (int)ae_fs_request(fs, FS_OP_FUTIMENS, w, 3, NULL, 0);
+}
+
+int ae_fs_fsync(struct ae_fs *fs, uint64_t handle)
+{
+    return (int)ae_fs_request(fs, FS_OP_FSYNC, &handle, 1, NULL, 0);
 }
 
 int64_t ae_fs_readdir(struct ae_fs *fs, uint64_t handle, uint64_t cookie, void *recs,

@@ -39,16 +39,27 @@ static int conn(const char *path, struct ae_fs **fs)
     return path[0] ? 0 : AE_ENOENT;
 }
 
+static struct timespec to_timespec(uint64_t ns)
+{
+    return (struct timespec){ (time_t)(ns / 1000000000u), (long)(ns % 1000000000u) };
+}
+
 static void to_stat(const struct ae_fs_stat *a, struct stat *st)
 {
     memset(st, 0, sizeof *st);
     st->st_dev = a->dev;
     st->st_ino = a->ino;
     st->st_nlink = a->nlink;
-    st->st_mode = (a->type == FS_TYPE_DIR ? S_IFDIR : S_IFREG) | (a->mode & 07777);
+    st->st_mode = (a->type == FS_TYPE_DIR ? S_IFDIR : a->type == FS_TYPE_SYMLINK ? S_IFLNK : S_IFREG) |
+                  (a->mode & 07777);
+    st->st_uid = a->uid;
+    st->st_gid = a->gid;
     st->st_size = (off_t)a->size;
     st->st_blksize = 4096;
     st->st_blocks = (blkcnt_t)a->blocks;
+    st->st_atim = to_timespec(a->atime);
+    st->st_mtim = to_timespec(a->mtime);
+    st->st_ctim = to_timespec(a->ctime);
 }
 
 /* ---- the descriptor's ops ------------------------------------------- */
@@ -143,7 +154,7 @@ static int file_readdir(void *obj, struct dirent *ent)
     ent->d_ino = h.ino;
     ent->d_off = (off_t)h.cookie;
     ent->d_reclen = sizeof *ent;
-    ent->d_type = h.type == FS_TYPE_DIR ? DT_DIR : DT_REG;
+    ent->d_type = h.type == FS_TYPE_DIR ? DT_DIR : h.type == FS_TYPE_SYMLINK ? DT_LNK : DT_REG;
     memcpy(ent->d_name, f->recs + f->pos + sizeof h, h.name_len);
     f->pos += h.rec_len;
     f->cookie = h.cookie;
@@ -167,7 +178,7 @@ static int open_flags(int flags, uint32_t *out)
     *out = acc == O_WRONLY ? FS_O_WRONLY : acc == O_RDWR ? FS_O_RDWR : FS_O_RDONLY;
     *out |= (flags & O_CREAT ? FS_O_CREAT : 0) | (flags & O_EXCL ? FS_O_EXCL : 0) |
             (flags & O_TRUNC ? FS_O_TRUNC : 0) | (flags & O_APPEND ? FS_O_APPEND : 0) |
-            (flags & O_DIRECTORY ? FS_O_DIRECTORY : 0);
+            (flags & O_DIRECTORY ? FS_O_DIRECTORY : 0) | (flags & O_NOFOLLOW ? FS_O_NOFOLLOW : 0);
     return 0;
 }
 
@@ -194,14 +205,24 @@ int __sys_open(const char *path, int flags, unsigned mode, const struct fd_ops *
     return 0;
 }
 
-int __sys_stat(const char *path, struct stat *st)
+static int stat_at(const char *path, struct stat *st, uint32_t flags)
 {
     struct ae_fs *fs;
     struct ae_fs_stat a;
     int r = conn(path, &fs);
-    if (!r && !(r = ae_fs_stat(fs, path, &a)))
+    if (!r && !(r = ae_fs_statat(fs, 0, path, flags, &a)))
         to_stat(&a, st);
     return r;
+}
+
+int __sys_stat(const char *path, struct stat *st)
+{
+    return stat_at(path, st, 0);
+}
+
+int __sys_lstat(const char *path, struct stat *st)
+{
+    return stat_at(path, st, FS_AT_NOFOLLOW);
 }
 
 int __sys_truncate(const char *path, long size)
@@ -239,4 +260,41 @@ int __sys_rename(const char *from, const char *to)
     if (!r && !to[0])
         r = AE_ENOENT;
     return r ? r : ae_fs_rename(fs, from, to);
+}
+
+int __sys_symlink(const char *target, const char *link)
+{
+    struct ae_fs *fs;
+    int r = conn(link, &fs);
+    return r ? r : ae_fs_symlink(fs, target, link);
+}
+
+long __sys_readlink(const char *path, char *buf, size_t cap)
+{
+    struct ae_fs *fs;
+    int r = conn(path, &fs);
+    return r ? r : ae_fs_readlink(fs, path, buf, cap);
+}
+
+int __sys_link(const char *old, const char *new_name)
+{
+    struct ae_fs *fs;
+    int r = conn(old, &fs);
+    if (!r && !new_name[0])
+        r = AE_ENOENT;
+    return r ? r : ae_fs_link(fs, old, new_name);
+}
+
+int __sys_chmod(const char *path, unsigned mode)
+{
+    struct ae_fs *fs;
+    int r = conn(path, &fs);
+    return r ? r : ae_fs_chmod(fs, path, mode & 07777);
+}
+
+int __sys_chown(const char *path, unsigned uid, unsigned gid, int follow)
+{
+    struct ae_fs *fs;
+    int r = conn(path, &fs);
+    return r ? r : ae_fs_chownat(fs, 0, path, uid, gid, follow ? 0 : FS_AT_NOFOLLOW);
 }

@@ -7,14 +7,35 @@
 #include <aerie/proto/proto.h>
 #include <aerie/errors.h>
 
+unsigned ae_caller_class(uint64_t badge, uint64_t info)
+{
+    if (AERIE_INFO_FLAGS(info) & AERIE_INFO_KERNEL)
+        return badge & PROTO_FAULT_BADGE ? AE_CALLER_FAULT : 0;
+    if (badge & PROTO_FAULT_BADGE)
+        return 0;                         /* a thread sending through its fault capability */
+    if (badge == 0 || (badge & PROTO_ADMIN_BADGE))
+        return AE_CALLER_ADMIN;
+    return AE_CALLER_CLIENT;
+}
+
+/* Refuses, before any handler runs, a caller the operation does not name:
+ * unknown opcodes get ENOSYS, known ones called by the wrong class EPERM,
+ * and anything from a fault capability that the kernel did not build
+ * gets EPERM whatever its label. */
 static int dispatch(const struct ae_server *s, struct ae_request *rq)
 {
-    if (rq->label < s->nops && s->ops[rq->label].fn) {
-        if (rq->nwords < s->ops[rq->label].min_words)
-            return AE_EPROTO;
-        return s->ops[rq->label].fn(s->ctx, rq);
-    }
-    return s->other ? s->other(s->ctx, rq) : AE_ENOSYS;
+    if (rq->caller == AE_CALLER_FAULT)
+        return s->fault ? s->fault(s->ctx, rq) : AE_EPERM;
+    if (!rq->caller)
+        return AE_EPERM;
+    if (rq->label >= s->nops || !s->ops[rq->label].fn)
+        return AE_ENOSYS;
+    const struct ae_op *op = &s->ops[rq->label];
+    if (!(op->callers & rq->caller & AE_CALLER_ANY))
+        return AE_EPERM;
+    if (rq->nwords < op->min_words)
+        return AE_EPROTO;
+    return op->fn(s->ctx, rq);
 }
 
 /* Fills the receive window with empty slots: window[i] for i < want
@@ -71,7 +92,8 @@ int ae_serve(const struct ae_server *s)
         for (unsigned i = 0; i < AERIE_MSG_CAPS; i++)
             caps[i] = u->caps[i];
         struct ae_request rq = {
-            .badge = badge, .label = AERIE_INFO_LABEL((uint64_t)r), .w = words,
+            .badge = badge, .caller = ae_caller_class(badge, (uint64_t)r),
+            .label = AERIE_INFO_LABEL((uint64_t)r), .w = words,
             .nwords = nwords, .ncaps = (unsigned)AERIE_INFO_NCAPS((uint64_t)r),
             .caps = caps, .reply = reply,
         };
@@ -86,7 +108,13 @@ int ae_serve(const struct ae_server *s)
             r = ae_recv(s->ep, AERIE_TIMEOUT_FOREVER, &badge);
             continue;
         }
-        for (unsigned i = 0; i < rq.nreply && i < AERIE_MSG_WORDS; i++)
+        if (rq.nreply > AERIE_MSG_WORDS || rq.nreply_caps > AERIE_MSG_CAPS) {
+            /* A handler's bug: the kernel would refuse the reply and leave
+             * the caller waiting forever. It gets an error instead. */
+            status = AE_EPROTO;
+            rq.nreply = rq.nreply_caps = 0;
+        }
+        for (unsigned i = 0; i < rq.nreply; i++)
             u->mr[i] = reply[i];
         for (unsigned i = 0; i < rq.nreply_caps; i++)
             u->caps[i] = rq.reply_caps[i];

@@ -1,7 +1,8 @@
 /*
  * unistd.h — the POSIX subset libc serves: the fd calls that go through
  * the fd table (read, write, pread, pwrite, close, lseek, ftruncate),
- * files by name (unlink, rmdir, truncate), sleeping and _exit. See
+ * files by name (unlink, rmdir, truncate, link, symlink, readlink, chown,
+ * lchown), sleeping and _exit. See
  * docs/LIBC.md for what is missing.
  */
 #ifndef _UNISTD_H
@@ -12,6 +13,7 @@
 #define __NEED_off_t
 #define __NEED_useconds_t
 #define __NEED_pid_t
+#define __NEED_id_t
 #include <bits/alltypes.h>
 
 #ifndef NULL
@@ -35,6 +37,11 @@ int ftruncate(int fd, off_t size);
 int truncate(const char *path, off_t size);
 int unlink(const char *path);
 int rmdir(const char *path);
+int link(const char *old, const char *new_name);
+int symlink(const char *target, const char *link_path);
+ssize_t readlink(const char *restrict path, char *restrict buf, size_t cap);
+int chown(const char *path, uid_t uid, gid_t gid);
+int lchown(const char *path, uid_t uid, gid_t gid);
 
 unsigned sleep(unsigned seconds);
 int usleep(useconds_t usec);

@@ -99,11 +99,19 @@ struct stat;
 int __sys_open(const char *path, int flags, unsigned mode, const struct fd_ops **ops,
                void **obj);
 int __sys_stat(const char *path, struct stat *st);
+int __sys_lstat(const char *path, struct stat *st);
 int __sys_truncate(const char *path, long size);
 int __sys_mkdir(const char *path, unsigned mode);
 int __sys_unlink(const char *path);
 int __sys_rmdir(const char *path);
 int __sys_rename(const char *from, const char *to);
+int __sys_symlink(const char *target, const char *link);
+/* Returns the target's length (at most cap bytes of it are in buf). */
+long __sys_readlink(const char *path, char *buf, size_t cap);
+int __sys_link(const char *old, const char *new_name);
+int __sys_chmod(const char *path, unsigned mode);
+/* uid, gid: (unsigned)-1 leaves one as it is; follow: 0 acts on a final link. */
+int __sys_chown(const char *path, unsigned uid, unsigned gid, int follow);
 
 /*
  * UDP/IPv4 (sockets, src/network/). The program has at most one session

@@ -4,9 +4,11 @@
  * Memory object per chunk, so a large file costs few kernel objects);
  * freed pages return to the pool, not to the quota. Metadata comes from
  * malloc. Locks are futex mutexes (pthread_mutex_t): a holder may copy a
- * whole buffer, so waiters sleep instead of spinning.
+ * whole buffer, so waiters sleep instead of spinning. Times come from the
+ * realtime clock.
  */
 #include <stdlib.h>
+#include <time.h>
 #include <libaerie/runtime.h>
 #include <libaerie/syscall.h>
 #include "service.h"
@@ -106,6 +108,14 @@ static void lock_free(void *ctx, void *lock)
     free(lock);
 }
 
+static uint64_t now(void *ctx)
+{
+    (void)ctx;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 static void lock(void *l) { pthread_mutex_lock(l); }
 static void unlock(void *l) { pthread_mutex_unlock(l); }
 
@@ -115,5 +125,6 @@ void env_init(struct fs_env *env)
         .page_alloc = page_alloc, .page_free = page_free,
         .mem_alloc = mem_alloc, .mem_free = mem_free,
         .lock_new = lock_new, .lock_free = lock_free, .lock = lock, .unlock = unlock,
+        .now = now,
     };
 }

@@ -17,8 +17,6 @@
 
 _Static_assert(FS_SESSION_HANDLES_MAX == FS_HANDLES_MAX, "the protocol states the core's limit");
 
-static bool is_admin(const struct ae_request *rq) { return rq->badge & FS_ADMIN_BADGE; }
-
 /* The bytes packed into words from..nwords-1, and how many there are. */
 static const char *word_bytes(const struct ae_request *rq, unsigned from, uint64_t *avail)
 {
@@ -107,8 +105,6 @@ static int decode_grants(const struct ae_request *rq, unsigned nv, const char *b
 static int h_open_session(void *ctx, struct ae_request *rq)
 {
     struct fs_service *svc = ((struct svc_worker *)ctx)->svc;
-    if (!is_admin(rq))
-        return AE_EPERM;
     const uint64_t *w = rq->w;
     uint64_t nv = w[5], avail;
     if (nv > FS_ADMIN_VOLUMES_MAX || (w[0] & ~(uint64_t)FS_SESSION_F_RDONLY) ||
@@ -148,8 +144,6 @@ static int h_open_session(void *ctx, struct ae_request *rq)
 static int h_close_session(void *ctx, struct ae_request *rq)
 {
     struct fs_service *svc = ((struct svc_worker *)ctx)->svc;
-    if (!is_admin(rq))
-        return AE_EPERM;
     return rq->w[0] > UINT32_MAX ? AE_ENOENT : session_close(svc, (uint32_t)rq->w[0]);
 }
 
@@ -175,8 +169,6 @@ static int admin_target(struct fs_service *svc, const struct ae_request *rq, uns
 static int h_admin_read(void *ctx, struct ae_request *rq)
 {
     struct svc_worker *wk = ctx;
-    if (!is_admin(rq))
-        return AE_EPERM;
     uint64_t off = rq->w[1], len = rq->w[2];
     if (len > FS_ADMIN_READ_MAX)
         return AE_EINVAL;
@@ -203,8 +195,6 @@ static int h_admin_read(void *ctx, struct ae_request *rq)
 static int h_admin_write(void *ctx, struct ae_request *rq)
 {
     struct svc_worker *wk = ctx;
-    if (!is_admin(rq))
-        return AE_EPERM;
     uint64_t off = rq->w[1], len = rq->w[2], flags = rq->w[4], mode = rq->w[5];
     if ((flags & ~(uint64_t)(FS_ADMIN_W_CREATE | FS_ADMIN_W_TRUNC)) || (mode & ~(uint64_t)FS_MODE_MASK))
         return AE_EINVAL;
@@ -231,8 +221,6 @@ static int h_admin_write(void *ctx, struct ae_request *rq)
 static int h_admin_stat(void *ctx, struct ae_request *rq)
 {
     struct svc_worker *wk = ctx;
-    if (!is_admin(rq))
-        return AE_EPERM;
     struct svc_session *s;
     int r = admin_target(wk->svc, rq, 1, 2, 0, &wk->req.path, &s);
     if (r)
@@ -252,8 +240,6 @@ static int h_admin_stat(void *ctx, struct ae_request *rq)
 static int h_admin_mkdir(void *ctx, struct ae_request *rq)
 {
     struct svc_worker *wk = ctx;
-    if (!is_admin(rq))
-        return AE_EPERM;
     if (rq->w[1] & ~(uint64_t)FS_MODE_MASK)
         return AE_EINVAL;
     struct svc_session *s;
@@ -290,8 +276,6 @@ static int list_emit(void *ctx, const char *name, size_t len, uint32_t type, uin
 static int h_admin_list(void *ctx, struct ae_request *rq)
 {
     struct svc_worker *wk = ctx;
-    if (!is_admin(rq))
-        return AE_EPERM;
     struct svc_session *s;
     int r = admin_target(wk->svc, rq, 2, 3, 0, &wk->req.path, &s);
     if (r)
@@ -319,8 +303,6 @@ static int h_admin_list(void *ctx, struct ae_request *rq)
 static int h_stats(void *ctx, struct ae_request *rq)
 {
     struct fs_service *svc = ((struct svc_worker *)ctx)->svc;
-    if (!is_admin(rq))
-        return AE_EPERM;
     uint64_t *o = rq->reply, q[6] = { 0 };
     ae_quota_info(ae_self.quota, q);
     table_counts(svc, &o[FS_STAT_SESSIONS], &o[FS_STAT_IMAGES], &o[FS_STAT_VOLUMES]);
@@ -337,8 +319,6 @@ static int h_stats(void *ctx, struct ae_request *rq)
 static int h_check(void *ctx, struct ae_request *rq)
 {
     struct fs_service *svc = ((struct svc_worker *)ctx)->svc;
-    if (!is_admin(rq))
-        return AE_EPERM;
     struct svc_session *s;
     int r = rq->w[0] > UINT32_MAX ? AE_ENOENT : session_acquire_id(svc, (uint32_t)rq->w[0], &s);
     if (r)
@@ -354,8 +334,6 @@ static int h_check(void *ctx, struct ae_request *rq)
 static int h_volume_create(void *ctx, struct ae_request *rq)
 {
     struct fs_service *svc = ((struct svc_worker *)ctx)->svc;
-    if (!is_admin(rq))
-        return AE_EPERM;
     uint64_t avail;
     const char *name = word_bytes(rq, 3, &avail);
     if (rq->w[1] > UINT32_MAX)
@@ -369,8 +347,6 @@ static int h_volume_create(void *ctx, struct ae_request *rq)
 static int h_volume_delete(void *ctx, struct ae_request *rq)
 {
     struct fs_service *svc = ((struct svc_worker *)ctx)->svc;
-    if (!is_admin(rq))
-        return AE_EPERM;
     uint64_t avail;
     const char *name = word_bytes(rq, 1, &avail);
     if (rq->w[0] > avail)
@@ -379,24 +355,41 @@ static int h_volume_delete(void *ctx, struct ae_request *rq)
 }
 
 const struct ae_op svc_ops[FS_SERVICE_OP_END] = {
-    [FS_OP_OPEN] = { h_file, 0 },      [FS_OP_CLOSE] = { h_file, 0 },
-    [FS_OP_READ] = { h_file, 0 },      [FS_OP_WRITE] = { h_file, 0 },
-    [FS_OP_SEEK] = { h_file, 0 },      [FS_OP_FTRUNCATE] = { h_file, 0 },
-    [FS_OP_TRUNCATE] = { h_file, 0 },  [FS_OP_FSTAT] = { h_file, 0 },
-    [FS_OP_STAT] = { h_file, 0 },      [FS_OP_MKDIR] = { h_file, 0 },
-    [FS_OP_UNLINK] = { h_file, 0 },    [FS_OP_RMDIR] = { h_file, 0 },
-    [FS_OP_RENAME] = { h_file, 0 },    [FS_OP_READDIR] = { h_file, 0 },
-    [FS_OP_STATFS] = { h_file, 0 },
-    [FS_OP_ATTACH] = { h_attach, 0 },
-    [FS_ADMIN_OPEN_SESSION] = { h_open_session, FS_ADMIN_OPEN_WORDS },
-    [FS_ADMIN_CLOSE_SESSION] = { h_close_session, 1 },
-    [FS_ADMIN_READ] = { h_admin_read, 4 },
-    [FS_ADMIN_WRITE] = { h_admin_write, 6 },
-    [FS_ADMIN_STATS] = { h_stats, 0 },
-    [FS_ADMIN_CHECK] = { h_check, 1 },
-    [FS_ADMIN_VOLUME_CREATE] = { h_volume_create, 3 },
-    [FS_ADMIN_VOLUME_DELETE] = { h_volume_delete, 1 },
-    [FS_ADMIN_STAT] = { h_admin_stat, 2 },
-    [FS_ADMIN_MKDIR] = { h_admin_mkdir, 3 },
-    [FS_ADMIN_LIST] = { h_admin_list, 3 },
+    [FS_OP_OPEN] = { h_file, 0, AE_CALLER_CLIENT },
+    [FS_OP_CLOSE] = { h_file, 0, AE_CALLER_CLIENT },
+    [FS_OP_READ] = { h_file, 0, AE_CALLER_CLIENT },
+    [FS_OP_WRITE] = { h_file, 0, AE_CALLER_CLIENT },
+    [FS_OP_SEEK] = { h_file, 0, AE_CALLER_CLIENT },
+    [FS_OP_FTRUNCATE] = { h_file, 0, AE_CALLER_CLIENT },
+    [FS_OP_TRUNCATE] = { h_file, 0, AE_CALLER_CLIENT },
+    [FS_OP_FSTAT] = { h_file, 0, AE_CALLER_CLIENT },
+    [FS_OP_STAT] = { h_file, 0, AE_CALLER_CLIENT },
+    [FS_OP_MKDIR] = { h_file, 0, AE_CALLER_CLIENT },
+    [FS_OP_UNLINK] = { h_file, 0, AE_CALLER_CLIENT },
+    [FS_OP_RMDIR] = { h_file, 0, AE_CALLER_CLIENT },
+    [FS_OP_RENAME] = { h_file, 0, AE_CALLER_CLIENT },
+    [FS_OP_READDIR] = { h_file, 0, AE_CALLER_CLIENT },
+    [FS_OP_STATFS] = { h_file, 0, AE_CALLER_CLIENT },
+    [FS_OP_SYMLINK] = { h_file, 0, AE_CALLER_CLIENT },
+    [FS_OP_READLINK] = { h_file, 0, AE_CALLER_CLIENT },
+    [FS_OP_LINK] = { h_file, 0, AE_CALLER_CLIENT },
+    [FS_OP_CHMOD] = { h_file, 0, AE_CALLER_CLIENT },
+    [FS_OP_CHOWN] = { h_file, 0, AE_CALLER_CLIENT },
+    [FS_OP_UTIMENS] = { h_file, 0, AE_CALLER_CLIENT },
+    [FS_OP_FCHMOD] = { h_file, 0, AE_CALLER_CLIENT },
+    [FS_OP_FCHOWN] = { h_file, 0, AE_CALLER_CLIENT },
+    [FS_OP_FUTIMENS] = { h_file, 0, AE_CALLER_CLIENT },
+    [FS_OP_FSYNC] = { h_file, 0, AE_CALLER_CLIENT },
+    [FS_OP_ATTACH] = { h_attach, 0, AE_CALLER_CLIENT },
+    [FS_ADMIN_OPEN_SESSION] = { h_open_session, FS_ADMIN_OPEN_WORDS, AE_CALLER_ADMIN },
+    [FS_ADMIN_CLOSE_SESSION] = { h_close_session, 1, AE_CALLER_ADMIN },
+    [FS_ADMIN_READ] = { h_admin_read, 4, AE_CALLER_ADMIN },
+    [FS_ADMIN_WRITE] = { h_admin_write, 6, AE_CALLER_ADMIN },
+    [FS_ADMIN_STATS] = { h_stats, 0, AE_CALLER_ADMIN },
+    [FS_ADMIN_CHECK] = { h_check, 1, AE_CALLER_ADMIN },
+    [FS_ADMIN_VOLUME_CREATE] = { h_volume_create, 3, AE_CALLER_ADMIN },
+    [FS_ADMIN_VOLUME_DELETE] = { h_volume_delete, 1, AE_CALLER_ADMIN },
+    [FS_ADMIN_STAT] = { h_admin_stat, 2, AE_CALLER_ADMIN },
+    [FS_ADMIN_MKDIR] = { h_admin_mkdir, 3, AE_CALLER_ADMIN },
+    [FS_ADMIN_LIST] = { h_admin_list, 3, AE_CALLER_ADMIN },
 };

@@ -78,6 +78,8 @@ int plat_init(struct netsvc *s);
 /* main.c: runs fn(s, arg) on the poller between two polls and waits for it. */
 void run_in_poller(struct netsvc *s, void (*fn)(struct netsvc *, void *), void *arg);
 /* The session a stack client id names (its slot). */
+/* The session of a client id, or NULL if its slot is out of range (ids
+ * come from badges and request words: never trust them to index). */
 struct session *session_of(struct netsvc *s, uint32_t id);
 
 /* server.c: the ipc thread's body. */

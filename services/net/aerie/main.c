@@ -38,7 +38,8 @@ static uint64_t now_ns(void)
 
 struct session *session_of(struct netsvc *s, uint32_t id)
 {
-    return &s->sessions[id & 0xffff];
+    uint32_t slot = id & 0xffff;
+    return slot < NET_MAX_CLIENTS ? &s->sessions[slot] : NULL;
 }
 
 /* ---- the mailbox between the ipc thread and the poller ------------------- */
@@ -92,7 +93,7 @@ static void reap_lost(struct netsvc *s)
 static void wake_client(void *ctx, uint32_t id)
 {
     struct session *se = session_of(ctx, id);
-    if (se->ntfn_cap)
+    if (se && se->ntfn_cap)
         ae_signal(se->ntfn_cap, NET_WAKE_CLIENT);
 }
 

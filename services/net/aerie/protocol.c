@@ -7,8 +7,10 @@
  * single thread.
  *
  * Who calls: a badge with NET_ADMIN_BADGE is the admin (the container
- * manager, root); any other badge must be epoch << 32 | id of a live
- * client this instance created, or the request fails with AE_EPERM.
+ * manager, root); the ops table lets it call only the admin operations,
+ * and clients only the client ones (ae_serve refuses the rest). A
+ * client's badge must be epoch << 32 | id of a live client this instance
+ * created, or the request fails with AE_EPERM.
  */
 #include <stdio.h>
 #include <string.h>
@@ -34,8 +36,6 @@ struct job {
     struct net_client_stats cst;
 };
 
-static bool is_admin(const struct ae_request *rq) { return rq->badge & NET_ADMIN_BADGE; }
-
 /* The client a badge names, or NULL. Read on the ipc thread: `badge` is
  * only changed by client add and remove, which this thread drives. */
 static struct session *caller(struct netsvc *s, uint64_t badge)
@@ -43,7 +43,7 @@ static struct session *caller(struct netsvc *s, uint64_t badge)
     if (badge & NET_ADMIN_BADGE || badge >> 32 != s->epoch)
         return NULL;
     struct session *se = session_of(s, (uint32_t)badge);
-    return se->badge == badge ? se : NULL;
+    return se && se->badge == badge ? se : NULL;
 }
 
 /* ---- client operations ---------------------------------------------------- */
@@ -214,7 +214,7 @@ static int op_client_stats(void *ctx, struct ae_request *rq)
 static int op_info(void *ctx, struct ae_request *rq)
 {
     struct netsvc *s = ctx;
-    if (!is_admin(rq) && !caller(s, rq->badge))
+    if (rq->caller == AE_CALLER_CLIENT && !caller(s, rq->badge))
         return AE_EPERM;
     const uint8_t *m = s->cfg.mac;
     rq->reply[0] = s->cfg.ip;
@@ -255,8 +255,6 @@ static void remove_in_poller(struct netsvc *s, void *arg)
 static int op_client_add(void *ctx, struct ae_request *rq)
 {
     struct netsvc *s = ctx;
-    if (!is_admin(rq))
-        return AE_EPERM;
     uint64_t n = rq->w[0];
     if (n > NET_MAX_RANGES || rq->nwords < 1 + n)
         return AE_EINVAL;
@@ -294,8 +292,6 @@ static int op_client_add(void *ctx, struct ae_request *rq)
 static int op_client_remove(void *ctx, struct ae_request *rq)
 {
     struct netsvc *s = ctx;
-    if (!is_admin(rq))
-        return AE_EPERM;
     struct session *se = caller(s, rq->w[0]);
     if (!se)
         return AE_ESRCH;
@@ -313,8 +309,6 @@ static int op_client_remove(void *ctx, struct ae_request *rq)
 static int op_admin_client_stats(void *ctx, struct ae_request *rq)
 {
     struct session *se = caller(ctx, rq->w[0]);
-    if (!is_admin(rq))
-        return AE_EPERM;
     return se ? reply_client_stats(ctx, (uint32_t)se->badge, rq) : AE_ESRCH;
 }
 
@@ -350,8 +344,6 @@ static void put_stat(uint64_t *rec, const char *name, uint64_t value)
 
 static int op_stats(void *ctx, struct ae_request *rq)
 {
-    if (!is_admin(rq))
-        return AE_EPERM;
     struct all_stats a;
     run_in_poller(ctx, all_stats_in_poller, &a);
     uint64_t total = net_stat_count + DEV_STAT_COUNT, first = rq->w[0], n = 0;
@@ -371,15 +363,15 @@ static int op_stats(void *ctx, struct ae_request *rq)
 }
 
 static const struct ae_op ops[NET_OP_COUNT] = {
-    [NET_BIND] = { op_bind, 1 },
-    [NET_UNBIND] = { op_unbind, 1 },
-    [NET_ATTACH] = { op_attach, 1 },
-    [NET_CLIENT_STATS] = { op_client_stats, 0 },
-    [NET_INFO] = { op_info, 0 },
-    [NET_ADMIN_CLIENT_ADD] = { op_client_add, 1 },
-    [NET_ADMIN_CLIENT_REMOVE] = { op_client_remove, 1 },
-    [NET_ADMIN_STATS] = { op_stats, 1 },
-    [NET_ADMIN_CLIENT_STATS] = { op_admin_client_stats, 1 },
+    [NET_BIND] = { op_bind, 1, AE_CALLER_CLIENT },
+    [NET_UNBIND] = { op_unbind, 1, AE_CALLER_CLIENT },
+    [NET_ATTACH] = { op_attach, 1, AE_CALLER_CLIENT },
+    [NET_CLIENT_STATS] = { op_client_stats, 0, AE_CALLER_CLIENT },
+    [NET_INFO] = { op_info, 0, AE_CALLER_ANY },
+    [NET_ADMIN_CLIENT_ADD] = { op_client_add, 1, AE_CALLER_ADMIN },
+    [NET_ADMIN_CLIENT_REMOVE] = { op_client_remove, 1, AE_CALLER_ADMIN },
+    [NET_ADMIN_STATS] = { op_stats, 1, AE_CALLER_ADMIN },
+    [NET_ADMIN_CLIENT_STATS] = { op_admin_client_stats, 1, AE_CALLER_ADMIN },
 };
 
 void *ipc_thread(void *arg)

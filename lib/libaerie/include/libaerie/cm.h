@@ -21,6 +21,7 @@ struct ae_cm_stats {
     uint64_t mem_used, mem_limit, threads_used, threads_limit, objects_used, objects_limit;
     uint64_t uptime_ns;
     int state, cpu;
+    uint64_t mem_run, mem_log, mem_rest, mem_cm;   /* where mem_used is (mem_cm: cm's own) */
 };
 
 int ae_cm_create(uint64_t cm, const char *spec, int start, uint64_t *id, char *err, size_t errlen);

@@ -39,6 +39,8 @@ struct ae_fs_stat {
     uint64_t ino, size, blocks;   /* blocks: 512-byte units of private memory */
     uint32_t type, mode;          /* FS_TYPE_*, permission bits */
     uint32_t nlink, dev;
+    uint32_t uid, gid;
+    uint64_t atime, mtime, ctime; /* ns since 1970 */
 };
 
 /* A connection over session capability cap, with a buf_bytes buffer (0:
@@ -51,8 +53,14 @@ void ae_fs_fini(struct ae_fs *fs);
 struct ae_fs *ae_fs_default(void);
 void ae_fs_set_default(struct ae_fs *fs);
 
+/* Paths: a path not starting with '/' is resolved from the directory
+ * handle dir of the *at calls (0: the session's root, as the plain calls
+ * do). FS_AT_NOFOLLOW makes statat/chmodat/chownat/utimensat act on a
+ * final symbolic link itself; linkat follows one only with FS_AT_FOLLOW. */
 int ae_fs_open(struct ae_fs *fs, const char *path, uint32_t flags, uint32_t mode,
                uint64_t *handle, struct ae_fs_stat *st);
+int ae_fs_openat(struct ae_fs *fs, uint64_t dir, const char *path, uint32_t flags, uint32_t mode,
+                 uint64_t *handle, struct ae_fs_stat *st);
 int ae_fs_close(struct ae_fs *fs, uint64_t handle);
 /* off: a file offset, or FS_OFF_CURRENT (the handle's position, advanced).
  * Moves len bytes in buffer-sized pieces; stops early at the end of the
@@ -65,10 +73,44 @@ int ae_fs_ftruncate(struct ae_fs *fs, uint64_t handle, uint64_t size);
 int ae_fs_truncate(struct ae_fs *fs, const char *path, uint64_t size);
 int ae_fs_fstat(struct ae_fs *fs, uint64_t handle, struct ae_fs_stat *st);
 int ae_fs_stat(struct ae_fs *fs, const char *path, struct ae_fs_stat *st);
+int ae_fs_lstat(struct ae_fs *fs, const char *path, struct ae_fs_stat *st);
+int ae_fs_statat(struct ae_fs *fs, uint64_t dir, const char *path, uint32_t flags,
+                 struct ae_fs_stat *st);
 int ae_fs_mkdir(struct ae_fs *fs, const char *path, uint32_t mode);
+int ae_fs_mkdirat(struct ae_fs *fs, uint64_t dir, const char *path, uint32_t mode);
 int ae_fs_unlink(struct ae_fs *fs, const char *path);
+int ae_fs_unlinkat(struct ae_fs *fs, uint64_t dir, const char *path);
 int ae_fs_rmdir(struct ae_fs *fs, const char *path);
+int ae_fs_rmdirat(struct ae_fs *fs, uint64_t dir, const char *path);
 int ae_fs_rename(struct ae_fs *fs, const char *from, const char *to);
+/* flags: FS_RENAME_NOREPLACE */
+int ae_fs_renameat(struct ae_fs *fs, uint64_t from_dir, const char *from, uint64_t to_dir,
+                   const char *to, uint32_t flags);
+/* A symbolic link at link holding target as given. */
+int ae_fs_symlink(struct ae_fs *fs, const char *target, const char *link);
+int ae_fs_symlinkat(struct ae_fs *fs, const char *target, uint64_t dir, const char *link);
+/* Copies at most cap bytes of the link's target (no NUL added) into buf;
+ * returns the target's whole length (more than cap: it was cut). */
+int64_t ae_fs_readlink(struct ae_fs *fs, const char *path, char *buf, uint64_t cap);
+int64_t ae_fs_readlinkat(struct ae_fs *fs, uint64_t dir, const char *path, char *buf,
+                         uint64_t cap);
+int ae_fs_link(struct ae_fs *fs, const char *old, const char *new_name);
+int ae_fs_linkat(struct ae_fs *fs, uint64_t old_dir, const char *old, uint64_t new_dir,
+                 const char *new_name, uint32_t flags);
+int ae_fs_chmod(struct ae_fs *fs, const char *path, uint32_t mode);
+int ae_fs_chmodat(struct ae_fs *fs, uint64_t dir, const char *path, uint32_t mode, uint32_t flags);
+int ae_fs_fchmod(struct ae_fs *fs, uint64_t handle, uint32_t mode);
+/* uid, gid: FS_ID_KEEP leaves one as it is. */
+int ae_fs_chown(struct ae_fs *fs, const char *path, uint32_t uid, uint32_t gid);
+int ae_fs_chownat(struct ae_fs *fs, uint64_t dir, const char *path, uint32_t uid, uint32_t gid,
+                  uint32_t flags);
+int ae_fs_fchown(struct ae_fs *fs, uint64_t handle, uint32_t uid, uint32_t gid);
+/* Times in ns since 1970, or FS_TIME_NOW, FS_TIME_OMIT. */
+int ae_fs_utimensat(struct ae_fs *fs, uint64_t dir, const char *path, uint64_t atime,
+                    uint64_t mtime, uint32_t flags);
+int ae_fs_futimens(struct ae_fs *fs, uint64_t handle, uint64_t atime, uint64_t mtime);
+/* Files live in memory: checks the handle and returns. */
+int ae_fs_fsync(struct ae_fs *fs, uint64_t handle);
 /* Directory records (struct fs_dirent_rec) after cookie, copied into
  * recs[0..cap); returns their bytes, the cookie to continue from in
  * *next, and whether the listing ended in *eof. */

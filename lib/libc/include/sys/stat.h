@@ -1,7 +1,7 @@
 /*
  * sys/stat.h — POSIX struct stat (the Linux x86-64 layout), the file type
- * and permission bits, stat, lstat (there are no symbolic links: the same
- * as stat), fstat and mkdir. Times are 0: the file system keeps none.
+ * and permission bits, stat, lstat, fstat, mkdir and chmod. Files of an
+ * image have times 0; the file system keeps the rest.
  */
 #ifndef _SYS_STAT_H
 #define _SYS_STAT_H
@@ -66,5 +66,6 @@ int stat(const char *restrict path, struct stat *restrict st);
 int lstat(const char *restrict path, struct stat *restrict st);
 int fstat(int fd, struct stat *st);
 int mkdir(const char *path, mode_t mode);
+int chmod(const char *path, mode_t mode);
 
 #endif

@@ -1,5 +1,4 @@
-/* stat.c — POSIX stat, and lstat, which is the same: there are no
- * symbolic links. */
+/* stat.c — POSIX stat, and lstat, which describes a symbolic link itself. */
 #include <sys/stat.h>
 #include "libc.h"
 #include "sys.h"
@@ -11,5 +10,5 @@ int stat(const char *restrict path, struct stat *restrict st)
 
 int lstat(const char *restrict path, struct stat *restrict st)
 {
-    return stat(path, st);
+    return (int)__ae_ret(__sys_lstat(path, st));
 }

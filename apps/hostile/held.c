@@ -1,0 +1,254 @@
+/*
+ * held.c — the hostile container's attacks through what it WAS given:
+ * its fault capability, its console stream, its fs session, its net
+ * client and its own task, thread and quota. A grant must give exactly
+ * what its name says: every admin operation, every label no client may
+ * use, other clients' ids, bogus and huge arguments, and escapes from
+ * its file-system root must fail. Each success is a surprise.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <aerie/errors.h>
+#include <aerie/fault.h>
+#include <aerie/kip.h>
+#include <aerie/objects.h>
+#include <aerie/syscall.h>
+#include <aerie/proto/cm.h>
+#include <aerie/proto/console.h>
+#include <aerie/proto/fs.h>
+#include <aerie/proto/net.h>
+#include <libaerie/invoke.h>
+#include <libaerie/runtime.h>
+#include <libaerie/syscall.h>
+#include "hostile.h"
+
+/* A call whose reply says the service refused it (or the kernel did). */
+static bool refused(int64_t r)
+{
+    return r < 0 || AERIE_INFO_LABEL((uint64_t)r) != 0;
+}
+
+/* Calls slot with label and words; a reply that is not a refusal is a
+ * surprise. It waits for the service (a busy one must not pass for a
+ * refusal); every refusal is answered at once. */
+static void call_expect_refusal(uint64_t slot, uint64_t label, const uint64_t *w, unsigned n,
+                                const char *what)
+{
+    struct aerie_utcb *u = ae_utcb();
+    for (unsigned i = 0; i < n; i++)
+        u->mr[i] = w[i];
+    int64_t r = ae_call(slot, AERIE_INFO(label, n, 0), AERIE_TIMEOUT_FOREVER);
+    if (!refused(r))
+        surprise(slot, what, label, r);
+}
+
+/* Packs text into words from w[1] on, its length in w[0]; returns words used. */
+static unsigned pack_text(uint64_t *w, const char *text)
+{
+    size_t len = strlen(text);
+    w[0] = len;
+    memset(&w[1], 0, (len + 7) / 8 * 8);
+    memcpy(&w[1], text, len);
+    return 1 + (unsigned)((len + 7) / 8);
+}
+
+/* ---- the fault capability: nothing but the kernel's own messages ---- */
+
+static void attack_fault_cap(uint64_t slot)
+{
+    uint64_t w[AERIE_MSG_WORDS] = { 0 };
+    /* Every cm operation, as the operator would call it. */
+    static const char *specs[] = {
+        "image=hello", "image=hostile grant=net ports=1-65535 mem=1G", "image=hello grant=fs",
+    };
+    for (unsigned i = 0; i < sizeof specs / sizeof specs[0]; i++) {
+        unsigned n = pack_text(w, specs[i]);
+        call_expect_refusal(slot, CM_CREATE, w, n, "cm create through the fault capability");
+        call_expect_refusal(slot, CM_RUN, w, n, "cm run through the fault capability");
+    }
+    memset(w, 0, sizeof w);
+    for (uint64_t id = 0; id < 8; id++) {
+        w[0] = id;
+        for (uint64_t label = 0; label < CM_OP_COUNT + 8; label++) {
+            if (label == CM_WAIT)
+                continue;                 /* refused below, with an id that cannot block */
+            call_expect_refusal(slot, label, w, 8, "cm operation through the fault capability");
+        }
+    }
+    w[0] = ~0ull;
+    call_expect_refusal(slot, CM_WAIT, w, 1, "cm wait through the fault capability");
+    /* Forged fault messages: a thread cannot speak for the kernel. An
+     * exit with status 77 that cm believed would end us with that status. */
+    w[0] = 77;
+    for (uint64_t label = AERIE_FAULT_PAGE; label <= AERIE_FAULT_EXIT + 4; label++)
+        call_expect_refusal(slot, label, w, 9, "forged fault message");
+    ae_send(slot, AERIE_INFO(AERIE_FAULT_EXIT, 1, 0), AERIE_TIMEOUT_FOREVER);   /* cm must ignore it */
+    /* It has no GRANT right: no capability rides on it. */
+    ae_utcb()->caps[0] = (uint32_t)slot;
+    expect_fail(ae_call(slot, AERIE_INFO(CM_LIST, 1, 1), AERIE_TIMEOUT_FOREVER), slot,
+                "capability sent on the fault cap");
+}
+
+/* ---- the console stream: write, nothing else ---- */
+
+static void attack_console(uint64_t slot)
+{
+    uint64_t w[AERIE_MSG_WORDS] = { 0 };
+    static const uint64_t badges[] = { 1, 2, 3, CON_OPENED_BADGE | 1, CON_OPENED_BADGE | 2,
+                                       PROTO_ADMIN_BADGE, 0 };
+    for (unsigned i = 0; i < sizeof badges / sizeof badges[0]; i++) {
+        w[0] = badges[i];
+        w[1] = 0;
+        call_expect_refusal(slot, CON_READ, w, 2, "console read of a stream");
+        call_expect_refusal(slot, CON_FORGET, w, 1, "console forget of a stream");
+        w[1] = 4;
+        memcpy(&w[2], "evil", 4);
+        call_expect_refusal(slot, CON_NAME, w, 3, "console rename of a stream");
+    }
+    unsigned n = pack_text(w, "evil");
+    call_expect_refusal(slot, CON_OPEN, w, n, "console open of a new stream");
+    w[0] = 4096;                          /* longer than the words that came */
+    call_expect_refusal(slot, CON_WRITE, w, 2, "console write longer than its message");
+    w[0] = ~0ull;
+    call_expect_refusal(slot, CON_WRITE, w, 1, "console write of 2^64-1 bytes");
+    for (uint64_t label = CON_OPEN + 1; label < 64; label++)
+        call_expect_refusal(slot, label, w, 4, "unknown console label");
+}
+
+/* ---- the fs session: its own files, and none of the admin's ---- */
+
+static void attack_fs_admin(uint64_t slot)
+{
+    uint64_t w[AERIE_MSG_WORDS] = { 0 };
+    for (uint64_t label = FS_ADMIN_OPEN_SESSION; label < FS_SERVICE_OP_END; label++) {
+        for (uint64_t id = 0; id < 4; id++) {
+            w[0] = id;
+            w[1] = 1;
+            w[2] = 1;
+            call_expect_refusal(slot, label, w, FS_ADMIN_OPEN_WORDS + 2, "fs admin operation");
+        }
+    }
+    for (uint64_t label = FS_SERVICE_OP_END; label < FS_SERVICE_OP_END + 16; label++)
+        call_expect_refusal(slot, label, w, 4, "unknown fs label");
+}
+
+/* OPEN of path (placed at the start of the shared buffer) must fail. */
+static void open_must_fail(uint64_t slot, char *buf, const char *path, const char *what)
+{
+    size_t len = strlen(path);
+    memcpy(buf, path, len);
+    uint64_t w[4] = { 0, len, FS_O_RDONLY, 0 };
+    call_expect_refusal(slot, FS_OP_OPEN, w, 4, what);
+}
+
+static void attack_fs_session(uint64_t slot)
+{
+    uint64_t mem;
+    char *buf = ae_mem_map_new(FS_SHBUF_MIN, &mem);
+    if (!buf)
+        return;
+    struct aerie_utcb *u = ae_utcb();
+    u->caps[0] = (uint32_t)mem;
+    int64_t r = ae_call(slot, AERIE_INFO(FS_OP_ATTACH, 0, 1), AERIE_TIMEOUT_FOREVER);
+    if (refused(r)) {
+        surprise(slot, "its own fs session refused a buffer (the grant does not work)", FS_OP_ATTACH, r);
+        return;
+    }
+    /* Out of its root: the image's program, other images, the boot image. */
+    open_must_fail(slot, buf, "../prog", "fs open above the session root");
+    open_must_fail(slot, buf, "/../../hello/prog", "fs open of another image");
+    open_must_fail(slot, buf, "../../../images/hello/prog", "fs open of the boot image");
+    open_must_fail(slot, buf, "/..//../bin/fs", "fs open of a service program");
+    /* Handles it does not hold, paths outside its buffer, huge lengths. */
+    uint64_t w[8];
+    static const uint64_t handles[] = { 0, 1, 255, 256, 65535, ~0ull };
+    for (unsigned i = 0; i < sizeof handles / sizeof handles[0]; i++) {
+        uint64_t h = handles[i];
+        w[0] = h; w[1] = 0; w[2] = 0; w[3] = 4096;
+        call_expect_refusal(slot, FS_OP_READ, w, 4, "fs read of a handle it never opened");
+        call_expect_refusal(slot, FS_OP_WRITE, w, 4, "fs write of a handle it never opened");
+        call_expect_refusal(slot, FS_OP_CLOSE, w, 1, "fs close of a handle it never opened");
+    }
+    w[0] = FS_SHBUF_MIN - 2; w[1] = 64; w[2] = FS_O_RDONLY; w[3] = 0;
+    call_expect_refusal(slot, FS_OP_OPEN, w, 4, "fs path running past the shared buffer");
+    w[0] = 0; w[1] = ~0ull;
+    call_expect_refusal(slot, FS_OP_OPEN, w, 4, "fs path of 2^64-1 bytes");
+    w[0] = ~0ull - 8; w[1] = 16;
+    call_expect_refusal(slot, FS_OP_STAT, w, 2, "fs path at a wrapping offset");
+    ae_mem_unmap_delete(buf, FS_SHBUF_MIN, mem);
+}
+
+/* ---- the net client: its ports, no admin ---- */
+
+static void attack_net(uint64_t slot)
+{
+    uint64_t w[8] = { 0 };
+    for (uint64_t label = NET_ADMIN_CLIENT_ADD; label <= NET_ADMIN_CLIENT_STATS; label++) {
+        for (uint64_t id = 0; id < 4; id++) {
+            w[0] = id ? id : 1;
+            w[1] = NET_RANGE(1, 65535);
+            call_expect_refusal(slot, label, w, 2, "net admin operation");
+        }
+    }
+    static const uint64_t ports[] = { 7, 53, 80, 5555, 65535, 65536, ~0ull };
+    for (unsigned i = 0; i < sizeof ports / sizeof ports[0]; i++) {
+        w[0] = ports[i];
+        call_expect_refusal(slot, NET_BIND, w, 1, "net bind of a port it was not granted");
+    }
+    w[0] = 1u << 30;                      /* rings of absurd size, and no capabilities */
+    call_expect_refusal(slot, NET_ATTACH, w, 1, "net attach without memory");
+    for (uint64_t label = NET_ADMIN_CLIENT_STATS + 1; label < 64; label++)
+        call_expect_refusal(slot, label, w, 2, "unknown net label");
+}
+
+/* ---- its own objects: nothing beyond its limits or the kernel's rules ---- */
+
+static void attack_self(void)
+{
+    uint64_t s = ae_slot_alloc(), args[6];
+    if (ae_self.quota) {
+        expect_fail(ae_quota_create(ae_self.quota, AERIE_OBJ_MEMORY, s, 1ull << 40, 0, 0), ae_self.quota,
+                    "1 TiB of memory from its own quota");
+        ae_cap_delete(s);
+        expect_fail(ae_quota_create(ae_self.quota, AERIE_OBJ_IRQ_CONTROL, s, 0, 0, 0), ae_self.quota,
+                    "an IRQ control object from its quota");
+        ae_cap_delete(s);
+    }
+    if (ae_self.task && ae_self.utcb_mem) {
+        expect_fail(ae_task_map(ae_self.task, ae_self.utcb_mem, 0, 0xFFFF800000000000ull, 4096, AERIE_MAP_R),
+                    ae_self.task, "a mapping at a kernel address");
+        expect_fail(ae_task_map(ae_self.task, ae_self.utcb_mem, 0, AERIE_USER_MAX - 4096, 8192, AERIE_MAP_R),
+                    ae_self.task, "a mapping running past the user range");
+        expect_fail(ae_task_map(ae_self.task, ae_self.utcb_mem, 1ull << 40, 0x7000000000ull, 4096, AERIE_MAP_R),
+                    ae_self.task, "a mapping beyond the memory object");
+    }
+    if (ae_self.thread) {
+        args[0] = AERIE_PRIO_MAX;
+        expect_fail(ae_invoke(ae_self.thread, AERIE_THREAD_SET_PRIORITY, 1, args, 0, 0), ae_self.thread,
+                    "raising its own priority");
+        args[0] = 4096;
+        expect_fail(ae_invoke(ae_self.thread, AERIE_THREAD_SET_AFFINITY, 1, args, 0, 0), ae_self.thread,
+                    "a CPU that does not exist");
+    }
+    ae_slot_free(s);
+}
+
+void attack_held(void)
+{
+    const struct aerie_capenv *env = ae_start.capenv;
+    for (unsigned i = 0; env && i < env->count; i++) {
+        const char *name = env->entries[i].name;
+        uint64_t slot = env->entries[i].slot;
+        if (!strcmp(name, "self.fault"))
+            attack_fault_cap(slot);
+        else if (!strcmp(name, "console"))
+            attack_console(slot);
+        else if (!strcmp(name, "fs")) {
+            attack_fs_admin(slot);
+            attack_fs_session(slot);
+        } else if (!strcmp(name, "net"))
+            attack_net(slot);
+        held_probed++;
+    }
+    attack_self();
+}

@@ -1,0 +1,793 @@
+/*
+ * test_fs_links.c — what a Linux program needs from the fs core beyond
+ * files and directories: symbolic links (followed in the middle of a path
+ * and at its end where POSIX says, never out of a session's root, loops
+ * cut with ELOOP), hard links with their counts, rename per POSIX over
+ * directories and links, mode, owner and times, fsync, and paths walked
+ * from a directory handle — each with its errors, on sessions with and
+ * without an image and with a shared volume. Every test ends by checking
+ * the invariants and that destroying the sessions returns everything.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <aerie/errors.h>
+#include "fs_test.h"
+#include "check_more.h"
+
+static struct fs_image *IMG;
+static struct fs_session *S, *B;
+
+static struct fs_session *session(struct fs_image *img, struct fs_limits lim, uint32_t flags)
+{
+    struct fs_session *s = NULL;
+    CHECK_RC(fs_session_create(&T.env, img, &lim, flags, &s), 0);
+    return s;
+}
+
+/* S (and B) over an image with a few files and directories. */
+static void begin(void)
+{
+    test_env_init(&T);
+    T.clock = 1000;
+    IMG = make_image("etc/conf", "conf=1", "etc/hosts", "localhost", "x/d/a/deep", "deep",
+                     "x/d/b", "b", "x/e/", "", "bin/app", "app", NULL);
+    S = session(IMG, big_limits(), 0);
+    B = session(IMG, big_limits(), 0);
+}
+
+static void check_ok(struct fs_session *s)
+{
+    const char *why = "";
+    CHECK_STR(fs_session_check(s, &why) ? why : "ok", "ok");
+}
+
+static void end(void)
+{
+    check_ok(S);
+    check_ok(B);
+    fs_session_destroy(S);
+    fs_session_destroy(B);
+    fs_image_put(IMG);
+    CHECK_RC(T.pages_live, 0);
+    CHECK_RC(T.mem_live, 0);
+    test_archives_free();
+}
+
+static int link_to(struct fs_session *s, const char *target, const char *at)
+{
+    return fs_symlink(s, target, strlen(target), P(at));
+}
+
+/* The file path names, read whole into a static buffer ("" on error). */
+static const char *cat(struct fs_session *s, const char *path)
+{
+    static char buf[256];
+    int64_t n = get_file(s, path, buf, sizeof buf - 1);
+    buf[n > 0 ? n : 0] = 0;
+    return n >= 0 ? buf : "<error>";
+}
+
+static int64_t readlink_str(struct fs_session *s, const char *path, char *out, size_t cap)
+{
+    int64_t n = fs_readlink(s, P(path), out, cap - 1);
+    out[n >= 0 ? (n < (int64_t)cap - 1 ? n : (int64_t)cap - 1) : 0] = 0;
+    return n;
+}
+
+static uint32_t type_of(struct fs_session *s, const char *path, bool follow)
+{
+    struct fs_stat st;
+    int r = follow ? fs_stat(s, P(path), &st) : fs_lstat(s, P(path), &st);
+    return r ? 0 : st.type;
+}
+
+static void symlink_is_read_and_followed(void)
+{
+    begin();
+    CHECK_RC(put_file(S, "real", "contents", 8), 8);
+    CHECK_RC(link_to(S, "real", "l"), 0);
+    char t[64];
+    CHECK_RC(readlink_str(S, "l", t, sizeof t), 4);
+    CHECK_STR(t, "real");
+    CHECK_RC(fs_readlink(S, P("l"), t, 2), 4);               /* the whole length, 2 bytes copied */
+    CHECK_STR(cat(S, "l"), "contents");
+    struct fs_stat st, lst;
+    CHECK_RC(fs_stat(S, P("l"), &st), 0);
+    CHECK_RC(st.type, FS_TYPE_FILE);
+    CHECK_RC(st.size, 8);
+    CHECK_RC(fs_lstat(S, P("l"), &lst), 0);
+    CHECK_RC(lst.type, FS_TYPE_SYMLINK);
+    CHECK_RC(lst.size, 4);
+    CHECK_RC(lst.mode, 0777);
+    CHECK_RC(lst.nlink, 1);
+    CHECK(lst.ino != st.ino);
+    CHECK_RC(fs_readlink(S, P("real"), t, sizeof t), AE_EINVAL);
+    CHECK_RC(fs_readlink(S, P("none"), t, sizeof t), AE_ENOENT);
+    CHECK_RC(fs_readlink(S, P("etc"), t, sizeof t), AE_EINVAL);
+    CHECK_RC(link_to(S, "other", "l"), AE_EEXIST);
+    CHECK_RC(link_to(S, "other", "real"), AE_EEXIST);
+    CHECK_RC(link_to(S, "other", "etc"), AE_EEXIST);
+    CHECK_RC(link_to(S, "x", "nodir/l"), AE_ENOENT);
+    CHECK_RC(fs_symlink(S, "", 0, P("empty")), AE_ENOENT);
+    CHECK_RC(fs_symlink(S, "a\0b", 3, P("nul")), AE_EINVAL);
+    static char huge[FS_PATH_MAX];
+    memset(huge, 'h', sizeof huge);
+    CHECK_RC(fs_symlink(S, huge, FS_PATH_MAX, P("huge")), AE_ENAMETOOLONG);
+    CHECK_RC(fs_symlink(S, huge, FS_PATH_MAX - 1, P("long")), 0);   /* the longest allowed */
+    CHECK_RC(fs_stat(S, P("long"), &st), AE_ENAMETOOLONG);          /* its component is too long */
+    end();
+}
+
+static void symlink_in_the_middle_of_a_path(void)
+{
+    begin();
+    CHECK_RC(link_to(S, "x/d", "dl"), 0);                    /* to an image directory */
+    CHECK_STR(cat(S, "dl/b"), "b");
+    CHECK_STR(cat(S, "dl/a/deep"), "deep");
+    CHECK_RC(link_to(S, "/etc", "x/e/abs"), 0);               /* absolute: from the root */
+    CHECK_STR(cat(S, "x/e/abs/conf"), "conf=1");
+    CHECK_RC(link_to(S, "../../etc/hosts", "x/e/rel"), 0);    /* relative to its directory */
+    CHECK_STR(cat(S, "x/e/rel"), "localhost");
+    CHECK_RC(link_to(S, "dl/a", "chain"), 0);                 /* a link through a link */
+    CHECK_STR(cat(S, "chain/deep"), "deep");
+    CHECK_RC(fs_mkdir(S, P("dl/new"), 0755), 0);              /* creating through it */
+    CHECK_RC(type_of(S, "x/d/new", true), FS_TYPE_DIR);
+    CHECK_RC(put_file(S, "chain/w", "w", 1), 1);
+    CHECK_STR(cat(S, "x/d/a/w"), "w");
+    CHECK_RC(put_file(S, "file", "f", 1), 1);
+    CHECK_RC(link_to(S, "file", "fl"), 0);
+    CHECK_RC(fs_stat(S, P("fl/x"), &(struct fs_stat){ 0 }), AE_ENOTDIR);
+    CHECK_RC(fs_stat(S, P("fl/"), &(struct fs_stat){ 0 }), AE_ENOTDIR);
+    CHECK_RC(type_of(S, "dl/", false), FS_TYPE_DIR);          /* a trailing '/' follows */
+    CHECK_STR(cat(B, "x/d/b"), "b");                          /* B saw none of it */
+    CHECK_RC(type_of(B, "dl", false), 0);
+    end();
+}
+
+static void dotdot_after_a_link_is_its_targets_parent(void)
+{
+    begin();
+    CHECK_RC(link_to(S, "x/d/a", "a"), 0);
+    char names[128];
+    CHECK_RC(list_dir(S, "a/..", names, sizeof names), 2);     /* x/d, not the root */
+    CHECK_STR(names, "a b");
+    CHECK_STR(cat(S, "a/../b"), "b");
+    CHECK_STR(cat(S, "a/../../../etc/conf"), "conf=1");
+    CHECK_RC(put_file(S, "f", "f", 1), 1);
+    CHECK_RC(fs_stat(S, P("f/.."), &(struct fs_stat){ 0 }), AE_ENOTDIR);   /* as POSIX */
+    end();
+}
+
+static void links_never_leave_the_session_root(void)
+{
+    begin();
+    CHECK_RC(link_to(S, "../../../../../../../..", "up"), 0);
+    CHECK_RC(link_to(S, "/../../..", "up2"), 0);
+    CHECK_RC(link_to(S, "../../../../etc/conf", "x/e/esc"), 0);
+    char names[128];
+    CHECK_RC(list_dir(S, "up", names, sizeof names), 5);        /* the session's own root */
+    CHECK_STR(names, "bin etc up up2 x");
+    CHECK_RC(list_dir(S, "up2/..", names, sizeof names), 5);
+    CHECK_STR(cat(S, "x/e/esc"), "conf=1");
+    CHECK_STR(cat(S, "up/up/up2/etc/hosts"), "localhost");
+    struct fs_stat st;
+    CHECK_RC(fs_stat(S, P("up"), &st), 0);
+    CHECK_RC(st.ino, 1);
+    CHECK_RC(put_file(S, "up/../../outside", "o", 1), 1);
+    CHECK_RC(type_of(S, "outside", true), FS_TYPE_FILE);        /* it landed at the root */
+    CHECK_RC(type_of(B, "outside", true), 0);
+    end();
+}
+
+static void link_loops_are_eloop(void)
+{
+    begin();
+    CHECK_RC(link_to(S, "self", "self"), 0);
+    CHECK_RC(link_to(S, "pong", "ping"), 0);
+    CHECK_RC(link_to(S, "ping", "pong"), 0);
+    CHECK_RC(link_to(S, "loop/x", "loop"), 0);
+    struct fs_stat st;
+    CHECK_RC(fs_stat(S, P("self"), &st), AE_ELOOP);
+    CHECK_RC(fs_stat(S, P("ping/x"), &st), AE_ELOOP);
+    CHECK_RC(fs_stat(S, P("loop"), &st), AE_ELOOP);
+    CHECK_RC(fs_lstat(S, P("self"), &st), 0);                   /* the link itself is fine */
+    uint64_t h;
+    CHECK_RC(fs_open(S, P("ping"), FS_O_RDWR | FS_O_CREAT, 0644, &h, NULL), AE_ELOOP);
+    CHECK_RC(fs_unlink(S, P("self")), 0);                       /* and removable */
+    /* a chain of exactly FS_SYMLOOP_MAX links resolves; one more does not */
+    CHECK_RC(put_file(S, "end", "end", 3), 3);
+    char name[16], target[16];
+    for (unsigned i = 0; i <= FS_SYMLOOP_MAX; i++) {
+        snprintf(name, sizeof name, "c%u", i);
+        snprintf(target, sizeof target, i ? "c%u" : "end", i - 1);
+        CHECK_RC(link_to(S, target, name), 0);
+    }
+    snprintf(name, sizeof name, "c%u", FS_SYMLOOP_MAX - 1);
+    CHECK_STR(cat(S, name), "end");
+    snprintf(name, sizeof name, "c%u", FS_SYMLOOP_MAX);
+    CHECK_RC(fs_stat(S, P(name), &st), AE_ELOOP);
+    end();
+}
+
+static void open_and_links_at_the_end(void)
+{
+    begin();
+    uint64_t h;
+    CHECK_RC(link_to(S, "made/by/link", "dangling"), 0);
+    CHECK_RC(fs_open(S, P("dangling"), FS_O_RDWR | FS_O_CREAT, 0644, &h, NULL), AE_ENOENT);
+    CHECK_RC(link_to(S, "target", "dang"), 0);
+    CHECK_RC(fs_open(S, P("dang"), FS_O_RDWR | FS_O_CREAT | FS_O_EXCL, 0644, &h, NULL), AE_EEXIST);
+    CHECK_RC(type_of(S, "target", false), 0);                   /* EXCL never follows */
+    CHECK_RC(fs_open(S, P("dang"), FS_O_RDWR | FS_O_CREAT, 0640, &h, NULL), 0);
+    CHECK_RC(fs_write(S, h, 0, "t", 1), 1);
+    fs_close(S, h);
+    CHECK_STR(cat(S, "target"), "t");                           /* created where it points */
+    CHECK_RC(fs_open(S, P("dang"), FS_O_RDONLY | FS_O_NOFOLLOW, 0, &h, NULL), AE_ELOOP);
+    CHECK_RC(fs_open(S, P("dang"), FS_O_RDWR | FS_O_CREAT | FS_O_NOFOLLOW, 0, &h, NULL), AE_ELOOP);
+    CHECK_RC(fs_open(S, P("target"), FS_O_RDONLY | FS_O_NOFOLLOW, 0, &h, NULL), 0);
+    fs_close(S, h);
+    CHECK_RC(link_to(S, "x/d", "dir"), 0);
+    CHECK_RC(fs_open(S, P("dir"), FS_O_RDONLY | FS_O_DIRECTORY, 0, &h, NULL), 0);
+    fs_close(S, h);
+    CHECK_RC(fs_open(S, P("dang/"), FS_O_RDONLY, 0, &h, NULL), AE_ENOTDIR);
+    end();
+}
+
+static void name_calls_act_on_the_link(void)
+{
+    begin();
+    CHECK_RC(put_file(S, "t", "t", 1), 1);
+    CHECK_RC(link_to(S, "t", "l"), 0);
+    CHECK_RC(link_to(S, "x/d", "dl"), 0);
+    CHECK_RC(link_to(S, "nowhere", "dang"), 0);
+    CHECK_RC(fs_mkdir(S, P("dang"), 0755), AE_EEXIST);
+    CHECK_RC(fs_mkdir(S, P("dang/"), 0755), AE_EEXIST);
+    CHECK_RC(type_of(S, "nowhere", false), 0);
+    CHECK_RC(fs_rmdir(S, P("dl")), AE_ENOTDIR);
+    CHECK_RC(fs_rmdir(S, P("dl/")), AE_ENOTDIR);
+    CHECK_RC(fs_unlink(S, P("dl/")), AE_ENOTDIR);
+    CHECK_RC(fs_rename(S, P("l"), P("moved"), 0), 0);           /* the link moves, not t */
+    CHECK_RC(type_of(S, "moved", false), FS_TYPE_SYMLINK);
+    CHECK_STR(cat(S, "moved"), "t");
+    CHECK_RC(fs_unlink(S, P("moved")), 0);
+    CHECK_STR(cat(S, "t"), "t");
+    CHECK_RC(fs_unlink(S, P("dl")), 0);
+    CHECK_RC(type_of(S, "x/d", false), FS_TYPE_DIR);
+    CHECK_RC(fs_rename(S, P("t"), P("dang"), 0), 0);            /* replaces the link itself */
+    CHECK_RC(type_of(S, "dang", false), FS_TYPE_FILE);
+    CHECK_RC(type_of(S, "nowhere", false), 0);
+    end();
+}
+
+static void symlink_costs_one_page_and_one_inode(void)
+{
+    test_env_init(&T);
+    IMG = NULL;
+    struct fs_limits lim = { .data_bytes = 2 * 4096, .inodes = 2, .handles = 16 };
+    S = session(NULL, lim, 0);
+    B = session(NULL, lim, 0);
+    struct fs_usage u;
+    CHECK_RC(link_to(S, "a", "l1"), 0);
+    CHECK_RC(fs_statfs(S, &u), 0);
+    CHECK_RC(u.bytes_used, 4096);
+    CHECK_RC(u.inodes_used, 1);
+    CHECK_RC(T.pages_live, 1);
+    CHECK_RC(link_to(S, "b", "l2"), 0);
+    CHECK_RC(link_to(S, "c", "l3"), AE_ENOSPC);                 /* no page and no inode left */
+    CHECK_RC(fs_unlink(S, P("l2")), 0);
+    CHECK_RC(fs_mkdir(S, P("d"), 0755), 0);                     /* the last inode */
+    CHECK_RC(link_to(S, "c", "l3"), AE_ENOSPC);                 /* a page, but no inode */
+    CHECK_RC(fs_statfs(S, &u), 0);
+    CHECK_RC(u.bytes_used, 4096);                               /* the failure took nothing */
+    CHECK_RC(T.pages_live, 1);
+    CHECK_RC(type_of(S, "l3", false), 0);
+    end();
+}
+
+static int count_links(void *ctx, const char *name, size_t len, uint32_t type, uint64_t ino,
+                       uint64_t cookie)
+{
+    (void)name, (void)len, (void)ino, (void)cookie;
+    *(int *)ctx += type == FS_TYPE_SYMLINK;
+    return 0;
+}
+
+static void readdir_reports_links(void)
+{
+    begin();
+    CHECK_RC(link_to(S, "x", "sl"), 0);
+    CHECK_RC(link_to(S, "y", "x/e/sl"), 0);
+    int links = 0;
+    uint64_t h;
+    bool eof;
+    CHECK_RC(fs_open(S, P("x/e"), FS_O_RDONLY, 0, &h, NULL), 0);
+    CHECK_RC(fs_readdir(S, h, 0, count_links, &links, &eof), 0);
+    fs_close(S, h);
+    CHECK_RC(fs_open(S, P(""), FS_O_RDONLY, 0, &h, NULL), 0);
+    CHECK_RC(fs_readdir(S, h, 0, count_links, &links, &eof), 0);
+    fs_close(S, h);
+    CHECK_RC(links, 2);
+    end();
+}
+
+/* ---- hard links -------------------------------------------------------- */
+
+static void hard_link_is_a_second_name(void)
+{
+    begin();
+    CHECK_RC(put_file(S, "f", "one", 3), 3);
+    CHECK_RC(fs_link(S, P("f"), P("x/e/g"), 0), 0);
+    struct fs_stat a, b;
+    CHECK_RC(fs_stat(S, P("f"), &a), 0);
+    CHECK_RC(fs_stat(S, P("x/e/g"), &b), 0);
+    CHECK_RC(a.ino, b.ino);
+    CHECK_RC(a.nlink, 2);
+    uint64_t h;
+    CHECK_RC(fs_open(S, P("x/e/g"), FS_O_WRONLY, 0, &h, NULL), 0);
+    CHECK_RC(fs_write(S, h, 0, "two", 3), 3);
+    CHECK_STR(cat(S, "f"), "two");
+    CHECK_RC(fs_unlink(S, P("f")), 0);
+    CHECK_RC(fs_fstat(S, h, &a), 0);
+    CHECK_RC(a.nlink, 1);
+    CHECK_STR(cat(S, "x/e/g"), "two");
+    CHECK_RC(fs_unlink(S, P("x/e/g")), 0);
+    CHECK_RC(fs_fstat(S, h, &a), 0);
+    CHECK_RC(a.nlink, 0);                                       /* open, no name left */
+    check_ok(S);
+    fs_close(S, h);
+    CHECK_RC(T.pages_live, 0);                                  /* freed with the last close */
+    end();
+}
+
+static void hard_link_errors(void)
+{
+    begin();
+    struct fs_volume *v;
+    struct fs_limits vl = { .data_bytes = 1 << 20, .inodes = 100, .handles = 0 };
+    CHECK_RC(fs_volume_create(&T.env, &vl, &v), 0);
+    CHECK_RC(fs_session_mount(S, P("vol"), v, true), 0);
+    fs_volume_put(v);
+    CHECK_RC(put_file(S, "f", "f", 1), 1);
+    CHECK_RC(put_file(S, "vol/vf", "v", 1), 1);
+    CHECK_RC(fs_link(S, P("x"), P("x2"), 0), AE_EPERM);         /* a directory */
+    CHECK_RC(fs_link(S, P("none"), P("n2"), 0), AE_ENOENT);
+    CHECK_RC(fs_link(S, P("f"), P("etc/conf"), 0), AE_EEXIST);
+    CHECK_RC(fs_link(S, P("f"), P(""), 0), AE_EEXIST);
+    CHECK_RC(fs_link(S, P("f"), P("nodir/f"), 0), AE_ENOENT);
+    CHECK_RC(fs_link(S, P("f"), P("vol/f"), 0), AE_EXDEV);
+    CHECK_RC(fs_link(S, P("vol/vf"), P("g"), 0), AE_EXDEV);
+    CHECK_RC(fs_link(S, P("vol/vf"), P("vol/vg"), 0), 0);       /* inside the volume: fine */
+    CHECK_RC(fs_link(S, P("f"), P("f2"), 0x8), AE_EINVAL);
+    CHECK_RC(link_to(S, "f", "sl"), 0);
+    CHECK_RC(fs_link(S, P("sl"), P("sl2"), 0), 0);              /* the link itself */
+    CHECK_RC(type_of(S, "sl2", false), FS_TYPE_SYMLINK);
+    CHECK_RC(fs_link(S, P("sl"), P("f3"), FS_AT_FOLLOW), 0);    /* what it names */
+    CHECK_RC(type_of(S, "f3", false), FS_TYPE_FILE);
+    struct fs_stat st;
+    CHECK_RC(fs_stat(S, P("f"), &st), 0);
+    CHECK_RC(st.nlink, 2);
+    CHECK_RC(fs_lstat(S, P("sl"), &st), 0);
+    CHECK_RC(st.nlink, 2);
+    end();
+}
+
+static void hard_link_costs_an_inode(void)
+{
+    test_env_init(&T);
+    IMG = NULL;
+    struct fs_limits lim = { .data_bytes = 1 << 20, .inodes = 3, .handles = 16 };
+    S = session(NULL, lim, 0);
+    B = session(NULL, lim, 0);
+    CHECK_RC(put_file(S, "f", "f", 1), 1);
+    CHECK_RC(fs_link(S, P("f"), P("g"), 0), 0);
+    CHECK_RC(fs_link(S, P("f"), P("h"), 0), 0);
+    CHECK_RC(fs_link(S, P("f"), P("i"), 0), AE_ENOSPC);        /* each name costs one */
+    struct fs_usage u;
+    CHECK_RC(fs_statfs(S, &u), 0);
+    CHECK_RC(u.inodes_used, 3);
+    CHECK_RC(fs_rename(S, P("g"), P("g2"), 0), 0);              /* moving a name costs nothing */
+    CHECK_RC(fs_unlink(S, P("h")), 0);
+    CHECK_RC(fs_statfs(S, &u), 0);
+    CHECK_RC(u.inodes_used, 2);
+    CHECK_RC(fs_link(S, P("f"), P("i"), 0), 0);
+    end();
+}
+
+static void hard_link_to_an_image_file(void)
+{
+    begin();
+    CHECK_RC(fs_link(S, P("etc/conf"), P("c2"), 0), 0);         /* copies it up first */
+    CHECK_STR(cat(S, "c2"), "conf=1");
+    uint64_t h;
+    CHECK_RC(fs_open(S, P("c2"), FS_O_WRONLY, 0, &h, NULL), 0);
+    CHECK_RC(fs_write(S, h, 0, "CONF", 4), 4);
+    fs_close(S, h);
+    CHECK_STR(cat(S, "etc/conf"), "CONF=1");
+    CHECK_STR(cat(B, "etc/conf"), "conf=1");
+    struct fs_stat a, b;
+    CHECK_RC(fs_stat(S, P("etc/conf"), &a), 0);
+    CHECK_RC(fs_stat(B, P("etc/conf"), &b), 0);
+    CHECK_RC(a.ino, b.ino);                                     /* the same file number */
+    CHECK_RC(a.nlink, 2);
+    CHECK_RC(b.nlink, 1);
+    end();
+}
+
+/* ---- rename ------------------------------------------------------------- */
+
+static void rename_per_posix(void)
+{
+    begin();
+    CHECK_RC(put_file(S, "f", "f", 1), 1);
+    CHECK_RC(fs_link(S, P("f"), P("g"), 0), 0);
+    CHECK_RC(fs_rename(S, P("f"), P("g"), 0), 0);               /* two names of one file: nothing */
+    CHECK_RC(type_of(S, "f", false), FS_TYPE_FILE);
+    CHECK_RC(fs_mkdir(S, P("d1"), 0755), 0);
+    CHECK_RC(fs_mkdir(S, P("d2"), 0755), 0);
+    CHECK_RC(put_file(S, "d1/in", "in", 2), 2);
+    CHECK_RC(fs_rename(S, P("d1"), P("d2"), 0), 0);             /* over an empty directory */
+    CHECK_STR(cat(S, "d2/in"), "in");
+    CHECK_RC(fs_rename(S, P("x/e"), P("d2"), 0), AE_ENOTEMPTY);
+    CHECK_RC(fs_rename(S, P("d2"), P("f"), 0), AE_ENOTDIR);
+    CHECK_RC(fs_rename(S, P("f"), P("d2"), 0), AE_EISDIR);
+    CHECK_RC(fs_rename(S, P("f"), P("etc/conf"), FS_RENAME_NOREPLACE), AE_EEXIST);
+    CHECK_RC(fs_rename(S, P("f"), P("fresh"), FS_RENAME_NOREPLACE), 0);
+    CHECK_RC(fs_rename(S, P("fresh"), P("f"), 0x80), AE_EINVAL);
+    CHECK_RC(link_to(S, "d2", "via"), 0);
+    CHECK_RC(fs_rename(S, P("d2"), P("via/sub"), 0), AE_EINVAL); /* own subtree, through a link */
+    CHECK_RC(fs_mkdir(S, P("d2/deeper"), 0755), 0);
+    CHECK_RC(link_to(S, "../../d2/deeper", "x/e/back"), 0);
+    CHECK_RC(fs_rename(S, P("d2"), P("x/e/back/y"), 0), AE_EINVAL);
+    CHECK_RC(fs_rename(S, P("x"), P("x/d/b2"), 0), AE_EINVAL);   /* an image directory too */
+    CHECK_RC(fs_rename(S, P("x"), P("x/d/a/deeper"), 0), AE_EINVAL);
+    CHECK_RC(fs_rename(S, P("x/d"), P("dd"), 0), 0);             /* an image directory moves */
+    CHECK_STR(cat(S, "dd/a/deep"), "deep");
+    CHECK_RC(fs_rename(S, P("dd/.."), P("zz"), 0), AE_EBUSY);
+    end();
+}
+
+/* ---- attributes ---------------------------------------------------------- */
+
+static void chmod_chown_utimens_by_path(void)
+{
+    begin();
+    CHECK_RC(put_file(S, "f", "f", 1), 1);
+    struct fs_stat st;
+    CHECK_RC(fs_stat(S, P("f"), &st), 0);
+    CHECK_RC(st.mtime, 1000);
+    CHECK_RC(st.ctime, 1000);
+    T.clock = 2000;
+    CHECK_RC(fs_chmod(S, P("f"), 06755, 0), 0);
+    CHECK_RC(fs_stat(S, P("f"), &st), 0);
+    CHECK_RC(st.mode, 06755);
+    CHECK_RC(st.ctime, 2000);
+    CHECK_RC(st.mtime, 1000);
+    T.clock = 3000;
+    CHECK_RC(fs_chown(S, P("f"), 1001, FS_ID_KEEP, 0), 0);
+    CHECK_RC(fs_stat(S, P("f"), &st), 0);
+    CHECK_RC(st.uid, 1001);
+    CHECK_RC(st.gid, 0);
+    CHECK_RC(st.mode, 0755);                                     /* set-id bits go, as on Linux */
+    CHECK_RC(st.ctime, 3000);
+    CHECK_RC(fs_chown(S, P("f"), FS_ID_KEEP, 42, 0), 0);
+    CHECK_RC(fs_stat(S, P("f"), &st), 0);
+    CHECK_RC(st.uid, 1001);
+    CHECK_RC(st.gid, 42);
+    T.clock = 4000;
+    CHECK_RC(fs_utimens(S, P("f"), 123, FS_TIME_OMIT, 0), 0);
+    CHECK_RC(fs_stat(S, P("f"), &st), 0);
+    CHECK_RC(st.atime, 123);
+    CHECK_RC(st.mtime, 1000);
+    CHECK_RC(st.ctime, 4000);
+    T.clock = 5000;
+    CHECK_RC(fs_utimens(S, P("f"), FS_TIME_OMIT, FS_TIME_NOW, 0), 0);
+    CHECK_RC(fs_stat(S, P("f"), &st), 0);
+    CHECK_RC(st.atime, 123);
+    CHECK_RC(st.mtime, 5000);
+    CHECK_RC(fs_utimens(S, P("f"), FS_TIME_OMIT, FS_TIME_OMIT, 0), 0);
+    CHECK_RC(fs_chmod(S, P("f"), 010000, 0), AE_EINVAL);
+    CHECK_RC(fs_chmod(S, P("none"), 0644, 0), AE_ENOENT);
+    CHECK_RC(fs_chmod(S, P("f/"), 0644, 0), AE_ENOTDIR);
+    CHECK_RC(fs_chmod(S, P("f"), 0644, 0x8), AE_EINVAL);
+    CHECK_RC(link_to(S, "f", "l"), 0);
+    CHECK_RC(fs_chmod(S, P("l"), 0600, FS_AT_NOFOLLOW), AE_ENOTSUP);
+    CHECK_RC(fs_chmod(S, P("l"), 0600, 0), 0);                   /* follows to f */
+    CHECK_RC(fs_chown(S, P("l"), 7, 7, FS_AT_NOFOLLOW), 0);      /* lchown */
+    CHECK_RC(fs_lstat(S, P("l"), &st), 0);
+    CHECK_RC(st.uid, 7);
+    CHECK_RC(fs_stat(S, P("l"), &st), 0);
+    CHECK_RC(st.uid, 1001);
+    CHECK_RC(st.mode, 0600);
+    CHECK_RC(fs_utimens(S, P("l"), 9, 9, FS_AT_NOFOLLOW), 0);
+    CHECK_RC(fs_lstat(S, P("l"), &st), 0);
+    CHECK_RC(st.mtime, 9);
+    end();
+}
+
+static void attributes_of_image_files_copy_them_up(void)
+{
+    begin();
+    struct fs_stat st;
+    CHECK_RC(fs_stat(S, P("etc/conf"), &st), 0);
+    CHECK_RC(st.mtime, 0);                                       /* image files have no times */
+    CHECK_RC(st.uid, 0);
+    CHECK_RC(fs_chmod(S, P("etc/conf"), 0600, 0), 0);
+    CHECK_RC(fs_chown(S, P("x/d/a"), 5, 6, 0), 0);
+    CHECK_RC(fs_stat(S, P("etc/conf"), &st), 0);
+    CHECK_RC(st.mode, 0600);
+    CHECK_RC(st.blocks, 0);                                      /* no data was copied */
+    CHECK_STR(cat(S, "etc/conf"), "conf=1");
+    CHECK_RC(fs_stat(S, P("x/d/a"), &st), 0);
+    CHECK_RC(st.uid, 5);
+    CHECK_STR(cat(S, "x/d/a/deep"), "deep");
+    CHECK_RC(fs_stat(B, P("etc/conf"), &st), 0);
+    CHECK_RC(st.mode, 0644);                                     /* B's stays the image's */
+    struct fs_session *ro = session(IMG, big_limits(), FS_SESSION_RDONLY);
+    CHECK_RC(fs_chmod(ro, P("etc/conf"), 0600, 0), AE_EROFS);
+    CHECK_RC(fs_chown(ro, P("etc/conf"), 1, 1, 0), AE_EROFS);
+    CHECK_RC(fs_utimens(ro, P("etc/conf"), 1, 1, 0), AE_EROFS);
+    CHECK_RC(fs_symlink(ro, "x", 1, P("l")), AE_EROFS);
+    CHECK_RC(fs_link(ro, P("etc/conf"), P("c"), 0), AE_EROFS);
+    uint64_t h;
+    CHECK_RC(fs_open(ro, P("etc/conf"), FS_O_RDONLY, 0, &h, NULL), 0);
+    CHECK_RC(fs_fchmod(ro, h, 0600), AE_EROFS);
+    CHECK_RC(fs_fsync(ro, h), 0);
+    fs_close(ro, h);
+    check_ok(ro);
+    fs_session_destroy(ro);
+    end();
+}
+
+static void handle_attribute_calls_and_fsync(void)
+{
+    begin();
+    uint64_t h, img, gone, dir;
+    CHECK_RC(fs_open(S, P("new"), FS_O_RDWR | FS_O_CREAT, 0644, &h, NULL), 0);
+    CHECK_RC(fs_fchmod(S, h, 0700), 0);
+    CHECK_RC(fs_fchown(S, h, 3, 4), 0);
+    CHECK_RC(fs_futimens(S, h, 11, 12), 0);
+    struct fs_stat st;
+    CHECK_RC(fs_fstat(S, h, &st), 0);
+    CHECK(st.mode == 0700 && st.uid == 3 && st.gid == 4 && st.atime == 11 && st.mtime == 12);
+    CHECK_RC(fs_fsync(S, h), 0);
+    CHECK_RC(fs_fchmod(S, h, 070000), AE_EINVAL);
+    fs_close(S, h);
+    CHECK_RC(fs_fsync(S, h), AE_EBADF);
+    CHECK_RC(fs_fchmod(S, h, 0644), AE_EBADF);
+    /* a read-only handle on an image file: the file is copied up */
+    CHECK_RC(fs_open(S, P("x/d/b"), FS_O_RDONLY, 0, &img, NULL), 0);
+    CHECK_RC(fs_fchmod(S, img, 0400), 0);
+    CHECK_RC(fs_stat(S, P("x/d/b"), &st), 0);
+    CHECK_RC(st.mode, 0400);
+    CHECK_RC(fs_fstat(S, img, &st), 0);
+    CHECK_RC(st.mode, 0400);
+    /* a handle on an image directory */
+    CHECK_RC(fs_open(S, P("x/e"), FS_O_RDONLY, 0, &dir, NULL), 0);
+    CHECK_RC(fs_futimens(S, dir, 77, 77), 0);
+    CHECK_RC(fs_stat(S, P("x/e"), &st), 0);
+    CHECK_RC(st.mtime, 77);
+    /* an image file no longer visible (its directory moved away and replaced) */
+    CHECK_RC(fs_open(S, P("bin/app"), FS_O_RDONLY, 0, &gone, NULL), 0);
+    CHECK_RC(fs_rename(S, P("bin"), P("bin.old"), 0), 0);
+    CHECK_RC(fs_unlink(S, P("bin.old/app")), 0);
+    CHECK_RC(fs_fchmod(S, gone, 0500), 0);                       /* a copy only the handle sees */
+    CHECK_RC(fs_fstat(S, gone, &st), 0);
+    CHECK_RC(st.mode, 0500);
+    CHECK_RC(st.nlink, 0);
+    char buf[8] = { 0 };
+    CHECK_RC(fs_read(S, gone, 0, buf, sizeof buf), 3);
+    CHECK_STR(buf, "app");
+    CHECK_RC(type_of(S, "bin.old/app", false), 0);
+    check_ok(S);
+    fs_close(S, img);
+    fs_close(S, dir);
+    fs_close(S, gone);
+    end();
+}
+
+static void times_follow_changes(void)
+{
+    begin();
+    T.clock = 10;
+    CHECK_RC(fs_mkdir(S, P("d"), 0755), 0);
+    T.clock = 20;
+    uint64_t h;
+    CHECK_RC(fs_open(S, P("d/f"), FS_O_RDWR | FS_O_CREAT, 0644, &h, NULL), 0);
+    struct fs_stat st;
+    CHECK_RC(fs_stat(S, P("d"), &st), 0);
+    CHECK_RC(st.mtime, 20);                                       /* an entry was added */
+    T.clock = 30;
+    CHECK_RC(fs_write(S, h, 0, "x", 1), 1);
+    CHECK_RC(fs_fstat(S, h, &st), 0);
+    CHECK(st.mtime == 30 && st.ctime == 30 && st.atime == 20);
+    char c;
+    T.clock = 40;
+    CHECK_RC(fs_read(S, h, 0, &c, 1), 1);
+    CHECK_RC(fs_fstat(S, h, &st), 0);
+    CHECK_RC(st.atime, 20);                                       /* reads leave atime (noatime) */
+    CHECK_RC(fs_ftruncate(S, h, 0), 0);
+    CHECK_RC(fs_fstat(S, h, &st), 0);
+    CHECK_RC(st.mtime, 40);
+    fs_close(S, h);
+    T.clock = 50;
+    CHECK_RC(fs_rename(S, P("d/f"), P("g"), 0), 0);
+    CHECK_RC(fs_stat(S, P("d"), &st), 0);
+    CHECK_RC(st.mtime, 50);
+    CHECK_RC(fs_stat(S, P("g"), &st), 0);
+    CHECK(st.ctime == 50 && st.mtime == 40);
+    end();
+}
+
+/* ---- walks from a directory handle ------------------------------------ */
+
+static void paths_from_a_directory_handle(void)
+{
+    begin();
+    uint64_t d, f, h;
+    CHECK_RC(fs_open(S, P("x/d"), FS_O_RDONLY | FS_O_DIRECTORY, 0, &d, NULL), 0);
+    struct fs_path *p = calloc(1, sizeof *p);
+    CHECK_RC(fs_path_parse("b", 1, p), 0);
+    p->base = d;
+    char buf[16] = { 0 };
+    CHECK_RC(fs_open(S, p, FS_O_RDONLY, 0, &h, NULL), 0);
+    CHECK_RC(fs_read(S, h, 0, buf, sizeof buf), 1);
+    fs_close(S, h);
+    CHECK_RC(fs_path_parse("../e/made", 9, p), 0);
+    p->base = d;
+    CHECK_RC(fs_mkdir(S, p, 0755), 0);
+    CHECK_RC(type_of(S, "x/e/made", false), FS_TYPE_DIR);
+    CHECK_RC(fs_path_parse("/etc/conf", 9, p), 0);                 /* absolute: the base is ignored */
+    p->base = d;
+    CHECK_RC(fs_stat(S, p, &(struct fs_stat){ 0 }), 0);
+    CHECK_RC(fs_path_parse("a/new", 5, p), 0);                     /* a copy-up below the handle */
+    p->base = d;
+    CHECK_RC(put_file(S, "x/d/a/sib", "s", 1), 1);
+    CHECK_RC(fs_mkdir(S, p, 0755), 0);
+    CHECK_RC(type_of(S, "x/d/a/new", false), FS_TYPE_DIR);
+    CHECK_RC(fs_path_parse("a/../a/sib", 10, p), 0);
+    p->base = d;
+    CHECK_RC(fs_stat(S, p, &(struct fs_stat){ 0 }), 0);
+    CHECK_RC(put_file(S, "plain", "p", 1), 1);
+    CHECK_RC(fs_open(S, P("plain"), FS_O_RDONLY, 0, &f, NULL), 0);
+    CHECK_RC(fs_path_parse("x", 1, p), 0);
+    p->base = f;
+    CHECK_RC(fs_stat(S, p, &(struct fs_stat){ 0 }), AE_ENOTDIR);   /* the base is a file */
+    p->base = f + (1ull << 32);
+    CHECK_RC(fs_stat(S, p, &(struct fs_stat){ 0 }), AE_EBADF);
+    fs_close(S, f);
+    fs_close(S, d);
+    free(p);
+    end();
+}
+
+/* A directory handle whose image directory's chain got copied up above
+ * it (by changes next to it) still finds the changes there. */
+static void image_directory_handle_sees_later_copy_ups(void)
+{
+    begin();
+    uint64_t a;
+    CHECK_RC(fs_open(S, P("x/d/a"), FS_O_RDONLY, 0, &a, NULL), 0);  /* image-only down to it */
+    CHECK_RC(put_file(S, "x/d/sibling", "s", 1), 1);               /* copies x and x/d up */
+    struct fs_path *p = calloc(1, sizeof *p);
+    CHECK_RC(fs_path_parse("../sibling", 10, p), 0);
+    p->base = a;
+    char buf[4] = { 0 };
+    uint64_t h;
+    CHECK_RC(fs_open(S, p, FS_O_RDONLY, 0, &h, NULL), 0);
+    CHECK_RC(fs_read(S, h, 0, buf, 1), 1);
+    CHECK_STR(buf, "s");
+    fs_close(S, h);
+    CHECK_RC(fs_rmdir(S, P("x/e")), 0);
+    CHECK_RC(fs_rename(S, P("x/d"), P("moved"), 0), 0);            /* the handle moves with it */
+    CHECK_RC(fs_path_parse("../../e", 7, p), 0);
+    p->base = a;
+    CHECK_RC(fs_stat(S, p, &(struct fs_stat){ 0 }), AE_ENOENT);
+    CHECK_RC(fs_path_parse("../sibling", 10, p), 0);
+    p->base = a;
+    CHECK_RC(fs_stat(S, p, &(struct fs_stat){ 0 }), 0);
+    CHECK_RC(fs_path_parse("..", 2, p), 0);
+    p->base = a;
+    struct fs_stat st, st2;
+    CHECK_RC(fs_stat(S, p, &st), 0);
+    CHECK_RC(fs_stat(S, P("moved"), &st2), 0);
+    CHECK_RC(st.ino, st2.ino);
+    /* removed: the handle's directory is gone, nothing is created in it */
+    CHECK_RC(fs_unlink(S, P("moved/a/deep")), 0);
+    CHECK_RC(fs_rmdir(S, P("moved/a")), 0);
+    CHECK_RC(fs_path_parse("x", 1, p), 0);
+    p->base = a;
+    CHECK_RC(fs_mkdir(S, p, 0755), AE_ENOENT);
+    CHECK_RC(fs_path_parse("..", 2, p), 0);
+    p->base = a;
+    CHECK_RC(fs_stat(S, p, &st), AE_ENOENT);
+    check_ok(S);
+    fs_close(S, a);
+    free(p);
+    end();
+}
+
+/* ---- volumes and links -------------------------------------------------- */
+
+static void links_cross_mounts_and_resolve_in_each_sessions_root(void)
+{
+    begin();
+    struct fs_volume *v;
+    struct fs_limits vl = { .data_bytes = 1 << 20, .inodes = 100, .handles = 0 };
+    CHECK_RC(fs_volume_create(&T.env, &vl, &v), 0);
+    CHECK_RC(fs_session_mount(S, P("data"), v, true), 0);
+    CHECK_RC(fs_session_mount(B, P("mnt/v"), v, false), 0);
+    fs_volume_put(v);
+    CHECK_RC(put_file(S, "data/file", "vol", 3), 3);
+    CHECK_RC(link_to(S, "data/file", "into"), 0);
+    CHECK_STR(cat(S, "into"), "vol");
+    CHECK_RC(link_to(S, "data", "dl"), 0);
+    CHECK_STR(cat(S, "dl/file"), "vol");
+    struct fs_stat st;
+    CHECK_RC(fs_stat(S, P("dl/file"), &st), 0);
+    CHECK_RC(st.dev, 1);
+    CHECK_RC(fs_rmdir(S, P("dl/")), AE_ENOTDIR);
+    CHECK_RC(fs_rename(S, P("dl/file"), P("here"), 0), AE_EXDEV);
+    CHECK_RC(fs_rename(S, P("data"), P("elsewhere"), 0), AE_EBUSY);
+    CHECK_RC(fs_rename(S, P("etc"), P("data"), 0), AE_EBUSY);
+    /* a link in the shared volume resolves in the root of whoever follows it */
+    CHECK_RC(put_file(S, "mine", "S's", 3), 3);
+    CHECK_RC(put_file(B, "mine", "B's", 3), 3);
+    CHECK_RC(link_to(S, "/mine", "data/abs"), 0);
+    CHECK_RC(link_to(S, "../../../../../etc/hosts", "data/rel"), 0);
+    CHECK_STR(cat(S, "data/abs"), "S's");
+    CHECK_STR(cat(B, "mnt/v/abs"), "B's");
+    CHECK_STR(cat(S, "data/rel"), "localhost");
+    CHECK_STR(cat(B, "mnt/v/rel"), "localhost");
+    CHECK_STR(cat(S, "data/../etc/conf"), "conf=1");
+    CHECK_RC(put_file(B, "mnt/v/abs", "no", 2), 2);               /* B's /mine: B's own file */
+    CHECK_STR(cat(S, "mine"), "S's");
+    CHECK_RC(fs_symlink(B, "x", 1, P("mnt/v/new")), AE_EROFS);
+    CHECK_RC(fs_unlink(B, P("mnt/v/abs")), AE_EROFS);
+    end();
+}
+
+static void long_expansions_are_enametoolong(void)
+{
+    begin();
+    static char t[FS_PATH_MAX];
+    for (int i = 0; i < 3000; i += 2)
+        t[i] = 'a', t[i + 1] = '/';
+    CHECK_RC(fs_symlink(S, t, 3000, P("l")), 0);
+    static char path[2000];
+    memset(path, 'b', sizeof path);
+    memcpy(path, "l/", 2);
+    for (size_t i = 10; i < sizeof path; i += 10)
+        path[i] = '/';
+    struct fs_path *p = calloc(1, sizeof *p);
+    CHECK_RC(fs_path_parse(path, sizeof path, p), 0);
+    CHECK_RC(fs_stat(S, p, &(struct fs_stat){ 0 }), AE_ENAMETOOLONG);   /* 3000 + 2000 bytes */
+    free(p);
+    end();
+}
+
+int main(void)
+{
+    RUN(symlink_is_read_and_followed);
+    RUN(symlink_in_the_middle_of_a_path);
+    RUN(dotdot_after_a_link_is_its_targets_parent);
+    RUN(links_never_leave_the_session_root);
+    RUN(link_loops_are_eloop);
+    RUN(open_and_links_at_the_end);
+    RUN(name_calls_act_on_the_link);
+    RUN(symlink_costs_one_page_and_one_inode);
+    RUN(readdir_reports_links);
+    RUN(hard_link_is_a_second_name);
+    RUN(hard_link_errors);
+    RUN(hard_link_costs_an_inode);
+    RUN(hard_link_to_an_image_file);
+    RUN(rename_per_posix);
+    RUN(chmod_chown_utimens_by_path);
+    RUN(attributes_of_image_files_copy_them_up);
+    RUN(handle_attribute_calls_and_fsync);
+    RUN(times_follow_changes);
+    RUN(paths_from_a_directory_handle);
+    RUN(image_directory_handle_sees_later_copy_ups);
+    RUN(links_cross_mounts_and_resolve_in_each_sessions_root);
+    RUN(long_expansions_are_enametoolong);
+    return TESTS_DONE();
+}
