@@ -62,7 +62,8 @@ static int64_t do_poll(struct lx_thread *t, uint64_t addr, uint64_t n, uint64_t 
                 continue;
             struct lx_file *f = lx_fd_get(t->proc, fds[i].fd);
             unsigned ev = f ? ready_of(f, w) : LX_POLLNVAL;
-            fds[i].revents = (int16_t)(ev & ((unsigned)(uint16_t)fds[i].events | LX_POLLERR | LX_POLLHUP | LX_POLLNVAL));
+            unsigned want = (unsigned)(uint16_t)fds[i].events | LX_POLLERR | LX_POLLHUP | LX_POLLNVAL;
+            fds[i].revents = (int16_t)(ev & want);
             if (fds[i].revents)
                 ready++;
         }

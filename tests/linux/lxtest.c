@@ -110,7 +110,11 @@ static void linux_segfault_reported_as_sigsegv(void)
     CHECK_EQ(st.fault_addr, 0x10);
 }
 
-static void linux_abort_reported_as_sigabrt(void) { crash("crash-glibc", "abort", 6); crash("crash-musl", "abort", 6); }
+static void linux_abort_reported_as_sigabrt(void)
+{
+    crash("crash-glibc", "abort", 6);
+    crash("crash-musl", "abort", 6);
+}
 static void linux_ud2_reported_as_sigill(void) { crash("crash-musl", "ud2", 4); }
 static void linux_divide_reported_as_sigfpe(void) { crash("crash-glibc", "div", 8); }
 
