@@ -27,10 +27,8 @@ image_specs = images/$(1)/prog=$(BUILD)/images/$(1).elf \
     $(if $(wildcard $(2)/files),images/$(1)/files=$(2)/files,-d images/$(1)/files)
 image_deps = $(BUILD)/images/$(1).elf $(shell find $(2)/files 2>/dev/null)
 
-# busybox, Debian's busybox-static, unmodified: a Linux program that cm
-# runs under the Linux personality (docs/LINUX.md). /bin/sh in its files
-# is busybox again, for #! scripts.
-BUSYBOX ?= /bin/busybox
+# busybox (BUSYBOX, mk/toolchain.mk) as an image: /bin/sh in its files is
+# busybox again, for #! scripts.
 BUSYBOX_IMAGE_SPECS := images/busybox/prog=$(BUSYBOX) images/busybox/files/bin/sh=$(BUSYBOX)
 
 APPS := $(patsubst apps/%/,%,$(wildcard apps/*/))
