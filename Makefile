@@ -3,6 +3,7 @@
 #   make          build the kernel, user programs and host tools under build/
 #   make run      boot Aerie in QEMU (SMP=2 MEM=256M by default); ./aerie drives it
 #   make test     every test: host unit tests and QEMU boots; ends "N passed, N failed"
+#   make fuzz-kernel  the kernel fuzzer for 10^7 calls (FUZZ_CALLS=, FUZZ_SEED= to choose)
 #   make iso      a GRUB-bootable ISO image (build/aerie.iso)
 #
 # Non-recursive: each directory's fragment (*.mk) adds its rules here.

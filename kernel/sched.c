@@ -252,12 +252,14 @@ void sched_kick(struct thread *t)
     spin_unlock(&rq->lock);
 }
 
-bool sched_wait_off_cpu(struct thread *t)
+bool sched_wait_off_cpu(struct thread *t, uint8_t state)
 {
     struct thread *me = current_thread();
     if (t == me)
         return false;
     while (__atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE)) {
+        if (__atomic_load_n(&t->state, __ATOMIC_ACQUIRE) != state)
+            return false;
         if (!me->idle && (__atomic_load_n(&me->state, __ATOMIC_ACQUIRE) != TS_RUNNABLE ||
                           __atomic_load_n(&me->obj.dead, __ATOMIC_ACQUIRE)))
             return false;

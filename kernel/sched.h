@@ -30,11 +30,12 @@ void sched_yield(void);
 void sched_finish_switch(void);
 /* Makes t's CPU reschedule if t runs there now (it was stopped). */
 void sched_kick(struct thread *t);
-/* Waits (servicing requests) until t is on no CPU; true then. Gives up
- * and returns false if the current thread is itself stopped meanwhile
- * (two threads stopping each other on two CPUs must not wait for each
- * other forever). No locks held. */
-bool sched_wait_off_cpu(struct thread *t);
+/* Waits (servicing requests) until t, stopped in state (TS_SUSPENDED,
+ * TS_DEAD), is on no CPU; true then. Gives up and returns false if t
+ * leaves that state meanwhile (resumed: it will not leave its CPU), or if
+ * the current thread is itself stopped (two threads stopping each other
+ * on two CPUs must not wait for each other forever). No locks held. */
+bool sched_wait_off_cpu(struct thread *t, uint8_t state);
 
 /* Timeouts: arm/disarm with the thread lock held. */
 void timer_arm(struct thread *t, uint64_t deadline_ns);

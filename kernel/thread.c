@@ -405,7 +405,7 @@ static void thread_teardown(struct kobject *o)
         spin_unlock(&t->task->obj.lock);
         obj_unhold(&t->task->obj);
     }
-    sched_wait_off_cpu(t);
+    sched_wait_off_cpu(t, TS_DEAD);
 }
 
 static void thread_release(struct kobject *o)
@@ -453,8 +453,10 @@ static bool lock_stopped(struct thread *t, bool blocked_ok)
             return true;
         spin_unlock(&t->obj.lock);
         sched_kick(t);
-        if (!sched_wait_off_cpu(t))
-            return false;                    /* we are being stopped ourselves */
+        sched_wait_off_cpu(t, TS_SUSPENDED);     /* then look again: resumed, or off */
+        struct thread *me = current_thread();
+        if (me->state != TS_RUNNABLE || __atomic_load_n(&me->obj.dead, __ATOMIC_ACQUIRE))
+            return false;                        /* we are being stopped ourselves */
     }
 }
 
@@ -644,7 +646,7 @@ static int method_suspend(struct thread *t, struct thread *caller)
     spin_unlock(&t->obj.lock);
     sched_kick(t);
     if (t != caller)
-        sched_wait_off_cpu(t);
+        sched_wait_off_cpu(t, TS_SUSPENDED);  /* unless resumed meanwhile */
     return 0;
 }
 

@@ -7,10 +7,13 @@
  *     TEST FAIL <name>: <why>
  *     TESTS DONE <count>
  * An entry may also list patterns its output must contain (expect=...),
- * e.g. a deliberate panic. Each entry has a time limit; a run that hangs is
- * killed, counted as failed, and its last lines are shown. The last line
- * printed is always "N passed, N failed"; the exit status is 1 if any
- * test failed.
+ * e.g. a deliberate panic: they add to the entry's verdict, they never end
+ * its run. A run ends when its program exits, at "TESTS DONE" or "System
+ * halted.", at its time limit (then it fails and its last lines are
+ * shown), or — for a boot whose programs run for ever — at the line its
+ * end= pattern names, after a short grace in which a late panic or FAIL
+ * still counts. The last line printed is always "N passed, N failed"; the
+ * exit status is 1 if any test failed.
  *
  * usage: testrun [-j JOBS] [-l LIST] [-L LOGDIR] [NAME-PATTERN...]
  */
@@ -34,6 +37,7 @@
 #define MAX_EXPECT   16
 #define TAIL_LINES   25
 #define LINE_MAX_LEN 4096
+#define END_GRACE_S  2.0          /* output still read after an end= line */
 
 enum kind { KIND_HOST, KIND_QEMU };
 
@@ -47,6 +51,7 @@ struct entry {
     int timeout;
     char *expect[MAX_EXPECT];
     int nexpect;
+    char *end;                   /* a line that ends the run (boots that never stop) */
     bool panic_expected;
     int lineno;
 };
@@ -64,6 +69,7 @@ struct job {
     bool expect_seen[MAX_EXPECT];
     int reported_pass, reported_fail;
     long done_count;              /* -1 until TESTS DONE */
+    double end_at;                /* once the end= line is seen: when to stop */
     bool panicked, timed_out, finished_early;
 };
 
@@ -132,6 +138,7 @@ static void set_key(struct entry *e, char *key, char *val, const char *path)
     else if (!strcmp(key, "nic")) e->nic = !strcmp(val, "yes");
     else if (!strcmp(key, "timeout")) e->timeout = atoi(val);
     else if (!strcmp(key, "panic")) e->panic_expected = !strcmp(val, "expected");
+    else if (!strcmp(key, "end")) e->end = val;
     else if (!strcmp(key, "expect")) {
         if (e->nexpect == MAX_EXPECT) {
             fprintf(stderr, "%s:%d: more than %d expect= patterns\n", path, e->lineno, MAX_EXPECT);
@@ -293,29 +300,25 @@ static void remember_line(struct job *j, const char *line)
     j->tail[j->ntail++] = strdup(line);
 }
 
-/* True once every expect= pattern has been seen. */
-static bool all_expected(const struct job *j)
+static bool matches(const struct job *j, const char *pattern, const char *line)
 {
-    for (int i = 0; i < j->e->nexpect; i++)
-        if (!j->expect_seen[i])
-            return false;
-    return j->e->nexpect > 0;
+    regex_t re;
+    if (regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB) != 0) {
+        fprintf(stderr, "testrun: bad pattern '%s' in %s\n", pattern, j->e->name);
+        exit(2);
+    }
+    bool hit = regexec(&re, line, 0, NULL, 0) == 0;
+    regfree(&re);
+    return hit;
 }
 
 static void check_expect(struct job *j, const char *line)
 {
-    for (int i = 0; i < j->e->nexpect; i++) {
-        if (j->expect_seen[i])
-            continue;
-        regex_t re;
-        if (regcomp(&re, j->e->expect[i], REG_EXTENDED | REG_NOSUB) != 0) {
-            fprintf(stderr, "testrun: bad pattern '%s' in %s\n", j->e->expect[i], j->e->name);
-            exit(2);
-        }
-        if (regexec(&re, line, 0, NULL, 0) == 0)
+    for (int i = 0; i < j->e->nexpect; i++)
+        if (!j->expect_seen[i] && matches(j, j->e->expect[i], line))
             j->expect_seen[i] = true;
-        regfree(&re);
-    }
+    if (j->e->end && !j->end_at && matches(j, j->e->end, line))
+        j->end_at = now() + END_GRACE_S;
 }
 
 static void handle_line(struct job *j, char *line)
@@ -344,10 +347,6 @@ static void handle_line(struct job *j, char *line)
     } else if (strstr(line, "System halted.")) {
         j->finished_early = true;
     }
-    /* A boot whose output is judged by patterns need not run to its time
-     * limit: once all have matched, it has passed (a panic still fails it). */
-    if (all_expected(j) && !j->panicked && j->e->kind == KIND_QEMU)
-        j->finished_early = true;
 }
 
 static void read_job(struct job *j)
@@ -477,12 +476,17 @@ static void run_all(struct entry **list, int n, int jobs, char **pats, int npats
             if (running[i].deadline < soonest)
                 soonest = running[i].deadline;
         }
+        for (int i = 0; i < active; i++)
+            if (running[i].end_at && running[i].end_at < soonest)
+                soonest = running[i].end_at;
         int wait_ms = soonest > t ? (int)((soonest - t) * 1000) + 1 : 0;
         poll(pfd, active, wait_ms);
         for (int i = 0; i < active; i++) {
             struct job *j = &running[i];
             if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR))
                 read_job(j);
+            if (j->fd >= 0 && j->end_at && now() >= j->end_at)
+                j->finished_early = true;       /* its end= line, and the grace after it */
             if (j->fd >= 0 && j->finished_early && j->e->kind == KIND_QEMU) {
                 stop_job(j);            /* result is in; do not wait for QEMU */
                 close(j->fd);

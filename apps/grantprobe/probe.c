@@ -7,6 +7,12 @@
  *   grantprobe read PATH          prints the file
  *   grantprobe write PATH TEXT    creates PATH with TEXT and reads it back
  *   grantprobe bind PORT          binds a UDP socket to PORT
+ *   grantprobe fill PATH          writes PATH until a write fails, prints how
+ *                                 much went in (its files come from its own quota)
+ *   grantprobe steady PORT ROUNDS a neighbour: writes a file and binds PORT, then
+ *                                 ROUNDS times (20 ms apart) reads the file back and
+ *                                 sends itself a datagram through the net service,
+ *                                 logging each round; any failure ends it with errno
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -45,6 +51,23 @@ static int probe_write(const char *path, const char *text)
     return e ? e : probe_read(path);
 }
 
+static int probe_fill(const char *path)
+{
+    static char buf[16384];
+    memset(buf, 'f', sizeof buf);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0)
+        return errno;
+    unsigned long total = 0;
+    ssize_t n;
+    while ((n = write(fd, buf, sizeof buf)) > 0 && total < (256ul << 20))
+        total += (unsigned long)n;
+    int e = n < 0 ? errno : EFBIG;
+    close(fd);
+    printf("filled %lu bytes\n", total);
+    return e;
+}
+
 static int probe_bind(const char *port)
 {
     int s = socket(AF_INET, SOCK_DGRAM, 0);
@@ -58,6 +81,49 @@ static int probe_bind(const char *port)
     return e;
 }
 
+/* One round of the neighbour: its file reads back, its socket echoes. */
+static int steady_round(int s, const struct sockaddr_in *self, int round)
+{
+    char buf[64], want[64];
+    int fd = open("/steady", O_RDONLY);
+    if (fd < 0)
+        return errno;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n != 6 || memcmp(buf, "steady", 6))
+        return EIO;
+    int len = snprintf(want, sizeof want, "round %d", round);
+    if (sendto(s, want, (size_t)len, 0, (const struct sockaddr *)self, sizeof *self) != len)
+        return errno ? errno : EIO;
+    n = recv(s, buf, sizeof buf, 0);
+    if (n != len || memcmp(buf, want, (size_t)len))
+        return n < 0 ? errno : EIO;
+    printf("%s ok\n", want);
+    return 0;
+}
+
+static int probe_steady(const char *port, const char *rounds)
+{
+    int fd = open("/steady", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0 || write(fd, "steady", 6) != 6)
+        return errno ? errno : EIO;
+    close(fd);
+    int s = socket(AF_INET, SOCK_DGRAM, 0);
+    if (s < 0)
+        return errno;
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(port)),
+                             .sin_addr.s_addr = htonl(0x0a00020f) };       /* 10.0.2.15: us */
+    if (bind(s, (struct sockaddr *)&a, sizeof a))
+        return errno;
+    int e = 0;
+    for (int r = 1; r <= atoi(rounds) && !e; r++) {
+        e = steady_round(s, &a, r);
+        usleep(20000);
+    }
+    close(s);
+    return e;
+}
+
 int main(int argc, char **argv)
 {
     int e = EINVAL;
@@ -67,8 +133,13 @@ int main(int argc, char **argv)
         e = probe_write(argv[2], argv[3]);
     else if (argc == 3 && !strcmp(argv[1], "bind"))
         e = probe_bind(argv[2]);
+    else if (argc == 3 && !strcmp(argv[1], "fill"))
+        e = probe_fill(argv[2]);
+    else if (argc == 4 && !strcmp(argv[1], "steady"))
+        e = probe_steady(argv[2], argv[3]);
     else
-        fprintf(stderr, "usage: grantprobe read PATH | write PATH TEXT | bind PORT\n");
+        fprintf(stderr, "usage: grantprobe read PATH | write PATH TEXT | bind PORT | fill PATH | "
+                "steady PORT ROUNDS\n");
     if (e)
         printf("%s: %s\n", argc > 1 ? argv[1] : "grantprobe", strerror(e));
     return e;

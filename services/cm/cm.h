@@ -6,9 +6,11 @@
  * with exactly what the spec grants and a thread running the image's
  * program; read-only pages of the program are shared from the boot image.
  * What must outlive the run until removal (its console log, its files)
- * is charged to keep. cm keeps these two capabilities per container,
- * because running code keeps itself alive: destroying run ends the
- * container, destroying keep returns every page and object it had.
+ * is charged to keep: the fs service makes its file pages from a child
+ * quota of keep (open_fs), so they count in the container's limit. cm
+ * keeps these two capabilities per container, because running code keeps
+ * itself alive: destroying run ends the container, destroying keep
+ * returns every page and object it had.
  *
  * Concurrency: one worker thread per CPU serves requests; the container
  * table is split into shards, each with its own lock, and every container
@@ -29,6 +31,10 @@
 #define CM_WAITERS_MAX   8
 #define CM_LOG_BYTES     4096            /* a container's console log, from its own quota */
 #define CM_KEEP_OBJECTS  4               /* keep's own objects: the run quota, the log */
+/* The objects of a container's files quota (a child of keep the fs service
+ * makes its file pages from: one Memory object per chunk of up to 1 MiB,
+ * smaller ones while they are few), itself included. */
+#define CM_FS_OBJECTS(bytes) (33 + (bytes) / (512u << 10))
 
 struct container {
     uint64_t id;

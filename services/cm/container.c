@@ -147,8 +147,26 @@ struct creation {
     const char *envp[SPEC_MAX_ENV + 1];
 };
 
+/* The quota the container's files are made from: a child of keep (so
+ * they count in the container's limit and outlive its run until removal),
+ * up to fs.bytes and what the kernel keeps for them. */
+static int files_quota(const struct container *c, uint64_t *q)
+{
+    uint64_t bytes = c->spec->fs_bytes;
+    *q = ae_slot_alloc();
+    int r = (int)ae_quota_create(c->keep, AERIE_OBJ_QUOTA, *q, bytes + bytes / 64 + (64u << 10), 0,
+                                 CM_FS_OBJECTS(bytes) - 1);
+    if (r) {
+        ae_slot_free(*q);
+        *q = 0;
+    }
+    return r;
+}
+
 /* "fs": a session of the fs service whose root is the image's files/,
- * copy-on-write, with the spec's data and inode limits. */
+ * copy-on-write, with the spec's data and inode limits, its pages made
+ * from the container's own quota (files_quota: the service holds the
+ * only capability to it once the session is open). */
 static int open_fs(struct creation *k, char *err, size_t errlen)
 {
     struct container *c = k->c;
@@ -158,11 +176,21 @@ static int open_fs(struct creation *k, char *err, size_t errlen)
     }
     char root[SPEC_NAME_MAX + 16];
     snprintf(root, sizeof root, "images/%s/files", c->spec->image);
+    uint64_t files;
+    int r = files_quota(c, &files);
+    if (r) {
+        snprintf(err, errlen, "grant fs: no room for its files' quota (error %d)", r);
+        return r;
+    }
     struct ae_fs_session_spec fs = {
-        .image = root, .data_bytes = c->spec->fs_bytes, .inodes = c->spec->fs_inodes,
+        .image = root, .data_bytes = c->spec->fs_bytes, .inodes = c->spec->fs_inodes, .quota = files,
     };
     uint32_t id;
-    int r = ae_fs_admin_open_session(cm.fs_admin, &fs, &k->fs_cap, &id);
+    r = ae_fs_admin_open_session(cm.fs_admin, &fs, &k->fs_cap, &id);
+    if (r)
+        ae_invoke0(files, AERIE_QUOTA_DESTROY);
+    ae_cap_delete(files);                 /* the service has its own copy */
+    ae_slot_free(files);
     if (r) {
         snprintf(err, errlen, "grant fs: the fs service refused a session (error %d)", r);
         k->fs_cap = 0;
@@ -369,8 +397,9 @@ static int load(struct creation *k, char *err, size_t errlen)
 static int make_quotas(struct container *c, const struct spec *s, char *err, size_t errlen)
 {
     c->keep = ae_slot_alloc();
+    uint64_t files = (s->grants & SPEC_GRANT_FS) ? CM_FS_OBJECTS(s->fs_bytes) : 0;
     int r = (int)ae_quota_create(cm.quota, AERIE_OBJ_QUOTA, c->keep, s->mem, s->threads,
-                                 s->objects + CM_KEEP_OBJECTS);
+                                 s->objects + CM_KEEP_OBJECTS + files);
     if (!r) {
         c->run = ae_slot_alloc();
         r = (int)ae_quota_create(c->keep, AERIE_OBJ_QUOTA, c->run, s->mem, s->threads, s->objects);

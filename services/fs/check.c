@@ -133,7 +133,7 @@ int fs_session_check(struct fs_session *s, const char **why)
 {
     s->env.lock(s->layer.lock);
     int r = 0;
-    if (!s->dead) {
+    if (!s->dead && !s->lost) {
         uint32_t open = 0;
         for (uint32_t i = 0; i < s->nslots; i++)
             open += s->handles[i].kind != FS_H_FREE;

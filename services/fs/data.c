@@ -76,12 +76,11 @@ static int pool_fill(struct fs_unode *n, unsigned need, struct page_pool *p)
     if (r)
         return r;
     for (p->n = 0; p->n < need; p->n++) {
-        p->page[p->n] = L->env->page_alloc(L->env->ctx);
-        if (!p->page[p->n]) {
+        if ((r = L->env->page_alloc(L->env->ctx, &p->page[p->n]))) {
             while (p->n > 0)
                 L->env->page_free(L->env->ctx, p->page[--p->n]);
             layer_uncharge_pages(L, need);
-            return AE_ENOMEM;
+            return r;
         }
     }
     n->f.npages += need;
@@ -159,6 +158,12 @@ static void pages_trim(struct fs_unode *n, uint64_t first)
     struct fs_pages *pg = &n->f.pages;
     if (!pg->root)
         return;
+    if (n->layer->pages_lost) {                  /* gone with their memory: forget them */
+        layer_uncharge_pages(n->layer, n->f.npages);
+        n->f.npages = 0;
+        *pg = (struct fs_pages){ NULL, 0 };
+        return;
+    }
     uint64_t freed = 0;
     if (trim(n, pg->root, pg->height, 0, first, &freed)) {
         n->layer->env->page_free(n->layer->env->ctx, pg->root);

@@ -23,9 +23,11 @@
 /*
  * What the environment provides. All callbacks may be called with fs
  * locks held and must not call back into the fs core.
- *   page_alloc  one 4096-byte, 4096-aligned page (contents undefined) or NULL;
- *               file data and its index live in these (in Aerie: pages of
- *               the service's quota)
+ *   page_alloc  one 4096-byte, 4096-aligned page (contents undefined) into
+ *               *page: 0, or AE_ENOSPC (the memory this session's pages come
+ *               from is full: its client's quota), AE_ENOMEM, or AE_EDEAD
+ *               (that memory is gone); file data, its index and link targets
+ *               live in these (in Aerie: pages of the client's quota)
  *   page_free   returns such a page
  *   mem_alloc   size bytes, aligned for any object, or NULL (metadata:
  *               nodes, names, tables); mem_free gets the same size back
@@ -38,7 +40,7 @@
  */
 struct fs_env {
     void *ctx;
-    void *(*page_alloc)(void *ctx);
+    int   (*page_alloc)(void *ctx, void **page);
     void  (*page_free)(void *ctx, void *page);
     void *(*mem_alloc)(void *ctx, size_t size);
     void  (*mem_free)(void *ctx, void *p, size_t size);
@@ -115,6 +117,11 @@ int fs_session_mount(struct fs_session *s, const struct fs_path *path, struct fs
 /* Closes every handle and frees the private layer; later calls on the
  * session fail with AE_EDEAD. Drops the creator's reference. */
 void fs_session_destroy(struct fs_session *s);
+/* The memory the session's pages live in is gone (its client's quota was
+ * destroyed): waits for the operation in flight, then every later call
+ * fails with AE_EDEAD and nothing ever reads, writes or frees those pages
+ * again; fs_session_destroy still frees the rest. */
+void fs_session_lose_pages(struct fs_session *s);
 /* Extra references for callers in flight while another thread destroys. */
 void fs_session_get(struct fs_session *s);
 void fs_session_put(struct fs_session *s);

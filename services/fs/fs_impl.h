@@ -142,6 +142,7 @@ struct fs_layer {
     uint64_t bytes_used, bytes_max;
     uint32_t inodes_used, inodes_max;   /* nodes, plus each name of a file past its first */
     uint64_t next_ino;
+    bool pages_lost;              /* its pages vanished: never touch or free them */
 };
 
 struct fs_volume {
@@ -181,6 +182,7 @@ struct fs_session {
     uint32_t refs;                /* atomic */
     /* guarded by layer.lock, the session lock: */
     bool dead, rdonly;
+    bool lost;                    /* fs_session_lose_pages: calls fail, destroy still runs */
     struct fs_layer layer;
     struct fs_image *image;
     struct fs_handle *handles;

@@ -199,10 +199,10 @@ static int symlink_make(struct fs_session *s, struct fs_walk *w, const char *tar
     int r = layer_charge_pages(L, 1);
     if (r)
         return r;
-    char *page = L->env->page_alloc(L->env->ctx);
+    void *page = NULL;
     struct fs_unode *n;
-    if (!page) {
-        r = AE_ENOMEM;
+    if ((r = L->env->page_alloc(L->env->ctx, &page))) {
+        page = NULL;
     } else if (!(r = create_at(s, w, FS_TYPE_SYMLINK, 0777, &n))) {
         memcpy(page, target, len);
         n->sl.target = page;

@@ -59,7 +59,8 @@ static void symlink_free(struct fs_unode *n)
 {
     struct fs_layer *L = n->layer;
     if (n->sl.owned) {
-        L->env->page_free(L->env->ctx, (void *)n->sl.target);
+        if (!L->pages_lost)
+            L->env->page_free(L->env->ctx, (void *)n->sl.target);
         layer_uncharge_pages(L, 1);
     }
     n->sl.target = NULL;

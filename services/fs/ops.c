@@ -16,7 +16,7 @@
 int handle_enter(struct fs_session *s, uint64_t h, struct fs_handle **hd, struct fs_layer **L)
 {
     s->env.lock(s->layer.lock);
-    int r = s->dead ? AE_EDEAD : (*hd = handle_get(s, h)) ? 0 : AE_EBADF;
+    int r = s->dead || s->lost ? AE_EDEAD : (*hd = handle_get(s, h)) ? 0 : AE_EBADF;
     if (r) {
         s->env.unlock(s->layer.lock);
         return r;
@@ -366,7 +366,7 @@ int fs_readdir(struct fs_session *s, uint64_t h, uint64_t cookie, fs_emit_fn emi
 int fs_statfs(struct fs_session *s, struct fs_usage *u)
 {
     s->env.lock(s->layer.lock);
-    int r = s->dead ? AE_EDEAD : 0;
+    int r = s->dead || s->lost ? AE_EDEAD : 0;
     if (!r)
         *u = (struct fs_usage){
             .bytes_used = s->layer.bytes_used, .bytes_max = s->layer.bytes_max,

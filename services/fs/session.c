@@ -48,7 +48,7 @@ static unsigned volume_locks(const struct fs_session *s, void *locks[FS_MOUNTS_M
 int session_lock_all(struct fs_session *s)
 {
     s->env.lock(s->layer.lock);
-    if (s->dead) {
+    if (s->dead || s->lost) {
         s->env.unlock(s->layer.lock);
         return AE_EDEAD;
     }
@@ -284,6 +284,14 @@ int fs_session_create(const struct fs_env *env, struct fs_image *img,
     s->image = img;
     *out = s;
     return 0;
+}
+
+void fs_session_lose_pages(struct fs_session *s)
+{
+    session_lock(s, NULL);                       /* an operation in flight finishes first */
+    s->lost = true;
+    s->layer.pages_lost = true;
+    session_unlock(s, NULL);
 }
 
 void fs_session_get(struct fs_session *s)

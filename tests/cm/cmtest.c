@@ -224,6 +224,38 @@ static void cm_logs_longer_than_a_reply_come_whole(void)
     ae_cm_remove(cmcap, id);
 }
 
+/* One container fills every limit it has — memory, files, its log — while
+ * a neighbour with files and a socket goes on: each of the neighbour's
+ * rounds reads its file back and echoes a datagram through its socket. */
+static void cm_filling_limits_leaves_a_neighbour_working(void)
+{
+    uint64_t steady, hogs[3];
+    char err[200];
+    CHECK_EQ(ae_cm_create(cmcap, "image=grantprobe grant=console,fs,net ports=4100 args=\"steady 4100 60\"",
+                          1, &steady, err, sizeof err), 0);
+    static const char *hog_specs[3] = {
+        "image=memhog mem=4M",
+        "image=grantprobe grant=console,fs mem=2M fs.bytes=64M args=\"fill /big\"",
+        "image=ticker args=\"4000 0\"",
+    };
+    for (int i = 0; i < 3; i++)
+        CHECK_EQ(ae_cm_create(cmcap, hog_specs[i], 1, &hogs[i], err, sizeof err), 0);
+    struct ae_cm_status st;
+    for (int i = 0; i < 3; i++)
+        CHECK_EQ(ae_cm_wait(cmcap, hogs[i], &st), 0);
+    CHECK_EQ(ae_cm_wait(cmcap, steady, &st), 0);
+    static char log[4096];
+    CHECK(read_log(steady, log, sizeof log) > 0);
+    if (st.state != CM_EXITED || st.exit_status)
+        printf("  neighbour: state %d status %lu\n%s", st.state, st.exit_status, log);
+    CHECK_EQ(st.state, CM_EXITED);
+    CHECK_EQ(st.exit_status, 0);
+    CHECK(strstr(log, "round 60 ok\n") != NULL);
+    ae_cm_remove(cmcap, steady);
+    for (int i = 0; i < 3; i++)
+        ae_cm_remove(cmcap, hogs[i]);
+}
+
 /* A neighbour ticking while the hog does its worst prints the same. */
 static void with_neighbour(const char *hog, const char *expect_in_log)
 {
@@ -447,6 +479,29 @@ static void cm_fs_grant_is_the_image_and_private(void)
     CHECK_EQ(st.exit_status, EACCES);
 }
 
+/* grant=fs: a container's files are made from its own quota (a child of
+ * its keep quota), so its mem= is their limit too — a container with a
+ * small mem= and a large fs.bytes runs out at its own limit, with ENOSPC —
+ * and its stats count them until it is removed. */
+static void cm_fs_files_are_the_containers_memory(void)
+{
+    struct ae_cm_status st;
+    char log[600];
+    uint64_t id;
+    CHECK_EQ(run("image=grantprobe grant=console,fs mem=3M fs.bytes=64M args=\"fill /big\"", &st, log,
+                 sizeof log, &id), 0);
+    CHECK_EQ(st.exit_status, ENOSPC);
+    const char *at = strstr(log, "filled ");
+    unsigned long filled = at ? strtoul(at + 7, NULL, 10) : 0;
+    CHECK(filled > (512ul << 10) && filled < (3ul << 20));   /* what its own 3 MiB left room for */
+    struct ae_cm_stats s;
+    CHECK_EQ(ae_cm_stats(cmcap, id, &s), 0);
+    CHECK(s.mem_rest >= filled && s.mem_used <= s.mem_limit);   /* its files, in its memory */
+    CHECK_EQ(ae_cm_remove(cmcap, id), 0);
+    CHECK_EQ(run("image=grantprobe grant=console,fs mem=3M args=\"write /small note\"", &st, 0, 0, 0), 0);
+    CHECK_EQ(st.exit_status, 0);                     /* the next one starts with a clean slate */
+}
+
 /* grant=net ports=P: it may bind P and nothing else; without the grant
  * not even a socket. */
 static void cm_net_grant_is_its_ports_only(void)
@@ -592,6 +647,7 @@ int main(int argc, char **argv)
     RUN(cm_memory_limit_is_its_own);
     RUN(cm_thread_limit_is_its_own);
     RUN(cm_object_limit_is_its_own);
+    RUN(cm_filling_limits_leaves_a_neighbour_working);
     RUN(cm_kill_and_stats);
     RUN(cm_kill_during_ipc_leaves_console_serving);
     RUN(cm_console_logs_are_charged_to_their_containers);
@@ -599,6 +655,7 @@ int main(int argc, char **argv)
     RUN(cm_nop_reports_main_time_in_exit_status);
     RUN(cm_list_images_and_containers);
     RUN(cm_fs_grant_is_the_image_and_private);
+    RUN(cm_fs_files_are_the_containers_memory);
     RUN(cm_net_grant_is_its_ports_only);
     RUN(cm_files_outlive_the_container);
     RUN(cm_grants_soak_returns_every_page);

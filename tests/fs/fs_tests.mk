@@ -2,7 +2,8 @@
 # build/fs-test.img boots the console, the fs service and the suite, with
 # the probe container image images/fsprobe/ (tests/fs/probe/) inside.
 
-FSTEST_SRCS := tests/fs/ft.c tests/fs/t_libc.c tests/fs/t_sessions.c tests/fs/t_robust.c
+FSTEST_SRCS := tests/fs/ft.c tests/fs/t_libc.c tests/fs/t_sessions.c tests/fs/t_links.c \
+               tests/fs/t_quota.c tests/fs/t_robust.c
 $(eval $(call libc_program,fstest,$(FSTEST_SRCS)))
 $(eval $(call libc_program,images/fsprobe,tests/fs/probe/probe.c))
 

@@ -117,17 +117,29 @@ const uint8_t *ft_boot_file(const char *path, uint64_t *size)
     return f.data ? f.data : (const uint8_t *)"";
 }
 
+int ft_probe_quota(struct ft_probe *p, uint64_t bytes)
+{
+    p->quota = ae_slot_alloc();
+    int r = (int)ae_quota_create(ae_self.quota, AERIE_OBJ_QUOTA, p->quota, bytes, 4, 64);
+    if (r)
+        ae_slot_free(p->quota);
+    return r;
+}
+
 int ft_probe_start(struct ft_probe *p, const char *mode, uint64_t fs_cap)
+{
+    int r = ft_probe_quota(p, 4u << 20);
+    return r ? r : ft_probe_start_in(p, mode, fs_cap);
+}
+
+int ft_probe_start_in(struct ft_probe *p, const char *mode, uint64_t fs_cap)
 {
     int64_t i = img_lookup(&image, "images/fsprobe/prog", 19);
     if (i < 0)
         return AE_ENOENT;
     struct img_file f;
     img_get(&image, (uint32_t)i, &f);
-    p->quota = ae_slot_alloc();
-    int64_t r = ae_quota_create(ae_self.quota, AERIE_OBJ_QUOTA, p->quota, 4u << 20, 4, 64);
-    if (r < 0)
-        return (int)r;
+    int64_t r;
     struct ae_grant g[5] = {
         { AE_GRANT_SELF_TASK, 0, AERIE_R_ALL, 0 }, { AE_GRANT_SELF_QUOTA, 0, AERIE_R_ALL, 0 },
         { AE_GRANT_SELF_THREAD, 0, AERIE_R_ALL, 0 },

@@ -90,6 +90,10 @@ struct ft_probe {
     struct ae_child child;
 };
 int ft_probe_start(struct ft_probe *p, const char *mode, uint64_t fs_cap);
+/* The same in two steps: the probe's quota (bytes) first — to open its
+ * session with — then the probe in it. */
+int ft_probe_quota(struct ft_probe *p, uint64_t bytes);
+int ft_probe_start_in(struct ft_probe *p, const char *mode, uint64_t fs_cap);
 int ft_probe_wait(struct ft_probe *p, unsigned ms);
 void ft_probe_kill(struct ft_probe *p, bool quota_too);
 void ft_probe_reap(struct ft_probe *p);

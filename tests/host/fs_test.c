@@ -29,6 +29,48 @@ void test_archives_free(void)
     narchives = 0;
 }
 
+/* Live pages and their environments, for test_env_vanish_pages. */
+static struct { void *page; struct test_env *env; } *live;
+static size_t nlive, live_cap;
+static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void live_add(struct test_env *t, void *p)
+{
+    pthread_mutex_lock(&live_lock);
+    if (nlive == live_cap) {
+        live_cap = live_cap ? 2 * live_cap : 1024;
+        live = realloc(live, live_cap * sizeof *live);
+    }
+    live[nlive].page = p;
+    live[nlive++].env = t;
+    pthread_mutex_unlock(&live_lock);
+}
+
+static void live_remove(void *p)
+{
+    pthread_mutex_lock(&live_lock);
+    for (size_t i = nlive; i-- > 0;) {
+        if (live[i].page == p) {
+            live[i] = live[--nlive];
+            break;
+        }
+    }
+    pthread_mutex_unlock(&live_lock);
+}
+
+void test_env_vanish_pages(struct test_env *t)
+{
+    pthread_mutex_lock(&live_lock);
+    for (size_t i = nlive; i-- > 0;) {
+        if (live[i].env == t) {
+            free(live[i].page);
+            live[i] = live[--nlive];
+        }
+    }
+    t->pages_live = 0;
+    pthread_mutex_unlock(&live_lock);
+}
+
 static bool may_alloc(long *budget)
 {
     for (;;) {
@@ -42,24 +84,29 @@ static bool may_alloc(long *budget)
     }
 }
 
-static void *t_page_alloc(void *ctx)
+static int t_page_alloc(void *ctx, void **page)
 {
     struct test_env *t = ctx;
+    __atomic_add_fetch(&t->page_calls, 1, __ATOMIC_RELAXED);
     if (!may_alloc(&t->fail_pages_after))
-        return NULL;
+        return t->fail_pages_error ? t->fail_pages_error : AE_ENOMEM;
     void *p = aligned_alloc(4096, 4096);
-    if (p) {
-        memset(p, 0xee, 4096);                   /* the core must not rely on zeroed pages */
-        __atomic_add_fetch(&t->pages_live, 1, __ATOMIC_RELAXED);
-        __atomic_add_fetch(&t->pages_total, 1, __ATOMIC_RELAXED);
-    }
-    return p;
+    if (!p)
+        return AE_ENOMEM;
+    memset(p, 0xee, 4096);                       /* the core must not rely on zeroed pages */
+    __atomic_add_fetch(&t->pages_live, 1, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&t->pages_total, 1, __ATOMIC_RELAXED);
+    live_add(t, p);
+    *page = p;
+    return 0;
 }
 
 static void t_page_free(void *ctx, void *page)
 {
     struct test_env *t = ctx;
+    __atomic_add_fetch(&t->page_calls, 1, __ATOMIC_RELAXED);
     __atomic_sub_fetch(&t->pages_live, 1, __ATOMIC_RELAXED);
+    live_remove(page);
     free(page);
 }
 
@@ -108,6 +155,11 @@ static void t_unlock(void *lock) { pthread_mutex_unlock(lock); }
 
 void test_env_init(struct test_env *t)
 {
+    pthread_mutex_lock(&live_lock);
+    for (size_t i = nlive; i-- > 0;)             /* the last test freed its pages */
+        if (live[i].env == t)
+            live[i] = live[--nlive];
+    pthread_mutex_unlock(&live_lock);
     memset(t, 0, sizeof *t);
     t->env = (struct fs_env){
         .ctx = t, .page_alloc = t_page_alloc, .page_free = t_page_free,

@@ -16,13 +16,19 @@ struct test_env {
     long mem_live;            /* metadata bytes live */
     long fail_pages_after;    /* < 0: never; else that many more page allocations succeed */
     long fail_mem_after;      /* the same for mem_alloc */
+    int fail_pages_error;     /* what a failed page_alloc says (0: AE_ENOMEM) */
     uint64_t clock;           /* what env.now returns: tests set the time */
+    long page_calls;          /* page_alloc and page_free calls */
 };
 
 /* The environment most tests use; reset by test_env_init. */
 extern struct test_env T;
 
 void test_env_init(struct test_env *t);
+
+/* Frees every page still live, as if the memory they came from vanished
+ * (a client's quota destroyed); pages_live becomes 0. */
+void test_env_vanish_pages(struct test_env *t);
 
 /* A parsed path (aborts on a parse error); rotates through 16 buffers per thread. */
 const struct fs_path *P(const char *path);

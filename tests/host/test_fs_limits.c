@@ -217,6 +217,80 @@ static void sparse_file_size_limit_is_efbig(void)
     end();
 }
 
+/* The client's quota is full: its memory says ENOSPC, not ENOMEM, and the
+ * rule for writes is the same as for the session's own limit. */
+static void limits_quota_full_is_enospc(void)
+{
+    begin(1000, 100, true);
+    for (size_t i = 0; i < sizeof pattern; i++)
+        pattern[i] = (char)(i * 7 + 3);
+    CHECK_RC(put_file(S, "keep", pattern, 2 * PG), 2 * PG);
+    T.fail_pages_error = AE_ENOSPC;
+    T.fail_pages_after = 3;                       /* an index page and two data pages */
+    CHECK_RC(put_file(S, "big", pattern, 8 * PG), 2 * PG);
+    uint64_t h;
+    CHECK_RC(fs_open(S, P("big"), FS_O_WRONLY | FS_O_APPEND, 0, &h, NULL), 0);
+    CHECK_RC(fs_write(S, h, 0, "x", 1), AE_ENOSPC);
+    fs_close(S, h);
+    CHECK_RC(fs_symlink(S, "keep", 4, P("l")), AE_ENOSPC);
+    CHECK_RC(fs_open(S, P("etc/big"), FS_O_RDWR, 0, &h, NULL), 0);
+    CHECK_RC(fs_write(S, h, 0, "X", 1), AE_ENOSPC);            /* a copy-on-write page too */
+    fs_close(S, h);
+    T.fail_pages_after = -1;
+    CHECK(file_is("keep", pattern, 2 * PG));
+    CHECK(file_is("big", pattern, 2 * PG));
+    CHECK(file_is("etc/big", "0123456789", 10));
+    CHECK_RC(fs_stat(S, P("l"), &(struct fs_stat){ 0 }), AE_ENOENT);
+    end();
+}
+
+/* The pages' memory vanished (the client's quota destroyed): every call
+ * fails cleanly and destroying the session frees the metadata without
+ * touching a page (they are gone). */
+static void lost_pages_end_the_session_cleanly(void)
+{
+    begin(1000, 100, true);
+    CHECK_RC(put_file(S, "a", pattern, 5 * PG), 5 * PG);
+    CHECK_RC(fs_symlink(S, "a", 1, P("l")), 0);
+    CHECK_RC(fs_mkdir(S, P("d"), 0755), 0);
+    uint64_t h, orphan;
+    CHECK_RC(fs_open(S, P("etc/big"), FS_O_RDWR, 0, &h, NULL), 0);
+    CHECK_RC(fs_write(S, h, 0, "X", 1), 1);
+    CHECK_RC(fs_open(S, P("a"), FS_O_RDONLY, 0, &orphan, NULL), 0);
+    CHECK_RC(fs_unlink(S, P("a")), 0);                        /* open, unlinked */
+    static struct test_env T2;                               /* the neighbour's own memory */
+    test_env_init(&T2);
+    struct fs_session *other;
+    struct fs_limits lim = big_limits();
+    CHECK_RC(fs_session_create(&T2.env, IMG, &lim, 0, &other), 0);
+    CHECK_RC(put_file(other, "mine", "other", 5), 5);
+    fs_session_lose_pages(S);
+    long calls = T.page_calls;
+    char buf[8];
+    CHECK_RC(fs_read(S, h, 0, buf, 1), AE_EDEAD);
+    CHECK_RC(fs_write(S, h, 0, "y", 1), AE_EDEAD);
+    CHECK_RC(fs_stat(S, P("etc/conf"), &(struct fs_stat){ 0 }), AE_EDEAD);
+    CHECK_RC(put_file(S, "new", "n", 1), AE_EDEAD);
+    CHECK_RC(fs_close(S, orphan), AE_EDEAD);
+    struct fs_usage u;
+    CHECK_RC(fs_statfs(S, &u), AE_EDEAD);
+    const char *why = "";
+    CHECK_RC(fs_session_check(S, &why), 0);                  /* (a lost session is not checked) */
+    fs_session_destroy(S);
+    CHECK_RC(T.page_calls, calls);                           /* not one page touched */
+    test_env_vanish_pages(&T);                               /* what the kernel did */
+    char back[8] = { 0 };
+    CHECK_RC(get_file(other, "mine", back, sizeof back), 5);  /* the neighbour is untouched */
+    CHECK_STR(back, "other");
+    CHECK_RC(fs_session_check(other, &why), 0);
+    fs_session_destroy(other);
+    CHECK_RC(T2.pages_live, 0);
+    CHECK_RC(T2.mem_live, 0);
+    fs_image_put(IMG);
+    CHECK_RC(T.mem_live, 0);
+    test_archives_free();
+}
+
 /* A sequence of operations that allocates at many different points. */
 static int script(void)
 {
@@ -339,6 +413,8 @@ int main(void)
     RUN(limits_volume_full_for_everyone);
     RUN(sparse_file_of_one_gib);
     RUN(sparse_file_size_limit_is_efbig);
+    RUN(limits_quota_full_is_enospc);
+    RUN(lost_pages_end_the_session_cleanly);
     RUN(oom_at_every_allocation_leaves_a_consistent_tree);
     RUN(oom_while_creating_objects);
     return TESTS_DONE();

@@ -69,102 +69,6 @@ static int idle(void)
     return 0;
 }
 
-/* ---- fuzz: random and malformed system calls ---- */
-
-#define FUZZ_PROGRESS_VA 0x30000000ull   /* the parent maps a counter here */
-
-static uint64_t rng;
-
-static uint64_t rnd(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
-}
-
-/* Slots 1-3 are its own task, thread and quota: hitting them at random
- * mostly ends the run (it unmaps its code or destroys itself), so they are
- * picked rarely, to let each run go deep. */
-static uint64_t rnd_slot(void)
-{
-    switch (rnd() % 8) {
-    case 0: return rnd();                        /* anything */
-    case 1: return rnd() % 70000;
-    default:
-        if (rnd() % 256 == 0)
-            return 1 + rnd() % 3;
-        return 4 + rnd() % 20;                   /* the ones it holds, and what it makes */
-    }
-}
-
-static uint64_t rnd_word(void)
-{
-    switch (rnd() % 8) {
-    case 0: return rnd();
-    case 1: return rnd() % 4096;
-    case 2: return 0x200000 + rnd() % 0x200000;          /* its own image and stack */
-    case 3: return 0xFFFF800000000000ull + (rnd() % (1ull << 30));   /* kernel space */
-    case 4: return (rnd() % 0x1000) * 4096;               /* page-aligned low */
-    case 5: return 0x40000000ull + rnd() % (1 << 24);    /* its heap range */
-    default: return rnd() % 24;                            /* small: slots, types, flags */
-    }
-}
-
-static uint64_t rnd_info(void)
-{
-    uint64_t label = rnd() % 4 ? rnd() % 16 : rnd();
-    return AERIE_INFO(label & AERIE_LABEL_MAX, rnd() % 70, rnd() % 5) | (rnd() % 16 == 0 ? rnd() << 16 : 0);
-}
-
-static uint64_t rnd_timeout(void)
-{
-    return rnd() % 4 ? AERIE_TIMEOUT_POLL : rnd() % 100000;   /* never block for long */
-}
-
-static void fuzz_one(void)
-{
-    struct aerie_utcb *u = ae_utcb();
-    for (int i = 0; i < 8; i++)
-        u->mr[rnd() % AERIE_MSG_WORDS] = rnd_word();
-    u->caps[rnd() % 3] = (uint32_t)rnd_slot();
-    u->recv_slots[rnd() % 3] = (uint32_t)rnd_slot();
-    uint64_t badge;
-    switch (rnd() % 12) {
-    case 0: case 1: case 2:
-        ae_call(rnd_slot(), rnd_info(), rnd_timeout());
-        break;
-    case 3: ae_send(rnd_slot(), rnd_info(), rnd_timeout()); break;
-    case 4: ae_recv(rnd_slot(), rnd_timeout(), &badge); break;
-    case 5: ae_reply(rnd_info()); break;
-    case 6: ae_reply_recv(rnd_slot(), rnd_info(), rnd_timeout(), &badge); break;
-    case 7: ae_signal(rnd_slot(), rnd_word()); break;
-    case 8: ae_syscall(AERIE_SYS_CAP, rnd() % 7, rnd_slot(), rnd_slot(), rnd_word(), rnd_word(), &badge); break;
-    case 9: ae_syscall(AERIE_SYS_FUTEX, rnd() % 4, rnd_word(), rnd_word(), rnd_timeout(), 0, 0); break;
-    case 10: ae_reply_save(rnd_slot()); break;
-    default: {
-        /* any number near Aerie's range (unknown ones go to the handler,
-         * which answers them) except EXIT, with wild arguments */
-        uint64_t nr = AERIE_SYS_BASE - 2 + rnd() % 20;
-        if (nr == AERIE_SYS_EXIT)
-            nr = AERIE_SYS_YIELD;
-        ae_syscall(nr, rnd_slot(), rnd_info(), rnd_timeout(), rnd_word(), rnd_word(), &badge);
-        break;
-    }
-    }
-}
-
-static int fuzz(uint64_t seed, uint64_t count)
-{
-    volatile uint64_t *progress = (volatile uint64_t *)FUZZ_PROGRESS_VA;
-    rng = seed * 0x9E3779B97F4A7C15ull + 1;
-    for (uint64_t i = 0; i < count; i++) {
-        fuzz_one();
-        *progress = i + 1;
-    }
-    return 0;
-}
-
 /* ---- ways for a container to end (t_watch.c watches each) ---- */
 
 static void exit_quiet(uint64_t status)
@@ -242,6 +146,6 @@ int kt_child_main(int argc, char **argv)
     if (str_eq(role, "idle"))
         return idle();
     if (str_eq(role, "fuzz"))
-        return fuzz(parse_u64(argc > 2 ? argv[2] : "1"), 1000000000);
+        return kt_fuzz_main(parse_u64(argc > 2 ? argv[2] : "1"));
     return 0;                              /* warmup and unknown roles */
 }

@@ -33,14 +33,17 @@ struct kt_test {
     const char *desc;
     void (*fn)(struct kt_env *env);
     unsigned min_cpus;
+    bool explicit_only;      /* runs only when kt= names it (long runs: the fuzzer) */
 };
 
-#define KTEST_CPUS(tname, cpus, d) \
+#define KTEST_REG(tname, cpus, expl, d) \
     static void kt_##tname(struct kt_env *env); \
     static const struct kt_test kt_reg_##tname __attribute__((used, section("kt_tests"), aligned(8))) = \
-        { #tname, d, kt_##tname, cpus }; \
+        { #tname, d, kt_##tname, cpus, expl }; \
     static void kt_##tname(struct kt_env *env)
+#define KTEST_CPUS(tname, cpus, d) KTEST_REG(tname, cpus, false, d)
 #define KTEST(tname, d) KTEST_CPUS(tname, 1, d)
+#define KTEST_EXPLICIT(tname, cpus, d) KTEST_REG(tname, cpus, true, d)
 
 void kt_fail(struct kt_env *env, const char *file, int line, const char *expr, int64_t a, int64_t b);
 
@@ -73,12 +76,19 @@ int64_t kt_recv(uint64_t ep, unsigned ms, uint64_t *badge, uint64_t w[4]);
 uint64_t kt_now_ns(void);
 /* When set, kt_spawn_role copies every segment instead of sharing. */
 extern bool kt_spawn_copies;
-/* argv[3] of spawned copies (the runner passes fuzz=N on). */
+/* argv[3] of spawned copies (the runner passes fuzz=N[,fuzz_seed] on). */
 extern const char *kt_spawn_extra;
 /* This program's own ELF file, mapped. */
 const void *kt_self_image(uint64_t *len);
 
 /* Entry of a spawned copy of this program (child.c). */
 int kt_child_main(int argc, char **argv);
+/* The fuzzer's hostile side (fuzz.c): never returns while it has work. */
+int kt_fuzz_main(uint64_t seed);
+/* Where a fuzzer instance counts its calls, mapped from the "progress"
+ * grant; and the scratch range where it maps and unmaps. */
+#define FUZZ_PROGRESS_VA 0x30000000ull
+#define FUZZ_SCRATCH_VA  0x58000000ull
+#define FUZZ_SCRATCH_BYTES (64ull << 20)
 
 #endif

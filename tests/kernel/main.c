@@ -70,8 +70,9 @@ static bool str_eq(const char *a, const char *b)
     return *a == *b;
 }
 
-/* Is name selected by the kt= words of the command line (all if none)? */
-static bool selected(const char *cmdline, const char *name)
+/* Is name selected by the kt= words of the command line (all if none;
+ * an explicit-only test only when a word names it exactly)? */
+static bool selected(const char *cmdline, const char *name, bool explicit_only)
 {
     const char *p = cmdline;
     bool any = false;
@@ -84,7 +85,7 @@ static bool selected(const char *cmdline, const char *name)
             unsigned n = 0, k = 0;
             while (q[n] && q[n] != ' ')
                 n++;
-            bool prefix = n && q[n - 1] == '*';
+            bool prefix = n && q[n - 1] == '*' && !explicit_only;
             unsigned want = prefix ? n - 1 : n;
             while (k < want && name[k] == q[k])
                 k++;
@@ -94,7 +95,7 @@ static bool selected(const char *cmdline, const char *name)
         while (*p && *p != ' ')
             p++;
     }
-    return !any;
+    return !any && !explicit_only;
 }
 
 /* ---- the child side: one test ---- */
@@ -129,11 +130,12 @@ static const struct ae_grant test_grants[] = {
     { "image", AERIE_BOOT_MODULE0, AERIE_R_READ | AERIE_R_EXEC, 0 },
 };
 
-/* Waits for the child to exit; returns its status, or -1 with why set. */
-static int64_t await_child(char *why, size_t len)
+/* Waits for the child to exit (ms at most, 0: as long as it takes);
+ * returns its status, or -1 with why set. */
+static int64_t await_child(char *why, size_t len, unsigned ms)
 {
     uint64_t badge, w[4];
-    int64_t r = kt_recv(fault_ep, TEST_TIMEOUT_MS, &badge, w);
+    int64_t r = ms ? kt_recv(fault_ep, ms, &badge, w) : kt_recv(fault_ep, ~0u, &badge, w);
     if (r == AE_ETIMEOUT) {
         fmt_snprintf(why, len, "did not finish within %u s", TEST_TIMEOUT_MS / 1000);
         return -1;
@@ -164,7 +166,9 @@ static bool run_test_in_child(const struct kt_test *t)
     if (r >= 0)
         r = kt_spawn_role(q, "test", test_grants, sizeof test_grants / sizeof test_grants[0],
                           fault_ep, -1, &child, t->name);
-    int64_t status = r < 0 ? -1 : await_child(why, sizeof why);
+    /* an explicit test (the fuzzer) runs as long as it was asked to; the
+     * host runner's own time limit bounds it */
+    int64_t status = r < 0 ? -1 : await_child(why, sizeof why, t->explicit_only ? 0 : TEST_TIMEOUT_MS);
     if (r < 0)
         fmt_snprintf(why, sizeof why, "could not be started (%ld)", r);
     ae_invoke0(q, AERIE_QUOTA_DESTROY);
@@ -184,6 +188,14 @@ static bool run_test_in_child(const struct kt_test *t)
         ae_kprintf("TEST FAIL %s: %s\n", t->name, why);
     /* status > 0: the child printed its own FAIL line */
     return status == 0;
+}
+
+static unsigned strlen_of(const char *s)
+{
+    unsigned n = 0;
+    while (s[n])
+        n++;
+    return n;
 }
 
 /* Copies the value of "key=" on the command line into buf ("" if absent). */
@@ -210,25 +222,34 @@ static void cmdline_value(const char *cmdline, const char *key, char *buf, unsig
 static void runner(void)
 {
     const char *cmdline = ae_start.bootinfo->cmdline;
-    static char fuzz[24];
-    cmdline_value(cmdline, "fuzz=", fuzz, sizeof fuzz);
+    static char fuzz[48];
+    char seed[24];
+    cmdline_value(cmdline, "fuzz=", fuzz, 24);
+    cmdline_value(cmdline, "fuzz_seed=", seed, sizeof seed);
+    if (seed[0])
+        fmt_snprintf(fuzz + strlen_of(fuzz), sizeof fuzz - strlen_of(fuzz), ",%s", seed);
     kt_spawn_extra = fuzz[0] ? fuzz : 0;
     fault_ep = ae_slot_alloc();
     ae_quota_create(ae_self.quota, AERIE_OBJ_ENDPOINT, fault_ep, 0, 0, 0);
     /* Warm-up: the first spawn grows this task's page tables and slab
      * caches; later tests must not count that as their leak. */
     uint64_t q = ae_slot_alloc();
-    struct ae_child c;
+    struct ae_child c = { 0 };
     ae_quota_create(ae_self.quota, AERIE_OBJ_QUOTA, q, 96ull << 20, 64, 25000);
     if (kt_spawn_role(q, "warmup", test_grants, 8, fault_ep, -1, &c, 0) == 0) {
         char why[100];
-        await_child(why, sizeof why);
+        await_child(why, sizeof why, TEST_TIMEOUT_MS);
     }
     ae_invoke0(q, AERIE_QUOTA_DESTROY);
     ae_cap_delete(q);
+    /* ... and so do the runner's own slots: the first test reuses these,
+     * as every later one reuses the one before's. */
+    ae_slot_free(q);
+    ae_slot_free(c.task);
+    ae_slot_free(c.thread);
     unsigned n = 0;
     for (const struct kt_test *t = __start_kt_tests; t < __stop_kt_tests; t++) {
-        if (!selected(cmdline, t->name) || kt_ncpus() < t->min_cpus)
+        if (!selected(cmdline, t->name, t->explicit_only) || kt_ncpus() < t->min_cpus)
             continue;
         run_test_in_child(t);
         n++;

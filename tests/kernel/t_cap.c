@@ -257,17 +257,33 @@ static unsigned count_left(void)
 
 #define MIN_INSIDE 10
 
+/* This thread to CPU 0, the huge operation's worker to CPU 1. */
+static int64_t on_cpu0(void)
+{
+    int64_t r = ae_invokev(ae_self.thread, AERIE_THREAD_SET_AFFINITY, 0);
+    ae_yield();
+    return r;
+}
+
+/* Runs one huge operation on CPU 1 (probing quota probe, 0: this task's
+ * slots) and returns how many of CPU 0's operations got in during it. */
+static int64_t big_run(struct kt_env *env, uint64_t kind, uint64_t arg, uint64_t probe, uint64_t floor)
+{
+    big_kind = kind;
+    big_arg = arg;
+    probe_quota = probe;
+    int64_t inside = ops_inside(env, floor);
+    probe_quota = 0;
+    return inside;
+}
+
 KTEST_CPUS(cap_huge_revoke_lets_other_cpus_work, 2,
            "a revoke of 30,000 copies does not stop another CPU's cap operations")
 {
-    CHECK_OK(ae_invokev(ae_self.thread, AERIE_THREAD_SET_AFFINITY, 0));
-    ae_yield();
+    CHECK_OK(on_cpu0());
     uint64_t ep = kt_new(env, AERIE_OBJ_ENDPOINT, 0, 0, 0);
     CHECK_OK(fill_many(ep));
-    big_kind = BIG_REVOKE;
-    big_arg = ep;
-    probe_quota = 0;
-    int64_t inside = ops_inside(env, ~0ull);
+    int64_t inside = big_run(env, BIG_REVOKE, ep, 0, ~0ull);
     CHECK_OK(big_result);
     CHECK_EQ(count_left(), 0);
     uint64_t badge;
@@ -278,15 +294,11 @@ KTEST_CPUS(cap_huge_revoke_lets_other_cpus_work, 2,
 KTEST_CPUS(cap_destroy_object_with_many_caps_lets_other_cpus_work, 2,
            "destroying an object named by 30,000 capabilities does not stop another CPU's cap operations")
 {
-    CHECK_OK(ae_invokev(ae_self.thread, AERIE_THREAD_SET_AFFINITY, 0));
-    ae_yield();
+    CHECK_OK(on_cpu0());
     uint64_t q = kt_new(env, AERIE_OBJ_QUOTA, 1 << 20, 0, 10), ep;
     CHECK_OK(kt_create(q, AERIE_OBJ_ENDPOINT, &ep, 0, 0, 0));
     CHECK_OK(fill_many(ep));
-    big_kind = BIG_QUOTA_DESTROY;
-    big_arg = q;
-    probe_quota = 0;
-    int64_t inside = ops_inside(env, ~0ull);
+    int64_t inside = big_run(env, BIG_QUOTA_DESTROY, q, 0, ~0ull);
     CHECK_OK(big_result);
     CHECK_EQ(count_left(), 0);
     CHECK(inside >= MIN_INSIDE);
@@ -295,8 +307,7 @@ KTEST_CPUS(cap_destroy_object_with_many_caps_lets_other_cpus_work, 2,
 KTEST_CPUS(cap_destroy_full_cspace_lets_other_cpus_work, 2,
            "destroying a task holding 30,000 capabilities does not stop another CPU's cap operations")
 {
-    CHECK_OK(ae_invokev(ae_self.thread, AERIE_THREAD_SET_AFFINITY, 0));
-    ae_yield();
+    CHECK_OK(on_cpu0());
     uint64_t q = kt_new(env, AERIE_OBJ_QUOTA, 16 << 20, 0, 10), task;
     uint64_t ep = kt_new(env, AERIE_OBJ_ENDPOINT, 0, 0, 0);
     CHECK_OK(kt_create(q, AERIE_OBJ_TASK, &task, 0, 0, 0));
@@ -310,11 +321,7 @@ KTEST_CPUS(cap_destroy_full_cspace_lets_other_cpus_work, 2,
     uint64_t info[4];
     CHECK_OK(ae_invoke(task, AERIE_TASK_INFO, 0, 0, info, 4));
     CHECK_EQ(info[2], MANY);
-    big_kind = BIG_TASK_DESTROY;
-    big_arg = task;
-    probe_quota = q;
-    int64_t inside = ops_inside(env, without_caps);
-    probe_quota = 0;
+    int64_t inside = big_run(env, BIG_TASK_DESTROY, task, q, without_caps);
     CHECK_OK(big_result);
     CHECK_EQ(ae_invoke(task, AERIE_TASK_INFO, 0, 0, info, 4), AE_ECAP);
     CHECK(inside >= MIN_INSIDE);
@@ -325,8 +332,7 @@ KTEST_CPUS(cap_destroy_full_cspace_lets_other_cpus_work, 2,
 KTEST_CPUS(cap_revoke_races_copy_and_delete, 2,
            "a revoke racing copies and deletes on another CPU leaves nothing below")
 {
-    CHECK_OK(ae_invokev(ae_self.thread, AERIE_THREAD_SET_AFFINITY, 0));
-    ae_yield();
+    CHECK_OK(on_cpu0());
     uint64_t ep = kt_new(env, AERIE_OBJ_ENDPOINT, 0, 0, 0);
     enum { KIDS = 10000, GRAND = 2000 };
     for (unsigned i = 0; i < KIDS; i++) {

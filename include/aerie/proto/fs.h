@@ -250,6 +250,12 @@ struct fs_dirent_rec {
  *                           6+V ..: bytes: the image path (a directory of the boot
  *                                  image, e.g. "images/hello/files"), then per grant
  *                                  the volume's name and its mount path
+ *                           caps[0] (optional): a Quota capability with MANAGE the
+ *                                  session's file pages are made from and charged to
+ *                                  (the service keeps it; the opener may destroy the
+ *                                  quota at any time: the session's calls then fail
+ *                                  with AE_EDEAD). Without one they come from the
+ *                                  service's own pool, shared by every such session.
  *                           -> 0: session id; caps[0]: the session capability
  *                                  (send, with GRANT so the client can attach)
  *   FS_ADMIN_CLOSE_SESSION  0: session id -> (); the session's capabilities are
@@ -275,6 +281,8 @@ struct fs_dirent_rec {
  *                           3..: bytes: name -> ()
  *   FS_ADMIN_VOLUME_DELETE  0: name length  1..: bytes: name -> (); sessions
  *                           that mounted it keep it until they close
+ *   FS_ADMIN_SESSION_STATS  0: session id -> FS_SSTAT_* words: what the session
+ *                           costs and where that memory comes from
  */
 enum fs_service_op {
     FS_OP_ATTACH           = 32,
@@ -289,6 +297,7 @@ enum fs_service_op {
     FS_ADMIN_STAT          = 72,
     FS_ADMIN_MKDIR         = 73,
     FS_ADMIN_LIST          = 74,
+    FS_ADMIN_SESSION_STATS = 75,
     FS_SERVICE_OP_END
 };
 
@@ -322,11 +331,30 @@ enum {
     FS_STAT_VOLUMES,          /* named volumes */
     FS_STAT_BUFFER_FAULTS,    /* faults on a vanished client buffer, recovered */
     FS_STAT_REQUESTS,         /* requests served */
+    FS_STAT_OWN_LIMIT,        /* bytes the own pool may hand out (sessions without a quota, volumes) */
+    FS_STAT_QUOTA_PAGES,      /* pages in use made from clients' quotas (also in DATA_PAGES) */
+    FS_STAT_QUOTA_FAULTS,     /* faults on a vanished quota's pages, recovered */
     FS_STAT_WORDS
 };
 
+/* FS_ADMIN_SESSION_STATS reply words. */
+enum {
+    FS_SSTAT_DATA_BYTES = 0,  /* pages of file data, index and link targets in use, in bytes */
+    FS_SSTAT_DATA_LIMIT,      /* the session's data limit */
+    FS_SSTAT_INODES,          /* inodes used (and names past a file's first) */
+    FS_SSTAT_INODE_LIMIT,
+    FS_SSTAT_HANDLES,         /* open handles */
+    FS_SSTAT_META_BYTES,      /* metadata the service holds for it (its own heap) */
+    FS_SSTAT_QUOTA_BYTES,     /* Memory objects made from its quota, in bytes (0 without one) */
+    FS_SSTAT_FLAGS,           /* FS_SSTAT_F_* */
+    FS_SSTAT_WORDS
+};
+#define FS_SSTAT_F_QUOTA      0x1u        /* its pages come from its opener's quota */
+#define FS_SSTAT_F_LOST       0x2u        /* that quota vanished: the session answers AE_EDEAD */
+
 _Static_assert((int)FS_OP_COUNT <= (int)FS_OP_ATTACH, "service opcodes follow the core's");
 _Static_assert(FS_STAT_WORDS <= FS_MSG_WORDS, "stats fit a message");
+_Static_assert(FS_SSTAT_WORDS <= FS_MSG_WORDS, "session stats fit a message");
 _Static_assert(sizeof(struct fs_dirent_rec) == 24, "readdir record header is 24 bytes");
 _Static_assert(FS_REQ_WORDS_MAX <= FS_MSG_WORDS, "requests fit a message");
 _Static_assert(FS_REPLY_WORDS_MAX <= FS_MSG_WORDS, "replies fit a message");

@@ -10,12 +10,13 @@
 #include <aerie/errors.h>
 #include <string.h>
 
-/* Calls with n words already in the UTCB; reply words into out. */
-static int64_t admin_call(uint64_t admin, uint64_t label, unsigned n, uint64_t *out,
-                          unsigned nout, uint64_t *info)
+/* Calls with n words (and ncaps capabilities) already in the UTCB; reply
+ * words into out. */
+static int64_t admin_call_caps(uint64_t admin, uint64_t label, unsigned n, unsigned ncaps,
+                               uint64_t *out, unsigned nout, uint64_t *info)
 {
     struct aerie_utcb *u = ae_utcb();
-    int64_t r = ae_call(admin, AERIE_INFO(label, n, 0), AERIE_TIMEOUT_FOREVER);
+    int64_t r = ae_call(admin, AERIE_INFO(label, n, ncaps), AERIE_TIMEOUT_FOREVER);
     if (r < 0)
         return r;
     if (info)
@@ -27,6 +28,12 @@ static int64_t admin_call(uint64_t admin, uint64_t label, unsigned n, uint64_t *
     for (unsigned i = 0; i < nout; i++)
         out[i] = i < got ? u->mr[i] : 0;
     return 0;
+}
+
+static int64_t admin_call(uint64_t admin, uint64_t label, unsigned n, uint64_t *out,
+                          unsigned nout, uint64_t *info)
+{
+    return admin_call_caps(admin, label, n, 0, out, nout, info);
 }
 
 /* Appends len bytes at byte position *at of the UTCB's words (from word
@@ -77,7 +84,9 @@ int ae_fs_admin_open_session(uint64_t admin, const struct ae_fs_session_spec *sp
         return AE_ELIMIT;
     u->recv_slots[0] = (uint32_t)slot;
     u->recv_slots[1] = u->recv_slots[2] = 0;
-    int64_t r = admin_call(admin, FS_ADMIN_OPEN_SESSION, words_for(first, at), &got, 1, &info);
+    u->caps[0] = (uint32_t)spec->quota;
+    int64_t r = admin_call_caps(admin, FS_ADMIN_OPEN_SESSION, words_for(first, at), spec->quota ? 1 : 0,
+                                &got, 1, &info);
     u->recv_slots[0] = 0;
     if (!r && (AERIE_INFO_NCAPS(info) < 1 || u->caps[0] != slot)) {
         ae_fs_admin_close_session(admin, (uint32_t)got);   /* the capability was lost */
@@ -161,6 +170,12 @@ int64_t ae_fs_admin_write(uint64_t admin, uint32_t id, const char *path, uint64_
 int ae_fs_admin_stats(uint64_t admin, uint64_t out[FS_STAT_WORDS])
 {
     return (int)admin_call(admin, FS_ADMIN_STATS, 0, out, FS_STAT_WORDS, NULL);
+}
+
+int ae_fs_admin_session_stats(uint64_t admin, uint32_t id, uint64_t out[FS_SSTAT_WORDS])
+{
+    ae_utcb()->mr[0] = id;
+    return (int)admin_call(admin, FS_ADMIN_SESSION_STATS, 1, out, FS_SSTAT_WORDS, NULL);
 }
 
 int ae_fs_admin_check(uint64_t admin, uint32_t id)

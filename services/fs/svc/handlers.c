@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <aerie/errors.h>
+#include <aerie/objects.h>
 #include <libaerie/invoke.h>
+#include <libaerie/syscall.h>
 #include <libaerie/runtime.h>
 #include "service.h"
 
@@ -102,9 +104,31 @@ static int decode_grants(const struct ae_request *rq, unsigned nv, const char *b
     return 0;
 }
 
-static int h_open_session(void *ctx, struct ae_request *rq)
+/* OPEN_SESSION's quota (caps[0]), checked and kept in *quota (0: none). */
+static int take_quota(struct ae_request *rq, uint64_t *quota)
 {
-    struct fs_service *svc = ((struct svc_worker *)ctx)->svc;
+    *quota = 0;
+    if (rq->ncaps == 0)
+        return 0;
+    if (rq->ncaps != 1)
+        return AE_EPROTO;
+    uint64_t badge;
+    int64_t t = ae_cap_info(rq->caps[0], &badge);
+    if (t < 0)
+        return (int)t;
+    if ((t & 0xFF) != AERIE_OBJ_QUOTA)
+        return AE_ETYPE;
+    if (!((t >> 8) & AERIE_R_MANAGE))
+        return AE_ERIGHTS;                /* we make Memory objects from it */
+    rq->caps_kept |= 1;                   /* ours now: the session's account deletes it */
+    *quota = rq->caps[0];
+    return 0;
+}
+
+/* OPEN_SESSION's words. Once they are checked the session takes *quota
+ * over (and sets it to 0), whether it opens or not. */
+static int open_session(struct fs_service *svc, struct ae_request *rq, uint64_t *quota)
+{
     const uint64_t *w = rq->w;
     uint64_t nv = w[5], avail;
     if (nv > FS_ADMIN_VOLUMES_MAX || (w[0] & ~(uint64_t)FS_SESSION_F_RDONLY) ||
@@ -129,8 +153,11 @@ static int h_open_session(void *ctx, struct ae_request *rq)
     int r = decode_grants(rq, (unsigned)nv, bytes, avail, w[4], &a, mounts);
     uint32_t id;
     uint64_t cap;
-    if (!r)
+    a.quota = *quota;
+    if (!r) {
+        *quota = 0;
         r = session_open(svc, &a, &id, &cap);
+    }
     free(mounts);
     if (r)
         return r;
@@ -139,6 +166,21 @@ static int h_open_session(void *ctx, struct ae_request *rq)
     rq->reply_caps[0] = (uint32_t)cap;
     rq->nreply_caps = 1;
     return 0;
+}
+
+static int h_open_session(void *ctx, struct ae_request *rq)
+{
+    struct fs_service *svc = ((struct svc_worker *)ctx)->svc;
+    uint64_t quota;
+    int r = take_quota(rq, &quota);
+    if (r)
+        return r;
+    r = open_session(svc, rq, &quota);
+    if (quota) {                          /* refused before the session took it */
+        ae_cap_delete(quota);
+        ae_slot_free(quota);
+    }
+    return r;
 }
 
 static int h_close_session(void *ctx, struct ae_request *rq)
@@ -303,16 +345,39 @@ static int h_admin_list(void *ctx, struct ae_request *rq)
 static int h_stats(void *ctx, struct ae_request *rq)
 {
     struct fs_service *svc = ((struct svc_worker *)ctx)->svc;
-    uint64_t *o = rq->reply, q[6] = { 0 };
+    uint64_t *o = rq->reply, q[6] = { 0 }, own;
     ae_quota_info(ae_self.quota, q);
     table_counts(svc, &o[FS_STAT_SESSIONS], &o[FS_STAT_IMAGES], &o[FS_STAT_VOLUMES]);
-    o[FS_STAT_DATA_PAGES] = env_pages_in_use();
-    o[FS_STAT_POOL_PAGES] = env_pages_pooled();
+    acct_pool_counts(&own, &o[FS_STAT_POOL_PAGES], &o[FS_STAT_OWN_LIMIT], &o[FS_STAT_QUOTA_PAGES]);
+    o[FS_STAT_DATA_PAGES] = own + o[FS_STAT_QUOTA_PAGES];
+    o[FS_STAT_QUOTA_FAULTS] = __atomic_load_n(&svc->quota_faults, __ATOMIC_RELAXED);
     o[FS_STAT_QUOTA_LIMIT] = q[0];
     o[FS_STAT_QUOTA_USED] = q[1];
     o[FS_STAT_BUFFER_FAULTS] = __atomic_load_n(&svc->buffer_faults, __ATOMIC_RELAXED);
     o[FS_STAT_REQUESTS] = __atomic_load_n(&svc->requests, __ATOMIC_RELAXED);
     rq->nreply = FS_STAT_WORDS;
+    return 0;
+}
+
+static int h_session_stats(void *ctx, struct ae_request *rq)
+{
+    struct fs_service *svc = ((struct svc_worker *)ctx)->svc;
+    struct svc_session *s;
+    int r = rq->w[0] > UINT32_MAX ? AE_ENOENT : session_acquire_id(svc, (uint32_t)rq->w[0], &s);
+    if (r)
+        return r;
+    struct fs_usage u = { 0 };
+    uint64_t *o = rq->reply, pages;
+    bool lost = fs_statfs(s->fs, &u) == AE_EDEAD && acct_lost(s->acct);
+    acct_usage(s->acct, &o[FS_SSTAT_QUOTA_BYTES], &o[FS_SSTAT_META_BYTES], &pages);
+    o[FS_SSTAT_DATA_BYTES] = u.bytes_used;
+    o[FS_SSTAT_DATA_LIMIT] = u.bytes_max;
+    o[FS_SSTAT_INODES] = u.inodes_used;
+    o[FS_SSTAT_INODE_LIMIT] = u.inodes_max;
+    o[FS_SSTAT_HANDLES] = u.handles_used;
+    o[FS_SSTAT_FLAGS] = (s->acct->quota ? FS_SSTAT_F_QUOTA : 0) | (lost ? FS_SSTAT_F_LOST : 0);
+    rq->nreply = FS_SSTAT_WORDS;
+    session_release(svc, s, NULL);
     return 0;
 }
 
@@ -392,4 +457,5 @@ const struct ae_op svc_ops[FS_SERVICE_OP_END] = {
     [FS_ADMIN_STAT] = { h_admin_stat, 2, AE_CALLER_ADMIN },
     [FS_ADMIN_MKDIR] = { h_admin_mkdir, 3, AE_CALLER_ADMIN },
     [FS_ADMIN_LIST] = { h_admin_list, 3, AE_CALLER_ADMIN },
+    [FS_ADMIN_SESSION_STATS] = { h_session_stats, 1, AE_CALLER_ADMIN },
 };

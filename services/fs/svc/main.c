@@ -2,9 +2,10 @@
  * main.c — the fs service program (docs/FS.md, "The service"). It gets
  * from root its endpoint ("fs.server"), the boot image ("image": container
  * images are subtrees of it) and optionally "console"; arguments set the
- * limits of boot services' own sessions:
+ * limits of boot services' own sessions and of the own pool that pays for
+ * every session opened without a quota, and for volumes (acct.c):
  *
- *     client-bytes=SIZE  client-inodes=N  client-handles=N
+ *     client-bytes=SIZE  client-inodes=N  client-handles=N  own-bytes=SIZE
  *
  * It starts one worker per CPU, each pinned to its CPU and receiving on the
  * same endpoint (the kernel gives each message to one waiting receiver),
@@ -40,6 +41,7 @@ static bool parse_size(const char *s, uint64_t *out)
 static bool parse_args(int argc, char **argv)
 {
     svc.client_limits = (struct fs_limits){ .data_bytes = 16u << 20, .inodes = 4096, .handles = 256 };
+    svc.own_bytes = 8u << 20;
     for (int i = 1; i < argc; i++) {
         uint64_t v;
         const char *eq = strchr(argv[i], '=');
@@ -50,9 +52,11 @@ static bool parse_args(int argc, char **argv)
             svc.client_limits.inodes = (uint32_t)v;
         else if (ok && !strncmp(argv[i], "client-handles=", 15) && v <= FS_HANDLES_MAX)
             svc.client_limits.handles = (uint32_t)v;
+        else if (ok && !strncmp(argv[i], "own-bytes=", 10))
+            svc.own_bytes = v;
         else {
-            fprintf(stderr, "fs: bad argument '%s' (client-bytes=SIZE client-inodes=N client-handles=N)\n",
-                    argv[i]);
+            fprintf(stderr, "fs: bad argument '%s' (client-bytes=SIZE client-inodes=N client-handles=N "
+                    "own-bytes=SIZE)\n", argv[i]);
             return false;
         }
     }
@@ -113,6 +117,18 @@ static unsigned start_workers(uint64_t fault_ep)
     return n;
 }
 
+/* A worker's page fault in a client's vanished memory: its buffer, or a
+ * page of its session's quota. */
+static bool page_fault(uint64_t addr)
+{
+    if (shbuf_fault(&svc, addr))
+        return true;
+    if (!acct_fault(addr))
+        return false;
+    __atomic_fetch_add(&svc.quota_faults, 1, __ATOMIC_RELAXED);
+    return true;
+}
+
 /* The workers' fault handler, forever. A recovered fault resumes the
  * worker (reply word 0 = 0: no register changes); anything else goes to
  * root as if the worker had faulted there. */
@@ -128,7 +144,7 @@ static _Noreturn void serve_faults(uint64_t fault_ep)
         }
         uint64_t label = AERIE_INFO_LABEL((uint64_t)r);
         unsigned n = (unsigned)AERIE_INFO_NWORDS((uint64_t)r);
-        if (label == AERIE_FAULT_PAGE && n >= 1 && shbuf_fault(&svc, u->mr[0])) {
+        if (label == AERIE_FAULT_PAGE && n >= 1 && page_fault(u->mr[0])) {
             u->mr[0] = 0;
             r = ae_reply_recv(fault_ep, AERIE_INFO(AERIE_FAULT_RESUME, 1, 0),
                               AERIE_TIMEOUT_FOREVER, &badge);
@@ -151,6 +167,12 @@ int main(int argc, char **argv)
     if (!parse_args(argc, argv))
         return 1;
     env_init(&svc.env);
+    acct_pool_limit(svc.own_bytes);
+    if (acct_new(&svc.env, 0, 0, &svc.own)) {
+        fprintf(stderr, "fs: out of memory at start\n");
+        return 1;
+    }
+    svc.env = svc.own->env;                       /* images and volumes: the own pool */
     map_boot_image(ae_capenv_lookup("image"));
     uint64_t fault_ep = ae_slot_alloc();
     if (table_init(&svc) || shbuf_init(&svc) || !fault_ep ||
@@ -163,7 +185,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "fs: cannot start a worker thread\n");
         return 1;
     }
-    printf("fs: serving on %u CPU%s; boot image %lu KiB\n", n, n == 1 ? "" : "s",
-           svc.image_bytes >> 10);
+    printf("fs: serving on %u CPU%s; boot image %lu KiB; own pool %lu KiB\n", n, n == 1 ? "" : "s",
+           svc.image_bytes >> 10, svc.own_bytes >> 10);
     serve_faults(fault_ep);
 }

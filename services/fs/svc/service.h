@@ -4,8 +4,10 @@
  *
  *   main.c      start-up: grants, arguments, the boot image, worker threads
  *               (one per CPU, all receiving on the endpoint), the fault thread
- *   env.c       struct fs_env on Aerie: a page pool from the own quota,
- *               malloc, futex mutexes
+ *   env.c       struct fs_env on Aerie: futex mutexes, the clock
+ *   acct.c      where a session's pages come from: its client's quota (a
+ *               window of Memory objects from it) or the own pool; metadata
+ *               counts; a fault on a vanished quota's page is recovered
  *   table.c     the session table (sessions by id and by boot badge), the
  *               image cache, named volumes
  *   shbuf.c     client buffers: mapped into a reserved arena; a fault on one
@@ -14,9 +16,11 @@
  *
  * Locks: table_lock guards the tables and each session's buffer pointer; it
  * is held only for lookups and insertions, never during an fs operation.
- * Order: a core lock (session, volume), then pool_lock (env.c); table_lock
- * is never held while a core lock is taken except around session and image
- * creation, which take no other session's lock.
+ * Order: a core lock (session, volume), then an account's lock or the own
+ * pool's (acct.c); table_lock is never held while a core lock is taken
+ * except around session and image creation, which take no other session's
+ * lock. The fault thread takes acct.c's registry lock, which no worker
+ * holds while it touches client memory.
  */
 #ifndef AERIE_FS_SERVICE_H
 #define AERIE_FS_SERVICE_H
@@ -59,11 +63,30 @@ struct svc_volume {
     char name[FS_VOLUME_NAME_MAX + 1];
 };
 
+/* Where one session's pages come from (acct.c), and what it costs. */
+struct acct_chunk;
+struct svc_acct {
+    struct fs_env env;                /* the session's environment: ctx is this */
+    uint64_t quota;                   /* our capability to the client's quota; 0: the own pool */
+    uint64_t base, bytes, reserved;   /* its window (quota accounts) */
+    uint32_t nslots, hint, empty;     /* lock: */
+    struct acct_chunk **slots;        /* lock: by window slot */
+    struct acct_chunk *partial;       /* lock: chunks with a free page */
+    uint64_t pages_used;              /* lock (atomic for the own pool) */
+    uint64_t charged;                 /* lock: bytes of Memory objects taken from the quota */
+    uint64_t meta;                    /* atomic: metadata bytes in the service's heap */
+    bool lost;                        /* atomic: the quota's memory vanished */
+    bool settled;                     /* atomic: the core session was told */
+    pthread_mutex_t lock;
+    struct svc_acct *next;            /* the registry of windows */
+};
+
 struct svc_session {
     uint32_t id;
     uint64_t boot_badge;              /* a boot service's badge, or 0 */
     uint64_t cap;                     /* the capability we minted (revoked at close), or 0 */
     struct fs_session *fs;            /* the creator's reference, dropped at close */
+    struct svc_acct *acct;            /* its memory; freed with the session */
     struct svc_image *image;          /* or NULL */
     uint32_t refs;                    /* atomic: the table + requests in flight */
     /* table_lock: */
@@ -73,11 +96,13 @@ struct svc_session {
 };
 
 struct fs_service {
-    struct fs_env env;
+    struct fs_env env;                /* images and volumes: the own pool (own->env) */
+    struct svc_acct *own;
     uint64_t ep;                      /* fs.server: receive, and mint session caps from */
     const uint8_t *image_base;        /* the boot image, read-only, or NULL */
     uint64_t image_bytes;
     struct fs_limits client_limits;   /* for boot services granted "fs" */
+    uint64_t own_bytes;               /* the own pool's limit: every session without a quota */
 
     pthread_mutex_t table_lock;
     struct svc_session *buckets[SVC_BUCKETS];
@@ -94,7 +119,7 @@ struct fs_service {
     uint64_t *slot_used;              /* bitmap, table_lock */
 
     /* counters (atomic) */
-    uint64_t requests, buffer_faults;
+    uint64_t requests, buffer_faults, quota_faults;
 };
 
 /* One per worker thread: the core's request scratch is ~12 KiB. */
@@ -103,10 +128,22 @@ struct svc_worker {
     struct fs_request req;
 };
 
-/* env.c */
+/* env.c: locks and the clock (acct.c adds the memory) */
 void env_init(struct fs_env *env);
-uint64_t env_pages_in_use(void);
-uint64_t env_pages_pooled(void);
+
+/* acct.c */
+/* An account over quota (a capability the account takes over; 0: the own
+ * pool), with a window for data_bytes of pages; env from base. */
+int acct_new(const struct fs_env *base, uint64_t quota, uint64_t data_bytes, struct svc_acct **out);
+void acct_free(struct svc_acct *a);
+bool acct_lost(const struct svc_acct *a);
+/* If a's quota vanished, ends the core session's use of its pages (once). */
+void acct_settle(struct svc_acct *a, struct fs_session *fs);
+void acct_usage(struct svc_acct *a, uint64_t *charged, uint64_t *meta, uint64_t *pages);
+/* A worker's fault at addr: true if it was in a window and is recovered. */
+bool acct_fault(uint64_t addr);
+void acct_pool_limit(uint64_t bytes);
+void acct_pool_counts(uint64_t *in_use, uint64_t *pooled, uint64_t *limit, uint64_t *quota_pages);
 
 /* table.c */
 int table_init(struct fs_service *svc);
@@ -115,7 +152,8 @@ int table_init(struct fs_service *svc);
  * or never opened; AE_EPERM: not a session badge. */
 int session_acquire(struct fs_service *svc, uint64_t badge, struct svc_session **s,
                     struct shbuf **buf);
-/* The same by id, for admin operations (no buffer). AE_ENOENT if none. */
+/* The same by id, for admin operations (no buffer). AE_ENOENT if none.
+ * (Both settle a session whose quota vanished first: acct_settle.) */
 int session_acquire_id(struct fs_service *svc, uint32_t id, struct svc_session **s);
 void session_release(struct fs_service *svc, struct svc_session *s, struct shbuf *buf);
 /* Replaces the session's buffer with b (taking over b's reference). */
@@ -126,6 +164,7 @@ struct session_args {
     size_t image_len;                 /* 0: an empty root */
     struct fs_limits limits;
     uint32_t flags;                   /* FS_SESSION_RDONLY */
+    uint64_t quota;                   /* a Quota capability of ours the session pays with, or 0 */
     unsigned nvolumes;
     struct { const char *name; size_t name_len; const struct fs_path *mount; bool rw; }
         volumes[FS_ADMIN_VOLUMES_MAX];

@@ -9,7 +9,9 @@
  * removes it from the table, revokes the capability the service minted
  * (so every copy a client or the container manager made is gone), and
  * destroys the core session at once; requests still in flight finish
- * with AE_EDEAD from the core and drop the last references.
+ * with AE_EDEAD from the core and drop the last references. Each session
+ * has an account (acct.c), freed with it; a request on a session whose
+ * quota vanished settles that first (acct_settle).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -126,6 +128,8 @@ static int image_get(struct fs_service *svc, const char *prefix, size_t len,
 
 /* ---- sessions -------------------------------------------------------- */
 
+/* The core session is gone by now (its references are dropped before
+ * ours), so its account can go too. */
 static void session_free(struct fs_service *svc, struct svc_session *s)
 {
     shbuf_put(svc, s->buf);
@@ -134,6 +138,7 @@ static void session_free(struct fs_service *svc, struct svc_session *s)
         s->image->sessions--;
         pthread_mutex_unlock(&svc->table_lock);
     }
+    acct_free(s->acct);
     free(s);
 }
 
@@ -149,10 +154,12 @@ static int boot_session(struct fs_service *svc, uint64_t badge, struct svc_sessi
     struct svc_session *s = calloc(1, sizeof *s);
     if (!s)
         return AE_ENOMEM;
-    int r = fs_session_create(&svc->env, NULL, &svc->client_limits, 0, &s->fs);
-    if (!r && (r = insert(svc, s)))
+    int r = acct_new(&svc->env, 0, 0, &s->acct);
+    if (!r && !(r = fs_session_create(&s->acct->env, NULL, &svc->client_limits, 0, &s->fs)) &&
+        (r = insert(svc, s)))
         fs_session_destroy(s->fs);
     if (r) {
+        acct_free(s->acct);
         free(s);
         return r;
     }
@@ -195,6 +202,8 @@ int session_acquire(struct fs_service *svc, uint64_t badge, struct svc_session *
     if (!r)
         hold(s, buf);
     pthread_mutex_unlock(&svc->table_lock);
+    if (!r)
+        acct_settle(s->acct, s->fs);
     *out = r ? NULL : s;
     return r;
 }
@@ -206,12 +215,15 @@ int session_acquire_id(struct fs_service *svc, uint32_t id, struct svc_session *
     if (s)
         hold(s, NULL);
     pthread_mutex_unlock(&svc->table_lock);
+    if (s)
+        acct_settle(s->acct, s->fs);
     *out = s;
     return s ? 0 : AE_ENOENT;
 }
 
 void session_release(struct fs_service *svc, struct svc_session *s, struct shbuf *buf)
 {
+    acct_settle(s->acct, s->fs);     /* the request may have found the quota gone */
     shbuf_put(svc, buf);
     fs_session_put(s->fs);
     session_put(svc, s);
@@ -244,21 +256,38 @@ static int mount_grants(struct fs_service *svc, struct fs_session *fs,
     return 0;
 }
 
+/* A session's account: over the opener's quota (which it takes over), or
+ * the own pool. */
+static int session_acct(struct fs_service *svc, const struct session_args *a, struct svc_acct **out)
+{
+    int r = acct_new(&svc->env, a->quota, a->limits.data_bytes, out);
+    if (r && a->quota) {
+        ae_cap_delete(a->quota);
+        ae_slot_free(a->quota);
+    }
+    return r;
+}
+
 int session_open(struct fs_service *svc, const struct session_args *a, uint32_t *id,
                  uint64_t *cap)
 {
     struct svc_session *s = calloc(1, sizeof *s);
     uint64_t slot = ae_slot_alloc();
-    if (!s || !slot) {
+    int r = !s || !slot ? AE_ENOMEM : session_acct(svc, a, &s->acct);
+    if (r) {
+        if (a->quota && (!s || !slot)) {
+            ae_cap_delete(a->quota);
+            ae_slot_free(a->quota);
+        }
         free(s);
         ae_slot_free(slot);
-        return AE_ENOMEM;
+        return r;
     }
     pthread_mutex_lock(&svc->table_lock);
-    int r = a->image_len ? image_get(svc, a->image, a->image_len, &s->image) : 0;
+    r = a->image_len ? image_get(svc, a->image, a->image_len, &s->image) : 0;
     if (!r)
-        r = fs_session_create(&svc->env, s->image ? s->image->img : NULL, &a->limits, a->flags,
-                              &s->fs);
+        r = fs_session_create(&s->acct->env, s->image ? s->image->img : NULL, &a->limits,
+                              a->flags, &s->fs);
     if (!r && (r = mount_grants(svc, s->fs, a)))
         fs_session_destroy(s->fs);
     if (!r && (r = insert(svc, s)))
@@ -273,6 +302,7 @@ int session_open(struct fs_service *svc, const struct session_args *a, uint32_t 
     pthread_mutex_unlock(&svc->table_lock);
     if (r) {
         ae_slot_free(slot);
+        acct_free(s->acct);
         free(s);
         return r;
     }

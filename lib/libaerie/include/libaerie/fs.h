@@ -141,6 +141,8 @@ struct ae_fs_session_spec {
     bool read_only;
     const struct ae_fs_grant *grants;
     unsigned ngrants;             /* <= FS_ADMIN_VOLUMES_MAX */
+    uint64_t quota;               /* a Quota capability (MANAGE) its pages are charged to;
+                                     0: the service's own pool */
 };
 
 /* Opens a session; its capability lands in a new slot *cap (the caller's
@@ -167,6 +169,8 @@ int ae_fs_admin_mkdir(uint64_t admin, uint32_t id, const char *path, uint32_t mo
 int ae_fs_admin_list(uint64_t admin, uint32_t id, const char *path, uint64_t *cookie,
                      bool *eof, void *recs, size_t cap, unsigned *count);
 int ae_fs_admin_stats(uint64_t admin, uint64_t out[FS_STAT_WORDS]);
+/* What session id costs (FS_SSTAT_* words). */
+int ae_fs_admin_session_stats(uint64_t admin, uint32_t id, uint64_t out[FS_SSTAT_WORDS]);
 int ae_fs_admin_check(uint64_t admin, uint32_t id);
 int ae_fs_admin_volume_create(uint64_t admin, const char *name, uint64_t data_bytes,
                               uint32_t inodes);

@@ -1,0 +1,459 @@
+/*
+ * acct.c — where a session's pages come from, and who pays for them
+ * (docs/FS.md, "Memory").
+ *
+ * A session opened with a quota (FS_ADMIN_OPEN_SESSION's caps[0]) gets its
+ * file pages from Memory objects the service makes from that quota and
+ * maps into a window of its own address space reserved for the session:
+ * the container pays, its own limit is the one that says ENOSPC, and
+ * neither the service's quota nor any other session's is touched. Chunks
+ * grow with the session's use (16 KiB up to 1 MiB, each at the start of a
+ * 1 MiB slot of the window; smaller when the quota has less left), a bitmap
+ * of pages per chunk; an empty chunk goes back to the quota (one is kept).
+ * A session without a quota (a boot service's) and every volume draw from
+ * the service's own pool, which grows in POOL_CHUNK steps of its own quota
+ * up to own-bytes, all of them together.
+ *
+ * The quota can vanish at any moment (its holder destroys it): its Memory
+ * objects go and are unmapped from this task. A worker touching one then
+ * faults; the fault thread (acct_fault) marks the account lost and maps a
+ * private zero page of our own in the hole, and the operation finishes on
+ * it. Once it has, acct_settle marks the core session lost (nothing reads,
+ * writes or frees those pages again) and unmaps the window, stand-ins
+ * included; later calls on the session get AE_EDEAD.
+ *
+ * Metadata (nodes, names, tables) stays in the service's heap — a pointer
+ * in memory that can vanish would take the service down — bounded per
+ * session by its inode and handle limits and counted here (meta).
+ *
+ * Locks: an account's lock guards its chunks and counters and is a leaf
+ * under the core's locks; registry_lock guards the list of windows (the
+ * fault thread takes it; no worker touches client memory holding it);
+ * pool_lock guards the own pool.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <aerie/errors.h>
+#include <aerie/objects.h>
+#include <libaerie/invoke.h>
+#include <libaerie/runtime.h>
+#include <libaerie/syscall.h>
+#include "service.h"
+
+#define PAGE        4096ull
+#define SLOT        (1ull << 20)          /* a chunk's place in a window; its largest size */
+#define SLOT_PAGES  (SLOT / PAGE)
+#define CHUNK_MIN   4u                    /* pages of a first chunk */
+#define POOL_CHUNK  (256u << 10)          /* the own pool grows by this much */
+#define WINDOW_MAX  (1ull << 41)          /* the largest window one session gets */
+
+struct acct_chunk {
+    uint64_t mem;                         /* our Memory capability */
+    uint32_t slot;                        /* its place in the window */
+    uint32_t npages, used;
+    uint64_t map[SLOT_PAGES / 64];        /* bit i: page i handed out */
+    struct acct_chunk *next, *prev;       /* the account's chunks with a free page */
+};
+
+/* ---- the own pool ------------------------------------------------------ */
+
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static void *free_pages;                  /* a list threaded through the pages */
+static uint8_t *chunk_next, *chunk_end;
+static uint64_t pages_in_use, pages_pooled, own_limit_pages;
+static uint64_t acct_pages;               /* atomic: pages of quota-backed accounts in use */
+
+static int own_alloc(void **out)
+{
+    pthread_mutex_lock(&pool_lock);
+    int r = 0;
+    void *p = NULL;
+    if (pages_in_use >= own_limit_pages) {
+        r = AE_ENOSPC;                    /* own-bytes: every own session and volume together */
+    } else if ((p = free_pages)) {
+        free_pages = *(void **)p;
+    } else {
+        if (chunk_next == chunk_end) {
+            uint64_t slot;
+            uint8_t *c = ae_mem_map_new(POOL_CHUNK, &slot);
+            if (c) {
+                ae_cap_delete(slot);      /* the mapping keeps it */
+                ae_slot_free(slot);
+                chunk_next = c;
+                chunk_end = c + POOL_CHUNK;
+                pages_pooled += POOL_CHUNK / PAGE;
+            }
+        }
+        if (chunk_next != chunk_end) {
+            p = chunk_next;
+            chunk_next += PAGE;
+        } else {
+            r = AE_ENOMEM;                /* the service's own quota is out */
+        }
+    }
+    if (p) {
+        pages_in_use++;
+        *out = p;
+    }
+    pthread_mutex_unlock(&pool_lock);
+    return r;
+}
+
+static void own_free(void *page)
+{
+    pthread_mutex_lock(&pool_lock);
+    *(void **)page = free_pages;
+    free_pages = page;
+    pages_in_use--;
+    pthread_mutex_unlock(&pool_lock);
+}
+
+void acct_pool_limit(uint64_t bytes)
+{
+    own_limit_pages = bytes / PAGE;
+}
+
+void acct_pool_counts(uint64_t *in_use, uint64_t *pooled, uint64_t *limit, uint64_t *quota_pages)
+{
+    pthread_mutex_lock(&pool_lock);
+    *in_use = pages_in_use;
+    *pooled = pages_pooled;
+    *limit = own_limit_pages * PAGE;
+    pthread_mutex_unlock(&pool_lock);
+    *quota_pages = __atomic_load_n(&acct_pages, __ATOMIC_RELAXED);
+}
+
+/* ---- the registry of windows, for the fault thread -------------------- */
+
+static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct svc_acct *registry;
+
+static void registry_add(struct svc_acct *a)
+{
+    pthread_mutex_lock(&registry_lock);
+    a->next = registry;
+    registry = a;
+    pthread_mutex_unlock(&registry_lock);
+}
+
+static void registry_remove(struct svc_acct *a)
+{
+    pthread_mutex_lock(&registry_lock);
+    struct svc_acct **pp = &registry;
+    while (*pp != a)
+        pp = &(*pp)->next;
+    *pp = a->next;
+    pthread_mutex_unlock(&registry_lock);
+}
+
+/* A private zero page of ours at the page of addr. */
+static bool stand_in(uint64_t addr)
+{
+    uint64_t mem = ae_slot_alloc();
+    if (!mem)
+        return false;
+    int64_t r = ae_quota_create(ae_self.quota, AERIE_OBJ_MEMORY, mem, PAGE, 0, 0);
+    if (r == 0) {
+        r = ae_task_map(ae_self.task, mem, 0, addr & ~(PAGE - 1), PAGE, AERIE_MAP_R | AERIE_MAP_W);
+        ae_cap_delete(mem);               /* the mapping keeps it until the window is unmapped */
+    }
+    ae_slot_free(mem);
+    return r == 0 || r == AE_EBUSY;       /* (another worker's fault filled it first) */
+}
+
+bool acct_fault(uint64_t addr)
+{
+    pthread_mutex_lock(&registry_lock);
+    struct svc_acct *a = registry;
+    while (a && !(addr >= a->base && addr - a->base < a->bytes))
+        a = a->next;
+    bool ok = a != NULL;
+    if (a) {
+        __atomic_store_n(&a->lost, true, __ATOMIC_RELEASE);
+        ok = stand_in(addr);
+    }
+    pthread_mutex_unlock(&registry_lock);
+    return ok;
+}
+
+/* ---- quota-backed accounts --------------------------------------------- */
+
+static void partial_add(struct svc_acct *a, struct acct_chunk *c)
+{
+    c->prev = NULL;
+    c->next = a->partial;
+    if (a->partial)
+        a->partial->prev = c;
+    a->partial = c;
+}
+
+static void partial_remove(struct svc_acct *a, struct acct_chunk *c)
+{
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        a->partial = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+}
+
+/* How large the next chunk should be: about half what is in use. */
+static uint32_t chunk_want(const struct svc_acct *a)
+{
+    uint32_t n = CHUNK_MIN;
+    while (n < SLOT_PAGES && n < a->pages_used / 2)
+        n *= 2;
+    return n;
+}
+
+static bool quota_gone(int64_t r)
+{
+    return r != AE_ENOMEM && r != AE_ELIMIT;
+}
+
+/* A new chunk from the quota, in the lowest free slot; a->lock held. */
+static int chunk_new(struct svc_acct *a, struct acct_chunk **out)
+{
+    uint32_t slot = a->hint;
+    while (slot < a->nslots && a->slots[slot])
+        slot++;
+    if (slot == a->nslots)
+        return AE_ENOSPC;                 /* the window is full of chunks */
+    struct acct_chunk *c = calloc(1, sizeof *c);
+    uint64_t mem = ae_slot_alloc();
+    if (!c || !mem) {
+        free(c);
+        ae_slot_free(mem);
+        return AE_ENOMEM;
+    }
+    int64_t r = AE_ENOMEM;
+    uint32_t n = chunk_want(a);
+    for (; n >= 1 && r == AE_ENOMEM; n /= 2)   /* less room left: a smaller one */
+        r = ae_quota_create(a->quota, AERIE_OBJ_MEMORY, mem, n * PAGE, 0, 0);
+    n *= 2;
+    if (r) {
+        free(c);
+        ae_slot_free(mem);
+        if (quota_gone(r))
+            __atomic_store_n(&a->lost, true, __ATOMIC_RELEASE);
+        return quota_gone(r) ? AE_EDEAD : AE_ENOSPC;   /* ENOSPC: the container's quota is full */
+    }
+    uint64_t va = a->base + (uint64_t)slot * SLOT;
+    if ((r = ae_task_map(ae_self.task, mem, 0, va, n * PAGE, AERIE_MAP_R | AERIE_MAP_W))) {
+        ae_cap_delete(mem);
+        ae_slot_free(mem);
+        free(c);
+        return AE_ENOMEM;                 /* our page tables: the service's own quota */
+    }
+    *c = (struct acct_chunk){ .mem = mem, .slot = slot, .npages = n };
+    a->slots[slot] = c;
+    a->hint = slot + 1;
+    a->charged += n * PAGE;
+    a->empty++;
+    partial_add(a, c);
+    *out = c;
+    return 0;
+}
+
+static void chunk_release(struct svc_acct *a, struct acct_chunk *c)
+{
+    partial_remove(a, c);
+    ae_task_unmap(ae_self.task, a->base + (uint64_t)c->slot * SLOT, c->npages * PAGE);
+    ae_cap_delete(c->mem);                /* the quota gets the memory back */
+    ae_slot_free(c->mem);
+    a->slots[c->slot] = NULL;
+    if (c->slot < a->hint)
+        a->hint = c->slot;
+    a->charged -= c->npages * PAGE;
+    free(c);
+}
+
+static int quota_page_alloc(struct svc_acct *a, void **out)
+{
+    if (__atomic_load_n(&a->lost, __ATOMIC_ACQUIRE))
+        return AE_EDEAD;
+    struct acct_chunk *c = a->partial;
+    int r = c ? 0 : chunk_new(a, &c);
+    if (r)
+        return r;
+    unsigned i = 0;
+    while (c->map[i / 64] & (1ull << (i % 64)))
+        i++;
+    c->map[i / 64] |= 1ull << (i % 64);
+    if (c->used++ == 0)
+        a->empty--;
+    if (c->used == c->npages)
+        partial_remove(a, c);
+    a->pages_used++;
+    __atomic_fetch_add(&acct_pages, 1, __ATOMIC_RELAXED);
+    *out = (void *)(a->base + (uint64_t)c->slot * SLOT + i * PAGE);
+    return 0;
+}
+
+static void quota_page_free(struct svc_acct *a, void *page)
+{
+    uint64_t off = (uint64_t)page - a->base;
+    struct acct_chunk *c = a->slots[off / SLOT];
+    unsigned i = (unsigned)(off % SLOT / PAGE);
+    c->map[i / 64] &= ~(1ull << (i % 64));
+    if (c->used-- == c->npages)
+        partial_add(a, c);
+    a->pages_used--;
+    __atomic_fetch_sub(&acct_pages, 1, __ATOMIC_RELAXED);
+    if (c->used == 0 && a->empty++ > 0) {
+        a->empty--;
+        chunk_release(a, c);              /* one empty chunk stays for the next write */
+    }
+}
+
+/* ---- struct fs_env over an account -------------------------------------- */
+
+static int page_alloc(void *ctx, void **page)
+{
+    struct svc_acct *a = ctx;
+    if (!a->quota) {
+        int r = own_alloc(page);
+        if (!r)
+            __atomic_fetch_add(&a->pages_used, 1, __ATOMIC_RELAXED);
+        return r;
+    }
+    pthread_mutex_lock(&a->lock);
+    int r = quota_page_alloc(a, page);
+    pthread_mutex_unlock(&a->lock);
+    return r;
+}
+
+static void page_free(void *ctx, void *page)
+{
+    struct svc_acct *a = ctx;
+    if (!a->quota) {
+        own_free(page);
+        __atomic_fetch_sub(&a->pages_used, 1, __ATOMIC_RELAXED);
+        return;
+    }
+    pthread_mutex_lock(&a->lock);
+    quota_page_free(a, page);
+    pthread_mutex_unlock(&a->lock);
+}
+
+static void *mem_alloc(void *ctx, size_t size)
+{
+    struct svc_acct *a = ctx;
+    void *p = malloc(size);
+    if (p)
+        __atomic_fetch_add(&a->meta, size, __ATOMIC_RELAXED);
+    return p;
+}
+
+static void mem_free(void *ctx, void *p, size_t size)
+{
+    struct svc_acct *a = ctx;
+    __atomic_fetch_sub(&a->meta, size, __ATOMIC_RELAXED);
+    free(p);
+}
+
+/* ---- accounts ------------------------------------------------------------ */
+
+/* The window for data_bytes of pages: room for twice as many chunks as a
+ * full session needs when every chunk is 1 MiB, and 16 small ones. */
+static uint64_t window_bytes(uint64_t data_bytes)
+{
+    uint64_t w = (data_bytes < WINDOW_MAX / 2 ? data_bytes : WINDOW_MAX / 2) * 2;
+    return ((w + SLOT - 1) & ~(SLOT - 1)) + 16 * SLOT;
+}
+
+int acct_new(const struct fs_env *base, uint64_t quota, uint64_t data_bytes, struct svc_acct **out)
+{
+    struct svc_acct *a = calloc(1, sizeof *a);
+    if (!a || pthread_mutex_init(&a->lock, NULL)) {
+        free(a);
+        return AE_ENOMEM;
+    }
+    a->env = *base;
+    a->env.ctx = a;
+    a->env.page_alloc = page_alloc;
+    a->env.page_free = page_free;
+    a->env.mem_alloc = mem_alloc;
+    a->env.mem_free = mem_free;
+    a->quota = quota;
+    if (quota) {
+        a->bytes = window_bytes(data_bytes);
+        a->nslots = (uint32_t)(a->bytes / SLOT);
+        a->base = ae_vm_reserve(a->bytes + SLOT);          /* address space only */
+        a->slots = calloc(a->nslots, sizeof *a->slots);
+        if (!a->base || !a->slots) {
+            if (a->base)
+                ae_vm_release(a->base, a->bytes + SLOT);
+            free(a->slots);
+            pthread_mutex_destroy(&a->lock);
+            free(a);
+            return AE_ENOMEM;
+        }
+        a->reserved = a->base;
+        a->base = (a->base + SLOT - 1) & ~(SLOT - 1);      /* slots are SLOT-aligned */
+        registry_add(a);
+    }
+    *out = a;
+    return 0;
+}
+
+/* Every chunk goes: unmapped (stand-in pages too) and given back. */
+static void release_all(struct svc_acct *a)
+{
+    pthread_mutex_lock(&a->lock);
+    ae_task_unmap(ae_self.task, a->base, a->bytes);
+    for (uint32_t i = 0; i < a->nslots; i++) {
+        struct acct_chunk *c = a->slots[i];
+        if (!c)
+            continue;
+        ae_cap_delete(c->mem);
+        ae_slot_free(c->mem);
+        a->charged -= c->npages * PAGE;
+        free(c);
+        a->slots[i] = NULL;
+    }
+    __atomic_fetch_sub(&acct_pages, a->pages_used, __ATOMIC_RELAXED);
+    a->pages_used = 0;
+    a->partial = NULL;
+    a->hint = 0;
+    a->empty = 0;
+    pthread_mutex_unlock(&a->lock);
+}
+
+bool acct_lost(const struct svc_acct *a)
+{
+    return __atomic_load_n(&a->lost, __ATOMIC_ACQUIRE);
+}
+
+void acct_settle(struct svc_acct *a, struct fs_session *fs)
+{
+    if (!acct_lost(a) || __atomic_exchange_n(&a->settled, true, __ATOMIC_ACQ_REL))
+        return;
+    fs_session_lose_pages(fs);            /* waits for the operation in flight */
+    release_all(a);
+}
+
+void acct_free(struct svc_acct *a)
+{
+    if (!a)
+        return;
+    if (a->quota) {
+        registry_remove(a);
+        release_all(a);
+        ae_vm_release(a->reserved, a->bytes + SLOT);
+        ae_cap_delete(a->quota);
+        ae_slot_free(a->quota);
+        free(a->slots);
+    }
+    pthread_mutex_destroy(&a->lock);
+    free(a);
+}
+
+void acct_usage(struct svc_acct *a, uint64_t *charged, uint64_t *meta, uint64_t *pages)
+{
+    pthread_mutex_lock(&a->lock);
+    *charged = a->charged;
+    *pages = a->pages_used;
+    pthread_mutex_unlock(&a->lock);
+    *meta = __atomic_load_n(&a->meta, __ATOMIC_RELAXED);
+}
