@@ -28,14 +28,17 @@ want_libfuzzer() {
 
 for group in "$@"; do
     case "$group" in
-        build) want gcc gcc; want make make; want ld binutils ;;
+        build) want gcc gcc; want make make; want ld binutils
+               want /bin/busybox busybox-static ;;                 # the busybox image (docs/LINUX.md)
         run)   want qemu-system-x86_64 qemu-system-x86 ;;
         test)  want qemu-system-x86_64 qemu-system-x86
                want clang clang
                want_libfuzzer
                want socat socat
                want curl curl; want ab apache2-utils           # tests/net/tcp_qemu.sh
-               want /usr/bin/nc.openbsd netcat-openbsd ;;
+               want /usr/bin/nc.openbsd netcat-openbsd
+               want musl-gcc musl-tools                           # tests/linux: static Linux programs
+               want /usr/lib/x86_64-linux-gnu/libc.a libc6-dev ;;
         iso)   want grub-mkrescue grub-common; want /usr/lib/grub/i386-pc grub-pc-bin
                want xorriso xorriso; want mformat mtools ;;
         bench) want gnuplot gnuplot-nox

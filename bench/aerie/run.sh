@@ -1,5 +1,5 @@
 #!/bin/sh
-# bench/aerie/run.sh — the Aerie side of `make bench` (glue): four Aerie
+# bench/aerie/run.sh — the Aerie side of `make bench` (glue): five Aerie
 # boots in the machine the Linux side uses (tools/qemu.sh --test --smp 2
 # --mem 2G --netwire SOCK), each under benchrun with tools/udpsink on the
 # other end of its NIC, each leaving its serial console as
@@ -10,6 +10,8 @@
 #   fs     build/fsbench-PLAN.img: fs (bench/aerie/fsbench.c)
 #   udp    build/udpwire-PLAN.img: udp_bw; udpsink prints those SAMPLE
 #          lines into $BENCH_RAW/aerie-udp.udpsink.log
+#   lx     build/lxdrive-PLAN.img: the Linux ABI, lx_* (bench/aerie/lxdrive.c
+#          running the static Linux program lxbench under the personality)
 # A boot that fails is named and the next one runs; the exit status is 0
 # only if every boot finished.
 #
@@ -25,7 +27,7 @@ case "${BENCH_PLAN:-full}" in quick) plan=quick ;; *) plan=full ;; esac
 failed=""
 
 for f in "$BUILD/kernel.elf" "$BUILD/root.elf" "$BUILD/ipcbench.elf" "$BUILD/startbench-$plan.img" \
-         "$BUILD/fsbench-$plan.img" "$BUILD/udpwire-$plan.img"; do
+         "$BUILD/fsbench-$plan.img" "$BUILD/udpwire-$plan.img" "$BUILD/lxdrive-$plan.img"; do
     [ -f "$f" ] || { echo "bench/aerie/run.sh: $f is missing (make bench builds it)" >&2; exit 2; }
 done
 
@@ -64,6 +66,7 @@ aerie_boot start 600 120 "$BUILD/root.elf,$BUILD/startbench-$plan.img"
 aerie_boot ipc 180 120 "$BUILD/ipcbench.elf"
 aerie_boot fs 300 120 "$BUILD/root.elf,$BUILD/fsbench-$plan.img"
 aerie_boot udp 300 120 "$BUILD/root.elf,$BUILD/udpwire-$plan.img"
+aerie_boot lx 300 120 "$BUILD/root.elf,$BUILD/lxdrive-$plan.img"
 
 if [ -n "$failed" ]; then
     echo "bench/aerie/run.sh: failed:$failed" >&2
