@@ -65,12 +65,12 @@ linux_boot() {
 }
 
 if [ "$plan" = quick ]; then
-    linux_boot procs 300 120
+    linux_boot procs 360 120
     linux_boot runc 240 120
     linux_boot crun 180 120
     linux_boot capacity 240 120
 else
-    linux_boot procs 900 300
+    linux_boot procs 1020 300
     if [ "$plan" = long ]; then linux_boot runc 3600 300; else linux_boot runc 900 300; fi
     linux_boot crun 900 300
     linux_boot capacity 600 300

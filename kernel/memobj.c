@@ -8,6 +8,8 @@
 #include "pmm.h"
 #include "memory.h"
 #include "printk.h"
+#include "thread.h"
+#include "task.h"
 #include "lib/string.h"
 #include <aerie/errors.h>
 #include <aerie/syscall.h>
@@ -139,6 +141,42 @@ const struct obj_ops memobj_ops = {
     .size = sizeof(struct memobj),
 };
 
+/* SLICE: (quota cap, offset, bytes, dst slot). A boot module's pages are
+ * never freed, so a slice of one is simply another fixed object over part
+ * of the same range, with the rights of the capability it came from. */
+static int memobj_slice(struct memobj *m, const struct capref *cap, struct invocation *inv)
+{
+    uint64_t qslot, off, bytes, slot;
+    if (inv_arg(inv, 0, &qslot) || inv_arg(inv, 1, &off) || inv_arg(inv, 2, &bytes) ||
+        inv_arg(inv, 3, &slot))
+        return AE_EINVAL;
+    if (!(cap->rights & AERIE_R_READ))
+        return AE_ERIGHTS;
+    if (!(m->flags & MEMOBJ_FIXED))
+        return inv_fail(inv, ~0u, AE_ETYPE);
+    uint64_t size = m->npages * PAGE_SIZE;
+    if (off % PAGE_SIZE || off >= size)
+        return inv_fail(inv, 1, off % PAGE_SIZE ? AE_EINVAL : AE_ERANGE);
+    if (bytes == 0 || bytes % PAGE_SIZE || bytes > size - off)
+        return inv_fail(inv, 2, bytes > size - off ? AE_ERANGE : AE_EINVAL);
+    struct cspace *cs = &inv->caller->task->cspace;
+    int err = cap_slot_usable(cs, slot);
+    if (err)
+        return inv_fail(inv, 3, err);
+    struct capref qc;
+    if ((err = cap_lookup(cs, qslot, AERIE_OBJ_QUOTA, AERIE_R_MANAGE, &qc)))
+        return inv_fail(inv, 0, err);
+    struct memobj *s = memobj_create_fixed((struct quota *)qc.obj, m->base + off, bytes, MEMOBJ_FIXED, &err);
+    capref_put(&qc);
+    if (!s)
+        return inv_fail(inv, 0, err);
+    if ((err = cap_install(cs, slot, &s->obj, cap->rights, 0))) {
+        obj_destroy(&s->obj);
+        return inv_fail(inv, 3, err);
+    }
+    return quota_adopt(s->obj.quota, &s->obj);
+}
+
 _Static_assert(AERIE_MEM_WRITE_MAX <= (INV_MAX_ARGS - 2) * 8, "WRITE's bytes fit the decoded arguments");
 _Static_assert(AERIE_MEM_RW_MAX <= AERIE_MSG_WORDS * 8, "READ's bytes fit one reply");
 
@@ -213,6 +251,8 @@ int memobj_invoke(struct memobj *m, const struct capref *cap, uint64_t label, st
         inv->nreply = 1;
         return 0;
     }
+    case AERIE_MEM_SLICE:
+        return memobj_slice(m, cap, inv);
     default:
         return AE_ENOSYS;
     }

@@ -211,8 +211,15 @@ void return_to_user_checks(struct thread *t)
             spin_unlock(&t->obj.lock);
         }
         if (!sched_need_resched())
-            return;
+            break;
         schedule();
+    }
+    /* A blocked thread whose FS base its handler set, woken before its CPU
+     * switched away, is picked again without a switch (schedule's next ==
+     * prev), which is where the base is loaded otherwise. */
+    if (__atomic_load_n(&t->fs_reload, __ATOMIC_ACQUIRE)) {
+        __atomic_store_n(&t->fs_reload, false, __ATOMIC_RELAXED);
+        wrmsr(MSR_FS_BASE, t->fs_base);
     }
 }
 

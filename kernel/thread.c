@@ -566,6 +566,8 @@ static int method_set_regs(struct thread *t, struct invocation *inv)
             t->fs_base = v;
             if (t == inv->caller)
                 wrmsr(MSR_FS_BASE, v);
+            else   /* it may run again on its CPU with no switch: return_to_user_checks loads it */
+                __atomic_store_n(&t->fs_reload, true, __ATOMIC_RELEASE);
         } else if (r == AERIE_REG_RFLAGS) {
             tf->rflags = (v & 0xCD5) | 0x202;   /* CF PF AF ZF SF DF OF, IF, bit 1 */
         } else {

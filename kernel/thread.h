@@ -90,6 +90,7 @@ struct thread {
     struct kobject *handler;           /* fault endpoint, reference held */
     uint64_t handler_badge;
     uint64_t fs_base;
+    bool fs_reload;                    /* fs_base set by another thread: load it before user code */
     void *fpu;                         /* FXSAVE area */
     uint64_t faults;
     uint64_t kstack_rsp;               /* saved by context_switch */

@@ -7,6 +7,10 @@ HOSTCC    ?= gcc
 LD        ?= ld
 OBJCOPY   ?= objcopy
 NM        ?= nm
+# busybox, Debian's busybox-static, unmodified: a Linux program that cm runs
+# under the Linux personality (docs/LINUX.md), in the boot image and in the
+# Linux ABI benchmark.
+BUSYBOX   ?= /bin/busybox
 GCC_INC   := $(shell $(CC) -print-file-name=include)
 
 WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \

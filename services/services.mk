@@ -4,9 +4,12 @@
 $(eval $(call libc_program,root,services/root/root.c services/root/bootconf.c services/root/pci.c))
 $(eval $(call libc_program,console,services/console/console.c services/console/log.c))
 $(eval $(call libc_program,cm,services/cm/main.c services/cm/ops.c services/cm/files.c services/cm/container.c services/cm/spec.c \
-    services/cm/images.c services/cm/image_ops.c services/cm/imgconfig.c))
+    services/cm/linux.c services/cm/images.c services/cm/image_ops.c services/cm/imgconfig.c))
 $(eval $(call libc_program,hello,apps/hello/hello.c))
 $(eval $(call libc_program,demo,services/demo/demo.c))
+# The Linux personality (docs/LINUX.md): cm loads it in place of a Linux program.
+LINUX_SRCS := $(sort $(wildcard services/linux/*.c)) services/linux/tramp.S
+$(eval $(call libc_program,linux,$(LINUX_SRCS)))
 CTL_SRCS := services/ctl/main.c services/ctl/verbs.c services/ctl/stream.c services/ctl/reply.c \
             services/ctl/ctlproto.c services/ctl/files.c services/ctl/vcon.c services/ctl/frame.c \
             services/ctl/link.c services/ctl/session.c services/ctl/xfer.c services/ctl/import.c \
@@ -28,6 +31,10 @@ image_specs = images/$(1)/prog=$(BUILD)/images/$(1).elf \
     $(if $(wildcard $(2)/files),images/$(1)/files=$(2)/files,-d images/$(1)/files)
 image_deps = $(BUILD)/images/$(1).elf $(shell find $(2)/files 2>/dev/null)
 
+# busybox (BUSYBOX, mk/toolchain.mk) as an image: /bin/sh in its files is
+# busybox again, for #! scripts.
+BUSYBOX_IMAGE_SPECS := images/busybox/prog=$(BUSYBOX) images/busybox/files/bin/sh=$(BUSYBOX)
+
 APPS := $(patsubst apps/%/,%,$(wildcard apps/*/))
 $(foreach a,$(APPS),$(eval $(call libc_program,images/$(a),$(wildcard apps/$(a)/*.c))))
 APP_IMAGE_SPECS := $(foreach a,$(APPS),$(call image_specs,$(a),apps/$(a)))
@@ -36,12 +43,12 @@ APP_IMAGE_DEPS  := $(foreach a,$(APPS),$(call image_deps,$(a),apps/$(a)))
 BOOT_CONF ?= services/root/boot.conf
 BOOT_IMG  := $(BUILD)/boot.img
 SERVICE_ELFS := $(BUILD)/console.elf $(BUILD)/fs.elf $(BUILD)/net.elf $(BUILD)/cm.elf $(BUILD)/hello.elf \
-                $(BUILD)/demo.elf $(BUILD)/ctl.elf
+                $(BUILD)/demo.elf $(BUILD)/ctl.elf $(BUILD)/linux.elf
 BOOT_IMG_FILES := bin/console=$(BUILD)/console.elf bin/fs=$(BUILD)/fs.elf bin/net=$(BUILD)/net.elf \
                   bin/cm=$(BUILD)/cm.elf bin/hello=$(BUILD)/hello.elf bin/demo=$(BUILD)/demo.elf bin/ctl=$(BUILD)/ctl.elf \
-                  $(APP_IMAGE_SPECS)
+                  bin/linux=$(BUILD)/linux.elf $(APP_IMAGE_SPECS) $(BUSYBOX_IMAGE_SPECS)
 
-$(BOOT_IMG): $(BUILD)/tools/mkimage $(BOOT_CONF) $(SERVICE_ELFS) $(APP_IMAGE_DEPS)
+$(BOOT_IMG): $(BUILD)/tools/mkimage $(BOOT_CONF) $(SERVICE_ELFS) $(APP_IMAGE_DEPS) $(BUSYBOX)
 	@echo "  IMAGE   $@"
 	@$(BUILD)/tools/mkimage -o $@ boot.conf=$(BOOT_CONF) $(BOOT_IMG_FILES)
 

@@ -6,6 +6,7 @@ HOST_TESTS += $(BUILD)/tests/host/test_pmm
 
 include tests/libc/libc_tests.mk
 include tests/fs/fs_tests.mk
+include tests/linux/linux_tests.mk
 
 $(BUILD)/tests/host/test_pmm: tests/host/test_pmm.c kernel/pmm.c kernel/pmm.h tests/host/shim/pmm_platform.h
 	@mkdir -p $(@D)

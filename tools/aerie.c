@@ -175,6 +175,8 @@ static int fault_signal(const char *kind)
         return SIGSEGV;
     if (!strncmp(kind, "syscall:", 8))
         return SIGSYS;
+    if (!strncmp(kind, "signal:", 7) && atoi(kind + 7) > 0 && atoi(kind + 7) < 128)
+        return atoi(kind + 7);                      /* a Linux program's own signal */
     if (strncmp(kind, "exception:", 10))
         return SIGABRT;
     switch (atoi(kind + 10)) {

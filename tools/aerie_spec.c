@@ -121,6 +121,8 @@ static int add_option(struct run_request *rr, const struct option *o, const char
     return 0;
 }
 
+/* Each argument is one args= word; one with spaces goes in single quotes
+ * (the spec parser keeps a single-quoted word whole). */
 static int add_args(struct run_request *rr, int argc, char **argv, char *err, size_t errlen)
 {
     if (argc > SPEC_MAX_ARGS) {
@@ -128,12 +130,18 @@ static int add_args(struct run_request *rr, int argc, char **argv, char *err, si
         return -1;
     }
     for (int i = 0; i < argc; i++) {
-        if (!argv[i][0] || strpbrk(argv[i], " \t\r\n\"")) {
-            snprintf(err, errlen, "argument '%s': a container argument is one non-empty word without "
-                     "white space or double quotes", argv[i]);
+        bool space = strpbrk(argv[i], " \t") != NULL;
+        if (!argv[i][0] || strpbrk(argv[i], "\r\n\"") || (space && strchr(argv[i], '\''))) {
+            snprintf(err, errlen, "argument '%s': a container argument is a non-empty line without double "
+                     "quotes (and without single quotes when it has spaces)", argv[i]);
             return -1;
         }
-        if (add_word(rr, "ARGS", "args", argv[i], err, errlen))
+        char quoted[RUN_WORD_MAX];
+        if (space && snprintf(quoted, sizeof quoted, "'%s'", argv[i]) >= (int)sizeof quoted) {
+            snprintf(err, errlen, "ARGS: '%.40s...' is too long", argv[i]);
+            return -1;
+        }
+        if (add_word(rr, "ARGS", "args", space ? quoted : argv[i], err, errlen))
             return -1;
     }
     return 0;

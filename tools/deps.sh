@@ -31,7 +31,8 @@ for group in "$@"; do
         build) want gcc gcc; want make make; want ld binutils
                want /usr/include/archive.h libarchive-dev       # aerie import: tar, gzip
                want /usr/include/jansson.h libjansson-dev       # aerie import: OCI JSON
-               want /usr/include/openssl/evp.h libssl-dev ;;    # aerie import: sha256 digests
+               want /usr/include/openssl/evp.h libssl-dev       # aerie import: sha256 digests
+               want /bin/busybox busybox-static ;;                 # the busybox image (docs/LINUX.md)
         run)   want qemu-system-x86_64 qemu-system-x86 ;;
         test)  want qemu-system-x86_64 qemu-system-x86
                want clang clang
@@ -39,6 +40,8 @@ for group in "$@"; do
                want socat socat
                want curl curl; want ab apache2-utils           # tests/net/tcp_qemu.sh
                want /usr/bin/nc.openbsd netcat-openbsd
+               want musl-gcc musl-tools                           # tests/linux: static Linux programs
+               want /usr/lib/x86_64-linux-gnu/libc.a libc6-dev
                want grub-mkrescue grub-common; want /usr/lib/grub/i386-pc grub-pc-bin   # the ISO test
                want xorriso xorriso; want mformat mtools ;;
         iso)   want grub-mkrescue grub-common; want /usr/lib/grub/i386-pc grub-pc-bin

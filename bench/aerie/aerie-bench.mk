@@ -81,3 +81,24 @@ $(eval $(call bench_images,startbench,bench/aerie/startbench.conf,\
     bin/console=$(BUILD)/console.elf bin/cm=$(BUILD)/cm.elf bin/startbench=$(BUILD)/startbench.elf \
     images/nop/prog=$(BUILD)/images/nop.elf -d images/nop/files \
     images/idle/prog=$(BUILD)/images/idle.elf -d images/idle/files))
+
+# ---- the Linux ABI (issue 13): lxbench under the Linux personality ----
+# lxdrive runs the static Linux program lxbench (bench/linux/guest/, built
+# by bench/bench.mk's rules, the same file the Linux guest runs) as
+# containers; busybox is the build machine's busybox-static.
+LXBENCH_BIN := $(BUILD)/bench/linux/guest/lxbench
+$(eval $(call libc_program,lxdrive,bench/aerie/lxdrive.c bench/aerie/say.c))
+$(eval $(call bench_images,lxdrive,bench/aerie/lxdrive.conf,\
+    $(BUILD)/console.elf $(BUILD)/fs.elf $(BUILD)/cm.elf $(BUILD)/linux.elf $(BUILD)/lxdrive.elf \
+    $(LXBENCH_BIN) $(BUSYBOX),\
+    bin/console=$(BUILD)/console.elf bin/fs=$(BUILD)/fs.elf bin/cm=$(BUILD)/cm.elf bin/linux=$(BUILD)/linux.elf \
+    bin/lxdrive=$(BUILD)/lxdrive.elf images/lxbench/prog=$(LXBENCH_BIN) \
+    images/lxbench/files/bin/busybox=$(BUSYBOX) images/lxbench/files/bin/sh=$(BUSYBOX) \
+    images/busybox/prog=$(BUSYBOX) images/busybox/files/bin/sh=$(BUSYBOX)))
+
+# bench-linux: that benchmark alone, with its Linux counterpart (the
+# benchmark guest booted with bench.boot=lx); BENCH_PLAN=quick|full.
+.PHONY: bench-linux
+bench-linux: bench-linux-image
+	@$(MAKE) -s --no-print-directory $(KERNEL) $(BUILD)/root.elf $(BUILD)/lxdrive-quick.img $(BUILD)/lxdrive-full.img
+	@BUILD=$(BUILD) BENCH_PLAN=$(or $(BENCH_PLAN),quick) bench/aerie/bench-linux.sh

@@ -1,5 +1,5 @@
 #!/bin/sh
-# bench/aerie/run.sh — the Aerie side of `make bench` (glue): four Aerie
+# bench/aerie/run.sh — the Aerie side of `make bench` (glue): five Aerie
 # boots in the machine the Linux side uses (tools/qemu.sh --test --smp 2
 # --mem 2G --netwire SOCK), each under benchrun with tools/udpsink on the
 # other end of its NIC, each leaving its serial console as
@@ -10,6 +10,8 @@
 #   fs     build/fsbench-PLAN.img: fs (bench/aerie/fsbench.c)
 #   udp    build/udpwire-PLAN.img: udp_bw; udpsink prints those SAMPLE
 #          lines into $BENCH_RAW/aerie-udp.udpsink.log
+#   lx     build/lxdrive-PLAN.img: the Linux ABI, lx_* (bench/aerie/lxdrive.c
+#          running the static Linux program lxbench under the personality)
 #   control  build/boot.img as make run boots it, with aerie-engine and the
 #          control channel: channel_in/out, import_10m, start_imported_first,
 #          start_boot, mem_per_container_8m (bench/aerie/control.sh)
@@ -28,7 +30,7 @@ case "${BENCH_PLAN:-full}" in quick) plan=quick ;; *) plan=full ;; esac
 failed=""
 
 for f in "$BUILD/kernel.elf" "$BUILD/root.elf" "$BUILD/ipcbench.elf" "$BUILD/startbench-$plan.img" \
-         "$BUILD/fsbench-$plan.img" "$BUILD/udpwire-$plan.img"; do
+         "$BUILD/fsbench-$plan.img" "$BUILD/udpwire-$plan.img" "$BUILD/lxdrive-$plan.img"; do
     [ -f "$f" ] || { echo "bench/aerie/run.sh: $f is missing (make bench builds it)" >&2; exit 2; }
 done
 
@@ -67,6 +69,7 @@ aerie_boot start 600 120 "$BUILD/root.elf,$BUILD/startbench-$plan.img"
 aerie_boot ipc 180 120 "$BUILD/ipcbench.elf"
 aerie_boot fs 300 120 "$BUILD/root.elf,$BUILD/fsbench-$plan.img"
 aerie_boot udp 300 120 "$BUILD/root.elf,$BUILD/udpwire-$plan.img"
+aerie_boot lx 300 120 "$BUILD/root.elf,$BUILD/lxdrive-$plan.img"
 
 echo "bench: aerie-control (limit 900s)"
 if ! timeout 900 bench/aerie/control.sh "$BUILD" "$plan" "$raw" > "$raw/aerie-control.log" \

@@ -8,7 +8,7 @@
 # usage: bench/linux/build.sh OUT GUESTBIN
 #   OUT       output folder (build/bench/linux): OUT/vmlinuz, OUT/initramfs.cpio
 #   GUESTBIN  folder with the static guest programs (startup ipc fsbench
-#             udpsend capacity nop idle), built by bench/bench.mk
+#             udpsend capacity nop idle lxbench), built by bench/bench.mk
 # Needs (tools/deps.sh bench): apt-get, dpkg-deb, cpio, runc, crun, objcopy.
 set -eu
 
@@ -19,7 +19,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$out/debs"
 out=$(cd "$out" && pwd)
 
-for p in startup ipc fsbench udpsend capacity nop idle; do
+for p in startup ipc fsbench udpsend capacity nop idle lxbench; do
     [ -x "$guestbin/$p" ] || fail "guest program $guestbin/$p is missing (make builds it)"
 done
 for t in apt-get apt-cache dpkg-deb cpio objcopy runc crun ldd; do
@@ -102,7 +102,7 @@ cp "$out/modules.load" "$root/bench/modules.load"
 
 # The benchmark programs, and the container image: a rootfs with the same
 # static nop and idle programs, shared read-only by every container.
-for p in startup ipc fsbench udpsend capacity nop idle; do
+for p in startup ipc fsbench udpsend capacity nop idle lxbench; do
     cp "$guestbin/$p" "$root/bench/bin/$p"
 done
 cp "$guestbin/nop" "$guestbin/idle" "$root/bench/rootfs/"

@@ -25,6 +25,7 @@
 #define AT_AERIE_FIRST_SLOT 0x1002   /* lowest slot the program may use freely */
 #define AT_AERIE_BOOTINFO   0x1003   /* boot task only: struct aerie_bootinfo */
 #define AT_AERIE_STACK_BASE 0x1004   /* lowest address of the initial stack */
+#define AT_AERIE_VM_BASE    0x1005   /* where the runtime's anonymous memory starts (absent: 1 GiB) */
 
 /*
  * The thread pointer. The loader sets FS of the first thread to a

@@ -104,6 +104,9 @@ enum aerie_thread_state {
 #define AERIE_MEM_WRITE      4   /* (offset, length <= AERIE_MEM_WRITE_MAX, bytes from word 2); needs WRITE */
 #define AERIE_MEM_RW_MAX     256 /* bytes one READ returns */
 #define AERIE_MEM_WRITE_MAX  176 /* bytes one WRITE carries (the kernel decodes 24 argument words) */
+#define AERIE_MEM_SLICE      5   /* (quota cap, offset, bytes, dst slot): a boot module's pages
+                                    [offset, offset+bytes) as a Memory object of their own, with
+                                    this capability's rights; needs READ */
 
 /* ---- IRQ control, IRQs ---- */
 #define AERIE_IRQCTL_GET_GSI 1   /* (quota cap, gsi, flags, dst slot) */

@@ -22,8 +22,10 @@ struct phdr {
 _Static_assert(sizeof(struct ehdr) == 64, "ELF header layout");
 _Static_assert(sizeof(struct phdr) == 56, "ELF program header layout");
 
-#define PT_LOAD 1
-#define PT_TLS  7
+#define PT_LOAD   1
+#define PT_INTERP 3
+#define PT_NOTE   4
+#define PT_TLS    7
 #define PAGE 4096ull
 #define MAX_SEG_BYTES (1ull << 30)
 
@@ -35,7 +37,7 @@ static void read_at(const uint8_t *file, uint64_t off, void *dst, uint64_t n)
         d[i] = file[off + i];
 }
 
-static const char *check_header(const struct ehdr *e, uint64_t len)
+static const char *check_header(const struct ehdr *e, uint64_t len, bool lx)
 {
     if (e->ident[0] != 0x7F || e->ident[1] != 'E' || e->ident[2] != 'L' || e->ident[3] != 'F')
         return "not an ELF file (bad magic)";
@@ -45,8 +47,8 @@ static const char *check_header(const struct ehdr *e, uint64_t len)
         return "not a little-endian ELF file";
     if (e->machine != 62)
         return "not an x86-64 program";
-    if (e->type != 2)
-        return "not a static executable (ET_EXEC)";
+    if (e->type != ELF_ET_EXEC && !(lx && e->type == ELF_ET_DYN))
+        return lx ? "not an executable (ET_EXEC or a static-pie)" : "not a static executable (ET_EXEC)";
     if (e->phentsize != sizeof(struct phdr))
         return "bad program header size";
     if (e->phnum == 0 || e->phnum > 64)
@@ -115,32 +117,93 @@ static bool entry_executable(const struct elf_image *img)
     return false;
 }
 
-const char *elf_parse(const void *file, uint64_t len, uint64_t user_min, uint64_t user_max,
-                      struct elf_image *img)
+/* Walks the notes of one PT_NOTE segment for the Aerie note. */
+static bool note_is_aerie(const uint8_t *f, uint64_t len, const struct phdr *p)
+{
+    if (p->offset > len || p->filesz > len - p->offset)
+        return false;
+    uint64_t at = p->offset, end = p->offset + p->filesz;
+    while (end - at >= 12) {
+        uint32_t hdr[3];
+        read_at(f, at, hdr, sizeof hdr);
+        uint64_t name = (hdr[0] + 3ull) & ~3ull, desc = (hdr[1] + 3ull) & ~3ull;
+        if (name > end - at - 12 || desc > end - at - 12 - name)
+            return false;
+        char n[6];
+        if (hdr[0] == sizeof n && hdr[2] == ELF_NOTE_AERIE_TYPE) {
+            read_at(f, at + 12, n, sizeof n);
+            if (n[0] == 'A' && n[1] == 'e' && n[2] == 'r' && n[3] == 'i' && n[4] == 'e' && n[5] == 0)
+                return true;
+        }
+        at += 12 + name + desc;
+    }
+    return false;
+}
+
+bool elf_is_aerie(const void *file, uint64_t len)
+{
+    const uint8_t *f = file;
+    struct ehdr e;
+    if (!file || len < sizeof e)
+        return false;
+    read_at(f, 0, &e, sizeof e);
+    if (check_header(&e, len, true))
+        return false;
+    for (unsigned i = 0; i < e.phnum; i++) {
+        struct phdr p;
+        read_at(f, e.phoff + i * sizeof p, &p, sizeof p);
+        if (p.type == PT_NOTE && note_is_aerie(f, len, &p))
+            return true;
+    }
+    return false;
+}
+
+static const char *parse(const void *file, uint64_t len, uint64_t user_min, uint64_t user_max,
+                         bool lx, struct elf_image *img)
 {
     const uint8_t *f = file;
     struct ehdr e;
     if (!file || len < sizeof e)
         return "the file is shorter than an ELF header";
     read_at(f, 0, &e, sizeof e);
-    const char *why = check_header(&e, len);
+    const char *why = check_header(&e, len, lx);
     if (why)
         return why;
-    *img = (struct elf_image){ .entry = e.entry, .phoff = e.phoff, .phnum = e.phnum };
+    *img = (struct elf_image){ .entry = e.entry, .phoff = e.phoff, .phnum = e.phnum, .type = e.type };
+    /* a static-pie's addresses count from 0; the caller adds its base */
+    uint64_t lo = e.type == ELF_ET_DYN ? 0 : user_min, hi = e.type == ELF_ET_DYN ? user_max - user_min : user_max;
     for (unsigned i = 0; i < e.phnum; i++) {
         struct phdr p;
         read_at(f, e.phoff + i * sizeof p, &p, sizeof p);
         if (p.type == PT_LOAD && p.memsz) {
-            if ((why = check_load(&p, len, user_min, user_max)) || (why = add_segment(img, &p)))
+            if ((why = check_load(&p, len, lo, hi)) || (why = add_segment(img, &p)))
                 return why;
         } else if (p.type == PT_TLS) {
             if ((why = check_tls(img, &p, len)))
                 return why;
+        } else if (p.type == PT_INTERP) {
+            img->interp = true;
+        } else if (p.type == PT_NOTE && note_is_aerie(f, len, &p)) {
+            img->aerie = true;
         }
     }
+    if (lx && img->interp)
+        return "a dynamically linked program (it needs a program interpreter): only static programs run";
     if (img->nseg == 0)
         return "no loadable segment";
     if (!entry_executable(img))
         return "the entry point is not in an executable segment";
     return 0;
+}
+
+const char *elf_parse(const void *file, uint64_t len, uint64_t user_min, uint64_t user_max,
+                      struct elf_image *img)
+{
+    return parse(file, len, user_min, user_max, false, img);
+}
+
+const char *elf_parse_linux(const void *file, uint64_t len, uint64_t user_min, uint64_t user_max,
+                            struct elf_image *img)
+{
+    return parse(file, len, user_min, user_max, true, img);
 }

@@ -1,7 +1,12 @@
 /*
  * elf.h — the one ELF64 parser, shared by the kernel (the boot task),
- * libaerie's program loader, and a host fuzzer. It reads nothing outside
- * the buffer it is given and returns a message naming the first problem.
+ * libaerie's program loader, the container manager, the Linux personality
+ * and a host fuzzer. It reads nothing outside the buffer it is given and
+ * returns a message naming the first problem.
+ *
+ * Aerie programs carry a note (ELF_NOTE_AERIE, emitted by lib/user.ld);
+ * a static x86-64 program without it is a Linux program, which the
+ * container manager runs under the Linux personality (docs/LINUX.md).
  */
 #ifndef AERIE_ELF_H
 #define AERIE_ELF_H
@@ -14,6 +19,13 @@
 #define ELF_PF_X 1
 #define ELF_PF_W 2
 #define ELF_PF_R 4
+
+#define ELF_ET_EXEC 2
+#define ELF_ET_DYN  3
+
+/* The Aerie note: name "Aerie", type 1, a 4-byte ABI version. */
+#define ELF_NOTE_AERIE_NAME "Aerie"
+#define ELF_NOTE_AERIE_TYPE 1
 
 struct elf_seg {
     uint64_t vaddr, memsz;       /* where it goes */
@@ -29,12 +41,26 @@ struct elf_image {
     struct elf_seg seg[ELF_MAX_SEGS];
     bool has_tls;
     uint64_t tls_vaddr, tls_filesz, tls_memsz, tls_align;
+    unsigned type;               /* ELF_ET_EXEC or ELF_ET_DYN (static-pie) */
+    bool aerie;                  /* carries the Aerie note */
+    bool interp;                 /* has PT_INTERP: needs a dynamic linker */
 };
 
-/* Validates a static x86-64 executable whose loadable segments must lie
- * in [user_min, user_max) and must not share pages. Returns NULL and
- * fills img, or returns a description of what is wrong. */
+/* Validates a static x86-64 executable (ET_EXEC) whose loadable segments
+ * must lie in [user_min, user_max) and must not share pages. Returns NULL
+ * and fills img, or returns a description of what is wrong. */
 const char *elf_parse(const void *file, uint64_t len, uint64_t user_min, uint64_t user_max,
                       struct elf_image *img);
+
+/* The same for a Linux program: ET_EXEC within [user_min, user_max), or a
+ * static-pie (ET_DYN, no PT_INTERP) whose segments, counted from address
+ * 0, span less than user_max - user_min (the caller picks the load base).
+ * A program that needs a dynamic linker is refused by name. */
+const char *elf_parse_linux(const void *file, uint64_t len, uint64_t user_min, uint64_t user_max,
+                            struct elf_image *img);
+
+/* True when file is an ELF file carrying the Aerie note (nothing else is
+ * checked: elf_parse does that). */
+bool elf_is_aerie(const void *file, uint64_t len);
 
 #endif

@@ -108,4 +108,22 @@ int cm_fs_list(struct ae_request *rq);
 
 uint64_t cm_now_ns(void);
 
+/* linux.c: an image program without the Aerie note runs under the Linux
+ * personality. prepare checks it and turns the spawn arguments into the
+ * personality's (grants plus the program file); release frees what
+ * prepare made once the spawn is done. */
+#include <libaerie/spawn.h>
+struct cm_linux {
+    uint64_t exe_slot;
+    struct ae_grant grants[12];
+    const char *argv[SPEC_MAX_ARGS + 6];
+    char cpus[32];
+};
+int cm_linux_prepare(struct container *c, const struct img_file *prog, struct ae_spawn_args *a,
+                     struct cm_linux *lx, char *err, size_t errlen);
+void cm_linux_release(struct cm_linux *lx);
+/* An exit status saying a Linux program died of a signal (aerie/proto/
+ * linux.h): true, and the fault record cm keeps for it in f. */
+bool cm_linux_signaled(uint64_t status, uint64_t f[3]);
+
 #endif

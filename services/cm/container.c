@@ -14,6 +14,7 @@
 #include <libaerie/spawn.h>
 #include <libaerie/fs.h>
 #include <libaerie/net.h>
+#include "elf.h"
 #include "cm.h"
 #include "images.h"
 
@@ -377,8 +378,17 @@ static int load(struct creation *k, char *err, size_t errlen)
         .ngrants = k->ngrants, .stack_bytes = s->stack, .fault_ep = k->fault_cap, .cpu = c->cpu,
         .prio = s->prio, .suspended = true,
     };
+    struct cm_linux lx = { 0 };
+    if (!elf_is_aerie(f.data, f.size)) {
+        r = cm_linux_prepare(c, &f, &a, &lx, err, errlen);
+        if (r) {
+            cm_linux_release(&lx);
+            return r;
+        }
+    }
     struct ae_child child;
     r = ae_spawn(&a, &child, err, errlen);
+    cm_linux_release(&lx);                 /* the container has its copy */
     if (r)
         return r;
     free_slot(&child.task);                /* its thread keeps it alive */

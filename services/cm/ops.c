@@ -7,6 +7,7 @@
 #include <aerie/errors.h>
 #include <aerie/fault.h>
 #include <aerie/proto/console.h>
+#include <aerie/proto/linux.h>
 #include <libaerie/syscall.h>
 #include <libaerie/invoke.h>
 #include <libaerie/runtime.h>
@@ -317,7 +318,11 @@ static int on_fault(void *ctx, struct ae_request *rq)
     if (rq->label == AERIE_FAULT_GONE) {
         on_gone(c, rq->w, rq->nwords);
     } else if (rq->label == AERIE_FAULT_EXIT) {
-        container_end(c, CM_EXITED, rq->nwords ? rq->w[0] : 0, 0);
+        uint64_t status = rq->nwords ? rq->w[0] : 0, f[3];
+        if (cm_linux_signaled(status, f))
+            container_end(c, CM_FAULTED, 0, f);    /* a Linux program's death by a signal */
+        else
+            container_end(c, CM_EXITED, status, 0);
     } else {
         uint64_t f[3];
         fault_record(rq->label, rq->w, rq->nwords, f);

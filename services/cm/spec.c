@@ -146,21 +146,31 @@ static int add_ports(struct spec *s, const char *p, size_t n, char *err, size_t 
     return 0;
 }
 
+/* args: words split at spaces; a word in single quotes keeps its spaces
+ * ('echo hi | wc -c' is one argument). */
 static int add_args(struct spec *s, const char *v, char *err, size_t errlen)
 {
     const char *p = v;
     while (*p) {
         while (*p == ' ')
             p++;
-        const char *q = p;
-        while (*q && *q != ' ')
-            q++;
-        if (q == p)
+        if (!*p)
             break;
+        const char *q = p;
+        if (*p == '\'') {
+            q = ++p;
+            while (*q && *q != '\'')
+                q++;
+            if (!*q)
+                return bad(err, errlen, "args", v, "has an unterminated single quote");
+        } else {
+            while (*q && *q != ' ')
+                q++;
+        }
         if (s->nargs == SPEC_MAX_ARGS || !copy(s->args[s->nargs], SPEC_STR_MAX, p, (size_t)(q - p)))
             return bad(err, errlen, "args", v, "has more than 16 words or a word over 127 bytes");
         s->nargs++;
-        p = q;
+        p = *q == '\'' ? q + 1 : q;
     }
     return 0;
 }

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <aerie/fault.h>
+#include <aerie/proto/linux.h>
 #include "ctl.h"
 
 #define REPLY_MAX (4 * CTL_LINE_MAX)
@@ -85,6 +86,8 @@ void reply_fault_kind(const struct ae_cm_status *st, char *buf, size_t cap)
         snprintf(buf, cap, "exception:%lu", st->fault_addr);
     else if (label == AERIE_FAULT_SYSCALL)
         snprintf(buf, cap, "syscall:%lu", st->fault_addr);
+    else if (label == CM_FAULT_LINUX_SIGNAL)
+        snprintf(buf, cap, "signal:%lu", st->fault_label >> 32);
     else
         snprintf(buf, cap, "fault:%lu", label);
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "aerie_spec.h"
+#include "spec.h"
 #include "ktest_host.h"
 
 static struct run_request rr;
@@ -85,11 +86,29 @@ static void run_mistakes_name_the_argument(void)
     refused("--grant net hello", true, "--ports: '' must name at least one port");
 }
 
+static void run_argument_with_spaces_is_one_argument(void)
+{
+    char *argv[] = { "busybox", "sh", "-c", "echo hi | wc -c" };
+    CHECK_EQ(run_parse(4, argv, true, &rr, err, sizeof err), 0);
+    static struct spec s;
+    char text[2048] = "", msg[200];
+    for (int i = 0; i < rr.nwords; i++) {
+        strcat(text, rr.words[i]);
+        strcat(text, " ");
+    }
+    spec_defaults(&s);
+    CHECK_EQ(spec_parse(text, strlen(text), &s, msg, sizeof msg), 0);
+    CHECK_EQ(s.nargs, 3);
+    CHECK(!strcmp(s.args[2], "echo hi | wc -c"));
+}
+
 static void run_argument_limits(void)
 {
-    char *space[] = { "hello", "two words" };
+    char *space[] = { "hello", "it's two words" };
     CHECK(run_parse(2, space, true, &rr, err, sizeof err) != 0);
-    CHECK(strstr(err, "argument 'two words'") != NULL);
+    CHECK(strstr(err, "argument 'it's two words'") != NULL);
+    char *lines[] = { "hello", "two\nlines" };
+    CHECK(run_parse(2, lines, true, &rr, err, sizeof err) != 0);
     char *empty[] = { "hello", "" };
     CHECK(run_parse(2, empty, true, &rr, err, sizeof err) != 0);
     char *quote[] = { "--env", "A=\"x\"", "hello" };
@@ -110,6 +129,7 @@ int main(void)
     RUN(run_after_image_everything_is_an_argument);
     RUN(run_env_with_spaces_is_quoted);
     RUN(run_mistakes_name_the_argument);
+    RUN(run_argument_with_spaces_is_one_argument);
     RUN(run_argument_limits);
     return TESTS_DONE();
 }

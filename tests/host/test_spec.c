@@ -95,6 +95,7 @@ static void spec_mistakes_name_the_field(void)
     expect("image=a net.conns=5000", "net.conns");
     expect("image=a env=NOEQUALS", "spec: env: 'NOEQUALS' must be NAME=VALUE");
     expect("image=a args=\"open", "unterminated quote");
+    expect("image=a args=\"sh -c 'echo\"", "unterminated single quote");
     expect("image=a colour=red", "spec: colour: 'red' is not a spec field");
     expect("image=a justaword", "spec: spec: 'justaword' is not key=value");
     expect("image=a =x", "is not key=value");

@@ -173,3 +173,58 @@ KTEST(task_destroy_unmaps, "destroying a task removes its mappings and its capab
     uint64_t b;
     CHECK_EQ(ae_cap_info(t, &b), AE_ECAP);
 }
+
+KTEST(mem_slice_of_boot_module, "SLICE gives part of a boot module's pages with the source's rights, nothing more")
+{
+    uint64_t mod = ae_capenv_lookup("image"), info[2];
+    CHECK_OK(ae_invoke(mod, AERIE_MEM_INFO, 0, 0, info, 2));
+    CHECK(info[0] >= 3 * 4096);
+    uint64_t s = ae_slot_alloc(), objs = kt_objects();
+    CHECK_OK(ae_invoke(mod, AERIE_MEM_SLICE, 4, AE_ARGS(env->quota, 4096, 8192, s), 0, 0));
+    CHECK_EQ(kt_objects(), objs + 1);
+    CHECK_OK(ae_invoke(s, AERIE_MEM_INFO, 0, 0, info, 2));
+    CHECK_EQ(info[0], 8192);
+    /* the same bytes as the module's at that offset */
+    CHECK_OK(ae_task_map(ae_self.task, mod, 0, VA(40), 3 * 4096, AERIE_MAP_R));
+    CHECK_OK(ae_task_map(ae_self.task, s, 0, VA(41), 8192, AERIE_MAP_R));
+    const volatile uint8_t *a = (const uint8_t *)VA(40) + 4096, *b = (const uint8_t *)VA(41);
+    bool same = true;
+    for (unsigned i = 0; i < 8192; i++)
+        same &= a[i] == b[i];
+    CHECK(same);
+    /* rights: the module is read-only (and the slice with it); a read-only copy slices read-only */
+    CHECK_EQ(ae_task_map(ae_self.task, s, 0, VA(42), 4096, AERIE_MAP_R | AERIE_MAP_W), AE_ERIGHTS);
+    uint64_t ro = kt_mint(mod, AERIE_R_READ, 0), s2 = ae_slot_alloc();
+    CHECK_OK(ae_invoke(ro, AERIE_MEM_SLICE, 4, AE_ARGS(env->quota, 0, 4096, s2), 0, 0));
+    CHECK_EQ(ae_task_map(ae_self.task, s2, 0, VA(42), 4096, AERIE_MAP_R | AERIE_MAP_X), AE_ERIGHTS);
+    /* a slice of a slice is a slice */
+    uint64_t s3 = ae_slot_alloc();
+    CHECK_OK(ae_invoke(s, AERIE_MEM_SLICE, 4, AE_ARGS(env->quota, 4096, 4096, s3), 0, 0));
+    CHECK_OK(ae_task_map(ae_self.task, s3, 0, VA(43), 4096, AERIE_MAP_R));
+    CHECK_EQ(*(const volatile uint8_t *)VA(43), a[4096]);
+    CHECK_OK(ae_task_unmap(ae_self.task, VA(40), 3 * 4096));
+    CHECK_OK(ae_task_unmap(ae_self.task, VA(41), 8192));
+    CHECK_OK(ae_task_unmap(ae_self.task, VA(43), 4096));
+}
+
+KTEST(mem_slice_refusals, "SLICE refuses ranges outside the module, unaligned sizes, allocated memory, bad slots")
+{
+    uint64_t mod = ae_capenv_lookup("image"), info[2], s = ae_slot_alloc();
+    CHECK_OK(ae_invoke(mod, AERIE_MEM_INFO, 0, 0, info, 2));
+    uint64_t q = env->quota;
+    CHECK_EQ(ae_invoke(mod, AERIE_MEM_SLICE, 4, AE_ARGS(q, info[0], 4096, s), 0, 0), AE_ERANGE);
+    CHECK_EQ(ae_invoke(mod, AERIE_MEM_SLICE, 4, AE_ARGS(q, 0, info[0] + 4096, s), 0, 0), AE_ERANGE);
+    CHECK_EQ(ae_invoke(mod, AERIE_MEM_SLICE, 4, AE_ARGS(q, 4096, ~0ull & ~4095ull, s), 0, 0), AE_ERANGE);
+    CHECK_EQ(ae_invoke(mod, AERIE_MEM_SLICE, 4, AE_ARGS(q, 100, 4096, s), 0, 0), AE_EINVAL);
+    CHECK_EQ(ae_invoke(mod, AERIE_MEM_SLICE, 4, AE_ARGS(q, 0, 100, s), 0, 0), AE_EINVAL);
+    CHECK_EQ(ae_invoke(mod, AERIE_MEM_SLICE, 4, AE_ARGS(q, 0, 0, s), 0, 0), AE_EINVAL);
+    CHECK_EQ(ae_invoke(mod, AERIE_MEM_SLICE, 4, AE_ARGS(mod, 0, 4096, s), 0, 0), AE_ETYPE);
+    CHECK_EQ(ae_invoke(mod, AERIE_MEM_SLICE, 4, AE_ARGS(q, 0, 4096, 0), 0, 0) < 0, 1);
+    CHECK_EQ(ae_invoke(mod, AERIE_MEM_SLICE, 3, AE_ARGS(q, 0, 4096), 0, 0), AE_EINVAL);
+    uint64_t m = kt_new(env, AERIE_OBJ_MEMORY, 8192, 0, 0);
+    CHECK_EQ(ae_invoke(m, AERIE_MEM_SLICE, 4, AE_ARGS(q, 0, 4096, s), 0, 0), AE_ETYPE);
+    uint64_t noread = kt_mint(mod, AERIE_R_EXEC, 0);
+    CHECK_EQ(ae_invoke(noread, AERIE_MEM_SLICE, 4, AE_ARGS(q, 0, 4096, s), 0, 0), AE_ERIGHTS);
+    uint64_t b;
+    CHECK_EQ(ae_cap_info(s, &b), AE_ECAP);                /* nothing was made */
+}

@@ -177,6 +177,66 @@ KTEST(thread_regs_checked, "registers: user addresses only, sane flags, only whi
     CHECK_OK(ae_invoke0(th.thread_slot, AERIE_THREAD_DESTROY));
 }
 
+/* FS base set by the handler while the thread waits for the fault's
+ * reply: the thread may be woken on its own CPU before that CPU switched
+ * away (the scheduler then picks it again without a switch), and must
+ * still run with the new base. Two TCBs shaped like the thread's own
+ * (self pointer, UTCB) carry a marker at %fs:16; the handler alternates
+ * between them, the thread checks the marker after every reply. */
+#define FS_ROUNDS 3000
+static uint64_t fs_tcb[2][4];
+static volatile int fs_bad, fs_done;
+
+static void fs_worker(void *arg)
+{
+    uint64_t u;
+    __asm__ volatile("movq %%fs:8, %0" : "=r"(u));
+    for (int k = 0; k < 2; k++) {
+        fs_tcb[k][0] = (uint64_t)fs_tcb[k];
+        fs_tcb[k][1] = u;
+        fs_tcb[k][2] = (uint64_t)k + 1;
+    }
+    for (int i = 0; i < FS_ROUNDS; i++) {
+        ae_syscall(500, (uint64_t)i, 0, 0, 0, 0, 0);   /* a foreign call: the handler answers */
+        uint64_t m;
+        __asm__ volatile("movq %%fs:16, %0" : "=r"(m) : : "memory");
+        if (m != (uint64_t)(i & 1) + 1)
+            fs_bad++;
+    }
+    set_flag((void *)1);
+    fs_done = 1;
+    for (;;)
+        ae_syscall(501, 0, 0, 0, 0, 0, 0);            /* park in the handler: no exit path uses TLS */
+}
+
+KTEST_CPUS(thread_fs_base_set_while_waiting, 2, "an FS base set while the thread waits on its fault's reply is used")
+{
+    uint64_t ep = kt_new(env, AERIE_OBJ_ENDPOINT, 0, 0, 0);
+    struct ae_thread th = { .fault_ep = ep };
+    flag = 0;
+    fs_bad = 0;
+    fs_done = 0;
+    CHECK_OK(kt_thread(env, &th, fs_worker, 0, 1));
+    for (int i = 0; i < FS_ROUNDS; i++) {
+        uint64_t badge, w[4];
+        int64_t r = kt_recv(ep, 5000, &badge, w);
+        CHECK_EQ(AERIE_INFO_LABEL((uint64_t)r), AERIE_FAULT_SYSCALL);
+        CHECK_EQ(w[0], 500);
+        CHECK_EQ(w[1], (uint64_t)i);
+        uint64_t regs[AERIE_REG_COUNT] = { 0 };
+        regs[AERIE_REG_FS_BASE] = (uint64_t)fs_tcb[i & 1];
+        CHECK_OK(ae_thread_set_regs(th.thread_slot, 1u << AERIE_REG_FS_BASE, regs));
+        ae_utcb()->mr[0] = AERIE_RESUME_SET_RAX;
+        ae_utcb()->mr[3] = 0;
+        CHECK_OK(ae_reply(AERIE_INFO(AERIE_FAULT_RESUME, 4, 0)));
+    }
+    CHECK(kt_wait(&flag, 1, 5000));
+    if (fs_bad)
+        ae_kprintf("  %d of %d rounds ran with the old FS base\n", fs_bad, FS_ROUNDS);
+    CHECK_EQ(fs_bad, 0);
+    CHECK_OK(ae_invoke0(th.thread_slot, AERIE_THREAD_DESTROY));
+}
+
 KTEST(thread_priority_bounded, "a thread cannot be given more priority than its creator has")
 {
     uint64_t t;

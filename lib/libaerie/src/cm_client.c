@@ -6,6 +6,7 @@
 #include <libaerie/runtime.h>
 #include <aerie/errors.h>
 #include <aerie/fault.h>
+#include <aerie/proto/linux.h>
 #include "fmt.h"
 
 /* Calls op with n words already in the UTCB; returns word 0's status. */
@@ -164,6 +165,29 @@ int ae_cm_info(uint64_t cm, uint64_t id, char *text, size_t cap)
     return r ? r : text_reply(text, cap);
 }
 
+/* Linux's names of the signals a program can end with. */
+static const char *const signal_names[32] = {
+    0, "SIGHUP", "SIGINT", "SIGQUIT", "SIGILL", "SIGTRAP", "SIGABRT", "SIGBUS", "SIGFPE", "SIGKILL",
+    "SIGUSR1", "SIGSEGV", "SIGUSR2", "SIGPIPE", "SIGALRM", "SIGTERM", "SIGSTKFLT", "SIGCHLD", "SIGCONT",
+    "SIGSTOP", "SIGTSTP", "SIGTTIN", "SIGTTOU", "SIGURG", "SIGXCPU", "SIGXFSZ", "SIGVTALRM", "SIGPROF",
+    "SIGWINCH", "SIGIO", "SIGPWR", "SIGSYS",
+};
+
+const char *ae_cm_signal_name(unsigned sig)
+{
+    return sig < 32 && signal_names[sig] ? signal_names[sig] : "a real-time signal";
+}
+
+/* A Linux program killed by sig: faults say where. */
+static void describe_signal(uint64_t sig, const struct ae_cm_status *st, char *buf, size_t cap)
+{
+    const char *name = ae_cm_signal_name((unsigned)sig);
+    if (sig == 11 || sig == 7 || sig == 4 || sig == 8)
+        fmt_snprintf(buf, cap, "killed by signal %lu (%s) at address 0x%lx", sig, name, st->fault_addr);
+    else
+        fmt_snprintf(buf, cap, "killed by signal %lu (%s)", sig, name);
+}
+
 void ae_cm_describe(const struct ae_cm_status *st, char *buf, size_t cap)
 {
     uint64_t label = st->fault_label & 0xFFFFFFFF, code = st->fault_label >> 32;
@@ -181,6 +205,8 @@ void ae_cm_describe(const struct ae_cm_status *st, char *buf, size_t cap)
             fmt_snprintf(buf, cap, "exception %lu at rip 0x%lx", st->fault_addr, st->fault_rip);
         else if (label == AERIE_FAULT_SYSCALL)
             fmt_snprintf(buf, cap, "unknown system call %lu at rip 0x%lx", st->fault_addr, st->fault_rip);
+        else if (label == CM_FAULT_LINUX_SIGNAL)
+            describe_signal(code, st, buf, cap);
         else if (label == AERIE_FAULT_GONE)
             fmt_snprintf(buf, cap, "its threads ended without an exit (it destroyed them, or its own quota)");
         else

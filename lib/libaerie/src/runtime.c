@@ -23,9 +23,10 @@ static void unlock(void) { __atomic_store_n(&rt_lock, 0, __ATOMIC_RELEASE); }
 static uint64_t slot_used[AERIE_CSPACE_MAX / 64] = { 1 };   /* slot 0 is never a capability */
 static uint64_t slot_first = 1, slot_hint;
 
-/* Anonymous memory and thread stacks live from 1 GiB up, far from the
- * program image and its stack (one 2 MiB region below 4 MiB). Released
- * ranges are reused first-fit, so page tables made for them are reused. */
+/* Anonymous memory and thread stacks live from 1 GiB up (or from where
+ * AT_AERIE_VM_BASE says), far from the program image and its stack (one
+ * 2 MiB region below 4 MiB). Released ranges are reused first-fit, so
+ * page tables made for them are reused. */
 #define VM_BASE 0x40000000ull
 #define VM_HOLES 64
 static uint64_t vm_next = VM_BASE;
@@ -85,6 +86,9 @@ void ae_runtime_start_auxv(const uint64_t *auxv)
                                     .kdebug = ae_capenv_lookup("kdebug"),
                                     .fault = ae_capenv_lookup("self.fault") };
     }
+    uint64_t vm_base = ae_auxv(AT_AERIE_VM_BASE);
+    if (vm_base && vm_base % 4096 == 0 && vm_base < AERIE_USER_MAX)
+        vm_next = vm_base;
     slot_first = ae_auxv(AT_AERIE_FIRST_SLOT);
     if (slot_first < 1 || slot_first >= AERIE_CSPACE_MAX)
         slot_first = 1;

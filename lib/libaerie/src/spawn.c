@@ -229,7 +229,8 @@ static int build_stack(struct loader *l, uint8_t *mem, uint64_t bytes, uint64_t 
     uint64_t aux[] = {
         AT_PAGESZ, PAGE, AT_ENTRY, l->img.entry, AT_PHDR, ph_at, AT_PHNUM, l->img.phnum,
         AT_RANDOM, rnd_at, AT_AERIE_UTCB, utcb, AT_AERIE_CAPENV, env_at,
-        AT_AERIE_FIRST_SLOT, a->ngrants + 1, AT_AERIE_STACK_BASE, base, AT_NULL, 0,
+        AT_AERIE_FIRST_SLOT, a->ngrants + 1, AT_AERIE_STACK_BASE, base,
+        a->vm_base ? AT_AERIE_VM_BASE : AT_NULL, a->vm_base, AT_NULL, 0,
     };
     uint64_t nwords = 1 + argc + 1 + envc + 1 + sizeof aux / 8;
     uint64_t sp = (top - nwords * 8) & ~15ull;

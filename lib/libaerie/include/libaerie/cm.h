@@ -75,6 +75,10 @@ int ae_cm_image_remove(uint64_t cm, const char *name, char *err, size_t errlen);
 int ae_cm_fs_session(uint64_t cm, uint64_t id, uint64_t *cap, char *err, size_t errlen);
 
 /* "page fault at 0x0 (read) rip 0x2012a4" and the like. */
+/* "page fault at 0x0 (read) rip 0x2012a4" and the like; a Linux program
+ * ended by a signal: "killed by signal 11 (SIGSEGV) at address ...". */
 void ae_cm_describe(const struct ae_cm_status *st, char *buf, size_t cap);
+/* "SIGSEGV" for 11, and so on (Linux's numbers). */
+const char *ae_cm_signal_name(unsigned sig);
 
 #endif

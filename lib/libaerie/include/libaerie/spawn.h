@@ -42,6 +42,7 @@ struct ae_spawn_args {
     int cpu;                  /* -1: the caller's */
     unsigned prio;            /* 0: default */
     bool suspended;           /* load only; the caller resumes the thread */
+    uint64_t vm_base;         /* where the child's runtime puts anonymous memory (0: its default) */
 };
 
 struct ae_child {

@@ -1,0 +1,175 @@
+/*
+ * lxbench.c — the Linux ABI benchmark: one static Linux program, built once
+ * with the host's glibc, run unchanged in the Linux benchmark guest (from
+ * bench/linux/init) and on Aerie under the Linux personality (from
+ * bench/aerie/lxdrive.c, one container per batch of samples). It names its
+ * system by the kernel release uname(2) gives: one ending in "-aerie" is
+ * Aerie's personality.
+ *
+ * usage: lxbench EXPERIMENT SAMPLES [WARMUP]
+ *   syscall  SAMPLE lx_syscall SYS call getppid NS: the mean of a batch of
+ *            getppid calls (a system call that does nothing); the method
+ *            is call_1cpu when the program may run on one CPU only
+ *   fork     SAMPLE lx_fork SYS fork exit NS: fork, the child _exits,
+ *            waitpid
+ *   spawn    SAMPLE lx_spawn SYS fork_exec|vfork_exec busybox_true NS:
+ *            fork (or vfork) + execve("/bin/busybox", {"true"}) + waitpid
+ *   shell    SAMPLE lx_shell SYS busybox_sh pipes=10 NS: busybox sh -c
+ *            running ten "echo | wc -c" pipelines, from fork to waitpid
+ * Every sample checks its child's exit status; a failure prints
+ * "BENCH ERROR lxbench: ..." and exits 1.
+ */
+#define _GNU_SOURCE
+#include <sched.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SYSCALL_BATCH 200
+#define BUSYBOX "/bin/busybox"
+#define SHELL_SCRIPT "for i in 1 2 3 4 5 6 7 8 9 10; do echo $i | wc -c; done >/dev/null"
+
+extern char **environ;
+static const char *sys_name = "linux";
+
+static __attribute__((format(printf, 1, 2), noreturn)) void die(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    printf("BENCH ERROR lxbench: ");
+    vprintf(fmt, ap);
+    printf("\n");
+    va_end(ap);
+    fflush(stdout);
+    exit(1);
+}
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void sample(const char *exp, const char *method, const char *param, double ns)
+{
+    printf("SAMPLE %s %s %s %s %.6g ns\n", exp, sys_name, method, param, ns);
+}
+
+/* Waits for pid; its end must be exit status 0. */
+static void reap(pid_t pid, const char *what)
+{
+    int st;
+    if (waitpid(pid, &st, 0) != pid)
+        die("%s: waitpid failed", what);
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+        die("%s: the child ended with status 0x%x", what, st);
+}
+
+static double one_syscall_batch(void)
+{
+    uint64_t t0 = now_ns();
+    for (int i = 0; i < SYSCALL_BATCH; i++)
+        syscall(SYS_getppid);
+    return (double)(now_ns() - t0) / SYSCALL_BATCH;
+}
+
+static double one_fork(void)
+{
+    uint64_t t0 = now_ns();
+    pid_t pid = fork();
+    if (pid < 0)
+        die("fork failed");
+    if (pid == 0)
+        _exit(0);
+    reap(pid, "fork");
+    return (double)(now_ns() - t0);
+}
+
+/* argv run as /bin/busybox by fork (or vfork) and execve. */
+static double one_exec(char *const argv[], int use_vfork)
+{
+    uint64_t t0 = now_ns();
+    pid_t pid = use_vfork ? vfork() : fork();
+    if (pid < 0)
+        die("%s failed", use_vfork ? "vfork" : "fork");
+    if (pid == 0) {
+        execve(BUSYBOX, argv, environ);
+        _exit(127);
+    }
+    reap(pid, argv[0]);
+    return (double)(now_ns() - t0);
+}
+
+static char *true_argv[] = { "true", NULL };
+static char *shell_argv[] = { "sh", "-c", SHELL_SCRIPT, NULL };
+
+static double run_one(const char *exp)
+{
+    if (!strcmp(exp, "syscall"))
+        return one_syscall_batch();
+    if (!strcmp(exp, "fork"))
+        return one_fork();
+    if (!strcmp(exp, "spawn"))
+        return one_exec(true_argv, 0);
+    if (!strcmp(exp, "vspawn"))
+        return one_exec(true_argv, 1);
+    if (!strcmp(exp, "shell"))
+        return one_exec(shell_argv, 0);
+    die("unknown experiment '%s' (syscall, fork, spawn, vspawn, shell)", exp);
+}
+
+/* Whether the program may run on one CPU only (on Aerie: the container's
+ * cpus=, which the personality and its threads keep to as well). */
+static int one_cpu(void)
+{
+    cpu_set_t set;
+    return sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) == 1;
+}
+
+static void report(const char *exp, double ns)
+{
+    if (!strcmp(exp, "syscall"))
+        sample("lx_syscall", one_cpu() ? "call_1cpu" : "call", "getppid", ns);
+    else if (!strcmp(exp, "fork"))
+        sample("lx_fork", "fork", "exit", ns);
+    else if (!strcmp(exp, "spawn"))
+        sample("lx_spawn", "fork_exec", "busybox_true", ns);
+    else if (!strcmp(exp, "vspawn"))
+        sample("lx_spawn", "vfork_exec", "busybox_true", ns);
+    else
+        sample("lx_shell", "busybox_sh", "pipes=10", ns);
+}
+
+static long count_arg(const char *s, long max)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (*s == 0 || *end || v < 0 || v > max)
+        die("'%s' is not a count from 0 to %ld", s, max);
+    return v;
+}
+
+int main(int argc, char **argv)
+{
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    if (argc < 3 || argc > 4)
+        die("usage: lxbench syscall|fork|spawn|vspawn|shell SAMPLES [WARMUP]");
+    struct utsname u;
+    size_t rl = uname(&u) == 0 ? strlen(u.release) : 0;
+    if (rl >= 6 && !strcmp(u.release + rl - 6, "-aerie"))
+        sys_name = "aerie";
+    long n = count_arg(argv[2], 100000), warm = argc == 4 ? count_arg(argv[3], 100000) : 0;
+    for (long i = 0; i < warm; i++)
+        run_one(argv[1]);
+    for (long i = 0; i < n; i++)
+        report(argv[1], run_one(argv[1]));
+    return 0;
+}

@@ -1,0 +1,51 @@
+/*
+ * aerie/proto/linux.h — how the container manager starts the Linux
+ * personality (services/linux/, docs/LINUX.md), and the address-space
+ * layout the two agree on.
+ *
+ * An image whose program lacks the Aerie note is a static x86-64 Linux
+ * program. cm then spawns the personality (bin/linux of the boot image)
+ * into the container's task in its place, with the container's grants
+ * (its spec must grant self) plus LX_GRANT_EXE: the program file's pages,
+ * read-only (a slice of the boot image, aerie/objects.h AERIE_MEM_SLICE).
+ * Its arguments are LX_ARGV0, then options, then "--", then the Linux
+ * program's argv (argv[0] = the image name); its environment is the
+ * spec's, unchanged, and becomes the Linux program's.
+ *
+ * The personality runs the program's first process in its own task: its
+ * own code lives in the 2 MiB region every Aerie program uses below the
+ * kernel info page (aerie/kip.h), its heap and stacks from LX_SELF_VM_BASE
+ * up, and Linux processes own [LX_USER_MIN, LX_USER_TOP). Other processes
+ * get tasks of their own, which the personality sees through windows of
+ * LX_USER_TOP bytes from LX_MIRROR_BASE up.
+ */
+#ifndef AERIE_PROTO_LINUX_H
+#define AERIE_PROTO_LINUX_H
+
+#include <stdint.h>
+
+#define LX_PERSONALITY_PATH "bin/linux"     /* in the boot image */
+#define LX_GRANT_EXE        "linux.exe"     /* the program file, READ|EXEC */
+#define LX_ARGV0            "linux"
+#define LX_OPT_CPUS         "cpus="         /* hexadecimal mask of the CPUs it may use */
+#define LX_OPT_END          "--"
+
+#define LX_USER_MIN      0x0000000000400000ull  /* above the Aerie program region and the KIP */
+#define LX_USER_TOP      0x0000001000000000ull  /* 64 GiB: the end of a Linux address space */
+#define LX_MIRROR_BASE   0x0000100000000000ull  /* 16 TiB: windows onto other processes */
+#define LX_SELF_VM_BASE  0x00007E0000000000ull  /* the personality's own heap and stacks */
+
+/*
+ * Pid 1 ended by a signal: the personality ends its thread (AERIE_SYS_EXIT)
+ * with a status that says so, CM_LINUX_SIGNALED(signal, fault address):
+ * the top byte 'L', the signal in bits 48..54, the address below. cm then
+ * records the container as faulted, fault label CM_FAULT_LINUX_SIGNAL |
+ * signal << 32, fault address as given. (Any program could end with such
+ * a status: it only describes its own end.)
+ */
+#define CM_LINUX_EXIT_MARK    0x4Cull
+#define CM_LINUX_SIGNALED(sig, addr) \
+    ((CM_LINUX_EXIT_MARK << 56) | ((uint64_t)(sig) & 0x7F) << 48 | ((uint64_t)(addr) & 0xFFFFFFFFFFFFull))
+#define CM_FAULT_LINUX_SIGNAL 0x7B01
+
+#endif

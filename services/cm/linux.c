@@ -1,0 +1,117 @@
+/*
+ * linux.c — Linux programs in containers (aerie/proto/linux.h,
+ * docs/LINUX.md). An image program without the Aerie note is checked as a
+ * static Linux program and replaced, for the spawn, by the Linux
+ * personality, which gets the container's grants and the program file's
+ * pages: the personality loads and runs the program inside the container,
+ * with nothing an Aerie program of the same spec could not have.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <aerie/errors.h>
+#include <aerie/objects.h>
+#include <aerie/proto/linux.h>
+#include <libaerie/invoke.h>
+#include <libaerie/runtime.h>
+#include <libaerie/syscall.h>
+#include "elf.h"
+#include "cm.h"
+
+#define LX_STACK (64 * 1024)
+
+void cm_linux_release(struct cm_linux *lx)
+{
+    if (lx->exe_slot) {
+        ae_cap_delete(lx->exe_slot);
+        ae_slot_free(lx->exe_slot);
+        lx->exe_slot = 0;
+    }
+}
+
+/* The program file's pages (in mem: the boot image, or an imported
+ * image's archive) as a Memory object of the container's quota. */
+static int slice_exe(struct container *c, const struct img_file *prog, uint64_t mem, struct cm_linux *lx)
+{
+    uint64_t bytes = (prog->size + 4095) & ~4095ull;
+    lx->exe_slot = ae_slot_alloc();
+    if (!lx->exe_slot)
+        return AE_ELIMIT;
+    int64_t r = ae_invoke(mem, AERIE_MEM_SLICE, 4,
+                          AE_ARGS(c->run, prog->data_offset, bytes, lx->exe_slot), 0, 0);
+    if (r < 0) {
+        ae_slot_free(lx->exe_slot);
+        lx->exe_slot = 0;
+    }
+    return (int)r;
+}
+
+static uint64_t cpu_mask(const struct spec *s)
+{
+    uint64_t all = cm.ncpus >= 64 ? ~0ull : (1ull << cm.ncpus) - 1;
+    return s->cpus ? s->cpus & all : all;
+}
+
+int cm_linux_prepare(struct container *c, const struct img_file *prog, struct ae_spawn_args *a,
+                     struct cm_linux *lx, char *err, size_t errlen)
+{
+    const struct spec *s = c->spec;
+    struct elf_image img;
+    const char *why = elf_parse_linux(prog->data, prog->size, LX_USER_MIN, LX_USER_TOP, &img);
+    if (why) {
+        snprintf(err, errlen, "image: %s: prog is not a program Aerie runs: %s", s->image, why);
+        return AE_EINVAL;
+    }
+    if (!(s->grants & SPEC_GRANT_SELF)) {
+        snprintf(err, errlen, "grant: a Linux program needs self (its memory and processes come "
+                 "from the container's own quota)");
+        return AE_EINVAL;
+    }
+    int64_t pi = img_lookup(&cm.image, LX_PERSONALITY_PATH, strlen(LX_PERSONALITY_PATH));
+    if (pi < 0) {
+        snprintf(err, errlen, "image: %s is a Linux program, and this boot image has no Linux "
+                 "personality (%s)", s->image, LX_PERSONALITY_PATH);
+        return AE_ENOENT;
+    }
+    if (a->ngrants + 1 > sizeof lx->grants / sizeof lx->grants[0] ||
+        a->argv[0] == 0 || s->nargs + 5 > sizeof lx->argv / sizeof lx->argv[0]) {
+        snprintf(err, errlen, "the container manager cannot describe this Linux program");
+        return AE_EINVAL;
+    }
+    int r = slice_exe(c, prog, a->image_mem, lx);
+    if (r) {
+        snprintf(err, errlen, "mem: no room for the Linux program's file (error %d)", r);
+        return r;
+    }
+    memcpy(lx->grants, a->grants, a->ngrants * sizeof *a->grants);
+    lx->grants[a->ngrants] = (struct ae_grant){ LX_GRANT_EXE, lx->exe_slot, AERIE_R_READ | AERIE_R_EXEC, 0 };
+    snprintf(lx->cpus, sizeof lx->cpus, "%s%lx", LX_OPT_CPUS, cpu_mask(s));
+    unsigned n = 0;
+    lx->argv[n++] = LX_ARGV0;
+    lx->argv[n++] = lx->cpus;
+    lx->argv[n++] = LX_OPT_END;
+    for (unsigned i = 0; a->argv[i]; i++)
+        lx->argv[n++] = a->argv[i];
+    lx->argv[n] = 0;
+    struct img_file pf;
+    img_get(&cm.image, (uint32_t)pi, &pf);
+    a->image = pf.data;
+    a->image_len = pf.size;
+    a->image_mem = cm.image_mem;           /* the personality is the boot image's, whatever the program's is */
+    a->image_off = pf.data_offset;
+    a->argv = lx->argv;
+    a->grants = lx->grants;
+    a->ngrants++;
+    a->stack_bytes = LX_STACK;
+    a->vm_base = LX_SELF_VM_BASE;
+    return 0;
+}
+
+bool cm_linux_signaled(uint64_t status, uint64_t f[3])
+{
+    if (status >> 56 != CM_LINUX_EXIT_MARK)
+        return false;
+    f[0] = CM_FAULT_LINUX_SIGNAL | ((status >> 48) & 0x7F) << 32;
+    f[1] = status & 0xFFFFFFFFFFFFull;
+    f[2] = 0;
+    return true;
+}

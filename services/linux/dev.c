@@ -1,0 +1,158 @@
+/*
+ * dev.c — the files that are not in the fs session: the container's
+ * console stream (stdout and stderr of pid 1; it looks like a pipe, as
+ * `docker logs` output does, so programs buffer as they would into one),
+ * an empty stdin, and /dev/null, /dev/zero, /dev/urandom, /dev/full.
+ * /dev/tty does not exist: a container has no terminal.
+ */
+#include <string.h>
+#include <aerie/errors.h>
+#include <libaerie/console.h>
+#include "lx.h"
+#include "sys.h"
+
+static int fifo_stat(struct lx_file *f, struct lx_stat *st)
+{
+    (void)f;
+    st->mode = LX_S_IFIFO | 0600;
+    st->dev = 0xA;
+    st->ino = 1;
+    return 0;
+}
+
+static int64_t console_write(struct lx_thread *t, struct lx_file *f, const void *buf, uint64_t n, int64_t off)
+{
+    (void)t, (void)f, (void)off;
+    if (n == 0)
+        return 0;
+    int64_t r = ae_console_write(buf, n);
+    return r < 0 && r != AE_ECAP ? -LX_EIO : (int64_t)n;   /* no console grant: dropped, as for Aerie programs */
+}
+
+static int64_t eof_read(struct lx_thread *t, struct lx_file *f, void *buf, uint64_t n, int64_t off)
+{
+    (void)t, (void)f, (void)buf, (void)n, (void)off;
+    return 0;
+}
+
+static unsigned always_ready(struct lx_file *f, struct lx_thread *t)
+{
+    (void)f, (void)t;
+    return LX_POLLIN | LX_POLLOUT | LX_POLLRDNORM | LX_POLLWRNORM;
+}
+
+static const struct lx_file_ops console_ops = {
+    .kind = "pipe", .read = eof_read, .write = console_write, .stat = fifo_stat, .poll = always_ready,
+};
+
+struct lx_file *lx_console_file(void)
+{
+    struct lx_file *f = lx_file_new(&console_ops, LX_O_WRONLY, NULL);
+    if (f)
+        strcpy(f->path, "pipe:[console]");
+    return f;
+}
+
+struct lx_file *lx_null_input(void)
+{
+    struct lx_file *f = lx_file_new(&console_ops, LX_O_RDONLY, NULL);
+    if (f)
+        strcpy(f->path, "pipe:[stdin]");
+    return f;
+}
+
+/* ---- /dev ---- */
+
+enum { DEV_NULL, DEV_ZERO, DEV_URANDOM, DEV_FULL };
+
+static uint64_t rng_state;
+
+/* A xorshift generator seeded from the TSC: /dev/urandom and getrandom.
+ * Not for keys; it is what a container program asks for at start-up
+ * (hash seeds, stack canaries, temporary names). */
+void lx_random(void *buf, uint64_t n)
+{
+    uint8_t *p = buf;
+    if (!rng_state)
+        rng_state = __builtin_ia32_rdtsc() * 0x9E3779B97F4A7C15ull | 1;
+    while (n) {
+        rng_state ^= rng_state << 13;
+        rng_state ^= rng_state >> 7;
+        rng_state ^= rng_state << 17;
+        uint64_t v = rng_state ^ __builtin_ia32_rdtsc();
+        uint64_t k = n < 8 ? n : 8;
+        memcpy(p, &v, k);
+        p += k;
+        n -= k;
+    }
+}
+
+static int64_t dev_read(struct lx_thread *t, struct lx_file *f, void *buf, uint64_t n, int64_t off)
+{
+    (void)t, (void)off;
+    switch ((uintptr_t)f->obj) {
+    case DEV_NULL: return 0;
+    case DEV_URANDOM: lx_random(buf, n); return (int64_t)n;
+    default: memset(buf, 0, n); return (int64_t)n;
+    }
+}
+
+static int64_t dev_write(struct lx_thread *t, struct lx_file *f, const void *buf, uint64_t n, int64_t off)
+{
+    (void)t, (void)buf, (void)off;
+    return (uintptr_t)f->obj == DEV_FULL ? -LX_ENOSPC : (int64_t)n;
+}
+
+static int dev_stat(struct lx_file *f, struct lx_stat *st)
+{
+    static const uint64_t rdev[] = { 0x103, 0x105, 0x109, 0x107 };   /* Linux's 1:3, 1:5, 1:9, 1:7 */
+    st->mode = LX_S_IFCHR | 0666;
+    st->rdev = rdev[(uintptr_t)f->obj];
+    st->dev = 5;
+    st->ino = 100 + (uintptr_t)f->obj;
+    return 0;
+}
+
+static int64_t dev_seek(struct lx_file *f, int64_t off, int whence)
+{
+    (void)f, (void)off, (void)whence;
+    return 0;
+}
+
+static const struct lx_file_ops dev_ops = {
+    .kind = "dev", .read = dev_read, .write = dev_write, .stat = dev_stat, .seek = dev_seek,
+    .poll = always_ready,
+};
+
+static const char *const dev_names[] = { "/dev/null", "/dev/zero", "/dev/urandom", "/dev/full" };
+
+/* The device at path, or -LX_ENOENT if path names none. */
+int lx_dev_open(const char *path, unsigned flags, struct lx_file **out)
+{
+    for (uintptr_t i = 0; i < sizeof dev_names / sizeof dev_names[0]; i++) {
+        if (strcmp(path, dev_names[i]) && !(i == DEV_URANDOM && !strcmp(path, "/dev/random")))
+            continue;
+        struct lx_file *f = lx_file_new(&dev_ops, flags, (void *)i);
+        if (!f)
+            return -LX_ENOMEM;
+        strcpy(f->path, dev_names[i]);
+        *out = f;
+        return 0;
+    }
+    return -LX_ENOENT;
+}
+
+/* stat of a device path; -LX_ENOENT if it is none. */
+int lx_dev_stat(const char *path, struct lx_stat *st)
+{
+    struct lx_file *f;
+    int r = lx_dev_open(path, LX_O_RDONLY, &f);
+    if (r)
+        return r;
+    memset(st, 0, sizeof *st);
+    st->nlink = 1;
+    st->blksize = 4096;
+    dev_stat(f, st);
+    lx_file_put(f);
+    return 0;
+}

@@ -1,0 +1,339 @@
+/*
+ * exec.c — loading a static Linux program into a fresh address space and
+ * starting a thread in it with the System V start block Linux builds:
+ * argc, argv, envp, and the auxiliary vector glibc and musl read
+ * (AT_PHDR for their TLS, AT_RANDOM for canaries, AT_HWCAP, AT_PAGESZ,
+ * AT_ENTRY, AT_EXECFN...; no AT_SYSINFO_EHDR: there is no vDSO, so the C
+ * libraries make real system calls for the time).
+ *
+ * Read-only segments map the program file's pages directly (the image's
+ * program is a slice of the boot image: every process and container
+ * running it shares its text); writable segments are copied into
+ * private pages, their bss left to demand paging.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <aerie/errors.h>
+#include <aerie/objects.h>
+#include <libaerie/invoke.h>
+#include <libaerie/runtime.h>
+#include "elf.h"
+#include "lx.h"
+#include "sys.h"
+
+#define START_BLOCK_MAX (256u << 10)
+
+void lx_exe_put(struct lx_exe *e)
+{
+    if (!e || --e->refs)
+        return;
+    lx_mem_put(e->mem);
+    free(e);
+}
+
+struct lx_exe *lx_exe_image(uint64_t slot, const char *name)
+{
+    uint64_t info[2];
+    if (ae_invoke(slot, AERIE_MEM_INFO, 0, 0, info, 2) < 0)
+        return NULL;
+    struct lx_exe *e = calloc(1, sizeof *e);
+    if (!e)
+        return NULL;
+    e->mem = lx_mem_adopt(slot, info[0]);
+    if (!e->mem) {
+        free(e);
+        return NULL;
+    }
+    e->refs = 1;
+    e->size = info[0];
+    /* the image's program is not a file of the container: name it by image */
+    strcpy(e->path, "/proc/self/exe");
+    if (name && strlen(name) < sizeof e->path - 2 && !strchr(name, '/')) {
+        e->path[0] = '/';
+        strcpy(e->path + 1, name);
+    }
+    return e;
+}
+
+/* /proc/PID/exe opened for reading: the program's bytes. */
+static int64_t exe_read(struct lx_thread *t, struct lx_file *f, void *buf, uint64_t n, int64_t off)
+{
+    (void)t;
+    struct lx_exe *e = f->obj;
+    const uint8_t *b = lx_mem_view(e->mem);
+    uint64_t pos = off < 0 ? f->pos : (uint64_t)off;
+    if (!b)
+        return -LX_EIO;
+    if (pos >= e->size)
+        return 0;
+    if (n > e->size - pos)
+        n = e->size - pos;
+    memcpy(buf, b + pos, n);
+    if (off < 0)
+        f->pos += n;
+    return (int64_t)n;
+}
+
+static int exe_stat(struct lx_file *f, struct lx_stat *st)
+{
+    struct lx_exe *e = f->obj;
+    st->mode = LX_S_IFREG | 0755;
+    st->size = (int64_t)e->size;
+    st->ino = e->ino ? e->ino : 0x3000;
+    return 0;
+}
+
+static void exe_release(struct lx_file *f)
+{
+    lx_exe_put(f->obj);
+}
+
+static const struct lx_file_ops exe_ops = {
+    .kind = "exe", .read = exe_read, .stat = exe_stat, .release = exe_release,
+};
+
+int lx_exe_open(struct lx_exe *e, struct lx_file **out)
+{
+    struct lx_file *f = lx_file_new(&exe_ops, LX_O_RDONLY, e);
+    if (!f)
+        return -LX_ENOMEM;
+    e->refs++;
+    strncpy(f->path, e->path, sizeof f->path - 1);
+    *out = f;
+    return 0;
+}
+
+static unsigned seg_prot(uint32_t pf)
+{
+    return ((pf & ELF_PF_R) ? LX_PROT_READ : 0) | ((pf & ELF_PF_W) ? LX_PROT_WRITE : 0) |
+           ((pf & ELF_PF_X) ? LX_PROT_EXEC : 0);
+}
+
+/* One PT_LOAD segment at bias. */
+static int load_segment(struct lx_mm *mm, struct lx_exe *e, const uint8_t *file, const struct elf_seg *s,
+                        uint64_t bias)
+{
+    uint64_t va = s->vaddr + bias, start = LX_PAGE_DOWN(va), end = LX_PAGE_UP(va + s->memsz);
+    unsigned prot = seg_prot(s->flags);
+    bool direct = !(s->flags & ELF_PF_W) && s->filesz == s->memsz && (s->offset % LX_PAGE) == (va % LX_PAGE);
+    if (direct)
+        return lx_mm_map(mm, start, end - start, prot, LX_VMA_FILE, e->mem, LX_PAGE_DOWN(s->offset));
+    int r = lx_mm_map(mm, start, end - start, prot | LX_PROT_WRITE, 0, NULL, 0);
+    if (r)
+        return r;
+    if (s->filesz) {
+        void *dst = lx_user(mm, va, s->filesz, LX_PROT_WRITE);
+        if (!dst)
+            return -LX_ENOMEM;
+        memcpy(dst, file + s->offset, s->filesz);
+    }
+    return prot & LX_PROT_WRITE ? 0 : lx_mm_protect(mm, start, end - start, prot);
+}
+
+/* Where the program headers are once loaded (0 if no segment has them). */
+static uint64_t phdr_address(const struct elf_image *img, uint64_t bias)
+{
+    uint64_t bytes = (uint64_t)img->phnum * 56;
+    for (unsigned i = 0; i < img->nseg; i++) {
+        const struct elf_seg *s = &img->seg[i];
+        if (img->phoff >= s->offset && img->phoff + bytes <= s->offset + s->filesz)
+            return s->vaddr + bias + (img->phoff - s->offset);
+    }
+    return 0;
+}
+
+struct start_info {
+    uint64_t entry, phdr, phnum, bias;
+    const uint8_t *phdrs;           /* copied to the stack when phdr is 0 */
+    const char *execfn;
+};
+
+static uint64_t hwcap(void)
+{
+    uint32_t a = 1, b, c = 0, d;
+    __asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+    return d;
+}
+
+/* Builds the start block at the top of the stack; returns the RSP (0 if
+ * it does not fit). Layout, from the top down: the strings, the random
+ * bytes, then (16-aligned) argc, argv, envp and the auxiliary vector. */
+static uint64_t build_stack(struct lx_mm *mm, uint64_t top, char *const *argv, unsigned argc,
+                            char *const *envp, unsigned envc, const struct start_info *si)
+{
+    uint64_t strbytes = strlen(si->execfn) + 1 + 7;
+    for (unsigned i = 0; i < argc; i++)
+        strbytes += strlen(argv[i]) + 1;
+    for (unsigned i = 0; i < envc; i++)
+        strbytes += strlen(envp[i]) + 1;
+    uint64_t phbytes = si->phdr ? 0 : si->phnum * 56;
+    uint64_t words = 1 + argc + 1 + envc + 1 + 2 * 22;
+    uint64_t total = strbytes + 16 + phbytes + words * 8 + 64;
+    if (total > START_BLOCK_MAX)
+        return 0;
+    uint64_t low = (top - total) & ~15ull;
+    uint8_t *mem = lx_user(mm, low, top - low, LX_PROT_WRITE);
+    if (!mem)
+        return 0;
+#define AT(addr) (mem + ((addr) - low))
+    uint64_t p = top;
+    uint64_t *ptrs = malloc((argc + envc + 1) * sizeof *ptrs);
+    if (!ptrs)
+        return 0;
+    for (unsigned i = 0; i < argc + envc; i++) {
+        const char *s = i < argc ? argv[i] : envp[i - argc];
+        uint64_t n = strlen(s) + 1;
+        p -= n;
+        memcpy(AT(p), s, n);
+        ptrs[i] = p;
+    }
+    uint64_t n = strlen(si->execfn) + 1;
+    p -= n;
+    memcpy(AT(p), si->execfn, n);
+    uint64_t execfn = p;
+    p -= 7;
+    memcpy(AT(p), "x86_64", 7);
+    uint64_t platform = p;
+    p = (p - 16) & ~15ull;
+    uint64_t random = p;
+    lx_random(AT(p), 16);
+    uint64_t phdr = si->phdr;
+    if (!phdr) {
+        p = (p - phbytes) & ~15ull;
+        memcpy(AT(p), si->phdrs, phbytes);
+        phdr = p;
+    }
+    uint64_t aux[] = {
+        LX_AT_PHDR, phdr, LX_AT_PHENT, 56, LX_AT_PHNUM, si->phnum, LX_AT_PAGESZ, LX_PAGE,
+        LX_AT_BASE, 0, LX_AT_FLAGS, 0, LX_AT_ENTRY, si->entry, LX_AT_UID, 0, LX_AT_EUID, 0,
+        LX_AT_GID, 0, LX_AT_EGID, 0, LX_AT_SECURE, 0, LX_AT_RANDOM, random, LX_AT_HWCAP, hwcap(),
+        LX_AT_HWCAP2, 0, LX_AT_CLKTCK, 100, LX_AT_PLATFORM, platform, LX_AT_EXECFN, execfn,
+        LX_AT_MINSIGSTKSZ, LX_MINSIGSTKSZ, LX_AT_NULL, 0,
+    };
+    uint64_t nwords = 1 + argc + 1 + envc + 1 + sizeof aux / 8;
+    uint64_t sp = (p - nwords * 8) & ~15ull;
+    uint64_t *w = (uint64_t *)AT(sp);
+    *w++ = argc;
+    for (unsigned i = 0; i < argc; i++)
+        *w++ = ptrs[i];
+    *w++ = 0;
+    for (unsigned i = 0; i < envc; i++)
+        *w++ = ptrs[argc + i];
+    *w++ = 0;
+    memcpy(w, aux, sizeof aux);
+#undef AT
+    free(ptrs);
+    return sp;
+}
+
+/* A new address space holding e, its stack and start block. */
+static struct lx_mm *load(struct lx_exe *e, char *const *argv, unsigned argc, char *const *envp,
+                          unsigned envc, uint64_t *entry, uint64_t *sp, int *err)
+{
+    const uint8_t *file = lx_mem_view(e->mem);
+    struct elf_image img;
+    const char *why = file ? elf_parse_linux(file, e->size, LX_USER_MIN, LX_MMAP_TOP, &img) : "unreadable";
+    uint64_t bias = !why && img.type == ELF_ET_DYN ? LX_PIE_BASE : 0;
+    for (unsigned i = 0; !why && bias && i < img.nseg; i++)
+        if (img.seg[i].vaddr + img.seg[i].memsz > LX_MMAP_TOP - bias)
+            why = "a static-pie too large for the address space";
+    if (why) {
+        lx_log("linux: %s: cannot run it: %s\n", e->path, why);
+        *err = -LX_ENOEXEC;
+        return NULL;
+    }
+    struct lx_mm *mm = lx_mm_new(!lx.own_task_used);
+    if (!mm) {
+        *err = -LX_ENOMEM;
+        return NULL;
+    }
+    if (mm->own_task)
+        lx.own_task_used = true;
+    uint64_t brk = 0;
+    *err = 0;
+    for (unsigned i = 0; i < img.nseg && !*err; i++) {
+        *err = load_segment(mm, e, file, &img.seg[i], bias);
+        uint64_t end = LX_PAGE_UP(img.seg[i].vaddr + bias + img.seg[i].memsz);
+        if (end > brk)
+            brk = end;
+    }
+    mm->brk_start = mm->brk = brk;
+    if (!*err)
+        *err = lx_mm_map(mm, LX_STACK_TOP - LX_STACK_MAX, LX_STACK_MAX, LX_PROT_READ | LX_PROT_WRITE,
+                         LX_VMA_STACK, NULL, 0);
+    struct start_info si = {
+        .entry = img.entry + bias, .phdr = phdr_address(&img, bias), .phnum = img.phnum,
+        .phdrs = file + img.phoff, .execfn = argc ? argv[0] : e->path, .bias = bias,
+    };
+    if (!*err && !(*sp = build_stack(mm, LX_STACK_TOP, argv, argc, envp, envc, &si)))
+        *err = -LX_E2BIG;
+    if (*err) {
+        if (mm->own_task)
+            lx.own_task_used = false;
+        lx_mm_put(mm);
+        return NULL;
+    }
+    *entry = si.entry;
+    return mm;
+}
+
+/* Everything the old program had that does not survive exec. */
+static void forget_old(struct lx_proc *p, struct lx_thread *keep)
+{
+    for (struct lx_thread *o = p->threads, *n; o; o = n) {
+        n = o->next;
+        if (o != keep)
+            lx_thread_free(o);
+    }
+    if (p->files)
+        lx_files_cloexec(p->files);
+    if (p->sighand) {
+        for (int s = 1; s <= LX_NSIG; s++)
+            if (p->sighand->act[s].handler != LX_SIG_IGN)
+                p->sighand->act[s] = (struct lx_sigaction){ 0 };
+    }
+    keep->altstack = (struct lx_stack){ .flags = LX_SS_DISABLE };
+    if (p->vfork_parent) {
+        lx_wake_thread(p->vfork_parent, LX_WAKE_EVENT);
+        p->vfork_parent = NULL;
+    }
+}
+
+int lx_exec_image(struct lx_thread *t, struct lx_exe *e, char *const *argv, unsigned argc,
+                  char *const *envp, unsigned envc)
+{
+    struct lx_proc *p = t->proc;
+    uint64_t entry = 0, sp = 0;
+    int err;
+    struct lx_mm *mm = load(e, argv, argc, envp, envc, &entry, &sp, &err);
+    if (!mm)
+        return err;
+    /* past here the old program is gone whatever happens */
+    forget_old(p, t);
+    lx_thread_detach(t);
+    struct lx_mm *old = p->mm;
+    p->mm = mm;
+    lx_mm_put(old);
+    e->refs++;
+    if (p->exe)
+        lx_exe_put(p->exe);
+    p->exe = e;
+    const char *base = argc ? strrchr(argv[0], '/') : NULL;
+    base = base ? base + 1 : argc ? argv[0] : e->path;
+    memset(p->comm, 0, sizeof p->comm);
+    strncpy(p->comm, base, sizeof p->comm - 1);
+    t->fs_base = 0;
+    t->clear_tid = t->robust_list = 0;
+    uint64_t regs[AERIE_REG_COUNT] = { 0 };
+    regs[AERIE_REG_RIP] = entry;
+    regs[AERIE_REG_RSP] = sp;
+    regs[AERIE_REG_RFLAGS] = 0x202;
+    if ((err = lx_thread_attach(t, mm->task)) ||
+        (err = lx_thread_set_regs(t, (1u << AERIE_REG_COUNT) - 1, regs)) ||
+        (err = lx_thread_start(t))) {
+        lx_log("linux: exec of %s: cannot start its thread (error %d)\n", e->path, err);
+        lx_proc_exit(p, LX_SIGKILL);
+        return 0;
+    }
+    return 0;
+}

@@ -1,0 +1,817 @@
+/*
+ * file.c — files of the container's fs session (docs/FS.md) as Linux
+ * sees them: open and the *at family, stat, getdents64, the calls that
+ * change the tree, the working directory, and the open file's ops
+ * (read, write, seek, truncate) over libaerie's fs client. The program's
+ * buffers are handed to the client directly (the personality's view of
+ * them), so file data moves once, from the service's shared buffer into
+ * the program's memory.
+ *
+ * Paths are made absolute here (the working directory, or a directory
+ * fd); /dev and /proc are answered by the personality (dev.c, procfs.c),
+ * everything else goes to the fs session. A container without an fs
+ * grant has an empty, read-only root: lookups find nothing (ENOENT) and
+ * changes fail with EROFS.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <aerie/errors.h>
+#include <libaerie/fs.h>
+#include "lx.h"
+#include "sys.h"
+
+#define DIR_BUF 4096u
+
+struct fsfile {
+    uint64_t handle;
+    bool dir;
+    /* directories: "." and ".." first, then the service's records */
+    int phase;                  /* 0: ".", 1: "..", 2: records */
+    uint64_t cookie;
+    bool eof;
+};
+
+static struct ae_fs *fs_conn(void)
+{
+    return ae_fs_default();
+}
+
+/* ---- paths ---- */
+
+/* Lexically normalised copy of an absolute path: no ".", "..", "//". */
+void lx_path_normalize(const char *in, char *out, size_t cap)
+{
+    size_t n = 0;
+    out[n++] = '/';
+    const char *p = in;
+    while (*p) {
+        while (*p == '/')
+            p++;
+        const char *s = p;
+        while (*p && *p != '/')
+            p++;
+        size_t len = (size_t)(p - s);
+        if (!len || (len == 1 && s[0] == '.'))
+            continue;
+        if (len == 2 && s[0] == '.' && s[1] == '.') {
+            while (n > 1 && out[n - 1] != '/')
+                n--;
+            if (n > 1)
+                n--;
+            continue;
+        }
+        if (n + len + 2 > cap)
+            break;
+        if (n > 1)
+            out[n++] = '/';
+        memcpy(out + n, s, len);
+        n += len;
+    }
+    out[n] = 0;
+}
+
+int64_t lx_path_at(struct lx_thread *t, int dirfd, uint64_t addr, char *out, bool empty_ok)
+{
+    char rel[LX_PATH_MAX];
+    int64_t n = lx_copy_str(t->proc->mm, rel, addr, sizeof rel);
+    if (n < 0)
+        return n;
+    if (!n && !empty_ok)
+        return -LX_ENOENT;
+    const char *base = t->proc->fs->cwd;
+    if (rel[0] != '/' && dirfd != LX_AT_FDCWD) {
+        struct lx_file *d = lx_fd_get(t->proc, dirfd);
+        if (!d)
+            return -LX_EBADF;
+        if (n && !(d->flags & LX_FILE_DIR))
+            return -LX_ENOTDIR;
+        base = d->path;
+    }
+    if (rel[0] == '/')
+        base = "";
+    size_t bl = strlen(base);
+    if (bl + 1 + (size_t)n + 1 > LX_PATH_MAX)
+        return -LX_ENAMETOOLONG;
+    memcpy(out, base, bl);
+    out[bl] = '/';
+    memcpy(out + bl + 1, rel, (size_t)n + 1);
+    return 0;
+}
+
+/* Where a path leads: the fs session, /dev, or /proc. */
+enum { IN_FS, IN_DEV, IN_PROC };
+
+static int where(const char *abs, char *norm)
+{
+    lx_path_normalize(abs, norm, LX_PATH_MAX);
+    if (!strncmp(norm, "/dev/", 5) || !strcmp(norm, "/dev"))
+        return IN_DEV;
+    if (!strncmp(norm, "/proc/", 6) || !strcmp(norm, "/proc"))
+        return IN_PROC;
+    return IN_FS;
+}
+
+/* ---- stat ---- */
+
+static void to_lx_stat(const struct ae_fs_stat *a, struct lx_stat *st)
+{
+    memset(st, 0, sizeof *st);
+    st->dev = 0x801 + a->dev;
+    st->ino = a->ino;
+    st->nlink = a->nlink ? a->nlink : 1;
+    st->mode = (a->type == FS_TYPE_DIR ? LX_S_IFDIR : LX_S_IFREG) | (a->mode & 07777);
+    st->size = (int64_t)a->size;
+    st->blksize = 4096;
+    st->blocks = (int64_t)a->blocks;
+    uint64_t now = lx.start_realtime;
+    st->atime = st->mtime = st->ctime = (struct lx_timespec){ (int64_t)(now / 1000000000ull), 0 };
+}
+
+int lx_stat_path(const char *abs, struct lx_stat *st, bool follow)
+{
+    (void)follow;
+    char norm[LX_PATH_MAX];
+    switch (where(abs, norm)) {
+    case IN_DEV: return !strcmp(norm, "/dev") ? lx_dir_stat(st, 0x10) : lx_dev_stat(norm, st);
+    case IN_PROC: return lx_proc_stat(norm, st);
+    }
+    struct ae_fs *fs = fs_conn();
+    if (!fs)
+        return !strcmp(norm, "/") ? lx_dir_stat(st, 2) : -LX_ENOENT;
+    struct ae_fs_stat a;
+    int r = ae_fs_stat(fs, abs, &a);
+    if (r)
+        return lx_errno(r);
+    to_lx_stat(&a, st);
+    return 0;
+}
+
+int lx_dir_stat(struct lx_stat *st, uint64_t ino)
+{
+    memset(st, 0, sizeof *st);
+    st->mode = LX_S_IFDIR | 0755;
+    st->nlink = 2;
+    st->ino = ino;
+    st->dev = 0x11;
+    st->blksize = 4096;
+    return 0;
+}
+
+/* ---- the open file's ops ---- */
+
+static int64_t file_read(struct lx_thread *t, struct lx_file *f, void *buf, uint64_t n, int64_t off)
+{
+    (void)t;
+    struct fsfile *ff = f->obj;
+    if (ff->dir)
+        return -LX_EISDIR;
+    uint64_t pos = off < 0 ? f->pos : (uint64_t)off;
+    int64_t r = ae_fs_read(fs_conn(), ff->handle, pos, buf, n);
+    if (r < 0)
+        return lx_errno((int)r);
+    if (off < 0)
+        f->pos += (uint64_t)r;
+    return r;
+}
+
+static int64_t file_write(struct lx_thread *t, struct lx_file *f, const void *buf, uint64_t n, int64_t off)
+{
+    struct fsfile *ff = f->obj;
+    uint64_t pos = off < 0 ? f->pos : (uint64_t)off;
+    if ((f->flags & LX_O_APPEND) && off < 0) {
+        struct ae_fs_stat a;
+        int r = ae_fs_fstat(fs_conn(), ff->handle, &a);
+        if (r)
+            return lx_errno(r);
+        pos = a.size;
+    }
+    uint64_t limit = t->proc->rlim[LX_RLIMIT_FSIZE].cur;
+    if (pos >= limit) {
+        struct lx_siginfo si = { .code = LX_SI_KERNEL };
+        lx_signal_send(t->proc, t, LX_SIGXFSZ, &si);
+        return -LX_EFBIG;
+    }
+    if (n > limit - pos)
+        n = limit - pos;
+    int64_t r = ae_fs_write(fs_conn(), ff->handle, pos, buf, n);
+    if (r < 0)
+        return lx_errno((int)r);
+    if (r == 0 && n)
+        return -LX_ENOSPC;
+    if (off < 0)
+        f->pos = pos + (uint64_t)r;
+    return r;
+}
+
+static int file_stat(struct lx_file *f, struct lx_stat *st)
+{
+    struct fsfile *ff = f->obj;
+    struct ae_fs_stat a;
+    int r = ae_fs_fstat(fs_conn(), ff->handle, &a);
+    if (r)
+        return lx_errno(r);
+    to_lx_stat(&a, st);
+    return 0;
+}
+
+static int64_t file_seek(struct lx_file *f, int64_t off, int whence)
+{
+    struct fsfile *ff = f->obj;
+    int64_t base = 0;
+    if (ff->dir) {
+        if (off != 0 || whence != LX_SEEK_SET)
+            return -LX_EINVAL;
+        ff->phase = 0;
+        ff->cookie = 0;
+        ff->eof = false;
+        f->pos = 0;
+        return 0;
+    }
+    if (whence == LX_SEEK_CUR) {
+        base = (int64_t)f->pos;
+    } else if (whence != LX_SEEK_SET) {
+        struct ae_fs_stat a;
+        int r = ae_fs_fstat(fs_conn(), ff->handle, &a);
+        if (r)
+            return lx_errno(r);
+        base = (int64_t)a.size;
+        if (whence == LX_SEEK_DATA && off >= base)
+            return -LX_ENXIO;
+        if (whence == LX_SEEK_DATA)
+            base = 0;
+        if (whence == LX_SEEK_HOLE)
+            return off > base ? -LX_ENXIO : base;
+    }
+    if ((off > 0 && base > INT64_MAX - off) || base + off < 0)
+        return -LX_EINVAL;
+    f->pos = (uint64_t)(base + off);
+    return (int64_t)f->pos;
+}
+
+static int file_truncate(struct lx_file *f, uint64_t size)
+{
+    struct fsfile *ff = f->obj;
+    return ff->dir ? -LX_EISDIR : lx_errno(ae_fs_ftruncate(fs_conn(), ff->handle, size));
+}
+
+static unsigned file_poll(struct lx_file *f, struct lx_thread *t)
+{
+    (void)f, (void)t;
+    return LX_POLLIN | LX_POLLOUT | LX_POLLRDNORM | LX_POLLWRNORM;
+}
+
+static int64_t file_ioctl(struct lx_thread *t, struct lx_file *f, uint64_t req, uint64_t arg)
+{
+    if (req != LX_FIONREAD)
+        return -LX_ENOTTY;
+    struct lx_stat st;
+    int r = file_stat(f, &st);
+    if (r)
+        return r;
+    int32_t avail = st.size > (int64_t)f->pos ? (int32_t)(st.size - (int64_t)f->pos) : 0;
+    return lx_copy_out(t->proc->mm, arg, &avail, sizeof avail);
+}
+
+/* One linux_dirent64 record into buf at *at (false: no room). */
+bool lx_dirent_put(uint8_t *buf, uint64_t cap, uint64_t *at, uint64_t ino, int64_t off, uint8_t type,
+                   const char *name, size_t len)
+{
+    uint64_t rec = (sizeof(struct lx_dirent64) + len + 1 + 7) & ~7ull;
+    if (*at + rec > cap)
+        return false;
+    struct lx_dirent64 *d = (struct lx_dirent64 *)(buf + *at);
+    d->ino = ino;
+    d->off = off;
+    d->reclen = (uint16_t)rec;
+    d->type = type;
+    memcpy(d->name, name, len);
+    memset(d->name + len, 0, rec - sizeof *d - len);
+    *at += rec;
+    return true;
+}
+
+static int64_t file_getdents(struct lx_thread *t, struct lx_file *f, void *buf, uint64_t n)
+{
+    (void)t;
+    struct fsfile *ff = f->obj;
+    if (!ff->dir)
+        return -LX_ENOTDIR;
+    uint64_t at = 0;
+    while (ff->phase < 2) {
+        struct lx_stat st;
+        char parent[LX_PATH_MAX + 4];
+        snprintf(parent, sizeof parent, "%s/..", f->path);
+        uint64_t ino = lx_stat_path(ff->phase ? parent : f->path, &st, true) ? 1 : st.ino;
+        if (!lx_dirent_put(buf, n, &at, ino, ff->phase + 1, LX_DT_DIR, "..", (size_t)ff->phase + 1))
+            return at ? (int64_t)at : -LX_EINVAL;
+        ff->phase++;
+    }
+    static uint8_t recs[DIR_BUF];
+    while (!ff->eof) {
+        uint64_t next;
+        bool eof;
+        uint64_t room = n - at;
+        int64_t got = ae_fs_readdir(fs_conn(), ff->handle, ff->cookie, recs, room < DIR_BUF ? room : DIR_BUF,
+                                    &next, &eof);
+        if (got < 0)
+            return at ? (int64_t)at : lx_errno((int)got);
+        uint64_t used = 0, cookie = ff->cookie;
+        while (used + sizeof(struct fs_dirent_rec) <= (uint64_t)got) {
+            const struct fs_dirent_rec *r = (const struct fs_dirent_rec *)(recs + used);
+            if (!r->rec_len || used + r->rec_len > (uint64_t)got)
+                break;
+            uint8_t type = r->type == FS_TYPE_DIR ? LX_DT_DIR : LX_DT_REG;
+            if (!lx_dirent_put(buf, n, &at, r->ino, (int64_t)r->cookie + 3, type, (const char *)(r + 1),
+                               r->name_len))
+                break;
+            cookie = r->cookie;
+            used += r->rec_len;
+        }
+        if (used < (uint64_t)got) {             /* out of room: continue from the last one taken */
+            ff->cookie = cookie;
+            return at ? (int64_t)at : -LX_EINVAL;
+        }
+        ff->cookie = next;
+        ff->eof = eof;
+        if (!got)
+            break;
+    }
+    return (int64_t)at;
+}
+
+static void file_release(struct lx_file *f)
+{
+    struct fsfile *ff = f->obj;
+    ae_fs_close(fs_conn(), ff->handle);
+    free(ff);
+}
+
+static const struct lx_file_ops file_ops = {
+    .kind = "file", .read = file_read, .write = file_write, .stat = file_stat, .seek = file_seek,
+    .poll = file_poll, .ioctl = file_ioctl, .getdents = file_getdents, .truncate = file_truncate,
+    .release = file_release,
+};
+
+/* ---- opening ---- */
+
+static uint32_t fs_flags(unsigned o)
+{
+    uint32_t f = (o & LX_O_ACCMODE) == LX_O_WRONLY ? FS_O_WRONLY : (o & LX_O_ACCMODE) == LX_O_RDWR ? FS_O_RDWR
+                                                                                                    : FS_O_RDONLY;
+    if (o & LX_O_CREAT)
+        f |= FS_O_CREAT;
+    if (o & LX_O_EXCL)
+        f |= FS_O_EXCL;
+    if (o & LX_O_TRUNC)
+        f |= FS_O_TRUNC;
+    if (o & LX_O_APPEND)
+        f |= FS_O_APPEND;
+    if (o & LX_O_DIRECTORY)
+        f |= FS_O_DIRECTORY;
+    return f;
+}
+
+/* Opens abs in the fs session; *out gets the file. */
+static int open_fs(struct lx_thread *t, const char *abs, const char *norm, unsigned flags, unsigned mode,
+                   struct lx_file **out)
+{
+    struct ae_fs *fs = fs_conn();
+    if (!fs)
+        return flags & LX_O_CREAT ? -LX_EROFS : -LX_ENOENT;
+    if (flags & LX_O_PATH)
+        flags = LX_O_RDONLY | (flags & (LX_O_DIRECTORY | LX_O_CLOEXEC | LX_O_PATH));
+    uint64_t handle;
+    struct ae_fs_stat st;
+    int r = ae_fs_open(fs, abs, fs_flags(flags), mode & ~t->proc->fs->umask & 07777, &handle, &st);
+    if (r == AE_EISDIR && !(flags & (LX_O_WRONLY | LX_O_RDWR)))
+        r = ae_fs_open(fs, abs, FS_O_RDONLY | FS_O_DIRECTORY, 0, &handle, &st);
+    if (r)
+        return lx_errno(r);
+    struct fsfile *ff = calloc(1, sizeof *ff);
+    struct lx_file *f = ff ? lx_file_new(&file_ops, flags & ~LX_O_CLOEXEC, ff) : NULL;
+    if (!f) {
+        free(ff);
+        ae_fs_close(fs, handle);
+        return -LX_ENOMEM;
+    }
+    ff->handle = handle;
+    ff->dir = st.type == FS_TYPE_DIR;
+    if (ff->dir)
+        f->flags |= LX_FILE_DIR;
+    strncpy(f->path, norm, sizeof f->path - 1);
+    *out = f;
+    return 0;
+}
+
+int lx_open_abs(struct lx_thread *t, const char *abs, unsigned flags, unsigned mode, struct lx_file **out)
+{
+    char norm[LX_PATH_MAX];
+    switch (where(abs, norm)) {
+    case IN_DEV:
+        return lx_dev_open(norm, flags & ~LX_O_CLOEXEC, out);
+    case IN_PROC:
+        return lx_proc_open(t, norm, flags & ~LX_O_CLOEXEC, out);
+    default:
+        return open_fs(t, abs, norm, flags, mode, out);
+    }
+}
+
+static int64_t do_open(struct lx_thread *t, int dirfd, uint64_t path, unsigned flags, unsigned mode)
+{
+    char abs[LX_PATH_MAX];
+    int64_t r = lx_path_at(t, dirfd, path, abs, false);
+    if (r)
+        return r;
+    if ((flags & LX_O_TMPFILE) == LX_O_TMPFILE)
+        return -LX_EOPNOTSUPP;
+    struct lx_file *f;
+    if ((r = lx_open_abs(t, abs, flags, mode, &f)))
+        return r;
+    return lx_fd_install(t->proc, f, 0, flags & LX_O_CLOEXEC);
+}
+
+LX_SYS(open) { return do_open(t, LX_AT_FDCWD, t->a[0], (unsigned)t->a[1], (unsigned)t->a[2]); }
+LX_SYS(openat) { return do_open(t, (int)t->a[0], t->a[1], (unsigned)t->a[2], (unsigned)t->a[3]); }
+LX_SYS(creat) { return do_open(t, LX_AT_FDCWD, t->a[0], LX_O_CREAT | LX_O_WRONLY | LX_O_TRUNC, (unsigned)t->a[1]); }
+
+LX_SYS(openat2)
+{
+    struct { uint64_t flags, mode, resolve; } how = { 0 };
+    if (t->a[3] < 24 || lx_copy_in(t->proc->mm, &how, t->a[2], 24))
+        return -LX_EINVAL;
+    if (how.resolve)
+        return -LX_EOPNOTSUPP;
+    return do_open(t, (int)t->a[0], t->a[1], (unsigned)how.flags, (unsigned)how.mode);
+}
+
+/* ---- stat family ---- */
+
+static int64_t stat_at(struct lx_thread *t, int dirfd, uint64_t path, int flags, struct lx_stat *st)
+{
+    char abs[LX_PATH_MAX];
+    int64_t r = lx_path_at(t, dirfd, path, abs, flags & LX_AT_EMPTY_PATH);
+    if (r)
+        return r;
+    char rel0;
+    if (lx_copy_in(t->proc->mm, &rel0, path, 1))
+        return -LX_EFAULT;
+    if (!rel0) {                                  /* AT_EMPTY_PATH: the fd itself */
+        struct lx_file *f = dirfd == LX_AT_FDCWD ? NULL : lx_fd_get(t->proc, dirfd);
+        if (dirfd == LX_AT_FDCWD)
+            return lx_stat_path(t->proc->fs->cwd, st, true);
+        return f ? lx_file_stat(f, st) : -LX_EBADF;
+    }
+    return lx_stat_path(abs, st, !(flags & LX_AT_SYMLINK_NOFOLLOW));
+}
+
+static int64_t stat_out(struct lx_thread *t, int dirfd, uint64_t path, int flags, uint64_t buf)
+{
+    struct lx_stat st;
+    int64_t r = stat_at(t, dirfd, path, flags, &st);
+    return r ? r : lx_copy_out(t->proc->mm, buf, &st, sizeof st);
+}
+
+LX_SYS(stat) { return stat_out(t, LX_AT_FDCWD, t->a[0], 0, t->a[1]); }
+LX_SYS(lstat) { return stat_out(t, LX_AT_FDCWD, t->a[0], LX_AT_SYMLINK_NOFOLLOW, t->a[1]); }
+LX_SYS(newfstatat) { return stat_out(t, (int)t->a[0], t->a[1], (int)t->a[3], t->a[2]); }
+
+LX_SYS(statx)
+{
+    struct lx_stat st;
+    int64_t r = stat_at(t, (int)t->a[0], t->a[1], (int)t->a[2], &st);
+    if (r)
+        return r;
+    struct lx_statx x;
+    memset(&x, 0, sizeof x);
+    x.mask = LX_STATX_BASIC_STATS;
+    x.blksize = (uint32_t)st.blksize;
+    x.nlink = (uint32_t)st.nlink;
+    x.uid = st.uid;
+    x.gid = st.gid;
+    x.mode = (uint16_t)st.mode;
+    x.ino = st.ino;
+    x.size = (uint64_t)st.size;
+    x.blocks = (uint64_t)st.blocks;
+    x.atime.sec = st.atime.sec;
+    x.mtime.sec = st.mtime.sec;
+    x.ctime.sec = st.ctime.sec;
+    x.rdev_major = (uint32_t)(st.rdev >> 8);
+    x.rdev_minor = (uint32_t)(st.rdev & 0xff);
+    x.dev_major = (uint32_t)(st.dev >> 8);
+    x.dev_minor = (uint32_t)(st.dev & 0xff);
+    return lx_copy_out(t->proc->mm, t->a[4], &x, sizeof x);
+}
+
+static int64_t access_at(struct lx_thread *t, int dirfd, uint64_t path, unsigned mode, int flags)
+{
+    if (mode & ~7u)
+        return -LX_EINVAL;
+    struct lx_stat st;
+    int64_t r = stat_at(t, dirfd, path, flags, &st);
+    if (r)
+        return r;
+    /* root reads and writes everything; it executes what has an x bit */
+    if ((mode & 1) && !(st.mode & 0111) && (st.mode & LX_S_IFMT) != LX_S_IFDIR)
+        return -LX_EACCES;
+    return 0;
+}
+
+LX_SYS(access) { return access_at(t, LX_AT_FDCWD, t->a[0], (unsigned)t->a[1], 0); }
+LX_SYS(faccessat) { return access_at(t, (int)t->a[0], t->a[1], (unsigned)t->a[2], 0); }
+LX_SYS(faccessat2) { return access_at(t, (int)t->a[0], t->a[1], (unsigned)t->a[2], (int)t->a[3]); }
+
+/* ---- changing the tree ---- */
+
+/* The fs path of a program's path argument, refusing /dev and /proc. */
+static int64_t fs_path(struct lx_thread *t, int dirfd, uint64_t addr, char *abs)
+{
+    int64_t r = lx_path_at(t, dirfd, addr, abs, false);
+    if (r)
+        return r;
+    char norm[LX_PATH_MAX];
+    if (where(abs, norm) != IN_FS)
+        return -LX_EPERM;
+    return fs_conn() ? 0 : -LX_EROFS;
+}
+
+static int64_t mkdir_at(struct lx_thread *t, int dirfd, uint64_t path, unsigned mode)
+{
+    char abs[LX_PATH_MAX];
+    int64_t r = fs_path(t, dirfd, path, abs);
+    return r ? r : lx_errno(ae_fs_mkdir(fs_conn(), abs, mode & ~t->proc->fs->umask & 07777));
+}
+
+LX_SYS(mkdir) { return mkdir_at(t, LX_AT_FDCWD, t->a[0], (unsigned)t->a[1]); }
+LX_SYS(mkdirat) { return mkdir_at(t, (int)t->a[0], t->a[1], (unsigned)t->a[2]); }
+
+static int64_t unlink_at(struct lx_thread *t, int dirfd, uint64_t path, int flags)
+{
+    char abs[LX_PATH_MAX];
+    if (flags & ~LX_AT_REMOVEDIR)
+        return -LX_EINVAL;
+    int64_t r = fs_path(t, dirfd, path, abs);
+    if (r)
+        return r;
+    return lx_errno(flags & LX_AT_REMOVEDIR ? ae_fs_rmdir(fs_conn(), abs) : ae_fs_unlink(fs_conn(), abs));
+}
+
+LX_SYS(unlink) { return unlink_at(t, LX_AT_FDCWD, t->a[0], 0); }
+LX_SYS(rmdir) { return unlink_at(t, LX_AT_FDCWD, t->a[0], LX_AT_REMOVEDIR); }
+LX_SYS(unlinkat) { return unlink_at(t, (int)t->a[0], t->a[1], (int)t->a[2]); }
+
+static int64_t rename_at(struct lx_thread *t, int olddir, uint64_t from, int newdir, uint64_t to, unsigned flags)
+{
+    char a[LX_PATH_MAX], b[LX_PATH_MAX];
+    if (flags & ~1u)                              /* RENAME_NOREPLACE only */
+        return -LX_EINVAL;
+    int64_t r = fs_path(t, olddir, from, a);
+    if (!r)
+        r = fs_path(t, newdir, to, b);
+    if (r)
+        return r;
+    if (flags) {
+        struct lx_stat st;
+        if (!lx_stat_path(b, &st, false))
+            return -LX_EEXIST;
+    }
+    return lx_errno(ae_fs_rename(fs_conn(), a, b));
+}
+
+LX_SYS(rename) { return rename_at(t, LX_AT_FDCWD, t->a[0], LX_AT_FDCWD, t->a[1], 0); }
+LX_SYS(renameat) { return rename_at(t, (int)t->a[0], t->a[1], (int)t->a[2], t->a[3], 0); }
+LX_SYS(renameat2) { return rename_at(t, (int)t->a[0], t->a[1], (int)t->a[2], t->a[3], (unsigned)t->a[4]); }
+
+LX_SYS(truncate)
+{
+    char abs[LX_PATH_MAX];
+    if ((int64_t)t->a[1] < 0)
+        return -LX_EINVAL;
+    int64_t r = fs_path(t, LX_AT_FDCWD, t->a[0], abs);
+    return r ? r : lx_errno(ae_fs_truncate(fs_conn(), abs, t->a[1]));
+}
+
+LX_SYS(ftruncate)
+{
+    struct lx_file *f = lx_fd_get(t->proc, (int)t->a[0]);
+    if (!f || (f->flags & LX_O_ACCMODE) == LX_O_RDONLY)
+        return f ? -LX_EINVAL : -LX_EBADF;
+    if ((int64_t)t->a[1] < 0)
+        return -LX_EINVAL;
+    return f->ops->truncate ? f->ops->truncate(f, t->a[1]) : -LX_EINVAL;
+}
+
+LX_SYS(fallocate)
+{
+    struct lx_file *f = lx_fd_get(t->proc, (int)t->a[0]);
+    if (!f)
+        return -LX_EBADF;
+    if (t->a[1] || !f->ops->truncate || !f->ops->stat)
+        return -LX_EOPNOTSUPP;
+    struct lx_stat st;
+    int r = lx_file_stat(f, &st);
+    uint64_t end = t->a[2] + t->a[3];
+    return r ? r : (uint64_t)st.size < end ? f->ops->truncate(f, end) : 0;
+}
+
+/* Metadata the fs does not keep yet is accepted as long as the file is
+ * there (chmod, chown, utimes): docs/LINUX.md's table says so. */
+static int64_t exists_at(struct lx_thread *t, int dirfd, uint64_t path, int flags)
+{
+    struct lx_stat st;
+    return stat_at(t, dirfd, path, flags, &st);
+}
+
+LX_SYS(chmod) { return exists_at(t, LX_AT_FDCWD, t->a[0], 0); }
+LX_SYS(fchmodat) { return exists_at(t, (int)t->a[0], t->a[1], 0); }
+LX_SYS(chown) { return exists_at(t, LX_AT_FDCWD, t->a[0], 0); }
+LX_SYS(lchown) { return exists_at(t, LX_AT_FDCWD, t->a[0], LX_AT_SYMLINK_NOFOLLOW); }
+LX_SYS(fchownat) { return exists_at(t, (int)t->a[0], t->a[1], (int)t->a[4] & ~LX_AT_EMPTY_PATH); }
+LX_SYS(utimes) { return exists_at(t, LX_AT_FDCWD, t->a[0], 0); }
+LX_SYS(utime) { return exists_at(t, LX_AT_FDCWD, t->a[0], 0); }
+LX_SYS(futimesat) { return exists_at(t, (int)t->a[0], t->a[1], 0); }
+
+LX_SYS(fchmod) { return lx_fd_get(t->proc, (int)t->a[0]) ? 0 : -LX_EBADF; }
+
+LX_SYS(utimensat)
+{
+    if (!t->a[1])                                 /* futimens: the fd itself */
+        return lx_fd_get(t->proc, (int)t->a[0]) ? 0 : -LX_EBADF;
+    return exists_at(t, (int)t->a[0], t->a[1], (int)t->a[3]);
+}
+
+LX_SYS(fsync) { return lx_fd_get(t->proc, (int)t->a[0]) ? 0 : -LX_EBADF; }
+LX_SYS(sync) { return 0; }
+
+LX_SYS(fadvise64) { return lx_fd_get(t->proc, (int)t->a[0]) ? 0 : -LX_EBADF; }
+
+LX_SYS(flock) { return lx_fd_get(t->proc, (int)t->a[0]) ? 0 : -LX_EBADF; }
+
+static int64_t statfs_out(struct lx_thread *t, uint64_t buf)
+{
+    uint64_t w[6] = { 0 };
+    struct ae_fs *fs = fs_conn();
+    if (fs)
+        ae_fs_statfs(fs, w);
+    struct lx_statfs s;
+    memset(&s, 0, sizeof s);
+    s.type = 0x01021994;                          /* tmpfs's magic: it is an in-memory file system */
+    s.bsize = s.frsize = 4096;
+    s.blocks = (int64_t)(w[1] / 4096);
+    s.bfree = s.bavail = (int64_t)((w[1] > w[0] ? w[1] - w[0] : 0) / 4096);
+    s.files = (int64_t)w[3];
+    s.ffree = (int64_t)(w[3] > w[2] ? w[3] - w[2] : 0);
+    s.namelen = 255;
+    return lx_copy_out(t->proc->mm, buf, &s, sizeof s);
+}
+
+LX_SYS(statfs)
+{
+    struct lx_stat st;
+    char abs[LX_PATH_MAX];
+    int64_t r = lx_path_at(t, LX_AT_FDCWD, t->a[0], abs, false);
+    if (!r)
+        r = lx_stat_path(abs, &st, true);
+    return r ? r : statfs_out(t, t->a[1]);
+}
+
+LX_SYS(fstatfs) { return lx_fd_get(t->proc, (int)t->a[0]) ? statfs_out(t, t->a[1]) : -LX_EBADF; }
+
+/* ---- directories ---- */
+
+LX_SYS(getdents64)
+{
+    struct lx_file *f = lx_fd_get(t->proc, (int)t->a[0]);
+    if (!f)
+        return -LX_EBADF;
+    if (!f->ops->getdents)
+        return -LX_ENOTDIR;
+    void *buf = lx_user(t->proc->mm, t->a[1], t->a[2], LX_PROT_WRITE);
+    return buf ? f->ops->getdents(t, f, buf, t->a[2]) : -LX_EFAULT;
+}
+
+static int64_t set_cwd(struct lx_thread *t, const char *abs)
+{
+    struct lx_stat st;
+    int r = lx_stat_path(abs, &st, true);
+    if (r)
+        return r;
+    if ((st.mode & LX_S_IFMT) != LX_S_IFDIR)
+        return -LX_ENOTDIR;
+    lx_path_normalize(abs, t->proc->fs->cwd, sizeof t->proc->fs->cwd);
+    return 0;
+}
+
+LX_SYS(chdir)
+{
+    char abs[LX_PATH_MAX];
+    int64_t r = lx_path_at(t, LX_AT_FDCWD, t->a[0], abs, false);
+    return r ? r : set_cwd(t, abs);
+}
+
+LX_SYS(fchdir)
+{
+    struct lx_file *f = lx_fd_get(t->proc, (int)t->a[0]);
+    if (!f)
+        return -LX_EBADF;
+    return f->flags & LX_FILE_DIR ? set_cwd(t, f->path) : -LX_ENOTDIR;
+}
+
+LX_SYS(getcwd)
+{
+    const char *cwd = t->proc->fs->cwd;
+    uint64_t n = strlen(cwd) + 1;
+    if (t->a[1] < n)
+        return -LX_ERANGE;
+    return lx_copy_out(t->proc->mm, t->a[0], cwd, n) ? -LX_EFAULT : (int64_t)n;
+}
+
+/* ---- links (the fs has none yet: every path is a plain file or directory) ---- */
+
+static int64_t readlink_at(struct lx_thread *t, int dirfd, uint64_t path, uint64_t buf, uint64_t size)
+{
+    char abs[LX_PATH_MAX], norm[LX_PATH_MAX];
+    int64_t r = lx_path_at(t, dirfd, path, abs, false);
+    if (r)
+        return r;
+    if ((int64_t)size <= 0)
+        return -LX_EINVAL;
+    char target[LX_PATH_MAX];
+    if (where(abs, norm) == IN_PROC) {
+        r = lx_proc_readlink(t, norm, target, sizeof target);
+    } else {
+        struct lx_stat st;
+        r = lx_stat_path(abs, &st, false);
+        r = r ? r : -LX_EINVAL;                   /* it exists and is not a link */
+    }
+    if (r < 0)
+        return r;
+    uint64_t n = strlen(target);
+    if (n > size)
+        n = size;
+    return lx_copy_out(t->proc->mm, buf, target, n) ? -LX_EFAULT : (int64_t)n;
+}
+
+LX_SYS(readlink) { return readlink_at(t, LX_AT_FDCWD, t->a[0], t->a[1], t->a[2]); }
+LX_SYS(readlinkat) { return readlink_at(t, (int)t->a[0], t->a[1], t->a[2], t->a[3]); }
+
+/* ---- copying between fds ---- */
+
+/* sendfile and copy_file_range: through a buffer of ours, a piece at a time. */
+static int64_t copy_fds(struct lx_thread *t, int in, uint64_t in_off_addr, int out, uint64_t out_off_addr,
+                        uint64_t count)
+{
+    struct lx_file *fi = lx_fd_get(t->proc, in), *fo = lx_fd_get(t->proc, out);
+    if (!fi || !fo || !fi->ops->read || !fo->ops->write)
+        return -LX_EBADF;
+    int64_t in_off = -1, out_off = -1;
+    if (in_off_addr && lx_copy_in(t->proc->mm, &in_off, in_off_addr, sizeof in_off))
+        return -LX_EFAULT;
+    if (out_off_addr && lx_copy_in(t->proc->mm, &out_off, out_off_addr, sizeof out_off))
+        return -LX_EFAULT;
+    static uint8_t buf[64 << 10];
+    int64_t total = 0;
+    while ((uint64_t)total < count) {
+        uint64_t n = count - (uint64_t)total < sizeof buf ? count - (uint64_t)total : sizeof buf;
+        int64_t r = fi->ops->read(t, fi, buf, n, in_off < 0 ? -1 : in_off + total);
+        if (r == LX_BLOCK || r <= 0) {
+            if (!total)
+                return r == 0 ? 0 : r;
+            break;
+        }
+        int64_t w = fo->ops->write(t, fo, buf, (uint64_t)r, out_off < 0 ? -1 : out_off + total);
+        if (w == LX_BLOCK || w < 0) {
+            if (!total)
+                return w;
+            break;
+        }
+        total += w;
+        if (w < r)
+            break;
+    }
+    if (in_off_addr && (in_off += total, lx_copy_out(t->proc->mm, in_off_addr, &in_off, sizeof in_off)))
+        return -LX_EFAULT;
+    if (out_off_addr && (out_off += total, lx_copy_out(t->proc->mm, out_off_addr, &out_off, sizeof out_off)))
+        return -LX_EFAULT;
+    return total;
+}
+
+LX_SYS(sendfile) { return copy_fds(t, (int)t->a[1], t->a[2], (int)t->a[0], 0, t->a[3]); }
+LX_SYS(copy_file_range) { return copy_fds(t, (int)t->a[0], t->a[1], (int)t->a[2], t->a[3], t->a[4]); }
+
+LX_SYS(close_range)
+{
+    unsigned first = (unsigned)t->a[0], last = (unsigned)t->a[1];
+    if (first > last || (t->a[2] & ~6ull))
+        return -LX_EINVAL;
+    struct lx_files *fs = t->proc->files;
+    for (unsigned fd = first; fd < fs->n && fd <= last; fd++) {
+        if (!fs->fds[fd].file)
+            continue;
+        if (t->a[2] & 4)                          /* CLOSE_RANGE_CLOEXEC */
+            fs->fds[fd].cloexec = true;
+        else
+            lx_fd_close(t->proc, (int)fd);
+    }
+    return 0;
+}

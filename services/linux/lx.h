@@ -1,0 +1,446 @@
+/*
+ * lx.h — the Linux personality (docs/LINUX.md): one program that cm loads
+ * into a container's task in place of a static Linux program. It loads
+ * that program, runs its first process in its own task and every other
+ * process in a task of its own, and answers their system calls, which the
+ * kernel delivers to it as fault messages (AERIE_FAULT_SYSCALL) on one
+ * endpoint, the badge naming the Linux thread.
+ *
+ * One thread serves everything, so none of this state is locked. A call
+ * that must wait (a pipe, a child, a futex, a timer) saves its reply
+ * capability and is run again when what it waits for happens; every
+ * other call is answered at once.
+ *
+ * What the personality uses, it holds as the container's own grants
+ * (self.*, console, fs, net): a Linux program reaches nothing an Aerie
+ * program with the same spec could not.
+ */
+#ifndef LX_H
+#define LX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <aerie/proto/linux.h>
+#include "lxabi.h"
+
+#define LX_PAGE       4096ull
+#define LX_PAGE_DOWN(x) ((x) & ~(LX_PAGE - 1))
+#define LX_PAGE_UP(x)   (((x) + LX_PAGE - 1) & ~(LX_PAGE - 1))
+
+/* A Linux address space: [LX_USER_MIN, LX_USER_TOP) (aerie/proto/linux.h).
+ * The signal trampoline page sits at the top, the stack below a gap. */
+#define LX_TRAMP_ADDR   (LX_USER_TOP - LX_PAGE)
+#define LX_STACK_TOP    (LX_USER_TOP - 16 * LX_PAGE)
+#define LX_STACK_MAX    (8ull << 20)          /* RLIMIT_STACK */
+#define LX_MMAP_TOP     (LX_STACK_TOP - LX_STACK_MAX - (1ull << 24))
+#define LX_PIE_BASE     0x0000000555554000ull  /* where a static-pie goes */
+
+/* Results of a system-call handler besides values and -errno. */
+#define LX_BLOCK   ((int64_t)1 << 62)   /* the thread waits; it is run again when woken */
+#define LX_NOREPLY ((int64_t)1 << 61)   /* the thread is gone or was resumed another way */
+#define LX_REGS_SET ((int64_t)1 << 60)  /* its registers were set whole: answer without RAX */
+/* An interrupted call: restarted if no handler runs (or it has SA_RESTART,
+ * for ERESTARTSYS), else it fails with EINTR. */
+#define LX_ERESTARTSYS    512
+#define LX_ERESTARTNOHAND 514
+
+struct lx_thread;
+struct lx_proc;
+
+struct lx_waiter;
+struct lx_waitq {
+    struct lx_waiter *head;
+};
+
+/* ---- memory (mm.c) ------------------------------------------------------ */
+
+/* A Memory object the personality holds: pages of one or more chunks, or
+ * a program file's pages. */
+struct lx_mem {
+    uint64_t slot;
+    uint64_t bytes;
+    unsigned refs;
+    uint8_t *map;               /* mapped into the personality (files), or NULL */
+};
+
+/* Private anonymous pages: part of a Memory object mapped at [start, end)
+ * of one address space. A chunk lies inside one VMA; it is mapped into
+ * the process's task with that VMA's protection and into the
+ * personality's window read-write. */
+struct lx_chunk {
+    uint64_t start, end;
+    struct lx_mem *mem;
+    uint64_t moff;              /* offset of start in mem */
+    struct lx_chunk *next;      /* sorted by start */
+};
+
+#define LX_VMA_FILE      0x1    /* pages straight from a read-only file Memory (file, file_off) */
+#define LX_VMA_SHARED    0x2    /* MAP_SHARED: fork maps the same pages */
+#define LX_VMA_STACK     0x4    /* grows down: chunks are placed below the fault */
+#define LX_VMA_BRK       0x8
+
+struct lx_vma {
+    uint64_t start, end;
+    unsigned prot;              /* LX_PROT_* */
+    unsigned flags;             /* LX_VMA_* */
+    struct lx_mem *file;        /* LX_VMA_FILE: its pages from file_off */
+    uint64_t file_off;
+    struct lx_vma *next;        /* sorted by start */
+};
+
+struct lx_mm {
+    unsigned refs;              /* processes sharing it (vfork) */
+    uint64_t task;              /* the task it is (a capability slot) */
+    bool own_task;              /* the personality's own task: never destroyed */
+    unsigned window;            /* index of its window in the personality */
+    uint64_t mirror;            /* where the personality sees its address 0 */
+    struct lx_vma *vmas;
+    struct lx_chunk *chunks;
+    uint64_t brk_start, brk;
+    uint64_t mmap_hint;
+    uint64_t anon_bytes;        /* chunk bytes allocated (sizes new chunks) */
+};
+
+struct lx_mm *lx_mm_new(bool own_task);
+void lx_mm_put(struct lx_mm *mm);
+/* An eager copy of mm for fork: private pages copied, shared ones shared. */
+struct lx_mm *lx_mm_fork(struct lx_mm *mm, int *err);
+/* Maps [start, start+len) with prot; anonymous (file NULL) or from
+ * file's pages at off. Replaces what was there. 0 or -errno. */
+int lx_mm_map(struct lx_mm *mm, uint64_t start, uint64_t len, unsigned prot, unsigned vflags,
+              struct lx_mem *file, uint64_t off);
+int lx_mm_unmap(struct lx_mm *mm, uint64_t start, uint64_t len);
+int lx_mm_protect(struct lx_mm *mm, uint64_t start, uint64_t len, unsigned prot);
+/* A free range of len bytes below the mmap area's top, or 0. */
+uint64_t lx_mm_find_free(struct lx_mm *mm, uint64_t len);
+/* The VMA holding addr, or NULL. */
+struct lx_vma *lx_mm_vma(struct lx_mm *mm, uint64_t addr);
+/* A page fault at addr: 0 if handled (pages made present), else a signal
+ * code (LX_SEGV_MAPERR / LX_SEGV_ACCERR). */
+int lx_mm_fault(struct lx_mm *mm, uint64_t addr, bool write, bool exec);
+/* Makes [addr, addr+len) present with access (LX_PROT_*) allowed and
+ * returns the personality's pointer to it, or NULL (EFAULT). */
+void *lx_user(struct lx_mm *mm, uint64_t addr, uint64_t len, unsigned access);
+int lx_copy_in(struct lx_mm *mm, void *dst, uint64_t addr, uint64_t len);
+int lx_copy_out(struct lx_mm *mm, uint64_t addr, const void *src, uint64_t len);
+/* Copies the NUL-terminated string at addr into dst[cap]: its length, or
+ * -LX_EFAULT / -LX_ENAMETOOLONG. */
+int64_t lx_copy_str(struct lx_mm *mm, char *dst, uint64_t addr, uint64_t cap);
+
+struct lx_mem *lx_mem_new(uint64_t bytes, int *err);
+struct lx_mem *lx_mem_adopt(uint64_t slot, uint64_t bytes);
+void lx_mem_get(struct lx_mem *m);
+void lx_mem_put(struct lx_mem *m);
+/* Maps m read-only into the personality (once); NULL on failure. */
+const uint8_t *lx_mem_view(struct lx_mem *m);
+
+/* ---- programs (exec.c) --------------------------------------------------- */
+
+/* An executable's file, kept while a process runs it (/proc/self/exe). */
+struct lx_exe {
+    unsigned refs;
+    struct lx_mem *mem;         /* the whole file, read-only */
+    uint64_t size;
+    uint64_t ino;               /* its identity in the fs (0: the image's program) */
+    char path[256];
+};
+void lx_exe_put(struct lx_exe *e);
+/* The image's program, from the LX_GRANT_EXE grant. */
+struct lx_exe *lx_exe_image(uint64_t slot, const char *path);
+/* Replaces p's program: loads e into a new address space, builds the
+ * start block, and points t at the entry. 0 or -errno (p unchanged). */
+int lx_exec_image(struct lx_thread *t, struct lx_exe *e, char *const *argv, unsigned argc,
+                  char *const *envp, unsigned envc);
+int64_t lx_execve(struct lx_thread *t, uint64_t path, uint64_t argv, uint64_t envp,
+                  int dirfd, int flags);
+
+/* ---- processes and threads (proc.c) -------------------------------------- */
+
+struct lx_sighand {
+    unsigned refs;
+    struct lx_sigaction act[LX_NSIG + 1];
+};
+
+struct lx_thread {
+    int tid;
+    struct lx_proc *proc;
+    uint64_t slot;              /* its Aerie thread */
+    uint64_t reply;             /* slot for its saved reply capability */
+    bool saved;                 /* reply saved: answer through `reply` */
+    bool in_call;               /* in a system call we have not answered */
+    bool dead;
+    uint64_t nr, a[6], rip, rsp;  /* the call it is in */
+    uint64_t progress;          /* what a blocked call did so far */
+    uint64_t fs_base;
+    uint64_t sigmask;
+    uint64_t sig_pending;
+    struct lx_siginfo sig_info[LX_NSIG + 1];
+    struct lx_stack altstack;
+    uint64_t clear_tid, robust_list;
+    /* waiting */
+    struct lx_waiter *waits;
+    uint64_t deadline;          /* 0: none */
+    int wake;                   /* LX_WAKE_* why it was run again */
+    bool queued;                /* on the run-again list */
+    struct lx_thread *run_next;
+    bool sigsuspended;          /* in rt_sigsuspend: mask to restore */
+    uint64_t saved_mask;
+    /* a sigreturn in two steps (registers after the FPU state) */
+    uint64_t restore_regs[19];
+    bool restore_pending;
+    struct lx_thread *next;     /* in its process */
+    struct lx_thread *hnext;    /* in the tid table */
+    int cpu;
+};
+
+#define LX_WAKE_EVENT   1   /* why a blocked call runs again (t->wake) */
+#define LX_WAKE_TIMEOUT 2
+#define LX_WAKE_SIGNAL  3
+
+enum { LX_ALIVE, LX_ZOMBIE };
+
+struct lx_files;
+struct lx_fsinfo;
+
+struct lx_proc {
+    int pid, pgid, sid;
+    int state;
+    struct lx_proc *parent, *children, *sibling;
+    struct lx_thread *threads;
+    unsigned nthreads;
+    struct lx_mm *mm;
+    struct lx_files *files;
+    struct lx_fsinfo *fs;
+    struct lx_sighand *sighand;
+    uint64_t sig_pending;       /* process-directed */
+    struct lx_siginfo sig_info[LX_NSIG + 1];
+    struct lx_exe *exe;
+    char comm[16];
+    int exit_signal;            /* to the parent when it ends */
+    int wstatus;                /* wait status once a zombie */
+    struct lx_thread *vfork_parent;
+    uint64_t alarm_at, alarm_interval;   /* ITIMER_REAL, ns (0: off) */
+    struct lx_rlimit rlim[LX_RLIM_NLIMITS];
+    uint64_t start_ns;
+    char *cmdline;              /* argv, NUL-separated (/proc/PID/cmdline) */
+    size_t cmdline_len;
+    struct lx_waitq child_wait; /* threads in wait4/waitid for its children */
+    struct lx_proc *pnext;      /* in the pid table */
+};
+
+extern struct lx_proc *lx_init;   /* pid 1: the container ends with it */
+
+struct lx_thread *lx_thread_of(uint64_t badge);
+struct lx_proc *lx_proc_of(int pid);
+/* A new thread of p (tid, or a new one if 0) with a stopped Aerie thread
+ * in p's task; registers set by the caller. */
+struct lx_thread *lx_thread_new(struct lx_proc *p, int tid, int *err);
+/* Gives t a new stopped Aerie thread in task (its old one, if any, is the
+ * caller's to detach); detach destroys it. */
+int lx_thread_attach(struct lx_thread *t, uint64_t task);
+void lx_thread_detach(struct lx_thread *t);
+/* Takes t out of the tables (its Aerie thread destroyed); freed later. */
+void lx_thread_free(struct lx_thread *t);
+void lx_graveyard_empty(void);
+struct lx_proc *lx_proc_alloc(int pid);
+void lx_proc_reap(struct lx_proc *p);
+void lx_proc_discard(struct lx_proc *p);
+/* Sets regs (mask of AERIE_REG_*) of t while it is stopped. */
+int lx_thread_set_regs(struct lx_thread *t, uint64_t mask, const uint64_t *regs);
+int lx_thread_get_regs(struct lx_thread *t, uint64_t *regs);
+int lx_thread_start(struct lx_thread *t);
+/* Ends t (its Aerie thread destroyed); the last one ends the process. */
+void lx_thread_exit(struct lx_thread *t, int status);
+/* Ends every thread of p with a wait status (exit code << 8, or signal). */
+void lx_proc_exit(struct lx_proc *p, int wstatus);
+struct lx_proc *lx_proc_first(const char *comm, int *err);
+void lx_procs_foreach(void (*fn)(struct lx_proc *p, void *arg), void *arg);
+int lx_next_pid(void);
+
+/* ---- waiting (main.c) ---------------------------------------------------- */
+
+/* t waits on q (one of possibly several); the handler then returns LX_BLOCK. */
+int lx_wait_on(struct lx_thread *t, struct lx_waitq *q);
+/* t waits until deadline (ns, monotonic) as well, or only for it. */
+void lx_wait_until(struct lx_thread *t, uint64_t deadline);
+/* Runs every thread waiting on q again. */
+void lx_wake_all(struct lx_waitq *q);
+void lx_wake_thread(struct lx_thread *t, int why);
+/* Drops t's waits (it is woken, or dying). */
+void lx_unwait(struct lx_thread *t);
+
+/* Answers t's call (result in rax), delivering pending signals first. */
+void lx_complete(struct lx_thread *t, int64_t result);
+uint64_t lx_now_ns(void);
+uint64_t lx_realtime_ns(void);
+
+/* ---- signals (signal.c) -------------------------------------------------- */
+
+int lx_signal_send(struct lx_proc *p, struct lx_thread *t, int sig, const struct lx_siginfo *info);
+/* Signals to deliver now: builds t's frame and sets its registers; true
+ * when t now runs a handler (or was ended by a default action). */
+bool lx_signal_deliver(struct lx_thread *t, int64_t *result);
+/* A fault of a Linux thread as a signal (SIGSEGV, SIGILL, ...). */
+void lx_signal_fault(struct lx_thread *t, int sig, int code, uint64_t addr);
+bool lx_signal_pending(struct lx_thread *t);
+int64_t lx_sys_restore(struct lx_thread *t);
+/* ITIMER_REAL and alarm: sends what is due; ns to the next one (~0: none). */
+uint64_t lx_alarms_expire(void);
+/* Memory holding the trampoline code, mapped into every process. */
+struct lx_mem *lx_trampoline(void);
+const char *lx_signal_name(int sig);
+
+/* ---- files (fd.c) -------------------------------------------------------- */
+
+struct lx_file;
+struct lx_file_ops {
+    const char *kind;
+    /* buf is the personality's view of the program's buffer. off: a file
+     * offset, or -1 for the file's position (advanced). May return LX_BLOCK. */
+    int64_t (*read)(struct lx_thread *t, struct lx_file *f, void *buf, uint64_t n, int64_t off);
+    int64_t (*write)(struct lx_thread *t, struct lx_file *f, const void *buf, uint64_t n, int64_t off);
+    int (*stat)(struct lx_file *f, struct lx_stat *st);
+    int64_t (*seek)(struct lx_file *f, int64_t off, int whence);
+    /* ready events (LX_POLL*) now; registers t on the file's queue if t != NULL */
+    unsigned (*poll)(struct lx_file *f, struct lx_thread *t);
+    int64_t (*ioctl)(struct lx_thread *t, struct lx_file *f, uint64_t req, uint64_t arg);
+    int64_t (*getdents)(struct lx_thread *t, struct lx_file *f, void *buf, uint64_t n);
+    int (*truncate)(struct lx_file *f, uint64_t size);
+    void (*release)(struct lx_file *f);
+};
+
+#define LX_FILE_DIR (1u << 31)  /* in lx_file.flags: a directory (dirfd, fchdir) */
+#define LX_PATH_MAX 4096
+
+struct lx_file {
+    unsigned refs;
+    const struct lx_file_ops *ops;
+    unsigned flags;             /* LX_O_* status and access mode */
+    uint64_t pos;
+    void *obj;
+    char path[256];             /* what it was opened as ("" if none) */
+};
+
+struct lx_fd {
+    struct lx_file *file;
+    bool cloexec;
+};
+
+#define LX_FD_MAX 1024
+
+struct lx_files {
+    unsigned refs;
+    unsigned n;                 /* slots in fds */
+    struct lx_fd *fds;
+};
+
+struct lx_file *lx_file_new(const struct lx_file_ops *ops, unsigned flags, void *obj);
+void lx_file_get(struct lx_file *f);
+void lx_file_put(struct lx_file *f);
+struct lx_files *lx_files_new(void);
+struct lx_files *lx_files_copy(struct lx_files *fs);
+void lx_files_put(struct lx_files *fs);
+void lx_files_cloexec(struct lx_files *fs);
+/* The file at fd, or NULL. */
+struct lx_file *lx_fd_get(struct lx_proc *p, int fd);
+/* Installs f (taking its reference) at the lowest fd >= min: the fd or -errno. */
+int lx_fd_install(struct lx_proc *p, struct lx_file *f, int min, bool cloexec);
+int lx_fd_close(struct lx_proc *p, int fd);
+/* stat of an open file (defaults filled in first). */
+int lx_file_stat(struct lx_file *f, struct lx_stat *st);
+
+/* ---- paths and files by name (file.c, procfs.c) ---- */
+
+/* The program's path argument at addr made absolute against dirfd (or
+ * the working directory) into out[LX_PATH_MAX]. */
+int64_t lx_path_at(struct lx_thread *t, int dirfd, uint64_t addr, char *out, bool empty_ok);
+void lx_path_normalize(const char *in, char *out, size_t cap);
+/* Opens an absolute path: the fs session, /dev or /proc. */
+int lx_open_abs(struct lx_thread *t, const char *abs, unsigned flags, unsigned mode, struct lx_file **out);
+int lx_stat_path(const char *abs, struct lx_stat *st, bool follow);
+int lx_dir_stat(struct lx_stat *st, uint64_t ino);
+bool lx_dirent_put(uint8_t *buf, uint64_t cap, uint64_t *at, uint64_t ino, int64_t off, uint8_t type,
+                   const char *name, size_t len);
+int lx_proc_open(struct lx_thread *t, const char *norm, unsigned flags, struct lx_file **out);
+int lx_proc_stat(const char *norm, struct lx_stat *st);
+int64_t lx_proc_readlink(struct lx_thread *t, const char *norm, char *out, size_t cap);
+/* A read-only file over a program's bytes (/proc/PID/exe). */
+int lx_exe_open(struct lx_exe *e, struct lx_file **out);
+int64_t lx_socketpair(struct lx_thread *t, unsigned type, uint64_t fds_addr);
+
+/* The console stream (stdout/stderr) and the empty stdin. */
+struct lx_file *lx_console_file(void);
+struct lx_file *lx_null_input(void);
+/* /dev/null, /dev/zero, /dev/urandom (/dev/random), /dev/full: -LX_ENOENT
+ * for any other path. */
+int lx_dev_open(const char *path, unsigned flags, struct lx_file **out);
+int lx_dev_stat(const char *path, struct lx_stat *st);
+
+/* A process's working directory and umask (shared with CLONE_FS). */
+struct lx_fsinfo {
+    unsigned refs;
+    unsigned umask;
+    char cwd[4096];
+};
+struct lx_fsinfo *lx_fsinfo_new(void);
+struct lx_fsinfo *lx_fsinfo_copy(struct lx_fsinfo *fs);
+void lx_fsinfo_put(struct lx_fsinfo *fs);
+
+/* ---- futexes (futex.c) --------------------------------------------------- */
+
+int lx_futex_wake(struct lx_mm *mm, uint64_t addr, int n);
+
+/* The first waiter of q (NULL if none) and moving waiters between queues. */
+struct lx_thread *lx_waitq_first(struct lx_waitq *q);
+struct lx_thread *lx_waitq_next(struct lx_waitq *q, struct lx_thread *after);
+int lx_waitq_move(struct lx_waitq *from, struct lx_waitq *to, int max);
+
+/* ---- the system-call table (systab.c) ------------------------------------ */
+
+typedef int64_t (*lx_sysfn)(struct lx_thread *t);
+struct lx_syscall {
+    const char *name;
+    lx_sysfn fn;
+};
+#define LX_NR_MAX 463
+extern const struct lx_syscall lx_systab[LX_NR_MAX];
+/* Logs "linux: unsupported system call N (name)" once per number. */
+int64_t lx_unsupported(struct lx_thread *t);
+/* -ENOSYS without the log line: calls C libraries probe for and do without. */
+int64_t lx_quiet_enosys(struct lx_thread *t);
+
+/* Every handler, by the Linux call's name. */
+#define LX_SYS(name) int64_t lx_sys_##name(struct lx_thread *t)
+
+/* ---- the personality itself (main.c) ------------------------------------- */
+
+struct lx_state {
+    uint64_t ep;                /* faults of every Linux thread arrive here */
+    uint64_t quota, task;       /* the container's own (self.*) */
+    uint64_t fault;             /* self.fault: cm, for the signal report */
+    uint64_t cpus;              /* mask of CPUs Linux threads may use */
+    unsigned next_cpu;
+    struct lx_mem *tramp;
+    uint64_t fault_addr, fault_rip;   /* of the fault that killed pid 1, for cm */
+    bool own_task_used;               /* the first program runs in our own task */
+    uint64_t start_realtime;          /* file times until the fs keeps them */
+};
+extern struct lx_state lx;
+
+/* The thread whose fault is being handled. */
+extern struct lx_thread *lx_current;
+
+/* A private system call of the signal trampoline: the registers of a
+ * sigreturn, after it restored the FPU state itself. */
+#define LX_SYS_RESTORE 0x7FF
+
+/* Random bytes (/dev/urandom, getrandom, AT_RANDOM). */
+void lx_random(void *buf, uint64_t n);
+
+void lx_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Ends the container: pid 1 ended with wstatus (exit code or signal). */
+_Noreturn void lx_container_end(int wstatus, uint64_t addr, uint64_t rip);
+int lx_errno(int ae);       /* an AE_* error as -errno */
+
+#endif

@@ -1,0 +1,278 @@
+/*
+ * pipe.c — pipes: a 64 KiB ring in the personality's memory between two
+ * open file descriptions, readers and writers waiting on it. A write of
+ * up to PIPE_BUF bytes is atomic; a longer blocking write goes on until
+ * all is written (its progress kept across runs of the call); a write
+ * with no reader left raises SIGPIPE and fails with EPIPE; a read with no
+ * writer left sees the end of the file. socketpair(AF_UNIX) is two of
+ * them, one each way.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "lx.h"
+#include "sys.h"
+
+#define PIPE_SIZE (64u << 10)
+#define PIPE_BUF  4096u
+
+struct pipe {
+    uint8_t buf[PIPE_SIZE];
+    uint32_t head, len;         /* bytes in the ring start at head */
+    unsigned readers, writers;
+    struct lx_waitq rq, wq;     /* waiting to read, to write */
+    unsigned long ino;
+};
+
+struct end {
+    struct pipe *p;
+    bool writer;
+    struct pipe *other;         /* socketpair: the pipe the other way */
+};
+
+static unsigned long next_ino = 0x100000;
+
+static int64_t pipe_read(struct lx_thread *t, struct lx_file *f, void *buf, uint64_t n, int64_t off)
+{
+    struct end *e = f->obj;
+    struct pipe *p = e->p;
+    if (off >= 0)
+        return -LX_ESPIPE;
+    if (!n)
+        return 0;
+    if (!p->len) {
+        if (!p->writers)
+            return 0;
+        if (f->flags & LX_O_NONBLOCK)
+            return -LX_EAGAIN;
+        if (t->wake == LX_WAKE_SIGNAL)
+            return -LX_ERESTARTSYS;
+        return lx_wait_on(t, &p->rq) ? -LX_ENOMEM : LX_BLOCK;
+    }
+    uint64_t k = n < p->len ? n : p->len, first = PIPE_SIZE - p->head;
+    if (first > k)
+        first = k;
+    memcpy(buf, p->buf + p->head, first);
+    memcpy((uint8_t *)buf + first, p->buf, k - first);
+    p->head = (uint32_t)((p->head + k) % PIPE_SIZE);
+    p->len -= (uint32_t)k;
+    lx_wake_all(&p->wq);
+    return (int64_t)k;
+}
+
+static void put(struct pipe *p, const uint8_t *src, uint64_t k)
+{
+    uint32_t tail = (p->head + p->len) % PIPE_SIZE;
+    uint64_t first = PIPE_SIZE - tail < k ? PIPE_SIZE - tail : k;
+    memcpy(p->buf + tail, src, first);
+    memcpy(p->buf, src + first, k - first);
+    p->len += (uint32_t)k;
+}
+
+static int64_t pipe_write(struct lx_thread *t, struct lx_file *f, const void *buf, uint64_t n, int64_t off)
+{
+    struct end *e = f->obj;
+    struct pipe *p = e->other ? e->other : e->p;
+    if (off >= 0)
+        return -LX_ESPIPE;
+    if (!p->readers) {
+        struct lx_siginfo si = { .code = LX_SI_USER };
+        si.kill.pid = t->proc->pid;
+        lx_signal_send(t->proc, t, LX_SIGPIPE, &si);
+        return t->progress ? (int64_t)t->progress : -LX_EPIPE;
+    }
+    uint64_t done = t->progress;                /* what earlier runs of this call wrote */
+    while (done < n) {
+        uint64_t room = PIPE_SIZE - p->len, want = n - done;
+        if (room && (want > PIPE_BUF || room >= want)) {
+            uint64_t k = want < room ? want : room;
+            put(p, (const uint8_t *)buf + done, k);
+            done += k;
+            lx_wake_all(&p->rq);
+            continue;
+        }
+        if ((f->flags & LX_O_NONBLOCK) || t->wake == LX_WAKE_SIGNAL) {
+            t->progress = 0;
+            return done ? (int64_t)done : (f->flags & LX_O_NONBLOCK) ? -LX_EAGAIN : -LX_ERESTARTSYS;
+        }
+        t->progress = done;
+        return lx_wait_on(t, &p->wq) ? -LX_ENOMEM : LX_BLOCK;
+    }
+    t->progress = 0;
+    return (int64_t)done;
+}
+
+static int pipe_stat(struct lx_file *f, struct lx_stat *st)
+{
+    struct end *e = f->obj;
+    st->mode = (e->other ? LX_S_IFSOCK : LX_S_IFIFO) | 0600;
+    st->ino = e->p->ino;
+    st->dev = 0xC;
+    st->blksize = PIPE_BUF;
+    return 0;
+}
+
+static unsigned pipe_poll(struct lx_file *f, struct lx_thread *t)
+{
+    struct end *e = f->obj;
+    struct pipe *in = e->p, *out = e->other ? e->other : e->p;
+    unsigned ev = 0;
+    if (!e->writer || e->other) {
+        if (in->len)
+            ev |= LX_POLLIN | LX_POLLRDNORM;
+        if (!in->writers)
+            ev |= LX_POLLHUP;
+        if (t)
+            lx_wait_on(t, &in->rq);
+    }
+    if (e->writer || e->other) {
+        if (!out->readers)
+            ev |= LX_POLLERR;
+        else if (PIPE_SIZE - out->len >= PIPE_BUF)
+            ev |= LX_POLLOUT | LX_POLLWRNORM;
+        if (t)
+            lx_wait_on(t, &out->wq);
+    }
+    return ev;
+}
+
+static int64_t pipe_ioctl(struct lx_thread *t, struct lx_file *f, uint64_t req, uint64_t arg)
+{
+    struct end *e = f->obj;
+    if (req != LX_FIONREAD)
+        return -LX_ENOTTY;
+    int32_t n = (int32_t)e->p->len;
+    return lx_copy_out(t->proc->mm, arg, &n, sizeof n);
+}
+
+static void pipe_unref(struct pipe *p, bool writer)
+{
+    if (writer) {
+        p->writers--;
+        lx_wake_all(&p->rq);                    /* readers see the end */
+    } else {
+        p->readers--;
+        lx_wake_all(&p->wq);                    /* writers get EPIPE */
+    }
+    if (!p->readers && !p->writers)
+        free(p);
+}
+
+static void pipe_release(struct lx_file *f)
+{
+    struct end *e = f->obj;
+    if (e->other) {                             /* a socket end: reads one pipe, writes the other */
+        pipe_unref(e->p, false);
+        pipe_unref(e->other, true);
+    } else {
+        pipe_unref(e->p, e->writer);
+    }
+    free(e);
+}
+
+static const struct lx_file_ops pipe_ops = {
+    .kind = "pipe", .read = pipe_read, .write = pipe_write, .stat = pipe_stat, .poll = pipe_poll,
+    .ioctl = pipe_ioctl, .release = pipe_release,
+};
+
+static struct pipe *pipe_new(void)
+{
+    struct pipe *p = calloc(1, sizeof *p);
+    if (p)
+        p->ino = next_ino++;
+    return p;
+}
+
+static struct lx_file *end_new(struct pipe *p, struct pipe *other, bool writer, unsigned flags)
+{
+    struct end *e = malloc(sizeof *e);
+    unsigned acc = other ? LX_O_RDWR : writer ? LX_O_WRONLY : LX_O_RDONLY;
+    struct lx_file *f = e ? lx_file_new(&pipe_ops, acc | (flags & LX_O_NONBLOCK), e) : NULL;
+    if (!f) {
+        free(e);
+        return NULL;
+    }
+    *e = (struct end){ .p = p, .writer = writer, .other = other };
+    snprintf(f->path, sizeof f->path, other ? "socket:[%lu]" : "pipe:[%lu]", p->ino);
+    if (other) {
+        p->readers++;
+        other->writers++;
+    } else if (writer) {
+        p->writers++;
+    } else {
+        p->readers++;
+    }
+    return f;
+}
+
+/* Installs a and b as two fds written to fds_addr; on failure nothing stays. */
+static int64_t install_pair(struct lx_thread *t, struct lx_file *a, struct lx_file *b, uint64_t fds_addr,
+                            bool cloexec)
+{
+    if (!a || !b) {
+        lx_file_put(a);
+        lx_file_put(b);
+        return -LX_ENOMEM;
+    }
+    int fa = lx_fd_install(t->proc, a, 0, cloexec);
+    if (fa < 0) {
+        lx_file_put(b);
+        return fa;
+    }
+    int fb = lx_fd_install(t->proc, b, 0, cloexec);
+    if (fb < 0) {
+        lx_fd_close(t->proc, fa);
+        return fb;
+    }
+    int32_t fds[2] = { fa, fb };
+    if (lx_copy_out(t->proc->mm, fds_addr, fds, sizeof fds)) {
+        lx_fd_close(t->proc, fa);
+        lx_fd_close(t->proc, fb);
+        return -LX_EFAULT;
+    }
+    return 0;
+}
+
+static int64_t do_pipe(struct lx_thread *t, uint64_t fds_addr, unsigned flags)
+{
+    if (flags & ~(LX_O_CLOEXEC | LX_O_NONBLOCK | LX_O_DIRECT))
+        return -LX_EINVAL;
+    struct pipe *p = pipe_new();
+    if (!p)
+        return -LX_ENOMEM;
+    struct lx_file *r = end_new(p, NULL, false, flags), *w = r ? end_new(p, NULL, true, flags) : NULL;
+    if (!r)
+        free(p);
+    return install_pair(t, r, w, fds_addr, flags & LX_O_CLOEXEC);
+}
+
+LX_SYS(pipe) { return do_pipe(t, t->a[0], 0); }
+LX_SYS(pipe2) { return do_pipe(t, t->a[0], (unsigned)t->a[1]); }
+
+/* socketpair(AF_UNIX, SOCK_STREAM or SOCK_DGRAM): a pipe each way (a
+ * datagram pair keeps no boundaries: documented as partial). */
+int64_t lx_socketpair(struct lx_thread *t, unsigned type, uint64_t fds_addr)
+{
+    struct pipe *ab = pipe_new(), *ba = pipe_new();
+    if (!ab || !ba) {
+        free(ab);
+        free(ba);
+        return -LX_ENOMEM;
+    }
+    struct lx_file *a = end_new(ab, ba, false, type), *b = a ? end_new(ba, ab, false, type) : NULL;
+    if (!a) {
+        free(ab);
+        free(ba);
+    }
+    return install_pair(t, a, b, fds_addr, type & LX_SOCK_CLOEXEC);
+}
+
+LX_SYS(socketpair)
+{
+    unsigned type = (unsigned)t->a[1];
+    if (t->a[0] != LX_AF_UNIX)
+        return -LX_EAFNOSUPPORT;
+    if ((type & 0xf) != LX_SOCK_STREAM && (type & 0xf) != LX_SOCK_DGRAM)
+        return -LX_EINVAL;
+    return lx_socketpair(t, type, t->a[3]);
+}

@@ -1,0 +1,409 @@
+/*
+ * proc.c — Linux processes and threads (see lx.h): the pid and tid
+ * tables, a thread's Aerie thread (created in its process's task, its
+ * faults going to our endpoint badged with its tid), and the ends of
+ * threads and processes. Each Linux thread is one Aerie thread and each
+ * process one task, all made from the container's own quota, so the
+ * container's thread and object limits bound them.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <aerie/errors.h>
+#include <aerie/objects.h>
+#include <libaerie/invoke.h>
+#include <libaerie/runtime.h>
+#include <libaerie/syscall.h>
+#include "lx.h"
+#include "sys.h"
+
+#define BUCKETS  256
+#define PID_MAX  4194304
+
+struct lx_proc *lx_init;
+static struct lx_thread *tids[BUCKETS];
+static struct lx_proc *pids[BUCKETS];
+static int last_pid = 1;
+static uint64_t thread_prio;
+static struct lx_thread *graveyard;   /* ended threads, freed between messages */
+
+struct lx_thread *lx_thread_of(uint64_t badge)
+{
+    for (struct lx_thread *t = tids[badge % BUCKETS]; t; t = t->hnext)
+        if ((uint64_t)t->tid == badge)
+            return t;
+    return NULL;
+}
+
+struct lx_proc *lx_proc_of(int pid)
+{
+    if (pid <= 0)
+        return NULL;
+    for (struct lx_proc *p = pids[(unsigned)pid % BUCKETS]; p; p = p->pnext)
+        if (p->pid == pid)
+            return p;
+    return NULL;
+}
+
+int lx_next_pid(void)
+{
+    for (int tries = 0; tries < PID_MAX; tries++) {
+        last_pid = last_pid >= PID_MAX - 1 ? 2 : last_pid + 1;
+        if (!lx_thread_of((uint64_t)last_pid) && !lx_proc_of(last_pid))
+            return last_pid;
+    }
+    return -1;
+}
+
+void lx_procs_foreach(void (*fn)(struct lx_proc *p, void *arg), void *arg)
+{
+    for (unsigned b = 0; b < BUCKETS; b++)
+        for (struct lx_proc *p = pids[b], *n; p; p = n) {
+            n = p->pnext;
+            fn(p, arg);
+        }
+}
+
+static void tid_insert(struct lx_thread *t)
+{
+    t->hnext = tids[(unsigned)t->tid % BUCKETS];
+    tids[(unsigned)t->tid % BUCKETS] = t;
+}
+
+static void tid_remove(struct lx_thread *t)
+{
+    struct lx_thread **pp = &tids[(unsigned)t->tid % BUCKETS];
+    while (*pp && *pp != t)
+        pp = &(*pp)->hnext;
+    if (*pp)
+        *pp = t->hnext;
+}
+
+static void pid_insert(struct lx_proc *p)
+{
+    p->pnext = pids[(unsigned)p->pid % BUCKETS];
+    pids[(unsigned)p->pid % BUCKETS] = p;
+}
+
+static void pid_remove(struct lx_proc *p)
+{
+    struct lx_proc **pp = &pids[(unsigned)p->pid % BUCKETS];
+    while (*pp && *pp != p)
+        pp = &(*pp)->pnext;
+    if (*pp)
+        *pp = p->pnext;
+}
+
+/* ---- Aerie threads ---- */
+
+static int pick_cpu(void)
+{
+    uint64_t mask = lx.cpus ? lx.cpus : 1;
+    unsigned n = (unsigned)__builtin_popcountll(mask), k = lx.next_cpu++ % n;
+    for (int cpu = 0; cpu < 64; cpu++)
+        if ((mask >> cpu) & 1 && k-- == 0)
+            return cpu;
+    return 0;
+}
+
+/* A stopped Aerie thread for t in task, faulting to us with t's tid. */
+int lx_thread_attach(struct lx_thread *t, uint64_t task)
+{
+    if (!thread_prio) {
+        uint64_t info[4];
+        thread_prio = ae_invoke(ae_self.thread, AERIE_THREAD_INFO, 0, 0, info, 4) < 0 ? AERIE_PRIO_DEFAULT : info[2];
+    }
+    uint64_t slot = ae_slot_alloc(), ep = ae_slot_alloc();
+    if (!slot || !ep) {
+        ae_slot_free(slot);
+        ae_slot_free(ep);
+        return -LX_EAGAIN;
+    }
+    int64_t r = ae_quota_create(lx.quota, AERIE_OBJ_THREAD, slot, task, 0, 0);
+    if (r < 0) {
+        ae_slot_free(slot);
+        ae_slot_free(ep);
+        return r == AE_ENOMEM ? -LX_ENOMEM : -LX_EAGAIN;
+    }
+    if ((r = ae_cap_copy(lx.ep, ep, AERIE_R_WRITE, (uint64_t)t->tid)) >= 0)
+        r = ae_invokev(slot, AERIE_THREAD_SET_HANDLER, ep);
+    ae_cap_delete(ep);
+    ae_slot_free(ep);
+    if (r >= 0)
+        r = ae_invokev(slot, AERIE_THREAD_SET_PRIORITY, thread_prio);
+    t->cpu = pick_cpu();
+    if (r >= 0)
+        r = ae_invokev(slot, AERIE_THREAD_SET_AFFINITY, (uint64_t)t->cpu);
+    if (r < 0) {
+        ae_cap_delete(slot);
+        ae_slot_free(slot);
+        return lx_errno((int)r);
+    }
+    t->slot = slot;
+    return 0;
+}
+
+/* Destroys t's Aerie thread (a call it was in ends with it). A saved
+ * reply capability holds the thread too: it goes first. */
+void lx_thread_detach(struct lx_thread *t)
+{
+    if (t->saved)
+        ae_cap_delete(t->reply);
+    if (!t->slot)
+        return;
+    ae_invoke0(t->slot, AERIE_THREAD_DESTROY);
+    ae_cap_delete(t->slot);
+    ae_slot_free(t->slot);
+    t->slot = 0;
+    t->in_call = false;
+    t->saved = false;
+}
+
+static struct lx_thread *thread_alloc(struct lx_proc *p, int tid)
+{
+    struct lx_thread *t = calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    t->tid = tid;
+    t->proc = p;
+    t->reply = ae_slot_alloc();
+    t->next = p->threads;
+    p->threads = t;
+    p->nthreads++;
+    tid_insert(t);
+    return t;
+}
+
+struct lx_thread *lx_thread_new(struct lx_proc *p, int tid, int *err)
+{
+    if (!tid)
+        tid = lx_next_pid();
+    struct lx_thread *t = tid > 0 ? thread_alloc(p, tid) : NULL;
+    if (!t) {
+        *err = -LX_EAGAIN;
+        return NULL;
+    }
+    if ((*err = lx_thread_attach(t, p->mm->task))) {
+        lx_thread_free(t);
+        return NULL;
+    }
+    return t;
+}
+
+int lx_thread_set_regs(struct lx_thread *t, uint64_t mask, const uint64_t *regs)
+{
+    return lx_errno((int)ae_thread_set_regs(t->slot, mask, regs));
+}
+
+int lx_thread_get_regs(struct lx_thread *t, uint64_t *regs)
+{
+    return lx_errno((int)ae_invoke(t->slot, AERIE_THREAD_GET_REGS, 0, 0, regs, AERIE_REG_COUNT));
+}
+
+int lx_thread_start(struct lx_thread *t)
+{
+    return lx_errno((int)ae_invoke0(t->slot, AERIE_THREAD_RESUME));
+}
+
+/* Takes t out of every table; its memory goes at the next message. */
+void lx_thread_free(struct lx_thread *t)
+{
+    struct lx_proc *p = t->proc;
+    lx_unwait(t);
+    lx_thread_detach(t);
+    tid_remove(t);
+    struct lx_thread **pp = &p->threads;
+    while (*pp && *pp != t)
+        pp = &(*pp)->next;
+    if (*pp) {
+        *pp = t->next;
+        p->nthreads--;
+    }
+    t->dead = true;
+    t->next = graveyard;
+    graveyard = t;
+}
+
+void lx_graveyard_empty(void)
+{
+    while (graveyard) {
+        struct lx_thread *t = graveyard;
+        if (t->queued)
+            return;                          /* the run list still names it */
+        graveyard = t->next;
+        ae_cap_delete(t->reply);
+        ae_slot_free(t->reply);
+        free(t);
+    }
+}
+
+/* ---- processes ---- */
+
+static void default_limits(struct lx_proc *p)
+{
+    for (int i = 0; i < LX_RLIM_NLIMITS; i++)
+        p->rlim[i] = (struct lx_rlimit){ LX_RLIM_INFINITY, LX_RLIM_INFINITY };
+    p->rlim[LX_RLIMIT_STACK] = (struct lx_rlimit){ LX_STACK_MAX, LX_RLIM_INFINITY };
+    p->rlim[LX_RLIMIT_NOFILE] = (struct lx_rlimit){ LX_FD_MAX, LX_FD_MAX };
+    p->rlim[LX_RLIMIT_CORE] = (struct lx_rlimit){ 0, LX_RLIM_INFINITY };
+}
+
+struct lx_proc *lx_proc_alloc(int pid)
+{
+    struct lx_proc *p = calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    p->pid = pid;
+    p->exit_signal = LX_SIGCHLD;
+    p->start_ns = lx_now_ns();
+    default_limits(p);
+    pid_insert(p);
+    return p;
+}
+
+struct lx_proc *lx_proc_first(const char *comm, int *err)
+{
+    struct lx_proc *p = lx_proc_alloc(1);
+    if (!p) {
+        *err = -LX_ENOMEM;
+        return NULL;
+    }
+    p->pgid = p->sid = 1;
+    p->files = lx_files_new();
+    p->fs = lx_fsinfo_new();
+    p->sighand = calloc(1, sizeof *p->sighand);
+    if (!p->files || !p->fs || !p->sighand || !thread_alloc(p, 1)) {
+        *err = -LX_ENOMEM;
+        return NULL;
+    }
+    p->sighand->refs = 1;
+    struct lx_file *in = lx_null_input(), *out = lx_console_file();
+    int r = in && out ? lx_fd_install(p, in, 0, false) : -LX_ENOMEM;
+    if (r >= 0) {
+        lx_file_get(out);
+        r = lx_fd_install(p, out, 1, false);
+    }
+    if (r >= 0)
+        r = lx_fd_install(p, out, 2, false);
+    if (r < 0) {
+        *err = r;
+        return NULL;
+    }
+    strncpy(p->comm, comm, sizeof p->comm - 1);
+    lx_init = p;
+    return p;
+}
+
+/* Children of a dying process go to pid 1, which reaps them. */
+static void reparent_children(struct lx_proc *p)
+{
+    while (p->children) {
+        struct lx_proc *c = p->children;
+        p->children = c->sibling;
+        c->parent = lx_init;
+        c->sibling = lx_init->children;
+        lx_init->children = c;
+        if (c->state == LX_ZOMBIE)
+            lx_wake_all(&lx_init->child_wait);
+    }
+}
+
+static void release_resources(struct lx_proc *p)
+{
+    if (p->vfork_parent) {
+        lx_wake_thread(p->vfork_parent, LX_WAKE_EVENT);
+        p->vfork_parent = NULL;
+    }
+    lx_mm_put(p->mm);
+    p->mm = NULL;
+    lx_files_put(p->files);
+    p->files = NULL;
+    lx_fsinfo_put(p->fs);
+    p->fs = NULL;
+    if (p->sighand && !--p->sighand->refs)
+        free(p->sighand);
+    p->sighand = NULL;
+    if (p->exe)
+        lx_exe_put(p->exe);
+    p->exe = NULL;
+}
+
+/* Undoes a process clone did not finish making. */
+void lx_proc_discard(struct lx_proc *p)
+{
+    while (p->threads)
+        lx_thread_free(p->threads);
+    p->state = LX_ZOMBIE;
+    release_resources(p);
+    free(p->cmdline);
+    p->cmdline = NULL;
+    if (p->parent) {
+        lx_proc_reap(p);
+    } else {
+        pid_remove(p);
+        free(p);
+    }
+}
+
+/* A parent that ignores SIGCHLD (SIG_IGN or SA_NOCLDWAIT) has its
+ * children reaped as they end. */
+static bool parent_reaps_nothing(struct lx_proc *parent)
+{
+    const struct lx_sigaction *a = parent->sighand ? &parent->sighand->act[LX_SIGCHLD] : NULL;
+    return a && (a->handler == LX_SIG_IGN || (a->flags & LX_SA_NOCLDWAIT));
+}
+
+void lx_proc_exit(struct lx_proc *p, int wstatus)
+{
+    if (p->state == LX_ZOMBIE)
+        return;
+    while (p->threads)
+        lx_thread_free(p->threads);
+    p->state = LX_ZOMBIE;
+    p->wstatus = wstatus;
+    if (p == lx_init)
+        lx_container_end(wstatus, lx.fault_addr, lx.fault_rip);
+    release_resources(p);
+    reparent_children(p);
+    struct lx_proc *parent = p->parent;
+    if (!parent)
+        return;
+    bool autoreap = parent_reaps_nothing(parent);
+    if (p->exit_signal && !autoreap) {
+        struct lx_siginfo si = { .signo = p->exit_signal };
+        si.code = (wstatus & 0x7f) ? LX_CLD_KILLED : LX_CLD_EXITED;
+        si.chld.pid = p->pid;
+        si.chld.status = (wstatus & 0x7f) ? (wstatus & 0x7f) : (wstatus >> 8) & 0xff;
+        lx_signal_send(parent, NULL, p->exit_signal, &si);
+    }
+    lx_wake_all(&parent->child_wait);
+    if (autoreap)
+        lx_proc_reap(p);
+}
+
+/* Frees a reaped zombie. */
+void lx_proc_reap(struct lx_proc *p)
+{
+    free(p->cmdline);
+    struct lx_proc **pp = &p->parent->children;
+    while (*pp && *pp != p)
+        pp = &(*pp)->sibling;
+    if (*pp)
+        *pp = p->sibling;
+    pid_remove(p);
+    free(p);
+}
+
+void lx_thread_exit(struct lx_thread *t, int status)
+{
+    struct lx_proc *p = t->proc;
+    if (t->clear_tid && p->mm) {
+        uint32_t zero = 0;
+        if (lx_copy_out(p->mm, t->clear_tid, &zero, sizeof zero) == 0)
+            lx_futex_wake(p->mm, t->clear_tid, 1);
+    }
+    if (p->nthreads == 1) {
+        lx_proc_exit(p, (status & 0xff) << 8);
+        return;
+    }
+    lx_thread_free(t);
+}

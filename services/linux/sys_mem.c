@@ -1,0 +1,206 @@
+/*
+ * sys_mem.c — the memory system calls: brk, mmap (anonymous, private and
+ * shared, and private file mappings read in at mmap time), munmap,
+ * mprotect, mremap, madvise, msync, mincore. Everything is charged to the
+ * container's quota; anonymous memory only once touched (mm.c).
+ */
+#include <string.h>
+#include <aerie/objects.h>
+#include <libaerie/invoke.h>
+#include "lx.h"
+#include "sys.h"
+
+LX_SYS(brk)
+{
+    struct lx_mm *mm = t->proc->mm;
+    uint64_t want = t->a[0];
+    if (want < mm->brk_start || want >= LX_MMAP_TOP)
+        return (int64_t)mm->brk;
+    uint64_t old_end = LX_PAGE_UP(mm->brk), new_end = LX_PAGE_UP(want);
+    if (new_end > old_end) {
+        for (struct lx_vma *v = mm->vmas; v; v = v->next)
+            if (v->start < new_end && old_end < v->end)
+                return (int64_t)mm->brk;             /* something is mapped there */
+        struct lx_vma *last = lx_mm_vma(mm, old_end - 1);
+        if (last && (last->flags & LX_VMA_BRK) && last->end == old_end)
+            last->end = new_end;                     /* grow the heap VMA in place */
+        else if (lx_mm_map(mm, old_end, new_end - old_end, LX_PROT_READ | LX_PROT_WRITE, LX_VMA_BRK, NULL, 0))
+            return (int64_t)mm->brk;
+    } else if (new_end < old_end) {
+        lx_mm_unmap(mm, new_end, old_end - new_end);
+    }
+    mm->brk = want;
+    return (int64_t)want;
+}
+
+/* A private file mapping: its bytes read into anonymous pages now. */
+static int64_t map_file(struct lx_thread *t, uint64_t addr, uint64_t len, unsigned prot, int fd, uint64_t off)
+{
+    struct lx_file *f = lx_fd_get(t->proc, fd);
+    if (!f)
+        return -LX_EBADF;
+    if ((f->flags & LX_O_ACCMODE) == LX_O_WRONLY)
+        return -LX_EACCES;
+    if (!f->ops->read || !f->ops->seek)
+        return -LX_ENODEV;
+    struct lx_mm *mm = t->proc->mm;
+    int r = lx_mm_map(mm, addr, len, prot | LX_PROT_WRITE, 0, NULL, 0);
+    if (r)
+        return r;
+    void *dst = lx_user(mm, addr, len, LX_PROT_WRITE);
+    int64_t n = dst ? f->ops->read(t, f, dst, len, (int64_t)off) : -LX_ENOMEM;
+    if (n < 0 || n == LX_BLOCK) {
+        lx_mm_unmap(mm, addr, len);
+        return n < 0 ? n : -LX_ENODEV;
+    }
+    if (!(prot & LX_PROT_WRITE))
+        lx_mm_protect(mm, addr, len, prot);
+    return 0;
+}
+
+LX_SYS(mmap)
+{
+    uint64_t addr = t->a[0], len = t->a[1], off = t->a[5];
+    unsigned prot = (unsigned)t->a[2], flags = (unsigned)t->a[3];
+    int fd = (int)(int32_t)t->a[4];
+    struct lx_mm *mm = t->proc->mm;
+    if (!len || off % LX_PAGE || (prot & ~7u))
+        return -LX_EINVAL;
+    if (len > LX_USER_TOP)
+        return -LX_ENOMEM;                       /* more than an address space holds */
+    unsigned type = flags & LX_MAP_TYPE;
+    if (type != LX_MAP_PRIVATE && type != LX_MAP_SHARED && type != LX_MAP_SHARED_VALIDATE)
+        return -LX_EINVAL;
+    len = LX_PAGE_UP(len);
+    bool fixed = flags & (LX_MAP_FIXED | LX_MAP_FIXED_NOREPLACE);
+    if (fixed) {
+        if (addr % LX_PAGE || addr < LX_USER_MIN || addr >= LX_USER_TOP || len > LX_USER_TOP - addr)
+            return -LX_ENOMEM;
+        if (flags & LX_MAP_FIXED_NOREPLACE)
+            for (struct lx_vma *v = mm->vmas; v; v = v->next)
+                if (v->start < addr + len && addr < v->end)
+                    return -LX_EEXIST;
+    } else {
+        addr = lx_mm_find_free(mm, len);
+        if (!addr)
+            return -LX_ENOMEM;
+    }
+    int64_t r;
+    if (flags & LX_MAP_ANONYMOUS)
+        r = lx_mm_map(mm, addr, len, prot, type == LX_MAP_PRIVATE ? 0 : LX_VMA_SHARED, NULL, 0);
+    else if (type != LX_MAP_PRIVATE && (prot & LX_PROT_WRITE))
+        r = -LX_ENODEV;                          /* no shared writable file mappings */
+    else
+        r = map_file(t, addr, len, prot, fd, off);
+    if (r)
+        return r;
+    if (!fixed)
+        mm->mmap_hint = addr;
+    return (int64_t)addr;
+}
+
+LX_SYS(munmap)
+{
+    if (t->a[0] % LX_PAGE || !t->a[1])
+        return -LX_EINVAL;
+    return lx_mm_unmap(t->proc->mm, t->a[0], t->a[1]);
+}
+
+LX_SYS(mprotect)
+{
+    if (t->a[0] % LX_PAGE || (t->a[2] & ~(uint64_t)(7 | LX_PROT_GROWSDOWN | LX_PROT_GROWSUP)))
+        return -LX_EINVAL;
+    if (!t->a[1])
+        return 0;
+    return lx_mm_protect(t->proc->mm, t->a[0], t->a[1], (unsigned)t->a[2] & 7);
+}
+
+/* mremap: shrink in place, grow in place when the pages after are free,
+ * else (MREMAP_MAYMOVE) copy to a new place. */
+LX_SYS(mremap)
+{
+    struct lx_mm *mm = t->proc->mm;
+    uint64_t old = t->a[0], olen = LX_PAGE_UP(t->a[1]), nlen = LX_PAGE_UP(t->a[2]);
+    unsigned flags = (unsigned)t->a[3];
+    if (old % LX_PAGE || !nlen || (flags & ~3u) || ((flags & LX_MREMAP_FIXED) && !(flags & LX_MREMAP_MAYMOVE)))
+        return -LX_EINVAL;
+    struct lx_vma *v = lx_mm_vma(mm, old);
+    if (!v || !olen || old + olen > v->end || (flags & LX_MREMAP_FIXED))
+        return v ? -LX_EINVAL : -LX_EFAULT;
+    if (nlen <= olen) {
+        if (nlen < olen)
+            lx_mm_unmap(mm, old + nlen, olen - nlen);
+        return (int64_t)old;
+    }
+    bool free_after = old + nlen <= LX_MMAP_TOP;
+    for (struct lx_vma *w = mm->vmas; w && free_after; w = w->next)
+        if (w->start < old + nlen && old + olen < w->end && w != v)
+            free_after = false;
+    if (free_after && v->end == old + olen && !(v->flags & (LX_VMA_FILE | LX_VMA_SHARED))) {
+        v->end = old + nlen;                     /* the new pages come on demand */
+        return (int64_t)old;
+    }
+    if (!(flags & LX_MREMAP_MAYMOVE))
+        return -LX_ENOMEM;
+    uint64_t to = lx_mm_find_free(mm, nlen);
+    if (!to)
+        return -LX_ENOMEM;
+    unsigned prot = v->prot, vflags = v->flags & ~LX_VMA_BRK;
+    int r = lx_mm_map(mm, to, nlen, prot | LX_PROT_READ | LX_PROT_WRITE, vflags & ~LX_VMA_FILE & ~LX_VMA_SHARED,
+                      NULL, 0);
+    void *dst = r ? NULL : lx_user(mm, to, olen, LX_PROT_WRITE);
+    const void *src = dst ? lx_user(mm, old, olen, LX_PROT_READ) : NULL;
+    if (!src) {
+        if (!r)
+            lx_mm_unmap(mm, to, nlen);
+        return r ? r : -LX_ENOMEM;
+    }
+    memcpy(dst, src, olen);
+    lx_mm_unmap(mm, old, olen);
+    if (prot != (prot | LX_PROT_READ | LX_PROT_WRITE))
+        lx_mm_protect(mm, to, nlen, prot);
+    return (int64_t)to;
+}
+
+LX_SYS(madvise)
+{
+    uint64_t addr = t->a[0], len = LX_PAGE_UP(t->a[1]);
+    if (addr % LX_PAGE)
+        return -LX_EINVAL;
+    if (t->a[2] != LX_MADV_DONTNEED || !len)
+        return 0;                                /* advice only */
+    /* DONTNEED: private anonymous pages read as zero afterwards */
+    struct lx_mm *mm = t->proc->mm;
+    for (uint64_t a = addr; a < addr + len;) {
+        struct lx_vma *v = lx_mm_vma(mm, a);
+        if (!v)
+            return -LX_ENOMEM;
+        uint64_t end = v->end < addr + len ? v->end : addr + len;
+        if (!(v->flags & (LX_VMA_FILE | LX_VMA_SHARED)) && v->prot) {
+            for (struct lx_chunk *c = mm->chunks; c; c = c->next) {
+                uint64_t s = c->start > a ? c->start : a, e = c->end < end ? c->end : end;
+                if (s < e)
+                    memset((void *)(mm->mirror + s), 0, e - s);
+            }
+        }
+        a = end;
+    }
+    return 0;
+}
+
+LX_SYS(msync) { return t->a[0] % LX_PAGE ? -LX_EINVAL : 0; }
+
+LX_SYS(mincore)
+{
+    uint64_t addr = t->a[0], pages = LX_PAGE_UP(t->a[1]) / LX_PAGE;
+    if (addr % LX_PAGE)
+        return -LX_EINVAL;
+    for (uint64_t i = 0; i < pages; i++) {
+        uint8_t in = lx_mm_vma(t->proc->mm, addr + i * LX_PAGE) ? 1 : 0;
+        if (!in)
+            return -LX_ENOMEM;
+        if (lx_copy_out(t->proc->mm, t->a[2] + i, &in, 1))
+            return -LX_EFAULT;
+    }
+    return 0;
+}

@@ -1,0 +1,45 @@
+# tests/linux/linux_tests.mk — the Linux personality's tests: static Linux
+# programs built on the host from tests/linux/progs/ with musl-gcc and
+# with glibc, each an image of build/boot-linux.img, driven by lxtest.
+
+LX_PROGS := $(patsubst tests/linux/progs/%.c,%,$(wildcard tests/linux/progs/*.c))
+LX_BINS  := $(foreach p,$(LX_PROGS),$(BUILD)/linux/$(p)-musl $(BUILD)/linux/$(p)-glibc)
+
+$(BUILD)/linux/%-musl: tests/linux/progs/%.c tests/linux/progs/check.h
+	@mkdir -p $(@D)
+	@echo "  MUSLCC  $@"
+	@musl-gcc -static -O2 -Wall -o $@ $< -lpthread
+
+$(BUILD)/linux/%-glibc: tests/linux/progs/%.c tests/linux/progs/check.h
+	@mkdir -p $(@D)
+	@echo "  GLIBCC  $@"
+	@gcc -static -O2 -Wall -o $@ $< -lpthread
+
+LX_IMAGE_SPECS := $(foreach b,$(LX_BINS),images/$(notdir $(b))/prog=$(b) -d images/$(notdir $(b))/files)
+
+# busybox scripts: what each prints and its exit status on this machine's
+# busybox (tests/linux/busybox/run-host.sh) are what it must print on Aerie.
+# /bin/gzip is busybox too: tar -z runs "gzip" from PATH (the build
+# machine's is GNU gzip; the scripts compare contents, not gzip's bytes).
+BB_SCRIPTS := $(patsubst tests/linux/busybox/%.sh,%,$(wildcard tests/linux/busybox/[0-9]*.sh))
+BB_EXPECT  := $(foreach s,$(BB_SCRIPTS),$(BUILD)/linux/bbexpect/$(s).out)
+$(BUILD)/linux/bbexpect/%.out: tests/linux/busybox/%.sh tests/linux/busybox/run-host.sh $(BUSYBOX)
+	@mkdir -p $(@D)
+	@echo "  BBHOST  $@"
+	@tests/linux/busybox/run-host.sh $(abspath $<) $@ $(@:.out=.code)
+BB_TEST_SPECS := images/busybox-test/prog=$(BUSYBOX) images/busybox-test/files/bin/sh=$(BUSYBOX) \
+    images/busybox-test/files/bin/gzip=$(BUSYBOX) \
+    $(foreach s,$(BB_SCRIPTS),images/busybox-test/files/t/$(s).sh=tests/linux/busybox/$(s).sh \
+        images/busybox-test/files/expect/$(s).out=$(BUILD)/linux/bbexpect/$(s).out \
+        images/busybox-test/files/expect/$(s).code=$(BUILD)/linux/bbexpect/$(s).code)
+
+$(eval $(call libc_program,lxtest,tests/linux/lxtest.c))
+$(BUILD)/uobj/tests/linux/lxtest.c.o: UEXTRA := -Itests/host
+
+$(BUILD)/boot-linux.img: $(BUILD)/tools/mkimage tests/linux/boot.conf tests/linux/linux_tests.mk $(SERVICE_ELFS) \
+                         $(BUILD)/lxtest.elf $(LX_BINS) \
+                         $(BB_EXPECT) $(wildcard tests/linux/busybox/*.sh)
+	@echo "  IMAGE   $@"
+	@$(BUILD)/tools/mkimage -o $@ boot.conf=tests/linux/boot.conf $(BOOT_IMG_FILES) \
+	    bin/lxtest=$(BUILD)/lxtest.elf $(LX_IMAGE_SPECS) $(BB_TEST_SPECS)
+all: $(BUILD)/boot-linux.img

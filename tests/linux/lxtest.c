@@ -1,0 +1,290 @@
+/*
+ * lxtest.c — the Linux personality's tests (docs/LINUX.md), run in QEMU
+ * as a service granted "cm" and the kernel debug console: each runs
+ * unmodified static Linux programs (built on the host with musl-gcc and
+ * glibc from tests/linux/progs/) as containers and checks their output,
+ * exit status and the way cm reports their end.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <aerie/errors.h>
+#include <aerie/proto/linux.h>
+#include <libaerie/cm.h>
+#include <libaerie/runtime.h>
+#include "ktest_host.h"
+
+static uint64_t cmcap;
+static char logbuf[8192];
+
+static uint64_t lx_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* The whole log of container id (a message's worth at a time) into logbuf. */
+static void read_log(uint64_t id)
+{
+    uint64_t from = 0;
+    size_t len = 0;
+    for (;;) {
+        int64_t n = ae_cm_logs(cmcap, id, &from, logbuf + len, sizeof logbuf - 1 - len);
+        if (n < 0)
+            printf("  reading the log of %lu: error %ld\n", id, n);
+        if (n <= 0)
+            break;
+        len += (size_t)n;
+    }
+    logbuf[len] = 0;
+}
+
+/* Runs spec to its end; the log lands in logbuf. */
+static int run(const char *spec, struct ae_cm_status *st)
+{
+    uint64_t id, t0 = lx_ns();
+    char err[200] = "";
+    logbuf[0] = 0;
+    int r = ae_cm_create(cmcap, spec, 1, &id, err, sizeof err);
+    if (r) {
+        snprintf(logbuf, sizeof logbuf, "create failed: %d %s", r, err);
+        printf("  run '%s': %d %s\n", spec, r, err);
+        return r;
+    }
+    r = ae_cm_wait(cmcap, id, st);
+    read_log(id);
+    ae_cm_remove(cmcap, id);
+    printf("  %s: %lu ms\n", spec, (lx_ns() - t0) / 1000000);
+    return r;
+}
+
+static bool has(const char *needle)
+{
+    if (strstr(logbuf, needle))
+        return true;
+    printf("  expected '%s' in the log:\n%s\n", needle, logbuf);
+    return false;
+}
+
+static void hello(const char *image)
+{
+    struct ae_cm_status st;
+    char spec[160];
+    snprintf(spec, sizeof spec, "image=%s args=\"7 two\" env=WHO=aerie", image);
+    CHECK_EQ(run(spec, &st), 0);
+    CHECK_EQ(st.state, CM_EXITED);
+    CHECK_EQ(st.exit_status, 7);
+    char want[120];
+    snprintf(want, sizeof want, "hello from a static Linux program: argc=3 argv[0]=%s [7] [two] WHO=aerie", image);
+    CHECK(has(want));
+    CHECK(has("to stderr"));
+    CHECK(!strstr(logbuf, "unsupported system call"));
+}
+
+static void linux_musl_hello_runs(void) { hello("hello-musl"); }
+static void linux_glibc_hello_runs(void) { hello("hello-glibc"); }
+
+static void crash(const char *image, const char *how, unsigned sig)
+{
+    struct ae_cm_status st;
+    char spec[160], d[200];
+    snprintf(spec, sizeof spec, "image=%s args=%s", image, how);
+    CHECK_EQ(run(spec, &st), 0);
+    CHECK_EQ(st.state, CM_FAULTED);
+    CHECK_EQ(st.fault_label & 0xFFFFFFFF, CM_FAULT_LINUX_SIGNAL);
+    CHECK_EQ(st.fault_label >> 32, sig);
+    ae_cm_describe(&st, d, sizeof d);
+    if (!strstr(d, ae_cm_signal_name(sig)))
+        printf("  described as '%s'\n", d);
+    CHECK(strstr(d, ae_cm_signal_name(sig)) != NULL);
+}
+
+static void linux_segfault_reported_as_sigsegv(void)
+{
+    crash("crash-musl", "segv", 11);
+    struct ae_cm_status st;
+    CHECK_EQ(run("image=crash-glibc args=segv", &st), 0);
+    CHECK_EQ(st.fault_label >> 32, 11);
+    CHECK_EQ(st.fault_addr, 0x10);
+}
+
+static void linux_abort_reported_as_sigabrt(void)
+{
+    crash("crash-glibc", "abort", 6);
+    crash("crash-musl", "abort", 6);
+}
+static void linux_ud2_reported_as_sigill(void) { crash("crash-musl", "ud2", 4); }
+static void linux_divide_reported_as_sigfpe(void) { crash("crash-glibc", "div", 8); }
+
+static void linux_unsupported_call_logged_once(void)
+{
+    struct ae_cm_status st;
+    CHECK_EQ(run("image=unsup-glibc", &st), 0);
+    CHECK_EQ(st.state, CM_EXITED);
+    CHECK_EQ(st.exit_status, 0);
+    CHECK(has("linux: unsupported system call 206 (io_setup)"));
+    char *first = strstr(logbuf, "unsupported system call 206");
+    CHECK(first && !strstr(first + 1, "unsupported system call 206"));
+    CHECK(has("unsup: io_setup returned -1 errno 38"));
+}
+
+static void linux_needs_self_grant(void)
+{
+    uint64_t id;
+    char err[200] = "";
+    int r = ae_cm_create(cmcap, "image=hello-musl grant=none,console", 0, &id, err, sizeof err);
+    CHECK(r != 0);
+    CHECK(strstr(err, "a Linux program needs self") != NULL);
+}
+
+/* A self-checking program: exit 0 and its "N checks, 0 failed" line. */
+static void selfcheck(const char *prog, const char *libc, const char *opts)
+{
+    struct ae_cm_status st;
+    char spec[200], want[64], d[200];
+    snprintf(spec, sizeof spec, "image=%s-%s mem=64M threads=24 objects=2048 %s", prog, libc, opts);
+    CHECK_EQ(run(spec, &st), 0);
+    snprintf(want, sizeof want, "%s: ", prog);
+    bool line = has(want) && has(" checks, 0 failed");
+    if (st.state != CM_EXITED || st.exit_status || !line) {
+        ae_cm_describe(&st, d, sizeof d);
+        printf("  %s ended: %s\n", spec, d);
+    }
+    CHECK_EQ(st.state, CM_EXITED);
+    CHECK_EQ(st.exit_status, 0);
+    CHECK(line);
+}
+
+static void linux_files_musl(void) { selfcheck("files", "musl", "grant=console,self,fs"); }
+static void linux_files_glibc(void) { selfcheck("files", "glibc", "grant=console,self,fs"); }
+static void linux_processes_musl(void) { selfcheck("procs", "musl", ""); }
+static void linux_processes_glibc(void) { selfcheck("procs", "glibc", ""); }
+static void linux_signals_musl(void) { selfcheck("signals", "musl", ""); }
+static void linux_signals_glibc(void) { selfcheck("signals", "glibc", ""); }
+static void linux_threads_musl(void) { selfcheck("threads", "musl", ""); }
+static void linux_threads_glibc(void) { selfcheck("threads", "glibc", ""); }
+static void linux_memory_musl(void) { selfcheck("memory", "musl", ""); }
+static void linux_memory_glibc(void) { selfcheck("memory", "glibc", ""); }
+
+/* Hostile programs fail cleanly inside their container (attack.c); the
+ * fork bomb meets the container's thread limit, the memory hog its quota. */
+static void attack(const char *libc)
+{
+    struct ae_cm_status st;
+    char spec[200];
+    snprintf(spec, sizeof spec, "image=attack-%s mem=24M threads=12 objects=600", libc);
+    CHECK_EQ(run(spec, &st), 0);
+    CHECK(has(" checks, 0 failed") && has("attack: fork bomb stopped after"));
+    CHECK_EQ(st.state, CM_EXITED);
+    CHECK_EQ(st.exit_status, 0);
+}
+
+static void linux_attacks_stay_inside_musl(void) { attack("musl"); }
+static void linux_attacks_stay_inside_glibc(void) { attack("glibc"); }
+
+/* ---- busybox: each script's output and status as on the build machine ---- */
+
+/* A file of an ended container (CM_FS_READ), into buf; its length or -1. */
+static int64_t container_file(uint64_t id, const char *path, char *buf, size_t cap)
+{
+    uint64_t size = 0, off = 0;
+    for (;;) {
+        size_t want = cap - 1 - off < CM_FS_CHUNK ? cap - 1 - off : CM_FS_CHUNK;
+        int64_t n = ae_cm_fs_read(cmcap, id, path, off, buf + off, want, &size);
+        if (n < 0)
+            return -1;
+        off += (uint64_t)n;
+        if (!n || off >= size || off >= cap - 1)
+            break;
+    }
+    buf[off] = 0;
+    return (int64_t)off;
+}
+
+static void busybox_script(const char *name)
+{
+    char spec[240], path[64], err[200] = "";
+    static char expect[8192];
+    snprintf(spec, sizeof spec, "image=busybox-test args=\"sh /t/%s.sh\" env=WORK=/w env=TZ=UTC "
+             "grant=console,self,fs mem=64M threads=24 objects=2048", name);
+    uint64_t id, t0 = lx_ns();
+    struct ae_cm_status st;
+    int r = ae_cm_create(cmcap, spec, 1, &id, err, sizeof err);
+    CHECK_EQ(r, 0);
+    if (r) {
+        printf("  %s: %s\n", spec, err);
+        return;
+    }
+    CHECK_EQ(ae_cm_wait(cmcap, id, &st), 0);
+    read_log(id);
+    snprintf(path, sizeof path, "/expect/%s.out", name);
+    int64_t en = container_file(id, path, expect, sizeof expect);
+    snprintf(path, sizeof path, "/expect/%s.code", name);
+    char code[16] = "";
+    container_file(id, path, code, sizeof code);
+    ae_cm_remove(cmcap, id);
+    printf("  busybox %s: %lu ms\n", name, (lx_ns() - t0) / 1000000);
+    CHECK(en >= 0);
+    bool same = en >= 0 && !strcmp(logbuf, expect);
+    if (!same)
+        printf("  busybox %s printed:\n%s\n  and on the build machine:\n%s\n", name, logbuf, expect);
+    CHECK(same);
+    char d[200];
+    ae_cm_describe(&st, d, sizeof d);
+    if (st.state != CM_EXITED || st.exit_status != (uint64_t)atoi(code))
+        printf("  busybox %s: %s, expected exit status %d\n", name, d, atoi(code));
+    CHECK_EQ(st.state, CM_EXITED);
+    CHECK_EQ(st.exit_status, (uint64_t)atoi(code));
+}
+
+static void busybox_shell_language(void) { busybox_script("01-shell"); }
+static void busybox_text_tools(void) { busybox_script("02-text"); }
+static void busybox_file_tools(void) { busybox_script("03-files"); }
+static void busybox_tar_and_gzip(void) { busybox_script("04-archive"); }
+static void busybox_background_jobs(void) { busybox_script("05-jobs"); }
+static void busybox_date_sleep_expr(void) { busybox_script("06-misc"); }
+
+static void busybox_echo_pipe_wc(void)
+{
+    struct ae_cm_status st;
+    CHECK_EQ(run("image=busybox args=\"sh -c 'echo hi | wc -c'\"", &st), 0);
+    CHECK_EQ(st.state, CM_EXITED);
+    CHECK_EQ(st.exit_status, 0);
+    CHECK(!strcmp(logbuf, "3\n"));
+}
+
+int main(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    cmcap = ae_capenv_lookup("cm");
+    RUN(linux_musl_hello_runs);
+    RUN(linux_glibc_hello_runs);
+    RUN(linux_segfault_reported_as_sigsegv);
+    RUN(linux_abort_reported_as_sigabrt);
+    RUN(linux_ud2_reported_as_sigill);
+    RUN(linux_divide_reported_as_sigfpe);
+    RUN(linux_unsupported_call_logged_once);
+    RUN(linux_needs_self_grant);
+    RUN(linux_files_musl);
+    RUN(linux_files_glibc);
+    RUN(linux_memory_musl);
+    RUN(linux_memory_glibc);
+    RUN(linux_processes_musl);
+    RUN(linux_processes_glibc);
+    RUN(linux_signals_musl);
+    RUN(linux_signals_glibc);
+    RUN(linux_threads_musl);
+    RUN(linux_threads_glibc);
+    RUN(linux_attacks_stay_inside_musl);
+    RUN(linux_attacks_stay_inside_glibc);
+    RUN(busybox_echo_pipe_wc);
+    RUN(busybox_shell_language);
+    RUN(busybox_text_tools);
+    RUN(busybox_file_tools);
+    RUN(busybox_tar_and_gzip);
+    RUN(busybox_background_jobs);
+    RUN(busybox_date_sleep_expr);
+    return TESTS_DONE();
+}

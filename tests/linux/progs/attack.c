@@ -1,0 +1,135 @@
+/*
+ * attack.c — a hostile Linux program: raw system calls with Aerie's
+ * numbers, forged fds and pointers, signals to pids outside the
+ * container, huge mmap and brk, and a fork bomb. Each attempt must fail
+ * cleanly inside the container (docs/LINUX.md, "Attacks"), and the
+ * personality must go on serving; checks itself.
+ */
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "check.h"
+
+static long raw(long nr, long a, long b, long c)
+{
+    long r;
+    register long r10 __asm__("r10") = 0;
+    __asm__ volatile("syscall" : "=a"(r) : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10) : "rcx", "r11", "memory");
+    return r;
+}
+
+/* A child process holds no Aerie capability at all: every invocation is ECAP (-2). */
+static void aerie_calls_from_a_child(void)
+{
+    pid_t c = fork();
+    if (c == 0) {
+        int bad = 0;
+        for (long slot = 1; slot < 64; slot++) {
+            long r = raw(0x1000, slot, 0, 0);             /* AERIE_SYS_CALL */
+            bad += r != -2;
+            r = raw(0x1007, 3, slot, 0);                  /* AERIE_SYS_CAP DELETE */
+            bad += r != -2;
+        }
+        _exit(bad ? 1 : 0);
+    }
+    int st;
+    CHECK(waitpid(c, &st, 0) == c && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
+static void forged_fds_and_pointers(void)
+{
+    char buf[16];
+    CHECK(read(12345, buf, 1) == -1 && errno == EBADF);
+    CHECK(write(-1, "x", 1) == -1 && errno == EBADF);
+    CHECK(close(999) == -1 && errno == EBADF);
+    CHECK(syscall(SYS_read, 0, (void *)1, 10) == -1 && errno == EFAULT);
+    CHECK(write(1, (void *)0xffffffffffff0000ul, 10) == -1 && errno == EFAULT);
+    CHECK(syscall(SYS_open, (char *)0x10, 0) == -1 && errno == EFAULT);
+    CHECK(syscall(SYS_clock_gettime, 0, (void *)0x7ffffffff000ul) == -1 && errno == EFAULT);
+    int p[2];
+    CHECK(pipe(p) == 0);
+    pid_t c = fork();
+    if (c == 0) {
+        /* the parent's next fd does not exist here */
+        _exit(read(p[1] + 1, buf, 1) == -1 && errno == EBADF ? 0 : 1);
+    }
+    int fd = dup(p[1]);
+    int st;
+    CHECK(waitpid(c, &st, 0) == c && WEXITSTATUS(st) == 0);
+    close(fd);
+    close(p[0]);
+    close(p[1]);
+}
+
+static void signals_stay_inside(void)
+{
+    CHECK(kill(999999, SIGKILL) == -1 && errno == ESRCH);
+    CHECK(kill(4194303, SIGTERM) == -1 && errno == ESRCH);
+    CHECK(syscall(SYS_tgkill, 424242, 424242, SIGKILL) == -1 && errno == ESRCH);
+    CHECK(kill(-999999, SIGTERM) == -1 && errno == ESRCH);
+}
+
+static void huge_memory(void)
+{
+    void *p = mmap(NULL, 1ul << 40, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    CHECK(p == MAP_FAILED && errno == ENOMEM);
+    long b0 = syscall(SYS_brk, 0);
+    CHECK(syscall(SYS_brk, b0 + (1l << 40)) == b0);  /* refused: the break stays */
+    /* touching more than the container's memory ends the toucher, not the container */
+    pid_t c = fork();
+    if (c == 0) {
+        size_t len = 1ul << 32;
+        char *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (m == MAP_FAILED)
+            _exit(3);
+        for (size_t i = 0; i < len; i += 4096)
+            m[i] = 1;
+        _exit(4);
+    }
+    int st;
+    CHECK(waitpid(c, &st, 0) == c && WIFSIGNALED(st));
+}
+
+static void fork_bomb(void)
+{
+    int made = 0, err = 0;
+    pid_t kids[512];
+    for (; made < 512; made++) {
+        pid_t c = fork();
+        if (c == 0) {
+            pause();
+            _exit(0);
+        }
+        if (c < 0) {
+            err = errno;
+            break;
+        }
+        kids[made] = c;
+    }
+    printf("attack: fork bomb stopped after %d children (errno %d)\n", made, err);
+    CHECK(made < 512 && err == EAGAIN);
+    for (int i = 0; i < made; i++)
+        kill(kids[i], SIGKILL);
+    int n = 0;
+    while (wait(NULL) > 0)
+        n++;
+    CHECK(n == made);
+    pid_t c = fork();                                     /* room again */
+    if (c == 0)
+        _exit(0);
+    CHECK(c > 0 && waitpid(c, NULL, 0) == c);
+}
+
+int main(void)
+{
+    aerie_calls_from_a_child();
+    forged_fds_and_pointers();
+    signals_stay_inside();
+    huge_memory();
+    fork_bomb();
+    return done("attack");
+}

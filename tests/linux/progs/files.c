@@ -1,0 +1,155 @@
+/*
+ * files.c — files over the container's fs session, pipes, /dev and /proc
+ * as a Linux program sees them; checks itself (needs grant fs). It works
+ * in /lxt-files of the container's own root, and refuses to run anywhere
+ * but under Aerie (check.h).
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/select.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/uio.h>
+#include <unistd.h>
+#include "check.h"
+
+#define TOP "/lxt-files"
+
+static void files(void)
+{
+    CHECK(mkdir(TOP, 0755) == 0);
+    CHECK(mkdir(TOP, 0755) == -1 && errno == EEXIST);
+    CHECK(chdir(TOP) == 0);
+    char cwd[256];
+    CHECK(getcwd(cwd, sizeof cwd) && !strcmp(cwd, TOP));
+    int fd = open("a.txt", O_CREAT | O_RDWR | O_TRUNC, 0644);
+    CHECK(fd >= 0);
+    CHECK(write(fd, "hello, files\n", 13) == 13);
+    struct iovec iov[2] = { { "vec", 3 }, { "tor\n", 4 } };
+    CHECK(writev(fd, iov, 2) == 7);
+    CHECK(lseek(fd, 0, SEEK_CUR) == 20);
+    CHECK(lseek(fd, 0, SEEK_SET) == 0);
+    char buf[64] = { 0 };
+    CHECK(read(fd, buf, sizeof buf) == 20 && !memcmp(buf, "hello, files\nvector\n", 20));
+    CHECK(pread(fd, buf, 5, 7) == 5 && !memcmp(buf, "files", 5));
+    struct stat st;
+    CHECK(fstat(fd, &st) == 0 && st.st_size == 20 && S_ISREG(st.st_mode));
+    CHECK(ftruncate(fd, 5) == 0 && fstat(fd, &st) == 0 && st.st_size == 5);
+    CHECK(close(fd) == 0);
+    CHECK(close(fd) == -1 && errno == EBADF);
+    fd = open(TOP "/a.txt", O_WRONLY | O_APPEND);
+    CHECK(fd >= 0 && write(fd, "!", 1) == 1 && close(fd) == 0);
+    CHECK(stat("a.txt", &st) == 0 && st.st_size == 6);
+    CHECK(access("a.txt", R_OK | W_OK) == 0);
+    CHECK(access("nothing", F_OK) == -1 && errno == ENOENT);
+    CHECK(rename("a.txt", "b.txt") == 0 && stat("a.txt", &st) == -1 && errno == ENOENT);
+    CHECK(mkdir("sub", 0755) == 0 && mkdir("sub/deeper", 0755) == 0);
+    int dfd = open("sub", O_RDONLY | O_DIRECTORY);
+    CHECK(dfd >= 0);
+    fd = openat(dfd, "deeper/x", O_CREAT | O_WRONLY, 0600);
+    CHECK(fd >= 0 && close(fd) == 0);
+    CHECK(fstatat(dfd, "deeper/x", &st, 0) == 0 && st.st_size == 0);
+    CHECK(fchdir(dfd) == 0 && getcwd(cwd, sizeof cwd) && !strcmp(cwd, TOP "/sub"));
+    CHECK(chdir("..") == 0);
+    close(dfd);
+    DIR *d = opendir(TOP);
+    int seen = 0, n = 0;
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        n++;
+        seen |= !strcmp(e->d_name, "b.txt") ? 1 : !strcmp(e->d_name, "sub") ? 2 : !strcmp(e->d_name, ".") ? 4 : 0;
+        if (!strcmp(e->d_name, "sub"))
+            CHECK(e->d_type == DT_DIR);
+    }
+    CHECK(d && seen == 7 && n == 4);
+    if (d)
+        closedir(d);
+    CHECK(rmdir("sub") == -1 && errno == ENOTEMPTY);
+    CHECK(unlink("sub/deeper/x") == 0 && rmdir("sub/deeper") == 0 && rmdir("sub") == 0);
+    CHECK(unlink("b.txt") == 0);
+    CHECK(open(TOP "/none/x", O_RDONLY) == -1 && errno == ENOENT);
+    struct statfs sf;
+    CHECK(statfs("/", &sf) == 0 && sf.f_bsize == 4096);
+}
+
+static void descriptors(void)
+{
+    int fd = dup(1);
+    CHECK(fd > 2);
+    CHECK(dup2(fd, 20) == 20 && fcntl(20, F_GETFD) == 0);
+    CHECK(fcntl(20, F_SETFD, FD_CLOEXEC) == 0 && fcntl(20, F_GETFD) == FD_CLOEXEC);
+    CHECK(fcntl(fd, F_DUPFD, 30) == 30);
+    CHECK(close(20) == 0 && close(30) == 0 && close(fd) == 0);
+    CHECK(dup2(99, 5) == -1 && errno == EBADF);
+    CHECK(isatty(1) == 0 && errno == ENOTTY);
+}
+
+static void pipes(void)
+{
+    int p[2];
+    CHECK(pipe(p) == 0);
+    CHECK(write(p[1], "through", 7) == 7);
+    struct pollfd pf = { p[0], POLLIN, 0 };
+    CHECK(poll(&pf, 1, 0) == 1 && (pf.revents & POLLIN));
+    fd_set r;
+    FD_ZERO(&r);
+    FD_SET(p[0], &r);
+    struct timeval tv = { 0, 0 };
+    CHECK(select(p[0] + 1, &r, NULL, NULL, &tv) == 1 && FD_ISSET(p[0], &r));
+    char buf[16];
+    CHECK(read(p[0], buf, sizeof buf) == 7 && !memcmp(buf, "through", 7));
+    CHECK(poll(&pf, 1, 10) == 0);                 /* empty: times out */
+    CHECK(fcntl(p[0], F_SETFL, O_NONBLOCK) == 0 && read(p[0], buf, 1) == -1 && errno == EAGAIN);
+    close(p[1]);
+    CHECK(read(p[0], buf, 1) == 0);               /* no writer: the end */
+    close(p[0]);
+    CHECK(pipe(p) == 0);
+    close(p[0]);
+    signal(SIGPIPE, SIG_IGN);
+    CHECK(write(p[1], "x", 1) == -1 && errno == EPIPE);
+    close(p[1]);
+}
+
+static void devices_and_proc(void)
+{
+    int fd = open("/dev/null", O_RDWR);
+    char buf[4096];
+    CHECK(fd >= 0 && write(fd, "gone", 4) == 4 && read(fd, buf, 10) == 0);
+    close(fd);
+    fd = open("/dev/zero", O_RDONLY);
+    buf[0] = 1;
+    CHECK(fd >= 0 && read(fd, buf, 100) == 100 && buf[0] == 0 && buf[99] == 0);
+    close(fd);
+    fd = open("/dev/urandom", O_RDONLY);
+    unsigned char r[32] = { 0 };
+    CHECK(fd >= 0 && read(fd, r, sizeof r) == (ssize_t)sizeof r);
+    int nonzero = 0;
+    for (unsigned i = 0; i < sizeof r; i++)
+        nonzero += r[i] != 0;
+    CHECK(nonzero > 16);
+    close(fd);
+    CHECK(open("/dev/tty", O_RDWR) == -1);
+    ssize_t n = readlink("/proc/self/exe", buf, sizeof buf);
+    CHECK(n > 0);
+    fd = open("/proc/meminfo", O_RDONLY);
+    CHECK(fd >= 0 && read(fd, buf, sizeof buf - 1) > 0);
+    buf[4095] = 0;
+    CHECK(strstr(buf, "MemTotal:") != NULL);
+    close(fd);
+    struct stat st;
+    CHECK(stat("/proc/self/fd", &st) == 0 && S_ISDIR(st.st_mode));
+    CHECK(stat("/proc/99999", &st) == -1 && errno == ENOENT);
+}
+
+int main(void)
+{
+    on_aerie();
+    files();
+    descriptors();
+    pipes();
+    devices_and_proc();
+    return done("files");
+}

@@ -1,0 +1,150 @@
+/*
+ * procs.c — processes as a Linux program sees them: fork, execve of
+ * itself, wait4 with exit codes and signals, posix_spawn, a pipe between
+ * parent and child, kill, process groups; checks itself.
+ */
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "check.h"
+
+extern char **environ;
+
+static void fork_and_wait(void)
+{
+    pid_t me = getpid();
+    pid_t c = fork();
+    if (c == 0) {
+        if (getppid() != me)
+            _exit(99);
+        _exit(42);
+    }
+    CHECK(c > 0 && c != me);
+    int st;
+    CHECK(waitpid(c, &st, 0) == c && WIFEXITED(st) && WEXITSTATUS(st) == 42);
+    CHECK(waitpid(-1, &st, WNOHANG) == -1 && errno == ECHILD);
+}
+
+static void fork_copies_memory(void)
+{
+    static int value = 1;
+    int *heap = malloc(sizeof *heap);
+    *heap = 10;
+    pid_t c = fork();
+    if (c == 0) {
+        value = 2;
+        *heap = 20;
+        _exit(value + *heap == 22 ? 0 : 1);
+    }
+    int st;
+    CHECK(waitpid(c, &st, 0) == c && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    CHECK(value == 1 && *heap == 10);               /* the parent's copy is untouched */
+    free(heap);
+}
+
+static void pipe_between(void)
+{
+    int p[2];
+    CHECK(pipe(p) == 0);
+    pid_t c = fork();
+    if (c == 0) {
+        close(p[0]);
+        char big[100000];
+        memset(big, 'z', sizeof big);
+        ssize_t w = write(p[1], big, sizeof big);   /* more than the pipe holds: blocks until read */
+        _exit(w == (ssize_t)sizeof big ? 0 : 1);
+    }
+    close(p[1]);
+    size_t got = 0;
+    char buf[7000];
+    ssize_t n;
+    while ((n = read(p[0], buf, sizeof buf)) > 0)
+        got += (size_t)n;
+    close(p[0]);
+    int st;
+    CHECK(got == 100000);
+    CHECK(waitpid(c, &st, 0) == c && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
+static void exec_self(const char *self)
+{
+    pid_t c = fork();
+    if (c == 0) {
+        char *argv[] = { (char *)self, "child", "7", NULL };
+        execve("/proc/self/exe", argv, environ);
+        _exit(100);
+    }
+    int st;
+    CHECK(waitpid(c, &st, 0) == c && WIFEXITED(st) && WEXITSTATUS(st) == 7);
+    CHECK(execve("/nonexistent", (char *[]){ "x", NULL }, environ) == -1 && errno == ENOENT);
+}
+
+static void spawn(const char *self)
+{
+    pid_t c;
+    char *argv[] = { (char *)self, "child", "9", NULL };
+    CHECK(posix_spawn(&c, "/proc/self/exe", NULL, NULL, argv, environ) == 0);
+    int st;
+    CHECK(waitpid(c, &st, 0) == c && WIFEXITED(st) && WEXITSTATUS(st) == 9);
+    c = vfork();
+    if (c == 0)
+        _exit(5);
+    CHECK(c > 0 && waitpid(c, &st, 0) == c && WEXITSTATUS(st) == 5);
+}
+
+static void kill_child(void)
+{
+    pid_t c = fork();
+    if (c == 0) {
+        for (;;)
+            pause();
+    }
+    CHECK(kill(c, SIGTERM) == 0);
+    int st;
+    CHECK(waitpid(c, &st, 0) == c && WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM);
+    c = fork();
+    if (c == 0) {
+        volatile unsigned long spin = 0;
+        for (;;)
+            spin++;                                  /* never stops in a system call */
+    }
+    usleep(20000);
+    CHECK(kill(c, SIGKILL) == 0);
+    CHECK(waitpid(c, &st, 0) == c && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+    CHECK(kill(99999, SIGTERM) == -1 && errno == ESRCH);
+    CHECK(kill(getpid(), 0) == 0);
+}
+
+static void groups(void)
+{
+    pid_t c = fork();
+    if (c == 0) {
+        if (setpgid(0, 0) != 0 || getpgrp() != getpid())
+            _exit(1);
+        pause();
+        _exit(2);
+    }
+    usleep(20000);
+    CHECK(getpgid(c) == c);
+    CHECK(kill(-c, SIGINT) == 0);
+    int st;
+    CHECK(waitpid(c, &st, 0) == c && WIFSIGNALED(st) && WTERMSIG(st) == SIGINT);
+    CHECK(getsid(0) > 0);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 2 && !strcmp(argv[1], "child"))
+        return atoi(argv[2]);
+    fork_and_wait();
+    fork_copies_memory();
+    pipe_between();
+    exec_self(argv[0]);
+    spawn(argv[0]);
+    kill_child();
+    groups();
+    return done("procs");
+}
