@@ -30,6 +30,28 @@ void cm_linux_release(struct cm_linux *lx)
 
 /* The program file's pages (in mem: the boot image, or an imported
  * image's archive) as a Memory object of the container's quota. */
+/* The program's file, read-only, for the personality. A boot-image file is
+ * a slice of the boot module (no copy). An imported image's archive is an
+ * ordinary Memory object, which the kernel does not slice: the file is
+ * copied into a Memory charged to the container's own quota instead. */
+static int copy_exe(struct container *c, const struct img_file *prog, uint64_t bytes, uint64_t slot)
+{
+    uint64_t va = ae_vm_reserve(bytes);
+    if (!va)
+        return AE_ENOMEM;
+    int64_t r = ae_quota_create(c->run, AERIE_OBJ_MEMORY, slot, bytes, 0, 0);
+    if (r == 0) {
+        r = ae_task_map(ae_self.task, slot, 0, va, bytes, AERIE_MAP_R | AERIE_MAP_W);
+        if (r == 0) {
+            memcpy((void *)va, prog->data, prog->size);
+            ae_task_unmap(ae_self.task, va, bytes);
+        } else
+            ae_cap_delete(slot);
+    }
+    ae_vm_release(va, bytes);
+    return (int)r;
+}
+
 static int slice_exe(struct container *c, const struct img_file *prog, uint64_t mem, struct cm_linux *lx)
 {
     uint64_t bytes = (prog->size + 4095) & ~4095ull;
@@ -38,6 +60,8 @@ static int slice_exe(struct container *c, const struct img_file *prog, uint64_t 
         return AE_ELIMIT;
     int64_t r = ae_invoke(mem, AERIE_MEM_SLICE, 4,
                           AE_ARGS(c->run, prog->data_offset, bytes, lx->exe_slot), 0, 0);
+    if (r == AE_ETYPE)
+        r = copy_exe(c, prog, bytes, lx->exe_slot);
     if (r < 0) {
         ae_slot_free(lx->exe_slot);
         lx->exe_slot = 0;

@@ -3,7 +3,7 @@
 # as `make run` starts them: command-line mistakes refused before anything
 # runs; run, start/ps/logs/stats/kill/rm; cp of trees and of 16 MiB each
 # way, byte for byte; imports of a directory, a gzip tarball, an OCI
-# layout and a docker save archive the test builds itself, each run with
+# layout, a docker save archive and busybox the test builds itself, each run with
 # its entrypoint, arguments, environment and working directory checked;
 # every kind of bad image refused with the store untouched; rmi; eight
 # commands at once and logs -f beside them; the images again after a
@@ -290,6 +290,20 @@ aerie run --grant console,fs pdock
 has cli_run_docker_save_image "argv[0]=/bin/argprobe" "argv[1]=d1" "env PROBE_D=1" "cwd=/" "here.txt: docker"
 aerie images
 has cli_images_lists_imported_ones "pdir" "ptgz" "poci" "pdock" "/bin/argprobe"
+
+# a static Linux program (busybox) in an imported image: cm copies its file
+# out of the image's archive for the Linux personality
+bb=${BUSYBOX:-/bin/busybox}
+if [ -f "$bb" ]; then
+    $mktar -z "$dir/bb.tgz" d:bin "F:bin/busybox:$bb" f:note:linux-in-image
+    aerie import --entrypoint /bin/busybox plx "$dir/bb.tgz"
+    expect cli_import_linux_program 0 out "^plx$"
+    aerie run --grant console,fs,self plx sh -c 'echo from-sh; cat /note'
+    has cli_run_linux_program_from_import "from-sh" "linux-in-image"
+    aerie rmi plx
+else
+    fail cli_import_linux_program "no $bb (BUSYBOX, mk/toolchain.mk)"
+fi
 
 # ---- bad images: each refused with a message, nothing stored ----
 good=$(ls "$store" | sort | tr '\n' ' ')
