@@ -4,6 +4,7 @@
  * quota made.
  */
 #include "quota.h"
+#include "apic.h"
 #include "kmem.h"
 #include "printk.h"
 #include "task.h"
@@ -344,7 +345,9 @@ int quota_invoke(struct quota *q, const struct capref *cap, uint64_t label, stru
         inv->reply[3] = __atomic_load_n(&q->used_threads, __ATOMIC_RELAXED);
         inv->reply[4] = q->limit_objects;
         inv->reply[5] = __atomic_load_n(&q->used_objects, __ATOMIC_RELAXED);
-        inv->nreply = 6;
+        inv->reply[6] = tsc_to_ns(__atomic_load_n(&q->cpu_tsc, __ATOMIC_RELAXED));
+        inv->reply[7] = __atomic_load_n(&q->ipc_calls, __ATOMIC_RELAXED);
+        inv->nreply = 8;
         return 0;
     case AERIE_QUOTA_DESTROY:
         if (!(cap->rights & AERIE_R_MANAGE))

@@ -86,8 +86,10 @@ static int64_t sys_call(struct thread *t, uint64_t slot, uint64_t info, uint64_t
         bool grant = cap.rights & AERIE_R_GRANT;
         if (!(cap.rights & AERIE_R_WRITE))
             r = AE_ERIGHTS;
-        else if ((r = ipc_check_info(t, info, grant)) == 0)
+        else if ((r = ipc_check_info(t, info, grant)) == 0) {
+            t->ipc_calls++;               /* its CPU's own field: sched.c adds it to the quota */
             return ipc_send(t, (struct endpoint *)cap.obj, cap.badge, grant, info, timeout, true);
+        }
     } else if (cap.type == AERIE_OBJ_NOTIFICATION || cap.type == AERIE_OBJ_REPLY) {
         r = AE_ETYPE;
     } else {

@@ -5,6 +5,7 @@
 #include "thread.h"
 #include "task.h"
 #include "quota.h"
+#include "apic.h"
 #include "memobj.h"
 #include "sched.h"
 #include "ipc.h"
@@ -569,7 +570,7 @@ static int method_set_regs(struct thread *t, struct invocation *inv)
             else   /* it may run again on its CPU with no switch: return_to_user_checks loads it */
                 __atomic_store_n(&t->fs_reload, true, __ATOMIC_RELEASE);
         } else if (r == AERIE_REG_RFLAGS) {
-            tf->rflags = (v & 0xCD5) | 0x202;   /* CF PF AF ZF SF DF OF, IF, bit 1 */
+            tf->rflags = (v & 0xDD5) | 0x202;   /* CF PF AF ZF SF TF DF OF, IF, bit 1 */
         } else {
             *frame_reg(tf, r) = v;
         }
@@ -688,7 +689,8 @@ int thread_invoke(struct thread *t, const struct capref *cap, uint64_t label, st
         inv->reply[1] = t->cpu;
         inv->reply[2] = t->prio;
         inv->reply[3] = t->faults;
-        inv->nreply = 4;
+        inv->reply[4] = tsc_to_ns(__atomic_load_n(&t->cpu_tsc, __ATOMIC_RELAXED));
+        inv->nreply = 5;
         return 0;
     default:
         return AE_ENOSYS;

@@ -54,6 +54,12 @@ int vspace_map(struct vspace *vs, struct memobj *mem, uint64_t first, uint64_t v
 int vspace_unmap(struct vspace *vs, uint64_t va, uint64_t bytes);
 /* Removes every mapping of mem, in every task. */
 void vspace_unmap_memobj(struct memobj *mem);
+/* Copies n bytes between buf and the task's memory at va (write: into
+ * it), through its mappings: all or nothing. AE_EFAULT if a page is not
+ * mapped, AE_EINVAL for device memory, AE_ERIGHTS writing a page mapped
+ * read-only (a breakpoint needs the program's text privately writable,
+ * never the shared copy another task also runs). */
+int vspace_copy(struct vspace *vs, uint64_t va, void *buf, uint64_t n, bool write);
 /* Physical address of user address va, 0 if not mapped. */
 uint64_t vspace_translate(struct vspace *vs, uint64_t va, bool *writable);
 

@@ -57,6 +57,15 @@ struct container {
     uint64_t fault[3];                   /* label, address, rip */
     uint64_t waiters[CM_WAITERS_MAX];    /* saved reply capabilities */
     unsigned nwaiters;
+    uint64_t final[8];                   /* its run quota's last INFO (CPU time, calls), once ended */
+    unsigned debug;                      /* SPEC_DEBUG_*: it keeps thread and task for a debugger */
+    uint64_t task;                       /* debuggable ones: its task (memory access) */
+    struct {
+        bool attached;
+        int stop;                        /* enum cm_debug_stop */
+        uint64_t reply;                  /* TRAPPED: the fault's saved reply capability */
+        uint64_t label, w[4];            /* the fault that stopped it */
+    } dbg;
 };
 
 struct cm {
@@ -86,6 +95,13 @@ uint64_t container_next_id(uint64_t from, int *state);
 
 /* ops.c */
 int cm_serve(void);
+
+/* debug.c: CM_DEBUG (c locked); a debuggable container's fault, held for
+ * the debugger when this returns true; its end. */
+struct ae_request;
+int cm_debug_op(struct container *c, struct ae_request *rq);
+bool cm_debug_fault(struct container *c, struct ae_request *rq);
+void cm_debug_end(struct container *c);
 
 /* image_ops.c: the CM_IMAGE_* and CM_FS_SESSION operations. */
 struct ae_request;

@@ -376,10 +376,14 @@ static int load(struct creation *k, char *err, size_t errlen)
         .quota = c->run, .image = f.data, .image_len = f.size, .image_mem = k->use.mem,
         .image_off = f.data_offset, .argv = k->args.argv, .envp = k->args.envp, .grants = k->grants,
         .ngrants = k->ngrants, .stack_bytes = s->stack, .fault_ep = k->fault_cap, .cpu = c->cpu,
-        .prio = s->prio, .suspended = true,
+        .prio = s->prio, .suspended = true, .debuggable = s->debug != SPEC_DEBUG_NO,
     };
     struct cm_linux lx = { 0 };
     if (!elf_is_aerie(f.data, f.size)) {
+        if (s->debug) {
+            snprintf(err, errlen, "debug: a Linux program is debugged inside its personality, not by cm");
+            return AE_ENOTSUP;
+        }
         r = cm_linux_prepare(c, &f, &a, &lx, err, errlen);
         if (r) {
             cm_linux_release(&lx);
@@ -391,7 +395,11 @@ static int load(struct creation *k, char *err, size_t errlen)
     cm_linux_release(&lx);                 /* the container has its copy */
     if (r)
         return r;
-    free_slot(&child.task);                /* its thread keeps it alive */
+    c->debug = s->debug;
+    if (c->debug)
+        c->task = child.task;              /* a debugger reads and writes its memory */
+    else
+        free_slot(&child.task);            /* its thread keeps it alive */
     c->thread = child.thread;
     return 0;
 }
@@ -503,7 +511,8 @@ int container_start(struct container *c)
     c->started_ns = cm_now_ns();
     c->state = CM_RUNNING;
     int r = (int)ae_invoke0(c->thread, AERIE_THREAD_RESUME);
-    free_slot(&c->thread);                 /* running code keeps itself alive */
+    if (!c->debug)
+        free_slot(&c->thread);             /* running code keeps itself alive */
     return r;
 }
 
@@ -535,6 +544,9 @@ void container_end(struct container *c, int state, uint64_t status, const uint64
     c->ended_ns = cm_now_ns();
     if (!c->started_ns)
         c->started_ns = c->ended_ns;
+    if (c->run)
+        ae_invoke(c->run, AERIE_QUOTA_INFO, 0, 0, c->final, 8);   /* its CPU time and calls stay */
+    cm_debug_end(c);
     destroy_quota(&c->run);                      /* its program, threads and objects */
     if (c->thread) {
         ae_slot_free(c->thread);                 /* emptied by the destruction */
