@@ -11,6 +11,8 @@
 volatile int stop_now;
 volatile unsigned long counter;
 
+unsigned long step(unsigned long x);
+
 __attribute__((noinline)) unsigned long step(unsigned long x)
 {
     return x * 3 + 1;
