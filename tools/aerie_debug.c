@@ -232,8 +232,10 @@ static void pkt_p(struct dbg *d, const char *arg)
     uint64_t regs[NREGS];
     char out[17];
     unsigned n = (unsigned)strtoul(arg, NULL, 16);
-    if (get_regs(d, regs) || !reg_hex(regs, n, out))
+    if (get_regs(d, regs))
         send_packet(d, "E01");
+    else if (!reg_hex(regs, n, out))
+        send_packet(d, "xxxxxxxxxxxxxxxx");  /* one we do not have (gdb's Linux orig_rax...): unavailable */
     else
         send_packet(d, out);
 }
@@ -247,8 +249,8 @@ static void pkt_P(struct dbg *d, const char *arg)
         send_packet(d, "E01");
         return;
     }
-    if (n >= 18) {                           /* segment registers cannot change */
-        send_packet(d, n < 24 ? "OK" : "E01");
+    if (n >= 18) {                           /* segment registers, and ones we do not have, stay */
+        send_packet(d, "OK");
         return;
     }
     regs[gdb_to_aerie[n]] = parse_le(eq + 1, n == 17 ? 4 : 8);
@@ -516,9 +518,14 @@ int debug_serve(struct conn *c, uint64_t cid, int in, int out)
         fprintf(stderr, "aerie: debug: %s\n", d.reply);
         return 1;
     }
-    while (get_packet(&d, pkt) == 0)
-        if (!handle(&d, pkt))
+    while (get_packet(&d, pkt) == 0) {
+        if (!handle(&d, pkt)) {
+            struct pollfd p = { .fd = in, .events = POLLIN };
+            if (poll(&p, 1, 2000) > 0)       /* gdb acks the last reply before it lets go */
+                get_byte(&d);
             return 0;
+        }
+    }
     request(&d, "detach", NULL, NULL, NULL);  /* gdb went away: the container runs on */
     return 0;
 }

@@ -13,7 +13,7 @@ volatile unsigned long counter;
 
 unsigned long step(unsigned long x);
 
-__attribute__((noinline)) unsigned long step(unsigned long x)
+__attribute__((noinline, noipa)) unsigned long step(unsigned long x)
 {
     return x * 3 + 1;
 }
@@ -33,6 +33,6 @@ int main(int argc, char **argv)
             return 3;
         }
     }
-    printf("dbgloop: stopped after %lu steps\n", counter);
+    printf("dbgloop: stopped after %lu steps (v %lu)\n", counter, v);
     return 0;
 }

@@ -277,9 +277,18 @@ static void verb_debug(struct ctl_session *s, const struct ctl_request *rq)
             n = 2 + (unsigned)((len / 2 + 7) / 8);
             continue;
         }
-        if (n >= 2 + AERIE_REG_COUNT || !num_arg(s, rq, i, 16, &w[n]))
+        uint64_t v = 0;
+        bool ok = a[0] && strlen(a) <= 16 && n < 2 + AERIE_REG_COUNT;
+        for (const char *p = a; ok && *p; p++) {
+            ok = hex_digit(*p) >= 0;
+            v = v << 4 | (uint64_t)(ok ? hex_digit(*p) : 0);
+        }
+        if (!ok) {
+            char wd[64];
+            reply_err(s, rq->id, "debug: '%s' is not a hex number", reply_word(a, wd, sizeof wd));
             return;
-        n++;
+        }
+        w[n++] = v;
     }
     unsigned nres = op == CM_DBG_REGS ? AERIE_REG_COUNT : op == CM_DBG_READ ? (unsigned)((w[1] + 7) / 8)
                   : op == CM_DBG_STATUS || op == CM_DBG_ATTACH ? 7 : 0;
