@@ -206,6 +206,7 @@ static void quota_teardown(struct kobject *o)
 {
     struct quota *q = (struct quota *)o;
     watch_fire(q, AERIE_GONE_DESTROYED, NULL);
+    trace_stop(q);
     spin_lock(&q->obj.lock);
     list_for_each(n, &q->objects)
         obj_destroy(list_entry(n, struct kobject, quota_link));
@@ -354,6 +355,10 @@ int quota_invoke(struct quota *q, const struct capref *cap, uint64_t label, stru
             return AE_ERIGHTS;
         obj_destroy(&q->obj);
         return 0;
+    case AERIE_QUOTA_TRACE:
+        if (!(cap->rights & AERIE_R_MANAGE))
+            return AE_ERIGHTS;
+        return trace_method(q, inv);
     case AERIE_QUOTA_WATCH:
         if (!(cap->rights & AERIE_R_MANAGE))
             return AE_ERIGHTS;

@@ -26,6 +26,7 @@
 #include "aerie_cp.h"
 #include "aerie_import.h"
 #include "aerie_debug.h"
+#include "aerie_trace.h"
 
 #define EXIT_REFUSED 1
 #define EXIT_USAGE   2
@@ -627,6 +628,45 @@ static int cmd_top(const struct command *cmd, struct conn *c, int argc, char **a
     }
 }
 
+/* ---- trace ---- */
+
+static int cmd_trace(const struct command *cmd, struct conn *c, int argc, char **argv)
+{
+    uint64_t bytes = 64 << 10, kinds = trace_kinds("all");
+    bool summary = false;
+    const char *idarg = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            command_help(cmd, stdout);
+            return 0;
+        } else if (!strcmp(argv[i], "--summary") || !strcmp(argv[i], "-c")) {
+            summary = true;
+        } else if (!strcmp(argv[i], "--kind") && i + 1 < argc) {
+            if (!(kinds = trace_kinds(argv[++i])))
+                die(EXIT_USAGE, "trace: --kind: '%s' is not a list of call, fault, syscall, thread, all", argv[i]);
+        } else if (!strcmp(argv[i], "--bytes") && i + 1 < argc) {
+            char *end;
+            unsigned long long v = strtoull(argv[++i], &end, 10);
+            if (*end == 'K' || *end == 'k')
+                v <<= 10, end++;
+            else if (*end == 'M' || *end == 'm')
+                v <<= 20, end++;
+            if (*end || v < (8u << 10) || v > (16u << 20))
+                die(EXIT_USAGE, "trace: --bytes: '%s' is not a size from 8K to 16M", argv[i]);
+            bytes = v;
+        } else if (argv[i][0] == '-' || idarg) {
+            die(EXIT_USAGE, "trace: expected [--kind LIST] [--summary] [--bytes SIZE] ID (aerie trace --help)");
+        } else {
+            idarg = argv[i];
+        }
+    }
+    if (!idarg)
+        die(EXIT_USAGE, "trace: expected [--kind LIST] [--summary] [--bytes SIZE] ID (aerie trace --help)");
+    uint64_t cid = container_id(cmd, idarg);
+    conn_open(c);
+    return trace_run(c, cid, bytes, kinds, summary);
+}
+
 /* ---- debug ---- */
 
 /* Listens on 127.0.0.1:port and takes one connection (gdb's). */
@@ -862,6 +902,16 @@ static const char top_details[] =
     "last refresh. Ctrl-C leaves.\n"
     "  --once   print one table (after one second of counting) and exit, for scripts\n";
 
+static const char trace_details[] =
+    "Events come from a buffer the kernel fills, made from the container's own memory\n"
+    "limit: IPC calls to the services it was granted (label, result, time taken), faults,\n"
+    "the Linux system calls of a Linux program, threads starting and exiting. When the\n"
+    "buffer is full the kernel counts what it drops, and the trace says how many. It ends\n"
+    "when the container has ended and everything is read; Ctrl-C stops it sooner.\n"
+    "  --kind LIST    only these: call, fault, syscall, thread, all (default all)\n"
+    "  --summary, -c  count calls and time per call at the end instead, like strace -c\n"
+    "  --bytes SIZE   the buffer (8K..16M, default 64K; 64 bytes an event)\n";
+
 static const char debug_details[] =
     "The container must have been started with --debug yes or --debug hold. With no option\n"
     "the protocol goes over stdin and stdout, for gdb's pipe target:\n"
@@ -880,6 +930,8 @@ static const struct command commands[] = {
       stats_details, cmd_stats, "--json", 1, 1 },
     { "top", "[--once]", "Shows every container's CPU, memory and activity, refreshed each second.",
       top_details, cmd_top, "--once", 0, 0 },
+    { "trace", "[OPTIONS] ID", "Prints what a container's threads do: calls, faults, system calls.",
+      trace_details, cmd_trace, NULL, 0, 0 },
     { "debug", "[--port N] ID", "Serves gdb's remote protocol for a container made with --debug.",
       debug_details, cmd_debug, NULL, 0, 0 },
     { "kill", "ID...", "Stops running containers.", NULL,

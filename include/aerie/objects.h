@@ -49,6 +49,10 @@ enum aerie_obj_type {
                                     to the endpoint, with that capability's badge, when the child's
                                     last live thread (its own or a descendant's) ends, or when the
                                     child is destroyed, whichever is first. EBUSY once it has fired. */
+#define AERIE_QUOTA_TRACE    5   /* (child quota cap, memory cap (READ|WRITE) or 0, kinds mask) -> ():
+                                    on a DIRECT child of this quota (MANAGE on this one): the kernel
+                                    writes the events of the threads charged to the child (the kinds'
+                                    bits, aerie/trace.h) into the memory, a ring; 0 stops it */
 /* QUOTA_CREATE arguments by type:
  *   QUOTA:        a0 = bytes, a1 = max threads, a2 = max objects: limits, not
  *                 reservations; every charge to the child is also a charge

@@ -60,6 +60,8 @@ struct container {
     uint64_t final[8];                   /* its run quota's last INFO (CPU time, calls), once ended */
     unsigned debug;                      /* SPEC_DEBUG_*: it keeps thread and task for a debugger */
     uint64_t task;                       /* debuggable ones: its task (memory access) */
+    uint64_t trace_mem;                  /* its trace buffer (from keep), or 0 */
+    char slot_names[160];                /* "1=console 2=self.task ..." its program's grants */
     struct {
         bool attached;
         int stop;                        /* enum cm_debug_stop */
@@ -102,6 +104,8 @@ struct ae_request;
 int cm_debug_op(struct container *c, struct ae_request *rq);
 bool cm_debug_fault(struct container *c, struct ae_request *rq);
 void cm_debug_end(struct container *c);
+/* trace.c: CM_TRACE (c locked). */
+int cm_trace_op(struct container *c, struct ae_request *rq);
 
 /* image_ops.c: the CM_IMAGE_* and CM_FS_SESSION operations. */
 struct ae_request;

@@ -390,6 +390,9 @@ static int load(struct creation *k, char *err, size_t errlen)
             return r;
         }
     }
+    for (unsigned i = 0, n = 0; i < a.ngrants; i++)   /* grants go to slots 1..n (aerie trace names them) */
+        n += (unsigned)snprintf(c->slot_names + n, n < sizeof c->slot_names ? sizeof c->slot_names - n : 0,
+                                "%s%u=%s", i ? " " : "", i + 1, a.grants[i].name);
     struct ae_child child;
     r = ae_spawn(&a, &child, err, errlen);
     cm_linux_release(&lx);                 /* the container has its copy */
@@ -582,6 +585,7 @@ int container_remove(uint64_t id)
     container_end(c, CM_KILLED, 0, 0);
     forget_console(c);
     close_fs(c);
+    free_slot(&c->trace_mem);                    /* its trace buffer */
     if (c->image_held)
         images_release(c->image);             /* rmi may take the image now */
     destroy_quota(&c->keep);                     /* its log and files: the rest */

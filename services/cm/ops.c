@@ -380,6 +380,25 @@ static int op_image_remove(void *ctx, struct ae_request *rq) { return cm_image_r
 static int op_image_info(void *ctx, struct ae_request *rq) { return cm_image_info(rq); }
 static int op_fs_session(void *ctx, struct ae_request *rq) { return cm_fs_session(rq); }
 
+static int op_trace(void *ctx, struct ae_request *rq)
+{
+    WITH_CONTAINER(rq, c);
+    int r = cm_trace_op(c, rq);
+    container_put(c);
+    if (r == AE_EDEAD)
+        return fail_msg(rq, r, "it is not running");
+    if (r == AE_ENOENT)
+        return fail_msg(rq, r, "it is not traced");
+    if (r == AE_ENOMEM)
+        return fail_msg(rq, r, "its memory limit has no room for the trace buffer");
+    if (r == AE_EINVAL)
+        return fail_msg(rq, r, "a buffer of 8K to 16M, and only known kinds of event");
+    if (r)
+        return fail_msg(rq, r, "the kernel refused");
+    rq->reply[0] = 0;
+    return 0;
+}
+
 static int op_debug(void *ctx, struct ae_request *rq)
 {
     WITH_CONTAINER(rq, c);
@@ -413,7 +432,7 @@ static const struct ae_op ops[CM_OP_COUNT] = {
     [CM_IMAGE_COMMIT] = ADMIN(op_image_commit, 2), [CM_IMAGE_ABORT] = ADMIN(op_image_abort, 2),
     [CM_IMAGE_REMOVE] = ADMIN(op_image_remove, 2), [CM_IMAGE_INFO] = OP(op_image_info, 1),
     [CM_FS_SESSION] = ADMIN(op_fs_session, 1),
-    [CM_DEBUG] = OP(op_debug, 2),
+    [CM_DEBUG] = OP(op_debug, 2),       [CM_TRACE] = OP(op_trace, 2),
 };
 
 int cm_serve(void)

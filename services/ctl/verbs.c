@@ -230,6 +230,66 @@ static void verb_stats(struct ctl_session *s, const struct ctl_request *rq)
              t.uptime_ns, t.cpu_ns, t.ipc_calls, t.fs_read, t.fs_written, t.net_rx, t.net_tx, t.threads_live);
 }
 
+/* trace CID start BYTES KINDS | read | stop | names (CM_TRACE): read
+ * answers one row per record (numbers in hex), then ok with the dropped
+ * count and how many records still wait. */
+static void verb_trace(struct ctl_session *s, const struct ctl_request *rq)
+{
+    uint64_t cid, w[2] = { 0 }, res[AERIE_MSG_WORDS - 1];
+    if (!cid_arg(s, rq, 0, &cid))
+        return;
+    const char *op = rq->args[1];
+    int r;
+    if (!strcmp(op, "start")) {
+        if (rq->nargs != 4 || !num_arg(s, rq, 2, 10, &w[0]) || !num_arg(s, rq, 3, 10, &w[1])) {
+            if (rq->nargs != 4)
+                reply_err(s, rq->id, "usage: trace ID start BYTES KINDS");
+            return;
+        }
+        r = ae_cm_trace(s->ctl->cm, cid, CM_TRACE_START, w, 2, 0, 0);
+    } else if (!strcmp(op, "stop")) {
+        r = ae_cm_trace(s->ctl->cm, cid, CM_TRACE_STOP, 0, 0, 0, 0);
+    } else if (!strcmp(op, "names")) {
+        r = ae_cm_trace(s->ctl->cm, cid, CM_TRACE_NAMES, 0, 0, res, 21);
+        if (!r) {
+            char names[161];
+            size_t n = res[0] < 160 ? res[0] : 160;
+            memcpy(names, &res[1], n);
+            names[n] = 0;
+            reply_ok(s, rq->id, "%s", names);
+            return;
+        }
+    } else if (!strcmp(op, "read")) {
+        r = ae_cm_trace(s->ctl->cm, cid, CM_TRACE_READ, 0, 0, res, 3 + 7 * 8);
+        if (!r) {
+            for (uint64_t i = 0; i < res[1] && i < 7; i++) {
+                const uint64_t *x = &res[3 + 8 * i];
+                char row[256];
+                snprintf(row, sizeof row, "ts=%lx dur=%lx kind=%lx cpu=%lx tid=%lx a=%lx b=%lx c=%lx d=%lx", x[0],
+                         x[1], x[2] & 0xffff, (x[2] >> 16) & 0xffff, x[2] >> 32, x[3], x[4], x[5], x[6]);
+                reply_line(s, rq->id, "row", row);
+            }
+            reply_ok(s, rq->id, "dropped=%lu more=%lu", res[0], res[2]);
+            return;
+        }
+    } else {
+        reply_err(s, rq->id, "trace: no operation '%.32s' (start stop read names)", op);
+        return;
+    }
+    if (r == AE_EDEAD)
+        reply_err(s, rq->id, "container %lu is not running", cid);
+    else if (r == AE_ENOENT)
+        reply_err(s, rq->id, "container %lu is not traced", cid);
+    else if (r == AE_ENOMEM)
+        reply_err(s, rq->id, "container %lu: its memory limit has no room for the trace buffer", cid);
+    else if (r == AE_EINVAL)
+        reply_err(s, rq->id, "trace: a buffer of 8K to 16M bytes and known kinds only");
+    else if (r)
+        cm_err(s, rq->id, cid, r, "trace");
+    else
+        reply_ok(s, rq->id, "%s", "");
+}
+
 /* debug CID OP [HEX...]: a debugger's primitives (CM_DEBUG); numbers in
  * hex both ways, memory as hex bytes. tools/aerie_debug.c speaks gdb's
  * remote protocol on the host and sends these. */
@@ -429,6 +489,7 @@ static const struct verb verbs[] = {
     { "logs",   1, 2, "logs ID [FROM]: the log so far -> out..., ok NEXT", verb_logs },
     { "status", 1, 1, "status ID: -> ok STATE", verb_status },
     { "stats",  1, 1, "stats ID: -> ok key=value...", verb_stats },
+    { "trace",  2, 4, "trace ID start BYTES KINDS|read|stop|names: its trace (docs/CM.md)", verb_trace },
     { "debug",  2, 3 + AERIE_REG_COUNT, "debug ID OP [HEX...]: a debugger's primitives (docs/CM.md)", verb_debug },
     { "kill",   1, 1, "kill ID: ends a running container", verb_kill },
     { "rm",     1, 2, "rm ID [-f]: removes a container (-f: even a running one)", verb_rm },

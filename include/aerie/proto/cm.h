@@ -72,6 +72,8 @@ enum cm_op {
     /* A debugger's primitives on a container made with debug=yes or hold
      * (EPERM otherwise): 0: id, 1: CM_DBG_* operation, 2..: its words. */
     CM_DEBUG        = 25,
+    /* Its trace (aerie/trace.h): 0: id, 1: CM_TRACE_* operation, 2..: its words. */
+    CM_TRACE        = 26,
     CM_OP_COUNT
 };
 
@@ -89,6 +91,16 @@ enum cm_debug_op {
     CM_DBG_SET_REGS = 8,  /* 2: mask, 3..: the registers in enum aerie_reg order */
     CM_DBG_READ     = 9,  /* 2: address, 3: length <= 256 -> 1..: the bytes */
     CM_DBG_WRITE    = 10, /* 2: address, 3: length <= 176, 4..: the bytes (writable pages only) */
+};
+
+/* CM_TRACE operations. */
+enum cm_trace_op {
+    CM_TRACE_START = 1,   /* 2: buffer bytes (8K..16M, from its own quota), 3: kinds (bit per
+                             AERIE_TRACE_*): starts or changes it */
+    CM_TRACE_STOP  = 2,   /* the kernel stops writing; what is in the buffer stays */
+    CM_TRACE_READ  = 3,   /* -> 1: events dropped so far, 2: count n (<= 7), 3: still waiting,
+                             4..: n records, 8 words each (struct aerie_trace_rec) */
+    CM_TRACE_NAMES = 4,   /* -> 1: length, 2..: "SLOT=NAME ..." of its program's grants */
 };
 
 enum cm_debug_stop {

@@ -99,8 +99,8 @@ int ae_cm_stats(uint64_t cm, uint64_t id, struct ae_cm_stats *st)
     return 0;
 }
 
-int ae_cm_debug(uint64_t cm, uint64_t id, unsigned op, const uint64_t *w, unsigned n,
-                uint64_t *res, unsigned nres)
+static int sub_op(uint64_t cm, unsigned cmop, uint64_t id, unsigned op, const uint64_t *w, unsigned n,
+                  uint64_t *res, unsigned nres)
 {
     struct aerie_utcb *u = ae_utcb();
     if (n > AERIE_MSG_WORDS - 2 || nres > AERIE_MSG_WORDS - 1)
@@ -109,10 +109,22 @@ int ae_cm_debug(uint64_t cm, uint64_t id, unsigned op, const uint64_t *w, unsign
     u->mr[1] = op;
     for (unsigned i = 0; i < n; i++)
         u->mr[2 + i] = w[i];
-    int r = call(cm, CM_DEBUG, 2 + n, 0, 0);
+    int r = call(cm, cmop, 2 + n, 0, 0);
     for (unsigned i = 0; !r && i < nres; i++)
         res[i] = u->mr[1 + i];
     return r;
+}
+
+int ae_cm_debug(uint64_t cm, uint64_t id, unsigned op, const uint64_t *w, unsigned n,
+                uint64_t *res, unsigned nres)
+{
+    return sub_op(cm, CM_DEBUG, id, op, w, n, res, nres);
+}
+
+int ae_cm_trace(uint64_t cm, uint64_t id, unsigned op, const uint64_t *w, unsigned n,
+                uint64_t *res, unsigned nres)
+{
+    return sub_op(cm, CM_TRACE, id, op, w, n, res, nres);
 }
 
 int64_t ae_cm_logs(uint64_t cm, uint64_t id, uint64_t *from, char *buf, size_t cap)

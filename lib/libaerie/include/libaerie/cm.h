@@ -31,6 +31,9 @@ struct ae_cm_stats {
  * (after the status) into res. */
 int ae_cm_debug(uint64_t cm, uint64_t id, unsigned op, const uint64_t *w, unsigned n,
                 uint64_t *res, unsigned nres);
+/* CM_TRACE, the same way. */
+int ae_cm_trace(uint64_t cm, uint64_t id, unsigned op, const uint64_t *w, unsigned n,
+                uint64_t *res, unsigned nres);
 
 int ae_cm_create(uint64_t cm, const char *spec, int start, uint64_t *id, char *err, size_t errlen);
 int ae_cm_start(uint64_t cm, uint64_t id);
