@@ -438,7 +438,7 @@ static void print_limit(const char *what, const char *rest, const char *key, boo
 /* The counters a stats reply gives, as numbers. */
 struct sample {
     uint64_t id, cpu, uptime_ns, cpu_ns, mem, mem_limit, threads, threads_limit, objects, objects_limit;
-    uint64_t ipc_calls, fs_read, fs_written, net_rx, net_tx, threads_live;
+    uint64_t ipc_calls, fs_read, fs_written, net_rx, net_tx, threads_live, mem_run, mem_log, mem_rest;
     char state[32], name[40];
 };
 
@@ -450,6 +450,7 @@ static void sample_parse(const char *rest, uint64_t cid, struct sample *x)
         K(threads, "threads"), K(threads_limit, "threads_limit"), K(objects, "objects"),
         K(objects_limit, "objects_limit"), K(ipc_calls, "ipc_calls"), K(fs_read, "fs_read"),
         K(fs_written, "fs_written"), K(net_rx, "net_rx"), K(net_tx, "net_tx"), K(threads_live, "threads_live"),
+        K(mem_run, "mem_run"), K(mem_log, "mem_log"), K(mem_rest, "mem_rest"),
 #undef K
     };
     x->id = cid;
@@ -477,12 +478,14 @@ static bool sample_get(struct conn *c, uint64_t cid, struct sample *x, bool must
 static void stats_json(const struct sample *x)
 {
     printf("{\"id\": %llu, \"state\": \"%s\", \"cpu\": %llu, \"uptime_ns\": %llu, \"cpu_ns\": %llu, "
-           "\"mem_used\": %llu, \"mem_limit\": %llu, \"threads\": %llu, \"threads_live\": %llu, "
+           "\"mem_used\": %llu, \"mem_limit\": %llu, \"mem_program\": %llu, \"mem_log\": %llu, "
+           "\"mem_rest\": %llu, \"threads\": %llu, \"threads_live\": %llu, "
            "\"threads_limit\": %llu, \"objects\": %llu, \"objects_limit\": %llu, \"ipc_calls\": %llu, "
            "\"fs_read_bytes\": %llu, \"fs_written_bytes\": %llu, \"net_rx_packets\": %llu, "
            "\"net_tx_packets\": %llu}\n",
            (unsigned long long)x->id, x->state, (unsigned long long)x->cpu, (unsigned long long)x->uptime_ns,
            (unsigned long long)x->cpu_ns, (unsigned long long)x->mem, (unsigned long long)x->mem_limit,
+           (unsigned long long)x->mem_run, (unsigned long long)x->mem_log, (unsigned long long)x->mem_rest,
            (unsigned long long)x->threads, (unsigned long long)x->threads_live,
            (unsigned long long)x->threads_limit, (unsigned long long)x->objects,
            (unsigned long long)x->objects_limit, (unsigned long long)x->ipc_calls,
