@@ -79,8 +79,9 @@ void trace_stop(struct quota *q)
 /* TRACE (child quota, memory or 0, kinds): like WATCH, only the holder of
  * the parent may trace a quota, so a container (holding its own quota)
  * can neither read nor stop its trace. The memory needs READ and WRITE,
- * at least two pages, and must be ordinary memory (no device registers,
- * no boot module). */
+ * at least two pages, and must be ordinary memory with every page there
+ * (no device registers, no boot module, not lazy: the kernel writes
+ * events where no fault can be taken). */
 int trace_method(struct quota *q, struct invocation *inv)
 {
     uint64_t cslot, mslot, kinds;
@@ -99,7 +100,7 @@ int trace_method(struct quota *q, struct invocation *inv)
         err = inv_fail(inv, 0, AE_EINVAL);
     else if (mslot && (err = cap_lookup(cs, mslot, AERIE_OBJ_MEMORY, AERIE_R_READ | AERIE_R_WRITE, &mc)))
         inv_fail(inv, 1, err);
-    else if (mslot && ((((struct memobj *)mc.obj)->flags & (MEMOBJ_DEVICE | MEMOBJ_FIXED)) ||
+    else if (mslot && ((((struct memobj *)mc.obj)->flags & (MEMOBJ_DEVICE | MEMOBJ_FIXED | MEMOBJ_LAZY)) ||
                        ((struct memobj *)mc.obj)->npages < 2))
         err = inv_fail(inv, 1, AE_EINVAL);
     if (!err) {

@@ -87,9 +87,11 @@ int vspace_map(struct vspace *vs, struct memobj *mem, uint64_t first, uint64_t v
     spin_lock(&vs->lock);
     err = vs->dead ? AE_EDEAD : overlaps(vs, va, npages) ? AE_EBUSY : 0;
     uint64_t done = 0;
-    for (; !err && done < npages; done++)
-        err = pt_map(vs->root, vs->quota, &vs->pt_pages, va + done * PAGE_SIZE,
-                     memobj_page(mem, first + done), flags);
+    for (; !err && done < npages; done++) {
+        uint64_t page = memobj_page(mem, first + done);
+        if (page)                            /* a lazy page not touched yet: at its fault */
+            err = pt_map(vs->root, vs->quota, &vs->pt_pages, va + done * PAGE_SIZE, page, flags);
+    }
     if (!err) {
         spin_lock(&mem->obj.lock);
         if (mem->obj.dead)
@@ -213,6 +215,40 @@ void vspace_unmap_memobj(struct memobj *mem)
         ;
 }
 
+/* The mapping holding va; vs->lock held. */
+static struct mapping *mapping_at(struct vspace *vs, uint64_t va)
+{
+    list_for_each(n, &vs->mappings) {
+        struct mapping *m = list_entry(n, struct mapping, vs_link);
+        if (va >= m->va && va - m->va < m->npages * PAGE_SIZE)
+            return m;
+    }
+    return NULL;
+}
+
+int vspace_touch_locked(struct vspace *vs, uint64_t va)
+{
+    va &= ~(uint64_t)(PAGE_SIZE - 1);
+    struct mapping *m = vs->dead ? NULL : mapping_at(vs, va);
+    if (!m || !(m->mem->flags & MEMOBJ_LAZY))
+        return AE_EFAULT;
+    int err = 0;
+    uint64_t page = memobj_page_get(m->mem, m->first + (va - m->va) / PAGE_SIZE, &err);
+    if (!page)
+        return err;
+    /* The entry was empty, so no CPU caches it: no shootdown. Another
+     * thread of this task may have mapped it meanwhile: the same page. */
+    return pt_map(vs->root, vs->quota, &vs->pt_pages, va, page, m->flags);
+}
+
+int vspace_touch(struct vspace *vs, uint64_t va)
+{
+    spin_lock(&vs->lock);
+    int err = vspace_touch_locked(vs, va);
+    spin_unlock(&vs->lock);
+    return err;
+}
+
 uint64_t vspace_translate(struct vspace *vs, uint64_t va, bool *writable)
 {
     if (va >= AERIE_USER_MAX + PAGE_SIZE)
@@ -232,8 +268,9 @@ static const struct mapping *mapping_at(const struct vspace *vs, uint64_t va)
 }
 
 /* Checks that every page of [va, va+n) is mapped from ordinary memory
- * (writable too if write): the decode step of vspace_copy. vs->lock held. */
-static int copy_check(const struct vspace *vs, uint64_t va, uint64_t n, bool write)
+ * (writable too if write, and then touched: a lazy page gets its page
+ * now): the decode step of vspace_copy. vs->lock held. */
+static int copy_check(struct vspace *vs, uint64_t va, uint64_t n, bool write)
 {
     for (uint64_t p = va & ~(PAGE_SIZE - 1); p < va + n; p += PAGE_SIZE) {
         const struct mapping *m = mapping_at(vs, p);
@@ -243,6 +280,12 @@ static int copy_check(const struct vspace *vs, uint64_t va, uint64_t n, bool wri
             return AE_EINVAL;
         if (write && !(m->flags & PT_W))
             return AE_ERIGHTS;
+    }
+    for (uint64_t p = va & ~(PAGE_SIZE - 1); write && p < va + n; p += PAGE_SIZE) {
+        const struct mapping *m = mapping_at(vs, p);     /* every page there before a byte moves */
+        int err = 0;
+        if (!memobj_page_get(m->mem, m->first + (p - m->va) / PAGE_SIZE, &err))
+            return err ? err : AE_ENOMEM;
     }
     return 0;
 }
@@ -257,11 +300,14 @@ int vspace_copy(struct vspace *vs, uint64_t va, void *buf, uint64_t n, bool writ
     while (!err && n) {
         const struct mapping *m = mapping_at(vs, va);
         uint64_t in = va % PAGE_SIZE, chunk = PAGE_SIZE - in < n ? PAGE_SIZE - in : n;
-        char *p = (char *)phys_to_virt(memobj_page(m->mem, m->first + (va - m->va) / PAGE_SIZE)) + in;
+        uint64_t page = memobj_page(m->mem, m->first + (va - m->va) / PAGE_SIZE);
+        char *p = page ? (char *)phys_to_virt(page) + in : NULL;
         if (write)
-            memcpy(p, b, chunk);
-        else
+            memcpy(p, b, chunk);                 /* copy_check gave every page one */
+        else if (p)
             memcpy(b, p, chunk);
+        else
+            memset(b, 0, chunk);                 /* a lazy page never touched */
         va += chunk;
         b += chunk;
         n -= chunk;

@@ -58,8 +58,16 @@ void vspace_unmap_memobj(struct memobj *mem);
  * it), through its mappings: all or nothing. AE_EFAULT if a page is not
  * mapped, AE_EINVAL for device memory, AE_ERIGHTS writing a page mapped
  * read-only (a breakpoint needs the program's text privately writable,
- * never the shared copy another task also runs). */
+ * never the shared copy another task also runs). A lazy page never
+ * touched reads as zeros; a write touches it first (allocated and
+ * charged, or the quota's error with nothing written). */
 int vspace_copy(struct vspace *vs, uint64_t va, void *buf, uint64_t n, bool write);
+/* Gives va's page of a lazy Memory object (allocated and charged now) its
+ * page-table entry: 0 when done, AE_EFAULT when va is not in a lazy
+ * mapping, the quota's or allocator's error when the page cannot be had.
+ * The _locked form is called with vs->lock held. */
+int vspace_touch(struct vspace *vs, uint64_t va);
+int vspace_touch_locked(struct vspace *vs, uint64_t va);
 /* Physical address of user address va, 0 if not mapped. */
 uint64_t vspace_translate(struct vspace *vs, uint64_t va, bool *writable);
 
