@@ -256,17 +256,6 @@ uint64_t vspace_translate(struct vspace *vs, uint64_t va, bool *writable)
     return pt_translate(vs->root, va, writable);
 }
 
-/* The mapping holding user address va, or NULL; vs->lock held. */
-static const struct mapping *mapping_at(const struct vspace *vs, uint64_t va)
-{
-    list_for_each(n, &vs->mappings) {
-        const struct mapping *m = list_entry(n, struct mapping, vs_link);
-        if (va >= m->va && va - m->va < m->npages * PAGE_SIZE)
-            return m;
-    }
-    return NULL;
-}
-
 /* Checks that every page of [va, va+n) is mapped from ordinary memory
  * (writable too if write, and then touched: a lazy page gets its page
  * now): the decode step of vspace_copy. vs->lock held. */
