@@ -162,6 +162,12 @@ t=$(cat "$out")
 timeout 60 ./aerie trace --kind thread "$t" > "$dir/kind" 2>&1
 if ! grep -q "call console" "$dir/kind" && grep -q "thread exit 0" "$dir/kind"; then pass observe_trace_kind_filter
 else fail observe_trace_kind_filter "$(head -c 300 "$dir/kind" | tr '\n' '|')"; fi
+aerie start busybox sh -c 'sleep 2; echo traced'
+t=$(cat "$out")
+timeout 60 ./aerie trace --kind syscall "$t" > "$dir/lx" 2>&1
+if grep -Eq "^ +[0-9.]+ cpu[0-9]+ t[0-9a-f]+ write\(0x1, 0x[0-9a-f]+\) = 7 " "$dir/lx" && ! grep -q "call console" "$dir/lx"; then
+    pass observe_trace_shows_linux_system_calls
+else fail observe_trace_shows_linux_system_calls "$(head -c 600 "$dir/lx" | tr '\n' '|')"; fi
 aerie trace 99999
 expect observe_trace_of_no_container_refused 1 err "no such container 99999"
 aerie trace "$t"
