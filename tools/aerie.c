@@ -438,7 +438,7 @@ static void print_limit(const char *what, const char *rest, const char *key, boo
 /* The counters a stats reply gives, as numbers. */
 struct sample {
     uint64_t id, cpu, uptime_ns, cpu_ns, mem, mem_limit, threads, threads_limit, objects, objects_limit;
-    uint64_t ipc_calls, fs_read, fs_written, net_rx, net_tx, threads_live, mem_run, mem_log, mem_rest;
+    uint64_t ipc_calls, fs_read, fs_written, net_rx, net_tx, threads_live, mem_run, mem_log, mem_rest, debug;
     char state[32], name[40];
 };
 
@@ -450,13 +450,15 @@ static void sample_parse(const char *rest, uint64_t cid, struct sample *x)
         K(threads, "threads"), K(threads_limit, "threads_limit"), K(objects, "objects"),
         K(objects_limit, "objects_limit"), K(ipc_calls, "ipc_calls"), K(fs_read, "fs_read"),
         K(fs_written, "fs_written"), K(net_rx, "net_rx"), K(net_tx, "net_tx"), K(threads_live, "threads_live"),
-        K(mem_run, "mem_run"), K(mem_log, "mem_log"), K(mem_rest, "mem_rest"),
+        K(mem_run, "mem_run"), K(mem_log, "mem_log"), K(mem_rest, "mem_rest"), K(debug, "debug"),
 #undef K
     };
     x->id = cid;
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         *(uint64_t *)((char *)x + keys[i].off) = kv_num(rest, keys[i].key);
     kv(rest, "state", x->state, sizeof x->state);
+    if (!strcmp(x->state, "running") && x->debug)    /* its debugger stopped it, or holds its crash */
+        snprintf(x->state, sizeof x->state, "%s", x->debug == 2 ? "held" : "stopped");
 }
 
 /* One stats request; false if the container is gone (removed meanwhile). */
@@ -545,6 +547,8 @@ static int top_sample(struct conn *c, struct sample *xs)
         if (n < TOP_MAX) {
             ids[n] = kv_num(r.rest, "id");
             kv(r.rest, "name", names[n], sizeof names[n]);
+            if (!names[n][0] || !strcmp(names[n], "-"))
+                kv(r.rest, "image", names[n], sizeof names[n]);   /* unnamed: its image */
             n++;
         }
     }
@@ -576,6 +580,19 @@ static double rate(uint64_t now, uint64_t before, uint64_t dt_ns)
 
 static void top_print(const struct sample *now, int n, const struct sample *prev, int np, uint64_t dt_ns)
 {
+    double per_cpu[64] = { 0 };
+    unsigned ncpu = 0;
+    for (int i = 0; i < n; i++) {                /* the containers' share of each CPU they run on */
+        const struct sample *p = top_find(prev, np, now[i].id);
+        if (now[i].cpu < 64 && p) {
+            per_cpu[now[i].cpu] += rate(now[i].cpu_ns, p->cpu_ns, dt_ns) * 100.0 / 1e9;
+            ncpu = ncpu > now[i].cpu + 1 ? ncpu : (unsigned)now[i].cpu + 1;
+        }
+    }
+    printf("containers: %d", n);
+    for (unsigned c = 0; c < ncpu; c++)
+        printf("  cpu%u %.1f%%", c, per_cpu[c]);
+    printf("\n");
     printf("%-5s %-14s %-8s %3s %6s %9s %9s %9s %4s %8s %9s %9s %9s\n", "ID", "NAME", "STATE", "CPU", "CPU%",
            "CPUTIME", "MEM", "LIMIT", "THR", "IPC/s", "FS-R/s", "FS-W/s", "NET-PK/s");
     for (int i = 0; i < n; i++) {

@@ -218,10 +218,11 @@ static int op_stats(void *ctx, struct ae_request *rq)
     rq->reply[14] = run[6];                         /* CPU ns: the kernel's count */
     rq->reply[15] = run[7];                         /* endpoint calls */
     rq->reply[20] = c->run ? run[3] : 0;            /* live threads */
+    rq->reply[21] = c->run ? (uint64_t)c->dbg.stop : 0;   /* stopped by a debugger, or held in a fault */
     uint64_t fs = c->fs_session, net = c->net_client;
     container_put(c);
     io_counters(fs, net, &rq->reply[16]);
-    return ok(rq, 21);
+    return ok(rq, 22);
 }
 
 /* Log bytes one CM_LOGS reply carries: 64 words less status, next and

@@ -102,7 +102,7 @@ if waitlog "$q" "quotaprobe: used="; then
     fi
     ./aerie top --once > "$dir/top" 2>&1
     human=$(awk -v b="$all" 'BEGIN { if (b < 1048576) printf "%.1fK", b / 1024; else printf "%.1fM", b / 1048576 }')
-    if grep -Eq "^$q +[^ ]* +running .* $human +4.0M +1 " "$dir/top"; then pass observe_top_shows_the_same_memory
+    if grep -Eq "^$q +quotaprobe +running .* $human +4.0M +1 " "$dir/top"; then pass observe_top_shows_the_same_memory
     else fail observe_top_shows_the_same_memory "no row '$q ... running ... $human 4.0M 1' in: $(tr '\n' '|' < "$dir/top")"; fi
 else
     fail observe_stats_json_matches_its_own_quota "quotaprobe printed nothing: $(./aerie logs "$q" 2>&1 | head -c 200)"
@@ -117,7 +117,8 @@ cpu=$(json "$dir/c.json" cpu_ns); up=$(json "$dir/c.json" uptime_ns)
 if [ -n "$cpu" ] && [ "$cpu" -gt 0 ] && [ "$cpu" -le $((up + 100000000)) ]; then pass observe_cpu_time_counted
 else fail observe_cpu_time_counted "cpu_ns=$cpu uptime_ns=$up"; fi
 ./aerie top --once > "$dir/top" 2>&1
-if grep -Eq "^$c +[^ ]* +running +[01] +[0-9.]+% " "$dir/top" && head -1 "$dir/top" | grep -q "CPU%.*IPC/s.*FS-R/s.*NET-PK/s"; then
+if grep -Eq "^$c +[^ ]* +running +[01] +[0-9.]+% " "$dir/top" && grep -q "CPU%.*IPC/s.*FS-R/s.*NET-PK/s" "$dir/top" &&
+   grep -Eq "^containers: [0-9]+ +cpu0 [0-9.]+% +cpu1 [0-9.]+%" "$dir/top"; then
     pass observe_top_once_lists_running_container
 else fail observe_top_once_lists_running_container "$(tr '\n' '|' < "$dir/top")"; fi
 ./aerie kill "$c" > /dev/null 2>&1
@@ -203,8 +204,10 @@ else fail observe_debugged_program_finishes_normally "$(./aerie ps | grep "^$d "
 aerie start --debug hold crasher
 h=$(cat "$out")
 sleep 2
-if ./aerie ps | grep -Eq "^$h +crasher .*running"; then pass observe_hold_keeps_crashed_container
-else fail observe_hold_keeps_crashed_container "$(./aerie ps | grep "^$h ")"; fi
+./aerie stats --json "$h" > "$dir/h.json"
+if ./aerie ps | grep -Eq "^$h +crasher .*running" && grep -q '"state": "held"' "$dir/h.json"; then
+    pass observe_hold_keeps_crashed_container
+else fail observe_hold_keeps_crashed_container "$(./aerie ps | grep "^$h ") $(cat "$dir/h.json")"; fi
 printf "set pagination off\ntarget remote | ./aerie debug %s\nbacktrace\ncontinue\nbacktrace\ndetach\n" "$h" > "$dir/g2.gdb"
 timeout 60 gdb -batch -nx -x "$dir/g2.gdb" build/images/crasher.elf > "$dir/gdb2" 2>&1
 if grep -q "SIGSEGV" "$dir/gdb2" && grep -Eq "^#0 +main \(\) at apps/crasher/crasher.c:[0-9]+" "$dir/gdb2"; then

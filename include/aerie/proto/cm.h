@@ -40,7 +40,8 @@ enum cm_op {
                         14: CPU ns its threads ran (the kernel's count, on its run quota),
                         15: endpoint calls they made, 16: file bytes read, 17: file bytes
                         written (its fs session), 18: packets received, 19: packets sent
-                        (its net client), 20: live threads (0 once ended) */
+                        (its net client), 20: live threads (0 once ended), 21: its debugger's
+                        hold (enum cm_debug_stop: 0 none, 1 stopped, 2 held in a fault) */
     CM_LOGS   = 10,  /* 0: id, 1: from -> 1: next from, 2: length, 3..: bytes */
     CM_IMAGES = 11,  /* 0: index -> 1: length, 2..: name (ENOENT past the last) */
     CM_INFO   = 12,  /* 0: id -> 1: length, 2..: "image name" */

@@ -25,6 +25,7 @@ struct ae_cm_stats {
     uint64_t cpu_ns, ipc_calls;                    /* since it started: the kernel's counts */
     uint64_t fs_read, fs_written, net_rx, net_tx;  /* file bytes, packets */
     uint64_t threads_live;
+    uint64_t debug_stop;                           /* enum cm_debug_stop */
 };
 
 /* CM_DEBUG: op (CM_DBG_*) with n words from w; up to nres result words
