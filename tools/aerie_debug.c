@@ -192,7 +192,7 @@ static bool reg_hex(const uint64_t *regs, unsigned n, char *out)
     if (n < 17)
         hex_le(out, regs[gdb_to_aerie[n]], 8);
     else if (n == 17)
-        hex_le(out, regs[gdb_to_aerie[n]], 4);
+        hex_le(out, regs[gdb_to_aerie[n]] & ~0x100ull, 4);   /* TF is the stub's own (single steps) */
     else if (n < 24)
         hex_le(out, 0, 4);                   /* segment registers: flat */
     else
