@@ -30,7 +30,11 @@
 #define CM_SHARDS        64
 #define CM_WAITERS_MAX   8
 #define CM_LOG_BYTES     4096            /* a container's console log, from its own quota */
-#define CM_KEEP_OBJECTS  4               /* keep's own objects: the run quota, the log */
+/* The quota run and the files come from (and whose holder may watch and
+ * trace run): use when the container has a console, else keep. */
+#define CM_RUN_PARENT(c) ((c)->use ? (c)->use : (c)->keep)
+#define CM_KEEP_OBJECTS  5               /* keep's own objects: use, the run quota, the log */
+#define CM_KEEP_OWN      2048            /* what keep's own objects (use, the log's structure) cost */
 /* The objects of a container's files quota (a child of keep the fs service
  * makes its file pages from: one Memory object per chunk of up to 1 MiB,
  * smaller ones while they are few), itself included. */
@@ -44,7 +48,10 @@ struct container {
     char image[SPEC_NAME_MAX], name[SPEC_NAME_MAX];
     int state;                           /* enum cm_state */
     uint64_t keep;                       /* its whole limit: what outlives its run; 0 once removed */
-    uint64_t run;                        /* keep's child its program runs from; 0 once ended */
+    uint64_t run;                        /* the quota its program runs from; 0 once ended */
+    uint64_t use;                        /* with a console: keep's child that run and its files
+                                          * come from, short of keep by the log (0: none) */
+    uint64_t log_mem;                    /* our copy of its log's (lazy) Memory, for CM_STATS */
     uint64_t thread;                     /* until started */
     uint64_t console_badge;              /* its stream (0: no console grant) */
     uint64_t fs_session;                 /* fs session id (0: none) */

@@ -201,7 +201,10 @@ static int op_stats(void *ctx, struct ae_request *rq)
     else
         memcpy(run, c->final, sizeof run);
     uint64_t end = c->ended_ns ? c->ended_ns : cm_now_ns();
-    uint64_t log = c->console_badge ? CM_LOG_BYTES : 0, run_now = c->run ? run[1] : 0;
+    uint64_t mem[3] = { 0 };
+    if (c->log_mem)
+        ae_invoke(c->log_mem, AERIE_MEM_INFO, 0, 0, mem, 3);   /* the log's pages written so far */
+    uint64_t log = mem[2], run_now = c->run ? run[1] : 0;
     rq->reply[1] = q[1];
     rq->reply[2] = q[0];
     rq->reply[3] = q[3];

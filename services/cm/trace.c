@@ -1,6 +1,6 @@
 /*
  * trace.c — `aerie trace` in cm (docs/CM.md): a trace buffer for a
- * container, made from its own quota (keep: it counts in its limit and
+ * container, made from its own quota (use or keep: it counts in its limit and
  * outlives its run until removal), attached by the kernel's Quota TRACE
  * to its run quota, whose parent only cm holds — so the container can
  * neither read nor stop its own trace, and no one else's. READ takes
@@ -30,14 +30,14 @@ static int start(struct container *c, uint64_t bytes, uint64_t kinds)
         return AE_EINVAL;
     if (!c->trace_mem) {
         c->trace_mem = ae_slot_alloc();
-        int r = (int)ae_quota_create(c->keep, AERIE_OBJ_MEMORY, c->trace_mem, bytes, 0, 0);
+        int r = (int)ae_quota_create(CM_RUN_PARENT(c), AERIE_OBJ_MEMORY, c->trace_mem, bytes, 0, 0);
         if (r) {
             ae_slot_free(c->trace_mem);
             c->trace_mem = 0;
             return r;                        /* ENOMEM: the container's own limit */
         }
     }
-    return (int)ae_invokev(c->keep, AERIE_QUOTA_TRACE, c->run, c->trace_mem, kinds);
+    return (int)ae_invokev(CM_RUN_PARENT(c), AERIE_QUOTA_TRACE, c->run, c->trace_mem, kinds);
 }
 
 /* Takes up to TRACE_PER_READ records into w[4..]: w[1] dropped, w[2]
@@ -89,7 +89,7 @@ int cm_trace_op(struct container *c, struct ae_request *rq)
         return start(c, rq->w[2], rq->w[3]);
     case CM_TRACE_STOP:
         if (c->run)
-            ae_invokev(c->keep, AERIE_QUOTA_TRACE, c->run, 0, 0);
+            ae_invokev(CM_RUN_PARENT(c), AERIE_QUOTA_TRACE, c->run, 0, 0);
         return 0;
     case CM_TRACE_READ:
         return take(c, rq->reply, &rq->nreply);
