@@ -352,6 +352,9 @@ bool parse_frame(const uint8_t *f, size_t len, struct parsed *o)
     o->dst = be32(p + 16);
     o->l4 = p + ihl;
     o->l4_len = total - ihl;
+    o->frag = be16(p + 6);
+    if (o->frag & 0x3fff)
+        return true;                             /* a fragment: no transport header to check alone */
     if (o->proto == 1) {
         o->l4_csum_ok = o->l4_len >= 8 && fold(sum16(0, o->l4, o->l4_len)) == 0;
     } else if (o->proto == 17 && o->l4_len >= 8) {
