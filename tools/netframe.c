@@ -247,12 +247,79 @@ static ssize_t udp_call(uint16_t sport, uint16_t dport, const void *data, size_t
     return -1;
 }
 
+/* Sends a len-byte datagram to the echo port in fragments of `piece`
+ * bytes (a multiple of 8), last first and the first one twice, then puts
+ * the guest's reply back together from its fragments (any order) and
+ * checks it: ports, length, UDP checksum over the whole, the bytes. */
+static bool frag_echo(uint16_t sport, const uint8_t *data, size_t len, size_t piece, double secs)
+{
+    static uint8_t whole[14 + 20 + 8 + 8192], back[8 + 8192], have[(8 + 8192) / 8 + 1];
+    uint8_t f[FRAME_MAX];
+    udp(whole, GUEST_IP, sport, 7, data, len);        /* whole + 34: the UDP datagram */
+    size_t ulen = 8 + len, nfr = (ulen + piece - 1) / piece;
+    uint16_t id = (uint16_t)(0x7000 + sport);
+    for (size_t k = 0; k <= nfr; k++) {
+        size_t i = k < nfr ? nfr - 1 - k : nfr - 1;   /* last first, then the first again */
+        size_t off = i * piece, n = ulen - off < piece ? ulen - off : piece;
+        memcpy(f, whole, 34);
+        uint8_t *ip = f + 14;
+        put16(ip + 2, (uint16_t)(20 + n));
+        put16(ip + 4, id);
+        put16(ip + 6, (uint16_t)((i + 1 < nfr ? 0x2000 : 0) | off / 8));
+        put16(ip + 10, 0);
+        put16(ip + 10, fold(sum(ip, 20, 0)));
+        memcpy(f + 34, whole + 34 + off, n);
+        send_frame(f, 34 + n);
+    }
+    memset(have, 0, sizeof have);
+    size_t got = 0, total = 0;
+    int rid = -1;
+    double end = now() + secs;
+    while (now() < end) {
+        ssize_t n = recv_frame(f, end - now());
+        if (n < 0)
+            return false;
+        if (!is_ipv4_from_guest(f, n, 17) || (f[14] & 15) != 5)
+            continue;
+        uint16_t ff = get16(f + 20), tot = get16(f + 16);
+        if (!(ff & 0x3fff) || tot < 20 || 14 + (size_t)tot > (size_t)n)
+            continue;                                 /* not a fragment: not our reply */
+        if (rid < 0)
+            rid = get16(f + 18);
+        if (get16(f + 18) != rid)
+            continue;
+        size_t off = (size_t)(ff & 0x1fff) * 8, m = tot - 20u;
+        if (off + m > sizeof back || ((ff & 0x2000) && m % 8))
+            return false;
+        if (!(ff & 0x2000))
+            total = off + m;
+        memcpy(back + off, f + 34, m);
+        for (size_t b = off / 8; b < (off + m + 7) / 8; b++)
+            if (!have[b]) {
+                have[b] = 1;
+                got += 8;
+            }
+        if (total && got >= total)
+            break;
+    }
+    if (!total || got < total || total != ulen)
+        return false;
+    uint8_t pseudo[12];
+    put32(pseudo, GUEST_IP);
+    put32(pseudo + 4, HOST_IP);
+    pseudo[8] = 0;
+    pseudo[9] = 17;
+    put16(pseudo + 10, (uint16_t)ulen);
+    return get16(back) == 7 && get16(back + 2) == sport && get16(back + 4) == ulen &&
+           fold(sum(back, ulen, sum(pseudo, 12, 0))) == 0 && !memcmp(back + 8, data, len);
+}
+
 /* ---- the counters -------------------------------------------------------------- */
 
 static const char *const drop_counters[] = {
     "eth_runt", "eth_oversize", "eth_not_ours", "eth_multicast", "eth_bad_src", "eth_unknown_type",
     "arp_malformed", "arp_spoof", "arp_bad_addr", "arp_not_for_us", "arp_unsolicited",
-    "ip_truncated", "ip_bad_version", "ip_bad_ihl", "ip_bad_checksum", "ip_bad_length", "ip_fragment",
+    "ip_truncated", "ip_bad_version", "ip_bad_ihl", "ip_bad_checksum", "ip_bad_length", "ip_frag_dropped",
     "ip_ttl_zero", "ip_bad_src", "ip_not_ours", "ip_unknown_proto",
     "icmp_truncated", "icmp_bad_checksum", "icmp_broadcast", "icmp_other",
     "udp_truncated", "udp_bad_length", "udp_bad_checksum", "udp_bad_port", "udp_no_port",
@@ -414,6 +481,14 @@ int main(int argc, char **argv)
         ;                                                       /* the echo server may still be starting */
     ssize_t n = udp_call(40002, 7, data, 1472, reply, 5);
     result("udp_echo_at_the_frame_level", n == 1472 && !memcmp(reply, data, 1472), "no or wrong echo");
+
+    static uint8_t long_data[8192];
+    for (size_t i = 0; i < sizeof long_data; i++)
+        long_data[i] = (uint8_t)(i * 11 + 5);
+    result("udp_3000_bytes_in_fragments_out_of_order_is_echoed", frag_echo(40010, long_data, 3000, 1480, 5),
+           "no whole, correct echo of 3000 bytes sent in 3 fragments, last first, one twice");
+    result("udp_8192_bytes_in_small_fragments_is_echoed", frag_echo(40011, long_data, 8192, 512, 5),
+           "no whole, correct echo of 8192 bytes sent in 17 fragments of 512 bytes");
 
     char before[1500], after[1500];
     bool have = stats(before, sizeof before);
