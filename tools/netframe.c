@@ -314,6 +314,265 @@ static bool frag_echo(uint16_t sport, const uint8_t *data, size_t len, size_t pi
            fold(sum(back, ulen, sum(pseudo, 12, 0))) == 0 && !memcmp(back + 8, data, len);
 }
 
+static uint64_t counter(const char *text, const char *name);
+static bool stats(char *text, size_t size);
+static bool stats_of(const char *prefix, char *text, size_t size);
+
+/* ---- TCP against tcpecho (port TCP_PORT) --------------------------------------------- */
+
+#define TCP_PORT 7007
+
+struct conn {
+    uint16_t sport;
+    uint32_t snd;            /* our next sequence number */
+    uint32_t rcv;            /* the guest's next one we expect */
+};
+
+/* Sends one TCP segment of ours; opts padded to 4 by the caller. */
+static void tcp_send(const struct conn *c, uint32_t seq, uint8_t flags, uint16_t win, const uint8_t *opts,
+                     size_t olen, const void *data, size_t len, bool bad_csum)
+{
+    uint8_t f[FRAME_MAX];
+    uint8_t *t = f + 34;
+    size_t hl = 20 + olen;
+    put16(t, c->sport);
+    put16(t + 2, TCP_PORT);
+    put32(t + 4, seq);
+    put32(t + 8, (flags & 0x10) ? c->rcv : 0);
+    t[12] = (uint8_t)(hl / 4 << 4);
+    t[13] = flags;
+    put16(t + 14, win);
+    put16(t + 16, 0);
+    put16(t + 18, 0);
+    memcpy(t + 20, opts, olen);
+    memcpy(t + hl, data, len);
+    uint8_t pseudo[12];
+    put32(pseudo, HOST_IP);
+    put32(pseudo + 4, GUEST_IP);
+    pseudo[8] = 0;
+    pseudo[9] = 6;
+    put16(pseudo + 10, (uint16_t)(hl + len));
+    uint16_t cs = fold(sum(t, hl + len, sum(pseudo, 12, 0)));
+    put16(t + 16, bad_csum ? (uint16_t)(cs ^ 0x1111) : cs);
+    send_frame(f, ipv4(f, guest_mac, GUEST_IP, 6, hl + len, 64, 0));
+}
+
+struct seg {
+    uint32_t seq, ack;
+    uint8_t flags;
+    uint16_t win;
+    size_t len;
+    uint8_t data[FRAME_MAX];
+    bool has_mss;
+};
+
+/* The guest's next segment to c within secs (checksum checked). */
+static bool tcp_recv(const struct conn *c, struct seg *g, double secs)
+{
+    uint8_t f[FRAME_MAX];
+    double end = now() + secs;
+    while (now() < end) {
+        ssize_t n = recv_frame(f, end - now());
+        if (n < 0)
+            return false;
+        if (!is_ipv4_from_guest(f, n, 6) || (f[14] & 15) != 5 || n < 54)
+            continue;
+        size_t tot = get16(f + 16);
+        if (tot < 40 || 14 + tot > (size_t)n)
+            continue;
+        const uint8_t *t = f + 34;
+        if (get16(t) != TCP_PORT || get16(t + 2) != c->sport)
+            continue;
+        size_t hl = (size_t)(t[12] >> 4) * 4, tl = tot - 20;
+        uint8_t pseudo[12];
+        put32(pseudo, GUEST_IP);
+        put32(pseudo + 4, HOST_IP);
+        pseudo[8] = 0;
+        pseudo[9] = 6;
+        put16(pseudo + 10, (uint16_t)tl);
+        if (hl < 20 || hl > tl || fold(sum(t, tl, sum(pseudo, 12, 0))) != 0)
+            continue;
+        g->seq = get32(t + 4);
+        g->ack = get32(t + 8);
+        g->flags = t[13];
+        g->win = get16(t + 14);
+        g->len = tl - hl;
+        memcpy(g->data, t + hl, g->len);
+        g->has_mss = false;
+        for (size_t i = 20; i < hl;) {
+            if (t[i] == 0)
+                break;
+            if (t[i] == 1) {
+                i++;
+                continue;
+            }
+            if (i + 1 >= hl || t[i + 1] < 2)
+                break;
+            g->has_mss = g->has_mss || (t[i] == 2 && t[i + 1] == 4);
+            i += t[i + 1];
+        }
+        return true;
+    }
+    return false;
+}
+
+static const uint8_t mss_opt[4] = { 2, 4, 0x05, 0xb4 };
+
+/* The three-way handshake from sport; false if no SYN-ACK. */
+static bool tcp_open(struct conn *c, uint16_t sport, uint32_t iss)
+{
+    c->sport = sport;
+    c->snd = iss;
+    struct seg g;
+    tcp_send(c, c->snd, 0x02, 65535, mss_opt, 4, NULL, 0, false);
+    double end = now() + 5;
+    while (tcp_recv(c, &g, end - now()))
+        if (g.flags == 0x12 && g.ack == iss + 1 && g.has_mss) {
+            c->snd = iss + 1;
+            c->rcv = g.seq + 1;
+            tcp_send(c, c->snd, 0x10, 65535, NULL, 0, NULL, 0, false);
+            return true;
+        }
+    return false;
+}
+
+/* Collects want bytes of echo into out (ACKing each piece); false if short. */
+static bool tcp_collect(struct conn *c, uint8_t *out, size_t want, double secs)
+{
+    size_t got = 0;
+    struct seg g;
+    double end = now() + secs;
+    while (got < want && tcp_recv(c, &g, end - now())) {
+        if (g.len && g.seq == c->rcv && got + g.len <= want) {
+            memcpy(out + got, g.data, g.len);
+            got += g.len;
+            c->rcv += (uint32_t)g.len;
+        }
+        if (g.len)
+            tcp_send(c, c->snd, 0x10, 65535, NULL, 0, NULL, 0, false);
+    }
+    return got == want;
+}
+
+static void tcp_tests(void)
+{
+    char why[300], st0[1500], st1[1500];
+    struct conn c;
+    uint8_t back[64];
+    struct seg g;
+
+    bool ok = tcp_open(&c, 41000, 1000);
+    ok = ok && (tcp_send(&c, c.snd, 0x18, 65535, NULL, 0, "hello", 5, false), c.snd += 5,
+                tcp_collect(&c, back, 5, 10)) && !memcmp(back, "hello", 5);
+    result("tcp_handshake_and_echo_at_the_frame_level", ok, "no SYN-ACK with MSS, or no echo of 'hello'");
+
+    /* out of order: the second half first; the guest ACKs the gap at once
+     * (a duplicate ACK), then echoes all ten bytes in order */
+    ok = false;
+    if (c.rcv) {
+        tcp_send(&c, c.snd + 5, 0x18, 65535, NULL, 0, "world", 5, false);
+        bool dup = tcp_recv(&c, &g, 5) && (g.flags & 0x10) && g.ack == c.snd && g.len == 0;
+        tcp_send(&c, c.snd, 0x18, 65535, NULL, 0, "abcde", 5, false);
+        c.snd += 10;
+        ok = dup && tcp_collect(&c, back, 10, 10) && !memcmp(back, "abcdeworld", 10);
+    }
+    result("tcp_out_of_order_segments_are_put_in_order", ok, "no immediate ACK of the gap, or the echo was not 'abcdeworld'");
+
+    /* a bad checksum: dropped and counted, nothing echoed; then the good one */
+    bool have = stats_of("tcp_", st0, sizeof st0);
+    tcp_send(&c, c.snd, 0x18, 65535, NULL, 0, "XXXX", 4, true);
+    bool quiet = !tcp_recv(&c, &g, 1.0);
+    have = have && stats_of("tcp_", st1, sizeof st1);
+    uint64_t bad = counter(st1, "tcp_bad_checksum") - counter(st0, "tcp_bad_checksum");
+    tcp_send(&c, c.snd, 0x18, 65535, NULL, 0, "YYYY", 4, false);
+    c.snd += 4;
+    ok = have && quiet && bad == 1 && tcp_collect(&c, back, 4, 10) && !memcmp(back, "YYYY", 4);
+    snprintf(why, sizeof why, "quiet after it: %d, tcp_bad_checksum +%lu, then the good copy echoed: %d", quiet,
+             (unsigned long)bad, ok);
+    result("tcp_bad_checksum_is_dropped_and_counted", ok, why);
+
+    /* far outside the receive window: an ACK of what it expects, no data taken */
+    tcp_send(&c, c.snd + 1000000, 0x18, 65535, NULL, 0, "ZZZZ", 4, false);
+    ok = tcp_recv(&c, &g, 5) && g.flags == 0x10 && g.ack == c.snd && g.len == 0 && !tcp_recv(&c, &g, 1.0);
+    result("tcp_segment_outside_the_window_gets_an_ack_only", ok, "no bare ACK of RCV.NXT, or data came back");
+
+    /* we "lose" the echo: the guest sends the same bytes again after its RTO */
+    tcp_send(&c, c.snd, 0x18, 65535, NULL, 0, "again", 5, false);
+    c.snd += 5;
+    struct seg first, second;
+    ok = false;
+    double t0 = now();
+    while (tcp_recv(&c, &first, 5) && !first.len)
+        ;
+    if (first.len == 5) {
+        while (tcp_recv(&c, &second, 10) && !second.len)
+            ;
+        ok = second.len == 5 && second.seq == first.seq && !memcmp(second.data, "again", 5);
+    }
+    snprintf(why, sizeof why, "no retransmission of the unacknowledged echo (%.1f s)", now() - t0);
+    result("tcp_unacknowledged_data_is_retransmitted", ok, why);
+    c.rcv += 5;
+    tcp_send(&c, c.snd, 0x10, 65535, NULL, 0, NULL, 0, false);
+
+    /* zero window: the guest holds its echo and probes; when we open, it comes */
+    struct conn z;
+    ok = tcp_open(&z, 41001, 5000);
+    bool probed = false, held = true;
+    if (ok) {
+        tcp_send(&z, z.snd, 0x18, 0, NULL, 0, "zero", 4, false);
+        z.snd += 4;
+        double end = now() + 8;
+        while (now() < end && tcp_recv(&z, &g, end - now())) {
+            if (g.len) {
+                held = false;                     /* data into a closed window */
+                break;
+            }
+            if (g.seq == z.rcv - 1) {             /* a probe: an old sequence number the peer must ACK */
+                probed = true;
+                break;
+            }
+        }
+        tcp_send(&z, z.snd, 0x10, 65535, NULL, 0, NULL, 0, false);
+        ok = tcp_collect(&z, back, 4, 10) && !memcmp(back, "zero", 4);
+    }
+    snprintf(why, sizeof why, "held its data: %d, probed: %d, echoed when opened: %d", held, probed, ok);
+    result("tcp_zero_window_is_probed_then_data_flows", ok && held && probed, why);
+
+    /* RST at RCV.NXT ends it: the next segment meets no connection */
+    tcp_send(&c, c.snd, 0x04, 0, NULL, 0, NULL, 0, false);
+    tcp_send(&c, c.snd, 0x18, 65535, NULL, 0, "gone", 4, false);
+    ok = tcp_recv(&c, &g, 5) && (g.flags & 0x04);
+    result("tcp_rst_ends_the_connection", ok, "data after our RST did not get a RST");
+
+    /* a SYN flood from 500 ports nobody completes; a real client still
+     * gets in and is echoed */
+    have = stats_of("tcp_", st0, sizeof st0);
+    for (unsigned i = 0; i < 500; i++) {
+        struct conn f = { .sport = (uint16_t)(42000 + i) };
+        tcp_send(&f, 7000000u + i * 1000u, 0x02, 65535, mss_opt, 4, NULL, 0, false);
+        if (i % 32 == 31) {
+            uint8_t in[FRAME_MAX];
+            while (recv_frame(in, 0.002) >= 0)
+                ;
+        }
+    }
+    uint8_t in[FRAME_MAX];
+    while (recv_frame(in, 0.5) >= 0)
+        ;
+    struct conn r;
+    ok = tcp_open(&r, 43000, 9000) &&
+         (tcp_send(&r, r.snd, 0x18, 65535, NULL, 0, "real", 4, false), r.snd += 4, tcp_collect(&r, back, 4, 10)) &&
+         !memcmp(back, "real", 4);
+    have = have && stats_of("tcp_", st1, sizeof st1);
+    snprintf(why, sizeof why, "real client echoed: %d; tcp_syn_cookies +%lu, tcp_passive_open +%lu", ok,
+             (unsigned long)(counter(st1, "tcp_syn_cookies") - counter(st0, "tcp_syn_cookies")),
+             (unsigned long)(counter(st1, "tcp_passive_open") - counter(st0, "tcp_passive_open")));
+    printf("netframe: SYN flood: %s\n", why);
+    result("tcp_syn_flood_leaves_room_for_a_real_client", ok && have, why);
+    tcp_send(&r, r.snd, 0x04, 0, NULL, 0, NULL, 0, false);
+    tcp_send(&z, z.snd, 0x04, 0, NULL, 0, NULL, 0, false);
+}
+
 /* ---- the counters -------------------------------------------------------------- */
 
 static const char *const drop_counters[] = {
@@ -337,8 +596,16 @@ static uint64_t counter(const char *text, const char *name)
 
 static bool stats(char *text, size_t size)
 {
+    return stats_of("", text, size);
+}
+
+/* Only the counters whose names start with prefix ("stats PREFIX"). */
+static bool stats_of(const char *prefix, char *text, size_t size)
+{
     uint8_t reply[FRAME_MAX];
-    ssize_t n = udp_call(40000, STATS_PORT, "stats", 5, reply, 5);
+    char req[64];
+    int k = snprintf(req, sizeof req, *prefix ? "stats %s" : "stats", prefix);
+    ssize_t n = udp_call(40000, STATS_PORT, req, (size_t)k, reply, 5);
     if (n <= 0 || (size_t)n >= size)
         return false;
     memcpy(text, reply, (size_t)n);
@@ -489,6 +756,8 @@ int main(int argc, char **argv)
            "no whole, correct echo of 3000 bytes sent in 3 fragments, last first, one twice");
     result("udp_8192_bytes_in_small_fragments_is_echoed", frag_echo(40011, long_data, 8192, 512, 5),
            "no whole, correct echo of 8192 bytes sent in 17 fragments of 512 bytes");
+
+    tcp_tests();
 
     char before[1500], after[1500];
     bool have = stats(before, sizeof before);

@@ -441,17 +441,19 @@ static void service_survives_the_hostile_client(struct nt *t)
 struct text {
     char buf[1400];
     int len;
+    const char *prefix;          /* only counters whose names start so; "" all */
 };
 
 static void append_stat(const char *name, uint64_t v, void *arg)
 {
     struct text *t = arg;
-    if (v && t->len < (int)sizeof t->buf - 40)
+    if (v && t->len < (int)sizeof t->buf - 40 && !strncmp(name, t->prefix, strlen(t->prefix)))
         t->len += snprintf(t->buf + t->len, sizeof t->buf - (size_t)t->len, "%s=%lu ", name, v);
 }
 
 /* Answers the host on CTRL_PORT: "stats" gets every counter of the
- * service that is not zero, as "name=value " words; "exit" ends it. */
+ * service that is not zero, as "name=value " words ("stats PREFIX" only
+ * those whose names start with PREFIX); "exit" ends it. */
 static void serve_host(void)
 {
     int fd = udp_socket(CTRL_PORT, 0);
@@ -470,7 +472,7 @@ static void serve_host(void)
         buf[n] = 0;
         if (!strncmp(buf, "exit", 4))
             return;
-        struct text t = { .len = 0 };
+        struct text t = { .len = 0, .prefix = !strncmp(buf, "stats ", 6) ? buf + 6 : "" };
         ae_net_admin_stats(ae_capenv_lookup("net.admin"), append_stat, &t);
         t.buf[t.len++] = '\n';
         sendto(fd, t.buf, (size_t)t.len, 0, (struct sockaddr *)&from, flen);

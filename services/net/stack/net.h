@@ -185,6 +185,7 @@ struct net_stats {
     uint64_t tcp_paws;                       /* old timestamp (RFC 7323 PAWS) */
     uint64_t tcp_rst_ignored;                /* RST not exactly at rcv_nxt (RFC 5961) */
     uint64_t tcp_syn_dropped;                /* handshake for a listener with no room: the peer sends again */
+    uint64_t tcp_syn_pruned;                 /* a half-open child given up for a completed cookie handshake */
     uint64_t tcp_ooo_dropped;                /* out-of-order data with no range left to keep it */
     uint64_t tcp_dup;                        /* data we had already: answered with ACK */
     uint64_t tcp_after_close;                /* data for a socket the client closed: RST */

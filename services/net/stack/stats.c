@@ -79,6 +79,7 @@ const struct net_stat_name net_stat_names[] = {
     STAT(tcp_paws),
     STAT(tcp_rst_ignored),
     STAT(tcp_syn_dropped),
+    STAT(tcp_syn_pruned),
     STAT(tcp_ooo_dropped),
     STAT(tcp_dup),
     STAT(tcp_after_close),

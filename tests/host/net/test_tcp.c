@@ -577,25 +577,34 @@ static void syn_flood_gets_cookies_and_a_real_client_gets_in(void)
     struct net_stats st = stats();
     CHECK_EQ(st.tcp_backlog_full, 498);
     CHECK_EQ(st.tcp_cookie_tx, 498);
-    /* a real client answers its cookie SYN-ACK: the queue is full, so it is
-     * dropped, not reset (it will send again) */
+    /* a real client answers its cookie SYN-ACK: the queue is full of
+     * half-open children, so the one that waited longest gives way and
+     * the real one is in at once */
     fake_clear_tx(dev);
     peer_syn(30000, 80, 4242);
     struct parsed o;
     CHECK(last_tcp(&o) && o.tcp_flags == 0x12);
     fake_clear_tx(dev);
     peer_send(30000, 80, 4243, o.tcp_seq + 1, 0x10, 65535, "GET", 3);
-    CHECK_EQ(stats().tcp_cookie_ok, 0);
-    CHECK_EQ(stats().tcp_syn_dropped, 1);
+    CHECK_EQ(stats().tcp_cookie_ok, 1);
+    CHECK_EQ(stats().tcp_syn_pruned, 1);
+    CHECK_EQ(stats().tcp_syn_dropped, 0);
     CHECK_EQ(count_tcp(0x04, 0x04), 0);
-    /* the half-open children time out; then the cookie works */
-    for (int i = 0; i < 70; i++)
-        poll_at(now + 1000 * MS);
-    fake_clear_tx(dev);
-    peer_syn(30001, 80, 777);
+    CHECK_EQ(blk(ls)->rx_prod, 4);
+    peer_syn(30001, 80, 777);                      /* and a second, in place of the other */
     CHECK(last_tcp(&o) && o.tcp_flags == 0x12);
     peer_send(30001, 80, 778, o.tcp_seq + 1, 0x10, 65535, "GET", 3);
-    CHECK_EQ(blk(ls)->rx_prod, 4);
+    CHECK_EQ(blk(ls)->rx_prod, 8);
+    CHECK_EQ(stats().tcp_syn_pruned, 2);
+    /* no half-open child left to give way: a third is dropped, not reset
+     * (it will send again), until the program accepts */
+    fake_clear_tx(dev);
+    peer_syn(30003, 80, 555);
+    CHECK(last_tcp(&o) && o.tcp_flags == 0x12);
+    fake_clear_tx(dev);
+    peer_send(30003, 80, 556, o.tcp_seq + 1, 0x10, 65535, "GET", 3);
+    CHECK_EQ(stats().tcp_syn_dropped, 1);
+    CHECK_EQ(count_tcp(0x04, 0x04), 0);
     /* a forged cookie is refused */
     peer_send(30002, 80, 999, 123456, 0x10, 65535, NULL, 0);
     CHECK_EQ(stats().tcp_cookie_bad, 1);
