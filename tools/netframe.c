@@ -564,9 +564,12 @@ static void tcp_tests(void)
          (tcp_send(&r, r.snd, 0x18, 65535, NULL, 0, "real", 4, false), r.snd += 4, tcp_collect(&r, back, 4, 10)) &&
          !memcmp(back, "real", 4);
     have = have && stats_of("tcp_", st1, sizeof st1);
-    snprintf(why, sizeof why, "real client echoed: %d; tcp_syn_cookies +%lu, tcp_passive_open +%lu", ok,
-             (unsigned long)(counter(st1, "tcp_syn_cookies") - counter(st0, "tcp_syn_cookies")),
+    uint64_t cookies = counter(st1, "tcp_cookie_tx") - counter(st0, "tcp_cookie_tx");
+    snprintf(why, sizeof why, "real client echoed: %d; tcp_cookie_tx +%lu, tcp_syn_pruned +%lu, tcp_passive_open +%lu",
+             ok, (unsigned long)cookies,
+             (unsigned long)(counter(st1, "tcp_syn_pruned") - counter(st0, "tcp_syn_pruned")),
              (unsigned long)(counter(st1, "tcp_passive_open") - counter(st0, "tcp_passive_open")));
+    ok = ok && cookies >= 400;                    /* the flood went past the half-open queue */
     printf("netframe: SYN flood: %s\n", why);
     result("tcp_syn_flood_leaves_room_for_a_real_client", ok && have, why);
     tcp_send(&r, r.snd, 0x04, 0, NULL, 0, NULL, 0, false);
@@ -757,8 +760,6 @@ int main(int argc, char **argv)
     result("udp_8192_bytes_in_small_fragments_is_echoed", frag_echo(40011, long_data, 8192, 512, 5),
            "no whole, correct echo of 8192 bytes sent in 17 fragments of 512 bytes");
 
-    tcp_tests();
-
     char before[1500], after[1500];
     bool have = stats(before, sizeof before);
     unsigned sent = storm(6000);
@@ -768,7 +769,13 @@ int main(int argc, char **argv)
     snprintf(why, sizeof why, "%u malformed frames sent; drop counters +%lu, rx_frames +%lu (stats %s)", sent,
              (unsigned long)d, (unsigned long)rx, have ? "read" : "missing");
     printf("netframe: %s\n", why);
-    result("malformed_frames_end_in_drop_counters", have && d <= sent && d >= sent - sent / 50 && rx >= d, why);
+    /* Every malformed frame that reached the stack ends in a drop counter
+     * (rx_frames counts them; one storm fragment may still be held for
+     * reassembly, and our ARP replies are frames too). A frame QEMU lost
+     * before the guest took it (a slow guest on a loaded host) is nobody's
+     * counter; most must arrive for the test to mean anything. */
+    result("malformed_frames_end_in_drop_counters",
+           have && d <= sent && rx >= d && rx - d <= 3 && rx >= sent / 2, why);
     snprintf(why, sizeof why, "udp_bad_checksum %lu ip_bad_checksum %lu ip_fragment %lu arp_spoof %lu "
              "icmp_broadcast %lu eth_not_ours %lu", (unsigned long)counter(after, "udp_bad_checksum"),
              (unsigned long)counter(after, "ip_bad_checksum"), (unsigned long)counter(after, "ip_fragment"),
@@ -786,6 +793,8 @@ int main(int argc, char **argv)
     result("pings_after_the_storm_are_answered", answered >= 198, why);
     n = udp_call(40003, 7, data, 1472, reply, 5);
     result("udp_echo_after_the_storm", n == 1472 && !memcmp(reply, data, 1472), "no or wrong echo");
+
+    tcp_tests();
     printf("TESTS DONE %u\n", ntests);
     return 0;
 }
