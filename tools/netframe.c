@@ -781,10 +781,13 @@ int main(int argc, char **argv)
              (unsigned long)counter(after, "ip_bad_checksum"), (unsigned long)counter(after, "ip_fragment"),
              (unsigned long)counter(after, "arp_spoof"), (unsigned long)counter(after, "icmp_broadcast"),
              (unsigned long)counter(after, "eth_not_ours"));
+    /* 500 of each kind were sent; each counter must hold most of its kind's
+     * share of what reached the stack (all 500 on a quiet host). */
+    uint64_t share = 500 * 8 / 10 * rx / sent;
     result("each_kind_of_bad_frame_has_its_counter",
-           counter(after, "udp_bad_checksum") >= 400 && counter(after, "ip_bad_checksum") >= 400 &&
-           counter(after, "ip_fragment") >= 400 && counter(after, "arp_spoof") >= 400 &&
-           counter(after, "icmp_broadcast") >= 400 && counter(after, "eth_not_ours") >= 400, why);
+           counter(after, "udp_bad_checksum") >= share && counter(after, "ip_bad_checksum") >= share &&
+           counter(after, "ip_fragment") >= share && counter(after, "arp_spoof") >= share &&
+           counter(after, "icmp_broadcast") >= share && counter(after, "eth_not_ours") >= share, why);
 
     unsigned answered = 0;
     for (unsigned i = 0; i < 200; i++)
