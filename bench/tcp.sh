@@ -12,6 +12,8 @@
 # Measures, REPS times each (medians printed):
 #   http   ab -n $AB_N -c $AB_C http://.../small.txt: requests/s, and the
 #          latency percentiles ab reports (50, 90, 99 %), ms
+#   out    the 1 MiB big.bin fetched with curl on 1 and on 4 connections
+#          at once: Mbit/s from the guest to the host (one way)
 #   echo   $ECHO_MIB MiB through the echo server on 1 and on 4
 #          connections at once (socat): Mbit/s in each direction (the
 #          bytes go out and come back at the same time)
@@ -33,7 +35,7 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/tcpbench.XXXXXX") || exit 1
 qpid=
 trap '[ -n "$qpid" ] && kill "$qpid" 2>/dev/null; rm -rf "${tmp:?}"' EXIT INT TERM
 
-for t in ab socat; do
+for t in ab socat curl; do
     command -v $t >/dev/null 2>&1 || { echo "bench/tcp.sh: $t is missing (apache2-utils, socat)" >&2; exit 2; }
 done
 
@@ -69,6 +71,29 @@ measure() {
             row "$sys" "http_p$q" "c=$AB_C" "$r" "$(sed -n "s/^ *$q% *\\([0-9]*\\).*/\\1/p" "$tmp/ab")" ms
         done
     done
+    # one way, guest -> host: n curls at once fetch the 1 MiB big.bin
+    for n in 1 4; do
+        for r in $(seq 1 "$REPS"); do
+            t0=$(date +%s.%N)
+            pids=
+            for k in $(seq 1 $n); do
+                curl -s -m 120 -o "$tmp/big.$k" "http://127.0.0.1:$http/big.bin" &
+                pids="$pids $!"
+            done
+            for p in $pids; do wait "$p"; done
+            t1=$(date +%s.%N)
+            ok=1
+            for k in $(seq 1 $n); do
+                [ "$(wc -c <"$tmp/big.$k")" -eq 1048576 ] || ok=0
+            done
+            if [ $ok = 0 ]; then
+                echo "bench/tcp.sh: $sys: a 1 MiB fetch on $n connections came back short" >&2
+                continue
+            fi
+            mbit=$(echo "$t0 $t1" | awk -v b=$((n * 1048576)) '{ printf "%.1f", b * 8 / ($2 - $1) / 1e6 }')
+            row "$sys" out_mbit "conns=$n" "$r" "$mbit" Mbit/s
+        done
+    done
     head -c $((ECHO_MIB * 1048576)) /dev/urandom >"$tmp/data"
     for n in 1 4; do
         for r in $(seq 1 "$REPS"); do
@@ -97,7 +122,7 @@ measure() {
 }
 
 summary() {   # summary SYSTEM
-    for m in "http_rps c=$AB_C" "http_p50 c=$AB_C" "http_p90 c=$AB_C" "http_p99 c=$AB_C" "echo_mbit conns=1" "echo_mbit conns=4"; do
+    for m in "http_rps c=$AB_C" "http_p50 c=$AB_C" "http_p90 c=$AB_C" "http_p99 c=$AB_C" "out_mbit conns=1" "out_mbit conns=4" "echo_mbit conns=1" "echo_mbit conns=4"; do
         set -- $m
         v=$(awk -F, -v s="$SYS" -v me="$1" -v p="$2" '$2 == s && $3 == me && $4 == p { print $6 }' "$csv" | median)
         u=$(awk -F, -v s="$SYS" -v me="$1" '$2 == s && $3 == me { print $7; exit }' "$csv")
