@@ -2,12 +2,20 @@
 # generator, and ./aerie, the command line that drives a running Aerie
 # (docs/CM.md). Plain C with -Werror, run on the build machine.
 
-HOST_TOOLS := $(BUILD)/tools/testrun $(BUILD)/tools/ksymgen $(BUILD)/tools/udprecv $(BUILD)/tools/netframe
+HOST_TOOLS := $(BUILD)/tools/testrun $(BUILD)/tools/ksymgen $(BUILD)/tools/udprecv $(BUILD)/tools/netframe \
+              $(BUILD)/tools/slirp_backlog.so
 
 $(BUILD)/tools/%: tools/%.c
 	@mkdir -p $(@D)
 	@echo "  HOSTCC  $<"
 	@$(HOSTCC) $(HOSTCFLAGS) -o $@ $<
+
+# Preloaded into QEMU by tools/qemu.sh when it forwards host ports: raises
+# libslirp's listen backlog of 1 (see the file).
+$(BUILD)/tools/slirp_backlog.so: tools/slirp_backlog.c
+	@mkdir -p $(@D)
+	@echo "  HOSTCC  $<"
+	@$(HOSTCC) $(HOSTCFLAGS) -shared -fPIC -o $@ $<
 
 # ./aerie at the top of the tree: it shares the control protocol's text
 # layer with ctl and the spec parser with cm, so they cannot disagree.
