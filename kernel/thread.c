@@ -72,6 +72,8 @@ struct thread *thread_new(struct quota *q, struct task *task, uint8_t prio, int 
     struct thread *t = quota_new_object(q, AERIE_OBJ_THREAD, 4096, kmem_footprint(FPU_BYTES), err);
     if (!t)
         return NULL;
+    static uint32_t next_trace_id;
+    t->trace_id = __atomic_add_fetch(&next_trace_id, 1, __ATOMIC_RELAXED);
     t->fpu = kmem_alloc(FPU_BYTES);
     if (!t->fpu) {
         quota_release(q, kmem_footprint(FPU_BYTES), 0, 0);

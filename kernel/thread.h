@@ -49,6 +49,7 @@ enum wait_kind {
 struct thread {
     struct kobject obj;
     struct task *task;                 /* reference held */
+    uint32_t trace_id;                 /* what traces call it: a count, never an address */
     struct list task_link;             /* under task->obj.lock */
 
     /* scheduling: state under the thread lock; the rest under the home

@@ -33,7 +33,7 @@ void trace_event(struct thread *t, unsigned kind, uint64_t ts, uint64_t dur,
         return;
     struct aerie_trace_rec r = {
         .ts_ns = ts, .dur_ns = dur, .kind = (uint16_t)kind, .cpu = (uint16_t)cpu_index(),
-        .tid = (uint32_t)((uintptr_t)t >> 12), .a = a, .b = b, .c = c, .d = d,
+        .tid = t->trace_id,   /* not its address: a trace reveals no kernel layout */ .a = a, .b = b, .c = c, .d = d,
     };
     spin_lock(&q->trace.lock);
     struct memobj *m = q->trace.mem;

@@ -37,7 +37,7 @@ struct aerie_trace_rec {
     uint64_t ts_ns;        /* when it began (the kernel's clock) */
     uint64_t dur_ns;       /* how long it took (CALL, SYSCALL) */
     uint16_t kind, cpu;
-    uint32_t tid;          /* the thread (a number unique while it lives) */
+    uint32_t tid;          /* the thread: a number given at its creation (never an address) */
     uint64_t a, b, c, d;
     uint64_t reserved;
 };

@@ -80,3 +80,16 @@ int64_t ae_kdebug_stats(uint64_t kdebug, uint64_t out[4])
 {
     return ae_invoke(kdebug, AERIE_KDEBUG_STATS, 0, 0, out, 4);
 }
+
+int ae_mem_commit(uint64_t mem, uint64_t off, uint64_t bytes)
+{
+    while (bytes) {
+        uint64_t n = bytes < AERIE_MEM_COMMIT_MAX ? bytes : AERIE_MEM_COMMIT_MAX;
+        int64_t r = ae_invokev(mem, AERIE_MEM_COMMIT, off, n);
+        if (r < 0)
+            return (int)r;
+        off += n;
+        bytes -= n;
+    }
+    return 0;
+}

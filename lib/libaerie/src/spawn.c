@@ -100,19 +100,9 @@ static void drop_temp(void *va, uint64_t bytes, uint64_t slot, bool keep_cap)
 /* The loader writes into the child's memory through its own mapping: a
  * lazy page it touched there would be charged at the touch, and a touch
  * the child's quota cannot pay for would fault the loader. So the pages
- * it will write are committed first, and a full quota is a clean error. */
-static int commit(uint64_t mem, uint64_t off, uint64_t bytes)
-{
-    while (bytes) {
-        uint64_t n = bytes < AERIE_MEM_COMMIT_MAX ? bytes : AERIE_MEM_COMMIT_MAX;
-        int64_t r = ae_invokev(mem, AERIE_MEM_COMMIT, off, n);
-        if (r < 0)
-            return (int)r;
-        off += n;
-        bytes -= n;
-    }
-    return 0;
-}
+ * it will write are committed first (ae_mem_commit), and a full quota is
+ * a clean error. */
+#define commit ae_mem_commit
 
 static uint64_t map_flags(uint32_t pf)
 {

@@ -68,6 +68,11 @@ int shbuf_attach(struct fs_service *svc, uint64_t mem, struct shbuf **out)
     if (info[0] < FS_SHBUF_MIN)
         return AE_EINVAL;
     uint64_t bytes = info[0] < FS_SHBUF_MAX ? info[0] & ~(PAGE - 1) : FS_SHBUF_MAX;
+    /* A lazy buffer's untouched page would fault a worker when the
+     * client's quota cannot pay for it: take every page now, at the
+     * client's charge, or refuse the buffer. */
+    if ((r = ae_mem_commit(mem, 0, bytes)) < 0)
+        return (int)r;
     struct shbuf *b = calloc(1, sizeof *b);
     if (!b)
         return AE_ENOMEM;

@@ -177,6 +177,9 @@ static int op_attach(void *ctx, struct ae_request *rq)
         !cap_is(rq->caps[1], AERIE_OBJ_NOTIFICATION, AERIE_R_WRITE) ||
         ae_invoke(rq->caps[0], AERIE_MEM_INFO, 0, 0, info, 2) < 0 || info[0] < bytes)
         return AE_EINVAL;
+    int cr = ae_mem_commit(rq->caps[0], 0, bytes);   /* no lazy page left to fault the poller */
+    if (cr < 0)
+        return cr;
     struct job j = { .id = (uint32_t)se->badge, .a = n, .ring_bytes = bytes, .tcp_bytes = tcp,
                      .tcp_socks = nsocks };
     j.mem_cap = keep_cap(rq->caps[0]);

@@ -80,6 +80,10 @@ static void arp_drop_queue(struct net_stack *s, struct net_arp_entry *e)
 static int arp_enqueue(struct net_stack *s, struct net_arp_entry *e, const uint8_t *frame,
                        size_t len, uint16_t owner)
 {
+    if (len > NET_FRAME_MAX) {                    /* never past a pending slot */
+        s->stats.arp_pending_full++;
+        return AE_EINVAL;
+    }
     if (e->nqueued >= NET_ARP_PENDING_PER_ENTRY || s->pending_free < 0 ||
         (owner && s->clients[owner - 1].npending >= NET_ARP_PENDING_PER_CLIENT)) {
         s->stats.arp_pending_full++;

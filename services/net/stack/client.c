@@ -350,8 +350,8 @@ static unsigned client_drain(struct net_stack *s, uint16_t slot, unsigned budget
                     len += m.len;
                 }
                 netring_cons_commit(&c->tx);
-                if (!more)
-                    break;
+                if (!more || k >= NETRING_DGRAM_SLOTS)
+                    break;                        /* the end, or a chain too long: cut it here */
                 if (!(rs = netring_cons_next(&c->tx))) {
                     ok = false;                   /* the chain stops at what was published */
                     break;

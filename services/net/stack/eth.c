@@ -96,6 +96,10 @@ uint8_t *eth_tx_begin(struct net_stack *s)
 void eth_tx_commit(struct net_stack *s, uint8_t *frame, const uint8_t dst[6], uint16_t type,
                    size_t len)
 {
+    if (len > NET_FRAME_MAX) {           /* a caller's bug: never past the slot */
+        s->stats.tx_oversize++;
+        return;
+    }
     memcpy(frame, dst, 6);
     memcpy(frame + 6, s->cfg.mac, 6);
     put16(frame + 12, type);

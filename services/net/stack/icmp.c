@@ -31,9 +31,13 @@ void icmp_input(struct net_stack *s, const uint8_t *ip, const uint8_t *p, size_t
         s->stats.icmp_broadcast++;
         return;
     }
-    /* The reply carries the request's identifier, sequence and data. The
-     * request fits in one frame, so does the reply (its IP header has no
-     * options, so it is never longer). */
+    /* The reply carries the request's identifier, sequence and data, in
+     * one frame: a request longer than that (only reassembly could make
+     * one, and it takes UDP only) is not answered. */
+    if (len > NET_MTU - IP_HLEN) {
+        s->stats.icmp_other++;
+        return;
+    }
     uint8_t *frame = eth_tx_begin(s);
     uint8_t *m = frame + NET_ETH_HLEN + IP_HLEN;
     memcpy(m, p, len);

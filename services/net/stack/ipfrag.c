@@ -102,6 +102,14 @@ const uint8_t *ipfrag_input(struct net_stack *s, const uint8_t *ip, size_t ihl, 
                             size_t *len)
 {
     s->stats.ip_fragment++;
+    if (ip[9] != IP_PROTO_UDP) {
+        /* Only UDP needs datagrams longer than a frame; every other input
+         * path answers within one frame and may assume its request fits
+         * one (an 8 KiB ping once overflowed the transmit buffers). */
+        s->stats.ip_frag_dropped++;
+        s->stats.ip_reasm_bad++;
+        return NULL;
+    }
     uint16_t ff = get16(ip + 6);
     bool more = ff & 0x2000;
     size_t off = (size_t)(ff & 0x1fff) * 8, n = total - ihl;

@@ -175,6 +175,7 @@ struct net_stats {
     uint64_t client_tx_invalid;              /* drop: TX slot with bad length, port or address */
     /* transmit */
     uint64_t tx_dev_full;                    /* drop: frames the device did not take */
+    uint64_t tx_oversize;                    /* drop: a frame longer than a slot (a bug if ever seen) */
     /* TCP input (drops) */
     uint64_t tcp_truncated;                  /* shorter than its header or its data offset */
     uint64_t tcp_bad_checksum;

@@ -70,6 +70,7 @@ const struct net_stat_name net_stat_names[] = {
     STAT(client_tx_denied),
     STAT(client_tx_invalid),
     STAT(tx_dev_full),
+    STAT(tx_oversize),
     STAT(tcp_truncated),
     STAT(tcp_bad_checksum),
     STAT(tcp_no_port),

@@ -757,6 +757,29 @@ static void ip_fragments_out_of_order_and_duplicated(void)
     fake_client_free(&a);
 }
 
+/* Only UDP is put back together: an 8 KiB ping in fragments once reached
+ * icmp_input whole and its reply overran the transmit slot (and, with
+ * the peer unresolved, the ARP queue's free list). Now it is dropped at
+ * reassembly, nothing is sent, and a normal ping still gets its reply. */
+static void ip_fragmented_non_udp_is_not_reassembled(void)
+{
+    setup(0);
+    learn_peer();
+    size_t n = whole_dgram(IP_PEER, 8000, 3);
+    big[14 + 9] = 1;                               /* ICMP */
+    big[14 + 20] = 8;                              /* an echo request */
+    big[14 + 21] = 0;
+    fake_clear_tx(dev);
+    for (size_t off = 0; off < n; off += 1480)
+        frag_rx(11, off, n - off < 1480 ? n - off : 1480, n - off > 1480, T0);
+    CHECK_EQ(dev->ntx, 0);
+    CHECK_EQ(stats().ip_reasm_ok, 0);
+    CHECK(stats().ip_reasm_bad >= 6);
+    CHECK_EQ(stats().icmp_echo_rx, 0);
+    CHECK_EQ(stats().tx_oversize, 0);
+    check_echo_reply(56);                          /* the stack is whole */
+}
+
 static void ip_overlapping_fragments_drop_the_datagram(void)
 {
     struct fake_client a = frag_client();
@@ -1312,6 +1335,7 @@ int main(void)
     RUN(ip_fragments_out_of_order_and_duplicated);
     RUN(ip_overlapping_fragments_drop_the_datagram);
     RUN(ip_reassembly_times_out);
+    RUN(ip_fragmented_non_udp_is_not_reassembled);
     RUN(ip_reassembly_memory_is_bounded);
     RUN(ip_long_datagrams_leave_in_fragments);
     RUN(ip_long_datagrams_from_the_ring);

@@ -23,6 +23,12 @@ int64_t ae_invoke(uint64_t cap, uint64_t label, unsigned nargs, const uint64_t *
 int64_t ae_quota_create(uint64_t quota, uint64_t type, uint64_t dst, uint64_t a0, uint64_t a1, uint64_t a2);
 int64_t ae_quota_info(uint64_t quota, uint64_t info[6]);
 int64_t ae_task_map(uint64_t task, uint64_t mem, uint64_t off, uint64_t va, uint64_t bytes, uint64_t flags);
+/* Memory COMMIT over [off, off+bytes), in as many calls as it takes: a lazy
+ * object's pages allocated and charged now (0, or the first error). A
+ * service mapping memory a client gave it commits it first, so a page the
+ * client's quota cannot pay for is a clean error now, never a fault in
+ * the service later. */
+int ae_mem_commit(uint64_t mem, uint64_t off, uint64_t bytes);
 int64_t ae_task_unmap(uint64_t task, uint64_t va, uint64_t bytes);
 int64_t ae_task_cap_copy(uint64_t task, uint64_t src, uint64_t dst, uint64_t mask, uint64_t badge);
 int64_t ae_thread_set_regs(uint64_t thread, uint64_t mask, const uint64_t *regs);
