@@ -47,6 +47,8 @@ struct container {
     uint64_t run;                        /* keep's child its program runs from; 0 once ended */
     uint64_t thread;                     /* until started */
     uint64_t console_badge;              /* its stream (0: no console grant) */
+    uint64_t log_mem;                    /* our copy of its log's Memory (re-attached after a console restart) */
+    char stream_name[32];                /* its stream's name */
     uint64_t fs_session;                 /* fs session id (0: none) */
     uint64_t fs_cap;                     /* our copy of its capability, for ctl's transfers (CM_FS_SESSION) */
     bool image_held;                     /* counted as a user of its image (images.c) until removed */
@@ -63,6 +65,7 @@ struct cm {
     uint64_t ep;                         /* "cm.server": requests and container faults */
     uint64_t quota;                      /* our own */
     uint64_t console_admin, fs_admin, net_admin;   /* 0 when not granted */
+    uint64_t root_admin;                 /* "root.admin": fault injection (0 when not granted) */
     uint64_t image_mem;                  /* the boot image */
     struct img image;
     unsigned ncpus;
@@ -107,6 +110,10 @@ int cm_fs_mkdir(struct ae_request *rq);
 int cm_fs_list(struct ae_request *rq);
 
 uint64_t cm_now_ns(void);
+
+/* restart.c: CM_DEBUG_KILL_SERVICE and CM_SERVICE_RESTARTED. */
+int cm_debug_kill_service(struct ae_request *rq);
+int cm_service_restarted(struct ae_request *rq);
 
 /* linux.c: an image program without the Aerie note runs under the Linux
  * personality. prepare checks it and turns the spawn arguments into the

@@ -89,7 +89,7 @@ static void free_slot(uint64_t *slot)
  * from the container's keep quota (the container pays for its log, and
  * the log outlives its run until removal); *cap receives the client
  * capability to grant, *badge its stream. */
-static int open_console(uint64_t keep, const char *name, uint64_t *cap, uint64_t *badge)
+static int open_console(uint64_t keep, const char *name, uint64_t *cap, uint64_t *badge, uint64_t *log_out)
 {
     if (!cm.console_admin)
         return AE_ECAP;
@@ -111,9 +111,9 @@ static int open_console(uint64_t keep, const char *name, uint64_t *cap, uint64_t
     u->caps[0] = (uint32_t)log;
     int64_t rr = ae_call(cm.console_admin, AERIE_INFO(CON_OPEN, 1 + (len + 7) / 8, 1), AERIE_TIMEOUT_FOREVER);
     u->recv_slots[0] = 0;
-    ae_cap_delete(log);                        /* the console holds its own copy */
-    ae_slot_free(log);
     if (rr < 0 || AERIE_INFO_LABEL((uint64_t)rr) || AERIE_INFO_NCAPS((uint64_t)rr) != 1) {
+        ae_cap_delete(log);
+        ae_slot_free(log);
         ae_slot_free(*cap);
         *cap = 0;
         if (rr < 0)
@@ -121,6 +121,7 @@ static int open_console(uint64_t keep, const char *name, uint64_t *cap, uint64_t
         return AERIE_INFO_LABEL((uint64_t)rr) ? proto_status_of(AERIE_INFO_LABEL((uint64_t)rr)) : AE_EPROTO;
     }
     *badge = u->mr[0];
+    *log_out = log;                            /* ours too: a restarted console re-attaches it (restart.c) */
     return 0;
 }
 
@@ -296,6 +297,7 @@ static void forget_console(struct container *c)
         ae_call(cm.console_admin, AERIE_INFO(CON_FORGET, 1, 0), AERIE_TIMEOUT_FOREVER);
         c->console_badge = 0;
     }
+    free_slot(&c->log_mem);
 }
 
 /* The fs session outlives the container's end, so its files can still be
@@ -332,7 +334,8 @@ static int add_grants(struct creation *k, char *err, size_t errlen)
     if (s->grants & SPEC_GRANT_CONSOLE) {
         char name[CON_NAME_MAX + 1];
         snprintf(name, sizeof name, "%s#%lu", s->name[0] ? s->name : s->image, c->id);
-        int r = open_console(c->keep, name, &k->console_cap, &c->console_badge);
+        int r = open_console(c->keep, name, &k->console_cap, &c->console_badge, &c->log_mem);
+        snprintf(c->stream_name, sizeof c->stream_name, "%s", name);
         if (r) {
             snprintf(err, errlen, "grant console: the console did not open a stream (error %d)", r);
             return r;

@@ -64,6 +64,14 @@ enum cm_op {
     CM_IMAGE_INFO   = 23, /* 0: index -> 1: archive bytes, 2: imported (Unix seconds; 0: a boot image),
                              3: name length, 4: program length, 5..: name, then program */
     CM_FS_SESSION   = 24, /* 0: id -> capability: a copy of its fs session's, for bulk transfers */
+    /* Services restarting under running containers (docs/RESTART.md). */
+    CM_DEBUG_KILL_SERVICE = 25, /* admin. 0: name length (<= 31), 1..: a boot service's name (console, fs,
+                                   net, ...): root kills it and starts it again -> 1: ns from the kill until
+                                   the new instance started, 2: ns until it answered a request (0: not
+                                   measured), 3: kills of it so far */
+    CM_SERVICE_RESTARTED  = 26, /* admin (root tells cm). 0: length, 1..: the service's serve= name: cm
+                                   re-attaches what its containers hold through it (console: each
+                                   container's stream and log) -> () */
     CM_OP_COUNT
 };
 
