@@ -77,6 +77,15 @@ $(BUILD)/boot-cm.img: $(BUILD)/tools/mkimage tests/cm/boot.conf $(SERVICE_ELFS) 
 	    tests/import.img=$(BUILD)/test-import.img
 all: $(BUILD)/boot-cm.img
 
+# restarttest kills console, fs and net under running containers (tests/restart/, docs/RESTART.md).
+$(eval $(call libc_program,restarttest,tests/restart/restarttest.c))
+$(BUILD)/uobj/tests/restart/restarttest.c.o: UEXTRA := -Itests/host -Ilib
+$(BUILD)/boot-restart.img: $(BUILD)/tools/mkimage tests/restart/boot.conf $(SERVICE_ELFS) $(APP_IMAGE_DEPS) \
+                           $(BUILD)/restarttest.elf
+	@echo "  IMAGE   $@"
+	@$(BUILD)/tools/mkimage -o $@ boot.conf=tests/restart/boot.conf $(BOOT_IMG_FILES) bin/restarttest=$(BUILD)/restarttest.elf
+all: $(BUILD)/boot-restart.img
+
 # ---- host tests and fuzzers of root's and cm's parsers ---------------------
 $(BUILD)/tests/host/test_bootconf: tests/host/test_bootconf.c services/root/bootconf.c services/root/bootconf.h lib/fmt/fmt.c
 	@mkdir -p $(@D)
