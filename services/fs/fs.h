@@ -124,6 +124,10 @@ void fs_session_destroy(struct fs_session *s);
 void fs_session_lose_pages(struct fs_session *s);
 /* Extra references for callers in flight while another thread destroys. */
 void fs_session_get(struct fs_session *s);
+/* A new instance of the service took the session over from one that died
+ * (docs/RESTART.md): only the creator's reference is left; the caller has
+ * reset its locks. */
+void fs_session_recover(struct fs_session *s);
 void fs_session_put(struct fs_session *s);
 
 /* The operations, POSIX semantics (docs/FS.md lists the exceptions).

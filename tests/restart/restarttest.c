@@ -119,22 +119,60 @@ static void restart_console_keeps_a_log_stream(void)
     ae_cm_remove(cmcap, id);
 }
 
+/* A container appends 400 records and reads earlier ones back while fs is
+ * killed 20 times: its session, its open file and every completed write
+ * survive each restart; a call in flight fails with EIO and is retried;
+ * the container ends with every record there once, in order. */
+static void restart_fs_keeps_every_completed_write(void)
+{
+    uint64_t id;
+    char err[200];
+    struct ae_cm_status st;
+    CHECK_EQ(ae_cm_create(cmcap, "image=fsstream grant=console,fs args=\"400 1\"", 1, &id, err, sizeof err), 0);
+    for (int k = 0; k < KILLS; k++) {
+        sleep_ms(15);
+        CHECK_EQ(kill_service("fs"), 0);
+    }
+    CHECK_EQ(ae_cm_wait(cmcap, id, &st), 0);
+    static char log[8192];
+    read_log(id, log, sizeof log);
+    CHECK_EQ(st.state, CM_EXITED);
+    CHECK_EQ(st.exit_status, 0);
+    CHECK(strstr(log, "fsstream: 400 records written and read back") != NULL);
+    if (!strstr(log, "400 records"))
+        printf("  log: %s\n", log);
+    /* Its files outlive it (until rm), through a restart too. */
+    CHECK_EQ(kill_service("fs"), 0);
+    uint32_t type = 0;
+    uint64_t size = 0;
+    uint32_t mode = 0;
+    CHECK_EQ(ae_cm_fs_stat(cmcap, id, "/data", &type, &size, &mode), 0);
+    CHECK_EQ(size, 400 * 16);
+    char rec[17] = "";
+    CHECK_EQ(ae_cm_fs_read(cmcap, id, "/data", 399 * 16, rec, 16, 0), 16);
+    CHECK(!memcmp(rec, "record 0000399\n", 16));
+    ae_cm_remove(cmcap, id);
+}
+
 /* Free pages: the same before and after, with the same services freshly
  * restarted at both points (a new instance's own memory is the same). */
 static void restart_returns_every_page(void)
 {
     CHECK_EQ(kill_service("console"), 0);
+    CHECK_EQ(kill_service("fs"), 0);
     uint64_t before = free_pages();
     for (int round = 0; round < 3; round++) {
         uint64_t id;
         char err[200];
         struct ae_cm_status st;
-        CHECK_EQ(ae_cm_create(cmcap, "image=ticker args=\"40 1\"", 1, &id, err, sizeof err), 0);
+        CHECK_EQ(ae_cm_create(cmcap, "image=fsstream grant=console,fs args=\"60 1\"", 1, &id, err, sizeof err), 0);
         CHECK_EQ(kill_service("console"), 0);
+        CHECK_EQ(kill_service("fs"), 0);
         CHECK_EQ(ae_cm_wait(cmcap, id, &st), 0);
         ae_cm_remove(cmcap, id);
     }
     CHECK_EQ(kill_service("console"), 0);
+    CHECK_EQ(kill_service("fs"), 0);
     CHECK_EQ(free_pages(), before);
 }
 
@@ -144,6 +182,7 @@ int main(void)
     admin = ae_capenv_lookup("cm.admin");
     RUN(restart_kill_is_the_operators_alone);
     RUN(restart_console_keeps_a_log_stream);
+    RUN(restart_fs_keeps_every_completed_write);
     RUN(restart_returns_every_page);
     if (nanswered)
         printf("restart figures: %lu kills, worst start %lu us, worst answer %lu us, mean answer %lu us\n",

@@ -24,7 +24,20 @@ enum root_op {
      * Errors: ENOENT (no running service of that name), EPERM (not
      * restart=yes, or root itself, or the caller), EINVAL (a bad name). */
     ROOT_DEBUG_KILL_SERVICE = 1,
+    /* The keeper: capabilities a restartable service asks root to hold
+     * for its next instance (docs/RESTART.md). Through "keeper" only (badge
+     * ROOT_KEEP_BADGE | the service's index + 1): each service sees only
+     * its own. Keys are the service's own 64-bit names (fs: the address of
+     * the field in its persistent memory that holds the capability). */
+    ROOT_KEEP_PUT  = 2,   /* 0: key; caps[0]: the capability (replaces the key's) -> () */
+    ROOT_KEEP_NEXT = 3,   /* 0: after -> 0: the smallest key > after, and a copy of its capability
+                             (ENOENT past the last) */
+    ROOT_KEEP_DROP = 4,   /* 0: key -> () (ENOENT) */
 };
+
+#define ROOT_KEEP_BADGE (1ull << 61)
+/* Capabilities one service may keep at once. */
+#define ROOT_KEEP_MAX   65536
 
 #define ROOT_NAME_MAX 31
 

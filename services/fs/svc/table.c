@@ -15,6 +15,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
 #include <aerie/errors.h>
 #include <aerie/objects.h>
 #include <libaerie/runtime.h>
@@ -24,7 +25,26 @@
 int table_init(struct fs_service *svc)
 {
     svc->next_id = 1;
-    return pthread_mutex_init(&svc->table_lock, NULL) ? AE_ENOMEM : 0;
+    return p_mutex_init(&svc->table_lock) ? AE_ENOMEM : 0;
+}
+
+unsigned table_recover(struct fs_service *svc, unsigned *bad)
+{
+    unsigned n = 0;
+    *bad = 0;
+    for (unsigned b = 0; b < SVC_BUCKETS; b++)
+        for (struct svc_session *s = svc->buckets[b]; s; s = s->next) {
+            s->buf = NULL;               /* buffers were the old instance's: clients attach again */
+            s->refs = 1;
+            fs_session_recover(s->fs);
+            const char *why = "";
+            if (fs_session_check(s->fs, &why)) {
+                printf("fs: session %u after the restart: %s\n", s->id, why);
+                (*bad)++;
+            }
+            n++;
+        }
+    return n;
 }
 
 static struct svc_session **bucket(struct fs_service *svc, uint32_t id)
@@ -332,6 +352,7 @@ int session_open(struct fs_service *svc, const struct session_args *a, uint32_t 
         return r;
     }
     s->cap = slot;
+    p_keep(&s->cap);                 /* a restarted service can still revoke it */
     s->refs = 1;
     *id = s->id;
     *cap = slot;
@@ -348,6 +369,7 @@ int session_close(struct fs_service *svc, uint32_t id)
     if (!s)
         return AE_ENOENT;
     if (s->cap) {
+        p_unkeep(&s->cap);
         ae_cap_revoke(s->cap);       /* every copy, in every task */
         ae_cap_delete(s->cap);
         ae_slot_free(s->cap);
