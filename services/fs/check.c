@@ -106,6 +106,8 @@ static int check_orphans(const struct fs_session *s, struct tally *t, const char
     return 0;
 }
 
+static bool recount;                      /* fs_session_recount: counters follow the nodes */
+
 static int check_layer(const struct fs_session *s, const struct fs_layer *L, bool own,
                        const char **why)
 {
@@ -121,12 +123,24 @@ static int check_layer(const struct fs_session *s, const struct fs_layer *L, boo
     if (r)
         return r;
     uint64_t inodes = t.nodes + (t.names - t.named);      /* a name past a file's first costs one */
+    if (recount && own) {
+        ((struct fs_layer *)L)->inodes_used = inodes;
+        ((struct fs_layer *)L)->bytes_used = t.pages * FS_PAGE;
+    }
     if (own ? inodes != L->inodes_used || t.pages * FS_PAGE != L->bytes_used
             : inodes > L->inodes_used || t.pages * FS_PAGE > L->bytes_used)
         return *why = "the layer's inode or byte count disagrees with its nodes", AE_EINVAL;
     if (L->inodes_used > L->inodes_max || L->bytes_used > L->bytes_max)
         return *why = "the layer is over its limits", AE_EINVAL;
     return 0;
+}
+
+int fs_session_recount(struct fs_session *s, const char **why)
+{
+    recount = true;                       /* (one caller: the service's start, before any worker) */
+    int r = fs_session_check(s, why);
+    recount = false;
+    return r;
 }
 
 int fs_session_check(struct fs_session *s, const char **why)

@@ -169,6 +169,8 @@ static void restart_returns_every_page(void)
         CHECK_EQ(kill_service("console"), 0);
         CHECK_EQ(kill_service("fs"), 0);
         CHECK_EQ(ae_cm_wait(cmcap, id, &st), 0);
+        CHECK_EQ(st.state, CM_EXITED);
+        CHECK_EQ(st.exit_status, 0);
         ae_cm_remove(cmcap, id);
     }
     CHECK_EQ(kill_service("console"), 0);

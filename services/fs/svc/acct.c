@@ -95,13 +95,14 @@ static uint8_t *pool_chunk_new(void)
     }
     pc->mem = slot;
     uint64_t va = p_vm_reserve(POOL_CHUNK);
+    p_keep(&pc->mem);                     /* kept before it is mapped: see chunk_new */
     if (p_map(&pc->mem, 0, va, POOL_CHUNK, AERIE_MAP_R | AERIE_MAP_W)) {
+        p_unkeep(&pc->mem);
         ae_cap_delete(slot);
         ae_slot_free(slot);
         free(pc);
         return NULL;
     }
-    p_keep(&pc->mem);
     pc->next = st->chunks;
     st->chunks = pc;
     return (uint8_t *)va;
@@ -281,13 +282,22 @@ static int chunk_new(struct svc_acct *a, struct acct_chunk **out)
     }
     uint64_t va = a->base + (uint64_t)slot * SLOT;
     *c = (struct acct_chunk){ .mem = mem, .slot = slot, .npages = n };
-    if ((r = p_map(&c->mem, 0, va, n * PAGE, AERIE_MAP_R | AERIE_MAP_W))) {
+    /* Kept, then mapped (and recorded), then linked: a service killed
+     * between two steps leaves at worst a kept capability, or a mapping
+     * no chunk names, which the next chunk of that slot clears here. */
+    p_keep(&c->mem);                      /* a restarted service maps it again (persist.h) */
+    r = p_map(&c->mem, 0, va, n * PAGE, AERIE_MAP_R | AERIE_MAP_W);
+    if (r == AE_EBUSY) {
+        p_unmap(va, SLOT);
+        r = p_map(&c->mem, 0, va, n * PAGE, AERIE_MAP_R | AERIE_MAP_W);
+    }
+    if (r) {
+        p_unkeep(&c->mem);
         ae_cap_delete(mem);
         ae_slot_free(mem);
         free(c);
         return AE_ENOMEM;                 /* our page tables: the service's own quota */
     }
-    p_keep(&c->mem);                      /* a restarted service maps it again (persist.h) */
     a->slots[slot] = c;
     a->hint = slot + 1;
     a->charged += n * PAGE;
@@ -300,11 +310,11 @@ static int chunk_new(struct svc_acct *a, struct acct_chunk **out)
 static void chunk_release(struct svc_acct *a, struct acct_chunk *c)
 {
     partial_remove(a, c);
-    p_unkeep(&c->mem);
+    a->slots[c->slot] = NULL;             /* unlinked, unmapped, then no longer kept */
     p_unmap(a->base + (uint64_t)c->slot * SLOT, c->npages * PAGE);
+    p_unkeep(&c->mem);
     ae_cap_delete(c->mem);                /* the quota gets the memory back */
     ae_slot_free(c->mem);
-    a->slots[c->slot] = NULL;
     if (c->slot < a->hint)
         a->hint = c->slot;
     a->charged -= c->npages * PAGE;

@@ -43,19 +43,21 @@ static int map_archive(struct svc_archive *a, uint64_t mem)
         return AE_EINVAL;
     uint64_t va = p_vm_reserve(info[0]);   /* where every later instance maps it too */
     a->mem = mem;
+    p_keep(&a->mem);                      /* kept before it is mapped (acct.c's chunk_new) */
     if (p_map(&a->mem, 0, va, info[0], AERIE_MAP_R) < 0) {
+        p_unkeep(&a->mem);
         a->mem = 0;
         return AE_EINVAL;
     }
     struct img im;
     if (img_open(&im, (const void *)va, info[0], NULL)) {
         p_unmap(va, info[0]);
+        p_unkeep(&a->mem);
         a->mem = 0;
         return AE_EINVAL;
     }
     a->base = (const uint8_t *)va;
     a->bytes = info[0];
-    p_keep(&a->mem);
     return 0;
 }
 
@@ -81,8 +83,8 @@ int archive_add(struct fs_service *svc, const char *name, size_t len, uint64_t m
     }
     pthread_mutex_unlock(&svc->table_lock);
     if (r) {
-        p_unkeep(&a->mem);
         p_unmap((uint64_t)a->base, a->bytes);
+        p_unkeep(&a->mem);
         free(a);
     }
     return r;
@@ -100,8 +102,8 @@ int archive_drop(struct fs_service *svc, const char *name, size_t len)
     pthread_mutex_unlock(&svc->table_lock);
     if (r)
         return r;
-    p_unkeep(&a->mem);
     p_unmap((uint64_t)a->base, a->bytes);
+    p_unkeep(&a->mem);
     ae_cap_delete(a->mem);
     ae_slot_free(a->mem);
     free(a);

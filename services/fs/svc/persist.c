@@ -285,6 +285,10 @@ int p_recover(void)
 {
     int n = 0;
     uint64_t key = P_KEY_HEAP, cap;
+    /* A field the keeper does not name (its capability was never kept, or
+     * no longer is) must not keep the dead instance's slot number. */
+    for (struct p_maprec *m = root->maps; m; m = m->next)
+        *m->memfield = 0;
     while (keep_call(ROOT_KEEP_NEXT, key, 0, &key, &cap) == 0) {
         if (key >= P_BASE && key < P_BASE + P_HEAP_BYTES && (key & 7) == 0) {
             *(uint64_t *)key = cap;       /* the field that names it, in our heap */
@@ -294,9 +298,16 @@ int p_recover(void)
             ae_slot_free(cap);
         }
     }
-    for (struct p_maprec *m = root->maps; m; m = m->next)
-        if (ae_task_map(ae_self.task, *m->memfield, m->off, m->va, m->bytes, m->flags) < 0)
-            n = n >= 0 ? -1 - n : n;      /* (reported by the caller) */
+    for (struct p_maprec **pp = &root->maps; *pp;) {
+        struct p_maprec *m = *pp;
+        if (*m->memfield && ae_task_map(ae_self.task, *m->memfield, m->off, m->va, m->bytes, m->flags) == 0) {
+            pp = &m->next;
+            continue;
+        }
+        *pp = m->next;                    /* its memory is gone: so is the record */
+        p_free(m);
+        n = n >= 0 ? -1 - n : n;          /* (reported by the caller) */
+    }
     for (struct p_lockrec *l = root->locks; l; l = l->next) {
         memset(l->m, 0, sizeof *l->m);
         pthread_mutex_init(l->m, NULL);
