@@ -58,6 +58,9 @@ enum aerie_obj_type {
  *   NOTIFICATION: -
  *   MEMORY:       a0 = bytes (rounded up to pages), a1 = AERIE_MEM_* flags */
 #define AERIE_MEM_CONTIG     0x1   /* physically contiguous (DMA) */
+#define AERIE_MEM_LAZY       0x2   /* pages allocated and charged on first touch
+                                    * (a fault, WRITE, SET_UTCB, PHYS); untouched
+                                    * pages read as zeros and cost nothing */
 
 /* ---- Task: an address space and a capability space ---- */
 #define AERIE_TASK_MAP       1   /* (memory cap, offset, vaddr, bytes, AERIE_MAP_* flags) */
@@ -107,6 +110,13 @@ enum aerie_thread_state {
 #define AERIE_MEM_SLICE      5   /* (quota cap, offset, bytes, dst slot): a boot module's pages
                                     [offset, offset+bytes) as a Memory object of their own, with
                                     this capability's rights; needs READ */
+
+#define AERIE_MEM_COMMIT     6   /* (offset, bytes <= AERIE_MEM_COMMIT_MAX): a lazy object's
+                                  * pages in the range get allocated and charged now, so
+                                  * a loader writing them through its own mapping cannot
+                                  * fault; ENOMEM if the quota has no room (the pages had
+                                  * before stay). Needs WRITE; on other objects a no-op */
+#define AERIE_MEM_COMMIT_MAX (4ull << 20)
 
 /* ---- IRQ control, IRQs ---- */
 #define AERIE_IRQCTL_GET_GSI 1   /* (quota cap, gsi, flags, dst slot) */
