@@ -154,6 +154,31 @@ static void restart_fs_keeps_every_completed_write(void)
     ae_cm_remove(cmcap, id);
 }
 
+/* The same under a tree of 1,000 files the container makes first (and
+ * checks at the end), fs killed 20 times while it works. */
+static void restart_fs_keeps_a_1000_file_tree(void)
+{
+    uint64_t id;
+    char err[200];
+    struct ae_cm_status st;
+    CHECK_EQ(ae_cm_create(cmcap, "image=fsstream grant=console,fs mem=32M fs.bytes=16M fs.inodes=2048 args=\"100 1 1000\"", 1, &id, err,
+                          sizeof err), 0);
+    for (int k = 0; k < KILLS; k++) {
+        sleep_ms(40);
+        CHECK_EQ(kill_service("fs"), 0);
+    }
+    CHECK_EQ(ae_cm_wait(cmcap, id, &st), 0);
+    static char log[8192];
+    read_log(id, log, sizeof log);
+    CHECK_EQ(st.state, CM_EXITED);
+    CHECK_EQ(st.exit_status, 0);
+    CHECK(strstr(log, "a tree of 1000 files made and checked") != NULL);
+    CHECK(strstr(log, "100 records written and read back") != NULL);
+    if (st.exit_status)
+        printf("  log: %s\n", log);
+    ae_cm_remove(cmcap, id);
+}
+
 /* Free pages: the same before and after, with the same services freshly
  * restarted at both points (a new instance's own memory is the same). */
 static void restart_returns_every_page(void)
@@ -185,6 +210,7 @@ int main(void)
     RUN(restart_kill_is_the_operators_alone);
     RUN(restart_console_keeps_a_log_stream);
     RUN(restart_fs_keeps_every_completed_write);
+    RUN(restart_fs_keeps_a_1000_file_tree);
     RUN(restart_returns_every_page);
     if (nanswered)
         printf("restart figures: %lu kills, worst start %lu us, worst answer %lu us, mean answer %lu us\n",

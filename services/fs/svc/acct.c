@@ -435,6 +435,8 @@ int acct_new(const struct fs_env *base, uint64_t quota, uint64_t data_bytes, str
         a->base = p_vm_reserve(a->bytes + SLOT);           /* address space only, the same in every instance */
         a->slots = calloc(a->nslots, sizeof *a->slots);
         if (!a->base || !a->slots) {
+            if (a->base)
+                p_vm_release(a->base, a->bytes + SLOT);
             free(a->slots);
             p_mutex_destroy(&a->lock);
             free(a);
@@ -493,6 +495,7 @@ void acct_free(struct svc_acct *a)
     if (a->quota) {
         registry_remove(a);
         release_all(a);
+        p_vm_release(a->reserved, a->bytes + SLOT);
         p_unkeep(&a->quota);
         ae_cap_delete(a->quota);
         ae_slot_free(a->quota);

@@ -45,6 +45,7 @@ static int map_archive(struct svc_archive *a, uint64_t mem)
     a->mem = mem;
     p_keep(&a->mem);                      /* kept before it is mapped (acct.c's chunk_new) */
     if (p_map(&a->mem, 0, va, info[0], AERIE_MAP_R) < 0) {
+        p_vm_release(va, info[0]);
         p_unkeep(&a->mem);
         a->mem = 0;
         return AE_EINVAL;
@@ -52,6 +53,7 @@ static int map_archive(struct svc_archive *a, uint64_t mem)
     struct img im;
     if (img_open(&im, (const void *)va, info[0], NULL)) {
         p_unmap(va, info[0]);
+        p_vm_release(va, info[0]);
         p_unkeep(&a->mem);
         a->mem = 0;
         return AE_EINVAL;
@@ -85,6 +87,7 @@ int archive_add(struct fs_service *svc, const char *name, size_t len, uint64_t m
     if (r) {
         p_unmap((uint64_t)a->base, a->bytes);
         p_unkeep(&a->mem);
+        p_vm_release((uint64_t)a->base, a->bytes);
         free(a);
     }
     return r;
@@ -104,6 +107,7 @@ int archive_drop(struct fs_service *svc, const char *name, size_t len)
         return r;
     p_unmap((uint64_t)a->base, a->bytes);
     p_unkeep(&a->mem);
+    p_vm_release((uint64_t)a->base, a->bytes);
     ae_cap_delete(a->mem);
     ae_slot_free(a->mem);
     free(a);

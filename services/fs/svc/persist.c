@@ -35,6 +35,11 @@ struct p_lockrec {
     struct p_lockrec *next;
 };
 
+struct p_vmfree {
+    uint64_t va, bytes;
+    struct p_vmfree *next;
+};
+
 struct p_root {
     uint64_t magic;
     uint64_t bump;                        /* offset of the first byte never handed out */
@@ -45,6 +50,7 @@ struct p_root {
     void *app;
     uint64_t used;
     uint64_t heap_mem;                    /* the heap's Memory (this instance's slot) */
+    struct p_vmfree *vm_free;             /* released ranges */
 };
 
 static struct p_root *root;
@@ -207,11 +213,32 @@ uint64_t p_heap_used(void)
 uint64_t p_vm_reserve(uint64_t bytes)
 {
     bytes = (bytes + 4095) & ~4095ull;
-    pthread_mutex_lock(&heap_lock);
+    pthread_mutex_lock(&rec_lock);
+    for (struct p_vmfree **pp = &root->vm_free; *pp; pp = &(*pp)->next)
+        if ((*pp)->bytes >= bytes) {
+            struct p_vmfree *f = *pp;
+            uint64_t va = f->va;
+            *pp = f->next;
+            pthread_mutex_unlock(&rec_lock);
+            p_free(f);
+            return va;
+        }
     uint64_t va = root->vm_next;
     root->vm_next += bytes + 4096;        /* a guard page between reservations */
-    pthread_mutex_unlock(&heap_lock);
+    pthread_mutex_unlock(&rec_lock);
     return va;
+}
+
+void p_vm_release(uint64_t va, uint64_t bytes)
+{
+    struct p_vmfree *f = p_malloc(sizeof *f);
+    if (!f)
+        return;                           /* the range is lost, nothing else */
+    *f = (struct p_vmfree){ va, (bytes + 4095) & ~4095ull, 0 };
+    pthread_mutex_lock(&rec_lock);
+    f->next = root->vm_free;
+    root->vm_free = f;
+    pthread_mutex_unlock(&rec_lock);
 }
 
 /* ---- mappings and locks ---- */

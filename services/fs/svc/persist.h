@@ -39,8 +39,10 @@ void p_free(void *p);
 /* The quota memory that outlives us comes from ("keep"; our own without it). */
 uint64_t p_quota(void);
 
-/* Address space in the fixed region (never given back). */
+/* Address space in the fixed region; released ranges are handed out
+ * again (first fit), so page tables made for them are used again. */
 uint64_t p_vm_reserve(uint64_t bytes);
+void p_vm_release(uint64_t va, uint64_t bytes);
 
 /* The keeper: root holds a copy of *field's capability under the field's
  * address until p_unkeep; p_recover writes the new slot into *field. */
