@@ -74,7 +74,12 @@ int main(int argc, char **argv)
             printf("fsstream: tree file %d: %s\n", i, strerror(errno));
             return 1;
         }
-    int fd = open("/data", O_RDWR | O_CREAT | O_TRUNC, 0644);
+    int fd = -1;
+    for (int tries = 0; tries < 50 && fd < 0; tries++) {
+        fd = open("/data", O_RDWR | O_CREAT | O_TRUNC, 0644);
+        if (fd < 0 && errno != EIO)
+            break;                        /* EIO: in flight during a restart, again */
+    }
     if (fd < 0) {
         printf("fsstream: open: %s\n", strerror(errno));
         return 1;

@@ -151,6 +151,8 @@ int fs_session_check(struct fs_session *s, const char **why)
         uint32_t open = 0;
         for (uint32_t i = 0; i < s->nslots; i++)
             open += s->handles[i].kind != FS_H_FREE;
+        if (recount)
+            s->handles_open = open;       /* an open or close cut off between its two steps */
         if (open != s->handles_open || open > s->handles_max)
             r = (*why = "the handle count disagrees with the table", AE_EINVAL);
         if (!r)

@@ -184,8 +184,8 @@ int fs_readdir(struct fs_session *s, uint64_t handle, uint64_t cookie, fs_emit_f
  * volumes): counters, accounting, hash chains. Returns 0 or AE_EINVAL with
  * a static description in *why. For tests and fuzzers. */
 int fs_session_check(struct fs_session *s, const char **why);
-/* The same, but first sets the session's own layer's inode and byte
- * counts to what its nodes hold: after the service died inside an
+/* The same, but first sets the session's handle count and its own
+ * layer's inode and byte counts to what its table and nodes hold: after the service died inside an
  * operation that had counted a page or an inode it had not linked yet
  * (docs/RESTART.md). Single-threaded use only. */
 int fs_session_recount(struct fs_session *s, const char **why);
