@@ -44,6 +44,8 @@ static int check_node(const struct fs_session *s, const struct fs_unode *n, bool
     return 0;
 }
 
+static bool recount;                      /* fs_session_recount: counters follow the nodes */
+
 /* Pass 1 counts each node once (a file may have several names) and its
  * names in check_seen; pass 2 compares them with its link count and
  * clears the scratch. */
@@ -55,6 +57,8 @@ static int check_entry(const struct fs_session *s, struct fs_unode *n, bool own,
         return pass == 1 ? check_node(s, n, own, t, why) : 0;
     }
     if (pass == 2) {
+        if (recount && n->check_seen)
+            n->links = n->check_seen;     /* a link or unlink cut off between its two steps */
         if (n->check_seen && n->check_seen != n->links)
             return *why = "a file's link count disagrees with its names", AE_EINVAL;
         n->check_seen = 0;
@@ -105,8 +109,6 @@ static int check_orphans(const struct fs_session *s, struct tally *t, const char
     }
     return 0;
 }
-
-static bool recount;                      /* fs_session_recount: counters follow the nodes */
 
 static int check_layer(const struct fs_session *s, const struct fs_layer *L, bool own,
                        const char **why)
