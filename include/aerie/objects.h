@@ -101,7 +101,7 @@ enum aerie_thread_state {
 };
 
 /* ---- Memory ---- */
-#define AERIE_MEM_INFO       1   /* () -> (bytes, flags) */
+#define AERIE_MEM_INFO       1   /* () -> (bytes, flags, bytes of pages allocated: a lazy object's touched ones) */
 #define AERIE_MEM_PHYS       2   /* (offset) -> (physical address); needs MANAGE */
 #define AERIE_MEM_READ       3   /* (offset, length <= AERIE_MEM_RW_MAX) -> the bytes; needs READ */
 #define AERIE_MEM_WRITE      4   /* (offset, length <= AERIE_MEM_WRITE_MAX, bytes from word 2); needs WRITE */
