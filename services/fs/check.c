@@ -44,7 +44,7 @@ static int check_node(const struct fs_session *s, const struct fs_unode *n, bool
     return 0;
 }
 
-static bool recount;                      /* fs_session_recount: counters follow the nodes */
+static _Thread_local bool recount;        /* fs_session_recount: counters follow the nodes */
 
 /* Pass 1 counts each node once (a file may have several names) and its
  * names in check_seen; pass 2 compares them with its link count and

@@ -187,7 +187,7 @@ int fs_session_check(struct fs_session *s, const char **why);
 /* The same, but first sets the session's handle count and its own
  * layer's inode and byte counts to what its table and nodes hold: after the service died inside an
  * operation that had counted a page or an inode it had not linked yet
- * (docs/RESTART.md). Single-threaded use only. */
+ * (docs/RESTART.md). */
 int fs_session_recount(struct fs_session *s, const char **why);
 
 #endif

@@ -113,6 +113,7 @@ struct svc_session {
     struct svc_acct *acct;            /* its memory; freed with the session */
     struct svc_image *image;          /* or NULL */
     uint32_t refs;                    /* atomic: the table + requests in flight */
+    bool recheck;                     /* atomic: taken over from a dead instance, not yet checked */
     /* table_lock: */
     struct shbuf *buf;
     struct svc_session *next;         /* hash chain by id */

@@ -37,16 +37,7 @@ unsigned table_recover(struct fs_service *svc, unsigned *bad)
             s->buf = NULL;               /* buffers were the old instance's: clients attach again */
             s->refs = 1;
             fs_session_recover(s->fs);
-            const char *why = "";
-            if (fs_session_check(s->fs, &why)) {
-                const char *first = why;
-                if (fs_session_recount(s->fs, &why)) {
-                    printf("fs: session %u after the restart: %s\n", s->id, why);
-                    (*bad)++;
-                } else {
-                    printf("fs: session %u after the restart: %s: counted again\n", s->id, first);
-                }
-            }
+            s->recheck = true;           /* by its first request, in a worker (recheck below) */
             n++;
         }
     return n;
@@ -233,6 +224,26 @@ static void hold(struct svc_session *s, struct shbuf **buf)
     }
 }
 
+/* A session taken over from a dead instance is checked, and its counts
+ * counted again, by the first request that uses it: in a worker, whose
+ * faults the fault thread repairs, so a page an operation cut off in its
+ * middle left dangling costs that session its pages (AE_EDEAD), never the
+ * service (docs/RESTART.md). */
+static void recheck(struct svc_session *s)
+{
+    if (!__atomic_exchange_n(&s->recheck, false, __ATOMIC_ACQ_REL))
+        return;
+    const char *why = "";
+    if (!fs_session_check(s->fs, &why))
+        return;
+    const char *first = why;
+    if (fs_session_recount(s->fs, &why))
+        printf("fs: session %u after the restart: %s\n", s->id, why);
+    else
+        printf("fs: session %u after the restart: %s: counted again\n", s->id, first);
+    acct_settle(s->acct, s->fs);
+}
+
 int session_acquire(struct fs_service *svc, uint64_t badge, struct svc_session **out,
                     struct shbuf **buf)
 {
@@ -252,8 +263,10 @@ int session_acquire(struct fs_service *svc, uint64_t badge, struct svc_session *
     if (!r)
         hold(s, buf);
     pthread_mutex_unlock(&svc->table_lock);
-    if (!r)
+    if (!r) {
         acct_settle(s->acct, s->fs);
+        recheck(s);
+    }
     *out = r ? NULL : s;
     return r;
 }
@@ -265,8 +278,10 @@ int session_acquire_id(struct fs_service *svc, uint32_t id, struct svc_session *
     if (s)
         hold(s, NULL);
     pthread_mutex_unlock(&svc->table_lock);
-    if (s)
+    if (s) {
         acct_settle(s->acct, s->fs);
+        recheck(s);
+    }
     *out = s;
     return s ? 0 : AE_ENOENT;
 }
