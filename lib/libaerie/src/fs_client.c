@@ -65,12 +65,14 @@ static int begin(struct ae_fs *fs)
     return r;
 }
 
-/* Ends a request. A session without our buffer (the service restarted
- * and gave a boot service a new session) answers AE_ENOTCONN: the buffer
- * is dropped, and true tells the caller to try once more. */
+/* Ends a request. A session without our buffer (the service restarted:
+ * it took the session over but not our buffer, or gave a boot service a
+ * new session) answers AE_ENOTCONN: the buffer is dropped, and true tells
+ * the caller to try again — a few times, as the service may restart again
+ * meanwhile (docs/RESTART.md). */
 static bool end(struct ae_fs *fs, int64_t r, int *tries)
 {
-    bool again = r == AE_ENOTCONN && (*tries)++ == 0;
+    bool again = r == AE_ENOTCONN && (*tries)++ < 4;
     if (again)
         ae_fs_fini(fs);
     __unlock(&fs->lock);
