@@ -291,6 +291,7 @@ static const struct measure expected[] = {
     { "startup", "idle=0", "", "runc" }, { "startup", "idle=0", "", "crun" },
     { "startup_parallel", "n=16", "", "" }, { "startup_parallel", "n=64", "", "" },
     { "ipc_rtt", "same_cpu", "", "" }, { "ipc_rtt", "cross_cpu", "", "" },
+    { "ipc_rtt_trace", "trace_off", "", "" }, { "ipc_rtt_trace", "trace_on", "", "" },
     { "fs", "-", "write_4k", "" }, { "fs", "-", "read_4k", "" }, { "fs", "-", "write_1m", "" },
     { "fs", "-", "read_1m", "" }, { "fs", "-", "create", "" }, { "fs", "-", "stat", "" },
     { "fs", "-", "unlink", "" },

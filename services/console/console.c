@@ -232,8 +232,7 @@ static int con_open(void *ctx, struct ae_request *rq)
         return AE_ENOMEM;
     s->mem = rq->caps[0];
     s->log_bytes = bytes - CON_LOG_HDR;
-    rq->caps_kept = 1;
-    log_put_total(s, 0);
+    rq->caps_kept = 1;                       /* (the header is written with the first bytes: lazy Memory) */
     c->nopened++;
     set_name(s, &rq->w[1], len);
     /* The previous reply has carried its capability by now: reuse the slot. */

@@ -114,6 +114,7 @@ struct svc_session {
     struct svc_image *image;          /* or NULL */
     uint32_t refs;                    /* atomic: the table + requests in flight */
     bool recheck;                     /* atomic: taken over from a dead instance, not yet checked */
+    uint64_t read_bytes, write_bytes; /* atomic: file bytes it read and wrote (aerie top) */
     /* table_lock: */
     struct shbuf *buf;
     struct svc_session *next;         /* hash chain by id */
