@@ -4,7 +4,7 @@
 $(eval $(call libc_program,root,services/root/root.c services/root/bootconf.c services/root/pci.c))
 $(eval $(call libc_program,console,services/console/console.c services/console/log.c))
 $(eval $(call libc_program,cm,services/cm/main.c services/cm/ops.c services/cm/files.c services/cm/container.c services/cm/spec.c \
-    services/cm/linux.c services/cm/debug.c services/cm/trace.c services/cm/images.c services/cm/image_ops.c services/cm/imgconfig.c))
+    services/cm/linux.c services/cm/debug.c services/cm/trace.c services/cm/images.c services/cm/image_ops.c services/cm/imgconfig.c services/cm/restart.c))
 $(eval $(call libc_program,hello,apps/hello/hello.c))
 $(eval $(call libc_program,demo,services/demo/demo.c))
 # The Linux personality (docs/LINUX.md): cm loads it in place of a Linux program.
@@ -76,6 +76,15 @@ $(BUILD)/boot-cm.img: $(BUILD)/tools/mkimage tests/cm/boot.conf $(SERVICE_ELFS) 
 	@$(BUILD)/tools/mkimage -o $@ boot.conf=tests/cm/boot.conf $(BOOT_IMG_FILES) bin/cmtest=$(BUILD)/cmtest.elf \
 	    tests/import.img=$(BUILD)/test-import.img
 all: $(BUILD)/boot-cm.img
+
+# restarttest kills console, fs and net under running containers (tests/restart/, docs/RESTART.md).
+$(eval $(call libc_program,restarttest,tests/restart/restarttest.c))
+$(BUILD)/uobj/tests/restart/restarttest.c.o: UEXTRA := -Itests/host -Ilib
+$(BUILD)/boot-restart.img: $(BUILD)/tools/mkimage tests/restart/boot.conf $(SERVICE_ELFS) $(APP_IMAGE_DEPS) \
+                           $(BUILD)/restarttest.elf
+	@echo "  IMAGE   $@"
+	@$(BUILD)/tools/mkimage -o $@ boot.conf=tests/restart/boot.conf $(BOOT_IMG_FILES) bin/restarttest=$(BUILD)/restarttest.elf
+all: $(BUILD)/boot-restart.img
 
 # ---- host tests and fuzzers of root's and cm's parsers ---------------------
 $(BUILD)/tests/host/test_bootconf: tests/host/test_bootconf.c services/root/bootconf.c services/root/bootconf.h lib/fmt/fmt.c

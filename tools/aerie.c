@@ -856,6 +856,26 @@ static int cmd_rmi(const struct command *cmd, struct conn *c, int argc, char **a
     return status;
 }
 
+/* Fault injection: the named boot service dies and root starts it again
+ * (docs/RESTART.md). Prints how long that took. */
+static int cmd_debug_kill_service(const struct command *cmd, struct conn *c, int argc, char **argv)
+{
+    char *ops[2], id[CTL_ID_MAX + 1];
+    bool unused = false;
+    struct ctl_reply r;
+    take_operands(cmd, argc, argv, ops, &unused);
+    conn_open(c);
+    const char *w[] = { ops[0] };
+    conn_send(c, id, "debug-kill-service", w, 1);
+    conn_expect(c, id, &r);
+    if (strcmp(r.kind, "ok"))
+        die(EXIT_REFUSED, "debug-kill-service: %s", plain(r.rest, NULL));
+    printf("%s: restarted in %.3f ms, answering after %.3f ms (killed %lld times)\n", ops[0],
+           (double)kv_num(r.rest, "started_us") / 1000.0, (double)kv_num(r.rest, "answered_us") / 1000.0,
+           (long long)kv_num(r.rest, "kills"));
+    return 0;
+}
+
 /* ---- the table and main ---- */
 
 static int cmd_cp(const struct command *cmd, struct conn *c, int argc, char **argv)
@@ -964,6 +984,8 @@ static const struct command commands[] = {
     { "rmi", "NAME...", "Removes imported images no container uses.", NULL, cmd_rmi, NULL, 1, 64 },
     { "cp", "ID:PATH HOSTPATH | HOSTPATH ID:PATH", "Copies files or trees out of or into a container's files.",
       cp_details, cmd_cp, NULL, 2, 2 },
+    { "debug-kill-service", "NAME", "Kills a boot service (console, fs, net); root restarts it.", NULL,
+      cmd_debug_kill_service, NULL, 1, 1 },
     { "help", "[COMMAND]", "Shows this help, or a command's.", NULL, cmd_help, NULL, 0, 1 },
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

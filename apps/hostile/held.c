@@ -86,6 +86,14 @@ static void attack_fault_cap(uint64_t slot)
         for (unsigned i = 0; i < 3; i++)
             call_expect_refusal(slot, CM_TRACE, t[i], 4, "cm trace of a container through the fault capability");
     }
+    /* Fault injection is the operator's alone (docs/RESTART.md). */
+    static const char *services[] = { "console", "fs", "net", "cm" };
+    for (unsigned i = 0; i < sizeof services / sizeof services[0]; i++) {
+        unsigned n = pack_text(w, services[i]);
+        call_expect_refusal(slot, CM_DEBUG_KILL_SERVICE, w, n, "debug-kill-service through the fault capability");
+        call_expect_refusal(slot, CM_SERVICE_RESTARTED, w, n, "service-restarted through the fault capability");
+    }
+    memset(w, 0, sizeof w);
     w[0] = ~0ull;
     call_expect_refusal(slot, CM_WAIT, w, 1, "cm wait through the fault capability");
     /* Forged fault messages: a thread cannot speak for the kernel. An
@@ -118,6 +126,14 @@ static void attack_console(uint64_t slot)
     }
     unsigned n = pack_text(w, "evil");
     call_expect_refusal(slot, CON_OPEN, w, n, "console open of a new stream");
+    /* Re-attaching a stream (after a console restart) is cm's: a client
+     * cannot take over another's badge, with or without a Memory. */
+    for (unsigned i = 3; i < 5; i++) {
+        w[0] = badges[i];
+        w[1] = 4;
+        memcpy(&w[2], "evil", 4);
+        call_expect_refusal(slot, CON_REOPEN, w, 3, "console re-attach of a stream");
+    }
     w[0] = 4096;                          /* longer than the words that came */
     call_expect_refusal(slot, CON_WRITE, w, 2, "console write longer than its message");
     w[0] = ~0ull;

@@ -52,7 +52,8 @@ enum aerie_error {
     AE_EPERM         = -57,
     AE_ECONNRESET    = -58,  /* the peer reset the connection */
     AE_EISCONN       = -59,  /* already connected */
-    AE_ERROR_MIN     = -59,
+    AE_EIO           = -60,  /* the service died during the operation: its outcome is unknown (docs/RESTART.md) */
+    AE_ERROR_MIN     = -60,
 };
 
 #endif

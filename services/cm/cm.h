@@ -51,9 +51,11 @@ struct container {
     uint64_t run;                        /* the quota its program runs from; 0 once ended */
     uint64_t use;                        /* with a console: keep's child that run and its files
                                           * come from, short of keep by the log (0: none) */
-    uint64_t log_mem;                    /* our copy of its log's (lazy) Memory, for CM_STATS */
+    uint64_t log_mem;                    /* our copy of its log's (lazy) Memory, for CM_STATS and to
+                                          * re-attach it after a console restart (restart.c) */
     uint64_t thread;                     /* until started */
     uint64_t console_badge;              /* its stream (0: no console grant) */
+    char stream_name[32];                /* its stream's name */
     uint64_t fs_session;                 /* fs session id (0: none) */
     uint64_t fs_cap;                     /* our copy of its capability, for ctl's transfers (CM_FS_SESSION) */
     bool image_held;                     /* counted as a user of its image (images.c) until removed */
@@ -81,6 +83,7 @@ struct cm {
     uint64_t ep;                         /* "cm.server": requests and container faults */
     uint64_t quota;                      /* our own */
     uint64_t console_admin, fs_admin, net_admin;   /* 0 when not granted */
+    uint64_t root_admin;                 /* "root.admin": fault injection (0 when not granted) */
     uint64_t image_mem;                  /* the boot image */
     struct img image;
     unsigned ncpus;
@@ -134,6 +137,10 @@ int cm_fs_mkdir(struct ae_request *rq);
 int cm_fs_list(struct ae_request *rq);
 
 uint64_t cm_now_ns(void);
+
+/* restart.c: CM_DEBUG_KILL_SERVICE and CM_SERVICE_RESTARTED. */
+int cm_debug_kill_service(struct ae_request *rq);
+int cm_service_restarted(struct ae_request *rq);
 
 /* linux.c: an image program without the Aerie note runs under the Linux
  * personality. prepare checks it and turns the spawn arguments into the

@@ -339,6 +339,7 @@ static int add_grants(struct creation *k, char *err, size_t errlen)
         char name[CON_NAME_MAX + 1];
         snprintf(name, sizeof name, "%s#%lu", s->name[0] ? s->name : s->image, c->id);
         int r = open_console(c->keep, name, &k->console_cap, &c->console_badge, &c->log_mem);
+        snprintf(c->stream_name, sizeof c->stream_name, "%s", name);
         if (r) {
             snprintf(err, errlen, "grant console: the console did not open a stream (error %d)", r);
             return r;

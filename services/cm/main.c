@@ -44,6 +44,7 @@ int main(void)
     cm.console_admin = ae_capenv_lookup("console.admin");
     cm.fs_admin = ae_capenv_lookup("fs.admin");
     cm.net_admin = ae_capenv_lookup("net.admin");
+    cm.root_admin = ae_capenv_lookup("root.admin");
     cm.image_mem = ae_capenv_lookup("image");
     cm.ncpus = ((const struct aerie_kip *)AERIE_KIP_ADDR)->ncpus;
     for (unsigned i = 0; i < CM_SHARDS; i++)

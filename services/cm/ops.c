@@ -383,6 +383,8 @@ static int op_image_abort(void *ctx, struct ae_request *rq) { return cm_image_ab
 static int op_image_remove(void *ctx, struct ae_request *rq) { return cm_image_remove(rq); }
 static int op_image_info(void *ctx, struct ae_request *rq) { return cm_image_info(rq); }
 static int op_fs_session(void *ctx, struct ae_request *rq) { return cm_fs_session(rq); }
+static int op_debug_kill(void *ctx, struct ae_request *rq) { return cm_debug_kill_service(rq); }
+static int op_restarted(void *ctx, struct ae_request *rq) { return cm_service_restarted(rq); }
 
 static int op_trace(void *ctx, struct ae_request *rq)
 {
@@ -436,6 +438,9 @@ static const struct ae_op ops[CM_OP_COUNT] = {
     [CM_IMAGE_COMMIT] = ADMIN(op_image_commit, 2), [CM_IMAGE_ABORT] = ADMIN(op_image_abort, 2),
     [CM_IMAGE_REMOVE] = ADMIN(op_image_remove, 2), [CM_IMAGE_INFO] = OP(op_image_info, 1),
     [CM_FS_SESSION] = ADMIN(op_fs_session, 1),
+    /* Killing services, and being told of their restarts, are root's and
+     * the operator's (docs/RESTART.md). */
+    [CM_DEBUG_KILL_SERVICE] = ADMIN(op_debug_kill, 1), [CM_SERVICE_RESTARTED] = ADMIN(op_restarted, 1),
     [CM_DEBUG] = OP(op_debug, 2),       [CM_TRACE] = OP(op_trace, 2),
 };
 

@@ -122,7 +122,7 @@ static void print_line(struct console *c, struct stream *s, uint64_t end)
 
 static void append(struct console *c, struct stream *s, const char *p, size_t n)
 {
-    if (log_put(s, s->total, p, n) < 0)
+    if (log_put(s, s->total, p, n) < 0 || log_put_total(s, s->total + n) < 0)
         return;                              /* its memory is gone: the write is lost */
     for (size_t i = 0; i < n; i++) {
         if (p[i] == '\n') {
@@ -224,13 +224,15 @@ static int con_open(void *ctx, struct ae_request *rq)
         return AE_EINVAL;
     if (rq->ncaps != 1 || !log_memory_ok(rq->caps[0], &bytes))
         return AE_EINVAL;
-    uint64_t badge = CON_OPENED_BADGE | ++c->next_opened;
+    if (c->next_opened + 1 >= 1ull << CON_INCARNATION_SHIFT)
+        return AE_ELIMIT;
+    uint64_t badge = CON_OPENED_BADGE | c->incarnation << CON_INCARNATION_SHIFT | ++c->next_opened;
     struct stream *s = add(c, badge);
     if (!s)
         return AE_ENOMEM;
     s->mem = rq->caps[0];
-    s->log_bytes = bytes;
-    rq->caps_kept = 1;
+    s->log_bytes = bytes - CON_LOG_HDR;
+    rq->caps_kept = 1;                       /* (the header is written with the first bytes: lazy Memory) */
     c->nopened++;
     set_name(s, &rq->w[1], len);
     /* The previous reply has carried its capability by now: reuse the slot. */
@@ -249,12 +251,57 @@ static int con_open(void *ctx, struct ae_request *rq)
     return 0;
 }
 
+/* After a restart (docs/RESTART.md): the container manager gives back an
+ * opened stream — the badge its container's capability still carries, its
+ * name and its log Memory. The stream goes on from the position the log's
+ * header holds. Lines a container wrote between our start and this call
+ * went to a stream of our own memory under the same badge: they were
+ * printed already and move into the log now, so none is lost. */
+static int con_reopen(void *ctx, struct ae_request *rq)
+{
+    struct console *c = ctx;
+    uint64_t badge = rq->w[0], len = rq->w[1], bytes;
+    if (!(badge & CON_OPENED_BADGE) || (badge & CON_ADMIN_BADGE) || len > CON_NAME_MAX ||
+        len > (uint64_t)(rq->nwords - 2) * 8)
+        return AE_EINVAL;
+    if (rq->ncaps != 1 || !log_memory_ok(rq->caps[0], &bytes))
+        return AE_EINVAL;
+    struct stream *old = find(c, badge);
+    if (old && old->mem)
+        return 0;                            /* attached already */
+    struct stream *s = add(c, badge);
+    if (!s)
+        return AE_ENOMEM;
+    s->mem = rq->caps[0];
+    s->log_bytes = bytes - CON_LOG_HDR;
+    rq->caps_kept = 1;
+    c->nopened++;
+    set_name(s, &rq->w[2], len);
+    s->total = log_get_total(s);
+    if (old) {                               /* written meanwhile: keep it */
+        uint64_t n = old->total < old->log_bytes ? old->total : old->log_bytes;
+        char buf[256];
+        for (uint64_t done = 0; done < n;) {
+            size_t k = n - done < sizeof buf ? (size_t)(n - done) : sizeof buf;
+            if (log_get(old, old->total - n + done, buf, k) < 0 || log_put(s, s->total, buf, k) < 0)
+                break;
+            s->total += k;
+            done += k;
+        }
+        s->linelen = old->linelen;
+        log_put_total(s, s->total);
+        drop(c, old);
+    }
+    return 0;
+}
+
 static const struct ae_op ops[CON_OP_COUNT] = {
     [CON_WRITE] = { con_write, 1, AE_CALLER_ANY },
     [CON_NAME] = { con_name, 2, AE_CALLER_ADMIN },
     [CON_READ] = { con_read, 2, AE_CALLER_ADMIN },
     [CON_FORGET] = { con_forget, 1, AE_CALLER_ADMIN },
     [CON_OPEN] = { con_open, 1, AE_CALLER_ADMIN },
+    [CON_REOPEN] = { con_reopen, 2, AE_CALLER_ADMIN },
 };
 
 int main(void)
@@ -267,6 +314,8 @@ int main(void)
         return 1;
     }
     c.server = ep;
+    const char *inc = getenv("AERIE_INCARNATION");
+    c.incarnation = inc ? strtoull(inc, 0, 10) & 0xfff : 0;
     struct ae_server srv = { .ep = ep, .ops = ops, .nops = CON_OP_COUNT, .ctx = &c, .recv_caps = 1 };
     return ae_serve(&srv);
 }

@@ -32,6 +32,7 @@ struct console {
     uint64_t kdebug;
     uint64_t server;                     /* our unbadged endpoint capability */
     uint64_t next_opened;                /* counter for CON_OPEN badges */
+    uint64_t incarnation;                /* root's count of our starts: part of every badge we mint */
     uint64_t minted;                     /* the capability just minted for a reply */
 };
 
@@ -39,6 +40,10 @@ struct console {
  * log_bytes). 0, or a negative AE_* error when the memory is gone. */
 int log_put(struct stream *s, uint64_t pos, const char *p, size_t n);
 int log_get(const struct stream *s, uint64_t pos, char *p, size_t n);
+/* An opened stream's header (CON_LOG_HDR bytes after the ring): the bytes
+ * written so far; get returns 0 for a log without a valid header. */
+int log_put_total(struct stream *s, uint64_t total);
+uint64_t log_get_total(const struct stream *s);
 
 /* Whether slot is Memory a log can live in (READ and WRITE, a size from
  * CON_LOG_MIN to CON_LOG_MAX); its size in *bytes. */

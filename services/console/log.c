@@ -68,6 +68,22 @@ int log_get(const struct stream *s, uint64_t pos, char *p, size_t n)
     return walk(s, pos, p, n, false);
 }
 
+int log_put_total(struct stream *s, uint64_t total)
+{
+    if (!s->mem)
+        return 0;
+    uint64_t hdr[2] = { CON_LOG_MAGIC, total };
+    return mem_put(s->mem, s->log_bytes, (const char *)hdr, sizeof hdr);
+}
+
+uint64_t log_get_total(const struct stream *s)
+{
+    uint64_t hdr[2];
+    if (!s->mem || mem_get(s->mem, s->log_bytes, (char *)hdr, sizeof hdr) < 0 || hdr[0] != CON_LOG_MAGIC)
+        return 0;
+    return hdr[1];
+}
+
 int log_memory_ok(uint64_t slot, uint64_t *bytes)
 {
     uint64_t badge, info[2];

@@ -479,6 +479,23 @@ static void verb_images(struct ctl_session *s, const struct ctl_request *rq)
     reply_ok(s, rq->id, "%u", i);
 }
 
+/* Fault injection (docs/RESTART.md): root kills a boot service and starts
+ * it again; the reply says how long the restart took. */
+static void verb_debug_kill_service(struct ctl_session *s, const struct ctl_request *rq)
+{
+    uint64_t started, answered, kills;
+    char w[64];
+    int r = ae_cm_debug_kill_service(s->ctl->cm, rq->args[0], &started, &answered, &kills);
+    if (r == AE_ENOENT)
+        reply_err(s, rq->id, "no running service '%s'", reply_word(rq->args[0], w, sizeof w));
+    else if (r == AE_EPERM)
+        reply_err(s, rq->id, "service '%s' is not one root restarts", reply_word(rq->args[0], w, sizeof w));
+    else if (r)
+        reply_err(s, rq->id, "the container manager refused (error %d)", r);
+    else
+        reply_ok(s, rq->id, "started_us=%lu answered_us=%lu kills=%lu", started / 1000, answered / 1000, kills);
+}
+
 static const struct verb verbs[] = {
     { "hello",  0, 1, "hello [VERSION]: -> ok aerie-ctl VERSION", verb_hello },
     { "help",   0, 1, "help [VERB]: lists the verbs, or shows one's usage", verb_help },
@@ -502,6 +519,8 @@ static const struct verb verbs[] = {
     { "ls",     3, 3, "ls ID PATH COOKIE: -> row file|dir NAME..., ok NEXT END", verb_ls },
     { "import", 2, 2, "import NAME SIZE, then SIZE bytes of image archive: -> ok", NULL },
     { "rmi",    1, 1, "rmi NAME: removes an imported image no container uses", verb_rmi },
+    { "debug-kill-service", 1, 1, "debug-kill-service NAME: kills a boot service (console, fs, net); root "
+      "restarts it -> ok started_us=.. answered_us=.. kills=..", verb_debug_kill_service },
 };
 
 static const struct verb *find_verb(const char *name)

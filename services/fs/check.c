@@ -44,6 +44,8 @@ static int check_node(const struct fs_session *s, const struct fs_unode *n, bool
     return 0;
 }
 
+static _Thread_local bool recount;        /* fs_session_recount: counters follow the nodes */
+
 /* Pass 1 counts each node once (a file may have several names) and its
  * names in check_seen; pass 2 compares them with its link count and
  * clears the scratch. */
@@ -55,6 +57,8 @@ static int check_entry(const struct fs_session *s, struct fs_unode *n, bool own,
         return pass == 1 ? check_node(s, n, own, t, why) : 0;
     }
     if (pass == 2) {
+        if (recount && n->check_seen)
+            n->links = n->check_seen;     /* a link or unlink cut off between its two steps */
         if (n->check_seen && n->check_seen != n->links)
             return *why = "a file's link count disagrees with its names", AE_EINVAL;
         n->check_seen = 0;
@@ -121,12 +125,24 @@ static int check_layer(const struct fs_session *s, const struct fs_layer *L, boo
     if (r)
         return r;
     uint64_t inodes = t.nodes + (t.names - t.named);      /* a name past a file's first costs one */
+    if (recount && own) {
+        ((struct fs_layer *)L)->inodes_used = inodes;
+        ((struct fs_layer *)L)->bytes_used = t.pages * FS_PAGE;
+    }
     if (own ? inodes != L->inodes_used || t.pages * FS_PAGE != L->bytes_used
             : inodes > L->inodes_used || t.pages * FS_PAGE > L->bytes_used)
         return *why = "the layer's inode or byte count disagrees with its nodes", AE_EINVAL;
     if (L->inodes_used > L->inodes_max || L->bytes_used > L->bytes_max)
         return *why = "the layer is over its limits", AE_EINVAL;
     return 0;
+}
+
+int fs_session_recount(struct fs_session *s, const char **why)
+{
+    recount = true;                       /* (one caller: the service's start, before any worker) */
+    int r = fs_session_check(s, why);
+    recount = false;
+    return r;
 }
 
 int fs_session_check(struct fs_session *s, const char **why)
@@ -137,6 +153,8 @@ int fs_session_check(struct fs_session *s, const char **why)
         uint32_t open = 0;
         for (uint32_t i = 0; i < s->nslots; i++)
             open += s->handles[i].kind != FS_H_FREE;
+        if (recount)
+            s->handles_open = open;       /* an open or close cut off between its two steps */
         if (open != s->handles_open || open > s->handles_max)
             r = (*why = "the handle count disagrees with the table", AE_EINVAL);
         if (!r)

@@ -124,6 +124,10 @@ void fs_session_destroy(struct fs_session *s);
 void fs_session_lose_pages(struct fs_session *s);
 /* Extra references for callers in flight while another thread destroys. */
 void fs_session_get(struct fs_session *s);
+/* A new instance of the service took the session over from one that died
+ * (docs/RESTART.md): only the creator's reference is left; the caller has
+ * reset its locks. */
+void fs_session_recover(struct fs_session *s);
 void fs_session_put(struct fs_session *s);
 
 /* The operations, POSIX semantics (docs/FS.md lists the exceptions).
@@ -180,5 +184,10 @@ int fs_readdir(struct fs_session *s, uint64_t handle, uint64_t cookie, fs_emit_f
  * volumes): counters, accounting, hash chains. Returns 0 or AE_EINVAL with
  * a static description in *why. For tests and fuzzers. */
 int fs_session_check(struct fs_session *s, const char **why);
+/* The same, but first sets the session's handle count and its own
+ * layer's inode and byte counts to what its table and nodes hold: after the service died inside an
+ * operation that had counted a page or an inode it had not linked yet
+ * (docs/RESTART.md). */
+int fs_session_recount(struct fs_session *s, const char **why);
 
 #endif

@@ -294,6 +294,11 @@ void fs_session_lose_pages(struct fs_session *s)
     session_unlock(s, NULL);
 }
 
+void fs_session_recover(struct fs_session *s)
+{
+    s->refs = 1;                                 /* the creator's: requests in flight died */
+}
+
 void fs_session_get(struct fs_session *s)
 {
     ref_inc(&s->refs);

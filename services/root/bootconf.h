@@ -14,7 +14,11 @@
  *                               ioport:LO-HI, irq:GSI (an ISA line: edge,
  *                               active high), devmem:BASE+SIZE; NAME? is
  *                               optional: when it is unavailable the
- *                               service starts without it
+ *                               service starts without it; root.admin
+ *                               (fault injection), keep (a quota that
+ *                               outlives the service's instances) and
+ *                               keeper (root holds capabilities for its
+ *                               next instance): docs/RESTART.md
  *        serve=NAME             root makes endpoint NAME; this service
  *                               receives on it, those granted NAME send
  */

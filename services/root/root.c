@@ -14,6 +14,9 @@
 #include <aerie/errors.h>
 #include <aerie/proto/console.h>
 #include <aerie/proto/net.h>
+#include <aerie/proto/root.h>
+#include <aerie/proto/cm.h>
+#include <time.h>
 #include <libaerie/syscall.h>
 #include <libaerie/invoke.h>
 #include <libaerie/runtime.h>
@@ -31,7 +34,12 @@ struct service {
     uint64_t quota, task, thread;    /* while running */
     uint64_t serve_ep;               /* the endpoint it receives on, if any */
     uint64_t net_client;             /* its client of the net service (grant net:PORTS), 0: none */
-    unsigned restarts;
+    unsigned restarts;               /* after crashes (at most RESTARTS_MAX) */
+    unsigned kills;                  /* debug kills (fault injection; not counted in restarts) */
+    unsigned incarnation;            /* 1 for the first start, then one more per start */
+    uint64_t keep_quota;             /* grant "keep": a quota that outlives its instances, or 0 */
+    struct kept { uint64_t key, slot; } *kept;   /* ROOT_KEEP_*: held for its next instance */
+    unsigned nkept, kept_cap;
     bool running;
 };
 
@@ -50,6 +58,11 @@ static struct service *by_serve(const char *name, size_t len)
             !memcmp(conf.services[i].serve, name, len))
             return &services[i];
     return 0;
+}
+
+static uint64_t quota_bytes(const struct bc_service *c)
+{
+    return c->mem_percent ? quota_budget / 100 * c->mem : c->mem;
 }
 
 /* A new slot holding a copy of cap with rights and badge. */
@@ -115,6 +128,22 @@ static uint64_t resolve(const char *name, unsigned idx, struct service *sv, uint
     struct service *srv;
     if (n > 7 && !strcmp(name + n - 7, ".server") && (srv = by_serve(name, n - 7)) && srv == sv)
         return mint(srv->serve_ep, AERIE_R_READ | AERIE_R_WRITE | AERIE_R_GRANT, 0);
+    if (!strcmp(name, "keeper"))         /* ROOT_KEEP_*: capabilities held across its restarts */
+        return mint(fault_ep, AERIE_R_WRITE | AERIE_R_GRANT, ROOT_KEEP_BADGE | (idx + 1));
+    if (!strcmp(name, "keep")) {         /* its memory that outlives its instances (docs/RESTART.md) */
+        if (!sv->keep_quota) {
+            sv->keep_quota = ae_slot_alloc();
+            if (ae_quota_create(AERIE_BOOT_QUOTA, AERIE_OBJ_QUOTA, sv->keep_quota, quota_bytes(sv->cfg),
+                                0, sv->cfg->objects) < 0) {
+                ae_slot_free(sv->keep_quota);
+                sv->keep_quota = 0;
+                return 0;
+            }
+        }
+        return mint(sv->keep_quota, AERIE_R_ALL, 0);
+    }
+    if (!strcmp(name, "root.admin"))     /* ROOT_* requests (aerie/proto/root.h) */
+        return mint(fault_ep, AERIE_R_WRITE, PROTO_ADMIN_BADGE | (idx + 1));
     if (n > 6 && !strcmp(name + n - 6, ".admin") && (srv = by_serve(name, n - 6)))
         return mint(srv->serve_ep, AERIE_R_WRITE | AERIE_R_GRANT, ADMIN_BADGE);
     if ((srv = by_serve(name, n)))
@@ -124,11 +153,6 @@ static uint64_t resolve(const char *name, unsigned idx, struct service *sv, uint
 }
 
 static void name_stream(unsigned idx);
-
-static uint64_t quota_bytes(const struct bc_service *c)
-{
-    return c->mem_percent ? quota_budget / 100 * c->mem : c->mem;
-}
 
 /* What a new service is given: named capabilities (root's copies are
  * deleted once the child has its own) and environment strings. */
@@ -332,6 +356,8 @@ static bool start(unsigned idx)
     cg.g[cg.n++] = (struct ae_grant){ AE_GRANT_SELF_QUOTA, 0, AERIE_R_ALL, 0 };
     uint64_t fault = mint(fault_ep, AERIE_R_WRITE, idx + 1);
     cg.g[cg.n++] = (struct ae_grant){ "self.fault", fault, AERIE_R_WRITE, 0 };
+    sv->incarnation++;
+    add_env(&cg, "AERIE_INCARNATION=%lu%.0lu%.0lu", sv->incarnation, 0, 0);
     bool ok = true;
     for (unsigned i = 0; i < c->ngrants && ok; i++) {
         size_t n = strlen(c->grants[i]);
@@ -436,17 +462,222 @@ static void describe_fault(const struct service *sv, uint64_t label, const uint6
         printf("root: service %s made an unknown system call %lu at rip 0x%lx\n", name, w[0], w[7]);
 }
 
-/* Serves fault messages from the services, forever. */
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* After service sv started again: the console learns the names of the
+ * services' streams anew, and the container manager (if any) hears of it
+ * so it can re-attach what it gave its containers through the service
+ * (CM_SERVICE_RESTARTED: console streams). The call has a bound: a busy
+ * or stuck manager cannot stop root from watching. */
+static void restarted(struct service *sv)
+{
+    const char *name = sv->cfg->name;
+    if (sv->cfg->serve[0] && !strcmp(sv->cfg->serve, "console"))
+        for (unsigned i = 0; i < conf.nservices; i++)
+            if (services[i].running)
+                for (unsigned g = 0; g < conf.services[i].ngrants; g++)
+                    if (!strcmp(conf.services[i].grants[g], "console"))
+                        name_stream(i);
+    struct service *cmsv = by_serve("cm", 2);
+    if (!cmsv || !cmsv->running || cmsv == sv || !sv->cfg->serve[0])
+        return;
+    static uint64_t cm_admin;
+    if (!cm_admin)
+        cm_admin = mint(cmsv->serve_ep, AERIE_R_WRITE, ADMIN_BADGE);
+    const char *serve = sv->cfg->serve;
+    size_t len = strlen(serve);
+    struct aerie_utcb *u = ae_utcb();
+    u->mr[0] = len;
+    memcpy(&u->mr[1], serve, len);
+    int64_t r = ae_call(cm_admin, AERIE_INFO(CM_SERVICE_RESTARTED, 1 + (len + 7) / 8, 0), 5000000000ull);
+    if (r < 0 || AERIE_INFO_LABEL((uint64_t)r))
+        printf("root: the container manager did not take the restart of %s (%ld)\n", name,
+               r < 0 ? r : -(int64_t)AERIE_INFO_LABEL((uint64_t)r));
+}
+
+/* ---- the keeper (ROOT_KEEP_*) ---- */
+
+static struct kept *kept_find(struct service *sv, uint64_t key)
+{
+    for (unsigned i = 0; i < sv->nkept; i++)
+        if (sv->kept[i].key == key)
+            return &sv->kept[i];
+    return 0;
+}
+
+static void kept_drop(struct service *sv, struct kept *k)
+{
+    ae_cap_delete(k->slot);
+    ae_slot_free(k->slot);
+    *k = sv->kept[--sv->nkept];
+}
+
+/* What a service kept, and its keep quota: gone once it will not come back. */
+static void keep_clear(struct service *sv)
+{
+    while (sv->nkept)
+        kept_drop(sv, &sv->kept[0]);
+    if (sv->keep_quota) {
+        ae_invoke0(sv->keep_quota, AERIE_QUOTA_DESTROY);
+        ae_slot_free(sv->keep_quota);
+        sv->keep_quota = 0;
+    }
+}
+
+/* One ROOT_KEEP_* request; *cap is the capability that came with it (root
+ * takes it: set to 0), or 0. Returns the status; replies itself. */
+static void keeper(struct service *sv, uint64_t label, const uint64_t *w, unsigned nwords, uint64_t *cap)
+{
+    struct aerie_utcb *u = ae_utcb();
+    int status = 0;
+    struct kept *k;
+    if (nwords < 1) {
+        status = AE_EPROTO;
+    } else if (label == ROOT_KEEP_PUT) {
+        if (!*cap) {
+            status = AE_EINVAL;
+        } else if ((k = kept_find(sv, w[0]))) {
+            ae_cap_delete(k->slot);
+            ae_slot_free(k->slot);
+            k->slot = *cap;
+            *cap = 0;
+        } else if (sv->nkept == ROOT_KEEP_MAX) {
+            status = AE_ELIMIT;
+        } else {
+            if (sv->nkept == sv->kept_cap) {
+                unsigned n = sv->kept_cap ? sv->kept_cap * 2 : 64;
+                struct kept *m = realloc(sv->kept, n * sizeof *m);
+                if (!m) {
+                    ae_reply(AERIE_INFO(proto_label_of(AE_ENOMEM), 0, 0));
+                    return;
+                }
+                sv->kept = m;
+                sv->kept_cap = n;
+            }
+            sv->kept[sv->nkept++] = (struct kept){ w[0], *cap };
+            *cap = 0;
+        }
+    } else if (label == ROOT_KEEP_NEXT) {
+        struct kept *best = 0;
+        for (unsigned i = 0; i < sv->nkept; i++)
+            if (sv->kept[i].key > w[0] && (!best || sv->kept[i].key < best->key))
+                best = &sv->kept[i];
+        if (best) {
+            u->mr[0] = best->key;
+            u->caps[0] = (uint32_t)best->slot;
+            ae_reply(AERIE_INFO(0, 1, 1));
+            return;
+        }
+        status = AE_ENOENT;
+    } else if (label == ROOT_KEEP_DROP) {
+        if ((k = kept_find(sv, w[0])))
+            kept_drop(sv, k);
+        else
+            status = AE_ENOENT;
+    } else {
+        status = AE_ENOSYS;
+    }
+    ae_reply(AERIE_INFO(proto_label_of(status), 0, 0));
+}
+
+/* ROOT_DEBUG_KILL_SERVICE from a holder of "root.admin" (the container
+ * manager): the service dies as a crash would end it, and starts again at
+ * once. Replies before telling the manager, which may be the caller. */
+static void debug_kill(const uint64_t *w, unsigned nwords, uint64_t caller)
+{
+    struct aerie_utcb *u = ae_utcb();
+    uint64_t len = nwords ? w[0] : ~0ull;
+    char name[ROOT_NAME_MAX + 1];
+    int status = 0;
+    struct service *sv = 0;
+    if (len == 0 || len > ROOT_NAME_MAX || len > (uint64_t)(nwords - 1) * 8) {
+        status = AE_EINVAL;
+    } else {
+        memcpy(name, &w[1], len);
+        name[len] = 0;
+        for (unsigned i = 0; i < conf.nservices; i++)
+            if (!strcmp(conf.services[i].name, name) && services[i].running)
+                sv = &services[i];
+        if (!sv)
+            status = AE_ENOENT;
+        else if (!sv->cfg->restart || (uint64_t)(sv - services) + 1 == caller)
+            status = AE_EPERM;           /* it would not come back (or the caller would kill itself) */
+    }
+    if (status) {
+        ae_reply(AERIE_INFO(proto_label_of(status), 0, 0));
+        return;
+    }
+    uint64_t t0 = now_ns();
+    printf("root: debug-kill-service %s\n", name);
+    stop(sv);
+    sv->kills++;
+    bool ok = start((unsigned)(sv - services));
+    uint64_t t1 = now_ns();
+    u->mr[0] = t1 - t0;
+    u->mr[1] = sv->kills;
+    ae_reply(AERIE_INFO(ok ? 0 : proto_label_of(AE_EAGAIN), 2, 0));
+    if (ok)
+        restarted(sv);
+}
+
+/* Serves fault messages from the services, and root.admin requests,
+ * forever. */
 static _Noreturn void watch(void)
 {
+    uint64_t spare = 0;                  /* the receive window: a capability kept (ROOT_KEEP_PUT) */
     for (;;) {
         uint64_t badge;
+        if (!spare)
+            spare = ae_slot_alloc();
+        ae_utcb()->recv_slots[0] = (uint32_t)spare;
         int64_t r = ae_recv(fault_ep, AERIE_TIMEOUT_FOREVER, &badge);
-        if (r < 0 || badge == 0 || badge > conf.nservices)
+        ae_utcb()->recv_slots[0] = 0;
+        if (r < 0)
+            continue;
+        uint64_t cap = AERIE_INFO_NCAPS((uint64_t)r) ? spare : 0;
+        if (cap)
+            spare = 0;
+        if (cap && !(badge & ROOT_KEEP_BADGE) && !(badge & PROTO_ADMIN_BADGE)) {
+            ae_cap_delete(cap);          /* only the keeper takes capabilities */
+            ae_slot_free(cap);
+            cap = 0;
+        }
+        uint64_t label = AERIE_INFO_LABEL((uint64_t)r), w[64];
+        bool kernel = AERIE_INFO_FLAGS((uint64_t)r) & AERIE_INFO_KERNEL;
+        unsigned nwords = (unsigned)AERIE_INFO_NWORDS((uint64_t)r);
+        memcpy(w, ae_utcb()->mr, sizeof w);
+        if (badge & ROOT_KEEP_BADGE) {
+            uint64_t who = badge & ~ROOT_KEEP_BADGE;
+            if (!kernel && who && who <= conf.nservices)
+                keeper(&services[who - 1], label, w, nwords, &cap);
+            if (cap) {
+                ae_cap_delete(cap);
+                ae_slot_free(cap);
+            }
+            continue;
+        }
+        if (cap) {
+            ae_cap_delete(cap);
+            ae_slot_free(cap);
+        }
+        if (badge & PROTO_ADMIN_BADGE) {
+            uint64_t caller = badge & ~PROTO_ADMIN_BADGE;
+            if (kernel || caller == 0 || caller > conf.nservices)
+                continue;                /* root.admin carries requests only */
+            if (label == ROOT_DEBUG_KILL_SERVICE)
+                debug_kill(w, nwords, caller);
+            else
+                ae_reply(AERIE_INFO(proto_label_of(AE_ENOSYS), 0, 0));
+            continue;
+        }
+        if (badge == 0 || badge > conf.nservices)
             continue;
         struct service *sv = &services[badge - 1];
-        uint64_t label = AERIE_INFO_LABEL((uint64_t)r), w[9];
-        memcpy(w, ae_utcb()->mr, sizeof w);
         if (!sv->running)
             continue;
         describe_fault(sv, label, w);
@@ -455,7 +686,12 @@ static _Noreturn void watch(void)
         if (sv->cfg->restart && crashed && sv->restarts < RESTARTS_MAX) {
             sv->restarts++;
             printf("root: restarting %s (%u of %u)\n", sv->cfg->name, sv->restarts, RESTARTS_MAX);
-            start((unsigned)(badge - 1));
+            if (start((unsigned)(badge - 1)))
+                restarted(sv);
+            else
+                keep_clear(sv);
+        } else {
+            keep_clear(sv);              /* it will not come back: what it kept goes */
         }
     }
 }

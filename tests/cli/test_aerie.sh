@@ -89,7 +89,7 @@ expect cli_bad_mem_names_the_option 2 err "aerie: run: --mem: 'banana' must be a
 aerie frob
 expect cli_unknown_command_refused 2 err "unknown command 'frob'"
 ok=1
-for cmd in run start ps logs stats kill rm images import rmi cp help; do
+for cmd in run start ps logs stats kill rm images import rmi cp debug-kill-service help; do
     ./aerie "$cmd" --help > "$out" 2>&1 && grep -q "^usage: aerie $cmd" "$out" || { ok=0; break; }
 done
 if [ $ok = 1 ]; then pass cli_help_on_every_command; else fail cli_help_on_every_command "aerie $cmd --help: $(head -c 200 "$out")"; fi
@@ -158,6 +158,22 @@ done
 expect cli_logs_shows_its_output 0 out "^tick 1$"
 aerie stats "$id"
 expect cli_stats_shows_memory 0 out "^memory +[0-9.]+[BKM] of 16.0M"
+# Fault injection (docs/RESTART.md): the console dies and comes back under
+# the running container, whose log goes on.
+aerie debug-kill-service console
+expect cli_debug_kill_service_restarts_console 0 out "^console: restarted in [0-9.]+ ms, answering after [0-9.]+ ms \(killed 1 times\)$"
+aerie debug-kill-service nosuch
+expect cli_debug_kill_service_unknown_refused 1 err "debug-kill-service: no running service 'nosuch'"
+aerie debug-kill-service cm
+expect cli_debug_kill_service_cm_refused 1 err "service 'cm' is not one root restarts"
+aerie logs "$id"; n1=$(grep -c "^tick" "$out")
+i=0
+while [ $i -lt 40 ]; do
+    sleep 0.25; aerie logs "$id"; [ "$(grep -c "^tick" "$out")" -gt "$n1" ] && break
+    i=$((i + 1))
+done
+if [ "$(grep -c "^tick" "$out")" -gt "$n1" ] && grep -q "^tick 1$" "$out"; then pass cli_log_goes_on_after_console_restart
+else fail cli_log_goes_on_after_console_restart "$(tail -c 200 "$out")"; fi
 aerie rm "$id"
 expect cli_rm_refuses_a_running_one 1 err "container $id is running: kill it first, or use rm -f"
 aerie kill "$id"
@@ -172,6 +188,9 @@ aerie images
 expect cli_images_lists_boot_images 0 out "^hello +[0-9.]+K +prog +boot image$"
 
 # ---- cp: a generated tree in and out again, and 16 MiB each way ----
+# (after a restart of fs: ctl's session and buffer are taken over and re-attached)
+aerie debug-kill-service fs
+expect cli_debug_kill_service_restarts_fs 0 out "^fs: restarted in"
 tree=$dir/tree
 mkdir -p "$tree/deep/er/est" "$tree/with space" "$tree/empty-dir"
 f=0

@@ -75,6 +75,14 @@ enum cm_op {
     CM_DEBUG        = 25,
     /* Its trace (aerie/trace.h): 0: id, 1: CM_TRACE_* operation, 2..: its words. */
     CM_TRACE        = 26,
+    /* Services restarting under running containers (docs/RESTART.md). */
+    CM_DEBUG_KILL_SERVICE = 27, /* admin. 0: name length (<= 31), 1..: a boot service's name (console, fs,
+                                   net, ...): root kills it and starts it again -> 1: ns from the kill until
+                                   the new instance started, 2: ns until it answered a request (0: not
+                                   measured), 3: kills of it so far */
+    CM_SERVICE_RESTARTED  = 28, /* admin (root tells cm). 0: length, 1..: the service's serve= name: cm
+                                   re-attaches what its containers hold through it (console: each
+                                   container's stream and log) -> () */
     CM_OP_COUNT
 };
 

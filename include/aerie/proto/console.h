@@ -24,6 +24,16 @@
 #define CON_LOG_MAX       (1u << 20)
 #define CON_NAME_MAX      31
 #define CON_CHUNK         ((64 - 1) * 8) /* bytes one message carries */
+/* An opened stream's Memory ends with a header the console keeps current
+ * (CON_LOG_MAGIC, then the bytes written so far), so a restarted console
+ * re-attached to it (CON_REOPEN) continues where the log was; the ring is
+ * the bytes before it. */
+#define CON_LOG_HDR       64
+#define CON_LOG_MAGIC     0x31474f4c65697261ull   /* "aerieLOG1" */
+/* CON_OPEN's badges: CON_OPENED_BADGE | the console's incarnation (root's
+ * AERIE_INCARNATION, 12 bits) << 28 | a counter, so a restarted console
+ * never mints a badge an older instance gave out. */
+#define CON_INCARNATION_SHIFT 28
 
 enum con_op {
     CON_WRITE = 1,   /* 0: length, 1..: bytes                       -> () */
@@ -34,6 +44,9 @@ enum con_op {
                         CON_LOG_MIN..CON_LOG_MAX bytes) the stream's log lives in,
                         made from the client's quota -> 0: badge, and a new send
                         capability with that badge (the client's) */
+    CON_REOPEN = 6,  /* admin. 0: badge (an opened stream's), 1: length, 2..: name; caps[0]: its
+                        log Memory: after a restart, the stream continues in its log from the
+                        position the log's header holds -> () (docs/RESTART.md) */
     CON_OP_COUNT
 };
 

@@ -365,3 +365,28 @@ int ae_cm_fs_session(uint64_t cm, uint64_t id, uint64_t *cap, char *err, size_t 
     ae_utcb()->mr[0] = id;
     return call_cap(cm, CM_FS_SESSION, 1, cap, err, errlen);
 }
+
+int ae_cm_debug_kill_service(uint64_t cm, const char *name, uint64_t *started_ns, uint64_t *answered_ns,
+                             uint64_t *kills)
+{
+    struct aerie_utcb *u = ae_utcb();
+    uint64_t len = 0;
+    while (name[len])
+        len++;
+    if (len == 0 || len > 31)
+        return AE_EINVAL;
+    u->mr[0] = len;
+    char *dst = (char *)&u->mr[1];
+    for (uint64_t i = 0; i < len; i++)
+        dst[i] = name[i];
+    int r = call(cm, CM_DEBUG_KILL_SERVICE, 1 + (unsigned)((len + 7) / 8), 0, 0);
+    if (!r) {
+        if (started_ns)
+            *started_ns = u->mr[1];
+        if (answered_ns)
+            *answered_ns = u->mr[2];
+        if (kills)
+            *kills = u->mr[3];
+    }
+    return r;
+}

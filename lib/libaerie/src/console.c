@@ -23,6 +23,7 @@ int64_t ae_console_write(const char *buf, size_t n)
     if (!con)
         return ae_self.kdebug ? ae_kdebug_write(ae_self.kdebug, buf, n) : AE_ECAP;
     struct aerie_utcb *u = ae_utcb();
+    unsigned retries = 0;
     while (n) {
         size_t k = n < CON_CHUNK ? n : CON_CHUNK;
         char *dst = (char *)&u->mr[1];
@@ -30,6 +31,11 @@ int64_t ae_console_write(const char *buf, size_t n)
             dst[i] = buf[i];
         u->mr[0] = k;
         int64_t r = ae_call(con, AERIE_INFO(CON_WRITE, 1 + (k + 7) / 8, 0), AERIE_TIMEOUT_FOREVER);
+        /* The console died with this chunk in hand (EDEAD): its endpoint
+         * outlives it and root starts it again, so send the chunk again
+         * (docs/RESTART.md: it may then appear twice, never not at all). */
+        if (r == AE_EDEAD && retries++ < 3)
+            continue;
         if (r < 0)
             return r;
         if (AERIE_INFO_LABEL((uint64_t)r))

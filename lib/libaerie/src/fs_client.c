@@ -14,7 +14,10 @@
 
 /* One call with words w[0..n) and ncaps capabilities already in the UTCB;
  * reply words into out[0..nout). IPC errors on the session capability
- * mean the session or the service is gone: AE_EDEAD. */
+ * mean the session is gone (AE_EDEAD), or that the service died while it
+ * had the request (the kernel says EDEAD or ECANCELED to a caller whose
+ * server thread died): that is AE_EIO — the operation may or may not have happened, and
+ * the restarted service answers the next one (docs/RESTART.md). */
 static int64_t call(struct ae_fs *fs, uint64_t label, const uint64_t *w, unsigned n,
                     unsigned ncaps, uint64_t *out, unsigned nout)
 {
@@ -23,7 +26,7 @@ static int64_t call(struct ae_fs *fs, uint64_t label, const uint64_t *w, unsigne
         u->mr[i] = w[i];
     int64_t r = ae_call(fs->cap, AERIE_INFO(label, n, ncaps), AERIE_TIMEOUT_FOREVER);
     if (r < 0)
-        return r == AE_ECAP || r == AE_EDEAD || r == AE_ECANCELED ? AE_EDEAD : r;
+        return r == AE_EDEAD || r == AE_ECANCELED ? AE_EIO : r == AE_ECAP ? AE_EDEAD : r;
     int status = proto_status_of(AERIE_INFO_LABEL((uint64_t)r));
     if (status)
         return status;
@@ -62,12 +65,14 @@ static int begin(struct ae_fs *fs)
     return r;
 }
 
-/* Ends a request. A session without our buffer (the service restarted
- * and gave a boot service a new session) answers AE_ENOTCONN: the buffer
- * is dropped, and true tells the caller to try once more. */
+/* Ends a request. A session without our buffer (the service restarted:
+ * it took the session over but not our buffer, or gave a boot service a
+ * new session) answers AE_ENOTCONN: the buffer is dropped, and true tells
+ * the caller to try again — a few times, as the service may restart again
+ * meanwhile (docs/RESTART.md). */
 static bool end(struct ae_fs *fs, int64_t r, int *tries)
 {
-    bool again = r == AE_ENOTCONN && (*tries)++ == 0;
+    bool again = r == AE_ENOTCONN && (*tries)++ < 4;
     if (again)
         ae_fs_fini(fs);
     __unlock(&fs->lock);

@@ -57,42 +57,84 @@ struct acct_chunk {
 
 /* ---- the own pool ------------------------------------------------------ */
 
+/* What outlives the task (persist.h): the pool and the registry. */
+struct pool_chunk {
+    uint64_t mem;                         /* kept by root (p_keep) */
+    struct pool_chunk *next;
+};
+struct acct_state {
+    void *free_pages;                     /* a list threaded through the pages */
+    uint8_t *chunk_next, *chunk_end;
+    uint64_t pages_in_use, pages_pooled, own_limit_pages;
+    uint64_t acct_pages;                  /* atomic: pages of quota-backed accounts in use */
+    struct svc_acct *registry;
+    struct pool_chunk *chunks;
+};
+static struct acct_state *st;
+
+int acct_init(void **state)
+{
+    if (!*state)
+        *state = calloc(1, sizeof(struct acct_state));
+    st = *state;
+    return st ? 0 : AE_ENOMEM;
+}
+
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
-static void *free_pages;                  /* a list threaded through the pages */
-static uint8_t *chunk_next, *chunk_end;
-static uint64_t pages_in_use, pages_pooled, own_limit_pages;
-static uint64_t acct_pages;               /* atomic: pages of quota-backed accounts in use */
+
+/* A new chunk of the own pool: Memory from the quota that outlives us. */
+static uint8_t *pool_chunk_new(void)
+{
+    struct pool_chunk *pc = calloc(1, sizeof *pc);
+    uint64_t slot = ae_slot_alloc();
+    if (!pc || !slot || ae_quota_create(p_quota(), AERIE_OBJ_MEMORY, slot, POOL_CHUNK, 0, 0) < 0) {
+        free(pc);
+        if (slot)
+            ae_slot_free(slot);
+        return NULL;
+    }
+    pc->mem = slot;
+    uint64_t va = p_vm_reserve(POOL_CHUNK);
+    p_keep(&pc->mem);                     /* kept before it is mapped: see chunk_new */
+    if (p_map(&pc->mem, 0, va, POOL_CHUNK, AERIE_MAP_R | AERIE_MAP_W)) {
+        p_unkeep(&pc->mem);
+        ae_cap_delete(slot);
+        ae_slot_free(slot);
+        free(pc);
+        return NULL;
+    }
+    pc->next = st->chunks;
+    st->chunks = pc;
+    return (uint8_t *)va;
+}
 
 static int own_alloc(void **out)
 {
     pthread_mutex_lock(&pool_lock);
     int r = 0;
     void *p = NULL;
-    if (pages_in_use >= own_limit_pages) {
+    if (st->pages_in_use >= st->own_limit_pages) {
         r = AE_ENOSPC;                    /* own-bytes: every own session and volume together */
-    } else if ((p = free_pages)) {
-        free_pages = *(void **)p;
+    } else if ((p = st->free_pages)) {
+        st->free_pages = *(void **)p;
     } else {
-        if (chunk_next == chunk_end) {
-            uint64_t slot;
-            uint8_t *c = ae_mem_map_new(POOL_CHUNK, &slot);
+        if (st->chunk_next == st->chunk_end) {
+            uint8_t *c = pool_chunk_new();
             if (c) {
-                ae_cap_delete(slot);      /* the mapping keeps it */
-                ae_slot_free(slot);
-                chunk_next = c;
-                chunk_end = c + POOL_CHUNK;
-                pages_pooled += POOL_CHUNK / PAGE;
+                st->chunk_next = c;
+                st->chunk_end = c + POOL_CHUNK;
+                st->pages_pooled += POOL_CHUNK / PAGE;
             }
         }
-        if (chunk_next != chunk_end) {
-            p = chunk_next;
-            chunk_next += PAGE;
+        if (st->chunk_next != st->chunk_end) {
+            p = st->chunk_next;
+            st->chunk_next += PAGE;
         } else {
             r = AE_ENOMEM;                /* the service's own quota is out */
         }
     }
     if (p) {
-        pages_in_use++;
+        st->pages_in_use++;
         *out = p;
     }
     pthread_mutex_unlock(&pool_lock);
@@ -102,44 +144,43 @@ static int own_alloc(void **out)
 static void own_free(void *page)
 {
     pthread_mutex_lock(&pool_lock);
-    *(void **)page = free_pages;
-    free_pages = page;
-    pages_in_use--;
+    *(void **)page = st->free_pages;
+    st->free_pages = page;
+    st->pages_in_use--;
     pthread_mutex_unlock(&pool_lock);
 }
 
 void acct_pool_limit(uint64_t bytes)
 {
-    own_limit_pages = bytes / PAGE;
+    st->own_limit_pages = bytes / PAGE;
 }
 
 void acct_pool_counts(uint64_t *in_use, uint64_t *pooled, uint64_t *limit, uint64_t *quota_pages)
 {
     pthread_mutex_lock(&pool_lock);
-    *in_use = pages_in_use;
-    *pooled = pages_pooled;
-    *limit = own_limit_pages * PAGE;
+    *in_use = st->pages_in_use;
+    *pooled = st->pages_pooled;
+    *limit = st->own_limit_pages * PAGE;
     pthread_mutex_unlock(&pool_lock);
-    *quota_pages = __atomic_load_n(&acct_pages, __ATOMIC_RELAXED);
+    *quota_pages = __atomic_load_n(&st->acct_pages, __ATOMIC_RELAXED);
 }
 
 /* ---- the registry of windows, for the fault thread -------------------- */
 
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct svc_acct *registry;
 
 static void registry_add(struct svc_acct *a)
 {
     pthread_mutex_lock(&registry_lock);
-    a->next = registry;
-    registry = a;
+    a->next = st->registry;
+    st->registry = a;
     pthread_mutex_unlock(&registry_lock);
 }
 
 static void registry_remove(struct svc_acct *a)
 {
     pthread_mutex_lock(&registry_lock);
-    struct svc_acct **pp = &registry;
+    struct svc_acct **pp = &st->registry;
     while (*pp != a)
         pp = &(*pp)->next;
     *pp = a->next;
@@ -164,7 +205,7 @@ static bool stand_in(uint64_t addr)
 bool acct_fault(uint64_t addr)
 {
     pthread_mutex_lock(&registry_lock);
-    struct svc_acct *a = registry;
+    struct svc_acct *a = st->registry;
     while (a && !(addr >= a->base && addr - a->base < a->bytes))
         a = a->next;
     bool ok = a != NULL;
@@ -240,13 +281,23 @@ static int chunk_new(struct svc_acct *a, struct acct_chunk **out)
         return quota_gone(r) ? AE_EDEAD : AE_ENOSPC;   /* ENOSPC: the container's quota is full */
     }
     uint64_t va = a->base + (uint64_t)slot * SLOT;
-    if ((r = ae_task_map(ae_self.task, mem, 0, va, n * PAGE, AERIE_MAP_R | AERIE_MAP_W))) {
+    *c = (struct acct_chunk){ .mem = mem, .slot = slot, .npages = n };
+    /* Kept, then mapped (and recorded), then linked: a service killed
+     * between two steps leaves at worst a kept capability, or a mapping
+     * no chunk names, which the next chunk of that slot clears here. */
+    p_keep(&c->mem);                      /* a restarted service maps it again (persist.h) */
+    r = p_map(&c->mem, 0, va, n * PAGE, AERIE_MAP_R | AERIE_MAP_W);
+    if (r == AE_EBUSY) {
+        p_unmap(va, SLOT);
+        r = p_map(&c->mem, 0, va, n * PAGE, AERIE_MAP_R | AERIE_MAP_W);
+    }
+    if (r) {
+        p_unkeep(&c->mem);
         ae_cap_delete(mem);
         ae_slot_free(mem);
         free(c);
         return AE_ENOMEM;                 /* our page tables: the service's own quota */
     }
-    *c = (struct acct_chunk){ .mem = mem, .slot = slot, .npages = n };
     a->slots[slot] = c;
     a->hint = slot + 1;
     a->charged += n * PAGE;
@@ -259,10 +310,11 @@ static int chunk_new(struct svc_acct *a, struct acct_chunk **out)
 static void chunk_release(struct svc_acct *a, struct acct_chunk *c)
 {
     partial_remove(a, c);
-    ae_task_unmap(ae_self.task, a->base + (uint64_t)c->slot * SLOT, c->npages * PAGE);
+    a->slots[c->slot] = NULL;             /* unlinked, unmapped, then no longer kept */
+    p_unmap(a->base + (uint64_t)c->slot * SLOT, c->npages * PAGE);
+    p_unkeep(&c->mem);
     ae_cap_delete(c->mem);                /* the quota gets the memory back */
     ae_slot_free(c->mem);
-    a->slots[c->slot] = NULL;
     if (c->slot < a->hint)
         a->hint = c->slot;
     a->charged -= c->npages * PAGE;
@@ -286,7 +338,7 @@ static int quota_page_alloc(struct svc_acct *a, void **out)
     if (c->used == c->npages)
         partial_remove(a, c);
     a->pages_used++;
-    __atomic_fetch_add(&acct_pages, 1, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&st->acct_pages, 1, __ATOMIC_RELAXED);
     *out = (void *)(a->base + (uint64_t)c->slot * SLOT + i * PAGE);
     return 0;
 }
@@ -300,7 +352,7 @@ static void quota_page_free(struct svc_acct *a, void *page)
     if (c->used-- == c->npages)
         partial_add(a, c);
     a->pages_used--;
-    __atomic_fetch_sub(&acct_pages, 1, __ATOMIC_RELAXED);
+    __atomic_fetch_sub(&st->acct_pages, 1, __ATOMIC_RELAXED);
     if (c->used == 0 && a->empty++ > 0) {
         a->empty--;
         chunk_release(a, c);              /* one empty chunk stays for the next write */
@@ -366,7 +418,7 @@ static uint64_t window_bytes(uint64_t data_bytes)
 int acct_new(const struct fs_env *base, uint64_t quota, uint64_t data_bytes, struct svc_acct **out)
 {
     struct svc_acct *a = calloc(1, sizeof *a);
-    if (!a || pthread_mutex_init(&a->lock, NULL)) {
+    if (!a || p_mutex_init(&a->lock)) {
         free(a);
         return AE_ENOMEM;
     }
@@ -380,16 +432,17 @@ int acct_new(const struct fs_env *base, uint64_t quota, uint64_t data_bytes, str
     if (quota) {
         a->bytes = window_bytes(data_bytes);
         a->nslots = (uint32_t)(a->bytes / SLOT);
-        a->base = ae_vm_reserve(a->bytes + SLOT);          /* address space only */
+        a->base = p_vm_reserve(a->bytes + SLOT);           /* address space only, the same in every instance */
         a->slots = calloc(a->nslots, sizeof *a->slots);
         if (!a->base || !a->slots) {
             if (a->base)
-                ae_vm_release(a->base, a->bytes + SLOT);
+                p_vm_release(a->base, a->bytes + SLOT);
             free(a->slots);
-            pthread_mutex_destroy(&a->lock);
+            p_mutex_destroy(&a->lock);
             free(a);
             return AE_ENOMEM;
         }
+        p_keep(&a->quota);
         a->reserved = a->base;
         a->base = (a->base + SLOT - 1) & ~(SLOT - 1);      /* slots are SLOT-aligned */
         registry_add(a);
@@ -402,18 +455,19 @@ int acct_new(const struct fs_env *base, uint64_t quota, uint64_t data_bytes, str
 static void release_all(struct svc_acct *a)
 {
     pthread_mutex_lock(&a->lock);
-    ae_task_unmap(ae_self.task, a->base, a->bytes);
+    p_unmap(a->base, a->bytes);
     for (uint32_t i = 0; i < a->nslots; i++) {
         struct acct_chunk *c = a->slots[i];
         if (!c)
             continue;
+        p_unkeep(&c->mem);
         ae_cap_delete(c->mem);
         ae_slot_free(c->mem);
         a->charged -= c->npages * PAGE;
         free(c);
         a->slots[i] = NULL;
     }
-    __atomic_fetch_sub(&acct_pages, a->pages_used, __ATOMIC_RELAXED);
+    __atomic_fetch_sub(&st->acct_pages, a->pages_used, __ATOMIC_RELAXED);
     a->pages_used = 0;
     a->partial = NULL;
     a->hint = 0;
@@ -441,12 +495,13 @@ void acct_free(struct svc_acct *a)
     if (a->quota) {
         registry_remove(a);
         release_all(a);
-        ae_vm_release(a->reserved, a->bytes + SLOT);
+        p_vm_release(a->reserved, a->bytes + SLOT);
+        p_unkeep(&a->quota);
         ae_cap_delete(a->quota);
         ae_slot_free(a->quota);
         free(a->slots);
     }
-    pthread_mutex_destroy(&a->lock);
+    p_mutex_destroy(&a->lock);
     free(a);
 }
 

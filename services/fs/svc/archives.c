@@ -41,22 +41,25 @@ static int map_archive(struct svc_archive *a, uint64_t mem)
     uint64_t info[2];
     if (ae_invoke(mem, AERIE_MEM_INFO, 0, 0, info, 2) < 0 || !info[0])
         return AE_EINVAL;
-    uint64_t va = ae_vm_reserve(info[0]);
-    if (!va)
-        return AE_ENOMEM;
-    if (ae_task_map(ae_self.task, mem, 0, va, info[0], AERIE_MAP_R) < 0) {
-        ae_vm_release(va, info[0]);
+    uint64_t va = p_vm_reserve(info[0]);   /* where every later instance maps it too */
+    a->mem = mem;
+    p_keep(&a->mem);                      /* kept before it is mapped (acct.c's chunk_new) */
+    if (p_map(&a->mem, 0, va, info[0], AERIE_MAP_R) < 0) {
+        p_vm_release(va, info[0]);
+        p_unkeep(&a->mem);
+        a->mem = 0;
         return AE_EINVAL;
     }
     struct img im;
     if (img_open(&im, (const void *)va, info[0], NULL)) {
-        ae_task_unmap(ae_self.task, va, info[0]);
-        ae_vm_release(va, info[0]);
+        p_unmap(va, info[0]);
+        p_vm_release(va, info[0]);
+        p_unkeep(&a->mem);
+        a->mem = 0;
         return AE_EINVAL;
     }
     a->base = (const uint8_t *)va;
     a->bytes = info[0];
-    a->mem = mem;
     return 0;
 }
 
@@ -82,8 +85,9 @@ int archive_add(struct fs_service *svc, const char *name, size_t len, uint64_t m
     }
     pthread_mutex_unlock(&svc->table_lock);
     if (r) {
-        ae_task_unmap(ae_self.task, (uint64_t)a->base, a->bytes);
-        ae_vm_release((uint64_t)a->base, a->bytes);
+        p_unmap((uint64_t)a->base, a->bytes);
+        p_unkeep(&a->mem);
+        p_vm_release((uint64_t)a->base, a->bytes);
         free(a);
     }
     return r;
@@ -101,7 +105,11 @@ int archive_drop(struct fs_service *svc, const char *name, size_t len)
     pthread_mutex_unlock(&svc->table_lock);
     if (r)
         return r;
-    ae_mem_unmap_delete((void *)a->base, a->bytes, a->mem);
+    p_unmap((uint64_t)a->base, a->bytes);
+    p_unkeep(&a->mem);
+    p_vm_release((uint64_t)a->base, a->bytes);
+    ae_cap_delete(a->mem);
+    ae_slot_free(a->mem);
     free(a);
     return 0;
 }

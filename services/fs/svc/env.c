@@ -12,7 +12,7 @@ static void *lock_new(void *ctx)
 {
     (void)ctx;
     pthread_mutex_t *m = malloc(sizeof *m);
-    if (m && pthread_mutex_init(m, NULL)) {
+    if (m && p_mutex_init(m)) {
         free(m);
         m = NULL;
     }
@@ -22,7 +22,7 @@ static void *lock_new(void *ctx)
 static void lock_free(void *ctx, void *lock)
 {
     (void)ctx;
-    pthread_mutex_destroy(lock);
+    p_mutex_destroy(lock);
     free(lock);
 }
 

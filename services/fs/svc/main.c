@@ -13,6 +13,7 @@
  * a client's vanished buffer is repaired (shbuf.c); any other fault or exit
  * is passed on to root, which reports it and restarts the service.
  */
+#define SVC_VOLATILE_HEAP                 /* worker records are this instance's alone */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +26,7 @@
 #include <libaerie/syscall.h>
 #include "service.h"
 
-static struct fs_service svc;
+static struct fs_service *S;         /* in the heap that outlives us (persist.h) */
 
 static bool parse_size(const char *s, uint64_t *out)
 {
@@ -40,20 +41,20 @@ static bool parse_size(const char *s, uint64_t *out)
 
 static bool parse_args(int argc, char **argv)
 {
-    svc.client_limits = (struct fs_limits){ .data_bytes = 16u << 20, .inodes = 4096, .handles = 256 };
-    svc.own_bytes = 8u << 20;
+    S->client_limits = (struct fs_limits){ .data_bytes = 16u << 20, .inodes = 4096, .handles = 256 };
+    S->own_bytes = 8u << 20;
     for (int i = 1; i < argc; i++) {
         uint64_t v;
         const char *eq = strchr(argv[i], '=');
         bool ok = eq && parse_size(eq + 1, &v);
         if (ok && !strncmp(argv[i], "client-bytes=", 13))
-            svc.client_limits.data_bytes = v;
+            S->client_limits.data_bytes = v;
         else if (ok && !strncmp(argv[i], "client-inodes=", 14) && v <= UINT32_MAX)
-            svc.client_limits.inodes = (uint32_t)v;
+            S->client_limits.inodes = (uint32_t)v;
         else if (ok && !strncmp(argv[i], "client-handles=", 15) && v <= FS_HANDLES_MAX)
-            svc.client_limits.handles = (uint32_t)v;
+            S->client_limits.handles = (uint32_t)v;
         else if (ok && !strncmp(argv[i], "own-bytes=", 10))
-            svc.own_bytes = v;
+            S->own_bytes = v;
         else {
             fprintf(stderr, "fs: bad argument '%s' (client-bytes=SIZE client-inodes=N client-handles=N "
                     "own-bytes=SIZE)\n", argv[i]);
@@ -69,19 +70,20 @@ static void map_boot_image(uint64_t cap)
     uint64_t info[2];
     if (!cap || ae_invoke(cap, AERIE_MEM_INFO, 0, 0, info, 2) < 0)
         return;
-    uint64_t va = ae_vm_reserve(info[0]);
-    if (!va || ae_task_map(ae_self.task, cap, 0, va, info[0], AERIE_MAP_R) < 0) {
+    /* where every later instance maps it too: the image index points into it */
+    uint64_t va = S->image_base ? (uint64_t)S->image_base : p_vm_reserve(info[0]);
+    if (ae_task_map(ae_self.task, cap, 0, va, info[0], AERIE_MAP_R) < 0) {
         fprintf(stderr, "fs: cannot map the boot image; serving empty roots only\n");
         return;
     }
-    svc.image_base = (const uint8_t *)va;
-    svc.image_bytes = info[0];
+    S->image_base = (const uint8_t *)va;
+    S->image_bytes = info[0];
 }
 
 static void *worker_main(void *arg)
 {
     struct ae_server srv = {
-        .ep = svc.ep, .ops = svc_ops, .nops = FS_SERVICE_OP_END, .ctx = arg, .recv_caps = 1,
+        .ep = S->ep, .ops = svc_ops, .nops = FS_SERVICE_OP_END, .ctx = arg, .recv_caps = 1,
     };
     ae_serve(&srv);
     return NULL;
@@ -104,7 +106,7 @@ static unsigned start_workers(uint64_t fault_ep)
         pthread_t t;
         if (!wk)
             break;
-        wk->svc = &svc;
+        wk->svc = S;
         ae_invokev(ae_self.thread, AERIE_THREAD_SET_AFFINITY, cpu);
         if (pthread_create(&t, &attr, worker_main, wk)) {
             free(wk);
@@ -121,11 +123,11 @@ static unsigned start_workers(uint64_t fault_ep)
  * page of its session's quota. */
 static bool page_fault(uint64_t addr)
 {
-    if (shbuf_fault(&svc, addr))
+    if (shbuf_fault(S, addr))
         return true;
     if (!acct_fault(addr))
         return false;
-    __atomic_fetch_add(&svc.quota_faults, 1, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&S->quota_faults, 1, __ATOMIC_RELAXED);
     return true;
 }
 
@@ -159,23 +161,50 @@ static _Noreturn void serve_faults(uint64_t fault_ep)
 
 int main(int argc, char **argv)
 {
-    svc.ep = ae_capenv_lookup("fs.server");
-    if (!svc.ep || !ae_self.task || !ae_self.quota || !ae_self.thread) {
-        fprintf(stderr, "fs: needs serve=fs and its own task, thread and quota\n");
+    void **app;
+    int rec = p_init(&app);
+    if (rec < 0) {
+        fprintf(stderr, "fs: cannot map its persistent heap\n");
         return 1;
     }
-    if (!parse_args(argc, argv))
-        return 1;
-    env_init(&svc.env);
-    acct_pool_limit(svc.own_bytes);
-    if (acct_new(&svc.env, 0, 0, &svc.own)) {
+    bool recovering = rec == 1 && *app;
+    S = recovering ? *app : p_calloc(1, sizeof *S);
+    if (!S) {
         fprintf(stderr, "fs: out of memory at start\n");
         return 1;
     }
-    svc.env = svc.own->env;                       /* images and volumes: the own pool */
+    *app = S;
+    S->ep = ae_capenv_lookup("fs.server");
+    if (!S->ep || !ae_self.task || !ae_self.quota || !ae_self.thread) {
+        fprintf(stderr, "fs: needs serve=fs and its own task, thread and quota\n");
+        return 1;
+    }
+    unsigned nsessions = 0, bad = 0;
+    int kept = 0;
+    if (!recovering) {
+        if (!parse_args(argc, argv))
+            return 1;
+        env_init(&S->env);
+        if (acct_init(&S->acct_state) || table_init(S)) {
+            fprintf(stderr, "fs: out of memory at start\n");
+            return 1;
+        }
+        acct_pool_limit(S->own_bytes);
+        if (acct_new(&S->env, 0, 0, &S->own)) {
+            fprintf(stderr, "fs: out of memory at start\n");
+            return 1;
+        }
+        S->env = S->own->env;                     /* images and volumes: the own pool */
+    } else {
+        /* The previous instance died (docs/RESTART.md): take its state over. */
+        acct_init(&S->acct_state);
+        kept = p_recover();
+        nsessions = table_recover(S, &bad);
+        S->restarts++;
+    }
     map_boot_image(ae_capenv_lookup("image"));
     uint64_t fault_ep = ae_slot_alloc();
-    if (table_init(&svc) || shbuf_init(&svc) || !fault_ep ||
+    if (shbuf_init(S) || !fault_ep ||
         ae_quota_create(ae_self.quota, AERIE_OBJ_ENDPOINT, fault_ep, 0, 0, 0) < 0) {
         fprintf(stderr, "fs: out of memory at start\n");
         return 1;
@@ -185,7 +214,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "fs: cannot start a worker thread\n");
         return 1;
     }
-    printf("fs: serving on %u CPU%s; boot image %lu KiB; own pool %lu KiB\n", n, n == 1 ? "" : "s",
-           svc.image_bytes >> 10, svc.own_bytes >> 10);
+    if (recovering)
+        printf("fs: restarted (%lu): %u sessions and %d capabilities taken over%s%s\n", S->restarts, nsessions,
+               kept < 0 ? -1 - kept : kept, kept < 0 ? ", some mappings failed" : "",
+               bad ? ", some sessions failed their check" : "");
+    else
+        printf("fs: serving on %u CPU%s; boot image %lu KiB; own pool %lu KiB\n", n, n == 1 ? "" : "s",
+               S->image_bytes >> 10, S->own_bytes >> 10);
     serve_faults(fault_ep);
 }

@@ -33,6 +33,18 @@
 #include "../fs.h"
 #include "../decode.h"
 #include <libaerie/server.h>
+#include "persist.h"
+
+/* Everything the service knows lives in memory that outlives its task
+ * (persist.h, docs/RESTART.md): its files allocate from that heap.
+ * shbuf.c and main.c (client buffers, worker records: this instance's
+ * alone) define SVC_VOLATILE_HEAP and use the C library's. */
+#ifndef SVC_VOLATILE_HEAP
+#include <stdlib.h>
+#define malloc(n) p_malloc(n)
+#define calloc(n, s) p_calloc(n, s)
+#define free(p) p_free(p)
+#endif
 
 #define SVC_SESSIONS_MAX  65536u      /* sessions open at once (one buffer slot each) */
 #define SVC_IMAGES_MAX    256u        /* distinct image prefixes indexed at once */
@@ -101,6 +113,7 @@ struct svc_session {
     struct svc_acct *acct;            /* its memory; freed with the session */
     struct svc_image *image;          /* or NULL */
     uint32_t refs;                    /* atomic: the table + requests in flight */
+    bool recheck;                     /* atomic: taken over from a dead instance, not yet checked */
     uint64_t read_bytes, write_bytes; /* atomic: file bytes it read and wrote (aerie top) */
     /* table_lock: */
     struct shbuf *buf;
@@ -135,6 +148,9 @@ struct fs_service {
 
     /* counters (atomic) */
     uint64_t requests, buffer_faults, quota_faults;
+
+    void *acct_state;                 /* acct.c's */
+    uint64_t restarts;                /* instances that took this state over */
 };
 
 /* One per worker thread: the core's request scratch is ~12 KiB. */
@@ -147,6 +163,9 @@ struct svc_worker {
 void env_init(struct fs_env *env);
 
 /* acct.c */
+/* The pool's and registry's state, in *state (made if NULL; it lives in
+ * the persistent heap and is found there again after a restart). */
+int acct_init(void **state);
 /* An account over quota (a capability the account takes over; 0: the own
  * pool), with a window for data_bytes of pages; env from base. */
 int acct_new(const struct fs_env *base, uint64_t quota, uint64_t data_bytes, struct svc_acct **out);
@@ -162,6 +181,10 @@ void acct_pool_counts(uint64_t *in_use, uint64_t *pooled, uint64_t *limit, uint6
 
 /* table.c */
 int table_init(struct fs_service *svc);
+/* A new instance took the table over: buffers dropped, only the table's
+ * references left, every session's invariants checked (*bad: how many
+ * failed). Returns the number of sessions. */
+unsigned table_recover(struct fs_service *svc, unsigned *bad);
 /* The session a badge names (a boot service's is made on first use), with
  * a reference on it and on its buffer (*buf may be NULL). AE_EDEAD: closed
  * or never opened; AE_EPERM: not a session badge. */

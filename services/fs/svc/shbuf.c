@@ -13,6 +13,7 @@
  * page. Later requests on a lost buffer fail with AE_EDEAD. A private page
  * per fault means a dead client never reads another one's bytes.
  */
+#define SVC_VOLATILE_HEAP                 /* the buffers are this instance's alone */
 #include <stdlib.h>
 #include <aerie/errors.h>
 #include <libaerie/invoke.h>

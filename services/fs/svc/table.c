@@ -15,6 +15,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
 #include <aerie/errors.h>
 #include <aerie/objects.h>
 #include <libaerie/runtime.h>
@@ -24,7 +25,22 @@
 int table_init(struct fs_service *svc)
 {
     svc->next_id = 1;
-    return pthread_mutex_init(&svc->table_lock, NULL) ? AE_ENOMEM : 0;
+    return p_mutex_init(&svc->table_lock) ? AE_ENOMEM : 0;
+}
+
+unsigned table_recover(struct fs_service *svc, unsigned *bad)
+{
+    unsigned n = 0;
+    *bad = 0;
+    for (unsigned b = 0; b < SVC_BUCKETS; b++)
+        for (struct svc_session *s = svc->buckets[b]; s; s = s->next) {
+            s->buf = NULL;               /* buffers were the old instance's: clients attach again */
+            s->refs = 1;
+            fs_session_recover(s->fs);
+            s->recheck = true;           /* by its first request, in a worker (recheck below) */
+            n++;
+        }
+    return n;
 }
 
 static struct svc_session **bucket(struct fs_service *svc, uint32_t id)
@@ -208,6 +224,26 @@ static void hold(struct svc_session *s, struct shbuf **buf)
     }
 }
 
+/* A session taken over from a dead instance is checked, and its counts
+ * counted again, by the first request that uses it: in a worker, whose
+ * faults the fault thread repairs, so a page an operation cut off in its
+ * middle left dangling costs that session its pages (AE_EDEAD), never the
+ * service (docs/RESTART.md). */
+static void recheck(struct svc_session *s)
+{
+    if (!__atomic_exchange_n(&s->recheck, false, __ATOMIC_ACQ_REL))
+        return;
+    const char *why = "";
+    if (!fs_session_check(s->fs, &why))
+        return;
+    const char *first = why;
+    if (fs_session_recount(s->fs, &why))
+        printf("fs: session %u after the restart: %s\n", s->id, why);
+    else
+        printf("fs: session %u after the restart: %s: counted again\n", s->id, first);
+    acct_settle(s->acct, s->fs);
+}
+
 int session_acquire(struct fs_service *svc, uint64_t badge, struct svc_session **out,
                     struct shbuf **buf)
 {
@@ -227,8 +263,10 @@ int session_acquire(struct fs_service *svc, uint64_t badge, struct svc_session *
     if (!r)
         hold(s, buf);
     pthread_mutex_unlock(&svc->table_lock);
-    if (!r)
+    if (!r) {
         acct_settle(s->acct, s->fs);
+        recheck(s);
+    }
     *out = r ? NULL : s;
     return r;
 }
@@ -240,8 +278,10 @@ int session_acquire_id(struct fs_service *svc, uint32_t id, struct svc_session *
     if (s)
         hold(s, NULL);
     pthread_mutex_unlock(&svc->table_lock);
-    if (s)
+    if (s) {
         acct_settle(s->acct, s->fs);
+        recheck(s);
+    }
     *out = s;
     return s ? 0 : AE_ENOENT;
 }
@@ -332,6 +372,7 @@ int session_open(struct fs_service *svc, const struct session_args *a, uint32_t 
         return r;
     }
     s->cap = slot;
+    p_keep(&s->cap);                 /* a restarted service can still revoke it */
     s->refs = 1;
     *id = s->id;
     *cap = slot;
@@ -348,6 +389,7 @@ int session_close(struct fs_service *svc, uint32_t id)
     if (!s)
         return AE_ENOENT;
     if (s->cap) {
+        p_unkeep(&s->cap);
         ae_cap_revoke(s->cap);       /* every copy, in every task */
         ae_cap_delete(s->cap);
         ae_slot_free(s->cap);

@@ -85,6 +85,12 @@ int ae_cm_image_abort(uint64_t cm, const char *name);
 int ae_cm_image_remove(uint64_t cm, const char *name, char *err, size_t errlen);
 /* *cap gets a new slot with a copy of container id's fs session capability. */
 int ae_cm_fs_session(uint64_t cm, uint64_t id, uint64_t *cap, char *err, size_t errlen);
+/* Fault injection (cm.admin; docs/RESTART.md): root kills boot service name
+ * and starts it again. started_ns: kill to the new instance started;
+ * answered_ns: kill to its first answered request (0: not measured);
+ * kills: how many times it was killed so far. Any pointer may be NULL. */
+int ae_cm_debug_kill_service(uint64_t cm, const char *name, uint64_t *started_ns, uint64_t *answered_ns,
+                             uint64_t *kills);
 
 /* "page fault at 0x0 (read) rip 0x2012a4" and the like. */
 /* "page fault at 0x0 (read) rip 0x2012a4" and the like; a Linux program

@@ -15,6 +15,7 @@ static const unsigned char errno_of[] = {
     [-AE_ENOMEM]        = ENOMEM,
     [-AE_ETIMEOUT]      = ETIMEDOUT,
     [-AE_EDEAD]         = EPIPE,        /* the other end is gone */
+    [-AE_EIO]           = EIO,          /* the service died during the call (it restarts) */
     [-AE_EBUSY]         = EBUSY,
     [-AE_ERANGE]        = EFAULT,       /* an address or size outside the object */
     [-AE_ENOSYS]        = ENOSYS,

@@ -1,0 +1,343 @@
+/*
+ * persist.c — the fs service's memory that outlives its task (persist.h,
+ * docs/RESTART.md): a heap in Memory from root's "keep" quota at a fixed
+ * address, with its allocator's state inside it; the records of what is
+ * mapped where and which locks exist; and the calls to root's keeper.
+ *
+ * The allocator: power-of-two classes from 16 bytes to 16 MiB, each block
+ * with a 16-byte header naming its class, bump allocation from the heap
+ * and a free list per class (never coalesced: the service's metadata is a
+ * few sizes of nodes and tables). Its lock is the instance's own (fresh at
+ * every start); a worker killed inside it could leave a free list short of
+ * a block, never pointing outside the heap.
+ */
+#include <string.h>
+#include <aerie/errors.h>
+#include <aerie/objects.h>
+#include <aerie/proto/root.h>
+#include <libaerie/invoke.h>
+#include <libaerie/runtime.h>
+#include <libaerie/syscall.h>
+#include "persist.h"
+
+#define P_MAGIC   0x3150414548736661ull   /* "afsHEAP1" */
+#define P_CLASSES 21                      /* 16 << 20 = 16 MiB */
+#define P_HDR     16
+
+struct p_maprec {
+    uint64_t *memfield;
+    uint64_t off, va, bytes, flags;
+    struct p_maprec *next;
+};
+
+struct p_lockrec {
+    pthread_mutex_t *m;
+    struct p_lockrec *next;
+};
+
+struct p_vmfree {
+    uint64_t va, bytes;
+    struct p_vmfree *next;
+};
+
+struct p_root {
+    uint64_t magic;
+    uint64_t bump;                        /* offset of the first byte never handed out */
+    void *free[P_CLASSES];
+    uint64_t vm_next;
+    struct p_maprec *maps;
+    struct p_lockrec *locks;
+    void *app;
+    uint64_t used;
+    uint64_t heap_mem;                    /* the heap's Memory (this instance's slot) */
+    struct p_vmfree *vm_free;             /* released ranges */
+};
+
+static struct p_root *root;
+static uint64_t keeper, keepq;
+
+uint64_t p_quota(void)
+{
+    return keepq ? keepq : ae_self.quota;
+}
+static pthread_mutex_t heap_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t rec_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* ---- the keeper (root) ---- */
+
+static int keep_call(uint64_t label, uint64_t key, uint64_t cap, uint64_t *out_key, uint64_t *out_cap)
+{
+    if (!keeper)
+        return AE_ENOSYS;
+    struct aerie_utcb *u = ae_utcb();
+    uint64_t slot = 0;
+    if (out_cap) {
+        slot = ae_slot_alloc();
+        if (!slot)
+            return AE_ENOMEM;
+        u->recv_slots[0] = (uint32_t)slot;
+    }
+    u->mr[0] = key;
+    if (cap)
+        u->caps[0] = (uint32_t)cap;
+    int64_t r = ae_call(keeper, AERIE_INFO(label, 1, cap ? 1 : 0), AERIE_TIMEOUT_FOREVER);
+    u->recv_slots[0] = 0;
+    int status = r < 0 ? (int)r : -(int)AERIE_INFO_LABEL((uint64_t)r);
+    if (!status && out_cap && AERIE_INFO_NCAPS((uint64_t)r) != 1)
+        status = AE_EPROTO;
+    if (status) {
+        if (slot)
+            ae_slot_free(slot);
+        return status;
+    }
+    if (out_key)
+        *out_key = u->mr[0];
+    if (out_cap)
+        *out_cap = slot;
+    return 0;
+}
+
+int p_keep(uint64_t *field)
+{
+    return keep_call(ROOT_KEEP_PUT, (uint64_t)field, *field, 0, 0);
+}
+
+void p_unkeep(uint64_t *field)
+{
+    keep_call(ROOT_KEEP_DROP, (uint64_t)field, 0, 0, 0);
+}
+
+/* ---- the heap ---- */
+
+int p_init(void ***app)
+{
+    keeper = ae_capenv_lookup("keeper");
+    keepq = ae_capenv_lookup("keep");
+    uint64_t mem = 0, key;
+    bool found = false;
+    if (keeper && keep_call(ROOT_KEEP_NEXT, P_KEY_HEAP - 1, 0, &key, &mem) == 0) {
+        if (key == P_KEY_HEAP)
+            found = true;
+        else {
+            ae_cap_delete(mem);
+            ae_slot_free(mem);
+        }
+    }
+    if (!found) {
+        mem = ae_slot_alloc();
+        uint64_t q = keepq ? keepq : ae_self.quota;   /* without "keep": nothing outlives us */
+        if (!mem || ae_quota_create(q, AERIE_OBJ_MEMORY, mem, P_HEAP_BYTES, 0, 0) < 0)
+            return -1;
+    }
+    if (ae_task_map(ae_self.task, mem, 0, P_BASE, P_HEAP_BYTES, AERIE_MAP_R | AERIE_MAP_W) < 0)
+        return -1;
+    root = (struct p_root *)P_BASE;
+    root->heap_mem = mem;
+    if (found && root->magic == P_MAGIC) {
+        *app = &root->app;
+        return 1;
+    }
+    memset(root, 0, sizeof *root);
+    root->magic = P_MAGIC;
+    root->bump = (sizeof *root + 63) & ~63ull;
+    root->vm_next = P_VM_BASE;
+    root->heap_mem = mem;
+    if (!found && keeper && keep_call(ROOT_KEEP_PUT, P_KEY_HEAP, mem, 0, 0))
+        keeper = 0;                       /* root keeps nothing for us: no recovery */
+    *app = &root->app;
+    return 0;
+}
+
+static unsigned class_of(size_t n)
+{
+    unsigned c = 0;
+    while (c < P_CLASSES && (16ull << c) < n + P_HDR)
+        c++;
+    return c;
+}
+
+void *p_malloc(size_t n)
+{
+    unsigned c = class_of(n);
+    if (c == P_CLASSES)
+        return NULL;
+    uint64_t size = 16ull << c;
+    pthread_mutex_lock(&heap_lock);
+    uint8_t *b = root->free[c];
+    if (b) {
+        root->free[c] = *(void **)(b + P_HDR);
+    } else {
+        uint64_t align = size < 4096 ? size : 4096;  /* pages stay page-aligned after the header */
+        uint64_t at = (root->bump + P_HDR + align - 1) / align * align - P_HDR;
+        if (at + size <= P_HEAP_BYTES) {
+            b = (uint8_t *)root + at;
+            root->bump = at + size;
+        }
+    }
+    if (b) {
+        *(uint64_t *)b = c;
+        root->used += size;
+    }
+    pthread_mutex_unlock(&heap_lock);
+    return b ? b + P_HDR : NULL;
+}
+
+void *p_calloc(size_t n, size_t size)
+{
+    if (size && n > SIZE_MAX / size)
+        return NULL;
+    void *p = p_malloc(n * size);
+    if (p)
+        memset(p, 0, n * size);
+    return p;
+}
+
+void p_free(void *p)
+{
+    if (!p)
+        return;
+    uint8_t *b = (uint8_t *)p - P_HDR;
+    unsigned c = (unsigned)*(uint64_t *)b;
+    pthread_mutex_lock(&heap_lock);
+    *(void **)p = root->free[c];
+    root->free[c] = b;
+    root->used -= 16ull << c;
+    pthread_mutex_unlock(&heap_lock);
+}
+
+uint64_t p_heap_used(void)
+{
+    return root ? root->used : 0;
+}
+
+uint64_t p_vm_reserve(uint64_t bytes)
+{
+    bytes = (bytes + 4095) & ~4095ull;
+    pthread_mutex_lock(&rec_lock);
+    for (struct p_vmfree **pp = &root->vm_free; *pp; pp = &(*pp)->next)
+        if ((*pp)->bytes >= bytes) {
+            struct p_vmfree *f = *pp;
+            uint64_t va = f->va;
+            *pp = f->next;
+            pthread_mutex_unlock(&rec_lock);
+            p_free(f);
+            return va;
+        }
+    uint64_t va = root->vm_next;
+    root->vm_next += bytes + 4096;        /* a guard page between reservations */
+    pthread_mutex_unlock(&rec_lock);
+    return va;
+}
+
+void p_vm_release(uint64_t va, uint64_t bytes)
+{
+    struct p_vmfree *f = p_malloc(sizeof *f);
+    if (!f)
+        return;                           /* the range is lost, nothing else */
+    *f = (struct p_vmfree){ va, (bytes + 4095) & ~4095ull, 0 };
+    pthread_mutex_lock(&rec_lock);
+    f->next = root->vm_free;
+    root->vm_free = f;
+    pthread_mutex_unlock(&rec_lock);
+}
+
+/* ---- mappings and locks ---- */
+
+int p_map(uint64_t *memfield, uint64_t off, uint64_t va, uint64_t bytes, uint64_t flags)
+{
+    struct p_maprec *m = p_malloc(sizeof *m);
+    if (!m)
+        return AE_ENOMEM;
+    int64_t r = ae_task_map(ae_self.task, *memfield, off, va, bytes, flags);
+    if (r < 0) {
+        p_free(m);
+        return (int)r;
+    }
+    *m = (struct p_maprec){ memfield, off, va, bytes, flags, 0 };
+    pthread_mutex_lock(&rec_lock);
+    m->next = root->maps;
+    root->maps = m;
+    pthread_mutex_unlock(&rec_lock);
+    return 0;
+}
+
+void p_unmap(uint64_t va, uint64_t bytes)
+{
+    pthread_mutex_lock(&rec_lock);
+    for (struct p_maprec **pp = &root->maps; *pp;) {
+        struct p_maprec *m = *pp;
+        if (m->va >= va && m->va - va < bytes) {
+            *pp = m->next;
+            p_free(m);
+        } else {
+            pp = &m->next;
+        }
+    }
+    pthread_mutex_unlock(&rec_lock);
+    ae_task_unmap(ae_self.task, va, bytes);
+}
+
+int p_mutex_init(pthread_mutex_t *m)
+{
+    struct p_lockrec *l = p_malloc(sizeof *l);
+    if (!l || pthread_mutex_init(m, NULL)) {
+        p_free(l);
+        return AE_ENOMEM;
+    }
+    l->m = m;
+    pthread_mutex_lock(&rec_lock);
+    l->next = root->locks;
+    root->locks = l;
+    pthread_mutex_unlock(&rec_lock);
+    return 0;
+}
+
+void p_mutex_destroy(pthread_mutex_t *m)
+{
+    pthread_mutex_lock(&rec_lock);
+    for (struct p_lockrec **pp = &root->locks; *pp; pp = &(*pp)->next)
+        if ((*pp)->m == m) {
+            struct p_lockrec *l = *pp;
+            *pp = l->next;
+            p_free(l);
+            break;
+        }
+    pthread_mutex_unlock(&rec_lock);
+    pthread_mutex_destroy(m);
+}
+
+/* ---- recovery ---- */
+
+int p_recover(void)
+{
+    int n = 0;
+    uint64_t key = P_KEY_HEAP, cap;
+    /* A field the keeper does not name (its capability was never kept, or
+     * no longer is) must not keep the dead instance's slot number. */
+    for (struct p_maprec *m = root->maps; m; m = m->next)
+        *m->memfield = 0;
+    while (keep_call(ROOT_KEEP_NEXT, key, 0, &key, &cap) == 0) {
+        if (key >= P_BASE && key < P_BASE + P_HEAP_BYTES && (key & 7) == 0) {
+            *(uint64_t *)key = cap;       /* the field that names it, in our heap */
+            n++;
+        } else {
+            ae_cap_delete(cap);
+            ae_slot_free(cap);
+        }
+    }
+    for (struct p_maprec **pp = &root->maps; *pp;) {
+        struct p_maprec *m = *pp;
+        if (*m->memfield && ae_task_map(ae_self.task, *m->memfield, m->off, m->va, m->bytes, m->flags) == 0) {
+            pp = &m->next;
+            continue;
+        }
+        *pp = m->next;                    /* its memory is gone: so is the record */
+        p_free(m);
+        n = n >= 0 ? -1 - n : n;          /* (reported by the caller) */
+    }
+    for (struct p_lockrec *l = root->locks; l; l = l->next) {
+        memset(l->m, 0, sizeof *l->m);
+        pthread_mutex_init(l->m, NULL);
+    }
+    return n;
+}
