@@ -387,6 +387,13 @@ struct lx_fsinfo *lx_fsinfo_new(void);
 struct lx_fsinfo *lx_fsinfo_copy(struct lx_fsinfo *fs);
 void lx_fsinfo_put(struct lx_fsinfo *fs);
 
+/* ---- sockets (net.c) ---------------------------------------------------- */
+
+/* The badge of the net helper's pokes on our endpoint (no tid is this big). */
+#define LX_NET_BADGE (1ull << 48)
+/* The net service signalled us: drain the RX ring, wake who waits on sockets. */
+void lx_net_poke(void);
+
 /* ---- futexes (futex.c) --------------------------------------------------- */
 
 int lx_futex_wake(struct lx_mm *mm, uint64_t addr, int n);

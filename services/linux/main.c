@@ -383,6 +383,10 @@ static void on_exception(struct lx_thread *t, const uint64_t *w)
 
 static void on_message(uint64_t badge, uint64_t info, const uint64_t *w)
 {
+    if (badge == LX_NET_BADGE) {                  /* the net helper's poke (a send: no reply) */
+        lx_net_poke();
+        return;
+    }
     struct lx_thread *t = lx_thread_of(badge);
     lx_current = t;
     uint64_t label = AERIE_INFO_LABEL(info);

@@ -168,6 +168,18 @@ static void linux_threads_glibc(void) { selfcheck("threads", "glibc", ""); }
 static void linux_memory_musl(void) { selfcheck("memory", "musl", ""); }
 static void linux_memory_glibc(void) { selfcheck("memory", "glibc", ""); }
 
+/* Sockets over the container's net grant: UDP echo between two processes,
+ * TCP listening; without the grant socket() is EACCES, and a grant with
+ * no tcp: ports gives UDP alone. */
+#define NET_GRANT "grant=console,self,net ports=7000-7009,tcp:7100,out:7101"
+static void linux_udp_echo_musl(void) { selfcheck("net", "musl", NET_GRANT); }
+static void linux_udp_echo_glibc(void) { selfcheck("net", "glibc", NET_GRANT); }
+static void linux_sockets_need_net_grant(void)
+{
+    selfcheck("net", "musl", "grant=console,self args=nogrant");
+    selfcheck("net", "glibc", "grant=console,self,net ports=7000-7009 args=udponly");
+}
+
 /* Hostile programs fail cleanly inside their container (attack.c); the
  * fork bomb meets the container's thread limit, the memory hog its quota. */
 static void attack(const char *libc)
@@ -277,6 +289,9 @@ int main(int argc, char **argv)
     RUN(linux_signals_glibc);
     RUN(linux_threads_musl);
     RUN(linux_threads_glibc);
+    RUN(linux_udp_echo_musl);
+    RUN(linux_udp_echo_glibc);
+    RUN(linux_sockets_need_net_grant);
     RUN(linux_attacks_stay_inside_musl);
     RUN(linux_attacks_stay_inside_glibc);
     RUN(busybox_echo_pipe_wc);
