@@ -141,6 +141,15 @@ static int op_kill(void *ctx, struct ae_request *rq)
     return r ? fail_msg(rq, r, "kill: it is not running") : ok(rq, 1);
 }
 
+static int op_signal(void *ctx, struct ae_request *rq)
+{
+    WITH_CONTAINER(rq, c);
+    int r = cm_linux_signal(c, (int)rq->w[1]);
+    container_put(c);
+    return r ? fail_msg(rq, r, r == AE_ENOTSUP ? "signal: not a Linux program" : r == AE_EINVAL ?
+                        "signal: not a signal number (1..64)" : "signal: it is not running") : ok(rq, 1);
+}
+
 static int op_remove(void *ctx, struct ae_request *rq)
 {
     int r = container_remove(rq->w[0]);
@@ -361,6 +370,7 @@ static const struct ae_op ops[CM_OP_COUNT] = {
     [CM_IMAGE_COMMIT] = ADMIN(op_image_commit, 2), [CM_IMAGE_ABORT] = ADMIN(op_image_abort, 2),
     [CM_IMAGE_REMOVE] = ADMIN(op_image_remove, 2), [CM_IMAGE_INFO] = OP(op_image_info, 1),
     [CM_FS_SESSION] = ADMIN(op_fs_session, 1),
+    [CM_SIGNAL] = OP(op_signal, 2),
 };
 
 int cm_serve(void)

@@ -284,6 +284,9 @@ bool lx_signal_deliver(struct lx_thread *t, int64_t *result);
 /* A fault of a Linux thread as a signal (SIGSEGV, SIGILL, ...). */
 void lx_signal_fault(struct lx_thread *t, int sig, int code, uint64_t addr);
 bool lx_signal_pending(struct lx_thread *t);
+/* A signal from outside the container (cm's CM_SIGNAL): SIGINT to pid 1's
+ * process group, as a terminal's Ctrl-C; any other to pid 1. */
+void lx_signal_from_outside(int sig);
 int64_t lx_sys_restore(struct lx_thread *t);
 /* ITIMER_REAL and alarm: sends what is due; ns to the next one (~0: none). */
 uint64_t lx_alarms_expire(void);

@@ -387,6 +387,10 @@ static void on_message(uint64_t badge, uint64_t info, const uint64_t *w)
         lx_net_poke();
         return;
     }
+    if (badge == LX_SIG_BADGE) {                  /* cm: aerie kill, Ctrl-C (a send: no reply) */
+        lx_signal_from_outside((int)AERIE_INFO_LABEL(info));
+        return;
+    }
     struct lx_thread *t = lx_thread_of(badge);
     lx_current = t;
     uint64_t label = AERIE_INFO_LABEL(info);
@@ -469,8 +473,9 @@ int main(int argc, char **argv, char **envp)
                LX_GRANT_EXE);
         return 125;
     }
-    lx.ep = ae_slot_alloc();
-    if (ae_quota_create(lx.quota, AERIE_OBJ_ENDPOINT, lx.ep, 0, 0, 0) < 0) {
+    /* our endpoint: cm's (it keeps a copy to send signals on), or our own */
+    lx.ep = ae_capenv_lookup(LX_GRANT_EP);
+    if (!lx.ep && (!(lx.ep = ae_slot_alloc()) || ae_quota_create(lx.quota, AERIE_OBJ_ENDPOINT, lx.ep, 0, 0, 0) < 0)) {
         lx_log("linux: no memory for an endpoint\n");
         return 125;
     }

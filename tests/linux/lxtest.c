@@ -196,6 +196,102 @@ static void attack(const char *libc)
 static void linux_attacks_stay_inside_musl(void) { attack("musl"); }
 static void linux_attacks_stay_inside_glibc(void) { attack("glibc"); }
 
+/* ---- signals from outside: aerie kill (SIGTERM), Ctrl-C (SIGINT) ---- */
+
+/* Starts spec and waits until its log holds `ready`; its id, or 0. */
+static uint64_t start_until(const char *spec, const char *ready)
+{
+    uint64_t id, from = 0;
+    char err[200] = "";
+    size_t len = 0;
+    if (ae_cm_create(cmcap, spec, 1, &id, err, sizeof err)) {
+        printf("  %s: %s\n", spec, err);
+        return 0;
+    }
+    uint64_t t0 = lx_ns();
+    while (lx_ns() - t0 < 60000000000ull) {
+        int64_t n = ae_cm_logs(cmcap, id, &from, logbuf + len, sizeof logbuf - 1 - len);
+        if (n > 0)
+            len += (size_t)n;
+        logbuf[len] = 0;
+        if (strstr(logbuf, ready))
+            return id;
+        struct timespec ts = { 0, 20000000 };
+        nanosleep(&ts, NULL);
+    }
+    printf("  %s: never printed '%s': %s\n", spec, ready, logbuf);
+    ae_cm_kill(cmcap, id);
+    ae_cm_remove(cmcap, id);
+    return 0;
+}
+
+/* Signals a started container and waits for its end. */
+static void signal_and_wait(uint64_t id, int sig, struct ae_cm_status *st)
+{
+    CHECK_EQ(ae_cm_signal(cmcap, id, sig), 0);
+    CHECK_EQ(ae_cm_wait(cmcap, id, st), 0);
+    read_log(id);
+}
+
+static void linux_sigterm_from_cm_runs_the_trap(void)
+{
+    struct ae_cm_status st;
+    uint64_t id = start_until("image=busybox args=\"sh -c 'f() { echo got TERM; exit 3; }; trap f TERM; "
+                              "echo ready; while :; do sleep 1; done'\" mem=32M threads=8", "ready");
+    CHECK(id != 0);
+    if (!id)
+        return;
+    signal_and_wait(id, 15, &st);
+    CHECK_EQ(st.state, CM_EXITED);
+    CHECK_EQ(st.exit_status, 3);
+    CHECK(has("got TERM"));
+    /* ended: a signal now is refused, and nonsense always */
+    CHECK_EQ(ae_cm_signal(cmcap, id, 15), AE_EBUSY);
+    CHECK_EQ(ae_cm_signal(cmcap, id, 0), AE_EINVAL);
+    CHECK_EQ(ae_cm_signal(cmcap, id, 65), AE_EINVAL);
+    ae_cm_remove(cmcap, id);
+    CHECK_EQ(ae_cm_signal(cmcap, id, 15), AE_ESRCH);
+}
+
+static void linux_sigterm_default_reported_by_name(void)
+{
+    struct ae_cm_status st;
+    char d[200];
+    uint64_t id = start_until("image=busybox args=\"sh -c 'echo ready; exec sleep 100'\"", "ready");
+    CHECK(id != 0);
+    if (!id)
+        return;
+    signal_and_wait(id, 15, &st);
+    ae_cm_describe(&st, d, sizeof d);
+    CHECK_EQ(st.state, CM_FAULTED);
+    CHECK_EQ(st.fault_label >> 32, 15);
+    if (!strstr(d, "killed by signal 15 (SIGTERM)"))
+        printf("  described as '%s'\n", d);
+    CHECK(strstr(d, "killed by signal 15 (SIGTERM)") != NULL);
+    ae_cm_remove(cmcap, id);
+}
+
+/* SIGINT goes to pid 1's process group, as a terminal's Ctrl-C: the shell
+ * and the sleep it waits for both end. */
+static void linux_sigint_reaches_the_process_group(void)
+{
+    struct ae_cm_status st;
+    char d[200];
+    uint64_t id = start_until("image=busybox args=\"sh -c 'echo ready; sleep 100; echo after'\" mem=32M threads=8",
+                              "ready");
+    CHECK(id != 0);
+    if (!id)
+        return;
+    signal_and_wait(id, 2, &st);
+    ae_cm_describe(&st, d, sizeof d);
+    CHECK_EQ(st.state, CM_FAULTED);
+    CHECK(strstr(d, "killed by signal 2 (SIGINT)") != NULL);
+    CHECK(strstr(logbuf, "after") == NULL);
+    if (st.state != CM_FAULTED)
+        printf("  ended: %s; log: %s\n", d, logbuf);
+    ae_cm_remove(cmcap, id);
+}
+
 /* ---- busybox: each script's output and status as on the build machine ---- */
 
 /* A file of an ended container (CM_FS_READ), into buf; its length or -1. */
@@ -294,6 +390,9 @@ int main(int argc, char **argv)
     RUN(linux_sockets_need_net_grant);
     RUN(linux_attacks_stay_inside_musl);
     RUN(linux_attacks_stay_inside_glibc);
+    RUN(linux_sigterm_from_cm_runs_the_trap);
+    RUN(linux_sigterm_default_reported_by_name);
+    RUN(linux_sigint_reaches_the_process_group);
     RUN(busybox_echo_pipe_wc);
     RUN(busybox_shell_language);
     RUN(busybox_text_tools);

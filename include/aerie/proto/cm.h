@@ -64,6 +64,9 @@ enum cm_op {
     CM_IMAGE_INFO   = 23, /* 0: index -> 1: archive bytes, 2: imported (Unix seconds; 0: a boot image),
                              3: name length, 4: program length, 5..: name, then program */
     CM_FS_SESSION   = 24, /* 0: id -> capability: a copy of its fs session's, for bulk transfers */
+    CM_SIGNAL       = 25, /* 0: id, 1: Linux signal number (1..64): to a Linux program's first
+                             process (SIGINT: its process group) -> (); AE_ENOTSUP for a
+                             program that is not a Linux one (only CM_KILL ends it) */
     CM_OP_COUNT
 };
 
