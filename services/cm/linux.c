@@ -161,10 +161,10 @@ int cm_linux_signal(struct container *c, int sig)
 {
     if (sig < 1 || sig > 64)
         return AE_EINVAL;
-    if (!c->lx_sig)
-        return AE_ENOTSUP;                 /* an Aerie program: only CM_KILL */
     if (c->state != CM_RUNNING)
         return AE_EBUSY;
+    if (!c->lx_sig)
+        return AE_ENOTSUP;                 /* an Aerie program: only CM_KILL */
     /* the personality receives between two system calls: a short wait at most */
     int64_t r = ae_send(c->lx_sig, AERIE_INFO((uint64_t)sig, 0, 0), 2000000000ull);
     return r == AE_ECAP || r == AE_EDEAD ? AE_EBUSY : (int)r;

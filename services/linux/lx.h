@@ -396,6 +396,11 @@ void lx_fsinfo_put(struct lx_fsinfo *fs);
 #define LX_NET_BADGE (1ull << 48)
 /* The net service signalled us: drain the RX ring, wake who waits on sockets. */
 void lx_net_poke(void);
+/* While a thread waits on a socket the loop also looks every
+ * LX_NET_POLL_NS itself, in case a wakeup is lost (lx_net_check). */
+#define LX_NET_POLL_NS 20000000ull
+bool lx_net_waiting(void);
+void lx_net_check(void);
 
 /* ---- futexes (futex.c) --------------------------------------------------- */
 

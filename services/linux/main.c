@@ -422,6 +422,13 @@ static _Noreturn void serve(void)
         uint64_t timeout = expire();
         if (run_head)
             continue;
+        if (lx_net_waiting()) {
+            lx_net_check();                        /* datagrams a lost wakeup would leave behind */
+            if (run_head)
+                continue;
+            if (timeout > LX_NET_POLL_NS)
+                timeout = LX_NET_POLL_NS;
+        }
         uint64_t badge = 0;
         int64_t info = ae_recv(lx.ep, timeout, &badge);
         if (info == AE_ETIMEOUT)

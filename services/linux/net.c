@@ -102,8 +102,10 @@ static int net_open(void)
     pthread_attr_init(&a);
     pthread_attr_setstacksize(&a, 16384);
     pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
-    if (pthread_create(&th, &a, helper, NULL))
-        return -LX_ENOMEM;
+    if (pthread_create(&th, &a, helper, NULL)) {
+        lx_log("linux: no thread to wait for the net service: sockets are polled\n");
+        return 0;                                  /* the loop's polling (lx_net_check) still works */
+    }
     helper_started = true;
     return 0;
 }
@@ -151,6 +153,21 @@ static void net_pump(void)
         lx_wake_all(&tx_waiters);
         wake_tcp();
     }
+}
+
+bool lx_net_waiting(void)
+{
+    if (tx_waiters.head)
+        return true;
+    for (struct sock *s = socks; s; s = s->next)
+        if (s->wq.head)
+            return true;
+    return false;
+}
+
+void lx_net_check(void)
+{
+    net_pump();
 }
 
 void lx_net_poke(void)
@@ -1036,3 +1053,4 @@ copy:
         return -LX_EFAULT;
     return lx_copy_out(t->proc->mm, lenp, &n, sizeof n) ? -LX_EFAULT : 0;
 }
+

@@ -363,42 +363,46 @@ static void busybox_echo_pipe_wc(void)
     CHECK(!strcmp(logbuf, "3\n"));
 }
 
+/* args="WORD" in boot.conf runs only the tests whose names hold WORD (debugging). */
+static const char *only;
+#define RUN_IF(fn) do { if (!only || strstr(#fn, only)) RUN(fn); } while (0)
+
 int main(int argc, char **argv)
 {
-    (void)argc, (void)argv;
+    only = argc > 1 ? argv[1] : NULL;
     cmcap = ae_capenv_lookup("cm");
-    RUN(linux_musl_hello_runs);
-    RUN(linux_glibc_hello_runs);
-    RUN(linux_segfault_reported_as_sigsegv);
-    RUN(linux_abort_reported_as_sigabrt);
-    RUN(linux_ud2_reported_as_sigill);
-    RUN(linux_divide_reported_as_sigfpe);
-    RUN(linux_unsupported_call_logged_once);
-    RUN(linux_needs_self_grant);
-    RUN(linux_files_musl);
-    RUN(linux_files_glibc);
-    RUN(linux_memory_musl);
-    RUN(linux_memory_glibc);
-    RUN(linux_processes_musl);
-    RUN(linux_processes_glibc);
-    RUN(linux_signals_musl);
-    RUN(linux_signals_glibc);
-    RUN(linux_threads_musl);
-    RUN(linux_threads_glibc);
-    RUN(linux_udp_echo_musl);
-    RUN(linux_udp_echo_glibc);
-    RUN(linux_sockets_need_net_grant);
-    RUN(linux_attacks_stay_inside_musl);
-    RUN(linux_attacks_stay_inside_glibc);
-    RUN(linux_sigterm_from_cm_runs_the_trap);
-    RUN(linux_sigterm_default_reported_by_name);
-    RUN(linux_sigint_reaches_the_process_group);
-    RUN(busybox_echo_pipe_wc);
-    RUN(busybox_shell_language);
-    RUN(busybox_text_tools);
-    RUN(busybox_file_tools);
-    RUN(busybox_tar_and_gzip);
-    RUN(busybox_background_jobs);
-    RUN(busybox_date_sleep_expr);
+    RUN_IF(linux_musl_hello_runs);
+    RUN_IF(linux_glibc_hello_runs);
+    RUN_IF(linux_segfault_reported_as_sigsegv);
+    RUN_IF(linux_abort_reported_as_sigabrt);
+    RUN_IF(linux_ud2_reported_as_sigill);
+    RUN_IF(linux_divide_reported_as_sigfpe);
+    RUN_IF(linux_unsupported_call_logged_once);
+    RUN_IF(linux_needs_self_grant);
+    RUN_IF(linux_files_musl);
+    RUN_IF(linux_files_glibc);
+    RUN_IF(linux_memory_musl);
+    RUN_IF(linux_memory_glibc);
+    RUN_IF(linux_processes_musl);
+    RUN_IF(linux_processes_glibc);
+    RUN_IF(linux_signals_musl);
+    RUN_IF(linux_signals_glibc);
+    RUN_IF(linux_threads_musl);
+    RUN_IF(linux_threads_glibc);
+    RUN_IF(linux_udp_echo_musl);
+    RUN_IF(linux_udp_echo_glibc);
+    RUN_IF(linux_sockets_need_net_grant);
+    RUN_IF(linux_attacks_stay_inside_musl);
+    RUN_IF(linux_attacks_stay_inside_glibc);
+    RUN_IF(linux_sigterm_from_cm_runs_the_trap);
+    RUN_IF(linux_sigterm_default_reported_by_name);
+    RUN_IF(linux_sigint_reaches_the_process_group);
+    RUN_IF(busybox_echo_pipe_wc);
+    RUN_IF(busybox_shell_language);
+    RUN_IF(busybox_text_tools);
+    RUN_IF(busybox_file_tools);
+    RUN_IF(busybox_tar_and_gzip);
+    RUN_IF(busybox_background_jobs);
+    RUN_IF(busybox_date_sleep_expr);
     return TESTS_DONE();
 }
