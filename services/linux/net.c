@@ -165,9 +165,32 @@ bool lx_net_waiting(void)
     return false;
 }
 
+/* The loop's own look while threads wait on sockets: the RX ring, and a
+ * TX ring the service has not drained for a while gets a fresh kick. */
 void lx_net_check(void)
 {
+    static uint64_t tx_since;
+    static bool logged;
     net_pump();
+    if (!helper_started)
+        return;
+    uint64_t now = lx_now_ns();
+    if (ae_net_tx_room() >= NET_RING_SLOTS_DEFAULT) {
+        tx_since = 0;
+        return;
+    }
+    if (!tx_since) {
+        tx_since = now;
+    } else if (now - tx_since > 500000000ull) {
+        uint64_t st[4] = { 0 };
+        ae_net_client_stats(st);
+        if (!logged)
+            lx_log("linux: the net service left %u datagrams in our TX ring for 0.5 s (sent %lu, refused %lu): "
+                   "kicking it\n", NET_RING_SLOTS_DEFAULT - ae_net_tx_room(), st[2], st[3]);
+        logged = true;
+        ae_net_kick();
+        tx_since = now;
+    }
 }
 
 void lx_net_poke(void)
@@ -1053,4 +1076,5 @@ copy:
         return -LX_EFAULT;
     return lx_copy_out(t->proc->mm, lenp, &n, sizeof n) ? -LX_EFAULT : 0;
 }
+
 

@@ -52,6 +52,9 @@ int ae_net_info(uint64_t out[4]);
  * service know if it sleeps. 0, AE_EAGAIN (the ring is full), AE_EMSGSIZE,
  * or the error of opening the session. */
 int ae_net_send(uint16_t lport, uint32_t ip, uint16_t port, const void *buf, size_t len);
+/* Signals the service as if it had asked to be woken (a client that
+ * suspects a lost wakeup: harmless when it was not). */
+void ae_net_kick(void);
 /* How many datagrams ae_net_send would take now (0 before the session is open). */
 unsigned ae_net_tx_room(void);
 /* The next datagram of the RX ring without taking it; AE_EAGAIN if none. */
