@@ -27,10 +27,12 @@ static unsigned order_for(uint64_t npages)
 static void free_pages(struct memobj *m, uint64_t n)
 {
     for (uint64_t i = 0; i < n; i++)
-        pmm_free_page(m->pages[i]);
+        if (m->pages[i])                     /* a lazy page never touched has none */
+            pmm_free_page(m->pages[i]);
 }
 
-/* Allocates and zeroes the pages; the quota has already been charged. */
+/* Allocates and zeroes the pages (a lazy object: only the page array);
+ * the quota has already been charged. */
 static int alloc_pages(struct memobj *m)
 {
     if (m->flags & MEMOBJ_CONTIG) {
@@ -41,6 +43,10 @@ static int alloc_pages(struct memobj *m)
     m->pages = kmem_alloc(m->npages * sizeof(uint64_t));
     if (!m->pages)
         return AE_ENOMEM;
+    if (m->flags & MEMOBJ_LAZY) {
+        memset(m->pages, 0, m->npages * sizeof(uint64_t));
+        return 0;
+    }
     for (uint64_t i = 0; i < m->npages; i++) {
         m->pages[i] = kmem_alloc_pages(0);
         if (!m->pages[i]) {
@@ -53,12 +59,40 @@ static int alloc_pages(struct memobj *m)
     return 0;
 }
 
-/* Bytes charged besides the structure: the pages and the page array. */
+/* Bytes charged besides the structure at creation: the pages and the page
+ * array (a lazy object: the array; each page is charged when touched). */
 static uint64_t pages_charge(uint64_t npages, uint32_t flags)
 {
     if (flags & MEMOBJ_CONTIG)
         return (uint64_t)PAGE_SIZE << order_for(npages);
-    return npages * PAGE_SIZE + kmem_footprint(npages * sizeof(uint64_t));
+    uint64_t array = kmem_footprint(npages * sizeof(uint64_t));
+    return (flags & MEMOBJ_LAZY) ? array : npages * PAGE_SIZE + array;
+}
+
+uint64_t memobj_page_get(struct memobj *m, uint64_t i, int *err)
+{
+    uint64_t p = memobj_page(m, i);
+    if (p || !(m->flags & MEMOBJ_LAZY))
+        return p;
+    *err = m->obj.quota ? quota_charge(m->obj.quota, PAGE_SIZE, 0, 0) : AE_EDEAD;
+    if (*err)
+        return 0;
+    uint64_t fresh = kmem_alloc_pages(0);
+    if (!fresh) {
+        quota_release(m->obj.quota, PAGE_SIZE, 0, 0);
+        *err = AE_ENOMEM;
+        return 0;
+    }
+    /* Two CPUs may touch the page at once: the first to store it wins and
+     * the other gives its page and charge back. */
+    uint64_t none = 0;
+    if (!__atomic_compare_exchange_n(&m->pages[i], &none, fresh, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+        kmem_free_pages(fresh, 0);
+        quota_release(m->obj.quota, PAGE_SIZE, 0, 0);
+        return none;
+    }
+    __atomic_add_fetch(&m->present, 1, __ATOMIC_RELAXED);
+    return fresh;
 }
 
 struct memobj *memobj_create_pages(struct quota *q, uint64_t bytes, uint32_t flags, int *err)
@@ -102,12 +136,14 @@ int memobj_create(struct quota *q, struct invocation *inv, struct kobject **out)
         flags = inv->args[3];
     if (bytes == 0 || bytes > MEMOBJ_MAX_BYTES)
         return inv_fail(inv, 2, AE_EINVAL);
-    if (flags & ~(uint64_t)AERIE_MEM_CONTIG)
+    if ((flags & ~(uint64_t)(AERIE_MEM_CONTIG | AERIE_MEM_LAZY)) ||
+        (flags & AERIE_MEM_CONTIG && flags & AERIE_MEM_LAZY))   /* DMA wants every page now */
         return inv_fail(inv, 3, AE_EINVAL);
     if ((flags & AERIE_MEM_CONTIG) && bytes > ((uint64_t)PAGE_SIZE << PMM_MAX_ORDER))
         return inv_fail(inv, 2, AE_EINVAL);
     int err;
-    struct memobj *m = memobj_create_pages(q, bytes, (flags & AERIE_MEM_CONTIG) ? MEMOBJ_CONTIG : 0, &err);
+    uint32_t kind = (flags & AERIE_MEM_CONTIG) ? MEMOBJ_CONTIG : (flags & AERIE_MEM_LAZY) ? MEMOBJ_LAZY : 0;
+    struct memobj *m = memobj_create_pages(q, bytes, kind, &err);
     if (!m)
         return inv_fail(inv, 2, err);
     *out = &m->obj;
@@ -132,7 +168,8 @@ static void memobj_release(struct kobject *o)
     }
     /* the structure's own charge is released by obj_free; the pages' here */
     if (m->obj.quota)
-        quota_release(m->obj.quota, pages_charge(m->npages, m->flags), 0, 0);
+        quota_release(m->obj.quota, pages_charge(m->npages, m->flags) +
+                      ((m->flags & MEMOBJ_LAZY) ? m->present * PAGE_SIZE : 0), 0, 0);
 }
 
 const struct obj_ops memobj_ops = {
@@ -181,21 +218,30 @@ _Static_assert(AERIE_MEM_WRITE_MAX <= (INV_MAX_ARGS - 2) * 8, "WRITE's bytes fit
 _Static_assert(AERIE_MEM_RW_MAX <= AERIE_MSG_WORDS * 8, "READ's bytes fit one reply");
 
 /* Copies n bytes between buf and the object from byte off (checked by the
- * caller), a page at a time through the direct map. */
-static void copy_bytes(struct memobj *m, uint64_t off, void *buf, uint64_t n, bool to_object)
+ * caller), a page at a time through the direct map. Reading a lazy page
+ * never touched gives zeros and allocates nothing; writing one allocates
+ * it, which can fail (the object keeps what was written before). */
+static int copy_bytes(struct memobj *m, uint64_t off, void *buf, uint64_t n, bool to_object)
 {
     char *b = buf;
     while (n) {
         uint64_t in = off % PAGE_SIZE, chunk = PAGE_SIZE - in < n ? PAGE_SIZE - in : n;
-        char *p = (char *)phys_to_virt(memobj_page(m, off / PAGE_SIZE)) + in;
+        int err = 0;
+        uint64_t page = to_object ? memobj_page_get(m, off / PAGE_SIZE, &err) : memobj_page(m, off / PAGE_SIZE);
+        if (err)
+            return err;
+        char *p = page ? (char *)phys_to_virt(page) + in : NULL;
         if (to_object)
             memcpy(p, b, chunk);
-        else
+        else if (p)
             memcpy(b, p, chunk);
+        else
+            memset(b, 0, chunk);
         off += chunk;
         b += chunk;
         n -= chunk;
     }
+    return 0;
 }
 
 /* READ (offset, length) -> bytes in the reply words; WRITE (offset,
@@ -217,14 +263,13 @@ static int method_rw(struct memobj *m, const struct capref *cap, struct invocati
     if (off > size || n > size - off)
         return inv_fail(inv, 0, AE_ERANGE);
     if (write) {
-        copy_bytes(m, off, &inv->args[2], n, true);
-        return 0;
+        int err = copy_bytes(m, off, &inv->args[2], n, true);
+        return err ? inv_fail(inv, ~0u, err) : 0;
     }
     inv->nreply = (unsigned)((n + 7) / 8);
     if (n % 8)
         inv->reply[n / 8] = 0;               /* the last word's unused bytes */
-    copy_bytes(m, off, inv->reply, n, false);
-    return 0;
+    return copy_bytes(m, off, inv->reply, n, false);
 }
 
 int memobj_invoke(struct memobj *m, const struct capref *cap, uint64_t label, struct invocation *inv)
@@ -247,7 +292,11 @@ int memobj_invoke(struct memobj *m, const struct capref *cap, uint64_t label, st
             return AE_EINVAL;
         if (off >= m->npages * PAGE_SIZE)
             return inv_fail(inv, 0, AE_ERANGE);
-        inv->reply[0] = memobj_page(m, off / PAGE_SIZE) + off % PAGE_SIZE;
+        int err = 0;
+        uint64_t page = memobj_page_get(m, off / PAGE_SIZE, &err);
+        if (!page)
+            return inv_fail(inv, ~0u, err);
+        inv->reply[0] = page + off % PAGE_SIZE;
         inv->nreply = 1;
         return 0;
     }

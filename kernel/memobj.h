@@ -2,7 +2,10 @@
  * memobj.h — the Memory object: a run of physical pages that tasks map.
  * Pages are allocated and zeroed at creation (charged to the quota),
  * except for device memory and boot modules, which are ranges of physical
- * address space the kernel does not own. A Memory object knows every
+ * address space the kernel does not own, and lazy objects, whose pages
+ * are allocated and charged one at a time when first touched (a page
+ * fault in a task that maps it, WRITE, SET_UTCB): a stack or a .bss that
+ * is mostly never used then costs only what is used. A Memory object knows every
  * mapping of itself, so destroying it unmaps it everywhere.
  *
  * Locking: obj.lock guards the mapping list. Order: a task's vspace lock,
@@ -17,6 +20,7 @@
 #define MEMOBJ_CONTIG  0x1     /* one physically contiguous block */
 #define MEMOBJ_DEVICE  0x2     /* device registers: mapped uncached, never freed */
 #define MEMOBJ_FIXED   0x4     /* boot module: pages not from the allocator */
+#define MEMOBJ_LAZY    0x8     /* pages[i] == 0 until page i is first touched */
 
 struct memobj {
     struct kobject obj;
@@ -24,14 +28,21 @@ struct memobj {
     uint32_t flags;
     uint32_t order;            /* CONTIG: the block's order */
     uint64_t base;             /* CONTIG, DEVICE, FIXED: first physical address */
-    uint64_t *pages;           /* otherwise: the physical address of each page */
+    uint64_t *pages;           /* otherwise: the physical address of each page
+                                * (LAZY: set once, by compare-and-swap) */
+    uint64_t present;          /* LAZY: pages allocated so far (atomic) */
     struct list mappings;
 };
 
+/* Page i's physical address; 0 for a lazy page not touched yet. */
 static inline uint64_t memobj_page(const struct memobj *m, uint64_t i)
 {
-    return m->pages ? m->pages[i] : m->base + i * 4096;
+    return m->pages ? __atomic_load_n(&m->pages[i], __ATOMIC_ACQUIRE) : m->base + i * 4096;
 }
+
+/* Page i, allocated and charged to the object's quota now if it is a lazy
+ * page not touched yet; 0 with *err set when the quota or memory is out. */
+uint64_t memobj_page_get(struct memobj *m, uint64_t i, int *err);
 
 int memobj_create(struct quota *q, struct invocation *inv, struct kobject **out);
 /* A Memory object over physical range [base, base+bytes) not owned by the

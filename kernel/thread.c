@@ -464,12 +464,16 @@ int thread_set_utcb(struct thread *t, struct memobj *m, uint64_t off)
 {
     if (off % AERIE_UTCB_SIZE || off >= m->npages * PAGE_SIZE)
         return AE_EINVAL;
+    int err = 0;
+    uint64_t page = memobj_page_get(m, off / PAGE_SIZE, &err);   /* a lazy page: now */
+    if (!page)
+        return err;
     if (!lock_stopped(t, false))
         return AE_EBUSY;
     struct memobj *old = t->utcb_mem;
     obj_get(&m->obj);
     t->utcb_mem = m;
-    t->utcb = (struct aerie_utcb *)((char *)phys_to_virt(memobj_page(m, off / PAGE_SIZE)) + off % PAGE_SIZE);
+    t->utcb = (struct aerie_utcb *)((char *)phys_to_virt(page) + off % PAGE_SIZE);
     spin_unlock(&t->obj.lock);
     if (old)
         obj_put(&old->obj);

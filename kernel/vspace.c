@@ -85,9 +85,11 @@ int vspace_map(struct vspace *vs, struct memobj *mem, uint64_t first, uint64_t v
     spin_lock(&vs->lock);
     err = vs->dead ? AE_EDEAD : overlaps(vs, va, npages) ? AE_EBUSY : 0;
     uint64_t done = 0;
-    for (; !err && done < npages; done++)
-        err = pt_map(vs->root, vs->quota, &vs->pt_pages, va + done * PAGE_SIZE,
-                     memobj_page(mem, first + done), flags);
+    for (; !err && done < npages; done++) {
+        uint64_t page = memobj_page(mem, first + done);
+        if (page)                            /* a lazy page not touched yet: at its fault */
+            err = pt_map(vs->root, vs->quota, &vs->pt_pages, va + done * PAGE_SIZE, page, flags);
+    }
     if (!err) {
         spin_lock(&mem->obj.lock);
         if (mem->obj.dead)
@@ -209,6 +211,40 @@ void vspace_unmap_memobj(struct memobj *mem)
 {
     while (unmap_one_of(mem))
         ;
+}
+
+/* The mapping holding va; vs->lock held. */
+static struct mapping *mapping_at(struct vspace *vs, uint64_t va)
+{
+    list_for_each(n, &vs->mappings) {
+        struct mapping *m = list_entry(n, struct mapping, vs_link);
+        if (va >= m->va && va - m->va < m->npages * PAGE_SIZE)
+            return m;
+    }
+    return NULL;
+}
+
+int vspace_touch_locked(struct vspace *vs, uint64_t va)
+{
+    va &= ~(uint64_t)(PAGE_SIZE - 1);
+    struct mapping *m = vs->dead ? NULL : mapping_at(vs, va);
+    if (!m || !(m->mem->flags & MEMOBJ_LAZY))
+        return AE_EFAULT;
+    int err = 0;
+    uint64_t page = memobj_page_get(m->mem, m->first + (va - m->va) / PAGE_SIZE, &err);
+    if (!page)
+        return err;
+    /* The entry was empty, so no CPU caches it: no shootdown. Another
+     * thread of this task may have mapped it meanwhile: the same page. */
+    return pt_map(vs->root, vs->quota, &vs->pt_pages, va, page, m->flags);
+}
+
+int vspace_touch(struct vspace *vs, uint64_t va)
+{
+    spin_lock(&vs->lock);
+    int err = vspace_touch_locked(vs, va);
+    spin_unlock(&vs->lock);
+    return err;
 }
 
 uint64_t vspace_translate(struct vspace *vs, uint64_t va, bool *writable)

@@ -54,6 +54,12 @@ int vspace_map(struct vspace *vs, struct memobj *mem, uint64_t first, uint64_t v
 int vspace_unmap(struct vspace *vs, uint64_t va, uint64_t bytes);
 /* Removes every mapping of mem, in every task. */
 void vspace_unmap_memobj(struct memobj *mem);
+/* Gives va's page of a lazy Memory object (allocated and charged now) its
+ * page-table entry: 0 when done, AE_EFAULT when va is not in a lazy
+ * mapping, the quota's or allocator's error when the page cannot be had.
+ * The _locked form is called with vs->lock held. */
+int vspace_touch(struct vspace *vs, uint64_t va);
+int vspace_touch_locked(struct vspace *vs, uint64_t va);
 /* Physical address of user address va, 0 if not mapped. */
 uint64_t vspace_translate(struct vspace *vs, uint64_t va, bool *writable);
 

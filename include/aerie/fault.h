@@ -42,5 +42,10 @@
 #define AERIE_PF_WRITE   0x2
 #define AERIE_PF_USER    0x4
 #define AERIE_PF_FETCH   0x10
+/* Not the CPU's (a bit x86-64 leaves reserved, inside the low 32 so a
+ * handler that keeps only those keeps it): set by the kernel when a touch
+ * of a lazy Memory page (AERIE_MEM_LAZY) could not be charged or
+ * allocated, so the fault is the quota's limit, not a bad address. */
+#define AERIE_PF_NOMEM   0x40000000ull
 
 #endif

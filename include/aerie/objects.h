@@ -58,6 +58,9 @@ enum aerie_obj_type {
  *   NOTIFICATION: -
  *   MEMORY:       a0 = bytes (rounded up to pages), a1 = AERIE_MEM_* flags */
 #define AERIE_MEM_CONTIG     0x1   /* physically contiguous (DMA) */
+#define AERIE_MEM_LAZY       0x2   /* pages allocated and charged on first touch
+                                    * (a fault, WRITE, SET_UTCB, PHYS); untouched
+                                    * pages read as zeros and cost nothing */
 
 /* ---- Task: an address space and a capability space ---- */
 #define AERIE_TASK_MAP       1   /* (memory cap, offset, vaddr, bytes, AERIE_MAP_* flags) */

@@ -287,6 +287,28 @@ static void cm_memory_limit_is_its_own(void) { with_neighbour("image=memhog mem=
 static void cm_thread_limit_is_its_own(void) { with_neighbour("image=threadhog threads=6", "EAGAIN"); }
 static void cm_object_limit_is_its_own(void) { with_neighbour("image=objhog objects=64", "objects, then -12"); }
 
+/* Stack and .bss pages are lazy: charged when touched. A container whose
+ * limit is used up and that then touches a new stack page is stopped and
+ * reported out of memory, not as a bad address, and its neighbour ticks on. */
+static void cm_touch_over_limit_is_out_of_memory(void)
+{
+    uint64_t tick;
+    char err[200], log[2000], d[160];
+    CHECK_EQ(ae_cm_create(cmcap, "image=ticker args=\"10 5\"", 1, &tick, err, sizeof err), 0);
+    struct ae_cm_status st;
+    CHECK_EQ(run("image=memhog args=stack mem=1M stack=64K", &st, log, sizeof log, 0), 0);
+    ae_cm_describe(&st, d, sizeof d);
+    if (st.state != CM_FAULTED || !strstr(d, "out of memory"))
+        printf("  memhog stack: %s / %s\n", d, log);
+    CHECK_EQ(st.state, CM_FAULTED);
+    CHECK(strstr(d, "out of memory: its mem= limit is used up") != NULL);
+    CHECK(strstr(log, "now deeper into the stack") != NULL);
+    CHECK(strstr(log, "went deeper anyway") == NULL);
+    CHECK_EQ(ae_cm_wait(cmcap, tick, &st), 0);
+    CHECK_EQ(st.exit_status, 0);
+    ae_cm_remove(cmcap, tick);
+}
+
 static void cm_kill_and_stats(void)
 {
     uint64_t id;
@@ -662,6 +684,7 @@ int main(int argc, char **argv)
     RUN(cm_thread_limit_is_its_own);
     RUN(cm_object_limit_is_its_own);
     RUN(cm_filling_limits_leaves_a_neighbour_working);
+    RUN(cm_touch_over_limit_is_out_of_memory);
     RUN(cm_kill_and_stats);
     RUN(cm_kill_during_ipc_leaves_console_serving);
     RUN(cm_console_logs_are_charged_to_their_containers);

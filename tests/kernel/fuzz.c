@@ -163,7 +163,7 @@ static void create_any(struct fz *z)
     if (type == AERIE_OBJ_THREAD && pick(z, 2))
         a0 = pick(z, 2) ? held[H_TASK] : pool[pick(z, POOL)];
     if (type == AERIE_OBJ_MEMORY && pick(z, 2))
-        a1 = pick(z, 4) ? 0 : AERIE_MEM_CONTIG;
+        a1 = pick(z, 4) ? (pick(z, 2) ? 0 : AERIE_MEM_LAZY) : AERIE_MEM_CONTIG;
     INVV(from, AERIE_QUOTA_CREATE, type, pool[pick(z, POOL)], a0, a1, a2);
 }
 

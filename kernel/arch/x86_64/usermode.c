@@ -9,6 +9,9 @@
 #include "syscall.h"
 #include "sched.h"
 #include "cpu.h"
+#include "task.h"
+#include "vspace.h"
+#include <aerie/errors.h>
 #include <aerie/fault.h>
 
 void arch_user_exception(struct trap_frame *tf)
@@ -19,6 +22,18 @@ void arch_user_exception(struct trap_frame *tf)
     if (tf->vector == VEC_PAGE_FAULT) {
         w[0] = read_cr2();
         label = AERIE_FAULT_PAGE;
+        /* A first touch of a lazy Memory page is not the program's fault:
+         * give it its page and run on. If the quota has no room, the
+         * handler hears of it as a page fault marked AERIE_PF_NOMEM. */
+        if (!(tf->error & AERIE_PF_PRESENT)) {
+            int err = vspace_touch(&t->task->vs, w[0]);
+            if (err == 0) {
+                return_to_user_checks(t);
+                return;
+            }
+            if (err != AE_EFAULT)
+                w[1] |= AERIE_PF_NOMEM;
+        }
     }
     thread_fault(t, label, w, 4);
     return_to_user_checks(t);

@@ -205,7 +205,10 @@ void ae_cm_describe(const struct ae_cm_status *st, char *buf, size_t cap)
     case CM_EXITED: fmt_snprintf(buf, cap, "exited with status %lu", st->exit_status); break;
     case CM_KILLED: fmt_snprintf(buf, cap, "killed"); break;
     case CM_FAULTED:
-        if (label == AERIE_FAULT_PAGE)
+        if (label == AERIE_FAULT_PAGE && (code & AERIE_PF_NOMEM))
+            fmt_snprintf(buf, cap, "out of memory: its mem= limit is used up (touching 0x%lx, rip 0x%lx)",
+                         st->fault_addr, st->fault_rip);
+        else if (label == AERIE_FAULT_PAGE)
             fmt_snprintf(buf, cap, "page fault at 0x%lx (%s%s) rip 0x%lx", st->fault_addr,
                          code & AERIE_PF_FETCH ? "instruction fetch" : code & AERIE_PF_WRITE ? "write" : "read",
                          code & AERIE_PF_PRESENT ? ", protection" : ", not mapped", st->fault_rip);

@@ -58,7 +58,11 @@ static bool str_eq(const char *a, const char *b)
     return *a == *b;
 }
 
-/* New memory from the child's quota, mapped into the caller. */
+/* New memory from the child's quota, mapped into the caller. It is lazy
+ * (AERIE_MEM_LAZY): the child pays for the pages of its stack and its
+ * private segments that someone touches — the loader's copy of .data,
+ * the arguments at the stack's top, the program's own use — not for a
+ * .bss or a stack it never reaches. */
 static void *temp_memory(struct loader *l, uint64_t bytes, uint64_t *slot, int *r)
 {
     *slot = ae_slot_alloc();
@@ -66,7 +70,7 @@ static void *temp_memory(struct loader *l, uint64_t bytes, uint64_t *slot, int *
         *r = AE_ELIMIT;
         return 0;
     }
-    *r = (int)ae_quota_create(l->a->quota, AERIE_OBJ_MEMORY, *slot, bytes, 0, 0);
+    *r = (int)ae_quota_create(l->a->quota, AERIE_OBJ_MEMORY, *slot, bytes, AERIE_MEM_LAZY, 0);
     if (*r < 0) {
         ae_slot_free(*slot);
         return 0;
