@@ -92,9 +92,16 @@ uint64_t lx_realtime_ns(void)
     return k->boot_unix_ns + lx_now_ns();
 }
 
+/* $AERIE_LX_TRACE set: the times (ns since boot) of the personality's
+ * start, the program's first instruction and its end go to the log, for
+ * seeing where a start's time goes (docs/EVALUATION.md). */
+static uint64_t trace_main, trace_exec;
+
 _Noreturn void lx_container_end(int wstatus, uint64_t addr, uint64_t rip)
 {
     (void)rip;
+    if (trace_main)
+        lx_log("linux: trace main %lu exec %lu end %lu\n", trace_main, trace_exec, lx_now_ns());
     int sig = wstatus & 0x7f;
     if (sig)
         ae_thread_exit(CM_LINUX_SIGNALED(sig, addr));   /* cm shows it as the signal it was */
@@ -464,6 +471,7 @@ static uint64_t parse_hex(const char *s)
 
 int main(int argc, char **argv, char **envp)
 {
+    uint64_t t0 = lx_now_ns();
     int first = 1;
     lx.cpus = 1;
     for (; first < argc && strcmp(argv[first], LX_OPT_END); first++)
@@ -510,6 +518,10 @@ int main(int argc, char **argv, char **envp)
     if (!p || err) {
         lx_log("linux: cannot start %s (error %d)\n", argv[first], err);
         return 125;
+    }
+    if (getenv("AERIE_LX_TRACE")) {
+        trace_main = t0;
+        trace_exec = lx_now_ns();
     }
     serve();
 }

@@ -170,12 +170,15 @@ bool lx_net_waiting(void)
 void lx_net_check(void)
 {
     static uint64_t tx_since;
+    static unsigned empty_room;                    /* the ring's size: the most room ever seen */
     static bool logged;
     net_pump();
     if (!helper_started)
         return;
     uint64_t now = lx_now_ns();
-    if (ae_net_tx_room() >= NET_RING_SLOTS_DEFAULT) {
+    unsigned room = ae_net_tx_room();
+    if (room >= empty_room) {
+        empty_room = room;
         tx_since = 0;
         return;
     }
@@ -186,7 +189,7 @@ void lx_net_check(void)
         ae_net_client_stats(st);
         if (!logged)
             lx_log("linux: the net service left %u datagrams in our TX ring for 0.5 s (sent %lu, refused %lu): "
-                   "kicking it\n", NET_RING_SLOTS_DEFAULT - ae_net_tx_room(), st[2], st[3]);
+                   "kicking it\n", empty_room - room, st[2], st[3]);
         logged = true;
         ae_net_kick();
         tx_since = now;

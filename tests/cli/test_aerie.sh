@@ -178,7 +178,7 @@ aerie kill "$id"
 expect cli_kill_sends_sigterm_first 0 out "^$id$"
 aerie ps
 expect cli_ps_shows_sigterm_by_name 0 out "^$id +busybox .*faulted"
-aerie start busybox sh -c 'trap "" TERM; echo ready; while :; do sleep 1; done'
+aerie start busybox sh -c 'f() { echo TERM ignored; }; trap f TERM; echo ready; while :; do sleep 1; done'
 id2=$(cat "$out")
 i=0; while [ $i -lt 40 ]; do aerie logs "$id2"; grep -q ready "$out" && break; sleep 0.25; i=$((i + 1)); done
 aerie kill -t 1 "$id2"
