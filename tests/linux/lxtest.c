@@ -370,9 +370,14 @@ static void profile_busybox_true(void)
 {
     for (int i = 0; i < 20; i++) {
         struct ae_cm_status st;
-        uint64_t t0 = lx_ns();
-        run("image=busybox args=true env=AERIE_LX_TRACE=1", &st);
+        uint64_t id, t0 = lx_ns();
+        char err[200];
+        if (ae_cm_create(cmcap, "image=busybox args=true env=AERIE_LX_TRACE=1", 1, &id, err, sizeof err))
+            return;
+        ae_cm_wait(cmcap, id, &st);
         uint64_t t4 = lx_ns();
+        read_log(id);
+        ae_cm_remove(cmcap, id);
         unsigned long m = 0, e = 0, x = 0;
         const char *p = strstr(logbuf, "linux: trace main ");
         char *q;
