@@ -233,6 +233,16 @@ static void tcp_basics(void)
     CHECK(connect(u, (struct sockaddr *)&to, sizeof to) == -1 &&
           (errno == EADDRNOTAVAIL || errno == ECONNREFUSED));
     close(u);
+    /* a connection under way: the test machine's user networking answers nothing outside */
+    u = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    to = addr(0x0a000202, 7101);
+    CHECK(connect(u, (struct sockaddr *)&to, sizeof to) == -1 && errno == EINPROGRESS);
+    CHECK(connect(u, (struct sockaddr *)&to, sizeof to) == -1 && errno == EALREADY);
+    struct pollfd q = { .fd = u, .events = POLLOUT };
+    int r = poll(&q, 1, 200);
+    CHECK(r == 0 || (r == 1 && (q.revents & (POLLERR | POLLHUP))));
+    CHECK(send(u, "x", 1, MSG_DONTWAIT) == -1 && (errno == ENOTCONN || errno == EAGAIN || errno == EPIPE));
+    close(u);
     close(s);
 }
 
