@@ -272,6 +272,29 @@ static int method_rw(struct memobj *m, const struct capref *cap, struct invocati
     return copy_bytes(m, off, inv->reply, n, false);
 }
 
+/* COMMIT (offset, bytes): a lazy object's pages in the range, now. */
+static int method_commit(struct memobj *m, const struct capref *cap, struct invocation *inv)
+{
+    uint64_t off, n;
+    if (!(cap->rights & AERIE_R_WRITE))
+        return AE_ERIGHTS;
+    if (inv_arg(inv, 0, &off) || inv_arg(inv, 1, &n))
+        return AE_EINVAL;
+    if (n > AERIE_MEM_COMMIT_MAX)
+        return inv_fail(inv, 1, AE_EINVAL);
+    uint64_t size = m->npages * PAGE_SIZE;
+    if (off > size || n > size - off)
+        return inv_fail(inv, 0, AE_ERANGE);
+    if (!(m->flags & MEMOBJ_LAZY) || n == 0)
+        return 0;
+    for (uint64_t i = off / PAGE_SIZE; i <= (off + n - 1) / PAGE_SIZE; i++) {
+        int err = 0;
+        if (!memobj_page_get(m, i, &err))
+            return inv_fail(inv, ~0u, err);
+    }
+    return 0;
+}
+
 int memobj_invoke(struct memobj *m, const struct capref *cap, uint64_t label, struct invocation *inv)
 {
     switch (label) {
@@ -302,6 +325,8 @@ int memobj_invoke(struct memobj *m, const struct capref *cap, uint64_t label, st
     }
     case AERIE_MEM_SLICE:
         return memobj_slice(m, cap, inv);
+    case AERIE_MEM_COMMIT:
+        return method_commit(m, cap, inv);
     default:
         return AE_ENOSYS;
     }

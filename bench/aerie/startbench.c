@@ -239,6 +239,36 @@ static void note_idle_quota(void)
             s.mem_used, s.mem_limit, s.objects_used, s.objects_limit, s.threads_used);
 }
 
+/* Memory all-in for a container of the default spec (console and self
+ * granted, mem=16M): the drop in free pages over a batch, which holds the
+ * kernel objects, page tables, touched stack and data pages, the console's
+ * log and cm's record, and where one of them says it lives. The batch is
+ * removed again so the capacity count below is of the minimal spec. */
+#define DEFAULT_SPEC "image=idle"
+#define DEFAULT_BATCH 50
+static void mem_default_spec(void)
+{
+    static uint64_t ids[DEFAULT_BATCH];
+    uint64_t before = settled_free_pages();
+    for (unsigned i = 0; i < DEFAULT_BATCH; i++) {
+        char err[160] = "";
+        int r = ae_cm_create(cm, DEFAULT_SPEC, 1, &ids[i], err, sizeof err);
+        if (r)
+            fail("default-spec container %u: error %d: %s", i, r, err);
+    }
+    uint64_t after = settled_free_pages();
+    sample("mem_idle", "cm_default", "-", (double)(before - after) * 4.0 / DEFAULT_BATCH, "KiB");
+    struct ae_cm_stats st;
+    if (ae_cm_stats(cm, ids[0], &st) == 0)
+        say("# startbench: one default-spec container (%s): %lu bytes: run %lu (kernel objects, page "
+            "tables, touched stack and data), console log %lu, other kept %lu, cm's record %lu",
+            DEFAULT_SPEC, st.mem_used, st.mem_run, st.mem_log, st.mem_rest, st.mem_cm);
+    for (unsigned i = 0; i < DEFAULT_BATCH; i++) {
+        ae_cm_kill(cm, ids[i]);
+        ae_cm_remove(cm, ids[i]);
+    }
+}
+
 /* Idle containers until the manager refuses one: the capacity. */
 static void capacity(void)
 {
@@ -307,6 +337,10 @@ int main(int argc, char **argv)
         run_parallel(parallel_ns[i], p->par_rounds);
     startup_levels(p);
     say("BENCH END startup-cm rc=0");
+
+    say("BENCH BEGIN mem-default-cm");
+    mem_default_spec();
+    say("BENCH END mem-default-cm rc=0");
 
     say("BENCH BEGIN idle-capacity-cm");
     capacity();

@@ -111,6 +111,13 @@ enum aerie_thread_state {
                                     [offset, offset+bytes) as a Memory object of their own, with
                                     this capability's rights; needs READ */
 
+#define AERIE_MEM_COMMIT     6   /* (offset, bytes <= AERIE_MEM_COMMIT_MAX): a lazy object's
+                                  * pages in the range get allocated and charged now, so
+                                  * a loader writing them through its own mapping cannot
+                                  * fault; ENOMEM if the quota has no room (the pages had
+                                  * before stay). Needs WRITE; on other objects a no-op */
+#define AERIE_MEM_COMMIT_MAX (4ull << 20)
+
 /* ---- IRQ control, IRQs ---- */
 #define AERIE_IRQCTL_GET_GSI 1   /* (quota cap, gsi, flags, dst slot) */
 #define AERIE_IRQCTL_GET_MSI 2   /* (quota cap, dst slot, cpu) -> (msi address, msi data) */

@@ -57,7 +57,7 @@
 
 /* AERIE_SYS_CAP operations on the caller's own capability space. Slot 0
  * is never a capability; slots are numbered 1 .. AERIE_CSPACE_MAX-1. */
-#define AERIE_CSPACE_MAX      65536
+#define AERIE_CSPACE_MAX      262144         /* 2^18: a manager holds a few per container */
 #define AERIE_CAP_COPY        1   /* (src, dst, rights_mask, badge): dst gets src & mask; badge only from an unbadged cap */
 #define AERIE_CAP_MOVE        2   /* (src, dst) */
 #define AERIE_CAP_DELETE      3   /* (slot) */

@@ -376,7 +376,7 @@ static int load(struct creation *k, char *err, size_t errlen)
         .quota = c->run, .image = f.data, .image_len = f.size, .image_mem = k->use.mem,
         .image_off = f.data_offset, .argv = k->args.argv, .envp = k->args.envp, .grants = k->grants,
         .ngrants = k->ngrants, .stack_bytes = s->stack, .fault_ep = k->fault_cap, .cpu = c->cpu,
-        .prio = s->prio, .suspended = true,
+        .prio = s->prio, .suspended = true, .lazy = true,
     };
     struct cm_linux lx = { 0 };
     if (!elf_is_aerie(f.data, f.size)) {

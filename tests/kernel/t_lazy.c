@@ -157,3 +157,25 @@ KTEST(lazy_futex_on_untouched_page, "a futex wait on a page nobody touched yet w
     }
     CHECK(kt_wait(&lazy_woken, 1, 5000));
 }
+
+KTEST(lazy_commit_charges_now_or_refuses, "COMMIT takes a range's pages now, refuses cleanly over the quota, needs WRITE")
+{
+    uint64_t q = kt_new(env, AERIE_OBJ_QUOTA, 12 * 4096, 1, 10), m;
+    CHECK_OK(kt_create(q, AERIE_OBJ_MEMORY, &m, 64 * 4096, AERIE_MEM_LAZY, 0));
+    uint64_t made = used(q);
+    CHECK_OK(ae_invokev(m, AERIE_MEM_COMMIT, 4096 + 100, 2 * 4096));     /* pages 1, 2 and 3 */
+    CHECK_EQ(used(q), made + 3 * 4096);
+    CHECK_OK(ae_invokev(m, AERIE_MEM_COMMIT, 4096, 3 * 4096));           /* had already: free */
+    CHECK_EQ(used(q), made + 3 * 4096);
+    CHECK_EQ(ae_invokev(m, AERIE_MEM_COMMIT, 0, 64 * 4096), AE_ENOMEM);
+    uint64_t info[6];
+    CHECK_OK(ae_quota_info(q, info));
+    CHECK(info[1] <= info[0]);
+    CHECK_EQ(ae_invokev(m, AERIE_MEM_COMMIT, 0, 65 * 4096), AE_ERANGE);
+    CHECK_EQ(ae_invokev(m, AERIE_MEM_COMMIT, 0, AERIE_MEM_COMMIT_MAX + 4096), AE_EINVAL);
+    uint64_t ro = kt_mint(m, AERIE_R_READ, 0);
+    CHECK_EQ(ae_invokev(ro, AERIE_MEM_COMMIT, 0, 4096), AE_ERIGHTS);
+    uint64_t eager = kt_new(env, AERIE_OBJ_MEMORY, 4096, 0, 0);
+    CHECK_OK(ae_invokev(eager, AERIE_MEM_COMMIT, 0, 4096));              /* a no-op */
+    CHECK_OK(ae_invoke0(q, AERIE_QUOTA_DESTROY));
+}

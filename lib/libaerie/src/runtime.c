@@ -20,7 +20,10 @@ static void unlock(void) { __atomic_store_n(&rt_lock, 0, __ATOMIC_RELEASE); }
 /* Capability slots: a bitmap over the whole space (set = in use), lowest
  * free first so the space stays dense. Slots below slot_first are the
  * ones the program was started with. */
-static uint64_t slot_used[AERIE_CSPACE_MAX / 64] = { 1 };   /* slot 0 is never a capability */
+/* Zero-initialised, so in .bss: a program's lazy data pages (spawn.c) are
+ * only charged for the part of this 32 KiB map its slots reach. Slot 0,
+ * never a capability, is marked with the granted ones at start. */
+static uint64_t slot_used[AERIE_CSPACE_MAX / 64];
 static uint64_t slot_first = 1, slot_hint;
 
 /* Anonymous memory and thread stacks live from 1 GiB up (or from where

@@ -58,11 +58,11 @@ static bool str_eq(const char *a, const char *b)
     return *a == *b;
 }
 
-/* New memory from the child's quota, mapped into the caller. It is lazy
- * (AERIE_MEM_LAZY): the child pays for the pages of its stack and its
- * private segments that someone touches — the loader's copy of .data,
- * the arguments at the stack's top, the program's own use — not for a
- * .bss or a stack it never reaches. */
+/* New memory from the child's quota, mapped into the caller. When the
+ * caller asks (a->lazy, AERIE_MEM_LAZY) the child pays for the pages of
+ * its stack and private segments that someone touches — the loader's
+ * copy of .data, the arguments at the stack's top, the program's own use
+ * — not for a .bss or a stack it never reaches. */
 static void *temp_memory(struct loader *l, uint64_t bytes, uint64_t *slot, int *r)
 {
     *slot = ae_slot_alloc();
@@ -70,7 +70,7 @@ static void *temp_memory(struct loader *l, uint64_t bytes, uint64_t *slot, int *
         *r = AE_ELIMIT;
         return 0;
     }
-    *r = (int)ae_quota_create(l->a->quota, AERIE_OBJ_MEMORY, *slot, bytes, AERIE_MEM_LAZY, 0);
+    *r = (int)ae_quota_create(l->a->quota, AERIE_OBJ_MEMORY, *slot, bytes, l->a->lazy ? AERIE_MEM_LAZY : 0, 0);
     if (*r < 0) {
         ae_slot_free(*slot);
         return 0;
@@ -97,6 +97,23 @@ static void drop_temp(void *va, uint64_t bytes, uint64_t slot, bool keep_cap)
     }
 }
 
+/* The loader writes into the child's memory through its own mapping: a
+ * lazy page it touched there would be charged at the touch, and a touch
+ * the child's quota cannot pay for would fault the loader. So the pages
+ * it will write are committed first, and a full quota is a clean error. */
+static int commit(uint64_t mem, uint64_t off, uint64_t bytes)
+{
+    while (bytes) {
+        uint64_t n = bytes < AERIE_MEM_COMMIT_MAX ? bytes : AERIE_MEM_COMMIT_MAX;
+        int64_t r = ae_invokev(mem, AERIE_MEM_COMMIT, off, n);
+        if (r < 0)
+            return (int)r;
+        off += n;
+        bytes -= n;
+    }
+    return 0;
+}
+
 static uint64_t map_flags(uint32_t pf)
 {
     return ((pf & ELF_PF_R) ? AERIE_MAP_R : 0) | ((pf & ELF_PF_W) ? AERIE_MAP_W : 0) |
@@ -120,6 +137,10 @@ static int load_segment(struct loader *l, const struct elf_seg *s)
     uint8_t *tmp = temp_memory(l, bytes, &slot, &r);
     if (!tmp)
         return fail(l, r, "allocating a private segment");
+    if (a->lazy && (r = commit(slot, s->vaddr - start, s->filesz))) {
+        drop_temp(tmp, bytes, slot, false);
+        return fail(l, r, "allocating a private segment");
+    }
     bytes_copy(tmp + (s->vaddr - start), (const uint8_t *)a->image + s->offset, s->filesz);
     drop_temp(tmp, bytes, slot, true);
     r = (int)ae_task_map(l->task, slot, 0, start, bytes, map_flags(s->flags));
@@ -191,9 +212,30 @@ static uint64_t build_tls(struct loader *l, uint8_t *mem, uint64_t base, uint64_
 /* Builds the TLS, argv, envp, the capability environment and the
  * auxiliary vector at the top of the stack (below the UTCB); returns the
  * child's RSP. */
+/* At most how many bytes below its end build_stack writes: the UTCB,
+ * TLS and TCB, capability environment, program headers, random bytes,
+ * strings and the vectors (with slack for the alignments). */
+static uint64_t stack_written(const struct loader *l)
+{
+    const struct ae_spawn_args *a = l->a;
+    uint64_t n = AERIE_UTCB_SIZE + sizeof(struct aerie_tcb) + 2 * (l->img.tls_align + 16) +
+                 l->img.tls_memsz + sizeof(struct aerie_capenv) +
+                 a->ngrants * sizeof(struct aerie_capenv_entry) + (uint64_t)l->img.phnum * 56 + 256;
+    for (unsigned i = 0; a->argv && a->argv[i]; i++)
+        n += str_len(a->argv[i]) + 1 + 8;
+    for (unsigned i = 0; a->envp && a->envp[i]; i++)
+        n += str_len(a->envp[i]) + 1 + 8;
+    return n + 32 * 8;
+}
+
 static int build_stack(struct loader *l, uint8_t *mem, uint64_t bytes, uint64_t base, uint64_t *rsp)
 {
     const struct ae_spawn_args *a = l->a;
+    uint64_t need = stack_written(l);
+    int cr = a->lazy ? commit(l->stack_mem, need < bytes ? (bytes - need) & ~(PAGE - 1) : 0,
+                              need < bytes ? bytes - ((bytes - need) & ~(PAGE - 1)) : bytes) : 0;
+    if (cr)
+        return fail(l, cr, "allocating the stack");
     uint64_t utcb = base + bytes - AERIE_UTCB_SIZE;
     uint64_t top = build_tls(l, mem, base, utcb, utcb);
     if (!top)

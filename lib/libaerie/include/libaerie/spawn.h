@@ -43,6 +43,10 @@ struct ae_spawn_args {
     unsigned prio;            /* 0: default */
     bool suspended;           /* load only; the caller resumes the thread */
     uint64_t vm_base;         /* where the child's runtime puts anonymous memory (0: its default) */
+    bool lazy;                /* stack and private segments as lazy Memory (AERIE_MEM_LAZY):
+                               * pages charged when touched. For containers, whose touch over
+                               * the limit is their own end; never for a service, which must
+                               * not fault on its own stack when its children fill its quota */
 };
 
 struct ae_child {
