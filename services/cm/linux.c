@@ -144,9 +144,9 @@ int cm_linux_prepare(struct container *c, const struct img_file *prog, struct ae
     a->ngrants += 2;
     a->stack_bytes = LX_STACK;
     a->vm_base = LX_SELF_VM_BASE;
-    /* eager, as services load: the personality hands its own buffers to
-     * the kernel (fork's copies, signal frames, replies), which must not
-     * meet an untouched lazy page there (procs' process groups broke) */
+    /* eager, as services load: with the personality's pages lazy, procs'
+     * process-group check lost its forked child and hung (cause not pinned
+     * down; the suspect is the kernel writing into an untouched lazy page) */
     a->lazy = false;
     return 0;
 }
