@@ -40,7 +40,7 @@ BENCH_LINUX_IMAGE := $(BUILD)/bench/linux/initramfs.cpio
 $(BENCH_LINUX_IMAGE): $(BENCH_GUEST_BINS) bench/linux/build.sh bench/linux/init
 	@bench/linux/build.sh $(BUILD)/bench/linux $(BENCH_GUEST_DIR)
 
-.PHONY: bench bench-linux-image bench-aerie-images deps-bench
+.PHONY: bench bench-linux-image bench-aerie-images deps-bench bench-tcp
 deps-bench: ; @tools/deps.sh build run bench
 
 bench-linux-image: deps-bench
@@ -54,6 +54,11 @@ bench-aerie-images: deps-bench
 
 bench: bench-linux-image bench-aerie-images
 	@BUILD=$(BUILD) QUICK=$(QUICK) LONG=$(LONG) bench/run.sh
+
+# TCP and HTTP alone (bench/tcp.sh; make bench runs it last).
+bench-tcp: bench-linux-image
+	@$(MAKE) -s --no-print-directory $(KERNEL) $(BUILD)/root.elf $(BUILD)/boot-tcp.img $(BUILD)/tools/slirp_backlog.so
+	@BUILD=$(BUILD) bench/tcp.sh
 
 # benchstat's host test (tests/tests.list: benchstat_host).
 HOST_TESTS += $(BUILD)/tests/host/test_benchstat

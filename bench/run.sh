@@ -103,6 +103,11 @@ fi
 echo "bench: [$(( $(date +%s) - t0 ))s] trusted computing base"
 bench/tcb.sh "$BUILD/bench/tcb" > "$results/tcb.tsv" || fail tcb "bench/tcb.sh failed"
 
+# TCP and HTTP (bench/tcp.sh): both guests on QEMU user networking with
+# forwards, after the rest (its own CSV, bench/results/tcp.csv).
+echo "bench: [$(( $(date +%s) - t0 ))s] tcp and http"
+BUILD=$BUILD bench/tcp.sh || fail tcp "bench/tcp.sh failed"
+
 [ "$rundir" = "$(pwd)/$BUILD/bench/run" ] || rm -rf "$rundir"
 echo "bench: [$(( $(date +%s) - t0 ))s] results in $results/ (summary.tsv, stats.tsv, *.csv, *.png, tcb.tsv)"
 if [ -n "$failed" ]; then

@@ -305,7 +305,9 @@ int memobj_invoke(struct memobj *m, const struct capref *cap, uint64_t label, st
     case AERIE_MEM_INFO:
         inv->reply[0] = m->npages * PAGE_SIZE;
         inv->reply[1] = m->flags;
-        inv->nreply = 2;
+        inv->reply[2] = (m->flags & MEMOBJ_LAZY) ? __atomic_load_n(&m->present, __ATOMIC_RELAXED) * PAGE_SIZE
+                        : (m->flags & (MEMOBJ_DEVICE | MEMOBJ_FIXED)) ? 0 : m->npages * PAGE_SIZE;
+        inv->nreply = 3;
         return 0;
     case AERIE_MEM_PHYS: {
         uint64_t off;

@@ -4,6 +4,7 @@
  * quota made.
  */
 #include "quota.h"
+#include "apic.h"
 #include "kmem.h"
 #include "printk.h"
 #include "task.h"
@@ -205,6 +206,7 @@ static void quota_teardown(struct kobject *o)
 {
     struct quota *q = (struct quota *)o;
     watch_fire(q, AERIE_GONE_DESTROYED, NULL);
+    trace_stop(q);
     spin_lock(&q->obj.lock);
     list_for_each(n, &q->objects)
         obj_destroy(list_entry(n, struct kobject, quota_link));
@@ -344,13 +346,19 @@ int quota_invoke(struct quota *q, const struct capref *cap, uint64_t label, stru
         inv->reply[3] = __atomic_load_n(&q->used_threads, __ATOMIC_RELAXED);
         inv->reply[4] = q->limit_objects;
         inv->reply[5] = __atomic_load_n(&q->used_objects, __ATOMIC_RELAXED);
-        inv->nreply = 6;
+        inv->reply[6] = tsc_to_ns(__atomic_load_n(&q->cpu_tsc, __ATOMIC_RELAXED));
+        inv->reply[7] = __atomic_load_n(&q->ipc_calls, __ATOMIC_RELAXED);
+        inv->nreply = 8;
         return 0;
     case AERIE_QUOTA_DESTROY:
         if (!(cap->rights & AERIE_R_MANAGE))
             return AE_ERIGHTS;
         obj_destroy(&q->obj);
         return 0;
+    case AERIE_QUOTA_TRACE:
+        if (!(cap->rights & AERIE_R_MANAGE))
+            return AE_ERIGHTS;
+        return trace_method(q, inv);
     case AERIE_QUOTA_WATCH:
         if (!(cap->rights & AERIE_R_MANAGE))
             return AE_ERIGHTS;

@@ -23,6 +23,7 @@
 #include "object.h"
 #include "cap.h"
 #include "ipc.h"
+#include "trace.h"
 
 /*
  * A watch, set by the holder of a quota's parent (QUOTA_WATCH), reports
@@ -51,8 +52,10 @@ struct quota {
     uint64_t limit_bytes, limit_threads, limit_objects;     /* fixed at creation */
     uint64_t used_bytes, used_threads, used_objects;        /* atomic; this quota and its descendants */
     uint64_t live_threads;         /* atomic; started, not yet dead, here and below */
+    uint64_t cpu_tsc, ipc_calls;   /* atomic; of threads charged to this quota itself (sched.c) */
     struct list objects;           /* objects charged here, under obj.lock */
     struct quota_watch watch;
+    struct trace trace;            /* set by the holder of the parent (trace.c) */
 };
 
 /* Charges bytes, threads and objects to q and every ancestor; AE_ENOMEM

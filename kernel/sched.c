@@ -11,6 +11,7 @@
 #include "sched.h"
 #include "thread.h"
 #include "task.h"
+#include "quota.h"
 #include "percpu.h"
 #include "pagetable.h"
 #include "apic.h"
@@ -29,6 +30,7 @@ struct runqueue {
     bool need_resched;
     spinlock_t timer_lock;
     struct list timers;              /* blocked threads with deadlines, soonest first */
+    uint64_t acct_tsc;               /* when the current thread's CPU time was last counted */
 };
 
 static struct runqueue rqs[MAX_CPUS];
@@ -56,6 +58,7 @@ void sched_init_cpu(void)
     idle->on_cpu = true;
     list_init(&idle->rq_link);
     rq->current = idle;
+    rq->acct_tsc = rdtsc();
     this_cpu()->current = idle;
 }
 
@@ -141,6 +144,29 @@ void sched_set_cpu(struct thread *t, unsigned cpu)
         sched_enqueue(t);
 }
 
+/* ---- accounting ---- */
+
+/* Counts the CPU time since the last count (and the IPC calls not yet
+ * counted) to t, the thread leaving or still on this CPU, and to the
+ * quota it is charged to: a plain add to fields only this CPU writes,
+ * one atomic add per counter to the quota. Idle time is nobody's. */
+static void account(struct runqueue *rq, struct thread *t)
+{
+    uint64_t now = rdtsc(), d = now - rq->acct_tsc;
+    rq->acct_tsc = now;
+    if (t->idle)
+        return;
+    __atomic_store_n(&t->cpu_tsc, t->cpu_tsc + d, __ATOMIC_RELAXED);
+    struct quota *q = t->obj.quota;
+    if (!q)
+        return;
+    __atomic_add_fetch(&q->cpu_tsc, d, __ATOMIC_RELAXED);
+    if (t->ipc_calls != t->ipc_flushed) {
+        __atomic_add_fetch(&q->ipc_calls, t->ipc_calls - t->ipc_flushed, __ATOMIC_RELAXED);
+        t->ipc_flushed = t->ipc_calls;
+    }
+}
+
 /* ---- switching ---- */
 
 extern void context_switch(uint64_t *save_rsp, uint64_t load_rsp);
@@ -155,6 +181,7 @@ static void switch_to(struct runqueue *rq, struct thread *prev, struct thread *n
     struct vspace *pvs = prev->idle ? NULL : &prev->task->vs;
     struct vspace *nvs = next->idle ? NULL : &next->task->vs;
     c->current = next;
+    account(rq, prev);
     if (!prev->idle)
         fpu_save(prev);
     if (nvs != pvs) {
@@ -356,6 +383,7 @@ void sched_tick(void)
 {
     struct runqueue *rq = this_rq();
     struct thread *cur = rq->current;
+    account(rq, cur);                         /* a thread that runs on is counted every tick */
     if (!cur->idle && cur->slice && --cur->slice == 0)
         rq->need_resched = true;
     if (!list_empty(&rq->timers))

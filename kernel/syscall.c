@@ -13,6 +13,7 @@
 #include "irq.h"
 #include "ioport.h"
 #include "futex.h"
+#include "trace.h"
 #include "sched.h"
 #include "trap.h"
 #include "printk.h"
@@ -75,6 +76,16 @@ static int64_t invoke(struct thread *t, struct capref *cap, uint64_t info)
     return r;
 }
 
+/* A CALL of a traced thread: the call, then its event (trace.h). */
+static __attribute__((noinline)) int64_t traced_call(struct thread *t, struct capref *cap, uint64_t slot,
+                                                     bool grant, uint64_t info, uint64_t timeout)
+{
+    uint64_t t0 = time_now_ns();
+    int64_t r = ipc_send(t, (struct endpoint *)cap->obj, cap->badge, grant, info, timeout, true);
+    trace_event(t, AERIE_TRACE_CALL, t0, time_now_ns() - t0, slot, AERIE_INFO_LABEL(info), (uint64_t)r, 0);
+    return r;
+}
+
 static int64_t sys_call(struct thread *t, uint64_t slot, uint64_t info, uint64_t timeout)
 {
     struct capref cap;
@@ -86,8 +97,12 @@ static int64_t sys_call(struct thread *t, uint64_t slot, uint64_t info, uint64_t
         bool grant = cap.rights & AERIE_R_GRANT;
         if (!(cap.rights & AERIE_R_WRITE))
             r = AE_ERIGHTS;
-        else if ((r = ipc_check_info(t, info, grant)) == 0)
+        else if ((r = ipc_check_info(t, info, grant)) == 0) {
+            t->ipc_calls++;               /* its CPU's own field: sched.c adds it to the quota */
+            if (__builtin_expect(trace_on(t), 0))
+                return traced_call(t, &cap, slot, grant, info, timeout);
             return ipc_send(t, (struct endpoint *)cap.obj, cap.badge, grant, info, timeout, true);
+        }
     } else if (cap.type == AERIE_OBJ_NOTIFICATION || cap.type == AERIE_OBJ_REPLY) {
         r = AE_ETYPE;
     } else {

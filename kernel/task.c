@@ -128,6 +128,28 @@ static int task_cap_copy(struct task *t, struct invocation *inv)
     return err;
 }
 
+/* READ (vaddr, length) -> bytes; WRITE (vaddr, length, bytes from word
+ * 2): a debugger's view of the task's memory through its own mappings. */
+static int task_rw(struct task *t, struct invocation *inv, bool write)
+{
+    uint64_t va, n, max = write ? AERIE_MEM_WRITE_MAX : AERIE_MEM_RW_MAX;
+    if (inv_arg(inv, 0, &va) || inv_arg(inv, 1, &n))
+        return AE_EINVAL;
+    if (n > max || (write && n > (uint64_t)(inv->nargs - 2) * 8))
+        return inv_fail(inv, 1, AE_EINVAL);
+    if (!write) {
+        inv->nreply = (unsigned)((n + 7) / 8);
+        if (n % 8)
+            inv->reply[n / 8] = 0;               /* the last word's unused bytes */
+    }
+    int err = vspace_copy(&t->vs, va, write ? (void *)&inv->args[2] : (void *)inv->reply, n, write);
+    if (err) {
+        inv->nreply = 0;
+        return inv_fail(inv, 0, err);
+    }
+    return 0;
+}
+
 int task_invoke(struct task *t, const struct capref *cap, uint64_t label, struct invocation *inv)
 {
     uint8_t need = label == AERIE_TASK_INFO ? AERIE_R_READ : AERIE_R_MANAGE;
@@ -159,6 +181,10 @@ int task_invoke(struct task *t, const struct capref *cap, uint64_t label, struct
     case AERIE_TASK_DESTROY:
         obj_destroy(&t->obj);
         return 0;
+    case AERIE_TASK_READ:
+        return task_rw(t, inv, false);
+    case AERIE_TASK_WRITE:
+        return task_rw(t, inv, true);
     default:
         return AE_ENOSYS;
     }

@@ -5,6 +5,8 @@
 #include "thread.h"
 #include "task.h"
 #include "quota.h"
+#include "trace.h"
+#include "apic.h"
 #include "memobj.h"
 #include "sched.h"
 #include "ipc.h"
@@ -128,6 +130,8 @@ void thread_start(struct thread *t)
 {
     spin_lock(&t->obj.lock);
     if (t->state == TS_INACTIVE && !t->self_held) {
+        if (__builtin_expect(trace_on(t), 0))
+            trace_event(t, AERIE_TRACE_START, time_now_ns(), 0, 0, 0, 0, 0);
         t->self_held = true;             /* a started thread lives until it dies */
         obj_hold(&t->obj);
         quota_thread_started(t->obj.quota);    /* counted before it can run, and so end */
@@ -335,9 +339,25 @@ static void apply_resume(struct thread *t)
         tf->rax = t->fault_words[3];
 }
 
+/* A traced thread's fault (or exit) before its handler hears of it; a
+ * foreign system call is recorded once answered (traced_syscall). */
+static void trace_fault(struct thread *t, uint64_t label, const uint64_t *w, unsigned n)
+{
+    uint64_t now = time_now_ns();
+    if (label == AERIE_FAULT_EXIT)
+        trace_event(t, AERIE_TRACE_EXIT, now, 0, w[0], 0, 0, 0);
+    else if (label != AERIE_FAULT_SYSCALL)
+        trace_event(t, AERIE_TRACE_FAULT, now, 0, label, n > 0 ? w[0] : 0, n > 2 ? w[2] : 0, n > 1 ? w[1] : 0);
+}
+
 void thread_fault(struct thread *t, uint64_t label, const uint64_t *words, unsigned n)
 {
     t->faults++;
+    uint64_t t0 = 0;
+    if (__builtin_expect(trace_on(t), 0)) {
+        trace_fault(t, label, words, n);
+        t0 = time_now_ns();
+    }
     struct quota_end end = fault_end(label, words, n);
     if (!t->handler) {
         if (label != AERIE_FAULT_EXIT)
@@ -358,11 +378,16 @@ void thread_fault(struct thread *t, uint64_t label, const uint64_t *words, unsig
         apply_resume(t);
     else
         stop_current(t);
+    if (t0 && label == AERIE_FAULT_SYSCALL)
+        trace_event(t, AERIE_TRACE_SYSCALL, t0, time_now_ns() - t0, words[0], words[1], thread_frame(t)->rax,
+                    words[2]);
 }
 
 _Noreturn void thread_exit_current(uint64_t status, bool quiet)
 {
     struct thread *t = current_thread();
+    if (quiet && __builtin_expect(trace_on(t), 0))
+        trace_event(t, AERIE_TRACE_EXIT, time_now_ns(), 0, status, 1, 0, 0);
     if (!quiet)
         thread_fault(t, AERIE_FAULT_EXIT, &status, 1);
     struct quota_end end = { .how = AERIE_END_EXIT, .detail = status };
@@ -573,7 +598,7 @@ static int method_set_regs(struct thread *t, struct invocation *inv)
             else   /* it may run again on its CPU with no switch: return_to_user_checks loads it */
                 __atomic_store_n(&t->fs_reload, true, __ATOMIC_RELEASE);
         } else if (r == AERIE_REG_RFLAGS) {
-            tf->rflags = (v & 0xCD5) | 0x202;   /* CF PF AF ZF SF DF OF, IF, bit 1 */
+            tf->rflags = (v & 0xDD5) | 0x202;   /* CF PF AF ZF SF TF DF OF, IF, bit 1 */
         } else {
             *frame_reg(tf, r) = v;
         }
@@ -692,7 +717,8 @@ int thread_invoke(struct thread *t, const struct capref *cap, uint64_t label, st
         inv->reply[1] = t->cpu;
         inv->reply[2] = t->prio;
         inv->reply[3] = t->faults;
-        inv->nreply = 4;
+        inv->reply[4] = tsc_to_ns(__atomic_load_n(&t->cpu_tsc, __ATOMIC_RELAXED));
+        inv->nreply = 5;
         return 0;
     default:
         return AE_ENOSYS;

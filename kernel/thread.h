@@ -93,6 +93,9 @@ struct thread {
     bool fs_reload;                    /* fs_base set by another thread: load it before user code */
     void *fpu;                         /* FXSAVE area */
     uint64_t faults;
+    /* accounting: only its own CPU touches these (sched.c) */
+    uint64_t cpu_tsc;                  /* TSC ticks it has run in user and kernel mode */
+    uint64_t ipc_calls, ipc_flushed;   /* endpoint CALLs it made; how many its quota has counted */
     uint64_t kstack_rsp;               /* saved by context_switch */
     uint64_t canary;
 };

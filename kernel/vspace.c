@@ -10,6 +10,8 @@
 #include "printk.h"
 #include "layout.h"
 #include "object.h"
+#include "lib/string.h"
+#include "memory.h"
 #include <aerie/errors.h>
 #include <aerie/kip.h>
 
@@ -252,4 +254,53 @@ uint64_t vspace_translate(struct vspace *vs, uint64_t va, bool *writable)
     if (va >= AERIE_USER_MAX + PAGE_SIZE)
         return 0;
     return pt_translate(vs->root, va, writable);
+}
+
+/* Checks that every page of [va, va+n) is mapped from ordinary memory
+ * (writable too if write, and then touched: a lazy page gets its page
+ * now): the decode step of vspace_copy. vs->lock held. */
+static int copy_check(struct vspace *vs, uint64_t va, uint64_t n, bool write)
+{
+    for (uint64_t p = va & ~(PAGE_SIZE - 1); p < va + n; p += PAGE_SIZE) {
+        const struct mapping *m = mapping_at(vs, p);
+        if (!m)
+            return AE_EFAULT;
+        if ((m->flags & PT_UNCACHED) || (m->mem->flags & MEMOBJ_DEVICE))
+            return AE_EINVAL;
+        if (write && !(m->flags & PT_W))
+            return AE_ERIGHTS;
+    }
+    for (uint64_t p = va & ~(PAGE_SIZE - 1); write && p < va + n; p += PAGE_SIZE) {
+        const struct mapping *m = mapping_at(vs, p);     /* every page there before a byte moves */
+        int err = 0;
+        if (!memobj_page_get(m->mem, m->first + (p - m->va) / PAGE_SIZE, &err))
+            return err ? err : AE_ENOMEM;
+    }
+    return 0;
+}
+
+int vspace_copy(struct vspace *vs, uint64_t va, void *buf, uint64_t n, bool write)
+{
+    if (va >= AERIE_USER_MAX || n > AERIE_USER_MAX - va)
+        return AE_EFAULT;
+    spin_lock(&vs->lock);
+    int err = vs->dead ? AE_EDEAD : copy_check(vs, va, n, write);
+    char *b = buf;
+    while (!err && n) {
+        const struct mapping *m = mapping_at(vs, va);
+        uint64_t in = va % PAGE_SIZE, chunk = PAGE_SIZE - in < n ? PAGE_SIZE - in : n;
+        uint64_t page = memobj_page(m->mem, m->first + (va - m->va) / PAGE_SIZE);
+        char *p = page ? (char *)phys_to_virt(page) + in : NULL;
+        if (write)
+            memcpy(p, b, chunk);                 /* copy_check gave every page one */
+        else if (p)
+            memcpy(b, p, chunk);
+        else
+            memset(b, 0, chunk);                 /* a lazy page never touched */
+        va += chunk;
+        b += chunk;
+        n -= chunk;
+    }
+    spin_unlock(&vs->lock);
+    return err;
 }

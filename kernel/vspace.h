@@ -54,6 +54,14 @@ int vspace_map(struct vspace *vs, struct memobj *mem, uint64_t first, uint64_t v
 int vspace_unmap(struct vspace *vs, uint64_t va, uint64_t bytes);
 /* Removes every mapping of mem, in every task. */
 void vspace_unmap_memobj(struct memobj *mem);
+/* Copies n bytes between buf and the task's memory at va (write: into
+ * it), through its mappings: all or nothing. AE_EFAULT if a page is not
+ * mapped, AE_EINVAL for device memory, AE_ERIGHTS writing a page mapped
+ * read-only (a breakpoint needs the program's text privately writable,
+ * never the shared copy another task also runs). A lazy page never
+ * touched reads as zeros; a write touches it first (allocated and
+ * charged, or the quota's error with nothing written). */
+int vspace_copy(struct vspace *vs, uint64_t va, void *buf, uint64_t n, bool write);
 /* Gives va's page of a lazy Memory object (allocated and charged now) its
  * page-table entry: 0 when done, AE_EFAULT when va is not in a lazy
  * mapping, the quota's or allocator's error when the page cannot be had.

@@ -12,6 +12,11 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stddef.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +26,8 @@
 #include "aerie_spec.h"
 #include "aerie_cp.h"
 #include "aerie_import.h"
+#include "aerie_debug.h"
+#include "aerie_trace.h"
 
 #define EXIT_REFUSED 1
 #define EXIT_USAGE   2
@@ -461,14 +468,80 @@ static void print_limit(const char *what, const char *rest, const char *key, boo
     printf(" (%.0f%%)\n", limit ? 100.0 * (double)used / (double)limit : 0.0);
 }
 
+/* The counters a stats reply gives, as numbers. */
+struct sample {
+    uint64_t id, cpu, uptime_ns, cpu_ns, mem, mem_limit, threads, threads_limit, objects, objects_limit;
+    uint64_t ipc_calls, fs_read, fs_written, net_rx, net_tx, threads_live, mem_run, mem_log, mem_rest, debug;
+    char state[32], name[40];
+};
+
+static void sample_parse(const char *rest, uint64_t cid, struct sample *x)
+{
+    static const struct { const char *key; size_t off; } keys[] = {
+#define K(f, k) { k, offsetof(struct sample, f) }
+        K(cpu, "cpu"), K(uptime_ns, "uptime_ns"), K(cpu_ns, "cpu_ns"), K(mem, "mem"), K(mem_limit, "mem_limit"),
+        K(threads, "threads"), K(threads_limit, "threads_limit"), K(objects, "objects"),
+        K(objects_limit, "objects_limit"), K(ipc_calls, "ipc_calls"), K(fs_read, "fs_read"),
+        K(fs_written, "fs_written"), K(net_rx, "net_rx"), K(net_tx, "net_tx"), K(threads_live, "threads_live"),
+        K(mem_run, "mem_run"), K(mem_log, "mem_log"), K(mem_rest, "mem_rest"), K(debug, "debug"),
+#undef K
+    };
+    x->id = cid;
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        *(uint64_t *)((char *)x + keys[i].off) = kv_num(rest, keys[i].key);
+    kv(rest, "state", x->state, sizeof x->state);
+    if (!strcmp(x->state, "running") && x->debug)    /* its debugger stopped it, or holds its crash */
+        snprintf(x->state, sizeof x->state, "%s", x->debug == 2 ? "held" : "stopped");
+}
+
+/* One stats request; false if the container is gone (removed meanwhile). */
+static bool sample_get(struct conn *c, uint64_t cid, struct sample *x, bool must)
+{
+    char id[CTL_ID_MAX + 1];
+    struct ctl_reply r;
+    send_id(c, id, "stats", cid, NULL);
+    conn_expect(c, id, &r);
+    if (strcmp(r.kind, "ok")) {
+        if (must)
+            die(EXIT_REFUSED, "stats: %s", plain(r.rest, NULL));
+        return false;
+    }
+    sample_parse(r.rest, cid, x);
+    return true;
+}
+
+static void stats_json(const struct sample *x)
+{
+    printf("{\"id\": %llu, \"state\": \"%s\", \"cpu\": %llu, \"uptime_ns\": %llu, \"cpu_ns\": %llu, "
+           "\"mem_used\": %llu, \"mem_limit\": %llu, \"mem_program\": %llu, \"mem_log\": %llu, "
+           "\"mem_rest\": %llu, \"threads\": %llu, \"threads_live\": %llu, "
+           "\"threads_limit\": %llu, \"objects\": %llu, \"objects_limit\": %llu, \"ipc_calls\": %llu, "
+           "\"fs_read_bytes\": %llu, \"fs_written_bytes\": %llu, \"net_rx_packets\": %llu, "
+           "\"net_tx_packets\": %llu}\n",
+           (unsigned long long)x->id, x->state, (unsigned long long)x->cpu, (unsigned long long)x->uptime_ns,
+           (unsigned long long)x->cpu_ns, (unsigned long long)x->mem, (unsigned long long)x->mem_limit,
+           (unsigned long long)x->mem_run, (unsigned long long)x->mem_log, (unsigned long long)x->mem_rest,
+           (unsigned long long)x->threads, (unsigned long long)x->threads_live,
+           (unsigned long long)x->threads_limit, (unsigned long long)x->objects,
+           (unsigned long long)x->objects_limit, (unsigned long long)x->ipc_calls,
+           (unsigned long long)x->fs_read, (unsigned long long)x->fs_written, (unsigned long long)x->net_rx,
+           (unsigned long long)x->net_tx);
+}
+
 static int cmd_stats(const struct command *cmd, struct conn *c, int argc, char **argv)
 {
     char *ops[8], id[CTL_ID_MAX + 1], state[32], t[32];
-    bool unused = false;
+    bool json = false;
     struct ctl_reply r;
-    take_operands(cmd, argc, argv, ops, &unused);
+    take_operands(cmd, argc, argv, ops, &json);
     uint64_t cid = container_id(cmd, ops[0]);
     conn_open(c);
+    if (json) {
+        struct sample x;
+        sample_get(c, cid, &x, true);
+        stats_json(&x);
+        return 0;
+    }
     send_id(c, id, "stats", cid, NULL);
     expect_ok(cmd, c, id, &r);
     kv(r.rest, "state", state, sizeof state);
@@ -482,7 +555,221 @@ static int cmd_stats(const struct command *cmd, struct conn *c, int argc, char *
            human_size(kv_num(r.rest, "mem_rest"), d, sizeof d), human_size(kv_num(r.rest, "mem_cm"), e, sizeof e));
     print_limit("threads", r.rest, "threads", false);
     print_limit("objects", r.rest, "objects", false);
+    printf("%-8s %s, %llu IPC calls, files %s read %s written, %llu packets in %llu out\n", "activity",
+           human_time(kv_num(r.rest, "cpu_ns") / 1000000, a, sizeof a),
+           (unsigned long long)kv_num(r.rest, "ipc_calls"), human_size(kv_num(r.rest, "fs_read"), b, sizeof b),
+           human_size(kv_num(r.rest, "fs_written"), d, sizeof d), (unsigned long long)kv_num(r.rest, "net_rx"),
+           (unsigned long long)kv_num(r.rest, "net_tx"));
     return 0;
+}
+
+/* ---- top ---- */
+
+#define TOP_MAX 256
+
+/* Every container's sample now (ps, then stats of each); returns the count. */
+static int top_sample(struct conn *c, struct sample *xs)
+{
+    static char names[TOP_MAX][40];
+    uint64_t ids[TOP_MAX];
+    char id[CTL_ID_MAX + 1];
+    struct ctl_reply r;
+    int n = 0;
+    conn_send(c, id, "ps", NULL, 0);
+    for (conn_expect(c, id, &r); !strcmp(r.kind, "row"); conn_expect(c, id, &r)) {
+        if (n < TOP_MAX) {
+            ids[n] = kv_num(r.rest, "id");
+            kv(r.rest, "name", names[n], sizeof names[n]);
+            if (!names[n][0] || !strcmp(names[n], "-"))
+                kv(r.rest, "image", names[n], sizeof names[n]);   /* unnamed: its image */
+            n++;
+        }
+    }
+    if (strcmp(r.kind, "ok"))
+        die(EXIT_REFUSED, "top: %s", plain(r.rest, NULL));
+    int m = 0;
+    for (int i = 0; i < n; i++) {
+        if (sample_get(c, ids[i], &xs[m], false)) {
+            snprintf(xs[m].name, sizeof xs[m].name, "%.39s", names[i]);
+            m++;
+        }
+    }
+    return m;
+}
+
+static const struct sample *top_find(const struct sample *xs, int n, uint64_t id)
+{
+    for (int i = 0; i < n; i++)
+        if (xs[i].id == id)
+            return &xs[i];
+    return NULL;
+}
+
+/* Rate of a counter between two samples taken dt_ns apart. */
+static double rate(uint64_t now, uint64_t before, uint64_t dt_ns)
+{
+    return now > before && dt_ns ? (double)(now - before) * 1e9 / (double)dt_ns : 0.0;
+}
+
+static void top_print(const struct sample *now, int n, const struct sample *prev, int np, uint64_t dt_ns)
+{
+    double per_cpu[64] = { 0 };
+    unsigned ncpu = 0;
+    for (int i = 0; i < n; i++) {                /* the containers' share of each CPU they run on */
+        const struct sample *p = top_find(prev, np, now[i].id);
+        if (now[i].cpu < 64 && p) {
+            per_cpu[now[i].cpu] += rate(now[i].cpu_ns, p->cpu_ns, dt_ns) * 100.0 / 1e9;
+            ncpu = ncpu > now[i].cpu + 1 ? ncpu : (unsigned)now[i].cpu + 1;
+        }
+    }
+    printf("containers: %d", n);
+    for (unsigned c = 0; c < ncpu; c++)
+        printf("  cpu%u %.1f%%", c, per_cpu[c]);
+    printf("\n");
+    printf("%-5s %-14s %-8s %3s %6s %9s %9s %9s %4s %8s %9s %9s %9s\n", "ID", "NAME", "STATE", "CPU", "CPU%",
+           "CPUTIME", "MEM", "LIMIT", "THR", "IPC/s", "FS-R/s", "FS-W/s", "NET-PK/s");
+    for (int i = 0; i < n; i++) {
+        const struct sample *x = &now[i], *p = top_find(prev, np, x->id);
+        struct sample zero = *x;
+        if (!p)
+            p = &zero;                       /* new since the last round: no rate yet */
+        char t[32], m[16], l[16], fr[16], fw[16];
+        double share = rate(x->cpu_ns, p->cpu_ns, dt_ns) * 100.0 / 1e9;   /* % of one CPU */
+        printf("%-5llu %-14.14s %-8.8s %3llu %5.1f%% %9s %9s %9s %4llu %8.0f %9s %9s %9.0f\n",
+               (unsigned long long)x->id, x->name, x->state, (unsigned long long)x->cpu, share,
+               human_time(x->cpu_ns / 1000000, t, sizeof t), human_size(x->mem, m, sizeof m),
+               human_size(x->mem_limit, l, sizeof l), (unsigned long long)x->threads_live,
+               rate(x->ipc_calls, p->ipc_calls, dt_ns),
+               human_size((uint64_t)rate(x->fs_read, p->fs_read, dt_ns), fr, sizeof fr),
+               human_size((uint64_t)rate(x->fs_written, p->fs_written, dt_ns), fw, sizeof fw),
+               rate(x->net_rx + x->net_tx, p->net_rx + p->net_tx, dt_ns));
+    }
+}
+
+static uint64_t mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int cmd_top(const struct command *cmd, struct conn *c, int argc, char **argv)
+{
+    static struct sample a[TOP_MAX], b[TOP_MAX];
+    char *ops[8];
+    bool once = false;
+    take_operands(cmd, argc, argv, ops, &once);
+    conn_open(c);
+    struct sample *prev = a, *now = b;
+    int np = top_sample(c, prev);
+    uint64_t t0 = mono_ns();
+    for (;;) {
+        sleep(1);
+        int n = top_sample(c, now);
+        uint64_t t1 = mono_ns();
+        if (!once)
+            printf("\033[H\033[J");           /* a fresh screen each round */
+        top_print(now, n, prev, np, t1 - t0);
+        fflush(stdout);
+        if (once)
+            return 0;
+        struct sample *t = prev;
+        prev = now;
+        now = t;
+        np = n;
+        t0 = t1;
+    }
+}
+
+/* ---- trace ---- */
+
+static int cmd_trace(const struct command *cmd, struct conn *c, int argc, char **argv)
+{
+    uint64_t bytes = 64 << 10, kinds = trace_kinds("all");
+    bool summary = false;
+    const char *idarg = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            command_help(cmd, stdout);
+            return 0;
+        } else if (!strcmp(argv[i], "--summary") || !strcmp(argv[i], "-c")) {
+            summary = true;
+        } else if (!strcmp(argv[i], "--kind") && i + 1 < argc) {
+            if (!(kinds = trace_kinds(argv[++i])))
+                die(EXIT_USAGE, "trace: --kind: '%s' is not a list of call, fault, syscall, thread, all", argv[i]);
+        } else if (!strcmp(argv[i], "--bytes") && i + 1 < argc) {
+            char *end;
+            unsigned long long v = strtoull(argv[++i], &end, 10);
+            if (*end == 'K' || *end == 'k')
+                v <<= 10, end++;
+            else if (*end == 'M' || *end == 'm')
+                v <<= 20, end++;
+            if (*end || v < (8u << 10) || v > (16u << 20))
+                die(EXIT_USAGE, "trace: --bytes: '%s' is not a size from 8K to 16M", argv[i]);
+            bytes = v;
+        } else if (argv[i][0] == '-' || idarg) {
+            die(EXIT_USAGE, "trace: expected [--kind LIST] [--summary] [--bytes SIZE] ID (aerie trace --help)");
+        } else {
+            idarg = argv[i];
+        }
+    }
+    if (!idarg)
+        die(EXIT_USAGE, "trace: expected [--kind LIST] [--summary] [--bytes SIZE] ID (aerie trace --help)");
+    uint64_t cid = container_id(cmd, idarg);
+    conn_open(c);
+    return trace_run(c, cid, bytes, kinds, summary);
+}
+
+/* ---- debug ---- */
+
+/* Listens on 127.0.0.1:port and takes one connection (gdb's). */
+static int accept_gdb(int port)
+{
+    int ls = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (ls < 0 || bind(ls, (struct sockaddr *)&a, sizeof a) || listen(ls, 1))
+        die(EXIT_REFUSED, "debug: cannot listen on 127.0.0.1:%d: %s", port, strerror(errno));
+    fprintf(stderr, "aerie: debug: waiting for gdb on 127.0.0.1:%d ('target remote :%d')\n", port, port);
+    int fd = accept(ls, NULL, NULL);
+    close(ls);
+    if (fd < 0)
+        die(EXIT_REFUSED, "debug: accept: %s", strerror(errno));
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    return fd;
+}
+
+static int cmd_debug(const struct command *cmd, struct conn *c, int argc, char **argv)
+{
+    int port = 0;
+    const char *idarg = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            command_help(cmd, stdout);
+            return 0;
+        } else if (!strcmp(argv[i], "--port") && i + 1 < argc) {
+            char *end;
+            long v = strtol(argv[++i], &end, 10);
+            if (*end || v < 1 || v > 65535)
+                die(EXIT_USAGE, "debug: --port: '%s' is not a port number", argv[i]);
+            port = (int)v;
+        } else if (argv[i][0] == '-' || idarg) {
+            die(EXIT_USAGE, "debug: expected [--port N] ID (aerie debug --help)");
+        } else {
+            idarg = argv[i];
+        }
+    }
+    if (!idarg)
+        die(EXIT_USAGE, "debug: expected [--port N] ID (aerie debug --help)");
+    uint64_t cid = container_id(cmd, idarg);
+    conn_open(c);
+    signal(SIGPIPE, SIG_IGN);
+    if (port) {
+        int fd = accept_gdb(port);
+        return debug_serve(c, cid, fd, fd);
+    }
+    return debug_serve(c, cid, 0, 1);
 }
 
 /* kill and rm: the verb for each id; 1 if any was refused. */
@@ -722,6 +1009,33 @@ static const char cp_details[] =
     "the host are skipped with a warning. Exit status 1 if anything was not copied\n"
     "(skipped ones included).\n";
 
+static const char stats_details[] =
+    "Every figure comes from what enforces the limits: memory, threads and objects from\n"
+    "the container's own quota, CPU time and IPC calls from the kernel's counts for its\n"
+    "threads, file bytes from its fs session, packets from its net client.\n"
+    "  --json   one JSON object with the raw counters, for scripts\n";
+
+static const char top_details[] =
+    "CPU% is of one CPU (100% = a CPU busy all the time); rates are per second over the\n"
+    "last refresh. Ctrl-C leaves.\n"
+    "  --once   print one table (after one second of counting) and exit, for scripts\n";
+
+static const char trace_details[] =
+    "Events come from a buffer the kernel fills, made from the container's own memory\n"
+    "limit: IPC calls to the services it was granted (label, result, time taken), faults,\n"
+    "the Linux system calls of a Linux program, threads starting and exiting. When the\n"
+    "buffer is full the kernel counts what it drops, and the trace says how many. It ends\n"
+    "when the container has ended and everything is read; Ctrl-C stops it sooner.\n"
+    "  --kind LIST    only these: call, fault, syscall, thread, all (default all)\n"
+    "  --summary, -c  count calls and time per call at the end instead, like strace -c\n"
+    "  --bytes SIZE   the buffer (8K..16M, default 64K; 64 bytes an event)\n";
+
+static const char debug_details[] =
+    "The container must have been started with --debug yes or --debug hold. With no option\n"
+    "the protocol goes over stdin and stdout, for gdb's pipe target:\n"
+    "  gdb build/apps/IMAGE.elf -ex 'target remote | ./aerie debug ID'\n"
+    "  --port N   listen on 127.0.0.1:N for one gdb instead ('target remote :N')\n";
+
 static const struct command commands[] = {
     { "run", "[OPTIONS] IMAGE [ARGS]", "Runs a container; streams its output to its end.", run_details,
       cmd_run, NULL, 0, 0 },
@@ -730,8 +1044,14 @@ static const struct command commands[] = {
     { "ps", "", "Lists containers (ended ones too, until removed).", NULL, cmd_ps, NULL, 0, 0 },
     { "logs", "[-f] ID", "Prints a container's output (-f: follows it to the end).", NULL,
       cmd_logs, "-f", 1, 1 },
-    { "stats", "ID", "Shows a container's memory, threads, objects and uptime.",
-      NULL, cmd_stats, NULL, 1, 1 },
+    { "stats", "[--json] ID", "Shows a container's memory, threads, objects, CPU time and activity.",
+      stats_details, cmd_stats, "--json", 1, 1 },
+    { "top", "[--once]", "Shows every container's CPU, memory and activity, refreshed each second.",
+      top_details, cmd_top, "--once", 0, 0 },
+    { "trace", "[OPTIONS] ID", "Prints what a container's threads do: calls, faults, system calls.",
+      trace_details, cmd_trace, NULL, 0, 0 },
+    { "debug", "[--port N] ID", "Serves gdb's remote protocol for a container made with --debug.",
+      debug_details, cmd_debug, NULL, 0, 0 },
     { "kill", "[-s SIG] [-t SECONDS] ID...", "Stops running containers.", kill_details,
       cmd_kill, NULL, 1, 64 },
     { "rm", "[-f] ID...", "Removes containers (-f: running ones too).", NULL,

@@ -30,6 +30,7 @@ static const struct option options[] = {
     { "--fs-bytes", "fs.bytes", "SIZE", "file data it may write with an fs grant (default 8M)" },
     { "--fs-inodes", "fs.inodes", "N", "files and directories it may make with an fs grant (default 1024)" },
     { "--entrypoint", "entrypoint", "PATH", "an imported image's program instead of its own" },
+    { "--debug", "debug", "no|yes|hold", "yes: aerie debug may attach; hold: and a crash waits for it (default no)" },
 };
 #define NOPTIONS (sizeof options / sizeof options[0])
 

@@ -291,6 +291,7 @@ static const struct measure expected[] = {
     { "startup", "idle=0", "", "runc" }, { "startup", "idle=0", "", "crun" },
     { "startup_parallel", "n=16", "", "" }, { "startup_parallel", "n=64", "", "" },
     { "ipc_rtt", "same_cpu", "", "" }, { "ipc_rtt", "cross_cpu", "", "" },
+    { "ipc_rtt_trace", "trace_off", "", "" }, { "ipc_rtt_trace", "trace_on", "", "" },
     { "fs", "-", "write_4k", "" }, { "fs", "-", "read_4k", "" }, { "fs", "-", "write_1m", "" },
     { "fs", "-", "read_1m", "" }, { "fs", "-", "create", "" }, { "fs", "-", "stat", "" },
     { "fs", "-", "unlink", "" },
@@ -314,15 +315,33 @@ static bool series_in_measure(const struct series *s, const struct measure *m, c
     return true;
 }
 
-/* The best statistic among one system's series for a measure; false if none. */
+/* A memory-per-instance series read as the drop in free memory is not a
+ * measurement when some batch freed memory: the system was still giving
+ * back what earlier work held (runc's frees are asynchronous), so every
+ * sample mixes the instances' cost with that. Such a series is reported
+ * as unmeasured, never as its median. */
+static bool unsettled(const struct series *s)
+{
+    return strcmp(s->first->exp, "mem_idle") == 0 && s->sorted[0] < 0;
+}
+
+/* The best statistic among one system's series for a measure; false if
+ * none. *skipped counts the series left out as unsettled. */
 static bool best_of(const struct measure *m, const char *sys, double *value, const char **unit,
-                    const char **method)
+                    const char **method, int *skipped)
 {
     bool found = false;
     for (long i = 0; i < nseries; i++) {
         struct series *s = &series[i];
         if (!series_in_measure(s, m, sys))
             continue;
+        if (unsettled(s)) {
+            fprintf(stderr, "benchstat: %s %s %s: unmeasured: samples from %.6g to %.6g %s (memory was "
+                    "still being freed)\n", s->first->exp, sys, s->first->method, s->sorted[0],
+                    s->sorted[s->n - 1], s->first->unit);
+            (*skipped)++;
+            continue;
+        }
         double v = percentile(s, summary_p(m->exp));
         bool low = lower_is_better(s->first->unit);
         if (!found || (low ? v < *value : v > *value)) {
@@ -384,9 +403,12 @@ static void summary_row(FILE *f, const struct measure *m, bool expected_measure,
     double a = 0, l = 0;
     const char *au = NULL, *lu = NULL, *am = NULL, *lm = NULL;
     measure_name(m, name, sizeof name);
-    bool ha = best_of(m, "aerie", &a, &au, &am), hl = best_of(m, "linux", &l, &lu, &lm);
+    int sa = 0, sl = 0;
+    bool ha = best_of(m, "aerie", &a, &au, &am, &sa), hl = best_of(m, "linux", &l, &lu, &lm, &sl);
     if (ha)
         snprintf(av, sizeof av, "%.6g", a);
+    else if (sa)
+        snprintf(av, sizeof av, "unmeasured"), snprintf(ratio, sizeof ratio, "-");
     else if (!expected_measure && !experiment_seen(m->exp, "aerie"))
         snprintf(av, sizeof av, "-"), snprintf(ratio, sizeof ratio, "-");
     else {
@@ -395,6 +417,8 @@ static void summary_row(FILE *f, const struct measure *m, bool expected_measure,
     }
     if (hl)
         snprintf(lv, sizeof lv, "%.6g", l);
+    else if (sl)
+        snprintf(lv, sizeof lv, "unmeasured"), snprintf(ratio, sizeof ratio, "-");
     else if (!expected_measure && !experiment_seen(m->exp, "linux"))
         snprintf(lv, sizeof lv, "-"), snprintf(ratio, sizeof ratio, "-");
     else {

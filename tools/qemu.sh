@@ -11,6 +11,10 @@
 #              in restricted mode: the guest reaches nothing outside.
 #   --hostfwd  the NIC, with this forward from the host into the guest, e.g.
 #              udp:127.0.0.1:5555-:7 (127.0.0.1 only: this machine).
+#              With a TCP forward, QEMU runs with build/tools/slirp_backlog.so
+#              preloaded if it is built: libslirp listens with a backlog of
+#              1, and under many connects at once the host kernel drops
+#              handshakes the guest never sees (tools/slirp_backlog.c).
 #   --unrestricted  user networking without restrict=on. Restricted slirp
 #              drops every UDP datagram the guest sends, replies to forwarded
 #              ones included (libslirp udp_input), so UDP needs this. The
@@ -134,5 +138,13 @@ if [ "$test" = 1 ]; then
 else
     set -- "$@" -nographic -serial mon:stdio
 fi
+here=$(cd "$(dirname "$0")/.." && pwd)
+case "$fwds" in
+    *hostfwd=tcp:*)
+        if [ -r "$here/build/tools/slirp_backlog.so" ]; then
+            LD_PRELOAD="$here/build/tools/slirp_backlog.so${LD_PRELOAD:+:$LD_PRELOAD}"
+            export LD_PRELOAD
+        fi ;;
+esac
 # shellcheck disable=SC2086  # extra is a list of words on purpose
 exec qemu-system-x86_64 "$@" $extra

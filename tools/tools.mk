@@ -2,21 +2,29 @@
 # generator, and ./aerie, the command line that drives a running Aerie
 # (docs/CM.md). Plain C with -Werror, run on the build machine.
 
-HOST_TOOLS := $(BUILD)/tools/testrun $(BUILD)/tools/ksymgen $(BUILD)/tools/udprecv $(BUILD)/tools/netframe
+HOST_TOOLS := $(BUILD)/tools/testrun $(BUILD)/tools/ksymgen $(BUILD)/tools/udprecv $(BUILD)/tools/netframe \
+              $(BUILD)/tools/slirp_backlog.so
 
 $(BUILD)/tools/%: tools/%.c
 	@mkdir -p $(@D)
 	@echo "  HOSTCC  $<"
 	@$(HOSTCC) $(HOSTCFLAGS) -o $@ $<
 
+# Preloaded into QEMU by tools/qemu.sh when it forwards host ports: raises
+# libslirp's listen backlog of 1 (see the file).
+$(BUILD)/tools/slirp_backlog.so: tools/slirp_backlog.c
+	@mkdir -p $(@D)
+	@echo "  HOSTCC  $<"
+	@$(HOSTCC) $(HOSTCFLAGS) -shared -fPIC -o $@ $<
+
 # ./aerie at the top of the tree: it shares the control protocol's text
 # layer with ctl and the spec parser with cm, so they cannot disagree.
 # Imports read tars through libarchive, JSON through jansson and check
 # digests with OpenSSL (tools/deps.sh installs their -dev packages).
-AERIE_CLI_SRCS := tools/aerie.c tools/aerie_conn.c tools/aerie_spec.c tools/aerie_cp.c services/ctl/ctlproto.c \
+AERIE_CLI_SRCS := tools/aerie.c tools/aerie_debug.c tools/aerie_trace.c tools/aerie_conn.c tools/aerie_spec.c tools/aerie_cp.c services/ctl/ctlproto.c \
                   services/cm/spec.c lib/fmt/fmt.c tools/aerie_import.c tools/imgtree.c tools/ociconf.c \
                   tools/imgbuild.c lib/image/img.c
-AERIE_CLI_HDRS := tools/aerie_conn.h tools/aerie_spec.h tools/aerie_cp.h services/ctl/ctlproto.h services/cm/spec.h \
+AERIE_CLI_HDRS := tools/aerie_debug.h tools/aerie_trace.h tools/aerie_conn.h tools/aerie_spec.h tools/aerie_cp.h services/ctl/ctlproto.h services/cm/spec.h \
                   include/aerie/proto/cm.h tools/aerie_import.h tools/imgtree.h tools/ociconf.h tools/imgbuild.h
 IMPORT_LIBS := -larchive -ljansson -lcrypto
 HOST_TOOLS += aerie

@@ -75,6 +75,17 @@ static void attack_fault_cap(uint64_t slot)
             call_expect_refusal(slot, label, w, 8, "cm operation through the fault capability");
         }
     }
+    /* Debugging and tracing any container (its neighbours' ids included):
+     * attach, read memory, start a trace, read one. */
+    for (uint64_t id = 1; id < 64; id++) {
+        uint64_t d[4][4] = { { id, CM_DBG_ATTACH }, { id, CM_DBG_READ, 0x200000, 64 },
+                             { id, CM_DBG_WRITE, 0x200000, 1 }, { id, CM_DBG_REGS } };
+        for (unsigned i = 0; i < 4; i++)
+            call_expect_refusal(slot, CM_DEBUG, d[i], 4, "cm debug of a container through the fault capability");
+        uint64_t t[3][4] = { { id, CM_TRACE_START, 8192, ~0ull }, { id, CM_TRACE_READ }, { id, CM_TRACE_STOP } };
+        for (unsigned i = 0; i < 3; i++)
+            call_expect_refusal(slot, CM_TRACE, t[i], 4, "cm trace of a container through the fault capability");
+    }
     w[0] = ~0ull;
     call_expect_refusal(slot, CM_WAIT, w, 1, "cm wait through the fault capability");
     /* Forged fault messages: a thread cannot speak for the kernel. An
@@ -213,6 +224,14 @@ static void attack_self(void)
         expect_fail(ae_quota_create(ae_self.quota, AERIE_OBJ_IRQ_CONTROL, s, 0, 0, 0), ae_self.quota,
                     "an IRQ control object from its quota");
         ae_cap_delete(s);
+        /* Its own trace is set on its quota by the holder of the parent
+         * (cm): it can neither stop nor redirect it (it is not its own
+         * parent), and a trace into the boot image or a device is refused. */
+        expect_fail(ae_invokev(ae_self.quota, AERIE_QUOTA_TRACE, ae_self.quota, 0, 0), ae_self.quota,
+                    "stopping its own trace");
+        if (ae_self.utcb_mem)
+            expect_fail(ae_invokev(ae_self.quota, AERIE_QUOTA_TRACE, ae_self.quota, ae_self.utcb_mem, ~0ull),
+                        ae_self.quota, "redirecting its own trace");
     }
     if (ae_self.task && ae_self.utcb_mem) {
         expect_fail(ae_task_map(ae_self.task, ae_self.utcb_mem, 0, 0xFFFF800000000000ull, 4096, AERIE_MAP_R),
@@ -221,6 +240,25 @@ static void attack_self(void)
                     ae_self.task, "a mapping running past the user range");
         expect_fail(ae_task_map(ae_self.task, ae_self.utcb_mem, 1ull << 40, 0x7000000000ull, 4096, AERIE_MAP_R),
                     ae_self.task, "a mapping beyond the memory object");
+    }
+    if (ae_self.task) {
+        /* Its program's text is shared with every container of its image:
+         * a debugger's write (Task WRITE) into it is refused, and so is
+         * reading beyond what it has mapped or into the kernel. */
+        uint64_t rw[3] = { AERIE_PROGRAM_BASE, 1, 0xcc };
+        expect_fail(ae_invoke(ae_self.task, AERIE_TASK_WRITE, 3, rw, 0, 0), ae_self.task,
+                    "a breakpoint written into its shared program text");
+        rw[0] = 0xFFFF800000000000ull;
+        expect_fail(ae_invoke(ae_self.task, AERIE_TASK_READ, 2, rw, args, 1), ae_self.task,
+                    "reading kernel memory through its task");
+        rw[0] = AERIE_USER_MAX - 8;
+        rw[1] = 256;
+        expect_fail(ae_invoke(ae_self.task, AERIE_TASK_READ, 2, rw, 0, 0), ae_self.task,
+                    "reading past the user range through its task");
+        rw[0] = AERIE_PROGRAM_BASE;
+        rw[1] = 1u << 20;
+        expect_fail(ae_invoke(ae_self.task, AERIE_TASK_READ, 2, rw, 0, 0), ae_self.task,
+                    "reading a megabyte in one task read");
     }
     if (ae_self.thread) {
         args[0] = AERIE_PRIO_MAX;

@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <aerie/kip.h>
 #include <aerie/errors.h>
+#include <aerie/trace.h>
 #include <libaerie/syscall.h>
 #include <libaerie/invoke.h>
 #include <libaerie/runtime.h>
@@ -177,6 +178,68 @@ static void run(const char *exp, const char *where, int server_cpu, bool task)
                to_ns(p90), p99, to_ns(p99), nsamples, batch);
 }
 
+/* ---- tracing off and on (aerie trace): the same round trip, the client
+ * a thread charged to a child quota that is, or is not, traced ---- */
+
+static volatile int client_done;
+
+static void client_thread(void *arg)
+{
+    uint64_t ep = (uint64_t)arg;
+    ae_utcb()->mr[0] = 1;
+    for (int i = 0; i < WARMUP; i++)
+        ae_call(ep, AERIE_INFO(1, 1, 0), AERIE_TIMEOUT_FOREVER);
+    for (unsigned i = 0; i < nsamples; i++) {
+        uint64_t t0 = tsc();
+        for (unsigned j = 0; j < batch; j++)
+            ae_call(ep, AERIE_INFO(1, 1, 0), AERIE_TIMEOUT_FOREVER);
+        samples[i] = (tsc() - t0) / batch;
+    }
+    __atomic_store_n(&client_done, 1, __ATOMIC_RELEASE);
+    for (;;)
+        ae_recv(0, AERIE_TIMEOUT_FOREVER, 0);          /* destroyed by the main thread */
+}
+
+static void run_trace(bool on)
+{
+    uint64_t ep = ae_slot_alloc(), quota = 0, cq = ae_slot_alloc(), mem = 0, info[2];
+    ae_quota_create(ae_self.quota, AERIE_OBJ_ENDPOINT, ep, 0, 0, 0);
+    if (start_server_task(ep, 0, &quota))
+        return;
+    ae_quota_create(ae_self.quota, AERIE_OBJ_QUOTA, cq, 4u << 20, 4, 64);
+    if (on) {                                        /* room for every call: no event dropped */
+        mem = ae_slot_alloc();
+        ae_quota_create(ae_self.quota, AERIE_OBJ_MEMORY, mem, 1u << 20, 0, 0);
+        if (ae_invokev(ae_self.quota, AERIE_QUOTA_TRACE, cq, mem, 1ull << AERIE_TRACE_CALL) < 0)
+            ae_kprintf("ipcbench: cannot trace the client's quota\n");
+    }
+    struct ae_thread th = { .quota = cq };
+    client_done = 0;
+    if (ae_thread_start(&th, client_thread, (void *)ep, 0, 16384)) {
+        ae_kprintf("ipcbench: cannot start the client thread\n");
+        return;
+    }
+    ae_invokev(th.thread_slot, AERIE_THREAD_SET_PRIORITY, own_priority());
+    while (!__atomic_load_n(&client_done, __ATOMIC_ACQUIRE))
+        ae_recv(0, 10000000, 0);                     /* sleep: not runnable between its calls */
+    uint64_t head = 0;
+    if (on && ae_invoke(mem, AERIE_MEM_READ, 2, AE_ARGS(8, 8), info, 1) == 0)
+        head = info[0];                              /* aerie_trace_hdr.head: events recorded */
+    ae_thread_destroy(&th);
+    ae_invoke0(cq, AERIE_QUOTA_DESTROY);
+    ae_invoke0(quota, AERIE_QUOTA_DESTROY);
+    if (mem)
+        ae_cap_delete(mem);
+    ae_cap_delete(ep);
+    const char *where = on ? "trace_on" : "trace_off";
+    for (unsigned i = 0; i < nsamples; i++)
+        ae_kprintf("SAMPLE ipc_rtt_trace aerie call_reply %s %lu ns\n", where, to_ns(samples[i]));
+    sort(samples, nsamples);
+    uint64_t p50 = samples[nsamples / 2], p90 = samples[nsamples * 9 / 10];
+    ae_kprintf("ipc round trip, two tasks, same_cpu, tracing %s: median %lu cycles (%lu ns), p90 %lu ns, "
+               "%lu events recorded\n", on ? "on" : "off", p50, to_ns(p50), to_ns(p90), head);
+}
+
 void bench_main(uint64_t *sp);
 void bench_main(uint64_t *sp)
 {
@@ -203,6 +266,12 @@ void bench_main(uint64_t *sp)
             ae_kprintf("ipcbench: one CPU only, no cross-CPU figure\n");
     }
     ae_kprintf("BENCH END ipc-call_reply rc=0\n");
+    ae_kprintf("BENCH BEGIN ipc-trace\n");
+    run_trace(false);
+    run_trace(true);
+    run_trace(false);
+    run_trace(true);
+    ae_kprintf("BENCH END ipc-trace rc=0\n");
     ae_kprintf("BENCH DONE ipcbench\n");
     ae_invokev(ae_self.kdebug, AERIE_KDEBUG_EXIT, 0);
 }

@@ -106,6 +106,9 @@ for p in startup ipc fsbench udpsend capacity nop idle lxbench; do
     cp "$guestbin/$p" "$root/bench/bin/$p"
 done
 cp "$guestbin/nop" "$guestbin/idle" "$root/bench/rootfs/"
+# The TCP boot (bench/tcp.sh) serves the same small file as Aerie's httpd.
+mkdir -p "$root/bench/www"
+cp "$here/../../apps/httpd/files/www/small.txt" "$root/bench/www/small.txt"
 mkdir -p "$root/bench/rootfs/proc" "$root/bench/rootfs/dev" "$root/bench/rootfs/sys"
 
 # Two bundles from `runc spec` (the stock OCI config: pid, net, ipc, uts and

@@ -24,6 +24,9 @@
 #define NETRING_MAGIC       0x474e524eu  /* "NRNG" in memory (little-endian) */
 #define NETRING_VERSION     1u
 #define NETRING_PAYLOAD_MAX 1472u        /* UDP payload of a 1500-byte IPv4 packet, no options */
+#define NETRING_DGRAM_MAX   8192u        /* the longest datagram, in NETRING_DGRAM_SLOTS slots */
+#define NETRING_DGRAM_SLOTS ((NETRING_DGRAM_MAX + NETRING_PAYLOAD_MAX - 1) / NETRING_PAYLOAD_MAX)
+#define NETRING_F_MORE      1u           /* flags: the datagram goes on in the next slot */
 #define NETRING_MIN_SLOTS   2u
 #define NETRING_MAX_SLOTS   4096u        /* a power of two; keeps index arithmetic far from wrap */
 
@@ -37,8 +40,8 @@ struct netring_slot {
     uint32_t remote_ip;
     uint16_t remote_port;
     uint16_t local_port;
-    uint16_t len;                        /* payload bytes, at most NETRING_PAYLOAD_MAX */
-    uint16_t flags;                      /* reserved, 0 */
+    uint16_t len;                        /* payload bytes in this slot, at most NETRING_PAYLOAD_MAX */
+    uint16_t flags;                      /* NETRING_F_MORE or 0 */
     uint32_t reserved;                   /* 0 */
     uint8_t  payload[NETRING_PAYLOAD_MAX];
 };

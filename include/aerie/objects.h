@@ -39,7 +39,9 @@ enum aerie_obj_type {
 /* ---- Quota: the source of all kernel memory ---- */
 #define AERIE_QUOTA_CREATE   1   /* (type, dst_slot, a0, a1, a2) -> () */
 #define AERIE_QUOTA_INFO     2   /* () -> (limit_bytes, used_bytes, limit_threads, used_threads,
-                                    limit_objects, used_objects); used: this quota and all below it */
+                                    limit_objects, used_objects, cpu_ns, ipc_calls); used: this quota
+                                    and all below it; cpu_ns and ipc_calls (endpoint CALLs): of the
+                                    threads charged to this quota itself */
 #define AERIE_QUOTA_DESTROY  3   /* (): destroys everything made from it, and itself */
 #define AERIE_QUOTA_WATCH    4   /* (child quota cap, endpoint cap or 0) -> (): on a DIRECT child of
                                     this quota (MANAGE on this one), sets / replaces / clears the
@@ -47,6 +49,10 @@ enum aerie_obj_type {
                                     to the endpoint, with that capability's badge, when the child's
                                     last live thread (its own or a descendant's) ends, or when the
                                     child is destroyed, whichever is first. EBUSY once it has fired. */
+#define AERIE_QUOTA_TRACE    5   /* (child quota cap, memory cap (READ|WRITE) or 0, kinds mask) -> ():
+                                    on a DIRECT child of this quota (MANAGE on this one): the kernel
+                                    writes the events of the threads charged to the child (the kinds'
+                                    bits, aerie/trace.h) into the memory, a ring; 0 stops it */
 /* QUOTA_CREATE arguments by type:
  *   QUOTA:        a0 = bytes, a1 = max threads, a2 = max objects: limits, not
  *                 reservations; every charge to the child is also a charge
@@ -69,6 +75,9 @@ enum aerie_obj_type {
 #define AERIE_TASK_CAP_DELETE 4  /* (slot in task) */
 #define AERIE_TASK_INFO      5   /* () -> (threads, mapped_bytes, cap_slots_used, page_table_pages) */
 #define AERIE_TASK_DESTROY   6   /* () */
+#define AERIE_TASK_READ      7   /* (vaddr, length <= AERIE_MEM_RW_MAX) -> the bytes of its memory there */
+#define AERIE_TASK_WRITE     8   /* (vaddr, length <= AERIE_MEM_WRITE_MAX, bytes from word 2): only
+                                    into pages it has mapped writable */
 #define AERIE_MAP_R          0x1   /* required: x86-64 cannot map a page writable or executable but unreadable */
 #define AERIE_MAP_W          0x2
 #define AERIE_MAP_X          0x4
@@ -84,7 +93,7 @@ enum aerie_obj_type {
 #define AERIE_THREAD_RESUME       7   /* () */
 #define AERIE_THREAD_SUSPEND      8   /* () */
 #define AERIE_THREAD_DESTROY      9   /* () */
-#define AERIE_THREAD_INFO        10   /* () -> (state, cpu, priority, fault_count) */
+#define AERIE_THREAD_INFO        10   /* () -> (state, cpu, priority, fault_count, cpu_ns) */
 /* Register order for SET_REGS (word i+1, mask bit i) and GET_REGS (word i). */
 enum aerie_reg {
     AERIE_REG_RIP, AERIE_REG_RSP, AERIE_REG_RFLAGS, AERIE_REG_RAX, AERIE_REG_RBX,
@@ -101,7 +110,7 @@ enum aerie_thread_state {
 };
 
 /* ---- Memory ---- */
-#define AERIE_MEM_INFO       1   /* () -> (bytes, flags) */
+#define AERIE_MEM_INFO       1   /* () -> (bytes, flags, bytes of pages allocated: a lazy object's touched ones) */
 #define AERIE_MEM_PHYS       2   /* (offset) -> (physical address); needs MANAGE */
 #define AERIE_MEM_READ       3   /* (offset, length <= AERIE_MEM_RW_MAX) -> the bytes; needs READ */
 #define AERIE_MEM_WRITE      4   /* (offset, length <= AERIE_MEM_WRITE_MAX, bytes from word 2); needs WRITE */

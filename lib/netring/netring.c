@@ -66,17 +66,24 @@ int netring_open(struct netring *r, void *mem, size_t size)
 
 struct netring_slot *netring_prod_next(struct netring *r)
 {
-    if (r->pos - r->seen >= r->nslots) {       /* looks full: re-read the consumer */
+    return netring_prod_peek(r, 0);
+}
+
+struct netring_slot *netring_prod_peek(struct netring *r, uint32_t k)
+{
+    if (k >= r->nslots)
+        return NULL;
+    if (r->pos + k - r->seen >= r->nslots) {   /* looks full: re-read the consumer */
         uint32_t cons = __atomic_load_n(&r->hdr->cons, __ATOMIC_ACQUIRE);
         if (r->pos - cons > r->nslots) {       /* ahead of us, or far behind: bogus */
             r->corrupt++;
             return NULL;
         }
         r->seen = cons;
-        if (r->pos - cons == r->nslots)
+        if (r->pos + k - cons >= r->nslots)
             return NULL;
     }
-    return &r->slots[r->pos & r->mask];
+    return &r->slots[(r->pos + k) & r->mask];
 }
 
 void netring_prod_commit(struct netring *r)
@@ -111,17 +118,24 @@ void netring_prod_wait_end(struct netring *r)
 
 const struct netring_slot *netring_cons_next(struct netring *r)
 {
-    if (r->pos == r->seen) {                   /* looks empty: re-read the producer */
+    return netring_cons_peek(r, 0);
+}
+
+const struct netring_slot *netring_cons_peek(struct netring *r, uint32_t k)
+{
+    if (k >= r->nslots)
+        return NULL;
+    if (r->seen - r->pos <= k) {               /* not known published: re-read the producer */
         uint32_t prod = __atomic_load_n(&r->hdr->prod, __ATOMIC_ACQUIRE);
         if (prod - r->pos > r->nslots) {       /* behind us, or too far ahead: bogus */
             r->corrupt++;
             return NULL;
         }
         r->seen = prod;
-        if (prod == r->pos)
+        if (prod - r->pos <= k)
             return NULL;
     }
-    return &r->slots[r->pos & r->mask];
+    return &r->slots[(r->pos + k) & r->mask];
 }
 
 void netring_cons_commit(struct netring *r)

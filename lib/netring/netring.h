@@ -56,6 +56,9 @@ int netring_open(struct netring *r, void *mem, size_t size);
  * bad), commit it, publish all committed slots. publish returns true when
  * the consumer asked to be woken. */
 struct netring_slot *netring_prod_next(struct netring *r);
+/* The slot k after the next one, if slots 0..k are all free (a datagram
+ * of several slots is written this way, then committed slot by slot). */
+struct netring_slot *netring_prod_peek(struct netring *r, uint32_t k);
 void netring_prod_commit(struct netring *r);
 bool netring_prod_publish(struct netring *r);
 
@@ -63,6 +66,8 @@ bool netring_prod_publish(struct netring *r);
  * bad), release it, publish all released slots. publish returns true when
  * the producer asked to be woken. */
 const struct netring_slot *netring_cons_next(struct netring *r);
+/* The slot k after the next one, if the producer has published it. */
+const struct netring_slot *netring_cons_peek(struct netring *r, uint32_t k);
 void netring_cons_commit(struct netring *r);
 bool netring_cons_publish(struct netring *r);
 

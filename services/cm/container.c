@@ -89,12 +89,17 @@ static void free_slot(uint64_t *slot)
  * from the container's keep quota (the container pays for its log, and
  * the log outlives its run until removal); *cap receives the client
  * capability to grant, *badge its stream. */
-static int open_console(uint64_t keep, const char *name, uint64_t *cap, uint64_t *badge)
+/* The log is lazy Memory from keep: a page is charged when the console
+ * first writes there, so a container that never prints pays nothing, and
+ * keep's room for it is held back from everything else (make_quotas:
+ * use), so a program that fills its memory can still say so. We keep a
+ * capability to it (*logp) to say in CM_STATS what it holds. */
+static int open_console(uint64_t keep, const char *name, uint64_t *cap, uint64_t *badge, uint64_t *logp)
 {
     if (!cm.console_admin)
         return AE_ECAP;
     uint64_t log = ae_slot_alloc();
-    int r = (int)ae_quota_create(keep, AERIE_OBJ_MEMORY, log, CM_LOG_BYTES, 0, 0);
+    int r = (int)ae_quota_create(keep, AERIE_OBJ_MEMORY, log, CM_LOG_BYTES, AERIE_MEM_LAZY, 0);
     if (r) {
         ae_slot_free(log);
         return r;
@@ -111,9 +116,9 @@ static int open_console(uint64_t keep, const char *name, uint64_t *cap, uint64_t
     u->caps[0] = (uint32_t)log;
     int64_t rr = ae_call(cm.console_admin, AERIE_INFO(CON_OPEN, 1 + (len + 7) / 8, 1), AERIE_TIMEOUT_FOREVER);
     u->recv_slots[0] = 0;
-    ae_cap_delete(log);                        /* the console holds its own copy */
-    ae_slot_free(log);
+    *logp = log;                               /* the console holds its own copy */
     if (rr < 0 || AERIE_INFO_LABEL((uint64_t)rr) || AERIE_INFO_NCAPS((uint64_t)rr) != 1) {
+        free_slot(logp);
         ae_slot_free(*cap);
         *cap = 0;
         if (rr < 0)
@@ -155,7 +160,7 @@ static int files_quota(const struct container *c, uint64_t *q)
 {
     uint64_t bytes = c->spec->fs_bytes;
     *q = ae_slot_alloc();
-    int r = (int)ae_quota_create(c->keep, AERIE_OBJ_QUOTA, *q, bytes + bytes / 64 + (64u << 10), 0,
+    int r = (int)ae_quota_create(CM_RUN_PARENT(c), AERIE_OBJ_QUOTA, *q, bytes + bytes / 64 + (64u << 10), 0,
                                  CM_FS_OBJECTS(bytes) - 1);
     if (r) {
         ae_slot_free(*q);
@@ -296,6 +301,7 @@ static void forget_console(struct container *c)
         ae_call(cm.console_admin, AERIE_INFO(CON_FORGET, 1, 0), AERIE_TIMEOUT_FOREVER);
         c->console_badge = 0;
     }
+    free_slot(&c->log_mem);
 }
 
 /* The fs session outlives the container's end, so its files can still be
@@ -332,7 +338,7 @@ static int add_grants(struct creation *k, char *err, size_t errlen)
     if (s->grants & SPEC_GRANT_CONSOLE) {
         char name[CON_NAME_MAX + 1];
         snprintf(name, sizeof name, "%s#%lu", s->name[0] ? s->name : s->image, c->id);
-        int r = open_console(c->keep, name, &k->console_cap, &c->console_badge);
+        int r = open_console(c->keep, name, &k->console_cap, &c->console_badge, &c->log_mem);
         if (r) {
             snprintf(err, errlen, "grant console: the console did not open a stream (error %d)", r);
             return r;
@@ -376,40 +382,64 @@ static int load(struct creation *k, char *err, size_t errlen)
         .quota = c->run, .image = f.data, .image_len = f.size, .image_mem = k->use.mem,
         .image_off = f.data_offset, .argv = k->args.argv, .envp = k->args.envp, .grants = k->grants,
         .ngrants = k->ngrants, .stack_bytes = s->stack, .fault_ep = k->fault_cap, .cpu = c->cpu,
-        .prio = s->prio, .suspended = true, .lazy = true,
+        .prio = s->prio, .suspended = true, .lazy = true, .debuggable = s->debug != SPEC_DEBUG_NO,
     };
     struct cm_linux lx = { 0 };
     if (!elf_is_aerie(f.data, f.size)) {
+        if (s->debug) {
+            snprintf(err, errlen, "debug: a Linux program is debugged inside its personality, not by cm");
+            return AE_ENOTSUP;
+        }
         r = cm_linux_prepare(c, &f, &a, &lx, err, errlen);
         if (r) {
             cm_linux_release(&lx);
             return r;
         }
     }
+    for (unsigned i = 0, n = 0; i < a.ngrants; i++)   /* grants go to slots 1..n (aerie trace names them) */
+        n += (unsigned)snprintf(c->slot_names + n, n < sizeof c->slot_names ? sizeof c->slot_names - n : 0,
+                                "%s%u=%s", i ? " " : "", i + 1, a.grants[i].name);
     struct ae_child child;
     r = ae_spawn(&a, &child, err, errlen);
     cm_linux_release(&lx);                 /* the container has its copy */
     if (r)
         return r;
-    free_slot(&child.task);                /* its thread keeps it alive */
+    c->debug = s->debug;
+    if (c->debug)
+        c->task = child.task;              /* a debugger reads and writes its memory */
+    else
+        free_slot(&child.task);            /* its thread keeps it alive */
     c->thread = child.thread;
     return 0;
 }
 
-/* The container's two quotas: keep (its whole limit; what must outlive
- * its run — its log, its files — until removal) and run, a child of keep,
- * that its program, threads and objects come from. Quotas reserve nothing
- * up front: every charge to run also counts in keep, so keep's limit
- * bounds everything the container costs. */
+/* The container's quotas: keep (its whole limit; what must outlive its
+ * run — its log, its files — until removal) and run, below it, that its
+ * program, threads and objects come from. Quotas reserve nothing up
+ * front: every charge to run also counts in keep, so keep's limit bounds
+ * everything the container costs. With a console, run and the files sit
+ * under use, a child of keep whose limit is keep's less the log: the
+ * log's pages are charged when written, and however full the rest gets,
+ * keep has room for them. */
 static int make_quotas(struct container *c, const struct spec *s, char *err, size_t errlen)
 {
     c->keep = ae_slot_alloc();
     uint64_t files = (s->grants & SPEC_GRANT_FS) ? CM_FS_OBJECTS(s->fs_bytes) : 0;
     int r = (int)ae_quota_create(cm.quota, AERIE_OBJ_QUOTA, c->keep, s->mem, s->threads,
                                  s->objects + CM_KEEP_OBJECTS + files);
+    if (!r && (s->grants & SPEC_GRANT_CONSOLE)) {
+        c->use = ae_slot_alloc();
+        r = (int)ae_quota_create(c->keep, AERIE_OBJ_QUOTA, c->use, s->mem - CM_LOG_BYTES - CM_KEEP_OWN,
+                                 s->threads,
+                                 s->objects + CM_KEEP_OBJECTS + files);
+        if (r) {
+            ae_slot_free(c->use);
+            c->use = 0;
+        }
+    }
     if (!r) {
         c->run = ae_slot_alloc();
-        r = (int)ae_quota_create(c->keep, AERIE_OBJ_QUOTA, c->run, s->mem, s->threads, s->objects);
+        r = (int)ae_quota_create(CM_RUN_PARENT(c), AERIE_OBJ_QUOTA, c->run, s->mem, s->threads, s->objects);
     }
     if (r == AE_ENOMEM)      /* only the quota objects are charged now: the manager is full */
         snprintf(err, errlen, "the container manager's memory is used up (error %d)", r);
@@ -463,7 +493,7 @@ int container_create(const struct spec *s, uint64_t *id, char *err, size_t errle
         c->image_held = r == 0;
     }
     if (!r)          /* however its last thread ends, cm hears of it (on_gone) */
-        r = (int)ae_invokev(c->keep, AERIE_QUOTA_WATCH, c->run, k.fault_cap);
+        r = (int)ae_invokev(CM_RUN_PARENT(c), AERIE_QUOTA_WATCH, c->run, k.fault_cap);
     if (!r)
         r = add_grants(&k, err, errlen);
     if (!r)
@@ -483,6 +513,7 @@ int container_create(const struct spec *s, uint64_t *id, char *err, size_t errle
         forget_console(c);
         destroy_quota(&c->run);
         destroy_quota(&c->keep);
+        free_slot(&c->use);                /* destroyed with keep */
         if (c->thread)
             ae_slot_free(c->thread);
         if (c->image_held)
@@ -504,7 +535,8 @@ int container_start(struct container *c)
     c->started_ns = cm_now_ns();
     c->state = CM_RUNNING;
     int r = (int)ae_invoke0(c->thread, AERIE_THREAD_RESUME);
-    free_slot(&c->thread);                 /* running code keeps itself alive */
+    if (!c->debug)
+        free_slot(&c->thread);             /* running code keeps itself alive */
     return r;
 }
 
@@ -536,6 +568,9 @@ void container_end(struct container *c, int state, uint64_t status, const uint64
     c->ended_ns = cm_now_ns();
     if (!c->started_ns)
         c->started_ns = c->ended_ns;
+    if (c->run)
+        ae_invoke(c->run, AERIE_QUOTA_INFO, 0, 0, c->final, 8);   /* its CPU time and calls stay */
+    cm_debug_end(c);
     destroy_quota(&c->run);                      /* its program, threads and objects */
     if (c->thread) {
         ae_slot_free(c->thread);                 /* emptied by the destruction */
@@ -572,9 +607,11 @@ int container_remove(uint64_t id)
     container_end(c, CM_KILLED, 0, 0);
     forget_console(c);
     close_fs(c);
+    free_slot(&c->trace_mem);                    /* its trace buffer */
     if (c->image_held)
         images_release(c->image);             /* rmi may take the image now */
     destroy_quota(&c->keep);                     /* its log and files: the rest */
+    free_slot(&c->use);                          /* destroyed with keep */
     pthread_mutex_unlock(&c->lock);
     pthread_mutex_destroy(&c->lock);
     free(c);

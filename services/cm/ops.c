@@ -8,6 +8,9 @@
 #include <aerie/fault.h>
 #include <aerie/proto/console.h>
 #include <aerie/proto/linux.h>
+#include <aerie/proto/fs.h>
+#include <aerie/proto/net.h>
+#include <libaerie/fs.h>
 #include <libaerie/syscall.h>
 #include <libaerie/invoke.h>
 #include <libaerie/runtime.h>
@@ -174,17 +177,43 @@ static int op_list(void *ctx, struct ae_request *rq)
     return ok(rq, 2 + 2 * n);
 }
 
+/* File bytes read and written by its fs session, packets received and
+ * sent by its net client (0 without them), into w[0..3]. */
+static void io_counters(uint64_t fs, uint64_t net, uint64_t *w)
+{
+    uint64_t f[FS_SSTAT_WORDS] = { 0 };
+    w[0] = w[1] = w[2] = w[3] = 0;
+    if (fs && cm.fs_admin && ae_fs_admin_session_stats(cm.fs_admin, (uint32_t)fs, f) == 0) {
+        w[0] = f[FS_SSTAT_READ_BYTES];
+        w[1] = f[FS_SSTAT_WRITE_BYTES];
+    }
+    if (net && cm.net_admin) {
+        struct aerie_utcb *u = ae_utcb();
+        u->mr[0] = net;
+        int64_t r = ae_call(cm.net_admin, AERIE_INFO(NET_ADMIN_CLIENT_STATS, 1, 0), AERIE_TIMEOUT_FOREVER);
+        if (r >= 0 && !AERIE_INFO_LABEL((uint64_t)r) && AERIE_INFO_NWORDS((uint64_t)r) >= 3) {
+            w[2] = u->mr[0];                 /* rx_delivered */
+            w[3] = u->mr[2];                 /* tx_sent */
+        }
+    }
+}
+
 /* Where a container's memory is: keep's figures are all of it (its limit
  * bounds everything); the breakdown says what each part holds. */
 static int op_stats(void *ctx, struct ae_request *rq)
 {
     WITH_CONTAINER(rq, c);
-    uint64_t q[6] = { 0 }, run[6] = { 0 };
+    uint64_t q[6] = { 0 }, run[8] = { 0 };
     ae_quota_info(c->keep, q);
     if (c->run)
-        ae_quota_info(c->run, run);
+        ae_invoke(c->run, AERIE_QUOTA_INFO, 0, 0, run, 8);
+    else
+        memcpy(run, c->final, sizeof run);
     uint64_t end = c->ended_ns ? c->ended_ns : cm_now_ns();
-    uint64_t log = c->console_badge ? CM_LOG_BYTES : 0, run_now = c->run ? run[1] : 0;
+    uint64_t mem[3] = { 0 };
+    if (c->log_mem)
+        ae_invoke(c->log_mem, AERIE_MEM_INFO, 0, 0, mem, 3);   /* the log's pages written so far */
+    uint64_t log = mem[2], run_now = c->run ? run[1] : 0;
     rq->reply[1] = q[1];
     rq->reply[2] = q[0];
     rq->reply[3] = q[3];
@@ -198,8 +227,14 @@ static int op_stats(void *ctx, struct ae_request *rq)
     rq->reply[11] = log;                            /* its console log */
     rq->reply[12] = q[1] > run_now + log ? q[1] - run_now - log : 0;   /* files, kernel records */
     rq->reply[13] = sizeof *c;                      /* cm's record of it */
+    rq->reply[14] = run[6];                         /* CPU ns: the kernel's count */
+    rq->reply[15] = run[7];                         /* endpoint calls */
+    rq->reply[20] = c->run ? run[3] : 0;            /* live threads */
+    rq->reply[21] = c->run ? (uint64_t)c->dbg.stop : 0;   /* stopped by a debugger, or held in a fault */
+    uint64_t fs = c->fs_session, net = c->net_client;
     container_put(c);
-    return ok(rq, 14);
+    io_counters(fs, net, &rq->reply[16]);
+    return ok(rq, 22);
 }
 
 /* Log bytes one CM_LOGS reply carries: 64 words less status, next and
@@ -324,6 +359,10 @@ static int on_fault(void *ctx, struct ae_request *rq)
     struct container *c = container_find(rq->badge & ~CM_FAULT_BADGE);
     if (!c)
         return 0;
+    if (c->debug && cm_debug_fault(c, rq)) {   /* held for its debugger */
+        container_put(c);
+        return 0;
+    }
     if (rq->label == AERIE_FAULT_GONE) {
         on_gone(c, rq->w, rq->nwords);
     } else if (rq->label == AERIE_FAULT_EXIT) {
@@ -354,6 +393,42 @@ static int op_image_remove(void *ctx, struct ae_request *rq) { return cm_image_r
 static int op_image_info(void *ctx, struct ae_request *rq) { return cm_image_info(rq); }
 static int op_fs_session(void *ctx, struct ae_request *rq) { return cm_fs_session(rq); }
 
+static int op_trace(void *ctx, struct ae_request *rq)
+{
+    WITH_CONTAINER(rq, c);
+    int r = cm_trace_op(c, rq);
+    container_put(c);
+    if (r == AE_EDEAD)
+        return fail_msg(rq, r, "it is not running");
+    if (r == AE_ENOENT)
+        return fail_msg(rq, r, "it is not traced");
+    if (r == AE_ENOMEM)
+        return fail_msg(rq, r, "its memory limit has no room for the trace buffer");
+    if (r == AE_EINVAL)
+        return fail_msg(rq, r, "a buffer of 8K to 16M, and only known kinds of event");
+    if (r)
+        return fail_msg(rq, r, "the kernel refused");
+    rq->reply[0] = 0;
+    return 0;
+}
+
+static int op_debug(void *ctx, struct ae_request *rq)
+{
+    WITH_CONTAINER(rq, c);
+    int r = cm_debug_op(c, rq);
+    container_put(c);
+    if (r == AE_EPERM)
+        return fail_msg(rq, r, "it was not created with debug=yes or debug=hold");
+    if (r == AE_EDEAD)
+        return fail_msg(rq, r, "it is not running");
+    if (r == AE_EBUSY)
+        return fail_msg(rq, r, "it is running: stop it first");
+    if (r)
+        return fail_msg(rq, r, "the kernel refused the access");
+    rq->reply[0] = 0;
+    return 0;
+}
+
 /* Adding and removing images and reaching a container's files in bulk
  * change what every container may run or read: they need "cm.admin"
  * (ctl's grant), not only "cm". */
@@ -370,6 +445,7 @@ static const struct ae_op ops[CM_OP_COUNT] = {
     [CM_IMAGE_COMMIT] = ADMIN(op_image_commit, 2), [CM_IMAGE_ABORT] = ADMIN(op_image_abort, 2),
     [CM_IMAGE_REMOVE] = ADMIN(op_image_remove, 2), [CM_IMAGE_INFO] = OP(op_image_info, 1),
     [CM_FS_SESSION] = ADMIN(op_fs_session, 1),
+    [CM_DEBUG] = OP(op_debug, 2),       [CM_TRACE] = OP(op_trace, 2),
     [CM_SIGNAL] = OP(op_signal, 2),
 };
 

@@ -266,8 +266,19 @@ static int set_field(struct spec *s, const char *key, const char *v, char *err, 
         s->fs_inodes = (uint32_t)n;
         return 0;
     }
+    if (seq(key, "debug")) {
+        if (seq(v, "no"))
+            s->debug = SPEC_DEBUG_NO;
+        else if (seq(v, "yes"))
+            s->debug = SPEC_DEBUG_YES;
+        else if (seq(v, "hold"))
+            s->debug = SPEC_DEBUG_HOLD;
+        else
+            return bad(err, errlen, key, v, "must be no, yes or hold");
+        return 0;
+    }
     return bad(err, errlen, key, v, "is not a spec field (image name entrypoint args env grant mem stack "
-               "threads objects prio cpus ports net.conns fs.bytes fs.inodes)");
+               "threads objects prio cpus ports net.conns fs.bytes fs.inodes debug)");
 }
 
 /* One word of the spec: key=value (value may be "quoted" with spaces). */

@@ -48,7 +48,13 @@ struct spec {
     uint32_t net_conns;              /* TCP connections at once; 0: the net service's default */
     uint64_t fs_bytes;
     uint32_t fs_inodes;
+    unsigned debug;                  /* SPEC_DEBUG_* */
 };
+
+/* debug=: how a debugger may reach it (docs/CM.md, "aerie debug"). */
+#define SPEC_DEBUG_NO    0       /* no debugger: its program's text is shared, read-only */
+#define SPEC_DEBUG_YES   1       /* its program is a private, writable copy: breakpoints work */
+#define SPEC_DEBUG_HOLD  2       /* as yes, and a fault holds it for the debugger instead of ending it */
 
 /* Defaults: console and self granted, 16 MiB, 8 threads, 256 objects,
  * priority 10, any CPU, 16 KiB stack, no ports, fs 8 MiB / 1024 inodes. */

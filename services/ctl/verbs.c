@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <aerie/errors.h>
+#include <aerie/objects.h>
+#include <aerie/utcb.h>
 #include "ctl.h"
 
 #define PS_MAX 1024
@@ -220,9 +222,164 @@ static void verb_stats(struct ctl_session *s, const struct ctl_request *rq)
         return;
     }
     reply_ok(s, rq->id, "state=%s cpu=%d uptime_ms=%lu mem=%lu mem_limit=%lu threads=%lu threads_limit=%lu "
-             "objects=%lu objects_limit=%lu mem_run=%lu mem_log=%lu mem_rest=%lu mem_cm=%lu",
+             "objects=%lu objects_limit=%lu mem_run=%lu mem_log=%lu mem_rest=%lu mem_cm=%lu "
+             "uptime_ns=%lu cpu_ns=%lu ipc_calls=%lu fs_read=%lu fs_written=%lu net_rx=%lu net_tx=%lu "
+             "threads_live=%lu debug=%lu",
              state_name(t.state), t.cpu, t.uptime_ns / 1000000, t.mem_used, t.mem_limit, t.threads_used,
-             t.threads_limit, t.objects_used, t.objects_limit, t.mem_run, t.mem_log, t.mem_rest, t.mem_cm);
+             t.threads_limit, t.objects_used, t.objects_limit, t.mem_run, t.mem_log, t.mem_rest, t.mem_cm,
+             t.uptime_ns, t.cpu_ns, t.ipc_calls, t.fs_read, t.fs_written, t.net_rx, t.net_tx, t.threads_live, t.debug_stop);
+}
+
+/* trace CID start BYTES KINDS | read | stop | names (CM_TRACE): read
+ * answers one row per record (numbers in hex), then ok with the dropped
+ * count and how many records still wait. */
+static void verb_trace(struct ctl_session *s, const struct ctl_request *rq)
+{
+    uint64_t cid, w[2] = { 0 }, res[AERIE_MSG_WORDS - 1];
+    if (!cid_arg(s, rq, 0, &cid))
+        return;
+    const char *op = rq->args[1];
+    int r;
+    if (!strcmp(op, "start")) {
+        if (rq->nargs != 4 || !num_arg(s, rq, 2, 10, &w[0]) || !num_arg(s, rq, 3, 10, &w[1])) {
+            if (rq->nargs != 4)
+                reply_err(s, rq->id, "usage: trace ID start BYTES KINDS");
+            return;
+        }
+        r = ae_cm_trace(s->ctl->cm, cid, CM_TRACE_START, w, 2, 0, 0);
+    } else if (!strcmp(op, "stop")) {
+        r = ae_cm_trace(s->ctl->cm, cid, CM_TRACE_STOP, 0, 0, 0, 0);
+    } else if (!strcmp(op, "names")) {
+        r = ae_cm_trace(s->ctl->cm, cid, CM_TRACE_NAMES, 0, 0, res, 21);
+        if (!r) {
+            char names[161];
+            size_t n = res[0] < 160 ? res[0] : 160;
+            memcpy(names, &res[1], n);
+            names[n] = 0;
+            reply_ok(s, rq->id, "%s", names);
+            return;
+        }
+    } else if (!strcmp(op, "read")) {
+        r = ae_cm_trace(s->ctl->cm, cid, CM_TRACE_READ, 0, 0, res, 3 + 7 * 8);
+        if (!r) {
+            for (uint64_t i = 0; i < res[1] && i < 7; i++) {
+                const uint64_t *x = &res[3 + 8 * i];
+                char row[256];
+                snprintf(row, sizeof row, "ts=%lx dur=%lx kind=%lx cpu=%lx tid=%lx a=%lx b=%lx c=%lx d=%lx", x[0],
+                         x[1], x[2] & 0xffff, (x[2] >> 16) & 0xffff, x[2] >> 32, x[3], x[4], x[5], x[6]);
+                reply_line(s, rq->id, "row", row);
+            }
+            reply_ok(s, rq->id, "dropped=%lu more=%lu", res[0], res[2]);
+            return;
+        }
+    } else {
+        reply_err(s, rq->id, "trace: no operation '%.32s' (start stop read names)", op);
+        return;
+    }
+    if (r == AE_EDEAD)
+        reply_err(s, rq->id, "container %lu is not running", cid);
+    else if (r == AE_ENOENT)
+        reply_err(s, rq->id, "container %lu is not traced", cid);
+    else if (r == AE_ENOMEM)
+        reply_err(s, rq->id, "container %lu: its memory limit has no room for the trace buffer", cid);
+    else if (r == AE_EINVAL)
+        reply_err(s, rq->id, "trace: a buffer of 8K to 16M bytes and known kinds only");
+    else if (r)
+        cm_err(s, rq->id, cid, r, "trace");
+    else
+        reply_ok(s, rq->id, "%s", "");
+}
+
+/* debug CID OP [HEX...]: a debugger's primitives (CM_DEBUG); numbers in
+ * hex both ways, memory as hex bytes. tools/aerie_debug.c speaks gdb's
+ * remote protocol on the host and sends these. */
+static const char *const debug_ops[] = {
+    [CM_DBG_ATTACH] = "attach", [CM_DBG_DETACH] = "detach", [CM_DBG_STATUS] = "status",
+    [CM_DBG_STOP] = "stop", [CM_DBG_CONT] = "cont", [CM_DBG_STEP] = "step", [CM_DBG_REGS] = "regs",
+    [CM_DBG_SET_REGS] = "setregs", [CM_DBG_READ] = "read", [CM_DBG_WRITE] = "write",
+};
+
+static int hex_digit(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+static void verb_debug(struct ctl_session *s, const struct ctl_request *rq)
+{
+    uint64_t cid, w[AERIE_MSG_WORDS] = { 0 }, res[AERIE_MSG_WORDS - 1];
+    unsigned op = 0, n = 0;
+    if (!cid_arg(s, rq, 0, &cid))
+        return;
+    for (unsigned i = 1; i < sizeof debug_ops / sizeof debug_ops[0]; i++)
+        if (!strcmp(rq->args[1], debug_ops[i]))
+            op = i;
+    if (!op) {
+        reply_err(s, rq->id, "debug: no operation '%.32s' (attach detach status stop cont step regs setregs "
+                  "read write)", rq->args[1]);
+        return;
+    }
+    for (unsigned i = 2; i < rq->nargs; i++) {
+        const char *a = rq->args[i];
+        if (op == CM_DBG_WRITE && i == 4) {        /* the bytes, in hex */
+            size_t len = strlen(a);
+            if (len % 2 || len / 2 > AERIE_MEM_WRITE_MAX || len / 2 != w[1]) {
+                reply_err(s, rq->id, "debug write: the bytes do not match the length");
+                return;
+            }
+            for (size_t j = 0; j < len / 2; j++) {
+                int hi = hex_digit(a[2 * j]), lo = hex_digit(a[2 * j + 1]);
+                if (hi < 0 || lo < 0) {
+                    reply_err(s, rq->id, "debug write: the bytes are not hex");
+                    return;
+                }
+                ((uint8_t *)&w[2])[j] = (uint8_t)(hi << 4 | lo);
+            }
+            n = 2 + (unsigned)((len / 2 + 7) / 8);
+            continue;
+        }
+        uint64_t v = 0;
+        bool ok = a[0] && strlen(a) <= 16 && n < 2 + AERIE_REG_COUNT;
+        for (const char *p = a; ok && *p; p++) {
+            ok = hex_digit(*p) >= 0;
+            v = v << 4 | (uint64_t)(ok ? hex_digit(*p) : 0);
+        }
+        if (!ok) {
+            char wd[64];
+            reply_err(s, rq->id, "debug: '%s' is not a hex number", reply_word(a, wd, sizeof wd));
+            return;
+        }
+        w[n++] = v;
+    }
+    unsigned nres = op == CM_DBG_REGS ? AERIE_REG_COUNT : op == CM_DBG_READ ? (unsigned)((w[1] + 7) / 8)
+                  : op == CM_DBG_STATUS || op == CM_DBG_ATTACH ? 7 : 0;
+    if (op == CM_DBG_READ && w[1] > AERIE_MEM_RW_MAX) {
+        reply_err(s, rq->id, "debug read: at most %d bytes at once", AERIE_MEM_RW_MAX);
+        return;
+    }
+    int r = ae_cm_debug(s->ctl->cm, cid, op, w, n, res, nres);
+    if (r == AE_EPERM)
+        reply_err(s, rq->id, "container %lu was not created with debug=yes or debug=hold", cid);
+    else if (r == AE_EDEAD)
+        reply_err(s, rq->id, "container %lu is not running", cid);
+    else if (r == AE_EBUSY)
+        reply_err(s, rq->id, "container %lu is running: stop it first", cid);
+    else if (r == AE_EFAULT || r == AE_ERIGHTS || r == AE_EINVAL)
+        reply_err(s, rq->id, "debug %s: refused (error %d): not mapped%s", debug_ops[op], r,
+                  r == AE_ERIGHTS ? " writable" : "");
+    else if (r)
+        cm_err(s, rq->id, cid, r, "debug");
+    else if (op == CM_DBG_READ) {
+        char hex[2 * AERIE_MEM_RW_MAX + 1];
+        for (uint64_t j = 0; j < w[1]; j++)
+            snprintf(hex + 2 * j, 3, "%02x", ((const uint8_t *)res)[j]);
+        hex[2 * w[1]] = 0;
+        reply_ok(s, rq->id, "%s", hex);
+    } else {
+        char out[AERIE_REG_COUNT * 17 + 1] = "";
+        for (unsigned j = 0; j < nres; j++)
+            snprintf(out + strlen(out), sizeof out - strlen(out), "%s%lx", j ? " " : "", res[j]);
+        reply_ok(s, rq->id, "%s", out);
+    }
 }
 
 static void verb_kill(struct ctl_session *s, const struct ctl_request *rq)
@@ -374,6 +531,8 @@ static const struct verb verbs[] = {
     { "logs",   1, 2, "logs ID [FROM]: the log so far -> out..., ok NEXT", verb_logs },
     { "status", 1, 1, "status ID: -> ok STATE", verb_status },
     { "stats",  1, 1, "stats ID: -> ok key=value...", verb_stats },
+    { "trace",  2, 4, "trace ID start BYTES KINDS|read|stop|names: its trace (docs/CM.md)", verb_trace },
+    { "debug",  2, 3 + AERIE_REG_COUNT, "debug ID OP [HEX...]: a debugger's primitives (docs/CM.md)", verb_debug },
     { "kill",   1, 1, "kill ID: ends a running container", verb_kill },
     { "signal", 2, 2, "signal ID SIG: a signal (TERM, INT, 15...) to a container's Linux program", verb_signal },
     { "rm",     1, 2, "rm ID [-f]: removes a container (-f: even a running one)", verb_rm },

@@ -501,7 +501,7 @@ static int64_t sock_send(struct lx_thread *t, struct sock *s, unsigned fl, const
         }
         if (!port)
             return -LX_EINVAL;
-        if (n > NETRING_PAYLOAD_MAX)
+        if (n > NETRING_DGRAM_MAX)
             return -LX_EMSGSIZE;
         if (!s->lport) {
             int64_t r = udp_bind(s, 0);

@@ -16,6 +16,7 @@
 #include <aerie/errors.h>
 #include <aerie/fault.h>
 #include <aerie/proto/fs.h>
+#include <aerie/trace.h>
 #include <libaerie/cm.h>
 #include <libaerie/invoke.h>
 #include <libaerie/runtime.h>
@@ -352,8 +353,9 @@ static void remove_many(int n)
 }
 
 /* Each console log is the container's: it shows in its stats, it is
- * charged to its limit, and there is no system-wide cap on how many
- * containers have one (the console used to refuse the ~295th). */
+ * charged to its limit when written (a container that never prints pays
+ * nothing for it), and there is no system-wide cap on how many containers
+ * have one (the console used to refuse the ~295th). */
 static void cm_console_logs_are_charged_to_their_containers(void)
 {
     remove_many(start_many_idle());                 /* the services' heaps grow once */
@@ -362,10 +364,17 @@ static void cm_console_logs_are_charged_to_their_containers(void)
     CHECK_EQ(made, MANY);
     struct ae_cm_stats s;
     CHECK_EQ(ae_cm_stats(cmcap, many_ids[made - 1], &s), 0);
-    CHECK_EQ(s.mem_log, 4096);
-    CHECK(s.mem_used >= s.mem_run + s.mem_log && s.mem_used <= s.mem_limit);
+    CHECK_EQ(s.mem_log, 0);                         /* idle never printed */
+    CHECK(s.mem_used >= s.mem_run && s.mem_used <= s.mem_limit);
     remove_many(made);
     CHECK_EQ(free_pages(), before);
+    struct ae_cm_status st;
+    uint64_t id;
+    CHECK_EQ(run("image=hello", &st, 0, 0, &id), 0);
+    CHECK_EQ(ae_cm_stats(cmcap, id, &s), 0);
+    CHECK_EQ(s.mem_log, 4096);                      /* it printed: one page, its own */
+    CHECK(s.mem_used >= s.mem_log && s.mem_used <= s.mem_limit);
+    CHECK_EQ(ae_cm_remove(cmcap, id), 0);
 }
 
 /* A container flooding its log keeps its own last 4 KiB and changes
@@ -656,6 +665,65 @@ static void cm_soak_returns_every_page(void)
     CHECK_EQ(after, before);
 }
 
+/* Waits up to 10 s for a debuggable container to stop as want (CM_DBG_*). */
+static bool wait_stop(uint64_t id, uint64_t want, uint64_t res[7])
+{
+    for (int i = 0; i < 10000; i++) {
+        if (ae_cm_debug(cmcap, id, CM_DBG_STATUS, 0, 0, res, 7) == 0 && res[0] == want)
+            return true;
+        ae_sleep_ns(1000000);
+    }
+    return false;
+}
+
+/* What `aerie debug` and `aerie trace` do through cm, over and over: a
+ * crash held for its debugger, then killed; a loop attached to, stepped,
+ * read, traced, detached and killed. Nothing a debugger or a tracer
+ * makes outlives the container: every page comes back. A container made
+ * without debug= cannot be debugged at all. */
+static void cm_debug_and_trace_return_every_page(void)
+{
+    uint64_t id, res[AERIE_REG_COUNT], before = 0;
+    char err[160];
+    CHECK_EQ(ae_cm_create(cmcap, "image=dbgloop grant=none args=60", 1, &id, err, sizeof err), 0);
+    CHECK_EQ(ae_cm_debug(cmcap, id, CM_DBG_ATTACH, 0, 0, res, 7), AE_EPERM);
+    CHECK_EQ(ae_cm_debug(cmcap, id, CM_DBG_REGS, 0, 0, res, AERIE_REG_COUNT), AE_EPERM);
+    CHECK_EQ(ae_cm_remove(cmcap, id), 0);
+    for (unsigned i = 0; i < 11; i++) {
+        if (i == 1)
+            before = free_pages();               /* after one cycle to warm cm's caches */
+        CHECK_EQ(ae_cm_create(cmcap, "image=crasher grant=none debug=hold", 1, &id, err, sizeof err), 0);
+        CHECK(wait_stop(id, CM_DBG_TRAPPED, res));
+        CHECK_EQ(res[1], AERIE_FAULT_PAGE);
+        CHECK_EQ(res[2], 0);                     /* it read address 0 */
+        CHECK_EQ(ae_cm_kill(cmcap, id), 0);
+        CHECK_EQ(ae_cm_remove(cmcap, id), 0);
+
+        CHECK_EQ(ae_cm_create(cmcap, "image=dbgloop grant=none debug=yes args=60", 1, &id, err, sizeof err), 0);
+        uint64_t t[2] = { 8192, (1ull << AERIE_TRACE_KINDS) - 2 };
+        CHECK_EQ(ae_cm_trace(cmcap, id, CM_TRACE_START, t, 2, 0, 0), 0);
+        CHECK_EQ(ae_cm_debug(cmcap, id, CM_DBG_ATTACH, 0, 0, res, 7), 0);
+        CHECK_EQ(res[0], CM_DBG_STOPPED);
+        CHECK_EQ(ae_cm_debug(cmcap, id, CM_DBG_STEP, 0, 0, 0, 0), 0);
+        CHECK(wait_stop(id, CM_DBG_TRAPPED, res));
+        CHECK_EQ(res[1], AERIE_FAULT_EXCEPTION);
+        CHECK_EQ(res[2], 1);                     /* the debug trap of a single step */
+        CHECK_EQ(ae_cm_debug(cmcap, id, CM_DBG_REGS, 0, 0, res, AERIE_REG_COUNT), 0);
+        uint64_t rd[2] = { res[AERIE_REG_RIP], 16 }, bytes[2];
+        CHECK_EQ(ae_cm_debug(cmcap, id, CM_DBG_READ, rd, 2, bytes, 2), 0);
+        uint64_t wr[3] = { 0x1000, 1, 0xcc };        /* nothing mapped there */
+        CHECK(ae_cm_debug(cmcap, id, CM_DBG_WRITE, wr, 3, 0, 0) < 0);
+        CHECK_EQ(ae_cm_trace(cmcap, id, CM_TRACE_READ, 0, 0, res, 3), 0);
+        CHECK_EQ(ae_cm_debug(cmcap, id, CM_DBG_DETACH, 0, 0, 0, 0), 0);
+        CHECK_EQ(ae_cm_kill(cmcap, id), 0);
+        CHECK_EQ(ae_cm_trace(cmcap, id, CM_TRACE_READ, 0, 0, res, 3), 0);   /* readable after its end */
+        CHECK_EQ(ae_cm_remove(cmcap, id), 0);
+    }
+    uint64_t after = free_pages();
+    printf("  debug and trace: 10 cycles, free pages %lu before, %lu after\n", before, after);
+    CHECK_EQ(after, before);
+}
+
 /* One of t_images.c's tests, in this file's protocol. */
 static const struct cm_image_test *image_test;
 static void run_image_test(void)
@@ -696,6 +764,7 @@ int main(int argc, char **argv)
     RUN(cm_net_grant_is_its_ports_only);
     RUN(cm_files_outlive_the_container);
     RUN(cm_grants_soak_returns_every_page);
+    RUN(cm_debug_and_trace_return_every_page);
     for (image_test = cm_image_tests; image_test->name; image_test++)
         run_host_test(image_test->name, run_image_test);
     RUN(cm_parallel_creation);

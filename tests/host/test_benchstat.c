@@ -156,6 +156,23 @@ static void different_units_give_no_ratio(void)
                  "mem_idle (median)\t32768\t100\tmissing\tKiB") == 0);
 }
 
+/* runc's memory samples once ran from -3,285 to 4,372 KiB: a free-memory
+ * reading taken while earlier frees were still landing. Such a series is
+ * unmeasured, not its median; the others still make their rows. */
+static void unsettled_memory_is_unmeasured(void)
+{
+    CHECK_EQ(run_on("SAMPLE mem_idle linux posix_spawn - 114 KiB\n"
+                    "SAMPLE mem_idle linux runc - -3285 KiB\n"
+                    "SAMPLE mem_idle linux runc - 85 KiB\n"
+                    "SAMPLE mem_idle linux runc - 4372 KiB\n"
+                    "SAMPLE mem_idle aerie cm - 31 KiB\n"), 0);
+    CHECK(strcmp(line_of("summary.tsv", "mem_idle vs runc (median)"),
+                 "mem_idle vs runc (median)\t31\tunmeasured\t-\tKiB") == 0);
+    CHECK(strcmp(line_of("summary.tsv", "mem_idle (median)"),
+                 "mem_idle (median)\t31\t114\t0.2719\tKiB") == 0);
+    CHECK(err_has("unmeasured: samples from -3285 to 4372 KiB"));
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -175,6 +192,7 @@ int main(int argc, char **argv)
     RUN(parallel_start_compares_p99);
     RUN(malformed_lines_are_skipped_and_named);
     RUN(different_units_give_no_ratio);
+    RUN(unsettled_memory_is_unmeasured);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd) != 0)

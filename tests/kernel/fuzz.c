@@ -252,7 +252,13 @@ static void ipc_any(struct fz *z)
     case 4: ae_signal(pick(z, 2) ? held[H_NTFN] : rnd_slot(z), rnd(z)); break;
     case 5: ae_recv(held[H_NTFN], rnd_timeout(z), &badge); break;
     case 6: ae_reply_save(pool[pick(z, POOL)]); break;
-    default: INVV(held[H_QUOTA], AERIE_QUOTA_WATCH, pool[pick(z, POOL)], pick(z, 4) ? ep : 0); break;
+    default:
+        if (pick(z, 2))
+            INVV(held[H_QUOTA], AERIE_QUOTA_WATCH, pool[pick(z, POOL)], pick(z, 4) ? ep : 0);
+        else        /* a trace of a pool quota into a pool memory, or off (the pool mixes kinds) */
+            INVV(held[H_QUOTA], AERIE_QUOTA_TRACE, pool[pick(z, POOL)], pick(z, 4) ? pool[pick(z, POOL)] : 0,
+                 pick(z, 2) ? ~0ull : rnd(z));
+        break;
     }
 }
 

@@ -15,10 +15,11 @@ all: $(NET_TEST_IMG)
 
 NET_FRAMES_IMG := $(BUILD)/boot-net-frames.img
 $(NET_FRAMES_IMG): $(BUILD)/tools/mkimage tests/boot/net-frames.conf $(BUILD)/console.elf $(BUILD)/net.elf \
-                   $(BUILD)/images/udpecho.elf $(BUILD)/nettest.elf
+                   $(BUILD)/images/udpecho.elf $(BUILD)/images/tcpecho.elf $(BUILD)/nettest.elf
 	@echo "  IMAGE   $@"
 	@$(BUILD)/tools/mkimage -o $@ boot.conf=tests/boot/net-frames.conf bin/console=$(BUILD)/console.elf \
-	    bin/net=$(BUILD)/net.elf images/udpecho/prog=$(BUILD)/images/udpecho.elf bin/nettest=$(BUILD)/nettest.elf
+	    bin/net=$(BUILD)/net.elf images/udpecho/prog=$(BUILD)/images/udpecho.elf \
+	    images/tcpecho/prog=$(BUILD)/images/tcpecho.elf bin/nettest=$(BUILD)/nettest.elf
 all: $(NET_FRAMES_IMG)
 
 # The TCP tests (tests/net/tcp_qemu.sh): the httpd image gets a 1 MiB file

@@ -143,7 +143,7 @@ static void flood_to_closed_ports(struct nt *t)
     CHECK(fd >= 0);
     struct sockaddr_in me = { .sin_family = AF_INET, .sin_port = htons(MY_PORT + 1) };
     CHECK_EQ(bind(fd, (struct sockaddr *)&me, sizeof me), 0);
-    static char big[2000];
+    static char big[8193];                                       /* past NETRING_DGRAM_MAX */
     for (int i = 0; i < 2000; i++) {
         struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons((uint16_t)(9000 + i % 50)),
                                   .sin_addr = { htonl(OUR_IP) } };

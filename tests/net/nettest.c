@@ -140,7 +140,7 @@ static void bind_any_port_picks_a_granted_one(struct nt *t)
 
 static void send_checks_what_posix_says(struct nt *t)
 {
-    static char big[1473];
+    static char big[8193];
     int fd = udp_socket(7103, 0);
     CHECK(fd >= 0);
     struct sockaddr_in to = addr_of(OUR_IP, PEER_PORT), bcast = addr_of(INADDR_BROADCAST, 9);
@@ -148,6 +148,24 @@ static void send_checks_what_posix_says(struct nt *t)
     six.sin_family = AF_INET6;
     CHECK_ERR(sendto(fd, big, sizeof big, 0, (struct sockaddr *)&to, sizeof to), EMSGSIZE);
     CHECK_EQ(sendto(fd, big, 1472, 0, (struct sockaddr *)&to, sizeof to), 1472);
+    /* A datagram longer than a frame (it would leave in fragments; to
+     * ourselves it spans several ring slots both ways), then a short one:
+     * each arrives whole and in order. */
+    struct sockaddr_in me = addr_of(OUR_IP, 7103);
+    for (size_t i = 0; i < 5000; i++)
+        big[i] = (char)(i * 7 + 1);
+    CHECK_EQ(sendto(fd, big, 5000, 0, (struct sockaddr *)&me, sizeof me), 5000);
+    CHECK_EQ(sendto(fd, "tail", 4, 0, (struct sockaddr *)&me, sizeof me), 4);
+    static char back[8192];
+    struct pollfd pf = { .fd = fd, .events = POLLIN };
+    CHECK_EQ(poll(&pf, 1, 5000), 1);
+    CHECK_EQ(recv(fd, back, sizeof back, 0), 5000);
+    bool same = true;
+    for (size_t i = 0; i < 5000; i++)
+        same = same && back[i] == (char)(i * 7 + 1);
+    CHECK(same);
+    CHECK_EQ(poll(&pf, 1, 5000), 1);
+    CHECK_EQ(recv(fd, back, sizeof back, 0), 4);
     CHECK_ERR(sendto(fd, "x", 1, 0, (struct sockaddr *)&zero, sizeof zero), EINVAL);
     CHECK_ERR(sendto(fd, "x", 1, 0, (struct sockaddr *)&bcast, sizeof bcast), EACCES);
     CHECK_ERR(sendto(fd, "x", 1, 0, (struct sockaddr *)&six, sizeof six), EAFNOSUPPORT);
@@ -423,17 +441,19 @@ static void service_survives_the_hostile_client(struct nt *t)
 struct text {
     char buf[1400];
     int len;
+    const char *prefix;          /* only counters whose names start so; "" all */
 };
 
 static void append_stat(const char *name, uint64_t v, void *arg)
 {
     struct text *t = arg;
-    if (v && t->len < (int)sizeof t->buf - 40)
+    if (v && t->len < (int)sizeof t->buf - 40 && !strncmp(name, t->prefix, strlen(t->prefix)))
         t->len += snprintf(t->buf + t->len, sizeof t->buf - (size_t)t->len, "%s=%lu ", name, v);
 }
 
 /* Answers the host on CTRL_PORT: "stats" gets every counter of the
- * service that is not zero, as "name=value " words; "exit" ends it. */
+ * service that is not zero, as "name=value " words ("stats PREFIX" only
+ * those whose names start with PREFIX); "exit" ends it. */
 static void serve_host(void)
 {
     int fd = udp_socket(CTRL_PORT, 0);
@@ -452,7 +472,7 @@ static void serve_host(void)
         buf[n] = 0;
         if (!strncmp(buf, "exit", 4))
             return;
-        struct text t = { .len = 0 };
+        struct text t = { .len = 0, .prefix = !strncmp(buf, "stats ", 6) ? buf + 6 : "" };
         ae_net_admin_stats(ae_capenv_lookup("net.admin"), append_stat, &t);
         t.buf[t.len++] = '\n';
         sendto(fd, t.buf, (size_t)t.len, 0, (struct sockaddr *)&from, flen);

@@ -120,39 +120,33 @@ grep -q "^Complete requests: *1000" "$tmp/ab1" || why="$why; $(grep -E 'Complete
 grep -q "^Failed requests: *0" "$tmp/ab1" || why="$why; $(grep 'Failed' "$tmp/ab1")"
 check ab_1000_connections_one_after_another "$why"
 
-# 100 at once goes through QEMU's user networking, which listens on a
-# forwarded port with a backlog of 1 and uses each host client's port as
-# the guest-visible one: under load the host kernel drops connection
-# attempts (ListenOverflows) and a reused port can meet one of slirp's
-# own lingering sockets, so a few connections never reach the guest at
-# all. So ab runs with -r, and what is asserted is what the guest
-# controls: every request answered correctly, no connection refused,
-# reset or starved by Aerie (its counters), and at most 5% lost before
-# they reached it (reported with the host's overflow count).
+# 100 at once. QEMU's user networking listens on a forwarded port with a
+# backlog of 1; tools/qemu.sh preloads build/tools/slirp_backlog.so to
+# raise it, else the host kernel drops handshakes under such a burst and
+# clients stall for minutes without the guest ever seeing them (see
+# tools/slirp_backlog.c and docs/NET.md). So here nothing is excused:
+# all 2000 requests answered, none failed, no retry (-r not given), and
+# every connection seen by the guest, none refused or reset by it. -s is
+# ab's per-request wait, generous for a loaded host.
 why=ok
 drops0=$(( $(stat_of tcp_syn_dropped "$before") + $(stat_of tcp_no_buffer "$before") + $(stat_of tcp_rst_tx "$before") ))
 over0=$(nstat -az TcpExtListenOverflows 2>/dev/null | awk 'NR>1 {print $2}')
-ab -r -n 2000 -c 100 -s 60 "http://127.0.0.1:$HTTP/small.txt" >"$tmp/ab100" 2>&1 || why="ab exited $?"
+ab -n 2000 -c 100 -s 120 "http://127.0.0.1:$HTTP/small.txt" >"$tmp/ab100" 2>&1 || why="ab exited $?"
 over1=$(nstat -az TcpExtListenOverflows 2>/dev/null | awk 'NR>1 {print $2}')
 after=$(stats tcp_)
 drops1=$(( $(stat_of tcp_syn_dropped "$after") + $(stat_of tcp_no_buffer "$after") + $(stat_of tcp_rst_tx "$after") ))
-failed=$(sed -n 's/^Failed requests: *//p' "$tmp/ab100")
-lost=$(sed -n 's/^ *(Connect: \([0-9]*\), Receive: \([0-9]*\), Length: \([0-9]*\), Exceptions: \([0-9]*\))/\1 \2 \3 \4/p' "$tmp/ab100")
 grep -q "^Complete requests: *2000" "$tmp/ab100" || why="$why; $(grep -E 'Complete|apr_' "$tmp/ab100" | tr '\n' ' ')"
+grep -q "^Failed requests: *0" "$tmp/ab100" || why="$why; $(grep -A1 'Failed' "$tmp/ab100" | tr '\n' ' ')"
 grep -q "Non-2xx" "$tmp/ab100" && why="$why; $(grep 'Non-2xx' "$tmp/ab100")"
-set -- ${lost:-0 0 0 0}
-gone=$(( $1 + $2 ))                  # ab counts a reset connection under Receive, Length and Exceptions
-[ "$3" -le "$gone" ] || why="$why; $(( $3 - gone )) answers of the wrong length"
-[ "$gone" -le 100 ] || why="$why; $gone of 2000 connections lost (connect/receive/length/exceptions: $lost)"
 [ "$drops1" -eq "$drops0" ] || why="$why; Aerie refused or reset $((drops1 - drops0)) connections"
-echo "tcp_qemu: ab -c 100: $gone of 2000 connections lost before reaching the guest (failed: ${failed:-?};" \
-     "connect/receive/length/exceptions: ${lost:-none}); host listen overflows during the run:" \
-     "$(( ${over1:-0} - ${over0:-0} ))"
+echo "tcp_qemu: ab -c 100: $(sed -n 's/^Time taken for tests: *//p' "$tmp/ab100");" \
+     "host listen overflows during the run: $(( ${over1:-0} - ${over0:-0} ))"
+[ "$why" = ok ] || sed 's/^/  ab| /' "$tmp/ab100" | tail -25
 check ab_2000_requests_100_at_once "$why"
 opened=$(( $(stat_of tcp_passive_open "$after") - $(stat_of tcp_passive_open "$before") ))
 echo "tcp_qemu: passive opens during ab: $opened; counters now: $after"
-[ "$opened" -ge $((3000 - gone)) ] && pass tcp_counters_saw_every_connection ||
-    fail tcp_counters_saw_every_connection "tcp_passive_open +$opened, want >= $((3000 - gone))"
+[ "$opened" -ge 3000 ] && pass tcp_counters_saw_every_connection ||
+    fail tcp_counters_saw_every_connection "tcp_passive_open +$opened, want >= 3000"
 
 # 4. Still serving, nothing crashed, every guest program reported.
 got=$(printf 'still here\n' | nc -N -w 10 127.0.0.1 "$ECHO")

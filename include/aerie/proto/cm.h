@@ -35,7 +35,13 @@ enum cm_op {
                         5: objects used, 6: object limit, 7: uptime ns, 8: state, 9: cpu;
                         where the memory is: 10: its running program (0 once ended),
                         11: its console log, 12: the rest of its limit's charges (files,
-                        kernel records), 13: cm's own record of it (not in word 1) */
+                        kernel records), 13: cm's own record of it (not in word 1);
+                        activity, counted since it started by what enforces its limits:
+                        14: CPU ns its threads ran (the kernel's count, on its run quota),
+                        15: endpoint calls they made, 16: file bytes read, 17: file bytes
+                        written (its fs session), 18: packets received, 19: packets sent
+                        (its net client), 20: live threads (0 once ended), 21: its debugger's
+                        hold (enum cm_debug_stop: 0 none, 1 stopped, 2 held in a fault) */
     CM_LOGS   = 10,  /* 0: id, 1: from -> 1: next from, 2: length, 3..: bytes */
     CM_IMAGES = 11,  /* 0: index -> 1: length, 2..: name (ENOENT past the last) */
     CM_INFO   = 12,  /* 0: id -> 1: length, 2..: "image name" */
@@ -64,10 +70,47 @@ enum cm_op {
     CM_IMAGE_INFO   = 23, /* 0: index -> 1: archive bytes, 2: imported (Unix seconds; 0: a boot image),
                              3: name length, 4: program length, 5..: name, then program */
     CM_FS_SESSION   = 24, /* 0: id -> capability: a copy of its fs session's, for bulk transfers */
-    CM_SIGNAL       = 25, /* 0: id, 1: Linux signal number (1..64): to a Linux program's first
+    /* A debugger's primitives on a container made with debug=yes or hold
+     * (EPERM otherwise): 0: id, 1: CM_DBG_* operation, 2..: its words. */
+    CM_DEBUG        = 25,
+    /* Its trace (aerie/trace.h): 0: id, 1: CM_TRACE_* operation, 2..: its words. */
+    CM_TRACE        = 26,
+    CM_SIGNAL       = 27, /* 0: id, 1: Linux signal number (1..64): to a Linux program's first
                              process (SIGINT: its process group) -> (); AE_ENOTSUP for a
                              program that is not a Linux one (only CM_KILL ends it) */
     CM_OP_COUNT
+};
+
+/* CM_DEBUG operations. Registers and memory only while it is stopped
+ * (EBUSY otherwise); its first thread is the one debugged. */
+enum cm_debug_op {
+    CM_DBG_ATTACH   = 1,  /* stops it -> as STATUS */
+    CM_DBG_DETACH   = 2,  /* lets it run on, no longer held on faults (unless debug=hold) */
+    CM_DBG_STATUS   = 3,  /* -> 1: CM_DBG_RUNNING/STOPPED/TRAPPED/ENDED, 2: fault label (TRAPPED),
+                             3..6: the fault's words (exception: vector, error, rip, rsp), 7: state */
+    CM_DBG_STOP     = 4,  /* stops it where it is */
+    CM_DBG_CONT     = 5,  /* lets it run on */
+    CM_DBG_STEP     = 6,  /* runs one instruction, then it traps (TRAPPED, vector 1) */
+    CM_DBG_REGS     = 7,  /* -> 1..: the registers, in enum aerie_reg order */
+    CM_DBG_SET_REGS = 8,  /* 2: mask, 3..: the registers in enum aerie_reg order */
+    CM_DBG_READ     = 9,  /* 2: address, 3: length <= 256 -> 1..: the bytes */
+    CM_DBG_WRITE    = 10, /* 2: address, 3: length <= 176, 4..: the bytes (writable pages only) */
+};
+
+/* CM_TRACE operations. */
+enum cm_trace_op {
+    CM_TRACE_START = 1,   /* 2: buffer bytes (8K..16M, from its own quota), 3: kinds (bit per
+                             AERIE_TRACE_*): starts or changes it */
+    CM_TRACE_STOP  = 2,   /* the kernel stops writing; what is in the buffer stays */
+    CM_TRACE_READ  = 3,   /* -> 1: events dropped so far, 2: count n (<= 7), 3: still waiting,
+                             4..: n records, 8 words each (struct aerie_trace_rec) */
+    CM_TRACE_NAMES = 4,   /* -> 1: length, 2..: "SLOT=NAME ..." of its program's grants */
+};
+
+enum cm_debug_stop {
+    CM_DBG_RUNNING = 0, CM_DBG_STOPPED = 1, /* by the debugger */
+    CM_DBG_TRAPPED = 2,                      /* in a fault: breakpoint, step, or a crash held */
+    CM_DBG_ENDED   = 3,
 };
 
 enum cm_state {

@@ -358,6 +358,8 @@ enum {
     FS_SSTAT_META_BYTES,      /* metadata the service holds for it (its own heap) */
     FS_SSTAT_QUOTA_BYTES,     /* Memory objects made from its quota, in bytes (0 without one) */
     FS_SSTAT_FLAGS,           /* FS_SSTAT_F_* */
+    FS_SSTAT_READ_BYTES,      /* file bytes its READs returned */
+    FS_SSTAT_WRITE_BYTES,     /* file bytes its WRITEs wrote */
     FS_SSTAT_WORDS
 };
 #define FS_SSTAT_F_QUOTA      0x1u        /* its pages come from its opener's quota */

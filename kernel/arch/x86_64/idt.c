@@ -57,6 +57,9 @@ void trap_init(void)
     idt_set(8, isr_stubs + 8 * ISR_STUB_SIZE, 1, 0);
     idt_set(2, isr_stubs + 2 * ISR_STUB_SIZE, 1, 0);
     idt_set(18, isr_stubs + 18 * ISR_STUB_SIZE, 1, 0);
+    /* int3 from user mode is a breakpoint (#BP, a fault message to the
+     * thread's handler, RIP after the instruction), not a #GP. */
+    idt_set(3, isr_stubs + 3 * ISR_STUB_SIZE, 0, 3);
 }
 
 void trap_init_cpu(void)

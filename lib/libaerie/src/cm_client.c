@@ -102,8 +102,37 @@ int ae_cm_stats(uint64_t cm, uint64_t id, struct ae_cm_stats *st)
         return r;
     const uint64_t *w = ae_utcb()->mr;
     *st = (struct ae_cm_stats){ w[1], w[2], w[3], w[4], w[5], w[6], w[7], (int)w[8], (int)(int64_t)w[9],
-                                w[10], w[11], w[12], w[13] };
+                                w[10], w[11], w[12], w[13], w[14], w[15], w[16], w[17], w[18], w[19],
+                                w[20], w[21] };
     return 0;
+}
+
+static int sub_op(uint64_t cm, unsigned cmop, uint64_t id, unsigned op, const uint64_t *w, unsigned n,
+                  uint64_t *res, unsigned nres)
+{
+    struct aerie_utcb *u = ae_utcb();
+    if (n > AERIE_MSG_WORDS - 2 || nres > AERIE_MSG_WORDS - 1)
+        return AE_EINVAL;
+    u->mr[0] = id;
+    u->mr[1] = op;
+    for (unsigned i = 0; i < n; i++)
+        u->mr[2 + i] = w[i];
+    int r = call(cm, cmop, 2 + n, 0, 0);
+    for (unsigned i = 0; !r && i < nres; i++)
+        res[i] = u->mr[1 + i];
+    return r;
+}
+
+int ae_cm_debug(uint64_t cm, uint64_t id, unsigned op, const uint64_t *w, unsigned n,
+                uint64_t *res, unsigned nres)
+{
+    return sub_op(cm, CM_DEBUG, id, op, w, n, res, nres);
+}
+
+int ae_cm_trace(uint64_t cm, uint64_t id, unsigned op, const uint64_t *w, unsigned n,
+                uint64_t *res, unsigned nres)
+{
+    return sub_op(cm, CM_TRACE, id, op, w, n, res, nres);
 }
 
 int64_t ae_cm_logs(uint64_t cm, uint64_t id, uint64_t *from, char *buf, size_t cap)

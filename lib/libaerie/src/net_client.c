@@ -223,26 +223,33 @@ int ae_net_info(uint64_t out[4])
 
 int ae_net_send(uint16_t lport, uint32_t ip, uint16_t port, const void *buf, size_t len)
 {
-    if (len > NETRING_PAYLOAD_MAX)
+    if (len > NETRING_DGRAM_MAX)
         return AE_EMSGSIZE;
     int r = ae_net_open();
     if (r)
         return r;
     if (sess.dead)
         return AE_EDEAD;
-    struct netring_slot *s = netring_prod_next(&sess.tx);
-    if (!s)
+    /* A long datagram takes several slots, all free before any is written. */
+    uint32_t nslots = len <= NETRING_PAYLOAD_MAX ? 1 : (uint32_t)((len + NETRING_PAYLOAD_MAX - 1) / NETRING_PAYLOAD_MAX);
+    if (!netring_prod_peek(&sess.tx, nslots - 1))
         return AE_EAGAIN;
-    s->remote_ip = ip;
-    s->remote_port = port;
-    s->local_port = lport;
-    s->len = (uint16_t)len;
-    s->flags = 0;
-    s->reserved = 0;
     const uint8_t *b = buf;
-    for (size_t i = 0; i < len; i++)
-        s->payload[i] = b[i];
-    netring_prod_commit(&sess.tx);
+    for (uint32_t k = 0; k < nslots; k++) {
+        struct netring_slot *s = netring_prod_next(&sess.tx);
+        size_t n = len < NETRING_PAYLOAD_MAX ? len : NETRING_PAYLOAD_MAX;
+        s->remote_ip = ip;
+        s->remote_port = port;
+        s->local_port = lport;
+        s->len = (uint16_t)n;
+        s->flags = k + 1 < nslots ? NETRING_F_MORE : 0;
+        s->reserved = 0;
+        for (size_t i = 0; i < n; i++)
+            s->payload[i] = b[i];
+        netring_prod_commit(&sess.tx);
+        b += n;
+        len -= n;
+    }
     if (netring_prod_publish(&sess.tx))
         ae_signal(sess.kick, NET_WAKE_SERVICE);
     return 0;
@@ -263,6 +270,10 @@ unsigned ae_net_tx_room(void)
     return used <= sess.tx.nslots ? sess.tx.nslots - used : 0;   /* a bogus index: no room */
 }
 
+/* A datagram of several slots is gathered here for ae_net_peek. */
+static uint8_t long_dgram[NETRING_DGRAM_MAX];
+static uint32_t peeked = 1;              /* slots the datagram ae_net_peek showed takes */
+
 int ae_net_peek(struct ae_net_dgram *d)
 {
     if (!sess.open)
@@ -277,6 +288,28 @@ int ae_net_peek(struct ae_net_dgram *d)
     d->local_port = m.local_port;
     d->len = m.len <= NETRING_PAYLOAD_MAX ? m.len : NETRING_PAYLOAD_MAX;
     d->data = s->payload;
+    peeked = 1;
+    if (!(m.flags & NETRING_F_MORE))
+        return 0;
+    /* The service publishes a datagram's slots together; gather them. */
+    size_t len = 0;
+    for (uint32_t k = 0; k < NETRING_DGRAM_SLOTS; k++) {
+        if (!(s = netring_cons_peek(&sess.rx, k)))
+            return AE_EAGAIN;
+        netring_read_meta(s, &m);
+        size_t n = m.len <= NETRING_PAYLOAD_MAX ? m.len : NETRING_PAYLOAD_MAX;
+        if (len + n > sizeof long_dgram)
+            n = sizeof long_dgram - len;
+        for (size_t i = 0; i < n; i++)
+            long_dgram[len + i] = s->payload[i];
+        len += n;
+        if (!(m.flags & NETRING_F_MORE)) {
+            peeked = k + 1;
+            break;
+        }
+    }
+    d->len = (uint16_t)len;
+    d->data = long_dgram;
     return 0;
 }
 
@@ -284,7 +317,9 @@ void ae_net_consume(void)
 {
     if (!sess.open)
         return;
-    netring_cons_commit(&sess.rx);
+    for (uint32_t k = 0; k < peeked; k++)
+        netring_cons_commit(&sess.rx);
+    peeked = 1;
     netring_cons_publish(&sess.rx);         /* the service never waits for RX room */
 }
 

@@ -9,22 +9,25 @@
 #include <aerie/kip.h>
 #include <stdbool.h>
 
-struct ae_self ae_self;
-struct ae_start ae_start;
-
-/* A tiny spinlock: the runtime must work before any thread library. */
-static volatile uint32_t rt_lock;
-static void lock(void) { while (__atomic_exchange_n(&rt_lock, 1, __ATOMIC_ACQUIRE)) ae_yield(); }
-static void unlock(void) { __atomic_store_n(&rt_lock, 0, __ATOMIC_RELEASE); }
+struct ae_self ae_self __attribute__((section(".bss.hot.0")));     /* touched at start: user.ld */
+struct ae_start ae_start __attribute__((section(".bss.hot.0")));
 
 /* Capability slots: a bitmap over the whole space (set = in use), lowest
  * free first so the space stays dense. Slots below slot_first are the
- * ones the program was started with. */
-/* Zero-initialised, so in .bss: a program's lazy data pages (spawn.c) are
- * only charged for the part of this 32 KiB map its slots reach. Slot 0,
- * never a capability, is marked with the granted ones at start. */
-static uint64_t slot_used[AERIE_CSPACE_MAX / 64];
-static uint64_t slot_first = 1, slot_hint;
+ * ones the program was started with. Zero-initialised, so in .bss: a
+ * program's lazy data pages (spawn.c) are only charged for the part of
+ * this 32 KiB map its slots reach. Slot 0, never a capability, is marked
+ * with the granted ones at start. The runtime's lock sits just before
+ * the map so that one page holds both. */
+static struct {
+    volatile uint32_t lock;   /* a tiny spinlock: the runtime must work before any thread library */
+    uint64_t used[AERIE_CSPACE_MAX / 64];
+} rt __attribute__((section(".bss.hot.2")));   /* last of the hot ones: its start shares their page */
+static void lock(void) { while (__atomic_exchange_n(&rt.lock, 1, __ATOMIC_ACQUIRE)) ae_yield(); }
+static void unlock(void) { __atomic_store_n(&rt.lock, 0, __ATOMIC_RELEASE); }
+#define slot_used rt.used
+static uint64_t slot_first = 1;
+static uint64_t slot_hint __attribute__((section(".bss.hot.0")));
 
 /* Anonymous memory and thread stacks live from 1 GiB up (or from where
  * AT_AERIE_VM_BASE says), far from the program image and its stack (one
@@ -34,7 +37,7 @@ static uint64_t slot_first = 1, slot_hint;
 #define VM_HOLES 64
 static uint64_t vm_next = VM_BASE;
 static struct { uint64_t va, bytes; } vm_holes[VM_HOLES];
-static unsigned vm_nholes;
+static unsigned vm_nholes __attribute__((section(".bss.hot.0")));
 
 uint64_t ae_auxv(uint64_t key)
 {

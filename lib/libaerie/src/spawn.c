@@ -126,7 +126,7 @@ static int load_segment(struct loader *l, const struct elf_seg *s)
     uint64_t start = s->vaddr & ~(PAGE - 1);
     uint64_t bytes = ((s->vaddr + s->memsz + PAGE - 1) & ~(PAGE - 1)) - start;
     int r;
-    bool shareable = a->image_mem && !(s->flags & ELF_PF_W) && s->filesz == s->memsz &&
+    bool shareable = a->image_mem && !a->debuggable && !(s->flags & ELF_PF_W) && s->filesz == s->memsz &&
                      (s->offset % PAGE) == (s->vaddr % PAGE);
     if (shareable) {
         r = (int)ae_task_map(l->task, a->image_mem, a->image_off + (s->offset & ~(PAGE - 1)), start,
@@ -143,7 +143,8 @@ static int load_segment(struct loader *l, const struct elf_seg *s)
     }
     bytes_copy(tmp + (s->vaddr - start), (const uint8_t *)a->image + s->offset, s->filesz);
     drop_temp(tmp, bytes, slot, true);
-    r = (int)ae_task_map(l->task, slot, 0, start, bytes, map_flags(s->flags));
+    /* A debugger writes breakpoints into a debuggable program's own copy. */
+    r = (int)ae_task_map(l->task, slot, 0, start, bytes, map_flags(s->flags | (a->debuggable ? ELF_PF_W : 0)));
     ae_cap_delete(slot);
     ae_slot_free(slot);
     return r < 0 ? fail(l, r, "mapping a private segment") : 0;

@@ -50,6 +50,9 @@ static int h_file(void *ctx, struct ae_request *rq)
             rq->reply[i] = rep.w[i];
         rq->nreply = rep.nwords;
         r = (int)rep.status;
+        if (r == 0 && rep.nwords && (rq->label == FS_OP_READ || rq->label == FS_OP_WRITE))
+            __atomic_fetch_add(rq->label == FS_OP_READ ? &s->read_bytes : &s->write_bytes, rep.w[0],
+                               __ATOMIC_RELAXED);
     }
     session_release(svc, s, b);
     return r;
@@ -372,6 +375,8 @@ static int h_session_stats(void *ctx, struct ae_request *rq)
     acct_usage(s->acct, &o[FS_SSTAT_QUOTA_BYTES], &o[FS_SSTAT_META_BYTES], &pages);
     o[FS_SSTAT_DATA_BYTES] = u.bytes_used;
     o[FS_SSTAT_DATA_LIMIT] = u.bytes_max;
+    o[FS_SSTAT_READ_BYTES] = __atomic_load_n(&s->read_bytes, __ATOMIC_RELAXED);
+    o[FS_SSTAT_WRITE_BYTES] = __atomic_load_n(&s->write_bytes, __ATOMIC_RELAXED);
     o[FS_SSTAT_INODES] = u.inodes_used;
     o[FS_SSTAT_INODE_LIMIT] = u.inodes_max;
     o[FS_SSTAT_HANDLES] = u.handles_used;

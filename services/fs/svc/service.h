@@ -101,6 +101,7 @@ struct svc_session {
     struct svc_acct *acct;            /* its memory; freed with the session */
     struct svc_image *image;          /* or NULL */
     uint32_t refs;                    /* atomic: the table + requests in flight */
+    uint64_t read_bytes, write_bytes; /* atomic: file bytes it read and wrote (aerie top) */
     /* table_lock: */
     struct shbuf *buf;
     struct svc_session *next;         /* hash chain by id */

@@ -322,8 +322,9 @@ uint64_t arp_timers(struct net_stack *s)
 uint64_t net_timers(struct net_stack *s, uint64_t now_ns)
 {
     s->now = now_ns;
-    uint64_t a = arp_timers(s), t = tcp_timers(s);
-    return a < t ? a : t;
+    uint64_t a = arp_timers(s), t = tcp_timers(s), f = ipfrag_timers(s);
+    a = a < t ? a : t;
+    return a < f ? a : f;
 }
 
 int net_arp_add_static(struct net_stack *s, uint32_t ip, const uint8_t mac[6])

@@ -261,21 +261,29 @@ void client_deliver(struct net_stack *s, uint16_t owner, uint32_t src, uint16_t 
         c->stats.rx_dropped++;
         return;
     }
-    struct netring_slot *slot = netring_prod_next(&c->rx);
+    /* A long datagram takes several slots: all of them, or it is dropped. */
+    uint32_t nslots = len <= NETRING_PAYLOAD_MAX ? 1 : (uint32_t)((len + NETRING_PAYLOAD_MAX - 1) / NETRING_PAYLOAD_MAX);
+    struct netring_slot *last = netring_prod_peek(&c->rx, nslots - 1);
     client_note_corrupt(s, c);
-    if (!slot) {
+    if (!last) {
         s->stats.client_ring_full++;
         c->stats.rx_dropped++;
         return;
     }
-    slot->remote_ip = src;
-    slot->remote_port = sport;
-    slot->local_port = dport;
-    slot->len = (uint16_t)len;
-    slot->flags = 0;
-    slot->reserved = 0;
-    memcpy(slot->payload, data, len);
-    netring_prod_commit(&c->rx);
+    for (uint32_t k = 0; k < nslots; k++) {
+        struct netring_slot *slot = netring_prod_next(&c->rx);
+        size_t n = len < NETRING_PAYLOAD_MAX ? len : NETRING_PAYLOAD_MAX;
+        slot->remote_ip = src;
+        slot->remote_port = sport;
+        slot->local_port = dport;
+        slot->len = (uint16_t)n;
+        slot->flags = k + 1 < nslots ? NETRING_F_MORE : 0;
+        slot->reserved = 0;
+        memcpy(slot->payload, data, n);
+        netring_prod_commit(&c->rx);
+        data += n;
+        len -= n;
+    }
     c->rx_dirty = true;
     client_mark_dirty(s, c, (uint16_t)(owner - 1));
     s->stats.udp_delivered++;
@@ -318,13 +326,53 @@ static unsigned client_drain(struct net_stack *s, uint16_t slot, unsigned budget
     while (n < budget && (rs = netring_cons_next(&c->tx))) {
         struct netring_meta m;
         netring_read_meta(rs, &m);
-        int r = udp_send(s, (uint16_t)(slot + 1), m.local_port, m.remote_ip, m.remote_port,
-                         rs->payload, m.len);
+        const uint8_t *data = rs->payload;
+        size_t len = m.len;
+        bool ok = m.len <= NETRING_PAYLOAD_MAX, taken = false;
+        struct netring_meta first = m;
+        if (m.flags & NETRING_F_MORE) {
+            /* A long datagram: gather its slots into private memory (the
+             * client may change them meanwhile), each field read once.
+             * Every slot but the last full, the same addresses in all, at
+             * most NETRING_DGRAM_SLOTS, all published together. A broken
+             * chain is taken off the ring and refused. */
+            ok = true;
+            len = 0;
+            for (uint32_t k = 0;; k++) {
+                bool more = m.flags & NETRING_F_MORE;
+                if (m.remote_ip != first.remote_ip || m.remote_port != first.remote_port ||
+                    m.local_port != first.local_port || m.len > NETRING_PAYLOAD_MAX ||
+                    (more && m.len != NETRING_PAYLOAD_MAX) || k >= NETRING_DGRAM_SLOTS ||
+                    len + m.len > NET_UDP_DGRAM_MAX)
+                    ok = false;
+                if (ok) {
+                    memcpy(s->dgram + UDP_HLEN + len, rs->payload, m.len);
+                    len += m.len;
+                }
+                netring_cons_commit(&c->tx);
+                if (!more)
+                    break;
+                if (!(rs = netring_cons_next(&c->tx))) {
+                    ok = false;                   /* the chain stops at what was published */
+                    break;
+                }
+                netring_read_meta(rs, &m);
+            }
+            data = s->dgram + UDP_HLEN;
+            taken = true;
+        }
+        int r = AE_EINVAL;
+        if (ok)
+            r = udp_send(s, (uint16_t)(slot + 1), first.local_port, first.remote_ip, first.remote_port,
+                         data, len);
+        else
+            s->stats.client_tx_invalid++;
         if (r)
             c->stats.tx_refused++;
         else
             c->stats.tx_sent++;
-        netring_cons_commit(&c->tx);
+        if (!taken)
+            netring_cons_commit(&c->tx);
         n++;
     }
     client_note_corrupt(s, c);

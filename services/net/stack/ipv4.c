@@ -1,8 +1,8 @@
 /*
  * ipv4.c — IPv4 input checks (RFC 791, RFC 1122 3.2.1) and output with a
  * one-rule routing table: the local subnet directly, everything else
- * through the gateway. We are a host: no forwarding, no reassembly
- * (fragments are dropped and counted), options accepted and ignored.
+ * through the gateway. We are a host: no forwarding; fragments go to
+ * ipfrag.c for reassembly; options accepted and ignored.
  */
 #include "proto.h"
 
@@ -80,10 +80,6 @@ void ipv4_input(struct net_stack *s, const uint8_t *p, size_t len)
         s->stats.ip_bad_length++;
         return;
     }
-    if (get16(p + 6) & 0x3fff) {               /* MF, or a fragment offset */
-        s->stats.ip_fragment++;
-        return;
-    }
     if (p[8] == 0) {
         s->stats.ip_ttl_zero++;
         return;
@@ -97,6 +93,14 @@ void ipv4_input(struct net_stack *s, const uint8_t *p, size_t len)
     if (dst != s->cfg.ip && !bcast) {
         s->stats.ip_not_ours++;
         return;
+    }
+    if (get16(p + 6) & 0x3fff) {               /* MF, or a fragment offset */
+        size_t whole;
+        p = ipfrag_input(s, p, ihl, total, &whole);
+        if (!p)
+            return;
+        ihl = IP_HLEN;
+        total = whole;
     }
     switch (p[9]) {
     case IP_PROTO_ICMP:
@@ -133,6 +137,13 @@ static int route(const struct net_stack *s, uint32_t dst, uint32_t *hop)
 int ipv4_output(struct net_stack *s, uint8_t *frame, size_t payload_len, uint32_t dst,
                 uint8_t proto, uint16_t owner)
 {
+    return ipv4_output_frag(s, frame, payload_len, dst, proto, owner, s->ip_id++, 0);
+}
+
+/* ipv4_output with the id and the flags/offset word given (ipfrag.c). */
+int ipv4_output_frag(struct net_stack *s, uint8_t *frame, size_t payload_len, uint32_t dst,
+                     uint8_t proto, uint16_t owner, uint16_t id, uint16_t frag)
+{
     uint32_t hop = 0;
     int r = route(s, dst, &hop);
     if (r < 0) {
@@ -144,8 +155,8 @@ int ipv4_output(struct net_stack *s, uint8_t *frame, size_t payload_len, uint32_
     ip[0] = 0x45;                              /* version 4, 5 words */
     ip[1] = 0;
     put16(ip + 2, (uint16_t)total);
-    put16(ip + 4, s->ip_id++);
-    put16(ip + 6, 0);                          /* may fragment; we never do */
+    put16(ip + 4, id);
+    put16(ip + 6, frag);                       /* DF never set: may fragment */
     ip[8] = IP_TTL_OUT;
     ip[9] = proto;
     put16(ip + 10, 0);

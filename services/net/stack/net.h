@@ -8,7 +8,7 @@
  * the OS glue is told which client to wake through a hook. See docs/NET.md.
  *
  * The whole state is one plain structure the caller allocates (statically
- * in the service; it is about 400 KiB): no allocator, no libc beyond
+ * in the service; it is about 950 KiB): no allocator, no libc beyond
  * memcpy/memset/memcmp. Not thread-safe: one service thread drives it.
  * Addresses and ports in this interface are in host byte order.
  */
@@ -26,6 +26,11 @@
 #define NET_ETH_HLEN        14
 #define NET_FRAME_MAX       (NET_ETH_HLEN + NET_MTU)  /* 1514: no FCS, no VLAN tag */
 #define NET_UDP_PAYLOAD_MAX 1472                      /* NET_MTU - IPv4 header - UDP header */
+#define NET_UDP_DGRAM_MAX   NETRING_DGRAM_MAX         /* longer ones go in IPv4 fragments */
+#define NET_REASM_MAX       (NET_UDP_DGRAM_MAX + 8)   /* IP payload of a datagram we reassemble */
+#define NET_REASM_SLOTS     8       /* datagrams being reassembled, all sources */
+#define NET_REASM_PER_SRC   2       /* ... from one source address */
+#define NET_REASM_TIMEOUT_NS (15ull * 1000000000ull)  /* RFC 791's example timer */
 #define NET_TX_BATCH        32      /* frames staged before one device tx_batch call */
 #define NET_RX_BATCH        32      /* frames taken from the device per poll */
 #define NET_TX_BUDGET       64      /* datagrams taken from one client's TX ring per poll */
@@ -133,7 +138,14 @@ struct net_stats {
     uint64_t ip_bad_ihl;                     /* IHL < 5 */
     uint64_t ip_bad_checksum;
     uint64_t ip_bad_length;                  /* total length < IHL*4 or > the frame */
-    uint64_t ip_fragment;                    /* MF set or offset != 0: no reassembly */
+    uint64_t ip_fragment;                    /* not a drop: fragments received (MF or offset) */
+    uint64_t ip_frag_dropped;                /* drop: fragments discarded, held ones included */
+    uint64_t ip_reasm_ok;                    /* datagrams reassembled */
+    uint64_t ip_reasm_timeout;               /* datagrams given up: incomplete after the timer */
+    uint64_t ip_reasm_evicted;               /* datagrams given up to make room (per source or all) */
+    uint64_t ip_reasm_overlap;               /* datagrams given up: a fragment overlapped another */
+    uint64_t ip_reasm_bad;                   /* datagrams given up: bad length, too big, inconsistent end */
+    uint64_t ip_frag_tx;                     /* fragments sent (datagrams longer than a frame) */
     uint64_t ip_ttl_zero;
     uint64_t ip_bad_src;                     /* source zero, broadcast, multicast, loopback, ours */
     uint64_t ip_not_ours;                    /* destination neither us nor a broadcast */
@@ -173,6 +185,7 @@ struct net_stats {
     uint64_t tcp_paws;                       /* old timestamp (RFC 7323 PAWS) */
     uint64_t tcp_rst_ignored;                /* RST not exactly at rcv_nxt (RFC 5961) */
     uint64_t tcp_syn_dropped;                /* handshake for a listener with no room: the peer sends again */
+    uint64_t tcp_syn_pruned;                 /* a half-open child given up for a completed cookie handshake */
     uint64_t tcp_ooo_dropped;                /* out-of-order data with no range left to keep it */
     uint64_t tcp_dup;                        /* data we had already: answered with ACK */
     uint64_t tcp_after_close;                /* data for a socket the client closed: RST */
@@ -299,6 +312,23 @@ struct net_tcp_tw {
     uint64_t expire;
 };
 
+/* One datagram being reassembled (ipfrag.c). pkt holds a rebuilt 20-byte
+ * header, then the payload at its offsets; blocks marks the 8-byte
+ * blocks received. */
+struct net_reasm {
+    bool     used;
+    uint8_t  proto, ttl;
+    uint16_t id;
+    uint16_t total;              /* payload bytes; 0 until the last fragment came */
+    uint16_t have;               /* payload bytes received (fragments never overlap) */
+    uint16_t end;                /* highest offset + length seen */
+    uint16_t nfrags;             /* fragments held */
+    uint32_t src, dst;
+    uint64_t deadline;
+    uint8_t  blocks[(NET_REASM_MAX / 8 + 8) / 8];
+    uint8_t  pkt[20 + NET_REASM_MAX];
+};
+
 struct net_client {
     uint16_t gen;                /* the id is gen << 16 | slot; gen != 0 */
     bool     in_use;
@@ -348,6 +378,10 @@ struct net_stack {
     uint8_t  txbuf[NET_TX_BATCH][NET_FRAME_MAX];
 
     struct net_frame rxframes[NET_RX_BATCH];
+
+    /* IPv4 fragments: reassembly in, fragmentation out */
+    struct net_reasm reasm[NET_REASM_SLOTS];
+    uint8_t  dgram[8 + NET_UDP_DGRAM_MAX];   /* a long datagram: a client's, or one we fragment */
 
     /* TCP */
     struct net_tcb tcb[NET_TCP_MAX];

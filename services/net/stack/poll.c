@@ -14,6 +14,7 @@ unsigned net_poll(struct net_stack *s, uint64_t now_ns)
     client_idle_end(s);
     arp_timers(s);
     tcp_timers(s);
+    ipfrag_timers(s);
     if (s->ops->rx_batch) {
         unsigned n = s->ops->rx_batch(s->dev, s->rxframes, NET_RX_BATCH);
         if (n > NET_RX_BATCH)

@@ -100,6 +100,15 @@ void ipv4_input(struct net_stack *s, const uint8_t *p, size_t len);
  * frame + NET_ETH_HLEN + IP_HLEN, routes and sends. 0 or AE_*. */
 int ipv4_output(struct net_stack *s, uint8_t *frame, size_t payload_len, uint32_t dst,
                 uint8_t proto, uint16_t owner);
+int ipv4_output_frag(struct net_stack *s, uint8_t *frame, size_t payload_len, uint32_t dst,
+                     uint8_t proto, uint16_t owner, uint16_t id, uint16_t frag);
+
+/* ipfrag.c: reassembly (bounded, docs/NET.md) and fragmentation. */
+const uint8_t *ipfrag_input(struct net_stack *s, const uint8_t *ip, size_t ihl, size_t total,
+                            size_t *len);
+uint64_t ipfrag_timers(struct net_stack *s);
+int ipfrag_output(struct net_stack *s, const uint8_t *payload, size_t len, uint32_t dst, uint8_t proto,
+                  uint16_t owner);
 
 /* icmp.c: ip is the whole IPv4 packet (total length ip_len), p/len its
  * ICMP message. */

@@ -198,6 +198,28 @@ static void cookie_send(struct net_stack *s, struct net_tcb *l, const struct tcp
     s->stats.tcp_cookie_tx++;
 }
 
+/* A peer that completed a cookie handshake has shown it is real; a
+ * half-open child of the same listener (the kind a SYN flood makes, and
+ * which would hold its TCB and buffers through all its SYN-ACK retries)
+ * has not. Gives up the one of l that has waited longest, so half-open
+ * connections can never lock completed ones out. false if l has none. */
+static bool prune_half_open(struct net_stack *s, struct net_tcb *l)
+{
+    int li = tcb_index(s, l);
+    struct net_tcb *old = NULL;
+    for (unsigned i = 0; i < NET_TCP_MAX; i++) {
+        struct net_tcb *t = &s->tcb[i];
+        if (t->state == TCP_SYN_RCVD && t->listener == li && !t->cookie &&
+            (!old || t->retries > old->retries || (t->retries == old->retries && t->rto_at < old->rto_at)))
+            old = t;
+    }
+    if (!old)
+        return false;
+    s->stats.tcp_syn_pruned++;
+    tcb_free(s, old);
+    return true;
+}
+
 /* The ACK of a cookie: a child straight into SYN-RCVD, ready for the
  * ordinary processing of this ACK. NULL if the cookie is not ours (*ours
  * false: the caller resets), or if there is no room for the connection
@@ -216,7 +238,7 @@ static struct net_tcb *cookie_accept(struct net_stack *s, struct net_tcb *l, con
         s->stats.tcp_cookie_bad++;
         return NULL;
     }
-    if (l->nchild >= l->backlog) {
+    if (l->nchild >= l->backlog && !prune_half_open(s, l)) {
         s->stats.tcp_syn_dropped++;
         return NULL;
     }
@@ -228,6 +250,8 @@ static struct net_tcb *cookie_accept(struct net_stack *s, struct net_tcb *l, con
     syn.ws = (uint8_t)(g->tsecr & 15);
     syn.win = g->win;
     struct net_tcb *t = new_child(s, l, &syn);
+    while (!t && prune_half_open(s, l))          /* no TCB or buffers: a half-open one makes room */
+        t = new_child(s, l, &syn);
     if (!t) {
         s->stats.tcp_syn_dropped++;
         return NULL;

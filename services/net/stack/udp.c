@@ -49,16 +49,20 @@ void udp_input(struct net_stack *s, const uint8_t *ip, const uint8_t *p, size_t 
 static int udp_output(struct net_stack *s, uint16_t owner, uint16_t sport, uint32_t dst,
                       uint16_t dport, const uint8_t *data, size_t len)
 {
-    uint8_t *frame = eth_tx_begin(s);
-    uint8_t *u = frame + NET_ETH_HLEN + IP_HLEN;
+    bool whole = len <= NET_UDP_PAYLOAD_MAX;      /* else built aside, sent in fragments */
+    uint8_t *frame = whole ? eth_tx_begin(s) : NULL;
+    uint8_t *u = whole ? frame + NET_ETH_HLEN + IP_HLEN : s->dgram;
     uint16_t ulen = (uint16_t)(UDP_HLEN + len);
-    memcpy(u + UDP_HLEN, data, len);
+    if (u + UDP_HLEN != data)                     /* a gathered client datagram is there already */
+        memcpy(u + UDP_HLEN, data, len);
     put16(u, sport);
     put16(u + 2, dport);
     put16(u + 4, ulen);
     put16(u + 6, 0);
     uint16_t c = csum_fold(csum_add(csum_pseudo(s->cfg.ip, dst, IP_PROTO_UDP, ulen), u, ulen));
     put16(u + 6, c ? c : 0xffff);                 /* 0 would mean "no checksum" */
+    if (!whole)
+        return ipfrag_output(s, u, ulen, dst, IP_PROTO_UDP, owner);
     return ipv4_output(s, frame, ulen, dst, IP_PROTO_UDP, owner);
 }
 
@@ -71,7 +75,7 @@ int udp_send(struct net_stack *s, uint16_t owner, uint16_t sport, uint32_t dst,
         return AE_EACCES;
     }
     int r = 0;
-    if (len > NET_UDP_PAYLOAD_MAX)
+    if (len > NET_UDP_DGRAM_MAX)
         r = AE_EMSGSIZE;
     else if (dport == 0)
         r = AE_EINVAL;

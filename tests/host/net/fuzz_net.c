@@ -152,6 +152,23 @@ static void check_arp_queue(void)
     }
 }
 
+/* Reassembly stays inside its bounds whatever arrives. */
+static void check_reasm(void)
+{
+    for (unsigned i = 0; i < NET_REASM_SLOTS; i++) {
+        const struct net_reasm *r = &s->reasm[i];
+        if (!r->used)
+            continue;
+        unsigned same = 0;
+        for (unsigned j = 0; j < NET_REASM_SLOTS; j++)
+            same += s->reasm[j].used && s->reasm[j].src == r->src;
+        check(same <= NET_REASM_PER_SRC);
+        check(r->end <= NET_REASM_MAX && r->have <= r->end && r->nfrags > 0);
+        check(!r->total || (r->end == r->total && r->have < r->total));
+        check(r->deadline <= s->now + NET_REASM_TIMEOUT_NS);
+    }
+}
+
 static void check_clients(void)
 {
     unsigned rings = 0;
@@ -175,8 +192,15 @@ static void check_sent_frames(void)
             check(p.arp_op == 1 || p.arp_op == 2);
             continue;
         }
-        check(p.src == IP_US && p.ip_csum_ok && p.l4_csum_ok && p.ttl == 64);
+        check(p.src == IP_US && p.ip_csum_ok && p.ttl == 64);
         check(p.proto == 1 || p.proto == 17);
+        if (p.frag & 0x3fff) {                      /* a long datagram of a client, in pieces */
+            check(p.proto == 17 && !(p.frag & 0x4000));
+            check((p.frag & 0x2000) ? p.l4_len % 8 == 0 : p.l4_len > 0);
+            check((size_t)(p.frag & 0x1fff) * 8 + p.l4_len <= NET_REASM_MAX);
+            continue;
+        }
+        check(p.l4_csum_ok);
         check(p.dst != IP_US && p.dst != 0 && p.dst != IP_BCAST && (p.dst >> 28) < 0xe);
         check(!(p.eth_dst[0] & 1));                 /* IPv4 only ever goes unicast */
         if (p.proto == 17)
@@ -272,7 +296,10 @@ static void op_udp(struct input *in)
     uint8_t flags = in8(in);
     p.no_udp_csum = flags & 1;
     p.bad_udp_csum = flags & 2;
-    p.frag = flags & 4 ? 0x2000 : 0;
+    if (flags & 4) {                               /* a piece of a fragmented datagram */
+        p.len = (p.len % 185) * 8;                  /* 8 + 8k bytes of UDP: a valid MF length */
+        p.frag = (uint16_t)((flags & 0x40 ? 0 : 0x2000) | (in8(in) % 8) * 185);
+    }
     p.opt_words = (flags >> 4) & 3;
     if (flags & 8) {
         p.dst = IP_BCAST;
@@ -296,7 +323,9 @@ static void op_tx_slot(struct input *in)
     slot->local_port = in16(in);
     slot->len = in16(in);
     memset(slot->payload, in8(in), sizeof slot->payload);
-    h->prod += in8(in) % 4;
+    uint8_t pub = in8(in);
+    slot->flags = pub >> 7 ? NETRING_F_MORE : 0;   /* a long datagram's slot, or a broken chain */
+    h->prod += pub % 4;
 }
 
 /* Any bytes anywhere in a client's shared memory, indices included. */
@@ -422,6 +451,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_ports();
     check_arp_queue();
     check_clients();
+    check_reasm();
     if (getenv("FUZZ_NET_VERBOSE")) {          /* to see what a seed reaches */
         for (unsigned i = 0; i < net_stat_count; i++) {
             uint64_t v = *(const uint64_t *)((const uint8_t *)&s->stats + net_stat_names[i].offset);

@@ -68,6 +68,37 @@ static void tx_slot(unsigned client, unsigned slot, uint32_t ip, unsigned rport,
     b8(publish);
 }
 
+/* A 3000-byte datagram to client 0's port 5000 in three fragment frames,
+ * in the order given (a permutation of 0, 1, 2). */
+static void fragments(const unsigned order[3], uint16_t id)
+{
+    static uint8_t whole[14 + 20 + 8 + 3000], f[1600], data[3000];
+    for (size_t i = 0; i < sizeof data; i++)
+        data[i] = (uint8_t)(i * 3);
+    struct pkt p = pkt_default();
+    p.payload = data;
+    p.len = sizeof data;
+    pkt_udp(whole, &p);
+    static const size_t off[3] = { 0, 1480, 2960 }, n[3] = { 1480, 1480, 48 };
+    for (unsigned k = 0; k < 3; k++) {
+        unsigned i = order[k];
+        memcpy(f, whole, 34);
+        f[14 + 2] = (uint8_t)((20 + n[i]) >> 8);
+        f[14 + 3] = (uint8_t)(20 + n[i]);
+        f[14 + 4] = (uint8_t)(id >> 8);
+        f[14 + 5] = (uint8_t)id;
+        uint16_t ff = (uint16_t)((i < 2 ? 0x2000 : 0) | off[i] / 8);
+        f[14 + 6] = (uint8_t)(ff >> 8);
+        f[14 + 7] = (uint8_t)ff;
+        memcpy(f + 34, whole + 34 + off[i], n[i]);
+        b8(FUZZ_OP_FRAME);
+        b16((unsigned)(34 + n[i]));
+        b8(1);                               /* the IP checksum redone; the UDP one spans fragments */
+        memcpy(buf + len, f, 34 + n[i]);
+        len += 34 + n[i];
+    }
+}
+
 static void poke(unsigned client, unsigned rx, unsigned off, uint32_t v)
 {
     b8(FUZZ_OP_POKE);
@@ -129,6 +160,27 @@ int main(int argc, char **argv)
     b8(0);
     arp_request_from_peer();
     save(dir, "arp_request");
+
+    b8(0);
+    api(0, 0, 5000);
+    fragments((const unsigned[]){ 0, 1, 2 }, 1);
+    fragments((const unsigned[]){ 2, 0, 1 }, 2);
+    fragments((const unsigned[]){ 1, 1, 2 }, 3);
+    time_(65535);
+    poll_();
+    api(0, 3, 0);
+    save(dir, "ip_fragments");
+
+    b8(0);
+    api(0, 0, 5000);
+    arp_request_from_peer();
+    tx_slot(0, 0, IP_PEER, 53, 5000, 1472, 0x80);
+    tx_slot(0, 1, IP_PEER, 53, 5000, 1472, 0x80);
+    tx_slot(0, 2, IP_PEER, 53, 5000, 100, 3);
+    poll_();
+    tx_slot(0, 3, IP_PEER, 53, 5000, 1472, 0x81);
+    poll_();
+    save(dir, "tx_long_datagram");
 
     b8(0);
     arp_request_from_peer();

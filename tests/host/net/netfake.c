@@ -352,6 +352,9 @@ bool parse_frame(const uint8_t *f, size_t len, struct parsed *o)
     o->dst = be32(p + 16);
     o->l4 = p + ihl;
     o->l4_len = total - ihl;
+    o->frag = be16(p + 6);
+    if (o->frag & 0x3fff)
+        return true;                             /* a fragment: no transport header to check alone */
     if (o->proto == 1) {
         o->l4_csum_ok = o->l4_len >= 8 && fold(sum16(0, o->l4, o->l4_len)) == 0;
     } else if (o->proto == 17 && o->l4_len >= 8) {
@@ -468,7 +471,7 @@ uint64_t stats_drops(const struct net_stats *st)
            st->eth_bad_src + st->eth_unknown_type + st->arp_malformed + st->arp_spoof +
            st->arp_bad_addr + st->arp_not_for_us + st->arp_unsolicited + st->ip_truncated +
            st->ip_bad_version + st->ip_bad_ihl + st->ip_bad_checksum + st->ip_bad_length +
-           st->ip_fragment + st->ip_ttl_zero + st->ip_bad_src + st->ip_not_ours +
+           st->ip_frag_dropped + st->ip_ttl_zero + st->ip_bad_src + st->ip_not_ours +
            st->ip_unknown_proto + st->icmp_truncated + st->icmp_bad_checksum +
            st->icmp_broadcast + st->icmp_other + st->udp_truncated + st->udp_bad_length +
            st->udp_bad_checksum + st->udp_bad_port + st->udp_no_port + st->client_ring_full +

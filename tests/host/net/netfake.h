@@ -89,6 +89,7 @@ struct parsed {
     uint16_t eth_type;
     uint32_t src, dst;
     uint8_t  proto, ttl;
+    uint16_t frag;                     /* flags + offset; a fragment's l4 fields stay unparsed */
     const uint8_t *l4;                 /* ICMP/UDP header */
     size_t   l4_len;
     bool     ip_csum_ok, l4_csum_ok;

@@ -134,7 +134,7 @@ static void send_checks_destination_and_size(void)
     struct fake_client a;
     CHECK_EQ(fake_client_add(s, &a, 5000, 5000, 0), 0);
     CHECK_EQ(net_bind(s, a.id, 5000, NULL), 0);
-    static uint8_t big[NET_UDP_PAYLOAD_MAX + 1];
+    static uint8_t big[NET_UDP_DGRAM_MAX + 1];
     CHECK_EQ(net_send(s, a.id, 5000, IP_PEER, 53, big, sizeof big), AE_EMSGSIZE);
     CHECK_EQ(net_send(s, a.id, 5000, IP_PEER, 0, "x", 1), AE_EINVAL);
     CHECK_EQ(net_send(s, a.id, 5000, 0, 53, "x", 1), AE_EDESTADDRREQ);

@@ -633,29 +633,338 @@ static void ip_wrong_total_length_dropped(void)
     fake_client_free(&a);
 }
 
-static void ip_fragments_dropped(void)
+/* ---- IPv4 fragments ------------------------------------------------------- */
+
+static uint16_t csum16(const uint8_t *p, size_t n)
 {
-    setup(100);
-    struct fake_client a;
-    CHECK_EQ(fake_client_add(s, &a, 5000, 5000, 4), 0);
-    CHECK_EQ(net_bind(s, a.id, 5000, NULL), 0);
+    uint32_t sum = 0;
+    for (size_t i = 0; i + 1 < n; i += 2)
+        sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+    if (n & 1)
+        sum += (uint32_t)p[n - 1] << 8;
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
+    return (uint16_t)~sum;
+}
+
+/* A whole UDP datagram from src (peer port 7777 -> 5000) with len bytes
+ * of pattern `seed`, built into big[] (an IP packet after 14 bytes of
+ * Ethernet); returns the IP payload length (UDP header + data). */
+static uint8_t big[14 + 20 + 8 + NET_UDP_DGRAM_MAX + 64];
+static uint8_t bigdata[NET_UDP_DGRAM_MAX + 64];
+static size_t whole_dgram(uint32_t src, size_t len, uint8_t seed)
+{
+    for (size_t i = 0; i < len; i++)
+        bigdata[i] = (uint8_t)(i * 13 + seed);
     struct pkt p = pkt_default();
-    p.frag = 0x2000;                              /* more fragments */
-    size_t n = pkt_udp(f, &p);
-    fake_rx(s, f, n, T0);
-    p.frag = 0x0010;                              /* offset 128 */
-    n = pkt_udp(f, &p);
-    fake_rx(s, f, n, T0);
-    p.frag = 0x2001;
-    n = pkt_udp(f, &p);
-    fake_rx(s, f, n, T0);
-    CHECK_EQ(stats().ip_fragment, 3);
+    p.src = src;
+    p.payload = bigdata;
+    p.len = len;
+    pkt_udp(big, &p);
+    return 8 + len;
+}
+
+/* Feeds the fragment [off, off+n) of big's payload, with id and MF. */
+static void frag_rx(uint16_t id, size_t off, size_t n, bool more, uint64_t now)
+{
+    static uint8_t fr[2048];
+    memcpy(fr, big, 14 + 20);
+    uint8_t *ip = fr + 14;
+    ip[2] = (uint8_t)((20 + n) >> 8);
+    ip[3] = (uint8_t)(20 + n);
+    ip[4] = (uint8_t)(id >> 8);
+    ip[5] = (uint8_t)id;
+    uint16_t ff = (uint16_t)((more ? 0x2000 : 0) | off / 8);
+    ip[6] = (uint8_t)(ff >> 8);
+    ip[7] = (uint8_t)ff;
+    ip[10] = ip[11] = 0;
+    uint16_t c = csum16(ip, 20);
+    ip[10] = (uint8_t)(c >> 8);
+    ip[11] = (uint8_t)c;
+    memcpy(ip + 20, big + 14 + 20 + off, n);
+    fake_rx(s, fr, 14 + 20 + n, now);
+}
+
+/* Takes one datagram, however many slots it spans, off a's RX ring. */
+static size_t recv_long(struct fake_client *a, uint8_t *out, unsigned *nslots)
+{
+    size_t len = 0;
+    *nslots = 0;
+    for (;;) {
+        const struct netring_slot *sl = netring_cons_next(&a->rx);
+        if (!sl)
+            return *nslots ? (size_t)-1 : 0;
+        struct netring_meta m;
+        netring_read_meta(sl, &m);
+        memcpy(out + len, sl->payload, m.len);
+        len += m.len;
+        ++*nslots;
+        netring_cons_commit(&a->rx);
+        netring_cons_publish(&a->rx);
+        if (!(m.flags & NETRING_F_MORE))
+            return len;
+    }
+}
+
+static struct fake_client frag_client(void)
+{
+    setup(0);
+    struct fake_client a;
+    CHECK_EQ(fake_client_add(s, &a, 5000, 5000, 16), 0);
+    CHECK_EQ(net_bind(s, a.id, 5000, NULL), 0);
+    return a;
+}
+
+static void ip_fragments_in_order_are_reassembled(void)
+{
+    struct fake_client a = frag_client();
+    size_t n = whole_dgram(IP_PEER, 3000, 1);      /* 3008 bytes: 1480 + 1480 + 48 */
+    frag_rx(7, 0, 1480, true, T0);
+    frag_rx(7, 1480, 1480, true, T0);
     CHECK_EQ(fake_client_pending(&a), 0);
+    frag_rx(7, 2960, n - 2960, false, T0);
+    static uint8_t got[NET_UDP_DGRAM_MAX];
+    unsigned k;
+    CHECK_EQ(recv_long(&a, got, &k), 3000);
+    CHECK_EQ(k, 3);                                /* 1472 + 1472 + 56 */
+    CHECK(!memcmp(got, bigdata, 3000));
+    CHECK_EQ(stats().ip_fragment, 3);
+    CHECK_EQ(stats().ip_reasm_ok, 1);
+    CHECK_EQ(stats().ip_frag_dropped, 0);
+    CHECK_EQ(stats().udp_delivered, 1);
+    fake_client_free(&a);
+}
+
+static void ip_fragments_out_of_order_and_duplicated(void)
+{
+    struct fake_client a = frag_client();
+    size_t n = whole_dgram(IP_PEER, 5000, 2);
+    /* 8-byte-aligned pieces of different sizes, last first, one twice */
+    frag_rx(9, 4000, n - 4000, false, T0);
+    frag_rx(9, 2800, 1200, true, T0);
+    frag_rx(9, 1600, 1200, true, T0);
+    frag_rx(9, 0, 800, true, T0);
+    frag_rx(9, 0, 800, true, T0);                  /* exact duplicate: ignored */
+    frag_rx(9, 800, 800, true, T0);
+    CHECK_EQ(stats().ip_frag_dropped, 1);
+    static uint8_t got[NET_UDP_DGRAM_MAX];
+    unsigned k;
+    CHECK_EQ(recv_long(&a, got, &k), 5000);
+    CHECK(!memcmp(got, bigdata, 5000));
+    CHECK_EQ(stats().ip_reasm_ok, 1);
+    frag_rx(9, 0, 800, true, T0);                  /* a late copy starts a new one, never completes */
+    CHECK_EQ(fake_client_pending(&a), 0);
+    fake_client_free(&a);
+}
+
+static void ip_overlapping_fragments_drop_the_datagram(void)
+{
+    struct fake_client a = frag_client();
+    size_t n = whole_dgram(IP_PEER, 3000, 3);
+    frag_rx(11, 0, 1480, true, T0);
+    frag_rx(11, 1472, 1480, true, T0);            /* overlaps the first by one block */
+    CHECK_EQ(stats().ip_reasm_overlap, 1);
+    CHECK_EQ(stats().ip_frag_dropped, 2);          /* the held one and this one */
+    frag_rx(11, 2952, n - 2952, false, T0);       /* starts afresh, incomplete */
+    CHECK_EQ(fake_client_pending(&a), 0);
+    /* inconsistent ends */
+    frag_rx(12, 2960, n - 2960, false, T0);
+    frag_rx(12, 2960, 96, false, T0);              /* a second, different end */
+    CHECK_EQ(stats().ip_reasm_bad, 1);
+    frag_rx(13, 0, 1480, true, T0);
+    frag_rx(13, 800, 80, false, T0);               /* ends inside data already seen */
+    CHECK_EQ(stats().ip_reasm_bad, 2);
+    frag_rx(14, 0, 1476, true, T0);                /* MF but not a multiple of 8 */
+    CHECK_EQ(stats().ip_reasm_bad, 3);
+    frag_rx(15, NET_REASM_MAX - 8, 16, false, T0); /* past the largest datagram we take */
+    CHECK_EQ(stats().ip_reasm_bad, 4);
+    CHECK_EQ(fake_client_pending(&a), 0);
+    CHECK_EQ(stats().ip_reasm_ok, 0);
+    /* the whole set under a fresh id still works */
+    frag_rx(16, 0, 1480, true, T0);
+    frag_rx(16, 1480, 1480, true, T0);
+    frag_rx(16, 2960, n - 2960, false, T0);
+    static uint8_t got[NET_UDP_DGRAM_MAX];
+    unsigned k;
+    CHECK_EQ(recv_long(&a, got, &k), 3000);
+    CHECK(!memcmp(got, bigdata, 3000));
+    fake_client_free(&a);
+}
+
+static void ip_reassembly_times_out(void)
+{
+    struct fake_client a = frag_client();
+    size_t n = whole_dgram(IP_PEER, 3000, 4);
+    frag_rx(21, 0, 1480, true, T0);
+    frag_rx(21, 1480, 1480, true, T0);
+    CHECK_EQ(net_timers(s, T0 + SEC) <= T0 + NET_REASM_TIMEOUT_NS, true);
+    net_timers(s, T0 + NET_REASM_TIMEOUT_NS);
+    CHECK_EQ(stats().ip_reasm_timeout, 1);
+    CHECK_EQ(stats().ip_frag_dropped, 2);
+    CHECK_EQ(net_timers(s, T0 + NET_REASM_TIMEOUT_NS + SEC), UINT64_MAX);
+    frag_rx(21, 2960, n - 2960, false, T0 + NET_REASM_TIMEOUT_NS + SEC);
+    CHECK_EQ(fake_client_pending(&a), 0);          /* its first two pieces are gone */
+    fake_client_free(&a);
+}
+
+static void ip_reassembly_memory_is_bounded(void)
+{
+    struct fake_client a = frag_client();
+    whole_dgram(IP_PEER, 3000, 5);
+    /* one source starts many datagrams: it keeps NET_REASM_PER_SRC */
+    for (uint16_t id = 100; id < 120; id++)
+        frag_rx(id, 0, 1480, true, T0 + id);
+    unsigned used = 0;
+    for (unsigned i = 0; i < NET_REASM_SLOTS; i++)
+        used += s->reasm[i].used;
+    CHECK_EQ(used, NET_REASM_PER_SRC);
+    CHECK_EQ(stats().ip_reasm_evicted, 20 - NET_REASM_PER_SRC);
+    /* many sources: never more than NET_REASM_SLOTS, the oldest go first */
+    for (uint32_t h = 20; h < 60; h++) {
+        whole_dgram(0x0a000200u + h, 3000, 5);
+        frag_rx(1, 0, 1480, true, T0 + 1000 + h);
+    }
+    used = 0;
+    for (unsigned i = 0; i < NET_REASM_SLOTS; i++)
+        used += s->reasm[i].used && (s->reasm[i].src & 0xff) >= 60 - NET_REASM_SLOTS;
+    CHECK_EQ(used, NET_REASM_SLOTS);               /* the newest eight, nothing else */
+    /* and a datagram sent whole in the middle of it all still completes */
+    size_t n = whole_dgram(IP_PEER2, 3000, 6);
+    frag_rx(77, 0, 1480, true, T0 + 2000);
+    frag_rx(77, 1480, 1480, true, T0 + 2000);
+    frag_rx(77, 2960, n - 2960, false, T0 + 2000);
+    static uint8_t got[NET_UDP_DGRAM_MAX];
+    unsigned k;
+    CHECK_EQ(recv_long(&a, got, &k), 3000);
+    CHECK(!memcmp(got, bigdata, 3000));
+    fake_client_free(&a);
+}
+
+/* A client's 3000-byte datagram leaves in fragments under one id, which
+ * put back together carry the datagram with a correct UDP checksum. */
+static void ip_long_datagrams_leave_in_fragments(void)
+{
+    setup(0);
+    learn_peer();
+    struct fake_client a;
+    CHECK_EQ(fake_client_add(s, &a, 5000, 5000, 16), 0);
+    CHECK_EQ(net_bind(s, a.id, 5000, NULL), 0);
+    static uint8_t data[NET_UDP_DGRAM_MAX + 1];
+    for (size_t i = 0; i < sizeof data; i++)
+        data[i] = (uint8_t)(i * 7 + 1);
+    CHECK_EQ(net_send(s, a.id, 5000, IP_PEER, 53, data, NET_UDP_DGRAM_MAX + 1), AE_EMSGSIZE);
+    CHECK_EQ(net_send(s, a.id, 5000, IP_PEER, 53, data, 3000), 0);
+    net_flush(s);
+    CHECK_EQ(dev->ntx, 3);
+    static uint8_t whole[NET_UDP_DGRAM_MAX + 8];
+    size_t got = 0;
+    uint16_t id = be16(dev->tx[0] + 14 + 4);
+    for (unsigned i = 0; i < dev->ntx; i++) {
+        const uint8_t *ip = dev->tx[i] + 14;
+        size_t tot = be16(ip + 2);
+        uint16_t ff = be16(ip + 6);
+        CHECK_EQ(csum16(ip, 20), 0);
+        CHECK_EQ(be16(ip + 4), id);
+        CHECK_EQ((size_t)(ff & 0x1fff) * 8, got);
+        CHECK_EQ(!!(ff & 0x2000), i + 1 < dev->ntx);
+        CHECK(14 + tot <= NET_FRAME_MAX);
+        memcpy(whole + got, ip + 20, tot - 20);
+        got += tot - 20;
+    }
+    CHECK_EQ(got, 3008);
+    CHECK_EQ(be16(whole + 4), 3008);
+    CHECK(!memcmp(whole + 8, data, 3000));
+    /* the UDP checksum over the pseudo-header and the whole datagram */
+    static uint8_t ph[12 + sizeof whole];
+    ph[0] = 0x0a; ph[1] = 0; ph[2] = 2; ph[3] = 15;
+    ph[4] = 0x0a; ph[5] = 0; ph[6] = 2; ph[7] = 2;
+    ph[8] = 0; ph[9] = 17; ph[10] = (uint8_t)(3008 >> 8); ph[11] = (uint8_t)3008;
+    memcpy(ph + 12, whole, 3008);
+    CHECK_EQ(csum16(ph, 12 + 3008), 0);
+    CHECK_EQ(stats().ip_frag_tx, 3);
+    fake_client_free(&a);
+}
+
+/* The same through the client's TX ring: one datagram in several slots. */
+static bool send_long(struct fake_client *a, uint32_t ip, const uint8_t *data, size_t len, bool break_it)
+{
+    size_t nsl = (len + NETRING_PAYLOAD_MAX - 1) / NETRING_PAYLOAD_MAX;
+    if (!netring_prod_peek(&a->tx, (uint32_t)nsl - 1))
+        return false;
+    for (size_t k = 0; k < nsl; k++) {
+        struct netring_slot *sl = netring_prod_next(&a->tx);
+        size_t n = len - k * NETRING_PAYLOAD_MAX < NETRING_PAYLOAD_MAX ? len - k * NETRING_PAYLOAD_MAX
+                                                                       : NETRING_PAYLOAD_MAX;
+        sl->remote_ip = ip;
+        sl->remote_port = 53;
+        sl->local_port = 5000;
+        sl->len = (uint16_t)n;
+        sl->flags = k + 1 < nsl || break_it ? NETRING_F_MORE : 0;
+        sl->reserved = 0;
+        memcpy(sl->payload, data + k * NETRING_PAYLOAD_MAX, n);
+        netring_prod_commit(&a->tx);
+    }
+    netring_prod_publish(&a->tx);
+    return true;
+}
+
+static void ip_long_datagrams_from_the_ring(void)
+{
+    setup(0);
+    learn_peer();
+    struct fake_client a;
+    CHECK_EQ(fake_client_add(s, &a, 5000, 5000, 16), 0);
+    CHECK_EQ(net_bind(s, a.id, 5000, NULL), 0);
+    static uint8_t data[NET_UDP_DGRAM_MAX];
+    for (size_t i = 0; i < sizeof data; i++)
+        data[i] = (uint8_t)(i * 5 + 3);
+    CHECK(send_long(&a, IP_PEER, data, NET_UDP_DGRAM_MAX, false));
+    net_poll(s, T0);
+    CHECK_EQ(dev->ntx, 6);                         /* 8200 bytes in 1480-byte pieces */
+    CHECK_EQ(stats().ip_frag_tx, 6);
+    CHECK_EQ(stats().client_tx_invalid, 0);
+    fake_clear_tx(dev);
+    /* a chain whose last slot says MORE: nothing sent, all of it taken */
+    CHECK(send_long(&a, IP_PEER, data, 3000, true));
+    net_poll(s, T0);
     CHECK_EQ(dev->ntx, 0);
-    p.frag = 0x4000;                              /* don't fragment: a whole datagram */
-    n = pkt_udp(f, &p);
-    fake_rx(s, f, n, T0);
-    CHECK_EQ(fake_client_pending(&a), 1);
+    CHECK_EQ(stats().client_tx_invalid, 1);
+    /* a short slot in the middle, a changed address in the middle */
+    CHECK(send_long(&a, IP_PEER, data, 3000, false));
+    a.tx.slots[(a.tx.pos - 2) & a.tx.mask].len = 100;
+    netring_prod_publish(&a.tx);
+    CHECK(send_long(&a, IP_PEER, data, 3000, false));
+    a.tx.slots[(a.tx.pos - 1) & a.tx.mask].remote_ip = IP_PEER2;
+    net_poll(s, T0);
+    CHECK_EQ(dev->ntx, 0);
+    CHECK_EQ(stats().client_tx_invalid, 3);
+    /* a single slot claiming more than a slot holds */
+    CHECK(send_long(&a, IP_PEER, data, 100, false));
+    a.tx.slots[(a.tx.pos - 1) & a.tx.mask].len = 3000;
+    net_poll(s, T0);
+    CHECK_EQ(dev->ntx, 0);
+    CHECK_EQ(stats().client_tx_invalid, 4);
+    /* and the ring still carries good ones */
+    CHECK(send_long(&a, IP_PEER, data, 3000, false));
+    net_poll(s, T0);
+    CHECK_EQ(dev->ntx, 3);
+    fake_client_free(&a);
+}
+
+/* A long datagram to a client whose ring lacks the room is dropped whole. */
+static void ip_long_datagram_needs_room_for_all_its_slots(void)
+{
+    setup(0);
+    struct fake_client a;
+    CHECK_EQ(fake_client_add(s, &a, 5000, 5000, 2), 0);
+    CHECK_EQ(net_bind(s, a.id, 5000, NULL), 0);
+    size_t n = whole_dgram(IP_PEER, 3000, 8);      /* 3 slots; the ring has 2 */
+    frag_rx(31, 0, 1480, true, T0);
+    frag_rx(31, 1480, 1480, true, T0);
+    frag_rx(31, 2960, n - 2960, false, T0);
+    CHECK_EQ(stats().ip_reasm_ok, 1);
+    CHECK_EQ(stats().client_ring_full, 1);
+    CHECK_EQ(fake_client_pending(&a), 0);
     fake_client_free(&a);
 }
 
@@ -999,7 +1308,14 @@ int main(void)
     RUN(ip_bad_header_checksum_dropped);
     RUN(ip_truncated_frames_at_every_length);
     RUN(ip_wrong_total_length_dropped);
-    RUN(ip_fragments_dropped);
+    RUN(ip_fragments_in_order_are_reassembled);
+    RUN(ip_fragments_out_of_order_and_duplicated);
+    RUN(ip_overlapping_fragments_drop_the_datagram);
+    RUN(ip_reassembly_times_out);
+    RUN(ip_reassembly_memory_is_bounded);
+    RUN(ip_long_datagrams_leave_in_fragments);
+    RUN(ip_long_datagrams_from_the_ring);
+    RUN(ip_long_datagram_needs_room_for_all_its_slots);
     RUN(ip_ttl_zero_dropped);
     RUN(ip_options_tolerated);
     RUN(ip_bad_version_and_ihl_dropped);

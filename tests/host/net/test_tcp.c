@@ -133,6 +133,28 @@ static uint32_t client_read(uint32_t sock, uint8_t *out, uint32_t max)
     return n;
 }
 
+static uint32_t listener;
+
+/* One more connection from pport to the listener accepted() made. */
+static uint32_t accept_more(uint16_t port, uint16_t pport, uint32_t peer_iss, uint32_t *snd)
+{
+    fake_clear_tx(dev);
+    peer_syn(pport, port, peer_iss);
+    struct parsed o;
+    CHECK(last_tcp(&o));
+    CHECK_EQ(o.tcp_flags, 0x12);
+    *snd = o.tcp_seq + 1;
+    peer_send(pport, port, peer_iss + 1, *snd, 0x10, 65535, NULL, 0);
+    volatile struct nettcp_sock *l = blk(listener);
+    CHECK_EQ(l->rx_prod - l->rx_cons, 4);
+    uint32_t child;
+    memcpy(&child, (uint8_t *)cl.area + l->rx_off + (l->rx_cons & (l->rx_size - 1)), 4);
+    l->rx_cons += 4;
+    kick(listener);
+    CHECK_EQ(blk(child)->state, NETTCP_OPEN);
+    return child;
+}
+
 /* A listener on port with one accepted connection from pport; returns the
  * connection's socket and our ISS + 1 in *snd. */
 static uint32_t accepted(uint16_t port, uint16_t pport, uint32_t peer_iss, uint32_t *snd)
@@ -142,6 +164,7 @@ static uint32_t accepted(uint16_t port, uint16_t pport, uint32_t peer_iss, uint3
     uint32_t ls;
     CHECK_EQ(net_tcp_bind(s, cl.id, port, 0, &ls, NULL), 0);
     CHECK_EQ(net_tcp_listen(s, cl.id, ls, 4, 8192, 8192, NET_TCP_O_NODELAY), 0);
+    listener = ls;
     CHECK_EQ(blk(ls)->state, NETTCP_LISTEN);
     fake_clear_tx(dev);
     peer_syn(pport, port, peer_iss);
@@ -306,6 +329,107 @@ static void rst_exact_resets_and_in_window_is_challenged(void)
     CHECK_EQ(stats().tcp_rst_rx, 1);
 }
 
+static uint64_t gauge(unsigned i)
+{
+    uint64_t g[NET_TCP_GAUGES];
+    net_tcp_gauges(s, g);
+    return g[i];
+}
+
+/* A RST at RCV.NXT ends the connection in every synchronized state and in
+ * SYN-RECEIVED; one merely in the window gets a challenge ACK and
+ * changes nothing (RFC 5961 3); in SYN-SENT only an acceptable RST|ACK
+ * counts. (ESTABLISHED and TIME-WAIT: the tests above.) */
+static void rst_in_every_state(void)
+{
+    setup();
+    uint32_t snd;
+    struct parsed o;
+    /* SYN-RECEIVED: the half-open child goes, the listener stays */
+    uint32_t c = accepted(80, 41000, 100, &snd);            /* one established, to keep */
+    peer_syn(41001, 80, 500);
+    CHECK_EQ(gauge(2), 1);
+    peer_send(41001, 80, 501 + 50, 0, 0x04, 0, NULL, 0);    /* in the window: challenged */
+    CHECK_EQ(gauge(2), 1);
+    peer_send(41001, 80, 501, 0, 0x04, 0, NULL, 0);
+    CHECK_EQ(gauge(2), 0);
+    CHECK_EQ(gauge(1), 1);
+    CHECK_EQ(blk(c)->state, NETTCP_OPEN);
+
+    /* FIN-WAIT-1: our FIN unacknowledged */
+    blk(c)->cflags = NETTCP_C_SHUT_WR;
+    kick(c);
+    CHECK_EQ(gauge(4), 1);
+    uint64_t ch = stats().tcp_challenge_ack;
+    peer_send(41000, 80, 101 + 10, 0, 0x04, 0, NULL, 0);
+    CHECK_EQ(stats().tcp_challenge_ack, ch + 1);
+    CHECK_EQ(gauge(4), 1);
+    peer_send(41000, 80, 101, 0, 0x04, 0, NULL, 0);
+    CHECK_EQ(gauge(4), 0);
+    CHECK_EQ(blk(c)->state, NETTCP_DONE);
+    CHECK_EQ(blk(c)->error, AE_ECONNRESET);
+
+    /* FIN-WAIT-2: our FIN acknowledged, theirs not come */
+    c = accept_more(80, 41002, 200, &snd);
+    blk(c)->cflags = NETTCP_C_SHUT_WR;
+    kick(c);
+    peer_send(41002, 80, 201, snd + 1, 0x10, 65535, NULL, 0);
+    CHECK_EQ(gauge(4), 1);
+    peer_send(41002, 80, 201, 0, 0x04, 0, NULL, 0);
+    CHECK_EQ(gauge(4), 0);
+    CHECK_EQ(blk(c)->error, AE_ECONNRESET);
+
+    /* CLOSE-WAIT: their FIN in, ours not sent; RCV.NXT is past the FIN */
+    c = accept_more(80, 41003, 300, &snd);
+    peer_send(41003, 80, 301, snd, 0x11, 65535, NULL, 0);
+    CHECK_EQ(gauge(5), 1);
+    peer_send(41003, 80, 301, 0, 0x04, 0, NULL, 0);         /* one before RCV.NXT: outside, ignored */
+    CHECK_EQ(gauge(5), 1);
+    peer_send(41003, 80, 302, 0, 0x04, 0, NULL, 0);
+    CHECK_EQ(gauge(5), 0);
+    CHECK_EQ(blk(c)->error, AE_ECONNRESET);
+
+    /* CLOSING: both FINs sent, neither acknowledged */
+    c = accept_more(80, 41004, 400, &snd);
+    blk(c)->cflags = NETTCP_C_SHUT_WR;
+    kick(c);
+    peer_send(41004, 80, 401, snd, 0x11, 65535, NULL, 0);
+    CHECK_EQ(gauge(6), 1);
+    peer_send(41004, 80, 402, 0, 0x04, 0, NULL, 0);
+    CHECK_EQ(gauge(6), 0);
+    CHECK_EQ(blk(c)->state, NETTCP_DONE);
+    CHECK_EQ(blk(c)->error, 0);                              /* both sides had closed: no error to report */
+
+    /* LAST-ACK: their FIN, then our close; the orphan goes at the RST */
+    c = accept_more(80, 41005, 600, &snd);
+    peer_send(41005, 80, 601, snd, 0x11, 65535, NULL, 0);
+    blk(c)->cflags = NETTCP_C_CLOSE;
+    kick(c);
+    CHECK_EQ(gauge(6), 1);
+    CHECK_EQ(cl.area->socks[c].state, NETTCP_FREE);
+    peer_send(41005, 80, 602, 0, 0x04, 0, NULL, 0);
+    CHECK_EQ(gauge(6), 0);
+    CHECK_EQ(gauge(0), 1 + 4);                               /* the listener and four DONE blocks */
+    CHECK_EQ(gauge(7), 4);
+
+    /* SYN-SENT: a RST without ACK, or with the wrong ACK, is ignored */
+    setup();
+    static const struct net_grant g2[] = { { 9000, 9000, NET_GRANT_TCP_OUT } };
+    client(g2, 1, 4);
+    uint32_t sock;
+    uint16_t lport;
+    fake_clear_tx(dev);
+    CHECK_EQ(net_tcp_connect(s, cl.id, NET_TCP_NEW, IP_PEER, 9000, 0, 0, 0, &sock, &lport), 0);
+    net_poll(s, now);
+    CHECK(last_tcp(&o) && o.tcp_flags == 0x02);
+    peer_send(9000, lport, 0, 0, 0x04, 0, NULL, 0);                      /* no ACK */
+    peer_send(9000, lport, 0, o.tcp_seq + 5, 0x14, 0, NULL, 0);         /* not our SYN's ACK */
+    CHECK_EQ(blk(sock)->state, NETTCP_CONNECTING);
+    peer_send(9000, lport, 0, o.tcp_seq + 1, 0x14, 0, NULL, 0);
+    CHECK_EQ(blk(sock)->state, NETTCP_DONE);
+    CHECK_EQ(blk(sock)->error, AE_ECONNREFUSED);
+}
+
 static void syn_in_established_gets_challenge_ack(void)
 {
     setup();
@@ -453,25 +577,34 @@ static void syn_flood_gets_cookies_and_a_real_client_gets_in(void)
     struct net_stats st = stats();
     CHECK_EQ(st.tcp_backlog_full, 498);
     CHECK_EQ(st.tcp_cookie_tx, 498);
-    /* a real client answers its cookie SYN-ACK: the queue is full, so it is
-     * dropped, not reset (it will send again) */
+    /* a real client answers its cookie SYN-ACK: the queue is full of
+     * half-open children, so the one that waited longest gives way and
+     * the real one is in at once */
     fake_clear_tx(dev);
     peer_syn(30000, 80, 4242);
     struct parsed o;
     CHECK(last_tcp(&o) && o.tcp_flags == 0x12);
     fake_clear_tx(dev);
     peer_send(30000, 80, 4243, o.tcp_seq + 1, 0x10, 65535, "GET", 3);
-    CHECK_EQ(stats().tcp_cookie_ok, 0);
-    CHECK_EQ(stats().tcp_syn_dropped, 1);
+    CHECK_EQ(stats().tcp_cookie_ok, 1);
+    CHECK_EQ(stats().tcp_syn_pruned, 1);
+    CHECK_EQ(stats().tcp_syn_dropped, 0);
     CHECK_EQ(count_tcp(0x04, 0x04), 0);
-    /* the half-open children time out; then the cookie works */
-    for (int i = 0; i < 70; i++)
-        poll_at(now + 1000 * MS);
-    fake_clear_tx(dev);
-    peer_syn(30001, 80, 777);
+    CHECK_EQ(blk(ls)->rx_prod, 4);
+    peer_syn(30001, 80, 777);                      /* and a second, in place of the other */
     CHECK(last_tcp(&o) && o.tcp_flags == 0x12);
     peer_send(30001, 80, 778, o.tcp_seq + 1, 0x10, 65535, "GET", 3);
-    CHECK_EQ(blk(ls)->rx_prod, 4);
+    CHECK_EQ(blk(ls)->rx_prod, 8);
+    CHECK_EQ(stats().tcp_syn_pruned, 2);
+    /* no half-open child left to give way: a third is dropped, not reset
+     * (it will send again), until the program accepts */
+    fake_clear_tx(dev);
+    peer_syn(30003, 80, 555);
+    CHECK(last_tcp(&o) && o.tcp_flags == 0x12);
+    fake_clear_tx(dev);
+    peer_send(30003, 80, 556, o.tcp_seq + 1, 0x10, 65535, "GET", 3);
+    CHECK_EQ(stats().tcp_syn_dropped, 1);
+    CHECK_EQ(count_tcp(0x04, 0x04), 0);
     /* a forged cookie is refused */
     peer_send(30002, 80, 999, 123456, 0x10, 65535, NULL, 0);
     CHECK_EQ(stats().tcp_cookie_bad, 1);
@@ -572,6 +705,7 @@ int main(void)
     RUN(active_close_goes_through_time_wait);
     RUN(port_reuse_in_time_wait);
     RUN(rst_exact_resets_and_in_window_is_challenged);
+    RUN(rst_in_every_state);
     RUN(syn_in_established_gets_challenge_ack);
     RUN(data_is_retransmitted_after_rto);
     RUN(three_duplicate_acks_retransmit_at_once);

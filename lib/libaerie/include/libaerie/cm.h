@@ -22,7 +22,19 @@ struct ae_cm_stats {
     uint64_t uptime_ns;
     int state, cpu;
     uint64_t mem_run, mem_log, mem_rest, mem_cm;   /* where mem_used is (mem_cm: cm's own) */
+    uint64_t cpu_ns, ipc_calls;                    /* since it started: the kernel's counts */
+    uint64_t fs_read, fs_written, net_rx, net_tx;  /* file bytes, packets */
+    uint64_t threads_live;
+    uint64_t debug_stop;                           /* enum cm_debug_stop */
 };
+
+/* CM_DEBUG: op (CM_DBG_*) with n words from w; up to nres result words
+ * (after the status) into res. */
+int ae_cm_debug(uint64_t cm, uint64_t id, unsigned op, const uint64_t *w, unsigned n,
+                uint64_t *res, unsigned nres);
+/* CM_TRACE, the same way. */
+int ae_cm_trace(uint64_t cm, uint64_t id, unsigned op, const uint64_t *w, unsigned n,
+                uint64_t *res, unsigned nres);
 
 int ae_cm_create(uint64_t cm, const char *spec, int start, uint64_t *id, char *err, size_t errlen);
 int ae_cm_start(uint64_t cm, uint64_t id);

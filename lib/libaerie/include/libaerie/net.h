@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <aerie/proto/net.h>
+#include <aerie/netring.h>
 
 struct netring;
 
@@ -49,15 +50,23 @@ int ae_net_client_stats(uint64_t out[4]);
 int ae_net_info(uint64_t out[4]);
 
 /* Queues one datagram from bound port lport in the TX ring and lets the
- * service know if it sleeps. 0, AE_EAGAIN (the ring is full), AE_EMSGSIZE,
- * or the error of opening the session. */
+ * service know if it sleeps. Up to NETRING_DGRAM_MAX bytes: a datagram
+ * longer than a slot (NETRING_PAYLOAD_MAX) takes several and leaves in IP
+ * fragments. 0, AE_EAGAIN (the ring lacks the room), AE_EMSGSIZE, or the
+ * error of opening the session. */
 int ae_net_send(uint16_t lport, uint32_t ip, uint16_t port, const void *buf, size_t len);
 /* Signals the service as if it had asked to be woken (a client that
  * suspects a lost wakeup: harmless when it was not). */
 void ae_net_kick(void);
-/* How many datagrams ae_net_send would take now (0 before the session is open). */
+/* How many ring slots are free now (0 before the session is open): a
+ * datagram of len bytes needs ae_net_slots(len) of them. */
 unsigned ae_net_tx_room(void);
-/* The next datagram of the RX ring without taking it; AE_EAGAIN if none. */
+static inline unsigned ae_net_slots(size_t len)
+{
+    return len <= NETRING_PAYLOAD_MAX ? 1u : (unsigned)((len + NETRING_PAYLOAD_MAX - 1) / NETRING_PAYLOAD_MAX);
+}
+/* The next datagram of the RX ring without taking it; AE_EAGAIN if none.
+ * One of several slots is shown gathered in a buffer of the session. */
 int ae_net_peek(struct ae_net_dgram *d);
 /* Takes the datagram ae_net_peek showed. */
 void ae_net_consume(void);

@@ -43,6 +43,7 @@ struct ae_spawn_args {
     unsigned prio;            /* 0: default */
     bool suspended;           /* load only; the caller resumes the thread */
     uint64_t vm_base;         /* where the child's runtime puts anonymous memory (0: its default) */
+    bool debuggable;          /* every segment a private copy mapped writable (breakpoints; docs/CM.md) */
     bool lazy;                /* stack and private segments as lazy Memory (AERIE_MEM_LAZY):
                                * pages charged when touched. For containers, whose touch over
                                * the limit is their own end; never for a service, which must

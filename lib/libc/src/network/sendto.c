@@ -10,9 +10,12 @@
 #include <netinet/in.h>
 #include <errno.h>
 #include <aerie/errors.h>
+#include <aerie/netring.h>
 #include "socket_impl.h"
 
-#define UDP_PAYLOAD_MAX 1472
+/* Up to 8192 bytes; one longer than a ring slot takes several slots and
+ * leaves in IP fragments (docs/NET.md). */
+#define UDP_PAYLOAD_MAX NETRING_DGRAM_MAX
 
 /* Queues the datagram, net.mu held; waits for room, leaving room for
  * those who waited first (socket_impl.h). */
@@ -20,9 +23,10 @@ static int send_fairly(uint16_t lport, uint32_t ip, uint16_t port, const void *b
 {
     bool waiting = false;
     int r;
+    unsigned need = len <= NETRING_PAYLOAD_MAX ? 1u : (unsigned)((len + NETRING_PAYLOAD_MAX - 1) / NETRING_PAYLOAD_MAX);
     for (;;) {
         unsigned room = __sys_net_tx_room();
-        if (room > (waiting ? 0 : __net.tx_waiting)) {
+        if (room >= need + (waiting ? 0 : __net.tx_waiting)) {
             r = __sys_net_send(lport, ip, port, buf, len);
             if (r != AE_EAGAIN)
                 break;
@@ -30,7 +34,7 @@ static int send_fairly(uint16_t lport, uint32_t ip, uint16_t port, const void *b
         if (!waiting) {
             waiting = true;
             __net.tx_waiting++;
-            if (room) {                          /* left for the others: wait for a turn */
+            if (room >= need) {                  /* left for the others: wait for a turn */
                 pthread_cond_wait(&__net.cv, &__net.mu);
                 continue;
             }

@@ -10,7 +10,7 @@
 #include "libc.h"
 #include "sys.h"
 
-struct libc_state __libc;
+struct libc_state __libc __attribute__((section(".bss.hot.0")));   /* user.ld */
 
 int main(int argc, char **argv, char **envp);
 

@@ -27,7 +27,7 @@ _Static_assert(offsetof(struct __pthread, pointer_guard) == 0x30, "pointer guard
 /* The ELF header, if the linker mapped it (a fallback when auxv lacks AT_PHDR). */
 extern const Elf64_Ehdr __ehdr_start __attribute__((weak, visibility("hidden")));
 
-static unsigned char main_tls[MAIN_TLS_STATIC] __attribute__((aligned(64)));
+static unsigned char main_tls[MAIN_TLS_STATIC] __attribute__((aligned(64), section(".bss.hot.1")));
 
 size_t __tls_area_size(void)
 {

@@ -1,0 +1,117 @@
+/*
+ * trace.c — per-quota event tracing (trace.h, aerie/trace.h): decoding
+ * TRACE, and writing events into the attached Memory object through the
+ * direct map. The buffer is the quota owner's memory (cm makes it from
+ * the container's own quota), so tracing allocates nothing here.
+ */
+#include "trace.h"
+#include "quota.h"
+#include "thread.h"
+#include "memobj.h"
+#include "memory.h"
+#include "sched.h"
+#include "percpu.h"
+#include "lib/string.h"
+#include <aerie/errors.h>
+
+bool trace_on(const struct thread *t)
+{
+    const struct quota *q = t->obj.quota;
+    return q && __atomic_load_n(&q->trace.mem, __ATOMIC_RELAXED);
+}
+
+static void *trace_at(struct memobj *m, uint64_t off)
+{
+    return (char *)phys_to_virt(memobj_page(m, off / PAGE_SIZE)) + off % PAGE_SIZE;
+}
+
+void trace_event(struct thread *t, unsigned kind, uint64_t ts, uint64_t dur,
+                 uint64_t a, uint64_t b, uint64_t c, uint64_t d)
+{
+    struct quota *q = t->obj.quota;
+    if (!q)
+        return;
+    struct aerie_trace_rec r = {
+        .ts_ns = ts, .dur_ns = dur, .kind = (uint16_t)kind, .cpu = (uint16_t)cpu_index(),
+        .tid = (uint32_t)((uintptr_t)t >> 12), .a = a, .b = b, .c = c, .d = d,
+    };
+    spin_lock(&q->trace.lock);
+    struct memobj *m = q->trace.mem;
+    if (m && (q->trace.kinds & (1ull << kind))) {
+        struct aerie_trace_hdr *h = trace_at(m, 0);
+        uint64_t head = h->head, tail = __atomic_load_n(&h->tail, __ATOMIC_ACQUIRE);
+        if (tail > head || head - tail >= q->trace.nrec) {
+            h->dropped++;                        /* full (or a reader's nonsense): counted, never blocking */
+        } else {
+            memcpy(trace_at(m, sizeof *h + (head % q->trace.nrec) * sizeof r), &r, sizeof r);
+            __atomic_store_n(&h->head, head + 1, __ATOMIC_RELEASE);
+        }
+    }
+    spin_unlock(&q->trace.lock);
+}
+
+/* Puts m (or nothing) in as q's buffer and returns the old one. */
+static struct memobj *trace_swap(struct quota *q, struct memobj *m, uint64_t kinds)
+{
+    spin_lock(&q->trace.lock);
+    struct memobj *old = q->trace.mem;
+    if (m) {
+        struct aerie_trace_hdr *h = trace_at(m, 0);
+        q->trace.nrec = (m->npages * PAGE_SIZE - sizeof *h) / sizeof(struct aerie_trace_rec);
+        q->trace.kinds = kinds;
+        memset(h, 0, sizeof *h);
+        h->magic = AERIE_TRACE_MAGIC;
+        h->nrec = q->trace.nrec;
+        h->kinds = kinds;
+    }
+    __atomic_store_n(&q->trace.mem, m, __ATOMIC_RELEASE);
+    spin_unlock(&q->trace.lock);
+    return old;
+}
+
+void trace_stop(struct quota *q)
+{
+    struct memobj *old = trace_swap(q, NULL, 0);
+    if (old)
+        obj_put(&old->obj);
+}
+
+/* TRACE (child quota, memory or 0, kinds): like WATCH, only the holder of
+ * the parent may trace a quota, so a container (holding its own quota)
+ * can neither read nor stop its trace. The memory needs READ and WRITE,
+ * at least two pages, and must be ordinary memory with every page there
+ * (no device registers, no boot module, not lazy: the kernel writes
+ * events where no fault can be taken). */
+int trace_method(struct quota *q, struct invocation *inv)
+{
+    uint64_t cslot, mslot, kinds;
+    if (inv_arg(inv, 0, &cslot) || inv_arg(inv, 1, &mslot) || inv_arg(inv, 2, &kinds))
+        return AE_EINVAL;
+    if (kinds & ~(((1ull << AERIE_TRACE_KINDS) - 1) & ~1ull))
+        return inv_fail(inv, 2, AE_EINVAL);
+    struct cspace *cs = thread_cspace(inv->caller);
+    struct capref cc, mc = { 0 };
+    int err = cap_lookup(cs, cslot, AERIE_OBJ_QUOTA, 0, &cc);
+    if (err)
+        return inv_fail(inv, 0, err);
+    struct quota *c = (struct quota *)cc.obj;
+    struct memobj *m = NULL;
+    if (c->parent != q)
+        err = inv_fail(inv, 0, AE_EINVAL);
+    else if (mslot && (err = cap_lookup(cs, mslot, AERIE_OBJ_MEMORY, AERIE_R_READ | AERIE_R_WRITE, &mc)))
+        inv_fail(inv, 1, err);
+    else if (mslot && ((((struct memobj *)mc.obj)->flags & (MEMOBJ_DEVICE | MEMOBJ_FIXED | MEMOBJ_LAZY)) ||
+                       ((struct memobj *)mc.obj)->npages < 2))
+        err = inv_fail(inv, 1, AE_EINVAL);
+    if (!err) {
+        m = (struct memobj *)mc.obj;
+        if (m)
+            obj_get(&m->obj);                    /* the quota's reference */
+        struct memobj *old = trace_swap(c, m, kinds);
+        if (old)
+            obj_put(&old->obj);
+    }
+    capref_put(&mc);
+    capref_put(&cc);
+    return err;
+}
