@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "aerie_conn.h"
 #include "aerie_spec.h"
 #include "aerie_cp.h"
@@ -219,37 +220,69 @@ static int exit_status_of(uint64_t cid, char *state)
     return EXIT_NOSTART;
 }
 
-/* First Ctrl-C: ask Aerie to kill the container and keep streaming until
- * it ends; the second leaves at once. */
-static void handle_interrupt(struct conn *c, uint64_t cid, bool *kill_sent)
+/* A signal to a container's Linux program: 1 sent; 0 it does not run a
+ * Linux program (or has ended), and then it was killed; -1 refused (the
+ * message printed). */
+static int signal_or_kill(struct conn *c, uint64_t cid, const char *sig)
 {
-    if (interrupts > 1)
-        exit(128 + SIGINT);
-    if (*kill_sent)
-        return;
     char id[CTL_ID_MAX + 1], num[24];
-    const char *w[1] = { num };
+    const char *w[2] = { num, sig };
+    struct ctl_reply r;
     snprintf(num, sizeof num, "%llu", (unsigned long long)cid);
+    conn_send(c, id, "signal", w, 2);
+    conn_expect(c, id, &r);
+    if (!strcmp(r.kind, "ok"))
+        return 1;
+    if (!strstr(r.rest, "does not run a Linux program")) {
+        fprintf(stderr, "aerie: %s\n", plain(r.rest, NULL));
+        return -1;
+    }
     conn_send(c, id, "kill", w, 1);
-    fprintf(stderr, "aerie: killing container %s (Ctrl-C again to leave it)\n", num);
-    *kill_sent = true;
+    conn_expect(c, id, &r);
+    if (!strcmp(r.kind, "ok"))
+        return 0;
+    fprintf(stderr, "aerie: %s\n", plain(r.rest, NULL));
+    return -1;
+}
+
+/* Ctrl-C: the first sends SIGINT to a Linux program (as a terminal would)
+ * or kills any other; a second kills the Linux program; the next leaves.
+ * The requests go on a second connection: this one carries the stream. */
+static void handle_interrupt(struct conn *c, uint64_t cid, int *handled, int *stage)
+{
+    while (*handled < (int)interrupts) {
+        ++*handled;
+        if (*stage >= 2)
+            exit(128 + SIGINT);
+        struct conn c2;
+        memset(&c2, 0, sizeof c2);
+        memcpy(c2.path, c->path, sizeof c2.path);
+        conn_open(&c2);
+        int r = signal_or_kill(&c2, cid, *stage == 0 ? "INT" : "KILL");
+        if (r == 1 && *stage == 0) {
+            fprintf(stderr, "aerie: SIGINT to container %llu (Ctrl-C again to kill it)\n", (unsigned long long)cid);
+            *stage = 1;
+        } else {
+            fprintf(stderr, "aerie: killing container %llu (Ctrl-C again to leave it)\n", (unsigned long long)cid);
+            *stage = 2;
+        }
+        close(c2.fd);
+        free(c2.buf);
+    }
 }
 
 /* Prints a stream's output until it ends; returns the exit status its end
  * calls for. kill_on_interrupt: Ctrl-C kills the container (run). */
 static int stream(struct conn *c, const char *id, uint64_t cid, bool kill_on_interrupt)
 {
-    bool kill_sent = false;
+    int handled = 0, stage = 0;
     for (;;) {
         struct ctl_reply r;
-        if (kill_on_interrupt && interrupts && !kill_sent)
-            handle_interrupt(c, cid, &kill_sent);
+        if (kill_on_interrupt)
+            handle_interrupt(c, cid, &handled, &stage);
         enum conn_wait w = conn_reply(c, id, &r, -1);
-        if (w == CONN_INTERRUPTED) {
-            if (kill_on_interrupt)
-                handle_interrupt(c, cid, &kill_sent);
+        if (w == CONN_INTERRUPTED)
             continue;
-        }
         if (w != CONN_REPLY)
             die(EXIT_REFUSED, "Aerie went away (the control channel %s closed)", c->path);
         size_t n = 0;
@@ -763,9 +796,68 @@ static int each_id(const struct command *cmd, struct conn *c, int argc, char **a
     return status;
 }
 
+/* kill [-s SIG] [-t SECONDS] ID...: a Linux program gets SIG (TERM) and
+ * SECONDS (10) to end before it is killed, as docker stop does; any other
+ * program is killed at once. */
 static int cmd_kill(const struct command *cmd, struct conn *c, int argc, char **argv)
 {
-    return each_id(cmd, c, argc, argv, "kill");
+    const char *sig = "TERM";
+    long grace = 10;
+    char *rest[66];
+    int n = 0;
+    rest[n++] = argv[0];
+    for (int i = 1; i < argc; i++) {
+        if ((!strcmp(argv[i], "-s") || !strcmp(argv[i], "-t")) && i + 1 < argc) {
+            if (argv[i][1] == 's') {
+                sig = argv[++i];
+            } else {
+                char *end;
+                grace = strtol(argv[++i], &end, 10);
+                if (*end || grace < 0 || grace > 3600)
+                    die(EXIT_USAGE, "kill: -t takes seconds (0..3600), not '%s'", argv[i]);
+            }
+        } else if (n < 65) {
+            rest[n++] = argv[i];
+        } else {
+            die(EXIT_USAGE, "kill: too many ids");
+        }
+    }
+    char *ops[64];
+    bool unused = false;
+    int nops = take_operands(cmd, n, rest, ops, &unused);
+    for (int i = 0; i < nops; i++)
+        container_id(cmd, ops[i]);
+    conn_open(c);
+    int status = 0;
+    for (int i = 0; i < nops; i++) {
+        uint64_t cid = container_id(cmd, ops[i]);
+        int r = signal_or_kill(c, cid, sig);
+        if (r < 0) {
+            status = EXIT_REFUSED;
+            continue;
+        }
+        if (r == 1 && strcmp(sig, "KILL") && strcmp(sig, "9")) {
+            /* the program's grace: then it is killed if it still runs */
+            char id[CTL_ID_MAX + 1], num[24];
+            const char *w[1] = { num };
+            struct ctl_reply rep;
+            snprintf(num, sizeof num, "%llu", (unsigned long long)cid);
+            bool running = true;
+            for (long t = 0; running && t < grace * 10; t++) {
+                conn_send(c, id, "status", w, 1);
+                conn_expect(c, id, &rep);
+                running = !strcmp(rep.kind, "ok") && !strncmp(rep.rest, "running", 7);
+                if (running)
+                    usleep(100000);
+            }
+            if (running) {
+                conn_send(c, id, "kill", w, 1);
+                conn_expect(c, id, &rep);
+            }
+        }
+        printf("%s\n", ops[i]);
+    }
+    return status;
 }
 
 static int cmd_rm(const struct command *cmd, struct conn *c, int argc, char **argv)
@@ -907,8 +999,14 @@ static const char run_details[] =
     "It streams the container's output to stdout and exits with the container's exit\n"
     "status (its low 8 bits). When it faults, aerie names the fault on stderr and exits\n"
     "with 128 + the matching Linux signal (139 for a page fault); killed: 137; when Aerie\n"
-    "refuses to create it: 125. Ctrl-C kills the container; a second Ctrl-C leaves at once.\n"
+    "refuses to create it: 125. Ctrl-C sends SIGINT to a Linux program (a second kills it)\n"
+    "and kills any other container; the next Ctrl-C leaves at once.\n"
     "  --rm             remove the container once it has ended\n";
+
+static const char kill_details[] =
+    "A Linux program gets SIG (default TERM; a number or a name: INT, HUP, KILL...) and\n"
+    "SECONDS (default 10) to end, then is killed, as 'docker stop' does; it is reported as\n"
+    "the signal's end when the signal ended it. Any other program is killed at once.\n";
 
 static const char import_details[] =
     "PATH is a directory (the image's root), a tar archive of one (plain or gzip), an OCI\n"
@@ -974,7 +1072,7 @@ static const struct command commands[] = {
       trace_details, cmd_trace, NULL, 0, 0 },
     { "debug", "[--port N] ID", "Serves gdb's remote protocol for a container made with --debug.",
       debug_details, cmd_debug, NULL, 0, 0 },
-    { "kill", "ID...", "Stops running containers.", NULL,
+    { "kill", "[-s SIG] [-t SECONDS] ID...", "Stops running containers.", kill_details,
       cmd_kill, NULL, 1, 64 },
     { "rm", "[-f] ID...", "Removes containers (-f: running ones too).", NULL,
       cmd_rm, "-f", 1, 64 },

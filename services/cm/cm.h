@@ -60,6 +60,7 @@ struct container {
     uint64_t fs_cap;                     /* our copy of its capability, for ctl's transfers (CM_FS_SESSION) */
     bool image_held;                     /* counted as a user of its image (images.c) until removed */
     uint64_t net_client;                 /* net client id (0: none) */
+    uint64_t lx_sig;                     /* a Linux program: send-only to its personality (CM_SIGNAL) */
     uint64_t created_ns, started_ns, ended_ns;
     int cpu;
     uint64_t exit_status;
@@ -149,6 +150,7 @@ int cm_service_restarted(struct ae_request *rq);
 #include <libaerie/spawn.h>
 struct cm_linux {
     uint64_t exe_slot;
+    uint64_t ep_slot;                    /* the personality's endpoint (LX_GRANT_EP) */
     struct ae_grant grants[12];
     const char *argv[SPEC_MAX_ARGS + 6];
     char cpus[32];
@@ -159,5 +161,7 @@ void cm_linux_release(struct cm_linux *lx);
 /* An exit status saying a Linux program died of a signal (aerie/proto/
  * linux.h): true, and the fault record cm keeps for it in f. */
 bool cm_linux_signaled(uint64_t status, uint64_t f[3]);
+/* CM_SIGNAL: the signal to c's Linux program; c locked. */
+int cm_linux_signal(struct container *c, int sig);
 
 #endif

@@ -508,6 +508,7 @@ int container_create(const struct spec *s, uint64_t *id, char *err, size_t errle
     free_slot(&k.net_cap);
     free_slot(&k.fault_cap);
     if (r) {
+        free_slot(&c->lx_sig);
         close_net(c);
         close_fs(c);
         forget_console(c);
@@ -576,6 +577,7 @@ void container_end(struct container *c, int state, uint64_t status, const uint64
         ae_slot_free(c->thread);                 /* emptied by the destruction */
         c->thread = 0;
     }
+    free_slot(&c->lx_sig);
     close_net(c);
     wake_waiters(c);
 }

@@ -26,6 +26,11 @@ void cm_linux_release(struct cm_linux *lx)
         ae_slot_free(lx->exe_slot);
         lx->exe_slot = 0;
     }
+    if (lx->ep_slot) {
+        ae_cap_delete(lx->ep_slot);
+        ae_slot_free(lx->ep_slot);
+        lx->ep_slot = 0;
+    }
 }
 
 /* The program file's pages (in mem: the boot image, or an imported
@@ -96,7 +101,7 @@ int cm_linux_prepare(struct container *c, const struct img_file *prog, struct ae
                  "personality (%s)", s->image, LX_PERSONALITY_PATH);
         return AE_ENOENT;
     }
-    if (a->ngrants + 1 > sizeof lx->grants / sizeof lx->grants[0] ||
+    if (a->ngrants + 2 > sizeof lx->grants / sizeof lx->grants[0] ||
         a->argv[0] == 0 || s->nargs + 5 > sizeof lx->argv / sizeof lx->argv[0]) {
         snprintf(err, errlen, "the container manager cannot describe this Linux program");
         return AE_EINVAL;
@@ -106,8 +111,20 @@ int cm_linux_prepare(struct container *c, const struct img_file *prog, struct ae
         snprintf(err, errlen, "mem: no room for the Linux program's file (error %d)", r);
         return r;
     }
+    /* its endpoint, from the container's quota: cm keeps a way to send it signals */
+    lx->ep_slot = ae_slot_alloc();
+    c->lx_sig = ae_slot_alloc();
+    if (!lx->ep_slot || !c->lx_sig || ae_quota_create(c->run, AERIE_OBJ_ENDPOINT, lx->ep_slot, 0, 0, 0) < 0 ||
+        ae_cap_copy(lx->ep_slot, c->lx_sig, AERIE_R_WRITE, LX_SIG_BADGE) < 0) {
+        snprintf(err, errlen, "mem: no room for the Linux personality's endpoint");
+        if (c->lx_sig)
+            ae_slot_free(c->lx_sig);
+        c->lx_sig = 0;
+        return AE_ENOMEM;
+    }
     memcpy(lx->grants, a->grants, a->ngrants * sizeof *a->grants);
     lx->grants[a->ngrants] = (struct ae_grant){ LX_GRANT_EXE, lx->exe_slot, AERIE_R_READ | AERIE_R_EXEC, 0 };
+    lx->grants[a->ngrants + 1] = (struct ae_grant){ LX_GRANT_EP, lx->ep_slot, AERIE_R_ALL, 0 };
     snprintf(lx->cpus, sizeof lx->cpus, "%s%lx", LX_OPT_CPUS, cpu_mask(s));
     unsigned n = 0;
     lx->argv[n++] = LX_ARGV0;
@@ -124,9 +141,13 @@ int cm_linux_prepare(struct container *c, const struct img_file *prog, struct ae
     a->image_off = pf.data_offset;
     a->argv = lx->argv;
     a->grants = lx->grants;
-    a->ngrants++;
+    a->ngrants += 2;
     a->stack_bytes = LX_STACK;
     a->vm_base = LX_SELF_VM_BASE;
+    /* eager, as services load: with the personality's pages lazy, procs'
+     * process-group check lost its forked child and hung (cause not pinned
+     * down; the suspect is the kernel writing into an untouched lazy page) */
+    a->lazy = false;
     return 0;
 }
 
@@ -138,4 +159,17 @@ bool cm_linux_signaled(uint64_t status, uint64_t f[3])
     f[1] = status & 0xFFFFFFFFFFFFull;
     f[2] = 0;
     return true;
+}
+
+int cm_linux_signal(struct container *c, int sig)
+{
+    if (sig < 1 || sig > 64)
+        return AE_EINVAL;
+    if (c->state != CM_RUNNING)
+        return AE_EBUSY;
+    if (!c->lx_sig)
+        return AE_ENOTSUP;                 /* an Aerie program: only CM_KILL */
+    /* the personality receives between two system calls: a short wait at most */
+    int64_t r = ae_send(c->lx_sig, AERIE_INFO((uint64_t)sig, 0, 0), 2000000000ull);
+    return r == AE_ECAP || r == AE_EDEAD ? AE_EBUSY : (int)r;
 }

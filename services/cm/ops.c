@@ -144,6 +144,15 @@ static int op_kill(void *ctx, struct ae_request *rq)
     return r ? fail_msg(rq, r, "kill: it is not running") : ok(rq, 1);
 }
 
+static int op_signal(void *ctx, struct ae_request *rq)
+{
+    WITH_CONTAINER(rq, c);
+    int r = cm_linux_signal(c, (int)rq->w[1]);
+    container_put(c);
+    return r ? fail_msg(rq, r, r == AE_ENOTSUP ? "signal: not a Linux program" : r == AE_EINVAL ?
+                        "signal: not a signal number (1..64)" : "signal: it is not running") : ok(rq, 1);
+}
+
 static int op_remove(void *ctx, struct ae_request *rq)
 {
     int r = container_remove(rq->w[0]);
@@ -442,6 +451,7 @@ static const struct ae_op ops[CM_OP_COUNT] = {
      * the operator's (docs/RESTART.md). */
     [CM_DEBUG_KILL_SERVICE] = ADMIN(op_debug_kill, 1), [CM_SERVICE_RESTARTED] = ADMIN(op_restarted, 1),
     [CM_DEBUG] = OP(op_debug, 2),       [CM_TRACE] = OP(op_trace, 2),
+    [CM_SIGNAL] = OP(op_signal, 2),
 };
 
 int cm_serve(void)

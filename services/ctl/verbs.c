@@ -400,6 +400,48 @@ static void verb_kill(struct ctl_session *s, const struct ctl_request *rq)
     }
 }
 
+/* A signal by number or name (TERM, SIGTERM, 15); 0 if none. */
+static int signal_number(const char *w)
+{
+    static const char *const names[] = { 0, "HUP", "INT", "QUIT", "ILL", "TRAP", "ABRT", "BUS", "FPE", "KILL",
+                                         "USR1", "SEGV", "USR2", "PIPE", "ALRM", "TERM" };
+    if (w[0] >= '0' && w[0] <= '9') {
+        int n = atoi(w);
+        return n >= 1 && n <= 64 ? n : 0;
+    }
+    if (!strncmp(w, "SIG", 3))
+        w += 3;
+    for (int i = 1; i < (int)(sizeof names / sizeof names[0]); i++)
+        if (!strcmp(w, names[i]))
+            return i;
+    return 0;
+}
+
+static void verb_signal(struct ctl_session *s, const struct ctl_request *rq)
+{
+    uint64_t cid;
+    struct ae_cm_status st;
+    if (!cid_arg(s, rq, 0, &cid))
+        return;
+    int sig = signal_number(rq->args[1]);
+    if (!sig) {
+        reply_err(s, rq->id, "'%s' is not a signal (a number 1..64, or a name: TERM, INT, HUP...)", rq->args[1]);
+        return;
+    }
+    int r = sig == 9 ? ae_cm_kill(s->ctl->cm, cid) : ae_cm_signal(s->ctl->cm, cid, sig);
+    if (r == AE_ENOTSUP) {
+        reply_err(s, rq->id, "container %lu does not run a Linux program: only kill ends it", cid);
+    } else if (r == AE_EBUSY && ae_cm_status(s->ctl->cm, cid, &st) == 0) {
+        char state[256];
+        reply_state(&st, state, sizeof state);
+        reply_err(s, rq->id, "container %lu is not running (%s)", cid, state);
+    } else if (r) {
+        cm_err(s, rq->id, cid, r, "signal");
+    } else {
+        reply_ok(s, rq->id, "%s", "");
+    }
+}
+
 static void verb_rm(struct ctl_session *s, const struct ctl_request *rq)
 {
     uint64_t cid;
@@ -509,6 +551,7 @@ static const struct verb verbs[] = {
     { "trace",  2, 4, "trace ID start BYTES KINDS|read|stop|names: its trace (docs/CM.md)", verb_trace },
     { "debug",  2, 3 + AERIE_REG_COUNT, "debug ID OP [HEX...]: a debugger's primitives (docs/CM.md)", verb_debug },
     { "kill",   1, 1, "kill ID: ends a running container", verb_kill },
+    { "signal", 2, 2, "signal ID SIG: a signal (TERM, INT, 15...) to a container's Linux program", verb_signal },
     { "rm",     1, 2, "rm ID [-f]: removes a container (-f: even a running one)", verb_rm },
     { "ps",     0, 0, "ps: -> row id=.. image=.. name=.. state=.. ..., ok COUNT", verb_ps },
     { "images", 0, 0, "images: -> row name=.. bytes=.. prog=.. imported=.. ..., ok COUNT", verb_images },

@@ -120,17 +120,23 @@ static void to_lx_stat(const struct ae_fs_stat *a, struct lx_stat *st)
     st->dev = 0x801 + a->dev;
     st->ino = a->ino;
     st->nlink = a->nlink ? a->nlink : 1;
-    st->mode = (a->type == FS_TYPE_DIR ? LX_S_IFDIR : LX_S_IFREG) | (a->mode & 07777);
+    st->mode = (a->type == FS_TYPE_DIR ? LX_S_IFDIR : a->type == FS_TYPE_SYMLINK ? LX_S_IFLNK : LX_S_IFREG) |
+               (a->mode & 07777);
+    st->uid = a->uid;
+    st->gid = a->gid;
     st->size = (int64_t)a->size;
     st->blksize = 4096;
     st->blocks = (int64_t)a->blocks;
-    uint64_t now = lx.start_realtime;
-    st->atime = st->mtime = st->ctime = (struct lx_timespec){ (int64_t)(now / 1000000000ull), 0 };
+    const uint64_t *ts[3] = { &a->atime, &a->mtime, &a->ctime };
+    struct lx_timespec *out[3] = { &st->atime, &st->mtime, &st->ctime };
+    for (int i = 0; i < 3; i++) {
+        uint64_t ns = *ts[i] ? *ts[i] : lx.start_realtime;   /* 0: a file from before the fs kept times */
+        *out[i] = (struct lx_timespec){ (int64_t)(ns / 1000000000ull), (int64_t)(ns % 1000000000ull) };
+    }
 }
 
 int lx_stat_path(const char *abs, struct lx_stat *st, bool follow)
 {
-    (void)follow;
     char norm[LX_PATH_MAX];
     switch (where(abs, norm)) {
     case IN_DEV: return !strcmp(norm, "/dev") ? lx_dir_stat(st, 0x10) : lx_dev_stat(norm, st);
@@ -140,7 +146,7 @@ int lx_stat_path(const char *abs, struct lx_stat *st, bool follow)
     if (!fs)
         return !strcmp(norm, "/") ? lx_dir_stat(st, 2) : -LX_ENOENT;
     struct ae_fs_stat a;
-    int r = ae_fs_stat(fs, abs, &a);
+    int r = follow ? ae_fs_stat(fs, abs, &a) : ae_fs_lstat(fs, abs, &a);
     if (r)
         return lx_errno(r);
     to_lx_stat(&a, st);
@@ -321,7 +327,7 @@ static int64_t file_getdents(struct lx_thread *t, struct lx_file *f, void *buf, 
             const struct fs_dirent_rec *r = (const struct fs_dirent_rec *)(recs + used);
             if (!r->rec_len || used + r->rec_len > (uint64_t)got)
                 break;
-            uint8_t type = r->type == FS_TYPE_DIR ? LX_DT_DIR : LX_DT_REG;
+            uint8_t type = r->type == FS_TYPE_DIR ? LX_DT_DIR : r->type == FS_TYPE_SYMLINK ? LX_DT_LNK : LX_DT_REG;
             if (!lx_dirent_put(buf, n, &at, r->ino, (int64_t)r->cookie + 3, type, (const char *)(r + 1),
                                r->name_len))
                 break;
@@ -369,6 +375,8 @@ static uint32_t fs_flags(unsigned o)
         f |= FS_O_APPEND;
     if (o & LX_O_DIRECTORY)
         f |= FS_O_DIRECTORY;
+    if (o & LX_O_NOFOLLOW)
+        f |= FS_O_NOFOLLOW;
     return f;
 }
 
@@ -614,31 +622,190 @@ LX_SYS(fallocate)
     return r ? r : (uint64_t)st.size < end ? f->ops->truncate(f, end) : 0;
 }
 
-/* Metadata the fs does not keep yet is accepted as long as the file is
- * there (chmod, chown, utimes): docs/LINUX.md's table says so. */
+/* Modes, owners and times go to the fs service (which keeps them); for
+ * /dev and /proc they are accepted as long as the name is there. */
 static int64_t exists_at(struct lx_thread *t, int dirfd, uint64_t path, int flags)
 {
     struct lx_stat st;
     return stat_at(t, dirfd, path, flags, &st);
 }
 
-LX_SYS(chmod) { return exists_at(t, LX_AT_FDCWD, t->a[0], 0); }
-LX_SYS(fchmodat) { return exists_at(t, (int)t->a[0], t->a[1], 0); }
-LX_SYS(chown) { return exists_at(t, LX_AT_FDCWD, t->a[0], 0); }
-LX_SYS(lchown) { return exists_at(t, LX_AT_FDCWD, t->a[0], LX_AT_SYMLINK_NOFOLLOW); }
-LX_SYS(fchownat) { return exists_at(t, (int)t->a[0], t->a[1], (int)t->a[4] & ~LX_AT_EMPTY_PATH); }
-LX_SYS(utimes) { return exists_at(t, LX_AT_FDCWD, t->a[0], 0); }
-LX_SYS(utime) { return exists_at(t, LX_AT_FDCWD, t->a[0], 0); }
-LX_SYS(futimesat) { return exists_at(t, (int)t->a[0], t->a[1], 0); }
+static struct fsfile *fs_file_of(struct lx_file *f)
+{
+    return f && f->ops == &file_ops ? f->obj : NULL;
+}
 
-LX_SYS(fchmod) { return lx_fd_get(t->proc, (int)t->a[0]) ? 0 : -LX_EBADF; }
+/* The fs path of (dirfd, path), 1 if it is /dev or /proc (or there is no
+ * fs), or -errno. AT_EMPTY_PATH with an empty path: 2, *fp the fd's file. */
+static int64_t meta_path(struct lx_thread *t, int dirfd, uint64_t path, int flags, char *abs, struct lx_file **fp)
+{
+    char c0;
+    if (path && lx_copy_in(t->proc->mm, &c0, path, 1))
+        return -LX_EFAULT;
+    if (!path || (!c0 && (flags & LX_AT_EMPTY_PATH))) {
+        *fp = lx_fd_get(t->proc, dirfd);
+        return *fp ? 2 : -LX_EBADF;
+    }
+    int64_t r = lx_path_at(t, dirfd, path, abs, false);
+    if (r)
+        return r;
+    char norm[LX_PATH_MAX];
+    if (where(abs, norm) != IN_FS || !fs_conn()) {
+        r = exists_at(t, dirfd, path, flags);
+        return r ? r : 1;
+    }
+    return 0;
+}
+
+static int64_t chmod_at(struct lx_thread *t, int dirfd, uint64_t path, unsigned mode, int flags)
+{
+    char abs[LX_PATH_MAX];
+    struct lx_file *f = NULL;
+    int64_t r = meta_path(t, dirfd, path, flags, abs, &f);
+    if (r == 2) {
+        struct fsfile *ff = fs_file_of(f);
+        return ff ? lx_errno(ae_fs_fchmod(fs_conn(), ff->handle, mode & 07777)) : 0;
+    }
+    if (r)
+        return r < 0 ? r : 0;
+    return lx_errno(ae_fs_chmodat(fs_conn(), 0, abs, mode & 07777,
+                                  flags & LX_AT_SYMLINK_NOFOLLOW ? FS_AT_NOFOLLOW : 0));
+}
+
+static int64_t chown_at(struct lx_thread *t, int dirfd, uint64_t path, uint64_t uid, uint64_t gid, int flags)
+{
+    char abs[LX_PATH_MAX];
+    struct lx_file *f = NULL;
+    uint32_t u = (uint32_t)uid == 0xFFFFFFFFu ? FS_ID_KEEP : (uint32_t)uid;
+    uint32_t g = (uint32_t)gid == 0xFFFFFFFFu ? FS_ID_KEEP : (uint32_t)gid;
+    int64_t r = meta_path(t, dirfd, path, flags, abs, &f);
+    if (r == 2) {
+        struct fsfile *ff = fs_file_of(f);
+        return ff ? lx_errno(ae_fs_fchown(fs_conn(), ff->handle, u, g)) : 0;
+    }
+    if (r)
+        return r < 0 ? r : 0;
+    return lx_errno(ae_fs_chownat(fs_conn(), 0, abs, u, g, flags & LX_AT_SYMLINK_NOFOLLOW ? FS_AT_NOFOLLOW : 0));
+}
+
+LX_SYS(chmod) { return chmod_at(t, LX_AT_FDCWD, t->a[0], (unsigned)t->a[1], 0); }
+LX_SYS(fchmodat) { return chmod_at(t, (int)t->a[0], t->a[1], (unsigned)t->a[2], 0); }
+LX_SYS(fchmod) { return chmod_at(t, (int)t->a[0], 0, (unsigned)t->a[1], 0); }
+LX_SYS(chown) { return chown_at(t, LX_AT_FDCWD, t->a[0], t->a[1], t->a[2], 0); }
+LX_SYS(lchown) { return chown_at(t, LX_AT_FDCWD, t->a[0], t->a[1], t->a[2], LX_AT_SYMLINK_NOFOLLOW); }
+LX_SYS(fchown) { return chown_at(t, (int)t->a[0], 0, t->a[1], t->a[2], 0); }
+LX_SYS(fchownat) { return chown_at(t, (int)t->a[0], t->a[1], t->a[2], t->a[3], (int)t->a[4]); }
+
+#define LX_UTIME_NOW  ((1l << 30) - 1)
+#define LX_UTIME_OMIT ((1l << 30) - 2)
+
+/* times: ns since 1970, FS_TIME_NOW or FS_TIME_OMIT. */
+static int64_t utimes_at(struct lx_thread *t, int dirfd, uint64_t path, const uint64_t times[2], int flags)
+{
+    char abs[LX_PATH_MAX];
+    struct lx_file *f = NULL;
+    int64_t r = meta_path(t, dirfd, path, flags, abs, &f);
+    if (r == 2) {
+        struct fsfile *ff = fs_file_of(f);
+        return ff ? lx_errno(ae_fs_futimens(fs_conn(), ff->handle, times[0], times[1])) : 0;
+    }
+    if (r)
+        return r < 0 ? r : 0;
+    return lx_errno(ae_fs_utimensat(fs_conn(), 0, abs, times[0], times[1],
+                                    flags & LX_AT_SYMLINK_NOFOLLOW ? FS_AT_NOFOLLOW : 0));
+}
 
 LX_SYS(utimensat)
 {
-    if (!t->a[1])                                 /* futimens: the fd itself */
-        return lx_fd_get(t->proc, (int)t->a[0]) ? 0 : -LX_EBADF;
-    return exists_at(t, (int)t->a[0], t->a[1], (int)t->a[3]);
+    uint64_t times[2] = { FS_TIME_NOW, FS_TIME_NOW };
+    if (t->a[2]) {
+        struct lx_timespec ts[2];
+        if (lx_copy_in(t->proc->mm, ts, t->a[2], sizeof ts))
+            return -LX_EFAULT;
+        for (int i = 0; i < 2; i++) {
+            if (ts[i].nsec == LX_UTIME_NOW)
+                continue;
+            if (ts[i].nsec == LX_UTIME_OMIT)
+                times[i] = FS_TIME_OMIT;
+            else if (ts[i].nsec < 0 || ts[i].nsec >= 1000000000 || ts[i].sec < 0)
+                return -LX_EINVAL;
+            else
+                times[i] = (uint64_t)ts[i].sec * 1000000000ull + (uint64_t)ts[i].nsec;
+        }
+    }
+    return utimes_at(t, (int)t->a[0], t->a[1], times, (int)t->a[3]);
 }
+
+/* utimes and futimesat: two timevals, or NULL for now. */
+static int64_t timevals(struct lx_thread *t, int dirfd, uint64_t path, uint64_t tv_addr)
+{
+    uint64_t times[2] = { FS_TIME_NOW, FS_TIME_NOW };
+    if (tv_addr) {
+        struct lx_timeval tv[2];
+        if (lx_copy_in(t->proc->mm, tv, tv_addr, sizeof tv))
+            return -LX_EFAULT;
+        for (int i = 0; i < 2; i++) {
+            if (tv[i].usec < 0 || tv[i].usec >= 1000000 || tv[i].sec < 0)
+                return -LX_EINVAL;
+            times[i] = (uint64_t)tv[i].sec * 1000000000ull + (uint64_t)tv[i].usec * 1000ull;
+        }
+    }
+    return utimes_at(t, dirfd, path, times, 0);
+}
+
+LX_SYS(utimes) { return timevals(t, LX_AT_FDCWD, t->a[0], t->a[1]); }
+LX_SYS(futimesat) { return timevals(t, (int)t->a[0], t->a[1], t->a[2]); }
+
+LX_SYS(utime)
+{
+    uint64_t times[2] = { FS_TIME_NOW, FS_TIME_NOW };
+    if (t->a[1]) {
+        int64_t ub[2];                            /* struct utimbuf: actime, modtime (seconds) */
+        if (lx_copy_in(t->proc->mm, ub, t->a[1], sizeof ub))
+            return -LX_EFAULT;
+        if (ub[0] < 0 || ub[1] < 0)
+            return -LX_EINVAL;
+        times[0] = (uint64_t)ub[0] * 1000000000ull;
+        times[1] = (uint64_t)ub[1] * 1000000000ull;
+    }
+    return utimes_at(t, LX_AT_FDCWD, t->a[0], times, 0);
+}
+
+/* ---- links ---- */
+
+static int64_t symlink_at(struct lx_thread *t, uint64_t target, int dirfd, uint64_t path)
+{
+    char tgt[LX_PATH_MAX], abs[LX_PATH_MAX];
+    int64_t r = lx_copy_str(t->proc->mm, tgt, target, sizeof tgt);
+    if (r < 0)
+        return r;
+    if (!r)
+        return -LX_ENOENT;
+    if ((r = fs_path(t, dirfd, path, abs)))
+        return r;
+    return lx_errno(ae_fs_symlink(fs_conn(), tgt, abs));
+}
+
+LX_SYS(symlink) { return symlink_at(t, t->a[0], LX_AT_FDCWD, t->a[1]); }
+LX_SYS(symlinkat) { return symlink_at(t, t->a[0], (int)t->a[1], t->a[2]); }
+
+static int64_t link_at(struct lx_thread *t, int olddir, uint64_t old, int newdir, uint64_t new_path, int flags)
+{
+    if (flags & ~(LX_AT_SYMLINK_FOLLOW | LX_AT_EMPTY_PATH))
+        return -LX_EINVAL;
+    if (flags & LX_AT_EMPTY_PATH)
+        return -LX_ENOENT;                        /* linking an open fd: not offered */
+    char a[LX_PATH_MAX], b[LX_PATH_MAX];
+    int64_t r = fs_path(t, olddir, old, a);
+    if (!r)
+        r = fs_path(t, newdir, new_path, b);
+    if (r)
+        return r;
+    return lx_errno(ae_fs_linkat(fs_conn(), 0, a, 0, b, flags & LX_AT_SYMLINK_FOLLOW ? FS_AT_FOLLOW : 0));
+}
+
+LX_SYS(link) { return link_at(t, LX_AT_FDCWD, t->a[0], LX_AT_FDCWD, t->a[1], 0); }
+LX_SYS(linkat) { return link_at(t, (int)t->a[0], t->a[1], (int)t->a[2], t->a[3], (int)t->a[4]); }
 
 LX_SYS(fsync) { return lx_fd_get(t->proc, (int)t->a[0]) ? 0 : -LX_EBADF; }
 LX_SYS(sync) { return 0; }
@@ -739,10 +906,16 @@ static int64_t readlink_at(struct lx_thread *t, int dirfd, uint64_t path, uint64
     char target[LX_PATH_MAX];
     if (where(abs, norm) == IN_PROC) {
         r = lx_proc_readlink(t, norm, target, sizeof target);
-    } else {
+    } else if (where(abs, norm) == IN_DEV || !fs_conn()) {
         struct lx_stat st;
         r = lx_stat_path(abs, &st, false);
         r = r ? r : -LX_EINVAL;                   /* it exists and is not a link */
+    } else {
+        r = ae_fs_readlink(fs_conn(), abs, target, sizeof target - 1);
+        if (r >= 0)
+            target[r < (int64_t)sizeof target - 1 ? r : (int64_t)sizeof target - 1] = 0;
+        else
+            r = lx_errno((int)r);
     }
     if (r < 0)
         return r;

@@ -284,6 +284,9 @@ bool lx_signal_deliver(struct lx_thread *t, int64_t *result);
 /* A fault of a Linux thread as a signal (SIGSEGV, SIGILL, ...). */
 void lx_signal_fault(struct lx_thread *t, int sig, int code, uint64_t addr);
 bool lx_signal_pending(struct lx_thread *t);
+/* A signal from outside the container (cm's CM_SIGNAL): SIGINT to pid 1's
+ * process group, as a terminal's Ctrl-C; any other to pid 1. */
+void lx_signal_from_outside(int sig);
 int64_t lx_sys_restore(struct lx_thread *t);
 /* ITIMER_REAL and alarm: sends what is due; ns to the next one (~0: none). */
 uint64_t lx_alarms_expire(void);
@@ -386,6 +389,18 @@ struct lx_fsinfo {
 struct lx_fsinfo *lx_fsinfo_new(void);
 struct lx_fsinfo *lx_fsinfo_copy(struct lx_fsinfo *fs);
 void lx_fsinfo_put(struct lx_fsinfo *fs);
+
+/* ---- sockets (net.c) ---------------------------------------------------- */
+
+/* The badge of the net helper's pokes on our endpoint (no tid is this big). */
+#define LX_NET_BADGE (1ull << 48)
+/* The net service signalled us: drain the RX ring, wake who waits on sockets. */
+void lx_net_poke(void);
+/* While a thread waits on a socket the loop also looks every
+ * LX_NET_POLL_NS itself, in case a wakeup is lost (lx_net_check). */
+#define LX_NET_POLL_NS 20000000ull
+bool lx_net_waiting(void);
+void lx_net_check(void);
 
 /* ---- futexes (futex.c) --------------------------------------------------- */
 

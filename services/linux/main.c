@@ -92,9 +92,16 @@ uint64_t lx_realtime_ns(void)
     return k->boot_unix_ns + lx_now_ns();
 }
 
+/* $AERIE_LX_TRACE set: the times (ns since boot) of the personality's
+ * start, the program's first instruction and its end go to the log, for
+ * seeing where a start's time goes (docs/EVALUATION.md). */
+static uint64_t trace_main, trace_exec;
+
 _Noreturn void lx_container_end(int wstatus, uint64_t addr, uint64_t rip)
 {
     (void)rip;
+    if (trace_main)
+        lx_log("linux: trace main %lu exec %lu end %lu\n", trace_main, trace_exec, lx_now_ns());
     int sig = wstatus & 0x7f;
     if (sig)
         ae_thread_exit(CM_LINUX_SIGNALED(sig, addr));   /* cm shows it as the signal it was */
@@ -383,6 +390,14 @@ static void on_exception(struct lx_thread *t, const uint64_t *w)
 
 static void on_message(uint64_t badge, uint64_t info, const uint64_t *w)
 {
+    if (badge == LX_NET_BADGE) {                  /* the net helper's poke (a send: no reply) */
+        lx_net_poke();
+        return;
+    }
+    if (badge == LX_SIG_BADGE) {                  /* cm: aerie kill, Ctrl-C (a send: no reply) */
+        lx_signal_from_outside((int)AERIE_INFO_LABEL(info));
+        return;
+    }
     struct lx_thread *t = lx_thread_of(badge);
     lx_current = t;
     uint64_t label = AERIE_INFO_LABEL(info);
@@ -414,6 +429,13 @@ static _Noreturn void serve(void)
         uint64_t timeout = expire();
         if (run_head)
             continue;
+        if (lx_net_waiting()) {
+            lx_net_check();                        /* datagrams a lost wakeup would leave behind */
+            if (run_head)
+                continue;
+            if (timeout > LX_NET_POLL_NS)
+                timeout = LX_NET_POLL_NS;
+        }
         uint64_t badge = 0;
         int64_t info = ae_recv(lx.ep, timeout, &badge);
         if (info == AE_ETIMEOUT)
@@ -449,6 +471,7 @@ static uint64_t parse_hex(const char *s)
 
 int main(int argc, char **argv, char **envp)
 {
+    uint64_t t0 = lx_now_ns();
     int first = 1;
     lx.cpus = 1;
     for (; first < argc && strcmp(argv[first], LX_OPT_END); first++)
@@ -465,8 +488,9 @@ int main(int argc, char **argv, char **envp)
                LX_GRANT_EXE);
         return 125;
     }
-    lx.ep = ae_slot_alloc();
-    if (ae_quota_create(lx.quota, AERIE_OBJ_ENDPOINT, lx.ep, 0, 0, 0) < 0) {
+    /* our endpoint: cm's (it keeps a copy to send signals on), or our own */
+    lx.ep = ae_capenv_lookup(LX_GRANT_EP);
+    if (!lx.ep && (!(lx.ep = ae_slot_alloc()) || ae_quota_create(lx.quota, AERIE_OBJ_ENDPOINT, lx.ep, 0, 0, 0) < 0)) {
         lx_log("linux: no memory for an endpoint\n");
         return 125;
     }
@@ -494,6 +518,10 @@ int main(int argc, char **argv, char **envp)
     if (!p || err) {
         lx_log("linux: cannot start %s (error %d)\n", argv[first], err);
         return 125;
+    }
+    if (getenv("AERIE_LX_TRACE")) {
+        trace_main = t0;
+        trace_exec = lx_now_ns();
     }
     serve();
 }

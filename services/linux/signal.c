@@ -462,6 +462,15 @@ struct kill_group {
     bool all;
 };
 
+static void kill_outside(struct lx_proc *p, void *arg)
+{
+    struct kill_group *k = arg;
+    if (p->state == LX_ALIVE && p->pgid == k->pgid) {
+        struct lx_siginfo si = { .signo = k->sig, .code = LX_SI_USER };
+        lx_signal_send(p, NULL, k->sig, &si);
+    }
+}
+
 static void kill_member(struct lx_proc *p, void *arg)
 {
     struct kill_group *k = arg;
@@ -469,6 +478,20 @@ static void kill_member(struct lx_proc *p, void *arg)
         return;
     k->found++;
     kill_one(k->t, p, k->sig);
+}
+
+void lx_signal_from_outside(int sig)
+{
+    if (sig < 1 || sig > LX_NSIG || !lx_init || lx_init->state != LX_ALIVE)
+        return;
+    struct lx_siginfo si = { .signo = sig, .code = LX_SI_USER };   /* from pid 0: outside */
+    if (sig != LX_SIGINT) {
+        lx_signal_send(lx_init, NULL, sig, &si);
+        return;
+    }
+    int pgid = lx_init->pgid;
+    struct kill_group k = { .sig = sig, .pgid = pgid };
+    lx_procs_foreach(kill_outside, &k);
 }
 
 LX_SYS(kill)

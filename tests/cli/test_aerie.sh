@@ -131,6 +131,8 @@ expect cli_still_served_after_refusals 0 out "^Hello from hello"
 # ---- run ----
 aerie run hello
 expect cli_run_hello_prints_and_exits_0 0 out "^Hello from hello: a task that holds only"
+aerie run busybox sh -c 'echo hi | wc -c'
+expect cli_run_busybox_pipe_prints_3 0 out "^3$"
 aerie run crasher
 expect cli_run_crasher_names_the_fault 139 err "^aerie: container [0-9]+ faulted: page fault at 0x0 \(read"
 grep -q "crasher: about to read address 0" "$out" || fail cli_run_crasher_output "its output before the fault is missing"
@@ -182,6 +184,26 @@ aerie ps
 expect cli_ps_shows_it_killed 0 out "^$id +ticker +tock +killed "
 aerie rm "$id"
 expect cli_rm_removes_it 0 out "^$id$"
+
+# kill of a Linux program: SIGTERM first, reported by its name; a program
+# that ignores it is killed after -t seconds
+aerie start busybox sh -c 'echo ready; exec sleep 100'
+id=$(cat "$out")
+i=0; while [ $i -lt 40 ]; do aerie logs "$id"; grep -q ready "$out" && break; sleep 0.25; i=$((i + 1)); done
+aerie kill "$id"
+expect cli_kill_sends_sigterm_first 0 out "^$id$"
+aerie ps
+expect cli_ps_shows_sigterm_by_name 0 out "^$id +busybox .*faulted"
+aerie start busybox sh -c 'f() { echo TERM ignored; }; trap f TERM; echo ready; while :; do sleep 1; done'
+id2=$(cat "$out")
+i=0; while [ $i -lt 40 ]; do aerie logs "$id2"; grep -q ready "$out" && break; sleep 0.25; i=$((i + 1)); done
+aerie kill -t 1 "$id2"
+expect cli_kill_of_a_program_ignoring_sigterm_after_grace 0 out "^$id2$"
+aerie ps
+expect cli_ps_shows_it_killed_after_grace 0 out "^$id2 +busybox .*killed"
+aerie kill -s BOGUS "$id2"
+expect cli_kill_bad_signal_refused 1 err "not running|not a signal"
+aerie rm "$id"; aerie rm "$id2"
 aerie logs "$id"
 expect cli_logs_of_removed_refused 1 err "no such container $id"
 aerie images
@@ -442,6 +464,15 @@ sleep 2
 kill -INT $runner
 wait $runner; rc=$?
 expect cli_run_ctrl_c_kills_it 137 err "container [0-9]+ was killed"
+
+# ---- Ctrl-C on run sends a Linux program SIGINT ----
+./aerie run busybox sh -c 'echo ready; sleep 100; echo after' > "$out" 2> "$errf" &
+runner=$!
+i=0; while [ $i -lt 60 ] && ! grep -q ready "$out"; do sleep 0.25; i=$((i + 1)); done
+kill -INT $runner
+wait $runner; rc=$?
+expect cli_run_ctrl_c_sends_sigint_to_linux 130 err "killed by signal 2 \(SIGINT\)"
+grep -q after "$out" && fail cli_run_ctrl_c_ends_the_group "the shell went on after its sleep"
 
 # ---- garbage on the channel ----
 g=$dir/garbage.out

@@ -168,6 +168,18 @@ static void linux_threads_glibc(void) { selfcheck("threads", "glibc", ""); }
 static void linux_memory_musl(void) { selfcheck("memory", "musl", ""); }
 static void linux_memory_glibc(void) { selfcheck("memory", "glibc", ""); }
 
+/* Sockets over the container's net grant: UDP echo between two processes,
+ * TCP listening; without the grant socket() is EACCES, and a grant with
+ * no tcp: ports gives UDP alone. */
+#define NET_GRANT "grant=console,self,net ports=7000-7009,tcp:7100,out:7101"
+static void linux_udp_echo_musl(void) { selfcheck("net", "musl", NET_GRANT); }
+static void linux_udp_echo_glibc(void) { selfcheck("net", "glibc", NET_GRANT); }
+static void linux_sockets_need_net_grant(void)
+{
+    selfcheck("net", "musl", "grant=console,self args=nogrant");
+    selfcheck("net", "glibc", "grant=console,self,net ports=7000-7009 args=udponly");
+}
+
 /* Hostile programs fail cleanly inside their container (attack.c); the
  * fork bomb meets the container's thread limit, the memory hog its quota. */
 static void attack(const char *libc)
@@ -183,6 +195,102 @@ static void attack(const char *libc)
 
 static void linux_attacks_stay_inside_musl(void) { attack("musl"); }
 static void linux_attacks_stay_inside_glibc(void) { attack("glibc"); }
+
+/* ---- signals from outside: aerie kill (SIGTERM), Ctrl-C (SIGINT) ---- */
+
+/* Starts spec and waits until its log holds `ready`; its id, or 0. */
+static uint64_t start_until(const char *spec, const char *ready)
+{
+    uint64_t id, from = 0;
+    char err[200] = "";
+    size_t len = 0;
+    if (ae_cm_create(cmcap, spec, 1, &id, err, sizeof err)) {
+        printf("  %s: %s\n", spec, err);
+        return 0;
+    }
+    uint64_t t0 = lx_ns();
+    while (lx_ns() - t0 < 60000000000ull) {
+        int64_t n = ae_cm_logs(cmcap, id, &from, logbuf + len, sizeof logbuf - 1 - len);
+        if (n > 0)
+            len += (size_t)n;
+        logbuf[len] = 0;
+        if (strstr(logbuf, ready))
+            return id;
+        struct timespec ts = { 0, 20000000 };
+        nanosleep(&ts, NULL);
+    }
+    printf("  %s: never printed '%s': %s\n", spec, ready, logbuf);
+    ae_cm_kill(cmcap, id);
+    ae_cm_remove(cmcap, id);
+    return 0;
+}
+
+/* Signals a started container and waits for its end. */
+static void signal_and_wait(uint64_t id, int sig, struct ae_cm_status *st)
+{
+    CHECK_EQ(ae_cm_signal(cmcap, id, sig), 0);
+    CHECK_EQ(ae_cm_wait(cmcap, id, st), 0);
+    read_log(id);
+}
+
+static void linux_sigterm_from_cm_runs_the_trap(void)
+{
+    struct ae_cm_status st;
+    uint64_t id = start_until("image=busybox args=\"sh -c 'f() { echo got TERM; exit 3; }; trap f TERM; "
+                              "echo ready; while :; do sleep 1; done'\" mem=32M threads=8", "ready");
+    CHECK(id != 0);
+    if (!id)
+        return;
+    signal_and_wait(id, 15, &st);
+    CHECK_EQ(st.state, CM_EXITED);
+    CHECK_EQ(st.exit_status, 3);
+    CHECK(has("got TERM"));
+    /* ended: a signal now is refused, and nonsense always */
+    CHECK_EQ(ae_cm_signal(cmcap, id, 15), AE_EBUSY);
+    CHECK_EQ(ae_cm_signal(cmcap, id, 0), AE_EINVAL);
+    CHECK_EQ(ae_cm_signal(cmcap, id, 65), AE_EINVAL);
+    ae_cm_remove(cmcap, id);
+    CHECK_EQ(ae_cm_signal(cmcap, id, 15), AE_ESRCH);
+}
+
+static void linux_sigterm_default_reported_by_name(void)
+{
+    struct ae_cm_status st;
+    char d[200];
+    uint64_t id = start_until("image=busybox args=\"sh -c 'echo ready; exec sleep 100'\"", "ready");
+    CHECK(id != 0);
+    if (!id)
+        return;
+    signal_and_wait(id, 15, &st);
+    ae_cm_describe(&st, d, sizeof d);
+    CHECK_EQ(st.state, CM_FAULTED);
+    CHECK_EQ(st.fault_label >> 32, 15);
+    if (!strstr(d, "killed by signal 15 (SIGTERM)"))
+        printf("  described as '%s'\n", d);
+    CHECK(strstr(d, "killed by signal 15 (SIGTERM)") != NULL);
+    ae_cm_remove(cmcap, id);
+}
+
+/* SIGINT goes to pid 1's process group, as a terminal's Ctrl-C: the shell
+ * and the sleep it waits for both end. */
+static void linux_sigint_reaches_the_process_group(void)
+{
+    struct ae_cm_status st;
+    char d[200];
+    uint64_t id = start_until("image=busybox args=\"sh -c 'echo ready; sleep 100; echo after'\" mem=32M threads=8",
+                              "ready");
+    CHECK(id != 0);
+    if (!id)
+        return;
+    signal_and_wait(id, 2, &st);
+    ae_cm_describe(&st, d, sizeof d);
+    CHECK_EQ(st.state, CM_FAULTED);
+    CHECK(strstr(d, "killed by signal 2 (SIGINT)") != NULL);
+    CHECK(strstr(logbuf, "after") == NULL);
+    if (st.state != CM_FAULTED)
+        printf("  ended: %s; log: %s\n", d, logbuf);
+    ae_cm_remove(cmcap, id);
+}
 
 /* ---- busybox: each script's output and status as on the build machine ---- */
 
@@ -255,36 +363,77 @@ static void busybox_echo_pipe_wc(void)
     CHECK(!strcmp(logbuf, "3\n"));
 }
 
+/* Where a start's time goes (not in the default run: args=profile):
+ * create -> the personality's main -> the program loaded -> its end ->
+ * CM_WAIT returns, for busybox true, 20 times. */
+static void profile_busybox_true(void)
+{
+    for (int i = 0; i < 20; i++) {
+        struct ae_cm_status st;
+        uint64_t id, t0 = lx_ns();
+        char err[200];
+        if (ae_cm_create(cmcap, "image=busybox args=true env=AERIE_LX_TRACE=1", 1, &id, err, sizeof err))
+            return;
+        ae_cm_wait(cmcap, id, &st);
+        uint64_t t4 = lx_ns();
+        read_log(id);
+        ae_cm_remove(cmcap, id);
+        unsigned long m = 0, e = 0, x = 0;
+        const char *p = strstr(logbuf, "linux: trace main ");
+        char *q;
+        if (p) {
+            m = strtoul(p + strlen("linux: trace main "), &q, 10);
+            e = strtoul(q + strlen(" exec "), &q, 10);
+            x = strtoul(q + strlen(" end "), &q, 10);
+        }
+        if (p && m && e && x)
+            printf("  profile: create->main %lu us, main->exec %lu us, exec->end %lu us, end->waited %lu us, total %lu us\n",
+                   (m - t0) / 1000, (e - m) / 1000, (x - e) / 1000, (t4 - x) / 1000, (t4 - t0) / 1000);
+    }
+}
+
+/* args="WORD" in boot.conf runs only the tests whose names hold WORD (debugging). */
+static const char *only;
+#define RUN_IF(fn) do { if (!only || strstr(#fn, only)) RUN(fn); } while (0)
+
 int main(int argc, char **argv)
 {
-    (void)argc, (void)argv;
+    only = argc > 1 ? argv[1] : NULL;
     cmcap = ae_capenv_lookup("cm");
-    RUN(linux_musl_hello_runs);
-    RUN(linux_glibc_hello_runs);
-    RUN(linux_segfault_reported_as_sigsegv);
-    RUN(linux_abort_reported_as_sigabrt);
-    RUN(linux_ud2_reported_as_sigill);
-    RUN(linux_divide_reported_as_sigfpe);
-    RUN(linux_unsupported_call_logged_once);
-    RUN(linux_needs_self_grant);
-    RUN(linux_files_musl);
-    RUN(linux_files_glibc);
-    RUN(linux_memory_musl);
-    RUN(linux_memory_glibc);
-    RUN(linux_processes_musl);
-    RUN(linux_processes_glibc);
-    RUN(linux_signals_musl);
-    RUN(linux_signals_glibc);
-    RUN(linux_threads_musl);
-    RUN(linux_threads_glibc);
-    RUN(linux_attacks_stay_inside_musl);
-    RUN(linux_attacks_stay_inside_glibc);
-    RUN(busybox_echo_pipe_wc);
-    RUN(busybox_shell_language);
-    RUN(busybox_text_tools);
-    RUN(busybox_file_tools);
-    RUN(busybox_tar_and_gzip);
-    RUN(busybox_background_jobs);
-    RUN(busybox_date_sleep_expr);
+    RUN_IF(linux_musl_hello_runs);
+    RUN_IF(linux_glibc_hello_runs);
+    RUN_IF(linux_segfault_reported_as_sigsegv);
+    RUN_IF(linux_abort_reported_as_sigabrt);
+    RUN_IF(linux_ud2_reported_as_sigill);
+    RUN_IF(linux_divide_reported_as_sigfpe);
+    RUN_IF(linux_unsupported_call_logged_once);
+    RUN_IF(linux_needs_self_grant);
+    RUN_IF(linux_files_musl);
+    RUN_IF(linux_files_glibc);
+    RUN_IF(linux_memory_musl);
+    RUN_IF(linux_memory_glibc);
+    RUN_IF(linux_processes_musl);
+    RUN_IF(linux_processes_glibc);
+    RUN_IF(linux_signals_musl);
+    RUN_IF(linux_signals_glibc);
+    RUN_IF(linux_threads_musl);
+    RUN_IF(linux_threads_glibc);
+    RUN_IF(linux_udp_echo_musl);
+    RUN_IF(linux_udp_echo_glibc);
+    RUN_IF(linux_sockets_need_net_grant);
+    RUN_IF(linux_attacks_stay_inside_musl);
+    RUN_IF(linux_attacks_stay_inside_glibc);
+    RUN_IF(linux_sigterm_from_cm_runs_the_trap);
+    RUN_IF(linux_sigterm_default_reported_by_name);
+    RUN_IF(linux_sigint_reaches_the_process_group);
+    RUN_IF(busybox_echo_pipe_wc);
+    RUN_IF(busybox_shell_language);
+    RUN_IF(busybox_text_tools);
+    RUN_IF(busybox_file_tools);
+    RUN_IF(busybox_tar_and_gzip);
+    RUN_IF(busybox_background_jobs);
+    RUN_IF(busybox_date_sleep_expr);
+    if (only && !strcmp(only, "profile"))
+        RUN(profile_busybox_true);
     return TESTS_DONE();
 }

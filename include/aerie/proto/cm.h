@@ -83,6 +83,9 @@ enum cm_op {
     CM_SERVICE_RESTARTED  = 28, /* admin (root tells cm). 0: length, 1..: the service's serve= name: cm
                                    re-attaches what its containers hold through it (console: each
                                    container's stream and log) -> () */
+    CM_SIGNAL       = 29, /* 0: id, 1: Linux signal number (1..64): to a Linux program's first
+                             process (SIGINT: its process group) -> (); AE_ENOTSUP for a
+                             program that is not a Linux one (only CM_KILL ends it) */
     CM_OP_COUNT
 };
 

@@ -29,6 +29,12 @@
 #define LX_ARGV0            "linux"
 #define LX_OPT_CPUS         "cpus="         /* hexadecimal mask of the CPUs it may use */
 #define LX_OPT_END          "--"
+/* The personality's endpoint, made by cm from the container's quota: cm
+ * keeps a send-only copy badged LX_SIG_BADGE and sends on it a message
+ * whose label is a Linux signal for the program (CM_SIGNAL: aerie kill,
+ * Ctrl-C in aerie run). */
+#define LX_GRANT_EP         "linux.ep"
+#define LX_SIG_BADGE        (1ull << 49)
 
 #define LX_USER_MIN      0x0000000000400000ull  /* above the Aerie program region and the KIP */
 #define LX_USER_TOP      0x0000001000000000ull  /* 64 GiB: the end of a Linux address space */

@@ -61,6 +61,14 @@ int ae_cm_start(uint64_t cm, uint64_t id) { return by_id(cm, CM_START, id); }
 int ae_cm_kill(uint64_t cm, uint64_t id) { return by_id(cm, CM_KILL, id); }
 int ae_cm_remove(uint64_t cm, uint64_t id) { return by_id(cm, CM_REMOVE, id); }
 
+int ae_cm_signal(uint64_t cm, uint64_t id, int sig)
+{
+    struct aerie_utcb *u = ae_utcb();
+    u->mr[0] = id;
+    u->mr[1] = (uint64_t)sig;
+    return call(cm, CM_SIGNAL, 2, 0, 0);
+}
+
 static void read_status(struct ae_cm_status *st)
 {
     const uint64_t *w = ae_utcb()->mr;

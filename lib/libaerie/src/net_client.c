@@ -255,6 +255,12 @@ int ae_net_send(uint16_t lport, uint32_t ip, uint16_t port, const void *buf, siz
     return 0;
 }
 
+void ae_net_kick(void)
+{
+    if (sess.open && !sess.dead)
+        ae_signal(sess.kick, NET_WAKE_SERVICE);
+}
+
 unsigned ae_net_tx_room(void)
 {
     if (!sess.open || sess.dead)

@@ -42,6 +42,9 @@ int ae_cm_wait(uint64_t cm, uint64_t id, struct ae_cm_status *st);
 int ae_cm_status(uint64_t cm, uint64_t id, struct ae_cm_status *st);
 int ae_cm_kill(uint64_t cm, uint64_t id);
 int ae_cm_remove(uint64_t cm, uint64_t id);
+/* A Linux signal (1..64) to a running Linux program (SIGINT: to its process
+ * group); AE_ENOTSUP for an Aerie program. */
+int ae_cm_signal(uint64_t cm, uint64_t id, int sig);
 int ae_cm_stats(uint64_t cm, uint64_t id, struct ae_cm_stats *st);
 /* Reads log bytes from position *from on; *from advances. Returns the
  * byte count (0 when nothing new) or an error. */

@@ -55,6 +55,9 @@ int ae_net_info(uint64_t out[4]);
  * fragments. 0, AE_EAGAIN (the ring lacks the room), AE_EMSGSIZE, or the
  * error of opening the session. */
 int ae_net_send(uint16_t lport, uint32_t ip, uint16_t port, const void *buf, size_t len);
+/* Signals the service as if it had asked to be woken (a client that
+ * suspects a lost wakeup: harmless when it was not). */
+void ae_net_kick(void);
 /* How many ring slots are free now (0 before the session is open): a
  * datagram of len bytes needs ae_net_slots(len) of them. */
 unsigned ae_net_tx_room(void);
