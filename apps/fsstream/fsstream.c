@@ -123,14 +123,20 @@ int main(int argc, char **argv)
             usleep((unsigned)ms * 1000);
     }
     struct stat st;
-    if (fstat(fd, &st) || st.st_size != (off_t)n * REC) {
+    int sr;
+    while ((sr = fstat(fd, &st)) < 0 && errno == EIO)
+        eio++;
+    if (sr || st.st_size != (off_t)n * REC) {
         printf("fsstream: size %ld, not %d\n", (long)st.st_size, n * REC);
         return 1;
     }
     for (int i = 0; i < n; i++) {
         record(buf, i);
-        if (pread(fd, back, REC, (off_t)i * REC) != REC || memcmp(back, buf, REC)) {
-            printf("fsstream: record %d lost\n", i);
+        ssize_t r;
+        while ((r = pread(fd, back, REC, (off_t)i * REC)) < 0 && errno == EIO)
+            eio++;                           /* a read cut off by a restart: ask again */
+        if (r != REC || memcmp(back, buf, REC)) {
+            printf("fsstream: record %d lost (%zd%s%s)\n", i, r, r < 0 ? ", " : "", r < 0 ? strerror(errno) : "");
             return 1;
         }
     }
