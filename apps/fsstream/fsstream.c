@@ -114,7 +114,8 @@ int main(int argc, char **argv)
             }
             record(buf, j);
             if (r != REC || memcmp(back, buf, REC)) {
-                printf("fsstream: record %d read back wrong after %d writes (%zd)\n", j, i + 1, r);
+                printf("fsstream: record %d read back wrong after %d writes (%zd%s%s)\n", j, i + 1, r,
+                       r < 0 ? ": " : "", r < 0 ? strerror(errno) : "");
                 return 1;
             }
             break;
