@@ -149,28 +149,35 @@ static bool dropped_by_known_gap(const struct ae_cm_status *st, const char *log,
     return true;
 }
 
+/* Runs spec while fs is killed KILLS times, every ms; its end in *st and
+ * its log in log. A run ended by the known gap is made once more. */
+static uint64_t run_under_fs_kills(const char *spec, unsigned ms, struct ae_cm_status *st, char *log, size_t cap)
+{
+    uint64_t id = 0;
+    char err[200];
+    for (int attempt = 0;; attempt++) {
+        CHECK_EQ(ae_cm_create(cmcap, spec, 1, &id, err, sizeof err), 0);
+        for (int k = 0; k < KILLS; k++) {
+            sleep_ms(ms);
+            CHECK_EQ(kill_service("fs"), 0);
+        }
+        CHECK_EQ(ae_cm_wait(cmcap, id, st), 0);
+        read_log(id, log, cap);
+        if (!dropped_by_known_gap(st, log, attempt))
+            return id;
+        ae_cm_remove(cmcap, id);
+    }
+}
+
 /* A container appends 400 records and reads earlier ones back while fs is
  * killed 20 times: its session, its open file and every completed write
  * survive each restart; a call in flight fails with EIO and is retried;
  * the container ends with every record there once, in order. */
 static void restart_fs_keeps_every_completed_write(void)
 {
-    uint64_t id;
-    char err[200];
     struct ae_cm_status st;
     static char log[8192];
-    for (int attempt = 0;; attempt++) {
-        CHECK_EQ(ae_cm_create(cmcap, "image=fsstream grant=console,fs args=\"400 1\"", 1, &id, err, sizeof err), 0);
-        for (int k = 0; k < KILLS; k++) {
-            sleep_ms(15);
-            CHECK_EQ(kill_service("fs"), 0);
-        }
-        CHECK_EQ(ae_cm_wait(cmcap, id, &st), 0);
-        read_log(id, log, sizeof log);
-        if (!dropped_by_known_gap(&st, log, attempt))
-            break;
-        ae_cm_remove(cmcap, id);
-    }
+    uint64_t id = run_under_fs_kills("image=fsstream grant=console,fs args=\"400 1\"", 15, &st, log, sizeof log);
     CHECK_EQ(st.state, CM_EXITED);
     CHECK_EQ(st.exit_status, 0);
     CHECK(strstr(log, "fsstream: 400 records written and read back") != NULL);
@@ -193,23 +200,10 @@ static void restart_fs_keeps_every_completed_write(void)
  * checks at the end), fs killed 20 times while it works. */
 static void restart_fs_keeps_a_1000_file_tree(void)
 {
-    uint64_t id;
-    char err[200];
     struct ae_cm_status st;
     static char log[8192];
-    for (int attempt = 0;; attempt++) {
-        CHECK_EQ(ae_cm_create(cmcap, "image=fsstream grant=console,fs mem=32M fs.bytes=16M fs.inodes=2048 args=\"100 1 1000\"", 1,
-                              &id, err, sizeof err), 0);
-        for (int k = 0; k < KILLS; k++) {
-            sleep_ms(40);
-            CHECK_EQ(kill_service("fs"), 0);
-        }
-        CHECK_EQ(ae_cm_wait(cmcap, id, &st), 0);
-        read_log(id, log, sizeof log);
-        if (!dropped_by_known_gap(&st, log, attempt))
-            break;
-        ae_cm_remove(cmcap, id);
-    }
+    uint64_t id = run_under_fs_kills("image=fsstream grant=console,fs mem=32M fs.bytes=16M fs.inodes=2048 "
+                                     "args=\"100 1 1000\"", 40, &st, log, sizeof log);
     CHECK_EQ(st.state, CM_EXITED);
     CHECK_EQ(st.exit_status, 0);
     CHECK(strstr(log, "a tree of 1000 files made and checked") != NULL);
