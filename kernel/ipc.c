@@ -8,6 +8,8 @@
 #include "quota.h"
 #include "sched.h"
 #include "printk.h"
+#include "percpu.h"
+#include "hot.h"
 #include "lib/string.h"
 #include <aerie/errors.h>
 #include <aerie/syscall.h>
@@ -23,6 +25,55 @@ int endpoint_create(struct quota *q, struct invocation *inv, struct kobject **ou
     list_init(&ep->notices);
     *out = &ep->obj;
     return 0;
+}
+
+/* Messages a thread handed to a receiver on its own CPU, and to one on
+ * another CPU (which then needs a wake-up there): per CPU, each on its own
+ * cache line, summed by ipc_stats (KDEBUG_STATS). */
+static struct ipc_cpu_stats {
+    uint64_t local, remote;
+} __attribute__((aligned(64))) ipc_cpu_stats[MAX_CPUS];
+
+static KERNEL_HOT void count_delivery(const struct thread *sender, const struct thread *receiver)
+{
+    struct ipc_cpu_stats *st = &ipc_cpu_stats[cpu_index()];
+    if (__atomic_load_n(&sender->cpu, __ATOMIC_RELAXED) == __atomic_load_n(&receiver->cpu, __ATOMIC_RELAXED))
+        __atomic_store_n(&st->local, st->local + 1, __ATOMIC_RELAXED);
+    else
+        __atomic_store_n(&st->remote, st->remote + 1, __ATOMIC_RELAXED);
+}
+
+void ipc_stats(uint64_t *local, uint64_t *remote)
+{
+    *local = *remote = 0;
+    for (unsigned c = 0; c < MAX_CPUS; c++) {
+        *local += __atomic_load_n(&ipc_cpu_stats[c].local, __ATOMIC_RELAXED);
+        *remote += __atomic_load_n(&ipc_cpu_stats[c].remote, __ATOMIC_RELAXED);
+    }
+}
+
+/* How many waiting receivers a sender looks through for one on its CPU:
+ * a bound, since the endpoint lock is held meanwhile. */
+#define RECV_SCAN 8
+
+/* The receiver a message goes to: the first waiting on the sender's CPU
+ * among the first RECV_SCAN, else the longest waiting. Services with a
+ * worker per CPU on one endpoint (fs, cm) then answer on the caller's
+ * CPU without an IPI or a second CPU's wake-up. ep locked, recvq not
+ * empty. A receiver's CPU may change meanwhile (SET_AFFINITY): it is only
+ * a preference. */
+static KERNEL_HOT struct thread *pick_receiver(struct endpoint *ep)
+{
+    uint16_t me = (uint16_t)cpu_index();
+    unsigned n = 0;
+    list_for_each(l, &ep->recvq) {
+        struct thread *r = list_entry(l, struct thread, wait_link);
+        if (__atomic_load_n(&r->cpu, __ATOMIC_RELAXED) == me)
+            return r;
+        if (++n == RECV_SCAN)
+            break;
+    }
+    return list_entry(ep->recvq.next, struct thread, wait_link);
 }
 
 static void wake_all(struct list *q)
@@ -58,7 +109,7 @@ const struct obj_ops endpoint_ops = {
     .size = sizeof(struct endpoint),
 };
 
-int ipc_check_info(struct thread *t, uint64_t info, bool grant)
+KERNEL_HOT int ipc_check_info(struct thread *t, uint64_t info, bool grant)
 {
     uint64_t nwords = AERIE_INFO_NWORDS(info), ncaps = AERIE_INFO_NCAPS(info);
     if (nwords > AERIE_MSG_WORDS || ncaps > AERIE_MSG_CAPS || AERIE_INFO_FLAGS(info))
@@ -75,7 +126,7 @@ int ipc_check_info(struct thread *t, uint64_t info, bool grant)
  * locked or s is the current thread; the derivation-tree lock is held if
  * the message carries capabilities.
  */
-static uint64_t transfer(struct thread *s, uint64_t info, bool grant, struct thread *r)
+static KERNEL_HOT uint64_t transfer(struct thread *s, uint64_t info, bool grant, struct thread *r)
 {
     unsigned n = (unsigned)AERIE_INFO_NWORDS(info);
     unsigned ncaps = grant && !s->fault_msg ? (unsigned)AERIE_INFO_NCAPS(info) : 0;
@@ -138,7 +189,7 @@ void ipc_post_notice(struct endpoint *ep, struct ipc_notice *n)
 }
 
 /* r (locked, s locked too) now owes s a reply: s waits on r. */
-static void await_reply(struct thread *s, struct thread *r)
+static KERNEL_HOT void await_reply(struct thread *s, struct thread *r)
 {
     obj_get(&s->obj);
     r->reply_to = s;
@@ -147,7 +198,7 @@ static void await_reply(struct thread *s, struct thread *r)
 
 /* A blocked sender s that made a call becomes a reply waiter on r. Both
  * locked, and the endpoint s was queued on. */
-static void sender_to_reply_wait(struct thread *s, struct thread *r)
+static KERNEL_HOT void sender_to_reply_wait(struct thread *s, struct thread *r)
 {
     timer_disarm(s);                        /* the send timeout is over */
     obj_put(s->wait_obj);                   /* the endpoint: its lock holder has another reference */
@@ -158,7 +209,7 @@ static void sender_to_reply_wait(struct thread *s, struct thread *r)
     await_reply(s, r);
 }
 
-int64_t ipc_send(struct thread *t, struct endpoint *ep, uint64_t badge, bool grant,
+KERNEL_HOT int64_t ipc_send(struct thread *t, struct endpoint *ep, uint64_t badge, bool grant,
                  uint64_t info, uint64_t timeout, bool call)
 {
     bool caps = AERIE_INFO_NCAPS(info) && grant;
@@ -170,9 +221,10 @@ int64_t ipc_send(struct thread *t, struct endpoint *ep, uint64_t badge, bool gra
     if (ep->obj.dead) {
         ret = AE_EDEAD;
     } else if (!list_empty(&ep->recvq)) {
-        struct thread *r = list_entry(ep->recvq.next, struct thread, wait_link);
+        struct thread *r = pick_receiver(ep);
         thread_lock_pair(t, r);
         list_remove(&r->wait_link);
+        count_delivery(t, r);
         uint64_t rinfo = transfer(t, info, grant, r);
         r->result_badge = badge;
         if (call) {
@@ -209,7 +261,7 @@ int64_t ipc_send(struct thread *t, struct endpoint *ep, uint64_t badge, bool gra
     return t->result;
 }
 
-void ipc_cancel_reply(struct thread *t, int64_t err)
+KERNEL_HOT void ipc_cancel_reply(struct thread *t, int64_t err)
 {
     spin_lock(&t->obj.lock);
     struct thread *c = t->reply_to;
@@ -226,7 +278,7 @@ void ipc_cancel_reply(struct thread *t, int64_t err)
     obj_put(&c->obj);
 }
 
-int64_t ipc_recv(struct thread *t, struct endpoint *ep, uint64_t timeout, uint64_t *badge)
+KERNEL_HOT int64_t ipc_recv(struct thread *t, struct endpoint *ep, uint64_t timeout, uint64_t *badge)
 {
     if (!t->utcb) {
         obj_put(&ep->obj);
@@ -253,6 +305,7 @@ int64_t ipc_recv(struct thread *t, struct endpoint *ep, uint64_t timeout, uint64
         if (!caps || have_cdt) {
             thread_lock_pair(t, s);
             list_remove(&s->wait_link);
+            count_delivery(s, t);
             ret = (int64_t)transfer(s, s->send_info, s->send_grant, t);
             *badge = s->send_badge;
             if (s->send_call)
@@ -296,7 +349,7 @@ out:
 
 /* Delivers t's reply to client, if client still waits for it (`saved`:
  * through a saved reply cap). Consumes the reference on client. */
-static int64_t deliver_reply(struct thread *t, struct thread *client, uint64_t seq, uint64_t info, bool saved)
+static KERNEL_HOT int64_t deliver_reply(struct thread *t, struct thread *client, uint64_t seq, uint64_t info, bool saved)
 {
     bool caps = AERIE_INFO_NCAPS(info) != 0;
     if (caps)
@@ -319,7 +372,7 @@ static int64_t deliver_reply(struct thread *t, struct thread *client, uint64_t s
     return ret;
 }
 
-int64_t ipc_reply(struct thread *t, uint64_t info)
+KERNEL_HOT int64_t ipc_reply(struct thread *t, uint64_t info)
 {
     int err = ipc_check_info(t, info, true);
     if (err)

@@ -7,6 +7,21 @@
  * it under the run-queue lock unless it is still current there; schedule()
  * reads the current thread's state under the same run-queue lock, so a
  * wake-up racing with a thread that is about to block is never lost.
+ *
+ * Address spaces. The idle thread touches no user memory, so a CPU that
+ * goes idle keeps the last task's page tables loaded (its bit stays in
+ * that vspace's cpus_active) and a thread woken there again runs without
+ * a CR3 write — under emulation every CR3 write empties the software TLB.
+ * Any TLB request that reaches an idle CPU drops the borrowed tables
+ * (sched_tlb_flush_local), and vspace_release asks every CPU in
+ * cpus_active before it frees them, so no CPU keeps freed tables.
+ *
+ * Waking an idle CPU. While the idle loop watches its queue it says so
+ * (rq->polling); a waker that finds it watching only sets need_resched
+ * and sends no IPI. The two sides follow Dekker's pattern (the waker
+ * publishes need_resched, then reads polling; the idle loop clears
+ * polling, then reads need_resched, both sequentially consistent), so
+ * one of them always sees the other.
  */
 #include "sched.h"
 #include "thread.h"
@@ -19,6 +34,7 @@
 #include "cpu.h"
 #include "printk.h"
 #include "kmain.h"
+#include "hot.h"
 #include <aerie/errors.h>
 
 struct runqueue {
@@ -31,16 +47,19 @@ struct runqueue {
     spinlock_t timer_lock;
     struct list timers;              /* blocked threads with deadlines, soonest first */
     uint64_t acct_tsc;               /* when the current thread's CPU time was last counted */
+    bool polling;                    /* the idle loop watches the queue: no IPI needed */
+    struct vspace *loaded_vs;        /* whose tables CR3 holds; NULL: the kernel's (this CPU only) */
+    struct thread *last_user;        /* whose FPU registers and FS base this CPU holds */
 };
 
 static struct runqueue rqs[MAX_CPUS];
 static struct thread idle_threads[MAX_CPUS];
 
-static struct runqueue *this_rq(void) { return &rqs[cpu_index()]; }
+static KERNEL_HOT struct runqueue *this_rq(void) { return &rqs[cpu_index()]; }
 
 uint64_t time_now_ns(void) { return tsc_to_ns(rdtsc()); }
 
-struct thread *current_thread(void) { return this_rq()->current; }
+KERNEL_HOT struct thread *current_thread(void) { return this_rq()->current; }
 
 void sched_init_cpu(void)
 {
@@ -64,14 +83,14 @@ void sched_init_cpu(void)
 
 /* ---- queue operations, rq->lock held ---- */
 
-static void rq_push(struct runqueue *rq, struct thread *t)
+static KERNEL_HOT void rq_push(struct runqueue *rq, struct thread *t)
 {
     list_push_back(&rq->queue[t->prio], &t->rq_link);
     rq->bitmap |= 1u << t->prio;
     t->in_rq = true;
 }
 
-static void rq_remove(struct runqueue *rq, struct thread *t)
+static KERNEL_HOT void rq_remove(struct runqueue *rq, struct thread *t)
 {
     list_remove(&t->rq_link);
     if (list_empty(&rq->queue[t->prio]))
@@ -79,7 +98,7 @@ static void rq_remove(struct runqueue *rq, struct thread *t)
     t->in_rq = false;
 }
 
-static struct thread *rq_pop(struct runqueue *rq)
+static KERNEL_HOT struct thread *rq_pop(struct runqueue *rq)
 {
     if (!rq->bitmap)
         return NULL;
@@ -90,18 +109,19 @@ static struct thread *rq_pop(struct runqueue *rq)
 }
 
 /* Asks cpu to reschedule if t should run before what runs there now. */
-static void preempt_if_better(unsigned cpu, struct runqueue *rq, struct thread *t)
+static KERNEL_HOT void preempt_if_better(unsigned cpu, struct runqueue *rq, struct thread *t)
 {
     if (!rq->current->idle && rq->current->prio >= t->prio)
         return;
     if (cpu == cpu_index()) {
         rq->need_resched = true;
-    } else if (!__atomic_exchange_n(&rq->need_resched, true, __ATOMIC_ACQ_REL)) {
-        lapic_send_ipi(cpus[cpu].apic_id, VEC_RESCHEDULE);
+    } else if (!__atomic_exchange_n(&rq->need_resched, true, __ATOMIC_SEQ_CST)) {
+        if (!__atomic_load_n(&rq->polling, __ATOMIC_SEQ_CST))
+            lapic_send_ipi(cpus[cpu].apic_id, VEC_RESCHEDULE);
     }
 }
 
-void sched_enqueue(struct thread *t)
+KERNEL_HOT void sched_enqueue(struct thread *t)
 {
     unsigned cpu = t->cpu;
     struct runqueue *rq = &rqs[cpu];
@@ -150,7 +170,7 @@ void sched_set_cpu(struct thread *t, unsigned cpu)
  * counted) to t, the thread leaving or still on this CPU, and to the
  * quota it is charged to: a plain add to fields only this CPU writes,
  * one atomic add per counter to the quota. Idle time is nobody's. */
-static void account(struct runqueue *rq, struct thread *t)
+static KERNEL_HOT void account(struct runqueue *rq, struct thread *t)
 {
     uint64_t now = rdtsc(), d = now - rq->acct_tsc;
     rq->acct_tsc = now;
@@ -174,29 +194,52 @@ extern void context_switch(uint64_t *save_rsp, uint64_t load_rsp);
 static void fpu_save(struct thread *t) { __asm__ volatile("fxsave64 (%0)" :: "r"(t->fpu) : "memory"); }
 static void fpu_load(struct thread *t) { __asm__ volatile("fxrstor64 (%0)" :: "r"(t->fpu) : "memory"); }
 
-static void switch_to(struct runqueue *rq, struct thread *prev, struct thread *next)
+/* Loads nvs's page tables unless CR3 holds them already; this CPU's bit
+ * moves from the space it leaves to nvs (see "Address spaces" above). */
+static KERNEL_HOT void switch_vspace(struct runqueue *rq, struct vspace *nvs, uint64_t bit)
+{
+    struct vspace *old = rq->loaded_vs;
+    if (old == nvs)
+        return;
+    __atomic_or_fetch(&nvs->cpus_active, bit, __ATOMIC_SEQ_CST);
+    pt_activate(nvs->root);
+    rq->loaded_vs = nvs;
+    if (old)
+        __atomic_and_fetch(&old->cpus_active, ~bit, __ATOMIC_SEQ_CST);
+}
+
+void sched_tlb_flush_local(void)
 {
     struct cpu *c = this_cpu();
-    uint64_t bit = 1ull << c->index;
-    struct vspace *pvs = prev->idle ? NULL : &prev->task->vs;
-    struct vspace *nvs = next->idle ? NULL : &next->task->vs;
+    struct runqueue *rq = &rqs[c->index];
+    struct vspace *vs = rq->loaded_vs;
+    if (vs && c->current && c->current->idle) {
+        pt_activate(pt_kernel_root());       /* idle: give the borrowed tables back */
+        rq->loaded_vs = NULL;
+        __atomic_and_fetch(&vs->cpus_active, ~(1ull << c->index), __ATOMIC_SEQ_CST);
+    } else {
+        write_cr3(read_cr3());
+    }
+}
+
+static KERNEL_HOT void switch_to(struct runqueue *rq, struct thread *prev, struct thread *next)
+{
+    struct cpu *c = this_cpu();
     c->current = next;
     account(rq, prev);
     if (!prev->idle)
         fpu_save(prev);
-    if (nvs != pvs) {
-        if (nvs) {
-            __atomic_or_fetch(&nvs->cpus_active, bit, __ATOMIC_SEQ_CST);
-            pt_activate(nvs->root);
-        } else {
-            pt_activate(pt_kernel_root());
-        }
-        if (pvs)
-            __atomic_and_fetch(&pvs->cpus_active, ~bit, __ATOMIC_SEQ_CST);
-    }
     if (!next->idle) {
-        fpu_load(next);
-        wrmsr(MSR_FS_BASE, next->fs_base);
+        switch_vspace(rq, &next->task->vs, 1ull << c->index);
+        /* Back after only the idle thread ran here (it and the kernel use
+         * no FPU and leave FS alone): the registers are still next's.
+         * loaded_cpu tells a thread made at a freed one's address apart. */
+        if (rq->last_user != next || next->loaded_cpu != (int32_t)c->index) {
+            fpu_load(next);
+            wrmsr(MSR_FS_BASE, next->fs_base);
+            rq->last_user = next;
+            next->loaded_cpu = (int32_t)c->index;
+        }
         c->kernel_rsp = (uint64_t)next + 4096;
         c->tss.rsp[0] = c->kernel_rsp;
         if (next->canary != THREAD_CANARY)
@@ -207,7 +250,7 @@ static void switch_to(struct runqueue *rq, struct thread *prev, struct thread *n
     sched_finish_switch();
 }
 
-void sched_finish_switch(void)
+KERNEL_HOT void sched_finish_switch(void)
 {
     struct runqueue *rq = this_rq();
     struct thread *prev = rq->prev;
@@ -228,7 +271,7 @@ void sched_finish_switch(void)
     obj_put(&prev->obj);                      /* the running reference */
 }
 
-void schedule(void)
+KERNEL_HOT void schedule(void)
 {
     struct runqueue *rq = this_rq();
     struct thread *prev = rq->current;
@@ -253,7 +296,12 @@ void schedule(void)
     switch_to(rq, prev, next);
 }
 
-bool sched_need_resched(void)
+bool sched_cpu_polling(unsigned cpu)
+{
+    return __atomic_load_n(&rqs[cpu].polling, __ATOMIC_SEQ_CST);
+}
+
+KERNEL_HOT bool sched_need_resched(void)
 {
     struct runqueue *rq = this_rq();
     struct thread *cur = rq->current;
@@ -302,8 +350,8 @@ bool sched_wait_off_cpu(struct thread *t, uint8_t state)
 
 static bool work_waiting(struct runqueue *rq)
 {
-    return __atomic_load_n(&rq->bitmap, __ATOMIC_ACQUIRE) ||
-           __atomic_load_n(&rq->need_resched, __ATOMIC_ACQUIRE);
+    return __atomic_load_n(&rq->bitmap, __ATOMIC_SEQ_CST) ||
+           __atomic_load_n(&rq->need_resched, __ATOMIC_SEQ_CST);
 }
 
 _Noreturn void sched_idle_loop(void)
@@ -312,8 +360,11 @@ _Noreturn void sched_idle_loop(void)
     for (;;) {
         obj_reap();
         uint64_t until = time_now_ns() + IDLE_POLL_NS;
+        __atomic_store_n(&rq->polling, true, __ATOMIC_SEQ_CST);
         while (!work_waiting(rq) && time_now_ns() < until)
             spin_relax();
+        __atomic_store_n(&rq->polling, false, __ATOMIC_SEQ_CST);
+        tlb_service();                       /* a request sent without an IPI while we watched */
         if (work_waiting(rq))
             schedule();
         else
@@ -340,7 +391,7 @@ void timer_arm(struct thread *t, uint64_t deadline)
     spin_unlock(&rq->timer_lock);
 }
 
-void timer_disarm(struct thread *t)
+KERNEL_HOT void timer_disarm(struct thread *t)
 {
     int32_t c = __atomic_load_n(&t->timer_cpu, __ATOMIC_ACQUIRE);
     if (c < 0)

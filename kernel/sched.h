@@ -37,6 +37,15 @@ void sched_kick(struct thread *t);
  * on two CPUs must not wait for each other forever). No locks held. */
 bool sched_wait_off_cpu(struct thread *t, uint8_t state);
 
+/* True while cpu's idle loop watches its queue and TLB requests: a
+ * request or a wake-up made visible before this returns true needs no IPI
+ * (sched.c, "Waking an idle CPU"). */
+bool sched_cpu_polling(unsigned cpu);
+/* Empties this CPU's TLB for a shootdown: an idle CPU gives back the
+ * page tables it kept loaded (sched.c, "Address spaces"), any other
+ * reloads CR3. */
+void sched_tlb_flush_local(void);
+
 /* Timeouts: arm/disarm with the thread lock held. */
 void timer_arm(struct thread *t, uint64_t deadline_ns);
 void timer_disarm(struct thread *t);

@@ -3,6 +3,7 @@
  * generic block/wake/abort protocol (see thread.h), faults and exit.
  */
 #include "thread.h"
+#include "hot.h"
 #include "task.h"
 #include "quota.h"
 #include "trace.h"
@@ -27,7 +28,7 @@ extern char thread_first_entry[];
 
 struct cspace *thread_cspace(struct thread *t) { return &t->task->cspace; }
 
-void thread_lock_pair(struct thread *a, struct thread *b)
+KERNEL_HOT void thread_lock_pair(struct thread *a, struct thread *b)
 {
     if (a < b) {
         spin_lock(&a->obj.lock);
@@ -38,7 +39,7 @@ void thread_lock_pair(struct thread *a, struct thread *b)
     }
 }
 
-void thread_unlock_pair(struct thread *a, struct thread *b)
+KERNEL_HOT void thread_unlock_pair(struct thread *a, struct thread *b)
 {
     spin_unlock(&a->obj.lock);
     spin_unlock(&b->obj.lock);
@@ -86,6 +87,7 @@ struct thread *thread_new(struct quota *q, struct task *task, uint8_t prio, int 
     t->prio = prio;
     t->cpu = (uint16_t)cpu_index();
     t->timer_cpu = -1;
+    t->loaded_cpu = -1;
     t->canary = THREAD_CANARY;
     list_init(&t->rq_link);
     list_init(&t->wait_link);
@@ -159,7 +161,7 @@ static void drop_self_hold(struct thread *t, const struct quota_end *end)
 
 /* ---- blocking and waking ---- */
 
-bool thread_block(struct thread *t, enum wait_kind kind, struct kobject *wait_obj,
+KERNEL_HOT bool thread_block(struct thread *t, enum wait_kind kind, struct kobject *wait_obj,
                   spinlock_t *wait_lock, uint64_t timeout_ns)
 {
     if (t->state != TS_RUNNABLE)
@@ -181,7 +183,7 @@ bool thread_block(struct thread *t, enum wait_kind kind, struct kobject *wait_ob
 /* Ends t's wait with result; t becomes final_state (RUNNABLE: queued to
  * run; DEAD: it never runs again — blocked threads hold no references
  * outside their structure, so nothing on its stack needs unwinding). */
-static void finish_wait(struct thread *t, int64_t result, uint8_t final_state)
+static KERNEL_HOT void finish_wait(struct thread *t, int64_t result, uint8_t final_state)
 {
     if (t->state != TS_BLOCKED)
         return;
@@ -199,12 +201,12 @@ static void finish_wait(struct thread *t, int64_t result, uint8_t final_state)
         sched_enqueue(t);
 }
 
-void thread_wake(struct thread *t, int64_t result)
+KERNEL_HOT void thread_wake(struct thread *t, int64_t result)
 {
     finish_wait(t, result, TS_RUNNABLE);
 }
 
-void thread_wait_switch(void)
+KERNEL_HOT void thread_wait_switch(void)
 {
     schedule();
 }

@@ -93,6 +93,7 @@ struct thread {
     uint64_t fs_base;
     bool fs_reload;                    /* fs_base set by another thread: load it before user code */
     void *fpu;                         /* FXSAVE area */
+    int32_t loaded_cpu;                /* CPU its FPU state and FS base were last loaded on, or -1 (sched.c) */
     uint64_t faults;
     /* accounting: only its own CPU touches these (sched.c) */
     uint64_t cpu_tsc;                  /* TSC ticks it has run in user and kernel mode */

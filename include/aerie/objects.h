@@ -143,7 +143,8 @@ enum aerie_thread_state {
 
 /* ---- Kernel debug console (the boot task's, never a container's) ---- */
 #define AERIE_KDEBUG_WRITE   1   /* (length, bytes...) */
-#define AERIE_KDEBUG_STATS   2   /* () -> (free pages, total pages, objects alive, cpus) */
+#define AERIE_KDEBUG_STATS   2   /* () -> (free pages, total pages, objects alive, cpus,
+                                    messages delivered on the sender's CPU, across CPUs) */
 #define AERIE_KDEBUG_EXIT    3   /* (code): end the QEMU run (isa-debug-exit) */
 
 #endif

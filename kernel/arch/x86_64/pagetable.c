@@ -14,6 +14,7 @@
 #include "percpu.h"
 #include "trap.h"
 #include "cpu.h"
+#include "sched.h"
 #include "lib/string.h"
 #include <aerie/errors.h>
 
@@ -149,16 +150,19 @@ void pt_activate(uint64_t root)
 /* ---- shootdowns ----
  * Each CPU has a request counter others bump and a done counter it
  * advances after flushing. The kernel runs with interrupts off, so a CPU
- * may be spinning on a lock when asked: spin loops call tlb_service(). */
+ * may be spinning on a lock when asked: spin loops call tlb_service().
+ * An idle CPU that watches its run queue (sched_cpu_polling) gets no IPI:
+ * its loop services the request, and looks once more after it stops
+ * watching (the same Dekker pattern as a wake-up, sched.c). */
 
 static uint64_t tlb_requested[MAX_CPUS], tlb_done[MAX_CPUS];
 
 void tlb_service(void)
 {
     unsigned me = cpu_index();
-    uint64_t want = __atomic_load_n(&tlb_requested[me], __ATOMIC_ACQUIRE);
+    uint64_t want = __atomic_load_n(&tlb_requested[me], __ATOMIC_SEQ_CST);
     if (want != __atomic_load_n(&tlb_done[me], __ATOMIC_RELAXED)) {
-        write_cr3(read_cr3());
+        sched_tlb_flush_local();
         __atomic_store_n(&tlb_done[me], want, __ATOMIC_RELEASE);
     }
 }
@@ -168,12 +172,13 @@ void tlb_shootdown(uint64_t cpu_mask)
     unsigned me = cpu_index();
     uint64_t want[MAX_CPUS];
     if (cpu_mask & (1ull << me))
-        write_cr3(read_cr3());
+        sched_tlb_flush_local();
     for (unsigned c = 0; c < ncpus; c++) {
         if (c == me || !(cpu_mask & (1ull << c)))
             continue;
-        want[c] = __atomic_add_fetch(&tlb_requested[c], 1, __ATOMIC_ACQ_REL);
-        lapic_send_ipi(cpus[c].apic_id, VEC_TLB_SHOOTDOWN);
+        want[c] = __atomic_add_fetch(&tlb_requested[c], 1, __ATOMIC_SEQ_CST);
+        if (!sched_cpu_polling(c))          /* an idle CPU watching its queue sees it anyway */
+            lapic_send_ipi(cpus[c].apic_id, VEC_TLB_SHOOTDOWN);
     }
     for (unsigned c = 0; c < ncpus; c++) {
         if (c == me || !(cpu_mask & (1ull << c)))
