@@ -13,8 +13,9 @@
  * that vspace's cpus_active) and a thread woken there again runs without
  * a CR3 write — under emulation every CR3 write empties the software TLB.
  * Any TLB request that reaches an idle CPU drops the borrowed tables
- * (sched_tlb_flush_local), and vspace_release asks every CPU in
- * cpus_active before it frees them, so no CPU keeps freed tables.
+ * (sched_tlb_flush_local), so does an idle CPU before it halts, and
+ * vspace_release asks every CPU in cpus_active before it frees them, so
+ * no CPU keeps freed tables.
  *
  * Waking an idle CPU. While the idle loop watches its queue it says so
  * (rq->polling); a waker that finds it watching only sets need_resched
@@ -208,18 +209,24 @@ static KERNEL_HOT void switch_vspace(struct runqueue *rq, struct vspace *nvs, ui
         __atomic_and_fetch(&old->cpus_active, ~bit, __ATOMIC_SEQ_CST);
 }
 
+/* The idle thread gives back the tables it kept loaded: CR3 gets the
+ * kernel's, and this CPU leaves their cpus_active. */
+static void idle_drop_vspace(struct runqueue *rq, unsigned cpu)
+{
+    struct vspace *vs = rq->loaded_vs;
+    pt_activate(pt_kernel_root());
+    rq->loaded_vs = NULL;
+    __atomic_and_fetch(&vs->cpus_active, ~(1ull << cpu), __ATOMIC_SEQ_CST);
+}
+
 void sched_tlb_flush_local(void)
 {
     struct cpu *c = this_cpu();
     struct runqueue *rq = &rqs[c->index];
-    struct vspace *vs = rq->loaded_vs;
-    if (vs && c->current && c->current->idle) {
-        pt_activate(pt_kernel_root());       /* idle: give the borrowed tables back */
-        rq->loaded_vs = NULL;
-        __atomic_and_fetch(&vs->cpus_active, ~(1ull << c->index), __ATOMIC_SEQ_CST);
-    } else {
+    if (rq->loaded_vs && c->current && c->current->idle)
+        idle_drop_vspace(rq, c->index);
+    else
         write_cr3(read_cr3());
-    }
 }
 
 static KERNEL_HOT void switch_to(struct runqueue *rq, struct thread *prev, struct thread *next)
@@ -365,10 +372,15 @@ _Noreturn void sched_idle_loop(void)
             spin_relax();
         __atomic_store_n(&rq->polling, false, __ATOMIC_SEQ_CST);
         tlb_service();                       /* a request sent without an IPI while we watched */
-        if (work_waiting(rq))
+        if (work_waiting(rq)) {
             schedule();
-        else
+        } else {
+            /* A halted CPU keeps no task's tables: a shootdown for them
+             * would otherwise have to wake it and wait. */
+            if (rq->loaded_vs)
+                idle_drop_vspace(rq, cpu_index());
             __asm__ volatile("sti; hlt; cli" ::: "memory");
+        }
     }
 }
 
