@@ -122,16 +122,23 @@ static KERNEL_HOT void preempt_if_better(unsigned cpu, struct runqueue *rq, stru
     }
 }
 
-KERNEL_HOT void sched_enqueue(struct thread *t)
+KERNEL_HOT void sched_enqueue_boosted(struct thread *t, uint8_t boost)
 {
     unsigned cpu = t->cpu;
     struct runqueue *rq = &rqs[cpu];
     spin_lock(&rq->lock);
     if (!t->in_rq && rq->current != t) {
+        if (boost > t->base_prio)
+            t->prio = boost;                  /* schedule() ends it when t leaves its CPU */
         rq_push(rq, t);
         preempt_if_better(cpu, rq, t);
     }
     spin_unlock(&rq->lock);
+}
+
+KERNEL_HOT void sched_enqueue(struct thread *t)
+{
+    sched_enqueue_boosted(t, 0);
 }
 
 void sched_dequeue(struct thread *t)
@@ -140,6 +147,21 @@ void sched_dequeue(struct thread *t)
     spin_lock(&rq->lock);
     if (t->in_rq)
         rq_remove(rq, t);
+    spin_unlock(&rq->lock);
+}
+
+void sched_set_prio(struct thread *t, uint8_t prio)
+{
+    struct runqueue *rq = &rqs[t->cpu];
+    spin_lock(&rq->lock);
+    bool queued = t->in_rq;
+    if (queued)
+        rq_remove(rq, t);
+    t->prio = t->base_prio = prio;           /* a start boost ends here too */
+    if (queued) {
+        rq_push(rq, t);
+        preempt_if_better(t->cpu, rq, t);
+    }
     spin_unlock(&rq->lock);
 }
 
@@ -284,6 +306,7 @@ KERNEL_HOT void schedule(void)
     struct thread *prev = rq->current;
     spin_lock(&rq->lock);
     rq->need_resched = false;
+    prev->prio = prev->base_prio;             /* a start boost lasts until it leaves the CPU */
     if (!prev->idle && prev->state == TS_RUNNABLE && !prev->in_rq && !prev->migrate)
         rq_push(rq, prev);
     struct thread *next = rq_pop(rq);

@@ -19,8 +19,14 @@ _Noreturn void sched_idle_loop(void);
 void schedule(void);
 /* Puts a runnable thread on its home CPU's queue (its lock held). */
 void sched_enqueue(struct thread *t);
+/* The same, for a thread being started: with boost above its own
+ * priority it runs at boost until it first leaves its CPU, one time
+ * slice at most (THREAD RESUME's AERIE_RESUME_BOOST). */
+void sched_enqueue_boosted(struct thread *t, uint8_t boost);
 /* Takes a runnable, queued thread off its queue (its lock held). */
 void sched_dequeue(struct thread *t);
+/* Sets t's priority (its lock held), ending a start boost. */
+void sched_set_prio(struct thread *t, uint8_t prio);
 /* Moves t to cpu (its lock held). */
 void sched_set_cpu(struct thread *t, unsigned cpu);
 void sched_tick(void);

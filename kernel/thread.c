@@ -84,7 +84,7 @@ struct thread *thread_new(struct quota *q, struct task *task, uint8_t prio, int 
     }
     init_fpu(t->fpu);
     t->state = TS_INACTIVE;
-    t->prio = prio;
+    t->prio = t->base_prio = prio;
     t->cpu = (uint16_t)cpu_index();
     t->timer_cpu = -1;
     t->loaded_cpu = -1;
@@ -121,7 +121,8 @@ int thread_create(struct quota *q, struct invocation *inv, struct kobject **out)
     int err = cap_lookup(thread_cspace(inv->caller), slot, AERIE_OBJ_TASK, AERIE_R_MANAGE, &tc);
     if (err)
         return inv_fail(inv, 2, err);
-    uint8_t prio = inv->caller->prio < AERIE_PRIO_DEFAULT ? inv->caller->prio : AERIE_PRIO_DEFAULT;
+    uint8_t own = inv->caller->base_prio;
+    uint8_t prio = own < AERIE_PRIO_DEFAULT ? own : AERIE_PRIO_DEFAULT;
     struct thread *t = thread_new(q, (struct task *)tc.obj, prio, &err);
     capref_put(&tc);
     if (!t)
@@ -130,7 +131,7 @@ int thread_create(struct quota *q, struct invocation *inv, struct kobject **out)
     return 0;
 }
 
-void thread_start(struct thread *t)
+void thread_start(struct thread *t, uint8_t boost)
 {
     spin_lock(&t->obj.lock);
     if (t->state == TS_INACTIVE && !t->self_held) {
@@ -142,7 +143,7 @@ void thread_start(struct thread *t)
     }
     if (t->state == TS_INACTIVE || t->state == TS_SUSPENDED) {
         t->state = TS_RUNNABLE;
-        sched_enqueue(t);
+        sched_enqueue_boosted(t, boost);
     }
     spin_unlock(&t->obj.lock);
 }
@@ -651,15 +652,11 @@ static int method_set_priority(struct thread *t, struct invocation *inv)
     uint64_t prio;
     if (inv_arg(inv, 0, &prio))
         return AE_EINVAL;
-    if (prio < 1 || prio > AERIE_PRIO_MAX || prio > inv->caller->prio)
+    /* Against the caller's own priority, not a start boost it runs with. */
+    if (prio < 1 || prio > AERIE_PRIO_MAX || prio > inv->caller->base_prio)
         return inv_fail(inv, 0, AE_EINVAL);
     spin_lock(&t->obj.lock);
-    bool queued = t->in_rq;
-    if (queued)
-        sched_dequeue(t);
-    t->prio = (uint8_t)prio;
-    if (queued)
-        sched_enqueue(t);
+    sched_set_prio(t, (uint8_t)prio);
     spin_unlock(&t->obj.lock);
     return 0;
 }
@@ -704,14 +701,18 @@ int thread_invoke(struct thread *t, const struct capref *cap, uint64_t label, st
         sched_set_cpu(t, (unsigned)v);
         spin_unlock(&t->obj.lock);
         return 0;
-    case AERIE_THREAD_RESUME:
+    case AERIE_THREAD_RESUME: {
+        uint64_t flags = inv->nargs ? inv->args[0] : 0;
+        if (flags & ~(uint64_t)AERIE_RESUME_BOOST)
+            return inv_fail(inv, 0, AE_EINVAL);
         spin_lock(&t->obj.lock);
         v = t->state == TS_INACTIVE || t->state == TS_SUSPENDED;
         spin_unlock(&t->obj.lock);
         if (!v)
             return inv_fail(inv, ~0u, AE_EBUSY);
-        thread_start(t);
+        thread_start(t, (flags & AERIE_RESUME_BOOST) ? inv->caller->base_prio : 0);
         return 0;
+    }
     case AERIE_THREAD_SUSPEND:      return method_suspend(t, inv->caller);
     case AERIE_THREAD_DESTROY:
         obj_destroy(&t->obj);
@@ -719,7 +720,7 @@ int thread_invoke(struct thread *t, const struct capref *cap, uint64_t label, st
     case AERIE_THREAD_INFO:
         inv->reply[0] = t->state;
         inv->reply[1] = t->cpu;
-        inv->reply[2] = t->prio;
+        inv->reply[2] = t->base_prio;
         inv->reply[3] = t->faults;
         inv->reply[4] = tsc_to_ns(__atomic_load_n(&t->cpu_tsc, __ATOMIC_RELAXED));
         inv->nreply = 5;

@@ -55,7 +55,8 @@ struct thread {
     /* scheduling: state under the thread lock; the rest under the home
      * CPU's run-queue lock */
     uint8_t state;
-    uint8_t prio;
+    uint8_t prio;                      /* what the scheduler uses: base_prio, or a start boost */
+    uint8_t base_prio;                 /* its own priority: INFO, SET_PRIORITY's limit */
     uint8_t wait_kind;
     bool in_rq, on_cpu, migrate, idle, fault_msg;
     bool self_held;                    /* started and not dead: it holds itself */
@@ -117,7 +118,10 @@ int thread_create(struct quota *q, struct invocation *inv, struct kobject **out)
 struct thread *thread_new(struct quota *q, struct task *task, uint8_t prio, int *err);
 int thread_set_utcb(struct thread *t, struct memobj *m, uint64_t offset);
 int thread_invoke(struct thread *t, const struct capref *cap, uint64_t label, struct invocation *inv);
-void thread_start(struct thread *t);
+/* Makes an inactive or suspended thread runnable; with boost above its
+ * own priority it runs at boost until it first leaves its CPU (one time
+ * slice at most: sched.c). */
+void thread_start(struct thread *t, uint8_t boost);
 
 /* Locks two distinct threads in address order. */
 void thread_lock_pair(struct thread *a, struct thread *b);

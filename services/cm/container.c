@@ -535,7 +535,11 @@ int container_start(struct container *c)
         return AE_EBUSY;
     c->started_ns = cm_now_ns();
     c->state = CM_RUNNING;
-    int r = (int)ae_invoke0(c->thread, AERIE_THREAD_RESUME);
+    /* The container runs at the manager's priority until it first leaves
+     * its CPU (a time slice at most); the caller then steps aside for it
+     * (ops.c): a container started in a burst reaches main now, not
+     * after the manager has made the whole burst at its higher priority. */
+    int r = (int)ae_invokev(c->thread, AERIE_THREAD_RESUME, AERIE_RESUME_BOOST);
     if (!c->debug)
         free_slot(&c->thread);             /* running code keeps itself alive */
     return r;
