@@ -27,28 +27,24 @@ int endpoint_create(struct quota *q, struct invocation *inv, struct kobject **ou
     return 0;
 }
 
-/* Messages a thread handed to a receiver on its own CPU, and to one on
- * another CPU (which then needs a wake-up there): per CPU, each on its own
- * cache line, summed by ipc_stats (KDEBUG_STATS). */
-static struct ipc_cpu_stats {
-    uint64_t local, remote;
-} __attribute__((aligned(64))) ipc_cpu_stats[MAX_CPUS];
-
+/* Counts a message handed from sender to receiver: on the sender's CPU
+ * or across CPUs. Per-CPU fields only this CPU writes, in the per-CPU
+ * block the path touches anyway; ipc_stats sums them (KDEBUG_STATS). */
 static KERNEL_HOT void count_delivery(const struct thread *sender, const struct thread *receiver)
 {
-    struct ipc_cpu_stats *st = &ipc_cpu_stats[cpu_index()];
+    struct cpu *c = this_cpu();
     if (__atomic_load_n(&sender->cpu, __ATOMIC_RELAXED) == __atomic_load_n(&receiver->cpu, __ATOMIC_RELAXED))
-        __atomic_store_n(&st->local, st->local + 1, __ATOMIC_RELAXED);
+        __atomic_store_n(&c->ipc_local, c->ipc_local + 1, __ATOMIC_RELAXED);
     else
-        __atomic_store_n(&st->remote, st->remote + 1, __ATOMIC_RELAXED);
+        __atomic_store_n(&c->ipc_remote, c->ipc_remote + 1, __ATOMIC_RELAXED);
 }
 
 void ipc_stats(uint64_t *local, uint64_t *remote)
 {
     *local = *remote = 0;
-    for (unsigned c = 0; c < MAX_CPUS; c++) {
-        *local += __atomic_load_n(&ipc_cpu_stats[c].local, __ATOMIC_RELAXED);
-        *remote += __atomic_load_n(&ipc_cpu_stats[c].remote, __ATOMIC_RELAXED);
+    for (unsigned c = 0; c < ncpus; c++) {
+        *local += __atomic_load_n(&cpus[c].ipc_local, __ATOMIC_RELAXED);
+        *remote += __atomic_load_n(&cpus[c].ipc_remote, __ATOMIC_RELAXED);
     }
 }
 
