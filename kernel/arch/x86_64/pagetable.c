@@ -167,10 +167,15 @@ void tlb_service(void)
     }
 }
 
+/* What each CPU waits for from each other one: per CPU rather than on
+ * the stack (512 bytes), since vspace_release may shoot down from deep in
+ * a chain of releases; a CPU never runs two shootdowns at once. */
+static uint64_t tlb_wanted[MAX_CPUS][MAX_CPUS];
+
 void tlb_shootdown(uint64_t cpu_mask)
 {
     unsigned me = cpu_index();
-    uint64_t want[MAX_CPUS];
+    uint64_t *want = tlb_wanted[me];
     if (cpu_mask & (1ull << me))
         sched_tlb_flush_local();
     for (unsigned c = 0; c < ncpus; c++) {
