@@ -28,23 +28,6 @@ extern char thread_first_entry[];
 
 struct cspace *thread_cspace(struct thread *t) { return &t->task->cspace; }
 
-KERNEL_HOT void thread_lock_pair(struct thread *a, struct thread *b)
-{
-    if (a < b) {
-        spin_lock(&a->obj.lock);
-        spin_lock(&b->obj.lock);
-    } else {
-        spin_lock(&b->obj.lock);
-        spin_lock(&a->obj.lock);
-    }
-}
-
-KERNEL_HOT void thread_unlock_pair(struct thread *a, struct thread *b)
-{
-    spin_unlock(&a->obj.lock);
-    spin_unlock(&b->obj.lock);
-}
-
 /* Lays out a new thread's kernel stack so its first switch lands in
  * thread_first_entry and leaves for user mode through its frame. */
 static void init_stack(struct thread *t)

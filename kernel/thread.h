@@ -123,9 +123,24 @@ int thread_invoke(struct thread *t, const struct capref *cap, uint64_t label, st
  * slice at most: sched.c). */
 void thread_start(struct thread *t, uint8_t boost);
 
-/* Locks two distinct threads in address order. */
-void thread_lock_pair(struct thread *a, struct thread *b);
-void thread_unlock_pair(struct thread *a, struct thread *b);
+/* Locks two distinct threads in address order (inline: the IPC path
+ * takes a pair at every step). */
+static inline void thread_lock_pair(struct thread *a, struct thread *b)
+{
+    if (a < b) {
+        spin_lock(&a->obj.lock);
+        spin_lock(&b->obj.lock);
+    } else {
+        spin_lock(&b->obj.lock);
+        spin_lock(&a->obj.lock);
+    }
+}
+
+static inline void thread_unlock_pair(struct thread *a, struct thread *b)
+{
+    spin_unlock(&a->obj.lock);
+    spin_unlock(&b->obj.lock);
+}
 
 /* Blocks the current thread on wait_obj (its lock held by the caller)
  * with the current thread's lock also held. Returns false if it must not
