@@ -15,7 +15,11 @@
  * Any TLB request that reaches an idle CPU drops the borrowed tables
  * (sched_tlb_flush_local), so does an idle CPU before it halts, and
  * vspace_release asks every CPU in cpus_active before it frees them, so
- * no CPU keeps freed tables.
+ * no CPU keeps freed tables. An unmap's shootdown does not wait for such
+ * a lazy CPU (whose vCPU the host may not even be running): it marks it
+ * stale (sched_tlb_defer), and the CPU drops the tables at its next look,
+ * or reloads CR3 if it switches back to them first — the two sides in
+ * Dekker's pattern on rq->lazy and rq->tlb_stale.
  *
  * Waking an idle CPU. While the idle loop watches its queue it says so
  * (rq->polling); a waker that finds it watching only sets need_resched
@@ -51,6 +55,8 @@ struct runqueue {
     bool polling;                    /* the idle loop watches the queue: no IPI needed */
     struct vspace *loaded_vs;        /* whose tables CR3 holds; NULL: the kernel's (this CPU only) */
     struct thread *last_user;        /* whose FPU registers and FS base this CPU holds */
+    bool lazy;                       /* idle with loaded_vs borrowed: nothing uses it (atomic) */
+    bool tlb_stale;                  /* a shootdown skipped us while lazy: flush before reuse (atomic) */
 };
 
 static struct runqueue rqs[MAX_CPUS];
@@ -217,13 +223,17 @@ extern void context_switch(uint64_t *save_rsp, uint64_t load_rsp);
 static void fpu_save(struct thread *t) { __asm__ volatile("fxsave64 (%0)" :: "r"(t->fpu) : "memory"); }
 static void fpu_load(struct thread *t) { __asm__ volatile("fxrstor64 (%0)" :: "r"(t->fpu) : "memory"); }
 
-/* Loads nvs's page tables unless CR3 holds them already; this CPU's bit
- * moves from the space it leaves to nvs (see "Address spaces" above). */
-static KERNEL_HOT void switch_vspace(struct runqueue *rq, struct vspace *nvs, uint64_t bit)
+/* Loads nvs's page tables unless CR3 holds them already (and no
+ * shootdown was deferred meanwhile: stale); this CPU's bit moves from the
+ * space it leaves to nvs (see "Address spaces" above). */
+static KERNEL_HOT void switch_vspace(struct runqueue *rq, struct vspace *nvs, uint64_t bit, bool stale)
 {
     struct vspace *old = rq->loaded_vs;
-    if (old == nvs)
+    if (old == nvs) {
+        if (stale)
+            write_cr3(nvs->root);             /* the same tables, without what they no longer map */
         return;
+    }
     __atomic_or_fetch(&nvs->cpus_active, bit, __ATOMIC_SEQ_CST);
     pt_activate(nvs->root);
     rq->loaded_vs = nvs;
@@ -236,9 +246,18 @@ static KERNEL_HOT void switch_vspace(struct runqueue *rq, struct vspace *nvs, ui
 static void idle_drop_vspace(struct runqueue *rq, unsigned cpu)
 {
     struct vspace *vs = rq->loaded_vs;
+    __atomic_store_n(&rq->lazy, false, __ATOMIC_SEQ_CST);
     pt_activate(pt_kernel_root());
     rq->loaded_vs = NULL;
     __atomic_and_fetch(&vs->cpus_active, ~(1ull << cpu), __ATOMIC_SEQ_CST);
+    __atomic_store_n(&rq->tlb_stale, false, __ATOMIC_SEQ_CST);   /* the CR3 write flushed */
+}
+
+bool sched_tlb_defer(unsigned cpu)
+{
+    struct runqueue *rq = &rqs[cpu];
+    __atomic_store_n(&rq->tlb_stale, true, __ATOMIC_SEQ_CST);
+    return __atomic_load_n(&rq->lazy, __ATOMIC_SEQ_CST);
 }
 
 void sched_tlb_flush_local(void)
@@ -258,8 +277,18 @@ static KERNEL_HOT void switch_to(struct runqueue *rq, struct thread *prev, struc
     account(rq, prev);
     if (!prev->idle)
         fpu_save(prev);
-    if (!next->idle) {
-        switch_vspace(rq, &next->task->vs, 1ull << c->index);
+    if (next->idle) {
+        if (rq->loaded_vs)
+            __atomic_store_n(&rq->lazy, true, __ATOMIC_SEQ_CST);
+    } else {
+        /* Leaving lazy: say so first, then look for a deferred shootdown
+         * (the other half of sched_tlb_defer's Dekker pair). */
+        bool stale = false;
+        if (prev->idle) {
+            __atomic_store_n(&rq->lazy, false, __ATOMIC_SEQ_CST);
+            stale = __atomic_exchange_n(&rq->tlb_stale, false, __ATOMIC_SEQ_CST);
+        }
+        switch_vspace(rq, &next->task->vs, 1ull << c->index, stale);
         /* Back after only the idle thread ran here (it and the kernel use
          * no FPU and leave FS alone): the registers are still next's.
          * loaded_cpu tells a thread made at a freed one's address apart. */
@@ -391,8 +420,11 @@ _Noreturn void sched_idle_loop(void)
         obj_reap();
         uint64_t until = time_now_ns() + IDLE_POLL_NS;
         __atomic_store_n(&rq->polling, true, __ATOMIC_SEQ_CST);
-        while (!work_waiting(rq) && time_now_ns() < until)
+        while (!work_waiting(rq) && time_now_ns() < until) {
+            if (rq->loaded_vs && __atomic_load_n(&rq->tlb_stale, __ATOMIC_SEQ_CST))
+                idle_drop_vspace(rq, cpu_index());   /* unmapped under us: give them back */
             spin_relax();
+        }
         __atomic_store_n(&rq->polling, false, __ATOMIC_SEQ_CST);
         tlb_service();                       /* a request sent without an IPI while we watched */
         if (work_waiting(rq)) {

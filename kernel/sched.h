@@ -47,6 +47,10 @@ bool sched_wait_off_cpu(struct thread *t, uint8_t state);
  * request or a wake-up made visible before this returns true needs no IPI
  * (sched.c, "Waking an idle CPU"). */
 bool sched_cpu_polling(unsigned cpu);
+/* For a shootdown of an unmap: marks cpu's TLB stale and returns true if
+ * cpu is idle holding borrowed tables, which it flushes before it uses
+ * them again (no need to wait for it); false: ask it and wait. */
+bool sched_tlb_defer(unsigned cpu);
 /* Empties this CPU's TLB for a shootdown: an idle CPU gives back the
  * page tables it kept loaded (sched.c, "Address spaces"), any other
  * reloads CR3. */

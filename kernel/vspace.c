@@ -43,7 +43,7 @@ void vspace_release(struct vspace *vs)
      * spaces"): the request makes it load the kernel's before they go. */
     uint64_t active = __atomic_load_n(&vs->cpus_active, __ATOMIC_SEQ_CST);
     if (active)
-        tlb_shootdown(active);
+        tlb_shootdown(active, true);
     uint64_t freed = pt_destroy(vs->root);
     quota_release(vs->quota, freed * PAGE_SIZE, 0, 0);
     vs->root = 0;
@@ -72,7 +72,7 @@ static void clear_ptes(struct vspace *vs, const struct mapping *m)
 
 static void shootdown(struct vspace *vs)
 {
-    tlb_shootdown(__atomic_load_n(&vs->cpus_active, __ATOMIC_ACQUIRE));
+    tlb_shootdown(__atomic_load_n(&vs->cpus_active, __ATOMIC_ACQUIRE), false);
 }
 
 int vspace_map(struct vspace *vs, struct memobj *mem, uint64_t first, uint64_t va,

@@ -172,21 +172,27 @@ void tlb_service(void)
  * a chain of releases; a CPU never runs two shootdowns at once. */
 static uint64_t tlb_wanted[MAX_CPUS][MAX_CPUS];
 
-void tlb_shootdown(uint64_t cpu_mask)
+void tlb_shootdown(uint64_t cpu_mask, bool tables_freed)
 {
     unsigned me = cpu_index();
-    uint64_t *want = tlb_wanted[me];
+    uint64_t *want = tlb_wanted[me], wait = 0;
     if (cpu_mask & (1ull << me))
         sched_tlb_flush_local();
     for (unsigned c = 0; c < ncpus; c++) {
         if (c == me || !(cpu_mask & (1ull << c)))
             continue;
+        /* An idle CPU only borrowing the tables flushes before it uses
+         * them; one about to free them must be off them first (a CPU may
+         * walk the tables CR3 names even while it uses none of them). */
+        if (!tables_freed && sched_tlb_defer(c))
+            continue;
+        wait |= 1ull << c;
         want[c] = __atomic_add_fetch(&tlb_requested[c], 1, __ATOMIC_SEQ_CST);
         if (!sched_cpu_polling(c))          /* an idle CPU watching its queue sees it anyway */
             lapic_send_ipi(cpus[c].apic_id, VEC_TLB_SHOOTDOWN);
     }
     for (unsigned c = 0; c < ncpus; c++) {
-        if (c == me || !(cpu_mask & (1ull << c)))
+        if (!(wait & (1ull << c)))
             continue;
         while ((int64_t)(__atomic_load_n(&tlb_done[c], __ATOMIC_ACQUIRE) - want[c]) < 0) {
             tlb_service();
