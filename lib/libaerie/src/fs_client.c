@@ -223,10 +223,15 @@ static int attach(struct ae_fs *fs)
     return 0;
 }
 
-/* Takes the connection for one request, attaching first if needed. */
+/* Takes the connection for one request, attaching first if needed: also
+ * when the block says our buffer is no longer the session's (another
+ * connection attached one, or the service restarted), since a request
+ * would otherwise be read from a buffer that is not ours. */
 static int begin(struct ae_fs *fs)
 {
     __lock(&fs->lock);
+    if (fs->ctl && fs->ctl->changes == FS_SHCTL_DETACHED)
+        ae_fs_fini(fs);
     int r = fs->buf ? 0 : attach(fs);
     if (r)
         __unlock(&fs->lock);
