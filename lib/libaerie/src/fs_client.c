@@ -23,8 +23,10 @@
 
 #define RA_READ_MAX (16u << 10)   /* reads up to this size go through the read-ahead */
 #define RA_FIRST    (16u << 10)   /* the first read-ahead of a run; doubles while sequential */
-#define SC_SLOTS    256u          /* stats kept (direct-mapped by path) */
-#define SC_PATH     40u           /* longest path kept */
+#define SC_SETS     128u          /* stats kept: sets by the path's hash, */
+#define SC_WAYS     4u            /* each holding this many (the oldest replaced) */
+#define SC_SLOTS    (SC_SETS * SC_WAYS)
+#define SC_PATH     32u           /* longest path kept */
 
 struct sc_entry {
     uint32_t gen;                 /* valid while it is the table's */
@@ -35,6 +37,7 @@ struct sc_entry {
 
 struct ae_fs_scache {
     uint32_t gen;
+    uint8_t next[SC_SETS];        /* the way each set replaces next */
     struct sc_entry e[SC_SLOTS];
 };
 
@@ -61,12 +64,26 @@ static void sc_drop_touched(struct ae_fs *fs, uint64_t ino)
     }
 }
 
-static struct sc_entry *sc_slot(struct ae_fs *fs, const char *path, size_t len, bool nofollow)
+/* The set path's entry lives in: its first way. */
+static struct sc_entry *sc_set(struct ae_fs *fs, const char *path, size_t len, bool nofollow,
+                               uint32_t *set)
 {
     uint32_t h = 2166136261u ^ (nofollow ? 0x9e3779b9u : 0);
     for (size_t i = 0; i < len; i++)
         h = (h ^ (uint8_t)path[i]) * 16777619u;
-    return &fs->sc->e[(h ^ (h >> 16)) % SC_SLOTS];
+    *set = (h ^ (h >> 16)) % SC_SETS;
+    return &fs->sc->e[*set * SC_WAYS];
+}
+
+static struct sc_entry *sc_find(struct ae_fs *fs, const char *path, size_t len, bool nofollow)
+{
+    uint32_t set;
+    struct sc_entry *e = sc_set(fs, path, len, nofollow, &set);
+    for (unsigned i = 0; i < SC_WAYS; i++)
+        if (e[i].gen == fs->sc->gen && e[i].len == len && e[i].nofollow == nofollow &&
+            !memcmp(e[i].path, path, len))
+            return &e[i];
+    return NULL;
 }
 
 static bool sc_usable(struct ae_fs *fs, uint64_t dir, const char *path, size_t *len)
@@ -81,9 +98,8 @@ static bool sc_lookup(struct ae_fs *fs, uint64_t dir, const char *path, bool nof
     size_t len;
     if (!fs->sc || !sc_usable(fs, dir, path, &len) || fs->ctl->changes != fs->seen)
         return false;
-    struct sc_entry *e = sc_slot(fs, path, len, nofollow);
-    if (e->gen != fs->sc->gen || e->len != len || e->nofollow != nofollow ||
-        memcmp(e->path, path, len))
+    struct sc_entry *e = sc_find(fs, path, len, nofollow);
+    if (!e)
         return false;
     if (st)
         *st = e->st;
@@ -92,19 +108,31 @@ static bool sc_lookup(struct ae_fs *fs, uint64_t dir, const char *path, bool nof
 
 /* Keeps what a request of ours just said about path, if nothing else
  * changed meanwhile and nothing else can change it but us and the admin
- * (the session's own tree: dev 0, no volumes). */
+ * (the session's own tree: dev 0, no volumes). The table is made by the
+ * first stat worth keeping (make): a program that never stats pays
+ * nothing for it; after that, opens keep what they learn too. */
 static void sc_insert(struct ae_fs *fs, uint64_t dir, const char *path, bool nofollow,
-                      const struct ae_fs_stat *st)
+                      const struct ae_fs_stat *st, bool make)
 {
     size_t len;
     if (!fs->fresh || st->dev != 0 || !sc_usable(fs, dir, path, &len))
         return;
     if (!fs->sc) {
-        if (!(fs->sc = calloc(1, sizeof *fs->sc)))
+        if (!make || !(fs->sc = calloc(1, sizeof *fs->sc)))
             return;
         fs->sc->gen = 1;
     }
-    struct sc_entry *e = sc_slot(fs, path, len, nofollow);
+    struct sc_entry *e = sc_find(fs, path, len, nofollow);
+    if (!e) {
+        uint32_t set;
+        e = sc_set(fs, path, len, nofollow, &set);
+        unsigned way = 0;
+        while (way < SC_WAYS && e[way].gen == fs->sc->gen)
+            way++;                               /* a free way first */
+        if (way == SC_WAYS)
+            way = fs->sc->next[set]++ % SC_WAYS;
+        e += way;
+    }
     e->gen = fs->sc->gen;
     e->len = (uint8_t)len;
     e->nofollow = nofollow;
@@ -265,7 +293,9 @@ static int put_path(struct ae_fs *fs, uint64_t at, const char *path, uint64_t *l
 
 void ae_fs_init(struct ae_fs *fs, uint64_t cap, uint64_t buf_bytes)
 {
-    *fs = (struct ae_fs){ .cap = cap, .want = buf_bytes ? buf_bytes : AE_FS_BUF_DEFAULT };
+    /* The default: AE_FS_BUF_DEFAULT for requests, a page more for the
+     * control block (so a 64 KiB read or write is still one request). */
+    *fs = (struct ae_fs){ .cap = cap, .want = buf_bytes ? buf_bytes : AE_FS_BUF_DEFAULT + 4096 };
     if (fs->want < FS_SHBUF_MIN)
         fs->want = FS_SHBUF_MIN;
     fs->want = (fs->want + 4095) & ~4095ull;
@@ -406,7 +436,7 @@ static int open_keeping(struct ae_fs *fs, uint64_t dir, const char *path, uint32
             stat_from(out + FS_R_OPEN_STAT, &got);
             if (fs_op_changes_things(FS_OP_OPEN, w, 4))
                 sc_drop_touched(fs, got.ino);    /* the rest stays: only we changed anything */
-            sc_insert(fs, dir, path, false, &got);
+            sc_insert(fs, dir, path, false, &got, false);
         }
     } while (end(fs, r, &tries));
     if (r)
@@ -629,7 +659,7 @@ int ae_fs_statat(struct ae_fs *fs, uint64_t dir, const char *path, uint32_t flag
         if (!r) {
             stat_from(out, &got);
             if (flags == (flags & FS_AT_NOFOLLOW))
-                sc_insert(fs, dir, path, nofollow, &got);
+                sc_insert(fs, dir, path, nofollow, &got, true);
         }
     } while (end(fs, r, &tries));
     if (!r && st)

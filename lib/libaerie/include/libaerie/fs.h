@@ -24,7 +24,8 @@
 #include <stdint.h>
 #include <aerie/proto/fs.h>
 
-#define AE_FS_BUF_DEFAULT (64u << 10)   /* the shared buffer libc's connection attaches */
+#define AE_FS_BUF_DEFAULT (64u << 10)   /* request bytes of the buffer libc's connection
+                                           attaches (a page more holds its control block) */
 
 struct ae_fs_scache;               /* fs_client.c: stats kept between requests */
 
