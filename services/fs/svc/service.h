@@ -187,6 +187,9 @@ void acct_pool_counts(uint64_t *in_use, uint64_t *pooled, uint64_t *limit, uint6
 
 /* table.c */
 int table_init(struct fs_service *svc);
+/* A new instance, before p_recover: forgets capability slots of the dead
+ * instance's that the keeper may not give back (shctl_forget_slot). */
+void table_forget_slots(struct fs_service *svc);
 /* A new instance took the table over: buffers dropped, only the table's
  * references left, every session's invariants checked (*bad: how many
  * failed). Returns the number of sessions. */
@@ -256,6 +259,10 @@ void shctl_run_deferred(struct fs_session *fs, struct shbuf *b);
  * over) that a restarted instance can reach, or NULL (no keeper). */
 struct shctl_keep *shctl_keep_new(uint64_t mem, uint64_t ctl_off);
 void shctl_keep_free(struct shctl_keep *k);
+/* A new instance, before p_recover: the slot the dead instance had for
+ * the buffer's capability means nothing now (p_recover writes the new one
+ * back only if the keeper still holds it). */
+void shctl_forget_slot(struct svc_session *s);
 /* A new instance: tells the block of s's last buffer that it is detached. */
 void shctl_recover(struct svc_session *s);
 

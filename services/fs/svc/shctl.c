@@ -82,9 +82,17 @@ void shctl_keep_free(struct shctl_keep *k)
     if (!k)
         return;
     p_unkeep(&k->mem);
-    ae_cap_delete(k->mem);
-    ae_slot_free(k->mem);
+    if (k->mem) {
+        ae_cap_delete(k->mem);
+        ae_slot_free(k->mem);
+    }
     free(k);
+}
+
+void shctl_forget_slot(struct svc_session *s)
+{
+    if (s->ctl_keep)
+        s->ctl_keep->mem = 0;
 }
 
 void shctl_recover(struct svc_session *s)
@@ -93,8 +101,10 @@ void shctl_recover(struct svc_session *s)
     if (!k)
         return;
     s->ctl_keep = NULL;
-    /* Fails harmlessly if the client's memory is gone. */
-    (void)ae_invokev(k->mem, AERIE_MEM_WRITE, k->ctl_off + offsetof(struct fs_shctl, changes), 8,
-                     (uint64_t)FS_SHCTL_DETACHED);
+    /* 0: the keeper had it no more (the client's memory is gone). A
+     * write to memory destroyed since fails harmlessly. */
+    if (k->mem)
+        (void)ae_invokev(k->mem, AERIE_MEM_WRITE, k->ctl_off + offsetof(struct fs_shctl, changes),
+                         8, (uint64_t)FS_SHCTL_DETACHED);
     shctl_keep_free(k);
 }

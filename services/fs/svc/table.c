@@ -28,6 +28,13 @@ int table_init(struct fs_service *svc)
     return p_mutex_init(&svc->table_lock) ? AE_ENOMEM : 0;
 }
 
+void table_forget_slots(struct fs_service *svc)
+{
+    for (unsigned b = 0; b < SVC_BUCKETS; b++)
+        for (struct svc_session *s = svc->buckets[b]; s; s = s->next)
+            shctl_forget_slot(s);
+}
+
 unsigned table_recover(struct fs_service *svc, unsigned *bad)
 {
     unsigned n = 0;
