@@ -166,8 +166,22 @@ void lx_wake_thread(struct lx_thread *t, int why)
 
 void lx_wake_all(struct lx_waitq *q)
 {
+    q->gen++;
     while (q->head)
         lx_wake_thread(q->head->t, LX_WAKE_EVENT);
+}
+
+struct lx_waiter *lx_waits_mark(struct lx_thread *t)
+{
+    return t->waits;
+}
+
+uint64_t lx_waits_gen(struct lx_thread *t, struct lx_waiter *mark)
+{
+    uint64_t gen = 0;
+    for (struct lx_waiter *w = t->waits; w && w != mark; w = w->tnext)
+        gen += w->q->gen;
+    return gen;
 }
 
 struct lx_thread *lx_waitq_first(struct lx_waitq *q)

@@ -174,6 +174,12 @@ static void linux_memory_glibc(void) { selfcheck("memory", "glibc", ""); }
 #define NET_GRANT "grant=console,self,net ports=7000-7009,tcp:7100,out:7101"
 static void linux_udp_echo_musl(void) { selfcheck("net", "musl", NET_GRANT); }
 static void linux_udp_echo_glibc(void) { selfcheck("net", "glibc", NET_GRANT); }
+/* epoll: an event loop over a pipe, a UDP socket and a TCP listener (epoll.c). */
+static void linux_epoll_event_loop_musl(void) { selfcheck("epoll", "musl", NET_GRANT); }
+static void linux_epoll_event_loop_glibc(void) { selfcheck("epoll", "glibc", NET_GRANT); }
+/* socket(AF_UNIX): stream and datagram sockets by name inside the container (unix.c). */
+static void linux_unix_sockets_musl(void) { selfcheck("unix", "musl", ""); }
+static void linux_unix_sockets_glibc(void) { selfcheck("unix", "glibc", ""); }
 static void linux_sockets_need_net_grant(void)
 {
     selfcheck("net", "musl", "grant=console,self args=nogrant");
@@ -421,6 +427,10 @@ int main(int argc, char **argv)
     RUN_IF(linux_udp_echo_musl);
     RUN_IF(linux_udp_echo_glibc);
     RUN_IF(linux_sockets_need_net_grant);
+    RUN_IF(linux_epoll_event_loop_musl);
+    RUN_IF(linux_epoll_event_loop_glibc);
+    RUN_IF(linux_unix_sockets_musl);
+    RUN_IF(linux_unix_sockets_glibc);
     RUN_IF(linux_attacks_stay_inside_musl);
     RUN_IF(linux_attacks_stay_inside_glibc);
     RUN_IF(linux_sigterm_from_cm_runs_the_trap);
