@@ -80,6 +80,7 @@ struct lx_chunk {
 #define LX_VMA_SHARED    0x2    /* MAP_SHARED: fork maps the same pages */
 #define LX_VMA_STACK     0x4    /* grows down: chunks are placed below the fault */
 #define LX_VMA_BRK       0x8
+#define LX_VMA_WINDOW    0x10   /* LX_VMA_FILE: in the personality's window too (at the first lx_user) */
 
 struct lx_vma {
     uint64_t start, end;
