@@ -181,6 +181,8 @@ static int load_segment(struct lx_mm *mm, struct lx_exe *e, const struct elf_seg
     if (direct)
         return lx_mm_map(mm, start, end - start, prot, LX_VMA_FILE, e->mem, LX_PAGE_DOWN(s->offset));
     int r = lx_mm_map(mm, start, end - start, prot | LX_PROT_WRITE, 0, NULL, 0);
+    if (!r)
+        r = lx_mm_populate(mm, start, end);
     if (r)
         return r;
     if (s->filesz) {

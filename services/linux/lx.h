@@ -116,6 +116,10 @@ int lx_mm_unmap(struct lx_mm *mm, uint64_t start, uint64_t len);
 int lx_mm_protect(struct lx_mm *mm, uint64_t start, uint64_t len, unsigned prot);
 /* A free range of len bytes below the mmap area's top, or 0. */
 uint64_t lx_mm_find_free(struct lx_mm *mm, uint64_t len);
+/* One chunk for all of [start, end) of an anonymous VMA with none there
+ * yet (a program's data and bss at load: one Memory object, not a fault
+ * per chunk); ranges over CHUNK_MAX are left to the faults. 0 or -errno. */
+int lx_mm_populate(struct lx_mm *mm, uint64_t start, uint64_t end);
 /* The VMA holding addr, or NULL. */
 struct lx_vma *lx_mm_vma(struct lx_mm *mm, uint64_t addr);
 /* A page fault at addr: 0 if handled (pages made present), else a signal

@@ -300,6 +300,18 @@ static int populate_at(struct lx_mm *mm, struct lx_vma *v, uint64_t addr)
     return chunk_new(mm, v, start, end, &err) ? 0 : err;
 }
 
+int lx_mm_populate(struct lx_mm *mm, uint64_t start, uint64_t end)
+{
+    struct lx_vma *v = vma_at(mm, start);
+    if (!v || (v->flags & LX_VMA_FILE) || end > v->end || end - start > CHUNK_MAX)
+        return 0;                                 /* left to the faults */
+    for (struct lx_chunk *c = mm->chunks; c; c = c->next)
+        if (c->start < end && start < c->end)
+            return 0;
+    int err = 0;
+    return chunk_new(mm, v, start, end, &err) ? 0 : err;
+}
+
 static struct lx_chunk *chunk_at(struct lx_mm *mm, uint64_t addr)
 {
     for (struct lx_chunk *c = mm->chunks; c && c->start <= addr; c = c->next)

@@ -384,17 +384,22 @@ static void profile_busybox_true(void)
         uint64_t t4 = lx_ns();
         read_log(id);
         ae_cm_remove(cmcap, id);
-        unsigned long m = 0, e = 0, x = 0;
+        unsigned long m = 0, e = 0, x = 0, calls = 0, faults = 0;
         const char *p = strstr(logbuf, "linux: trace main ");
         char *q;
         if (p) {
             m = strtoul(p + strlen("linux: trace main "), &q, 10);
             e = strtoul(q + strlen(" exec "), &q, 10);
             x = strtoul(q + strlen(" end "), &q, 10);
+            if (!strncmp(q, " calls ", 7)) {
+                calls = strtoul(q + 7, &q, 10);
+                faults = strtoul(q + strlen(" faults "), &q, 10);
+            }
         }
         if (p && m && e && x)
-            printf("  profile: create->main %lu us, main->exec %lu us, exec->end %lu us, end->waited %lu us, total %lu us\n",
-                   (m - t0) / 1000, (e - m) / 1000, (x - e) / 1000, (t4 - x) / 1000, (t4 - t0) / 1000);
+            printf("  profile: create->main %lu us, main->exec %lu us, exec->end %lu us (%lu calls, %lu faults), "
+                   "end->waited %lu us, total %lu us\n", (m - t0) / 1000, (e - m) / 1000, (x - e) / 1000, calls,
+                   faults, (t4 - x) / 1000, (t4 - t0) / 1000);
     }
 }
 
