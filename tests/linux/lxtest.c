@@ -180,6 +180,20 @@ static void linux_epoll_event_loop_glibc(void) { selfcheck("epoll", "glibc", NET
 /* socket(AF_UNIX): stream and datagram sockets by name inside the container (unix.c). */
 static void linux_unix_sockets_musl(void) { selfcheck("unix", "musl", ""); }
 static void linux_unix_sockets_glibc(void) { selfcheck("unix", "glibc", ""); }
+static uint64_t start_until(const char *spec, const char *ready);
+
+/* A Unix socket's name belongs to its container: another container
+ * neither reaches it nor finds the name taken. */
+static void linux_unix_names_stay_inside(void)
+{
+    uint64_t id = start_until("image=unix-musl args=serve mem=32M", "unix: serving ready");
+    CHECK(id != 0);
+    if (!id)
+        return;
+    selfcheck("unix", "glibc", "args=probe");
+    ae_cm_kill(cmcap, id);
+    ae_cm_remove(cmcap, id);
+}
 static void linux_sockets_need_net_grant(void)
 {
     selfcheck("net", "musl", "grant=console,self args=nogrant");
@@ -436,6 +450,7 @@ int main(int argc, char **argv)
     RUN_IF(linux_epoll_event_loop_glibc);
     RUN_IF(linux_unix_sockets_musl);
     RUN_IF(linux_unix_sockets_glibc);
+    RUN_IF(linux_unix_names_stay_inside);
     RUN_IF(linux_attacks_stay_inside_musl);
     RUN_IF(linux_attacks_stay_inside_glibc);
     RUN_IF(linux_sigterm_from_cm_runs_the_trap);

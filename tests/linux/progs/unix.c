@@ -211,9 +211,29 @@ static void errors(void)
     unlink("taken.sock");
 }
 
-int main(void)
+/* Two containers (lxtest): "serve" listens on an abstract name and a path
+ * and waits; "probe", in another container, must not reach either. */
+static int isolation(const char *role)
+{
+    if (!strcmp(role, "serve")) {
+        int a = listener("aerie-shared", true, 4), p = listener("/shared.sock", false, 4);
+        printf("unix: serving %s\n", a >= 0 && p >= 0 ? "ready" : "failed");
+        fflush(stdout);
+        sleep(60);
+        return 0;
+    }
+    CHECK(connected("aerie-shared", true, 0) == -1 && errno == ECONNREFUSED);
+    CHECK(connected("/shared.sock", false, 0) == -1 && errno == ENOENT);
+    int l = listener("aerie-shared", true, 1);             /* the name is free here */
+    CHECK(l >= 0);
+    return done("unix");
+}
+
+int main(int argc, char **argv)
 {
     signal(SIGPIPE, SIG_IGN);
+    if (argc > 1)
+        return isolation(argv[1]);
     stream_between_processes();
     backlog_and_epoll();
     datagrams();
