@@ -139,12 +139,18 @@ static void event_loop(void)
     CHECK(!strcmp(lines, "line 0\nline 1\nline 2\nline 3\nline 4\n"));
     if (strcmp(lines, "line 0\nline 1\nline 2\nline 3\nline 4\n"))
         printf("the pipe gave '%s'\n", lines);
-    /* the datagrams may still be on their way when the pipe hangs up */
+    /* the datagrams may still be on their way when the pipe hangs up (and
+     * the pipe, at its end, is readable for good: out of the set first) */
+    CHECK(epoll_ctl(ep, EPOLL_CTL_DEL, p[0], NULL) == 0);
     while (dgrams < 5) {
         struct epoll_event ev;
         char buf[64], want[24];
-        if (epoll_wait(ep, &ev, 1, 5000) != 1 || ev.data.u64 != 2)
+        int n = epoll_wait(ep, &ev, 1, 5000);
+        if (n != 1 || ev.data.u64 != 2) {
+            printf("waiting for datagram %d: epoll_wait returned %d, data %lu (errno %d)\n", dgrams, n,
+                   (unsigned long)ev.data.u64, errno);
             break;
+        }
         ssize_t k = recv(u, buf, sizeof buf - 1, MSG_DONTWAIT);
         snprintf(want, sizeof want, "dgram %d", dgrams);
         CHECK(k > 0 && (buf[k] = 0, !strcmp(buf, want)));
@@ -155,7 +161,6 @@ static void event_loop(void)
     CHECK(waitpid(c, &st, 0) == c && WIFEXITED(st) && WEXITSTATUS(st) == 0);
     /* nothing is left: the listening socket had no connection, the UDP socket is empty */
     struct epoll_event ev;
-    CHECK(epoll_ctl(ep, EPOLL_CTL_DEL, p[0], NULL) == 0);
     CHECK(epoll_wait(ep, &ev, 1, 0) == 0);
     /* a UDP socket is writable */
     struct epoll_event mod = { .events = EPOLLIN | EPOLLOUT, .data.u64 = 2 };
