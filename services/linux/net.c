@@ -755,6 +755,22 @@ LX_SYS(connect)
     return lx_sys_connect(t);                      /* looks at the state, waits if need be */
 }
 
+/* A send on a connected AF_UNIX stream end (a pipe each way): with
+ * MSG_NOSIGNAL a closed peer is EPIPE without the SIGPIPE the pipe would
+ * raise (held off by the mask for the call, then dropped). */
+static int64_t pair_send(struct lx_thread *t, struct lx_file *f, const void *b, uint64_t len, unsigned fl)
+{
+    if (!(fl & LX_MSG_NOSIGNAL))
+        return f->ops->write(t, f, b, len, -1);
+    uint64_t bit = 1ull << (LX_SIGPIPE - 1), mask = t->sigmask, had = t->sig_pending & bit;
+    t->sigmask |= bit;
+    int64_t r = f->ops->write(t, f, b, len, -1);
+    t->sigmask = mask;
+    if (!had)
+        t->sig_pending &= ~bit;
+    return r;
+}
+
 static int64_t sendto_common(struct lx_thread *t, int fd, uint64_t buf, uint64_t len, unsigned fl, uint64_t addr,
                              uint64_t alen)
 {
@@ -765,7 +781,7 @@ static int64_t sendto_common(struct lx_thread *t, int fd, uint64_t buf, uint64_t
             const void *b = lx_user(t->proc->mm, buf, len, LX_PROT_READ);
             if (!b && len)
                 return -LX_EFAULT;
-            return lx_unix_file(f) ? lx_unix_sendto(t, f, b, len, fl, addr, alen) : f->ops->write(t, f, b, len, -1);
+            return lx_unix_file(f) ? lx_unix_sendto(t, f, b, len, fl, addr, alen) : pair_send(t, f, b, len, fl);
         }
         return not_inet(f);
     }
@@ -876,7 +892,7 @@ LX_SYS(sendmsg)
     }
     unsigned fl = (unsigned)t->a[2] | (f->flags & LX_O_NONBLOCK ? LX_MSG_DONTWAIT : 0);
     if (other) {
-        r = lx_unix_file(f) ? lx_unix_sendto(t, f, b, total, fl, m.name, m.namelen) : f->ops->write(t, f, b, total, -1);
+        r = lx_unix_file(f) ? lx_unix_sendto(t, f, b, total, fl, m.name, m.namelen) : pair_send(t, f, b, total, fl);
         free(b);
         return r;
     }
