@@ -475,6 +475,24 @@ static void release_all(struct svc_acct *a)
     pthread_mutex_unlock(&a->lock);
 }
 
+/* After a restart: a dying instance's workers run on while the kernel
+ * takes its task apart, and what fails under them then — a chunk's
+ * Memory refused because our capabilities are going (chunk_new), a
+ * window page unmapped under a worker (acct_fault) — marked the account
+ * lost although the container's quota and every page are still there.
+ * That mark is the dead instance's, not the quota's: if the quota answers
+ * and the pages were never given back (settled), it is cleared. A page
+ * that really went faults again, and the account is lost then. */
+bool acct_recover(struct svc_acct *a)
+{
+    uint64_t info[8];
+    if (!a->quota || !__atomic_load_n(&a->lost, __ATOMIC_ACQUIRE) ||
+        __atomic_load_n(&a->settled, __ATOMIC_ACQUIRE) || ae_quota_info(a->quota, info) < 0)
+        return false;
+    __atomic_store_n(&a->lost, false, __ATOMIC_RELEASE);
+    return true;
+}
+
 bool acct_lost(const struct svc_acct *a)
 {
     return __atomic_load_n(&a->lost, __ATOMIC_ACQUIRE);

@@ -36,6 +36,9 @@ unsigned table_recover(struct fs_service *svc, unsigned *bad)
         for (struct svc_session *s = svc->buckets[b]; s; s = s->next) {
             s->buf = NULL;               /* buffers were the old instance's: clients attach again */
             s->refs = 1;
+            if (acct_recover(s->acct))
+                printf("fs: session %u: its account was marked lost by the dying instance; its quota is "
+                       "there: cleared\n", s->id);
             fs_session_recover(s->fs);
             s->recheck = true;           /* by its first request, in a worker (recheck below) */
             n++;

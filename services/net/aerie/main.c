@@ -75,8 +75,10 @@ static void reap_lost(struct netsvc *s)
         struct session *se = &s->sessions[i];
         if (!se->badge || !__atomic_load_n(&se->lost, __ATOMIC_ACQUIRE))
             continue;
+        /* The record keeps the rings: a dying instance's poller faults on
+         * rings that are still there (its own mappings go first), and the
+         * next instance finds out for itself whether they are. */
         net_client_detach(&s->stack, (uint32_t)se->badge);
-        persist_rings(i, 0, 0, 0, 0);
         printf("net: client %u lost its ring memory; rings detached\n", (unsigned)(se->badge & 0xffff));
         ae_task_unmap(ae_self.task, (uint64_t)se->ring_va, se->ring_bytes);
         ae_vm_release((uint64_t)se->ring_va, se->ring_bytes);
