@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <aerie/errors.h>
+#include <aerie/proto/net.h>
 #include <aerie/proto/root.h>
 #include <libaerie/invoke.h>
 #include <libaerie/runtime.h>
