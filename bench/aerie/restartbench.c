@@ -109,7 +109,7 @@ int main(int argc, char **argv)
     uint64_t ping = create("image=udpping grant=console,net ports=7100-7109 args=\"10.0.2.15 7 100000 2 20 10\"");
     sleep_ms(50);
     measure("net", n, 20);
-    struct ae_cm_status st;
+    struct ae_cm_status st = { 0 };
     if (ae_cm_status(cm, ping, &st) || st.state != CM_RUNNING)
         fail("the echo exchange stopped under the kills", st.exit_status ? (int)st.exit_status : AE_EIO);
     end(ping);
