@@ -563,10 +563,19 @@ static void keeper(struct service *sv, uint64_t label, const uint64_t *w, unsign
             *cap = 0;
         }
     } else if (label == ROOT_KEEP_NEXT) {
-        struct kept *best = 0;
-        for (unsigned i = 0; i < sv->nkept; i++)
-            if (sv->kept[i].key > w[0] && (!best || sv->kept[i].key < best->key))
-                best = &sv->kept[i];
+        struct kept *best;
+        for (;;) {
+            best = 0;
+            for (unsigned i = 0; i < sv->nkept; i++)
+                if (sv->kept[i].key > w[0] && (!best || sv->kept[i].key < best->key))
+                    best = &sv->kept[i];
+            uint64_t badge;
+            if (!best || ae_cap_info(best->slot, &badge) >= 0)
+                break;
+            /* Its object is gone (the quota it came from was destroyed):
+             * nothing to give back, and the key is forgotten. */
+            kept_drop(sv, best);
+        }
         if (best) {
             u->mr[0] = best->key;
             u->caps[0] = (uint32_t)best->slot;

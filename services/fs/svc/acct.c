@@ -288,7 +288,7 @@ static int chunk_new(struct svc_acct *a, struct acct_chunk **out)
     p_keep(&c->mem);                      /* a restarted service maps it again (persist.h) */
     r = p_map(&c->mem, 0, va, n * PAGE, AERIE_MAP_R | AERIE_MAP_W);
     if (r == AE_EBUSY) {
-        p_unmap(va, SLOT);
+        p_unmap_orphans(va, SLOT);        /* a chunk a restart cut off before it was linked */
         r = p_map(&c->mem, 0, va, n * PAGE, AERIE_MAP_R | AERIE_MAP_W);
     }
     if (r) {
