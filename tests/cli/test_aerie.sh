@@ -164,8 +164,6 @@ expect cli_stats_shows_memory 0 out "^memory +[0-9.]+[BKM] of 16.0M"
 # the running container, whose log goes on.
 aerie debug-kill-service console
 expect cli_debug_kill_service_restarts_console 0 out "^console: restarted in [0-9.]+ ms, answering after [0-9.]+ ms \(killed 1 times\)$"
-aerie debug-kill-service net
-expect cli_debug_kill_service_restarts_net 0 out "^net: restarted in [0-9.]+ ms, answering after [0-9.]+ ms \(killed 1 times\)$"
 aerie debug-kill-service nosuch
 expect cli_debug_kill_service_unknown_refused 1 err "debug-kill-service: no running service 'nosuch'"
 aerie debug-kill-service cm
