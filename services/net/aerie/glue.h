@@ -57,6 +57,7 @@ struct netsvc {
     uint64_t server_ep;         /* "net.server", unbadged */
     uint64_t guard_ep;          /* the poller's fault handler */
     uint64_t epoch;             /* one per instance (persist.c): a client's badge is epoch << 32 | id */
+    bool fresh_table;           /* persist.c made its table now: nothing to take over */
     struct session sessions[NET_MAX_CLIENTS];
     volatile uint32_t any_lost;
     /* the mailbox: state 0 empty, 1 posted, 2 done */

@@ -11,6 +11,15 @@
  * and carries on from the indices in them, binds its ports again, shows
  * its TCP sockets reset, and signals it so a client asleep looks again.
  *
+ * Root calls this service synchronously (a boot service's net grant, at
+ * boot before root serves anything else, and whenever such a service
+ * starts or stops), so no thread that serves requests may wait for root:
+ * every keeper call but the takeover's goes through a queue that one
+ * thread of ours (the keeper thread) works off in order, and a ring
+ * record that needs kept capabilities is written by that thread after
+ * them. At the first start (AERIE_INCARNATION=1) there is nothing to take
+ * over and the keeper is not asked at all until root is ready.
+ *
  * Write order (a kill can land between any two steps): a record's badge
  * is written last when a client is added and cleared first when it is
  * removed; a client's ring geometry is cleared before its ring
@@ -18,7 +27,9 @@
  * record only with the capabilities it names, and drops every kept
  * capability no record names.
  */
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <aerie/errors.h>
 #include <aerie/proto/net.h>
@@ -53,6 +64,20 @@ struct netp_table {
 
 static struct netp_table *table;
 static uint64_t keeper;
+
+/* The keeper thread's queue: ROOT_KEEP_PUT/DROP in order, and ring
+ * records to write once the capabilities before them are kept. */
+struct kop {
+    uint64_t label, key, cap;            /* label 0: no keeper call; cap: ours, given to root */
+    int ring_slot;                       /* >= 0: then write this ring record */
+    uint32_t nslots, socks;
+    uint64_t ring_bytes, tcp_bytes;
+};
+#define KOPS 256
+static struct kop kq[KOPS];
+static unsigned kq_head, kq_tail;
+static pthread_mutex_t kq_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t kq_more = PTHREAD_COND_INITIALIZER, kq_room = PTHREAD_COND_INITIALIZER;
 
 static uint64_t cap_key(unsigned slot, enum kept_kind kind)
 {
@@ -92,16 +117,63 @@ static int keep_call(uint64_t label, uint64_t key, uint64_t cap, uint64_t *out_k
     return 0;
 }
 
+static void kq_put(const struct kop *k)
+{
+    pthread_mutex_lock(&kq_lock);
+    while (kq_tail - kq_head == KOPS)
+        pthread_cond_wait(&kq_room, &kq_lock);
+    kq[kq_tail++ % KOPS] = *k;
+    pthread_cond_signal(&kq_more);
+    pthread_mutex_unlock(&kq_lock);
+}
+
+static void write_rings(unsigned slot, uint32_t nslots, uint64_t ring_bytes, uint64_t tcp_bytes, uint32_t socks);
+static void drop_cap(uint64_t *cap);
+
+static void *keeper_thread(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        pthread_mutex_lock(&kq_lock);
+        while (kq_head == kq_tail)
+            pthread_cond_wait(&kq_more, &kq_lock);
+        struct kop k = kq[kq_head % KOPS];
+        pthread_mutex_unlock(&kq_lock);
+        if (k.label)
+            keep_call(k.label, k.key, k.cap, 0, 0);
+        drop_cap(&k.cap);                 /* root has its own copy now */
+        if (k.ring_slot >= 0)
+            write_rings((unsigned)k.ring_slot, k.nslots, k.ring_bytes, k.tcp_bytes, k.socks);
+        pthread_mutex_lock(&kq_lock);
+        kq_head++;
+        pthread_cond_signal(&kq_room);
+        pthread_mutex_unlock(&kq_lock);
+    }
+    return NULL;
+}
+
+/* Root keeps a copy of cap under key (a copy of ours goes into the queue). */
+static void keep_later(uint64_t key, uint64_t cap)
+{
+    uint64_t mine = ae_slot_alloc();
+    if (!mine || ae_cap_copy(cap, mine, AERIE_R_ALL, 0) < 0) {
+        if (mine)
+            ae_slot_free(mine);
+        return;
+    }
+    kq_put(&(struct kop){ .label = ROOT_KEEP_PUT, .key = key, .cap = mine, .ring_slot = -1 });
+}
+
 void persist_keep(unsigned slot, enum kept_kind kind, uint64_t cap)
 {
     if (table && cap)
-        keep_call(ROOT_KEEP_PUT, cap_key(slot, kind), cap, 0, 0);
+        keep_later(cap_key(slot, kind), cap);
 }
 
 void persist_unkeep(unsigned slot, enum kept_kind kind)
 {
     if (table)
-        keep_call(ROOT_KEEP_DROP, cap_key(slot, kind), 0, 0, 0);
+        kq_put(&(struct kop){ .label = ROOT_KEEP_DROP, .key = cap_key(slot, kind), .ring_slot = -1 });
 }
 
 static void drop_cap(uint64_t *cap)
@@ -120,18 +192,23 @@ void persist_start(struct netsvc *s)
     s->epoch = ((__builtin_ia32_rdtsc() ^ (uint64_t)(uintptr_t)s) & 0xffffff) | 1;
     keeper = ae_capenv_lookup("keeper");
     uint64_t keepq = ae_capenv_lookup("keep"), mem = 0, key = 0, bytes = (sizeof *table + 4095) & ~4095ull;
-    if (!keeper || !keepq)
+    const char *inc = getenv("AERIE_INCARNATION");
+    bool first = !inc || strtoul(inc, NULL, 10) <= 1;   /* nothing kept yet: root is not asked */
+    pthread_t kt;
+    if (!keeper || !keepq || pthread_create(&kt, NULL, keeper_thread, NULL)) {
+        keeper = 0;
         return;
-    bool found = keep_call(ROOT_KEEP_NEXT, KEY_TABLE - 1, 0, &key, &mem) == 0 && key == KEY_TABLE;
+    }
+    bool found = !first && keep_call(ROOT_KEEP_NEXT, KEY_TABLE - 1, 0, &key, &mem) == 0 && key == KEY_TABLE;
     if (!found) {
         drop_cap(&mem);
         mem = ae_slot_alloc();
-        if (!mem || ae_quota_create(keepq, AERIE_OBJ_MEMORY, mem, bytes, 0, 0) < 0 ||
-            keep_call(ROOT_KEEP_PUT, KEY_TABLE, mem, 0, 0)) {
+        if (!mem || ae_quota_create(keepq, AERIE_OBJ_MEMORY, mem, bytes, 0, 0) < 0) {
             printf("net: nothing can be kept across a restart (no table)\n");
             drop_cap(&mem);
             return;
         }
+        keep_later(KEY_TABLE, mem);
     }
     uint64_t va = ae_vm_reserve(bytes);
     if (!va || ae_task_map(ae_self.task, mem, 0, va, bytes, AERIE_MAP_R | AERIE_MAP_W) < 0) {
@@ -139,7 +216,8 @@ void persist_start(struct netsvc *s)
         return;
     }
     table = (struct netp_table *)va;
-    if (!found || table->magic != NETP_MAGIC || table->version != NETP_VERSION) {
+    s->fresh_table = !found || table->magic != NETP_MAGIC || table->version != NETP_VERSION;
+    if (s->fresh_table) {
         memset(table, 0, sizeof *table);
         table->magic = NETP_MAGIC;
         table->version = NETP_VERSION;
@@ -150,17 +228,18 @@ void persist_start(struct netsvc *s)
     /* The notification clients signal (their kick capability, a badged copy
      * of it, outlives the instance that gave it): made once, from keep. */
     uint64_t ntfn = 0;
-    if (keep_call(ROOT_KEEP_NEXT, KEY_NTFN - 1, 0, &key, &ntfn) == 0 && key == KEY_NTFN) {
+    if (!first && keep_call(ROOT_KEEP_NEXT, KEY_NTFN - 1, 0, &key, &ntfn) == 0 && key == KEY_NTFN) {
         s->ntfn = ntfn;
         return;
     }
     drop_cap(&ntfn);
     ntfn = ae_slot_alloc();
-    if (ntfn && ae_quota_create(keepq, AERIE_OBJ_NOTIFICATION, ntfn, 0, 0, 0) >= 0 &&
-        keep_call(ROOT_KEEP_PUT, KEY_NTFN, ntfn, 0, 0) == 0)
+    if (ntfn && ae_quota_create(keepq, AERIE_OBJ_NOTIFICATION, ntfn, 0, 0, 0) >= 0) {
         s->ntfn = ntfn;
-    else
+        keep_later(KEY_NTFN, ntfn);
+    } else {
         drop_cap(&ntfn);
+    }
 }
 
 /* ---- records (each written by the one thread that changes it) --------------- */
@@ -194,8 +273,13 @@ void persist_client_removed(struct netsvc *s, unsigned slot)
 
 void persist_rings(unsigned slot, uint32_t nslots, uint64_t ring_bytes, uint64_t tcp_bytes, uint32_t socks)
 {
-    if (!table)
-        return;
+    if (table)                            /* in order with the kept capabilities it needs */
+        kq_put(&(struct kop){ .ring_slot = (int)slot, .nslots = nslots, .ring_bytes = ring_bytes,
+                              .tcp_bytes = tcp_bytes, .socks = socks });
+}
+
+static void write_rings(unsigned slot, uint32_t nslots, uint64_t ring_bytes, uint64_t tcp_bytes, uint32_t socks)
+{
     struct netp_client *r = &table->clients[slot];
     if (!nslots) {
         __atomic_store_n(&r->nslots, 0, __ATOMIC_RELEASE);
@@ -280,8 +364,8 @@ static bool restore_client(struct netsvc *s, unsigned slot, struct netp_client *
  * thread). Returns the clients restored. */
 unsigned persist_restore(struct netsvc *s)
 {
-    if (!table)
-        return 0;
+    if (!table || s->fresh_table)
+        return 0;                         /* nothing to take over */
     static struct found found[NET_MAX_CLIENTS];
     memset(found, 0, sizeof found);
     uint64_t key = KEY_CAPS - 1, cap;
