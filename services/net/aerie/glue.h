@@ -14,6 +14,9 @@
  *        zeroed memory in its place and marks the client; any other fault
  *        is passed on to root, which restarts the service.
  *
+ *   keeper thread  (persist.c) hands capabilities to root's keeper, in
+ *        order, so that no thread above ever waits for root.
+ *
  * Ownership of struct session fields: `ep_cap` belongs to the ipc thread;
  * everything else is written only by the poller (inside run_in_poller
  * calls, or while it runs), and read by the guard only while the poller
