@@ -151,8 +151,11 @@ void sched_dequeue(struct thread *t)
 {
     struct runqueue *rq = &rqs[t->cpu];
     spin_lock(&rq->lock);
-    if (t->in_rq)
+    if (t->in_rq) {
         rq_remove(rq, t);
+        t->prio = t->base_prio;               /* a start boost not yet used ends here: a later
+                                                 resume must not inherit it (review I1) */
+    }
     spin_unlock(&rq->lock);
 }
 
