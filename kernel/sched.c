@@ -426,6 +426,7 @@ _Noreturn void sched_idle_loop(void)
         while (!work_waiting(rq) && time_now_ns() < until) {
             if (rq->loaded_vs && __atomic_load_n(&rq->tlb_stale, __ATOMIC_SEQ_CST))
                 idle_drop_vspace(rq, cpu_index());   /* unmapped under us: give them back */
+            tlb_service();                   /* a shooter spins for us meanwhile (review I2) */
             spin_relax();
         }
         __atomic_store_n(&rq->polling, false, __ATOMIC_SEQ_CST);
