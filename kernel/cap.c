@@ -108,6 +108,14 @@ static int grow_to(struct cspace *cs, uint64_t idx)
     return 0;
 }
 
+uint64_t cspace_slot_limit(struct cspace *cs)
+{
+    spin_lock(&cs->lock);
+    uint64_t n = (uint64_t)cs->dir_len * CAPS_PER_CHUNK;
+    spin_unlock(&cs->lock);
+    return n;
+}
+
 int cap_lookup(struct cspace *cs, uint64_t slot, int type, uint8_t rights, struct capref *out)
 {
     out->obj = NULL;

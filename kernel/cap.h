@@ -94,6 +94,8 @@ void cspace_init(struct cspace *cs, struct quota *q);
 /* Deletes every capability in cs and frees its chunks. */
 void cspace_clear(struct cspace *cs);
 
+/* One past the highest slot cs has room for now (TASK_CLONE walks them). */
+uint64_t cspace_slot_limit(struct cspace *cs);
 int cap_lookup(struct cspace *cs, uint64_t slot, int type, uint8_t rights, struct capref *out);
 static inline void capref_put(struct capref *r) { if (r->obj) obj_put(r->obj); r->obj = NULL; }
 

@@ -492,7 +492,7 @@ int thread_set_utcb(struct thread *t, struct memobj *m, uint64_t off)
     if (off % AERIE_UTCB_SIZE || off >= m->npages * PAGE_SIZE)
         return AE_EINVAL;
     int err = 0;
-    uint64_t page = memobj_page_get(m, off / PAGE_SIZE, &err);   /* a lazy page: now */
+    uint64_t page = memobj_page_write(m, off / PAGE_SIZE, NULL, &err);   /* a lazy page: now; its own copy */
     if (!page)
         return err;
     if (!lock_stopped(t, false))
@@ -500,11 +500,35 @@ int thread_set_utcb(struct thread *t, struct memobj *m, uint64_t off)
     struct memobj *old = t->utcb_mem;
     obj_get(&m->obj);
     t->utcb_mem = m;
+    t->utcb_off = off;
     t->utcb = (struct aerie_utcb *)((char *)phys_to_virt(page) + off % PAGE_SIZE);
     spin_unlock(&t->obj.lock);
     if (old)
         obj_put(&old->obj);
     return 0;
+}
+
+struct thread *thread_clone(struct thread *src, struct quota *q, struct task *task, int *err)
+{
+    struct thread *t = thread_new(q, task, src->prio, err);
+    if (!t)
+        return NULL;
+    if (!lock_stopped(src, false)) {
+        obj_destroy(&t->obj);
+        *err = AE_EBUSY;
+        return NULL;
+    }
+    struct trap_frame *tf = thread_frame(t);
+    *tf = *thread_frame(src);
+    if (src->in_syscall) {
+        tf->rax = (uint64_t)(int64_t)AE_ECANCELED;
+        tf->rdx = 0;
+    }
+    memcpy(t->fpu, src->fpu, FPU_BYTES);     /* saved when it left its CPU */
+    t->fs_base = src->fs_base;
+    t->cpu = src->cpu;
+    spin_unlock(&src->obj.lock);
+    return t;
 }
 
 static int method_set_utcb(struct thread *t, struct invocation *inv)

@@ -78,6 +78,9 @@ enum aerie_obj_type {
 #define AERIE_TASK_READ      7   /* (vaddr, length <= AERIE_MEM_RW_MAX) -> the bytes of its memory there */
 #define AERIE_TASK_WRITE     8   /* (vaddr, length <= AERIE_MEM_WRITE_MAX, bytes from word 2): only
                                     into pages it has mapped writable */
+#define AERIE_TASK_CLONE     9   /* (quota cap for the clone, the task's own quota cap, dst slot for
+                                    the new task, dst slot for its thread): a copy of a stopped task
+                                    with one thread, its memory shared copy-on-write (ABI.md) */
 #define AERIE_MAP_R          0x1   /* required: x86-64 cannot map a page writable or executable but unreadable */
 #define AERIE_MAP_W          0x2
 #define AERIE_MAP_X          0x4
