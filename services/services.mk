@@ -77,6 +77,15 @@ $(BUILD)/boot-cm.img: $(BUILD)/tools/mkimage tests/cm/boot.conf $(SERVICE_ELFS) 
 	    tests/import.img=$(BUILD)/test-import.img
 all: $(BUILD)/boot-cm.img
 
+# forktest drives `aerie fork` (tests/fork/, docs/FORK.md).
+$(eval $(call libc_program,forktest,tests/fork/forktest.c))
+$(BUILD)/uobj/tests/fork/forktest.c.o: UEXTRA := -Itests/host -Ilib
+$(BUILD)/boot-fork.img: $(BUILD)/tools/mkimage tests/fork/boot.conf $(SERVICE_ELFS) $(APP_IMAGE_DEPS) \
+                        $(BUILD)/forktest.elf
+	@echo "  MKIMAGE $@"
+	@$(BUILD)/tools/mkimage -o $@ boot.conf=tests/fork/boot.conf $(BOOT_IMG_FILES) bin/forktest=$(BUILD)/forktest.elf
+all: $(BUILD)/boot-fork.img
+
 # restarttest kills console, fs and net under running containers (tests/restart/, docs/RESTART.md).
 $(eval $(call libc_program,restarttest,tests/restart/restarttest.c))
 $(BUILD)/uobj/tests/restart/restarttest.c.o: UEXTRA := -Itests/host -Ilib

@@ -86,6 +86,12 @@ static void attack_fault_cap(uint64_t slot)
         for (unsigned i = 0; i < 3; i++)
             call_expect_refusal(slot, CM_TRACE, t[i], 4, "cm trace of a container through the fault capability");
     }
+    /* Forking itself or a neighbour, any count, is the operator's alone
+     * (docs/FORK.md): a clone runs with the original's authority. */
+    for (uint64_t id = 0; id < 64; id++) {
+        uint64_t f[2] = { id, id % 3 == 0 ? ~0ull : id % 3 == 1 ? 1 : CM_FORK_MAX };
+        call_expect_refusal(slot, CM_FORK, f, 2, "cm fork through the fault capability");
+    }
     /* Fault injection is the operator's alone (docs/RESTART.md). */
     static const char *services[] = { "console", "fs", "net", "cm" };
     for (unsigned i = 0; i < sizeof services / sizeof services[0]; i++) {
