@@ -291,6 +291,85 @@ static void capacity(void)
                "KiB");
 }
 
+/* ---- aerie fork: a clone of a warm container beside a cold start ---- */
+
+/* forkee (apps/forkee) in its idle mode, having filled 64 KiB or 64 MiB:
+ * a small and a large warm container (docs/FORK.md). */
+static const struct { const char *param, *spec; } fork_specs[] = {
+    { "small_64k", "image=forkee grant=console,self mem=8M args=\"64 idle\"" },
+    { "large_64m", "image=forkee grant=console,self mem=96M args=\"65536 idle\"" },
+};
+
+static void end_container(uint64_t id)
+{
+    ae_cm_kill(cm, id);
+    ae_cm_remove(cm, id);
+}
+
+/* Starts spec and waits until its log says "ready" (its array filled). */
+static uint64_t run_ready(const char *spec)
+{
+    uint64_t id, from = 0;
+    char err[160] = "", log[256];
+    int r = ae_cm_create(cm, spec, 1, &id, err, sizeof err);
+    if (r)
+        fail("create %s: error %d: %s", spec, r, err);
+    for (int i = 0; i < 60000; i++) {
+        int64_t n = ae_cm_logs(cm, id, &from, log, sizeof log - 1);
+        if (n > 0) {
+            log[n] = 0;
+            if (strstr(log, "ready"))
+                return id;
+        }
+        usleep(1000);
+    }
+    fail("%s never said ready", spec);
+}
+
+/* fork_cold: CM_RUN of the image until the manager has started it (the
+ * same request path a fork takes: create, load, start); fork_clone:
+ * CM_FORK of one clone of the warm container until the manager has
+ * started it; fork_mem: the free pages the clone took, read right after
+ * (its objects and page tables, and the pages it has written since it
+ * started: its stack's and UTCB's at least). */
+static void fork_bench(const struct plan *p, uint64_t admin)
+{
+    unsigned reps = p->reps / 4 ? p->reps / 4 : 1;
+    for (unsigned k = 0; k < sizeof fork_specs / sizeof fork_specs[0]; k++) {
+        const char *param = fork_specs[k].param, *spec = fork_specs[k].spec;
+        for (unsigned i = 0; i < reps + 2; i++) {
+            uint64_t id;
+            char err[160] = "";
+            uint64_t t0 = now_ns();
+            int r = ae_cm_create(cm, spec, 1, &id, err, sizeof err);
+            uint64_t t1 = now_ns();
+            if (r)
+                fail("create %s: error %d: %s", spec, r, err);
+            end_container(id);
+            if (i >= 2)
+                sample("fork_cold", "cm_run", param, (double)(t1 - t0), "ns");
+        }
+        uint64_t orig = run_ready(spec);
+        for (unsigned i = 0; i < reps + 2; i++) {
+            uint64_t ids[1], ns, before = free_pages();
+            unsigned made = 0;
+            char err[160] = "";
+            uint64_t t0 = now_ns();
+            int r = ae_cm_fork(admin, orig, 1, ids, &made, &ns, err, sizeof err);
+            uint64_t t1 = now_ns();
+            uint64_t after = free_pages();
+            if (r || made != 1)
+                fail("fork %s: error %d: %s", spec, r, err);
+            end_container(ids[0]);
+            if (i >= 2) {
+                sample("fork_clone", "cm_fork", param, (double)(t1 - t0), "ns");
+                sample("fork_mem", "cm_fork", param, (double)(before - after) * 4.0, "KiB");
+            }
+        }
+        end_container(orig);
+    }
+}
+
 static void startup_levels(const struct plan *p)
 {
     struct start_times t;
@@ -337,6 +416,13 @@ int main(int argc, char **argv)
         run_parallel(parallel_ns[i], p->par_rounds);
     startup_levels(p);
     say("BENCH END startup-cm rc=0");
+
+    uint64_t admin = ae_capenv_lookup("cm.admin");
+    if (admin) {
+        say("BENCH BEGIN fork-cm");
+        fork_bench(p, admin);
+        say("BENCH END fork-cm rc=0");
+    }
 
     say("BENCH BEGIN mem-default-cm");
     mem_default_spec();
