@@ -160,8 +160,11 @@ static int clone_cap(struct clone *c, uint64_t slot, const struct capref *r)
         n = &c->dth->obj;
     else if (o == &c->srcq->obj)
         return cap_copy(&c->inv->caller->task->cspace, c->qslot, to, slot, r->rights, 0);
-    else if (r->type == AERIE_OBJ_MEMORY)
-        err = xlate_mem(c, (struct memobj *)o, NULL, (struct memobj **)&n);
+    else if (r->type == AERIE_OBJ_MEMORY) {
+        struct memobj *nm = NULL;
+        err = xlate_mem(c, (struct memobj *)o, NULL, &nm);
+        n = nm ? &nm->obj : NULL;
+    }
     else if (!owned(c, o))
         return cap_copy(&c->src->cspace, slot, to, slot, 0xFF, 0);   /* a grant: shared, same badge */
     else if ((n = lookup(c, o)) == NULL) {
