@@ -109,6 +109,11 @@ static int copy_tree(uint32_t from, uint32_t to, const char *dir, unsigned depth
             return (int)n;
         for (int64_t off = 0; off + 2 <= n; ) {
             uint8_t type = recs[off], len = recs[off + 1];
+            const char *name = (const char *)&recs[off + 2];
+            if ((len == 1 && name[0] == '.') || (len == 2 && name[0] == '.' && name[1] == '.')) {
+                off += 2 + len;
+                continue;
+            }
             char path[512];
             snprintf(path, sizeof path, "%s/%.*s", strcmp(dir, "/") ? dir : "", len, (const char *)&recs[off + 2]);
             off += 2 + len;
@@ -290,11 +295,14 @@ static int fork_one(struct container *s, unsigned index, struct container **out,
         f.task = ae_slot_alloc();
         f.thread = ae_slot_alloc();
         r = (int)ae_invokev(s->task, AERIE_TASK_CLONE, c->run, s->run, f.task, f.thread);
-        if (r)
-            snprintf(err, errlen, r == AE_ELIMIT ? "fork: it runs more than one thread (only single-threaded "
-                     "containers can be forked)" : r == AE_ETYPE ? "fork: it holds objects a clone cannot copy "
-                     "(its own quotas, tasks or DMA memory)" : r == AE_ENOMEM ? "fork: no memory for the clone's "
-                     "kernel objects" : "fork: the kernel refused the clone (error %d)", r);
+        if (r == AE_ELIMIT)
+            snprintf(err, errlen, "fork: it runs more than one thread (only single-threaded containers can be forked)");
+        else if (r == AE_ETYPE)
+            snprintf(err, errlen, "fork: it holds objects a clone cannot copy (its own quotas, tasks or DMA memory)");
+        else if (r == AE_ENOMEM)
+            snprintf(err, errlen, "fork: no memory for the clone's kernel objects");
+        else if (r)
+            snprintf(err, errlen, "fork: the kernel refused the clone (error %d)", r);
     }
     for (unsigned i = 0; !r && i < f.ng; i++) {
         if (!f.g[i].slot)
