@@ -22,6 +22,7 @@
 #include "quota.h"
 #include "ipc.h"
 #include "notification.h"
+#include "layout.h"
 #include "kmem.h"
 #include "lib/string.h"
 #include <aerie/errors.h>

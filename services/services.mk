@@ -4,7 +4,8 @@
 $(eval $(call libc_program,root,services/root/root.c services/root/bootconf.c services/root/pci.c))
 $(eval $(call libc_program,console,services/console/console.c services/console/log.c))
 $(eval $(call libc_program,cm,services/cm/main.c services/cm/ops.c services/cm/files.c services/cm/container.c services/cm/spec.c \
-    services/cm/linux.c services/cm/debug.c services/cm/trace.c services/cm/images.c services/cm/image_ops.c services/cm/imgconfig.c services/cm/restart.c))
+    services/cm/linux.c services/cm/debug.c services/cm/trace.c services/cm/images.c services/cm/image_ops.c services/cm/imgconfig.c services/cm/restart.c \
+    services/cm/fork.c))
 $(eval $(call libc_program,hello,apps/hello/hello.c))
 $(eval $(call libc_program,demo,services/demo/demo.c))
 # The Linux personality (docs/LINUX.md): cm loads it in place of a Linux program.

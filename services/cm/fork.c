@@ -117,12 +117,13 @@ static int copy_tree(uint32_t from, uint32_t to, const char *dir, unsigned depth
             char path[512];
             snprintf(path, sizeof path, "%s/%.*s", strcmp(dir, "/") ? dir : "", len, (const char *)&recs[off + 2]);
             off += 2 + len;
-            uint32_t t2, mode, m2;
+            uint32_t ftype, t2, mode, m2;
             uint64_t size, s2;
-            if (ae_fs_admin_stat(cm.fs_admin, from, path, &type, &size, &mode))
+            (void)type;                      /* the record's type: stat says it again, after any change */
+            if (ae_fs_admin_stat(cm.fs_admin, from, path, &ftype, &size, &mode))
                 continue;                    /* gone meanwhile */
             bool have = !ae_fs_admin_stat(cm.fs_admin, to, path, &t2, &s2, &m2);
-            if (type == FS_TYPE_DIR) {
+            if (ftype == FS_TYPE_DIR) {
                 if (!have && ae_fs_admin_mkdir(cm.fs_admin, to, path, mode) < 0)
                     return AE_EIO;
                 int r = copy_tree(from, to, path, depth + 1);
@@ -130,9 +131,9 @@ static int copy_tree(uint32_t from, uint32_t to, const char *dir, unsigned depth
                     return r;
                 continue;
             }
-            if (type != FS_TYPE_FILE)
+            if (ftype != FS_TYPE_FILE)
                 continue;                    /* symbolic links: not copied (docs/FORK.md) */
-            bool same = have && t2 == type && s2 == size;
+            bool same = have && t2 == ftype && s2 == size;
             for (uint64_t at = 0; same && at < size; at += sizeof a) {
                 int64_t x = ae_fs_admin_read(cm.fs_admin, from, path, at, a, sizeof a, 0);
                 int64_t y = ae_fs_admin_read(cm.fs_admin, to, path, at, b, sizeof b, 0);

@@ -97,11 +97,30 @@ struct outcome {
     unsigned long getrandom, arc4random, own;
 };
 
+/* The number after "key=" in line, in base; false if absent. */
+static bool field(const char *line, const char *key, int base, unsigned long *v)
+{
+    const char *k = strstr(line, key);
+    if (!k)
+        return false;
+    char *end;
+    *v = strtoul(k + strlen(key), &end, base);
+    return end != k + strlen(key);
+}
+
 static bool parse(const char *log, struct outcome *o)
 {
     const char *p = strstr(log, "forkee: gen=");
-    return p && sscanf(p, "forkee: gen=%lu index=%lu parts=%7s getrandom=%lx arc4random=%lx own=%lx", &o->gen,
-                       &o->index, o->parts, &o->getrandom, &o->arc4random, &o->own) == 6;
+    if (!p)
+        return false;
+    const char *parts = strstr(p, "parts=");
+    if (!parts)
+        return false;
+    size_t n = strcspn(parts + 6, " \n");
+    snprintf(o->parts, sizeof o->parts, "%.*s", (int)(n < 7 ? n : 7), parts + 6);
+    return field(p, "gen=", 10, &o->gen) && field(p, "index=", 10, &o->index) &&
+           field(p, "getrandom=", 16, &o->getrandom) && field(p, "arc4random=", 16, &o->arc4random) &&
+           field(p, "own=", 16, &o->own);
 }
 
 static bool end_of(uint64_t id, struct outcome *o, char *log, size_t cap)
