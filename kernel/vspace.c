@@ -93,12 +93,14 @@ int vspace_map(struct vspace *vs, struct memobj *mem, uint64_t first, uint64_t v
     spin_lock(&vs->lock);
     err = vs->dead ? AE_EDEAD : overlaps(vs, va, npages) ? AE_EBUSY : 0;
     uint64_t done = 0;
+    /* A copy-on-write object's pages are entered at their first touch
+     * (vspace_touch): a clone that reads little pays for few page tables,
+     * and TASK_CLONE's time does not grow with the pages the source has. */
     bool cow = __atomic_load_n(&mem->flags, __ATOMIC_ACQUIRE) & MEMOBJ_COW;
-    for (; !err && done < npages; done++) {
+    for (; !err && !cow && done < npages; done++) {
         uint64_t page = memobj_page(mem, first + done);
         if (page)                            /* a lazy page not touched yet: at its fault */
-            err = pt_map(vs->root, vs->quota, &vs->pt_pages, va + done * PAGE_SIZE, page,
-                         cow && pmm_shared(page) ? flags & ~PT_W : flags);   /* a write copies it */
+            err = pt_map(vs->root, vs->quota, &vs->pt_pages, va + done * PAGE_SIZE, page, flags);
     }
     if (!err) {
         spin_lock(&mem->obj.lock);
@@ -303,12 +305,7 @@ void vspace_write_protect_locked(struct vspace *vs, struct memobj *mem)
         const struct mapping *m = list_entry(n, struct mapping, mem_link);
         if (m->vs != vs || !(m->flags & PT_W))
             continue;
-        for (uint64_t i = 0; i < m->npages; i++) {
-            uint64_t va = m->va + i * PAGE_SIZE, page = memobj_page(mem, m->first + i);
-            bool w;
-            if (page && pt_translate(vs->root, va, &w) && w)
-                pt_map(vs->root, vs->quota, &vs->pt_pages, va, page, m->flags & ~PT_W);   /* table exists */
-        }
+        pt_write_protect(vs->root, m->va, m->npages);
     }
     spin_unlock(&mem->obj.lock);
 }
