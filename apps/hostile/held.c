@@ -174,6 +174,50 @@ static void open_must_fail(uint64_t slot, char *buf, const char *path, const cha
     call_expect_refusal(slot, FS_OP_OPEN, w, 4, what);
 }
 
+/* A buffer with a control block (struct fs_shctl) full of nonsense: a
+ * huge count of queued operations, unknown ones, closes and seeks of
+ * handles it does not hold, positions past any file. The service skips
+ * what makes no sense, on this session alone; requests still get their
+ * own answers, and none may name the block. */
+static void attack_fs_control_block(uint64_t slot)
+{
+    const uint64_t bytes = 64 << 10;
+    uint64_t mem, w[4];
+    uint8_t *buf = ae_mem_map_new(bytes, &mem);
+    if (!buf)
+        return;
+    struct aerie_utcb *u = ae_utcb();
+    u->mr[0] = 0x80;                             /* no such flag */
+    u->caps[0] = (uint32_t)mem;
+    int64_t r = ae_call(slot, AERIE_INFO(FS_OP_ATTACH, 1, 1), AERIE_TIMEOUT_FOREVER);
+    if (!refused(r))
+        surprise(slot, "fs attach with an unknown flag", FS_OP_ATTACH, r);
+    u->mr[0] = FS_ATTACH_F_CTL;
+    u->caps[0] = (uint32_t)mem;
+    r = ae_call(slot, AERIE_INFO(FS_OP_ATTACH, 1, 1), AERIE_TIMEOUT_FOREVER);
+    uint64_t data = u->mr[0];
+    if (refused(r) || data + FS_SHCTL_BYTES > bytes) {
+        surprise(slot, "its own fs session refused a buffer with a control block", FS_OP_ATTACH, r);
+        ae_mem_unmap_delete(buf, bytes, mem);
+        return;
+    }
+    struct fs_shctl *c = (struct fs_shctl *)(buf + data);
+    for (unsigned i = 0; i < FS_SHCTL_OPS_MAX; i++) {
+        c->ops[i][0] = i % 4;                    /* 0 and 3: no such operation */
+        c->ops[i][1] = i < 4 ? i : ~0ull >> i;  /* handles it never opened */
+        c->ops[i][2] = ~0ull - i;                /* positions past any file */
+    }
+    c->nops = ~0ull;
+    w[0] = 1; w[1] = 0; w[2] = 0; w[3] = 16;
+    call_expect_refusal(slot, FS_OP_READ, w, 4, "fs read of a handle it never opened, block full of nonsense");
+    w[0] = data - 4; w[1] = 16;
+    call_expect_refusal(slot, FS_OP_STAT, w, 2, "fs path over the control block");
+    c->nops = FS_SHCTL_OPS_MAX;
+    w[0] = 0; w[1] = 0;
+    call_expect_refusal(slot, FS_OP_READ, w, 4, "fs read after queueing closes of handles it never opened");
+    ae_mem_unmap_delete(buf, bytes, mem);
+}
+
 static void attack_fs_session(uint64_t slot)
 {
     uint64_t mem;
@@ -208,6 +252,7 @@ static void attack_fs_session(uint64_t slot)
     call_expect_refusal(slot, FS_OP_OPEN, w, 4, "fs path of 2^64-1 bytes");
     w[0] = ~0ull - 8; w[1] = 16;
     call_expect_refusal(slot, FS_OP_STAT, w, 2, "fs path at a wrapping offset");
+    attack_fs_control_block(slot);
     ae_mem_unmap_delete(buf, FS_SHBUF_MIN, mem);
 }
 

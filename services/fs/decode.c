@@ -316,9 +316,16 @@ void fs_perform(struct fs_session *s, const struct fs_request *q, const struct f
     switch (q->op) {
     case FS_OP_OPEN:      r = do_open(s, q, rep); break;
     case FS_OP_CLOSE:     r = fs_close(s, q->handle); break;
-    case FS_OP_READ:
-        r = count_reply(fs_read(s, q->handle, q->off, b->base + q->buf_off, q->buf_len), rep);
+    case FS_OP_READ: {
+        uint64_t at = 0;
+        r = count_reply(fs_read_at(s, q->handle, q->off, b->base + q->buf_off, q->buf_len, &at),
+                        rep);
+        if (!r) {
+            rep->w[FS_R_READ_AT] = at;           /* where it began: a client's read-ahead needs it */
+            rep->nwords = 2;
+        }
         break;
+    }
     case FS_OP_WRITE:
         r = count_reply(fs_write(s, q->handle, q->off, b->base + q->buf_off, q->buf_len), rep);
         break;

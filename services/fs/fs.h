@@ -112,6 +112,8 @@ int fs_session_create(const struct fs_env *env, struct fs_image *img,
                       const struct fs_limits *lim, uint32_t flags, struct fs_session **out);
 /* Mounts vol at path (created as a directory if missing) read-only or
  * read-write. Mount points may not nest; at most FS_MOUNTS_MAX. */
+/* How many volumes s mounts (fixed once its opener has mounted them). */
+unsigned fs_session_mounts(const struct fs_session *s);
 int fs_session_mount(struct fs_session *s, const struct fs_path *path, struct fs_volume *vol,
                      bool writable);
 /* Closes every handle and frees the private layer; later calls on the
@@ -139,6 +141,10 @@ int fs_open(struct fs_session *s, const struct fs_path *p, uint32_t flags, uint3
             uint64_t *handle, struct fs_stat *st);
 int fs_close(struct fs_session *s, uint64_t handle);
 int64_t fs_read(struct fs_session *s, uint64_t handle, uint64_t off, void *buf, uint64_t len);
+/* fs_read that also says at which file offset the read began (*at: the
+ * handle's position before it, for FS_OFF_CURRENT). */
+int64_t fs_read_at(struct fs_session *s, uint64_t handle, uint64_t off, void *buf, uint64_t len,
+                   uint64_t *at);
 int64_t fs_write(struct fs_session *s, uint64_t handle, uint64_t off, const void *buf,
                  uint64_t len);
 int64_t fs_seek(struct fs_session *s, uint64_t handle, int64_t off, uint32_t whence);

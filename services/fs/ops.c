@@ -153,6 +153,13 @@ int fs_close(struct fs_session *s, uint64_t h)
 
 int64_t fs_read(struct fs_session *s, uint64_t h, uint64_t off, void *buf, uint64_t len)
 {
+    uint64_t at;
+    return fs_read_at(s, h, off, buf, len, &at);
+}
+
+int64_t fs_read_at(struct fs_session *s, uint64_t h, uint64_t off, void *buf, uint64_t len,
+                   uint64_t *at_out)
+{
     struct fs_handle *hd;
     struct fs_layer *L;
     int64_t r = handle_enter(s, h, &hd, &L);
@@ -160,6 +167,7 @@ int64_t fs_read(struct fs_session *s, uint64_t h, uint64_t off, void *buf, uint6
         return r;
     struct fs_ref ref = handle_ref(hd);
     uint64_t at = off == FS_OFF_CURRENT ? hd->pos : off;
+    *at_out = at;
     if (!hd->can_read)
         r = AE_EBADF;
     else if (ref_type(ref) == FS_TYPE_DIR)

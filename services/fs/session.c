@@ -383,6 +383,11 @@ static int make_dirs(struct fs_session *s, const struct fs_path *p, struct fs_un
     return 0;
 }
 
+unsigned fs_session_mounts(const struct fs_session *s)
+{
+    return s->nmounts;
+}
+
 int fs_session_mount(struct fs_session *s, const struct fs_path *path, struct fs_volume *vol,
                      bool writable)
 {

@@ -563,10 +563,20 @@ static void keeper(struct service *sv, uint64_t label, const uint64_t *w, unsign
             *cap = 0;
         }
     } else if (label == ROOT_KEEP_NEXT) {
-        struct kept *best = 0;
-        for (unsigned i = 0; i < sv->nkept; i++)
-            if (sv->kept[i].key > w[0] && (!best || sv->kept[i].key < best->key))
-                best = &sv->kept[i];
+        struct kept *best;
+        uint64_t badge;
+        for (;;) {
+            best = 0;
+            for (unsigned i = 0; i < sv->nkept; i++)
+                if (sv->kept[i].key > w[0] && (!best || sv->kept[i].key < best->key))
+                    best = &sv->kept[i];
+            /* An object destroyed meanwhile took our capability with it
+             * (a client's memory the service kept a handle on): skip it,
+             * or the reply would fail and end the service's recovery. */
+            if (!best || ae_cap_info(best->slot, &badge) >= 0)
+                break;
+            kept_drop(sv, best);
+        }
         if (best) {
             u->mr[0] = best->key;
             u->caps[0] = (uint32_t)best->slot;

@@ -151,6 +151,14 @@ static void proto_requests_round_trip(void)
     CHECK_RC(serve(FS_OP_READ, h, 0, 2000, 16), 0);
     CHECK_RC(REP.w[0], 8);
     CHECK(memcmp(shared + 2000, "oadload!", 8) == 0);
+    CHECK_RC(REP.nwords, 2);
+    CHECK_RC(REP.w[FS_R_READ_AT], 0);
+    CHECK_RC(serve(FS_OP_SEEK, h, 3, FS_SEEK_SET, 0), 0);
+    CHECK_RC(serve(FS_OP_READ, h, FS_OFF_CURRENT, 2000, 2), 0);
+    CHECK_RC(REP.w[FS_R_READ_AT], 3);                 /* where a read at the position began */
+    CHECK_RC(serve(FS_OP_READ, h, FS_OFF_CURRENT, 2000, 2), 0);
+    CHECK_RC(REP.w[FS_R_READ_AT], 5);
+    CHECK(memcmp(shared + 2000, "ad", 2) == 0);
     CHECK_RC(serve(FS_OP_FSTAT, h, 0, 0, 0), 0);
     CHECK_RC(REP.nwords, FS_R_STAT_WORDS);
     CHECK_RC(REP.w[FS_R_STAT_SIZE], 8);

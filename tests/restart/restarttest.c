@@ -13,6 +13,7 @@
 #include <time.h>
 #include <aerie/errors.h>
 #include <libaerie/cm.h>
+#include <libaerie/fs.h>
 #include <libaerie/runtime.h>
 #include <libaerie/invoke.h>
 #include <libaerie/syscall.h>
@@ -254,6 +255,32 @@ static void restart_returns_every_page(void)
     CHECK_EQ(settled_free_pages(), before);
 }
 
+/* A client's caches across an fs restart: the new instance marks the
+ * control block of every buffer it dropped DETACHED (through the
+ * capability root's keeper held for it), so a stat this program kept is
+ * not served from its table; the next call attaches again and asks the
+ * new instance. (This program's own session: root's "fs" grant.) */
+static void restart_fs_marks_client_caches_stale(void)
+{
+    struct ae_fs *fs = ae_fs_default();
+    CHECK(fs != NULL);
+    if (!fs)
+        return;
+    uint64_t h;
+    struct ae_fs_stat st;
+    CHECK_EQ(ae_fs_open(fs, "/cached", FS_O_WRONLY | FS_O_CREAT, 0644, &h, &st), 0);
+    CHECK_EQ(ae_fs_close(fs, h), 0);
+    CHECK_EQ(ae_fs_stat(fs, "/cached", &st), 0);      /* kept */
+    struct fs_shctl *c = fs->ctl;
+    CHECK(c != NULL && c->changes != FS_SHCTL_DETACHED);
+    CHECK_EQ(kill_service("fs"), 0);
+    CHECK(c != NULL && c->changes == FS_SHCTL_DETACHED);
+    CHECK_EQ(ae_fs_stat(fs, "/cached", &st), 0);      /* asked again, of the new instance */
+    CHECK(fs->ctl != NULL && fs->ctl->changes != FS_SHCTL_DETACHED);   /* a new buffer (maybe at the same address) */
+    CHECK_EQ(ae_fs_unlink(fs, "/cached"), 0);
+    CHECK_EQ(ae_fs_stat(fs, "/cached", &st), AE_ENOENT);
+}
+
 int main(void)
 {
     cmcap = ae_capenv_lookup("cm");
@@ -263,6 +290,7 @@ int main(void)
     RUN(restart_fs_keeps_every_completed_write);
     RUN(restart_fs_keeps_a_1000_file_tree);
     RUN(restart_returns_every_page);
+    RUN(restart_fs_marks_client_caches_stale);
     if (nanswered)
         printf("restart figures: %lu kills, worst start %lu us, worst answer %lu us, mean answer %lu us\n",
                nanswered, worst_started / 1000, worst_answered / 1000, sum_answered / nanswered / 1000);

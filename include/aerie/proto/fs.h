@@ -164,7 +164,8 @@ enum {
 /*
  * Reply words, per opcode:
  *   OPEN      0: handle, then a stat (FS_R_STAT_*) from word 1
- *   READ      0: bytes read (0 at or after the end)
+ *   READ      0: bytes read (0 at or after the end)  1: the file offset the read began
+ *             at (the handle's position before it, for FS_OFF_CURRENT)
  *   WRITE     0: bytes written (fewer than asked when the space ran out)
  *   SEEK      0: the new position
  *   FSTAT, STAT  a stat from word 0
@@ -185,6 +186,8 @@ enum {
 };
 #define FS_R_OPEN_HANDLE   0
 #define FS_R_OPEN_STAT     1
+#define FS_R_READ_BYTES    0
+#define FS_R_READ_AT       1
 #define FS_R_READDIR_BYTES 0
 #define FS_R_READDIR_COUNT 1
 #define FS_R_READDIR_NEXT  2
@@ -227,6 +230,60 @@ struct fs_dirent_rec {
 #define FS_SHBUF_MAX       (1u << 20)
 
 /*
+ * The control block of a buffer attached with FS_ATTACH_F_CTL: what lets a
+ * client keep caches without asking the service each time (docs/FS.md,
+ * "Client caches").
+ *
+ * changes: written by the service only. It counts the requests and admin
+ *   operations that may have changed something the session sees (a name,
+ *   a node's attributes, file data), each counted once, after it took
+ *   effect and before its reply; so a client that reads the same value
+ *   before and after a request of its own knows nothing else changed
+ *   meanwhile. FS_SHCTL_DETACHED: this buffer is no longer the session's
+ *   (replaced, session closed, or the service restarted): trust nothing.
+ * nops, ops: written by the client. Operations whose result it does not
+ *   wait for: before anything else in the next core request the service
+ *   runs the first nops (at most FS_SHCTL_OPS_MAX) of them on the session
+ *   and sets nops to 0. They act on the caller's own session only, and
+ *   a bad one (unknown op, a handle that is not open) is skipped.
+ *   FS_DEFER_CLOSE: close handle a.  FS_DEFER_SEEK: set handle a's
+ *   position to b.
+ */
+#define FS_SHCTL_BYTES     512u
+#define FS_SHCTL_OPS_MAX   8u
+#define FS_SHCTL_DETACHED  UINT64_MAX
+#define FS_ATTACH_F_CTL    0x1u
+#define FS_ATTACH_R_CTL    0x1u          /* the control block is there */
+#define FS_ATTACH_R_PRIVATE 0x2u         /* the session mounts no volume: only its own
+                                            requests and the admin change what it sees */
+#define FS_DEFER_CLOSE     1u
+#define FS_DEFER_SEEK      2u
+struct fs_shctl {
+    volatile uint64_t changes;
+    uint64_t reserved[7];
+    volatile uint64_t nops;
+    volatile uint64_t ops[FS_SHCTL_OPS_MAX][3];   /* op, a, b */
+};
+_Static_assert(sizeof(struct fs_shctl) <= FS_SHCTL_BYTES, "the control block fits its bytes");
+
+/* Whether a core request may change what its session sees, so that the
+ * service counts it in fs_shctl.changes (w: its words, n of them). A
+ * position belongs to its handle, and a handle to one client: SEEK and
+ * READ change nothing another request sees through a name or a stat. */
+static inline int fs_op_changes_things(uint64_t label, const uint64_t *w, unsigned n)
+{
+    switch (label) {
+    case FS_OP_OPEN:
+        return n > 2 && (w[2] & (FS_O_CREAT | FS_O_TRUNC));   /* word 2: FS_W_FLAGS */
+    case FS_OP_CLOSE: case FS_OP_READ: case FS_OP_SEEK: case FS_OP_FSTAT: case FS_OP_STAT:
+    case FS_OP_READDIR: case FS_OP_STATFS: case FS_OP_READLINK: case FS_OP_FSYNC:
+        return 0;
+    default:
+        return 1;
+    }
+}
+
+/*
  * Opcodes the service handles besides the core's FS_OP_*:
  *
  *   FS_OP_ATTACH            any session. caps[0]: a Memory capability with
@@ -235,7 +292,13 @@ struct fs_dirent_rec {
  *                           buffer, replacing the previous one. Until a
  *                           session has a buffer, every core request on it
  *                           gets AE_ENOTCONN; once its memory vanished, AE_EDEAD.
- *                           -> 0: bytes of it the service uses
+ *                           [0: flags: FS_ATTACH_F_CTL asks for a control block]
+ *                           -> 0: bytes of it the service uses for requests
+ *                              1: FS_ATTACH_R_* flags
+ *                           With FS_ATTACH_F_CTL (and a buffer of at least
+ *                           FS_SHBUF_MIN + FS_SHCTL_BYTES bytes) the
+ *                           FS_SHCTL_BYTES after those bytes are a struct
+ *                           fs_shctl (below), and requests may not name them.
  *
  * Admin operations (only through an FS_ADMIN_BADGE capability, else
  * AE_EPERM). Strings travel in message words: "bytes" below are packed

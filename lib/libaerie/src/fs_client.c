@@ -4,30 +4,217 @@
  * from the program's own quota and attached on first use, so a program
  * that never touches a file pays nothing for it. A connection's lock is
  * held from filling the buffer to copying the reply out of it.
+ *
+ * Small operations avoid the round trip where the answer is already here
+ * (docs/FS.md, "Client caches"): small reads are served from a read-ahead
+ * kept in the buffer, stats from a table of recent ones, and libc's closes
+ * ride on the next request. The buffer's control block tells, by one
+ * load, whether anything changed since (struct fs_shctl): the caches are
+ * kept only while its count of changes is the one they were made at, or
+ * has moved by exactly our own request.
  */
 #include <libaerie/fs.h>
 #include <libaerie/runtime.h>
 #include <libaerie/syscall.h>
 #include <aerie/errors.h>
+#include <stdlib.h>
 #include <string.h>
 #include "lock.h"
+
+#define RA_READ_MAX (16u << 10)   /* reads up to this size go through the read-ahead */
+#define RA_FIRST    (16u << 10)   /* the first read-ahead of a run; doubles while sequential */
+#define SC_SETS     128u          /* stats kept: sets by the path's hash, */
+#define SC_WAYS     4u            /* each holding this many (the oldest replaced) */
+#define SC_SLOTS    (SC_SETS * SC_WAYS)
+#define SC_PATH     32u           /* longest path kept */
+
+struct sc_entry {
+    uint32_t gen;                 /* valid while it is the table's */
+    uint8_t len, nofollow;
+    char path[SC_PATH];
+    struct ae_fs_stat st;
+};
+
+struct ae_fs_scache {
+    uint32_t gen;
+    uint8_t next[SC_SETS];        /* the way each set replaces next */
+    struct sc_entry e[SC_SLOTS];
+};
+
+/* ---- the caches; connection lock held ---------------------------------- */
+
+static void sc_clear(struct ae_fs *fs)
+{
+    if (fs->sc && ++fs->sc->gen == 0) {
+        memset(fs->sc, 0, sizeof *fs->sc);
+        fs->sc->gen = 1;
+    }
+}
+
+/* Entries our own create or truncation may have changed: every directory
+ * (a name came or went) and every name of the node it opened. */
+static void sc_drop_touched(struct ae_fs *fs, uint64_t ino)
+{
+    if (!fs->sc)
+        return;
+    for (unsigned i = 0; i < SC_SLOTS; i++) {
+        struct sc_entry *e = &fs->sc->e[i];
+        if (e->gen == fs->sc->gen && (e->st.type == FS_TYPE_DIR || e->st.ino == ino))
+            e->gen = 0;
+    }
+}
+
+/* The set path's entry lives in: its first way. */
+static struct sc_entry *sc_set(struct ae_fs *fs, const char *path, size_t len, bool nofollow,
+                               uint32_t *set)
+{
+    uint32_t h = 2166136261u ^ (nofollow ? 0x9e3779b9u : 0);
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (uint8_t)path[i]) * 16777619u;
+    *set = (h ^ (h >> 16)) % SC_SETS;
+    return &fs->sc->e[*set * SC_WAYS];
+}
+
+static struct sc_entry *sc_find(struct ae_fs *fs, const char *path, size_t len, bool nofollow)
+{
+    uint32_t set;
+    struct sc_entry *e = sc_set(fs, path, len, nofollow, &set);
+    for (unsigned i = 0; i < SC_WAYS; i++)
+        if (e[i].gen == fs->sc->gen && e[i].len == len && e[i].nofollow == nofollow &&
+            !memcmp(e[i].path, path, len))
+            return &e[i];
+    return NULL;
+}
+
+static bool sc_usable(struct ae_fs *fs, uint64_t dir, const char *path, size_t *len)
+{
+    *len = strlen(path);
+    return fs->ctl && fs->priv && dir == 0 && *len < SC_PATH;
+}
+
+static bool sc_lookup(struct ae_fs *fs, uint64_t dir, const char *path, bool nofollow,
+                      struct ae_fs_stat *st)
+{
+    size_t len;
+    if (!fs->sc || !sc_usable(fs, dir, path, &len) || fs->ctl->changes != fs->seen)
+        return false;
+    struct sc_entry *e = sc_find(fs, path, len, nofollow);
+    if (!e)
+        return false;
+    if (st)
+        *st = e->st;
+    return true;
+}
+
+/* Keeps what a request of ours just said about path, if nothing else
+ * changed meanwhile and nothing else can change it but us and the admin
+ * (the session's own tree: dev 0, no volumes). The table is made by the
+ * first stat worth keeping (make): a program that never stats pays
+ * nothing for it; after that, opens keep what they learn too. */
+static void sc_insert(struct ae_fs *fs, uint64_t dir, const char *path, bool nofollow,
+                      const struct ae_fs_stat *st, bool make)
+{
+    size_t len;
+    if (!fs->fresh || st->dev != 0 || !sc_usable(fs, dir, path, &len))
+        return;
+    if (!fs->sc) {
+        if (!make || !(fs->sc = calloc(1, sizeof *fs->sc)))
+            return;
+        fs->sc->gen = 1;
+    }
+    struct sc_entry *e = sc_find(fs, path, len, nofollow);
+    if (!e) {
+        uint32_t set;
+        e = sc_set(fs, path, len, nofollow, &set);
+        unsigned way = 0;
+        while (way < SC_WAYS && e[way].gen == fs->sc->gen)
+            way++;                               /* a free way first */
+        if (way == SC_WAYS)
+            way = fs->sc->next[set]++ % SC_WAYS;
+        e += way;
+    }
+    e->gen = fs->sc->gen;
+    e->len = (uint8_t)len;
+    e->nofollow = nofollow;
+    memcpy(e->path, path, len);
+    e->st = *st;
+}
+
+/* Queues an operation for the next request; false if the queue is full.
+ * One place stays free for the read-ahead's position (ra_drop). */
+static bool defer(struct ae_fs *fs, uint64_t op, uint64_t a, uint64_t b, bool last_place)
+{
+    if (fs->ndefer >= FS_SHCTL_OPS_MAX - (last_place ? 0 : 1))
+        return false;
+    fs->defer[fs->ndefer][0] = op;
+    fs->defer[fs->ndefer][1] = a;
+    fs->defer[fs->ndefer][2] = b;
+    fs->ndefer++;
+    return true;
+}
+
+/* Forgets the read-ahead. The service moved the handle's position past
+ * all of it; if we gave out less, the next request first sets it back to
+ * where our reader is. */
+static void ra_drop(struct ae_fs *fs)
+{
+    if (fs->ra_len && fs->ra_cur && fs->ra_pos != fs->ra_at + fs->ra_len)
+        (void)defer(fs, FS_DEFER_SEEK, fs->ra_handle, fs->ra_pos, true);
+    fs->ra_len = 0;
+}
+
+/* Called before using a cache: drops them all if anything changed. */
+static void caches_check(struct ae_fs *fs)
+{
+    if (fs->ctl && fs->ctl->changes != fs->seen) {
+        ra_drop(fs);
+        sc_clear(fs);
+        fs->seen = fs->ctl->changes;
+    }
+}
 
 /* One call with words w[0..n) and ncaps capabilities already in the UTCB;
  * reply words into out[0..nout). IPC errors on the session capability
  * mean the session is gone (AE_EDEAD), or that the service died while it
  * had the request (the kernel says EDEAD or ECANCELED to a caller whose
  * server thread died): that is AE_EIO — the operation may or may not have happened, and
- * the restarted service answers the next one (docs/RESTART.md). */
+ * the restarted service answers the next one (docs/RESTART.md).
+ *
+ * Around it the caches: the read-ahead ends (the buffer is about to be
+ * used), queued operations go into the control block, and the count of
+ * changes before and after says whether the stats kept still hold
+ * (fs->fresh: nothing but this request changed anything). */
 static int64_t call(struct ae_fs *fs, uint64_t label, const uint64_t *w, unsigned n,
                     unsigned ncaps, uint64_t *out, unsigned nout)
 {
     struct aerie_utcb *u = ae_utcb();
+    struct fs_shctl *c = fs->ctl;
+    uint64_t before = 0;
+    if (c) {
+        caches_check(fs);
+        ra_drop(fs);
+        for (unsigned i = 0; i < fs->ndefer; i++)
+            for (unsigned j = 0; j < 3; j++)
+                c->ops[i][j] = fs->defer[i][j];
+        c->nops = fs->ndefer;
+        before = fs->seen;
+    }
     for (unsigned i = 0; i < n; i++)
         u->mr[i] = w[i];
     int64_t r = ae_call(fs->cap, AERIE_INFO(label, n, ncaps), AERIE_TIMEOUT_FOREVER);
-    if (r < 0)
-        return r == AE_EDEAD || r == AE_ECANCELED ? AE_EIO : r == AE_ECAP ? AE_EDEAD : r;
-    int status = proto_status_of(AERIE_INFO_LABEL((uint64_t)r));
+    int status = r < 0 ? (r == AE_EDEAD || r == AE_ECANCELED ? AE_EIO : r == AE_ECAP ? AE_EDEAD : (int)r)
+                       : proto_status_of(AERIE_INFO_LABEL((uint64_t)r));
+    if (c) {
+        if (c->nops == 0)
+            fs->ndefer = 0;               /* the service ran them */
+        c->nops = 0;
+        uint64_t after = c->changes;
+        bool own = label != FS_OP_ATTACH && fs_op_changes_things(label, w, n);
+        fs->fresh = r >= 0 && before != FS_SHCTL_DETACHED && after == before + (own ? 1 : 0);
+        if (!fs->fresh || (own && (label != FS_OP_OPEN || status)))
+            sc_clear(fs);                 /* an OPEN that worked: its caller drops what it touched */
+        fs->seen = after;
+    }
     if (status)
         return status;
     unsigned got = (unsigned)AERIE_INFO_NWORDS((uint64_t)r);
@@ -36,29 +223,43 @@ static int64_t call(struct ae_fs *fs, uint64_t label, const uint64_t *w, unsigne
     return 0;
 }
 
-/* Makes and attaches the buffer; lock held. */
+/* Makes and attaches the buffer, with a control block when it has room
+ * for one; lock held. */
 static int attach(struct ae_fs *fs)
 {
-    uint64_t slot, used;
+    uint64_t slot, used[2];
     uint8_t *p = ae_mem_map_new(fs->want, &slot);
     if (!p)
         return AE_ENOMEM;
+    uint64_t flags = fs->want >= FS_SHBUF_MIN + FS_SHCTL_BYTES ? FS_ATTACH_F_CTL : 0;
     ae_utcb()->caps[0] = (uint32_t)slot;
-    int64_t r = call(fs, FS_OP_ATTACH, NULL, 0, 1, &used, 1);
+    int64_t r = call(fs, FS_OP_ATTACH, &flags, 1, 1, used, 2);
     if (r) {
         ae_mem_unmap_delete(p, fs->want, slot);
         return (int)r;
     }
     fs->buf = p;
-    fs->buf_bytes = used < fs->want ? used : fs->want;
+    fs->buf_bytes = used[0] < fs->want ? used[0] : fs->want;
     fs->buf_mem = slot;
+    if ((used[1] & FS_ATTACH_R_CTL) && fs->buf_bytes + FS_SHCTL_BYTES <= fs->want) {
+        fs->ctl = (struct fs_shctl *)(p + fs->buf_bytes);
+        fs->priv = used[1] & FS_ATTACH_R_PRIVATE;
+        fs->seen = fs->ctl->changes;
+        fs->ra_len = 0;
+        sc_clear(fs);
+    }
     return 0;
 }
 
-/* Takes the connection for one request, attaching first if needed. */
+/* Takes the connection for one request, attaching first if needed: also
+ * when the block says our buffer is no longer the session's (another
+ * connection attached one, or the service restarted), since a request
+ * would otherwise be read from a buffer that is not ours. */
 static int begin(struct ae_fs *fs)
 {
     __lock(&fs->lock);
+    if (fs->ctl && fs->ctl->changes == FS_SHCTL_DETACHED)
+        ae_fs_fini(fs);
     int r = fs->buf ? 0 : attach(fs);
     if (r)
         __unlock(&fs->lock);
@@ -69,7 +270,7 @@ static int begin(struct ae_fs *fs)
  * it took the session over but not our buffer, or gave a boot service a
  * new session) answers AE_ENOTCONN: the buffer is dropped, and true tells
  * the caller to try again — a few times, as the service may restart again
- * meanwhile (docs/RESTART.md). */
+ * meanwhile (docs/RESTART.md). Queued operations wait for the new buffer. */
 static bool end(struct ae_fs *fs, int64_t r, int *tries)
 {
     bool again = r == AE_ENOTCONN && (*tries)++ < 4;
@@ -92,7 +293,9 @@ static int put_path(struct ae_fs *fs, uint64_t at, const char *path, uint64_t *l
 
 void ae_fs_init(struct ae_fs *fs, uint64_t cap, uint64_t buf_bytes)
 {
-    *fs = (struct ae_fs){ .cap = cap, .want = buf_bytes ? buf_bytes : AE_FS_BUF_DEFAULT };
+    /* The default: AE_FS_BUF_DEFAULT for requests, a page more for the
+     * control block (so a 64 KiB read or write is still one request). */
+    *fs = (struct ae_fs){ .cap = cap, .want = buf_bytes ? buf_bytes : AE_FS_BUF_DEFAULT + 4096 };
     if (fs->want < FS_SHBUF_MIN)
         fs->want = FS_SHBUF_MIN;
     fs->want = (fs->want + 4095) & ~4095ull;
@@ -103,6 +306,10 @@ void ae_fs_fini(struct ae_fs *fs)
     if (fs->buf)
         ae_mem_unmap_delete(fs->buf, fs->want, fs->buf_mem);
     fs->buf = NULL;
+    fs->ctl = NULL;                   /* the caches lived in it, or depend on it */
+    ra_drop(fs);
+    free(fs->sc);
+    fs->sc = NULL;
 }
 
 static struct ae_fs default_conn, *default_fs;
@@ -201,17 +408,49 @@ static void stat_from(const uint64_t *w, struct ae_fs_stat *st)
     };
 }
 
+
+/* OPEN, keeping the opened node's stat as path's (an open follows a final
+ * link as stat does, and O_NOFOLLOW opens only what lstat would show). */
+static int open_keeping(struct ae_fs *fs, uint64_t dir, const char *path, uint32_t flags,
+                        uint32_t mode, uint64_t *handle, struct ae_fs_stat *st)
+{
+    uint64_t w[FS_REQ_WORDS_MAX] = { 0, 0, flags, mode }, out[FS_REPLY_WORDS_MAX];
+    struct paths pp = { path, NULL, dir, 0 };
+    struct ae_fs_stat got;
+    int64_t r;
+    int tries = 0;
+    if (dir) {
+        for (unsigned i = 4; i < FS_W_BASE; i++)
+            w[i] = 0;
+        w[FS_W_BASE] = dir;
+        w[FS_W_BASE2] = 0;
+    }
+    do {
+        if ((r = begin(fs)))
+            return (int)r;
+        w[0] = 0;
+        r = put_path(fs, 0, pp.path, &w[1]);
+        if (!r)
+            r = call(fs, FS_OP_OPEN, w, dir ? FS_REQ_WORDS_MAX : 4, 0, out, FS_REPLY_WORDS_MAX);
+        if (!r) {
+            stat_from(out + FS_R_OPEN_STAT, &got);
+            if (fs_op_changes_things(FS_OP_OPEN, w, 4))
+                sc_drop_touched(fs, got.ino);    /* the rest stays: only we changed anything */
+            sc_insert(fs, dir, path, false, &got, false);
+        }
+    } while (end(fs, r, &tries));
+    if (r)
+        return (int)r;
+    *handle = out[FS_R_OPEN_HANDLE];
+    if (st)
+        *st = got;
+    return 0;
+}
+
 int ae_fs_openat(struct ae_fs *fs, uint64_t dir, const char *path, uint32_t flags, uint32_t mode,
                  uint64_t *handle, struct ae_fs_stat *st)
 {
-    uint64_t w[FS_REQ_WORDS_MAX] = { 0, 0, flags, mode }, out[FS_REPLY_WORDS_MAX];
-    int r = path_request(fs, FS_OP_OPEN, &(struct paths){ path, NULL, dir, 0 }, w, 4, out,
-                         FS_REPLY_WORDS_MAX);
-    if (r)
-        return r;
-    *handle = out[FS_R_OPEN_HANDLE];
-    stat_from(out + FS_R_OPEN_STAT, st);
-    return 0;
+    return open_keeping(fs, dir, path, flags, mode, handle, st);
 }
 
 int ae_fs_open(struct ae_fs *fs, const char *path, uint32_t flags, uint32_t mode,
@@ -223,6 +462,17 @@ int ae_fs_open(struct ae_fs *fs, const char *path, uint32_t flags, uint32_t mode
 int ae_fs_close(struct ae_fs *fs, uint64_t handle)
 {
     return (int)ae_fs_request(fs, FS_OP_CLOSE, &handle, 1, NULL, 0);
+}
+
+void ae_fs_close_deferred(struct ae_fs *fs, uint64_t handle)
+{
+    __lock(&fs->lock);
+    if (fs->ra_len && fs->ra_handle == handle)
+        fs->ra_len = 0;                   /* its position no longer matters */
+    bool queued = fs->ctl && defer(fs, FS_DEFER_CLOSE, handle, 0, false);
+    __unlock(&fs->lock);
+    if (!queued)
+        (void)ae_fs_close(fs, handle);
 }
 
 /* READ or WRITE of len bytes in buffer-sized pieces. */
@@ -253,8 +503,93 @@ static int64_t transfer(struct ae_fs *fs, uint64_t op, uint64_t handle, uint64_t
     return (int64_t)done;
 }
 
+/* Serves what it can of a read from the read-ahead; lock held. The
+ * position a read at FS_OFF_CURRENT starts from is ours only if the
+ * read-ahead was filled at the handle's position. */
+static uint64_t ra_copy(struct ae_fs *fs, uint64_t handle, uint64_t off, uint8_t *buf,
+                        uint64_t len)
+{
+    if (!fs->ra_len || fs->ra_handle != handle || (off == FS_OFF_CURRENT && !fs->ra_cur))
+        return 0;
+    uint64_t at = off == FS_OFF_CURRENT ? fs->ra_pos : off;
+    if (at < fs->ra_at || at - fs->ra_at >= fs->ra_len)
+        return 0;
+    uint64_t n = fs->ra_len - (at - fs->ra_at);
+    if (n > len)
+        n = len;
+    memcpy(buf, fs->buf + (at - fs->ra_at), n);
+    if (off == FS_OFF_CURRENT)
+        fs->ra_pos = at + n;
+    return n;
+}
+
+static uint64_t ra_serve(struct ae_fs *fs, uint64_t handle, uint64_t off, uint8_t *buf,
+                         uint64_t len)
+{
+    caches_check(fs);
+    return ra_copy(fs, handle, off, buf, len);
+}
+
+/* A small read: from the read-ahead, refilled as needed with one READ of
+ * ra_next bytes (twice more each time the reader keeps on). */
+static int64_t read_ahead(struct ae_fs *fs, uint64_t handle, uint64_t off, uint8_t *buf,
+                          uint64_t len)
+{
+    uint64_t done = 0;
+    int tries = 0;
+    while (done < len) {
+        int64_t r = begin(fs);
+        if (r)
+            return done ? (int64_t)done : r;
+        uint64_t at = off == FS_OFF_CURRENT ? off : off + done;
+        uint64_t n = ra_serve(fs, handle, at, buf + done, len - done);
+        if (n) {
+            done += n;
+            __unlock(&fs->lock);
+            continue;
+        }
+        if (!fs->ctl || !fs->priv) {       /* no way to know the data stays: plain reads */
+            __unlock(&fs->lock);
+            r = transfer(fs, FS_OP_READ, handle, at, buf + done, NULL, len - done);
+            return r < 0 ? (done ? (int64_t)done : r) : (int64_t)(done + (uint64_t)r);
+        }
+        bool sequential = fs->ra_handle == handle &&
+                          (at == FS_OFF_CURRENT ? fs->ra_cur : !fs->ra_cur && at == fs->ra_end);
+        uint64_t want = sequential && fs->ra_next ? fs->ra_next : RA_FIRST;
+        if (want < len - done)
+            want = len - done;
+        if (want > fs->buf_bytes)
+            want = fs->buf_bytes;
+        uint64_t w[4] = { handle, at, 0, want }, out[2];
+        r = call(fs, FS_OP_READ, w, 4, 0, out, 2);
+        if (!r) {
+            uint64_t got = out[FS_R_READ_BYTES] < want ? out[FS_R_READ_BYTES] : want;
+            fs->ra_handle = handle;
+            fs->ra_at = out[FS_R_READ_AT];
+            fs->ra_len = got;
+            fs->ra_end = fs->ra_at + got;
+            fs->ra_pos = fs->ra_at;
+            fs->ra_cur = off == FS_OFF_CURRENT;
+            fs->ra_next = want * 2 > fs->buf_bytes ? fs->buf_bytes : want * 2;
+            n = ra_copy(fs, handle, at, buf + done, len - done);
+            if (!fs->fresh)
+                ra_drop(fs);                  /* this read's bytes are right; the rest may not stay so */
+            done += n;
+        }
+        if (end(fs, r, &tries))
+            continue;
+        if (r)
+            return done ? (int64_t)done : r;
+        if (!n)
+            break;                            /* the end of the file */
+    }
+    return (int64_t)done;
+}
+
 int64_t ae_fs_read(struct ae_fs *fs, uint64_t handle, uint64_t off, void *buf, uint64_t len)
 {
+    if (len && len <= RA_READ_MAX)
+        return read_ahead(fs, handle, off, buf, len);
     return transfer(fs, FS_OP_READ, handle, off, buf, NULL, len);
 }
 
@@ -295,12 +630,41 @@ int ae_fs_fstat(struct ae_fs *fs, uint64_t handle, struct ae_fs_stat *st)
 int ae_fs_statat(struct ae_fs *fs, uint64_t dir, const char *path, uint32_t flags,
                  struct ae_fs_stat *st)
 {
+    bool nofollow = flags & FS_AT_NOFOLLOW, hit = false;
+    if (flags == (flags & FS_AT_NOFOLLOW)) {
+        __lock(&fs->lock);
+        hit = fs->buf && sc_lookup(fs, dir, path, nofollow, st);
+        __unlock(&fs->lock);
+    }
+    if (hit)
+        return 0;
     uint64_t w[FS_REQ_WORDS_MAX] = { 0, 0, flags }, out[FS_R_STAT_WORDS];
-    int r = path_request(fs, FS_OP_STAT, &(struct paths){ path, NULL, dir, 0 }, w, 3, out,
-                         FS_R_STAT_WORDS);
-    if (!r)
-        stat_from(out, st);
-    return r;
+    struct paths pp = { path, NULL, dir, 0 };
+    struct ae_fs_stat got;
+    int64_t r;
+    int tries = 0;
+    if (dir) {
+        for (unsigned i = 3; i < FS_W_BASE; i++)
+            w[i] = 0;
+        w[FS_W_BASE] = dir;
+        w[FS_W_BASE2] = 0;
+    }
+    do {
+        if ((r = begin(fs)))
+            return (int)r;
+        w[0] = 0;
+        r = put_path(fs, 0, pp.path, &w[1]);
+        if (!r)
+            r = call(fs, FS_OP_STAT, w, dir ? FS_REQ_WORDS_MAX : 3, 0, out, FS_R_STAT_WORDS);
+        if (!r) {
+            stat_from(out, &got);
+            if (flags == (flags & FS_AT_NOFOLLOW))
+                sc_insert(fs, dir, path, nofollow, &got, true);
+        }
+    } while (end(fs, r, &tries));
+    if (!r && st)
+        *st = got;
+    return (int)r;
 }
 
 int ae_fs_stat(struct ae_fs *fs, const char *path, struct ae_fs_stat *st)

@@ -45,7 +45,10 @@ static int h_file(void *ctx, struct ae_request *rq)
     } else {
         struct fs_shbuf sb = { b->base, b->bytes };
         struct fs_reply rep;
+        shctl_run_deferred(s->fs, b);
         fs_serve(s->fs, rq->label, rq->w, rq->nwords, &sb, &wk->req, &rep);
+        if (fs_op_changes_things(rq->label, rq->w, rq->nwords))
+            shctl_publish(svc, s);     /* before the reply: its client reads it after */
         for (unsigned i = 0; i < rep.nwords; i++)
             rq->reply[i] = rep.w[i];
         rq->nreply = rep.nwords;
@@ -68,11 +71,19 @@ static int h_attach(void *ctx, struct ae_request *rq)
     if (r)
         return r;
     struct shbuf *b;
-    r = shbuf_attach(svc, rq->caps[0], &b);   /* the mapping keeps the memory; the loop drops the cap */
+    uint64_t flags = rq->nwords ? rq->w[0] : 0;
+    r = shbuf_attach(svc, rq->caps[0], flags, &b);   /* the mapping keeps the memory */
     if (!r) {
+        /* A block a restarted instance must mark (shctl.c): the record
+         * takes the capability over; otherwise the loop drops it. */
+        struct shctl_keep *keep = b->ctl ? shctl_keep_new(rq->caps[0], b->bytes) : NULL;
+        if (keep)
+            rq->caps_kept |= 1;
         rq->reply[0] = b->bytes;
-        rq->nreply = 1;
-        session_set_buffer(svc, s, b);
+        rq->reply[1] = (b->ctl ? FS_ATTACH_R_CTL : 0) |
+                       (fs_session_mounts(s->fs) ? 0 : FS_ATTACH_R_PRIVATE);
+        rq->nreply = 2;
+        session_set_buffer(svc, s, b, keep);
     }
     session_release(svc, s, NULL);
     return r;
@@ -255,6 +266,7 @@ static int h_admin_write(void *ctx, struct ae_request *rq)
         n = len ? fs_write(s->fs, h, off, (const char *)&rq->w[6] + rq->w[3], len) : 0;
         fs_close(s->fs, h);
     }
+    shctl_publish(wk->svc, s);           /* whatever happened: the client's caches may be stale */
     session_release(wk->svc, s, NULL);
     if (n < 0)
         return (int)n;
@@ -292,6 +304,7 @@ static int h_admin_mkdir(void *ctx, struct ae_request *rq)
     if (r)
         return r;
     r = fs_mkdir(s->fs, &wk->req.path, (uint32_t)rq->w[1]);
+    shctl_publish(wk->svc, s);
     session_release(wk->svc, s, NULL);
     return r;
 }

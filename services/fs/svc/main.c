@@ -198,6 +198,7 @@ int main(int argc, char **argv)
     } else {
         /* The previous instance died (docs/RESTART.md): take its state over. */
         acct_init(&S->acct_state);
+        table_forget_slots(S);
         kept = p_recover();
         nsessions = table_recover(S, &bad);
         S->restarts++;

@@ -52,10 +52,14 @@
 #define SVC_BUCKETS       1024u
 #define SVC_ARENA_SLOT    (2ull << 20) /* each buffer's window: FS_SHBUF_MAX, then unmapped */
 
+struct shctl_keep;                    /* shctl.c */
+
 /* A client's shared buffer, mapped at its arena slot. */
 struct shbuf {
     uint8_t *base;
-    uint64_t bytes;
+    uint64_t bytes;                   /* what requests may name */
+    uint64_t mapped;                  /* bytes, and the control block if there is one */
+    struct fs_shctl *ctl;             /* base + bytes (FS_ATTACH_F_CTL), or NULL */
     uint32_t slot;
     uint32_t refs;                    /* atomic: the session's pointer + requests using it */
     volatile bool lost;               /* its memory vanished under a request */
@@ -115,6 +119,8 @@ struct svc_session {
     uint32_t refs;                    /* atomic: the table + requests in flight */
     bool recheck;                     /* atomic: taken over from a dead instance, not yet checked */
     uint64_t read_bytes, write_bytes; /* atomic: file bytes it read and wrote (aerie top) */
+    uint64_t changes;                 /* table_lock: its count of changes (shctl.c) */
+    struct shctl_keep *ctl_keep;      /* table_lock: how a restart reaches its buffer's block */
     /* table_lock: */
     struct shbuf *buf;
     struct svc_session *next;         /* hash chain by id */
@@ -181,6 +187,9 @@ void acct_pool_counts(uint64_t *in_use, uint64_t *pooled, uint64_t *limit, uint6
 
 /* table.c */
 int table_init(struct fs_service *svc);
+/* A new instance, before p_recover: forgets capability slots of the dead
+ * instance's that the keeper may not give back (shctl_forget_slot). */
+void table_forget_slots(struct fs_service *svc);
 /* A new instance took the table over: buffers dropped, only the table's
  * references left, every session's invariants checked (*bad: how many
  * failed). Returns the number of sessions. */
@@ -195,7 +204,8 @@ int session_acquire(struct fs_service *svc, uint64_t badge, struct svc_session *
 int session_acquire_id(struct fs_service *svc, uint32_t id, struct svc_session **s);
 void session_release(struct fs_service *svc, struct svc_session *s, struct shbuf *buf);
 /* Replaces the session's buffer with b (taking over b's reference). */
-void session_set_buffer(struct fs_service *svc, struct svc_session *s, struct shbuf *b);
+void session_set_buffer(struct fs_service *svc, struct svc_session *s, struct shbuf *b,
+                        struct shctl_keep *keep);
 
 struct session_args {
     const char *image;                /* prefix in the boot image */
@@ -232,12 +242,29 @@ int images_forget(struct fs_service *svc, struct svc_archive *arch);
 /* shbuf.c */
 int shbuf_init(struct fs_service *svc);
 /* Maps the client's Memory capability mem into a free arena slot. */
-int shbuf_attach(struct fs_service *svc, uint64_t mem, struct shbuf **out);
+int shbuf_attach(struct fs_service *svc, uint64_t mem, uint64_t flags, struct shbuf **out);
 void shbuf_get(struct shbuf *b);
 void shbuf_put(struct fs_service *svc, struct shbuf *b);
 /* A page fault of a worker at addr: true if it was in a client buffer and
  * is now recovered (a private zero page stands in; the buffer is lost). */
 bool shbuf_fault(struct fs_service *svc, uint64_t addr);
+
+/* shctl.c: buffers' control blocks (struct fs_shctl) */
+struct shctl_keep;
+/* Counts a change of s and shows the count in its buffer's block. */
+void shctl_publish(struct fs_service *svc, struct svc_session *s);
+/* Runs the operations the client queued in b's block on fs (none if b has no block). */
+void shctl_run_deferred(struct fs_session *fs, struct shbuf *b);
+/* ATTACH with a block: a record of mem (the buffer's capability, taken
+ * over) that a restarted instance can reach, or NULL (no keeper). */
+struct shctl_keep *shctl_keep_new(uint64_t mem, uint64_t ctl_off);
+void shctl_keep_free(struct shctl_keep *k);
+/* A new instance, before p_recover: the slot the dead instance had for
+ * the buffer's capability means nothing now (p_recover writes the new one
+ * back only if the keeper still holds it). */
+void shctl_forget_slot(struct svc_session *s);
+/* A new instance: tells the block of s's last buffer that it is detached. */
+void shctl_recover(struct svc_session *s);
 
 /* handlers.c */
 extern const struct ae_op svc_ops[FS_SERVICE_OP_END];

@@ -55,8 +55,10 @@ static void slot_give(struct fs_service *svc, uint32_t slot)
     pthread_mutex_unlock(&svc->table_lock);
 }
 
-int shbuf_attach(struct fs_service *svc, uint64_t mem, struct shbuf **out)
+int shbuf_attach(struct fs_service *svc, uint64_t mem, uint64_t flags, struct shbuf **out)
 {
+    if (flags & ~(uint64_t)FS_ATTACH_F_CTL)
+        return AE_EINVAL;
     uint64_t badge, info[2];
     int64_t t = ae_cap_info(mem, &badge);
     if (t < 0)
@@ -66,7 +68,8 @@ int shbuf_attach(struct fs_service *svc, uint64_t mem, struct shbuf **out)
     int64_t r = ae_invoke(mem, AERIE_MEM_INFO, 0, 0, info, 2);
     if (r < 0)
         return (int)r;
-    if (info[0] < FS_SHBUF_MIN)
+    uint64_t ctl = flags & FS_ATTACH_F_CTL ? FS_SHCTL_BYTES : 0;
+    if (info[0] < FS_SHBUF_MIN + ctl)
         return AE_EINVAL;
     uint64_t bytes = info[0] < FS_SHBUF_MAX ? info[0] & ~(PAGE - 1) : FS_SHBUF_MAX;
     /* A lazy buffer's untouched page would fault a worker when the
@@ -86,7 +89,9 @@ int shbuf_attach(struct fs_service *svc, uint64_t mem, struct shbuf **out)
     }
     b->slot = (uint32_t)slot;
     b->base = (uint8_t *)(svc->arena + (uint64_t)slot * SVC_ARENA_SLOT);
-    b->bytes = bytes;
+    b->mapped = bytes;
+    b->bytes = bytes - ctl;          /* requests may name these; the control block follows */
+    b->ctl = ctl ? (struct fs_shctl *)(b->base + b->bytes) : NULL;
     b->refs = 1;
     r = ae_task_map(ae_self.task, mem, 0, (uint64_t)b->base, bytes, AERIE_MAP_R | AERIE_MAP_W);
     if (r < 0) {
@@ -122,7 +127,7 @@ bool shbuf_fault(struct fs_service *svc, uint64_t addr)
         return false;
     uint64_t slot = (addr - svc->arena) / SVC_ARENA_SLOT;
     struct shbuf *b = __atomic_load_n(&svc->slots[slot], __ATOMIC_ACQUIRE);
-    if (!b || addr >= (uint64_t)b->base + b->bytes)
+    if (!b || addr >= (uint64_t)b->base + b->mapped)
         return false;                /* not a live buffer: a real bug, let it crash */
     b->lost = true;
     uint64_t mem = ae_slot_alloc();

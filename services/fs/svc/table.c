@@ -28,6 +28,13 @@ int table_init(struct fs_service *svc)
     return p_mutex_init(&svc->table_lock) ? AE_ENOMEM : 0;
 }
 
+void table_forget_slots(struct fs_service *svc)
+{
+    for (unsigned b = 0; b < SVC_BUCKETS; b++)
+        for (struct svc_session *s = svc->buckets[b]; s; s = s->next)
+            shctl_forget_slot(s);
+}
+
 unsigned table_recover(struct fs_service *svc, unsigned *bad)
 {
     unsigned n = 0;
@@ -35,6 +42,7 @@ unsigned table_recover(struct fs_service *svc, unsigned *bad)
     for (unsigned b = 0; b < SVC_BUCKETS; b++)
         for (struct svc_session *s = svc->buckets[b]; s; s = s->next) {
             s->buf = NULL;               /* buffers were the old instance's: clients attach again */
+            shctl_recover(s);            /* and may trust nothing they cached (shctl.c) */
             s->refs = 1;
             fs_session_recover(s->fs);
             s->recheck = true;           /* by its first request, in a worker (recheck below) */
@@ -174,6 +182,7 @@ int images_forget(struct fs_service *svc, struct svc_archive *arch)
 static void session_free(struct fs_service *svc, struct svc_session *s)
 {
     shbuf_put(svc, s->buf);
+    shctl_keep_free(s->ctl_keep);
     if (s->image) {
         pthread_mutex_lock(&svc->table_lock);
         s->image->sessions--;
@@ -294,13 +303,21 @@ void session_release(struct fs_service *svc, struct svc_session *s, struct shbuf
     session_put(svc, s);
 }
 
-void session_set_buffer(struct fs_service *svc, struct svc_session *s, struct shbuf *b)
+void session_set_buffer(struct fs_service *svc, struct svc_session *s, struct shbuf *b,
+                        struct shctl_keep *keep)
 {
     pthread_mutex_lock(&svc->table_lock);
     struct shbuf *old = s->buf;
+    struct shctl_keep *old_keep = s->ctl_keep;
     s->buf = b;
+    s->ctl_keep = keep;
+    if (old && old->ctl)
+        old->ctl->changes = FS_SHCTL_DETACHED;   /* its client's caches end here */
+    if (b->ctl)
+        b->ctl->changes = s->changes;
     pthread_mutex_unlock(&svc->table_lock);
     shbuf_put(svc, old);
+    shctl_keep_free(old_keep);
 }
 
 /* Mounts the grants; table_lock held (for the volume table). */
@@ -383,11 +400,18 @@ int session_close(struct fs_service *svc, uint32_t id)
 {
     pthread_mutex_lock(&svc->table_lock);
     struct svc_session *s = find_id(svc, id);
-    if (s)
+    struct shctl_keep *keep = NULL;
+    if (s) {
         unlink_session(svc, s);
+        if (s->buf && s->buf->ctl)
+            s->buf->ctl->changes = FS_SHCTL_DETACHED;
+        keep = s->ctl_keep;
+        s->ctl_keep = NULL;
+    }
     pthread_mutex_unlock(&svc->table_lock);
     if (!s)
         return AE_ENOENT;
+    shctl_keep_free(keep);
     if (s->cap) {
         p_unkeep(&s->cap);
         ae_cap_revoke(s->cap);       /* every copy, in every task */

@@ -24,15 +24,32 @@
 #include <stdint.h>
 #include <aerie/proto/fs.h>
 
-#define AE_FS_BUF_DEFAULT (64u << 10)   /* the shared buffer libc's connection attaches */
+#define AE_FS_BUF_DEFAULT (64u << 10)   /* request bytes of the buffer libc's connection
+                                           attaches (a page more holds its control block) */
+
+struct ae_fs_scache;               /* fs_client.c: stats kept between requests */
 
 struct ae_fs {
     uint64_t cap;                 /* the session capability */
     uint64_t want;                /* buffer bytes to attach */
     volatile uint32_t lock;       /* one request at a time: it guards the rest */
     uint8_t *buf;                 /* NULL until attached */
-    uint64_t buf_bytes;           /* what the service uses of it */
+    uint64_t buf_bytes;           /* what requests may use of it */
     uint64_t buf_mem;             /* our capability to the buffer's memory */
+    /* Caches (docs/FS.md, "Client caches"): valid while the control
+     * block's count of changes is the one they were made at. */
+    struct fs_shctl *ctl;         /* the buffer's control block, or NULL */
+    bool priv;                    /* the session mounts no volume (FS_ATTACH_R_PRIVATE) */
+    bool fresh;                   /* the last request saw no change but its own */
+    uint64_t seen;                /* the count the caches hold for */
+    uint32_t ndefer;              /* operations queued for the next request */
+    uint64_t defer[FS_SHCTL_OPS_MAX][3];
+    uint64_t ra_handle, ra_at, ra_len, ra_pos;   /* read-ahead: buf[0, ra_len) is the
+                                     file's [ra_at, ...); ra_pos our position in it */
+    uint64_t ra_end, ra_next;     /* where the last one ended; the next one's size */
+    bool ra_cur;                  /* filled at the handle's position, which the service
+                                     moved to ra_at + ra_len */
+    struct ae_fs_scache *sc;      /* NULL until the first stat worth keeping */
 };
 
 struct ae_fs_stat {
@@ -62,6 +79,10 @@ int ae_fs_open(struct ae_fs *fs, const char *path, uint32_t flags, uint32_t mode
 int ae_fs_openat(struct ae_fs *fs, uint64_t dir, const char *path, uint32_t flags, uint32_t mode,
                  uint64_t *handle, struct ae_fs_stat *st);
 int ae_fs_close(struct ae_fs *fs, uint64_t handle);
+/* Closes a handle this connection opened without waiting: the close rides
+ * on the connection's next request (which sees it done), or is made now
+ * if too many wait. For callers that know the handle is open (libc). */
+void ae_fs_close_deferred(struct ae_fs *fs, uint64_t handle);
 /* off: a file offset, or FS_OFF_CURRENT (the handle's position, advanced).
  * Moves len bytes in buffer-sized pieces; stops early at the end of the
  * file (read) or when space runs out (write). */

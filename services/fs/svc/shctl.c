@@ -1,0 +1,110 @@
+/*
+ * shctl.c — the control block at the end of a client's buffer
+ * (FS_ATTACH_F_CTL, struct fs_shctl in aerie/proto/fs.h; docs/FS.md,
+ * "Client caches"). Two things cross it without a message:
+ *
+ *   - the session's count of changes, which we write after every request
+ *     or admin operation that may have changed what the session sees, so
+ *     a client can keep what it read (file data, stats) and know, by one
+ *     load, whether it still holds;
+ *   - operations the client queued without waiting for them (closes, a
+ *     position to set), which we run before its next request.
+ *
+ * The block is the client's own memory: what it writes there reaches only
+ * its own session, and what we write there is its session's own count.
+ * A buffer that stops being the session's (replaced, session closed, the
+ * service restarted) gets FS_SHCTL_DETACHED, so no client trusts a count
+ * nobody keeps any more. For the restart, the buffer's capability is kept
+ * by root's keeper (persist.h) in a record of the persistent heap, which
+ * the next instance uses to write that mark with MEM_WRITE (no mapping,
+ * so no fault even if the client's memory is gone).
+ */
+#include <stddef.h>
+#include <aerie/errors.h>
+#include <aerie/objects.h>
+#include <libaerie/invoke.h>
+#include <libaerie/runtime.h>
+#include <libaerie/syscall.h>
+#include "service.h"
+
+struct shctl_keep {
+    uint64_t mem;                     /* kept by root (p_keep): the buffer's Memory */
+    uint64_t ctl_off;                 /* where its block is */
+};
+
+void shctl_publish(struct fs_service *svc, struct svc_session *s)
+{
+    pthread_mutex_lock(&svc->table_lock);
+    uint64_t n = ++s->changes;
+    if (n == FS_SHCTL_DETACHED)
+        n = s->changes = 0;          /* never: 2^64 changes */
+    if (s->buf && s->buf->ctl)
+        s->buf->ctl->changes = n;     /* under the lock: the block never goes back */
+    pthread_mutex_unlock(&svc->table_lock);
+}
+
+void shctl_run_deferred(struct fs_session *fs, struct shbuf *b)
+{
+    struct fs_shctl *c = b->ctl;
+    if (!c)
+        return;
+    uint64_t n = c->nops;             /* each word read once: the client may change them */
+    if (!n)
+        return;
+    if (n > FS_SHCTL_OPS_MAX)
+        n = FS_SHCTL_OPS_MAX;
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t op = c->ops[i][0], h = c->ops[i][1], arg = c->ops[i][2];
+        if (op == FS_DEFER_CLOSE)
+            (void)fs_close(fs, h);    /* a handle not open: AE_EBADF, skipped */
+        else if (op == FS_DEFER_SEEK && arg <= FS_FILE_MAX)
+            (void)fs_seek(fs, h, (int64_t)arg, FS_SEEK_SET);
+    }
+    c->nops = 0;
+}
+
+struct shctl_keep *shctl_keep_new(uint64_t mem, uint64_t ctl_off)
+{
+    struct shctl_keep *k = calloc(1, sizeof *k);
+    if (!k)
+        return NULL;
+    k->mem = mem;
+    k->ctl_off = ctl_off;
+    if (p_keep(&k->mem)) {            /* no keeper: nothing outlives us, nothing to mark */
+        free(k);
+        return NULL;
+    }
+    return k;
+}
+
+void shctl_keep_free(struct shctl_keep *k)
+{
+    if (!k)
+        return;
+    p_unkeep(&k->mem);
+    if (k->mem) {
+        ae_cap_delete(k->mem);
+        ae_slot_free(k->mem);
+    }
+    free(k);
+}
+
+void shctl_forget_slot(struct svc_session *s)
+{
+    if (s->ctl_keep)
+        s->ctl_keep->mem = 0;
+}
+
+void shctl_recover(struct svc_session *s)
+{
+    struct shctl_keep *k = s->ctl_keep;
+    if (!k)
+        return;
+    s->ctl_keep = NULL;
+    /* 0: the keeper had it no more (the client's memory is gone). A
+     * write to memory destroyed since fails harmlessly. */
+    if (k->mem)
+        (void)ae_invokev(k->mem, AERIE_MEM_WRITE, k->ctl_off + offsetof(struct fs_shctl, changes),
+                         8, (uint64_t)FS_SHCTL_DETACHED);
+    shctl_keep_free(k);
+}
