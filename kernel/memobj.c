@@ -188,9 +188,9 @@ bool memobj_mapped_elsewhere(struct memobj *m, const struct vspace *vs)
     return found;
 }
 
-struct memobj *memobj_cow_clone(struct memobj *src, struct quota *q, struct vspace *vs, int *err)
+struct memobj *memobj_cow_clone(struct memobj *src, struct quota *q, struct vspace *vs, bool own_utcb, int *err)
 {
-    if (src->flags & (MEMOBJ_CONTIG | MEMOBJ_DEVICE | MEMOBJ_FIXED)) {
+    if (src->flags & (MEMOBJ_CONTIG | MEMOBJ_DEVICE | MEMOBJ_FIXED | MEMOBJ_PINNED)) {
         *err = AE_ETYPE;
         return NULL;
     }
@@ -202,22 +202,43 @@ struct memobj *memobj_cow_clone(struct memobj *src, struct quota *q, struct vspa
     list_for_each(l, &src->mappings)
         if (list_entry(l, struct mapping, mem_link)->vs != vs)
             elsewhere = true;
-    if (!elsewhere) {
+    /* A UTCB here is a direct kernel pointer into one of its pages, which
+     * a COW break would let go of (review3 F2). The source thread's own is
+     * allowed: task_clone re-points it (thread_set_utcb copies the page)
+     * before the thread runs again. thread_set_utcb counts a new user
+     * under this lock before it breaks the page's COW, so either it sees
+     * the sharing made here, or this sees its count. */
+    bool pinned = src->flags & MEMOBJ_PINNED;    /* set under this lock (MEM_PHYS, TRACE) */
+    bool busy = pinned || elsewhere || src->utcb_users > (own_utcb ? 1u : 0u);
+    uint64_t shared = 0;
+    if (!busy) {
         __atomic_or_fetch(&src->flags, MEMOBJ_COW, __ATOMIC_ACQ_REL);
         for (uint64_t i = 0; i < src->npages; i++) {
             uint64_t p = memobj_page(src, i);
             if (p) {
                 pmm_share(p);
-                n->pages[i] = p;             /* not MEMOBJ_PAID: src paid for it */
+                n->pages[i] = p;
+                shared++;
             }
         }
     }
     spin_unlock(&src->obj.lock);
-    if (elsewhere) {
-        obj_put(&n->obj);
-        *err = AE_EBUSY;
+    /* Every shared page is charged to the clone too (review3 F1): each
+     * holder pays for each page it holds, so a page stays charged to a
+     * live quota whichever holder writes its own copy or goes first, and
+     * the sum of the limits still bounds the memory in use. Sharing saves
+     * physical memory and copying time, never quota. The charge moves to
+     * the clone's own copy when it writes (cow_copy: paid). */
+    if (busy || (*err = quota_charge(q, shared * PAGE_SIZE, 0, 0))) {
+        if (busy)
+            *err = pinned ? AE_ETYPE : AE_EBUSY;
+        obj_put(&n->obj);                    /* unshares what it got; nothing charged for pages */
         return NULL;
     }
+    for (uint64_t i = 0; i < n->npages; i++)
+        if (n->pages[i])
+            n->pages[i] |= MEMOBJ_PAID;
+    __atomic_store_n(&n->present, shared, __ATOMIC_RELEASE);
     if (vs)
         vspace_write_protect_locked(vs, src);
     return n;
@@ -446,6 +467,13 @@ int memobj_invoke(struct memobj *m, const struct capref *cap, uint64_t label, st
         if (off >= m->npages * PAGE_SIZE)
             return inv_fail(inv, 0, AE_ERANGE);
         int err = 0;
+        /* Never cloned from now on: the device writes without a COW break
+         * (review3 F4). Set under the lock memobj_cow_clone shares under,
+         * before the write below: a clone made before shares the page, and
+         * the write copies it. */
+        spin_lock(&m->obj.lock);
+        __atomic_or_fetch(&m->flags, MEMOBJ_PINNED, __ATOMIC_ACQ_REL);
+        spin_unlock(&m->obj.lock);
         uint64_t page = memobj_page_write(m, off / PAGE_SIZE, NULL, &err);   /* a device may write it */
         if (!page)
             return inv_fail(inv, ~0u, err);

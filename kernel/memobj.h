@@ -23,10 +23,13 @@
 #define MEMOBJ_LAZY    0x8     /* pages[i] == 0 until page i is first touched */
 #define MEMOBJ_COW     0x10    /* may hold pages another object also holds
                                 * (TASK_CLONE): a write copies such a page */
+#define MEMOBJ_PINNED  0x20    /* a physical address was handed out (MEM_PHYS) or
+                                * it is a trace buffer: written by devices or the
+                                * kernel without the COW break, so never cloned */
 
 /* Low bits of a pages[] entry: MEMOBJ_PAID marks a lazy object's page
- * charged to this object's quota (counted in present); a page it got from
- * the object it was cloned from is not, until it writes its own copy. */
+ * charged to this object's quota (counted in present). A clone's pages
+ * shared from its source are paid too (memobj_cow_clone). */
 #define MEMOBJ_PAID    0x1ull
 #define MEMOBJ_PAGE_LOW 0xFFFull
 
@@ -39,6 +42,8 @@ struct memobj {
     uint64_t *pages;           /* otherwise: the physical address of each page
                                 * (LAZY: set once, by compare-and-swap) */
     uint64_t present;          /* LAZY: pages allocated so far (atomic) */
+    uint32_t utcb_users;       /* threads whose UTCB is here (under obj.lock): the
+                                * kernel holds direct pointers, so no COW clone */
     struct list mappings;
 };
 
@@ -63,10 +68,13 @@ bool memobj_mapped_elsewhere(struct memobj *m, const struct vspace *vs);
 
 /* A lazy copy-on-write clone of src (an object of pages, mapped in no
  * address space but vs, whose lock the caller holds), made from q: it
- * shares every page src has, charged to nobody new, and src becomes
- * copy-on-write too (its writable entries in vs are made read-only; the
- * caller flushes vs's TLBs). NULL with *err set. */
-struct memobj *memobj_cow_clone(struct memobj *src, struct quota *q, struct vspace *vs, int *err);
+ * shares every page src has, each charged to q as well (a shared page is
+ * paid for by every holder), and src becomes copy-on-write too (its
+ * writable entries in vs are made read-only; the caller flushes vs's
+ * TLBs). AE_EBUSY if src is mapped elsewhere or backs a UTCB (own_utcb:
+ * one UTCB is the source thread's, which the caller re-points); AE_ETYPE
+ * for DMA, device, boot or pinned memory. NULL with *err set. */
+struct memobj *memobj_cow_clone(struct memobj *src, struct quota *q, struct vspace *vs, bool own_utcb, int *err);
 
 /* Page i, allocated and charged to the object's quota now if it is a lazy
  * page not touched yet; 0 with *err set when the quota or memory is out. */

@@ -105,15 +105,16 @@ static int xlate_mem(struct clone *c, struct memobj *m, struct vspace *vs, struc
         *out = m;                                /* image pages, others' memory: shared */
         return record(c, &m->obj, &m->obj);
     }
-    if (m->flags & MEMOBJ_CONTIG)
-        return AE_ETYPE;                         /* DMA memory: a device may be writing it */
+    if (m->flags & (MEMOBJ_CONTIG | MEMOBJ_PINNED))
+        return AE_ETYPE;                         /* DMA memory, a physical address handed out, a
+                                                  * trace buffer: a writer the COW break misses */
     if (memobj_mapped_elsewhere(m, &c->src->vs))
         /* Memory a service maps too (an fs or net buffer): the clone gets
          * zeroed memory there; its runtime attaches new buffers to its
          * own sessions, which never knew the old ones. */
         n = memobj_create_pages(c->q, m->npages * PAGE_SIZE, MEMOBJ_LAZY, &err);
     else
-        n = memobj_cow_clone(m, c->q, vs, &err);
+        n = memobj_cow_clone(m, c->q, vs, m == c->sth->utcb_mem, &err);
     if (!n)
         return err;
     *out = n;
@@ -273,7 +274,10 @@ int task_clone(struct task *src, struct invocation *inv)
     struct capref qc, sqc;
     if ((err = cap_lookup(cs, qslot, AERIE_OBJ_QUOTA, AERIE_R_MANAGE, &qc)))
         return inv_fail(inv, 0, err);
-    if ((err = cap_lookup(cs, sqslot, AERIE_OBJ_QUOTA, AERIE_R_MANAGE, &sqc))) {
+    /* The source's quota capability must carry AERIE_R_CLONE: only what the
+     * boot quota hands down with it (cm's) may clone. A container's own
+     * quota lacks it, so it cannot clone its tasks (review3 F1). */
+    if ((err = cap_lookup(cs, sqslot, AERIE_OBJ_QUOTA, AERIE_R_MANAGE | AERIE_R_CLONE, &sqc))) {
         capref_put(&qc);
         return inv_fail(inv, 1, err);
     }

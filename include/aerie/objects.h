@@ -35,6 +35,9 @@ enum aerie_obj_type {
 #define AERIE_R_GRANT   0x08   /* endpoint: messages sent through it may carry capabilities */
 #define AERIE_R_MANAGE  0x10   /* control methods: create, map, configure, destroy, ... */
 #define AERIE_R_ALL     0x1F
+#define AERIE_R_CLONE   0x20   /* quota: TASK_CLONE may name it as the source's quota. Not in
+                                * AERIE_R_ALL: only the boot quota has it; QUOTA_CREATE passes it
+                                * on to what it makes only from a capability that has it */
 
 /* ---- Quota: the source of all kernel memory ---- */
 #define AERIE_QUOTA_CREATE   1   /* (type, dst_slot, a0, a1, a2) -> () */
