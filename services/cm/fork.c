@@ -95,16 +95,20 @@ static int clone_quotas(const struct container *s, struct container *c)
  * new session does not already have as it is (the image's files it
  * shares are skipped), eagerly — the fs service has no copy-on-write
  * between sessions. Deletions of image files are not carried over. */
-static int copy_tree(uint32_t from, uint32_t to, const char *dir, unsigned depth)
+static int copy_tree(uint32_t from, uint32_t to, const char *dir, unsigned depth);
+
+/* One directory's listing, read in pieces into recs: its own buffer per
+ * level, as the recursion below would overwrite a shared one (review3
+ * F5: the parent's remaining entries were lost). The file buffers a and b
+ * are used only between recursions, so they are shared. */
+static int copy_dir(uint32_t from, uint32_t to, const char *dir, unsigned depth, uint8_t *recs)
 {
-    static __thread uint8_t recs[FS_ADMIN_LIST_MAX], a[FS_ADMIN_READ_MAX], b[FS_ADMIN_READ_MAX];
-    if (depth > 32)
-        return AE_ELOOP;
+    static __thread uint8_t a[FS_ADMIN_READ_MAX], b[FS_ADMIN_READ_MAX];
     uint64_t cookie = 0;
     bool eof = false;
     while (!eof) {
         unsigned count = 0;
-        int64_t n = ae_fs_admin_list(cm.fs_admin, from, dir, &cookie, &eof, recs, sizeof recs, &count);
+        int64_t n = ae_fs_admin_list(cm.fs_admin, from, dir, &cookie, &eof, recs, FS_ADMIN_LIST_MAX, &count);
         if (n < 0)
             return (int)n;
         for (int64_t off = 0; off + 2 <= n; ) {
@@ -152,6 +156,18 @@ static int copy_tree(uint32_t from, uint32_t to, const char *dir, unsigned depth
         }
     }
     return 0;
+}
+
+static int copy_tree(uint32_t from, uint32_t to, const char *dir, unsigned depth)
+{
+    if (depth > 32)
+        return AE_ELOOP;
+    uint8_t *recs = malloc(FS_ADMIN_LIST_MAX);
+    if (!recs)
+        return AE_ENOMEM;
+    int r = copy_dir(from, to, dir, depth, recs);
+    free(recs);
+    return r;
 }
 
 /* A new fs session on the image, with the original's private files. */

@@ -141,6 +141,13 @@ static void fork_eight_clones_see_only_their_own_changes(void)
     static const char before[] = "written before the fork\n";
     CHECK_EQ(ae_cm_fs_write(admin, id, "/before", 0, before, sizeof before - 1, CM_FS_W_CREATE | CM_FS_W_TRUNC,
                             0644), sizeof before - 1);
+    /* Files in two directories (review3 F5: copying /a overwrote the root
+     * listing, and /b's files were never copied). */
+    CHECK_EQ(ae_cm_fs_mkdir(admin, id, "/a", 0755), 0);
+    CHECK_EQ(ae_cm_fs_mkdir(admin, id, "/b", 0755), 0);
+    CHECK_EQ(ae_cm_fs_write(admin, id, "/a/x", 0, "ax", 2, CM_FS_W_CREATE, 0644), 2);
+    CHECK_EQ(ae_cm_fs_write(admin, id, "/b/y", 0, "by", 2, CM_FS_W_CREATE, 0644), 2);
+    CHECK_EQ(ae_cm_fs_write(admin, id, "/z", 0, "z", 1, CM_FS_W_CREATE, 0644), 1);
     uint64_t ids[8];
     CHECK_EQ(fork_n(id, 8, ids), 0);
     CHECK_EQ(ae_cm_fs_write(admin, id, "/done", 0, "x", 1, CM_FS_W_CREATE, 0644), 1);
@@ -154,6 +161,10 @@ static void fork_eight_clones_see_only_their_own_changes(void)
         char buf[64] = "";
         CHECK_EQ(ae_cm_fs_read(admin, ids[i], "/before", 0, buf, sizeof buf, 0), sizeof before - 1);
         CHECK(!memcmp(buf, before, sizeof before - 1));        /* its own copy of the files */
+        CHECK_EQ(ae_cm_fs_read(admin, ids[i], "/a/x", 0, buf, sizeof buf, 0), 2);
+        CHECK_EQ(ae_cm_fs_read(admin, ids[i], "/b/y", 0, buf, sizeof buf, 0), 2);
+        CHECK(!memcmp(buf, "by", 2));
+        CHECK_EQ(ae_cm_fs_read(admin, ids[i], "/z", 0, buf, sizeof buf, 0), 1);
         uint32_t type, mode;
         uint64_t size;
         CHECK_EQ(ae_cm_fs_stat(admin, ids[i], "/done", &type, &size, &mode), (uint64_t)AE_ENOENT);

@@ -9,6 +9,7 @@
  */
 #include "kt.h"
 #include <aerie/fault.h>
+#include <aerie/trace.h>
 
 #define CVA 0x5A000000ull               /* where the sources map their memory */
 #define PAGES 8
@@ -63,15 +64,18 @@ static void shares_then_diverges(struct kt_env *env, uint64_t memflags)
     for (uint64_t i = 0; i < 4; i++)
         CHECK_OK(put(s.task, CVA + i * 4096, 100 + i));
     uint64_t q = kt_new(env, AERIE_OBJ_QUOTA, 8 << 20, 4, 64), t, th;
-    uint64_t src_used = used(s.q);
+    uint64_t src_used = used(s.q), shared = (memflags & AERIE_MEM_LAZY) ? 4 : PAGES, free0 = kt_free_pages();
     CHECK_OK(clone(s.task, q, s.q, &t, &th));
     uint64_t u0 = used(q);
-    CHECK(u0 < 64 * 1024);                   /* its objects and page tables, no page of memory */
+    /* Charged for every page it shares (review3 F1) and its objects and
+     * page tables, but physically only the objects and page tables. */
+    CHECK(u0 >= shared * 4096 && u0 < shared * 4096 + 64 * 1024);
+    CHECK(free0 - kt_free_pages() < 16);
     for (uint64_t i = 0; i < 4; i++)
         CHECK_EQ(get(t, CVA + i * 4096), 100 + i);
     CHECK_EQ(get(t, CVA + 6 * 4096), 0);    /* lazy: never touched; eager: zero */
-    CHECK_OK(put(t, CVA + 4096, 7001));      /* the clone writes: its own copy, one page charged */
-    CHECK_EQ(used(q), u0 + 4096);
+    CHECK_OK(put(t, CVA + 4096, 7001));      /* the clone writes: its own copy; its charge moves there */
+    CHECK_EQ(used(q), u0);
     CHECK_EQ(get(t, CVA + 4096), 7001);
     CHECK_EQ(get(s.task, CVA + 4096), 101);  /* the source does not see it */
     CHECK_EQ(get(t, CVA + 4096 + 8), 0);     /* the rest of the page copied as it was */
@@ -80,11 +84,11 @@ static void shares_then_diverges(struct kt_env *env, uint64_t memflags)
     CHECK_EQ(get(t, CVA + 2 * 4096), 102);   /* the clone does not see it */
     CHECK_EQ(get(s.task, CVA + 2 * 4096), 5002);
     CHECK_OK(put(t, CVA + 2 * 4096, 7002));  /* its alone now: written in place */
-    CHECK_EQ(used(q), u0 + 4096);
+    CHECK_EQ(used(q), u0);
     CHECK_EQ(get(s.task, CVA + 2 * 4096), 5002);
     if (memflags & AERIE_MEM_LAZY) {
         CHECK_OK(put(t, CVA + 6 * 4096, 7006));    /* a page nobody had: the clone's, charged */
-        CHECK_EQ(used(q), u0 + 2 * 4096);
+        CHECK_EQ(used(q), u0 + 4096);
         CHECK_EQ(get(s.task, CVA + 6 * 4096), 0);
     }
     CHECK_OK(ae_invoke0(q, AERIE_QUOTA_DESTROY));
@@ -296,4 +300,61 @@ KTEST(cow_running_clones_fault_their_own_copies, "an original and two clones, ru
         seen |= 1u << badge;
     }
     CHECK_EQ(seen, 0xE);
+}
+
+/* review3 F1: only a quota capability with AERIE_R_CLONE names a source;
+ * QUOTA_CREATE hands the right down only from a capability that has it. */
+KTEST(cow_clone_needs_clone_right, "TASK_CLONE needs AERIE_R_CLONE on the source's quota; R_ALL is not enough and cannot make it")
+{
+    struct src s;
+    CHECK_OK(make_source(env, &s, AERIE_MEM_LAZY));
+    uint64_t q = kt_new(env, AERIE_OBJ_QUOTA, 8 << 20, 4, 64), t = ae_slot_alloc(), th = ae_slot_alloc();
+    uint64_t badge = 0;
+    int64_t tr = ae_cap_info(s.q, &badge);
+    CHECK(tr > 0 && ((tr >> 8) & AERIE_R_CLONE));        /* made from the boot quota's line */
+    uint64_t plain = kt_mint(s.q, AERIE_R_ALL, 0);   /* what cm gives a container as self.quota */
+    uint64_t obj0 = kt_objects();
+    CHECK_EQ(ae_invokev(s.task, AERIE_TASK_CLONE, q, plain, t, th), AE_ERIGHTS);
+    CHECK_EQ(ae_utcb()->mr[0], 1);
+    CHECK_EQ(kt_objects(), obj0);
+    /* What a container makes from such a quota has no R_CLONE either. */
+    uint64_t sub = ae_slot_alloc(), st, sth2, smem;
+    CHECK_OK(ae_quota_create(plain, AERIE_OBJ_QUOTA, sub, 1 << 20, 2, 16));
+    tr = ae_cap_info(sub, &badge);
+    CHECK(tr > 0 && !((tr >> 8) & AERIE_R_CLONE));
+    CHECK_OK(kt_create(sub, AERIE_OBJ_TASK, &st, 0, 0, 0));
+    CHECK_OK(kt_create(sub, AERIE_OBJ_THREAD, &sth2, st, 0, 0));
+    CHECK_OK(kt_create(sub, AERIE_OBJ_MEMORY, &smem, 4096, 0, 0));
+    CHECK_EQ(ae_invokev(st, AERIE_TASK_CLONE, q, sub, t, th), AE_ERIGHTS);
+    CHECK_EQ(ae_invokev(st, AERIE_TASK_CLONE, sub, sub, t, th), AE_ERIGHTS);
+    CHECK_OK(ae_invoke0(sub, AERIE_QUOTA_DESTROY));
+    CHECK_OK(clone(s.task, q, s.q, &t, &th));   /* the right one works */
+}
+
+/* review3 F4: memory whose physical address was handed out, or a trace
+ * buffer, is written without the COW break: never cloned. */
+KTEST(cow_pinned_memory_refused, "memory whose physical address was handed out, or a trace buffer, is never cloned; a cloned one cannot become a trace buffer")
+{
+    struct src s;
+    CHECK_OK(make_source(env, &s, 0));
+    uint64_t q = kt_new(env, AERIE_OBJ_QUOTA, 8 << 20, 4, 64), t, th;
+    uint64_t pa = 0;
+    CHECK_OK(ae_invoke(s.mem, AERIE_MEM_PHYS, 1, (uint64_t[]){ 4096 }, &pa, 1));
+    CHECK(pa != 0);
+    uint64_t free0 = kt_free_pages(), obj0 = kt_objects();
+    CHECK_EQ(clone(s.task, q, s.q, &t, &th), AE_ETYPE);
+    CHECK_EQ(kt_free_pages(), free0);
+    CHECK_EQ(kt_objects(), obj0);
+    CHECK_EQ(used(q), 0);
+    /* A trace buffer the traced container also maps. */
+    struct src s2;
+    CHECK_OK(make_source(env, &s2, 0));
+    CHECK_OK(ae_invokev(env->quota, AERIE_QUOTA_TRACE, s2.q, s2.mem, 1ull << AERIE_TRACE_CALL));
+    CHECK_EQ(clone(s2.task, q, s2.q, &t, &th), AE_ETYPE);
+    CHECK_OK(ae_invokev(env->quota, AERIE_QUOTA_TRACE, s2.q, 0, 0));
+    /* A source already cloned (its pages shared) cannot become one. */
+    struct src s3;
+    CHECK_OK(make_source(env, &s3, 0));
+    CHECK_OK(clone(s3.task, q, s3.q, &t, &th));
+    CHECK_EQ(ae_invokev(env->quota, AERIE_QUOTA_TRACE, s3.q, s3.mem, 1ull << AERIE_TRACE_CALL), AE_EBUSY);
 }
