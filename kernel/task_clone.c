@@ -47,6 +47,7 @@ struct clone {
     struct quota *q;             /* the clone's objects come from here */
     struct quota *srcq;          /* what the source owns is charged here or below */
     uint64_t qslot;              /* the caller's capability to q */
+    uint64_t flags;              /* AERIE_CLONE_* */
     struct xlate *map;
     unsigned nmap;
     struct remap *maps;
@@ -168,7 +169,10 @@ static int clone_cap(struct clone *c, uint64_t slot, const struct capref *r)
         n = nm ? &nm->obj : NULL;
     }
     else if (!owned(c, o))
-        return cap_copy(&c->src->cspace, slot, to, slot, 0xFF, 0);   /* a grant: shared, same badge */
+        /* A grant: shared, same badge, unless the caller asked for none
+         * (review3 F3: copies of the original's fault or fs capability in
+         * other slots would reach the original's handler and session). */
+        return (c->flags & AERIE_CLONE_OWN_CAPS) ? 0 : cap_copy(&c->src->cspace, slot, to, slot, 0xFF, 0);
     else if ((n = lookup(c, o)) == NULL) {
         struct invocation none = { .caller = c->inv->caller };
         if (r->type == AERIE_OBJ_ENDPOINT)
@@ -258,9 +262,12 @@ static void clone_undo(struct clone *c)
 int task_clone(struct task *src, struct invocation *inv)
 {
     uint64_t qslot, sqslot, tslot, hslot;
+    uint64_t flags = 0;
     if (inv_arg(inv, 0, &qslot) || inv_arg(inv, 1, &sqslot) || inv_arg(inv, 2, &tslot) ||
-        inv_arg(inv, 3, &hslot))
+        inv_arg(inv, 3, &hslot) || (inv->nargs > 4 && inv_arg(inv, 4, &flags)))
         return AE_EINVAL;
+    if (flags & ~(uint64_t)AERIE_CLONE_OWN_CAPS)
+        return inv_fail(inv, 4, AE_EINVAL);
     struct cspace *cs = &inv->caller->task->cspace;
     int err;
     if (src == inv->caller->task)
@@ -282,7 +289,7 @@ int task_clone(struct task *src, struct invocation *inv)
         return inv_fail(inv, 1, err);
     }
     struct clone c = { .inv = inv, .src = src, .q = (struct quota *)qc.obj,
-                       .srcq = (struct quota *)sqc.obj, .qslot = qslot };
+                       .srcq = (struct quota *)sqc.obj, .qslot = qslot, .flags = flags };
     if (!owned(&c, &src->obj)) {                 /* not the source's own quota */
         capref_put(&sqc);
         capref_put(&qc);

@@ -83,7 +83,11 @@ enum aerie_obj_type {
                                     into pages it has mapped writable */
 #define AERIE_TASK_CLONE     9   /* (quota cap for the clone, the task's own quota cap, dst slot for
                                     the new task, dst slot for its thread): a copy of a stopped task
-                                    with one thread, its memory shared copy-on-write (ABI.md) */
+                                    with one thread, its memory shared copy-on-write (ABI.md);
+                                    optional 5th word: AERIE_CLONE_* flags */
+#define AERIE_CLONE_OWN_CAPS 0x1   /* CLONE: capabilities to objects the source does not own, other
+                                    than Memory, are not copied (the caller installs the grants it
+                                    means the clone to have) */
 #define AERIE_MAP_R          0x1   /* required: x86-64 cannot map a page writable or executable but unreadable */
 #define AERIE_MAP_W          0x2
 #define AERIE_MAP_X          0x4

@@ -311,7 +311,10 @@ static int fork_one(struct container *s, unsigned index, struct container **out,
     if (!r) {
         f.task = ae_slot_alloc();
         f.thread = ae_slot_alloc();
-        r = (int)ae_invokev(s->task, AERIE_TASK_CLONE, c->run, s->run, f.task, f.thread);
+        /* Only the original's own objects are copied: every grant it may
+         * keep is re-issued below; a copy of its fault, console, fs or net
+         * capability in another slot would reach the original's (review3 F3). */
+        r = (int)ae_invokev(s->task, AERIE_TASK_CLONE, c->run, s->run, f.task, f.thread, AERIE_CLONE_OWN_CAPS);
         if (r == AE_ELIMIT)
             snprintf(err, errlen, "fork: it runs more than one thread (only single-threaded containers can be forked)");
         else if (r == AE_ETYPE)

@@ -358,3 +358,38 @@ KTEST(cow_pinned_memory_refused, "memory whose physical address was handed out, 
     CHECK_OK(clone(s3.task, q, s3.q, &t, &th));
     CHECK_EQ(ae_invokev(env->quota, AERIE_QUOTA_TRACE, s3.q, s3.mem, 1ull << AERIE_TRACE_CALL), AE_EBUSY);
 }
+
+/* review3 F3: with AERIE_CLONE_OWN_CAPS (what cm passes) a capability to
+ * an object the source does not own (the original's fault endpoint, fs
+ * session, ...) is not copied into the clone in any slot; shared Memory
+ * and its own objects are. */
+KTEST(cow_own_caps_only, "CLONE with AERIE_CLONE_OWN_CAPS copies no capability to another's endpoint or notification; bad flags are refused")
+{
+    struct src s;
+    CHECK_OK(make_source(env, &s, AERIE_MEM_LAZY));
+    uint64_t ep;
+    CHECK_OK(kt_create(s.q, AERIE_OBJ_ENDPOINT, &ep, 0, 0, 0));
+    uint64_t fault = kt_new(env, AERIE_OBJ_ENDPOINT, 0, 0, 0), foreign = kt_new(env, AERIE_OBJ_NOTIFICATION, 0, 0, 0);
+    uint64_t shared = kt_new(env, AERIE_OBJ_MEMORY, 4096, 0, 0);
+    uint64_t fbadged = kt_mint(fault, AERIE_R_WRITE, 0x5EED);
+    CHECK_OK(ae_task_cap_copy(s.task, fbadged, 20, AERIE_R_WRITE, 0));   /* "self.fault" ... */
+    CHECK_OK(ae_task_cap_copy(s.task, fbadged, 200, AERIE_R_WRITE, 0));  /* ... and a copy elsewhere */
+    CHECK_OK(ae_task_cap_copy(s.task, foreign, 201, AERIE_R_WRITE, 0));
+    CHECK_OK(ae_task_cap_copy(s.task, ep, 202, AERIE_R_ALL, 0));
+    CHECK_OK(ae_task_cap_copy(s.task, shared, 203, AERIE_R_READ, 0));
+    uint64_t q = kt_new(env, AERIE_OBJ_QUOTA, 8 << 20, 4, 64), t = ae_slot_alloc(), th = ae_slot_alloc();
+    uint64_t obj0 = kt_objects();
+    CHECK_EQ(ae_invokev(s.task, AERIE_TASK_CLONE, q, s.q, t, th, 2), AE_EINVAL);   /* unknown flag */
+    CHECK_EQ(ae_utcb()->mr[0], 4);
+    CHECK_EQ(kt_objects(), obj0);
+    CHECK_OK(ae_invokev(s.task, AERIE_TASK_CLONE, q, s.q, t, th, AERIE_CLONE_OWN_CAPS));
+    CHECK_EQ(ae_invokev(t, AERIE_TASK_CAP_DELETE, 20), AE_ECAP);    /* the original's grants: gone */
+    CHECK_EQ(ae_invokev(t, AERIE_TASK_CAP_DELETE, 200), AE_ECAP);
+    CHECK_EQ(ae_invokev(t, AERIE_TASK_CAP_DELETE, 201), AE_ECAP);
+    CHECK_OK(ae_invokev(t, AERIE_TASK_CAP_DELETE, 202));            /* its own endpoint: a fresh one */
+    CHECK_OK(ae_invokev(t, AERIE_TASK_CAP_DELETE, 203));            /* shared memory stays */
+    /* Without the flag, a grant is shared as it is (cow_capabilities_translated). */
+    uint64_t t2 = ae_slot_alloc(), th2 = ae_slot_alloc();
+    CHECK_OK(ae_invokev(s.task, AERIE_TASK_CLONE, q, s.q, t2, th2));
+    CHECK_OK(ae_invokev(t2, AERIE_TASK_CAP_DELETE, 200));
+}
