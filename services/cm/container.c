@@ -584,14 +584,17 @@ void container_end(struct container *c, int state, uint64_t status, const uint64
     if (c->run)
         ae_invoke(c->run, AERIE_QUOTA_INFO, 0, 0, c->final, 8);   /* its CPU time and calls stay */
     cm_debug_end(c);
+    cm_free_slot(&c->lx_sig);
+    cm_close_net(c);                                /* its ports are free before anyone hears of the end */
+    /* The waiters hear now: what is left is cm's own work, done before cm
+     * takes another request for c (c is locked), so a remove, a restart
+     * or the stats that follow still find every page given back. */
+    wake_waiters(c);
     cm_destroy_quota(&c->run);                      /* its program, threads and objects */
     if (c->thread) {
         ae_slot_free(c->thread);                 /* emptied by the destruction */
         c->thread = 0;
     }
-    cm_free_slot(&c->lx_sig);
-    cm_close_net(c);
-    wake_waiters(c);
 }
 
 int container_kill(struct container *c)

@@ -144,10 +144,9 @@ int cm_linux_prepare(struct container *c, const struct img_file *prog, struct ae
     a->ngrants += 2;
     a->stack_bytes = LX_STACK;
     a->vm_base = LX_SELF_VM_BASE;
-    /* eager, as services load: with the personality's pages lazy, procs'
-     * process-group check lost its forked child and hung (cause not pinned
-     * down; the suspect is the kernel writing into an untouched lazy page) */
-    a->lazy = false;
+    /* lazy, as the container's own program would be: its .bss and stack
+     * cost what it touches (see docs/LINUX.md, "Where the personality runs") */
+    a->lazy = true;
     return 0;
 }
 

@@ -22,6 +22,69 @@
 #include "sys.h"
 
 #define START_BLOCK_MAX (256u << 10)
+#define HEAD_VIEW       (16u << 10)     /* what load maps of a file for its headers */
+
+/* Part of a program file mapped into the personality for a moment: a
+ * load needs the headers and the writable segments' bytes, not the
+ * whole file (busybox: 1.9 MiB, every page a page-table entry to make
+ * and remove again). A file already mapped whole is read there. */
+struct part {
+    uint64_t va, bytes;         /* our temporary mapping (0: none) */
+};
+
+static const uint8_t *view_part(struct lx_mem *m, uint64_t off, uint64_t len, struct part *pt)
+{
+    *pt = (struct part){ 0, 0 };
+    if (m->map)
+        return m->map + off;
+    uint64_t start = LX_PAGE_DOWN(off), end = LX_PAGE_UP(off + len);
+    if (end <= start)
+        end = start + LX_PAGE;
+    uint64_t va = ae_vm_reserve(end - start);
+    if (!va)
+        return NULL;
+    if (ae_task_map(lx.task, m->slot, start, va, end - start, AERIE_MAP_R) < 0) {
+        ae_vm_release(va, end - start);
+        return NULL;
+    }
+    *pt = (struct part){ va, end - start };
+    return (const uint8_t *)va + (off - start);
+}
+
+static void unview_part(struct part *pt)
+{
+    if (pt->va) {
+        ae_task_unmap(lx.task, pt->va, pt->bytes);
+        ae_vm_release(pt->va, pt->bytes);
+    }
+    pt->va = 0;
+}
+
+static uint64_t get_le(const uint8_t *p, unsigned n)
+{
+    uint64_t v = 0;
+    while (n--)
+        v = v << 8 | p[n];
+    return v;
+}
+
+/* Does everything elf_parse_linux reads — the ELF header, the program
+ * headers, the notes — lie in the first len bytes? */
+static bool headers_within(const uint8_t *f, uint64_t len)
+{
+    if (len < 64)
+        return false;
+    uint64_t phoff = get_le(f + 32, 8), phnum = get_le(f + 56, 2);
+    if (phoff > len || phnum * 56 > len - phoff)
+        return false;
+    for (uint64_t i = 0; i < phnum; i++) {
+        const uint8_t *ph = f + phoff + i * 56;
+        uint64_t off = get_le(ph + 8, 8), filesz = get_le(ph + 32, 8);
+        if (get_le(ph, 4) == 4 /* PT_NOTE */ && (off > len || filesz > len - off))
+            return false;
+    }
+    return true;
+}
 
 void lx_exe_put(struct lx_exe *e)
 {
@@ -110,8 +173,7 @@ static unsigned seg_prot(uint32_t pf)
 }
 
 /* One PT_LOAD segment at bias. */
-static int load_segment(struct lx_mm *mm, struct lx_exe *e, const uint8_t *file, const struct elf_seg *s,
-                        uint64_t bias)
+static int load_segment(struct lx_mm *mm, struct lx_exe *e, const struct elf_seg *s, uint64_t bias)
 {
     uint64_t va = s->vaddr + bias, start = LX_PAGE_DOWN(va), end = LX_PAGE_UP(va + s->memsz);
     unsigned prot = seg_prot(s->flags);
@@ -119,13 +181,18 @@ static int load_segment(struct lx_mm *mm, struct lx_exe *e, const uint8_t *file,
     if (direct)
         return lx_mm_map(mm, start, end - start, prot, LX_VMA_FILE, e->mem, LX_PAGE_DOWN(s->offset));
     int r = lx_mm_map(mm, start, end - start, prot | LX_PROT_WRITE, 0, NULL, 0);
+    if (!r)
+        r = lx_mm_populate(mm, start, end);
     if (r)
         return r;
     if (s->filesz) {
+        struct part pt;
         void *dst = lx_user(mm, va, s->filesz, LX_PROT_WRITE);
-        if (!dst)
+        const uint8_t *src = dst ? view_part(e->mem, s->offset, s->filesz, &pt) : NULL;
+        if (!src)
             return -LX_ENOMEM;
-        memcpy(dst, file + s->offset, s->filesz);
+        memcpy(dst, src, s->filesz);
+        unview_part(&pt);
     }
     return prot & LX_PROT_WRITE ? 0 : lx_mm_protect(mm, start, end - start, prot);
 }
@@ -230,7 +297,12 @@ static uint64_t build_stack(struct lx_mm *mm, uint64_t top, char *const *argv, u
 static struct lx_mm *load(struct lx_exe *e, char *const *argv, unsigned argc, char *const *envp,
                           unsigned envc, uint64_t *entry, uint64_t *sp, int *err)
 {
-    const uint8_t *file = lx_mem_view(e->mem);
+    struct part head;
+    const uint8_t *file = view_part(e->mem, 0, e->size < HEAD_VIEW ? e->size : HEAD_VIEW, &head);
+    if (file && head.va && !headers_within(file, e->size < HEAD_VIEW ? e->size : HEAD_VIEW)) {
+        unview_part(&head);                       /* unusual headers: the whole file, then */
+        file = lx_mem_view(e->mem);
+    }
     struct elf_image img;
     const char *why = file ? elf_parse_linux(file, e->size, LX_USER_MIN, LX_MMAP_TOP, &img) : "unreadable";
     uint64_t bias = !why && img.type == ELF_ET_DYN ? LX_PIE_BASE : 0;
@@ -239,11 +311,13 @@ static struct lx_mm *load(struct lx_exe *e, char *const *argv, unsigned argc, ch
             why = "a static-pie too large for the address space";
     if (why) {
         lx_log("linux: %s: cannot run it: %s\n", e->path, why);
+        unview_part(&head);
         *err = -LX_ENOEXEC;
         return NULL;
     }
     struct lx_mm *mm = lx_mm_new(!lx.own_task_used);
     if (!mm) {
+        unview_part(&head);
         *err = -LX_ENOMEM;
         return NULL;
     }
@@ -252,7 +326,7 @@ static struct lx_mm *load(struct lx_exe *e, char *const *argv, unsigned argc, ch
     uint64_t brk = 0;
     *err = 0;
     for (unsigned i = 0; i < img.nseg && !*err; i++) {
-        *err = load_segment(mm, e, file, &img.seg[i], bias);
+        *err = load_segment(mm, e, &img.seg[i], bias);
         uint64_t end = LX_PAGE_UP(img.seg[i].vaddr + bias + img.seg[i].memsz);
         if (end > brk)
             brk = end;
@@ -267,6 +341,7 @@ static struct lx_mm *load(struct lx_exe *e, char *const *argv, unsigned argc, ch
     };
     if (!*err && !(*sp = build_stack(mm, LX_STACK_TOP, argv, argc, envp, envc, &si)))
         *err = -LX_E2BIG;
+    unview_part(&head);
     if (*err) {
         if (mm->own_task)
             lx.own_task_used = false;

@@ -31,6 +31,8 @@ void lx_file_put(struct lx_file *f)
 {
     if (!f || --f->refs)
         return;
+    if (f->epitems)
+        lx_epoll_forget(f);
     if (f->ops->release)
         f->ops->release(f);
     free(f);

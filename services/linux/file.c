@@ -22,6 +22,7 @@
 #include "sys.h"
 
 #define DIR_BUF 4096u
+#define COPY_BUF (64u << 10)      /* copy_file_range and sendfile's bounce buffer */
 
 struct fsfile {
     uint64_t handle;
@@ -942,10 +943,12 @@ static int64_t copy_fds(struct lx_thread *t, int in, uint64_t in_off_addr, int o
         return -LX_EFAULT;
     if (out_off_addr && lx_copy_in(t->proc->mm, &out_off, out_off_addr, sizeof out_off))
         return -LX_EFAULT;
-    static uint8_t buf[64 << 10];
+    static uint8_t *buf;                       /* made at the first use, not in .bss */
+    if (!buf && !(buf = malloc(COPY_BUF)))
+        return -LX_ENOMEM;
     int64_t total = 0;
     while ((uint64_t)total < count) {
-        uint64_t n = count - (uint64_t)total < sizeof buf ? count - (uint64_t)total : sizeof buf;
+        uint64_t n = count - (uint64_t)total < COPY_BUF ? count - (uint64_t)total : COPY_BUF;
         int64_t r = fi->ops->read(t, fi, buf, n, in_off < 0 ? -1 : in_off + total);
         if (r == LX_BLOCK || r <= 0) {
             if (!total)

@@ -51,6 +51,7 @@ struct lx_proc;
 struct lx_waiter;
 struct lx_waitq {
     struct lx_waiter *head;
+    uint64_t gen;               /* times woken (lx_wake_all): epoll's edges */
 };
 
 /* ---- memory (mm.c) ------------------------------------------------------ */
@@ -79,6 +80,7 @@ struct lx_chunk {
 #define LX_VMA_SHARED    0x2    /* MAP_SHARED: fork maps the same pages */
 #define LX_VMA_STACK     0x4    /* grows down: chunks are placed below the fault */
 #define LX_VMA_BRK       0x8
+#define LX_VMA_WINDOW    0x10   /* LX_VMA_FILE: in the personality's window too (at the first lx_user) */
 
 struct lx_vma {
     uint64_t start, end;
@@ -114,6 +116,10 @@ int lx_mm_unmap(struct lx_mm *mm, uint64_t start, uint64_t len);
 int lx_mm_protect(struct lx_mm *mm, uint64_t start, uint64_t len, unsigned prot);
 /* A free range of len bytes below the mmap area's top, or 0. */
 uint64_t lx_mm_find_free(struct lx_mm *mm, uint64_t len);
+/* One chunk for all of [start, end) of an anonymous VMA with none there
+ * yet (a program's data and bss at load: one Memory object, not a fault
+ * per chunk); ranges over CHUNK_MAX are left to the faults. 0 or -errno. */
+int lx_mm_populate(struct lx_mm *mm, uint64_t start, uint64_t end);
 /* The VMA holding addr, or NULL. */
 struct lx_vma *lx_mm_vma(struct lx_mm *mm, uint64_t addr);
 /* A page fault at addr: 0 if handled (pages made present), else a signal
@@ -266,6 +272,10 @@ int lx_wait_on(struct lx_thread *t, struct lx_waitq *q);
 void lx_wait_until(struct lx_thread *t, uint64_t deadline);
 /* Runs every thread waiting on q again. */
 void lx_wake_all(struct lx_waitq *q);
+/* The waiter t->waits is now (a mark for lx_waits_gen). */
+struct lx_waiter *lx_waits_mark(struct lx_thread *t);
+/* The sum of the wake counts of the queues t began to wait on after mark. */
+uint64_t lx_waits_gen(struct lx_thread *t, struct lx_waiter *mark);
 void lx_wake_thread(struct lx_thread *t, int why);
 /* Drops t's waits (it is woken, or dying). */
 void lx_unwait(struct lx_thread *t);
@@ -297,6 +307,7 @@ const char *lx_signal_name(int sig);
 /* ---- files (fd.c) -------------------------------------------------------- */
 
 struct lx_file;
+struct lx_epitem;
 struct lx_file_ops {
     const char *kind;
     /* buf is the personality's view of the program's buffer. off: a file
@@ -322,6 +333,7 @@ struct lx_file {
     unsigned flags;             /* LX_O_* status and access mode */
     uint64_t pos;
     void *obj;
+    struct lx_epitem *epitems;  /* the epoll items watching it (epoll.c) */
     char path[256];             /* what it was opened as ("" if none) */
 };
 
@@ -353,6 +365,23 @@ int lx_fd_close(struct lx_proc *p, int fd);
 /* stat of an open file (defaults filled in first). */
 int lx_file_stat(struct lx_file *f, struct lx_stat *st);
 
+/* ---- poll and epoll (poll.c, epoll.c) ---- */
+
+/* A file's ready events (LX_POLL*), t registered on its queues if not NULL. */
+unsigned lx_poll_file(struct lx_file *f, struct lx_thread *t);
+/* A waiting call's deadline from its timeout in ns (~0: none), kept in
+ * t->progress across its runs (1: do not wait). */
+uint64_t lx_poll_deadline(struct lx_thread *t, uint64_t timeout_ns);
+/* ready > 0: that; else waits until deadline (LX_BLOCK), or says why not. */
+int64_t lx_poll_result(struct lx_thread *t, int64_t ready, uint64_t deadline);
+/* A timespec timeout at addr (0: none, ~0) in ns: 0 or -errno. */
+int64_t lx_poll_ts(struct lx_thread *t, uint64_t addr, uint64_t *ns);
+/* Runs call with the signal mask at mask_addr (0: unchanged) for its duration. */
+int64_t lx_poll_with_mask(struct lx_thread *t, uint64_t mask_addr, int64_t (*call)(struct lx_thread *, uint64_t),
+                          uint64_t timeout);
+/* f is going away: the epoll items that watch it go first. */
+void lx_epoll_forget(struct lx_file *f);
+
 /* ---- paths and files by name (file.c, procfs.c) ---- */
 
 /* The program's path argument at addr made absolute against dirfd (or
@@ -371,6 +400,27 @@ int64_t lx_proc_readlink(struct lx_thread *t, const char *norm, char *out, size_
 /* A read-only file over a program's bytes (/proc/PID/exe). */
 int lx_exe_open(struct lx_exe *e, struct lx_file **out);
 int64_t lx_socketpair(struct lx_thread *t, unsigned type, uint64_t fds_addr);
+/* Connected AF_UNIX stream ends are socketpair's (pipe.c); see unix.c. */
+struct lx_file *lx_pipe_socket_connect(struct lx_file *f);
+bool lx_pipe_is_socket(struct lx_file *f);
+int64_t lx_pipe_shutdown(struct lx_file *f, int how);
+
+/* ---- AF_UNIX sockets (unix.c): net.c's calls hand them over ---- */
+
+bool lx_unix_file(struct lx_file *f);
+int64_t lx_unix_socket(struct lx_thread *t, unsigned type);
+int64_t lx_unix_bind(struct lx_thread *t, struct lx_file *f);
+int64_t lx_unix_listen(struct lx_thread *t, struct lx_file *f);
+int64_t lx_unix_connect(struct lx_thread *t, struct lx_file *f);
+int64_t lx_unix_accept(struct lx_thread *t, struct lx_file *f, unsigned flags);
+int64_t lx_unix_sendto(struct lx_thread *t, struct lx_file *f, const void *buf, uint64_t n, unsigned fl,
+                       uint64_t addr, uint64_t alen);
+int64_t lx_unix_recvfrom(struct lx_thread *t, struct lx_file *f, void *buf, uint64_t n, unsigned fl, uint64_t addr,
+                         uint64_t alenp, int32_t *mflags);
+/* getsockname (peer false) / getpeername of an AF_UNIX socket or a connected end. */
+int64_t lx_unix_getname(struct lx_thread *t, struct lx_file *f, bool peer);
+int64_t lx_unix_shutdown(struct lx_thread *t, struct lx_file *f);
+int64_t lx_unix_sockopt(struct lx_thread *t, struct lx_file *f, bool set);
 
 /* The console stream (stdout/stderr) and the empty stdin. */
 struct lx_file *lx_console_file(void);

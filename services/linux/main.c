@@ -96,12 +96,14 @@ uint64_t lx_realtime_ns(void)
  * start, the program's first instruction and its end go to the log, for
  * seeing where a start's time goes (docs/EVALUATION.md). */
 static uint64_t trace_main, trace_exec;
+static unsigned trace_calls, trace_faults;      /* system calls and page faults served */
 
 _Noreturn void lx_container_end(int wstatus, uint64_t addr, uint64_t rip)
 {
     (void)rip;
     if (trace_main)
-        lx_log("linux: trace main %lu exec %lu end %lu\n", trace_main, trace_exec, lx_now_ns());
+        lx_log("linux: trace main %lu exec %lu end %lu calls %u faults %u\n", trace_main, trace_exec, lx_now_ns(),
+               trace_calls, trace_faults);
     int sig = wstatus & 0x7f;
     if (sig)
         ae_thread_exit(CM_LINUX_SIGNALED(sig, addr));   /* cm shows it as the signal it was */
@@ -166,8 +168,22 @@ void lx_wake_thread(struct lx_thread *t, int why)
 
 void lx_wake_all(struct lx_waitq *q)
 {
+    q->gen++;
     while (q->head)
         lx_wake_thread(q->head->t, LX_WAKE_EVENT);
+}
+
+struct lx_waiter *lx_waits_mark(struct lx_thread *t)
+{
+    return t->waits;
+}
+
+uint64_t lx_waits_gen(struct lx_thread *t, struct lx_waiter *mark)
+{
+    uint64_t gen = 0;
+    for (struct lx_waiter *w = t->waits; w && w != mark; w = w->tnext)
+        gen += w->q->gen;
+    return gen;
 }
 
 struct lx_thread *lx_waitq_first(struct lx_waitq *q)
@@ -348,12 +364,14 @@ static void on_syscall(struct lx_thread *t, const uint64_t *w)
     t->saved = false;
     t->progress = 0;
     t->wake = 0;
+    trace_calls++;
     finish(t, run_call(t));
 }
 
 static void on_page_fault(struct lx_thread *t, const uint64_t *w)
 {
     uint64_t addr = w[0], err = w[1];
+    trace_faults++;
     t->nr = ~0ull;
     t->rip = w[2];
     t->rsp = w[3];

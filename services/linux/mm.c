@@ -144,16 +144,25 @@ static void range_unmap(struct lx_mm *mm, uint64_t start, uint64_t end)
     ae_task_unmap(lx.task, mm->mirror + start, end - start);
 }
 
+/* A file VMA's pages in the window, read-only: only once the personality
+ * reads them (lx_user), as most of a program's text it never does. */
+static int file_window(struct lx_mm *mm, struct lx_vma *v)
+{
+    int64_t r = ae_task_map(lx.task, v->file->slot, v->file_off, mm->mirror + v->start, v->end - v->start,
+                            AERIE_MAP_R);
+    if (r < 0)
+        return lx_errno((int)r);
+    v->flags |= LX_VMA_WINDOW;
+    return 0;
+}
+
 static int file_map(struct lx_mm *mm, struct lx_vma *v)
 {
     uint64_t len = v->end - v->start;
-    int64_t r = ae_task_map(lx.task, v->file->slot, v->file_off, mm->mirror + v->start, len, AERIE_MAP_R);
-    if (r < 0)
+    int64_t r = 0;
+    v->flags &= ~LX_VMA_WINDOW;
+    if (v->prot && (r = ae_task_map(mm->task, v->file->slot, v->file_off, v->start, len, map_flags(v->prot))) < 0)
         return lx_errno((int)r);
-    if (v->prot && (r = ae_task_map(mm->task, v->file->slot, v->file_off, v->start, len, map_flags(v->prot))) < 0) {
-        ae_task_unmap(lx.task, mm->mirror + v->start, len);
-        return lx_errno((int)r);
-    }
     return 0;
 }
 
@@ -287,6 +296,18 @@ static int populate_at(struct lx_mm *mm, struct lx_vma *v, uint64_t addr)
         end = g1 - start >= size ? start + size : g1;
         start = end - g0 >= size ? end - size : g0;
     }
+    int err = 0;
+    return chunk_new(mm, v, start, end, &err) ? 0 : err;
+}
+
+int lx_mm_populate(struct lx_mm *mm, uint64_t start, uint64_t end)
+{
+    struct lx_vma *v = vma_at(mm, start);
+    if (!v || (v->flags & LX_VMA_FILE) || end > v->end || end - start > CHUNK_MAX)
+        return 0;                                 /* left to the faults */
+    for (struct lx_chunk *c = mm->chunks; c; c = c->next)
+        if (c->start < end && start < c->end)
+            return 0;
     int err = 0;
     return chunk_new(mm, v, start, end, &err) ? 0 : err;
 }
@@ -565,7 +586,7 @@ void *lx_user(struct lx_mm *mm, uint64_t addr, uint64_t len, unsigned access)
         if (!v || !allows(v->prot, access | LX_PROT_READ))
             return NULL;
         if (v->flags & LX_VMA_FILE) {
-            if (access & LX_PROT_WRITE)
+            if ((access & LX_PROT_WRITE) || (!(v->flags & LX_VMA_WINDOW) && file_window(mm, v)))
                 return NULL;
             a = v->end;
             continue;

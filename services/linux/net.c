@@ -560,7 +560,7 @@ LX_SYS(socket)
 {
     unsigned type = (unsigned)t->a[1], kind = type & 0xf;
     if (t->a[0] == LX_AF_UNIX)
-        return -LX_EAFNOSUPPORT;                   /* socketpair only */
+        return lx_unix_socket(t, type);            /* inside the container: unix.c */
     if (t->a[0] != LX_AF_INET)
         return -LX_EAFNOSUPPORT;
     if (type & ~(0xfu | LX_SOCK_NONBLOCK | LX_SOCK_CLOEXEC))
@@ -586,11 +586,19 @@ static bool local_addr_ok(uint32_t ip)
     return ip == 0 || (ip >> 24) == 127 || (our_ip && ip == our_ip);
 }
 
+/* The answer for an fd that is not an AF_INET socket when the call is not
+ * AF_UNIX's either. */
+static int64_t not_inet(struct lx_file *f)
+{
+    return f ? -LX_ENOTSOCK : -LX_EBADF;
+}
+
 LX_SYS(bind)
 {
-    struct sock *s = sock_of(t, FD_ARG(0), NULL);
+    struct lx_file *f;
+    struct sock *s = sock_of(t, FD_ARG(0), &f);
     if (!s)
-        return lx_fd_get(t->proc, FD_ARG(0)) ? -LX_ENOTSOCK : -LX_EBADF;
+        return lx_unix_file(f) ? lx_unix_bind(t, f) : lx_pipe_is_socket(f) ? -LX_EINVAL : not_inet(f);
     uint32_t ip;
     uint16_t port;
     int64_t r = get_addr(t, t->a[1], t->a[2], &ip, &port);
@@ -607,9 +615,10 @@ LX_SYS(bind)
 
 LX_SYS(listen)
 {
-    struct sock *s = sock_of(t, FD_ARG(0), NULL);
+    struct lx_file *f;
+    struct sock *s = sock_of(t, FD_ARG(0), &f);
     if (!s)
-        return lx_fd_get(t->proc, FD_ARG(0)) ? -LX_ENOTSOCK : -LX_EBADF;
+        return lx_unix_file(f) ? lx_unix_listen(t, f) : lx_pipe_is_socket(f) ? -LX_EINVAL : not_inet(f);
     if (s->type != LX_SOCK_STREAM)
         return -LX_EOPNOTSUPP;
     if (s->connected || s->connecting)
@@ -636,7 +645,7 @@ static int64_t do_accept(struct lx_thread *t, unsigned flags)
     struct lx_file *f;
     struct sock *s = sock_of(t, FD_ARG(0), &f);
     if (!s)
-        return f ? -LX_ENOTSOCK : -LX_EBADF;
+        return lx_unix_file(f) ? lx_unix_accept(t, f, flags) : lx_pipe_is_socket(f) ? -LX_EINVAL : not_inet(f);
     if (flags & ~(LX_SOCK_NONBLOCK | LX_SOCK_CLOEXEC))
         return -LX_EINVAL;
     if (s->type != LX_SOCK_STREAM)
@@ -681,7 +690,7 @@ LX_SYS(connect)
     struct lx_file *f;
     struct sock *s = sock_of(t, FD_ARG(0), &f);
     if (!s)
-        return f ? -LX_ENOTSOCK : -LX_EBADF;
+        return lx_unix_file(f) ? lx_unix_connect(t, f) : lx_pipe_is_socket(f) ? -LX_EISCONN : not_inet(f);
     if (s->type == LX_SOCK_STREAM && s->connecting) {
         /* run again: the connection is under way */
         struct ae_tcp_info i;
@@ -746,17 +755,35 @@ LX_SYS(connect)
     return lx_sys_connect(t);                      /* looks at the state, waits if need be */
 }
 
+/* A send on a connected AF_UNIX stream end (a pipe each way): with
+ * MSG_NOSIGNAL a closed peer is EPIPE without the SIGPIPE the pipe would
+ * raise (held off by the mask for the call, then dropped). */
+static int64_t pair_send(struct lx_thread *t, struct lx_file *f, const void *b, uint64_t len, unsigned fl)
+{
+    if (!(fl & LX_MSG_NOSIGNAL))
+        return f->ops->write(t, f, b, len, -1);
+    uint64_t bit = 1ull << (LX_SIGPIPE - 1), mask = t->sigmask, had = t->sig_pending & bit;
+    t->sigmask |= bit;
+    int64_t r = f->ops->write(t, f, b, len, -1);
+    t->sigmask = mask;
+    if (!had)
+        t->sig_pending &= ~bit;
+    return r;
+}
+
 static int64_t sendto_common(struct lx_thread *t, int fd, uint64_t buf, uint64_t len, unsigned fl, uint64_t addr,
                              uint64_t alen)
 {
     struct lx_file *f;
     struct sock *s = sock_of(t, fd, &f);
     if (!s) {
-        if (f && !strncmp(f->path, "socket:", 7) && f->ops->write) {   /* a socketpair end */
+        if (lx_unix_file(f) || lx_pipe_is_socket(f)) {   /* AF_UNIX, or a connected AF_UNIX end */
             const void *b = lx_user(t->proc->mm, buf, len, LX_PROT_READ);
-            return b || !len ? f->ops->write(t, f, b, len, -1) : -LX_EFAULT;
+            if (!b && len)
+                return -LX_EFAULT;
+            return lx_unix_file(f) ? lx_unix_sendto(t, f, b, len, fl, addr, alen) : pair_send(t, f, b, len, fl);
         }
-        return f ? -LX_ENOTSOCK : -LX_EBADF;
+        return not_inet(f);
     }
     if ((int64_t)len < 0)
         return -LX_EINVAL;
@@ -787,11 +814,14 @@ static int64_t recvfrom_common(struct lx_thread *t, int fd, uint64_t buf, uint64
     struct lx_file *f;
     struct sock *s = sock_of(t, fd, &f);
     if (!s) {
-        if (f && !strncmp(f->path, "socket:", 7) && f->ops->read) {
+        if (lx_unix_file(f) || lx_pipe_is_socket(f)) {
             void *b = lx_user(t->proc->mm, buf, len, LX_PROT_WRITE);
-            return b || !len ? f->ops->read(t, f, b, len, -1) : -LX_EFAULT;
+            if (!b && len)
+                return -LX_EFAULT;
+            return lx_unix_file(f) ? lx_unix_recvfrom(t, f, b, len, fl, addr, alenp, mflags)
+                                   : f->ops->read(t, f, b, len, -1);
         }
-        return f ? -LX_ENOTSOCK : -LX_EBADF;
+        return not_inet(f);
     }
     if ((int64_t)len < 0)
         return -LX_EINVAL;
@@ -846,8 +876,9 @@ LX_SYS(sendmsg)
         return -LX_EMSGSIZE;
     struct lx_file *f;
     struct sock *s = sock_of(t, FD_ARG(0), &f);
-    if (!s)
-        return f ? -LX_ENOTSOCK : -LX_EBADF;
+    bool other = !s && (lx_unix_file(f) || lx_pipe_is_socket(f));
+    if (!s && !other)
+        return not_inet(f);
     uint8_t *b = malloc(total ? total : 1);
     if (!b)
         return -LX_ENOMEM;
@@ -860,6 +891,11 @@ LX_SYS(sendmsg)
         at += iov[i].len;
     }
     unsigned fl = (unsigned)t->a[2] | (f->flags & LX_O_NONBLOCK ? LX_MSG_DONTWAIT : 0);
+    if (other) {
+        r = lx_unix_file(f) ? lx_unix_sendto(t, f, b, total, fl, m.name, m.namelen) : pair_send(t, f, b, total, fl);
+        free(b);
+        return r;
+    }
     uint32_t ip = 0;
     uint16_t port = 0;
     bool to = m.name && s->type == LX_SOCK_DGRAM;
@@ -890,8 +926,9 @@ LX_SYS(recvmsg)
     } else {
         struct lx_file *f;
         struct sock *s = sock_of(t, FD_ARG(0), &f);
-        if (!s)
-            return f ? -LX_ENOTSOCK : -LX_EBADF;
+        bool other = !s && (lx_unix_file(f) || lx_pipe_is_socket(f));
+        if (!s && !other)
+            return not_inet(f);
         if (total > MSG_BOUNCE)
             total = MSG_BOUNCE;
         uint8_t *b = malloc(total ? total : 1);
@@ -900,7 +937,12 @@ LX_SYS(recvmsg)
         unsigned fl = (unsigned)t->a[2] | (f->flags & LX_O_NONBLOCK ? LX_MSG_DONTWAIT : 0);
         uint32_t ip = 0;
         uint16_t port = 0;
-        r = sock_recv(t, s, fl, b, total, &ip, &port, &mflags);
+        if (!other)
+            r = sock_recv(t, s, fl, b, total, &ip, &port, &mflags);
+        else if (lx_unix_file(f))
+            r = lx_unix_recvfrom(t, f, b, total, fl, m.name, m.name ? hdr + 8 : 0, &mflags);
+        else
+            r = f->ops->read(t, f, b, total, -1);
         if (r >= 0 && r != LX_BLOCK) {
             uint64_t left = (uint64_t)r < total ? (uint64_t)r : total, at = 0;
             for (uint64_t i = 0; i < m.iovlen && left; i++) {
@@ -912,7 +954,7 @@ LX_SYS(recvmsg)
                 at += k;
                 left -= k;
             }
-            if (r >= 0 && s->type == LX_SOCK_DGRAM && m.name) {
+            if (r >= 0 && s && s->type == LX_SOCK_DGRAM && m.name) {
                 int64_t e = put_addr(t, m.name, hdr + 8, ip, port);
                 if (e)
                     r = e;
@@ -935,7 +977,7 @@ LX_SYS(shutdown)
     struct lx_file *f;
     struct sock *s = sock_of(t, FD_ARG(0), &f);
     if (!s)
-        return f ? -LX_ENOTSOCK : -LX_EBADF;
+        return lx_unix_file(f) || lx_pipe_is_socket(f) ? lx_unix_shutdown(t, f) : not_inet(f);
     if (t->a[1] > LX_SHUT_RDWR)
         return -LX_EINVAL;
     if (s->type == LX_SOCK_DGRAM)
@@ -952,7 +994,7 @@ LX_SYS(getsockname)
     struct lx_file *f;
     struct sock *s = sock_of(t, FD_ARG(0), &f);
     if (!s)
-        return f ? -LX_ENOTSOCK : -LX_EBADF;
+        return lx_unix_file(f) || lx_pipe_is_socket(f) ? lx_unix_getname(t, f, false) : not_inet(f);
     uint32_t ip = 0;
     if (s->has_tsock && !s->listening) {
         struct ae_tcp_info i;
@@ -967,7 +1009,7 @@ LX_SYS(getpeername)
     struct lx_file *f;
     struct sock *s = sock_of(t, FD_ARG(0), &f);
     if (!s)
-        return f ? -LX_ENOTSOCK : -LX_EBADF;
+        return lx_unix_file(f) || lx_pipe_is_socket(f) ? lx_unix_getname(t, f, true) : not_inet(f);
     if (!s->connected)
         return -LX_ENOTCONN;
     return put_addr(t, t->a[1], t->a[2], s->rip, s->rport);
@@ -983,7 +1025,7 @@ LX_SYS(setsockopt)
     struct lx_file *f;
     struct sock *s = sock_of(t, FD_ARG(0), &f);
     if (!s)
-        return f ? -LX_ENOTSOCK : -LX_EBADF;
+        return lx_unix_file(f) || lx_pipe_is_socket(f) ? lx_unix_sockopt(t, f, true) : not_inet(f);
     uint64_t level = t->a[1], opt = t->a[2], addr = t->a[3], len = t->a[4];
     if (level == LX_SOL_SOCKET && (opt == LX_SO_RCVTIMEO || opt == LX_SO_SNDTIMEO)) {
         struct lx_timeval tv;
@@ -1031,7 +1073,7 @@ LX_SYS(getsockopt)
     struct lx_file *f;
     struct sock *s = sock_of(t, FD_ARG(0), &f);
     if (!s)
-        return f ? -LX_ENOTSOCK : -LX_EBADF;
+        return lx_unix_file(f) || lx_pipe_is_socket(f) ? lx_unix_sockopt(t, f, false) : not_inet(f);
     uint64_t level = t->a[1], opt = t->a[2], addr = t->a[3], lenp = t->a[4];
     uint32_t len;
     if (lx_copy_in(t->proc->mm, &len, lenp, sizeof len))

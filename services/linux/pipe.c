@@ -5,7 +5,8 @@
  * all is written (its progress kept across runs of the call); a write
  * with no reader left raises SIGPIPE and fails with EPIPE; a read with no
  * writer left sees the end of the file. socketpair(AF_UNIX) is two of
- * them, one each way.
+ * them, one each way, and so is a connected AF_UNIX stream socket
+ * (unix.c turns its socket into such an end when it connects).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,7 @@ struct end {
     struct pipe *p;
     bool writer;
     struct pipe *other;         /* socketpair: the pipe the other way */
+    bool shut_wr;               /* socket: shutdown(SHUT_WR) let go of `other` */
 };
 
 static unsigned long next_ino = 0x100000;
@@ -75,7 +77,7 @@ static int64_t pipe_write(struct lx_thread *t, struct lx_file *f, const void *bu
     struct pipe *p = e->other ? e->other : e->p;
     if (off >= 0)
         return -LX_ESPIPE;
-    if (!p->readers) {
+    if (e->shut_wr || !p->readers) {
         struct lx_siginfo si = { .code = LX_SI_USER };
         si.kill.pid = t->proc->pid;
         lx_signal_send(t->proc, t, LX_SIGPIPE, &si);
@@ -125,7 +127,9 @@ static unsigned pipe_poll(struct lx_file *f, struct lx_thread *t)
         if (t)
             lx_wait_on(t, &in->rq);
     }
-    if (e->writer || e->other) {
+    if (e->shut_wr) {
+        ev |= LX_POLLOUT | LX_POLLWRNORM;          /* a write would not wait: it fails */
+    } else if (e->writer || e->other) {
         if (!out->readers)
             ev |= LX_POLLERR;
         else if (PIPE_SIZE - out->len >= PIPE_BUF)
@@ -163,7 +167,8 @@ static void pipe_release(struct lx_file *f)
     struct end *e = f->obj;
     if (e->other) {                             /* a socket end: reads one pipe, writes the other */
         pipe_unref(e->p, false);
-        pipe_unref(e->other, true);
+        if (!e->shut_wr)
+            pipe_unref(e->other, true);
     } else {
         pipe_unref(e->p, e->writer);
     }
@@ -265,6 +270,49 @@ int64_t lx_socketpair(struct lx_thread *t, unsigned type, uint64_t fds_addr)
         free(ba);
     }
     return install_pair(t, a, b, fds_addr, type & LX_SOCK_CLOEXEC);
+}
+
+/* Makes f, an AF_UNIX stream socket that connects, one end of a new
+ * connected pair: the other end is a new file (NULL: no memory, f
+ * unchanged). The caller has let go of what f was. */
+struct lx_file *lx_pipe_socket_connect(struct lx_file *f)
+{
+    struct pipe *ab = pipe_new(), *ba = pipe_new();
+    struct end *e = malloc(sizeof *e);
+    struct lx_file *peer = ab && ba && e ? end_new(ba, ab, false, 0) : NULL;
+    if (!peer) {
+        free(ab);
+        free(ba);
+        free(e);
+        return NULL;
+    }
+    *e = (struct end){ .p = ab, .other = ba };
+    ab->readers++;
+    ba->writers++;
+    f->ops = &pipe_ops;
+    f->obj = e;
+    snprintf(f->path, sizeof f->path, "socket:[%lu]", ab->ino);
+    return peer;
+}
+
+bool lx_pipe_is_socket(struct lx_file *f)
+{
+    return f && f->ops == &pipe_ops && ((struct end *)f->obj)->other;
+}
+
+/* shutdown of a connected AF_UNIX stream end: SHUT_WR lets go of the
+ * pipe it writes (the peer reads the end of the file); SHUT_RD is
+ * accepted and changes nothing. */
+int64_t lx_pipe_shutdown(struct lx_file *f, int how)
+{
+    struct end *e = f->obj;
+    if (!lx_pipe_is_socket(f))
+        return -LX_ENOTSOCK;
+    if ((how == LX_SHUT_WR || how == LX_SHUT_RDWR) && !e->shut_wr) {
+        e->shut_wr = true;
+        pipe_unref(e->other, true);
+    }
+    return 0;
 }
 
 LX_SYS(socketpair)

@@ -2,7 +2,7 @@
  * poll.c — poll, ppoll, select and pselect6: each asks every file's ops
  * for its ready events; when none is ready the thread waits on every
  * file's queues (and until the timeout), and the call is run again when
- * any of them moves.
+ * any of them moves. epoll.c waits the same way, with these helpers.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -11,13 +11,13 @@
 
 #define POLL_MAX 4096
 
-static unsigned ready_of(struct lx_file *f, struct lx_thread *t)
+unsigned lx_poll_file(struct lx_file *f, struct lx_thread *t)
 {
     return f->ops->poll ? f->ops->poll(f, t) : (LX_POLLIN | LX_POLLOUT | LX_POLLRDNORM | LX_POLLWRNORM);
 }
 
 /* The deadline of a call from its timeout in ns (~0: none), kept across runs. */
-static uint64_t deadline_of(struct lx_thread *t, uint64_t timeout_ns)
+uint64_t lx_poll_deadline(struct lx_thread *t, uint64_t timeout_ns)
 {
     if (!t->progress)
         t->progress = timeout_ns == ~0ull ? ~0ull : timeout_ns == 0 ? 1 : lx_now_ns() + timeout_ns;
@@ -25,7 +25,7 @@ static uint64_t deadline_of(struct lx_thread *t, uint64_t timeout_ns)
 }
 
 /* Waits when nothing is ready (ready == 0), or says why not. */
-static int64_t wait_or_result(struct lx_thread *t, int64_t ready, uint64_t deadline)
+int64_t lx_poll_result(struct lx_thread *t, int64_t ready, uint64_t deadline)
 {
     if (ready)
         return ready;
@@ -49,7 +49,7 @@ static int64_t do_poll(struct lx_thread *t, uint64_t addr, uint64_t n, uint64_t 
     struct lx_pollfd *fds = lx_user(t->proc->mm, addr, n * sizeof *fds, LX_PROT_WRITE);
     if (!fds && n)
         return -LX_EFAULT;
-    uint64_t deadline = deadline_of(t, timeout_ns);
+    uint64_t deadline = lx_poll_deadline(t, timeout_ns);
     int64_t ready = 0;
     for (int pass = 0; pass < 2 && !ready; pass++) {
         /* pass 0 only looks; pass 1 (nothing was ready) also registers the thread */
@@ -61,7 +61,7 @@ static int64_t do_poll(struct lx_thread *t, uint64_t addr, uint64_t n, uint64_t 
             if (fds[i].fd < 0)
                 continue;
             struct lx_file *f = lx_fd_get(t->proc, fds[i].fd);
-            unsigned ev = f ? ready_of(f, w) : LX_POLLNVAL;
+            unsigned ev = f ? lx_poll_file(f, w) : LX_POLLNVAL;
             unsigned want = (unsigned)(uint16_t)fds[i].events | LX_POLLERR | LX_POLLHUP | LX_POLLNVAL;
             fds[i].revents = (int16_t)(ev & want);
             if (fds[i].revents)
@@ -70,7 +70,7 @@ static int64_t do_poll(struct lx_thread *t, uint64_t addr, uint64_t n, uint64_t 
         if (ready && w)
             lx_unwait(t);
     }
-    return wait_or_result(t, ready, deadline);
+    return lx_poll_result(t, ready, deadline);
 }
 
 static uint64_t ms_timeout(int64_t ms)
@@ -78,7 +78,7 @@ static uint64_t ms_timeout(int64_t ms)
     return ms < 0 ? ~0ull : (uint64_t)ms * 1000000ull;
 }
 
-static int64_t ts_timeout(struct lx_thread *t, uint64_t addr, uint64_t *ns)
+int64_t lx_poll_ts(struct lx_thread *t, uint64_t addr, uint64_t *ns)
 {
     if (!addr) {
         *ns = ~0ull;
@@ -94,8 +94,8 @@ static int64_t ts_timeout(struct lx_thread *t, uint64_t addr, uint64_t *ns)
 }
 
 /* ppoll/pselect6's mask holds for the call; the old one comes back after. */
-static int64_t with_mask(struct lx_thread *t, uint64_t mask_addr, int64_t (*call)(struct lx_thread *, uint64_t),
-                         uint64_t timeout)
+int64_t lx_poll_with_mask(struct lx_thread *t, uint64_t mask_addr, int64_t (*call)(struct lx_thread *, uint64_t),
+                          uint64_t timeout)
 {
     if (mask_addr && !t->sigsuspended) {
         uint64_t m;
@@ -121,11 +121,11 @@ LX_SYS(ppoll)
 {
     uint64_t ns = ~0ull;
     if (!t->progress) {
-        int64_t r = ts_timeout(t, t->a[2], &ns);
+        int64_t r = lx_poll_ts(t, t->a[2], &ns);
         if (r)
             return r;
     }
-    return with_mask(t, t->a[4] == 8 ? t->a[3] : 0, ppoll_call, ns);
+    return lx_poll_with_mask(t, t->a[4] == 8 ? t->a[3] : 0, ppoll_call, ns);
 }
 
 /* ---- select: three bitmaps of nfds bits ---- */
@@ -146,7 +146,7 @@ static int64_t do_select(struct lx_thread *t, int nfds, uint64_t r_addr, uint64_
             return -LX_EFAULT;
         memcpy(in[k], sets[k], bytes);          /* unchanged while the call waits: read again each run */
     }
-    uint64_t deadline = deadline_of(t, timeout_ns);
+    uint64_t deadline = lx_poll_deadline(t, timeout_ns);
     int64_t ready = 0;
     uint64_t out[3][LX_FD_MAX / 64];
     memset(out, 0, sizeof out);
@@ -163,7 +163,7 @@ static int64_t do_select(struct lx_thread *t, int nfds, uint64_t r_addr, uint64_
             struct lx_file *f = lx_fd_get(t->proc, fd);
             if (!f)
                 return -LX_EBADF;
-            unsigned ev = ready_of(f, w);
+            unsigned ev = lx_poll_file(f, w);
             bool got[3] = { want[0] && (ev & (LX_POLLIN | LX_POLLHUP | LX_POLLERR)),
                             want[1] && (ev & (LX_POLLOUT | LX_POLLERR)), want[2] && (ev & LX_POLLPRI) };
             for (int k = 0; k < 3; k++)
@@ -175,7 +175,7 @@ static int64_t do_select(struct lx_thread *t, int nfds, uint64_t r_addr, uint64_
         if (ready && w)
             lx_unwait(t);
     }
-    int64_t r = wait_or_result(t, ready, deadline);
+    int64_t r = lx_poll_result(t, ready, deadline);
     for (int k = 0; k < 3 && r >= 0 && r != LX_BLOCK; k++)
         if (sets[k])
             memcpy(sets[k], out[k], bytes);
@@ -205,12 +205,12 @@ LX_SYS(pselect6)
 {
     uint64_t ns = ~0ull;
     if (!t->progress) {
-        int64_t r = ts_timeout(t, t->a[4], &ns);
+        int64_t r = lx_poll_ts(t, t->a[4], &ns);
         if (r)
             return r;
     }
     struct { uint64_t set, size; } sm = { 0, 0 };
     if (t->a[5] && lx_copy_in(t->proc->mm, &sm, t->a[5], sizeof sm))
         return -LX_EFAULT;
-    return with_mask(t, sm.size == 8 ? sm.set : 0, pselect_call, ns);
+    return lx_poll_with_mask(t, sm.size == 8 ? sm.set : 0, pselect_call, ns);
 }

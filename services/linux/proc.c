@@ -110,7 +110,15 @@ int lx_thread_attach(struct lx_thread *t, uint64_t task)
 {
     if (!thread_prio) {
         uint64_t info[4];
-        thread_prio = ae_invoke(ae_self.thread, AERIE_THREAD_INFO, 0, 0, info, 4) < 0 ? AERIE_PRIO_DEFAULT : info[2];
+        bool ok = ae_invoke(ae_self.thread, AERIE_THREAD_INFO, 0, 0, info, 4) >= 0;
+        thread_prio = ok ? info[2] : AERIE_PRIO_DEFAULT;
+        /* the first Linux thread (pid 1's) goes on our own CPU, the next
+         * ones round from there: pid 1's system calls are then IPCs on one
+         * CPU, not a cross-CPU round trip each (twice the cost, and far
+         * more when the host is busy and the other CPU's turn comes late) */
+        uint64_t mask = lx.cpus ? lx.cpus : 1;
+        if (ok && info[1] < 64 && ((mask >> info[1]) & 1))
+            lx.next_cpu = (unsigned)__builtin_popcountll(mask & ((1ull << info[1]) - 1));
     }
     uint64_t slot = ae_slot_alloc(), ep = ae_slot_alloc();
     if (!slot || !ep) {

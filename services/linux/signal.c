@@ -36,14 +36,17 @@ struct lx_mem *lx_trampoline(void)
     struct lx_mem *m = lx_mem_new(LX_PAGE, &err);
     if (!m)
         return NULL;
-    uint64_t va = ae_vm_reserve(LX_PAGE);
-    if (!va || ae_task_map(lx.task, m->slot, 0, va, LX_PAGE, AERIE_MAP_R | AERIE_MAP_W) < 0) {
-        lx_mem_put(m);
-        return NULL;
+    /* a few Memory WRITEs: cheaper at every start than mapping the page here */
+    size_t len = (size_t)(lx_tramp_end - lx_tramp_start);
+    for (size_t off = 0; off < len; off += AERIE_MEM_WRITE_MAX) {
+        size_t n = len - off < AERIE_MEM_WRITE_MAX ? len - off : AERIE_MEM_WRITE_MAX;
+        uint64_t a[2 + AERIE_MEM_WRITE_MAX / 8] = { off, n };
+        memcpy(&a[2], lx_tramp_start + off, n);
+        if (ae_invoke(m->slot, AERIE_MEM_WRITE, 2 + (unsigned)((n + 7) / 8), a, 0, 0) < 0) {
+            lx_mem_put(m);
+            return NULL;
+        }
     }
-    memcpy((void *)va, lx_tramp_start, (size_t)(lx_tramp_end - lx_tramp_start));
-    ae_task_unmap(lx.task, va, LX_PAGE);
-    ae_vm_release(va, LX_PAGE);
     return m;
 }
 

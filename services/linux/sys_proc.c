@@ -442,16 +442,24 @@ static int find_program(struct lx_thread *t, const char *abs, struct lx_exe **e,
 
 int64_t lx_execve(struct lx_thread *t, uint64_t path, uint64_t argv, uint64_t envp, int dirfd, int flags)
 {
-    static struct args a;                         /* large: one exec at a time (one loop thread) */
-    static char buf[ARGS_MAX];
+    /* large: one exec at a time (one loop thread); made at the first exec,
+     * not in .bss, so a container whose program never execs never has them */
+    static struct args *ap;
+    static char *buf;
+    if (!ap && (!(ap = malloc(sizeof *ap)) || !(buf = malloc(ARGS_MAX)))) {
+        free(ap);
+        ap = NULL;
+        return -LX_ENOMEM;
+    }
+    struct args *a = ap;
     char abs[LX_PATH_MAX], interp[256];
-    memset(&a, 0, sizeof a);
-    a.buf = buf;
+    memset(a, 0, sizeof *a);
+    a->buf = buf;
     int64_t r = lx_path_at(t, dirfd, path, abs, flags & LX_AT_EMPTY_PATH);
     if (!r)
-        r = copy_strings(t, argv, a.argv, &a.argc, &a);
+        r = copy_strings(t, argv, a->argv, &a->argc, a);
     if (!r)
-        r = copy_strings(t, envp, a.envp, &a.envc, &a);
+        r = copy_strings(t, envp, a->envp, &a->envc, a);
     if (r)
         return r;
     struct lx_exe *e = NULL;
@@ -466,24 +474,24 @@ int64_t lx_execve(struct lx_thread *t, uint64_t path, uint64_t argv, uint64_t en
             break;
         char script_path[LX_PATH_MAX];
         strcpy(script_path, abs);
-        if ((r = script(&a, head, nhead, script_path, interp)))
+        if ((r = script(a, head, nhead, script_path, interp)))
             return r;
         if (interp[0] != '/')                     /* relative to the working directory, as Linux does */
             snprintf(abs, sizeof abs, "%s/%s", t->proc->fs->cwd, interp);
         else
             strcpy(abs, interp);
     }
-    a.argv[a.argc] = NULL;
-    a.envp[a.envc] = NULL;
+    a->argv[a->argc] = NULL;
+    a->envp[a->envc] = NULL;
     struct lx_proc *p = t->proc;
-    char *cmd = malloc(a.used ? a.used : 1);
+    char *cmd = malloc(a->used ? a->used : 1);
     size_t cmdlen = 0;
-    for (unsigned i = 0; cmd && i < a.argc; i++) {
-        size_t n = strlen(a.argv[i]) + 1;
-        memcpy(cmd + cmdlen, a.argv[i], n);
+    for (unsigned i = 0; cmd && i < a->argc; i++) {
+        size_t n = strlen(a->argv[i]) + 1;
+        memcpy(cmd + cmdlen, a->argv[i], n);
         cmdlen += n;
     }
-    r = lx_exec_image(t, e, a.argv, a.argc, a.envp, a.envc);
+    r = lx_exec_image(t, e, a->argv, a->argc, a->envp, a->envc);
     lx_exe_put(e);
     if (r) {
         free(cmd);

@@ -174,6 +174,26 @@ static void linux_memory_glibc(void) { selfcheck("memory", "glibc", ""); }
 #define NET_GRANT "grant=console,self,net ports=7000-7009,tcp:7100,out:7101"
 static void linux_udp_echo_musl(void) { selfcheck("net", "musl", NET_GRANT); }
 static void linux_udp_echo_glibc(void) { selfcheck("net", "glibc", NET_GRANT); }
+/* epoll: an event loop over a pipe, a UDP socket and a TCP listener (epoll.c). */
+static void linux_epoll_event_loop_musl(void) { selfcheck("epoll", "musl", NET_GRANT); }
+static void linux_epoll_event_loop_glibc(void) { selfcheck("epoll", "glibc", NET_GRANT); }
+/* socket(AF_UNIX): stream and datagram sockets by name inside the container (unix.c). */
+static void linux_unix_sockets_musl(void) { selfcheck("unix", "musl", ""); }
+static void linux_unix_sockets_glibc(void) { selfcheck("unix", "glibc", ""); }
+static uint64_t start_until(const char *spec, const char *ready);
+
+/* A Unix socket's name belongs to its container: another container
+ * neither reaches it nor finds the name taken. */
+static void linux_unix_names_stay_inside(void)
+{
+    uint64_t id = start_until("image=unix-musl args=serve mem=32M", "unix: serving ready");
+    CHECK(id != 0);
+    if (!id)
+        return;
+    selfcheck("unix", "glibc", "args=probe");
+    ae_cm_kill(cmcap, id);
+    ae_cm_remove(cmcap, id);
+}
 static void linux_sockets_need_net_grant(void)
 {
     selfcheck("net", "musl", "grant=console,self args=nogrant");
@@ -378,17 +398,22 @@ static void profile_busybox_true(void)
         uint64_t t4 = lx_ns();
         read_log(id);
         ae_cm_remove(cmcap, id);
-        unsigned long m = 0, e = 0, x = 0;
+        unsigned long m = 0, e = 0, x = 0, calls = 0, faults = 0;
         const char *p = strstr(logbuf, "linux: trace main ");
         char *q;
         if (p) {
             m = strtoul(p + strlen("linux: trace main "), &q, 10);
             e = strtoul(q + strlen(" exec "), &q, 10);
             x = strtoul(q + strlen(" end "), &q, 10);
+            if (!strncmp(q, " calls ", 7)) {
+                calls = strtoul(q + 7, &q, 10);
+                faults = strtoul(q + strlen(" faults "), &q, 10);
+            }
         }
         if (p && m && e && x)
-            printf("  profile: create->main %lu us, main->exec %lu us, exec->end %lu us, end->waited %lu us, total %lu us\n",
-                   (m - t0) / 1000, (e - m) / 1000, (x - e) / 1000, (t4 - x) / 1000, (t4 - t0) / 1000);
+            printf("  profile: create->main %lu us, main->exec %lu us, exec->end %lu us (%lu calls, %lu faults), "
+                   "end->waited %lu us, total %lu us\n", (m - t0) / 1000, (e - m) / 1000, (x - e) / 1000, calls,
+                   faults, (t4 - x) / 1000, (t4 - t0) / 1000);
     }
 }
 
@@ -421,6 +446,11 @@ int main(int argc, char **argv)
     RUN_IF(linux_udp_echo_musl);
     RUN_IF(linux_udp_echo_glibc);
     RUN_IF(linux_sockets_need_net_grant);
+    RUN_IF(linux_epoll_event_loop_musl);
+    RUN_IF(linux_epoll_event_loop_glibc);
+    RUN_IF(linux_unix_sockets_musl);
+    RUN_IF(linux_unix_sockets_glibc);
+    RUN_IF(linux_unix_names_stay_inside);
     RUN_IF(linux_attacks_stay_inside_musl);
     RUN_IF(linux_attacks_stay_inside_glibc);
     RUN_IF(linux_sigterm_from_cm_runs_the_trap);

@@ -1,0 +1,244 @@
+#define _GNU_SOURCE
+/*
+ * unix.c — socket(AF_UNIX) inside one container: a stream server and a
+ * client in another process (bind, listen, accept, connect, a request and
+ * an answer, shutdown), names relative to the working directory and
+ * abstract ones, the listener's backlog, epoll over a listener and a
+ * connection, datagrams between named and unnamed sockets, and the errors
+ * for names nobody bound, the wrong socket type and a name in use.
+ * Checks itself (and passes on Linux too, run in a scratch directory).
+ */
+#include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "check.h"
+
+static socklen_t name(struct sockaddr_un *a, const char *path, bool abstract)
+{
+    memset(a, 0, sizeof *a);
+    a->sun_family = AF_UNIX;
+    size_t n = strlen(path);
+    memcpy(a->sun_path + (abstract ? 1 : 0), path, n);
+    return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n + (abstract ? 1 : 0) + (abstract ? 0 : 1));
+}
+
+static int listener(const char *path, bool abstract, int backlog)
+{
+    struct sockaddr_un a;
+    socklen_t len = name(&a, path, abstract);
+    int s = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (!abstract)
+        unlink(path);
+    if (s < 0 || bind(s, (struct sockaddr *)&a, len) || listen(s, backlog)) {
+        printf("listening on %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    return s;
+}
+
+static int connected(const char *path, bool abstract, int flags)
+{
+    struct sockaddr_un a;
+    socklen_t len = name(&a, path, abstract);
+    int s = socket(AF_UNIX, SOCK_STREAM | flags, 0);
+    if (s < 0 || connect(s, (struct sockaddr *)&a, len))
+        return -1;
+    return s;
+}
+
+/* A server answers one request from a client in another process. */
+static void stream_between_processes(void)
+{
+    int l = listener("srv.sock", false, 4);
+    CHECK(l >= 0);
+    struct sockaddr_un me;
+    socklen_t ml = sizeof me;
+    CHECK(getsockname(l, (struct sockaddr *)&me, &ml) == 0 && me.sun_family == AF_UNIX);
+    CHECK(strstr(me.sun_path, "srv.sock") != NULL);
+    pid_t c = fork();
+    if (c == 0) {
+        int s = connected("srv.sock", false, 0);
+        char buf[16];
+        if (s < 0 || write(s, "ping", 4) != 4 || read(s, buf, sizeof buf) != 4 || memcmp(buf, "pong", 4))
+            _exit(1);
+        if (shutdown(s, SHUT_WR) || read(s, buf, sizeof buf) != 0)   /* the server closes after our end */
+            _exit(2);
+        _exit(0);
+    }
+    struct sockaddr_un peer;
+    socklen_t pl = sizeof peer;
+    int a = accept(l, (struct sockaddr *)&peer, &pl);
+    CHECK(a >= 0);
+    CHECK(pl == sizeof(sa_family_t) && peer.sun_family == AF_UNIX);   /* the client has no name */
+    char buf[16];
+    CHECK(read(a, buf, sizeof buf) == 4 && !memcmp(buf, "ping", 4));
+    CHECK(send(a, "pong", 4, 0) == 4);
+    CHECK(read(a, buf, sizeof buf) == 0);                /* its shutdown(SHUT_WR) */
+    close(a);
+    int st;
+    CHECK(waitpid(c, &st, 0) == c && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    if (WIFEXITED(st) && WEXITSTATUS(st))
+        printf("the client ended with %d\n", WEXITSTATUS(st));
+    int type = 0;
+    socklen_t tl = sizeof type;
+    CHECK(getsockopt(l, SOL_SOCKET, SO_TYPE, &type, &tl) == 0 && type == SOCK_STREAM);
+    close(l);
+    unlink("srv.sock");
+}
+
+/* A full queue refuses a non-blocking connect; accept takes them in
+ * order; epoll sees the listener and the connections. */
+static void backlog_and_epoll(void)
+{
+    int l = listener("\x01" "aerie-test", true, 1), ep = epoll_create1(0);
+    CHECK(l >= 0 && ep >= 0);
+    struct epoll_event ev = { .events = EPOLLIN, .data.u32 = 1 };
+    CHECK(epoll_ctl(ep, EPOLL_CTL_ADD, l, &ev) == 0);
+    CHECK(epoll_wait(ep, &ev, 1, 0) == 0);
+    CHECK(fcntl(l, F_SETFL, O_NONBLOCK) == 0);
+    CHECK(accept(l, NULL, NULL) == -1 && errno == EAGAIN);
+    int c1 = connected("\x01" "aerie-test", true, SOCK_NONBLOCK);
+    int c2 = connected("\x01" "aerie-test", true, SOCK_NONBLOCK);
+    CHECK(c1 >= 0 && c2 >= 0);                           /* Linux queues backlog + 1 */
+    CHECK(connected("\x01" "aerie-test", true, SOCK_NONBLOCK) == -1 && errno == EAGAIN);
+    CHECK(epoll_wait(ep, &ev, 1, 0) == 1 && ev.data.u32 == 1);
+    CHECK(write(c1, "one", 3) == 3 && write(c2, "two", 3) == 3);
+    int a1 = accept4(l, NULL, NULL, SOCK_CLOEXEC), a2 = accept(l, NULL, NULL);
+    CHECK(a1 >= 0 && a2 >= 0 && fcntl(a1, F_GETFD) == FD_CLOEXEC);
+    CHECK(epoll_wait(ep, &ev, 1, 0) == 0);               /* the queue is empty again */
+    char buf[8];
+    CHECK(read(a1, buf, sizeof buf) == 3 && !memcmp(buf, "one", 3));
+    CHECK(read(a2, buf, sizeof buf) == 3 && !memcmp(buf, "two", 3));
+    ev = (struct epoll_event){ .events = EPOLLIN, .data.u32 = 2 };
+    CHECK(epoll_ctl(ep, EPOLL_CTL_ADD, a1, &ev) == 0);
+    CHECK(epoll_wait(ep, &ev, 1, 0) == 0);
+    CHECK(write(c1, "x", 1) == 1);
+    CHECK(epoll_wait(ep, &ev, 1, 0) == 1 && ev.data.u32 == 2 && (ev.events & EPOLLIN));
+    close(c1);
+    CHECK(read(a1, buf, sizeof buf) == 1 && read(a1, buf, sizeof buf) == 0);
+    signal(SIGPIPE, SIG_DFL);                             /* MSG_NOSIGNAL: no SIGPIPE to die of */
+    CHECK(send(a1, "y", 1, MSG_NOSIGNAL) == -1 && errno == EPIPE);
+    signal(SIGPIPE, SIG_IGN);
+    close(a1);
+    close(a2);
+    close(c2);
+    close(l);
+    close(ep);
+}
+
+/* Datagrams carry their sender's name (none for an unnamed socket). */
+static void datagrams(void)
+{
+    struct sockaddr_un sa, ca, from;
+    socklen_t sl = name(&sa, "dsrv.sock", false), cl = name(&ca, "dcli.sock", false), fl;
+    unlink("dsrv.sock");
+    unlink("dcli.sock");
+    int s = socket(AF_UNIX, SOCK_DGRAM, 0), c = socket(AF_UNIX, SOCK_DGRAM, 0), u = socket(AF_UNIX, SOCK_DGRAM, 0);
+    CHECK(s >= 0 && c >= 0 && u >= 0);
+    CHECK(bind(s, (struct sockaddr *)&sa, sl) == 0 && bind(c, (struct sockaddr *)&ca, cl) == 0);
+    char buf[64];
+    CHECK(recv(s, buf, sizeof buf, MSG_DONTWAIT) == -1 && errno == EAGAIN);
+    CHECK(sendto(c, "hello", 5, 0, (struct sockaddr *)&sa, sl) == 5);
+    CHECK(sendto(c, "again", 5, 0, (struct sockaddr *)&sa, sl) == 5);
+    fl = sizeof from;
+    CHECK(recvfrom(s, buf, sizeof buf, 0, (struct sockaddr *)&from, &fl) == 5 && !memcmp(buf, "hello", 5));
+    CHECK(fl > sizeof(sa_family_t) && strstr(from.sun_path, "dcli.sock") != NULL);
+    CHECK(sendto(s, "reply", 5, 0, (struct sockaddr *)&from, fl) == 5);
+    CHECK(recv(c, buf, sizeof buf, 0) == 5 && !memcmp(buf, "reply", 5));
+    /* boundaries are kept: a short read truncates one datagram, not two */
+    CHECK(recv(s, buf, 2, MSG_PEEK) == 2 && !memcmp(buf, "ag", 2));
+    CHECK(recv(s, buf, 2, 0) == 2);
+    CHECK(recv(s, buf, sizeof buf, MSG_DONTWAIT) == -1 && errno == EAGAIN);
+    /* an unnamed sender, connected */
+    CHECK(connect(u, (struct sockaddr *)&sa, sl) == 0);
+    CHECK(send(u, "anon", 4, 0) == 4);
+    fl = sizeof from;
+    CHECK(recvfrom(s, buf, sizeof buf, 0, (struct sockaddr *)&from, &fl) == 4 && fl == 0);
+    /* a child's datagram wakes a blocked reader */
+    pid_t k = fork();
+    if (k == 0) {
+        usleep(50000);
+        _exit(sendto(u, "late", 4, 0, NULL, 0) == 4 ? 0 : 1);
+    }
+    CHECK(recv(s, buf, sizeof buf, 0) == 4 && !memcmp(buf, "late", 4));
+    int st;
+    CHECK(waitpid(k, &st, 0) == k && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    close(s);
+    close(c);
+    close(u);
+    unlink("dsrv.sock");
+    unlink("dcli.sock");
+}
+
+static void errors(void)
+{
+    struct sockaddr_un a;
+    socklen_t len = name(&a, "nobody.sock", false);
+    unlink("nobody.sock");
+    int s = socket(AF_UNIX, SOCK_STREAM, 0), d = socket(AF_UNIX, SOCK_DGRAM, 0);
+    CHECK(connect(s, (struct sockaddr *)&a, len) == -1 && errno == ENOENT);
+    CHECK(sendto(d, "x", 1, 0, (struct sockaddr *)&a, len) == -1 && errno == ENOENT);
+    CHECK(send(d, "x", 1, 0) == -1 && errno == ENOTCONN);
+    CHECK(write(s, "x", 1) == -1 && errno == ENOTCONN);
+    CHECK(accept(s, NULL, NULL) == -1 && errno == EINVAL);   /* not listening */
+    /* a name taken; a stream socket not listening; the wrong type */
+    struct sockaddr_un b;
+    socklen_t bl = name(&b, "taken.sock", false);
+    unlink("taken.sock");
+    int t = socket(AF_UNIX, SOCK_STREAM, 0), t2 = socket(AF_UNIX, SOCK_STREAM, 0);
+    CHECK(bind(t, (struct sockaddr *)&b, bl) == 0);
+    CHECK(bind(t2, (struct sockaddr *)&b, bl) == -1 && errno == EADDRINUSE);
+    CHECK(connect(s, (struct sockaddr *)&b, bl) == -1 && errno == ECONNREFUSED);
+    CHECK(listen(t, 2) == 0);
+    CHECK(connect(d, (struct sockaddr *)&b, bl) == -1 && errno == EPROTOTYPE);
+    CHECK(bind(s, (struct sockaddr *)&a, 1) == -1 && errno == EINVAL);
+    CHECK(bind(s, (struct sockaddr *)16, len) == -1 && errno == EFAULT);
+    CHECK(socket(AF_UNIX, 7, 0) == -1 && errno == ESOCKTNOSUPPORT);
+    CHECK(listen(d, 1) == -1 && errno == EOPNOTSUPP);
+    close(t);
+    close(t2);
+    close(s);
+    close(d);
+    unlink("taken.sock");
+    /* a closed and unlinked name can be bound again */
+    t = socket(AF_UNIX, SOCK_STREAM, 0);
+    CHECK(bind(t, (struct sockaddr *)&b, bl) == 0);
+    close(t);
+    unlink("taken.sock");
+}
+
+/* Two containers (lxtest): "serve" listens on an abstract name and a path
+ * and waits; "probe", in another container, must not reach either. */
+static int isolation(const char *role)
+{
+    if (!strcmp(role, "serve")) {
+        int a = listener("aerie-shared", true, 4), p = listener("/shared.sock", false, 4);
+        printf("unix: serving %s\n", a >= 0 && p >= 0 ? "ready" : "failed");
+        fflush(stdout);
+        sleep(60);
+        return 0;
+    }
+    CHECK(connected("aerie-shared", true, 0) == -1 && errno == ECONNREFUSED);
+    CHECK(connected("/shared.sock", false, 0) == -1 && errno == ENOENT);
+    int l = listener("aerie-shared", true, 1);             /* the name is free here */
+    CHECK(l >= 0);
+    return done("unix");
+}
+
+int main(int argc, char **argv)
+{
+    signal(SIGPIPE, SIG_IGN);
+    if (argc > 1)
+        return isolation(argv[1]);
+    stream_between_processes();
+    backlog_and_epoll();
+    datagrams();
+    errors();
+    return done("unix");
+}
