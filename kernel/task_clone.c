@@ -191,10 +191,19 @@ static int clone_cap(struct clone *c, uint64_t slot, const struct capref *r)
     return cap_install(to, slot, n, r->rights, r->badge);
 }
 
+/* Only chunks that exist are walked (review3 F8: one capability at a
+ * slot near AERIE_CSPACE_MAX made this walk every slot below it), so the
+ * work is bounded by what the source's quota paid for; between chunks
+ * this CPU serves TLB requests, as batched revocation does. */
 static int clone_caps(struct clone *c)
 {
     uint64_t limit = cspace_slot_limit(&c->src->cspace);
     for (uint64_t slot = 1; slot < limit; slot++) {
+        if (slot % CAPS_PER_CHUNK == 0 || slot == 1) {
+            spin_relax();
+            if ((slot = cspace_next_chunk(&c->src->cspace, slot)) >= limit)
+                break;
+        }
         struct capref r;
         if (cap_lookup(&c->src->cspace, slot, -1, 0, &r))
             continue;                            /* empty (or naming a dead object) */

@@ -318,9 +318,13 @@ static int fork_one(struct container *s, unsigned index, struct container **out,
         if (r == AE_ELIMIT)
             snprintf(err, errlen, "fork: it runs more than one thread (only single-threaded containers can be forked)");
         else if (r == AE_ETYPE)
-            snprintf(err, errlen, "fork: it holds objects a clone cannot copy (its own quotas, tasks or DMA memory)");
+            snprintf(err, errlen, "fork: it holds objects a clone cannot copy (its own quotas, tasks, DMA "
+                     "memory, or memory a device or the kernel writes directly)");
+        else if (r == AE_EBUSY)
+            snprintf(err, errlen, "fork: it holds memory another thread's UTCB is in, or that another task maps");
         else if (r == AE_ENOMEM)
-            snprintf(err, errlen, "fork: no memory for the clone's kernel objects");
+            snprintf(err, errlen, "fork: no room for the clone's kernel objects and the pages it shares "
+                     "(a clone pays for every page it shares)");
         else if (r)
             snprintf(err, errlen, "fork: the kernel refused the clone (error %d)", r);
     }
