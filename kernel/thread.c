@@ -529,6 +529,8 @@ int thread_set_utcb(struct thread *t, struct memobj *m, uint64_t off)
 
 struct thread *thread_clone(struct thread *src, struct quota *q, struct task *task, int *err)
 {
+    /* review3 F6: once a start boost exists (ipcperf), this must be
+     * src->base_prio, never a temporary boost. */
     struct thread *t = thread_new(q, task, src->prio, err);
     if (!t)
         return NULL;

@@ -12,6 +12,10 @@
  *                         its own and prints what the receive returned
  *                         when the fork ended it (docs/FORK.md).
  *   MODE idle             waits for ever (a warm container for the bench).
+ *   MODE grabs            first copies its self.fault and fs capabilities
+ *                         into other slots, and at the end says whether
+ *                         the copies are there (review3 F3: a clone must
+ *                         not have them).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -23,6 +27,7 @@
 #include <libaerie/invoke.h>
 #include <libaerie/syscall.h>
 #include <aerie/errors.h>
+#include <aerie/capenv.h>
 
 static uint64_t own_state;               /* a generator of the program's own, reseeded on a fork */
 
@@ -53,6 +58,14 @@ int main(int argc, char **argv)
         a[i] = (i / per) * 0x1000000ull + i % per;
     getrandom(&own_state, sizeof own_state, 0);
     own_state |= 1;
+    uint64_t grab_fault = 0, grab_fs = 0;
+    if (!strcmp(mode, "grabs")) {
+        grab_fault = ae_slot_alloc();
+        grab_fs = ae_slot_alloc();
+        if (ae_cap_copy(ae_capenv_lookup("self.fault"), grab_fault, AERIE_R_ALL, 0) ||
+            ae_cap_copy(ae_capenv_lookup("fs"), grab_fs, AERIE_R_ALL, 0))
+            printf("forkee: the copies failed\n");
+    }
     uint64_t gen0 = ae_clone_generation();
     printf("forkee: ready gen=%lu\n", (unsigned long)gen0);
     fflush(stdout);
@@ -84,6 +97,11 @@ int main(int argc, char **argv)
     if (ae_clone_generation() != gen0) {
         getrandom(&own_state, sizeof own_state, 0);  /* what a program with its own generator does */
         own_state |= 1;
+    }
+    if (grab_fault) {
+        uint64_t b;
+        printf("forkee: grabs fault=%s fs=%s\n", ae_cap_info(grab_fault, &b) >= 0 ? "present" : "gone",
+               ae_cap_info(grab_fs, &b) >= 0 ? "present" : "gone");
     }
     uint64_t g;
     getrandom(&g, sizeof g, 0);

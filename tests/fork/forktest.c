@@ -230,6 +230,33 @@ static void fork_of_a_container_blocked_in_ipc(void)
     ae_cm_remove(cmcap, id);
 }
 
+/* review3 F3: the original copies its fault and fs capabilities into
+ * other slots before the fork; the clone has neither copy (cm clones with
+ * AERIE_CLONE_OWN_CAPS), so it can neither end the original through cm's
+ * fault endpoint nor use the original's fs session. */
+static void fork_copies_of_grants_stay_with_the_original(void)
+{
+    uint64_t id = start_ready("image=forkee grant=console,fs,self mem=8M args=\"64 grabs\"");
+    CHECK(id != 0);
+    uint64_t ids[1];
+    CHECK_EQ(fork_n(id, 1, ids), 0);
+    static char log[4096];
+    struct outcome o;
+    CHECK(end_of(ids[0], &o, log, sizeof log));
+    CHECK(!strcmp(o.parts, "ok"));
+    if (!strstr(log, "grabs fault=gone fs=gone"))
+        printf("  clone's log: %s\n", log);
+    CHECK(strstr(log, "grabs fault=gone fs=gone") != NULL);
+    struct ae_cm_status st;
+    CHECK_EQ(ae_cm_status(cmcap, id, &st), 0);
+    CHECK_EQ(st.state, CM_RUNNING);          /* the original was not ended */
+    CHECK_EQ(ae_cm_fs_write(admin, id, "/done", 0, "x", 1, CM_FS_W_CREATE, 0644), 1);
+    CHECK(end_of(id, &o, log, sizeof log));
+    CHECK(strstr(log, "grabs fault=present fs=present") != NULL);
+    ae_cm_remove(cmcap, ids[0]);
+    ae_cm_remove(cmcap, id);
+}
+
 static void expect_refusal(uint64_t cm, uint64_t id, unsigned n, int want, const char *msg)
 {
     uint64_t ids[CM_FORK_MAX];
@@ -317,6 +344,7 @@ int main(void)
     RUN(fork_eight_clones_see_only_their_own_changes);
     RUN(fork_killing_a_clone_leaves_the_others);
     RUN(fork_of_a_container_blocked_in_ipc);
+    RUN(fork_copies_of_grants_stay_with_the_original);
     RUN(fork_refusals_name_their_reason);
     RUN(fork_returns_every_page);
     return TESTS_DONE();
