@@ -323,5 +323,5 @@ void boot_task_start(void)
     boot_thread = th;
     kprintf("boot: started '%s' (%lu KiB) as the boot task\n", bootinfo.modules[0].name,
             bootinfo.modules[0].len / 1024);
-    thread_start(th);
+    thread_start(th, 0);
 }

@@ -3,6 +3,7 @@
  * (see cap.h for the structures and the locking rules).
  */
 #include "cap.h"
+#include "hot.h"
 #include "quota.h"
 #include "kmem.h"
 #include "printk.h"
@@ -39,7 +40,7 @@ void cspace_init(struct cspace *cs, struct quota *q)
 }
 
 /* The slot for index, or NULL if its chunk does not exist. cs->lock held. */
-static struct cap *slot_at(struct cspace *cs, uint64_t idx)
+static KERNEL_HOT struct cap *slot_at(struct cspace *cs, uint64_t idx)
 {
     if (idx == 0 || idx >= AERIE_CSPACE_MAX)
         return NULL;
@@ -108,6 +109,7 @@ static int grow_to(struct cspace *cs, uint64_t idx)
     return 0;
 }
 
+<<<<<<< HEAD
 uint64_t cspace_slot_limit(struct cspace *cs)
 {
     spin_lock(&cs->lock);
@@ -129,6 +131,9 @@ uint64_t cspace_next_chunk(struct cspace *cs, uint64_t slot)
 }
 
 int cap_lookup(struct cspace *cs, uint64_t slot, int type, uint8_t rights, struct capref *out)
+=======
+KERNEL_HOT int cap_lookup(struct cspace *cs, uint64_t slot, int type, uint8_t rights, struct capref *out)
+>>>>>>> main
 {
     out->obj = NULL;
     spin_lock(&cs->lock);

@@ -3,6 +3,7 @@
  * (see ioport.h).
  */
 #include "ioport.h"
+#include "ipc.h"
 #include "quota.h"
 #include "memobj.h"
 #include "thread.h"
@@ -146,7 +147,8 @@ int kdebug_invoke(struct kobject *k, const struct capref *cap, uint64_t label, s
         inv->reply[1] = pmm_total_pages();
         inv->reply[2] = obj_count();
         inv->reply[3] = ncpus;
-        inv->nreply = 4;
+        ipc_stats(&inv->reply[4], &inv->reply[5]);
+        inv->nreply = 6;
         return 0;
     case AERIE_KDEBUG_EXIT: {
         uint64_t code = 0;

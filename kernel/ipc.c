@@ -8,6 +8,8 @@
 #include "quota.h"
 #include "sched.h"
 #include "printk.h"
+#include "percpu.h"
+#include "hot.h"
 #include "lib/string.h"
 #include <aerie/errors.h>
 #include <aerie/syscall.h>
@@ -23,6 +25,51 @@ int endpoint_create(struct quota *q, struct invocation *inv, struct kobject **ou
     list_init(&ep->notices);
     *out = &ep->obj;
     return 0;
+}
+
+/* Counts a message handed from sender to receiver: on the sender's CPU
+ * or across CPUs. Per-CPU fields only this CPU writes, in the per-CPU
+ * block the path touches anyway; ipc_stats sums them (KDEBUG_STATS). */
+static KERNEL_HOT void count_delivery(const struct thread *sender, const struct thread *receiver)
+{
+    struct cpu *c = this_cpu();
+    if (__atomic_load_n(&sender->cpu, __ATOMIC_RELAXED) == __atomic_load_n(&receiver->cpu, __ATOMIC_RELAXED))
+        __atomic_store_n(&c->ipc_local, c->ipc_local + 1, __ATOMIC_RELAXED);
+    else
+        __atomic_store_n(&c->ipc_remote, c->ipc_remote + 1, __ATOMIC_RELAXED);
+}
+
+void ipc_stats(uint64_t *local, uint64_t *remote)
+{
+    *local = *remote = 0;
+    for (unsigned c = 0; c < ncpus; c++) {
+        *local += __atomic_load_n(&cpus[c].ipc_local, __ATOMIC_RELAXED);
+        *remote += __atomic_load_n(&cpus[c].ipc_remote, __ATOMIC_RELAXED);
+    }
+}
+
+/* How many waiting receivers a sender looks through for one on its CPU:
+ * a bound, since the endpoint lock is held meanwhile. */
+#define RECV_SCAN 8
+
+/* The receiver a message goes to: the first waiting on the sender's CPU
+ * among the first RECV_SCAN, else the longest waiting. Services with a
+ * worker per CPU on one endpoint (fs, cm) then answer on the caller's
+ * CPU without an IPI or a second CPU's wake-up. ep locked, recvq not
+ * empty. A receiver's CPU may change meanwhile (SET_AFFINITY): it is only
+ * a preference. */
+static KERNEL_HOT struct thread *pick_receiver(struct endpoint *ep)
+{
+    uint16_t me = (uint16_t)cpu_index();
+    unsigned n = 0;
+    list_for_each(l, &ep->recvq) {
+        struct thread *r = list_entry(l, struct thread, wait_link);
+        if (__atomic_load_n(&r->cpu, __ATOMIC_RELAXED) == me)
+            return r;
+        if (++n == RECV_SCAN)
+            break;
+    }
+    return list_entry(ep->recvq.next, struct thread, wait_link);
 }
 
 static void wake_all(struct list *q)
@@ -58,7 +105,7 @@ const struct obj_ops endpoint_ops = {
     .size = sizeof(struct endpoint),
 };
 
-int ipc_check_info(struct thread *t, uint64_t info, bool grant)
+KERNEL_HOT int ipc_check_info(struct thread *t, uint64_t info, bool grant)
 {
     uint64_t nwords = AERIE_INFO_NWORDS(info), ncaps = AERIE_INFO_NCAPS(info);
     if (nwords > AERIE_MSG_WORDS || ncaps > AERIE_MSG_CAPS || AERIE_INFO_FLAGS(info))
@@ -75,7 +122,7 @@ int ipc_check_info(struct thread *t, uint64_t info, bool grant)
  * locked or s is the current thread; the derivation-tree lock is held if
  * the message carries capabilities.
  */
-static uint64_t transfer(struct thread *s, uint64_t info, bool grant, struct thread *r)
+static KERNEL_HOT uint64_t transfer(struct thread *s, uint64_t info, bool grant, struct thread *r)
 {
     unsigned n = (unsigned)AERIE_INFO_NWORDS(info);
     unsigned ncaps = grant && !s->fault_msg ? (unsigned)AERIE_INFO_NCAPS(info) : 0;
@@ -138,7 +185,7 @@ void ipc_post_notice(struct endpoint *ep, struct ipc_notice *n)
 }
 
 /* r (locked, s locked too) now owes s a reply: s waits on r. */
-static void await_reply(struct thread *s, struct thread *r)
+static KERNEL_HOT void await_reply(struct thread *s, struct thread *r)
 {
     obj_get(&s->obj);
     r->reply_to = s;
@@ -147,7 +194,7 @@ static void await_reply(struct thread *s, struct thread *r)
 
 /* A blocked sender s that made a call becomes a reply waiter on r. Both
  * locked, and the endpoint s was queued on. */
-static void sender_to_reply_wait(struct thread *s, struct thread *r)
+static KERNEL_HOT void sender_to_reply_wait(struct thread *s, struct thread *r)
 {
     timer_disarm(s);                        /* the send timeout is over */
     obj_put(s->wait_obj);                   /* the endpoint: its lock holder has another reference */
@@ -158,7 +205,7 @@ static void sender_to_reply_wait(struct thread *s, struct thread *r)
     await_reply(s, r);
 }
 
-int64_t ipc_send(struct thread *t, struct endpoint *ep, uint64_t badge, bool grant,
+KERNEL_HOT int64_t ipc_send(struct thread *t, struct endpoint *ep, uint64_t badge, bool grant,
                  uint64_t info, uint64_t timeout, bool call)
 {
     bool caps = AERIE_INFO_NCAPS(info) && grant;
@@ -170,9 +217,10 @@ int64_t ipc_send(struct thread *t, struct endpoint *ep, uint64_t badge, bool gra
     if (ep->obj.dead) {
         ret = AE_EDEAD;
     } else if (!list_empty(&ep->recvq)) {
-        struct thread *r = list_entry(ep->recvq.next, struct thread, wait_link);
+        struct thread *r = pick_receiver(ep);
         thread_lock_pair(t, r);
         list_remove(&r->wait_link);
+        count_delivery(t, r);
         uint64_t rinfo = transfer(t, info, grant, r);
         r->result_badge = badge;
         if (call) {
@@ -209,7 +257,7 @@ int64_t ipc_send(struct thread *t, struct endpoint *ep, uint64_t badge, bool gra
     return t->result;
 }
 
-void ipc_cancel_reply(struct thread *t, int64_t err)
+KERNEL_HOT void ipc_cancel_reply(struct thread *t, int64_t err)
 {
     spin_lock(&t->obj.lock);
     struct thread *c = t->reply_to;
@@ -226,7 +274,7 @@ void ipc_cancel_reply(struct thread *t, int64_t err)
     obj_put(&c->obj);
 }
 
-int64_t ipc_recv(struct thread *t, struct endpoint *ep, uint64_t timeout, uint64_t *badge)
+KERNEL_HOT int64_t ipc_recv(struct thread *t, struct endpoint *ep, uint64_t timeout, uint64_t *badge)
 {
     if (!t->utcb) {
         obj_put(&ep->obj);
@@ -253,6 +301,7 @@ int64_t ipc_recv(struct thread *t, struct endpoint *ep, uint64_t timeout, uint64
         if (!caps || have_cdt) {
             thread_lock_pair(t, s);
             list_remove(&s->wait_link);
+            count_delivery(s, t);
             ret = (int64_t)transfer(s, s->send_info, s->send_grant, t);
             *badge = s->send_badge;
             if (s->send_call)
@@ -296,7 +345,7 @@ out:
 
 /* Delivers t's reply to client, if client still waits for it (`saved`:
  * through a saved reply cap). Consumes the reference on client. */
-static int64_t deliver_reply(struct thread *t, struct thread *client, uint64_t seq, uint64_t info, bool saved)
+static KERNEL_HOT int64_t deliver_reply(struct thread *t, struct thread *client, uint64_t seq, uint64_t info, bool saved)
 {
     bool caps = AERIE_INFO_NCAPS(info) != 0;
     if (caps)
@@ -319,7 +368,7 @@ static int64_t deliver_reply(struct thread *t, struct thread *client, uint64_t s
     return ret;
 }
 
-int64_t ipc_reply(struct thread *t, uint64_t info)
+KERNEL_HOT int64_t ipc_reply(struct thread *t, uint64_t info)
 {
     int err = ipc_check_info(t, info, true);
     if (err)

@@ -58,6 +58,9 @@ int64_t ipc_fault_call(struct thread *t, uint64_t info);
  * on n->owner) until one comes; dropped if ep is dead. No locks held; n
  * must not be posted again before it has been received or dropped. */
 void ipc_post_notice(struct endpoint *ep, struct ipc_notice *n);
+/* Messages handed from a thread to a receiver so far: on the sender's
+ * CPU, and across CPUs (KDEBUG_STATS words 4 and 5). */
+void ipc_stats(uint64_t *local, uint64_t *remote);
 /* Checks an info word a thread wants to send. */
 int ipc_check_info(struct thread *t, uint64_t info, bool grant);
 

@@ -3,6 +3,7 @@
  * kernel object (see object.h for the lifetime rules).
  */
 #include "object.h"
+#include "hot.h"
 #include "quota.h"
 #include "cap.h"
 #include "kmem.h"
@@ -44,7 +45,7 @@ static void obj_free(struct kobject *o)
     }
 }
 
-void obj_put(struct kobject *o)
+KERNEL_HOT void obj_put(struct kobject *o)
 {
     uint32_t left = __atomic_sub_fetch(&o->refs, 1, __ATOMIC_ACQ_REL);
     if (left == 0)
@@ -64,7 +65,7 @@ void obj_destroy(struct kobject *o)
     list_push_back(l, &o->reap_link);
 }
 
-void obj_reap(void)
+KERNEL_HOT void obj_reap(void)
 {
     struct list *l = &reap_lists[cpu_index()];
     if (!l->next)

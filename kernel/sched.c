@@ -7,6 +7,26 @@
  * it under the run-queue lock unless it is still current there; schedule()
  * reads the current thread's state under the same run-queue lock, so a
  * wake-up racing with a thread that is about to block is never lost.
+ *
+ * Address spaces. The idle thread touches no user memory, so a CPU that
+ * goes idle keeps the last task's page tables loaded (its bit stays in
+ * that vspace's cpus_active) and a thread woken there again runs without
+ * a CR3 write — under emulation every CR3 write empties the software TLB.
+ * Any TLB request that reaches an idle CPU drops the borrowed tables
+ * (sched_tlb_flush_local), so does an idle CPU before it halts, and
+ * vspace_release asks every CPU in cpus_active before it frees them, so
+ * no CPU keeps freed tables. An unmap's shootdown does not wait for such
+ * a lazy CPU (whose vCPU the host may not even be running): it marks it
+ * stale (sched_tlb_defer), and the CPU drops the tables at its next look,
+ * or reloads CR3 if it switches back to them first — the two sides in
+ * Dekker's pattern on rq->lazy and rq->tlb_stale.
+ *
+ * Waking an idle CPU. While the idle loop watches its queue it says so
+ * (rq->polling); a waker that finds it watching only sets need_resched
+ * and sends no IPI. The two sides follow Dekker's pattern (the waker
+ * publishes need_resched, then reads polling; the idle loop clears
+ * polling, then reads need_resched, both sequentially consistent), so
+ * one of them always sees the other.
  */
 #include "sched.h"
 #include "thread.h"
@@ -19,6 +39,7 @@
 #include "cpu.h"
 #include "printk.h"
 #include "kmain.h"
+#include "hot.h"
 #include <aerie/errors.h>
 
 struct runqueue {
@@ -31,16 +52,21 @@ struct runqueue {
     spinlock_t timer_lock;
     struct list timers;              /* blocked threads with deadlines, soonest first */
     uint64_t acct_tsc;               /* when the current thread's CPU time was last counted */
+    bool polling;                    /* the idle loop watches the queue: no IPI needed */
+    struct vspace *loaded_vs;        /* whose tables CR3 holds; NULL: the kernel's (this CPU only) */
+    struct thread *last_user;        /* whose FPU registers and FS base this CPU holds */
+    bool lazy;                       /* idle with loaded_vs borrowed: nothing uses it (atomic) */
+    bool tlb_stale;                  /* a shootdown skipped us while lazy: flush before reuse (atomic) */
 };
 
 static struct runqueue rqs[MAX_CPUS];
 static struct thread idle_threads[MAX_CPUS];
 
-static struct runqueue *this_rq(void) { return &rqs[cpu_index()]; }
+static KERNEL_HOT struct runqueue *this_rq(void) { return &rqs[cpu_index()]; }
 
 uint64_t time_now_ns(void) { return tsc_to_ns(rdtsc()); }
 
-struct thread *current_thread(void) { return this_rq()->current; }
+KERNEL_HOT struct thread *current_thread(void) { return this_rq()->current; }
 
 void sched_init_cpu(void)
 {
@@ -64,14 +90,14 @@ void sched_init_cpu(void)
 
 /* ---- queue operations, rq->lock held ---- */
 
-static void rq_push(struct runqueue *rq, struct thread *t)
+static KERNEL_HOT void rq_push(struct runqueue *rq, struct thread *t)
 {
     list_push_back(&rq->queue[t->prio], &t->rq_link);
     rq->bitmap |= 1u << t->prio;
     t->in_rq = true;
 }
 
-static void rq_remove(struct runqueue *rq, struct thread *t)
+static KERNEL_HOT void rq_remove(struct runqueue *rq, struct thread *t)
 {
     list_remove(&t->rq_link);
     if (list_empty(&rq->queue[t->prio]))
@@ -79,7 +105,7 @@ static void rq_remove(struct runqueue *rq, struct thread *t)
     t->in_rq = false;
 }
 
-static struct thread *rq_pop(struct runqueue *rq)
+static KERNEL_HOT struct thread *rq_pop(struct runqueue *rq)
 {
     if (!rq->bitmap)
         return NULL;
@@ -90,27 +116,35 @@ static struct thread *rq_pop(struct runqueue *rq)
 }
 
 /* Asks cpu to reschedule if t should run before what runs there now. */
-static void preempt_if_better(unsigned cpu, struct runqueue *rq, struct thread *t)
+static KERNEL_HOT void preempt_if_better(unsigned cpu, struct runqueue *rq, struct thread *t)
 {
     if (!rq->current->idle && rq->current->prio >= t->prio)
         return;
     if (cpu == cpu_index()) {
         rq->need_resched = true;
-    } else if (!__atomic_exchange_n(&rq->need_resched, true, __ATOMIC_ACQ_REL)) {
-        lapic_send_ipi(cpus[cpu].apic_id, VEC_RESCHEDULE);
+    } else if (!__atomic_exchange_n(&rq->need_resched, true, __ATOMIC_SEQ_CST)) {
+        if (!__atomic_load_n(&rq->polling, __ATOMIC_SEQ_CST))
+            lapic_send_ipi(cpus[cpu].apic_id, VEC_RESCHEDULE);
     }
 }
 
-void sched_enqueue(struct thread *t)
+KERNEL_HOT void sched_enqueue_boosted(struct thread *t, uint8_t boost)
 {
     unsigned cpu = t->cpu;
     struct runqueue *rq = &rqs[cpu];
     spin_lock(&rq->lock);
     if (!t->in_rq && rq->current != t) {
+        if (boost > t->base_prio)
+            t->prio = boost;                  /* schedule() ends it when t leaves its CPU */
         rq_push(rq, t);
         preempt_if_better(cpu, rq, t);
     }
     spin_unlock(&rq->lock);
+}
+
+KERNEL_HOT void sched_enqueue(struct thread *t)
+{
+    sched_enqueue_boosted(t, 0);
 }
 
 void sched_dequeue(struct thread *t)
@@ -119,6 +153,21 @@ void sched_dequeue(struct thread *t)
     spin_lock(&rq->lock);
     if (t->in_rq)
         rq_remove(rq, t);
+    spin_unlock(&rq->lock);
+}
+
+void sched_set_prio(struct thread *t, uint8_t prio)
+{
+    struct runqueue *rq = &rqs[t->cpu];
+    spin_lock(&rq->lock);
+    bool queued = t->in_rq;
+    if (queued)
+        rq_remove(rq, t);
+    t->prio = t->base_prio = prio;           /* a start boost ends here too */
+    if (queued) {
+        rq_push(rq, t);
+        preempt_if_better(t->cpu, rq, t);
+    }
     spin_unlock(&rq->lock);
 }
 
@@ -150,7 +199,7 @@ void sched_set_cpu(struct thread *t, unsigned cpu)
  * counted) to t, the thread leaving or still on this CPU, and to the
  * quota it is charged to: a plain add to fields only this CPU writes,
  * one atomic add per counter to the quota. Idle time is nobody's. */
-static void account(struct runqueue *rq, struct thread *t)
+static KERNEL_HOT void account(struct runqueue *rq, struct thread *t)
 {
     uint64_t now = rdtsc(), d = now - rq->acct_tsc;
     rq->acct_tsc = now;
@@ -174,29 +223,81 @@ extern void context_switch(uint64_t *save_rsp, uint64_t load_rsp);
 static void fpu_save(struct thread *t) { __asm__ volatile("fxsave64 (%0)" :: "r"(t->fpu) : "memory"); }
 static void fpu_load(struct thread *t) { __asm__ volatile("fxrstor64 (%0)" :: "r"(t->fpu) : "memory"); }
 
-static void switch_to(struct runqueue *rq, struct thread *prev, struct thread *next)
+/* Loads nvs's page tables unless CR3 holds them already (and no
+ * shootdown was deferred meanwhile: stale); this CPU's bit moves from the
+ * space it leaves to nvs (see "Address spaces" above). */
+static KERNEL_HOT void switch_vspace(struct runqueue *rq, struct vspace *nvs, uint64_t bit, bool stale)
+{
+    struct vspace *old = rq->loaded_vs;
+    if (old == nvs) {
+        if (stale)
+            write_cr3(nvs->root);             /* the same tables, without what they no longer map */
+        return;
+    }
+    __atomic_or_fetch(&nvs->cpus_active, bit, __ATOMIC_SEQ_CST);
+    pt_activate(nvs->root);
+    rq->loaded_vs = nvs;
+    if (old)
+        __atomic_and_fetch(&old->cpus_active, ~bit, __ATOMIC_SEQ_CST);
+}
+
+/* The idle thread gives back the tables it kept loaded: CR3 gets the
+ * kernel's, and this CPU leaves their cpus_active. */
+static void idle_drop_vspace(struct runqueue *rq, unsigned cpu)
+{
+    struct vspace *vs = rq->loaded_vs;
+    __atomic_store_n(&rq->lazy, false, __ATOMIC_SEQ_CST);
+    pt_activate(pt_kernel_root());
+    rq->loaded_vs = NULL;
+    __atomic_and_fetch(&vs->cpus_active, ~(1ull << cpu), __ATOMIC_SEQ_CST);
+    __atomic_store_n(&rq->tlb_stale, false, __ATOMIC_SEQ_CST);   /* the CR3 write flushed */
+}
+
+bool sched_tlb_defer(unsigned cpu)
+{
+    struct runqueue *rq = &rqs[cpu];
+    __atomic_store_n(&rq->tlb_stale, true, __ATOMIC_SEQ_CST);
+    return __atomic_load_n(&rq->lazy, __ATOMIC_SEQ_CST);
+}
+
+void sched_tlb_flush_local(void)
 {
     struct cpu *c = this_cpu();
-    uint64_t bit = 1ull << c->index;
-    struct vspace *pvs = prev->idle ? NULL : &prev->task->vs;
-    struct vspace *nvs = next->idle ? NULL : &next->task->vs;
+    struct runqueue *rq = &rqs[c->index];
+    if (rq->loaded_vs && c->current && c->current->idle)
+        idle_drop_vspace(rq, c->index);
+    else
+        write_cr3(read_cr3());
+}
+
+static KERNEL_HOT void switch_to(struct runqueue *rq, struct thread *prev, struct thread *next)
+{
+    struct cpu *c = this_cpu();
     c->current = next;
     account(rq, prev);
     if (!prev->idle)
         fpu_save(prev);
-    if (nvs != pvs) {
-        if (nvs) {
-            __atomic_or_fetch(&nvs->cpus_active, bit, __ATOMIC_SEQ_CST);
-            pt_activate(nvs->root);
-        } else {
-            pt_activate(pt_kernel_root());
+    if (next->idle) {
+        if (rq->loaded_vs)
+            __atomic_store_n(&rq->lazy, true, __ATOMIC_SEQ_CST);
+    } else {
+        /* Leaving lazy: say so first, then look for a deferred shootdown
+         * (the other half of sched_tlb_defer's Dekker pair). */
+        bool stale = false;
+        if (prev->idle) {
+            __atomic_store_n(&rq->lazy, false, __ATOMIC_SEQ_CST);
+            stale = __atomic_exchange_n(&rq->tlb_stale, false, __ATOMIC_SEQ_CST);
         }
-        if (pvs)
-            __atomic_and_fetch(&pvs->cpus_active, ~bit, __ATOMIC_SEQ_CST);
-    }
-    if (!next->idle) {
-        fpu_load(next);
-        wrmsr(MSR_FS_BASE, next->fs_base);
+        switch_vspace(rq, &next->task->vs, 1ull << c->index, stale);
+        /* Back after only the idle thread ran here (it and the kernel use
+         * no FPU and leave FS alone): the registers are still next's.
+         * loaded_cpu tells a thread made at a freed one's address apart. */
+        if (rq->last_user != next || next->loaded_cpu != (int32_t)c->index) {
+            fpu_load(next);
+            wrmsr(MSR_FS_BASE, next->fs_base);
+            rq->last_user = next;
+            next->loaded_cpu = (int32_t)c->index;
+        }
         c->kernel_rsp = (uint64_t)next + 4096;
         c->tss.rsp[0] = c->kernel_rsp;
         if (next->canary != THREAD_CANARY)
@@ -207,7 +308,7 @@ static void switch_to(struct runqueue *rq, struct thread *prev, struct thread *n
     sched_finish_switch();
 }
 
-void sched_finish_switch(void)
+KERNEL_HOT void sched_finish_switch(void)
 {
     struct runqueue *rq = this_rq();
     struct thread *prev = rq->prev;
@@ -228,12 +329,13 @@ void sched_finish_switch(void)
     obj_put(&prev->obj);                      /* the running reference */
 }
 
-void schedule(void)
+KERNEL_HOT void schedule(void)
 {
     struct runqueue *rq = this_rq();
     struct thread *prev = rq->current;
     spin_lock(&rq->lock);
     rq->need_resched = false;
+    prev->prio = prev->base_prio;             /* a start boost lasts until it leaves the CPU */
     if (!prev->idle && prev->state == TS_RUNNABLE && !prev->in_rq && !prev->migrate)
         rq_push(rq, prev);
     struct thread *next = rq_pop(rq);
@@ -253,7 +355,12 @@ void schedule(void)
     switch_to(rq, prev, next);
 }
 
-bool sched_need_resched(void)
+bool sched_cpu_polling(unsigned cpu)
+{
+    return __atomic_load_n(&rqs[cpu].polling, __ATOMIC_SEQ_CST);
+}
+
+KERNEL_HOT bool sched_need_resched(void)
 {
     struct runqueue *rq = this_rq();
     struct thread *cur = rq->current;
@@ -302,8 +409,8 @@ bool sched_wait_off_cpu(struct thread *t, uint8_t state)
 
 static bool work_waiting(struct runqueue *rq)
 {
-    return __atomic_load_n(&rq->bitmap, __ATOMIC_ACQUIRE) ||
-           __atomic_load_n(&rq->need_resched, __ATOMIC_ACQUIRE);
+    return __atomic_load_n(&rq->bitmap, __ATOMIC_SEQ_CST) ||
+           __atomic_load_n(&rq->need_resched, __ATOMIC_SEQ_CST);
 }
 
 _Noreturn void sched_idle_loop(void)
@@ -312,12 +419,23 @@ _Noreturn void sched_idle_loop(void)
     for (;;) {
         obj_reap();
         uint64_t until = time_now_ns() + IDLE_POLL_NS;
-        while (!work_waiting(rq) && time_now_ns() < until)
+        __atomic_store_n(&rq->polling, true, __ATOMIC_SEQ_CST);
+        while (!work_waiting(rq) && time_now_ns() < until) {
+            if (rq->loaded_vs && __atomic_load_n(&rq->tlb_stale, __ATOMIC_SEQ_CST))
+                idle_drop_vspace(rq, cpu_index());   /* unmapped under us: give them back */
             spin_relax();
-        if (work_waiting(rq))
+        }
+        __atomic_store_n(&rq->polling, false, __ATOMIC_SEQ_CST);
+        tlb_service();                       /* a request sent without an IPI while we watched */
+        if (work_waiting(rq)) {
             schedule();
-        else
+        } else {
+            /* A halted CPU keeps no task's tables: a shootdown for them
+             * would otherwise have to wake it and wait. */
+            if (rq->loaded_vs)
+                idle_drop_vspace(rq, cpu_index());
             __asm__ volatile("sti; hlt; cli" ::: "memory");
+        }
     }
 }
 
@@ -340,7 +458,7 @@ void timer_arm(struct thread *t, uint64_t deadline)
     spin_unlock(&rq->timer_lock);
 }
 
-void timer_disarm(struct thread *t)
+KERNEL_HOT void timer_disarm(struct thread *t)
 {
     int32_t c = __atomic_load_n(&t->timer_cpu, __ATOMIC_ACQUIRE);
     if (c < 0)

@@ -19,8 +19,14 @@ _Noreturn void sched_idle_loop(void);
 void schedule(void);
 /* Puts a runnable thread on its home CPU's queue (its lock held). */
 void sched_enqueue(struct thread *t);
+/* The same, for a thread being started: with boost above its own
+ * priority it runs at boost until it first leaves its CPU, one time
+ * slice at most (THREAD RESUME's AERIE_RESUME_BOOST). */
+void sched_enqueue_boosted(struct thread *t, uint8_t boost);
 /* Takes a runnable, queued thread off its queue (its lock held). */
 void sched_dequeue(struct thread *t);
+/* Sets t's priority (its lock held), ending a start boost. */
+void sched_set_prio(struct thread *t, uint8_t prio);
 /* Moves t to cpu (its lock held). */
 void sched_set_cpu(struct thread *t, unsigned cpu);
 void sched_tick(void);
@@ -36,6 +42,19 @@ void sched_kick(struct thread *t);
  * the current thread is itself stopped (two threads stopping each other
  * on two CPUs must not wait for each other forever). No locks held. */
 bool sched_wait_off_cpu(struct thread *t, uint8_t state);
+
+/* True while cpu's idle loop watches its queue and TLB requests: a
+ * request or a wake-up made visible before this returns true needs no IPI
+ * (sched.c, "Waking an idle CPU"). */
+bool sched_cpu_polling(unsigned cpu);
+/* For a shootdown of an unmap: marks cpu's TLB stale and returns true if
+ * cpu is idle holding borrowed tables, which it flushes before it uses
+ * them again (no need to wait for it); false: ask it and wait. */
+bool sched_tlb_defer(unsigned cpu);
+/* Empties this CPU's TLB for a shootdown: an idle CPU gives back the
+ * page tables it kept loaded (sched.c, "Address spaces"), any other
+ * reloads CR3. */
+void sched_tlb_flush_local(void);
 
 /* Timeouts: arm/disarm with the thread lock held. */
 void timer_arm(struct thread *t, uint64_t deadline_ns);

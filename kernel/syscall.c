@@ -4,6 +4,7 @@
  * This is the only place that switches on a capability's type.
  */
 #include "syscall.h"
+#include "hot.h"
 #include "thread.h"
 #include "task.h"
 #include "quota.h"
@@ -86,7 +87,7 @@ static __attribute__((noinline)) int64_t traced_call(struct thread *t, struct ca
     return r;
 }
 
-static int64_t sys_call(struct thread *t, uint64_t slot, uint64_t info, uint64_t timeout)
+static KERNEL_HOT int64_t sys_call(struct thread *t, uint64_t slot, uint64_t info, uint64_t timeout)
 {
     struct capref cap;
     int err = cap_lookup(&t->task->cspace, slot, -1, 0, &cap);
@@ -147,7 +148,7 @@ static int64_t sleep_for(struct thread *t, uint64_t timeout)
     return t->result == AE_ETIMEOUT ? 0 : t->result;
 }
 
-static int64_t sys_recv(struct thread *t, uint64_t slot, uint64_t timeout, uint64_t *badge)
+static KERNEL_HOT int64_t sys_recv(struct thread *t, uint64_t slot, uint64_t timeout, uint64_t *badge)
 {
     if (slot == 0)
         return timeout == AERIE_TIMEOUT_POLL ? 0 : sleep_for(t, timeout);
@@ -216,7 +217,7 @@ static int64_t sys_futex(struct thread *t, uint64_t op, uint64_t addr, uint64_t 
  * resumes here, and what was queued for destruction on this CPU meanwhile
  * (by a thread that died and switched away) is reaped now rather than at
  * the next kernel exit. */
-void return_to_user_checks(struct thread *t)
+KERNEL_HOT void return_to_user_checks(struct thread *t)
 {
     for (;;) {
         obj_reap();
@@ -246,7 +247,7 @@ static void unknown_syscall(struct thread *t, struct trap_frame *tf)
     thread_fault(t, AERIE_FAULT_SYSCALL, w, 9);
 }
 
-void syscall_dispatch(struct trap_frame *tf)
+KERNEL_HOT void syscall_dispatch(struct trap_frame *tf)
 {
     struct thread *t = current_thread();
     uint64_t badge = 0;

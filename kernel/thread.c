@@ -3,6 +3,7 @@
  * generic block/wake/abort protocol (see thread.h), faults and exit.
  */
 #include "thread.h"
+#include "hot.h"
 #include "task.h"
 #include "quota.h"
 #include "trace.h"
@@ -26,23 +27,6 @@
 extern char thread_first_entry[];
 
 struct cspace *thread_cspace(struct thread *t) { return &t->task->cspace; }
-
-void thread_lock_pair(struct thread *a, struct thread *b)
-{
-    if (a < b) {
-        spin_lock(&a->obj.lock);
-        spin_lock(&b->obj.lock);
-    } else {
-        spin_lock(&b->obj.lock);
-        spin_lock(&a->obj.lock);
-    }
-}
-
-void thread_unlock_pair(struct thread *a, struct thread *b)
-{
-    spin_unlock(&a->obj.lock);
-    spin_unlock(&b->obj.lock);
-}
 
 /* Lays out a new thread's kernel stack so its first switch lands in
  * thread_first_entry and leaves for user mode through its frame. */
@@ -83,9 +67,10 @@ struct thread *thread_new(struct quota *q, struct task *task, uint8_t prio, int 
     }
     init_fpu(t->fpu);
     t->state = TS_INACTIVE;
-    t->prio = prio;
+    t->prio = t->base_prio = prio;
     t->cpu = (uint16_t)cpu_index();
     t->timer_cpu = -1;
+    t->loaded_cpu = -1;
     t->canary = THREAD_CANARY;
     list_init(&t->rq_link);
     list_init(&t->wait_link);
@@ -119,7 +104,8 @@ int thread_create(struct quota *q, struct invocation *inv, struct kobject **out)
     int err = cap_lookup(thread_cspace(inv->caller), slot, AERIE_OBJ_TASK, AERIE_R_MANAGE, &tc);
     if (err)
         return inv_fail(inv, 2, err);
-    uint8_t prio = inv->caller->prio < AERIE_PRIO_DEFAULT ? inv->caller->prio : AERIE_PRIO_DEFAULT;
+    uint8_t own = inv->caller->base_prio;
+    uint8_t prio = own < AERIE_PRIO_DEFAULT ? own : AERIE_PRIO_DEFAULT;
     struct thread *t = thread_new(q, (struct task *)tc.obj, prio, &err);
     capref_put(&tc);
     if (!t)
@@ -128,7 +114,7 @@ int thread_create(struct quota *q, struct invocation *inv, struct kobject **out)
     return 0;
 }
 
-void thread_start(struct thread *t)
+void thread_start(struct thread *t, uint8_t boost)
 {
     spin_lock(&t->obj.lock);
     if (t->state == TS_INACTIVE && !t->self_held) {
@@ -140,7 +126,7 @@ void thread_start(struct thread *t)
     }
     if (t->state == TS_INACTIVE || t->state == TS_SUSPENDED) {
         t->state = TS_RUNNABLE;
-        sched_enqueue(t);
+        sched_enqueue_boosted(t, boost);
     }
     spin_unlock(&t->obj.lock);
 }
@@ -159,7 +145,7 @@ static void drop_self_hold(struct thread *t, const struct quota_end *end)
 
 /* ---- blocking and waking ---- */
 
-bool thread_block(struct thread *t, enum wait_kind kind, struct kobject *wait_obj,
+KERNEL_HOT bool thread_block(struct thread *t, enum wait_kind kind, struct kobject *wait_obj,
                   spinlock_t *wait_lock, uint64_t timeout_ns)
 {
     if (t->state != TS_RUNNABLE)
@@ -181,7 +167,7 @@ bool thread_block(struct thread *t, enum wait_kind kind, struct kobject *wait_ob
 /* Ends t's wait with result; t becomes final_state (RUNNABLE: queued to
  * run; DEAD: it never runs again — blocked threads hold no references
  * outside their structure, so nothing on its stack needs unwinding). */
-static void finish_wait(struct thread *t, int64_t result, uint8_t final_state)
+static KERNEL_HOT void finish_wait(struct thread *t, int64_t result, uint8_t final_state)
 {
     if (t->state != TS_BLOCKED)
         return;
@@ -199,12 +185,12 @@ static void finish_wait(struct thread *t, int64_t result, uint8_t final_state)
         sched_enqueue(t);
 }
 
-void thread_wake(struct thread *t, int64_t result)
+KERNEL_HOT void thread_wake(struct thread *t, int64_t result)
 {
     finish_wait(t, result, TS_RUNNABLE);
 }
 
-void thread_wait_switch(void)
+KERNEL_HOT void thread_wait_switch(void)
 {
     schedule();
 }
@@ -529,9 +515,9 @@ int thread_set_utcb(struct thread *t, struct memobj *m, uint64_t off)
 
 struct thread *thread_clone(struct thread *src, struct quota *q, struct task *task, int *err)
 {
-    /* review3 F6: once a start boost exists (ipcperf), this must be
-     * src->base_prio, never a temporary boost. */
-    struct thread *t = thread_new(q, task, src->prio, err);
+    /* Its own priority, never a start boost it may still have (review3
+     * F6: a boosted thread suspended before it first ran). */
+    struct thread *t = thread_new(q, task, src->base_prio, err);
     if (!t)
         return NULL;
     if (!lock_stopped(src, false)) {
@@ -694,15 +680,11 @@ static int method_set_priority(struct thread *t, struct invocation *inv)
     uint64_t prio;
     if (inv_arg(inv, 0, &prio))
         return AE_EINVAL;
-    if (prio < 1 || prio > AERIE_PRIO_MAX || prio > inv->caller->prio)
+    /* Against the caller's own priority, not a start boost it runs with. */
+    if (prio < 1 || prio > AERIE_PRIO_MAX || prio > inv->caller->base_prio)
         return inv_fail(inv, 0, AE_EINVAL);
     spin_lock(&t->obj.lock);
-    bool queued = t->in_rq;
-    if (queued)
-        sched_dequeue(t);
-    t->prio = (uint8_t)prio;
-    if (queued)
-        sched_enqueue(t);
+    sched_set_prio(t, (uint8_t)prio);
     spin_unlock(&t->obj.lock);
     return 0;
 }
@@ -747,14 +729,18 @@ int thread_invoke(struct thread *t, const struct capref *cap, uint64_t label, st
         sched_set_cpu(t, (unsigned)v);
         spin_unlock(&t->obj.lock);
         return 0;
-    case AERIE_THREAD_RESUME:
+    case AERIE_THREAD_RESUME: {
+        uint64_t flags = inv->nargs ? inv->args[0] : 0;
+        if (flags & ~(uint64_t)AERIE_RESUME_BOOST)
+            return inv_fail(inv, 0, AE_EINVAL);
         spin_lock(&t->obj.lock);
         v = t->state == TS_INACTIVE || t->state == TS_SUSPENDED;
         spin_unlock(&t->obj.lock);
         if (!v)
             return inv_fail(inv, ~0u, AE_EBUSY);
-        thread_start(t);
+        thread_start(t, (flags & AERIE_RESUME_BOOST) ? inv->caller->base_prio : 0);
         return 0;
+    }
     case AERIE_THREAD_SUSPEND:      return method_suspend(t, inv->caller);
     case AERIE_THREAD_DESTROY:
         obj_destroy(&t->obj);
@@ -762,7 +748,7 @@ int thread_invoke(struct thread *t, const struct capref *cap, uint64_t label, st
     case AERIE_THREAD_INFO:
         inv->reply[0] = t->state;
         inv->reply[1] = t->cpu;
-        inv->reply[2] = t->prio;
+        inv->reply[2] = t->base_prio;
         inv->reply[3] = t->faults;
         inv->reply[4] = tsc_to_ns(__atomic_load_n(&t->cpu_tsc, __ATOMIC_RELAXED));
         inv->nreply = 5;

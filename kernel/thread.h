@@ -55,7 +55,8 @@ struct thread {
     /* scheduling: state under the thread lock; the rest under the home
      * CPU's run-queue lock */
     uint8_t state;
-    uint8_t prio;
+    uint8_t prio;                      /* what the scheduler uses: base_prio, or a start boost */
+    uint8_t base_prio;                 /* its own priority: INFO, SET_PRIORITY's limit */
     uint8_t wait_kind;
     bool in_rq, on_cpu, migrate, idle, fault_msg;
     bool self_held;                    /* started and not dead: it holds itself */
@@ -96,6 +97,7 @@ struct thread {
     uint64_t fs_base;
     bool fs_reload;                    /* fs_base set by another thread: load it before user code */
     void *fpu;                         /* FXSAVE area */
+    int32_t loaded_cpu;                /* CPU its FPU state and FS base were last loaded on, or -1 (sched.c) */
     uint64_t faults;
     /* accounting: only its own CPU touches these (sched.c) */
     uint64_t cpu_tsc;                  /* TSC ticks it has run in user and kernel mode */
@@ -125,11 +127,29 @@ int thread_set_utcb(struct thread *t, struct memobj *m, uint64_t offset);
  * a suspended wait gives src itself. No UTCB and no handler yet. */
 struct thread *thread_clone(struct thread *src, struct quota *q, struct task *task, int *err);
 int thread_invoke(struct thread *t, const struct capref *cap, uint64_t label, struct invocation *inv);
-void thread_start(struct thread *t);
+/* Makes an inactive or suspended thread runnable; with boost above its
+ * own priority it runs at boost until it first leaves its CPU (one time
+ * slice at most: sched.c). */
+void thread_start(struct thread *t, uint8_t boost);
 
-/* Locks two distinct threads in address order. */
-void thread_lock_pair(struct thread *a, struct thread *b);
-void thread_unlock_pair(struct thread *a, struct thread *b);
+/* Locks two distinct threads in address order (inline: the IPC path
+ * takes a pair at every step). */
+static inline void thread_lock_pair(struct thread *a, struct thread *b)
+{
+    if (a < b) {
+        spin_lock(&a->obj.lock);
+        spin_lock(&b->obj.lock);
+    } else {
+        spin_lock(&b->obj.lock);
+        spin_lock(&a->obj.lock);
+    }
+}
+
+static inline void thread_unlock_pair(struct thread *a, struct thread *b)
+{
+    spin_unlock(&a->obj.lock);
+    spin_unlock(&b->obj.lock);
+}
 
 /* Blocks the current thread on wait_obj (its lock held by the caller)
  * with the current thread's lock also held. Returns false if it must not

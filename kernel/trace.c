@@ -5,6 +5,7 @@
  * the container's own quota), so tracing allocates nothing here.
  */
 #include "trace.h"
+#include "hot.h"
 #include "quota.h"
 #include "thread.h"
 #include "memobj.h"
@@ -14,7 +15,7 @@
 #include "lib/string.h"
 #include <aerie/errors.h>
 
-bool trace_on(const struct thread *t)
+KERNEL_HOT bool trace_on(const struct thread *t)
 {
     const struct quota *q = t->obj.quota;
     return q && __atomic_load_n(&q->trace.mem, __ATOMIC_RELAXED);

@@ -40,6 +40,11 @@ void vspace_release(struct vspace *vs)
 {
     if (!vs->root)
         return;
+    /* An idle CPU may still hold these tables in CR3 (sched.c, "Address
+     * spaces"): the request makes it load the kernel's before they go. */
+    uint64_t active = __atomic_load_n(&vs->cpus_active, __ATOMIC_SEQ_CST);
+    if (active)
+        tlb_shootdown(active, true);
     uint64_t freed = pt_destroy(vs->root);
     quota_release(vs->quota, freed * PAGE_SIZE, 0, 0);
     vs->root = 0;
@@ -68,7 +73,7 @@ static void clear_ptes(struct vspace *vs, const struct mapping *m)
 
 static void shootdown(struct vspace *vs)
 {
-    tlb_shootdown(__atomic_load_n(&vs->cpus_active, __ATOMIC_ACQUIRE));
+    tlb_shootdown(__atomic_load_n(&vs->cpus_active, __ATOMIC_ACQUIRE), false);
 }
 
 void vspace_flush(struct vspace *vs)

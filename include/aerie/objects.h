@@ -100,7 +100,8 @@ enum aerie_obj_type {
 #define AERIE_THREAD_SET_HANDLER  4   /* (endpoint cap or 0) */
 #define AERIE_THREAD_SET_PRIORITY 5   /* (priority) <= the caller's own */
 #define AERIE_THREAD_SET_AFFINITY 6   /* (cpu) */
-#define AERIE_THREAD_RESUME       7   /* () */
+#define AERIE_THREAD_RESUME       7   /* ([flags]) */
+#define AERIE_RESUME_BOOST        1   /* RESUME flag: run at the caller's priority until it first leaves its CPU */
 #define AERIE_THREAD_SUSPEND      8   /* () */
 #define AERIE_THREAD_DESTROY      9   /* () */
 #define AERIE_THREAD_INFO        10   /* () -> (state, cpu, priority, fault_count, cpu_ns) */
@@ -153,7 +154,8 @@ enum aerie_thread_state {
 
 /* ---- Kernel debug console (the boot task's, never a container's) ---- */
 #define AERIE_KDEBUG_WRITE   1   /* (length, bytes...) */
-#define AERIE_KDEBUG_STATS   2   /* () -> (free pages, total pages, objects alive, cpus) */
+#define AERIE_KDEBUG_STATS   2   /* () -> (free pages, total pages, objects alive, cpus,
+                                    messages delivered on the sender's CPU, across CPUs) */
 #define AERIE_KDEBUG_EXIT    3   /* (code): end the QEMU run (isa-debug-exit) */
 
 #endif

@@ -4,9 +4,10 @@
  * zeroes pages, nothing else large.
  */
 #include "lib/string.h"
+#include "hot.h"
 #include <stdint.h>
 
-void *memcpy(void *dst, const void *src, size_t n)
+KERNEL_HOT void *memcpy(void *dst, const void *src, size_t n)
 {
     void *d = dst;
     __asm__ volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(n) :: "memory");

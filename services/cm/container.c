@@ -550,7 +550,12 @@ int container_start(struct container *c)
         return AE_EBUSY;
     c->started_ns = cm_now_ns();
     c->state = CM_RUNNING;
-    return (int)ae_invoke0(c->thread, AERIE_THREAD_RESUME);   /* thread kept: debug, fork */
+    /* The container runs at the manager's priority until it first leaves
+     * its CPU (a time slice at most); the caller then steps aside for it
+     * (ops.c): a container started in a burst reaches main now, not
+     * after the manager has made the whole burst at its higher priority.
+     * The thread capability is kept: debug, fork. */
+    return (int)ae_invokev(c->thread, AERIE_THREAD_RESUME, AERIE_RESUME_BOOST);
 }
 
 /* Tells everyone waiting for c; c locked. */

@@ -73,6 +73,7 @@ static int create(struct ae_request *rq, bool start)
         }
         if (r)
             return fail_msg(rq, r, "start: the container could not be resumed");
+        ae_yield();                       /* its first moments at our priority (container_start) */
     }
     rq->reply[1] = id;
     return ok(rq, 2);
@@ -91,7 +92,10 @@ static int op_start(void *ctx, struct ae_request *rq)
     WITH_CONTAINER(rq, c);
     int r = container_start(c);
     container_put(c);
-    return r ? fail_msg(rq, r, "start: it is not waiting to start") : ok(rq, 1);
+    if (r)
+        return fail_msg(rq, r, "start: it is not waiting to start");
+    ae_yield();                           /* its first moments at our priority (container_start) */
+    return ok(rq, 1);
 }
 
 static unsigned put_status(const struct container *c, uint64_t *w)

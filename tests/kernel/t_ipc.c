@@ -328,3 +328,75 @@ KTEST(ipc_send_only_no_reply, "a send delivers the message and returns without w
     CHECK_OK(ae_send(ep, AERIE_INFO(3, 1, 0), AERIE_TIMEOUT_FOREVER));
     CHECK(kt_wait((volatile int *)&served, 1, 1000));
 }
+
+/* ---- which receiver a call goes to ---- */
+
+struct cpu_server_args {
+    uint64_t ep;
+    uint64_t cpu;       /* what it answers with */
+};
+
+/* Answers every call with its own CPU in word 0, until ep is gone. */
+static void cpu_server(void *arg)
+{
+    struct cpu_server_args *a = arg;
+    uint64_t badge;
+    int64_t r = ae_recv(a->ep, AERIE_TIMEOUT_FOREVER, &badge);
+    while (r >= 0) {
+        ae_utcb()->mr[0] = a->cpu;
+        r = ae_reply_recv(a->ep, AERIE_INFO(0, 1, 0), AERIE_TIMEOUT_FOREVER, &badge);
+    }
+}
+
+/* Waits until th is blocked (in its receive). */
+static bool wait_blocked(uint64_t th)
+{
+    for (int i = 0; i < 100000; i++) {
+        uint64_t info[5];
+        if (ae_invoke(th, AERIE_THREAD_INFO, 0, 0, info, 5) >= 0 && info[0] == AERIE_TS_BLOCKED)
+            return true;
+        ae_yield();
+    }
+    return false;
+}
+
+/* KDEBUG_STATS words 4 and 5: messages handed over on the sender's CPU,
+ * and across CPUs. */
+static void ipc_counts(uint64_t out[2])
+{
+    uint64_t s[6] = { 0 };
+    ae_invoke(ae_self.kdebug, AERIE_KDEBUG_STATS, 0, 0, s, 6);
+    out[0] = s[4];
+    out[1] = s[5];
+}
+
+KTEST_CPUS(ipc_prefers_receiver_on_callers_cpu, 2,
+           "with receivers on both CPUs, a call goes to the one on the caller's CPU; the kernel counts crossings")
+{
+    CHECK_OK(ae_invokev(ae_self.thread, AERIE_THREAD_SET_AFFINITY, 0));
+    uint64_t ep = kt_new(env, AERIE_OBJ_ENDPOINT, 0, 0, 0);
+    static struct cpu_server_args far, near;
+    far = (struct cpu_server_args){ ep, 1 };
+    near = (struct cpu_server_args){ ep, 0 };
+    struct ae_thread tf = { 0 }, tn = { 0 };
+    /* The receiver on the other CPU waits first: without the preference
+     * the oldest waiter, it, would get every call. */
+    CHECK_OK(kt_thread(env, &tf, cpu_server, &far, 1));
+    CHECK(wait_blocked(tf.thread_slot));
+    uint64_t before[2], after[2], out = 9;
+    ipc_counts(before);
+    CHECK(call_word(ep, 0, &out) >= 0);
+    CHECK_EQ(out, 1);                          /* only it waits: the call crosses */
+    ipc_counts(after);
+    CHECK(after[1] >= before[1] + 1);
+    CHECK_OK(kt_thread(env, &tn, cpu_server, &near, 0));
+    CHECK(wait_blocked(tn.thread_slot));
+    CHECK(wait_blocked(tf.thread_slot));
+    ipc_counts(before);
+    for (int i = 0; i < 100; i++) {
+        CHECK(call_word(ep, 0, &out) >= 0);
+        CHECK_EQ(out, 0);
+    }
+    ipc_counts(after);
+    CHECK(after[0] >= before[0] + 100);
+}

@@ -488,3 +488,49 @@ KTEST_CPUS(thread_mutual_suspend_two_cpus, 2, "two threads suspending each other
     for (int k = 0; k < 2; k++)
         CHECK_OK(ae_invoke0(mutual_slot[k], AERIE_THREAD_DESTROY));
 }
+
+static volatile int boost_step;
+static volatile int64_t boost_setprio;
+
+/* Runs once the resumer steps aside, tries to keep the boost, then leaves
+ * its CPU (which ends the boost) and comes back at its own priority. */
+static void boosted(void *arg)
+{
+    uint64_t resumer_prio = (uint64_t)arg;
+    __atomic_store_n(&boost_step, 1, __ATOMIC_RELEASE);
+    boost_setprio = ae_invokev(ae_thread_slot(), AERIE_THREAD_SET_PRIORITY, resumer_prio);
+    ae_sleep_ns(1000000);
+    __atomic_store_n(&boost_step, 2, __ATOMIC_RELEASE);
+    for (;;)
+        ae_sleep_ns(1000000000);
+}
+
+KTEST(thread_resume_boost, "RESUME with BOOST runs a thread at the resumer's priority until it leaves its CPU, and no longer")
+{
+    uint64_t info[4];
+    CHECK_OK(ae_invokev(ae_self.thread, AERIE_THREAD_SET_AFFINITY, 0));
+    CHECK_OK(ae_invoke(ae_self.thread, AERIE_THREAD_INFO, 0, 0, info, 4));
+    uint64_t mine = info[2];
+    CHECK(mine >= 2);
+    boost_step = 0;
+    boost_setprio = 1;
+    struct ae_thread th = { 0 };
+    CHECK_OK(kt_thread(env, &th, boosted, (void *)mine, 0));
+    CHECK_OK(ae_invokev(th.thread_slot, AERIE_THREAD_SET_PRIORITY, 1));
+    CHECK_OK(ae_invoke0(th.thread_slot, AERIE_THREAD_SUSPEND));
+    for (int i = 0; i < 10; i++)
+        ae_yield();
+    CHECK_EQ(boost_step, 0);                  /* priority 1 never runs beside us: we never block */
+    CHECK_EQ(ae_invokev(th.thread_slot, AERIE_THREAD_RESUME, 2), AE_EINVAL);   /* unknown flag */
+    CHECK_OK(ae_invokev(th.thread_slot, AERIE_THREAD_RESUME, AERIE_RESUME_BOOST));
+    ae_yield();                               /* it was queued first at our priority */
+    CHECK_EQ(boost_step, 1);
+    CHECK_EQ(boost_setprio, AE_EINVAL);       /* the boost is no authority */
+    CHECK_OK(ae_invoke(th.thread_slot, AERIE_THREAD_INFO, 0, 0, info, 4));
+    CHECK_EQ(info[2], 1);                     /* INFO shows its own priority */
+    uint64_t t0 = kt_now_ns();
+    while (kt_now_ns() - t0 < 20000000)       /* it woke meanwhile, at priority 1 again */
+        ae_yield();
+    CHECK_EQ(boost_step, 1);
+    CHECK(kt_wait(&boost_step, 2, 5000));     /* runs as soon as we block */
+}

@@ -83,6 +83,10 @@ trap_exit:
     addq  $16, %rsp
     iretq
 
+/* The system-call path, the way back to user mode and the thread switch
+ * sit with the rest of the IPC path (kernel/hot.h). */
+    .section .text.hot, "ax", @progbits
+
 /*
  * syscall: RCX = user RIP, R11 = user RFLAGS, IF already cleared by FMASK.
  * We are on the user stack until we load the thread's kernel stack.

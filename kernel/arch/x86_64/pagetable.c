@@ -14,6 +14,7 @@
 #include "percpu.h"
 #include "trap.h"
 #include "cpu.h"
+#include "sched.h"
 #include "lib/string.h"
 #include <aerie/errors.h>
 
@@ -163,34 +164,49 @@ void pt_activate(uint64_t root)
 /* ---- shootdowns ----
  * Each CPU has a request counter others bump and a done counter it
  * advances after flushing. The kernel runs with interrupts off, so a CPU
- * may be spinning on a lock when asked: spin loops call tlb_service(). */
+ * may be spinning on a lock when asked: spin loops call tlb_service().
+ * An idle CPU that watches its run queue (sched_cpu_polling) gets no IPI:
+ * its loop services the request, and looks once more after it stops
+ * watching (the same Dekker pattern as a wake-up, sched.c). */
 
 static uint64_t tlb_requested[MAX_CPUS], tlb_done[MAX_CPUS];
 
 void tlb_service(void)
 {
     unsigned me = cpu_index();
-    uint64_t want = __atomic_load_n(&tlb_requested[me], __ATOMIC_ACQUIRE);
+    uint64_t want = __atomic_load_n(&tlb_requested[me], __ATOMIC_SEQ_CST);
     if (want != __atomic_load_n(&tlb_done[me], __ATOMIC_RELAXED)) {
-        write_cr3(read_cr3());
+        sched_tlb_flush_local();
         __atomic_store_n(&tlb_done[me], want, __ATOMIC_RELEASE);
     }
 }
 
-void tlb_shootdown(uint64_t cpu_mask)
+/* What each CPU waits for from each other one: per CPU rather than on
+ * the stack (512 bytes), since vspace_release may shoot down from deep in
+ * a chain of releases; a CPU never runs two shootdowns at once. */
+static uint64_t tlb_wanted[MAX_CPUS][MAX_CPUS];
+
+void tlb_shootdown(uint64_t cpu_mask, bool tables_freed)
 {
     unsigned me = cpu_index();
-    uint64_t want[MAX_CPUS];
+    uint64_t *want = tlb_wanted[me], wait = 0;
     if (cpu_mask & (1ull << me))
-        write_cr3(read_cr3());
+        sched_tlb_flush_local();
     for (unsigned c = 0; c < ncpus; c++) {
         if (c == me || !(cpu_mask & (1ull << c)))
             continue;
-        want[c] = __atomic_add_fetch(&tlb_requested[c], 1, __ATOMIC_ACQ_REL);
-        lapic_send_ipi(cpus[c].apic_id, VEC_TLB_SHOOTDOWN);
+        /* An idle CPU only borrowing the tables flushes before it uses
+         * them; one about to free them must be off them first (a CPU may
+         * walk the tables CR3 names even while it uses none of them). */
+        if (!tables_freed && sched_tlb_defer(c))
+            continue;
+        wait |= 1ull << c;
+        want[c] = __atomic_add_fetch(&tlb_requested[c], 1, __ATOMIC_SEQ_CST);
+        if (!sched_cpu_polling(c))          /* an idle CPU watching its queue sees it anyway */
+            lapic_send_ipi(cpus[c].apic_id, VEC_TLB_SHOOTDOWN);
     }
     for (unsigned c = 0; c < ncpus; c++) {
-        if (c == me || !(cpu_mask & (1ull << c)))
+        if (!(wait & (1ull << c)))
             continue;
         while ((int64_t)(__atomic_load_n(&tlb_done[c], __ATOMIC_ACQUIRE) - want[c]) < 0) {
             tlb_service();

@@ -37,7 +37,7 @@ uint64_t pt_kernel_root(void);
 /* Makes every CPU in mask (bit per CPU index) drop stale translations;
  * returns when all have. Call with no spinlock held that those CPUs may
  * need... any spinlock is fine: waiting CPUs service requests. */
-void tlb_shootdown(uint64_t cpu_mask);
+void tlb_shootdown(uint64_t cpu_mask, bool tables_freed);
 /* Services this CPU's pending shootdown request, if any. */
 void tlb_service(void);
 

@@ -38,6 +38,8 @@ struct cpu {
     uint8_t *ist_stack;          /* double fault / NMI / machine check */
 
     uint64_t timer_ticks;        /* local APIC timer interrupts taken */
+    uint64_t ipc_local;          /* messages handed to a receiver on this CPU (ipc.c) */
+    uint64_t ipc_remote;         /* ... and to one on another CPU */
     void *sched;                 /* this CPU's scheduler state (sched.c) */
 };
 
