@@ -109,7 +109,6 @@ static int grow_to(struct cspace *cs, uint64_t idx)
     return 0;
 }
 
-<<<<<<< HEAD
 uint64_t cspace_slot_limit(struct cspace *cs)
 {
     spin_lock(&cs->lock);
@@ -130,10 +129,7 @@ uint64_t cspace_next_chunk(struct cspace *cs, uint64_t slot)
     return next;
 }
 
-int cap_lookup(struct cspace *cs, uint64_t slot, int type, uint8_t rights, struct capref *out)
-=======
 KERNEL_HOT int cap_lookup(struct cspace *cs, uint64_t slot, int type, uint8_t rights, struct capref *out)
->>>>>>> main
 {
     out->obj = NULL;
     spin_lock(&cs->lock);
