@@ -248,7 +248,11 @@ static int clone_perform(struct clone *c)
         /* Both UTCB pages are shared now; the kernel writes messages into
          * them through the direct map, so each thread gets its own copy
          * before either runs again. */
-        if ((err = xlate_mem(c, um, NULL, &cu)) || (err = thread_set_utcb(c->dth, cu, off)) ||
+        if ((err = xlate_mem(c, um, NULL, &cu)))
+            return err;
+        if (cu == um)
+            return AE_EBUSY;                     /* memory it does not own: one UTCB for two threads */
+        if ((err = thread_set_utcb(c->dth, cu, off)) ||
             (err = thread_set_utcb(c->sth, um, off)))
             return err;
     }
