@@ -142,9 +142,16 @@ static void fork_eight_clones_see_only_their_own_changes(void)
     CHECK_EQ(ae_cm_fs_write(admin, id, "/before", 0, before, sizeof before - 1, CM_FS_W_CREATE | CM_FS_W_TRUNC,
                             0644), sizeof before - 1);
     /* Files in two directories (review3 F5: copying /a overwrote the root
-     * listing, and /b's files were never copied). */
+     * listing with /a's, so the root's later entries were never copied;
+     * /a's listing is made longer than the root's for that). */
     CHECK_EQ(ae_cm_fs_mkdir(admin, id, "/a", 0755), 0);
     CHECK_EQ(ae_cm_fs_mkdir(admin, id, "/b", 0755), 0);
+    for (unsigned i = 0; i < 12; i++) {
+        char name[160];
+        snprintf(name, sizeof name, "/a/a-file-with-a-name-long-enough-to-fill-the-listing-buffer-"
+                 "past-the-root-directory-entries-%02u", i);
+        CHECK_EQ(ae_cm_fs_write(admin, id, name, 0, "l", 1, CM_FS_W_CREATE, 0644), 1);
+    }
     CHECK_EQ(ae_cm_fs_write(admin, id, "/a/x", 0, "ax", 2, CM_FS_W_CREATE, 0644), 2);
     CHECK_EQ(ae_cm_fs_write(admin, id, "/b/y", 0, "by", 2, CM_FS_W_CREATE, 0644), 2);
     CHECK_EQ(ae_cm_fs_write(admin, id, "/z", 0, "z", 1, CM_FS_W_CREATE, 0644), 1);
