@@ -37,6 +37,35 @@ int task_create(struct quota *q, struct invocation *inv, struct kobject **out)
     return 0;
 }
 
+/* Every thread of t stopped, one at a time: waiting for a CPU to let one
+ * go is not done holding t's lock. */
+static void stop_threads(struct task *t)
+{
+    for (;;) {
+        struct thread *th = NULL;
+        spin_lock(&t->obj.lock);
+        list_for_each(n, &t->threads) {
+            struct thread *x = list_entry(n, struct thread, task_link);
+            uint8_t st = __atomic_load_n(&x->state, __ATOMIC_RELAXED);
+            if (st == TS_RUNNABLE || st == TS_BLOCKED) {
+                th = x;
+                obj_get(&th->obj);
+                break;
+            }
+        }
+        spin_unlock(&t->obj.lock);
+        if (!th)
+            return;
+        thread_stop_for_task_end(th);
+        obj_put(&th->obj);
+    }
+}
+
+/* The threads are queued for destruction, but they are torn down later in
+ * the reap: until then one running on another CPU would go on with the
+ * task's capabilities and memory vanishing under it, and could write what
+ * it concluded from that — "my quota is gone" — into memory that outlives
+ * the task (a restartable service's, docs/RESTART.md). So they stop first. */
 static void task_teardown(struct kobject *o)
 {
     struct task *t = (struct task *)o;
@@ -44,6 +73,7 @@ static void task_teardown(struct kobject *o)
     list_for_each(n, &t->threads)
         obj_destroy(&list_entry(n, struct thread, task_link)->obj);
     spin_unlock(&t->obj.lock);
+    stop_threads(t);
     cspace_clear(&t->cspace);
     vspace_clear(&t->vs);
 }

@@ -708,6 +708,11 @@ static int method_suspend(struct thread *t, struct thread *caller)
     return 0;
 }
 
+void thread_stop_for_task_end(struct thread *t)
+{
+    method_suspend(t, current_thread());
+}
+
 int thread_invoke(struct thread *t, const struct capref *cap, uint64_t label, struct invocation *inv)
 {
     uint8_t need = (label == AERIE_THREAD_INFO || label == AERIE_THREAD_GET_REGS) ? AERIE_R_READ : AERIE_R_MANAGE;

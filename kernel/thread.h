@@ -162,6 +162,11 @@ void thread_wake(struct thread *t, int64_t result);
 /* Ends whatever t is waiting for with err (timeouts, destroy, suspend);
  * seq = 0 means any wait. No locks held. */
 void thread_abort_wait(struct thread *t, int64_t err, uint64_t seq);
+/* Its task is being destroyed: t stops (a wait aborted, off its CPU unless
+ * it is the caller) before the task's capabilities and memory are cleared,
+ * so no thread runs user code against a half-cleared task; its own
+ * teardown follows in the reap. No lock held. */
+void thread_stop_for_task_end(struct thread *t);
 /* A saved reply cap for t was deleted unused. */
 void thread_reply_dropped(struct thread *t, uint64_t seq);
 

@@ -260,11 +260,12 @@ static void write_stats(void)
 
 /* ---- summary ---- */
 
-/* fs and udp_bw name a different measure by each method (write_4k, mbit);
+/* fs, udp_bw and restart name a different measure by each method (write_4k,
+ * mbit, the service killed);
  * elsewhere methods are alternatives for one measure (fork_exec, runc). */
 static bool method_is_measure(const char *exp)
 {
-    return strcmp(exp, "fs") == 0 || strcmp(exp, "udp_bw") == 0;
+    return strcmp(exp, "fs") == 0 || strcmp(exp, "udp_bw") == 0 || strcmp(exp, "restart") == 0;
 }
 
 /* Where several samples are taken at once, the papers compare the tail

@@ -272,7 +272,17 @@ static void attack_net(uint64_t slot)
     for (unsigned i = 0; i < sizeof ports / sizeof ports[0]; i++) {
         w[0] = ports[i];
         call_expect_refusal(slot, NET_BIND, w, 1, "net bind of a port it was not granted");
+        w[1] = NET_BIND_AGAIN;            /* "my bind, sent again after a restart": still not its port */
+        call_expect_refusal(slot, NET_BIND, w, 2, "net bind again of a port it was not granted");
+        w[1] = 0;
     }
+    static const uint64_t flags[] = { ~0ull, ~NET_BIND_AGAIN, 2, 1ull << 63 };
+    for (unsigned i = 0; i < sizeof flags / sizeof flags[0]; i++) {
+        w[0] = 0;                         /* any granted port: only the unknown flags can refuse it */
+        w[1] = flags[i];
+        call_expect_refusal(slot, NET_BIND, w, 2, "net bind with unknown flags");
+    }
+    w[1] = 0;
     w[0] = 1u << 30;                      /* rings of absurd size, and no capabilities */
     call_expect_refusal(slot, NET_ATTACH, w, 1, "net attach without memory");
     for (uint64_t label = NET_ADMIN_CLIENT_STATS + 1; label < 64; label++)

@@ -85,6 +85,28 @@ $(eval $(call bench_images,startbench,bench/aerie/startbench.conf,\
     images/idle/prog=$(BUILD)/images/idle.elf -d images/idle/files \
     images/forkee/prog=$(BUILD)/images/forkee.elf -d images/forkee/files))
 
+# ---- services restarting (issue 17): console, fs and net killed under containers ----
+RESTARTBENCH_APPS := ticker fsstream udpecho udpping
+$(eval $(call libc_program,restartbench,bench/aerie/restartbench.c bench/aerie/say.c))
+$(eval $(call bench_images,restartbench,bench/aerie/restartbench.conf,\
+    $(BUILD)/console.elf $(BUILD)/fs.elf $(BUILD)/net.elf $(BUILD)/cm.elf $(BUILD)/restartbench.elf \
+    $(foreach a,$(RESTARTBENCH_APPS),$(BUILD)/images/$(a).elf),\
+    bin/console=$(BUILD)/console.elf bin/fs=$(BUILD)/fs.elf bin/net=$(BUILD)/net.elf bin/cm=$(BUILD)/cm.elf \
+    bin/restartbench=$(BUILD)/restartbench.elf \
+    $(foreach a,$(RESTARTBENCH_APPS),images/$(a)/prog=$(BUILD)/images/$(a).elf -d images/$(a)/files)))
+
+.PHONY: bench-restart
+bench-restart: deps-run
+	@$(MAKE) -s --no-print-directory all
+	@mkdir -p $(BUILD)/bench
+	@tools/qemu.sh --test --smp 2 --mem 2G --append "exit_on_halt" \
+	    --initrd $(BUILD)/root.elf,$(BUILD)/restartbench-$(or $(BENCH_PLAN),full).img $(KERNEL) \
+	    > $(BUILD)/bench/restartbench.log || true
+	@grep -a '^BENCH DONE restartbench' $(BUILD)/bench/restartbench.log | grep -vq failed || \
+	    { echo "bench-restart: the benchmark did not finish; see $(BUILD)/bench/restartbench.log"; exit 1; }
+	@grep -a '^restart ' $(BUILD)/bench/restartbench.log | tr -d '\r'
+	@echo "samples: $(BUILD)/bench/restartbench.log"
+
 # ---- the Linux ABI (issue 13): lxbench under the Linux personality ----
 # lxdrive runs the static Linux program lxbench (bench/linux/guest/, built
 # by bench/bench.mk's rules, the same file the Linux guest runs) as

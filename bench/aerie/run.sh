@@ -12,6 +12,8 @@
 #          lines into $BENCH_RAW/aerie-udp.udpsink.log
 #   lx     build/lxdrive-PLAN.img: the Linux ABI, lx_* (bench/aerie/lxdrive.c
 #          running the static Linux program lxbench under the personality)
+#   restart  build/restartbench-PLAN.img: restart (bench/aerie/restartbench.c:
+#          console, fs and net killed under containers, kill to first answer)
 #   control  build/boot.img as make run boots it, with aerie-engine and the
 #          control channel: channel_in/out, import_10m, start_imported_first,
 #          start_boot, mem_per_container_8m (bench/aerie/control.sh)
@@ -30,7 +32,8 @@ case "${BENCH_PLAN:-full}" in quick) plan=quick ;; *) plan=full ;; esac
 failed=""
 
 for f in "$BUILD/kernel.elf" "$BUILD/root.elf" "$BUILD/ipcbench.elf" "$BUILD/startbench-$plan.img" \
-         "$BUILD/fsbench-$plan.img" "$BUILD/udpwire-$plan.img" "$BUILD/lxdrive-$plan.img"; do
+         "$BUILD/fsbench-$plan.img" "$BUILD/udpwire-$plan.img" "$BUILD/lxdrive-$plan.img" \
+         "$BUILD/restartbench-$plan.img"; do
     [ -f "$f" ] || { echo "bench/aerie/run.sh: $f is missing (make bench builds it)" >&2; exit 2; }
 done
 
@@ -70,6 +73,7 @@ aerie_boot ipc 180 120 "$BUILD/ipcbench.elf"
 aerie_boot fs 300 120 "$BUILD/root.elf,$BUILD/fsbench-$plan.img"
 aerie_boot udp 300 120 "$BUILD/root.elf,$BUILD/udpwire-$plan.img"
 aerie_boot lx 300 120 "$BUILD/root.elf,$BUILD/lxdrive-$plan.img"
+aerie_boot restart 300 120 "$BUILD/root.elf,$BUILD/restartbench-$plan.img"
 
 echo "bench: aerie-control (limit 900s)"
 if ! timeout 900 bench/aerie/control.sh "$BUILD" "$plan" "$raw" > "$raw/aerie-control.log" \

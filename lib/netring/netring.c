@@ -62,6 +62,13 @@ int netring_open(struct netring *r, void *mem, size_t size)
     return netring_attach(r, mem, size, nslots);
 }
 
+void netring_resume(struct netring *r, bool producer)
+{
+    uint32_t own = __atomic_load_n(producer ? &r->hdr->prod : &r->hdr->cons, __ATOMIC_ACQUIRE);
+    r->pos = r->published = own;
+    r->seen = producer ? own - r->nslots : own;   /* either way: read the other side afresh */
+}
+
 /* ---- producer ---------------------------------------------------------- */
 
 struct netring_slot *netring_prod_next(struct netring *r)

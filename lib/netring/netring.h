@@ -51,6 +51,9 @@ struct netring_meta {
 int netring_format(void *mem, size_t size, uint32_t nslots);
 int netring_attach(struct netring *r, void *mem, size_t size, uint32_t nslots);
 int netring_open(struct netring *r, void *mem, size_t size);
+/* After attach, for a ring that was in use (the service restarted): this
+ * side's index is the one last published in the shared header. */
+void netring_resume(struct netring *r, bool producer);
 
 /* Producer: next free slot (NULL when full or the consumer's index is
  * bad), commit it, publish all committed slots. publish returns true when

@@ -108,8 +108,12 @@ int virtio_pci_probe(struct virtio_pci *vp, const struct virtio_platform *plat)
     }
     if (!vp->common || !vp->notify || !vp->isr || !vp->device)
         return AE_ENOTSUP;                         /* a legacy-only device */
+    /* Registers only: bus mastering waits for the reset (virtio_pci_begin).
+     * A device an earlier driver left running still holds that driver's
+     * ring addresses, and the memory behind them may be someone else's by
+     * now (a restarted service, docs/RESTART.md). */
     uint16_t cmd = (uint16_t)cfg_read(vp, PCI_COMMAND, 2);
-    plat->pci_write(plat->ctx, PCI_COMMAND, 2, cmd | PCI_CMD_MEMORY | PCI_CMD_MASTER);
+    plat->pci_write(plat->ctx, PCI_COMMAND, 2, (cmd | PCI_CMD_MEMORY) & ~PCI_CMD_MASTER);
     return 0;
 }
 
@@ -130,6 +134,9 @@ int virtio_pci_begin(struct virtio_pci *vp)
     while (virtio_pci_status(vp) != 0)                     /* §4.1.4.3.2 */
         if (++n == RESET_POLLS)
             return AE_ETIMEOUT;
+    /* The device forgot its queues: now it may do DMA, into ours. */
+    uint16_t cmd = (uint16_t)cfg_read(vp, PCI_COMMAND, 2);
+    vp->plat->pci_write(vp->plat->ctx, PCI_COMMAND, 2, cmd | PCI_CMD_MEMORY | PCI_CMD_MASTER);
     status_add(vp, VIRTIO_STATUS_ACKNOWLEDGE);
     status_add(vp, VIRTIO_STATUS_DRIVER);
     return 0;

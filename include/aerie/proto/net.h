@@ -61,7 +61,8 @@
 
 enum net_op {
     /* Client operations: the caller's badge names the client. */
-    NET_BIND          = 1,   /* 0: port (0: any free granted port)          -> 0: port bound */
+    NET_BIND          = 1,   /* 0: port (0: any free granted port), 1 (optional): NET_BIND_AGAIN
+                                -> 0: port bound */
     NET_UNBIND        = 2,   /* 0: port                                     -> () */
     NET_ATTACH        = 3,   /* 0: nslots (a power of two, 2..NET_RING_SLOTS_MAX),
                                 1: TCP area bytes (0: none; a multiple of 4096), 2: its sockets (1..256);
@@ -87,6 +88,11 @@ enum net_op {
     NET_ADMIN_CLIENT_STATS  = 19, /* 0: client id -> as NET_CLIENT_STATS */
     NET_OP_COUNT
 };
+
+/* NET_BIND word 1: this is a bind sent again because the first try's
+ * service died with it (AE_EDEAD); a port this client already holds is
+ * then its own bind, done before the restart, and succeeds. */
+#define NET_BIND_AGAIN       0x1ull
 
 #define NET_TCP_SOCK_NEW     0xffffffffu
 #define NET_TCP_O_NODELAY    0x1u

@@ -17,6 +17,7 @@
 
 #define CALL_TIMEOUT 10000000000ull      /* a service that never receives is gone */
 #define LIVENESS_NS  1000000000ull       /* a long wait asks the service this often if we still exist */
+#define CALL_ATTEMPTS 4                  /* a call the service died with is made again (it restarted) */
 
 struct ae_net_session ae__net;
 #define sess ae__net
@@ -33,14 +34,24 @@ int ae_net_available(void)
     return net_ep() ? 0 : AE_EACCES;
 }
 
+/* A call the service died with (AE_EDEAD: it had received it) is made
+ * again, a few times: the service's endpoint outlives it, the next
+ * instance receives the call and knows us (docs/RESTART.md, "net"). A bind
+ * sent again says so, since the first may have bound the port already. */
 int ae__net_call(uint64_t label, const uint64_t *w, unsigned nw, uint64_t *out, unsigned nout)
 {
     if (!net_ep())
         return AE_EACCES;
     struct aerie_utcb *u = ae_utcb();
-    for (unsigned i = 0; i < nw; i++)
-        u->mr[i] = w[i];
-    int64_t r = ae_call(sess.ep, AERIE_INFO(label, nw, 0), CALL_TIMEOUT);
+    int64_t r = AE_EDEAD;
+    for (unsigned attempt = 0; attempt < CALL_ATTEMPTS && r == AE_EDEAD; attempt++) {
+        for (unsigned i = 0; i < nw; i++)
+            u->mr[i] = w[i];
+        unsigned n = nw;
+        if (attempt && label == NET_BIND && nw == 1)
+            u->mr[n++] = NET_BIND_AGAIN;
+        r = ae_call(sess.ep, AERIE_INFO(label, n, 0), CALL_TIMEOUT);
+    }
     if (r < 0)
         return (int)r;
     if (AERIE_INFO_LABEL((uint64_t)r))
@@ -130,14 +141,17 @@ static int attach(uint32_t n, uint64_t tcp_bytes, uint32_t nsocks)
     int r = AE_ENOMEM;
     if (mem && ntfn && sess.kick) {
         struct aerie_utcb *u = ae_utcb();
-        u->mr[0] = n;
-        u->mr[1] = tcp_bytes;
-        u->mr[2] = nsocks;
-        u->caps[0] = (uint32_t)mem;
-        u->caps[1] = (uint32_t)ntfn;
-        u->recv_slots[0] = (uint32_t)sess.kick;
-        int64_t ir = ae_call(sess.ep, AERIE_INFO(NET_ATTACH, 3, 2), CALL_TIMEOUT);
-        u->recv_slots[0] = 0;
+        int64_t ir = AE_EDEAD;
+        for (unsigned attempt = 0; attempt < CALL_ATTEMPTS && ir == AE_EDEAD; attempt++) {
+            u->mr[0] = n;
+            u->mr[1] = tcp_bytes;
+            u->mr[2] = nsocks;
+            u->caps[0] = (uint32_t)mem;
+            u->caps[1] = (uint32_t)ntfn;
+            u->recv_slots[0] = (uint32_t)sess.kick;
+            ir = ae_call(sess.ep, AERIE_INFO(NET_ATTACH, 3, 2), CALL_TIMEOUT);
+            u->recv_slots[0] = 0;
+        }
         r = ir < 0 ? (int)ir
           : AERIE_INFO_LABEL((uint64_t)ir) ? proto_status_of(AERIE_INFO_LABEL((uint64_t)ir))
           : AERIE_INFO_NCAPS((uint64_t)ir) != 1 ? AE_EPROTO : 0;

@@ -288,7 +288,7 @@ static int chunk_new(struct svc_acct *a, struct acct_chunk **out)
     p_keep(&c->mem);                      /* a restarted service maps it again (persist.h) */
     r = p_map(&c->mem, 0, va, n * PAGE, AERIE_MAP_R | AERIE_MAP_W);
     if (r == AE_EBUSY) {
-        p_unmap(va, SLOT);
+        p_unmap_orphans(va, SLOT);        /* a chunk a restart cut off before it was linked */
         r = p_map(&c->mem, 0, va, n * PAGE, AERIE_MAP_R | AERIE_MAP_W);
     }
     if (r) {
@@ -473,6 +473,24 @@ static void release_all(struct svc_acct *a)
     a->hint = 0;
     a->empty = 0;
     pthread_mutex_unlock(&a->lock);
+}
+
+/* After a restart: a dying instance's workers run on while the kernel
+ * takes its task apart, and what fails under them then — a chunk's
+ * Memory refused because our capabilities are going (chunk_new), a
+ * window page unmapped under a worker (acct_fault) — marked the account
+ * lost although the container's quota and every page are still there.
+ * That mark is the dead instance's, not the quota's: if the quota answers
+ * and the pages were never given back (settled), it is cleared. A page
+ * that really went faults again, and the account is lost then. */
+bool acct_recover(struct svc_acct *a)
+{
+    uint64_t info[8];
+    if (!a->quota || !__atomic_load_n(&a->lost, __ATOMIC_ACQUIRE) ||
+        __atomic_load_n(&a->settled, __ATOMIC_ACQUIRE) || ae_quota_info(a->quota, info) < 0)
+        return false;
+    __atomic_store_n(&a->lost, false, __ATOMIC_RELEASE);
+    return true;
 }
 
 bool acct_lost(const struct svc_acct *a)

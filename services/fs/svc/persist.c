@@ -83,6 +83,8 @@ static int keep_call(uint64_t label, uint64_t key, uint64_t cap, uint64_t *out_k
     int64_t r = ae_call(keeper, AERIE_INFO(label, 1, cap ? 1 : 0), AERIE_TIMEOUT_FOREVER);
     u->recv_slots[0] = 0;
     int status = r < 0 ? (int)r : -(int)AERIE_INFO_LABEL((uint64_t)r);
+    if (!status && out_key)
+        *out_key = u->mr[0];              /* (also when its capability did not come: see p_recover) */
     if (!status && out_cap && AERIE_INFO_NCAPS((uint64_t)r) != 1)
         status = AE_EPROTO;
     if (status) {
@@ -90,8 +92,6 @@ static int keep_call(uint64_t label, uint64_t key, uint64_t cap, uint64_t *out_k
             ae_slot_free(slot);
         return status;
     }
-    if (out_key)
-        *out_key = u->mr[0];
     if (out_cap)
         *out_cap = slot;
     return 0;
@@ -277,6 +277,34 @@ void p_unmap(uint64_t va, uint64_t bytes)
     ae_task_unmap(ae_self.task, va, bytes);
 }
 
+void p_unmap_orphans(uint64_t va, uint64_t bytes)
+{
+    uint64_t *fields[8];
+    unsigned n = 0;
+    pthread_mutex_lock(&rec_lock);
+    for (struct p_maprec **pp = &root->maps; *pp;) {
+        struct p_maprec *m = *pp;
+        if (m->va >= va && m->va - va < bytes) {
+            if (n < sizeof fields / sizeof fields[0])
+                fields[n++] = m->memfield;
+            *pp = m->next;
+            p_free(m);
+        } else {
+            pp = &m->next;
+        }
+    }
+    pthread_mutex_unlock(&rec_lock);
+    ae_task_unmap(ae_self.task, va, bytes);
+    for (unsigned i = 0; i < n; i++) {     /* unmapped, then no longer kept (as chunk_release) */
+        p_unkeep(fields[i]);
+        if (*fields[i]) {
+            ae_cap_delete(*fields[i]);
+            ae_slot_free(*fields[i]);
+            *fields[i] = 0;
+        }
+    }
+}
+
 int p_mutex_init(pthread_mutex_t *m)
 {
     struct p_lockrec *l = p_malloc(sizeof *l);
@@ -316,7 +344,12 @@ int p_recover(void)
      * no longer is) must not keep the dead instance's slot number. */
     for (struct p_maprec *m = root->maps; m; m = m->next)
         *m->memfield = 0;
-    while (keep_call(ROOT_KEEP_NEXT, key, 0, &key, &cap) == 0) {
+    int kr;
+    while ((kr = keep_call(ROOT_KEEP_NEXT, key, 0, &key, &cap)) == 0 || kr == AE_EPROTO) {
+        if (kr) {                         /* a key whose capability did not come: go on past it */
+            keep_call(ROOT_KEEP_DROP, key, 0, 0, 0);
+            continue;
+        }
         if (key >= P_BASE && key < P_BASE + P_HEAP_BYTES && (key & 7) == 0) {
             *(uint64_t *)key = cap;       /* the field that names it, in our heap */
             n++;

@@ -53,6 +53,10 @@ void p_unkeep(uint64_t *field);
  * removes the records (and mappings) inside [va, va + bytes). */
 int p_map(uint64_t *memfield, uint64_t off, uint64_t va, uint64_t bytes, uint64_t flags);
 void p_unmap(uint64_t va, uint64_t bytes);
+/* The same for mappings no structure names any more (a chunk a restart cut
+ * off between its mapping and its link): each one's capability is also let
+ * go, by the keeper and by us, so its Memory goes back to its quota. */
+void p_unmap_orphans(uint64_t va, uint64_t bytes);
 
 /* Locks in the heap: registered so recovery resets them. */
 int p_mutex_init(pthread_mutex_t *m);

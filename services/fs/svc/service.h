@@ -177,6 +177,8 @@ int acct_init(void **state);
 int acct_new(const struct fs_env *base, uint64_t quota, uint64_t data_bytes, struct svc_acct **out);
 void acct_free(struct svc_acct *a);
 bool acct_lost(const struct svc_acct *a);
+/* A restart: clears a loss the dead instance's own end caused (true if it did). */
+bool acct_recover(struct svc_acct *a);
 /* If a's quota vanished, ends the core session's use of its pages (once). */
 void acct_settle(struct svc_acct *a, struct fs_session *fs);
 void acct_usage(struct svc_acct *a, uint64_t *charged, uint64_t *meta, uint64_t *pages);

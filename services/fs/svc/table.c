@@ -44,6 +44,9 @@ unsigned table_recover(struct fs_service *svc, unsigned *bad)
             s->buf = NULL;               /* buffers were the old instance's: clients attach again */
             shctl_recover(s);            /* and may trust nothing they cached (shctl.c) */
             s->refs = 1;
+            if (acct_recover(s->acct))
+                printf("fs: session %u: its account was marked lost by the dying instance; its quota is "
+                       "there: cleared\n", s->id);
             fs_session_recover(s->fs);
             s->recheck = true;           /* by its first request, in a worker (recheck below) */
             n++;

@@ -14,6 +14,9 @@
  *        zeroed memory in its place and marks the client; any other fault
  *        is passed on to root, which restarts the service.
  *
+ *   keeper thread  (persist.c) hands capabilities to root's keeper, in
+ *        order, so that no thread above ever waits for root.
+ *
  * Ownership of struct session fields: `ep_cap` belongs to the ipc thread;
  * everything else is written only by the poller (inside run_in_poller
  * calls, or while it runs), and read by the guard only while the poller
@@ -56,7 +59,8 @@ struct netsvc {
     uint64_t client_kick_cap;   /* a copy badged SVC_CLIENT, given to every client */
     uint64_t server_ep;         /* "net.server", unbadged */
     uint64_t guard_ep;          /* the poller's fault handler */
-    uint64_t epoch;             /* random per start: old badges are refused after a restart */
+    uint64_t epoch;             /* one per instance (persist.c): a client's badge is epoch << 32 | id */
+    bool fresh_table;           /* persist.c made its table now: nothing to take over */
     struct session sessions[NET_MAX_CLIENTS];
     volatile uint32_t any_lost;
     /* the mailbox: state 0 empty, 1 posted, 2 done */
@@ -77,5 +81,24 @@ void *ipc_thread(void *arg);
 
 /* guard.c: the guard thread's body. */
 void *guard_thread(void *arg);
+
+/* persist.c: what outlives an instance (docs/RESTART.md, "net"): a table in
+ * memory root keeps, and the capabilities root's keeper holds for it. */
+enum kept_kind { KEPT_EP, KEPT_MEM, KEPT_NTFN, KEPT_KINDS };
+/* Finds or makes the table, and sets s->epoch (never one used before). */
+void persist_start(struct netsvc *s);
+/* Makes the last instance's clients again, with their rings and ports. */
+unsigned persist_restore(struct netsvc *s);
+/* Root's keeper holds cap for the client in slot (replacing one held), or lets go. */
+void persist_keep(unsigned slot, enum kept_kind kind, uint64_t cap);
+void persist_unkeep(unsigned slot, enum kept_kind kind);
+/* Records: a client added (ipc thread, after its capability is kept), one
+ * removed (poller, before the stack forgets it), its rings (nslots 0: none),
+ * a UDP port's owner (poller: slot + 1, 0: unbound). */
+void persist_client_added(struct netsvc *s, struct session *se, const struct net_grant *g, unsigned n,
+                          unsigned conns);
+void persist_client_removed(struct netsvc *s, unsigned slot);
+void persist_rings(unsigned slot, uint32_t nslots, uint64_t ring_bytes, uint64_t tcp_bytes, uint32_t socks);
+void persist_port(uint16_t port, unsigned owner);
 
 #endif

@@ -75,6 +75,9 @@ static void reap_lost(struct netsvc *s)
         struct session *se = &s->sessions[i];
         if (!se->badge || !__atomic_load_n(&se->lost, __ATOMIC_ACQUIRE))
             continue;
+        /* The record keeps the rings: a dying instance's poller faults on
+         * rings that are still there (its own mappings go first), and the
+         * next instance finds out for itself whether they are. */
         net_client_detach(&s->stack, (uint32_t)se->badge);
         printf("net: client %u lost its ring memory; rings detached\n", (unsigned)(se->badge & 0xffff));
         ae_task_unmap(ae_self.task, (uint64_t)se->ring_va, se->ring_bytes);
@@ -204,10 +207,12 @@ static int nic_init(struct netsvc *s)
 
 static bool make_objects(struct netsvc *s)
 {
-    s->ntfn = ae_slot_alloc();
+    bool kept = s->ntfn != 0;            /* persist_start found or made it */
+    if (!kept)
+        s->ntfn = ae_slot_alloc();
     s->client_kick_cap = ae_slot_alloc();
     s->guard_ep = ae_slot_alloc();
-    return ae_quota_create(ae_self.quota, AERIE_OBJ_NOTIFICATION, s->ntfn, 0, 0, 0) >= 0 &&
+    return (kept || ae_quota_create(ae_self.quota, AERIE_OBJ_NOTIFICATION, s->ntfn, 0, 0, 0) >= 0) &&
            ae_cap_copy(s->ntfn, s->client_kick_cap, AERIE_R_WRITE, SVC_CLIENT) >= 0 &&
            ae_quota_create(ae_self.quota, AERIE_OBJ_ENDPOINT, s->guard_ep, 0, 0, 0) >= 0;
 }
@@ -224,11 +229,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "net: bad arguments; use ip=A.B.C.D/PREFIX gw=A.B.C.D unreach=N\n");
         return 1;
     }
+    persist_start(s);
     if (!make_objects(s)) {
         fprintf(stderr, "net: cannot make its notification and endpoints\n");
         return 1;
     }
-    s->epoch = ((__builtin_ia32_rdtsc() ^ (uint64_t)(uintptr_t)&argc) & 0xffffff) | 1;
     s->cfg.secret[0] = __builtin_ia32_rdtsc() * 0x9e3779b97f4a7c15ull ^ (uint64_t)(uintptr_t)s;
     s->cfg.secret[1] = ~__builtin_ia32_rdtsc() * 0xc2b2ae3d27d4eb4full ^ s->epoch << 40;
     int r = nic_init(s);
@@ -244,8 +249,13 @@ int main(int argc, char **argv)
         return 1;
     }
     pthread_t ipc, guard;
-    if (pthread_create(&guard, NULL, guard_thread, s) || pthread_create(&ipc, NULL, ipc_thread, s) ||
+    if (pthread_create(&guard, NULL, guard_thread, s) ||
         ae_invokev(ae_self.thread, AERIE_THREAD_SET_HANDLER, s->guard_ep) < 0) {
+        fprintf(stderr, "net: cannot start its threads\n");
+        return 1;
+    }
+    persist_restore(s);                  /* before the first request: old badges are known again */
+    if (pthread_create(&ipc, NULL, ipc_thread, s)) {
         fprintf(stderr, "net: cannot start its threads\n");
         return 1;
     }

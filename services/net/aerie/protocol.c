@@ -9,8 +9,10 @@
  * Who calls: a badge with NET_ADMIN_BADGE is the admin (the container
  * manager, root); the ops table lets it call only the admin operations,
  * and clients only the client ones (ae_serve refuses the rest). A
- * client's badge must be epoch << 32 | id of a live client this instance
- * created, or the request fails with AE_EPERM.
+ * client's badge must be epoch << 32 | id of a live client — one this
+ * instance created, or one an earlier instance created and this one took
+ * over (persist.c) — or the request fails with AE_EPERM. Every change to
+ * a client is recorded for the next instance before it is answered.
  */
 #include <stdio.h>
 #include <string.h>
@@ -25,6 +27,7 @@
 /* One request's part for the poller: inputs, then results. */
 struct job {
     uint32_t id;
+    uint64_t badge;                 /* attach: the client's whole badge */
     uint64_t a;
     const uint64_t *w;              /* the request's words (TCP calls) */
     uint64_t out[2];                /* TCP calls' results */
@@ -43,7 +46,7 @@ struct job {
  * only changed by client add and remove, which this thread drives. */
 static struct session *caller(struct netsvc *s, uint64_t badge)
 {
-    if (badge & NET_ADMIN_BADGE || badge >> 32 != s->epoch)
+    if (badge & NET_ADMIN_BADGE)
         return NULL;
     struct session *se = session_of(s, (uint32_t)badge);
     return se && se->badge == badge ? se : NULL;
@@ -54,7 +57,15 @@ static struct session *caller(struct netsvc *s, uint64_t badge)
 static void bind_in_poller(struct netsvc *s, void *arg)
 {
     struct job *j = arg;
-    j->result = net_bind(&s->stack, j->id, (uint16_t)j->a, &j->port);
+    uint16_t port = (uint16_t)j->a, slot = (uint16_t)(j->id & 0xffff);
+    if (j->out[0] & NET_BIND_AGAIN && port && s->stack.port_owner[port] == slot + 1) {
+        j->port = port;                      /* the first try had bound it before the restart */
+        j->result = 0;
+        return;
+    }
+    j->result = net_bind(&s->stack, j->id, port, &j->port);
+    if (!j->result)
+        persist_port(j->port, slot + 1u);
 }
 
 static int op_bind(void *ctx, struct ae_request *rq)
@@ -62,9 +73,10 @@ static int op_bind(void *ctx, struct ae_request *rq)
     struct session *se = caller(ctx, rq->badge);
     if (!se)
         return AE_EPERM;
-    if (rq->w[0] > 0xffff)
+    uint64_t flags = rq->nwords >= 2 ? rq->w[1] : 0;
+    if (rq->w[0] > 0xffff || flags & ~(uint64_t)NET_BIND_AGAIN)
         return AE_EINVAL;
-    struct job j = { .id = (uint32_t)se->badge, .a = rq->w[0] };
+    struct job j = { .id = (uint32_t)se->badge, .a = rq->w[0], .out = { flags } };
     run_in_poller(ctx, bind_in_poller, &j);
     rq->reply[0] = j.port;
     rq->nreply = 1;
@@ -75,6 +87,8 @@ static void unbind_in_poller(struct netsvc *s, void *arg)
 {
     struct job *j = arg;
     j->result = net_unbind(&s->stack, j->id, (uint16_t)j->a);
+    if (!j->result)
+        persist_port((uint16_t)j->a, 0);
 }
 
 static int op_unbind(void *ctx, struct ae_request *rq)
@@ -96,7 +110,7 @@ static void attach_in_poller(struct netsvc *s, void *arg)
 {
     struct job *j = arg;
     struct session *se = session_of(s, j->id);
-    if (se->badge != ((uint64_t)s->epoch << 32 | j->id)) {
+    if (se->badge != j->badge) {
         j->result = AE_ESRCH;                /* removed meanwhile */
         return;
     }
@@ -180,8 +194,8 @@ static int op_attach(void *ctx, struct ae_request *rq)
     int cr = ae_mem_commit(rq->caps[0], 0, bytes);   /* no lazy page left to fault the poller */
     if (cr < 0)
         return cr;
-    struct job j = { .id = (uint32_t)se->badge, .a = n, .ring_bytes = bytes, .tcp_bytes = tcp,
-                     .tcp_socks = nsocks };
+    struct job j = { .id = (uint32_t)se->badge, .badge = se->badge, .a = n, .ring_bytes = bytes,
+                     .tcp_bytes = tcp, .tcp_socks = nsocks };
     j.mem_cap = keep_cap(rq->caps[0]);
     j.ntfn_cap = keep_cap(rq->caps[1]);
     uint64_t va = ae_vm_reserve(bytes);
@@ -194,10 +208,15 @@ static int op_attach(void *ctx, struct ae_request *rq)
         return r == AE_ENOMEM ? r : AE_EINVAL;
     }
     j.ring_va = (uint8_t *)va;
+    unsigned slot = (unsigned)(se->badge & 0xffff);
+    persist_rings(slot, 0, 0, 0, 0);         /* none while the kept capabilities change */
     run_in_poller(s, attach_in_poller, &j);
     release_rings(j.ring_va, j.ring_bytes, j.mem_cap, j.ntfn_cap);   /* the old ones (or the refused new) */
-    if (j.result)
+    if (j.result)                            /* a refused attach: its earlier rings are not kept */
         return j.result;
+    persist_keep(slot, KEPT_MEM, se->mem_cap);
+    persist_keep(slot, KEPT_NTFN, se->ntfn_cap);
+    persist_rings(slot, (uint32_t)n, bytes, tcp, (uint32_t)nsocks);
     rq->reply_caps[0] = (uint32_t)s->client_kick_cap;
     rq->nreply_caps = 1;
     return 0;
@@ -337,14 +356,17 @@ static void add_in_poller(struct netsvc *s, void *arg)
 {
     struct job *j = arg;
     j->result = net_client_add_tcp(&s->stack, j->grants, j->ngrants, j->conns, &j->id);
-    if (!j->result)
+    if (!j->result) {
         session_of(s, j->id)->badge = (uint64_t)s->epoch << 32 | j->id;
+        j->conns = net_client_tcp_conns(&s->stack, j->id);   /* the default, if it took one */
+    }
 }
 
 static void remove_in_poller(struct netsvc *s, void *arg)
 {
     struct job *j = arg;
     struct session *se = session_of(s, j->id);
+    persist_client_removed(s, j->id & 0xffff);   /* first: a kill from here on forgets the client */
     j->result = net_client_remove(&s->stack, j->id);
     j->ring_va = se->ring_va;
     j->ring_bytes = se->ring_bytes;
@@ -386,6 +408,8 @@ static int op_client_add(void *ctx, struct ae_request *rq)
         return (int)r;
     }
     se->ep_cap = cap;
+    persist_keep((unsigned)(j.id & 0xffff), KEPT_EP, cap);
+    persist_client_added(s, se, g, (unsigned)n, j.conns);
     rq->reply[0] = se->badge;
     rq->nreply = 1;
     rq->reply_caps[0] = (uint32_t)cap;
@@ -402,11 +426,15 @@ static int op_client_remove(void *ctx, struct ae_request *rq)
     struct job j = { .id = (uint32_t)se->badge };
     uint64_t cap = se->ep_cap;
     run_in_poller(s, remove_in_poller, &j);
-    ae_cap_revoke(cap);                      /* every copy the client (or anyone) made of it */
-    ae_cap_delete(cap);
-    ae_slot_free(cap);
+    if (cap) {                               /* none: a client taken over whose capability was not kept */
+        ae_cap_revoke(cap);                  /* every copy the client (or anyone) made of it */
+        ae_cap_delete(cap);
+        ae_slot_free(cap);
+    }
     se->ep_cap = 0;
     release_rings(j.ring_va, j.ring_bytes, j.mem_cap, j.ntfn_cap);
+    for (unsigned k = 0; k < KEPT_KINDS; k++)
+        persist_unkeep(j.id & 0xffff, (enum kept_kind)k);
     return j.result;
 }
 

@@ -43,6 +43,24 @@ static bool client_may_bind(const struct net_client *c, uint16_t port)
     return false;
 }
 
+/* Fills slot with a fresh client of generation gen (the caller checked
+ * every argument and the TCP budget). */
+static void client_setup(struct net_stack *s, unsigned slot, uint16_t gen, const struct net_grant *grants,
+                         unsigned n, unsigned conns)
+{
+    struct net_client *c = &s->clients[slot];
+    memset(c, 0, sizeof *c);
+    c->gen = gen;
+    c->in_use = true;
+    c->ngrants = (uint8_t)n;
+    for (unsigned i = 0; i < n; i++)
+        c->grants[i] = grants[i];
+    c->tcp_conns = (uint16_t)conns;
+    s->tcp_reserved += conns;
+    for (unsigned i = 0; i < NETTCP_MAX_SOCKS; i++)
+        c->sock_tcb[i] = -1;
+}
+
 int net_client_add(struct net_stack *s, const struct net_grant *grants, unsigned n,
                    uint32_t *id)
 {
@@ -73,20 +91,32 @@ int net_client_add_tcp(struct net_stack *s, const struct net_grant *grants, unsi
         if (c->in_use)
             continue;
         uint16_t gen = (uint16_t)(c->gen + 1);
-        memset(c, 0, sizeof *c);
-        c->gen = gen ? gen : 1;
-        c->in_use = true;
-        c->ngrants = (uint8_t)n;
-        for (unsigned i = 0; i < n; i++)
-            c->grants[i] = grants[i];
-        c->tcp_conns = (uint16_t)conns;
-        s->tcp_reserved += conns;
-        for (unsigned i = 0; i < NETTCP_MAX_SOCKS; i++)
-            c->sock_tcb[i] = -1;
+        client_setup(s, slot, gen ? gen : 1, grants, n, conns);
         *id = client_id(s, slot);
         return 0;
     }
     return AE_ELIMIT;
+}
+
+/* A client taken over from an earlier instance of the service (docs/RESTART.md):
+ * the same slot and generation, so the id its capability's badge carries
+ * names it again. AE_EINVAL, AE_EBUSY (the slot is taken), AE_ENOMEM. */
+int net_client_restore(struct net_stack *s, uint32_t id, const struct net_grant *grants, unsigned n,
+                       unsigned conns)
+{
+    unsigned slot = id & 0xffff;
+    uint16_t gen = (uint16_t)(id >> 16);
+    if (slot >= NET_MAX_CLIENTS || !gen || n > NET_MAX_GRANTS || (n && !grants) || conns > NET_TCP_MAX)
+        return AE_EINVAL;
+    for (unsigned i = 0; i < n; i++)
+        if (grants[i].lo == 0 || grants[i].lo > grants[i].hi || grants[i].kind > NET_GRANT_TCP_OUT)
+            return AE_EINVAL;
+    if (s->clients[slot].in_use)
+        return AE_EBUSY;
+    if (conns > NET_TCP_MAX - s->tcp_reserved)
+        return AE_ENOMEM;
+    client_setup(s, slot, gen, grants, n, conns);
+    return 0;
 }
 
 unsigned net_client_tcp_conns(const struct net_stack *s, uint32_t id)
@@ -160,6 +190,35 @@ int net_client_attach(struct net_stack *s, uint32_t id, void *tx_mem, size_t tx_
     client_forget_rings(s, c, (uint16_t)slot);
     netring_format(tx_mem, tx_size, nslots);
     netring_format(rx_mem, rx_size, nslots);
+    c->tx = tx;
+    c->rx = rx;
+    c->tx_corrupt_seen = c->rx_corrupt_seen = 0;
+    c->has_rings = true;
+    s->active[s->nactive++] = (uint16_t)slot;
+    return 0;
+}
+
+/* Attaches rings an earlier instance formatted and used, without formatting
+ * them: each side's index is taken from the shared header (the client's
+ * word, checked like every index it writes), so datagrams the client
+ * published and the old instance had not taken are sent now, and those
+ * the old instance published stay for the client. 0, AE_ESRCH, AE_EINVAL. */
+int net_client_resume(struct net_stack *s, uint32_t id, void *tx_mem, size_t tx_size,
+                      void *rx_mem, size_t rx_size, uint32_t nslots)
+{
+    unsigned slot;
+    struct net_client *c = client_get(s, id, &slot);
+    if (!c)
+        return AE_ESRCH;
+    struct netring tx, rx;
+    if (netring_attach(&tx, tx_mem, tx_size, nslots) || netring_attach(&rx, rx_mem, rx_size, nslots))
+        return AE_EINVAL;
+    if ((uint8_t *)tx_mem < (uint8_t *)rx_mem + rx_size &&
+        (uint8_t *)rx_mem < (uint8_t *)tx_mem + tx_size)
+        return AE_EINVAL;
+    client_forget_rings(s, c, (uint16_t)slot);
+    netring_resume(&tx, false);
+    netring_resume(&rx, true);
     c->tx = tx;
     c->rx = rx;
     c->tx_corrupt_seen = c->rx_corrupt_seen = 0;

@@ -460,6 +460,11 @@ int net_client_add(struct net_stack *s, const struct net_grant *grants, unsigned
                    uint32_t *id);
 int net_client_add_tcp(struct net_stack *s, const struct net_grant *grants, unsigned n,
                        unsigned conns, uint32_t *id);
+/* A client an earlier instance of the service made, in the same slot and
+ * generation (id), after a restart (docs/RESTART.md). 0, AE_EINVAL,
+ * AE_EBUSY (slot taken), AE_ENOMEM (TCP budget). */
+int net_client_restore(struct net_stack *s, uint32_t id, const struct net_grant *grants, unsigned n,
+                       unsigned conns);
 /* The TCP connections the client may have at once (0: no TCP). */
 unsigned net_client_tcp_conns(const struct net_stack *s, uint32_t id);
 /* Removes a client: unbinds all its ports, drops its frames waiting for
@@ -469,6 +474,10 @@ int net_client_remove(struct net_stack *s, uint32_t id);
  * the client, 64-byte aligned, each NETRING_BYTES(nslots)). Replaces any
  * earlier rings. 0, AE_ESRCH, AE_EINVAL. */
 int net_client_attach(struct net_stack *s, uint32_t id, void *tx_mem, size_t tx_size,
+                      void *rx_mem, size_t rx_size, uint32_t nslots);
+/* The same for rings an earlier instance formatted: not formatted again,
+ * each side's index read back from the shared header. */
+int net_client_resume(struct net_stack *s, uint32_t id, void *tx_mem, size_t tx_size,
                       void *rx_mem, size_t rx_size, uint32_t nslots);
 /* Forgets the rings (before the glue unmaps them). 0 or AE_ESRCH. */
 int net_client_detach(struct net_stack *s, uint32_t id);
@@ -509,6 +518,11 @@ enum net_tcp_opt { NET_TCPOPT_NODELAY = 1, NET_TCPOPT_KEEPALIVE, NET_TCPOPT_KEEP
  * aligned, nsocks blocks); a live area is replaced, its connections
  * reset. 0, AE_ESRCH, AE_EACCES (no TCP), AE_EINVAL. */
 int net_tcp_attach(struct net_stack *s, uint32_t id, void *mem, size_t bytes, uint32_t nsocks);
+/* After a restart: takes over an area an earlier instance formatted. Its
+ * connections and listeners are gone with that instance: every socket in
+ * use is shown DONE with AE_ECONNRESET (its buffers stay the client's until
+ * it closes the socket), and the client opens new ones. */
+int net_tcp_resume(struct net_stack *s, uint32_t id, void *mem, size_t bytes, uint32_t nsocks);
 /* Forgets the area: every connection is reset and its TCB freed. */
 void net_tcp_detach(struct net_stack *s, uint32_t id);
 /* Binds a TCP port (0: a free granted one) to a new socket block. 0 and

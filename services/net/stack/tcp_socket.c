@@ -102,6 +102,93 @@ int net_tcp_attach(struct net_stack *s, uint32_t id, void *mem, size_t bytes, ui
     return 0;
 }
 
+/* Takes the pages [off, off + size) of c's area for a socket taken over,
+ * if they are a buffer the area can hold and nobody holds yet; false
+ * otherwise (the client changed them: it is left without). */
+static bool pages_claim(struct net_client *c, uint32_t off, uint32_t size)
+{
+    if (size < NETTCP_BUF_MIN || size > NETTCP_BUF_MAX || (size & (size - 1)) || off % NETTCP_PAGE ||
+        off < c->tcp_buf_off || off > c->tcp_bytes || size > c->tcp_bytes - off)
+        return false;
+    uint32_t first = (off - c->tcp_buf_off) / NETTCP_PAGE, n = size / NETTCP_PAGE;
+    for (uint32_t p = first; p < first + n; p++)
+        if (c->page_used[p / 64] & (1ull << (p % 64)))
+            return false;
+    for (uint32_t p = first; p < first + n; p++)
+        c->page_used[p / 64] |= 1ull << (p % 64);
+    return true;
+}
+
+/* Socket block i was in use under the earlier instance: a TCB that only
+ * says so (DONE, connection reset) and holds the block and its buffers
+ * until the client closes it, as any finished connection does. */
+static void tcp_resume_block(struct net_stack *s, struct net_client *c, uint16_t owner, unsigned i)
+{
+    volatile struct nettcp_sock *b = &c->tcp_area->socks[i];
+    if (c->tcp_used >= c->tcp_conns || s->tcb_free < 0) {
+        b->state = NETTCP_FREE;                   /* no TCB for it: the block is free again */
+        return;
+    }
+    int k = s->tcb_free;
+    struct net_tcb *t = &s->tcb[k];
+    s->tcb_free = t->hnext;
+    memset(t, 0, sizeof *t);
+    t->state = TCP_DONE;
+    t->owner = owner;
+    t->sock = (uint16_t)i;
+    t->hnext = t->listener = t->onext = -1;
+    t->gen = b->gen;
+    t->error = AE_ECONNRESET;
+    t->lip = b->local_ip;
+    t->rip = b->remote_ip;
+    t->lport = b->local_port;
+    t->rport = b->remote_port;
+    t->rx_prod = b->rx_prod;
+    t->rx_cons_seen = b->rx_cons;
+    t->tx_prod_seen = b->tx_prod;
+    uint32_t rx_off = b->rx_off, rx_size = b->rx_size, tx_off = b->tx_off, tx_size = b->tx_size;
+    if (pages_claim(c, rx_off, rx_size)) {
+        t->rx_off = rx_off;
+        t->rx_size = rx_size;
+    }
+    if (pages_claim(c, tx_off, tx_size)) {
+        t->tx_off = tx_off;
+        t->tx_size = tx_size;
+        t->snd_una = b->tx_cons + 1;              /* what tcb_publish shows as released: unchanged */
+    }
+    c->sock_tcb[i] = (int16_t)k;
+    c->tcp_used++;
+    tcb_publish(s, t);
+}
+
+int net_tcp_resume(struct net_stack *s, uint32_t id, void *mem, size_t bytes, uint32_t nsocks)
+{
+    uint16_t owner;
+    struct net_client *c = client_of(s, id, &owner);
+    if (!c)
+        return AE_ESRCH;
+    if (!c->tcp_conns)
+        return AE_EACCES;
+    if (!mem || ((uintptr_t)mem & (NETTCP_PAGE - 1)) || nsocks < 1 || nsocks > NETTCP_MAX_SOCKS ||
+        bytes % NETTCP_PAGE || bytes < NETTCP_HDR_BYTES(nsocks) + NETTCP_PAGE ||
+        bytes > NETTCP_HDR_BYTES(nsocks) + (size_t)NET_TCP_AREA_PAGES * NETTCP_PAGE)
+        return AE_EINVAL;
+    tcp_client_gone(s, owner);
+    struct nettcp_area *a = mem;
+    c->tcp_area = a;
+    c->tcp_bytes = (uint32_t)bytes;
+    c->tcp_nsocks = nsocks;
+    c->tcp_buf_off = (uint32_t)NETTCP_HDR_BYTES(nsocks);
+    c->tcp_npages = (uint32_t)((bytes - c->tcp_buf_off) / NETTCP_PAGE);
+    memset(c->page_used, 0, sizeof c->page_used);
+    for (unsigned i = 0; i < NETTCP_MAX_SOCKS; i++)
+        c->sock_tcb[i] = -1;
+    for (unsigned i = 0; i < nsocks; i++)
+        if (__atomic_load_n(&a->socks[i].state, __ATOMIC_ACQUIRE) != NETTCP_FREE)
+            tcp_resume_block(s, c, owner, i);
+    return 0;
+}
+
 void net_tcp_detach(struct net_stack *s, uint32_t id)
 {
     uint16_t owner;
@@ -441,7 +528,7 @@ static void sock_news(struct net_stack *s, struct net_client *c, struct net_tcb 
             rx_taken(s, t, cons);
         }
     }
-    if (t->tx_size && !t->fin_queued) {
+    if (t->tx_size && !t->fin_queued && t->state != TCP_DONE) {   /* DONE sends nothing more */
         uint32_t v = __atomic_load_n(&((struct nettcp_sock *)b)->tx_prod, __ATOMIC_ACQUIRE);
         uint32_t acked = t->state >= TCP_ESTABLISHED ? t->snd_una - t->iss - 1 : 0;
         if ((int32_t)(v - t->tx_prod_seen) > 0 && v - acked <= t->tx_size) {

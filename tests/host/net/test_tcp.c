@@ -670,6 +670,60 @@ static void closed_port_answers_rst(void)
     CHECK_EQ(dev->ntx, 0);
 }
 
+/* After a restart (docs/RESTART.md, "net"): the new instance takes the
+ * client's area over; its connection and its listener show DONE with
+ * ECONNRESET, their buffers stay theirs until the client closes them,
+ * a new connection gets other buffers, and closing frees everything. */
+static void resume_shows_sockets_reset_and_frees_them_on_close(void)
+{
+    setup();
+    static const struct net_grant g[] = { { 9000, 9000, NET_GRANT_TCP_OUT }, { 80, 80, NET_GRANT_TCP } };
+    client(g, 2, 4);
+    uint32_t sock, lsock;
+    uint16_t lport, bound;
+    CHECK_EQ(net_tcp_connect(s, cl.id, NET_TCP_NEW, IP_PEER, 9000, 0, 0, 0, &sock, &lport), 0);
+    CHECK_EQ(net_tcp_bind(s, cl.id, 80, 0, &lsock, &bound), 0);
+    CHECK_EQ(net_tcp_listen(s, cl.id, lsock, 4, 0, 0, 0), 0);
+    net_poll(s, now);
+    uint32_t rx_off = blk(sock)->rx_off, tx_off = blk(sock)->tx_off, gen = blk(sock)->gen;
+    CHECK(rx_off && tx_off);
+    /* the old instance dies; the new one starts from nothing but the record */
+    fake_stack_free(s, dev);
+    s = fake_stack(&dev, 0);
+    net_arp_add_static(s, IP_PEER, MAC_PEER);
+    CHECK_EQ(net_client_restore(s, cl.id, g, 2, 4), 0);
+    size_t rings = NETRING_BYTES(8);
+    CHECK_EQ(net_client_resume(s, cl.id, cl.rings, rings, (uint8_t *)cl.rings + rings, rings, 8), 0);
+    CHECK_EQ(net_tcp_resume(s, cl.id, cl.area, cl.bytes, 0), AE_EINVAL);
+    CHECK_EQ(net_tcp_resume(s, cl.id, cl.area, cl.bytes, 16), 0);
+    CHECK_EQ(blk(sock)->state, NETTCP_DONE);
+    CHECK_EQ(blk(sock)->error, AE_ECONNRESET);
+    CHECK_EQ(blk(sock)->flags & (NETTCP_F_RX_FIN | NETTCP_F_TX_DONE), NETTCP_F_RX_FIN | NETTCP_F_TX_DONE);
+    CHECK_EQ(blk(sock)->gen, gen);                                       /* the same use of the block */
+    CHECK_EQ(blk(sock)->rx_off, rx_off);                                 /* its buffers are still its own */
+    CHECK_EQ(blk(lsock)->state, NETTCP_DONE);
+    CHECK(cl.area->snews[0] & (1ull << sock | 1ull << lsock));
+    fake_clear_tx(dev);
+    blk(sock)->tx_prod += 100;                                           /* writing to a reset socket sends nothing */
+    kick(sock);
+    CHECK_EQ(dev->ntx, 0);
+    uint32_t s2;
+    CHECK_EQ(net_tcp_connect(s, cl.id, NET_TCP_NEW, IP_PEER, 9000, 0, 0, 0, &s2, &lport), 0);
+    CHECK(s2 != sock && s2 != lsock);
+    CHECK(blk(s2)->rx_off != rx_off && blk(s2)->tx_off != tx_off && blk(s2)->rx_off != tx_off);
+    blk(sock)->cflags = NETTCP_C_CLOSE;
+    kick(sock);
+    blk(lsock)->cflags = NETTCP_C_CLOSE;
+    kick(lsock);
+    CHECK_EQ(blk(sock)->state, NETTCP_FREE);
+    CHECK_EQ(blk(lsock)->state, NETTCP_FREE);
+    CHECK_EQ(net_client_remove(s, cl.id), 0);
+    uint64_t g9[NET_TCP_GAUGES];
+    net_tcp_gauges(s, g9);
+    CHECK_EQ(g9[0], 0);
+    CHECK_EQ(g9[9], 0);
+}
+
 static void hostile_area_changes_only_its_own_sockets(void)
 {
     setup();
@@ -718,6 +772,7 @@ int main(void)
     RUN(active_open_and_refused);
     RUN(closed_port_answers_rst);
     RUN(hostile_area_changes_only_its_own_sockets);
+    RUN(resume_shows_sockets_reset_and_frees_them_on_close);
     if (s) {
         fake_tcp_free(&cl);
         fake_stack_free(s, dev);
