@@ -151,8 +151,11 @@ void sched_dequeue(struct thread *t)
 {
     struct runqueue *rq = &rqs[t->cpu];
     spin_lock(&rq->lock);
-    if (t->in_rq)
+    if (t->in_rq) {
         rq_remove(rq, t);
+        t->prio = t->base_prio;               /* a start boost not yet used ends here: a later
+                                                 resume must not inherit it (review I1) */
+    }
     spin_unlock(&rq->lock);
 }
 
@@ -423,6 +426,7 @@ _Noreturn void sched_idle_loop(void)
         while (!work_waiting(rq) && time_now_ns() < until) {
             if (rq->loaded_vs && __atomic_load_n(&rq->tlb_stale, __ATOMIC_SEQ_CST))
                 idle_drop_vspace(rq, cpu_index());   /* unmapped under us: give them back */
+            tlb_service();                   /* a shooter spins for us meanwhile (review I2) */
             spin_relax();
         }
         __atomic_store_n(&rq->polling, false, __ATOMIC_SEQ_CST);

@@ -25,6 +25,10 @@
 
 #define EP_ITEMS_MAX 4096       /* Linux bounds watches per user (max_user_watches); we per instance */
 #define EP_DEPTH_MAX 5          /* instances inside instances, the outermost counted (Linux: 4 + 1) */
+#define EP_NESTED_MAX 8         /* epoll items per instance that are epolls, and watchers per epoll:
+                                   the nesting walks then visit at most 8^4 items, where the same
+                                   instance added through 4,096 dup'd fds at each level made them
+                                   4096^4 (Linux bounds its wakeup paths per depth the same way) */
 #define EP_EVENTS_MAX (0x7fffffff / sizeof(struct lx_epoll_event))
 #define EP_FLAGS (LX_EPOLLET | LX_EPOLLONESHOT | LX_EPOLLEXCLUSIVE | LX_EPOLLWAKEUP)
 
@@ -228,6 +232,22 @@ static struct lx_epitem *find(struct epoll *ep, struct lx_file *f, int fd)
     return NULL;
 }
 
+static unsigned nested_items(struct epoll *ep)
+{
+    unsigned n = 0;
+    for (struct lx_epitem *it = ep->items; it; it = it->next)
+        n += epoll_of(it->file) != NULL;
+    return n;
+}
+
+static unsigned watchers(struct lx_file *f)
+{
+    unsigned n = 0;
+    for (struct lx_epitem *it = f->epitems; it; it = it->fnext)
+        n++;
+    return n;
+}
+
 /* May f be watched by ep? 0 or -errno. */
 static int64_t check_add(struct epoll *ep, struct lx_file *f)
 {
@@ -237,6 +257,8 @@ static int64_t check_add(struct epoll *ep, struct lx_file *f)
         return -LX_EPERM;                        /* files are always ready: Linux refuses them too */
     if (epoll_of(f) && (reaches(f, ep->self) || depth_above(ep->self) + depth_below(f) > EP_DEPTH_MAX))
         return -LX_ELOOP;
+    if (epoll_of(f) && (nested_items(ep) >= EP_NESTED_MAX || watchers(f) >= EP_NESTED_MAX))
+        return -LX_EINVAL;                       /* as Linux's wakeup-path limit answers */
     return ep->n >= EP_ITEMS_MAX ? -LX_ENOSPC : 0;
 }
 

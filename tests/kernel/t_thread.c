@@ -534,3 +534,28 @@ KTEST(thread_resume_boost, "RESUME with BOOST runs a thread at the resumer's pri
     CHECK_EQ(boost_step, 1);
     CHECK(kt_wait(&boost_step, 2, 5000));     /* runs as soon as we block */
 }
+
+KTEST(thread_boost_ends_at_suspend, "a start boost not yet used ends when the thread is suspended: a plain RESUME later does not run it at the resumer's priority")
+{
+    uint64_t info[4];
+    CHECK_OK(ae_invokev(ae_self.thread, AERIE_THREAD_SET_AFFINITY, 0));
+    CHECK_OK(ae_invoke(ae_self.thread, AERIE_THREAD_INFO, 0, 0, info, 4));
+    uint64_t mine = info[2];
+    CHECK(mine >= 2);
+    boost_step = 0;
+    boost_setprio = 1;
+    struct ae_thread th = { 0 };
+    CHECK_OK(kt_thread(env, &th, boosted, (void *)mine, 0));
+    CHECK_OK(ae_invokev(th.thread_slot, AERIE_THREAD_SET_PRIORITY, 1));
+    CHECK_OK(ae_invoke0(th.thread_slot, AERIE_THREAD_SUSPEND));
+    CHECK_OK(ae_invokev(th.thread_slot, AERIE_THREAD_RESUME, AERIE_RESUME_BOOST));
+    CHECK_OK(ae_invoke0(th.thread_slot, AERIE_THREAD_SUSPEND));   /* before it ever ran */
+    CHECK_OK(ae_invoke0(th.thread_slot, AERIE_THREAD_RESUME));
+    for (int i = 0; i < 10; i++)
+        ae_yield();
+    CHECK_EQ(boost_step, 0);                  /* priority 1: it does not run beside us */
+    CHECK_OK(ae_invoke(th.thread_slot, AERIE_THREAD_INFO, 0, 0, info, 4));
+    CHECK_EQ(info[2], 1);
+    CHECK(kt_wait(&boost_step, 1, 5000));     /* runs as soon as we block */
+    CHECK_OK(ae_invoke0(th.thread_slot, AERIE_THREAD_DESTROY));
+}

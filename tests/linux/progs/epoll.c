@@ -282,6 +282,29 @@ static void nested(void)
     close(p[1]);
 }
 
+/* One instance added to others again and again through dup'd fds, at
+ * several levels: each add either works or is refused with EINVAL (a
+ * bound on wakeup paths, Linux's and ours), and waits stay prompt. */
+static void nested_through_dups(void)
+{
+    int level[4];
+    for (int l = 0; l < 4; l++)
+        level[l] = epoll_create1(0);
+    for (int l = 1; l < 4; l++)
+        for (int k = 0; k < 32; k++) {
+            int d = dup(level[l - 1]);
+            CHECK(d >= 0);
+            int r = add(level[l], d, EPOLLIN, (uint64_t)k);
+            CHECK(r == 0 || errno == EINVAL);
+            if (r)
+                close(d);
+        }
+    struct epoll_event ev;
+    CHECK(epoll_wait(level[3], &ev, 1, 0) == 0);
+    for (int l = 0; l < 4; l++)
+        close(level[l]);
+}
+
 static volatile int alarms;
 static void on_alarm(int sig)
 {
@@ -368,6 +391,7 @@ int main(void)
     triggers();
     takes_turns();
     nested();
+    nested_through_dups();
     timeouts_and_signals();
     event_loop();
     return done("epoll");
