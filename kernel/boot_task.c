@@ -313,7 +313,7 @@ void boot_task_start(void)
 
     give(AERIE_BOOT_TASK, &root_task->obj, AERIE_R_ALL);
     give(AERIE_BOOT_THREAD, &th->obj, AERIE_R_ALL);
-    give(AERIE_BOOT_QUOTA, &root_quota->obj, AERIE_R_ALL);
+    give(AERIE_BOOT_QUOTA, &root_quota->obj, AERIE_R_ALL | AERIE_R_CLONE);
     give(AERIE_BOOT_UTCB_MEM, &stack->obj, AERIE_R_READ | AERIE_R_WRITE);
     give_devices();
 

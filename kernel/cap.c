@@ -109,6 +109,26 @@ static int grow_to(struct cspace *cs, uint64_t idx)
     return 0;
 }
 
+uint64_t cspace_slot_limit(struct cspace *cs)
+{
+    spin_lock(&cs->lock);
+    uint64_t n = (uint64_t)cs->dir_len * CAPS_PER_CHUNK;
+    spin_unlock(&cs->lock);
+    return n;
+}
+
+uint64_t cspace_next_chunk(struct cspace *cs, uint64_t slot)
+{
+    spin_lock(&cs->lock);
+    uint64_t c = slot / CAPS_PER_CHUNK;
+    while (c < cs->dir_len && !cs->dir[c])
+        c++;
+    uint64_t next = c < cs->dir_len ? (c == slot / CAPS_PER_CHUNK ? slot : c * CAPS_PER_CHUNK)
+                                    : (uint64_t)cs->dir_len * CAPS_PER_CHUNK;
+    spin_unlock(&cs->lock);
+    return next;
+}
+
 KERNEL_HOT int cap_lookup(struct cspace *cs, uint64_t slot, int type, uint8_t rights, struct capref *out)
 {
     out->obj = NULL;

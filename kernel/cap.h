@@ -94,6 +94,12 @@ void cspace_init(struct cspace *cs, struct quota *q);
 /* Deletes every capability in cs and frees its chunks. */
 void cspace_clear(struct cspace *cs);
 
+/* One past the highest slot cs has room for now (TASK_CLONE walks them). */
+uint64_t cspace_slot_limit(struct cspace *cs);
+/* The first slot >= slot in a chunk that exists (slot itself if its chunk
+ * does), or cspace_slot_limit: a walk over a space skips what was never
+ * allocated. */
+uint64_t cspace_next_chunk(struct cspace *cs, uint64_t slot);
 int cap_lookup(struct cspace *cs, uint64_t slot, int type, uint8_t rights, struct capref *out);
 static inline void capref_put(struct capref *r) { if (r->obj) obj_put(r->obj); r->obj = NULL; }
 

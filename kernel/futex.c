@@ -46,7 +46,7 @@ int64_t futex_wait(struct thread *t, uint64_t addr, uint32_t expected, uint64_t 
     spin_lock(&vs->lock);
     bool writable;
     uint64_t phys = vspace_translate(vs, addr, &writable);
-    if (!phys && vspace_touch_locked(vs, addr) == 0)      /* a lazy page not touched yet */
+    if (!phys && vspace_touch_locked(vs, addr, false) == 0)      /* a lazy page not touched yet */
         phys = vspace_translate(vs, addr, &writable);
     uint32_t value = phys ? *(volatile uint32_t *)phys_to_virt(phys) : 0;
     spin_unlock(&vs->lock);

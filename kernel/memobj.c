@@ -24,11 +24,15 @@ static unsigned order_for(uint64_t npages)
     return o;
 }
 
+/* Lets go of the first n pages: a page another clone still holds stays
+ * with it (pmm_unshare), the last owner frees it. */
 static void free_pages(struct memobj *m, uint64_t n)
 {
-    for (uint64_t i = 0; i < n; i++)
-        if (m->pages[i])                     /* a lazy page never touched has none */
-            pmm_free_page(m->pages[i]);
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t p = m->pages[i] & ~MEMOBJ_PAGE_LOW;
+        if (p && pmm_unshare(p))             /* a lazy page never touched has none */
+            pmm_free_page(p);
+    }
 }
 
 /* Allocates and zeroes the pages (a lazy object: only the page array);
@@ -86,13 +90,158 @@ uint64_t memobj_page_get(struct memobj *m, uint64_t i, int *err)
     /* Two CPUs may touch the page at once: the first to store it wins and
      * the other gives its page and charge back. */
     uint64_t none = 0;
-    if (!__atomic_compare_exchange_n(&m->pages[i], &none, fresh, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+    if (!__atomic_compare_exchange_n(&m->pages[i], &none, fresh | MEMOBJ_PAID, false, __ATOMIC_ACQ_REL,
+                                     __ATOMIC_ACQUIRE)) {
         kmem_free_pages(fresh, 0);
         quota_release(m->obj.quota, PAGE_SIZE, 0, 0);
-        return none;
+        return none & ~MEMOBJ_PAGE_LOW;
     }
     __atomic_add_fetch(&m->present, 1, __ATOMIC_RELAXED);
     return fresh;
+}
+
+/* ---- copy-on-write (TASK_CLONE) ---- */
+
+/* Gives m its own copy of page i if the page is still shared: charged to
+ * m's quota unless m paid for the shared one (an eager object paid for
+ * all its pages at creation; a lazy one for those marked MEMOBJ_PAID),
+ * whose charge then moves to the copy. *old is set to the shared page m
+ * no longer holds (the caller drops it once no TLB names it), or 0 when
+ * there was nothing to copy (no longer shared, or another CPU copied it
+ * first). Returns m's page, or 0 with *err set. */
+static uint64_t cow_copy(struct memobj *m, uint64_t i, uint64_t *old, int *err)
+{
+    uint64_t cur = __atomic_load_n(&m->pages[i], __ATOMIC_ACQUIRE);
+    *old = 0;
+    if (!pmm_shared(cur & ~MEMOBJ_PAGE_LOW))
+        return cur & ~MEMOBJ_PAGE_LOW;
+    bool lazy = m->flags & MEMOBJ_LAZY, paid = !lazy || (cur & MEMOBJ_PAID);
+    if (!paid && (*err = m->obj.quota ? quota_charge(m->obj.quota, PAGE_SIZE, 0, 0) : AE_EDEAD))
+        return 0;
+    uint64_t fresh = kmem_alloc_pages(0);
+    if (!fresh) {
+        if (!paid)
+            quota_release(m->obj.quota, PAGE_SIZE, 0, 0);
+        *err = AE_ENOMEM;
+        return 0;
+    }
+    memcpy(phys_to_virt(fresh), phys_to_virt(cur & ~MEMOBJ_PAGE_LOW), PAGE_SIZE);
+    if (!__atomic_compare_exchange_n(&m->pages[i], &cur, fresh | (lazy ? MEMOBJ_PAID : 0), false,
+                                     __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+        kmem_free_pages(fresh, 0);           /* another CPU gave m its copy first */
+        if (!paid)
+            quota_release(m->obj.quota, PAGE_SIZE, 0, 0);
+        return cur & ~MEMOBJ_PAGE_LOW;
+    }
+    if (!paid)
+        __atomic_add_fetch(&m->present, 1, __ATOMIC_RELAXED);
+    *old = cur & ~MEMOBJ_PAGE_LOW;
+    return fresh;
+}
+
+/* Clears the entries for page i of m in the address space that maps it
+ * (one at most: vspace_map keeps a copy-on-write object in one), taking
+ * that space's lock. */
+static void drop_entries_unlocked(struct memobj *m, uint64_t i)
+{
+    spin_lock(&m->obj.lock);
+    if (list_empty(&m->mappings)) {
+        spin_unlock(&m->obj.lock);
+        return;
+    }
+    struct vspace *vs = list_entry(m->mappings.next, struct mapping, mem_link)->vs;
+    struct kobject *owner = (struct kobject *)vs->task;
+    obj_get(owner);                          /* keeps vs alive meanwhile */
+    spin_unlock(&m->obj.lock);
+    spin_lock(&vs->lock);
+    vspace_drop_page_locked(vs, m, i);
+    spin_unlock(&vs->lock);
+    obj_put(owner);
+}
+
+uint64_t memobj_page_write(struct memobj *m, uint64_t i, struct vspace *vs, int *err)
+{
+    uint64_t page = memobj_page_get(m, i, err);
+    if (!page || !(__atomic_load_n(&m->flags, __ATOMIC_ACQUIRE) & MEMOBJ_COW) || !pmm_shared(page))
+        return page;
+    uint64_t old;
+    page = cow_copy(m, i, &old, err);
+    if (old) {
+        if (vs)
+            vspace_drop_page_locked(vs, m, i);
+        else
+            drop_entries_unlocked(m, i);
+        if (pmm_unshare(old))                /* the others wrote their own copies meanwhile */
+            pmm_free_page(old);
+    }
+    return page;
+}
+
+bool memobj_mapped_elsewhere(struct memobj *m, const struct vspace *vs)
+{
+    bool found = false;
+    spin_lock(&m->obj.lock);
+    list_for_each(n, &m->mappings)
+        if (list_entry(n, struct mapping, mem_link)->vs != vs)
+            found = true;
+    spin_unlock(&m->obj.lock);
+    return found;
+}
+
+struct memobj *memobj_cow_clone(struct memobj *src, struct quota *q, struct vspace *vs, bool own_utcb, int *err)
+{
+    if (src->flags & (MEMOBJ_CONTIG | MEMOBJ_DEVICE | MEMOBJ_FIXED | MEMOBJ_PINNED)) {
+        *err = AE_ETYPE;
+        return NULL;
+    }
+    struct memobj *n = memobj_create_pages(q, src->npages * PAGE_SIZE, MEMOBJ_LAZY | MEMOBJ_COW, err);
+    if (!n)
+        return NULL;
+    spin_lock(&src->obj.lock);
+    bool elsewhere = false;
+    list_for_each(l, &src->mappings)
+        if (list_entry(l, struct mapping, mem_link)->vs != vs)
+            elsewhere = true;
+    /* A UTCB here is a direct kernel pointer into one of its pages, which
+     * a COW break would let go of (review3 F2). The source thread's own is
+     * allowed: task_clone re-points it (thread_set_utcb copies the page)
+     * before the thread runs again. thread_set_utcb counts a new user
+     * under this lock before it breaks the page's COW, so either it sees
+     * the sharing made here, or this sees its count. */
+    bool pinned = src->flags & MEMOBJ_PINNED;    /* set under this lock (MEM_PHYS, TRACE) */
+    bool busy = pinned || elsewhere || src->utcb_users > (own_utcb ? 1u : 0u);
+    uint64_t shared = 0;
+    if (!busy) {
+        __atomic_or_fetch(&src->flags, MEMOBJ_COW, __ATOMIC_ACQ_REL);
+        for (uint64_t i = 0; i < src->npages; i++) {
+            uint64_t p = memobj_page(src, i);
+            if (p) {
+                pmm_share(p);
+                n->pages[i] = p;
+                shared++;
+            }
+        }
+    }
+    spin_unlock(&src->obj.lock);
+    /* Every shared page is charged to the clone too (review3 F1): each
+     * holder pays for each page it holds, so a page stays charged to a
+     * live quota whichever holder writes its own copy or goes first, and
+     * the sum of the limits still bounds the memory in use. Sharing saves
+     * physical memory and copying time, never quota. The charge moves to
+     * the clone's own copy when it writes (cow_copy: paid). */
+    if (busy || (*err = quota_charge(q, shared * PAGE_SIZE, 0, 0))) {
+        if (busy)
+            *err = pinned ? AE_ETYPE : AE_EBUSY;
+        obj_put(&n->obj);                    /* unshares what it got; nothing charged for pages */
+        return NULL;
+    }
+    for (uint64_t i = 0; i < n->npages; i++)
+        if (n->pages[i])
+            n->pages[i] |= MEMOBJ_PAID;
+    __atomic_store_n(&n->present, shared, __ATOMIC_RELEASE);
+    if (vs)
+        vspace_write_protect_locked(vs, src);
+    return n;
 }
 
 struct memobj *memobj_create_pages(struct quota *q, uint64_t bytes, uint32_t flags, int *err)
@@ -227,7 +376,7 @@ static int copy_bytes(struct memobj *m, uint64_t off, void *buf, uint64_t n, boo
     while (n) {
         uint64_t in = off % PAGE_SIZE, chunk = PAGE_SIZE - in < n ? PAGE_SIZE - in : n;
         int err = 0;
-        uint64_t page = to_object ? memobj_page_get(m, off / PAGE_SIZE, &err) : memobj_page(m, off / PAGE_SIZE);
+        uint64_t page = to_object ? memobj_page_write(m, off / PAGE_SIZE, NULL, &err) : memobj_page(m, off / PAGE_SIZE);
         if (err)
             return err;
         char *p = page ? (char *)phys_to_virt(page) + in : NULL;
@@ -318,7 +467,14 @@ int memobj_invoke(struct memobj *m, const struct capref *cap, uint64_t label, st
         if (off >= m->npages * PAGE_SIZE)
             return inv_fail(inv, 0, AE_ERANGE);
         int err = 0;
-        uint64_t page = memobj_page_get(m, off / PAGE_SIZE, &err);
+        /* Never cloned from now on: the device writes without a COW break
+         * (review3 F4). Set under the lock memobj_cow_clone shares under,
+         * before the write below: a clone made before shares the page, and
+         * the write copies it. */
+        spin_lock(&m->obj.lock);
+        __atomic_or_fetch(&m->flags, MEMOBJ_PINNED, __ATOMIC_ACQ_REL);
+        spin_unlock(&m->obj.lock);
+        uint64_t page = memobj_page_write(m, off / PAGE_SIZE, NULL, &err);   /* a device may write it */
         if (!page)
             return inv_fail(inv, ~0u, err);
         inv->reply[0] = page + off % PAGE_SIZE;

@@ -21,6 +21,17 @@
 #define MEMOBJ_DEVICE  0x2     /* device registers: mapped uncached, never freed */
 #define MEMOBJ_FIXED   0x4     /* boot module: pages not from the allocator */
 #define MEMOBJ_LAZY    0x8     /* pages[i] == 0 until page i is first touched */
+#define MEMOBJ_COW     0x10    /* may hold pages another object also holds
+                                * (TASK_CLONE): a write copies such a page */
+#define MEMOBJ_PINNED  0x20    /* a physical address was handed out (MEM_PHYS) or
+                                * it is a trace buffer: written by devices or the
+                                * kernel without the COW break, so never cloned */
+
+/* Low bits of a pages[] entry: MEMOBJ_PAID marks a lazy object's page
+ * charged to this object's quota (counted in present). A clone's pages
+ * shared from its source are paid too (memobj_cow_clone). */
+#define MEMOBJ_PAID    0x1ull
+#define MEMOBJ_PAGE_LOW 0xFFFull
 
 struct memobj {
     struct kobject obj;
@@ -31,14 +42,39 @@ struct memobj {
     uint64_t *pages;           /* otherwise: the physical address of each page
                                 * (LAZY: set once, by compare-and-swap) */
     uint64_t present;          /* LAZY: pages allocated so far (atomic) */
+    uint32_t utcb_users;       /* threads whose UTCB is here (under obj.lock): the
+                                * kernel holds direct pointers, so no COW clone */
     struct list mappings;
 };
 
 /* Page i's physical address; 0 for a lazy page not touched yet. */
 static inline uint64_t memobj_page(const struct memobj *m, uint64_t i)
 {
-    return m->pages ? __atomic_load_n(&m->pages[i], __ATOMIC_ACQUIRE) : m->base + i * 4096;
+    return m->pages ? __atomic_load_n(&m->pages[i], __ATOMIC_ACQUIRE) & ~MEMOBJ_PAGE_LOW : m->base + i * 4096;
 }
+
+struct vspace;
+
+/* Page i to be written: as memobj_page_get, and if the object shares it
+ * copy-on-write with another, this object's own copy now (charged to its
+ * quota unless it paid for the shared one). vs is the address space whose
+ * lock the caller holds, or NULL; the page-table entries naming the old
+ * page in this object's mappings are cleared (and flushed) before the old
+ * page is let go, so no CPU can see the other owner's later writes. */
+uint64_t memobj_page_write(struct memobj *m, uint64_t i, struct vspace *vs, int *err);
+
+/* True if m is mapped in an address space other than vs; m's lock taken. */
+bool memobj_mapped_elsewhere(struct memobj *m, const struct vspace *vs);
+
+/* A lazy copy-on-write clone of src (an object of pages, mapped in no
+ * address space but vs, whose lock the caller holds), made from q: it
+ * shares every page src has, each charged to q as well (a shared page is
+ * paid for by every holder), and src becomes copy-on-write too (its
+ * writable entries in vs are made read-only; the caller flushes vs's
+ * TLBs). AE_EBUSY if src is mapped elsewhere or backs a UTCB (own_utcb:
+ * one UTCB is the source thread's, which the caller re-points); AE_ETYPE
+ * for DMA, device, boot or pinned memory. NULL with *err set. */
+struct memobj *memobj_cow_clone(struct memobj *src, struct quota *q, struct vspace *vs, bool own_utcb, int *err);
 
 /* Page i, allocated and charged to the object's quota now if it is a lazy
  * page not touched yet; 0 with *err set when the quota or memory is out. */

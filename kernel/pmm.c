@@ -30,6 +30,7 @@ void pmm_init(void *meta, uint64_t end_pfn)
         list_init(&pages[i].link);
         pages[i].state = PAGE_RESERVED;
         pages[i].order = 0;
+        pages[i].shares = 0;
     }
     for (unsigned o = 0; o <= PMM_MAX_ORDER; o++)
         list_init(&free_lists[o]);
@@ -123,6 +124,27 @@ void pmm_free(uint64_t phys, unsigned order)
     free_block(pfn, order);
     nfree += 1ull << order;
     spin_unlock(&pmm_lock);
+}
+
+void pmm_share(uint64_t phys)
+{
+    __atomic_add_fetch(&pages[phys / PMM_PAGE_SIZE].shares, 1, __ATOMIC_ACQ_REL);
+}
+
+bool pmm_unshare(uint64_t phys)
+{
+    uint32_t *n = &pages[phys / PMM_PAGE_SIZE].shares;
+    uint32_t v = __atomic_load_n(n, __ATOMIC_ACQUIRE);
+    do {
+        if (v == 0)
+            return true;                     /* the last owner: it frees the page */
+    } while (!__atomic_compare_exchange_n(n, &v, v - 1, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
+    return false;
+}
+
+bool pmm_shared(uint64_t phys)
+{
+    return __atomic_load_n(&pages[phys / PMM_PAGE_SIZE].shares, __ATOMIC_ACQUIRE) != 0;
 }
 
 uint64_t pmm_free_pages(void) { return __atomic_load_n(&nfree, __ATOMIC_RELAXED); }

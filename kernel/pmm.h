@@ -23,7 +23,8 @@ struct page {
     uint8_t order;               /* block order, valid on block heads */
     uint8_t state;               /* PAGE_* below */
     uint16_t pad;
-    uint32_t pad2;
+    uint32_t shares;             /* owners besides the first (copy-on-write
+                                  * Memory, memobj.c); 0 when free (atomic) */
 };
 
 enum { PAGE_RESERVED = 0, PAGE_FREE_HEAD, PAGE_USED_HEAD, PAGE_INTERIOR };
@@ -44,6 +45,14 @@ void pmm_free(uint64_t phys, unsigned order);
 
 static inline uint64_t pmm_alloc_page(void) { return pmm_alloc(0); }
 static inline void pmm_free_page(uint64_t phys) { pmm_free(phys, 0); }
+
+/* Copy-on-write sharing of one allocated page (memobj.c): pmm_share adds
+ * an owner; pmm_unshare drops one and returns true when the caller was
+ * the last, who then frees the page; pmm_shared says whether more than
+ * one owner holds it now. */
+void pmm_share(uint64_t phys);
+bool pmm_unshare(uint64_t phys);
+bool pmm_shared(uint64_t phys);
 
 uint64_t pmm_free_pages(void);
 uint64_t pmm_total_pages(void);

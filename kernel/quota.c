@@ -274,7 +274,7 @@ static int create_object(struct quota *q, uint64_t type, struct invocation *inv,
     }
 }
 
-static int quota_method_create(struct quota *q, struct invocation *inv)
+static int quota_method_create(struct quota *q, uint8_t rights, struct invocation *inv)
 {
     uint64_t type, slot;
     if (inv_arg(inv, 0, &type) || inv_arg(inv, 1, &slot))
@@ -287,7 +287,7 @@ static int quota_method_create(struct quota *q, struct invocation *inv)
     err = create_object(q, type, inv, &o);
     if (err)
         return err;
-    err = quota_install_new(q, cs, slot, o, AERIE_R_ALL);
+    err = quota_install_new(q, cs, slot, o, AERIE_R_ALL | (rights & AERIE_R_CLONE));
     return err ? inv_fail(inv, 1, err) : 0;
 }
 
@@ -336,7 +336,7 @@ int quota_invoke(struct quota *q, const struct capref *cap, uint64_t label, stru
     case AERIE_QUOTA_CREATE:
         if (!(cap->rights & AERIE_R_MANAGE))
             return AE_ERIGHTS;
-        return quota_method_create(q, inv);
+        return quota_method_create(q, cap->rights, inv);
     case AERIE_QUOTA_INFO:
         if (!(cap->rights & AERIE_R_READ))
             return AE_ERIGHTS;

@@ -252,6 +252,7 @@ KERNEL_HOT void syscall_dispatch(struct trap_frame *tf)
     struct thread *t = current_thread();
     uint64_t badge = 0;
     int64_t r;
+    t->in_syscall = true;                 /* TASK_CLONE of a thread stopped in here: thread_clone */
     switch (tf->rax) {
     case AERIE_SYS_CALL:       r = sys_call(t, tf->rdi, tf->rsi, tf->rdx); break;
     case AERIE_SYS_SEND:       r = sys_send(t, tf->rdi, tf->rsi, tf->rdx); break;
@@ -277,10 +278,12 @@ KERNEL_HOT void syscall_dispatch(struct trap_frame *tf)
         break;
     case AERIE_SYS_REPLY_SAVE: r = ipc_reply_save(t, tf->rdi); break;
     default:
+        t->in_syscall = false;            /* its frame is complete: RAX = AE_ENOSYS */
         unknown_syscall(t, tf);
         return_to_user_checks(t);
         return;
     }
+    t->in_syscall = false;
     if (r == SYSCALL_RESTART) {
         /* seL4's preemption point: leave with every register as the thread
          * entered (RAX still holds the number) and RIP back on its 2-byte

@@ -215,6 +215,8 @@ int task_invoke(struct task *t, const struct capref *cap, uint64_t label, struct
         return task_rw(t, inv, false);
     case AERIE_TASK_WRITE:
         return task_rw(t, inv, true);
+    case AERIE_TASK_CLONE:
+        return task_clone(t, inv);
     default:
         return AE_ENOSYS;
     }

@@ -22,6 +22,8 @@ struct task {
 
 int task_create(struct quota *q, struct invocation *inv, struct kobject **out);
 struct task *task_new(struct quota *q, int *err);
+/* TASK_CLONE on t (task_clone.c). */
+int task_clone(struct task *t, struct invocation *inv);
 int task_invoke(struct task *t, const struct capref *cap, uint64_t label, struct invocation *inv);
 
 extern const struct obj_ops task_ops;

@@ -421,6 +421,13 @@ static void thread_teardown(struct kobject *o)
     sched_wait_off_cpu(t, TS_DEAD);
 }
 
+static void utcb_unuse(struct memobj *m)
+{
+    spin_lock(&m->obj.lock);
+    m->utcb_users--;
+    spin_unlock(&m->obj.lock);
+}
+
 static void thread_release(struct kobject *o)
 {
     struct thread *t = (struct thread *)o;
@@ -429,8 +436,10 @@ static void thread_release(struct kobject *o)
         if (o->quota)
             quota_release(o->quota, kmem_footprint(FPU_BYTES), 0, 0);
     }
-    if (t->utcb_mem)
+    if (t->utcb_mem) {
+        utcb_unuse(t->utcb_mem);
         obj_put(&t->utcb_mem->obj);
+    }
     if (t->handler)
         obj_put(t->handler);
     if (t->reply_to)
@@ -478,19 +487,55 @@ int thread_set_utcb(struct thread *t, struct memobj *m, uint64_t off)
     if (off % AERIE_UTCB_SIZE || off >= m->npages * PAGE_SIZE)
         return AE_EINVAL;
     int err = 0;
-    uint64_t page = memobj_page_get(m, off / PAGE_SIZE, &err);   /* a lazy page: now */
-    if (!page)
-        return err;
-    if (!lock_stopped(t, false))
-        return AE_EBUSY;
+    /* Counted first (review3 F2): a COW clone of m made from now on is
+     * refused, and one made before has shared the page, which the write
+     * below copies. */
+    spin_lock(&m->obj.lock);
+    m->utcb_users++;
+    spin_unlock(&m->obj.lock);
+    uint64_t page = memobj_page_write(m, off / PAGE_SIZE, NULL, &err);   /* a lazy page: now; its own copy */
+    if (page && !lock_stopped(t, false))
+        err = AE_EBUSY;
+    if (!page || err) {
+        utcb_unuse(m);
+        return err ? err : AE_ENOMEM;
+    }
     struct memobj *old = t->utcb_mem;
     obj_get(&m->obj);
     t->utcb_mem = m;
+    t->utcb_off = off;
     t->utcb = (struct aerie_utcb *)((char *)phys_to_virt(page) + off % PAGE_SIZE);
     spin_unlock(&t->obj.lock);
-    if (old)
+    if (old) {
+        utcb_unuse(old);
         obj_put(&old->obj);
+    }
     return 0;
+}
+
+struct thread *thread_clone(struct thread *src, struct quota *q, struct task *task, int *err)
+{
+    /* Its own priority, never a start boost it may still have (review3
+     * F6: a boosted thread suspended before it first ran). */
+    struct thread *t = thread_new(q, task, src->base_prio, err);
+    if (!t)
+        return NULL;
+    if (!lock_stopped(src, false)) {
+        obj_destroy(&t->obj);
+        *err = AE_EBUSY;
+        return NULL;
+    }
+    struct trap_frame *tf = thread_frame(t);
+    *tf = *thread_frame(src);
+    if (src->in_syscall) {
+        tf->rax = (uint64_t)(int64_t)AE_ECANCELED;
+        tf->rdx = 0;
+    }
+    memcpy(t->fpu, src->fpu, FPU_BYTES);     /* saved when it left its CPU */
+    t->fs_base = src->fs_base;
+    t->cpu = src->cpu;
+    spin_unlock(&src->obj.lock);
+    return t;
 }
 
 static int method_set_utcb(struct thread *t, struct invocation *inv)

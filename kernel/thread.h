@@ -60,6 +60,8 @@ struct thread {
     uint8_t wait_kind;
     bool in_rq, on_cpu, migrate, idle, fault_msg;
     bool self_held;                    /* started and not dead: it holds itself */
+    bool in_syscall;                   /* inside an Aerie system call: its frame's RAX
+                                        * is the number, the result not yet in it */
     uint16_t cpu;                      /* home CPU */
     uint16_t next_cpu;                 /* affinity to apply when it is off its CPU */
     uint32_t slice;                    /* ticks left */
@@ -89,6 +91,7 @@ struct thread {
     /* configuration */
     struct memobj *utcb_mem;           /* reference held */
     struct aerie_utcb *utcb;           /* through the direct map, or NULL */
+    uint64_t utcb_off;                 /* its offset in utcb_mem */
     struct kobject *handler;           /* fault endpoint, reference held */
     uint64_t handler_badge;
     uint64_t fs_base;
@@ -117,6 +120,12 @@ int thread_create(struct quota *q, struct invocation *inv, struct kobject **out)
 /* A thread in task, inactive, with priority prio (boot task). */
 struct thread *thread_new(struct quota *q, struct task *task, uint8_t prio, int *err);
 int thread_set_utcb(struct thread *t, struct memobj *m, uint64_t offset);
+/* A new inactive thread of task, made from q, with src's registers, FPU
+ * state, FS base, priority and CPU (TASK_CLONE). src must be stopped
+ * (inactive or suspended: AE_EBUSY otherwise); if it was stopped inside
+ * a system call, the copy returns from it with AE_ECANCELED, which is what
+ * a suspended wait gives src itself. No UTCB and no handler yet. */
+struct thread *thread_clone(struct thread *src, struct quota *q, struct task *task, int *err);
 int thread_invoke(struct thread *t, const struct capref *cap, uint64_t label, struct invocation *inv);
 /* Makes an inactive or suspended thread runnable; with boost above its
  * own priority it runs at boost until it first leaves its CPU (one time

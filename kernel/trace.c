@@ -83,6 +83,20 @@ void trace_stop(struct quota *q)
  * at least two pages, and must be ordinary memory with every page there
  * (no device registers, no boot module, not lazy: the kernel writes
  * events where no fault can be taken). */
+/* trace_at writes straight into m's pages, past any COW break: m must
+ * share no page (it was never cloned: an eager object only gets MEMOBJ_COW
+ * by being a clone's source) and must never be cloned from now on. Both
+ * under m's lock, which memobj_cow_clone holds while it shares. */
+static bool pin_trace(struct memobj *m)
+{
+    spin_lock(&m->obj.lock);
+    bool ok = !(m->flags & MEMOBJ_COW);
+    if (ok)
+        __atomic_or_fetch(&m->flags, MEMOBJ_PINNED, __ATOMIC_ACQ_REL);
+    spin_unlock(&m->obj.lock);
+    return ok;
+}
+
 int trace_method(struct quota *q, struct invocation *inv)
 {
     uint64_t cslot, mslot, kinds;
@@ -104,6 +118,8 @@ int trace_method(struct quota *q, struct invocation *inv)
     else if (mslot && ((((struct memobj *)mc.obj)->flags & (MEMOBJ_DEVICE | MEMOBJ_FIXED | MEMOBJ_LAZY)) ||
                        ((struct memobj *)mc.obj)->npages < 2))
         err = inv_fail(inv, 1, AE_EINVAL);
+    else if (mslot && !pin_trace((struct memobj *)mc.obj))
+        err = inv_fail(inv, 1, AE_EBUSY);        /* it shares pages copy-on-write (review3 F4) */
     if (!err) {
         m = (struct memobj *)mc.obj;
         if (m)

@@ -12,6 +12,7 @@
 #include "object.h"
 #include "lib/string.h"
 #include "memory.h"
+#include "pmm.h"
 #include <aerie/errors.h>
 #include <aerie/kip.h>
 
@@ -75,6 +76,11 @@ static void shootdown(struct vspace *vs)
     tlb_shootdown(__atomic_load_n(&vs->cpus_active, __ATOMIC_ACQUIRE), false);
 }
 
+void vspace_flush(struct vspace *vs)
+{
+    shootdown(vs);
+}
+
 int vspace_map(struct vspace *vs, struct memobj *mem, uint64_t first, uint64_t va,
                uint64_t npages, unsigned flags)
 {
@@ -92,7 +98,11 @@ int vspace_map(struct vspace *vs, struct memobj *mem, uint64_t first, uint64_t v
     spin_lock(&vs->lock);
     err = vs->dead ? AE_EDEAD : overlaps(vs, va, npages) ? AE_EBUSY : 0;
     uint64_t done = 0;
-    for (; !err && done < npages; done++) {
+    /* A copy-on-write object's pages are entered at their first touch
+     * (vspace_touch): a clone that reads little pays for few page tables,
+     * and TASK_CLONE's time does not grow with the pages the source has. */
+    bool cow = __atomic_load_n(&mem->flags, __ATOMIC_ACQUIRE) & MEMOBJ_COW;
+    for (; !err && !cow && done < npages; done++) {
         uint64_t page = memobj_page(mem, first + done);
         if (page)                            /* a lazy page not touched yet: at its fault */
             err = pt_map(vs->root, vs->quota, &vs->pt_pages, va + done * PAGE_SIZE, page, flags);
@@ -101,6 +111,9 @@ int vspace_map(struct vspace *vs, struct memobj *mem, uint64_t first, uint64_t v
         spin_lock(&mem->obj.lock);
         if (mem->obj.dead)
             err = AE_EDEAD;
+        else if ((__atomic_load_n(&mem->flags, __ATOMIC_ACQUIRE) & MEMOBJ_COW) && !list_empty(&mem->mappings) &&
+                 list_entry(mem->mappings.next, struct mapping, mem_link)->vs != vs)
+            err = AE_EBUSY;                  /* a copy-on-write object lives in one address space */
         else
             list_push_back(&mem->mappings, &m->mem_link);
         spin_unlock(&mem->obj.lock);
@@ -231,27 +244,75 @@ static struct mapping *mapping_at(struct vspace *vs, uint64_t va)
     return NULL;
 }
 
-int vspace_touch_locked(struct vspace *vs, uint64_t va)
+int vspace_touch_locked(struct vspace *vs, uint64_t va, bool write)
 {
     va &= ~(uint64_t)(PAGE_SIZE - 1);
     struct mapping *m = vs->dead ? NULL : mapping_at(vs, va);
-    if (!m || !(m->mem->flags & MEMOBJ_LAZY))
+    if (!m || !(m->mem->flags & (MEMOBJ_LAZY | MEMOBJ_COW)))
         return AE_EFAULT;
     int err = 0;
-    uint64_t page = memobj_page_get(m->mem, m->first + (va - m->va) / PAGE_SIZE, &err);
+    unsigned flags = m->flags;
+    uint64_t i = m->first + (va - m->va) / PAGE_SIZE, page;
+    if (write && (flags & PT_W)) {
+        page = memobj_page_write(m->mem, i, vs, &err);
+    } else {
+        page = memobj_page_get(m->mem, i, &err);
+        if (page && (m->mem->flags & MEMOBJ_COW) && pmm_shared(page))
+            flags &= ~PT_W;                  /* shared: the first write copies it */
+    }
     if (!page)
-        return err;
-    /* The entry was empty, so no CPU caches it: no shootdown. Another
+        return err ? err : AE_EFAULT;
+    /* The entry was empty, or read-only for a page now this object's own
+     * (memobj_page_write flushed any entry naming a page it let go of), so
+     * no CPU caches a translation that matters: no shootdown. Another
      * thread of this task may have mapped it meanwhile: the same page. */
-    return pt_map(vs->root, vs->quota, &vs->pt_pages, va, page, m->flags);
+    return pt_map(vs->root, vs->quota, &vs->pt_pages, va, page, flags);
 }
 
-int vspace_touch(struct vspace *vs, uint64_t va)
+int vspace_touch(struct vspace *vs, uint64_t va, bool write)
 {
     spin_lock(&vs->lock);
-    int err = vspace_touch_locked(vs, va);
+    int err = vspace_touch_locked(vs, va, write);
     spin_unlock(&vs->lock);
     return err;
+}
+
+int vspace_cow_fault(struct vspace *vs, uint64_t va)
+{
+    spin_lock(&vs->lock);
+    const struct mapping *m = vs->dead ? NULL : mapping_at(vs, va & ~(uint64_t)(PAGE_SIZE - 1));
+    int err = m && (m->flags & PT_W) && (m->mem->flags & MEMOBJ_COW) ? vspace_touch_locked(vs, va, true)
+                                                                     : AE_EFAULT;
+    spin_unlock(&vs->lock);
+    return err;
+}
+
+void vspace_drop_page_locked(struct vspace *vs, struct memobj *mem, uint64_t i)
+{
+    bool cleared = false;
+    spin_lock(&mem->obj.lock);
+    list_for_each(n, &mem->mappings) {
+        const struct mapping *m = list_entry(n, struct mapping, mem_link);
+        if (m->vs == vs && i >= m->first && i - m->first < m->npages) {
+            pt_unmap(vs->root, m->va + (i - m->first) * PAGE_SIZE);
+            cleared = true;
+        }
+    }
+    spin_unlock(&mem->obj.lock);
+    if (cleared)
+        shootdown(vs);                       /* waiting CPUs service requests: safe under locks */
+}
+
+void vspace_write_protect_locked(struct vspace *vs, struct memobj *mem)
+{
+    spin_lock(&mem->obj.lock);
+    list_for_each(n, &mem->mappings) {
+        const struct mapping *m = list_entry(n, struct mapping, mem_link);
+        if (m->vs != vs || !(m->flags & PT_W))
+            continue;
+        pt_write_protect(vs->root, m->va, m->npages);
+    }
+    spin_unlock(&mem->obj.lock);
 }
 
 uint64_t vspace_translate(struct vspace *vs, uint64_t va, bool *writable)
@@ -278,7 +339,7 @@ static int copy_check(struct vspace *vs, uint64_t va, uint64_t n, bool write)
     for (uint64_t p = va & ~(PAGE_SIZE - 1); write && p < va + n; p += PAGE_SIZE) {
         const struct mapping *m = mapping_at(vs, p);     /* every page there before a byte moves */
         int err = 0;
-        if (!memobj_page_get(m->mem, m->first + (p - m->va) / PAGE_SIZE, &err))
+        if (!memobj_page_write(m->mem, m->first + (p - m->va) / PAGE_SIZE, vs, &err))
             return err ? err : AE_ENOMEM;
     }
     return 0;

@@ -62,12 +62,24 @@ void vspace_unmap_memobj(struct memobj *mem);
  * touched reads as zeros; a write touches it first (allocated and
  * charged, or the quota's error with nothing written). */
 int vspace_copy(struct vspace *vs, uint64_t va, void *buf, uint64_t n, bool write);
-/* Gives va's page of a lazy Memory object (allocated and charged now) its
- * page-table entry: 0 when done, AE_EFAULT when va is not in a lazy
+/* Gives va's page of a lazy or copy-on-write Memory object (allocated and
+ * charged now; for a write, the object's own copy of a shared page) its
+ * page-table entry: 0 when done, AE_EFAULT when va is not in such a
  * mapping, the quota's or allocator's error when the page cannot be had.
  * The _locked form is called with vs->lock held. */
-int vspace_touch(struct vspace *vs, uint64_t va);
-int vspace_touch_locked(struct vspace *vs, uint64_t va);
+int vspace_touch(struct vspace *vs, uint64_t va, bool write);
+int vspace_touch_locked(struct vspace *vs, uint64_t va, bool write);
+/* A write to a present, read-only entry: 0 if it was a copy-on-write page
+ * of a writable mapping (now the object's own, mapped writable), else
+ * AE_EFAULT (a real protection fault) or the quota's error. */
+int vspace_cow_fault(struct vspace *vs, uint64_t va);
+/* Copy-on-write bookkeeping (memobj.c), vs->lock held: clears every entry
+ * of vs naming page i of mem and flushes; makes every writable entry of
+ * mem in vs read-only (the caller flushes: vspace_flush). */
+void vspace_drop_page_locked(struct vspace *vs, struct memobj *mem, uint64_t i);
+void vspace_write_protect_locked(struct vspace *vs, struct memobj *mem);
+/* Makes every CPU running vs drop its cached translations. */
+void vspace_flush(struct vspace *vs);
 /* Physical address of user address va, 0 if not mapped. */
 uint64_t vspace_translate(struct vspace *vs, uint64_t va, bool *writable);
 

@@ -4,7 +4,8 @@
 $(eval $(call libc_program,root,services/root/root.c services/root/bootconf.c services/root/pci.c))
 $(eval $(call libc_program,console,services/console/console.c services/console/log.c))
 $(eval $(call libc_program,cm,services/cm/main.c services/cm/ops.c services/cm/files.c services/cm/container.c services/cm/spec.c \
-    services/cm/linux.c services/cm/debug.c services/cm/trace.c services/cm/images.c services/cm/image_ops.c services/cm/imgconfig.c services/cm/restart.c))
+    services/cm/linux.c services/cm/debug.c services/cm/trace.c services/cm/images.c services/cm/image_ops.c services/cm/imgconfig.c services/cm/restart.c \
+    services/cm/fork.c))
 $(eval $(call libc_program,hello,apps/hello/hello.c))
 $(eval $(call libc_program,demo,services/demo/demo.c))
 # The Linux personality (docs/LINUX.md): cm loads it in place of a Linux program.
@@ -76,6 +77,15 @@ $(BUILD)/boot-cm.img: $(BUILD)/tools/mkimage tests/cm/boot.conf $(SERVICE_ELFS) 
 	@$(BUILD)/tools/mkimage -o $@ boot.conf=tests/cm/boot.conf $(BOOT_IMG_FILES) bin/cmtest=$(BUILD)/cmtest.elf \
 	    tests/import.img=$(BUILD)/test-import.img
 all: $(BUILD)/boot-cm.img
+
+# forktest drives `aerie fork` (tests/fork/, docs/FORK.md).
+$(eval $(call libc_program,forktest,tests/fork/forktest.c))
+$(BUILD)/uobj/tests/fork/forktest.c.o: UEXTRA := -Itests/host -Ilib
+$(BUILD)/boot-fork.img: $(BUILD)/tools/mkimage tests/fork/boot.conf $(SERVICE_ELFS) $(APP_IMAGE_DEPS) \
+                        $(BUILD)/forktest.elf
+	@echo "  MKIMAGE $@"
+	@$(BUILD)/tools/mkimage -o $@ boot.conf=tests/fork/boot.conf $(BOOT_IMG_FILES) bin/forktest=$(BUILD)/forktest.elf
+all: $(BUILD)/boot-fork.img
 
 # restarttest kills console, fs and net under running containers (tests/restart/, docs/RESTART.md).
 $(eval $(call libc_program,restarttest,tests/restart/restarttest.c))

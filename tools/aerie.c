@@ -968,6 +968,26 @@ static int cmd_debug_kill_service(const struct command *cmd, struct conn *c, int
     return 0;
 }
 
+/* fork ID [N]: prints the clones' ids, one a line (docs/FORK.md). */
+static int cmd_fork(const struct command *cmd, struct conn *c, int argc, char **argv)
+{
+    char *ops[2] = { 0 }, id[CTL_ID_MAX + 1], ids[32 * 21];
+    bool unused = false;
+    struct ctl_reply r;
+    int n = take_operands(cmd, argc, argv, ops, &unused);
+    conn_open(c);
+    const char *w[] = { ops[0], n > 1 ? ops[1] : "1" };
+    conn_send(c, id, "fork", w, 2);
+    conn_expect(c, id, &r);
+    if (strcmp(r.kind, "ok"))
+        die(EXIT_REFUSED, "fork: %s", plain(r.rest, NULL));
+    kv(r.rest, "ids", ids, sizeof ids);
+    for (char *p = strtok(ids, ","); p; p = strtok(NULL, ","))
+        printf("%s\n", p);
+    fprintf(stderr, "forked in %.3f ms\n", (double)kv_num(r.rest, "us") / 1000.0);
+    return 0;
+}
+
 /* ---- the table and main ---- */
 
 static int cmd_cp(const struct command *cmd, struct conn *c, int argc, char **argv)
@@ -1002,6 +1022,13 @@ static const char run_details[] =
     "refuses to create it: 125. Ctrl-C sends SIGINT to a Linux program (a second kills it)\n"
     "and kills any other container; the next Ctrl-C leaves at once.\n"
     "  --rm             remove the container once it has ended\n";
+
+static const char fork_details[] =
+    "Each clone starts with the original's memory (shared copy-on-write: a page is copied,\n"
+    "and charged to the clone, when either writes it), its thread's registers, its own\n"
+    "console stream, a new fs session with a copy of its files, and fresh randomness.\n"
+    "N is 1 to 32. Only single-threaded Aerie programs without bound ports can be forked\n"
+    "(docs/FORK.md). Needs the operator's channel, as every command here.\n";
 
 static const char kill_details[] =
     "A Linux program gets SIG (default TERM; a number or a name: INT, HUP, KILL...) and\n"
@@ -1082,6 +1109,8 @@ static const struct command commands[] = {
     { "rmi", "NAME...", "Removes imported images no container uses.", NULL, cmd_rmi, NULL, 1, 64 },
     { "cp", "ID:PATH HOSTPATH | HOSTPATH ID:PATH", "Copies files or trees out of or into a container's files.",
       cp_details, cmd_cp, NULL, 2, 2 },
+    { "fork", "ID [N]", "Makes N clones of a running container (default 1); prints their ids.", fork_details,
+      cmd_fork, NULL, 1, 2 },
     { "debug-kill-service", "NAME", "Kills a boot service (console, fs, net); root restarts it.", NULL,
       cmd_debug_kill_service, NULL, 1, 1 },
     { "help", "[COMMAND]", "Shows this help, or a command's.", NULL, cmd_help, NULL, 0, 1 },

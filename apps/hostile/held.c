@@ -86,6 +86,12 @@ static void attack_fault_cap(uint64_t slot)
         for (unsigned i = 0; i < 3; i++)
             call_expect_refusal(slot, CM_TRACE, t[i], 4, "cm trace of a container through the fault capability");
     }
+    /* Forking itself or a neighbour, any count, is the operator's alone
+     * (docs/FORK.md): a clone runs with the original's authority. */
+    for (uint64_t id = 0; id < 64; id++) {
+        uint64_t f[2] = { id, id % 3 == 0 ? ~0ull : id % 3 == 1 ? 1 : CM_FORK_MAX };
+        call_expect_refusal(slot, CM_FORK, f, 2, "cm fork through the fault capability");
+    }
     /* Fault injection is the operator's alone (docs/RESTART.md). */
     static const char *services[] = { "console", "fs", "net", "cm" };
     for (unsigned i = 0; i < sizeof services / sizeof services[0]; i++) {
@@ -303,6 +309,32 @@ static void attack_self(void)
         if (ae_self.utcb_mem)
             expect_fail(ae_invokev(ae_self.quota, AERIE_QUOTA_TRACE, ae_self.quota, ae_self.utcb_mem, ~0ull),
                         ae_self.quota, "redirecting its own trace");
+    }
+    if (ae_self.quota) {
+        /* review3 F1: TASK_CLONE of a task it makes itself, naming its own
+         * quota or one it made as the source's: refused (AERIE_R_CLONE is
+         * cm's alone), so it cannot leave shared pages charged to nobody. */
+        uint64_t q1 = ae_slot_alloc(), q2 = ae_slot_alloc(), task = ae_slot_alloc(), th = ae_slot_alloc();
+        uint64_t mem = ae_slot_alloc(), t = ae_slot_alloc(), h = ae_slot_alloc();
+        if (!ae_quota_create(ae_self.quota, AERIE_OBJ_QUOTA, q1, 256 * 1024, 2, 16) &&
+            !ae_quota_create(ae_self.quota, AERIE_OBJ_QUOTA, q2, 256 * 1024, 2, 16) &&
+            !ae_quota_create(q1, AERIE_OBJ_TASK, task, 0, 0, 0) &&
+            !ae_quota_create(q1, AERIE_OBJ_THREAD, th, task, 0, 0) &&
+            !ae_quota_create(q1, AERIE_OBJ_MEMORY, mem, 16 * 4096, 0, 0) &&
+            !ae_task_map(task, mem, 0, 0x40000000ull, 16 * 4096, AERIE_MAP_R | AERIE_MAP_W)) {
+            expect_fail(ae_invokev(task, AERIE_TASK_CLONE, q2, q1, t, h), task,
+                        "TASK_CLONE of a task it made (its own sub-quota as the source's)");
+            expect_fail(ae_invokev(task, AERIE_TASK_CLONE, q2, ae_self.quota, t, h), task,
+                        "TASK_CLONE of a task it made (its self.quota as the source's)");
+        } else
+            surprise(ae_self.quota, "could not make the objects of the TASK_CLONE probe", 0, 0);
+        ae_invoke0(q1, AERIE_QUOTA_DESTROY);
+        ae_invoke0(q2, AERIE_QUOTA_DESTROY);
+        uint64_t slots[] = { q1, q2, task, th, mem, t, h };
+        for (unsigned i = 0; i < sizeof slots / sizeof slots[0]; i++) {
+            ae_cap_delete(slots[i]);
+            ae_slot_free(slots[i]);
+        }
     }
     if (ae_self.task && ae_self.utcb_mem) {
         expect_fail(ae_task_map(ae_self.task, ae_self.utcb_mem, 0, 0xFFFF800000000000ull, 4096, AERIE_MAP_R),

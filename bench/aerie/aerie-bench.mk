@@ -74,13 +74,16 @@ $(eval $(call bench_images,udpwire,bench/aerie/udpwire.conf,$(BUILD)/console.elf
     bin/console=$(BUILD)/console.elf bin/net=$(BUILD)/net.elf bin/udpwire=$(BUILD)/udpwire.elf))
 
 # ---- container start-up, memory per idle container, idle capacity ----
-# startbench drives cm, which starts the images nop and idle (apps/).
+# startbench drives cm, which starts the images nop and idle (apps/), and
+# forks forkee (docs/FORK.md).
 $(eval $(call libc_program,startbench,bench/aerie/startbench.c bench/aerie/say.c))
 $(eval $(call bench_images,startbench,bench/aerie/startbench.conf,\
-    $(BUILD)/console.elf $(BUILD)/cm.elf $(BUILD)/startbench.elf $(BUILD)/images/nop.elf $(BUILD)/images/idle.elf,\
+    $(BUILD)/console.elf $(BUILD)/cm.elf $(BUILD)/startbench.elf $(BUILD)/images/nop.elf $(BUILD)/images/idle.elf \
+    $(BUILD)/images/forkee.elf,\
     bin/console=$(BUILD)/console.elf bin/cm=$(BUILD)/cm.elf bin/startbench=$(BUILD)/startbench.elf \
     images/nop/prog=$(BUILD)/images/nop.elf -d images/nop/files \
-    images/idle/prog=$(BUILD)/images/idle.elf -d images/idle/files))
+    images/idle/prog=$(BUILD)/images/idle.elf -d images/idle/files \
+    images/forkee/prog=$(BUILD)/images/forkee.elf -d images/forkee/files))
 
 # ---- services restarting (issue 17): console, fs and net killed under containers ----
 RESTARTBENCH_APPS := ticker fsstream udpecho udpping

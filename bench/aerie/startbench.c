@@ -291,6 +291,104 @@ static void capacity(void)
                "KiB");
 }
 
+/* ---- aerie fork: a clone of a warm container beside a cold start ---- */
+
+/* forkee (apps/forkee) in its idle mode, having filled 64 KiB or 64 MiB:
+ * a small and a large warm container (docs/FORK.md). */
+static const struct { const char *param, *spec; } fork_specs[] = {
+    { "small_64k", "image=forkee grant=console,self mem=8M args=\"64 idle\"" },
+    { "large_64m", "image=forkee grant=console,self mem=96M args=\"65536 idle\"" },
+};
+
+static void end_container(uint64_t id)
+{
+    ae_cm_kill(cm, id);
+    ae_cm_remove(cm, id);
+}
+
+/* Waits until container id's log says "ready" (its array filled). */
+static void wait_ready(uint64_t id, const char *spec)
+{
+    uint64_t from = 0;
+    char log[256];
+    for (int i = 0; i < 600000; i++) {
+        int64_t n = ae_cm_logs(cm, id, &from, log, sizeof log - 1);
+        if (n > 0) {
+            log[n] = 0;
+            if (strstr(log, "ready"))
+                return;
+        }
+        usleep(100);
+    }
+    fail("%s never said ready", spec);
+}
+
+/* Starts spec and waits until its log says "ready" (its array filled). */
+static uint64_t run_ready(const char *spec)
+{
+    uint64_t id, from = 0;
+    char err[160] = "", log[256];
+    int r = ae_cm_create(cm, spec, 1, &id, err, sizeof err);
+    if (r)
+        fail("create %s: error %d: %s", spec, r, err);
+    for (int i = 0; i < 60000; i++) {
+        int64_t n = ae_cm_logs(cm, id, &from, log, sizeof log - 1);
+        if (n > 0) {
+            log[n] = 0;
+            if (strstr(log, "ready"))
+                return id;
+        }
+        usleep(1000);
+    }
+    fail("%s never said ready", spec);
+}
+
+/* fork_cold: CM_RUN of the image until the manager has started it (the
+ * same request path a fork takes: create, load, start); fork_cold_ready:
+ * the same until its log says ready, the warm state a clone starts in
+ * (polled every 0.1 ms: the log is read through cm); fork_clone:
+ * CM_FORK of one clone of the warm container until the manager has
+ * started it; fork_mem: the free pages the clone took, read right after
+ * (its objects and page tables, and the pages it has written since it
+ * started: its stack's and UTCB's at least). */
+static void fork_bench(const struct plan *p, uint64_t admin)
+{
+    unsigned reps = p->reps / 2 ? p->reps / 2 : 1;           /* TCG on a shared host is noisy */
+    for (unsigned k = 0; k < sizeof fork_specs / sizeof fork_specs[0]; k++) {
+        const char *param = fork_specs[k].param, *spec = fork_specs[k].spec;
+        uint64_t orig = run_ready(spec);
+        /* A cold start and a clone in turn, so both see the same host load. */
+        for (unsigned i = 0; i < reps + 2; i++) {
+            uint64_t id;
+            char err[160] = "";
+            uint64_t t0 = now_ns();
+            int r = ae_cm_create(cm, spec, 1, &id, err, sizeof err);
+            uint64_t t1 = now_ns();
+            if (r)
+                fail("create %s: error %d: %s", spec, r, err);
+            wait_ready(id, spec);
+            uint64_t t2 = now_ns();
+            end_container(id);
+            uint64_t ids[1], ns, before = free_pages();
+            unsigned made = 0;
+            uint64_t t3 = now_ns();
+            r = ae_cm_fork(admin, orig, 1, ids, &made, &ns, err, sizeof err);
+            uint64_t t4 = now_ns();
+            uint64_t after = free_pages();
+            if (r || made != 1)
+                fail("fork %s: error %d: %s", spec, r, err);
+            end_container(ids[0]);
+            if (i < 2)
+                continue;                        /* warm-up */
+            sample("fork_cold", "cm_run", param, (double)(t1 - t0), "ns");
+            sample("fork_cold_ready", "cm_run", param, (double)(t2 - t0), "ns");
+            sample("fork_clone", "cm_fork", param, (double)(t4 - t3), "ns");
+            sample("fork_mem", "cm_fork", param, (double)(before - after) * 4.0, "KiB");
+        }
+        end_container(orig);
+    }
+}
+
 static void startup_levels(const struct plan *p)
 {
     struct start_times t;
@@ -328,6 +426,14 @@ int main(int argc, char **argv)
     say("# startbench: plan %s: %u reps and %u warm-up starts per idle level, %u parallel rounds, "
         "memory read per %u idle; nop: %s; idle: %s", p->name, p->reps, p->warmup, p->par_rounds,
         p->batch, NOP_SPEC, IDLE_SPEC);
+
+    /* aerie fork first, with no idle container present (docs/FORK.md). */
+    uint64_t admin = ae_capenv_lookup("cm.admin");
+    if (admin) {
+        say("BENCH BEGIN fork-cm");
+        fork_bench(p, admin);
+        say("BENCH END fork-cm rc=0");
+    }
 
     struct start_times t;
     say("BENCH BEGIN startup-cm");

@@ -26,6 +26,23 @@
 #define AT_AERIE_BOOTINFO   0x1003   /* boot task only: struct aerie_bootinfo */
 #define AT_AERIE_STACK_BASE 0x1004   /* lowest address of the initial stack */
 #define AT_AERIE_VM_BASE    0x1005   /* where the runtime's anonymous memory starts (absent: 1 GiB) */
+#define AT_AERIE_CLONE      0x1006   /* address of struct aerie_clone_block (docs/FORK.md) */
+
+/*
+ * The clone block: 32 bytes of the start area the loader writes zeroed,
+ * which the container manager rewrites in every clone `aerie fork` makes
+ * before the clone runs. generation counts the forks along this line (0 in
+ * a program that was started, the original's + 1 in its clones), index is
+ * the clone's place among those made by one fork (1..N; 0 in the
+ * original), random is 16 bytes no other clone got. A program that keeps
+ * its own random state reseeds when generation changes (libc's
+ * getrandom and arc4random do: lib/libc/src/stdlib/random.c).
+ */
+struct aerie_clone_block {
+    uint64_t generation;
+    uint64_t index;
+    uint64_t random[2];
+};
 
 /*
  * The thread pointer. The loader sets FS of the first thread to a

@@ -35,6 +35,9 @@ enum aerie_obj_type {
 #define AERIE_R_GRANT   0x08   /* endpoint: messages sent through it may carry capabilities */
 #define AERIE_R_MANAGE  0x10   /* control methods: create, map, configure, destroy, ... */
 #define AERIE_R_ALL     0x1F
+#define AERIE_R_CLONE   0x20   /* quota: TASK_CLONE may name it as the source's quota. Not in
+                                * AERIE_R_ALL: only the boot quota has it; QUOTA_CREATE passes it
+                                * on to what it makes only from a capability that has it */
 
 /* ---- Quota: the source of all kernel memory ---- */
 #define AERIE_QUOTA_CREATE   1   /* (type, dst_slot, a0, a1, a2) -> () */
@@ -78,6 +81,13 @@ enum aerie_obj_type {
 #define AERIE_TASK_READ      7   /* (vaddr, length <= AERIE_MEM_RW_MAX) -> the bytes of its memory there */
 #define AERIE_TASK_WRITE     8   /* (vaddr, length <= AERIE_MEM_WRITE_MAX, bytes from word 2): only
                                     into pages it has mapped writable */
+#define AERIE_TASK_CLONE     9   /* (quota cap for the clone, the task's own quota cap, dst slot for
+                                    the new task, dst slot for its thread): a copy of a stopped task
+                                    with one thread, its memory shared copy-on-write (ABI.md);
+                                    optional 5th word: AERIE_CLONE_* flags */
+#define AERIE_CLONE_OWN_CAPS 0x1   /* CLONE: capabilities to objects the source does not own, other
+                                    than Memory, are not copied (the caller installs the grants it
+                                    means the clone to have) */
 #define AERIE_MAP_R          0x1   /* required: x86-64 cannot map a page writable or executable but unreadable */
 #define AERIE_MAP_W          0x2
 #define AERIE_MAP_X          0x4

@@ -69,7 +69,12 @@ struct container {
     unsigned nwaiters;
     uint64_t final[8];                   /* its run quota's last INFO (CPU time, calls), once ended */
     unsigned debug;                      /* SPEC_DEBUG_*: it keeps thread and task for a debugger */
-    uint64_t task;                       /* debuggable ones: its task (memory access) */
+    uint64_t task;                       /* its task (a debugger's memory access; fork) */
+    uint64_t clone_at;                   /* its clone block's address (aerie/capenv.h) */
+    uint64_t fs_bytes;                   /* its spec's fs limits, net connections and ports: */
+    uint32_t fs_inodes;                  /*   what a fork re-issues to its clones (fork.c) */
+    uint16_t net_conns;
+    uint8_t nports;
     uint64_t trace_mem;                  /* its trace buffer (from keep), or 0 */
     char slot_names[160];                /* "1=console 2=self.task ..." its program's grants */
     struct {
@@ -105,6 +110,25 @@ struct container *container_find(uint64_t id);      /* locked; unlock with conta
 void container_put(struct container *c);
 /* The first container with an id >= from, or NULL (no lock held). */
 uint64_t container_next_id(uint64_t from, int *state);
+
+/* container.c, shared with fork.c */
+void container_insert(struct container *c);
+void cm_free_slot(uint64_t *slot);
+int cm_open_console(uint64_t keep, const char *name, uint64_t *cap, uint64_t *badge, uint64_t *logp);
+int cm_files_quota(const struct container *c, uint64_t bytes, uint64_t *q);
+void cm_forget_console(struct container *c);
+void cm_close_fs(struct container *c);
+void cm_close_net(struct container *c);
+void cm_destroy_quota(uint64_t *q);
+/* The id of the container holding a port range of c, its range: 0 if none. */
+int cm_port_of(const struct container *c, char *buf, size_t cap);
+
+/* fork.c: CM_FORK — n clones of running container c (locked), ready to
+ * start, in out[0..*made). 0, or an error with a message in err (the
+ * clones made before it are still made). cm_fork_start then enters one
+ * in the table and starts it, with no container locked. */
+int cm_fork(struct container *c, unsigned n, struct container **out, unsigned *made, char *err, size_t errlen);
+void cm_fork_start(struct container *c);
 
 /* ops.c */
 int cm_serve(void);

@@ -31,7 +31,7 @@ uint64_t cm_now_ns(void)
 
 static unsigned shard_of(uint64_t id) { return (unsigned)(id % CM_SHARDS); }
 
-static void insert(struct container *c)
+void container_insert(struct container *c)
 {
     unsigned s = shard_of(c->id);
     pthread_mutex_lock(&cm.shards[s].lock);
@@ -76,7 +76,7 @@ uint64_t container_next_id(uint64_t from, int *state)
 
 /* ---- granting ---- */
 
-static void free_slot(uint64_t *slot)
+void cm_free_slot(uint64_t *slot)
 {
     if (*slot) {
         ae_cap_delete(*slot);
@@ -94,7 +94,7 @@ static void free_slot(uint64_t *slot)
  * keep's room for it is held back from everything else (make_quotas:
  * use), so a program that fills its memory can still say so. We keep a
  * capability to it (*logp) to say in CM_STATS what it holds. */
-static int open_console(uint64_t keep, const char *name, uint64_t *cap, uint64_t *badge, uint64_t *logp)
+int cm_open_console(uint64_t keep, const char *name, uint64_t *cap, uint64_t *badge, uint64_t *logp)
 {
     if (!cm.console_admin)
         return AE_ECAP;
@@ -118,7 +118,7 @@ static int open_console(uint64_t keep, const char *name, uint64_t *cap, uint64_t
     u->recv_slots[0] = 0;
     *logp = log;                               /* the console holds its own copy */
     if (rr < 0 || AERIE_INFO_LABEL((uint64_t)rr) || AERIE_INFO_NCAPS((uint64_t)rr) != 1) {
-        free_slot(logp);
+        cm_free_slot(logp);
         ae_slot_free(*cap);
         *cap = 0;
         if (rr < 0)
@@ -156,9 +156,8 @@ struct creation {
 /* The quota the container's files are made from: a child of keep (so
  * they count in the container's limit and outlive its run until removal),
  * up to fs.bytes and what the kernel keeps for them. */
-static int files_quota(const struct container *c, uint64_t *q)
+int cm_files_quota(const struct container *c, uint64_t bytes, uint64_t *q)
 {
-    uint64_t bytes = c->spec->fs_bytes;
     *q = ae_slot_alloc();
     int r = (int)ae_quota_create(CM_RUN_PARENT(c), AERIE_OBJ_QUOTA, *q, bytes + bytes / 64 + (64u << 10), 0,
                                  CM_FS_OBJECTS(bytes) - 1);
@@ -181,7 +180,7 @@ static int open_fs(struct creation *k, char *err, size_t errlen)
         return AE_ENOTSUP;
     }
     uint64_t files;
-    int r = files_quota(c, &files);
+    int r = cm_files_quota(c, c->spec->fs_bytes, &files);
     if (r) {
         snprintf(err, errlen, "grant fs: no room for its files' quota (error %d)", r);
         return r;
@@ -262,6 +261,20 @@ static void release_ports(const struct container *c)
     pthread_mutex_unlock(&port_lock);
 }
 
+int cm_port_of(const struct container *c, char *buf, size_t cap)
+{
+    int found = 0;
+    pthread_mutex_lock(&port_lock);
+    for (unsigned t = 0; t < CM_PORT_RANGES && !found; t++)
+        if (port_table[t].id == c->id) {
+            snprintf(buf, cap, "%s%u-%u", port_table[t].kind == SPEC_PORTS_TCP ? "tcp:" : "udp:",
+                     port_table[t].lo, port_table[t].hi);
+            found = 1;
+        }
+    pthread_mutex_unlock(&port_lock);
+    return found;
+}
+
 /* "net": a client of the net service that may bind the spec's ports. */
 static int open_net(struct creation *k, char *err, size_t errlen)
 {
@@ -294,21 +307,21 @@ static int open_net(struct creation *k, char *err, size_t errlen)
 }
 
 /* The console drops c's stream and its log. */
-static void forget_console(struct container *c)
+void cm_forget_console(struct container *c)
 {
     if (c->console_badge && cm.console_admin) {
         ae_utcb()->mr[0] = c->console_badge;
         ae_call(cm.console_admin, AERIE_INFO(CON_FORGET, 1, 0), AERIE_TIMEOUT_FOREVER);
         c->console_badge = 0;
     }
-    free_slot(&c->log_mem);
+    cm_free_slot(&c->log_mem);
 }
 
 /* The fs session outlives the container's end, so its files can still be
  * copied out (`aerie cp`); removal closes it. */
-static void close_fs(struct container *c)
+void cm_close_fs(struct container *c)
 {
-    free_slot(&c->fs_cap);
+    cm_free_slot(&c->fs_cap);
     if (c->fs_session) {
         ae_fs_admin_close_session(cm.fs_admin, (uint32_t)c->fs_session);
         c->fs_session = 0;
@@ -316,7 +329,7 @@ static void close_fs(struct container *c)
 }
 
 /* The net client goes with the end: its ports are free for others. */
-static void close_net(struct container *c)
+void cm_close_net(struct container *c)
 {
     if (c->net_client) {
         ae_net_admin_client_remove(cm.net_admin, c->net_client);
@@ -338,7 +351,7 @@ static int add_grants(struct creation *k, char *err, size_t errlen)
     if (s->grants & SPEC_GRANT_CONSOLE) {
         char name[CON_NAME_MAX + 1];
         snprintf(name, sizeof name, "%s#%lu", s->name[0] ? s->name : s->image, c->id);
-        int r = open_console(c->keep, name, &k->console_cap, &c->console_badge, &c->log_mem);
+        int r = cm_open_console(c->keep, name, &k->console_cap, &c->console_badge, &c->log_mem);
         snprintf(c->stream_name, sizeof c->stream_name, "%s", name);
         if (r) {
             snprintf(err, errlen, "grant console: the console did not open a stream (error %d)", r);
@@ -406,11 +419,9 @@ static int load(struct creation *k, char *err, size_t errlen)
     if (r)
         return r;
     c->debug = s->debug;
-    if (c->debug)
-        c->task = child.task;              /* a debugger reads and writes its memory */
-    else
-        free_slot(&child.task);            /* its thread keeps it alive */
+    c->task = child.task;                  /* a debugger's memory access; TASK_CLONE (fork.c) */
     c->thread = child.thread;
+    c->clone_at = child.clone_at;
     return 0;
 }
 
@@ -450,7 +461,7 @@ static int make_quotas(struct container *c, const struct spec *s, char *err, siz
 }
 
 /* Gives back everything a quota holds; c locked or not yet shared. */
-static void destroy_quota(uint64_t *q)
+void cm_destroy_quota(uint64_t *q)
 {
     if (*q) {
         ae_invoke0(*q, AERIE_QUOTA_DESTROY);   /* every page and object comes back */
@@ -503,18 +514,18 @@ int container_create(const struct spec *s, uint64_t *id, char *err, size_t errle
         c->fs_cap = k.fs_cap;              /* kept for ctl's transfers (CM_FS_SESSION) */
         k.fs_cap = 0;
     }
-    free_slot(&k.console_cap);             /* the container has its copies */
-    free_slot(&k.fs_cap);
-    free_slot(&k.net_cap);
-    free_slot(&k.fault_cap);
+    cm_free_slot(&k.console_cap);             /* the container has its copies */
+    cm_free_slot(&k.fs_cap);
+    cm_free_slot(&k.net_cap);
+    cm_free_slot(&k.fault_cap);
     if (r) {
-        free_slot(&c->lx_sig);
-        close_net(c);
-        close_fs(c);
-        forget_console(c);
-        destroy_quota(&c->run);
-        destroy_quota(&c->keep);
-        free_slot(&c->use);                /* destroyed with keep */
+        cm_free_slot(&c->lx_sig);
+        cm_close_net(c);
+        cm_close_fs(c);
+        cm_forget_console(c);
+        cm_destroy_quota(&c->run);
+        cm_destroy_quota(&c->keep);
+        cm_free_slot(&c->use);                /* destroyed with keep */
         if (c->thread)
             ae_slot_free(c->thread);
         if (c->image_held)
@@ -522,10 +533,14 @@ int container_create(const struct spec *s, uint64_t *id, char *err, size_t errle
         free(c);
         return r;
     }
+    c->fs_bytes = s->fs_bytes;             /* what a fork re-issues (fork.c) */
+    c->fs_inodes = s->fs_inodes;
+    c->net_conns = s->net_conns;
+    c->nports = (uint8_t)s->nports;
     c->spec = NULL;
     c->state = CM_CREATED;
     *id = c->id;
-    insert(c);
+    container_insert(c);
     return 0;
 }
 
@@ -538,11 +553,9 @@ int container_start(struct container *c)
     /* The container runs at the manager's priority until it first leaves
      * its CPU (a time slice at most); the caller then steps aside for it
      * (ops.c): a container started in a burst reaches main now, not
-     * after the manager has made the whole burst at its higher priority. */
-    int r = (int)ae_invokev(c->thread, AERIE_THREAD_RESUME, AERIE_RESUME_BOOST);
-    if (!c->debug)
-        free_slot(&c->thread);             /* running code keeps itself alive */
-    return r;
+     * after the manager has made the whole burst at its higher priority.
+     * The thread capability is kept: debug, fork. */
+    return (int)ae_invokev(c->thread, AERIE_THREAD_RESUME, AERIE_RESUME_BOOST);
 }
 
 /* Tells everyone waiting for c; c locked. */
@@ -576,13 +589,13 @@ void container_end(struct container *c, int state, uint64_t status, const uint64
     if (c->run)
         ae_invoke(c->run, AERIE_QUOTA_INFO, 0, 0, c->final, 8);   /* its CPU time and calls stay */
     cm_debug_end(c);
-    free_slot(&c->lx_sig);
-    close_net(c);                                /* its ports are free before anyone hears of the end */
+    cm_free_slot(&c->lx_sig);
+    cm_close_net(c);                                /* its ports are free before anyone hears of the end */
     /* The waiters hear now: what is left is cm's own work, done before cm
      * takes another request for c (c is locked), so a remove, a restart
      * or the stats that follow still find every page given back. */
     wake_waiters(c);
-    destroy_quota(&c->run);                      /* its program, threads and objects */
+    cm_destroy_quota(&c->run);                      /* its program, threads and objects */
     if (c->thread) {
         ae_slot_free(c->thread);                 /* emptied by the destruction */
         c->thread = 0;
@@ -613,13 +626,13 @@ int container_remove(uint64_t id)
     if (!c)
         return AE_ESRCH;
     container_end(c, CM_KILLED, 0, 0);
-    forget_console(c);
-    close_fs(c);
-    free_slot(&c->trace_mem);                    /* its trace buffer */
+    cm_forget_console(c);
+    cm_close_fs(c);
+    cm_free_slot(&c->trace_mem);                    /* its trace buffer */
     if (c->image_held)
         images_release(c->image);             /* rmi may take the image now */
-    destroy_quota(&c->keep);                     /* its log and files: the rest */
-    free_slot(&c->use);                          /* destroyed with keep */
+    cm_destroy_quota(&c->keep);                     /* its log and files: the rest */
+    cm_free_slot(&c->use);                          /* destroyed with keep */
     pthread_mutex_unlock(&c->lock);
     pthread_mutex_destroy(&c->lock);
     free(c);

@@ -435,6 +435,30 @@ static int op_debug(void *ctx, struct ae_request *rq)
     return 0;
 }
 
+/* CM_FORK: n clones of a running container (fork.c, docs/FORK.md). */
+static int op_fork(void *ctx, struct ae_request *rq)
+{
+    uint64_t n = rq->nwords > 1 ? rq->w[1] : 1;
+    if (n < 1 || n > CM_FORK_MAX)
+        return fail_msg(rq, AE_EINVAL, "fork: between 1 and 32 clones at once");
+    struct container *clones[CM_FORK_MAX];
+    unsigned made = 0;
+    char err[160];
+    uint64_t t0 = cm_now_ns();
+    WITH_CONTAINER(rq, c);
+    int r = cm_fork(c, (unsigned)n, clones, &made, err, sizeof err);
+    container_put(c);
+    for (unsigned i = 0; i < made; i++) {
+        rq->reply[3 + i] = clones[i]->id;
+        cm_fork_start(clones[i]);
+    }
+    if (r)                               /* the clones made before the error run */
+        return fail_msg(rq, r, err);
+    rq->reply[1] = made;
+    rq->reply[2] = cm_now_ns() - t0;
+    return ok(rq, 3 + made);
+}
+
 /* Adding and removing images and reaching a container's files in bulk
  * change what every container may run or read: they need "cm.admin"
  * (ctl's grant), not only "cm". */
@@ -456,6 +480,9 @@ static const struct ae_op ops[CM_OP_COUNT] = {
     [CM_DEBUG_KILL_SERVICE] = ADMIN(op_debug_kill, 1), [CM_SERVICE_RESTARTED] = ADMIN(op_restarted, 1),
     [CM_DEBUG] = OP(op_debug, 2),       [CM_TRACE] = OP(op_trace, 2),
     [CM_SIGNAL] = OP(op_signal, 2),
+    /* Clones run with the original's authority, charged to the manager:
+     * the operator's (cm.admin) alone. */
+    [CM_FORK] = ADMIN(op_fork, 2),
 };
 
 int cm_serve(void)

@@ -538,6 +538,39 @@ static void verb_debug_kill_service(struct ctl_session *s, const struct ctl_requ
         reply_ok(s, rq->id, "started_us=%lu answered_us=%lu kills=%lu", started / 1000, answered / 1000, kills);
 }
 
+/* fork ID [N]: N clones of a running container (docs/FORK.md). */
+static void verb_fork(struct ctl_session *s, const struct ctl_request *rq)
+{
+    uint64_t cid, ids[CM_FORK_MAX], ns = 0;
+    if (!cid_arg(s, rq, 0, &cid))
+        return;
+    unsigned long n = 1;
+    if (rq->nargs > 1) {
+        char *end;
+        n = strtoul(rq->args[1], &end, 10);
+        if (*end || n < 1 || n > CM_FORK_MAX) {
+            reply_err(s, rq->id, "N: a number of clones from 1 to %d", CM_FORK_MAX);
+            return;
+        }
+    }
+    unsigned made = 0;
+    char err[CM_TEXT_MAX + 1] = "";
+    int r = ae_cm_fork(s->ctl->cm, cid, (unsigned)n, ids, &made, &ns, err, sizeof err);
+    if (r == AE_ESRCH) {
+        reply_err(s, rq->id, "no container %lu", cid);
+        return;
+    }
+    if (r) {
+        reply_err(s, rq->id, "%s", err[0] ? err : "the container manager refused the fork");
+        return;
+    }
+    char list[CM_FORK_MAX * 21 + 64];
+    size_t at = (size_t)snprintf(list, sizeof list, "us=%lu ids=", ns / 1000);
+    for (unsigned i = 0; i < made && at < sizeof list; i++)
+        at += (size_t)snprintf(list + at, sizeof list - at, "%s%lu", i ? "," : "", ids[i]);
+    reply_ok(s, rq->id, "%s", list);
+}
+
 static const struct verb verbs[] = {
     { "hello",  0, 1, "hello [VERSION]: -> ok aerie-ctl VERSION", verb_hello },
     { "help",   0, 1, "help [VERB]: lists the verbs, or shows one's usage", verb_help },
@@ -553,6 +586,7 @@ static const struct verb verbs[] = {
     { "kill",   1, 1, "kill ID: ends a running container", verb_kill },
     { "signal", 2, 2, "signal ID SIG: a signal (TERM, INT, 15...) to a container's Linux program", verb_signal },
     { "rm",     1, 2, "rm ID [-f]: removes a container (-f: even a running one)", verb_rm },
+    { "fork",   1, 2, "fork ID [N]: N clones of a running container -> ok us=.. ids=ID,ID...", verb_fork },
     { "ps",     0, 0, "ps: -> row id=.. image=.. name=.. state=.. ..., ok COUNT", verb_ps },
     { "images", 0, 0, "images: -> row name=.. bytes=.. prog=.. imported=.. ..., ok COUNT", verb_images },
     { "fstat",  2, 2, "fstat ID PATH: -> ok file|dir SIZE MODE", verb_fstat },

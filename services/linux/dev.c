@@ -7,7 +7,9 @@
  */
 #include <string.h>
 #include <aerie/errors.h>
+#include <stdlib.h>
 #include <libaerie/console.h>
+#include <libaerie/runtime.h>
 #include "lx.h"
 #include "sys.h"
 
@@ -65,21 +67,28 @@ struct lx_file *lx_null_input(void)
 
 enum { DEV_NULL, DEV_ZERO, DEV_URANDOM, DEV_FULL };
 
-static uint64_t rng_state;
+static uint64_t rng_state, rng_gen;
 
-/* A xorshift generator seeded from the TSC: /dev/urandom and getrandom.
- * Not for keys; it is what a container program asks for at start-up
- * (hash seeds, stack canaries, temporary names). */
+/* /dev/urandom and getrandom: libc's arc4random (RDRAND where the CPU has
+ * it, reseeded in a clone: lib/libc/src/stdlib/random.c) mixed into a
+ * xorshift state that is reseeded too when the personality finds itself
+ * in a clone (`aerie fork`: its clone generation changed), so a clone's
+ * program never repeats its original's numbers (docs/FORK.md). */
 void lx_random(void *buf, uint64_t n)
 {
     uint8_t *p = buf;
-    if (!rng_state)
-        rng_state = __builtin_ia32_rdtsc() * 0x9E3779B97F4A7C15ull | 1;
+    uint64_t gen = ae_clone_generation();
+    if (!rng_state || gen != rng_gen) {
+        uint64_t seed;
+        arc4random_buf(&seed, sizeof seed);
+        rng_state = (rng_state ^ seed ^ __builtin_ia32_rdtsc() * 0x9E3779B97F4A7C15ull) | 1;
+        rng_gen = gen;
+    }
     while (n) {
         rng_state ^= rng_state << 13;
         rng_state ^= rng_state >> 7;
         rng_state ^= rng_state << 17;
-        uint64_t v = rng_state ^ __builtin_ia32_rdtsc();
+        uint64_t v = rng_state ^ __builtin_ia32_rdtsc() ^ arc4random();
         uint64_t k = n < 8 ? n : 8;
         memcpy(p, &v, k);
         p += k;

@@ -325,6 +325,14 @@ static bool grant(struct child_grants *cg, const char *name, unsigned idx, struc
         return grant_pci(cg, name + 4, idx, sv);
     if (!strncmp(name, "net:", 4))
         return grant_net(cg, name + 4, sv);
+    if (!strcmp(name, "clone")) {
+        /* Not a capability: self.quota keeps AERIE_R_CLONE, so the service
+         * (cm) may TASK_CLONE what it runs; nothing else gets it. */
+        for (unsigned i = 0; i < cg->n; i++)
+            if (!strcmp(cg->g[i].name, AE_GRANT_SELF_QUOTA))
+                cg->g[i].rights |= AERIE_R_CLONE;
+        return true;
+    }
     uint64_t rights, s = resolve(name, idx, sv, &rights);
     return give(cg, name, s, rights);
 }

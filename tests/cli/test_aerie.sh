@@ -89,7 +89,7 @@ expect cli_bad_mem_names_the_option 2 err "aerie: run: --mem: 'banana' must be a
 aerie frob
 expect cli_unknown_command_refused 2 err "unknown command 'frob'"
 ok=1
-for cmd in run start ps logs stats kill rm images import rmi cp debug-kill-service help; do
+for cmd in run start ps logs stats kill rm images import rmi cp fork debug-kill-service help; do
     ./aerie "$cmd" --help > "$out" 2>&1 && grep -q "^usage: aerie $cmd" "$out" || { ok=0; break; }
 done
 if [ $ok = 1 ]; then pass cli_help_on_every_command; else fail cli_help_on_every_command "aerie $cmd --help: $(head -c 200 "$out")"; fi
@@ -184,6 +184,24 @@ aerie ps
 expect cli_ps_shows_it_killed 0 out "^$id +ticker +tock +killed "
 aerie rm "$id"
 expect cli_rm_removes_it 0 out "^$id$"
+
+# fork (docs/FORK.md): clones of a running container, each its own
+aerie start --mem 8M forkee 64 idle
+fid=$(cat "$out")
+i=0; while [ $i -lt 40 ]; do aerie logs "$fid"; grep -q ready "$out" && break; sleep 0.25; i=$((i + 1)); done
+aerie fork "$fid" 2
+expect cli_fork_prints_the_clones_ids 0 out "^[0-9]+$"
+c1=$(sed -n 1p "$out"); c2=$(sed -n 2p "$out")
+if [ -n "$c2" ] && [ "$c1" != "$fid" ] && [ "$c2" != "$c1" ]; then pass cli_fork_makes_two; else fail cli_fork_makes_two "$(head -c 200 "$out")"; fi
+aerie ps
+if grep -Eq "^$c1 +forkee .*running" "$out" && grep -Eq "^$c2 +forkee .*running" "$out" && grep -Eq "^$fid +forkee .*running" "$out"
+then pass cli_fork_clones_run_beside_it; else fail cli_fork_clones_run_beside_it "$(head -c 400 "$out")"; fi
+aerie fork "$fid" 0
+expect cli_fork_count_refused 1 err "fork: N: a number of clones from 1 to 32"
+aerie fork 99999
+expect cli_fork_unknown_refused 1 err "fork: no container 99999"
+aerie rm -f "$fid" "$c1" "$c2"
+expect cli_fork_clones_removed 0 out "^$c2$"
 
 # kill of a Linux program: SIGTERM first, reported by its name; a program
 # that ignores it is killed after -t seconds

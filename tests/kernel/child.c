@@ -135,6 +135,31 @@ static int ending(const char *how, const char *arg)
     return 0;
 }
 
+/* cow (t_cow.c): fills 8 rows over two pages, says so in cow_ready and spins until
+ * the parent (which has cloned it meanwhile) sets cow_go; then rewrites
+ * row cow_who and checks that every other row is as it filled it and its
+ * own as it rewrote it: exit status 0, or 10 + the first row that is not. */
+volatile uint64_t cow_ready, cow_go, cow_who;
+uint64_t cow_rows[8][128] __attribute__((aligned(4096)));   /* small: every test task carries it */
+
+static int cow(void)
+{
+    for (unsigned i = 0; i < 8; i++)
+        for (unsigned j = 0; j < 128; j++)
+            cow_rows[i][j] = i * 1000 + j;
+    cow_ready = 1;
+    while (!cow_go)
+        ae_yield();
+    uint64_t who = cow_who;
+    for (unsigned j = 0; j < 128; j++)
+        cow_rows[who][j] = 0xC0DE0000 + who * 1000 + j;
+    for (unsigned i = 0; i < 8; i++)
+        for (unsigned j = 0; j < 128; j++)
+            if (cow_rows[i][j] != (i == who ? 0xC0DE0000 + who * 1000 + j : i * 1000 + j))
+                return 10 + (int)i;
+    return 0;
+}
+
 int kt_child_main(int argc, char **argv)
 {
     const char *role = argc > 1 ? argv[1] : "";
@@ -145,6 +170,8 @@ int kt_child_main(int argc, char **argv)
         return hostile();
     if (str_eq(role, "idle"))
         return idle();
+    if (str_eq(role, "cow"))
+        return cow();
     if (str_eq(role, "fuzz"))
         return kt_fuzz_main(parse_u64(argc > 2 ? argv[2] : "1"));
     return 0;                              /* warmup and unknown roles */

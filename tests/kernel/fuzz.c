@@ -229,6 +229,17 @@ static void map_any(struct fz *z)
         (void)*(volatile uint8_t *)va;
 }
 
+/* TASK_CLONE of a task it made (or its own, or a forged slot), with its
+ * quota or a wild one, into pool slots: pool tasks with one inactive
+ * thread really are copied, and their clones torn down with the rest. */
+static void clone_any(struct fz *z)
+{
+    uint64_t task = pick(z, 4) ? pool[pick(z, POOL)] : pick(z, 2) ? held[H_TASK] : rnd_slot(z);
+    uint64_t q = pick(z, 4) ? held[H_QUOTA] : pick(z, 2) ? pool[pick(z, POOL)] : rnd_slot(z);
+    uint64_t sq = pick(z, 4) ? held[H_QUOTA] : pool[pick(z, POOL)];
+    INVV(task, AERIE_TASK_CLONE, q, sq, pool[pick(z, POOL)], pick(z, 8) ? pool[pick(z, POOL)] : rnd_word(z));
+}
+
 static void destroy_any(struct fz *z)
 {
     static const uint64_t labels[] = { AERIE_QUOTA_DESTROY, AERIE_TASK_DESTROY, AERIE_THREAD_DESTROY };
@@ -282,7 +293,7 @@ static void step(struct fz *z)
     case 11: case 12: cap_any(z); break;
     case 13: case 14: thread_any(z); break;
     case 15: map_any(z); break;
-    case 16: destroy_any(z); break;
+    case 16: pick(z, 4) ? destroy_any(z) : clone_any(z); break;
     case 17: case 18: ipc_any(z); break;
     default: futex_any(z); break;
     }

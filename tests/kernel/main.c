@@ -122,7 +122,7 @@ static uint64_t fault_ep;
 static const struct ae_grant test_grants[] = {
     { AE_GRANT_SELF_TASK, 0, AERIE_R_ALL, 0 },
     { AE_GRANT_SELF_THREAD, 0, AERIE_R_ALL, 0 },
-    { AE_GRANT_SELF_QUOTA, 0, AERIE_R_ALL, 0 },
+    { AE_GRANT_SELF_QUOTA, 0, AERIE_R_ALL | AERIE_R_CLONE, 0 },   /* cm-like: for the TASK_CLONE tests */
     { "kdebug", AERIE_BOOT_KDEBUG, AERIE_R_ALL, 0 },
     { "ioport", AERIE_BOOT_IOPORT, AERIE_R_ALL, 0 },
     { "irqctl", AERIE_BOOT_IRQ_CONTROL, AERIE_R_ALL, 0 },

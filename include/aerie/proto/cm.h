@@ -86,8 +86,12 @@ enum cm_op {
     CM_SIGNAL       = 29, /* 0: id, 1: Linux signal number (1..64): to a Linux program's first
                              process (SIGINT: its process group) -> (); AE_ENOTSUP for a
                              program that is not a Linux one (only CM_KILL ends it) */
+    CM_FORK         = 30, /* admin. 0: id, 1: n (1..CM_FORK_MAX): n clones of a running container
+                             (docs/FORK.md) -> 1: n, 2: ns the fork took (the original stopped
+                             to the last clone started), 3..: the clones' ids */
     CM_OP_COUNT
 };
+#define CM_FORK_MAX 32
 
 /* CM_DEBUG operations. Registers and memory only while it is stopped
  * (EBUSY otherwise); its first thread is the one debugged. */

@@ -108,6 +108,20 @@ void pt_unmap(uint64_t root, uint64_t va)
         *pte = 0;
 }
 
+void pt_write_protect(uint64_t root, uint64_t va, uint64_t npages)
+{
+    int err;
+    while (npages) {
+        uint64_t *pte = walk(root, va, false, NULL, NULL, &err);
+        uint64_t in_table = 512 - ((va >> 12) & 511);        /* entries left in this table */
+        uint64_t n = in_table < npages ? in_table : npages;
+        for (uint64_t i = 0; pte && i < n; i++)
+            pte[i] &= ~PTE_W;                                 /* no table: nothing mapped there */
+        va += n * PAGE_SIZE;
+        npages -= n;
+    }
+}
+
 uint64_t pt_translate(uint64_t root, uint64_t va, bool *writable)
 {
     int err;

@@ -22,6 +22,9 @@ uint64_t pt_create(struct quota *q, int *err);
 int pt_map(uint64_t root, struct quota *q, uint64_t *pt_pages, uint64_t va, uint64_t pa, unsigned flags);
 /* Clears the entry for va if present. */
 void pt_unmap(uint64_t root, uint64_t va);
+/* Clears the write bit of every entry of [va, va + npages pages): one
+ * walk per page table, not per page. */
+void pt_write_protect(uint64_t root, uint64_t va, uint64_t npages);
 /* Physical address va maps to (user, present), or 0; *writable set. */
 uint64_t pt_translate(uint64_t root, uint64_t va, bool *writable);
 /* Frees every user-half table and the root; returns the pages freed. */

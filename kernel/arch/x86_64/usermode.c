@@ -25,8 +25,11 @@ void arch_user_exception(struct trap_frame *tf)
         /* A first touch of a lazy Memory page is not the program's fault:
          * give it its page and run on. If the quota has no room, the
          * handler hears of it as a page fault marked AERIE_PF_NOMEM. */
-        if (!(tf->error & AERIE_PF_PRESENT)) {
-            int err = vspace_touch(&t->task->vs, w[0]);
+        bool present = tf->error & AERIE_PF_PRESENT, write = tf->error & AERIE_PF_WRITE;
+        if (!present || write) {
+            /* ...and neither is a write to a page it shares copy-on-write
+             * with a clone (TASK_CLONE): it gets its own copy. */
+            int err = present ? vspace_cow_fault(&t->task->vs, w[0]) : vspace_touch(&t->task->vs, w[0], write);
             if (err == 0) {
                 return_to_user_checks(t);
                 return;

@@ -398,3 +398,21 @@ int ae_cm_debug_kill_service(uint64_t cm, const char *name, uint64_t *started_ns
     }
     return r;
 }
+
+int ae_cm_fork(uint64_t cm, uint64_t id, unsigned n, uint64_t *ids, unsigned *made, uint64_t *ns,
+               char *err, size_t errlen)
+{
+    struct aerie_utcb *u = ae_utcb();
+    u->mr[0] = id;
+    u->mr[1] = n;
+    *made = 0;
+    int r = call(cm, CM_FORK, 2, err, errlen);
+    if (!r) {
+        *made = (unsigned)(u->mr[1] <= CM_FORK_MAX ? u->mr[1] : CM_FORK_MAX);
+        if (ns)
+            *ns = u->mr[2];
+        for (unsigned i = 0; i < *made; i++)
+            ids[i] = u->mr[3 + i];
+    }
+    return r;
+}

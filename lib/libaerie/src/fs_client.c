@@ -96,7 +96,8 @@ static bool sc_lookup(struct ae_fs *fs, uint64_t dir, const char *path, bool nof
                       struct ae_fs_stat *st)
 {
     size_t len;
-    if (!fs->sc || !sc_usable(fs, dir, path, &len) || fs->ctl->changes != fs->seen)
+    if (!fs->sc || !sc_usable(fs, dir, path, &len) || fs->ctl->changes != fs->seen ||
+        fs->clone_gen != ae_clone_generation())
         return false;
     struct sc_entry *e = sc_find(fs, path, len, nofollow);
     if (!e)
@@ -239,6 +240,7 @@ static int attach(struct ae_fs *fs)
         return (int)r;
     }
     fs->buf = p;
+    fs->clone_gen = ae_clone_generation();
     fs->buf_bytes = used[0] < fs->want ? used[0] : fs->want;
     fs->buf_mem = slot;
     if ((used[1] & FS_ATTACH_R_CTL) && fs->buf_bytes + FS_SHCTL_BYTES <= fs->want) {
@@ -258,7 +260,11 @@ static int attach(struct ae_fs *fs)
 static int begin(struct ae_fs *fs)
 {
     __lock(&fs->lock);
-    if (fs->ctl && fs->ctl->changes == FS_SHCTL_DETACHED)
+    /* A clone (docs/FORK.md) has zeroed memory where the buffer was and a
+     * new session: its block does not say DETACHED, so the generation
+     * does. Its caches go with the buffer (review3 F7). */
+    if ((fs->ctl && fs->ctl->changes == FS_SHCTL_DETACHED) ||
+        (fs->buf && fs->clone_gen != ae_clone_generation()))
         ae_fs_fini(fs);
     int r = fs->buf ? 0 : attach(fs);
     if (r)

@@ -47,6 +47,18 @@ uint64_t ae_auxv(uint64_t key)
     return 0;
 }
 
+uint64_t ae_clone_generation(void)
+{
+    const volatile struct aerie_clone_block *b = (const void *)ae_auxv(AT_AERIE_CLONE);
+    return b ? b->generation : 0;
+}
+
+uint64_t ae_clone_index(void)
+{
+    const volatile struct aerie_clone_block *b = (const void *)ae_auxv(AT_AERIE_CLONE);
+    return b ? b->index : 0;
+}
+
 static bool name_eq(const char *a, const char *b)
 {
     while (*a && *a == *b)

@@ -23,7 +23,7 @@
 struct loader {
     const struct ae_spawn_args *a;
     struct elf_image img;
-    uint64_t task, thread, stack_mem, fs_base;
+    uint64_t task, thread, stack_mem, fs_base, clone_at;
     char *err;
     size_t errlen;
 };
@@ -242,6 +242,10 @@ static int build_stack(struct loader *l, uint8_t *mem, uint64_t bytes, uint64_t 
     top = (top - ph_bytes) & ~15ull;
     uint64_t ph_at = top;
     bytes_copy(AT(ph_at), (const uint8_t *)a->image + l->img.phoff, ph_bytes);
+    top -= sizeof(struct aerie_clone_block);
+    uint64_t clone_at = top;
+    l->clone_at = clone_at;
+    bytes_copy(AT(clone_at), &(struct aerie_clone_block){ 0 }, sizeof(struct aerie_clone_block));
     top -= 16;
     uint64_t rnd_at = top;
     uint64_t rnd[2] = { __builtin_ia32_rdtsc() * 0x9E3779B97F4A7C15ull, (uint64_t)l ^ __builtin_ia32_rdtsc() };
@@ -266,7 +270,7 @@ static int build_stack(struct loader *l, uint8_t *mem, uint64_t bytes, uint64_t 
     uint64_t aux[] = {
         AT_PAGESZ, PAGE, AT_ENTRY, l->img.entry, AT_PHDR, ph_at, AT_PHNUM, l->img.phnum,
         AT_RANDOM, rnd_at, AT_AERIE_UTCB, utcb, AT_AERIE_CAPENV, env_at,
-        AT_AERIE_FIRST_SLOT, a->ngrants + 1, AT_AERIE_STACK_BASE, base,
+        AT_AERIE_FIRST_SLOT, a->ngrants + 1, AT_AERIE_STACK_BASE, base, AT_AERIE_CLONE, clone_at,
         a->vm_base ? AT_AERIE_VM_BASE : AT_NULL, a->vm_base, AT_NULL, 0,
     };
     uint64_t nwords = 1 + argc + 1 + envc + 1 + sizeof aux / 8;
@@ -366,5 +370,6 @@ int ae_spawn(const struct ae_spawn_args *a, struct ae_child *child, char *err, s
     }
     child->task = l.task;
     child->thread = l.thread;
+    child->clone_at = l.clone_at;
     return 0;
 }

@@ -49,6 +49,13 @@ lldiv_t lldiv(long long num, long long den);
 int rand(void);
 void srand(unsigned seed);
 int rand_r(unsigned *seed);
+/* Random numbers for keys and nonces (src/stdlib/random.c): the CPU's
+ * generator (RDRAND) where there is one, and a state reseeded whenever the
+ * program finds itself a fresh clone (`aerie fork`), so no two clones and
+ * no clone and its original ever return the same numbers. */
+__UINT32_TYPE__ arc4random(void);
+void arc4random_buf(void *buf, size_t n);
+__UINT32_TYPE__ arc4random_uniform(__UINT32_TYPE__ upper);
 
 char *getenv(const char *name);
 int setenv(const char *name, const char *value, int overwrite);

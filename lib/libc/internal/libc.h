@@ -32,6 +32,7 @@ extern struct libc_state __libc;
 #define AT_PHNUM   5
 #define AT_PAGESZ  6
 #define AT_RANDOM 25
+#define AT_AERIE_CLONE 0x1006   /* aerie/capenv.h: the clone block (src/stdlib/random.c) */
 
 /* Returns the value of auxv entry type, or 0 if absent. */
 uint64_t __auxv_get(const uint64_t *auxv, uint64_t type);

@@ -95,6 +95,13 @@ int ae_cm_fs_session(uint64_t cm, uint64_t id, uint64_t *cap, char *err, size_t 
 int ae_cm_debug_kill_service(uint64_t cm, const char *name, uint64_t *started_ns, uint64_t *answered_ns,
                              uint64_t *kills);
 
+/* `aerie fork`: n (1..CM_FORK_MAX) clones of running container id, each
+ * started (docs/FORK.md); ids[0..*made) their ids, *ns what it took. An
+ * error's message goes to err (clones made before it run on). Needs
+ * cm.admin. */
+int ae_cm_fork(uint64_t cm, uint64_t id, unsigned n, uint64_t *ids, unsigned *made, uint64_t *ns,
+               char *err, size_t errlen);
+
 /* "page fault at 0x0 (read) rip 0x2012a4" and the like. */
 /* "page fault at 0x0 (read) rip 0x2012a4" and the like; a Linux program
  * ended by a signal: "killed by signal 11 (SIGSEGV) at address ...". */

@@ -42,6 +42,7 @@ struct ae_fs {
     bool priv;                    /* the session mounts no volume (FS_ATTACH_R_PRIVATE) */
     bool fresh;                   /* the last request saw no change but its own */
     uint64_t seen;                /* the count the caches hold for */
+    uint64_t clone_gen;           /* ae_clone_generation() when the buffer was attached */
     uint32_t ndefer;              /* operations queued for the next request */
     uint64_t defer[FS_SHCTL_OPS_MAX][3];
     uint64_t ra_handle, ra_at, ra_len, ra_pos;   /* read-ahead: buf[0, ra_len) is the

@@ -57,6 +57,12 @@ void ae_runtime_start(uint64_t *sp);
 void ae_runtime_start_auxv(const uint64_t *auxv);
 /* The value of auxiliary vector entry key, or 0. */
 uint64_t ae_auxv(uint64_t key);
+/* This program's clone generation: 0 until it finds itself a clone made
+ * by `aerie fork` (then its original's + 1), and its index among the
+ * clones of that fork (0 in an original). A program that keeps random
+ * state of its own reseeds when the generation changes (docs/FORK.md). */
+uint64_t ae_clone_generation(void);
+uint64_t ae_clone_index(void);
 /* The slot of a granted capability by name, or 0. */
 uint64_t ae_capenv_lookup(const char *name);
 

@@ -52,6 +52,7 @@ struct ae_spawn_args {
 
 struct ae_child {
     uint64_t task, thread;    /* caller's slots */
+    uint64_t clone_at;        /* address of its struct aerie_clone_block (aerie/capenv.h) */
 };
 
 /* Loads and starts the program; on failure returns a negative AE_* error

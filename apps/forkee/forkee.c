@@ -1,0 +1,112 @@
+/*
+ * forkee — a container program for `aerie fork` (docs/FORK.md, tests/fork/).
+ *
+ *   forkee [KIB [MODE]]   fills an array of KIB KiB (default 512) in 8
+ *                         parts, says "ready", then waits: as the original
+ *                         until /done exists in its files, as a clone (its
+ *                         clone generation changed) at once. A clone
+ *                         rewrites part index-1 of 8; each then checks
+ *                         every part, prints its random numbers and ends
+ *                         (status 0, or 10 + the first wrong part).
+ *   MODE block            first waits in an IPC receive on an endpoint of
+ *                         its own and prints what the receive returned
+ *                         when the fork ended it (docs/FORK.md).
+ *   MODE idle             waits for ever (a warm container for the bench).
+ *   MODE grabs            first copies its self.fault and fs capabilities
+ *                         into other slots, and at the end says whether
+ *                         the copies are there (review3 F3: a clone must
+ *                         not have them).
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <libaerie/runtime.h>
+#include <libaerie/invoke.h>
+#include <libaerie/syscall.h>
+#include <aerie/errors.h>
+#include <aerie/capenv.h>
+
+static uint64_t own_state;               /* a generator of the program's own, reseeded on a fork */
+
+static uint64_t own_next(void)
+{
+    own_state ^= own_state << 13;
+    own_state ^= own_state >> 7;
+    own_state ^= own_state << 17;
+    return own_state;
+}
+
+static uint64_t expected(unsigned part, uint64_t i, unsigned mine)
+{
+    return part == mine ? 0xC10E000000000000ull + part * 0x100000000ull + i : part * 0x1000000ull + i;
+}
+
+int main(int argc, char **argv)
+{
+    uint64_t kib = argc > 1 ? strtoull(argv[1], 0, 10) : 512;
+    const char *mode = argc > 2 ? argv[2] : "array";
+    uint64_t n = kib * 1024 / 8, per = n / 8;
+    uint64_t *a = malloc(n * 8);
+    if (!a || per == 0) {
+        printf("forkee: no memory for %lu KiB\n", (unsigned long)kib);
+        return 2;
+    }
+    for (uint64_t i = 0; i < n; i++)
+        a[i] = (i / per) * 0x1000000ull + i % per;
+    getrandom(&own_state, sizeof own_state, 0);
+    own_state |= 1;
+    uint64_t grab_fault = 0, grab_fs = 0;
+    if (!strcmp(mode, "grabs")) {
+        grab_fault = ae_slot_alloc();
+        grab_fs = ae_slot_alloc();
+        if (ae_cap_copy(ae_capenv_lookup("self.fault"), grab_fault, AERIE_R_ALL, 0) ||
+            ae_cap_copy(ae_capenv_lookup("fs"), grab_fs, AERIE_R_ALL, 0))
+            printf("forkee: the copies failed\n");
+    }
+    uint64_t gen0 = ae_clone_generation();
+    printf("forkee: ready gen=%lu\n", (unsigned long)gen0);
+    fflush(stdout);
+    if (!strcmp(mode, "block")) {
+        uint64_t ep = ae_slot_alloc(), badge;
+        ae_quota_create(ae_self.quota, AERIE_OBJ_ENDPOINT, ep, 0, 0, 0);
+        int64_t r = ae_recv(ep, AERIE_TIMEOUT_FOREVER, &badge);   /* nobody ever sends */
+        printf("forkee: recv returned %ld gen=%lu\n", (long)r, (unsigned long)ae_clone_generation());
+    }
+    struct stat st;
+    for (;;) {                                /* idle and array: until a fork or /done */
+        if (ae_clone_generation() != gen0 && strcmp(mode, "idle"))
+            break;
+        if (strcmp(mode, "idle") && stat("/done", &st) == 0)
+            break;
+        ae_sleep_ns(2 * 1000 * 1000);
+    }
+    unsigned mine = (unsigned)ae_clone_index();          /* 0 in the original */
+    if (mine >= 1 && mine <= 8)
+        for (uint64_t i = 0; i < per; i++)
+            a[(mine - 1) * per + i] = expected(mine - 1, i, mine - 1);
+    int status = 0;
+    for (unsigned p = 0; p < 8 && !status; p++)
+        for (uint64_t i = 0; i < per; i++)
+            if (a[p * per + i] != expected(p, i, mine >= 1 ? mine - 1 : 99)) {
+                status = 10 + (int)p;
+                break;
+            }
+    if (ae_clone_generation() != gen0) {
+        getrandom(&own_state, sizeof own_state, 0);  /* what a program with its own generator does */
+        own_state |= 1;
+    }
+    if (grab_fault) {
+        uint64_t b;
+        printf("forkee: grabs fault=%s fs=%s\n", ae_cap_info(grab_fault, &b) >= 0 ? "present" : "gone",
+               ae_cap_info(grab_fs, &b) >= 0 ? "present" : "gone");
+    }
+    uint64_t g;
+    getrandom(&g, sizeof g, 0);
+    printf("forkee: gen=%lu index=%u parts=%s getrandom=%016lx arc4random=%08x own=%016lx\n",
+           (unsigned long)ae_clone_generation(), mine, status ? "WRONG" : "ok", (unsigned long)g,
+           (unsigned)arc4random(), (unsigned long)own_next());
+    return status;
+}

@@ -1,0 +1,404 @@
+/*
+ * fork.c — CM_FORK (`aerie fork ID [N]`): N clones of a running container
+ * (docs/FORK.md). The original's thread is stopped once; for each clone
+ * cm makes quotas with the original's limits, the grants its spec had
+ * (a new console stream, a new fs session with a copy of the private
+ * files, a net client without ports), has the kernel copy the task
+ * (TASK_CLONE: its memory shared copy-on-write, its capability slots, its
+ * thread's registers), puts the new grants into the slots the old ones
+ * had, writes the clone block (aerie/capenv.h) that tells the program it
+ * is a clone and gives it fresh randomness, and starts it. Then the
+ * original runs on.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <aerie/errors.h>
+#include <aerie/capenv.h>
+#include <aerie/proto/console.h>
+#include <libaerie/syscall.h>
+#include <libaerie/invoke.h>
+#include <libaerie/runtime.h>
+#include <libaerie/fs.h>
+#include <libaerie/net.h>
+#include "cm.h"
+#include "images.h"
+
+/* A grant the clone gets anew, in the slot the original's had. */
+struct regrant {
+    unsigned slot;
+    uint64_t cap;                 /* ours, deleted once copied */
+    uint8_t rights;
+};
+
+struct forking {
+    struct container *src, *c;
+    struct regrant g[8];
+    unsigned ng;
+    uint64_t fault_cap, task, thread;
+    struct image_use use;
+};
+
+/* The slot "name" had in the original (its slot_names: "1=console 2=fs"). */
+static unsigned grant_slot(const struct container *c, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = c->slot_names; *p; ) {
+        unsigned slot = (unsigned)strtoul(p, (char **)&p, 10);
+        if (*p++ != '=')
+            return 0;
+        const char *end = strchr(p, ' ');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len == n && !memcmp(p, name, n))
+            return slot;
+        p += len;
+        while (*p == ' ')
+            p++;
+    }
+    return 0;
+}
+
+/* Quota q's limits (bytes, threads, objects). */
+static void limits_of(uint64_t q, uint64_t lim[3])
+{
+    uint64_t info[8] = { 0 };
+    ae_invoke(q, AERIE_QUOTA_INFO, 0, 0, info, 8);
+    lim[0] = info[0], lim[1] = info[2], lim[2] = info[4];
+}
+
+static int quota_like(uint64_t parent, uint64_t like, uint64_t *q)
+{
+    uint64_t lim[3];
+    limits_of(like, lim);
+    *q = ae_slot_alloc();
+    int r = (int)ae_quota_create(parent, AERIE_OBJ_QUOTA, *q, lim[0], lim[1], lim[2]);
+    if (r) {
+        ae_slot_free(*q);
+        *q = 0;
+    }
+    return r;
+}
+
+/* keep, use and run with the original's limits (container.c: make_quotas). */
+static int clone_quotas(const struct container *s, struct container *c)
+{
+    int r = quota_like(cm.quota, s->keep, &c->keep);
+    if (!r && s->use)
+        r = quota_like(c->keep, s->use, &c->use);
+    if (!r)
+        r = quota_like(CM_RUN_PARENT(c), s->run, &c->run);
+    return r;
+}
+
+/* Copies directory dir of session from into session to: every file the
+ * new session does not already have as it is (the image's files it
+ * shares are skipped), eagerly — the fs service has no copy-on-write
+ * between sessions. Deletions of image files are not carried over. */
+static int copy_tree(uint32_t from, uint32_t to, const char *dir, unsigned depth);
+
+/* One directory's listing, read in pieces into recs: its own buffer per
+ * level, as the recursion below would overwrite a shared one (review3
+ * F5: the parent's remaining entries were lost). The file buffers a and b
+ * are used only between recursions, so they are shared. */
+static int copy_dir(uint32_t from, uint32_t to, const char *dir, unsigned depth, uint8_t *recs)
+{
+    static __thread uint8_t a[FS_ADMIN_READ_MAX], b[FS_ADMIN_READ_MAX];
+    uint64_t cookie = 0;
+    bool eof = false;
+    while (!eof) {
+        unsigned count = 0;
+        int64_t n = ae_fs_admin_list(cm.fs_admin, from, dir, &cookie, &eof, recs, FS_ADMIN_LIST_MAX, &count);
+        if (n < 0)
+            return (int)n;
+        for (int64_t off = 0; off + 2 <= n; ) {
+            uint8_t type = recs[off], len = recs[off + 1];
+            const char *name = (const char *)&recs[off + 2];
+            if ((len == 1 && name[0] == '.') || (len == 2 && name[0] == '.' && name[1] == '.')) {
+                off += 2 + len;
+                continue;
+            }
+            char path[512];
+            snprintf(path, sizeof path, "%s/%.*s", strcmp(dir, "/") ? dir : "", len, (const char *)&recs[off + 2]);
+            off += 2 + len;
+            uint32_t ftype, t2, mode, m2;
+            uint64_t size, s2;
+            (void)type;                      /* the record's type: stat says it again, after any change */
+            if (ae_fs_admin_stat(cm.fs_admin, from, path, &ftype, &size, &mode))
+                continue;                    /* gone meanwhile */
+            bool have = !ae_fs_admin_stat(cm.fs_admin, to, path, &t2, &s2, &m2);
+            if (ftype == FS_TYPE_DIR) {
+                if (!have && ae_fs_admin_mkdir(cm.fs_admin, to, path, mode) < 0)
+                    return AE_EIO;
+                int r = copy_tree(from, to, path, depth + 1);
+                if (r)
+                    return r;
+                continue;
+            }
+            if (ftype != FS_TYPE_FILE)
+                continue;                    /* symbolic links: not copied (docs/FORK.md) */
+            bool same = have && t2 == ftype && s2 == size;
+            for (uint64_t at = 0; same && at < size; at += sizeof a) {
+                int64_t x = ae_fs_admin_read(cm.fs_admin, from, path, at, a, sizeof a, 0);
+                int64_t y = ae_fs_admin_read(cm.fs_admin, to, path, at, b, sizeof b, 0);
+                same = x == y && x > 0 && !memcmp(a, b, (size_t)x);
+            }
+            for (uint64_t at = 0; !same && (at < size || at == 0); at += sizeof a) {
+                int64_t x = ae_fs_admin_read(cm.fs_admin, from, path, at, a, sizeof a, 0);
+                if (x < 0)
+                    return (int)x;
+                if (ae_fs_admin_write(cm.fs_admin, to, path, at, a, (uint64_t)x,
+                                      at ? 0 : FS_ADMIN_W_CREATE | FS_ADMIN_W_TRUNC, mode) != x)
+                    return AE_EIO;
+                if (x == 0)
+                    break;
+            }
+        }
+    }
+    return 0;
+}
+
+static int copy_tree(uint32_t from, uint32_t to, const char *dir, unsigned depth)
+{
+    if (depth > 32)
+        return AE_ELOOP;
+    uint8_t *recs = malloc(FS_ADMIN_LIST_MAX);
+    if (!recs)
+        return AE_ENOMEM;
+    int r = copy_dir(from, to, dir, depth, recs);
+    free(recs);
+    return r;
+}
+
+/* A new fs session on the image, with the original's private files. */
+static int fork_fs(struct forking *f, char *err, size_t errlen)
+{
+    struct container *c = f->c;
+    uint64_t files;
+    int r = cm_files_quota(c, f->src->fs_bytes, &files);
+    if (r) {
+        snprintf(err, errlen, "fork: no room for the clone's files' quota (error %d)", r);
+        return r;
+    }
+    struct ae_fs_session_spec fs = {
+        .image = f->use.fs_root, .data_bytes = f->src->fs_bytes, .inodes = f->src->fs_inodes, .quota = files,
+    };
+    uint32_t id;
+    uint64_t cap;
+    r = ae_fs_admin_open_session(cm.fs_admin, &fs, &cap, &id);
+    if (r)
+        ae_invoke0(files, AERIE_QUOTA_DESTROY);
+    cm_free_slot(&files);                 /* the service has its own copy */
+    if (r) {
+        snprintf(err, errlen, "fork: the fs service refused the clone a session (error %d)", r);
+        return r;
+    }
+    c->fs_session = id;
+    uint64_t st[FS_SSTAT_WORDS] = { 0 };
+    ae_fs_admin_session_stats(cm.fs_admin, (uint32_t)f->src->fs_session, st);
+    if (st[FS_SSTAT_INODES] && (r = copy_tree((uint32_t)f->src->fs_session, id, "/", 0))) {
+        snprintf(err, errlen, "fork: copying the container's files failed (error %d)", r);
+        cm_free_slot(&cap);
+        return r;
+    }
+    c->fs_cap = ae_slot_alloc();            /* ours, for ctl's transfers (CM_FS_SESSION) */
+    ae_cap_copy(cap, c->fs_cap, AERIE_R_ALL, 0);
+    f->g[f->ng++] = (struct regrant){ grant_slot(f->src, "fs"), cap, AERIE_R_WRITE | AERIE_R_GRANT };
+    return 0;
+}
+
+/* The grants the original's spec gave, anew: each in the slot it had. */
+static int fork_grants(struct forking *f, char *err, size_t errlen)
+{
+    struct container *s = f->src, *c = f->c;
+    unsigned slot;
+    if ((slot = grant_slot(s, "self.fault")))
+        f->g[f->ng++] = (struct regrant){ slot, f->fault_cap, AERIE_R_WRITE };
+    if ((slot = grant_slot(s, "console"))) {
+        char name[CON_NAME_MAX + 1];
+        uint64_t cap;
+        snprintf(name, sizeof name, "%s#%lu", s->name[0] ? s->name : s->image, c->id);
+        snprintf(c->stream_name, sizeof c->stream_name, "%s", name);
+        int r = cm_open_console(c->keep, name, &cap, &c->console_badge, &c->log_mem);
+        if (r) {
+            snprintf(err, errlen, "fork: the console did not open the clone a stream (error %d)", r);
+            return r;
+        }
+        f->g[f->ng++] = (struct regrant){ slot, cap, AERIE_R_WRITE };
+    }
+    if (grant_slot(s, "fs")) {
+        int r = fork_fs(f, err, errlen);
+        if (r)
+            return r;
+    }
+    if ((slot = grant_slot(s, "net"))) {
+        uint64_t cap, id;
+        int r = ae_net_admin_client_add_k(cm.net_admin, 0, 0, 0, s->net_conns, &id, &cap);
+        if (r) {
+            snprintf(err, errlen, "fork: the net service refused the clone a client (error %d)", r);
+            return r;
+        }
+        c->net_client = id;
+        f->g[f->ng++] = (struct regrant){ slot, cap, AERIE_R_WRITE | AERIE_R_GRANT };
+    }
+    return 0;
+}
+
+/* Tells the clone it is one: the original's generation + 1, its index,
+ * fresh random bytes (the clone block, aerie/capenv.h). */
+static int write_clone_block(struct forking *f, unsigned index)
+{
+    uint64_t gen = 0;
+    int r = (int)ae_invoke(f->src->task, AERIE_TASK_READ, 2, AE_ARGS(f->src->clone_at, 8), &gen, 1);
+    if (r)
+        return r;
+    uint64_t w[2 + 4] = { f->src->clone_at, sizeof(struct aerie_clone_block), gen + 1, index };
+    getrandom(&w[4], 16, 0);
+    return (int)ae_invoke(f->task, AERIE_TASK_WRITE, 6, w, 0, 0);
+}
+
+/* Everything of a clone that failed, in reverse (container.c: create). */
+static void undo(struct forking *f)
+{
+    struct container *c = f->c;
+    for (unsigned i = 0; i < f->ng; i++)
+        if (f->g[i].cap != f->fault_cap)
+            cm_free_slot(&f->g[i].cap);
+    cm_free_slot(&f->fault_cap);
+    cm_free_slot(&f->task);
+    cm_free_slot(&f->thread);
+    cm_close_net(c);
+    cm_close_fs(c);
+    cm_forget_console(c);
+    cm_destroy_quota(&c->run);
+    cm_destroy_quota(&c->keep);
+    cm_free_slot(&c->use);
+    if (c->image_held)
+        images_release(c->image);
+    free(c);
+}
+
+/* One clone of s (stopped), ready to start, in *out. */
+static int fork_one(struct container *s, unsigned index, struct container **out, char *err, size_t errlen)
+{
+    struct forking f = { .src = s };
+    struct container *c = f.c = calloc(1, sizeof *c);
+    if (!c) {
+        snprintf(err, errlen, "fork: the container manager is out of memory");
+        return AE_ENOMEM;
+    }
+    pthread_mutex_init(&c->lock, 0);
+    memcpy(c->image, s->image, sizeof c->image);
+    memcpy(c->name, s->name, sizeof c->name);
+    memcpy(c->slot_names, s->slot_names, sizeof c->slot_names);
+    c->fs_bytes = s->fs_bytes, c->fs_inodes = s->fs_inodes, c->net_conns = s->net_conns;
+    c->clone_at = s->clone_at, c->cpu = s->cpu;
+    c->id = __atomic_add_fetch(&cm.next_id, 1, __ATOMIC_RELAXED);
+    c->created_ns = cm_now_ns();
+    int r = clone_quotas(s, c);
+    if (r)
+        snprintf(err, errlen, "fork: the manager has no room for the clone's quotas (error %d)", r);
+    if (!r) {
+        f.fault_cap = ae_slot_alloc();
+        r = (int)ae_cap_copy(cm.ep, f.fault_cap, AERIE_R_WRITE, CM_FAULT_BADGE | c->id);
+    }
+    if (!r && (r = images_acquire(s->image, &f.use, err, errlen)) == 0)
+        c->image_held = true;
+    if (!r)
+        r = (int)ae_invokev(CM_RUN_PARENT(c), AERIE_QUOTA_WATCH, c->run, f.fault_cap);
+    if (!r)
+        r = fork_grants(&f, err, errlen);
+    if (!r) {
+        f.task = ae_slot_alloc();
+        f.thread = ae_slot_alloc();
+        /* Only the original's own objects are copied: every grant it may
+         * keep is re-issued below; a copy of its fault, console, fs or net
+         * capability in another slot would reach the original's (review3 F3). */
+        r = (int)ae_invokev(s->task, AERIE_TASK_CLONE, c->run, s->run, f.task, f.thread, AERIE_CLONE_OWN_CAPS);
+        if (r == AE_ELIMIT)
+            snprintf(err, errlen, "fork: it runs more than one thread (only single-threaded containers can be forked)");
+        else if (r == AE_ETYPE)
+            snprintf(err, errlen, "fork: it holds objects a clone cannot copy (its own quotas, tasks, DMA "
+                     "memory, or memory a device or the kernel writes directly)");
+        else if (r == AE_EBUSY)
+            snprintf(err, errlen, "fork: it holds memory another thread's UTCB is in, or that another task maps");
+        else if (r == AE_ENOMEM)
+            snprintf(err, errlen, "fork: no room for the clone's kernel objects and the pages it shares "
+                     "(a clone pays for every page it shares)");
+        else if (r)
+            snprintf(err, errlen, "fork: the kernel refused the clone (error %d)", r);
+    }
+    for (unsigned i = 0; !r && i < f.ng; i++) {
+        if (!f.g[i].slot)
+            continue;
+        ae_invokev(f.task, AERIE_TASK_CAP_DELETE, f.g[i].slot);   /* the original's, shared by the copy */
+        r = (int)ae_task_cap_copy(f.task, f.g[i].cap, f.g[i].slot, f.g[i].rights, 0);
+    }
+    if (!r)
+        r = (int)ae_invokev(f.thread, AERIE_THREAD_SET_HANDLER, f.fault_cap);
+    if (!r && (r = write_clone_block(&f, index)))
+        snprintf(err, errlen, "fork: writing the clone block failed (error %d)", r);
+    if (r) {
+        if (!err[0])
+            snprintf(err, errlen, "fork: setting up the clone failed (error %d)", r);
+        undo(&f);
+        return r;
+    }
+    for (unsigned i = 0; i < f.ng; i++)
+        if (f.g[i].cap != f.fault_cap)
+            cm_free_slot(&f.g[i].cap);       /* the clone has its copies */
+    cm_free_slot(&f.fault_cap);
+    c->task = f.task;
+    c->thread = f.thread;
+    c->state = CM_CREATED;
+    *out = c;
+    return 0;
+}
+
+void cm_fork_start(struct container *c)
+{
+    container_insert(c);                 /* no other container locked: shard, then container */
+    pthread_mutex_lock(&c->lock);
+    container_start(c);
+    pthread_mutex_unlock(&c->lock);
+}
+
+int cm_fork(struct container *s, unsigned n, struct container **out, unsigned *made, char *err, size_t errlen)
+{
+    *made = 0;
+    char port[40];
+    err[0] = 0;
+    if (s->state != CM_RUNNING || !s->task || !s->thread) {
+        snprintf(err, errlen, "fork: it is not running");
+        return AE_EBUSY;
+    }
+    if (s->lx_sig) {
+        snprintf(err, errlen, "fork: a Linux program runs beside its personality's thread: only "
+                 "single-threaded Aerie programs can be forked");
+        return AE_ENOTSUP;
+    }
+    if (cm_port_of(s, port, sizeof port)) {
+        snprintf(err, errlen, "fork: port %s cannot be shared: a port belongs to one container", port);
+        return AE_EADDRINUSE;
+    }
+    if (s->nports) {
+        snprintf(err, errlen, "fork: its outgoing port grants are not re-issued to clones");
+        return AE_ENOTSUP;
+    }
+    if (s->debug) {
+        snprintf(err, errlen, "fork: a container made for a debugger is not forked");
+        return AE_ENOTSUP;
+    }
+    int r = (int)ae_invoke0(s->thread, AERIE_THREAD_SUSPEND);
+    if (r) {
+        snprintf(err, errlen, "fork: it could not be stopped (error %d)", r);
+        return r;
+    }
+    for (*made = 0; *made < n && !r; ) {
+        r = fork_one(s, *made + 1, &out[*made], err, errlen);
+        if (!r)
+            ++*made;
+    }
+    ae_invoke0(s->thread, AERIE_THREAD_RESUME);
+    return r;
+}
