@@ -16,6 +16,13 @@
  *                         into other slots, and at the end says whether
  *                         the copies are there (review3 F3: a clone must
  *                         not have them).
+ *   MODE files            first reads the head of /bin/forkee through
+ *                         libaerie's fs client (its read-ahead now holds
+ *                         it) and waits in an IPC receive the fork ends;
+ *                         then reads on from the same handle (review3 F7:
+ *                         a clone served that from its zeroed buffer) and
+ *                         says what it got; a clone also writes /mine
+ *                         through its own session and reads it back.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -26,6 +33,7 @@
 #include <libaerie/runtime.h>
 #include <libaerie/invoke.h>
 #include <libaerie/syscall.h>
+#include <libaerie/fs.h>
 #include <aerie/errors.h>
 #include <aerie/capenv.h>
 
@@ -66,9 +74,42 @@ int main(int argc, char **argv)
             ae_cap_copy(ae_capenv_lookup("fs"), grab_fs, AERIE_R_ALL, 0))
             printf("forkee: the copies failed\n");
     }
+    struct ae_fs *fs = ae_fs_default();
+    uint64_t fh = 0;
+    if (!strcmp(mode, "files")) {
+        uint8_t head[4] = { 0 };
+        struct ae_fs_stat fst;
+        int r = fs ? ae_fs_open(fs, "/bin/forkee", FS_O_RDONLY, 0, &fh, &fst) : AE_ENOENT;
+        if (r || ae_fs_read(fs, fh, 0, head, 4) != 4 || memcmp(head, "\177ELF", 4))
+            printf("forkee: files: cannot read /bin/forkee (%d)\n", r);
+    }
     uint64_t gen0 = ae_clone_generation();
     printf("forkee: ready gen=%lu\n", (unsigned long)gen0);
     fflush(stdout);
+    if (!strcmp(mode, "files")) {
+        uint64_t ep = ae_slot_alloc(), badge;
+        ae_quota_create(ae_self.quota, AERIE_OBJ_ENDPOINT, ep, 0, 0, 0);
+        ae_recv(ep, AERIE_TIMEOUT_FOREVER, &badge);           /* until the fork ends it */
+        /* The ELF header's e_machine (bytes 18-19): 0x3e for x86-64. Zeros
+         * are the clone's replaced buffer served as if it were the file. */
+        uint8_t b[4] = { 0 };
+        int64_t got = ae_fs_read(fs, fh, 16, b, 4);
+        const char *ra = got < 0 ? "refused" : got == 4 && b[2] == 0x3e ? "right" : "WRONG";
+        const char *own = "-";
+        if (ae_clone_generation() != gen0) {
+            static const char mine[] = "the clone's own data";
+            char back[64] = "";
+            uint64_t h;
+            struct ae_fs_stat fst;
+            own = "WRONG";
+            if (!ae_fs_open(fs, "/mine", FS_O_RDWR | FS_O_CREAT | FS_O_TRUNC, 0644, &h, &fst) &&
+                ae_fs_write(fs, h, 0, mine, sizeof mine - 1) == sizeof mine - 1 &&
+                ae_fs_read(fs, h, 0, back, sizeof back) == sizeof mine - 1 && !memcmp(back, mine, sizeof mine - 1) &&
+                !ae_fs_close(fs, h) && !ae_fs_stat(fs, "/mine", &fst) && fst.size == sizeof mine - 1)
+                own = "right";
+        }
+        printf("forkee: files read-on=%s (%ld) own=%s\n", ra, (long)got, own);
+    }
     if (!strcmp(mode, "block")) {
         uint64_t ep = ae_slot_alloc(), badge;
         ae_quota_create(ae_self.quota, AERIE_OBJ_ENDPOINT, ep, 0, 0, 0);

@@ -264,6 +264,44 @@ static void fork_copies_of_grants_stay_with_the_original(void)
     ae_cm_remove(cmcap, id);
 }
 
+/* review3 F7: the original's fs client holds the head of /bin/forkee in
+ * its read-ahead when it is forked; the clone's buffer is replaced by
+ * zeroed memory and its session is new, so reading on from the same handle
+ * must not be served from the cache (zeros): the clone drops its caches on
+ * the generation change and asks its own session (which refuses the old
+ * handle). The clone then writes /mine through its session and reads its
+ * own change back; the original reads on rightly and has no /mine. */
+static void fork_clone_drops_its_fs_caches(void)
+{
+    uint64_t id = start_ready("image=forkee grant=console,fs,self mem=8M args=\"64 files\"");
+    CHECK(id != 0);
+    sleep_ms(30);                            /* into its receive */
+    uint64_t ids[1];
+    CHECK_EQ(fork_n(id, 1, ids), 0);
+    static char log[4096];
+    struct outcome o;
+    CHECK(end_of(ids[0], &o, log, sizeof log));
+    if (!strstr(log, "read-on=refused") && !strstr(log, "read-on=right"))
+        printf("  clone's log: %s\n", log);
+    CHECK(strstr(log, "cannot read") == NULL);
+    CHECK(strstr(log, "read-on=refused") != NULL || strstr(log, "read-on=right") != NULL);
+    CHECK(strstr(log, "own=right") != NULL);
+    static const char mine[] = "the clone's own data";
+    char buf[64] = "";
+    CHECK_EQ(ae_cm_fs_read(admin, ids[0], "/mine", 0, buf, sizeof buf, 0), sizeof mine - 1);
+    CHECK(!memcmp(buf, mine, sizeof mine - 1));
+    uint32_t type, mode;
+    uint64_t size;
+    CHECK_EQ(ae_cm_fs_stat(admin, id, "/mine", &type, &size, &mode), (uint64_t)AE_ENOENT);
+    CHECK_EQ(ae_cm_fs_write(admin, id, "/done", 0, "x", 1, CM_FS_W_CREATE, 0644), 1);
+    CHECK(end_of(id, &o, log, sizeof log));
+    if (!strstr(log, "read-on=right (4) own=-"))
+        printf("  original's log: %s\n", log);
+    CHECK(strstr(log, "read-on=right (4) own=-") != NULL);
+    ae_cm_remove(cmcap, ids[0]);
+    ae_cm_remove(cmcap, id);
+}
+
 static void expect_refusal(uint64_t cm, uint64_t id, unsigned n, int want, const char *msg)
 {
     uint64_t ids[CM_FORK_MAX];
@@ -352,6 +390,7 @@ int main(void)
     RUN(fork_killing_a_clone_leaves_the_others);
     RUN(fork_of_a_container_blocked_in_ipc);
     RUN(fork_copies_of_grants_stay_with_the_original);
+    RUN(fork_clone_drops_its_fs_caches);
     RUN(fork_refusals_name_their_reason);
     RUN(fork_returns_every_page);
     return TESTS_DONE();

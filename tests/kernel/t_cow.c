@@ -331,6 +331,35 @@ KTEST(cow_clone_needs_clone_right, "TASK_CLONE needs AERIE_R_CLONE on the source
     CHECK_OK(clone(s.task, q, s.q, &t, &th));   /* the right one works */
 }
 
+/* review3 F6: a clone's thread gets the source thread's own (base)
+ * priority, never a start boost the source had when it was stopped (here
+ * boosted and suspended before it ever ran, both pinned beside us on
+ * CPU 0 so it cannot run meanwhile). */
+KTEST(cow_clone_gets_base_priority, "a clone's thread runs at the source's base priority, not a start boost the source was suspended with")
+{
+    struct src s;
+    CHECK_OK(make_source(env, &s, AERIE_MEM_LAZY));
+    uint64_t info[4] = { 0 };
+    CHECK_OK(ae_invokev(ae_self.thread, AERIE_THREAD_SET_AFFINITY, 0));
+    CHECK_OK(ae_invoke(ae_self.thread, AERIE_THREAD_INFO, 0, 0, info, 4));
+    uint64_t mine = info[2];
+    CHECK(mine >= 2);
+    uint64_t regs[AERIE_REG_COUNT] = { 0 };
+    regs[AERIE_REG_RIP] = CVA;
+    regs[AERIE_REG_RSP] = CVA + 4096;
+    CHECK_OK(ae_thread_set_regs(s.thread, 1u << AERIE_REG_RIP | 1u << AERIE_REG_RSP, regs));
+    CHECK_OK(ae_invokev(s.thread, AERIE_THREAD_SET_AFFINITY, 0));
+    CHECK_OK(ae_invokev(s.thread, AERIE_THREAD_SET_PRIORITY, 1));
+    CHECK_OK(ae_invokev(s.thread, AERIE_THREAD_RESUME, AERIE_RESUME_BOOST));
+    CHECK_OK(ae_invoke0(s.thread, AERIE_THREAD_SUSPEND));      /* before it ever ran */
+    uint64_t q = kt_new(env, AERIE_OBJ_QUOTA, 8 << 20, 4, 64), t, th;
+    CHECK_OK(clone(s.task, q, s.q, &t, &th));
+    CHECK_OK(ae_invoke(th, AERIE_THREAD_INFO, 0, 0, info, 4));
+    CHECK_EQ(info[2], 1);
+    CHECK_OK(ae_invoke(s.thread, AERIE_THREAD_INFO, 0, 0, info, 4));
+    CHECK_EQ(info[2], 1);
+}
+
 /* review3 F4: memory whose physical address was handed out, or a trace
  * buffer, is written without the COW break: never cloned. */
 KTEST(cow_pinned_memory_refused, "memory whose physical address was handed out, or a trace buffer, is never cloned; a cloned one cannot become a trace buffer")
