@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <pthread.h>
 #include <aerie/errors.h>
 #include <libaerie/cm.h>
 #include <libaerie/fs.h>
@@ -303,6 +304,63 @@ static void restart_net_keeps_a_udp_echo(void)
     stop_echo(echo);
 }
 
+/* review3 R1: a container bound to UDP port 7300 is ended while net is
+ * being killed (the kill and the end made at once, the end a little later
+ * each round, so some ends reach net while it is dying or dead). cm's
+ * removal of its net client is made again to the next instance when net
+ * died with it; otherwise that instance restores the client from its kept
+ * table with the port bound. Each next round's container, granted the
+ * same port, must bind it (udpecho says "ready" only after its bind). */
+static void *net_killer(void *arg)
+{
+    (void)arg;
+    return (void *)(intptr_t)kill_service("net");
+}
+
+static bool echo_on_7300(uint64_t *id)
+{
+    char err[200];
+    static char log[1024];
+    *id = 0;
+    if (ae_cm_create(cmcap, "image=udpecho grant=console,net ports=7300 args=7300", 1, id, err, sizeof err))
+        return false;
+    for (int i = 0; i < 500; i++) {
+        read_log(*id, log, sizeof log);
+        if (strstr(log, "udpecho: ready") || strstr(log, "bind"))
+            break;
+        sleep_ms(10);
+    }
+    if (!strstr(log, "udpecho: ready"))
+        printf("  udpecho on 7300: %s\n", log);
+    return strstr(log, "udpecho: ready") != NULL;
+}
+
+static void restart_net_killed_while_a_client_is_removed(void)
+{
+    uint64_t id;
+    CHECK(echo_on_7300(&id));
+    for (unsigned round = 0; round < 8; round++) {
+        pthread_t t;
+        CHECK_EQ(pthread_create(&t, 0, net_killer, 0), 0);
+        sleep_ms(round);
+        CHECK_EQ(ae_cm_kill(cmcap, id), 0);
+        void *r;
+        pthread_join(t, &r);
+        CHECK_EQ((intptr_t)r, 0);
+        struct ae_cm_status st;
+        ae_cm_wait(cmcap, id, &st);
+        CHECK_EQ(ae_cm_remove(cmcap, id), 0);
+        bool ok = echo_on_7300(&id);
+        CHECK(ok);
+        if (!ok)
+            printf("  round %u: port 7300 not free again\n", round);
+    }
+    struct ae_cm_status st;
+    ae_cm_kill(cmcap, id);
+    ae_cm_wait(cmcap, id, &st);
+    ae_cm_remove(cmcap, id);
+}
+
 /* One container's life with the console and fs killed under it. */
 static void restart_round(void)
 {
@@ -393,6 +451,7 @@ int main(void)
     RUN(restart_fs_keeps_a_1000_file_tree);
     RUN(restart_fs_kill_at_a_sessions_first_write);
     RUN(restart_net_keeps_a_udp_echo);
+    RUN(restart_net_killed_while_a_client_is_removed);
     RUN(restart_returns_every_page);
     RUN(restart_fs_marks_client_caches_stale);
     if (nanswered)
