@@ -18,6 +18,8 @@
 #include <aerie/errors.h>
 #include <libaerie/cm.h>
 #include <libaerie/fs.h>
+#include <libaerie/net.h>
+#include <aerie/proto/net.h>
 #include <libaerie/runtime.h>
 #include <libaerie/invoke.h>
 #include <libaerie/syscall.h>
@@ -361,6 +363,51 @@ static void restart_net_killed_while_a_client_is_removed(void)
     ae_cm_remove(cmcap, id);
 }
 
+/* A NET_BIND of port through client capability cap, as the client
+ * library makes it (once: a refusal must not be retried into success). */
+static int raw_bind(uint64_t cap, uint16_t port)
+{
+    ae_utcb()->mr[0] = port;
+    int64_t r = ae_call(cap, AERIE_INFO(NET_BIND, 1, 0), 10000000000ull);
+    return r < 0 ? (int)r : proto_status_of(AERIE_INFO_LABEL((uint64_t)r));
+}
+
+/* Refused as an unknown client (AE_EPERM), or the capability is gone (AE_ECAP). */
+static bool refused(int r)
+{
+    if (r != AE_EPERM && r != AE_ECAP)
+        printf("  a removed client's bind: %d\n", r);
+    return r == AE_EPERM || r == AE_ECAP;
+}
+
+/* review3 (restart2, missing test): a removed client's capability, kept
+ * across a net restart, reaches nothing: its badge names an epoch no live
+ * client has (net's next instance may give the same slot to a new client),
+ * so a bind through it is refused and the port stays free for the new
+ * client. (This program holds net.admin for it: tests/restart/boot.conf.) */
+static void restart_net_refuses_a_removed_clients_old_badge(void)
+{
+    uint64_t nadmin = ae_capenv_lookup("net.admin");
+    CHECK(nadmin != 0);
+    if (!nadmin)
+        return;
+    struct ae_net_range r = { 7400, 7400 };
+    uint64_t ida, capa, idb, capb;
+    CHECK_EQ(ae_net_admin_client_add(nadmin, &r, 1, &ida, &capa), 0);
+    CHECK_EQ(raw_bind(capa, 7400), 0);
+    CHECK_EQ(ae_net_admin_client_remove(nadmin, ida), 0);
+    CHECK(refused(raw_bind(capa, 7400)));       /* removed: gone at once */
+    CHECK_EQ(kill_service("net"), 0);
+    CHECK_EQ(ae_net_admin_client_add(nadmin, &r, 1, &idb, &capb), 0);
+    CHECK(refused(raw_bind(capa, 7400)));       /* nor in the next instance */
+    CHECK_EQ(raw_bind(capb, 7400), 0);                          /* the port was free */
+    CHECK(refused(raw_bind(capa, 7400)));
+    CHECK_EQ(ae_net_admin_client_remove(nadmin, idb), 0);
+    CHECK(refused(raw_bind(capb, 7400)));
+    ae_cap_delete(capa);
+    ae_cap_delete(capb);
+}
+
 /* One container's life with the console and fs killed under it. */
 static void restart_round(void)
 {
@@ -452,6 +499,7 @@ int main(void)
     RUN(restart_fs_kill_at_a_sessions_first_write);
     RUN(restart_net_keeps_a_udp_echo);
     RUN(restart_net_killed_while_a_client_is_removed);
+    RUN(restart_net_refuses_a_removed_clients_old_badge);
     RUN(restart_returns_every_page);
     RUN(restart_fs_marks_client_caches_stale);
     if (nanswered)
