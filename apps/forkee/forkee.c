@@ -16,8 +16,8 @@
  *                         into other slots, and at the end says whether
  *                         the copies are there (review3 F3: a clone must
  *                         not have them).
- *   MODE files            first reads the head of /seed (written by the
- *                         test before the start: "0123456789abcdefghij...") through
+ *   MODE files            first reads the head of /seed (in its image:
+ *                         apps/forkee/files/seed, "0123456789abcdefghij...") through
  *                         libaerie's fs client (its read-ahead now holds
  *                         it) and waits in an IPC receive the fork ends;
  *                         then reads on from the same handle (review3 F7:

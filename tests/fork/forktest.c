@@ -265,9 +265,9 @@ static void fork_copies_of_grants_stay_with_the_original(void)
 }
 
 /* review3 F7: the original's fs client holds the head of /seed in its
- * read-ahead when it is forked (the file is written before the container
- * starts, so its session has seen no change: a zeroed block's count equals
- * the one the client kept); the clone's buffer is replaced by
+ * read-ahead when it is forked (the file is in its image,
+ * apps/forkee/files/seed, so its session has seen no change: a zeroed
+ * block's count equals the one the client kept); the clone's buffer is replaced by
  * zeroed memory and its session is new, so reading on from the same handle
  * must not be served from the cache (zeros): the clone drops its caches on
  * the generation change and asks its own session (which refuses the old
@@ -275,18 +275,8 @@ static void fork_copies_of_grants_stay_with_the_original(void)
  * own change back; the original reads on rightly and has no /mine. */
 static void fork_clone_drops_its_fs_caches(void)
 {
-    uint64_t id = 0;
-    char err[200], log0[512] = "";
-    static const char seed[] = "0123456789abcdefghijklmnopqrstuvwxyz";
-    CHECK_EQ(ae_cm_create(cmcap, "image=forkee grant=console,fs,self mem=8M args=\"64 files\"", 0, &id, err,
-                          sizeof err), 0);
-    CHECK_EQ(ae_cm_fs_write(admin, id, "/seed", 0, seed, sizeof seed - 1, CM_FS_W_CREATE, 0644), sizeof seed - 1);
-    CHECK_EQ(ae_cm_start(cmcap, id), 0);
-    for (int i = 0; i < 2000 && !strstr(log0, "ready"); i++) {
-        sleep_ms(5);
-        read_log(id, log0, sizeof log0);
-    }
-    CHECK(strstr(log0, "ready") != NULL);
+    uint64_t id = start_ready("image=forkee grant=console,fs,self mem=8M args=\"64 files\"");
+    CHECK(id != 0);
     sleep_ms(30);                            /* into its receive */
     uint64_t ids[1];
     CHECK_EQ(fork_n(id, 1, ids), 0);
