@@ -15,4 +15,4 @@ $(BUILD)/tests/host/test_pmm: tests/host/test_pmm.c kernel/pmm.c kernel/pmm.h te
 
 test: deps-test
 	@$(MAKE) -s --no-print-directory all $(HOST_TESTS) $(BUILD)/aerie.iso
-	@$(BUILD)/tools/testrun -j $(JOBS) -L $(BUILD)/test-logs $(T)
+	@set -f; $(BUILD)/tools/testrun -j $(JOBS) -L $(BUILD)/test-logs $(T)
