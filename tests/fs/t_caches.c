@@ -238,17 +238,16 @@ FSTEST(hostile_control_block_reaches_only_its_session, "nonsense and other sessi
     CHECK(c != NULL);
     uint64_t cb = changes_of(&b.conn);
     /* What a.conn's next request would send is overwritten by hand. */
-    uint64_t bad[][3] = {
-        { FS_DEFER_CLOSE, hb, 0 },                    /* b's handle value: not one of a's */
-        { FS_DEFER_SEEK, hb, 0 },
-        { FS_DEFER_SEEK, ha, FS_FILE_MAX + 1 },       /* past the limit: skipped */
-        { FS_DEFER_SEEK, ha, ~0ull },
-        { 99, ha, 0 },                                /* no such operation */
-        { FS_DEFER_CLOSE, ~0ull, 0 },
-        { 0, 0, 0 }, { 0, 0, 0 },
+    uint64_t bad[FS_SHCTL_OPS_MAX][4] = {
+        { FS_DEFER_CLOSE, hb, 0, 0 },                 /* b's handle value: not one of a's */
+        { FS_DEFER_SEEK, hb, 0, 0 },
+        { FS_DEFER_SEEK, ha, FS_FILE_MAX + 1, 0 },    /* past the limit: skipped */
+        { FS_DEFER_SEEK, ha, ~0ull, 0 },
+        { 99, ha, 0, 0 },                             /* no such operation */
+        { FS_DEFER_CLOSE, ~0ull, 0, 0 },
     };
     for (unsigned i = 0; i < FS_SHCTL_OPS_MAX; i++)
-        for (unsigned j = 0; j < 3; j++)
+        for (unsigned j = 0; j < 4; j++)
             c->ops[i][j] = bad[i][j];
     c->nops = ~0ull;                                  /* more than there are */
     struct aerie_utcb *u = ae_utcb();                 /* a request as is: the block as we left it */

@@ -146,6 +146,7 @@ int __sys_stat(const char *path, struct stat *st) { (void)path, (void)st; return
 int __sys_truncate(const char *path, long size) { (void)path, (void)size; return AE_EACCES; }
 int __sys_mkdir(const char *path, unsigned mode) { (void)path, (void)mode; return AE_EACCES; }
 int __sys_unlink(const char *path) { (void)path; return AE_EACCES; }
+void __sys_fs_flush(void) {}
 int __sys_rmdir(const char *path) { (void)path; return AE_EACCES; }
 int __sys_rename(const char *from, const char *to) { (void)from, (void)to; return AE_EACCES; }
 int __sys_lstat(const char *path, struct stat *st) { (void)path, (void)st; return AE_EACCES; }

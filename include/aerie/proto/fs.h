@@ -243,14 +243,24 @@ struct fs_dirent_rec {
  *   (replaced, session closed, or the service restarted): trust nothing.
  * nops, ops: written by the client. Operations whose result it does not
  *   wait for: before anything else in the next core request the service
- *   runs the first nops (at most FS_SHCTL_OPS_MAX) of them on the session
- *   and sets nops to 0. They act on the caller's own session only, and
- *   a bad one (unknown op, a handle that is not open) is skipped.
+ *   runs the first nops (at most FS_SHCTL_OPS_MAX) of them on the session,
+ *   in order, writes each one's result into res[i] as soon as it is done
+ *   (so a client whose request failed with AE_EIO, the service having
+ *   died, knows which ran), and sets nops to 0. They act on the caller's
+ *   own session only, and a bad one (unknown op, a handle that is not
+ *   open, a range outside the buffer) fails alone (its res: an AE_* code).
+ *   If any FS_DEFER_WRITE or FS_DEFER_UNLINK was among them, `changes`
+ *   moves by one for the whole batch (before the request's own).
  *   FS_DEFER_CLOSE: close handle a.  FS_DEFER_SEEK: set handle a's
- *   position to b.
+ *   position to b.  FS_DEFER_WRITE: WRITE to handle a at file offset b
+ *   (or FS_OFF_CURRENT) the buffer's bytes FS_DEFER_RANGE(c); res: bytes
+ *   written.  FS_DEFER_UNLINK: UNLINK the path in the buffer's bytes
+ *   FS_DEFER_RANGE(a), from directory handle b (0: the root). The writes
+ *   of one batch move at most the buffer's size in all (the rest:
+ *   AE_EINVAL), so a block cannot make a request cost more than that.
  */
-#define FS_SHCTL_BYTES     512u
-#define FS_SHCTL_OPS_MAX   8u
+#define FS_SHCTL_BYTES     4096u
+#define FS_SHCTL_OPS_MAX   96u
 #define FS_SHCTL_DETACHED  UINT64_MAX
 #define FS_ATTACH_F_CTL    0x1u
 #define FS_ATTACH_R_CTL    0x1u          /* the control block is there */
@@ -258,11 +268,18 @@ struct fs_dirent_rec {
                                             requests and the admin change what it sees */
 #define FS_DEFER_CLOSE     1u
 #define FS_DEFER_SEEK      2u
+#define FS_DEFER_WRITE     3u
+#define FS_DEFER_UNLINK    4u
+#define FS_DEFER_RANGE_OF(off, len) ((uint64_t)(off) << 32 | (uint32_t)(len))
+#define FS_DEFER_OFF(r)    ((r) >> 32)
+#define FS_DEFER_LEN(r)    ((r) & 0xFFFFFFFFull)
+#define FS_DEFER_NOT_RUN   INT64_MIN     /* res[i] a client sets before sending */
 struct fs_shctl {
     volatile uint64_t changes;
-    uint64_t reserved[7];
+    uint64_t reserved[6];
     volatile uint64_t nops;
-    volatile uint64_t ops[FS_SHCTL_OPS_MAX][3];   /* op, a, b */
+    volatile uint64_t ops[FS_SHCTL_OPS_MAX][4];   /* op, a, b, c */
+    volatile int64_t res[FS_SHCTL_OPS_MAX];
 };
 _Static_assert(sizeof(struct fs_shctl) <= FS_SHCTL_BYTES, "the control block fits its bytes");
 

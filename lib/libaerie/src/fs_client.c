@@ -143,15 +143,120 @@ static void sc_insert(struct ae_fs *fs, uint64_t dir, const char *path, bool nof
 
 /* Queues an operation for the next request; false if the queue is full.
  * One place stays free for the read-ahead's position (ra_drop). */
-static bool defer(struct ae_fs *fs, uint64_t op, uint64_t a, uint64_t b, bool last_place)
+static bool defer(struct ae_fs *fs, uint64_t op, uint64_t a, uint64_t b, uint64_t c,
+                  bool last_place)
 {
     if (fs->ndefer >= FS_SHCTL_OPS_MAX - (last_place ? 0 : 1))
         return false;
     fs->defer[fs->ndefer][0] = op;
     fs->defer[fs->ndefer][1] = a;
     fs->defer[fs->ndefer][2] = b;
+    fs->defer[fs->ndefer][3] = c;
     fs->ndefer++;
     return true;
+}
+
+/* ---- write-behind's bookkeeping; connection lock held ------------------ */
+
+/* Keeps err for the next call on handle (the first error it got wins). */
+static void keep_err(struct ae_fs *fs, uint64_t handle, int err)
+{
+    for (uint32_t i = 0; i < fs->nerr; i++)
+        if (fs->err[i].handle == handle)
+            return;
+    if (fs->nerr < AE_FS_ERRS_MAX) {
+        fs->err[fs->nerr].handle = handle;
+        fs->err[fs->nerr].err = err;
+        fs->nerr++;
+    }
+}
+
+static int take_err(struct ae_fs *fs, uint64_t handle)
+{
+    for (uint32_t i = 0; i < fs->nerr; i++)
+        if (fs->err[i].handle == handle) {
+            int e = fs->err[i].err;
+            fs->err[i] = fs->err[--fs->nerr];
+            return e;
+        }
+    return 0;
+}
+
+static bool behind_on(const struct ae_fs *fs, uint64_t handle)
+{
+    for (uint32_t i = 0; i < fs->ndefer; i++)
+        if (fs->defer[i][0] == FS_DEFER_WRITE && fs->defer[i][1] == handle)
+            return true;
+    return false;
+}
+
+/* What a queued operation that ran got: a write that did not write all
+ * its bytes, or an unlink that failed, leaves its error for later. */
+static void settle(struct ae_fs *fs, const uint64_t *op, int64_t res)
+{
+    if (op[0] == FS_DEFER_WRITE && res != (int64_t)FS_DEFER_LEN(op[3]))
+        keep_err(fs, op[1], res < 0 ? (int)res : AE_ENOSPC);
+    else if (op[0] == FS_DEFER_UNLINK && res < 0 && !fs->unlink_err)
+        fs->unlink_err = (int)res;
+}
+
+/* Drops the queued writes and unlinks (they can no longer be sent),
+ * leaving err for each written handle. */
+static void drop_behind(struct ae_fs *fs, int err)
+{
+    uint32_t kept = 0;
+    for (uint32_t i = 0; i < fs->ndefer; i++) {
+        uint64_t *op = fs->defer[i];
+        if (op[0] == FS_DEFER_WRITE || op[0] == FS_DEFER_UNLINK) {
+            settle(fs, op, err);
+            continue;
+        }
+        if (kept != i)
+            memcpy(fs->defer[kept], op, sizeof fs->defer[0]);
+        kept++;
+    }
+    fs->ndefer = kept;
+    fs->nbehind = 0;
+    fs->staged = 0;
+    fs->reserved = 0;
+}
+
+/* The batch our last request carried, after the service died with it
+ * (AE_EIO): res[] tells which ran. The first not marked may have run in
+ * part; it is sent again only if doing it twice is harmless (a write at
+ * an offset, a close, a seek, an unlink whose second try finds nothing);
+ * a write at the handle's position is dropped with AE_EIO for its handle.
+ * Those that did not run are kept, and go with the next request. */
+static void after_eio(struct ae_fs *fs, struct fs_shctl *c)
+{
+    uint32_t kept = 0, n = fs->ndefer;
+    bool first = true;
+    fs->nbehind = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t *op = fs->defer[i];
+        int64_t res = c->res[i];
+        if (res != FS_DEFER_NOT_RUN) {
+            settle(fs, op, res);
+            continue;
+        }
+        if (first && op[0] == FS_DEFER_WRITE && op[2] == FS_OFF_CURRENT) {
+            keep_err(fs, op[1], AE_EIO);
+            first = false;
+            continue;
+        }
+        if (first && op[0] == FS_DEFER_UNLINK)
+            op[3] = 1;                        /* a retry: ENOENT means the first try did it */
+        first = false;
+        if (kept != i)
+            memcpy(fs->defer[kept], op, sizeof fs->defer[0]);
+        if (op[0] == FS_DEFER_WRITE || op[0] == FS_DEFER_UNLINK)
+            fs->nbehind++;
+        kept++;
+    }
+    fs->ndefer = kept;
+    if (!fs->nbehind)
+        fs->staged = 0;
+    fs->room = 0;                         /* look again before queueing more */
 }
 
 /* Forgets the read-ahead. The service moved the handle's position past
@@ -160,7 +265,7 @@ static bool defer(struct ae_fs *fs, uint64_t op, uint64_t a, uint64_t b, bool la
 static void ra_drop(struct ae_fs *fs)
 {
     if (fs->ra_len && fs->ra_cur && fs->ra_pos != fs->ra_at + fs->ra_len)
-        (void)defer(fs, FS_DEFER_SEEK, fs->ra_handle, fs->ra_pos, true);
+        (void)defer(fs, FS_DEFER_SEEK, fs->ra_handle, fs->ra_pos, 0, true);
     fs->ra_len = 0;
 }
 
@@ -191,13 +296,19 @@ static int64_t call(struct ae_fs *fs, uint64_t label, const uint64_t *w, unsigne
     struct aerie_utcb *u = ae_utcb();
     struct fs_shctl *c = fs->ctl;
     uint64_t before = 0;
+    bool batch = false;                   /* writes or unlinks go with it: one change more */
     if (c) {
         caches_check(fs);
         ra_drop(fs);
-        for (unsigned i = 0; i < fs->ndefer; i++)
-            for (unsigned j = 0; j < 3; j++)
+        for (unsigned i = 0; i < fs->ndefer; i++) {
+            for (unsigned j = 0; j < 4; j++)
                 c->ops[i][j] = fs->defer[i][j];
+            c->res[i] = FS_DEFER_NOT_RUN;
+            if (fs->defer[i][0] == FS_DEFER_UNLINK)
+                c->ops[i][3] = 0;         /* our retry mark is not the service's */
+        }
         c->nops = fs->ndefer;
+        batch = fs->nbehind != 0;
         before = fs->seen;
     }
     for (unsigned i = 0; i < n; i++)
@@ -206,12 +317,26 @@ static int64_t call(struct ae_fs *fs, uint64_t label, const uint64_t *w, unsigne
     int status = r < 0 ? (r == AE_EDEAD || r == AE_ECANCELED ? AE_EIO : r == AE_ECAP ? AE_EDEAD : (int)r)
                        : proto_status_of(AERIE_INFO_LABEL((uint64_t)r));
     if (c) {
-        if (c->nops == 0)
-            fs->ndefer = 0;               /* the service ran them */
+        if (c->nops == 0) {               /* the service ran them */
+            for (unsigned i = 0; i < fs->ndefer; i++) {
+                int64_t res = c->res[i];
+                if (fs->defer[i][0] == FS_DEFER_UNLINK && fs->defer[i][3] && res == AE_ENOENT)
+                    res = 0;              /* a retry after AE_EIO: the first try did it */
+                settle(fs, fs->defer[i], res);
+            }
+            fs->ndefer = 0;
+            fs->nbehind = 0;
+            fs->staged = 0;
+            fs->room = fs->room > fs->reserved ? fs->room - fs->reserved : 0;
+            fs->reserved = 0;
+        } else if (status == AE_EIO) {
+            after_eio(fs, c);             /* some may have run */
+        }
         c->nops = 0;
         uint64_t after = c->changes;
         bool own = label != FS_OP_ATTACH && fs_op_changes_things(label, w, n);
-        fs->fresh = r >= 0 && before != FS_SHCTL_DETACHED && after == before + (own ? 1 : 0);
+        fs->fresh = r >= 0 && before != FS_SHCTL_DETACHED &&
+                    after == before + (own ? 1 : 0) + (batch && !fs->ndefer ? 1 : 0);
         if (!fs->fresh || (own && (label != FS_OP_OPEN || status)))
             sc_clear(fs);                 /* an OPEN that worked: its caller drops what it touched */
         fs->seen = after;
@@ -253,6 +378,45 @@ static int attach(struct ae_fs *fs)
     return 0;
 }
 
+/* Forgets the buffer and what lived in it; lock held (or no one else
+ * uses fs). The queue goes too: a clone's buffer is zeroed and its
+ * handles are not its session's. */
+static void drop_buffer(struct ae_fs *fs)
+{
+    if (fs->buf)
+        ae_mem_unmap_delete(fs->buf, fs->want, fs->buf_mem);
+    fs->buf = NULL;
+    fs->ctl = NULL;                   /* the caches lived in it, or depend on it */
+    fs->stale = false;
+    ra_drop(fs);
+    free(fs->sc);
+    fs->sc = NULL;
+    drop_behind(fs, AE_EIO);
+}
+
+/* Attaches a new buffer in place of one the session no longer has (the
+ * service restarted, or another connection attached), moving the queued
+ * writes' data and unlinks' paths over: they were not sent, so they are
+ * still to do. Lock held. */
+static int reattach(struct ae_fs *fs)
+{
+    uint8_t *old = fs->buf;
+    uint64_t old_mem = fs->buf_mem;
+    fs->buf = NULL;
+    fs->ctl = NULL;
+    fs->stale = false;
+    ra_drop(fs);
+    free(fs->sc);
+    fs->sc = NULL;
+    int r = attach(fs);
+    if (!r && fs->staged)
+        memcpy(fs->buf + AE_FS_STAGE, old + AE_FS_STAGE, fs->staged);
+    ae_mem_unmap_delete(old, fs->want, old_mem);
+    if (r)
+        drop_behind(fs, r);
+    return r;
+}
+
 /* Takes the connection for one request, attaching first if needed: also
  * when the block says our buffer is no longer the session's (another
  * connection attached one, or the service restarted), since a request
@@ -262,11 +426,15 @@ static int begin(struct ae_fs *fs)
     __lock(&fs->lock);
     /* A clone (docs/FORK.md) has zeroed memory where the buffer was and a
      * new session: its block does not say DETACHED, so the generation
-     * does. Its caches go with the buffer (review3 F7). */
-    if ((fs->ctl && fs->ctl->changes == FS_SHCTL_DETACHED) ||
-        (fs->buf && fs->clone_gen != ae_clone_generation()))
-        ae_fs_fini(fs);
-    int r = fs->buf ? 0 : attach(fs);
+     * does. Its caches go with the buffer (review3 F7), and its queue:
+     * the original sends its own. */
+    int r = 0;
+    if (fs->buf && fs->clone_gen != ae_clone_generation())
+        drop_buffer(fs);
+    else if (fs->buf && (fs->stale || (fs->ctl && fs->ctl->changes == FS_SHCTL_DETACHED)))
+        r = reattach(fs);
+    if (!r && !fs->buf)
+        r = attach(fs);
     if (r)
         __unlock(&fs->lock);
     return r;
@@ -274,16 +442,80 @@ static int begin(struct ae_fs *fs)
 
 /* Ends a request. A session without our buffer (the service restarted:
  * it took the session over but not our buffer, or gave a boot service a
- * new session) answers AE_ENOTCONN: the buffer is dropped, and true tells
- * the caller to try again — a few times, as the service may restart again
- * meanwhile (docs/RESTART.md). Queued operations wait for the new buffer. */
+ * new session) answers AE_ENOTCONN: the buffer is replaced at the next
+ * begin, and true tells the caller to try again — a few times, as the
+ * service may restart again meanwhile (docs/RESTART.md). Queued
+ * operations wait for the new buffer. */
 static bool end(struct ae_fs *fs, int64_t r, int *tries)
 {
     bool again = r == AE_ENOTCONN && (*tries)++ < 4;
     if (again)
-        ae_fs_fini(fs);
+        fs->stale = true;
     __unlock(&fs->lock);
     return again;
+}
+
+/* Sends what is queued (a STATFS carries it; always: also to learn the
+ * room left). A batch cut off by the service's death is sent again, the
+ * part that did not run; whatever still cannot go is dropped with its
+ * error kept. Lock not held. */
+static int flush(struct ae_fs *fs, bool always)
+{
+    int64_t r = 0;
+    int tries = 0;
+    uint64_t out[2];
+    for (;;) {
+        if ((r = begin(fs)))
+            return (int)r;
+        if (!fs->nbehind && !always) {
+            __unlock(&fs->lock);
+            return 0;
+        }
+        r = call(fs, FS_OP_STATFS, NULL, 0, 0, out, 2);
+        if (!r)
+            fs->room = out[1] > out[0] ? out[1] - out[0] : 0;   /* STATFS: bytes used, limit */
+        if (r == AE_EIO && fs->nbehind && tries < 4) {
+            tries++;                      /* the service died: the rest goes to the next one */
+            __unlock(&fs->lock);
+            continue;
+        }
+        if (r && r != AE_ENOTCONN && fs->nbehind)
+            drop_behind(fs, (int)r);
+        if (end(fs, r, &tries))
+            continue;
+        return (int)r;
+    }
+}
+
+int ae_fs_flush(struct ae_fs *fs)
+{
+    return flush(fs, false);
+}
+
+/* begin(), after sending the queue first when the request would see it
+ * wrongly: any queued data (clean: the caller fills the buffer past the
+ * paths' place), or writes queued to handle h. Then an error a queued
+ * write to h got is h's call's answer. Lock held on 0. */
+static int begin_for(struct ae_fs *fs, uint64_t h, bool clean)
+{
+    for (int i = 0;; i++) {
+        int r = begin(fs);
+        if (r)
+            return r;
+        if (i < 8 && ((clean && fs->nbehind) || (h && behind_on(fs, h)))) {
+            __unlock(&fs->lock);
+            (void)ae_fs_flush(fs);        /* its failures are kept as errors of their handles */
+            continue;
+        }
+        if (clean && fs->nbehind)
+            drop_behind(fs, AE_EIO);      /* never sent after all those tries */
+        int e = h ? take_err(fs, h) : 0;
+        if (e) {
+            __unlock(&fs->lock);
+            return e;
+        }
+        return 0;
+    }
 }
 
 /* Copies a NUL-terminated path to buffer offset at; its length into *len. */
@@ -309,13 +541,9 @@ void ae_fs_init(struct ae_fs *fs, uint64_t cap, uint64_t buf_bytes)
 
 void ae_fs_fini(struct ae_fs *fs)
 {
-    if (fs->buf)
-        ae_mem_unmap_delete(fs->buf, fs->want, fs->buf_mem);
-    fs->buf = NULL;
-    fs->ctl = NULL;                   /* the caches lived in it, or depend on it */
-    ra_drop(fs);
-    free(fs->sc);
-    fs->sc = NULL;
+    if (fs->nbehind && fs->buf && fs->clone_gen == ae_clone_generation())
+        (void)ae_fs_flush(fs);            /* what write() said it wrote */
+    drop_buffer(fs);
 }
 
 static struct ae_fs default_conn, *default_fs;
@@ -358,9 +586,31 @@ int64_t ae_fs_request(struct ae_fs *fs, uint64_t label, const uint64_t *w, unsig
     int64_t r;
     int tries = 0;
     do {
-        if ((r = begin(fs)))
+        if ((r = begin_for(fs, 0, true)))   /* the caller may fill the buffer anywhere */
             return r;
         r = call(fs, label, w, n, 0, out, nout);
+    } while (end(fs, r, &tries));
+    return r;
+}
+
+/* A request on handle h that uses no buffer. A change through h (seek,
+ * truncation, ...) waits for the writes queued to h and reports their
+ * error instead; a look or an end (fstat, fsync, close: after) carries
+ * them and then reports it (the close is done anyway). */
+static int64_t handle_request(struct ae_fs *fs, uint64_t h, uint64_t label, const uint64_t *w,
+                              unsigned n, uint64_t *out, unsigned nout, bool after)
+{
+    int64_t r;
+    int tries = 0;
+    do {
+        if ((r = after ? begin(fs) : begin_for(fs, h, false)))
+            return r;
+        r = call(fs, label, w, n, 0, out, nout);
+        if (after && r != AE_ENOTCONN) {
+            int e = take_err(fs, h);
+            if (e && (r == 0 || label == FS_OP_CLOSE))
+                r = e;
+        }
     } while (end(fs, r, &tries));
     return r;
 }
@@ -467,18 +717,20 @@ int ae_fs_open(struct ae_fs *fs, const char *path, uint32_t flags, uint32_t mode
 
 int ae_fs_close(struct ae_fs *fs, uint64_t handle)
 {
-    return (int)ae_fs_request(fs, FS_OP_CLOSE, &handle, 1, NULL, 0);
+    return (int)handle_request(fs, handle, FS_OP_CLOSE, &handle, 1, NULL, 0, true);
 }
 
-void ae_fs_close_deferred(struct ae_fs *fs, uint64_t handle)
+int ae_fs_close_deferred(struct ae_fs *fs, uint64_t handle)
 {
     __lock(&fs->lock);
     if (fs->ra_len && fs->ra_handle == handle)
         fs->ra_len = 0;                   /* its position no longer matters */
-    bool queued = fs->ctl && defer(fs, FS_DEFER_CLOSE, handle, 0, false);
+    bool mine = behind_on(fs, handle);    /* its writes' errors are the close's to tell */
+    for (uint32_t i = 0; i < fs->nerr && !mine; i++)
+        mine = fs->err[i].handle == handle;
+    bool queued = !mine && fs->ctl && defer(fs, FS_DEFER_CLOSE, handle, 0, 0, false);
     __unlock(&fs->lock);
-    if (!queued)
-        (void)ae_fs_close(fs, handle);
+    return queued ? 0 : ae_fs_close(fs, handle);
 }
 
 /* READ or WRITE of len bytes in buffer-sized pieces. */
@@ -488,7 +740,7 @@ static int64_t transfer(struct ae_fs *fs, uint64_t op, uint64_t handle, uint64_t
     uint64_t done = 0;
     int tries = 0;
     do {
-        int64_t r = begin(fs);
+        int64_t r = begin_for(fs, handle, wr != NULL);   /* a write fills the buffer */
         if (r)
             return done ? (int64_t)done : r;
         uint64_t n = len - done < fs->buf_bytes ? len - done : fs->buf_bytes, got = 0;
@@ -544,7 +796,7 @@ static int64_t read_ahead(struct ae_fs *fs, uint64_t handle, uint64_t off, uint8
     uint64_t done = 0;
     int tries = 0;
     while (done < len) {
-        int64_t r = begin(fs);
+        int64_t r = begin_for(fs, handle, false);
         if (r)
             return done ? (int64_t)done : r;
         uint64_t at = off == FS_OFF_CURRENT ? off : off + done;
@@ -605,17 +857,67 @@ int64_t ae_fs_write(struct ae_fs *fs, uint64_t handle, uint64_t off, const void 
     return transfer(fs, FS_OP_WRITE, handle, off, NULL, buf, len);
 }
 
+/* Queues a write (ae_fs_write_behind); lock held. False: not now (the
+ * queue is full, or the session may not have room for it: the caller
+ * looks again, or writes at once so that AE_ENOSPC is this write's). A
+ * write is counted at two pages more than its bytes (unaligned ends, an
+ * index page), and a batch at four more (the index's upper levels). */
+static bool queue_write(struct ae_fs *fs, uint64_t handle, uint64_t off, const void *buf,
+                        uint64_t len)
+{
+    uint64_t need = ((len + 4095) / 4096 + 2) * 4096 + (fs->reserved ? 0 : 4 * 4096);
+    if (fs->staged + len > fs->buf_bytes - AE_FS_STAGE || fs->ndefer + 2 > FS_SHCTL_OPS_MAX ||
+        fs->reserved + need > fs->room)
+        return false;
+    ra_drop(fs);                          /* its bytes are where the data goes */
+    sc_clear(fs);                         /* a size or a time will change */
+    uint64_t at = AE_FS_STAGE + fs->staged;
+    memcpy(fs->buf + at, buf, len);
+    (void)defer(fs, FS_DEFER_WRITE, handle, off, FS_DEFER_RANGE_OF(at, len), false);
+    fs->staged += (len + 7) & ~7ull;
+    fs->reserved += need;
+    fs->nbehind++;
+    return true;
+}
+
+int64_t ae_fs_write_behind(struct ae_fs *fs, uint64_t handle, uint64_t off, const void *buf,
+                           uint64_t len)
+{
+    for (int i = 0; len && len <= AE_FS_BEHIND_MAX && i < 2; i++) {
+        int r = begin(fs);
+        if (r)
+            return r;
+        if (!fs->ctl || !fs->priv || fs->buf_bytes < AE_FS_STAGE + AE_FS_BEHIND_MAX) {
+            __unlock(&fs->lock);
+            break;                        /* others see the files: no write-behind */
+        }
+        int e = take_err(fs, handle);
+        bool queued = !e && queue_write(fs, handle, off, buf, len);
+        __unlock(&fs->lock);
+        if (e)
+            return e;
+        if (queued)
+            return (int64_t)len;
+        (void)flush(fs, true);            /* send the queue, learn the room; then again */
+    }
+    int64_t r = ae_fs_write(fs, handle, off, buf, len);
+    __lock(&fs->lock);
+    fs->room = 0;                         /* unknown: the next write looks first */
+    __unlock(&fs->lock);
+    return r;
+}
+
 int64_t ae_fs_seek(struct ae_fs *fs, uint64_t handle, int64_t off, uint32_t whence)
 {
     uint64_t w[3] = { handle, (uint64_t)off, whence }, pos;
-    int64_t r = ae_fs_request(fs, FS_OP_SEEK, w, 3, &pos, 1);
+    int64_t r = handle_request(fs, handle, FS_OP_SEEK, w, 3, &pos, 1, false);
     return r ? r : (int64_t)pos;
 }
 
 int ae_fs_ftruncate(struct ae_fs *fs, uint64_t handle, uint64_t size)
 {
     uint64_t w[2] = { handle, size };
-    return (int)ae_fs_request(fs, FS_OP_FTRUNCATE, w, 2, NULL, 0);
+    return (int)handle_request(fs, handle, FS_OP_FTRUNCATE, w, 2, NULL, 0, false);
 }
 
 int ae_fs_truncate(struct ae_fs *fs, const char *path, uint64_t size)
@@ -627,7 +929,7 @@ int ae_fs_truncate(struct ae_fs *fs, const char *path, uint64_t size)
 int ae_fs_fstat(struct ae_fs *fs, uint64_t handle, struct ae_fs_stat *st)
 {
     uint64_t out[FS_R_STAT_WORDS];
-    int r = (int)ae_fs_request(fs, FS_OP_FSTAT, &handle, 1, out, FS_R_STAT_WORDS);
+    int r = (int)handle_request(fs, handle, FS_OP_FSTAT, &handle, 1, out, FS_R_STAT_WORDS, true);
     if (!r)
         stat_from(out, st);
     return r;
@@ -703,6 +1005,61 @@ int ae_fs_unlinkat(struct ae_fs *fs, uint64_t dir, const char *path)
 int ae_fs_unlink(struct ae_fs *fs, const char *path)
 {
     return ae_fs_unlinkat(fs, 0, path);
+}
+
+/* Queues an unlink of path if the kept stats prove it will work; lock
+ * held. 1: queued; 0: not (the caller unlinks at once); -1: the queue is
+ * full. */
+static int queue_unlink(struct ae_fs *fs, const char *path)
+{
+    size_t len;
+    if (!fs->sc || !sc_usable(fs, 0, path, &len) || fs->clone_gen != ae_clone_generation())
+        return 0;
+    caches_check(fs);
+    struct sc_entry *e = sc_find(fs, path, len, true);
+    if (!e)
+        e = sc_find(fs, path, len, false);
+    /* A name that resolves to something other than a directory, with
+     * times: a node of our own layer, not an image name (whose unlink
+     * needs a whiteout, which can fail). Neither a final link nor the
+     * node it names can be a directory here, or the entry would say so. */
+    if (!e || e->st.type == FS_TYPE_DIR || e->st.ctime == 0)
+        return 0;
+    if (fs->staged + len > fs->buf_bytes - AE_FS_STAGE || fs->ndefer + 2 > FS_SHCTL_OPS_MAX)
+        return -1;
+    uint64_t ino = e->st.ino, at = AE_FS_STAGE + fs->staged;
+    memcpy(fs->buf + at, path, len);
+    (void)defer(fs, FS_DEFER_UNLINK, FS_DEFER_RANGE_OF(at, len), 0, 0, false);
+    fs->staged += (len + 7) & ~7ull;
+    fs->nbehind++;
+    sc_drop_touched(fs, ino);             /* its directory, its other names */
+    for (int nf = 0; nf < 2; nf++)
+        if ((e = sc_find(fs, path, len, nf)))
+            e->gen = 0;
+    return 1;
+}
+
+int ae_fs_unlink_behind(struct ae_fs *fs, const char *path)
+{
+    for (int i = 0; i < 2; i++) {
+        int r = begin(fs);
+        if (r)
+            return r;
+        int e = fs->unlink_err, q = 0;
+        fs->unlink_err = 0;
+        if (!e && fs->ctl && fs->priv)
+            q = queue_unlink(fs, path);
+        __unlock(&fs->lock);
+        if (e)
+            return e;
+        if (q >= 0) {
+            if (q)
+                return 0;
+            break;
+        }
+        (void)ae_fs_flush(fs);            /* the queue is full: send it, then queue */
+    }
+    return ae_fs_unlink(fs, path);
 }
 
 int ae_fs_rmdirat(struct ae_fs *fs, uint64_t dir, const char *path)
@@ -815,24 +1172,24 @@ int ae_fs_utimensat(struct ae_fs *fs, uint64_t dir, const char *path, uint64_t a
 int ae_fs_fchmod(struct ae_fs *fs, uint64_t handle, uint32_t mode)
 {
     uint64_t w[2] = { handle, mode };
-    return (int)ae_fs_request(fs, FS_OP_FCHMOD, w, 2, NULL, 0);
+    return (int)handle_request(fs, handle, FS_OP_FCHMOD, w, 2, NULL, 0, false);
 }
 
 int ae_fs_fchown(struct ae_fs *fs, uint64_t handle, uint32_t uid, uint32_t gid)
 {
     uint64_t w[3] = { handle, uid, gid };
-    return (int)ae_fs_request(fs, FS_OP_FCHOWN, w, 3, NULL, 0);
+    return (int)handle_request(fs, handle, FS_OP_FCHOWN, w, 3, NULL, 0, false);
 }
 
 int ae_fs_futimens(struct ae_fs *fs, uint64_t handle, uint64_t atime, uint64_t mtime)
 {
     uint64_t w[3] = { handle, atime, mtime };
-    return (int)ae_fs_request(fs, FS_OP_FUTIMENS, w, 3, NULL, 0);
+    return (int)handle_request(fs, handle, FS_OP_FUTIMENS, w, 3, NULL, 0, false);
 }
 
 int ae_fs_fsync(struct ae_fs *fs, uint64_t handle)
 {
-    return (int)ae_fs_request(fs, FS_OP_FSYNC, &handle, 1, NULL, 0);
+    return (int)handle_request(fs, handle, FS_OP_FSYNC, &handle, 1, NULL, 0, true);
 }
 
 int64_t ae_fs_readdir(struct ae_fs *fs, uint64_t handle, uint64_t cookie, void *recs,
@@ -858,5 +1215,5 @@ int64_t ae_fs_readdir(struct ae_fs *fs, uint64_t handle, uint64_t cookie, void *
 
 int ae_fs_statfs(struct ae_fs *fs, uint64_t out[6])
 {
-    return (int)ae_fs_request(fs, FS_OP_STATFS, NULL, 0, out, 6);
+    return (int)handle_request(fs, 0, FS_OP_STATFS, NULL, 0, out, 6, true);
 }

@@ -23,6 +23,7 @@ struct fs_file {
     struct ae_fs *fs;
     uint64_t handle;
     bool dir;
+    bool writes;                  /* open for writing: its small writes may be queued */
     char *path;                   /* a directory's, for fchdir */
     /* directories: records fetched and not yet returned */
     uint8_t *recs;
@@ -74,7 +75,8 @@ static long file_read(void *obj, void *buf, size_t n)
 static long file_write(void *obj, const void *buf, size_t n)
 {
     struct fs_file *f = obj;
-    return ae_fs_write(f->fs, f->handle, FS_OFF_CURRENT, buf, n);
+    return f->writes ? ae_fs_write_behind(f->fs, f->handle, FS_OFF_CURRENT, buf, n)
+                     : ae_fs_write(f->fs, f->handle, FS_OFF_CURRENT, buf, n);   /* EBADF now */
 }
 
 static long file_pread(void *obj, void *buf, size_t n, long off)
@@ -86,7 +88,8 @@ static long file_pread(void *obj, void *buf, size_t n, long off)
 static long file_pwrite(void *obj, const void *buf, size_t n, long off)
 {
     struct fs_file *f = obj;
-    return ae_fs_write(f->fs, f->handle, (uint64_t)off, buf, n);
+    return f->writes ? ae_fs_write_behind(f->fs, f->handle, (uint64_t)off, buf, n)
+                     : ae_fs_write(f->fs, f->handle, (uint64_t)off, buf, n);
 }
 
 /* A directory can only be rewound (rewinddir). */
@@ -118,16 +121,18 @@ static int file_ftruncate(void *obj, long size)
     return ae_fs_ftruncate(f->fs, f->handle, (uint64_t)size);
 }
 
-/* The handle is ours and open, so the close cannot fail: it rides on the
- * connection's next request instead of costing one of its own. */
+/* The handle is ours and open, so the close itself cannot fail: it rides
+ * on the connection's next request instead of costing one of its own —
+ * unless writes to it are still queued (write-behind): then it is made
+ * now, with them, and an error one of them got is close's (as NFS does). */
 static int file_close(void *obj)
 {
     struct fs_file *f = obj;
-    ae_fs_close_deferred(f->fs, f->handle);
+    int r = ae_fs_close_deferred(f->fs, f->handle);
     free(f->recs);
     free(f->path);
     free(f);
-    return 0;
+    return r;
 }
 
 /* The next record, fetching a page of them when those held ran out. */
@@ -209,6 +214,7 @@ int __sys_open(const char *path, int flags, unsigned mode, const struct fd_ops *
         return r;
     f->fs = fs;
     f->dir = st.type == FS_TYPE_DIR;
+    f->writes = (fl & (FS_O_WRONLY | FS_O_RDWR)) != 0;
     f->path = f->dir && path[0] == '/' ? strdup(path) : NULL;   /* none: fchdir says ENOTDIR */
     *ops = &fs_file_ops;
     *obj = f;
@@ -253,7 +259,7 @@ int __sys_unlink(const char *path)
 {
     struct ae_fs *fs;
     int r = conn(path, &fs);
-    return r ? r : ae_fs_unlink(fs, path);
+    return r ? r : ae_fs_unlink_behind(fs, path);
 }
 
 int __sys_rmdir(const char *path)
@@ -307,4 +313,13 @@ int __sys_chown(const char *path, unsigned uid, unsigned gid, int follow)
     struct ae_fs *fs;
     int r = conn(path, &fs);
     return r ? r : ae_fs_chownat(fs, 0, path, uid, gid, follow ? 0 : FS_AT_NOFOLLOW);
+}
+
+/* exit() and _exit(): writes still queued by write-behind go to the
+ * service before the program ends (docs/FS.md, "Write-behind"). */
+void __sys_fs_flush(void)
+{
+    struct ae_fs *fs = ae_fs_default();
+    if (fs)
+        (void)ae_fs_flush(fs);
 }

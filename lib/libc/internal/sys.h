@@ -103,6 +103,8 @@ int __sys_lstat(const char *path, struct stat *st);
 int __sys_truncate(const char *path, long size);
 int __sys_mkdir(const char *path, unsigned mode);
 int __sys_unlink(const char *path);
+/* Sends the file writes still queued (write-behind) before the program ends. */
+void __sys_fs_flush(void);
 int __sys_rmdir(const char *path);
 int __sys_rename(const char *from, const char *to);
 int __sys_symlink(const char *target, const char *link);

@@ -45,7 +45,8 @@ static int h_file(void *ctx, struct ae_request *rq)
     } else {
         struct fs_shbuf sb = { b->base, b->bytes };
         struct fs_reply rep;
-        shctl_run_deferred(s->fs, b);
+        if (shctl_run_deferred(s->fs, b, &wk->req))
+            shctl_publish(svc, s);     /* the queued writes and unlinks: one change */
         fs_serve(s->fs, rq->label, rq->w, rq->nwords, &sb, &wk->req, &rep);
         if (fs_op_changes_things(rq->label, rq->w, rq->nwords))
             shctl_publish(svc, s);     /* before the reply: its client reads it after */

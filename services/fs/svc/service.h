@@ -255,8 +255,10 @@ bool shbuf_fault(struct fs_service *svc, uint64_t addr);
 struct shctl_keep;
 /* Counts a change of s and shows the count in its buffer's block. */
 void shctl_publish(struct fs_service *svc, struct svc_session *s);
-/* Runs the operations the client queued in b's block on fs (none if b has no block). */
-void shctl_run_deferred(struct fs_session *fs, struct shbuf *b);
+/* Runs the operations the client queued in b's block on fs (none if b
+ * has no block), with req as scratch; true if a write or unlink was among
+ * them (the caller then publishes one change). */
+bool shctl_run_deferred(struct fs_session *fs, struct shbuf *b, struct fs_request *req);
 /* ATTACH with a block: a record of mem (the buffer's capability, taken
  * over) that a restarted instance can reach, or NULL (no keeper). */
 struct shctl_keep *shctl_keep_new(uint64_t mem, uint64_t ctl_off);

@@ -8,7 +8,9 @@
  *     a client can keep what it read (file data, stats) and know, by one
  *     load, whether it still holds;
  *   - operations the client queued without waiting for them (closes, a
- *     position to set), which we run before its next request.
+ *     position to set, small writes and unlinks: docs/FS.md, "Write-behind"),
+ *     which we run in order before its next request, leaving each one's
+ *     result in the block.
  *
  * The block is the client's own memory: what it writes there reaches only
  * its own session, and what we write there is its session's own count.
@@ -43,24 +45,57 @@ void shctl_publish(struct fs_service *svc, struct svc_session *s)
     pthread_mutex_unlock(&svc->table_lock);
 }
 
-void shctl_run_deferred(struct fs_session *fs, struct shbuf *b)
+/* One queued WRITE or UNLINK, through the protocol's own decoding (its
+ * range checks, the path copied out byte by byte): what a request with
+ * these words would do. */
+static int64_t run_request(struct fs_session *fs, struct shbuf *b, struct fs_request *req,
+                           uint64_t label, const uint64_t *w, uint32_t n)
+{
+    struct fs_shbuf sb = { b->base, b->bytes };
+    struct fs_reply rep;
+    fs_serve(fs, label, w, n, &sb, req, &rep);
+    if (rep.status)
+        return rep.status;
+    return label == FS_OP_WRITE ? (int64_t)rep.w[0] : 0;
+}
+
+bool shctl_run_deferred(struct fs_session *fs, struct shbuf *b, struct fs_request *req)
 {
     struct fs_shctl *c = b->ctl;
     if (!c)
-        return;
+        return false;
     uint64_t n = c->nops;             /* each word read once: the client may change them */
     if (!n)
-        return;
+        return false;
     if (n > FS_SHCTL_OPS_MAX)
         n = FS_SHCTL_OPS_MAX;
+    bool changed = false;
+    uint64_t moved = 0;               /* bytes the batch's writes named: at most the buffer */
     for (uint64_t i = 0; i < n; i++) {
-        uint64_t op = c->ops[i][0], h = c->ops[i][1], arg = c->ops[i][2];
-        if (op == FS_DEFER_CLOSE)
-            (void)fs_close(fs, h);    /* a handle not open: AE_EBADF, skipped */
-        else if (op == FS_DEFER_SEEK && arg <= FS_FILE_MAX)
-            (void)fs_seek(fs, h, (int64_t)arg, FS_SEEK_SET);
+        uint64_t op = c->ops[i][0], a = c->ops[i][1], arg = c->ops[i][2], r3 = c->ops[i][3];
+        int64_t res = AE_EINVAL;
+        if (op == FS_DEFER_CLOSE) {
+            res = fs_close(fs, a);    /* a handle not open: AE_EBADF */
+        } else if (op == FS_DEFER_SEEK) {
+            if (arg <= FS_FILE_MAX)
+                res = fs_seek(fs, a, (int64_t)arg, FS_SEEK_SET);
+        } else if (op == FS_DEFER_WRITE) {
+            uint64_t len = FS_DEFER_LEN(r3);
+            if (len <= b->bytes - moved) {
+                moved += len;
+                uint64_t w[4] = { a, arg, FS_DEFER_OFF(r3), len };
+                res = run_request(fs, b, req, FS_OP_WRITE, w, 4);
+                changed = true;
+            }
+        } else if (op == FS_DEFER_UNLINK) {
+            uint64_t w[FS_REQ_WORDS_MAX] = { FS_DEFER_OFF(a), FS_DEFER_LEN(a), 0, 0, 0, 0, arg, 0 };
+            res = run_request(fs, b, req, FS_OP_UNLINK, w, arg ? FS_REQ_WORDS_MAX : 2);
+            changed = true;
+        }
+        c->res[i] = res;              /* done: a client that saw us die knows this one ran */
     }
     c->nops = 0;
+    return changed;
 }
 
 struct shctl_keep *shctl_keep_new(uint64_t mem, uint64_t ctl_off)

@@ -27,6 +27,11 @@
 #define AE_FS_BUF_DEFAULT (64u << 10)   /* request bytes of the buffer libc's connection
                                            attaches (a page more holds its control block) */
 
+#define AE_FS_BEHIND_MAX  (16u << 10)  /* writes up to this size may be queued */
+#define AE_FS_STAGE       (2u * FS_PATH_MAX)   /* queued data starts here: requests' paths
+                                                  below it ride with the queue */
+#define AE_FS_ERRS_MAX    32u
+
 struct ae_fs_scache;               /* fs_client.c: stats kept between requests */
 
 struct ae_fs {
@@ -44,7 +49,17 @@ struct ae_fs {
     uint64_t seen;                /* the count the caches hold for */
     uint64_t clone_gen;           /* ae_clone_generation() when the buffer was attached */
     uint32_t ndefer;              /* operations queued for the next request */
-    uint64_t defer[FS_SHCTL_OPS_MAX][3];
+    uint64_t defer[FS_SHCTL_OPS_MAX][4];
+    /* Write-behind (docs/FS.md, "Write-behind"): the queued writes and
+     * unlinks among them, their data and paths in buf[AE_FS_STAGE, +staged). */
+    uint32_t nbehind;
+    uint64_t staged;
+    uint64_t room;                /* data bytes the session had left at the last look ... */
+    uint64_t reserved;            /* ... and what the queued writes may take of it */
+    bool stale;                   /* the session lost our buffer: attach again, keeping them */
+    uint32_t nerr;                /* errors of queued operations, for the next call on ... */
+    struct { uint64_t handle; int err; } err[AE_FS_ERRS_MAX];   /* ... that handle */
+    int unlink_err;               /* ... or the next unlink (a queued one failed) */
     uint64_t ra_handle, ra_at, ra_len, ra_pos;   /* read-ahead: buf[0, ra_len) is the
                                      file's [ra_at, ...); ra_pos our position in it */
     uint64_t ra_end, ra_next;     /* where the last one ended; the next one's size */
@@ -82,14 +97,30 @@ int ae_fs_openat(struct ae_fs *fs, uint64_t dir, const char *path, uint32_t flag
 int ae_fs_close(struct ae_fs *fs, uint64_t handle);
 /* Closes a handle this connection opened without waiting: the close rides
  * on the connection's next request (which sees it done), or is made now
- * if too many wait. For callers that know the handle is open (libc). */
-void ae_fs_close_deferred(struct ae_fs *fs, uint64_t handle);
+ * if too many wait, or if writes to it are queued: then it returns what
+ * they got (an error of a queued write: the close happened anyway). For
+ * callers that know the handle is open (libc). */
+int ae_fs_close_deferred(struct ae_fs *fs, uint64_t handle);
 /* off: a file offset, or FS_OFF_CURRENT (the handle's position, advanced).
  * Moves len bytes in buffer-sized pieces; stops early at the end of the
  * file (read) or when space runs out (write). */
 int64_t ae_fs_read(struct ae_fs *fs, uint64_t handle, uint64_t off, void *buf, uint64_t len);
 int64_t ae_fs_write(struct ae_fs *fs, uint64_t handle, uint64_t off, const void *buf,
                     uint64_t len);
+/* Write-behind (docs/FS.md, "Write-behind"), for libc: a write of at most
+ * AE_FS_BEHIND_MAX bytes on a session that mounts no volume is copied into
+ * the buffer and queued, and returns len at once; queued writes go to the
+ * service in order, many to a request, before anything that could see
+ * them. An error one of them gets is returned by the next call on that
+ * handle (read, write, seek, fstat, fsync, close, ...). Otherwise as
+ * ae_fs_write. ae_fs_flush sends whatever is queued now. */
+int64_t ae_fs_write_behind(struct ae_fs *fs, uint64_t handle, uint64_t off, const void *buf,
+                           uint64_t len);
+int ae_fs_flush(struct ae_fs *fs);
+/* An unlink queued as writes are, when the connection's kept stats show
+ * path names something that is not a directory in its own layer (so the
+ * unlink cannot fail); otherwise ae_fs_unlink. */
+int ae_fs_unlink_behind(struct ae_fs *fs, const char *path);
 int64_t ae_fs_seek(struct ae_fs *fs, uint64_t handle, int64_t off, uint32_t whence);
 int ae_fs_ftruncate(struct ae_fs *fs, uint64_t handle, uint64_t size);
 int ae_fs_truncate(struct ae_fs *fs, const char *path, uint64_t size);

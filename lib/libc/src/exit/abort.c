@@ -15,12 +15,16 @@ _Noreturn void abort(void)
     __sys_exit(ABORT_STATUS);
 }
 
+/* No atexit functions and no stdio, but what write() took is written
+ * (libaerie's write-behind queue), as it is on Linux. */
 _Noreturn void _Exit(int status)
 {
+    __sys_fs_flush();
     __sys_exit(status);
 }
 
 _Noreturn void _exit(int status)
 {
+    __sys_fs_flush();
     __sys_exit(status);
 }

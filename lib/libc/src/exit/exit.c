@@ -1,7 +1,8 @@
 /*
  * exit.c — C11 7.22.4.4 exit: functions registered with atexit in reverse
  * order, then destructors (.fini_array, also reversed), then every open
- * stream flushed; then the program ends with status.
+ * stream flushed, and the file writes libaerie still queues (write-behind);
+ * then the program ends with status.
  */
 #include <stdlib.h>
 #include "libc.h"
@@ -24,5 +25,6 @@ _Noreturn void exit(int status)
     __run_atexit();
     run_finis();
     __stdio_exit();
+    __sys_fs_flush();
     __sys_exit(status);
 }
