@@ -203,7 +203,7 @@ static void attack_fs_control_block(uint64_t slot)
     }
     struct fs_shctl *c = (struct fs_shctl *)(buf + data);
     for (unsigned i = 0; i < FS_SHCTL_OPS_MAX; i++) {
-        c->ops[i][0] = i % 4;                    /* 0 and 3: no such operation */
+        c->ops[i][0] = i % 4;                    /* 0: no such operation; 3: a write */
         c->ops[i][1] = i < 4 ? i : ~0ull >> i;  /* handles it never opened */
         c->ops[i][2] = ~0ull - i;                /* positions past any file */
     }

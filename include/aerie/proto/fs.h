@@ -171,7 +171,10 @@ enum {
  *   FSTAT, STAT  a stat from word 0
  *   READDIR   0: bytes of records  1: records  2: cookie to continue from  3: 1 at the end
  *   STATFS    0: data bytes used  1: data bytes limit  2: inodes used  3: inodes limit
- *             4: handles open  5: handles limit
+ *             4: handles open  5: handles limit  6 (the service on Aerie): data bytes
+ *             can surely still write now — word 1 - word 0, or less: what the pages
+ *             it already took from its quota have free, or the service's own
+ *             pool's room (libaerie's write-behind queues no more than this)
  *   READLINK  0: the target's length (its first min(length, buf length) bytes are in buf)
  *   others    none
  * A stat is 12 words: ino, type, mode, size (a link: its target's length),
@@ -186,6 +189,7 @@ enum {
 };
 #define FS_R_OPEN_HANDLE   0
 #define FS_R_OPEN_STAT     1
+#define FS_R_STATFS_ROOM   6
 #define FS_R_READ_BYTES    0
 #define FS_R_READ_AT       1
 #define FS_R_READDIR_BYTES 0

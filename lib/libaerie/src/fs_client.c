@@ -463,7 +463,9 @@ static int flush(struct ae_fs *fs, bool always)
 {
     int64_t r = 0;
     int tries = 0;
-    uint64_t out[2];
+    uint64_t out[FS_R_STATFS_ROOM + 1];
+    if (!always && !__atomic_load_n(&fs->nbehind, __ATOMIC_RELAXED))
+        return 0;                         /* (exit's call: no buffer made for nothing) */
     for (;;) {
         if ((r = begin(fs)))
             return (int)r;
@@ -471,9 +473,9 @@ static int flush(struct ae_fs *fs, bool always)
             __unlock(&fs->lock);
             return 0;
         }
-        r = call(fs, FS_OP_STATFS, NULL, 0, 0, out, 2);
+        r = call(fs, FS_OP_STATFS, NULL, 0, 0, out, FS_R_STATFS_ROOM + 1);
         if (!r)
-            fs->room = out[1] > out[0] ? out[1] - out[0] : 0;   /* STATFS: bytes used, limit */
+            fs->room = out[FS_R_STATFS_ROOM];   /* 0 from a service without it: no queueing */
         if (r == AE_EIO && fs->nbehind && tries < 4) {
             tries++;                      /* the service died: the rest goes to the next one */
             __unlock(&fs->lock);
@@ -601,17 +603,31 @@ static int64_t handle_request(struct ae_fs *fs, uint64_t h, uint64_t label, cons
                               unsigned n, uint64_t *out, unsigned nout, bool after)
 {
     int64_t r;
-    int tries = 0;
-    do {
+    int tries = 0, eio = 0, e = 0;
+    for (;;) {
         if ((r = after ? begin(fs) : begin_for(fs, h, false)))
             return r;
         r = call(fs, label, w, n, 0, out, nout);
-        if (after && r != AE_ENOTCONN) {
-            int e = take_err(fs, h);
-            if (e && (r == 0 || label == FS_OP_CLOSE))
-                r = e;
+        /* A close the service died with may or may not have happened,
+         * and writes queued to the handle went with it: it is made again
+         * (the writes that did not run go first; a handle value is never
+         * reused, so AE_EBADF then means the first try closed it). A
+         * program that ignores close's answer keeps its data. */
+        bool again = label == FS_OP_CLOSE && r == AE_EIO && eio < 4;
+        if (label == FS_OP_CLOSE && eio && r == AE_EBADF)
+            r = 0;
+        if (after && r != AE_ENOTCONN && !e)
+            e = take_err(fs, h);
+        if (end(fs, r, &tries))
+            continue;
+        if (again) {
+            eio++;
+            continue;
         }
-    } while (end(fs, r, &tries));
+        break;
+    }
+    if (e && (r == 0 || label == FS_OP_CLOSE))
+        r = e;
     return r;
 }
 

@@ -531,3 +531,29 @@ void acct_usage(struct svc_acct *a, uint64_t *charged, uint64_t *meta, uint64_t 
     pthread_mutex_unlock(&a->lock);
     *meta = __atomic_load_n(&a->meta, __ATOMIC_RELAXED);
 }
+
+/* A quota account's room is what its chunks have free: the quota we hold
+ * is a child of the container's memory, whose parent may be fuller than
+ * the child says, so only pages already taken are sure. When fewer than
+ * ROOM_WANT bytes are free a chunk is taken now (the pages a write would
+ * take next anyway; an empty one goes back as pages are freed). */
+#define ROOM_WANT (128u << 10)
+
+uint64_t acct_room(struct svc_acct *a)
+{
+    if (!a->quota) {
+        uint64_t in_use, pooled, limit, quota_pages;
+        acct_pool_counts(&in_use, &pooled, &limit, &quota_pages);
+        return limit > in_use * PAGE ? limit - in_use * PAGE : 0;
+    }
+    pthread_mutex_lock(&a->lock);
+    for (int i = 0; i < 2 && a->charged - a->pages_used * PAGE < ROOM_WANT &&
+                    !__atomic_load_n(&a->lost, __ATOMIC_ACQUIRE); i++) {
+        struct acct_chunk *c;
+        if (chunk_new(a, &c))
+            break;                        /* the container's memory is full */
+    }
+    uint64_t spare = a->charged - a->pages_used * PAGE;
+    pthread_mutex_unlock(&a->lock);
+    return spare;
+}

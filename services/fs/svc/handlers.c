@@ -50,6 +50,13 @@ static int h_file(void *ctx, struct ae_request *rq)
         fs_serve(s->fs, rq->label, rq->w, rq->nwords, &sb, &wk->req, &rep);
         if (fs_op_changes_things(rq->label, rq->w, rq->nwords))
             shctl_publish(svc, s);     /* before the reply: its client reads it after */
+        if (rq->label == FS_OP_STATFS && rep.status == 0 && rep.nwords == FS_R_STATFS_ROOM) {
+            /* The room a write may still use: the data limit's, or less
+             * when the memory the pages come from has less. */
+            uint64_t left = rep.w[1] > rep.w[0] ? rep.w[1] - rep.w[0] : 0, room = acct_room(s->acct);
+            rep.w[FS_R_STATFS_ROOM] = left < room ? left : room;
+            rep.nwords = FS_R_STATFS_ROOM + 1;
+        }
         for (unsigned i = 0; i < rep.nwords; i++)
             rq->reply[i] = rep.w[i];
         rq->nreply = rep.nwords;

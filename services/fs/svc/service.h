@@ -182,6 +182,10 @@ bool acct_recover(struct svc_acct *a);
 /* If a's quota vanished, ends the core session's use of its pages (once). */
 void acct_settle(struct svc_acct *a, struct fs_session *fs);
 void acct_usage(struct svc_acct *a, uint64_t *charged, uint64_t *meta, uint64_t *pages);
+/* Bytes of pages the session can surely still get now: what its chunks
+ * from its quota have free (taking one more when that is little), or the
+ * own pool's room (shared with every session drawing on it). */
+uint64_t acct_room(struct svc_acct *a);
 /* A worker's fault at addr: true if it was in a window and is recovered. */
 bool acct_fault(uint64_t addr);
 void acct_pool_limit(uint64_t bytes);
