@@ -340,7 +340,17 @@ void fs_perform(struct fs_session *s, const struct fs_request *q, const struct f
         r = do_stat((int)r, &st, rep);
         break;
     case FS_OP_MKDIR:     r = fs_mkdir(s, &q->path, q->mode); break;
-    case FS_OP_UNLINK:    r = fs_unlink(s, &q->path); break;
+    case FS_OP_UNLINK: {
+        uint64_t ino = 0;
+        uint32_t type = 0;
+        r = fs_unlink_ino(s, &q->path, &ino, &type);
+        if (!r) {
+            rep->w[FS_R_UNLINK_INO] = ino;       /* for a client's kept stats */
+            rep->w[FS_R_UNLINK_TYPE] = type;
+            rep->nwords = 2;
+        }
+        break;
+    }
     case FS_OP_RMDIR:     r = fs_rmdir(s, &q->path); break;
     case FS_OP_RENAME:    r = fs_rename(s, &q->path, &q->path2, q->flags); break;
     case FS_OP_READDIR:   r = do_readdir(s, q, b, rep); break;

@@ -155,6 +155,9 @@ int fs_stat(struct fs_session *s, const struct fs_path *p, struct fs_stat *st);
 int fs_lstat(struct fs_session *s, const struct fs_path *p, struct fs_stat *st);
 int fs_mkdir(struct fs_session *s, const struct fs_path *p, uint32_t mode);
 int fs_unlink(struct fs_session *s, const struct fs_path *p);
+/* fs_unlink, telling the inode number and type of what it removed (a
+ * client's kept stats of that node, by any name, are then stale). */
+int fs_unlink_ino(struct fs_session *s, const struct fs_path *p, uint64_t *ino, uint32_t *type);
 int fs_rmdir(struct fs_session *s, const struct fs_path *p);
 int fs_rename(struct fs_session *s, const struct fs_path *from, const struct fs_path *to,
               uint32_t flags);

@@ -69,10 +69,19 @@ static uint64_t ref_children(struct fs_ref r)
 
 int fs_unlink(struct fs_session *s, const struct fs_path *p)
 {
+    return fs_unlink_ino(s, p, NULL, NULL);
+}
+
+int fs_unlink_ino(struct fs_session *s, const struct fs_path *p, uint64_t *ino, uint32_t *type)
+{
     struct fs_walk w;
     int r = enter_name(s, p, WALK_LITERAL, &w);
     if (r)
         return r;
+    if (w.found && ino)
+        *ino = w.node.r.u ? w.node.r.u->ino : w.node.r.l->ino;
+    if (w.found && type)
+        *type = ref_type(w.node.r);
     if (!w.found)
         r = AE_ENOENT;
     else if (!w.named || ref_type(w.node.r) == FS_TYPE_DIR)

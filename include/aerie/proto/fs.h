@@ -175,6 +175,7 @@ enum {
  *             can surely still write now — word 1 - word 0, or less: what the pages
  *             it already took from its quota have free, or the service's own
  *             pool's room (libaerie's write-behind queues no more than this)
+ *   UNLINK    0: the inode number of what it removed  1: its type (FS_TYPE_*)
  *   READLINK  0: the target's length (its first min(length, buf length) bytes are in buf)
  *   others    none
  * A stat is 12 words: ino, type, mode, size (a link: its target's length),
@@ -190,6 +191,8 @@ enum {
 #define FS_R_OPEN_HANDLE   0
 #define FS_R_OPEN_STAT     1
 #define FS_R_STATFS_ROOM   6
+#define FS_R_UNLINK_INO    0
+#define FS_R_UNLINK_TYPE   1
 #define FS_R_READ_BYTES    0
 #define FS_R_READ_AT       1
 #define FS_R_READDIR_BYTES 0

@@ -198,6 +198,8 @@ static void settle(struct ae_fs *fs, const uint64_t *op, int64_t res)
         keep_err(fs, op[1], res < 0 ? (int)res : AE_ENOSPC);
     else if (op[0] == FS_DEFER_UNLINK && res < 0 && !fs->unlink_err)
         fs->unlink_err = (int)res;
+    else if (op[0] == FS_DEFER_UNLINK && res == FS_TYPE_SYMLINK)
+        fs->link_gone = true;             /* other spellings of its name may be kept */
 }
 
 /* Drops the queued writes and unlinks (they can no longer be sent),
@@ -337,8 +339,15 @@ static int64_t call(struct ae_fs *fs, uint64_t label, const uint64_t *w, unsigne
         bool own = label != FS_OP_ATTACH && fs_op_changes_things(label, w, n);
         fs->fresh = r >= 0 && before != FS_SHCTL_DETACHED &&
                     after == before + (own ? 1 : 0) + (batch && !fs->ndefer ? 1 : 0);
-        if (!fs->fresh || (own && (label != FS_OP_OPEN || status)))
+        bool unlinked = label == FS_OP_UNLINK && r >= 0 && !status &&
+                        AERIE_INFO_NWORDS((uint64_t)r) > FS_R_UNLINK_TYPE && n <= FS_W_BASE;
+        if (!fs->fresh || fs->link_gone || (own && ((label != FS_OP_OPEN && !unlinked) || status)))
             sc_clear(fs);                 /* an OPEN that worked: its caller drops what it touched */
+        else if (unlinked && u->mr[FS_R_UNLINK_TYPE] == FS_TYPE_SYMLINK)
+            sc_clear(fs);                 /* a link: names of it spelt otherwise may be kept */
+        else if (unlinked)
+            sc_drop_touched(fs, u->mr[FS_R_UNLINK_INO]);   /* every name of the node, every directory */
+        fs->link_gone = false;
         fs->seen = after;
     }
     if (status)
@@ -1048,7 +1057,7 @@ static int queue_unlink(struct ae_fs *fs, const char *path)
     (void)defer(fs, FS_DEFER_UNLINK, FS_DEFER_RANGE_OF(at, len), 0, 0, false);
     fs->staged += (len + 7) & ~7ull;
     fs->nbehind++;
-    sc_drop_touched(fs, ino);             /* its directory, its other names */
+    sc_drop_touched(fs, ino);             /* its directory, its node's other names */
     for (int nf = 0; nf < 2; nf++)
         if ((e = sc_find(fs, path, len, nf)))
             e->gen = 0;

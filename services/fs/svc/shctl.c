@@ -56,7 +56,7 @@ static int64_t run_request(struct fs_session *fs, struct shbuf *b, struct fs_req
     fs_serve(fs, label, w, n, &sb, req, &rep);
     if (rep.status)
         return rep.status;
-    return label == FS_OP_WRITE ? (int64_t)rep.w[0] : 0;
+    return (int64_t)rep.w[label == FS_OP_WRITE ? 0 : FS_R_UNLINK_TYPE];   /* bytes; what an unlink removed */
 }
 
 bool shctl_run_deferred(struct fs_session *fs, struct shbuf *b, struct fs_request *req)

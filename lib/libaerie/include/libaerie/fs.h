@@ -57,6 +57,7 @@ struct ae_fs {
     uint64_t room;                /* data bytes the session had left at the last look ... */
     uint64_t reserved;            /* ... and what the queued writes may take of it */
     bool stale;                   /* the session lost our buffer: attach again, keeping them */
+    bool link_gone;               /* a queued unlink removed a symbolic link: drop the stats */
     uint32_t nerr;                /* errors of queued operations, for the next call on ... */
     struct { uint64_t handle; int err; } err[AE_FS_ERRS_MAX];   /* ... that handle */
     int unlink_err;               /* ... or the next unlink (a queued one failed) */
