@@ -187,6 +187,31 @@ FSTEST(unlink_behind_then_create, "a queued unlink: gone for stat, done before a
     ft_session_close(&s);
 }
 
+FSTEST(unlink_reply_drops_only_its_node, "an unlink made at once drops the removed node's kept stats by any name, keeps the rest")
+{
+    struct ft_session s;
+    CHECK_OK(ft_session_open(&s, NULL, MiB, 16));
+    uint64_t h;
+    struct ae_fs_stat st;
+    CHECK_OK(ae_fs_open(&s.conn, "/a", FS_O_RDWR | FS_O_CREAT, 0600, &h, NULL));
+    CHECK_OK(ae_fs_close(&s.conn, h));
+    CHECK_OK(ae_fs_open(&s.conn, "/b", FS_O_RDWR | FS_O_CREAT, 0600, &h, NULL));
+    CHECK_OK(ae_fs_close(&s.conn, h));
+    CHECK_OK(ae_fs_link(&s.conn, "/b", "/c"));
+    CHECK_OK(ae_fs_stat(&s.conn, "/a", &st));
+    CHECK_OK(ae_fs_stat(&s.conn, "//c", &st));           /* kept under another spelling */
+    CHECK_EQ(st.nlink, 2);
+    CHECK_OK(ae_fs_unlink(&s.conn, "/b"));               /* at once: /b was never stat'ed */
+    uint64_t r0 = requests();
+    CHECK_OK(ae_fs_stat(&s.conn, "/a", &st));            /* still kept: no request */
+    CHECK_EQ(requests(), r0);
+    CHECK_OK(ae_fs_stat(&s.conn, "//c", &st));           /* dropped by its inode: asked again */
+    CHECK_EQ(st.nlink, 1);
+    CHECK_EQ(requests(), r0 + 1);
+    CHECK_OK(ae_fs_admin_check(ft_admin, s.id));
+    ft_session_close(&s);
+}
+
 FSTEST(forged_behind_block_harms_no_one, "a block with huge counts, ranges past the buffer, too many bytes: errors, nothing else")
 {
     struct ft_session a, b;
