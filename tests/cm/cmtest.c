@@ -270,8 +270,11 @@ static void with_neighbour(const char *hog, const char *expect_in_log)
     struct ae_cm_status st;
     char log[2000];
     CHECK_EQ(run(hog, &st, log, sizeof log, 0), 0);
-    if (st.state != CM_EXITED || st.exit_status != 0)
-        printf("  %s: %s\n", hog, log);
+    if (st.state != CM_EXITED || st.exit_status != 0) {
+        char what[160];
+        ae_cm_describe(&st, what, sizeof what);
+        printf("  %s: %s: %s\n", hog, what, log);
+    }
     CHECK_EQ(st.state, CM_EXITED);
     CHECK_EQ(st.exit_status, 0);
     CHECK(strstr(log, expect_in_log) != NULL);
