@@ -22,7 +22,7 @@
 #include <aerie/fault.h>
 #include <aerie/kip.h>
 
-#define FPU_BYTES 512
+#define FPU_BYTES THREAD_FPU_BYTES
 
 extern char thread_first_entry[];
 
@@ -53,18 +53,11 @@ static void init_fpu(void *fpu)
 
 struct thread *thread_new(struct quota *q, struct task *task, uint8_t prio, int *err)
 {
-    struct thread *t = quota_new_object(q, AERIE_OBJ_THREAD, 4096, kmem_footprint(FPU_BYTES), err);
+    struct thread *t = quota_new_object(q, AERIE_OBJ_THREAD, 4096, 0, err);
     if (!t)
         return NULL;
     static uint32_t next_trace_id;
     t->trace_id = __atomic_add_fetch(&next_trace_id, 1, __ATOMIC_RELAXED);
-    t->fpu = kmem_alloc(FPU_BYTES);
-    if (!t->fpu) {
-        quota_release(q, kmem_footprint(FPU_BYTES), 0, 0);
-        obj_put(&t->obj);
-        *err = AE_ENOMEM;
-        return NULL;
-    }
     init_fpu(t->fpu);
     t->state = TS_INACTIVE;
     t->prio = t->base_prio = prio;
@@ -431,11 +424,6 @@ static void utcb_unuse(struct memobj *m)
 static void thread_release(struct kobject *o)
 {
     struct thread *t = (struct thread *)o;
-    if (t->fpu) {
-        kmem_free(t->fpu, FPU_BYTES);
-        if (o->quota)
-            quota_release(o->quota, kmem_footprint(FPU_BYTES), 0, 0);
-    }
     if (t->utcb_mem) {
         utcb_unuse(t->utcb_mem);
         obj_put(&t->utcb_mem->obj);

@@ -3,7 +3,12 @@
  * wait follows.
  *
  * A thread's structure and its kernel stack share one page: the structure
- * at the bottom, the stack above it, the user register frame at the top.
+ * at the bottom (with the FXSAVE area of its user FPU state, so a thread
+ * costs one page and no 512-byte object beside it), the stack above it
+ * (about 3 KiB; the deepest kernel path uses well under 2), the user
+ * register frame at the top. The canary ends the structure, between the
+ * FPU area and the stack, so an overflow is caught before it reaches
+ * the saved user state.
  *
  * States: INACTIVE (never started), RUNNABLE (on a run queue or running),
  * BLOCKED (waiting: wait_kind says on what), SUSPENDED, DEAD.
@@ -45,6 +50,7 @@ enum wait_kind {
 };
 
 #define FAULT_WORDS 10
+#define THREAD_FPU_BYTES 512           /* FXSAVE64's area */
 
 struct thread {
     struct kobject obj;
@@ -96,17 +102,18 @@ struct thread {
     uint64_t handler_badge;
     uint64_t fs_base;
     bool fs_reload;                    /* fs_base set by another thread: load it before user code */
-    void *fpu;                         /* FXSAVE area */
     int32_t loaded_cpu;                /* CPU its FPU state and FS base were last loaded on, or -1 (sched.c) */
     uint64_t faults;
     /* accounting: only its own CPU touches these (sched.c) */
     uint64_t cpu_tsc;                  /* TSC ticks it has run in user and kernel mode */
     uint64_t ipc_calls, ipc_flushed;   /* endpoint CALLs it made; how many its quota has counted */
     uint64_t kstack_rsp;               /* saved by context_switch */
-    uint64_t canary;
+    uint8_t fpu[THREAD_FPU_BYTES] __attribute__((aligned(16)));   /* FXSAVE area */
+    uint64_t canary;                   /* last: the stack's floor */
 };
 
 #define THREAD_CANARY 0xC0FFEE5AFEC0FFEEull
+_Static_assert(sizeof(struct thread) <= 1088, "a thread leaves about 3 KiB of its page to the stack");
 
 static inline struct trap_frame *thread_frame(struct thread *t)
 {
