@@ -3,7 +3,7 @@
 # density rows alone (mem_idle, idle_capacity; issue 16), Aerie beside
 # Linux in the same QEMU machine as make bench: one Aerie boot of
 # build/startbench-mem.img (startbench's plan mem: 1000 idle containers
-# in batches of 100, 1000 of the default spec, then containers until cm
+# in batches of 100, 5000 of the default spec, then containers until cm
 # refuses one) and one boot of the Linux benchmark guest with
 # bench.boot=mem (1000 idle processes in batches of 100, then processes
 # until MemAvailable < 64 MiB), then benchstat over the two logs. No NIC.

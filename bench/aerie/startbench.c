@@ -64,7 +64,7 @@ struct plan {
 static const struct plan plans[] = {
     { "quick", 40, 5, 1, 100, 50, false },  /* as bench/linux/init's QUICK plan for processes */
     { "full", 200, 20, 5, 50, 50, false },
-    { "mem", 0, 0, 0, 100, 1000, true },
+    { "mem", 0, 0, 0, 100, 5000, true },
 };
 
 static uint64_t cm;
@@ -76,9 +76,9 @@ static const int parallel_ns[] = { 16, 64 };
 
 static void sample(const char *exp, const char *method, const char *param, double value, const char *unit)
 {
-    /* KiB to a tenth: the memory goals are a KiB or two away */
+    /* KiB to a hundredth: the memory goals are a KiB or two away */
     if (!strcmp(unit, "KiB"))
-        say("SAMPLE %s aerie %s %s %.1f %s", exp, method, param, value, unit);
+        say("SAMPLE %s aerie %s %s %.2f %s", exp, method, param, value, unit);
     else
         say("SAMPLE %s aerie %s %s %.0f %s", exp, method, param, value, unit);
 }
@@ -254,7 +254,7 @@ static void note_idle_quota(void)
  * log and cm's record, and where one of them says it lives. The batch is
  * removed again so the capacity count below is of the minimal spec. */
 #define DEFAULT_SPEC "image=idle"
-#define DEFAULT_BATCH_MAX 1000
+#define DEFAULT_BATCH_MAX 5000
 static void mem_default_spec(unsigned batch)
 {
     static uint64_t ids[DEFAULT_BATCH_MAX];

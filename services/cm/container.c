@@ -85,6 +85,37 @@ void cm_free_slot(uint64_t *slot)
     }
 }
 
+const char *cm_stream_name(const struct container *c, char *buf, size_t len)
+{
+    char name[CON_NAME_MAX + 1];
+    snprintf(name, sizeof name, "%s#%lu", c->name[0] ? c->name : c->image, c->id);
+    snprintf(buf, len, "%s", name);
+    return buf;
+}
+
+/* The distinct slot-name strings seen so far: few (one per combination of
+ * grants in use), never freed; past INTERN_MAX each caller gets its own
+ * copy, kept for good too (a bounded leak per unusual spec, not per
+ * container of a common one). */
+#define INTERN_MAX 64
+static struct { pthread_mutex_t lock; unsigned n; const char *s[INTERN_MAX]; } interned = {
+    PTHREAD_MUTEX_INITIALIZER, 0, { 0 } };
+
+const char *cm_intern(const char *s)
+{
+    pthread_mutex_lock(&interned.lock);
+    for (unsigned i = 0; i < interned.n; i++)
+        if (!strcmp(interned.s[i], s)) {
+            pthread_mutex_unlock(&interned.lock);
+            return interned.s[i];
+        }
+    char *copy = strdup(s);
+    if (copy && interned.n < INTERN_MAX)
+        interned.s[interned.n++] = copy;
+    pthread_mutex_unlock(&interned.lock);
+    return copy ? copy : "";
+}
+
 /* Asks the console to open a stream named name, its log in Memory made
  * from the container's keep quota (the container pays for its log, and
  * the log outlives its run until removal); *cap receives the client
@@ -350,9 +381,8 @@ static int add_grants(struct creation *k, char *err, size_t errlen)
     }
     if (s->grants & SPEC_GRANT_CONSOLE) {
         char name[CON_NAME_MAX + 1];
-        snprintf(name, sizeof name, "%s#%lu", s->name[0] ? s->name : s->image, c->id);
+        cm_stream_name(c, name, sizeof name);
         int r = cm_open_console(c->keep, name, &k->console_cap, &c->console_badge, &c->log_mem);
-        snprintf(c->stream_name, sizeof c->stream_name, "%s", name);
         if (r) {
             snprintf(err, errlen, "grant console: the console did not open a stream (error %d)", r);
             return r;
@@ -410,9 +440,11 @@ static int load(struct creation *k, char *err, size_t errlen)
             return r;
         }
     }
+    char names[160] = "";
     for (unsigned i = 0, n = 0; i < a.ngrants; i++)   /* grants go to slots 1..n (aerie trace names them) */
-        n += (unsigned)snprintf(c->slot_names + n, n < sizeof c->slot_names ? sizeof c->slot_names - n : 0,
+        n += (unsigned)snprintf(names + n, n < sizeof names ? sizeof names - n : 0,
                                 "%s%u=%s", i ? " " : "", i + 1, a.grants[i].name);
+    c->slot_names = cm_intern(names);
     struct ae_child child;
     r = ae_spawn(&a, &child, err, errlen);
     cm_linux_release(&lx);                 /* the container has its copy */
@@ -491,6 +523,7 @@ int container_create(const struct spec *s, uint64_t *id, char *err, size_t errle
     k.c = c;
     pthread_mutex_init(&c->lock, 0);
     c->spec = s;                           /* the caller's, until this returns */
+    c->slot_names = "";
     snprintf(c->image, sizeof c->image, "%s", s->image);
     snprintf(c->name, sizeof c->name, "%s", s->name);
     c->id = __atomic_add_fetch(&cm.next_id, 1, __ATOMIC_RELAXED);

@@ -217,8 +217,7 @@ static int fork_grants(struct forking *f, char *err, size_t errlen)
     if ((slot = grant_slot(s, "console"))) {
         char name[CON_NAME_MAX + 1];
         uint64_t cap;
-        snprintf(name, sizeof name, "%s#%lu", s->name[0] ? s->name : s->image, c->id);
-        snprintf(c->stream_name, sizeof c->stream_name, "%s", name);
+        cm_stream_name(c, name, sizeof name);      /* c has s's name and image */
         int r = cm_open_console(c->keep, name, &cap, &c->console_badge, &c->log_mem);
         if (r) {
             snprintf(err, errlen, "fork: the console did not open the clone a stream (error %d)", r);
@@ -290,7 +289,7 @@ static int fork_one(struct container *s, unsigned index, struct container **out,
     pthread_mutex_init(&c->lock, 0);
     memcpy(c->image, s->image, sizeof c->image);
     memcpy(c->name, s->name, sizeof c->name);
-    memcpy(c->slot_names, s->slot_names, sizeof c->slot_names);
+    c->slot_names = s->slot_names;                 /* interned: lives as long as cm */
     c->fs_bytes = s->fs_bytes, c->fs_inodes = s->fs_inodes, c->net_conns = s->net_conns;
     c->clone_at = s->clone_at, c->cpu = s->cpu;
     c->id = __atomic_add_fetch(&cm.next_id, 1, __ATOMIC_RELAXED);
