@@ -31,7 +31,8 @@
 #define CM_WAITERS_MAX   8
 #define CM_LOG_BYTES     4096            /* a container's console log, from its own quota */
 /* The quota run and the files come from (and whose holder may watch and
- * trace run): use when the container has a console, else keep. */
+ * trace run): use when the container has a console and files, else keep
+ * (make_quotas, container.c). */
 #define CM_RUN_PARENT(c) ((c)->use ? (c)->use : (c)->keep)
 #define CM_KEEP_OBJECTS  5               /* keep's own objects: use, the run quota, the log */
 #define CM_KEEP_OWN      2048            /* what keep's own objects (use, the log's structure) cost */

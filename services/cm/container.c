@@ -461,17 +461,25 @@ static int load(struct creation *k, char *err, size_t errlen)
  * run — its log, its files — until removal) and run, below it, that its
  * program, threads and objects come from. Quotas reserve nothing up
  * front: every charge to run also counts in keep, so keep's limit bounds
- * everything the container costs. With a console, run and the files sit
- * under use, a child of keep whose limit is keep's less the log: the
- * log's pages are charged when written, and however full the rest gets,
- * keep has room for them. */
+ * everything the container costs. With a console, keep's room for the
+ * log (charged a page at a time as it is written) is held back from the
+ * rest: with files too, run and the files sit under use, a child of keep
+ * whose limit is keep's less the log; with a console alone, run's own
+ * limit is keep's less the log, and no use quota is made (its 384 bytes
+ * would be a tenth of what an idle container's objects cost). Either
+ * way, however full the rest gets, keep has room for the log. (A trace
+ * buffer, made later from CM_RUN_PARENT, counts in that room when there
+ * is no use: trace.c.) */
 static int make_quotas(struct container *c, const struct spec *s, char *err, size_t errlen)
 {
     c->keep = ae_slot_alloc();
     uint64_t files = (s->grants & SPEC_GRANT_FS) ? CM_FS_OBJECTS(s->fs_bytes) : 0;
+    uint64_t run_bytes = s->mem;
     int r = (int)ae_quota_create(cm.quota, AERIE_OBJ_QUOTA, c->keep, s->mem, s->threads,
                                  s->objects + CM_KEEP_OBJECTS + files);
-    if (!r && (s->grants & SPEC_GRANT_CONSOLE)) {
+    if (!r && (s->grants & SPEC_GRANT_CONSOLE) && !(s->grants & SPEC_GRANT_FS))
+        run_bytes = s->mem - CM_LOG_BYTES - CM_KEEP_OWN;
+    else if (!r && (s->grants & SPEC_GRANT_CONSOLE)) {
         c->use = ae_slot_alloc();
         r = (int)ae_quota_create(c->keep, AERIE_OBJ_QUOTA, c->use, s->mem - CM_LOG_BYTES - CM_KEEP_OWN,
                                  s->threads,
@@ -483,7 +491,7 @@ static int make_quotas(struct container *c, const struct spec *s, char *err, siz
     }
     if (!r) {
         c->run = ae_slot_alloc();
-        r = (int)ae_quota_create(CM_RUN_PARENT(c), AERIE_OBJ_QUOTA, c->run, s->mem, s->threads, s->objects);
+        r = (int)ae_quota_create(CM_RUN_PARENT(c), AERIE_OBJ_QUOTA, c->run, run_bytes, s->threads, s->objects);
     }
     if (r == AE_ENOMEM)      /* only the quota objects are charged now: the manager is full */
         snprintf(err, errlen, "the container manager's memory is used up (error %d)", r);
