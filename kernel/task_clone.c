@@ -420,21 +420,21 @@ int task_clone(struct task *src, struct invocation *inv)
         err = inv_fail(inv, ~0u, AE_EBUSY);
         goto out_refs;
     }
-    size_t scratch = kmem_footprint(CLONE_MAX_OBJECTS * sizeof *c.map) +
-                     kmem_footprint(CLONE_MAX_MAPPINGS * sizeof *c.maps) +
-                     kmem_footprint(AERIE_CLONE_MAX_THREADS * sizeof *c.th);
+    /* The thread table shares the mapping table's allocation (it fits in
+     * the same pages: one allocation less on every clone). */
+    const size_t maps_bytes = CLONE_MAX_MAPPINGS * sizeof *c.maps + AERIE_CLONE_MAX_THREADS * sizeof *c.th;
+    size_t scratch = kmem_footprint(CLONE_MAX_OBJECTS * sizeof *c.map) + kmem_footprint(maps_bytes);
     /* The tables are charged to the clone's quota while the call runs. */
     if ((err = quota_charge(c.q, scratch, 0, 0))) {
         inv_fail(inv, 0, err);
         goto out_refs;
     }
     c.map = kmem_alloc(CLONE_MAX_OBJECTS * sizeof *c.map);
-    c.maps = kmem_alloc(CLONE_MAX_MAPPINGS * sizeof *c.maps);
-    c.th = kmem_alloc(AERIE_CLONE_MAX_THREADS * sizeof *c.th);
-    if (!c.map || !c.maps || !c.th)
+    c.maps = kmem_alloc(maps_bytes);
+    if (!c.map || !c.maps)
         err = AE_ENOMEM;
     else {
-        memset(c.th, 0, AERIE_CLONE_MAX_THREADS * sizeof *c.th);
+        c.th = (struct tpair *)(c.maps + CLONE_MAX_MAPPINGS);    /* zeroed by kmem_alloc */
         if (!(err = source_threads(&c)))
             err = clone_perform(&c);
     }
@@ -454,9 +454,7 @@ int task_clone(struct task *src, struct invocation *inv)
     if (c.map)
         kmem_free(c.map, CLONE_MAX_OBJECTS * sizeof *c.map);
     if (c.maps)
-        kmem_free(c.maps, CLONE_MAX_MAPPINGS * sizeof *c.maps);
-    if (c.th)
-        kmem_free(c.th, AERIE_CLONE_MAX_THREADS * sizeof *c.th);
+        kmem_free(c.maps, maps_bytes);
     quota_release(c.q, scratch, 0, 0);
 out_refs:
     if (c.handler)

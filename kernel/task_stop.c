@@ -56,13 +56,15 @@ static struct thread *held_thread(struct task *t)
     return th;
 }
 
-/* Restarts every thread t's SUSPEND holds; each restart clears a mark, and
- * no new one is made while t is TASK_STOPPING, so this ends. */
-static void restart_held(struct task *t)
+/* Restarts every thread t's SUSPEND holds (boosted to boost, as Thread
+ * RESUME's AERIE_RESUME_BOOST does, if that is above its own priority);
+ * each restart clears a mark, and no new one is made while t is
+ * TASK_STOPPING, so this ends. */
+static void restart_held(struct task *t, uint8_t boost)
 {
     struct thread *th;
     while ((th = held_thread(t))) {
-        thread_resume_for_task(th);
+        thread_resume_for_task(th, boost);
         spin_lock(&th->obj.lock);
         th->task_held = false;           /* started elsewhere, or dead: no mark left */
         spin_unlock(&th->obj.lock);
@@ -119,7 +121,7 @@ int task_suspend(struct task *t, struct invocation *inv)
             err = AE_ECANCELED;
     }
     if (err) {
-        restart_held(t);                 /* nothing half done */
+        restart_held(t, 0);              /* nothing half done */
         set_stop(t, TASK_RUNS);
         return inv_fail(inv, ~0u, err);
     }
@@ -127,12 +129,17 @@ int task_suspend(struct task *t, struct invocation *inv)
     return 0;
 }
 
-/* RESUME: (). EBUSY unless t is suspended. */
+/* RESUME: ([flags]): AERIE_RESUME_BOOST as for Thread RESUME (each
+ * thread restarted runs at the caller's priority until it first leaves
+ * its CPU); other flags EINVAL. EBUSY unless t is suspended. */
 int task_resume(struct task *t, struct invocation *inv)
 {
+    uint64_t flags = inv->nargs ? inv->args[0] : 0;
+    if (flags & ~(uint64_t)AERIE_RESUME_BOOST)
+        return inv_fail(inv, 0, AE_EINVAL);
     if (!begin(t, TASK_STOPPED))
         return inv_fail(inv, ~0u, AE_EBUSY);
-    restart_held(t);
+    restart_held(t, (flags & AERIE_RESUME_BOOST) ? inv->caller->base_prio : 0);
     set_stop(t, TASK_RUNS);
     return 0;
 }

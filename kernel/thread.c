@@ -726,13 +726,13 @@ bool thread_suspend_for_task(struct thread *t)
     return held;
 }
 
-void thread_resume_for_task(struct thread *t)
+void thread_resume_for_task(struct thread *t, uint8_t boost)
 {
     spin_lock(&t->obj.lock);
     bool held = t->task_held;
     spin_unlock(&t->obj.lock);
     if (held)
-        thread_start(t, 0);              /* clears the mark */
+        thread_start(t, boost);          /* clears the mark */
 }
 
 int thread_invoke(struct thread *t, const struct capref *cap, uint64_t label, struct invocation *inv)

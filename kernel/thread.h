@@ -133,9 +133,10 @@ int thread_invoke(struct thread *t, const struct capref *cap, uint64_t label, st
 /* Task SUSPEND and RESUME (task_stop.c). thread_suspend_for_task stops t
  * as THREAD SUSPEND does (a wait ends with ECANCELED, and it returns once
  * t is off its CPU) and marks it held by its task; false if t did not stay
- * stopped. thread_resume_for_task restarts t if it is still so held. */
+ * stopped. thread_resume_for_task restarts t if it is still so held
+ * (boosted as thread_start says). */
 bool thread_suspend_for_task(struct thread *t);
-void thread_resume_for_task(struct thread *t);
+void thread_resume_for_task(struct thread *t, uint8_t boost);
 /* Makes an inactive or suspended thread runnable; with boost above its
  * own priority it runs at boost until it first leaves its CPU (one time
  * slice at most: sched.c). */

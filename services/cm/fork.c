@@ -360,14 +360,15 @@ static int fork_one(struct container *s, unsigned index, struct container **out,
 
 /* A clone is born suspended, like its original at the fork: Task RESUME
  * starts the copies of every thread that was running (container_start
- * would start its first thread alone). */
+ * would start its first thread alone), boosted as container_start
+ * boosts a new container's. */
 void cm_fork_start(struct container *c)
 {
     container_insert(c);                 /* no other container locked: shard, then container */
     pthread_mutex_lock(&c->lock);
     c->started_ns = cm_now_ns();
     c->state = CM_RUNNING;
-    ae_invoke0(c->task, AERIE_TASK_RESUME);
+    ae_invokev(c->task, AERIE_TASK_RESUME, AERIE_RESUME_BOOST);
     pthread_mutex_unlock(&c->lock);
 }
 

@@ -165,6 +165,8 @@ KTEST(clonemt_refusals, "no rights, a task not suspended, oneself, forged slots,
     CHECK_EQ(ae_invokev(src, AERIE_TASK_CLONE, cq, sq, t, th, 0x4), AE_EINVAL);   /* an unknown flag */
     CHECK_EQ(u->mr[0], 4);
     CHECK_EQ(ae_invoke0(src, AERIE_TASK_RESUME), AE_EBUSY);                     /* not suspended */
+    CHECK_EQ(ae_invokev(src, AERIE_TASK_RESUME, 2), AE_EINVAL);                 /* an unknown flag */
+    CHECK_EQ(u->mr[0], 0);
     CHECK_EQ(ae_invoke0(ae_self.task, AERIE_TASK_SUSPEND), AE_EINVAL);          /* oneself */
     CHECK_EQ(ae_invoke0(ro, AERIE_TASK_SUSPEND), AE_ERIGHTS);
     CHECK_EQ(ae_invoke0(ro, AERIE_TASK_RESUME), AE_ERIGHTS);
