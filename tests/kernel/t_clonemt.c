@@ -149,7 +149,7 @@ static int make_threads(struct kt_env *env, unsigned n, uint64_t *q, uint64_t *t
     return (int)r;
 }
 
-KTEST(clonemt_refusals, "no rights, a task not suspended, oneself, forged slots, a bad fault endpoint, too many threads, a quota too small: each refused with its word, nothing made")
+KTEST(clonemt_refusals, "no rights, a task not suspended, oneself, forged slots, a bad fault endpoint, too many threads, a quota too small: each refused with its word, nothing made; then a clone, and a clone of the clone, of every thread")
 {
     uint64_t sq, src;
     CHECK_OK(make_threads(env, 3, &sq, &src));
@@ -192,6 +192,12 @@ KTEST(clonemt_refusals, "no rights, a task not suspended, oneself, forged slots,
     /* ...and with it, every thread is copied. */
     CHECK_OK(ae_invokev(src, AERIE_TASK_CLONE, cq, sq, t, th, AERIE_CLONE_ALL_THREADS, ep));
     CHECK_EQ(task_threads(t), 3);
+    /* A clone is born suspended: it is cloned at once, every thread again. */
+    CHECK_EQ(ae_invoke0(t, AERIE_TASK_SUSPEND), AE_EBUSY);
+    uint64_t cq2 = kt_new(env, AERIE_OBJ_QUOTA, 4 << 20, 8, 128), t2 = ae_slot_alloc(), th2 = ae_slot_alloc();
+    CHECK_OK(ae_invokev(t, AERIE_TASK_CLONE, cq2, cq, t2, th2, AERIE_CLONE_ALL_THREADS));
+    CHECK_EQ(task_threads(t2), 3);
+    CHECK_OK(ae_invoke0(t2, AERIE_TASK_RESUME));
     CHECK_OK(ae_invoke0(src, AERIE_TASK_RESUME));
     CHECK_OK(ae_invoke0(t, AERIE_TASK_RESUME));          /* none of them had run: none starts */
     CHECK_EQ(thread_state(th), AERIE_TS_INACTIVE);
