@@ -355,6 +355,48 @@ static void clone_undo(struct clone *c)
         obj_destroy(&c->dst->obj);
 }
 
+/* The call's tables, charged to the clone's quota while it runs, then
+ * perform, then the two capabilities installed; on any failure everything
+ * made is destroyed. The thread table shares the mapping table's
+ * allocation (it fits in the same pages: one allocation fewer per clone). */
+static int clone_run(struct clone *c, struct cspace *cs, uint64_t tslot, uint64_t hslot)
+{
+    const size_t map_bytes = CLONE_MAX_OBJECTS * sizeof *c->map;
+    const size_t maps_bytes = CLONE_MAX_MAPPINGS * sizeof *c->maps + AERIE_CLONE_MAX_THREADS * sizeof *c->th;
+    size_t scratch = kmem_footprint(map_bytes) + kmem_footprint(maps_bytes);
+    int err = quota_charge(c->q, scratch, 0, 0);
+    if (err)
+        return inv_fail(c->inv, 0, err);
+    c->map = kmem_alloc(map_bytes);
+    c->maps = kmem_alloc(maps_bytes);
+    if (!c->map || !c->maps)
+        err = AE_ENOMEM;
+    else {
+        c->th = (struct tpair *)(c->maps + CLONE_MAX_MAPPINGS);    /* zeroed by kmem_alloc */
+        if (!(err = source_threads(c)))
+            err = clone_perform(c);
+    }
+    /* Both are in q's list already: a plain install (the caller may delete
+     * the capabilities at once; the clone lives on by its own holders). */
+    if (!err && !(err = cap_install(cs, tslot, &c->dst->obj, AERIE_R_ALL, 0)) &&
+        (err = cap_install(cs, hslot, &c->dth->obj, AERIE_R_ALL, 0)))
+        cap_delete(cs, tslot);
+    if (err) {
+        inv_fail(c->inv, ~0u, err);
+        clone_undo(c);
+    }
+    for (unsigned i = 0; i < c->nmap; i++)
+        obj_put(c->map[i].to);
+    for (unsigned i = 0; i < c->nth; i++)
+        obj_put(&c->th[i].from->obj);
+    if (c->map)
+        kmem_free(c->map, map_bytes);
+    if (c->maps)
+        kmem_free(c->maps, maps_bytes);
+    quota_release(c->q, scratch, 0, 0);
+    return err;
+}
+
 /* The new threads' fault endpoint (word 5, with ALL_THREADS or not): an
  * endpoint with WRITE, or 0 for none. */
 static int handler_arg(struct clone *c, struct cspace *cs)
@@ -420,42 +462,7 @@ int task_clone(struct task *src, struct invocation *inv)
         err = inv_fail(inv, ~0u, AE_EBUSY);
         goto out_refs;
     }
-    /* The thread table shares the mapping table's allocation (it fits in
-     * the same pages: one allocation less on every clone). */
-    const size_t maps_bytes = CLONE_MAX_MAPPINGS * sizeof *c.maps + AERIE_CLONE_MAX_THREADS * sizeof *c.th;
-    size_t scratch = kmem_footprint(CLONE_MAX_OBJECTS * sizeof *c.map) + kmem_footprint(maps_bytes);
-    /* The tables are charged to the clone's quota while the call runs. */
-    if ((err = quota_charge(c.q, scratch, 0, 0))) {
-        inv_fail(inv, 0, err);
-        goto out_refs;
-    }
-    c.map = kmem_alloc(CLONE_MAX_OBJECTS * sizeof *c.map);
-    c.maps = kmem_alloc(maps_bytes);
-    if (!c.map || !c.maps)
-        err = AE_ENOMEM;
-    else {
-        c.th = (struct tpair *)(c.maps + CLONE_MAX_MAPPINGS);    /* zeroed by kmem_alloc */
-        if (!(err = source_threads(&c)))
-            err = clone_perform(&c);
-    }
-    /* Both are in q's list already: a plain install (the caller may delete
-     * the capabilities at once; the clone lives on by its own holders). */
-    if (!err && !(err = cap_install(cs, tslot, &c.dst->obj, AERIE_R_ALL, 0)) &&
-        (err = cap_install(cs, hslot, &c.dth->obj, AERIE_R_ALL, 0)))
-        cap_delete(cs, tslot);
-    if (err) {
-        inv_fail(inv, ~0u, err);
-        clone_undo(&c);
-    }
-    for (unsigned i = 0; i < c.nmap; i++)
-        obj_put(c.map[i].to);
-    for (unsigned i = 0; i < c.nth; i++)
-        obj_put(&c.th[i].from->obj);
-    if (c.map)
-        kmem_free(c.map, CLONE_MAX_OBJECTS * sizeof *c.map);
-    if (c.maps)
-        kmem_free(c.maps, maps_bytes);
-    quota_release(c.q, scratch, 0, 0);
+    err = clone_run(&c, cs, tslot, hslot);
 out_refs:
     if (c.handler)
         obj_put(c.handler);
