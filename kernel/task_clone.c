@@ -5,7 +5,9 @@
  * The copy gets the same mappings at the same addresses, its memory shared
  * copy-on-write with the original (memobj.c: a write in either copies the
  * page and charges the writer), the same capability slots, and a copy of
- * its one thread's registers. What is "the container's own" is decided by
+ * its one thread — or, with AERIE_CLONE_ALL_THREADS, of every thread of a
+ * task Task SUSPEND stopped (task_stop.c): registers, TLS base, FPU state,
+ * each with a private UTCB; the copy is then born suspended. What is "the container's own" is decided by
  * quota: an object charged to the source quota the caller names (or below
  * it) is the source's, and the copy gets its own — a copy-on-write Memory,
  * a fresh empty endpoint or notification, itself for the task and thread,
