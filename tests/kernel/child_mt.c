@@ -11,6 +11,9 @@
  *             FS base is as it was. Exit status: 0, 10 + a row that is
  *             not this task's, 20 if the receive did not end with
  *             ECANCELED, 30 if a thread's TLS moved.
+ *   mtspawn   keeps starting threads (four at a time, each destroyed and
+ *             replaced in turn) that count in mtspawn_count, as main
+ *             does: a task whose threads start others under a SUSPEND.
  *   mtattack  holds no capability to another task: SUSPEND, RESUME and
  *             CLONE on forged slots, huge slots and its own task must all
  *             fail; exits with a bit for each that did not.
@@ -100,6 +103,33 @@ int kt_child_mt(void)
     if (mt_recv != AE_ECANCELED)
         return 20;
     return mt_bad_tls ? 30 : 0;
+}
+
+volatile uint64_t mtspawn_count;
+
+static void mtspawn_thread(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < 200; i++) {
+        __atomic_add_fetch(&mtspawn_count, 1, __ATOMIC_RELAXED);
+        if (i % 16 == 0)
+            ae_yield();
+    }
+    exit_quiet(0);
+}
+
+int kt_child_mtspawn(void)
+{
+    static struct ae_thread th[4];
+    bool made[4] = { false };
+    for (unsigned n = 0;; n++) {
+        unsigned k = n % 4;
+        if (made[k])
+            ae_thread_destroy(&th[k]);
+        made[k] = ae_thread_start(&th[k], mtspawn_thread, 0, (int)(n % 2), 16384) == 0;
+        __atomic_add_fetch(&mtspawn_count, 1, __ATOMIC_RELAXED);
+    }
+    return 0;
 }
 
 int kt_child_mtattack(void)

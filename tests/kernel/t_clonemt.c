@@ -137,6 +137,29 @@ KTEST_CPUS(clonemt_clones_every_thread, 1, "two clones of a suspended task of fo
     CHECK_EQ(seen, 0xE);
 }
 
+KTEST_CPUS(clonemt_suspend_while_threads_start_threads, 2, "a task whose threads keep starting and destroying threads on both CPUs is stopped whole by each SUSPEND: nothing of it counts until RESUME, 20 times")
+{
+    uint64_t q = kt_new(env, AERIE_OBJ_QUOTA, 8 << 20, 16, 256);
+    uint64_t ep = kt_new(env, AERIE_OBJ_ENDPOINT, 0, 0, 0);
+    struct ae_child child;
+    CHECK_OK(kt_spawn_role(q, "mtspawn", self_grants, 3, kt_mint(ep, AERIE_R_WRITE, 1), -1, &child, 0));
+    for (int i = 0; i < 5000 && peek(child.task, &mtspawn_count) < 1000; i++)
+        ae_sleep_ns(1000000);
+    CHECK(peek(child.task, &mtspawn_count) >= 1000);
+    for (int round = 0; round < 20; round++) {
+        CHECK_OK(ae_invoke0(child.task, AERIE_TASK_SUSPEND));
+        uint64_t n = peek(child.task, &mtspawn_count);
+        ae_sleep_ns(3000000);
+        CHECK_EQ(peek(child.task, &mtspawn_count), n);
+        CHECK_OK(ae_invoke0(child.task, AERIE_TASK_RESUME));
+        for (int i = 0; i < 2000 && peek(child.task, &mtspawn_count) == n; i++)
+            ae_sleep_ns(500000);
+        CHECK(peek(child.task, &mtspawn_count) != n);
+    }
+    uint64_t badge, w[4];
+    CHECK_EQ(kt_recv(ep, 0, &badge, w), AE_ETIMEOUT);      /* it never ended or faulted */
+}
+
 /* A task of n inactive threads, charged to its own new quota. */
 static int make_threads(struct kt_env *env, unsigned n, uint64_t *q, uint64_t *task)
 {
