@@ -119,6 +119,7 @@ void thread_start(struct thread *t, uint8_t boost)
     }
     if (t->state == TS_INACTIVE || t->state == TS_SUSPENDED) {
         t->state = TS_RUNNABLE;
+        t->task_held = false;            /* restarted: its task's RESUME leaves it be */
         sched_enqueue_boosted(t, boost);
     }
     spin_unlock(&t->obj.lock);
@@ -501,7 +502,7 @@ int thread_set_utcb(struct thread *t, struct memobj *m, uint64_t off)
     return 0;
 }
 
-struct thread *thread_clone(struct thread *src, struct quota *q, struct task *task, int *err)
+struct thread *thread_clone(struct thread *src, struct quota *q, struct task *task, bool held, int *err)
 {
     /* Its own priority, never a start boost it may still have (review3
      * F6: a boosted thread suspended before it first ran). */
@@ -522,6 +523,7 @@ struct thread *thread_clone(struct thread *src, struct quota *q, struct task *ta
     memcpy(t->fpu, src->fpu, FPU_BYTES);     /* saved when it left its CPU */
     t->fs_base = src->fs_base;
     t->cpu = src->cpu;
+    t->task_held = held && src->task_held;
     spin_unlock(&src->obj.lock);
     return t;
 }
@@ -699,6 +701,26 @@ static int method_suspend(struct thread *t, struct thread *caller)
 void thread_stop_for_task_end(struct thread *t)
 {
     method_suspend(t, current_thread());
+}
+
+bool thread_suspend_for_task(struct thread *t)
+{
+    method_suspend(t, current_thread());
+    spin_lock(&t->obj.lock);
+    bool held = t->state == TS_SUSPENDED;
+    if (held)
+        t->task_held = true;
+    spin_unlock(&t->obj.lock);
+    return held;
+}
+
+void thread_resume_for_task(struct thread *t, uint8_t boost)
+{
+    spin_lock(&t->obj.lock);
+    bool held = t->task_held;
+    spin_unlock(&t->obj.lock);
+    if (held)
+        thread_start(t, boost);          /* clears the mark */
 }
 
 int thread_invoke(struct thread *t, const struct capref *cap, uint64_t label, struct invocation *inv)

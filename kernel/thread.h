@@ -68,6 +68,8 @@ struct thread {
     bool self_held;                    /* started and not dead: it holds itself */
     bool in_syscall;                   /* inside an Aerie system call: its frame's RAX
                                         * is the number, the result not yet in it */
+    bool task_held;                    /* stopped by its task's SUSPEND: the task's RESUME
+                                        * restarts it (task_stop.c); under the thread lock */
     uint16_t cpu;                      /* home CPU */
     uint16_t next_cpu;                 /* affinity to apply when it is off its CPU */
     uint32_t slice;                    /* ticks left */
@@ -128,12 +130,20 @@ int thread_create(struct quota *q, struct invocation *inv, struct kobject **out)
 struct thread *thread_new(struct quota *q, struct task *task, uint8_t prio, int *err);
 int thread_set_utcb(struct thread *t, struct memobj *m, uint64_t offset);
 /* A new inactive thread of task, made from q, with src's registers, FPU
- * state, FS base, priority and CPU (TASK_CLONE). src must be stopped
+ * state, FS base, priority and CPU (TASK_CLONE), and, if held, src's
+ * task_held mark (the clone of a suspended task). src must be stopped
  * (inactive or suspended: AE_EBUSY otherwise); if it was stopped inside
  * a system call, the copy returns from it with AE_ECANCELED, which is what
  * a suspended wait gives src itself. No UTCB and no handler yet. */
-struct thread *thread_clone(struct thread *src, struct quota *q, struct task *task, int *err);
+struct thread *thread_clone(struct thread *src, struct quota *q, struct task *task, bool held, int *err);
 int thread_invoke(struct thread *t, const struct capref *cap, uint64_t label, struct invocation *inv);
+/* Task SUSPEND and RESUME (task_stop.c). thread_suspend_for_task stops t
+ * as THREAD SUSPEND does (a wait ends with ECANCELED, and it returns once
+ * t is off its CPU) and marks it held by its task; false if t did not stay
+ * stopped. thread_resume_for_task restarts t if it is still so held
+ * (boosted as thread_start says). */
+bool thread_suspend_for_task(struct thread *t);
+void thread_resume_for_task(struct thread *t, uint8_t boost);
 /* Makes an inactive or suspended thread runnable; with boost above its
  * own priority it runs at boost until it first leaves its CPU (one time
  * slice at most: sched.c). */

@@ -96,6 +96,32 @@ bench-mem: $(if $(filter 0,$(LINUX)),deps-run,bench-linux-image)
 	    $(BUILD)/tools/benchstat
 	@BUILD=$(BUILD) LINUX=$(LINUX) bench/aerie/bench-mem.sh
 
+# make bench-fork: the `aerie fork` rows of startbench alone (plan fork:
+# fork_cold, fork_cold_ready, fork_clone, fork_mem for a small, a large and
+# a four-thread warm forkee), with each row's median.
+$(BUILD)/startbench-fork.img: bench/aerie/startbench.conf $(BUILD)/tools/mkimage $(BUILD)/console.elf \
+    $(BUILD)/cm.elf $(BUILD)/startbench.elf $(BUILD)/images/forkee.elf
+	@echo "  IMAGE   $@"
+	@sed 's/@PLAN@/fork/' $< > $(BUILD)/startbench-fork.conf
+	@$(BUILD)/tools/mkimage -o $@ boot.conf=$(BUILD)/startbench-fork.conf bin/console=$(BUILD)/console.elf \
+	    bin/cm=$(BUILD)/cm.elf bin/startbench=$(BUILD)/startbench.elf \
+	    images/forkee/prog=$(BUILD)/images/forkee.elf -d images/forkee/files
+
+.PHONY: bench-fork
+bench-fork: deps-run
+	@$(MAKE) -s --no-print-directory all $(BUILD)/startbench-fork.img
+	@mkdir -p $(BUILD)/bench
+	@tools/qemu.sh --test --smp 2 --mem 2G --append "exit_on_halt" \
+	    --initrd $(BUILD)/root.elf,$(BUILD)/startbench-fork.img $(KERNEL) > $(BUILD)/bench/forkbench.log || true
+	@grep -aq '^BENCH DONE startbench' $(BUILD)/bench/forkbench.log || \
+	    { echo "bench-fork: the benchmark did not finish; see $(BUILD)/bench/forkbench.log"; exit 1; }
+	@grep -a '^SAMPLE fork_' $(BUILD)/bench/forkbench.log | tr -d '\r' | sort -k2,2 -k5,5 -k6,6n | \
+	    awk '{ k = $$2 " " $$5; v[k, ++n[k]] = $$6; u[k] = $$7 } \
+	         END { for (k in n) { m = n[k] % 2 ? v[k, (n[k] + 1) / 2] : (v[k, n[k] / 2] + v[k, n[k] / 2 + 1]) / 2; \
+	               printf "%-16s %-12s median %12.0f %s (%d samples)\n", substr(k, 1, index(k, " ") - 1), \
+	               substr(k, index(k, " ") + 1), m, u[k], n[k] } }' | sort
+	@echo "samples: $(BUILD)/bench/forkbench.log"
+
 # ---- services restarting (issue 17): console, fs and net killed under containers ----
 RESTARTBENCH_APPS := ticker fsstream udpecho udpping
 $(eval $(call libc_program,restartbench,bench/aerie/restartbench.c bench/aerie/say.c))

@@ -65,6 +65,7 @@ static const struct plan plans[] = {
     { "quick", 40, 5, 1, 100, 50, false },  /* as bench/linux/init's QUICK plan for processes */
     { "full", 200, 20, 5, 50, 50, false },
     { "mem", 0, 0, 0, 100, 5000, true },
+    { "fork", 40, 5, 1, 100, 50, false },  /* make bench-fork: the `aerie fork` rows alone */
 };
 
 static uint64_t cm;
@@ -307,6 +308,9 @@ static void capacity(void)
 static const struct { const char *param, *spec; } fork_specs[] = {
     { "small_64k", "image=forkee grant=console,self mem=8M args=\"64 idle\"" },
     { "large_64m", "image=forkee grant=console,self mem=96M args=\"65536 idle\"" },
+    /* four threads (one in a condition variable, two sleeping, main
+     * polling): every thread is stopped and copied */
+    { "threads_64k", "image=forkee grant=console,self mem=8M args=\"64 threads\"" },
 };
 
 static void end_container(uint64_t id)
@@ -449,6 +453,11 @@ int main(int argc, char **argv)
         say("BENCH BEGIN fork-cm");
         fork_bench(p, admin);
         say("BENCH END fork-cm rc=0");
+    }
+    if (!strcmp(p->name, "fork")) {
+        say("BENCH DONE startbench");
+        ae_invokev(ae_self.kdebug, AERIE_KDEBUG_EXIT, 0);
+        return 0;
     }
 
     if (!p->mem_only) {
