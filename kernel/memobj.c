@@ -188,7 +188,7 @@ bool memobj_mapped_elsewhere(struct memobj *m, const struct vspace *vs)
     return found;
 }
 
-struct memobj *memobj_cow_clone(struct memobj *src, struct quota *q, struct vspace *vs, bool own_utcb, int *err)
+struct memobj *memobj_cow_clone(struct memobj *src, struct quota *q, struct vspace *vs, uint32_t own_utcbs, int *err)
 {
     if (src->flags & (MEMOBJ_CONTIG | MEMOBJ_DEVICE | MEMOBJ_FIXED | MEMOBJ_PINNED)) {
         *err = AE_ETYPE;
@@ -203,13 +203,14 @@ struct memobj *memobj_cow_clone(struct memobj *src, struct quota *q, struct vspa
         if (list_entry(l, struct mapping, mem_link)->vs != vs)
             elsewhere = true;
     /* A UTCB here is a direct kernel pointer into one of its pages, which
-     * a COW break would let go of (review3 F2). The source thread's own is
-     * allowed: task_clone re-points it (thread_set_utcb copies the page)
-     * before the thread runs again. thread_set_utcb counts a new user
+     * a COW break would let go of (review3 F2). The source threads' own
+     * (own_utcbs of them) are allowed: task_clone re-points each
+     * (thread_set_utcb copies the page) before the thread runs again, and
+     * a dead one is never written again. thread_set_utcb counts a new user
      * under this lock before it breaks the page's COW, so either it sees
      * the sharing made here, or this sees its count. */
     bool pinned = src->flags & MEMOBJ_PINNED;    /* set under this lock (MEM_PHYS, TRACE) */
-    bool busy = pinned || elsewhere || src->utcb_users > (own_utcb ? 1u : 0u);
+    bool busy = pinned || elsewhere || src->utcb_users > own_utcbs;
     uint64_t shared = 0;
     if (!busy) {
         __atomic_or_fetch(&src->flags, MEMOBJ_COW, __ATOMIC_ACQ_REL);

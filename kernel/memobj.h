@@ -71,10 +71,10 @@ bool memobj_mapped_elsewhere(struct memobj *m, const struct vspace *vs);
  * shares every page src has, each charged to q as well (a shared page is
  * paid for by every holder), and src becomes copy-on-write too (its
  * writable entries in vs are made read-only; the caller flushes vs's
- * TLBs). AE_EBUSY if src is mapped elsewhere or backs a UTCB (own_utcb:
- * one UTCB is the source thread's, which the caller re-points); AE_ETYPE
+ * TLBs). AE_EBUSY if src is mapped elsewhere or backs more UTCBs than
+ * own_utcbs (the source's threads', which the caller re-points); AE_ETYPE
  * for DMA, device, boot or pinned memory. NULL with *err set. */
-struct memobj *memobj_cow_clone(struct memobj *src, struct quota *q, struct vspace *vs, bool own_utcb, int *err);
+struct memobj *memobj_cow_clone(struct memobj *src, struct quota *q, struct vspace *vs, uint32_t own_utcbs, int *err);
 
 /* Page i, allocated and charged to the object's quota now if it is a lazy
  * page not touched yet; 0 with *err set when the quota or memory is out. */
