@@ -21,6 +21,11 @@
 #include <string.h>
 #include "lock.h"
 
+/* Queued writes a dying service cut off are sent again, for as long as
+ * a restart could take: dropping them would lose what write() said it
+ * wrote (a program retrying its own EIO would not know). */
+#define EIO_TRIES    500
+#define EIO_PAUSE_NS 1000000ull
 #define RA_READ_MAX (16u << 10)   /* reads up to this size go through the read-ahead */
 #define RA_FIRST    (16u << 10)   /* the first read-ahead of a run; doubles while sequential */
 #define SC_SETS     128u          /* stats kept: sets by the path's hash, */
@@ -471,7 +476,7 @@ static bool end(struct ae_fs *fs, int64_t r, int *tries)
 static int flush(struct ae_fs *fs, bool always)
 {
     int64_t r = 0;
-    int tries = 0;
+    int tries = 0, eio = 0;
     uint64_t out[FS_R_STATFS_ROOM + 1];
     if (!always && !__atomic_load_n(&fs->nbehind, __ATOMIC_RELAXED))
         return 0;                         /* (exit's call: no buffer made for nothing) */
@@ -485,9 +490,9 @@ static int flush(struct ae_fs *fs, bool always)
         r = call(fs, FS_OP_STATFS, NULL, 0, 0, out, FS_R_STATFS_ROOM + 1);
         if (!r)
             fs->room = out[FS_R_STATFS_ROOM];   /* 0 from a service without it: no queueing */
-        if (r == AE_EIO && fs->nbehind && tries < 4) {
-            tries++;                      /* the service died: the rest goes to the next one */
-            __unlock(&fs->lock);
+        if (r == AE_EIO && fs->nbehind && eio++ < EIO_TRIES) {
+            __unlock(&fs->lock);          /* the service died: the rest goes to the next one, */
+            (void)ae_sleep_ns(EIO_PAUSE_NS);   /* once it is back (a restart takes ms) */
             continue;
         }
         if (r && r != AE_ENOTCONN && fs->nbehind)
@@ -622,7 +627,7 @@ static int64_t handle_request(struct ae_fs *fs, uint64_t h, uint64_t label, cons
          * (the writes that did not run go first; a handle value is never
          * reused, so AE_EBADF then means the first try closed it). A
          * program that ignores close's answer keeps its data. */
-        bool again = label == FS_OP_CLOSE && r == AE_EIO && eio < 4;
+        bool again = label == FS_OP_CLOSE && r == AE_EIO && eio < EIO_TRIES;
         if (label == FS_OP_CLOSE && eio && r == AE_EBADF)
             r = 0;
         if (after && r != AE_ENOTCONN && !e)
@@ -631,6 +636,7 @@ static int64_t handle_request(struct ae_fs *fs, uint64_t h, uint64_t label, cons
             continue;
         if (again) {
             eio++;
+            (void)ae_sleep_ns(EIO_PAUSE_NS);
             continue;
         }
         break;
