@@ -416,6 +416,7 @@ static int reattach(struct ae_fs *fs)
 {
     uint8_t *old = fs->buf;
     uint64_t old_mem = fs->buf_mem;
+    struct fs_shctl *old_ctl = fs->ctl;
     fs->buf = NULL;
     fs->ctl = NULL;
     fs->stale = false;
@@ -423,12 +424,19 @@ static int reattach(struct ae_fs *fs)
     free(fs->sc);
     fs->sc = NULL;
     int r = attach(fs);
-    if (!r && fs->staged)
+    if (r) {
+        /* The service died again meanwhile (AE_EIO), say: keep the old
+         * buffer and what it holds, to try again at the next begin. */
+        fs->buf = old;
+        fs->buf_mem = old_mem;
+        fs->ctl = old_ctl;
+        fs->stale = true;
+        return r;
+    }
+    if (fs->staged)
         memcpy(fs->buf + AE_FS_STAGE, old + AE_FS_STAGE, fs->staged);
     ae_mem_unmap_delete(old, fs->want, old_mem);
-    if (r)
-        drop_behind(fs, r);
-    return r;
+    return 0;
 }
 
 /* Takes the connection for one request, attaching first if needed: also
@@ -481,8 +489,14 @@ static int flush(struct ae_fs *fs, bool always)
     if (!always && !__atomic_load_n(&fs->nbehind, __ATOMIC_RELAXED))
         return 0;                         /* (exit's call: no buffer made for nothing) */
     for (;;) {
-        if ((r = begin(fs)))
+        if ((r = begin(fs))) {
+            if (r == AE_EIO && __atomic_load_n(&fs->nbehind, __ATOMIC_RELAXED) &&
+                eio++ < EIO_TRIES) {
+                (void)ae_sleep_ns(EIO_PAUSE_NS);   /* attaching again met the next death */
+                continue;
+            }
             return (int)r;
+        }
         if (!fs->nbehind && !always) {
             __unlock(&fs->lock);
             return 0;
