@@ -8,6 +8,14 @@
  * reads the current thread's state under the same run-queue lock, so a
  * wake-up racing with a thread that is about to block is never lost.
  *
+ * Moving a thread (SET_AFFINITY). t->cpu names the queue wakers use, so
+ * it changes only once t is off its old CPU for good: not current there
+ * and not on_cpu (switched out, but still on its stack until
+ * sched_finish_switch). Such a thread is only marked (migrate), and
+ * sched_finish_switch moves it, taking it off the old queue first if a
+ * wake-up queued it there meanwhile. schedule() checks that what it takes
+ * from its queue is its own and on no other CPU.
+ *
  * Address spaces. The idle thread touches no user memory, so a CPU that
  * goes idle keeps the last task's page tables loaded (its bit stays in
  * that vspace's cpus_active) and a thread woken there again runs without

@@ -14,7 +14,8 @@
  * waits) you hold that object's lock first, then the thread lock. Two
  * thread locks are taken in address order (thread_lock_pair). The run
  * queue and timer locks nest inside thread locks. A thread runs only on
- * its home CPU (t->cpu), which changes only while it is off that CPU.
+ * its home CPU (t->cpu), which changes only while it is off that CPU
+ * (sched.c, "Moving a thread").
  *
  * A thread about to block drops every reference it holds on its kernel
  * stack (the wait object's reference lives in the structure), so a
