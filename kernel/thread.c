@@ -704,8 +704,16 @@ static int method_set_priority(struct thread *t, struct invocation *inv)
  * not to be touched by anyone else. */
 static int method_suspend(struct thread *t, struct thread *caller)
 {
-    thread_abort_wait(t, AE_ECANCELED, 0);
-    spin_lock(&t->obj.lock);
+    /* As in thread_teardown: t, running on another CPU, may block again
+     * between the abort and the lock; it is suspended only when found
+     * not waiting, or it would stay blocked and SUSPEND would say done. */
+    for (;;) {
+        thread_abort_wait(t, AE_ECANCELED, 0);
+        spin_lock(&t->obj.lock);
+        if (t->state != TS_BLOCKED)
+            break;
+        spin_unlock(&t->obj.lock);
+    }
     if (t->state == TS_RUNNABLE) {
         t->state = TS_SUSPENDED;
         sched_dequeue(t);
