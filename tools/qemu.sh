@@ -38,7 +38,8 @@
 #              as a client to the Unix socket SOCKET, where aerie-engine
 #              listens (docs/ENGINE.md); QEMU retries every second until it
 #              is there, and after it restarts.
-# Machine: q35, -cpu max, KVM when /dev/kvm is usable, TCG otherwise.
+# Machine: q35, -cpu max, KVM when /dev/kvm is usable, TCG otherwise
+# (or as $AERIE_ACCEL says).
 set -eu
 
 smp=2 mem=256M append="" initrd="" extra="" test=0 kernel="" fwds="" nic=0 restrict=on framesock="" wire="" ctl=""
@@ -104,7 +105,10 @@ mib=$((n * mult))
 
 command -v qemu-system-x86_64 >/dev/null 2>&1 || die "qemu-system-x86_64 is missing: run 'make deps' (apt-get install qemu-system-x86)"
 
-if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then accel=kvm; else accel=tcg; fi
+# AERIE_ACCEL=tcg|kvm overrides the guess: a /dev/kvm that opens can
+# still fail at the first vCPU's MSRs (nested hosts), which QEMU aborts on.
+if [ -n "${AERIE_ACCEL:-}" ]; then accel=$AERIE_ACCEL
+elif [ -r /dev/kvm ] && [ -w /dev/kvm ]; then accel=kvm; else accel=tcg; fi
 
 set -- -machine q35 -accel "$accel" -cpu max -smp "$smp" -m "${mib}M" \
        -no-reboot -nodefaults -vga none -device isa-debug-exit,iobase=0xf4,iosize=0x04
