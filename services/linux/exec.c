@@ -403,6 +403,7 @@ int lx_exec_image(struct lx_thread *t, struct lx_exe *e, char *const *argv, unsi
     regs[AERIE_REG_RIP] = entry;
     regs[AERIE_REG_RSP] = sp;
     regs[AERIE_REG_RFLAGS] = 0x202;
+    lx.cpu_hint = t->cpu + 1;                     /* exec keeps the thread's CPU */
     if ((err = lx_thread_attach(t, mm->task)) ||
         (err = lx_thread_set_regs(t, (1u << AERIE_REG_COUNT) - 1, regs)) ||
         (err = lx_thread_start(t))) {

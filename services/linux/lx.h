@@ -149,6 +149,8 @@ struct lx_exe {
     struct lx_mem *mem;         /* the whole file, read-only */
     uint64_t size;
     uint64_t ino;               /* its identity in the fs (0: the image's program) */
+    uint64_t dev;
+    struct lx_timespec mtime, ctime;   /* as stat saw them when it was read */
     char path[256];
 };
 void lx_exe_put(struct lx_exe *e);
@@ -486,6 +488,7 @@ struct lx_state {
     uint64_t fault;             /* self.fault: cm, for the signal report */
     uint64_t cpus;              /* mask of CPUs Linux threads may use */
     unsigned next_cpu;
+    int cpu_hint;               /* > 0: the next thread attached goes on CPU cpu_hint - 1 */
     struct lx_mem *tramp;
     uint64_t fault_addr, fault_rip;   /* of the fault that killed pid 1, for cm */
     bool own_task_used;               /* the first program runs in our own task */

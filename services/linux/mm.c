@@ -88,7 +88,9 @@ const uint8_t *lx_mem_view(struct lx_mem *m)
     uint64_t va = ae_vm_reserve(bytes);
     if (!va)
         return NULL;
-    if (ae_task_map(lx.task, m->slot, 0, va, bytes, AERIE_MAP_R) < 0) {
+    /* lazy: a reader of a large file (exe_read, a file VMA made writable)
+     * reads a part, and the entries of the rest need not be made */
+    if (ae_task_map(lx.task, m->slot, 0, va, bytes, AERIE_MAP_R | AERIE_MAP_LAZY) < 0) {
         ae_vm_release(va, bytes);
         return NULL;
     }
@@ -145,23 +147,29 @@ static void range_unmap(struct lx_mm *mm, uint64_t start, uint64_t end)
 }
 
 /* A file VMA's pages in the window, read-only: only once the personality
- * reads them (lx_user), as most of a program's text it never does. */
+ * reads them (lx_user), as most of a program's text it never does, and
+ * then lazily (a string in .rodata is a page or two of it). */
 static int file_window(struct lx_mm *mm, struct lx_vma *v)
 {
     int64_t r = ae_task_map(lx.task, v->file->slot, v->file_off, mm->mirror + v->start, v->end - v->start,
-                            AERIE_MAP_R);
+                            AERIE_MAP_R | AERIE_MAP_LAZY);
     if (r < 0)
         return lx_errno((int)r);
     v->flags |= LX_VMA_WINDOW;
     return 0;
 }
 
+/* A file VMA in the process's task: lazily, so the kernel makes the
+ * entries of the text a program runs as it runs it (busybox `true`
+ * touches a few dozen of its 473 text and rodata pages), with no fault
+ * reaching us. */
 static int file_map(struct lx_mm *mm, struct lx_vma *v)
 {
     uint64_t len = v->end - v->start;
     int64_t r = 0;
     v->flags &= ~LX_VMA_WINDOW;
-    if (v->prot && (r = ae_task_map(mm->task, v->file->slot, v->file_off, v->start, len, map_flags(v->prot))) < 0)
+    if (v->prot && (r = ae_task_map(mm->task, v->file->slot, v->file_off, v->start, len,
+                                    map_flags(v->prot) | AERIE_MAP_LAZY)) < 0)
         return lx_errno((int)r);
     return 0;
 }
