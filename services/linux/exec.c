@@ -172,8 +172,10 @@ static unsigned seg_prot(uint32_t pf)
            ((pf & ELF_PF_X) ? LX_PROT_EXEC : 0);
 }
 
-/* One PT_LOAD segment at bias. */
-static int load_segment(struct lx_mm *mm, struct lx_exe *e, const struct elf_seg *s, uint64_t bias)
+/* One PT_LOAD segment at bias; relro_end: where the part of it the C
+ * library will make read-only (PT_GNU_RELRO) ends, page-aligned down, or 0. */
+static int load_segment(struct lx_mm *mm, struct lx_exe *e, const struct elf_seg *s, uint64_t bias,
+                        uint64_t relro_end)
 {
     uint64_t va = s->vaddr + bias, start = LX_PAGE_DOWN(va), end = LX_PAGE_UP(va + s->memsz);
     unsigned prot = seg_prot(s->flags);
@@ -181,8 +183,12 @@ static int load_segment(struct lx_mm *mm, struct lx_exe *e, const struct elf_seg
     if (direct)
         return lx_mm_map(mm, start, end - start, prot, LX_VMA_FILE, e->mem, LX_PAGE_DOWN(s->offset));
     int r = lx_mm_map(mm, start, end - start, prot | LX_PROT_WRITE, 0, NULL, 0);
+    /* glibc's start makes [segment start, relro_end) read-only: with the
+     * chunk already split there, that mprotect changes one mapping (two
+     * calls) instead of splitting a chunk first (ten) */
+    uint64_t split = relro_end > start && relro_end < end ? relro_end : 0;
     if (!r)
-        r = lx_mm_populate(mm, start, end);
+        r = lx_mm_populate(mm, start, end, split);
     if (r)
         return r;
     if (s->filesz) {
@@ -324,9 +330,10 @@ static struct lx_mm *load(struct lx_exe *e, char *const *argv, unsigned argc, ch
     if (mm->own_task)
         lx.own_task_used = true;
     uint64_t brk = 0;
+    uint64_t relro_end = img.relro_memsz ? LX_PAGE_DOWN(img.relro_vaddr + img.relro_memsz + bias) : 0;
     *err = 0;
     for (unsigned i = 0; i < img.nseg && !*err; i++) {
-        *err = load_segment(mm, e, &img.seg[i], bias);
+        *err = load_segment(mm, e, &img.seg[i], bias, relro_end);
         uint64_t end = LX_PAGE_UP(img.seg[i].vaddr + bias + img.seg[i].memsz);
         if (end > brk)
             brk = end;

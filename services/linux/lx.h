@@ -118,8 +118,10 @@ int lx_mm_protect(struct lx_mm *mm, uint64_t start, uint64_t len, unsigned prot)
 uint64_t lx_mm_find_free(struct lx_mm *mm, uint64_t len);
 /* One chunk for all of [start, end) of an anonymous VMA with none there
  * yet (a program's data and bss at load: one Memory object, not a fault
- * per chunk); ranges over CHUNK_MAX are left to the faults. 0 or -errno. */
-int lx_mm_populate(struct lx_mm *mm, uint64_t start, uint64_t end);
+ * per chunk); ranges over CHUNK_MAX are left to the faults. A split
+ * inside makes it two chunks of the one object there (where a later
+ * mprotect will cut: RELRO). 0 or -errno. */
+int lx_mm_populate(struct lx_mm *mm, uint64_t start, uint64_t end, uint64_t split);
 /* The VMA holding addr, or NULL. */
 struct lx_vma *lx_mm_vma(struct lx_mm *mm, uint64_t addr);
 /* A page fault at addr: 0 if handled (pages made present), else a signal

@@ -250,16 +250,21 @@ static void chunk_link(struct lx_mm *mm, struct lx_chunk *c)
     *pp = c;
 }
 
-/* A new chunk [start, end) of v with fresh (zeroed) pages. */
-static struct lx_chunk *chunk_new(struct lx_mm *mm, struct lx_vma *v, uint64_t start, uint64_t end, int *err)
+/* A new chunk [start, end) of v: fresh (zeroed) pages, or (mem given)
+ * mem's from moff on, with a reference of its own. */
+static struct lx_chunk *chunk_make(struct lx_mm *mm, struct lx_vma *v, uint64_t start, uint64_t end,
+                                   struct lx_mem *mem, uint64_t moff, int *err)
 {
     struct lx_chunk *c = malloc(sizeof *c);
     if (!c) {
         *err = -LX_ENOMEM;
         return NULL;
     }
-    *c = (struct lx_chunk){ .start = start, .end = end };
-    c->mem = lx_mem_new(end - start, err);
+    *c = (struct lx_chunk){ .start = start, .end = end, .moff = moff, .mem = mem };
+    if (mem)
+        lx_mem_get(mem);
+    else
+        c->mem = lx_mem_new(end - start, err);
     if (!c->mem) {
         free(c);
         return NULL;
@@ -272,6 +277,11 @@ static struct lx_chunk *chunk_new(struct lx_mm *mm, struct lx_vma *v, uint64_t s
     chunk_link(mm, c);
     mm->anon_bytes += end - start;
     return c;
+}
+
+static struct lx_chunk *chunk_new(struct lx_mm *mm, struct lx_vma *v, uint64_t start, uint64_t end, int *err)
+{
+    return chunk_make(mm, v, start, end, NULL, 0, err);
 }
 
 /* The hole around addr in v that no chunk covers: [*g0, *g1). */
@@ -308,7 +318,7 @@ static int populate_at(struct lx_mm *mm, struct lx_vma *v, uint64_t addr)
     return chunk_new(mm, v, start, end, &err) ? 0 : err;
 }
 
-int lx_mm_populate(struct lx_mm *mm, uint64_t start, uint64_t end)
+int lx_mm_populate(struct lx_mm *mm, uint64_t start, uint64_t end, uint64_t split)
 {
     struct lx_vma *v = vma_at(mm, start);
     if (!v || (v->flags & LX_VMA_FILE) || end > v->end || end - start > CHUNK_MAX)
@@ -317,7 +327,23 @@ int lx_mm_populate(struct lx_mm *mm, uint64_t start, uint64_t end)
         if (c->start < end && start < c->end)
             return 0;
     int err = 0;
-    return chunk_new(mm, v, start, end, &err) ? 0 : err;
+    if (!split || split <= start || split >= end || split % LX_PAGE)
+        return chunk_new(mm, v, start, end, &err) ? 0 : err;
+    /* one Memory object, two chunks (as split_chunk leaves them) */
+    struct lx_mem *mem = lx_mem_new(end - start, &err);
+    if (!mem)
+        return err;
+    struct lx_chunk *a = chunk_make(mm, v, start, split, mem, 0, &err);
+    if (a && !chunk_make(mm, v, split, end, mem, split - start, &err)) {
+        struct lx_chunk **pp = &mm->chunks;
+        while (*pp != a)
+            pp = &(*pp)->next;
+        mm->anon_bytes -= split - start;
+        chunk_free(mm, pp);
+        a = NULL;
+    }
+    lx_mem_put(mem);
+    return a ? 0 : err;
 }
 
 static struct lx_chunk *chunk_at(struct lx_mm *mm, uint64_t addr)
@@ -526,10 +552,14 @@ int lx_mm_protect(struct lx_mm *mm, uint64_t start, uint64_t len, unsigned prot)
             range_unmap(mm, v->start, v->end);
             r = file_map(mm, v);
         } else {
+            /* the window's mapping stays read-write: only the task's changes */
             for (struct lx_chunk *c = mm->chunks; c && !r; c = c->next)
                 if (c->start >= v->start && c->end <= v->end) {
-                    range_unmap(mm, c->start, c->end);
-                    r = chunk_map(mm, c, v->prot);
+                    ae_task_unmap(mm->task, c->start, c->end - c->start);
+                    int64_t e = v->prot ? ae_task_map(mm->task, c->mem->slot, c->moff, c->start, c->end - c->start,
+                                                      map_flags(v->prot))
+                                        : 0;
+                    r = e < 0 ? lx_errno((int)e) : 0;
                 }
         }
     }
