@@ -38,8 +38,11 @@
 #              as a client to the Unix socket SOCKET, where aerie-engine
 #              listens (docs/ENGINE.md); QEMU retries every second until it
 #              is there, and after it restarts.
-# Machine: q35, -cpu max, KVM when /dev/kvm is usable, TCG otherwise
-# (or as $AERIE_ACCEL says).
+# Machine: q35, -cpu max, KVM when /dev/kvm is usable, TCG otherwise.
+# "Usable" is tried, not assumed: under nested virtualisation /dev/kvm can
+# exist while KVM refuses -cpu max's MSRs and QEMU aborts at the first
+# vCPU reset, so a QEMU that starts and quits at once decides (about 0.2 s).
+# AERIE_ACCEL=tcg or =kvm chooses without the probe.
 set -eu
 
 smp=2 mem=256M append="" initrd="" extra="" test=0 kernel="" fwds="" nic=0 restrict=on framesock="" wire="" ctl=""
@@ -105,10 +108,16 @@ mib=$((n * mult))
 
 command -v qemu-system-x86_64 >/dev/null 2>&1 || die "qemu-system-x86_64 is missing: run 'make deps' (apt-get install qemu-system-x86)"
 
-# AERIE_ACCEL=tcg|kvm overrides the guess: a /dev/kvm that opens can
-# still fail at the first vCPU's MSRs (nested hosts), which QEMU aborts on.
-if [ -n "${AERIE_ACCEL:-}" ]; then accel=$AERIE_ACCEL
-elif [ -r /dev/kvm ] && [ -w /dev/kvm ]; then accel=kvm; else accel=tcg; fi
+kvm_works() {
+    [ -r /dev/kvm ] && [ -w /dev/kvm ] || return 1
+    echo q | timeout 20 qemu-system-x86_64 -machine q35 -accel kvm -cpu max -nodefaults \
+        -display none -serial none -monitor stdio >/dev/null 2>&1
+}
+case "${AERIE_ACCEL:-}" in
+    kvm|tcg) accel=$AERIE_ACCEL ;;
+    '') if kvm_works; then accel=kvm; else accel=tcg; fi ;;
+    *) die "AERIE_ACCEL must be kvm or tcg, not '$AERIE_ACCEL'" ;;
+esac
 
 set -- -machine q35 -accel "$accel" -cpu max -smp "$smp" -m "${mib}M" \
        -no-reboot -nodefaults -vga none -device isa-debug-exit,iobase=0xf4,iosize=0x04

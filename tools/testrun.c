@@ -480,6 +480,9 @@ static void run_all(struct entry **list, int n, int jobs, char **pats, int npats
             if (running[i].end_at && running[i].end_at < soonest)
                 soonest = running[i].end_at;
         int wait_ms = soonest > t ? (int)((soonest - t) * 1000) + 1 : 0;
+        for (int i = 0; i < active; i++)
+            if (running[i].fd < 0 && wait_ms > 50)
+                wait_ms = 50;                   /* output ended: look for its exit often */
         poll(pfd, active, wait_ms);
         for (int i = 0; i < active; i++) {
             struct job *j = &running[i];
@@ -499,8 +502,18 @@ static void run_all(struct entry **list, int n, int jobs, char **pats, int npats
                 j->fd = -1;
             }
             if (j->fd < 0) {
+                /* Its output ended, but the process may live on (a child
+                 * that closed stdout, a hung QEMU): the deadline still holds. */
                 int status = 0;
-                waitpid(j->pid, &status, 0);
+                pid_t w = waitpid(j->pid, &status, WNOHANG);
+                if (w == 0 && now() <= j->deadline && !j->finished_early)
+                    continue;
+                if (w == 0) {
+                    if (!j->finished_early)
+                        j->timed_out = true;
+                    stop_job(j);
+                    waitpid(j->pid, &status, 0);
+                }
                 finish_job(j, status);
                 running[i] = running[--active];
                 i--;

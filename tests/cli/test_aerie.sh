@@ -428,7 +428,12 @@ imp=$!
 i=0
 while [ $i -lt 300 ] && [ ! -e "$store/pint.part" ]; do sleep 0.1; i=$((i + 1)); done   # under way
 kill -9 $imp 2>/dev/null; wait $imp 2>/dev/null
-sleep 2
+# the engine notices the closed session, then removes the part file: wait
+# for both (a fixed pause was too short on a loaded machine)
+i=0
+while [ $i -lt 300 ] && { ! grep -q "import of pint interrupted" "$elog" || ls "$store" | grep -q part; }; do
+    sleep 0.1; i=$((i + 1))
+done
 aerie images
 if grep -q "import of pint interrupted" "$elog" && ! grep -q "^pint " "$out" && [ ! -e "$store/pint.img" ] &&
    ! ls "$store" | grep -q part; then

@@ -34,6 +34,20 @@ uint64_t free_pages(void)
     return s[0];
 }
 
+/* free_pages() once it equals want, or after about a second: the reply
+ * to a remove can come before every service has dropped what it held for
+ * the container (seen once: one page late under a loaded host). A real
+ * leak still shows: the count never returns. */
+uint64_t free_pages_settled(uint64_t want)
+{
+    uint64_t n = free_pages();
+    for (int i = 0; i < 100 && n != want; i++) {
+        ae_sleep_ns(10000000);
+        n = free_pages();
+    }
+    return n;
+}
+
 /* Reads a container's whole log (as much as fits in cap - 1 bytes), one
  * reply at a time; returns its length, or a negative error. */
 int64_t read_log(uint64_t id, char *log, size_t cap)
@@ -368,7 +382,7 @@ static void cm_console_logs_are_charged_to_their_containers(void)
     CHECK_EQ(s.mem_log, 0);                         /* idle never printed */
     CHECK(s.mem_used >= s.mem_run && s.mem_used <= s.mem_limit);
     remove_many(made);
-    CHECK_EQ(free_pages(), before);
+    CHECK_EQ(free_pages_settled(before), before);
     struct ae_cm_status st;
     uint64_t id;
     CHECK_EQ(run("image=hello", &st, 0, 0, &id), 0);

@@ -18,6 +18,7 @@ int run(const char *spec, struct ae_cm_status *st, char *log, size_t cap, uint64
 /* A container's whole log (what fits in cap - 1 bytes); its length or an error. */
 int64_t read_log(uint64_t id, char *log, size_t cap);
 uint64_t free_pages(void);
+uint64_t free_pages_settled(uint64_t want);
 
 /* t_images.c: imported images through "cm.admin", and only through it.
  * Each test returns NULL, or what failed. */

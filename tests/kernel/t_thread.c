@@ -267,7 +267,9 @@ KTEST_CPUS(thread_affinity_moves, 2, "a thread set to CPU 1 runs there")
     struct ae_thread th = { 0 };
     counter = 0;
     CHECK_OK(kt_thread(env, &th, spin_count, 0, 1));
-    for (int i = 0; i < 100 && !counter; i++)
+    /* generous waits (they end as soon as the thread has run): a loaded
+     * host can leave a TCG vCPU unscheduled for a good part of a second */
+    for (int i = 0; i < 3000 && !counter; i++)
         ae_sleep_ns(1000000);
     CHECK(counter > 0);
     uint64_t info[4];
@@ -275,7 +277,7 @@ KTEST_CPUS(thread_affinity_moves, 2, "a thread set to CPU 1 runs there")
     CHECK_EQ(info[1], 1);
     CHECK_OK(ae_invokev(th.thread_slot, AERIE_THREAD_SET_AFFINITY, 0));
     uint64_t c = counter;
-    for (int i = 0; i < 200 && counter == c; i++)
+    for (int i = 0; i < 3000 && counter == c; i++)
         ae_sleep_ns(1000000);
     CHECK_OK(ae_invoke(th.thread_slot, AERIE_THREAD_INFO, 0, 0, info, 4));
     CHECK_EQ(info[1], 0);

@@ -12,6 +12,7 @@
 #include <libaerie/runtime.h>
 #include <libaerie/syscall.h>
 #include <aerie/errors.h>
+#include <string.h>
 #include "netring.h"
 #include "net_session.h"
 
@@ -258,8 +259,7 @@ int ae_net_send(uint16_t lport, uint32_t ip, uint16_t port, const void *buf, siz
         s->len = (uint16_t)n;
         s->flags = k + 1 < nslots ? NETRING_F_MORE : 0;
         s->reserved = 0;
-        for (size_t i = 0; i < n; i++)
-            s->payload[i] = b[i];
+        memcpy(s->payload, b, n);           /* a byte loop cost ~10 us per datagram under TCG */
         netring_prod_commit(&sess.tx);
         b += n;
         len -= n;
@@ -314,8 +314,7 @@ int ae_net_peek(struct ae_net_dgram *d)
         size_t n = m.len <= NETRING_PAYLOAD_MAX ? m.len : NETRING_PAYLOAD_MAX;
         if (len + n > sizeof long_dgram)
             n = sizeof long_dgram - len;
-        for (size_t i = 0; i < n; i++)
-            long_dgram[len + i] = s->payload[i];
+        memcpy(long_dgram + len, s->payload, n);
         len += n;
         if (!(m.flags & NETRING_F_MORE)) {
             peeked = k + 1;

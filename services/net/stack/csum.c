@@ -1,31 +1,42 @@
 /*
  * csum.c — the Internet checksum (RFC 1071): the one's complement of the
- * one's complement sum of 16-bit big-endian words. Words are summed four
- * bytes at a time into 64 bits; since 2^16 = 1 (mod 2^16 - 1), folding the
- * wide sum at the end gives the same result as adding 16-bit words.
+ * one's complement sum of 16-bit big-endian words. Since 2^16 = 1
+ * (mod 2^16 - 1), a sum of wider words folded at the end gives the same
+ * result as adding 16-bit words, and byte order only swaps the result.
  */
 #include "proto.h"
 
+/* Sums the bytes as native little-endian 64-bit words, eight bytes per
+ * step (a byte-order swap of the folded sum gives the big-endian sum, RFC
+ * 1071 section 2(B)), then the tail as big-endian 16-bit words. */
 uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t len)
 {
-    uint64_t acc = sum;
-    while (len >= 4) {
-        acc += get32(p);
-        p += 4;
-        len -= 4;
+    uint64_t acc = 0;
+    while (len >= 8) {
+        uint64_t w;
+        __builtin_memcpy(&w, p, 8);           /* unaligned-safe load */
+        acc += w;
+        acc += acc < w;                       /* end-around carry */
+        p += 8;
+        len -= 8;
     }
-    if (len >= 2) {
-        acc += get16(p);
+    acc = (acc & 0xffffffffu) + (acc >> 32);
+    acc = (acc & 0xffffffffu) + (acc >> 32);
+    while (acc >> 16)
+        acc = (acc & 0xffff) + (acc >> 16);
+    uint64_t be = sum + (uint64_t)(((acc & 0xff) << 8) | (acc >> 8));
+    while (len >= 2) {
+        be += get16(p);
         p += 2;
         len -= 2;
     }
     if (len)
-        acc += (uint32_t)p[0] << 8;
-    while (acc >> 32)
-        acc = (acc & 0xffffffffu) + (acc >> 32);
-    while (acc >> 16)
-        acc = (acc & 0xffff) + (acc >> 16);
-    return (uint32_t)acc;
+        be += (uint32_t)p[0] << 8;
+    while (be >> 32)
+        be = (be & 0xffffffffu) + (be >> 32);
+    while (be >> 16)
+        be = (be & 0xffff) + (be >> 16);
+    return (uint32_t)be;
 }
 
 uint16_t csum_fold(uint32_t sum)
