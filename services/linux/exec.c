@@ -386,6 +386,11 @@ int lx_exec_image(struct lx_thread *t, struct lx_exe *e, char *const *argv, unsi
 {
     struct lx_proc *p = t->proc;
     uint64_t entry = 0, sp = 0;
+    /* A vfork child's exec keeps the thread's CPU (its parent's, where it
+     * was put: sys_proc.c); any other thread goes where lx_thread_attach
+     * says, as pid 1's first program must (on our CPU), and a fork
+     * child's (round the CPUs again, not stuck where fork put it) */
+    int keep_cpu = t->slot && p->vfork_parent ? t->cpu + 1 : 0;
     int err;
     struct lx_mm *mm = load(e, argv, argc, envp, envc, &entry, &sp, &err);
     if (!mm)
@@ -410,7 +415,7 @@ int lx_exec_image(struct lx_thread *t, struct lx_exe *e, char *const *argv, unsi
     regs[AERIE_REG_RIP] = entry;
     regs[AERIE_REG_RSP] = sp;
     regs[AERIE_REG_RFLAGS] = 0x202;
-    lx.cpu_hint = t->cpu + 1;                     /* exec keeps the thread's CPU */
+    lx.cpu_hint = keep_cpu;
     if ((err = lx_thread_attach(t, mm->task)) ||
         (err = lx_thread_set_regs(t, (1u << AERIE_REG_COUNT) - 1, regs)) ||
         (err = lx_thread_start(t))) {
