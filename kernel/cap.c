@@ -89,12 +89,12 @@ static int grow_to(struct cspace *cs, uint64_t idx)
     }
     if (cs->dir[c])
         return 0;
-    int err = quota_charge(cs->quota, CSPACE_CHUNK_BYTES, 0, 0);
+    int err = quota_charge(cs->quota, kmem_footprint(CSPACE_CHUNK_BYTES), 0, 0);
     if (err)
         return err;
     struct cap *chunk = kmem_alloc(CSPACE_CHUNK_BYTES);
     if (!chunk) {
-        quota_release(cs->quota, CSPACE_CHUNK_BYTES, 0, 0);
+        quota_release(cs->quota, kmem_footprint(CSPACE_CHUNK_BYTES), 0, 0);
         return AE_ENOMEM;
     }
     for (uint32_t i = 0; i < CAPS_PER_CHUNK; i++) {
@@ -462,7 +462,7 @@ static void clear_chunk(struct cspace *cs, uint32_t ch, unsigned *work)
     cs->dir[ch] = NULL;
     spin_unlock(&cs->lock);
     kmem_free(chunk, CSPACE_CHUNK_BYTES);
-    quota_release(cs->quota, CSPACE_CHUNK_BYTES, 0, 0);
+    quota_release(cs->quota, kmem_footprint(CSPACE_CHUNK_BYTES), 0, 0);
 }
 
 /* Once cs is dead nothing can be installed in it (grow_to refuses) and

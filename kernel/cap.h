@@ -39,9 +39,12 @@ struct cap {
     struct list obj_link;        /* in obj->caps */
 };
 
-/* 1 KiB chunks: a container with a handful of capabilities pays 1 KiB. */
-#define CSPACE_CHUNK_BYTES 1024
-#define CAPS_PER_CHUNK (CSPACE_CHUNK_BYTES / sizeof(struct cap))
+/* Chunks of 6 slots (528 bytes, a 576-byte slab object): a container of
+ * the default spec holds its grants in slots 1..5 (cm's spawn puts them
+ * there), so it pays for one chunk, about half the 1 KiB chunk of 11
+ * slots it paid before (docs/EVALUATION.md, memory per container). */
+#define CAPS_PER_CHUNK 6
+#define CSPACE_CHUNK_BYTES (CAPS_PER_CHUNK * sizeof(struct cap))
 
 struct cspace {
     spinlock_t lock;

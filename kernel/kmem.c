@@ -2,6 +2,12 @@
  * kmem.c — slab caches (32 .. 1024 bytes) per CPU, and page blocks for
  * anything larger.
  *
+ * The size classes are not only powers of two: a container is a handful
+ * of objects (quotas, a task, Memory objects, mapping records, a
+ * capability chunk) whose sizes fall between them, and each rounds up to
+ * its class, so 96, 192, 384, 576 and 768 keep a 328-byte quota from
+ * occupying 512 bytes (docs/EVALUATION.md, memory per container).
+ *
  * A slab is one page: a header, then equal objects. Each CPU allocates
  * from its own caches, so parallel creation on several CPUs does not share
  * a lock; a free goes back to the slab's owning cache under that cache's
@@ -20,8 +26,8 @@
 #include "lib/spinlock.h"
 #include "lib/string.h"
 
-#define NCLASSES   6
-static const size_t class_size[NCLASSES] = { 32, 64, 128, 256, 512, 1024 };
+#define NCLASSES   11
+static const size_t class_size[NCLASSES] = { 32, 64, 96, 128, 192, 256, 384, 512, 576, 768, 1024 };
 
 struct slab_cache;
 
@@ -34,6 +40,8 @@ struct slab {
 };
 
 #define SLAB_MAGIC 0x5AB5AB5AB5AB5AB5ull
+#define SLAB_HDR   64
+_Static_assert(sizeof(struct slab) <= SLAB_HDR, "the slab header fits its room");
 
 struct slab_cache {
     spinlock_t lock;
@@ -97,7 +105,9 @@ static struct slab *slab_new(struct slab_cache *c)
     if (!p)
         return NULL;
     struct slab *s = phys_to_virt(p);
-    size_t hdr = (sizeof *s + c->size - 1) / c->size * c->size;
+    /* The header takes 64 bytes, not a whole object: a 384-byte class
+     * fits 10 objects a page, not 9. Objects stay 16-byte aligned. */
+    size_t hdr = SLAB_HDR;
     s->cache = c;
     s->inuse = 0;
     s->capacity = (uint32_t)((PAGE_SIZE - hdr) / c->size);

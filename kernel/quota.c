@@ -17,40 +17,43 @@
 #include <aerie/fault.h>
 
 /* Adds n to *used if the sum stays within limit; false (nothing changed)
- * if it would not. */
-static bool counter_add(uint64_t *used, uint64_t limit, uint64_t n)
-{
-    if (n == 0)
-        return true;
-    uint64_t cur = __atomic_load_n(used, __ATOMIC_RELAXED);
-    do {
-        if (n > limit || cur > limit - n)
-            return false;
-    } while (!__atomic_compare_exchange_n(used, &cur, cur + n, true, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED));
-    return true;
-}
+ * if it would not. For the 64-bit byte count and the 32-bit counts alike. */
+#define COUNTER_ADD(used, limit, n) ({                                                      \
+    __typeof__(*(used)) *_u = (used), _cur = __atomic_load_n(_u, __ATOMIC_RELAXED);       \
+    uint64_t _l = (limit), _n = (n);                                                        \
+    bool _ok = true;                                                                        \
+    if (_n) {                                                                               \
+        do {                                                                                \
+            if (_n > _l || _cur > _l - _n) {                                                \
+                _ok = false;                                                                \
+                break;                                                                      \
+            }                                                                               \
+        } while (!__atomic_compare_exchange_n(_u, &_cur, (__typeof__(_cur))(_cur + _n), true, \
+                                              __ATOMIC_ACQ_REL, __ATOMIC_RELAXED));         \
+    }                                                                                       \
+    _ok; })
 
-static void counter_sub(struct quota *q, uint64_t *used, uint64_t n)
-{
-    if (n == 0)
-        return;
-    uint64_t old = __atomic_fetch_sub(used, n, __ATOMIC_ACQ_REL);
-    if (old < n)
-        panic("quota %p: releasing %lu more than was charged (%lu)", (void *)q, n, old);
-}
+#define COUNTER_SUB(q, used, n) do {                                                        \
+    uint64_t _n = (n);                                                                      \
+    if (_n) {                                                                               \
+        uint64_t _old = __atomic_fetch_sub((used), (__typeof__(*(used)))_n, __ATOMIC_ACQ_REL); \
+        if (_old < _n)                                                                      \
+            panic("quota %p: releasing %lu more than was charged (%lu)", (void *)(q), _n, _old); \
+    }                                                                                       \
+} while (0)
 
 /* One level of a charge: all three counters or none. */
 static int level_charge(struct quota *q, uint64_t bytes, uint64_t threads, uint64_t objects)
 {
-    if (!counter_add(&q->used_bytes, q->limit_bytes, bytes))
+    if (!COUNTER_ADD(&q->used_bytes, q->limit_bytes, bytes))
         return AE_ENOMEM;
-    if (!counter_add(&q->used_threads, q->limit_threads, threads)) {
-        counter_sub(q, &q->used_bytes, bytes);
+    if (!COUNTER_ADD(&q->used_threads, q->limit_threads, threads)) {
+        COUNTER_SUB(q, &q->used_bytes, bytes);
         return AE_ELIMIT;
     }
-    if (!counter_add(&q->used_objects, q->limit_objects, objects)) {
-        counter_sub(q, &q->used_threads, threads);
-        counter_sub(q, &q->used_bytes, bytes);
+    if (!COUNTER_ADD(&q->used_objects, q->limit_objects, objects)) {
+        COUNTER_SUB(q, &q->used_threads, threads);
+        COUNTER_SUB(q, &q->used_bytes, bytes);
         return AE_ELIMIT;
     }
     return 0;
@@ -58,9 +61,9 @@ static int level_charge(struct quota *q, uint64_t bytes, uint64_t threads, uint6
 
 static void level_release(struct quota *q, uint64_t bytes, uint64_t threads, uint64_t objects)
 {
-    counter_sub(q, &q->used_objects, objects);
-    counter_sub(q, &q->used_threads, threads);
-    counter_sub(q, &q->used_bytes, bytes);
+    COUNTER_SUB(q, &q->used_objects, objects);
+    COUNTER_SUB(q, &q->used_threads, threads);
+    COUNTER_SUB(q, &q->used_bytes, bytes);
 }
 
 /* Walks from q to the root; a refusal at any level undoes the levels
@@ -93,16 +96,17 @@ void quota_release(struct quota *q, uint64_t bytes, uint32_t threads, uint32_t o
  * FIRED under the lock, so of racing reasons exactly one reports). */
 static void watch_fire(struct quota *q, uint64_t reason, const struct quota_end *end)
 {
-    if (__atomic_load_n(&q->watch.state, __ATOMIC_ACQUIRE) != WATCH_ARMED)
+    struct quota_watch *w = __atomic_load_n(&q->watch, __ATOMIC_ACQUIRE);
+    if (!w || __atomic_load_n(&w->state, __ATOMIC_ACQUIRE) != WATCH_ARMED)
         return;                              /* the usual case: no lock for unwatched quotas */
     spin_lock(&q->obj.lock);
-    bool go = q->watch.state == WATCH_ARMED;
+    bool go = w->state == WATCH_ARMED;
     if (go)
-        q->watch.state = WATCH_FIRED;
+        w->state = WATCH_FIRED;
     spin_unlock(&q->obj.lock);
     if (!go)
         return;
-    struct ipc_notice *n = &q->watch.notice;
+    struct ipc_notice *n = &w->notice;
     n->owner = &q->obj;
     n->label = AERIE_FAULT_GONE;
     memset(n->words, 0, sizeof n->words);
@@ -112,7 +116,7 @@ static void watch_fire(struct quota *q, uint64_t reason, const struct quota_end 
         n->words[2] = end->detail;
         memcpy(&n->words[3], end->words, sizeof end->words);
     }
-    ipc_post_notice(q->watch.ep, n);         /* the watch holds ep until q is freed */
+    ipc_post_notice(w->ep, n);               /* the watch holds ep until q is freed */
 }
 
 void quota_thread_started(struct quota *q)
@@ -219,10 +223,15 @@ static void quota_release_hook(struct kobject *o)
 {
     struct quota *q = (struct quota *)o;
     if (q->used_bytes || q->used_threads || q->used_objects || q->live_threads)
-        panic("quota freed with %lu bytes, %lu threads (%lu live), %lu objects still charged",
+        panic("quota freed with %lu bytes, %u threads (%lu live), %u objects still charged",
               q->used_bytes, q->used_threads, q->live_threads, q->used_objects);
-    if (q->watch.ep)
-        obj_put(&q->watch.ep->obj);
+    if (q->watch) {                          /* set by the parent's holder: charged to the parent */
+        if (q->watch->ep)
+            obj_put(&q->watch->ep->obj);
+        kmem_free(q->watch, sizeof *q->watch);
+        quota_release(q->parent, kmem_footprint(sizeof *q->watch), 0, 0);
+    }
+    trace_free(q);
     if (q->parent)
         obj_put(&q->parent->obj);
 }
@@ -232,6 +241,7 @@ const struct obj_ops quota_ops = {
     .release = quota_release_hook,
     .size = sizeof(struct quota),
 };
+_Static_assert(sizeof(struct quota) <= 192, "a quota fits a 192-byte slab object");
 
 /* ---- methods ---- */
 
@@ -309,19 +319,40 @@ static int quota_method_watch(struct quota *q, struct invocation *inv)
         err = inv_fail(inv, 0, AE_EINVAL);
     else if (eslot && (err = cap_lookup(cs, eslot, AERIE_OBJ_ENDPOINT, AERIE_R_WRITE, &ec)))
         inv_fail(inv, 1, err);
+    /* The first watch set on c: its record, charged to q, made before the
+     * lock; one that lost a race to another setter is given back. */
+    struct quota_watch *fresh = NULL;
+    size_t wcharge = kmem_footprint(sizeof *fresh);
+    if (!err && ec.obj && !__atomic_load_n(&c->watch, __ATOMIC_ACQUIRE)) {
+        if ((err = quota_charge(q, wcharge, 0, 0)))
+            inv_fail(inv, ~0u, err);
+        else if (!(fresh = kmem_alloc(sizeof *fresh))) {
+            quota_release(q, wcharge, 0, 0);
+            err = inv_fail(inv, ~0u, AE_ENOMEM);
+        }
+    }
     struct endpoint *old = NULL;
     if (!err) {
         spin_lock(&c->obj.lock);
-        if (c->watch.state == WATCH_FIRED) {
-            err = inv_fail(inv, ~0u, AE_EBUSY);
-        } else {
-            old = c->watch.ep;
-            c->watch.ep = (struct endpoint *)ec.obj;      /* the lookup's reference moves here */
-            c->watch.notice.badge = ec.badge;
-            c->watch.state = ec.obj ? WATCH_ARMED : WATCH_NONE;
-            ec.obj = NULL;
+        if (!c->watch && fresh) {
+            __atomic_store_n(&c->watch, fresh, __ATOMIC_RELEASE);
+            fresh = NULL;
         }
+        struct quota_watch *w = c->watch;
+        if (w && w->state == WATCH_FIRED) {
+            err = inv_fail(inv, ~0u, AE_EBUSY);
+        } else if (w) {
+            old = w->ep;
+            w->ep = (struct endpoint *)ec.obj;            /* the lookup's reference moves here */
+            w->notice.badge = ec.badge;
+            __atomic_store_n(&w->state, ec.obj ? WATCH_ARMED : WATCH_NONE, __ATOMIC_RELEASE);
+            ec.obj = NULL;
+        }                                                 /* no record and none set: nothing to clear */
         spin_unlock(&c->obj.lock);
+    }
+    if (fresh) {
+        kmem_free(fresh, sizeof *fresh);
+        quota_release(q, wcharge, 0, 0);
     }
     if (old)
         obj_put(&old->obj);

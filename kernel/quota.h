@@ -46,16 +46,23 @@ struct quota_end {
     uint64_t words[4];
 };
 
+/* Every container is two or three of these, so a quota fits a 192-byte
+ * slab object: thread and object counts are 32-bit (limits are at most
+ * 2^30), and a watch or a trace — set on few quotas, by the holder of the
+ * parent — is allocated when first set, charged to the parent (the
+ * setter's side pays), and freed with the quota. */
 struct quota {
     struct kobject obj;
     struct quota *parent;          /* reference held; NULL for the root */
-    uint64_t limit_bytes, limit_threads, limit_objects;     /* fixed at creation */
-    uint64_t used_bytes, used_threads, used_objects;        /* atomic; this quota and its descendants */
+    uint64_t limit_bytes;          /* fixed at creation */
+    uint64_t used_bytes;           /* atomic; this quota and its descendants */
+    uint32_t limit_threads, limit_objects;                  /* fixed at creation, at most 2^30 */
+    uint32_t used_threads, used_objects;                    /* atomic; as used_bytes */
     uint64_t live_threads;         /* atomic; started, not yet dead, here and below */
     uint64_t cpu_tsc, ipc_calls;   /* atomic; of threads charged to this quota itself (sched.c) */
     struct list objects;           /* objects charged here, under obj.lock */
-    struct quota_watch watch;
-    struct trace trace;            /* set by the holder of the parent (trace.c) */
+    struct quota_watch *watch;     /* NULL until first set; then until freed (under obj.lock) */
+    struct trace *trace;           /* NULL until first TRACE; then until freed (trace.c) */
 };
 
 /* Charges bytes, threads and objects to q and every ancestor; AE_ENOMEM

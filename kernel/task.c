@@ -224,6 +224,10 @@ int task_invoke(struct task *t, const struct capref *cap, uint64_t label, struct
         return task_rw(t, inv, true);
     case AERIE_TASK_CLONE:
         return task_clone(t, inv);
+    case AERIE_TASK_SUSPEND:
+        return task_suspend(t, inv);
+    case AERIE_TASK_RESUME:
+        return task_resume(t, inv);
     default:
         return AE_ENOSYS;
     }

@@ -12,18 +12,25 @@
 #include "cap.h"
 #include "vspace.h"
 
+/* Task SUSPEND's progress (task_stop.c), under obj.lock. */
+enum task_stop { TASK_RUNS, TASK_STOPPING, TASK_STOPPED };
+
 struct task {
     struct kobject obj;
     struct cspace cspace;
     struct vspace vs;
     struct list threads;
     uint32_t nthreads;
+    uint8_t stop;                      /* enum task_stop: SUSPEND, RESUME, CLONE_ALL_THREADS */
 };
 
 int task_create(struct quota *q, struct invocation *inv, struct kobject **out);
 struct task *task_new(struct quota *q, int *err);
 /* TASK_CLONE on t (task_clone.c). */
 int task_clone(struct task *t, struct invocation *inv);
+/* SUSPEND and RESUME on t (task_stop.c). */
+int task_suspend(struct task *t, struct invocation *inv);
+int task_resume(struct task *t, struct invocation *inv);
 int task_invoke(struct task *t, const struct capref *cap, uint64_t label, struct invocation *inv);
 
 extern const struct obj_ops task_ops;

@@ -5,7 +5,9 @@
  * The copy gets the same mappings at the same addresses, its memory shared
  * copy-on-write with the original (memobj.c: a write in either copies the
  * page and charges the writer), the same capability slots, and a copy of
- * its one thread's registers. What is "the container's own" is decided by
+ * its one thread — or, with AERIE_CLONE_ALL_THREADS, of every thread of a
+ * task Task SUSPEND stopped (task_stop.c): registers, TLS base, FPU state,
+ * each with a private UTCB; the copy is then born suspended. What is "the container's own" is decided by
  * quota: an object charged to the source quota the caller names (or below
  * it) is the source's, and the copy gets its own — a copy-on-write Memory,
  * a fresh empty endpoint or notification, itself for the task and thread,
@@ -34,6 +36,11 @@ struct xlate {
     struct kobject *from, *to;   /* to == from: shared; reference held on to */
 };
 
+/* A thread of the source and its copy (NULL: a dead thread, not copied). */
+struct tpair {
+    struct thread *from, *to;    /* reference held on from; to is linked into q */
+};
+
 struct remap {
     uint64_t va, npages, first;
     unsigned flags;
@@ -41,9 +48,14 @@ struct remap {
 };
 
 struct clone {
+    struct cow_utcbs utcbs;      /* first: memobj_cow_clone calls back with it */
     struct invocation *inv;
     struct task *src, *dst;
-    struct thread *sth, *dth;
+    struct thread *sth, *dth;    /* the first live thread and its copy (word 3's) */
+    struct tpair *th;            /* every thread copied: one, or with ALL_THREADS each */
+    unsigned nth;
+    struct kobject *handler;     /* the new threads' fault endpoint (word 5), or NULL */
+    uint64_t handler_badge;
     struct quota *q;             /* the clone's objects come from here */
     struct quota *srcq;          /* what the source owns is charged here or below */
     uint64_t qslot;              /* the caller's capability to q */
@@ -90,6 +102,37 @@ static int adopt(struct clone *c, struct kobject *from, struct kobject *to)
     return err;
 }
 
+/* How many of the source's threads have their UTCB in m, and in which
+ * pages (memobj_cow_clone copies those for the clone rather than share
+ * them, and calls this under m's lock; a dead thread's UTCB is never
+ * written again, but it is counted like the others). */
+static uint32_t utcbs_in(const struct cow_utcbs *u, const struct memobj *m, uint64_t *idx, uint32_t max)
+{
+    const struct clone *c = (const struct clone *)u;
+    uint32_t n = 0;
+    for (unsigned i = 0; i < c->nth; i++) {
+        const struct thread *t = c->th[i].from;
+        if (__atomic_load_n(&t->utcb_mem, __ATOMIC_ACQUIRE) != m)
+            continue;
+        if (n < max)
+            idx[n] = __atomic_load_n(&t->utcb_off, __ATOMIC_RELAXED) / PAGE_SIZE;
+        n++;
+    }
+    return n;
+}
+
+/* The copy of thread o if it is one of the source's copied threads: *out
+ * is then its copy, or NULL for a dead one. */
+static bool copied_thread(const struct clone *c, const struct kobject *o, struct thread **out)
+{
+    for (unsigned i = 0; i < c->nth; i++)
+        if (&c->th[i].from->obj == o) {
+            *out = c->th[i].to;
+            return true;
+        }
+    return false;
+}
+
 /* The clone's counterpart of Memory m. vs: the source's address space,
  * locked, or NULL (a capability pass: m is then mapped nowhere it could
  * be written through without a fault, or only elsewhere). */
@@ -115,7 +158,7 @@ static int xlate_mem(struct clone *c, struct memobj *m, struct vspace *vs, struc
          * own sessions, which never knew the old ones. */
         n = memobj_create_pages(c->q, m->npages * PAGE_SIZE, MEMOBJ_LAZY, &err);
     else
-        n = memobj_cow_clone(m, c->q, vs, m == c->sth->utcb_mem, &err);
+        n = memobj_cow_clone(m, c->q, vs, &c->utcbs, &err);
     if (!n)
         return err;
     *out = n;
@@ -154,13 +197,17 @@ static int clone_cap(struct clone *c, uint64_t slot, const struct capref *r)
 {
     struct cspace *to = &c->dst->cspace;
     struct kobject *o = r->obj, *n = NULL;
+    struct thread *th;
     int err = 0;
     if (r->type == AERIE_OBJ_REPLY)
         return 0;                                /* a one-shot reply is the source's alone */
     if (o == &c->src->obj)
         n = &c->dst->obj;
-    else if (o == &c->sth->obj)
-        n = &c->dth->obj;
+    else if (r->type == AERIE_OBJ_THREAD && copied_thread(c, o, &th)) {
+        if (!th)
+            return 0;                            /* a dead thread: its slot stays empty */
+        n = &th->obj;
+    }
     else if (o == &c->srcq->obj)
         return cap_copy(&c->inv->caller->task->cspace, c->qslot, to, slot, r->rights, 0);
     else if (r->type == AERIE_OBJ_MEMORY) {
@@ -215,17 +262,78 @@ static int clone_caps(struct clone *c)
     return 0;
 }
 
-/* The source's one thread, with a reference; AE_ELIMIT if it has more. */
-static int only_thread(struct task *t, struct thread **out)
+/* The source's threads to copy, each with a reference: its one thread
+ * (AE_ELIMIT if it has more), or with ALL_THREADS every one, dead ones
+ * included (their slots and UTCBs are accounted for), up to
+ * AERIE_CLONE_MAX_THREADS. c->sth is the first that is not dead. */
+static int source_threads(struct clone *c)
 {
+    struct task *t = c->src;
+    bool all = c->flags & AERIE_CLONE_ALL_THREADS;
     spin_lock(&t->obj.lock);
-    int err = t->nthreads == 1 ? 0 : t->nthreads ? AE_ELIMIT : AE_EINVAL;
-    if (!err) {
-        *out = list_entry(t->threads.next, struct thread, task_link);
-        obj_get(&(*out)->obj);
-    }
+    int err = !t->nthreads ? AE_EINVAL : (t->nthreads > 1 && !all) ? AE_ELIMIT :
+              t->nthreads > AERIE_CLONE_MAX_THREADS ? AE_ELIMIT : 0;
+    if (!err)
+        list_for_each(n, &t->threads) {
+            struct thread *x = list_entry(n, struct thread, task_link);
+            obj_get(&x->obj);
+            c->th[c->nth++].from = x;
+            if (!c->sth && __atomic_load_n(&x->state, __ATOMIC_ACQUIRE) != TS_DEAD)
+                c->sth = x;
+        }
     spin_unlock(&t->obj.lock);
-    return err;
+    return err ? err : c->sth ? 0 : AE_EINVAL;
+}
+
+/* A copy of every source thread that is not dead, in the same order (so
+ * the clone's first thread is the copy of the source's first), charged to
+ * q; the copy of a thread that had a fault handler gets the one word 5
+ * gave (none if none was given: the caller sets it). */
+static int clone_threads(struct clone *c)
+{
+    bool held = c->flags & AERIE_CLONE_ALL_THREADS;
+    int err;
+    for (unsigned i = 0; i < c->nth; i++) {
+        struct thread *from = c->th[i].from, *to;
+        if (from != c->sth && __atomic_load_n(&from->state, __ATOMIC_ACQUIRE) == TS_DEAD)
+            continue;
+        if (!(to = thread_clone(from, c->q, c->dst, held, &err)))
+            return err;
+        if ((err = quota_adopt(c->q, &to->obj)))     /* on failure it destroyed to */
+            return err;
+        c->th[i].to = to;
+        if (from == c->sth)
+            c->dth = to;
+        if (c->handler && from->handler) {       /* a thread with no handler keeps none */
+            obj_get(c->handler);
+            to->handler = c->handler;            /* not started: nobody reads it yet */
+            to->handler_badge = c->handler_badge;
+        }
+    }
+    return 0;
+}
+
+/* Each copied thread's UTCB, in the clone's copy of its memory. The page
+ * is the clone's own already (memobj_cow_clone copies UTCB pages rather
+ * than share them), and the source's threads keep theirs untouched: a
+ * clone that fails later frees nothing they point at. */
+static int clone_utcbs(struct clone *c)
+{
+    for (unsigned i = 0; i < c->nth; i++) {
+        struct thread *from = c->th[i].from, *to = c->th[i].to;
+        struct memobj *um = from->utcb_mem, *cu;
+        uint64_t off = from->utcb_off;
+        int err;
+        if (!to || !um)
+            continue;
+        if ((err = xlate_mem(c, um, NULL, &cu)))
+            return err;
+        if (cu == um)
+            return AE_EBUSY;                     /* memory it does not own: one UTCB for two threads */
+        if ((err = thread_set_utcb(to, cu, off)))
+            return err;
+    }
+    return 0;
 }
 
 /* Perform: every object made is linked into q or held in the table, so
@@ -237,26 +345,13 @@ static int clone_perform(struct clone *c)
         return err;
     if ((err = quota_adopt(c->q, &c->dst->obj)))
         return err;
-    if (!(c->dth = thread_clone(c->sth, c->q, c->dst, &err)))
+    /* A copy of a suspended task is born suspended: RESUME on it starts
+     * the copies of the threads SUSPEND stopped. */
+    if (c->flags & AERIE_CLONE_ALL_THREADS)
+        c->dst->stop = TASK_STOPPED;
+    if ((err = clone_threads(c)) || (err = clone_mappings(c)) || (err = clone_caps(c)))
         return err;
-    if ((err = quota_adopt(c->q, &c->dth->obj)) || (err = clone_mappings(c)) || (err = clone_caps(c)))
-        return err;
-    struct memobj *um = c->sth->utcb_mem;
-    if (um) {
-        struct memobj *cu;
-        uint64_t off = c->sth->utcb_off;
-        /* Both UTCB pages are shared now; the kernel writes messages into
-         * them through the direct map, so each thread gets its own copy
-         * before either runs again. */
-        if ((err = xlate_mem(c, um, NULL, &cu)))
-            return err;
-        if (cu == um)
-            return AE_EBUSY;                     /* memory it does not own: one UTCB for two threads */
-        if ((err = thread_set_utcb(c->dth, cu, off)) ||
-            (err = thread_set_utcb(c->sth, um, off)))
-            return err;
-    }
-    return 0;
+    return clone_utcbs(c);
 }
 
 static void clone_undo(struct clone *c)
@@ -264,14 +359,76 @@ static void clone_undo(struct clone *c)
     for (unsigned i = 0; i < c->nmap; i++)
         if (c->map[i].to != c->map[i].from)
             obj_destroy(c->map[i].to);
-    if (c->dth)
-        obj_destroy(&c->dth->obj);
+    for (unsigned i = 0; i < c->nth; i++)
+        if (c->th[i].to)
+            obj_destroy(&c->th[i].to->obj);
     if (c->dst)
         obj_destroy(&c->dst->obj);
 }
 
+/* The call's tables, charged to the clone's quota while it runs, then
+ * perform, then the two capabilities installed; on any failure everything
+ * made is destroyed. The thread table shares the mapping table's
+ * allocation (it fits in the same pages: one allocation fewer per clone). */
+static int clone_run(struct clone *c, struct cspace *cs, uint64_t tslot, uint64_t hslot)
+{
+    const size_t map_bytes = CLONE_MAX_OBJECTS * sizeof *c->map;
+    const size_t maps_bytes = CLONE_MAX_MAPPINGS * sizeof *c->maps + AERIE_CLONE_MAX_THREADS * sizeof *c->th;
+    size_t scratch = kmem_footprint(map_bytes) + kmem_footprint(maps_bytes);
+    int err = quota_charge(c->q, scratch, 0, 0);
+    if (err)
+        return inv_fail(c->inv, 0, err);
+    c->map = kmem_alloc(map_bytes);
+    c->maps = kmem_alloc(maps_bytes);
+    if (!c->map || !c->maps)
+        err = AE_ENOMEM;
+    else {
+        c->th = (struct tpair *)(c->maps + CLONE_MAX_MAPPINGS);    /* zeroed by kmem_alloc */
+        if (!(err = source_threads(c)))
+            err = clone_perform(c);
+    }
+    /* Both are in q's list already: a plain install (the caller may delete
+     * the capabilities at once; the clone lives on by its own holders). */
+    if (!err && !(err = cap_install(cs, tslot, &c->dst->obj, AERIE_R_ALL, 0)) &&
+        (err = cap_install(cs, hslot, &c->dth->obj, AERIE_R_ALL, 0)))
+        cap_delete(cs, tslot);
+    if (err) {
+        inv_fail(c->inv, ~0u, err);
+        clone_undo(c);
+    }
+    for (unsigned i = 0; i < c->nmap; i++)
+        obj_put(c->map[i].to);
+    for (unsigned i = 0; i < c->nth; i++)
+        obj_put(&c->th[i].from->obj);
+    if (c->map)
+        kmem_free(c->map, map_bytes);
+    if (c->maps)
+        kmem_free(c->maps, maps_bytes);
+    quota_release(c->q, scratch, 0, 0);
+    return err;
+}
+
+/* The new threads' fault endpoint (word 5, with ALL_THREADS or not): an
+ * endpoint with WRITE, or 0 for none. */
+static int handler_arg(struct clone *c, struct cspace *cs)
+{
+    uint64_t slot = 0;
+    if (c->inv->nargs > 5 && inv_arg(c->inv, 5, &slot))
+        return AE_EINVAL;
+    if (!slot)
+        return 0;
+    struct capref ec;
+    int err = cap_lookup(cs, slot, AERIE_OBJ_ENDPOINT, AERIE_R_WRITE, &ec);
+    if (err)
+        return inv_fail(c->inv, 5, err);
+    c->handler = ec.obj;                         /* the lookup's reference moves here */
+    c->handler_badge = ec.badge;
+    return 0;
+}
+
 /* Decode: (quota cap for the clone, the source's own quota cap, dst slot
- * for the new task, dst slot for its thread). */
+ * for the new task, dst slot for its (first) thread, [flags, [fault
+ * endpoint for the new threads]]). */
 int task_clone(struct task *src, struct invocation *inv)
 {
     uint64_t qslot, sqslot, tslot, hslot;
@@ -279,7 +436,7 @@ int task_clone(struct task *src, struct invocation *inv)
     if (inv_arg(inv, 0, &qslot) || inv_arg(inv, 1, &sqslot) || inv_arg(inv, 2, &tslot) ||
         inv_arg(inv, 3, &hslot) || (inv->nargs > 4 && inv_arg(inv, 4, &flags)))
         return AE_EINVAL;
-    if (flags & ~(uint64_t)AERIE_CLONE_OWN_CAPS)
+    if (flags & ~(uint64_t)(AERIE_CLONE_OWN_CAPS | AERIE_CLONE_ALL_THREADS))
         return inv_fail(inv, 4, AE_EINVAL);
     struct cspace *cs = &inv->caller->task->cspace;
     int err;
@@ -301,46 +458,25 @@ int task_clone(struct task *src, struct invocation *inv)
         capref_put(&qc);
         return inv_fail(inv, 1, err);
     }
-    struct clone c = { .inv = inv, .src = src, .q = (struct quota *)qc.obj,
+    struct clone c = { .utcbs = { utcbs_in }, .inv = inv, .src = src, .q = (struct quota *)qc.obj,
                        .srcq = (struct quota *)sqc.obj, .qslot = qslot, .flags = flags };
     if (!owned(&c, &src->obj)) {                 /* not the source's own quota */
-        capref_put(&sqc);
-        capref_put(&qc);
-        return inv_fail(inv, 1, AE_EINVAL);
-    }
-    size_t scratch = kmem_footprint(CLONE_MAX_OBJECTS * sizeof *c.map) +
-                     kmem_footprint(CLONE_MAX_MAPPINGS * sizeof *c.maps);
-    if ((err = only_thread(src, &c.sth))) {
-        inv_fail(inv, ~0u, err);
+        err = inv_fail(inv, 1, AE_EINVAL);
         goto out_refs;
     }
-    /* The tables are charged to the clone's quota while the call runs. */
-    if ((err = quota_charge(c.q, scratch, 0, 0))) {
-        inv_fail(inv, 0, err);
-        goto out_thread;
+    if ((err = handler_arg(&c, cs)))
+        goto out_refs;
+    /* Every thread copied at once only from a task its SUSPEND stopped:
+     * then no thread of it can start another meanwhile, and the clone's
+     * RESUME knows which copies to start. */
+    if ((flags & AERIE_CLONE_ALL_THREADS) && __atomic_load_n(&src->stop, __ATOMIC_ACQUIRE) != TASK_STOPPED) {
+        err = inv_fail(inv, ~0u, AE_EBUSY);
+        goto out_refs;
     }
-    c.map = kmem_alloc(CLONE_MAX_OBJECTS * sizeof *c.map);
-    c.maps = kmem_alloc(CLONE_MAX_MAPPINGS * sizeof *c.maps);
-    err = c.map && c.maps ? clone_perform(&c) : AE_ENOMEM;
-    /* Both are in q's list already: a plain install (the caller may delete
-     * the capabilities at once; the clone lives on by its own holders). */
-    if (!err && !(err = cap_install(cs, tslot, &c.dst->obj, AERIE_R_ALL, 0)) &&
-        (err = cap_install(cs, hslot, &c.dth->obj, AERIE_R_ALL, 0)))
-        cap_delete(cs, tslot);
-    if (err) {
-        inv_fail(inv, ~0u, err);
-        clone_undo(&c);
-    }
-    for (unsigned i = 0; i < c.nmap; i++)
-        obj_put(c.map[i].to);
-    if (c.map)
-        kmem_free(c.map, CLONE_MAX_OBJECTS * sizeof *c.map);
-    if (c.maps)
-        kmem_free(c.maps, CLONE_MAX_MAPPINGS * sizeof *c.maps);
-    quota_release(c.q, scratch, 0, 0);
-out_thread:
-    obj_put(&c.sth->obj);
+    err = clone_run(&c, cs, tslot, hslot);
 out_refs:
+    if (c.handler)
+        obj_put(c.handler);
     capref_put(&sqc);
     capref_put(&qc);
     return err;

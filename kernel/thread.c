@@ -22,7 +22,7 @@
 #include <aerie/fault.h>
 #include <aerie/kip.h>
 
-#define FPU_BYTES 512
+#define FPU_BYTES THREAD_FPU_BYTES
 
 extern char thread_first_entry[];
 
@@ -53,18 +53,11 @@ static void init_fpu(void *fpu)
 
 struct thread *thread_new(struct quota *q, struct task *task, uint8_t prio, int *err)
 {
-    struct thread *t = quota_new_object(q, AERIE_OBJ_THREAD, 4096, kmem_footprint(FPU_BYTES), err);
+    struct thread *t = quota_new_object(q, AERIE_OBJ_THREAD, 4096, 0, err);
     if (!t)
         return NULL;
     static uint32_t next_trace_id;
     t->trace_id = __atomic_add_fetch(&next_trace_id, 1, __ATOMIC_RELAXED);
-    t->fpu = kmem_alloc(FPU_BYTES);
-    if (!t->fpu) {
-        quota_release(q, kmem_footprint(FPU_BYTES), 0, 0);
-        obj_put(&t->obj);
-        *err = AE_ENOMEM;
-        return NULL;
-    }
     init_fpu(t->fpu);
     t->state = TS_INACTIVE;
     t->prio = t->base_prio = prio;
@@ -126,6 +119,7 @@ void thread_start(struct thread *t, uint8_t boost)
     }
     if (t->state == TS_INACTIVE || t->state == TS_SUSPENDED) {
         t->state = TS_RUNNABLE;
+        t->task_held = false;            /* restarted: its task's RESUME leaves it be */
         sched_enqueue_boosted(t, boost);
     }
     spin_unlock(&t->obj.lock);
@@ -389,9 +383,21 @@ _Noreturn void thread_exit_current(uint64_t status, bool quiet)
 static void thread_teardown(struct kobject *o)
 {
     struct thread *t = (struct thread *)o;
-    while (!abort_once(t, AE_ECANCELED, 0, TS_DEAD))
-        ;
-    spin_lock(&t->obj.lock);
+    /* t may be running on another CPU: between an abort that found it
+     * not waiting and the lock below it may block again. It must not be
+     * marked dead in that wait (nobody would end it: the wait object's
+     * reference and, say, its place on an endpoint's queue would outlive
+     * t — a leaked server thread in the fuzzer, a freed sender picked
+     * from a queue). So it is marked dead only when found not waiting
+     * under its lock, after which thread_block refuses it. */
+    for (;;) {
+        while (!abort_once(t, AE_ECANCELED, 0, TS_DEAD))
+            ;
+        spin_lock(&t->obj.lock);
+        if (t->state != TS_BLOCKED)
+            break;
+        spin_unlock(&t->obj.lock);
+    }
     t->state = TS_DEAD;
     struct thread *client = t->reply_to;
     t->reply_to = NULL;
@@ -431,11 +437,13 @@ static void utcb_unuse(struct memobj *m)
 static void thread_release(struct kobject *o)
 {
     struct thread *t = (struct thread *)o;
-    if (t->fpu) {
-        kmem_free(t->fpu, FPU_BYTES);
-        if (o->quota)
-            quota_release(o->quota, kmem_footprint(FPU_BYTES), 0, 0);
-    }
+    /* Only finish_wait ends a wait, and it drops the wait object's
+     * reference held in here: a thread freed with one still held was
+     * marked dead inside a wait, which leaks that object and may leave
+     * this memory on its queue. */
+    if (t->wait_obj || t->state == TS_BLOCKED || t->in_rq)
+        panic("thread %p freed while waiting (state %u, kind %u on %p, queued %u)", (void *)t, t->state,
+              t->wait_kind, (void *)t->wait_obj, t->in_rq);
     if (t->utcb_mem) {
         utcb_unuse(t->utcb_mem);
         obj_put(&t->utcb_mem->obj);
@@ -513,7 +521,7 @@ int thread_set_utcb(struct thread *t, struct memobj *m, uint64_t off)
     return 0;
 }
 
-struct thread *thread_clone(struct thread *src, struct quota *q, struct task *task, int *err)
+struct thread *thread_clone(struct thread *src, struct quota *q, struct task *task, bool held, int *err)
 {
     /* Its own priority, never a start boost it may still have (review3
      * F6: a boosted thread suspended before it first ran). */
@@ -534,6 +542,7 @@ struct thread *thread_clone(struct thread *src, struct quota *q, struct task *ta
     memcpy(t->fpu, src->fpu, FPU_BYTES);     /* saved when it left its CPU */
     t->fs_base = src->fs_base;
     t->cpu = src->cpu;
+    t->task_held = held && src->task_held;
     spin_unlock(&src->obj.lock);
     return t;
 }
@@ -695,8 +704,16 @@ static int method_set_priority(struct thread *t, struct invocation *inv)
  * not to be touched by anyone else. */
 static int method_suspend(struct thread *t, struct thread *caller)
 {
-    thread_abort_wait(t, AE_ECANCELED, 0);
-    spin_lock(&t->obj.lock);
+    /* As in thread_teardown: t, running on another CPU, may block again
+     * between the abort and the lock; it is suspended only when found
+     * not waiting, or it would stay blocked and SUSPEND would say done. */
+    for (;;) {
+        thread_abort_wait(t, AE_ECANCELED, 0);
+        spin_lock(&t->obj.lock);
+        if (t->state != TS_BLOCKED)
+            break;
+        spin_unlock(&t->obj.lock);
+    }
     if (t->state == TS_RUNNABLE) {
         t->state = TS_SUSPENDED;
         sched_dequeue(t);
@@ -711,6 +728,26 @@ static int method_suspend(struct thread *t, struct thread *caller)
 void thread_stop_for_task_end(struct thread *t)
 {
     method_suspend(t, current_thread());
+}
+
+bool thread_suspend_for_task(struct thread *t)
+{
+    method_suspend(t, current_thread());
+    spin_lock(&t->obj.lock);
+    bool held = t->state == TS_SUSPENDED;
+    if (held)
+        t->task_held = true;
+    spin_unlock(&t->obj.lock);
+    return held;
+}
+
+void thread_resume_for_task(struct thread *t, uint8_t boost)
+{
+    spin_lock(&t->obj.lock);
+    bool held = t->task_held;
+    spin_unlock(&t->obj.lock);
+    if (held)
+        thread_start(t, boost);          /* clears the mark */
 }
 
 int thread_invoke(struct thread *t, const struct capref *cap, uint64_t label, struct invocation *inv)

@@ -3,7 +3,12 @@
  * wait follows.
  *
  * A thread's structure and its kernel stack share one page: the structure
- * at the bottom, the stack above it, the user register frame at the top.
+ * at the bottom (with the FXSAVE area of its user FPU state, so a thread
+ * costs one page and no 512-byte object beside it), the stack above it
+ * (about 3 KiB; the deepest kernel path uses well under 2), the user
+ * register frame at the top. The canary ends the structure, between the
+ * FPU area and the stack, so an overflow is caught before it reaches
+ * the saved user state.
  *
  * States: INACTIVE (never started), RUNNABLE (on a run queue or running),
  * BLOCKED (waiting: wait_kind says on what), SUSPENDED, DEAD.
@@ -14,7 +19,12 @@
  * waits) you hold that object's lock first, then the thread lock. Two
  * thread locks are taken in address order (thread_lock_pair). The run
  * queue and timer locks nest inside thread locks. A thread runs only on
- * its home CPU (t->cpu), which changes only while it is off that CPU.
+ * its home CPU (t->cpu), which changes only while it is off that CPU
+ * (sched.c, "Moving a thread").
+ *
+ * A thread is marked DEAD only under its lock while it is not BLOCKED
+ * (thread_teardown aborts a wait it finds, and looks again): a wait is
+ * ended only by finish_wait, which drops the wait object's reference.
  *
  * A thread about to block drops every reference it holds on its kernel
  * stack (the wait object's reference lives in the structure), so a
@@ -45,6 +55,7 @@ enum wait_kind {
 };
 
 #define FAULT_WORDS 10
+#define THREAD_FPU_BYTES 512           /* FXSAVE64's area */
 
 struct thread {
     struct kobject obj;
@@ -62,6 +73,8 @@ struct thread {
     bool self_held;                    /* started and not dead: it holds itself */
     bool in_syscall;                   /* inside an Aerie system call: its frame's RAX
                                         * is the number, the result not yet in it */
+    bool task_held;                    /* stopped by its task's SUSPEND: the task's RESUME
+                                        * restarts it (task_stop.c); under the thread lock */
     uint16_t cpu;                      /* home CPU */
     uint16_t next_cpu;                 /* affinity to apply when it is off its CPU */
     uint32_t slice;                    /* ticks left */
@@ -96,17 +109,18 @@ struct thread {
     uint64_t handler_badge;
     uint64_t fs_base;
     bool fs_reload;                    /* fs_base set by another thread: load it before user code */
-    void *fpu;                         /* FXSAVE area */
     int32_t loaded_cpu;                /* CPU its FPU state and FS base were last loaded on, or -1 (sched.c) */
     uint64_t faults;
     /* accounting: only its own CPU touches these (sched.c) */
     uint64_t cpu_tsc;                  /* TSC ticks it has run in user and kernel mode */
     uint64_t ipc_calls, ipc_flushed;   /* endpoint CALLs it made; how many its quota has counted */
     uint64_t kstack_rsp;               /* saved by context_switch */
-    uint64_t canary;
+    uint8_t fpu[THREAD_FPU_BYTES] __attribute__((aligned(16)));   /* FXSAVE area */
+    uint64_t canary;                   /* last: the stack's floor */
 };
 
 #define THREAD_CANARY 0xC0FFEE5AFEC0FFEEull
+_Static_assert(sizeof(struct thread) <= 1088, "a thread leaves about 3 KiB of its page to the stack");
 
 static inline struct trap_frame *thread_frame(struct thread *t)
 {
@@ -121,12 +135,20 @@ int thread_create(struct quota *q, struct invocation *inv, struct kobject **out)
 struct thread *thread_new(struct quota *q, struct task *task, uint8_t prio, int *err);
 int thread_set_utcb(struct thread *t, struct memobj *m, uint64_t offset);
 /* A new inactive thread of task, made from q, with src's registers, FPU
- * state, FS base, priority and CPU (TASK_CLONE). src must be stopped
+ * state, FS base, priority and CPU (TASK_CLONE), and, if held, src's
+ * task_held mark (the clone of a suspended task). src must be stopped
  * (inactive or suspended: AE_EBUSY otherwise); if it was stopped inside
  * a system call, the copy returns from it with AE_ECANCELED, which is what
  * a suspended wait gives src itself. No UTCB and no handler yet. */
-struct thread *thread_clone(struct thread *src, struct quota *q, struct task *task, int *err);
+struct thread *thread_clone(struct thread *src, struct quota *q, struct task *task, bool held, int *err);
 int thread_invoke(struct thread *t, const struct capref *cap, uint64_t label, struct invocation *inv);
+/* Task SUSPEND and RESUME (task_stop.c). thread_suspend_for_task stops t
+ * as THREAD SUSPEND does (a wait ends with ECANCELED, and it returns once
+ * t is off its CPU) and marks it held by its task; false if t did not stay
+ * stopped. thread_resume_for_task restarts t if it is still so held
+ * (boosted as thread_start says). */
+bool thread_suspend_for_task(struct thread *t);
+void thread_resume_for_task(struct thread *t, uint8_t boost);
 /* Makes an inactive or suspended thread runnable; with boost above its
  * own priority it runs at boost until it first leaves its CPU (one time
  * slice at most: sched.c). */

@@ -2,13 +2,15 @@
  * trace.c — per-quota event tracing (trace.h, aerie/trace.h): decoding
  * TRACE, and writing events into the attached Memory object through the
  * direct map. The buffer is the quota owner's memory (cm makes it from
- * the container's own quota), so tracing allocates nothing here.
+ * the container's own quota); the kernel allocates only a quota's small
+ * trace record, on its first TRACE, charged to the parent's holder.
  */
 #include "trace.h"
 #include "hot.h"
 #include "quota.h"
 #include "thread.h"
 #include "memobj.h"
+#include "kmem.h"
 #include "memory.h"
 #include "sched.h"
 #include "percpu.h"
@@ -18,7 +20,8 @@
 KERNEL_HOT bool trace_on(const struct thread *t)
 {
     const struct quota *q = t->obj.quota;
-    return q && __atomic_load_n(&q->trace.mem, __ATOMIC_RELAXED);
+    const struct trace *tr = q ? __atomic_load_n(&q->trace, __ATOMIC_ACQUIRE) : NULL;
+    return tr && __atomic_load_n(&tr->mem, __ATOMIC_RELAXED);
 }
 
 static void *trace_at(struct memobj *m, uint64_t off)
@@ -30,43 +33,49 @@ void trace_event(struct thread *t, unsigned kind, uint64_t ts, uint64_t dur,
                  uint64_t a, uint64_t b, uint64_t c, uint64_t d)
 {
     struct quota *q = t->obj.quota;
-    if (!q)
+    struct trace *tr = q ? __atomic_load_n(&q->trace, __ATOMIC_ACQUIRE) : NULL;
+    if (!tr)
         return;
     struct aerie_trace_rec r = {
         .ts_ns = ts, .dur_ns = dur, .kind = (uint16_t)kind, .cpu = (uint16_t)cpu_index(),
         .tid = t->trace_id,   /* not its address: a trace reveals no kernel layout */ .a = a, .b = b, .c = c, .d = d,
     };
-    spin_lock(&q->trace.lock);
-    struct memobj *m = q->trace.mem;
-    if (m && (q->trace.kinds & (1ull << kind))) {
+    spin_lock(&tr->lock);
+    struct memobj *m = tr->mem;
+    if (m && (tr->kinds & (1ull << kind))) {
         struct aerie_trace_hdr *h = trace_at(m, 0);
         uint64_t head = h->head, tail = __atomic_load_n(&h->tail, __ATOMIC_ACQUIRE);
-        if (tail > head || head - tail >= q->trace.nrec) {
+        if (tail > head || head - tail >= tr->nrec) {
             h->dropped++;                        /* full (or a reader's nonsense): counted, never blocking */
         } else {
-            memcpy(trace_at(m, sizeof *h + (head % q->trace.nrec) * sizeof r), &r, sizeof r);
+            memcpy(trace_at(m, sizeof *h + (head % tr->nrec) * sizeof r), &r, sizeof r);
             __atomic_store_n(&h->head, head + 1, __ATOMIC_RELEASE);
         }
     }
-    spin_unlock(&q->trace.lock);
+    spin_unlock(&tr->lock);
 }
 
-/* Puts m (or nothing) in as q's buffer and returns the old one. */
+/* Puts m (or nothing) in as q's buffer and returns the old one. A quota
+ * without a trace record has no buffer (m is NULL then: trace_method
+ * makes the record first). */
 static struct memobj *trace_swap(struct quota *q, struct memobj *m, uint64_t kinds)
 {
-    spin_lock(&q->trace.lock);
-    struct memobj *old = q->trace.mem;
+    struct trace *tr = __atomic_load_n(&q->trace, __ATOMIC_ACQUIRE);
+    if (!tr)
+        return NULL;
+    spin_lock(&tr->lock);
+    struct memobj *old = tr->mem;
     if (m) {
         struct aerie_trace_hdr *h = trace_at(m, 0);
-        q->trace.nrec = (m->npages * PAGE_SIZE - sizeof *h) / sizeof(struct aerie_trace_rec);
-        q->trace.kinds = kinds;
+        tr->nrec = (m->npages * PAGE_SIZE - sizeof *h) / sizeof(struct aerie_trace_rec);
+        tr->kinds = kinds;
         memset(h, 0, sizeof *h);
         h->magic = AERIE_TRACE_MAGIC;
-        h->nrec = q->trace.nrec;
+        h->nrec = tr->nrec;
         h->kinds = kinds;
     }
-    __atomic_store_n(&q->trace.mem, m, __ATOMIC_RELEASE);
-    spin_unlock(&q->trace.lock);
+    __atomic_store_n(&tr->mem, m, __ATOMIC_RELEASE);
+    spin_unlock(&tr->lock);
     return old;
 }
 
@@ -75,6 +84,39 @@ void trace_stop(struct quota *q)
     struct memobj *old = trace_swap(q, NULL, 0);
     if (old)
         obj_put(&old->obj);
+}
+
+void trace_free(struct quota *q)
+{
+    struct trace *tr = q->trace;
+    if (tr) {
+        kmem_free(tr, sizeof *tr);
+        quota_release(q->parent, kmem_footprint(sizeof *tr), 0, 0);
+    }
+}
+
+/* c's trace record, made (and charged to its parent q) by its first
+ * TRACE; one that lost a race to another is given back. */
+static int trace_record(struct quota *q, struct quota *c)
+{
+    if (__atomic_load_n(&c->trace, __ATOMIC_ACQUIRE))
+        return 0;
+    size_t charge = kmem_footprint(sizeof(struct trace));
+    int err = quota_charge(q, charge, 0, 0);
+    if (err)
+        return err;
+    struct trace *tr = kmem_alloc(sizeof *tr);
+    if (!tr) {
+        quota_release(q, charge, 0, 0);
+        return AE_ENOMEM;
+    }
+    spin_init(&tr->lock);
+    struct trace *none = NULL;
+    if (!__atomic_compare_exchange_n(&c->trace, &none, tr, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+        kmem_free(tr, sizeof *tr);
+        quota_release(q, charge, 0, 0);
+    }
+    return 0;
 }
 
 /* TRACE (child quota, memory or 0, kinds): like WATCH, only the holder of
@@ -120,6 +162,8 @@ int trace_method(struct quota *q, struct invocation *inv)
         err = inv_fail(inv, 1, AE_EINVAL);
     else if (mslot && !pin_trace((struct memobj *)mc.obj))
         err = inv_fail(inv, 1, AE_EBUSY);        /* it shares pages copy-on-write (review3 F4) */
+    else if (mslot && (err = trace_record(q, c)))
+        inv_fail(inv, ~0u, err);
     if (!err) {
         m = (struct memobj *)mc.obj;
         if (m)

@@ -20,6 +20,7 @@ struct quota;
 struct thread;
 struct invocation;
 
+/* A quota's trace state, made by its first TRACE (quota.h). */
 struct trace {
     spinlock_t lock;
     struct memobj *mem;            /* reference held; NULL: off */
@@ -36,5 +37,7 @@ void trace_event(struct thread *t, unsigned kind, uint64_t ts, uint64_t dur,
 int trace_method(struct quota *q, struct invocation *inv);
 /* The quota is torn down: tracing ends. */
 void trace_stop(struct quota *q);
+/* The quota is freed: its trace record goes (charged to its parent). */
+void trace_free(struct quota *q);
 
 #endif

@@ -1025,10 +1025,11 @@ static const char run_details[] =
 
 static const char fork_details[] =
     "Each clone starts with the original's memory (shared copy-on-write: a page is copied,\n"
-    "and charged to the clone, when either writes it), its thread's registers, its own\n"
-    "console stream, a new fs session with a copy of its files, and fresh randomness.\n"
-    "N is 1 to 32. Only single-threaded Aerie programs without bound ports can be forked\n"
-    "(docs/FORK.md). Needs the operator's channel, as every command here.\n";
+    "and charged to the clone, when either writes it), every thread with its registers\n"
+    "(up to 64), its own console stream, a new fs session with a copy of its files, and\n"
+    "fresh randomness. N is 1 to 32. Aerie programs without bound ports can be forked;\n"
+    "Linux programs cannot yet (docs/FORK.md). Needs the operator's channel, as every\n"
+    "command here.\n";
 
 static const char kill_details[] =
     "A Linux program gets SIG (default TERM; a number or a name: INT, HUP, KILL...) and\n"

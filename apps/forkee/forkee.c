@@ -12,6 +12,13 @@
  *                         its own and prints what the receive returned
  *                         when the fork ended it (docs/FORK.md).
  *   MODE idle             waits for ever (a warm container for the bench).
+ *   MODE threads          first starts 3 more threads (one waits in a
+ *                         condition variable, two sleep in a loop); after
+ *                         the fork (or /done) each of the 4 rewrites its
+ *                         quarter of the clone's part and checks its TLS,
+ *                         and main joins them: "threads=ok" (a clone of
+ *                         a container of several threads: every thread
+ *                         runs on in the clone, on the clone's memory).
  *   MODE grabs            first copies its self.fault and fs capabilities
  *                         into other slots, and at the end says whether
  *                         the copies are there (review3 F3: a clone must
@@ -25,6 +32,8 @@
  *                         says what it got; a clone also writes /mine
  *                         through its own session and reads it back.
  */
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,6 +62,72 @@ static uint64_t expected(unsigned part, uint64_t i, unsigned mine)
     return part == mine ? 0xC10E000000000000ull + part * 0x100000000ull + i : part * 0x1000000ull + i;
 }
 
+/* ---- MODE threads ---- */
+#define WORKERS 3
+static uint64_t *array, per_part;
+static pthread_mutex_t go_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t go_cond = PTHREAD_COND_INITIALIZER;
+static int go;
+static __thread unsigned my_quarter = 99;
+
+/* Quarter k of this clone's part (none in the original), rewritten. */
+static void rewrite_quarter(unsigned k)
+{
+    unsigned mine = (unsigned)ae_clone_index();
+    if (mine < 1 || mine > 8)
+        return;
+    for (uint64_t i = k * per_part / 4; i < (k + 1) * per_part / 4; i++)
+        array[(mine - 1) * per_part + i] = expected(mine - 1, i, mine - 1);
+}
+
+/* Worker k (1..3): waits for go — worker 1 in a condition variable, the
+ * others sleeping in a loop — then rewrites its quarter; returns 0 if its
+ * thread-local variable is still its own. */
+static void *worker(void *arg)
+{
+    my_quarter = (unsigned)(uintptr_t)arg;
+    pthread_mutex_lock(&go_lock);
+    while (!go) {
+        if (my_quarter == 1)
+            pthread_cond_wait(&go_cond, &go_lock);
+        else {
+            pthread_mutex_unlock(&go_lock);
+            ae_sleep_ns(1000 * 1000);
+            pthread_mutex_lock(&go_lock);
+        }
+    }
+    pthread_mutex_unlock(&go_lock);
+    rewrite_quarter(my_quarter);
+    return my_quarter == (unsigned)(uintptr_t)arg ? NULL : (void *)1;
+}
+
+static int start_workers(pthread_t *w)
+{
+    for (unsigned k = 1; k <= WORKERS; k++)
+        if (pthread_create(&w[k - 1], NULL, worker, (void *)(uintptr_t)k))
+            return -1;
+    return 0;
+}
+
+/* Lets the workers go, does quarter 0 itself, joins them: "ok" if every
+ * one ran and kept its TLS. */
+static const char *finish_workers(pthread_t *w)
+{
+    pthread_mutex_lock(&go_lock);
+    go = 1;
+    pthread_cond_broadcast(&go_cond);
+    pthread_mutex_unlock(&go_lock);
+    my_quarter = 0;
+    rewrite_quarter(0);
+    const char *how = "ok";
+    for (unsigned k = 0; k < WORKERS; k++) {
+        void *res = (void *)1;
+        if (pthread_join(w[k], &res) || res)
+            how = "WRONG";
+    }
+    return my_quarter == 0 ? how : "WRONG";
+}
+
 int main(int argc, char **argv)
 {
     uint64_t kib = argc > 1 ? strtoull(argv[1], 0, 10) : 512;
@@ -67,6 +142,13 @@ int main(int argc, char **argv)
         a[i] = (i / per) * 0x1000000ull + i % per;
     getrandom(&own_state, sizeof own_state, 0);
     own_state |= 1;
+    array = a, per_part = per;
+    bool threads = !strcmp(mode, "threads");
+    pthread_t workers[WORKERS];
+    if (threads && start_workers(workers)) {
+        printf("forkee: threads: pthread_create failed\n");
+        return 3;
+    }
     uint64_t grab_fault = 0, grab_fs = 0;
     if (!strcmp(mode, "grabs")) {
         grab_fault = ae_slot_alloc();
@@ -126,7 +208,8 @@ int main(int argc, char **argv)
         ae_sleep_ns(2 * 1000 * 1000);
     }
     unsigned mine = (unsigned)ae_clone_index();          /* 0 in the original */
-    if (mine >= 1 && mine <= 8)
+    const char *workers_how = threads ? finish_workers(workers) : NULL;
+    if (mine >= 1 && mine <= 8 && !threads)
         for (uint64_t i = 0; i < per; i++)
             a[(mine - 1) * per + i] = expected(mine - 1, i, mine - 1);
     int status = 0;
@@ -140,6 +223,8 @@ int main(int argc, char **argv)
         getrandom(&own_state, sizeof own_state, 0);  /* what a program with its own generator does */
         own_state |= 1;
     }
+    if (workers_how)
+        printf("forkee: threads=%s\n", workers_how);
     if (grab_fault) {
         uint64_t b;
         printf("forkee: grabs fault=%s fs=%s\n", ae_cap_info(grab_fault, &b) >= 0 ? "present" : "gone",

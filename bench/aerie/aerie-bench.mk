@@ -2,16 +2,17 @@
 # images make bench boots (bench/aerie/run.sh), and the single-measure
 # targets bench-ipc, bench-fs and bench-net.
 
-# $(call bench_images,NAME,CONF,DEPS,MKIMAGE-SPECS): build/NAME-quick.img
-# and build/NAME-full.img, boot images whose boot.conf is CONF with
-# @PLAN@ replaced by the plan (the benchmark program's argument).
+# $(call bench_images,NAME,CONF,DEPS,MKIMAGE-SPECS[,MORE-PLANS]):
+# build/NAME-quick.img and build/NAME-full.img (and one per MORE-PLANS),
+# boot images whose boot.conf is CONF with @PLAN@ replaced by the plan
+# (the benchmark program's argument).
 define bench_images
-$(BUILD)/$(1)-quick.img $(BUILD)/$(1)-full.img: $(BUILD)/$(1)-%.img: $(2) $(BUILD)/tools/mkimage $(3)
+$(foreach p,quick full $(5),$(BUILD)/$(1)-$(p).img): $(BUILD)/$(1)-%.img: $(2) $(BUILD)/tools/mkimage $(3)
 	@echo "  IMAGE   $$@"
 	@sed 's/@PLAN@/$$*/' $(2) > $(BUILD)/$(1)-$$*.conf
 	@$(BUILD)/tools/mkimage -o $$@ boot.conf=$(BUILD)/$(1)-$$*.conf $(4)
-all: $(BUILD)/$(1)-quick.img $(BUILD)/$(1)-full.img
-AERIE_BENCH_IMAGES += $(BUILD)/$(1)-quick.img $(BUILD)/$(1)-full.img
+all: $(foreach p,quick full $(5),$(BUILD)/$(1)-$(p).img)
+AERIE_BENCH_IMAGES += $(foreach p,quick full $(5),$(BUILD)/$(1)-$(p).img)
 endef
 AERIE_BENCH_IMAGES := $(BUILD)/ipcbench.elf
 
@@ -83,7 +84,43 @@ $(eval $(call bench_images,startbench,bench/aerie/startbench.conf,\
     bin/console=$(BUILD)/console.elf bin/cm=$(BUILD)/cm.elf bin/startbench=$(BUILD)/startbench.elf \
     images/nop/prog=$(BUILD)/images/nop.elf -d images/nop/files \
     images/idle/prog=$(BUILD)/images/idle.elf -d images/idle/files \
-    images/forkee/prog=$(BUILD)/images/forkee.elf -d images/forkee/files))
+    images/forkee/prog=$(BUILD)/images/forkee.elf -d images/forkee/files,mem))
+
+# bench-mem: the memory and density rows alone (issue 16), Aerie beside
+# Linux in the same machine: startbench's plan mem (bench/aerie/startbench.c)
+# and the Linux guest's bench.boot=mem (bench/linux/init), then benchstat.
+# LINUX=0: the Aerie boot alone (while changing Aerie; no Linux figure).
+.PHONY: bench-mem
+bench-mem: $(if $(filter 0,$(LINUX)),deps-run,bench-linux-image)
+	@$(MAKE) -s --no-print-directory $(KERNEL) $(BUILD)/root.elf $(BUILD)/startbench-mem.img $(BUILD)/tools/benchrun \
+	    $(BUILD)/tools/benchstat
+	@BUILD=$(BUILD) LINUX=$(LINUX) bench/aerie/bench-mem.sh
+
+# make bench-fork: the `aerie fork` rows of startbench alone (plan fork:
+# fork_cold, fork_cold_ready, fork_clone, fork_mem for a small, a large and
+# a four-thread warm forkee), with each row's median.
+$(BUILD)/startbench-fork.img: bench/aerie/startbench.conf $(BUILD)/tools/mkimage $(BUILD)/console.elf \
+    $(BUILD)/cm.elf $(BUILD)/startbench.elf $(BUILD)/images/forkee.elf
+	@echo "  IMAGE   $@"
+	@sed 's/@PLAN@/fork/' $< > $(BUILD)/startbench-fork.conf
+	@$(BUILD)/tools/mkimage -o $@ boot.conf=$(BUILD)/startbench-fork.conf bin/console=$(BUILD)/console.elf \
+	    bin/cm=$(BUILD)/cm.elf bin/startbench=$(BUILD)/startbench.elf \
+	    images/forkee/prog=$(BUILD)/images/forkee.elf -d images/forkee/files
+
+.PHONY: bench-fork
+bench-fork: deps-run
+	@$(MAKE) -s --no-print-directory all $(BUILD)/startbench-fork.img
+	@mkdir -p $(BUILD)/bench
+	@tools/qemu.sh --test --smp 2 --mem 2G --append "exit_on_halt" \
+	    --initrd $(BUILD)/root.elf,$(BUILD)/startbench-fork.img $(KERNEL) > $(BUILD)/bench/forkbench.log || true
+	@grep -aq '^BENCH DONE startbench' $(BUILD)/bench/forkbench.log || \
+	    { echo "bench-fork: the benchmark did not finish; see $(BUILD)/bench/forkbench.log"; exit 1; }
+	@grep -a '^SAMPLE fork_' $(BUILD)/bench/forkbench.log | tr -d '\r' | sort -k2,2 -k5,5 -k6,6n | \
+	    awk '{ k = $$2 " " $$5; v[k, ++n[k]] = $$6; u[k] = $$7 } \
+	         END { for (k in n) { m = n[k] % 2 ? v[k, (n[k] + 1) / 2] : (v[k, n[k] / 2] + v[k, n[k] / 2 + 1]) / 2; \
+	               printf "%-16s %-12s median %12.0f %s (%d samples)\n", substr(k, 1, index(k, " ") - 1), \
+	               substr(k, index(k, " ") + 1), m, u[k], n[k] } }' | sort
+	@echo "samples: $(BUILD)/bench/forkbench.log"
 
 # ---- services restarting (issue 17): console, fs and net killed under containers ----
 RESTARTBENCH_APPS := ticker fsstream udpecho udpping

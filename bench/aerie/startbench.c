@@ -24,7 +24,7 @@
  * single starts are timed. Last, idle containers are added until the
  * manager refuses one: that count is the capacity.
  *
- * usage (boot.conf args): startbench quick|full
+ * usage (boot.conf args): startbench quick|full|mem
  */
 #include <errno.h>
 #include <pthread.h>
@@ -52,14 +52,20 @@
 #define MAX_REPS     1000
 #define MAX_IDLE     1000000
 
+/* mem_only: the memory and density rows alone (make bench-mem): no fork,
+ * no timed starts; idle containers grown to 1000 in batches, the default
+ * spec measured over default_batch containers, then the capacity. */
 struct plan {
     const char *name;
-    unsigned reps, warmup, par_rounds, batch;
+    unsigned reps, warmup, par_rounds, batch, default_batch;
+    bool mem_only;
 };
 
 static const struct plan plans[] = {
-    { "quick", 40, 5, 1, 100 },       /* as bench/linux/init's QUICK plan for processes */
-    { "full", 200, 20, 5, 50 },
+    { "quick", 40, 5, 1, 100, 50, false },  /* as bench/linux/init's QUICK plan for processes */
+    { "full", 200, 20, 5, 50, 50, false },
+    { "mem", 0, 0, 0, 100, 5000, true },
+    { "fork", 40, 5, 1, 100, 50, false },  /* make bench-fork: the `aerie fork` rows alone */
 };
 
 static uint64_t cm;
@@ -71,7 +77,11 @@ static const int parallel_ns[] = { 16, 64 };
 
 static void sample(const char *exp, const char *method, const char *param, double value, const char *unit)
 {
-    say("SAMPLE %s aerie %s %s %.0f %s", exp, method, param, value, unit);
+    /* KiB to a hundredth: the memory goals are a KiB or two away */
+    if (!strcmp(unit, "KiB"))
+        say("SAMPLE %s aerie %s %s %.2f %s", exp, method, param, value, unit);
+    else
+        say("SAMPLE %s aerie %s %s %.0f %s", exp, method, param, value, unit);
 }
 
 static _Noreturn void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -245,25 +255,25 @@ static void note_idle_quota(void)
  * log and cm's record, and where one of them says it lives. The batch is
  * removed again so the capacity count below is of the minimal spec. */
 #define DEFAULT_SPEC "image=idle"
-#define DEFAULT_BATCH 50
-static void mem_default_spec(void)
+#define DEFAULT_BATCH_MAX 5000
+static void mem_default_spec(unsigned batch)
 {
-    static uint64_t ids[DEFAULT_BATCH];
+    static uint64_t ids[DEFAULT_BATCH_MAX];
     uint64_t before = settled_free_pages();
-    for (unsigned i = 0; i < DEFAULT_BATCH; i++) {
+    for (unsigned i = 0; i < batch; i++) {
         char err[160] = "";
         int r = ae_cm_create(cm, DEFAULT_SPEC, 1, &ids[i], err, sizeof err);
         if (r)
             fail("default-spec container %u: error %d: %s", i, r, err);
     }
     uint64_t after = settled_free_pages();
-    sample("mem_idle", "cm_default", "-", (double)(before - after) * 4.0 / DEFAULT_BATCH, "KiB");
+    sample("mem_idle", "cm_default", "-", (double)(before - after) * 4.0 / batch, "KiB");
     struct ae_cm_stats st;
     if (ae_cm_stats(cm, ids[0], &st) == 0)
         say("# startbench: one default-spec container (%s): %lu bytes: run %lu (kernel objects, page "
             "tables, touched stack and data), console log %lu, other kept %lu, cm's record %lu",
             DEFAULT_SPEC, st.mem_used, st.mem_run, st.mem_log, st.mem_rest, st.mem_cm);
-    for (unsigned i = 0; i < DEFAULT_BATCH; i++) {
+    for (unsigned i = 0; i < batch; i++) {
         ae_cm_kill(cm, ids[i]);
         ae_cm_remove(cm, ids[i]);
     }
@@ -298,6 +308,9 @@ static void capacity(void)
 static const struct { const char *param, *spec; } fork_specs[] = {
     { "small_64k", "image=forkee grant=console,self mem=8M args=\"64 idle\"" },
     { "large_64m", "image=forkee grant=console,self mem=96M args=\"65536 idle\"" },
+    /* four threads (one in a condition variable, two sleeping, main
+     * polling): every thread is stopped and copied */
+    { "threads_64k", "image=forkee grant=console,self mem=8M args=\"64 threads\"" },
 };
 
 static void end_container(uint64_t id)
@@ -424,28 +437,42 @@ int main(int argc, char **argv)
         if (argc > 1 && !strcmp(argv[1], plans[i].name))
             p = &plans[i];
     say("# startbench: plan %s: %u reps and %u warm-up starts per idle level, %u parallel rounds, "
-        "memory read per %u idle; nop: %s; idle: %s", p->name, p->reps, p->warmup, p->par_rounds,
-        p->batch, NOP_SPEC, IDLE_SPEC);
+        "memory read per %u idle, default spec per %u; nop: %s; idle: %s", p->name, p->reps, p->warmup,
+        p->par_rounds, p->batch, p->default_batch, NOP_SPEC, IDLE_SPEC);
+
+    if (p->mem_only) {
+        say("BENCH BEGIN mem-idle-cm");
+        grow_idle(1000, p->batch);
+        note_idle_quota();
+        say("BENCH END mem-idle-cm rc=0");
+    }
 
     /* aerie fork first, with no idle container present (docs/FORK.md). */
     uint64_t admin = ae_capenv_lookup("cm.admin");
-    if (admin) {
+    if (admin && !p->mem_only) {
         say("BENCH BEGIN fork-cm");
         fork_bench(p, admin);
         say("BENCH END fork-cm rc=0");
     }
+    if (!strcmp(p->name, "fork")) {
+        say("BENCH DONE startbench");
+        ae_invokev(ae_self.kdebug, AERIE_KDEBUG_EXIT, 0);
+        return 0;
+    }
 
-    struct start_times t;
-    say("BENCH BEGIN startup-cm");
-    for (unsigned i = 0; i < p->warmup; i++)
-        start_once(&t);
-    for (unsigned i = 0; i < sizeof parallel_ns / sizeof parallel_ns[0]; i++)
-        run_parallel(parallel_ns[i], p->par_rounds);
-    startup_levels(p);
-    say("BENCH END startup-cm rc=0");
+    if (!p->mem_only) {
+        struct start_times t;
+        say("BENCH BEGIN startup-cm");
+        for (unsigned i = 0; i < p->warmup; i++)
+            start_once(&t);
+        for (unsigned i = 0; i < sizeof parallel_ns / sizeof parallel_ns[0]; i++)
+            run_parallel(parallel_ns[i], p->par_rounds);
+        startup_levels(p);
+        say("BENCH END startup-cm rc=0");
+    }
 
     say("BENCH BEGIN mem-default-cm");
-    mem_default_spec();
+    mem_default_spec(p->default_batch);
     say("BENCH END mem-default-cm rc=0");
 
     say("BENCH BEGIN idle-capacity-cm");

@@ -88,6 +88,14 @@ enum aerie_obj_type {
 #define AERIE_CLONE_OWN_CAPS 0x1   /* CLONE: capabilities to objects the source does not own, other
                                     than Memory, are not copied (the caller installs the grants it
                                     means the clone to have) */
+#define AERIE_CLONE_ALL_THREADS 0x2 /* CLONE: every thread of a task stopped by SUSPEND (at most
+                                    AERIE_CLONE_MAX_THREADS), not one; the clone is born suspended
+                                    (RESUME starts it); optional 6th word: a fault endpoint cap
+                                    (WRITE) every new thread gets as its handler */
+#define AERIE_CLONE_MAX_THREADS 64
+#define AERIE_TASK_SUSPEND   10  /* (): stops every running or waiting thread of the task (a wait
+                                    ends with ECANCELED); returns once all are off their CPUs */
+#define AERIE_TASK_RESUME    11  /* ([AERIE_RESUME_BOOST]): restarts the threads SUSPEND stopped */
 #define AERIE_MAP_R          0x1   /* required: x86-64 cannot map a page writable or executable but unreadable */
 #define AERIE_MAP_W          0x2
 #define AERIE_MAP_X          0x4

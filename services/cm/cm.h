@@ -31,7 +31,8 @@
 #define CM_WAITERS_MAX   8
 #define CM_LOG_BYTES     4096            /* a container's console log, from its own quota */
 /* The quota run and the files come from (and whose holder may watch and
- * trace run): use when the container has a console, else keep. */
+ * trace run): use when the container has a console and files, else keep
+ * (make_quotas, container.c). */
 #define CM_RUN_PARENT(c) ((c)->use ? (c)->use : (c)->keep)
 #define CM_KEEP_OBJECTS  5               /* keep's own objects: use, the run quota, the log */
 #define CM_KEEP_OWN      2048            /* what keep's own objects (use, the log's structure) cost */
@@ -40,6 +41,11 @@
  * smaller ones while they are few), itself included. */
 #define CM_FS_OBJECTS(bytes) (33 + (bytes) / (512u << 10))
 
+/* Every idle container costs one of these in cm's heap, so it is kept
+ * under 512 bytes (malloc's 512-byte class; docs/EVALUATION.md, memory
+ * per container): small fields packed together, the console stream's
+ * name computed when needed (cm_stream_name), the grants' slot names
+ * shared between containers with the same (cm_intern). */
 struct container {
     uint64_t id;
     pthread_mutex_t lock;
@@ -47,6 +53,7 @@ struct container {
     const struct spec *spec;             /* while it is being created only */
     char image[SPEC_NAME_MAX], name[SPEC_NAME_MAX];
     int state;                           /* enum cm_state */
+    int cpu;
     uint64_t keep;                       /* its whole limit: what outlives its run; 0 once removed */
     uint64_t run;                        /* the quota its program runs from; 0 once ended */
     uint64_t use;                        /* with a console: keep's child that run and its files
@@ -54,29 +61,27 @@ struct container {
     uint64_t log_mem;                    /* our copy of its log's (lazy) Memory, for CM_STATS and to
                                           * re-attach it after a console restart (restart.c) */
     uint64_t thread;                     /* until started */
-    uint64_t console_badge;              /* its stream (0: no console grant) */
-    char stream_name[32];                /* its stream's name */
+    uint64_t console_badge;              /* its stream (0: no console grant); named cm_stream_name */
     uint64_t fs_session;                 /* fs session id (0: none) */
     uint64_t fs_cap;                     /* our copy of its capability, for ctl's transfers (CM_FS_SESSION) */
-    bool image_held;                     /* counted as a user of its image (images.c) until removed */
     uint64_t net_client;                 /* net client id (0: none) */
     uint64_t lx_sig;                     /* a Linux program: send-only to its personality (CM_SIGNAL) */
     uint64_t created_ns, started_ns, ended_ns;
-    int cpu;
     uint64_t exit_status;
     uint64_t fault[3];                   /* label, address, rip */
     uint64_t waiters[CM_WAITERS_MAX];    /* saved reply capabilities */
     unsigned nwaiters;
-    uint64_t final[8];                   /* its run quota's last INFO (CPU time, calls), once ended */
     unsigned debug;                      /* SPEC_DEBUG_*: it keeps thread and task for a debugger */
+    uint64_t final[8];                   /* its run quota's last INFO (CPU time, calls), once ended */
     uint64_t task;                       /* its task (a debugger's memory access; fork) */
     uint64_t clone_at;                   /* its clone block's address (aerie/capenv.h) */
     uint64_t fs_bytes;                   /* its spec's fs limits, net connections and ports: */
     uint32_t fs_inodes;                  /*   what a fork re-issues to its clones (fork.c) */
     uint16_t net_conns;
     uint8_t nports;
+    bool image_held;                     /* counted as a user of its image (images.c) until removed */
     uint64_t trace_mem;                  /* its trace buffer (from keep), or 0 */
-    char slot_names[160];                /* "1=console 2=self.task ..." its program's grants */
+    const char *slot_names;              /* "1=console 2=self.task ..." its program's grants (cm_intern) */
     struct {
         bool attached;
         int stop;                        /* enum cm_debug_stop */
@@ -84,6 +89,7 @@ struct container {
         uint64_t label, w[4];            /* the fault that stopped it */
     } dbg;
 };
+_Static_assert(sizeof(struct container) <= 512, "a container's record stays in malloc's 512-byte class");
 
 struct cm {
     uint64_t ep;                         /* "cm.server": requests and container faults */
@@ -110,6 +116,14 @@ struct container *container_find(uint64_t id);      /* locked; unlock with conta
 void container_put(struct container *c);
 /* The first container with an id >= from, or NULL (no lock held). */
 uint64_t container_next_id(uint64_t from, int *state);
+
+/* container.c: its console stream's name, "NAME#ID" (or "IMAGE#ID"), as
+ * the console was given it (at most CON_NAME_MAX bytes); returns buf. */
+const char *cm_stream_name(const struct container *c, char *buf, size_t len);
+/* A copy of s that lives as long as cm, shared by every caller with the
+ * same text (the grants' slot names repeat from container to container);
+ * "" when out of memory. */
+const char *cm_intern(const char *s);
 
 /* container.c, shared with fork.c */
 void container_insert(struct container *c);

@@ -85,6 +85,37 @@ void cm_free_slot(uint64_t *slot)
     }
 }
 
+const char *cm_stream_name(const struct container *c, char *buf, size_t len)
+{
+    char name[CON_NAME_MAX + 1];
+    snprintf(name, sizeof name, "%s#%lu", c->name[0] ? c->name : c->image, c->id);
+    snprintf(buf, len, "%s", name);
+    return buf;
+}
+
+/* The distinct slot-name strings seen so far: few (one per combination of
+ * grants in use), never freed; past INTERN_MAX each caller gets its own
+ * copy, kept for good too (a bounded leak per unusual spec, not per
+ * container of a common one). */
+#define INTERN_MAX 64
+static struct { pthread_mutex_t lock; unsigned n; const char *s[INTERN_MAX]; } interned = {
+    PTHREAD_MUTEX_INITIALIZER, 0, { 0 } };
+
+const char *cm_intern(const char *s)
+{
+    pthread_mutex_lock(&interned.lock);
+    for (unsigned i = 0; i < interned.n; i++)
+        if (!strcmp(interned.s[i], s)) {
+            pthread_mutex_unlock(&interned.lock);
+            return interned.s[i];
+        }
+    char *copy = strdup(s);
+    if (copy && interned.n < INTERN_MAX)
+        interned.s[interned.n++] = copy;
+    pthread_mutex_unlock(&interned.lock);
+    return copy ? copy : "";
+}
+
 /* Asks the console to open a stream named name, its log in Memory made
  * from the container's keep quota (the container pays for its log, and
  * the log outlives its run until removal); *cap receives the client
@@ -350,9 +381,8 @@ static int add_grants(struct creation *k, char *err, size_t errlen)
     }
     if (s->grants & SPEC_GRANT_CONSOLE) {
         char name[CON_NAME_MAX + 1];
-        snprintf(name, sizeof name, "%s#%lu", s->name[0] ? s->name : s->image, c->id);
+        cm_stream_name(c, name, sizeof name);
         int r = cm_open_console(c->keep, name, &k->console_cap, &c->console_badge, &c->log_mem);
-        snprintf(c->stream_name, sizeof c->stream_name, "%s", name);
         if (r) {
             snprintf(err, errlen, "grant console: the console did not open a stream (error %d)", r);
             return r;
@@ -410,9 +440,11 @@ static int load(struct creation *k, char *err, size_t errlen)
             return r;
         }
     }
+    char names[160] = "";
     for (unsigned i = 0, n = 0; i < a.ngrants; i++)   /* grants go to slots 1..n (aerie trace names them) */
-        n += (unsigned)snprintf(c->slot_names + n, n < sizeof c->slot_names ? sizeof c->slot_names - n : 0,
+        n += (unsigned)snprintf(names + n, n < sizeof names ? sizeof names - n : 0,
                                 "%s%u=%s", i ? " " : "", i + 1, a.grants[i].name);
+    c->slot_names = cm_intern(names);
     struct ae_child child;
     r = ae_spawn(&a, &child, err, errlen);
     cm_linux_release(&lx);                 /* the container has its copy */
@@ -429,17 +461,25 @@ static int load(struct creation *k, char *err, size_t errlen)
  * run — its log, its files — until removal) and run, below it, that its
  * program, threads and objects come from. Quotas reserve nothing up
  * front: every charge to run also counts in keep, so keep's limit bounds
- * everything the container costs. With a console, run and the files sit
- * under use, a child of keep whose limit is keep's less the log: the
- * log's pages are charged when written, and however full the rest gets,
- * keep has room for them. */
+ * everything the container costs. With a console, keep's room for the
+ * log (charged a page at a time as it is written) is held back from the
+ * rest: with files too, run and the files sit under use, a child of keep
+ * whose limit is keep's less the log; with a console alone, run's own
+ * limit is keep's less the log, and no use quota is made (its 384 bytes
+ * would be a tenth of what an idle container's objects cost). Either
+ * way, however full the rest gets, keep has room for the log. (A trace
+ * buffer, made later from CM_RUN_PARENT, counts in that room when there
+ * is no use: trace.c.) */
 static int make_quotas(struct container *c, const struct spec *s, char *err, size_t errlen)
 {
     c->keep = ae_slot_alloc();
     uint64_t files = (s->grants & SPEC_GRANT_FS) ? CM_FS_OBJECTS(s->fs_bytes) : 0;
+    uint64_t run_bytes = s->mem;
     int r = (int)ae_quota_create(cm.quota, AERIE_OBJ_QUOTA, c->keep, s->mem, s->threads,
                                  s->objects + CM_KEEP_OBJECTS + files);
-    if (!r && (s->grants & SPEC_GRANT_CONSOLE)) {
+    if (!r && (s->grants & SPEC_GRANT_CONSOLE) && !(s->grants & SPEC_GRANT_FS))
+        run_bytes = s->mem - CM_LOG_BYTES - CM_KEEP_OWN;
+    else if (!r && (s->grants & SPEC_GRANT_CONSOLE)) {
         c->use = ae_slot_alloc();
         r = (int)ae_quota_create(c->keep, AERIE_OBJ_QUOTA, c->use, s->mem - CM_LOG_BYTES - CM_KEEP_OWN,
                                  s->threads,
@@ -451,7 +491,7 @@ static int make_quotas(struct container *c, const struct spec *s, char *err, siz
     }
     if (!r) {
         c->run = ae_slot_alloc();
-        r = (int)ae_quota_create(CM_RUN_PARENT(c), AERIE_OBJ_QUOTA, c->run, s->mem, s->threads, s->objects);
+        r = (int)ae_quota_create(CM_RUN_PARENT(c), AERIE_OBJ_QUOTA, c->run, run_bytes, s->threads, s->objects);
     }
     if (r == AE_ENOMEM)      /* only the quota objects are charged now: the manager is full */
         snprintf(err, errlen, "the container manager's memory is used up (error %d)", r);
@@ -491,6 +531,7 @@ int container_create(const struct spec *s, uint64_t *id, char *err, size_t errle
     k.c = c;
     pthread_mutex_init(&c->lock, 0);
     c->spec = s;                           /* the caller's, until this returns */
+    c->slot_names = "";
     snprintf(c->image, sizeof c->image, "%s", s->image);
     snprintf(c->name, sizeof c->name, "%s", s->name);
     c->id = __atomic_add_fetch(&cm.next_id, 1, __ATOMIC_RELAXED);

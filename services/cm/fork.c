@@ -1,14 +1,16 @@
 /*
  * fork.c — CM_FORK (`aerie fork ID [N]`): N clones of a running container
- * (docs/FORK.md). The original's thread is stopped once; for each clone
+ * (docs/FORK.md). The original's threads are stopped once; for each clone
  * cm makes quotas with the original's limits, the grants its spec had
  * (a new console stream, a new fs session with a copy of the private
  * files, a net client without ports), has the kernel copy the task
- * (TASK_CLONE: its memory shared copy-on-write, its capability slots, its
- * thread's registers), puts the new grants into the slots the old ones
- * had, writes the clone block (aerie/capenv.h) that tells the program it
- * is a clone and gives it fresh randomness, and starts it. Then the
- * original runs on.
+ * (TASK_CLONE: its memory shared copy-on-write, its capability slots,
+ * every thread with its registers), puts the new grants into the slots
+ * the old ones had, writes the clone block (aerie/capenv.h) that tells
+ * the program it is a clone and gives it fresh randomness, and starts it.
+ * Then the original runs on. The original is stopped with Task SUSPEND,
+ * every thread of it at once, so a container of several threads is
+ * copied as one consistent image.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -217,8 +219,7 @@ static int fork_grants(struct forking *f, char *err, size_t errlen)
     if ((slot = grant_slot(s, "console"))) {
         char name[CON_NAME_MAX + 1];
         uint64_t cap;
-        snprintf(name, sizeof name, "%s#%lu", s->name[0] ? s->name : s->image, c->id);
-        snprintf(c->stream_name, sizeof c->stream_name, "%s", name);
+        cm_stream_name(c, name, sizeof name);      /* c has s's name and image */
         int r = cm_open_console(c->keep, name, &cap, &c->console_badge, &c->log_mem);
         if (r) {
             snprintf(err, errlen, "fork: the console did not open the clone a stream (error %d)", r);
@@ -290,7 +291,7 @@ static int fork_one(struct container *s, unsigned index, struct container **out,
     pthread_mutex_init(&c->lock, 0);
     memcpy(c->image, s->image, sizeof c->image);
     memcpy(c->name, s->name, sizeof c->name);
-    memcpy(c->slot_names, s->slot_names, sizeof c->slot_names);
+    c->slot_names = s->slot_names;                 /* interned: lives as long as cm */
     c->fs_bytes = s->fs_bytes, c->fs_inodes = s->fs_inodes, c->net_conns = s->net_conns;
     c->clone_at = s->clone_at, c->cpu = s->cpu;
     c->id = __atomic_add_fetch(&cm.next_id, 1, __ATOMIC_RELAXED);
@@ -313,10 +314,13 @@ static int fork_one(struct container *s, unsigned index, struct container **out,
         f.thread = ae_slot_alloc();
         /* Only the original's own objects are copied: every grant it may
          * keep is re-issued below; a copy of its fault, console, fs or net
-         * capability in another slot would reach the original's (review3 F3). */
-        r = (int)ae_invokev(s->task, AERIE_TASK_CLONE, c->run, s->run, f.task, f.thread, AERIE_CLONE_OWN_CAPS);
+         * capability in another slot would reach the original's (review3 F3).
+         * Every thread is copied, each with the clone's fault capability. */
+        r = (int)ae_invokev(s->task, AERIE_TASK_CLONE, c->run, s->run, f.task, f.thread,
+                            AERIE_CLONE_OWN_CAPS | AERIE_CLONE_ALL_THREADS, f.fault_cap);
         if (r == AE_ELIMIT)
-            snprintf(err, errlen, "fork: it runs more than one thread (only single-threaded containers can be forked)");
+            snprintf(err, errlen, "fork: it runs more than %d threads, or the clone's limits cannot hold "
+                     "them (error %d)", AERIE_CLONE_MAX_THREADS, r);
         else if (r == AE_ETYPE)
             snprintf(err, errlen, "fork: it holds objects a clone cannot copy (its own quotas, tasks, DMA "
                      "memory, or memory a device or the kernel writes directly)");
@@ -334,8 +338,6 @@ static int fork_one(struct container *s, unsigned index, struct container **out,
         ae_invokev(f.task, AERIE_TASK_CAP_DELETE, f.g[i].slot);   /* the original's, shared by the copy */
         r = (int)ae_task_cap_copy(f.task, f.g[i].cap, f.g[i].slot, f.g[i].rights, 0);
     }
-    if (!r)
-        r = (int)ae_invokev(f.thread, AERIE_THREAD_SET_HANDLER, f.fault_cap);
     if (!r && (r = write_clone_block(&f, index)))
         snprintf(err, errlen, "fork: writing the clone block failed (error %d)", r);
     if (r) {
@@ -355,11 +357,17 @@ static int fork_one(struct container *s, unsigned index, struct container **out,
     return 0;
 }
 
+/* A clone is born suspended, like its original at the fork: Task RESUME
+ * starts the copies of every thread that was running (container_start
+ * would start its first thread alone), boosted as container_start
+ * boosts a new container's. */
 void cm_fork_start(struct container *c)
 {
     container_insert(c);                 /* no other container locked: shard, then container */
     pthread_mutex_lock(&c->lock);
-    container_start(c);
+    c->started_ns = cm_now_ns();
+    c->state = CM_RUNNING;
+    ae_invokev(c->task, AERIE_TASK_RESUME, AERIE_RESUME_BOOST);
     pthread_mutex_unlock(&c->lock);
 }
 
@@ -373,8 +381,8 @@ int cm_fork(struct container *s, unsigned n, struct container **out, unsigned *m
         return AE_EBUSY;
     }
     if (s->lx_sig) {
-        snprintf(err, errlen, "fork: a Linux program runs beside its personality's thread: only "
-                 "single-threaded Aerie programs can be forked");
+        snprintf(err, errlen, "fork: a Linux program is not forked (its personality's signal endpoint "
+                 "and the program's threads' handler would need re-issuing)");
         return AE_ENOTSUP;
     }
     if (cm_port_of(s, port, sizeof port)) {
@@ -389,7 +397,7 @@ int cm_fork(struct container *s, unsigned n, struct container **out, unsigned *m
         snprintf(err, errlen, "fork: a container made for a debugger is not forked");
         return AE_ENOTSUP;
     }
-    int r = (int)ae_invoke0(s->thread, AERIE_THREAD_SUSPEND);
+    int r = (int)ae_invoke0(s->task, AERIE_TASK_SUSPEND);
     if (r) {
         snprintf(err, errlen, "fork: it could not be stopped (error %d)", r);
         return r;
@@ -399,6 +407,6 @@ int cm_fork(struct container *s, unsigned n, struct container **out, unsigned *m
         if (!r)
             ++*made;
     }
-    ae_invoke0(s->thread, AERIE_THREAD_RESUME);
+    ae_invoke0(s->task, AERIE_TASK_RESUME);
     return r;
 }

@@ -88,10 +88,11 @@ static void reattach_console(void)
             continue;
         if (c->console_badge && c->log_mem) {
             struct aerie_utcb *u = ae_utcb();
-            size_t len = strlen(c->stream_name);
+            char name[CON_NAME_MAX + 1];
+            size_t len = strlen(cm_stream_name(c, name, sizeof name));
             u->mr[0] = c->console_badge;
             u->mr[1] = len;
-            memcpy(&u->mr[2], c->stream_name, len);
+            memcpy(&u->mr[2], name, len);
             u->caps[0] = (uint32_t)c->log_mem;
             int64_t r = ae_call(cm.console_admin, AERIE_INFO(CON_REOPEN, 2 + (len + 7) / 8, 1),
                                 AERIE_TIMEOUT_FOREVER);

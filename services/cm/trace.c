@@ -22,6 +22,11 @@
 #define TRACE_BYTES_MAX  (16u << 20)
 #define TRACE_PER_READ   7               /* records one reply carries (8 words each) */
 
+/* The buffer comes from CM_RUN_PARENT: use, or keep for a container
+ * without files. In the second case nothing holds keep's room for the
+ * log back from it: a traced console-only container that fills its
+ * memory can find no room for a log page it has not written yet (those
+ * lines go unlogged; its limit and its neighbours are as ever). */
 static int start(struct container *c, uint64_t bytes, uint64_t kinds)
 {
     if (c->state != CM_RUNNING && c->state != CM_CREATED)

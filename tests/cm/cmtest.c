@@ -284,8 +284,11 @@ static void with_neighbour(const char *hog, const char *expect_in_log)
     struct ae_cm_status st;
     char log[2000];
     CHECK_EQ(run(hog, &st, log, sizeof log, 0), 0);
-    if (st.state != CM_EXITED || st.exit_status != 0)
-        printf("  %s: %s\n", hog, log);
+    if (st.state != CM_EXITED || st.exit_status != 0) {
+        char what[160];
+        ae_cm_describe(&st, what, sizeof what);
+        printf("  %s: %s: %s\n", hog, what, log);
+    }
     CHECK_EQ(st.state, CM_EXITED);
     CHECK_EQ(st.exit_status, 0);
     CHECK(strstr(log, expect_in_log) != NULL);
@@ -422,8 +425,8 @@ static void cm_kill_during_ipc_leaves_console_serving(void)
         uint64_t from = 0;
         char buf[64];
         int64_t n = 0;
-        for (int i = 0; i < 2000 && (n = ae_cm_logs(cmcap, id, &from, buf, sizeof buf)) == 0; i++)
-            ;                                         /* until it is writing */
+        for (int i = 0; i < 3000 && (n = ae_cm_logs(cmcap, id, &from, buf, sizeof buf)) == 0; i++)
+            ae_sleep_ns(1000000);                     /* until it is writing (up to 3 s on a busy host) */
         CHECK(n > 0);                                 /* a log read succeeded */
         CHECK_EQ(ae_cm_kill(cmcap, id), 0);
         CHECK_EQ(ae_cm_remove(cmcap, id), 0);

@@ -5,7 +5,8 @@
  * own change; random numbers differ across the clones and the original;
  * the clones get the original's files as a copy; killing a clone leaves
  * the others; a container blocked in an IPC receive is forked as
- * documented; only cm.admin forks; refusals name their reason; and the
+ * documented; a container of several threads is forked with every
+ * thread; only cm.admin forks; refusals name their reason; and the
  * kernel's free pages come back exactly once every clone is gone.
  * Prints TEST PASS/FAIL per test and the fork times it saw.
  */
@@ -237,6 +238,40 @@ static void fork_of_a_container_blocked_in_ipc(void)
     ae_cm_remove(cmcap, id);
 }
 
+/* A container of four threads (one waiting in a condition variable, two
+ * sleeping, main polling) forks into 3 clones: every thread of each
+ * clone runs on — each rewrites its quarter of the clone's part, and main
+ * joins them — in the clone's memory only; the original's part is
+ * untouched, and it runs on too (Task SUSPEND, TASK_CLONE with
+ * AERIE_CLONE_ALL_THREADS: docs/FORK.md). */
+static void fork_of_a_multithreaded_container(void)
+{
+    uint64_t id = start_ready("image=forkee grant=console,fs,self mem=16M args=\"256 threads\"");
+    CHECK(id != 0);
+    sleep_ms(30);                            /* its workers into their waits */
+    uint64_t ids[3];
+    CHECK_EQ(fork_n(id, 3, ids), 0);
+    static char log[4096];
+    struct outcome o;
+    for (unsigned i = 0; i < 3; i++) {
+        bool ended = end_of(ids[i], &o, log, sizeof log);
+        if (!ended || !strstr(log, "threads=ok"))
+            printf("  clone %u's log: %s\n", i + 1, log);
+        CHECK(ended);
+        CHECK_EQ(o.index, i + 1);
+        CHECK(!strcmp(o.parts, "ok"));
+        CHECK(strstr(log, "forkee: threads=ok") != NULL);
+    }
+    CHECK_EQ(ae_cm_fs_write(admin, id, "/done", 0, "x", 1, CM_FS_W_CREATE, 0644), 1);
+    CHECK(end_of(id, &o, log, sizeof log));
+    CHECK_EQ(o.index, 0);
+    CHECK(!strcmp(o.parts, "ok"));
+    CHECK(strstr(log, "forkee: threads=ok") != NULL);
+    for (unsigned i = 0; i < 3; i++)
+        ae_cm_remove(cmcap, ids[i]);
+    ae_cm_remove(cmcap, id);
+}
+
 /* review3 F3: the original copies its fault and fs capabilities into
  * other slots before the fork; the clone has neither copy (cm clones with
  * AERIE_CLONE_OWN_CAPS), so it can neither end the original through cm's
@@ -391,6 +426,7 @@ int main(void)
     RUN(fork_eight_clones_see_only_their_own_changes);
     RUN(fork_killing_a_clone_leaves_the_others);
     RUN(fork_of_a_container_blocked_in_ipc);
+    RUN(fork_of_a_multithreaded_container);
     RUN(fork_copies_of_grants_stay_with_the_original);
     RUN(fork_clone_drops_its_fs_caches);
     RUN(fork_refusals_name_their_reason);

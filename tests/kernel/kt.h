@@ -83,6 +83,11 @@ const void *kt_self_image(uint64_t *len);
 
 /* Entry of a spawned copy of this program (child.c). */
 int kt_child_main(int argc, char **argv);
+/* The roles of t_clonemt.c (child_mt.c). */
+int kt_child_mt(void);
+int kt_child_mtattack(void);
+int kt_child_mtspawn(void);
+extern volatile uint64_t mt_ready, mt_go, mt_who, mt_done, mt_spins, mtspawn_count;
 /* The fuzzer's hostile side (fuzz.c): never returns while it has work. */
 int kt_fuzz_main(uint64_t seed);
 /* Where a fuzzer instance counts its calls, mapped from the "progress"

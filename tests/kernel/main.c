@@ -161,7 +161,7 @@ static bool run_test_in_child(const struct kt_test *t)
     uint64_t pages0 = kt_free_pages(), objs0 = kt_objects();
     uint64_t q = ae_slot_alloc();
     char why[200] = "";
-    int64_t r = ae_quota_create(ae_self.quota, AERIE_OBJ_QUOTA, q, 96ull << 20, 64, 25000);
+    int64_t r = ae_quota_create(ae_self.quota, AERIE_OBJ_QUOTA, q, 96ull << 20, 160, 25000);
     struct ae_child child = { 0 };
     if (r >= 0)
         r = kt_spawn_role(q, "test", test_grants, sizeof test_grants / sizeof test_grants[0],
@@ -244,7 +244,7 @@ static void runner(void)
      * caches; later tests must not count that as their leak. */
     uint64_t q = ae_slot_alloc();
     struct ae_child c = { 0 };
-    ae_quota_create(ae_self.quota, AERIE_OBJ_QUOTA, q, 96ull << 20, 64, 25000);
+    ae_quota_create(ae_self.quota, AERIE_OBJ_QUOTA, q, 96ull << 20, 160, 25000);
     if (kt_spawn_role(q, "warmup", test_grants, 8, fault_ep, -1, &c, 0) == 0) {
         char why[100];
         await_child(why, sizeof why, TEST_TIMEOUT_MS);

@@ -408,7 +408,7 @@ KTEST(cow_own_caps_only, "CLONE with AERIE_CLONE_OWN_CAPS copies no capability t
     CHECK_OK(ae_task_cap_copy(s.task, shared, 203, AERIE_R_READ, 0));
     uint64_t q = kt_new(env, AERIE_OBJ_QUOTA, 8 << 20, 4, 64), t = ae_slot_alloc(), th = ae_slot_alloc();
     uint64_t obj0 = kt_objects();
-    CHECK_EQ(ae_invokev(s.task, AERIE_TASK_CLONE, q, s.q, t, th, 2), AE_EINVAL);   /* unknown flag */
+    CHECK_EQ(ae_invokev(s.task, AERIE_TASK_CLONE, q, s.q, t, th, 0x4), AE_EINVAL); /* unknown flag */
     CHECK_EQ(ae_utcb()->mr[0], 4);
     CHECK_EQ(kt_objects(), obj0);
     CHECK_OK(ae_invokev(s.task, AERIE_TASK_CLONE, q, s.q, t, th, AERIE_CLONE_OWN_CAPS));

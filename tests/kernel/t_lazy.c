@@ -84,6 +84,13 @@ static void touch_and_destroy(struct kt_env *env)
         *(volatile uint8_t *)(LVA(3) + (uint64_t)i * 4096) = (uint8_t)i;
     CHECK(used(q) >= 171 * 4096);
     CHECK_OK(ae_invoke0(q, AERIE_QUOTA_DESTROY));   /* unmaps it from us too */
+    /* Our slots back, so the next call reuses them: otherwise each call
+     * may grow our own capability space by a chunk, which stays and is
+     * no page of the lazy object's. */
+    ae_cap_delete(m);
+    ae_cap_delete(q);
+    ae_slot_free(m);
+    ae_slot_free(q);
 }
 
 KTEST(lazy_destroy_returns_every_page, "destroying a lazy object's quota gives back exactly the pages touched")

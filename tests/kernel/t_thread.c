@@ -276,11 +276,19 @@ KTEST_CPUS(thread_affinity_moves, 2, "a thread set to CPU 1 runs there")
     CHECK_OK(ae_invoke(th.thread_slot, AERIE_THREAD_INFO, 0, 0, info, 4));
     CHECK_EQ(info[1], 1);
     CHECK_OK(ae_invokev(th.thread_slot, AERIE_THREAD_SET_AFFINITY, 0));
+    /* A running thread moves when its old CPU next switches away from it
+     * (a tick), so its counter may still advance on CPU 1 for a while:
+     * wait for the move itself, then for it to run on CPU 0. */
+    for (int i = 0; i < 3000; i++) {
+        CHECK_OK(ae_invoke(th.thread_slot, AERIE_THREAD_INFO, 0, 0, info, 4));
+        if (info[1] == 0)
+            break;
+        ae_sleep_ns(1000000);
+    }
+    CHECK_EQ(info[1], 0);
     uint64_t c = counter;
     for (int i = 0; i < 3000 && counter == c; i++)
         ae_sleep_ns(1000000);
-    CHECK_OK(ae_invoke(th.thread_slot, AERIE_THREAD_INFO, 0, 0, info, 4));
-    CHECK_EQ(info[1], 0);
     CHECK(counter > c);
     CHECK_EQ(ae_invokev(th.thread_slot, AERIE_THREAD_SET_AFFINITY, 64), AE_EINVAL);
     CHECK_OK(ae_invoke0(th.thread_slot, AERIE_THREAD_DESTROY));
