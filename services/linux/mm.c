@@ -163,15 +163,20 @@ static int file_window(struct lx_mm *mm, struct lx_vma *v)
  * entries of the text a program runs as it runs it (busybox `true`
  * touches a few dozen of its 473 text and rodata pages), with no fault
  * reaching us. */
-static int file_map(struct lx_mm *mm, struct lx_vma *v)
+static int file_map_as(struct lx_mm *mm, struct lx_vma *v, uint64_t lazy)
 {
     uint64_t len = v->end - v->start;
     int64_t r = 0;
     v->flags &= ~LX_VMA_WINDOW;
     if (v->prot && (r = ae_task_map(mm->task, v->file->slot, v->file_off, v->start, len,
-                                    map_flags(v->prot) | AERIE_MAP_LAZY)) < 0)
+                                    map_flags(v->prot) | lazy)) < 0)
         return lx_errno((int)r);
     return 0;
+}
+
+static int file_map(struct lx_mm *mm, struct lx_vma *v)
+{
+    return file_map_as(mm, v, AERIE_MAP_LAZY);
 }
 
 /* ---- splitting at a boundary ---- */
@@ -691,7 +696,10 @@ static int fork_vma(struct lx_mm *child, const struct lx_vma *v)
     if (!(v->flags & LX_VMA_FILE))
         return 0;
     lx_mem_get(v->file);
-    return file_map(child, n);
+    /* eager: a fork child runs on in the text its parent was running,
+     * and a fault per 16 pages of it costs more under TCG than the
+     * entries made at once */
+    return file_map_as(child, n, 0);
 }
 
 static int fork_chunk(struct lx_mm *parent, struct lx_mm *child, const struct lx_chunk *c)
