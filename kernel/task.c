@@ -101,8 +101,12 @@ static int task_map(struct task *t, struct invocation *inv)
     /* x86-64 pages that are present are readable: a write-only or
      * execute-only mapping cannot be expressed, so it is refused rather
      * than silently made readable. Every mapping must ask for R. */
-    if (flags & ~(uint64_t)(AERIE_MAP_R | AERIE_MAP_W | AERIE_MAP_X | AERIE_MAP_UNCACHED) ||
+    if (flags & ~(uint64_t)(AERIE_MAP_R | AERIE_MAP_W | AERIE_MAP_X | AERIE_MAP_UNCACHED | AERIE_MAP_LAZY) ||
         !(flags & AERIE_MAP_R))
+        return inv_fail(inv, 4, AE_EINVAL);
+    /* A lazy mapping of registers would have a device see accesses in an
+     * order its faults decide: device memory is mapped whole or not at all. */
+    if ((flags & AERIE_MAP_LAZY) && (flags & AERIE_MAP_UNCACHED))
         return inv_fail(inv, 4, AE_EINVAL);
     uint8_t need = AERIE_R_READ | ((flags & AERIE_MAP_W) ? AERIE_R_WRITE : 0) |
                    ((flags & AERIE_MAP_X) ? AERIE_R_EXEC : 0);
@@ -120,9 +124,12 @@ static int task_map(struct task *t, struct invocation *inv)
         err = inv_fail(inv, 3, bytes > size - off ? AE_ERANGE : AE_EINVAL);
     else if (bytes > AERIE_USER_MAX - va)
         err = inv_fail(inv, 3, AE_EINVAL);
+    else if ((flags & AERIE_MAP_LAZY) && (m->flags & MEMOBJ_DEVICE))
+        err = inv_fail(inv, 4, AE_EINVAL);
     if (!err) {
         unsigned pt = PT_R | ((flags & AERIE_MAP_W) ? PT_W : 0) | ((flags & AERIE_MAP_X) ? PT_X : 0) |
-                      (((flags & AERIE_MAP_UNCACHED) || (m->flags & MEMOBJ_DEVICE)) ? PT_UNCACHED : 0);
+                      (((flags & AERIE_MAP_UNCACHED) || (m->flags & MEMOBJ_DEVICE)) ? PT_UNCACHED : 0) |
+                      ((flags & AERIE_MAP_LAZY) ? PT_LAZY : 0);
         err = vspace_map(&t->vs, m, off / PAGE_SIZE, va, bytes / PAGE_SIZE, pt);
         if (err)
             inv_fail(inv, 2, err);

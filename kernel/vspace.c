@@ -13,6 +13,7 @@
 #include "lib/string.h"
 #include "memory.h"
 #include "pmm.h"
+#include "percpu.h"
 #include <aerie/errors.h>
 #include <aerie/kip.h>
 
@@ -66,14 +67,45 @@ static bool overlaps(const struct vspace *vs, uint64_t va, uint64_t npages)
 /* Clears the page-table entries of m; vs->lock held. */
 static void clear_ptes(struct vspace *vs, const struct mapping *m)
 {
-    for (uint64_t i = 0; i < m->npages; i++)
-        pt_unmap(vs->root, m->va + i * PAGE_SIZE);
+    pt_unmap_range(vs->root, m->va, m->npages);
     vs->mapped_pages -= m->npages;
 }
 
 static void shootdown(struct vspace *vs)
 {
     tlb_shootdown(__atomic_load_n(&vs->cpus_active, __ATOMIC_ACQUIRE), false);
+}
+
+/* Up to this many pages, an unmap seen by this CPU alone is flushed page
+ * by page (invlpg) rather than by reloading CR3: a loader's short-lived
+ * views are small, and under TCG a reload empties the CPU's whole soft
+ * TLB, which every later access then refills. */
+#define FLUSH_PAGES_MAX 32
+
+/* After clearing the entries of the mappings on gone (npages in all):
+ * only this CPU can hold them when vs's cpus_active names no other (a
+ * CPU that loads vs later reloads CR3), and then only while vs is its
+ * loaded space — so invlpg in the loaded tables is enough. */
+static void flush_gone(struct vspace *vs, struct list *gone, uint64_t npages)
+{
+    uint64_t active = __atomic_load_n(&vs->cpus_active, __ATOMIC_ACQUIRE);
+    uint64_t me = 1ull << cpu_index();
+    if (active & ~me || npages > FLUSH_PAGES_MAX) {
+        tlb_shootdown(active, false);
+        return;
+    }
+    if (!active)
+        return;
+    list_for_each(n, gone) {
+        const struct mapping *m = list_entry(n, struct mapping, vs_link);
+        tlb_flush_pages_local(m->va, m->npages);
+    }
+}
+
+static uint64_t mapping_page(void *ctx, uint64_t i)
+{
+    const struct mapping *m = ctx;
+    return memobj_page(m->mem, m->first + i);
 }
 
 void vspace_flush(struct vspace *vs)
@@ -97,16 +129,16 @@ int vspace_map(struct vspace *vs, struct memobj *mem, uint64_t first, uint64_t v
                            .mem = mem, .vs = vs };
     spin_lock(&vs->lock);
     err = vs->dead ? AE_EDEAD : overlaps(vs, va, npages) ? AE_EBUSY : 0;
-    uint64_t done = 0;
     /* A copy-on-write object's pages are entered at their first touch
      * (vspace_touch): a clone that reads little pays for few page tables,
-     * and TASK_CLONE's time does not grow with the pages the source has. */
+     * and TASK_CLONE's time does not grow with the pages the source has.
+     * So are a lazy mapping's (AERIE_MAP_LAZY): a program's text, of which
+     * a short run reads a small part. Otherwise every page present now
+     * (a lazy object's untouched pages come at their fault). */
     bool cow = __atomic_load_n(&mem->flags, __ATOMIC_ACQUIRE) & MEMOBJ_COW;
-    for (; !err && !cow && done < npages; done++) {
-        uint64_t page = memobj_page(mem, first + done);
-        if (page)                            /* a lazy page not touched yet: at its fault */
-            err = pt_map(vs->root, vs->quota, &vs->pt_pages, va + done * PAGE_SIZE, page, flags);
-    }
+    bool entered = !err && !cow && !(flags & PT_LAZY);
+    if (entered)
+        err = pt_map_range(vs->root, vs->quota, &vs->pt_pages, va, npages, flags, mapping_page, m);
     if (!err) {
         spin_lock(&mem->obj.lock);
         if (mem->obj.dead)
@@ -119,10 +151,10 @@ int vspace_map(struct vspace *vs, struct memobj *mem, uint64_t first, uint64_t v
         spin_unlock(&mem->obj.lock);
     }
     if (err) {
-        for (uint64_t i = 0; i < done; i++)
-            pt_unmap(vs->root, va + i * PAGE_SIZE);
+        if (entered)                         /* the range was free: clear whatever was made */
+            pt_unmap_range(vs->root, va, npages);
         spin_unlock(&vs->lock);
-        if (done)
+        if (entered)
             shootdown(vs);
         kmem_free(m, sizeof *m);
         quota_release(vs->quota, rec, 0, 0);
@@ -149,6 +181,7 @@ int vspace_unmap(struct vspace *vs, uint64_t va, uint64_t bytes)
     uint64_t end = va + bytes;
     struct list gone;
     list_init(&gone);
+    uint64_t npages = 0;
     spin_lock(&vs->lock);
     list_for_each(n, &vs->mappings) {
         struct mapping *m = list_entry(n, struct mapping, vs_link);
@@ -164,6 +197,7 @@ int vspace_unmap(struct vspace *vs, uint64_t va, uint64_t bytes)
         if (m->va < va || m->va + m->npages * PAGE_SIZE > end)
             continue;
         clear_ptes(vs, m);
+        npages += m->npages;
         list_remove(&m->vs_link);
         spin_lock(&m->mem->obj.lock);
         list_remove(&m->mem_link);
@@ -172,7 +206,7 @@ int vspace_unmap(struct vspace *vs, uint64_t va, uint64_t bytes)
     }
     spin_unlock(&vs->lock);
     if (!list_empty(&gone))
-        shootdown(vs);
+        flush_gone(vs, &gone, npages);
     struct list *n;
     while ((n = list_pop_front(&gone)))
         free_mapping(vs, list_entry(n, struct mapping, vs_link));
@@ -244,14 +278,53 @@ static struct mapping *mapping_at(struct vspace *vs, uint64_t va)
     return NULL;
 }
 
+/* How many pages a first touch of a lazy mapping enters at once: a
+ * program's text is read in runs, and one fault for 16 pages costs less
+ * than 16 faults, while a short program still enters few of its pages. */
+#define LAZY_BATCH 16
+
+struct batch {
+    const struct mapping *m;
+    uint64_t first;                          /* page index in m of the batch's first page */
+};
+
+static uint64_t batch_page(void *ctx, uint64_t i)
+{
+    const struct batch *b = ctx;
+    return memobj_page(b->m->mem, b->m->first + b->first + i);
+}
+
+/* A touch of a lazy mapping of an object whose pages all exist: the
+ * aligned group of LAZY_BATCH pages around va that lies in the mapping
+ * gets its entries (a group never spans two page tables). */
+static int touch_lazy_mapping(struct vspace *vs, const struct mapping *m, uint64_t va, bool write)
+{
+    if (write && !(m->flags & PT_W))
+        return AE_EFAULT;                    /* a protection fault, for the handler */
+    uint64_t group = LAZY_BATCH * PAGE_SIZE;
+    uint64_t start = va & ~(group - 1), end = start + group, mend = m->va + m->npages * PAGE_SIZE;
+    if (start < m->va)
+        start = m->va;
+    if (end > mend)
+        end = mend;
+    struct batch b = { m, (start - m->va) / PAGE_SIZE };
+    /* Empty entries, or ones naming the same pages (another thread of the
+     * task touched the group meanwhile): no CPU caches anything stale. */
+    return pt_map_range(vs->root, vs->quota, &vs->pt_pages, start, (end - start) / PAGE_SIZE,
+                        m->flags & ~PT_LAZY, batch_page, &b);
+}
+
 int vspace_touch_locked(struct vspace *vs, uint64_t va, bool write)
 {
     va &= ~(uint64_t)(PAGE_SIZE - 1);
     struct mapping *m = vs->dead ? NULL : mapping_at(vs, va);
-    if (!m || !(m->mem->flags & (MEMOBJ_LAZY | MEMOBJ_COW)))
+    if (!m)
         return AE_EFAULT;
+    uint32_t mflags = __atomic_load_n(&m->mem->flags, __ATOMIC_ACQUIRE);
+    if (!(mflags & (MEMOBJ_LAZY | MEMOBJ_COW)))
+        return (m->flags & PT_LAZY) ? touch_lazy_mapping(vs, m, va, write) : AE_EFAULT;
     int err = 0;
-    unsigned flags = m->flags;
+    unsigned flags = m->flags & ~PT_LAZY;
     uint64_t i = m->first + (va - m->va) / PAGE_SIZE, page;
     if (write && (flags & PT_W)) {
         page = memobj_page_write(m->mem, i, vs, &err);

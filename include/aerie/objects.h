@@ -100,6 +100,10 @@ enum aerie_obj_type {
 #define AERIE_MAP_W          0x2
 #define AERIE_MAP_X          0x4
 #define AERIE_MAP_UNCACHED   0x8
+#define AERIE_MAP_LAZY       0x10  /* page-table entries made at first touch (16 pages a fault,
+                                    * taken by the kernel) rather than all at MAP: for a large
+                                    * range a task reads little of (a program's text). Not with
+                                    * UNCACHED nor device memory (EINVAL, word 4) */
 
 /* ---- Thread ---- */
 #define AERIE_THREAD_SET_UTCB     1   /* (memory cap, offset) */

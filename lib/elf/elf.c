@@ -26,6 +26,7 @@ _Static_assert(sizeof(struct phdr) == 56, "ELF program header layout");
 #define PT_INTERP 3
 #define PT_NOTE   4
 #define PT_TLS    7
+#define PT_GNU_RELRO 0x6474e552
 #define PAGE 4096ull
 #define MAX_SEG_BYTES (1ull << 30)
 
@@ -183,6 +184,9 @@ static const char *parse(const void *file, uint64_t len, uint64_t user_min, uint
                 return why;
         } else if (p.type == PT_INTERP) {
             img->interp = true;
+        } else if (p.type == PT_GNU_RELRO && p.memsz && p.vaddr + p.memsz > p.vaddr) {
+            img->relro_vaddr = p.vaddr;          /* a hint only: nothing is trusted from it */
+            img->relro_memsz = p.memsz;
         } else if (p.type == PT_NOTE && note_is_aerie(f, len, &p)) {
             img->aerie = true;
         }

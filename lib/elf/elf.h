@@ -44,6 +44,8 @@ struct elf_image {
     unsigned type;               /* ELF_ET_EXEC or ELF_ET_DYN (static-pie) */
     bool aerie;                  /* carries the Aerie note */
     bool interp;                 /* has PT_INTERP: needs a dynamic linker */
+    uint64_t relro_vaddr, relro_memsz;   /* PT_GNU_RELRO (0, 0 if none): what the C
+                                          * library makes read-only after its start */
 };
 
 /* Validates a static x86-64 executable (ET_EXEC) whose loadable segments

@@ -172,8 +172,10 @@ static unsigned seg_prot(uint32_t pf)
            ((pf & ELF_PF_X) ? LX_PROT_EXEC : 0);
 }
 
-/* One PT_LOAD segment at bias. */
-static int load_segment(struct lx_mm *mm, struct lx_exe *e, const struct elf_seg *s, uint64_t bias)
+/* One PT_LOAD segment at bias; relro_end: where the part of it the C
+ * library will make read-only (PT_GNU_RELRO) ends, page-aligned down, or 0. */
+static int load_segment(struct lx_mm *mm, struct lx_exe *e, const struct elf_seg *s, uint64_t bias,
+                        uint64_t relro_end)
 {
     uint64_t va = s->vaddr + bias, start = LX_PAGE_DOWN(va), end = LX_PAGE_UP(va + s->memsz);
     unsigned prot = seg_prot(s->flags);
@@ -181,8 +183,12 @@ static int load_segment(struct lx_mm *mm, struct lx_exe *e, const struct elf_seg
     if (direct)
         return lx_mm_map(mm, start, end - start, prot, LX_VMA_FILE, e->mem, LX_PAGE_DOWN(s->offset));
     int r = lx_mm_map(mm, start, end - start, prot | LX_PROT_WRITE, 0, NULL, 0);
+    /* glibc's start makes [segment start, relro_end) read-only: with the
+     * chunk already split there, that mprotect changes one mapping (two
+     * calls) instead of splitting a chunk first (ten) */
+    uint64_t split = relro_end > start && relro_end < end ? relro_end : 0;
     if (!r)
-        r = lx_mm_populate(mm, start, end);
+        r = lx_mm_populate(mm, start, end, split);
     if (r)
         return r;
     if (s->filesz) {
@@ -324,9 +330,10 @@ static struct lx_mm *load(struct lx_exe *e, char *const *argv, unsigned argc, ch
     if (mm->own_task)
         lx.own_task_used = true;
     uint64_t brk = 0;
+    uint64_t relro_end = img.relro_memsz ? LX_PAGE_DOWN(img.relro_vaddr + img.relro_memsz + bias) : 0;
     *err = 0;
     for (unsigned i = 0; i < img.nseg && !*err; i++) {
-        *err = load_segment(mm, e, &img.seg[i], bias);
+        *err = load_segment(mm, e, &img.seg[i], bias, relro_end);
         uint64_t end = LX_PAGE_UP(img.seg[i].vaddr + bias + img.seg[i].memsz);
         if (end > brk)
             brk = end;
@@ -379,6 +386,11 @@ int lx_exec_image(struct lx_thread *t, struct lx_exe *e, char *const *argv, unsi
 {
     struct lx_proc *p = t->proc;
     uint64_t entry = 0, sp = 0;
+    /* A vfork child's exec keeps the thread's CPU (its parent's, where it
+     * was put: sys_proc.c); any other thread goes where lx_thread_attach
+     * says, as pid 1's first program must (on our CPU), and a fork
+     * child's (round the CPUs again, not stuck where fork put it) */
+    int keep_cpu = t->slot && p->vfork_parent ? t->cpu + 1 : 0;
     int err;
     struct lx_mm *mm = load(e, argv, argc, envp, envc, &entry, &sp, &err);
     if (!mm)
@@ -403,6 +415,7 @@ int lx_exec_image(struct lx_thread *t, struct lx_exe *e, char *const *argv, unsi
     regs[AERIE_REG_RIP] = entry;
     regs[AERIE_REG_RSP] = sp;
     regs[AERIE_REG_RFLAGS] = 0x202;
+    lx.cpu_hint = keep_cpu;
     if ((err = lx_thread_attach(t, mm->task)) ||
         (err = lx_thread_set_regs(t, (1u << AERIE_REG_COUNT) - 1, regs)) ||
         (err = lx_thread_start(t))) {

@@ -118,8 +118,10 @@ int lx_mm_protect(struct lx_mm *mm, uint64_t start, uint64_t len, unsigned prot)
 uint64_t lx_mm_find_free(struct lx_mm *mm, uint64_t len);
 /* One chunk for all of [start, end) of an anonymous VMA with none there
  * yet (a program's data and bss at load: one Memory object, not a fault
- * per chunk); ranges over CHUNK_MAX are left to the faults. 0 or -errno. */
-int lx_mm_populate(struct lx_mm *mm, uint64_t start, uint64_t end);
+ * per chunk); ranges over CHUNK_MAX are left to the faults. A split
+ * inside makes it two chunks of the one object there (where a later
+ * mprotect will cut: RELRO). 0 or -errno. */
+int lx_mm_populate(struct lx_mm *mm, uint64_t start, uint64_t end, uint64_t split);
 /* The VMA holding addr, or NULL. */
 struct lx_vma *lx_mm_vma(struct lx_mm *mm, uint64_t addr);
 /* A page fault at addr: 0 if handled (pages made present), else a signal
@@ -149,6 +151,8 @@ struct lx_exe {
     struct lx_mem *mem;         /* the whole file, read-only */
     uint64_t size;
     uint64_t ino;               /* its identity in the fs (0: the image's program) */
+    uint64_t dev;
+    struct lx_timespec mtime, ctime;   /* as stat saw them when it was read */
     char path[256];
 };
 void lx_exe_put(struct lx_exe *e);
@@ -486,6 +490,7 @@ struct lx_state {
     uint64_t fault;             /* self.fault: cm, for the signal report */
     uint64_t cpus;              /* mask of CPUs Linux threads may use */
     unsigned next_cpu;
+    int cpu_hint;               /* > 0: the next thread attached goes on CPU cpu_hint - 1 */
     struct lx_mem *tramp;
     uint64_t fault_addr, fault_rip;   /* of the fault that killed pid 1, for cm */
     bool own_task_used;               /* the first program runs in our own task */

@@ -88,7 +88,9 @@ const uint8_t *lx_mem_view(struct lx_mem *m)
     uint64_t va = ae_vm_reserve(bytes);
     if (!va)
         return NULL;
-    if (ae_task_map(lx.task, m->slot, 0, va, bytes, AERIE_MAP_R) < 0) {
+    /* lazy: a reader of a large file (exe_read, a file VMA made writable)
+     * reads a part, and the entries of the rest need not be made */
+    if (ae_task_map(lx.task, m->slot, 0, va, bytes, AERIE_MAP_R | AERIE_MAP_LAZY) < 0) {
         ae_vm_release(va, bytes);
         return NULL;
     }
@@ -145,25 +147,36 @@ static void range_unmap(struct lx_mm *mm, uint64_t start, uint64_t end)
 }
 
 /* A file VMA's pages in the window, read-only: only once the personality
- * reads them (lx_user), as most of a program's text it never does. */
+ * reads them (lx_user), as most of a program's text it never does, and
+ * then lazily (a string in .rodata is a page or two of it). */
 static int file_window(struct lx_mm *mm, struct lx_vma *v)
 {
     int64_t r = ae_task_map(lx.task, v->file->slot, v->file_off, mm->mirror + v->start, v->end - v->start,
-                            AERIE_MAP_R);
+                            AERIE_MAP_R | AERIE_MAP_LAZY);
     if (r < 0)
         return lx_errno((int)r);
     v->flags |= LX_VMA_WINDOW;
     return 0;
 }
 
-static int file_map(struct lx_mm *mm, struct lx_vma *v)
+/* A file VMA in the process's task: lazily, so the kernel makes the
+ * entries of the text a program runs as it runs it (busybox `true`
+ * touches a few dozen of its 473 text and rodata pages), with no fault
+ * reaching us. */
+static int file_map_as(struct lx_mm *mm, struct lx_vma *v, uint64_t lazy)
 {
     uint64_t len = v->end - v->start;
     int64_t r = 0;
     v->flags &= ~LX_VMA_WINDOW;
-    if (v->prot && (r = ae_task_map(mm->task, v->file->slot, v->file_off, v->start, len, map_flags(v->prot))) < 0)
+    if (v->prot && (r = ae_task_map(mm->task, v->file->slot, v->file_off, v->start, len,
+                                    map_flags(v->prot) | lazy)) < 0)
         return lx_errno((int)r);
     return 0;
+}
+
+static int file_map(struct lx_mm *mm, struct lx_vma *v)
+{
+    return file_map_as(mm, v, AERIE_MAP_LAZY);
 }
 
 /* ---- splitting at a boundary ---- */
@@ -242,16 +255,21 @@ static void chunk_link(struct lx_mm *mm, struct lx_chunk *c)
     *pp = c;
 }
 
-/* A new chunk [start, end) of v with fresh (zeroed) pages. */
-static struct lx_chunk *chunk_new(struct lx_mm *mm, struct lx_vma *v, uint64_t start, uint64_t end, int *err)
+/* A new chunk [start, end) of v: fresh (zeroed) pages, or (mem given)
+ * mem's from moff on, with a reference of its own. */
+static struct lx_chunk *chunk_make(struct lx_mm *mm, struct lx_vma *v, uint64_t start, uint64_t end,
+                                   struct lx_mem *mem, uint64_t moff, int *err)
 {
     struct lx_chunk *c = malloc(sizeof *c);
     if (!c) {
         *err = -LX_ENOMEM;
         return NULL;
     }
-    *c = (struct lx_chunk){ .start = start, .end = end };
-    c->mem = lx_mem_new(end - start, err);
+    *c = (struct lx_chunk){ .start = start, .end = end, .moff = moff, .mem = mem };
+    if (mem)
+        lx_mem_get(mem);
+    else
+        c->mem = lx_mem_new(end - start, err);
     if (!c->mem) {
         free(c);
         return NULL;
@@ -264,6 +282,11 @@ static struct lx_chunk *chunk_new(struct lx_mm *mm, struct lx_vma *v, uint64_t s
     chunk_link(mm, c);
     mm->anon_bytes += end - start;
     return c;
+}
+
+static struct lx_chunk *chunk_new(struct lx_mm *mm, struct lx_vma *v, uint64_t start, uint64_t end, int *err)
+{
+    return chunk_make(mm, v, start, end, NULL, 0, err);
 }
 
 /* The hole around addr in v that no chunk covers: [*g0, *g1). */
@@ -300,7 +323,7 @@ static int populate_at(struct lx_mm *mm, struct lx_vma *v, uint64_t addr)
     return chunk_new(mm, v, start, end, &err) ? 0 : err;
 }
 
-int lx_mm_populate(struct lx_mm *mm, uint64_t start, uint64_t end)
+int lx_mm_populate(struct lx_mm *mm, uint64_t start, uint64_t end, uint64_t split)
 {
     struct lx_vma *v = vma_at(mm, start);
     if (!v || (v->flags & LX_VMA_FILE) || end > v->end || end - start > CHUNK_MAX)
@@ -309,7 +332,23 @@ int lx_mm_populate(struct lx_mm *mm, uint64_t start, uint64_t end)
         if (c->start < end && start < c->end)
             return 0;
     int err = 0;
-    return chunk_new(mm, v, start, end, &err) ? 0 : err;
+    if (!split || split <= start || split >= end || split % LX_PAGE)
+        return chunk_new(mm, v, start, end, &err) ? 0 : err;
+    /* one Memory object, two chunks (as split_chunk leaves them) */
+    struct lx_mem *mem = lx_mem_new(end - start, &err);
+    if (!mem)
+        return err;
+    struct lx_chunk *a = chunk_make(mm, v, start, split, mem, 0, &err);
+    if (a && !chunk_make(mm, v, split, end, mem, split - start, &err)) {
+        struct lx_chunk **pp = &mm->chunks;
+        while (*pp != a)
+            pp = &(*pp)->next;
+        mm->anon_bytes -= split - start;
+        chunk_free(mm, pp);
+        a = NULL;
+    }
+    lx_mem_put(mem);
+    return a ? 0 : err;
 }
 
 static struct lx_chunk *chunk_at(struct lx_mm *mm, uint64_t addr)
@@ -518,10 +557,14 @@ int lx_mm_protect(struct lx_mm *mm, uint64_t start, uint64_t len, unsigned prot)
             range_unmap(mm, v->start, v->end);
             r = file_map(mm, v);
         } else {
+            /* the window's mapping stays read-write: only the task's changes */
             for (struct lx_chunk *c = mm->chunks; c && !r; c = c->next)
                 if (c->start >= v->start && c->end <= v->end) {
-                    range_unmap(mm, c->start, c->end);
-                    r = chunk_map(mm, c, v->prot);
+                    ae_task_unmap(mm->task, c->start, c->end - c->start);
+                    int64_t e = v->prot ? ae_task_map(mm->task, c->mem->slot, c->moff, c->start, c->end - c->start,
+                                                      map_flags(v->prot))
+                                        : 0;
+                    r = e < 0 ? lx_errno((int)e) : 0;
                 }
         }
     }
@@ -653,7 +696,10 @@ static int fork_vma(struct lx_mm *child, const struct lx_vma *v)
     if (!(v->flags & LX_VMA_FILE))
         return 0;
     lx_mem_get(v->file);
-    return file_map(child, n);
+    /* eager: a fork child runs on in the text its parent was running,
+     * and a fault per 16 pages of it costs more under TCG than the
+     * entries made at once */
+    return file_map_as(child, n, 0);
 }
 
 static int fork_chunk(struct lx_mm *parent, struct lx_mm *child, const struct lx_chunk *c)

@@ -98,6 +98,10 @@ static void pid_remove(struct lx_proc *p)
 static int pick_cpu(void)
 {
     uint64_t mask = lx.cpus ? lx.cpus : 1;
+    int hint = lx.cpu_hint - 1;
+    lx.cpu_hint = 0;
+    if (hint >= 0 && hint < 64 && ((mask >> hint) & 1))
+        return hint;
     unsigned n = (unsigned)__builtin_popcountll(mask), k = lx.next_cpu++ % n;
     for (int cpu = 0; cpu < 64; cpu++)
         if ((mask >> cpu) & 1 && k-- == 0)

@@ -29,7 +29,7 @@ LX_SYS(brk)
         else if (lx_mm_map(mm, old_end, new_end - old_end, LX_PROT_READ | LX_PROT_WRITE, LX_VMA_BRK, NULL, 0))
             return (int64_t)mm->brk;
         else    /* a new heap is used at once (a C library's TLS, malloc): its first pages now, not at a fault */
-            lx_mm_populate(mm, old_end, new_end - old_end < HEAP_FIRST ? new_end : old_end + HEAP_FIRST);
+            lx_mm_populate(mm, old_end, new_end - old_end < HEAP_FIRST ? new_end : old_end + HEAP_FIRST, 0);
     } else if (new_end < old_end) {
         lx_mm_unmap(mm, new_end, old_end - new_end);
     }

@@ -123,6 +123,11 @@ static int64_t clone_process(struct lx_thread *t, uint64_t flags, uint64_t sp, u
     if (!c->mm || !c->files || !c->fs || !c->sighand)
         err = err ? err : -LX_ENOMEM;
     struct lx_thread *ct = NULL;
+    /* A vfork child runs while its parent waits: on the parent's CPU, its
+     * system calls are the same IPCs as the parent's were (same CPU as
+     * us for pid 1's children), not a cross-CPU round trip each. */
+    if (flags & LX_CLONE_VFORK)
+        lx.cpu_hint = t->cpu + 1;
     if (!err && !(ct = lx_thread_new(c, c->pid, &err)))    /* the first thread's tid is the pid */
         err = err ? err : -LX_EAGAIN;
     if (!err) {
@@ -280,11 +285,21 @@ LX_SYS(waitid)
 static struct lx_exe *exe_cache[EXE_CACHE];
 static unsigned exe_next;
 
-static struct lx_exe *exe_cached(uint64_t ino, uint64_t size, const char *path)
+static bool same_time(const struct lx_timespec *a, const struct lx_timespec *b)
+{
+    return a->sec == b->sec && a->nsec == b->nsec;
+}
+
+/* The file at path as stat sees it now, if read before and not changed
+ * since: the same file (device, inode), size, modification and change
+ * times. A hit costs the exec its open and reads (an fs round trip
+ * each): a shell or a spawn loop runs the same program again and again. */
+static struct lx_exe *exe_cached(const struct lx_stat *st, const char *path)
 {
     for (unsigned i = 0; i < EXE_CACHE; i++) {
         struct lx_exe *e = exe_cache[i];
-        if (e && e->ino == ino && e->size == size && !strcmp(e->path, path)) {
+        if (e && e->ino == st->ino && e->dev == st->dev && e->size == (uint64_t)st->size &&
+            same_time(&e->mtime, &st->mtime) && same_time(&e->ctime, &st->ctime) && !strcmp(e->path, path)) {
             e->refs++;
             return e;
         }
@@ -292,9 +307,10 @@ static struct lx_exe *exe_cached(uint64_t ino, uint64_t size, const char *path)
     return NULL;
 }
 
-static int read_exe(struct lx_file *f, uint64_t ino, uint64_t size, const char *path, struct lx_exe **out)
+static int read_exe(struct lx_file *f, const struct lx_stat *st, const char *path, struct lx_exe **out)
 {
-    if ((*out = exe_cached(ino, size, path)))
+    uint64_t size = (uint64_t)st->size;
+    if ((*out = exe_cached(st, path)))
         return 0;
     if (!size || size > (256u << 20))
         return -LX_ENOEXEC;
@@ -316,7 +332,8 @@ static int read_exe(struct lx_file *f, uint64_t ino, uint64_t size, const char *
         lx_mem_put(m);
         return got < 0 ? (int)got : -LX_EIO;
     }
-    *e = (struct lx_exe){ .refs = 2, .mem = m, .size = size, .ino = ino };
+    *e = (struct lx_exe){ .refs = 2, .mem = m, .size = size, .ino = st->ino, .dev = st->dev, .mtime = st->mtime,
+                          .ctime = st->ctime };
     strncpy(e->path, path, sizeof e->path - 1);
     lx_exe_put(exe_cache[exe_next]);
     exe_cache[exe_next] = e;
@@ -424,6 +441,10 @@ static int find_program(struct lx_thread *t, const char *abs, struct lx_exe **e,
         return -LX_EACCES;
     if (!(st.mode & 0111))
         return -LX_EACCES;
+    if ((*e = exe_cached(&st, norm))) {            /* a program read before (never a script) */
+        *nhead = 0;
+        return 0;
+    }
     struct lx_file *f;
     if ((r = lx_open_abs(t, abs, LX_O_RDONLY, 0, &f)))
         return r;
@@ -435,7 +456,7 @@ static int find_program(struct lx_thread *t, const char *abs, struct lx_exe **e,
         return 0;
     }
     *nhead = 0;
-    r = n < 0 ? (int)n : read_exe(f, st.ino, (uint64_t)st.size, norm, e);
+    r = n < 0 ? (int)n : read_exe(f, &st, norm, e);
     lx_file_put(f);
     return r;
 }

@@ -218,7 +218,8 @@ static void map_any(struct fz *z)
     uint64_t va = FUZZ_SCRATCH_VA + pick(z, FUZZ_SCRATCH_BYTES / 4096) * 4096;
     if (pick(z, 3)) {
         uint64_t mem = pick(z, 2) ? pool[pick(z, POOL)] : held[H_MEM];
-        uint64_t flags = pick(z, 4) ? AERIE_MAP_R | AERIE_MAP_W : pick(z, 16);
+        /* lazy or not, and now and then any mix of the known bits and one more */
+        uint64_t flags = pick(z, 4) ? AERIE_MAP_R | AERIE_MAP_W | (pick(z, 2) ? AERIE_MAP_LAZY : 0) : pick(z, 64);
         INVV(task, AERIE_TASK_MAP, mem, pick(z, 4) ? 0 : rnd_size(z), pick(z, 16) ? va : rnd_word(z), rnd_size(z),
              flags);
     } else {

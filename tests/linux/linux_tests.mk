@@ -43,3 +43,24 @@ $(BUILD)/boot-linux.img: $(BUILD)/tools/mkimage tests/linux/boot.conf tests/linu
 	@$(BUILD)/tools/mkimage -o $@ boot.conf=tests/linux/boot.conf $(BOOT_IMG_FILES) \
 	    bin/lxtest=$(BUILD)/lxtest.elf $(LX_IMAGE_SPECS) $(BB_TEST_SPECS)
 all: $(BUILD)/boot-linux.img
+
+# make bench-linux-prof: where the start of `busybox true` in a container
+# goes (docs/EVALUATION.md): the test image with lxtest given
+# args="profile", which starts it 20 times with $AERIE_LX_TRACE set and
+# prints each start's phases (create -> the personality's main -> the
+# program loaded -> its end -> CM_WAIT returns). Not a test: no figure
+# is checked.
+$(BUILD)/linux/boot-prof.conf: tests/linux/boot.conf
+	@mkdir -p $(@D)
+	@sed 's|^\(service lxtest .*\)$$|\1 args="profile"|' $< > $@
+$(BUILD)/boot-linux-prof.img: $(BUILD)/tools/mkimage $(BUILD)/linux/boot-prof.conf $(SERVICE_ELFS) \
+                              $(BUILD)/lxtest.elf $(LX_BINS)
+	@echo "  IMAGE   $@"
+	@$(BUILD)/tools/mkimage -o $@ boot.conf=$(BUILD)/linux/boot-prof.conf $(BOOT_IMG_FILES) \
+	    bin/lxtest=$(BUILD)/lxtest.elf $(LX_IMAGE_SPECS) $(BB_TEST_SPECS)
+.PHONY: bench-linux-prof
+bench-linux-prof:
+	@$(MAKE) -s --no-print-directory $(KERNEL) $(BUILD)/root.elf $(BUILD)/boot-linux-prof.img
+	@timeout 300 tools/qemu.sh --test --smp 2 --mem 512M --append exit_on_halt --nic \
+	    --initrd $(BUILD)/root.elf,$(BUILD)/boot-linux-prof.img $(KERNEL) 2>&1 | grep -E 'profile:|TESTS DONE' | \
+	    awk '{ print } /profile:/ { n++ }  END { if (!n) { print "bench-linux-prof: no profile lines" > "/dev/stderr"; exit 1 } }'

@@ -83,20 +83,70 @@ static uint64_t *walk(uint64_t root, uint64_t va, bool create, struct quota *q, 
     return &t[(va >> 12) & 511];
 }
 
-int pt_map(uint64_t root, struct quota *q, uint64_t *pt_pages, uint64_t va, uint64_t pa, unsigned flags)
+/* va's entry in its last-level table; NULL when a table on the way is
+ * missing, with *span the pages from va that table would have held (so a
+ * range walk skips a whole missing table at once). */
+static uint64_t *walk_span(uint64_t root, uint64_t va, uint64_t *span)
 {
-    int err = 0;
-    uint64_t *pte = walk(root, va, true, q, pt_pages, &err);
-    if (!pte)
-        return err ? err : AE_ENOMEM;
-    uint64_t e = pa | PTE_P | PTE_U;
+    uint64_t *t = table(root);
+    for (int shift = 39; shift > 12; shift -= 9) {
+        uint64_t e = t[(va >> shift) & 511];
+        if (!(e & PTE_P)) {
+            uint64_t size = 1ull << shift;
+            *span = (size - (va & (size - 1))) / PAGE_SIZE;
+            return NULL;
+        }
+        t = table(e & PTE_ADDR);
+    }
+    *span = 512 - ((va >> 12) & 511);
+    return &t[(va >> 12) & 511];
+}
+
+static uint64_t entry_bits(unsigned flags)
+{
+    uint64_t e = PTE_P | PTE_U;
     if (flags & PT_W)
         e |= PTE_W;
     if (!(flags & PT_X))
         e |= PTE_NX;
     if (flags & PT_UNCACHED)
         e |= PTE_PCD | PTE_PWT;
-    *pte = e;
+    return e;
+}
+
+int pt_map(uint64_t root, struct quota *q, uint64_t *pt_pages, uint64_t va, uint64_t pa, unsigned flags)
+{
+    int err = 0;
+    uint64_t *pte = walk(root, va, true, q, pt_pages, &err);
+    if (!pte)
+        return err ? err : AE_ENOMEM;
+    *pte = pa | entry_bits(flags);
+    return 0;
+}
+
+int pt_map_range(uint64_t root, struct quota *q, uint64_t *pt_pages, uint64_t va, uint64_t npages,
+                 unsigned flags, uint64_t (*page)(void *ctx, uint64_t i), void *ctx)
+{
+    uint64_t bits = entry_bits(flags), done = 0;
+    while (done < npages) {
+        uint64_t in_table = 512 - ((va >> 12) & 511);        /* entries left in this table */
+        uint64_t n = in_table < npages - done ? in_table : npages - done;
+        uint64_t *pte = NULL;
+        for (uint64_t i = 0; i < n; i++) {
+            uint64_t pa = page(ctx, done + i);
+            if (!pa)
+                continue;                     /* a lazy page not touched: no table needed for it */
+            if (!pte) {
+                int err = 0;
+                pte = walk(root, va, true, q, pt_pages, &err);
+                if (!pte)
+                    return err ? err : AE_ENOMEM;
+            }
+            pte[i] = pa | bits;
+        }
+        va += n * PAGE_SIZE;
+        done += n;
+    }
     return 0;
 }
 
@@ -108,13 +158,23 @@ void pt_unmap(uint64_t root, uint64_t va)
         *pte = 0;
 }
 
+void pt_unmap_range(uint64_t root, uint64_t va, uint64_t npages)
+{
+    while (npages) {
+        uint64_t span, *pte = walk_span(root, va, &span);
+        uint64_t n = span < npages ? span : npages;
+        for (uint64_t i = 0; pte && i < n; i++)
+            pte[i] = 0;
+        va += n * PAGE_SIZE;
+        npages -= n;
+    }
+}
+
 void pt_write_protect(uint64_t root, uint64_t va, uint64_t npages)
 {
-    int err;
     while (npages) {
-        uint64_t *pte = walk(root, va, false, NULL, NULL, &err);
-        uint64_t in_table = 512 - ((va >> 12) & 511);        /* entries left in this table */
-        uint64_t n = in_table < npages ? in_table : npages;
+        uint64_t span, *pte = walk_span(root, va, &span);
+        uint64_t n = span < npages ? span : npages;
         for (uint64_t i = 0; pte && i < n; i++)
             pte[i] &= ~PTE_W;                                 /* no table: nothing mapped there */
         va += n * PAGE_SIZE;
@@ -170,6 +230,12 @@ void pt_activate(uint64_t root)
  * watching (the same Dekker pattern as a wake-up, sched.c). */
 
 static uint64_t tlb_requested[MAX_CPUS], tlb_done[MAX_CPUS];
+
+void tlb_flush_pages_local(uint64_t va, uint64_t npages)
+{
+    for (uint64_t i = 0; i < npages; i++)
+        invlpg(va + i * PAGE_SIZE);
+}
 
 void tlb_service(void)
 {

@@ -15,13 +15,22 @@ struct quota;
 #define PT_W        0x2
 #define PT_X        0x4
 #define PT_UNCACHED 0x8
+#define PT_LAZY     0x10   /* a mapping's, never an entry's: entries made at first touch */
 
 /* A new top-level table sharing the kernel half; 0 on failure. */
 uint64_t pt_create(struct quota *q, int *err);
 /* Maps one 4 KiB page; allocates intermediate tables (counted in *pt_pages). */
 int pt_map(uint64_t root, struct quota *q, uint64_t *pt_pages, uint64_t va, uint64_t pa, unsigned flags);
+/* Maps npages from va, page i at page(ctx, i) (0: left empty), with one
+ * walk per page table rather than per page. On an error the entries made
+ * so far stay (the caller clears its range). */
+int pt_map_range(uint64_t root, struct quota *q, uint64_t *pt_pages, uint64_t va, uint64_t npages,
+                 unsigned flags, uint64_t (*page)(void *ctx, uint64_t i), void *ctx);
 /* Clears the entry for va if present. */
 void pt_unmap(uint64_t root, uint64_t va);
+/* Clears every entry of [va, va + npages pages): one walk per table, and
+ * a range without tables costs one look per missing table. */
+void pt_unmap_range(uint64_t root, uint64_t va, uint64_t npages);
 /* Clears the write bit of every entry of [va, va + npages pages): one
  * walk per page table, not per page. */
 void pt_write_protect(uint64_t root, uint64_t va, uint64_t npages);
@@ -38,6 +47,10 @@ uint64_t pt_kernel_root(void);
  * returns when all have. Call with no spinlock held that those CPUs may
  * need... any spinlock is fine: waiting CPUs service requests. */
 void tlb_shootdown(uint64_t cpu_mask, bool tables_freed);
+/* Drops this CPU's translations of npages from va in the loaded tables
+ * (invlpg each: cheaper than a CR3 reload for a few pages, above all
+ * under TCG, where a reload empties the whole soft TLB). */
+void tlb_flush_pages_local(uint64_t va, uint64_t npages);
 /* Services this CPU's pending shootdown request, if any. */
 void tlb_service(void);
 

@@ -119,8 +119,12 @@ static int load_segment(struct loader *l, const struct elf_seg *s)
     bool shareable = a->image_mem && !a->debuggable && !(s->flags & ELF_PF_W) && s->filesz == s->memsz &&
                      (s->offset % PAGE) == (s->vaddr % PAGE);
     if (shareable) {
+        /* A lazy child's shared text is mapped lazily too: the kernel
+         * makes the entries of the pages it runs, as it runs them, and a
+         * short-lived container makes few (the tables are charged to its
+         * quota at the touch, as its lazy pages are). */
         r = (int)ae_task_map(l->task, a->image_mem, a->image_off + (s->offset & ~(PAGE - 1)), start,
-                             bytes, map_flags(s->flags));
+                             bytes, map_flags(s->flags) | (a->lazy ? AERIE_MAP_LAZY : 0));
         return r < 0 ? fail(l, r, "mapping a read-only segment") : 0;
     }
     uint64_t slot;
