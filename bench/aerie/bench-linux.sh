@@ -39,6 +39,7 @@ echo "bench-linux: linux ($plan)"
     > "$out/benchstat.out" 2> "$out/benchstat.err" || failed="$failed benchstat"
 grep -E '^ +(measure|lx_)' "$out/benchstat.out"
 grep 'lx_' "$out/stats.tsv"
+grep 'lx_' "$out/goals.tsv"
 echo "bench-linux: logs in $out/raw/, statistics in $out/stats.tsv"
 if [ -n "$failed" ]; then
     echo "bench-linux: failed:$failed" >&2
