@@ -300,6 +300,16 @@ KERNEL_HOT int64_t ipc_recv(struct thread *t, struct endpoint *ep, uint64_t time
         bool caps = AERIE_INFO_NCAPS(s->send_info) && s->send_grant;
         if (!caps || have_cdt) {
             thread_lock_pair(t, s);
+            if (__builtin_expect(t->state == TS_DEAD, 0)) {
+                /* Destroyed on another CPU while it runs here: its
+                 * teardown has already let its callers go, so a caller
+                 * taken now would wait for its reply for ever (and hold
+                 * it, which holds the caller back). The caller stays
+                 * queued for another receiver. */
+                thread_unlock_pair(t, s);
+                ret = AE_EDEAD;
+                goto out;
+            }
             list_remove(&s->wait_link);
             count_delivery(s, t);
             ret = (int64_t)transfer(s, s->send_info, s->send_grant, t);

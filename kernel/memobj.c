@@ -188,49 +188,94 @@ bool memobj_mapped_elsewhere(struct memobj *m, const struct vspace *vs)
     return found;
 }
 
-struct memobj *memobj_cow_clone(struct memobj *src, struct quota *q, struct vspace *vs, uint32_t own_utcbs, int *err)
+static bool listed(const uint64_t *idx, uint32_t n, uint64_t i)
+{
+    for (uint32_t k = 0; k < n; k++)
+        if (idx[k] == i)
+            return true;
+    return false;
+}
+
+/* Copies of src's UTCB pages are made before src's lock is taken (one per
+ * source thread at most) and the unused ones given back after. */
+static uint32_t alloc_spares(uint64_t *spare, uint32_t n)
+{
+    uint32_t got = 0;
+    while (got < n && (spare[got] = kmem_alloc_pages(0)))
+        got++;
+    return got;
+}
+
+struct memobj *memobj_cow_clone(struct memobj *src, struct quota *q, struct vspace *vs,
+                                const struct cow_utcbs *utcbs, int *err)
 {
     if (src->flags & (MEMOBJ_CONTIG | MEMOBJ_DEVICE | MEMOBJ_FIXED | MEMOBJ_PINNED)) {
         *err = AE_ETYPE;
         return NULL;
     }
-    struct memobj *n = memobj_create_pages(q, src->npages * PAGE_SIZE, MEMOBJ_LAZY | MEMOBJ_COW, err);
-    if (!n)
+    uint64_t idx[COW_MAX_UTCBS], spare[COW_MAX_UTCBS];
+    spin_lock(&src->obj.lock);
+    uint32_t want = utcbs->in(utcbs, src, idx, COW_MAX_UTCBS);
+    spin_unlock(&src->obj.lock);
+    if (want > COW_MAX_UTCBS) {
+        *err = AE_ELIMIT;
         return NULL;
+    }
+    uint32_t nspare = alloc_spares(spare, want);
+    struct memobj *n = nspare == want ? memobj_create_pages(q, src->npages * PAGE_SIZE, MEMOBJ_LAZY | MEMOBJ_COW, err)
+                                      : NULL;
+    if (!n) {
+        if (nspare != want)
+            *err = AE_ENOMEM;
+        while (nspare)
+            kmem_free_pages(spare[--nspare], 0);
+        return NULL;
+    }
     spin_lock(&src->obj.lock);
     bool elsewhere = false;
     list_for_each(l, &src->mappings)
         if (list_entry(l, struct mapping, mem_link)->vs != vs)
             elsewhere = true;
-    /* A UTCB here is a direct kernel pointer into one of its pages, which
-     * a COW break would let go of (review3 F2). The source threads' own
-     * (own_utcbs of them) are allowed: task_clone re-points each
-     * (thread_set_utcb copies the page) before the thread runs again, and
-     * a dead one is never written again. thread_set_utcb counts a new user
-     * under this lock before it breaks the page's COW, so either it sees
-     * the sharing made here, or this sees its count. */
+    /* A UTCB here is a direct kernel pointer into one of its pages (review3
+     * F2). The source threads' own are counted again under this lock (a
+     * thread's UTCB can move meanwhile): thread_set_utcb counts a new user
+     * under this lock before it moves a thread and uncounts the old after,
+     * so a count above the source threads' means another thread's UTCB is
+     * here, and sharing is refused. The source threads' pages are copied,
+     * not shared: src keeps them to itself, so their pointers stay good
+     * whatever becomes of the clone. */
+    uint32_t own = utcbs->in(utcbs, src, idx, COW_MAX_UTCBS);
     bool pinned = src->flags & MEMOBJ_PINNED;    /* set under this lock (MEM_PHYS, TRACE) */
-    bool busy = pinned || elsewhere || src->utcb_users > own_utcbs;
-    uint64_t shared = 0;
+    bool busy = pinned || elsewhere || own > nspare || src->utcb_users > own;
+    uint64_t held = 0;
     if (!busy) {
         __atomic_or_fetch(&src->flags, MEMOBJ_COW, __ATOMIC_ACQ_REL);
         for (uint64_t i = 0; i < src->npages; i++) {
             uint64_t p = memobj_page(src, i);
-            if (p) {
+            if (!p)
+                continue;
+            if (listed(idx, own, i) && nspare) {
+                uint64_t c = spare[--nspare];
+                memcpy(phys_to_virt(c), phys_to_virt(p), PAGE_SIZE);
+                n->pages[i] = c;
+            } else {
                 pmm_share(p);
                 n->pages[i] = p;
-                shared++;
             }
+            held++;
         }
     }
     spin_unlock(&src->obj.lock);
+    while (nspare)
+        kmem_free_pages(spare[--nspare], 0);
     /* Every shared page is charged to the clone too (review3 F1): each
      * holder pays for each page it holds, so a page stays charged to a
      * live quota whichever holder writes its own copy or goes first, and
      * the sum of the limits still bounds the memory in use. Sharing saves
      * physical memory and copying time, never quota. The charge moves to
-     * the clone's own copy when it writes (cow_copy: paid). */
-    if (busy || (*err = quota_charge(q, shared * PAGE_SIZE, 0, 0))) {
+     * the clone's own copy when it writes (cow_copy: paid). A copied UTCB
+     * page is the clone's own, paid the same way. */
+    if (busy || (*err = quota_charge(q, held * PAGE_SIZE, 0, 0))) {
         if (busy)
             *err = pinned ? AE_ETYPE : AE_EBUSY;
         obj_put(&n->obj);                    /* unshares what it got; nothing charged for pages */
@@ -239,7 +284,7 @@ struct memobj *memobj_cow_clone(struct memobj *src, struct quota *q, struct vspa
     for (uint64_t i = 0; i < n->npages; i++)
         if (n->pages[i])
             n->pages[i] |= MEMOBJ_PAID;
-    __atomic_store_n(&n->present, shared, __ATOMIC_RELEASE);
+    __atomic_store_n(&n->present, held, __ATOMIC_RELEASE);
     if (vs)
         vspace_write_protect_locked(vs, src);
     return n;

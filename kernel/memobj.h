@@ -66,15 +66,27 @@ uint64_t memobj_page_write(struct memobj *m, uint64_t i, struct vspace *vs, int 
 /* True if m is mapped in an address space other than vs; m's lock taken. */
 bool memobj_mapped_elsewhere(struct memobj *m, const struct vspace *vs);
 
+/* The UTCBs of the source's threads that lie in a memory object being
+ * cloned: called under that object's lock, it stores the page index of
+ * each (at most max) in idx and returns how many there are in all. */
+struct cow_utcbs {
+    uint32_t (*in)(const struct cow_utcbs *u, const struct memobj *m, uint64_t *idx, uint32_t max);
+};
+#define COW_MAX_UTCBS 64
+
 /* A lazy copy-on-write clone of src (an object of pages, mapped in no
  * address space but vs, whose lock the caller holds), made from q: it
  * shares every page src has, each charged to q as well (a shared page is
  * paid for by every holder), and src becomes copy-on-write too (its
  * writable entries in vs are made read-only; the caller flushes vs's
- * TLBs). AE_EBUSY if src is mapped elsewhere or backs more UTCBs than
- * own_utcbs (the source's threads', which the caller re-points); AE_ETYPE
- * for DMA, device, boot or pinned memory. NULL with *err set. */
-struct memobj *memobj_cow_clone(struct memobj *src, struct quota *q, struct vspace *vs, uint32_t own_utcbs, int *err);
+ * TLBs). A page holding one of the source threads' UTCBs (utcbs->in) is
+ * copied for the clone instead, never shared: the kernel writes a UTCB
+ * through a direct pointer to its page, which a later copy-on-write break
+ * on src's side would let go of. AE_EBUSY if src is mapped elsewhere or
+ * backs UTCBs other than those; AE_ETYPE for DMA, device, boot or pinned
+ * memory. NULL with *err set. */
+struct memobj *memobj_cow_clone(struct memobj *src, struct quota *q, struct vspace *vs,
+                                const struct cow_utcbs *utcbs, int *err);
 
 /* Page i, allocated and charged to the object's quota now if it is a lazy
  * page not touched yet; 0 with *err set when the quota or memory is out. */

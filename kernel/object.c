@@ -51,7 +51,8 @@ KERNEL_HOT void obj_put(struct kobject *o)
     if (left == 0)
         obj_free(o);
     else if (left == (uint32_t)-1)
-        panic("obj_put: reference count of a type %u object went below zero", o->type);
+        panic("obj_put: reference count of object %p (type %u) went below zero, dropped from %p", (void *)o,
+              o->type, __builtin_return_address(0));
 }
 
 void obj_destroy(struct kobject *o)

@@ -8,6 +8,14 @@
  * reads the current thread's state under the same run-queue lock, so a
  * wake-up racing with a thread that is about to block is never lost.
  *
+ * Moving a thread (SET_AFFINITY). t->cpu names the queue wakers use, so
+ * it changes only once t is off its old CPU for good: not current there
+ * and not on_cpu (switched out, but still on its stack until
+ * sched_finish_switch). Such a thread is only marked (migrate), and
+ * sched_finish_switch moves it, taking it off the old queue first if a
+ * wake-up queued it there meanwhile. schedule() checks that what it takes
+ * from its queue is its own and on no other CPU.
+ *
  * Address spaces. The idle thread touches no user memory, so a CPU that
  * goes idle keeps the last task's page tables loaded (its bit stays in
  * that vspace's cpus_active) and a thread woken there again runs without
@@ -174,23 +182,34 @@ void sched_set_prio(struct thread *t, uint8_t prio)
     spin_unlock(&rq->lock);
 }
 
+/* t->cpu changes only while t is off every CPU: a thread that is its
+ * CPU's current one, or was just switched out there and is still on its
+ * stack (on_cpu until sched_finish_switch), is only marked, and
+ * sched_finish_switch moves it. Changing t->cpu in that window let
+ * another CPU run t on a stack its old CPU had not finished leaving. */
 void sched_set_cpu(struct thread *t, unsigned cpu)
 {
     struct runqueue *rq = &rqs[t->cpu];
     spin_lock(&rq->lock);
-    bool running = rq->current == t;
+    bool current = rq->current == t;
+    if (current || __atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE)) {
+        t->next_cpu = (uint16_t)cpu;
+        t->migrate = true;              /* moved by sched_finish_switch */
+        if (current) {
+            rq->need_resched = true;
+            if (t->cpu != cpu_index())
+                lapic_send_ipi(cpus[t->cpu].apic_id, VEC_RESCHEDULE);
+        }
+        spin_unlock(&rq->lock);
+        return;
+    }
+    /* Off its CPU for good: sched_finish_switch has run for it (it
+     * clears on_cpu last), so no move is pending from an earlier call. */
     bool queued = t->in_rq;
     if (queued)
         rq_remove(rq, t);
-    if (running) {
-        t->next_cpu = (uint16_t)cpu;
-        t->migrate = true;              /* moved by sched_finish_switch */
-        rq->need_resched = true;
-        if (t->cpu != cpu_index())
-            lapic_send_ipi(cpus[t->cpu].apic_id, VEC_RESCHEDULE);
-    } else {
-        t->cpu = (uint16_t)cpu;
-    }
+    t->migrate = false;
+    t->cpu = (uint16_t)cpu;
     spin_unlock(&rq->lock);
     if (queued)
         sched_enqueue(t);
@@ -318,16 +337,29 @@ KERNEL_HOT void sched_finish_switch(void)
     rq->prev = NULL;
     if (!prev || prev->idle)
         return;
-    if (prev->migrate) {
+    if (__atomic_load_n(&prev->migrate, __ATOMIC_ACQUIRE)) {
         spin_lock(&prev->obj.lock);
+        /* Woken or resumed since schedule() let go of it, it was queued
+         * here again (wakers queue on t->cpu, and this is still it): it
+         * leaves this queue before its CPU changes, or it would stay
+         * here under another CPU's number, and both CPUs could run it
+         * at once on its one kernel stack (the run queues, its state and
+         * its reference count then go wrong: tests/kernel/t_migrate.c). */
+        spin_lock(&rq->lock);
+        if (prev->in_rq)
+            rq_remove(rq, prev);
         prev->migrate = false;
         prev->cpu = prev->next_cpu;
+        spin_unlock(&rq->lock);
         __atomic_store_n(&prev->on_cpu, false, __ATOMIC_RELEASE);
         if (prev->state == TS_RUNNABLE)
             sched_enqueue(prev);
         spin_unlock(&prev->obj.lock);
     } else {
         __atomic_store_n(&prev->on_cpu, false, __ATOMIC_RELEASE);
+        /* A SET_AFFINITY that saw us still on_cpu may have marked us
+         * just now, after the look above: it then left t->cpu alone and
+         * the move happens the next time prev leaves this CPU. */
     }
     obj_put(&prev->obj);                      /* the running reference */
 }
@@ -350,8 +382,14 @@ KERNEL_HOT void schedule(void)
         spin_unlock(&rq->lock);
         return;
     }
-    if (!next->idle)
+    if (!next->idle) {
+        /* Only this CPU's threads are on its queue, and none still on
+         * another CPU's stack: either would be two CPUs on one stack. */
+        if (__builtin_expect(next->cpu != cpu_index() || next->on_cpu, 0))
+            panic("schedule: thread %p on cpu %u's queue has cpu %u, on_cpu %u", (void *)next, cpu_index(),
+                  next->cpu, next->on_cpu);
         obj_get(&next->obj);                  /* the running reference */
+    }
     next->on_cpu = true;
     rq->current = next;
     spin_unlock(&rq->lock);

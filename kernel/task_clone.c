@@ -48,6 +48,7 @@ struct remap {
 };
 
 struct clone {
+    struct cow_utcbs utcbs;      /* first: memobj_cow_clone calls back with it */
     struct invocation *inv;
     struct task *src, *dst;
     struct thread *sth, *dth;    /* the first live thread and its copy (word 3's) */
@@ -101,15 +102,22 @@ static int adopt(struct clone *c, struct kobject *from, struct kobject *to)
     return err;
 }
 
-/* How many of the source's threads have their UTCB in m: each is
- * re-pointed at its own copy before any runs (clone_utcbs), so m may
- * back those and no other (a dead thread's is never written again). */
-static uint32_t utcbs_in(const struct clone *c, const struct memobj *m)
+/* How many of the source's threads have their UTCB in m, and in which
+ * pages (memobj_cow_clone copies those for the clone rather than share
+ * them, and calls this under m's lock; a dead thread's UTCB is never
+ * written again, but it is counted like the others). */
+static uint32_t utcbs_in(const struct cow_utcbs *u, const struct memobj *m, uint64_t *idx, uint32_t max)
 {
+    const struct clone *c = (const struct clone *)u;
     uint32_t n = 0;
-    for (unsigned i = 0; i < c->nth; i++)
-        if (c->th[i].from->utcb_mem == m)
-            n++;
+    for (unsigned i = 0; i < c->nth; i++) {
+        const struct thread *t = c->th[i].from;
+        if (__atomic_load_n(&t->utcb_mem, __ATOMIC_ACQUIRE) != m)
+            continue;
+        if (n < max)
+            idx[n] = __atomic_load_n(&t->utcb_off, __ATOMIC_RELAXED) / PAGE_SIZE;
+        n++;
+    }
     return n;
 }
 
@@ -150,7 +158,7 @@ static int xlate_mem(struct clone *c, struct memobj *m, struct vspace *vs, struc
          * own sessions, which never knew the old ones. */
         n = memobj_create_pages(c->q, m->npages * PAGE_SIZE, MEMOBJ_LAZY, &err);
     else
-        n = memobj_cow_clone(m, c->q, vs, utcbs_in(c, m), &err);
+        n = memobj_cow_clone(m, c->q, vs, &c->utcbs, &err);
     if (!n)
         return err;
     *out = n;
@@ -305,9 +313,10 @@ static int clone_threads(struct clone *c)
     return 0;
 }
 
-/* Each copied thread's UTCB, and its source's, made private before either
- * runs: the pages are shared now, and the kernel writes messages into a
- * UTCB through the direct map. */
+/* Each copied thread's UTCB, in the clone's copy of its memory. The page
+ * is the clone's own already (memobj_cow_clone copies UTCB pages rather
+ * than share them), and the source's threads keep theirs untouched: a
+ * clone that fails later frees nothing they point at. */
 static int clone_utcbs(struct clone *c)
 {
     for (unsigned i = 0; i < c->nth; i++) {
@@ -321,7 +330,7 @@ static int clone_utcbs(struct clone *c)
             return err;
         if (cu == um)
             return AE_EBUSY;                     /* memory it does not own: one UTCB for two threads */
-        if ((err = thread_set_utcb(to, cu, off)) || (err = thread_set_utcb(from, um, off)))
+        if ((err = thread_set_utcb(to, cu, off)))
             return err;
     }
     return 0;
@@ -449,7 +458,7 @@ int task_clone(struct task *src, struct invocation *inv)
         capref_put(&qc);
         return inv_fail(inv, 1, err);
     }
-    struct clone c = { .inv = inv, .src = src, .q = (struct quota *)qc.obj,
+    struct clone c = { .utcbs = { utcbs_in }, .inv = inv, .src = src, .q = (struct quota *)qc.obj,
                        .srcq = (struct quota *)sqc.obj, .qslot = qslot, .flags = flags };
     if (!owned(&c, &src->obj)) {                 /* not the source's own quota */
         err = inv_fail(inv, 1, AE_EINVAL);

@@ -383,9 +383,21 @@ _Noreturn void thread_exit_current(uint64_t status, bool quiet)
 static void thread_teardown(struct kobject *o)
 {
     struct thread *t = (struct thread *)o;
-    while (!abort_once(t, AE_ECANCELED, 0, TS_DEAD))
-        ;
-    spin_lock(&t->obj.lock);
+    /* t may be running on another CPU: between an abort that found it
+     * not waiting and the lock below it may block again. It must not be
+     * marked dead in that wait (nobody would end it: the wait object's
+     * reference and, say, its place on an endpoint's queue would outlive
+     * t — a leaked server thread in the fuzzer, a freed sender picked
+     * from a queue). So it is marked dead only when found not waiting
+     * under its lock, after which thread_block refuses it. */
+    for (;;) {
+        while (!abort_once(t, AE_ECANCELED, 0, TS_DEAD))
+            ;
+        spin_lock(&t->obj.lock);
+        if (t->state != TS_BLOCKED)
+            break;
+        spin_unlock(&t->obj.lock);
+    }
     t->state = TS_DEAD;
     struct thread *client = t->reply_to;
     t->reply_to = NULL;
@@ -425,6 +437,13 @@ static void utcb_unuse(struct memobj *m)
 static void thread_release(struct kobject *o)
 {
     struct thread *t = (struct thread *)o;
+    /* Only finish_wait ends a wait, and it drops the wait object's
+     * reference held in here: a thread freed with one still held was
+     * marked dead inside a wait, which leaks that object and may leave
+     * this memory on its queue. */
+    if (t->wait_obj || t->state == TS_BLOCKED || t->in_rq)
+        panic("thread %p freed while waiting (state %u, kind %u on %p, queued %u)", (void *)t, t->state,
+              t->wait_kind, (void *)t->wait_obj, t->in_rq);
     if (t->utcb_mem) {
         utcb_unuse(t->utcb_mem);
         obj_put(&t->utcb_mem->obj);
@@ -685,8 +704,16 @@ static int method_set_priority(struct thread *t, struct invocation *inv)
  * not to be touched by anyone else. */
 static int method_suspend(struct thread *t, struct thread *caller)
 {
-    thread_abort_wait(t, AE_ECANCELED, 0);
-    spin_lock(&t->obj.lock);
+    /* As in thread_teardown: t, running on another CPU, may block again
+     * between the abort and the lock; it is suspended only when found
+     * not waiting, or it would stay blocked and SUSPEND would say done. */
+    for (;;) {
+        thread_abort_wait(t, AE_ECANCELED, 0);
+        spin_lock(&t->obj.lock);
+        if (t->state != TS_BLOCKED)
+            break;
+        spin_unlock(&t->obj.lock);
+    }
     if (t->state == TS_RUNNABLE) {
         t->state = TS_SUSPENDED;
         sched_dequeue(t);

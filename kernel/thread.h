@@ -19,7 +19,12 @@
  * waits) you hold that object's lock first, then the thread lock. Two
  * thread locks are taken in address order (thread_lock_pair). The run
  * queue and timer locks nest inside thread locks. A thread runs only on
- * its home CPU (t->cpu), which changes only while it is off that CPU.
+ * its home CPU (t->cpu), which changes only while it is off that CPU
+ * (sched.c, "Moving a thread").
+ *
+ * A thread is marked DEAD only under its lock while it is not BLOCKED
+ * (thread_teardown aborts a wait it finds, and looks again): a wait is
+ * ended only by finish_wait, which drops the wait object's reference.
  *
  * A thread about to block drops every reference it holds on its kernel
  * stack (the wait object's reference lives in the structure), so a
