@@ -64,13 +64,16 @@ linux_boot() {
     fi
 }
 
+# procs ends with the Linux ABI experiments (lx_*), whose shell workloads
+# (each on two CPUs and on one) take about a minute (quick) or 3 to 6
+# minutes (full) of it.
 if [ "$plan" = quick ]; then
-    linux_boot procs 360 120
+    linux_boot procs 480 120
     linux_boot runc 240 120
     linux_boot crun 180 120
     linux_boot capacity 240 120
 else
-    linux_boot procs 1020 300
+    linux_boot procs 1380 300
     if [ "$plan" = long ]; then linux_boot runc 3600 300; else linux_boot runc 900 300; fi
     linux_boot crun 900 300
     linux_boot capacity 600 300

@@ -13,6 +13,9 @@
  *                      both must report, and the other system has no sample
  *                      of its experiment at all, e.g. Aerie's startup_main)
  *                      has "-" for the other system and the ratio
+ *   goals.tsv          the measures an issue sets a goal for (aerie / linux
+ *                      at most or at least a ratio): measure, ratio, goal,
+ *                      verdict (met, not met, or missing)
  *   plot-NAME.dat      the data the gnuplot scripts in bench/plots/ draw
  * and prints the summary as a table. Malformed SAMPLE lines are reported
  * (file and line) and skipped, never read as zero.
@@ -304,6 +307,32 @@ static const struct measure expected[] = {
     { "idle_capacity", "-", "", "" },
 };
 
+/* Goals the issues set for a measure of the summary, as a ratio aerie /
+ * linux_best (docs/EVALUATION.md's summary lists them all; only those
+ * of the Linux ABI benchmark are here so far). Issue 13: a Linux program's
+ * start at most 0.25 × Linux's fork/vfork + exec, and a shell workload run
+ * by the same busybox at most 1.0 × the Linux guest's time. */
+struct goal {
+    const char *exp, *param;
+    bool at_most;
+    double ratio;
+};
+
+static const struct goal goals[] = {
+    { "lx_spawn", "busybox_true", true, 0.25 },
+    { "lx_shell", "pipes=1000", true, 1.0 },
+    { "lx_tree", "files=1000", true, 1.0 },
+};
+
+static const struct goal *goal_of(const struct measure *m)
+{
+    for (size_t i = 0; i < sizeof goals / sizeof goals[0]; i++)
+        if (!strcmp(goals[i].exp, m->exp) && !strcmp(goals[i].param, m->param) && !m->method[0] &&
+            !m->vs[0])
+            return &goals[i];
+    return NULL;
+}
+
 static bool series_in_measure(const struct series *s, const struct measure *m, const char *sys)
 {
     const struct sample *k = s->first;
@@ -398,7 +427,7 @@ static bool experiment_seen(const char *exp, const char *sys)
 
 /* `expected`: a measure both systems must report. Otherwise a system with
  * no sample of the experiment does not define it: "-", not "missing". */
-static void summary_row(FILE *f, const struct measure *m, bool expected_measure, int *missing)
+static void summary_row(FILE *f, FILE *gf, const struct measure *m, bool expected_measure, int *missing)
 {
     char name[4 * NAME_MAX_LEN + 32], av[32] = "missing", lv[32] = "missing", ratio[32] = "missing";
     double a = 0, l = 0;
@@ -432,7 +461,18 @@ static void summary_row(FILE *f, const struct measure *m, bool expected_measure,
         snprintf(ratio, sizeof ratio, "%.4g", a / l);
     const char *unit = hl ? lu : ha ? au : "-";
     fprintf(f, "%s\t%s\t%s\t%s\t%s\n", name, av, lv, ratio, unit);
-    printf("  %-38s %12s %12s %-12s %9s  %s\n", name, av, lv, hl ? lm : "", ratio, unit);
+    const struct goal *g = goal_of(m);
+    char goal[64] = "";
+    if (g) {
+        bool have = ha && hl && l != 0 && !(au && lu && strcmp(au, lu));
+        double r = have ? a / l : 0;
+        bool met = have && (g->at_most ? r <= g->ratio : r >= g->ratio);
+        snprintf(goal, sizeof goal, "%s %.3g: %s", g->at_most ? "<=" : ">=", g->ratio,
+                 !have ? "missing" : met ? "met" : "not met");
+        fprintf(gf, "%s\t%s\t%s %.3g\t%s\n", name, ratio, g->at_most ? "<=" : ">=", g->ratio,
+                !have ? "missing" : met ? "met" : "not met");
+    }
+    printf("  %-38s %12s %12s %-12s %9s  %-6s %s\n", name, av, lv, hl ? lm : "", ratio, unit, goal);
 }
 
 static bool measure_known(const struct measure *list, long n, const struct measure *m)
@@ -458,13 +498,16 @@ static void write_summary(void)
         if (!measure_known(all, n, &m))
             all[n++] = m;
     }
-    FILE *f = out_open("summary.tsv");
+    FILE *f = out_open("summary.tsv"), *gf = out_open("goals.tsv");
     fprintf(f, "measure\taerie\tlinux_best\tratio\tunit\n");
-    printf("  %-38s %12s %12s %-12s %9s  %s\n", "measure", "aerie", "linux_best", "(method)", "ratio", "unit");
+    fprintf(gf, "measure\tratio\tgoal\tverdict\n");
+    printf("  %-38s %12s %12s %-12s %9s  %-6s %s\n", "measure", "aerie", "linux_best", "(method)", "ratio", "unit",
+           "goal (ratio)");
     int missing = 0;
     for (long i = 0; i < n; i++)
-        summary_row(f, &all[i], i < nexpected, &missing);
+        summary_row(f, gf, &all[i], i < nexpected, &missing);
     fclose(f);
+    fclose(gf);
     free(all);
     if (missing)
         fprintf(stderr, "benchstat: %d values missing from summary.tsv (written as 'missing')\n", missing);

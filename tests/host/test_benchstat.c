@@ -173,6 +173,26 @@ static void unsettled_memory_is_unmeasured(void)
     CHECK(err_has("unmeasured: samples from -3285 to 4372 KiB"));
 }
 
+/* Issue 13's shell workloads have a goal (ratio at most 1.0): goals.tsv
+ * says met or not met from the ratio, and missing without a value. */
+static void goals_say_met_or_not(void)
+{
+    CHECK_EQ(run_on("SAMPLE lx_shell linux busybox_sh pipes=1000 200 ns\n"
+                    "SAMPLE lx_shell aerie busybox_sh pipes=1000 100 ns\n"
+                    "SAMPLE lx_tree linux busybox_sh files=1000 100 ns\n"
+                    "SAMPLE lx_tree aerie busybox_sh files=1000 250 ns\n"
+                    "SAMPLE lx_spawn linux vfork_exec busybox_true 10 ns\n"), 0);
+    CHECK(strcmp(line_of("goals.tsv", "lx_shell pipes=1000 (median)"),
+                 "lx_shell pipes=1000 (median)\t0.5\t<= 1\tmet") == 0);
+    CHECK(strcmp(line_of("goals.tsv", "lx_tree files=1000 (median)"),
+                 "lx_tree files=1000 (median)\t2.5\t<= 1\tnot met") == 0);
+    CHECK(strcmp(line_of("goals.tsv", "lx_spawn busybox_true (median)"),
+                 "lx_spawn busybox_true (median)\t-\t<= 0.25\tmissing") == 0);
+    CHECK(strcmp(line_of("summary.tsv", "lx_tree files=1000 (median)"),
+                 "lx_tree files=1000 (median)\t250\t100\t2.5\tns") == 0);
+    CHECK(strcmp(line_of("goals.tsv", "startup idle=0"), "") == 0);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -193,6 +213,7 @@ int main(int argc, char **argv)
     RUN(malformed_lines_are_skipped_and_named);
     RUN(different_units_give_no_ratio);
     RUN(unsettled_memory_is_unmeasured);
+    RUN(goals_say_met_or_not);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd) != 0)

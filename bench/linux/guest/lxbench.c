@@ -16,12 +16,28 @@
  *            fork (or vfork) + execve("/bin/busybox", {"true"}) + waitpid
  *   shell    SAMPLE lx_shell SYS busybox_sh pipes=10 NS: busybox sh -c
  *            running ten "echo | wc -c" pipelines, from fork to waitpid
+ *   pipes=N  SAMPLE lx_shell SYS busybox_sh pipes=N NS: the same shell
+ *            running a while loop of N "echo hello | wc -c" pipelines
+ *            (issue 13's shell workload: the loop, not the shell's start,
+ *            is what a sample measures); busybox_sh_1cpu when on one CPU
+ *   tree=N   SAMPLE lx_tree SYS busybox_sh files=N NS: the same shell
+ *            builds a tree of N small files in 10 directories under
+ *            TREE_DIR (echo > file), hashes it (find | sort | xargs
+ *            sha256sum | sha256sum) and removes it (rm -rf). TREE_DIR is
+ *            in the program's file system: tmpfs in the Linux guest, the
+ *            container's fs session on Aerie. The hash the script prints
+ *            must be the same in every sample; it is printed once as
+ *            "# lx_tree files=N sha256 HASH", so the two systems' logs
+ *            show they hashed the same tree. busybox_sh_1cpu when on
+ *            one CPU.
  * Every sample checks its child's exit status; a failure prints
  * "BENCH ERROR lxbench: ..." and exits 1.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <sched.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +51,17 @@
 #define SYSCALL_BATCH 200
 #define BUSYBOX "/bin/busybox"
 #define SHELL_SCRIPT "for i in 1 2 3 4 5 6 7 8 9 10; do echo $i | wc -c; done >/dev/null"
+/* %ld: the number of pipelines. */
+#define PIPES_SCRIPT "i=0; while [ $i -lt %ld ]; do echo hello | wc -c >/dev/null; i=$((i+1)); done"
+/* %ld: files per directory (10 directories). set -e: any failed step fails
+ * the sample. The tree's paths and contents are the same on both systems,
+ * so the hash is too. */
+#define TREE_DIR "/tmp/lxtree"
+#define TREE_SCRIPT "set -e; D=" TREE_DIR "; rm -rf $D; i=0; while [ $i -lt 10 ]; do " \
+    "mkdir -p $D/d$i; j=0; while [ $j -lt %ld ]; do echo \"file $i $j\" > $D/d$i/f$j; " \
+    "j=$((j+1)); done; i=$((i+1)); done; " \
+    "cd $D; find . -type f | sort | xargs sha256sum | sha256sum; cd /; rm -rf $D"
+#define TREE_DIRS 10
 
 extern char **environ;
 static const char *sys_name = "linux";
@@ -108,8 +135,85 @@ static double one_exec(char *const argv[], int use_vfork)
     return (double)(now_ns() - t0);
 }
 
+/* The same by fork, with the child's stdout read into out (up to len - 1
+ * bytes, the rest dropped) until it closes; the read is inside the time,
+ * as a shell's $(...) would be. */
+static double one_exec_output(char *const argv[], char *out, size_t len)
+{
+    int fd[2];
+    uint64_t t0 = now_ns();
+    if (pipe(fd))
+        die("pipe failed");
+    pid_t pid = fork();
+    if (pid < 0)
+        die("fork failed");
+    if (pid == 0) {
+        dup2(fd[1], 1);
+        close(fd[0]);
+        close(fd[1]);
+        execve(BUSYBOX, argv, environ);
+        _exit(127);
+    }
+    close(fd[1]);
+    size_t got = 0;
+    for (;;) {
+        char buf[256];
+        ssize_t n = read(fd[0], buf, sizeof buf);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        for (ssize_t i = 0; i < n && got + 1 < len; i++)
+            out[got++] = buf[i];
+    }
+    out[got] = 0;
+    close(fd[0]);
+    reap(pid, argv[0]);
+    return (double)(now_ns() - t0);
+}
+
 static char *true_argv[] = { "true", NULL };
 static char *shell_argv[] = { "sh", "-c", SHELL_SCRIPT, NULL };
+static char script[512];
+static char *script_argv[] = { "sh", "-c", script, NULL };
+static long count;              /* N of pipes=N or tree=N */
+static char tree_hash[100];     /* the first sample's, which every other must match */
+
+static long count_arg(const char *s, long max);
+
+/* "pipes=N" or "tree=N": N into count, the script into script. */
+static bool parse_counted(const char *exp)
+{
+    if (!strncmp(exp, "pipes=", 6)) {
+        count = count_arg(exp + 6, 1000000);
+        snprintf(script, sizeof script, PIPES_SCRIPT, count);
+        return true;
+    }
+    if (!strncmp(exp, "tree=", 5)) {
+        count = count_arg(exp + 5, 100000);
+        if (count == 0 || count % TREE_DIRS)
+            die("tree=%ld: the number of files must be a multiple of %d", count, TREE_DIRS);
+        snprintf(script, sizeof script, TREE_SCRIPT, count / TREE_DIRS);
+        return true;
+    }
+    return false;
+}
+
+static double one_tree(void)
+{
+    char out[200];
+    double ns = one_exec_output(script_argv, out, sizeof out);
+    out[strcspn(out, " \n")] = 0;
+    if (strlen(out) != 64)
+        die("tree: the script printed '%s', not a sha256", out);
+    if (!tree_hash[0]) {
+        snprintf(tree_hash, sizeof tree_hash, "%s", out);
+        printf("# lx_tree files=%ld sha256 %s\n", count, tree_hash);
+    } else if (strcmp(out, tree_hash)) {
+        die("tree: hash %s, but the first sample's was %s", out, tree_hash);
+    }
+    return ns;
+}
 
 static double run_one(const char *exp)
 {
@@ -123,7 +227,11 @@ static double run_one(const char *exp)
         return one_exec(true_argv, 1);
     if (!strcmp(exp, "shell"))
         return one_exec(shell_argv, 0);
-    die("unknown experiment '%s' (syscall, fork, spawn, vspawn, shell)", exp);
+    if (!strncmp(exp, "pipes=", 6))
+        return one_exec(script_argv, 0);
+    if (!strncmp(exp, "tree=", 5))
+        return one_tree();
+    die("unknown experiment '%s' (syscall, fork, spawn, vspawn, shell, pipes=N, tree=N)", exp);
 }
 
 /* Whether the program may run on one CPU only (on Aerie: the container's
@@ -144,7 +252,13 @@ static void report(const char *exp, double ns)
         sample("lx_spawn", "fork_exec", "busybox_true", ns);
     else if (!strcmp(exp, "vspawn"))
         sample("lx_spawn", "vfork_exec", "busybox_true", ns);
-    else
+    else if (!strncmp(exp, "pipes=", 6))
+        sample("lx_shell", one_cpu() ? "busybox_sh_1cpu" : "busybox_sh", exp, ns);
+    else if (!strncmp(exp, "tree=", 5)) {
+        char param[40];
+        snprintf(param, sizeof param, "files=%ld", count);
+        sample("lx_tree", one_cpu() ? "busybox_sh_1cpu" : "busybox_sh", param, ns);
+    } else
         sample("lx_shell", "busybox_sh", "pipes=10", ns);
 }
 
@@ -161,11 +275,12 @@ int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (argc < 3 || argc > 4)
-        die("usage: lxbench syscall|fork|spawn|vspawn|shell SAMPLES [WARMUP]");
+        die("usage: lxbench syscall|fork|spawn|vspawn|shell|pipes=N|tree=N SAMPLES [WARMUP]");
     struct utsname u;
     size_t rl = uname(&u) == 0 ? strlen(u.release) : 0;
     if (rl >= 6 && !strcmp(u.release + rl - 6, "-aerie"))
         sys_name = "aerie";
+    parse_counted(argv[1]);
     long n = count_arg(argv[2], 100000), warm = argc == 4 ? count_arg(argv[3], 100000) : 0;
     for (long i = 0; i < warm; i++)
         run_one(argv[1]);
