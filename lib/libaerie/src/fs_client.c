@@ -576,9 +576,14 @@ void ae_fs_fini(struct ae_fs *fs)
     drop_buffer(fs);
 }
 
-static struct ae_fs default_conn, *default_fs;
-static volatile uint32_t default_lock;
-static bool default_done;
+/* What exit() reads (ae_fs_default_made) lives in .data, not .bss: .data
+ * pages are loaded with the program, while a .bss page is only charged
+ * when first touched, and a program that ends because its mem= limit is
+ * used up must still be able to end (cli_run_mem_option_limits_it). */
+static struct ae_fs default_conn;
+static struct ae_fs *default_fs __attribute__((section(".data")));
+static volatile uint32_t default_lock __attribute__((section(".data")));
+static bool default_done __attribute__((section(".data")));
 
 struct ae_fs *ae_fs_default(void)
 {
@@ -592,6 +597,14 @@ struct ae_fs *ae_fs_default(void)
         default_done = true;
     }
     struct ae_fs *fs = default_fs;
+    __unlock(&default_lock);
+    return fs;
+}
+
+struct ae_fs *ae_fs_default_made(void)
+{
+    __lock(&default_lock);
+    struct ae_fs *fs = default_done ? default_fs : NULL;
     __unlock(&default_lock);
     return fs;
 }

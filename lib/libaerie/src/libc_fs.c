@@ -319,7 +319,7 @@ int __sys_chown(const char *path, unsigned uid, unsigned gid, int follow)
  * service before the program ends (docs/FS.md, "Write-behind"). */
 void __sys_fs_flush(void)
 {
-    struct ae_fs *fs = ae_fs_default();
+    struct ae_fs *fs = ae_fs_default_made();   /* one never made has nothing queued */
     if (fs)
         (void)ae_fs_flush(fs);
 }

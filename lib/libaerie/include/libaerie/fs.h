@@ -85,6 +85,9 @@ void ae_fs_fini(struct ae_fs *fs);
 /* The connection of the "fs" grant (NULL without one), and a way to make
  * libc use another (files already open keep their connection). */
 struct ae_fs *ae_fs_default(void);
+/* The default connection if ae_fs_default or ae_fs_set_default made one,
+ * NULL otherwise; it makes none (exit's flush uses it). */
+struct ae_fs *ae_fs_default_made(void);
 void ae_fs_set_default(struct ae_fs *fs);
 
 /* Paths: a path not starting with '/' is resolved from the directory
