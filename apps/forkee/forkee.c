@@ -31,6 +31,15 @@
  *                         a clone served that from its zeroed buffer) and
  *                         says what it got; a clone also writes /mine
  *                         through its own session and reads it back.
+ *   MODE behind           first writes /behind with 40 write()s of 100
+ *                         bytes, which libaerie queues (write-behind: no
+ *                         fsync, no close, no other fs call) and waits in
+ *                         an IPC receive the fork ends (finding F3: the
+ *                         copy missed the queued writes). A clone then
+ *                         reads /behind afresh; the original writes one
+ *                         record more on the same descriptor, closes it
+ *                         and reads it back (its queue ran once, not
+ *                         twice). Each says "behind=ok (BYTES)" or WRONG.
  */
 #include <pthread.h>
 #include <stdbool.h>
@@ -40,6 +49,8 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <libaerie/runtime.h>
 #include <libaerie/invoke.h>
 #include <libaerie/syscall.h>
@@ -128,6 +139,37 @@ static const char *finish_workers(pthread_t *w)
     return my_quarter == 0 ? how : "WRONG";
 }
 
+/* ---- MODE behind ---- */
+#define BEHIND_REC 100
+
+static void behind_record(unsigned k, char *rec)
+{
+    for (unsigned j = 0; j < BEHIND_REC; j++)
+        rec[j] = (char)('a' + (k * 7 + j) % 26);
+}
+
+/* /behind holds exactly records 0..n-1: "ok", else "WRONG"; *size its size. */
+static const char *behind_check(unsigned n, long *size)
+{
+    static char got[64 * BEHIND_REC];
+    char rec[BEHIND_REC];
+    int fd = open("/behind", O_RDONLY);
+    long have = 0, r;
+    while (fd >= 0 && have < (long)sizeof got && (r = read(fd, got + have, sizeof got - (size_t)have)) > 0)
+        have += r;
+    if (fd >= 0)
+        close(fd);
+    *size = fd < 0 ? -1 : have;
+    if (have != (long)n * BEHIND_REC)
+        return "WRONG";
+    for (unsigned k = 0; k < n; k++) {
+        behind_record(k, rec);
+        if (memcmp(got + k * BEHIND_REC, rec, BEHIND_REC))
+            return "WRONG";
+    }
+    return "ok";
+}
+
 int main(int argc, char **argv)
 {
     uint64_t kib = argc > 1 ? strtoull(argv[1], 0, 10) : 512;
@@ -166,6 +208,16 @@ int main(int argc, char **argv)
         if (r || ae_fs_read(fs, fh, 0, head, 4) != 4 || memcmp(head, "0123", 4))
             printf("forkee: files: cannot read /seed (%d)\n", r);
     }
+    int behind_fd = -1;
+    if (!strcmp(mode, "behind")) {
+        char rec[BEHIND_REC];
+        behind_fd = open("/behind", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        for (unsigned k = 0; k < 40 && behind_fd >= 0; k++) {
+            behind_record(k, rec);
+            if (write(behind_fd, rec, BEHIND_REC) != BEHIND_REC)
+                printf("forkee: behind: write %u failed\n", k);
+        }
+    }
     uint64_t gen0 = ae_clone_generation();
     printf("forkee: ready gen=%lu\n", (unsigned long)gen0);
     fflush(stdout);
@@ -192,6 +244,21 @@ int main(int argc, char **argv)
                 own = "right";
         }
         printf("forkee: files read-on=%s (%ld) own=%s\n", ra, (long)got, own);
+    }
+    if (behind_fd >= 0) {
+        uint64_t ep = ae_slot_alloc(), badge;
+        ae_quota_create(ae_self.quota, AERIE_OBJ_ENDPOINT, ep, 0, 0, 0);
+        ae_recv(ep, AERIE_TIMEOUT_FOREVER, &badge);           /* until the fork ends it */
+        unsigned recs = 40;
+        if (ae_clone_generation() == gen0) {                  /* the original: one more, then close */
+            char rec[BEHIND_REC];
+            behind_record(recs++, rec);
+            if (write(behind_fd, rec, BEHIND_REC) != BEHIND_REC || close(behind_fd))
+                printf("forkee: behind: the write or close after the fork failed\n");
+        }
+        long size;
+        const char *how = behind_check(recs, &size);
+        printf("forkee: behind=%s (%ld)\n", how, size);
     }
     if (!strcmp(mode, "block")) {
         uint64_t ep = ae_slot_alloc(), badge;

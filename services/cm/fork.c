@@ -10,7 +10,8 @@
  * the program it is a clone and gives it fresh randomness, and starts it.
  * Then the original runs on. The original is stopped with Task SUSPEND,
  * every thread of it at once, so a container of several threads is
- * copied as one consistent image.
+ * copied as one consistent image; what its fs client still queued is
+ * run first (FS_ADMIN_RUN_QUEUED), so its files are as its program saw.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -402,6 +403,12 @@ int cm_fork(struct container *s, unsigned n, struct container **out, unsigned *m
         snprintf(err, errlen, "fork: it could not be stopped (error %d)", r);
         return r;
     }
+    /* Writes its libaerie queued (write-behind) and did not send yet were
+     * already a success to its program: the fs service runs them now, so
+     * the copy below has them (finding F3). A buffer gone (AE_EDEAD) has
+     * nothing to run; the copy goes on either way. */
+    if (s->fs_session)
+        (void)ae_fs_admin_run_queued(cm.fs_admin, (uint32_t)s->fs_session, NULL);
     for (*made = 0; *made < n && !r; ) {
         r = fork_one(s, *made + 1, &out[*made], err, errlen);
         if (!r)
