@@ -1,7 +1,8 @@
 /*
  * forkee — a container program for `aerie fork` (docs/FORK.md, tests/fork/).
  *
- *   forkee [KIB [MODE]]   fills an array of KIB KiB (default 512) in 8
+ *   forkee [KIB [MODE [FILES_KIB]]]
+ *                         fills an array of KIB KiB (default 512) in 8
  *                         parts, says "ready", then waits: as the original
  *                         until /done exists in its files, as a clone (its
  *                         clone generation changed) at once. A clone
@@ -12,6 +13,9 @@
  *                         its own and prints what the receive returned
  *                         when the fork ended it (docs/FORK.md).
  *   MODE idle             waits for ever (a warm container for the bench).
+ *   FILES_KIB             first writes that many KiB of private files
+ *                         (/files/fN, 64 KiB each, closed: a warm
+ *                         container with files, for `make bench-fork`).
  *   MODE threads          first starts 3 more threads (one waits in a
  *                         condition variable, two sleep in a loop); after
  *                         the fork (or /done) each of the 4 rewrites its
@@ -170,6 +174,32 @@ static const char *behind_check(unsigned n, long *size)
     return "ok";
 }
 
+/* FILES_KIB: /files/f0, f1, ... of 64 KiB each (the last one shorter),
+ * in 4 KiB writes, each file closed. 0 or -1. */
+static int write_files(uint64_t kib)
+{
+    static char blk[4096];
+    if (kib && mkdir("/files", 0755))
+        return -1;
+    for (unsigned f = 0; kib; f++) {
+        char path[32];
+        snprintf(path, sizeof path, "/files/f%u", f);
+        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd < 0)
+            return -1;
+        for (unsigned k = 0; k < 16 && kib >= 4; k++, kib -= 4) {
+            memset(blk, 'a' + (f + k) % 26, sizeof blk);
+            if (write(fd, blk, sizeof blk) != (long)sizeof blk)
+                return -1;
+        }
+        if (kib < 4)
+            kib = 0;
+        if (close(fd))
+            return -1;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     uint64_t kib = argc > 1 ? strtoull(argv[1], 0, 10) : 512;
@@ -207,6 +237,10 @@ int main(int argc, char **argv)
         int r = fs ? ae_fs_open(fs, "/seed", FS_O_RDONLY, 0, &fh, &fst) : AE_ENOENT;
         if (r || ae_fs_read(fs, fh, 0, head, 4) != 4 || memcmp(head, "0123", 4))
             printf("forkee: files: cannot read /seed (%d)\n", r);
+    }
+    if (argc > 3 && write_files(strtoull(argv[3], 0, 10))) {
+        printf("forkee: writing %s KiB of files failed\n", argv[3]);
+        return 4;
     }
     int behind_fd = -1;
     if (!strcmp(mode, "behind")) {
