@@ -13,6 +13,11 @@
  *                         its own and prints what the receive returned
  *                         when the fork ended it (docs/FORK.md).
  *   MODE idle             waits for ever (a warm container for the bench).
+ *   MODE links            first writes /kept, links it as /kept2 and
+ *                         symbolically as /ln, deletes its image's /seed,
+ *                         and waits in an IPC receive the fork ends; then
+ *                         says "links=ok" if it still sees all of that
+ *                         (a clone: through its own session's copy).
  *   FILES_KIB             first writes that many KiB of private files
  *                         (/files/fN, 64 KiB each, closed: a warm
  *                         container with files, for `make bench-fork`).
@@ -200,6 +205,24 @@ static int write_files(uint64_t kib)
     return 0;
 }
 
+/* MODE links: what the files should show, or the first thing that differs. */
+static const char *links_check(void)
+{
+    struct stat st;
+    char buf[32] = "";
+    if (stat("/seed", &st) == 0)
+        return "WRONG (/seed is back)";
+    if (readlink("/ln", buf, sizeof buf) != 5 || memcmp(buf, "/kept", 5))
+        return "WRONG (/ln)";
+    if (stat("/kept2", &st) || st.st_nlink != 2)
+        return "WRONG (/kept2)";
+    int fd = open("/ln", O_RDONLY);
+    long n = fd >= 0 ? read(fd, buf, sizeof buf) : -1;
+    if (fd >= 0)
+        close(fd);
+    return n == 10 && !memcmp(buf, "kept bytes", 10) ? "ok" : "WRONG (the data)";
+}
+
 int main(int argc, char **argv)
 {
     uint64_t kib = argc > 1 ? strtoull(argv[1], 0, 10) : 512;
@@ -242,6 +265,13 @@ int main(int argc, char **argv)
         printf("forkee: writing %s KiB of files failed\n", argv[3]);
         return 4;
     }
+    bool links = !strcmp(mode, "links");
+    if (links) {
+        int fd = open("/kept", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd < 0 || write(fd, "kept bytes", 10) != 10 || close(fd) || link("/kept", "/kept2") ||
+            symlink("/kept", "/ln") || unlink("/seed"))
+            printf("forkee: links: making them failed\n");
+    }
     int behind_fd = -1;
     if (!strcmp(mode, "behind")) {
         char rec[BEHIND_REC];
@@ -278,6 +308,12 @@ int main(int argc, char **argv)
                 own = "right";
         }
         printf("forkee: files read-on=%s (%ld) own=%s\n", ra, (long)got, own);
+    }
+    if (links) {
+        uint64_t ep = ae_slot_alloc(), badge;
+        ae_quota_create(ae_self.quota, AERIE_OBJ_ENDPOINT, ep, 0, 0, 0);
+        ae_recv(ep, AERIE_TIMEOUT_FOREVER, &badge);           /* until the fork ends it */
+        printf("forkee: links=%s\n", links_check());
     }
     if (behind_fd >= 0) {
         uint64_t ep = ae_slot_alloc(), badge;

@@ -3,8 +3,9 @@
  * container manager as the operator drives it: a container fills an
  * array and 8 clones each change their part of it and see only their
  * own change; random numbers differ across the clones and the original;
- * the clones get the original's files as a copy, with the writes its
- * libaerie still queued; killing a clone leaves
+ * the clones get the original's files as a copy (deletions and links
+ * too, and kept when the original ends), with the writes its libaerie
+ * still queued; killing a clone leaves
  * the others; a container blocked in an IPC receive is forked as
  * documented; a container of several threads is forked with every
  * thread; only cm.admin forks; refusals name their reason; and the
@@ -379,6 +380,38 @@ static void fork_sees_writes_queued_behind(void)
     ae_cm_remove(cmcap, id);
 }
 
+/* The files a clone gets are the original's whole private layer, copied
+ * inside the fs service (FS_ADMIN_FORK_SESSION): a file with a second
+ * name (one node), a symbolic link, and an image file the original
+ * deleted, which stays deleted; and they are the clone's own, so ending
+ * the original at once leaves them whole. */
+static void fork_carries_deletions_and_links_past_the_original(void)
+{
+    uint64_t id = start_ready("image=forkee grant=console,fs,self mem=8M args=\"64 links\"");
+    CHECK(id != 0);
+    sleep_ms(30);                            /* into its receive */
+    uint64_t ids[2];
+    CHECK_EQ(fork_n(id, 2, ids), 0);
+    CHECK_EQ(ae_cm_kill(cmcap, id), 0);      /* the original goes first */
+    ae_cm_remove(cmcap, id);
+    static char log[4096];
+    struct outcome o;
+    for (unsigned i = 0; i < 2; i++) {
+        bool ended = end_of(ids[i], &o, log, sizeof log);
+        if (!ended || !strstr(log, "links=ok"))
+            printf("  clone %u's log: %s\n", i + 1, log);
+        CHECK(ended);
+        CHECK(strstr(log, "links=ok") != NULL);
+        char buf[16] = "";
+        uint32_t type, mode;
+        uint64_t size;
+        CHECK_EQ(ae_cm_fs_read(admin, ids[i], "/kept2", 0, buf, sizeof buf, 0), 10);
+        CHECK(!memcmp(buf, "kept bytes", 10));
+        CHECK_EQ(ae_cm_fs_stat(admin, ids[i], "/seed", &type, &size, &mode), (uint64_t)AE_ENOENT);
+        ae_cm_remove(cmcap, ids[i]);
+    }
+}
+
 static void expect_refusal(uint64_t cm, uint64_t id, unsigned n, int want, const char *msg)
 {
     uint64_t ids[CM_FORK_MAX];
@@ -470,6 +503,7 @@ int main(void)
     RUN(fork_copies_of_grants_stay_with_the_original);
     RUN(fork_clone_drops_its_fs_caches);
     RUN(fork_sees_writes_queued_behind);
+    RUN(fork_carries_deletions_and_links_past_the_original);
     RUN(fork_refusals_name_their_reason);
     RUN(fork_returns_every_page);
     return TESTS_DONE();

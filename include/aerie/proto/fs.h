@@ -390,6 +390,15 @@ static inline int fs_op_changes_things(uint64_t label, const uint64_t *w, unsign
  *                           container so the copy of its files holds every write
  *                           its program saw succeed. 0 if the session has no
  *                           buffer or block; AE_EDEAD if the buffer's memory is gone
+ *   FS_ADMIN_FORK_SESSION   0: source session id  1: destination session id -> ();
+ *                           copies the source's private layer (files and their
+ *                           pages, directories, whiteouts, symbolic and hard links,
+ *                           inode numbers, attributes) into the destination, which
+ *                           must be of the same image (else AE_EINVAL; the same id:
+ *                           AE_EINVAL) with no private file yet (AE_ENOTEMPTY).
+ *                           Pages are charged to the destination (AE_ENOSPC: part
+ *                           copied; its opener closes it). Mounted volumes are not
+ *                           copied. For the container manager's fork (docs/FORK.md).
  */
 enum fs_service_op {
     FS_OP_ATTACH           = 32,
@@ -408,6 +417,7 @@ enum fs_service_op {
     FS_ADMIN_ARCHIVE_ADD   = 76,
     FS_ADMIN_ARCHIVE_DROP  = 77,
     FS_ADMIN_RUN_QUEUED    = 78,
+    FS_ADMIN_FORK_SESSION  = 79,
     FS_SERVICE_OP_END
 };
 

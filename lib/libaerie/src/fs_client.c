@@ -522,8 +522,15 @@ static int begin(struct ae_fs *fs)
      * does. Its caches go with the buffer (review3 F7), and its queue:
      * the original sends its own. */
     int r = 0;
-    if (fs->buf && fs->clone_gen != ae_clone_generation())
+    if (fs->buf && fs->clone_gen != ae_clone_generation()) {
         drop_buffer(fs);
+        /* What is left queued (closes, seeks) and the errors kept were
+         * about the original session's handles, whose values the new
+         * session hands out again: a close would end a handle of ours. */
+        fs->ndefer = 0;
+        fs->nerr = 0;
+        fs->unlink_err = 0;
+    }
     else if (fs->buf && (fs->stale || (fs->ctl && fs->ctl->changes == FS_SHCTL_DETACHED)))
         r = reattach(fs);
     if (!r && !fs->buf)

@@ -492,6 +492,30 @@ static int h_run_queued(void *ctx, struct ae_request *rq)
     return 0;
 }
 
+/* A fork's files: the source session's private layer into the new one. */
+static int h_fork_session(void *ctx, struct ae_request *rq)
+{
+    struct fs_service *svc = ((struct svc_worker *)ctx)->svc;
+    if (rq->w[0] > UINT32_MAX || rq->w[1] > UINT32_MAX)
+        return AE_ENOENT;
+    if (rq->w[0] == rq->w[1])
+        return AE_EINVAL;
+    struct svc_session *src, *dst;
+    int r = session_acquire_id(svc, (uint32_t)rq->w[0], &src, NULL);
+    if (r)
+        return r;
+    r = session_acquire_id(svc, (uint32_t)rq->w[1], &dst, NULL);
+    if (r) {
+        session_release(svc, src, NULL);
+        return r;
+    }
+    r = fs_session_fork(src->fs, dst->fs);
+    shctl_publish(svc, dst);              /* whatever it holds now: a client's caches must look again */
+    session_release(svc, dst, NULL);
+    session_release(svc, src, NULL);
+    return r;
+}
+
 const struct ae_op svc_ops[FS_SERVICE_OP_END] = {
     [FS_OP_OPEN] = { h_file, 0, AE_CALLER_CLIENT },
     [FS_OP_CLOSE] = { h_file, 0, AE_CALLER_CLIENT },
@@ -534,4 +558,5 @@ const struct ae_op svc_ops[FS_SERVICE_OP_END] = {
     [FS_ADMIN_ARCHIVE_ADD] = { h_archive_add, 1, AE_CALLER_ADMIN },
     [FS_ADMIN_ARCHIVE_DROP] = { h_archive_drop, 1, AE_CALLER_ADMIN },
     [FS_ADMIN_RUN_QUEUED] = { h_run_queued, 1, AE_CALLER_ADMIN },
+    [FS_ADMIN_FORK_SESSION] = { h_fork_session, 2, AE_CALLER_ADMIN },
 };

@@ -234,6 +234,9 @@ int ae_fs_admin_check(uint64_t admin, uint32_t id);
  * yet (write-behind, deferred closes): before copying a stopped
  * container's files. *ran (may be NULL): how many ran. */
 int ae_fs_admin_run_queued(uint64_t admin, uint32_t id, uint64_t *ran);
+/* Copies session from's private files into session to (same image, no
+ * private file yet): a fork's files, inside the service. */
+int ae_fs_admin_fork_session(uint64_t admin, uint32_t from, uint32_t to);
 int ae_fs_admin_volume_create(uint64_t admin, const char *name, uint64_t data_bytes,
                               uint32_t inodes);
 int ae_fs_admin_volume_delete(uint64_t admin, const char *name);
