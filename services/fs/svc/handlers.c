@@ -45,8 +45,11 @@ static int h_file(void *ctx, struct ae_request *rq)
     } else {
         struct fs_shbuf sb = { b->base, b->bytes };
         struct fs_reply rep;
-        if (shctl_run_deferred(s->fs, b, &wk->req, NULL))
+        uint64_t behind = 0;
+        if (shctl_run_deferred(s->fs, b, &wk->req, NULL, &behind))
             shctl_publish(svc, s);     /* the queued writes and unlinks: one change */
+        if (behind)
+            __atomic_fetch_add(&s->write_bytes, behind, __ATOMIC_RELAXED);
         fs_serve(s->fs, rq->label, rq->w, rq->nwords, &sb, &wk->req, &rep);
         if (fs_op_changes_things(rq->label, rq->w, rq->nwords))
             shctl_publish(svc, s);     /* before the reply: its client reads it after */
@@ -479,11 +482,13 @@ static int h_run_queued(void *ctx, struct ae_request *rq)
     int r = rq->w[0] > UINT32_MAX ? AE_ENOENT : session_acquire_id(wk->svc, (uint32_t)rq->w[0], &s, &b);
     if (r)
         return r;
-    uint64_t ran = 0;
+    uint64_t ran = 0, behind = 0;
     if (b && b->lost)
         r = AE_EDEAD;
-    else if (b && shctl_run_deferred(s->fs, b, &wk->req, &ran))
+    else if (b && shctl_run_deferred(s->fs, b, &wk->req, &ran, &behind))
         shctl_publish(wk->svc, s);      /* its client's caches must not keep the old sizes */
+    if (behind)
+        __atomic_fetch_add(&s->write_bytes, behind, __ATOMIC_RELAXED);
     session_release(wk->svc, s, b);
     if (r)
         return r;

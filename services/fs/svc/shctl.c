@@ -64,7 +64,7 @@ static int64_t run_request(struct fs_session *fs, struct shbuf *b, struct fs_req
 /* Queued operation i of c, run on fs; *moved counts the batch's write
  * bytes (at most the buffer's). Its result goes into res[i]. */
 static bool run_one(struct fs_session *fs, struct shbuf *b, struct fs_request *req,
-                    struct fs_shctl *c, uint64_t i, uint64_t *moved)
+                    struct fs_shctl *c, uint64_t i, uint64_t *moved, uint64_t *wrote)
 {
     uint64_t op = c->ops[i][0], a = c->ops[i][1], arg = c->ops[i][2], r3 = c->ops[i][3];
     int64_t res = AE_EINVAL;
@@ -80,6 +80,8 @@ static bool run_one(struct fs_session *fs, struct shbuf *b, struct fs_request *r
             *moved += len;
             uint64_t w[4] = { a, arg, FS_DEFER_OFF(r3), len };
             res = run_request(fs, b, req, FS_OP_WRITE, w, 4);
+            if (res > 0)
+                *wrote += (uint64_t)res;  /* counted as a WRITE's bytes are (aerie stats) */
             changed = true;
         }
     } else if (op == FS_DEFER_UNLINK) {
@@ -97,7 +99,7 @@ static bool run_one(struct fs_session *fs, struct shbuf *b, struct fs_request *r
  * FS_SHCTL_OPS_MAX in all, each word read once (the client may change
  * them). */
 bool shctl_run_deferred(struct fs_session *fs, struct shbuf *b, struct fs_request *req,
-                        uint64_t *ran)
+                        uint64_t *ran, uint64_t *wrote)
 {
     struct fs_shctl *c = b->ctl;
     if (ran)
@@ -113,7 +115,7 @@ bool shctl_run_deferred(struct fs_session *fs, struct shbuf *b, struct fs_reques
             break;
         uint64_t n = seen < FS_SHCTL_OPS_MAX ? seen : FS_SHCTL_OPS_MAX;
         for (; i < n; i++)
-            changed |= run_one(fs, b, req, c, i, &moved);
+            changed |= run_one(fs, b, req, c, i, &moved, wrote);
         if (__atomic_compare_exchange_n(&c->nops, &seen, 0, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
             break;
         if (i >= FS_SHCTL_OPS_MAX || tries >= 8) {   /* a block that keeps changing: cut */
