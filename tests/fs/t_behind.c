@@ -362,3 +362,82 @@ FSTEST(forged_behind_block_raced_and_escaping, "queued unlinks out of the root f
     ft_session_close(&a);
     ft_session_close(&b);
 }
+
+/* A raw admin call of RUN_QUEUED with n words (w0 = id) through cap. */
+static int run_queued_raw(uint64_t cap, uint64_t id, unsigned n)
+{
+    ae_utcb()->mr[0] = id;
+    int64_t r = ae_call(cap, AERIE_INFO(FS_ADMIN_RUN_QUEUED, n, 0), AERIE_TIMEOUT_FOREVER);
+    return r < 0 ? (int)r : proto_status_of(AERIE_INFO_LABEL((uint64_t)r));
+}
+
+FSTEST(admin_runs_queued_ops_once, "FS_ADMIN_RUN_QUEUED runs what a client queued and did not send (a fork's copy "
+       "needs it); the client then runs none of it twice; only the admin may, on a known session")
+{
+    struct ft_session s;
+    CHECK_OK(ft_session_open(&s, NULL, 4 * MiB, 16));
+    uint64_t h, h2, ran = 99, size = 99;
+    uint32_t type, mode;
+    struct ae_fs_stat st;
+    CHECK_OK(ae_fs_open(&s.conn, "/q", FS_O_RDWR | FS_O_CREAT, 0600, &h, NULL));
+    CHECK_OK(ae_fs_open(&s.conn, "/u", FS_O_RDWR | FS_O_CREAT, 0600, &h2, NULL));
+    CHECK_OK(ae_fs_admin_run_queued(ft_admin, s.id, &ran));
+    CHECK_EQ(ran, 0);                                      /* nothing queued yet */
+    char rec[100], got[100];
+    memset(rec, 'a', sizeof rec);                          /* the first learns the room, then queues */
+    CHECK_EQ(ae_fs_write_behind(&s.conn, h, FS_OFF_CURRENT, rec, sizeof rec), sizeof rec);
+    CHECK_OK(ae_fs_stat(&s.conn, "/u", &st));              /* sends it; /u kept: its unlink may queue */
+    CHECK_OK(ae_fs_unlink_behind(&s.conn, "/u"));
+    CHECK_EQ(s.conn.nbehind, 1);
+    CHECK_OK(ae_fs_close_deferred(&s.conn, h2));
+    for (unsigned k = 1; k < 20; k++) {
+        memset(rec, 'a' + k, sizeof rec);
+        CHECK_EQ(ae_fs_write_behind(&s.conn, h, FS_OFF_CURRENT, rec, sizeof rec), sizeof rec);
+    }
+    CHECK_EQ(s.conn.nbehind, 20);                          /* all still here, none sent */
+    CHECK_OK(ae_fs_admin_stat(ft_admin, s.id, "/q", &type, &size, &mode));
+    CHECK_EQ(size, 100);
+    /* What a fork does to the stopped container: the service runs them. */
+    CHECK_OK(ae_fs_admin_run_queued(ft_admin, s.id, &ran));
+    CHECK_EQ(ran, 21);
+    CHECK_OK(ae_fs_admin_stat(ft_admin, s.id, "/q", &type, &size, &mode));
+    CHECK_EQ(size, 2000);
+    CHECK_EQ(ae_fs_admin_read(ft_admin, s.id, "/q", 1900, got, sizeof got, &size), sizeof got);
+    memset(rec, 'a' + 19, sizeof rec);
+    CHECK(!memcmp(got, rec, sizeof rec));
+    CHECK_EQ(ae_fs_admin_stat(ft_admin, s.id, "/u", &type, &size, &mode), AE_ENOENT);
+    CHECK_OK(ae_fs_admin_run_queued(ft_admin, s.id, &ran));
+    CHECK_EQ(ran, 0);                                      /* once */
+    /* The client finds its queue run (nops 0) at its next queueing,
+     * settles it, and goes on: no write lands twice, the close and the
+     * unlink are not made again (EBADF, ENOENT would say so). */
+    memset(rec, 'Z', sizeof rec);
+    CHECK_EQ(ae_fs_write_behind(&s.conn, h, FS_OFF_CURRENT, rec, sizeof rec), sizeof rec);
+    CHECK_OK(ae_fs_fstat(&s.conn, h, &st));
+    CHECK_EQ(st.size, 2100);
+    CHECK_EQ(s.conn.nbehind, 0);
+    CHECK_EQ(s.conn.unlink_err, 0);
+    CHECK_EQ(ae_fs_read(&s.conn, h, 2000, got, sizeof got), sizeof got);
+    CHECK(!memcmp(got, rec, sizeof rec));
+    CHECK_EQ(ae_fs_close(&s.conn, h2), AE_EBADF);          /* the queued close ran */
+    /* Queued, run, and the client's next request (not a queueing) sees it. */
+    CHECK_EQ(ae_fs_write_behind(&s.conn, h, 0, "Y", 1), 1);
+    CHECK_OK(ae_fs_admin_run_queued(ft_admin, s.id, &ran));
+    CHECK_EQ(ran, 1);
+    CHECK_OK(ae_fs_fstat(&s.conn, h, &st));
+    CHECK_EQ(st.size, 2100);
+    CHECK_EQ(ae_fs_read(&s.conn, h, 0, got, 2), 2);
+    CHECK(got[0] == 'Y' && got[1] == 'a');
+    CHECK_OK(ae_fs_close(&s.conn, h));
+    /* Refusals, nothing run: a session capability (this program's own, or
+     * the session's) is not the admin; unknown and huge ids; no words. */
+    CHECK_EQ(ae_fs_admin_run_queued(ft_fs, s.id, &ran), AE_EPERM);
+    CHECK_EQ(ae_fs_admin_run_queued(s.cap, s.id, &ran), AE_EPERM);
+    CHECK_EQ(ran, 0);
+    CHECK_EQ(ae_fs_admin_run_queued(ft_admin, 0x7fffffff, &ran), AE_ENOENT);
+    CHECK_EQ(run_queued_raw(ft_admin, 1ull << 40 | s.id, 1), AE_ENOENT);
+    CHECK_EQ(run_queued_raw(ft_admin, ~0ull, 1), AE_ENOENT);
+    CHECK_EQ(run_queued_raw(ft_admin, s.id, 0), AE_EPROTO);
+    CHECK_OK(ae_fs_admin_check(ft_admin, s.id));
+    ft_session_close(&s);
+}
