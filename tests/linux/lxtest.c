@@ -449,6 +449,11 @@ static void linux_fork_musl_program(void)
     fork_running("image=ticks-musl args=40 mem=16M", "tick 3\n", "tick 39\nticks done bad=0\n", "ready\n");
 }
 
+static void linux_fork_glibc_program(void)
+{
+    fork_running("image=ticks-glibc args=40 mem=16M", "tick 3\n", "tick 39\nticks done bad=0\n", "ready\n");
+}
+
 /* A Linux program that runs a child process is refused, with why. */
 static void linux_fork_refused_with_a_child_process(void)
 {
@@ -556,6 +561,7 @@ int main(int argc, char **argv)
     RUN_IF(busybox_date_sleep_expr);
     RUN_IF(linux_fork_busybox_shell_loop);
     RUN_IF(linux_fork_musl_program);
+    RUN_IF(linux_fork_glibc_program);
     RUN_IF(linux_fork_refused_with_a_child_process);
     if (only && !strcmp(only, "profile"))
         RUN(profile_busybox_true);
