@@ -384,6 +384,27 @@ static void busybox_echo_pipe_wc(void)
     CHECK(!strcmp(logbuf, "3\n"));
 }
 
+/* True if no line of logbuf appears twice (a call repeated after the
+ * fork's SUSPEND must not be carried out twice: docs/FORK.md). */
+static bool no_line_twice(void)
+{
+    for (const char *p = logbuf; *p; ) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) + 1 : strlen(p);
+        for (const char *q = p + len; *q; ) {
+            const char *qn = strchr(q, '\n');
+            size_t ql = qn ? (size_t)(qn - q) + 1 : strlen(q);
+            if (ql == len && !memcmp(p, q, len)) {
+                printf("  printed twice: %.*s", (int)len, p);
+                return false;
+            }
+            q += ql;
+        }
+        p += len;
+    }
+    return true;
+}
+
 /* `aerie fork` of a running Linux program (docs/FORK.md): starts spec,
  * waits until its log has `at`, forks it once, and waits for both to
  * end. Each must end with status 0 and `done` in its log; the clone's
@@ -431,6 +452,7 @@ static void fork_running(const char *spec, const char *at, const char *done, con
         CHECK_EQ(st.state, CM_EXITED);
         CHECK_EQ(st.exit_status, 0);
         CHECK(has(done));
+        CHECK(no_line_twice());
         if (k)
             CHECK(strncmp(logbuf, first, strlen(first)) != 0);
         ae_cm_remove(cmcap, ids[k]);
