@@ -156,11 +156,13 @@ static int decode_scalars(struct fs_request *req, const uint64_t *w, uint32_t n)
         req->whence = (uint32_t)w[FS_W_WHENCE];
         req->off = w[FS_W_FILE_OFF];
         return 0;
+    case FS_OP_READDIR:
+        req->off = w[FS_W_FILE_OFF];              /* the cookie */
+        return take_flags(w, n, FS_W_READDIR_FLAGS, FS_READDIR_STATS, &req->flags);
     case FS_OP_READ:
     case FS_OP_WRITE:
     case FS_OP_FTRUNCATE:
-    case FS_OP_READDIR:
-        req->off = w[FS_W_FILE_OFF];              /* offset, size or cookie: all word 1 */
+        req->off = w[FS_W_FILE_OFF];              /* offset or size: word 1 */
         return 0;
     default:
         return 0;
@@ -223,13 +225,15 @@ static void put_stat(uint64_t *w, const struct fs_stat *st)
 struct dirpack {
     uint8_t *out;
     uint64_t cap, used, count, cookie;
+    bool stats;                                    /* asked for, and given (fs_readdir) */
 };
 
 static int pack_entry(void *ctx, const char *name, size_t len, uint32_t type, uint64_t ino,
-                      uint64_t cookie)
+                      uint64_t cookie, const struct fs_stat *st)
 {
     struct dirpack *p = ctx;
-    uint64_t rec = (sizeof(struct fs_dirent_rec) + len + 1 + 7) & ~7ull;
+    uint64_t bare = (sizeof(struct fs_dirent_rec) + len + 1 + 7) & ~7ull;
+    uint64_t rec = bare + (p->stats ? FS_R_STAT_WORDS * 8 : 0);
     if (rec > p->cap - p->used)
         return 1;
     struct fs_dirent_rec h = {
@@ -239,7 +243,12 @@ static int pack_entry(void *ctx, const char *name, size_t len, uint32_t type, ui
     uint8_t *at = p->out + p->used;
     memcpy(at, &h, sizeof h);
     memcpy(at + sizeof h, name, len);
-    memset(at + sizeof h + len, 0, rec - sizeof h - len);
+    memset(at + sizeof h + len, 0, bare - sizeof h - len);
+    if (p->stats) {
+        uint64_t w[FS_R_STAT_WORDS];
+        put_stat(w, st);
+        memcpy(at + bare, w, sizeof w);
+    }
     p->used += rec;
     p->count++;
     p->cookie = cookie;
@@ -249,8 +258,9 @@ static int pack_entry(void *ctx, const char *name, size_t len, uint32_t type, ui
 static int64_t do_readdir(struct fs_session *s, const struct fs_request *q,
                           const struct fs_shbuf *b, struct fs_reply *rep)
 {
-    struct dirpack p = { b->base + q->buf_off, q->buf_len, 0, 0, q->off };
+    struct dirpack p = { b->base + q->buf_off, q->buf_len, 0, 0, q->off, false };
     bool eof;
+    p.stats = (q->flags & FS_READDIR_STATS) && fs_session_mounts_none(s);
     int r = fs_readdir(s, q->handle, q->off, pack_entry, &p, &eof);
     if (r)
         return r;
@@ -260,7 +270,8 @@ static int64_t do_readdir(struct fs_session *s, const struct fs_request *q,
     rep->w[FS_R_READDIR_COUNT] = p.count;
     rep->w[FS_R_READDIR_NEXT] = p.cookie;
     rep->w[FS_R_READDIR_EOF] = eof;
-    rep->nwords = 4;
+    rep->w[FS_R_READDIR_FLAGS] = p.stats ? FS_READDIR_R_STATS : 0;
+    rep->nwords = 5;
     return 0;
 }
 

@@ -83,6 +83,12 @@ enum fs_op {
 #define FS_AT_FOLLOW    0x2u         /* LINK: link what a final symbolic link names */
 /* RENAME flags. */
 #define FS_RENAME_NOREPLACE 0x1u     /* AE_EEXIST if the new name exists */
+/* READDIR's flag: each record carries its entry's stat (FS_R_STAT_WORDS
+ * words after its name, inside rec_len: what STAT with FS_AT_NOFOLLOW of
+ * the name gives), when the session mounts no volume; reply word 4 says
+ * whether they do (FS_READDIR_R_STATS). */
+#define FS_READDIR_STATS    0x1u
+#define FS_READDIR_R_STATS  0x1u
 
 /* UTIMENS times: nanoseconds since 1970-01-01 UTC, or one of these. */
 #define FS_TIME_NOW     UINT64_MAX          /* the service's clock */
@@ -121,6 +127,7 @@ enum fs_op {
  *   RMDIR     0,1: path
  *   RENAME    0,1: old path  2,3: new path  [4: FS_RENAME_* flags]
  *   READDIR   0: handle  1: cookie (0 = from the start)  2,3: buf for records
+ *             [4: FS_READDIR_STATS or 0]
  *   STATFS    (none)
  *   SYMLINK   0,1: path of the new link  2,3: target (1..FS_PATH_MAX-1 bytes, no NUL,
  *             stored as sent: it is resolved when the link is followed)
@@ -153,6 +160,7 @@ enum {
     FS_W_WHENCE = 2,                           /* SEEK */
     FS_W_STAT_FLAGS = 2,                       /* STAT */
     FS_W_PAIR_FLAGS = 4,                       /* RENAME, LINK */
+    FS_W_READDIR_FLAGS = 4,                    /* READDIR */
     FS_W_ATTR = 2,                             /* CHMOD: mode; CHOWN: uid; UTIMENS: atime */
     FS_W_HATTR = 1,                            /* FCHMOD, FCHOWN, FUTIMENS: the same */
     FS_W_BASE = 6, FS_W_BASE2 = 7,             /* directory handles paths start from */
@@ -170,6 +178,7 @@ enum {
  *   SEEK      0: the new position
  *   FSTAT, STAT  a stat from word 0
  *   READDIR   0: bytes of records  1: records  2: cookie to continue from  3: 1 at the end
+ *             4: FS_READDIR_R_STATS when each record carries its stat
  *   STATFS    0: data bytes used  1: data bytes limit  2: inodes used  3: inodes limit
  *             4: handles open  5: handles limit  6 (the service on Aerie): data bytes
  *             can surely still write now — word 1 - word 0, or less: what the pages
@@ -199,6 +208,7 @@ enum {
 #define FS_R_READDIR_COUNT 1
 #define FS_R_READDIR_NEXT  2
 #define FS_R_READDIR_EOF   3
+#define FS_R_READDIR_FLAGS 4          /* FS_READDIR_R_STATS: the records carry stats */
 #define FS_REPLY_WORDS_MAX (1 + FS_R_STAT_WORDS)
 
 /*
