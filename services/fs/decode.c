@@ -200,6 +200,12 @@ int fs_decode(uint64_t label, const uint64_t *w, uint32_t nwords, const struct f
         req->buf_off = w[FS_W_BUF_OFF];
         req->buf_len = w[FS_W_BUF_LEN];
     }
+    if (label == FS_OP_OPEN) {                    /* the read it may make at once */
+        req->buf_off = 0;
+        req->buf_len = opt(w, nwords, FS_W_OPEN_READ);
+        if (!in_buffer(buf, 0, req->buf_len))
+            return AE_EFAULT;
+    }
     return decode_scalars(req, w, nwords);
 }
 
@@ -275,14 +281,23 @@ static int64_t do_readdir(struct fs_session *s, const struct fs_request *q,
     return 0;
 }
 
-static int64_t do_open(struct fs_session *s, const struct fs_request *q, struct fs_reply *rep)
+/* OPEN, and the read of word 4 when asked: a reader's first read rides
+ * with its open (its errors are the read's to tell: here it reads none). */
+static int64_t do_open(struct fs_session *s, const struct fs_request *q, const struct fs_shbuf *b,
+                       struct fs_reply *rep)
 {
     struct fs_stat st;
     int r = fs_open(s, &q->path, q->flags, q->mode, &rep->w[FS_R_OPEN_HANDLE], &st);
     if (r)
         return r;
     put_stat(rep->w + FS_R_OPEN_STAT, &st);
-    rep->nwords = FS_R_OPEN_STAT + FS_R_STAT_WORDS;
+    rep->w[FS_R_OPEN_READ] = 0;
+    if (q->buf_len && st.type == FS_TYPE_FILE && (q->flags & FS_O_ACCMODE) != FS_O_WRONLY) {
+        uint64_t at;
+        int64_t got = fs_read_at(s, rep->w[FS_R_OPEN_HANDLE], 0, b->base, q->buf_len, &at);
+        rep->w[FS_R_OPEN_READ] = got > 0 ? (uint64_t)got : 0;
+    }
+    rep->nwords = FS_R_OPEN_READ + 1;
     return 0;
 }
 
@@ -325,7 +340,7 @@ void fs_perform(struct fs_session *s, const struct fs_request *q, const struct f
     int64_t r;
     rep->nwords = 0;
     switch (q->op) {
-    case FS_OP_OPEN:      r = do_open(s, q, rep); break;
+    case FS_OP_OPEN:      r = do_open(s, q, b, rep); break;
     case FS_OP_CLOSE:     r = fs_close(s, q->handle); break;
     case FS_OP_READ: {
         uint64_t at = 0;

@@ -432,7 +432,7 @@ static int open_fs(struct lx_thread *t, const char *abs, const char *norm, unsig
         flags = LX_O_RDONLY | (flags & (LX_O_DIRECTORY | LX_O_CLOEXEC | LX_O_PATH));
     uint64_t handle;
     struct ae_fs_stat st;
-    int r = ae_fs_open(fs, abs, fs_flags(flags), mode & ~t->proc->fs->umask & 07777, &handle, &st);
+    int r = ae_fs_open_reading(fs, abs, fs_flags(flags), mode & ~t->proc->fs->umask & 07777, &handle, &st);
     if (r == AE_EISDIR && !(flags & (LX_O_WRONLY | LX_O_RDWR)))
         r = ae_fs_open(fs, abs, FS_O_RDONLY | FS_O_DIRECTORY, 0, &handle, &st);
     if (r)

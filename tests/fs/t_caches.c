@@ -349,3 +349,33 @@ FSTEST(listing_stats_kept_exact_and_fresh, "a listing's stats answer lstat of ea
     CHECK_OK(ae_fs_admin_check(ft_admin, s.id));
     ft_session_close(&s);
 }
+
+FSTEST(open_reading_reads_with_the_open, "a reader's open brings its first read; reads and the end then ask nothing; a change is seen")
+{
+    struct ft_session s;
+    CHECK_OK(ft_session_open(&s, NULL, MiB, 16));
+    uint64_t h;
+    char buf[64];
+    CHECK_OK(ae_fs_open(&s.conn, "/f", FS_O_WRONLY | FS_O_CREAT, 0644, &h, NULL));
+    CHECK_EQ(ae_fs_write(&s.conn, h, 0, "hello, world", 12), 12);
+    CHECK_OK(ae_fs_close(&s.conn, h));
+    CHECK_OK(ae_fs_open_reading(&s.conn, "/f", FS_O_RDONLY, 0, &h, NULL));
+    uint64_t r0 = requests();
+    CHECK_EQ(ae_fs_read(&s.conn, h, 0, buf, 5), 5);          /* from what the open read */
+    CHECK(!memcmp(buf, "hello", 5));
+    CHECK_EQ(ae_fs_read(&s.conn, h, 5, buf, sizeof buf), 7);
+    CHECK(!memcmp(buf, ", world", 7));
+    CHECK_EQ(ae_fs_read(&s.conn, h, 12, buf, sizeof buf), 0); /* the end, as the open saw it */
+    CHECK_EQ(requests(), r0);
+    CHECK_EQ(ae_fs_admin_write(ft_admin, s.id, "/f", 12, "!!", 2, 0, 0), 2);
+    CHECK_EQ(ae_fs_read(&s.conn, h, 12, buf, sizeof buf), 2); /* another's change: asked */
+    CHECK(!memcmp(buf, "!!", 2));
+    ae_fs_close_behind(&s.conn, h);
+    CHECK_OK(ae_fs_open_reading(&s.conn, "/f", FS_O_RDWR, 0, &h, NULL));
+    CHECK_EQ(ae_fs_write_behind(&s.conn, h, 0, "J", 1), 1);    /* our own write: seen */
+    CHECK_EQ(ae_fs_read(&s.conn, h, 0, buf, 2), 2);
+    CHECK(!memcmp(buf, "Je", 2));
+    CHECK_OK(ae_fs_close(&s.conn, h));
+    CHECK_OK(ae_fs_admin_check(ft_admin, s.id));
+    ft_session_close(&s);
+}

@@ -113,7 +113,9 @@ enum fs_op {
  * (offset, length) into the shared buffer; so is "buf" and "target".
  * Words in [brackets] may be left out (they are then 0).
  *
- *   OPEN      0,1: path  2: flags  3: mode (for FS_O_CREAT)
+ *   OPEN      0,1: path  2: flags  3: mode (for FS_O_CREAT)  [4: bytes to read: when
+ *             the node opened is a file the handle may read, up to that many bytes
+ *             from offset 0 go to buffer [0, n), the handle's position unmoved]
  *   CLOSE     0: handle
  *   READ      0: handle  1: file offset or FS_OFF_CURRENT  2,3: buf (data goes here)
  *   WRITE     0: handle  1: file offset or FS_OFF_CURRENT  2,3: buf (data comes from here)
@@ -148,6 +150,7 @@ enum fs_op {
 enum {
     FS_W_PATH_OFF = 0, FS_W_PATH_LEN = 1,      /* every request with a path */
     FS_W_FLAGS = 2, FS_W_MODE = 3,             /* OPEN */
+    FS_W_OPEN_READ = 4,                        /* OPEN: bytes to read at once */
     FS_W_SIZE = 2,                             /* TRUNCATE */
     FS_W_DIR_MODE = 2,                         /* MKDIR */
     FS_W_NEW_OFF = 2, FS_W_NEW_LEN = 3,        /* RENAME, LINK */
@@ -171,7 +174,8 @@ enum {
 
 /*
  * Reply words, per opcode:
- *   OPEN      0: handle, then a stat (FS_R_STAT_*) from word 1
+ *   OPEN      0: handle, then a stat (FS_R_STAT_*) from word 1; word 13: the
+ *             bytes word 4 had read (0 when none)
  *   READ      0: bytes read (0 at or after the end)  1: the file offset the read began
  *             at (the handle's position before it, for FS_OFF_CURRENT)
  *   WRITE     0: bytes written (fewer than asked when the space ran out)
@@ -199,6 +203,7 @@ enum {
 };
 #define FS_R_OPEN_HANDLE   0
 #define FS_R_OPEN_STAT     1
+#define FS_R_OPEN_READ     (FS_R_OPEN_STAT + FS_R_STAT_WORDS)
 #define FS_R_STATFS_ROOM   6
 #define FS_R_UNLINK_INO    0
 #define FS_R_UNLINK_TYPE   1
@@ -209,7 +214,7 @@ enum {
 #define FS_R_READDIR_NEXT  2
 #define FS_R_READDIR_EOF   3
 #define FS_R_READDIR_FLAGS 4          /* FS_READDIR_R_STATS: the records carry stats */
-#define FS_REPLY_WORDS_MAX (1 + FS_R_STAT_WORDS)
+#define FS_REPLY_WORDS_MAX (2 + FS_R_STAT_WORDS)
 
 /*
  * READDIR records, packed one after the other in the buffer, each 8-byte

@@ -758,9 +758,11 @@ static void stat_from(const uint64_t *w, struct ae_fs_stat *st)
 
 
 /* OPEN, keeping the opened node's stat as path's (an open follows a final
- * link as stat does, and O_NOFOLLOW opens only what lstat would show). */
+ * link as stat does, and O_NOFOLLOW opens only what lstat would show).
+ * ra: a reader's open, whose first read-ahead (from offset 0) the service
+ * makes with it when it opens a file for reading. */
 static int open_keeping(struct ae_fs *fs, uint64_t dir, const char *path, uint32_t flags,
-                        uint32_t mode, uint64_t *handle, struct ae_fs_stat *st)
+                        uint32_t mode, uint64_t *handle, struct ae_fs_stat *st, bool ra)
 {
     uint64_t w[FS_REQ_WORDS_MAX] = { 0, 0, flags, mode }, out[FS_REPLY_WORDS_MAX];
     struct paths pp = { path, NULL, dir, 0 };
@@ -773,13 +775,29 @@ static int open_keeping(struct ae_fs *fs, uint64_t dir, const char *path, uint32
         w[FS_W_BASE] = dir;
         w[FS_W_BASE2] = 0;
     }
+    ra = ra && (flags & FS_O_ACCMODE) != FS_O_WRONLY && !(flags & FS_O_DIRECTORY);
     do {
         if ((r = begin(fs)))
             return (int)r;
         w[0] = 0;
+        bool ra_now = ra && fs->ctl && fs->priv;  /* as read_ahead: only where data stays */
+        w[FS_W_OPEN_READ] = ra_now ? (RA_FIRST < fs->buf_bytes ? RA_FIRST : fs->buf_bytes) : 0;
         r = put_path(fs, 0, pp.path, &w[1]);
         if (!r)
-            r = call(fs, FS_OP_OPEN, w, dir ? FS_REQ_WORDS_MAX : 4, 0, out, FS_REPLY_WORDS_MAX);
+            r = call(fs, FS_OP_OPEN, w, dir ? FS_REQ_WORDS_MAX : ra_now ? 5 : 4, 0, out,
+                     FS_REPLY_WORDS_MAX);
+        if (!r && ra_now && fs->fresh && out[FS_R_OPEN_READ]) {
+            uint64_t got_bytes = out[FS_R_OPEN_READ] < w[FS_W_OPEN_READ] ? out[FS_R_OPEN_READ]
+                                                                         : w[FS_W_OPEN_READ];
+            fs->ra_handle = out[FS_R_OPEN_HANDLE];
+            fs->ra_at = 0;
+            fs->ra_len = got_bytes;
+            fs->ra_end = got_bytes;
+            fs->ra_pos = 0;
+            fs->ra_cur = false;                   /* the handle's position did not move */
+            fs->ra_eof = got_bytes < w[FS_W_OPEN_READ];
+            fs->ra_next = w[FS_W_OPEN_READ] * 2 > fs->buf_bytes ? fs->buf_bytes : w[FS_W_OPEN_READ] * 2;
+        }
         if (!r) {
             stat_from(out + FS_R_OPEN_STAT, &got);
             if (fs_op_changes_things(FS_OP_OPEN, w, 4))
@@ -798,7 +816,13 @@ static int open_keeping(struct ae_fs *fs, uint64_t dir, const char *path, uint32
 int ae_fs_openat(struct ae_fs *fs, uint64_t dir, const char *path, uint32_t flags, uint32_t mode,
                  uint64_t *handle, struct ae_fs_stat *st)
 {
-    return open_keeping(fs, dir, path, flags, mode, handle, st);
+    return open_keeping(fs, dir, path, flags, mode, handle, st, false);
+}
+
+int ae_fs_open_reading(struct ae_fs *fs, const char *path, uint32_t flags, uint32_t mode,
+                       uint64_t *handle, struct ae_fs_stat *st)
+{
+    return open_keeping(fs, 0, path, flags, mode, handle, st, true);
 }
 
 int ae_fs_open(struct ae_fs *fs, const char *path, uint32_t flags, uint32_t mode,

@@ -99,6 +99,12 @@ int ae_fs_open(struct ae_fs *fs, const char *path, uint32_t flags, uint32_t mode
                uint64_t *handle, struct ae_fs_stat *st);
 int ae_fs_openat(struct ae_fs *fs, uint64_t dir, const char *path, uint32_t flags, uint32_t mode,
                  uint64_t *handle, struct ae_fs_stat *st);
+/* ae_fs_open for a caller about to read from offset 0 (the Linux
+ * personality: it reads at offsets it keeps): when the session keeps
+ * caches, the service makes the first read-ahead with the open, so the
+ * first small reads ask nothing. */
+int ae_fs_open_reading(struct ae_fs *fs, const char *path, uint32_t flags, uint32_t mode,
+                       uint64_t *handle, struct ae_fs_stat *st);
 int ae_fs_close(struct ae_fs *fs, uint64_t handle);
 /* Closes a handle this connection opened without waiting: the close rides
  * on the connection's next request (which sees it done), or is made now
