@@ -45,8 +45,11 @@ static int h_file(void *ctx, struct ae_request *rq)
     } else {
         struct fs_shbuf sb = { b->base, b->bytes };
         struct fs_reply rep;
-        if (shctl_run_deferred(s->fs, b, &wk->req))
+        uint64_t behind = 0;
+        if (shctl_run_deferred(s->fs, b, &wk->req, &behind))
             shctl_publish(svc, s);     /* the queued writes and unlinks: one change */
+        if (behind)
+            __atomic_fetch_add(&s->write_bytes, behind, __ATOMIC_RELAXED);
         fs_serve(s->fs, rq->label, rq->w, rq->nwords, &sb, &wk->req, &rep);
         if (fs_op_changes_things(rq->label, rq->w, rq->nwords))
             shctl_publish(svc, s);     /* before the reply: its client reads it after */

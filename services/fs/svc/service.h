@@ -261,8 +261,9 @@ struct shctl_keep;
 void shctl_publish(struct fs_service *svc, struct svc_session *s);
 /* Runs the operations the client queued in b's block on fs (none if b
  * has no block), with req as scratch; true if a write or unlink was among
- * them (the caller then publishes one change). */
-bool shctl_run_deferred(struct fs_session *fs, struct shbuf *b, struct fs_request *req);
+ * them (the caller then publishes one change). The bytes the queued
+ * writes wrote are added to *wrote. */
+bool shctl_run_deferred(struct fs_session *fs, struct shbuf *b, struct fs_request *req, uint64_t *wrote);
 /* ATTACH with a block: a record of mem (the buffer's capability, taken
  * over) that a restarted instance can reach, or NULL (no keeper). */
 struct shctl_keep *shctl_keep_new(uint64_t mem, uint64_t ctl_off);

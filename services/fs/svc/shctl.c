@@ -59,7 +59,7 @@ static int64_t run_request(struct fs_session *fs, struct shbuf *b, struct fs_req
     return (int64_t)rep.w[label == FS_OP_WRITE ? 0 : FS_R_UNLINK_TYPE];   /* bytes; what an unlink removed */
 }
 
-bool shctl_run_deferred(struct fs_session *fs, struct shbuf *b, struct fs_request *req)
+bool shctl_run_deferred(struct fs_session *fs, struct shbuf *b, struct fs_request *req, uint64_t *wrote)
 {
     struct fs_shctl *c = b->ctl;
     if (!c)
@@ -85,6 +85,8 @@ bool shctl_run_deferred(struct fs_session *fs, struct shbuf *b, struct fs_reques
                 moved += len;
                 uint64_t w[4] = { a, arg, FS_DEFER_OFF(r3), len };
                 res = run_request(fs, b, req, FS_OP_WRITE, w, 4);
+                if (res > 0)
+                    *wrote += (uint64_t)res;  /* counted as a WRITE's bytes are (aerie stats) */
                 changed = true;
             }
         } else if (op == FS_DEFER_UNLINK) {
