@@ -218,6 +218,8 @@ static int64_t file_read(struct lx_thread *t, struct lx_file *f, void *buf, uint
 static int64_t file_write(struct lx_thread *t, struct lx_file *f, const void *buf, uint64_t n, int64_t off)
 {
     struct fsfile *ff = f->obj;
+    if ((f->flags & LX_O_ACCMODE) == LX_O_RDONLY)
+        return -LX_EBADF;           /* now, not at a later call: a queued write's error would be late */
     uint64_t pos = off < 0 ? f->pos : (uint64_t)off;
     if ((f->flags & LX_O_APPEND) && off < 0) {
         struct ae_fs_stat a;
