@@ -1,7 +1,8 @@
 /*
  * forkee — a container program for `aerie fork` (docs/FORK.md, tests/fork/).
  *
- *   forkee [KIB [MODE]]   fills an array of KIB KiB (default 512) in 8
+ *   forkee [KIB [MODE [FILES_KIB]]]
+ *                         fills an array of KIB KiB (default 512) in 8
  *                         parts, says "ready", then waits: as the original
  *                         until /done exists in its files, as a clone (its
  *                         clone generation changed) at once. A clone
@@ -12,6 +13,14 @@
  *                         its own and prints what the receive returned
  *                         when the fork ended it (docs/FORK.md).
  *   MODE idle             waits for ever (a warm container for the bench).
+ *   MODE links            first writes /kept, links it as /kept2 and
+ *                         symbolically as /ln, deletes its image's /seed,
+ *                         and waits in an IPC receive the fork ends; then
+ *                         says "links=ok" if it still sees all of that
+ *                         (a clone: through its own session's copy).
+ *   FILES_KIB             first writes that many KiB of private files
+ *                         (/files/fN, 64 KiB each, closed: a warm
+ *                         container with files, for `make bench-fork`).
  *   MODE threads          first starts 3 more threads (one waits in a
  *                         condition variable, two sleep in a loop); after
  *                         the fork (or /done) each of the 4 rewrites its
@@ -31,6 +40,15 @@
  *                         a clone served that from its zeroed buffer) and
  *                         says what it got; a clone also writes /mine
  *                         through its own session and reads it back.
+ *   MODE behind           first writes /behind with 40 write()s of 100
+ *                         bytes, which libaerie queues (write-behind: no
+ *                         fsync, no close, no other fs call) and waits in
+ *                         an IPC receive the fork ends (finding F3: the
+ *                         copy missed the queued writes). A clone then
+ *                         reads /behind afresh; the original writes one
+ *                         record more on the same descriptor, closes it
+ *                         and reads it back (its queue ran once, not
+ *                         twice). Each says "behind=ok (BYTES)" or WRONG.
  */
 #include <pthread.h>
 #include <stdbool.h>
@@ -40,6 +58,8 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <libaerie/runtime.h>
 #include <libaerie/invoke.h>
 #include <libaerie/syscall.h>
@@ -128,6 +148,81 @@ static const char *finish_workers(pthread_t *w)
     return my_quarter == 0 ? how : "WRONG";
 }
 
+/* ---- MODE behind ---- */
+#define BEHIND_REC 100
+
+static void behind_record(unsigned k, char *rec)
+{
+    for (unsigned j = 0; j < BEHIND_REC; j++)
+        rec[j] = (char)('a' + (k * 7 + j) % 26);
+}
+
+/* /behind holds exactly records 0..n-1: "ok", else "WRONG"; *size its size. */
+static const char *behind_check(unsigned n, long *size)
+{
+    static char got[64 * BEHIND_REC];
+    char rec[BEHIND_REC];
+    int fd = open("/behind", O_RDONLY);
+    long have = 0, r;
+    while (fd >= 0 && have < (long)sizeof got && (r = read(fd, got + have, sizeof got - (size_t)have)) > 0)
+        have += r;
+    if (fd >= 0)
+        close(fd);
+    *size = fd < 0 ? -1 : have;
+    if (have != (long)n * BEHIND_REC)
+        return "WRONG";
+    for (unsigned k = 0; k < n; k++) {
+        behind_record(k, rec);
+        if (memcmp(got + k * BEHIND_REC, rec, BEHIND_REC))
+            return "WRONG";
+    }
+    return "ok";
+}
+
+/* FILES_KIB: /files/f0, f1, ... of 64 KiB each (the last one shorter),
+ * in 4 KiB writes, each file closed. 0 or -1. */
+static int write_files(uint64_t kib)
+{
+    static char blk[4096];
+    if (kib && mkdir("/files", 0755))
+        return -1;
+    for (unsigned f = 0; kib; f++) {
+        char path[32];
+        snprintf(path, sizeof path, "/files/f%u", f);
+        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd < 0)
+            return -1;
+        for (unsigned k = 0; k < 16 && kib >= 4; k++, kib -= 4) {
+            memset(blk, 'a' + (f + k) % 26, sizeof blk);
+            if (write(fd, blk, sizeof blk) != (long)sizeof blk)
+                return -1;
+        }
+        if (kib < 4)
+            kib = 0;
+        if (close(fd))
+            return -1;
+    }
+    return 0;
+}
+
+/* MODE links: what the files should show, or the first thing that differs. */
+static const char *links_check(void)
+{
+    struct stat st;
+    char buf[32] = "";
+    if (stat("/seed", &st) == 0)
+        return "WRONG (/seed is back)";
+    if (readlink("/ln", buf, sizeof buf) != 5 || memcmp(buf, "/kept", 5))
+        return "WRONG (/ln)";
+    if (stat("/kept2", &st) || st.st_nlink != 2)
+        return "WRONG (/kept2)";
+    int fd = open("/ln", O_RDONLY);
+    long n = fd >= 0 ? read(fd, buf, sizeof buf) : -1;
+    if (fd >= 0)
+        close(fd);
+    return n == 10 && !memcmp(buf, "kept bytes", 10) ? "ok" : "WRONG (the data)";
+}
+
 int main(int argc, char **argv)
 {
     uint64_t kib = argc > 1 ? strtoull(argv[1], 0, 10) : 512;
@@ -166,6 +261,27 @@ int main(int argc, char **argv)
         if (r || ae_fs_read(fs, fh, 0, head, 4) != 4 || memcmp(head, "0123", 4))
             printf("forkee: files: cannot read /seed (%d)\n", r);
     }
+    if (argc > 3 && write_files(strtoull(argv[3], 0, 10))) {
+        printf("forkee: writing %s KiB of files failed\n", argv[3]);
+        return 4;
+    }
+    bool links = !strcmp(mode, "links");
+    if (links) {
+        int fd = open("/kept", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd < 0 || write(fd, "kept bytes", 10) != 10 || close(fd) || link("/kept", "/kept2") ||
+            symlink("/kept", "/ln") || unlink("/seed"))
+            printf("forkee: links: making them failed\n");
+    }
+    int behind_fd = -1;
+    if (!strcmp(mode, "behind")) {
+        char rec[BEHIND_REC];
+        behind_fd = open("/behind", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        for (unsigned k = 0; k < 40 && behind_fd >= 0; k++) {
+            behind_record(k, rec);
+            if (write(behind_fd, rec, BEHIND_REC) != BEHIND_REC)
+                printf("forkee: behind: write %u failed\n", k);
+        }
+    }
     uint64_t gen0 = ae_clone_generation();
     printf("forkee: ready gen=%lu\n", (unsigned long)gen0);
     fflush(stdout);
@@ -192,6 +308,27 @@ int main(int argc, char **argv)
                 own = "right";
         }
         printf("forkee: files read-on=%s (%ld) own=%s\n", ra, (long)got, own);
+    }
+    if (links) {
+        uint64_t ep = ae_slot_alloc(), badge;
+        ae_quota_create(ae_self.quota, AERIE_OBJ_ENDPOINT, ep, 0, 0, 0);
+        ae_recv(ep, AERIE_TIMEOUT_FOREVER, &badge);           /* until the fork ends it */
+        printf("forkee: links=%s\n", links_check());
+    }
+    if (behind_fd >= 0) {
+        uint64_t ep = ae_slot_alloc(), badge;
+        ae_quota_create(ae_self.quota, AERIE_OBJ_ENDPOINT, ep, 0, 0, 0);
+        ae_recv(ep, AERIE_TIMEOUT_FOREVER, &badge);           /* until the fork ends it */
+        unsigned recs = 40;
+        if (ae_clone_generation() == gen0) {                  /* the original: one more, then close */
+            char rec[BEHIND_REC];
+            behind_record(recs++, rec);
+            if (write(behind_fd, rec, BEHIND_REC) != BEHIND_REC || close(behind_fd))
+                printf("forkee: behind: the write or close after the fork failed\n");
+        }
+        long size;
+        const char *how = behind_check(recs, &size);
+        printf("forkee: behind=%s (%ld)\n", how, size);
     }
     if (!strcmp(mode, "block")) {
         uint64_t ep = ae_slot_alloc(), badge;

@@ -161,6 +161,16 @@ static void attack_fs_admin(uint64_t slot)
             call_expect_refusal(slot, label, w, FS_ADMIN_OPEN_WORDS + 2, "fs admin operation");
         }
     }
+    /* RUN_QUEUED (a fork's flush of a stopped container's queue) and
+     * FORK_SESSION (a fork's copy of the files) on ids far and near: no
+     * session's queue runs and no files are copied for a client. */
+    static const uint64_t ids[] = { 1, 2, 64, 1ull << 32, ~0ull };
+    for (unsigned i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+        w[0] = ids[i];
+        call_expect_refusal(slot, FS_ADMIN_RUN_QUEUED, w, 1, "fs admin RUN_QUEUED");
+        w[1] = ids[(i + 1) % (sizeof ids / sizeof ids[0])];
+        call_expect_refusal(slot, FS_ADMIN_FORK_SESSION, w, 2, "fs admin FORK_SESSION");
+    }
     for (uint64_t label = FS_SERVICE_OP_END; label < FS_SERVICE_OP_END + 16; label++)
         call_expect_refusal(slot, label, w, 4, "unknown fs label");
 }

@@ -97,14 +97,14 @@ bench-mem: $(if $(filter 0,$(LINUX)),deps-run,bench-linux-image)
 	@BUILD=$(BUILD) LINUX=$(LINUX) bench/aerie/bench-mem.sh
 
 # make bench-fork: the `aerie fork` rows of startbench alone (plan fork:
-# fork_cold, fork_cold_ready, fork_clone, fork_mem for a small, a large and
-# a four-thread warm forkee), with each row's median.
-$(BUILD)/startbench-fork.img: bench/aerie/startbench.conf $(BUILD)/tools/mkimage $(BUILD)/console.elf \
-    $(BUILD)/cm.elf $(BUILD)/startbench.elf $(BUILD)/images/forkee.elf
+# fork_cold, fork_cold_ready, fork_clone, fork_mem for a small, a large,
+# a four-thread warm forkee and a small one with 1 MiB of files), with
+# each row's median. Its boot has the fs service (forkbench.conf).
+$(BUILD)/startbench-fork.img: bench/aerie/forkbench.conf $(BUILD)/tools/mkimage $(BUILD)/console.elf \
+    $(BUILD)/cm.elf $(BUILD)/fs.elf $(BUILD)/startbench.elf $(BUILD)/images/forkee.elf
 	@echo "  IMAGE   $@"
-	@sed 's/@PLAN@/fork/' $< > $(BUILD)/startbench-fork.conf
-	@$(BUILD)/tools/mkimage -o $@ boot.conf=$(BUILD)/startbench-fork.conf bin/console=$(BUILD)/console.elf \
-	    bin/cm=$(BUILD)/cm.elf bin/startbench=$(BUILD)/startbench.elf \
+	@$(BUILD)/tools/mkimage -o $@ boot.conf=$< bin/console=$(BUILD)/console.elf \
+	    bin/cm=$(BUILD)/cm.elf bin/fs=$(BUILD)/fs.elf bin/startbench=$(BUILD)/startbench.elf \
 	    images/forkee/prog=$(BUILD)/images/forkee.elf -d images/forkee/files
 
 .PHONY: bench-fork

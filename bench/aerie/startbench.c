@@ -304,13 +304,17 @@ static void capacity(void)
 /* ---- aerie fork: a clone of a warm container beside a cold start ---- */
 
 /* forkee (apps/forkee) in its idle mode, having filled 64 KiB or 64 MiB:
- * a small and a large warm container (docs/FORK.md). */
+ * a small and a large warm container (docs/FORK.md); and a small one
+ * that wrote 1 MiB of files. */
 static const struct { const char *param, *spec; } fork_specs[] = {
     { "small_64k", "image=forkee grant=console,self mem=8M args=\"64 idle\"" },
     { "large_64m", "image=forkee grant=console,self mem=96M args=\"65536 idle\"" },
     /* four threads (one in a condition variable, two sleeping, main
      * polling): every thread is stopped and copied */
     { "threads_64k", "image=forkee grant=console,self mem=8M args=\"64 threads\"" },
+    /* with 1 MiB of private files (16 of 64 KiB): what a fork's copy of
+     * the files costs (docs/FORK.md, "Files") */
+    { "files_1m", "image=forkee grant=console,fs,self mem=16M args=\"64 idle 1024\"" },
 };
 
 static void end_container(uint64_t id)

@@ -96,6 +96,8 @@ enum aerie_obj_type {
 #define AERIE_TASK_SUSPEND   10  /* (): stops every running or waiting thread of the task (a wait
                                     ends with ECANCELED); returns once all are off their CPUs */
 #define AERIE_TASK_RESUME    11  /* ([AERIE_RESUME_BOOST]): restarts the threads SUSPEND stopped */
+#define AERIE_TASK_CAP_GET   12  /* (slot in task, dst slot in caller, rights mask, badge): a copy of
+                                    one of its capabilities for the caller (CAP_COPY the other way) */
 #define AERIE_MAP_R          0x1   /* required: x86-64 cannot map a page writable or executable but unreadable */
 #define AERIE_MAP_W          0x2
 #define AERIE_MAP_X          0x4
@@ -149,6 +151,12 @@ enum aerie_thread_state {
                                   * fault; ENOMEM if the quota has no room (the pages had
                                   * before stay). Needs WRITE; on other objects a no-op */
 #define AERIE_MEM_COMMIT_MAX (4ull << 20)
+#define AERIE_MEM_CLONE      7   /* (quota cap, the object's own quota cap with AERIE_R_CLONE,
+                                  * dst slot): a copy-on-write clone of the object, charged to
+                                  * the quota (a page for each page it shares); READ and WRITE
+                                  * on the object; mapped in the caller's address space at
+                                  * most (else EBUSY); not DMA, device, boot, pinned or UTCB
+                                  * memory (ETYPE / EBUSY) */
 
 /* ---- IRQ control, IRQs ---- */
 #define AERIE_IRQCTL_GET_GSI 1   /* (quota cap, gsi, flags, dst slot) */

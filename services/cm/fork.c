@@ -3,14 +3,15 @@
  * (docs/FORK.md). The original's threads are stopped once; for each clone
  * cm makes quotas with the original's limits, the grants its spec had
  * (a new console stream, a new fs session with a copy of the private
- * files, a net client without ports), has the kernel copy the task
+ * files made inside the fs service, a net client without ports), has the kernel copy the task
  * (TASK_CLONE: its memory shared copy-on-write, its capability slots,
  * every thread with its registers), puts the new grants into the slots
  * the old ones had, writes the clone block (aerie/capenv.h) that tells
  * the program it is a clone and gives it fresh randomness, and starts it.
  * Then the original runs on. The original is stopped with Task SUSPEND,
  * every thread of it at once, so a container of several threads is
- * copied as one consistent image.
+ * copied as one consistent image; what its fs client still queued is
+ * run first (FS_ADMIN_RUN_QUEUED), so its files are as its program saw.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,85 +94,6 @@ static int clone_quotas(const struct container *s, struct container *c)
     return r;
 }
 
-/* Copies directory dir of session from into session to: every file the
- * new session does not already have as it is (the image's files it
- * shares are skipped), eagerly — the fs service has no copy-on-write
- * between sessions. Deletions of image files are not carried over. */
-static int copy_tree(uint32_t from, uint32_t to, const char *dir, unsigned depth);
-
-/* One directory's listing, read in pieces into recs: its own buffer per
- * level, as the recursion below would overwrite a shared one (review3
- * F5: the parent's remaining entries were lost). The file buffers a and b
- * are used only between recursions, so they are shared. */
-static int copy_dir(uint32_t from, uint32_t to, const char *dir, unsigned depth, uint8_t *recs)
-{
-    static __thread uint8_t a[FS_ADMIN_READ_MAX], b[FS_ADMIN_READ_MAX];
-    uint64_t cookie = 0;
-    bool eof = false;
-    while (!eof) {
-        unsigned count = 0;
-        int64_t n = ae_fs_admin_list(cm.fs_admin, from, dir, &cookie, &eof, recs, FS_ADMIN_LIST_MAX, &count);
-        if (n < 0)
-            return (int)n;
-        for (int64_t off = 0; off + 2 <= n; ) {
-            uint8_t type = recs[off], len = recs[off + 1];
-            const char *name = (const char *)&recs[off + 2];
-            if ((len == 1 && name[0] == '.') || (len == 2 && name[0] == '.' && name[1] == '.')) {
-                off += 2 + len;
-                continue;
-            }
-            char path[512];
-            snprintf(path, sizeof path, "%s/%.*s", strcmp(dir, "/") ? dir : "", len, (const char *)&recs[off + 2]);
-            off += 2 + len;
-            uint32_t ftype, t2, mode, m2;
-            uint64_t size, s2;
-            (void)type;                      /* the record's type: stat says it again, after any change */
-            if (ae_fs_admin_stat(cm.fs_admin, from, path, &ftype, &size, &mode))
-                continue;                    /* gone meanwhile */
-            bool have = !ae_fs_admin_stat(cm.fs_admin, to, path, &t2, &s2, &m2);
-            if (ftype == FS_TYPE_DIR) {
-                if (!have && ae_fs_admin_mkdir(cm.fs_admin, to, path, mode) < 0)
-                    return AE_EIO;
-                int r = copy_tree(from, to, path, depth + 1);
-                if (r)
-                    return r;
-                continue;
-            }
-            if (ftype != FS_TYPE_FILE)
-                continue;                    /* symbolic links: not copied (docs/FORK.md) */
-            bool same = have && t2 == ftype && s2 == size;
-            for (uint64_t at = 0; same && at < size; at += sizeof a) {
-                int64_t x = ae_fs_admin_read(cm.fs_admin, from, path, at, a, sizeof a, 0);
-                int64_t y = ae_fs_admin_read(cm.fs_admin, to, path, at, b, sizeof b, 0);
-                same = x == y && x > 0 && !memcmp(a, b, (size_t)x);
-            }
-            for (uint64_t at = 0; !same && (at < size || at == 0); at += sizeof a) {
-                int64_t x = ae_fs_admin_read(cm.fs_admin, from, path, at, a, sizeof a, 0);
-                if (x < 0)
-                    return (int)x;
-                if (ae_fs_admin_write(cm.fs_admin, to, path, at, a, (uint64_t)x,
-                                      at ? 0 : FS_ADMIN_W_CREATE | FS_ADMIN_W_TRUNC, mode) != x)
-                    return AE_EIO;
-                if (x == 0)
-                    break;
-            }
-        }
-    }
-    return 0;
-}
-
-static int copy_tree(uint32_t from, uint32_t to, const char *dir, unsigned depth)
-{
-    if (depth > 32)
-        return AE_ELOOP;
-    uint8_t *recs = malloc(FS_ADMIN_LIST_MAX);
-    if (!recs)
-        return AE_ENOMEM;
-    int r = copy_dir(from, to, dir, depth, recs);
-    free(recs);
-    return r;
-}
-
 /* A new fs session on the image, with the original's private files. */
 static int fork_fs(struct forking *f, char *err, size_t errlen)
 {
@@ -196,9 +118,9 @@ static int fork_fs(struct forking *f, char *err, size_t errlen)
         return r;
     }
     c->fs_session = id;
-    uint64_t st[FS_SSTAT_WORDS] = { 0 };
-    ae_fs_admin_session_stats(cm.fs_admin, (uint32_t)f->src->fs_session, st);
-    if (st[FS_SSTAT_INODES] && (r = copy_tree((uint32_t)f->src->fs_session, id, "/", 0))) {
+    /* Inside the service: every file, directory, deletion of an image
+     * file, symbolic and hard link of the original's private layer. */
+    if ((r = ae_fs_admin_fork_session(cm.fs_admin, (uint32_t)f->src->fs_session, id))) {
         snprintf(err, errlen, "fork: copying the container's files failed (error %d)", r);
         cm_free_slot(&cap);
         return r;
@@ -402,6 +324,12 @@ int cm_fork(struct container *s, unsigned n, struct container **out, unsigned *m
         snprintf(err, errlen, "fork: it could not be stopped (error %d)", r);
         return r;
     }
+    /* Writes its libaerie queued (write-behind) and did not send yet were
+     * already a success to its program: the fs service runs them now, so
+     * the copy below has them (finding F3). A buffer gone (AE_EDEAD) has
+     * nothing to run; the copy goes on either way. */
+    if (s->fs_session)
+        (void)ae_fs_admin_run_queued(cm.fs_admin, (uint32_t)s->fs_session, NULL);
     for (*made = 0; *made < n && !r; ) {
         r = fork_one(s, *made + 1, &out[*made], err, errlen);
         if (!r)

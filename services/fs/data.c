@@ -180,6 +180,40 @@ void file_free_pages(struct fs_unode *n)
     pages_trim(n, 0);
 }
 
+/* *slot: a copy of src (level h: an index page; 0: a data page), linked
+ * in before its children are made, so a failure leaves a tree
+ * pages_trim can free. Recursion is at most FS_RADIX_HEIGHT deep. */
+static int copy_level(struct fs_unode *n, void **slot, void *const *src, unsigned h)
+{
+    struct fs_layer *L = n->layer;
+    int r = layer_charge_pages(L, 1);
+    if (r)
+        return r;
+    if ((r = L->env->page_alloc(L->env->ctx, slot))) {
+        *slot = NULL;
+        layer_uncharge_pages(L, 1);
+        return r;
+    }
+    n->f.npages++;
+    if (h == 0) {
+        memcpy(*slot, src, FS_PAGE);
+        return 0;
+    }
+    memset(*slot, 0, FS_PAGE);
+    for (unsigned s = 0; s < FS_RADIX_SLOTS && !r; s++)
+        if (src[s])
+            r = copy_level(n, &((void **)*slot)[s], src[s], h - 1);
+    return r;
+}
+
+int file_copy_pages(struct fs_unode *n, const struct fs_unode *from)
+{
+    if (!from->f.pages.root)
+        return 0;
+    n->f.pages.height = from->f.pages.height;
+    return copy_level(n, &n->f.pages.root, from->f.pages.root, from->f.pages.height);
+}
+
 int64_t lower_read(const struct fs_lnode *n, uint64_t off, void *buf, uint64_t len)
 {
     if (off >= n->size)

@@ -195,6 +195,16 @@ bool fs_session_mounts_none(struct fs_session *s);
 int fs_readdir(struct fs_session *s, uint64_t handle, uint64_t cookie, fs_emit_fn emit,
                void *ctx, bool *eof);
 
+/* Copies src's private layer into dst, a session of the same image whose
+ * own layer is still empty (a fork: docs/FORK.md): every node with its
+ * inode number, attributes and pages (copied, charged to dst's limits),
+ * every name, whiteout, symbolic and hard link; dst never hands out a
+ * handle value src has open. Mounted volumes are not copied. AE_EINVAL:
+ * the same session, or another image; AE_ENOTEMPTY: dst has files;
+ * AE_EBUSY: dst has handles open; AE_EROFS; AE_EDEAD; AE_ENOSPC / AE_ENOMEM with dst
+ * holding part of the copy (its opener closes it). */
+int fs_session_fork(struct fs_session *src, struct fs_session *dst);
+
 /* Checks every invariant of the session's private layer (and its mounted
  * volumes): counters, accounting, hash chains. Returns 0 or AE_EINVAL with
  * a static description in *why. For tests and fuzzers. */

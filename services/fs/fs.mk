@@ -3,7 +3,7 @@
 # UBSan for the host tests and fuzz targets.
 
 FS_SRC   := $(addprefix services/fs/,path.c lower.c node.c dir.c data.c walk.c session.c ops.c names.c \
-                                     attr.c decode.c check.c)
+                                     attr.c decode.c check.c clone.c)
 FS_HDRS  := $(wildcard services/fs/*.h) include/aerie/proto/fs.h include/aerie/errors.h $(IMG_HDRS)
 FS_TESTS := test_fs_path test_fs_ops test_fs_overlay test_fs_limits test_fs_threads test_fs_proto test_fs_links
 

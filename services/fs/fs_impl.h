@@ -267,6 +267,10 @@ int64_t lower_read(const struct fs_lnode *n, uint64_t off, void *buf, uint64_t l
 int64_t file_write(struct fs_unode *n, uint64_t off, const void *buf, uint64_t len);
 int file_truncate(struct fs_unode *n, uint64_t size);
 void file_free_pages(struct fs_unode *n);
+/* n (a new file of another layer): a copy of every private page of from,
+ * charged to n's layer; on an error the pages made so far stay counted
+ * in n (file_free_pages frees them). */
+int file_copy_pages(struct fs_unode *n, const struct fs_unode *from);
 int file_check(const struct fs_unode *n, const char **why);
 
 /* walk.c */

@@ -3,7 +3,9 @@
  * container manager as the operator drives it: a container fills an
  * array and 8 clones each change their part of it and see only their
  * own change; random numbers differ across the clones and the original;
- * the clones get the original's files as a copy; killing a clone leaves
+ * the clones get the original's files as a copy (deletions and links
+ * too, and kept when the original ends), with the writes its libaerie
+ * still queued; killing a clone leaves
  * the others; a container blocked in an IPC receive is forked as
  * documented; a container of several threads is forked with every
  * thread; only cm.admin forks; refusals name their reason; and the
@@ -339,6 +341,77 @@ static void fork_clone_drops_its_fs_caches(void)
     ae_cm_remove(cmcap, id);
 }
 
+/* Finding F3: the original wrote /behind with 40 small write()s that its
+ * libaerie queued (write-behind) and had not sent when it was stopped;
+ * the fork has the fs service run them first, so each clone's copy holds
+ * every byte the program saw written, and the original's queue runs once:
+ * its next write and close leave exactly 41 records. */
+static void fork_sees_writes_queued_behind(void)
+{
+    uint64_t id = start_ready("image=forkee grant=console,fs,self mem=8M args=\"64 behind\"");
+    CHECK(id != 0);
+    sleep_ms(30);                            /* into its receive */
+    uint64_t ids[2];
+    CHECK_EQ(fork_n(id, 2, ids), 0);
+    static char log[4096];
+    char buf[8];
+    struct outcome o;
+    for (unsigned i = 0; i < 2; i++) {
+        bool ended = end_of(ids[i], &o, log, sizeof log);
+        if (!ended || !strstr(log, "behind=ok (4000)"))
+            printf("  clone %u's log: %s\n", i + 1, log);
+        CHECK(ended);
+        CHECK(strstr(log, "behind=ok (4000)") != NULL);
+        uint32_t type, mode;
+        uint64_t size = 0;
+        CHECK_EQ(ae_cm_fs_stat(admin, ids[i], "/behind", &type, &size, &mode), 0);
+        CHECK_EQ(size, 4000);
+        CHECK_EQ(ae_cm_fs_read(admin, ids[i], "/behind", 3900, buf, 4, 0), 4);
+        CHECK(!memcmp(buf, "nopq", 4));       /* record 39's first bytes: 'a' + 39 * 7 % 26 */
+    }
+    CHECK_EQ(ae_cm_fs_write(admin, id, "/done", 0, "x", 1, CM_FS_W_CREATE, 0644), 1);
+    bool ended = end_of(id, &o, log, sizeof log);
+    if (!ended || !strstr(log, "behind=ok (4100)"))
+        printf("  original's log: %s\n", log);
+    CHECK(ended);
+    CHECK(strstr(log, "behind=ok (4100)") != NULL);
+    for (unsigned i = 0; i < 2; i++)
+        ae_cm_remove(cmcap, ids[i]);
+    ae_cm_remove(cmcap, id);
+}
+
+/* The files a clone gets are the original's whole private layer, copied
+ * inside the fs service (FS_ADMIN_FORK_SESSION): a file with a second
+ * name (one node), a symbolic link, and an image file the original
+ * deleted, which stays deleted; and they are the clone's own, so ending
+ * the original at once leaves them whole. */
+static void fork_carries_deletions_and_links_past_the_original(void)
+{
+    uint64_t id = start_ready("image=forkee grant=console,fs,self mem=8M args=\"64 links\"");
+    CHECK(id != 0);
+    sleep_ms(30);                            /* into its receive */
+    uint64_t ids[2];
+    CHECK_EQ(fork_n(id, 2, ids), 0);
+    CHECK_EQ(ae_cm_kill(cmcap, id), 0);      /* the original goes first */
+    ae_cm_remove(cmcap, id);
+    static char log[4096];
+    struct outcome o;
+    for (unsigned i = 0; i < 2; i++) {
+        bool ended = end_of(ids[i], &o, log, sizeof log);
+        if (!ended || !strstr(log, "links=ok"))
+            printf("  clone %u's log: %s\n", i + 1, log);
+        CHECK(ended);
+        CHECK(strstr(log, "links=ok") != NULL);
+        char buf[16] = "";
+        uint32_t type, mode;
+        uint64_t size;
+        CHECK_EQ(ae_cm_fs_read(admin, ids[i], "/kept2", 0, buf, sizeof buf, 0), 10);
+        CHECK(!memcmp(buf, "kept bytes", 10));
+        CHECK_EQ(ae_cm_fs_stat(admin, ids[i], "/seed", &type, &size, &mode), (uint64_t)AE_ENOENT);
+        ae_cm_remove(cmcap, ids[i]);
+    }
+}
+
 static void expect_refusal(uint64_t cm, uint64_t id, unsigned n, int want, const char *msg)
 {
     uint64_t ids[CM_FORK_MAX];
@@ -429,6 +502,8 @@ int main(void)
     RUN(fork_of_a_multithreaded_container);
     RUN(fork_copies_of_grants_stay_with_the_original);
     RUN(fork_clone_drops_its_fs_caches);
+    RUN(fork_sees_writes_queued_behind);
+    RUN(fork_carries_deletions_and_links_past_the_original);
     RUN(fork_refusals_name_their_reason);
     RUN(fork_returns_every_page);
     return TESTS_DONE();

@@ -306,3 +306,78 @@ FSTEST(image_reads_charge_no_pages, "reading a whole image (its 200+ KiB program
     ft_session_close(&s);
     CHECK_EQ(ft_stat(FS_STAT_DATA_PAGES), pages);           /* closing freed them */
 }
+
+static int fork_raw(uint64_t cap, uint64_t from, uint64_t to)
+{
+    ae_utcb()->mr[0] = from;
+    ae_utcb()->mr[1] = to;
+    int64_t r = ae_call(cap, AERIE_INFO(FS_ADMIN_FORK_SESSION, 2, 0), AERIE_TIMEOUT_FOREVER);
+    return r < 0 ? (int)r : proto_status_of(AERIE_INFO_LABEL((uint64_t)r));
+}
+
+FSTEST(admin_fork_session_copies_private_files, "FS_ADMIN_FORK_SESSION gives a new session of the image the "
+       "private files, deletions and links of another; each then changes alone; refusals change nothing")
+{
+    struct ft_session a, b, c, e;
+    CHECK_OK(ft_session_open(&a, FT_IMAGE, MiB, 64));
+    CHECK_OK(ft_session_open(&b, FT_IMAGE, MiB, 64));
+    uint64_t h;
+    static char data[10000];
+    for (unsigned i = 0; i < sizeof data; i++)
+        data[i] = (char)(i * 7);
+    CHECK_OK(ae_fs_mkdir(&a.conn, "/d", 0755));
+    CHECK_OK(ae_fs_open(&a.conn, "/d/new", FS_O_RDWR | FS_O_CREAT, 0640, &h, NULL));
+    CHECK_EQ(ae_fs_write(&a.conn, h, 0, data, sizeof data), sizeof data);
+    CHECK_OK(ae_fs_close(&a.conn, h));
+    CHECK_OK(ae_fs_link(&a.conn, "/d/new", "/again"));
+    CHECK_OK(ae_fs_symlink(&a.conn, "/etc/motd", "/ln"));
+    CHECK_OK(ae_fs_unlink(&a.conn, "/etc/motd"));                 /* an image file: deleted */
+    CHECK_OK(ae_fs_admin_fork_session(ft_admin, a.id, b.id));
+    static char got[sizeof data];
+    CHECK_EQ(slurp(&b.conn, "/d/new", got, sizeof got), sizeof data);
+    CHECK(!memcmp(got, data, sizeof data));
+    struct ae_fs_stat s1, s2;
+    CHECK_OK(ae_fs_stat(&b.conn, "/again", &s1));
+    CHECK_OK(ae_fs_stat(&a.conn, "/again", &s2));
+    CHECK_EQ(s1.ino, s2.ino);
+    CHECK_EQ(s1.nlink, 2);
+    CHECK_EQ(s1.mode, 0640);
+    char target[32] = "";
+    CHECK_EQ(ae_fs_readlink(&b.conn, "/ln", target, sizeof target), 9);
+    CHECK(!memcmp(target, "/etc/motd", 9));
+    CHECK_EQ(ae_fs_stat(&b.conn, "/etc/motd", &s1), AE_ENOENT);
+    uint64_t sa[FS_SSTAT_WORDS], sb[FS_SSTAT_WORDS];
+    CHECK_OK(ae_fs_admin_session_stats(ft_admin, a.id, sa));
+    CHECK_OK(ae_fs_admin_session_stats(ft_admin, b.id, sb));
+    CHECK_EQ(sb[FS_SSTAT_DATA_BYTES], sa[FS_SSTAT_DATA_BYTES]);
+    CHECK_EQ(sb[FS_SSTAT_INODES], sa[FS_SSTAT_INODES]);
+    CHECK_OK(ae_fs_admin_check(ft_admin, b.id));
+    /* Each alone from now on; b keeps its files when a is gone. */
+    CHECK_OK(ae_fs_open(&b.conn, "/d/new", FS_O_RDWR, 0, &h, NULL));
+    CHECK_EQ(ae_fs_write(&b.conn, h, 0, "B", 1), 1);
+    CHECK_OK(ae_fs_close(&b.conn, h));
+    CHECK_EQ(slurp(&a.conn, "/d/new", got, 1), 1);
+    CHECK_EQ(got[0], data[0]);
+    /* Refusals: not the admin, the same or unknown ids, a destination
+     * with files, another image; none changes anything. */
+    CHECK_OK(ft_session_open(&c, FT_IMAGE, MiB, 64));
+    CHECK_OK(ft_session_open(&e, NULL, MiB, 64));
+    CHECK_EQ(fork_raw(a.cap, a.id, c.id), AE_EPERM);
+    CHECK_EQ(fork_raw(ft_fs, a.id, c.id), AE_EPERM);
+    CHECK_EQ(ae_fs_admin_fork_session(ft_admin, a.id, a.id), AE_EINVAL);
+    CHECK_EQ(ae_fs_admin_fork_session(ft_admin, a.id, 0x7fffffff), AE_ENOENT);
+    CHECK_EQ(ae_fs_admin_fork_session(ft_admin, 0x7fffffff, c.id), AE_ENOENT);
+    CHECK_EQ(fork_raw(ft_admin, 1ull << 40 | a.id, c.id), AE_ENOENT);
+    CHECK_EQ(fork_raw(ft_admin, a.id, ~0ull), AE_ENOENT);
+    CHECK_EQ(ae_fs_admin_fork_session(ft_admin, a.id, b.id), AE_ENOTEMPTY);
+    CHECK_EQ(ae_fs_admin_fork_session(ft_admin, a.id, e.id), AE_EINVAL);
+    CHECK_EQ(ae_fs_stat(&c.conn, "/d", &s1), AE_ENOENT);
+    CHECK_OK(ae_fs_stat(&c.conn, "/etc/motd", &s1));
+    ft_session_close(&a);
+    CHECK_EQ(slurp(&b.conn, "/d/new", got, sizeof got), sizeof data);
+    CHECK_EQ(got[0], 'B');
+    CHECK_OK(ae_fs_admin_check(ft_admin, b.id));
+    ft_session_close(&b);
+    ft_session_close(&c);
+    ft_session_close(&e);
+}

@@ -766,6 +766,129 @@ static void long_expansions_are_enametoolong(void)
     end();
 }
 
+/* A fork (fs_session_fork: docs/FORK.md, "Files"): B gets S's private
+ * layer — files with their pages (a sparse one too), a file half read
+ * from the image, a hard link kept one node, a symbolic link, an image
+ * file S deleted — with the same inode numbers and accounting, and from
+ * then on each changes alone; S can go first. */
+static void session_fork_copies_the_private_layer(void)
+{
+    begin();
+    static char big[3 * 4096 + 100];
+    for (size_t i = 0; i < sizeof big; i++)
+        big[i] = (char)('a' + i % 23);
+    CHECK_RC(put_file(S, "f", big, sizeof big), sizeof big);
+    uint64_t h;
+    CHECK_RC(fs_open(S, P("f"), FS_O_WRONLY, 0, &h, NULL), 0);
+    CHECK_RC(fs_write(S, h, 5ull << 20, "far", 3), 3);           /* index pages of a sparse file */
+    CHECK_RC(fs_close(S, h), 0);
+    CHECK_RC(fs_mkdir(S, P("dir"), 0750), 0);
+    CHECK_RC(put_file(S, "dir/g", "gee", 3), 3);
+    CHECK_RC(fs_link(S, P("f"), P("dir/f2"), 0), 0);
+    CHECK_RC(link_to(S, "etc/conf", "ln"), 0);
+    CHECK_RC(fs_unlink(S, P("etc/hosts")), 0);                    /* a whiteout */
+    CHECK_RC(put_file(S, "gone", "x", 1), 1);
+    CHECK_RC(fs_unlink(S, P("gone")), 0);                         /* a cookie left unused */
+    CHECK_RC(put_file(S, "late", "l", 1), 1);
+    CHECK_RC(fs_open(S, P("bin/app"), FS_O_WRONLY, 0, &h, NULL), 0);
+    CHECK_RC(fs_write(S, h, 1, "X", 1), 1);                       /* a page over image data */
+    CHECK_RC(fs_close(S, h), 0);
+    CHECK_RC(fs_mkdir(S, P("x/d/new"), 0700), 0);                 /* under a copied-up image directory */
+    uint64_t held[3];
+    for (int i = 0; i < 3; i++)
+        CHECK_RC(fs_open(S, P("dir/g"), FS_O_RDONLY, 0, &held[i], NULL), 0);
+    CHECK_RC(fs_close(S, held[1]), 0);
+    CHECK_RC(fs_session_fork(S, B), 0);
+    /* B hands out none of the values S's handles have: one a clone still
+     * holds from its original names nothing in B, never a file B opened. */
+    uint64_t hb[4];
+    for (int i = 0; i < 4; i++) {
+        CHECK_RC(fs_open(B, P("f"), FS_O_RDONLY, 0, &hb[i], NULL), 0);
+        CHECK(hb[i] != held[0] && hb[i] != held[2]);
+    }
+    struct fs_stat hs;
+    CHECK_RC(fs_fstat(B, held[0], &hs), AE_EBADF);
+    for (int i = 0; i < 4; i++)
+        CHECK_RC(fs_close(B, hb[i]), 0);
+    CHECK_RC(fs_close(S, held[0]), 0);
+    CHECK_RC(fs_close(S, held[2]), 0);
+    check_ok(B);
+    struct fs_usage us, ub;
+    CHECK_RC(fs_statfs(S, &us), 0);
+    CHECK_RC(fs_statfs(B, &ub), 0);
+    CHECK_RC(ub.bytes_used, us.bytes_used);
+    CHECK_RC(ub.inodes_used, us.inodes_used);
+    static char got[sizeof big];
+    CHECK_RC(get_file(B, "f", got, sizeof big), sizeof big);
+    CHECK(!memcmp(got, big, sizeof big));
+    struct fs_stat a, b, c;
+    CHECK_RC(fs_stat(B, P("f"), &a), 0);
+    CHECK_RC(fs_stat(B, P("dir/f2"), &b), 0);
+    CHECK_RC(fs_stat(S, P("f"), &c), 0);
+    CHECK_RC(a.ino, b.ino);
+    CHECK_RC(a.ino, c.ino);
+    CHECK_RC(a.nlink, 2);
+    CHECK_RC(a.size, (5ull << 20) + 3);
+    CHECK_RC(a.mtime, c.mtime);
+    CHECK_RC(fs_stat(B, P("dir"), &a), 0);
+    CHECK_RC(a.mode, 0750);
+    CHECK_STR(cat(B, "dir/g"), "gee");
+    char t[64];
+    CHECK_RC(readlink_str(B, "ln", t, sizeof t), 8);
+    CHECK_STR(t, "etc/conf");
+    CHECK_STR(cat(B, "ln"), "conf=1");
+    CHECK_RC(fs_stat(B, P("etc/hosts"), &a), AE_ENOENT);
+    CHECK_RC(fs_stat(B, P("gone"), &a), AE_ENOENT);
+    CHECK_STR(cat(B, "bin/app"), "aXp");
+    CHECK_RC(fs_stat(B, P("x/d/new"), &a), 0);
+    char ls[256], ls2[256];
+    CHECK_RC(list_dir(B, "/", ls, sizeof ls), list_dir(S, "/", ls2, sizeof ls2));
+    CHECK_STR(ls, ls2);
+    CHECK_RC(list_dir(B, "x/d", ls, sizeof ls), 3);
+    /* From now on each alone; a new node of B's gets a number of its own. */
+    CHECK_RC(put_file(B, "dir/g", "bee", 3), 3);
+    CHECK_STR(cat(S, "dir/g"), "gee");
+    CHECK_RC(put_file(B, "newer", "n", 1), 1);
+    CHECK_RC(fs_stat(B, P("newer"), &a), 0);
+    CHECK_RC(fs_stat(S, P("late"), &b), 0);
+    CHECK(a.ino > b.ino);
+    check_ok(S);
+    fs_session_destroy(S);                                        /* the original goes first */
+    CHECK_RC(get_file(B, "f", got, sizeof big), sizeof big);
+    CHECK(!memcmp(got, big, sizeof big));
+    S = session(IMG, big_limits(), 0);
+    end();
+}
+
+static void session_fork_refusals(void)
+{
+    begin();
+    CHECK_RC(put_file(S, "f", "data", 4), 4);
+    CHECK_RC(fs_session_fork(S, S), AE_EINVAL);
+    struct fs_session *none = session(NULL, big_limits(), 0);
+    CHECK_RC(fs_session_fork(S, none), AE_EINVAL);                /* another image */
+    CHECK_RC(fs_session_fork(none, S), AE_EINVAL);
+    fs_session_destroy(none);
+    struct fs_session *ro = session(IMG, big_limits(), FS_SESSION_RDONLY);
+    CHECK_RC(fs_session_fork(S, ro), AE_EROFS);
+    fs_session_destroy(ro);
+    uint64_t h;
+    CHECK_RC(fs_open(B, P("etc/conf"), FS_O_RDONLY, 0, &h, NULL), 0);
+    CHECK_RC(fs_session_fork(S, B), AE_EBUSY);                    /* a handle open in B */
+    CHECK_RC(fs_close(B, h), 0);
+    CHECK_RC(put_file(B, "mine", "m", 1), 1);
+    CHECK_RC(fs_session_fork(S, B), AE_ENOTEMPTY);
+    CHECK_STR(cat(B, "mine"), "m");
+    struct fs_limits small = { .data_bytes = 4096, .inodes = 64, .handles = 16 };
+    static char big[3 * 4096];
+    CHECK_RC(put_file(S, "big", big, sizeof big), sizeof big);
+    struct fs_session *tiny = session(IMG, small, 0);
+    CHECK_RC(fs_session_fork(S, tiny), AE_ENOSPC);                /* a part copied: its opener closes it */
+    check_ok(tiny);
+    fs_session_destroy(tiny);
+    end();
+}
+
 int main(void)
 {
     RUN(symlink_is_read_and_followed);
@@ -790,5 +913,7 @@ int main(void)
     RUN(image_directory_handle_sees_later_copy_ups);
     RUN(links_cross_mounts_and_resolve_in_each_sessions_root);
     RUN(long_expansions_are_enametoolong);
+    RUN(session_fork_copies_the_private_layer);
+    RUN(session_fork_refusals);
     return TESTS_DONE();
 }

@@ -268,7 +268,13 @@ struct fs_dirent_rec {
  *   runs the first nops (at most FS_SHCTL_OPS_MAX) of them on the session,
  *   in order, writes each one's result into res[i] as soon as it is done
  *   (so a client whose request failed with AE_EIO, the service having
- *   died, knows which ran), and sets nops to 0. They act on the caller's
+ *   died, knows which ran), and sets nops to 0 — by compare-and-swap from
+ *   the count it ran, running the ones appended meanwhile first. A client
+ *   shows each operation here as it queues it (ops[k] and res[k] =
+ *   FS_DEFER_NOT_RUN, then nops k -> k+1 by compare-and-swap), so that
+ *   FS_ADMIN_RUN_QUEUED can run them without a request of its own (a fork
+ *   of a stopped container); a client that finds nops 0 where it had shown
+ *   k knows the first k ran, with res[] their results. They act on the caller's
  *   own session only, and a bad one (unknown op, a handle that is not
  *   open, a range outside the buffer) fails alone (its res: an AE_* code).
  *   If any FS_DEFER_WRITE or FS_DEFER_UNLINK was among them, `changes`
@@ -392,6 +398,22 @@ static inline int fs_op_changes_things(uint64_t label, const uint64_t *w, unsign
  *                           A session's image path "@NAME/DIR" is DIR of it.
  *   FS_ADMIN_ARCHIVE_DROP   0: name length  1..: bytes: name -> (); AE_EBUSY while
  *                           a session's root is in it
+ *   FS_ADMIN_RUN_QUEUED     0: session id -> 0: operations run. Runs the operations
+ *                           the session's client queued in its buffer's control
+ *                           block (above) as its next request would, now: the
+ *                           container manager's fork calls it on a stopped
+ *                           container so the copy of its files holds every write
+ *                           its program saw succeed. 0 if the session has no
+ *                           buffer or block; AE_EDEAD if the buffer's memory is gone
+ *   FS_ADMIN_FORK_SESSION   0: source session id  1: destination session id -> ();
+ *                           copies the source's private layer (files and their
+ *                           pages, directories, whiteouts, symbolic and hard links,
+ *                           inode numbers, attributes) into the destination, which
+ *                           must be of the same image (else AE_EINVAL; the same id:
+ *                           AE_EINVAL) with no private file yet (AE_ENOTEMPTY).
+ *                           Pages are charged to the destination (AE_ENOSPC: part
+ *                           copied; its opener closes it). Mounted volumes are not
+ *                           copied. For the container manager's fork (docs/FORK.md).
  */
 enum fs_service_op {
     FS_OP_ATTACH           = 32,
@@ -409,6 +431,8 @@ enum fs_service_op {
     FS_ADMIN_SESSION_STATS = 75,
     FS_ADMIN_ARCHIVE_ADD   = 76,
     FS_ADMIN_ARCHIVE_DROP  = 77,
+    FS_ADMIN_RUN_QUEUED    = 78,
+    FS_ADMIN_FORK_SESSION  = 79,
     FS_SERVICE_OP_END
 };
 

@@ -184,6 +184,23 @@ int ae_fs_admin_check(uint64_t admin, uint32_t id)
     return (int)admin_call(admin, FS_ADMIN_CHECK, 1, NULL, 0, NULL);
 }
 
+int ae_fs_admin_run_queued(uint64_t admin, uint32_t id, uint64_t *ran)
+{
+    uint64_t out = 0;
+    ae_utcb()->mr[0] = id;
+    int r = (int)admin_call(admin, FS_ADMIN_RUN_QUEUED, 1, &out, 1, NULL);
+    if (ran)
+        *ran = r ? 0 : out;
+    return r;
+}
+
+int ae_fs_admin_fork_session(uint64_t admin, uint32_t from, uint32_t to)
+{
+    ae_utcb()->mr[0] = from;
+    ae_utcb()->mr[1] = to;
+    return (int)admin_call(admin, FS_ADMIN_FORK_SESSION, 2, NULL, 0, NULL);
+}
+
 int ae_fs_admin_volume_create(uint64_t admin, const char *name, uint64_t data_bytes,
                               uint32_t inodes)
 {

@@ -176,6 +176,8 @@ static void sc_insert(struct ae_fs *fs, uint64_t dir, const char *path, bool nof
 
 /* Queues an operation for the next request; false if the queue is full.
  * One place stays free for the read-ahead's position (ra_drop). */
+static void show_queue(struct ae_fs *fs);
+
 static bool defer(struct ae_fs *fs, uint64_t op, uint64_t a, uint64_t b, uint64_t c,
                   bool last_place)
 {
@@ -186,6 +188,7 @@ static bool defer(struct ae_fs *fs, uint64_t op, uint64_t a, uint64_t b, uint64_
     fs->defer[fs->ndefer][2] = b;
     fs->defer[fs->ndefer][3] = c;
     fs->ndefer++;
+    show_queue(fs);                       /* in the block at once: a fork may run it (below) */
     return true;
 }
 
@@ -237,8 +240,11 @@ static void settle(struct ae_fs *fs, const uint64_t *op, int64_t res)
 
 /* Drops the queued writes and unlinks (they can no longer be sent),
  * leaving err for each written handle. */
+static void unshow(struct ae_fs *fs);
+
 static void drop_behind(struct ae_fs *fs, int err)
 {
+    unshow(fs);                           /* the block's copy would no longer match */
     uint32_t kept = 0;
     for (uint32_t i = 0; i < fs->ndefer; i++) {
         uint64_t *op = fs->defer[i];
@@ -294,6 +300,87 @@ static void after_eio(struct ae_fs *fs, struct fs_shctl *c)
     fs->room = 0;                         /* look again before queueing more */
 }
 
+/* ---- the queue in the control block; connection lock held ------------ */
+
+/* The block shows defer[0..shown): nops == shown. Besides us only the
+ * service writes nops, and only to 0, once it ran what nops counted —
+ * before a request of ours, or at the admin's FS_ADMIN_RUN_QUEUED while
+ * the program was stopped for a fork (docs/FORK.md), between any two of
+ * our instructions. So every store of ours to nops is a compare-and-swap
+ * from shown: one that fails, or nops 0 where we showed some, means the
+ * first `shown` ran, with their results in res[]. */
+
+/* The first n queued operations ran: settled from res[] and dropped. */
+static void took(struct ae_fs *fs, uint32_t n)
+{
+    struct fs_shctl *c = fs->ctl;
+    for (uint32_t i = 0; i < n; i++) {
+        int64_t res = c->res[i];
+        if (fs->defer[i][0] == FS_DEFER_UNLINK && fs->defer[i][3] && res == AE_ENOENT)
+            res = 0;                      /* a retry after AE_EIO: the first try did it */
+        settle(fs, fs->defer[i], res);
+        if (fs->defer[i][0] == FS_DEFER_CLOSE)
+            (void)take_err(fs, fs->defer[i][1]);   /* closed: no call can ask for it */
+    }
+    if (n >= fs->ndefer) {
+        fs->room = fs->room > fs->reserved ? fs->room - fs->reserved : 0;
+        fs->reserved = 0;
+    } else {
+        fs->room = 0;                     /* look again before queueing more */
+    }
+    memmove(fs->defer, fs->defer + n, (fs->ndefer - n) * sizeof fs->defer[0]);
+    fs->ndefer -= n;
+    fs->nbehind = 0;
+    for (uint32_t i = 0; i < fs->ndefer; i++)
+        if (fs->defer[i][0] == FS_DEFER_WRITE || fs->defer[i][0] == FS_DEFER_UNLINK)
+            fs->nbehind++;
+    if (!fs->nbehind)
+        fs->staged = 0;
+    fs->shown = 0;
+}
+
+/* Makes the block show every queued operation (after settling what the
+ * service ran meanwhile). Each is written before nops counts it. */
+static void show_queue(struct ae_fs *fs)
+{
+    struct fs_shctl *c = fs->ctl;
+    while (c) {
+        uint64_t expect = fs->shown;
+        if (expect && __atomic_load_n(&c->nops, __ATOMIC_ACQUIRE) != expect) {
+            took(fs, fs->shown);          /* run unasked */
+            continue;
+        }
+        if (fs->shown == fs->ndefer)
+            return;
+        for (uint32_t i = fs->shown; i < fs->ndefer; i++) {
+            for (unsigned j = 0; j < 4; j++)
+                c->ops[i][j] = fs->defer[i][j];
+            if (fs->defer[i][0] == FS_DEFER_UNLINK)
+                c->ops[i][3] = 0;         /* our retry mark is not the service's */
+            c->res[i] = FS_DEFER_NOT_RUN;
+        }
+        if (__atomic_compare_exchange_n(&c->nops, &expect, fs->ndefer, false, __ATOMIC_ACQ_REL,
+                                        __ATOMIC_ACQUIRE)) {
+            fs->shown = fs->ndefer;
+            return;
+        }
+        if (fs->shown)
+            took(fs, fs->shown);          /* they ran between our look and our swap */
+        else
+            __atomic_store_n(&c->nops, 0, __ATOMIC_RELEASE);   /* not ours: nothing was shown */
+    }
+}
+
+/* Takes the queue back from the block (nops 0), settling first what the
+ * service ran: before the queue changes other than at its end. */
+static void unshow(struct ae_fs *fs)
+{
+    if (fs->ctl && fs->shown &&
+        __atomic_exchange_n(&fs->ctl->nops, 0, __ATOMIC_ACQ_REL) != fs->shown)
+        took(fs, fs->shown);
+    fs->shown = 0;
+}
+
 /* Forgets the read-ahead. The service moved the handle's position past
  * all of it; if we gave out less, the next request first sets it back to
  * where our reader is. */
@@ -335,14 +422,7 @@ static int64_t call(struct ae_fs *fs, uint64_t label, const uint64_t *w, unsigne
     if (c) {
         caches_check(fs);
         ra_drop(fs);
-        for (unsigned i = 0; i < fs->ndefer; i++) {
-            for (unsigned j = 0; j < 4; j++)
-                c->ops[i][j] = fs->defer[i][j];
-            c->res[i] = FS_DEFER_NOT_RUN;
-            if (fs->defer[i][0] == FS_DEFER_UNLINK)
-                c->ops[i][3] = 0;         /* our retry mark is not the service's */
-        }
-        c->nops = fs->ndefer;
+        show_queue(fs);                   /* (each was shown as it was queued) */
         batch = fs->nbehind != 0;
         before = fs->seen;
     }
@@ -352,24 +432,12 @@ static int64_t call(struct ae_fs *fs, uint64_t label, const uint64_t *w, unsigne
     int status = r < 0 ? (r == AE_EDEAD || r == AE_ECANCELED ? AE_EIO : r == AE_ECAP ? AE_EDEAD : (int)r)
                        : proto_status_of(AERIE_INFO_LABEL((uint64_t)r));
     if (c) {
-        if (c->nops == 0) {               /* the service ran them */
-            for (unsigned i = 0; i < fs->ndefer; i++) {
-                int64_t res = c->res[i];
-                if (fs->defer[i][0] == FS_DEFER_UNLINK && fs->defer[i][3] && res == AE_ENOENT)
-                    res = 0;              /* a retry after AE_EIO: the first try did it */
-                settle(fs, fs->defer[i], res);
-                if (fs->defer[i][0] == FS_DEFER_CLOSE)
-                    (void)take_err(fs, fs->defer[i][1]);   /* closed: no call can ask for it */
-            }
-            fs->ndefer = 0;
-            fs->nbehind = 0;
-            fs->staged = 0;
-            fs->room = fs->room > fs->reserved ? fs->room - fs->reserved : 0;
-            fs->reserved = 0;
-        } else if (status == AE_EIO) {
+        /* Taken back whole: nothing can run them behind us now. */
+        if (__atomic_exchange_n(&c->nops, 0, __ATOMIC_ACQ_REL) == 0)
+            took(fs, fs->shown);          /* the service ran them */
+        else if (status == AE_EIO)
             after_eio(fs, c);             /* some may have run */
-        }
-        c->nops = 0;
+        fs->shown = 0;
         uint64_t after = c->changes;
         bool own = label != FS_OP_ATTACH && fs_op_changes_things(label, w, n);
         fs->fresh = r >= 0 && before != FS_SHCTL_DETACHED &&
@@ -416,6 +484,7 @@ static int attach(struct ae_fs *fs)
     fs->clone_gen = ae_clone_generation();
     fs->buf_bytes = used[0] < fs->want ? used[0] : fs->want;
     fs->buf_mem = slot;
+    fs->shown = 0;                        /* the old block's count is no longer ours */
     if ((used[1] & FS_ATTACH_R_CTL) && fs->buf_bytes + FS_SHCTL_BYTES <= fs->want) {
         fs->ctl = (struct fs_shctl *)(p + fs->buf_bytes);
         fs->priv = used[1] & FS_ATTACH_R_PRIVATE;
@@ -435,6 +504,7 @@ static void drop_buffer(struct ae_fs *fs)
         ae_mem_unmap_delete(fs->buf, fs->want, fs->buf_mem);
     fs->buf = NULL;
     fs->ctl = NULL;                   /* the caches lived in it, or depend on it */
+    fs->shown = 0;
     fs->stale = false;
     ra_drop(fs);
     free(fs->sc);
@@ -448,6 +518,7 @@ static void drop_buffer(struct ae_fs *fs)
  * still to do. Lock held. */
 static int reattach(struct ae_fs *fs)
 {
+    unshow(fs);                           /* what ran through the old block is settled */
     uint8_t *old = fs->buf;
     uint64_t old_mem = fs->buf_mem;
     struct fs_shctl *old_ctl = fs->ctl;
@@ -485,8 +556,15 @@ static int begin(struct ae_fs *fs)
      * does. Its caches go with the buffer (review3 F7), and its queue:
      * the original sends its own. */
     int r = 0;
-    if (fs->buf && fs->clone_gen != ae_clone_generation())
+    if (fs->buf && fs->clone_gen != ae_clone_generation()) {
         drop_buffer(fs);
+        /* What is left queued (closes, seeks) and the errors kept were
+         * about the original session's handles, whose values the new
+         * session hands out again: a close would end a handle of ours. */
+        fs->ndefer = 0;
+        fs->nerr = 0;
+        fs->unlink_err = 0;
+    }
     else if (fs->buf && (fs->stale || (fs->ctl && fs->ctl->changes == FS_SHCTL_DETACHED)))
         r = reattach(fs);
     if (!r && !fs->buf)
@@ -844,7 +922,8 @@ int ae_fs_close_deferred(struct ae_fs *fs, uint64_t handle)
     bool mine = behind_on(fs, handle);    /* its writes' errors are the close's to tell */
     for (uint32_t i = 0; i < fs->nerr && !mine; i++)
         mine = fs->err[i].handle == handle;
-    bool queued = !mine && fs->ctl && defer(fs, FS_DEFER_CLOSE, handle, 0, 0, false);
+    bool queued = !mine && fs->ctl && fs->clone_gen == ae_clone_generation() &&
+                  defer(fs, FS_DEFER_CLOSE, handle, 0, 0, false);   /* a clone's block is not its session's */
     __unlock(&fs->lock);
     return queued ? 0 : ae_fs_close(fs, handle);
 }
@@ -855,7 +934,8 @@ int ae_fs_close_behind(struct ae_fs *fs, uint64_t handle)
     if (fs->ra_len && fs->ra_handle == handle)
         fs->ra_len = 0;
     (void)take_err(fs, handle);           /* the caller does not ask */
-    bool queued = fs->ctl && defer(fs, FS_DEFER_CLOSE, handle, 0, 0, false);
+    bool queued = fs->ctl && fs->clone_gen == ae_clone_generation() &&
+                  defer(fs, FS_DEFER_CLOSE, handle, 0, 0, false);   /* a clone's block is not its session's */
     __unlock(&fs->lock);
     return queued ? 0 : ae_fs_close(fs, handle);
 }
@@ -1017,10 +1097,10 @@ static bool queue_write(struct ae_fs *fs, uint64_t handle, uint64_t ino, uint64_
         sc_clear(fs);                     /* a size or a time will change: whose, unknown */
     uint64_t at = AE_FS_STAGE + fs->staged;
     memcpy(fs->buf + at, buf, len);
-    (void)defer(fs, FS_DEFER_WRITE, handle, off, FS_DEFER_RANGE_OF(at, len), false);
-    fs->staged += (len + 7) & ~7ull;
+    fs->staged += (len + 7) & ~7ull;      /* counted before defer(), which may settle */
+    fs->nbehind++;                        /* a run made unasked (took: it counts again) */
     fs->reserved += need;
-    fs->nbehind++;
+    (void)defer(fs, FS_DEFER_WRITE, handle, off, FS_DEFER_RANGE_OF(at, len), false);
     return true;
 }
 
@@ -1179,9 +1259,9 @@ static int queue_unlink(struct ae_fs *fs, const char *path)
         return -1;
     uint64_t ino = e->st.ino, at = AE_FS_STAGE + fs->staged;
     memcpy(fs->buf + at, path, len);
-    (void)defer(fs, FS_DEFER_UNLINK, FS_DEFER_RANGE_OF(at, len), 0, 0, false);
-    fs->staged += (len + 7) & ~7ull;
+    fs->staged += (len + 7) & ~7ull;      /* before defer(), as in queue_write */
     fs->nbehind++;
+    (void)defer(fs, FS_DEFER_UNLINK, FS_DEFER_RANGE_OF(at, len), 0, 0, false);
     sc_drop_touched(fs, ino);             /* its directory, its node's other names */
     for (int nf = 0; nf < 2; nf++)
         if ((e = sc_find(fs, path, len, nf)))

@@ -46,7 +46,7 @@ static int h_file(void *ctx, struct ae_request *rq)
         struct fs_shbuf sb = { b->base, b->bytes };
         struct fs_reply rep;
         uint64_t behind = 0;
-        if (shctl_run_deferred(s->fs, b, &wk->req, &behind))
+        if (shctl_run_deferred(s->fs, b, &wk->req, NULL, &behind))
             shctl_publish(svc, s);     /* the queued writes and unlinks: one change */
         if (behind)
             __atomic_fetch_add(&s->write_bytes, behind, __ATOMIC_RELAXED);
@@ -230,7 +230,7 @@ static int admin_target(struct fs_service *svc, const struct ae_request *rq, uns
     int r = fs_path_parse(bytes, plen, p);
     if (r)
         return r;
-    return rq->w[0] > UINT32_MAX ? AE_ENOENT : session_acquire_id(svc, (uint32_t)rq->w[0], s);
+    return rq->w[0] > UINT32_MAX ? AE_ENOENT : session_acquire_id(svc, (uint32_t)rq->w[0], s, NULL);
 }
 
 static int h_admin_read(void *ctx, struct ae_request *rq)
@@ -391,7 +391,7 @@ static int h_session_stats(void *ctx, struct ae_request *rq)
 {
     struct fs_service *svc = ((struct svc_worker *)ctx)->svc;
     struct svc_session *s;
-    int r = rq->w[0] > UINT32_MAX ? AE_ENOENT : session_acquire_id(svc, (uint32_t)rq->w[0], &s);
+    int r = rq->w[0] > UINT32_MAX ? AE_ENOENT : session_acquire_id(svc, (uint32_t)rq->w[0], &s, NULL);
     if (r)
         return r;
     struct fs_usage u = { 0 };
@@ -415,7 +415,7 @@ static int h_check(void *ctx, struct ae_request *rq)
 {
     struct fs_service *svc = ((struct svc_worker *)ctx)->svc;
     struct svc_session *s;
-    int r = rq->w[0] > UINT32_MAX ? AE_ENOENT : session_acquire_id(svc, (uint32_t)rq->w[0], &s);
+    int r = rq->w[0] > UINT32_MAX ? AE_ENOENT : session_acquire_id(svc, (uint32_t)rq->w[0], &s, NULL);
     if (r)
         return r;
     const char *why = NULL;
@@ -473,6 +473,55 @@ static int h_archive_drop(void *ctx, struct ae_request *rq)
     return archive_drop(svc, name, rq->w[0]);
 }
 
+/* What the session's client queued in its block, run now (a fork: cm
+ * stopped the container, and copies its files next). */
+static int h_run_queued(void *ctx, struct ae_request *rq)
+{
+    struct svc_worker *wk = ctx;
+    struct svc_session *s;
+    struct shbuf *b;
+    int r = rq->w[0] > UINT32_MAX ? AE_ENOENT : session_acquire_id(wk->svc, (uint32_t)rq->w[0], &s, &b);
+    if (r)
+        return r;
+    uint64_t ran = 0, behind = 0;
+    if (b && b->lost)
+        r = AE_EDEAD;
+    else if (b && shctl_run_deferred(s->fs, b, &wk->req, &ran, &behind))
+        shctl_publish(wk->svc, s);      /* its client's caches must not keep the old sizes */
+    if (behind)
+        __atomic_fetch_add(&s->write_bytes, behind, __ATOMIC_RELAXED);
+    session_release(wk->svc, s, b);
+    if (r)
+        return r;
+    rq->reply[0] = ran;
+    rq->nreply = 1;
+    return 0;
+}
+
+/* A fork's files: the source session's private layer into the new one. */
+static int h_fork_session(void *ctx, struct ae_request *rq)
+{
+    struct fs_service *svc = ((struct svc_worker *)ctx)->svc;
+    if (rq->w[0] > UINT32_MAX || rq->w[1] > UINT32_MAX)
+        return AE_ENOENT;
+    if (rq->w[0] == rq->w[1])
+        return AE_EINVAL;
+    struct svc_session *src, *dst;
+    int r = session_acquire_id(svc, (uint32_t)rq->w[0], &src, NULL);
+    if (r)
+        return r;
+    r = session_acquire_id(svc, (uint32_t)rq->w[1], &dst, NULL);
+    if (r) {
+        session_release(svc, src, NULL);
+        return r;
+    }
+    r = fs_session_fork(src->fs, dst->fs);
+    shctl_publish(svc, dst);              /* whatever it holds now: a client's caches must look again */
+    session_release(svc, dst, NULL);
+    session_release(svc, src, NULL);
+    return r;
+}
+
 const struct ae_op svc_ops[FS_SERVICE_OP_END] = {
     [FS_OP_OPEN] = { h_file, 0, AE_CALLER_CLIENT },
     [FS_OP_CLOSE] = { h_file, 0, AE_CALLER_CLIENT },
@@ -514,4 +563,6 @@ const struct ae_op svc_ops[FS_SERVICE_OP_END] = {
     [FS_ADMIN_SESSION_STATS] = { h_session_stats, 1, AE_CALLER_ADMIN },
     [FS_ADMIN_ARCHIVE_ADD] = { h_archive_add, 1, AE_CALLER_ADMIN },
     [FS_ADMIN_ARCHIVE_DROP] = { h_archive_drop, 1, AE_CALLER_ADMIN },
+    [FS_ADMIN_RUN_QUEUED] = { h_run_queued, 1, AE_CALLER_ADMIN },
+    [FS_ADMIN_FORK_SESSION] = { h_fork_session, 2, AE_CALLER_ADMIN },
 };

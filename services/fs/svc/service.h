@@ -63,6 +63,7 @@ struct shbuf {
     uint32_t slot;
     uint32_t refs;                    /* atomic: the session's pointer + requests using it */
     volatile bool lost;               /* its memory vanished under a request */
+    pthread_mutex_t run_lock;         /* one runner of the block's queue at a time (shctl.c) */
 };
 
 /* An image archive added at run time (FS_ADMIN_ARCHIVE_ADD), mapped
@@ -205,9 +206,11 @@ unsigned table_recover(struct fs_service *svc, unsigned *bad);
  * or never opened; AE_EPERM: not a session badge. */
 int session_acquire(struct fs_service *svc, uint64_t badge, struct svc_session **s,
                     struct shbuf **buf);
-/* The same by id, for admin operations (no buffer). AE_ENOENT if none.
- * (Both settle a session whose quota vanished first: acct_settle.) */
-int session_acquire_id(struct fs_service *svc, uint32_t id, struct svc_session **s);
+/* The same by id, for admin operations (and its buffer if buf is not
+ * NULL). AE_ENOENT if none. (Both settle a session whose quota vanished
+ * first: acct_settle.) */
+int session_acquire_id(struct fs_service *svc, uint32_t id, struct svc_session **s,
+                       struct shbuf **buf);
 void session_release(struct fs_service *svc, struct svc_session *s, struct shbuf *buf);
 /* Replaces the session's buffer with b (taking over b's reference). */
 void session_set_buffer(struct fs_service *svc, struct svc_session *s, struct shbuf *b,
@@ -261,9 +264,12 @@ struct shctl_keep;
 void shctl_publish(struct fs_service *svc, struct svc_session *s);
 /* Runs the operations the client queued in b's block on fs (none if b
  * has no block), with req as scratch; true if a write or unlink was among
- * them (the caller then publishes one change). The bytes the queued
- * writes wrote are added to *wrote. */
-bool shctl_run_deferred(struct fs_session *fs, struct shbuf *b, struct fs_request *req, uint64_t *wrote);
+ * them (the caller then publishes one change). *ran (if not NULL): how
+ * many ran; the bytes the queued writes wrote are added to *wrote. Takes
+ * b's run_lock: a request and FS_ADMIN_RUN_QUEUED never run one queue
+ * twice. */
+bool shctl_run_deferred(struct fs_session *fs, struct shbuf *b, struct fs_request *req,
+                        uint64_t *ran, uint64_t *wrote);
 /* ATTACH with a block: a record of mem (the buffer's capability, taken
  * over) that a restarted instance can reach, or NULL (no keeper). */
 struct shctl_keep *shctl_keep_new(uint64_t mem, uint64_t ctl_off);

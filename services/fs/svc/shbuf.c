@@ -93,6 +93,7 @@ int shbuf_attach(struct fs_service *svc, uint64_t mem, uint64_t flags, struct sh
     b->bytes = bytes - ctl;          /* requests may name these; the control block follows */
     b->ctl = ctl ? (struct fs_shctl *)(b->base + b->bytes) : NULL;
     b->refs = 1;
+    pthread_mutex_init(&b->run_lock, NULL);
     r = ae_task_map(ae_self.task, mem, 0, (uint64_t)b->base, bytes, AERIE_MAP_R | AERIE_MAP_W);
     if (r < 0) {
         slot_give(svc, b->slot);

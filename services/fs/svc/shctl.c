@@ -10,7 +10,9 @@
  *   - operations the client queued without waiting for them (closes, a
  *     position to set, small writes and unlinks: docs/FS.md, "Write-behind"),
  *     which we run in order before its next request, leaving each one's
- *     result in the block.
+ *     result in the block — or at once, when the admin asks
+ *     (FS_ADMIN_RUN_QUEUED: a fork of the stopped container copies its
+ *     files next, and must see what its program saw written).
  *
  * The block is the client's own memory: what it writes there reaches only
  * its own session, and what we write there is its session's own count.
@@ -59,44 +61,71 @@ static int64_t run_request(struct fs_session *fs, struct shbuf *b, struct fs_req
     return (int64_t)rep.w[label == FS_OP_WRITE ? 0 : FS_R_UNLINK_TYPE];   /* bytes; what an unlink removed */
 }
 
-bool shctl_run_deferred(struct fs_session *fs, struct shbuf *b, struct fs_request *req, uint64_t *wrote)
+/* Queued operation i of c, run on fs; *moved counts the batch's write
+ * bytes (at most the buffer's). Its result goes into res[i]. */
+static bool run_one(struct fs_session *fs, struct shbuf *b, struct fs_request *req,
+                    struct fs_shctl *c, uint64_t i, uint64_t *moved, uint64_t *wrote)
 {
-    struct fs_shctl *c = b->ctl;
-    if (!c)
-        return false;
-    uint64_t n = c->nops;             /* each word read once: the client may change them */
-    if (!n)
-        return false;
-    if (n > FS_SHCTL_OPS_MAX)
-        n = FS_SHCTL_OPS_MAX;
+    uint64_t op = c->ops[i][0], a = c->ops[i][1], arg = c->ops[i][2], r3 = c->ops[i][3];
+    int64_t res = AE_EINVAL;
     bool changed = false;
-    uint64_t moved = 0;               /* bytes the batch's writes named: at most the buffer */
-    for (uint64_t i = 0; i < n; i++) {
-        uint64_t op = c->ops[i][0], a = c->ops[i][1], arg = c->ops[i][2], r3 = c->ops[i][3];
-        int64_t res = AE_EINVAL;
-        if (op == FS_DEFER_CLOSE) {
-            res = fs_close(fs, a);    /* a handle not open: AE_EBADF */
-        } else if (op == FS_DEFER_SEEK) {
-            if (arg <= FS_FILE_MAX)
-                res = fs_seek(fs, a, (int64_t)arg, FS_SEEK_SET);
-        } else if (op == FS_DEFER_WRITE) {
-            uint64_t len = FS_DEFER_LEN(r3);
-            if (len <= b->bytes - moved) {
-                moved += len;
-                uint64_t w[4] = { a, arg, FS_DEFER_OFF(r3), len };
-                res = run_request(fs, b, req, FS_OP_WRITE, w, 4);
-                if (res > 0)
-                    *wrote += (uint64_t)res;  /* counted as a WRITE's bytes are (aerie stats) */
-                changed = true;
-            }
-        } else if (op == FS_DEFER_UNLINK) {
-            uint64_t w[FS_REQ_WORDS_MAX] = { FS_DEFER_OFF(a), FS_DEFER_LEN(a), 0, 0, 0, 0, arg, 0 };
-            res = run_request(fs, b, req, FS_OP_UNLINK, w, arg ? FS_REQ_WORDS_MAX : 2);
+    if (op == FS_DEFER_CLOSE) {
+        res = fs_close(fs, a);        /* a handle not open: AE_EBADF */
+    } else if (op == FS_DEFER_SEEK) {
+        if (arg <= FS_FILE_MAX)
+            res = fs_seek(fs, a, (int64_t)arg, FS_SEEK_SET);
+    } else if (op == FS_DEFER_WRITE) {
+        uint64_t len = FS_DEFER_LEN(r3);
+        if (len <= b->bytes - *moved) {
+            *moved += len;
+            uint64_t w[4] = { a, arg, FS_DEFER_OFF(r3), len };
+            res = run_request(fs, b, req, FS_OP_WRITE, w, 4);
+            if (res > 0)
+                *wrote += (uint64_t)res;  /* counted as a WRITE's bytes are (aerie stats) */
             changed = true;
         }
-        c->res[i] = res;              /* done: a client that saw us die knows this one ran */
+    } else if (op == FS_DEFER_UNLINK) {
+        uint64_t w[FS_REQ_WORDS_MAX] = { FS_DEFER_OFF(a), FS_DEFER_LEN(a), 0, 0, 0, 0, arg, 0 };
+        res = run_request(fs, b, req, FS_OP_UNLINK, w, arg ? FS_REQ_WORDS_MAX : 2);
+        changed = true;
     }
-    c->nops = 0;
+    c->res[i] = res;                  /* done: a client that saw us die knows this one ran */
+    return changed;
+}
+
+/* The queue is taken back by compare-and-swap from the count we ran: a
+ * client that appended meanwhile (it shows each operation as it queues
+ * it) gets those run too, so none is lost or run twice; at most
+ * FS_SHCTL_OPS_MAX in all, each word read once (the client may change
+ * them). */
+bool shctl_run_deferred(struct fs_session *fs, struct shbuf *b, struct fs_request *req,
+                        uint64_t *ran, uint64_t *wrote)
+{
+    struct fs_shctl *c = b->ctl;
+    if (ran)
+        *ran = 0;
+    if (!c)
+        return false;
+    pthread_mutex_lock(&b->run_lock);
+    bool changed = false;
+    uint64_t moved = 0, i = 0;        /* moved: bytes the batch's writes named */
+    for (unsigned tries = 0;; tries++) {
+        uint64_t seen = __atomic_load_n(&c->nops, __ATOMIC_ACQUIRE);
+        if (seen == 0)
+            break;
+        uint64_t n = seen < FS_SHCTL_OPS_MAX ? seen : FS_SHCTL_OPS_MAX;
+        for (; i < n; i++)
+            changed |= run_one(fs, b, req, c, i, &moved, wrote);
+        if (__atomic_compare_exchange_n(&c->nops, &seen, 0, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+            break;
+        if (i >= FS_SHCTL_OPS_MAX || tries >= 8) {   /* a block that keeps changing: cut */
+            __atomic_store_n(&c->nops, 0, __ATOMIC_RELEASE);
+            break;
+        }
+    }
+    pthread_mutex_unlock(&b->run_lock);
+    if (ran)
+        *ran = i;
     return changed;
 }
 

@@ -283,12 +283,13 @@ int session_acquire(struct fs_service *svc, uint64_t badge, struct svc_session *
     return r;
 }
 
-int session_acquire_id(struct fs_service *svc, uint32_t id, struct svc_session **out)
+int session_acquire_id(struct fs_service *svc, uint32_t id, struct svc_session **out,
+                       struct shbuf **buf)
 {
     pthread_mutex_lock(&svc->table_lock);
     struct svc_session *s = find_id(svc, id);
     if (s)
-        hold(s, NULL);
+        hold(s, buf);
     pthread_mutex_unlock(&svc->table_lock);
     if (s) {
         acct_settle(s->acct, s->fs);

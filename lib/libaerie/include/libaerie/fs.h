@@ -49,6 +49,7 @@ struct ae_fs {
     uint64_t seen;                /* the count the caches hold for */
     uint64_t clone_gen;           /* ae_clone_generation() when the buffer was attached */
     uint32_t ndefer;              /* operations queued for the next request */
+    uint32_t shown;               /* of them, those the control block shows (its nops) */
     uint64_t defer[FS_SHCTL_OPS_MAX][4];
     /* Write-behind (docs/FS.md, "Write-behind"): the queued writes and
      * unlinks among them, their data and paths in buf[AE_FS_STAGE, +staged). */
@@ -253,6 +254,13 @@ int ae_fs_admin_stats(uint64_t admin, uint64_t out[FS_STAT_WORDS]);
 /* What session id costs (FS_SSTAT_* words). */
 int ae_fs_admin_session_stats(uint64_t admin, uint32_t id, uint64_t out[FS_SSTAT_WORDS]);
 int ae_fs_admin_check(uint64_t admin, uint32_t id);
+/* Runs what session id's client queued in its buffer and did not send
+ * yet (write-behind, deferred closes): before copying a stopped
+ * container's files. *ran (may be NULL): how many ran. */
+int ae_fs_admin_run_queued(uint64_t admin, uint32_t id, uint64_t *ran);
+/* Copies session from's private files into session to (same image, no
+ * private file yet): a fork's files, inside the service. */
+int ae_fs_admin_fork_session(uint64_t admin, uint32_t from, uint32_t to);
 int ae_fs_admin_volume_create(uint64_t admin, const char *name, uint64_t data_bytes,
                               uint32_t inodes);
 int ae_fs_admin_volume_delete(uint64_t admin, const char *name);
