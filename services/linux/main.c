@@ -22,6 +22,7 @@
 #include <libaerie/invoke.h>
 #include <libaerie/runtime.h>
 #include <libaerie/syscall.h>
+#include <libaerie/fs.h>
 #include "lx.h"
 #include "sys.h"
 
@@ -105,6 +106,9 @@ _Noreturn void lx_container_end(int wstatus, uint64_t addr, uint64_t rip)
         lx_log("linux: trace main %lu exec %lu end %lu calls %u faults %u\n", trace_main, trace_exec, lx_now_ns(),
                trace_calls, trace_faults);
     int sig = wstatus & 0x7f;
+    struct ae_fs *fs = ae_fs_default_made();
+    if (fs)
+        (void)ae_fs_flush(fs);        /* what the programs' write() said was written (file.c) */
     if (sig)
         ae_thread_exit(CM_LINUX_SIGNALED(sig, addr));   /* cm shows it as the signal it was */
     exit((wstatus >> 8) & 0xff);
