@@ -228,6 +228,16 @@ static void proto_open_reads_at_once(void)
     CHECK_RC(REP.w[FS_R_OPEN_READ], 0);                 /* nor a directory's */
     CHECK_RC(serve(FS_OP_CLOSE, REP.w[FS_R_OPEN_HANDLE], 0, 0, 0), 0);
     w[1] = put(0, "f");
+    w[2] = FS_O_RDONLY;
+    w[4] = 3;                                           /* a short read: nothing past it */
+    memset(shared + 1, 0xAB, 16);
+    CHECK_RC(serve_words(FS_OP_OPEN, w, 5), 0);
+    CHECK_RC(REP.w[FS_R_OPEN_READ], 3);
+    CHECK(memcmp(shared, "pay", 3) == 0);
+    for (int i = 3; i < 17; i++)
+        CHECK_RC(shared[i], 0xAB);
+    CHECK_RC(serve(FS_OP_CLOSE, REP.w[FS_R_OPEN_HANDLE], 0, 0, 0), 0);
+    w[1] = put(0, "f");
     w[4] = BUFSZ + 1;
     CHECK_RC(serve_words(FS_OP_OPEN, w, 5), AE_EFAULT);
     w[4] = ~0ull;
@@ -373,6 +383,52 @@ static void proto_readdir_records_and_continuation(void)
     end();
 }
 
+/* READDIR's FS_READDIR_STATS (attack7, SECURITY 46g): unknown flag bits
+ * are AE_EINVAL; a range with room for a bare record but not its stat
+ * gets nothing written past it (AE_EINVAL: not one record fits); a
+ * record that fits carries its own entry's stat, and nothing is written
+ * past the range asked for. */
+static void proto_readdir_stats_stay_in_their_range(void)
+{
+    begin();
+    CHECK_RC(put_file(S, "alpha", "12345", 5), 5);
+    uint64_t n = put(0, "/");
+    CHECK_RC(serve(FS_OP_OPEN, 0, n, FS_O_RDONLY | FS_O_DIRECTORY, 0), 0);
+    uint64_t h = REP.w[0];
+    uint64_t w[5] = { h, 0, 4096, 512, 0x2 };
+    CHECK_RC(serve_words(FS_OP_READDIR, w, 5), AE_EINVAL);        /* unknown flag */
+    w[4] = 1ull << 40;
+    CHECK_RC(serve_words(FS_OP_READDIR, w, 5), AE_EINVAL);
+    w[4] = FS_READDIR_STATS | (1ull << 63);
+    CHECK_RC(serve_words(FS_OP_READDIR, w, 5), AE_EINVAL);
+    uint64_t bare = 32, with = bare + FS_R_STAT_WORDS * 8;   /* "alpha": 24 + 6, rounded */
+    memset(shared + 4096, 0xAB, 512);
+    w[3] = with - 1;
+    w[4] = FS_READDIR_STATS;
+    CHECK_RC(serve_words(FS_OP_READDIR, w, 5), AE_EINVAL);        /* the bare one would fit */
+    for (int i = 0; i < 512; i++)
+        CHECK_RC(shared[4096 + i], 0xAB);
+    w[3] = with;
+    CHECK_RC(serve_words(FS_OP_READDIR, w, 5), 0);
+    CHECK_RC(REP.w[FS_R_READDIR_FLAGS], FS_READDIR_R_STATS);
+    CHECK_RC(REP.w[FS_R_READDIR_COUNT], 1);
+    CHECK_RC(REP.w[FS_R_READDIR_BYTES], with);
+    for (uint64_t i = with; i < 512; i++)
+        CHECK_RC(shared[4096 + i], 0xAB);                         /* nothing past the range */
+    struct fs_dirent_rec r;
+    memcpy(&r, shared + 4096, sizeof r);
+    CHECK_RC(r.rec_len, with);
+    uint64_t st[FS_R_STAT_WORDS];
+    memcpy(st, shared + 4096 + bare, sizeof st);
+    CHECK_RC(st[FS_R_STAT_INO], r.ino);
+    CHECK_RC(st[FS_R_STAT_SIZE], 5);
+    CHECK_RC(st[FS_R_STAT_TYPE], FS_TYPE_FILE);
+    w[2] = BUFSZ - with + 1;                                      /* past the buffer's end */
+    CHECK_RC(serve_words(FS_OP_READDIR, w, 5), AE_EFAULT);
+    serve(FS_OP_CLOSE, h, 0, 0, 0);
+    end();
+}
+
 static void proto_decoded_path_is_a_private_copy(void)
 {
     begin();
@@ -453,6 +509,7 @@ int main(void)
     RUN(proto_link_and_attribute_words_are_checked);
     RUN(proto_link_and_attribute_requests_round_trip);
     RUN(proto_readdir_records_and_continuation);
+    RUN(proto_readdir_stats_stay_in_their_range);
     RUN(proto_decoded_path_is_a_private_copy);
     RUN(proto_buffer_rewritten_during_decode);
     return TESTS_DONE();
