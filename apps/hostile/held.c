@@ -336,6 +336,40 @@ static void attack_self(void)
                         "TASK_CLONE of a task it made (its own sub-quota as the source's)");
             expect_fail(ae_invokev(task, AERIE_TASK_CLONE, q2, ae_self.quota, t, h), task,
                         "TASK_CLONE of a task it made (its self.quota as the source's)");
+            /* attack7: Memory CLONE of memory it made, naming its quotas as
+             * the object's (AERIE_R_CLONE is cm's alone), and no way to gain
+             * the right through a task of its own: a copy of self.quota put
+             * into the task and taken back (Task CAP_GET, every rights bit
+             * in the mask) has no more rights than it had. */
+            expect_fail(ae_invokev(mem, AERIE_MEM_CLONE, q2, q1, t), mem,
+                        "Memory CLONE of memory it made (its own sub-quota as the object's)");
+            expect_fail(ae_invokev(mem, AERIE_MEM_CLONE, q2, ae_self.quota, t), mem,
+                        "Memory CLONE of memory it made (its self.quota as the object's)");
+            uint64_t back = ae_slot_alloc();
+            if (!ae_task_cap_copy(task, ae_self.quota, 5, 0xFF, 0) &&
+                !ae_invokev(task, AERIE_TASK_CAP_GET, 5, back, 0xFF, 0)) {
+                expect_fail(ae_invokev(mem, AERIE_MEM_CLONE, q2, back, t), mem,
+                            "Memory CLONE naming self.quota taken back through CAP_GET");
+                expect_fail(ae_invokev(task, AERIE_TASK_CLONE, q2, back, t, h), task,
+                            "TASK_CLONE naming self.quota taken back through CAP_GET");
+            } else
+                surprise(task, "could not pass self.quota through its task (CAP_COPY, CAP_GET)", 0, 0);
+            ae_cap_delete(back);
+            ae_slot_free(back);
+            /* CAP_GET cannot re-badge: its fault capability (badged with its
+             * id) taken out of its own task under another container's badge. */
+            if (ae_self.fault) {
+                uint64_t fb = ae_slot_alloc();
+                expect_fail(ae_invokev(ae_self.task, AERIE_TASK_CAP_GET, ae_self.fault, fb, 0xFF,
+                                       PROTO_FAULT_BADGE | 1), ae_self.task,
+                            "CAP_GET of its fault capability under another badge");
+                ae_cap_delete(fb);
+                ae_slot_free(fb);
+            }
+            expect_fail(ae_invokev(task, AERIE_TASK_CAP_GET, 1ull << 40, t, 0xFF, 0), task,
+                        "CAP_GET of a huge slot");
+            expect_fail(ae_invokev(task, AERIE_TASK_CAP_GET, 5, ae_self.quota, 0xFF, 0), task,
+                        "CAP_GET into a taken slot");
         } else
             surprise(ae_self.quota, "could not make the objects of the TASK_CLONE probe", 0, 0);
         ae_invoke0(q1, AERIE_QUOTA_DESTROY);

@@ -445,7 +445,7 @@ static void fork_refusals_name_their_reason(void)
     /* The hostile container holds no cm capability; through its fault
      * capability it tries CM_FORK on every id (apps/hostile). */
     struct ae_cm_status st;
-    CHECK_EQ(ae_cm_create(cmcap, "image=hostile grant=console,fs args=report", 1, &id, err, sizeof err), 0);
+    CHECK_EQ(ae_cm_create(cmcap, "image=hostile grant=console,fs,self args=report", 1, &id, err, sizeof err), 0);
     CHECK_EQ(ae_cm_wait(cmcap, id, &st), 0);
     static char log[8192];
     read_log(id, log, sizeof log);
