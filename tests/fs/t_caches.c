@@ -367,6 +367,11 @@ FSTEST(open_reading_reads_with_the_open, "a reader's open brings its first read;
     CHECK(!memcmp(buf, ", world", 7));
     CHECK_EQ(ae_fs_read(&s.conn, h, 12, buf, sizeof buf), 0); /* the end, as the open saw it */
     CHECK_EQ(requests(), r0);
+    /* attack7 (SECURITY 46h): what the open read is the session's read,
+     * in its counters as a READ's bytes are (aerie stats' fs_read). */
+    uint64_t ss[FS_SSTAT_WORDS];
+    CHECK_OK(ae_fs_admin_session_stats(ft_admin, s.id, ss));
+    CHECK_EQ(ss[FS_SSTAT_READ_BYTES], 12);
     CHECK_EQ(ae_fs_admin_write(ft_admin, s.id, "/f", 12, "!!", 2, 0, 0), 2);
     CHECK_EQ(ae_fs_read(&s.conn, h, 12, buf, sizeof buf), 2); /* another's change: asked */
     CHECK(!memcmp(buf, "!!", 2));

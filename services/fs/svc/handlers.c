@@ -67,6 +67,8 @@ static int h_file(void *ctx, struct ae_request *rq)
         if (r == 0 && rep.nwords && (rq->label == FS_OP_READ || rq->label == FS_OP_WRITE))
             __atomic_fetch_add(rq->label == FS_OP_READ ? &s->read_bytes : &s->write_bytes, rep.w[0],
                                __ATOMIC_RELAXED);
+        else if (r == 0 && rq->label == FS_OP_OPEN && rep.nwords > FS_R_OPEN_READ)
+            __atomic_fetch_add(&s->read_bytes, rep.w[FS_R_OPEN_READ], __ATOMIC_RELAXED);   /* its read */
     }
     session_release(svc, s, b);
     return r;
