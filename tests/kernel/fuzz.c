@@ -233,14 +233,19 @@ static void map_any(struct fz *z)
 /* TASK_CLONE of a task it made (or its own, or a forged slot), with its
  * quota or a wild one, into pool slots: pool tasks with one inactive
  * thread really are copied, and their clones torn down with the rest.
- * Also Task SUSPEND and RESUME, clones of every thread (of a task
+ * Also Task SUSPEND, RESUME and CAP_GET (attack7), clones of every thread (of a task
  * suspended or not) with a fault endpoint or a wild word, and Memory
  * CLONE of its memory. */
 static void clone_any(struct fz *z)
 {
     uint64_t task = pick(z, 4) ? pool[pick(z, POOL)] : pick(z, 2) ? held[H_TASK] : rnd_slot(z);
     if (pick(z, 4) == 0) {
-        INV0(task, pick(z, 2) ? AERIE_TASK_SUSPEND : AERIE_TASK_RESUME);
+        if (pick(z, 3) == 0)                  /* Task CAP_GET: any slot of it into a pool slot */
+            INVV(task, AERIE_TASK_CAP_GET, pick(z, 2) ? pool[pick(z, POOL)] : rnd_slot(z),
+                 pick(z, 8) ? pool[pick(z, POOL)] : rnd_word(z), pick(z, 2) ? 0xFF : rnd(z),
+                 pick(z, 2) ? 0 : rnd_word(z));
+        else
+            INV0(task, pick(z, 2) ? AERIE_TASK_SUSPEND : AERIE_TASK_RESUME);
         return;
     }
     uint64_t q = pick(z, 4) ? held[H_QUOTA] : pick(z, 2) ? pool[pick(z, POOL)] : rnd_slot(z);
