@@ -165,6 +165,26 @@ static int task_cap_copy(struct task *t, struct invocation *inv)
     return err;
 }
 
+/* CAP_GET: CAP_COPY the other way, out of t's capability space into the
+ * caller's. No authority MANAGE did not give already: whoever may write
+ * a task's memory and registers can make it use any capability it holds.
+ * What cm needs to keep a way to signal the Linux personality of a clone
+ * (docs/FORK.md), whose endpoint TASK_CLONE made. */
+static int task_cap_get(struct task *t, struct invocation *inv)
+{
+    uint64_t src, dst, mask, badge;
+    if (inv_arg(inv, 0, &src) || inv_arg(inv, 1, &dst) || inv_arg(inv, 2, &mask) ||
+        inv_arg(inv, 3, &badge))
+        return AE_EINVAL;
+    int err = cap_slot_usable(thread_cspace(inv->caller), dst);
+    if (err)
+        return inv_fail(inv, 1, err);
+    err = cap_copy(&t->cspace, src, thread_cspace(inv->caller), dst, (uint8_t)mask, badge);
+    if (err)      /* the slot taken meanwhile or no room for it: word 1; a badge it cannot take: 3 */
+        inv->bad_arg = err == AE_EBUSY || err == AE_ENOMEM ? 1 : err == AE_EINVAL && badge ? 3 : 0;
+    return err;
+}
+
 /* READ (vaddr, length) -> bytes; WRITE (vaddr, length, bytes from word
  * 2): a debugger's view of the task's memory through its own mappings. */
 static int task_rw(struct task *t, struct invocation *inv, bool write)
@@ -199,6 +219,8 @@ int task_invoke(struct task *t, const struct capref *cap, uint64_t label, struct
         return task_unmap(t, inv);
     case AERIE_TASK_CAP_COPY:
         return task_cap_copy(t, inv);
+    case AERIE_TASK_CAP_GET:
+        return task_cap_get(t, inv);
     case AERIE_TASK_CAP_DELETE: {
         uint64_t slot;
         if (inv_arg(inv, 0, &slot))

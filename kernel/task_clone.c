@@ -287,8 +287,7 @@ static int source_threads(struct clone *c)
 
 /* A copy of every source thread that is not dead, in the same order (so
  * the clone's first thread is the copy of the source's first), charged to
- * q; the copy of a thread that had a fault handler gets the one word 5
- * gave (none if none was given: the caller sets it). */
+ * q; handlers come later (clone_handlers). */
 static int clone_threads(struct clone *c)
 {
     bool held = c->flags & AERIE_CLONE_ALL_THREADS;
@@ -304,10 +303,50 @@ static int clone_threads(struct clone *c)
         c->th[i].to = to;
         if (from == c->sth)
             c->dth = to;
-        if (c->handler && from->handler) {       /* a thread with no handler keeps none */
-            obj_get(c->handler);
-            to->handler = c->handler;            /* not started: nobody reads it yet */
-            to->handler_badge = c->handler_badge;
+    }
+    return 0;
+}
+
+/* Each copy's fault handler, once the capabilities are translated. A
+ * handler endpoint the source owns (one its own threads serve, as the
+ * Linux personality serves the Linux program's threads) becomes the
+ * clone's counterpart of it, same badge: the clone's server then hears
+ * its own threads' faults. Any other handler (a grant, cm's fault
+ * capability) becomes the one word 5 gave, or none if none was given
+ * (the caller sets it). A thread with no handler keeps none. */
+static int clone_handlers(struct clone *c)
+{
+    for (unsigned i = 0; i < c->nth; i++) {
+        struct thread *from = c->th[i].from, *to = c->th[i].to;
+        if (!to)
+            continue;
+        spin_lock(&from->obj.lock);
+        struct kobject *h = from->handler;
+        uint64_t badge = from->handler_badge;
+        if (h)
+            obj_get(h);
+        spin_unlock(&from->obj.lock);
+        if (!h)
+            continue;
+        struct kobject *n = NULL;
+        int err = 0;
+        if (owned(c, h)) {
+            if (!(n = lookup(c, h))) {           /* an endpoint no slot of it names */
+                struct invocation none = { .caller = c->inv->caller };
+                if (!(err = endpoint_create(c->q, &none, &n)))
+                    err = adopt(c, h, n);
+            }
+        } else {
+            n = c->handler;
+            badge = c->handler_badge;
+        }
+        obj_put(h);
+        if (err)
+            return err;
+        if (n) {
+            obj_get(n);
+            to->handler = n;                     /* not started: nobody reads it yet */
+            to->handler_badge = badge;
         }
     }
     return 0;
@@ -349,7 +388,8 @@ static int clone_perform(struct clone *c)
      * the copies of the threads SUSPEND stopped. */
     if (c->flags & AERIE_CLONE_ALL_THREADS)
         c->dst->stop = TASK_STOPPED;
-    if ((err = clone_threads(c)) || (err = clone_mappings(c)) || (err = clone_caps(c)))
+    if ((err = clone_threads(c)) || (err = clone_mappings(c)) || (err = clone_caps(c)) ||
+        (err = clone_handlers(c)))
         return err;
     return clone_utcbs(c);
 }

@@ -17,6 +17,7 @@
 #include "printk.h"
 #include "trap.h"
 #include "boot_task.h"
+#include "syscall.h"
 #include "lib/string.h"
 #include <aerie/errors.h>
 #include <aerie/fault.h>
@@ -142,8 +143,11 @@ static void drop_self_hold(struct thread *t, const struct quota_end *end)
 KERNEL_HOT bool thread_block(struct thread *t, enum wait_kind kind, struct kobject *wait_obj,
                   spinlock_t *wait_lock, uint64_t timeout_ns)
 {
-    if (t->state != TS_RUNNABLE)
+    if (t->state != TS_RUNNABLE) {
+        if (t->state == TS_SUSPENDED)
+            t->stop_cancelled = true;        /* being stopped: see thread_fault */
         return false;
+    }
     t->state = TS_BLOCKED;
     t->wait_kind = (uint8_t)kind;
     t->wait_obj = wait_obj;
@@ -190,8 +194,9 @@ KERNEL_HOT void thread_wait_switch(void)
 }
 
 /* One attempt at aborting t's wait; false if t's wait changed under us and
- * we must look again. */
-static bool abort_once(struct thread *t, int64_t err, uint64_t seq, uint8_t final_state)
+ * we must look again. stop: a SUSPEND's, which t learns with the result
+ * (stop_cancelled, set in the same critical section as the wake). */
+static bool abort_once(struct thread *t, int64_t err, uint64_t seq, uint8_t final_state, bool stop)
 {
     spin_lock(&t->obj.lock);
     if (t->state != TS_BLOCKED || (seq && t->wait_seq != seq)) {
@@ -203,6 +208,7 @@ static bool abort_once(struct thread *t, int64_t err, uint64_t seq, uint8_t fina
     struct kobject *o = t->wait_obj;
     spinlock_t *wl = t->wait_lock;
     if (!o && !wl) {                         /* sleep, saved reply */
+        t->stop_cancelled = stop;
         finish_wait(t, err, final_state);
         spin_unlock(&t->obj.lock);
         return true;
@@ -227,6 +233,7 @@ static bool abort_once(struct thread *t, int64_t err, uint64_t seq, uint8_t fina
         } else {
             list_remove(&t->wait_link);
         }
+        t->stop_cancelled = stop;
         finish_wait(t, err, final_state);
     }
     if (server)
@@ -242,7 +249,7 @@ static bool abort_once(struct thread *t, int64_t err, uint64_t seq, uint8_t fina
 
 void thread_abort_wait(struct thread *t, int64_t err, uint64_t seq)
 {
-    while (!abort_once(t, err, seq, TS_RUNNABLE))
+    while (!abort_once(t, err, seq, TS_RUNNABLE, false))
         ;
 }
 
@@ -306,19 +313,19 @@ static struct quota_end fault_end(uint64_t label, const uint64_t *words, unsigne
     return e;
 }
 
-/* Applies a RESUME reply (flags and registers in fault_words). */
-static void apply_resume(struct thread *t)
+/* Applies a RESUME reply (flags and registers in w) to a frame: the
+ * faulting thread's own, or that of a copy made before it ran (thread_clone). */
+static void apply_resume(struct trap_frame *tf, const uint64_t *w)
 {
-    struct trap_frame *tf = thread_frame(t);
-    uint64_t flags = t->fault_words[0];
-    if ((flags & AERIE_RESUME_SET_RIP) && t->fault_words[1] < AERIE_USER_MAX) {
-        tf->rip = t->fault_words[1];
+    uint64_t flags = w[0];
+    if ((flags & AERIE_RESUME_SET_RIP) && w[1] < AERIE_USER_MAX) {
+        tf->rip = w[1];
         tf->vector = 0;                      /* leave through iretq */
     }
-    if ((flags & AERIE_RESUME_SET_RSP) && t->fault_words[2] < AERIE_USER_MAX)
-        tf->rsp = t->fault_words[2];
+    if ((flags & AERIE_RESUME_SET_RSP) && w[2] < AERIE_USER_MAX)
+        tf->rsp = w[2];
     if (flags & AERIE_RESUME_SET_RAX)
-        tf->rax = t->fault_words[3];
+        tf->rax = w[3];
 }
 
 /* A traced thread's fault (or exit) before its handler hears of it; a
@@ -330,6 +337,52 @@ static void trace_fault(struct thread *t, uint64_t label, const uint64_t *w, uns
         trace_event(t, AERIE_TRACE_EXIT, now, 0, w[0], 0, 0, 0);
     else if (label != AERIE_FAULT_SYSCALL)
         trace_event(t, AERIE_TRACE_FAULT, now, 0, label, n > 0 ? w[0] : 0, n > 2 ? w[2] : 0, n > 1 ? w[1] : 0);
+}
+
+/* Waits, off its CPU, until the current thread t, which a SUSPEND is
+ * stopping, is resumed; false if it is to die instead. */
+static bool await_resume(struct thread *t)
+{
+    for (;;) {
+        spin_lock(&t->obj.lock);
+        uint8_t st = t->state;
+        spin_unlock(&t->obj.lock);
+        if (__atomic_load_n(&t->obj.dead, __ATOMIC_ACQUIRE) || (st != TS_SUSPENDED && st != TS_RUNNABLE))
+            return false;
+        if (st == TS_RUNNABLE)
+            return true;
+        schedule();                          /* a suspended thread is not queued: back at RESUME */
+    }
+}
+
+/* The fault call (message in t->fault_words). A SUSPEND that ends the
+ * wait for the handler, or finds t on its way to it, is no failure of the
+ * handler: as seL4 and Fiasco restart an interrupted fault IPC, the call
+ * is made again once t is resumed, and the handler sees the fault again.
+ * Its reply to the first call finds no caller: the abort let the handler
+ * go (reply_to cleared), and a saved reply capability names a wait that
+ * is over (its sequence number). Until a reply comes t->result is
+ * ECANCELED, so TASK_CLONE tells an answered call from one to make again
+ * (thread_clone). Any other failure (no handler, the handler's endpoint
+ * or thread gone, a receive that dropped the call) is returned. */
+static int64_t fault_call(struct thread *t, uint64_t label, unsigned n)
+{
+    for (;;) {
+        spin_lock(&t->obj.lock);
+        t->stop_cancelled = false;
+        t->result = AE_ECANCELED;
+        spin_unlock(&t->obj.lock);
+        int64_t r = ipc_fault_call(t, AERIE_INFO(label, n, 0));
+        if (r != AE_ECANCELED)
+            return r;
+        spin_lock(&t->obj.lock);
+        bool stopped = t->stop_cancelled;
+        spin_unlock(&t->obj.lock);
+        if (!stopped)
+            return r;
+        if (!await_resume(t))
+            return AE_EDEAD;
+    }
 }
 
 void thread_fault(struct thread *t, uint64_t label, const uint64_t *words, unsigned n)
@@ -351,18 +404,34 @@ void thread_fault(struct thread *t, uint64_t label, const uint64_t *words, unsig
     }
     memcpy(t->fault_words, words, n * sizeof(uint64_t));
     t->fault_label = label;
+    t->fault_nwords = (uint8_t)n;
+    t->result = AE_ECANCELED;                /* no reply yet (thread_clone reads it) */
     t->fault_msg = true;
-    int64_t r = ipc_fault_call(t, AERIE_INFO(label, n, 0));
+    int64_t r = fault_call(t, label, n);
     t->fault_msg = false;
     if (label == AERIE_FAULT_EXIT || r < 0)
         die(t, &end);
     else if (AERIE_INFO_LABEL((uint64_t)r) == AERIE_FAULT_RESUME)
-        apply_resume(t);
+        apply_resume(thread_frame(t), t->fault_words);
     else
         stop_current(t);
     if (t0 && label == AERIE_FAULT_SYSCALL)
         trace_event(t, AERIE_TRACE_SYSCALL, t0, time_now_ns() - t0, words[0], words[1], thread_frame(t)->rax,
                     words[2]);
+}
+
+void thread_first_run(void)
+{
+    struct thread *t = current_thread();
+    if (__builtin_expect(!t->fault_pending, 1))
+        return;
+    t->fault_pending = false;
+    uint64_t w[FAULT_WORDS];
+    memcpy(w, t->fault_words, sizeof w);
+    if (t->fault_label == AERIE_FAULT_EXIT)
+        thread_exit_current(w[0], false);
+    thread_fault(t, t->fault_label, w, t->fault_nwords);
+    return_to_user_checks(t);
 }
 
 _Noreturn void thread_exit_current(uint64_t status, bool quiet)
@@ -391,7 +460,7 @@ static void thread_teardown(struct kobject *o)
      * from a queue). So it is marked dead only when found not waiting
      * under its lock, after which thread_block refuses it. */
     for (;;) {
-        while (!abort_once(t, AE_ECANCELED, 0, TS_DEAD))
+        while (!abort_once(t, AE_ECANCELED, 0, TS_DEAD, false))
             ;
         spin_lock(&t->obj.lock);
         if (t->state != TS_BLOCKED)
@@ -521,6 +590,31 @@ int thread_set_utcb(struct thread *t, struct memobj *m, uint64_t off)
     return 0;
 }
 
+/* The copy t of a thread src stopped inside a fault call (src locked,
+ * and off its CPU: parked in thread_fault, or a copy that never ran). A
+ * reply src has had but not applied yet (it has not run since) is
+ * applied to the copy too: RESUME's registers, or any other label leaves
+ * it stopped (not started by its task's RESUME). Otherwise — the wait
+ * ended by the SUSPEND, or the call not yet made — the copy makes the
+ * same call to its own handler when it first runs (thread_first_run), as
+ * src makes it again when resumed. An exit notice is always made again:
+ * the copy ends as src does. */
+static void clone_fault_call(struct thread *t, struct thread *src)
+{
+    bool answered = src->fault_msg && src->result >= 0 && src->fault_label != AERIE_FAULT_EXIT;
+    if (answered) {
+        if (AERIE_INFO_LABEL((uint64_t)src->result) == AERIE_FAULT_RESUME)
+            apply_resume(thread_frame(t), src->fault_words);
+        else
+            t->task_held = false;
+        return;
+    }
+    t->fault_pending = true;
+    t->fault_label = src->fault_label;
+    t->fault_nwords = src->fault_nwords;
+    memcpy(t->fault_words, src->fault_words, sizeof t->fault_words);
+}
+
 struct thread *thread_clone(struct thread *src, struct quota *q, struct task *task, bool held, int *err)
 {
     /* Its own priority, never a start boost it may still have (review3
@@ -543,6 +637,8 @@ struct thread *thread_clone(struct thread *src, struct quota *q, struct task *ta
     t->fs_base = src->fs_base;
     t->cpu = src->cpu;
     t->task_held = held && src->task_held;
+    if (src->fault_msg || src->fault_pending)
+        clone_fault_call(t, src);
     spin_unlock(&src->obj.lock);
     return t;
 }
@@ -708,7 +804,8 @@ static int method_suspend(struct thread *t, struct thread *caller)
      * between the abort and the lock; it is suspended only when found
      * not waiting, or it would stay blocked and SUSPEND would say done. */
     for (;;) {
-        thread_abort_wait(t, AE_ECANCELED, 0);
+        while (!abort_once(t, AE_ECANCELED, 0, TS_RUNNABLE, true))
+            ;
         spin_lock(&t->obj.lock);
         if (t->state != TS_BLOCKED)
             break;

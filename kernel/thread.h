@@ -75,6 +75,12 @@ struct thread {
                                         * is the number, the result not yet in it */
     bool task_held;                    /* stopped by its task's SUSPEND: the task's RESUME
                                         * restarts it (task_stop.c); under the thread lock */
+    bool stop_cancelled;               /* its last wait was ended, or refused, by a SUSPEND
+                                        * (not by its partner): a fault call is then made
+                                        * again once it is resumed (thread_fault) */
+    bool fault_pending;                /* a copy of a thread stopped in a fault call: it makes
+                                        * that call (fault_label, fault_words) when it first runs */
+    uint8_t fault_nwords;              /* the fault message's length */
     uint16_t cpu;                      /* home CPU */
     uint16_t next_cpu;                 /* affinity to apply when it is off its CPU */
     uint32_t slice;                    /* ticks left */
@@ -139,7 +145,10 @@ int thread_set_utcb(struct thread *t, struct memobj *m, uint64_t offset);
  * task_held mark (the clone of a suspended task). src must be stopped
  * (inactive or suspended: AE_EBUSY otherwise); if it was stopped inside
  * a system call, the copy returns from it with AE_ECANCELED, which is what
- * a suspended wait gives src itself. No UTCB and no handler yet. */
+ * a suspended wait gives src itself. If it was stopped inside a fault
+ * call, the copy takes the handler's answer if src had one (not yet
+ * applied), else it makes the same fault call to its own handler when it
+ * first runs, as src does again when resumed. No UTCB and no handler yet. */
 struct thread *thread_clone(struct thread *src, struct quota *q, struct task *task, bool held, int *err);
 int thread_invoke(struct thread *t, const struct capref *cap, uint64_t label, struct invocation *inv);
 /* Task SUSPEND and RESUME (task_stop.c). thread_suspend_for_task stops t
@@ -192,8 +201,13 @@ void thread_stop_for_task_end(struct thread *t);
 /* A saved reply cap for t was deleted unused. */
 void thread_reply_dropped(struct thread *t, uint64_t seq);
 
-/* Faults and exits: build the message and call the handler. */
+/* Faults and exits: build the message and call the handler. A SUSPEND
+ * that ends the call (or comes before it) does not fail it: the call is
+ * made again once the thread is resumed. */
 void thread_fault(struct thread *t, uint64_t label, const uint64_t *words, unsigned n);
+/* A new thread's first step in the kernel (thread_first_entry): the fault
+ * call a copy inherited (fault_pending), if any. */
+void thread_first_run(void);
 /* Ends the current thread; unless quiet, its handler gets FAULT_EXIT. */
 _Noreturn void thread_exit_current(uint64_t status, bool quiet);
 /* Blocks the current thread and switches away; returns when woken. */

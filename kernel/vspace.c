@@ -129,30 +129,42 @@ int vspace_map(struct vspace *vs, struct memobj *mem, uint64_t first, uint64_t v
                            .mem = mem, .vs = vs };
     spin_lock(&vs->lock);
     err = vs->dead ? AE_EDEAD : overlaps(vs, va, npages) ? AE_EBUSY : 0;
-    /* A copy-on-write object's pages are entered at their first touch
-     * (vspace_touch): a clone that reads little pays for few page tables,
-     * and TASK_CLONE's time does not grow with the pages the source has.
-     * So are a lazy mapping's (AERIE_MAP_LAZY): a program's text, of which
-     * a short run reads a small part. Otherwise every page present now
-     * (a lazy object's untouched pages come at their fault). */
-    bool cow = __atomic_load_n(&mem->flags, __ATOMIC_ACQUIRE) & MEMOBJ_COW;
-    bool entered = !err && !cow && !(flags & PT_LAZY);
-    if (entered)
-        err = pt_map_range(vs->root, vs->quota, &vs->pt_pages, va, npages, flags, mapping_page, m);
+    /* The mapping is linked to the object before any entry is made, and
+     * whether the object is copy-on-write is read under the object's lock
+     * at that moment (attack6): a TASK_CLONE on another CPU that shares
+     * the object (memobj_cow_clone, under the same lock) either came
+     * first, and then we enter nothing writable, or sees this mapping and
+     * refuses to share. Read before and linked after, a clone in between
+     * left writable entries to pages the clone holds: our writes reached
+     * another container's memory. An unmap of the object waits for our
+     * vs->lock, so it never finds the mapping half made. */
+    bool cow = false;
     if (!err) {
         spin_lock(&mem->obj.lock);
+        cow = __atomic_load_n(&mem->flags, __ATOMIC_ACQUIRE) & MEMOBJ_COW;
         if (mem->obj.dead)
             err = AE_EDEAD;
-        else if ((__atomic_load_n(&mem->flags, __ATOMIC_ACQUIRE) & MEMOBJ_COW) && !list_empty(&mem->mappings) &&
+        else if (cow && !list_empty(&mem->mappings) &&
                  list_entry(mem->mappings.next, struct mapping, mem_link)->vs != vs)
             err = AE_EBUSY;                  /* a copy-on-write object lives in one address space */
         else
             list_push_back(&mem->mappings, &m->mem_link);
         spin_unlock(&mem->obj.lock);
     }
+    /* A copy-on-write object's pages are entered at their first touch
+     * (vspace_touch): a clone that reads little pays for few page tables,
+     * and TASK_CLONE's time does not grow with the pages the source has.
+     * So are a lazy mapping's (AERIE_MAP_LAZY): a program's text, of which
+     * a short run reads a small part. Otherwise every page present now
+     * (a lazy object's untouched pages come at their fault). */
+    bool entered = !err && !cow && !(flags & PT_LAZY);
+    if (entered && (err = pt_map_range(vs->root, vs->quota, &vs->pt_pages, va, npages, flags, mapping_page, m))) {
+        pt_unmap_range(vs->root, va, npages);    /* the range was free: clear whatever was made */
+        spin_lock(&mem->obj.lock);
+        list_remove(&m->mem_link);
+        spin_unlock(&mem->obj.lock);
+    }
     if (err) {
-        if (entered)                         /* the range was free: clear whatever was made */
-            pt_unmap_range(vs->root, va, npages);
         spin_unlock(&vs->lock);
         if (entered)
             shootdown(vs);

@@ -96,6 +96,8 @@ enum aerie_obj_type {
 #define AERIE_TASK_SUSPEND   10  /* (): stops every running or waiting thread of the task (a wait
                                     ends with ECANCELED); returns once all are off their CPUs */
 #define AERIE_TASK_RESUME    11  /* ([AERIE_RESUME_BOOST]): restarts the threads SUSPEND stopped */
+#define AERIE_TASK_CAP_GET   12  /* (slot in task, dst slot in caller, rights mask, badge): a copy of
+                                    one of its capabilities for the caller (CAP_COPY the other way) */
 #define AERIE_MAP_R          0x1   /* required: x86-64 cannot map a page writable or executable but unreadable */
 #define AERIE_MAP_W          0x2
 #define AERIE_MAP_X          0x4

@@ -406,6 +406,24 @@ static void on_exception(struct lx_thread *t, const uint64_t *w)
     lx_complete(t, 0);
 }
 
+/* A fault message from a thread whose last call we still hold: a SUSPEND
+ * (a debugger, a fork) took that call back and the kernel made it again
+ * (docs/ABI.md, Faults). The old one is dropped — off its wait queues,
+ * its saved reply capability (which names a wait that is over) deleted
+ * so the slot takes the new one — and the new message is served afresh.
+ * A sigsuspend's saved mask stays: the call run again keeps it. */
+static void drop_stale_call(struct lx_thread *t)
+{
+    if (!t->in_call)
+        return;
+    lx_unwait(t);
+    if (t->saved) {
+        ae_cap_delete(t->reply);
+        t->saved = false;
+    }
+    t->in_call = false;
+}
+
 static void on_message(uint64_t badge, uint64_t info, const uint64_t *w)
 {
     if (badge == LX_NET_BADGE) {                  /* the net helper's poke (a send: no reply) */
@@ -423,6 +441,8 @@ static void on_message(uint64_t badge, uint64_t info, const uint64_t *w)
         ae_reply(AERIE_INFO(1, 0, 0));            /* not ours (any more): stays stopped */
         return;
     }
+    if (label == AERIE_FAULT_SYSCALL || label == AERIE_FAULT_PAGE || label == AERIE_FAULT_EXCEPTION)
+        drop_stale_call(t);
     switch (label) {
     case AERIE_FAULT_SYSCALL: on_syscall(t, w); break;
     case AERIE_FAULT_PAGE: on_page_fault(t, w); break;

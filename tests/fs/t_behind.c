@@ -6,6 +6,7 @@
  * client forges (huge counts, ranges past its buffer, more bytes than the
  * buffer holds) gets errors for its own operations and harms nothing else.
  */
+#include <pthread.h>
 #include <string.h>
 #include <libaerie/invoke.h>
 #include <libaerie/runtime.h>
@@ -267,6 +268,96 @@ FSTEST(forged_behind_block_harms_no_one, "a block with huge counts, ranges past 
     CHECK_OK(ae_fs_admin_check(ft_admin, a.id));
     CHECK_OK(ae_fs_admin_check(ft_admin, b.id));
     CHECK_OK(ae_fs_close(&a.conn, ha));
+    CHECK_OK(ae_fs_close(&b.conn, hb));
+    ft_session_close(&a);
+    ft_session_close(&b);
+}
+
+/* attack6: queued unlinks whose paths try to leave the session's root
+ * ("/../", "../../", the neighbour's absolute name), a position past the
+ * file limit; then a second thread of the client rewriting every word of
+ * the block (counts, operations, handles, ranges) as fast as it can while
+ * the first sends requests, so fs reads words the client is changing.
+ * Each word is read once: fs survives, answers every request, and nothing
+ * of the neighbouring session changes. */
+static volatile int racer_stop;
+
+static void *racer(void *arg)
+{
+    struct fs_shctl *c = arg;
+    uint64_t x = 0x9E3779B97F4A7C15ull;
+    while (!__atomic_load_n(&racer_stop, __ATOMIC_RELAXED)) {
+        for (unsigned i = 0; i < FS_SHCTL_OPS_MAX; i++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            c->ops[i][0] = 1 + x % 5;                    /* the four kinds, and one unknown */
+            c->ops[i][1] = (x >> 8) % 3 ? (x >> 20) % 64 : x;
+            c->ops[i][2] = (x >> 12) % 2 ? (x >> 24) % 8192 : ~x;
+            c->ops[i][3] = (x >> 16) % 2 ? FS_DEFER_RANGE_OF((x >> 28) % 8192, (x >> 40) % 8192) : x;
+            c->nops = (x >> 4) % 4 ? (x >> 32) % (FS_SHCTL_OPS_MAX + 8) : x;
+        }
+    }
+    return NULL;
+}
+
+FSTEST(forged_behind_block_raced_and_escaping, "queued unlinks out of the root fail; a block rewritten while fs reads it harms no one")
+{
+    struct ft_session a, b;
+    CHECK_OK(ft_session_open(&a, NULL, MiB, 16));
+    CHECK_OK(ft_session_open(&b, NULL, MiB, 16));
+    uint64_t ha, hb;
+    CHECK_OK(ae_fs_open(&b.conn, "/secret", FS_O_RDWR | FS_O_CREAT, 0600, &hb, NULL));
+    CHECK_EQ(ae_fs_write(&b.conn, hb, 0, "bee", 3), 3);
+    CHECK_OK(ae_fs_open(&a.conn, "/mine", FS_O_RDWR | FS_O_CREAT, 0600, &ha, NULL));
+    uint64_t cb = b.conn.ctl->changes;
+    struct fs_shctl *c = a.conn.ctl;
+    CHECK(c != NULL);
+    char *buf = (char *)a.conn.buf;
+    memcpy(buf, "/../secret", 10);
+    memcpy(buf + 64, "../../secret", 12);
+    memcpy(buf + 128, "/secret", 7);
+    uint64_t ops[][4] = {
+        { FS_DEFER_UNLINK, FS_DEFER_RANGE_OF(0, 10), 0, 0 },
+        { FS_DEFER_UNLINK, FS_DEFER_RANGE_OF(64, 12), 0, 0 },
+        { FS_DEFER_UNLINK, FS_DEFER_RANGE_OF(128, 7), 0, 0 },
+        { FS_DEFER_SEEK, ha, FS_FILE_MAX + 1, 0 },
+        { FS_DEFER_SEEK, ha, ~0ull, 0 },
+    };
+    unsigned n = sizeof ops / sizeof ops[0];
+    for (unsigned i = 0; i < n; i++)
+        for (unsigned j = 0; j < 4; j++)
+            c->ops[i][j] = ops[i][j];
+    c->nops = n;
+    ae_utcb()->mr[0] = ha;
+    CHECK(ae_call(a.cap, AERIE_INFO(FS_OP_FSTAT, 1, 0), AERIE_TIMEOUT_FOREVER) >= 0);
+    CHECK_EQ(c->nops, 0);
+    for (unsigned i = 0; i < 3; i++)
+        CHECK_EQ(c->res[i], AE_ENOENT);                  /* its root has no /secret */
+    CHECK_EQ(c->res[3], AE_EINVAL);
+    CHECK_EQ(c->res[4], AE_EINVAL);
+    /* The race: every request still answered, the neighbour untouched. */
+    memset(buf, 'q', a.conn.buf_bytes);
+    pthread_t rt;
+    racer_stop = 0;
+    CHECK_OK(pthread_create(&rt, NULL, racer, c));
+    unsigned answered = 0;
+    for (unsigned i = 0; i < 300; i++) {
+        ae_utcb()->mr[0] = ha;
+        if (ae_call(a.cap, AERIE_INFO(FS_OP_FSTAT, 1, 0), AERIE_TIMEOUT_FOREVER) >= 0)
+            answered++;
+    }
+    __atomic_store_n(&racer_stop, 1, __ATOMIC_RELAXED);
+    CHECK_OK(pthread_join(rt, NULL));
+    CHECK_EQ(answered, 300);
+    c->nops = 0;
+    char got[4] = { 0 };
+    CHECK_EQ(ae_fs_read(&b.conn, hb, 0, got, 3), 3);
+    CHECK(!memcmp(got, "bee", 3));
+    struct ae_fs_stat st;
+    CHECK_OK(ae_fs_stat(&b.conn, "/secret", &st));
+    CHECK_EQ(st.size, 3);
+    CHECK_EQ(b.conn.ctl->changes, cb);                   /* nothing of b's changed */
+    CHECK_OK(ae_fs_admin_check(ft_admin, a.id));
+    CHECK_OK(ae_fs_admin_check(ft_admin, b.id));
     CHECK_OK(ae_fs_close(&b.conn, hb));
     ft_session_close(&a);
     ft_session_close(&b);

@@ -160,6 +160,36 @@ static int cow(void)
     return 0;
 }
 
+/* lazycow (t_maplazy.c): the cow role through a writable lazy mapping
+ * (AERIE_MAP_LAZY) of a 32-page object of its own at LAZYCOW_VA: it
+ * writes every page before cow_ready, so each group's entries exist and
+ * are writable when the parent clones it; after cow_go it rewrites the
+ * pages i with i % 3 == cow_who and checks every page: exit status 0, or
+ * 10 + the first page that is not as it should be. */
+#define LAZYCOW_VA 0x5B000000ull
+
+static int lazycow(void)
+{
+    uint64_t m = ae_slot_alloc();
+    if (ae_quota_create(ae_self.quota, AERIE_OBJ_MEMORY, m, 32 * 4096, 0, 0) < 0 ||
+        ae_task_map(ae_self.task, m, 0, LAZYCOW_VA, 32 * 4096, AERIE_MAP_R | AERIE_MAP_W | AERIE_MAP_LAZY) < 0)
+        return 2;
+    volatile uint64_t *p = (volatile uint64_t *)LAZYCOW_VA;
+    for (uint64_t i = 0; i < 32; i++)
+        p[i * 512] = i * 1000 + 7;
+    cow_ready = 1;
+    while (!cow_go)
+        ae_yield();
+    uint64_t who = cow_who;
+    for (uint64_t i = 0; i < 32; i++)
+        if (i % 3 == who)
+            p[i * 512] = 0xC0DE0000 + who * 1000 + i;
+    for (uint64_t i = 0; i < 32; i++)
+        if (p[i * 512] != (i % 3 == who ? 0xC0DE0000 + who * 1000 + i : i * 1000 + 7))
+            return 10 + (int)i;
+    return 0;
+}
+
 int kt_child_main(int argc, char **argv)
 {
     const char *role = argc > 1 ? argv[1] : "";
@@ -172,12 +202,16 @@ int kt_child_main(int argc, char **argv)
         return idle();
     if (str_eq(role, "cow"))
         return cow();
+    if (str_eq(role, "lazycow"))
+        return lazycow();
     if (str_eq(role, "mt"))
         return kt_child_mt();
     if (str_eq(role, "mtattack"))
         return kt_child_mtattack();
     if (str_eq(role, "mtspawn"))
         return kt_child_mtspawn();
+    if (str_eq(role, "mtfault"))
+        return kt_child_mtfault();
     if (str_eq(role, "fuzz"))
         return kt_fuzz_main(parse_u64(argc > 2 ? argv[2] : "1"));
     return 0;                              /* warmup and unknown roles */

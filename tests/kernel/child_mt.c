@@ -15,8 +15,9 @@
  *             replaced in turn) that count in mtspawn_count, as main
  *             does: a task whose threads start others under a SUSPEND.
  *   mtattack  holds no capability to another task: SUSPEND, RESUME and
- *             CLONE on forged slots, huge slots and its own task must all
- *             fail; exits with a bit for each that did not.
+ *             CLONE on forged slots, huge slots and its own task, and
+ *             CAP_GET on forged and huge slots, must all fail; exits
+ *             with a bit for each that did not.
  */
 #include "kt.h"
 
@@ -139,7 +140,8 @@ int kt_child_mtattack(void)
     static const uint64_t forged[] = { 900, 4095, 1ull << 20, 1ull << 40, ~0ull };
     for (unsigned i = 0; i < sizeof forged / sizeof forged[0]; i++)
         if (ae_invoke0(forged[i], AERIE_TASK_SUSPEND) >= 0 || ae_invoke0(forged[i], AERIE_TASK_RESUME) >= 0 ||
-            ae_invokev(forged[i], AERIE_TASK_CLONE, q, q, t, h, AERIE_CLONE_ALL_THREADS) >= 0)
+            ae_invokev(forged[i], AERIE_TASK_CLONE, q, q, t, h, AERIE_CLONE_ALL_THREADS) >= 0 ||
+            ae_invokev(forged[i], AERIE_TASK_CAP_GET, 1, t, AERIE_R_ALL, 0) >= 0)
             wrong |= 1 << i;
     if (ae_invoke0(ae_self.task, AERIE_TASK_SUSPEND) >= 0)     /* its own: refused (or no MANAGE) */
         wrong |= 1 << 5;

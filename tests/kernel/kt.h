@@ -87,6 +87,11 @@ int kt_child_main(int argc, char **argv);
 int kt_child_mt(void);
 int kt_child_mtattack(void);
 int kt_child_mtspawn(void);
+/* The role of t_faultstop.c (child_fault.c), and the foreign system call
+ * it makes (no Aerie system call has this number: its handler gets it). */
+int kt_child_mtfault(void);
+extern volatile uint64_t mtf_stage;
+#define KT_FOREIGN_NR 0x7777
 extern volatile uint64_t mt_ready, mt_go, mt_who, mt_done, mt_spins, mtspawn_count;
 /* The fuzzer's hostile side (fuzz.c): never returns while it has work. */
 int kt_fuzz_main(uint64_t seed);

@@ -211,3 +211,56 @@ KTEST(mem_map_lazy_refusals, "LAZY is refused with UNCACHED, without R, past the
     CHECK_EQ(ae_task_unmap(t, LZ(9), 4 * 4096), AE_EINVAL);            /* never split */
     CHECK_OK(ae_task_unmap(t, LZ(9), 8 * 4096));
 }
+
+/* attack6: a writable lazy mapping of memory a task owns, its groups
+ * entered (writable) by its own writes, then the task cloned twice
+ * (TASK_CLONE shares the object copy-on-write): the entries the touches
+ * made must have been write-protected like eager ones, so the original
+ * and each clone, running, see only their own writes. */
+extern volatile uint64_t cow_ready, cow_go, cow_who;
+
+KTEST(mem_map_lazy_then_cloned, "a lazily mapped, touched, writable object of a task cloned twice: original and clones each see only their own writes")
+{
+    static const struct ae_grant self[] = {
+        { AE_GRANT_SELF_TASK, 0, AERIE_R_ALL, 0 },
+        { AE_GRANT_SELF_QUOTA, 0, AERIE_R_ALL, 0 },
+    };
+    uint64_t q = kt_new(env, AERIE_OBJ_QUOTA, 4 << 20, 4, 64);
+    uint64_t ep = kt_new(env, AERIE_OBJ_ENDPOINT, 0, 0, 0);
+    uint64_t fe[3];
+    for (unsigned i = 0; i < 3; i++)
+        fe[i] = kt_mint(ep, AERIE_R_WRITE, 1 + i);
+    struct ae_child child;
+    CHECK_OK(kt_spawn_role(q, "lazycow", self, 2, fe[0], -1, &child, 0));
+    uint64_t ready = 0;
+    for (int i = 0; i < 5000 && ready != 1; i++) {
+        ae_invoke(child.task, AERIE_TASK_READ, 2, (uint64_t[]){ (uint64_t)&cow_ready, 8 }, &ready, 1);
+        ae_sleep_ns(1000000);
+    }
+    CHECK_EQ(ready, 1);
+    CHECK_OK(ae_invoke0(child.thread, AERIE_THREAD_SUSPEND));
+    uint64_t task[3] = { child.task }, thread[3] = { child.thread };
+    for (unsigned i = 1; i < 3; i++) {
+        uint64_t cq = kt_new(env, AERIE_OBJ_QUOTA, 4 << 20, 4, 64);
+        task[i] = ae_slot_alloc();
+        thread[i] = ae_slot_alloc();
+        CHECK_OK(ae_invokev(child.task, AERIE_TASK_CLONE, cq, q, task[i], thread[i]));
+        CHECK_OK(ae_invokev(thread[i], AERIE_THREAD_SET_HANDLER, fe[i]));
+    }
+    for (unsigned i = 0; i < 3; i++) {
+        CHECK_OK(ae_invoke(task[i], AERIE_TASK_WRITE, 3, (uint64_t[]){ (uint64_t)&cow_who, 8, i }, 0, 0));
+        CHECK_OK(ae_invoke(task[i], AERIE_TASK_WRITE, 3, (uint64_t[]){ (uint64_t)&cow_go, 8, 1 }, 0, 0));
+        CHECK_OK(ae_invoke0(thread[i], AERIE_THREAD_RESUME));
+    }
+    unsigned seen = 0;
+    for (unsigned n = 0; n < 3; n++) {
+        uint64_t badge, w[4];
+        int64_t r = kt_recv(ep, 10000, &badge, w);
+        CHECK(r >= 0);
+        CHECK_EQ(AERIE_INFO_LABEL((uint64_t)r), AERIE_FAULT_EXIT);
+        CHECK_EQ(w[0], 0);                   /* 10 + page: a page not as it should be */
+        CHECK(badge >= 1 && badge <= 3);
+        seen |= 1u << badge;
+    }
+    CHECK_EQ(seen, 0xE);
+}

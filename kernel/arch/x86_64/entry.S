@@ -157,8 +157,10 @@ context_switch:
     ret
 
 /* A new thread's first switch lands here (see thread_init_stack): it
- * finishes the switch in C and leaves for user mode. */
+ * finishes the switch in C, makes the fault call a copy of a thread
+ * stopped in one inherited (thread_first_run), and leaves for user mode. */
     .global thread_first_entry
 thread_first_entry:
     call  sched_finish_switch
+    call  thread_first_run
     jmp   return_to_user
