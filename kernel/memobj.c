@@ -490,6 +490,74 @@ static int method_commit(struct memobj *m, const struct capref *cap, struct invo
     return 0;
 }
 
+/* No thread's UTCB is the source's own here: a UTCB in m makes CLONE busy. */
+static uint32_t no_utcbs(const struct cow_utcbs *u, const struct memobj *m, uint64_t *idx, uint32_t max)
+{
+    (void)u, (void)m, (void)idx, (void)max;
+    return 0;
+}
+
+/* Whether quota q is srcq or below it: m is the holder of srcq's own. */
+static bool charged_below(const struct quota *q, const struct quota *srcq)
+{
+    for (; q; q = q->parent)
+        if (q == srcq)
+            return true;
+    return false;
+}
+
+/* CLONE (quota cap for the clone, the object's own quota cap, dst slot):
+ * a copy-on-write clone of one object, as TASK_CLONE makes of the memory
+ * it copies (memobj_cow_clone): the same pages, each charged to the
+ * clone's quota too; a write on either side copies the page for the
+ * writer. Like TASK_CLONE it needs AERIE_R_CLONE on a quota the object is
+ * charged to (or below), which only the boot quota's line has: a
+ * container cannot share pages past its own quota with it. The object
+ * may be mapped in the caller's address space only (its entries there
+ * become read-only); both then live in that one address space. Decode
+ * first: nothing is made or changed on an error. */
+static int method_clone(struct memobj *m, const struct capref *cap, struct invocation *inv)
+{
+    uint64_t qslot, sqslot, slot;
+    if (inv_arg(inv, 0, &qslot) || inv_arg(inv, 1, &sqslot) || inv_arg(inv, 2, &slot))
+        return AE_EINVAL;
+    if ((cap->rights & (AERIE_R_READ | AERIE_R_WRITE)) != (AERIE_R_READ | AERIE_R_WRITE))
+        return AE_ERIGHTS;
+    struct cspace *cs = &inv->caller->task->cspace;
+    int err = cap_slot_usable(cs, slot);
+    if (err)
+        return inv_fail(inv, 2, err);
+    struct capref qc, sqc;
+    if ((err = cap_lookup(cs, qslot, AERIE_OBJ_QUOTA, AERIE_R_MANAGE, &qc)))
+        return inv_fail(inv, 0, err);
+    if ((err = cap_lookup(cs, sqslot, AERIE_OBJ_QUOTA, AERIE_R_MANAGE | AERIE_R_CLONE, &sqc))) {
+        capref_put(&qc);
+        return inv_fail(inv, 1, err);
+    }
+    struct memobj *n = NULL;
+    if (!charged_below(m->obj.quota, (struct quota *)sqc.obj)) {
+        err = inv_fail(inv, 1, AE_EINVAL);       /* not the object's own quota */
+    } else {
+        struct vspace *vs = &inv->caller->task->vs;
+        static const struct cow_utcbs none = { no_utcbs };
+        spin_lock(&vs->lock);
+        n = memobj_cow_clone(m, (struct quota *)qc.obj, vs, &none, &err);
+        spin_unlock(&vs->lock);
+        vspace_flush(vs);                        /* its entries made read-only */
+        if (!n)
+            err = inv_fail(inv, err == AE_ENOMEM || err == AE_ELIMIT ? 0 : ~0u, err);
+    }
+    capref_put(&sqc);
+    capref_put(&qc);
+    if (!n)
+        return err;
+    if ((err = cap_install(cs, slot, &n->obj, cap->rights, 0))) {
+        obj_destroy(&n->obj);                    /* unshares what it got */
+        return inv_fail(inv, 2, err);
+    }
+    return quota_adopt(n->obj.quota, &n->obj);
+}
+
 int memobj_invoke(struct memobj *m, const struct capref *cap, uint64_t label, struct invocation *inv)
 {
     switch (label) {
@@ -531,6 +599,8 @@ int memobj_invoke(struct memobj *m, const struct capref *cap, uint64_t label, st
         return memobj_slice(m, cap, inv);
     case AERIE_MEM_COMMIT:
         return method_commit(m, cap, inv);
+    case AERIE_MEM_CLONE:
+        return method_clone(m, cap, inv);
     default:
         return AE_ENOSYS;
     }

@@ -151,6 +151,12 @@ enum aerie_thread_state {
                                   * fault; ENOMEM if the quota has no room (the pages had
                                   * before stay). Needs WRITE; on other objects a no-op */
 #define AERIE_MEM_COMMIT_MAX (4ull << 20)
+#define AERIE_MEM_CLONE      7   /* (quota cap, the object's own quota cap with AERIE_R_CLONE,
+                                  * dst slot): a copy-on-write clone of the object, charged to
+                                  * the quota (a page for each page it shares); READ and WRITE
+                                  * on the object; mapped in the caller's address space at
+                                  * most (else EBUSY); not DMA, device, boot, pinned or UTCB
+                                  * memory (ETYPE / EBUSY) */
 
 /* ---- IRQ control, IRQs ---- */
 #define AERIE_IRQCTL_GET_GSI 1   /* (quota cap, gsi, flags, dst slot) */

@@ -233,8 +233,9 @@ static void map_any(struct fz *z)
 /* TASK_CLONE of a task it made (or its own, or a forged slot), with its
  * quota or a wild one, into pool slots: pool tasks with one inactive
  * thread really are copied, and their clones torn down with the rest.
- * Also Task SUSPEND and RESUME, and clones of every thread (of a task
- * suspended or not) with a fault endpoint or a wild word. */
+ * Also Task SUSPEND and RESUME, clones of every thread (of a task
+ * suspended or not) with a fault endpoint or a wild word, and Memory
+ * CLONE of its memory. */
 static void clone_any(struct fz *z)
 {
     uint64_t task = pick(z, 4) ? pool[pick(z, POOL)] : pick(z, 2) ? held[H_TASK] : rnd_slot(z);
@@ -244,6 +245,11 @@ static void clone_any(struct fz *z)
     }
     uint64_t q = pick(z, 4) ? held[H_QUOTA] : pick(z, 2) ? pool[pick(z, POOL)] : rnd_slot(z);
     uint64_t sq = pick(z, 4) ? held[H_QUOTA] : pool[pick(z, POOL)];
+    if (pick(z, 4) == 0) {                    /* Memory CLONE of its memory (mapped or not) or any slot */
+        uint64_t mem = pick(z, 2) ? held[H_MEM] : pool[pick(z, POOL)];
+        INVV(mem, AERIE_MEM_CLONE, q, sq, pick(z, 8) ? pool[pick(z, POOL)] : rnd_word(z));
+        return;
+    }
     uint64_t th = pick(z, 8) ? pool[pick(z, POOL)] : rnd_word(z);
     if (pick(z, 2))
         INVV(task, AERIE_TASK_CLONE, q, sq, pool[pick(z, POOL)], th);
