@@ -10,6 +10,7 @@
  * each with a private UTCB; the copy is then born suspended. What is "the container's own" is decided by
  * quota: an object charged to the source quota the caller names (or below
  * it) is the source's, and the copy gets its own — a copy-on-write Memory,
+ * a slice of its own over a boot module's pages the source's slice covers,
  * a fresh empty endpoint or notification, itself for the task and thread,
  * the clone's quota for the source quota. Anything else (image pages,
  * service endpoints, memory someone else paid for) is shared as it is,
@@ -145,9 +146,20 @@ static int xlate_mem(struct clone *c, struct memobj *m, struct vspace *vs, struc
     }
     int err;
     struct memobj *n;
-    if ((m->flags & (MEMOBJ_FIXED | MEMOBJ_DEVICE)) || !owned(c, &m->obj)) {
-        *out = m;                                /* image pages, others' memory: shared */
+    if ((m->flags & MEMOBJ_DEVICE) || !owned(c, &m->obj)) {
+        *out = m;                                /* devices, others' memory: shared */
         return record(c, &m->obj, &m->obj);
+    }
+    if (m->flags & MEMOBJ_FIXED) {
+        /* A slice of a boot module the source owns (a Linux program's file,
+         * cm's MEM SLICE): its pages are never freed, so the clone gets a
+         * slice of its own over the same pages. Shared as it was, the
+         * source's end destroyed it and took its mappings out of the clone
+         * too (a Linux clone's text vanished when its original exited). */
+        if (!(n = memobj_create_fixed(c->q, m->base, m->npages * PAGE_SIZE, MEMOBJ_FIXED, &err)))
+            return err;
+        *out = n;
+        return adopt(c, &m->obj, &n->obj);
     }
     if (m->flags & (MEMOBJ_CONTIG | MEMOBJ_PINNED))
         return AE_ETYPE;                         /* DMA memory, a physical address handed out, a

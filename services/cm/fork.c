@@ -20,6 +20,7 @@
 #include <aerie/errors.h>
 #include <aerie/capenv.h>
 #include <aerie/proto/console.h>
+#include <aerie/proto/linux.h>
 #include <libaerie/syscall.h>
 #include <libaerie/invoke.h>
 #include <libaerie/runtime.h>
@@ -180,10 +181,27 @@ static int write_clone_block(struct forking *f, unsigned index)
     return (int)ae_invoke(f->task, AERIE_TASK_WRITE, 6, w, 0, 0);
 }
 
+/* A Linux program's clone: TASK_CLONE gave it its own copy of the
+ * personality's endpoint (an endpoint the container owns, in the slot the
+ * original's had; the Linux threads' copies fault to it), and cm keeps a
+ * way to send it signals, as for the original (linux.c). */
+static int linux_signal_cap(struct forking *f)
+{
+    unsigned slot = grant_slot(f->src, LX_GRANT_EP);
+    if (!slot)
+        return AE_ENOENT;
+    f->c->lx_sig = ae_slot_alloc();
+    int r = (int)ae_invokev(f->task, AERIE_TASK_CAP_GET, slot, f->c->lx_sig, AERIE_R_WRITE, LX_SIG_BADGE);
+    if (r)
+        cm_free_slot(&f->c->lx_sig);
+    return r;
+}
+
 /* Everything of a clone that failed, in reverse (container.c: create). */
 static void undo(struct forking *f)
 {
     struct container *c = f->c;
+    cm_free_slot(&c->lx_sig);
     for (unsigned i = 0; i < f->ng; i++)
         if (f->g[i].cap != f->fault_cap)
             cm_free_slot(&f->g[i].cap);
@@ -243,6 +261,9 @@ static int fork_one(struct container *s, unsigned index, struct container **out,
         if (r == AE_ELIMIT)
             snprintf(err, errlen, "fork: it runs more than %d threads, or the clone's limits cannot hold "
                      "them (error %d)", AERIE_CLONE_MAX_THREADS, r);
+        else if (r == AE_ETYPE && s->lx_sig)
+            snprintf(err, errlen, "fork: a Linux program is forked only while it runs one process (the "
+                     "tasks of its child processes are not copied)");
         else if (r == AE_ETYPE)
             snprintf(err, errlen, "fork: it holds objects a clone cannot copy (its own quotas, tasks, DMA "
                      "memory, or memory a device or the kernel writes directly)");
@@ -254,6 +275,8 @@ static int fork_one(struct container *s, unsigned index, struct container **out,
         else if (r)
             snprintf(err, errlen, "fork: the kernel refused the clone (error %d)", r);
     }
+    if (!r && s->lx_sig && (r = linux_signal_cap(&f)))
+        snprintf(err, errlen, "fork: the clone's Linux personality cannot be reached for signals (error %d)", r);
     for (unsigned i = 0; !r && i < f.ng; i++) {
         if (!f.g[i].slot)
             continue;
@@ -301,11 +324,6 @@ int cm_fork(struct container *s, unsigned n, struct container **out, unsigned *m
     if (s->state != CM_RUNNING || !s->task || !s->thread) {
         snprintf(err, errlen, "fork: it is not running");
         return AE_EBUSY;
-    }
-    if (s->lx_sig) {
-        snprintf(err, errlen, "fork: a Linux program is not forked (its personality's signal endpoint "
-                 "and the program's threads' handler would need re-issuing)");
-        return AE_ENOTSUP;
     }
     if (cm_port_of(s, port, sizeof port)) {
         snprintf(err, errlen, "fork: port %s cannot be shared: a port belongs to one container", port);

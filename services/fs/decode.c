@@ -156,11 +156,13 @@ static int decode_scalars(struct fs_request *req, const uint64_t *w, uint32_t n)
         req->whence = (uint32_t)w[FS_W_WHENCE];
         req->off = w[FS_W_FILE_OFF];
         return 0;
+    case FS_OP_READDIR:
+        req->off = w[FS_W_FILE_OFF];              /* the cookie */
+        return take_flags(w, n, FS_W_READDIR_FLAGS, FS_READDIR_STATS, &req->flags);
     case FS_OP_READ:
     case FS_OP_WRITE:
     case FS_OP_FTRUNCATE:
-    case FS_OP_READDIR:
-        req->off = w[FS_W_FILE_OFF];              /* offset, size or cookie: all word 1 */
+        req->off = w[FS_W_FILE_OFF];              /* offset or size: word 1 */
         return 0;
     default:
         return 0;
@@ -198,6 +200,12 @@ int fs_decode(uint64_t label, const uint64_t *w, uint32_t nwords, const struct f
         req->buf_off = w[FS_W_BUF_OFF];
         req->buf_len = w[FS_W_BUF_LEN];
     }
+    if (label == FS_OP_OPEN) {                    /* the read it may make at once */
+        req->buf_off = 0;
+        req->buf_len = opt(w, nwords, FS_W_OPEN_READ);
+        if (!in_buffer(buf, 0, req->buf_len))
+            return AE_EFAULT;
+    }
     return decode_scalars(req, w, nwords);
 }
 
@@ -223,13 +231,15 @@ static void put_stat(uint64_t *w, const struct fs_stat *st)
 struct dirpack {
     uint8_t *out;
     uint64_t cap, used, count, cookie;
+    bool stats;                                    /* asked for, and given (fs_readdir) */
 };
 
 static int pack_entry(void *ctx, const char *name, size_t len, uint32_t type, uint64_t ino,
-                      uint64_t cookie)
+                      uint64_t cookie, const struct fs_stat *st)
 {
     struct dirpack *p = ctx;
-    uint64_t rec = (sizeof(struct fs_dirent_rec) + len + 1 + 7) & ~7ull;
+    uint64_t bare = (sizeof(struct fs_dirent_rec) + len + 1 + 7) & ~7ull;
+    uint64_t rec = bare + (p->stats ? FS_R_STAT_WORDS * 8 : 0);
     if (rec > p->cap - p->used)
         return 1;
     struct fs_dirent_rec h = {
@@ -239,7 +249,12 @@ static int pack_entry(void *ctx, const char *name, size_t len, uint32_t type, ui
     uint8_t *at = p->out + p->used;
     memcpy(at, &h, sizeof h);
     memcpy(at + sizeof h, name, len);
-    memset(at + sizeof h + len, 0, rec - sizeof h - len);
+    memset(at + sizeof h + len, 0, bare - sizeof h - len);
+    if (p->stats) {
+        uint64_t w[FS_R_STAT_WORDS];
+        put_stat(w, st);
+        memcpy(at + bare, w, sizeof w);
+    }
     p->used += rec;
     p->count++;
     p->cookie = cookie;
@@ -249,8 +264,9 @@ static int pack_entry(void *ctx, const char *name, size_t len, uint32_t type, ui
 static int64_t do_readdir(struct fs_session *s, const struct fs_request *q,
                           const struct fs_shbuf *b, struct fs_reply *rep)
 {
-    struct dirpack p = { b->base + q->buf_off, q->buf_len, 0, 0, q->off };
+    struct dirpack p = { b->base + q->buf_off, q->buf_len, 0, 0, q->off, false };
     bool eof;
+    p.stats = (q->flags & FS_READDIR_STATS) && fs_session_mounts_none(s);
     int r = fs_readdir(s, q->handle, q->off, pack_entry, &p, &eof);
     if (r)
         return r;
@@ -260,18 +276,28 @@ static int64_t do_readdir(struct fs_session *s, const struct fs_request *q,
     rep->w[FS_R_READDIR_COUNT] = p.count;
     rep->w[FS_R_READDIR_NEXT] = p.cookie;
     rep->w[FS_R_READDIR_EOF] = eof;
-    rep->nwords = 4;
+    rep->w[FS_R_READDIR_FLAGS] = p.stats ? FS_READDIR_R_STATS : 0;
+    rep->nwords = 5;
     return 0;
 }
 
-static int64_t do_open(struct fs_session *s, const struct fs_request *q, struct fs_reply *rep)
+/* OPEN, and the read of word 4 when asked: a reader's first read rides
+ * with its open (its errors are the read's to tell: here it reads none). */
+static int64_t do_open(struct fs_session *s, const struct fs_request *q, const struct fs_shbuf *b,
+                       struct fs_reply *rep)
 {
     struct fs_stat st;
     int r = fs_open(s, &q->path, q->flags, q->mode, &rep->w[FS_R_OPEN_HANDLE], &st);
     if (r)
         return r;
     put_stat(rep->w + FS_R_OPEN_STAT, &st);
-    rep->nwords = FS_R_OPEN_STAT + FS_R_STAT_WORDS;
+    rep->w[FS_R_OPEN_READ] = 0;
+    if (q->buf_len && st.type == FS_TYPE_FILE && (q->flags & FS_O_ACCMODE) != FS_O_WRONLY) {
+        uint64_t at;
+        int64_t got = fs_read_at(s, rep->w[FS_R_OPEN_HANDLE], 0, b->base, q->buf_len, &at);
+        rep->w[FS_R_OPEN_READ] = got > 0 ? (uint64_t)got : 0;
+    }
+    rep->nwords = FS_R_OPEN_READ + 1;
     return 0;
 }
 
@@ -314,7 +340,7 @@ void fs_perform(struct fs_session *s, const struct fs_request *q, const struct f
     int64_t r;
     rep->nwords = 0;
     switch (q->op) {
-    case FS_OP_OPEN:      r = do_open(s, q, rep); break;
+    case FS_OP_OPEN:      r = do_open(s, q, b, rep); break;
     case FS_OP_CLOSE:     r = fs_close(s, q->handle); break;
     case FS_OP_READ: {
         uint64_t at = 0;

@@ -184,8 +184,14 @@ int fs_statfs(struct fs_session *s, struct fs_usage *u);
  * cookie order, calling emit for each until it returns non-zero (then that
  * entry is not consumed: the caller continues from the cookie it last
  * accepted). *eof is set when the listing ended. */
+/* st: the entry's stat, as STAT with FS_AT_NOFOLLOW of its name gives it
+ * (valid for the call only). */
 typedef int (*fs_emit_fn)(void *ctx, const char *name, size_t len, uint32_t type,
-                          uint64_t ino, uint64_t cookie);
+                          uint64_t ino, uint64_t cookie, const struct fs_stat *st);
+/* True when the session mounts no volume (then no entry of its tree is a
+ * mount point, and readdir's stats are STAT's; checked as volumes are
+ * mounted only when the session is made). */
+bool fs_session_mounts_none(struct fs_session *s);
 int fs_readdir(struct fs_session *s, uint64_t handle, uint64_t cookie, fs_emit_fn emit,
                void *ctx, bool *eof);
 

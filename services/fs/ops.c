@@ -313,11 +313,13 @@ int fs_lstat(struct fs_session *s, const struct fs_path *p, struct fs_stat *st)
 
 /* Lists a lower directory from position `from`. */
 static int readdir_lower(const struct fs_image *img, const struct fs_lnode *d, uint64_t from,
-                         fs_emit_fn emit, void *ctx, bool *eof)
+                         uint32_t dev, fs_emit_fn emit, void *ctx, bool *eof)
 {
+    struct fs_stat st;
     for (uint64_t i = from; i < d->nchildren; i++) {
         const struct fs_lnode *c = lower_child_at(img, d, (uint32_t)i);
-        if (emit(ctx, c->name, c->name_len, c->type, c->ino, i + 1))
+        ref_stat((struct fs_ref){ NULL, c }, dev, &st);
+        if (emit(ctx, c->name, c->name_len, c->type, c->ino, i + 1, &st))
             return 0;
     }
     *eof = true;
@@ -325,10 +327,11 @@ static int readdir_lower(const struct fs_image *img, const struct fs_lnode *d, u
 }
 
 /* Lists an upper directory: image positions (as overlaid), then fresh entries. */
-static int readdir_upper(const struct fs_unode *d, uint64_t cookie, fs_emit_fn emit, void *ctx,
-                         bool *eof)
+static int readdir_upper(const struct fs_unode *d, uint64_t cookie, uint32_t dev, fs_emit_fn emit,
+                         void *ctx, bool *eof)
 {
     const struct fs_image *img = d->layer->image;
+    struct fs_stat st;
     for (uint64_t i = cookie; i < d->d.nlower; i++) {
         const struct fs_lnode *c = lower_child_at(img, d->d.lower, (uint32_t)i);
         struct fs_dirent *e = dir_find(d, c->name, c->name_len);
@@ -336,17 +339,24 @@ static int readdir_upper(const struct fs_unode *d, uint64_t cookie, fs_emit_fn e
             continue;                            /* whited out */
         uint32_t type = e ? e->node->type : c->type;
         uint64_t ino = e ? e->node->ino : c->ino;
-        if (emit(ctx, c->name, c->name_len, type, ino, i + 1))
+        ref_stat(e ? (struct fs_ref){ e->node, NULL } : (struct fs_ref){ NULL, c }, dev, &st);
+        if (emit(ctx, c->name, c->name_len, type, ino, i + 1, &st))
             return 0;
     }
     for (struct fs_dirent *e = d->d.fresh_head; e; e = e->next) {
         if (e->cookie <= cookie || !e->node)
             continue;
-        if (emit(ctx, e->name, e->name_len, e->node->type, e->node->ino, e->cookie))
+        ref_stat((struct fs_ref){ e->node, NULL }, dev, &st);
+        if (emit(ctx, e->name, e->name_len, e->node->type, e->node->ino, e->cookie, &st))
             return 0;
     }
     *eof = true;
     return 0;
+}
+
+bool fs_session_mounts_none(struct fs_session *s)
+{
+    return __atomic_load_n(&s->nmounts, __ATOMIC_RELAXED) == 0;
 }
 
 int fs_readdir(struct fs_session *s, uint64_t h, uint64_t cookie, fs_emit_fn emit, void *ctx,
@@ -364,9 +374,9 @@ int fs_readdir(struct fs_session *s, uint64_t h, uint64_t cookie, fs_emit_fn emi
     else if (ref_type(ref) != FS_TYPE_DIR)
         r = AE_ENOTDIR;
     else if (ref.l)
-        r = readdir_lower(s->layer.image, ref.l, cookie, emit, ctx, eof);
+        r = readdir_lower(s->layer.image, ref.l, cookie, hd->dev, emit, ctx, eof);
     else
-        r = readdir_upper(ref.u, cookie, emit, ctx, eof);
+        r = readdir_upper(ref.u, cookie, hd->dev, emit, ctx, eof);
     session_unlock(s, L);
     return r;
 }

@@ -26,6 +26,7 @@
 
 struct fsfile {
     uint64_t handle;
+    uint64_t ino;               /* its node's (from the open): writes drop only its kept stats */
     bool dir;
     /* directories: "." and ".." first, then the service's records */
     int phase;                  /* 0: ".", 1: "..", 2: records */
@@ -72,6 +73,37 @@ void lx_path_normalize(const char *in, char *out, size_t cap)
     out[n] = 0;
 }
 
+/* Spells p the one way the fs client's stat table knows it ("/a/b", as
+ * getdents' directory paths are kept), where that changes nothing the fs
+ * service would do: it drops "//" and "." components itself, but a ".."
+ * depends on the links walked (physical), and a final "/" or "." means
+ * "a directory", so such paths stay as they are. */
+static void path_tidy(char *p)
+{
+    size_t n = strlen(p);
+    if (!n || p[0] != '/' || p[n - 1] == '/' || (p[n - 1] == '.' && (n == 1 || p[n - 2] == '/')))
+        return;
+    for (const char *d = strstr(p, "/.."); d; d = strstr(d + 1, "/.."))
+        if (d[3] == '/' || !d[3])
+            return;                               /* a ".." component */
+    char *w = p;
+    const char *r = p;
+    while (*r) {
+        while (*r == '/')
+            r++;
+        const char *s = r;
+        while (*r && *r != '/')
+            r++;
+        size_t len = (size_t)(r - s);
+        if (!len || (len == 1 && s[0] == '.'))
+            continue;
+        *w++ = '/';
+        memmove(w, s, len);
+        w += len;
+    }
+    *w = 0;
+}
+
 int64_t lx_path_at(struct lx_thread *t, int dirfd, uint64_t addr, char *out, bool empty_ok)
 {
     char rel[LX_PATH_MAX];
@@ -97,6 +129,7 @@ int64_t lx_path_at(struct lx_thread *t, int dirfd, uint64_t addr, char *out, boo
     memcpy(out, base, bl);
     out[bl] = '/';
     memcpy(out + bl + 1, rel, (size_t)n + 1);
+    path_tidy(out);
     return 0;
 }
 
@@ -185,6 +218,8 @@ static int64_t file_read(struct lx_thread *t, struct lx_file *f, void *buf, uint
 static int64_t file_write(struct lx_thread *t, struct lx_file *f, const void *buf, uint64_t n, int64_t off)
 {
     struct fsfile *ff = f->obj;
+    if ((f->flags & LX_O_ACCMODE) == LX_O_RDONLY)
+        return -LX_EBADF;           /* now, not at a later call: a queued write's error would be late */
     uint64_t pos = off < 0 ? f->pos : (uint64_t)off;
     if ((f->flags & LX_O_APPEND) && off < 0) {
         struct ae_fs_stat a;
@@ -201,7 +236,10 @@ static int64_t file_write(struct lx_thread *t, struct lx_file *f, const void *bu
     }
     if (n > limit - pos)
         n = limit - pos;
-    int64_t r = ae_fs_write(fs_conn(), ff->handle, pos, buf, n);
+    /* Small writes are queued (docs/FS.md, "Write-behind"): the next
+     * request of the container's connection carries them, and anything
+     * that could see them (a read, a stat, another open) goes after. */
+    int64_t r = ae_fs_write_behind_node(fs_conn(), ff->handle, ff->ino, pos, buf, n);
     if (r < 0)
         return lx_errno((int)r);
     if (r == 0 && n)
@@ -314,13 +352,17 @@ static int64_t file_getdents(struct lx_thread *t, struct lx_file *f, void *buf, 
             return at ? (int64_t)at : -LX_EINVAL;
         ff->phase++;
     }
-    static uint8_t recs[DIR_BUF];
+    /* Records with their entries' stats (kept by the fs client, so that
+     * the lstat of each name that find or rm -r makes next is a copy) are
+     * about 100 bytes longer than a Linux dirent: hence more room. */
+    static uint8_t recs[DIR_BUF * 4];
     while (!ff->eof) {
         uint64_t next;
-        bool eof;
+        bool eof, stats;
         uint64_t room = n - at;
-        int64_t got = ae_fs_readdir(fs_conn(), ff->handle, ff->cookie, recs, room < DIR_BUF ? room : DIR_BUF,
-                                    &next, &eof);
+        int64_t got = ae_fs_readdir_keep(fs_conn(), ff->handle, ff->cookie, recs,
+                                         room < DIR_BUF ? room * 4 : sizeof recs, &next, &eof, f->path,
+                                         ff->ino, &stats);
         if (got < 0)
             return at ? (int64_t)at : lx_errno((int)got);
         uint64_t used = 0, cookie = ff->cookie;
@@ -350,7 +392,7 @@ static int64_t file_getdents(struct lx_thread *t, struct lx_file *f, void *buf, 
 static void file_release(struct lx_file *f)
 {
     struct fsfile *ff = f->obj;
-    ae_fs_close(fs_conn(), ff->handle);
+    ae_fs_close_behind(fs_conn(), ff->handle);   /* rides on the next request; no one asks its answer */
     free(ff);
 }
 
@@ -392,7 +434,7 @@ static int open_fs(struct lx_thread *t, const char *abs, const char *norm, unsig
         flags = LX_O_RDONLY | (flags & (LX_O_DIRECTORY | LX_O_CLOEXEC | LX_O_PATH));
     uint64_t handle;
     struct ae_fs_stat st;
-    int r = ae_fs_open(fs, abs, fs_flags(flags), mode & ~t->proc->fs->umask & 07777, &handle, &st);
+    int r = ae_fs_open_reading(fs, abs, fs_flags(flags), mode & ~t->proc->fs->umask & 07777, &handle, &st);
     if (r == AE_EISDIR && !(flags & (LX_O_WRONLY | LX_O_RDWR)))
         r = ae_fs_open(fs, abs, FS_O_RDONLY | FS_O_DIRECTORY, 0, &handle, &st);
     if (r)
@@ -405,6 +447,7 @@ static int open_fs(struct lx_thread *t, const char *abs, const char *norm, unsig
         return -LX_ENOMEM;
     }
     ff->handle = handle;
+    ff->ino = st.ino;
     ff->dir = st.type == FS_TYPE_DIR;
     if (ff->dir)
         f->flags |= LX_FILE_DIR;
@@ -562,7 +605,8 @@ static int64_t unlink_at(struct lx_thread *t, int dirfd, uint64_t path, int flag
     int64_t r = fs_path(t, dirfd, path, abs);
     if (r)
         return r;
-    return lx_errno(flags & LX_AT_REMOVEDIR ? ae_fs_rmdir(fs_conn(), abs) : ae_fs_unlink(fs_conn(), abs));
+    /* An unlink the connection's kept stats prove will work is queued. */
+    return lx_errno(flags & LX_AT_REMOVEDIR ? ae_fs_rmdir(fs_conn(), abs) : ae_fs_unlink_behind(fs_conn(), abs));
 }
 
 LX_SYS(unlink) { return unlink_at(t, LX_AT_FDCWD, t->a[0], 0); }

@@ -179,6 +179,9 @@ struct lx_thread {
     uint64_t reply;             /* slot for its saved reply capability */
     bool saved;                 /* reply saved: answer through `reply` */
     bool in_call;               /* in a system call we have not answered */
+    bool lost;                  /* our answer found it no longer waiting: a SUSPEND (aerie fork)
+                                 * took the call back, and the kernel makes it again */
+    uint64_t lost_mr[4];        /* that answer, given to the repeat (main.c: on_message) */
     bool dead;
     uint64_t nr, a[6], rip, rsp;  /* the call it is in */
     uint64_t progress;          /* what a blocked call did so far */

@@ -22,6 +22,7 @@
 #include <libaerie/invoke.h>
 #include <libaerie/runtime.h>
 #include <libaerie/syscall.h>
+#include <libaerie/fs.h>
 #include "lx.h"
 #include "sys.h"
 
@@ -105,6 +106,9 @@ _Noreturn void lx_container_end(int wstatus, uint64_t addr, uint64_t rip)
         lx_log("linux: trace main %lu exec %lu end %lu calls %u faults %u\n", trace_main, trace_exec, lx_now_ns(),
                trace_calls, trace_faults);
     int sig = wstatus & 0x7f;
+    struct ae_fs *fs = ae_fs_default_made();
+    if (fs)
+        (void)ae_fs_flush(fs);        /* what the programs' write() said was written (file.c) */
     if (sig)
         ae_thread_exit(CM_LINUX_SIGNALED(sig, addr));   /* cm shows it as the signal it was */
     exit((wstatus >> 8) & 0xff);
@@ -267,11 +271,23 @@ void lx_complete(struct lx_thread *t, int64_t result)
         u->mr[3] = t->nr;
     }
     t->in_call = false;
+    int64_t r;
     if (t->saved) {
         t->saved = false;
-        ae_send(t->reply, AERIE_INFO(AERIE_FAULT_RESUME, 4, 0), AERIE_TIMEOUT_POLL);
+        r = ae_send(t->reply, AERIE_INFO(AERIE_FAULT_RESUME, 4, 0), AERIE_TIMEOUT_POLL);
     } else {
-        ae_reply(AERIE_INFO(AERIE_FAULT_RESUME, 4, 0));
+        r = ae_reply(AERIE_INFO(AERIE_FAULT_RESUME, 4, 0));
+    }
+    /* Nobody waited for it: the thread was stopped (aerie fork, a
+     * debugger) while we served its call, and it makes the same call
+     * again when resumed (docs/ABI.md, Faults). What the call did is
+     * done (bytes written, read, a signal frame built): the repeat gets
+     * this answer, not a second run. In a clone the reply capability
+     * was not copied at all: the same. */
+    if (r < 0 && !t->dead) {
+        t->lost = true;
+        for (int i = 0; i < 4; i++)
+            t->lost_mr[i] = u->mr[i];
     }
 }
 
@@ -410,18 +426,29 @@ static void on_exception(struct lx_thread *t, const uint64_t *w)
  * (a debugger, a fork) took that call back and the kernel made it again
  * (docs/ABI.md, Faults). The old one is dropped — off its wait queues,
  * its saved reply capability (which names a wait that is over) deleted
- * so the slot takes the new one — and the new message is served afresh.
- * A sigsuspend's saved mask stays: the call run again keeps it. */
-static void drop_stale_call(struct lx_thread *t)
+ * so the slot takes the new one — and the new message is served afresh:
+ * a call that blocked had done nothing yet. A sigsuspend's saved mask
+ * stays: the call run again keeps it. A call we had answered, whose
+ * answer found the thread gone (lost), is answered again the same way. */
+static bool repeat_call(struct lx_thread *t)
 {
+    if (t->lost) {
+        t->lost = false;
+        struct aerie_utcb *u = ae_utcb();
+        for (int i = 0; i < 4; i++)
+            u->mr[i] = t->lost_mr[i];
+        ae_reply(AERIE_INFO(AERIE_FAULT_RESUME, 4, 0));
+        return true;
+    }
     if (!t->in_call)
-        return;
+        return false;
     lx_unwait(t);
     if (t->saved) {
         ae_cap_delete(t->reply);
         t->saved = false;
     }
     t->in_call = false;
+    return false;
 }
 
 static void on_message(uint64_t badge, uint64_t info, const uint64_t *w)
@@ -441,8 +468,9 @@ static void on_message(uint64_t badge, uint64_t info, const uint64_t *w)
         ae_reply(AERIE_INFO(1, 0, 0));            /* not ours (any more): stays stopped */
         return;
     }
-    if (label == AERIE_FAULT_SYSCALL || label == AERIE_FAULT_PAGE || label == AERIE_FAULT_EXCEPTION)
-        drop_stale_call(t);
+    if ((label == AERIE_FAULT_SYSCALL || label == AERIE_FAULT_PAGE || label == AERIE_FAULT_EXCEPTION) &&
+        repeat_call(t))
+        return;
     switch (label) {
     case AERIE_FAULT_SYSCALL: on_syscall(t, w); break;
     case AERIE_FAULT_PAGE: on_page_fault(t, w); break;

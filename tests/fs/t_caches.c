@@ -272,3 +272,110 @@ FSTEST(hostile_control_block_reaches_only_its_session, "nonsense and other sessi
     ft_session_close(&a);
     ft_session_close(&b);
 }
+
+static uint64_t requests(void)
+{
+    return ft_stat(FS_STAT_REQUESTS);
+}
+
+/* Stats kept from a listing (ae_fs_readdir_keep, READDIR's FS_READDIR_STATS)
+ * and after our own creates and queued writes: each answers without a
+ * request and says what the service would; a listing under a path that
+ * is not kept as the listed directory keeps nothing; another's change
+ * (the admin's write) ends them. */
+FSTEST(listing_stats_kept_exact_and_fresh, "a listing's stats answer lstat of each name exactly; wrong paths keep nothing; the admin's write ends them")
+{
+    struct ft_session s;
+    CHECK_OK(ft_session_open(&s, NULL, MiB, 16));
+    struct ae_fs_stat st, dst, want;
+    uint64_t h, d, next;
+    bool eof, stats;
+    static uint8_t recs[8192];
+    CHECK_OK(ae_fs_mkdir(&s.conn, "/d", 0755));
+    CHECK_OK(ae_fs_mkdir(&s.conn, "/d/s", 0700));
+    CHECK_OK(ae_fs_open(&s.conn, "/d/a", FS_O_RDWR | FS_O_CREAT | FS_O_EXCL, 0640, &h, &st));
+    CHECK_EQ(st.mode & 07777, 0640);
+    CHECK_EQ(ae_fs_write_behind_node(&s.conn, h, st.ino, 0, "abc", 3), 3);
+    CHECK_OK(ae_fs_stat(&s.conn, "/d/a", &st));               /* after a queued write: its size */
+    CHECK_EQ(st.size, 3);
+    CHECK_EQ(st.mode & 07777, 0640);
+    ae_fs_close_behind(&s.conn, h);
+    CHECK_OK(ae_fs_symlink(&s.conn, "a", "/d/l"));
+    CHECK_OK(ae_fs_stat(&s.conn, "/", &st));                  /* the table exists */
+    CHECK_OK(ae_fs_open(&s.conn, "/d", FS_O_RDONLY | FS_O_DIRECTORY, 0, &d, &dst));
+    uint64_t d_ino = dst.ino, r0 = requests();
+    CHECK(ae_fs_readdir_keep(&s.conn, d, 0, recs, sizeof recs, &next, &eof, "/d", d_ino, &stats) > 0);
+    CHECK(stats && eof);
+    CHECK_EQ(requests(), r0 + 1);
+    CHECK_OK(ae_fs_lstat(&s.conn, "/d/a", &st));              /* kept: no request */
+    CHECK_OK(ae_fs_stat(&s.conn, "/d/s", &dst));
+    struct ae_fs_stat lst;
+    CHECK_OK(ae_fs_lstat(&s.conn, "/d/l", &lst));
+    CHECK_EQ(requests(), r0 + 1);
+    CHECK_EQ(st.size, 3);
+    CHECK_EQ(st.type, FS_TYPE_FILE);
+    CHECK_EQ(dst.type, FS_TYPE_DIR);
+    CHECK_EQ(dst.mode & 07777, 0700);
+    CHECK_EQ(lst.type, FS_TYPE_SYMLINK);
+    CHECK_OK(ae_fs_stat(&s.conn, "/d/l", &want));             /* a link's target: not from the listing */
+    CHECK_EQ(requests(), r0 + 2);
+    CHECK_EQ(want.ino, st.ino);
+    /* What the listing kept is what a request says (a second connection
+     * of the session would take its buffer: compare after the admin's
+     * change below instead, field by field, with a request's answer). */
+    CHECK_EQ(ae_fs_admin_write(ft_admin, s.id, "/d/a", 0, "0123456789", 10, 0, 0), 10);
+    CHECK_OK(ae_fs_lstat(&s.conn, "/d/a", &want));            /* another's change: asked again */
+    CHECK_EQ(requests(), r0 + 3);
+    CHECK_EQ(want.size, 10);
+    CHECK_EQ(want.ino, st.ino);
+    CHECK_EQ(want.mode, st.mode);
+    CHECK_EQ(want.uid, st.uid);
+    CHECK(want.mtime >= st.mtime);
+    /* A path that is not the listed directory keeps nothing: another
+     * directory's path, and a path the table does not hold. */
+    CHECK_OK(ae_fs_stat(&s.conn, "/d/s", &st));               /* kept: another directory */
+    CHECK(ae_fs_readdir_keep(&s.conn, d, 0, recs, sizeof recs, &next, &eof, "/d/s", d_ino, &stats) > 0);
+    CHECK(ae_fs_readdir_keep(&s.conn, d, 0, recs, sizeof recs, &next, &eof, "/x", d_ino, &stats) > 0);
+    CHECK_EQ(ae_fs_lstat(&s.conn, "/d/s/a", &st), AE_ENOENT);
+    CHECK_EQ(ae_fs_lstat(&s.conn, "/x/a", &st), AE_ENOENT);
+    /* Records with stats still step by rec_len to every name. */
+    int64_t got = ae_fs_readdir_keep(&s.conn, d, 0, recs, sizeof recs, &next, &eof, "/d",
+                                     0, &stats);
+    int names = 0;
+    for (int64_t at = 0; at < got; at += ((struct fs_dirent_rec *)(recs + at))->rec_len)
+        names++;
+    CHECK_EQ(names, 3);
+    CHECK_OK(ae_fs_close(&s.conn, d));
+    CHECK_OK(ae_fs_admin_check(ft_admin, s.id));
+    ft_session_close(&s);
+}
+
+FSTEST(open_reading_reads_with_the_open, "a reader's open brings its first read; reads and the end then ask nothing; a change is seen")
+{
+    struct ft_session s;
+    CHECK_OK(ft_session_open(&s, NULL, MiB, 16));
+    uint64_t h;
+    char buf[64];
+    CHECK_OK(ae_fs_open(&s.conn, "/f", FS_O_WRONLY | FS_O_CREAT, 0644, &h, NULL));
+    CHECK_EQ(ae_fs_write(&s.conn, h, 0, "hello, world", 12), 12);
+    CHECK_OK(ae_fs_close(&s.conn, h));
+    CHECK_OK(ae_fs_open_reading(&s.conn, "/f", FS_O_RDONLY, 0, &h, NULL));
+    uint64_t r0 = requests();
+    CHECK_EQ(ae_fs_read(&s.conn, h, 0, buf, 5), 5);          /* from what the open read */
+    CHECK(!memcmp(buf, "hello", 5));
+    CHECK_EQ(ae_fs_read(&s.conn, h, 5, buf, sizeof buf), 7);
+    CHECK(!memcmp(buf, ", world", 7));
+    CHECK_EQ(ae_fs_read(&s.conn, h, 12, buf, sizeof buf), 0); /* the end, as the open saw it */
+    CHECK_EQ(requests(), r0);
+    CHECK_EQ(ae_fs_admin_write(ft_admin, s.id, "/f", 12, "!!", 2, 0, 0), 2);
+    CHECK_EQ(ae_fs_read(&s.conn, h, 12, buf, sizeof buf), 2); /* another's change: asked */
+    CHECK(!memcmp(buf, "!!", 2));
+    ae_fs_close_behind(&s.conn, h);
+    CHECK_OK(ae_fs_open_reading(&s.conn, "/f", FS_O_RDWR, 0, &h, NULL));
+    CHECK_EQ(ae_fs_write_behind(&s.conn, h, 0, "J", 1), 1);    /* our own write: seen */
+    CHECK_EQ(ae_fs_read(&s.conn, h, 0, buf, 2), 2);
+    CHECK(!memcmp(buf, "Je", 2));
+    CHECK_OK(ae_fs_close(&s.conn, h));
+    CHECK_OK(ae_fs_admin_check(ft_admin, s.id));
+    ft_session_close(&s);
+}

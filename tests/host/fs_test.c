@@ -253,8 +253,9 @@ struct names {
 };
 
 static int collect(void *ctx, const char *name, size_t len, uint32_t type, uint64_t ino,
-                   uint64_t cookie)
+                   uint64_t cookie, const struct fs_stat *st)
 {
+    (void)st;
     struct names *ns = ctx;
     if (ns->n < 4096)
         ns->list[ns->n++] = strndup(name, len);

@@ -422,8 +422,9 @@ struct batch {
 };
 
 static int take(void *ctx, const char *name, size_t len, uint32_t type, uint64_t ino,
-                uint64_t cookie)
+                uint64_t cookie, const struct fs_stat *st)
 {
+    (void)st;
     struct batch *b = ctx;
     if (b->n == b->max)
         return 1;                                 /* refused: not consumed */

@@ -289,8 +289,9 @@ struct walker {
 };
 
 static int walk_take(void *ctx, const char *name, size_t len, uint32_t type, uint64_t ino,
-                     uint64_t cookie)
+                     uint64_t cookie, const struct fs_stat *st)
 {
+    (void)st;
     struct walker *w = ctx;
     if (w->n == w->max)
         return 1;
@@ -298,6 +299,58 @@ static int walk_take(void *ctx, const char *name, size_t len, uint32_t type, uin
     snprintf(w->names[w->count++ % 64], 16, "%.*s", (int)len, name);
     w->last = cookie;
     return 0;
+}
+
+/* Keeps every entry's stat as readdir gave it (READDIR's FS_READDIR_STATS). */
+struct stat_taker {
+    int n;
+    char names[16][16];
+    struct fs_stat st[16];
+};
+
+static int stat_take(void *ctx, const char *name, size_t len, uint32_t type, uint64_t ino,
+                     uint64_t cookie, const struct fs_stat *st)
+{
+    struct stat_taker *t = ctx;
+    (void)type;
+    (void)ino;
+    (void)cookie;
+    if (t->n == 16)
+        return 1;
+    snprintf(t->names[t->n], 16, "%.*s", (int)len, name);
+    t->st[t->n++] = *st;
+    return 0;
+}
+
+/* What readdir says of each entry is what lstat of its name says, for
+ * image entries, copied-up ones, fresh ones, directories and links alike
+ * (the client keeps them as such: docs/FS.md, "Client caches"). */
+static void overlay_readdir_stats_are_lstats(void)
+{
+    test_env_init(&T);
+    IMG = make_image("d/a", "1", "d/b", "22", "d/sub/x", "3", NULL);
+    A = session();
+    B = session();
+    CHECK_RC(put_file(A, "d/a", "xyz", 3), 3);              /* copied up */
+    CHECK_RC(put_file(A, "d/new", "n", 1), 1);              /* fresh */
+    CHECK_RC(fs_mkdir(A, P("d/dir"), 0750), 0);
+    CHECK_RC(fs_symlink(A, "new", 3, P("d/ln")), 0);
+    uint64_t d;
+    CHECK_RC(fs_open(A, P("d"), FS_O_RDONLY, 0, &d, NULL), 0);
+    struct stat_taker t = { 0 };
+    bool eof = false;
+    CHECK_RC(fs_readdir(A, d, 0, stat_take, &t, &eof), 0);
+    CHECK(eof);
+    CHECK_EQ(t.n, 6);
+    for (int i = 0; i < t.n; i++) {
+        char path[32];
+        struct fs_stat st;
+        snprintf(path, sizeof path, "d/%s", t.names[i]);
+        CHECK_RC(fs_lstat(A, P(path), &st), 0);
+        CHECK(!memcmp(&st, &t.st[i], sizeof st));
+    }
+    CHECK_RC(fs_close(A, d), 0);
+    end();
 }
 
 static void overlay_readdir_stable_across_copy_up_and_whiteouts(void)
@@ -559,6 +612,7 @@ int main(void)
     RUN(overlay_sessions_are_isolated);
     RUN(overlay_dotdot_never_leaves_the_root);
     RUN(overlay_readdir_stable_across_copy_up_and_whiteouts);
+    RUN(overlay_readdir_stats_are_lstats);
     RUN(overlay_volume_shared_only_where_granted);
     RUN(overlay_volume_boundaries);
     RUN(overlay_volume_outlives_a_session);

@@ -137,7 +137,8 @@ static void proto_requests_round_trip(void)
     CHECK_RC(serve(FS_OP_MKDIR, 0, n, 0750, 0), 0);
     n = put(0, "dir/file");
     CHECK_RC(serve(FS_OP_OPEN, 0, n, FS_O_RDWR | FS_O_CREAT, 0600), 0);
-    CHECK_RC(REP.nwords, 1 + FS_R_STAT_WORDS);
+    CHECK_RC(REP.nwords, FS_R_OPEN_READ + 1);
+    CHECK_RC(REP.w[FS_R_OPEN_READ], 0);                 /* nothing asked, nothing read */
     uint64_t h = REP.w[FS_R_OPEN_HANDLE];
     CHECK_RC(REP.w[FS_R_OPEN_STAT + FS_R_STAT_TYPE], FS_TYPE_FILE);
     CHECK_RC(REP.w[FS_R_OPEN_STAT + FS_R_STAT_MODE], 0600);
@@ -190,6 +191,48 @@ static int64_t serve_words(uint64_t op, const uint64_t *w, uint32_t n)
     memcpy(words, w, n * sizeof *w);
     fs_serve(S, op, words, n, &SB, &REQ, &REP);
     return REP.status;
+}
+
+/* OPEN's word 4: the first read rides with a reader's open, into the
+ * buffer's start, the position unmoved; not for a directory or a
+ * write-only handle; a range past the buffer is AE_EFAULT. */
+static void proto_open_reads_at_once(void)
+{
+    begin();
+    uint64_t n = put(0, "f"), h;
+    uint64_t w[5] = { 0, n, FS_O_RDWR | FS_O_CREAT, 0600, 0 };
+    CHECK_RC(serve_words(FS_OP_OPEN, w, 4), 0);
+    h = REP.w[FS_R_OPEN_HANDLE];
+    put(1000, "payload!");
+    CHECK_RC(serve(FS_OP_WRITE, h, 0, 1000, 8), 0);
+    CHECK_RC(serve(FS_OP_CLOSE, h, 0, 0, 0), 0);
+    w[2] = FS_O_RDONLY;
+    w[4] = 64;
+    memset(shared, 0, 64);
+    n = put(0, "f");
+    CHECK_RC(serve_words(FS_OP_OPEN, w, 5), 0);
+    CHECK_RC(REP.w[FS_R_OPEN_READ], 8);
+    CHECK(memcmp(shared, "payload!", 8) == 0);
+    h = REP.w[FS_R_OPEN_HANDLE];
+    CHECK_RC(serve(FS_OP_SEEK, h, 0, FS_SEEK_CUR, 0), 0);
+    CHECK_RC(REP.w[0], 0);                              /* the position did not move */
+    CHECK_RC(serve(FS_OP_CLOSE, h, 0, 0, 0), 0);
+    w[2] = FS_O_WRONLY;
+    put(0, "f");
+    CHECK_RC(serve_words(FS_OP_OPEN, w, 5), 0);
+    CHECK_RC(REP.w[FS_R_OPEN_READ], 0);                 /* a writer's open reads nothing */
+    CHECK_RC(serve(FS_OP_CLOSE, REP.w[FS_R_OPEN_HANDLE], 0, 0, 0), 0);
+    w[2] = FS_O_RDONLY;
+    w[1] = put(0, "/");
+    CHECK_RC(serve_words(FS_OP_OPEN, w, 5), 0);
+    CHECK_RC(REP.w[FS_R_OPEN_READ], 0);                 /* nor a directory's */
+    CHECK_RC(serve(FS_OP_CLOSE, REP.w[FS_R_OPEN_HANDLE], 0, 0, 0), 0);
+    w[1] = put(0, "f");
+    w[4] = BUFSZ + 1;
+    CHECK_RC(serve_words(FS_OP_OPEN, w, 5), AE_EFAULT);
+    w[4] = ~0ull;
+    CHECK_RC(serve_words(FS_OP_OPEN, w, 5), AE_EFAULT);
+    end();
 }
 
 static void proto_link_and_attribute_words_are_checked(void)
@@ -406,6 +449,7 @@ int main(void)
     RUN(proto_bad_paths);
     RUN(proto_bad_flags_modes_whence);
     RUN(proto_requests_round_trip);
+    RUN(proto_open_reads_at_once);
     RUN(proto_link_and_attribute_words_are_checked);
     RUN(proto_link_and_attribute_requests_round_trip);
     RUN(proto_readdir_records_and_continuation);

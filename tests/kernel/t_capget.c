@@ -74,3 +74,34 @@ KTEST(clonemt_owned_handler_goes_to_the_clones_copy, "TASK_CLONE gives a thread 
     CHECK_EQ(badge, 7);
     CHECK_EQ(kt_recv(e2, 0, &badge, w), AE_ETIMEOUT);
 }
+
+KTEST(clonemt_owned_slice_outlives_the_source, "a boot-module slice the source owns (a Linux program's file) becomes the clone's own slice of the same pages: destroying the source and its quota leaves the clone's mapping and its bytes")
+{
+    uint64_t len;
+    const uint8_t *img = kt_self_image(&len);
+    CHECK(img != NULL);
+    uint64_t sq = kt_new(env, AERIE_OBJ_QUOTA, 2 << 20, 8, 64), task, th, slice = ae_slot_alloc();
+    CHECK_OK(kt_create(sq, AERIE_OBJ_TASK, &task, 0, 0, 0));
+    CHECK_OK(kt_create(sq, AERIE_OBJ_THREAD, &th, task, 0, 0));
+    uint64_t mod = ae_start.bootinfo ? AERIE_BOOT_MODULE0 : ae_capenv_lookup("image");   /* as kt_self_image */
+    CHECK_OK(ae_invokev(mod, AERIE_MEM_SLICE, sq, 0, 4096, slice));   /* charged to sq: the task's */
+    const uint64_t va = 0x500000;
+    CHECK_OK(ae_task_map(task, slice, 0, va, 4096, AERIE_MAP_R));
+    CHECK_OK(ae_invokev(task, AERIE_TASK_CAP_COPY, slice, 3, AERIE_R_READ, 0));
+    CHECK_OK(ae_invoke0(task, AERIE_TASK_SUSPEND));
+    uint64_t cq = kt_new(env, AERIE_OBJ_QUOTA, 2 << 20, 8, 64), ct = ae_slot_alloc(), cth = ae_slot_alloc();
+    CHECK_OK(ae_invokev(task, AERIE_TASK_CLONE, cq, sq, ct, cth, AERIE_CLONE_ALL_THREADS));
+    uint64_t info[6] = { 0 };
+    CHECK_OK(ae_quota_info(cq, info));
+    uint64_t objects = info[5];
+    CHECK_OK(ae_invoke0(sq, AERIE_QUOTA_DESTROY));          /* the source, its slice with it */
+    uint64_t w = 0, want;
+    __builtin_memcpy(&want, img, 8);
+    CHECK_OK(ae_invoke(ct, AERIE_TASK_READ, 2, (uint64_t[]){ va, 8 }, &w, 1));
+    CHECK_EQ(w, want);                       /* still mapped in the clone, the module's bytes */
+    uint64_t s2 = ae_slot_alloc(), t;
+    CHECK_OK(ae_invokev(ct, AERIE_TASK_CAP_GET, 3, s2, AERIE_R_ALL, 0));
+    CHECK_EQ(ae_cap_info(s2, &t) & 0xFF, AERIE_OBJ_MEMORY);   /* its slot names its own live slice */
+    CHECK_OK(ae_quota_info(cq, info));
+    CHECK_EQ(info[5], objects);              /* charged to the clone from the start */
+}

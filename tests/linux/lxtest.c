@@ -13,9 +13,10 @@
 #include <aerie/proto/linux.h>
 #include <libaerie/cm.h>
 #include <libaerie/runtime.h>
+#include <libaerie/syscall.h>
 #include "ktest_host.h"
 
-static uint64_t cmcap;
+static uint64_t cmcap, admin;
 static char logbuf[8192];
 
 static uint64_t lx_ns(void)
@@ -383,6 +384,122 @@ static void busybox_echo_pipe_wc(void)
     CHECK(!strcmp(logbuf, "3\n"));
 }
 
+/* True if no line of logbuf appears twice (a call repeated after the
+ * fork's SUSPEND must not be carried out twice: docs/FORK.md). */
+static bool no_line_twice(void)
+{
+    for (const char *p = logbuf; *p; ) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) + 1 : strlen(p);
+        for (const char *q = p + len; *q; ) {
+            const char *qn = strchr(q, '\n');
+            size_t ql = qn ? (size_t)(qn - q) + 1 : strlen(q);
+            if (ql == len && !memcmp(p, q, len)) {
+                printf("  printed twice: %.*s", (int)len, p);
+                return false;
+            }
+            q += ql;
+        }
+        p += len;
+    }
+    return true;
+}
+
+/* `aerie fork` of a running Linux program (docs/FORK.md): starts spec,
+ * waits until its log has `at`, forks it once, and waits for both to
+ * end. Each must end with status 0 and `done` in its log; the clone's
+ * log (its own stream, empty at the fork) must not start with `first`,
+ * which the original printed before the fork: the clone ran on from where
+ * the original was, it did not start again. */
+static void fork_running(const char *spec, const char *at, const char *done, const char *first)
+{
+    uint64_t id = 0, clone = 0, ns = 0;
+    unsigned made = 0;
+    char err[200] = "";
+    CHECK_EQ(ae_cm_create(cmcap, spec, 1, &id, err, sizeof err), 0);
+    int i;
+    for (i = 0; i < 4000; i++) {
+        read_log(id);
+        if (strstr(logbuf, at))
+            break;
+        ae_sleep_ns(2000000);
+    }
+    CHECK(strstr(logbuf, at) != NULL);
+    int r = ae_cm_fork(admin, id, 1, &clone, &made, &ns, err, sizeof err);
+    if (r)
+        printf("  fork: %d %s\n", r, err);
+    CHECK_EQ(r, 0);
+    CHECK_EQ(made, 1);
+    printf("  forked %lu into %lu in %lu us\n", (unsigned long)id, (unsigned long)clone, (unsigned long)(ns / 1000));
+    uint64_t ids[2] = { id, clone };
+    for (unsigned k = 0; k < 2; k++) {
+        struct ae_cm_status st = { 0 };
+        for (int t = 0; t < 3000; t++) {         /* 30 s at most: a hang fails this test alone */
+            CHECK_EQ(ae_cm_status(cmcap, ids[k], &st), 0);
+            if (st.state != CM_RUNNING)
+                break;
+            ae_sleep_ns(10000000);
+        }
+        if (st.state == CM_RUNNING) {
+            char info[512] = "";
+            ae_cm_info(cmcap, ids[k], info, sizeof info);
+            printf("  %s never ended: %s\n", k ? "the clone" : "the original", info);
+        }
+        read_log(ids[k]);
+        if (st.state != CM_EXITED || st.exit_status != 0 || !strstr(logbuf, done))
+            printf("  %s ended in state %u status %lu:\n%s\n", k ? "the clone" : "the original", st.state,
+                   (unsigned long)st.exit_status, logbuf);
+        CHECK_EQ(st.state, CM_EXITED);
+        CHECK_EQ(st.exit_status, 0);
+        CHECK(has(done));
+        CHECK(no_line_twice());
+        if (k)
+            CHECK(strncmp(logbuf, first, strlen(first)) != 0);
+        ae_cm_remove(cmcap, ids[k]);
+    }
+}
+
+static void linux_fork_busybox_shell_loop(void)
+{
+    fork_running("image=busybox args=\"sh -c 'i=0; while [ $i -lt 30 ]; do j=0; while [ $j -lt 2000 ]; do "
+                 "j=$((j+1)); done; echo tick $i; i=$((i+1)); done; echo loop done'\"",
+                 "tick 3\n", "tick 29\nloop done\n", "tick 0\n");
+}
+
+static void linux_fork_musl_program(void)
+{
+    fork_running("image=ticks-musl args=40 mem=16M", "tick 3\n", "tick 39\nticks done bad=0\n", "ready\n");
+}
+
+static void linux_fork_glibc_program(void)
+{
+    fork_running("image=ticks-glibc args=40 mem=16M", "tick 3\n", "tick 39\nticks done bad=0\n", "ready\n");
+}
+
+/* A Linux program that runs a child process is refused, with why. */
+static void linux_fork_refused_with_a_child_process(void)
+{
+    uint64_t id = 0, clone = 0;
+    unsigned made = 0;
+    char err[200] = "";
+    CHECK_EQ(ae_cm_create(cmcap, "image=busybox args=\"sh -c 'echo started; sleep 5; echo never'\"", 1, &id, err,
+                          sizeof err), 0);
+    logbuf[0] = 0;
+    for (int i = 0; i < 2000 && !strstr(logbuf, "started"); i++) {
+        read_log(id);
+        ae_sleep_ns(2000000);
+    }
+    ae_sleep_ns(50000000);                   /* into its sleep: a child process */
+    int r = ae_cm_fork(admin, id, 1, &clone, &made, 0, err, sizeof err);
+    CHECK(r != 0);
+    if (!strstr(err, "only while it runs one process"))
+        printf("  refused with: %d %s\n", r, err);
+    CHECK(strstr(err, "only while it runs one process") != NULL);
+    CHECK_EQ(made, 0);
+    ae_cm_kill(cmcap, id);
+    ae_cm_remove(cmcap, id);
+}
+
 /* Where a start's time goes (not in the default run: args=profile):
  * create -> the personality's main -> the program loaded -> its end ->
  * CM_WAIT returns, for busybox true, 20 times. */
@@ -425,6 +542,7 @@ int main(int argc, char **argv)
 {
     only = argc > 1 ? argv[1] : NULL;
     cmcap = ae_capenv_lookup("cm");
+    admin = ae_capenv_lookup("cm.admin");
     RUN_IF(linux_musl_hello_runs);
     RUN_IF(linux_glibc_hello_runs);
     RUN_IF(linux_segfault_reported_as_sigsegv);
@@ -463,6 +581,10 @@ int main(int argc, char **argv)
     RUN_IF(busybox_tar_and_gzip);
     RUN_IF(busybox_background_jobs);
     RUN_IF(busybox_date_sleep_expr);
+    RUN_IF(linux_fork_busybox_shell_loop);
+    RUN_IF(linux_fork_musl_program);
+    RUN_IF(linux_fork_glibc_program);
+    RUN_IF(linux_fork_refused_with_a_child_process);
     if (only && !strcmp(only, "profile"))
         RUN(profile_busybox_true);
     return TESTS_DONE();

@@ -83,6 +83,12 @@ enum fs_op {
 #define FS_AT_FOLLOW    0x2u         /* LINK: link what a final symbolic link names */
 /* RENAME flags. */
 #define FS_RENAME_NOREPLACE 0x1u     /* AE_EEXIST if the new name exists */
+/* READDIR's flag: each record carries its entry's stat (FS_R_STAT_WORDS
+ * words after its name, inside rec_len: what STAT with FS_AT_NOFOLLOW of
+ * the name gives), when the session mounts no volume; reply word 4 says
+ * whether they do (FS_READDIR_R_STATS). */
+#define FS_READDIR_STATS    0x1u
+#define FS_READDIR_R_STATS  0x1u
 
 /* UTIMENS times: nanoseconds since 1970-01-01 UTC, or one of these. */
 #define FS_TIME_NOW     UINT64_MAX          /* the service's clock */
@@ -107,7 +113,9 @@ enum fs_op {
  * (offset, length) into the shared buffer; so is "buf" and "target".
  * Words in [brackets] may be left out (they are then 0).
  *
- *   OPEN      0,1: path  2: flags  3: mode (for FS_O_CREAT)
+ *   OPEN      0,1: path  2: flags  3: mode (for FS_O_CREAT)  [4: bytes to read: when
+ *             the node opened is a file the handle may read, up to that many bytes
+ *             from offset 0 go to buffer [0, n), the handle's position unmoved]
  *   CLOSE     0: handle
  *   READ      0: handle  1: file offset or FS_OFF_CURRENT  2,3: buf (data goes here)
  *   WRITE     0: handle  1: file offset or FS_OFF_CURRENT  2,3: buf (data comes from here)
@@ -121,6 +129,7 @@ enum fs_op {
  *   RMDIR     0,1: path
  *   RENAME    0,1: old path  2,3: new path  [4: FS_RENAME_* flags]
  *   READDIR   0: handle  1: cookie (0 = from the start)  2,3: buf for records
+ *             [4: FS_READDIR_STATS or 0]
  *   STATFS    (none)
  *   SYMLINK   0,1: path of the new link  2,3: target (1..FS_PATH_MAX-1 bytes, no NUL,
  *             stored as sent: it is resolved when the link is followed)
@@ -141,6 +150,7 @@ enum fs_op {
 enum {
     FS_W_PATH_OFF = 0, FS_W_PATH_LEN = 1,      /* every request with a path */
     FS_W_FLAGS = 2, FS_W_MODE = 3,             /* OPEN */
+    FS_W_OPEN_READ = 4,                        /* OPEN: bytes to read at once */
     FS_W_SIZE = 2,                             /* TRUNCATE */
     FS_W_DIR_MODE = 2,                         /* MKDIR */
     FS_W_NEW_OFF = 2, FS_W_NEW_LEN = 3,        /* RENAME, LINK */
@@ -153,6 +163,7 @@ enum {
     FS_W_WHENCE = 2,                           /* SEEK */
     FS_W_STAT_FLAGS = 2,                       /* STAT */
     FS_W_PAIR_FLAGS = 4,                       /* RENAME, LINK */
+    FS_W_READDIR_FLAGS = 4,                    /* READDIR */
     FS_W_ATTR = 2,                             /* CHMOD: mode; CHOWN: uid; UTIMENS: atime */
     FS_W_HATTR = 1,                            /* FCHMOD, FCHOWN, FUTIMENS: the same */
     FS_W_BASE = 6, FS_W_BASE2 = 7,             /* directory handles paths start from */
@@ -163,13 +174,15 @@ enum {
 
 /*
  * Reply words, per opcode:
- *   OPEN      0: handle, then a stat (FS_R_STAT_*) from word 1
+ *   OPEN      0: handle, then a stat (FS_R_STAT_*) from word 1; word 13: the
+ *             bytes word 4 had read (0 when none)
  *   READ      0: bytes read (0 at or after the end)  1: the file offset the read began
  *             at (the handle's position before it, for FS_OFF_CURRENT)
  *   WRITE     0: bytes written (fewer than asked when the space ran out)
  *   SEEK      0: the new position
  *   FSTAT, STAT  a stat from word 0
  *   READDIR   0: bytes of records  1: records  2: cookie to continue from  3: 1 at the end
+ *             4: FS_READDIR_R_STATS when each record carries its stat
  *   STATFS    0: data bytes used  1: data bytes limit  2: inodes used  3: inodes limit
  *             4: handles open  5: handles limit  6 (the service on Aerie): data bytes
  *             can surely still write now — word 1 - word 0, or less: what the pages
@@ -190,6 +203,7 @@ enum {
 };
 #define FS_R_OPEN_HANDLE   0
 #define FS_R_OPEN_STAT     1
+#define FS_R_OPEN_READ     (FS_R_OPEN_STAT + FS_R_STAT_WORDS)
 #define FS_R_STATFS_ROOM   6
 #define FS_R_UNLINK_INO    0
 #define FS_R_UNLINK_TYPE   1
@@ -199,7 +213,8 @@ enum {
 #define FS_R_READDIR_COUNT 1
 #define FS_R_READDIR_NEXT  2
 #define FS_R_READDIR_EOF   3
-#define FS_REPLY_WORDS_MAX (1 + FS_R_STAT_WORDS)
+#define FS_R_READDIR_FLAGS 4          /* FS_READDIR_R_STATS: the records carry stats */
+#define FS_REPLY_WORDS_MAX (2 + FS_R_STAT_WORDS)
 
 /*
  * READDIR records, packed one after the other in the buffer, each 8-byte

@@ -69,6 +69,34 @@ static void sc_drop_touched(struct ae_fs *fs, uint64_t ino)
     }
 }
 
+/* Entries of one node under any name: what a write to it changes (its
+ * size, times and blocks; no directory's). */
+static void sc_drop_node(struct ae_fs *fs, uint64_t ino)
+{
+    if (!fs->sc)
+        return;
+    for (unsigned i = 0; i < SC_SLOTS; i++) {
+        struct sc_entry *e = &fs->sc->e[i];
+        if (e->gen == fs->sc->gen && e->st.ino == ino && e->st.type != FS_TYPE_DIR)
+            e->gen = 0;
+    }
+}
+
+/* Every directory's entry: what a mkdir or rmdir of ours changes (a
+ * parent's times and link count; the directory made or removed). Names
+ * that are not directories stay: a directory made holds none, and one
+ * removed held none. */
+static void sc_drop_dirs(struct ae_fs *fs)
+{
+    if (!fs->sc)
+        return;
+    for (unsigned i = 0; i < SC_SLOTS; i++) {
+        struct sc_entry *e = &fs->sc->e[i];
+        if (e->gen == fs->sc->gen && e->st.type == FS_TYPE_DIR)
+            e->gen = 0;
+    }
+}
+
 /* The set path's entry lives in: its first way. */
 static struct sc_entry *sc_set(struct ae_fs *fs, const char *path, size_t len, bool nofollow,
                                uint32_t *set)
@@ -291,6 +319,8 @@ static void took(struct ae_fs *fs, uint32_t n)
         if (fs->defer[i][0] == FS_DEFER_UNLINK && fs->defer[i][3] && res == AE_ENOENT)
             res = 0;                      /* a retry after AE_EIO: the first try did it */
         settle(fs, fs->defer[i], res);
+        if (fs->defer[i][0] == FS_DEFER_CLOSE)
+            (void)take_err(fs, fs->defer[i][1]);   /* closed: no call can ask for it */
     }
     if (n >= fs->ndefer) {
         fs->room = fs->room > fs->reserved ? fs->room - fs->reserved : 0;
@@ -414,8 +444,12 @@ static int64_t call(struct ae_fs *fs, uint64_t label, const uint64_t *w, unsigne
                     after == before + (own ? 1 : 0) + (batch && !fs->ndefer ? 1 : 0);
         bool unlinked = label == FS_OP_UNLINK && r >= 0 && !status &&
                         AERIE_INFO_NWORDS((uint64_t)r) > FS_R_UNLINK_TYPE && n <= FS_W_BASE;
-        if (!fs->fresh || fs->link_gone || (own && ((label != FS_OP_OPEN && !unlinked) || status)))
+        bool dirs_only = (label == FS_OP_MKDIR || label == FS_OP_RMDIR) && n <= FS_W_BASE;
+        if (!fs->fresh || fs->link_gone ||
+            (own && ((label != FS_OP_OPEN && !unlinked && !dirs_only) || status)))
             sc_clear(fs);                 /* an OPEN that worked: its caller drops what it touched */
+        else if (own && dirs_only)
+            sc_drop_dirs(fs);
         else if (unlinked && u->mr[FS_R_UNLINK_TYPE] == FS_TYPE_SYMLINK)
             sc_clear(fs);                 /* a link: names of it spelt otherwise may be kept */
         else if (unlinked)
@@ -802,9 +836,11 @@ static void stat_from(const uint64_t *w, struct ae_fs_stat *st)
 
 
 /* OPEN, keeping the opened node's stat as path's (an open follows a final
- * link as stat does, and O_NOFOLLOW opens only what lstat would show). */
+ * link as stat does, and O_NOFOLLOW opens only what lstat would show).
+ * ra: a reader's open, whose first read-ahead (from offset 0) the service
+ * makes with it when it opens a file for reading. */
 static int open_keeping(struct ae_fs *fs, uint64_t dir, const char *path, uint32_t flags,
-                        uint32_t mode, uint64_t *handle, struct ae_fs_stat *st)
+                        uint32_t mode, uint64_t *handle, struct ae_fs_stat *st, bool ra)
 {
     uint64_t w[FS_REQ_WORDS_MAX] = { 0, 0, flags, mode }, out[FS_REPLY_WORDS_MAX];
     struct paths pp = { path, NULL, dir, 0 };
@@ -817,13 +853,29 @@ static int open_keeping(struct ae_fs *fs, uint64_t dir, const char *path, uint32
         w[FS_W_BASE] = dir;
         w[FS_W_BASE2] = 0;
     }
+    ra = ra && (flags & FS_O_ACCMODE) != FS_O_WRONLY && !(flags & FS_O_DIRECTORY);
     do {
         if ((r = begin(fs)))
             return (int)r;
         w[0] = 0;
+        bool ra_now = ra && fs->ctl && fs->priv;  /* as read_ahead: only where data stays */
+        w[FS_W_OPEN_READ] = ra_now ? (RA_FIRST < fs->buf_bytes ? RA_FIRST : fs->buf_bytes) : 0;
         r = put_path(fs, 0, pp.path, &w[1]);
         if (!r)
-            r = call(fs, FS_OP_OPEN, w, dir ? FS_REQ_WORDS_MAX : 4, 0, out, FS_REPLY_WORDS_MAX);
+            r = call(fs, FS_OP_OPEN, w, dir ? FS_REQ_WORDS_MAX : ra_now ? 5 : 4, 0, out,
+                     FS_REPLY_WORDS_MAX);
+        if (!r && ra_now && fs->fresh && out[FS_R_OPEN_READ]) {
+            uint64_t got_bytes = out[FS_R_OPEN_READ] < w[FS_W_OPEN_READ] ? out[FS_R_OPEN_READ]
+                                                                         : w[FS_W_OPEN_READ];
+            fs->ra_handle = out[FS_R_OPEN_HANDLE];
+            fs->ra_at = 0;
+            fs->ra_len = got_bytes;
+            fs->ra_end = got_bytes;
+            fs->ra_pos = 0;
+            fs->ra_cur = false;                   /* the handle's position did not move */
+            fs->ra_eof = got_bytes < w[FS_W_OPEN_READ];
+            fs->ra_next = w[FS_W_OPEN_READ] * 2 > fs->buf_bytes ? fs->buf_bytes : w[FS_W_OPEN_READ] * 2;
+        }
         if (!r) {
             stat_from(out + FS_R_OPEN_STAT, &got);
             if (fs_op_changes_things(FS_OP_OPEN, w, 4))
@@ -842,7 +894,13 @@ static int open_keeping(struct ae_fs *fs, uint64_t dir, const char *path, uint32
 int ae_fs_openat(struct ae_fs *fs, uint64_t dir, const char *path, uint32_t flags, uint32_t mode,
                  uint64_t *handle, struct ae_fs_stat *st)
 {
-    return open_keeping(fs, dir, path, flags, mode, handle, st);
+    return open_keeping(fs, dir, path, flags, mode, handle, st, false);
+}
+
+int ae_fs_open_reading(struct ae_fs *fs, const char *path, uint32_t flags, uint32_t mode,
+                       uint64_t *handle, struct ae_fs_stat *st)
+{
+    return open_keeping(fs, 0, path, flags, mode, handle, st, true);
 }
 
 int ae_fs_open(struct ae_fs *fs, const char *path, uint32_t flags, uint32_t mode,
@@ -865,6 +923,18 @@ int ae_fs_close_deferred(struct ae_fs *fs, uint64_t handle)
     for (uint32_t i = 0; i < fs->nerr && !mine; i++)
         mine = fs->err[i].handle == handle;
     bool queued = !mine && fs->ctl && fs->clone_gen == ae_clone_generation() &&
+                  defer(fs, FS_DEFER_CLOSE, handle, 0, 0, false);   /* a clone's block is not its session's */
+    __unlock(&fs->lock);
+    return queued ? 0 : ae_fs_close(fs, handle);
+}
+
+int ae_fs_close_behind(struct ae_fs *fs, uint64_t handle)
+{
+    __lock(&fs->lock);
+    if (fs->ra_len && fs->ra_handle == handle)
+        fs->ra_len = 0;
+    (void)take_err(fs, handle);           /* the caller does not ask */
+    bool queued = fs->ctl && fs->clone_gen == ae_clone_generation() &&
                   defer(fs, FS_DEFER_CLOSE, handle, 0, 0, false);   /* a clone's block is not its session's */
     __unlock(&fs->lock);
     return queued ? 0 : ae_fs_close(fs, handle);
@@ -925,6 +995,15 @@ static uint64_t ra_serve(struct ae_fs *fs, uint64_t handle, uint64_t off, uint8_
     return ra_copy(fs, handle, off, buf, len);
 }
 
+/* A read at off finds the end of the file, as the read-ahead (still
+ * valid: ra_serve checked) saw it: nothing to ask. */
+static bool ra_at_end(const struct ae_fs *fs, uint64_t handle, uint64_t off)
+{
+    if (!fs->ra_len || !fs->ra_eof || fs->ra_handle != handle || (off == FS_OFF_CURRENT && !fs->ra_cur))
+        return false;
+    return (off == FS_OFF_CURRENT ? fs->ra_pos : off) >= fs->ra_at + fs->ra_len;
+}
+
 /* A small read: from the read-ahead, refilled as needed with one READ of
  * ra_next bytes (twice more each time the reader keeps on). */
 static int64_t read_ahead(struct ae_fs *fs, uint64_t handle, uint64_t off, uint8_t *buf,
@@ -942,6 +1021,10 @@ static int64_t read_ahead(struct ae_fs *fs, uint64_t handle, uint64_t off, uint8
             done += n;
             __unlock(&fs->lock);
             continue;
+        }
+        if (ra_at_end(fs, handle, at)) {
+            __unlock(&fs->lock);
+            break;                            /* a short read at the end, as a file gives */
         }
         if (!fs->ctl || !fs->priv) {       /* no way to know the data stays: plain reads */
             __unlock(&fs->lock);
@@ -965,6 +1048,7 @@ static int64_t read_ahead(struct ae_fs *fs, uint64_t handle, uint64_t off, uint8
             fs->ra_end = fs->ra_at + got;
             fs->ra_pos = fs->ra_at;
             fs->ra_cur = off == FS_OFF_CURRENT;
+            fs->ra_eof = got < want;
             fs->ra_next = want * 2 > fs->buf_bytes ? fs->buf_bytes : want * 2;
             n = ra_copy(fs, handle, at, buf + done, len - done);
             if (!fs->fresh)
@@ -999,15 +1083,18 @@ int64_t ae_fs_write(struct ae_fs *fs, uint64_t handle, uint64_t off, const void 
  * looks again, or writes at once so that AE_ENOSPC is this write's). A
  * write is counted at two pages more than its bytes (unaligned ends, an
  * index page), and a batch at four more (the index's upper levels). */
-static bool queue_write(struct ae_fs *fs, uint64_t handle, uint64_t off, const void *buf,
-                        uint64_t len)
+static bool queue_write(struct ae_fs *fs, uint64_t handle, uint64_t ino, uint64_t off,
+                        const void *buf, uint64_t len)
 {
     uint64_t need = ((len + 4095) / 4096 + 2) * 4096 + (fs->reserved ? 0 : 4 * 4096);
     if (fs->staged + len > fs->buf_bytes - AE_FS_STAGE || fs->ndefer + 2 > FS_SHCTL_OPS_MAX ||
         fs->reserved + need > fs->room)
         return false;
     ra_drop(fs);                          /* its bytes are where the data goes */
-    sc_clear(fs);                         /* a size or a time will change */
+    if (ino)
+        sc_drop_node(fs, ino);            /* its size and times will change */
+    else
+        sc_clear(fs);                     /* a size or a time will change: whose, unknown */
     uint64_t at = AE_FS_STAGE + fs->staged;
     memcpy(fs->buf + at, buf, len);
     fs->staged += (len + 7) & ~7ull;      /* counted before defer(), which may settle */
@@ -1020,6 +1107,12 @@ static bool queue_write(struct ae_fs *fs, uint64_t handle, uint64_t off, const v
 int64_t ae_fs_write_behind(struct ae_fs *fs, uint64_t handle, uint64_t off, const void *buf,
                            uint64_t len)
 {
+    return ae_fs_write_behind_node(fs, handle, 0, off, buf, len);
+}
+
+int64_t ae_fs_write_behind_node(struct ae_fs *fs, uint64_t handle, uint64_t ino, uint64_t off,
+                                const void *buf, uint64_t len)
+{
     for (int i = 0; len && len <= AE_FS_BEHIND_MAX && i < 2; i++) {
         int r = begin(fs);
         if (r)
@@ -1029,7 +1122,7 @@ int64_t ae_fs_write_behind(struct ae_fs *fs, uint64_t handle, uint64_t off, cons
             break;                        /* others see the files: no write-behind */
         }
         int e = take_err(fs, handle);
-        bool queued = !e && queue_write(fs, handle, off, buf, len);
+        bool queued = !e && queue_write(fs, handle, ino, off, buf, len);
         __unlock(&fs->lock);
         if (e)
             return e;
@@ -1329,25 +1422,86 @@ int ae_fs_fsync(struct ae_fs *fs, uint64_t handle)
     return (int)handle_request(fs, handle, FS_OP_FSYNC, &handle, 1, NULL, 0, true);
 }
 
-int64_t ae_fs_readdir(struct ae_fs *fs, uint64_t handle, uint64_t cookie, void *recs,
-                      uint64_t cap, uint64_t *next, bool *eof)
+/* Keeps the stats a READDIR's records carry as dirpath/NAME's, when
+ * dirpath is kept as the directory listed (dir_ino: a kept stat of it,
+ * valid now, names that node, so dirpath/NAME names each entry) and
+ * nothing but us changed anything. Lock held, right after the call. */
+static void sc_keep_listing(struct ae_fs *fs, const char *dirpath, uint64_t dir_ino,
+                            const uint8_t *recs, uint64_t bytes)
+{
+    size_t dl = strlen(dirpath), len;
+    if (!fs->fresh || !sc_usable(fs, 0, dirpath, &len) || !fs->sc)
+        return;
+    struct sc_entry *d = sc_find(fs, dirpath, dl, false);
+    if (!d)
+        d = sc_find(fs, dirpath, dl, true);
+    if (!d || d->st.type != FS_TYPE_DIR || d->st.ino != dir_ino)
+        return;
+    if (dl == 1)
+        dl = 0;                                   /* "/" + NAME */
+    char key[SC_PATH];
+    for (uint64_t at = 0; at + sizeof(struct fs_dirent_rec) <= bytes;) {
+        const struct fs_dirent_rec *r = (const struct fs_dirent_rec *)(recs + at);
+        uint64_t bare = (sizeof *r + r->name_len + 1 + 7) & ~7ull;
+        if (r->rec_len < bare + FS_R_STAT_WORDS * 8 || r->rec_len > bytes - at)
+            return;
+        if (dl + 1 + r->name_len < SC_PATH) {
+            uint64_t w[FS_R_STAT_WORDS];
+            struct ae_fs_stat st;
+            memcpy(w, recs + at + bare, sizeof w);
+            stat_from(w, &st);
+            memcpy(key, dirpath, dl);
+            key[dl] = '/';
+            memcpy(key + dl + 1, r + 1, r->name_len);
+            key[dl + 1 + r->name_len] = 0;
+            sc_insert(fs, 0, key, true, &st, false);
+            if (st.type != FS_TYPE_SYMLINK)
+                sc_insert(fs, 0, key, false, &st, false);   /* stat follows nothing more */
+        }
+        at += r->rec_len;
+    }
+}
+
+static int64_t readdir_req(struct ae_fs *fs, uint64_t handle, uint64_t cookie, void *recs,
+                           uint64_t cap, uint64_t *next, bool *eof, const char *dirpath,
+                           uint64_t dir_ino, bool *stats)
 {
     int64_t r;
     int tries = 0;
+    size_t len;
     do {
         if ((r = begin(fs)))
             return r;
-        uint64_t w[4] = { handle, cookie, 0, cap < fs->buf_bytes ? cap : fs->buf_bytes }, out[4];
-        r = call(fs, FS_OP_READDIR, w, 4, 0, out, 4);
+        bool want = dirpath && fs->sc && sc_usable(fs, 0, dirpath, &len);
+        uint64_t w[5] = { handle, cookie, 0, cap < fs->buf_bytes ? cap : fs->buf_bytes,
+                          want ? FS_READDIR_STATS : 0 }, out[5];
+        r = call(fs, FS_OP_READDIR, w, want ? 5 : 4, 0, out, 5);
         if (!r) {
             uint64_t n = out[FS_R_READDIR_BYTES] <= w[3] ? out[FS_R_READDIR_BYTES] : w[3];
             memcpy(recs, fs->buf, n);
             *next = out[FS_R_READDIR_NEXT];
             *eof = out[FS_R_READDIR_EOF] != 0;
+            *stats = want && (out[FS_R_READDIR_FLAGS] & FS_READDIR_R_STATS);
+            if (*stats)
+                sc_keep_listing(fs, dirpath, dir_ino, recs, n);
             r = (int64_t)n;
         }
     } while (end(fs, r, &tries));
     return r;
+}
+
+int64_t ae_fs_readdir(struct ae_fs *fs, uint64_t handle, uint64_t cookie, void *recs,
+                      uint64_t cap, uint64_t *next, bool *eof)
+{
+    bool stats;
+    return readdir_req(fs, handle, cookie, recs, cap, next, eof, NULL, 0, &stats);
+}
+
+int64_t ae_fs_readdir_keep(struct ae_fs *fs, uint64_t handle, uint64_t cookie, void *recs,
+                           uint64_t cap, uint64_t *next, bool *eof, const char *dirpath,
+                           uint64_t dir_ino, bool *stats)
+{
+    return readdir_req(fs, handle, cookie, recs, cap, next, eof, dirpath, dir_ino, stats);
 }
 
 int ae_fs_statfs(struct ae_fs *fs, uint64_t out[6])

@@ -327,10 +327,11 @@ struct list_out {
 };
 
 static int list_emit(void *ctx, const char *name, size_t len, uint32_t type, uint64_t ino,
-                     uint64_t cookie)
+                     uint64_t cookie, const struct fs_stat *st)
 {
     struct list_out *o = ctx;
     (void)ino;
+    (void)st;
     if (o->used + 2 + len > FS_ADMIN_LIST_MAX)
         return 1;                          /* full: the caller continues from o->cookie */
     o->bytes[o->used] = (char)type;

@@ -12,7 +12,9 @@
 #include <sys/select.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/sendfile.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "check.h"
 
@@ -144,10 +146,77 @@ static void devices_and_proc(void)
     CHECK(stat("/proc/99999", &st) == -1 && errno == ENOENT);
 }
 
+/* What the personality queues or keeps (docs/LINUX.md, "Fewer round
+ * trips to fs") must not show: a stat right after a create and a write,
+ * a listing's names stat'ed, spellings with // and /./, a removed name,
+ * another process reading what this one just wrote, a write to a
+ * read-only fd refused at once, and small files read whole. */
+static void queued_and_kept(void)
+{
+    CHECK(mkdir(TOP "/q", 0755) == 0);
+    struct stat st, st2;
+    int fd = open(TOP "/q/f", O_CREAT | O_WRONLY | O_TRUNC, 0640);
+    CHECK(fd >= 0);
+    CHECK(stat(TOP "/q/f", &st) == 0 && st.st_size == 0 && (st.st_mode & 07777) == 0640);
+    CHECK(write(fd, "0123456789", 10) == 10);
+    CHECK(stat(TOP "/q/f", &st) == 0 && st.st_size == 10);        /* the queued write counts */
+    CHECK(write(fd, "ab", 2) == 2 && close(fd) == 0);
+    CHECK(stat(TOP "//q/./f", &st2) == 0 && st2.st_size == 12 && st2.st_ino == st.st_ino);
+    for (int i = 0; i < 20; i++) {
+        char name[64];
+        snprintf(name, sizeof name, TOP "/q/n%d", i);
+        fd = open(name, O_CREAT | O_WRONLY | O_TRUNC, 0600);
+        CHECK(fd >= 0 && write(fd, name, (size_t)i) == i && close(fd) == 0);
+    }
+    DIR *d = opendir(TOP "/q");
+    CHECK(d != NULL);
+    int seen = 0;
+    for (struct dirent *e; d && (e = readdir(d));) {
+        if (e->d_name[0] != 'n')
+            continue;
+        char name[300];
+        snprintf(name, sizeof name, TOP "/q/%s", e->d_name);
+        CHECK(lstat(name, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 07777) == 0600 &&
+              st.st_size == atoi(e->d_name + 1) && st.st_ino == e->d_ino);
+        seen++;
+    }
+    CHECK(d && closedir(d) == 0 && seen == 20);
+    CHECK(unlink(TOP "/q/n3") == 0);
+    CHECK(lstat(TOP "/q/n3", &st) == -1 && errno == ENOENT);
+    CHECK(open(TOP "/q/n3", O_RDONLY) == -1 && errno == ENOENT);
+    CHECK(unlink(TOP "/q/n3") == -1 && errno == ENOENT);
+    fd = open(TOP "/q/f", O_WRONLY | O_APPEND);
+    CHECK(fd >= 0 && write(fd, "cd", 2) == 2);
+    pid_t pid = fork();
+    if (pid == 0) {                                               /* another process reads it */
+        char b[32] = { 0 };
+        int r = open(TOP "/q/f", O_RDONLY);
+        _exit(r >= 0 && read(r, b, sizeof b) == 14 && !memcmp(b, "0123456789abcd", 14) &&
+              read(r, b, sizeof b) == 0 ? 0 : 1);
+    }
+    int status = -1;
+    CHECK(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    CHECK(close(fd) == 0);
+    int ro = open(TOP "/q/f", O_RDONLY), src = open(TOP "/q/n5", O_RDONLY);
+    CHECK(ro >= 0 && src >= 0);
+    CHECK(write(ro, "x", 1) == -1 && errno == EBADF);
+    CHECK(sendfile(ro, src, NULL, 5) == -1 && errno == EBADF);
+    CHECK(close(ro) == 0 && close(src) == 0);
+    CHECK(stat(TOP "/q/f", &st) == 0 && st.st_size == 14);
+    for (int i = 0; i < 20; i++) {
+        char name[64];
+        snprintf(name, sizeof name, TOP "/q/n%d", i);
+        CHECK(unlink(name) == 0 || i == 3);
+    }
+    CHECK(unlink(TOP "/q/f") == 0 && rmdir(TOP "/q") == 0);
+    CHECK(stat(TOP "/q", &st) == -1 && errno == ENOENT);
+}
+
 int main(void)
 {
     on_aerie();
     files();
+    queued_and_kept();
     descriptors();
     pipes();
     devices_and_proc();

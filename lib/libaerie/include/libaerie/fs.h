@@ -67,6 +67,7 @@ struct ae_fs {
     uint64_t ra_end, ra_next;     /* where the last one ended; the next one's size */
     bool ra_cur;                  /* filled at the handle's position, which the service
                                      moved to ra_at + ra_len */
+    bool ra_eof;                  /* it got less than it asked: the file ends at its end */
     struct ae_fs_scache *sc;      /* NULL until the first stat worth keeping */
 };
 
@@ -99,6 +100,12 @@ int ae_fs_open(struct ae_fs *fs, const char *path, uint32_t flags, uint32_t mode
                uint64_t *handle, struct ae_fs_stat *st);
 int ae_fs_openat(struct ae_fs *fs, uint64_t dir, const char *path, uint32_t flags, uint32_t mode,
                  uint64_t *handle, struct ae_fs_stat *st);
+/* ae_fs_open for a caller about to read from offset 0 (the Linux
+ * personality: it reads at offsets it keeps): when the session keeps
+ * caches, the service makes the first read-ahead with the open, so the
+ * first small reads ask nothing. */
+int ae_fs_open_reading(struct ae_fs *fs, const char *path, uint32_t flags, uint32_t mode,
+                       uint64_t *handle, struct ae_fs_stat *st);
 int ae_fs_close(struct ae_fs *fs, uint64_t handle);
 /* Closes a handle this connection opened without waiting: the close rides
  * on the connection's next request (which sees it done), or is made now
@@ -106,6 +113,11 @@ int ae_fs_close(struct ae_fs *fs, uint64_t handle);
  * they got (an error of a queued write: the close happened anyway). For
  * callers that know the handle is open (libc). */
 int ae_fs_close_deferred(struct ae_fs *fs, uint64_t handle);
+/* The same for a caller that ignores close's answer (the Linux
+ * personality: a file's last reference dropped by close, dup2 or exit):
+ * queued also when writes to the handle are queued, whose errors are then
+ * nobody's (a handle value is never reused). */
+int ae_fs_close_behind(struct ae_fs *fs, uint64_t handle);
 /* off: a file offset, or FS_OFF_CURRENT (the handle's position, advanced).
  * Moves len bytes in buffer-sized pieces; stops early at the end of the
  * file (read) or when space runs out (write). */
@@ -121,6 +133,10 @@ int64_t ae_fs_write(struct ae_fs *fs, uint64_t handle, uint64_t off, const void 
  * ae_fs_write. ae_fs_flush sends whatever is queued now. */
 int64_t ae_fs_write_behind(struct ae_fs *fs, uint64_t handle, uint64_t off, const void *buf,
                            uint64_t len);
+/* The same, for a handle whose node's inode number the caller knows
+ * (from its open): only that node's kept stats are dropped, not all. */
+int64_t ae_fs_write_behind_node(struct ae_fs *fs, uint64_t handle, uint64_t ino, uint64_t off,
+                                const void *buf, uint64_t len);
 int ae_fs_flush(struct ae_fs *fs);
 /* An unlink queued as writes are, when the connection's kept stats show
  * path names something that is not a directory in its own layer (so the
@@ -174,6 +190,14 @@ int ae_fs_fsync(struct ae_fs *fs, uint64_t handle);
  * *next, and whether the listing ended in *eof. */
 int64_t ae_fs_readdir(struct ae_fs *fs, uint64_t handle, uint64_t cookie, void *recs,
                       uint64_t cap, uint64_t *next, bool *eof);
+/* The same for a caller that will stat what it lists: when the connection
+ * keeps stats (docs/FS.md, "Client caches") and has dirpath (from the
+ * root) kept as the directory handle lists (dir_ino, from its open), the
+ * service adds each entry's stat to its record (*stats: true; then step
+ * by rec_len) and they are kept as dirpath/NAME's. */
+int64_t ae_fs_readdir_keep(struct ae_fs *fs, uint64_t handle, uint64_t cookie, void *recs,
+                           uint64_t cap, uint64_t *next, bool *eof, const char *dirpath,
+                           uint64_t dir_ino, bool *stats);
 /* Usage and limits: the STATFS reply words. */
 int ae_fs_statfs(struct ae_fs *fs, uint64_t out[6]);
 /* Any request, as is (tests use it to send bad ones): the reply's status,
