@@ -872,8 +872,11 @@ int thread_invoke(struct thread *t, const struct capref *cap, uint64_t label, st
         uint64_t flags = inv->nargs ? inv->args[0] : 0;
         if (flags & ~(uint64_t)AERIE_RESUME_BOOST)
             return inv_fail(inv, 0, AE_EINVAL);
+        /* A thread its task's SUSPEND holds is restarted only by the
+         * task's RESUME: started alone, it would run while a TASK_CLONE
+         * copies the task's memory (attack6's LOW finding). */
         spin_lock(&t->obj.lock);
-        v = t->state == TS_INACTIVE || t->state == TS_SUSPENDED;
+        v = (t->state == TS_INACTIVE || t->state == TS_SUSPENDED) && !t->task_held;
         spin_unlock(&t->obj.lock);
         if (!v)
             return inv_fail(inv, ~0u, AE_EBUSY);

@@ -228,10 +228,11 @@ KTEST(clonemt_refusals, "no rights, a task not suspended, oneself, forged slots,
 
 /* attack6: a thread of a task its SUSPEND holds, restarted from outside
  * with Thread RESUME (what another task of the container holding the
- * thread's capability could do while cm forks it): the kernel never
- * copies a thread that runs, so the clone of every thread is EBUSY with
- * nothing made, and Task RESUME still restarts the others. */
-KTEST(clonemt_thread_resumed_under_suspend, "a thread of a suspended task restarted by Thread RESUME: a clone of every thread is EBUSY, nothing made; Task RESUME restarts the rest")
+ * thread's capability could do while cm forks it, so that it runs while
+ * TASK_CLONE copies the task's memory): refused with EBUSY, the thread
+ * stays stopped, a clone of every thread is made, and Task RESUME
+ * restarts it. */
+KTEST(clonemt_thread_resumed_under_suspend, "Thread RESUME of a thread its task's SUSPEND holds is EBUSY and it stays stopped; the clone of every thread is made; Task RESUME restarts it")
 {
     uint64_t q = kt_new(env, AERIE_OBJ_QUOTA, 4 << 20, 8, 128);
     uint64_t ep = kt_new(env, AERIE_OBJ_ENDPOINT, 0, 0, 0);
@@ -239,18 +240,19 @@ KTEST(clonemt_thread_resumed_under_suspend, "a thread of a suspended task restar
     CHECK(start_mt(q, ep, kt_mint(ep, AERIE_R_WRITE, 1), &child));
     CHECK_OK(ae_invoke0(child.task, AERIE_TASK_SUSPEND));
     uint64_t spins = peek(child.task, &mt_spins);
-    CHECK_OK(ae_invoke0(child.thread, AERIE_THREAD_RESUME));
+    CHECK_EQ(ae_invoke0(child.thread, AERIE_THREAD_RESUME), AE_EBUSY);
+    CHECK_EQ(ae_invokev(child.thread, AERIE_THREAD_RESUME, AERIE_RESUME_BOOST), AE_EBUSY);
+    ae_sleep_ns(20000000);
+    CHECK_EQ(peek(child.task, &mt_spins), spins);          /* it did not run */
+    CHECK_EQ(thread_state(child.thread), AERIE_TS_SUSPENDED);
+    uint64_t cq = kt_new(env, AERIE_OBJ_QUOTA, 4 << 20, 8, 128), t = ae_slot_alloc(), th = ae_slot_alloc();
+    CHECK_OK(ae_invokev(child.task, AERIE_TASK_CLONE, cq, q, t, th, AERIE_CLONE_ALL_THREADS));
+    CHECK_OK(ae_cap_delete(t));                            /* the clone is not started: gone with its caps */
+    CHECK_OK(ae_cap_delete(th));
+    CHECK_OK(ae_invoke0(child.task, AERIE_TASK_RESUME));
     for (int i = 0; i < 2000 && peek(child.task, &mt_spins) == spins; i++)
         ae_sleep_ns(1000000);
-    CHECK(peek(child.task, &mt_spins) != spins);           /* the main thread runs */
-    uint64_t cq = kt_new(env, AERIE_OBJ_QUOTA, 4 << 20, 8, 128), t = ae_slot_alloc(), th = ae_slot_alloc();
-    uint64_t free0 = kt_free_pages(), obj0 = kt_objects();
-    CHECK_EQ(ae_invokev(child.task, AERIE_TASK_CLONE, cq, q, t, th, AERIE_CLONE_ALL_THREADS), AE_EBUSY);
-    CHECK_EQ(kt_free_pages(), free0);
-    CHECK_EQ(kt_objects(), obj0);
-    CHECK_EQ(ae_cap_info(t, &(uint64_t){ 0 }), AE_ECAP);
-    CHECK_EQ(ae_cap_info(th, &(uint64_t){ 0 }), AE_ECAP);
-    CHECK_OK(ae_invoke0(child.task, AERIE_TASK_RESUME));
+    CHECK(peek(child.task, &mt_spins) != spins);           /* the main thread runs again */
     CHECK_OK(poke(child.task, &mt_go, 1));
     uint64_t badge, w[4];
     int64_t r = kt_recv(ep, 10000, &badge, w);
