@@ -76,12 +76,13 @@ $(eval $(call bench_images,udpwire,bench/aerie/udpwire.conf,$(BUILD)/console.elf
 
 # ---- container start-up, memory per idle container, idle capacity ----
 # startbench drives cm, which starts the images nop and idle (apps/), and
-# forks forkee (docs/FORK.md).
+# forks forkee (docs/FORK.md); fs serves the files of the fork row that
+# has some (files_1m).
 $(eval $(call libc_program,startbench,bench/aerie/startbench.c bench/aerie/say.c))
 $(eval $(call bench_images,startbench,bench/aerie/startbench.conf,\
-    $(BUILD)/console.elf $(BUILD)/cm.elf $(BUILD)/startbench.elf $(BUILD)/images/nop.elf $(BUILD)/images/idle.elf \
-    $(BUILD)/images/forkee.elf,\
-    bin/console=$(BUILD)/console.elf bin/cm=$(BUILD)/cm.elf bin/startbench=$(BUILD)/startbench.elf \
+    $(BUILD)/console.elf $(BUILD)/cm.elf $(BUILD)/fs.elf $(BUILD)/startbench.elf $(BUILD)/images/nop.elf \
+    $(BUILD)/images/idle.elf $(BUILD)/images/forkee.elf,\
+    bin/console=$(BUILD)/console.elf bin/cm=$(BUILD)/cm.elf bin/fs=$(BUILD)/fs.elf bin/startbench=$(BUILD)/startbench.elf \
     images/nop/prog=$(BUILD)/images/nop.elf -d images/nop/files \
     images/idle/prog=$(BUILD)/images/idle.elf -d images/idle/files \
     images/forkee/prog=$(BUILD)/images/forkee.elf -d images/forkee/files,mem))
