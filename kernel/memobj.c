@@ -528,12 +528,8 @@ static int method_clone(struct memobj *m, const struct capref *cap, struct invoc
     if (err)
         return inv_fail(inv, 2, err);
     struct capref qc, sqc;
-    if ((err = cap_lookup(cs, qslot, AERIE_OBJ_QUOTA, AERIE_R_MANAGE, &qc)))
-        return inv_fail(inv, 0, err);
-    if ((err = cap_lookup(cs, sqslot, AERIE_OBJ_QUOTA, AERIE_R_MANAGE | AERIE_R_CLONE, &sqc))) {
-        capref_put(&qc);
-        return inv_fail(inv, 1, err);
-    }
+    if ((err = quota_lookup_clone_pair(cs, inv, qslot, sqslot, &qc, &sqc)))
+        return err;
     struct memobj *n = NULL;
     if (!charged_below(m->obj.quota, (struct quota *)sqc.obj)) {
         err = inv_fail(inv, 1, AE_EINVAL);       /* not the object's own quota */

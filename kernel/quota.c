@@ -398,3 +398,16 @@ int quota_invoke(struct quota *q, const struct capref *cap, uint64_t label, stru
         return AE_ENOSYS;
     }
 }
+
+int quota_lookup_clone_pair(struct cspace *cs, struct invocation *inv, uint64_t qslot,
+                            uint64_t sqslot, struct capref *qc, struct capref *sqc)
+{
+    int err = cap_lookup(cs, qslot, AERIE_OBJ_QUOTA, AERIE_R_MANAGE, qc);
+    if (err)
+        return inv_fail(inv, 0, err);
+    if ((err = cap_lookup(cs, sqslot, AERIE_OBJ_QUOTA, AERIE_R_MANAGE | AERIE_R_CLONE, sqc))) {
+        capref_put(qc);
+        return inv_fail(inv, 1, err);
+    }
+    return 0;
+}

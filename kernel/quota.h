@@ -81,6 +81,13 @@ void *quota_new_object(struct quota *q, enum aerie_obj_type type, size_t size,
 /* Links a new object, whose capability is installed, into q's list; if
  * q is being destroyed meanwhile, o is destroyed and AE_EDEAD returned. */
 int quota_adopt(struct quota *q, struct kobject *o);
+/* The two quotas of a copy-on-write clone (Memory CLONE, Task CLONE):
+ * word 0 the quota the copy is charged to (MANAGE), word 1 the source's
+ * own quota, which must carry AERIE_R_CLONE — only what the boot quota
+ * hands down with it (cm's) may clone; a container's own quota lacks it
+ * (review3 F1). References in *qc and *sqc; failures name their word. */
+int quota_lookup_clone_pair(struct cspace *cs, struct invocation *inv, uint64_t qslot,
+                            uint64_t sqslot, struct capref *qc, struct capref *sqc);
 
 /* Installs the first capability of a new object o made from q in slot and
  * links o into q, safely against the capability's deletion in between; on

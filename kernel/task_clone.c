@@ -501,15 +501,8 @@ int task_clone(struct task *src, struct invocation *inv)
     if ((err = cap_slot_usable(cs, hslot)))
         return inv_fail(inv, 3, err);
     struct capref qc, sqc;
-    if ((err = cap_lookup(cs, qslot, AERIE_OBJ_QUOTA, AERIE_R_MANAGE, &qc)))
-        return inv_fail(inv, 0, err);
-    /* The source's quota capability must carry AERIE_R_CLONE: only what the
-     * boot quota hands down with it (cm's) may clone. A container's own
-     * quota lacks it, so it cannot clone its tasks (review3 F1). */
-    if ((err = cap_lookup(cs, sqslot, AERIE_OBJ_QUOTA, AERIE_R_MANAGE | AERIE_R_CLONE, &sqc))) {
-        capref_put(&qc);
-        return inv_fail(inv, 1, err);
-    }
+    if ((err = quota_lookup_clone_pair(cs, inv, qslot, sqslot, &qc, &sqc)))
+        return err;
     struct clone c = { .utcbs = { utcbs_in }, .inv = inv, .src = src, .q = (struct quota *)qc.obj,
                        .srcq = (struct quota *)sqc.obj, .qslot = qslot, .flags = flags };
     if (!owned(&c, &src->obj)) {                 /* not the source's own quota */
