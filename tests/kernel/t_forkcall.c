@@ -12,7 +12,10 @@
  *             and gets the reply, whether it comes before RESUME (the
  *             original stays stopped until RESUME) or after it; each
  *             clone's copy of the call ends with ECANCELED and never
- *             reaches the service.
+ *             reaches the service;
+ *   own cap:  a clone whose slot holds no capability (cm did not
+ *             re-issue the grant) makes the call again through nothing:
+ *             ECAP, and the original's service never hears it.
  */
 #include "kt.h"
 #include <aerie/fault.h>
@@ -217,4 +220,47 @@ KTEST(clonemt_received_call_answered_to_original, "a CALL the service holds when
         CHECK_EQ(peek(ct[i], &cq_reply[1]), 2002 + i);
     }
     CHECK(all_end(child.task, ct, fep));
+}
+
+KTEST(clonemt_remade_call_needs_own_cap, "a call taken back is made again through the capability the clone itself holds in that slot: a clone given none gets ECAP and never reaches the original's service, nor is anything made twice there")
+{
+    uint64_t q = kt_new(env, AERIE_OBJ_QUOTA, 4 << 20, 8, 128);
+    uint64_t fep = kt_new(env, AERIE_OBJ_ENDPOINT, 0, 0, 0);
+    uint64_t sep = kt_new(env, AERIE_OBJ_ENDPOINT, 0, 0, 0);
+    struct ae_child child;
+    CHECK_OK(start_child(q, sep, kt_mint(fep, AERIE_R_WRITE, 1), &child));
+    for (int i = 0; i < 5000 && thread_state(child.thread) != AERIE_TS_BLOCKED; i++)
+        ae_sleep_ns(1000000);
+    CHECK_OK(ae_invoke0(child.task, AERIE_TASK_SUSPEND));
+    /* A clone with only its own capabilities: the "svc" slot stays empty. */
+    uint64_t cq = kt_new(env, AERIE_OBJ_QUOTA, 4 << 20, 8, 128), ct = ae_slot_alloc();
+    CHECK_OK(ae_invokev(child.task, AERIE_TASK_CLONE, cq, q, ct, ae_slot_alloc(),
+                        AERIE_CLONE_OWN_CAPS | AERIE_CLONE_ALL_THREADS, kt_mint(fep, AERIE_R_WRITE, 2)));
+    CHECK_OK(ae_invoke0(ct, AERIE_TASK_RESUME));
+    CHECK(done_calls(ct, 2));
+    CHECK_EQ(peek(ct, &cq_result[0]), (uint64_t)(int64_t)AE_ECAP);
+    CHECK_EQ(peek(ct, &cq_result[1]), (uint64_t)(int64_t)AE_ECAP);
+    uint64_t badge, w[4];
+    CHECK_EQ(kt_recv(sep, 0, &badge, w), AE_ETIMEOUT);          /* nothing of the clone's */
+    CHECK_OK(ae_invoke0(child.task, AERIE_TASK_RESUME));
+    for (unsigned n = 0; n < 2; n++) {
+        int64_t r = kt_recv(sep, 10000, &badge, w);
+        CHECK(r >= 0);
+        CHECK_EQ(badge, 1);
+        CHECK_EQ(w[1], n);                   /* the original's two calls, once each */
+        CHECK_OK(answer(1001 + n));
+    }
+    CHECK(done_calls(child.task, 2));
+    CHECK_EQ(kt_recv(sep, 50, &badge, w), AE_ETIMEOUT);
+    CHECK_OK(poke(ct, &cq_go, 1));
+    CHECK_OK(poke(child.task, &cq_go, 1));
+    unsigned seen = 0;
+    for (unsigned n = 0; n < 2; n++) {
+        int64_t r = kt_recv(fep, 10000, &badge, w);
+        CHECK(r >= 0);
+        CHECK_EQ(AERIE_INFO_LABEL((uint64_t)r), AERIE_FAULT_EXIT);
+        CHECK_EQ(w[0], 0);
+        seen |= 1u << badge;
+    }
+    CHECK_EQ(seen, 0x6);
 }
