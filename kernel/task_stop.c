@@ -12,9 +12,10 @@
  * task (thread.h: task_held). A thread waiting for the reply to a CALL a
  * service already received is the exception: it stays in that wait, held,
  * so the reply still reaches it; one that comes before RESUME leaves it
- * stopped with the reply in hand (docs/FORK.md, "A fork during a call"). RESUME restarts the marked ones and no
- * other: a thread that was inactive, or stopped by its fault handler or a
- * debugger, stays so. A thread another thread of the task starts while
+ * stopped with the reply in hand (docs/FORK.md, "A fork during a call").
+ * RESUME restarts the marked ones and no other (and lets a wait for a
+ * reply go on as an ordinary one): a thread that was inactive, or stopped
+ * by its fault handler or a debugger, stays so. A thread another thread of the task starts while
  * the task is being stopped is caught too: the starter is stopped only
  * once its system call is over, and the walk goes on until it finds no
  * thread running.
