@@ -214,6 +214,36 @@ int file_copy_pages(struct fs_unode *n, const struct fs_unode *from)
     return copy_level(n, &n->f.pages.root, from->f.pages.root, from->f.pages.height);
 }
 
+/* Adopts page (level h: an index page; 0: a data page) and, below an
+ * index page, moves each pointer by delta to the image it names here.
+ * Recursion is at most FS_RADIX_HEIGHT deep. */
+static void adopt_level(const struct fs_env *env, void *page, unsigned h, intptr_t delta)
+{
+    env->page_adopt(env->ctx, page);
+    if (h == 0)
+        return;
+    void **slot = page;
+    for (unsigned s = 0; s < FS_RADIX_SLOTS; s++)
+        if (slot[s]) {
+            slot[s] = (char *)slot[s] + delta;   /* writing an index page copies it for n alone */
+            adopt_level(env, slot[s], h - 1, delta);
+        }
+}
+
+int file_adopt_pages(struct fs_unode *n, const struct fs_unode *from, intptr_t delta)
+{
+    if (!from->f.pages.root)
+        return 0;
+    int r = layer_charge_pages(n->layer, from->f.npages);
+    if (r)
+        return r;
+    n->f.npages = from->f.npages;
+    n->f.pages.height = from->f.pages.height;
+    n->f.pages.root = (char *)from->f.pages.root + delta;
+    adopt_level(n->layer->env, n->f.pages.root, n->f.pages.height, delta);
+    return 0;
+}
+
 int64_t lower_read(const struct fs_lnode *n, uint64_t off, void *buf, uint64_t len)
 {
     if (off >= n->size)

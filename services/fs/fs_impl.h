@@ -271,6 +271,10 @@ void file_free_pages(struct fs_unode *n);
  * charged to n's layer; on an error the pages made so far stay counted
  * in n (file_free_pages frees them). */
 int file_copy_pages(struct fs_unode *n, const struct fs_unode *from);
+/* n takes the images of from's pages (env pages_share: delta bytes from
+ * them) as its own: every pointer of its tree moved by delta, each page
+ * adopted and charged to n's layer. */
+int file_adopt_pages(struct fs_unode *n, const struct fs_unode *from, intptr_t delta);
 int file_check(const struct fs_unode *n, const char **why);
 
 /* walk.c */

@@ -359,6 +359,103 @@ static void quota_page_free(struct svc_acct *a, void *page)
     }
 }
 
+/* ---- a fork: copy-on-write images of another account's chunks ------------ */
+
+/* A copy-on-write clone of chunk c of s (Memory CLONE: charged to d's
+ * quota, which must hold every page of it) at the same slot of d's
+ * window, with no page handed out yet. Both locks held. */
+static int chunk_clone(struct svc_acct *d, struct svc_acct *s, const struct acct_chunk *c)
+{
+    struct acct_chunk *n = calloc(1, sizeof *n);
+    uint64_t mem = ae_slot_alloc();
+    if (!n || !mem) {
+        free(n);
+        ae_slot_free(mem);
+        return AE_ENOMEM;
+    }
+    int64_t r = ae_invokev(c->mem, AERIE_MEM_CLONE, d->quota, s->quota, mem);
+    if (r) {
+        free(n);
+        ae_slot_free(mem);
+        return r == AE_ERIGHTS ? AE_ENOTSUP : quota_gone(r) ? AE_EDEAD : AE_ENOSPC;
+    }
+    *n = (struct acct_chunk){ .mem = mem, .slot = c->slot, .npages = c->npages };
+    uint64_t va = d->base + (uint64_t)c->slot * SLOT;
+    p_keep(&n->mem);                      /* as chunk_new: kept, mapped, linked */
+    r = p_map(&n->mem, 0, va, n->npages * PAGE, AERIE_MAP_R | AERIE_MAP_W);
+    if (r) {
+        p_unkeep(&n->mem);
+        ae_cap_delete(mem);
+        ae_slot_free(mem);
+        free(n);
+        return AE_ENOMEM;
+    }
+    d->slots[c->slot] = n;
+    d->charged += n->npages * PAGE;
+    d->empty++;
+    partial_add(d, n);
+    return 0;
+}
+
+/* env pages_share: d (holding no page) gets a clone of each of s's
+ * chunks at its slot, so every page of s's has its image at the same
+ * offset of d's window. The pages are shared until either side writes
+ * one: the kernel then copies it for the writer at the fault, paid for
+ * already (each holder of a shared page pays for it: d's quota was
+ * charged for every page at the clone). A chunk already cloned when a
+ * later one fails stays d's, empty (d's pages come from it as from any). */
+static int pages_share(void *ctx, void *src_ctx, intptr_t *delta)
+{
+    struct svc_acct *d = ctx, *s = src_ctx;
+    if (!d->quota || !s->quota || d == s || d->nslots < s->nslots)
+        return AE_ENOTSUP;                /* the own pool; a smaller window */
+    struct svc_acct *first = d < s ? d : s, *second = d < s ? s : d;
+    pthread_mutex_lock(&first->lock);
+    pthread_mutex_lock(&second->lock);
+    int r = 0;
+    if (d->pages_used)
+        r = AE_ENOTSUP;
+    else if (__atomic_load_n(&d->lost, __ATOMIC_ACQUIRE) || __atomic_load_n(&s->lost, __ATOMIC_ACQUIRE))
+        r = AE_EDEAD;
+    for (uint32_t i = 0; !r && i < d->nslots; i++)
+        if (d->slots[i])
+            chunk_release(d, d->slots[i]);   /* empty: the room it took comes back */
+    if (!r)
+        d->empty = 0;
+    for (uint32_t i = 0; !r && i < s->nslots; i++)
+        if (s->slots[i])
+            r = chunk_clone(d, s, s->slots[i]);
+    for (uint32_t i = 0; r && r != AE_EDEAD && i < d->nslots; i++)
+        if (d->slots[i])
+            chunk_release(d, d->slots[i]);   /* all or none: the caller copies instead */
+    if (r && r != AE_EDEAD) {
+        r = AE_ENOTSUP;
+        d->empty = 0;
+    }
+    d->hint = 0;
+    pthread_mutex_unlock(&second->lock);
+    pthread_mutex_unlock(&first->lock);
+    *delta = (intptr_t)(d->base - s->base);
+    return r;
+}
+
+static void page_adopt(void *ctx, void *page)
+{
+    struct svc_acct *a = ctx;
+    uint64_t off = (uint64_t)page - a->base;
+    pthread_mutex_lock(&a->lock);
+    struct acct_chunk *c = a->slots[off / SLOT];
+    unsigned i = (unsigned)(off % SLOT / PAGE);
+    c->map[i / 64] |= 1ull << (i % 64);
+    if (c->used++ == 0)
+        a->empty--;
+    if (c->used == c->npages)
+        partial_remove(a, c);
+    a->pages_used++;
+    __atomic_fetch_add(&st->acct_pages, 1, __ATOMIC_RELAXED);
+    pthread_mutex_unlock(&a->lock);
+}
+
 /* ---- struct fs_env over an account -------------------------------------- */
 
 static int page_alloc(void *ctx, void **page)
@@ -430,6 +527,8 @@ int acct_new(const struct fs_env *base, uint64_t quota, uint64_t data_bytes, str
     a->env.mem_free = mem_free;
     a->quota = quota;
     if (quota) {
+        a->env.pages_share = pages_share;
+        a->env.page_adopt = page_adopt;
         a->bytes = window_bytes(data_bytes);
         a->nslots = (uint32_t)(a->bytes / SLOT);
         a->base = p_vm_reserve(a->bytes + SLOT);           /* address space only, the same in every instance */
