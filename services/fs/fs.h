@@ -47,6 +47,13 @@
  *   page_adopt  after pages_share: page (an image) becomes one of this
  *               session's pages, as if page_alloc had handed it out;
  *               images never adopted are free pages
+ *   page_own    may be NULL: page, one of this session's, is about to be
+ *               written: if it may still be shared with another session's
+ *               memory (pages_share), it becomes this session's alone now
+ *               (the copy-on-write break, done before the write so a lack
+ *               of memory is an error, not a fault). 0, or AE_ENOSPC (no
+ *               memory for the copy) or AE_EDEAD, with nothing changed.
+ *               page_alloc hands out pages that are already its own
  */
 struct fs_env {
     void *ctx;
@@ -61,6 +68,7 @@ struct fs_env {
     uint64_t (*now)(void *ctx);
     int   (*pages_share)(void *ctx, void *src_ctx, intptr_t *delta);
     void  (*page_adopt)(void *ctx, void *page);
+    int   (*page_own)(void *ctx, void *page);
 };
 
 /* Limits of one session's private layer or of one volume. */

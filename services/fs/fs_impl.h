@@ -244,6 +244,11 @@ int layer_init(struct fs_layer *L, const struct fs_env *env, const struct fs_ima
                const struct fs_limits *lim);
 void layer_fini(struct fs_layer *L);
 int layer_charge_pages(struct fs_layer *L, uint64_t n);
+/* env page_own, when the environment has it (a page about to be written). */
+static inline int layer_own_page(const struct fs_layer *L, void *page)
+{
+    return L->env->page_own ? L->env->page_own(L->env->ctx, page) : 0;
+}
 void layer_uncharge_pages(struct fs_layer *L, uint64_t n);
 
 /* dir.c */

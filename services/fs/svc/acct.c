@@ -52,6 +52,8 @@ struct acct_chunk {
     uint32_t slot;                        /* its place in the window */
     uint32_t npages, used;
     uint64_t map[SLOT_PAGES / 64];        /* bit i: page i handed out */
+    uint64_t cow[SLOT_PAGES / 64];        /* bit i: page i may be shared with another
+                                           * account's since a fork (pages_share) */
     struct acct_chunk *next, *prev;       /* the account's chunks with a free page */
 };
 
@@ -321,6 +323,24 @@ static void chunk_release(struct svc_acct *a, struct acct_chunk *c)
     free(c);
 }
 
+/* Page i of c becomes this account's alone if a fork may still share it:
+ * a Memory WRITE of its first word as it is makes the kernel copy it for
+ * us now (paid for already: each holder paid at the clone), so a lack of
+ * memory is AE_ENOSPC here rather than a fault in the middle of a write.
+ * a->lock held. */
+static int chunk_own(struct svc_acct *a, struct acct_chunk *c, unsigned i)
+{
+    if (!(c->cow[i / 64] & (1ull << (i % 64))))
+        return 0;
+    uint64_t off = (uint64_t)i * PAGE;
+    uint64_t first = *(volatile uint64_t *)(a->base + (uint64_t)c->slot * SLOT + off);
+    int64_t r = ae_invoke(c->mem, AERIE_MEM_WRITE, 3, (uint64_t[]){ off, 8, first }, 0, 0);
+    if (r)
+        return quota_gone(r) ? AE_EDEAD : AE_ENOSPC;
+    c->cow[i / 64] &= ~(1ull << (i % 64));
+    return 0;
+}
+
 static int quota_page_alloc(struct svc_acct *a, void **out)
 {
     if (__atomic_load_n(&a->lost, __ATOMIC_ACQUIRE))
@@ -332,6 +352,8 @@ static int quota_page_alloc(struct svc_acct *a, void **out)
     unsigned i = 0;
     while (c->map[i / 64] & (1ull << (i % 64)))
         i++;
+    if ((r = chunk_own(a, c, i)))
+        return r;                         /* the caller writes it at once */
     c->map[i / 64] |= 1ull << (i % 64);
     if (c->used++ == 0)
         a->empty--;
@@ -361,6 +383,13 @@ static void quota_page_free(struct svc_acct *a, void *page)
 
 /* ---- a fork: copy-on-write images of another account's chunks ------------ */
 
+/* Every page of c may be shared from now on. */
+static void mark_shared(struct acct_chunk *c)
+{
+    for (uint32_t i = 0; i < c->npages; i++)
+        c->cow[i / 64] |= 1ull << (i % 64);
+}
+
 /* A copy-on-write clone of chunk c of s (Memory CLONE: charged to d's
  * quota, which must hold every page of it) at the same slot of d's
  * window, with no page handed out yet. Both locks held. */
@@ -380,6 +409,7 @@ static int chunk_clone(struct svc_acct *d, struct svc_acct *s, const struct acct
         return r == AE_ERIGHTS ? AE_ENOTSUP : quota_gone(r) ? AE_EDEAD : AE_ENOSPC;
     }
     *n = (struct acct_chunk){ .mem = mem, .slot = c->slot, .npages = c->npages };
+    mark_shared(n);
     uint64_t va = d->base + (uint64_t)c->slot * SLOT;
     p_keep(&n->mem);                      /* as chunk_new: kept, mapped, linked */
     r = p_map(&n->mem, 0, va, n->npages * PAGE, AERIE_MAP_R | AERIE_MAP_W);
@@ -423,8 +453,8 @@ static int pages_share(void *ctx, void *src_ctx, intptr_t *delta)
     if (!r)
         d->empty = 0;
     for (uint32_t i = 0; !r && i < s->nslots; i++)
-        if (s->slots[i])
-            r = chunk_clone(d, s, s->slots[i]);
+        if (s->slots[i] && !(r = chunk_clone(d, s, s->slots[i])))
+            mark_shared(s->slots[i]);         /* the source's pages are shared too */
     for (uint32_t i = 0; r && r != AE_EDEAD && i < d->nslots; i++)
         if (d->slots[i])
             chunk_release(d, d->slots[i]);   /* all or none: the caller copies instead */
@@ -436,6 +466,17 @@ static int pages_share(void *ctx, void *src_ctx, intptr_t *delta)
     pthread_mutex_unlock(&second->lock);
     pthread_mutex_unlock(&first->lock);
     *delta = (intptr_t)(d->base - s->base);
+    return r;
+}
+
+static int page_own(void *ctx, void *page)
+{
+    struct svc_acct *a = ctx;
+    uint64_t off = (uint64_t)page - a->base;
+    pthread_mutex_lock(&a->lock);
+    struct acct_chunk *c = a->slots[off / SLOT];
+    int r = c ? chunk_own(a, c, (unsigned)(off % SLOT / PAGE)) : AE_EDEAD;
+    pthread_mutex_unlock(&a->lock);
     return r;
 }
 
@@ -529,6 +570,7 @@ int acct_new(const struct fs_env *base, uint64_t quota, uint64_t data_bytes, str
     if (quota) {
         a->env.pages_share = pages_share;
         a->env.page_adopt = page_adopt;
+        a->env.page_own = page_own;
         a->bytes = window_bytes(data_bytes);
         a->nslots = (uint32_t)(a->bytes / SLOT);
         a->base = p_vm_reserve(a->bytes + SLOT);           /* address space only, the same in every instance */
