@@ -501,6 +501,38 @@ static void fork_files_shared_until_written(void)
     }
 }
 
+/* The fs service restarted (debug kill) after a fork whose files it
+ * shares copy-on-write: the new instance maps both sessions' chunks again
+ * (a copy-on-write object lives in one address space: the dead
+ * instance's mappings are gone by then), and the original and its clone
+ * each still read their own change and write on. */
+static void fork_files_survive_an_fs_restart(void)
+{
+    uint64_t id = start_ready("image=forkee grant=console,fs,self mem=16M fs.bytes=1M args=\"64 idle 256\"");
+    uint64_t ids[1];
+    if (!id || fork_n(id, 1, ids)) {
+        CHECK(!"a container with files, forked");
+        return;
+    }
+    const uint64_t who[2] = { id, ids[0] };
+    static const char *const mark[2] = { "ORIG", "CL_1" };
+    for (unsigned i = 0; i < 2; i++)
+        CHECK_EQ(ae_cm_fs_write(admin, who[i], "/files/f1", 4096 + 8, mark[i], 4, 0, 0), 4);
+    CHECK_EQ(ae_cm_debug_kill_service(admin, "fs", 0, 0, 0), 0);
+    for (unsigned i = 0; i < 2; i++) {
+        CHECK(marker_is(who[i], mark[i]));
+        CHECK(page_is(who[i], 1, 1, 'a' + 2));
+        CHECK(page_is(who[i], 2, 3, 'a' + 5));
+        CHECK_EQ(ae_cm_fs_write(admin, who[i], "/files/f2", 3 * 4096, mark[1 - i], 4, 0, 0), 4);
+    }
+    char buf[4];
+    for (unsigned i = 0; i < 2; i++) {
+        CHECK_EQ(ae_cm_fs_read(admin, who[i], "/files/f2", 3 * 4096, buf, 4, 0), 4);
+        CHECK(!memcmp(buf, mark[1 - i], 4));
+        ae_cm_remove(cmcap, who[i]);
+    }
+}
+
 static void expect_refusal(uint64_t cm, uint64_t id, unsigned n, int want, const char *msg)
 {
     uint64_t ids[CM_FORK_MAX];
@@ -594,6 +626,7 @@ int main(void)
     RUN(fork_sees_writes_queued_behind);
     RUN(fork_carries_deletions_and_links_past_the_original);
     RUN(fork_files_shared_until_written);
+    RUN(fork_files_survive_an_fs_restart);
     RUN(fork_refusals_name_their_reason);
     RUN(fork_returns_every_page);
     return TESTS_DONE();
