@@ -35,6 +35,7 @@
 #include <string.h>
 #include <aerie/errors.h>
 #include <aerie/objects.h>
+#include <aerie/fault.h>
 #include <libaerie/invoke.h>
 #include <libaerie/runtime.h>
 #include <libaerie/syscall.h>
@@ -204,7 +205,7 @@ static bool stand_in(uint64_t addr)
     return r == 0 || r == AE_EBUSY;       /* (another worker's fault filled it first) */
 }
 
-bool acct_fault(uint64_t addr)
+bool acct_fault(uint64_t addr, uint64_t error)
 {
     pthread_mutex_lock(&registry_lock);
     struct svc_acct *a = st->registry;
@@ -213,6 +214,13 @@ bool acct_fault(uint64_t addr)
     bool ok = a != NULL;
     if (a) {
         __atomic_store_n(&a->lost, true, __ATOMIC_RELEASE);
+        /* A write to a page still shared since a fork whose copy found no
+         * physical memory (page_own breaks ahead where it can; an index
+         * page a free empties is written without): the chunk stays
+         * mapped, so its whole slot goes and the session ends as if its
+         * quota had, rather than fault for ever. */
+        if ((error & AERIE_PF_PRESENT) && (error & AERIE_PF_NOMEM))
+            p_unmap(a->base + (addr - a->base) / SLOT * SLOT, SLOT);
         ok = stand_in(addr);
     }
     pthread_mutex_unlock(&registry_lock);
