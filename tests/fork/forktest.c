@@ -240,6 +240,39 @@ static void fork_of_a_container_blocked_in_ipc(void)
     ae_cm_remove(cmcap, id);
 }
 
+/* A container that does nothing but call the fs service (statfs),
+ * forked 20 times (one clone each) while it calls: a call caught by a
+ * fork is made again (queued), or answered to the original and asked
+ * again of the clone's own session (received: statfs changes nothing),
+ * so neither the original nor any clone sees an error (docs/FORK.md,
+ * "A fork during a call"). */
+static void fork_while_calling_fs(void)
+{
+    uint64_t id = start_ready("image=forkee grant=console,fs,self mem=8M args=\"64 statfs\"");
+    CHECK(id != 0);
+    sleep_ms(20);                            /* into its calls */
+    uint64_t ids[20];
+    unsigned n = 0;
+    while (n < 20 && fork_n(id, 1, &ids[n]) == 0) {
+        n++;
+        sleep_ms(3);                         /* it calls on between the forks */
+    }
+    CHECK_EQ(n, 20);
+    CHECK_EQ(ae_cm_fs_write(admin, id, "/done", 0, "x", 1, CM_FS_W_CREATE, 0644), 1);
+    static char log[4096];
+    struct outcome o;
+    for (unsigned k = 0; k <= n; k++) {
+        uint64_t c = k < n ? ids[k] : id;
+        bool ended = end_of(c, &o, log, sizeof log);
+        const char *p = strstr(log, "statfs calls=");
+        if (!ended || !p || !strstr(p, "errors=0 "))
+            printf("  container %lu (%s): %s\n", (unsigned long)c, k < n ? "a clone" : "the original", log);
+        CHECK(ended);
+        CHECK(p != NULL && strstr(p, "errors=0 ") != NULL);
+        ae_cm_remove(cmcap, c);
+    }
+}
+
 /* A container of four threads (one waiting in a condition variable, two
  * sleeping, main polling) forks into 3 clones: every thread of each
  * clone runs on — each rewrites its quarter of the clone's part, and main
@@ -620,6 +653,7 @@ int main(void)
     RUN(fork_eight_clones_see_only_their_own_changes);
     RUN(fork_killing_a_clone_leaves_the_others);
     RUN(fork_of_a_container_blocked_in_ipc);
+    RUN(fork_while_calling_fs);
     RUN(fork_of_a_multithreaded_container);
     RUN(fork_copies_of_grants_stay_with_the_original);
     RUN(fork_clone_drops_its_fs_caches);
