@@ -538,7 +538,8 @@ static void fork_files_shared_until_written(void)
  * shares copy-on-write: the new instance maps both sessions' chunks again
  * (a copy-on-write object lives in one address space: the dead
  * instance's mappings are gone by then), and the original and its clone
- * each still read their own change and write on. */
+ * each still read their own change and write on; the clone is then
+ * forked in turn and its clone sees its files and changes alone. */
 static void fork_files_survive_an_fs_restart(void)
 {
     uint64_t id = start_ready("image=forkee grant=console,fs,self mem=16M fs.bytes=1M args=\"64 idle 256\"");
@@ -562,8 +563,18 @@ static void fork_files_survive_an_fs_restart(void)
     for (unsigned i = 0; i < 2; i++) {
         CHECK_EQ(ae_cm_fs_read(admin, who[i], "/files/f2", 3 * 4096, buf, 4, 0), 4);
         CHECK(!memcmp(buf, mark[1 - i], 4));
-        ae_cm_remove(cmcap, who[i]);
     }
+    /* The clone forked in turn: its files quota carries the right too. */
+    uint64_t grand[1];
+    CHECK_EQ(fork_n(ids[0], 1, grand), 0);
+    CHECK(marker_is(grand[0], mark[1]));
+    CHECK_EQ(ae_cm_fs_write(admin, grand[0], "/files/f1", 4096 + 8, "GRND", 4, 0, 0), 4);
+    CHECK(marker_is(grand[0], "GRND"));
+    CHECK(marker_is(ids[0], mark[1]));
+    CHECK(page_is(grand[0], 3, 2, 'a' + 5));
+    ae_cm_remove(cmcap, grand[0]);
+    for (unsigned i = 0; i < 2; i++)
+        ae_cm_remove(cmcap, who[i]);
 }
 
 static void expect_refusal(uint64_t cm, uint64_t id, unsigned n, int want, const char *msg)

@@ -438,10 +438,11 @@ static int chunk_clone(struct svc_acct *d, struct svc_acct *s, const struct acct
 /* env pages_share: d (holding no page) gets a clone of each of s's
  * chunks at its slot, so every page of s's has its image at the same
  * offset of d's window. The pages are shared until either side writes
- * one: the kernel then copies it for the writer at the fault, paid for
- * already (each holder of a shared page pays for it: d's quota was
- * charged for every page at the clone). A chunk already cloned when a
- * later one fails stays d's, empty (d's pages come from it as from any). */
+ * one: page_own (or, where the core cannot ask first, a fault) has the
+ * kernel copy it for the writer, paid for already (each holder of a
+ * shared page pays for it: d's quota was charged for every page at the
+ * clone). All or none: if a clone fails (no AERIE_R_CLONE, no room in
+ * d's quota) the clones made go and AE_ENOTSUP has the caller copy. */
 static int pages_share(void *ctx, void *src_ctx, intptr_t *delta)
 {
     struct svc_acct *d = ctx, *s = src_ctx;
@@ -481,9 +482,16 @@ static int page_own(void *ctx, void *page)
 {
     struct svc_acct *a = ctx;
     uint64_t off = (uint64_t)page - a->base;
+    unsigned i = (unsigned)(off % SLOT / PAGE);
+    /* The common case, a page never shared, without the lock: bits are
+     * set only by a fork, which holds this session's layer lock, as our
+     * caller does, and a chunk holding a page of ours is not released. */
+    const struct acct_chunk *fast = __atomic_load_n(&a->slots[off / SLOT], __ATOMIC_ACQUIRE);
+    if (fast && !(__atomic_load_n(&fast->cow[i / 64], __ATOMIC_RELAXED) & (1ull << (i % 64))))
+        return 0;
     pthread_mutex_lock(&a->lock);
     struct acct_chunk *c = a->slots[off / SLOT];
-    int r = c ? chunk_own(a, c, (unsigned)(off % SLOT / PAGE)) : AE_EDEAD;
+    int r = c ? chunk_own(a, c, i) : AE_EDEAD;
     pthread_mutex_unlock(&a->lock);
     return r;
 }
