@@ -483,6 +483,17 @@ static void files_round(bool *ok)
     static const char *const mark[3] = { "ORIG", "CL_1", "CL_2" };
     for (unsigned i = 0; i < 3; i++)
         CHECK_EQ(ae_cm_fs_write(admin, who[i], "/files/f1", 4096 + 8, mark[i], 4, 0, 0), 4);
+    /* Wild offsets on a clone's shared file: refused, nothing changes. */
+    char b1[1];
+    CHECK(ae_cm_fs_write(admin, ids[0], "/files/f1", 1ull << 62, "x", 1, 0, 0) < 0);
+    CHECK(ae_cm_fs_write(admin, ids[0], "/files/f1", ~0ull - 1, "x", 1, 0, 0) < 0);
+    CHECK_EQ(ae_cm_fs_read(admin, ids[0], "/files/f1", 1ull << 62, b1, 1, 0), 0);
+    for (unsigned i = 0; i < 3; i++) {
+        uint32_t type, mode;
+        uint64_t size = 0;
+        CHECK_EQ(ae_cm_fs_stat(admin, who[i], "/files/f1", &type, &size, &mode), 0);
+        CHECK_EQ(size, 64 * 1024);
+    }
     for (unsigned i = 0; i < 3; i++) {
         CHECK(marker_is(who[i], mark[i]));
         CHECK(page_is(who[i], 1, 1, 'a' + 2));               /* the rest of the page written */
