@@ -101,7 +101,6 @@ struct cm {
     unsigned ncpus;
     uint64_t next_id;                    /* atomic */
     uint64_t next_cpu;                   /* atomic round robin */
-    unsigned creating;                   /* atomic: container_create calls running now */
     struct { pthread_mutex_t lock; struct container *head; } shards[CM_SHARDS];
 };
 
@@ -109,7 +108,6 @@ extern struct cm cm;
 
 /* container.c */
 int container_create(const struct spec *s, uint64_t *id, char *err, size_t errlen);
-extern __thread int cm_worker_cpu;        /* the CPU this worker thread is pinned to (-1: none) */
 int container_start(struct container *c);
 void container_end(struct container *c, int state, uint64_t status, const uint64_t fault[3]);
 int container_kill(struct container *c);

@@ -160,24 +160,12 @@ int cm_open_console(uint64_t keep, const char *name, uint64_t *cap, uint64_t *ba
     return 0;
 }
 
-__thread int cm_worker_cpu = -1;
-
-/* The container's CPU. While another creation runs beside this one (a
- * burst: every worker busy), it stays on this worker's CPU, if the spec
- * allows: it runs its first moments at the worker's yield (ops.c), its
- * exit reaches the worker here, and its end needs no TLB shootdown on
- * another CPU — which under emulation costs twice the rest of the end.
- * The kernel spreads a burst's requests over the workers, so the burst
- * is spread over the CPUs. Otherwise (one creation at a time) round robin. */
 static int pick_cpu(const struct spec *s)
 {
     uint64_t mask = s->cpus ? s->cpus : (cm.ncpus >= 64 ? ~0ull : (1ull << cm.ncpus) - 1);
     mask &= cm.ncpus >= 64 ? ~0ull : (1ull << cm.ncpus) - 1;
     if (!mask)
         return -1;
-    int here = cm_worker_cpu;
-    if (here >= 0 && here < 64 && ((mask >> here) & 1) && __atomic_load_n(&cm.creating, __ATOMIC_RELAXED) > 1)
-        return here;
     unsigned n = (unsigned)__builtin_popcountll(mask);
     unsigned k = (unsigned)(__atomic_fetch_add(&cm.next_cpu, 1, __ATOMIC_RELAXED) % n);
     for (int cpu = 0; cpu < 64; cpu++)
@@ -527,17 +515,7 @@ void cm_destroy_quota(uint64_t *q)
     }
 }
 
-static int create(const struct spec *s, uint64_t *id, char *err, size_t errlen);
-
 int container_create(const struct spec *s, uint64_t *id, char *err, size_t errlen)
-{
-    __atomic_add_fetch(&cm.creating, 1, __ATOMIC_RELAXED);
-    int r = create(s, id, err, errlen);
-    __atomic_sub_fetch(&cm.creating, 1, __ATOMIC_RELAXED);
-    return r;
-}
-
-static int create(const struct spec *s, uint64_t *id, char *err, size_t errlen)
 {
     /* mem= is a limit the container's objects are charged against (and
      * the manager's quota with them), not a reservation: containers may

@@ -33,7 +33,6 @@ static void *worker(void *arg)
 {
     /* one worker per CPU: creations on several CPUs run side by side */
     ae_invokev(ae_thread_slot(), AERIE_THREAD_SET_AFFINITY, (uint64_t)arg);
-    cm_worker_cpu = (int)(uintptr_t)arg;
     cm_serve();
     return arg;
 }
@@ -64,8 +63,8 @@ int main(void)
     }
     /* The first thread is CPU 0's worker: wherever root started it, the
      * workers must not share a CPU. */
-    if (cm.ncpus > 1 && ae_invokev(ae_thread_slot(), AERIE_THREAD_SET_AFFINITY, 0) == 0)
-        cm_worker_cpu = 0;
+    if (cm.ncpus > 1)
+        ae_invokev(ae_thread_slot(), AERIE_THREAD_SET_AFFINITY, 0);
     printf("cm: ready, %u worker threads\n", cm.ncpus);
     cm_serve();
     return 0;
