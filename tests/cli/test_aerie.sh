@@ -30,7 +30,16 @@ pass() { echo "TEST PASS $1"; n=$((n + 1)); }
 fail() { echo "TEST FAIL $1: $2"; n=$((n + 1)); }
 
 # aerie ARGS...: runs ./aerie, stdout in $out, stderr in $errf, status in $rc.
-aerie() { ./aerie "$@" > "$out" 2> "$errf"; rc=$?; }
+# A command that gets no answer in 120 s fails (status 124) with the ends of
+# Aerie's console and the engine's log, rather than hanging the whole suite
+# into its timeout with nothing said.
+aerie() {
+    timeout 120 ./aerie "$@" > "$out" 2> "$errf"; rc=$?
+    if [ "$rc" = 124 ]; then
+        echo "aerie $*: no answer in 120 s" >> "$errf"
+        echo "HUNG aerie $*; console: $(tail -n 8 "$log" | tr '\n' '|'); engine: $(tail -n 8 "$elog" | tr '\n' '|')"
+    fi
+}
 
 # expect NAME RC STREAM PATTERN: the last aerie call exited RC (or "nonzero")
 # and STREAM (out or err) matches the extended regex PATTERN.
