@@ -40,10 +40,21 @@ struct sc_entry {
     struct ae_fs_stat st;
 };
 
+#define SC_CLASSES  32u           /* node classes (inode mod this) of the index below */
+#define SC_WORDS    (SC_SLOTS / 64)
+
+/* Besides the entries, which slots hold a directory and which a node of
+ * each class: a write, create, unlink, mkdir or rmdir of ours drops a
+ * node's or the directories' entries, and a pass over all 512 slots (72
+ * KiB) for each cost thousands of instructions, and under emulation a
+ * dozen TLB refills, per call. A slot's bits follow what it holds (set
+ * and cleared only in sc_insert), whether or not its entry is valid. */
 struct ae_fs_scache {
     uint32_t gen;
     uint8_t next[SC_SETS];        /* the way each set replaces next */
     struct sc_entry e[SC_SLOTS];
+    uint64_t dirs[SC_WORDS];      /* bit i: e[i] is a directory's */
+    uint64_t node[SC_CLASSES][SC_WORDS];   /* bit i: e[i].st.ino % SC_CLASSES is the class */
 };
 
 /* ---- the caches; connection lock held ---------------------------------- */
@@ -56,30 +67,35 @@ static void sc_clear(struct ae_fs *fs)
     }
 }
 
+/* Invalidates the valid entries among the slots of bits that drop
+ * says to drop. */
+static void sc_drop_among(struct ae_fs *fs, const uint64_t *bits, uint64_t ino, bool dirs, bool node)
+{
+    for (unsigned w = 0; w < SC_WORDS; w++)
+        for (uint64_t m = bits[w]; m; m &= m - 1) {
+            struct sc_entry *e = &fs->sc->e[w * 64 + (unsigned)__builtin_ctzll(m)];
+            bool dir = e->st.type == FS_TYPE_DIR;
+            if (e->gen == fs->sc->gen && ((dirs && dir) || (node && !dir && e->st.ino == ino)))
+                e->gen = 0;
+        }
+}
+
 /* Entries our own create or truncation may have changed: every directory
  * (a name came or went) and every name of the node it opened. */
 static void sc_drop_touched(struct ae_fs *fs, uint64_t ino)
 {
     if (!fs->sc)
         return;
-    for (unsigned i = 0; i < SC_SLOTS; i++) {
-        struct sc_entry *e = &fs->sc->e[i];
-        if (e->gen == fs->sc->gen && (e->st.type == FS_TYPE_DIR || e->st.ino == ino))
-            e->gen = 0;
-    }
+    sc_drop_among(fs, fs->sc->dirs, ino, true, false);
+    sc_drop_among(fs, fs->sc->node[ino % SC_CLASSES], ino, true, true);
 }
 
 /* Entries of one node under any name: what a write to it changes (its
  * size, times and blocks; no directory's). */
 static void sc_drop_node(struct ae_fs *fs, uint64_t ino)
 {
-    if (!fs->sc)
-        return;
-    for (unsigned i = 0; i < SC_SLOTS; i++) {
-        struct sc_entry *e = &fs->sc->e[i];
-        if (e->gen == fs->sc->gen && e->st.ino == ino && e->st.type != FS_TYPE_DIR)
-            e->gen = 0;
-    }
+    if (fs->sc)
+        sc_drop_among(fs, fs->sc->node[ino % SC_CLASSES], ino, false, true);
 }
 
 /* Every directory's entry: what a mkdir or rmdir of ours changes (a
@@ -88,13 +104,8 @@ static void sc_drop_node(struct ae_fs *fs, uint64_t ino)
  * removed held none. */
 static void sc_drop_dirs(struct ae_fs *fs)
 {
-    if (!fs->sc)
-        return;
-    for (unsigned i = 0; i < SC_SLOTS; i++) {
-        struct sc_entry *e = &fs->sc->e[i];
-        if (e->gen == fs->sc->gen && e->st.type == FS_TYPE_DIR)
-            e->gen = 0;
-    }
+    if (fs->sc)
+        sc_drop_among(fs, fs->sc->dirs, 0, true, false);
 }
 
 /* The set path's entry lives in: its first way. */
@@ -167,11 +178,18 @@ static void sc_insert(struct ae_fs *fs, uint64_t dir, const char *path, bool nof
             way = fs->sc->next[set]++ % SC_WAYS;
         e += way;
     }
+    unsigned i = (unsigned)(e - fs->sc->e);
+    uint64_t bit = 1ull << (i % 64);
+    fs->sc->node[e->st.ino % SC_CLASSES][i / 64] &= ~bit;    /* what the slot held */
+    fs->sc->dirs[i / 64] &= ~bit;
     e->gen = fs->sc->gen;
     e->len = (uint8_t)len;
     e->nofollow = nofollow;
     memcpy(e->path, path, len);
     e->st = *st;
+    fs->sc->node[st->ino % SC_CLASSES][i / 64] |= bit;
+    if (st->type == FS_TYPE_DIR)
+        fs->sc->dirs[i / 64] |= bit;
 }
 
 /* Queues an operation for the next request; false if the queue is full.
