@@ -10,6 +10,7 @@
 #include "printk.h"
 #include "percpu.h"
 #include "hot.h"
+#include "syscall.h"
 #include "lib/string.h"
 #include <aerie/errors.h>
 #include <aerie/syscall.h>
@@ -205,6 +206,19 @@ static KERNEL_HOT void sender_to_reply_wait(struct thread *s, struct thread *r)
     await_reply(s, r);
 }
 
+/* The current thread t (locked) is being stopped before its message went
+ * to anyone: a SUSPEND takes the send back (docs/ABI.md, IPC). A system
+ * call is entered again once t is resumed (SYSCALL_RESTART), a fault call
+ * is made again by thread_fault (stop_cancelled); a thread being
+ * destroyed just ends. */
+static int64_t taken_back(struct thread *t)
+{
+    if (t->state != TS_SUSPENDED)
+        return AE_ECANCELED;
+    t->stop_cancelled = true;
+    return t->fault_msg ? AE_ECANCELED : SYSCALL_RESTART;
+}
+
 KERNEL_HOT int64_t ipc_send(struct thread *t, struct endpoint *ep, uint64_t badge, bool grant,
                  uint64_t info, uint64_t timeout, bool call)
 {
@@ -214,11 +228,19 @@ KERNEL_HOT int64_t ipc_send(struct thread *t, struct endpoint *ep, uint64_t badg
     spin_lock(&ep->obj.lock);
     int64_t ret = 0;
     bool wait = false;
+    t->send_taken_back = false;              /* only abort_once sets it, on a wait of ours */
     if (ep->obj.dead) {
         ret = AE_EDEAD;
     } else if (!list_empty(&ep->recvq)) {
         struct thread *r = pick_receiver(ep);
         thread_lock_pair(t, r);
+        if (__builtin_expect(t->state != TS_RUNNABLE, 0)) {
+            /* Stopped before the hand-over: the receiver never sees it
+             * (rather than get a call whose caller is gone at once). */
+            ret = taken_back(t);
+            thread_unlock_pair(t, r);
+            goto out;
+        }
         list_remove(&r->wait_link);
         count_delivery(t, r);
         uint64_t rinfo = transfer(t, info, grant, r);
@@ -244,9 +266,10 @@ KERNEL_HOT int64_t ipc_send(struct thread *t, struct endpoint *ep, uint64_t badg
         if (wait)
             list_push_back(&ep->sendq, &t->wait_link);
         else
-            ret = AE_ECANCELED;
+            ret = taken_back(t);
         spin_unlock(&t->obj.lock);
     }
+out:
     spin_unlock(&ep->obj.lock);
     if (caps)
         cdt_lock_release();
@@ -254,6 +277,14 @@ KERNEL_HOT int64_t ipc_send(struct thread *t, struct endpoint *ep, uint64_t badg
     if (!wait)
         return ret;
     thread_wait_switch();
+    /* A SUSPEND took us off the send queue: nobody received the message,
+     * so the system call is made again when we run (TASK_CLONE's copy of
+     * us, stopped here, makes it too: thread_clone). */
+    if (__builtin_expect(t->send_taken_back, 0)) {
+        t->send_taken_back = false;
+        if (!t->fault_msg)
+            return SYSCALL_RESTART;
+    }
     return t->result;
 }
 

@@ -83,6 +83,8 @@ static __attribute__((noinline)) int64_t traced_call(struct thread *t, struct ca
 {
     uint64_t t0 = time_now_ns();
     int64_t r = ipc_send(t, (struct endpoint *)cap->obj, cap->badge, grant, info, timeout, true);
+    if (r == SYSCALL_RESTART)
+        return r;                         /* taken back by a SUSPEND: recorded when made again */
     trace_event(t, AERIE_TRACE_CALL, t0, time_now_ns() - t0, slot, AERIE_INFO_LABEL(info), (uint64_t)r, 0);
     return r;
 }
@@ -177,10 +179,6 @@ static int64_t sys_signal(struct thread *t, uint64_t slot, uint64_t bits)
     capref_put(&cap);
     return bits ? 0 : AE_EINVAL;
 }
-
-/* A system call that did part of its work and must be entered again to
- * do the rest (never seen by user code: see syscall_dispatch). */
-#define SYSCALL_RESTART INT64_MIN
 
 static int64_t sys_cap(struct thread *t, struct trap_frame *tf, uint64_t *badge)
 {
@@ -289,7 +287,10 @@ KERNEL_HOT void syscall_dispatch(struct trap_frame *tf)
         return;
     }
     t->in_syscall = false;
-    if (r == SYSCALL_RESTART) {
+    /* A frame whose registers someone set while the thread was stopped in
+     * here (a debugger's SET_REGS: it leaves through iretq) is not rewound
+     * under them: the call taken back then ends with ECANCELED. */
+    if (r == SYSCALL_RESTART && tf->vector == VEC_SYSCALL) {
         /* seL4's preemption point: leave with every register as the thread
          * entered (RAX still holds the number) and RIP back on its 2-byte
          * syscall instruction, so interrupts, other threads and a stop
@@ -298,6 +299,8 @@ KERNEL_HOT void syscall_dispatch(struct trap_frame *tf)
         return_to_user_checks(t);
         return;
     }
+    if (r == SYSCALL_RESTART)
+        r = AE_ECANCELED;
     tf->rax = (uint64_t)r;
     tf->rdx = badge;
     return_to_user_checks(t);

@@ -6,11 +6,16 @@
  * (TASK_CLONE with AERIE_CLONE_ALL_THREADS).
  *
  * Each thread is stopped as THREAD SUSPEND stops one — a wait in progress
- * ends with ECANCELED, and the call returns only once the thread is off
- * its CPU, so its registers are all in its frame — and marked as held by
- * its task (thread.h: task_held). RESUME restarts the marked ones and no
- * other: a thread that was inactive, or stopped by its fault handler or a
- * debugger, stays so. A thread another thread of the task starts while
+ * ends with ECANCELED, a SEND or CALL still queued is taken back and made
+ * again on RESUME, and the call returns only once the thread is off its
+ * CPU, so its registers are all in its frame — and marked as held by its
+ * task (thread.h: task_held). A thread waiting for the reply to a CALL a
+ * service already received is the exception: it stays in that wait, held,
+ * so the reply still reaches it; one that comes before RESUME leaves it
+ * stopped with the reply in hand (docs/FORK.md, "A fork during a call").
+ * RESUME restarts the marked ones and no other (and lets a wait for a
+ * reply go on as an ordinary one): a thread that was inactive, or stopped
+ * by its fault handler or a debugger, stays so. A thread another thread of the task starts while
  * the task is being stopped is caught too: the starter is stopped only
  * once its system call is over, and the walk goes on until it finds no
  * thread running.
@@ -19,8 +24,9 @@
 #include "thread.h"
 #include <aerie/errors.h>
 
-/* A thread of t that runs or waits, with a reference, or NULL. The state
- * is read without the thread's lock: a hint, which thread_suspend_for_task
+/* A thread of t that runs or waits, with a reference, or NULL; not one
+ * this SUSPEND holds already in its wait for a reply. The state is read
+ * without the thread's lock: a hint, which thread_suspend_for_task
  * settles under it. */
 static struct thread *running_thread(struct task *t)
 {
@@ -29,7 +35,7 @@ static struct thread *running_thread(struct task *t)
     list_for_each(n, &t->threads) {
         struct thread *x = list_entry(n, struct thread, task_link);
         uint8_t st = __atomic_load_n(&x->state, __ATOMIC_RELAXED);
-        if (st == TS_RUNNABLE || st == TS_BLOCKED) {
+        if ((st == TS_RUNNABLE || st == TS_BLOCKED) && !__atomic_load_n(&x->task_held, __ATOMIC_RELAXED)) {
             th = x;
             obj_get(&th->obj);
             break;

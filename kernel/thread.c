@@ -178,6 +178,8 @@ static KERNEL_HOT void finish_wait(struct thread *t, int64_t result, uint8_t fin
     t->wait_lock = NULL;
     t->wait_kind = WAIT_NONE;
     t->result = result;
+    if (final_state == TS_RUNNABLE && __builtin_expect(t->task_held, 0))
+        final_state = TS_SUSPENDED;          /* its task's SUSPEND held it in this wait */
     t->state = final_state;
     if (final_state == TS_RUNNABLE)
         sched_enqueue(t);
@@ -193,13 +195,29 @@ KERNEL_HOT void thread_wait_switch(void)
     schedule();
 }
 
+/* A wait a Task SUSPEND leaves alone: for the reply to a CALL the thread
+ * made itself (a fault call's is ended and made again: thread_fault). The
+ * service may have acted on the call; the reply is the original's
+ * (docs/FORK.md, "A fork during a call"). t locked. */
+static bool keeps_waiting(const struct thread *t)
+{
+    return (t->wait_kind == WAIT_REPLY || t->wait_kind == WAIT_REPLY_SAVED) && !t->fault_msg;
+}
+
 /* One attempt at aborting t's wait; false if t's wait changed under us and
  * we must look again. stop: a SUSPEND's, which t learns with the result
- * (stop_cancelled, set in the same critical section as the wake). */
-static bool abort_once(struct thread *t, int64_t err, uint64_t seq, uint8_t final_state, bool stop)
+ * (stop_cancelled, set in the same critical section as the wake; and
+ * send_taken_back if it was still queued to send). keep: a Task
+ * SUSPEND's, which leaves a wait for a reply alone and marks t held. */
+static bool abort_once(struct thread *t, int64_t err, uint64_t seq, uint8_t final_state, bool stop, bool keep)
 {
     spin_lock(&t->obj.lock);
     if (t->state != TS_BLOCKED || (seq && t->wait_seq != seq)) {
+        spin_unlock(&t->obj.lock);
+        return true;
+    }
+    if (keep && keeps_waiting(t)) {
+        t->task_held = true;
         spin_unlock(&t->obj.lock);
         return true;
     }
@@ -234,6 +252,7 @@ static bool abort_once(struct thread *t, int64_t err, uint64_t seq, uint8_t fina
             list_remove(&t->wait_link);
         }
         t->stop_cancelled = stop;
+        t->send_taken_back = stop && kind == WAIT_SEND;
         finish_wait(t, err, final_state);
     }
     if (server)
@@ -249,7 +268,7 @@ static bool abort_once(struct thread *t, int64_t err, uint64_t seq, uint8_t fina
 
 void thread_abort_wait(struct thread *t, int64_t err, uint64_t seq)
 {
-    while (!abort_once(t, err, seq, TS_RUNNABLE, false))
+    while (!abort_once(t, err, seq, TS_RUNNABLE, false, false))
         ;
 }
 
@@ -460,7 +479,7 @@ static void thread_teardown(struct kobject *o)
      * from a queue). So it is marked dead only when found not waiting
      * under its lock, after which thread_block refuses it. */
     for (;;) {
-        while (!abort_once(t, AE_ECANCELED, 0, TS_DEAD, false))
+        while (!abort_once(t, AE_ECANCELED, 0, TS_DEAD, false, false))
             ;
         spin_lock(&t->obj.lock);
         if (t->state != TS_BLOCKED)
@@ -615,6 +634,27 @@ static void clone_fault_call(struct thread *t, struct thread *src)
     memcpy(t->fault_words, src->fault_words, sizeof t->fault_words);
 }
 
+/* Locks src for thread_clone: stopped as lock_stopped says, or blocked
+ * for a reply its task's SUSPEND holds it in (and off its CPU, its FPU
+ * state saved). False, unlocked, otherwise. */
+static bool lock_for_copy(struct thread *src)
+{
+    struct thread *me = current_thread();
+    for (;;) {
+        if (!lock_stopped(src, true))
+            return false;
+        if (src->state != TS_BLOCKED)
+            return true;
+        bool held = src->task_held, off = !__atomic_load_n(&src->on_cpu, __ATOMIC_ACQUIRE);
+        if (held && off)
+            return true;
+        spin_unlock(&src->obj.lock);
+        if (!held || me->state != TS_RUNNABLE || __atomic_load_n(&me->obj.dead, __ATOMIC_ACQUIRE))
+            return false;
+        spin_relax();
+    }
+}
+
 struct thread *thread_clone(struct thread *src, struct quota *q, struct task *task, bool held, int *err)
 {
     /* Its own priority, never a start boost it may still have (review3
@@ -622,14 +662,19 @@ struct thread *thread_clone(struct thread *src, struct quota *q, struct task *ta
     struct thread *t = thread_new(q, task, src->base_prio, err);
     if (!t)
         return NULL;
-    if (!lock_stopped(src, false)) {
+    if (!lock_for_copy(src)) {
         obj_destroy(&t->obj);
         *err = AE_EBUSY;
         return NULL;
     }
     struct trap_frame *tf = thread_frame(t);
     *tf = *thread_frame(src);
-    if (src->in_syscall) {
+    if (src->in_syscall && src->send_taken_back && tf->vector == VEC_SYSCALL) {
+        /* Its SEND or CALL was taken back unreceived: the copy makes it
+         * again, to the capability in the same slot of its own space,
+         * with its registers as they entered (syscall_dispatch's restart). */
+        tf->rip -= 2;
+    } else if (src->in_syscall) {
         tf->rax = (uint64_t)(int64_t)AE_ECANCELED;
         tf->rdx = 0;
     }
@@ -794,32 +839,59 @@ static int method_set_priority(struct thread *t, struct invocation *inv)
     return 0;
 }
 
+/* Waits until t, held by its task's SUSPEND (blocked for a reply, or
+ * suspended once it came), is off its CPU: its FPU state is then saved
+ * (a thread that just blocked is still on its way to schedule()). Gives
+ * up if t is restarted or dies, or the caller is being stopped. */
+static void wait_held_off_cpu(struct thread *t)
+{
+    struct thread *me = current_thread();
+    for (;;) {
+        uint8_t st = __atomic_load_n(&t->state, __ATOMIC_ACQUIRE);
+        if (st != TS_BLOCKED && st != TS_SUSPENDED)
+            return;
+        if (sched_wait_off_cpu(t, st))
+            return;
+        if (me->state != TS_RUNNABLE || __atomic_load_n(&me->obj.dead, __ATOMIC_ACQUIRE))
+            return;
+    }
+}
+
 /* Stops t and returns only once it has left its CPU (unless t is the
  * caller, who stops on its way out of this call): until then t may still
  * run user code or be inside a system call, and its frame and UTCB are
- * not to be touched by anyone else. */
-static int method_suspend(struct thread *t, struct thread *caller)
+ * not to be touched by anyone else. keep: a Task SUSPEND's (abort_once). */
+static int stop_thread(struct thread *t, struct thread *caller, bool keep)
 {
     /* As in thread_teardown: t, running on another CPU, may block again
      * between the abort and the lock; it is suspended only when found
-     * not waiting, or it would stay blocked and SUSPEND would say done. */
+     * not waiting (or held in its wait for a reply), or it would stay
+     * blocked and SUSPEND would say done. */
     for (;;) {
-        while (!abort_once(t, AE_ECANCELED, 0, TS_RUNNABLE, true))
+        while (!abort_once(t, AE_ECANCELED, 0, TS_RUNNABLE, true, keep))
             ;
         spin_lock(&t->obj.lock);
-        if (t->state != TS_BLOCKED)
+        if (t->state != TS_BLOCKED || (keep && t->task_held))
             break;
         spin_unlock(&t->obj.lock);
     }
+    bool held_wait = t->state == TS_BLOCKED;
     if (t->state == TS_RUNNABLE) {
         t->state = TS_SUSPENDED;
         sched_dequeue(t);
     }
     spin_unlock(&t->obj.lock);
     sched_kick(t);
-    if (t != caller)
+    if (t != caller && held_wait)
+        wait_held_off_cpu(t);
+    else if (t != caller)
         sched_wait_off_cpu(t, TS_SUSPENDED);  /* unless resumed meanwhile */
     return 0;
+}
+
+static int method_suspend(struct thread *t, struct thread *caller)
+{
+    return stop_thread(t, caller, false);
 }
 
 void thread_stop_for_task_end(struct thread *t)
@@ -829,9 +901,9 @@ void thread_stop_for_task_end(struct thread *t)
 
 bool thread_suspend_for_task(struct thread *t)
 {
-    method_suspend(t, current_thread());
+    stop_thread(t, current_thread(), true);
     spin_lock(&t->obj.lock);
-    bool held = t->state == TS_SUSPENDED;
+    bool held = t->state == TS_SUSPENDED || (t->state == TS_BLOCKED && t->task_held);
     if (held)
         t->task_held = true;
     spin_unlock(&t->obj.lock);
@@ -842,6 +914,10 @@ void thread_resume_for_task(struct thread *t, uint8_t boost)
 {
     spin_lock(&t->obj.lock);
     bool held = t->task_held;
+    if (held && t->state == TS_BLOCKED) {
+        t->task_held = false;            /* still waiting for its reply: it wakes as usual now */
+        held = false;
+    }
     spin_unlock(&t->obj.lock);
     if (held)
         thread_start(t, boost);          /* clears the mark */

@@ -74,12 +74,17 @@ struct thread {
     bool in_syscall;                   /* inside an Aerie system call: its frame's RAX
                                         * is the number, the result not yet in it */
     bool task_held;                    /* stopped by its task's SUSPEND: the task's RESUME
-                                        * restarts it (task_stop.c); under the thread lock */
+                                        * restarts it (task_stop.c); under the thread lock.
+                                        * BLOCKED and held: waiting for the reply to its own
+                                        * call, which then leaves it SUSPENDED (finish_wait) */
     bool stop_cancelled;               /* its last wait was ended, or refused, by a SUSPEND
                                         * (not by its partner): a fault call is then made
                                         * again once it is resumed (thread_fault) */
     bool fault_pending;                /* a copy of a thread stopped in a fault call: it makes
                                         * that call (fault_label, fault_words) when it first runs */
+    bool send_taken_back;              /* a SUSPEND took its SEND or CALL off the endpoint's
+                                        * queue, unreceived: the system call is made again
+                                        * (ipc_send, thread_clone); under the thread lock */
     uint8_t fault_nwords;              /* the fault message's length */
     uint16_t cpu;                      /* home CPU */
     uint16_t next_cpu;                 /* affinity to apply when it is off its CPU */
@@ -143,19 +148,25 @@ int thread_set_utcb(struct thread *t, struct memobj *m, uint64_t offset);
 /* A new inactive thread of task, made from q, with src's registers, FPU
  * state, FS base, priority and CPU (TASK_CLONE), and, if held, src's
  * task_held mark (the clone of a suspended task). src must be stopped
- * (inactive or suspended: AE_EBUSY otherwise); if it was stopped inside
- * a system call, the copy returns from it with AE_ECANCELED, which is what
- * a suspended wait gives src itself. If it was stopped inside a fault
+ * (inactive or suspended, or waiting for a reply under its task's
+ * SUSPEND: AE_EBUSY otherwise); if it was stopped inside a system call,
+ * the copy returns from it with AE_ECANCELED (a wait the SUSPEND ended, or
+ * the reply src alone gets), except a SEND or CALL the SUSPEND took back
+ * unreceived, which the copy makes again when it first runs. If it was stopped inside a fault
  * call, the copy takes the handler's answer if src had one (not yet
  * applied), else it makes the same fault call to its own handler when it
  * first runs, as src does again when resumed. No UTCB and no handler yet. */
 struct thread *thread_clone(struct thread *src, struct quota *q, struct task *task, bool held, int *err);
 int thread_invoke(struct thread *t, const struct capref *cap, uint64_t label, struct invocation *inv);
 /* Task SUSPEND and RESUME (task_stop.c). thread_suspend_for_task stops t
- * as THREAD SUSPEND does (a wait ends with ECANCELED, and it returns once
- * t is off its CPU) and marks it held by its task; false if t did not stay
+ * as THREAD SUSPEND does (a wait ends with ECANCELED, a SEND or CALL still
+ * queued is taken back, and it returns once t is off its CPU) and marks it
+ * held by its task, with one difference: a thread waiting for the reply to
+ * a CALL of its own (not a fault call) is left waiting, held, and a reply
+ * that comes leaves it stopped until RESUME. False if t did not stay
  * stopped. thread_resume_for_task restarts t if it is still so held
- * (boosted as thread_start says). */
+ * (boosted as thread_start says), or lets a held wait for a reply go on
+ * as an ordinary one. */
 bool thread_suspend_for_task(struct thread *t);
 void thread_resume_for_task(struct thread *t, uint8_t boost);
 /* Makes an inactive or suspended thread runnable; with boost above its

@@ -40,6 +40,13 @@
  *                         a clone served that from its zeroed buffer) and
  *                         says what it got; a clone also writes /mine
  *                         through its own session and reads it back.
+ *   MODE statfs           after "ready", asks the fs service for its
+ *                         figures (statfs: one call each time) over and
+ *                         over, until /done (the original) or 200 calls
+ *                         after the fork (a clone), and says
+ *                         "statfs calls=N errors=N first=ERR": a call
+ *                         caught by a fork must not fail for it
+ *                         (docs/FORK.md, "A fork during a call").
  *   MODE behind           first writes /behind with 40 write()s of 100
  *                         bytes, which libaerie queues (write-behind: no
  *                         fsync, no close, no other fs call) and waits in
@@ -223,6 +230,28 @@ static const char *links_check(void)
     return n == 10 && !memcmp(buf, "kept bytes", 10) ? "ok" : "WRONG (the data)";
 }
 
+/* MODE statfs: fs calls back to back while the test forks us. */
+static void statfs_loop(struct ae_fs *fs, uint64_t gen0)
+{
+    unsigned long calls = 0, after = 0, errors = 0;
+    int first = 0;
+    struct stat st;
+    uint64_t out[6];
+    for (;;) {
+        int r = fs ? ae_fs_statfs(fs, out) : AE_ECAP;
+        calls++;
+        if (r && !errors++)
+            first = r;
+        if (ae_clone_generation() != gen0) {
+            if (++after >= 200)
+                break;
+        } else if (calls % 64 == 0 && stat("/done", &st) == 0) {
+            break;
+        }
+    }
+    printf("forkee: statfs calls=%lu errors=%lu first=%d\n", calls, errors, first);
+}
+
 int main(int argc, char **argv)
 {
     uint64_t kib = argc > 1 ? strtoull(argv[1], 0, 10) : 512;
@@ -330,6 +359,8 @@ int main(int argc, char **argv)
         const char *how = behind_check(recs, &size);
         printf("forkee: behind=%s (%ld)\n", how, size);
     }
+    if (!strcmp(mode, "statfs"))
+        statfs_loop(fs, gen0);
     if (!strcmp(mode, "block")) {
         uint64_t ep = ae_slot_alloc(), badge;
         ae_quota_create(ae_self.quota, AERIE_OBJ_ENDPOINT, ep, 0, 0, 0);

@@ -94,7 +94,9 @@ enum aerie_obj_type {
                                     (WRITE) every new thread gets as its handler */
 #define AERIE_CLONE_MAX_THREADS 64
 #define AERIE_TASK_SUSPEND   10  /* (): stops every running or waiting thread of the task (a wait
-                                    ends with ECANCELED); returns once all are off their CPUs */
+                                    ends with ECANCELED; a SEND or CALL still queued is made again
+                                    on RESUME; a CALL the server has keeps waiting for its reply:
+                                    ABI.md); returns once all are off their CPUs */
 #define AERIE_TASK_RESUME    11  /* ([AERIE_RESUME_BOOST]): restarts the threads SUSPEND stopped */
 #define AERIE_TASK_CAP_GET   12  /* (slot in task, dst slot in caller, rights mask, badge): a copy of
                                     one of its capabilities for the caller (CAP_COPY the other way) */

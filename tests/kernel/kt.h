@@ -92,6 +92,12 @@ int kt_child_mtspawn(void);
 int kt_child_mtfault(void);
 extern volatile uint64_t mtf_stage;
 #define KT_FOREIGN_NR 0x7777
+/* The role of t_forkcall.c (child_call.c): CQ_CALLS calls to its "svc"
+ * grant, each one's result and first reply word kept. */
+#define CQ_CALLS 2
+int kt_child_callq(void);
+extern volatile uint64_t cq_slot, cq_utcb, cq_done, cq_go, cq_reply[CQ_CALLS];
+extern volatile int64_t cq_result[CQ_CALLS];
 extern volatile uint64_t mt_ready, mt_go, mt_who, mt_done, mt_spins, mtspawn_count;
 /* The fuzzer's hostile side (fuzz.c): never returns while it has work. */
 int kt_fuzz_main(uint64_t seed);

@@ -466,6 +466,75 @@ static void linux_fork_busybox_shell_loop(void)
                  "tick 3\n", "tick 29\nloop done\n", "tick 0\n");
 }
 
+/* Bytes of container id's whole log, read a piece at a time, and whether
+ * it holds needle anywhere (across the pieces too). */
+static size_t log_scan(uint64_t id, const char *needle, bool *found)
+{
+    static char buf[4096 + 64];
+    uint64_t from = 0;
+    size_t keep = 0, total = 0, nl = strlen(needle);
+    *found = false;
+    for (;;) {
+        int64_t n = ae_cm_logs(cmcap, id, &from, buf + keep, 4096);
+        if (n <= 0)
+            return total;
+        total += (size_t)n;
+        size_t len = keep + (size_t)n;
+        buf[len] = 0;
+        if (strstr(buf, needle))
+            *found = true;
+        keep = len < nl ? len : nl - 1;
+        memmove(buf, buf + len - keep, keep);
+    }
+}
+
+/* A busybox shell loop that does nothing but write to the console,
+ * forked 20 times (one clone each, back to back) while it writes: a
+ * write caught at a fork is taken back and made again, or answered to
+ * the original only and sent once more by the clone's personality to
+ * its own stream (docs/FORK.md, "A fork during a call"). No log may show
+ * busybox's `write error`, and every clone prints on after the fork. */
+static void linux_fork_writer_twenty_times(void)
+{
+    uint64_t id = 0, clones[20], ns = 0;
+    unsigned made = 0, n = 0;
+    char err[200] = "";
+    bool found;
+    CHECK_EQ(ae_cm_create(cmcap, "image=busybox args=\"sh -c 'i=0; while [ $i -lt 1000000 ]; do echo w$i; "
+                          "i=$((i+1)); done'\"", 1, &id, err, sizeof err), 0);
+    for (int i = 0; i < 4000 && (log_scan(id, "w20\n", &found), !found); i++)
+        ae_sleep_ns(2000000);
+    CHECK(found);
+    uint64_t t0 = lx_ns();
+    for (; n < 20; n++) {
+        int r = ae_cm_fork(admin, id, 1, &clones[n], &made, &ns, err, sizeof err);
+        if (r || made != 1) {
+            printf("  fork %u: %d %s\n", n, r, err);
+            break;
+        }
+        ae_sleep_ns(3000000);                    /* it writes on between the forks */
+    }
+    printf("  20 forks in %lu ms\n", (unsigned long)((lx_ns() - t0) / 1000000));
+    CHECK_EQ(n, 20);
+    ae_sleep_ns(300000000);                      /* every clone writes on a while */
+    for (unsigned k = 0; k <= n; k++) {
+        uint64_t c = k < n ? clones[k] : id;
+        struct ae_cm_status st = { 0 };
+        CHECK_EQ(ae_cm_status(cmcap, c, &st), 0);
+        if (st.state != CM_RUNNING)
+            printf("  container %lu (%s) is no longer running: state %u status %lu\n", (unsigned long)c,
+                   k < n ? "a clone" : "the original", st.state, (unsigned long)st.exit_status);
+        CHECK_EQ(st.state, CM_RUNNING);
+        ae_cm_kill(cmcap, c);
+        size_t bytes = log_scan(c, "write error", &found);
+        if (found)
+            printf("  container %lu (%s) printed a write error\n", (unsigned long)c, k < n ? "a clone" : "the original");
+        CHECK(!found);
+        CHECK(bytes > 0);                        /* a clone printed on after the fork */
+        ae_cm_remove(cmcap, c);
+    }
+}
+
 static void linux_fork_musl_program(void)
 {
     fork_running("image=ticks-musl args=40 mem=16M", "tick 3\n", "tick 39\nticks done bad=0\n", "ready\n");
@@ -582,6 +651,7 @@ int main(int argc, char **argv)
     RUN_IF(busybox_background_jobs);
     RUN_IF(busybox_date_sleep_expr);
     RUN_IF(linux_fork_busybox_shell_loop);
+    RUN_IF(linux_fork_writer_twenty_times);
     RUN_IF(linux_fork_musl_program);
     RUN_IF(linux_fork_glibc_program);
     RUN_IF(linux_fork_refused_with_a_child_process);

@@ -8,6 +8,7 @@
 #include <libaerie/syscall.h>
 #include <aerie/proto/console.h>
 #include <aerie/errors.h>
+#include <stdbool.h>
 
 static uint64_t console_slot(void)
 {
@@ -24,6 +25,8 @@ int64_t ae_console_write(const char *buf, size_t n)
         return ae_self.kdebug ? ae_kdebug_write(ae_self.kdebug, buf, n) : AE_ECAP;
     struct aerie_utcb *u = ae_utcb();
     unsigned retries = 0;
+    uint64_t gen = ae_clone_generation();
+    bool forked = false;
     while (n) {
         size_t k = n < CON_CHUNK ? n : CON_CHUNK;
         char *dst = (char *)&u->mr[1];
@@ -36,6 +39,15 @@ int64_t ae_console_write(const char *buf, size_t n)
          * (docs/RESTART.md: it may then appear twice, never not at all). */
         if (r == AE_EDEAD && retries++ < 3)
             continue;
+        /* We are a clone, and this chunk was in the original's console
+         * stream's hands when cm forked the container (ECANCELED in a
+         * new generation: docs/FORK.md, "A fork during a call"): it went
+         * to the original's log, not to ours, which starts empty. It is
+         * sent once to our own stream (cm put it in the same slot). */
+        if (r == AE_ECANCELED && !forked && ae_clone_generation() != gen) {
+            forked = true;
+            continue;
+        }
         if (r < 0)
             return r;
         if (AERIE_INFO_LABEL((uint64_t)r))

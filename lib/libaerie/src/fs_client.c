@@ -449,6 +449,18 @@ static int64_t call(struct ae_fs *fs, uint64_t label, const uint64_t *w, unsigne
     int64_t r = ae_call(fs->cap, AERIE_INFO(label, n, ncaps), AERIE_TIMEOUT_FOREVER);
     int status = r < 0 ? (r == AE_EDEAD || r == AE_ECANCELED ? AE_EIO : r == AE_ECAP ? AE_EDEAD : (int)r)
                        : proto_status_of(AERIE_INFO_LABEL((uint64_t)r));
+    /* We are a clone, and the request was the original's, in the fs
+     * service's hands when cm forked the container (ECANCELED in a new
+     * generation: docs/FORK.md, "A fork during a call"). It went to the
+     * original's session. One that changes nothing is asked again of our
+     * own session (AE_ENOTCONN: end() has the caller make it again, after
+     * begin() attached a new buffer); one that changes something may or
+     * may not be in the copy of the files we got: AE_EIO. A CLOSE is
+     * done: the handle was the original session's and names nothing in
+     * ours (docs/FORK.md, "Files"). */
+    if (r == AE_ECANCELED && fs->clone_gen != ae_clone_generation() && label != FS_OP_ATTACH &&
+        !fs_op_changes_things(label, w, n))
+        status = label == FS_OP_CLOSE ? 0 : AE_ENOTCONN;
     if (c) {
         /* Taken back whole: nothing can run them behind us now. */
         if (__atomic_exchange_n(&c->nops, 0, __ATOMIC_ACQ_REL) == 0)
