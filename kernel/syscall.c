@@ -257,7 +257,12 @@ KERNEL_HOT void syscall_dispatch(struct trap_frame *tf)
     case AERIE_SYS_RECV:       r = sys_recv(t, tf->rdi, tf->rsi, &badge); break;
     case AERIE_SYS_REPLY:      r = ipc_reply(t, tf->rdi); break;
     case AERIE_SYS_REPLY_RECV:
-        ipc_reply(t, tf->rsi);            /* a caller that went away is not our error */
+        /* A caller that went away is not the receive's error, but the
+         * server may want to know (the Linux personality answers a
+         * call whose answer was lost again, not twice): RSI says. Set
+         * before the receive blocks, so a copy made meanwhile
+         * (TASK_CLONE) sees it too. */
+        tf->rsi = (uint64_t)ipc_reply(t, tf->rsi);
         r = sys_recv(t, tf->rdi, tf->rdx, &badge);
         break;
     case AERIE_SYS_SIGNAL:     r = sys_signal(t, tf->rdi, tf->rsi); break;

@@ -246,6 +246,30 @@ static int64_t run_call(struct lx_thread *t)
     return fn ? fn(t) : lx_unsupported(t);
 }
 
+/* The RESUME owed to the message last received, kept until the loop
+ * receives again: nothing between here and there answers or saves that
+ * message's reply, and other IPC on the way may overwrite the UTCB. */
+static struct {
+    bool on;
+    int tid;
+    uint64_t mr[4];
+} pending;
+
+/* r: what sending t its answer mr returned. Below 0, nobody waited for
+ * it: the thread was stopped (aerie fork, a debugger) while we served
+ * its call, and it makes the same call again when resumed (docs/ABI.md,
+ * Faults). What the call did is done (bytes written, read, a signal
+ * frame built): the repeat gets this answer, not a second run. In a
+ * clone the reply capability was not copied at all: the same. */
+static void answered(struct lx_thread *t, int64_t r, const uint64_t *mr)
+{
+    if (r < 0 && t && !t->dead) {
+        t->lost = true;
+        for (int i = 0; i < 4; i++)
+            t->lost_mr[i] = mr[i];
+    }
+}
+
 void lx_complete(struct lx_thread *t, int64_t result)
 {
     if (t->dead || !t->in_call)
@@ -271,24 +295,17 @@ void lx_complete(struct lx_thread *t, int64_t result)
         u->mr[3] = t->nr;
     }
     t->in_call = false;
-    int64_t r;
-    if (t->saved) {
-        t->saved = false;
-        r = ae_send(t->reply, AERIE_INFO(AERIE_FAULT_RESUME, 4, 0), AERIE_TIMEOUT_POLL);
-    } else {
-        r = ae_reply(AERIE_INFO(AERIE_FAULT_RESUME, 4, 0));
-    }
-    /* Nobody waited for it: the thread was stopped (aerie fork, a
-     * debugger) while we served its call, and it makes the same call
-     * again when resumed (docs/ABI.md, Faults). What the call did is
-     * done (bytes written, read, a signal frame built): the repeat gets
-     * this answer, not a second run. In a clone the reply capability
-     * was not copied at all: the same. */
-    if (r < 0 && !t->dead) {
-        t->lost = true;
+    if (!t->saved) {
+        /* The answer to the message last received goes with the loop's
+         * next receive (REPLY_RECV): one kernel entry, not two. */
+        pending.on = true;
+        pending.tid = t->tid;
         for (int i = 0; i < 4; i++)
-            t->lost_mr[i] = u->mr[i];
+            pending.mr[i] = u->mr[i];
+        return;
     }
+    t->saved = false;
+    answered(t, ae_send(t->reply, AERIE_INFO(AERIE_FAULT_RESUME, 4, 0), AERIE_TIMEOUT_POLL), u->mr);
 }
 
 /* A handler's result: answer now, or keep the reply for later. */
@@ -490,6 +507,14 @@ static _Noreturn void serve(void)
 {
     uint64_t w[AERIE_MSG_WORDS];
     for (;;) {
+        if (pending.on && run_head) {
+            /* other calls to run first: the thread need not wait for them */
+            for (int i = 0; i < 4; i++)
+                ae_utcb()->mr[i] = pending.mr[i];
+            pending.on = false;
+            answered(lx_thread_of((uint64_t)pending.tid), ae_reply(AERIE_INFO(AERIE_FAULT_RESUME, 4, 0)),
+                     pending.mr);
+        }
         run_woken();
         lx_graveyard_empty();
         uint64_t timeout = expire();
@@ -503,7 +528,19 @@ static _Noreturn void serve(void)
                 timeout = LX_NET_POLL_NS;
         }
         uint64_t badge = 0;
-        int64_t info = ae_recv(lx.ep, timeout, &badge);
+        int64_t info;
+        if (pending.on) {
+            /* Looked up by tid: the thread may have ended (and been
+             * freed) since its answer was made. */
+            int64_t replied;
+            for (int i = 0; i < 4; i++)
+                ae_utcb()->mr[i] = pending.mr[i];
+            pending.on = false;
+            info = ae_reply_recv_ex(lx.ep, AERIE_INFO(AERIE_FAULT_RESUME, 4, 0), timeout, &badge, &replied);
+            answered(lx_thread_of((uint64_t)pending.tid), replied, pending.mr);
+        } else {
+            info = ae_recv(lx.ep, timeout, &badge);
+        }
         if (info == AE_ETIMEOUT)
             continue;
         if (info == AE_ECAP || info == AE_ETYPE || info == AE_EDEAD) {

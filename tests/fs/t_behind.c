@@ -7,6 +7,7 @@
  * buffer holds) gets errors for its own operations and harms nothing else.
  */
 #include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 #include <libaerie/invoke.h>
 #include <libaerie/runtime.h>
@@ -438,6 +439,56 @@ FSTEST(admin_runs_queued_ops_once, "FS_ADMIN_RUN_QUEUED runs what a client queue
     CHECK_EQ(run_queued_raw(ft_admin, 1ull << 40 | s.id, 1), AE_ENOENT);
     CHECK_EQ(run_queued_raw(ft_admin, ~0ull, 1), AE_ENOENT);
     CHECK_EQ(run_queued_raw(ft_admin, s.id, 0), AE_EPROTO);
+    CHECK_OK(ae_fs_admin_check(ft_admin, s.id));
+    ft_session_close(&s);
+}
+
+/* The kept stats' index (which slots hold a directory, a node of each
+ * inode class: fs_client.c): with the table full and slots reused by
+ * other nodes, a write of ours, a create and a mkdir still drop every
+ * stat they change. Values are checked, not requests: eviction from a
+ * full table may ask again at any time. */
+FSTEST(kept_stats_dropped_after_slots_reused, "a full stat table with slots reused: own writes, creates and mkdirs leave no stale stat")
+{
+    enum { N = 700 };
+    struct ft_session s;
+    CHECK_OK(ft_session_open(&s, NULL, 4 * MiB, N + 16));
+    char path[32];
+    uint64_t h;
+    struct ae_fs_stat st, dst;
+    CHECK_OK(ae_fs_mkdir(&s.conn, "/d", 0755));
+    for (unsigned i = 0; i < N; i++) {
+        snprintf(path, sizeof path, "/d/f%u", i);
+        CHECK_OK(ae_fs_open(&s.conn, path, FS_O_WRONLY | FS_O_CREAT | FS_O_EXCL, 0644, &h, NULL));
+        ae_fs_close_deferred(&s.conn, h);
+    }
+    for (unsigned round = 0; round < 2; round++)         /* more names than slots: every slot reused */
+        for (unsigned i = 0; i < N; i++) {
+            snprintf(path, sizeof path, "/d/f%u", i);
+            CHECK_OK(ae_fs_stat(&s.conn, path, &st));
+            CHECK_EQ(st.size, 0);
+        }
+    static const unsigned pick[] = { 0, 1, 33, 137, 299, 512, 650, N - 1 };
+    for (unsigned k = 0; k < sizeof pick / sizeof pick[0]; k++) {
+        snprintf(path, sizeof path, "/d/f%u", pick[k]);
+        CHECK_OK(ae_fs_stat(&s.conn, path, &st));        /* kept again, if it was not */
+        CHECK_OK(ae_fs_open(&s.conn, path, FS_O_WRONLY, 0, &h, NULL));
+        CHECK_EQ(ae_fs_write_behind_node(&s.conn, h, st.ino, 0, "abcde", 1 + k % 5), 1 + k % 5);
+        CHECK_OK(ae_fs_stat(&s.conn, path, &st));
+        CHECK_EQ(st.size, 1 + k % 5);
+        ae_fs_close_deferred(&s.conn, h);
+    }
+    CHECK_OK(ae_fs_stat(&s.conn, "/d", &dst));
+    ft_sleep_ms(2);
+    CHECK_OK(ae_fs_mkdir(&s.conn, "/d/sub", 0755));
+    CHECK_OK(ae_fs_stat(&s.conn, "/d", &st));
+    CHECK(st.mtime != dst.mtime);                        /* the parent's kept stat was dropped */
+    CHECK_OK(ae_fs_open(&s.conn, "/d/f1", FS_O_WRONLY | FS_O_TRUNC, 0, &h, NULL));
+    ae_fs_close_deferred(&s.conn, h);
+    CHECK_OK(ae_fs_stat(&s.conn, "/d/f1", &st));        /* truncated by our own open */
+    CHECK_EQ(st.size, 0);
+    CHECK_OK(ae_fs_stat(&s.conn, "/d/f33", &st));       /* another node: its write stands */
+    CHECK_EQ(st.size, 3);
     CHECK_OK(ae_fs_admin_check(ft_admin, s.id));
     ft_session_close(&s);
 }

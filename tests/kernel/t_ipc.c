@@ -400,3 +400,40 @@ KTEST_CPUS(ipc_prefers_receiver_on_callers_cpu, 2,
     ipc_counts(after);
     CHECK(after[0] >= before[0] + 100);
 }
+
+static volatile int64_t rr_first, rr_second, rr_bad;
+
+/* Answers a call and a send with REPLY_RECV, then sends a malformed
+ * answer: what RSI said each time. */
+static void reply_recv_reporter(void *arg)
+{
+    uint64_t badge, ep = (uint64_t)arg;
+    int64_t replied = 99;
+    __atomic_store_n(&ready, 1, __ATOMIC_RELEASE);
+    ae_recv(ep, AERIE_TIMEOUT_FOREVER, &badge);                                      /* the call */
+    ae_reply_recv_ex(ep, AERIE_INFO(0, 0, 0), AERIE_TIMEOUT_FOREVER, &badge, &replied); /* then the send */
+    rr_first = replied;
+    replied = 99;
+    ae_reply_recv_ex(ep, AERIE_INFO(0, 0, 0), 1000000, &badge, &replied);            /* nobody waits: times out */
+    rr_second = replied;
+    replied = 99;
+    ae_reply_recv_ex(ep, AERIE_INFO(0, AERIE_MSG_WORDS + 1, 0), 1000000, &badge, &replied);
+    rr_bad = replied;
+    __atomic_store_n(&served, 1, __ATOMIC_RELEASE);
+}
+
+KTEST(ipc_reply_recv_reports_reply, "REPLY_RECV says in RSI whether its answer reached the caller")
+{
+    uint64_t ep = kt_new(env, AERIE_OBJ_ENDPOINT, 0, 0, 0);
+    struct ae_thread th = { 0 };
+    ready = served = 0;
+    rr_first = rr_second = rr_bad = 99;
+    CHECK_OK(kt_thread(env, &th, reply_recv_reporter, (void *)ep, -1));
+    CHECK(kt_wait(&ready, 1, 1000));
+    CHECK(ae_call(ep, AERIE_INFO(1, 0, 0), AERIE_TIMEOUT_FOREVER) >= 0);
+    CHECK_OK(ae_send(ep, AERIE_INFO(2, 0, 0), AERIE_TIMEOUT_FOREVER));   /* a send: no answer owed */
+    CHECK(kt_wait((volatile int *)&served, 1, 10000));
+    CHECK_EQ(rr_first, 0);
+    CHECK_EQ(rr_second, AE_EINVAL);
+    CHECK_EQ(rr_bad, AE_EINVAL);
+}

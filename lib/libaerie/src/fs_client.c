@@ -40,12 +40,21 @@ struct sc_entry {
     struct ae_fs_stat st;
 };
 
+#define SC_CLASSES  32u           /* node classes (inode mod this) of the index below */
+#define SC_WORDS    (SC_SLOTS / 64)
+
+/* Besides the entries, which slots hold a directory and which a node of
+ * each class: a write, create, unlink, mkdir or rmdir of ours drops a
+ * node's or the directories' entries, and a pass over all 512 slots (72
+ * KiB) for each cost thousands of instructions, and under emulation a
+ * dozen TLB refills, per call. A slot's bits follow what it holds (set
+ * and cleared only in sc_insert), whether or not its entry is valid. */
 struct ae_fs_scache {
     uint32_t gen;
-    uint32_t ndirs;               /* directories kept since the last clear or scan for them (at
-                                   * least as many as the table holds): 0 spares the scan */
     uint8_t next[SC_SETS];        /* the way each set replaces next */
     struct sc_entry e[SC_SLOTS];
+    uint64_t dirs[SC_WORDS];      /* bit i: e[i] is a directory's */
+    uint64_t node[SC_CLASSES][SC_WORDS];   /* bit i: e[i].st.ino % SC_CLASSES is the class */
 };
 
 /* ---- the caches; connection lock held ---------------------------------- */
@@ -56,38 +65,37 @@ static void sc_clear(struct ae_fs *fs)
         memset(fs->sc, 0, sizeof *fs->sc);
         fs->sc->gen = 1;
     }
-    if (fs->sc)
-        fs->sc->ndirs = 0;
+}
+
+/* Invalidates the valid entries among the slots of bits that drop
+ * says to drop. */
+static void sc_drop_among(struct ae_fs *fs, const uint64_t *bits, uint64_t ino, bool dirs, bool node)
+{
+    for (unsigned w = 0; w < SC_WORDS; w++)
+        for (uint64_t m = bits[w]; m; m &= m - 1) {
+            struct sc_entry *e = &fs->sc->e[w * 64 + (unsigned)__builtin_ctzll(m)];
+            bool dir = e->st.type == FS_TYPE_DIR;
+            if (e->gen == fs->sc->gen && ((dirs && dir) || (node && !dir && e->st.ino == ino)))
+                e->gen = 0;
+        }
 }
 
 /* Entries our own create or truncation may have changed: every directory
- * (a name came or went) and every name of the node it opened. A node
- * just made (new: an O_CREAT | O_EXCL open that worked) has no name kept
- * yet — inode numbers are not reused — so with no directory kept there is
- * nothing to drop, and the table (56 KiB) is not walked at every create. */
-static void sc_drop_touched(struct ae_fs *fs, uint64_t ino, bool new)
+ * (a name came or went) and every name of the node it opened. */
+static void sc_drop_touched(struct ae_fs *fs, uint64_t ino)
 {
-    if (!fs->sc || (new && !fs->sc->ndirs))
+    if (!fs->sc)
         return;
-    for (unsigned i = 0; i < SC_SLOTS; i++) {
-        struct sc_entry *e = &fs->sc->e[i];
-        if (e->gen == fs->sc->gen && (e->st.type == FS_TYPE_DIR || e->st.ino == ino))
-            e->gen = 0;
-    }
-    fs->sc->ndirs = 0;
+    sc_drop_among(fs, fs->sc->dirs, ino, true, false);
+    sc_drop_among(fs, fs->sc->node[ino % SC_CLASSES], ino, true, true);
 }
 
 /* Entries of one node under any name: what a write to it changes (its
  * size, times and blocks; no directory's). */
 static void sc_drop_node(struct ae_fs *fs, uint64_t ino)
 {
-    if (!fs->sc)
-        return;
-    for (unsigned i = 0; i < SC_SLOTS; i++) {
-        struct sc_entry *e = &fs->sc->e[i];
-        if (e->gen == fs->sc->gen && e->st.ino == ino && e->st.type != FS_TYPE_DIR)
-            e->gen = 0;
-    }
+    if (fs->sc)
+        sc_drop_among(fs, fs->sc->node[ino % SC_CLASSES], ino, false, true);
 }
 
 /* Every directory's entry: what a mkdir or rmdir of ours changes (a
@@ -96,14 +104,8 @@ static void sc_drop_node(struct ae_fs *fs, uint64_t ino)
  * removed held none. */
 static void sc_drop_dirs(struct ae_fs *fs)
 {
-    if (!fs->sc || !fs->sc->ndirs)
-        return;
-    for (unsigned i = 0; i < SC_SLOTS; i++) {
-        struct sc_entry *e = &fs->sc->e[i];
-        if (e->gen == fs->sc->gen && e->st.type == FS_TYPE_DIR)
-            e->gen = 0;
-    }
-    fs->sc->ndirs = 0;
+    if (fs->sc)
+        sc_drop_among(fs, fs->sc->dirs, 0, true, false);
 }
 
 /* The set path's entry lives in: its first way. */
@@ -176,13 +178,18 @@ static void sc_insert(struct ae_fs *fs, uint64_t dir, const char *path, bool nof
             way = fs->sc->next[set]++ % SC_WAYS;
         e += way;
     }
+    unsigned i = (unsigned)(e - fs->sc->e);
+    uint64_t bit = 1ull << (i % 64);
+    fs->sc->node[e->st.ino % SC_CLASSES][i / 64] &= ~bit;    /* what the slot held */
+    fs->sc->dirs[i / 64] &= ~bit;
     e->gen = fs->sc->gen;
     e->len = (uint8_t)len;
     e->nofollow = nofollow;
     memcpy(e->path, path, len);
     e->st = *st;
+    fs->sc->node[st->ino % SC_CLASSES][i / 64] |= bit;
     if (st->type == FS_TYPE_DIR)
-        fs->sc->ndirs++;
+        fs->sc->dirs[i / 64] |= bit;
 }
 
 /* Queues an operation for the next request; false if the queue is full.
@@ -476,7 +483,7 @@ static int64_t call(struct ae_fs *fs, uint64_t label, const uint64_t *w, unsigne
         else if (unlinked && u->mr[FS_R_UNLINK_TYPE] == FS_TYPE_SYMLINK)
             sc_clear(fs);                 /* a link: names of it spelt otherwise may be kept */
         else if (unlinked)
-            sc_drop_touched(fs, u->mr[FS_R_UNLINK_INO], false);   /* every name of the node, every directory */
+            sc_drop_touched(fs, u->mr[FS_R_UNLINK_INO]);   /* every name of the node, every directory */
         fs->link_gone = false;
         fs->seen = after;
     }
@@ -901,8 +908,8 @@ static int open_keeping(struct ae_fs *fs, uint64_t dir, const char *path, uint32
         }
         if (!r) {
             stat_from(out + FS_R_OPEN_STAT, &got);
-            if (fs_op_changes_things(FS_OP_OPEN, w, 4))   /* the rest stays: only we changed anything */
-                sc_drop_touched(fs, got.ino, (flags & FS_O_CREAT) && (flags & FS_O_EXCL));
+            if (fs_op_changes_things(FS_OP_OPEN, w, 4))
+                sc_drop_touched(fs, got.ino);    /* the rest stays: only we changed anything */
             sc_insert(fs, dir, path, false, &got, false);
         }
     } while (end(fs, r, &tries));
@@ -1285,7 +1292,7 @@ static int queue_unlink(struct ae_fs *fs, const char *path)
     fs->staged += (len + 7) & ~7ull;      /* before defer(), as in queue_write */
     fs->nbehind++;
     (void)defer(fs, FS_DEFER_UNLINK, FS_DEFER_RANGE_OF(at, len), 0, 0, false);
-    sc_drop_touched(fs, ino, false);      /* its directory, its node's other names */
+    sc_drop_touched(fs, ino);             /* its directory, its node's other names */
     for (int nf = 0; nf < 2; nf++)
         if ((e = sc_find(fs, path, len, nf)))
             e->gen = 0;

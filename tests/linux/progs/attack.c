@@ -22,7 +22,22 @@ static long raw(long nr, long a, long b, long c)
     return r;
 }
 
-/* A child process holds no Aerie capability at all: every invocation is ECAP (-2). */
+/* REPLY_RECV (0x1004) with a forged answer: what RSI says of the reply
+ * (there is none to make: EINVAL, -1) and what the receive returns. */
+static long raw_reply_recv(long slot, long info, long *replied)
+{
+    long r;
+    register long r10 __asm__("r10") = 0;
+    register long rsi __asm__("rsi") = info;
+    __asm__ volatile("syscall" : "=a"(r), "+r"(rsi) : "a"(0x1004l), "D"(slot), "d"(0l), "r"(r10)
+                     : "rcx", "r11", "memory");
+    *replied = rsi;
+    return r;
+}
+
+/* A child process holds no Aerie capability at all: every invocation is
+ * ECAP (-2); a REPLY_RECV has nobody to answer (EINVAL in RSI) before its
+ * receive finds no capability. */
 static void aerie_calls_from_a_child(void)
 {
     pid_t c = fork();
@@ -33,6 +48,9 @@ static void aerie_calls_from_a_child(void)
             bad += r != -2;
             r = raw(0x1007, 3, slot, 0);                  /* AERIE_SYS_CAP DELETE */
             bad += r != -2;
+            long replied = 0;
+            r = raw_reply_recv(slot, (slot << 32) | 0xffff, &replied);   /* a label and too many words */
+            bad += r != -2 || replied != -1;
         }
         _exit(bad ? 1 : 0);
     }

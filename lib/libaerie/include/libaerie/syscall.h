@@ -48,6 +48,24 @@ static inline int64_t ae_reply_recv(uint64_t cap, uint64_t info, uint64_t timeou
     return ae_syscall(AERIE_SYS_REPLY_RECV, cap, info, timeout, 0, 0, badge);
 }
 
+/* ae_reply_recv, and *replied = what the REPLY returned (0: delivered;
+ * AE_EINVAL: nobody waited; AE_EDEAD: the caller went away). */
+static inline int64_t ae_reply_recv_ex(uint64_t cap, uint64_t info, uint64_t timeout, uint64_t *badge,
+                                       int64_t *replied)
+{
+    register uint64_t r10 __asm__("r10") = 0;
+    register uint64_t r8 __asm__("r8") = 0;
+    uint64_t rax = AERIE_SYS_REPLY_RECV, rdx = timeout, rdi = cap, rsi = info;
+    __asm__ volatile("syscall"
+                     : "+a"(rax), "+d"(rdx), "+D"(rdi), "+S"(rsi), "+r"(r10), "+r"(r8)
+                     :
+                     : "rcx", "r11", "r9", "memory");
+    if (badge)
+        *badge = rdx;
+    *replied = (int64_t)rsi;
+    return (int64_t)rax;
+}
+
 static inline int64_t ae_signal(uint64_t cap, uint64_t bits)
 {
     return ae_syscall(AERIE_SYS_SIGNAL, cap, bits, 0, 0, 0, 0);
