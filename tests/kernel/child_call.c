@@ -81,3 +81,13 @@ int kt_child_callmt(void)
         ae_yield();
     return cm_bad ? 1 : 0;
 }
+
+/* The role of t_remake.c's remake_resume_is_the_stoppers: a second task
+ * of the "container" holding its first task's capability ("victim")
+ * tries Task RESUME on it while the test holds it stopped; exits with
+ * the error negated (100 if the RESUME was taken). */
+int kt_child_resumer(void)
+{
+    int64_t r = ae_invoke0(ae_capenv_lookup("victim"), AERIE_TASK_RESUME);
+    return r < 0 ? (int)-r : 100;
+}

@@ -102,6 +102,7 @@ extern volatile int64_t cq_result[CQ_CALLS];
  * "svc" for ever, each checking its own replies. */
 #define CM_THREADS 4
 int kt_child_callmt(void);
+int kt_child_resumer(void);
 extern volatile uint64_t cm_calls[CM_THREADS];
 extern volatile int64_t cm_bad;
 extern volatile uint64_t mt_ready, mt_go, mt_who, mt_done, mt_spins, mtspawn_count;

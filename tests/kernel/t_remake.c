@@ -265,3 +265,39 @@ KTEST(remake_stopped_task_runs_nothing, "while its task is stopped (Task SUSPEND
     CHECK_EQ(AERIE_INFO_LABEL((uint64_t)r), AERIE_FAULT_EXIT);
     CHECK_EQ(w[0], 0);
 }
+
+KTEST(remake_resume_is_the_stoppers, "Task RESUME of a task another task's SUSPEND stopped (a container's second task holding its first task's capability, in the middle of cm's fork) is EPERM and restarts nothing; the stopper's RESUME works")
+{
+    uint64_t q = kt_new(env, AERIE_OBJ_QUOTA, 4 << 20, 8, 128);
+    uint64_t fep = kt_new(env, AERIE_OBJ_ENDPOINT, 0, 0, 0);
+    uint64_t sep = kt_new(env, AERIE_OBJ_ENDPOINT, 0, 0, 0);
+    struct ae_child child, other;
+    CHECK_OK(spawn(q, "mt", sep, kt_mint(fep, AERIE_R_WRITE, 1), &child));
+    for (int i = 0; i < 5000 && peek(child.task, &mt_ready) != 4; i++)
+        ae_sleep_ns(1000000);
+    CHECK_EQ(peek(child.task, &mt_ready), 4);
+    ae_sleep_ns(20000000);                              /* worker 3 in its receive */
+    CHECK_OK(ae_invoke0(child.task, AERIE_TASK_SUSPEND));
+    uint64_t spins = peek(child.task, &mt_spins);
+    const struct ae_grant g[] = { { "victim", child.task, AERIE_R_ALL, 0 } };
+    CHECK_OK(kt_spawn_role(q, "resumer", g, 1, kt_mint(fep, AERIE_R_WRITE, 2), -1, &other, 0));
+    uint64_t badge, w[4];
+    int64_t r = kt_recv(fep, 10000, &badge, w);
+    CHECK(r >= 0);
+    CHECK_EQ(AERIE_INFO_LABEL((uint64_t)r), AERIE_FAULT_EXIT);
+    CHECK_EQ(badge, 2);
+    CHECK_EQ(w[0], (uint64_t)-(int64_t)AE_EPERM);
+    ae_sleep_ns(20000000);
+    CHECK_EQ(peek(child.task, &mt_spins), spins);      /* nothing of it ran */
+    CHECK_EQ(thread_state(child.thread), AERIE_TS_SUSPENDED);
+    CHECK_OK(ae_invoke0(child.task, AERIE_TASK_RESUME));
+    for (int i = 0; i < 5000 && peek(child.task, &mt_spins) == spins; i++)
+        ae_sleep_ns(1000000);
+    CHECK(peek(child.task, &mt_spins) != spins);
+    CHECK_OK(poke(child.task, &mt_go, 1));
+    r = kt_recv(fep, 10000, &badge, w);
+    CHECK(r >= 0);
+    CHECK_EQ(AERIE_INFO_LABEL((uint64_t)r), AERIE_FAULT_EXIT);
+    CHECK_EQ(badge, 1);
+    CHECK_EQ(w[0], 0);
+}
