@@ -206,6 +206,49 @@ static uint32_t alloc_spares(uint64_t *spare, uint32_t n)
     return got;
 }
 
+/* Pages of src present now (a lazy object's untouched ones have none);
+ * src's lock held. */
+static uint64_t count_present(const struct memobj *src)
+{
+    uint64_t held = 0;
+    for (uint64_t i = 0; i < src->npages; i++)
+        if (memobj_page(src, i))
+            held++;
+    return held;
+}
+
+/* Gives clone n every page src has now, src's lock held and its entries
+ * in the caller's space already read-only and flushed: the pages listed
+ * in idx (the source threads' UTCBs) are copied into spares, the others
+ * shared. charged pages are paid for already; a lazy page another CPU
+ * gave src since they were counted (Memory WRITE or COMMIT take no lock)
+ * is paid now, or left out of the clone if the quota is out — it came
+ * during the clone, so the clone may see it untouched. */
+static void share_pages(struct memobj *src, struct memobj *n, struct quota *q, const uint64_t *idx,
+                        uint32_t own, uint64_t *spare, uint32_t *nspare, uint64_t charged)
+{
+    uint64_t held = 0;
+    for (uint64_t i = 0; i < src->npages; i++) {
+        uint64_t p = memobj_page(src, i);
+        if (!p || (held == charged && quota_charge(q, PAGE_SIZE, 0, 0)))
+            continue;
+        if (held == charged)
+            charged++;
+        if (listed(idx, own, i) && *nspare) {
+            uint64_t c = spare[--*nspare];
+            memcpy(phys_to_virt(c), phys_to_virt(p), PAGE_SIZE);
+            n->pages[i] = c | MEMOBJ_PAID;
+        } else {
+            pmm_share(p);
+            n->pages[i] = p | MEMOBJ_PAID;
+        }
+        held++;
+    }
+    __atomic_store_n(&n->present, held, __ATOMIC_RELEASE);
+    if (held < charged)
+        quota_release(q, (charged - held) * PAGE_SIZE, 0, 0);
+}
+
 struct memobj *memobj_cow_clone(struct memobj *src, struct quota *q, struct vspace *vs,
                                 const struct cow_utcbs *utcbs, int *err)
 {
@@ -247,46 +290,38 @@ struct memobj *memobj_cow_clone(struct memobj *src, struct quota *q, struct vspa
     uint32_t own = utcbs->in(utcbs, src, idx, COW_MAX_UTCBS);
     bool pinned = src->flags & MEMOBJ_PINNED;    /* set under this lock (MEM_PHYS, TRACE) */
     bool busy = pinned || elsewhere || own > nspare || src->utcb_users > own;
-    uint64_t held = 0;
-    if (!busy) {
-        __atomic_or_fetch(&src->flags, MEMOBJ_COW, __ATOMIC_ACQ_REL);
-        for (uint64_t i = 0; i < src->npages; i++) {
-            uint64_t p = memobj_page(src, i);
-            if (!p)
-                continue;
-            if (listed(idx, own, i) && nspare) {
-                uint64_t c = spare[--nspare];
-                memcpy(phys_to_virt(c), phys_to_virt(p), PAGE_SIZE);
-                n->pages[i] = c;
-            } else {
-                pmm_share(p);
-                n->pages[i] = p;
-            }
-            held++;
-        }
-    }
-    spin_unlock(&src->obj.lock);
-    while (nspare)
-        kmem_free_pages(spare[--nspare], 0);
     /* Every shared page is charged to the clone too (review3 F1): each
      * holder pays for each page it holds, so a page stays charged to a
      * live quota whichever holder writes its own copy or goes first, and
      * the sum of the limits still bounds the memory in use. Sharing saves
      * physical memory and copying time, never quota. The charge moves to
      * the clone's own copy when it writes (cow_copy: paid). A copied UTCB
-     * page is the clone's own, paid the same way. */
-    if (busy || (*err = quota_charge(q, held * PAGE_SIZE, 0, 0))) {
-        if (busy)
-            *err = pinned ? AE_ETYPE : AE_EBUSY;
-        obj_put(&n->obj);                    /* unshares what it got; nothing charged for pages */
+     * page is the clone's own, paid the same way. The charge is the last
+     * refusal, made before anything changes. */
+    uint64_t charged = busy ? 0 : count_present(src);
+    *err = busy ? (pinned ? AE_ETYPE : AE_EBUSY) : quota_charge(q, charged * PAGE_SIZE, 0, 0);
+    if (!*err) {
+        /* Nothing can refuse now. Source writes must stop reaching the
+         * pages before the clone holds them (forkcow): the object is
+         * marked copy-on-write, its writable entries in vs are made
+         * read-only and every CPU's TLB flushed, all under vs->lock and
+         * this lock, so no CPU can write a page through a stale entry
+         * after the clone shares it, and no fault can re-enter a writable
+         * one meanwhile. Done after the refusals: a plain object whose
+         * entries were made read-only and then refused would fault for
+         * good (only LAZY/COW objects re-enter entries at a fault). */
+        __atomic_or_fetch(&src->flags, MEMOBJ_COW, __ATOMIC_ACQ_REL);
+        if (vs)
+            vspace_write_protect_locked(vs, src);
+        share_pages(src, n, q, idx, own, spare, &nspare, charged);
+    }
+    spin_unlock(&src->obj.lock);
+    while (nspare)
+        kmem_free_pages(spare[--nspare], 0);
+    if (*err) {
+        obj_put(&n->obj);                    /* it holds no page; nothing charged for pages */
         return NULL;
     }
-    for (uint64_t i = 0; i < n->npages; i++)
-        if (n->pages[i])
-            n->pages[i] |= MEMOBJ_PAID;
-    __atomic_store_n(&n->present, held, __ATOMIC_RELEASE);
-    if (vs)
-        vspace_write_protect_locked(vs, src);
     return n;
 }
 
@@ -539,7 +574,6 @@ static int method_clone(struct memobj *m, const struct capref *cap, struct invoc
         spin_lock(&vs->lock);
         n = memobj_cow_clone(m, (struct quota *)qc.obj, vs, &none, &err);
         spin_unlock(&vs->lock);
-        vspace_flush(vs);                        /* its entries made read-only */
         if (!n)
             err = inv_fail(inv, err == AE_ENOMEM || err == AE_ELIMIT ? 0 : ~0u, err);
     }

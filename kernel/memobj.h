@@ -77,9 +77,10 @@ struct cow_utcbs {
 /* A lazy copy-on-write clone of src (an object of pages, mapped in no
  * address space but vs, whose lock the caller holds), made from q: it
  * shares every page src has, each charged to q as well (a shared page is
- * paid for by every holder), and src becomes copy-on-write too (its
- * writable entries in vs are made read-only; the caller flushes vs's
- * TLBs). A page holding one of the source threads' UTCBs (utcbs->in) is
+ * paid for by every holder), and src becomes copy-on-write too: its
+ * writable entries in vs are made read-only and every CPU's TLB flushed
+ * before any page is shared, so no write of src's can reach a page the
+ * clone holds; every refusal is decided before that. A page holding one of the source threads' UTCBs (utcbs->in) is
  * copied for the clone instead, never shared: the kernel writes a UTCB
  * through a direct pointer to its page, which a later copy-on-write break
  * on src's side would let go of. AE_EBUSY if src is mapped elsewhere or

@@ -195,8 +195,7 @@ static int clone_mappings(struct clone *c)
             break;
         c->maps[c->nmaps++] = (struct remap){ m->va, m->npages, m->first, m->flags, to };
     }
-    spin_unlock(&vs->lock);
-    vspace_flush(vs);                            /* entries made read-only above */
+    spin_unlock(&vs->lock);                      /* memobj_cow_clone flushed what it protected */
     for (unsigned i = 0; !err && i < c->nmaps; i++) {
         const struct remap *r = &c->maps[i];
         err = vspace_map(&c->dst->vs, r->mem, r->first, r->va, r->npages, r->flags);

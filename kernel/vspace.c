@@ -108,11 +108,6 @@ static uint64_t mapping_page(void *ctx, uint64_t i)
     return memobj_page(m->mem, m->first + i);
 }
 
-void vspace_flush(struct vspace *vs)
-{
-    shootdown(vs);
-}
-
 int vspace_map(struct vspace *vs, struct memobj *mem, uint64_t first, uint64_t va,
                uint64_t npages, unsigned flags)
 {
@@ -390,14 +385,16 @@ void vspace_drop_page_locked(struct vspace *vs, struct memobj *mem, uint64_t i)
 
 void vspace_write_protect_locked(struct vspace *vs, struct memobj *mem)
 {
-    spin_lock(&mem->obj.lock);
+    bool any = false;
     list_for_each(n, &mem->mappings) {
         const struct mapping *m = list_entry(n, struct mapping, mem_link);
         if (m->vs != vs || !(m->flags & PT_W))
             continue;
         pt_write_protect(vs->root, m->va, m->npages);
+        any = true;
     }
-    spin_unlock(&mem->obj.lock);
+    if (any)
+        shootdown(vs);                       /* waiting CPUs service requests: safe under locks */
 }
 
 uint64_t vspace_translate(struct vspace *vs, uint64_t va, bool *writable)

@@ -74,12 +74,11 @@ int vspace_touch_locked(struct vspace *vs, uint64_t va, bool write);
  * AE_EFAULT (a real protection fault) or the quota's error. */
 int vspace_cow_fault(struct vspace *vs, uint64_t va);
 /* Copy-on-write bookkeeping (memobj.c), vs->lock held: clears every entry
- * of vs naming page i of mem and flushes; makes every writable entry of
- * mem in vs read-only (the caller flushes: vspace_flush). */
+ * of vs naming page i of mem and flushes. */
 void vspace_drop_page_locked(struct vspace *vs, struct memobj *mem, uint64_t i);
+/* Makes every writable entry of mem in vs read-only and flushes every CPU
+ * running vs before it returns; vs->lock and mem's lock held. */
 void vspace_write_protect_locked(struct vspace *vs, struct memobj *mem);
-/* Makes every CPU running vs drop its cached translations. */
-void vspace_flush(struct vspace *vs);
 /* Physical address of user address va, 0 if not mapped. */
 uint64_t vspace_translate(struct vspace *vs, uint64_t va, bool *writable);
 

@@ -186,7 +186,12 @@ struct creation {
 
 /* The quota the container's files are made from: a child of keep (so
  * they count in the container's limit and outlive its run until removal),
- * up to fs.bytes and what the kernel keeps for them. */
+ * up to fs.bytes and what the kernel keeps for them. Made from cm's line,
+ * it carries AERIE_R_CLONE, and the fs service gets it so: a fork has fs
+ * Memory-CLONE the original's file chunks into the clone's files quota
+ * (docs/FORK.md, "Files"). Only objects charged to this quota can be
+ * cloned with it — fs's chunks of this container — and the container
+ * itself never holds it. */
 int cm_files_quota(const struct container *c, uint64_t bytes, uint64_t *q)
 {
     *q = ae_slot_alloc();

@@ -5,7 +5,10 @@
  * deleted stays deleted), symbolic link and hard link (a file of several
  * names stays one node) is copied with its inode number, mode, owner and
  * times, and every private page into the destination's own pages, charged
- * to its limits as the session's own writes would be. Image data a file
+ * to its limits as the session's own writes would be: where the memory
+ * can (env pages_share: fs's quota accounts, by Memory CLONE), as
+ * copy-on-write images of the source's pages that the copy adopts, so
+ * only what either side writes later is copied. Image data a file
  * still reads from stays shared (it is the image's). Cookies are kept, so
  * a listing reads in the same order; handle values the source has open
  * are never handed out by the copy.
@@ -29,6 +32,8 @@ struct dir_pair {
 
 struct copy {
     struct fs_layer *L;           /* the destination's */
+    bool images;                  /* its memory holds images of the source's pages */
+    intptr_t delta;               /* from a source page to its image */
     struct node_map map;
     struct dir_pair *work;
     uint32_t nwork, capwork;
@@ -85,8 +90,9 @@ static int push_dir(struct copy *c, struct fs_unode *from, struct fs_unode *to)
     return 0;
 }
 
-/* A symbolic link's target: a page of the destination's if it had one. */
-static int target_copy(struct fs_unode *n, const struct fs_unode *from)
+/* A symbolic link's target: a page of the destination's if it had one
+ * (the image of its page, or a copy). */
+static int target_copy(const struct copy *c, struct fs_unode *n, const struct fs_unode *from)
 {
     n->sl.len = from->sl.len;
     n->sl.target = from->sl.target;      /* the image's bytes: shared */
@@ -97,12 +103,16 @@ static int target_copy(struct fs_unode *n, const struct fs_unode *from)
     int r = layer_charge_pages(L, 1);
     if (r)
         return r;
-    if ((r = L->env->page_alloc(L->env->ctx, &page))) {
+    if (c->images) {
+        page = (char *)from->sl.target + c->delta;
+        L->env->page_adopt(L->env->ctx, page);
+    } else if ((r = L->env->page_alloc(L->env->ctx, &page))) {
         layer_uncharge_pages(L, 1);
         n->sl.target = NULL;
         return r;
+    } else {
+        memcpy(page, from->sl.target, from->sl.len);
     }
-    memcpy(page, from->sl.target, from->sl.len);
     n->sl.target = page;
     n->sl.owned = true;
     return 0;
@@ -123,9 +133,9 @@ static int node_copy(struct copy *c, const struct fs_unode *from, struct fs_unod
         n->f.size = from->f.size;
         n->f.lower = from->f.lower;      /* the image's bytes: shared */
         n->f.lower_len = from->f.lower_len;
-        r = file_copy_pages(n, from);
+        r = c->images ? file_adopt_pages(n, from, c->delta) : file_copy_pages(n, from);
     } else if (from->type == FS_TYPE_SYMLINK) {
-        r = target_copy(n, from);
+        r = target_copy(c, n, from);
     } else {
         n->d.lower = from->d.lower;      /* the same image: the same node */
         n->d.nlower = from->d.nlower;
@@ -199,10 +209,24 @@ static int dir_copy(struct copy *c, const struct fs_unode *from, struct fs_unode
     return r;
 }
 
+/* Whether dst's memory took images of src's pages (env pages_share):
+ * then the copy adopts them instead of copying each page. */
+static int share_pages(struct copy *c, const struct fs_layer *src)
+{
+    const struct fs_env *env = c->L->env;
+    if (!env->pages_share || !env->page_adopt || src->env->pages_share != env->pages_share)
+        return 0;
+    int r = env->pages_share(env->ctx, src->env->ctx, &c->delta);
+    c->images = r == 0;
+    return r == AE_ENOTSUP ? 0 : r;
+}
+
 static int layer_copy(struct fs_layer *dst, const struct fs_layer *src)
 {
     struct copy c = { .L = dst };
-    int r = map_init(&c.map, dst->env, src->inodes_used);
+    int r = share_pages(&c, src);
+    if (!r)
+        r = map_init(&c.map, dst->env, src->inodes_used);
     struct fs_unode *root = dst->root;
     root->mode = src->root->mode;
     root->uid = src->root->uid;

@@ -87,17 +87,40 @@ static int pool_fill(struct fs_unode *n, unsigned need, struct page_pool *p)
     return 0;
 }
 
+/* Owns (layer_own_page) the one existing index page that inserting page
+ * idx writes: the deepest on its path, whose slot for it is empty. A
+ * taller tree's new top holds the old root in slot 0 and idx below
+ * another slot, so then nothing existing is written. */
+static int own_path(struct fs_unode *n, uint64_t idx)
+{
+    const struct fs_pages *pg = &n->f.pages;
+    if (!pg->root || levels_for(idx) > pg->height)
+        return 0;
+    void **node = pg->root;
+    for (unsigned h = pg->height; h > 0; h--) {
+        void *child = node[slot_at(idx, h)];
+        if (!child)
+            return layer_own_page(n->layer, node);
+        node = child;
+    }
+    return 0;
+}
+
 /* The data page idx, allocated (and filled from the image) if missing. */
 static int page_get(struct fs_unode *n, uint64_t idx, void **out)
 {
     struct fs_pages *pg = &n->f.pages;
     void *page = page_find(pg, idx);
     if (page) {
+        int r = layer_own_page(n->layer, page);   /* the caller writes it */
         *out = page;
-        return 0;
+        return r;
     }
     struct page_pool pool;
-    int r = pool_fill(n, pages_missing(pg, idx), &pool);
+    int r = own_path(n, idx);
+    if (r)
+        return r;
+    r = pool_fill(n, pages_missing(pg, idx), &pool);
     if (r)
         return r;
     unsigned H = levels_for(idx);
@@ -143,6 +166,9 @@ static bool trim(struct fs_unode *n, void **node, unsigned h, uint64_t base, uin
         if (cbase + span <= first) {
             empty = false;
         } else if (h == 1 || trim(n, node[s], h - 1, cbase, first, freed)) {
+            /* Freeing cannot fail: without memory for the break the
+             * write below faults to the service's handler instead. */
+            (void)layer_own_page(n->layer, node);
             env->page_free(env->ctx, node[s]);
             node[s] = NULL;
             ++*freed;
@@ -214,6 +240,52 @@ int file_copy_pages(struct fs_unode *n, const struct fs_unode *from)
     return copy_level(n, &n->f.pages.root, from->f.pages.root, from->f.pages.height);
 }
 
+/* Adopts page (level h: an index page; 0: a data page) and, below an
+ * index page, moves each pointer by delta to the image it names here.
+ * Recursion is at most FS_RADIX_HEIGHT deep. */
+static void adopt_level(const struct fs_env *env, void *page, unsigned h, intptr_t delta)
+{
+    env->page_adopt(env->ctx, page);
+    if (h == 0)
+        return;
+    void **slot = page;
+    for (unsigned s = 0; s < FS_RADIX_SLOTS; s++)
+        if (slot[s]) {
+            slot[s] = (char *)slot[s] + delta;   /* writing an index page copies it for n alone */
+            adopt_level(env, slot[s], h - 1, delta);
+        }
+}
+
+/* Owns the image of every index page of from's tree (src: from's page,
+ * level h), which adopt_level then writes: all before any is written, so
+ * a failure leaves n without pages. */
+static int own_images(const struct fs_layer *L, void *const *src, unsigned h, intptr_t delta)
+{
+    if (h == 0)
+        return 0;
+    int r = layer_own_page(L, (char *)src + delta);
+    for (unsigned s = 0; s < FS_RADIX_SLOTS && !r; s++)
+        if (src[s])
+            r = own_images(L, src[s], h - 1, delta);
+    return r;
+}
+
+int file_adopt_pages(struct fs_unode *n, const struct fs_unode *from, intptr_t delta)
+{
+    if (!from->f.pages.root)
+        return 0;
+    int r = layer_charge_pages(n->layer, from->f.npages);
+    if (!r && (r = own_images(n->layer, from->f.pages.root, from->f.pages.height, delta)))
+        layer_uncharge_pages(n->layer, from->f.npages);
+    if (r)
+        return r;
+    n->f.npages = from->f.npages;
+    n->f.pages.height = from->f.pages.height;
+    n->f.pages.root = (char *)from->f.pages.root + delta;
+    adopt_level(n->layer->env, n->f.pages.root, n->f.pages.height, delta);
+    return 0;
+}
+
 int64_t lower_read(const struct fs_lnode *n, uint64_t off, void *buf, uint64_t len)
 {
     if (off >= n->size)
@@ -278,9 +350,12 @@ int file_truncate(struct fs_unode *n, uint64_t size)
     if (size > FS_FILE_MAX)
         return AE_EFBIG;
     if (size < n->f.size) {
+        uint8_t *page = size % FS_PAGE ? page_find(&n->f.pages, size / FS_PAGE) : NULL;
+        int r = page ? layer_own_page(n->layer, page) : 0;
+        if (r)
+            return r;                            /* nothing changed yet */
         pages_trim(n, (size + FS_PAGE - 1) / FS_PAGE);
-        uint8_t *page = page_find(&n->f.pages, size / FS_PAGE);
-        if (page && size % FS_PAGE)
+        if (page)
             memset(page + size % FS_PAGE, 0, FS_PAGE - size % FS_PAGE);
         if (n->f.lower_len > size)
             n->f.lower_len = size;

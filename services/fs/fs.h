@@ -37,6 +37,23 @@
  *               should block rather than spin for long
  *   now         the time in nanoseconds since 1970 (UTC), for timestamps;
  *               may be NULL (times then stay 0)
+ *   pages_share may be NULL: gives this session's memory (empty: it holds
+ *               no page) a copy-on-write image of every page src_ctx's
+ *               has, at the same offsets, each side's later writes its own
+ *               (a session fork, clone.c); *delta is what to add to the
+ *               address of a page of src_ctx's to name its image here.
+ *               0, AE_ENOTSUP (cannot: the caller copies the pages), or
+ *               the error of the memory (AE_ENOSPC, AE_EDEAD)
+ *   page_adopt  after pages_share: page (an image) becomes one of this
+ *               session's pages, as if page_alloc had handed it out;
+ *               images never adopted are free pages
+ *   page_own    may be NULL: page, one of this session's, is about to be
+ *               written: if it may still be shared with another session's
+ *               memory (pages_share), it becomes this session's alone now
+ *               (the copy-on-write break, done before the write so a lack
+ *               of memory is an error, not a fault). 0, or AE_ENOSPC (no
+ *               memory for the copy) or AE_EDEAD, with nothing changed.
+ *               page_alloc hands out pages that are already its own
  */
 struct fs_env {
     void *ctx;
@@ -49,6 +66,9 @@ struct fs_env {
     void  (*lock)(void *lock);
     void  (*unlock)(void *lock);
     uint64_t (*now)(void *ctx);
+    int   (*pages_share)(void *ctx, void *src_ctx, intptr_t *delta);
+    void  (*page_adopt)(void *ctx, void *page);
+    int   (*page_own)(void *ctx, void *page);
 };
 
 /* Limits of one session's private layer or of one volume. */

@@ -244,6 +244,11 @@ int layer_init(struct fs_layer *L, const struct fs_env *env, const struct fs_ima
                const struct fs_limits *lim);
 void layer_fini(struct fs_layer *L);
 int layer_charge_pages(struct fs_layer *L, uint64_t n);
+/* env page_own, when the environment has it (a page about to be written). */
+static inline int layer_own_page(const struct fs_layer *L, void *page)
+{
+    return L->env->page_own ? L->env->page_own(L->env->ctx, page) : 0;
+}
 void layer_uncharge_pages(struct fs_layer *L, uint64_t n);
 
 /* dir.c */
@@ -271,6 +276,10 @@ void file_free_pages(struct fs_unode *n);
  * charged to n's layer; on an error the pages made so far stay counted
  * in n (file_free_pages frees them). */
 int file_copy_pages(struct fs_unode *n, const struct fs_unode *from);
+/* n takes the images of from's pages (env pages_share: delta bytes from
+ * them) as its own: every pointer of its tree moved by delta, each page
+ * adopted and charged to n's layer. */
+int file_adopt_pages(struct fs_unode *n, const struct fs_unode *from, intptr_t delta);
 int file_check(const struct fs_unode *n, const char **why);
 
 /* walk.c */

@@ -327,7 +327,9 @@ static bool grant(struct child_grants *cg, const char *name, unsigned idx, struc
         return grant_net(cg, name + 4, sv);
     if (!strcmp(name, "clone")) {
         /* Not a capability: self.quota keeps AERIE_R_CLONE, so the service
-         * (cm) may TASK_CLONE what it runs; nothing else gets it. */
+         * (cm) may TASK_CLONE what it runs; quotas it makes from it
+         * carry it (the files quotas it hands fs: docs/FORK.md), no
+         * container gets it. */
         for (unsigned i = 0; i < cg->n; i++)
             if (!strcmp(cg->g[i].name, AE_GRANT_SELF_QUOTA))
                 cg->g[i].rights |= AERIE_R_CLONE;

@@ -11,6 +11,7 @@
 #include <libaerie/invoke.h>
 #include <libaerie/runtime.h>
 #include <libaerie/syscall.h>
+#include <libaerie/kdebug.h>
 #include "ft.h"
 
 #define KiB 1024ull
@@ -230,4 +231,88 @@ FSTEST(container_filling_its_limit_leaves_neighbours_working,
     CHECK(!memcmp(keep, "precious", 8));
     CHECK(after == 0 || after == AE_ENOENT);           /* B is still served */
     CHECK_EQ(dead, AE_EDEAD);                          /* A's session ended with its quota */
+}
+
+static uint64_t free_pages(void)
+{
+    uint64_t s[4] = { 0 };
+    ae_kdebug_stats(ae_self.kdebug, s);
+    return s[0];
+}
+
+/* A session forked into another (FS_ADMIN_FORK_SESSION) where fs holds
+ * the source's files quota with AERIE_R_CLONE, as cm gives it: the
+ * pages are shared copy-on-write (docs/FORK.md, "Files"); without the
+ * right, copied. */
+FSTEST(quota_fork_shares_pages_until_written, "FS_ADMIN_FORK_SESSION between quota sessions shares the file pages "
+       "copy-on-write: the clone pays for each at the fork, almost no page is used, each side's writes are its own, "
+       "a clone filling its quota gets ENOSPC and the source is untouched; without AERIE_R_CLONE the pages are copied")
+{
+    for (int shared = 1; shared >= 0; shared--) {
+        uint64_t qa = new_quota(4 * MiB, 64), qb = new_quota(4 * MiB, 64), give = qa;
+        CHECK(qa && qb);
+        if (!shared) {                                 /* fs gets the source's quota without the right */
+            give = ae_slot_alloc();
+            CHECK_OK(ae_cap_copy(qa, give, AERIE_R_ALL, 0));
+        }
+        struct ft_session a, b;
+        CHECK_OK(open_charged(&a, give, 64 * MiB));
+        CHECK_OK(open_charged(&b, qb, 64 * MiB));
+        int err;
+        CHECK_EQ(fill(&a.conn, "/f", 512 * KiB, &err), 512 * KiB);
+        uint64_t used_a = quota_used(qa), free0 = free_pages();
+        CHECK_OK(ae_fs_admin_fork_session(ft_admin, a.id, b.id));
+        uint64_t used_b = quota_used(qb), took = free0 - free_pages();
+        CHECK_EQ(quota_used(qa), used_a);              /* the source pays nothing more */
+        CHECK(used_b >= 512 * KiB);                    /* the clone pays for every page it holds */
+        if (shared)
+            CHECK(took < 32);                          /* but holds almost no page of its own */
+        else
+            CHECK(took >= 128);                        /* a copy: every page */
+        CHECK_OK(ae_fs_admin_check(ft_admin, b.id));
+        /* Both rewrite the same page; each reads its own. */
+        uint64_t h;
+        char buf[4];
+        CHECK_OK(ae_fs_open(&a.conn, "/f", FS_O_RDWR, 0, &h, NULL));
+        CHECK_EQ(ae_fs_write(&a.conn, h, 4096 + 1, "AAAA", 4), 4);
+        CHECK_OK(ae_fs_close(&a.conn, h));
+        CHECK_OK(ae_fs_open(&b.conn, "/f", FS_O_RDWR, 0, &h, NULL));
+        CHECK_EQ(ae_fs_write(&b.conn, h, 4096 + 1, "BBBB", 4), 4);
+        CHECK_OK(ae_fs_truncate(&b.conn, "/f", 300 * KiB + 5));
+        CHECK_OK(ae_fs_close(&b.conn, h));
+        uint64_t size;
+        CHECK_EQ(ae_fs_admin_read(ft_admin, a.id, "/f", 4096 + 1, buf, 4, &size), 4);
+        CHECK(!memcmp(buf, "AAAA", 4));
+        CHECK_EQ(size, 512 * KiB);
+        CHECK_EQ(ae_fs_admin_read(ft_admin, b.id, "/f", 4096 + 1, buf, 4, &size), 4);
+        CHECK(!memcmp(buf, "BBBB", 4));
+        CHECK_EQ(size, 300 * KiB + 5);
+        CHECK_EQ(ae_fs_admin_read(ft_admin, a.id, "/f", 400 * KiB, buf, 1, &size), 1);
+        CHECK_EQ(buf[0], (char)(400 * KiB * 13 % 251));
+        CHECK_EQ(ae_fs_admin_read(ft_admin, b.id, "/f", 200 * KiB, buf, 1, &size), 1);
+        CHECK_EQ(buf[0], (char)(200 * KiB * 13 % 251));
+        CHECK(quota_used(qb) <= used_b + 64 * KiB);    /* its rewrites were paid at the fork */
+        /* The clone fills its quota: ENOSPC; the source is untouched. */
+        int64_t more = fill(&b.conn, "/more", 8 * MiB, &err);
+        CHECK_EQ(err, AE_ENOSPC);
+        CHECK(more > 0 && more < (int64_t)(4 * MiB));
+        CHECK_EQ(quota_used(qa), used_a);
+        CHECK_EQ(ae_fs_admin_read(ft_admin, a.id, "/f", 4096 + 1, buf, 4, &size), 4);
+        CHECK(!memcmp(buf, "AAAA", 4));
+        CHECK_EQ(fill(&a.conn, "/after", 64 * KiB, &err), 64 * KiB);
+        CHECK_OK(ae_fs_admin_check(ft_admin, a.id));
+        CHECK_OK(ae_fs_admin_check(ft_admin, b.id));
+        ft_session_close(&a);
+        CHECK_EQ(ae_fs_admin_read(ft_admin, b.id, "/f", 4096 + 1, buf, 4, &size), 4);
+        CHECK(!memcmp(buf, "BBBB", 4));                /* the clone outlives its source */
+        ft_session_close(&b);
+        CHECK_EQ(quota_used(qa), 0);
+        CHECK_EQ(quota_used(qb), 0);
+        if (give != qa) {
+            ae_cap_delete(give);
+            ae_slot_free(give);
+        }
+        drop_quota(qa);
+        drop_quota(qb);
+    }
 }

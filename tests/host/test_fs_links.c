@@ -8,6 +8,7 @@
  * without an image and with a shared volume. Every test ends by checking
  * the invariants and that destroying the sessions returns everything.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <aerie/errors.h>
@@ -860,6 +861,218 @@ static void session_fork_copies_the_private_layer(void)
     end();
 }
 
+/* ---- a fork that shares pages: sessions over arenas ----------------------
+ * An environment whose pages come from an arena of its own, with the
+ * optional fork hooks: pages_share copies the source's arena into this
+ * one (an "image" at a fixed distance), page_adopt and page_own keep
+ * count. The core must move every pointer into its own arena (a pointer
+ * left in the source's would make a change of one show in the other),
+ * adopt exactly the pages the copy names, own each index page before it
+ * writes it, and give every page back at the end. */
+#define ARENA_PAGES 2048
+
+struct arena {
+    struct fs_env env;
+    uint8_t *base;
+    uint8_t used[ARENA_PAGES];
+    uint8_t shared[ARENA_PAGES];     /* an image not yet owned */
+    long live, mem_live, owned, adopted;
+};
+
+static unsigned arena_index(struct arena *a, void *page)
+{
+    uint64_t off = (uint64_t)((uint8_t *)page - a->base);
+    if (off % 4096 || off / 4096 >= ARENA_PAGES)
+        abort();                     /* not a page of this arena */
+    return (unsigned)(off / 4096);
+}
+
+static int a_page_alloc(void *ctx, void **page)
+{
+    struct arena *a = ctx;
+    for (unsigned i = 0; i < ARENA_PAGES; i++)
+        if (!a->used[i]) {
+            a->used[i] = 1;
+            a->shared[i] = 0;        /* handed out owned */
+            a->live++;
+            *page = a->base + (uint64_t)i * 4096;
+            memset(*page, 0xee, 4096);
+            return 0;
+        }
+    return AE_ENOSPC;
+}
+
+static void a_page_free(void *ctx, void *page)
+{
+    struct arena *a = ctx;
+    unsigned i = arena_index(a, page);
+    if (!a->used[i])
+        abort();                     /* freed twice, or never adopted */
+    a->used[i] = 0;
+    a->live--;
+}
+
+static void *a_mem_alloc(void *ctx, size_t size)
+{
+    ((struct arena *)ctx)->mem_live += (long)size;
+    return malloc(size);
+}
+
+static void a_mem_free(void *ctx, void *p, size_t size)
+{
+    ((struct arena *)ctx)->mem_live -= (long)size;
+    free(p);
+}
+
+static void *a_lock_new(void *ctx)
+{
+    (void)ctx;
+    pthread_mutex_t *m = malloc(sizeof *m);
+    if (m)
+        pthread_mutex_init(m, NULL);
+    return m;
+}
+
+static void a_lock_free(void *ctx, void *lock)
+{
+    (void)ctx;
+    pthread_mutex_destroy(lock);
+    free(lock);
+}
+
+static void a_lock(void *l) { pthread_mutex_lock(l); }
+static void a_unlock(void *l) { pthread_mutex_unlock(l); }
+
+static int a_pages_share(void *ctx, void *src_ctx, intptr_t *delta)
+{
+    struct arena *d = ctx, *s = src_ctx;
+    if (d->live)
+        return AE_ENOTSUP;
+    memcpy(d->base, s->base, (size_t)ARENA_PAGES * 4096);
+    memset(d->shared, 1, sizeof d->shared);
+    memset(s->shared, 1, sizeof s->shared);
+    *delta = (intptr_t)(d->base - s->base);
+    return 0;
+}
+
+static void a_page_adopt(void *ctx, void *page)
+{
+    struct arena *a = ctx;
+    unsigned i = arena_index(a, page);
+    if (a->used[i])
+        abort();                     /* adopted twice */
+    a->used[i] = 1;
+    a->live++;
+    a->adopted++;
+}
+
+static int a_page_own(void *ctx, void *page)
+{
+    struct arena *a = ctx;
+    unsigned i = arena_index(a, page);
+    a->owned += a->shared[i];
+    a->shared[i] = 0;
+    return 0;
+}
+
+static void arena_init(struct arena *a)
+{
+    memset(a, 0, sizeof *a);
+    a->base = aligned_alloc(4096, (size_t)ARENA_PAGES * 4096);
+    if (!a->base)
+        abort();
+    memset(a->base, 0xdd, (size_t)ARENA_PAGES * 4096);
+    a->env = (struct fs_env){
+        .ctx = a, .page_alloc = a_page_alloc, .page_free = a_page_free, .mem_alloc = a_mem_alloc,
+        .mem_free = a_mem_free, .lock_new = a_lock_new, .lock_free = a_lock_free, .lock = a_lock,
+        .unlock = a_unlock, .pages_share = a_pages_share, .page_adopt = a_page_adopt, .page_own = a_page_own,
+    };
+}
+
+/* A fork between sessions whose memory can share pages: the copy adopts
+ * the images (pointers moved into its own arena) instead of copying, owns
+ * each index page it rewrites, leaves a page only an unlinked open file
+ * holds unadopted, and each side then changes alone; every page and byte
+ * comes back. */
+static void session_fork_adopts_shared_pages(void)
+{
+    static struct arena aa, ab;
+    arena_init(&aa);
+    arena_init(&ab);
+    struct fs_image *img = make_image("etc/conf", "conf=1", "etc/hosts", "localhost", "bin/app", "app", NULL);
+    struct fs_limits lim = big_limits();
+    struct fs_session *s = NULL, *b = NULL;
+    CHECK_RC(fs_session_create(&aa.env, img, &lim, 0, &s), 0);
+    CHECK_RC(fs_session_create(&ab.env, img, &lim, 0, &b), 0);
+    static char big[3 * 4096 + 100];
+    for (size_t i = 0; i < sizeof big; i++)
+        big[i] = (char)('a' + i % 23);
+    CHECK_RC(put_file(s, "f", big, sizeof big), sizeof big);
+    uint64_t h;
+    CHECK_RC(fs_open(s, P("f"), FS_O_WRONLY, 0, &h, NULL), 0);
+    CHECK_RC(fs_write(s, h, 5ull << 20, "far", 3), 3);            /* a taller tree: index pages */
+    CHECK_RC(fs_close(s, h), 0);
+    CHECK_RC(fs_link(s, P("f"), P("f2"), 0), 0);
+    CHECK_RC(link_to(s, "etc/conf", "ln"), 0);
+    CHECK_RC(fs_unlink(s, P("etc/hosts")), 0);
+    CHECK_RC(fs_open(s, P("bin/app"), FS_O_WRONLY, 0, &h, NULL), 0);
+    CHECK_RC(fs_write(s, h, 1, "X", 1), 1);
+    CHECK_RC(fs_close(s, h), 0);
+    CHECK_RC(put_file(s, "gone", "held open", 9), 9);
+    uint64_t held;
+    CHECK_RC(fs_open(s, P("gone"), FS_O_RDONLY, 0, &held, NULL), 0);
+    CHECK_RC(fs_unlink(s, P("gone")), 0);                         /* its 2 pages: named by no copied file */
+    long source_pages = aa.live;
+    CHECK_RC(fs_session_fork(s, b), 0);
+    CHECK_RC(ab.adopted, source_pages - 2);                       /* a data page and its tree's root */
+    CHECK_RC(ab.live, source_pages - 2);
+    CHECK(ab.owned >= 3);                                         /* f's index pages, before they moved */
+    struct fs_stat st;
+    CHECK_RC(fs_stat(b, P("gone"), &st), AE_ENOENT);
+    static char got[sizeof big];
+    CHECK_RC(get_file(b, "f2", got, sizeof big), sizeof big);
+    CHECK(!memcmp(got, big, sizeof big));
+    char t[64];
+    CHECK_RC(readlink_str(b, "ln", t, sizeof t), 8);
+    CHECK_STR(t, "etc/conf");
+    CHECK_STR(cat(b, "bin/app"), "aXp");
+    CHECK_RC(fs_stat(b, P("etc/hosts"), &st), AE_ENOENT);
+    char far[3];
+    CHECK_RC(fs_open(b, P("f"), FS_O_RDWR, 0, &h, NULL), 0);
+    CHECK_RC(fs_read(b, h, 5ull << 20, far, 3), 3);
+    CHECK(!memcmp(far, "far", 3));
+    /* Each alone: a rewrite, a page added, a truncation. */
+    long owned = ab.owned;
+    CHECK_RC(fs_write(b, h, 10, "BBBB", 4), 4);
+    CHECK(ab.owned == owned + 1);                                 /* the data page owned before the write */
+    CHECK_RC(fs_write(b, h, 3ull << 20, "new", 3), 3);
+    CHECK_RC(fs_close(b, h), 0);
+    CHECK_RC(fs_truncate(b, P("f"), 4096 + 7), 0);
+    CHECK_RC(put_file(s, "bin/app", "SSS", 3), 3);
+    CHECK_RC(get_file(s, "f", got, sizeof big), sizeof big);
+    CHECK(!memcmp(got, big, sizeof big));                         /* S's f untouched */
+    CHECK_STR(cat(b, "bin/app"), "aXp");
+    CHECK_RC(fs_stat(s, P("f"), &st), 0);
+    CHECK_RC(st.size, (5ull << 20) + 3);
+    CHECK_RC(fs_stat(b, P("f"), &st), 0);
+    CHECK_RC(st.size, 4096 + 7);
+    CHECK_RC(fs_close(s, held), 0);
+    check_ok(s);
+    check_ok(b);
+    fs_session_destroy(s);                                        /* the source first */
+    CHECK_RC(get_file(b, "f", got, sizeof big), 4096 + 7);
+    CHECK(!memcmp(got, "abcdefghijBBBB", 14));
+    fs_session_destroy(b);
+    fs_image_put(img);
+    test_archives_free();
+    CHECK_RC(aa.live, 0);
+    CHECK_RC(ab.live, 0);
+    CHECK_RC(aa.mem_live, 0);
+    CHECK_RC(ab.mem_live, 0);
+    free(aa.base);
+    free(ab.base);
+}
+
 static void session_fork_refusals(void)
 {
     begin();
@@ -915,5 +1128,6 @@ int main(void)
     RUN(long_expansions_are_enametoolong);
     RUN(session_fork_copies_the_private_layer);
     RUN(session_fork_refusals);
+    RUN(session_fork_adopts_shared_pages);
     return TESTS_DONE();
 }

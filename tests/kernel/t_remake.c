@@ -1,7 +1,7 @@
 /*
  * t_remake.c — attacks on the calls Task SUSPEND takes back and makes
  * again, and on the replies it holds for (attack8; docs/FORK.md, "A fork
- * during a call", SECURITY 21w and 21y):
+ * during a call", SECURITY 21w, 21z and 21za):
  *   slot:   between SUSPEND and RESUME the caller's slot is re-aimed at
  *           another endpoint with another badge, then emptied: the call
  *           made again goes through what the slot holds then (the

@@ -35,6 +35,7 @@
 #include <string.h>
 #include <aerie/errors.h>
 #include <aerie/objects.h>
+#include <aerie/fault.h>
 #include <libaerie/invoke.h>
 #include <libaerie/runtime.h>
 #include <libaerie/syscall.h>
@@ -52,6 +53,8 @@ struct acct_chunk {
     uint32_t slot;                        /* its place in the window */
     uint32_t npages, used;
     uint64_t map[SLOT_PAGES / 64];        /* bit i: page i handed out */
+    uint64_t cow[SLOT_PAGES / 64];        /* bit i: page i may be shared with another
+                                           * account's since a fork (pages_share) */
     struct acct_chunk *next, *prev;       /* the account's chunks with a free page */
 };
 
@@ -202,7 +205,7 @@ static bool stand_in(uint64_t addr)
     return r == 0 || r == AE_EBUSY;       /* (another worker's fault filled it first) */
 }
 
-bool acct_fault(uint64_t addr)
+bool acct_fault(uint64_t addr, uint64_t error)
 {
     pthread_mutex_lock(&registry_lock);
     struct svc_acct *a = st->registry;
@@ -211,6 +214,13 @@ bool acct_fault(uint64_t addr)
     bool ok = a != NULL;
     if (a) {
         __atomic_store_n(&a->lost, true, __ATOMIC_RELEASE);
+        /* A write to a page still shared since a fork whose copy found no
+         * physical memory (page_own breaks ahead where it can; an index
+         * page a free empties is written without): the chunk stays
+         * mapped, so its whole slot goes and the session ends as if its
+         * quota had, rather than fault for ever. */
+        if ((error & AERIE_PF_PRESENT) && (error & AERIE_PF_NOMEM))
+            p_unmap(a->base + (addr - a->base) / SLOT * SLOT, SLOT);
         ok = stand_in(addr);
     }
     pthread_mutex_unlock(&registry_lock);
@@ -321,6 +331,24 @@ static void chunk_release(struct svc_acct *a, struct acct_chunk *c)
     free(c);
 }
 
+/* Page i of c becomes this account's alone if a fork may still share it:
+ * a Memory WRITE of its first word as it is makes the kernel copy it for
+ * us now (paid for already: each holder paid at the clone), so a lack of
+ * memory is AE_ENOSPC here rather than a fault in the middle of a write.
+ * a->lock held. */
+static int chunk_own(struct svc_acct *a, struct acct_chunk *c, unsigned i)
+{
+    if (!(c->cow[i / 64] & (1ull << (i % 64))))
+        return 0;
+    uint64_t off = (uint64_t)i * PAGE;
+    uint64_t first = *(volatile uint64_t *)(a->base + (uint64_t)c->slot * SLOT + off);
+    int64_t r = ae_invoke(c->mem, AERIE_MEM_WRITE, 3, (uint64_t[]){ off, 8, first }, 0, 0);
+    if (r)
+        return quota_gone(r) ? AE_EDEAD : AE_ENOSPC;
+    c->cow[i / 64] &= ~(1ull << (i % 64));
+    return 0;
+}
+
 static int quota_page_alloc(struct svc_acct *a, void **out)
 {
     if (__atomic_load_n(&a->lost, __ATOMIC_ACQUIRE))
@@ -332,6 +360,8 @@ static int quota_page_alloc(struct svc_acct *a, void **out)
     unsigned i = 0;
     while (c->map[i / 64] & (1ull << (i % 64)))
         i++;
+    if ((r = chunk_own(a, c, i)))
+        return r;                         /* the caller writes it at once */
     c->map[i / 64] |= 1ull << (i % 64);
     if (c->used++ == 0)
         a->empty--;
@@ -357,6 +387,130 @@ static void quota_page_free(struct svc_acct *a, void *page)
         a->empty--;
         chunk_release(a, c);              /* one empty chunk stays for the next write */
     }
+}
+
+/* ---- a fork: copy-on-write images of another account's chunks ------------ */
+
+/* Every page of c may be shared from now on. */
+static void mark_shared(struct acct_chunk *c)
+{
+    for (uint32_t i = 0; i < c->npages; i++)
+        c->cow[i / 64] |= 1ull << (i % 64);
+}
+
+/* A copy-on-write clone of chunk c of s (Memory CLONE: charged to d's
+ * quota, which must hold every page of it) at the same slot of d's
+ * window, with no page handed out yet. Both locks held. */
+static int chunk_clone(struct svc_acct *d, struct svc_acct *s, const struct acct_chunk *c)
+{
+    struct acct_chunk *n = calloc(1, sizeof *n);
+    uint64_t mem = ae_slot_alloc();
+    if (!n || !mem) {
+        free(n);
+        ae_slot_free(mem);
+        return AE_ENOMEM;
+    }
+    int64_t r = ae_invokev(c->mem, AERIE_MEM_CLONE, d->quota, s->quota, mem);
+    if (r) {
+        free(n);
+        ae_slot_free(mem);
+        return r == AE_ERIGHTS ? AE_ENOTSUP : quota_gone(r) ? AE_EDEAD : AE_ENOSPC;
+    }
+    *n = (struct acct_chunk){ .mem = mem, .slot = c->slot, .npages = c->npages };
+    mark_shared(n);
+    uint64_t va = d->base + (uint64_t)c->slot * SLOT;
+    p_keep(&n->mem);                      /* as chunk_new: kept, mapped, linked */
+    r = p_map(&n->mem, 0, va, n->npages * PAGE, AERIE_MAP_R | AERIE_MAP_W);
+    if (r) {
+        p_unkeep(&n->mem);
+        ae_cap_delete(mem);
+        ae_slot_free(mem);
+        free(n);
+        return AE_ENOMEM;
+    }
+    d->slots[c->slot] = n;
+    d->charged += n->npages * PAGE;
+    d->empty++;
+    partial_add(d, n);
+    return 0;
+}
+
+/* env pages_share: d (holding no page) gets a clone of each of s's
+ * chunks at its slot, so every page of s's has its image at the same
+ * offset of d's window. The pages are shared until either side writes
+ * one: page_own (or, where the core cannot ask first, a fault) has the
+ * kernel copy it for the writer, paid for already (each holder of a
+ * shared page pays for it: d's quota was charged for every page at the
+ * clone). All or none: if a clone fails (no AERIE_R_CLONE, no room in
+ * d's quota) the clones made go and AE_ENOTSUP has the caller copy. */
+static int pages_share(void *ctx, void *src_ctx, intptr_t *delta)
+{
+    struct svc_acct *d = ctx, *s = src_ctx;
+    if (!d->quota || !s->quota || d == s || d->nslots < s->nslots)
+        return AE_ENOTSUP;                /* the own pool; a smaller window */
+    struct svc_acct *first = d < s ? d : s, *second = d < s ? s : d;
+    pthread_mutex_lock(&first->lock);
+    pthread_mutex_lock(&second->lock);
+    int r = 0;
+    if (d->pages_used)
+        r = AE_ENOTSUP;
+    else if (__atomic_load_n(&d->lost, __ATOMIC_ACQUIRE) || __atomic_load_n(&s->lost, __ATOMIC_ACQUIRE))
+        r = AE_EDEAD;
+    for (uint32_t i = 0; !r && i < d->nslots; i++)
+        if (d->slots[i])
+            chunk_release(d, d->slots[i]);   /* empty: the room it took comes back */
+    if (!r)
+        d->empty = 0;
+    for (uint32_t i = 0; !r && i < s->nslots; i++)
+        if (s->slots[i] && !(r = chunk_clone(d, s, s->slots[i])))
+            mark_shared(s->slots[i]);         /* the source's pages are shared too */
+    for (uint32_t i = 0; r && r != AE_EDEAD && i < d->nslots; i++)
+        if (d->slots[i])
+            chunk_release(d, d->slots[i]);   /* all or none: the caller copies instead */
+    if (r && r != AE_EDEAD) {
+        r = AE_ENOTSUP;
+        d->empty = 0;
+    }
+    d->hint = 0;
+    pthread_mutex_unlock(&second->lock);
+    pthread_mutex_unlock(&first->lock);
+    *delta = (intptr_t)(d->base - s->base);
+    return r;
+}
+
+static int page_own(void *ctx, void *page)
+{
+    struct svc_acct *a = ctx;
+    uint64_t off = (uint64_t)page - a->base;
+    unsigned i = (unsigned)(off % SLOT / PAGE);
+    /* The common case, a page never shared, without the lock: bits are
+     * set only by a fork, which holds this session's layer lock, as our
+     * caller does, and a chunk holding a page of ours is not released. */
+    const struct acct_chunk *fast = __atomic_load_n(&a->slots[off / SLOT], __ATOMIC_ACQUIRE);
+    if (fast && !(__atomic_load_n(&fast->cow[i / 64], __ATOMIC_RELAXED) & (1ull << (i % 64))))
+        return 0;
+    pthread_mutex_lock(&a->lock);
+    struct acct_chunk *c = a->slots[off / SLOT];
+    int r = c ? chunk_own(a, c, i) : AE_EDEAD;
+    pthread_mutex_unlock(&a->lock);
+    return r;
+}
+
+static void page_adopt(void *ctx, void *page)
+{
+    struct svc_acct *a = ctx;
+    uint64_t off = (uint64_t)page - a->base;
+    pthread_mutex_lock(&a->lock);
+    struct acct_chunk *c = a->slots[off / SLOT];
+    unsigned i = (unsigned)(off % SLOT / PAGE);
+    c->map[i / 64] |= 1ull << (i % 64);
+    if (c->used++ == 0)
+        a->empty--;
+    if (c->used == c->npages)
+        partial_remove(a, c);
+    a->pages_used++;
+    __atomic_fetch_add(&st->acct_pages, 1, __ATOMIC_RELAXED);
+    pthread_mutex_unlock(&a->lock);
 }
 
 /* ---- struct fs_env over an account -------------------------------------- */
@@ -430,6 +584,9 @@ int acct_new(const struct fs_env *base, uint64_t quota, uint64_t data_bytes, str
     a->env.mem_free = mem_free;
     a->quota = quota;
     if (quota) {
+        a->env.pages_share = pages_share;
+        a->env.page_adopt = page_adopt;
+        a->env.page_own = page_own;
         a->bytes = window_bytes(data_bytes);
         a->nslots = (uint32_t)(a->bytes / SLOT);
         a->base = p_vm_reserve(a->bytes + SLOT);           /* address space only, the same in every instance */

@@ -120,12 +120,13 @@ static unsigned start_workers(uint64_t fault_ep)
 }
 
 /* A worker's page fault in a client's vanished memory: its buffer, or a
- * page of its session's quota. */
-static bool page_fault(uint64_t addr)
+ * page of its session's quota (or one whose copy-on-write copy found no
+ * memory: error, the fault's error code, says so). */
+static bool page_fault(uint64_t addr, uint64_t error)
 {
     if (shbuf_fault(S, addr))
         return true;
-    if (!acct_fault(addr))
+    if (!acct_fault(addr, error))
         return false;
     __atomic_fetch_add(&S->quota_faults, 1, __ATOMIC_RELAXED);
     return true;
@@ -146,7 +147,7 @@ static _Noreturn void serve_faults(uint64_t fault_ep)
         }
         uint64_t label = AERIE_INFO_LABEL((uint64_t)r);
         unsigned n = (unsigned)AERIE_INFO_NWORDS((uint64_t)r);
-        if (label == AERIE_FAULT_PAGE && n >= 1 && page_fault(u->mr[0])) {
+        if (label == AERIE_FAULT_PAGE && n >= 2 && page_fault(u->mr[0], u->mr[1])) {
             u->mr[0] = 0;
             r = ae_reply_recv(fault_ep, AERIE_INFO(AERIE_FAULT_RESUME, 1, 0),
                               AERIE_TIMEOUT_FOREVER, &badge);

@@ -187,8 +187,9 @@ void acct_usage(struct svc_acct *a, uint64_t *charged, uint64_t *meta, uint64_t 
  * from its quota have free (taking one more when that is little), or the
  * own pool's room (shared with every session drawing on it). */
 uint64_t acct_room(struct svc_acct *a);
-/* A worker's fault at addr: true if it was in a window and is recovered. */
-bool acct_fault(uint64_t addr);
+/* A worker's fault at addr (error: its error code): true if it was in a
+ * window and is recovered. */
+bool acct_fault(uint64_t addr, uint64_t error);
 void acct_pool_limit(uint64_t bytes);
 void acct_pool_counts(uint64_t *in_use, uint64_t *pooled, uint64_t *limit, uint64_t *quota_pages);
 
