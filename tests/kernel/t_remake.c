@@ -301,3 +301,59 @@ KTEST(remake_resume_is_the_stoppers, "Task RESUME of a task another task's SUSPE
     CHECK_EQ(badge, 1);
     CHECK_EQ(w[0], 0);
 }
+
+KTEST(remake_saved_reply_reaches_the_held_original, "a call whose reply capability the server saved (REPLY_SAVE) when Task SUSPEND stops the caller: the caller stays held; the saved reply reaches the original only (it stays stopped until RESUME); a clone's copy ends with ECANCELED; a saved reply to a caller a Thread SUSPEND took out of its wait finds nobody (EDEAD) and is used up")
+{
+    uint64_t q = kt_new(env, AERIE_OBJ_QUOTA, 4 << 20, 8, 128);
+    uint64_t fep = kt_new(env, AERIE_OBJ_ENDPOINT, 0, 0, 0);
+    uint64_t sep = kt_new(env, AERIE_OBJ_ENDPOINT, 0, 0, 0);
+    struct ae_child child;
+    CHECK_OK(spawn(q, "callq", sep, kt_mint(fep, AERIE_R_WRITE, 1), &child));
+    uint64_t badge, w[4], rs = ae_slot_alloc();
+    CHECK(kt_recv(sep, 10000, &badge, w) >= 0);
+    CHECK_EQ(w[1], 0);
+    CHECK_OK(ae_reply_save(rs));
+    CHECK_OK(ae_invoke0(child.task, AERIE_TASK_SUSPEND));
+    CHECK_EQ(thread_state(child.thread), AERIE_TS_BLOCKED);   /* held in its wait */
+    uint64_t cq = kt_new(env, AERIE_OBJ_QUOTA, 4 << 20, 8, 128), ct = ae_slot_alloc();
+    CHECK_OK(ae_invokev(child.task, AERIE_TASK_CLONE, cq, q, ct, ae_slot_alloc(),
+                        AERIE_CLONE_OWN_CAPS | AERIE_CLONE_ALL_THREADS, kt_mint(fep, AERIE_R_WRITE, 2)));
+    ae_utcb()->mr[0] = 501;
+    CHECK_OK(ae_send(rs, AERIE_INFO(0, 1, 0), AERIE_TIMEOUT_POLL));
+    CHECK_EQ(ae_cap_info(rs, &(uint64_t){ 0 }), AE_ECAP);        /* one shot */
+    ae_sleep_ns(20000000);
+    CHECK_EQ(thread_state(child.thread), AERIE_TS_SUSPENDED);
+    CHECK_EQ(peek(child.task, &cq_done), 0);
+    CHECK_OK(ae_invoke0(child.task, AERIE_TASK_RESUME));
+    CHECK(wait_done(child.task, 1));
+    CHECK_EQ(peek(child.task, &cq_reply[0]), 501);
+    /* The clone's copy of call 0: ECANCELED; its call 1 through its own
+     * slot (empty: OWN_CAPS, nothing re-issued): ECAP. */
+    CHECK_OK(ae_invoke0(ct, AERIE_TASK_RESUME));
+    CHECK(wait_done(ct, 2));
+    CHECK_EQ(peek(ct, &cq_result[0]), (uint64_t)(int64_t)AE_ECANCELED);
+    CHECK_EQ(peek(ct, &cq_result[1]), (uint64_t)(int64_t)AE_ECAP);
+    /* Call 1 of the original: saved, then a Thread SUSPEND ends its wait. */
+    CHECK(kt_recv(sep, 10000, &badge, w) >= 0);
+    CHECK_EQ(w[1], 1);
+    CHECK_OK(ae_reply_save(rs));
+    CHECK_OK(ae_invoke0(child.thread, AERIE_THREAD_SUSPEND));
+    ae_utcb()->mr[0] = 502;
+    CHECK_EQ(ae_send(rs, AERIE_INFO(0, 1, 0), AERIE_TIMEOUT_POLL), AE_EDEAD);
+    CHECK_EQ(ae_cap_info(rs, &(uint64_t){ 0 }), AE_ECAP);
+    CHECK_OK(ae_invoke0(child.thread, AERIE_THREAD_RESUME));
+    CHECK(wait_done(child.task, 2));
+    CHECK_EQ(peek(child.task, &cq_result[1]), (uint64_t)(int64_t)AE_ECANCELED);
+    CHECK_EQ(kt_recv(sep, 50, &badge, w), AE_ETIMEOUT);
+    CHECK_OK(poke(child.task, &cq_go, 1));
+    CHECK_OK(poke(ct, &cq_go, 1));
+    unsigned seen = 0;
+    for (unsigned n = 0; n < 2; n++) {
+        int64_t r = kt_recv(fep, 10000, &badge, w);
+        CHECK(r >= 0);
+        CHECK_EQ(AERIE_INFO_LABEL((uint64_t)r), AERIE_FAULT_EXIT);
+        CHECK_EQ(w[0], 0);
+        seen |= 1u << badge;
+    }
+    CHECK_EQ(seen, 0x6);
+}
