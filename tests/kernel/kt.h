@@ -105,6 +105,7 @@ int kt_child_callmt(void);
 int kt_child_resumer(void);
 extern volatile uint64_t cm_calls[CM_THREADS];
 extern volatile int64_t cm_bad;
+extern volatile uint64_t cm_tolerant, cm_cancelled;
 extern volatile uint64_t mt_ready, mt_go, mt_who, mt_done, mt_spins, mtspawn_count;
 /* The fuzzer's hostile side (fuzz.c): never returns while it has work. */
 int kt_fuzz_main(uint64_t seed);

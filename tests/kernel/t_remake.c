@@ -149,7 +149,39 @@ static void storm_server(void *arg)
     srv_done = 1;
 }
 
-KTEST_CPUS(remake_storm_each_call_once, 2, "four threads call a server for ever while their task is suspended and resumed 300 times and cloned (every thread, own capabilities) 75 times, the clones destroyed unstarted, the server answering at random moments: every call reaches the server once, in order, each thread gets its own answer and never ECANCELED; nothing leaks")
+/* The "container's second task": Thread SUSPEND of the child's main
+ * thread now and then, its registers read, and Thread RESUME until it
+ * takes (EBUSY while the task is stopped). */
+static volatile int sib_stop, sib_done;
+static volatile uint64_t sib_rounds;
+static uint64_t sib_th;
+
+static void storm_sibling(void *arg)
+{
+    (void)arg;
+    uint64_t rnd = 0x2545F4914F6CDD1Dull, regs[AERIE_REG_COUNT];
+    while (!sib_stop) {
+        rnd ^= rnd << 13;
+        rnd ^= rnd >> 7;
+        rnd ^= rnd << 17;
+        ae_sleep_ns(rnd % 2000000);
+        if (ae_invoke0(sib_th, AERIE_THREAD_SUSPEND))
+            continue;
+        ae_invoke(sib_th, AERIE_THREAD_GET_REGS, 0, 0, regs, AERIE_REG_COUNT);
+        ae_sleep_ns(rnd % 300000);
+        for (unsigned i = 0; i < 100000 && ae_invoke0(sib_th, AERIE_THREAD_RESUME) &&
+                             thread_state(sib_th) == AERIE_TS_SUSPENDED; i++)
+            ae_sleep_ns(100000);
+        sib_rounds++;
+    }
+    sib_done = 1;
+}
+
+/* Four threads call the server while the test suspends, clones and
+ * resumes their task; with sibling, a thread of the test also stops and
+ * restarts one of them with Thread SUSPEND and RESUME (it may end a held
+ * wait: ECANCELED, and the Task SUSPEND may meet a restart: EBUSY). */
+static void storm(struct kt_env *env, bool sibling)
 {
     uint64_t q = kt_new(env, AERIE_OBJ_QUOTA, 8 << 20, 16, 256);
     uint64_t fep = kt_new(env, AERIE_OBJ_ENDPOINT, 0, 0, 0);
@@ -159,10 +191,17 @@ KTEST_CPUS(remake_storm_each_call_once, 2, "four threads call a server for ever 
     srv_calls = 0;
     for (unsigned k = 0; k < CM_THREADS; k++)
         srv_next[k] = 0;
-    struct ae_thread st = { 0 };
+    struct ae_thread st = { 0 }, sb = { 0 };
     CHECK_OK(kt_thread(env, &st, storm_server, 0, 1 % (int)kt_ncpus()));
     struct ae_child child;
     CHECK_OK(spawn(q, "callmt", srv_ep, kt_mint(fep, AERIE_R_WRITE, 1), &child));
+    if (sibling) {
+        CHECK_OK(poke(child.task, &cm_tolerant, 1));
+        sib_th = child.thread;
+        sib_stop = sib_done = 0;
+        sib_rounds = 0;
+        CHECK_OK(kt_thread(env, &sb, storm_sibling, 0, 0));
+    }
     uint64_t rnd = 0xD1B54A32D192ED03ull, cfe = kt_mint(fep, AERIE_R_WRITE, 2);
     unsigned clones = 0;
     for (unsigned i = 0; i < 300; i++) {
@@ -170,12 +209,15 @@ KTEST_CPUS(remake_storm_each_call_once, 2, "four threads call a server for ever 
         rnd ^= rnd >> 7;
         rnd ^= rnd << 17;
         ae_sleep_ns(rnd % 400000);
-        CHECK_OK(ae_invoke0(child.task, AERIE_TASK_SUSPEND));
+        int64_t r = ae_invoke0(child.task, AERIE_TASK_SUSPEND);
+        if (sibling && r == AE_EBUSY)
+            continue;                                   /* restarted under the walk: nothing held */
+        CHECK_OK(r);
         if (i % 4 == 0) {
             uint64_t cq, ct = ae_slot_alloc(), ch = ae_slot_alloc();
             CHECK_OK(kt_create(env->quota, AERIE_OBJ_QUOTA, &cq, 4 << 20, 16, 256));
-            int64_t r = ae_invokev(child.task, AERIE_TASK_CLONE, cq, q, ct, ch,
-                                   AERIE_CLONE_OWN_CAPS | AERIE_CLONE_ALL_THREADS, cfe);
+            r = ae_invokev(child.task, AERIE_TASK_CLONE, cq, q, ct, ch,
+                           AERIE_CLONE_OWN_CAPS | AERIE_CLONE_ALL_THREADS, cfe);
             CHECK_OK(r);
             clones++;
             CHECK_OK(ae_invoke0(cq, AERIE_QUOTA_DESTROY));   /* unstarted: every copy goes */
@@ -192,7 +234,14 @@ KTEST_CPUS(remake_storm_each_call_once, 2, "four threads call a server for ever 
         CHECK_EQ(srv_bad, 0);
         CHECK_EQ((int64_t)peek(child.task, &cm_bad), 0);
     }
-    CHECK_EQ(clones, 75);
+    CHECK(clones >= (sibling ? 10 : 75));
+    if (sibling) {
+        sib_stop = 1;
+        CHECK(kt_wait(&sib_done, 1, 20000));
+        if (thread_state(child.thread) == AERIE_TS_SUSPENDED)
+            CHECK_OK(ae_invoke0(child.thread, AERIE_THREAD_RESUME));
+        CHECK(sib_rounds > 0);
+    }
     CHECK_OK(poke(child.task, &cq_go, 1));
     uint64_t badge, w[4];
     int64_t r = kt_recv(fep, 20000, &badge, w);
@@ -208,6 +257,16 @@ KTEST_CPUS(remake_storm_each_call_once, 2, "four threads call a server for ever 
     for (unsigned k = 0; k < CM_THREADS; k++)
         sum += srv_next[k];
     CHECK_EQ(sum, srv_calls);
+}
+
+KTEST_CPUS(remake_storm_each_call_once, 2, "four threads call a server for ever while their task is suspended and resumed 300 times and cloned (every thread, own capabilities) 75 times, the clones destroyed unstarted, the server answering at random moments: every call reaches the server once, in order, each thread gets its own answer and never ECANCELED; nothing leaks")
+{
+    storm(env, false);
+}
+
+KTEST_CPUS(remake_storm_with_a_sibling, 2, "the storm, while a thread outside the task (a container's second task) stops one caller with Thread SUSPEND, reads its registers and restarts it (refused while the task is stopped): every call still reaches the server once, in order, each answer its own caller's; nothing leaks, no panic")
+{
+    storm(env, true);
 }
 
 KTEST(remake_held_caller_destroyed, "a caller held by Task SUSPEND in its wait for a reply whose task is destroyed before the reply: the server's reply finds nobody (EINVAL), nothing is kept, no panic")
