@@ -47,6 +47,7 @@ static void callmt_loop(unsigned k)
 {
     uint64_t svc = ae_capenv_lookup("svc");
     struct aerie_utcb *u = ae_utcb();
+    cq_slot = svc;
     for (uint64_t seq = 0; !cq_go; seq++) {
         u->mr[0] = 0xCA11;
         u->mr[1] = k;

@@ -113,9 +113,13 @@ KTEST(remake_follows_the_slot, "a call taken back is made again through what the
  * thread's calls come exactly once each, in order. */
 static volatile int srv_stop, srv_done;
 static volatile int64_t srv_bad;
+static volatile uint64_t srv_want;         /* what srv_bad's call should have been */
+static volatile int srv_in_recv;           /* the server is in (or entering) its receive */
+static uint64_t srv_th;                    /* its thread */
 static volatile uint64_t srv_calls;
 static uint64_t srv_ep;
-static uint64_t srv_next[CM_THREADS];
+#define SRV_BADGES 64                 /* 1: the original; 2..: started clones */
+static uint64_t srv_next[SRV_BADGES][CM_THREADS];
 
 static void storm_server(void *arg)
 {
@@ -124,20 +128,24 @@ static void storm_server(void *arg)
     struct aerie_utcb *u = ae_utcb();
     while (!srv_stop) {
         uint64_t badge;
+        srv_in_recv = 1;
         int64_t r = ae_recv(srv_ep, 20000000, &badge);
+        srv_in_recv = 0;
         if (r == AE_ETIMEOUT)
             continue;
-        if (r < 0 || badge != 1 || u->mr[0] != 0xCA11 || u->mr[1] >= CM_THREADS) {
+        if (r < 0 || !badge || badge >= SRV_BADGES || u->mr[0] != 0xCA11 || u->mr[1] >= CM_THREADS) {
             if (!srv_bad)
                 srv_bad = r < 0 ? r : 0x2000000 + (int64_t)badge;
             continue;
         }
         unsigned k = (unsigned)u->mr[1];
         uint64_t seq = u->mr[2];
-        if (seq != srv_next[k] && !srv_bad)
-            srv_bad = 0x3000000 + (int64_t)(k << 20) + (int64_t)(seq & 0xFFFFF);   /* twice, or skipped */
-        srv_next[k] = seq + 1;
-        srv_calls++;
+        if (seq != srv_next[badge][k] && !srv_bad)   /* twice, or skipped */
+            srv_want = srv_next[badge][k], srv_bad = (int64_t)((badge << 48) | ((uint64_t)k << 44) |
+                                                               ((seq & 0xFFFFF) << 24) | (srv_want & 0xFFFFF));
+        srv_next[badge][k] = seq + 1;
+        if (badge == 1)
+            srv_calls++;
         rnd ^= rnd << 13;
         rnd ^= rnd >> 7;
         rnd ^= rnd << 17;
@@ -181,18 +189,53 @@ static void storm_sibling(void *arg)
  * resumes their task; with sibling, a thread of the test also stops and
  * restarts one of them with Thread SUSPEND and RESUME (it may end a held
  * wait: ECANCELED, and the Task SUSPEND may meet a restart: EBUSY). */
-static void storm(struct kt_env *env, bool sibling)
+/* A clone started (badge b): its own capability in the "svc" slot, its
+ * threads' first calls expected to be exactly the original's next ones
+ * (a call the server had is the original's: the clone's copy ends with
+ * ECANCELED and it goes on with the next; a call taken back is made
+ * again once by each), run a few milliseconds, then told to stop; its
+ * exit on fep with badge 100 + b. */
+static int64_t run_clone(uint64_t ct, uint64_t b, uint64_t fep)
+{
+    uint64_t slot = peek(ct, &cq_slot), badge, w[4];
+    /* The original is stopped: once the server waits in its receive
+     * again, it has counted every call the kernel gave it. */
+    for (int i = 0; i < 5000 && !(srv_in_recv && thread_state(srv_th) == AERIE_TS_BLOCKED); i++)
+        ae_sleep_ns(100000);
+    if (!srv_in_recv || thread_state(srv_th) != AERIE_TS_BLOCKED)
+        return AE_ETIMEOUT;
+    for (unsigned k = 0; k < CM_THREADS; k++)
+        srv_next[b][k] = srv_next[1][k];
+    int64_t r;
+    if ((r = ae_task_cap_copy(ct, srv_ep, slot, AERIE_R_WRITE, b)) < 0 || (r = poke(ct, &cm_tolerant, 1)) ||
+        (r = ae_invoke0(ct, AERIE_TASK_RESUME)))
+        return r;
+    ae_sleep_ns(3000000);
+    if ((r = poke(ct, &cq_go, 1)))
+        return r;
+    r = kt_recv(fep, 20000, &badge, w);
+    if (r < 0)
+        return r;
+    if (AERIE_INFO_LABEL((uint64_t)r) != AERIE_FAULT_EXIT || badge != 100 + b || w[0])
+        return 0x4000000 + (int64_t)badge * 256 + (int64_t)w[0];
+    return 0;
+}
+
+static void storm(struct kt_env *env, bool sibling, bool start)
 {
     uint64_t q = kt_new(env, AERIE_OBJ_QUOTA, 8 << 20, 16, 256);
     uint64_t fep = kt_new(env, AERIE_OBJ_ENDPOINT, 0, 0, 0);
     srv_ep = kt_new(env, AERIE_OBJ_ENDPOINT, 0, 0, 0);
     srv_stop = srv_done = 0;
     srv_bad = 0;
+    srv_want = 0;
     srv_calls = 0;
-    for (unsigned k = 0; k < CM_THREADS; k++)
-        srv_next[k] = 0;
+    for (unsigned b = 0; b < SRV_BADGES; b++)
+        for (unsigned k = 0; k < CM_THREADS; k++)
+            srv_next[b][k] = 0;
     struct ae_thread st = { 0 }, sb = { 0 };
     CHECK_OK(kt_thread(env, &st, storm_server, 0, 1 % (int)kt_ncpus()));
+    srv_th = st.thread_slot;
     struct ae_child child;
     CHECK_OK(spawn(q, "callmt", srv_ep, kt_mint(fep, AERIE_R_WRITE, 1), &child));
     if (sibling) {
@@ -213,13 +256,16 @@ static void storm(struct kt_env *env, bool sibling)
         if (sibling && r == AE_EBUSY)
             continue;                                   /* restarted under the walk: nothing held */
         CHECK_OK(r);
-        if (i % 4 == 0) {
+        if (i % (start ? 10 : 4) == 0) {
             uint64_t cq, ct = ae_slot_alloc(), ch = ae_slot_alloc();
             CHECK_OK(kt_create(env->quota, AERIE_OBJ_QUOTA, &cq, 4 << 20, 16, 256));
-            r = ae_invokev(child.task, AERIE_TASK_CLONE, cq, q, ct, ch,
-                           AERIE_CLONE_OWN_CAPS | AERIE_CLONE_ALL_THREADS, cfe);
+            uint64_t b = 2 + clones;
+            r = ae_invokev(child.task, AERIE_TASK_CLONE, cq, q, ct, ch, AERIE_CLONE_OWN_CAPS | AERIE_CLONE_ALL_THREADS,
+                           start ? kt_mint(fep, AERIE_R_WRITE, 100 + b) : cfe);
             CHECK_OK(r);
             clones++;
+            if (start && b < SRV_BADGES)
+                CHECK_OK(run_clone(ct, b, fep));
             CHECK_OK(ae_invoke0(cq, AERIE_QUOTA_DESTROY));   /* unstarted: every copy goes */
             ae_cap_delete(cq);
             ae_cap_delete(ct);
@@ -234,7 +280,7 @@ static void storm(struct kt_env *env, bool sibling)
         CHECK_EQ(srv_bad, 0);
         CHECK_EQ((int64_t)peek(child.task, &cm_bad), 0);
     }
-    CHECK(clones >= (sibling ? 10 : 75));
+    CHECK(clones >= (sibling ? 10 : start ? 30 : 75));
     if (sibling) {
         sib_stop = 1;
         CHECK(kt_wait(&sib_done, 1, 20000));
@@ -255,18 +301,23 @@ static void storm(struct kt_env *env, bool sibling)
     CHECK(srv_calls >= CM_THREADS);
     uint64_t sum = 0;
     for (unsigned k = 0; k < CM_THREADS; k++)
-        sum += srv_next[k];
+        sum += srv_next[1][k];
     CHECK_EQ(sum, srv_calls);
 }
 
 KTEST_CPUS(remake_storm_each_call_once, 2, "four threads call a server for ever while their task is suspended and resumed 300 times and cloned (every thread, own capabilities) 75 times, the clones destroyed unstarted, the server answering at random moments: every call reaches the server once, in order, each thread gets its own answer and never ECANCELED; nothing leaks")
 {
-    storm(env, false);
+    storm(env, false, false);
 }
 
 KTEST_CPUS(remake_storm_with_a_sibling, 2, "the storm, while a thread outside the task (a container's second task) stops one caller with Thread SUSPEND, reads its registers and restarts it (refused while the task is stopped): every call still reaches the server once, in order, each answer its own caller's; nothing leaks, no panic")
 {
-    storm(env, true);
+    storm(env, true, false);
+}
+
+KTEST_CPUS(remake_storm_clones_take_up_where_the_original_was, 2, "the storm with 30 clones started, each with its own capability: each clone thread's first call is exactly the original's next one (a call the server had stays the original's, one taken back is made once by each), every call of each reaches the server once, in order, each answer its own caller's; the original never sees ECANCELED; nothing leaks")
+{
+    storm(env, false, true);
 }
 
 KTEST(remake_held_caller_destroyed, "a caller held by Task SUSPEND in its wait for a reply whose task is destroyed before the reply: the server's reply finds nobody (EINVAL), nothing is kept, no panic")
