@@ -85,7 +85,27 @@ $(eval $(call bench_images,startbench,bench/aerie/startbench.conf,\
     bin/console=$(BUILD)/console.elf bin/cm=$(BUILD)/cm.elf bin/fs=$(BUILD)/fs.elf bin/startbench=$(BUILD)/startbench.elf \
     images/nop/prog=$(BUILD)/images/nop.elf -d images/nop/files \
     images/idle/prog=$(BUILD)/images/idle.elf -d images/idle/files \
-    images/forkee/prog=$(BUILD)/images/forkee.elf -d images/forkee/files,mem))
+    images/forkee/prog=$(BUILD)/images/forkee.elf -d images/forkee/files,mem burst))
+
+# make bench-burst: the starts-at-once rows alone (issue 16): startbench's
+# plan burst (20 warm-up starts, 10 rounds of 16 and of 64 at once), with
+# each row's p50 and p99 by nearest rank (as tools/benchstat).
+.PHONY: bench-burst
+bench-burst: deps-run
+	@$(MAKE) -s --no-print-directory all
+	@mkdir -p $(BUILD)/bench
+	@tools/qemu.sh --test --smp 2 --mem 2G --append "exit_on_halt" \
+	    --initrd $(BUILD)/root.elf,$(BUILD)/startbench-burst.img $(KERNEL) > $(BUILD)/bench/burstbench.log || true
+	@grep -aq '^BENCH DONE startbench' $(BUILD)/bench/burstbench.log || \
+	    { echo "bench-burst: the benchmark did not finish; see $(BUILD)/bench/burstbench.log"; exit 1; }
+	@grep -a '^SAMPLE startup_parallel' $(BUILD)/bench/burstbench.log | tr -d '\r' | \
+	    sort -k2,2 -k5,5 -k6,6n | \
+	    awk '{ k = $$2 " " $$5; v[k, ++n[k]] = $$6 } \
+	         END { for (k in n) { i50 = int(n[k] * 0.5); i99 = int(n[k] * 0.99); \
+	               if (i50 < n[k] * 0.5) i50++; if (i99 < n[k] * 0.99) i99++; \
+	               printf "%-22s %-5s p50 %9.3f ms  p99 %9.3f ms (%d samples)\n", substr(k, 1, index(k, " ") - 1), \
+	               substr(k, index(k, " ") + 1), v[k, i50] / 1e6, v[k, i99] / 1e6, n[k] } }' | sort
+	@echo "samples: $(BUILD)/bench/burstbench.log"
 
 # bench-mem: the memory and density rows alone (issue 16), Aerie beside
 # Linux in the same machine: startbench's plan mem (bench/aerie/startbench.c)

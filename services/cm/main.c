@@ -61,6 +61,10 @@ int main(void)
         if (pthread_create(&t, &a, worker, (void *)(uintptr_t)i) != 0)
             printf("cm: could not start worker %u\n", i);
     }
+    /* The first thread is CPU 0's worker: wherever root started it, the
+     * workers must not share a CPU. */
+    if (cm.ncpus > 1)
+        ae_invokev(ae_thread_slot(), AERIE_THREAD_SET_AFFINITY, 0);
     printf("cm: ready, %u worker threads\n", cm.ncpus);
     cm_serve();
     return 0;

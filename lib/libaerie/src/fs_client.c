@@ -42,6 +42,8 @@ struct sc_entry {
 
 struct ae_fs_scache {
     uint32_t gen;
+    uint32_t ndirs;               /* directories kept since the last clear or scan for them (at
+                                   * least as many as the table holds): 0 spares the scan */
     uint8_t next[SC_SETS];        /* the way each set replaces next */
     struct sc_entry e[SC_SLOTS];
 };
@@ -54,19 +56,25 @@ static void sc_clear(struct ae_fs *fs)
         memset(fs->sc, 0, sizeof *fs->sc);
         fs->sc->gen = 1;
     }
+    if (fs->sc)
+        fs->sc->ndirs = 0;
 }
 
 /* Entries our own create or truncation may have changed: every directory
- * (a name came or went) and every name of the node it opened. */
-static void sc_drop_touched(struct ae_fs *fs, uint64_t ino)
+ * (a name came or went) and every name of the node it opened. A node
+ * just made (new: an O_CREAT | O_EXCL open that worked) has no name kept
+ * yet — inode numbers are not reused — so with no directory kept there is
+ * nothing to drop, and the table (56 KiB) is not walked at every create. */
+static void sc_drop_touched(struct ae_fs *fs, uint64_t ino, bool new)
 {
-    if (!fs->sc)
+    if (!fs->sc || (new && !fs->sc->ndirs))
         return;
     for (unsigned i = 0; i < SC_SLOTS; i++) {
         struct sc_entry *e = &fs->sc->e[i];
         if (e->gen == fs->sc->gen && (e->st.type == FS_TYPE_DIR || e->st.ino == ino))
             e->gen = 0;
     }
+    fs->sc->ndirs = 0;
 }
 
 /* Entries of one node under any name: what a write to it changes (its
@@ -88,13 +96,14 @@ static void sc_drop_node(struct ae_fs *fs, uint64_t ino)
  * removed held none. */
 static void sc_drop_dirs(struct ae_fs *fs)
 {
-    if (!fs->sc)
+    if (!fs->sc || !fs->sc->ndirs)
         return;
     for (unsigned i = 0; i < SC_SLOTS; i++) {
         struct sc_entry *e = &fs->sc->e[i];
         if (e->gen == fs->sc->gen && e->st.type == FS_TYPE_DIR)
             e->gen = 0;
     }
+    fs->sc->ndirs = 0;
 }
 
 /* The set path's entry lives in: its first way. */
@@ -172,6 +181,8 @@ static void sc_insert(struct ae_fs *fs, uint64_t dir, const char *path, bool nof
     e->nofollow = nofollow;
     memcpy(e->path, path, len);
     e->st = *st;
+    if (st->type == FS_TYPE_DIR)
+        fs->sc->ndirs++;
 }
 
 /* Queues an operation for the next request; false if the queue is full.
@@ -465,7 +476,7 @@ static int64_t call(struct ae_fs *fs, uint64_t label, const uint64_t *w, unsigne
         else if (unlinked && u->mr[FS_R_UNLINK_TYPE] == FS_TYPE_SYMLINK)
             sc_clear(fs);                 /* a link: names of it spelt otherwise may be kept */
         else if (unlinked)
-            sc_drop_touched(fs, u->mr[FS_R_UNLINK_INO]);   /* every name of the node, every directory */
+            sc_drop_touched(fs, u->mr[FS_R_UNLINK_INO], false);   /* every name of the node, every directory */
         fs->link_gone = false;
         fs->seen = after;
     }
@@ -890,8 +901,8 @@ static int open_keeping(struct ae_fs *fs, uint64_t dir, const char *path, uint32
         }
         if (!r) {
             stat_from(out + FS_R_OPEN_STAT, &got);
-            if (fs_op_changes_things(FS_OP_OPEN, w, 4))
-                sc_drop_touched(fs, got.ino);    /* the rest stays: only we changed anything */
+            if (fs_op_changes_things(FS_OP_OPEN, w, 4))   /* the rest stays: only we changed anything */
+                sc_drop_touched(fs, got.ino, (flags & FS_O_CREAT) && (flags & FS_O_EXCL));
             sc_insert(fs, dir, path, false, &got, false);
         }
     } while (end(fs, r, &tries));
@@ -1274,7 +1285,7 @@ static int queue_unlink(struct ae_fs *fs, const char *path)
     fs->staged += (len + 7) & ~7ull;      /* before defer(), as in queue_write */
     fs->nbehind++;
     (void)defer(fs, FS_DEFER_UNLINK, FS_DEFER_RANGE_OF(at, len), 0, 0, false);
-    sc_drop_touched(fs, ino);             /* its directory, its node's other names */
+    sc_drop_touched(fs, ino, false);      /* its directory, its node's other names */
     for (int nf = 0; nf < 2; nf++)
         if ((e = sc_find(fs, path, len, nf)))
             e->gen = 0;

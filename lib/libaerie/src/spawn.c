@@ -1,10 +1,16 @@
 /*
  * spawn.c — the program loader (see libaerie/spawn.h).
  *
- * Private memory is made from the child's quota, mapped into the caller
- * for a moment to be filled, and mapped into the child; the caller's
- * capability to it is then deleted — mapped memory lives as long as its
- * mappings — so the child's space holds only its grants.
+ * Private memory is made from the child's quota, filled, and mapped into
+ * the child; the caller's capability to it is then deleted — mapped
+ * memory lives as long as its mappings — so the child's space holds only
+ * its grants. The few hundred bytes a small program's stack top and data
+ * segment hold are written with Memory WRITE, without mapping them in the
+ * caller: the unmap after a temporary mapping is a TLB shootdown on every
+ * CPU the caller's other threads run on, which under emulation (or with a
+ * descheduled vCPU) costs far more than the copy, and the container
+ * manager creates a burst of containers on every CPU at once. Larger
+ * contents are still copied through a mapping.
  */
 #include <libaerie/spawn.h>
 #include <libaerie/invoke.h>
@@ -19,6 +25,11 @@
 
 #define PAGE 4096ull
 #define DEFAULT_STACK (64 * 1024)
+
+/* At most this many bytes go by Memory WRITE calls (176 bytes each)
+ * rather than through a temporary mapping: a stack top below its UTCB, a
+ * segment's file bytes. */
+#define WRITE_SMALL 3072
 
 struct loader {
     const struct ae_spawn_args *a;
@@ -63,18 +74,42 @@ static bool str_eq(const char *a, const char *b)
  * its stack and private segments that someone touches — the loader's
  * copy of .data, the arguments at the stack's top, the program's own use
  * — not for a .bss or a stack it never reaches. */
-static void *temp_memory(struct loader *l, uint64_t bytes, uint64_t *slot, int *r)
+static int new_memory(struct loader *l, uint64_t bytes, uint64_t *slot)
 {
     *slot = ae_slot_alloc();
-    if (!*slot) {
-        *r = AE_ELIMIT;
-        return 0;
-    }
-    *r = (int)ae_quota_create(l->a->quota, AERIE_OBJ_MEMORY, *slot, bytes, l->a->lazy ? AERIE_MEM_LAZY : 0, 0);
-    if (*r < 0) {
+    if (!*slot)
+        return AE_ELIMIT;
+    int r = (int)ae_quota_create(l->a->quota, AERIE_OBJ_MEMORY, *slot, bytes, l->a->lazy ? AERIE_MEM_LAZY : 0, 0);
+    if (r < 0) {
         ae_slot_free(*slot);
-        return 0;
+        *slot = 0;
     }
+    return r < 0 ? r : 0;
+}
+
+/* Copies n bytes into mem at off with Memory WRITE calls; a lazy page is
+ * allocated and charged as it is written, and a quota with no room for
+ * it is a clean error (what was written before stays). */
+static int write_memory(uint64_t mem, uint64_t off, const uint8_t *src, uint64_t n)
+{
+    while (n) {
+        uint64_t k = n < AERIE_MEM_WRITE_MAX ? n : AERIE_MEM_WRITE_MAX;
+        uint64_t a[2 + AERIE_MEM_WRITE_MAX / 8] = { off, k };
+        bytes_copy(&a[2], src, k);
+        int64_t r = ae_invoke(mem, AERIE_MEM_WRITE, 2 + (unsigned)((k + 7) / 8), a, 0, 0);
+        if (r < 0)
+            return (int)r;
+        off += k;
+        src += k;
+        n -= k;
+    }
+    return 0;
+}
+
+static void *temp_memory(struct loader *l, uint64_t bytes, uint64_t *slot, int *r)
+{
+    if ((*r = new_memory(l, bytes, slot)))
+        return 0;
     uint64_t va = ae_vm_reserve(bytes);
     *r = va ? (int)ae_task_map(ae_self.task, *slot, 0, va, bytes, AERIE_MAP_R | AERIE_MAP_W) : AE_ENOMEM;
     if (*r < 0) {
@@ -128,15 +163,26 @@ static int load_segment(struct loader *l, const struct elf_seg *s)
         return r < 0 ? fail(l, r, "mapping a read-only segment") : 0;
     }
     uint64_t slot;
-    uint8_t *tmp = temp_memory(l, bytes, &slot, &r);
-    if (!tmp)
-        return fail(l, r, "allocating a private segment");
-    if (a->lazy && (r = commit(slot, s->vaddr - start, s->filesz))) {
-        drop_temp(tmp, bytes, slot, false);
-        return fail(l, r, "allocating a private segment");
+    const uint8_t *file = (const uint8_t *)a->image + s->offset;
+    if (s->filesz <= WRITE_SMALL) {
+        if ((r = new_memory(l, bytes, &slot)))
+            return fail(l, r, "allocating a private segment");
+        if ((r = write_memory(slot, s->vaddr - start, file, s->filesz))) {
+            ae_cap_delete(slot);
+            ae_slot_free(slot);
+            return fail(l, r, "allocating a private segment");
+        }
+    } else {
+        uint8_t *tmp = temp_memory(l, bytes, &slot, &r);
+        if (!tmp)
+            return fail(l, r, "allocating a private segment");
+        if (a->lazy && (r = commit(slot, s->vaddr - start, s->filesz))) {
+            drop_temp(tmp, bytes, slot, false);
+            return fail(l, r, "allocating a private segment");
+        }
+        bytes_copy(tmp + (s->vaddr - start), file, s->filesz);
+        drop_temp(tmp, bytes, slot, true);
     }
-    bytes_copy(tmp + (s->vaddr - start), (const uint8_t *)a->image + s->offset, s->filesz);
-    drop_temp(tmp, bytes, slot, true);
     /* A debugger writes breakpoints into a debuggable program's own copy. */
     r = (int)ae_task_map(l->task, slot, 0, start, bytes, map_flags(s->flags | (a->debuggable ? ELF_PF_W : 0)));
     ae_cap_delete(slot);
@@ -178,9 +224,22 @@ static int give_grants(struct loader *l, struct aerie_capenv *env)
     return 0;
 }
 
+/* Where the loader writes the stack's top: the bytes of the child's
+ * addresses [lo, hi), at p. Every write is checked against it. */
+struct window {
+    uint8_t *p;
+    uint64_t lo, hi;
+};
+
+/* The window's bytes for [addr, addr + n), or NULL if they are not all in it. */
+static uint8_t *at(const struct window *w, uint64_t addr, uint64_t n)
+{
+    return addr >= w->lo && addr <= w->hi && n <= w->hi - addr ? w->p + (addr - w->lo) : NULL;
+}
+
 /* Puts the TLS block and the TCB below top (aerie/capenv.h); returns
- * the new top. l->fs_base gets the TCB's address. */
-static uint64_t build_tls(struct loader *l, uint8_t *mem, uint64_t base, uint64_t top, uint64_t utcb)
+ * the new top, or 0 if they do not fit. l->fs_base gets the TCB's address. */
+static uint64_t build_tls(struct loader *l, const struct window *w, uint64_t base, uint64_t top, uint64_t utcb)
 {
     const struct elf_image *img = &l->img;
     uint64_t align = img->has_tls && img->tls_align > 16 ? img->tls_align : 16;
@@ -192,21 +251,23 @@ static uint64_t build_tls(struct loader *l, uint8_t *mem, uint64_t base, uint64_
         for (unsigned i = 0; i < img->nseg; i++) {
             const struct elf_seg *s = &img->seg[i];
             uint64_t in = img->tls_vaddr - s->vaddr;
-            if (img->tls_vaddr >= s->vaddr && in < s->memsz && in + img->tls_filesz <= s->filesz)
-                bytes_copy(mem + (tcb - tls - base), (const uint8_t *)l->a->image + s->offset + in,
-                           img->tls_filesz);
+            if (img->tls_vaddr >= s->vaddr && in < s->memsz && in + img->tls_filesz <= s->filesz) {
+                uint8_t *dst = at(w, tcb - tls, img->tls_filesz);
+                if (!dst)
+                    return 0;
+                bytes_copy(dst, (const uint8_t *)l->a->image + s->offset + in, img->tls_filesz);
+            }
         }
     }
-    struct aerie_tcb *t = (struct aerie_tcb *)(mem + (tcb - base));
-    t->self = (struct aerie_tcb *)tcb;
-    t->utcb = (struct aerie_utcb *)utcb;
+    struct aerie_tcb t = { .self = (struct aerie_tcb *)tcb, .utcb = (struct aerie_utcb *)utcb };
+    uint8_t *dst = at(w, tcb, sizeof t);
+    if (!dst)
+        return 0;
+    bytes_copy(dst, &t, sizeof t);
     l->fs_base = tcb;
     return tcb - tls;
 }
 
-/* Builds the TLS, argv, envp, the capability environment and the
- * auxiliary vector at the top of the stack (below the UTCB); returns the
- * child's RSP. */
 /* At most how many bytes below its end build_stack writes: the UTCB,
  * TLS and TCB, capability environment, program headers, random bytes,
  * strings and the vectors (with slack for the alignments). */
@@ -223,37 +284,41 @@ static uint64_t stack_written(const struct loader *l)
     return n + 32 * 8;
 }
 
-static int build_stack(struct loader *l, uint8_t *mem, uint64_t bytes, uint64_t base, uint64_t *rsp)
+/* Builds the TLS, argv, envp, the capability environment and the
+ * auxiliary vector at the top of the stack [base, base + bytes), below
+ * the UTCB, through w; returns the child's RSP in *rsp. */
+static int build_stack(struct loader *l, const struct window *w, uint64_t bytes, uint64_t base, uint64_t *rsp)
 {
     const struct ae_spawn_args *a = l->a;
-    uint64_t need = stack_written(l);
-    int cr = a->lazy ? commit(l->stack_mem, need < bytes ? (bytes - need) & ~(PAGE - 1) : 0,
-                              need < bytes ? bytes - ((bytes - need) & ~(PAGE - 1)) : bytes) : 0;
-    if (cr)
-        return fail(l, cr, "allocating the stack");
     uint64_t utcb = base + bytes - AERIE_UTCB_SIZE;
-    uint64_t top = build_tls(l, mem, base, utcb, utcb);
+    uint64_t top = build_tls(l, w, base, utcb, utcb);
     if (!top)
         return fail(l, AE_EINVAL, "the program's TLS does not fit its stack");
-#define AT(addr) (mem + ((addr) - base))
     uint64_t env_bytes = sizeof(struct aerie_capenv) + a->ngrants * sizeof(struct aerie_capenv_entry);
     top = (top - env_bytes) & ~15ull;
     uint64_t env_at = top;
-    int r = give_grants(l, (struct aerie_capenv *)AT(env_at));
+    uint8_t *env = at(w, env_at, env_bytes);
+    if (!env)
+        return fail(l, AE_EINVAL, "the capability environment does not fit the stack");
+    int r = give_grants(l, (struct aerie_capenv *)env);
     if (r)
         return r;
     uint64_t ph_bytes = (uint64_t)l->img.phnum * 56;
     top = (top - ph_bytes) & ~15ull;
     uint64_t ph_at = top;
-    bytes_copy(AT(ph_at), (const uint8_t *)a->image + l->img.phoff, ph_bytes);
     top -= sizeof(struct aerie_clone_block);
     uint64_t clone_at = top;
     l->clone_at = clone_at;
-    bytes_copy(AT(clone_at), &(struct aerie_clone_block){ 0 }, sizeof(struct aerie_clone_block));
     top -= 16;
     uint64_t rnd_at = top;
     uint64_t rnd[2] = { __builtin_ia32_rdtsc() * 0x9E3779B97F4A7C15ull, (uint64_t)l ^ __builtin_ia32_rdtsc() };
-    bytes_copy(AT(rnd_at), rnd, 16);
+    uint8_t *ph = at(w, ph_at, ph_bytes), *clone = at(w, clone_at, sizeof(struct aerie_clone_block)),
+            *rn = at(w, rnd_at, 16);
+    if (!ph || !clone || !rn)
+        return fail(l, AE_EINVAL, "the program headers do not fit the stack");
+    bytes_copy(ph, (const uint8_t *)a->image + l->img.phoff, ph_bytes);
+    bytes_copy(clone, &(struct aerie_clone_block){ 0 }, sizeof(struct aerie_clone_block));
+    bytes_copy(rn, rnd, 16);
     unsigned argc = 0, envc = 0;
     while (a->argv && a->argv[argc])
         argc++;
@@ -268,7 +333,10 @@ static int build_stack(struct loader *l, uint8_t *mem, uint64_t bytes, uint64_t 
         if (top - base < n + 4096)
             return fail(l, AE_EINVAL, "arguments too large for the stack");
         top -= n;
-        bytes_copy(AT(top), s, n);
+        uint8_t *dst = at(w, top, n);
+        if (!dst)
+            return fail(l, AE_EINVAL, "arguments too large for the stack");
+        bytes_copy(dst, s, n);
         strs[i] = top;
     }
     uint64_t aux[] = {
@@ -279,18 +347,50 @@ static int build_stack(struct loader *l, uint8_t *mem, uint64_t bytes, uint64_t 
     };
     uint64_t nwords = 1 + argc + 1 + envc + 1 + sizeof aux / 8;
     uint64_t sp = (top - nwords * 8) & ~15ull;
-    uint64_t *w = (uint64_t *)AT(sp);
-    *w++ = argc;
+    uint64_t *v = (uint64_t *)at(w, sp, nwords * 8);
+    if (!v)
+        return fail(l, AE_EINVAL, "arguments too large for the stack");
+    *v++ = argc;
     for (unsigned i = 0; i < argc; i++)
-        *w++ = strs[i];
-    *w++ = 0;
+        *v++ = strs[i];
+    *v++ = 0;
     for (unsigned i = 0; i < envc; i++)
-        *w++ = strs[argc + i];
-    *w++ = 0;
-    bytes_copy(w, aux, sizeof aux);
-#undef AT
+        *v++ = strs[argc + i];
+    *v++ = 0;
+    bytes_copy(v, aux, sizeof aux);
     *rsp = sp;
     return 0;
+}
+
+/* The stack's Memory in l->stack_mem, its top built: a small top in a
+ * buffer here and written with Memory WRITE (no mapping in the caller),
+ * a larger one through a temporary mapping of the whole stack. */
+static int make_stack(struct loader *l, uint64_t bytes, uint64_t base, uint64_t *rsp)
+{
+    uint64_t need = stack_written(l), utcb = base + bytes - AERIE_UTCB_SIZE;
+    int r;
+    if (need - AERIE_UTCB_SIZE <= WRITE_SMALL && need <= bytes) {
+        uint8_t buf[WRITE_SMALL];
+        for (unsigned i = 0; i < sizeof buf; i++)
+            buf[i] = 0;                      /* the gaps between what is written read as zeros */
+        struct window w = { buf, utcb - sizeof buf, utcb };
+        if ((r = new_memory(l, bytes, &l->stack_mem)))
+            return fail(l, r, "allocating the stack");
+        if ((r = build_stack(l, &w, bytes, base, rsp)))
+            return r;
+        r = write_memory(l->stack_mem, *rsp - base, at(&w, *rsp, utcb - *rsp), utcb - *rsp);
+        return r ? fail(l, r, "allocating the stack") : 0;
+    }
+    uint8_t *mem = temp_memory(l, bytes, &l->stack_mem, &r);
+    if (!mem)
+        return fail(l, r, "allocating the stack");
+    /* The pages it will write, committed first (see commit above). */
+    int cr = l->a->lazy ? commit(l->stack_mem, need < bytes ? (bytes - need) & ~(PAGE - 1) : 0,
+                                 need < bytes ? bytes - ((bytes - need) & ~(PAGE - 1)) : bytes) : 0;
+    struct window w = { mem, base, base + bytes };
+    r = cr ? fail(l, cr, "allocating the stack") : build_stack(l, &w, bytes, base, rsp);
+    drop_temp(mem, bytes, l->stack_mem, true);
+    return r;
 }
 
 static int make_thread(struct loader *l, uint64_t stack_bytes, uint64_t rsp)
@@ -335,13 +435,8 @@ static int load(struct loader *l)
             return r;
     uint64_t stack_bytes = a->stack_bytes ? (a->stack_bytes + PAGE - 1) & ~(PAGE - 1) : DEFAULT_STACK;
     uint64_t base = AERIE_KIP_ADDR - stack_bytes;
-    uint8_t *mem = temp_memory(l, stack_bytes, &l->stack_mem, &r);
-    if (!mem)
-        return fail(l, r, "allocating the stack");
     uint64_t rsp;
-    r = build_stack(l, mem, stack_bytes, base, &rsp);
-    drop_temp(mem, stack_bytes, l->stack_mem, true);
-    if (r)
+    if ((r = make_stack(l, stack_bytes, base, &rsp)))
         return r;
     if ((r = (int)ae_task_map(l->task, l->stack_mem, 0, base, stack_bytes, AERIE_MAP_R | AERIE_MAP_W)) < 0)
         return fail(l, r, "mapping the stack");
