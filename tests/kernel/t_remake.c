@@ -467,3 +467,28 @@ KTEST(remake_saved_reply_reaches_the_held_original, "a call whose reply capabili
     }
     CHECK_EQ(seen, 0x6);
 }
+
+KTEST(remake_endpoint_destroyed_meanwhile, "a call taken back whose endpoint is destroyed before RESUME is made again to nothing: an error (ECAP or EDEAD), no hang, no call anywhere, nothing kept")
+{
+    uint64_t q = kt_new(env, AERIE_OBJ_QUOTA, 4 << 20, 8, 128);
+    uint64_t eq = kt_new(env, AERIE_OBJ_QUOTA, 64 << 10, 1, 4);
+    uint64_t fep = kt_new(env, AERIE_OBJ_ENDPOINT, 0, 0, 0), sep;
+    CHECK_OK(kt_create(eq, AERIE_OBJ_ENDPOINT, &sep, 0, 0, 0));
+    struct ae_child child;
+    CHECK_OK(spawn(q, "callq", sep, kt_mint(fep, AERIE_R_WRITE, 1), &child));
+    CHECK(wait_blocked(child.thread));                  /* call 0 queued on sep */
+    CHECK_OK(ae_invoke0(child.task, AERIE_TASK_SUSPEND));
+    CHECK_OK(ae_invoke0(eq, AERIE_QUOTA_DESTROY));       /* the endpoint with it */
+    CHECK_OK(ae_invoke0(child.task, AERIE_TASK_RESUME));
+    CHECK(wait_done(child.task, 2));
+    for (unsigned n = 0; n < 2; n++) {
+        int64_t r = (int64_t)peek(child.task, &cq_result[n]);
+        CHECK(r == AE_ECAP || r == AE_EDEAD);
+    }
+    CHECK_OK(poke(child.task, &cq_go, 1));
+    uint64_t badge, w[4];
+    int64_t r = kt_recv(fep, 10000, &badge, w);
+    CHECK(r >= 0);
+    CHECK_EQ(AERIE_INFO_LABEL((uint64_t)r), AERIE_FAULT_EXIT);
+    CHECK_EQ(w[0], 0);
+}
