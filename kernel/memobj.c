@@ -126,8 +126,16 @@ static uint64_t cow_copy(struct memobj *m, uint64_t i, uint64_t *old, int *err)
         return 0;
     }
     memcpy(phys_to_virt(fresh), phys_to_virt(cur & ~MEMOBJ_PAGE_LOW), PAGE_SIZE);
-    if (!__atomic_compare_exchange_n(&m->pages[i], &cur, fresh | (lazy ? MEMOBJ_PAID : 0), false,
-                                     __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+    /* The swap under m's lock (no caller holds it): memobj_cow_clone
+     * reads m's page and shares it under that lock, so it never reads the
+     * page m lets go of here and shares it only after our caller's
+     * pmm_unshare — by when the last other holder may have freed it, and
+     * the new clone would hold a free page (attack8). */
+    spin_lock(&m->obj.lock);
+    bool swapped = __atomic_compare_exchange_n(&m->pages[i], &cur, fresh | (lazy ? MEMOBJ_PAID : 0), false,
+                                               __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+    spin_unlock(&m->obj.lock);
+    if (!swapped) {
         kmem_free_pages(fresh, 0);           /* another CPU gave m its copy first */
         if (!paid)
             quota_release(m->obj.quota, PAGE_SIZE, 0, 0);
@@ -457,16 +465,23 @@ static int copy_bytes(struct memobj *m, uint64_t off, void *buf, uint64_t n, boo
     while (n) {
         uint64_t in = off % PAGE_SIZE, chunk = PAGE_SIZE - in < n ? PAGE_SIZE - in : n;
         int err = 0;
-        uint64_t page = to_object ? memobj_page_write(m, off / PAGE_SIZE, NULL, &err) : memobj_page(m, off / PAGE_SIZE);
-        if (err)
-            return err;
-        char *p = page ? (char *)phys_to_virt(page) + in : NULL;
-        if (to_object)
-            memcpy(p, b, chunk);
-        else if (p)
-            memcpy(b, p, chunk);
-        else
-            memset(b, 0, chunk);
+        if (to_object) {
+            uint64_t page = memobj_page_write(m, off / PAGE_SIZE, NULL, &err);
+            if (err)
+                return err;
+            memcpy((char *)phys_to_virt(page) + in, b, chunk);
+        } else {
+            /* Under m's lock, which cow_copy swaps m's page under: a
+             * page m shares cannot be let go of by m and freed by its
+             * last other holder while we read it (attack8). */
+            spin_lock(&m->obj.lock);
+            uint64_t page = memobj_page(m, off / PAGE_SIZE);
+            if (page)
+                memcpy(b, (char *)phys_to_virt(page) + in, chunk);
+            else
+                memset(b, 0, chunk);
+            spin_unlock(&m->obj.lock);
+        }
         off += chunk;
         b += chunk;
         n -= chunk;

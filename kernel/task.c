@@ -17,6 +17,8 @@ struct task *task_new(struct quota *q, int *err)
     struct task *t = quota_new_object(q, AERIE_OBJ_TASK, sizeof *t, 0, err);
     if (!t)
         return NULL;
+    static uint64_t next_uid;
+    t->uid = __atomic_add_fetch(&next_uid, 1, __ATOMIC_RELAXED);
     cspace_init(&t->cspace, q);
     list_init(&t->threads);
     *err = vspace_init(&t->vs, q, t);

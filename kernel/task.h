@@ -22,6 +22,10 @@ struct task {
     struct list threads;
     uint32_t nthreads;
     uint8_t stop;                      /* enum task_stop: SUSPEND, RESUME, CLONE_ALL_THREADS */
+    uint64_t uid;                      /* a number no other task has had */
+    uint64_t stopper;                  /* stopped: the uid of the task whose SUSPEND (or
+                                        * CLONE_ALL_THREADS) did it, the only one that may
+                                        * RESUME it (task_stop.c); under obj.lock */
 };
 
 int task_create(struct quota *q, struct invocation *inv, struct kobject **out);

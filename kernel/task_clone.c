@@ -397,8 +397,10 @@ static int clone_perform(struct clone *c)
         return err;
     /* A copy of a suspended task is born suspended: RESUME on it starts
      * the copies of the threads SUSPEND stopped. */
-    if (c->flags & AERIE_CLONE_ALL_THREADS)
+    if (c->flags & AERIE_CLONE_ALL_THREADS) {
         c->dst->stop = TASK_STOPPED;
+        c->dst->stopper = c->inv->caller->task->uid;   /* its RESUME is the cloner's */
+    }
     if ((err = clone_threads(c)) || (err = clone_mappings(c)) || (err = clone_caps(c)) ||
         (err = clone_handlers(c)))
         return err;

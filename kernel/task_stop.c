@@ -78,10 +78,11 @@ static void restart_held(struct task *t, uint8_t boost)
     }
 }
 
-static void set_stop(struct task *t, uint8_t v)
+static void set_stop(struct task *t, uint8_t v, uint64_t stopper)
 {
     spin_lock(&t->obj.lock);
     t->stop = v;
+    t->stopper = stopper;
     spin_unlock(&t->obj.lock);
 }
 
@@ -128,24 +129,35 @@ int task_suspend(struct task *t, struct invocation *inv)
     }
     if (err) {
         restart_held(t, 0);              /* nothing half done */
-        set_stop(t, TASK_RUNS);
+        set_stop(t, TASK_RUNS, 0);
         return inv_fail(inv, ~0u, err);
     }
-    set_stop(t, TASK_STOPPED);
+    set_stop(t, TASK_STOPPED, me->task->uid);
     return 0;
 }
 
 /* RESUME: ([flags]): AERIE_RESUME_BOOST as for Thread RESUME (each
  * thread restarted runs at the caller's priority until it first leaves
- * its CPU); other flags EINVAL. EBUSY unless t is suspended. */
+ * its CPU); other flags EINVAL. EBUSY unless t is suspended; EPERM unless
+ * the caller's task is the one whose SUSPEND stopped it (or whose
+ * CLONE_ALL_THREADS made it stopped): a container's second task holding
+ * its first task's capability restarted it in the middle of cm's fork,
+ * so it ran while TASK_CLONE copied it (attack8). */
 int task_resume(struct task *t, struct invocation *inv)
 {
     uint64_t flags = inv->nargs ? inv->args[0] : 0;
     if (flags & ~(uint64_t)AERIE_RESUME_BOOST)
         return inv_fail(inv, 0, AE_EINVAL);
-    if (!begin(t, TASK_STOPPED))
+    spin_lock(&t->obj.lock);
+    bool stopped = t->stop == TASK_STOPPED, mine = t->stopper == inv->caller->task->uid;
+    if (stopped && mine)
+        t->stop = TASK_STOPPING;
+    spin_unlock(&t->obj.lock);
+    if (!stopped)
         return inv_fail(inv, ~0u, AE_EBUSY);
+    if (!mine)
+        return inv_fail(inv, ~0u, AE_EPERM);
     restart_held(t, (flags & AERIE_RESUME_BOOST) ? inv->caller->base_prio : 0);
-    set_stop(t, TASK_RUNS);
+    set_stop(t, TASK_RUNS, 0);
     return 0;
 }

@@ -950,9 +950,14 @@ int thread_invoke(struct thread *t, const struct capref *cap, uint64_t label, st
             return inv_fail(inv, 0, AE_EINVAL);
         /* A thread its task's SUSPEND holds is restarted only by the
          * task's RESUME: started alone, it would run while a TASK_CLONE
-         * copies the task's memory (attack6's LOW finding). */
+         * copies the task's memory (attack6's LOW finding). Nor does any
+         * other thread of a task that is stopped start: one a sibling
+         * had stopped before the SUSPEND (not held), or one made in it
+         * from outside (attack8). While the task is being stopped a
+         * thread it starts itself still starts, and the walk catches it. */
         spin_lock(&t->obj.lock);
-        v = (t->state == TS_INACTIVE || t->state == TS_SUSPENDED) && !t->task_held;
+        v = (t->state == TS_INACTIVE || t->state == TS_SUSPENDED) && !t->task_held &&
+            !(t->task && __atomic_load_n(&t->task->stop, __ATOMIC_ACQUIRE) == TASK_STOPPED);
         spin_unlock(&t->obj.lock);
         if (!v)
             return inv_fail(inv, ~0u, AE_EBUSY);

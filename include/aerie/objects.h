@@ -97,7 +97,8 @@ enum aerie_obj_type {
                                     ends with ECANCELED; a SEND or CALL still queued is made again
                                     on RESUME; a CALL the server has keeps waiting for its reply:
                                     ABI.md); returns once all are off their CPUs */
-#define AERIE_TASK_RESUME    11  /* ([AERIE_RESUME_BOOST]): restarts the threads SUSPEND stopped */
+#define AERIE_TASK_RESUME    11  /* ([AERIE_RESUME_BOOST]): restarts the threads SUSPEND stopped;
+                                    only the task whose SUSPEND it was (EPERM) */
 #define AERIE_TASK_CAP_GET   12  /* (slot in task, dst slot in caller, rights mask, badge): a copy of
                                     one of its capabilities for the caller (CAP_COPY the other way) */
 #define AERIE_MAP_R          0x1   /* required: x86-64 cannot map a page writable or executable but unreadable */

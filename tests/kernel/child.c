@@ -214,6 +214,10 @@ int kt_child_main(int argc, char **argv)
         return kt_child_mtfault();
     if (str_eq(role, "callq"))
         return kt_child_callq();
+    if (str_eq(role, "callmt"))
+        return kt_child_callmt();
+    if (str_eq(role, "resumer"))
+        return kt_child_resumer();
     if (str_eq(role, "fuzz"))
         return kt_fuzz_main(parse_u64(argc > 2 ? argv[2] : "1"));
     return 0;                              /* warmup and unknown roles */

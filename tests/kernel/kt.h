@@ -98,6 +98,14 @@ extern volatile uint64_t mtf_stage;
 int kt_child_callq(void);
 extern volatile uint64_t cq_slot, cq_utcb, cq_done, cq_go, cq_reply[CQ_CALLS];
 extern volatile int64_t cq_result[CQ_CALLS];
+/* The storm role of t_remake.c (child_call.c): CM_THREADS threads calling
+ * "svc" for ever, each checking its own replies. */
+#define CM_THREADS 4
+int kt_child_callmt(void);
+int kt_child_resumer(void);
+extern volatile uint64_t cm_calls[CM_THREADS];
+extern volatile int64_t cm_bad;
+extern volatile uint64_t cm_tolerant, cm_cancelled;
 extern volatile uint64_t mt_ready, mt_go, mt_who, mt_done, mt_spins, mtspawn_count;
 /* The fuzzer's hostile side (fuzz.c): never returns while it has work. */
 int kt_fuzz_main(uint64_t seed);

@@ -55,7 +55,11 @@ KTEST(clonemt_owned_handler_goes_to_the_clones_copy, "TASK_CLONE gives a thread 
     CHECK_OK(ae_invokev(ct, AERIE_TASK_CAP_GET, 5, x, AERIE_R_WRITE, 0));
     uint64_t badge, w[4];
     CHECK_EQ(kt_recv(x, 0, &badge, w), AE_ERIGHTS);
-    /* The copies fault (no memory mapped: a page fault at RIP 0). */
+    /* The copies fault (no memory mapped: a page fault at RIP 0). They
+     * were inactive (not held): the clone's RESUME leaves them so, and
+     * Thread RESUME starts them only once it is over (attack8). */
+    CHECK_EQ(ae_invoke0(cth, AERIE_THREAD_RESUME), AE_EBUSY);
+    CHECK_OK(ae_invoke0(ct, AERIE_TASK_RESUME));
     CHECK_OK(ae_invoke0(cth, AERIE_THREAD_RESUME));
     CHECK_OK(ae_invoke0(b2, AERIE_THREAD_RESUME));
     int64_t r = kt_recv(e2, 5000, &badge, w);
@@ -68,6 +72,7 @@ KTEST(clonemt_owned_handler_goes_to_the_clones_copy, "TASK_CLONE gives a thread 
     CHECK_EQ(kt_recv(e, 0, &badge, w), AE_ETIMEOUT);    /* nothing reached the original's */
     CHECK_EQ(kt_recv(g, 0, &badge, w), AE_ETIMEOUT);
     /* The original's a still faults to the original's endpoint. */
+    CHECK_OK(ae_invoke0(task, AERIE_TASK_RESUME));
     CHECK_OK(ae_invoke0(a, AERIE_THREAD_RESUME));
     r = kt_recv(e, 5000, &badge, w);
     CHECK(r >= 0);
