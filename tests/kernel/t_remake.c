@@ -492,3 +492,41 @@ KTEST(remake_endpoint_destroyed_meanwhile, "a call taken back whose endpoint is 
     CHECK_EQ(AERIE_INFO_LABEL((uint64_t)r), AERIE_FAULT_EXIT);
     CHECK_EQ(w[0], 0);
 }
+
+KTEST(remake_reply_recv_reports_held_and_lost, "REPLY_RECV (its reply's result in RSI) to a caller Task SUSPEND holds: delivered (0), the caller stays stopped until RESUME and has the answer; to a caller whose wait a Thread SUSPEND ended: AE_EINVAL (nobody waits), the receive goes on")
+{
+    uint64_t q = kt_new(env, AERIE_OBJ_QUOTA, 4 << 20, 8, 128);
+    uint64_t fep = kt_new(env, AERIE_OBJ_ENDPOINT, 0, 0, 0);
+    uint64_t sep = kt_new(env, AERIE_OBJ_ENDPOINT, 0, 0, 0);
+    struct ae_child child;
+    CHECK_OK(spawn(q, "callq", sep, kt_mint(fep, AERIE_R_WRITE, 1), &child));
+    uint64_t badge, w[4];
+    CHECK(kt_recv(sep, 10000, &badge, w) >= 0);          /* call 0: ours */
+    CHECK_OK(ae_invoke0(child.task, AERIE_TASK_SUSPEND));
+    int64_t replied = 1;
+    ae_utcb()->mr[0] = 601;
+    /* Reply, then wait (briefly) for the next: nobody sends meanwhile. */
+    CHECK_EQ(ae_reply_recv_ex(sep, AERIE_INFO(0, 1, 0), 1000000, &badge, &replied), AE_ETIMEOUT);
+    CHECK_EQ(replied, 0);
+    CHECK_EQ(thread_state(child.thread), AERIE_TS_SUSPENDED);
+    CHECK_EQ(peek(child.task, &cq_done), 0);
+    CHECK_OK(ae_invoke0(child.task, AERIE_TASK_RESUME));
+    CHECK(wait_done(child.task, 1));
+    CHECK_EQ(peek(child.task, &cq_reply[0]), 601);
+    /* Call 1: its wait ended by a Thread SUSPEND before the answer. */
+    CHECK(kt_recv(sep, 10000, &badge, w) >= 0);
+    CHECK_EQ(w[1], 1);
+    CHECK_OK(ae_invoke0(child.thread, AERIE_THREAD_SUSPEND));
+    replied = 1;
+    ae_utcb()->mr[0] = 602;
+    CHECK_EQ(ae_reply_recv_ex(sep, AERIE_INFO(0, 1, 0), 1000000, &badge, &replied), AE_ETIMEOUT);
+    CHECK_EQ(replied, AE_EINVAL);
+    CHECK_OK(ae_invoke0(child.thread, AERIE_THREAD_RESUME));
+    CHECK(wait_done(child.task, 2));
+    CHECK_EQ(peek(child.task, &cq_result[1]), (uint64_t)(int64_t)AE_ECANCELED);
+    CHECK_OK(poke(child.task, &cq_go, 1));
+    int64_t r = kt_recv(fep, 10000, &badge, w);
+    CHECK(r >= 0);
+    CHECK_EQ(AERIE_INFO_LABEL((uint64_t)r), AERIE_FAULT_EXIT);
+    CHECK_EQ(w[0], 0);
+}
