@@ -81,6 +81,30 @@ extern const char *kt_spawn_extra;
 /* This program's own ELF file, mapped. */
 const void *kt_self_image(uint64_t *len);
 
+/* Another task's word at p, through Task READ (~0 if unread, ~1 if the
+ * read failed), and a word written there through Task WRITE: how the
+ * tests watch and steer the children they stop, clone and resume. */
+static inline uint64_t kt_peek(uint64_t task, const volatile void *p)
+{
+    uint64_t v = ~0ull;
+    if (ae_invoke(task, AERIE_TASK_READ, 2, (uint64_t[]){ (uint64_t)p, 8 }, &v, 1))
+        return ~1ull;
+    return v;
+}
+
+static inline int64_t kt_poke(uint64_t task, const volatile void *p, uint64_t v)
+{
+    return ae_invoke(task, AERIE_TASK_WRITE, 3, (uint64_t[]){ (uint64_t)p, 8, v }, 0, 0);
+}
+
+/* A thread's state word (Thread INFO word 0), ~0 if it cannot be read. */
+static inline uint64_t kt_thread_state(uint64_t th)
+{
+    uint64_t info[1] = { ~0ull };
+    ae_invoke(th, AERIE_THREAD_INFO, 0, 0, info, 1);
+    return info[0];
+}
+
 /* Entry of a spawned copy of this program (child.c). */
 int kt_child_main(int argc, char **argv);
 /* The roles of t_clonemt.c (child_mt.c). */

@@ -20,26 +20,6 @@ static const struct ae_grant self_grants[] = {
     { AE_GRANT_SELF_QUOTA, 0, AERIE_R_ALL, 0 },
 };
 
-static uint64_t peek(uint64_t task, volatile uint64_t *p)
-{
-    uint64_t v = ~0ull;
-    if (ae_invoke(task, AERIE_TASK_READ, 2, (uint64_t[]){ (uint64_t)p, 8 }, &v, 1))
-        return ~1ull;
-    return v;
-}
-
-static int64_t poke(uint64_t task, volatile uint64_t *p, uint64_t v)
-{
-    return ae_invoke(task, AERIE_TASK_WRITE, 3, (uint64_t[]){ (uint64_t)p, 8, v }, 0, 0);
-}
-
-static uint64_t thread_state(uint64_t th)
-{
-    uint64_t info[1] = { ~0ull };
-    ae_invoke(th, AERIE_THREAD_INFO, 0, 0, info, 1);
-    return info[0];
-}
-
 static uint64_t task_threads(uint64_t task)
 {
     uint64_t info[4] = { ~0ull };
@@ -55,7 +35,7 @@ static bool start_mt(uint64_t q, uint64_t ep, uint64_t fe, struct ae_child *chil
     if (kt_spawn_role(q, "mt", self_grants, 3, fe, -1, child, 0))
         return false;
     for (int i = 0; i < 5000; i++) {
-        if (peek(child->task, &mt_ready) == 4) {
+        if (kt_peek(child->task, &mt_ready) == 4) {
             ae_sleep_ns(20000000);
             return true;
         }
@@ -63,7 +43,7 @@ static bool start_mt(uint64_t q, uint64_t ep, uint64_t fe, struct ae_child *chil
     }
     uint64_t badge, w[4] = { 0 };
     int64_t r = kt_recv(ep, 0, &badge, w);
-    ae_kprintf("clonemt: mt not ready (%lu): message %ld, word 0 %lu\n", (unsigned long)peek(child->task, &mt_ready),
+    ae_kprintf("clonemt: mt not ready (%lu): message %ld, word 0 %lu\n", (unsigned long)kt_peek(child->task, &mt_ready),
                (long)r, (unsigned long)w[0]);
     return false;
 }
@@ -76,16 +56,16 @@ KTEST(clonemt_suspend_resume_stops_every_thread, "Task SUSPEND stops every threa
     CHECK(start_mt(q, ep, kt_mint(ep, AERIE_R_WRITE, 1), &child));
     CHECK_OK(ae_invoke0(child.task, AERIE_TASK_SUSPEND));
     CHECK_EQ(ae_invoke0(child.task, AERIE_TASK_SUSPEND), AE_EBUSY);
-    CHECK_EQ(thread_state(child.thread), AERIE_TS_SUSPENDED);
-    uint64_t spins = peek(child.task, &mt_spins);
+    CHECK_EQ(kt_thread_state(child.thread), AERIE_TS_SUSPENDED);
+    uint64_t spins = kt_peek(child.task, &mt_spins);
     ae_sleep_ns(30000000);
-    CHECK_EQ(peek(child.task, &mt_spins), spins);          /* nothing of it ran */
+    CHECK_EQ(kt_peek(child.task, &mt_spins), spins);          /* nothing of it ran */
     CHECK_OK(ae_invoke0(child.task, AERIE_TASK_RESUME));
     CHECK_EQ(ae_invoke0(child.task, AERIE_TASK_RESUME), AE_EBUSY);
-    for (int i = 0; i < 2000 && peek(child.task, &mt_spins) == spins; i++)
+    for (int i = 0; i < 2000 && kt_peek(child.task, &mt_spins) == spins; i++)
         ae_sleep_ns(1000000);
-    CHECK(peek(child.task, &mt_spins) != spins);           /* it runs again */
-    CHECK_OK(poke(child.task, &mt_go, 1));
+    CHECK(kt_peek(child.task, &mt_spins) != spins);           /* it runs again */
+    CHECK_OK(kt_poke(child.task, &mt_go, 1));
     uint64_t badge, w[4];
     int64_t r = kt_recv(ep, 10000, &badge, w);
     CHECK(r >= 0);
@@ -114,11 +94,11 @@ KTEST_CPUS(clonemt_clones_every_thread, 1, "two clones of a suspended task of fo
         uint64_t info[6] = { 0 };
         CHECK_OK(ae_quota_info(cq, info));
         CHECK_EQ(info[3], 4);                /* each charged to the clone's quota */
-        CHECK_EQ(thread_state(thread[i]), AERIE_TS_INACTIVE);
+        CHECK_EQ(kt_thread_state(thread[i]), AERIE_TS_INACTIVE);
     }
     for (unsigned i = 0; i < 3; i++) {
-        CHECK_OK(poke(task[i], &mt_who, i));
-        CHECK_OK(poke(task[i], &mt_go, 1));
+        CHECK_OK(kt_poke(task[i], &mt_who, i));
+        CHECK_OK(kt_poke(task[i], &mt_go, 1));
     }
     for (unsigned i = 0; i < 3; i++)
         CHECK_OK(ae_invoke0(task[i], AERIE_TASK_RESUME));   /* a clone is born suspended */
@@ -143,18 +123,18 @@ KTEST_CPUS(clonemt_suspend_while_threads_start_threads, 2, "a task whose threads
     uint64_t ep = kt_new(env, AERIE_OBJ_ENDPOINT, 0, 0, 0);
     struct ae_child child;
     CHECK_OK(kt_spawn_role(q, "mtspawn", self_grants, 3, kt_mint(ep, AERIE_R_WRITE, 1), -1, &child, 0));
-    for (int i = 0; i < 5000 && peek(child.task, &mtspawn_count) < 1000; i++)
+    for (int i = 0; i < 5000 && kt_peek(child.task, &mtspawn_count) < 1000; i++)
         ae_sleep_ns(1000000);
-    CHECK(peek(child.task, &mtspawn_count) >= 1000);
+    CHECK(kt_peek(child.task, &mtspawn_count) >= 1000);
     for (int round = 0; round < 20; round++) {
         CHECK_OK(ae_invoke0(child.task, AERIE_TASK_SUSPEND));
-        uint64_t n = peek(child.task, &mtspawn_count);
+        uint64_t n = kt_peek(child.task, &mtspawn_count);
         ae_sleep_ns(3000000);
-        CHECK_EQ(peek(child.task, &mtspawn_count), n);
+        CHECK_EQ(kt_peek(child.task, &mtspawn_count), n);
         CHECK_OK(ae_invoke0(child.task, AERIE_TASK_RESUME));
-        for (int i = 0; i < 2000 && peek(child.task, &mtspawn_count) == n; i++)
+        for (int i = 0; i < 2000 && kt_peek(child.task, &mtspawn_count) == n; i++)
             ae_sleep_ns(500000);
-        CHECK(peek(child.task, &mtspawn_count) != n);
+        CHECK(kt_peek(child.task, &mtspawn_count) != n);
     }
     uint64_t badge, w[4];
     CHECK_EQ(kt_recv(ep, 0, &badge, w), AE_ETIMEOUT);      /* it never ended or faulted */
@@ -223,7 +203,7 @@ KTEST(clonemt_refusals, "no rights, a task not suspended, oneself, forged slots,
     CHECK_OK(ae_invoke0(t2, AERIE_TASK_RESUME));
     CHECK_OK(ae_invoke0(src, AERIE_TASK_RESUME));
     CHECK_OK(ae_invoke0(t, AERIE_TASK_RESUME));          /* none of them had run: none starts */
-    CHECK_EQ(thread_state(th), AERIE_TS_INACTIVE);
+    CHECK_EQ(kt_thread_state(th), AERIE_TS_INACTIVE);
 }
 
 /* attack6: a thread of a task its SUSPEND holds, restarted from outside
@@ -239,21 +219,21 @@ KTEST(clonemt_thread_resumed_under_suspend, "Thread RESUME of a thread its task'
     struct ae_child child;
     CHECK(start_mt(q, ep, kt_mint(ep, AERIE_R_WRITE, 1), &child));
     CHECK_OK(ae_invoke0(child.task, AERIE_TASK_SUSPEND));
-    uint64_t spins = peek(child.task, &mt_spins);
+    uint64_t spins = kt_peek(child.task, &mt_spins);
     CHECK_EQ(ae_invoke0(child.thread, AERIE_THREAD_RESUME), AE_EBUSY);
     CHECK_EQ(ae_invokev(child.thread, AERIE_THREAD_RESUME, AERIE_RESUME_BOOST), AE_EBUSY);
     ae_sleep_ns(20000000);
-    CHECK_EQ(peek(child.task, &mt_spins), spins);          /* it did not run */
-    CHECK_EQ(thread_state(child.thread), AERIE_TS_SUSPENDED);
+    CHECK_EQ(kt_peek(child.task, &mt_spins), spins);          /* it did not run */
+    CHECK_EQ(kt_thread_state(child.thread), AERIE_TS_SUSPENDED);
     uint64_t cq = kt_new(env, AERIE_OBJ_QUOTA, 4 << 20, 8, 128), t = ae_slot_alloc(), th = ae_slot_alloc();
     CHECK_OK(ae_invokev(child.task, AERIE_TASK_CLONE, cq, q, t, th, AERIE_CLONE_ALL_THREADS));
     CHECK_OK(ae_cap_delete(t));                            /* the clone is not started: gone with its caps */
     CHECK_OK(ae_cap_delete(th));
     CHECK_OK(ae_invoke0(child.task, AERIE_TASK_RESUME));
-    for (int i = 0; i < 2000 && peek(child.task, &mt_spins) == spins; i++)
+    for (int i = 0; i < 2000 && kt_peek(child.task, &mt_spins) == spins; i++)
         ae_sleep_ns(1000000);
-    CHECK(peek(child.task, &mt_spins) != spins);           /* the main thread runs again */
-    CHECK_OK(poke(child.task, &mt_go, 1));
+    CHECK(kt_peek(child.task, &mt_spins) != spins);           /* the main thread runs again */
+    CHECK_OK(kt_poke(child.task, &mt_go, 1));
     uint64_t badge, w[4];
     int64_t r = kt_recv(ep, 10000, &badge, w);
     CHECK(r >= 0);

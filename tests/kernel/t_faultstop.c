@@ -21,21 +21,6 @@ static const struct ae_grant self_grants[] = {
     { AE_GRANT_SELF_QUOTA, 0, AERIE_R_ALL, 0 },
 };
 
-static uint64_t thread_state(uint64_t th)
-{
-    uint64_t info[1] = { ~0ull };
-    ae_invoke(th, AERIE_THREAD_INFO, 0, 0, info, 1);
-    return info[0];
-}
-
-static uint64_t peek(uint64_t task, volatile uint64_t *p)
-{
-    uint64_t v = ~0ull;
-    if (ae_invoke(task, AERIE_TASK_READ, 2, (uint64_t[]){ (uint64_t)p, 8 }, &v, 1))
-        return ~1ull;
-    return v;
-}
-
 /* Receives one message (20 s at most); its label, or the error. */
 static int64_t take(uint64_t ep, uint64_t *badge, uint64_t w[4])
 {
@@ -85,9 +70,9 @@ KTEST(clonemt_fault_call_survives_suspend, "a thread in a fault call (foreign sy
     CHECK_EQ(w[0], KT_FOREIGN_NR);
     CHECK_EQ(w[1], 7);
     CHECK_OK(ae_invoke0(child.task, AERIE_TASK_SUSPEND));
-    CHECK_EQ(thread_state(child.thread), AERIE_TS_SUSPENDED);
+    CHECK_EQ(kt_thread_state(child.thread), AERIE_TS_SUSPENDED);
     CHECK_EQ(answer(AERIE_FAULT_SYSCALL, w), AE_EINVAL);        /* the caller is gone... */
-    CHECK_EQ(thread_state(child.thread), AERIE_TS_SUSPENDED);  /* ...and nothing runs */
+    CHECK_EQ(kt_thread_state(child.thread), AERIE_TS_SUSPENDED);  /* ...and nothing runs */
     CHECK_OK(clone_of(env, child.task, q, cep, 2, &ct[0]));
     CHECK_OK(ae_invoke0(child.task, AERIE_TASK_RESUME));
     CHECK_OK(ae_invoke0(ct[0], AERIE_TASK_RESUME));
@@ -106,9 +91,9 @@ KTEST(clonemt_fault_call_survives_suspend, "a thread in a fault call (foreign sy
     CHECK_OK(ae_invoke0(ct[1], AERIE_TASK_RESUME));
 
     /* C: its call queued, nobody receiving. */
-    for (int i = 0; i < 5000 && (peek(child.task, &mtf_stage) != 2 || thread_state(child.thread) != AERIE_TS_BLOCKED); i++)
+    for (int i = 0; i < 5000 && (kt_peek(child.task, &mtf_stage) != 2 || kt_thread_state(child.thread) != AERIE_TS_BLOCKED); i++)
         ae_sleep_ns(1000000);
-    CHECK_EQ(thread_state(child.thread), AERIE_TS_BLOCKED);
+    CHECK_EQ(kt_thread_state(child.thread), AERIE_TS_BLOCKED);
     CHECK_OK(ae_invoke0(child.task, AERIE_TASK_SUSPEND));
     CHECK_EQ(kt_recv(ep, 0, &badge, w), AE_ETIMEOUT);           /* taken off the queue */
     CHECK_OK(ae_invoke0(child.task, AERIE_TASK_RESUME));

@@ -27,26 +27,6 @@ static const struct ae_grant self_grants[] = {
     { "svc", 0, AERIE_R_WRITE, 1 },
 };
 
-static uint64_t peek(uint64_t task, const volatile void *p)
-{
-    uint64_t v = ~0ull;
-    if (ae_invoke(task, AERIE_TASK_READ, 2, (uint64_t[]){ (uint64_t)p, 8 }, &v, 1))
-        return ~1ull;
-    return v;
-}
-
-static int64_t poke(uint64_t task, const volatile void *p, uint64_t v)
-{
-    return ae_invoke(task, AERIE_TASK_WRITE, 3, (uint64_t[]){ (uint64_t)p, 8, v }, 0, 0);
-}
-
-static uint64_t thread_state(uint64_t th)
-{
-    uint64_t info[1] = { ~0ull };
-    ae_invoke(th, AERIE_THREAD_INFO, 0, 0, info, 1);
-    return info[0];
-}
-
 /* Replies to the call just received with word 0 = v. */
 static int64_t answer(uint64_t v)
 {
@@ -57,9 +37,9 @@ static int64_t answer(uint64_t v)
 /* Waits (10 s at most) until task's cq_done is n. */
 static bool done_calls(uint64_t task, uint64_t n)
 {
-    for (int i = 0; i < 10000 && peek(task, &cq_done) != n; i++)
+    for (int i = 0; i < 10000 && kt_peek(task, &cq_done) != n; i++)
         ae_sleep_ns(1000000);
-    return peek(task, &cq_done) == n;
+    return kt_peek(task, &cq_done) == n;
 }
 
 /* Starts the callq child (quota q, handler fe badge 1, "svc" = sep badge 1). */
@@ -77,7 +57,7 @@ static int start_child(uint64_t q, uint64_t sep, uint64_t fe, struct ae_child *c
  * 3), and a capability to sep badged the same in the child's "svc" slot. */
 static int64_t make_clones(struct kt_env *env, uint64_t task, uint64_t q, uint64_t sep, uint64_t fep, uint64_t ct[2])
 {
-    uint64_t slot = peek(task, &cq_slot);
+    uint64_t slot = kt_peek(task, &cq_slot);
     for (unsigned i = 0; i < 2; i++) {
         uint64_t cq = kt_new(env, AERIE_OBJ_QUOTA, 4 << 20, 8, 128);
         ct[i] = ae_slot_alloc();
@@ -96,7 +76,7 @@ static bool all_end(uint64_t task, const uint64_t ct[2], uint64_t fep)
 {
     const uint64_t t[3] = { task, ct[0], ct[1] };
     for (unsigned i = 0; i < 3; i++)
-        if (poke(t[i], &cq_go, 1))
+        if (kt_poke(t[i], &cq_go, 1))
             return false;
     unsigned seen = 0;
     for (unsigned n = 0; n < 3; n++) {
@@ -117,18 +97,18 @@ KTEST(clonemt_queued_call_made_again, "a CALL still queued when Task SUSPEND sto
     struct ae_child child;
     CHECK_OK(start_child(q, sep, kt_mint(fep, AERIE_R_WRITE, 1), &child));
     /* Its first call waits on sep's queue: nobody receives yet. */
-    for (int i = 0; i < 5000 && thread_state(child.thread) != AERIE_TS_BLOCKED; i++)
+    for (int i = 0; i < 5000 && kt_thread_state(child.thread) != AERIE_TS_BLOCKED; i++)
         ae_sleep_ns(1000000);
-    CHECK_EQ(thread_state(child.thread), AERIE_TS_BLOCKED);
+    CHECK_EQ(kt_thread_state(child.thread), AERIE_TS_BLOCKED);
     CHECK_OK(ae_invoke0(child.task, AERIE_TASK_SUSPEND));
     uint64_t badge, w[4];
     CHECK_EQ(kt_recv(sep, 0, &badge, w), AE_ETIMEOUT);          /* taken off the queue */
     uint64_t ct[2];
     CHECK_OK(make_clones(env, child.task, q, sep, fep, ct));
     /* Each clone's words are its own UTCB's: the call made again reads them. */
-    struct aerie_utcb *u = (struct aerie_utcb *)peek(child.task, &cq_utcb);
+    struct aerie_utcb *u = (struct aerie_utcb *)kt_peek(child.task, &cq_utcb);
     for (unsigned i = 0; i < 2; i++)
-        CHECK_OK(poke(ct[i], &u->mr[1], 100 + i));
+        CHECK_OK(kt_poke(ct[i], &u->mr[1], 100 + i));
     CHECK_OK(ae_invoke0(child.task, AERIE_TASK_RESUME));
     for (unsigned i = 0; i < 2; i++)
         CHECK_OK(ae_invoke0(ct[i], AERIE_TASK_RESUME));
@@ -157,9 +137,9 @@ KTEST(clonemt_queued_call_made_again, "a CALL still queued when Task SUSPEND sto
     const uint64_t t[3] = { child.task, ct[0], ct[1] };
     for (unsigned i = 0; i < 3; i++) {
         CHECK(done_calls(t[i], 2));
-        CHECK_EQ(AERIE_INFO_LABEL((uint64_t)peek(t[i], &cq_result[0])), 0);
-        CHECK_EQ(peek(t[i], &cq_reply[0]), 1001 + i);
-        CHECK_EQ(peek(t[i], &cq_reply[1]), 2001 + i);
+        CHECK_EQ(AERIE_INFO_LABEL((uint64_t)kt_peek(t[i], &cq_result[0])), 0);
+        CHECK_EQ(kt_peek(t[i], &cq_reply[0]), 1001 + i);
+        CHECK_EQ(kt_peek(t[i], &cq_reply[1]), 2001 + i);
     }
     CHECK(all_end(child.task, ct, fep));
 }
@@ -181,12 +161,12 @@ KTEST(clonemt_received_call_answered_to_original, "a CALL the service holds when
     CHECK_OK(make_clones(env, child.task, q, sep, fep, ct));
     CHECK_OK(answer(1001));                                      /* it reaches the original */
     ae_sleep_ns(20000000);
-    CHECK_EQ(peek(child.task, &cq_done), 0);                     /* which stays stopped */
-    CHECK_EQ(thread_state(child.thread), AERIE_TS_SUSPENDED);
+    CHECK_EQ(kt_peek(child.task, &cq_done), 0);                     /* which stays stopped */
+    CHECK_EQ(kt_thread_state(child.thread), AERIE_TS_SUSPENDED);
     CHECK_OK(ae_invoke0(child.task, AERIE_TASK_RESUME));
     CHECK(done_calls(child.task, 1));
-    CHECK_EQ(AERIE_INFO_LABEL((uint64_t)peek(child.task, &cq_result[0])), 0);
-    CHECK_EQ(peek(child.task, &cq_reply[0]), 1001);
+    CHECK_EQ(AERIE_INFO_LABEL((uint64_t)kt_peek(child.task, &cq_result[0])), 0);
+    CHECK_EQ(kt_peek(child.task, &cq_reply[0]), 1001);
     /* Second call of the original: held again, the reply after RESUME. */
     r = kt_recv(sep, 10000, &badge, w);
     CHECK(r >= 0);
@@ -195,10 +175,10 @@ KTEST(clonemt_received_call_answered_to_original, "a CALL the service holds when
     CHECK_OK(ae_invoke0(child.task, AERIE_TASK_SUSPEND));
     CHECK_OK(ae_invoke0(child.task, AERIE_TASK_RESUME));
     ae_sleep_ns(20000000);
-    CHECK_EQ(peek(child.task, &cq_done), 1);                     /* still waiting: no ECANCELED */
+    CHECK_EQ(kt_peek(child.task, &cq_done), 1);                     /* still waiting: no ECANCELED */
     CHECK_OK(answer(2001));
     CHECK(done_calls(child.task, 2));
-    CHECK_EQ(peek(child.task, &cq_reply[1]), 2001);
+    CHECK_EQ(kt_peek(child.task, &cq_reply[1]), 2001);
     /* The clones: their copy of the first call ended with ECANCELED, and
      * their second call comes from their own capability. */
     for (unsigned i = 0; i < 2; i++)
@@ -216,8 +196,8 @@ KTEST(clonemt_received_call_answered_to_original, "a CALL the service holds when
     CHECK_EQ(kt_recv(sep, 50, &badge, w), AE_ETIMEOUT);
     for (unsigned i = 0; i < 2; i++) {
         CHECK(done_calls(ct[i], 2));
-        CHECK_EQ(peek(ct[i], &cq_result[0]), (uint64_t)(int64_t)AE_ECANCELED);
-        CHECK_EQ(peek(ct[i], &cq_reply[1]), 2002 + i);
+        CHECK_EQ(kt_peek(ct[i], &cq_result[0]), (uint64_t)(int64_t)AE_ECANCELED);
+        CHECK_EQ(kt_peek(ct[i], &cq_reply[1]), 2002 + i);
     }
     CHECK(all_end(child.task, ct, fep));
 }
@@ -229,7 +209,7 @@ KTEST(clonemt_remade_call_needs_own_cap, "a call taken back is made again throug
     uint64_t sep = kt_new(env, AERIE_OBJ_ENDPOINT, 0, 0, 0);
     struct ae_child child;
     CHECK_OK(start_child(q, sep, kt_mint(fep, AERIE_R_WRITE, 1), &child));
-    for (int i = 0; i < 5000 && thread_state(child.thread) != AERIE_TS_BLOCKED; i++)
+    for (int i = 0; i < 5000 && kt_thread_state(child.thread) != AERIE_TS_BLOCKED; i++)
         ae_sleep_ns(1000000);
     CHECK_OK(ae_invoke0(child.task, AERIE_TASK_SUSPEND));
     /* A clone with only its own capabilities: the "svc" slot stays empty. */
@@ -238,8 +218,8 @@ KTEST(clonemt_remade_call_needs_own_cap, "a call taken back is made again throug
                         AERIE_CLONE_OWN_CAPS | AERIE_CLONE_ALL_THREADS, kt_mint(fep, AERIE_R_WRITE, 2)));
     CHECK_OK(ae_invoke0(ct, AERIE_TASK_RESUME));
     CHECK(done_calls(ct, 2));
-    CHECK_EQ(peek(ct, &cq_result[0]), (uint64_t)(int64_t)AE_ECAP);
-    CHECK_EQ(peek(ct, &cq_result[1]), (uint64_t)(int64_t)AE_ECAP);
+    CHECK_EQ(kt_peek(ct, &cq_result[0]), (uint64_t)(int64_t)AE_ECAP);
+    CHECK_EQ(kt_peek(ct, &cq_result[1]), (uint64_t)(int64_t)AE_ECAP);
     uint64_t badge, w[4];
     CHECK_EQ(kt_recv(sep, 0, &badge, w), AE_ETIMEOUT);          /* nothing of the clone's */
     CHECK_OK(ae_invoke0(child.task, AERIE_TASK_RESUME));
@@ -252,8 +232,8 @@ KTEST(clonemt_remade_call_needs_own_cap, "a call taken back is made again throug
     }
     CHECK(done_calls(child.task, 2));
     CHECK_EQ(kt_recv(sep, 50, &badge, w), AE_ETIMEOUT);
-    CHECK_OK(poke(ct, &cq_go, 1));
-    CHECK_OK(poke(child.task, &cq_go, 1));
+    CHECK_OK(kt_poke(ct, &cq_go, 1));
+    CHECK_OK(kt_poke(child.task, &cq_go, 1));
     unsigned seen = 0;
     for (unsigned n = 0; n < 2; n++) {
         int64_t r = kt_recv(fep, 10000, &badge, w);

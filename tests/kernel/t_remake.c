@@ -21,26 +21,6 @@
 #include "kt.h"
 #include <aerie/fault.h>
 
-static uint64_t peek(uint64_t task, const volatile void *p)
-{
-    uint64_t v = ~0ull;
-    if (ae_invoke(task, AERIE_TASK_READ, 2, (uint64_t[]){ (uint64_t)p, 8 }, &v, 1))
-        return ~1ull;
-    return v;
-}
-
-static int64_t poke(uint64_t task, const volatile void *p, uint64_t v)
-{
-    return ae_invoke(task, AERIE_TASK_WRITE, 3, (uint64_t[]){ (uint64_t)p, 8, v }, 0, 0);
-}
-
-static uint64_t thread_state(uint64_t th)
-{
-    uint64_t info[1] = { ~0ull };
-    ae_invoke(th, AERIE_THREAD_INFO, 0, 0, info, 1);
-    return info[0];
-}
-
 static int spawn(uint64_t q, const char *role, uint64_t sep, uint64_t fe, struct ae_child *child)
 {
     const struct ae_grant g[] = {
@@ -54,16 +34,16 @@ static int spawn(uint64_t q, const char *role, uint64_t sep, uint64_t fe, struct
 
 static bool wait_blocked(uint64_t th)
 {
-    for (int i = 0; i < 5000 && thread_state(th) != AERIE_TS_BLOCKED; i++)
+    for (int i = 0; i < 5000 && kt_thread_state(th) != AERIE_TS_BLOCKED; i++)
         ae_sleep_ns(1000000);
-    return thread_state(th) == AERIE_TS_BLOCKED;
+    return kt_thread_state(th) == AERIE_TS_BLOCKED;
 }
 
 static bool wait_done(uint64_t task, uint64_t n)
 {
-    for (int i = 0; i < 10000 && peek(task, &cq_done) != n; i++)
+    for (int i = 0; i < 10000 && kt_peek(task, &cq_done) != n; i++)
         ae_sleep_ns(1000000);
-    return peek(task, &cq_done) == n;
+    return kt_peek(task, &cq_done) == n;
 }
 
 KTEST(remake_follows_the_slot, "a call taken back is made again through what the caller's own slot holds at RESUME: re-aimed (another endpoint, another badge) it goes there once, emptied it is ECAP; the first endpoint never hears it")
@@ -76,7 +56,7 @@ KTEST(remake_follows_the_slot, "a call taken back is made again through what the
     CHECK_OK(spawn(q, "callq", sep, kt_mint(fep, AERIE_R_WRITE, 1), &child));
     CHECK(wait_blocked(child.thread));                  /* call 0 queued on sep */
     CHECK_OK(ae_invoke0(child.task, AERIE_TASK_SUSPEND));
-    uint64_t slot = peek(child.task, &cq_slot);
+    uint64_t slot = kt_peek(child.task, &cq_slot);
     CHECK_OK(ae_invokev(child.task, AERIE_TASK_CAP_DELETE, slot));
     CHECK_OK(ae_task_cap_copy(child.task, sep2, slot, AERIE_R_WRITE, 7));
     CHECK_OK(ae_invoke0(child.task, AERIE_TASK_RESUME));
@@ -90,17 +70,17 @@ KTEST(remake_follows_the_slot, "a call taken back is made again through what the
     CHECK_OK(ae_reply(AERIE_INFO(0, 1, 0)));            /* (a receive first would drop it) */
     CHECK_EQ(kt_recv(sep, 0, &badge, w), AE_ETIMEOUT);  /* the old one: nothing */
     CHECK(wait_done(child.task, 1));
-    CHECK_EQ(peek(child.task, &cq_reply[0]), 77);
+    CHECK_EQ(kt_peek(child.task, &cq_reply[0]), 77);
     /* Call 1 queued on sep2; its slot emptied while it is taken back. */
     CHECK(wait_blocked(child.thread));
     CHECK_OK(ae_invoke0(child.task, AERIE_TASK_SUSPEND));
     CHECK_OK(ae_invokev(child.task, AERIE_TASK_CAP_DELETE, slot));
     CHECK_OK(ae_invoke0(child.task, AERIE_TASK_RESUME));
     CHECK(wait_done(child.task, 2));
-    CHECK_EQ(peek(child.task, &cq_result[1]), (uint64_t)(int64_t)AE_ECAP);
+    CHECK_EQ(kt_peek(child.task, &cq_result[1]), (uint64_t)(int64_t)AE_ECAP);
     CHECK_EQ(kt_recv(sep2, 0, &badge, w), AE_ETIMEOUT);
     CHECK_EQ(kt_recv(sep, 0, &badge, w), AE_ETIMEOUT);
-    CHECK_OK(poke(child.task, &cq_go, 1));
+    CHECK_OK(kt_poke(child.task, &cq_go, 1));
     r = kt_recv(fep, 10000, &badge, w);
     CHECK(r >= 0);
     CHECK_EQ(AERIE_INFO_LABEL((uint64_t)r), AERIE_FAULT_EXIT);
@@ -178,7 +158,7 @@ static void storm_sibling(void *arg)
         ae_invoke(sib_th, AERIE_THREAD_GET_REGS, 0, 0, regs, AERIE_REG_COUNT);
         ae_sleep_ns(rnd % 300000);
         for (unsigned i = 0; i < 100000 && ae_invoke0(sib_th, AERIE_THREAD_RESUME) &&
-                             thread_state(sib_th) == AERIE_TS_SUSPENDED; i++)
+                             kt_thread_state(sib_th) == AERIE_TS_SUSPENDED; i++)
             ae_sleep_ns(100000);
         sib_rounds++;
     }
@@ -197,21 +177,21 @@ static void storm_sibling(void *arg)
  * exit on fep with badge 100 + b. */
 static int64_t run_clone(uint64_t ct, uint64_t b, uint64_t fep)
 {
-    uint64_t slot = peek(ct, &cq_slot), badge, w[4];
+    uint64_t slot = kt_peek(ct, &cq_slot), badge, w[4];
     /* The original is stopped: once the server waits in its receive
      * again, it has counted every call the kernel gave it. */
-    for (int i = 0; i < 5000 && !(srv_in_recv && thread_state(srv_th) == AERIE_TS_BLOCKED); i++)
+    for (int i = 0; i < 5000 && !(srv_in_recv && kt_thread_state(srv_th) == AERIE_TS_BLOCKED); i++)
         ae_sleep_ns(100000);
-    if (!srv_in_recv || thread_state(srv_th) != AERIE_TS_BLOCKED)
+    if (!srv_in_recv || kt_thread_state(srv_th) != AERIE_TS_BLOCKED)
         return AE_ETIMEOUT;
     for (unsigned k = 0; k < CM_THREADS; k++)
         srv_next[b][k] = srv_next[1][k];
     int64_t r;
-    if ((r = ae_task_cap_copy(ct, srv_ep, slot, AERIE_R_WRITE, b)) < 0 || (r = poke(ct, &cm_tolerant, 1)) ||
+    if ((r = ae_task_cap_copy(ct, srv_ep, slot, AERIE_R_WRITE, b)) < 0 || (r = kt_poke(ct, &cm_tolerant, 1)) ||
         (r = ae_invoke0(ct, AERIE_TASK_RESUME)))
         return r;
     ae_sleep_ns(3000000);
-    if ((r = poke(ct, &cq_go, 1)))
+    if ((r = kt_poke(ct, &cq_go, 1)))
         return r;
     r = kt_recv(fep, 20000, &badge, w);
     if (r < 0)
@@ -239,7 +219,7 @@ static void storm(struct kt_env *env, bool sibling, bool start)
     struct ae_child child;
     CHECK_OK(spawn(q, "callmt", srv_ep, kt_mint(fep, AERIE_R_WRITE, 1), &child));
     if (sibling) {
-        CHECK_OK(poke(child.task, &cm_tolerant, 1));
+        CHECK_OK(kt_poke(child.task, &cm_tolerant, 1));
         sib_th = child.thread;
         sib_stop = sib_done = 0;
         sib_rounds = 0;
@@ -278,17 +258,17 @@ static void storm(struct kt_env *env, bool sibling, bool start)
             ae_sleep_ns(rnd % 1000000);
         CHECK_OK(ae_invoke0(child.task, AERIE_TASK_RESUME));
         CHECK_EQ(srv_bad, 0);
-        CHECK_EQ((int64_t)peek(child.task, &cm_bad), 0);
+        CHECK_EQ((int64_t)kt_peek(child.task, &cm_bad), 0);
     }
     CHECK(clones >= (sibling ? 10 : start ? 30 : 75));
     if (sibling) {
         sib_stop = 1;
         CHECK(kt_wait(&sib_done, 1, 20000));
-        if (thread_state(child.thread) == AERIE_TS_SUSPENDED)
+        if (kt_thread_state(child.thread) == AERIE_TS_SUSPENDED)
             CHECK_OK(ae_invoke0(child.thread, AERIE_THREAD_RESUME));
         CHECK(sib_rounds > 0);
     }
-    CHECK_OK(poke(child.task, &cq_go, 1));
+    CHECK_OK(kt_poke(child.task, &cq_go, 1));
     uint64_t badge, w[4];
     int64_t r = kt_recv(fep, 20000, &badge, w);
     CHECK(r >= 0);
@@ -330,7 +310,7 @@ KTEST(remake_held_caller_destroyed, "a caller held by Task SUSPEND in its wait f
     uint64_t badge, w[4];
     CHECK(kt_recv(sep, 10000, &badge, w) >= 0);         /* call 0: ours now */
     CHECK_OK(ae_invoke0(child.task, AERIE_TASK_SUSPEND));
-    CHECK_EQ(thread_state(child.thread), AERIE_TS_BLOCKED);   /* held in its wait */
+    CHECK_EQ(kt_thread_state(child.thread), AERIE_TS_BLOCKED);   /* held in its wait */
     CHECK_OK(ae_invoke0(q, AERIE_QUOTA_DESTROY));     /* its task and thread with it */
     ae_utcb()->mr[0] = 1;
     CHECK_EQ(ae_reply(AERIE_INFO(0, 1, 0)), AE_EINVAL);
@@ -343,32 +323,32 @@ KTEST(remake_stopped_task_runs_nothing, "while its task is stopped (Task SUSPEND
     uint64_t sep = kt_new(env, AERIE_OBJ_ENDPOINT, 0, 0, 0);
     struct ae_child child;
     CHECK_OK(spawn(q, "mt", sep, kt_mint(fep, AERIE_R_WRITE, 1), &child));
-    for (int i = 0; i < 5000 && peek(child.task, &mt_ready) != 4; i++)
+    for (int i = 0; i < 5000 && kt_peek(child.task, &mt_ready) != 4; i++)
         ae_sleep_ns(1000000);
-    CHECK_EQ(peek(child.task, &mt_ready), 4);
+    CHECK_EQ(kt_peek(child.task, &mt_ready), 4);
     ae_sleep_ns(20000000);                              /* worker 3 in its receive */
     /* The main thread (it counts mt_spins) stopped by a "sibling" first. */
     CHECK_OK(ae_invoke0(child.thread, AERIE_THREAD_SUSPEND));
     CHECK_OK(ae_invoke0(child.task, AERIE_TASK_SUSPEND));
-    uint64_t spins = peek(child.task, &mt_spins);
+    uint64_t spins = kt_peek(child.task, &mt_spins);
     CHECK_EQ(ae_invoke0(child.thread, AERIE_THREAD_RESUME), AE_EBUSY);
     /* A thread made in the stopped task from outside: not started either. */
     uint64_t nt;
     CHECK_OK(kt_create(q, AERIE_OBJ_THREAD, &nt, child.task, 0, 0));
     CHECK_EQ(ae_invoke0(nt, AERIE_THREAD_RESUME), AE_EBUSY);
     ae_sleep_ns(20000000);
-    CHECK_EQ(peek(child.task, &mt_spins), spins);
-    CHECK_EQ(thread_state(child.thread), AERIE_TS_SUSPENDED);
-    CHECK_EQ(thread_state(nt), AERIE_TS_INACTIVE);
+    CHECK_EQ(kt_peek(child.task, &mt_spins), spins);
+    CHECK_EQ(kt_thread_state(child.thread), AERIE_TS_SUSPENDED);
+    CHECK_EQ(kt_thread_state(nt), AERIE_TS_INACTIVE);
     CHECK_OK(ae_invoke0(child.task, AERIE_TASK_RESUME));
-    CHECK_EQ(thread_state(child.thread), AERIE_TS_SUSPENDED);   /* not the task's to restart */
+    CHECK_EQ(kt_thread_state(child.thread), AERIE_TS_SUSPENDED);   /* not the task's to restart */
     CHECK_OK(ae_invoke0(child.thread, AERIE_THREAD_RESUME));
-    for (int i = 0; i < 5000 && peek(child.task, &mt_spins) == spins; i++)
+    for (int i = 0; i < 5000 && kt_peek(child.task, &mt_spins) == spins; i++)
         ae_sleep_ns(1000000);
-    CHECK(peek(child.task, &mt_spins) != spins);
+    CHECK(kt_peek(child.task, &mt_spins) != spins);
     CHECK_OK(ae_invoke0(nt, AERIE_THREAD_DESTROY));
-    CHECK_OK(poke(child.task, &mt_who, 0));
-    CHECK_OK(poke(child.task, &mt_go, 1));
+    CHECK_OK(kt_poke(child.task, &mt_who, 0));
+    CHECK_OK(kt_poke(child.task, &mt_go, 1));
     uint64_t badge, w[4];
     int64_t r = kt_recv(fep, 10000, &badge, w);
     CHECK(r >= 0);
@@ -383,12 +363,12 @@ KTEST(remake_resume_is_the_stoppers, "Task RESUME of a task another task's SUSPE
     uint64_t sep = kt_new(env, AERIE_OBJ_ENDPOINT, 0, 0, 0);
     struct ae_child child, other;
     CHECK_OK(spawn(q, "mt", sep, kt_mint(fep, AERIE_R_WRITE, 1), &child));
-    for (int i = 0; i < 5000 && peek(child.task, &mt_ready) != 4; i++)
+    for (int i = 0; i < 5000 && kt_peek(child.task, &mt_ready) != 4; i++)
         ae_sleep_ns(1000000);
-    CHECK_EQ(peek(child.task, &mt_ready), 4);
+    CHECK_EQ(kt_peek(child.task, &mt_ready), 4);
     ae_sleep_ns(20000000);                              /* worker 3 in its receive */
     CHECK_OK(ae_invoke0(child.task, AERIE_TASK_SUSPEND));
-    uint64_t spins = peek(child.task, &mt_spins);
+    uint64_t spins = kt_peek(child.task, &mt_spins);
     const struct ae_grant g[] = { { "victim", child.task, AERIE_R_ALL, 0 } };
     CHECK_OK(kt_spawn_role(q, "resumer", g, 1, kt_mint(fep, AERIE_R_WRITE, 2), -1, &other, 0));
     uint64_t badge, w[4];
@@ -398,13 +378,13 @@ KTEST(remake_resume_is_the_stoppers, "Task RESUME of a task another task's SUSPE
     CHECK_EQ(badge, 2);
     CHECK_EQ(w[0], (uint64_t)-(int64_t)AE_EPERM);
     ae_sleep_ns(20000000);
-    CHECK_EQ(peek(child.task, &mt_spins), spins);      /* nothing of it ran */
-    CHECK_EQ(thread_state(child.thread), AERIE_TS_SUSPENDED);
+    CHECK_EQ(kt_peek(child.task, &mt_spins), spins);      /* nothing of it ran */
+    CHECK_EQ(kt_thread_state(child.thread), AERIE_TS_SUSPENDED);
     CHECK_OK(ae_invoke0(child.task, AERIE_TASK_RESUME));
-    for (int i = 0; i < 5000 && peek(child.task, &mt_spins) == spins; i++)
+    for (int i = 0; i < 5000 && kt_peek(child.task, &mt_spins) == spins; i++)
         ae_sleep_ns(1000000);
-    CHECK(peek(child.task, &mt_spins) != spins);
-    CHECK_OK(poke(child.task, &mt_go, 1));
+    CHECK(kt_peek(child.task, &mt_spins) != spins);
+    CHECK_OK(kt_poke(child.task, &mt_go, 1));
     r = kt_recv(fep, 10000, &badge, w);
     CHECK(r >= 0);
     CHECK_EQ(AERIE_INFO_LABEL((uint64_t)r), AERIE_FAULT_EXIT);
@@ -424,7 +404,7 @@ KTEST(remake_saved_reply_reaches_the_held_original, "a call whose reply capabili
     CHECK_EQ(w[1], 0);
     CHECK_OK(ae_reply_save(rs));
     CHECK_OK(ae_invoke0(child.task, AERIE_TASK_SUSPEND));
-    CHECK_EQ(thread_state(child.thread), AERIE_TS_BLOCKED);   /* held in its wait */
+    CHECK_EQ(kt_thread_state(child.thread), AERIE_TS_BLOCKED);   /* held in its wait */
     uint64_t cq = kt_new(env, AERIE_OBJ_QUOTA, 4 << 20, 8, 128), ct = ae_slot_alloc();
     CHECK_OK(ae_invokev(child.task, AERIE_TASK_CLONE, cq, q, ct, ae_slot_alloc(),
                         AERIE_CLONE_OWN_CAPS | AERIE_CLONE_ALL_THREADS, kt_mint(fep, AERIE_R_WRITE, 2)));
@@ -432,17 +412,17 @@ KTEST(remake_saved_reply_reaches_the_held_original, "a call whose reply capabili
     CHECK_OK(ae_send(rs, AERIE_INFO(0, 1, 0), AERIE_TIMEOUT_POLL));
     CHECK_EQ(ae_cap_info(rs, &(uint64_t){ 0 }), AE_ECAP);        /* one shot */
     ae_sleep_ns(20000000);
-    CHECK_EQ(thread_state(child.thread), AERIE_TS_SUSPENDED);
-    CHECK_EQ(peek(child.task, &cq_done), 0);
+    CHECK_EQ(kt_thread_state(child.thread), AERIE_TS_SUSPENDED);
+    CHECK_EQ(kt_peek(child.task, &cq_done), 0);
     CHECK_OK(ae_invoke0(child.task, AERIE_TASK_RESUME));
     CHECK(wait_done(child.task, 1));
-    CHECK_EQ(peek(child.task, &cq_reply[0]), 501);
+    CHECK_EQ(kt_peek(child.task, &cq_reply[0]), 501);
     /* The clone's copy of call 0: ECANCELED; its call 1 through its own
      * slot (empty: OWN_CAPS, nothing re-issued): ECAP. */
     CHECK_OK(ae_invoke0(ct, AERIE_TASK_RESUME));
     CHECK(wait_done(ct, 2));
-    CHECK_EQ(peek(ct, &cq_result[0]), (uint64_t)(int64_t)AE_ECANCELED);
-    CHECK_EQ(peek(ct, &cq_result[1]), (uint64_t)(int64_t)AE_ECAP);
+    CHECK_EQ(kt_peek(ct, &cq_result[0]), (uint64_t)(int64_t)AE_ECANCELED);
+    CHECK_EQ(kt_peek(ct, &cq_result[1]), (uint64_t)(int64_t)AE_ECAP);
     /* Call 1 of the original: saved, then a Thread SUSPEND ends its wait. */
     CHECK(kt_recv(sep, 10000, &badge, w) >= 0);
     CHECK_EQ(w[1], 1);
@@ -453,10 +433,10 @@ KTEST(remake_saved_reply_reaches_the_held_original, "a call whose reply capabili
     CHECK_EQ(ae_cap_info(rs, &(uint64_t){ 0 }), AE_ECAP);
     CHECK_OK(ae_invoke0(child.thread, AERIE_THREAD_RESUME));
     CHECK(wait_done(child.task, 2));
-    CHECK_EQ(peek(child.task, &cq_result[1]), (uint64_t)(int64_t)AE_ECANCELED);
+    CHECK_EQ(kt_peek(child.task, &cq_result[1]), (uint64_t)(int64_t)AE_ECANCELED);
     CHECK_EQ(kt_recv(sep, 50, &badge, w), AE_ETIMEOUT);
-    CHECK_OK(poke(child.task, &cq_go, 1));
-    CHECK_OK(poke(ct, &cq_go, 1));
+    CHECK_OK(kt_poke(child.task, &cq_go, 1));
+    CHECK_OK(kt_poke(ct, &cq_go, 1));
     unsigned seen = 0;
     for (unsigned n = 0; n < 2; n++) {
         int64_t r = kt_recv(fep, 10000, &badge, w);
@@ -482,10 +462,10 @@ KTEST(remake_endpoint_destroyed_meanwhile, "a call taken back whose endpoint is 
     CHECK_OK(ae_invoke0(child.task, AERIE_TASK_RESUME));
     CHECK(wait_done(child.task, 2));
     for (unsigned n = 0; n < 2; n++) {
-        int64_t r = (int64_t)peek(child.task, &cq_result[n]);
+        int64_t r = (int64_t)kt_peek(child.task, &cq_result[n]);
         CHECK(r == AE_ECAP || r == AE_EDEAD);
     }
-    CHECK_OK(poke(child.task, &cq_go, 1));
+    CHECK_OK(kt_poke(child.task, &cq_go, 1));
     uint64_t badge, w[4];
     int64_t r = kt_recv(fep, 10000, &badge, w);
     CHECK(r >= 0);
@@ -508,11 +488,11 @@ KTEST(remake_reply_recv_reports_held_and_lost, "REPLY_RECV (its reply's result i
     /* Reply, then wait (briefly) for the next: nobody sends meanwhile. */
     CHECK_EQ(ae_reply_recv_ex(sep, AERIE_INFO(0, 1, 0), 1000000, &badge, &replied), AE_ETIMEOUT);
     CHECK_EQ(replied, 0);
-    CHECK_EQ(thread_state(child.thread), AERIE_TS_SUSPENDED);
-    CHECK_EQ(peek(child.task, &cq_done), 0);
+    CHECK_EQ(kt_thread_state(child.thread), AERIE_TS_SUSPENDED);
+    CHECK_EQ(kt_peek(child.task, &cq_done), 0);
     CHECK_OK(ae_invoke0(child.task, AERIE_TASK_RESUME));
     CHECK(wait_done(child.task, 1));
-    CHECK_EQ(peek(child.task, &cq_reply[0]), 601);
+    CHECK_EQ(kt_peek(child.task, &cq_reply[0]), 601);
     /* Call 1: its wait ended by a Thread SUSPEND before the answer. */
     CHECK(kt_recv(sep, 10000, &badge, w) >= 0);
     CHECK_EQ(w[1], 1);
@@ -523,8 +503,8 @@ KTEST(remake_reply_recv_reports_held_and_lost, "REPLY_RECV (its reply's result i
     CHECK_EQ(replied, AE_EINVAL);
     CHECK_OK(ae_invoke0(child.thread, AERIE_THREAD_RESUME));
     CHECK(wait_done(child.task, 2));
-    CHECK_EQ(peek(child.task, &cq_result[1]), (uint64_t)(int64_t)AE_ECANCELED);
-    CHECK_OK(poke(child.task, &cq_go, 1));
+    CHECK_EQ(kt_peek(child.task, &cq_result[1]), (uint64_t)(int64_t)AE_ECANCELED);
+    CHECK_OK(kt_poke(child.task, &cq_go, 1));
     int64_t r = kt_recv(fep, 10000, &badge, w);
     CHECK(r >= 0);
     CHECK_EQ(AERIE_INFO_LABEL((uint64_t)r), AERIE_FAULT_EXIT);

@@ -349,6 +349,20 @@ static int chunk_own(struct svc_acct *a, struct acct_chunk *c, unsigned i)
     return 0;
 }
 
+/* Page i of chunk c is in use from now on (taken by an allocation or
+ * adopted from a fork): its bit, the chunk's and the account's counts.
+ * Account lock held. */
+static void page_mark_used(struct svc_acct *a, struct acct_chunk *c, unsigned i)
+{
+    c->map[i / 64] |= 1ull << (i % 64);
+    if (c->used++ == 0)
+        a->empty--;
+    if (c->used == c->npages)
+        partial_remove(a, c);
+    a->pages_used++;
+    __atomic_fetch_add(&st->acct_pages, 1, __ATOMIC_RELAXED);
+}
+
 static int quota_page_alloc(struct svc_acct *a, void **out)
 {
     if (__atomic_load_n(&a->lost, __ATOMIC_ACQUIRE))
@@ -362,13 +376,7 @@ static int quota_page_alloc(struct svc_acct *a, void **out)
         i++;
     if ((r = chunk_own(a, c, i)))
         return r;                         /* the caller writes it at once */
-    c->map[i / 64] |= 1ull << (i % 64);
-    if (c->used++ == 0)
-        a->empty--;
-    if (c->used == c->npages)
-        partial_remove(a, c);
-    a->pages_used++;
-    __atomic_fetch_add(&st->acct_pages, 1, __ATOMIC_RELAXED);
+    page_mark_used(a, c, i);
     *out = (void *)(a->base + (uint64_t)c->slot * SLOT + i * PAGE);
     return 0;
 }
@@ -502,14 +510,7 @@ static void page_adopt(void *ctx, void *page)
     uint64_t off = (uint64_t)page - a->base;
     pthread_mutex_lock(&a->lock);
     struct acct_chunk *c = a->slots[off / SLOT];
-    unsigned i = (unsigned)(off % SLOT / PAGE);
-    c->map[i / 64] |= 1ull << (i % 64);
-    if (c->used++ == 0)
-        a->empty--;
-    if (c->used == c->npages)
-        partial_remove(a, c);
-    a->pages_used++;
-    __atomic_fetch_add(&st->acct_pages, 1, __ATOMIC_RELAXED);
+    page_mark_used(a, c, (unsigned)(off % SLOT / PAGE));
     pthread_mutex_unlock(&a->lock);
 }
 
