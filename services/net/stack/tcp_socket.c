@@ -56,22 +56,46 @@ static uint32_t buf_size(uint32_t want)
 
 /* ---- the area ------------------------------------------------------------------ */
 
+static void client_news(struct net_stack *s, struct net_client *c, unsigned *work);
+
+/* The end of a connection whose client goes. If the client had closed
+ * it and every byte it sent is acknowledged, it ends as after any close:
+ * the FIN goes out if it had not yet, and the connection waits in the
+ * TIME-WAIT table (which holds nothing of the client's and ACKs the
+ * peer's FIN), so the peer reads EOF and closes cleanly. Otherwise data
+ * is lost and the peer gets a RST. Either way the stack's own packet
+ * (owner 0), so a peer of ours hears it through the loopback queue even
+ * if this client's share of the queue is full. Frees t. */
+static void goodbye(struct net_stack *s, struct net_tcb *t)
+{
+    if (t->state < TCP_SYN_RCVD || t->state == TCP_DONE) {
+        tcb_free(s, t);
+        return;
+    }
+    if (t->closed && t->fin_queued && SEQ_GEQ(t->snd_una, t->fin_seq) && t->state != TCP_SYN_RCVD) {
+        if (!SEQ_GT(t->snd_max, t->fin_seq))
+            tcp_send_raw(s, t->lip, t->lport, t->rip, t->rport, t->fin_seq, t->rcv_nxt, TCP_FIN | TCP_ACK, 0,
+                         NULL, 0, 0);
+        t->snd_nxt = t->fin_seq + 1;
+        tw_enter(s, t);                          /* t->closed: tcb_finish frees it */
+        return;
+    }
+    tcp_send_raw(s, t->lip, t->lport, t->rip, t->rport, t->snd_nxt, t->rcv_nxt, TCP_RST | TCP_ACK, 0, NULL, 0, 0);
+    s->stats.tcp_rst_tx++;
+    tcb_free(s, t);
+}
+
 void tcp_client_gone(struct net_stack *s, uint16_t owner)
 {
     struct net_client *c = &s->clients[owner - 1];
+    unsigned work = 0;
+    if (c->tcp_area)
+        client_news(s, c, &work);               /* its last words first: a close it posted is a close */
     for (unsigned i = 0; i < NET_TCP_MAX && c->tcp_used; i++) {   /* orphans too: they have no block */
         struct net_tcb *t = &s->tcb[i];
         if (t->state == TCP_FREE || t->owner != owner)
             continue;
-        if (t->state >= TCP_SYN_RCVD && t->state != TCP_DONE) {
-            /* the stack's own packet (owner 0): a peer of ours hears of
-             * it through the loopback queue even if this client's share
-             * of it is full */
-            tcp_send_raw(s, t->lip, t->lport, t->rip, t->rport, t->snd_nxt, t->rcv_nxt, TCP_RST | TCP_ACK, 0,
-                         NULL, 0, 0);
-            s->stats.tcp_rst_tx++;
-        }
-        tcb_free(s, t);
+        goodbye(s, t);
     }
     c->tcp_area = NULL;
     c->tcp_nsocks = 0;
@@ -557,27 +581,31 @@ static void sock_news(struct net_stack *s, struct net_client *c, struct net_tcb 
     tcb_publish(s, t);
 }
 
-/* Every client's cnews bits: the sockets it says changed. */
+/* c's cnews bits: the sockets it says changed. */
+static void client_news(struct net_stack *s, struct net_client *c, unsigned *work)
+{
+    for (unsigned w = 0; w < NETTCP_MAX_SOCKS / 64; w++) {
+        if (!__atomic_load_n(&c->tcp_area->cnews[w], __ATOMIC_RELAXED))
+            continue;
+        uint64_t bits = __atomic_exchange_n(&c->tcp_area->cnews[w], 0, __ATOMIC_ACQ_REL);
+        while (bits) {
+            unsigned i = w * 64 + (unsigned)__builtin_ctzll(bits);
+            bits &= bits - 1;
+            struct net_tcb *t = sock_tcb(s, c, i);
+            if (t) {
+                sock_news(s, c, t);
+                (*work)++;
+            }
+        }
+    }
+}
+
 void tcp_poll_news(struct net_stack *s, unsigned *work)
 {
     for (unsigned k = 0; k < s->nactive; k++) {
         struct net_client *c = &s->clients[s->active[k]];
-        if (!c->tcp_area)
-            continue;
-        for (unsigned w = 0; w < NETTCP_MAX_SOCKS / 64; w++) {
-            if (!__atomic_load_n(&c->tcp_area->cnews[w], __ATOMIC_RELAXED))
-                continue;
-            uint64_t bits = __atomic_exchange_n(&c->tcp_area->cnews[w], 0, __ATOMIC_ACQ_REL);
-            while (bits) {
-                unsigned i = w * 64 + (unsigned)__builtin_ctzll(bits);
-                bits &= bits - 1;
-                struct net_tcb *t = sock_tcb(s, c, i);
-                if (t) {
-                    sock_news(s, c, t);
-                    (*work)++;
-                }
-            }
-        }
+        if (c->tcp_area)
+            client_news(s, c, work);
     }
 }
 

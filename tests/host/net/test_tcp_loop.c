@@ -440,6 +440,41 @@ static void client_removed_mid_connection(void)
     CHECK_EQ(s->lo_big_count + s->lo_small_count, 0);
 }
 
+/* A client that closed its connection and then goes (a program's last
+ * close, then its container ends): the peer reads the FIN and EOF, not
+ * a reset — also when the service sees the close only as the client goes. */
+static void a_closed_connection_ends_cleanly_when_its_client_goes(void)
+{
+    setup();
+    CHECK_EQ(fake_tcp_add(s, &A, out_only, 2, 8, 16, AREA), 0);
+    CHECK_EQ(fake_tcp_add(s, &B, listen_only, 1, 8, 16, AREA), 0);
+    uint32_t ls = listen_on(&B, 8081), as, as2;
+    uint32_t bs = pair(&A, &as, LO, 8081, &B, ls);
+    uint32_t bs2 = pair(&A, &as2, LO, 8081, &B, ls);
+    echo(&A, as, &B, bs);
+    echo(&A, as2, &B, bs2);
+    run(50);                                                     /* every ACK is in */
+    cclose(&A, as);
+    run(3);                                                      /* its FIN went out */
+    cclose(&A, as2);                                             /* this close the service sees only ... */
+    CHECK_EQ(net_client_remove(s, A.id), 0);                     /* ... as the client goes */
+    fake_tcp_free(&A);
+    run(4);
+    uint64_t resets = stats().tcp_rst_rx;
+    CHECK_EQ(blk(&B, bs)->state, NETTCP_OPEN);
+    CHECK(blk(&B, bs)->flags & NETTCP_F_RX_FIN);
+    CHECK_EQ(blk(&B, bs2)->state, NETTCP_OPEN);
+    CHECK(blk(&B, bs2)->flags & NETTCP_F_RX_FIN);
+    CHECK_EQ(blk(&B, bs)->error, 0);
+    cclose(&B, bs);
+    cclose(&B, bs2);
+    run(4);
+    CHECK_EQ(blk(&B, bs)->state, NETTCP_FREE);
+    CHECK_EQ(gauge(0), 1);                                       /* the listener; B's FINs were acknowledged */
+    CHECK_EQ(stats().tcp_rst_rx, resets);                        /* by A's ends in TIME-WAIT, not reset */
+    CHECK_EQ(stats().tcp_rto, 0);
+}
+
 /* Off the wire, nothing may pose as loopback: a source of 127/8 or of
  * our own address, or a destination of 127/8, is dropped before TCP. */
 static void the_wire_cannot_pose_as_loopback(void)
@@ -475,6 +510,7 @@ int main(void)
     RUN(self_connect_until_the_budget);
     RUN(a_reader_that_never_reads);
     RUN(client_removed_mid_connection);
+    RUN(a_closed_connection_ends_cleanly_when_its_client_goes);
     RUN(the_wire_cannot_pose_as_loopback);
     if (s)
         fake_stack_free(s, dev);
