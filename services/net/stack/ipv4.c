@@ -158,11 +158,11 @@ int ipv4_output(struct net_stack *s, uint8_t *frame, size_t payload_len, uint32_
 }
 
 /* ipv4_output from a source address of ours (TCP: its connection's, which
- * is 127.0.0.1 toward 127/8). */
+ * is 127.0.0.1 toward 127/8). A loopback source never goes on the wire. */
 int ipv4_output_from(struct net_stack *s, uint8_t *frame, size_t payload_len, uint32_t src, uint32_t dst,
                      uint8_t proto, uint16_t owner)
 {
-    if (!ipv4_is_local(s, src))
+    if (!ipv4_is_local(s, src) || (ipv4_is_loopback(src) && !ipv4_is_local(s, dst)))
         src = s->cfg.ip;
     return build(s, frame, payload_len, src, dst, proto, owner, s->ip_id++, 0);
 }

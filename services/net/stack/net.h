@@ -8,7 +8,7 @@
  * the OS glue is told which client to wake through a hook. See docs/NET.md.
  *
  * The whole state is one plain structure the caller allocates (statically
- * in the service; it is about 950 KiB): no allocator, no libc beyond
+ * in the service; it is about 1.2 MiB): no allocator, no libc beyond
  * memcpy/memset/memcmp. Not thread-safe: one service thread drives it.
  * Addresses and ports in this interface are in host byte order.
  */
