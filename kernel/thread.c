@@ -968,6 +968,15 @@ int thread_invoke(struct thread *t, const struct capref *cap, uint64_t label, st
     case AERIE_THREAD_DESTROY:
         obj_destroy(&t->obj);
         return 0;
+    case AERIE_THREAD_RUN_BORROWED:
+        /* Only the thread's own task can be hurt by a broken promise: it
+         * then reads a borrower's memory, which its task lent itself to. */
+        if (inv_arg(inv, 0, &v))
+            return AE_EINVAL;
+        if (v > 1)
+            return inv_fail(inv, 0, AE_EINVAL);
+        __atomic_store_n(&t->run_borrowed, v == 1, __ATOMIC_RELAXED);
+        return 0;
     case AERIE_THREAD_INFO:
         inv->reply[0] = t->state;
         inv->reply[1] = t->cpu;
