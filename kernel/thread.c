@@ -680,6 +680,7 @@ struct thread *thread_clone(struct thread *src, struct quota *q, struct task *ta
     }
     memcpy(t->fpu, src->fpu, FPU_BYTES);     /* saved when it left its CPU */
     t->fs_base = src->fs_base;
+    t->run_borrowed = src->run_borrowed;     /* the same code, the same promise (RUN_BORROWED) */
     t->cpu = src->cpu;
     t->task_held = held && src->task_held;
     if (src->fault_msg || src->fault_pending)
