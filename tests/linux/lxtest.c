@@ -214,6 +214,27 @@ static void attack(const char *libc)
     CHECK_EQ(st.exit_status, 0);
 }
 
+/* Two containers at once, each a process whose child reads the
+ * personality's windows through its borrowed tables (attack.c "lent"):
+ * each child finds its own parent's marker and nothing of the other's. */
+static void linux_lent_ranges_stay_inside(void)
+{
+    const char *spec = "image=attack-musl args=lent mem=24M threads=12 objects=600";
+    uint64_t id[2];
+    char err[200] = "";
+    for (int i = 0; i < 2; i++)
+        CHECK_EQ(ae_cm_create(cmcap, spec, 1, &id[i], err, sizeof err), 0);
+    for (int i = 0; i < 2; i++) {
+        struct ae_cm_status st;
+        CHECK_EQ(ae_cm_wait(cmcap, id[i], &st), 0);
+        read_log(id[i]);
+        ae_cm_remove(cmcap, id[i]);
+        CHECK(has("attack: lent windows: own ") && has(" foreign 0 ") && has("attack lent: 1 checks, 0 failed"));
+        CHECK_EQ(st.state, CM_EXITED);
+        CHECK_EQ(st.exit_status, 0);
+    }
+}
+
 static void linux_attacks_stay_inside_musl(void) { attack("musl"); }
 static void linux_attacks_stay_inside_glibc(void) { attack("glibc"); }
 
@@ -646,6 +667,7 @@ int main(int argc, char **argv)
     RUN_IF(linux_unix_sockets_glibc);
     RUN_IF(linux_unix_names_stay_inside);
     RUN_IF(linux_attacks_stay_inside_musl);
+    RUN_IF(linux_lent_ranges_stay_inside);
     RUN_IF(linux_attacks_stay_inside_glibc);
     RUN_IF(linux_sigterm_from_cm_runs_the_trap);
     RUN_IF(linux_sigterm_default_reported_by_name);
