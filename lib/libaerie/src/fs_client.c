@@ -908,8 +908,13 @@ static int open_keeping(struct ae_fs *fs, uint64_t dir, const char *path, uint32
         }
         if (!r) {
             stat_from(out + FS_R_OPEN_STAT, &got);
-            if (fs_op_changes_things(FS_OP_OPEN, w, 4))
-                sc_drop_touched(fs, got.ino);    /* the rest stays: only we changed anything */
+            /* The rest stays: only we changed anything. A node an
+             * O_CREAT|O_EXCL open made is new (inode numbers are not
+             * reused): no kept name names it, only its directory changed. */
+            if ((flags & (FS_O_CREAT | FS_O_EXCL)) == (FS_O_CREAT | FS_O_EXCL))
+                sc_drop_dirs(fs);
+            else if (fs_op_changes_things(FS_OP_OPEN, w, 4))
+                sc_drop_touched(fs, got.ino);
             sc_insert(fs, dir, path, false, &got, false);
         }
     } while (end(fs, r, &tries));
