@@ -458,9 +458,6 @@ int import_build(const struct import_options *o, uint8_t **archive, uint64_t *le
         r = config_text(o, &cfg, t, text, sizeof text, err, errlen);
     if (!r)
         r = imgtree_archive(t, text, archive, len, &links, err, errlen);
-    if (!r && links)
-        fprintf(stderr, "aerie: import: %u symbolic link%s left out (images cannot hold links yet)\n", links,
-                links == 1 ? "" : "s");
     imgtree_free(t);
     return r;
 }
