@@ -315,6 +315,12 @@ bool imgtree_is_file(const struct imgtree *t, const char *path)
     return n && n->type == NODE_FILE;
 }
 
+bool imgtree_is_link(const struct imgtree *t, const char *path)
+{
+    const struct node *n = lookup((struct imgtree *)t, path, false);
+    return n && n->type == NODE_LINK;
+}
+
 /* ---- entries ---- */
 
 struct entry {

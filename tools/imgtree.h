@@ -47,6 +47,8 @@ int imgtree_add_host_dir(struct imgtree *t, const char *dir, char *err, size_t e
 /* Whether path (absolute, in the image) is a regular file, links on the
  * way (the last one too) followed inside the image. */
 bool imgtree_is_file(const struct imgtree *t, const char *path);
+/* Whether path names a symbolic link (itself; links before it followed). */
+bool imgtree_is_link(const struct imgtree *t, const char *path);
 
 /* Lays out an image archive: `config` with config_text, the tree under
  * `files/`. *out is malloc'ed. *links gets the symbolic links stored.
