@@ -382,8 +382,12 @@ if [ -f "$bb" ]; then
     expect cli_import_dir_with_links 0 out "^plinks$"
     if grep -q "left out" "$errf"; then fail cli_import_keeps_links "$(cat "$errf")"; else pass cli_import_keeps_links; fi
     aerie run --grant console,fs,self plinks /bin/sh -c \
-        'echo n=$(ls /bin | wc -l); echo rl=$(readlink /bin/sh); [ -L /bin/ls ] && echo ls-is-link; cat /up/motd; ls -l /bin/ls'
-    has cli_run_sh_through_a_link "n=3" "rl=busybox" "ls-is-link" "inside-the-image" "/bin/ls -> /bin/busybox"
+        'echo n=$(ls /bin | wc -l); echo rl=$(readlink /bin/sh); [ -L /bin/ls ] && echo ls-is-link; cat /up/motd'
+    has cli_run_sh_through_a_link "n=3" "rl=busybox" "ls-is-link" "inside-the-image"
+    # (each word of a command is at most 127 bytes)
+    aerie run --grant console,fs,self plinks /bin/sh -c \
+        'ls -l /bin/ls; echo nl=$(find /bin -type l | wc -l); echo f=$(stat -c %F /bin/sh) L=$(stat -L -c %F /bin/sh)'
+    has cli_linux_sees_image_links_as_links "/bin/ls -> /bin/busybox" "nl=2" "f=symbolic link L=regular file"
     aerie rmi plinks
     # Debian-style: /bin -> usr/bin; an entry below the link lands in usr/bin
     $mktar -z "$dir/deb.tgz" d:usr/bin "F:usr/bin/busybox:$bb" l:usr/bin/sh:busybox l:bin:usr/bin f:bin/note:via-the-link
