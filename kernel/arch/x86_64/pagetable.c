@@ -215,6 +215,62 @@ uint64_t pt_destroy(uint64_t root)
     return freed + 1;
 }
 
+/* The lent ranges in table indices: the region [2 MiB, 4 MiB) is entry 1
+ * of the page directory under entry 0 of entry 0; the high range is
+ * top-level entries 1..255 (the user half ends at 256). */
+#define LEND_PD_INDEX   1
+#define LEND_TOP_FIRST  1
+
+static uint64_t *region_pde(uint64_t root)
+{
+    uint64_t e = table(root)[0];
+    if (!(e & PTE_P))
+        return NULL;
+    e = table(e & PTE_ADDR)[0];
+    if (!(e & PTE_P))
+        return NULL;
+    return &table(e & PTE_ADDR)[LEND_PD_INDEX];
+}
+
+int pt_lend(uint64_t croot, uint64_t proot, uint64_t *saved)
+{
+    uint64_t *c = table(croot), *p = table(proot);
+    uint64_t *cpde = region_pde(croot), *ppde = region_pde(proot);
+    /* Both exist: every space maps the kernel info page in that region. */
+    if (!cpde || !ppde || !(*ppde & PTE_P))
+        return AE_EBUSY;
+    for (int i = LEND_TOP_FIRST; i < 256; i++)
+        if (c[i] & PTE_P)
+            return AE_EBUSY;
+    *saved = *cpde;
+    *cpde = *ppde;
+    for (int i = LEND_TOP_FIRST; i < 256; i++)
+        c[i] = __atomic_load_n(&p[i], __ATOMIC_RELAXED);
+    return 0;
+}
+
+void pt_unlend(uint64_t croot, uint64_t saved)
+{
+    uint64_t *c = table(croot);
+    for (int i = LEND_TOP_FIRST; i < 256; i++)
+        c[i] = 0;
+    uint64_t *cpde = region_pde(croot);
+    if (cpde)
+        *cpde = saved;
+}
+
+bool pt_lend_sync(uint64_t croot, uint64_t proot, uint64_t va)
+{
+    unsigned i = (va >> 39) & 511;
+    if (i < LEND_TOP_FIRST || i >= 256)
+        return false;
+    uint64_t *c = table(croot), pe = __atomic_load_n(&table(proot)[i], __ATOMIC_RELAXED);
+    if ((c[i] & PTE_P) || !(pe & PTE_P))
+        return false;
+    c[i] = pe;
+    return true;
+}
+
 void pt_activate(uint64_t root)
 {
     if (read_cr3() != root)

@@ -39,6 +39,18 @@ uint64_t pt_translate(uint64_t root, uint64_t va, bool *writable);
 /* Frees every user-half table and the root; returns the pages freed. */
 uint64_t pt_destroy(uint64_t root);
 
+/* Borrowing (vspace.c, "Lent ranges"): croot's entries for the lent
+ * ranges name proot's tables — the page table of the 2 MiB region below
+ * the kernel info page (croot's own is kept in *saved), and every
+ * top-level entry from 512 GiB up that proot has. AE_EBUSY when croot
+ * has a table of its own there (it once mapped something). */
+int pt_lend(uint64_t croot, uint64_t proot, uint64_t *saved);
+/* croot's lent entries cleared and its own region table back. */
+void pt_unlend(uint64_t croot, uint64_t saved);
+/* A top-level entry proot made after pt_lend, for lent address va,
+ * copied into croot: true if one was (the access is to be retried). */
+bool pt_lend_sync(uint64_t croot, uint64_t proot, uint64_t va);
+
 /* Loads root on this CPU. */
 void pt_activate(uint64_t root);
 uint64_t pt_kernel_root(void);
