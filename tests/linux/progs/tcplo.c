@@ -209,8 +209,19 @@ int main(void)
     int l = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in a = addr(INADDR_ANY, PORT);   /* both addresses, as on Linux */
     CHECK(l >= 0 && bind(l, (struct sockaddr *)&a, sizeof a) == 0 && listen(l, 4) == 0);
+    struct sockaddr_in ln;
+    socklen_t lnl = sizeof ln;
+    CHECK(getsockname(l, (struct sockaddr *)&ln, &lnl) == 0 && ln.sin_addr.s_addr == htonl(INADDR_ANY) &&
+          ntohs(ln.sin_port) == PORT);
     round_trip(l, INADDR_LOOPBACK, 1);
     round_trip(l, 0x0a00020f, 0);                    /* 10.0.2.15: the service's address under QEMU */
+    close(l);
+    /* a listener bound to 127.0.0.1 says so (Go's ln.Addr(), for one, prints it) */
+    l = socket(AF_INET, SOCK_STREAM, 0);
+    a = addr(INADDR_LOOPBACK, PORT);
+    CHECK(l >= 0 && bind(l, (struct sockaddr *)&a, sizeof a) == 0 && listen(l, 4) == 0);
+    lnl = sizeof ln;
+    CHECK(getsockname(l, (struct sockaddr *)&ln, &lnl) == 0 && ln.sin_addr.s_addr == htonl(INADDR_LOOPBACK));
     close(l);
     /* nobody listens on 7111: refused at once, not after a timeout */
     int u = socket(AF_INET, SOCK_STREAM, 0);
