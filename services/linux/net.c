@@ -44,6 +44,7 @@ struct dgram {
 struct sock {
     int type;                     /* LX_SOCK_DGRAM or LX_SOCK_STREAM */
     uint16_t lport;               /* bound port (0: none) */
+    uint32_t lip;                 /* the address bind named (0: any), what getsockname says until connected */
     uint32_t rip;                 /* connected peer (UDP: default destination and filter) */
     uint16_t rport;
     bool connected;
@@ -610,7 +611,10 @@ LX_SYS(bind)
         return r;
     if (!local_addr_ok(ip))
         return -LX_EADDRNOTAVAIL;
-    return s->type == LX_SOCK_DGRAM ? udp_bind(s, port) : tcp_bind(s, port);
+    r = s->type == LX_SOCK_DGRAM ? udp_bind(s, port) : tcp_bind(s, port);
+    if (!r)
+        s->lip = ip;
+    return r;
 }
 
 LX_SYS(listen)
@@ -995,7 +999,7 @@ LX_SYS(getsockname)
     struct sock *s = sock_of(t, FD_ARG(0), &f);
     if (!s)
         return lx_unix_file(f) || lx_pipe_is_socket(f) ? lx_unix_getname(t, f, false) : not_inet(f);
-    uint32_t ip = 0;
+    uint32_t ip = s->lip;                          /* a listener: the address it was bound to */
     if (s->has_tsock && !s->listening) {
         struct ae_tcp_info i;
         if (!ae_tcp_info(s->tsock, &i))

@@ -64,6 +64,13 @@ $(BUILD)/tests/host/net/test_tcp: $(NET_TEST_DIR)/test_tcp.c $(NET_TEST_DEPS)
 
 HOST_TESTS += $(BUILD)/tests/host/net/test_tcp
 
+$(BUILD)/tests/host/net/test_tcp_loop: $(NET_TEST_DIR)/test_tcp_loop.c $(NET_TEST_DEPS)
+	@mkdir -p $(@D)
+	@echo "  HOSTCC  $@"
+	@$(HOSTCC) $(NET_TEST_CFLAGS) -o $@ $< $(NET_FAKE_C) $(NET_STACK_C)
+
+HOST_TESTS += $(BUILD)/tests/host/net/test_tcp_loop
+
 $(BUILD)/tests/host/net/test_netring: $(NET_TEST_DIR)/test_netring.c lib/netring/netring.c $(NET_HDRS) tests/host/ktest_host.h
 	@mkdir -p $(@D)
 	@echo "  HOSTCC  $@"

@@ -179,6 +179,10 @@ static void linux_udp_echo_glibc(void) { selfcheck("net", "glibc", NET_GRANT); }
 static void linux_epoll_event_loop_musl(void) { selfcheck("epoll", "musl", NET_GRANT); }
 static void linux_epoll_event_loop_glibc(void) { selfcheck("epoll", "glibc", NET_GRANT); }
 /* socket(AF_UNIX): stream and datagram sockets by name inside the container (unix.c). */
+/* TCP over loopback: a client and a server process, 127.0.0.1 and our address (tcplo.c). */
+#define LO_GRANT "grant=console,self,net ports=tcp:7110,out:7110-7111"
+static void linux_tcp_loopback_musl(void) { selfcheck("tcplo", "musl", LO_GRANT); }
+static void linux_tcp_loopback_glibc(void) { selfcheck("tcplo", "glibc", LO_GRANT); }
 static void linux_unix_sockets_musl(void) { selfcheck("unix", "musl", ""); }
 static void linux_unix_sockets_glibc(void) { selfcheck("unix", "glibc", ""); }
 static uint64_t start_until(const char *spec, const char *ready);
@@ -680,6 +684,8 @@ int main(int argc, char **argv)
     RUN_IF(linux_sockets_need_net_grant);
     RUN_IF(linux_epoll_event_loop_musl);
     RUN_IF(linux_epoll_event_loop_glibc);
+    RUN_IF(linux_tcp_loopback_musl);
+    RUN_IF(linux_tcp_loopback_glibc);
     RUN_IF(linux_unix_sockets_musl);
     RUN_IF(linux_unix_sockets_glibc);
     RUN_IF(linux_unix_names_stay_inside);

@@ -48,7 +48,7 @@ boot() {
             --hostfwd "tcp:127.0.0.1:$HTTP-:80" --hostfwd "tcp:127.0.0.1:$ECHO-:7" \
             --hostfwd "udp:127.0.0.1:$CTRL-:7102" --initrd "build/root.elf,$image" "$kernel" >"$out" 2>&1 &
         qpid=$!
-        if wait_for "tcptest: serving the host" 180 && wait_for "httpd: serving" 60; then
+        if wait_for "tcptest: serving the host" 400 && wait_for "httpd: serving" 60; then
             return 0
         fi
         if grep -aq "host forwarding" "$out"; then

@@ -6,6 +6,9 @@
  *                    manager for the httpd container (its image carries a
  *                    1 MiB file), probes the TCP grants with grantprobe
  *                    containers (no grant, the wrong port, no out: port),
+ *                    runs TCP over loopback in tcploop containers (one
+ *                    container, two, refusals, a self-flood, a reader
+ *                    that never reads, a peer killed mid-connection),
  *                    then answers the host on UDP port 7102: "stats" gets
  *                    the net service's counters, "stats PREFIX" only
  *                    those whose names start with PREFIX; "exit" ends it
@@ -89,6 +92,152 @@ static void a_port_belongs_to_one_container(struct nt *t)
                          sizeof err);
     CHECK(r != 0);                                /* httpd holds tcp:80 */
     CHECK(strstr(err, "overlaps") != NULL);
+}
+
+/* ---- TCP to ourselves (loopback), in tcploop containers --------------------- */
+
+struct gauge {
+    const char *name;
+    uint64_t v;
+};
+
+static void find_stat(const char *name, uint64_t v, void *arg)
+{
+    struct gauge *g = arg;
+    if (!strcmp(name, g->name))
+        g->v = v;
+}
+
+static uint64_t net_stat(const char *name)
+{
+    struct gauge g = { name, 0 };
+    ae_net_admin_stats(ae_capenv_lookup("net.admin"), find_stat, &g);
+    return g.v;
+}
+
+/* Waits (up to 5 s) until the service holds tcbs connections again. */
+static uint64_t tcbs_settle(uint64_t tcbs)
+{
+    uint64_t v = net_stat("tcp_now_tcbs");
+    for (int i = 0; i < 100 && v != tcbs; i++) {
+        usleep(50000);
+        v = net_stat("tcp_now_tcbs");
+    }
+    return v;
+}
+
+/* Starts a tcploop container; its id, or 0. */
+static uint64_t start_loop(const char *extra, const char *args)
+{
+    char spec[300], err[200] = "";
+    snprintf(spec, sizeof spec, "image=tcploop grant=console,net %s args=\"%s\"", extra, args);
+    uint64_t id;
+    if (ae_cm_create(cm, spec, 1, &id, err, sizeof err)) {
+        ae_kprintf("tcptest: '%s' was refused: %s\n", spec, err);
+        return 0;
+    }
+    return id;
+}
+
+/* Waits for a tcploop container and removes it: its exit status, -1. */
+static long end_loop(uint64_t id)
+{
+    struct ae_cm_status st;
+    if (!id || ae_cm_wait(cm, id, &st))
+        return -1;
+    ae_cm_remove(cm, id);
+    return st.state == CM_EXITED ? (long)st.exit_status : -1;
+}
+
+static long run_loop(const char *extra, const char *args)
+{
+    return end_loop(start_loop(extra, args));
+}
+
+static uint64_t tcbs0;
+
+/* One container: a client and a server in one program, 1 MiB each way
+ * over 127.0.0.1 and over the service's own address, names checked. */
+static void loopback_inside_one_container(struct nt *t)
+{
+    tcbs0 = net_stat("tcp_now_tcbs");
+    uint64_t wire0 = net_stat("tx_frames"), lo0 = net_stat("lo_packets");
+    CHECK_EQ(run_loop("ports=tcp:8091,out:8091", "echo 127.0.0.1 8091 1048576"), 0);
+    CHECK_EQ(run_loop("ports=tcp:8091,out:8091", "echo 10.0.2.15 8091 1048576"), 0);
+    CHECK_EQ(run_loop("ports=tcp:8091,out:8091", "echo 127.3.2.1 8091 65536"), 0);
+    CHECK(net_stat("lo_packets") - lo0 > 1000);
+    CHECK(net_stat("tx_frames") - wire0 < 50);                 /* none of it on the wire */
+    CHECK_EQ(tcbs_settle(tcbs0), tcbs0);
+}
+
+/* Two containers: a server granted tcp:8092, a client granted out:8092. */
+static void loopback_between_two_containers(struct nt *t)
+{
+    uint64_t srv = start_loop("ports=tcp:8092", "serve 8092");
+    CHECK_EQ(run_loop("ports=out:8092", "client 127.0.0.1 8092 1048576"), 0);
+    CHECK_EQ(end_loop(srv), 0);                                 /* it saw the client's EOF */
+    srv = start_loop("ports=tcp:8092", "serve 8092");
+    CHECK_EQ(run_loop("ports=out:8092", "client 10.0.2.15 8092 1048576"), 0);
+    CHECK_EQ(end_loop(srv), 0);
+    CHECK_EQ(tcbs_settle(tcbs0), tcbs0);
+}
+
+static void loopback_refusals(struct nt *t)
+{
+    CHECK_EQ(run_loop("ports=out:8093", "refused 127.0.0.1 8093"), 0);        /* RST: nobody listens */
+    CHECK_EQ(run_loop("ports=out:8093", "refused 10.0.2.15 8093"), 0);
+    CHECK_EQ(probe("grant=console,net ports=out:8093", "connect 127.0.0.1 8094"), EACCES);  /* no out: */
+    CHECK_EQ(probe("grant=console,net ports=tcp:8094", "connect 127.0.0.1 8094"), EACCES);  /* tcp: is not out: */
+    CHECK_EQ(probe("grant=console,net ports=out:8100", "listen 8100"), EACCES);
+    /* the port a listener holds is its container's: another is refused at create */
+    uint64_t srv = start_loop("ports=tcp:8095", "serve 8095");
+    char err[200] = "";
+    uint64_t id;
+    CHECK(ae_cm_create(cm, "image=tcploop grant=console,net ports=tcp:8095 args=\"serve 8095\"", 1, &id, err,
+                       sizeof err) != 0);
+    CHECK_EQ(run_loop("ports=out:8095", "client 127.0.0.1 8095 1000"), 0);
+    CHECK_EQ(end_loop(srv), 0);
+}
+
+/* A container connecting to itself until its net.conns: refused cleanly
+ * while it holds them all, and two neighbours talk over loopback meanwhile. */
+static void loopback_self_flood_stays_in_its_budget(struct nt *t)
+{
+    uint64_t reserved = net_stat("tcp_now_reserved");
+    uint64_t flood = start_loop("ports=tcp:8096,out:8096 net.conns=16", "flood 8096 4");
+    usleep(1500000);
+    uint64_t held = net_stat("tcp_now_tcbs");
+    CHECK(held <= tcbs0 + 16);                                  /* never past its 16 */
+    uint64_t srv = start_loop("ports=tcp:8097", "serve 8097");
+    CHECK_EQ(run_loop("ports=out:8097", "client 127.0.0.1 8097 262144"), 0);
+    CHECK_EQ(end_loop(srv), 0);
+    CHECK_EQ(end_loop(flood), 0);
+    CHECK_EQ(tcbs_settle(tcbs0), tcbs0);
+    CHECK_EQ(net_stat("tcp_now_reserved"), reserved);
+}
+
+static void loopback_reader_that_never_reads(struct nt *t)
+{
+    CHECK_EQ(run_loop("ports=tcp:8098,out:8098", "stall 8098"), 0);
+    CHECK_EQ(tcbs_settle(tcbs0), tcbs0);
+}
+
+/* The client's container is killed mid-connection: the server sees the
+ * reset, and the service's connections and promises are as before. */
+static void loopback_peer_killed(struct nt *t)
+{
+    uint64_t reserved = net_stat("tcp_now_reserved");
+    uint64_t srv = start_loop("ports=tcp:8099", "serve 8099");
+    uint64_t cl = start_loop("ports=out:8099", "hold 127.0.0.1 8099");
+    for (int i = 0; i < 100 && net_stat("tcp_now_established") < 2; i++)
+        usleep(100000);                                         /* both started and connected */
+    CHECK(net_stat("tcp_now_established") >= 2);
+    CHECK_EQ(ae_cm_kill(cm, cl), 0);
+    long r = end_loop(srv);
+    CHECK(r == ECONNRESET || r == 0);                           /* a reset, or at least the end */
+    end_loop(cl);
+    CHECK_EQ(tcbs_settle(tcbs0), tcbs0);
+    CHECK_EQ(net_stat("tcp_now_reserved"), reserved);
 }
 
 /* ---- the host's window on the counters ------------------------------------ */
@@ -204,6 +353,12 @@ int main(int argc, char **argv)
         NT_RUN(listen_only_on_granted_ports);
         NT_RUN(connect_only_to_granted_destinations);
         NT_RUN(a_port_belongs_to_one_container);
+        NT_RUN(loopback_inside_one_container);
+        NT_RUN(loopback_between_two_containers);
+        NT_RUN(loopback_refusals);
+        NT_RUN(loopback_self_flood_stays_in_its_budget);
+        NT_RUN(loopback_reader_that_never_reads);
+        NT_RUN(loopback_peer_killed);
         ae_kprintf("TESTS DONE %u\n", nt_ran);
         serve_host();
         return 0;

@@ -167,6 +167,7 @@ int net_client_remove(struct net_stack *s, uint32_t id)
     }
     arp_drop_owner(s, owner);
     client_forget_rings(s, c, (uint16_t)slot);
+    lo_drop_owner(s, owner);
     s->tcp_reserved -= c->tcp_conns;
     c->tcp_conns = 0;
     c->in_use = false;
@@ -467,7 +468,7 @@ bool net_idle_prepare(struct net_stack *s)
     }
     if (!idle && s->ops->tx_room && s->ops->tx_room(s->dev) == 0)
         idle = true;              /* blocked on the device: its TX interrupt wakes us */
-    return idle;
+    return idle && !s->lo_count;  /* looped packets wait for no interrupt */
 }
 
 void client_idle_end(struct net_stack *s)

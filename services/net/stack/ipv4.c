@@ -51,8 +51,12 @@ static bool source_valid(const struct net_stack *s, uint32_t src)
 }
 
 /* The checks of RFC 791/1122 in order, each with its own counter; one
- * screenful on purpose, so the order is visible. */
-void ipv4_input(struct net_stack *s, const uint8_t *p, size_t len)
+ * screenful on purpose, so the order is visible. looped: the packet came
+ * from our own output (loop.c), where source and destination must both
+ * be ours (our address or 127/8) — and off the wire neither may be a
+ * loopback address nor the source ours, so nothing from outside reaches
+ * a loopback connection. */
+static void input(struct net_stack *s, const uint8_t *p, size_t len, bool looped)
 {
     if (len < IP_HLEN) {
         s->stats.ip_truncated++;
@@ -85,12 +89,12 @@ void ipv4_input(struct net_stack *s, const uint8_t *p, size_t len)
         return;
     }
     uint32_t src = get32(p + 12), dst = get32(p + 16);
-    if (!source_valid(s, src)) {
+    if (looped ? !ipv4_is_local(s, src) : !source_valid(s, src)) {
         s->stats.ip_bad_src++;
         return;
     }
-    bool bcast = ipv4_is_broadcast(s, dst);
-    if (dst != s->cfg.ip && !bcast) {
+    bool bcast = !looped && ipv4_is_broadcast(s, dst);
+    if (looped ? !ipv4_is_local(s, dst) : dst != s->cfg.ip && !bcast) {
         s->stats.ip_not_ours++;
         return;
     }
@@ -117,6 +121,16 @@ void ipv4_input(struct net_stack *s, const uint8_t *p, size_t len)
     }
 }
 
+void ipv4_input(struct net_stack *s, const uint8_t *p, size_t len)
+{
+    input(s, p, len, false);
+}
+
+void ipv4_input_looped(struct net_stack *s, const uint8_t *p, size_t len)
+{
+    input(s, p, len, true);
+}
+
 /* Next hop for dst: 1 for a broadcast, 0 with *hop set, or AE_EADDRNOTAVAIL.
  * (Nothing sends to a broadcast today — clients may not, replies never do —
  * but routing says what one means, so a broadcast right needs no change here.) */
@@ -134,18 +148,40 @@ static int route(const struct net_stack *s, uint32_t dst, uint32_t *hop)
     return 0;
 }
 
+static int build(struct net_stack *s, uint8_t *frame, size_t payload_len, uint32_t src, uint32_t dst,
+                 uint8_t proto, uint16_t owner, uint16_t id, uint16_t frag);
+
 int ipv4_output(struct net_stack *s, uint8_t *frame, size_t payload_len, uint32_t dst,
                 uint8_t proto, uint16_t owner)
 {
-    return ipv4_output_frag(s, frame, payload_len, dst, proto, owner, s->ip_id++, 0);
+    return ipv4_output_from(s, frame, payload_len, s->cfg.ip, dst, proto, owner);
+}
+
+/* ipv4_output from a source address of ours (TCP: its connection's, which
+ * is 127.0.0.1 toward 127/8). A loopback source never goes on the wire. */
+int ipv4_output_from(struct net_stack *s, uint8_t *frame, size_t payload_len, uint32_t src, uint32_t dst,
+                     uint8_t proto, uint16_t owner)
+{
+    if (!ipv4_is_local(s, src) || (ipv4_is_loopback(src) && !ipv4_is_local(s, dst)))
+        src = s->cfg.ip;
+    return build(s, frame, payload_len, src, dst, proto, owner, s->ip_id++, 0);
 }
 
 /* ipv4_output with the id and the flags/offset word given (ipfrag.c). */
 int ipv4_output_frag(struct net_stack *s, uint8_t *frame, size_t payload_len, uint32_t dst,
                      uint8_t proto, uint16_t owner, uint16_t id, uint16_t frag)
 {
+    return build(s, frame, payload_len, s->cfg.ip, dst, proto, owner, id, frag);
+}
+
+/* The header, then the loopback queue for a destination of ours, else
+ * routing and ARP. */
+static int build(struct net_stack *s, uint8_t *frame, size_t payload_len, uint32_t src, uint32_t dst,
+                 uint8_t proto, uint16_t owner, uint16_t id, uint16_t frag)
+{
     uint32_t hop = 0;
-    int r = route(s, dst, &hop);
+    bool local = ipv4_is_local(s, dst);
+    int r = local ? 0 : route(s, dst, &hop);
     if (r < 0) {
         s->stats.ip_no_route++;
         return r;
@@ -160,9 +196,11 @@ int ipv4_output_frag(struct net_stack *s, uint8_t *frame, size_t payload_len, ui
     ip[8] = IP_TTL_OUT;
     ip[9] = proto;
     put16(ip + 10, 0);
-    put32(ip + 12, s->cfg.ip);
+    put32(ip + 12, src);
     put32(ip + 16, dst);
     put16(ip + 10, csum_fold(csum_add(0, ip, IP_HLEN)));
+    if (local)
+        return lo_output(s, ip, total, owner);
     if (r == 1) {
         eth_tx_commit(s, frame, eth_broadcast, ETH_TYPE_IPV4, NET_ETH_HLEN + total);
         return 0;

@@ -8,7 +8,7 @@
  * the OS glue is told which client to wake through a hook. See docs/NET.md.
  *
  * The whole state is one plain structure the caller allocates (statically
- * in the service; it is about 950 KiB): no allocator, no libc beyond
+ * in the service; it is about 1.2 MiB): no allocator, no libc beyond
  * memcpy/memset/memcmp. Not thread-safe: one service thread drives it.
  * Addresses and ports in this interface are in host byte order.
  */
@@ -51,6 +51,16 @@
 #define NET_TCP_OOO_MAX     4       /* out-of-order ranges kept per connection */
 #define NET_TCP_CONNS_DEFAULT 32    /* a client's connections when its grant names no number */
 #define NET_TCP_AREA_PAGES  4096    /* a client's area: at most 16 MiB of buffers */
+/* Loopback (loop.c): packets to our own address or 127/8 wait here, in
+ * order, for the next poll's input. Each packet takes a descriptor and a
+ * buffer: a small one (pure ACKs, SYNs, RSTs) or a full-size one. */
+#define NET_LO_DESC         1024    /* packets queued, all clients */
+#define NET_LO_BIG          128     /* full-size buffers (data segments) */
+#define NET_LO_SMALL        1024    /* buffers for packets of at most NET_LO_SMALL_LEN */
+#define NET_LO_SMALL_LEN    64
+#define NET_LO_BIG_PER_CLIENT   64  /* full-size buffers one client's segments may hold */
+#define NET_LO_SMALL_PER_CLIENT 256 /* small ones (the stack's own RSTs are not limited) */
+#define NET_LO_LOOPBACK_SRC 0x7f000001u   /* our source address toward 127/8 */
 
 _Static_assert(NET_UDP_PAYLOAD_MAX == NETRING_PAYLOAD_MAX, "a ring slot holds a full datagram");
 
@@ -206,6 +216,9 @@ struct net_stats {
     uint64_t tcp_cookie_tx, tcp_cookie_ok, tcp_cookie_bad;   /* SYN cookies */
     uint64_t tcp_tw_recycled;                /* TIME-WAIT entries reused before they expired */
     uint64_t tcp_no_buffer;                  /* connections refused: the client's area was full */
+    /* loopback */
+    uint64_t lo_packets;                     /* packets to ourselves, put through input again */
+    uint64_t lo_full;                        /* drop (output): the loopback queue had no room */
 };
 
 /* Per-client counters (net_client_stats). */
@@ -330,6 +343,14 @@ struct net_reasm {
     uint8_t  pkt[20 + NET_REASM_MAX];
 };
 
+/* The loopback queue (loop.c): descriptors in order; the buffers of
+ * each size are taken and given back in order too, so each is a ring. */
+struct net_lo_desc {
+    uint16_t len;
+    uint16_t owner;              /* client slot + 1, or 0 for the stack's own */
+    bool     big;
+};
+
 struct net_client {
     uint16_t gen;                /* the id is gen << 16 | slot; gen != 0 */
     bool     in_use;
@@ -340,6 +361,7 @@ struct net_client {
     uint8_t  ngrants;
     uint16_t nports;             /* ports bound */
     uint16_t npending;           /* frames of its in the ARP queue */
+    uint16_t lo_big, lo_small;   /* its packets in the loopback queue, by buffer size */
     struct net_grant grants[NET_MAX_GRANTS];
     struct netring tx, rx;
     uint32_t tx_corrupt_seen, rx_corrupt_seen;   /* ring corrupt counts already in stats */
@@ -396,6 +418,13 @@ struct net_stack {
     uint64_t tcp_next_timer;            /* earliest TCP timer, UINT64_MAX: none */
     uint64_t tcp_secret[2];             /* SYN cookies and initial sequence numbers */
     uint16_t tcp_ephemeral;             /* next local port to try for connect */
+
+    /* loopback */
+    struct net_lo_desc lo_desc[NET_LO_DESC];
+    unsigned lo_head, lo_count;                     /* descriptors */
+    unsigned lo_big_head, lo_big_count, lo_small_head, lo_small_count;
+    uint8_t  lo_big[NET_LO_BIG][NET_MTU];
+    uint8_t  lo_small[NET_LO_SMALL][NET_LO_SMALL_LEN];
 
     struct net_client clients[NET_MAX_CLIENTS];
     uint16_t active[NET_MAX_CLIENTS];   /* slots with rings, drained round robin */

@@ -1,6 +1,7 @@
 /*
  * poll.c — one round of the service loop, independent of the OS: timers,
- * a batch of received frames, the clients' TCP news, a bounded share of
+ * a batch of received frames, the packets we sent ourselves last round
+ * (loop.c), the clients' TCP news, a bounded share of
  * every client's TX ring, TCP's output, then one flush (one tx_batch, one
  * publish per client).
  * docs/NET.md shows the loop the OS glue wraps around it.
@@ -25,6 +26,7 @@ unsigned net_poll(struct net_stack *s, uint64_t now_ns)
             s->ops->rx_release(s->dev);
         work += n;
     }
+    work += lo_input_all(s);                      /* what we sent ourselves last round */
     tcp_poll_news(s, &work);
     unsigned room = s->ops->tx_room ? s->ops->tx_room(s->dev) : ~0u;
     room = room > s->ntx ? room - s->ntx : 0;     /* frames already staged take room too */

@@ -95,13 +95,24 @@ bool ipv4_is_multicast_or_reserved(uint32_t ip);
 bool ipv4_is_loopback(uint32_t ip);
 bool ipv4_on_subnet(const struct net_stack *s, uint32_t ip);
 bool ipv4_is_unicast_neighbour(const struct net_stack *s, uint32_t ip);
+bool ipv4_is_local(const struct net_stack *s, uint32_t ip);     /* ours or 127/8 (loop.c) */
+uint32_t ipv4_source_for(const struct net_stack *s, uint32_t dst);
 void ipv4_input(struct net_stack *s, const uint8_t *p, size_t len);
+void ipv4_input_looped(struct net_stack *s, const uint8_t *p, size_t len);
 /* Builds the IPv4 header in front of the payload_len bytes at
  * frame + NET_ETH_HLEN + IP_HLEN, routes and sends. 0 or AE_*. */
 int ipv4_output(struct net_stack *s, uint8_t *frame, size_t payload_len, uint32_t dst,
                 uint8_t proto, uint16_t owner);
+int ipv4_output_from(struct net_stack *s, uint8_t *frame, size_t payload_len, uint32_t src, uint32_t dst,
+                     uint8_t proto, uint16_t owner);
 int ipv4_output_frag(struct net_stack *s, uint8_t *frame, size_t payload_len, uint32_t dst,
                      uint8_t proto, uint16_t owner, uint16_t id, uint16_t frag);
+
+/* loop.c: packets to ourselves, through input at the next poll */
+int lo_output(struct net_stack *s, const uint8_t *ip, size_t len, uint16_t owner);
+unsigned lo_input_all(struct net_stack *s);
+unsigned lo_room(const struct net_stack *s, uint16_t owner);
+void lo_drop_owner(struct net_stack *s, uint16_t owner);
 
 /* ipfrag.c: reassembly (bounded, docs/NET.md) and fragmentation. */
 const uint8_t *ipfrag_input(struct net_stack *s, const uint8_t *ip, size_t ihl, size_t total,

@@ -104,6 +104,8 @@ const struct net_stat_name net_stat_names[] = {
     STAT(tcp_cookie_bad),
     STAT(tcp_tw_recycled),
     STAT(tcp_no_buffer),
+    STAT(lo_packets),
+    STAT(lo_full),
 };
 
 const unsigned net_stat_count = sizeof net_stat_names / sizeof net_stat_names[0];

@@ -748,8 +748,11 @@ static bool tw_input(struct net_stack *s, struct net_tcp_tw *w, const struct tcp
         tw_remove(s, w);
         return false;
     }
-    if (g->flags & TCP_FIN)
+    if (g->flags & TCP_FIN) {
         w->expire = s->now + 2 * TCP_MSL_NS;
+        if (g->seq + g->len == w->rcv_nxt)
+            w->rcv_nxt++;                        /* the peer's FIN after ours: a client that went after closing */
+    }
     uint8_t o[TCP_TS_LEN];
     size_t n = 0;
     if (w->ts_ok) {

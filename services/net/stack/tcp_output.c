@@ -81,7 +81,7 @@ static int build(struct net_stack *s, const struct net_tcb *t, uint32_t lip, uin
     uint16_t len = (uint16_t)(hlen + n);
     put16(h + 16, csum_fold(csum_add(csum_pseudo(lip, rip, IP_PROTO_TCP, len), h, len)));
     s->stats.tcp_segs_tx++;
-    return ipv4_output(s, frame, len, rip, IP_PROTO_TCP, owner);
+    return ipv4_output_from(s, frame, len, lip, rip, IP_PROTO_TCP, owner);
 }
 
 int tcp_send_raw(struct net_stack *s, uint32_t lip, uint16_t lport, uint32_t rip, uint16_t rport,
@@ -259,19 +259,34 @@ void tcp_output(struct net_stack *s, struct net_tcb *t, unsigned *budget)
     }
 }
 
-/* Runs the output list within budget frames; what is left stays listed. */
+/* Runs the output list within budget frames for the device and, toward
+ * a peer of our own (loop.c), within the room the loopback queue leaves
+ * the TCB's client; what is left stays listed for the next round. */
 unsigned tcp_output_all(struct net_stack *s, unsigned budget)
 {
-    unsigned start = budget;
-    while (s->tcp_out >= 0 && budget) {
+    unsigned start = budget, looped = 0;
+    int16_t later = -1;
+    while (s->tcp_out >= 0) {
         struct net_tcb *t = &s->tcb[s->tcp_out];
         s->tcp_out = t->onext;
         t->queued_out = false;
         t->onext = -1;
-        if (t->state != TCP_FREE)
-            tcp_output(s, t, &budget);
-        if (!budget && t->state != TCP_FREE)
-            tcp_want_output(s, t);                        /* perhaps more: next round */
+        if (t->state == TCP_FREE)
+            continue;
+        bool lo = ipv4_is_local(s, t->rip);
+        unsigned room = lo ? lo_room(s, t->owner) : budget, before = room;
+        if (room)
+            tcp_output(s, t, &room);
+        if (lo)
+            looped += before - room;
+        else
+            budget = room;
+        if (!room && t->state != TCP_FREE && !t->queued_out) {
+            t->queued_out = true;                         /* perhaps more: next round */
+            t->onext = later;
+            later = (int16_t)tcb_index(s, t);
+        }
     }
-    return start - budget;
+    s->tcp_out = later;
+    return start - budget + looped;
 }

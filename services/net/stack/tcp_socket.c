@@ -56,16 +56,46 @@ static uint32_t buf_size(uint32_t want)
 
 /* ---- the area ------------------------------------------------------------------ */
 
+static void client_news(struct net_stack *s, struct net_client *c, unsigned *work);
+
+/* The end of a connection whose client goes. If the client had closed
+ * it and every byte it sent is acknowledged, it ends as after any close:
+ * the FIN goes out if it had not yet, and the connection waits in the
+ * TIME-WAIT table (which holds nothing of the client's and ACKs the
+ * peer's FIN), so the peer reads EOF and closes cleanly. Otherwise data
+ * is lost and the peer gets a RST. Either way the stack's own packet
+ * (owner 0), so a peer of ours hears it through the loopback queue even
+ * if this client's share of the queue is full. Frees t. */
+static void goodbye(struct net_stack *s, struct net_tcb *t)
+{
+    if (t->state < TCP_SYN_RCVD || t->state == TCP_DONE) {
+        tcb_free(s, t);
+        return;
+    }
+    if (t->closed && t->fin_queued && SEQ_GEQ(t->snd_una, t->fin_seq) && t->state != TCP_SYN_RCVD) {
+        if (!SEQ_GT(t->snd_max, t->fin_seq))
+            tcp_send_raw(s, t->lip, t->lport, t->rip, t->rport, t->fin_seq, t->rcv_nxt, TCP_FIN | TCP_ACK, 0,
+                         NULL, 0, 0);
+        t->snd_nxt = t->fin_seq + 1;
+        tw_enter(s, t);                          /* t->closed: tcb_finish frees it */
+        return;
+    }
+    tcp_send_raw(s, t->lip, t->lport, t->rip, t->rport, t->snd_nxt, t->rcv_nxt, TCP_RST | TCP_ACK, 0, NULL, 0, 0);
+    s->stats.tcp_rst_tx++;
+    tcb_free(s, t);
+}
+
 void tcp_client_gone(struct net_stack *s, uint16_t owner)
 {
     struct net_client *c = &s->clients[owner - 1];
+    unsigned work = 0;
+    if (c->tcp_area)
+        client_news(s, c, &work);               /* its last words first: a close it posted is a close */
     for (unsigned i = 0; i < NET_TCP_MAX && c->tcp_used; i++) {   /* orphans too: they have no block */
         struct net_tcb *t = &s->tcb[i];
         if (t->state == TCP_FREE || t->owner != owner)
             continue;
-        if (t->state >= TCP_SYN_RCVD && t->state != TCP_DONE)
-            tcp_send_rst(s, t);
-        tcb_free(s, t);
+        goodbye(s, t);
     }
     c->tcp_area = NULL;
     c->tcp_nsocks = 0;
@@ -264,15 +294,16 @@ int net_tcp_listen(struct net_stack *s, uint32_t id, uint32_t sock, unsigned bac
     return 0;
 }
 
-/* A local port for a connection to rip:rport: free of listeners and of
- * any connection or TIME-WAIT entry with the same four numbers. */
-static uint16_t ephemeral(struct net_stack *s, uint32_t rip, uint16_t rport)
+/* A local port for a connection from lip to rip:rport: free of listeners
+ * and of any connection or TIME-WAIT entry with the same four numbers,
+ * and toward ourselves never rport itself (a connection to itself). */
+static uint16_t ephemeral(struct net_stack *s, uint32_t lip, uint32_t rip, uint16_t rport)
 {
     for (unsigned n = 0; n < 16384; n++) {
         uint16_t p = s->tcp_ephemeral;
         s->tcp_ephemeral = (uint16_t)(p == 65535 ? 49152 : p + 1);
-        if (!tcp_port_in_use(s, p) && !tcb_lookup(s, s->cfg.ip, p, rip, rport) &&
-            !tw_lookup(s, s->cfg.ip, p, rip, rport))
+        if (!tcp_port_in_use(s, p) && !tcb_lookup(s, lip, p, rip, rport) && !tw_lookup(s, lip, p, rip, rport) &&
+            !(p == rport && ipv4_is_local(s, rip)))
             return p;
     }
     return 0;
@@ -288,8 +319,9 @@ static int connect_check(struct net_stack *s, struct net_client *c, uint32_t ip,
         return AE_EACCES;
     if (ipv4_is_broadcast(s, ip))
         return AE_EACCES;
-    if (ipv4_is_multicast_or_reserved(ip) || ip == s->cfg.ip || ipv4_is_loopback(ip) ||
-        (!ipv4_on_subnet(s, ip) && !s->cfg.gateway))
+    if (ipv4_is_local(s, ip))
+        return 0;                                /* loopback (loop.c): the listener's port is checked by its SYN */
+    if (ipv4_is_multicast_or_reserved(ip) || (!ipv4_on_subnet(s, ip) && !s->cfg.gateway))
         return AE_EADDRNOTAVAIL;
     return 0;
 }
@@ -300,21 +332,23 @@ static struct net_tcb *connect_tcb(struct net_stack *s, struct net_client *c, ui
                                    uint32_t ip, uint16_t port, int *err)
 {
     struct net_tcb *t;
+    uint32_t lip = ipv4_source_for(s, ip);
     if (sock == NET_TCP_NEW) {
-        uint16_t p = ephemeral(s, ip, port);
+        uint16_t p = ephemeral(s, lip, ip, port);
         *err = !p ? AE_EADDRNOTAVAIL : AE_ENOMEM;
         if (!p || !(t = tcb_alloc(s, owner)))
             return NULL;
-        t->lip = s->cfg.ip;
+        t->lip = lip;
         t->lport = p;
         return t;
     }
     t = sock_tcb(s, c, sock);
     *err = !t || t->closed ? AE_EBADF : t->state == TCP_LISTEN ? AE_EINVAL : t->state != TCP_BOUND ? AE_EISCONN
-         : tcb_lookup(s, t->lip, t->lport, ip, port) ? AE_EADDRINUSE : 0;
+         : tcb_lookup(s, lip, t->lport, ip, port) || (t->lport == port && ipv4_is_local(s, ip)) ? AE_EADDRINUSE : 0;
     if (*err)
         return NULL;
     tcb_hash_remove(s, t);
+    t->lip = lip;
     return t;
 }
 
@@ -547,27 +581,31 @@ static void sock_news(struct net_stack *s, struct net_client *c, struct net_tcb 
     tcb_publish(s, t);
 }
 
-/* Every client's cnews bits: the sockets it says changed. */
+/* c's cnews bits: the sockets it says changed. */
+static void client_news(struct net_stack *s, struct net_client *c, unsigned *work)
+{
+    for (unsigned w = 0; w < NETTCP_MAX_SOCKS / 64; w++) {
+        if (!__atomic_load_n(&c->tcp_area->cnews[w], __ATOMIC_RELAXED))
+            continue;
+        uint64_t bits = __atomic_exchange_n(&c->tcp_area->cnews[w], 0, __ATOMIC_ACQ_REL);
+        while (bits) {
+            unsigned i = w * 64 + (unsigned)__builtin_ctzll(bits);
+            bits &= bits - 1;
+            struct net_tcb *t = sock_tcb(s, c, i);
+            if (t) {
+                sock_news(s, c, t);
+                (*work)++;
+            }
+        }
+    }
+}
+
 void tcp_poll_news(struct net_stack *s, unsigned *work)
 {
     for (unsigned k = 0; k < s->nactive; k++) {
         struct net_client *c = &s->clients[s->active[k]];
-        if (!c->tcp_area)
-            continue;
-        for (unsigned w = 0; w < NETTCP_MAX_SOCKS / 64; w++) {
-            if (!__atomic_load_n(&c->tcp_area->cnews[w], __ATOMIC_RELAXED))
-                continue;
-            uint64_t bits = __atomic_exchange_n(&c->tcp_area->cnews[w], 0, __ATOMIC_ACQ_REL);
-            while (bits) {
-                unsigned i = w * 64 + (unsigned)__builtin_ctzll(bits);
-                bits &= bits - 1;
-                struct net_tcb *t = sock_tcb(s, c, i);
-                if (t) {
-                    sock_news(s, c, t);
-                    (*work)++;
-                }
-            }
-        }
+        if (c->tcp_area)
+            client_news(s, c, work);
     }
 }
 

@@ -9,6 +9,7 @@
  *      sets news bits, then the stack polls
  *   2  time passes (up to ~70 s), timers run
  *   3  a client call (bind, listen, connect, setopt) with input arguments
+ *      (connect: to the peer, to ourselves over loopback, or anywhere)
  *   4  a raw frame (bytes as given) to the stack
  * After each input: the TCB pool and every client's count agree, the
  * free pages match the buffers the live TCBs hold, and every frame the
@@ -62,8 +63,9 @@ static void setup(void)
     }
     s = fake_stack(&dev, 5);
     check(net_arp_add_static(s, IP_PEER, MAC_PEER) == 0);
-    static const struct net_grant g[] = { { 80, 81, NET_GRANT_TCP }, { 9000, 9001, NET_GRANT_TCP_OUT } };
-    check(fake_tcp_add(s, &cl, g, 2, 8, 8, 8 * 4096 + 32 * 4096) == 0);
+    static const struct net_grant g[] = { { 80, 81, NET_GRANT_TCP }, { 9000, 9001, NET_GRANT_TCP_OUT },
+                                          { 80, 81, NET_GRANT_TCP_OUT } };   /* to itself, over loopback */
+    check(fake_tcp_add(s, &cl, g, 3, 8, 8, 8 * 4096 + 32 * 4096) == 0);
     check(net_tcp_bind(s, cl.id, 80, 0, &listener_sock, NULL) == 0);
     check(net_tcp_listen(s, cl.id, listener_sock, 2, 4096, 8192, 0) == 0);
     check(net_tcp_connect(s, cl.id, NET_TCP_NEW, IP_PEER, 9000, 4096, 4096, 0, &conn_sock, &conn_port) == 0);
@@ -133,10 +135,14 @@ static void op_call(struct input *in)
     case 1:
         net_tcp_listen(s, cl.id, sock, in8(in), in32(in), in32(in), in8(in));
         break;
-    case 2:
-        net_tcp_connect(s, cl.id, in8(in) & 1 ? NET_TCP_NEW : sock, in8(in) & 1 ? IP_PEER : in32(in), in16(in),
-                        in32(in), in32(in), in8(in), &r, &port);
+    case 2: {
+        uint32_t target = in8(in) & 1 ? NET_TCP_NEW : sock;
+        static const uint32_t ips[] = { IP_PEER, IP_US, 0x7f000001u };      /* the peer, ourselves (loopback) */
+        uint8_t pick = in8(in);
+        uint32_t ip = pick % 4 < 3 ? ips[pick % 4] : in32(in);
+        net_tcp_connect(s, cl.id, target, ip, in16(in), in32(in), in32(in), in8(in), &r, &port);
         break;
+    }
     default:
         net_tcp_setopt(s, cl.id, sock, in8(in) % 7, in32(in));
     }
@@ -181,6 +187,14 @@ static void check_pool(void)
     for (unsigned w = 0; w < NET_TCP_AREA_PAGES / 64; w++)
         used += (unsigned)__builtin_popcountll(c->page_used[w]);
     check(used == pages);
+    /* the loopback queue: within its bounds, its buffers counted right */
+    unsigned big = 0;
+    for (unsigned i = 0; i < s->lo_count; i++)
+        big += s->lo_desc[(s->lo_head + i) % NET_LO_DESC].big;
+    check(s->lo_count <= NET_LO_DESC && s->lo_big_count <= NET_LO_BIG && s->lo_small_count <= NET_LO_SMALL);
+    check(big == s->lo_big_count && s->lo_count - big == s->lo_small_count);
+    check(c->lo_big <= s->lo_big_count && c->lo_big <= NET_LO_BIG_PER_CLIENT);
+    check(c->lo_small <= s->lo_small_count && c->lo_small <= NET_LO_SMALL_PER_CLIENT);
 }
 
 static void check_frames(void)

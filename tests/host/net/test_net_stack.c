@@ -1320,7 +1320,7 @@ static void stat_names_cover_every_counter(void)
     CHECK_EQ(net_stat_count * sizeof(uint64_t), sizeof(struct net_stats));
     CHECK(!strcmp(net_stat_names[0].name, "rx_frames"));
     CHECK_EQ(net_stat_names[net_stat_count - 1].offset,
-             offsetof(struct net_stats, tcp_no_buffer));
+             offsetof(struct net_stats, lo_full));
 }
 
 static void init_rejects_bad_config(void)

@@ -229,7 +229,7 @@ static void tcp_basics(void)
     close(u);
     u = socket(AF_INET, SOCK_STREAM, 0);
     CHECK(setsockopt(u, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) == 0);
-    to = addr(INADDR_LOOPBACK, 7101);                /* no TCP loopback in the net service */
+    to = addr(INADDR_LOOPBACK, 7101);                /* loopback: nobody listens on 7101 */
     CHECK(connect(u, (struct sockaddr *)&to, sizeof to) == -1 &&
           (errno == EADDRNOTAVAIL || errno == ECONNREFUSED));
     close(u);

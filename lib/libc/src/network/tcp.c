@@ -19,10 +19,12 @@
 #include "libc.h"
 #include "socket_impl.h"
 
+/* Addresses a TCP socket may bind: any, 127/8 (the net service's
+ * loopback) and our own. A listener takes connections for all of them. */
 static bool local_address(uint32_t ip)
 {
     uint32_t ours;
-    return ip == INADDR_ANY || (__sys_net_addr(&ours) == 0 && ip == ours);
+    return ip == INADDR_ANY || (ip >> 24) == 127 || (__sys_net_addr(&ours) == 0 && ip == ours);
 }
 
 static uint32_t buf_bytes(int v)

@@ -1,0 +1,521 @@
+/*
+ * test_tcp_loop.c — host tests of TCP to ourselves (services/net/stack/
+ * loop.c): connections to 127.0.0.1 and to our own address inside one
+ * client and between two, data both ways, a 1 MiB transfer each way
+ * checked by hash, close from either side, RST for a port nobody
+ * listens on; and what must stay true between clients: the grants
+ * (out: to connect, tcp: to listen, a port held by another), a client
+ * connecting to itself up to its connection budget, a reader that never
+ * reads, a client removed mid-connection, packets from the wire posing
+ * as loopback. The device must see none of it.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "netfake.h"
+#include "ktest_host.h"
+
+#define T0 (100ull * 1000000000ull)
+#define MS 1000000ull
+#define LO 0x7f000001u
+
+static struct net_stack *s;
+static struct fake_dev *dev;
+static uint64_t now;
+
+static struct fake_tcp A, B, C;
+
+static void setup(void)
+{
+    if (s)
+        fake_stack_free(s, dev);
+    fake_tcp_free(&A);
+    fake_tcp_free(&B);
+    fake_tcp_free(&C);
+    s = fake_stack(&dev, 0);
+    now = T0;
+    net_poll(s, now);                    /* the stack's clock starts: timers are set from it */
+}
+
+static struct net_stats stats(void)
+{
+    struct net_stats st;
+    net_get_stats(s, &st);
+    return st;
+}
+
+static uint64_t gauge(unsigned i)
+{
+    uint64_t g[NET_TCP_GAUGES];
+    net_tcp_gauges(s, g);
+    return g[i];
+}
+
+/* n polls, 1 ms apart. */
+static void run(unsigned n)
+{
+    for (unsigned i = 0; i < n; i++) {
+        now += MS;
+        net_poll(s, now);
+    }
+}
+
+static unsigned tcp_frames_on_the_wire(void)
+{
+    unsigned n = 0;
+    struct parsed o;
+    for (unsigned i = 0; i < dev->ntx; i++)
+        if (parse_frame(dev->tx[i], dev->txlen[i], &o) && o.proto == 6)
+            n++;
+    return n;
+}
+
+/* ---- the client's side of its area, as libaerie does it ----------------------- */
+
+static volatile struct nettcp_sock *blk(struct fake_tcp *c, uint32_t sock)
+{
+    return &c->area->socks[sock];
+}
+
+static void kick(struct fake_tcp *c, uint32_t sock)
+{
+    __atomic_fetch_or(&c->area->cnews[sock / 64], 1ull << (sock % 64), __ATOMIC_RELEASE);
+}
+
+static uint32_t cwrite(struct fake_tcp *c, uint32_t sock, const uint8_t *data, uint32_t n)
+{
+    volatile struct nettcp_sock *b = blk(c, sock);
+    uint32_t room = b->tx_size - (b->tx_prod - b->tx_cons);
+    if (n > room)
+        n = room;
+    uint8_t *ring = (uint8_t *)c->area + b->tx_off;
+    for (uint32_t i = 0; i < n; i++)
+        ring[(b->tx_prod + i) & (b->tx_size - 1)] = data[i];
+    b->tx_prod += n;
+    if (n)
+        kick(c, sock);
+    return n;
+}
+
+static uint32_t cread(struct fake_tcp *c, uint32_t sock, uint8_t *out, uint32_t max)
+{
+    volatile struct nettcp_sock *b = blk(c, sock);
+    uint32_t n = b->rx_prod - b->rx_cons;
+    if (n > max)
+        n = max;
+    const uint8_t *ring = (const uint8_t *)c->area + b->rx_off;
+    for (uint32_t i = 0; i < n; i++)
+        out[i] = ring[(b->rx_cons + i) & (b->rx_size - 1)];
+    b->rx_cons += n;
+    if (n)
+        kick(c, sock);
+    return n;
+}
+
+/* The next connection in listener ls's accept queue, or -1. */
+static int caccept(struct fake_tcp *c, uint32_t ls)
+{
+    volatile struct nettcp_sock *l = blk(c, ls);
+    if (l->rx_prod == l->rx_cons)
+        return -1;
+    uint32_t child;
+    memcpy(&child, (uint8_t *)c->area + l->rx_off + (l->rx_cons & (l->rx_size - 1)), 4);
+    l->rx_cons += 4;
+    kick(c, ls);
+    return (int)child;
+}
+
+static void cclose(struct fake_tcp *c, uint32_t sock)
+{
+    blk(c, sock)->cflags |= NETTCP_C_CLOSE;
+    kick(c, sock);
+}
+
+static uint32_t listen_on(struct fake_tcp *c, uint16_t port)
+{
+    uint32_t ls;
+    CHECK_EQ(net_tcp_bind(s, c->id, port, 0, &ls, NULL), 0);
+    CHECK_EQ(net_tcp_listen(s, c->id, ls, 8, 0, 0, 0), 0);
+    return ls;
+}
+
+/* Connects a (its socket in *as) to ip:port, where b listens on ls; the
+ * accepted socket of b. */
+static uint32_t pair(struct fake_tcp *a, uint32_t *as, uint32_t ip, uint16_t port, struct fake_tcp *b,
+                     uint32_t ls)
+{
+    uint16_t lport;
+    CHECK_EQ(net_tcp_connect(s, a->id, NET_TCP_NEW, ip, port, 0, 0, 0, as, &lport), 0);
+    CHECK_EQ(blk(a, *as)->state, NETTCP_CONNECTING);
+    run(4);
+    CHECK_EQ(blk(a, *as)->state, NETTCP_OPEN);
+    int child = caccept(b, ls);
+    CHECK(child >= 0);
+    run(1);
+    CHECK_EQ(blk(b, (uint32_t)child)->state, NETTCP_OPEN);
+    CHECK_EQ(blk(b, (uint32_t)child)->remote_port, lport);
+    CHECK_EQ(blk(b, (uint32_t)child)->local_port, port);
+    return (uint32_t)child;
+}
+
+static uint32_t fnv(uint32_t h, const uint8_t *p, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++)
+        h = (h ^ p[i]) * 16777619u;
+    return h;
+}
+
+static const struct net_grant both[] = { { 8081, 8081, NET_GRANT_TCP }, { 8081, 8081, NET_GRANT_TCP_OUT } };
+static const struct net_grant out_only[] = { { 8081, 8081, NET_GRANT_TCP_OUT }, { 9999, 9999, NET_GRANT_TCP_OUT } };
+static const struct net_grant listen_only[] = { { 8081, 8081, NET_GRANT_TCP } };
+
+#define AREA (16 * 4096 + 256 * 4096)
+
+/* Echo one message each way on a pair. */
+static void echo(struct fake_tcp *a, uint32_t as, struct fake_tcp *b, uint32_t bs)
+{
+    uint8_t buf[64];
+    CHECK_EQ(cwrite(a, as, (const uint8_t *)"ping", 4), 4);
+    run(3);
+    CHECK_EQ(cread(b, bs, buf, sizeof buf), 4);
+    CHECK(!memcmp(buf, "ping", 4));
+    CHECK_EQ(cwrite(b, bs, (const uint8_t *)"pong!", 5), 5);
+    run(3);
+    CHECK_EQ(cread(a, as, buf, sizeof buf), 5);
+    CHECK(!memcmp(buf, "pong!", 5));
+}
+
+/* ---- the tests -------------------------------------------------------------- */
+
+static void loopback_inside_one_client(void)
+{
+    setup();
+    CHECK_EQ(fake_tcp_add(s, &A, both, 2, 8, 16, AREA), 0);
+    uint32_t ls = listen_on(&A, 8081), cs;
+    fake_clear_tx(dev);
+    uint32_t child = pair(&A, &cs, LO, 8081, &A, ls);
+    CHECK_EQ(blk(&A, cs)->local_ip, LO);                       /* getsockname: 127.0.0.1 */
+    CHECK_EQ(blk(&A, cs)->remote_ip, LO);
+    CHECK_EQ(blk(&A, child)->local_ip, LO);
+    CHECK_EQ(blk(&A, child)->remote_ip, LO);
+    echo(&A, cs, &A, child);
+    /* the same to our own address: both ends say 10.0.2.15 */
+    uint32_t cs2, child2 = pair(&A, &cs2, IP_US, 8081, &A, ls);
+    CHECK_EQ(blk(&A, cs2)->local_ip, IP_US);
+    CHECK_EQ(blk(&A, child2)->local_ip, IP_US);
+    CHECK_EQ(blk(&A, child2)->remote_ip, IP_US);
+    echo(&A, cs2, &A, child2);
+    /* and to another address of 127/8: from 127.0.0.1, as Linux */
+    uint32_t cs3, child3 = pair(&A, &cs3, 0x7f000005u, 8081, &A, ls);
+    CHECK_EQ(blk(&A, cs3)->local_ip, LO);
+    CHECK_EQ(blk(&A, child3)->local_ip, 0x7f000005u);
+    echo(&A, cs3, &A, child3);
+    CHECK_EQ(tcp_frames_on_the_wire(), 0);                      /* none of it reached the NIC */
+    CHECK(stats().lo_packets > 0);
+    CHECK_EQ(stats().lo_full, 0);
+    CHECK_EQ(stats().tcp_active_open, 3);
+    CHECK_EQ(stats().tcp_passive_open, 3);
+}
+
+static void close_from_either_side(void)
+{
+    setup();
+    CHECK_EQ(fake_tcp_add(s, &A, out_only, 2, 8, 16, AREA), 0);
+    CHECK_EQ(fake_tcp_add(s, &B, listen_only, 1, 8, 16, AREA), 0);
+    uint32_t ls = listen_on(&B, 8081), as;
+    uint32_t bs = pair(&A, &as, LO, 8081, &B, ls);
+    cclose(&A, as);                                              /* the client closes first */
+    run(5);
+    CHECK(blk(&B, bs)->flags & NETTCP_F_RX_FIN);
+    CHECK_EQ(blk(&A, as)->state, NETTCP_FREE);
+    cclose(&B, bs);
+    run(5);
+    CHECK_EQ(blk(&B, bs)->state, NETTCP_FREE);
+    CHECK_EQ(gauge(0), 1);                                       /* only the listener */
+    CHECK_EQ(gauge(8), 1);                                       /* A's end waits in TIME-WAIT */
+    bs = pair(&A, &as, IP_US, 8081, &B, ls);
+    cclose(&B, bs);                                              /* the server closes first */
+    run(5);
+    CHECK(blk(&A, as)->flags & NETTCP_F_RX_FIN);
+    uint8_t buf[8];
+    CHECK_EQ(cread(&A, as, buf, sizeof buf), 0);
+    cclose(&A, as);
+    run(5);
+    CHECK_EQ(gauge(0), 1);
+    CHECK_EQ(gauge(8), 2);
+    CHECK_EQ(tcp_frames_on_the_wire(), 0);
+}
+
+/* 1 MiB each way at once between two clients, checked by hash. */
+static void megabyte_each_way_between_two_clients(void)
+{
+    setup();
+    CHECK_EQ(fake_tcp_add(s, &A, out_only, 2, 8, 16, AREA), 0);
+    CHECK_EQ(fake_tcp_add(s, &B, listen_only, 1, 8, 16, AREA), 0);
+    uint32_t ls = listen_on(&B, 8081), as;
+    uint32_t bs = pair(&A, &as, IP_US, 8081, &B, ls);
+    enum { TOTAL = 1 << 20 };
+    static uint8_t chunk[8192], in[8192];
+    uint32_t sent_a = 0, sent_b = 0, got_a = 0, got_b = 0;
+    uint32_t h_sent_a = 2166136261u, h_sent_b = 2166136261u, h_got_a = 2166136261u, h_got_b = 2166136261u;
+    uint32_t seed = 12345;
+    unsigned rounds = 0;
+    while ((got_a < TOTAL || got_b < TOTAL) && rounds++ < 100000) {
+        for (unsigned k = 0; k < sizeof chunk; k++) {
+            seed = seed * 1103515245u + 12345u;
+            chunk[k] = (uint8_t)(seed >> 16);
+        }
+        uint32_t want = TOTAL - sent_a < sizeof chunk ? TOTAL - sent_a : sizeof chunk;
+        uint32_t n = cwrite(&A, as, chunk, want);
+        h_sent_a = fnv(h_sent_a, chunk, n);
+        sent_a += n;
+        want = TOTAL - sent_b < sizeof chunk ? TOTAL - sent_b : sizeof chunk;
+        n = cwrite(&B, bs, chunk + 100, want < sizeof chunk - 100 ? want : sizeof chunk - 100);
+        h_sent_b = fnv(h_sent_b, chunk + 100, n);
+        sent_b += n;
+        run(1);
+        n = cread(&B, bs, in, sizeof in);
+        h_got_b = fnv(h_got_b, in, n);
+        got_b += n;
+        n = cread(&A, as, in, sizeof in);
+        h_got_a = fnv(h_got_a, in, n);
+        got_a += n;
+        CHECK(s->lo_count <= NET_LO_DESC);
+        CHECK(A.id && s->clients[A.id & 0xffff].lo_big <= NET_LO_BIG_PER_CLIENT);
+    }
+    CHECK_EQ(got_b, TOTAL);
+    CHECK_EQ(got_a, TOTAL);
+    CHECK_EQ(h_got_b, h_sent_a);
+    CHECK_EQ(h_got_a, h_sent_b);
+    CHECK_EQ(stats().tcp_rto, 0);                                /* nothing lost on the way */
+    CHECK_EQ(stats().lo_full, 0);
+    CHECK_EQ(tcp_frames_on_the_wire(), 0);
+}
+
+static void refused_port_and_grants(void)
+{
+    setup();
+    CHECK_EQ(fake_tcp_add(s, &A, out_only, 2, 8, 16, AREA), 0);
+    CHECK_EQ(fake_tcp_add(s, &B, listen_only, 1, 8, 16, AREA), 0);
+    uint32_t sock, ls = listen_on(&B, 8081);
+    /* nobody listens on 9999: RST, refused at the next polls */
+    CHECK_EQ(net_tcp_connect(s, A.id, NET_TCP_NEW, LO, 9999, 0, 0, 0, &sock, NULL), 0);
+    run(3);
+    CHECK_EQ(blk(&A, sock)->state, NETTCP_DONE);
+    CHECK_EQ(blk(&A, sock)->error, AE_ECONNREFUSED);
+    CHECK_EQ(stats().tcp_no_port, 1);
+    cclose(&A, sock);
+    run(1);
+    /* a port it may not connect to, at any of our addresses */
+    CHECK_EQ(net_tcp_connect(s, A.id, NET_TCP_NEW, LO, 8082, 0, 0, 0, &sock, NULL), AE_EACCES);
+    CHECK_EQ(net_tcp_connect(s, A.id, NET_TCP_NEW, IP_US, 22, 0, 0, 0, &sock, NULL), AE_EACCES);
+    CHECK_EQ(net_tcp_connect(s, B.id, NET_TCP_NEW, LO, 8081, 0, 0, 0, &sock, NULL), AE_EACCES);
+    /* no listening without tcp:, and a port held by another is its own */
+    CHECK_EQ(net_tcp_bind(s, A.id, 8081, 0, &sock, NULL), AE_EACCES);
+    CHECK_EQ(fake_tcp_add(s, &C, both, 2, 8, 16, AREA), 0);
+    CHECK_EQ(net_tcp_bind(s, C.id, 8081, 0, &sock, NULL), AE_EADDRINUSE);
+    /* C's connection to 8081 reaches B's listener, not C */
+    uint32_t cs;
+    uint32_t bs = pair(&C, &cs, LO, 8081, &B, ls);
+    echo(&C, cs, &B, bs);
+    CHECK_EQ(tcp_frames_on_the_wire(), 0);
+}
+
+/* A client connecting to itself until its budget is used up: refused
+ * cleanly, never past its conns, and a neighbour's loopback goes on. */
+static void self_connect_until_the_budget(void)
+{
+    setup();
+    CHECK_EQ(fake_tcp_add(s, &A, both, 2, 9, 32, AREA), 0);
+    CHECK_EQ(fake_tcp_add(s, &B, out_only, 2, 4, 16, AREA), 0);
+    CHECK_EQ(fake_tcp_add(s, &C, listen_only, 1, 4, 16, AREA), 0);
+    unsigned reserved = (unsigned)gauge(9);
+    uint32_t cls = listen_on(&C, 8081);
+    /* C holds 8081: A cannot listen there, so it connects to C ... */
+    uint32_t ls, sock;
+    CHECK_EQ(net_tcp_bind(s, A.id, 8081, 0, &ls, NULL), AE_EADDRINUSE);
+    /* ... or to itself elsewhere: A gets its own listener on another range */
+    CHECK_EQ(net_client_remove(s, A.id), 0);
+    fake_tcp_free(&A);
+    static const struct net_grant self[] = { { 7000, 7000, NET_GRANT_TCP }, { 7000, 7000, NET_GRANT_TCP_OUT } };
+    CHECK_EQ(fake_tcp_add(s, &A, self, 2, 9, 32, AREA), 0);
+    ls = listen_on(&A, 7000);
+    unsigned ok = 0, refused = 0;
+    for (unsigned i = 0; i < 200; i++) {
+        int r = net_tcp_connect(s, A.id, NET_TCP_NEW, LO, 7000, 4096, 4096, 0, &sock, NULL);
+        if (r == 0)
+            ok++;
+        else {
+            CHECK_EQ(r, AE_ENOMEM);
+            refused++;
+        }
+        run(2);
+        CHECK(s->clients[A.id & 0xffff].tcp_used <= 9);
+    }
+    CHECK(ok >= 4 && ok <= 8);                                   /* a listener + client ends + children <= 9 */
+    CHECK(refused > 150);
+    CHECK(gauge(0) <= 9 + 1);                                     /* A's nine and C's listener */
+    CHECK_EQ(gauge(9), reserved);
+    /* the neighbours still connect over loopback */
+    uint32_t bs, cs = pair(&B, &bs, LO, 8081, &C, cls);
+    echo(&B, bs, &C, cs);
+    CHECK_EQ(tcp_frames_on_the_wire(), 0);
+}
+
+/* A receiver that never reads: its window closes, the sender's buffer
+ * fills and takes no more, and the loopback queue stays small. */
+static void a_reader_that_never_reads(void)
+{
+    setup();
+    CHECK_EQ(fake_tcp_add(s, &A, out_only, 2, 8, 16, AREA), 0);
+    CHECK_EQ(fake_tcp_add(s, &B, listen_only, 1, 8, 16, AREA), 0);
+    uint32_t ls = listen_on(&B, 8081), as;
+    uint32_t bs = pair(&A, &as, LO, 8081, &B, ls);
+    static uint8_t chunk[4096];
+    uint32_t total = 0;
+    for (unsigned i = 0; i < 400; i++) {
+        total += cwrite(&A, as, chunk, sizeof chunk);
+        now += 50 * MS;                                          /* persist probes run meanwhile */
+        net_poll(s, now);
+        CHECK(s->lo_count <= 2 * NET_LO_BIG_PER_CLIENT);
+    }
+    volatile struct nettcp_sock *r = blk(&B, bs), *w = blk(&A, as);
+    CHECK_EQ(r->rx_prod - r->rx_cons, r->rx_size);               /* B's buffer full, its window shut */
+    CHECK_EQ(w->tx_prod - w->tx_cons, w->tx_size);               /* A's full: its writes wait (EAGAIN) */
+    CHECK_EQ(total, r->rx_size + w->tx_size);                     /* nothing held anywhere else */
+    CHECK(stats().tcp_window_probe > 0);
+    CHECK_EQ(blk(&A, as)->state, NETTCP_OPEN);
+    /* B reads at last: everything flows */
+    uint8_t in[4096];
+    uint32_t got = 0;
+    for (unsigned i = 0; i < 400 && got < total; i++) {
+        got += cread(&B, bs, in, sizeof in);
+        now += 5 * MS;
+        net_poll(s, now);
+    }
+    CHECK_EQ(got, total);
+    CHECK_EQ(tcp_frames_on_the_wire(), 0);
+}
+
+/* A client removed mid-connection (its container killed): the other end
+ * is reset, and the service holds nothing of it afterwards. */
+static void client_removed_mid_connection(void)
+{
+    setup();
+    uint64_t tcbs0 = gauge(0), reserved0 = gauge(9);
+    CHECK_EQ(fake_tcp_add(s, &A, out_only, 2, 8, 16, AREA), 0);
+    CHECK_EQ(fake_tcp_add(s, &B, listen_only, 1, 8, 16, AREA), 0);
+    uint32_t ls = listen_on(&B, 8081), as, as2;
+    uint32_t bs = pair(&A, &as, LO, 8081, &B, ls);
+    uint32_t bs2 = pair(&A, &as2, IP_US, 8081, &B, ls);
+    static uint8_t chunk[4096];
+    cwrite(&A, as, chunk, sizeof chunk);                         /* data in flight */
+    net_poll(s, now);
+    CHECK_EQ(net_client_remove(s, A.id), 0);
+    fake_tcp_free(&A);
+    run(4);
+    CHECK_EQ(blk(&B, bs)->state, NETTCP_DONE);
+    CHECK_EQ(blk(&B, bs)->error, AE_ECONNRESET);
+    CHECK_EQ(blk(&B, bs2)->state, NETTCP_DONE);
+    CHECK_EQ(blk(&B, bs2)->error, AE_ECONNRESET);
+    cclose(&B, bs);
+    cclose(&B, bs2);
+    run(2);
+    CHECK_EQ(gauge(0), tcbs0 + 1);                               /* B's listener only */
+    /* the other way round: the listener's client goes */
+    CHECK_EQ(fake_tcp_add(s, &A, out_only, 2, 8, 16, AREA), 0);
+    bs = pair(&A, &as, LO, 8081, &B, ls);
+    CHECK_EQ(net_client_remove(s, B.id), 0);
+    fake_tcp_free(&B);
+    run(4);
+    CHECK_EQ(blk(&A, as)->state, NETTCP_DONE);
+    CHECK_EQ(blk(&A, as)->error, AE_ECONNRESET);
+    cclose(&A, as);
+    run(2);
+    CHECK_EQ(net_client_remove(s, A.id), 0);
+    fake_tcp_free(&A);
+    run(2);
+    CHECK_EQ(gauge(0), tcbs0);
+    CHECK_EQ(gauge(9), reserved0);
+    CHECK_EQ(s->lo_count, 0);
+    CHECK_EQ(s->lo_big_count + s->lo_small_count, 0);
+}
+
+/* A client that closed its connection and then goes (a program's last
+ * close, then its container ends): the peer reads the FIN and EOF, not
+ * a reset — also when the service sees the close only as the client goes. */
+static void a_closed_connection_ends_cleanly_when_its_client_goes(void)
+{
+    setup();
+    CHECK_EQ(fake_tcp_add(s, &A, out_only, 2, 8, 16, AREA), 0);
+    CHECK_EQ(fake_tcp_add(s, &B, listen_only, 1, 8, 16, AREA), 0);
+    uint32_t ls = listen_on(&B, 8081), as, as2;
+    uint32_t bs = pair(&A, &as, LO, 8081, &B, ls);
+    uint32_t bs2 = pair(&A, &as2, LO, 8081, &B, ls);
+    echo(&A, as, &B, bs);
+    echo(&A, as2, &B, bs2);
+    run(50);                                                     /* every ACK is in */
+    cclose(&A, as);
+    run(3);                                                      /* its FIN went out */
+    cclose(&A, as2);                                             /* this close the service sees only ... */
+    CHECK_EQ(net_client_remove(s, A.id), 0);                     /* ... as the client goes */
+    fake_tcp_free(&A);
+    run(4);
+    uint64_t resets = stats().tcp_rst_rx;
+    CHECK_EQ(blk(&B, bs)->state, NETTCP_OPEN);
+    CHECK(blk(&B, bs)->flags & NETTCP_F_RX_FIN);
+    CHECK_EQ(blk(&B, bs2)->state, NETTCP_OPEN);
+    CHECK(blk(&B, bs2)->flags & NETTCP_F_RX_FIN);
+    CHECK_EQ(blk(&B, bs)->error, 0);
+    cclose(&B, bs);
+    cclose(&B, bs2);
+    run(4);
+    CHECK_EQ(blk(&B, bs)->state, NETTCP_FREE);
+    CHECK_EQ(gauge(0), 1);                                       /* the listener; B's FINs were acknowledged */
+    CHECK_EQ(stats().tcp_rst_rx, resets);                        /* by A's ends in TIME-WAIT, not reset */
+    CHECK_EQ(stats().tcp_rto, 0);
+}
+
+/* Off the wire, nothing may pose as loopback: a source of 127/8 or of
+ * our own address, or a destination of 127/8, is dropped before TCP. */
+static void the_wire_cannot_pose_as_loopback(void)
+{
+    setup();
+    CHECK_EQ(fake_tcp_add(s, &B, listen_only, 1, 8, 16, AREA), 0);
+    listen_on(&B, 8081);
+    uint8_t f[256];
+    struct pkt p = pkt_default();
+    p.dport = 8081;
+    p.sport = 40000;
+    struct tcpf t = { 1, 0, 0x02, 65535, NULL, 0, false };
+    p.src = LO;
+    net_rx(s, f, pkt_tcp(f, &p, &t), now);
+    p.src = IP_US;
+    net_rx(s, f, pkt_tcp(f, &p, &t), now);
+    p.src = IP_PEER;
+    p.dst = LO;
+    net_rx(s, f, pkt_tcp(f, &p, &t), now);
+    run(2);
+    CHECK_EQ(stats().ip_bad_src, 2);
+    CHECK_EQ(stats().ip_not_ours, 1);
+    CHECK_EQ(stats().tcp_segs_rx, 0);
+    CHECK_EQ(gauge(2), 0);                                       /* no half-open child */
+}
+
+int main(void)
+{
+    RUN(loopback_inside_one_client);
+    RUN(close_from_either_side);
+    RUN(megabyte_each_way_between_two_clients);
+    RUN(refused_port_and_grants);
+    RUN(self_connect_until_the_budget);
+    RUN(a_reader_that_never_reads);
+    RUN(client_removed_mid_connection);
+    RUN(a_closed_connection_ends_cleanly_when_its_client_goes);
+    RUN(the_wire_cannot_pose_as_loopback);
+    if (s)
+        fake_stack_free(s, dev);
+    fake_tcp_free(&A);
+    fake_tcp_free(&B);
+    fake_tcp_free(&C);
+    return TESTS_DONE();
+}
