@@ -21,9 +21,11 @@
  * that vspace's cpus_active) and a thread woken there again runs without
  * a CR3 write — under emulation every CR3 write empties the software TLB.
  * Any TLB request that reaches an idle CPU drops the borrowed tables
- * (sched_tlb_flush_local), so does an idle CPU before it halts, and
- * vspace_release asks every CPU in cpus_active before it frees them, so
- * no CPU keeps freed tables. An unmap's shootdown does not wait for such
+ * (sched_tlb_flush_local), so does an idle CPU before it halts. Released
+ * tables are freed by whichever of vspace_release and the last CPU to
+ * leave them (vspace_left, from here) comes last, so no CPU keeps freed
+ * tables and none waits for another to let go (vspace.c, "The end of an
+ * address space"). An unmap's shootdown does not wait for such
  * a lazy CPU (whose vCPU the host may not even be running): it marks it
  * stale (sched_tlb_defer), and the CPU drops the tables at its next look,
  * or reloads CR3 if it switches back to them first — the two sides in
@@ -65,6 +67,7 @@ struct runqueue {
     struct thread *last_user;        /* whose FPU registers and FS base this CPU holds */
     bool lazy;                       /* idle with loaded_vs borrowed: nothing uses it (atomic) */
     bool tlb_stale;                  /* a shootdown skipped us while lazy: flush before reuse (atomic) */
+    bool finishing;                  /* between prev's on_cpu = false and its last put (atomic) */
 };
 
 static struct runqueue rqs[MAX_CPUS];
@@ -260,7 +263,7 @@ static KERNEL_HOT void switch_vspace(struct runqueue *rq, struct vspace *nvs, ui
     pt_activate(nvs->root);
     rq->loaded_vs = nvs;
     if (old)
-        __atomic_and_fetch(&old->cpus_active, ~bit, __ATOMIC_SEQ_CST);
+        vspace_left(old, bit);               /* may be the last on released tables */
 }
 
 /* The idle thread gives back the tables it kept loaded: CR3 gets the
@@ -271,8 +274,8 @@ static void idle_drop_vspace(struct runqueue *rq, unsigned cpu)
     __atomic_store_n(&rq->lazy, false, __ATOMIC_SEQ_CST);
     pt_activate(pt_kernel_root());
     rq->loaded_vs = NULL;
-    __atomic_and_fetch(&vs->cpus_active, ~(1ull << cpu), __ATOMIC_SEQ_CST);
     __atomic_store_n(&rq->tlb_stale, false, __ATOMIC_SEQ_CST);   /* the CR3 write flushed */
+    vspace_left(vs, 1ull << cpu);            /* after this, vs may be freed: not touched again */
 }
 
 bool sched_tlb_defer(unsigned cpu)
@@ -337,6 +340,9 @@ KERNEL_HOT void sched_finish_switch(void)
     rq->prev = NULL;
     if (!prev || prev->idle)
         return;
+    /* Whoever sees prev off its CPU may have ended it, and then the put
+     * below frees it: sched_settled lets the debug statistics wait. */
+    __atomic_store_n(&rq->finishing, true, __ATOMIC_RELAXED);
     if (__atomic_load_n(&prev->migrate, __ATOMIC_ACQUIRE)) {
         spin_lock(&prev->obj.lock);
         /* Woken or resumed since schedule() let go of it, it was queued
@@ -362,6 +368,15 @@ KERNEL_HOT void sched_finish_switch(void)
          * the move happens the next time prev leaves this CPU. */
     }
     obj_put(&prev->obj);                      /* the running reference */
+    __atomic_store_n(&rq->finishing, false, __ATOMIC_RELEASE);
+}
+
+bool sched_settled(void)
+{
+    for (unsigned c = 0; c < ncpus; c++)
+        if (c != cpu_index() && __atomic_load_n(&rqs[c].finishing, __ATOMIC_ACQUIRE))
+            return false;
+    return true;
 }
 
 KERNEL_HOT void schedule(void)
@@ -462,8 +477,10 @@ _Noreturn void sched_idle_loop(void)
         uint64_t until = time_now_ns() + IDLE_POLL_NS;
         __atomic_store_n(&rq->polling, true, __ATOMIC_SEQ_CST);
         while (!work_waiting(rq) && time_now_ns() < until) {
-            if (rq->loaded_vs && __atomic_load_n(&rq->tlb_stale, __ATOMIC_SEQ_CST))
+            if (rq->loaded_vs && __atomic_load_n(&rq->tlb_stale, __ATOMIC_SEQ_CST)) {
                 idle_drop_vspace(rq, cpu_index());   /* unmapped under us: give them back */
+                vspace_free_retired();               /* and free them if they were released */
+            }
             tlb_service();                   /* a shooter spins for us meanwhile (review I2) */
             spin_relax();
         }
@@ -476,6 +493,7 @@ _Noreturn void sched_idle_loop(void)
              * would otherwise have to wake it and wait. */
             if (rq->loaded_vs)
                 idle_drop_vspace(rq, cpu_index());
+            vspace_free_retired();           /* nothing waits on a halted CPU */
             __asm__ volatile("sti; hlt; cli" ::: "memory");
         }
     }

@@ -14,6 +14,7 @@
 #include "memory.h"
 #include "pmm.h"
 #include "percpu.h"
+#include "sched.h"
 #include <aerie/errors.h>
 #include <aerie/kip.h>
 
@@ -37,18 +38,83 @@ int vspace_init(struct vspace *vs, struct quota *q, struct task *t)
     return 0;
 }
 
-void vspace_release(struct vspace *vs)
+/* Released address spaces whose tables this CPU was the last to leave,
+ * to be freed at its next safe point; touched by this CPU only, with
+ * interrupts off. */
+static struct vspace *retired[MAX_CPUS];
+static uint64_t retired_pending;             /* released, tables not yet freed (atomic) */
+
+static void free_tables(struct vspace *vs)
 {
-    if (!vs->root)
-        return;
-    /* An idle CPU may still hold these tables in CR3 (sched.c, "Address
-     * spaces"): the request makes it load the kernel's before they go. */
-    uint64_t active = __atomic_load_n(&vs->cpus_active, __ATOMIC_SEQ_CST);
-    if (active)
-        tlb_shootdown(active, true);
     uint64_t freed = pt_destroy(vs->root);
     quota_release(vs->quota, freed * PAGE_SIZE, 0, 0);
     vs->root = 0;
+}
+
+/* The end of an address space waits for no other CPU. A CPU may still
+ * have the tables in CR3 — idle, borrowing them (sched.c, "Address
+ * spaces"), or on its way to other ones — and a CPU may walk the tables
+ * CR3 names even while it uses none of their entries, so they cannot be
+ * freed under it. Instead of asking it and waiting (an IPI to a vCPU the
+ * host may not be running), VS_RETIRED goes into cpus_active in the same
+ * atomic word the CPUs clear their bits in: whoever sees the word with
+ * nothing else left — this call, or the last CPU to leave (vspace_left) —
+ * frees them, exactly one of the two. Their charge, and the task's, come
+ * back to the quota when the pages really are free: until then the quota
+ * (and its parents, which it holds) shows them used; a CPU idle on them
+ * is told to drop them at its next look, and a CPU halts only after
+ * dropping them, so "then" is that CPU's next pass through its idle loop
+ * or scheduler. */
+bool vspace_release(struct vspace *vs)
+{
+    if (!vs->root)
+        return true;
+    unsigned me = cpu_index();
+    if (__atomic_load_n(&vs->cpus_active, __ATOMIC_SEQ_CST) & (1ull << me))
+        sched_tlb_flush_local();             /* the reaping idle thread here drops them itself */
+    uint64_t was = __atomic_fetch_or(&vs->cpus_active, VS_RETIRED, __ATOMIC_SEQ_CST);
+    if (was & ~VS_RETIRED) {                 /* vs is no longer ours to touch */
+        for (unsigned c = 0; c < ncpus; c++)
+            if (was & (1ull << c))
+                sched_tlb_defer(c);          /* drop them at the next look */
+        __atomic_add_fetch(&retired_pending, 1, __ATOMIC_RELAXED);
+        return false;
+    }
+    free_tables(vs);
+    return true;
+}
+
+void vspace_left(struct vspace *vs, uint64_t bit)
+{
+    if (__atomic_fetch_and(&vs->cpus_active, ~bit, __ATOMIC_SEQ_CST) != (VS_RETIRED | bit))
+        return;                              /* live, or another CPU still on it */
+    unsigned me = cpu_index();
+    vs->retired_next = retired[me];
+    retired[me] = vs;
+}
+
+void vspace_free_retired(void)
+{
+    unsigned me = cpu_index();
+    struct vspace *vs;
+    while ((vs = retired[me])) {
+        retired[me] = vs->retired_next;
+        free_tables(vs);
+        obj_free_finish((struct kobject *)vs->task);
+        __atomic_sub_fetch(&retired_pending, 1, __ATOMIC_RELEASE);
+    }
+}
+
+bool vspace_settle(uint64_t ns)
+{
+    uint64_t until = time_now_ns() + ns;
+    vspace_free_retired();                   /* this CPU's own first */
+    while (__atomic_load_n(&retired_pending, __ATOMIC_ACQUIRE) || !sched_settled()) {
+        if (time_now_ns() >= until)
+            return false;
+        spin_relax();                        /* servicing TLB requests meanwhile */
+    }
+    return true;
 }
 
 static bool overlaps(const struct vspace *vs, uint64_t va, uint64_t npages)
@@ -73,7 +139,7 @@ static void clear_ptes(struct vspace *vs, const struct mapping *m)
 
 static void shootdown(struct vspace *vs)
 {
-    tlb_shootdown(__atomic_load_n(&vs->cpus_active, __ATOMIC_ACQUIRE), false);
+    tlb_shootdown(__atomic_load_n(&vs->cpus_active, __ATOMIC_ACQUIRE));
 }
 
 /* Up to this many pages, an unmap seen by this CPU alone is flushed page
@@ -82,16 +148,37 @@ static void shootdown(struct vspace *vs)
  * TLB, which every later access then refills. */
 #define FLUSH_PAGES_MAX 32
 
+/* The other CPUs that hold vs's translations when no thread can use them
+ * again (vspace_clear's others_quiet): each is only told its TLB is
+ * stale, and none is waited for. They run no user code of vs (none of
+ * its threads runs anywhere, and a thread marked for destruction never
+ * returns to user mode), the kernel touches no user page through them
+ * (SMAP), and the tables stay until vspace_release, which frees them
+ * only once no CPU has them loaded. A CPU idle on them drops them at its
+ * next look (sched.c, "Address spaces"); one leaving them reloads CR3.
+ * What is left: this CPU's bit, if any. */
+static uint64_t others_told(uint64_t active)
+{
+    unsigned me = cpu_index();
+    for (unsigned c = 0; c < ncpus; c++)
+        if (c != me && (active & (1ull << c)))
+            sched_tlb_defer(c);
+    return active & (1ull << me);
+}
+
 /* After clearing the entries of the mappings on gone (npages in all):
  * only this CPU can hold them when vs's cpus_active names no other (a
  * CPU that loads vs later reloads CR3), and then only while vs is its
- * loaded space — so invlpg in the loaded tables is enough. */
-static void flush_gone(struct vspace *vs, struct list *gone, uint64_t npages)
+ * loaded space — so invlpg in the loaded tables is enough. others_quiet:
+ * the other CPUs need no flush now (others_told). */
+static void flush_gone(struct vspace *vs, struct list *gone, uint64_t npages, bool others_quiet)
 {
     uint64_t active = __atomic_load_n(&vs->cpus_active, __ATOMIC_ACQUIRE);
     uint64_t me = 1ull << cpu_index();
+    if (others_quiet)
+        active = others_told(active);
     if (active & ~me || npages > FLUSH_PAGES_MAX) {
-        tlb_shootdown(active, false);
+        tlb_shootdown(active);
         return;
     }
     if (!active)
@@ -183,7 +270,7 @@ static void free_mapping(struct vspace *vs, struct mapping *m)
     quota_release(vs->quota, kmem_footprint(sizeof *m), 0, 0);
 }
 
-int vspace_unmap(struct vspace *vs, uint64_t va, uint64_t bytes)
+static int unmap_range(struct vspace *vs, uint64_t va, uint64_t bytes, bool others_quiet)
 {
     uint64_t end = va + bytes;
     struct list gone;
@@ -213,19 +300,24 @@ int vspace_unmap(struct vspace *vs, uint64_t va, uint64_t bytes)
     }
     spin_unlock(&vs->lock);
     if (!list_empty(&gone))
-        flush_gone(vs, &gone, npages);
+        flush_gone(vs, &gone, npages, others_quiet);
     struct list *n;
     while ((n = list_pop_front(&gone)))
         free_mapping(vs, list_entry(n, struct mapping, vs_link));
     return 0;
 }
 
-void vspace_clear(struct vspace *vs)
+int vspace_unmap(struct vspace *vs, uint64_t va, uint64_t bytes)
+{
+    return unmap_range(vs, va, bytes, false);
+}
+
+void vspace_clear(struct vspace *vs, bool threads_off)
 {
     spin_lock(&vs->lock);
     vs->dead = true;
     spin_unlock(&vs->lock);
-    vspace_unmap(vs, 0, AERIE_USER_MAX);
+    unmap_range(vs, 0, AERIE_USER_MAX, threads_off);
 }
 
 /* Takes one mapping of mem out of its address space; false when none is

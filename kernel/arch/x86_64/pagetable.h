@@ -46,7 +46,7 @@ uint64_t pt_kernel_root(void);
 /* Makes every CPU in mask (bit per CPU index) drop stale translations;
  * returns when all have. Call with no spinlock held that those CPUs may
  * need... any spinlock is fine: waiting CPUs service requests. */
-void tlb_shootdown(uint64_t cpu_mask, bool tables_freed);
+void tlb_shootdown(uint64_t cpu_mask);
 /* Drops this CPU's translations of npages from va in the loaded tables
  * (invlpg each: cheaper than a CR3 reload for a few pages, above all
  * under TCG, where a reload empties the whole soft TLB). */
