@@ -126,31 +126,47 @@ static KERNEL_HOT struct thread *rq_pop(struct runqueue *rq)
     return t;
 }
 
-/* Asks cpu to reschedule if t should run before what runs there now. */
-static KERNEL_HOT void preempt_if_better(unsigned cpu, struct runqueue *rq, struct thread *t)
+/* Asks cpu to reschedule if t should run before what runs there now;
+ * rq->lock held. Returns the CPU to send the reschedule IPI to, -1 for
+ * none: the caller sends it after unlocking (ipi_resched). Under
+ * emulation an IPI costs 10 µs on a quiet host and up to a millisecond on
+ * a busy one (QEMU takes its global lock for it), and every CPU that
+ * wants this run queue meanwhile — the target itself, to schedule —
+ * would spin for that long. need_resched, set here under the lock, is
+ * what the target acts on; the IPI only makes it look sooner. */
+static KERNEL_HOT int preempt_if_better(unsigned cpu, struct runqueue *rq, struct thread *t)
 {
     if (!rq->current->idle && rq->current->prio >= t->prio)
-        return;
+        return -1;
     if (cpu == cpu_index()) {
         rq->need_resched = true;
     } else if (!__atomic_exchange_n(&rq->need_resched, true, __ATOMIC_SEQ_CST)) {
         if (!__atomic_load_n(&rq->polling, __ATOMIC_SEQ_CST))
-            lapic_send_ipi(cpus[cpu].apic_id, VEC_RESCHEDULE);
+            return (int)cpu;
     }
+    return -1;
+}
+
+static KERNEL_HOT void ipi_resched(int cpu)
+{
+    if (cpu >= 0)
+        lapic_send_ipi(cpus[cpu].apic_id, VEC_RESCHEDULE);
 }
 
 KERNEL_HOT void sched_enqueue_boosted(struct thread *t, uint8_t boost)
 {
     unsigned cpu = t->cpu;
     struct runqueue *rq = &rqs[cpu];
+    int ipi = -1;
     spin_lock(&rq->lock);
     if (!t->in_rq && rq->current != t) {
         if (boost > t->base_prio)
             t->prio = boost;                  /* schedule() ends it when t leaves its CPU */
         rq_push(rq, t);
-        preempt_if_better(cpu, rq, t);
+        ipi = preempt_if_better(cpu, rq, t);
     }
     spin_unlock(&rq->lock);
+    ipi_resched(ipi);
 }
 
 KERNEL_HOT void sched_enqueue(struct thread *t)
@@ -173,6 +189,7 @@ void sched_dequeue(struct thread *t)
 void sched_set_prio(struct thread *t, uint8_t prio)
 {
     struct runqueue *rq = &rqs[t->cpu];
+    int ipi = -1;
     spin_lock(&rq->lock);
     bool queued = t->in_rq;
     if (queued)
@@ -180,9 +197,10 @@ void sched_set_prio(struct thread *t, uint8_t prio)
     t->prio = t->base_prio = prio;           /* a start boost ends here too */
     if (queued) {
         rq_push(rq, t);
-        preempt_if_better(t->cpu, rq, t);
+        ipi = preempt_if_better(t->cpu, rq, t);
     }
     spin_unlock(&rq->lock);
+    ipi_resched(ipi);
 }
 
 /* t->cpu changes only while t is off every CPU: a thread that is its
@@ -198,12 +216,14 @@ void sched_set_cpu(struct thread *t, unsigned cpu)
     if (current || __atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE)) {
         t->next_cpu = (uint16_t)cpu;
         t->migrate = true;              /* moved by sched_finish_switch */
+        int ipi = -1;
         if (current) {
             rq->need_resched = true;
             if (t->cpu != cpu_index())
-                lapic_send_ipi(cpus[t->cpu].apic_id, VEC_RESCHEDULE);
+                ipi = t->cpu;
         }
         spin_unlock(&rq->lock);
+        ipi_resched(ipi);                /* after the unlock: preempt_if_better */
         return;
     }
     /* Off its CPU for good: sched_finish_switch has run for it (it
@@ -433,13 +453,15 @@ void sched_kick(struct thread *t)
 {
     unsigned cpu = t->cpu;
     struct runqueue *rq = &rqs[cpu];
+    int ipi = -1;
     spin_lock(&rq->lock);
     if (rq->current == t) {
         rq->need_resched = true;
         if (cpu != cpu_index())
-            lapic_send_ipi(cpus[cpu].apic_id, VEC_RESCHEDULE);
+            ipi = (int)cpu;
     }
     spin_unlock(&rq->lock);
+    ipi_resched(ipi);                        /* after the unlock: preempt_if_better */
 }
 
 bool sched_wait_off_cpu(struct thread *t, uint8_t state)
