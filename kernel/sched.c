@@ -31,6 +31,14 @@
  * or reloads CR3 if it switches back to them first — the two sides in
  * Dekker's pattern on rq->lazy and rq->tlb_stale.
  *
+ * A lender's thread on a borrower's tables (TASK_BORROW, vspace.c "Lent
+ * ranges"): switching to a thread of task P marked run_borrowed while CR3
+ * holds a borrower of P keeps CR3 and loaded_vs (the borrower's: its
+ * cpus_active names this CPU, and a shootdown of P's reaches it through
+ * vspace_cpus). Such a thread that faults outside the lent ranges, and any
+ * TLB request while it runs there (its borrower may be on its way to
+ * release), load its own task's tables (sched_load_own_vspace).
+ *
  * Waking an idle CPU. While the idle loop watches its queue it says so
  * (rq->polling); a waker that finds it watching only sets need_resched
  * and sends no IPI. The two sides follow Dekker's pattern (the waker
@@ -271,12 +279,13 @@ static void fpu_load(struct thread *t) { __asm__ volatile("fxrstor64 (%0)" :: "r
 /* Loads nvs's page tables unless CR3 holds them already (and no
  * shootdown was deferred meanwhile: stale); this CPU's bit moves from the
  * space it leaves to nvs (see "Address spaces" above). */
-static KERNEL_HOT void switch_vspace(struct runqueue *rq, struct vspace *nvs, uint64_t bit, bool stale)
+static KERNEL_HOT void switch_vspace(struct runqueue *rq, struct vspace *nvs, uint64_t bit, bool stale,
+                                     bool borrowed_ok)
 {
     struct vspace *old = rq->loaded_vs;
-    if (old == nvs) {
+    if (old == nvs || (borrowed_ok && old && __atomic_load_n(&old->lender, __ATOMIC_ACQUIRE) == nvs)) {
         if (stale)
-            write_cr3(nvs->root);             /* the same tables, without what they no longer map */
+            write_cr3(old->root);             /* the same tables, without what they no longer map */
         return;
     }
     __atomic_or_fetch(&nvs->cpus_active, bit, __ATOMIC_SEQ_CST);
@@ -309,10 +318,24 @@ void sched_tlb_flush_local(void)
 {
     struct cpu *c = this_cpu();
     struct runqueue *rq = &rqs[c->index];
-    if (rq->loaded_vs && c->current && c->current->idle)
+    struct thread *cur = c->current;
+    if (rq->loaded_vs && cur && cur->idle)
         idle_drop_vspace(rq, c->index);
+    else if (rq->loaded_vs && cur && cur->task && rq->loaded_vs != &cur->task->vs)
+        switch_vspace(rq, &cur->task->vs, 1ull << c->index, false, false);   /* off a borrower's */
     else
         write_cr3(read_cr3());
+}
+
+struct vspace *sched_loaded_vspace(void)
+{
+    return this_rq()->loaded_vs;
+}
+
+void sched_load_own_vspace(struct thread *t)
+{
+    struct runqueue *rq = this_rq();
+    switch_vspace(rq, &t->task->vs, 1ull << cpu_index(), false, false);
 }
 
 static KERNEL_HOT void switch_to(struct runqueue *rq, struct thread *prev, struct thread *next)
@@ -333,7 +356,7 @@ static KERNEL_HOT void switch_to(struct runqueue *rq, struct thread *prev, struc
             __atomic_store_n(&rq->lazy, false, __ATOMIC_SEQ_CST);
             stale = __atomic_exchange_n(&rq->tlb_stale, false, __ATOMIC_SEQ_CST);
         }
-        switch_vspace(rq, &next->task->vs, 1ull << c->index, stale);
+        switch_vspace(rq, &next->task->vs, 1ull << c->index, stale, next->run_borrowed);
         /* Back after only the idle thread ran here (it and the kernel use
          * no FPU and leave FS alone): the registers are still next's.
          * loaded_cpu tells a thread made at a freed one's address apart. */

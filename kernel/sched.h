@@ -10,6 +10,7 @@
 #include <stdbool.h>
 
 struct thread;
+struct vspace;
 
 #define SCHED_PRIOS   32
 #define SCHED_SLICE   10          /* ticks */
@@ -66,5 +67,10 @@ void sched_tlb_flush_local(void);
 void timer_arm(struct thread *t, uint64_t deadline_ns);
 void timer_disarm(struct thread *t);
 uint64_t time_now_ns(void);
+
+/* Whose tables this CPU holds: for a thread running here, its task's or
+ * a borrower's (TASK_BORROW); the second loads t's own (sched.c). */
+struct vspace *sched_loaded_vspace(void);
+void sched_load_own_vspace(struct thread *t);
 
 #endif

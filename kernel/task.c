@@ -244,6 +244,24 @@ static int task_rw(struct task *t, struct invocation *inv, bool write)
     return 0;
 }
 
+/* BORROW: (lender task cap with MANAGE). t's lent ranges become the
+ * lender's tables (vspace.c, "Lent ranges"). The caller holds MANAGE on
+ * both, so it could read and write both already: what it gives is the
+ * two tasks' reach into each other's lent ranges. */
+static int task_borrow(struct task *t, struct invocation *inv)
+{
+    uint64_t slot;
+    if (inv_arg(inv, 0, &slot))
+        return AE_EINVAL;
+    struct capref pc;
+    int err = cap_lookup(thread_cspace(inv->caller), slot, AERIE_OBJ_TASK, AERIE_R_MANAGE, &pc);
+    if (err)
+        return inv_fail(inv, 0, err);
+    err = vspace_borrow(&t->vs, &((struct task *)pc.obj)->vs);
+    capref_put(&pc);
+    return err ? inv_fail(inv, err == AE_EINVAL ? 0 : ~0u, err) : 0;
+}
+
 int task_invoke(struct task *t, const struct capref *cap, uint64_t label, struct invocation *inv)
 {
     uint8_t need = label == AERIE_TASK_INFO ? AERIE_R_READ : AERIE_R_MANAGE;
@@ -287,6 +305,8 @@ int task_invoke(struct task *t, const struct capref *cap, uint64_t label, struct
         return task_suspend(t, inv);
     case AERIE_TASK_RESUME:
         return task_resume(t, inv);
+    case AERIE_TASK_BORROW:
+        return task_borrow(t, inv);
     default:
         return AE_ENOSYS;
     }

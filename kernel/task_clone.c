@@ -495,6 +495,10 @@ int task_clone(struct task *src, struct invocation *inv)
     int err;
     if (src == inv->caller->task)
         return inv_fail(inv, ~0u, AE_EINVAL);    /* its thread is running this call */
+    /* A borrower's lent ranges are its lender's memory, which a clone
+     * could neither share copy-on-write nor leave out unseen. */
+    if (__atomic_load_n(&src->vs.lender, __ATOMIC_ACQUIRE))
+        return inv_fail(inv, ~0u, AE_EBUSY);
     if ((err = cap_slot_usable(cs, tslot)))
         return inv_fail(inv, 2, err);
     if (hslot == tslot)

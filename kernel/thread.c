@@ -682,6 +682,7 @@ struct thread *thread_clone(struct thread *src, struct quota *q, struct task *ta
     }
     memcpy(t->fpu, src->fpu, FPU_BYTES);     /* saved when it left its CPU */
     t->fs_base = src->fs_base;
+    t->run_borrowed = src->run_borrowed;     /* the same code, the same promise (RUN_BORROWED) */
     t->cpu = src->cpu;
     t->task_held = held && src->task_held;
     if (src->fault_msg || src->fault_pending)
@@ -969,6 +970,15 @@ int thread_invoke(struct thread *t, const struct capref *cap, uint64_t label, st
     case AERIE_THREAD_SUSPEND:      return method_suspend(t, inv->caller);
     case AERIE_THREAD_DESTROY:
         obj_destroy(&t->obj);
+        return 0;
+    case AERIE_THREAD_RUN_BORROWED:
+        /* Only the thread's own task can be hurt by a broken promise: it
+         * then reads a borrower's memory, which its task lent itself to. */
+        if (inv_arg(inv, 0, &v))
+            return AE_EINVAL;
+        if (v > 1)
+            return inv_fail(inv, 0, AE_EINVAL);
+        __atomic_store_n(&t->run_borrowed, v == 1, __ATOMIC_RELAXED);
         return 0;
     case AERIE_THREAD_INFO:
         inv->reply[0] = t->state;

@@ -119,6 +119,7 @@ struct thread {
     struct kobject *handler;           /* fault endpoint, reference held */
     uint64_t handler_badge;
     uint64_t fs_base;
+    bool run_borrowed;                 /* THREAD_RUN_BORROWED: may run on a borrower's tables */
     bool fs_reload;                    /* fs_base set by another thread: load it before user code */
     int32_t loaded_cpu;                /* CPU its FPU state and FS base were last loaded on, or -1 (sched.c) */
     uint64_t faults;

@@ -1,6 +1,24 @@
 /*
  * vspace.c — address spaces: mapping Memory objects into tasks and taking
  * them out again, with TLB shootdowns for CPUs running the task.
+ *
+ * Lent ranges (TASK_BORROW). A borrower's entries for the lent ranges
+ * (aerie/objects.h: the program region below the kernel info page, and
+ * all from 512 GiB up) name its lender's tables, so a lender's thread
+ * that promised to touch only those ranges (THREAD_RUN_BORROWED) runs
+ * with the borrower's tables loaded, with no CR3 write (sched.c). Hence:
+ * - a lender's translations may sit on any CPU running a borrower: its
+ *   shootdowns go to vspace_cpus, the union of their cpus_active;
+ * - a top-level entry the lender makes later reaches a borrower at its
+ *   first fault there (vspace_lend_sync); the lender frees no table
+ *   before its release;
+ * - a lender's release first detaches every borrower (their lent entries
+ *   cleared, their CPUs flushed), then frees its tables; a borrower's
+ *   release puts its own region table back and frees only its own;
+ * - the kernel never walks a borrower's tables into a lent range
+ *   (vspace_translate refuses): those tables may go at any time.
+ * lend_lock guards lender, borrowers and the lent entries of borrowers;
+ * it nests inside vs->lock.
  */
 #include "vspace.h"
 #include "memobj.h"
@@ -17,13 +35,18 @@
 #include "sched.h"
 #include <aerie/errors.h>
 #include <aerie/kip.h>
+#include <aerie/objects.h>
 
 uint64_t kip_phys;
+
+static spinlock_t lend_lock;
 
 int vspace_init(struct vspace *vs, struct quota *q, struct task *t)
 {
     spin_init(&vs->lock);
     list_init(&vs->mappings);
+    list_init(&vs->borrowers);
+    list_init(&vs->borrow_link);
     vs->quota = q;
     vs->task = t;
     int err;
@@ -38,6 +61,102 @@ int vspace_init(struct vspace *vs, struct quota *q, struct task *t)
     return 0;
 }
 
+bool vspace_lent(uint64_t va)
+{
+    return (va >= AERIE_LENT_REGION_START && va < AERIE_LENT_REGION_END) || va >= AERIE_LENT_HIGH_START;
+}
+
+static bool lent_overlap(uint64_t va, uint64_t end)
+{
+    return (va < AERIE_LENT_REGION_END && AERIE_LENT_REGION_START < end) || end > AERIE_LENT_HIGH_START;
+}
+
+uint64_t vspace_cpus(struct vspace *vs)
+{
+    /* Sequentially consistent against vspace_borrow's count: a borrower
+     * counted after our look was attached after the entries we cleared. */
+    uint64_t mask = __atomic_load_n(&vs->cpus_active, __ATOMIC_SEQ_CST);
+    if (!__atomic_load_n(&vs->nborrowers, __ATOMIC_SEQ_CST))
+        return mask;
+    spin_lock(&lend_lock);
+    list_for_each(n, &vs->borrowers)
+        mask |= __atomic_load_n(&list_entry(n, struct vspace, borrow_link)->cpus_active, __ATOMIC_SEQ_CST);
+    spin_unlock(&lend_lock);
+    return mask;
+}
+
+int vspace_borrow(struct vspace *c, struct vspace *p)
+{
+    if (c == p)
+        return AE_EINVAL;
+    spin_lock(&c->lock);
+    int err = c->dead || __atomic_load_n(&p->dead, __ATOMIC_ACQUIRE) ? AE_EDEAD : 0;
+    list_for_each(n, &c->mappings) {
+        const struct mapping *m = list_entry(n, struct mapping, vs_link);
+        if (!err && lent_overlap(m->va, m->va + m->npages * PAGE_SIZE))
+            err = AE_EBUSY;
+    }
+    spin_lock(&lend_lock);
+    if (!err && (c->lender || c->nborrowers || p->lender))
+        err = AE_EBUSY;                      /* one level only: no chains, no second lender */
+    if (!err)
+        err = pt_lend(c->root, p->root, &c->own_region);
+    if (!err) {
+        __atomic_add_fetch(&p->nborrowers, 1, __ATOMIC_SEQ_CST);
+        list_push_back(&p->borrowers, &c->borrow_link);
+        __atomic_store_n(&c->lender, p, __ATOMIC_RELEASE);
+    }
+    spin_unlock(&lend_lock);
+    spin_unlock(&c->lock);
+    /* A CPU running c may cache its old region table (the kernel info
+     * page alone): a lender's thread there would fault for ever. */
+    if (!err)
+        tlb_shootdown(__atomic_load_n(&c->cpus_active, __ATOMIC_SEQ_CST), false);
+    return err;
+}
+
+bool vspace_lend_sync(struct vspace *b, uint64_t va)
+{
+    if (!vspace_lent(va) || va >= AERIE_USER_MAX)
+        return false;
+    bool done = false;
+    spin_lock(&lend_lock);
+    if (b->lender)
+        done = pt_lend_sync(b->root, b->lender->root, va);
+    spin_unlock(&lend_lock);
+    return done;
+}
+
+/* Takes b's lent entries out; lend_lock held. The caller flushes b's CPUs. */
+static void unlend_locked(struct vspace *b)
+{
+    pt_unlend(b->root, b->own_region);
+    list_remove(&b->borrow_link);
+    list_init(&b->borrow_link);
+    __atomic_sub_fetch(&b->lender->nborrowers, 1, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&b->lender, NULL, __ATOMIC_RELEASE);
+}
+
+/* Before a lender's tables go: every borrower detached and every CPU
+ * that may run one flushed, one at a time (a shootdown is not made
+ * holding lend_lock, which the CPUs it waits for may be spinning on). */
+static void detach_borrowers(struct vspace *p)
+{
+    for (;;) {
+        spin_lock(&lend_lock);
+        if (list_empty(&p->borrowers)) {
+            spin_unlock(&lend_lock);
+            return;
+        }
+        struct vspace *b = list_entry(p->borrowers.next, struct vspace, borrow_link);
+        unlend_locked(b);
+        uint64_t active = __atomic_load_n(&b->cpus_active, __ATOMIC_SEQ_CST);
+        spin_unlock(&lend_lock);
+        if (active)
+            tlb_shootdown(active, true);
+    }
+}
+
 /* Released address spaces whose tables this CPU was the last to leave,
  * to be freed at its next safe point; touched by this CPU only, with
  * interrupts off. */
@@ -46,6 +165,11 @@ static uint64_t retired_pending;             /* released, tables not yet freed (
 
 static void free_tables(struct vspace *vs)
 {
+    detach_borrowers(vs);                    /* a lender's: borrowers' CPUs flushed, waited for */
+    spin_lock(&lend_lock);
+    if (vs->lender)
+        unlend_locked(vs);                   /* no CPU has its tables loaded: only its own go */
+    spin_unlock(&lend_lock);
     uint64_t freed = pt_destroy(vs->root);
     quota_release(vs->quota, freed * PAGE_SIZE, 0, 0);
     vs->root = 0;
@@ -139,7 +263,7 @@ static void clear_ptes(struct vspace *vs, const struct mapping *m)
 
 static void shootdown(struct vspace *vs)
 {
-    tlb_shootdown(__atomic_load_n(&vs->cpus_active, __ATOMIC_ACQUIRE));
+    tlb_shootdown(vspace_cpus(vs), false);
 }
 
 /* Up to this many pages, an unmap seen by this CPU alone is flushed page
@@ -149,10 +273,10 @@ static void shootdown(struct vspace *vs)
 #define FLUSH_PAGES_MAX 32
 
 /* The other CPUs that hold vs's translations when no thread can use them
- * again (vspace_clear's others_quiet): each is only told its TLB is
- * stale, and none is waited for. They run no user code of vs (none of
- * its threads runs anywhere, and a thread marked for destruction never
- * returns to user mode), the kernel touches no user page through them
+ * again (vspace_clear's others_quiet, vs neither lending nor borrowing): each is only
+ * told its TLB is stale, and none is waited for. They run no user code of
+ * vs (none of its threads runs anywhere, and a thread marked for
+ * destruction never returns to user mode), the kernel touches no user page through them
  * (SMAP), and the tables stay until vspace_release, which frees them
  * only once no CPU has them loaded. A CPU idle on them drops them at its
  * next look (sched.c, "Address spaces"); one leaving them reloads CR3.
@@ -173,12 +297,19 @@ static uint64_t others_told(uint64_t active)
  * the other CPUs need no flush now (others_told). */
 static void flush_gone(struct vspace *vs, struct list *gone, uint64_t npages, bool others_quiet)
 {
-    uint64_t active = __atomic_load_n(&vs->cpus_active, __ATOMIC_ACQUIRE);
+    uint64_t active = vspace_cpus(vs);
     uint64_t me = 1ull << cpu_index();
-    if (others_quiet)
+    /* Other tasks' threads may run on tables that lend or borrow: a
+     * lender's borrowers run live threads on its tables, and a lender's
+     * RUN_BORROWED thread on a borrower's. Their CPUs are always asked
+     * (the counts are read after vspace_cpus: a borrower counted after
+     * our look was attached after the entries we cleared; vs is dead, so
+     * it borrows nothing new). */
+    if (others_quiet && !__atomic_load_n(&vs->nborrowers, __ATOMIC_SEQ_CST) &&
+        !__atomic_load_n(&vs->lender, __ATOMIC_SEQ_CST))
         active = others_told(active);
     if (active & ~me || npages > FLUSH_PAGES_MAX) {
-        tlb_shootdown(active);
+        tlb_shootdown(active, false);
         return;
     }
     if (!active)
@@ -211,6 +342,8 @@ int vspace_map(struct vspace *vs, struct memobj *mem, uint64_t first, uint64_t v
                            .mem = mem, .vs = vs };
     spin_lock(&vs->lock);
     err = vs->dead ? AE_EDEAD : overlaps(vs, va, npages) ? AE_EBUSY : 0;
+    if (!err && vs->lender && lent_overlap(va, va + npages * PAGE_SIZE))
+        err = AE_EBUSY;                      /* the lender's there: its tables are not ours to fill */
     /* The mapping is linked to the object before any entry is made, and
      * whether the object is copy-on-write is read under the object's lock
      * at that moment (attack6): a TASK_CLONE on another CPU that shares
@@ -492,6 +625,10 @@ void vspace_write_protect_locked(struct vspace *vs, struct memobj *mem)
 uint64_t vspace_translate(struct vspace *vs, uint64_t va, bool *writable)
 {
     if (va >= AERIE_USER_MAX + PAGE_SIZE)
+        return 0;
+    /* A borrower's lent entries name its lender's tables, which a
+     * release may free under us: not walked. */
+    if (__atomic_load_n(&vs->lender, __ATOMIC_ACQUIRE) && vspace_lent(va))
         return 0;
     return pt_translate(vs->root, va, writable);
 }

@@ -35,6 +35,13 @@ struct vspace {
     struct quota *quota;
     struct task *task;
     bool dead;
+    /* Borrowing (TASK_BORROW; vspace.c, "Lent ranges"), under lend_lock:
+     * a borrower names its lender and keeps its own region table aside;
+     * a lender lists its borrowers. */
+    struct vspace *lender;
+    uint64_t own_region;
+    struct list borrowers, borrow_link;
+    uint32_t nborrowers;
 };
 
 struct mapping {
@@ -109,6 +116,19 @@ void vspace_drop_page_locked(struct vspace *vs, struct memobj *mem, uint64_t i);
 void vspace_write_protect_locked(struct vspace *vs, struct memobj *mem);
 /* Physical address of user address va, 0 if not mapped. */
 uint64_t vspace_translate(struct vspace *vs, uint64_t va, bool *writable);
+
+/* TASK_BORROW: c's lent ranges become p's tables. AE_EINVAL for c == p,
+ * AE_EBUSY when c has (had) something of its own there, borrows already
+ * or lends, or p borrows; AE_EDEAD for a dead one. */
+int vspace_borrow(struct vspace *c, struct vspace *p);
+/* Whether va lies in a lent range. */
+bool vspace_lent(uint64_t va);
+/* The CPUs that may hold vs's translations: its own cpus_active and, for
+ * a lender, every borrower's. */
+uint64_t vspace_cpus(struct vspace *vs);
+/* A fault at lent va with b's tables loaded: true if b lacked a top-level
+ * entry its lender has since made (now copied: retry the access). */
+bool vspace_lend_sync(struct vspace *b, uint64_t va);
 
 /* The kernel info page, mapped into every address space. */
 extern uint64_t kip_phys;

@@ -101,6 +101,15 @@ enum aerie_obj_type {
                                     only the task whose SUSPEND it was (EPERM) */
 #define AERIE_TASK_CAP_GET   12  /* (slot in task, dst slot in caller, rights mask, badge): a copy of
                                     one of its capabilities for the caller (CAP_COPY the other way) */
+#define AERIE_TASK_BORROW    13  /* (lender task cap, MANAGE): this task's lent ranges (below) become
+                                    the lender's own page tables: its memory there is the lender's,
+                                    and a lender's thread marked THREAD_RUN_BORROWED runs on this
+                                    task's tables without a CR3 switch (ABI.md, "Borrowing") */
+/* The lent ranges: the 2 MiB Aerie program region holding the kernel info
+ * page, and everything from 512 GiB up (one top-level table entry each). */
+#define AERIE_LENT_REGION_START 0x0000000000200000ull
+#define AERIE_LENT_REGION_END   0x0000000000400000ull
+#define AERIE_LENT_HIGH_START   0x0000008000000000ull
 #define AERIE_MAP_R          0x1   /* required: x86-64 cannot map a page writable or executable but unreadable */
 #define AERIE_MAP_W          0x2
 #define AERIE_MAP_X          0x4
@@ -122,6 +131,9 @@ enum aerie_obj_type {
 #define AERIE_THREAD_SUSPEND      8   /* () */
 #define AERIE_THREAD_DESTROY      9   /* () */
 #define AERIE_THREAD_INFO        10   /* () -> (state, cpu, priority, fault_count, cpu_ns) */
+#define AERIE_THREAD_RUN_BORROWED 11  /* (0 or 1): 1 promises the thread touches only its task's lent
+                                         ranges, so it may run on the tables of a task that borrows
+                                         its task's (TASK_BORROW) */
 /* Register order for SET_REGS (word i+1, mask bit i) and GET_REGS (word i). */
 enum aerie_reg {
     AERIE_REG_RIP, AERIE_REG_RSP, AERIE_REG_RFLAGS, AERIE_REG_RAX, AERIE_REG_RBX,

@@ -626,5 +626,12 @@ int main(int argc, char **argv, char **envp)
         trace_main = t0;
         trace_exec = lx_now_ns();
     }
+    /* This thread touches only the kernel's lent ranges (our image, our
+     * heap and stacks, the windows; docs/LINUX.md "Where the personality
+     * runs"): it may then serve a process whose task borrows ours on that
+     * task's page tables, with no CR3 write either way. Pid 1's threads,
+     * which run Linux code at its own addresses, are not marked. */
+    if (ae_self.thread)
+        ae_invokev(ae_self.thread, AERIE_THREAD_RUN_BORROWED, 1);
     serve();
 }

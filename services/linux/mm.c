@@ -397,6 +397,12 @@ struct lx_mm *lx_mm_new(bool own_task)
             free(mm);
             return NULL;
         }
+        /* Its lent ranges become ours (TASK_BORROW): our serving thread
+         * then runs on its tables, and its system calls cost no CR3
+         * write. It can reach our memory and the other processes'
+         * windows then, as pid 1 always could (docs/LINUX.md). Refused
+         * (an older kernel), it simply runs without. */
+        ae_invokev(mm->task, AERIE_TASK_BORROW, lx.task);
     }
     if (lx.tramp && lx_mm_map(mm, LX_TRAMP_ADDR, LX_PAGE, LX_PROT_READ | LX_PROT_EXEC, LX_VMA_FILE,
                               lx.tramp, 0)) {

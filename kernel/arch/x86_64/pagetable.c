@@ -215,6 +215,62 @@ uint64_t pt_destroy(uint64_t root)
     return freed + 1;
 }
 
+/* The lent ranges in table indices: the region [2 MiB, 4 MiB) is entry 1
+ * of the page directory under entry 0 of entry 0; the high range is
+ * top-level entries 1..255 (the user half ends at 256). */
+#define LEND_PD_INDEX   1
+#define LEND_TOP_FIRST  1
+
+static uint64_t *region_pde(uint64_t root)
+{
+    uint64_t e = table(root)[0];
+    if (!(e & PTE_P))
+        return NULL;
+    e = table(e & PTE_ADDR)[0];
+    if (!(e & PTE_P))
+        return NULL;
+    return &table(e & PTE_ADDR)[LEND_PD_INDEX];
+}
+
+int pt_lend(uint64_t croot, uint64_t proot, uint64_t *saved)
+{
+    uint64_t *c = table(croot), *p = table(proot);
+    uint64_t *cpde = region_pde(croot), *ppde = region_pde(proot);
+    /* Both exist: every space maps the kernel info page in that region. */
+    if (!cpde || !ppde || !(*ppde & PTE_P))
+        return AE_EBUSY;
+    for (int i = LEND_TOP_FIRST; i < 256; i++)
+        if (c[i] & PTE_P)
+            return AE_EBUSY;
+    *saved = *cpde;
+    *cpde = *ppde;
+    for (int i = LEND_TOP_FIRST; i < 256; i++)
+        c[i] = __atomic_load_n(&p[i], __ATOMIC_RELAXED);
+    return 0;
+}
+
+void pt_unlend(uint64_t croot, uint64_t saved)
+{
+    uint64_t *c = table(croot);
+    for (int i = LEND_TOP_FIRST; i < 256; i++)
+        c[i] = 0;
+    uint64_t *cpde = region_pde(croot);
+    if (cpde)
+        *cpde = saved;
+}
+
+bool pt_lend_sync(uint64_t croot, uint64_t proot, uint64_t va)
+{
+    unsigned i = (va >> 39) & 511;
+    if (i < LEND_TOP_FIRST || i >= 256)
+        return false;
+    uint64_t *c = table(croot), pe = __atomic_load_n(&table(proot)[i], __ATOMIC_RELAXED);
+    if ((c[i] & PTE_P) || !(pe & PTE_P))
+        return false;
+    c[i] = pe;
+    return true;
+}
+
 void pt_activate(uint64_t root)
 {
     if (read_cr3() != root)
@@ -252,7 +308,7 @@ void tlb_service(void)
  * chain of releases; a CPU never runs two shootdowns at once. */
 static uint64_t tlb_wanted[MAX_CPUS][MAX_CPUS];
 
-void tlb_shootdown(uint64_t cpu_mask)
+void tlb_shootdown(uint64_t cpu_mask, bool tables_freed)
 {
     unsigned me = cpu_index();
     uint64_t *want = tlb_wanted[me], wait = 0;
@@ -262,8 +318,11 @@ void tlb_shootdown(uint64_t cpu_mask)
         if (c == me || !(cpu_mask & (1ull << c)))
             continue;
         /* An idle CPU only borrowing the tables flushes before it uses
-         * them. (Tables to be freed wait for no CPU: vspace_release.) */
-        if (sched_tlb_defer(c))
+         * them; one about to free them must be off them first (a CPU may
+         * walk the tables CR3 names even while it uses none of them):
+         * a lender's tables under a borrower's (vspace.c). A task's own
+         * tables wait for no CPU (vspace_release). */
+        if (!tables_freed && sched_tlb_defer(c))
             continue;
         wait |= 1ull << c;
         want[c] = __atomic_add_fetch(&tlb_requested[c], 1, __ATOMIC_SEQ_CST);

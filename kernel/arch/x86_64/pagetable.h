@@ -39,6 +39,18 @@ uint64_t pt_translate(uint64_t root, uint64_t va, bool *writable);
 /* Frees every user-half table and the root; returns the pages freed. */
 uint64_t pt_destroy(uint64_t root);
 
+/* Borrowing (vspace.c, "Lent ranges"): croot's entries for the lent
+ * ranges name proot's tables — the page table of the 2 MiB region below
+ * the kernel info page (croot's own is kept in *saved), and every
+ * top-level entry from 512 GiB up that proot has. AE_EBUSY when croot
+ * has a table of its own there (it once mapped something). */
+int pt_lend(uint64_t croot, uint64_t proot, uint64_t *saved);
+/* croot's lent entries cleared and its own region table back. */
+void pt_unlend(uint64_t croot, uint64_t saved);
+/* A top-level entry proot made after pt_lend, for lent address va,
+ * copied into croot: true if one was (the access is to be retried). */
+bool pt_lend_sync(uint64_t croot, uint64_t proot, uint64_t va);
+
 /* Loads root on this CPU. */
 void pt_activate(uint64_t root);
 uint64_t pt_kernel_root(void);
@@ -46,7 +58,7 @@ uint64_t pt_kernel_root(void);
 /* Makes every CPU in mask (bit per CPU index) drop stale translations;
  * returns when all have. Call with no spinlock held that those CPUs may
  * need... any spinlock is fine: waiting CPUs service requests. */
-void tlb_shootdown(uint64_t cpu_mask);
+void tlb_shootdown(uint64_t cpu_mask, bool tables_freed);
 /* Drops this CPU's translations of npages from va in the loaded tables
  * (invlpg each: cheaper than a CR3 reload for a few pages, above all
  * under TCG, where a reload empties the whole soft TLB). */

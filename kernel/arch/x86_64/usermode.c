@@ -22,6 +22,20 @@ void arch_user_exception(struct trap_frame *tf)
     if (tf->vector == VEC_PAGE_FAULT) {
         w[0] = read_cr2();
         label = AERIE_FAULT_PAGE;
+        /* Borrowed tables (TASK_BORROW): a lender's thread running on a
+         * borrower's that strays out of the lent ranges gets its own
+         * tables and tries again, and a top-level entry the lender made
+         * since the borrow is copied in: neither is the program's fault. */
+        struct vspace *own = &t->task->vs, *loaded = sched_loaded_vspace();
+        if (loaded != own && !vspace_lent(w[0])) {
+            sched_load_own_vspace(t);
+            return_to_user_checks(t);
+            return;
+        }
+        if (__atomic_load_n(&loaded->lender, __ATOMIC_ACQUIRE) && vspace_lend_sync(loaded, w[0])) {
+            return_to_user_checks(t);
+            return;
+        }
         /* A first touch of a lazy Memory page is not the program's fault:
          * give it its page and run on. If the quota has no room, the
          * handler hears of it as a page fault marked AERIE_PF_NOMEM. */

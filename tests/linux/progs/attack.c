@@ -5,6 +5,7 @@
  * cleanly inside the container (docs/LINUX.md, "Attacks"), and the
  * personality must go on serving; checks itself.
  */
+#include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -142,8 +143,52 @@ static void fork_bomb(void)
     CHECK(c > 0 && waitpid(c, NULL, 0) == c);
 }
 
-int main(void)
+/* What a child process reaches through the personality's lent ranges
+ * (docs/LINUX.md, "On the process's own page tables"): its container's
+ * windows, where it finds its parent's marker (a random one per run), and
+ * never another container's — run as "attack lent" in two containers at
+ * once, each with its own marker at the same address. */
+#define MIRROR_BASE 0x100000000000ull          /* 16 TiB, aerie/proto/linux.h */
+#define WINDOW      0x1000000000ull            /* 64 GiB */
+static char marker[64] __attribute__((aligned(4096)));
+static sigjmp_buf probe_jb;
+static void probe_segv(int sig) { (void)sig; siglongjmp(probe_jb, 1); }
+
+static int lent_reach(void)
 {
+    uint64_t r = 0;
+    syscall(SYS_getrandom, &r, sizeof r, 0);
+    r ^= (uint64_t)(uintptr_t)&r;
+    snprintf(marker, sizeof marker, "LENT-MARK-%016llx", (unsigned long long)r);
+    pid_t c = fork();
+    if (c == 0) {
+        signal(SIGSEGV, probe_segv);
+        int own = 0, foreign = 0, faults = 0;
+        for (uint64_t k = 0; k < 32; k++) {
+            volatile const char *p = (volatile const char *)(MIRROR_BASE + k * WINDOW + (uintptr_t)marker);
+            char got[64];
+            if (sigsetjmp(probe_jb, 1)) {
+                faults++;
+                continue;
+            }
+            for (int i = 0; i < 64; i++)
+                got[i] = p[i];
+            if (!memcmp(got, "LENT-MARK-", 10))
+                memcmp(got, marker, sizeof marker) ? foreign++ : own++;
+        }
+        printf("attack: lent windows: own %d foreign %d unmapped %d\n", own, foreign, faults);
+        fflush(stdout);
+        _exit(own >= 1 && !foreign ? 0 : 1);
+    }
+    int st;
+    CHECK(c > 0 && waitpid(c, &st, 0) == c && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    return done("attack lent");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && !strcmp(argv[1], "lent"))
+        return lent_reach();
     aerie_calls_from_a_child();
     forged_fds_and_pointers();
     signals_stay_inside();
