@@ -24,8 +24,8 @@
  * (sched_tlb_flush_local), so does an idle CPU before it halts. Released
  * tables are freed by whichever of vspace_release and the last CPU to
  * leave them (vspace_left, from here) comes last, so no CPU keeps freed
- * tables and none waits for another to let go (vspace.c, "The end of an
- * address space"). An unmap's shootdown does not wait for such
+ * tables and none waits for another to let go (vspace.c, "Freeing an
+ * address space's tables"). An unmap's shootdown does not wait for such
  * a lazy CPU (whose vCPU the host may not even be running): it marks it
  * stale (sched_tlb_defer), and the CPU drops the tables at its next look,
  * or reloads CR3 if it switches back to them first — the two sides in

@@ -4,7 +4,6 @@
  */
 #include "task.h"
 #include "thread.h"
-#include "sched.h"
 #include "memobj.h"
 #include "quota.h"
 #include "pagetable.h"
@@ -64,37 +63,6 @@ static void stop_threads(struct task *t)
     }
 }
 
-/* After stop_threads: true once every thread of t has been seen off its
- * CPU (one that ended itself may still be leaving it, in the kernel), so
- * none runs t's user code again — each is marked for destruction, and a
- * thread so marked never returns to user mode (return_to_user_checks).
- * False if a wait gave up, or a thread left t while it may have been on
- * a CPU (thread_teardown, whose own wait may have given up). */
-static bool threads_off_cpu(struct task *t)
-{
-    struct thread *me = current_thread();
-    for (;;) {
-        struct thread *th = NULL;
-        spin_lock(&t->obj.lock);
-        bool unsure = t->left_on_cpu;
-        list_for_each(n, &t->threads) {
-            struct thread *x = list_entry(n, struct thread, task_link);
-            if (x != me && __atomic_load_n(&x->on_cpu, __ATOMIC_ACQUIRE)) {
-                th = x;
-                obj_get(&th->obj);
-                break;
-            }
-        }
-        spin_unlock(&t->obj.lock);
-        if (!th || unsure)
-            return !unsure && !th;
-        bool off = sched_wait_off_cpu(th, __atomic_load_n(&th->state, __ATOMIC_ACQUIRE));
-        obj_put(&th->obj);
-        if (!off)
-            return false;
-    }
-}
-
 /* The threads are queued for destruction, but they are torn down later in
  * the reap: until then one running on another CPU would go on with the
  * task's capabilities and memory vanishing under it, and could write what
@@ -108,9 +76,8 @@ static void task_teardown(struct kobject *o)
         obj_destroy(&list_entry(n, struct thread, task_link)->obj);
     spin_unlock(&t->obj.lock);
     stop_threads(t);
-    bool off = threads_off_cpu(t);
     cspace_clear(&t->cspace);
-    vspace_clear(&t->vs, off);
+    vspace_clear(&t->vs);
 }
 
 /* The page tables go now, or — while another CPU still has them loaded —

@@ -22,9 +22,6 @@ struct task {
     struct list threads;
     uint32_t nthreads;
     uint8_t stop;                      /* enum task_stop: SUSPEND, RESUME, CLONE_ALL_THREADS */
-    bool left_on_cpu;                  /* a thread left the list while it may have been on a
-                                        * CPU: its end waits for every CPU (task_teardown);
-                                        * under obj.lock */
     uint64_t uid;                      /* a number no other task has had */
     uint64_t stopper;                  /* stopped: the uid of the task whose SUSPEND (or
                                         * CLONE_ALL_THREADS) did it, the only one that may

@@ -509,8 +509,6 @@ static void thread_teardown(struct kobject *o)
         spin_lock(&t->task->obj.lock);
         list_remove(&t->task_link);
         t->task->nthreads--;
-        if (__atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE))
-            t->task->left_on_cpu = true;     /* the wait below may give up: task_teardown */
         spin_unlock(&t->task->obj.lock);
         obj_unhold(&t->task->obj);
     }

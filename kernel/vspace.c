@@ -175,7 +175,7 @@ static void free_tables(struct vspace *vs)
     vs->root = 0;
 }
 
-/* The end of an address space waits for no other CPU. A CPU may still
+/* Freeing an address space's tables waits for no other CPU. A CPU may still
  * have the tables in CR3 — idle, borrowing them (sched.c, "Address
  * spaces"), or on its way to other ones — and a CPU may walk the tables
  * CR3 names even while it uses none of their entries, so they cannot be
@@ -272,42 +272,14 @@ static void shootdown(struct vspace *vs)
  * TLB, which every later access then refills. */
 #define FLUSH_PAGES_MAX 32
 
-/* The other CPUs that hold vs's translations when no thread can use them
- * again (vspace_clear's others_quiet, vs neither lending nor borrowing): each is only
- * told its TLB is stale, and none is waited for. They run no user code of
- * vs (none of its threads runs anywhere, and a thread marked for
- * destruction never returns to user mode), the kernel touches no user page through them
- * (SMAP), and the tables stay until vspace_release, which frees them
- * only once no CPU has them loaded. A CPU idle on them drops them at its
- * next look (sched.c, "Address spaces"); one leaving them reloads CR3.
- * What is left: this CPU's bit, if any. */
-static uint64_t others_told(uint64_t active)
-{
-    unsigned me = cpu_index();
-    for (unsigned c = 0; c < ncpus; c++)
-        if (c != me && (active & (1ull << c)))
-            sched_tlb_defer(c);
-    return active & (1ull << me);
-}
-
 /* After clearing the entries of the mappings on gone (npages in all):
  * only this CPU can hold them when vs's cpus_active names no other (a
  * CPU that loads vs later reloads CR3), and then only while vs is its
- * loaded space — so invlpg in the loaded tables is enough. others_quiet:
- * the other CPUs need no flush now (others_told). */
-static void flush_gone(struct vspace *vs, struct list *gone, uint64_t npages, bool others_quiet)
+ * loaded space — so invlpg in the loaded tables is enough. */
+static void flush_gone(struct vspace *vs, struct list *gone, uint64_t npages)
 {
     uint64_t active = vspace_cpus(vs);
     uint64_t me = 1ull << cpu_index();
-    /* Other tasks' threads may run on tables that lend or borrow: a
-     * lender's borrowers run live threads on its tables, and a lender's
-     * RUN_BORROWED thread on a borrower's. Their CPUs are always asked
-     * (the counts are read after vspace_cpus: a borrower counted after
-     * our look was attached after the entries we cleared; vs is dead, so
-     * it borrows nothing new). */
-    if (others_quiet && !__atomic_load_n(&vs->nborrowers, __ATOMIC_SEQ_CST) &&
-        !__atomic_load_n(&vs->lender, __ATOMIC_SEQ_CST))
-        active = others_told(active);
     if (active & ~me || npages > FLUSH_PAGES_MAX) {
         tlb_shootdown(active, false);
         return;
@@ -403,7 +375,7 @@ static void free_mapping(struct vspace *vs, struct mapping *m)
     quota_release(vs->quota, kmem_footprint(sizeof *m), 0, 0);
 }
 
-static int unmap_range(struct vspace *vs, uint64_t va, uint64_t bytes, bool others_quiet)
+int vspace_unmap(struct vspace *vs, uint64_t va, uint64_t bytes)
 {
     uint64_t end = va + bytes;
     struct list gone;
@@ -433,24 +405,19 @@ static int unmap_range(struct vspace *vs, uint64_t va, uint64_t bytes, bool othe
     }
     spin_unlock(&vs->lock);
     if (!list_empty(&gone))
-        flush_gone(vs, &gone, npages, others_quiet);
+        flush_gone(vs, &gone, npages);
     struct list *n;
     while ((n = list_pop_front(&gone)))
         free_mapping(vs, list_entry(n, struct mapping, vs_link));
     return 0;
 }
 
-int vspace_unmap(struct vspace *vs, uint64_t va, uint64_t bytes)
-{
-    return unmap_range(vs, va, bytes, false);
-}
-
-void vspace_clear(struct vspace *vs, bool threads_off)
+void vspace_clear(struct vspace *vs)
 {
     spin_lock(&vs->lock);
     vs->dead = true;
     spin_unlock(&vs->lock);
-    unmap_range(vs, 0, AERIE_USER_MAX, threads_off);
+    vspace_unmap(vs, 0, AERIE_USER_MAX);
 }
 
 /* Takes one mapping of mem out of its address space; false when none is

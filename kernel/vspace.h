@@ -53,12 +53,8 @@ struct mapping {
 };
 
 int vspace_init(struct vspace *vs, struct quota *q, struct task *t);
-/* Unmaps everything (task teardown); no mapping can be made afterwards.
- * threads_off: no thread will run the task's user code again on any CPU
- * (task_teardown saw each off its CPU after marking it dead); then only
- * this CPU's TLB is flushed now and the others are told theirs are stale
- * without waiting for them (vspace.c, others_told). */
-void vspace_clear(struct vspace *vs, bool threads_off);
+/* Unmaps everything (task teardown). */
+void vspace_clear(struct vspace *vs);
 /* Frees the page tables (task release) and returns their charge: true
  * when done. False when another CPU still has them loaded (an idle one
  * borrowing them, or one switching away): that CPU frees them, and

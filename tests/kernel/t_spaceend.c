@@ -1,8 +1,8 @@
 /*
  * t_spaceend.c — the end of a task whose thread runs, or has just run,
- * on the other CPU (burst2). Its end waits for no other CPU: its TLB is
- * only marked stale, and its page tables are freed by whichever of the
- * release and the last CPU to leave them comes last (kernel/vspace.c).
+ * on the other CPU (burst2). Its page tables wait for no other CPU: they
+ * are freed by whichever of the release and the last CPU to leave them
+ * comes last (kernel/vspace.c, vspace_release).
  * Over and over, each way: every page and object must come back, exactly
  * (the debug statistics read them once the other CPU has let go), and no
  * CPU may use the freed tables (a use would crash or corrupt the next
