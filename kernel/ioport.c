@@ -9,6 +9,7 @@
 #include "thread.h"
 #include "bootinfo.h"
 #include "pmm.h"
+#include "vspace.h"
 #include "percpu.h"
 #include "printk.h"
 #include "layout.h"
@@ -143,6 +144,7 @@ int kdebug_invoke(struct kobject *k, const struct capref *cap, uint64_t label, s
         return 0;
     }
     case AERIE_KDEBUG_STATS:
+        vspace_settle(100000000);                /* tables another CPU was still leaving */
         inv->reply[0] = pmm_free_pages();
         inv->reply[1] = pmm_total_pages();
         inv->reply[2] = obj_count();

@@ -9,6 +9,7 @@
 #include "kmem.h"
 #include "percpu.h"
 #include "printk.h"
+#include "vspace.h"
 
 static struct list reap_lists[MAX_CPUS];
 static uint64_t objects_alive;
@@ -29,20 +30,27 @@ uint64_t obj_count(void)
     return __atomic_load_n(&objects_alive, __ATOMIC_RELAXED);
 }
 
-static void obj_free(struct kobject *o)
+void obj_free_finish(struct kobject *o)
 {
     const struct obj_ops *ops = obj_ops[o->type];
     struct quota *q = o->quota;
     uint32_t charge = o->charge;
     bool is_thread = o->type == AERIE_OBJ_THREAD;
-    if (ops->release)
-        ops->release(o);
     kmem_free(o, ops->size);
     __atomic_sub_fetch(&objects_alive, 1, __ATOMIC_RELAXED);
     if (q) {
         quota_release(q, charge, is_thread ? 1 : 0, 1);
         obj_put(&q->obj);
     }
+}
+
+static void obj_free(struct kobject *o)
+{
+    const struct obj_ops *ops = obj_ops[o->type];
+    if (ops->release)
+        ops->release(o);
+    if (!ops->free_later || !ops->free_later(o))
+        obj_free_finish(o);
 }
 
 KERNEL_HOT void obj_put(struct kobject *o)
@@ -68,6 +76,7 @@ void obj_destroy(struct kobject *o)
 
 KERNEL_HOT void obj_reap(void)
 {
+    vspace_free_retired();               /* tables this CPU was the last to leave */
     struct list *l = &reap_lists[cpu_index()];
     if (!l->next)
         return;

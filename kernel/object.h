@@ -81,8 +81,16 @@ uint64_t obj_count(void);
 struct obj_ops {
     void (*teardown)(struct kobject *o);
     void (*release)(struct kobject *o);
+    /* After release: true if the object's memory must outlive this call
+     * (a Task whose page tables another CPU still has loaded: vspace.c);
+     * whoever finishes it then calls obj_free_finish. */
+    bool (*free_later)(struct kobject *o);
     size_t size;                /* sizeof the object structure */
 };
+
+/* The rest of freeing o after a free_later that said true: its memory,
+ * its charge and its quota reference go back. No locks held. */
+void obj_free_finish(struct kobject *o);
 
 extern const struct obj_ops *const obj_ops[AERIE_OBJ_TYPES];
 

@@ -21,9 +21,11 @@
  * that vspace's cpus_active) and a thread woken there again runs without
  * a CR3 write — under emulation every CR3 write empties the software TLB.
  * Any TLB request that reaches an idle CPU drops the borrowed tables
- * (sched_tlb_flush_local), so does an idle CPU before it halts, and
- * vspace_release asks every CPU in cpus_active before it frees them, so
- * no CPU keeps freed tables. An unmap's shootdown does not wait for such
+ * (sched_tlb_flush_local), so does an idle CPU before it halts. Released
+ * tables are freed by whichever of vspace_release and the last CPU to
+ * leave them (vspace_left, from here) comes last, so no CPU keeps freed
+ * tables and none waits for another to let go (vspace.c, "Freeing an
+ * address space's tables"). An unmap's shootdown does not wait for such
  * a lazy CPU (whose vCPU the host may not even be running): it marks it
  * stale (sched_tlb_defer), and the CPU drops the tables at its next look,
  * or reloads CR3 if it switches back to them first — the two sides in
@@ -73,6 +75,7 @@ struct runqueue {
     struct thread *last_user;        /* whose FPU registers and FS base this CPU holds */
     bool lazy;                       /* idle with loaded_vs borrowed: nothing uses it (atomic) */
     bool tlb_stale;                  /* a shootdown skipped us while lazy: flush before reuse (atomic) */
+    bool finishing;                  /* between prev's on_cpu = false and its last put (atomic) */
 };
 
 static struct runqueue rqs[MAX_CPUS];
@@ -131,31 +134,47 @@ static KERNEL_HOT struct thread *rq_pop(struct runqueue *rq)
     return t;
 }
 
-/* Asks cpu to reschedule if t should run before what runs there now. */
-static KERNEL_HOT void preempt_if_better(unsigned cpu, struct runqueue *rq, struct thread *t)
+/* Asks cpu to reschedule if t should run before what runs there now;
+ * rq->lock held. Returns the CPU to send the reschedule IPI to, -1 for
+ * none: the caller sends it after unlocking (ipi_resched). Under
+ * emulation an IPI costs 10 µs on a quiet host and up to a millisecond on
+ * a busy one (QEMU takes its global lock for it), and every CPU that
+ * wants this run queue meanwhile — the target itself, to schedule —
+ * would spin for that long. need_resched, set here under the lock, is
+ * what the target acts on; the IPI only makes it look sooner. */
+static KERNEL_HOT int preempt_if_better(unsigned cpu, struct runqueue *rq, struct thread *t)
 {
     if (!rq->current->idle && rq->current->prio >= t->prio)
-        return;
+        return -1;
     if (cpu == cpu_index()) {
         rq->need_resched = true;
     } else if (!__atomic_exchange_n(&rq->need_resched, true, __ATOMIC_SEQ_CST)) {
         if (!__atomic_load_n(&rq->polling, __ATOMIC_SEQ_CST))
-            lapic_send_ipi(cpus[cpu].apic_id, VEC_RESCHEDULE);
+            return (int)cpu;
     }
+    return -1;
+}
+
+static KERNEL_HOT void ipi_resched(int cpu)
+{
+    if (cpu >= 0)
+        lapic_send_ipi(cpus[cpu].apic_id, VEC_RESCHEDULE);
 }
 
 KERNEL_HOT void sched_enqueue_boosted(struct thread *t, uint8_t boost)
 {
     unsigned cpu = t->cpu;
     struct runqueue *rq = &rqs[cpu];
+    int ipi = -1;
     spin_lock(&rq->lock);
     if (!t->in_rq && rq->current != t) {
         if (boost > t->base_prio)
             t->prio = boost;                  /* schedule() ends it when t leaves its CPU */
         rq_push(rq, t);
-        preempt_if_better(cpu, rq, t);
+        ipi = preempt_if_better(cpu, rq, t);
     }
     spin_unlock(&rq->lock);
+    ipi_resched(ipi);
 }
 
 KERNEL_HOT void sched_enqueue(struct thread *t)
@@ -178,6 +197,7 @@ void sched_dequeue(struct thread *t)
 void sched_set_prio(struct thread *t, uint8_t prio)
 {
     struct runqueue *rq = &rqs[t->cpu];
+    int ipi = -1;
     spin_lock(&rq->lock);
     bool queued = t->in_rq;
     if (queued)
@@ -185,9 +205,10 @@ void sched_set_prio(struct thread *t, uint8_t prio)
     t->prio = t->base_prio = prio;           /* a start boost ends here too */
     if (queued) {
         rq_push(rq, t);
-        preempt_if_better(t->cpu, rq, t);
+        ipi = preempt_if_better(t->cpu, rq, t);
     }
     spin_unlock(&rq->lock);
+    ipi_resched(ipi);
 }
 
 /* t->cpu changes only while t is off every CPU: a thread that is its
@@ -203,12 +224,14 @@ void sched_set_cpu(struct thread *t, unsigned cpu)
     if (current || __atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE)) {
         t->next_cpu = (uint16_t)cpu;
         t->migrate = true;              /* moved by sched_finish_switch */
+        int ipi = -1;
         if (current) {
             rq->need_resched = true;
             if (t->cpu != cpu_index())
-                lapic_send_ipi(cpus[t->cpu].apic_id, VEC_RESCHEDULE);
+                ipi = t->cpu;
         }
         spin_unlock(&rq->lock);
+        ipi_resched(ipi);                /* after the unlock: preempt_if_better */
         return;
     }
     /* Off its CPU for good: sched_finish_switch has run for it (it
@@ -269,7 +292,7 @@ static KERNEL_HOT void switch_vspace(struct runqueue *rq, struct vspace *nvs, ui
     pt_activate(nvs->root);
     rq->loaded_vs = nvs;
     if (old)
-        __atomic_and_fetch(&old->cpus_active, ~bit, __ATOMIC_SEQ_CST);
+        vspace_left(old, bit);               /* may be the last on released tables */
 }
 
 /* The idle thread gives back the tables it kept loaded: CR3 gets the
@@ -280,8 +303,8 @@ static void idle_drop_vspace(struct runqueue *rq, unsigned cpu)
     __atomic_store_n(&rq->lazy, false, __ATOMIC_SEQ_CST);
     pt_activate(pt_kernel_root());
     rq->loaded_vs = NULL;
-    __atomic_and_fetch(&vs->cpus_active, ~(1ull << cpu), __ATOMIC_SEQ_CST);
     __atomic_store_n(&rq->tlb_stale, false, __ATOMIC_SEQ_CST);   /* the CR3 write flushed */
+    vspace_left(vs, 1ull << cpu);            /* after this, vs may be freed: not touched again */
 }
 
 bool sched_tlb_defer(unsigned cpu)
@@ -360,6 +383,9 @@ KERNEL_HOT void sched_finish_switch(void)
     rq->prev = NULL;
     if (!prev || prev->idle)
         return;
+    /* Whoever sees prev off its CPU may have ended it, and then the put
+     * below frees it: sched_settled lets the debug statistics wait. */
+    __atomic_store_n(&rq->finishing, true, __ATOMIC_RELAXED);
     if (__atomic_load_n(&prev->migrate, __ATOMIC_ACQUIRE)) {
         spin_lock(&prev->obj.lock);
         /* Woken or resumed since schedule() let go of it, it was queued
@@ -385,6 +411,15 @@ KERNEL_HOT void sched_finish_switch(void)
          * the move happens the next time prev leaves this CPU. */
     }
     obj_put(&prev->obj);                      /* the running reference */
+    __atomic_store_n(&rq->finishing, false, __ATOMIC_RELEASE);
+}
+
+bool sched_settled(void)
+{
+    for (unsigned c = 0; c < ncpus; c++)
+        if (c != cpu_index() && __atomic_load_n(&rqs[c].finishing, __ATOMIC_ACQUIRE))
+            return false;
+    return true;
 }
 
 KERNEL_HOT void schedule(void)
@@ -441,13 +476,15 @@ void sched_kick(struct thread *t)
 {
     unsigned cpu = t->cpu;
     struct runqueue *rq = &rqs[cpu];
+    int ipi = -1;
     spin_lock(&rq->lock);
     if (rq->current == t) {
         rq->need_resched = true;
         if (cpu != cpu_index())
-            lapic_send_ipi(cpus[cpu].apic_id, VEC_RESCHEDULE);
+            ipi = (int)cpu;
     }
     spin_unlock(&rq->lock);
+    ipi_resched(ipi);                        /* after the unlock: preempt_if_better */
 }
 
 bool sched_wait_off_cpu(struct thread *t, uint8_t state)
@@ -485,8 +522,10 @@ _Noreturn void sched_idle_loop(void)
         uint64_t until = time_now_ns() + IDLE_POLL_NS;
         __atomic_store_n(&rq->polling, true, __ATOMIC_SEQ_CST);
         while (!work_waiting(rq) && time_now_ns() < until) {
-            if (rq->loaded_vs && __atomic_load_n(&rq->tlb_stale, __ATOMIC_SEQ_CST))
+            if (rq->loaded_vs && __atomic_load_n(&rq->tlb_stale, __ATOMIC_SEQ_CST)) {
                 idle_drop_vspace(rq, cpu_index());   /* unmapped under us: give them back */
+                vspace_free_retired();               /* and free them if they were released */
+            }
             tlb_service();                   /* a shooter spins for us meanwhile (review I2) */
             spin_relax();
         }
@@ -499,6 +538,7 @@ _Noreturn void sched_idle_loop(void)
              * would otherwise have to wake it and wait. */
             if (rq->loaded_vs)
                 idle_drop_vspace(rq, cpu_index());
+            vspace_free_retired();           /* nothing waits on a halted CPU */
             __asm__ volatile("sti; hlt; cli" ::: "memory");
         }
     }

@@ -43,6 +43,10 @@ void sched_kick(struct thread *t);
  * the current thread is itself stopped (two threads stopping each other
  * on two CPUs must not wait for each other forever). No locks held. */
 bool sched_wait_off_cpu(struct thread *t, uint8_t state);
+/* False while another CPU is between letting a thread off it and dropping
+ * its running reference (which may free the thread, its task and their
+ * memory): for the debug statistics (vspace_settle). */
+bool sched_settled(void);
 
 /* True while cpu's idle loop watches its queue and TLB requests: a
  * request or a wake-up made visible before this returns true needs no IPI
@@ -50,7 +54,9 @@ bool sched_wait_off_cpu(struct thread *t, uint8_t state);
 bool sched_cpu_polling(unsigned cpu);
 /* For a shootdown of an unmap: marks cpu's TLB stale and returns true if
  * cpu is idle holding borrowed tables, which it flushes before it uses
- * them again (no need to wait for it); false: ask it and wait. */
+ * them again (no need to wait for it); false: ask it and wait. The end
+ * of an address space uses the mark alone: an idle CPU drops stale
+ * tables at its next look (vspace.c). */
 bool sched_tlb_defer(unsigned cpu);
 /* Empties this CPU's TLB for a shootdown: an idle CPU gives back the
  * page tables it kept loaded (sched.c, "Address spaces"), any other

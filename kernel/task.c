@@ -80,16 +80,18 @@ static void task_teardown(struct kobject *o)
     vspace_clear(&t->vs);
 }
 
-static void task_release(struct kobject *o)
+/* The page tables go now, or — while another CPU still has them loaded —
+ * once it leaves them, and the task's memory with them (vspace.c,
+ * vspace_release). The task's own quota reference (o->quota) outlives
+ * both: obj_free_finish drops it last, so the charges land safely. */
+static bool task_free_later(struct kobject *o)
 {
-    /* The task's own quota reference (o->quota) outlives this: obj_free
-     * drops it after release returns, so the charges below land safely. */
-    vspace_release(&((struct task *)o)->vs);
+    return !vspace_release(&((struct task *)o)->vs);
 }
 
 const struct obj_ops task_ops = {
     .teardown = task_teardown,
-    .release = task_release,
+    .free_later = task_free_later,
     .size = sizeof(struct task),
 };
 

@@ -32,6 +32,7 @@
 #include "memory.h"
 #include "pmm.h"
 #include "percpu.h"
+#include "sched.h"
 #include <aerie/errors.h>
 #include <aerie/kip.h>
 #include <aerie/objects.h>
@@ -156,23 +157,88 @@ static void detach_borrowers(struct vspace *p)
     }
 }
 
-void vspace_release(struct vspace *vs)
+/* Released address spaces whose tables this CPU was the last to leave,
+ * to be freed at its next safe point; touched by this CPU only, with
+ * interrupts off. */
+static struct vspace *retired[MAX_CPUS];
+static uint64_t retired_pending;             /* released, tables not yet freed (atomic) */
+
+static void free_tables(struct vspace *vs)
 {
-    if (!vs->root)
-        return;
-    /* An idle CPU may still hold these tables in CR3 (sched.c, "Address
-     * spaces"): the request makes it load the kernel's before they go. */
-    uint64_t active = __atomic_load_n(&vs->cpus_active, __ATOMIC_SEQ_CST);
-    if (active)
-        tlb_shootdown(active, true);
-    detach_borrowers(vs);
+    detach_borrowers(vs);                    /* a lender's: borrowers' CPUs flushed, waited for */
     spin_lock(&lend_lock);
     if (vs->lender)
-        unlend_locked(vs);                   /* its CPUs were flushed above: only its own tables go */
+        unlend_locked(vs);                   /* no CPU has its tables loaded: only its own go */
     spin_unlock(&lend_lock);
     uint64_t freed = pt_destroy(vs->root);
     quota_release(vs->quota, freed * PAGE_SIZE, 0, 0);
     vs->root = 0;
+}
+
+/* Freeing an address space's tables waits for no other CPU. A CPU may still
+ * have the tables in CR3 — idle, borrowing them (sched.c, "Address
+ * spaces"), or on its way to other ones — and a CPU may walk the tables
+ * CR3 names even while it uses none of their entries, so they cannot be
+ * freed under it. Instead of asking it and waiting (an IPI to a vCPU the
+ * host may not be running), VS_RETIRED goes into cpus_active in the same
+ * atomic word the CPUs clear their bits in: whoever sees the word with
+ * nothing else left — this call, or the last CPU to leave (vspace_left) —
+ * frees them, exactly one of the two. Their charge, and the task's, come
+ * back to the quota when the pages really are free: until then the quota
+ * (and its parents, which it holds) shows them used; a CPU idle on them
+ * is told to drop them at its next look, and a CPU halts only after
+ * dropping them, so "then" is that CPU's next pass through its idle loop
+ * or scheduler. */
+bool vspace_release(struct vspace *vs)
+{
+    if (!vs->root)
+        return true;
+    unsigned me = cpu_index();
+    if (__atomic_load_n(&vs->cpus_active, __ATOMIC_SEQ_CST) & (1ull << me))
+        sched_tlb_flush_local();             /* the reaping idle thread here drops them itself */
+    uint64_t was = __atomic_fetch_or(&vs->cpus_active, VS_RETIRED, __ATOMIC_SEQ_CST);
+    if (was & ~VS_RETIRED) {                 /* vs is no longer ours to touch */
+        for (unsigned c = 0; c < ncpus; c++)
+            if (was & (1ull << c))
+                sched_tlb_defer(c);          /* drop them at the next look */
+        __atomic_add_fetch(&retired_pending, 1, __ATOMIC_RELAXED);
+        return false;
+    }
+    free_tables(vs);
+    return true;
+}
+
+void vspace_left(struct vspace *vs, uint64_t bit)
+{
+    if (__atomic_fetch_and(&vs->cpus_active, ~bit, __ATOMIC_SEQ_CST) != (VS_RETIRED | bit))
+        return;                              /* live, or another CPU still on it */
+    unsigned me = cpu_index();
+    vs->retired_next = retired[me];
+    retired[me] = vs;
+}
+
+void vspace_free_retired(void)
+{
+    unsigned me = cpu_index();
+    struct vspace *vs;
+    while ((vs = retired[me])) {
+        retired[me] = vs->retired_next;
+        free_tables(vs);
+        obj_free_finish((struct kobject *)vs->task);
+        __atomic_sub_fetch(&retired_pending, 1, __ATOMIC_RELEASE);
+    }
+}
+
+bool vspace_settle(uint64_t ns)
+{
+    uint64_t until = time_now_ns() + ns;
+    vspace_free_retired();                   /* this CPU's own first */
+    while (__atomic_load_n(&retired_pending, __ATOMIC_ACQUIRE) || !sched_settled()) {
+        if (time_now_ns() >= until)
+            return false;
+        spin_relax();                        /* servicing TLB requests meanwhile */
+    }
+    return true;
 }
 
 static bool overlaps(const struct vspace *vs, uint64_t va, uint64_t npages)

@@ -19,11 +19,17 @@ struct quota;
 struct memobj;
 struct task;
 
+/* In cpus_active: vspace_release has run and the tables wait for the
+ * CPUs whose bits are still set; the last to leave frees them. */
+#define VS_RETIRED (1ull << 63)
+
 struct vspace {
     spinlock_t lock;
     uint64_t root;                /* physical address of the top-level table */
     struct list mappings;
-    uint64_t cpus_active;         /* CPUs that may cache its translations (atomic) */
+    uint64_t cpus_active;         /* CPUs that have its tables loaded and may cache its
+                                   * translations, and VS_RETIRED (atomic) */
+    struct vspace *retired_next;  /* on a CPU's list of tables to free (vspace.c) */
     uint64_t pt_pages;            /* page-table pages below the root */
     uint64_t mapped_pages;
     struct quota *quota;
@@ -49,8 +55,26 @@ struct mapping {
 int vspace_init(struct vspace *vs, struct quota *q, struct task *t);
 /* Unmaps everything (task teardown). */
 void vspace_clear(struct vspace *vs);
-/* Frees the page tables (task release) and returns their charge. */
-void vspace_release(struct vspace *vs);
+/* Frees the page tables (task release) and returns their charge: true
+ * when done. False when another CPU still has them loaded (an idle one
+ * borrowing them, or one switching away): that CPU frees them, and
+ * finishes freeing the task (obj_free_finish), when it leaves them — it
+ * is not waited for. vs->task's memory must stay until then. */
+bool vspace_release(struct vspace *vs);
+/* This CPU's bit leaves vs's cpus_active after it loaded other tables
+ * (sched.c); if vs was released meanwhile and this was the last CPU on
+ * it, its freeing is queued on this CPU. Interrupts off. */
+void vspace_left(struct vspace *vs, uint64_t bit);
+/* Frees what vspace_left queued on this CPU: called where no lock is held
+ * (obj_reap, the idle loop). */
+void vspace_free_retired(void);
+/* Waits up to ns for every released address space to be freed (each
+ * waits only for another CPU's next pass through its idle loop or
+ * scheduler), and for every CPU to have dropped the running reference of
+ * the thread it last let go (sched_settled): for the debug statistics,
+ * so that what a test reads after a destroy is everything given back.
+ * False if some are still held. */
+bool vspace_settle(uint64_t ns);
 
 /* Maps npages of mem from page first at va. Checks done by the caller
  * except overlap (AE_EBUSY) and memory (AE_ENOMEM); all or nothing. */

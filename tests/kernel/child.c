@@ -69,6 +69,17 @@ static int idle(void)
     return 0;
 }
 
+/* spin (t_spaceend.c): writes its own pages in a loop until its task
+ * is ended from the other CPU. */
+static volatile uint64_t spin_rows[4096];
+
+static int spin(void)
+{
+    for (uint64_t n = 0;; n++)
+        spin_rows[(n * 64) % 4096] = n + spin_rows[(n * 64 + 8) % 4096];
+    return 0;
+}
+
 /* ---- ways for a container to end (t_watch.c watches each) ---- */
 
 static void exit_quiet(uint64_t status)
@@ -200,6 +211,8 @@ int kt_child_main(int argc, char **argv)
         return hostile();
     if (str_eq(role, "idle"))
         return idle();
+    if (str_eq(role, "spin"))
+        return spin();
     if (str_eq(role, "cow"))
         return cow();
     if (str_eq(role, "lazycow"))

@@ -304,8 +304,8 @@ void tlb_service(void)
 }
 
 /* What each CPU waits for from each other one: per CPU rather than on
- * the stack (512 bytes), since vspace_release may shoot down from deep in
- * a chain of releases; a CPU never runs two shootdowns at once. */
+ * the stack (512 bytes), since an unmap may shoot down from deep in a
+ * chain of releases; a CPU never runs two shootdowns at once. */
 static uint64_t tlb_wanted[MAX_CPUS][MAX_CPUS];
 
 void tlb_shootdown(uint64_t cpu_mask, bool tables_freed)
@@ -319,7 +319,9 @@ void tlb_shootdown(uint64_t cpu_mask, bool tables_freed)
             continue;
         /* An idle CPU only borrowing the tables flushes before it uses
          * them; one about to free them must be off them first (a CPU may
-         * walk the tables CR3 names even while it uses none of them). */
+         * walk the tables CR3 names even while it uses none of them):
+         * a lender's tables under a borrower's (vspace.c). A task's own
+         * tables wait for no CPU (vspace_release). */
         if (!tables_freed && sched_tlb_defer(c))
             continue;
         wait |= 1ull << c;

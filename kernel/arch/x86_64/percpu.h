@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include "layout.h"
 
-#define MAX_CPUS 64
+#define MAX_CPUS 63            /* bit 63 of a vspace's cpus_active is VS_RETIRED */
 
 struct tss {
     uint32_t reserved0;
