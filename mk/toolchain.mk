@@ -11,6 +11,8 @@ NM        ?= nm
 # under the Linux personality (docs/LINUX.md), in the boot image and in the
 # Linux ABI benchmark.
 BUSYBOX   ?= /bin/busybox
+# bash from Debian's bash-static, unmodified: the Linux tests' second shell.
+BASH_STATIC ?= /bin/bash-static
 GCC_INC   := $(shell $(CC) -print-file-name=include)
 
 WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \

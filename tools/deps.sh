@@ -32,7 +32,8 @@ for group in "$@"; do
                want /usr/include/archive.h libarchive-dev       # aerie import: tar, gzip
                want /usr/include/jansson.h libjansson-dev       # aerie import: OCI JSON
                want /usr/include/openssl/evp.h libssl-dev       # aerie import: sha256 digests
-               want /bin/busybox busybox-static ;;                 # the busybox image (docs/LINUX.md)
+               want /bin/busybox busybox-static                    # the busybox image (docs/LINUX.md)
+               want /bin/bash-static bash-static ;;                # tests/linux/bash (docs/LINUX.md)
         run)   want qemu-system-x86_64 qemu-system-x86 ;;
         test)  want qemu-system-x86_64 qemu-system-x86
                want clang clang

@@ -136,9 +136,32 @@ int64_t lx_path_at(struct lx_thread *t, int dirfd, uint64_t addr, char *out, boo
 /* Where a path leads: the fs session, /dev, or /proc. */
 enum { IN_FS, IN_DEV, IN_PROC };
 
+/* /dev/fd is Linux's symbolic link to /proc/self/fd, and /dev/stdin,
+ * /dev/stdout and /dev/stderr are links to its 0, 1 and 2: bash's process
+ * substitution (`<(cmd)`) hands its command /dev/fd/63. They are answered
+ * as the /proc names they lead to (norm is rewritten), so a stat or an
+ * open sees the file the descriptor holds. */
+static bool dev_fd_alias(char *norm)
+{
+    static const char *const std[] = { "/dev/stdin", "/dev/stdout", "/dev/stderr" };
+    for (unsigned i = 0; i < 3; i++)
+        if (!strcmp(norm, std[i])) {
+            snprintf(norm, LX_PATH_MAX, "/proc/self/fd/%u", i);
+            return true;
+        }
+    if (strncmp(norm, "/dev/fd", 7) || (norm[7] && norm[7] != '/'))
+        return false;
+    char rest[LX_PATH_MAX];
+    snprintf(rest, sizeof rest, "%s", norm + 7);
+    snprintf(norm, LX_PATH_MAX, "/proc/self/fd%s", rest);
+    return true;
+}
+
 static int where(const char *abs, char *norm)
 {
     lx_path_normalize(abs, norm, LX_PATH_MAX);
+    if (dev_fd_alias(norm))
+        return IN_PROC;
     if (!strncmp(norm, "/dev/", 5) || !strcmp(norm, "/dev"))
         return IN_DEV;
     if (!strncmp(norm, "/proc/", 6) || !strcmp(norm, "/proc"))

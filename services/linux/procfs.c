@@ -316,14 +316,20 @@ int lx_proc_open(struct lx_thread *t, const char *norm, unsigned flags, struct l
     struct lx_proc *p = proc_part(t, norm, &rest);
     if (!rest)
         return -LX_ENOENT;
-    if ((flags & LX_O_ACCMODE) != LX_O_RDONLY)
-        return -LX_EACCES;
     struct lx_file *target = fd_file(p, rest);
     if (target) {
+        /* The descriptor's own file, shared (its offset too: Linux would
+         * open a regular file anew); only in a direction it was opened
+         * for, as Linux checks the reopened file's permissions. */
+        unsigned want = flags & LX_O_ACCMODE, have = target->flags & LX_O_ACCMODE;
+        if ((want != LX_O_RDONLY && have == LX_O_RDONLY) || (want != LX_O_WRONLY && have == LX_O_WRONLY))
+            return -LX_EACCES;
         lx_file_get(target);
         *out = target;
         return 0;
     }
+    if ((flags & LX_O_ACCMODE) != LX_O_RDONLY)
+        return -LX_EACCES;
     if (p && !strcmp(rest, "/exe"))
         return p->exe ? lx_exe_open(p->exe, out) : -LX_ENOENT;
     if (is_dir(p, rest)) {

@@ -33,15 +33,29 @@ BB_TEST_SPECS := images/busybox-test/prog=$(BUSYBOX) images/busybox-test/files/b
         images/busybox-test/files/expect/$(s).out=$(BUILD)/linux/bbexpect/$(s).out \
         images/busybox-test/files/expect/$(s).code=$(BUILD)/linux/bbexpect/$(s).code)
 
+# bash scripts: the same, run by Debian's bash-static (image bash-test;
+# busybox is there as /bin/busybox for the tools the scripts call).
+BASH_SCRIPTS := $(patsubst tests/linux/bash/%.sh,%,$(wildcard tests/linux/bash/[0-9]*.sh))
+BASH_EXPECT  := $(foreach s,$(BASH_SCRIPTS),$(BUILD)/linux/bashexpect/$(s).out)
+$(BUILD)/linux/bashexpect/%.out: tests/linux/bash/%.sh tests/linux/busybox/run-host.sh $(BASH_STATIC) $(BUSYBOX)
+	@mkdir -p $(@D)
+	@echo "  BASHHOST $@"
+	@tests/linux/busybox/run-host.sh $(abspath $<) $@ $(@:.out=.code) $(BASH_STATIC)
+BASH_TEST_SPECS := images/bash-test/prog=$(BASH_STATIC) images/bash-test/files/bin/busybox=$(BUSYBOX) -d images/bash-test/files/tmp \
+    $(foreach s,$(BASH_SCRIPTS),images/bash-test/files/t/$(s).sh=tests/linux/bash/$(s).sh \
+        images/bash-test/files/expect/$(s).out=$(BUILD)/linux/bashexpect/$(s).out \
+        images/bash-test/files/expect/$(s).code=$(BUILD)/linux/bashexpect/$(s).code)
+
 $(eval $(call libc_program,lxtest,tests/linux/lxtest.c))
 $(BUILD)/uobj/tests/linux/lxtest.c.o: UEXTRA := -Itests/host
 
 $(BUILD)/boot-linux.img: $(BUILD)/tools/mkimage tests/linux/boot.conf tests/linux/linux_tests.mk $(SERVICE_ELFS) \
                          $(BUILD)/lxtest.elf $(LX_BINS) \
-                         $(BB_EXPECT) $(wildcard tests/linux/busybox/*.sh)
+                         $(BB_EXPECT) $(wildcard tests/linux/busybox/*.sh) \
+                         $(BASH_EXPECT) $(wildcard tests/linux/bash/*.sh)
 	@echo "  IMAGE   $@"
 	@$(BUILD)/tools/mkimage -o $@ boot.conf=tests/linux/boot.conf $(BOOT_IMG_FILES) \
-	    bin/lxtest=$(BUILD)/lxtest.elf $(LX_IMAGE_SPECS) $(BB_TEST_SPECS)
+	    bin/lxtest=$(BUILD)/lxtest.elf $(LX_IMAGE_SPECS) $(BB_TEST_SPECS) $(BASH_TEST_SPECS)
 all: $(BUILD)/boot-linux.img
 
 # make bench-linux-prof: where the start of `busybox true` in a container

@@ -353,12 +353,16 @@ static int64_t container_file(uint64_t id, const char *path, char *buf, size_t c
     return (int64_t)off;
 }
 
-static void busybox_script(const char *name)
+/* Runs the script t/NAME.sh of image (busybox-test: by busybox's sh;
+ * bash-test: by bash-static) and compares what it printed and its exit
+ * status with what the same binary gave on the build machine. */
+static void shell_script(const char *image, const char *name)
 {
     char spec[240], path[64], err[200] = "";
     static char expect[8192];
-    snprintf(spec, sizeof spec, "image=busybox-test args=\"sh /t/%s.sh\" env=WORK=/w env=TZ=UTC "
-             "grant=console,self,fs mem=64M threads=24 objects=2048", name);
+    snprintf(spec, sizeof spec, "image=%s args=\"%s/t/%s.sh\" env=WORK=/w env=TZ=UTC "
+             "grant=console,self,fs mem=64M threads=24 objects=2048", image,
+             strcmp(image, "busybox-test") ? "" : "sh ", name);
     uint64_t id, t0 = lx_ns();
     struct ae_cm_status st;
     int r = ae_cm_create(cmcap, spec, 1, &id, err, sizeof err);
@@ -375,20 +379,23 @@ static void busybox_script(const char *name)
     char code[16] = "";
     container_file(id, path, code, sizeof code);
     ae_cm_remove(cmcap, id);
-    printf("  busybox %s: %lu ms\n", name, (lx_ns() - t0) / 1000000);
+    printf("  %s %s: %lu ms\n", image, name, (lx_ns() - t0) / 1000000);
     CHECK(en >= 0);
     bool same = en >= 0 && !strcmp(logbuf, expect);
     if (!same)
-        printf("  busybox %s printed:\n%s\n  and on the build machine:\n%s\n", name, logbuf, expect);
+        printf("  %s %s printed:\n%s\n  and on the build machine:\n%s\n", image, name, logbuf, expect);
     CHECK(same);
     char d[200];
     ae_cm_describe(&st, d, sizeof d);
     if (st.state != CM_EXITED || st.exit_status != (uint64_t)atoi(code))
-        printf("  busybox %s: %s, expected exit status %d\n", name, d, atoi(code));
+        printf("  %s %s: %s, expected exit status %d\n", image, name, d, atoi(code));
     CHECK_EQ(st.state, CM_EXITED);
     CHECK_EQ(st.exit_status, (uint64_t)atoi(code));
 }
 
+static void busybox_script(const char *name) { shell_script("busybox-test", name); }
+static void bash_language(void) { shell_script("bash-test", "01-language"); }
+static void bash_processes(void) { shell_script("bash-test", "02-processes"); }
 static void busybox_shell_language(void) { busybox_script("01-shell"); }
 static void busybox_text_tools(void) { busybox_script("02-text"); }
 static void busybox_file_tools(void) { busybox_script("03-files"); }
@@ -672,6 +679,8 @@ int main(int argc, char **argv)
     RUN_IF(busybox_tar_and_gzip);
     RUN_IF(busybox_background_jobs);
     RUN_IF(busybox_date_sleep_expr);
+    RUN_IF(bash_language);
+    RUN_IF(bash_processes);
     RUN_IF(linux_fork_busybox_shell_loop);
     RUN_IF(linux_fork_writer_twenty_times);
     RUN_IF(linux_fork_musl_program);
