@@ -981,8 +981,9 @@ int thread_invoke(struct thread *t, const struct capref *cap, uint64_t label, st
         __atomic_store_n(&t->run_borrowed, v == 1, __ATOMIC_SEQ_CST);
         /* Withdrawn, the promise ends now, not at the thread's next switch:
          * a TLB request makes every CPU where a thread of its task runs on
-         * a borrower's tables load its own (sched_tlb_flush_local; attack9). */
-        if (v == 0)
+         * a borrower's tables load its own (sched_tlb_flush_local; attack9).
+         * A task that lends to nobody has no such CPU: none is asked. */
+        if (v == 0 && __atomic_load_n(&t->task->vs.nborrowers, __ATOMIC_SEQ_CST))
             tlb_shootdown(vspace_cpus(&t->task->vs), false);
         return 0;
     case AERIE_THREAD_INFO:

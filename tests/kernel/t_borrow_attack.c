@@ -87,6 +87,10 @@ static void gen_spin(uint8_t *code, unsigned off, uint64_t dst, uint64_t src)
 #define L_SLEEP_DATA2B  0x0C0   /* slot 3: the same, another slot */
 #define L_SPIN_DATA2    0x100   /* slot 4: reads DATA2, yields (a second borrower) */
 #define L_SPIN_LOW      0x140   /* slot 6: reads LOW_VA, never yields */
+#define L_YIELD_FAR     0x180   /* slot 7: reads FAR_VA, yields */
+#define L_YIELD_REGION  0x1C0   /* slot 8: reads REGION_VA, yields */
+#define FAR_VA          (AERIE_LENT_HIGH_START * 7 + 0x1000)   /* a top-level entry made after the borrow */
+#define REGION_VA       0x300000ull                          /* the lent program region */
 #define SLOT(k)         (DATA_VA + 16 * (k))
 
 static uint64_t code_window;                 /* where we write the code: reserved once */
@@ -113,6 +117,8 @@ static int make_world(struct kt_env *env, struct world *w, uint64_t marker)
     gen_loop(c, L_SLEEP_DATA2B, SLOT(3), DATA2_VA, AERIE_SYS_RECV, 300000);
     gen_loop(c, L_SPIN_DATA2, SLOT(4), DATA2_VA, AERIE_SYS_YIELD, 0);
     gen_spin(c, L_SPIN_LOW, SLOT(6), LOW_VA);
+    gen_loop(c, L_YIELD_FAR, SLOT(7), FAR_VA, AERIE_SYS_YIELD, 0);
+    gen_loop(c, L_YIELD_REGION, SLOT(8), REGION_VA, AERIE_SYS_YIELD, 0);
     ae_task_unmap(ae_self.task, code_window, 4096);
     if ((r = ae_task_map(w->p, w->code, 0, CODE_VA, 4096, AERIE_MAP_R | AERIE_MAP_X)) ||
         (r = ae_task_map(w->p, w->data, 0, DATA_VA, 4096, AERIE_MAP_R | AERIE_MAP_W)) ||
@@ -482,4 +488,35 @@ KTEST_CPUS(borrow_unmark_loads_own_tables, 2, "a lender's RUN_BORROWED thread sp
     CHECK_EQ(kt_recv(ep, 0, &badge, fw), AE_ETIMEOUT);
     end_world(&w);
     drain(ep);
+}
+
+KTEST_CPUS(borrow_lender_maps_later, 2, "what the lender maps after the borrow — under a new top-level entry, and in the program region — its marked thread on a borrower's tables and the borrower's threads read at once, with no fault")
+{
+    CHECK_OK(ae_invokev(ae_self.thread, AERIE_THREAD_SET_AFFINITY, 0));
+    uint64_t ep = kt_new(env, AERIE_OBJ_ENDPOINT, 0, 0, 0), badge, fw[4];
+    for (int it = 0; it < 6; it++) {
+        struct world w;
+        CHECK_OK(make_world(env, &w, 0x7700 + (uint64_t)it));
+        uint64_t c, th, th2, pth, pth2;
+        CHECK_OK(wmake(&w, AERIE_OBJ_TASK, &c, 0, 0, 0));
+        CHECK_OK(ae_invokev(c, AERIE_TASK_BORROW, w.p));
+        CHECK_OK(go(&w, c, CODE_VA + L_YIELD_DATA2, 1, ep, false, &th));
+        CHECK(wait_count(w.p, 0, 5, 5000));
+        CHECK_OK(ae_task_map(w.p, w.data2, 0, FAR_VA, 4096, AERIE_MAP_R));
+        CHECK_OK(ae_task_map(w.p, w.data2, 0, REGION_VA, 4096, AERIE_MAP_R));
+        /* Marked threads of the lender: they follow the borrower's on CPU 1. */
+        CHECK_OK(go(&w, w.p, CODE_VA + L_YIELD_FAR, 1, ep, true, &pth));
+        CHECK_OK(go(&w, w.p, CODE_VA + L_YIELD_REGION, 1, ep, true, &pth2));
+        CHECK(wait_count(w.p, 7, 20, 5000));
+        CHECK(wait_count(w.p, 8, 20, 5000));
+        CHECK_EQ(slot_word(w.p, 7), 0x7700 + (uint64_t)it);
+        CHECK_EQ(slot_word(w.p, 8), 0x7700 + (uint64_t)it);
+        /* And the borrower's own thread reads there too. */
+        CHECK_OK(go(&w, c, CODE_VA + L_YIELD_FAR, 1, ep, false, &th2));
+        uint64_t n = slot_count(w.p, 7);
+        CHECK(wait_count(w.p, 7, n + 20, 5000));
+        CHECK_EQ(kt_recv(ep, 0, &badge, fw), AE_ETIMEOUT);
+        end_world(&w);
+        drain(ep);
+    }
 }
