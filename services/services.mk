@@ -70,7 +70,8 @@ $(BUILD)/uobj/tests/cm/cmtest.c.o $(BUILD)/uobj/tests/cm/t_images.c.o: UEXTRA :=
 $(BUILD)/test-import.img: $(BUILD)/tools/mkimage tests/cm/import.config tests/cm/import.motd $(BUILD)/images/grantprobe.elf
 	@echo "  IMAGE   $@"
 	@$(BUILD)/tools/mkimage -o $@ config=tests/cm/import.config files/bin/probe=$(BUILD)/images/grantprobe.elf \
-	    files/etc/motd=tests/cm/import.motd
+	    files/etc/motd=tests/cm/import.motd -l files/bin/sh=probe -l files/bin/abs=/bin/probe \
+	    -l files/up=../../../bin/probe -l files/loop=loop -l files/dang=/none -l files/etc/motdlink=motd
 $(BUILD)/boot-cm.img: $(BUILD)/tools/mkimage tests/cm/boot.conf $(SERVICE_ELFS) $(APP_IMAGE_DEPS) $(BUILD)/cmtest.elf \
                       $(BUILD)/test-import.img
 	@echo "  IMAGE   $@"

@@ -432,6 +432,9 @@ static int config_text(const struct import_options *o, const struct oci_config *
                    "--entrypoint PATH");
     if (prog[0] != '/')
         return say(err, errlen, "the program '%.100s' is not an absolute path in the image (give --entrypoint)", prog);
+    if (!imgtree_is_file(t, prog) && imgtree_is_link(t, prog))
+        return say(err, errlen, "the program %.100s is a symbolic link that leads to no file in the image "
+                   "(dangling, or a loop of more than 40 links)", prog);
     if (!imgtree_is_file(t, prog))
         return say(err, errlen, "the program %.100s is not a file in the image", prog);
     return 0;
@@ -458,9 +461,6 @@ int import_build(const struct import_options *o, uint8_t **archive, uint64_t *le
         r = config_text(o, &cfg, t, text, sizeof text, err, errlen);
     if (!r)
         r = imgtree_archive(t, text, archive, len, &links, err, errlen);
-    if (!r && links)
-        fprintf(stderr, "aerie: import: %u symbolic link%s left out (images cannot hold links yet)\n", links,
-                links == 1 ? "" : "s");
     imgtree_free(t);
     return r;
 }

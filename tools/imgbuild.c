@@ -138,6 +138,28 @@ int imgb_add_file(struct imgb *b, const char *path, uint32_t mode, const void *d
     return 0;
 }
 
+int imgb_add_link(struct imgb *b, const char *path, const char *target, size_t len, char *why,
+                  size_t whylen)
+{
+    if (len == 0 || len > AE_IMAGE_LINK_MAX || memchr(target, 0, len))
+        return say(why, whylen, "'%s': a symbolic link's target must be 1..%u bytes without NUL", path,
+                   AE_IMAGE_LINK_MAX);
+    uint8_t *copy = malloc(len);
+    if (!copy)
+        return say(why, whylen, "out of memory");
+    memcpy(copy, target, len);
+    struct item *it = push(b, path, why, whylen);
+    if (!it) {
+        free(copy);
+        return -1;
+    }
+    it->type = AE_IMAGE_SYMLINK;
+    it->mode = AE_IMAGE_LINK_MODE;
+    it->data = copy;
+    it->size = len;
+    return 0;
+}
+
 int imgb_add_dir(struct imgb *b, const char *path, uint32_t mode, char *why, size_t whylen)
 {
     if (mode & ~AE_IMAGE_MODE_MASK)
@@ -186,7 +208,8 @@ static int add_parents(struct imgb *b, char *why, size_t whylen)
             struct imgb sorted = { b->items, explicit_n, 0 };
             struct item *parent = find(&sorted, p, l);
             if (parent && parent->type != AE_IMAGE_DIR)
-                return say(why, whylen, "'%s' is a file but '%s' is inside it", parent->path, p);
+                return say(why, whylen, "'%s' is a %s but '%s' is inside it", parent->path,
+                           parent->type == AE_IMAGE_SYMLINK ? "symbolic link" : "file", p);
             if (parent)
                 continue;
             char dir[AE_IMAGE_PATH_MAX + 1];
@@ -229,15 +252,15 @@ int imgb_finish(struct imgb *b, uint8_t **out, uint64_t *len, char *why, size_t 
         .entry_count = (uint32_t)b->n, .entries_offset = sizeof h,
     };
     h.strtab_offset = h.entries_offset + b->n * sizeof(struct ae_image_entry);
-    for (size_t i = 0; i < b->n; i++)
-        h.strtab_size += b->items[i].len;
+    for (size_t i = 0; i < b->n; i++)             /* the paths, then the link targets */
+        h.strtab_size += b->items[i].len + (b->items[i].type == AE_IMAGE_SYMLINK ? b->items[i].size : 0);
     if (h.strtab_size > UINT32_MAX)
         return say(why, whylen, "paths total %llu bytes, more than the format's 4 GiB",
                    (unsigned long long)h.strtab_size);
     h.data_offset = align_up(h.strtab_offset + h.strtab_size);
     uint64_t end = h.data_offset;
     for (size_t i = 0; i < b->n; i++)
-        if (b->items[i].size)
+        if (b->items[i].size && b->items[i].type == AE_IMAGE_FILE)
             end = align_up(end) + b->items[i].size;
     h.total_size = align_up(end);
     uint8_t *buf = calloc(1, h.total_size);
@@ -245,7 +268,9 @@ int imgb_finish(struct imgb *b, uint8_t **out, uint64_t *len, char *why, size_t 
         return say(why, whylen, "out of memory for a %llu-byte archive",
                    (unsigned long long)h.total_size);
     memcpy(buf, &h, sizeof h);
-    uint64_t str = 0, data = h.data_offset;
+    uint64_t str = 0, data = h.data_offset, target = 0;
+    for (size_t i = 0; i < b->n; i++)
+        target += b->items[i].len;
     for (size_t i = 0; i < b->n; i++) {
         struct item *it = &b->items[i];
         struct ae_image_entry e = {
@@ -254,7 +279,11 @@ int imgb_finish(struct imgb *b, uint8_t **out, uint64_t *len, char *why, size_t 
         };
         memcpy(buf + h.strtab_offset + str, it->path, it->len);
         str += it->len;
-        if (it->size) {
+        if (it->type == AE_IMAGE_SYMLINK) {
+            e.data_offset = target;
+            memcpy(buf + h.strtab_offset + target, it->data, it->size);
+            target += it->size;
+        } else if (it->size) {
             data = align_up(data);
             e.data_offset = data;
             memcpy(buf + data, it->data, it->size);

@@ -21,6 +21,10 @@ void imgb_free(struct imgb *b);
 int imgb_add_file(struct imgb *b, const char *path, uint32_t mode, const void *data,
                   uint64_t size, char *why, size_t whylen);
 int imgb_add_dir(struct imgb *b, const char *path, uint32_t mode, char *why, size_t whylen);
+/* Adds a symbolic link to target[0..len) (1..AE_IMAGE_LINK_MAX bytes, no
+ * NUL, kept as given: nothing here ever follows it). */
+int imgb_add_link(struct imgb *b, const char *path, const char *target, size_t len, char *why,
+                  size_t whylen);
 
 /* Lays the archive out into a new malloc'ed buffer (*out, *len).
  * Returns 0, or -1 with a message (duplicate path, file used as a directory). */

@@ -3,7 +3,9 @@
  * imgtree.h). The tree is plain nodes: a directory's children in a list,
  * a file's bytes in memory. Paths are checked one component at a time as
  * they are walked, so a rule that is broken is named with the entry that
- * broke it.
+ * broke it. A symbolic link keeps its target as its data; a link met in
+ * a parent position of a later entry is followed inside the tree, never
+ * on the host (see follow_link).
  */
 #define _GNU_SOURCE
 #include <archive.h>
@@ -27,9 +29,10 @@ struct node {
     enum node_type type;
     uint32_t mode;
     unsigned layer;                  /* the layer that made it */
-    uint8_t *data;                   /* a file's bytes */
+    uint8_t *data;                   /* a file's bytes; a link's target (no NUL) */
     uint64_t size;
     struct node *children, *next;    /* a directory's */
+    struct node *parent;             /* the directory holding it; the root's is itself */
 };
 
 struct imgtree {
@@ -53,6 +56,7 @@ struct imgtree *imgtree_new(uint64_t max_bytes)
     if (t) {
         t->root.type = NODE_DIR;
         t->root.mode = 0755;
+        t->root.parent = &t->root;
         t->max_bytes = max_bytes;
     }
     return t;
@@ -71,6 +75,7 @@ static void node_free(struct imgtree *t, struct node *n)
         t->bytes -= n->size;
         t->files--;
     } else if (n->type == NODE_LINK) {
+        t->bytes -= n->size;
         t->links--;
     } else if (n != &t->root) {
         t->dirs--;
@@ -117,8 +122,9 @@ static struct node *add_child(struct imgtree *t, struct node *dir, const char *n
         return NULL;
     }
     c->type = type;
-    c->mode = mode & 07777;
+    c->mode = type == NODE_LINK ? 0777 : mode & 07777;
     c->layer = layer;
+    c->parent = dir;
     c->next = dir->children;
     dir->children = c;
     if (type == NODE_DIR)
@@ -168,13 +174,111 @@ static int split_path(const char *path, char *out, size_t cap, const char **part
     return n;
 }
 
+#define LINK_HOPS 40                 /* links followed for one path, as Linux's ELOOP limit */
+
+/* What a resolution is for, and where it says what went wrong. */
+struct rctx {
+    bool create;                     /* make missing directories (mode 0755, in layer) */
+    unsigned layer, hops;
+    const char *what, *path;         /* the entry, for messages */
+    char *err;
+    size_t errlen;
+};
+
+/* Resolves text[0..len) from directory d inside the tree, the way the
+ * container will see it: "." and empty components skipped, ".." never
+ * above the root, links followed (an absolute target from the root, a
+ * relative one from the link's directory; the last component's only with
+ * follow_last), at most LINK_HOPS in all. The node reached (d itself for
+ * an empty text), or NULL: err is set if a rule was broken, not if
+ * something is simply missing (without create). The host is never
+ * involved: a target is only ever looked up in this tree. */
+static struct node *resolve(struct imgtree *t, struct node *d, const char *text, size_t len, bool follow_last,
+                            struct rctx *x)
+{
+    size_t at = 0;
+    while (at < len) {
+        while (at < len && text[at] == '/')
+            at++;
+        size_t start = at;
+        while (at < len && text[at] != '/')
+            at++;
+        size_t k = at - start;
+        const char *c = text + start;
+        size_t rest = at;
+        while (rest < len && text[rest] == '/')
+            rest++;
+        bool last = rest == len;
+        if (k == 0 || (k == 1 && c[0] == '.'))
+            continue;
+        if (d->type != NODE_DIR) {
+            if (x->create)
+                say(x->err, x->errlen, "%s: '%.200s' needs a directory where the image has a file", x->what,
+                    x->path);
+            return NULL;
+        }
+        if (k == 2 && c[0] == '.' && c[1] == '.') {
+            d = d->parent;
+            continue;
+        }
+        struct node *n = child(d, c, k);
+        if (!n && !x->create)
+            return NULL;
+        if (!n && k > IMGTREE_NAME_MAX) {
+            say(x->err, x->errlen, "%s: '%.200s' goes through a symbolic link to a name longer than %d bytes",
+                x->what, x->path, IMGTREE_NAME_MAX);
+            return NULL;
+        }
+        if (!n && !(n = add_child(t, d, c, k, NODE_DIR, 0755, x->layer))) {
+            say(x->err, x->errlen, "out of memory");
+            return NULL;
+        }
+        if (n->type == NODE_LINK && (!last || follow_last)) {
+            if (++x->hops > LINK_HOPS) {
+                say(x->err, x->errlen, "%s: '%.200s' goes through more than %d symbolic links (a loop?)", x->what,
+                    x->path, LINK_HOPS);
+                return NULL;
+            }
+            const char *tg = (const char *)n->data;
+            if (!(n = resolve(t, tg[0] == '/' ? &t->root : d, tg, n->size, true, x)))
+                return NULL;
+        }
+        d = n;
+    }
+    return d;
+}
+
+/* The directory the link in directory dir leads to (resolve): Docker and
+ * containerd resolve a layer entry's parent path inside the root's scope,
+ * so Debian's /bin -> usr/bin makes a later layer's "bin/x" land in
+ * usr/bin. With x->create, missing directories are made on the way (mkdir
+ * -p through a link). */
+static struct node *follow_link(struct imgtree *t, struct node *dir, struct node *link, struct rctx *x)
+{
+    if (++x->hops > LINK_HOPS) {
+        say(x->err, x->errlen, "%s: '%.200s' goes through more than %d symbolic links (a loop?)", x->what, x->path,
+            LINK_HOPS);
+        return NULL;
+    }
+    const char *tg = (const char *)link->data;
+    struct node *d = resolve(t, tg[0] == '/' ? &t->root : dir, tg, link->size, true, x);
+    if (d && d->type != NODE_DIR) {
+        if (x->create)
+            say(x->err, x->errlen, "%s: '%.200s' goes through the symbolic link '%s', which leads to a file",
+                x->what, x->path, link->name);
+        return NULL;
+    }
+    return d;
+}
+
 /* Walks to the directory that holds parts[0..n-1]'s last component,
- * making missing directories (mode 0755, in layer). NULL with err if a
- * component is a file or a symbolic link (links are never followed). */
+ * making missing directories (mode 0755, in layer) and following links
+ * (follow_link). NULL with err if a component is a file. */
 static struct node *walk_parent(struct imgtree *t, const char **parts, int n, unsigned layer, const char *what,
                                 const char *path, char *err, size_t errlen)
 {
     struct node *d = &t->root;
+    struct rctx x = { .create = true, .layer = layer, .what = what, .path = path, .err = err, .errlen = errlen };
     for (int i = 0; i < n - 1; i++) {
         struct node *c = child(d, parts[i], strlen(parts[i]));
         if (!c)
@@ -183,11 +287,8 @@ static struct node *walk_parent(struct imgtree *t, const char **parts, int n, un
             say(err, errlen, "out of memory");
             return NULL;
         }
-        if (c->type == NODE_LINK) {
-            say(err, errlen, "%s: '%.200s' goes through the symbolic link '%s' (links are not followed)", what,
-                path, parts[i]);
+        if (c->type == NODE_LINK && !(c = follow_link(t, d, c, &x)))
             return NULL;
-        }
         if (c->type != NODE_DIR) {
             say(err, errlen, "%s: '%.200s' needs '%s' to be a directory, but it is a file", what, path, parts[i]);
             return NULL;
@@ -197,27 +298,27 @@ static struct node *walk_parent(struct imgtree *t, const char **parts, int n, un
     return d;
 }
 
-/* The node at an absolute path (NULL if none, or if the path goes
- * through a link or a file). */
-static struct node *lookup(const struct imgtree *t, const char *path)
+/* The node at path (absolute or not, from the root; NULL if none, or if
+ * a component is a file or a link that leads nowhere): links in parent
+ * positions are followed inside the tree, the last one too with
+ * follow_last. Nothing is created. */
+static struct node *lookup(struct imgtree *t, const char *path, bool follow_last)
 {
-    char buf[IMGTREE_PATH_MAX + 2], err[8];
-    const char *parts[512];
-    while (*path == '/')
-        path++;
-    int n = split_path(path, buf, sizeof buf, parts, 512, "", err, sizeof err);
-    const struct node *d = &t->root;
-    for (int i = 0; i < n; i++) {
-        if (d->type != NODE_DIR || !(d = child(d, parts[i], strlen(parts[i]))))
-            return NULL;
-    }
-    return n < 0 ? NULL : (struct node *)d;
+    char err[8];
+    struct rctx x = { .what = "", .path = "", .err = err, .errlen = sizeof err };
+    return resolve(t, &t->root, path, strlen(path), follow_last, &x);
 }
 
 bool imgtree_is_file(const struct imgtree *t, const char *path)
 {
-    const struct node *n = lookup(t, path);
+    const struct node *n = lookup((struct imgtree *)t, path, true);
     return n && n->type == NODE_FILE;
+}
+
+bool imgtree_is_link(const struct imgtree *t, const char *path)
+{
+    const struct node *n = lookup((struct imgtree *)t, path, false);
+    return n && n->type == NODE_LINK;
 }
 
 /* ---- entries ---- */
@@ -226,7 +327,7 @@ struct entry {
     const char *path;                /* as given */
     enum node_type type;
     uint32_t mode;
-    const uint8_t *data;             /* a file's (copied) */
+    const uint8_t *data;             /* a file's (copied); a link's target */
     uint64_t size;
     const struct node *same;         /* a hard link's target (its data copied into data) */
 };
@@ -258,8 +359,12 @@ static int put_entry(struct imgtree *t, const struct entry *e, unsigned layer, c
         old->mode = e->mode & 07777;
         return 0;
     }
-    uint64_t size = e->size;
-    if (e->type == NODE_FILE && size > t->max_bytes - t->bytes + (old && old->type == NODE_FILE ? old->size : 0))
+    uint64_t size = e->type == NODE_DIR ? 0 : e->size;
+    if (e->type == NODE_LINK && (size == 0 || size > IMGTREE_LINK_MAX || memchr(e->data, 0, size)))
+        return say(err, errlen, "%s: the symbolic link '%.200s' has %s target (1 to %d bytes allowed)", what,
+                   e->path, size ? "an over-long" : "an empty", IMGTREE_LINK_MAX);
+    /* a link's target counts against the limit too: a million long targets are bytes */
+    if (size > t->max_bytes - t->bytes + (old && old->type != NODE_DIR ? old->size : 0))
         return say(err, errlen, "%s: '%.200s' makes the image larger than the %llu bytes allowed", what,
                    e->path, (unsigned long long)t->max_bytes);
     if (old)
@@ -267,12 +372,12 @@ static int put_entry(struct imgtree *t, const struct entry *e, unsigned layer, c
     struct node *c = add_child(t, d, name, strlen(name), e->type, e->mode, layer);
     if (!c)
         return say(err, errlen, "out of memory");
-    if (e->type == NODE_FILE && size) {
+    if (size) {
         if (!(c->data = malloc(size)))
             return say(err, errlen, "out of memory");
         memcpy(c->data, e->data, size);
     }
-    c->size = e->type == NODE_FILE ? size : 0;
+    c->size = size;
     t->bytes += c->size;
     return 0;
 }
@@ -286,16 +391,22 @@ static int whiteout(struct imgtree *t, const char *path, unsigned layer, const c
     int n = split_path(path, buf, sizeof buf, parts, 512, what, err, errlen);
     if (n <= 0)
         return n;
+    /* its directory, links followed in the root's scope like an entry's
+     * parent (nothing made: a missing one hides nothing); the name itself
+     * is never followed: ".wh.l" removes the link l, not what it names */
     struct node *d = &t->root;
+    struct rctx x = { .layer = layer, .what = what, .path = path, .err = err, .errlen = errlen };
+    err[0] = 0;
     for (int i = 0; i < n - 1 && d; i++) {
+        struct node *p = d;
         d = child(d, parts[i], strlen(parts[i]));
         if (d && d->type == NODE_LINK)
-            return say(err, errlen, "%s: the whiteout '%.200s' goes through a symbolic link", what, path);
+            d = follow_link(t, p, d, &x);
         if (d && d->type != NODE_DIR)
             d = NULL;
     }
     if (!d)
-        return 0;                    /* nothing to hide */
+        return err[0] ? -1 : 0;      /* a loop; or nothing to hide */
     const char *name = parts[n - 1] + 4;
     if (!strcmp(name, ".wh..opq")) {
         for (struct node *c = d->children, *next; c; c = next) {
@@ -325,13 +436,15 @@ static int layer_entry(struct imgtree *t, struct archive *a, struct archive_entr
         return whiteout(t, path, layer, what, err, errlen);
     struct entry e = { .path = path, .mode = archive_entry_perm(ae) };
     if (hard) {
-        const struct node *target = lookup(t, hard);
         if (hard[0] == '/' || strstr(hard, ".."))
             return say(err, errlen, "%s: the hard link '%.200s' points outside the root ('%.200s')", what, path, hard);
-        if (!target || target->type != NODE_FILE)
+        /* like link(2) in the root's scope: parents followed, the name not
+         * (a hard link to a symbolic link is another link to its target) */
+        const struct node *target = lookup(t, hard, false);
+        if (!target || target->type == NODE_DIR)
             return say(err, errlen, "%s: the hard link '%.200s' points to '%.200s', which is not a file of the image",
                        what, path, hard);
-        e.type = NODE_FILE;
+        e.type = target->type;
         e.same = target;                     /* its bytes copied first: the entry may replace it */
         e.size = target->size;
         uint8_t *copy = e.size ? malloc(e.size) : NULL;
@@ -348,9 +461,13 @@ static int layer_entry(struct imgtree *t, struct archive *a, struct archive_entr
     case AE_IFDIR:
         e.type = NODE_DIR;
         return put_entry(t, &e, layer, what, err, errlen);
-    case AE_IFLNK:
+    case AE_IFLNK: {
+        const char *target = archive_entry_symlink(ae);
         e.type = NODE_LINK;
+        e.data = (const uint8_t *)(target ? target : "");
+        e.size = strlen((const char *)e.data);
         return put_entry(t, &e, layer, what, err, errlen);
+    }
     case AE_IFREG:
         break;
     default:
@@ -461,8 +578,19 @@ static int add_dir(struct imgtree *t, const char *host, const char *rel, char *e
             if (!r)
                 r = add_dir(t, h, p, err, errlen);
         } else if (S_ISLNK(st.st_mode)) {
-            e.type = NODE_LINK;
-            r = put_entry(t, &e, 0, "directory", err, errlen);
+            /* stored as it is, never followed on the host */
+            char target[IMGTREE_LINK_MAX + 1];
+            ssize_t n = readlink(h, target, sizeof target);
+            if (n < 0)
+                r = say(err, errlen, "%s: %s", h, strerror(errno));
+            else if ((size_t)n > IMGTREE_LINK_MAX)
+                r = say(err, errlen, "%s: a symbolic link's target longer than %d bytes", h, IMGTREE_LINK_MAX);
+            if (!r) {
+                e.type = NODE_LINK;
+                e.data = (const uint8_t *)target;
+                e.size = (uint64_t)n;
+                r = put_entry(t, &e, 0, "directory", err, errlen);
+            }
         } else if (S_ISREG(st.st_mode)) {
             e.type = NODE_FILE;
             r = read_file(h, t->max_bytes - t->bytes, &data, &e.size, err, errlen);
@@ -492,9 +620,10 @@ static int add_nodes(struct imgb *b, const struct node *d, const char *prefix, u
         char path[8192];
         snprintf(path, sizeof path, "%s/%s", prefix, c->name);
         int r = 0;
-        if (c->type == NODE_LINK)
-            (*links)++;
-        else if (c->type == NODE_FILE)
+        if (c->type == NODE_LINK) {
+            if (!(r = imgb_add_link(b, path, (const char *)c->data, c->size, err, errlen)))
+                (*links)++;
+        } else if (c->type == NODE_FILE)
             r = imgb_add_file(b, path, c->mode, c->data, c->size, err, errlen);
         else if (!(r = imgb_add_dir(b, path, c->mode, err, errlen)))
             r = add_nodes(b, c, path, links, err, errlen);

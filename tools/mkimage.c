@@ -20,7 +20,7 @@
 #include "imgbuild.h"
 
 static const char usage[] =
-"usage: mkimage -o OUT [-C DIR] [-d NAME] SPEC...\n"
+"usage: mkimage -o OUT [-C DIR] [-d NAME] [-l NAME=TARGET] SPEC...\n"
 "       mkimage --list IMAGE\n"
 "\n"
 "Builds an Aerie image archive OUT. Each SPEC adds files:\n"
@@ -33,7 +33,10 @@ static const char usage[] =
 "  -o OUT         the archive to write (written whole or not at all)\n"
 "  -C DIR         read the host paths that follow relative to DIR\n"
 "  -d NAME        add an empty directory NAME\n"
-"  --list IMAGE   check IMAGE and print its entries: type, mode, size, data offset, path\n"
+"  -l NAME=TARGET add a symbolic link NAME to TARGET (stored as given; symbolic\n"
+"                 links inside host directory trees are refused, not followed)\n"
+"  --list IMAGE   check IMAGE and print its entries: type, mode, size, data offset,\n"
+"                 path (and ' -> TARGET' for a symbolic link)\n"
 "  --help         this text\n"
 "Missing parent directories are added with mode 0755. Entries are sorted and\n"
 "carry no timestamps, so the same inputs always give the same bytes.\n";
@@ -91,7 +94,7 @@ static void add_dir_contents(const char *name, const char *host)
         if (lstat(chost, &cst) < 0)
             die("%s: %s", chost, strerror(errno));
         if (S_ISLNK(cst.st_mode))
-            die("%s: symbolic links are not supported; name the target with NAME=HOSTPATH", chost);
+            die("%s: a symbolic link inside a directory tree is refused (store one with -l NAME=TARGET, or its target's contents with NAME=HOSTPATH)", chost);
         add_tree(cname, chost, &cst);
         free(cname);
         free(chost);
@@ -190,9 +193,14 @@ static int list_image(const char *path)
     for (uint32_t i = 0; i < img.count; i++) {
         struct img_file f;
         img_get(&img, i, &f);
-        printf("%-4s %04o %12llu %12llu  ", f.type == AE_IMAGE_DIR ? "dir" : "file", f.mode,
+        printf("%-4s %04o %12llu %12llu  ",
+               f.type == AE_IMAGE_DIR ? "dir" : f.type == AE_IMAGE_SYMLINK ? "link" : "file", f.mode,
                (unsigned long long)f.size, (unsigned long long)f.data_offset);
         print_path(f.path, f.path_len);
+        if (f.type == AE_IMAGE_SYMLINK) {
+            fputs(" -> ", stdout);
+            print_path((const char *)f.data, f.size);
+        }
         putchar('\n');
     }
     free(buf);
@@ -212,7 +220,7 @@ int main(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         bool has_arg = !strcmp(a, "-o") || !strcmp(a, "-C") || !strcmp(a, "-d") ||
-                       !strcmp(a, "--list");
+                       !strcmp(a, "-l") || !strcmp(a, "--list");
         if (has_arg && i + 1 >= argc)
             die("%s needs an argument (see --help)", a);
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -227,6 +235,16 @@ int main(int argc, char **argv)
         } else if (!strcmp(a, "-d")) {
             if (imgb_add_dir(builder, argv[++i], 0755, why, sizeof why))
                 die("%s", why);
+        } else if (!strcmp(a, "-l")) {
+            const char *spec = argv[++i], *eq = strchr(spec, '=');
+            if (!eq)
+                die("-l '%s': give NAME=TARGET", spec);
+            char *name = strndup(spec, (size_t)(eq - spec));
+            if (!name)
+                die("out of memory");
+            if (imgb_add_link(builder, name, eq + 1, strlen(eq + 1), why, sizeof why))
+                die("%s", why);
+            free(name);
         } else if (a[0] == '-' && a[1]) {
             die("unknown option '%s' (see --help)", a);
         } else {

@@ -60,7 +60,7 @@ HOST_TOOLS += $(BUILD)/tests/cli/mktar
 
 # What `aerie import` reads: layers (imgtree.c) and OCI/docker JSON (ociconf.c).
 IMGTREE_SRCS := tools/imgtree.c tools/imgbuild.c lib/image/img.c
-$(BUILD)/tests/host/test_imgtree: tests/host/test_imgtree.c $(IMGTREE_SRCS) tools/imgtree.h tools/imgbuild.h
+$(BUILD)/tests/host/test_imgtree: tests/host/test_imgtree.c $(IMGTREE_SRCS) tools/imgtree.h tools/imgbuild.h tests/host/check_more.h
 	@mkdir -p $(@D)
 	@echo "  HOSTCC  $@"
 	@$(HOSTCC) $(HOSTCFLAGS) $(SANFLAGS) -Itools -Ilib -Itests/host -o $@ tests/host/test_imgtree.c $(IMGTREE_SRCS) -larchive

@@ -8,7 +8,8 @@
  *
  *   0                      struct ae_image_header
  *   entries_offset         entry_count x struct ae_image_entry, sorted by path
- *   strtab_offset          the paths, strtab_size bytes (no terminators needed)
+ *   strtab_offset          the paths and link targets, strtab_size bytes
+ *                          (no terminators needed)
  *   data_offset            file data; each file starts on a 4096-byte boundary
  *   total_size             end, a multiple of 4096
  *
@@ -29,6 +30,10 @@
 /* Entry types. The root directory is implicit and has no entry. */
 #define AE_IMAGE_FILE       1u
 #define AE_IMAGE_DIR        2u
+#define AE_IMAGE_SYMLINK    3u                      /* target in the string table */
+
+#define AE_IMAGE_LINK_MAX   4095u                   /* bytes in a link's target */
+#define AE_IMAGE_LINK_MODE  0777u                   /* a link's mode, as on Linux */
 
 #define AE_IMAGE_MODE_MASK  07777u                  /* permission bits only */
 
@@ -46,23 +51,32 @@ struct ae_image_header {
 };
 
 /*
- * One file or directory. path is relative and normalized: '/'-separated
+ * One file, directory or symbolic link. path is relative and normalized: '/'-separated
  * components, none empty, "." or "..", no NUL, each at most
  * AE_IMAGE_NAME_MAX bytes. Entries are sorted by path compared component
  * by component (bytewise with '/' ranking below every other byte), which
  * is a depth-first order: a directory's descendants follow it contiguously.
  * Every proper prefix of a path is itself an entry of type directory.
+ *
+ * A symbolic link keeps its target in the string table: data_offset is
+ * the target's offset there (like path_offset) and size its length,
+ * 1 .. AE_IMAGE_LINK_MAX bytes, no NUL, stored as given (relative or
+ * absolute, never normalized: it is resolved at lookup time inside the
+ * container's root). Its mode is AE_IMAGE_LINK_MODE. The format version
+ * stays 1: an archive without links is byte for byte what it was, and a
+ * reader that predates links refuses one by its type.
  */
 struct ae_image_entry {
     uint32_t path_offset;      /* into the string table */
     uint16_t path_len;         /* 1 .. AE_IMAGE_PATH_MAX */
-    uint8_t  type;             /* AE_IMAGE_FILE or AE_IMAGE_DIR */
+    uint8_t  type;             /* AE_IMAGE_FILE, AE_IMAGE_DIR or AE_IMAGE_SYMLINK */
     uint8_t  flags;            /* 0 */
     uint32_t mode;             /* permission bits, within AE_IMAGE_MODE_MASK */
     uint32_t reserved;         /* 0 */
     uint64_t data_offset;      /* files with size > 0: archive offset, aligned,
-                                  at or after the previous file's data; else 0 */
-    uint64_t size;             /* file bytes; 0 for directories */
+                                  at or after the previous file's data; links:
+                                  the target's string-table offset; else 0 */
+    uint64_t size;             /* file bytes; a link's target bytes; 0 for directories */
 };
 
 _Static_assert(sizeof(struct ae_image_header) == 64, "image header is 64 bytes");

@@ -36,7 +36,8 @@ $(BUILD)/fuzz/fuzz_image: tests/fuzz/fuzz_image.c $(IMG_SRC) $(IMG_HDRS)
 
 $(BUILD)/fuzz/seeds/image/seed.img: $(BUILD)/tools/mkimage
 	@mkdir -p $(@D)
-	@$(BUILD)/tools/mkimage -o $@ -C lib image/img.h image/img.c mem.h
+	@$(BUILD)/tools/mkimage -o $@ -C lib image/img.h image/img.c mem.h \
+		-l image/h=img.h -l image/up=../mem.h -l loop=loop -l abs=/image/h
 
 HOST_TOOLS  += $(BUILD)/tools/mkimage
 USER_LIBS   += $(BUILD)/user/libaeimage.a

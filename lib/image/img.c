@@ -140,12 +140,34 @@ static int check_header(struct img *img, const uint8_t *base, uint64_t len,
     return 0;
 }
 
+/* A link's target: 1..AE_IMAGE_LINK_MAX bytes of the string table, no
+ * NUL (it becomes a C string in the Linux personality); anything else
+ * goes, '..' and absolute targets included: the fs resolves them inside
+ * the container's root, and nothing on the host follows them. */
+static int check_link(const struct img *img, uint32_t i, const struct ae_image_entry *e,
+                      struct img_error *err)
+{
+    if (e->mode != AE_IMAGE_LINK_MODE)
+        return fail(err, AE_EINVAL, i, "mode", "a symbolic link's mode must be 0777");
+    if (e->size == 0)
+        return fail(err, AE_EINVAL, i, "size", "a symbolic link's target is empty");
+    if (e->size > AE_IMAGE_LINK_MAX)
+        return fail(err, AE_EINVAL, i, "size", "a symbolic link's target is longer than 4095 bytes");
+    if (e->data_offset > img->strtab_size || e->size > img->strtab_size - e->data_offset)
+        return fail(err, AE_ERANGE, i, "data_offset", "a symbolic link's target extends past the string table");
+    const uint8_t *t = img->base + img->strtab_offset + e->data_offset;
+    for (uint64_t k = 0; k < e->size; k++)
+        if (t[k] == 0)
+            return fail(err, AE_EINVAL, i, "data_offset", "a symbolic link's target contains a NUL byte");
+    return 0;
+}
+
 /* The entry's own fields and its path, ignoring its neighbours. */
 static int check_entry_fields(const struct img *img, uint32_t i, const struct ae_image_entry *e,
                               struct img_error *err)
 {
-    if (e->type != AE_IMAGE_FILE && e->type != AE_IMAGE_DIR)
-        return fail(err, AE_EINVAL, i, "type", "neither file nor directory");
+    if (e->type != AE_IMAGE_FILE && e->type != AE_IMAGE_DIR && e->type != AE_IMAGE_SYMLINK)
+        return fail(err, AE_EINVAL, i, "type", "neither file, directory nor symbolic link");
     if (e->flags || e->reserved)
         return fail(err, AE_EINVAL, i, e->flags ? "flags" : "reserved", "must be 0");
     if (e->mode & ~AE_IMAGE_MODE_MASK)
@@ -160,6 +182,8 @@ static int check_entry_fields(const struct img *img, uint32_t i, const struct ae
     if (e->type == AE_IMAGE_DIR && (e->size || e->data_offset))
         return fail(err, AE_EINVAL, i, e->size ? "size" : "data_offset",
                     "must be 0 for a directory");
+    if (e->type == AE_IMAGE_SYMLINK)
+        return check_link(img, i, e, err);
     if (e->size == 0 && e->data_offset)
         return fail(err, AE_EINVAL, i, "data_offset", "must be 0 for an empty file");
     return 0;
@@ -189,6 +213,8 @@ static int check_entry_place(const struct img *img, uint32_t i, const struct ae_
         return fail(err, AE_EINVAL, i, "path", "its parent directory has no entry");
     struct ae_image_entry p;
     read_entry(img, (uint32_t)parent, &p);
+    if (p.type == AE_IMAGE_SYMLINK)
+        return fail(err, AE_EINVAL, i, "path", "its parent is a symbolic link (a link has no children)");
     if (p.type != AE_IMAGE_DIR)
         return fail(err, AE_EINVAL, i, "path", "its parent is not a directory");
     return 0;
@@ -241,7 +267,10 @@ void img_get(const struct img *img, uint32_t i, struct img_file *out)
     out->mode = e.mode;
     out->data_offset = e.data_offset;
     out->size = e.size;
-    out->data = e.size ? img->base + e.data_offset : NULL;
+    if (e.type == AE_IMAGE_SYMLINK)
+        out->data = img->base + img->strtab_offset + e.data_offset;
+    else
+        out->data = e.size ? img->base + e.data_offset : NULL;
 }
 
 /* True if entry i lies strictly below directory prefix[0..len). */
@@ -275,4 +304,101 @@ void img_subtree(const struct img *img, const char *prefix, size_t len,
     }
     *first = (uint32_t)dir + 1;
     *end = lo;
+}
+
+/* ---- resolving paths with links ---- */
+
+#define RESOLVE_DEPTH 40u        /* nested link expansions (the hop limit bounds it) */
+
+/* The text still to walk: a stack of strings, the innermost (a link's
+ * target being walked) on top. Nothing is copied: every string is the
+ * caller's path or a target in the archive. */
+struct rstack {
+    struct { const char *s; size_t len, at; } seg[RESOLVE_DEPTH + 1];
+    unsigned n;
+};
+
+/* The next component of the remaining text, or false at its end. */
+static bool next_component(struct rstack *st, const char **c, size_t *clen)
+{
+    while (st->n) {
+        typeof(st->seg[0]) *g = &st->seg[st->n - 1];
+        while (g->at < g->len && g->s[g->at] == '/')
+            g->at++;
+        if (g->at == g->len) {
+            st->n--;
+            continue;
+        }
+        size_t start = g->at;
+        while (g->at < g->len && g->s[g->at] != '/')
+            g->at++;
+        *c = g->s + start;
+        *clen = g->at - start;
+        return true;
+    }
+    return false;
+}
+
+int64_t img_resolve(const struct img *img, const char *root, size_t root_len,
+                    const char *path, size_t len, unsigned max_links)
+{
+    struct rstack st = { .n = 1 };
+    st.seg[0].s = path;
+    st.seg[0].len = len;
+    char cur[AE_IMAGE_PATH_MAX + 1];             /* the directory reached, an archive path */
+    size_t cur_len = root_len;
+    int64_t at = root_len ? img_lookup(img, root, root_len) : -1;
+    if (root_len > AE_IMAGE_PATH_MAX || (root_len && at < 0))
+        return AE_ENOENT;
+    memcpy(cur, root, root_len);
+    unsigned links = 0;
+    const char *c;
+    size_t clen;
+    while (next_component(&st, &c, &clen)) {
+        if (at >= 0) {
+            struct img_file d;
+            img_get(img, (uint32_t)at, &d);
+            if (d.type != AE_IMAGE_DIR)
+                return AE_ENOTDIR;
+        }
+        if (clen == 1 && c[0] == '.')
+            continue;
+        if (clen == 2 && c[0] == '.' && c[1] == '.') {
+            if (cur_len == root_len)
+                continue;                        /* ".." of the root is the root */
+            while (cur_len > 0 && cur[cur_len - 1] != '/')
+                cur_len--;
+            if (cur_len > 0)
+                cur_len--;                       /* the '/' before the name: at least root */
+            at = cur_len ? img_lookup(img, cur, cur_len) : -1;
+            continue;
+        }
+        size_t sep = cur_len ? 1 : 0;
+        if (cur_len + sep + clen > AE_IMAGE_PATH_MAX)
+            return AE_ENOENT;                    /* no entry can have so long a path */
+        if (sep)
+            cur[cur_len] = '/';
+        memcpy(cur + cur_len + sep, c, clen);
+        int64_t child = img_lookup(img, cur, cur_len + sep + clen);
+        if (child < 0)
+            return AE_ENOENT;
+        struct img_file f;
+        img_get(img, (uint32_t)child, &f);
+        if (f.type != AE_IMAGE_SYMLINK) {
+            cur_len += sep + clen;
+            at = child;
+            continue;
+        }
+        if (++links > max_links || st.n > RESOLVE_DEPTH)
+            return AE_ELOOP;
+        if (f.data[0] == '/') {                  /* absolute: from the root */
+            cur_len = root_len;
+            at = root_len ? img_lookup(img, root, root_len) : -1;
+        }                                        /* relative: from the link's directory */
+        st.seg[st.n].s = (const char *)f.data;
+        st.seg[st.n].len = f.size;
+        st.seg[st.n].at = 0;
+        st.n++;
+    }
+    return at >= 0 ? at : AE_EISDIR;             /* the root itself has no entry */
 }

@@ -38,11 +38,11 @@ struct img_error {
 struct img_file {
     const char *path;
     uint16_t path_len;
-    uint8_t type;             /* AE_IMAGE_FILE or AE_IMAGE_DIR */
+    uint8_t type;             /* AE_IMAGE_FILE, AE_IMAGE_DIR or AE_IMAGE_SYMLINK */
     uint32_t mode;
-    uint64_t data_offset;
-    uint64_t size;
-    const uint8_t *data;      /* NULL when size == 0 */
+    uint64_t data_offset;     /* a link's: into the string table */
+    uint64_t size;            /* a link's: its target's length */
+    const uint8_t *data;      /* NULL when size == 0; a link's target (not terminated) */
 };
 
 /* Validates the len bytes at base as an archive. Returns 0 and fills *img,
@@ -60,6 +60,17 @@ int64_t img_lookup(const struct img *img, const char *path, size_t len);
  * prefix names nothing. */
 void img_subtree(const struct img *img, const char *prefix, size_t len,
                  uint32_t *first, uint32_t *end);
+
+/* Resolves path (absolute or relative: both start at root) inside the
+ * directory root[0..root_len) ("" is the archive's root) the way the fs
+ * does inside a container: every symbolic link is followed, the last
+ * component's too (absolute targets from root, relative ones from the
+ * link's directory), ".." never climbs above root, at most max_links
+ * links. The entry's index, or AE_ENOENT (missing, or a dangling link),
+ * AE_ENOTDIR, AE_ELOOP (more than max_links links), AE_EISDIR (the path
+ * is root itself and root has no entry). */
+int64_t img_resolve(const struct img *img, const char *root, size_t root_len,
+                    const char *path, size_t len, unsigned max_links);
 
 /* Path order of the format: bytewise, '/' below every other byte.
  * Negative, zero or positive like memcmp. */

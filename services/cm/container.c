@@ -414,13 +414,15 @@ static int load(struct creation *k, char *err, size_t errlen)
     int r = images_program(s, &k->use, &k->args, err, errlen);
     if (r)
         return r;
-    int64_t fi = img_lookup(k->use.archive, k->use.prog, strlen(k->use.prog));
+    /* an imported image's program may be a link (Alpine's /bin/sh): it is
+     * resolved inside the image; argv[0] stays the name it was called by */
     struct img_file f;
-    if (fi >= 0)
-        img_get(k->use.archive, (uint32_t)fi, &f);
-    if (fi < 0 || f.type != AE_IMAGE_FILE) {
-        snprintf(err, errlen, "entrypoint: %s is not a file in image '%s'", k->use.prog + 5, s->image);
-        return AE_ENOENT;
+    char why[200];
+    r = images_find_program(k->use.archive, k->use.cfg != NULL,
+                            k->use.cfg ? k->use.prog + 5 : k->use.prog, &f, why, sizeof why);
+    if (r) {
+        snprintf(err, errlen, "entrypoint: %s (image '%s')", why, s->image);
+        return r;
     }
     c->cpu = pick_cpu(s);
     if (c->cpu < 0) {

@@ -240,6 +240,36 @@ int images_program(const struct spec *s, struct image_use *u, struct image_args 
     return 0;
 }
 
+int images_find_program(const struct img *a, bool files, const char *path, struct img_file *f,
+                        char *err, size_t errlen)
+{
+    size_t len = strlen(path);
+    int64_t at = files ? img_resolve(a, "files", 5, path, len, IMAGES_LINK_HOPS) : img_lookup(a, path, len);
+    if (at >= 0) {
+        img_get(a, (uint32_t)at, f);
+        if (f->type == AE_IMAGE_FILE)
+            return 0;
+    }
+    if (at == AE_ELOOP) {
+        snprintf(err, errlen, "the program %.100s goes through more than %d symbolic links (a loop?)", path,
+                 IMAGES_LINK_HOPS);
+        return AE_ELOOP;
+    }
+    /* a link itself there, but nothing (or no file) where it leads */
+    char lit[IMGCFG_STR + 8];
+    snprintf(lit, sizeof lit, "files%s", path);
+    int64_t self = files && path[0] == '/' ? img_lookup(a, lit, strlen(lit)) : -1;
+    struct img_file l;
+    if (self >= 0)
+        img_get(a, (uint32_t)self, &l);
+    if (self >= 0 && l.type == AE_IMAGE_SYMLINK && at < 0)
+        snprintf(err, errlen, "the program %.100s is a symbolic link to '%.*s', which leads nowhere in the image",
+                 path, (int)(l.size < 100 ? l.size : 100), (const char *)l.data);
+    else
+        snprintf(err, errlen, "the program %.100s is not a file in the image", path);
+    return AE_ENOENT;
+}
+
 /* ---- importing ---- */
 
 int images_begin(const char *name, size_t len, uint64_t size, uint64_t *stage, char *err, size_t errlen)
@@ -313,7 +343,7 @@ int images_write(const char *name, size_t len, uint64_t off, uint64_t n)
 }
 
 /* Checks the whole archive: it validates, has a config that parses and
- * names a program that is a file in it. lock held. */
+ * names a program that is a file in it (through links). lock held. */
 static int check(struct imported *m, char *err, size_t errlen)
 {
     struct img_error e;
@@ -335,16 +365,11 @@ static int check(struct imported *m, char *err, size_t errlen)
                  imgcfg_program(&m->cfg));
         return AE_EINVAL;
     }
-    char prog[IMGCFG_STR + 8];
-    snprintf(prog, sizeof prog, "files%s", imgcfg_program(&m->cfg));
-    int64_t pi = img_lookup(&m->archive, prog, strlen(prog));
-    if (pi >= 0)
-        img_get(&m->archive, (uint32_t)pi, &f);
-    if (pi < 0 || f.type != AE_IMAGE_FILE) {
-        snprintf(err, errlen, "config: the program %s is not a file in the image", imgcfg_program(&m->cfg));
-        return AE_ENOENT;
-    }
-    return 0;
+    char why[200];
+    int r = images_find_program(&m->archive, true, imgcfg_program(&m->cfg), &f, why, sizeof why);
+    if (r)
+        snprintf(err, errlen, "config: %s", why);
+    return r;
 }
 
 int images_commit(const char *name, size_t len, char *err, size_t errlen)

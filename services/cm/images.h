@@ -11,6 +11,7 @@
 #ifndef AERIE_CM_IMAGES_H
 #define AERIE_CM_IMAGES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "img.h"
@@ -42,6 +43,19 @@ struct image_args {
     char pwd[IMGCFG_STR + 8];
 };
 int images_program(const struct spec *s, struct image_use *u, struct image_args *a, char *err, size_t errlen);
+
+/* At most this many symbolic links are followed to an imported image's
+ * program (Alpine's /bin/sh -> busybox is one); Linux's ELOOP limit. */
+#define IMAGES_LINK_HOPS 40
+
+/* The program's entry of archive a: path (the program as the image names
+ * it, absolute) resolved inside the image root `files` with its links
+ * followed (img_resolve: absolute targets from files/, never above it),
+ * or, for a boot image (files == false), the entry path itself. 0 and *f
+ * filled, or AE_ENOENT / AE_ELOOP with a message in err saying whether
+ * the program is missing, a link that leads nowhere, a loop or no file. */
+int images_find_program(const struct img *a, bool files, const char *path, struct img_file *f,
+                        char *err, size_t errlen);
 
 /* Begins a load of name, size bytes: *stage gets a new slot with a copy
  * of its staging memory's capability (to send to ctl, then delete). 0, or an error with a message. */

@@ -6,6 +6,8 @@
  * children a name-sorted run, searched by bisection. An image may be a
  * subtree of the archive (a container image inside the boot image): its
  * entries are one contiguous run, and paths are taken relative to it.
+ * A symbolic link's node points at its target in the archive's string
+ * table (data, size); the walk resolves it inside the session's root.
  */
 #include "fs_impl.h"
 
@@ -36,7 +38,8 @@ static void node_from_entry(struct fs_image *im, uint32_t i)
     while (last > skip && f.path[last - 1] != '/')
         last--;
     *n = (struct fs_lnode){
-        .type = f.type == AE_IMAGE_DIR ? FS_TYPE_DIR : FS_TYPE_FILE,
+        .type = f.type == AE_IMAGE_DIR ? FS_TYPE_DIR
+              : f.type == AE_IMAGE_SYMLINK ? FS_TYPE_SYMLINK : FS_TYPE_FILE,
         .name = f.path + last, .name_len = (uint16_t)(f.path_len - last),
         .mode = f.mode, .ino = (uint64_t)node_of(im, i) + 1, .data = f.data, .size = f.size,
     };

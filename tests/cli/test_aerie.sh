@@ -369,6 +369,33 @@ if [ -f "$bb" ]; then
     aerie run --grant console,fs,self plx sh -c 'echo from-sh; cat /note'
     has cli_run_linux_program_from_import "from-sh" "linux-in-image"
     aerie rmi plx
+    # Alpine-style links: /bin/sh -> busybox, /bin/ls -> /bin/busybox, imported
+    # from a directory and run through the link; a link climbing with ".."
+    # stays inside the image (the host's /etc is never read)
+    mkdir -p "$dir/bblinks/bin" "$dir/bblinks/etc"
+    cp "$bb" "$dir/bblinks/bin/busybox"
+    ln -s busybox "$dir/bblinks/bin/sh"
+    ln -s /bin/busybox "$dir/bblinks/bin/ls"
+    ln -s ../../../../etc "$dir/bblinks/up"
+    echo inside-the-image > "$dir/bblinks/etc/motd"
+    aerie import --cmd /bin/sh plinks "$dir/bblinks"
+    expect cli_import_dir_with_links 0 out "^plinks$"
+    if grep -q "left out" "$errf"; then fail cli_import_keeps_links "$(cat "$errf")"; else pass cli_import_keeps_links; fi
+    aerie run --grant console,fs,self plinks /bin/sh -c \
+        'echo n=$(ls /bin | wc -l); echo rl=$(readlink /bin/sh); [ -L /bin/ls ] && echo ls-is-link; cat /up/motd'
+    has cli_run_sh_through_a_link "n=3" "rl=busybox" "ls-is-link" "inside-the-image"
+    # (each word of a command is at most 127 bytes)
+    aerie run --grant console,fs,self plinks /bin/sh -c \
+        'ls -l /bin/ls; echo nl=$(find /bin -type l | wc -l); echo f=$(stat -c %F /bin/sh) L=$(stat -L -c %F /bin/sh)'
+    has cli_linux_sees_image_links_as_links "/bin/ls -> /bin/busybox" "nl=2" "f=symbolic link L=regular file"
+    aerie rmi plinks
+    # Debian-style: /bin -> usr/bin; an entry below the link lands in usr/bin
+    $mktar -z "$dir/deb.tgz" d:usr/bin "F:usr/bin/busybox:$bb" l:usr/bin/sh:busybox l:bin:usr/bin f:bin/note:via-the-link
+    aerie import --cmd /bin/sh pdeb "$dir/deb.tgz"
+    expect cli_import_debian_style_links 0 out "^pdeb$"
+    aerie run --grant console,fs,self pdeb /bin/sh -c 'cat /usr/bin/note; echo; echo rl=$(readlink /bin)'
+    has cli_run_through_a_directory_link "via-the-link" "rl=usr/bin"
+    aerie rmi pdeb
 else
     fail cli_import_linux_program "no $bb (BUSYBOX, mk/toolchain.mk)"
 fi
@@ -393,8 +420,12 @@ $mktar "$dir/b1.tar" "F:bin/p:$probe" f:../up:x
 bad cli_bad_dotdot_entry "leaves the root" "$dir/b1.tar" --entrypoint /bin/p
 $mktar "$dir/b2.tar" "F:bin/p:$probe" f:/etc/abs:x
 bad cli_bad_absolute_entry "is an absolute path" "$dir/b2.tar" --entrypoint /bin/p
-$mktar "$dir/b3.tar" "F:bin/p:$probe" l:evil:/etc f:evil/passwd:x
-bad cli_bad_write_through_symlink "goes through the symbolic link 'evil'" "$dir/b3.tar" --entrypoint /bin/p
+$mktar "$dir/b3.tar" "F:bin/p:$probe" l:evil:evil f:evil/passwd:x
+bad cli_bad_write_through_link_loop "'evil/passwd' goes through more than 40 symbolic links" "$dir/b3.tar" --entrypoint /bin/p
+$mktar "$dir/b7.tar" "F:bin/p:$probe" l:bin/q:nowhere
+bad cli_bad_program_dangling_link "the program /bin/q is a symbolic link that leads to no file" "$dir/b7.tar" --entrypoint /bin/q
+$mktar "$dir/b8.tar" "F:bin/p:$probe" l:bin/q:r l:bin/r:q
+bad cli_bad_program_link_loop "the program /bin/q is a symbolic link that leads to no file" "$dir/b8.tar" --entrypoint /bin/q
 $mktar "$dir/b4.tar" "F:bin/p:$probe" h:bin/q:../../etc/passwd
 bad cli_bad_hard_link_outside "hard link 'bin/q' points" "$dir/b4.tar" --entrypoint /bin/p
 $mktar "$dir/b5.tar" "F:bin/p:$probe" c:dev/null

@@ -132,6 +132,17 @@ static const char *cm_imported_image_runs_from_its_archive(void)
     EXPECT_EQ(run("image=imp grant=console,fs args=read entrypoint=/bin/probe", &st, log, sizeof log, NULL), 0);
     EXPECT(strstr(log, "usage") != NULL);                        /* entrypoint and args replace both */
     EXPECT(run("image=imp grant=console entrypoint=/etc/motd", &st, log, sizeof log, NULL) != 0);  /* no program */
+    /* links of the image: a program called through one (argv[0] stays its
+     * name), a file read through one, and the ones that lead nowhere */
+    EXPECT_EQ(run("image=imp grant=console,fs entrypoint=/bin/sh args=\"read /etc/motdlink\"", &st, log, sizeof log,
+                  NULL), 0);
+    EXPECT_EQ(st.exit_status, 0);
+    EXPECT(strstr(log, "read /etc/motdlink: the imported image's motd") != NULL);
+    EXPECT_EQ(run("image=imp grant=console,fs entrypoint=/up args=\"read /etc/motd\"", &st, log, sizeof log, NULL), 0);
+    EXPECT(strstr(log, "the imported image's motd") != NULL);     /* "../../.." stopped at the root */
+    EXPECT_EQ(run("image=imp grant=console entrypoint=/bin/abs", &st, log, sizeof log, NULL), 0);
+    EXPECT_EQ(run("image=imp grant=console entrypoint=/loop", &st, log, sizeof log, NULL), AE_ELOOP);
+    EXPECT_EQ(run("image=imp grant=console entrypoint=/dang", &st, log, sizeof log, NULL), AE_ENOENT);
     EXPECT_EQ(ae_cm_image_remove(admin, "imp", err, sizeof err), 0);
     EXPECT(!listed("imp", NULL, 0));
     EXPECT_EQ(run("image=imp", &st, NULL, 0, NULL), AE_ENOENT);
@@ -198,13 +209,19 @@ static const char *cm_bad_imports_refused_nothing_listed(void)
     EXPECT(strstr(err, "image archive: ") != NULL);
     EXPECT_EQ(import("bad2", with_config("cmd=/nothing\n"), archive_len, false, err, sizeof err, NULL), AE_ENOENT);
     EXPECT(strstr(err, "the program /nothing is not a file in the image") != NULL);
+    EXPECT_EQ(import("bad6", with_config("cmd=/loop\n"), archive_len, false, err, sizeof err, NULL), AE_ELOOP);
+    EXPECT(strstr(err, "the program /loop goes through more than 40 symbolic links") != NULL);
+    EXPECT_EQ(import("bad7", with_config("cmd=/dang\n"), archive_len, false, err, sizeof err, NULL), AE_ENOENT);
+    EXPECT(strstr(err, "the program /dang is a symbolic link to '/none', which leads nowhere") != NULL);
+    EXPECT_EQ(import("link", with_config("cmd=/bin/sh\n"), archive_len, false, err, sizeof err, NULL), 0);
+    EXPECT_EQ(ae_cm_image_remove(admin, "link", err, sizeof err), 0);
     EXPECT_EQ(import("bad3", with_config("garbage\n"), archive_len, false, err, sizeof err, NULL), AE_EINVAL);
     EXPECT(strstr(err, "config line 1: not key=value") != NULL);
     EXPECT_EQ(import("bad4", with_config("cmd=relative\n"), archive_len, false, err, sizeof err, NULL), AE_EINVAL);
     EXPECT(strstr(err, "is not an absolute path") != NULL);
     EXPECT_EQ(import("bad5", archive, archive_len, true, err, sizeof err, NULL), 0);   /* aborted */
-    static const char *const names[] = { "bad1", "bad2", "bad3", "bad4", "bad5" };
-    for (unsigned i = 0; i < 5; i++)
+    static const char *const names[] = { "bad1", "bad2", "bad3", "bad4", "bad5", "bad6", "bad7" };
+    for (unsigned i = 0; i < 7; i++)
         EXPECT(!listed(names[i], NULL, 0));
     EXPECT_EQ(ae_cm_image_begin(admin, "Bad", 4096, &slot, err, sizeof err), AE_EINVAL);
     EXPECT_EQ(ae_cm_image_begin(admin, "-x", 4096, &slot, err, sizeof err), AE_EINVAL);

@@ -77,6 +77,53 @@ FSTEST(symlinks_are_followed_where_posix_says, "symlink, readlink, stat/lstat, l
     ft_session_close(&s);
 }
 
+/* The image's own links (fs_tests.mk puts them in /ilink): the lower
+ * layer serves them as links, followed inside the session's root. */
+FSTEST(image_links_are_links, "an image's links: lstat/readlink/readdir, followed, O_NOFOLLOW, ELOOP, '..' stays in the root, copy-up")
+{
+    struct ft_session s, o;
+    CHECK_OK(ft_session_open(&s, FT_IMAGE, MiB, 64));
+    CHECK_OK(ft_session_open(&o, FT_IMAGE, MiB, 64));
+    struct ae_fs *fs = &s.conn;
+    char buf[128];
+    struct ae_fs_stat st;
+    CHECK_EQ(ae_fs_readlink(fs, "/ilink/motd", buf, sizeof buf), 9);
+    CHECK(!memcmp(buf, "/etc/motd", 9));
+    CHECK_OK(ae_fs_lstat(fs, "/ilink/motd", &st));
+    CHECK_EQ(st.type, FS_TYPE_SYMLINK);
+    CHECK_EQ(st.size, 9);
+    CHECK_EQ(st.mode, 0777);
+    CHECK_OK(ae_fs_stat(fs, "/ilink/motd", &st));
+    CHECK_EQ(st.type, FS_TYPE_FILE);
+    CHECK_EQ(slurp(fs, "/ilink/motd", buf, sizeof buf), FT_MOTD_SIZE);
+    CHECK_EQ(slurp(fs, "/ilink/rel", buf, sizeof buf), FT_MOTD_SIZE);
+    CHECK_EQ(slurp(fs, "/ilink/dir/motd", buf, sizeof buf), FT_MOTD_SIZE);
+    CHECK_EQ(slurp(fs, "/ilink/up/ilink/up/etc/motd", buf, sizeof buf), FT_MOTD_SIZE);
+    CHECK_OK(ae_fs_stat(fs, "/ilink/up", &st));
+    CHECK_EQ(st.ino, 1);                                             /* "../../../.." is the root */
+    /* the image is a subtree of the boot image: its program is above the root */
+    CHECK_EQ(ae_fs_stat(fs, "/ilink/up/../prog", &st), AE_ENOENT);
+    CHECK_EQ(ae_fs_stat(fs, "/ilink/prog", &st), AE_ENOENT);
+    CHECK_EQ(ae_fs_stat(fs, "/ilink/loop", &st), AE_ELOOP);
+    CHECK_EQ(ae_fs_stat(fs, "/ilink/ping/x", &st), AE_ELOOP);
+    CHECK_OK(ae_fs_lstat(fs, "/ilink/ping", &st));
+    uint64_t h;
+    CHECK_EQ(ae_fs_open(fs, "/ilink/motd", FS_O_RDONLY | FS_O_NOFOLLOW, 0, &h, NULL), AE_ELOOP);
+    /* changed in one session (copy-up, whiteout): the other sees the image's */
+    CHECK_OK(ae_fs_unlink(fs, "/ilink/motd"));
+    CHECK_EQ(ae_fs_lstat(fs, "/ilink/motd", &st), AE_ENOENT);
+    CHECK_OK(ae_fs_symlink(fs, "/etc/conf", "/ilink/motd"));
+    CHECK_OK(ae_fs_mkdir(fs, "/a", 0755));
+    CHECK_OK(ae_fs_mkdir(fs, "/a/b", 0755));
+    CHECK_OK(ae_fs_rename(fs, "/ilink/rel", "/a/b/rel2"));
+    CHECK_EQ(slurp(fs, "/a/b/rel2", buf, sizeof buf), AE_ENOENT);     /* relative: from its new place */
+    CHECK_EQ(ae_fs_readlink(&o.conn, "/ilink/motd", buf, sizeof buf), 9);
+    CHECK_EQ(slurp(&o.conn, "/ilink/rel", buf, sizeof buf), FT_MOTD_SIZE);
+    CHECK_OK(ae_fs_admin_check(ft_admin, s.id));
+    ft_session_close(&o);
+    ft_session_close(&s);
+}
+
 FSTEST(symlinks_never_leave_the_session_root, "'..' and absolute targets stay in the session, also from a volume")
 {
     CHECK_OK(ae_fs_admin_volume_create(ft_admin, "lnkvol", MiB, 32));

@@ -4,7 +4,8 @@
  * and a volume, sent through the decoder and performed, with the shared
  * buffer rewritten and allocation failures injected between them. After
  * every request every invariant of both sessions must hold; at the end
- * destroying them must return every page and byte.
+ * destroying them must return every page and byte. The image holds
+ * symbolic links of its own (a directory link, a loop, one climbing).
  *
  * Input: records of [op][session and word selectors][raw words if asked].
  * op % 32: 0..27 an opcode (0 and FS_OP_COUNT.. invalid ones too), 28 poke
@@ -28,6 +29,7 @@ static uint8_t shared[BUFSZ];
 static const char *paths[] = {
     "etc/conf", "x", "x/y", "v/f", "../..//v/./g", "etc", "v", "d/e/f", "etc/big", "x/y/z",
     "", "v/x", "bin/app", "x/../etc/conf", "new", "v/d/", "l", "x/l/y", "/v/l", "..",
+    "il/conf", "x/loop", "bin/up/etc/big", "il",                  /* the image's own links */
 };
 #define NPATHS (sizeof paths / sizeof paths[0])
 
@@ -75,7 +77,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static char big[9000];
     memset(big, 'b', sizeof big - 1);
     struct fs_image *im = make_image("etc/conf", "conf=1", "etc/big", big, "bin/app", "app",
-                                     "x/", "", NULL);
+                                     "x/", "", "@il", "etc", "@x/loop", "/x/loop", "@bin/up", "../..", NULL);
     img = im;
     struct fs_limits lim = { .data_bytes = 64 * 4096, .inodes = 32, .handles = 16 };
     struct fs_session *s[2];

@@ -198,7 +198,8 @@ struct fs_image *make_image(const char *first, ...)
     for (const char *path = first; path; path = va_arg(ap, const char *)) {
         const char *data = va_arg(ap, const char *);
         size_t n = strlen(path);
-        int r = n && path[n - 1] == '/' ? imgb_add_dir(b, path, 0755, why, sizeof why)
+        int r = path[0] == '@' ? imgb_add_link(b, path + 1, data, strlen(data), why, sizeof why)
+              : n && path[n - 1] == '/' ? imgb_add_dir(b, path, 0755, why, sizeof why)
                                         : imgb_add_file(b, path, 0644, data, strlen(data), why, sizeof why);
         if (r) {
             fprintf(stderr, "make_image: %s\n", why);

@@ -37,7 +37,8 @@ const struct fs_path *P(const char *path);
 struct fs_limits big_limits(void);
 
 /* An image from pairs (path, contents) ending with NULL; a path ending
- * in '/' is a directory. Aborts on error. */
+ * in '/' is a directory, "@path" a symbolic link whose target is the
+ * contents. Aborts on error. */
 struct fs_image *make_image(const char *first, ...);
 
 /* The archive make_image built last, and its length. */

@@ -1102,6 +1102,127 @@ static void session_fork_refusals(void)
     end();
 }
 
+/* ---- symbolic links of the image (the lower layer) ---------------------- */
+
+/* An Alpine-like image: /bin/sh -> busybox, /bin/ls -> /bin/busybox, a
+ * directory link, one climbing with "..", loops, a dangling one. */
+static struct fs_image *link_image(void)
+{
+    return make_image("bin/busybox", "BB", "@bin/sh", "busybox", "@bin/ls", "/bin/busybox",
+                      "usr/lib/libc", "libc", "@lib", "usr/lib", "@up", "../../../..",
+                      "@bin/abs", "/../../../bin/busybox", "@loop1", "loop2", "@loop2", "/loop1",
+                      "@self", "./self", "@dang", "/nothing", "@bin/updir", "../lib/../../up/usr", NULL);
+}
+
+static void image_links_are_followed_inside_the_root(void)
+{
+    test_env_init(&T);
+    struct fs_image *im = link_image();
+    struct fs_session *s = session(im, big_limits(), 0);
+    char t[64];
+    struct fs_stat st;
+    CHECK_RC(type_of(s, "bin/sh", true), FS_TYPE_FILE);
+    CHECK_RC(type_of(s, "bin/sh", false), FS_TYPE_SYMLINK);
+    CHECK_RC(fs_lstat(s, P("bin/sh"), &st), 0);
+    CHECK_RC(st.size, 7);
+    CHECK_RC(st.mode, 0777);
+    CHECK_RC(readlink_str(s, "bin/ls", t, sizeof t), 12);
+    CHECK_STR(t, "/bin/busybox");
+    CHECK_RC(readlink_str(s, "/up", t, sizeof t), 11);            /* stored as given */
+    CHECK_STR(t, "../../../..");
+    CHECK_STR(cat(s, "bin/sh"), "BB");
+    CHECK_STR(cat(s, "/bin/ls"), "BB");
+    CHECK_STR(cat(s, "bin/abs"), "BB");                          /* "/.." is "/" */
+    CHECK_STR(cat(s, "lib/libc"), "libc");                        /* a directory link */
+    CHECK_STR(cat(s, "up/up/up/bin/sh"), "BB");                   /* ".." never leaves the root */
+    CHECK_STR(cat(s, "bin/updir/lib/libc"), "libc");
+    CHECK_RC(type_of(s, "up", true), FS_TYPE_DIR);
+    CHECK_RC(fs_stat(s, P("loop1"), &st), AE_ELOOP);
+    CHECK_RC(fs_stat(s, P("self"), &st), AE_ELOOP);
+    CHECK_RC(fs_stat(s, P("loop2/x"), &st), AE_ELOOP);
+    CHECK_RC(type_of(s, "loop1", false), FS_TYPE_SYMLINK);        /* lstat does not follow */
+    CHECK_RC(fs_stat(s, P("dang"), &st), AE_ENOENT);
+    CHECK_RC(type_of(s, "dang", false), FS_TYPE_SYMLINK);
+    uint64_t h;
+    CHECK_RC(fs_open(s, P("bin/sh"), FS_O_RDONLY | FS_O_NOFOLLOW, 0, &h, NULL), AE_ELOOP);
+    CHECK_RC(fs_open(s, P("lib"), FS_O_RDONLY | FS_O_DIRECTORY, 0, &h, NULL), 0);
+    fs_close(s, h);
+    CHECK_RC(fs_readlink(s, P("bin/busybox"), t, sizeof t), AE_EINVAL);
+    /* readdir gives the links' type: sh, ls, abs, updir in bin; up, lib, loop1,
+     * loop2, self, dang at the root */
+    int links = 0;
+    bool eof;
+    CHECK_RC(fs_open(s, P("bin"), FS_O_RDONLY, 0, &h, NULL), 0);
+    CHECK_RC(fs_readdir(s, h, 0, count_links, &links, &eof), 0);
+    fs_close(s, h);
+    CHECK_RC(links, 4);
+    CHECK_RC(fs_open(s, P("/"), FS_O_RDONLY, 0, &h, NULL), 0);
+    CHECK_RC(fs_readdir(s, h, 0, count_links, &links, &eof), 0);
+    fs_close(s, h);
+    CHECK_RC(links, 10);
+    check_ok(s);
+    fs_session_destroy(s);
+    fs_image_put(im);
+    CHECK_RC(T.pages_live, 0);
+    CHECK_RC(T.mem_live, 0);
+    test_archives_free();
+}
+
+static void image_links_copy_up_and_whiteouts(void)
+{
+    test_env_init(&T);
+    struct fs_image *im = link_image();
+    struct fs_session *s = session(im, big_limits(), 0), *b = session(im, big_limits(), 0);
+    char t[64];
+    struct fs_stat st, before;
+    CHECK_RC(fs_lstat(s, P("bin/ls"), &before), 0);
+    /* renamed: the same link (inode, target) under a new name */
+    CHECK_RC(fs_rename(s, P("bin/ls"), P("ls2"), 0), 0);
+    CHECK_RC(fs_lstat(s, P("ls2"), &st), 0);
+    CHECK_RC(st.ino, before.ino);
+    CHECK_RC(readlink_str(s, "ls2", t, sizeof t), 12);
+    CHECK_STR(t, "/bin/busybox");
+    CHECK_STR(cat(s, "ls2"), "BB");
+    CHECK_RC(type_of(s, "bin/ls", false), 0);                     /* a whiteout hides it */
+    /* removed, then made again with another target */
+    CHECK_RC(fs_unlink(s, P("bin/sh")), 0);
+    CHECK_RC(type_of(s, "bin/sh", false), 0);
+    CHECK_RC(link_to(s, "/lib/libc", "bin/sh"), 0);
+    CHECK_STR(cat(s, "bin/sh"), "libc");
+    /* a link's attributes changed without following: a copy-up */
+    CHECK_RC(fs_chown(s, P("dang"), 5, 6, FS_AT_NOFOLLOW), 0);
+    CHECK_RC(fs_lstat(s, P("dang"), &st), 0);
+    CHECK_RC(st.uid, 5);
+    CHECK_RC(readlink_str(s, "dang", t, sizeof t), 8);
+    CHECK_STR(t, "/nothing");
+    /* writing through a link copies up its target, not the link */
+    CHECK_RC(put_file(s, "lib/libc", "new", 3), 3);
+    CHECK_RC(type_of(s, "lib", false), FS_TYPE_SYMLINK);
+    CHECK_STR(cat(s, "usr/lib/libc"), "new");
+    /* the other session of the image sees none of it */
+    CHECK_RC(readlink_str(b, "bin/sh", t, sizeof t), 7);
+    CHECK_STR(t, "busybox");
+    CHECK_STR(cat(b, "bin/ls"), "BB");
+    CHECK_STR(cat(b, "lib/libc"), "libc");
+    CHECK_RC(fs_lstat(b, P("dang"), &st), 0);
+    CHECK_RC(st.uid, 0);
+    /* a fork copies the copied-up links */
+    struct fs_session *f = session(im, big_limits(), 0);
+    CHECK_RC(fs_session_fork(s, f), 0);
+    CHECK_STR(cat(f, "bin/sh"), "new");                           /* -> /lib/libc, written above */
+    CHECK_STR(cat(f, "ls2"), "BB");
+    check_ok(s);
+    check_ok(b);
+    check_ok(f);
+    fs_session_destroy(f);
+    fs_session_destroy(s);
+    fs_session_destroy(b);
+    fs_image_put(im);
+    CHECK_RC(T.pages_live, 0);
+    CHECK_RC(T.mem_live, 0);
+    test_archives_free();
+}
+
 int main(void)
 {
     RUN(symlink_is_read_and_followed);
@@ -1129,5 +1250,7 @@ int main(void)
     RUN(session_fork_copies_the_private_layer);
     RUN(session_fork_refusals);
     RUN(session_fork_adopts_shared_pages);
+    RUN(image_links_are_followed_inside_the_root);
+    RUN(image_links_copy_up_and_whiteouts);
     return TESTS_DONE();
 }

@@ -3,7 +3,9 @@
  * archives built by tools/imgbuild are accepted and read back exactly;
  * archives truncated at every length, with bad header fields, bad offsets,
  * overlapping data, duplicate, unsorted or malformed names are refused
- * with an error naming the entry and the field.
+ * with an error naming the entry and the field. Symbolic links: read back,
+ * each bad target refused, never a parent; img_resolve follows them inside
+ * a root the way the fs does.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -246,7 +248,8 @@ static void image_bad_entry_fields(void)
 #define ENT_CASE(i, stmt, code, field) do { b = raw_build(two, 3, &len); stmt; \
         expect_bad(b, len, code, i, field); free(b); } while (0)
     ENT_CASE(0, E(b, 0)->type = 0, AE_EINVAL, "type");
-    ENT_CASE(2, E(b, 2)->type = 3, AE_EINVAL, "type");
+    ENT_CASE(2, E(b, 2)->type = 4, AE_EINVAL, "type");
+    ENT_CASE(2, E(b, 2)->type = AE_IMAGE_SYMLINK, AE_EINVAL, "mode");  /* a file turned link */
     ENT_CASE(1, E(b, 1)->flags = 1, AE_EINVAL, "flags");
     ENT_CASE(1, E(b, 1)->reserved = 1, AE_EINVAL, "reserved");
     ENT_CASE(2, E(b, 2)->mode = 010000, AE_EINVAL, "mode");
@@ -378,6 +381,152 @@ static void image_builder_refuses_bad_input(void)
     imgb_free(b);
 }
 
+/* ---- symbolic links -------------------------------------------------- */
+
+/* files/bin/{busybox,sh -> busybox,ls -> /bin/busybox}, loops, a dangling
+ * link, one climbing out with "..", one through a directory link. */
+static uint8_t *link_image(uint64_t *len)
+{
+    struct imgb *b = imgb_new();
+    CHECK(b != NULL);
+#define LNK(p, t) CHECK_EQ(imgb_add_link(b, p, t, strlen(t), why, sizeof why), 0)
+    CHECK_EQ(imgb_add_file(b, "config", 0644, "x", 1, why, sizeof why), 0);
+    CHECK_EQ(imgb_add_file(b, "files/bin/busybox", 0755, "ELF", 3, why, sizeof why), 0);
+    CHECK_EQ(imgb_add_file(b, "outside", 0644, "no", 2, why, sizeof why), 0);
+    LNK("files/bin/sh", "busybox");
+    LNK("files/bin/ls", "/bin/busybox");
+    LNK("files/bin/up", "../../../../outside");
+    LNK("files/bin/abs", "/../../outside");
+    LNK("files/loop1", "loop2");
+    LNK("files/loop2", "/loop1");
+    LNK("files/self", "self");
+    LNK("files/dangling", "/no/such/file");
+    LNK("files/usrbin", "bin/");
+    LNK("files/sbin", "usrbin/.//");
+#undef LNK
+    uint8_t *out;
+    CHECK_EQ(imgb_finish(b, &out, len, why, sizeof why), 0);
+    imgb_free(b);
+    return out;
+}
+
+static void image_links_read_back(void)
+{
+    uint64_t len;
+    uint8_t *buf = link_image(&len);
+    struct img img;
+    struct img_error err;
+    CHECK_EQ(img_open(&img, buf, len, &err), 0);
+    int64_t i = img_lookup(&img, "files/bin/ls", 12);
+    CHECK(i >= 0);
+    struct img_file f;
+    img_get(&img, (uint32_t)i, &f);
+    CHECK_EQ(f.type, AE_IMAGE_SYMLINK);
+    CHECK_EQ(f.mode, 0777);
+    CHECK_EQ(f.size, 12);
+    CHECK(memcmp(f.data, "/bin/busybox", 12) == 0);
+    CHECK(f.data >= buf + H(buf)->strtab_offset &&
+          f.data + f.size <= buf + H(buf)->strtab_offset + H(buf)->strtab_size);
+    /* links take no data pages: the archive is header+strings, and two files' pages */
+    CHECK_EQ(len, up(H(buf)->data_offset) + 2 * 4096ull + 4096);
+    free(buf);
+}
+
+static void image_resolve_follows_links_inside_root(void)
+{
+    uint64_t len;
+    uint8_t *buf = link_image(&len);
+    struct img img;
+    CHECK_EQ(img_open(&img, buf, len, NULL), 0);
+    int64_t bb = img_lookup(&img, "files/bin/busybox", 17);
+    CHECK(bb >= 0);
+#define RES(p) img_resolve(&img, "files", 5, p, strlen(p), 40)
+    CHECK_EQ(RES("/bin/busybox"), bb);
+    CHECK_EQ(RES("/bin/sh"), bb);
+    CHECK_EQ(RES("/bin/ls"), bb);
+    CHECK_EQ(RES("bin/./sh"), bb);
+    CHECK_EQ(RES("/usrbin/sh"), bb);             /* a directory link, then a relative one */
+    CHECK_EQ(RES("/sbin/ls"), bb);               /* two directory links */
+    CHECK_EQ(RES("/bin/../bin/sh"), bb);
+    CHECK_EQ(RES("/../../bin/sh"), bb);          /* ".." of the root is the root */
+    CHECK_RC(RES("/bin/up"), AE_ENOENT);         /* "outside" is outside files/ */
+    CHECK_RC(RES("/bin/abs"), AE_ENOENT);
+    CHECK_RC(RES("/loop1"), AE_ELOOP);
+    CHECK_RC(RES("/self"), AE_ELOOP);
+    CHECK_RC(RES("/dangling"), AE_ENOENT);
+    CHECK_RC(RES("/bin/busybox/x"), AE_ENOTDIR);
+    CHECK_RC(RES("/nothing"), AE_ENOENT);
+    CHECK_EQ(img_resolve(&img, "files", 5, "/bin/sh", 7, 1), bb);
+    CHECK_RC(img_resolve(&img, "files", 5, "/sbin/sh", 8, 2), AE_ELOOP);   /* the hop limit */
+    CHECK_EQ(img_resolve(&img, "files", 5, "/sbin/sh", 8, 3), bb);
+    /* from the archive's root, "outside" is reachable and ".." still stops at it */
+    CHECK_EQ(img_resolve(&img, "", 0, "files/bin/up", 12, 40), img_lookup(&img, "outside", 7));
+    CHECK_RC(img_resolve(&img, "", 0, "/", 1, 40), AE_EISDIR);
+    CHECK_RC(img_resolve(&img, "nope", 4, "x", 1, 40), AE_ENOENT);
+#undef RES
+    free(buf);
+}
+
+/* The archive of link_image with entry `path`'s fields changed by stmt. */
+#define LINK_CASE(path, stmt, code, field) do { \
+        uint64_t len_; uint8_t *b_ = link_image(&len_); struct img im_; \
+        CHECK_EQ(img_open(&im_, b_, len_, NULL), 0); \
+        int64_t i_ = img_lookup(&im_, path, strlen(path)); CHECK(i_ >= 0); \
+        struct ae_image_entry *e = E(b_, (int)i_); (void)e; stmt; \
+        expect_bad(b_, len_, code, i_, field); free(b_); } while (0)
+
+static void image_bad_links_refused(void)
+{
+    LINK_CASE("files/bin/sh", e->size = 0, AE_EINVAL, "size");                   /* empty target */
+    LINK_CASE("files/bin/sh", e->size = 4096, AE_EINVAL, "size");                /* over-long */
+    LINK_CASE("files/bin/sh", e->size = UINT64_MAX, AE_EINVAL, "size");
+    LINK_CASE("files/bin/sh", e->data_offset = H(b_)->strtab_size, AE_ERANGE, "data_offset");
+    LINK_CASE("files/bin/sh", e->data_offset = UINT64_MAX - 2, AE_ERANGE, "data_offset");
+    LINK_CASE("files/bin/sh", e->data_offset = H(b_)->strtab_size - 1, AE_ERANGE, "data_offset");
+    LINK_CASE("files/bin/sh", e->mode = 0755, AE_EINVAL, "mode");
+    LINK_CASE("files/bin/sh", e->flags = 1, AE_EINVAL, "flags");
+    LINK_CASE("files/bin/sh", b_[H(b_)->strtab_offset + e->data_offset + 2] = 0, AE_EINVAL, "data_offset");
+    /* a file whose size would reach past the archive is still refused as a file */
+    LINK_CASE("files/bin/busybox", e->type = AE_IMAGE_SYMLINK; e->mode = 0777, AE_ERANGE, "data_offset");
+}
+
+static void image_link_is_never_a_parent(void)
+{
+    uint64_t len;
+    struct raw lp[] = { { "a", 0, AE_IMAGE_DIR, 0 }, { "a/b", 0, AE_IMAGE_FILE, 0 } };
+    uint8_t *b = raw_build(lp, 2, &len);
+    /* "a" becomes a link to the first byte of the string table ("a") */
+    E(b, 0)->type = AE_IMAGE_SYMLINK;
+    E(b, 0)->mode = 0777;
+    E(b, 0)->size = 1;
+    struct img img;
+    struct img_error err;
+    CHECK_RC(img_open(&img, b, len, &err), AE_EINVAL);
+    CHECK_RC(err.entry, 1);                      /* a link with children */
+    CHECK_STR(err.field, "path");
+    CHECK(strstr(err.reason, "symbolic link") != NULL);
+    free(b);
+    /* the builder refuses the same, naming the link */
+    struct imgb *ib = imgb_new();
+    CHECK_EQ(imgb_add_link(ib, "l", "d", 1, why, sizeof why), 0);
+    CHECK_EQ(imgb_add_file(ib, "l/x", 0644, "1", 1, why, sizeof why), 0);
+    uint8_t *out;
+    CHECK_RC(imgb_finish(ib, &out, &len, why, sizeof why), -1);
+    CHECK(strstr(why, "'l' is a symbolic link") != NULL);
+    imgb_free(ib);
+    ib = imgb_new();
+    CHECK_RC(imgb_add_link(ib, "l", "", 0, why, sizeof why), -1);
+    CHECK_RC(imgb_add_link(ib, "l", "a\0b", 3, why, sizeof why), -1);
+    char big[4097];
+    memset(big, 'x', sizeof big);
+    CHECK_RC(imgb_add_link(ib, "l", big, 4096, why, sizeof why), -1);
+    CHECK_EQ(imgb_add_link(ib, "l", big, 4095, why, sizeof why), 0);
+    CHECK_EQ(imgb_finish(ib, &out, &len, why, sizeof why), 0);
+    CHECK_EQ(img_open(&img, out, len, NULL), 0);
+    free(out);
+    imgb_free(ib);
+}
+
 int main(void)
 {
     RUN(image_good_archive_reads_back);
@@ -393,5 +542,9 @@ int main(void)
     RUN(image_duplicates_and_order_refused);
     RUN(image_parents_required);
     RUN(image_builder_refuses_bad_input);
+    RUN(image_links_read_back);
+    RUN(image_resolve_follows_links_inside_root);
+    RUN(image_bad_links_refused);
+    RUN(image_link_is_never_a_parent);
     return TESTS_DONE();
 }

@@ -3,7 +3,10 @@
  * layers apply in order, whiteouts and opaque directories hide only what
  * lower layers made, and every way out of the root or past the format's
  * limits is refused naming the layer and the entry; the archive laid out
- * at the end is one lib/image accepts.
+ * at the end is one lib/image accepts. Symbolic links are stored with
+ * their targets; entries below a link of a lower layer land where it
+ * leads inside the root (as Docker/containerd unpack), whiteouts remove a
+ * link itself, loops are refused by a hop limit.
  */
 #include <archive.h>
 #include <archive_entry.h>
@@ -11,7 +14,7 @@
 #include <string.h>
 #include "image/img.h"
 #include "imgtree.h"
-#include "ktest_host.h"
+#include "check_more.h"
 
 static char err[400];
 
@@ -24,7 +27,7 @@ static uint8_t *tar_of(size_t *len, const char *const *specs, unsigned n)
     archive_write_set_format_pax_restricted(a);
     archive_write_open_memory(a, buf, sizeof buf, len);
     for (unsigned i = 0; i < n; i++) {
-        char spec[600];
+        static char spec[8192];
         snprintf(spec, sizeof spec, "%s", specs[i]);
         char kind = spec[0], *path = spec + 2, *arg = kind == 'd' || kind == 'c' ? NULL : strchr(path, ':');
         if (arg)
@@ -125,9 +128,14 @@ static void imgtree_escapes_refused(void)
         imgtree_free(t);
     }
     struct imgtree *t = imgtree_new(1 << 20);
-    CHECK_EQ(LAYER(t, 1, "l:evil:/etc", "f:ok:x"), 0);
-    CHECK_EQ(LAYER(t, 2, "f:evil/passwd:x"), (unsigned long long)-1);     /* through the link, a layer later */
-    CHECK(strstr(err, "layer 2: 'evil/passwd' goes through the symbolic link 'evil'") != NULL);
+    CHECK_EQ(LAYER(t, 1, "l:evil:/etc", "f:ok:x", "l:up:../../../..", "l:tofile:ok"), 0);
+    /* through a link, a layer later: it lands inside the root, never on the host */
+    CHECK_EQ(LAYER(t, 2, "f:evil/passwd:x", "f:up/up/escaped:y"), 0);
+    CHECK_EQ(archived(t, "files/etc/passwd"), 1);
+    CHECK_EQ(archived(t, "files/escaped"), 1);       /* ".." stops at the root */
+    CHECK_EQ(archived(t, "files/evil"), 4);          /* still a link (its target "/etc" is 4 bytes) */
+    CHECK_EQ(LAYER(t, 2, "f:tofile/x:x"), (unsigned long long)-1);
+    CHECK(strstr(err, "layer 2: 'tofile/x' goes through the symbolic link 'tofile', which leads to a file") != NULL);
     CHECK_EQ(LAYER(t, 2, "f:ok/more:x"), (unsigned long long)-1);
     CHECK(strstr(err, "needs 'ok' to be a directory, but it is a file") != NULL);
     imgtree_free(t);
@@ -165,20 +173,121 @@ static void imgtree_not_a_tar(void)
     imgtree_free(t);
 }
 
-static void imgtree_links_left_out_of_the_archive(void)
+/* The archive entry at path: its type and (for a link) target, or 0. */
+static int entry_of(struct imgtree *t, const char *path, char *target, size_t cap)
+{
+    uint8_t *out;
+    uint64_t len;
+    unsigned links;
+    struct img img;
+    int type = 0;
+    target[0] = 0;
+    if (imgtree_archive(t, "cmd=/x\n", &out, &len, &links, err, sizeof err) || img_open(&img, out, len, NULL)) {
+        free(out);
+        return -1;
+    }
+    int64_t i = img_lookup(&img, path, strlen(path));
+    if (i >= 0) {
+        struct img_file f;
+        img_get(&img, (uint32_t)i, &f);
+        type = f.type;
+        if (f.type == AE_IMAGE_SYMLINK)
+            snprintf(target, cap, "%.*s", (int)f.size, (const char *)f.data);
+    }
+    free(out);
+    return type;
+}
+
+static void imgtree_links_stored_with_targets(void)
 {
     struct imgtree *t = imgtree_new(1 << 20);
     uint8_t *out;
     uint64_t len;
     unsigned links;
     struct img img;
-    CHECK_EQ(LAYER(t, 1, "f:a:x", "l:b:a", "h:c:a"), 0);
+    char tg[4200];
+    CHECK_EQ(LAYER(t, 1, "f:bin/busybox:x", "l:bin/sh:busybox", "l:bin/ls:/bin/busybox", "h:c:bin/busybox",
+                   "h:bin/hsh:bin/sh", "l:out:../../../etc/shadow"), 0);
     CHECK_EQ(imgtree_archive(t, "cmd=/a\n", &out, &len, &links, err, sizeof err), 0);
-    CHECK_EQ(links, 1);
+    CHECK_EQ(links, 4);
     CHECK_EQ(img_open(&img, out, len, NULL), 0);
-    CHECK(img_lookup(&img, "files/c", 7) >= 0 && img_lookup(&img, "files/b", 7) < 0);
-    CHECK(img_lookup(&img, "config", 6) >= 0);
+    CHECK(img_lookup(&img, "files/c", 7) >= 0 && img_lookup(&img, "config", 6) >= 0);
     free(out);
+    CHECK_EQ(entry_of(t, "files/bin/sh", tg, sizeof tg), AE_IMAGE_SYMLINK);
+    CHECK_STR(tg, "busybox");
+    CHECK_EQ(entry_of(t, "files/bin/ls", tg, sizeof tg), AE_IMAGE_SYMLINK);
+    CHECK_STR(tg, "/bin/busybox");
+    CHECK_EQ(entry_of(t, "files/out", tg, sizeof tg), AE_IMAGE_SYMLINK);   /* not normalized */
+    CHECK_STR(tg, "../../../etc/shadow");
+    CHECK_EQ(entry_of(t, "files/bin/hsh", tg, sizeof tg), AE_IMAGE_SYMLINK); /* a hard link to a link */
+    CHECK_STR(tg, "busybox");
+    CHECK_EQ(entry_of(t, "files/c", tg, sizeof tg), AE_IMAGE_FILE);          /* a hard link: a copy */
+    CHECK(imgtree_is_file(t, "/bin/sh") && imgtree_is_file(t, "/bin/ls") && imgtree_is_file(t, "/bin/hsh"));
+    CHECK(!imgtree_is_file(t, "/out"));
+    imgtree_free(t);
+}
+
+static void imgtree_links_across_layers(void)
+{
+    struct imgtree *t = imgtree_new(1 << 20);
+    char tg[64];
+    /* Debian: /bin -> usr/bin in layer 1; a later "bin/x" lands in usr/bin */
+    CHECK_EQ(LAYER(t, 1, "d:usr/bin", "f:usr/bin/old:o", "l:bin:usr/bin", "l:a:x", "f:b:x", "l:w:b", "d:dir",
+                   "f:dir/in:i", "l:lib:usr/lib"), 0);
+    CHECK_EQ(LAYER(t, 2, "f:bin/x:xx", "f:lib/y:y"), 0);
+    CHECK_EQ(archived(t, "files/usr/bin/x"), 2);
+    CHECK_EQ(archived(t, "files/usr/lib/y"), 1);     /* a dangling link's target made (mkdir -p) */
+    CHECK_EQ(entry_of(t, "files/bin", tg, sizeof tg), AE_IMAGE_SYMLINK);
+    CHECK_EQ(archived(t, "files/bin/x"), -1);
+    /* a link replaced by a file, a file by a link, a directory by a link, a link by a directory */
+    CHECK_EQ(LAYER(t, 3, "f:a:file", "l:b:a", "l:dir:usr", "d:w"), 0);
+    CHECK_EQ(entry_of(t, "files/a", tg, sizeof tg), AE_IMAGE_FILE);
+    CHECK_EQ(entry_of(t, "files/b", tg, sizeof tg), AE_IMAGE_SYMLINK);
+    CHECK_STR(tg, "a");
+    CHECK_EQ(entry_of(t, "files/dir", tg, sizeof tg), AE_IMAGE_SYMLINK);
+    CHECK_EQ(archived(t, "files/dir/in"), -1);
+    CHECK_EQ(entry_of(t, "files/w", tg, sizeof tg), AE_IMAGE_DIR);
+    /* a whiteout of a link removes the link, not what it names; one through a link hides there */
+    CHECK_EQ(LAYER(t, 4, "f:.wh.b:", "f:bin/.wh.old:"), 0);
+    CHECK_EQ(entry_of(t, "files/b", tg, sizeof tg), 0);
+    CHECK_EQ(entry_of(t, "files/a", tg, sizeof tg), AE_IMAGE_FILE);
+    CHECK_EQ(archived(t, "files/usr/bin/old"), -1);
+    CHECK_EQ(archived(t, "files/usr/bin/x"), 2);
+    CHECK_EQ(LAYER(t, 5, "f:bin/new:n", "f:bin/.wh..wh..opq:"), 0);   /* opaque through a link */
+    CHECK_EQ(archived(t, "files/usr/bin/x"), -1);
+    CHECK_EQ(archived(t, "files/usr/bin/new"), 1);
+    CHECK_EQ(entry_of(t, "files/bin", tg, sizeof tg), AE_IMAGE_SYMLINK);
+    imgtree_free(t);
+}
+
+static void imgtree_bad_links_refused(void)
+{
+    struct imgtree *t = imgtree_new(1 << 20);
+    CHECK_EQ(LAYER(t, 1, "l:loop:loop", "l:l1:l2", "l:l2:/l1/", "l:ok:l1"), 0);   /* loops are fine to store */
+    CHECK_EQ(LAYER(t, 2, "f:loop/x:x"), (unsigned long long)-1);
+    CHECK(strstr(err, "layer 2: 'loop/x' goes through more than 40 symbolic links") != NULL);
+    CHECK_EQ(LAYER(t, 2, "f:ok/x:x"), (unsigned long long)-1);
+    CHECK(strstr(err, "more than 40 symbolic links") != NULL);
+    CHECK_EQ(LAYER(t, 2, "f:l1/.wh.x:"), (unsigned long long)-1);
+    CHECK(strstr(err, "more than 40 symbolic links") != NULL);
+    CHECK(!imgtree_is_file(t, "/loop") && !imgtree_is_file(t, "/ok"));
+    CHECK_EQ(LAYER(t, 2, "l:empty:"), (unsigned long long)-1);
+    CHECK(strstr(err, "the symbolic link 'empty' has an empty target") != NULL);
+    static char longlink[4200 + 8] = "l:long:";
+    memset(longlink + 7, 'a', 4096);
+    CHECK_EQ(LAYER(t, 2, longlink), (unsigned long long)-1);
+    CHECK(strstr(err, "an over-long target") != NULL);
+    longlink[7 + 4095] = 0;
+    CHECK_EQ(LAYER(t, 2, longlink), 0);                                     /* 4095 bytes: fine */
+    static char longname[300] = "l:ln:";
+    memset(longname + 5, 'n', 260);
+    CHECK_EQ(LAYER(t, 3, longname, "f:ln/x:x"), (unsigned long long)-1);
+    CHECK(strstr(err, "a name longer than 255 bytes") != NULL);
+    imgtree_free(t);
+    /* link targets count against the byte limit */
+    t = imgtree_new(10);
+    CHECK_EQ(LAYER(t, 1, "l:a:0123456789", "l:b:x"), (unsigned long long)-1);
+    CHECK(strstr(err, "larger than the 10 bytes allowed") != NULL);
     imgtree_free(t);
 }
 
@@ -189,6 +298,8 @@ int main(void)
     RUN(imgtree_escapes_refused);
     RUN(imgtree_limits);
     RUN(imgtree_not_a_tar);
-    RUN(imgtree_links_left_out_of_the_archive);
+    RUN(imgtree_links_stored_with_targets);
+    RUN(imgtree_links_across_layers);
+    RUN(imgtree_bad_links_refused);
     return TESTS_DONE();
 }

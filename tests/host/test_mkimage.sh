@@ -59,7 +59,19 @@ expect_refusal mkimage_file_as_dir "'a' is a file" -o "$t/out.img" "a=$t/other/b
 expect_refusal mkimage_no_output "no output file" "$t/other/boot.cfg"
 expect_refusal mkimage_unknown_option "unknown option '-x'" -x
 ln -s boot.cfg "$t/other/link"
-expect_refusal mkimage_symlink_in_tree "symbolic links are not supported" -o "$t/out.img" "o=$t/other"
+expect_refusal mkimage_symlink_in_tree "a symbolic link inside a directory tree is refused" -o "$t/out.img" "o=$t/other"
+rm "$t/other/link"
+
+# -l stores a link as given (never followed on the host); --list shows its target.
+if "$mk" -o "$t/l.img" -d bin -l bin/sh=busybox -l 'up=../../../etc/passwd' && "$mk" --list "$t/l.img" > "$t/list" &&
+   grep -q '^link 0777  *7  .*bin/sh -> busybox$' "$t/list" && grep -q 'up -> \.\./\.\./\.\./etc/passwd$' "$t/list"; then
+    pass mkimage_links
+else
+    fail mkimage_links "expected the links listed with their targets, got '$(cat "$t/list" "$t/stderr" 2>/dev/null)'"
+fi
+expect_refusal mkimage_link_empty "target must be 1..4095 bytes" -o "$t/out.img" -l l=
+expect_refusal mkimage_link_no_target "give NAME=TARGET" -o "$t/out.img" -l l
+expect_refusal mkimage_link_as_parent "'l' is a symbolic link but 'l/f' is inside it" -o "$t/out.img" -l l=x "l/f=$t/other/boot.cfg"
 
 # --list checks the archive: flip the magic and the entry count.
 cp "$t/a.img" "$t/bad.img"

@@ -1,6 +1,6 @@
 /*
  * t_borrow_attack.c — attacks on TASK_BORROW (kernel/vspace.c, "Lent
- * ranges"; attack9, docs/SECURITY.md 21zd): a copy-on-write step of the
+ * ranges"; attack9, docs/SECURITY.md 21ze): a copy-on-write step of the
  * lender that must reach its borrowers' CPUs, an unmap that finds a
  * borrower's tables lazily loaded on an idle CPU and a lender's
  * RUN_BORROWED thread coming back to them, borrowing while the lender is

@@ -28,7 +28,8 @@ $(BUILD)/linux/bbexpect/%.out: tests/linux/busybox/%.sh tests/linux/busybox/run-
 	@echo "  BBHOST  $@"
 	@tests/linux/busybox/run-host.sh $(abspath $<) $@ $(@:.out=.code)
 BB_TEST_SPECS := images/busybox-test/prog=$(BUSYBOX) images/busybox-test/files/bin/sh=$(BUSYBOX) \
-    images/busybox-test/files/bin/gzip=$(BUSYBOX) \
+    images/busybox-test/files/bin/gzip=$(BUSYBOX) -l images/busybox-test/files/bin/ls=sh \
+    -l images/busybox-test/files/lnk/up=../../.. -l images/busybox-test/files/lnk/loop=loop \
     $(foreach s,$(BB_SCRIPTS),images/busybox-test/files/t/$(s).sh=tests/linux/busybox/$(s).sh \
         images/busybox-test/files/expect/$(s).out=$(BUILD)/linux/bbexpect/$(s).out \
         images/busybox-test/files/expect/$(s).code=$(BUILD)/linux/bbexpect/$(s).code)

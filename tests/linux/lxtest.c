@@ -412,6 +412,23 @@ static void busybox_echo_pipe_wc(void)
     CHECK(!strcmp(logbuf, "3\n"));
 }
 
+/* The image's own symbolic links (linux_tests.mk: /bin/ls -> sh,
+ * /lnk/up -> ../../.., /lnk/loop -> loop) as busybox sees them through
+ * the personality: readlink, lstat's type, a program executed through a
+ * link, '..' stopping at the root, a loop. */
+static void busybox_sees_image_links(void)
+{
+    struct ae_cm_status st;
+    CHECK_EQ(run("image=busybox-test grant=console,self,fs args=\"sh -c 'readlink /bin/ls; "
+                 "stat -c %F /bin/ls; /bin/ls -d /lnk/up/lnk/up/bin; [ -e /lnk/loop ] || echo no-loop'\"",
+                 &st), 0);
+    CHECK_EQ(st.state, CM_EXITED);
+    CHECK_EQ(st.exit_status, 0);
+    if (strcmp(logbuf, "sh\nsymbolic link\n/lnk/up/lnk/up/bin\nno-loop\n"))
+        printf("  printed: %s\n", logbuf);
+    CHECK(!strcmp(logbuf, "sh\nsymbolic link\n/lnk/up/lnk/up/bin\nno-loop\n"));
+}
+
 /* True if no line of logbuf appears twice (a call repeated after the
  * fork's SUSPEND must not be carried out twice: docs/FORK.md). */
 static bool no_line_twice(void)
@@ -673,6 +690,7 @@ int main(int argc, char **argv)
     RUN_IF(linux_sigterm_default_reported_by_name);
     RUN_IF(linux_sigint_reaches_the_process_group);
     RUN_IF(busybox_echo_pipe_wc);
+    RUN_IF(busybox_sees_image_links);
     RUN_IF(busybox_shell_language);
     RUN_IF(busybox_text_tools);
     RUN_IF(busybox_file_tools);
