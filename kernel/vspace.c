@@ -123,8 +123,10 @@ int vspace_borrow(struct vspace *c, struct vspace *p)
     spin_unlock(&c->lock);
     /* A CPU running c may cache its old region table (the kernel info
      * page alone): a lender's thread there would fault for ever. */
-    if (!err)
+    if (!err) {
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);     /* after the new entries (as detach_borrowers) */
         tlb_shootdown(__atomic_load_n(&c->cpus_active, __ATOMIC_SEQ_CST), false);
+    }
     return err;
 }
 
@@ -163,6 +165,9 @@ static void detach_borrowers(struct vspace *p)
         }
         struct vspace *b = list_entry(p->borrowers.next, struct vspace, borrow_link);
         unlend_locked(b);
+        /* The cleared entries are plain stores: fenced, a CPU that loads
+         * b from now on walks them cleared, or is in the mask (attack9). */
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
         uint64_t active = __atomic_load_n(&b->cpus_active, __ATOMIC_SEQ_CST);
         spin_unlock(&lend_lock);
         if (active)
