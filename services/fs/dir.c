@@ -19,22 +19,35 @@ static uint64_t name_hash(const char *name, size_t len)
     return h;
 }
 
-struct fs_dirent *dir_find(const struct fs_unode *d, const char *name, size_t len)
+/* The entry of name in d, given the name's hash. */
+static struct fs_dirent *find_hashed(const struct fs_unode *d, const char *name, size_t len,
+                                     uint64_t h)
 {
     if (d->d.nbuckets == 0)
         return NULL;
-    struct fs_dirent *e = d->d.buckets[name_hash(name, len) & (d->d.nbuckets - 1)];
+    struct fs_dirent *e = d->d.buckets[h & (d->d.nbuckets - 1)];
     for (; e; e = e->hnext)
         if (e->name_len == len && memcmp(e->name, name, len) == 0)
             return e;
     return NULL;
 }
 
-static void bucket_insert(struct fs_dirent **buckets, uint32_t nbuckets, struct fs_dirent *e)
+struct fs_dirent *dir_find(const struct fs_unode *d, const char *name, size_t len)
 {
-    struct fs_dirent **b = &buckets[name_hash(e->name, e->name_len) & (nbuckets - 1)];
+    return find_hashed(d, name, len, name_hash(name, len));
+}
+
+static void bucket_insert_hashed(struct fs_dirent **buckets, uint32_t nbuckets,
+                                 struct fs_dirent *e, uint64_t h)
+{
+    struct fs_dirent **b = &buckets[h & (nbuckets - 1)];
     e->hnext = *b;
     *b = e;
+}
+
+static void bucket_insert(struct fs_dirent **buckets, uint32_t nbuckets, struct fs_dirent *e)
+{
+    bucket_insert_hashed(buckets, nbuckets, e, name_hash(e->name, e->name_len));
 }
 
 /* Makes room for one more entry; keeps the load at most one per bucket. */
@@ -64,7 +77,8 @@ static int dir_grow(struct fs_unode *d)
 
 int dir_reserve(struct fs_unode *d, const char *name, size_t len, struct fs_dirent **out)
 {
-    struct fs_dirent *e = dir_find(d, name, len);
+    uint64_t h = name_hash(name, len);           /* once: the look-up and the insert */
+    struct fs_dirent *e = find_hashed(d, name, len, h);
     if (e) {
         *out = e;
         return 0;
@@ -91,7 +105,7 @@ int dir_reserve(struct fs_unode *d, const char *name, size_t len, struct fs_dire
             d->d.fresh_head = e;
         d->d.fresh_tail = e;
     }
-    bucket_insert(d->d.buckets, d->d.nbuckets, e);
+    bucket_insert_hashed(d->d.buckets, d->d.nbuckets, e, h);
     d->d.nents++;
     *out = e;
     return 0;

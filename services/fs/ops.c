@@ -51,7 +51,7 @@ int create_at(struct fs_session *s, struct fs_walk *w, uint8_t type, uint32_t mo
         unode_release(n);
         return r;
     }
-    unode_touch(parent, true);
+    parent->mtime = parent->ctime = n->ctime;    /* the same instant: one clock read */
     *out = n;
     return 0;
 }

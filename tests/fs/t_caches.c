@@ -211,6 +211,33 @@ FSTEST(stat_cache_sees_every_change, "kept stats end with the admin's write, a t
     ft_session_close(&s);
 }
 
+FSTEST(kept_stat_of_an_older_node_dropped_by_its_truncating_create,
+       "O_CREAT|O_TRUNC of an older file drops its other name's kept stat: the shortcut for nodes numbered above every kept one spares no kept node")
+{
+    struct ft_session s;
+    CHECK_OK(ft_session_open(&s, NULL, MiB, 16));
+    struct ae_fs_stat st, got;
+    uint64_t h;
+    CHECK_OK(ae_fs_open(&s.conn, "/old", FS_O_WRONLY | FS_O_CREAT | FS_O_EXCL, 0644, &h, NULL));
+    CHECK_EQ(ae_fs_write(&s.conn, h, 0, "abc", 3), 3);
+    CHECK_OK(ae_fs_close(&s.conn, h));
+    CHECK_OK(ae_fs_link(&s.conn, "/old", "/other"));      /* a second name, kept apart */
+    CHECK_OK(ae_fs_stat(&s.conn, "/other", &st));
+    CHECK_EQ(st.size, 3);
+    CHECK_OK(ae_fs_open(&s.conn, "/newer", FS_O_WRONLY | FS_O_CREAT | FS_O_TRUNC, 0644, &h, &got));
+    ae_fs_close_deferred(&s.conn, h);
+    CHECK(got.ino > st.ino);
+    CHECK_OK(ae_fs_stat(&s.conn, "/newer", &got));       /* kept: the highest number now */
+    CHECK_OK(ae_fs_stat(&s.conn, "/other", &st));
+    CHECK_EQ(st.size, 3);
+    CHECK_OK(ae_fs_open(&s.conn, "/old", FS_O_WRONLY | FS_O_CREAT | FS_O_TRUNC, 0644, &h, NULL));
+    ae_fs_close_deferred(&s.conn, h);
+    CHECK_OK(ae_fs_stat(&s.conn, "/other", &st));
+    CHECK_EQ(st.size, 0);                                  /* truncated through the other name */
+    CHECK_OK(ae_fs_admin_check(ft_admin, s.id));
+    ft_session_close(&s);
+}
+
 FSTEST(deferred_close_lands_before_next_request, "a queued close is done before the next request is")
 {
     struct ft_session s;

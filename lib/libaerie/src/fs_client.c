@@ -53,6 +53,7 @@ struct ae_fs_scache {
     uint32_t gen;
     uint8_t next[SC_SETS];        /* the way each set replaces next */
     struct sc_entry e[SC_SLOTS];
+    uint64_t max_ino;             /* no entry ever held a higher inode number */
     uint64_t dirs[SC_WORDS];      /* bit i: e[i] is a directory's */
     uint64_t node[SC_CLASSES][SC_WORDS];   /* bit i: e[i].st.ino % SC_CLASSES is the class */
 };
@@ -81,20 +82,23 @@ static void sc_drop_among(struct ae_fs *fs, const uint64_t *bits, uint64_t ino, 
 }
 
 /* Entries our own create or truncation may have changed: every directory
- * (a name came or went) and every name of the node it opened. */
+ * (a name came or went) and every name of the node it opened. A node
+ * numbered above every entry's (a create: inode numbers only grow and
+ * are never reused) has none: only the directories go. */
 static void sc_drop_touched(struct ae_fs *fs, uint64_t ino)
 {
     if (!fs->sc)
         return;
     sc_drop_among(fs, fs->sc->dirs, ino, true, false);
-    sc_drop_among(fs, fs->sc->node[ino % SC_CLASSES], ino, true, true);
+    if (ino <= fs->sc->max_ino)
+        sc_drop_among(fs, fs->sc->node[ino % SC_CLASSES], ino, true, true);
 }
 
 /* Entries of one node under any name: what a write to it changes (its
  * size, times and blocks; no directory's). */
 static void sc_drop_node(struct ae_fs *fs, uint64_t ino)
 {
-    if (fs->sc)
+    if (fs->sc && ino <= fs->sc->max_ino)
         sc_drop_among(fs, fs->sc->node[ino % SC_CLASSES], ino, false, true);
 }
 
@@ -187,6 +191,8 @@ static void sc_insert(struct ae_fs *fs, uint64_t dir, const char *path, bool nof
     e->nofollow = nofollow;
     memcpy(e->path, path, len);
     e->st = *st;
+    if (st->ino > fs->sc->max_ino)
+        fs->sc->max_ino = st->ino;
     fs->sc->node[st->ino % SC_CLASSES][i / 64] |= bit;
     if (st->type == FS_TYPE_DIR)
         fs->sc->dirs[i / 64] |= bit;
