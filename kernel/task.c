@@ -214,7 +214,9 @@ static int task_rw(struct task *t, struct invocation *inv, bool write)
 /* BORROW: (lender task cap with MANAGE). t's lent ranges become the
  * lender's tables (vspace.c, "Lent ranges"). The caller holds MANAGE on
  * both, so it could read and write both already: what it gives is the
- * two tasks' reach into each other's lent ranges. */
+ * borrower's reach into the lender's lent ranges and, through threads
+ * marked RUN_BORROWED, the lender's into all of the borrower's memory
+ * (such a thread that strays finds the borrower's pages: ABI.md). */
 static int task_borrow(struct task *t, struct invocation *inv)
 {
     uint64_t slot;

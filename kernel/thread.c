@@ -17,6 +17,7 @@
 #include "printk.h"
 #include "trap.h"
 #include "boot_task.h"
+#include "pagetable.h"
 #include "syscall.h"
 #include "lib/string.h"
 #include <aerie/errors.h>
@@ -970,13 +971,20 @@ int thread_invoke(struct thread *t, const struct capref *cap, uint64_t label, st
         obj_destroy(&t->obj);
         return 0;
     case AERIE_THREAD_RUN_BORROWED:
-        /* Only the thread's own task can be hurt by a broken promise: it
-         * then reads a borrower's memory, which its task lent itself to. */
+        /* A broken promise reaches the borrower's memory outside the lent
+         * ranges (reads and writes it): BORROW's caller, who holds MANAGE
+         * on both tasks, gave the lender that (docs/ABI.md, "Borrowing"). */
         if (inv_arg(inv, 0, &v))
             return AE_EINVAL;
         if (v > 1)
             return inv_fail(inv, 0, AE_EINVAL);
-        __atomic_store_n(&t->run_borrowed, v == 1, __ATOMIC_RELAXED);
+        __atomic_store_n(&t->run_borrowed, v == 1, __ATOMIC_SEQ_CST);
+        /* Withdrawn, the promise ends now, not at the thread's next switch:
+         * a TLB request makes every CPU where a thread of its task runs on
+         * a borrower's tables load its own (sched_tlb_flush_local; attack9).
+         * A task that lends to nobody has no such CPU: none is asked. */
+        if (v == 0 && __atomic_load_n(&t->task->vs.nborrowers, __ATOMIC_SEQ_CST))
+            tlb_shootdown(vspace_cpus(&t->task->vs), false);
         return 0;
     case AERIE_THREAD_INFO:
         inv->reply[0] = t->state;

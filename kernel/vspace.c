@@ -73,8 +73,14 @@ static bool lent_overlap(uint64_t va, uint64_t end)
 
 uint64_t vspace_cpus(struct vspace *vs)
 {
-    /* Sequentially consistent against vspace_borrow's count: a borrower
-     * counted after our look was attached after the entries we cleared. */
+    /* The entries our caller cleared are plain stores: without a fence
+     * x86 may let the loads below pass them (store-buffer forwarding), so
+     * a CPU that joined cpus_active, or a borrower attached, at that
+     * moment could walk the old entries and still go unasked (attack9).
+     * Then sequentially consistent against vspace_borrow's count, which it
+     * takes before it attaches: a borrower counted after our look was
+     * attached after the entries we cleared. */
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
     uint64_t mask = __atomic_load_n(&vs->cpus_active, __ATOMIC_SEQ_CST);
     if (!__atomic_load_n(&vs->nborrowers, __ATOMIC_SEQ_CST))
         return mask;
@@ -99,10 +105,18 @@ int vspace_borrow(struct vspace *c, struct vspace *p)
     spin_lock(&lend_lock);
     if (!err && (c->lender || c->nborrowers || p->lender))
         err = AE_EBUSY;                      /* one level only: no chains, no second lender */
-    if (!err)
-        err = pt_lend(c->root, p->root, &c->own_region);
+    /* Counted before c's entries name p's tables (attack9): counted after,
+     * an unmap of p's that looked in between (none counted: no lock, no
+     * list) flushed only p's CPUs and freed its page while a CPU running
+     * c had just walked p's tables to it through the new entries. A look
+     * that sees the count waits for lend_lock, and then finds c listed. */
     if (!err) {
         __atomic_add_fetch(&p->nborrowers, 1, __ATOMIC_SEQ_CST);
+        err = pt_lend(c->root, p->root, &c->own_region);
+        if (err)
+            __atomic_sub_fetch(&p->nborrowers, 1, __ATOMIC_SEQ_CST);
+    }
+    if (!err) {
         list_push_back(&p->borrowers, &c->borrow_link);
         __atomic_store_n(&c->lender, p, __ATOMIC_RELEASE);
     }
@@ -110,8 +124,10 @@ int vspace_borrow(struct vspace *c, struct vspace *p)
     spin_unlock(&c->lock);
     /* A CPU running c may cache its old region table (the kernel info
      * page alone): a lender's thread there would fault for ever. */
-    if (!err)
+    if (!err) {
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);     /* after the new entries (as detach_borrowers) */
         tlb_shootdown(__atomic_load_n(&c->cpus_active, __ATOMIC_SEQ_CST), false);
+    }
     return err;
 }
 
@@ -150,6 +166,9 @@ static void detach_borrowers(struct vspace *p)
         }
         struct vspace *b = list_entry(p->borrowers.next, struct vspace, borrow_link);
         unlend_locked(b);
+        /* The cleared entries are plain stores: fenced, a CPU that loads
+         * b from now on walks them cleared, or is in the mask (attack9). */
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
         uint64_t active = __atomic_load_n(&b->cpus_active, __ATOMIC_SEQ_CST);
         spin_unlock(&lend_lock);
         if (active)

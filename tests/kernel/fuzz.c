@@ -188,7 +188,7 @@ static void thread_any(struct fz *z)
     bool sib = pick(z, 64) == 0;
     uint64_t t = sib ? sibling[pick(z, nthreads)]
                      : pick(z, 2) ? spinners[pick(z, SPINNERS)].thread_slot : pool[pick(z, POOL)];
-    uint64_t regs[1 + AERIE_REG_COUNT], op = pick(z, 10);
+    uint64_t regs[1 + AERIE_REG_COUNT], op = pick(z, 11);
     if (sib && (op == 7 || op == 9))
         op = 1;
     switch (op) {
@@ -208,6 +208,9 @@ static void thread_any(struct fz *z)
     case 6: INVV(t, AERIE_THREAD_SET_AFFINITY, pick(z, ncpus + 1)); break;
     case 7: INVV(t, AERIE_THREAD_SET_HANDLER, pick(z, 2) ? 0 : rnd_slot(z)); break;
     case 8: INVV(t, AERIE_THREAD_SET_PRIORITY, pick(z, 12)); break;
+    case 10:                                  /* marked or not: it may run on a borrower's tables (attack9) */
+        INVV(t, AERIE_THREAD_RUN_BORROWED, pick(z, 4) ? pick(z, 2) : rnd_word(z));
+        break;
     default: INV0(t, AERIE_THREAD_DESTROY); break;
     }
 }
@@ -235,15 +238,19 @@ static void map_any(struct fz *z)
  * thread really are copied, and their clones torn down with the rest.
  * Also Task SUSPEND, RESUME and CAP_GET (attack7), clones of every thread (of a task
  * suspended or not) with a fault endpoint or a wild word, and Memory
- * CLONE of its memory. */
+ * CLONE of its memory; Task BORROW between them (attack9). */
 static void clone_any(struct fz *z)
 {
     uint64_t task = pick(z, 4) ? pool[pick(z, POOL)] : pick(z, 2) ? held[H_TASK] : rnd_slot(z);
     if (pick(z, 4) == 0) {
-        if (pick(z, 3) == 0)                  /* Task CAP_GET: any slot of it into a pool slot */
+        unsigned k = pick(z, 4);
+        if (k == 0)                           /* Task CAP_GET: any slot of it into a pool slot */
             INVV(task, AERIE_TASK_CAP_GET, pick(z, 2) ? pool[pick(z, POOL)] : rnd_slot(z),
                  pick(z, 8) ? pool[pick(z, POOL)] : rnd_word(z), pick(z, 2) ? 0xFF : rnd(z),
                  pick(z, 2) ? 0 : rnd_word(z));
+        else if (k == 1)                      /* Task BORROW from itself, a pool task or anything (attack9) */
+            INVV(task, AERIE_TASK_BORROW,
+                 pick(z, 2) ? held[H_TASK] : pick(z, 4) ? pool[pick(z, POOL)] : rnd_slot(z));
         else
             INV0(task, pick(z, 2) ? AERIE_TASK_SUSPEND : AERIE_TASK_RESUME);
         return;

@@ -239,6 +239,46 @@ static void linux_lent_ranges_stay_inside(void)
     }
 }
 
+/* A child process writes a wild word over every page of its personality's
+ * heap and stacks it reaches through its borrowed tables (attack.c
+ * "scribble", attack9): its own container may end or hang — the
+ * personality is its own to lose — but a neighbour started beside it
+ * finishes as ever, cm takes the wreck down, and a new container runs
+ * after it. */
+static void linux_lent_scribble_stays_inside(void)
+{
+    const char *bad = "image=attack-musl args=scribble mem=24M threads=12 objects=600";
+    const char *good = "image=attack-musl args=lent mem=24M threads=12 objects=600";
+    uint64_t a, b;
+    char err[200] = "";
+    struct ae_cm_status st;
+    CHECK_EQ(ae_cm_create(cmcap, bad, 1, &a, err, sizeof err), 0);
+    CHECK_EQ(ae_cm_create(cmcap, good, 1, &b, err, sizeof err), 0);
+    CHECK_EQ(ae_cm_wait(cmcap, b, &st), 0);
+    read_log(b);
+    ae_cm_remove(cmcap, b);
+    CHECK(has("attack lent: 1 checks, 0 failed"));
+    CHECK_EQ(st.state, CM_EXITED);
+    CHECK_EQ(st.exit_status, 0);
+    uint64_t end = lx_ns() + 20000000000ull;
+    do {
+        CHECK_EQ(ae_cm_status(cmcap, a, &st), 0);
+        if (st.state != CM_RUNNING)
+            break;
+        ae_sleep_ns(10000000);
+    } while (lx_ns() < end);
+    read_log(a);
+    CHECK(has("attack: scribbling"));
+    printf("  the scribbler's container: state %u\n", st.state);
+    if (st.state == CM_RUNNING)
+        CHECK_EQ(ae_cm_kill(cmcap, a), 0);
+    CHECK_EQ(ae_cm_remove(cmcap, a), 0);
+    CHECK_EQ(run(good, &st), 0);
+    CHECK(has("attack lent: 1 checks, 0 failed"));
+    CHECK_EQ(st.state, CM_EXITED);
+    CHECK_EQ(st.exit_status, 0);
+}
+
 static void linux_attacks_stay_inside_musl(void) { attack("musl"); }
 static void linux_attacks_stay_inside_glibc(void) { attack("glibc"); }
 
@@ -691,6 +731,7 @@ int main(int argc, char **argv)
     RUN_IF(linux_unix_names_stay_inside);
     RUN_IF(linux_attacks_stay_inside_musl);
     RUN_IF(linux_lent_ranges_stay_inside);
+    RUN_IF(linux_lent_scribble_stays_inside);
     RUN_IF(linux_attacks_stay_inside_glibc);
     RUN_IF(linux_sigterm_from_cm_runs_the_trap);
     RUN_IF(linux_sigterm_default_reported_by_name);

@@ -185,10 +185,40 @@ static int lent_reach(void)
     return done("attack lent");
 }
 
+/* A child process that writes over its personality through the lent
+ * ranges (attack9): every page of the personality's heap and stacks it can
+ * reach (LX_SELF_VM_BASE, aerie/proto/linux.h) gets a wild word, then it
+ * makes a system call. Its own container is then the personality's to
+ * lose — and only its own: a neighbour runs on, and cm removes the wreck
+ * (lxtest.c, linux_lent_scribble_stays_inside). Whether the parent ever
+ * prints again is not promised. */
+static int lent_scribble(void)
+{
+    printf("attack: scribbling\n");
+    fflush(stdout);
+    pid_t c = fork();
+    if (c == 0) {
+        for (uint64_t off = 0; off < (16ull << 20); off += 4096) {
+            /* no signal handler: its delivery is the personality's too; a
+             * page the personality does not have ends the probe here */
+            volatile uint64_t *q = (volatile uint64_t *)(0x00007E0000000000ull + off);
+            for (int i = 0; i < 512; i++)
+                q[i] = 0x4141414141414141ull;
+        }
+        _exit(0);
+    }
+    int st;
+    waitpid(c, &st, 0);
+    printf("attack: scribbled and still here\n");
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1 && !strcmp(argv[1], "lent"))
         return lent_reach();
+    if (argc > 1 && !strcmp(argv[1], "scribble"))
+        return lent_scribble();
     aerie_calls_from_a_child();
     forged_fds_and_pointers();
     signals_stay_inside();
