@@ -650,6 +650,49 @@ static void small_segment_flood_leaves_a_neighbour_its_share(void)
     CHECK_EQ(s->lo_count, 0);
 }
 
+/* attack10: both ends close in the same poll (simultaneous close over
+ * loopback), with data in flight each way; then one end's client goes
+ * while the FINs cross, and a second pair resets while its peer's FIN is
+ * queued. Nothing hangs and the service holds nothing afterwards. */
+static void fin_and_rst_races(void)
+{
+    setup();
+    uint64_t tcbs0 = gauge(0), reserved0 = gauge(9);
+    CHECK_EQ(fake_tcp_add(s, &A, out_only, 2, 8, 16, AREA), 0);
+    CHECK_EQ(fake_tcp_add(s, &B, listen_only, 1, 8, 16, AREA), 0);
+    uint32_t ls = listen_on(&B, 8081), as, as2;
+    uint32_t bs = pair(&A, &as, LO, 8081, &B, ls);
+    uint32_t bs2 = pair(&A, &as2, IP_US, 8081, &B, ls);
+    static uint8_t chunk[3000];
+    cwrite(&A, as, chunk, sizeof chunk);
+    cwrite(&B, bs, chunk, sizeof chunk);
+    cclose(&A, as);
+    cclose(&B, bs);                                              /* the same poll */
+    run(1);
+    cwrite(&A, as2, chunk, sizeof chunk);
+    cclose(&B, bs2);                                             /* B's FIN queued ... */
+    net_poll(s, now);
+    CHECK_EQ(net_client_remove(s, A.id), 0);                     /* ... as A goes */
+    fake_tcp_free(&A);
+    run(20);
+    CHECK_EQ(blk(&B, bs)->state, NETTCP_FREE);                   /* closed both ways, cleanly */
+    CHECK(blk(&B, bs2)->state == NETTCP_FREE || blk(&B, bs2)->state == NETTCP_DONE);
+    if (blk(&B, bs2)->state == NETTCP_DONE) {
+        cclose(&B, bs2);
+        run(3);
+    }
+    CHECK_EQ(gauge(0), tcbs0 + 1);                               /* B's listener only */
+    CHECK_EQ(net_client_remove(s, B.id), 0);
+    fake_tcp_free(&B);
+    now += 120ull * 1000 * MS;                                   /* past TIME-WAIT */
+    run(3);
+    CHECK_EQ(gauge(0), tcbs0);
+    CHECK_EQ(gauge(9), reserved0);
+    CHECK_EQ(s->lo_count, 0);
+    CHECK_EQ(s->lo_big_count + s->lo_small_count, 0);
+    CHECK_EQ(tcp_frames_on_the_wire(), 0);
+}
+
 int main(void)
 {
     RUN(loopback_inside_one_client);
@@ -663,6 +706,7 @@ int main(void)
     RUN(the_wire_cannot_pose_as_loopback);
     RUN(two_hogs_cannot_starve_a_third_pair);
     RUN(small_segment_flood_leaves_a_neighbour_its_share);
+    RUN(fin_and_rst_races);
     if (s)
         fake_stack_free(s, dev);
     fake_tcp_free(&A);
