@@ -693,6 +693,44 @@ static void fin_and_rst_races(void)
     CHECK_EQ(tcp_frames_on_the_wire(), 0);
 }
 
+/* attack10: TIME-WAIT is one table for all (NET_TCP_TW_MAX, the oldest
+ * recycled first). A client that opens and actively closes connections
+ * to itself as fast as loopback allows recycles a neighbour's TIME-WAIT
+ * entry within about a thousand rounds (documented, SECURITY 81a: the
+ * wire allows the same, only slower); the neighbour's connections and
+ * everything else go on, and nothing is held past the table. */
+static void time_wait_churn_over_loopback(void)
+{
+    setup();
+    static const struct net_grant self[] = { { 7000, 7000, NET_GRANT_TCP }, { 7000, 7000, NET_GRANT_TCP_OUT } };
+    CHECK_EQ(fake_tcp_add(s, &A, self, 2, 8, 16, AREA), 0);
+    CHECK_EQ(fake_tcp_add(s, &B, out_only, 2, 8, 16, AREA), 0);
+    CHECK_EQ(fake_tcp_add(s, &C, listen_only, 1, 8, 16, AREA), 0);
+    uint32_t cls = listen_on(&C, 8081), bs;
+    uint32_t cs = pair(&B, &bs, LO, 8081, &C, cls);
+    cclose(&B, bs);                                              /* B's end waits in TIME-WAIT */
+    run(5);
+    cclose(&C, cs);
+    run(5);
+    CHECK_EQ(gauge(8), 1);
+    uint32_t als = listen_on(&A, 7000), as;
+    unsigned rounds = 0;
+    for (; rounds < 1100 && stats().tcp_tw_recycled == 0; rounds++) {
+        uint32_t child = pair(&A, &as, LO, 7000, &A, als);
+        cclose(&A, as);                                          /* the active close: A's TIME-WAIT */
+        run(2);
+        cclose(&A, child);
+        run(2);
+    }
+    printf("  a neighbour's TIME-WAIT entry recycled after %u rounds of one client's connect and close\n", rounds);
+    CHECK(stats().tcp_tw_recycled > 0);
+    CHECK(gauge(8) <= NET_TCP_TW_MAX);
+    CHECK(s->clients[A.id & 0xffff].tcp_used <= 8);
+    cs = pair(&B, &bs, LO, 8081, &C, cls);                       /* the neighbour still connects */
+    echo(&B, bs, &C, cs);
+    CHECK_EQ(tcp_frames_on_the_wire(), 0);
+}
+
 int main(void)
 {
     RUN(loopback_inside_one_client);
@@ -707,6 +745,7 @@ int main(void)
     RUN(two_hogs_cannot_starve_a_third_pair);
     RUN(small_segment_flood_leaves_a_neighbour_its_share);
     RUN(fin_and_rst_races);
+    RUN(time_wait_churn_over_loopback);
     if (s)
         fake_stack_free(s, dev);
     fake_tcp_free(&A);
