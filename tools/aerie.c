@@ -51,6 +51,8 @@ static void command_help(const struct command *cmd, FILE *f)
     if (!strcmp(cmd->name, "run") || !strcmp(cmd->name, "start")) {
         fprintf(f, "\noptions:\n");
         run_print_options(f);
+        if (!strcmp(cmd->name, "run"))
+            fprintf(f, "  %-20s %s\n", "--rm", "remove the container once it has ended");
     }
     if (cmd->details)
         fprintf(f, "\n%s", cmd->details);
@@ -1020,8 +1022,7 @@ static const char run_details[] =
     "status (its low 8 bits). When it faults, aerie names the fault on stderr and exits\n"
     "with 128 + the matching Linux signal (139 for a page fault); killed: 137; when Aerie\n"
     "refuses to create it: 125. Ctrl-C sends SIGINT to a Linux program (a second kills it)\n"
-    "and kills any other container; the next Ctrl-C leaves at once.\n"
-    "  --rm             remove the container once it has ended\n";
+    "and kills any other container; the next Ctrl-C leaves at once.\n";
 
 static const char fork_details[] =
     "Each clone starts with the original's memory (shared copy-on-write: a page is copied,\n"
