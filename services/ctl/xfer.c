@@ -131,8 +131,8 @@ static void err_text(char *out, size_t cap, uint64_t cid, const char *path, int 
     case AE_ENOTDIR: snprintf(out, cap, "%.200s: a path component is not a directory", path); break;
     case AE_ENOSPC:  snprintf(out, cap, "%.200s: the container's fs.bytes or fs.inodes limit is reached", path); break;
     case AE_EEXIST:  snprintf(out, cap, "%.200s: exists and is not a symbolic link", path); break;
-    case AE_ENAMETOOLONG: snprintf(out, cap, "%.200s: the link's target is too long (at most %d bytes)", path,
-                                   FS_PATH_MAX - 1); break;
+    case AE_ENAMETOOLONG: snprintf(out, cap, "%.200s: a name in it, or a link's target, is too long (a "
+                                   "target: at most %d bytes)", path, FS_PATH_MAX - 1); break;
     case AE_EROFS:   snprintf(out, cap, "%.200s: read-only", path); break;
     case AE_EBUSY:   snprintf(out, cap, "%d transfers are under way: try again", CTL_XFERS); break;
     default:         snprintf(out, cap, "%.200s: the fs service said error %d", path, r); break;
