@@ -1054,9 +1054,12 @@ static const char cp_details[] =
     "The container must have been granted fs; its files stay readable after it ends,\n"
     "until 'aerie rm'. Directories are copied with everything below them. When the\n"
     "destination is an existing directory the source is copied into it under its own\n"
-    "name, else it takes the destination's name. Symbolic links and special files on\n"
-    "the host are skipped with a warning. Exit status 1 if anything was not copied\n"
-    "(skipped ones included).\n";
+    "name, else it takes the destination's name. A symbolic link below a copied\n"
+    "directory is copied as a link with its target unchanged (in the container it\n"
+    "resolves inside the container's root); a link named as the source is followed.\n"
+    "Nothing is written through a link below the destination. FIFOs, sockets and\n"
+    "devices cannot be copied: they are skipped with a warning. Exit status 1 if\n"
+    "anything was not copied (skipped ones included).\n";
 
 static const char stats_details[] =
     "Every figure comes from what enforces the limits: memory, threads and objects from\n"

@@ -1015,8 +1015,8 @@ LX_SYS(getsockname)
         return lx_unix_file(f) || lx_pipe_is_socket(f) ? lx_unix_getname(t, f, false) : not_inet(f);
     uint32_t ip = s->lip;                          /* a listener: the address it was bound to */
     if (s->has_tsock && !s->listening) {
-        struct ae_tcp_info i;
-        if (!ae_tcp_info(s->tsock, &i))
+        struct ae_tcp_info i;                      /* only bound: the service names its own address */
+        if (!ae_tcp_info(s->tsock, &i) && i.state != NETTCP_BOUND && i.state != NETTCP_LISTEN)
             ip = i.local_ip;
     }
     return put_addr(t, t->a[1], t->a[2], ip, s->lport);

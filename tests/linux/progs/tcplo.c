@@ -321,7 +321,11 @@ int main(void)
     /* a listener bound to 127.0.0.1 says so (Go's ln.Addr(), for one, prints it) */
     l = socket(AF_INET, SOCK_STREAM, 0);
     a = addr(INADDR_LOOPBACK, PORT);
-    CHECK(l >= 0 && bind(l, (struct sockaddr *)&a, sizeof a) == 0 && listen(l, 4) == 0);
+    CHECK(l >= 0 && bind(l, (struct sockaddr *)&a, sizeof a) == 0);
+    lnl = sizeof ln;                                 /* only bound, not yet listening: the same */
+    CHECK(getsockname(l, (struct sockaddr *)&ln, &lnl) == 0 && ln.sin_addr.s_addr == htonl(INADDR_LOOPBACK) &&
+          ntohs(ln.sin_port) == PORT);
+    CHECK(listen(l, 4) == 0);
     lnl = sizeof ln;
     CHECK(getsockname(l, (struct sockaddr *)&ln, &lnl) == 0 && ln.sin_addr.s_addr == htonl(INADDR_LOOPBACK));
     close(l);
