@@ -8,6 +8,7 @@
  * own processes; every path stays in the container's root. Checks
  * itself (needs grant fs); refuses to run anywhere but under Aerie.
  */
+#define _GNU_SOURCE                     /* O_PATH */
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -243,11 +244,26 @@ static void made_links(void)
     int fd = open(TOP "/tof", O_RDONLY);
     CHECK(fd >= 0);
     close(fd);
+    /* O_PATH|O_NOFOLLOW never follows (glibc's lchmod and fchmodat with
+     * AT_SYMLINK_NOFOLLOW rely on it: they fstat the result and refuse a
+     * link, else chmod it through /proc/self/fd): the link itself, or ELOOP */
+    fd = open(TOP "/tof", O_PATH | O_NOFOLLOW);
+    CHECK((fd >= 0 && fstat(fd, &st) == 0 && S_ISLNK(st.st_mode)) || (fd == -1 && errno == ELOOP));
+    if (fd >= 0)
+        close(fd);
+    fd = open(TOP "/loop", O_PATH | O_NOFOLLOW);
+    CHECK(fd >= 0 || errno == ELOOP);
+    if (fd >= 0)
+        close(fd);
     /* O_CREAT|O_EXCL never follows: a dangling link is not a way to make
      * its target */
     CHECK(symlink(TOP "/made-through", TOP "/dang") == 0);
     CHECK(failed_with(open(TOP "/dang", O_WRONLY | O_CREAT | O_EXCL, 0644), EEXIST));
     CHECK(failed_with(stat(TOP "/made-through", &st), ENOENT));
+    fd = open(TOP "/dang", O_PATH | O_NOFOLLOW);                    /* the link, not ENOENT from its target */
+    CHECK(fd >= 0 || errno == ELOOP);
+    if (fd >= 0)
+        close(fd);
     /* long targets: 4095 bytes is the most */
     static char t[4200];
     memset(t, 'a', sizeof t);
