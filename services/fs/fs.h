@@ -196,6 +196,20 @@ int fs_fchown(struct fs_session *s, uint64_t handle, uint32_t uid, uint32_t gid)
 int fs_utimens(struct fs_session *s, const struct fs_path *p, uint64_t atime, uint64_t mtime,
                uint32_t flags);
 int fs_futimens(struct fs_session *s, uint64_t handle, uint64_t atime, uint64_t mtime);
+/* Creates that do not wait (reserve.c, docs/FS.md). fs_reserve gives back
+ * every reservation s holds, then reserves up to n (<= FS_RESERVE_MAX)
+ * handle slots, each with a file node charged now, into handles[];
+ * returns how many (0 for a read-only session or one with mounts), the
+ * first inode number in *first_ino (they are consecutive). */
+int fs_reserve(struct fs_session *s, uint32_t n, uint64_t *handles, uint64_t *first_ino);
+/* Creates the file p names with reserved handle h's node and opens it as h
+ * (flags: FS_RESERVED_O_ALL). AE_EBADF (h is no reserved slot of s),
+ * AE_EEXIST (the name exists), AE_EINVAL (its directory is not of s's own
+ * layer), or a walk's error; 0 too when h is already open on p's node. */
+int fs_create_reserved(struct fs_session *s, const struct fs_path *p, uint32_t flags,
+                       uint32_t mode, uint64_t h, struct fs_stat *st);
+/* How many reservations s holds (a hint: they change under the caller). */
+uint32_t fs_session_reserved(struct fs_session *s);
 /* Memory is all there is: checks the handle. */
 int fs_fsync(struct fs_session *s, uint64_t handle);
 int fs_statfs(struct fs_session *s, struct fs_usage *u);

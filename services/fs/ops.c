@@ -91,7 +91,7 @@ static int open_locked(struct fs_session *s, struct fs_walk *w, uint32_t flags, 
 }
 
 /* Fills a reserved handle with the node w found. */
-static void handle_fill(struct fs_handle *hd, const struct fs_pos *p, uint32_t flags)
+void handle_fill(struct fs_handle *hd, const struct fs_pos *p, uint32_t flags)
 {
     uint32_t acc = flags & FS_O_ACCMODE;
     hd->kind = p->r.u ? FS_H_UPPER : FS_H_LOWER;

@@ -75,7 +75,7 @@ static void proto_too_few_words_is_eproto(void)
         [FS_OP_RENAME] = 4, [FS_OP_READDIR] = 4, [FS_OP_STATFS] = 0,
         [FS_OP_SYMLINK] = 4, [FS_OP_READLINK] = 4, [FS_OP_LINK] = 5, [FS_OP_CHMOD] = 4,
         [FS_OP_CHOWN] = 5, [FS_OP_UTIMENS] = 5, [FS_OP_FCHMOD] = 2, [FS_OP_FCHOWN] = 3,
-        [FS_OP_FUTIMENS] = 3, [FS_OP_FSYNC] = 1,
+        [FS_OP_FUTIMENS] = 3, [FS_OP_FSYNC] = 1, [FS_OP_CREATE_RESERVED] = 5, [FS_OP_RESERVE] = 1,
     };
     for (uint64_t op = 1; op < FS_OP_COUNT; op++) {
         if (need[op])
