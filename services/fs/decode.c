@@ -302,7 +302,8 @@ static int64_t do_open(struct fs_session *s, const struct fs_request *q, const s
                        struct fs_reply *rep)
 {
     struct fs_stat st;
-    int r = fs_open(s, &q->path, q->flags, q->mode, &rep->w[FS_R_OPEN_HANDLE], &st);
+    int r = fs_open_made(s, &q->path, q->flags, q->mode, &rep->w[FS_R_OPEN_HANDLE], &st,
+                         &rep->w[FS_R_OPEN_MADE_IN]);
     if (r)
         return r;
     put_stat(rep->w + FS_R_OPEN_STAT, &st);
@@ -312,7 +313,7 @@ static int64_t do_open(struct fs_session *s, const struct fs_request *q, const s
         int64_t got = fs_read_at(s, rep->w[FS_R_OPEN_HANDLE], 0, b->base, q->buf_len, &at);
         rep->w[FS_R_OPEN_READ] = got > 0 ? (uint64_t)got : 0;
     }
-    rep->nwords = FS_R_OPEN_READ + 1;
+    rep->nwords = FS_R_OPEN_MADE_IN + 1;
     return 0;
 }
 
@@ -326,7 +327,8 @@ static int64_t do_create_reserved(struct fs_session *s, const struct fs_request 
     rep->w[FS_R_OPEN_HANDLE] = q->handle;
     put_stat(rep->w + FS_R_OPEN_STAT, &st);
     rep->w[FS_R_OPEN_READ] = 0;
-    rep->nwords = FS_R_OPEN_READ + 1;
+    rep->w[FS_R_OPEN_MADE_IN] = 0;
+    rep->nwords = FS_R_OPEN_MADE_IN + 1;
     return 0;
 }
 
@@ -406,7 +408,10 @@ void fs_perform(struct fs_session *s, const struct fs_request *q, const struct f
         r = (q->flags & FS_AT_NOFOLLOW) ? fs_lstat(s, &q->path, &st) : fs_stat(s, &q->path, &st);
         r = do_stat((int)r, &st, rep);
         break;
-    case FS_OP_MKDIR:     r = fs_mkdir(s, &q->path, q->mode); break;
+    case FS_OP_MKDIR:
+        r = fs_mkdir_ino(s, &q->path, q->mode, &rep->w[FS_R_MKDIR_INO], &rep->w[FS_R_MKDIR_PARENT]);
+        rep->nwords = r ? 0 : 2;
+        break;
     case FS_OP_UNLINK: {
         uint64_t ino = 0;
         uint32_t type = 0;

@@ -159,6 +159,10 @@ void fs_session_put(struct fs_session *s);
  * calls that act on a name do not; FS_AT_* flags choose where offered). */
 int fs_open(struct fs_session *s, const struct fs_path *p, uint32_t flags, uint32_t mode,
             uint64_t *handle, struct fs_stat *st);
+/* fs_open, telling in *made_in the inode number of the directory it
+ * created the file in (0: it created nothing, or in a volume). */
+int fs_open_made(struct fs_session *s, const struct fs_path *p, uint32_t flags, uint32_t mode,
+                 uint64_t *handle, struct fs_stat *st, uint64_t *made_in);
 int fs_close(struct fs_session *s, uint64_t handle);
 int64_t fs_read(struct fs_session *s, uint64_t handle, uint64_t off, void *buf, uint64_t len);
 /* fs_read that also says at which file offset the read began (*at: the
@@ -174,6 +178,10 @@ int fs_fstat(struct fs_session *s, uint64_t handle, struct fs_stat *st);
 int fs_stat(struct fs_session *s, const struct fs_path *p, struct fs_stat *st);
 int fs_lstat(struct fs_session *s, const struct fs_path *p, struct fs_stat *st);
 int fs_mkdir(struct fs_session *s, const struct fs_path *p, uint32_t mode);
+/* fs_mkdir, telling the inode numbers of the directory made and of its
+ * parent (0 in a volume, whose numbers are its own). */
+int fs_mkdir_ino(struct fs_session *s, const struct fs_path *p, uint32_t mode, uint64_t *ino,
+                 uint64_t *parent);
 int fs_unlink(struct fs_session *s, const struct fs_path *p);
 /* fs_unlink, telling the inode number and type of what it removed (a
  * client's kept stats of that node, by any name, are then stale). */

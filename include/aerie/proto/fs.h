@@ -196,7 +196,10 @@ enum {
 /*
  * Reply words, per opcode:
  *   OPEN      0: handle, then a stat (FS_R_STAT_*) from word 1; word 13: the
- *             bytes word 4 had read (0 when none)
+ *             bytes word 4 had read (0 when none); word 14: the inode number of
+ *             the directory it created the file in (0: it created nothing, or in
+ *             a volume) — what lets a client know every name of a directory
+ *   MKDIR     0: the new directory's inode number  1: its parent's (0 in a volume)
  *   READ      0: bytes read (0 at or after the end)  1: the file offset the read began
  *             at (the handle's position before it, for FS_OFF_CURRENT)
  *   WRITE     0: bytes written (fewer than asked when the space ran out)
@@ -228,6 +231,9 @@ enum {
 #define FS_R_OPEN_HANDLE   0
 #define FS_R_OPEN_STAT     1
 #define FS_R_OPEN_READ     (FS_R_OPEN_STAT + FS_R_STAT_WORDS)
+#define FS_R_OPEN_MADE_IN  (FS_R_OPEN_READ + 1)   /* the directory a create made its entry in */
+#define FS_R_MKDIR_INO     0
+#define FS_R_MKDIR_PARENT  1
 #define FS_R_STATFS_ROOM   6
 #define FS_R_UNLINK_INO    0
 #define FS_R_UNLINK_TYPE   1
@@ -242,7 +248,7 @@ enum {
 #define FS_R_RESERVE_INO   1
 #define FS_R_RESERVE_H     2
 #define FS_REPLY_WORDS_MAX (FS_R_RESERVE_H + FS_RESERVE_MAX)
-_Static_assert(FS_R_OPEN_READ < FS_REPLY_WORDS_MAX, "an OPEN reply fits");
+_Static_assert(FS_R_OPEN_MADE_IN < FS_REPLY_WORDS_MAX, "an OPEN reply fits");
 
 /*
  * READDIR records, packed one after the other in the buffer, each 8-byte
