@@ -151,6 +151,7 @@ static int decode_scalars(struct fs_request *req, const uint64_t *w, uint32_t n)
         req->flags = (uint32_t)w[FS_W_FLAGS];
         req->mode = (uint32_t)w[FS_W_MODE];
         req->handle = w[FS_W_RESV_HANDLE];
+        req->mtime = opt(w, n, FS_W_RESV_TIME);
         return 0;
     case FS_OP_RESERVE:
         if (w[0] > FS_RESERVE_MAX)
@@ -321,7 +322,7 @@ static int64_t do_create_reserved(struct fs_session *s, const struct fs_request 
                                   struct fs_reply *rep)
 {
     struct fs_stat st;
-    int r = fs_create_reserved(s, &q->path, q->flags, q->mode, q->handle, &st);
+    int r = fs_create_reserved(s, &q->path, q->flags, q->mode, q->handle, q->mtime, &st);
     if (r)
         return r;
     rep->w[FS_R_OPEN_HANDLE] = q->handle;

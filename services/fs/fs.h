@@ -211,11 +211,12 @@ int fs_futimens(struct fs_session *s, uint64_t handle, uint64_t atime, uint64_t 
  * first inode number in *first_ino (they are consecutive). */
 int fs_reserve(struct fs_session *s, uint32_t n, uint64_t *handles, uint64_t *first_ino);
 /* Creates the file p names with reserved handle h's node and opens it as h
- * (flags: FS_RESERVED_O_ALL). AE_EBADF (h is no reserved slot of s),
+ * (flags: FS_RESERVED_O_ALL), its times and its directory's mtime and ctime
+ * time (0, FS_TIME_NOW, FS_TIME_OMIT: now). AE_EBADF (h is no reserved slot of s),
  * AE_EEXIST (the name exists), AE_EINVAL (its directory is not of s's own
  * layer), or a walk's error; 0 too when h is already open on p's node. */
 int fs_create_reserved(struct fs_session *s, const struct fs_path *p, uint32_t flags,
-                       uint32_t mode, uint64_t h, struct fs_stat *st);
+                       uint32_t mode, uint64_t h, uint64_t time, struct fs_stat *st);
 /* How many reservations s holds (a hint: they change under the caller). */
 uint32_t fs_session_reserved(struct fs_session *s);
 /* Memory is all there is: checks the handle. */

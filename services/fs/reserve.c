@@ -109,7 +109,7 @@ static int already_made(struct fs_session *s, const struct fs_handle *hd, const 
 }
 
 int fs_create_reserved(struct fs_session *s, const struct fs_path *p, uint32_t flags,
-                       uint32_t mode, uint64_t h, struct fs_stat *st)
+                       uint32_t mode, uint64_t h, uint64_t time, struct fs_stat *st)
 {
     if ((flags & ~FS_RESERVED_O_ALL) || !(flags & FS_O_CREAT) ||
         (flags & FS_O_ACCMODE) == FS_O_ACCMODE || (mode & ~FS_MODE_MASK))
@@ -138,7 +138,10 @@ int fs_create_reserved(struct fs_session *s, const struct fs_path *p, uint32_t f
             r = AE_ENOENT;                       /* the directory was removed */
         else if ((r = dir_link(parent, w.last, w.last_len, n)) == 0) {
             n->mode = mode;
-            n->atime = n->mtime = n->ctime = layer_now(&s->layer);
+            /* The instant the client's open read the clock: the stat it
+             * told its program. Nothing new: utimens sets any time. */
+            bool now = time == 0 || time == FS_TIME_NOW || time == FS_TIME_OMIT;
+            n->atime = n->mtime = n->ctime = now ? layer_now(&s->layer) : time;
             parent->mtime = parent->ctime = n->ctime;
             resv_forget(s, slot);
             struct fs_pos pos = { .r = { .u = n }, .dev = 0 };

@@ -65,6 +65,25 @@ FSTEST(queued_creates_many_to_a_request, "creates in a directory we made are que
     CHECK_OK(ae_fs_stat(&s.conn, "/d/f199", &st));
     CHECK_EQ(st.ino, inos[199]);
     CHECK(st.mtime != 0);
+    /* The stat kept at the queued open is the one the service gives. */
+    struct ae_fs_stat kept, real;
+    uint64_t hr;
+    CHECK_OK(ae_fs_stat(&s.conn, "/d/f100", &kept));
+    CHECK_OK(ae_fs_open(&s.conn, "/d/f100", FS_O_RDONLY, 0, &hr, &real));
+    CHECK_OK(ae_fs_close(&s.conn, hr));
+    CHECK_EQ(kept.ino, real.ino);
+    CHECK_EQ(kept.mode, real.mode);
+    CHECK_EQ(kept.nlink, real.nlink);
+    CHECK_EQ(kept.size, real.size);
+    CHECK_EQ(kept.mtime, real.mtime);
+    CHECK_EQ(kept.ctime, real.ctime);
+    CHECK_EQ(kept.atime, real.atime);
+    CHECK_EQ(kept.blocks, real.blocks);
+    uint32_t type, mode;
+    uint64_t asize;
+    CHECK_OK(ae_fs_admin_stat(ft_admin, s.id, "/d/f199", &type, &asize, &mode));
+    CHECK_EQ(type, FS_TYPE_FILE);                        /* the service has it as we kept it */
+    CHECK_EQ(mode, 0640);
     /* Charged exactly: the files, the directory, and the reservations held. */
     CHECK_EQ(sstat(s.id, FS_SSTAT_INODES), inodes0 + 200 + held(&s.conn));
     CHECK_EQ(sstat(s.id, FS_SSTAT_HANDLES), held(&s.conn));
@@ -230,15 +249,17 @@ FSTEST(forged_creates_fail_alone, "queued creates with values never reserved, an
     memcpy(buf + 9100, "/d", 2);
     memcpy(buf + 9200, "/etc/new", 8);
     memcpy(buf + 9300, "/../../../d/y", 13);
-    uint64_t fl = FS_O_WRONLY | FS_O_CREAT | (0600ull << 32);
+#define A(off, len, flags) FS_DEFER_C_A(off, len, flags, 0600)
+    const uint64_t fl = FS_O_WRONLY | FS_O_CREAT;
     uint64_t forged[][4] = {
-        { FS_DEFER_CREATE, FS_DEFER_RANGE_OF(9000, 4), rb[FS_R_RESERVE_H], fl },    /* b's value */
-        { FS_DEFER_CREATE, FS_DEFER_RANGE_OF(9000, 4), ra[FS_R_RESERVE_H + 1], fl }, /* a's */
-        { FS_DEFER_CREATE, FS_DEFER_RANGE_OF(9000, 4), 0, fl },                      /* forged */
-        { FS_DEFER_CREATE, FS_DEFER_RANGE_OF(9000, 4), UINT64_MAX, fl },
-        { FS_DEFER_CREATE, FS_DEFER_RANGE_OF(9000, 4), 1ull << 32, fl },
-        { FS_DEFER_CREATE, FS_DEFER_RANGE_OF(1ull << 31, 4), 1ull << 32, fl },      /* past the buffer */
-        { FS_DEFER_CREATE, FS_DEFER_RANGE_OF(9000, 4), 1ull << 32, FS_O_WRONLY },  /* no O_CREAT */
+        { FS_DEFER_CREATE, A(9000, 4, fl), rb[FS_R_RESERVE_H], 0 },    /* b's value */
+        { FS_DEFER_CREATE, A(9000, 4, fl), ra[FS_R_RESERVE_H + 1], 0 }, /* a's */
+        { FS_DEFER_CREATE, A(9000, 4, fl), 0, 0 },                      /* forged */
+        { FS_DEFER_CREATE, A(9000, 4, fl), UINT64_MAX, 0 },
+        { FS_DEFER_CREATE, A(9000, 4, fl), 1ull << 32, 0 },
+        { FS_DEFER_CREATE, A(0xFFFFF, 4, fl), 1ull << 32, 0 },         /* past the buffer */
+        { FS_DEFER_CREATE, A(9000, 4, FS_O_WRONLY), 1ull << 32, 0 },  /* no O_CREAT */
+        { FS_DEFER_CREATE, A(9000, 4, fl) | 1u << 24, 1ull << 32, 0 }, /* bits that must be 0 */
     };
     unsigned nf = sizeof forged / sizeof forged[0];
     for (unsigned i = 0; i < nf; i++)
@@ -250,6 +271,7 @@ FSTEST(forged_creates_fail_alone, "queued creates with values never reserved, an
         CHECK_EQ(cc->res[i], AE_EBADF);
     CHECK_EQ(cc->res[5], AE_EFAULT);
     CHECK_EQ(cc->res[6], AE_EINVAL);
+    CHECK_EQ(cc->res[7], AE_EINVAL);
     /* c reserves now: its own values, but names that exist, a directory of
      * the image, a path climbing out (it stays in its root), a slot used. */
     w = 4;
@@ -257,12 +279,12 @@ FSTEST(forged_creates_fail_alone, "queued creates with values never reserved, an
     CHECK_EQ(rc[FS_R_RESERVE_COUNT], 4);
     uint64_t h0 = rc[FS_R_RESERVE_H], h1 = rc[FS_R_RESERVE_H + 1];
     uint64_t forged2[][4] = {
-        { FS_DEFER_CREATE, FS_DEFER_RANGE_OF(9100, 2), h0, fl },       /* "/d": exists */
-        { FS_DEFER_CREATE, FS_DEFER_RANGE_OF(9200, 8), h0, fl },       /* an image directory */
-        { FS_DEFER_CREATE, FS_DEFER_RANGE_OF(9300, 13), h0, fl },      /* "/d/y", in its root */
-        { FS_DEFER_CREATE, FS_DEFER_RANGE_OF(9000, 4), h0, fl },       /* a slot used */
-        { FS_DEFER_CREATE, FS_DEFER_RANGE_OF(9300, 13), h0, fl },      /* the same again: a retry */
-        { FS_DEFER_CREATE, FS_DEFER_RANGE_OF(9300, 13), h1, fl },      /* a name that exists now */
+        { FS_DEFER_CREATE, A(9100, 2, fl), h0, 0 },       /* "/d": exists */
+        { FS_DEFER_CREATE, A(9200, 8, fl), h0, 0 },       /* an image directory */
+        { FS_DEFER_CREATE, A(9300, 13, fl), h0, 0 },      /* "/d/y", in its root */
+        { FS_DEFER_CREATE, A(9000, 4, fl), h0, 0 },       /* a slot used */
+        { FS_DEFER_CREATE, A(9300, 13, fl), h0, 0 },      /* the same again: a retry */
+        { FS_DEFER_CREATE, A(9300, 13, fl), h1, 0 },      /* a name that exists now */
     };
     nf = sizeof forged2 / sizeof forged2[0];
     for (unsigned i = 0; i < nf; i++)

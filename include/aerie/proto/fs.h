@@ -150,7 +150,9 @@ enum fs_op {
  *   FUTIMENS  0: handle  1: atime  2: mtime
  *   FSYNC     0: handle
  *   CREATE_RESERVED  0,1: path  2: flags (FS_RESERVED_O_ALL, FS_O_CREAT set)  3: mode
- *             4: a handle value RESERVE gave this session. Creates the file as OPEN
+ *             4: a handle value RESERVE gave this session  [5: the new file's times,
+ *             and its directory's mtime and ctime (ns; 0, FS_TIME_NOW or FS_TIME_OMIT:
+ *             the service's clock) — the instant the client's open read the clock]. Creates the file as OPEN
  *             would, with the handle's node and inode number, and opens it as that
  *             handle — only if the value is one of the session's reserved slots
  *             (else AE_EBADF; the same create run again: 0), the last name is
@@ -186,7 +188,7 @@ enum {
     FS_W_READDIR_FLAGS = 4,                    /* READDIR */
     FS_W_ATTR = 2,                             /* CHMOD: mode; CHOWN: uid; UTIMENS: atime */
     FS_W_HATTR = 1,                            /* FCHMOD, FCHOWN, FUTIMENS: the same */
-    FS_W_RESV_HANDLE = 4,                      /* CREATE_RESERVED */
+    FS_W_RESV_HANDLE = 4, FS_W_RESV_TIME = 5,  /* CREATE_RESERVED */
     FS_W_BASE = 6, FS_W_BASE2 = 7,             /* directory handles paths start from */
 };
 
@@ -320,9 +322,11 @@ struct fs_dirent_rec {
  *   FS_DEFER_RANGE(a), from directory handle b (0: the root). The writes
  *   of one batch move at most the buffer's size in all (the rest:
  *   AE_EINVAL), so a block cannot make a request cost more than that.
- *   FS_DEFER_CREATE: CREATE_RESERVED of the path in the buffer's bytes
- *   FS_DEFER_RANGE(a) with handle b, flags (c & 0xFFFFFFFF) and mode
- *   (c >> 32); res: 0 or its error. It counts as a change, as a write.
+ *   FS_DEFER_CREATE: CREATE_RESERVED of the path at buffer offset
+ *   FS_DEFER_C_OFF(a), FS_DEFER_C_LEN(a) bytes, with flags FS_DEFER_C_FLAGS(a),
+ *   mode FS_DEFER_C_MODE(a), handle b, and c the instant its open read
+ *   the clock (the times the new file and its directory get); res: 0 or
+ *   its error. It counts as a change, as a write.
  */
 #define FS_SHCTL_BYTES     4096u
 #define FS_SHCTL_OPS_MAX   96u
@@ -336,6 +340,15 @@ struct fs_dirent_rec {
 #define FS_DEFER_WRITE     3u
 #define FS_DEFER_UNLINK    4u
 #define FS_DEFER_CREATE    5u
+/* A create's word a: the path's offset (20 bits) and length (16), the
+ * flags (8) and the mode (12); bits 24..31 are 0. */
+#define FS_DEFER_C_A(off, len, flags, mode) \
+    ((uint64_t)(off) << 32 | (uint64_t)(mode) << 52 | (uint64_t)(len) | (uint64_t)(flags) << 16)
+#define FS_DEFER_C_OFF(a)   (((a) >> 32) & 0xFFFFFull)
+#define FS_DEFER_C_MODE(a)  ((a) >> 52)
+#define FS_DEFER_C_LEN(a)   ((a) & 0xFFFFull)
+#define FS_DEFER_C_FLAGS(a) (((a) >> 16) & 0xFFull)
+#define FS_DEFER_C_BAD(a)   ((a) & 0xFF000000ull)
 #define FS_DEFER_RANGE_OF(off, len) ((uint64_t)(off) << 32 | (uint32_t)(len))
 #define FS_DEFER_OFF(r)    ((r) >> 32)
 #define FS_DEFER_LEN(r)    ((r) & 0xFFFFFFFFull)

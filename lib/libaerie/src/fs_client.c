@@ -21,6 +21,7 @@
 #include <string.h>
 #include "lock.h"
 #include "fs_proof.h"
+#include "sys.h"                          /* __sys_clock_realtime_ns */
 
 /* Queued writes a dying service cut off are sent again, for as long as
  * a restart could take: dropping them would lose what write() said it
@@ -262,6 +263,10 @@ static bool behind_on(const struct ae_fs *fs, uint64_t handle)
  * its bytes, or an unlink that failed, leaves its error for later. */
 static void settle(struct ae_fs *fs, const uint64_t *op, int64_t res)
 {
+    uint64_t at = FS_DEFER_OFF(op[1]), len = FS_DEFER_LEN(op[1]);
+    if (op[0] == FS_DEFER_UNLINK && res >= 0 && fs->pf && fs->buf && at <= fs->buf_bytes &&
+        len <= fs->buf_bytes - at)
+        pf_remove(fs->pf, (const char *)fs->buf + at, len);   /* its path, still staged: gone */
     if (op[0] == FS_DEFER_WRITE && res != (int64_t)FS_DEFER_LEN(op[3]))
         keep_err(fs, op[1], res < 0 ? (int)res : AE_ENOSPC);
     else if (op[0] == FS_DEFER_UNLINK && res < 0 && !fs->unlink_err)
@@ -999,18 +1004,23 @@ static int queue_create(struct ae_fs *fs, const char *path, uint32_t flags, uint
     if (fs->staged + len > fs->buf_bytes - AE_FS_STAGE || fs->ndefer + 2 > FS_SHCTL_OPS_MAX)
         return -1;
     uint64_t h = fs->resv_h[fs->resv_used], ino = fs->resv_ino + fs->resv_used;
+    uint64_t now = __sys_clock_realtime_ns();    /* the service stamps the file with it */
     fs->resv_used++;
     uint64_t at = AE_FS_STAGE + fs->staged;
     memcpy(fs->buf + at, path, len);
     fs->staged += (len + 7) & ~7ull;      /* before defer(), as in queue_write */
     fs->nbehind++;
-    (void)defer(fs, FS_DEFER_CREATE, FS_DEFER_RANGE_OF(at, len), h,
-                (uint64_t)flags | (uint64_t)mode << 32, false);
+    (void)defer(fs, FS_DEFER_CREATE, FS_DEFER_C_A(at, len, flags, mode), h, now, false);
     pf_add(fs->pf, path, len);
     sc_drop_touched(fs, ino);             /* its directory's times and size change */
+    /* What STAT will say of it once the queue ran (which any request
+     * that could see it makes first): kept, as a round trip's open is. */
+    struct ae_fs_stat got = { .ino = ino, .type = FS_TYPE_FILE, .mode = mode, .nlink = 1,
+                              .atime = now, .mtime = now, .ctime = now };
+    sc_insert(fs, 0, path, false, &got, false);
     *handle = h;
     if (st)
-        *st = (struct ae_fs_stat){ .ino = ino, .type = FS_TYPE_FILE, .mode = mode, .nlink = 1 };
+        *st = got;
     return 1;
 }
 

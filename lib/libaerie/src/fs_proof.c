@@ -204,6 +204,8 @@ void pf_made_file(struct ae_fs_proof *p, const char *path, size_t len, bool from
 
 void pf_remove(struct ae_fs_proof *p, const char *path, size_t len)
 {
+    if (!p || !pf_plain(path, len))
+        return;                           /* spelt otherwise: its count stays, which is safe */
     size_t dl = dir_len(path, len);
     struct pf_dir *d = find_dir(p, path, dl);
     if (!d)

@@ -91,8 +91,9 @@ static bool run_one(struct fs_session *fs, struct shbuf *b, struct fs_request *r
         /* CREATE_RESERVED through the same decoding: a handle value that
          * is no reserved slot of this session, a name that exists, a
          * directory not its own, bad flags: this one alone fails. */
-        uint64_t w[5] = { FS_DEFER_OFF(a), FS_DEFER_LEN(a), r3 & 0xFFFFFFFFull, r3 >> 32, arg };
-        res = run_request(fs, b, req, FS_OP_CREATE_RESERVED, w, 5);
+        uint64_t w[6] = { FS_DEFER_C_OFF(a), FS_DEFER_C_LEN(a), FS_DEFER_C_FLAGS(a),
+                          FS_DEFER_C_MODE(a), arg, r3 };
+        res = FS_DEFER_C_BAD(a) ? AE_EINVAL : run_request(fs, b, req, FS_OP_CREATE_RESERVED, w, 6);
         changed = true;
     } else if (op == FS_DEFER_UNLINK) {
         uint64_t w[FS_REQ_WORDS_MAX] = { FS_DEFER_OFF(a), FS_DEFER_LEN(a), 0, 0, 0, 0, arg, 0 };
