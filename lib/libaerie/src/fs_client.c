@@ -901,6 +901,18 @@ static int64_t handle_request(struct ae_fs *fs, uint64_t h, uint64_t label, cons
     return r;
 }
 
+/* Gives back the reservations we hold unused (RESERVE 0): a request met
+ * AE_ENOSPC or AE_EMFILE, which it would not have met without them, and
+ * is made once more. True if there were some. Lock held. */
+static bool give_back(struct ae_fs *fs)
+{
+    if (fs->resv_used >= fs->resv_n)
+        return false;
+    uint64_t zero = 0, out[FS_R_RESERVE_H];
+    fs->resv_n = fs->resv_used = 0;
+    return call(fs, FS_OP_RESERVE, &zero, 1, 0, out, FS_R_RESERVE_H) == 0;
+}
+
 /* A request whose words 0,1 are a path — resolved from directory handle
  * dir unless absolute — and maybe 2,3 a second one at FS_PATH_MAX in the
  * buffer (a path from dir2, or SYMLINK's target); the other words from w. */
@@ -921,7 +933,9 @@ static int path_request(struct ae_fs *fs, uint64_t label, const struct paths *pp
         w[FS_W_BASE2] = pp->dir2;
         n = FS_REQ_WORDS_MAX;
     }
+    bool again, gave = false;
     do {
+        again = false;
         if ((r = begin(fs)))
             return (int)r;
         w[0] = 0;
@@ -932,7 +946,9 @@ static int path_request(struct ae_fs *fs, uint64_t label, const struct paths *pp
         }
         if (!r)
             r = call(fs, label, w, n, 0, out, nout);
-    } while (end(fs, r, &tries));
+        if ((r == AE_ENOSPC || r == AE_EMFILE) && !gave)
+            again = gave = give_back(fs);  /* met at the count it would be met without them */
+    } while (end(fs, r, &tries) || again);
     return (int)r;
 }
 
@@ -950,18 +966,6 @@ static void stat_from(const uint64_t *w, struct ae_fs_stat *st)
     };
 }
 
-
-/* Gives back the reservations we hold unused (RESERVE 0): a request met
- * AE_ENOSPC or AE_EMFILE, which it would not have met without them, and
- * is made once more. True if there were some. Lock held. */
-static bool give_back(struct ae_fs *fs)
-{
-    if (fs->resv_used >= fs->resv_n)
-        return false;
-    uint64_t zero = 0, out[FS_R_RESERVE_H];
-    fs->resv_n = fs->resv_used = 0;
-    return call(fs, FS_OP_RESERVE, &zero, 1, 0, out, FS_R_RESERVE_H) == 0;
-}
 
 /* Up to FS_RESERVE_MAX more reserved handles (RESERVE, carrying the
  * queue, which uses every one we hold: the service gives back none of
