@@ -446,8 +446,8 @@ static void caches_check(struct ae_fs *fs)
  * did; rep, its reply words. A MKDIR's reply says which directory it made
  * and in which (a plain path from the root starts a kept one); an unlink
  * that worked takes its name away; an OPEN's says in which directory it
- * made a file (0: none). What may make names otherwise (rename, link, symlink, rmdir, a request we cannot
- * read) forgets them all. */
+ * made a file (0: none). What may make names otherwise (rename, link,
+ * symlink, rmdir, a request we cannot read) forgets them all. */
 static void pf_after(struct ae_fs *fs, uint64_t label, const uint64_t *w, unsigned n,
                      int status, bool own, const uint64_t *rep, unsigned nrep)
 {
