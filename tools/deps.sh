@@ -43,6 +43,7 @@ for group in "$@"; do
                want /usr/bin/nc.openbsd netcat-openbsd
                want musl-gcc musl-tools                           # tests/linux: static Linux programs
                want /usr/lib/x86_64-linux-gnu/libc.a libc6-dev
+               want /usr/lib/x86_64-linux-gnu/libsqlite3.a libsqlite3-dev   # tests/linux/sqlite: WAL mode
                want grub-mkrescue grub-common; want /usr/lib/grub/i386-pc grub-pc-bin   # the ISO test
                want xorriso xorriso; want mformat mtools ;;
         iso)   want grub-mkrescue grub-common; want /usr/lib/grub/i386-pc grub-pc-bin

@@ -233,6 +233,7 @@ static int64_t file_read(struct lx_thread *t, struct lx_file *f, void *buf, uint
     int64_t r = ae_fs_read(fs_conn(), ff->handle, pos, buf, n);
     if (r < 0)
         return lx_errno((int)r);
+    lx_shm_overlay(ff->ino, pos, buf, (uint64_t)r);   /* bytes written through a shared mapping */
     if (off < 0)
         f->pos += (uint64_t)r;
     return r;
@@ -267,6 +268,7 @@ static int64_t file_write(struct lx_thread *t, struct lx_file *f, const void *bu
         return lx_errno((int)r);
     if (r == 0 && n)
         return -LX_ENOSPC;
+    lx_shm_wrote(ff->ino, pos, buf, (uint64_t)r);     /* seen by its shared mappings at once */
     if (off < 0)
         f->pos = pos + (uint64_t)r;
     return r;
@@ -320,7 +322,12 @@ static int64_t file_seek(struct lx_file *f, int64_t off, int whence)
 static int file_truncate(struct lx_file *f, uint64_t size)
 {
     struct fsfile *ff = f->obj;
-    return ff->dir ? -LX_EISDIR : lx_errno(ae_fs_ftruncate(fs_conn(), ff->handle, size));
+    if (ff->dir)
+        return -LX_EISDIR;
+    int r = lx_errno(ae_fs_ftruncate(fs_conn(), ff->handle, size));
+    if (!r)
+        lx_shm_truncated(ff->ino, size);          /* shared pages past the end read zero again */
+    return r;
 }
 
 static unsigned file_poll(struct lx_file *f, struct lx_thread *t)
@@ -667,7 +674,14 @@ LX_SYS(truncate)
     if ((int64_t)t->a[1] < 0)
         return -LX_EINVAL;
     int64_t r = fs_path(t, LX_AT_FDCWD, t->a[0], abs);
-    return r ? r : lx_errno(ae_fs_truncate(fs_conn(), abs, t->a[1]));
+    if (r)
+        return r;
+    struct lx_stat st;
+    bool node = !lx_stat_path(abs, &st, true);    /* its shared pages, if it has any */
+    r = lx_errno(ae_fs_truncate(fs_conn(), abs, t->a[1]));
+    if (!r && node)
+        lx_shm_truncated(st.ino, t->a[1]);
+    return r;
 }
 
 LX_SYS(ftruncate)
@@ -704,6 +718,16 @@ static int64_t exists_at(struct lx_thread *t, int dirfd, uint64_t path, int flag
 static struct fsfile *fs_file_of(struct lx_file *f)
 {
     return f && f->ops == &file_ops ? f->obj : NULL;
+}
+
+bool lx_fs_node(struct lx_file *f, uint64_t *handle, uint64_t *ino)
+{
+    struct fsfile *ff = fs_file_of(f);
+    if (!ff)
+        return false;
+    *handle = ff->handle;
+    *ino = ff->ino;
+    return true;
 }
 
 /* The fs path of (dirfd, path), 1 if it is /dev or /proc (or there is no
@@ -878,7 +902,16 @@ static int64_t link_at(struct lx_thread *t, int olddir, uint64_t old, int newdir
 LX_SYS(link) { return link_at(t, LX_AT_FDCWD, t->a[0], LX_AT_FDCWD, t->a[1], 0); }
 LX_SYS(linkat) { return link_at(t, (int)t->a[0], t->a[1], (int)t->a[2], t->a[3], (int)t->a[4]); }
 
-LX_SYS(fsync) { return lx_fd_get(t->proc, (int)t->a[0]) ? 0 : -LX_EBADF; }
+/* The fs is in memory: what there is to sync is the pages of the file's
+ * shared mappings (shm.c). */
+LX_SYS(fsync)
+{
+    struct lx_file *f = lx_fd_get(t->proc, (int)t->a[0]);
+    uint64_t handle, ino;
+    if (!f)
+        return -LX_EBADF;
+    return lx_fs_node(f, &handle, &ino) ? lx_shm_sync_node(ino) : 0;
+}
 LX_SYS(sync) { return 0; }
 
 LX_SYS(fadvise64) { return lx_fd_get(t->proc, (int)t->a[0]) ? 0 : -LX_EBADF; }

@@ -62,7 +62,8 @@ struct lx_mem {
     uint64_t slot;
     uint64_t bytes;
     unsigned refs;
-    uint8_t *map;               /* mapped into the personality (files), or NULL */
+    uint8_t *map;               /* mapped into the personality (files, shared file pages), or NULL */
+    struct lx_shseg *seg;       /* a segment of a shared file mapping's pages (shm.c), or NULL */
 };
 
 /* Private anonymous pages: part of a Memory object mapped at [start, end)
@@ -81,6 +82,8 @@ struct lx_chunk {
 #define LX_VMA_STACK     0x4    /* grows down: chunks are placed below the fault */
 #define LX_VMA_BRK       0x8
 #define LX_VMA_WINDOW    0x10   /* LX_VMA_FILE: in the personality's window too (at the first lx_user) */
+#define LX_VMA_SHFILE    0x20   /* with LX_VMA_SHARED: a shared file mapping, its chunks a file's segments (shm.c) */
+#define LX_VMA_NOWRITE   0x40   /* LX_VMA_SHFILE of a file not open for writing: mprotect may not add PROT_WRITE */
 
 struct lx_vma {
     uint64_t start, end;
@@ -124,6 +127,8 @@ uint64_t lx_mm_find_free(struct lx_mm *mm, uint64_t len);
 int lx_mm_populate(struct lx_mm *mm, uint64_t start, uint64_t end, uint64_t split);
 /* The VMA holding addr, or NULL. */
 struct lx_vma *lx_mm_vma(struct lx_mm *mm, uint64_t addr);
+/* A chunk [start, end) of the VMA there made of mem's pages from moff (a reference of its own). */
+int lx_mm_add_chunk(struct lx_mm *mm, uint64_t start, uint64_t end, struct lx_mem *mem, uint64_t moff);
 /* A page fault at addr: 0 if handled (pages made present), else a signal
  * code (LX_SEGV_MAPERR / LX_SEGV_ACCERR). */
 int lx_mm_fault(struct lx_mm *mm, uint64_t addr, bool write, bool exec);
@@ -397,6 +402,23 @@ int64_t lx_path_at(struct lx_thread *t, int dirfd, uint64_t addr, char *out, boo
 void lx_path_normalize(const char *in, char *out, size_t cap);
 /* Opens an absolute path: the fs session, /dev or /proc. */
 int lx_open_abs(struct lx_thread *t, const char *abs, unsigned flags, unsigned mode, struct lx_file **out);
+/* f's fs handle and node, if f is a file of the fs session. */
+bool lx_fs_node(struct lx_file *f, uint64_t *handle, uint64_t *ino);
+
+/* ---- shared file mappings (shm.c) ---- */
+
+struct lx_shseg;
+/* MAP_SHARED of f's [off, off + len) at addr: the node's shared pages. */
+int64_t lx_shm_map(struct lx_thread *t, uint64_t addr, uint64_t len, unsigned prot, struct lx_file *f, uint64_t off);
+/* The last reference to a segment's Memory is going: write it back, forget it. */
+void lx_shm_gone(struct lx_mem *m);
+int lx_shm_msync(struct lx_mm *mm, uint64_t addr, uint64_t len);
+int lx_shm_sync_node(uint64_t ino);
+bool lx_shm_mapped(uint64_t ino);
+/* read(), write() and ftruncate() of a node kept coherent with its pages */
+void lx_shm_overlay(uint64_t ino, uint64_t pos, void *buf, uint64_t n);
+void lx_shm_wrote(uint64_t ino, uint64_t pos, const void *buf, uint64_t n);
+void lx_shm_truncated(uint64_t ino, uint64_t size);
 int lx_stat_path(const char *abs, struct lx_stat *st, bool follow);
 int lx_dir_stat(struct lx_stat *st, uint64_t ino);
 bool lx_dirent_put(uint8_t *buf, uint64_t cap, uint64_t *at, uint64_t ino, int64_t off, uint8_t type,

@@ -71,6 +71,8 @@ void lx_mem_put(struct lx_mem *m)
 {
     if (!m || --m->refs)
         return;
+    if (m->seg)
+        lx_shm_gone(m);                           /* written back while still mapped here */
     if (m->map) {
         ae_task_unmap(lx.task, (uint64_t)m->map, LX_PAGE_UP(m->bytes));
         ae_vm_release((uint64_t)m->map, LX_PAGE_UP(m->bytes));
@@ -282,6 +284,15 @@ static struct lx_chunk *chunk_make(struct lx_mm *mm, struct lx_vma *v, uint64_t 
     chunk_link(mm, c);
     mm->anon_bytes += end - start;
     return c;
+}
+
+int lx_mm_add_chunk(struct lx_mm *mm, uint64_t start, uint64_t end, struct lx_mem *mem, uint64_t moff)
+{
+    struct lx_vma *v = vma_at(mm, start);
+    int err = 0;
+    if (!v || end > v->end)
+        return -LX_EFAULT;
+    return chunk_make(mm, v, start, end, mem, moff, &err) ? 0 : err;
 }
 
 static struct lx_chunk *chunk_new(struct lx_mm *mm, struct lx_vma *v, uint64_t start, uint64_t end, int *err)
@@ -506,7 +517,7 @@ int lx_mm_map(struct lx_mm *mm, uint64_t start, uint64_t len, unsigned prot, uns
         v->file_off = off;
         lx_mem_get(file);
         r = file_map(mm, v);
-    } else if (vflags & LX_VMA_SHARED) {
+    } else if ((vflags & LX_VMA_SHARED) && !(vflags & LX_VMA_SHFILE)) {
         /* shared pages exist from the start: fork must map the same ones */
         chunk_new(mm, v, v->start, v->end, &r);
     }
@@ -548,6 +559,8 @@ int lx_mm_protect(struct lx_mm *mm, uint64_t start, uint64_t len, unsigned prot)
         struct lx_vma *v = vma_at(mm, a);
         if (!v)
             return -LX_ENOMEM;
+        if ((v->flags & LX_VMA_NOWRITE) && (prot & LX_PROT_WRITE))
+            return -LX_EACCES;                    /* a shared mapping of a file not open for writing */
         a = v->end;
     }
     int r = split_at(mm, start);

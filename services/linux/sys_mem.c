@@ -92,9 +92,10 @@ LX_SYS(mmap)
     int64_t r;
     if (flags & LX_MAP_ANONYMOUS)
         r = lx_mm_map(mm, addr, len, prot, type == LX_MAP_PRIVATE ? 0 : LX_VMA_SHARED, NULL, 0);
-    else if (type != LX_MAP_PRIVATE && (prot & LX_PROT_WRITE))
-        r = -LX_ENODEV;                          /* no shared writable file mappings */
-    else
+    else if (type != LX_MAP_PRIVATE) {
+        struct lx_file *f = lx_fd_get(t->proc, fd);
+        r = f ? lx_shm_map(t, addr, len, prot, f, off) : -LX_EBADF;
+    } else
         r = map_file(t, addr, len, prot, fd, off);
     if (r)
         return r;
@@ -140,6 +141,8 @@ LX_SYS(mremap)
     for (struct lx_vma *w = mm->vmas; w && free_after; w = w->next)
         if (w->start < old + nlen && old + olen < w->end && w != v)
             free_after = false;
+    if (v->flags & LX_VMA_SHFILE)
+        return -LX_ENOMEM;                       /* a shared file mapping does not grow or move */
     if (free_after && v->end == old + olen && !(v->flags & (LX_VMA_FILE | LX_VMA_SHARED))) {
         v->end = old + nlen;                     /* the new pages come on demand */
         return (int64_t)old;
@@ -192,7 +195,22 @@ LX_SYS(madvise)
     return 0;
 }
 
-LX_SYS(msync) { return t->a[0] % LX_PAGE ? -LX_EINVAL : 0; }
+/* MS_ASYNC and MS_SYNC both write the shared file pages back now (the
+ * fs is in memory: there is nothing slow to wait for). */
+LX_SYS(msync)
+{
+    uint64_t addr = t->a[0], len = LX_PAGE_UP(t->a[1]);
+    unsigned flags = (unsigned)t->a[2];
+    if (addr % LX_PAGE || (flags & ~7u) || ((flags & 1) && (flags & 4)) || addr + len < addr)
+        return -LX_EINVAL;
+    for (uint64_t a = addr; a < addr + len;) {
+        struct lx_vma *v = lx_mm_vma(t->proc->mm, a);
+        if (!v)
+            return -LX_ENOMEM;
+        a = v->end;
+    }
+    return lx_shm_msync(t->proc->mm, addr, len);
+}
 
 LX_SYS(mincore)
 {

@@ -15,6 +15,14 @@ $(BUILD)/linux/%-glibc: tests/linux/progs/%.c tests/linux/progs/check.h
 	@echo "  GLIBCC  $@"
 	@gcc -static -O2 -Wall -o $@ $< -lpthread
 
+# SQLite in WAL mode (its -shm file mapped MAP_SHARED): Debian's static
+# libsqlite3 (libsqlite3-dev, tools/deps.sh), so glibc only.
+$(BUILD)/linux/sqlite-glibc: tests/linux/sqlite/sqlite.c tests/linux/progs/check.h
+	@mkdir -p $(@D)
+	@echo "  GLIBCC  $@"
+	@gcc -static -O2 -Wall -Itests/linux/progs -o $@ $< -lsqlite3 -lm -lpthread 2>&1 | { grep -v -e dlopen -e unixDlOpen || true; }
+LX_BINS += $(BUILD)/linux/sqlite-glibc
+
 LX_IMAGE_SPECS := $(foreach b,$(LX_BINS),images/$(notdir $(b))/prog=$(b) -d images/$(notdir $(b))/files)
 # aliases.c (attack10) walks the links of its own image below /lnk.
 LX_IMAGE_SPECS += $(foreach l,musl glibc,-l images/aliases-$(l)/files/lnk/up=../../../../.. \

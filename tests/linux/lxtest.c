@@ -188,6 +188,11 @@ static void linux_epoll_event_loop_glibc(void) { selfcheck("epoll", "glibc", NET
 #define LO_GRANT "grant=console,self,net,fs ports=tcp:7110,out:7110-7111"
 static void linux_tcp_loopback_musl(void) { selfcheck("tcplo", "musl", LO_GRANT); }
 static void linux_tcp_loopback_glibc(void) { selfcheck("tcplo", "glibc", LO_GRANT); }
+/* MAP_SHARED file mappings (shmfile.c), and SQLite in WAL mode, whose
+ * -shm file every connection maps shared (tests/linux/sqlite). */
+static void linux_shared_file_mappings_musl(void) { selfcheck("shmfile", "musl", "grant=console,self,fs"); }
+static void linux_shared_file_mappings_glibc(void) { selfcheck("shmfile", "glibc", "grant=console,self,fs"); }
+static void linux_sqlite_wal_two_processes(void) { selfcheck("sqlite", "glibc", "grant=console,self,fs"); }
 static void linux_unix_sockets_musl(void) { selfcheck("unix", "musl", ""); }
 static void linux_unix_sockets_glibc(void) { selfcheck("unix", "glibc", ""); }
 static uint64_t start_until(const char *spec, const char *ready);
@@ -201,6 +206,19 @@ static void linux_unix_names_stay_inside(void)
     if (!id)
         return;
     selfcheck("unix", "glibc", "args=probe");
+    ae_cm_kill(cmcap, id);
+    ae_cm_remove(cmcap, id);
+}
+/* A container's shared file pages are its personality's (each container
+ * has its own personality and fs session): one holding bytes in a shared
+ * mapping of /iso, not written back, shows none of them to another. */
+static void linux_shared_file_mappings_stay_inside(void)
+{
+    uint64_t id = start_until("image=shmfile-musl args=hold mem=32M grant=console,self,fs", "shmfile: holding");
+    CHECK(id != 0);
+    if (!id)
+        return;
+    selfcheck("shmfile", "glibc", "grant=console,self,fs args=probe");
     ae_cm_kill(cmcap, id);
     ae_cm_remove(cmcap, id);
 }
@@ -733,6 +751,10 @@ int main(int argc, char **argv)
     RUN_IF(linux_epoll_event_loop_glibc);
     RUN_IF(linux_tcp_loopback_musl);
     RUN_IF(linux_tcp_loopback_glibc);
+    RUN_IF(linux_shared_file_mappings_musl);
+    RUN_IF(linux_shared_file_mappings_glibc);
+    RUN_IF(linux_shared_file_mappings_stay_inside);
+    RUN_IF(linux_sqlite_wal_two_processes);
     RUN_IF(linux_unix_sockets_musl);
     RUN_IF(linux_unix_sockets_glibc);
     RUN_IF(linux_unix_names_stay_inside);
