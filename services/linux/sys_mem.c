@@ -1,8 +1,9 @@
 /*
  * sys_mem.c — the memory system calls: brk, mmap (anonymous, private and
- * shared, and private file mappings read in at mmap time), munmap,
- * mprotect, mremap, madvise, msync, mincore. Everything is charged to the
- * container's quota; anonymous memory only once touched (mm.c).
+ * shared, private file mappings read in at mmap time, shared ones in
+ * shm.c), munmap, mprotect, mremap, madvise, msync, mincore. Everything
+ * is charged to the container's quota; anonymous memory only once
+ * touched (mm.c).
  */
 #include <string.h>
 #include <aerie/objects.h>
@@ -62,6 +63,22 @@ static int64_t map_file(struct lx_thread *t, uint64_t addr, uint64_t len, unsign
     return 0;
 }
 
+/* MAP_SHARED of a file: an fs file's shared pages (shm.c); /dev/zero's
+ * are shared anonymous memory, as on Linux; another file (/proc, a
+ * device) only read, its bytes read in now. */
+static int64_t map_shared(struct lx_thread *t, uint64_t addr, uint64_t len, unsigned prot, int fd, uint64_t off)
+{
+    struct lx_file *f = lx_fd_get(t->proc, fd);
+    uint64_t handle, ino;
+    if (!f)
+        return -LX_EBADF;
+    if (lx_fs_node(f, &handle, &ino))
+        return lx_shm_map(t, addr, len, prot, f, off);
+    if (!strcmp(f->ops->kind, "dev") && !strcmp(f->path, "/dev/zero"))
+        return lx_mm_map(t->proc->mm, addr, len, prot, LX_VMA_SHARED, NULL, 0);
+    return prot & LX_PROT_WRITE ? -LX_ENODEV : map_file(t, addr, len, prot, fd, off);
+}
+
 LX_SYS(mmap)
 {
     uint64_t addr = t->a[0], len = t->a[1], off = t->a[5];
@@ -92,10 +109,9 @@ LX_SYS(mmap)
     int64_t r;
     if (flags & LX_MAP_ANONYMOUS)
         r = lx_mm_map(mm, addr, len, prot, type == LX_MAP_PRIVATE ? 0 : LX_VMA_SHARED, NULL, 0);
-    else if (type != LX_MAP_PRIVATE) {
-        struct lx_file *f = lx_fd_get(t->proc, fd);
-        r = f ? lx_shm_map(t, addr, len, prot, f, off) : -LX_EBADF;
-    } else
+    else if (type != LX_MAP_PRIVATE)
+        r = map_shared(t, addr, len, prot, fd, off);
+    else
         r = map_file(t, addr, len, prot, fd, off);
     if (r)
         return r;

@@ -4,7 +4,7 @@
  * one mapping are seen through the other and by read(), write() is seen
  * through the mappings, msync and munmap put the bytes in the file (a
  * fresh open reads them), ftruncate-extend-then-map as SQLite's -shm
- * does, a read-only fd refuses PROT_WRITE, the pages are charged to the
+ * does, a read-only fd refuses PROT_WRITE, /dev/zero shared across fork, the pages are charged to the
  * container and return at munmap, and a mapping larger than the
  * container's memory fails with ENOMEM leaving the container well.
  * args "hold" / "probe": the isolation halves (lxtest runs them as two
@@ -168,6 +168,22 @@ int main(int argc, char **argv)
     CHECK(r != MAP_FAILED && !memcmp(r + 600, "unmapped", 8));
     CHECK(mprotect(r, PG, PROT_READ | PROT_WRITE) == -1 && errno == EACCES);
     CHECK(munmap(r, PG) == 0);
+    close(fd);
+
+    /* /dev/zero shared is shared anonymous memory, across fork */
+    fd = open("/dev/zero", O_RDWR);
+    volatile int *zero = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    CHECK(zero != MAP_FAILED);
+    if (zero != MAP_FAILED) {
+        CHECK(zero[10] == 0);
+        c = fork();
+        if (c == 0) {
+            zero[10] = 4321;
+            _exit(0);
+        }
+        CHECK(waitpid(c, &status, 0) == c && zero[10] == 4321);
+        CHECK(munmap((void *)zero, PG) == 0);
+    }
     close(fd);
 
     /* charged to the container, and returned at munmap */
