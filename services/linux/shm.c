@@ -150,6 +150,12 @@ int64_t lx_shm_map(struct lx_thread *t, uint64_t addr, uint64_t len, unsigned pr
         return -LX_EACCES;
     if (off + len < off)
         return -LX_EOVERFLOW;
+    /* what is mapped there goes first (MAP_FIXED): it may be the last
+     * mapping of this very file, whose table entry then goes with it */
+    struct lx_mm *mm = t->proc->mm;
+    int r = lx_mm_unmap(mm, addr, len);
+    if (r)
+        return r;
     struct lx_shfile *sh = find(ino);
     if (!sh) {
         if (!(sh = calloc(1, sizeof *sh)))
@@ -166,9 +172,7 @@ int64_t lx_shm_map(struct lx_thread *t, uint64_t addr, uint64_t len, unsigned pr
     }
     /* the VMA first (no pages), then a chunk per piece of a segment; a
      * failure unmaps it, which drops what the new segments held */
-    struct lx_mm *mm = t->proc->mm;
-    int r = lx_mm_map(mm, addr, len, prot, LX_VMA_SHARED | LX_VMA_SHFILE | (writable(f) ? 0 : LX_VMA_NOWRITE),
-                      NULL, 0);
+    r = lx_mm_map(mm, addr, len, prot, LX_VMA_SHARED | LX_VMA_SHFILE | (writable(f) ? 0 : LX_VMA_NOWRITE), NULL, 0);
     uint64_t end = off + len;
     struct lx_shseg **pp = &sh->segs;
     for (uint64_t pos = off; !r && pos < end;) {
@@ -189,8 +193,9 @@ int64_t lx_shm_map(struct lx_thread *t, uint64_t addr, uint64_t len, unsigned pr
         pos = stop;
     }
     if (r) {
-        lx_mm_unmap(mm, addr, len);
-        if (!sh->segs) {                         /* nothing of the file is mapped: forget it */
+        lx_mm_unmap(mm, addr, len);              /* may drop the last segment, and sh with it */
+        sh = find(ino);
+        if (sh && !sh->segs) {                   /* made here, nothing of the file mapped: forget it */
             struct lx_shfile **sp = &shfiles;
             while (*sp != sh)
                 sp = &(*sp)->next;

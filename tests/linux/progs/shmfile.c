@@ -158,6 +158,13 @@ int main(int argc, char **argv)
     CHECK(s != MAP_FAILED && s[PG + 8] == 's');
     CHECK(ftruncate(fd, PG) == 0 && ftruncate(fd, 2 * PG) == 0 && s != MAP_FAILED && s[PG + 8] == 0);
     CHECK(s != MAP_FAILED && s[700] == 'a');
+    /* MAP_FIXED over the file's only mapping, with the same file: its
+     * bytes go back and come again */
+    if (s != MAP_FAILED) {
+        memcpy(s + 800, "fixed", 5);
+        CHECK(mmap(s, 2 * PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0) == s);
+        CHECK(!memcmp(s + 800, "fixed", 5) && s[700] == 'a');
+    }
     CHECK(s != MAP_FAILED && munmap(s, 2 * PG) == 0);
     close(fd);
 
