@@ -3,7 +3,8 @@
  * static libsqlite3, glibc only): WAL maps its -shm file MAP_SHARED in
  * every connection's process (docs/LINUX.md, "Shared file mappings").
  * Inserts rows in a transaction, has a forked child read them through
- * its own connection while the parent writes more, checkpoints, runs
+ * its own connection while the parent writes more (each batch seen by
+ * the child before the next), checkpoints, runs
  * PRAGMA integrity_check and reopens. Checks itself.
  */
 #include <stdint.h>
@@ -77,12 +78,12 @@ static int insert(sqlite3 *db, int from, int n)
 
 /* A reader in its own process: every snapshot it sees is whole (rows
  * 1..n, the sum n(n+1)/2), and it sees the parent's later commits. */
-static int reader(void)
+static int reader(int report)
 {
     sqlite3 *db = open_db();
     if (!db)
         return 1;
-    int bad = 0, last = 0;
+    int bad = 0, last = 0, snapshots = 0;
     for (int round = 0; round < 3000 && last < FIRST + MORE * BATCH; round++) {
         sqlite3_stmt *st;
         if (sqlite3_prepare_v2(db, "SELECT count(*), coalesce(sum(id), 0) FROM t", -1, &st, NULL) != SQLITE_OK) {
@@ -96,6 +97,12 @@ static int reader(void)
                 printf("reader: %lld rows, sum %lld\n", (long long)n, (long long)sum);
                 bad++;
             }
+            if (n != last) {                     /* tell the writer: it waits for each batch to be seen */
+                snapshots++;
+                int v = (int)n;
+                if (write(report, &v, sizeof v) != sizeof v)
+                    bad++;
+            }
             last = (int)n;
         } else {
             printf("reader: step: %s\n", sqlite3_errmsg(db));
@@ -104,10 +111,10 @@ static int reader(void)
         sqlite3_finalize(st);
         usleep(2000);
     }
-    printf("sqlite reader: last saw %d rows, %d bad\n", last, bad);
+    printf("sqlite reader: %d snapshots, the last %d rows, %d bad\n", snapshots, last, bad);
     fflush(stdout);                              /* _exit does not */
     sqlite3_close(db);
-    return bad || last != FIRST + MORE * BATCH;
+    return bad || last != FIRST + MORE * BATCH || snapshots != MORE + 1;
 }
 
 int main(void)
@@ -125,13 +132,24 @@ int main(void)
     CHECK(!strcmp(one(db, "SELECT count(*) FROM t", buf, sizeof buf), "3000"));
     CHECK(access(DB "-shm", F_OK) == 0 && access(DB "-wal", F_OK) == 0);
 
+    /* the reader reads on while the parent writes; the parent goes on
+     * once the reader has seen its last batch, so every batch is a
+     * snapshot the other process sees */
+    int p[2];
+    CHECK(pipe(p) == 0);
     pid_t c = fork();
-    if (c == 0)
-        _exit(reader());
+    if (c == 0) {
+        close(p[0]);
+        _exit(reader(p[1]));
+    }
+    close(p[1]);
+    int seen = 0;
+    CHECK(read(p[0], &seen, sizeof seen) == sizeof seen && seen == FIRST);
     for (int i = 0; i < MORE; i++) {
         CHECK(insert(db, FIRST + 1 + i * BATCH, BATCH) == 0);
-        usleep(20000);
+        CHECK(read(p[0], &seen, sizeof seen) == sizeof seen && seen == FIRST + (i + 1) * BATCH);
     }
+    close(p[0]);
     int status = -1;
     CHECK(waitpid(c, &status, 0) == c && WIFEXITED(status) && WEXITSTATUS(status) == 0);
 
