@@ -4,6 +4,7 @@
 #ifndef AERIE_KMAIN_H
 #define AERIE_KMAIN_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct trap_frame;
@@ -14,5 +15,7 @@ void kernel_timer_tick(struct trap_frame *tf);         /* each local timer tick 
 
 /* In-kernel self tests selected with ktest=NAME (ktest.c). */
 _Noreturn void ktest_run(const char *name);
+/* ktest=lend: TASK_BORROW's lending locks (ktest_lend.c). */
+void ktest_lend(void (*report)(const char *name, bool ok, const char *why));
 
 #endif

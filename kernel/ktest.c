@@ -1,6 +1,7 @@
 /*
  * ktest.c — in-kernel self tests for what exists before user space: CPU
- * bring-up, the page allocator, and the panic path. Each test prints
+ * bring-up, the page allocator, the panic path, and TASK_BORROW's
+ * lending locks (ktest_lend.c). Each test prints
  * "TEST PASS name" or "TEST FAIL name: why", then "TESTS DONE n"; the host
  * runner (tools/testrun.c) reads those lines.
  */
@@ -121,6 +122,8 @@ _Noreturn void ktest_run(const char *name)
     } else if (strcmp(name, "pmm") == 0) {
         ktest_pmm_orders();
         ktest_pmm_all();
+    } else if (strcmp(name, "lend") == 0) {
+        ktest_lend(report);
     } else if (strcmp(name, "fault") == 0) {
         ktest_fault();
     } else {

@@ -17,8 +17,18 @@
  *   release puts its own region table back and frees only its own;
  * - the kernel never walks a borrower's tables into a lent range
  *   (vspace_translate refuses): those tables may go at any time.
- * lend_lock guards lender, borrowers and the lent entries of borrowers;
- * it nests inside vs->lock.
+ * Lending locks (lend_of): each address space has one, taken from a
+ * static array by its address, so a lock can be taken with nothing known
+ * alive (a borrower's lender may go at any moment, its lock may not). A
+ * lender's list of borrowers is guarded by its own; a borrower's lender
+ * and region table are written holding its own and its lender's (so
+ * either one steadies them), its lent entries holding its own (BORROW
+ * and a detach hold both, a fault's sync its own). Two are taken in
+ * address order (lend_lock2). Hence a lender's shootdowns, a borrower's
+ * fault and BORROW itself wait only for what shares a lock with them —
+ * their own lender or borrowers — not for other containers' (SECURITY.md
+ * 21ze F4; only two spaces that fall on the same lock share one by chance).
+ * They nest inside vs->lock and hold nothing else.
  */
 #include "vspace.h"
 #include "memobj.h"
@@ -39,7 +49,53 @@
 
 uint64_t kip_phys;
 
-static spinlock_t lend_lock;
+#define LEND_LOCKS 64
+static spinlock_t lend_locks[LEND_LOCKS];
+
+/* vs's lending lock: from its address alone, never from its memory. */
+static spinlock_t *lend_of(const struct vspace *vs)
+{
+    uint64_t a = (uint64_t)(uintptr_t)vs;
+    return &lend_locks[((a >> 6) ^ (a >> 12) ^ (a >> 18)) % LEND_LOCKS];
+}
+
+spinlock_t *vspace_lend_lock(const struct vspace *vs)
+{
+    return lend_of(vs);
+}
+
+/* Two lending locks (one when they are the same), in address order. */
+static void lend_lock2(spinlock_t *a, spinlock_t *b)
+{
+    if (a == b) {
+        spin_lock(a);
+        return;
+    }
+    spin_lock(a < b ? a : b);
+    spin_lock(a < b ? b : a);
+}
+
+static void lend_unlock2(spinlock_t *a, spinlock_t *b)
+{
+    spin_unlock(a);
+    if (a != b)
+        spin_unlock(b);
+}
+
+/* Locks b's lending lock and its lender's (both b's then), and returns
+ * the lender — NULL, with b's alone locked, when it has none. The lender
+ * is read before its lock is held, so it is checked again under both. */
+static struct vspace *lend_lock_borrower(struct vspace *b)
+{
+    for (;;) {
+        struct vspace *p = __atomic_load_n(&b->lender, __ATOMIC_ACQUIRE);
+        spinlock_t *lp = p ? lend_of(p) : lend_of(b);
+        lend_lock2(lend_of(b), lp);
+        if (b->lender == p)
+            return p;
+        lend_unlock2(lend_of(b), lp);
+    }
+}
 
 int vspace_init(struct vspace *vs, struct quota *q, struct task *t)
 {
@@ -84,10 +140,10 @@ uint64_t vspace_cpus(struct vspace *vs)
     uint64_t mask = __atomic_load_n(&vs->cpus_active, __ATOMIC_SEQ_CST);
     if (!__atomic_load_n(&vs->nborrowers, __ATOMIC_SEQ_CST))
         return mask;
-    spin_lock(&lend_lock);
+    spin_lock(lend_of(vs));                  /* ours: other lenders' shootdowns go on meanwhile */
     list_for_each(n, &vs->borrowers)
         mask |= __atomic_load_n(&list_entry(n, struct vspace, borrow_link)->cpus_active, __ATOMIC_SEQ_CST);
-    spin_unlock(&lend_lock);
+    spin_unlock(lend_of(vs));
     return mask;
 }
 
@@ -102,14 +158,18 @@ int vspace_borrow(struct vspace *c, struct vspace *p)
         if (!err && lent_overlap(m->va, m->va + m->npages * PAGE_SIZE))
             err = AE_EBUSY;
     }
-    spin_lock(&lend_lock);
+    /* c's lock steadies c->lender and c's borrowers, p's steadies
+     * p->lender: so a BORROW into p (which holds p's) and one of c's
+     * borrowers (which holds c's) each see this one, and no chain forms. */
+    lend_lock2(lend_of(c), lend_of(p));
     if (!err && (c->lender || c->nborrowers || p->lender))
         err = AE_EBUSY;                      /* one level only: no chains, no second lender */
     /* Counted before c's entries name p's tables (attack9): counted after,
      * an unmap of p's that looked in between (none counted: no lock, no
      * list) flushed only p's CPUs and freed its page while a CPU running
      * c had just walked p's tables to it through the new entries. A look
-     * that sees the count waits for lend_lock, and then finds c listed. */
+     * that sees the count waits for p's lending lock, and then finds c
+     * listed. */
     if (!err) {
         __atomic_add_fetch(&p->nborrowers, 1, __ATOMIC_SEQ_CST);
         err = pt_lend(c->root, p->root, &c->own_region);
@@ -120,7 +180,7 @@ int vspace_borrow(struct vspace *c, struct vspace *p)
         list_push_back(&p->borrowers, &c->borrow_link);
         __atomic_store_n(&c->lender, p, __ATOMIC_RELEASE);
     }
-    spin_unlock(&lend_lock);
+    lend_unlock2(lend_of(c), lend_of(p));
     spin_unlock(&c->lock);
     /* A CPU running c may cache its old region table (the kernel info
      * page alone): a lender's thread there would fault for ever. */
@@ -136,14 +196,17 @@ bool vspace_lend_sync(struct vspace *b, uint64_t va)
     if (!vspace_lent(va) || va >= AERIE_USER_MAX)
         return false;
     bool done = false;
-    spin_lock(&lend_lock);
+    /* b's own lock steadies b->lender, and the lender frees its tables
+     * only after detaching b, which needs this lock. */
+    spin_lock(lend_of(b));
     if (b->lender)
         done = pt_lend_sync(b->root, b->lender->root, va);
-    spin_unlock(&lend_lock);
+    spin_unlock(lend_of(b));
     return done;
 }
 
-/* Takes b's lent entries out; lend_lock held. The caller flushes b's CPUs. */
+/* Takes b's lent entries out; b's and its lender's lending locks held.
+ * The caller flushes b's CPUs. */
 static void unlend_locked(struct vspace *b)
 {
     pt_unlend(b->root, b->own_region);
@@ -155,22 +218,32 @@ static void unlend_locked(struct vspace *b)
 
 /* Before a lender's tables go: every borrower detached and every CPU
  * that may run one flushed, one at a time (a shootdown is not made
- * holding lend_lock, which the CPUs it waits for may be spinning on). */
+ * holding a lending lock, which the CPUs it waits for may be spinning
+ * on). A borrower is found under p's lock alone and both locks are then
+ * taken in order, so it is detached only if it is still p's first (its
+ * own release may have detached it meanwhile: it is not touched before
+ * that check, and its lock comes from its address alone). */
 static void detach_borrowers(struct vspace *p)
 {
     for (;;) {
-        spin_lock(&lend_lock);
+        spin_lock(lend_of(p));
         if (list_empty(&p->borrowers)) {
-            spin_unlock(&lend_lock);
+            spin_unlock(lend_of(p));
             return;
         }
         struct vspace *b = list_entry(p->borrowers.next, struct vspace, borrow_link);
+        spin_unlock(lend_of(p));
+        lend_lock2(lend_of(b), lend_of(p));
+        if (list_empty(&p->borrowers) || list_entry(p->borrowers.next, struct vspace, borrow_link) != b) {
+            lend_unlock2(lend_of(b), lend_of(p));
+            continue;
+        }
         unlend_locked(b);
         /* The cleared entries are plain stores: fenced, a CPU that loads
          * b from now on walks them cleared, or is in the mask (attack9). */
         __atomic_thread_fence(__ATOMIC_SEQ_CST);
         uint64_t active = __atomic_load_n(&b->cpus_active, __ATOMIC_SEQ_CST);
-        spin_unlock(&lend_lock);
+        lend_unlock2(lend_of(b), lend_of(p));
         if (active)
             tlb_shootdown(active, true);
     }
@@ -185,10 +258,10 @@ static uint64_t retired_pending;             /* released, tables not yet freed (
 static void free_tables(struct vspace *vs)
 {
     detach_borrowers(vs);                    /* a lender's: borrowers' CPUs flushed, waited for */
-    spin_lock(&lend_lock);
-    if (vs->lender)
+    struct vspace *p = lend_lock_borrower(vs);
+    if (p)
         unlend_locked(vs);                   /* no CPU has its tables loaded: only its own go */
-    spin_unlock(&lend_lock);
+    lend_unlock2(lend_of(vs), lend_of(p ? p : vs));
     uint64_t freed = pt_destroy(vs->root);
     quota_release(vs->quota, freed * PAGE_SIZE, 0, 0);
     vs->root = 0;

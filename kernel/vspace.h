@@ -35,9 +35,9 @@ struct vspace {
     struct quota *quota;
     struct task *task;
     bool dead;
-    /* Borrowing (TASK_BORROW; vspace.c, "Lent ranges"), under lend_lock:
-     * a borrower names its lender and keeps its own region table aside;
-     * a lender lists its borrowers. */
+    /* Borrowing (TASK_BORROW; vspace.c, "Lent ranges"), under the
+     * lending locks (vspace.c, lend_of): a borrower names its lender and
+     * keeps its own region table aside; a lender lists its borrowers. */
     struct vspace *lender;
     uint64_t own_region;
     struct list borrowers, borrow_link;
@@ -125,6 +125,8 @@ uint64_t vspace_cpus(struct vspace *vs);
 /* A fault at lent va with b's tables loaded: true if b lacked a top-level
  * entry its lender has since made (now copied: retry the access). */
 bool vspace_lend_sync(struct vspace *b, uint64_t va);
+/* vs's lending lock (vspace.c, "Lending locks"): for ktest=lend. */
+spinlock_t *vspace_lend_lock(const struct vspace *vs);
 
 /* The kernel info page, mapped into every address space. */
 extern uint64_t kip_phys;

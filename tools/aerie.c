@@ -51,6 +51,8 @@ static void command_help(const struct command *cmd, FILE *f)
     if (!strcmp(cmd->name, "run") || !strcmp(cmd->name, "start")) {
         fprintf(f, "\noptions:\n");
         run_print_options(f);
+        if (!strcmp(cmd->name, "run"))
+            fprintf(f, "  %-20s %s\n", "--rm", "remove the container once it has ended");
     }
     if (cmd->details)
         fprintf(f, "\n%s", cmd->details);
@@ -1020,8 +1022,7 @@ static const char run_details[] =
     "status (its low 8 bits). When it faults, aerie names the fault on stderr and exits\n"
     "with 128 + the matching Linux signal (139 for a page fault); killed: 137; when Aerie\n"
     "refuses to create it: 125. Ctrl-C sends SIGINT to a Linux program (a second kills it)\n"
-    "and kills any other container; the next Ctrl-C leaves at once.\n"
-    "  --rm             remove the container once it has ended\n";
+    "and kills any other container; the next Ctrl-C leaves at once.\n";
 
 static const char fork_details[] =
     "Each clone starts with the original's memory (shared copy-on-write: a page is copied,\n"
@@ -1053,9 +1054,12 @@ static const char cp_details[] =
     "The container must have been granted fs; its files stay readable after it ends,\n"
     "until 'aerie rm'. Directories are copied with everything below them. When the\n"
     "destination is an existing directory the source is copied into it under its own\n"
-    "name, else it takes the destination's name. Symbolic links and special files on\n"
-    "the host are skipped with a warning. Exit status 1 if anything was not copied\n"
-    "(skipped ones included).\n";
+    "name, else it takes the destination's name. A symbolic link below a copied\n"
+    "directory is copied as a link with its target unchanged (in the container it\n"
+    "resolves inside the container's root); a link named as the source is followed.\n"
+    "Nothing is written through a link below the destination. FIFOs, sockets and\n"
+    "devices cannot be copied: they are skipped with a warning. Exit status 1 if\n"
+    "anything was not copied (skipped ones included).\n";
 
 static const char stats_details[] =
     "Every figure comes from what enforces the limits: memory, threads and objects from\n"

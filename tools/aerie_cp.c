@@ -5,9 +5,12 @@
  * under its own name, else it gets the destination's name. A file's bytes
  * travel raw after a `put` request or in `data` replies to a `get`, at
  * the channel's speed; directories are listed and made with ls/mkdir.
- * Symbolic links and special files on the host are skipped with a
- * warning (and the exit status 1). Each request waits for its reply, so
- * an error names the file.
+ * A symbolic link below a copied directory is copied as a link, its
+ * target unchanged (symlink/readlink, as `aerie import` keeps them); a
+ * link named as the source itself is followed, like `cp -RH`. FIFOs,
+ * sockets and devices on the host cannot be copied: they are skipped
+ * with a warning (and the exit status 1). Each request waits for its
+ * reply, so an error names the file.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -102,10 +105,13 @@ static bool join(char *out, size_t cap, const char *dir, const char *name)
 
 /* ---- out of the container ---- */
 
-static void file_out(struct conn *c, const struct cside *s, const char *host, unsigned mode)
+/* Below the destination (inner) nothing is written through a link: a
+ * running container could rename between listings so that a name comes
+ * once as a link (made on the host) and then as a file or directory. */
+static void file_out(struct conn *c, const struct cside *s, const char *host, unsigned mode, bool inner)
 {
     static unsigned char buf[CHUNK];
-    int fd = open(host, O_WRONLY | O_CREAT | O_TRUNC, mode ? mode : 0644);
+    int fd = open(host, O_WRONLY | O_CREAT | O_TRUNC | (inner ? O_NOFOLLOW : 0), mode ? mode : 0644);
     if (fd < 0) {
         fprintf(stderr, "aerie: cp: %s: %s\n", host, strerror(errno));
         failures++;
@@ -168,13 +174,42 @@ static void collect_row(char *rest, void *arg)
     }
     memcpy(l->v[l->n], sp, (size_t)len);
     l->v[l->n][len] = 0;
-    l->types[l->n++] = !strcmp(rest, "dir") ? 'd' : 'f';
+    l->types[l->n++] = !strcmp(rest, "dir") ? 'd' : !strcmp(rest, "link") ? 'l' : 'f';
 }
 
-static void tree_out(struct conn *c, const struct cside *s, const char *host)
+/* A link in the container becomes a link on the host with the same
+ * target; a link already at host is replaced, anything else is not. */
+static void link_out(struct conn *c, const struct cside *s, const char *host)
 {
+    const char *w[] = { s->id, s->path };
+    struct ctl_reply r;
+    if (!request(c, "readlink", w, 2, &r, 0, 0))
+        return;
+    size_t bad;
+    long len = ctl_unescape(r.rest, strlen(r.rest), &bad);
+    struct stat st;
+    if (len <= 0 || memchr(r.rest, 0, (size_t)len)) {
+        fprintf(stderr, "aerie: cp: %s: a link's target came back malformed\n", s->path);
+        failures++;
+    } else if (!lstat(host, &st) && S_ISLNK(st.st_mode) && unlink(host)) {
+        fprintf(stderr, "aerie: cp: %s: %s\n", host, strerror(errno));
+        failures++;
+    } else if (symlink(r.rest, host)) {
+        fprintf(stderr, "aerie: cp: %s: %s\n", host, strerror(errno));
+        failures++;
+    }
+}
+
+static void tree_out(struct conn *c, const struct cside *s, const char *host, bool inner)
+{
+    struct stat st;
     if (mkdir(host, 0755) && errno != EEXIST) {
         fprintf(stderr, "aerie: cp: %s: %s\n", host, strerror(errno));
+        failures++;
+        return;
+    }
+    if (inner && (lstat(host, &st) || !S_ISDIR(st.st_mode))) {
+        fprintf(stderr, "aerie: cp: %s: not a directory here (a link is not followed)\n", host);
         failures++;
         return;
     }
@@ -199,9 +234,11 @@ static void tree_out(struct conn *c, const struct cside *s, const char *host)
             continue;
         unsigned mode = 0644;
         if (l.types[i] == 'd')
-            tree_out(c, &child, h);
+            tree_out(c, &child, h, true);
+        else if (l.types[i] == 'l')
+            link_out(c, &child, h);
         else if (remote_type(c, &child, 0, &mode))
-            file_out(c, &child, h, mode);
+            file_out(c, &child, h, mode, true);
     }
     free(l.v);
     free(l.types);
@@ -223,9 +260,9 @@ static void copy_out(struct conn *c, const struct cside *s, const char *host)
     if (into ? !join(dst, sizeof dst, host, base_name(s->path)) : snprintf(dst, sizeof dst, "%s", host) < 0)
         return;
     if (t == 'd')
-        tree_out(c, s, dst);
+        tree_out(c, s, dst, false);
     else
-        file_out(c, s, dst, mode);
+        file_out(c, s, dst, mode, false);
 }
 
 /* ---- into the container ---- */
@@ -274,6 +311,46 @@ static void file_in(struct conn *c, const char *host, const struct cside *s, uns
     }
 }
 
+/* Bytes of p as a request word, or more than a line when it would not fit. */
+static size_t escaped_len(const char *p, size_t n)
+{
+    char esc[CTL_LINE_MAX + 1];
+    return ctl_escape(p, n, esc, sizeof esc, true) == n ? strlen(esc) : CTL_LINE_MAX + 1;
+}
+
+/* A link on the host becomes a link in the container with the same
+ * target (resolved there, inside the container's root, when used). */
+static void link_in(struct conn *c, const char *host, const struct cside *s)
+{
+    char target[PATH_MAX_CP + 1];
+    ssize_t n = readlink(host, target, PATH_MAX_CP);
+    if (n < 0) {
+        fprintf(stderr, "aerie: cp: %s: %s\n", host, strerror(errno));
+        failures++;
+        return;
+    }
+    target[n] = 0;
+    /* The request is one line: refuse here what would not fit (conn_send
+     * would end the whole copy), naming the link. */
+    if (escaped_len(s->path, strlen(s->path)) + escaped_len(target, (size_t)n) + strlen(s->id) + 40 >
+        CTL_LINE_MAX) {
+        fprintf(stderr, "aerie: cp: %s: skipped: its target and path together are too long for one "
+                "request (%d bytes)\n", host, CTL_LINE_MAX);
+        failures++;
+        return;
+    }
+    const char *w[] = { s->id, s->path, target };
+    struct ctl_reply r;
+    request(c, "symlink", w, 3, &r, 0, 0);
+}
+
+/* Why a host file of this type is not copied. */
+static const char *not_copied(mode_t m)
+{
+    return S_ISFIFO(m) ? "a FIFO" : S_ISSOCK(m) ? "a socket" : S_ISCHR(m) ? "a character device" :
+           S_ISBLK(m) ? "a block device" : "not a file, directory or symbolic link";
+}
+
 static void tree_in(struct conn *c, const char *host, const struct cside *s, unsigned mode)
 {
     if (remote_type(c, s, 0, 0) != 'd') {
@@ -306,8 +383,11 @@ static void tree_in(struct conn *c, const char *host, const struct cside *s, uns
             tree_in(c, h, &child, st.st_mode);
         } else if (S_ISREG(st.st_mode)) {
             file_in(c, h, &child, st.st_mode);
+        } else if (S_ISLNK(st.st_mode)) {
+            link_in(c, h, &child);
         } else {
-            fprintf(stderr, "aerie: cp: %s: skipped: not a regular file or directory\n", h);
+            fprintf(stderr, "aerie: cp: %s: skipped: %s cannot be copied (only files, directories and "
+                    "symbolic links)\n", h, not_copied(st.st_mode));
             failures++;
         }
     }
@@ -330,7 +410,8 @@ static void copy_in(struct conn *c, const char *host, const struct cside *s)
     else if (S_ISREG(st.st_mode))
         file_in(c, host, &dst, st.st_mode);
     else
-        die(2, "cp: %s: not a regular file or directory", host);
+        die(2, "cp: %s: %s cannot be copied (only files, directories and symbolic links)", host,
+            not_copied(st.st_mode));
 }
 
 /* ---- operands ---- */

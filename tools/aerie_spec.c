@@ -27,6 +27,7 @@ static const struct option options[] = {
     { "--name",    "name",    "NAME", "a name for it" },
     { "--stack",   "stack",   "SIZE", "first thread's stack (default 16K)" },
     { "--ports",   "ports",   "LIST", "ports for a net grant: 7000-7010 (UDP), tcp:80, out:5432" },
+    { "--net-conns", "net.conns", "N", "TCP connections at once with tcp:/out: ports (default 32)" },
     { "--fs-bytes", "fs.bytes", "SIZE", "file data it may write with an fs grant (default 8M)" },
     { "--fs-inodes", "fs.inodes", "N", "files and directories it may make with an fs grant (default 1024)" },
     { "--entrypoint", "entrypoint", "PATH", "an imported image's program instead of its own" },
@@ -37,9 +38,9 @@ static const struct option options[] = {
 void run_print_options(FILE *f)
 {
     for (size_t i = 0; i < NOPTIONS; i++) {
-        char left[32];
+        char left[40];
         snprintf(left, sizeof left, "%s %s", options[i].name, options[i].arg);
-        fprintf(f, "  %-18s %s\n", left, options[i].help);
+        fprintf(f, "  %-20s %s\n", left, options[i].help);
     }
 }
 

@@ -17,10 +17,13 @@
  *   tcploop stall PORT            a connection to itself whose reader never
  *                                 reads: writes must stop (EAGAIN), bounded
  *   tcploop hold IP PORT          connects, sends a line, then sleeps (to be killed)
+ *   tcploop name IP PORT          binds IP:PORT and listens: getsockname must say
+ *                                 IP:PORT after each (EADDRNOTAVAIL if not)
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -370,6 +373,36 @@ static int do_hold(const char *ip, const char *port)
         sleep(10);
 }
 
+/* Whether getsockname of s says a's address and port. */
+static bool named(int s, const struct sockaddr_in *a)
+{
+    struct sockaddr_in n;
+    socklen_t len = sizeof n;
+    if (getsockname(s, (struct sockaddr *)&n, &len) || len != sizeof n || n.sin_family != AF_INET)
+        return false;
+    char got[20], want[20];
+    inet_ntop(AF_INET, &n.sin_addr, got, sizeof got);
+    inet_ntop(AF_INET, &a->sin_addr, want, sizeof want);
+    printf("getsockname: %s:%u (bound to %s:%u)\n", got, ntohs(n.sin_port), want, ntohs(a->sin_port));
+    return n.sin_addr.s_addr == a->sin_addr.s_addr && n.sin_port == a->sin_port;
+}
+
+static int do_name(const char *ip, const char *port)
+{
+    struct sockaddr_in a = addr_of(ip, port);
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof a))
+        return errno;
+    if (!named(s, &a))
+        return EADDRNOTAVAIL;
+    if (listen(s, 4))
+        return errno;
+    if (!named(s, &a))
+        return EADDRNOTAVAIL;
+    close(s);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     int e = EINVAL;
@@ -388,8 +421,10 @@ int main(int argc, char **argv)
         e = do_stall(argv[2]);
     else if (argc == 4 && !strcmp(m, "hold"))
         e = do_hold(argv[2], argv[3]);
+    else if (argc == 4 && !strcmp(m, "name"))
+        e = do_name(argv[2], argv[3]);
     else
-        fprintf(stderr, "usage: tcploop echo|serve|client|refused|flood|stall|hold ...\n");
+        fprintf(stderr, "usage: tcploop echo|serve|client|refused|flood|stall|hold|name ...\n");
     if (e)
         printf("tcploop %s: %s\n", m, strerror(e));
     return e;

@@ -39,6 +39,11 @@
 /* The objects of a container's files quota (a child of keep the fs service
  * makes its file pages from: one Memory object per chunk of up to 1 MiB,
  * smaller ones while they are few), itself included. */
+/* A start refused for memory within CM_FULL_RECENT_NS of a container's end
+ * is tried again CM_FULL_RETRIES times, CM_FULL_RETRY_NS apart (ops.c). */
+#define CM_FULL_RECENT_NS 100000000ull
+#define CM_FULL_RETRIES   20
+#define CM_FULL_RETRY_NS  1000000ull
 #define CM_FS_OBJECTS(bytes) (33 + (bytes) / (512u << 10))
 
 /* Every idle container costs one of these in cm's heap, so it is kept
@@ -101,6 +106,7 @@ struct cm {
     unsigned ncpus;
     uint64_t next_id;                    /* atomic */
     uint64_t next_cpu;                   /* atomic round robin */
+    uint64_t last_end_ns;                /* atomic: when a container's quota was last destroyed */
     struct { pthread_mutex_t lock; struct container *head; } shards[CM_SHARDS];
 };
 

@@ -512,6 +512,7 @@ void cm_destroy_quota(uint64_t *q)
 {
     if (*q) {
         ae_invoke0(*q, AERIE_QUOTA_DESTROY);   /* every page and object comes back */
+        __atomic_store_n(&cm.last_end_ns, cm_now_ns(), __ATOMIC_RELAXED);   /* some of it soon (ops.c) */
         ae_slot_free(*q);
         *q = 0;
     }

@@ -63,6 +63,18 @@ static int create(struct ae_request *rq, bool start)
         return fail_msg(rq, AE_EINVAL, err);
     uint64_t id;
     int r = container_create(&s, &id, err, sizeof err);
+    /* Out of memory just after a container ended may be memory on its way
+     * back: a dead task's page tables are freed by the last CPU to leave
+     * them, at its next pass through its scheduler, and only then does
+     * their charge leave our quota (docs/CM.md, "Memory on its way back").
+     * A user who ends N containers and starts N expects them to fit, so
+     * the start is tried again for a few ms; past that, no. */
+    for (int tries = 0; r == AE_ENOMEM && tries < CM_FULL_RETRIES &&
+                        cm_now_ns() - __atomic_load_n(&cm.last_end_ns, __ATOMIC_RELAXED) < CM_FULL_RECENT_NS;
+         tries++) {
+        ae_sleep_ns(CM_FULL_RETRY_NS);
+        r = container_create(&s, &id, err, sizeof err);
+    }
     if (r)
         return fail_msg(rq, r, err);
     if (start) {

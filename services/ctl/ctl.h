@@ -170,6 +170,8 @@ void xfer_put_begin(struct ctl_session *s, const struct ctl_request *rq, uint64_
 void xfer_put_data(struct ctl_session *s, const uint8_t *p, size_t n);
 void xfer_put_end(struct ctl_session *s);
 void verb_get(struct ctl_session *s, const struct ctl_request *rq);
+void verb_symlink(struct ctl_session *s, const struct ctl_request *rq);
+void verb_readlink(struct ctl_session *s, const struct ctl_request *rq);
 /* Advances every get whose session has room; true if one could go on. */
 bool xfer_poll(struct ctl *c);
 /* Drops the session's transfers (it closed). */

@@ -5,7 +5,7 @@
  *
  *   fstat ID PATH                  -> ok file|dir SIZE MODE
  *   mkdir ID PATH MODE             -> ok
- *   ls ID PATH COOKIE              -> row file|dir NAME..., ok NEXT END(0|1)
+ *   ls ID PATH COOKIE              -> row file|dir|link NAME..., ok NEXT END(0|1)
  */
 #include <stdio.h>
 #include <string.h>
@@ -30,7 +30,11 @@ void fs_err(struct ctl_session *s, const char *id, uint64_t cid, const char *pat
     }
 }
 
-static const char *type_name(uint32_t t) { return t == FS_TYPE_DIR ? "dir" : "file"; }
+/* fstat follows links (it names what a get would read); ls names them. */
+static const char *type_name(uint32_t t)
+{
+    return t == FS_TYPE_DIR ? "dir" : t == FS_TYPE_SYMLINK ? "link" : "file";
+}
 
 void verb_fstat(struct ctl_session *s, const struct ctl_request *rq)
 {

@@ -593,7 +593,9 @@ static const struct verb verbs[] = {
     { "get",    2, 2, "get ID PATH: -> data N (then N bytes)..., ok SIZE", verb_get },
     { "put",    4, 4, "put ID PATH SIZE MODE, then SIZE bytes: writes a file -> ok SIZE", NULL },
     { "mkdir",  3, 3, "mkdir ID PATH MODE: makes a directory in a container's files", verb_mkdir },
-    { "ls",     3, 3, "ls ID PATH COOKIE: -> row file|dir NAME..., ok NEXT END", verb_ls },
+    { "ls",     3, 3, "ls ID PATH COOKIE: -> row file|dir|link NAME..., ok NEXT END", verb_ls },
+    { "symlink", 3, 3, "symlink ID PATH TARGET: makes PATH a symbolic link (replaces a link there)", verb_symlink },
+    { "readlink", 2, 2, "readlink ID PATH: -> ok TARGET", verb_readlink },
     { "import", 2, 2, "import NAME SIZE, then SIZE bytes of image archive: -> ok", NULL },
     { "rmi",    1, 1, "rmi NAME: removes an imported image no container uses", verb_rmi },
     { "debug-kill-service", 1, 1, "debug-kill-service NAME: kills a boot service (console, fs, net); root "

@@ -6,6 +6,8 @@
  *
  *   put ID PATH SIZE MODE  + SIZE raw bytes  -> ok SIZE   (creates or truncates PATH)
  *   get ID PATH            -> data N + N bytes, ..., ok SIZE
+ *   symlink ID PATH TARGET -> ok      (makes PATH a link to TARGET; replaces a link there)
+ *   readlink ID PATH       -> ok TARGET
  *
  * A put's bytes are gathered and written a buffer at a time as they
  * arrive; once a write fails the rest is read and dropped, and the
@@ -13,6 +15,9 @@
  * round while its session's output has room, so a slow client only slows
  * itself. Connections to sessions are kept per container for the next
  * transfer (CTL_XFERS of them, the least recently used replaced).
+ * Links go through the same session, so making one is checked and
+ * charged exactly as when the container makes it itself (its root, its
+ * fs.bytes and fs.inodes, a read-only volume) and needs no admin path.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -125,6 +130,10 @@ static void err_text(char *out, size_t cap, uint64_t cid, const char *path, int 
     case AE_EISDIR:  snprintf(out, cap, "%.200s: is a directory", path); break;
     case AE_ENOTDIR: snprintf(out, cap, "%.200s: a path component is not a directory", path); break;
     case AE_ENOSPC:  snprintf(out, cap, "%.200s: the container's fs.bytes or fs.inodes limit is reached", path); break;
+    case AE_EEXIST:  snprintf(out, cap, "%.200s: exists and is not a symbolic link", path); break;
+    case AE_ENAMETOOLONG: snprintf(out, cap, "%.200s: a name in it, or a link's target, is too long (a "
+                                   "target: at most %d bytes)", path, FS_PATH_MAX - 1); break;
+    case AE_EROFS:   snprintf(out, cap, "%.200s: read-only", path); break;
     case AE_EBUSY:   snprintf(out, cap, "%d transfers are under way: try again", CTL_XFERS); break;
     default:         snprintf(out, cap, "%.200s: the fs service said error %d", path, r); break;
     }
@@ -320,4 +329,77 @@ void xfer_drop(struct ctl_session *s)
     for (unsigned i = 0; i < CTL_XFERS; i++)
         if (xfers[i].active && xfers[i].s == s)
             xfer_end(&xfers[i]);
+}
+
+/* ---- links ---- */
+
+/* A link's request: the session of rq's container or an answered error. */
+static struct fsconn *link_conn(struct ctl_session *s, const struct ctl_request *rq, uint64_t *cid)
+{
+    char why[300];
+    int r = 0;
+    if (!parse(rq, cid, NULL, why, sizeof why)) {
+        reply_err(s, rq->id, "%s", why);
+        return NULL;
+    }
+    struct fsconn *c = conn_take(s->ctl, *cid, &r);
+    if (!c) {
+        err_text(why, sizeof why, *cid, rq->args[1], r);
+        reply_err(s, rq->id, "%s", why);
+    }
+    return c;
+}
+
+static void link_done(struct fsconn *c, int r)
+{
+    c->users--;
+    if (r == AE_EDEAD && !c->users)
+        conn_drop(c);
+}
+
+void verb_symlink(struct ctl_session *s, const struct ctl_request *rq)
+{
+    uint64_t cid;
+    struct fsconn *c = link_conn(s, rq, &cid);
+    if (!c)
+        return;
+    const char *path = rq->args[1], *target = rq->args[2];
+    int r = ae_fs_symlink(&c->fs, target, path);
+    struct ae_fs_stat st;
+    if (r == AE_EEXIST && !ae_fs_lstat(&c->fs, path, &st) && st.type == FS_TYPE_SYMLINK) {
+        r = ae_fs_unlink(&c->fs, path);          /* a link there is replaced, as put replaces a file */
+        if (!r)
+            r = ae_fs_symlink(&c->fs, target, path);
+    }
+    link_done(c, r);
+    if (r) {
+        char why[300];
+        err_text(why, sizeof why, cid, path, r);
+        reply_err(s, rq->id, "%s", why);
+    } else {
+        reply_ok(s, rq->id, "%s", "");
+    }
+}
+
+void verb_readlink(struct ctl_session *s, const struct ctl_request *rq)
+{
+    uint64_t cid;
+    struct fsconn *c = link_conn(s, rq, &cid);
+    if (!c)
+        return;
+    char target[FS_PATH_MAX + 1], w[2048];       /* w: what one reply line carries, escaped */
+    int64_t n = ae_fs_readlink(&c->fs, rq->args[1], target, FS_PATH_MAX);
+    link_done(c, n < 0 ? (int)n : 0);
+    if (n >= 0 && n <= FS_PATH_MAX && n > 0 && ctl_escape(target, (size_t)n, w, sizeof w, true) == (size_t)n) {
+        reply_ok(s, rq->id, "%s", w);
+        return;
+    }
+    char why[300];
+    if (n == AE_EINVAL)
+        snprintf(why, sizeof why, "%.200s: not a symbolic link", rq->args[1]);
+    else if (n < 0)
+        err_text(why, sizeof why, cid, rq->args[1], (int)n);
+    else
+        snprintf(why, sizeof why, "%.200s: the link's target is longer than a reply line carries", rq->args[1]);
+    reply_err(s, rq->id, "%s", why);
 }

@@ -1003,31 +1003,49 @@ LX_SYS(readlinkat) { return readlink_at(t, (int)t->a[0], t->a[1], t->a[2], t->a[
 
 /* ---- copying between fds ---- */
 
-/* sendfile and copy_file_range: through a buffer of ours, a piece at a time. */
+/* sendfile and copy_file_range: through a buffer of ours, a piece at a
+ * time. The input is read at an explicit offset and its position moves
+ * only by what the output took, so an output that is full (a pipe, a
+ * socket: the call waits and runs again) or takes part of a piece loses
+ * nothing. */
 static int64_t copy_fds(struct lx_thread *t, int in, uint64_t in_off_addr, int out, uint64_t out_off_addr,
                         uint64_t count)
 {
     struct lx_file *fi = lx_fd_get(t->proc, in), *fo = lx_fd_get(t->proc, out);
     if (!fi || !fo || !fi->ops->read || !fo->ops->write)
         return -LX_EBADF;
+    if (!fi->ops->seek)
+        return -LX_EINVAL;                        /* as Linux: the input must be a file */
     int64_t in_off = -1, out_off = -1;
     if (in_off_addr && lx_copy_in(t->proc->mm, &in_off, in_off_addr, sizeof in_off))
         return -LX_EFAULT;
     if (out_off_addr && lx_copy_in(t->proc->mm, &out_off, out_off_addr, sizeof out_off))
         return -LX_EFAULT;
+    if ((in_off_addr && in_off < 0) || (out_off_addr && out_off < 0))
+        return -LX_EINVAL;
     static uint8_t *buf;                       /* made at the first use, not in .bss */
     if (!buf && !(buf = malloc(COPY_BUF)))
         return -LX_ENOMEM;
+    uint64_t start = in_off_addr ? (uint64_t)in_off : fi->pos;
     int64_t total = 0;
     while ((uint64_t)total < count) {
         uint64_t n = count - (uint64_t)total < COPY_BUF ? count - (uint64_t)total : COPY_BUF;
-        int64_t r = fi->ops->read(t, fi, buf, n, in_off < 0 ? -1 : in_off + total);
+        int64_t r = fi->ops->read(t, fi, buf, n, (int64_t)(start + (uint64_t)total));
         if (r == LX_BLOCK || r <= 0) {
             if (!total)
-                return r == 0 ? 0 : r;
+                return r;
             break;
         }
         int64_t w = fo->ops->write(t, fo, buf, (uint64_t)r, out_off < 0 ? -1 : out_off + total);
+        if (w == LX_BLOCK && total) {
+            /* A pipe or socket that took part of this piece and would wait
+             * keeps that part in t->progress: count it and end the call
+             * here, not waiting, with what was moved. */
+            total += (int64_t)t->progress;
+            t->progress = 0;
+            lx_unwait(t);
+            break;
+        }
         if (w == LX_BLOCK || w < 0) {
             if (!total)
                 return w;
@@ -1037,6 +1055,8 @@ static int64_t copy_fds(struct lx_thread *t, int in, uint64_t in_off_addr, int o
         if (w < r)
             break;
     }
+    if (!in_off_addr)
+        fi->pos = start + (uint64_t)total;
     if (in_off_addr && (in_off += total, lx_copy_out(t->proc->mm, in_off_addr, &in_off, sizeof in_off)))
         return -LX_EFAULT;
     if (out_off_addr && (out_off += total, lx_copy_out(t->proc->mm, out_off_addr, &out_off, sizeof out_off)))

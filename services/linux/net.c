@@ -413,6 +413,20 @@ static const struct lx_file_ops sock_ops = {
     .ioctl = f_ioctl, .release = f_release,
 };
 
+/* Whether a stream can carry data. Linux lets data flow, and getpeername
+ * answer, once the handshake is done, whether or not connect has been
+ * called again to see it: Go's runtime waits for POLLOUT, asks SO_ERROR
+ * and getpeername, and never calls connect twice. connecting stays set
+ * so that the next connect still answers 0 once, as Linux's does. */
+static bool stream_connected(struct sock *s)
+{
+    struct ae_tcp_info i;
+    if (s->connecting && !s->connected && !ae_tcp_info(s->tsock, &i) && i.state != NETTCP_CONNECTING
+        && !(i.state == NETTCP_DONE && i.error))
+        s->connected = true;
+    return s->connected;
+}
+
 static struct sock *sock_of(struct lx_thread *t, int fd, struct lx_file **fp)
 {
     struct lx_file *f = lx_fd_get(t->proc, fd);
@@ -473,7 +487,7 @@ static int64_t sock_recv(struct lx_thread *t, struct sock *s, unsigned fl, void 
         }
         return r;
     }
-    if (!s->has_tsock || s->listening || s->connecting)
+    if (!s->has_tsock || s->listening || (s->connecting && !stream_connected(s)))
         return s->connecting && !nonblock ? wait_on(t, &s->wq, 0) : -LX_ENOTCONN;
     long r = ae_tcp_recv(s->tsock, buf, n, fl & LX_MSG_PEEK);
     if (r == AE_EAGAIN) {
@@ -1001,8 +1015,8 @@ LX_SYS(getsockname)
         return lx_unix_file(f) || lx_pipe_is_socket(f) ? lx_unix_getname(t, f, false) : not_inet(f);
     uint32_t ip = s->lip;                          /* a listener: the address it was bound to */
     if (s->has_tsock && !s->listening) {
-        struct ae_tcp_info i;
-        if (!ae_tcp_info(s->tsock, &i))
+        struct ae_tcp_info i;                      /* only bound: the service names its own address */
+        if (!ae_tcp_info(s->tsock, &i) && i.state != NETTCP_BOUND && i.state != NETTCP_LISTEN)
             ip = i.local_ip;
     }
     return put_addr(t, t->a[1], t->a[2], ip, s->lport);
@@ -1014,7 +1028,7 @@ LX_SYS(getpeername)
     struct sock *s = sock_of(t, FD_ARG(0), &f);
     if (!s)
         return lx_unix_file(f) || lx_pipe_is_socket(f) ? lx_unix_getname(t, f, true) : not_inet(f);
-    if (!s->connected)
+    if (!stream_connected(s))
         return -LX_ENOTCONN;
     return put_addr(t, t->a[1], t->a[2], s->rip, s->rport);
 }

@@ -324,3 +324,130 @@ LX_SYS(socketpair)
         return -LX_EINVAL;
     return lx_socketpair(t, type, t->a[3]);
 }
+
+/* ---- splice ---- */
+
+#define SPLICE_F_NONBLOCK 2u
+#define SPLICE_F_ALL      15u      /* MOVE, NONBLOCK, MORE, GIFT */
+
+static struct pipe *plain_pipe(struct lx_file *f, bool writer)
+{
+    if (!f || f->ops != &pipe_ops)
+        return NULL;
+    struct end *e = f->obj;
+    return !e->other && e->writer == writer ? e->p : NULL;   /* a socketpair end is a socket */
+}
+
+/* The pipe's first k bytes, copied out without taking them. */
+static void peek(struct pipe *p, uint8_t *dst, uint64_t k)
+{
+    uint64_t first = PIPE_SIZE - p->head < k ? PIPE_SIZE - p->head : k;
+    memcpy(dst, p->buf + p->head, first);
+    memcpy(dst + first, p->buf, k - first);
+}
+
+static void take(struct pipe *p, uint64_t k)
+{
+    p->head = (uint32_t)((p->head + k) % PIPE_SIZE);
+    p->len -= (uint32_t)k;
+    lx_wake_all(&p->wq);
+}
+
+/* From a pipe to anything: the output is handed a copy of what the pipe
+ * holds and the pipe gives up only what the output took, so an output
+ * that waits (and runs the call again) loses nothing. */
+static int64_t splice_from_pipe(struct lx_thread *t, struct pipe *p, struct lx_file *out, int64_t off,
+                                uint64_t n, bool nonblock)
+{
+    if (!p->len) {
+        if (!p->writers)
+            return 0;
+        if (nonblock)
+            return -LX_EAGAIN;
+        if (t->wake == LX_WAKE_SIGNAL)
+            return -LX_ERESTARTSYS;
+        return lx_wait_on(t, &p->rq) ? -LX_ENOMEM : LX_BLOCK;
+    }
+    static uint8_t *buf;
+    if (!buf && !(buf = malloc(PIPE_SIZE)))
+        return -LX_ENOMEM;
+    uint64_t k = n < p->len ? n : p->len;
+    peek(p, buf, k);
+    int64_t w = out->ops->write(t, out, buf, k, off);
+    if (w > 0 && w != LX_BLOCK)
+        take(p, (uint64_t)w);
+    return w;
+}
+
+/* From anything to a pipe: no more is read than the pipe has room for,
+ * so nothing read is ever dropped. */
+static int64_t splice_to_pipe(struct lx_thread *t, struct lx_file *in, struct pipe *p, int64_t off,
+                              uint64_t n, bool nonblock)
+{
+    if (!p->readers) {
+        struct lx_siginfo si = { .code = LX_SI_USER };
+        si.kill.pid = t->proc->pid;
+        lx_signal_send(t->proc, t, LX_SIGPIPE, &si);
+        return -LX_EPIPE;
+    }
+    uint64_t room = PIPE_SIZE - p->len;
+    if (!room) {
+        if (nonblock)
+            return -LX_EAGAIN;
+        if (t->wake == LX_WAKE_SIGNAL)
+            return -LX_ERESTARTSYS;
+        return lx_wait_on(t, &p->wq) ? -LX_ENOMEM : LX_BLOCK;
+    }
+    static uint8_t *buf;
+    if (!buf && !(buf = malloc(PIPE_SIZE)))
+        return -LX_ENOMEM;
+    uint64_t k = n < room ? n : room;
+    int64_t r = in->ops->read(t, in, buf, k, off);
+    if (r > 0 && r != LX_BLOCK) {
+        put(p, buf, (uint64_t)r);
+        lx_wake_all(&p->rq);
+    }
+    return r;
+}
+
+/* splice(in, off_in, out, off_out, len, flags): one end must be a pipe,
+ * as on Linux; the other may be any file, socket or pipe. The data goes
+ * through a buffer of ours (no page moving: SPLICE_F_MOVE is a hint).
+ * SPLICE_F_NONBLOCK makes the pipe end not wait; the other end waits as
+ * its own O_NONBLOCK says. */
+LX_SYS(splice)
+{
+    struct lx_file *in = lx_fd_get(t->proc, (int)t->a[0]), *out = lx_fd_get(t->proc, (int)t->a[2]);
+    uint64_t off_in_addr = t->a[1], off_out_addr = t->a[3], n = t->a[4];
+    unsigned flags = (unsigned)t->a[5];
+    if (!in || !out || !in->ops->read || !out->ops->write || (in->flags & LX_O_ACCMODE) == LX_O_WRONLY
+        || (out->flags & LX_O_ACCMODE) == LX_O_RDONLY)
+        return -LX_EBADF;
+    if (flags & ~SPLICE_F_ALL)
+        return -LX_EINVAL;
+    struct pipe *pin = plain_pipe(in, false), *pout = plain_pipe(out, true);
+    if (!pin && !pout)
+        return -LX_EINVAL;                        /* neither end is a pipe */
+    if ((pin && off_in_addr) || (pout && off_out_addr))
+        return -LX_ESPIPE;
+    if (pin && pin == pout)
+        return -LX_EINVAL;                        /* both ends of one pipe */
+    if (!n)
+        return 0;
+    if (n > PIPE_SIZE)
+        n = PIPE_SIZE;
+    int64_t off = -1;
+    uint64_t off_addr = pin ? off_out_addr : off_in_addr;
+    if (off_addr) {
+        if (lx_copy_in(t->proc->mm, &off, off_addr, sizeof off))
+            return -LX_EFAULT;
+        if (off < 0)
+            return -LX_EINVAL;
+    }
+    bool nonblock = flags & SPLICE_F_NONBLOCK;
+    int64_t r = pin ? splice_from_pipe(t, pin, out, off, n, nonblock)
+                    : splice_to_pipe(t, in, pout, off, n, nonblock);
+    if (r > 0 && r != LX_BLOCK && off_addr && (off += r, lx_copy_out(t->proc->mm, off_addr, &off, sizeof off)))
+        return -LX_EFAULT;
+    return r;
+}

@@ -123,6 +123,7 @@ LX_SYS(sched_setaffinity);
 LX_SYS(sched_yield);
 LX_SYS(select);
 LX_SYS(sendfile);
+LX_SYS(splice);
 LX_SYS(set_robust_list);
 LX_SYS(set_tid_address);
 LX_SYS(setdomainname);

@@ -268,10 +268,23 @@ aerie cp "$cpid:/in/nothing" "$dir/x"
 expect cli_cp_missing_file_named 1 err "aerie: cp: /in/nothing: no such file or directory"
 aerie cp "$dir/big" "99999:/x"
 expect cli_cp_to_unknown_container_names_it 1 err "no such container 99999"
-mkdir -p "$dir/withlink" && echo data > "$dir/withlink/file" && ln -sf file "$dir/withlink/link"
-aerie cp "$dir/withlink" "$cpid:/wl"
-expect cli_cp_skipped_symlink_exits_1 1 err "withlink/link: skipped: not a regular file or directory"
-aerie rm -f "$cpid"
+# links below a copied directory travel as links (target unchanged), both
+# ways; a FIFO is refused by name and the rest still copied
+wl=$dir/withlink
+mkdir -p "$wl/sub" && echo data > "$wl/file" && ln -sf file "$wl/link" &&
+    ln -sf /etc/nowhere "$wl/sub/abs" && ln -sf ../file "$wl/sub/up" && ln -sf sub "$wl/dirlink" && mkfifo "$wl/fifo"
+aerie cp "$wl" "$cpid:/wl"
+expect cli_cp_fifo_refused_by_name 1 err "withlink/fifo: skipped: a FIFO cannot be copied"
+aerie cp "$cpid:/wl/sub/up" "$dir/via-link"          # a link named as the source is followed, in the container
+if [ "$rc" = 0 ] && [ "$(cat "$dir/via-link")" = data ]; then pass cli_cp_link_resolves_inside_the_container
+else fail cli_cp_link_resolves_inside_the_container "status $rc, '$(cat "$dir/via-link" 2>/dev/null)', $(head -c 200 "$errf")"; fi
+aerie cp "$cpid:/wl" "$dir/wlback"
+ok=1
+for l in link:file sub/abs:/etc/nowhere sub/up:../file dirlink:sub; do
+    [ -L "$dir/wlback/${l%%:*}" ] && [ "$(readlink "$dir/wlback/${l%%:*}")" = "${l#*:}" ] || { ok=0; break; }
+done
+if [ "$rc" = 0 ] && [ $ok = 1 ] && [ ! -e "$dir/wlback/fifo" ]; then pass cli_cp_symlinks_copied_as_links_both_ways
+else fail cli_cp_symlinks_copied_as_links_both_ways "status $rc at ${l%%:*}: $(ls -l "$dir/wlback" "$dir/wlback/sub" 2>&1 | tr '\n' '|' | head -c 300) $(head -c 200 "$errf")"; fi
 aerie start --grant console,fs grantprobe write /note inside
 nid=$(cat "$out")
 timeout 60 ./aerie logs -f "$nid" > /dev/null 2>&1      # returns once it has ended
@@ -283,7 +296,21 @@ aerie start ticker 1000 100
 gid=$(cat "$out")
 aerie cp "$gid:/" "$dir/x"
 expect cli_cp_without_fs_grant_refused 1 err "not granted fs"
+# the link verbs straight on the channel: wrong ids, no grant, a relative
+# path, a file where a link would go, readlink of a file
+lk=$dir/links.out
+( printf 'L1 symlink 99999 /x y\nL2 symlink %s /x y\nL3 readlink %s /x\nL4 symlink %s rel y\n' "$gid" "$gid" "$cpid"
+  printf 'L5 symlink %s /wl/file y\nL6 readlink %s /wl/file\nL7 symlink %s /wl/link sub\nL8 readlink %s /wl/link\n' \
+      "$cpid" "$cpid" "$cpid" "$cpid"
+  i=0; while [ $i -lt 60 ] && ! grep -q "^L8 " "$lk"; do sleep 0.5; i=$((i + 1)); done ) |
+    timeout 60 socat - "UNIX-CONNECT:$sock" > "$lk" 2>/dev/null
+if grep -q "^L1 err no such container 99999" "$lk" && [ "$(grep -c "^L[23] err the container was not granted fs" "$lk")" = 2 ] &&
+   grep -q "^L4 err the path must be absolute" "$lk" && grep -q "^L5 err /wl/file: exists and is not a symbolic link" "$lk" &&
+   grep -q "^L6 err /wl/file: not a symbolic link" "$lk" && grep -q "^L7 ok" "$lk" && grep -q "^L8 ok sub$" "$lk"; then
+    pass cli_cp_link_verbs_refuse_what_they_must
+else fail cli_cp_link_verbs_refuse_what_they_must "replies: $(tr '\n' '|' < "$lk" | head -c 600)"; fi
 aerie rm -f "$gid"
+aerie rm -f "$cpid"
 
 # ---- imports ----
 probe=build/argprobe.elf

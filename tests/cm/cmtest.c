@@ -753,6 +753,15 @@ static void run_image_test(void)
     }
 }
 
+static void cm_density_after_a_burst(void)
+{
+    const char *why = cm_density_holds_after_a_burst_of_ends();
+    if (why) {
+        host_test_ok = false;
+        snprintf(host_test_why, sizeof host_test_why, "%s", why);
+    }
+}
+
 int main(int argc, char **argv)
 {
     cmcap = ae_capenv_lookup("cm");
@@ -786,6 +795,7 @@ int main(int argc, char **argv)
     for (image_test = cm_image_tests; image_test->name; image_test++)
         run_host_test(image_test->name, run_image_test);
     RUN(cm_parallel_creation);
+    RUN(cm_density_after_a_burst);
     RUN(cm_soak_returns_every_page);
     return TESTS_DONE();
 }

@@ -28,4 +28,8 @@ struct cm_image_test {
 };
 extern const struct cm_image_test cm_image_tests[];
 
+/* t_density.c: N containers end in a burst and N start again at once;
+ * NULL or what failed. */
+const char *cm_density_holds_after_a_burst_of_ends(void);
+
 #endif

@@ -41,6 +41,8 @@ static void run_options_become_spec_words(void)
     CHECK(has_word("prio=12") && has_word("grant=console") && has_word("env=A=1") && has_word("name=web"));
     CHECK(has_word("image=ticker") && has_word("args=5") && has_word("args=20"));
     CHECK(!rr.rm && !rr.help);
+    CHECK_EQ(parse("--grant net --ports tcp:80 --net-conns 200 web", true), 0);
+    CHECK(has_word("net.conns=200") && has_word("ports=tcp:80"));
 }
 
 static void run_after_image_everything_is_an_argument(void)
@@ -77,6 +79,7 @@ static void run_mistakes_name_the_argument(void)
     refused("--grant root hello", true, "--grant: 'root' is not");
     refused("--env NOEQUALS hello", true, "--env: 'NOEQUALS' must be NAME=VALUE");
     refused("--threads 0 hello", true, "--threads: '0'");
+    refused("--grant net --ports tcp:80 --net-conns 5000 hello", true, "--net-conns: '5000'");
     refused("--colour red hello", true, "unknown option '--colour'");
     refused("--mem", true, "--mem needs a value (SIZE)");
     refused("", true, "no IMAGE given");

@@ -105,6 +105,23 @@ static inline uint64_t kt_thread_state(uint64_t th)
     return info[0];
 }
 
+/* fixtures.c. What cm gives a container of its own: its task, thread
+ * and quota (the last without AERIE_R_CLONE). */
+extern const struct ae_grant kt_self_grants[3];
+/* Spawns role with kt_self_grants and "svc" = sep badged 1, fault
+ * handler fe, charged to q. */
+int kt_spawn_svc(uint64_t q, const char *role, uint64_t sep, uint64_t fe, struct ae_child *child);
+/* Waits up to ms (1 ms at a time) until task's word at p is v; whether it is. */
+bool kt_wait_peek(uint64_t task, const volatile void *p, uint64_t v, unsigned ms);
+/* Waits up to 5 s until thread th is blocked (in a call or receive); whether it is. */
+bool kt_wait_blocked(uint64_t th);
+/* Receives n exits on ep (10 s each): the OR of 1 << badge over them, or
+ * 0 if one is not there, is another message, or says a status other than 0. */
+uint64_t kt_expect_exits(uint64_t ep, unsigned n);
+/* A thread of task (charged to q) at rip on cpu, faulting to ep (none if
+ * 0), marked RUN_BORROWED if asked, resumed. */
+int kt_start_at(uint64_t q, uint64_t task, uint64_t rip, unsigned cpu, uint64_t ep, bool marked, uint64_t *th);
+
 /* Entry of a spawned copy of this program (child.c). */
 int kt_child_main(int argc, char **argv);
 /* The roles of t_clonemt.c (child_mt.c). */

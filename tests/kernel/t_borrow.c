@@ -74,23 +74,6 @@ static int make_lender(struct kt_env *env, struct lender *l)
     return 0;
 }
 
-/* A thread of task running the code at rip on cpu, faulting to ep. */
-static int start_thread(uint64_t q, uint64_t task, uint64_t rip, unsigned cpu, uint64_t ep, uint64_t *th)
-{
-    int64_t r = kt_create(q, AERIE_OBJ_THREAD, th, task, 0, 0);
-    uint64_t regs[AERIE_REG_COUNT] = { 0 };
-    regs[AERIE_REG_RIP] = rip;
-    if (!r)
-        r = ae_thread_set_regs(*th, 1u << AERIE_REG_RIP, regs);
-    if (!r)
-        r = ae_invokev(*th, AERIE_THREAD_SET_HANDLER, ep);
-    if (!r)
-        r = ae_invokev(*th, AERIE_THREAD_SET_AFFINITY, cpu);
-    if (!r)
-        r = ae_invoke0(*th, AERIE_THREAD_RESUME);
-    return (int)r;
-}
-
 static bool wait_word(volatile uint64_t *p, uint64_t v, unsigned ms)
 {
     uint64_t end = kt_now_ns() + ms * 1000000ull;
@@ -188,7 +171,7 @@ KTEST_CPUS(borrow_sees_lender_until_unmapped, 2, "a borrower's thread on another
     CHECK_OK(kt_create(l.q, AERIE_OBJ_TASK, &c, 0, 0, 0));
     CHECK_OK(borrow(c, l.task));
     l.d[0] = 41;
-    CHECK_OK(start_thread(l.q, c, CODE_VA, 1, ep, &th));
+    CHECK_OK(kt_start_at(l.q, c, CODE_VA, 1, ep, false, &th));
     CHECK(wait_word(&l.d[1], 42, 5000));                 /* it reads ours and writes ours */
     l.d[0] = 99;
     CHECK(wait_word(&l.d[1], 100, 5000));                /* it sees our writes as they come */
@@ -230,7 +213,7 @@ KTEST(borrow_lender_destroyed_under_borrower, "the lender destroyed while a borr
     CHECK_OK(kt_create(l.q, AERIE_OBJ_TASK, &c, 0, 0, 0));
     CHECK_OK(borrow(c, l.task));
     l.d[0] = 1;
-    CHECK_OK(start_thread(l.q, c, CODE_VA, cpu, ep, &th));
+    CHECK_OK(kt_start_at(l.q, c, CODE_VA, cpu, ep, false, &th));
     CHECK(wait_word(&l.d[1], 2, 5000));
     CHECK_OK(ae_invoke0(l.task, AERIE_TASK_DESTROY));
     /* DESTROY took its capabilities: with them its last reference, so its tables went. */
@@ -260,7 +243,7 @@ KTEST(borrow_borrower_destroyed, "a borrower destroyed with its thread running: 
     CHECK_OK(borrow(c, l.task));
     CHECK_OK(borrow(d, l.task));
     l.d[0] = 10;
-    CHECK_OK(start_thread(l.q, c, CODE_VA, cpu, ep, &th));
+    CHECK_OK(kt_start_at(l.q, c, CODE_VA, cpu, ep, false, &th));
     CHECK(wait_word(&l.d[1], 11, 5000));
     CHECK_OK(ae_invoke0(c, AERIE_TASK_DESTROY));
     uint64_t n = l.d[3];
@@ -270,7 +253,7 @@ KTEST(borrow_borrower_destroyed, "a borrower destroyed with its thread running: 
      * runs on its memory. */
     CHECK_OK(ae_task_map(l.task, l.data, 0, AERIE_LENT_HIGH_START * 5, 4096, AERIE_MAP_R));
     l.d[0] = 20;
-    CHECK_OK(start_thread(l.q, d, CODE_VA, cpu, ep, &thd));
+    CHECK_OK(kt_start_at(l.q, d, CODE_VA, cpu, ep, false, &thd));
     CHECK(wait_word(&l.d[1], 21, 5000));
     uint64_t badge, w[4];
     CHECK_EQ(kt_recv(ep, 0, &badge, w), AE_ETIMEOUT);
@@ -288,7 +271,7 @@ KTEST(borrow_lender_thread_strays, "a lender's RUN_BORROWED thread sharing a CPU
     CHECK_OK(ae_invoke(l.task, AERIE_TASK_WRITE, 3, (uint64_t[]){ LOW_VA, 8, 0x1234 }, 0, 0));
     CHECK_OK(borrow(c, l.task));
     l.d[0] = 1;
-    CHECK_OK(start_thread(l.q, c, CODE_VA, cpu, ep, &th));
+    CHECK_OK(kt_start_at(l.q, c, CODE_VA, cpu, ep, false, &th));
     CHECK(wait_word(&l.d[1], 2, 5000));
     /* The lender's thread on the same CPU: each switch from the
      * borrower's keeps the borrower's tables, where LOW_VA is empty. */

@@ -142,23 +142,14 @@ static void end_world(struct world *w)
     w->nslots = 0;
 }
 
-/* A thread of task at rip on cpu, faulting to ep; marked RUN_BORROWED if asked. */
+/* A thread of task at rip on cpu, faulting to ep; marked RUN_BORROWED if
+ * asked; its slot goes with the world. */
 static int go(struct world *w, uint64_t task, uint64_t rip, unsigned cpu, uint64_t ep, bool marked, uint64_t *th)
 {
-    int64_t r = wmake(w, AERIE_OBJ_THREAD, th, task, 0, 0);
-    uint64_t regs[AERIE_REG_COUNT] = { 0 };
-    regs[AERIE_REG_RIP] = rip;
-    if (!r)
-        r = ae_thread_set_regs(*th, 1u << AERIE_REG_RIP, regs);
-    if (!r && ep)
-        r = ae_invokev(*th, AERIE_THREAD_SET_HANDLER, ep);
-    if (!r && marked)
-        r = ae_invokev(*th, AERIE_THREAD_RUN_BORROWED, 1);
-    if (!r)
-        r = ae_invokev(*th, AERIE_THREAD_SET_AFFINITY, cpu);
-    if (!r)
-        r = ae_invoke0(*th, AERIE_THREAD_RESUME);
-    return (int)r;
+    int r = kt_start_at(w->q, task, rip, cpu, ep, marked, th);
+    if (w->nslots < 32)
+        w->slots[w->nslots++] = *th;
+    return r;
 }
 
 static uint64_t slot_word(uint64_t task, unsigned k) { return kt_peek(task, (void *)SLOT(k)); }

@@ -12,14 +12,6 @@
 #include "kt.h"
 #include <aerie/fault.h>
 
-/* What cm gives a container of its own: its task, thread and quota (the
- * last without AERIE_R_CLONE). */
-static const struct ae_grant self_grants[] = {
-    { AE_GRANT_SELF_TASK, 0, AERIE_R_ALL, 0 },
-    { AE_GRANT_SELF_THREAD, 0, AERIE_R_ALL, 0 },
-    { AE_GRANT_SELF_QUOTA, 0, AERIE_R_ALL, 0 },
-};
-
 static uint64_t task_threads(uint64_t task)
 {
     uint64_t info[4] = { ~0ull };
@@ -32,7 +24,7 @@ static uint64_t task_threads(uint64_t task)
  * its receive). If it ends first, says how. */
 static bool start_mt(uint64_t q, uint64_t ep, uint64_t fe, struct ae_child *child)
 {
-    if (kt_spawn_role(q, "mt", self_grants, 3, fe, -1, child, 0))
+    if (kt_spawn_role(q, "mt", kt_self_grants, 3, fe, -1, child, 0))
         return false;
     for (int i = 0; i < 5000; i++) {
         if (kt_peek(child->task, &mt_ready) == 4) {
@@ -66,11 +58,7 @@ KTEST(clonemt_suspend_resume_stops_every_thread, "Task SUSPEND stops every threa
         ae_sleep_ns(1000000);
     CHECK(kt_peek(child.task, &mt_spins) != spins);           /* it runs again */
     CHECK_OK(kt_poke(child.task, &mt_go, 1));
-    uint64_t badge, w[4];
-    int64_t r = kt_recv(ep, 10000, &badge, w);
-    CHECK(r >= 0);
-    CHECK_EQ(AERIE_INFO_LABEL((uint64_t)r), AERIE_FAULT_EXIT);
-    CHECK_EQ(w[0], 0);                       /* rows right, the receive ended with ECANCELED */
+    CHECK(kt_expect_exits(ep, 1));                       /* rows right, the receive ended with ECANCELED */
 }
 
 KTEST_CPUS(clonemt_clones_every_thread, 1, "two clones of a suspended task of four live threads (and one dead) each get four threads charged to their quota; the original and both run on, each thread writing only its own task's memory")
@@ -122,7 +110,7 @@ KTEST_CPUS(clonemt_suspend_while_threads_start_threads, 2, "a task whose threads
     uint64_t q = kt_new(env, AERIE_OBJ_QUOTA, 8 << 20, 16, 256);
     uint64_t ep = kt_new(env, AERIE_OBJ_ENDPOINT, 0, 0, 0);
     struct ae_child child;
-    CHECK_OK(kt_spawn_role(q, "mtspawn", self_grants, 3, kt_mint(ep, AERIE_R_WRITE, 1), -1, &child, 0));
+    CHECK_OK(kt_spawn_role(q, "mtspawn", kt_self_grants, 3, kt_mint(ep, AERIE_R_WRITE, 1), -1, &child, 0));
     for (int i = 0; i < 5000 && kt_peek(child.task, &mtspawn_count) < 1000; i++)
         ae_sleep_ns(1000000);
     CHECK(kt_peek(child.task, &mtspawn_count) >= 1000);
@@ -234,11 +222,7 @@ KTEST(clonemt_thread_resumed_under_suspend, "Thread RESUME of a thread its task'
         ae_sleep_ns(1000000);
     CHECK(kt_peek(child.task, &mt_spins) != spins);           /* the main thread runs again */
     CHECK_OK(kt_poke(child.task, &mt_go, 1));
-    uint64_t badge, w[4];
-    int64_t r = kt_recv(ep, 10000, &badge, w);
-    CHECK(r >= 0);
-    CHECK_EQ(AERIE_INFO_LABEL((uint64_t)r), AERIE_FAULT_EXIT);
-    CHECK_EQ(w[0], 0);
+    CHECK(kt_expect_exits(ep, 1));
 }
 
 KTEST(clonemt_too_many_threads, "a task of more than AERIE_CLONE_MAX_THREADS threads is refused with ELIMIT and nothing made")
@@ -264,10 +248,6 @@ KTEST(clonemt_container_cannot_reach_others, "a task holding no capability to an
     uint64_t q = kt_new(env, AERIE_OBJ_QUOTA, 2 << 20, 4, 64);
     uint64_t ep = kt_new(env, AERIE_OBJ_ENDPOINT, 0, 0, 0);
     struct ae_child child;
-    CHECK_OK(kt_spawn_role(q, "mtattack", self_grants, 3, kt_mint(ep, AERIE_R_WRITE, 1), -1, &child, 0));
-    uint64_t badge, w[4];
-    int64_t r = kt_recv(ep, 10000, &badge, w);
-    CHECK(r >= 0);
-    CHECK_EQ(AERIE_INFO_LABEL((uint64_t)r), AERIE_FAULT_EXIT);
-    CHECK_EQ(w[0], 0);                       /* nothing that should fail succeeded (a bit each) */
+    CHECK_OK(kt_spawn_role(q, "mtattack", kt_self_grants, 3, kt_mint(ep, AERIE_R_WRITE, 1), -1, &child, 0));
+    CHECK(kt_expect_exits(ep, 1));                       /* nothing that should fail succeeded (a bit each) */
 }

@@ -20,36 +20,11 @@
 #include "kt.h"
 #include <aerie/fault.h>
 
-static const struct ae_grant self_grants[] = {
-    { AE_GRANT_SELF_TASK, 0, AERIE_R_ALL, 0 },
-    { AE_GRANT_SELF_THREAD, 0, AERIE_R_ALL, 0 },
-    { AE_GRANT_SELF_QUOTA, 0, AERIE_R_ALL, 0 },
-    { "svc", 0, AERIE_R_WRITE, 1 },
-};
-
 /* Replies to the call just received with word 0 = v. */
 static int64_t answer(uint64_t v)
 {
     ae_utcb()->mr[0] = v;
     return ae_reply(AERIE_INFO(0, 1, 0));
-}
-
-/* Waits (10 s at most) until task's cq_done is n. */
-static bool done_calls(uint64_t task, uint64_t n)
-{
-    for (int i = 0; i < 10000 && kt_peek(task, &cq_done) != n; i++)
-        ae_sleep_ns(1000000);
-    return kt_peek(task, &cq_done) == n;
-}
-
-/* Starts the callq child (quota q, handler fe badge 1, "svc" = sep badge 1). */
-static int start_child(uint64_t q, uint64_t sep, uint64_t fe, struct ae_child *child)
-{
-    struct ae_grant g[4];
-    for (unsigned i = 0; i < 4; i++)
-        g[i] = self_grants[i];
-    g[3].slot = sep;
-    return kt_spawn_role(q, "callq", g, 4, fe, -1, child, 0);
 }
 
 /* Two clones of the suspended child, as cm makes them: their own
@@ -78,15 +53,7 @@ static bool all_end(uint64_t task, const uint64_t ct[2], uint64_t fep)
     for (unsigned i = 0; i < 3; i++)
         if (kt_poke(t[i], &cq_go, 1))
             return false;
-    unsigned seen = 0;
-    for (unsigned n = 0; n < 3; n++) {
-        uint64_t badge, w[4];
-        int64_t r = kt_recv(fep, 10000, &badge, w);
-        if (r < 0 || AERIE_INFO_LABEL((uint64_t)r) != AERIE_FAULT_EXIT || w[0] || badge < 1 || badge > 3)
-            return false;
-        seen |= 1u << badge;
-    }
-    return seen == 0xE;
+    return kt_expect_exits(fep, 3) == 0xE;          /* badges 1, 2 and 3, each status 0 */
 }
 
 KTEST(clonemt_queued_call_made_again, "a CALL still queued when Task SUSPEND stops its thread is taken back: the original and two clones each make it again on RESUME, to their own capability, with their own words, and each gets its own reply")
@@ -95,11 +62,9 @@ KTEST(clonemt_queued_call_made_again, "a CALL still queued when Task SUSPEND sto
     uint64_t fep = kt_new(env, AERIE_OBJ_ENDPOINT, 0, 0, 0);
     uint64_t sep = kt_new(env, AERIE_OBJ_ENDPOINT, 0, 0, 0);
     struct ae_child child;
-    CHECK_OK(start_child(q, sep, kt_mint(fep, AERIE_R_WRITE, 1), &child));
+    CHECK_OK(kt_spawn_svc(q, "callq", sep, kt_mint(fep, AERIE_R_WRITE, 1), &child));
     /* Its first call waits on sep's queue: nobody receives yet. */
-    for (int i = 0; i < 5000 && kt_thread_state(child.thread) != AERIE_TS_BLOCKED; i++)
-        ae_sleep_ns(1000000);
-    CHECK_EQ(kt_thread_state(child.thread), AERIE_TS_BLOCKED);
+    CHECK(kt_wait_blocked(child.thread));
     CHECK_OK(ae_invoke0(child.task, AERIE_TASK_SUSPEND));
     uint64_t badge, w[4];
     CHECK_EQ(kt_recv(sep, 0, &badge, w), AE_ETIMEOUT);          /* taken off the queue */
@@ -136,7 +101,7 @@ KTEST(clonemt_queued_call_made_again, "a CALL still queued when Task SUSPEND sto
     CHECK_EQ(kt_recv(sep, 50, &badge, w), AE_ETIMEOUT);         /* nothing twice */
     const uint64_t t[3] = { child.task, ct[0], ct[1] };
     for (unsigned i = 0; i < 3; i++) {
-        CHECK(done_calls(t[i], 2));
+        CHECK(kt_wait_peek(t[i], &cq_done, 2, 10000));
         CHECK_EQ(AERIE_INFO_LABEL((uint64_t)kt_peek(t[i], &cq_result[0])), 0);
         CHECK_EQ(kt_peek(t[i], &cq_reply[0]), 1001 + i);
         CHECK_EQ(kt_peek(t[i], &cq_reply[1]), 2001 + i);
@@ -150,7 +115,7 @@ KTEST(clonemt_received_call_answered_to_original, "a CALL the service holds when
     uint64_t fep = kt_new(env, AERIE_OBJ_ENDPOINT, 0, 0, 0);
     uint64_t sep = kt_new(env, AERIE_OBJ_ENDPOINT, 0, 0, 0);
     struct ae_child child;
-    CHECK_OK(start_child(q, sep, kt_mint(fep, AERIE_R_WRITE, 1), &child));
+    CHECK_OK(kt_spawn_svc(q, "callq", sep, kt_mint(fep, AERIE_R_WRITE, 1), &child));
     uint64_t badge, w[4], ct[2];
     /* First call: received and held; the reply comes while it is stopped. */
     int64_t r = kt_recv(sep, 10000, &badge, w);
@@ -164,7 +129,7 @@ KTEST(clonemt_received_call_answered_to_original, "a CALL the service holds when
     CHECK_EQ(kt_peek(child.task, &cq_done), 0);                     /* which stays stopped */
     CHECK_EQ(kt_thread_state(child.thread), AERIE_TS_SUSPENDED);
     CHECK_OK(ae_invoke0(child.task, AERIE_TASK_RESUME));
-    CHECK(done_calls(child.task, 1));
+    CHECK(kt_wait_peek(child.task, &cq_done, 1, 10000));
     CHECK_EQ(AERIE_INFO_LABEL((uint64_t)kt_peek(child.task, &cq_result[0])), 0);
     CHECK_EQ(kt_peek(child.task, &cq_reply[0]), 1001);
     /* Second call of the original: held again, the reply after RESUME. */
@@ -177,7 +142,7 @@ KTEST(clonemt_received_call_answered_to_original, "a CALL the service holds when
     ae_sleep_ns(20000000);
     CHECK_EQ(kt_peek(child.task, &cq_done), 1);                     /* still waiting: no ECANCELED */
     CHECK_OK(answer(2001));
-    CHECK(done_calls(child.task, 2));
+    CHECK(kt_wait_peek(child.task, &cq_done, 2, 10000));
     CHECK_EQ(kt_peek(child.task, &cq_reply[1]), 2001);
     /* The clones: their copy of the first call ended with ECANCELED, and
      * their second call comes from their own capability. */
@@ -195,7 +160,7 @@ KTEST(clonemt_received_call_answered_to_original, "a CALL the service holds when
     CHECK_EQ(second, 0xC);
     CHECK_EQ(kt_recv(sep, 50, &badge, w), AE_ETIMEOUT);
     for (unsigned i = 0; i < 2; i++) {
-        CHECK(done_calls(ct[i], 2));
+        CHECK(kt_wait_peek(ct[i], &cq_done, 2, 10000));
         CHECK_EQ(kt_peek(ct[i], &cq_result[0]), (uint64_t)(int64_t)AE_ECANCELED);
         CHECK_EQ(kt_peek(ct[i], &cq_reply[1]), 2002 + i);
     }
@@ -208,16 +173,15 @@ KTEST(clonemt_remade_call_needs_own_cap, "a call taken back is made again throug
     uint64_t fep = kt_new(env, AERIE_OBJ_ENDPOINT, 0, 0, 0);
     uint64_t sep = kt_new(env, AERIE_OBJ_ENDPOINT, 0, 0, 0);
     struct ae_child child;
-    CHECK_OK(start_child(q, sep, kt_mint(fep, AERIE_R_WRITE, 1), &child));
-    for (int i = 0; i < 5000 && kt_thread_state(child.thread) != AERIE_TS_BLOCKED; i++)
-        ae_sleep_ns(1000000);
+    CHECK_OK(kt_spawn_svc(q, "callq", sep, kt_mint(fep, AERIE_R_WRITE, 1), &child));
+    (void)kt_wait_blocked(child.thread);
     CHECK_OK(ae_invoke0(child.task, AERIE_TASK_SUSPEND));
     /* A clone with only its own capabilities: the "svc" slot stays empty. */
     uint64_t cq = kt_new(env, AERIE_OBJ_QUOTA, 4 << 20, 8, 128), ct = ae_slot_alloc();
     CHECK_OK(ae_invokev(child.task, AERIE_TASK_CLONE, cq, q, ct, ae_slot_alloc(),
                         AERIE_CLONE_OWN_CAPS | AERIE_CLONE_ALL_THREADS, kt_mint(fep, AERIE_R_WRITE, 2)));
     CHECK_OK(ae_invoke0(ct, AERIE_TASK_RESUME));
-    CHECK(done_calls(ct, 2));
+    CHECK(kt_wait_peek(ct, &cq_done, 2, 10000));
     CHECK_EQ(kt_peek(ct, &cq_result[0]), (uint64_t)(int64_t)AE_ECAP);
     CHECK_EQ(kt_peek(ct, &cq_result[1]), (uint64_t)(int64_t)AE_ECAP);
     uint64_t badge, w[4];
@@ -230,17 +194,9 @@ KTEST(clonemt_remade_call_needs_own_cap, "a call taken back is made again throug
         CHECK_EQ(w[1], n);                   /* the original's two calls, once each */
         CHECK_OK(answer(1001 + n));
     }
-    CHECK(done_calls(child.task, 2));
+    CHECK(kt_wait_peek(child.task, &cq_done, 2, 10000));
     CHECK_EQ(kt_recv(sep, 50, &badge, w), AE_ETIMEOUT);
     CHECK_OK(kt_poke(ct, &cq_go, 1));
     CHECK_OK(kt_poke(child.task, &cq_go, 1));
-    unsigned seen = 0;
-    for (unsigned n = 0; n < 2; n++) {
-        int64_t r = kt_recv(fep, 10000, &badge, w);
-        CHECK(r >= 0);
-        CHECK_EQ(AERIE_INFO_LABEL((uint64_t)r), AERIE_FAULT_EXIT);
-        CHECK_EQ(w[0], 0);
-        seen |= 1u << badge;
-    }
-    CHECK_EQ(seen, 0x6);
+    CHECK_EQ(kt_expect_exits(fep, 2), 0x6);
 }

@@ -21,31 +21,6 @@
 #include "kt.h"
 #include <aerie/fault.h>
 
-static int spawn(uint64_t q, const char *role, uint64_t sep, uint64_t fe, struct ae_child *child)
-{
-    const struct ae_grant g[] = {
-        { AE_GRANT_SELF_TASK, 0, AERIE_R_ALL, 0 },
-        { AE_GRANT_SELF_THREAD, 0, AERIE_R_ALL, 0 },
-        { AE_GRANT_SELF_QUOTA, 0, AERIE_R_ALL, 0 },
-        { "svc", sep, AERIE_R_WRITE, 1 },
-    };
-    return kt_spawn_role(q, role, g, 4, fe, -1, child, 0);
-}
-
-static bool wait_blocked(uint64_t th)
-{
-    for (int i = 0; i < 5000 && kt_thread_state(th) != AERIE_TS_BLOCKED; i++)
-        ae_sleep_ns(1000000);
-    return kt_thread_state(th) == AERIE_TS_BLOCKED;
-}
-
-static bool wait_done(uint64_t task, uint64_t n)
-{
-    for (int i = 0; i < 10000 && kt_peek(task, &cq_done) != n; i++)
-        ae_sleep_ns(1000000);
-    return kt_peek(task, &cq_done) == n;
-}
-
 KTEST(remake_follows_the_slot, "a call taken back is made again through what the caller's own slot holds at RESUME: re-aimed (another endpoint, another badge) it goes there once, emptied it is ECAP; the first endpoint never hears it")
 {
     uint64_t q = kt_new(env, AERIE_OBJ_QUOTA, 4 << 20, 8, 128);
@@ -53,8 +28,8 @@ KTEST(remake_follows_the_slot, "a call taken back is made again through what the
     uint64_t sep = kt_new(env, AERIE_OBJ_ENDPOINT, 0, 0, 0);
     uint64_t sep2 = kt_new(env, AERIE_OBJ_ENDPOINT, 0, 0, 0);
     struct ae_child child;
-    CHECK_OK(spawn(q, "callq", sep, kt_mint(fep, AERIE_R_WRITE, 1), &child));
-    CHECK(wait_blocked(child.thread));                  /* call 0 queued on sep */
+    CHECK_OK(kt_spawn_svc(q, "callq", sep, kt_mint(fep, AERIE_R_WRITE, 1), &child));
+    CHECK(kt_wait_blocked(child.thread));                  /* call 0 queued on sep */
     CHECK_OK(ae_invoke0(child.task, AERIE_TASK_SUSPEND));
     uint64_t slot = kt_peek(child.task, &cq_slot);
     CHECK_OK(ae_invokev(child.task, AERIE_TASK_CAP_DELETE, slot));
@@ -69,22 +44,19 @@ KTEST(remake_follows_the_slot, "a call taken back is made again through what the
     ae_utcb()->mr[0] = 77;
     CHECK_OK(ae_reply(AERIE_INFO(0, 1, 0)));            /* (a receive first would drop it) */
     CHECK_EQ(kt_recv(sep, 0, &badge, w), AE_ETIMEOUT);  /* the old one: nothing */
-    CHECK(wait_done(child.task, 1));
+    CHECK(kt_wait_peek(child.task, &cq_done, 1, 10000));
     CHECK_EQ(kt_peek(child.task, &cq_reply[0]), 77);
     /* Call 1 queued on sep2; its slot emptied while it is taken back. */
-    CHECK(wait_blocked(child.thread));
+    CHECK(kt_wait_blocked(child.thread));
     CHECK_OK(ae_invoke0(child.task, AERIE_TASK_SUSPEND));
     CHECK_OK(ae_invokev(child.task, AERIE_TASK_CAP_DELETE, slot));
     CHECK_OK(ae_invoke0(child.task, AERIE_TASK_RESUME));
-    CHECK(wait_done(child.task, 2));
+    CHECK(kt_wait_peek(child.task, &cq_done, 2, 10000));
     CHECK_EQ(kt_peek(child.task, &cq_result[1]), (uint64_t)(int64_t)AE_ECAP);
     CHECK_EQ(kt_recv(sep2, 0, &badge, w), AE_ETIMEOUT);
     CHECK_EQ(kt_recv(sep, 0, &badge, w), AE_ETIMEOUT);
     CHECK_OK(kt_poke(child.task, &cq_go, 1));
-    r = kt_recv(fep, 10000, &badge, w);
-    CHECK(r >= 0);
-    CHECK_EQ(AERIE_INFO_LABEL((uint64_t)r), AERIE_FAULT_EXIT);
-    CHECK_EQ(w[0], 0);
+    CHECK(kt_expect_exits(fep, 1));
 }
 
 /* The storm's server: answers each call (k, seq) with its own value,
@@ -217,7 +189,7 @@ static void storm(struct kt_env *env, bool sibling, bool start)
     CHECK_OK(kt_thread(env, &st, storm_server, 0, 1 % (int)kt_ncpus()));
     srv_th = st.thread_slot;
     struct ae_child child;
-    CHECK_OK(spawn(q, "callmt", srv_ep, kt_mint(fep, AERIE_R_WRITE, 1), &child));
+    CHECK_OK(kt_spawn_svc(q, "callmt", srv_ep, kt_mint(fep, AERIE_R_WRITE, 1), &child));
     if (sibling) {
         CHECK_OK(kt_poke(child.task, &cm_tolerant, 1));
         sib_th = child.thread;
@@ -306,7 +278,7 @@ KTEST(remake_held_caller_destroyed, "a caller held by Task SUSPEND in its wait f
     uint64_t fep = kt_new(env, AERIE_OBJ_ENDPOINT, 0, 0, 0);
     uint64_t sep = kt_new(env, AERIE_OBJ_ENDPOINT, 0, 0, 0);
     struct ae_child child;
-    CHECK_OK(spawn(q, "callq", sep, kt_mint(fep, AERIE_R_WRITE, 1), &child));
+    CHECK_OK(kt_spawn_svc(q, "callq", sep, kt_mint(fep, AERIE_R_WRITE, 1), &child));
     uint64_t badge, w[4];
     CHECK(kt_recv(sep, 10000, &badge, w) >= 0);         /* call 0: ours now */
     CHECK_OK(ae_invoke0(child.task, AERIE_TASK_SUSPEND));
@@ -322,7 +294,7 @@ KTEST(remake_stopped_task_runs_nothing, "while its task is stopped (Task SUSPEND
     uint64_t fep = kt_new(env, AERIE_OBJ_ENDPOINT, 0, 0, 0);
     uint64_t sep = kt_new(env, AERIE_OBJ_ENDPOINT, 0, 0, 0);
     struct ae_child child;
-    CHECK_OK(spawn(q, "mt", sep, kt_mint(fep, AERIE_R_WRITE, 1), &child));
+    CHECK_OK(kt_spawn_svc(q, "mt", sep, kt_mint(fep, AERIE_R_WRITE, 1), &child));
     for (int i = 0; i < 5000 && kt_peek(child.task, &mt_ready) != 4; i++)
         ae_sleep_ns(1000000);
     CHECK_EQ(kt_peek(child.task, &mt_ready), 4);
@@ -349,11 +321,7 @@ KTEST(remake_stopped_task_runs_nothing, "while its task is stopped (Task SUSPEND
     CHECK_OK(ae_invoke0(nt, AERIE_THREAD_DESTROY));
     CHECK_OK(kt_poke(child.task, &mt_who, 0));
     CHECK_OK(kt_poke(child.task, &mt_go, 1));
-    uint64_t badge, w[4];
-    int64_t r = kt_recv(fep, 10000, &badge, w);
-    CHECK(r >= 0);
-    CHECK_EQ(AERIE_INFO_LABEL((uint64_t)r), AERIE_FAULT_EXIT);
-    CHECK_EQ(w[0], 0);
+    CHECK(kt_expect_exits(fep, 1));
 }
 
 KTEST(remake_resume_is_the_stoppers, "Task RESUME of a task another task's SUSPEND stopped (a container's second task holding its first task's capability, in the middle of cm's fork) is EPERM and restarts nothing; the stopper's RESUME works")
@@ -362,7 +330,7 @@ KTEST(remake_resume_is_the_stoppers, "Task RESUME of a task another task's SUSPE
     uint64_t fep = kt_new(env, AERIE_OBJ_ENDPOINT, 0, 0, 0);
     uint64_t sep = kt_new(env, AERIE_OBJ_ENDPOINT, 0, 0, 0);
     struct ae_child child, other;
-    CHECK_OK(spawn(q, "mt", sep, kt_mint(fep, AERIE_R_WRITE, 1), &child));
+    CHECK_OK(kt_spawn_svc(q, "mt", sep, kt_mint(fep, AERIE_R_WRITE, 1), &child));
     for (int i = 0; i < 5000 && kt_peek(child.task, &mt_ready) != 4; i++)
         ae_sleep_ns(1000000);
     CHECK_EQ(kt_peek(child.task, &mt_ready), 4);
@@ -398,7 +366,7 @@ KTEST(remake_saved_reply_reaches_the_held_original, "a call whose reply capabili
     uint64_t fep = kt_new(env, AERIE_OBJ_ENDPOINT, 0, 0, 0);
     uint64_t sep = kt_new(env, AERIE_OBJ_ENDPOINT, 0, 0, 0);
     struct ae_child child;
-    CHECK_OK(spawn(q, "callq", sep, kt_mint(fep, AERIE_R_WRITE, 1), &child));
+    CHECK_OK(kt_spawn_svc(q, "callq", sep, kt_mint(fep, AERIE_R_WRITE, 1), &child));
     uint64_t badge, w[4], rs = ae_slot_alloc();
     CHECK(kt_recv(sep, 10000, &badge, w) >= 0);
     CHECK_EQ(w[1], 0);
@@ -415,12 +383,12 @@ KTEST(remake_saved_reply_reaches_the_held_original, "a call whose reply capabili
     CHECK_EQ(kt_thread_state(child.thread), AERIE_TS_SUSPENDED);
     CHECK_EQ(kt_peek(child.task, &cq_done), 0);
     CHECK_OK(ae_invoke0(child.task, AERIE_TASK_RESUME));
-    CHECK(wait_done(child.task, 1));
+    CHECK(kt_wait_peek(child.task, &cq_done, 1, 10000));
     CHECK_EQ(kt_peek(child.task, &cq_reply[0]), 501);
     /* The clone's copy of call 0: ECANCELED; its call 1 through its own
      * slot (empty: OWN_CAPS, nothing re-issued): ECAP. */
     CHECK_OK(ae_invoke0(ct, AERIE_TASK_RESUME));
-    CHECK(wait_done(ct, 2));
+    CHECK(kt_wait_peek(ct, &cq_done, 2, 10000));
     CHECK_EQ(kt_peek(ct, &cq_result[0]), (uint64_t)(int64_t)AE_ECANCELED);
     CHECK_EQ(kt_peek(ct, &cq_result[1]), (uint64_t)(int64_t)AE_ECAP);
     /* Call 1 of the original: saved, then a Thread SUSPEND ends its wait. */
@@ -432,20 +400,12 @@ KTEST(remake_saved_reply_reaches_the_held_original, "a call whose reply capabili
     CHECK_EQ(ae_send(rs, AERIE_INFO(0, 1, 0), AERIE_TIMEOUT_POLL), AE_EDEAD);
     CHECK_EQ(ae_cap_info(rs, &(uint64_t){ 0 }), AE_ECAP);
     CHECK_OK(ae_invoke0(child.thread, AERIE_THREAD_RESUME));
-    CHECK(wait_done(child.task, 2));
+    CHECK(kt_wait_peek(child.task, &cq_done, 2, 10000));
     CHECK_EQ(kt_peek(child.task, &cq_result[1]), (uint64_t)(int64_t)AE_ECANCELED);
     CHECK_EQ(kt_recv(sep, 50, &badge, w), AE_ETIMEOUT);
     CHECK_OK(kt_poke(child.task, &cq_go, 1));
     CHECK_OK(kt_poke(ct, &cq_go, 1));
-    unsigned seen = 0;
-    for (unsigned n = 0; n < 2; n++) {
-        int64_t r = kt_recv(fep, 10000, &badge, w);
-        CHECK(r >= 0);
-        CHECK_EQ(AERIE_INFO_LABEL((uint64_t)r), AERIE_FAULT_EXIT);
-        CHECK_EQ(w[0], 0);
-        seen |= 1u << badge;
-    }
-    CHECK_EQ(seen, 0x6);
+    CHECK_EQ(kt_expect_exits(fep, 2), 0x6);
 }
 
 KTEST(remake_endpoint_destroyed_meanwhile, "a call taken back whose endpoint is destroyed before RESUME is made again to nothing: an error (ECAP or EDEAD), no hang, no call anywhere, nothing kept")
@@ -455,22 +415,18 @@ KTEST(remake_endpoint_destroyed_meanwhile, "a call taken back whose endpoint is 
     uint64_t fep = kt_new(env, AERIE_OBJ_ENDPOINT, 0, 0, 0), sep;
     CHECK_OK(kt_create(eq, AERIE_OBJ_ENDPOINT, &sep, 0, 0, 0));
     struct ae_child child;
-    CHECK_OK(spawn(q, "callq", sep, kt_mint(fep, AERIE_R_WRITE, 1), &child));
-    CHECK(wait_blocked(child.thread));                  /* call 0 queued on sep */
+    CHECK_OK(kt_spawn_svc(q, "callq", sep, kt_mint(fep, AERIE_R_WRITE, 1), &child));
+    CHECK(kt_wait_blocked(child.thread));                  /* call 0 queued on sep */
     CHECK_OK(ae_invoke0(child.task, AERIE_TASK_SUSPEND));
     CHECK_OK(ae_invoke0(eq, AERIE_QUOTA_DESTROY));       /* the endpoint with it */
     CHECK_OK(ae_invoke0(child.task, AERIE_TASK_RESUME));
-    CHECK(wait_done(child.task, 2));
+    CHECK(kt_wait_peek(child.task, &cq_done, 2, 10000));
     for (unsigned n = 0; n < 2; n++) {
         int64_t r = (int64_t)kt_peek(child.task, &cq_result[n]);
         CHECK(r == AE_ECAP || r == AE_EDEAD);
     }
     CHECK_OK(kt_poke(child.task, &cq_go, 1));
-    uint64_t badge, w[4];
-    int64_t r = kt_recv(fep, 10000, &badge, w);
-    CHECK(r >= 0);
-    CHECK_EQ(AERIE_INFO_LABEL((uint64_t)r), AERIE_FAULT_EXIT);
-    CHECK_EQ(w[0], 0);
+    CHECK(kt_expect_exits(fep, 1));
 }
 
 KTEST(remake_reply_recv_reports_held_and_lost, "REPLY_RECV (its reply's result in RSI) to a caller Task SUSPEND holds: delivered (0), the caller stays stopped until RESUME and has the answer; to a caller whose wait a Thread SUSPEND ended: AE_EINVAL (nobody waits), the receive goes on")
@@ -479,7 +435,7 @@ KTEST(remake_reply_recv_reports_held_and_lost, "REPLY_RECV (its reply's result i
     uint64_t fep = kt_new(env, AERIE_OBJ_ENDPOINT, 0, 0, 0);
     uint64_t sep = kt_new(env, AERIE_OBJ_ENDPOINT, 0, 0, 0);
     struct ae_child child;
-    CHECK_OK(spawn(q, "callq", sep, kt_mint(fep, AERIE_R_WRITE, 1), &child));
+    CHECK_OK(kt_spawn_svc(q, "callq", sep, kt_mint(fep, AERIE_R_WRITE, 1), &child));
     uint64_t badge, w[4];
     CHECK(kt_recv(sep, 10000, &badge, w) >= 0);          /* call 0: ours */
     CHECK_OK(ae_invoke0(child.task, AERIE_TASK_SUSPEND));
@@ -491,7 +447,7 @@ KTEST(remake_reply_recv_reports_held_and_lost, "REPLY_RECV (its reply's result i
     CHECK_EQ(kt_thread_state(child.thread), AERIE_TS_SUSPENDED);
     CHECK_EQ(kt_peek(child.task, &cq_done), 0);
     CHECK_OK(ae_invoke0(child.task, AERIE_TASK_RESUME));
-    CHECK(wait_done(child.task, 1));
+    CHECK(kt_wait_peek(child.task, &cq_done, 1, 10000));
     CHECK_EQ(kt_peek(child.task, &cq_reply[0]), 601);
     /* Call 1: its wait ended by a Thread SUSPEND before the answer. */
     CHECK(kt_recv(sep, 10000, &badge, w) >= 0);
@@ -502,11 +458,8 @@ KTEST(remake_reply_recv_reports_held_and_lost, "REPLY_RECV (its reply's result i
     CHECK_EQ(ae_reply_recv_ex(sep, AERIE_INFO(0, 1, 0), 1000000, &badge, &replied), AE_ETIMEOUT);
     CHECK_EQ(replied, AE_EINVAL);
     CHECK_OK(ae_invoke0(child.thread, AERIE_THREAD_RESUME));
-    CHECK(wait_done(child.task, 2));
+    CHECK(kt_wait_peek(child.task, &cq_done, 2, 10000));
     CHECK_EQ(kt_peek(child.task, &cq_result[1]), (uint64_t)(int64_t)AE_ECANCELED);
     CHECK_OK(kt_poke(child.task, &cq_go, 1));
-    int64_t r = kt_recv(fep, 10000, &badge, w);
-    CHECK(r >= 0);
-    CHECK_EQ(AERIE_INFO_LABEL((uint64_t)r), AERIE_FAULT_EXIT);
-    CHECK_EQ(w[0], 0);
+    CHECK(kt_expect_exits(fep, 1));
 }

@@ -180,7 +180,7 @@ static void linux_epoll_event_loop_musl(void) { selfcheck("epoll", "musl", NET_G
 static void linux_epoll_event_loop_glibc(void) { selfcheck("epoll", "glibc", NET_GRANT); }
 /* socket(AF_UNIX): stream and datagram sockets by name inside the container (unix.c). */
 /* TCP over loopback: a client and a server process, 127.0.0.1 and our address (tcplo.c). */
-#define LO_GRANT "grant=console,self,net ports=tcp:7110,out:7110-7111"
+#define LO_GRANT "grant=console,self,net,fs ports=tcp:7110,out:7110-7111"
 static void linux_tcp_loopback_musl(void) { selfcheck("tcplo", "musl", LO_GRANT); }
 static void linux_tcp_loopback_glibc(void) { selfcheck("tcplo", "glibc", LO_GRANT); }
 static void linux_unix_sockets_musl(void) { selfcheck("unix", "musl", ""); }

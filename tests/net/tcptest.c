@@ -182,6 +182,17 @@ static void loopback_between_two_containers(struct nt *t)
     CHECK_EQ(tcbs_settle(tcbs0), tcbs0);
 }
 
+/* Aerie's libc: a listener says the address it was bound to (127.0.0.1,
+ * another of 127/8, the service's own, or any), after bind and after
+ * listen — as the Linux personality does (tcplo). */
+static void loopback_listener_names_its_address(struct nt *t)
+{
+    CHECK_EQ(run_loop("ports=tcp:8096", "name 127.0.0.1 8096"), 0);
+    CHECK_EQ(run_loop("ports=tcp:8096", "name 127.3.2.1 8096"), 0);
+    CHECK_EQ(run_loop("ports=tcp:8096", "name 10.0.2.15 8096"), 0);
+    CHECK_EQ(run_loop("ports=tcp:8096", "name 0.0.0.0 8096"), 0);
+}
+
 static void loopback_refusals(struct nt *t)
 {
     CHECK_EQ(run_loop("ports=out:8093", "refused 127.0.0.1 8093"), 0);        /* RST: nobody listens */
@@ -355,6 +366,7 @@ int main(int argc, char **argv)
         NT_RUN(a_port_belongs_to_one_container);
         NT_RUN(loopback_inside_one_container);
         NT_RUN(loopback_between_two_containers);
+        NT_RUN(loopback_listener_names_its_address);
         NT_RUN(loopback_refusals);
         NT_RUN(loopback_self_flood_stays_in_its_budget);
         NT_RUN(loopback_reader_that_never_reads);

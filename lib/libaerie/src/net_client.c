@@ -62,7 +62,8 @@ int ae__net_call(uint64_t label, const uint64_t *w, unsigned nw, uint64_t *out, 
     return 0;
 }
 
-/* A number from the environment, or 0. */
+/* A number from the environment, or 0; a K, M or G after the digits
+ * multiplies it (AERIE_NET_TCP_MEM=8M), as sizes do in a spec. */
 static uint64_t env_number(const char *pre)
 {
     for (char **e = ae_start.envp; e && *e; e++) {
@@ -72,9 +73,11 @@ static uint64_t env_number(const char *pre)
         if (pre[i])
             continue;
         uint64_t n = 0;
-        for (const char *p = *e + i; *p >= '0' && *p <= '9' && n < (1ull << 40); p++)
+        const char *p = *e + i;
+        for (; *p >= '0' && *p <= '9' && n < (1ull << 40); p++)
             n = n * 10 + (uint64_t)(*p - '0');
-        return n;
+        unsigned shift = *p == 'K' || *p == 'k' ? 10 : *p == 'M' || *p == 'm' ? 20 : *p == 'G' || *p == 'g' ? 30 : 0;
+        return n < (1ull << 40) ? n << shift : n;
     }
     return 0;
 }
@@ -89,7 +92,10 @@ static uint32_t ring_slots(void)
 
 /* The TCP area: none without TCP; else $AERIE_NET_TCP_MEM bytes of
  * buffers (rounded to pages, 64 KiB .. 16 MiB) for $AERIE_NET_TCP_SOCKS
- * sockets (at most the connections we were granted). */
+ * sockets (at most the connections we were granted). Without
+ * $AERIE_NET_TCP_MEM, room for a default receive and send buffer (32 KiB
+ * each) for every connection granted, at least 1 MiB: a program given
+ * net.conns=128 can open them all without knowing the variable. */
 static void tcp_geometry(uint64_t conns, uint64_t *bytes, uint32_t *nsocks)
 {
     *bytes = 0;
@@ -103,7 +109,7 @@ static void tcp_geometry(uint64_t conns, uint64_t *bytes, uint32_t *nsocks)
         n = NETTCP_MAX_SOCKS;
     uint64_t buf = env_number("AERIE_NET_TCP_MEM=");
     if (!buf)
-        buf = AE_TCP_MEM_DEFAULT;
+        buf = n * AE_TCP_CONN_BYTES > AE_TCP_MEM_DEFAULT ? n * AE_TCP_CONN_BYTES : AE_TCP_MEM_DEFAULT;
     buf = (buf + NETTCP_PAGE - 1) & ~(uint64_t)(NETTCP_PAGE - 1);
     if (buf < 16 * NETTCP_PAGE)
         buf = 16 * NETTCP_PAGE;

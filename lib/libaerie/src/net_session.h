@@ -12,7 +12,8 @@
 #include <aerie/nettcp.h>
 #include "netring.h"
 
-#define AE_TCP_MEM_DEFAULT (1024u * 1024u)   /* buffer bytes of the socket area */
+#define AE_TCP_MEM_DEFAULT (1024u * 1024u)   /* buffer bytes of the socket area, at least */
+#define AE_TCP_CONN_BYTES  (64u * 1024u)     /* a connection's default receive and send buffers */
 
 struct ae_net_session {
     bool open;

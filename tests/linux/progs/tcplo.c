@@ -6,14 +6,20 @@
  * over the container's own address (10.0.2.15 under QEMU) a poll loop;
  * the client sends 1 MiB and checks every byte comes back, and both ends'
  * names are checked against each other. A port nobody listens on is
- * ECONNREFUSED at once; one without an out: grant is EACCES.
+ * ECONNREFUSED at once; one without an out: grant is EACCES. Last, a
+ * connection made as Go's runtime makes one (non-blocking connect, an
+ * edge-triggered EPOLLOUT, SO_ERROR and getpeername, never connect again)
+ * to a server that echoes through splice and then sends a file with
+ * sendfile (Go's io.Copy between connections, and from a file).
  */
+#define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdint.h>
 #include <sys/epoll.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -203,6 +209,102 @@ static void round_trip(int l, uint32_t ip, int use_epoll)
            use_epoll ? "epoll" : "poll");
 }
 
+#define MSG 4096
+#define MSGS 16
+#define FILE_BYTES 100000
+
+/* The server of go_style: echoes through a pipe with splice until the
+ * client shuts down its side, then sends FILE_BYTES of a file. */
+static int splice_server(int l)
+{
+    int c = accept(l, NULL, NULL), p[2];
+    if (c < 0 || pipe(p))
+        return 1;
+    for (;;) {
+        ssize_t in = splice(c, NULL, p[1], NULL, 65536, 0);
+        if (in <= 0)
+            break;
+        while (in > 0) {
+            ssize_t out = splice(p[0], NULL, c, NULL, (size_t)in, 0);
+            if (out <= 0)
+                return 2;
+            in -= out;
+        }
+    }
+    int f = open("sendfile.dat", O_RDWR | O_CREAT | O_TRUNC, 0644);
+    static uint8_t buf[FILE_BYTES];
+    for (uint32_t i = 0; i < FILE_BYTES; i++)
+        buf[i] = byte_at(i);
+    if (f < 0 || write(f, buf, FILE_BYTES) != FILE_BYTES || lseek(f, 0, SEEK_SET) != 0)
+        return 3;
+    off_t at = 0;
+    while (at < FILE_BYTES) {
+        ssize_t n = sendfile(c, f, &at, FILE_BYTES - (size_t)at);   /* the offset moves, not the position */
+        if (n <= 0)
+            return 4;
+    }
+    if (lseek(f, 0, SEEK_CUR) != 0)
+        return 5;
+    close(c);
+    return 0;
+}
+
+static void go_style(void)
+{
+    int one = 1, l = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = addr(INADDR_LOOPBACK, PORT), peer;
+    setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    CHECK(l >= 0 && bind(l, (struct sockaddr *)&a, sizeof a) == 0 && listen(l, 4) == 0);
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(splice_server(l));
+    close(l);
+    int s = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0), ep = epoll_create1(0);
+    CHECK(connect(s, (struct sockaddr *)&a, sizeof a) == -1 && errno == EINPROGRESS);
+    struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT | EPOLLET, .data.fd = s }, got;
+    CHECK(epoll_ctl(ep, EPOLL_CTL_ADD, s, &ev) == 0);
+    CHECK(epoll_wait(ep, &got, 1, 10000) == 1 && (got.events & EPOLLOUT));
+    int err = -1;
+    socklen_t el = sizeof err, pl = sizeof peer;
+    CHECK(getsockopt(s, SOL_SOCKET, SO_ERROR, &err, &el) == 0 && err == 0);
+    CHECK(getpeername(s, (struct sockaddr *)&peer, &pl) == 0 && ntohs(peer.sin_port) == PORT);
+    fcntl(s, F_SETFL, fcntl(s, F_GETFL) & ~O_NONBLOCK);
+    static uint8_t buf[FILE_BYTES];
+    uint32_t bad = 0, echoed = 0;
+    for (uint32_t m = 0; m < MSGS; m++) {
+        for (uint32_t k = 0; k < MSG; k++)
+            buf[k] = byte_at(m * MSG + k);
+        CHECK(write(s, buf, MSG) == MSG);
+        for (uint32_t have = 0; have < MSG;) {
+            ssize_t r = read(s, buf + have, MSG - have);
+            if (r <= 0)
+                break;
+            have += (uint32_t)r;
+        }
+        for (uint32_t k = 0; k < MSG; k++)
+            bad += buf[k] != byte_at(m * MSG + k);
+        echoed += MSG;
+    }
+    CHECK(shutdown(s, SHUT_WR) == 0);
+    uint32_t have = 0;
+    for (ssize_t r; have < FILE_BYTES && (r = read(s, buf + have, FILE_BYTES - have)) > 0;)
+        have += (uint32_t)r;
+    for (uint32_t k = 0; k < have; k++)
+        bad += buf[k] != byte_at(k);
+    CHECK(have == FILE_BYTES);
+    CHECK(read(s, buf, 1) == 0);
+    CHECK(bad == 0);
+    close(s);
+    close(ep);
+    int st = -1;
+    CHECK(waitpid(pid, &st, 0) == pid);
+    if (!WIFEXITED(st) || WEXITSTATUS(st))
+        printf("tcplo: the splice server ended with %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    printf("tcplo: %u bytes echoed through splice, %u sent with sendfile, after a connect as Go makes it\n",
+           echoed, have);
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IONBF, 0);
@@ -219,7 +321,11 @@ int main(void)
     /* a listener bound to 127.0.0.1 says so (Go's ln.Addr(), for one, prints it) */
     l = socket(AF_INET, SOCK_STREAM, 0);
     a = addr(INADDR_LOOPBACK, PORT);
-    CHECK(l >= 0 && bind(l, (struct sockaddr *)&a, sizeof a) == 0 && listen(l, 4) == 0);
+    CHECK(l >= 0 && bind(l, (struct sockaddr *)&a, sizeof a) == 0);
+    lnl = sizeof ln;                                 /* only bound, not yet listening: the same */
+    CHECK(getsockname(l, (struct sockaddr *)&ln, &lnl) == 0 && ln.sin_addr.s_addr == htonl(INADDR_LOOPBACK) &&
+          ntohs(ln.sin_port) == PORT);
+    CHECK(listen(l, 4) == 0);
     lnl = sizeof ln;
     CHECK(getsockname(l, (struct sockaddr *)&ln, &lnl) == 0 && ln.sin_addr.s_addr == htonl(INADDR_LOOPBACK));
     close(l);
@@ -237,5 +343,6 @@ int main(void)
     to = addr(0x0a00020f, 7112);
     CHECK(connect(u, (struct sockaddr *)&to, sizeof to) == -1 && errno == EACCES);
     close(u);
+    go_style();
     return done("tcplo");
 }

@@ -213,7 +213,13 @@ int getsockname(int fd, struct sockaddr *restrict addr, socklen_t *restrict len)
     uint16_t port = s->port;
     struct __sys_tcp_info ti;
     if (s->type == SOCK_STREAM && s->has_tsock && !__sys_tcp_info(s->tsock, &ti)) {
-        ip = ti.local_ip;
+        /* A listener (or a socket only bound) has no address of its own
+         * at the service, which binds ports (and reports its own address
+         * for them): it says the address bind named — 127.0.0.1 for one
+         * bound there, as Linux (and the Linux personality) say. A
+         * connection says the one it uses. */
+        if (ti.state != __SYS_TCP_BOUND && ti.state != __SYS_TCP_LISTEN)
+            ip = ti.local_ip;
         port = ti.local_port;
     }
     __net_unlock();
