@@ -458,8 +458,11 @@ static int open_fs(struct lx_thread *t, const char *abs, const char *norm, unsig
     struct ae_fs *fs = fs_conn();
     if (!fs)
         return flags & LX_O_CREAT ? -LX_EROFS : -LX_ENOENT;
+    /* O_PATH keeps O_NOFOLLOW: Linux gives the link itself, and there
+     * is no handle on a link here, so ELOOP — never its target (glibc's
+     * lchmod fstats the result to refuse a link, else chmods through it) */
     if (flags & LX_O_PATH)
-        flags = LX_O_RDONLY | (flags & (LX_O_DIRECTORY | LX_O_CLOEXEC | LX_O_PATH));
+        flags = LX_O_RDONLY | (flags & (LX_O_DIRECTORY | LX_O_CLOEXEC | LX_O_PATH | LX_O_NOFOLLOW));
     uint64_t handle;
     struct ae_fs_stat st;
     int r = ae_fs_open_reading(fs, abs, fs_flags(flags), mode & ~t->proc->fs->umask & 07777, &handle, &st);
