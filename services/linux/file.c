@@ -374,10 +374,15 @@ static int64_t file_getdents(struct lx_thread *t, struct lx_file *f, void *buf, 
         return -LX_ENOTDIR;
     uint64_t at = 0;
     while (ff->phase < 2) {
-        struct lx_stat st;
-        char parent[LX_PATH_MAX + 4];
-        snprintf(parent, sizeof parent, "%s/..", f->path);
-        uint64_t ino = lx_stat_path(ff->phase ? parent : f->path, &st, true) ? 1 : st.ino;
+        /* "." is the directory itself, whose node the open named: no
+         * stat (an fs round trip for every directory find or rm lists). */
+        uint64_t ino = ff->ino;
+        if (ff->phase) {
+            struct lx_stat st;
+            char parent[LX_PATH_MAX + 4];
+            snprintf(parent, sizeof parent, "%s/..", f->path);
+            ino = lx_stat_path(parent, &st, true) ? 1 : st.ino;
+        }
         if (!lx_dirent_put(buf, n, &at, ino, ff->phase + 1, LX_DT_DIR, "..", (size_t)ff->phase + 1))
             return at ? (int64_t)at : -LX_EINVAL;
         ff->phase++;
