@@ -682,7 +682,7 @@ LX_SYS(truncate)
     if (r)
         return r;
     struct lx_stat st;
-    bool node = !lx_stat_path(abs, &st, true);    /* its shared pages, if it has any */
+    bool node = lx_shm_any() && !lx_stat_path(abs, &st, true);   /* its shared pages, if it has any */
     r = lx_errno(ae_fs_truncate(fs_conn(), abs, t->a[1]));
     if (!r && node)
         lx_shm_truncated(st.ino, t->a[1]);

@@ -422,7 +422,7 @@ int64_t lx_shm_map(struct lx_thread *t, uint64_t addr, uint64_t len, unsigned pr
 void lx_shm_gone(struct lx_mem *m);
 int lx_shm_msync(struct lx_mm *mm, uint64_t addr, uint64_t len);
 int lx_shm_sync_node(uint64_t ino);
-bool lx_shm_mapped(uint64_t ino);
+bool lx_shm_any(void);          /* any file mapped shared at all */
 /* read(), write() and ftruncate() of a node kept coherent with its pages */
 void lx_shm_overlay(uint64_t ino, uint64_t pos, void *buf, uint64_t n);
 void lx_shm_wrote(uint64_t ino, uint64_t pos, const void *buf, uint64_t n);

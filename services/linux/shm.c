@@ -230,9 +230,9 @@ int lx_shm_sync_node(uint64_t ino)
     return r;
 }
 
-bool lx_shm_mapped(uint64_t ino)
+bool lx_shm_any(void)
 {
-    return find(ino) != NULL;
+    return shfiles != NULL;
 }
 
 void lx_shm_overlay(uint64_t ino, uint64_t pos, void *buf, uint64_t n)

@@ -164,6 +164,8 @@ int main(int argc, char **argv)
         memcpy(s + 800, "fixed", 5);
         CHECK(mmap(s, 2 * PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0) == s);
         CHECK(!memcmp(s + 800, "fixed", 5) && s[700] == 'a');
+        s[PG + 100] = 'q';                                          /* truncate by path too */
+        CHECK(truncate("/shared.dat", PG) == 0 && truncate("/shared.dat", 2 * PG) == 0 && s[PG + 100] == 0);
     }
     CHECK(s != MAP_FAILED && munmap(s, 2 * PG) == 0);
     close(fd);
