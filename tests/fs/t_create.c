@@ -320,3 +320,59 @@ FSTEST(forged_creates_fail_alone, "queued creates with values never reserved, an
     ft_session_close(&b);
     ft_session_close(&c);
 }
+
+/* attack11: what an honest program's open must still be told at the open.
+ * A name longer than FS_NAME_MAX in a directory the connection made, and
+ * a path into a kept directory whose spelling went through a symbolic
+ * link that is gone (unlinked by a round trip, or queued), were queued:
+ * the open said 0 and the service's ENAMETOOLONG or ENOENT came at the
+ * next call on the handle. */
+FSTEST(queued_create_keeps_the_opens_errors, "names past FS_NAME_MAX, and paths through an unlinked link, "
+                                             "get their error at the open, not later")
+{
+    struct ft_session s;
+    CHECK_OK(ft_session_open(&s, FT_IMAGE, MiB, 200));
+    CHECK_OK(ae_fs_mkdir(&s.conn, "/d", 0755));
+    char name[300] = "/d/";
+    memset(name + 3, 'n', 255);
+    uint64_t h;
+    struct ae_fs_stat st;
+    CHECK_OK(ae_fs_open(&s.conn, name, FS_O_WRONLY | FS_O_CREAT | FS_O_EXCL, 0600, &h, NULL));
+    CHECK_OK(ae_fs_close_deferred(&s.conn, h));
+    memset(name + 3, 'm', 256);
+    CHECK_EQ(ae_fs_open(&s.conn, name, FS_O_WRONLY | FS_O_CREAT | FS_O_EXCL, 0600, &h, NULL),
+             AE_ENAMETOOLONG);
+    CHECK_OK(ae_fs_flush(&s.conn));
+    /* A kept directory made through a link; the link unlinked at once. */
+    CHECK_OK(ae_fs_mkdir(&s.conn, "/x", 0755));
+    CHECK_OK(ae_fs_symlink(&s.conn, "/x", "/a"));
+    CHECK_OK(ae_fs_mkdir(&s.conn, "/a/b", 0755));
+    CHECK_OK(ae_fs_open(&s.conn, "/a/b/f1", FS_O_WRONLY | FS_O_CREAT | FS_O_EXCL, 0600, &h, NULL));
+    CHECK(held(&s.conn) > 0);                            /* proven: queued */
+    CHECK_OK(ae_fs_close_deferred(&s.conn, h));
+    CHECK_OK(ae_fs_unlink(&s.conn, "/a"));
+    CHECK_EQ(ae_fs_open(&s.conn, "/a/b/f2", FS_O_WRONLY | FS_O_CREAT | FS_O_EXCL, 0600, &h, NULL),
+             AE_ENOENT);
+    CHECK_OK(ae_fs_mkdir(&s.conn, "/a", 0755));           /* another /a, without b */
+    CHECK_EQ(ae_fs_open(&s.conn, "/a/b/f3", FS_O_WRONLY | FS_O_CREAT | FS_O_EXCL, 0600, &h, NULL),
+             AE_ENOENT);
+    /* The same with the link's unlink queued (its kept stat says a link). */
+    CHECK_OK(ae_fs_symlink(&s.conn, "/x", "/l"));
+    CHECK_OK(ae_fs_mkdir(&s.conn, "/l/c", 0755));
+    CHECK_OK(ae_fs_open(&s.conn, "/l/c/g1", FS_O_WRONLY | FS_O_CREAT | FS_O_EXCL, 0600, &h, NULL));
+    CHECK_OK(ae_fs_close_deferred(&s.conn, h));
+    CHECK_OK(ae_fs_lstat(&s.conn, "/l", &st));
+    CHECK_EQ(st.type, FS_TYPE_SYMLINK);
+    CHECK_OK(ae_fs_unlink_behind(&s.conn, "/l"));
+    CHECK_EQ(ae_fs_open(&s.conn, "/l/c/g2", FS_O_WRONLY | FS_O_CREAT | FS_O_EXCL, 0600, &h, NULL),
+             AE_ENOENT);
+    CHECK_OK(ae_fs_flush(&s.conn));
+    /* What the files are: the ones made, in /x. */
+    uint32_t type, mode;
+    uint64_t size;
+    CHECK_OK(ae_fs_admin_stat(ft_admin, s.id, "/x/b/f1", &type, &size, &mode));
+    CHECK_OK(ae_fs_admin_stat(ft_admin, s.id, "/x/c/g1", &type, &size, &mode));
+    CHECK_EQ(ae_fs_admin_stat(ft_admin, s.id, "/x/b/f2", &type, &size, &mode), AE_ENOENT);
+    CHECK_OK(ae_fs_admin_check(ft_admin, s.id));
+    ft_session_close(&s);
+}
