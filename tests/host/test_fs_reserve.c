@@ -6,6 +6,7 @@
  * own session and an absent name in a directory of its own layer —
  * through the protocol (fs_serve) as the service runs it.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <aerie/errors.h>
@@ -516,6 +517,38 @@ static void create_cut_off_by_a_restart_is_finished(void)
     CHECK_RC(T.mem_live, 0);
 }
 
+/* The service's heap a session holds follows the names it has now: a
+ * directory filled and emptied gives its table back, so filling and
+ * emptying one directory after another (an inode each) holds no more of
+ * the heap than the names alive (a queued create meets ENOMEM there). */
+static void emptied_directories_give_their_tables_back(void)
+{
+    test_env_init(&T);
+    struct fs_session *s = session(NULL, 1100, 256, 0);
+    long mem0 = T.mem_live;
+    char name[32];
+    for (int d = 0; d < 20; d++) {
+        snprintf(name, sizeof name, "d%02d", d);
+        CHECK_RC(fs_mkdir(s, P(name), 0755), 0);
+        for (int i = 0; i < 1000; i++) {
+            snprintf(name, sizeof name, "d%02d/f%04d", d, i);
+            uint64_t h;
+            CHECK_RC(fs_open(s, P(name), FS_O_CREAT | FS_O_WRONLY, 0600, &h, NULL), 0);
+            CHECK_RC(fs_close(s, h), 0);
+        }
+        for (int i = 0; i < 1000; i++) {
+            snprintf(name, sizeof name, "d%02d/f%04d", d, i);
+            CHECK_RC(fs_unlink(s, P(name)), 0);
+        }
+    }
+    CHECK_STR(check(s), "ok");
+    /* 20 empty directories and the root: a node and a small table each
+     * (8 KiB each when the tables kept their size). */
+    CHECK(T.mem_live - mem0 < 21 * 512);
+    fs_session_destroy(s);
+    CHECK_RC(T.mem_live, 0);
+}
+
 int main(void)
 {
     RUN(reserve_charges_and_gives_back_exactly);
@@ -528,5 +561,6 @@ int main(void)
     RUN(fork_does_not_carry_reservations);
     RUN(create_reserved_carried_instant);
     RUN(create_cut_off_by_a_restart_is_finished);
+    RUN(emptied_directories_give_their_tables_back);
     return TESTS_DONE();
 }
