@@ -275,8 +275,10 @@ static void settle(struct ae_fs *fs, const uint64_t *op, int64_t res)
         fs->link_gone = true;             /* other spellings of its name may be kept */
         pf_forget(fs->pf);                /* (queue_unlink forgot them already) */
     }
-    else if (op[0] == FS_DEFER_CREATE && res < 0)
+    else if (op[0] == FS_DEFER_CREATE && res < 0) {
         keep_err(fs, op[2], (int)res);    /* the next call on its handle tells it */
+        sc_clear(fs);                     /* the stat its open kept names no file (attack11) */
+    }
 }
 
 /* Drops the queued writes and unlinks (they can no longer be sent),
@@ -900,7 +902,9 @@ static int64_t handle_request(struct ae_fs *fs, uint64_t h, uint64_t label, cons
         }
         break;
     }
-    if (e && (r == 0 || label == FS_OP_CLOSE))
+    /* A queued create that failed left its handle unopened: the service's
+     * AE_EBADF is that failure, which the kept error tells (attack11). */
+    if (e && (r == 0 || r == AE_EBADF || label == FS_OP_CLOSE))
         r = e;
     return r;
 }
