@@ -381,7 +381,10 @@ FSTEST(queued_create_keeps_the_opens_errors, "names past FS_NAME_MAX, and paths 
  * bounded in sum, so a neighbour with a large inode limit can fill it. A
  * create this connection queued (its open said 0) then fails in the
  * service: the error is the handle's, and the stat the open kept must
- * not outlive it (stat said the file was there). */
+ * not outlive it (stat said the file was there). Keep it the suite's
+ * last test (t_create.c is linked last, and it is this file's last): the
+ * heap's classes are never merged, so after it other size classes may
+ * stay short until fs restarts — which is the open finding. */
 FSTEST(queued_create_failing_in_a_full_heap, "a neighbour fills fs's heap: our queued create's ENOMEM is its "
                                              "handle's, and stat no longer shows the file")
 {
