@@ -384,7 +384,7 @@ FSTEST(queued_create_keeps_the_opens_errors, "names past FS_NAME_MAX, and paths 
  * not outlive it (stat said the file was there). Keep it the suite's
  * last test (t_create.c is linked last, and it is this file's last): the
  * heap's classes are never merged, so after it other size classes may
- * stay short until fs restarts — which is the open finding. */
+ * stay short while this heap lives (46j, open). */
 FSTEST(queued_create_failing_in_a_full_heap, "a neighbour fills fs's heap: our queued create's ENOMEM is its "
                                              "handle's, and stat no longer shows the file")
 {
