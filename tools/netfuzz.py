@@ -392,6 +392,39 @@ def a_link_bcast(w):
     note(r is not None and udp_data(r) == b"bcast-echo", "link_bcast:bound_udp_port_still_gets_it")
 
 
+def a_edges(w):
+    """Boundaries: pings of every short and odd length, an off-subnet
+    source, UDP datagrams of 8192 and 8193 bytes in fragments."""
+    bad = []
+    for n in range(0, 40):
+        data = bytes(random.getrandbits(8) for _ in range(n))
+        w.send(w.ip() / ICMP(id=0x6000, seq=n) / Raw(data))
+        f = w.wait(lambda f: ICMP in f and f[ICMP].type == 0 and f[ICMP].id == 0x6000 and f[ICMP].seq == n)
+        if f is None or bytes(f[IP])[28:f[IP].len] != data:
+            bad.append(n)
+    note(not bad, "edges:pings_of_every_short_length_echo_their_data", "lengths %s" % bad[:8])
+    w.send(w.ip(src="8.8.8.8") / ICMP(id=0x6001))
+    w.send(w.ip(src="8.8.8.8") / TCP(sport=1, dport=7007, flags="S"))
+    w.send(Ether(dst=BCAST, src=HOST_MAC) / ARP(op=1, hwsrc=HOST_MAC, psrc="8.8.8.8", pdst=GUEST_IP))
+    got = [f for f in w.frames(1) if (IP in f and f[IP].dst == "8.8.8.8") or (ARP in f and f[ARP].pdst == "8.8.8.8")]
+    note(not got, "edges:off_subnet_source_unanswered_without_gateway", repr([f.summary() for f in got]))
+    for size, want in ((8192, True), (8193, False)):
+        sport = 42000 + size % 100
+        body = bytes(random.getrandbits(8) for _ in range(size))
+        pkt = IP(src=HOST_IP, dst=GUEST_IP, id=0x6100 + size % 100, proto=17) / UDP(sport=sport, dport=7) / Raw(body)
+        pkt = IP(bytes(pkt))                                    # lengths and checksum filled in
+        for fr in fragment(pkt, fragsize=1480):
+            w.send(w.eth() / fr)
+        pieces = {}
+        for f in w.frames(3):
+            if IP in f and f[IP].src == GUEST_IP and f[IP].proto == 17:
+                pieces[f[IP].frag * 8] = bytes(f[IP])[f[IP].ihl * 4:f[IP].len]
+        whole = b"".join(pieces[k] for k in sorted(pieces))
+        ok = whole[8:] == body if want else not pieces
+        note(ok, "edges:udp_%d_bytes_in_fragments_%s" % (size, "echoed" if want else "refused"),
+             "%d bytes back" % max(0, len(whole) - 8))
+
+
 def a_arp(w):
     for i in range(2000):                                       # gratuitous / spoof floods
         ip = "10.0.2.%d" % (3 + i % 250)
@@ -944,7 +977,7 @@ def a_frag_fuzz(w, rounds=300):
 
 
 ATTACKS = [("ether", a_ether), ("ip_header", a_ip_header), ("ip_options", a_ip_options), ("ip_addrs", a_ip_addrs),
-           ("fragments", a_fragments), ("link_bcast", a_link_bcast), ("arp", a_arp), ("icmp", a_icmp), ("udp", a_udp),
+           ("fragments", a_fragments), ("link_bcast", a_link_bcast), ("edges", a_edges), ("arp", a_arp), ("icmp", a_icmp), ("udp", a_udp),
            ("tcp_listen", a_tcp_listen), ("tcp_options", a_tcp_options), ("tcp_established", a_tcp_established),
            ("syn_flood", a_syn_flood), ("tcp_more", a_tcp_more), ("tcp_sizes", a_tcp_sizes), ("tcp_synrcvd", a_tcp_synrcvd), ("tcp_zero_window", a_tcp_zero_window), ("tcp_fuzz", a_tcp_fuzz),
            ("frag_fuzz", a_frag_fuzz), ("fuzz", a_fuzz)]
