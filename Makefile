@@ -15,6 +15,8 @@ JOBS    ?= 2
 NET_HOSTPORT ?= 5555
 HTTP_HOSTPORT ?= 8080
 ECHO_HOSTPORT ?= 7007
+# More forwards for containers of your own: make run FORWARD='8000 udp:5353:53'
+FORWARD ?=
 T       ?=
 VERSION := 0.1.0-$(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 
@@ -45,7 +47,7 @@ deps-iso:   ; @tools/deps.sh build iso
 
 run: deps-run
 	@tools/run.sh --check --build $(BUILD) --smp "$(SMP)" --mem "$(MEM)" --hostport "$(NET_HOSTPORT)" \
-	    --port HTTP_HOSTPORT="$(HTTP_HOSTPORT)" --port ECHO_HOSTPORT="$(ECHO_HOSTPORT)"
+	    --port HTTP_HOSTPORT="$(HTTP_HOSTPORT)" --port ECHO_HOSTPORT="$(ECHO_HOSTPORT)" $(foreach f,$(FORWARD),--forward $f)
 	@$(MAKE) -s --no-print-directory all
 	@echo "Booting Aerie in QEMU (SMP=$(SMP) MEM=$(MEM)); quit with Ctrl-A X."
 	@echo "UDP echo: host 127.0.0.1:$(NET_HOSTPORT) -> guest 10.0.2.15:7 (try: echo hi | socat - UDP:127.0.0.1:$(NET_HOSTPORT))"
@@ -56,7 +58,7 @@ run: deps-run
 	@echo "imported images are kept in $(BUILD)/store):"
 	@echo "  ./aerie run hello    ./aerie start ticker 100 500    ./aerie ps    ./aerie logs -f ID    ./aerie --help"
 	@tools/run.sh --build $(BUILD) --smp "$(SMP)" --mem "$(MEM)" --hostport "$(NET_HOSTPORT)" \
-	    --port HTTP_HOSTPORT="$(HTTP_HOSTPORT)" --port ECHO_HOSTPORT="$(ECHO_HOSTPORT)" -- \
+	    --port HTTP_HOSTPORT="$(HTTP_HOSTPORT)" --port ECHO_HOSTPORT="$(ECHO_HOSTPORT)" $(foreach f,$(FORWARD),--forward $f) -- \
 	    --hostfwd tcp:127.0.0.1:$(HTTP_HOSTPORT)-:80 --hostfwd tcp:127.0.0.1:$(ECHO_HOSTPORT)-:7 \
 	    --initrd "$(BOOT_MODULES)" $(KERNEL)
 

@@ -39,6 +39,21 @@
  * TLB request while it runs there (its borrower may be on its way to
  * release), load its own task's tables (sched_load_own_vspace).
  *
+ * Back from a call onto its caller's tables (reply_borrower). Such a
+ * thread that comes back from a call of its own (the Linux personality's
+ * to fs) finds CR3 holding another task's tables; loading its own would
+ * cost a CR3 write now and another when it answers the borrower's thread
+ * it owes a reply (reply_to). So it loads that borrower's tables instead
+ * when it may: its reference on reply_to (taken under its lock) keeps
+ * that thread, its task and the vspace struct; this CPU's bit goes into
+ * the borrower's cpus_active only while VS_RETIRED is not there (one
+ * compare-and-swap), so tables being freed are never loaded and tables
+ * loaded are freed only after this CPU leaves them (vspace_left); and
+ * the lender is looked at again after the bit is in (Dekker's pattern
+ * with detach_borrowers, which clears it, fences, then reads
+ * cpus_active): either we see it gone and back off, or its shootdown
+ * reaches us and sends us to our own tables.
+ *
  * Waking an idle CPU. While the idle loop watches its queue it says so
  * (rq->polling); a waker that finds it watching only sets need_resched
  * and sends no IPI. The two sides follow Dekker's pattern (the waker
@@ -295,6 +310,42 @@ static KERNEL_HOT void switch_vspace(struct runqueue *rq, struct vspace *nvs, ui
         vspace_left(old, bit);               /* may be the last on released tables */
 }
 
+/* next, a RUN_BORROWED thread, runs on the tables of the borrower whose
+ * thread it owes a reply ("Back from a call onto its caller's tables"
+ * above); false if it may not (switch_vspace then does as usual). */
+static KERNEL_HOT bool reply_borrower(struct runqueue *rq, struct thread *next, uint64_t bit)
+{
+    struct vspace *own = &next->task->vs, *old = rq->loaded_vs, *x = NULL;
+    if (old == own || (old && __atomic_load_n(&old->lender, __ATOMIC_ACQUIRE) == own))
+        return false;                        /* CR3 is fine as it is */
+    spin_lock(&next->obj.lock);
+    struct thread *c = next->reply_to;
+    if (c && c->task && c->task != next->task &&
+        __atomic_load_n(&c->task->vs.lender, __ATOMIC_ACQUIRE) == own) {
+        x = &c->task->vs;
+        uint64_t was = __atomic_load_n(&x->cpus_active, __ATOMIC_SEQ_CST);
+        do {
+            if (was & VS_RETIRED) {
+                x = NULL;                    /* its tables are going: never load them */
+                break;
+            }
+        } while (!__atomic_compare_exchange_n(&x->cpus_active, &was, was | bit, false, __ATOMIC_SEQ_CST,
+                                              __ATOMIC_SEQ_CST));
+    }
+    spin_unlock(&next->obj.lock);
+    if (!x)
+        return false;
+    if (__atomic_load_n(&x->lender, __ATOMIC_SEQ_CST) != own) {
+        vspace_left(x, bit);                 /* detached meanwhile: not ours to run on */
+        return false;
+    }
+    pt_activate(x->root);
+    rq->loaded_vs = x;
+    if (old)
+        vspace_left(old, bit);               /* may be the last on released tables */
+    return true;
+}
+
 /* The idle thread gives back the tables it kept loaded: CR3 gets the
  * kernel's, and this CPU leaves their cpus_active. */
 static void idle_drop_vspace(struct runqueue *rq, unsigned cpu)
@@ -356,7 +407,8 @@ static KERNEL_HOT void switch_to(struct runqueue *rq, struct thread *prev, struc
             __atomic_store_n(&rq->lazy, false, __ATOMIC_SEQ_CST);
             stale = __atomic_exchange_n(&rq->tlb_stale, false, __ATOMIC_SEQ_CST);
         }
-        switch_vspace(rq, &next->task->vs, 1ull << c->index, stale, next->run_borrowed);
+        if (!next->run_borrowed || !reply_borrower(rq, next, 1ull << c->index))
+            switch_vspace(rq, &next->task->vs, 1ull << c->index, stale, next->run_borrowed);
         /* Back after only the idle thread ran here (it and the kernel use
          * no FPU and leave FS alone): the registers are still next's.
          * loaded_cpu tells a thread made at a freed one's address apart. */

@@ -5,13 +5,17 @@
 # same socket, so a second `make run` cannot take a running one's channel
 # over), boots QEMU with the channel, and stops the engine when QEMU exits.
 #
-# usage: tools/run.sh --check --smp N --mem SIZE --hostport PORT [--port NAME=PORT]...
-#        tools/run.sh --build DIR --smp N --mem SIZE --hostport PORT [--port NAME=PORT]... -- QEMU.SH-ARGS...
+# usage: tools/run.sh --check --smp N --mem SIZE --hostport PORT [--port NAME=PORT]... [--forward SPEC]...
+#        tools/run.sh --build DIR --smp N --mem SIZE --hostport PORT [--port NAME=PORT]... [--forward SPEC]...
+#                     -- QEMU.SH-ARGS...
+# --forward [tcp:|udp:]HOSTPORT[:GUESTPORT] (make run FORWARD='8000 udp:5353:53')
+# forwards host 127.0.0.1:HOSTPORT to the guest's GUESTPORT (default the
+# same), for a container of the user's own that was granted that port.
 # --hostport is the UDP echo's forward (added here); --port only checks a
 # variable that QEMU.SH-ARGS use (make run's TCP forwards).
 set -eu
 
-check=0 build=build smp=2 mem=256M port=5555 ports=""
+check=0 build=build smp=2 mem=256M port=5555 ports="" forwards="" fwd_args=""
 die() { echo "make run: $*" >&2; exit 2; }
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -21,6 +25,7 @@ while [ $# -gt 0 ]; do
         --mem) mem=$2; shift ;;
         --hostport) port=$2; shift ;;
         --port) ports="$ports $2"; shift ;;
+        --forward) forwards="$forwards $2"; shift ;;
         --) shift; break ;;
         *) die "run.sh: unknown option $1" ;;
     esac
@@ -42,6 +47,17 @@ for p in $ports; do
     case "$value" in ''|*[!0-9]*) die "$name must be a port number from 1 to 65535, not '$value'" ;; esac
     [ "$value" -ge 1 ] && [ "$value" -le 65535 ] || die "$name must be from 1 to 65535, not $value"
 done
+for f in $forwards; do
+    proto=tcp rest=$f
+    case "$f" in tcp:*|udp:*) proto=${f%%:*} rest=${f#*:} ;; esac
+    host=${rest%%:*} guest=${rest#*:}
+    [ "$rest" = "$host" ] && guest=$host
+    for v in "$host" "$guest"; do
+        case "$v" in ''|*[!0-9]*) die "FORWARD: '$f' must be [tcp:|udp:]HOSTPORT[:GUESTPORT], ports 1 to 65535" ;; esac
+        [ "$v" -ge 1 ] && [ "$v" -le 65535 ] || die "FORWARD: '$f': $v is not a port from 1 to 65535"
+    done
+    fwd_args="$fwd_args --hostfwd $proto:127.0.0.1:$host-:$guest"
+done
 lock=$build/aerie.sock.lock
 if [ -f "$lock" ] && command -v flock >/dev/null 2>&1 && ! flock -n "$lock" true; then
     die "an Aerie is already running on $build/aerie.sock (engine pid $(cat "$lock" 2>/dev/null)): stop it first"
@@ -61,4 +77,4 @@ if ! kill -0 $engine 2>/dev/null; then
 fi
 trap 'kill $engine 2>/dev/null; wait $engine 2>/dev/null' EXIT INT TERM
 tools/qemu.sh --smp "$smp" --mem "$mem" --ctl "$build/aerie-vm.sock" --unrestricted \
-    --hostfwd "udp:127.0.0.1:$port-:7" "$@"
+    --hostfwd "udp:127.0.0.1:$port-:7" $fwd_args "$@"

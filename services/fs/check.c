@@ -95,6 +95,12 @@ static int check_orphans(const struct fs_session *s, struct tally *t, const char
 {
     for (uint32_t i = 0; i < s->nslots; i++) {
         const struct fs_handle *hd = &s->handles[i];
+        if (hd->kind == FS_H_RESV) {              /* a reserved node: charged, named by nothing */
+            if (hd->u->links || hd->u->opens || hd->u->type != FS_TYPE_FILE || hd->u->f.npages)
+                return *why = "a reserved node is in use", AE_EINVAL;
+            t->nodes++;
+            continue;
+        }
         if (hd->kind != FS_H_UPPER || hd->u->links || hd->u->layer != &s->layer)
             continue;
         bool first = true;
@@ -157,6 +163,13 @@ int fs_session_check(struct fs_session *s, const char **why)
             s->handles_open = open;       /* an open or close cut off between its two steps */
         if (open != s->handles_open || open > s->handles_max)
             r = (*why = "the handle count disagrees with the table", AE_EINVAL);
+        uint32_t resv = 0;
+        for (uint32_t i = 0; !r && i < s->nslots; i++)
+            resv += s->handles[i].kind == FS_H_RESV;
+        if (recount)
+            fs_reserve_recount(s);        /* the list follows the table */
+        else if (!r && resv != s->nresv)
+            r = (*why = "the reserved handles disagree with their list", AE_EINVAL);
         if (!r)
             r = check_layer(s, &s->layer, true, why);
         for (uint32_t i = 0; !r && i < s->nmounts; i++) {

@@ -38,6 +38,8 @@ static const struct { uint8_t words, args; } shape[FS_OP_COUNT] = {
     [FS_OP_FCHOWN]    = { 3, ARG_HANDLE },
     [FS_OP_FUTIMENS]  = { 3, ARG_HANDLE },
     [FS_OP_FSYNC]     = { 1, ARG_HANDLE },
+    [FS_OP_CREATE_RESERVED] = { 5, ARG_PATH },
+    [FS_OP_RESERVE]   = { 1, 0 },
 };
 
 /* Word i, or 0 if the request left it out. */
@@ -141,6 +143,20 @@ static int decode_scalars(struct fs_request *req, const uint64_t *w, uint32_t n)
             return AE_EINVAL;
         req->flags = (uint32_t)w[FS_W_FLAGS];
         req->mode = (uint32_t)w[FS_W_MODE];
+        return 0;
+    case FS_OP_CREATE_RESERVED:                   /* OPEN's words, then the handle */
+        if ((w[FS_W_FLAGS] & ~(uint64_t)FS_RESERVED_O_ALL) || !(w[FS_W_FLAGS] & FS_O_CREAT) ||
+            (w[FS_W_MODE] & ~(uint64_t)FS_MODE_MASK) || (w[FS_W_FLAGS] & FS_O_ACCMODE) == FS_O_ACCMODE)
+            return AE_EINVAL;
+        req->flags = (uint32_t)w[FS_W_FLAGS];
+        req->mode = (uint32_t)w[FS_W_MODE];
+        req->handle = w[FS_W_RESV_HANDLE];
+        req->mtime = opt(w, n, FS_W_RESV_TIME);
+        return 0;
+    case FS_OP_RESERVE:
+        if (w[0] > FS_RESERVE_MAX)
+            return AE_EINVAL;
+        req->off = w[0];
         return 0;
     case FS_OP_MKDIR:
         if (w[FS_W_DIR_MODE] & ~(uint64_t)FS_MODE_MASK)
@@ -287,7 +303,8 @@ static int64_t do_open(struct fs_session *s, const struct fs_request *q, const s
                        struct fs_reply *rep)
 {
     struct fs_stat st;
-    int r = fs_open(s, &q->path, q->flags, q->mode, &rep->w[FS_R_OPEN_HANDLE], &st);
+    int r = fs_open_made(s, &q->path, q->flags, q->mode, &rep->w[FS_R_OPEN_HANDLE], &st,
+                         &rep->w[FS_R_OPEN_MADE_IN]);
     if (r)
         return r;
     put_stat(rep->w + FS_R_OPEN_STAT, &st);
@@ -297,7 +314,34 @@ static int64_t do_open(struct fs_session *s, const struct fs_request *q, const s
         int64_t got = fs_read_at(s, rep->w[FS_R_OPEN_HANDLE], 0, b->base, q->buf_len, &at);
         rep->w[FS_R_OPEN_READ] = got > 0 ? (uint64_t)got : 0;
     }
-    rep->nwords = FS_R_OPEN_READ + 1;
+    rep->nwords = FS_R_OPEN_MADE_IN + 1;
+    return 0;
+}
+
+static int64_t do_create_reserved(struct fs_session *s, const struct fs_request *q,
+                                  struct fs_reply *rep)
+{
+    struct fs_stat st;
+    int r = fs_create_reserved(s, &q->path, q->flags, q->mode, q->handle, q->mtime, &st);
+    if (r)
+        return r;
+    rep->w[FS_R_OPEN_HANDLE] = q->handle;
+    put_stat(rep->w + FS_R_OPEN_STAT, &st);
+    rep->w[FS_R_OPEN_READ] = 0;
+    rep->w[FS_R_OPEN_MADE_IN] = 0;
+    rep->nwords = FS_R_OPEN_MADE_IN + 1;
+    return 0;
+}
+
+static int64_t do_reserve(struct fs_session *s, const struct fs_request *q, struct fs_reply *rep)
+{
+    uint64_t first = 0;
+    int r = fs_reserve(s, (uint32_t)q->off, rep->w + FS_R_RESERVE_H, &first);
+    if (r < 0)
+        return r;
+    rep->w[FS_R_RESERVE_COUNT] = (uint64_t)r;
+    rep->w[FS_R_RESERVE_INO] = first;
+    rep->nwords = FS_R_RESERVE_H + (uint32_t)r;
     return 0;
 }
 
@@ -365,7 +409,10 @@ void fs_perform(struct fs_session *s, const struct fs_request *q, const struct f
         r = (q->flags & FS_AT_NOFOLLOW) ? fs_lstat(s, &q->path, &st) : fs_stat(s, &q->path, &st);
         r = do_stat((int)r, &st, rep);
         break;
-    case FS_OP_MKDIR:     r = fs_mkdir(s, &q->path, q->mode); break;
+    case FS_OP_MKDIR:
+        r = fs_mkdir_ino(s, &q->path, q->mode, &rep->w[FS_R_MKDIR_INO], &rep->w[FS_R_MKDIR_PARENT]);
+        rep->nwords = r ? 0 : 2;
+        break;
     case FS_OP_UNLINK: {
         uint64_t ino = 0;
         uint32_t type = 0;
@@ -393,6 +440,8 @@ void fs_perform(struct fs_session *s, const struct fs_request *q, const struct f
     case FS_OP_FCHOWN:    r = fs_fchown(s, q->handle, q->uid, q->gid); break;
     case FS_OP_FUTIMENS:  r = fs_futimens(s, q->handle, q->atime, q->mtime); break;
     case FS_OP_FSYNC:     r = fs_fsync(s, q->handle); break;
+    case FS_OP_CREATE_RESERVED: r = do_create_reserved(s, q, rep); break;
+    case FS_OP_RESERVE:   r = do_reserve(s, q, rep); break;
     default:              r = AE_ENOSYS; break;
     }
     rep->status = r;

@@ -159,6 +159,10 @@ void fs_session_put(struct fs_session *s);
  * calls that act on a name do not; FS_AT_* flags choose where offered). */
 int fs_open(struct fs_session *s, const struct fs_path *p, uint32_t flags, uint32_t mode,
             uint64_t *handle, struct fs_stat *st);
+/* fs_open, telling in *made_in the inode number of the directory it
+ * created the file in (0: it created nothing, or in a volume). */
+int fs_open_made(struct fs_session *s, const struct fs_path *p, uint32_t flags, uint32_t mode,
+                 uint64_t *handle, struct fs_stat *st, uint64_t *made_in);
 int fs_close(struct fs_session *s, uint64_t handle);
 int64_t fs_read(struct fs_session *s, uint64_t handle, uint64_t off, void *buf, uint64_t len);
 /* fs_read that also says at which file offset the read began (*at: the
@@ -174,6 +178,10 @@ int fs_fstat(struct fs_session *s, uint64_t handle, struct fs_stat *st);
 int fs_stat(struct fs_session *s, const struct fs_path *p, struct fs_stat *st);
 int fs_lstat(struct fs_session *s, const struct fs_path *p, struct fs_stat *st);
 int fs_mkdir(struct fs_session *s, const struct fs_path *p, uint32_t mode);
+/* fs_mkdir, telling the inode numbers of the directory made and of its
+ * parent (0 in a volume, whose numbers are its own). */
+int fs_mkdir_ino(struct fs_session *s, const struct fs_path *p, uint32_t mode, uint64_t *ino,
+                 uint64_t *parent);
 int fs_unlink(struct fs_session *s, const struct fs_path *p);
 /* fs_unlink, telling the inode number and type of what it removed (a
  * client's kept stats of that node, by any name, are then stale). */
@@ -196,6 +204,21 @@ int fs_fchown(struct fs_session *s, uint64_t handle, uint32_t uid, uint32_t gid)
 int fs_utimens(struct fs_session *s, const struct fs_path *p, uint64_t atime, uint64_t mtime,
                uint32_t flags);
 int fs_futimens(struct fs_session *s, uint64_t handle, uint64_t atime, uint64_t mtime);
+/* Creates that do not wait (reserve.c, docs/FS.md). fs_reserve gives back
+ * every reservation s holds, then reserves up to n (<= FS_RESERVE_MAX)
+ * handle slots, each with a file node charged now, into handles[];
+ * returns how many (0 for a read-only session or one with mounts), the
+ * first inode number in *first_ino (they are consecutive). */
+int fs_reserve(struct fs_session *s, uint32_t n, uint64_t *handles, uint64_t *first_ino);
+/* Creates the file p names with reserved handle h's node and opens it as h
+ * (flags: FS_RESERVED_O_ALL), its times and its directory's mtime and ctime
+ * time (0, FS_TIME_NOW, FS_TIME_OMIT: now). AE_EBADF (h is no reserved slot of s),
+ * AE_EEXIST (the name exists), AE_EINVAL (its directory is not of s's own
+ * layer), or a walk's error; 0 too when h is already open on p's node. */
+int fs_create_reserved(struct fs_session *s, const struct fs_path *p, uint32_t flags,
+                       uint32_t mode, uint64_t h, uint64_t time, struct fs_stat *st);
+/* How many reservations s holds (a hint: they change under the caller). */
+uint32_t fs_session_reserved(struct fs_session *s);
 /* Memory is all there is: checks the handle. */
 int fs_fsync(struct fs_session *s, uint64_t handle);
 int fs_statfs(struct fs_session *s, struct fs_usage *u);

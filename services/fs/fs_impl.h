@@ -153,7 +153,9 @@ struct fs_volume {
 
 /* ---- sessions and handles (session.c) -------------------------------- */
 
-enum { FS_H_FREE, FS_H_UPPER, FS_H_LOWER };
+/* FS_H_RESV: a slot RESERVE handed out (reserve.c): it holds a node of
+ * its own, named by nothing, and no request but CREATE_RESERVED finds it. */
+enum { FS_H_FREE, FS_H_UPPER, FS_H_LOWER, FS_H_RESV };
 
 struct fs_handle {
     uint32_t gen;                 /* part of the handle value; never 0 */
@@ -189,6 +191,8 @@ struct fs_session {
     uint32_t nslots, free_head, handles_open, handles_max;
     struct fs_mount mounts[FS_MOUNTS_MAX];
     uint32_t nmounts;
+    uint32_t resv[FS_RESERVE_MAX];/* slots of the FS_H_RESV handles held (reserve.c) */
+    uint32_t nresv;
 };
 
 #define FS_NO_SLOT UINT32_MAX
@@ -319,6 +323,8 @@ struct fs_handle *handle_get(struct fs_session *s, uint64_t h);
 int handle_new(struct fs_session *s, uint64_t *h, struct fs_handle **out);
 void handle_drop(struct fs_session *s, struct fs_handle *hd);
 void handle_unreserve(struct fs_session *s, struct fs_handle *hd);
+/* Fills a reserved handle with the node p (OPEN's access flags). */
+void handle_fill(struct fs_handle *hd, const struct fs_pos *p, uint32_t flags);
 struct fs_layer *handle_layer(struct fs_session *s, const struct fs_handle *hd);
 void handles_redirect(struct fs_session *s, const struct fs_lnode *l, struct fs_unode *u);
 /* A handle's node as a position (an image node's anchor refreshed). */
@@ -327,6 +333,9 @@ int handle_pos(struct fs_session *s, struct fs_handle *hd, struct fs_pos *p);
 int handle_materialize(struct fs_session *s, struct fs_handle *hd);
 /* True if upper directory d is a mount point or holds one below it. */
 bool holds_mount(const struct fs_session *s, const struct fs_unode *d);
+
+/* reserve.c: the list of reserved slots made again from the table (a restart) */
+void fs_reserve_recount(struct fs_session *s);
 
 /* ops.c: what the operations share */
 /* Locks the session and the layer of handle h, which must be open. */

@@ -31,6 +31,13 @@ static int leave_name(struct fs_session *s, struct fs_walk *w, int r)
 
 int fs_mkdir(struct fs_session *s, const struct fs_path *p, uint32_t mode)
 {
+    uint64_t ino, parent;
+    return fs_mkdir_ino(s, p, mode, &ino, &parent);
+}
+
+int fs_mkdir_ino(struct fs_session *s, const struct fs_path *p, uint32_t mode, uint64_t *ino,
+                 uint64_t *parent)
+{
     if (mode & ~FS_MODE_MASK)
         return AE_EINVAL;
     struct fs_walk w;
@@ -39,6 +46,10 @@ int fs_mkdir(struct fs_session *s, const struct fs_path *p, uint32_t mode)
         return r;
     struct fs_unode *n;
     r = w.found ? AE_EEXIST : create_at(s, &w, FS_TYPE_DIR, mode, &n);
+    if (!r) {
+        *ino = w.dir.dev ? 0 : n->ino;            /* (a volume's numbers are its own) */
+        *parent = w.dir.dev ? 0 : w.dir.r.u->ino;
+    }
     return leave_name(s, &w, r);
 }
 

@@ -91,7 +91,7 @@ static int open_locked(struct fs_session *s, struct fs_walk *w, uint32_t flags, 
 }
 
 /* Fills a reserved handle with the node w found. */
-static void handle_fill(struct fs_handle *hd, const struct fs_pos *p, uint32_t flags)
+void handle_fill(struct fs_handle *hd, const struct fs_pos *p, uint32_t flags)
 {
     uint32_t acc = flags & FS_O_ACCMODE;
     hd->kind = p->r.u ? FS_H_UPPER : FS_H_LOWER;
@@ -112,6 +112,14 @@ static void handle_fill(struct fs_handle *hd, const struct fs_pos *p, uint32_t f
 int fs_open(struct fs_session *s, const struct fs_path *p, uint32_t flags, uint32_t mode,
             uint64_t *handle, struct fs_stat *st)
 {
+    uint64_t made_in;
+    return fs_open_made(s, p, flags, mode, handle, st, &made_in);
+}
+
+int fs_open_made(struct fs_session *s, const struct fs_path *p, uint32_t flags, uint32_t mode,
+                 uint64_t *handle, struct fs_stat *st, uint64_t *made_in)
+{
+    *made_in = 0;
     if ((flags & ~FS_O_ALL) || (flags & FS_O_ACCMODE) == FS_O_ACCMODE || (mode & ~FS_MODE_MASK))
         return AE_EINVAL;
     int r = session_lock_all(s);
@@ -123,11 +131,16 @@ int fs_open(struct fs_session *s, const struct fs_path *p, uint32_t flags, uint3
     struct fs_walk w;
     uint64_t h;
     if ((r = handle_new(s, &h, &hd)) == 0) {
-        if ((r = walk_path(s, p, follow, &w)) == 0)
+        bool made = false;
+        if ((r = walk_path(s, p, follow, &w)) == 0) {
+            made = !w.found;
             r = open_locked(s, &w, flags, mode);
+        }
         if (r) {
             handle_unreserve(s, hd);             /* never handed out */
         } else {
+            if (made && w.dir.dev == 0)
+                *made_in = w.dir.r.u->ino;       /* where a name came: a client's proofs */
             handle_fill(hd, &w.node, flags);
             *handle = h;
             if (st)

@@ -115,7 +115,9 @@ struct fs_handle *handle_get(struct fs_session *s, uint64_t h)
     if (slot >= s->nslots)
         return NULL;
     struct fs_handle *hd = &s->handles[slot];
-    return hd->kind != FS_H_FREE && hd->gen == HANDLE_GEN(h) ? hd : NULL;
+    /* A reserved slot (FS_H_RESV) is no handle to any request but
+     * CREATE_RESERVED: AE_EBADF, as for a closed value. */
+    return (hd->kind == FS_H_UPPER || hd->kind == FS_H_LOWER) && hd->gen == HANDLE_GEN(h) ? hd : NULL;
 }
 
 static int handles_grow(struct fs_session *s)
@@ -180,6 +182,8 @@ void handle_drop(struct fs_session *s, struct fs_handle *hd)
     if (hd->kind == FS_H_UPPER) {
         hd->u->opens--;
         unode_release(hd->u);
+    } else if (hd->kind == FS_H_RESV) {
+        unode_release(hd->u);                    /* named by nothing: freed, its inode uncharged */
     } else {
         anchor_drop(hd);
     }

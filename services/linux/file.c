@@ -367,10 +367,15 @@ static int64_t file_getdents(struct lx_thread *t, struct lx_file *f, void *buf, 
         return -LX_ENOTDIR;
     uint64_t at = 0;
     while (ff->phase < 2) {
-        struct lx_stat st;
-        char parent[LX_PATH_MAX + 4];
-        snprintf(parent, sizeof parent, "%s/..", f->path);
-        uint64_t ino = lx_stat_path(ff->phase ? parent : f->path, &st, true) ? 1 : st.ino;
+        /* "." is the directory itself, whose node the open named: no
+         * stat (an fs round trip for every directory find or rm lists). */
+        uint64_t ino = ff->ino;
+        if (ff->phase) {
+            struct lx_stat st;
+            char parent[LX_PATH_MAX + 4];
+            snprintf(parent, sizeof parent, "%s/..", f->path);
+            ino = lx_stat_path(parent, &st, true) ? 1 : st.ino;
+        }
         if (!lx_dirent_put(buf, n, &at, ino, ff->phase + 1, LX_DT_DIR, "..", (size_t)ff->phase + 1))
             return at ? (int64_t)at : -LX_EINVAL;
         ff->phase++;
@@ -453,8 +458,11 @@ static int open_fs(struct lx_thread *t, const char *abs, const char *norm, unsig
     struct ae_fs *fs = fs_conn();
     if (!fs)
         return flags & LX_O_CREAT ? -LX_EROFS : -LX_ENOENT;
+    /* O_PATH keeps O_NOFOLLOW: Linux gives the link itself, and there
+     * is no handle on a link here, so ELOOP — never its target (glibc's
+     * lchmod fstats the result to refuse a link, else chmods through it) */
     if (flags & LX_O_PATH)
-        flags = LX_O_RDONLY | (flags & (LX_O_DIRECTORY | LX_O_CLOEXEC | LX_O_PATH));
+        flags = LX_O_RDONLY | (flags & (LX_O_DIRECTORY | LX_O_CLOEXEC | LX_O_PATH | LX_O_NOFOLLOW));
     uint64_t handle;
     struct ae_fs_stat st;
     int r = ae_fs_open_reading(fs, abs, fs_flags(flags), mode & ~t->proc->fs->umask & 07777, &handle, &st);

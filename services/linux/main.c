@@ -138,9 +138,14 @@ int lx_wait_on(struct lx_thread *t, struct lx_waitq *q)
     return 0;
 }
 
+/* Set by lx_wait_until, cleared by expire's walk when it found no
+ * thread with a deadline: most messages then pass without that walk. */
+static bool deadlines_set;
+
 void lx_wait_until(struct lx_thread *t, uint64_t deadline)
 {
     t->deadline = deadline ? deadline : 1;
+    deadlines_set = true;
 }
 
 void lx_unwait(struct lx_thread *t)
@@ -347,6 +352,7 @@ static void run_woken(void)
  * there are few, and this keeps no second index to get wrong. */
 static struct lx_thread **timed;
 static unsigned ntimed, timed_cap;
+static bool timed_short;                  /* a realloc failed: some were left out */
 
 static void collect_timed(struct lx_proc *p, void *arg)
 {
@@ -357,8 +363,10 @@ static void collect_timed(struct lx_proc *p, void *arg)
         if (ntimed == timed_cap) {
             unsigned cap = timed_cap ? timed_cap * 2 : 16;
             struct lx_thread **n = realloc(timed, cap * sizeof *n);
-            if (!n)
+            if (!n) {
+                timed_short = true;
                 return;
+            }
             timed = n;
             timed_cap = cap;
         }
@@ -371,8 +379,12 @@ static void collect_timed(struct lx_proc *p, void *arg)
 static uint64_t expire(void)
 {
     uint64_t alarm = lx_alarms_expire();
+    if (!deadlines_set)
+        return alarm;
     ntimed = 0;
+    timed_short = false;
     lx_procs_foreach(collect_timed, NULL);
+    deadlines_set = ntimed != 0 || timed_short;
     uint64_t now = lx_now_ns(), next = AERIE_TIMEOUT_FOREVER;
     for (unsigned i = 0; i < ntimed; i++) {
         struct lx_thread *t = timed[i];
@@ -537,7 +549,8 @@ static _Noreturn void serve(void)
                 ae_utcb()->mr[i] = pending.mr[i];
             pending.on = false;
             info = ae_reply_recv_ex(lx.ep, AERIE_INFO(AERIE_FAULT_RESUME, 4, 0), timeout, &badge, &replied);
-            answered(lx_thread_of((uint64_t)pending.tid), replied, pending.mr);
+            if (replied < 0)
+                answered(lx_thread_of((uint64_t)pending.tid), replied, pending.mr);
         } else {
             info = ae_recv(lx.ep, timeout, &badge);
         }

@@ -324,6 +324,11 @@ int lx_proc_open(struct lx_thread *t, const char *norm, unsigned flags, struct l
         unsigned want = flags & LX_O_ACCMODE, have = target->flags & LX_O_ACCMODE;
         if ((want != LX_O_RDONLY && have == LX_O_RDONLY) || (want != LX_O_WRONLY && have == LX_O_WRONLY))
             return -LX_EACCES;
+        /* the name exists, and is a directory only if the file is one */
+        if ((flags & (LX_O_CREAT | LX_O_EXCL)) == (LX_O_CREAT | LX_O_EXCL))
+            return -LX_EEXIST;
+        if ((flags & LX_O_DIRECTORY) && !(target->flags & LX_FILE_DIR))
+            return -LX_ENOTDIR;
         lx_file_get(target);
         *out = target;
         return 0;

@@ -536,6 +536,12 @@ LX_SYS(tgkill)
 
 /* ---- alarm and ITIMER_REAL ---- */
 
+/* Set when a process's alarm is armed, cleared by a walk of the
+ * processes that found none: the loop runs lx_alarms_expire before every
+ * receive, and a walk of every process each time was a visible part of
+ * a busy shell's system calls. A stale true costs one walk. */
+static bool alarms_armed;
+
 static void itimer_out(struct lx_proc *p, struct lx_itimerval *v)
 {
     uint64_t now = lx_now_ns(), left = p->alarm_at > now ? p->alarm_at - now : (p->alarm_at ? 1000 : 0);
@@ -551,6 +557,7 @@ LX_SYS(alarm)
     uint64_t left = p->alarm_at > now ? (p->alarm_at - now + 999999999ull) / 1000000000ull : 0;
     p->alarm_at = t->a[0] ? now + (uint64_t)(uint32_t)t->a[0] * 1000000000ull : 0;
     p->alarm_interval = 0;
+    alarms_armed |= p->alarm_at != 0;
     return (int64_t)left;
 }
 
@@ -582,6 +589,7 @@ LX_SYS(setitimer)
     uint64_t v = (uint64_t)n.value.sec * 1000000000ull + (uint64_t)n.value.usec * 1000;
     t->proc->alarm_at = v ? lx_now_ns() + v : 0;
     t->proc->alarm_interval = (uint64_t)n.interval.sec * 1000000000ull + (uint64_t)n.interval.usec * 1000;
+    alarms_armed |= t->proc->alarm_at != 0;
     return 0;
 }
 
@@ -603,8 +611,11 @@ static void alarm_check(struct lx_proc *p, void *arg)
 
 uint64_t lx_alarms_expire(void)
 {
+    if (!alarms_armed)
+        return ~0ull;
     uint64_t now = lx_now_ns();
     alarm_next = ~0ull;
     lx_procs_foreach(alarm_check, &now);
+    alarms_armed = alarm_next != ~0ull;     /* none left armed (alarm_check re-arms intervals) */
     return alarm_next;
 }

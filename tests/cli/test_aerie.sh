@@ -120,6 +120,10 @@ aerie cp "$dir" "$dir/x"
 expect cli_cp_needs_a_container_side 2 err "one side must be ID:PATH"
 tools/run.sh --check --build "$dir" --smp 2 --mem 256M --hostport abc > "$out" 2> "$errf"; rc=$?
 expect cli_run_refuses_bad_hostport 2 err "NET_HOSTPORT must be a port number from 1 to 65535, not 'abc'"
+tools/run.sh --check --build "$dir" --smp 2 --mem 256M --hostport 5555 --forward tcp:80:x > "$out" 2> "$errf"; rc=$?
+expect cli_run_refuses_bad_forward 2 err "FORWARD: 'tcp:80:x' must be "
+tools/run.sh --check --build "$dir" --smp 2 --mem 256M --hostport 5555 --forward 8000 --forward udp:5353:53 > "$out" 2> "$errf"; rc=$?
+expect cli_run_takes_forwards 0 err ""
 
 # ---- boot: the engine first, then QEMU (as make run does) ----
 engine_start

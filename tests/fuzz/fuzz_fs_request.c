@@ -8,7 +8,8 @@
  * symbolic links of its own (a directory link, a loop, one climbing).
  *
  * Input: records of [op][session and word selectors][raw words if asked].
- * op % 32: 0..27 an opcode (0 and FS_OP_COUNT.. invalid ones too), 28 poke
+ * op % 32: 0..27 an opcode (0 invalid; 26 CREATE_RESERVED, 27 RESERVE, whose handle values
+ * join the recent handles), 28 poke
  * bytes into the buffer, 29 inject a page failure, 30 a metadata failure,
  * 31 advance the clock. Words 6 and 7 (directory handles) come from the
  * recent handles too, so walks start from directories, files and stale
@@ -120,8 +121,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fs_serve(c, op, w, nwords > FS_REQ_WORDS_MAX ? FS_REQ_WORDS_MAX : nwords, &sb, &req, &rep);
         if (rep.status > 0 || rep.status < AE_ERROR_MIN || (rep.status && rep.nwords))
             abort();
-        if (op == FS_OP_OPEN && rep.status == 0)
+        if ((op == FS_OP_OPEN || op == FS_OP_CREATE_RESERVED) && rep.status == 0)
             handles[nh++ % 8] = rep.w[0];
+        if (op == FS_OP_RESERVE && rep.status == 0 && rep.w[FS_R_RESERVE_COUNT])
+            handles[nh++ % 8] = rep.w[FS_R_RESERVE_H + who % rep.w[FS_R_RESERVE_COUNT]];   /* for CREATE_RESERVED */
         const char *why;
         T.fail_pages_after = T.fail_mem_after = -1;
         if (fs_session_check(s[0], &why) || fs_session_check(s[1], &why))

@@ -1223,12 +1223,52 @@ static void image_links_copy_up_and_whiteouts(void)
     test_archives_free();
 }
 
+/* attack10: a directory renamed below itself through a link (to an
+ * upper directory, to an image directory never copied up, to one half
+ * copied up, through a mounted volume's ".."), or a link renamed over a
+ * directory that holds it: never a cycle, never a lost subtree. */
+static void rename_through_links_makes_no_cycle(void)
+{
+    begin();
+    struct fs_volume *v;
+    struct fs_limits vl = { .data_bytes = 1 << 20, .inodes = 100, .handles = 0 };
+    CHECK_RC(fs_volume_create(&T.env, &vl, &v), 0);
+    CHECK_RC(fs_session_mount(S, P("vol"), v, true), 0);
+    fs_volume_put(v);
+    CHECK_RC(fs_mkdir(S, P("a"), 0755), 0);
+    CHECK_RC(fs_mkdir(S, P("a/b"), 0755), 0);
+    CHECK_RC(link_to(S, "/a/b", "lb"), 0);
+    CHECK_RC(link_to(S, "x/d", "ld"), 0);                        /* an image directory */
+    CHECK_RC(link_to(S, "../x/d/a", "a/lda"), 0);
+    CHECK_RC(link_to(S, "../..", "vol/up"), 0);
+    CHECK_RC(fs_rename(S, P("a"), P("lb/a2"), 0), AE_EINVAL);
+    CHECK_RC(fs_rename(S, P("a"), P("lb/../b/./a2"), 0), AE_EINVAL);
+    CHECK_RC(fs_rename(S, P("x"), P("ld/a/x2"), 0), AE_EINVAL);
+    CHECK_RC(fs_rename(S, P("x/d"), P("a/lda/d2"), 0), AE_EINVAL);
+    CHECK_RC(fs_rename(S, P("x"), P("vol/up/x/d/b2"), 0), AE_EINVAL); /* vol/up: the volume's link back to our root */
+    CHECK_RC(put_file(S, "x/d/a/new", "n", 1), 1);               /* x, x/d, x/d/a copied up */
+    CHECK_RC(fs_rename(S, P("x"), P("ld/a/x2"), 0), AE_EINVAL);
+    CHECK_RC(fs_rename(S, P("x/d"), P("a/lda/x3"), 0), AE_EINVAL);
+    CHECK_RC(fs_rename(S, P("x"), P("x/e/x4"), 0), AE_EINVAL);    /* x/e never copied up */
+    /* the link itself may move anywhere: it is a name, not its target */
+    CHECK_RC(fs_rename(S, P("lb"), P("a/b/lb"), 0), 0);
+    CHECK_RC(type_of(S, "a/b/lb", false), FS_TYPE_SYMLINK);
+    CHECK_RC(fs_rename(S, P("a/b/lb"), P("a"), 0), AE_EISDIR);    /* a link over a directory */
+    CHECK_STR(cat(S, "x/d/a/deep"), "deep");
+    CHECK_STR(cat(S, "ld/a/new"), "n");
+    char names[128];
+    CHECK_RC(list_dir(S, "/", names, sizeof names), 6);
+    CHECK_STR(names, "a bin etc ld vol x");
+    end();
+}
+
 int main(void)
 {
     RUN(symlink_is_read_and_followed);
     RUN(symlink_in_the_middle_of_a_path);
     RUN(dotdot_after_a_link_is_its_targets_parent);
     RUN(links_never_leave_the_session_root);
+    RUN(rename_through_links_makes_no_cycle);
     RUN(link_loops_are_eloop);
     RUN(open_and_links_at_the_end);
     RUN(name_calls_act_on_the_link);

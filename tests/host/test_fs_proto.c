@@ -75,7 +75,7 @@ static void proto_too_few_words_is_eproto(void)
         [FS_OP_RENAME] = 4, [FS_OP_READDIR] = 4, [FS_OP_STATFS] = 0,
         [FS_OP_SYMLINK] = 4, [FS_OP_READLINK] = 4, [FS_OP_LINK] = 5, [FS_OP_CHMOD] = 4,
         [FS_OP_CHOWN] = 5, [FS_OP_UTIMENS] = 5, [FS_OP_FCHMOD] = 2, [FS_OP_FCHOWN] = 3,
-        [FS_OP_FUTIMENS] = 3, [FS_OP_FSYNC] = 1,
+        [FS_OP_FUTIMENS] = 3, [FS_OP_FSYNC] = 1, [FS_OP_CREATE_RESERVED] = 5, [FS_OP_RESERVE] = 1,
     };
     for (uint64_t op = 1; op < FS_OP_COUNT; op++) {
         if (need[op])
@@ -135,10 +135,14 @@ static void proto_requests_round_trip(void)
     begin();
     uint64_t n = put(0, "/dir");
     CHECK_RC(serve(FS_OP_MKDIR, 0, n, 0750, 0), 0);
+    CHECK_RC(REP.nwords, 2);                            /* the directory made, and where */
+    uint64_t dir_ino = REP.w[FS_R_MKDIR_INO];
+    CHECK_RC(REP.w[FS_R_MKDIR_PARENT], 1);
     n = put(0, "dir/file");
     CHECK_RC(serve(FS_OP_OPEN, 0, n, FS_O_RDWR | FS_O_CREAT, 0600), 0);
-    CHECK_RC(REP.nwords, FS_R_OPEN_READ + 1);
+    CHECK_RC(REP.nwords, FS_R_OPEN_MADE_IN + 1);
     CHECK_RC(REP.w[FS_R_OPEN_READ], 0);                 /* nothing asked, nothing read */
+    CHECK_RC(REP.w[FS_R_OPEN_MADE_IN], dir_ino);        /* made in dir */
     uint64_t h = REP.w[FS_R_OPEN_HANDLE];
     CHECK_RC(REP.w[FS_R_OPEN_STAT + FS_R_STAT_TYPE], FS_TYPE_FILE);
     CHECK_RC(REP.w[FS_R_OPEN_STAT + FS_R_STAT_MODE], 0600);

@@ -16,6 +16,10 @@ $(BUILD)/linux/%-glibc: tests/linux/progs/%.c tests/linux/progs/check.h
 	@gcc -static -O2 -Wall -o $@ $< -lpthread
 
 LX_IMAGE_SPECS := $(foreach b,$(LX_BINS),images/$(notdir $(b))/prog=$(b) -d images/$(notdir $(b))/files)
+# aliases.c (attack10) walks the links of its own image below /lnk.
+LX_IMAGE_SPECS += $(foreach l,musl glibc,-l images/aliases-$(l)/files/lnk/up=../../../../.. \
+    -l images/aliases-$(l)/files/lnk/abs=/ -l images/aliases-$(l)/files/lnk/loop=loop \
+    -l images/aliases-$(l)/files/lnk/proc=/proc/self/fd/0)
 
 # busybox scripts: what each prints and its exit status on this machine's
 # busybox (tests/linux/busybox/run-host.sh) are what it must print on Aerie.

@@ -160,6 +160,11 @@ static void selfcheck(const char *prog, const char *libc, const char *opts)
 
 static void linux_files_musl(void) { selfcheck("files", "musl", "grant=console,self,fs"); }
 static void linux_files_glibc(void) { selfcheck("files", "glibc", "grant=console,self,fs"); }
+/* attack10: /dev/fd, /dev/std*, /proc/PID/fd/N give only what their
+ * descriptor was opened for, only for the container's live processes;
+ * links made by the program and the image's own stay in its root (aliases.c). */
+static void linux_fd_aliases_and_links_musl(void) { selfcheck("aliases", "musl", "grant=console,self,fs"); }
+static void linux_fd_aliases_and_links_glibc(void) { selfcheck("aliases", "glibc", "grant=console,self,fs"); }
 static void linux_processes_musl(void) { selfcheck("procs", "musl", ""); }
 static void linux_processes_glibc(void) { selfcheck("procs", "glibc", ""); }
 static void linux_signals_musl(void) { selfcheck("signals", "musl", ""); }
@@ -711,6 +716,8 @@ int main(int argc, char **argv)
     RUN_IF(linux_needs_self_grant);
     RUN_IF(linux_files_musl);
     RUN_IF(linux_files_glibc);
+    RUN_IF(linux_fd_aliases_and_links_musl);
+    RUN_IF(linux_fd_aliases_and_links_glibc);
     RUN_IF(linux_memory_musl);
     RUN_IF(linux_memory_glibc);
     RUN_IF(linux_processes_musl);

@@ -62,6 +62,8 @@ enum fs_op {
     FS_OP_FCHOWN    = 23,
     FS_OP_FUTIMENS  = 24,
     FS_OP_FSYNC     = 25,
+    FS_OP_CREATE_RESERVED = 26,      /* docs/FS.md, "Creates that do not wait" */
+    FS_OP_RESERVE   = 27,
     FS_OP_COUNT
 };
 
@@ -77,6 +79,11 @@ enum fs_op {
 #define FS_O_DIRECTORY  0x100u       /* fail with AE_ENOTDIR unless a directory */
 #define FS_O_NOFOLLOW   0x200u       /* fail with AE_ELOOP if the last component is a symbolic link */
 #define FS_O_ALL        0x3f3u
+/* CREATE_RESERVED's flags: a plain create (O_TRUNC of a name that is
+ * absent is one; FS_O_CREAT required). */
+#define FS_RESERVED_O_ALL (FS_O_ACCMODE | FS_O_CREAT | FS_O_EXCL | FS_O_TRUNC | FS_O_APPEND)
+/* RESERVE gives a session at most this many reserved handles at once. */
+#define FS_RESERVE_MAX  32u
 
 /* Flags of STAT, CHMOD, CHOWN, UTIMENS (FS_AT_NOFOLLOW) and LINK (FS_AT_FOLLOW). */
 #define FS_AT_NOFOLLOW  0x1u         /* act on a final symbolic link itself */
@@ -142,6 +149,21 @@ enum fs_op {
  *   FCHOWN    0: handle  1: uid  2: gid
  *   FUTIMENS  0: handle  1: atime  2: mtime
  *   FSYNC     0: handle
+ *   CREATE_RESERVED  0,1: path  2: flags (FS_RESERVED_O_ALL, FS_O_CREAT set)  3: mode
+ *             4: a handle value RESERVE gave this session  [5: the new file's times,
+ *             and its directory's mtime and ctime (ns; 0, FS_TIME_NOW or FS_TIME_OMIT:
+ *             the service's clock) — the instant the client's open read the clock]. Creates the file as OPEN
+ *             would, with the handle's node and inode number, and opens it as that
+ *             handle — only if the value is one of the session's reserved slots
+ *             (else AE_EBADF; the same create run again: 0), the last name is
+ *             absent (AE_EEXIST; a final link counts as present) and its directory
+ *             is one of the session's own layer (AE_EINVAL: an image directory not
+ *             copied up, a volume). Clients send it queued (FS_DEFER_CREATE).
+ *   RESERVE   0: n. Gives back every reservation the session holds unused, then
+ *             reserves up to min(n, FS_RESERVE_MAX) handle slots and file nodes
+ *             (consecutive inode numbers), counted at once among the session's
+ *             open handles and used inodes; none for a read-only session or one
+ *             that mounts a volume, and only while 2n of each limit is left.
  *
  * Every request with a path may add [6: a directory handle] that a path
  * not starting with '/' is resolved from (0: the session's root); RENAME
@@ -166,6 +188,7 @@ enum {
     FS_W_READDIR_FLAGS = 4,                    /* READDIR */
     FS_W_ATTR = 2,                             /* CHMOD: mode; CHOWN: uid; UTIMENS: atime */
     FS_W_HATTR = 1,                            /* FCHMOD, FCHOWN, FUTIMENS: the same */
+    FS_W_RESV_HANDLE = 4, FS_W_RESV_TIME = 5,  /* CREATE_RESERVED */
     FS_W_BASE = 6, FS_W_BASE2 = 7,             /* directory handles paths start from */
 };
 
@@ -175,7 +198,10 @@ enum {
 /*
  * Reply words, per opcode:
  *   OPEN      0: handle, then a stat (FS_R_STAT_*) from word 1; word 13: the
- *             bytes word 4 had read (0 when none)
+ *             bytes word 4 had read (0 when none); word 14: the inode number of
+ *             the directory it created the file in (0: it created nothing, or in
+ *             a volume) — what lets a client know every name of a directory
+ *   MKDIR     0: the new directory's inode number  1: its parent's (0 in a volume)
  *   READ      0: bytes read (0 at or after the end)  1: the file offset the read began
  *             at (the handle's position before it, for FS_OFF_CURRENT)
  *   WRITE     0: bytes written (fewer than asked when the space ran out)
@@ -189,6 +215,9 @@ enum {
  *             it already took from its quota have free, or the service's own
  *             pool's room (libaerie's write-behind queues no more than this)
  *   UNLINK    0: the inode number of what it removed  1: its type (FS_TYPE_*)
+ *   CREATE_RESERVED  as OPEN (the stat of the file made; word 13: 0)
+ *   RESERVE   0: k reserved (0..FS_RESERVE_MAX)  1: the first inode number (the k
+ *             are consecutive)  2..2+k-1: the handle values
  *   READLINK  0: the target's length (its first min(length, buf length) bytes are in buf)
  *   others    none
  * A stat is 12 words: ino, type, mode, size (a link: its target's length),
@@ -204,6 +233,9 @@ enum {
 #define FS_R_OPEN_HANDLE   0
 #define FS_R_OPEN_STAT     1
 #define FS_R_OPEN_READ     (FS_R_OPEN_STAT + FS_R_STAT_WORDS)
+#define FS_R_OPEN_MADE_IN  (FS_R_OPEN_READ + 1)   /* the directory a create made its entry in */
+#define FS_R_MKDIR_INO     0
+#define FS_R_MKDIR_PARENT  1
 #define FS_R_STATFS_ROOM   6
 #define FS_R_UNLINK_INO    0
 #define FS_R_UNLINK_TYPE   1
@@ -214,7 +246,11 @@ enum {
 #define FS_R_READDIR_NEXT  2
 #define FS_R_READDIR_EOF   3
 #define FS_R_READDIR_FLAGS 4          /* FS_READDIR_R_STATS: the records carry stats */
-#define FS_REPLY_WORDS_MAX (2 + FS_R_STAT_WORDS)
+#define FS_R_RESERVE_COUNT 0
+#define FS_R_RESERVE_INO   1
+#define FS_R_RESERVE_H     2
+#define FS_REPLY_WORDS_MAX (FS_R_RESERVE_H + FS_RESERVE_MAX)
+_Static_assert(FS_R_OPEN_MADE_IN < FS_REPLY_WORDS_MAX, "an OPEN reply fits");
 
 /*
  * READDIR records, packed one after the other in the buffer, each 8-byte
@@ -286,6 +322,11 @@ struct fs_dirent_rec {
  *   FS_DEFER_RANGE(a), from directory handle b (0: the root). The writes
  *   of one batch move at most the buffer's size in all (the rest:
  *   AE_EINVAL), so a block cannot make a request cost more than that.
+ *   FS_DEFER_CREATE: CREATE_RESERVED of the path at buffer offset
+ *   FS_DEFER_C_OFF(a), FS_DEFER_C_LEN(a) bytes, with flags FS_DEFER_C_FLAGS(a),
+ *   mode FS_DEFER_C_MODE(a), handle b, and c the instant its open read
+ *   the clock (the times the new file and its directory get); res: 0 or
+ *   its error. It counts as a change, as a write.
  */
 #define FS_SHCTL_BYTES     4096u
 #define FS_SHCTL_OPS_MAX   96u
@@ -298,6 +339,16 @@ struct fs_dirent_rec {
 #define FS_DEFER_SEEK      2u
 #define FS_DEFER_WRITE     3u
 #define FS_DEFER_UNLINK    4u
+#define FS_DEFER_CREATE    5u
+/* A create's word a: the path's offset (20 bits) and length (16), the
+ * flags (8) and the mode (12); bits 24..31 are 0. */
+#define FS_DEFER_C_A(off, len, flags, mode) \
+    ((uint64_t)(off) << 32 | (uint64_t)(mode) << 52 | (uint64_t)(len) | (uint64_t)(flags) << 16)
+#define FS_DEFER_C_OFF(a)   (((a) >> 32) & 0xFFFFFull)
+#define FS_DEFER_C_MODE(a)  ((a) >> 52)
+#define FS_DEFER_C_LEN(a)   ((a) & 0xFFFFull)
+#define FS_DEFER_C_FLAGS(a) (((a) >> 16) & 0xFFull)
+#define FS_DEFER_C_BAD(a)   ((a) & 0xFF000000ull)
 #define FS_DEFER_RANGE_OF(off, len) ((uint64_t)(off) << 32 | (uint32_t)(len))
 #define FS_DEFER_OFF(r)    ((r) >> 32)
 #define FS_DEFER_LEN(r)    ((r) & 0xFFFFFFFFull)
@@ -322,6 +373,7 @@ static inline int fs_op_changes_things(uint64_t label, const uint64_t *w, unsign
         return n > 2 && (w[2] & (FS_O_CREAT | FS_O_TRUNC));   /* word 2: FS_W_FLAGS */
     case FS_OP_CLOSE: case FS_OP_READ: case FS_OP_SEEK: case FS_OP_FSTAT: case FS_OP_STAT:
     case FS_OP_READDIR: case FS_OP_STATFS: case FS_OP_READLINK: case FS_OP_FSYNC:
+    case FS_OP_RESERVE:               /* counts only: no name or stat changes */
         return 0;
     default:
         return 1;

@@ -20,6 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "lock.h"
+#include "fs_proof.h"
+#include "sys.h"                          /* __sys_clock_realtime_ns */
 
 /* Queued writes a dying service cut off are sent again, for as long as
  * a restart could take: dropping them would lose what write() said it
@@ -218,6 +220,13 @@ static bool defer(struct ae_fs *fs, uint64_t op, uint64_t a, uint64_t b, uint64_
 
 /* ---- write-behind's bookkeeping; connection lock held ------------------ */
 
+/* Queued operations whose bytes are staged in the buffer (a write's data,
+ * an unlink's or a create's path): fs->nbehind counts them. */
+static bool staged_op(uint64_t op)
+{
+    return op == FS_DEFER_WRITE || op == FS_DEFER_UNLINK || op == FS_DEFER_CREATE;
+}
+
 /* Keeps err for the next call on handle (the first error it got wins). */
 static void keep_err(struct ae_fs *fs, uint64_t handle, int err)
 {
@@ -254,12 +263,18 @@ static bool behind_on(const struct ae_fs *fs, uint64_t handle)
  * its bytes, or an unlink that failed, leaves its error for later. */
 static void settle(struct ae_fs *fs, const uint64_t *op, int64_t res)
 {
+    uint64_t at = FS_DEFER_OFF(op[1]), len = FS_DEFER_LEN(op[1]);
+    if (op[0] == FS_DEFER_UNLINK && res >= 0 && fs->pf && fs->buf && at <= fs->buf_bytes &&
+        len <= fs->buf_bytes - at)
+        pf_remove(fs->pf, (const char *)fs->buf + at, len);   /* its path, still staged: gone */
     if (op[0] == FS_DEFER_WRITE && res != (int64_t)FS_DEFER_LEN(op[3]))
         keep_err(fs, op[1], res < 0 ? (int)res : AE_ENOSPC);
     else if (op[0] == FS_DEFER_UNLINK && res < 0 && !fs->unlink_err)
         fs->unlink_err = (int)res;
     else if (op[0] == FS_DEFER_UNLINK && res == FS_TYPE_SYMLINK)
         fs->link_gone = true;             /* other spellings of its name may be kept */
+    else if (op[0] == FS_DEFER_CREATE && res < 0)
+        keep_err(fs, op[2], (int)res);    /* the next call on its handle tells it */
 }
 
 /* Drops the queued writes and unlinks (they can no longer be sent),
@@ -272,7 +287,7 @@ static void drop_behind(struct ae_fs *fs, int err)
     uint32_t kept = 0;
     for (uint32_t i = 0; i < fs->ndefer; i++) {
         uint64_t *op = fs->defer[i];
-        if (op[0] == FS_DEFER_WRITE || op[0] == FS_DEFER_UNLINK) {
+        if (staged_op(op[0])) {
             settle(fs, op, err);
             continue;
         }
@@ -314,7 +329,7 @@ static void after_eio(struct ae_fs *fs, struct fs_shctl *c)
         first = false;
         if (kept != i)
             memcpy(fs->defer[kept], op, sizeof fs->defer[0]);
-        if (op[0] == FS_DEFER_WRITE || op[0] == FS_DEFER_UNLINK)
+        if (staged_op(op[0]))
             fs->nbehind++;
         kept++;
     }
@@ -356,7 +371,7 @@ static void took(struct ae_fs *fs, uint32_t n)
     fs->ndefer -= n;
     fs->nbehind = 0;
     for (uint32_t i = 0; i < fs->ndefer; i++)
-        if (fs->defer[i][0] == FS_DEFER_WRITE || fs->defer[i][0] == FS_DEFER_UNLINK)
+        if (staged_op(fs->defer[i][0]))
             fs->nbehind++;
     if (!fs->nbehind)
         fs->staged = 0;
@@ -421,7 +436,65 @@ static void caches_check(struct ae_fs *fs)
     if (fs->ctl && fs->ctl->changes != fs->seen) {
         ra_drop(fs);
         sc_clear(fs);
+        pf_forget(fs->pf);                /* a change we did not make: names we cannot know */
         fs->seen = fs->ctl->changes;
+    }
+}
+
+/* What our request did to the names we know (fs_proof.c), once it
+ * returned: own, it may have changed something; fs->fresh, nothing else
+ * did; rep, its reply words. A MKDIR's reply says which directory it made
+ * and in which (a plain path from the root starts a kept one); an unlink
+ * that worked takes its name away; an OPEN's says in which directory it
+ * made a file (0: none). What may make names otherwise (rename, link,
+ * symlink, rmdir, a request we cannot read) forgets them all. */
+static void pf_after(struct ae_fs *fs, uint64_t label, const uint64_t *w, unsigned n,
+                     int status, bool own, const uint64_t *rep, unsigned nrep)
+{
+    if (!own)
+        return;
+    if (!status && ((label == FS_OP_MKDIR && nrep <= FS_R_MKDIR_PARENT) ||
+                    (label == FS_OP_OPEN && nrep <= FS_R_OPEN_MADE_IN))) {
+        pf_forget(fs->pf);                /* a reply without the words we need */
+        return;
+    }
+    if (!fs->fresh) {
+        pf_forget(fs->pf);
+        return;
+    }
+    bool based = n > FS_W_BASE && w[FS_W_BASE];
+    const char *path = NULL;
+    size_t len = 0;
+    if (n >= 2 && w[0] <= fs->buf_bytes && w[1] <= fs->buf_bytes - w[0]) {
+        path = (const char *)fs->buf + w[0];      /* (MKDIR and UNLINK do not write the buffer) */
+        len = (size_t)w[1];
+    }
+    switch (label) {
+    case FS_OP_MKDIR:
+        if (status)
+            return;                       /* nothing changed */
+        if (!path)
+            pf_forget(fs->pf);
+        else if (fs->priv)
+            pf_made_dir(&fs->pf, path, len, !based, rep[FS_R_MKDIR_INO], rep[FS_R_MKDIR_PARENT]);
+        return;
+    case FS_OP_UNLINK:
+        if (!status && path && !based)
+            pf_remove(fs->pf, path, len); /* spelt otherwise: its count stays, which is safe */
+        return;
+    case FS_OP_OPEN:
+        /* A file made is empty: the read that may ride with the open read
+         * nothing over the path. */
+        if (!status && rep[FS_R_OPEN_MADE_IN])
+            pf_made_file(fs->pf, path, path ? len : 0, !based, rep[FS_R_OPEN_MADE_IN]);
+        return;
+    case FS_OP_WRITE: case FS_OP_TRUNCATE: case FS_OP_FTRUNCATE: case FS_OP_CHMOD:
+    case FS_OP_CHOWN: case FS_OP_UTIMENS: case FS_OP_FCHMOD: case FS_OP_FCHOWN:
+    case FS_OP_FUTIMENS:
+        return;                           /* no name comes or goes (OPEN: above) */
+    default:
+        pf_forget(fs->pf);
+        return;
     }
 }
 
@@ -492,6 +565,8 @@ static int64_t call(struct ae_fs *fs, uint64_t label, const uint64_t *w, unsigne
             sc_drop_touched(fs, u->mr[FS_R_UNLINK_INO]);   /* every name of the node, every directory */
         fs->link_gone = false;
         fs->seen = after;
+        pf_after(fs, label, w, n, status, own || label == FS_OP_ATTACH, u->mr,
+                 r >= 0 ? (unsigned)AERIE_INFO_NWORDS((uint64_t)r) : 0);
     }
     if (status)
         return status;
@@ -528,6 +603,8 @@ static int attach(struct ae_fs *fs)
         fs->ra_len = 0;
         sc_clear(fs);
     }
+    pf_forget(fs->pf);                    /* a new buffer: the names we knew may have moved */
+    fs->resv_n = fs->resv_used = 0;       /* the session's next RESERVE gives them back */
     return 0;
 }
 
@@ -545,6 +622,9 @@ static void drop_buffer(struct ae_fs *fs)
     ra_drop(fs);
     free(fs->sc);
     fs->sc = NULL;
+    pf_free(fs->pf);
+    fs->pf = NULL;
+    fs->resv_n = fs->resv_used = 0;       /* a clone's were the original session's */
     drop_behind(fs, AE_EIO);
 }
 
@@ -821,6 +901,18 @@ static int64_t handle_request(struct ae_fs *fs, uint64_t h, uint64_t label, cons
     return r;
 }
 
+/* Gives back the reservations we hold unused (RESERVE 0): a request met
+ * AE_ENOSPC or AE_EMFILE, which it would not have met without them, and
+ * is made once more. True if there were some. Lock held. */
+static bool give_back(struct ae_fs *fs)
+{
+    if (fs->resv_used >= fs->resv_n)
+        return false;
+    uint64_t zero = 0, out[FS_R_RESERVE_H];
+    fs->resv_n = fs->resv_used = 0;
+    return call(fs, FS_OP_RESERVE, &zero, 1, 0, out, FS_R_RESERVE_H) == 0;
+}
+
 /* A request whose words 0,1 are a path — resolved from directory handle
  * dir unless absolute — and maybe 2,3 a second one at FS_PATH_MAX in the
  * buffer (a path from dir2, or SYMLINK's target); the other words from w. */
@@ -841,7 +933,9 @@ static int path_request(struct ae_fs *fs, uint64_t label, const struct paths *pp
         w[FS_W_BASE2] = pp->dir2;
         n = FS_REQ_WORDS_MAX;
     }
+    bool again, gave = false;
     do {
+        again = false;
         if ((r = begin(fs)))
             return (int)r;
         w[0] = 0;
@@ -852,7 +946,9 @@ static int path_request(struct ae_fs *fs, uint64_t label, const struct paths *pp
         }
         if (!r)
             r = call(fs, label, w, n, 0, out, nout);
-    } while (end(fs, r, &tries));
+        if ((r == AE_ENOSPC || r == AE_EMFILE) && !gave)
+            again = gave = give_back(fs);  /* met at the count it would be met without them */
+    } while (end(fs, r, &tries) || again);
     return (int)r;
 }
 
@@ -871,10 +967,91 @@ static void stat_from(const uint64_t *w, struct ae_fs_stat *st)
 }
 
 
+/* Up to FS_RESERVE_MAX more reserved handles (RESERVE, carrying the
+ * queue, which uses every one we hold: the service gives back none of
+ * ours in use). False if none came. Lock held. */
+static bool get_reservations(struct ae_fs *fs)
+{
+    uint64_t n = FS_RESERVE_MAX, out[FS_REPLY_WORDS_MAX];
+    fs->resv_n = fs->resv_used = 0;
+    if (call(fs, FS_OP_RESERVE, &n, 1, 0, out, FS_REPLY_WORDS_MAX) ||
+        out[FS_R_RESERVE_COUNT] > FS_RESERVE_MAX)
+        return false;
+    fs->resv_n = (uint32_t)out[FS_R_RESERVE_COUNT];
+    fs->resv_ino = out[FS_R_RESERVE_INO];
+    for (uint32_t i = 0; i < fs->resv_n; i++)
+        fs->resv_h[i] = out[FS_R_RESERVE_H + i];
+    return fs->resv_n != 0;
+}
+
+/* Queues a create of path (FS_DEFER_CREATE) when it is proven to work:
+ * a session only we and the admin change, a plain path from the root
+ * whose directory we made and whose name we know is absent there, a
+ * reserved handle (fetched here, with the queue, when none is left).
+ * Then *handle and *st are what the service will make. Lock held.
+ * 1: queued; 0: not provable (the caller makes the round trip); -1: the
+ * queue is full (send it, then ask again). */
+static int queue_create(struct ae_fs *fs, const char *path, uint32_t flags, uint32_t mode,
+                        uint64_t *handle, struct ae_fs_stat *st)
+{
+    if (!fs->ctl || !fs->priv || fs->clone_gen != ae_clone_generation() || !fs->pf)
+        return 0;
+    caches_check(fs);                     /* a change not ours forgets the proofs */
+    size_t len = strlen(path);
+    if (len > FS_PATH_MAX || !pf_plain(path, len) || !pf_absent(fs->pf, path, len))
+        return 0;
+    if (fs->staged + len > fs->buf_bytes - AE_FS_STAGE || fs->ndefer + 2 > FS_SHCTL_OPS_MAX)
+        return -1;
+    if (fs->resv_used >= fs->resv_n &&
+        (!get_reservations(fs) || !fs->fresh || !pf_absent(fs->pf, path, len)))
+        return 0;                         /* (the RESERVE's reply showed a change not ours) */
+    if (fs->staged + len > fs->buf_bytes - AE_FS_STAGE || fs->ndefer + 2 > FS_SHCTL_OPS_MAX)
+        return -1;
+    uint64_t h = fs->resv_h[fs->resv_used], ino = fs->resv_ino + fs->resv_used;
+    uint64_t now = __sys_clock_realtime_ns();    /* the service stamps the file with it */
+    fs->resv_used++;
+    uint64_t at = AE_FS_STAGE + fs->staged;
+    memcpy(fs->buf + at, path, len);
+    fs->staged += (len + 7) & ~7ull;      /* before defer(), as in queue_write */
+    fs->nbehind++;
+    (void)defer(fs, FS_DEFER_CREATE, FS_DEFER_C_A(at, len, flags, mode), h, now, false);
+    pf_add(fs->pf, path, len);
+    sc_drop_touched(fs, ino);             /* its directory's times and size change */
+    /* What STAT will say of it once the queue ran (which any request
+     * that could see it makes first): kept, as a round trip's open is. */
+    struct ae_fs_stat got = { .ino = ino, .type = FS_TYPE_FILE, .mode = mode, .nlink = 1,
+                              .atime = now, .mtime = now, .ctime = now };
+    sc_insert(fs, 0, path, false, &got, false);
+    *handle = h;
+    if (st)
+        *st = got;
+    return 1;
+}
+
+/* The queued create when it can be (queue_create); AE_EAGAIN: not. */
+static int open_queued(struct ae_fs *fs, const char *path, uint32_t flags, uint32_t mode,
+                       uint64_t *handle, struct ae_fs_stat *st)
+{
+    for (int i = 0; i < 2; i++) {
+        if (begin(fs))
+            return AE_EAGAIN;             /* the round trip tells the error */
+        int q = queue_create(fs, path, flags, mode, handle, st);
+        __unlock(&fs->lock);
+        if (q > 0)
+            return 0;
+        if (q == 0)
+            break;
+        (void)ae_fs_flush(fs);            /* the queue is full: send it, then queue */
+    }
+    return AE_EAGAIN;
+}
+
 /* OPEN, keeping the opened node's stat as path's (an open follows a final
  * link as stat does, and O_NOFOLLOW opens only what lstat would show).
  * ra: a reader's open, whose first read-ahead (from offset 0) the service
- * makes with it when it opens a file for reading. */
+ * makes with it when it opens a file for reading. A create whose success
+ * is proven is queued instead (docs/FS.md, "Creates that do not wait");
+ * any other is made now, so its error is the open's. */
 static int open_keeping(struct ae_fs *fs, uint64_t dir, const char *path, uint32_t flags,
                         uint32_t mode, uint64_t *handle, struct ae_fs_stat *st, bool ra)
 {
@@ -883,6 +1060,11 @@ static int open_keeping(struct ae_fs *fs, uint64_t dir, const char *path, uint32
     struct ae_fs_stat got;
     int64_t r;
     int tries = 0;
+    bool again, gave = false;
+    if (!dir && (flags & FS_O_CREAT) && !(flags & ~FS_RESERVED_O_ALL) &&
+        (flags & FS_O_ACCMODE) != FS_O_ACCMODE && !(mode & ~FS_MODE_MASK) &&
+        open_queued(fs, path, flags, mode, handle, st) == 0)
+        return 0;
     if (dir) {
         for (unsigned i = 4; i < FS_W_BASE; i++)
             w[i] = 0;
@@ -891,6 +1073,7 @@ static int open_keeping(struct ae_fs *fs, uint64_t dir, const char *path, uint32
     }
     ra = ra && (flags & FS_O_ACCMODE) != FS_O_WRONLY && !(flags & FS_O_DIRECTORY);
     do {
+        again = false;
         if ((r = begin(fs)))
             return (int)r;
         w[0] = 0;
@@ -900,6 +1083,8 @@ static int open_keeping(struct ae_fs *fs, uint64_t dir, const char *path, uint32
         if (!r)
             r = call(fs, FS_OP_OPEN, w, dir ? FS_REQ_WORDS_MAX : ra_now ? 5 : 4, 0, out,
                      FS_REPLY_WORDS_MAX);
+        if ((r == AE_EMFILE || r == AE_ENOSPC) && !gave)
+            again = gave = give_back(fs);  /* met at the count it would be met without them */
         if (!r && ra_now && fs->fresh && out[FS_R_OPEN_READ]) {
             uint64_t got_bytes = out[FS_R_OPEN_READ] < w[FS_W_OPEN_READ] ? out[FS_R_OPEN_READ]
                                                                          : w[FS_W_OPEN_READ];
@@ -918,7 +1103,7 @@ static int open_keeping(struct ae_fs *fs, uint64_t dir, const char *path, uint32
                 sc_drop_touched(fs, got.ino);    /* the rest stays: only we changed anything */
             sc_insert(fs, dir, path, false, &got, false);
         }
-    } while (end(fs, r, &tries));
+    } while (end(fs, r, &tries) || again);
     if (r)
         return (int)r;
     *handle = out[FS_R_OPEN_HANDLE];

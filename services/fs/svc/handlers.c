@@ -261,12 +261,34 @@ static int h_admin_read(void *ctx, struct ae_request *rq)
     return 0;
 }
 
+/* Before an admin create (WRITE with FS_ADMIN_W_CREATE, MKDIR) in a
+ * session that holds reservations: its client may have queued a create
+ * of the very name, which it told its program had worked. Running its
+ * queue first puts that create first, as the round trip would have
+ * (docs/FS.md, "Creates that do not wait"). */
+static void run_queue_first(struct svc_worker *wk, const struct ae_request *rq)
+{
+    struct svc_session *s;
+    struct shbuf *b;
+    if (rq->w[0] > UINT32_MAX || session_acquire_id(wk->svc, (uint32_t)rq->w[0], &s, &b))
+        return;
+    uint64_t behind = 0;
+    if (b && !b->lost && fs_session_reserved(s->fs) &&
+        shctl_run_deferred(s->fs, b, &wk->req, NULL, &behind))
+        shctl_publish(wk->svc, s);
+    if (behind)
+        __atomic_fetch_add(&s->write_bytes, behind, __ATOMIC_RELAXED);
+    session_release(wk->svc, s, b);
+}
+
 static int h_admin_write(void *ctx, struct ae_request *rq)
 {
     struct svc_worker *wk = ctx;
     uint64_t off = rq->w[1], len = rq->w[2], flags = rq->w[4], mode = rq->w[5];
     if ((flags & ~(uint64_t)(FS_ADMIN_W_CREATE | FS_ADMIN_W_TRUNC)) || (mode & ~(uint64_t)FS_MODE_MASK))
         return AE_EINVAL;
+    if (flags & FS_ADMIN_W_CREATE)
+        run_queue_first(wk, rq);
     struct svc_session *s;
     int r = admin_target(wk->svc, rq, 3, 6, len, &wk->req.path, &s);
     if (r)
@@ -312,6 +334,7 @@ static int h_admin_mkdir(void *ctx, struct ae_request *rq)
     struct svc_worker *wk = ctx;
     if (rq->w[1] & ~(uint64_t)FS_MODE_MASK)
         return AE_EINVAL;
+    run_queue_first(wk, rq);
     struct svc_session *s;
     int r = admin_target(wk->svc, rq, 2, 3, 0, &wk->req.path, &s);
     if (r)
@@ -550,6 +573,8 @@ const struct ae_op svc_ops[FS_SERVICE_OP_END] = {
     [FS_OP_FCHOWN] = { h_file, 0, AE_CALLER_CLIENT },
     [FS_OP_FUTIMENS] = { h_file, 0, AE_CALLER_CLIENT },
     [FS_OP_FSYNC] = { h_file, 0, AE_CALLER_CLIENT },
+    [FS_OP_CREATE_RESERVED] = { h_file, 0, AE_CALLER_CLIENT },
+    [FS_OP_RESERVE] = { h_file, 0, AE_CALLER_CLIENT },
     [FS_OP_ATTACH] = { h_attach, 0, AE_CALLER_CLIENT },
     [FS_ADMIN_OPEN_SESSION] = { h_open_session, FS_ADMIN_OPEN_WORDS, AE_CALLER_ADMIN },
     [FS_ADMIN_CLOSE_SESSION] = { h_close_session, 1, AE_CALLER_ADMIN },

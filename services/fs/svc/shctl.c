@@ -8,7 +8,8 @@
  *     a client can keep what it read (file data, stats) and know, by one
  *     load, whether it still holds;
  *   - operations the client queued without waiting for them (closes, a
- *     position to set, small writes and unlinks: docs/FS.md, "Write-behind"),
+ *     position to set, small writes and unlinks: docs/FS.md, "Write-behind";
+ *     creates with reserved handles: "Creates that do not wait"),
  *     which we run in order before its next request, leaving each one's
  *     result in the block — or at once, when the admin asks
  *     (FS_ADMIN_RUN_QUEUED: a fork of the stopped container copies its
@@ -58,6 +59,8 @@ static int64_t run_request(struct fs_session *fs, struct shbuf *b, struct fs_req
     fs_serve(fs, label, w, n, &sb, req, &rep);
     if (rep.status)
         return rep.status;
+    if (label == FS_OP_CREATE_RESERVED)
+        return 0;
     return (int64_t)rep.w[label == FS_OP_WRITE ? 0 : FS_R_UNLINK_TYPE];   /* bytes; what an unlink removed */
 }
 
@@ -84,6 +87,14 @@ static bool run_one(struct fs_session *fs, struct shbuf *b, struct fs_request *r
                 *wrote += (uint64_t)res;  /* counted as a WRITE's bytes are (aerie stats) */
             changed = true;
         }
+    } else if (op == FS_DEFER_CREATE) {
+        /* CREATE_RESERVED through the same decoding: a handle value that
+         * is no reserved slot of this session, a name that exists, a
+         * directory not its own, bad flags: this one alone fails. */
+        uint64_t w[6] = { FS_DEFER_C_OFF(a), FS_DEFER_C_LEN(a), FS_DEFER_C_FLAGS(a),
+                          FS_DEFER_C_MODE(a), arg, r3 };
+        res = FS_DEFER_C_BAD(a) ? AE_EINVAL : run_request(fs, b, req, FS_OP_CREATE_RESERVED, w, 6);
+        changed = true;
     } else if (op == FS_DEFER_UNLINK) {
         uint64_t w[FS_REQ_WORDS_MAX] = { FS_DEFER_OFF(a), FS_DEFER_LEN(a), 0, 0, 0, 0, arg, 0 };
         res = run_request(fs, b, req, FS_OP_UNLINK, w, arg ? FS_REQ_WORDS_MAX : 2);

@@ -501,6 +501,236 @@ static void the_wire_cannot_pose_as_loopback(void)
     CHECK_EQ(gauge(2), 0);                                       /* no half-open child */
 }
 
+
+/* attack10: two clients, each sending as fast as it can over loopback to
+ * itself (both ends its own, so its whole share of the queue), fill the
+ * full-size buffers between them every poll; a third pair's transfer
+ * must still go on, and at a fair rate: its share is its own. */
+static struct fake_tcp H1, H2;
+
+static void hog_pairs(struct fake_tcp *h, uint16_t port, uint32_t *socks, unsigned n)
+{
+    uint32_t ls = listen_on(h, port);
+    for (unsigned i = 0; i < n; i++)
+        socks[2 * i + 1] = pair(h, &socks[2 * i], LO, port, h, ls);
+}
+
+static uint32_t victim_transfer(bool hogs, unsigned polls)
+{
+    setup();
+    fake_tcp_free(&H1);
+    fake_tcp_free(&H2);
+    static const struct net_grant g1[] = { { 7001, 7001, NET_GRANT_TCP }, { 7001, 7001, NET_GRANT_TCP_OUT } };
+    static const struct net_grant g2[] = { { 7002, 7002, NET_GRANT_TCP }, { 7002, 7002, NET_GRANT_TCP_OUT } };
+    CHECK_EQ(fake_tcp_add(s, &A, out_only, 2, 8, 16, AREA), 0);
+    CHECK_EQ(fake_tcp_add(s, &B, listen_only, 1, 8, 16, AREA), 0);
+    CHECK_EQ(fake_tcp_add(s, &H1, g1, 2, 16, 32, AREA), 0);
+    CHECK_EQ(fake_tcp_add(s, &H2, g2, 2, 16, 32, AREA), 0);
+    uint32_t h1[8], h2[8];
+    if (hogs) {                                                  /* their connections first: earlier TCBs */
+        hog_pairs(&H1, 7001, h1, 4);
+        hog_pairs(&H2, 7002, h2, 4);
+    }
+    uint32_t ls = listen_on(&B, 8081), as;
+    uint32_t bs = pair(&A, &as, LO, 8081, &B, ls);
+    static uint8_t chunk[16384], in[16384];
+    uint32_t got = 0, hogged = 0, full_polls = 0;
+    for (unsigned i = 0; i < polls; i++) {
+        if (hogs)
+            for (unsigned k = 0; k < 8; k++) {
+                cwrite(&H1, h1[k], chunk, sizeof chunk);
+                cwrite(&H2, h2[k], chunk, sizeof chunk);
+                hogged += cread(&H1, h1[k], in, sizeof in);
+                hogged += cread(&H2, h2[k], in, sizeof in);
+            }
+        cwrite(&A, as, chunk, sizeof chunk);
+        now += MS;
+        net_poll(s, now);
+        got += cread(&B, bs, in, sizeof in);
+        full_polls += s->lo_big_count == NET_LO_BIG;
+        CHECK(s->lo_count <= NET_LO_DESC);
+        CHECK(s->clients[H1.id & 0xffff].lo_big <= NET_LO_BIG_PER_CLIENT);
+    }
+    CHECK_EQ(blk(&A, as)->state, NETTCP_OPEN);
+    CHECK_EQ(tcp_frames_on_the_wire(), 0);
+    if (hogs)
+        printf("  the hogs moved %u bytes; the full-size buffers were all taken after %u of %u polls\n", hogged,
+               full_polls, polls);
+    return got;
+}
+
+static void two_hogs_cannot_starve_a_third_pair(void)
+{
+    uint32_t alone = victim_transfer(false, 200);
+    uint32_t beside = victim_transfer(true, 200);
+    printf("  victim alone %u bytes, beside two hogs %u bytes in 200 polls; lo_full %lu\n", alone, beside,
+           (unsigned long)stats().lo_full);
+    CHECK(alone > 0);
+    CHECK(beside >= alone / 4);                                  /* a share, not what the hogs leave */
+    fake_tcp_free(&H1);
+    fake_tcp_free(&H2);
+}
+
+/* attack10: four clients, each with 220 connections to itself, send a
+ * few bytes each way on every one of them every poll (2 KiB on 32 of
+ * them, for their full-size share): small segments and ACKs, as many as
+ * their shares (NET_LO_SMALL_PER_CLIENT, NET_LO_BIG_PER_CLIENT) and
+ * the stack's 1024 TCBs allow (about one packet per TCB and poll: 880 of
+ * the 1024 descriptors). A fifth client connects and echoes over
+ * loopback meanwhile, within a few polls: its share is its own. */
+static void small_segment_flood_leaves_a_neighbour_its_share(void)
+{
+    setup();
+    enum { HOGS = 4, PAIRS = 110 };
+    static struct fake_tcp H[HOGS];
+    static uint32_t hs[HOGS][2 * PAIRS];
+    static const struct net_grant g[HOGS][2] = {
+        { { 7001, 7001, NET_GRANT_TCP }, { 7001, 7001, NET_GRANT_TCP_OUT } },
+        { { 7002, 7002, NET_GRANT_TCP }, { 7002, 7002, NET_GRANT_TCP_OUT } },
+        { { 7003, 7003, NET_GRANT_TCP }, { 7003, 7003, NET_GRANT_TCP_OUT } },
+        { { 7004, 7004, NET_GRANT_TCP }, { 7004, 7004, NET_GRANT_TCP_OUT } },
+    };
+    for (unsigned h = 0; h < HOGS; h++) {
+        CHECK_EQ(fake_tcp_add(s, &H[h], g[h], 2, 2 * PAIRS + 1, 2 * PAIRS + 2, 4 * AREA), 0);
+        uint32_t ls;
+        CHECK_EQ(net_tcp_bind(s, H[h].id, (uint16_t)(7001 + h), 0, &ls, NULL), 0);
+        CHECK_EQ(net_tcp_listen(s, H[h].id, ls, PAIRS, 2048, 2048, 0), 0);
+        for (unsigned i = 0; i < PAIRS; i++) {
+            CHECK_EQ(net_tcp_connect(s, H[h].id, NET_TCP_NEW, LO, (uint16_t)(7001 + h), 2048, 2048, 0,
+                                     &hs[h][2 * i], NULL), 0);
+            run(3);
+            int child = caccept(&H[h], ls);
+            CHECK(child >= 0);
+            hs[h][2 * i + 1] = (uint32_t)child;
+        }
+    }
+    CHECK_EQ(fake_tcp_add(s, &A, out_only, 2, 8, 16, AREA), 0);
+    CHECK_EQ(fake_tcp_add(s, &B, listen_only, 1, 8, 16, AREA), 0);
+    uint32_t bls = listen_on(&B, 8081), as = 0, bs = 0;
+    bool connected = false, echoed = false;
+    unsigned full = 0, polls = 0, peak = 0;
+    uint8_t buf[64];
+    for (; polls < 300 && !echoed; polls++) {
+        for (unsigned h = 0; h < HOGS; h++)
+            for (unsigned i = 0; i < 2 * PAIRS; i++) {
+                static uint8_t big[2048], sink[2048];
+                cwrite(&H[h], hs[h][i], i < 32 ? big : (const uint8_t *)"x", i < 32 ? sizeof big : 1);
+                cread(&H[h], hs[h][i], sink, sizeof sink);
+            }
+        if (polls == 5)
+            CHECK_EQ(net_tcp_connect(s, A.id, NET_TCP_NEW, LO, 8081, 0, 0, 0, &as, NULL), 0);
+        now += MS;
+        net_poll(s, now);
+        full += s->lo_count == NET_LO_DESC || s->lo_small_count == NET_LO_SMALL;
+        if (s->lo_count > peak)
+            peak = s->lo_count;
+        for (unsigned h = 0; h < HOGS; h++)
+            CHECK(s->clients[H[h].id & 0xffff].lo_small <= NET_LO_SMALL_PER_CLIENT);
+        if (polls > 5 && !connected && blk(&A, as)->state == NETTCP_OPEN) {
+            int c = caccept(&B, bls);
+            if (c >= 0) {
+                connected = true;
+                bs = (uint32_t)c;
+                CHECK_EQ(cwrite(&A, as, (const uint8_t *)"ping", 4), 4);
+            }
+        }
+        if (connected && cread(&B, bs, buf, sizeof buf) == 4)
+            echoed = true;
+    }
+    printf("  the queue was full after %u of %u polls (at most %u packets); lo_full %lu; the neighbour %s\n", full, polls, peak,
+           (unsigned long)stats().lo_full, echoed ? "connected and sent" : "did not get through");
+    CHECK(echoed);
+    CHECK(polls < 100);                                          /* not after many retransmissions */
+    CHECK_EQ(tcp_frames_on_the_wire(), 0);
+    for (unsigned h = 0; h < HOGS; h++) {
+        CHECK_EQ(net_client_remove(s, H[h].id), 0);
+        fake_tcp_free(&H[h]);
+    }
+    run(5);
+    CHECK_EQ(s->lo_count, 0);
+}
+
+/* attack10: both ends close in the same poll (simultaneous close over
+ * loopback), with data in flight each way; then one end's client goes
+ * while the FINs cross, and a second pair resets while its peer's FIN is
+ * queued. Nothing hangs and the service holds nothing afterwards. */
+static void fin_and_rst_races(void)
+{
+    setup();
+    uint64_t tcbs0 = gauge(0), reserved0 = gauge(9);
+    CHECK_EQ(fake_tcp_add(s, &A, out_only, 2, 8, 16, AREA), 0);
+    CHECK_EQ(fake_tcp_add(s, &B, listen_only, 1, 8, 16, AREA), 0);
+    uint32_t ls = listen_on(&B, 8081), as, as2;
+    uint32_t bs = pair(&A, &as, LO, 8081, &B, ls);
+    uint32_t bs2 = pair(&A, &as2, IP_US, 8081, &B, ls);
+    static uint8_t chunk[3000];
+    cwrite(&A, as, chunk, sizeof chunk);
+    cwrite(&B, bs, chunk, sizeof chunk);
+    cclose(&A, as);
+    cclose(&B, bs);                                              /* the same poll */
+    run(1);
+    cwrite(&A, as2, chunk, sizeof chunk);
+    cclose(&B, bs2);                                             /* B's FIN queued ... */
+    net_poll(s, now);
+    CHECK_EQ(net_client_remove(s, A.id), 0);                     /* ... as A goes */
+    fake_tcp_free(&A);
+    run(20);
+    CHECK_EQ(blk(&B, bs)->state, NETTCP_FREE);                   /* closed both ways, cleanly */
+    CHECK(blk(&B, bs2)->state == NETTCP_FREE || blk(&B, bs2)->state == NETTCP_DONE);
+    if (blk(&B, bs2)->state == NETTCP_DONE) {
+        cclose(&B, bs2);
+        run(3);
+    }
+    CHECK_EQ(gauge(0), tcbs0 + 1);                               /* B's listener only */
+    CHECK_EQ(net_client_remove(s, B.id), 0);
+    fake_tcp_free(&B);
+    now += 120ull * 1000 * MS;                                   /* past TIME-WAIT */
+    run(3);
+    CHECK_EQ(gauge(0), tcbs0);
+    CHECK_EQ(gauge(9), reserved0);
+    CHECK_EQ(s->lo_count, 0);
+    CHECK_EQ(s->lo_big_count + s->lo_small_count, 0);
+    CHECK_EQ(tcp_frames_on_the_wire(), 0);
+}
+
+/* attack10: TIME-WAIT is one table for all (NET_TCP_TW_MAX, the oldest
+ * recycled first). A client that opens and actively closes connections
+ * to itself as fast as loopback allows recycles a neighbour's TIME-WAIT
+ * entry within about a thousand rounds (documented, SECURITY 81a: the
+ * wire allows the same, only slower); the neighbour's connections and
+ * everything else go on, and nothing is held past the table. */
+static void time_wait_churn_over_loopback(void)
+{
+    setup();
+    static const struct net_grant self[] = { { 7000, 7000, NET_GRANT_TCP }, { 7000, 7000, NET_GRANT_TCP_OUT } };
+    CHECK_EQ(fake_tcp_add(s, &A, self, 2, 8, 16, AREA), 0);
+    CHECK_EQ(fake_tcp_add(s, &B, out_only, 2, 8, 16, AREA), 0);
+    CHECK_EQ(fake_tcp_add(s, &C, listen_only, 1, 8, 16, AREA), 0);
+    uint32_t cls = listen_on(&C, 8081), bs;
+    uint32_t cs = pair(&B, &bs, LO, 8081, &C, cls);
+    cclose(&B, bs);                                              /* B's end waits in TIME-WAIT */
+    run(5);
+    cclose(&C, cs);
+    run(5);
+    CHECK_EQ(gauge(8), 1);
+    uint32_t als = listen_on(&A, 7000), as;
+    unsigned rounds = 0;
+    for (; rounds < 1100 && stats().tcp_tw_recycled == 0; rounds++) {
+        uint32_t child = pair(&A, &as, LO, 7000, &A, als);
+        cclose(&A, as);                                          /* the active close: A's TIME-WAIT */
+        run(2);
+        cclose(&A, child);
+        run(2);
+    }
+    printf("  a neighbour's TIME-WAIT entry recycled after %u rounds of one client's connect and close\n", rounds);
+    CHECK(stats().tcp_tw_recycled > 0);
+    CHECK(gauge(8) <= NET_TCP_TW_MAX);
+    CHECK(s->clients[A.id & 0xffff].tcp_used <= 8);
+    cs = pair(&B, &bs, LO, 8081, &C, cls);                       /* the neighbour still connects */
+    echo(&B, bs, &C, cs);
+    CHECK_EQ(tcp_frames_on_the_wire(), 0);
+}
+
 int main(void)
 {
     RUN(loopback_inside_one_client);
@@ -512,6 +742,10 @@ int main(void)
     RUN(client_removed_mid_connection);
     RUN(a_closed_connection_ends_cleanly_when_its_client_goes);
     RUN(the_wire_cannot_pose_as_loopback);
+    RUN(two_hogs_cannot_starve_a_third_pair);
+    RUN(small_segment_flood_leaves_a_neighbour_its_share);
+    RUN(fin_and_rst_races);
+    RUN(time_wait_churn_over_loopback);
     if (s)
         fake_stack_free(s, dev);
     fake_tcp_free(&A);

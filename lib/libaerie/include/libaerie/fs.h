@@ -33,6 +33,7 @@
 #define AE_FS_ERRS_MAX    32u
 
 struct ae_fs_scache;               /* fs_client.c: stats kept between requests */
+struct ae_fs_proof;                /* fs_proof.c: names proven absent */
 
 struct ae_fs {
     uint64_t cap;                 /* the session capability */
@@ -69,6 +70,13 @@ struct ae_fs {
                                      moved to ra_at + ra_len */
     bool ra_eof;                  /* it got less than it asked: the file ends at its end */
     struct ae_fs_scache *sc;      /* NULL until the first stat worth keeping */
+    /* Creates that do not wait (docs/FS.md): directories whose names we
+     * know (fs_proof.c), and the handle slots RESERVE gave us: values
+     * resv_h[resv_used..resv_n), inode numbers resv_ino + their index. */
+    struct ae_fs_proof *pf;
+    uint32_t resv_n, resv_used;
+    uint64_t resv_ino;
+    uint64_t resv_h[FS_RESERVE_MAX];
 };
 
 struct ae_fs_stat {
