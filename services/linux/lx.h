@@ -271,6 +271,8 @@ uint64_t lx_thread_cpu_ns(struct lx_thread *t);
 uint64_t lx_proc_cpu_ns(struct lx_proc *p);
 /* ns of CPU time as a struct rusage (sys_misc.c). */
 void lx_rusage_of(uint64_t ns, struct lx_rusage *ru);
+/* Makes the absolute directory abs t's process's working directory. */
+int64_t lx_set_cwd(struct lx_thread *t, const char *abs);
 void lx_proc_discard(struct lx_proc *p);
 /* Sets regs (mask of AERIE_REG_*) of t while it is stopped. */
 int lx_thread_set_regs(struct lx_thread *t, uint64_t mask, const uint64_t *regs);

@@ -401,6 +401,14 @@ if [ -f "$bb" ]; then
     aerie run --grant console,fs,self plx sh -c 'echo from-sh; cat /note'
     has cli_run_linux_program_from_import "from-sh" "linux-in-image"
     aerie rmi plx
+    # the image's working directory is where a Linux program starts (PWD)
+    $mktar -z "$dir/bbw.tgz" d:bin "F:bin/busybox:$bb" d:srv f:srv/here:in-the-workdir
+    aerie import --entrypoint /bin/busybox --workdir /srv plxw "$dir/bbw.tgz"
+    aerie run --grant console,fs,self plxw sh -c 'pwd; cat here'
+    has cli_run_linux_program_starts_in_its_workdir "/srv" "in-the-workdir"
+    aerie run --grant console,fs,self --env PWD=/nowhere plxw sh -c 'pwd'
+    has cli_run_linux_program_missing_workdir_said "not a directory here; starting in /"
+    aerie rmi plxw
     # Alpine-style links: /bin/sh -> busybox, /bin/ls -> /bin/busybox, imported
     # from a directory and run through the link; a link climbing with ".."
     # stays inside the image (the host's /etc is never read)
