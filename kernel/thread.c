@@ -865,12 +865,18 @@ static void wait_held_off_cpu(struct thread *t)
  * not to be touched by anyone else. keep: a Task SUSPEND's (abort_once). */
 static int stop_thread(struct thread *t, struct thread *caller, bool keep)
 {
-    /* As in thread_teardown: t, running on another CPU, may block again
-     * between the abort and the lock; it is suspended only when found
-     * not waiting (or held in its wait for a reply), or it would stay
-     * blocked and SUSPEND would say done. */
+    /* The wait is ended straight into TS_SUSPENDED: ended as RUNNABLE
+     * and suspended under the lock below, t was queued in between, and
+     * its CPU (idle, watching its queue) ran it back to user mode, where
+     * it acted on the ECANCELED — a fork's original went on as the
+     * original and wrote its files before TASK_CLONE copied it
+     * (t_stopwait.c). A thread woken otherwise (a message, a timeout),
+     * or running on another CPU, may still block again between the
+     * abort and the lock: it is suspended only when found not waiting
+     * (or held in its wait for a reply), or it would stay blocked and
+     * SUSPEND would say done. */
     for (;;) {
-        while (!abort_once(t, AE_ECANCELED, 0, TS_RUNNABLE, true, keep))
+        while (!abort_once(t, AE_ECANCELED, 0, TS_SUSPENDED, true, keep))
             ;
         spin_lock(&t->obj.lock);
         if (t->state != TS_BLOCKED || (keep && t->task_held))

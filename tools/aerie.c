@@ -1048,7 +1048,8 @@ static const char import_details[] =
     "  --entrypoint PATH   the program (an absolute path in the image), replacing the config's\n"
     "  --cmd WORD          a default argument (repeatable; replaces the config's)\n"
     "  --env K=V           an environment variable (repeatable; adds to the config's)\n"
-    "  --workdir DIR       the working directory (replaces the config's)\n";
+    "  --workdir DIR       the working directory (replaces the config's)\n"
+    "  --tag TAG           which image of an OCI layout that holds several (its ref.name)\n";
 
 static const char cp_details[] =
     "The container must have been granted fs; its files stay readable after it ends,\n"

@@ -57,6 +57,8 @@ static int take_option(struct import_options *o, int argc, char **argv, int *i, 
         o->entrypoint = v;
     else if (!strcmp(a, "--workdir"))
         o->workdir = v;
+    else if (!strcmp(a, "--tag"))
+        o->tag = v;
     else if (!strcmp(a, "--cmd") && o->ncmd < IMPORT_WORDS)
         o->cmd[o->ncmd++] = v;
     else if (!strcmp(a, "--env") && o->nenv < IMPORT_WORDS)
@@ -326,7 +328,8 @@ static int read_config(const struct source *s, const struct oci_desc *d, bool do
     return r;
 }
 
-static int import_oci(struct imgtree *t, const struct source *s, struct oci_config *cfg, char *err, size_t errlen)
+static int import_oci(struct imgtree *t, const struct source *s, const char *tag, struct oci_config *cfg, char *err,
+                      size_t errlen)
 {
     uint8_t *data;
     uint64_t size;
@@ -335,12 +338,12 @@ static int import_oci(struct imgtree *t, const struct source *s, struct oci_conf
     static struct oci_manifest m;
     if (src_read(s, "index.json", &data, &size, err, errlen))
         return -1;
-    int r = oci_index_parse((const char *)data, size, &d, &nested, err, errlen);
+    int r = oci_index_parse((const char *)data, size, tag, &d, &nested, err, errlen);
     free(data);
-    for (int depth = 0; !r && nested; depth++) {         /* an index naming an index */
+    for (int depth = 0; !r && nested; depth++) {         /* an index naming an index (a tag named the top one) */
         if (depth == 4 || read_blob(s, &d, "an index", &data, &size, err, errlen))
             return depth == 4 ? say(err, errlen, "indexes nested too deeply") : -1;
-        r = oci_index_parse((const char *)data, size, &d, &nested, err, errlen);
+        r = oci_index_parse((const char *)data, size, NULL, &d, &nested, err, errlen);
         free(data);
     }
     if (r || read_blob(s, &d, "the manifest", &data, &size, err, errlen))
@@ -367,18 +370,19 @@ static int import_docker(struct imgtree *t, const struct source *s, struct oci_c
 }
 
 /* Whatever s holds: an OCI layout, docker save, or (dir only) a root. */
-static int import_source(struct imgtree *t, const struct source *s, struct oci_config *cfg, char *err, size_t errlen)
+static int import_source(struct imgtree *t, const struct source *s, const char *tag, struct oci_config *cfg, char *err,
+                         size_t errlen)
 {
     if (src_has(s, "oci-layout") && src_has(s, "index.json"))
-        return import_oci(t, s, cfg, err, errlen);
+        return import_oci(t, s, tag, cfg, err, errlen);
     if (src_has(s, "manifest.json"))
         return import_docker(t, s, cfg, err, errlen);
     return imgtree_add_host_dir(t, s->dir, err, errlen);
 }
 
 /* A file: an OCI layout or docker save tar, else a root tar. */
-static int import_file(struct imgtree *t, const char *path, uint64_t max, struct oci_config *cfg, char *err,
-                       size_t errlen)
+static int import_file(struct imgtree *t, const char *path, uint64_t max, const char *tag, struct oci_config *cfg,
+                       char *err, size_t errlen)
 {
     uint8_t *data;
     uint64_t size;
@@ -388,7 +392,7 @@ static int import_file(struct imgtree *t, const char *path, uint64_t max, struct
     int r = src_from_tar(&s, data, size, err, errlen);
     bool layout = !r && ((src_has(&s, "oci-layout") && src_has(&s, "index.json")) || src_has(&s, "manifest.json"));
     if (!r)
-        r = layout ? import_source(t, &s, cfg, err, errlen) : imgtree_apply_layer(t, data, size, 1, err, errlen);
+        r = layout ? import_source(t, &s, tag, cfg, err, errlen) : imgtree_apply_layer(t, data, size, 1, err, errlen);
     src_free(&s);
     free(data);
     return r;
@@ -451,9 +455,9 @@ int import_build(const struct import_options *o, uint8_t **archive, uint64_t *le
     int r = !t ? say(err, errlen, "out of memory") : stat(o->path, &st) ? say(err, errlen, "%s: %s", o->path, strerror(errno)) : 0;
     if (!r && S_ISDIR(st.st_mode)) {
         struct source s = { .dir = o->path, .max = max };
-        r = import_source(t, &s, &cfg, err, errlen);
+        r = import_source(t, &s, o->tag, &cfg, err, errlen);
     } else if (!r && S_ISREG(st.st_mode)) {
-        r = import_file(t, o->path, max, &cfg, err, errlen);
+        r = import_file(t, o->path, max, o->tag, &cfg, err, errlen);
     } else if (!r) {
         r = say(err, errlen, "%s: not a directory or a file", o->path);
     }

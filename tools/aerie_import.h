@@ -21,6 +21,7 @@
 struct import_options {
     const char *name, *path;
     const char *entrypoint, *workdir;
+    const char *tag;                 /* the image of an OCI layout holding several */
     const char *cmd[IMPORT_WORDS];
     unsigned ncmd;
     const char *env[IMPORT_WORDS];

@@ -318,6 +318,50 @@ static uint64_t counter(const char *text, const char *name);
 static bool stats(char *text, size_t size);
 static bool stats_of(const char *prefix, char *text, size_t size);
 
+/* ---- our address in Ethernet broadcasts -------------------------------------------- */
+
+/* An ICMP message from the guest about us: a port unreachable quoting a
+ * datagram from sport, or an echo reply with this id. */
+static bool icmp_about(const uint8_t *f, ssize_t n, uint16_t sport, uint16_t id)
+{
+    if (!is_ipv4_from_guest(f, n, 1) || n < 42)
+        return false;
+    const uint8_t *c = f + 34;
+    if (c[0] == 3 && n >= 42 + 20 + 8)
+        return get16(c + 8 + 20) == sport;
+    return c[0] == 0 && get16(c + 4) == id;
+}
+
+/* Frames to the Ethernet broadcast carrying our unicast address (found
+ * with scapy, tools/netfuzz.py): the guest takes them as broadcasts, so a
+ * datagram to a closed port draws no port unreachable (RFC 1122 3.2.2
+ * forbids one) and a ping no reply; the same datagram to the guest's MAC
+ * draws its unreachable, so the test can see one. */
+static void link_broadcast_tests(void)
+{
+    static const uint8_t bc[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+    uint8_t f[FRAME_MAX];
+    usleep(1100000);                                    /* the unreachable bucket refills */
+    size_t n = udp(f, GUEST_IP, 40020, 31000, "lb", 2);
+    memcpy(f, bc, 6);
+    send_frame(f, n);
+    n = icmp_echo(f, GUEST_IP, 0x5151, 1, "lb", 2);
+    memcpy(f, bc, 6);
+    send_frame(f, n);
+    bool answered = false;
+    double end = now() + 1.5;
+    for (ssize_t m; now() < end && (m = recv_frame(f, end - now())) >= 0;)
+        answered |= icmp_about(f, m, 40020, 0x5151);
+    result("link_broadcast_to_our_address_is_not_answered", !answered,
+           "a port unreachable or echo reply to a frame sent to ff:ff:ff:ff:ff:ff");
+    send_frame(f, udp(f, GUEST_IP, 40021, 31000, "lb", 2));
+    bool unreach = false;
+    end = now() + 2;
+    for (ssize_t m; !unreach && now() < end && (m = recv_frame(f, end - now())) >= 0;)
+        unreach = icmp_about(f, m, 40021, 0);
+    result("closed_port_to_our_mac_gets_unreachable", unreach, "no port unreachable in 2 s");
+}
+
 /* ---- TCP against tcpecho (port TCP_PORT) --------------------------------------------- */
 
 #define TCP_PORT 7007
@@ -797,6 +841,7 @@ int main(int argc, char **argv)
     n = udp_call(40003, 7, data, 1472, reply, 5);
     result("udp_echo_after_the_storm", n == 1472 && !memcmp(reply, data, 1472), "no or wrong echo");
 
+    link_broadcast_tests();
     tcp_tests();
     printf("TESTS DONE %u\n", ntests);
     return 0;

@@ -101,7 +101,49 @@ static bool our_platform(json_t *m)
     return (!os || !strcmp(os, "linux")) && (!arch || !strcmp(arch, "amd64"));
 }
 
-int oci_index_parse(const char *json, size_t len, struct oci_desc *out, bool *nested, char *err, size_t errlen)
+/* The tag an index gives a manifest (its org.opencontainers.image.ref.name
+ * annotation, as skopeo, umoci and buildx write it), or NULL. */
+static const char *ref_name(json_t *m)
+{
+    json_t *a = json_object_get(m, "annotations");
+    return json_string_value(json_object_get(a, "org.opencontainers.image.ref.name"));
+}
+
+/* Whether m is the entry to take: ours, and the tag asked for if any. */
+static bool wanted(json_t *m, const char *tag)
+{
+    if (!json_is_object(m) || !our_platform(m))
+        return false;
+    const char *name = ref_name(m);
+    return !tag || (name && !strcmp(name, tag));
+}
+
+/* The tags of the entries for our platform, "a, b, c" (for a message). */
+static void list_tags(json_t *ms, char *out, size_t cap)
+{
+    out[0] = 0;
+    for (size_t i = 0; i < json_array_size(ms); i++) {
+        json_t *m = json_array_get(ms, i);
+        const char *name = json_is_object(m) && our_platform(m) ? ref_name(m) : NULL;
+        size_t n = strlen(out);
+        if (name && n + strlen(name) + 3 < cap)
+            snprintf(out + n, cap - n, "%s%s", n ? ", " : "", name);
+    }
+}
+
+/* How many entries for our platform name a tag of their own. */
+static unsigned tagged(json_t *ms)
+{
+    unsigned n = 0;
+    for (size_t i = 0; i < json_array_size(ms); i++) {
+        json_t *m = json_array_get(ms, i);
+        n += json_is_object(m) && our_platform(m) && ref_name(m);
+    }
+    return n;
+}
+
+int oci_index_parse(const char *json, size_t len, const char *tag, struct oci_desc *out, bool *nested,
+                    char *err, size_t errlen)
 {
     json_t *root = load(json, len, "index.json", err, errlen);
     if (!root)
@@ -109,15 +151,19 @@ int oci_index_parse(const char *json, size_t len, struct oci_desc *out, bool *ne
     json_t *ms = json_object_get(root, "manifests"), *ver = json_object_get(root, "schemaVersion");
     int r = -1;
     bool found = false;
+    char tags[200];
     if (!json_is_object(root) || !json_is_integer(ver) || json_integer_value(ver) != 2)
         say(err, errlen, "index.json: not an OCI image index (schemaVersion 2)");
     else if (!json_is_array(ms) || !json_array_size(ms))
         say(err, errlen, "index.json: it lists no manifest");
+    else if (!tag && tagged(ms) > 1)      /* taking the first of several images would be a guess */
+        list_tags(ms, tags, sizeof tags), say(err, errlen, "index.json: it holds %u images (%s): choose one "
+                                               "with --tag", tagged(ms), tags);
     else
         r = 0;
     for (size_t i = 0; !r && !found && i < json_array_size(ms); i++) {
         json_t *m = json_array_get(ms, i);
-        if (!json_is_object(m) || !our_platform(m))
+        if (!wanted(m, tag))
             continue;
         r = get_desc(m, out, "index.json's manifest", err, errlen);
         *nested = !strcmp(out->media, MT_OCI_INDEX) || !strcmp(out->media, MT_DOCKER_LIST);
@@ -125,7 +171,10 @@ int oci_index_parse(const char *json, size_t len, struct oci_desc *out, bool *ne
             r = say(err, errlen, "index.json: unsupported media type '%.100s' for a manifest", out->media);
         found = !r;
     }
-    if (!r && !found)
+    if (!r && !found && tag)
+        list_tags(ms, tags, sizeof tags), r = say(err, errlen, "index.json: no image tagged '%.60s' for "
+                                                   "linux/amd64 (tags: %s)", tag, tags[0] ? tags : "none");
+    else if (!r && !found)
         r = say(err, errlen, "index.json: no manifest for linux/amd64");
     json_decref(root);
     return r;

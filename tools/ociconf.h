@@ -47,8 +47,11 @@ struct oci_config {
 };
 
 /* index.json: the image manifest to use (the first for linux/amd64, or
- * without a platform); *nested is set when it is itself an index. */
-int oci_index_parse(const char *json, size_t len, struct oci_desc *manifest, bool *nested, char *err, size_t errlen);
+ * without a platform; with tag, the one whose ref.name annotation is tag;
+ * without, an index of several tagged images is refused, naming them);
+ * *nested is set when it is itself an index. */
+int oci_index_parse(const char *json, size_t len, const char *tag, struct oci_desc *manifest, bool *nested,
+                    char *err, size_t errlen);
 /* An image manifest. */
 int oci_manifest_parse(const char *json, size_t len, struct oci_manifest *m, char *err, size_t errlen);
 /* docker save's manifest.json (its first image). */

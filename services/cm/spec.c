@@ -332,5 +332,18 @@ int spec_parse(const char *text, size_t len, struct spec *s, char *err, size_t e
         return bad(err, errlen, "image", "", "is required");
     if ((s->grants & SPEC_GRANT_NET) && s->nports == 0)
         return bad(err, errlen, "ports", "", "must name at least one port when net is granted");
+    /* ports without net would be ignored: a server that cannot be reached,
+     * with nothing said. Say it now. */
+    if (!(s->grants & SPEC_GRANT_NET) && s->nports) {
+        /* named as grant's fault: the ports are right, the grant lacks net
+         * (and `aerie run --ports X` checked alone must not fail on it) */
+        char have[40] = "";
+        static const char *const names[] = { "console", "fs", "net", "self" };
+        for (unsigned g = 0; g < 4; g++)
+            if (s->grants & (1u << g))
+                fmt_snprintf(have + strlen(have), sizeof have - strlen(have), "%s%s", have[0] ? "," : "",
+                             names[g]);
+        return bad(err, errlen, "grant", have[0] ? have : "none", "lacks net, which the ports given need");
+    }
     return 0;
 }

@@ -96,9 +96,10 @@ static int check_orphans(const struct fs_session *s, struct tally *t, const char
     for (uint32_t i = 0; i < s->nslots; i++) {
         const struct fs_handle *hd = &s->handles[i];
         if (hd->kind == FS_H_RESV) {              /* a reserved node: charged, named by nothing */
-            if (hd->u->links || hd->u->opens || hd->u->type != FS_TYPE_FILE || hd->u->f.npages)
+            if (hd->u->links > 1 || hd->u->opens || hd->u->type != FS_TYPE_FILE || hd->u->f.npages)
                 return *why = "a reserved node is in use", AE_EINVAL;
-            t->nodes++;
+            t->nodes += !hd->u->links;            /* (one name: a create cut off before its
+                                                     handle opened, counted in the tree) */
             continue;
         }
         if (hd->kind != FS_H_UPPER || hd->u->links || hd->u->layer != &s->layer)

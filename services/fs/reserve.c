@@ -108,6 +108,18 @@ static int already_made(struct fs_session *s, const struct fs_handle *hd, const 
     return hd->kind == FS_H_UPPER && w->found && w->node.r.u == hd->u ? 0 : AE_EBADF;
 }
 
+/* The reserved slot becomes an open handle on its node, now named. The
+ * service dying between the link and this leaves a reserved node that
+ * has a name: fs_session_check accepts it and the client's retry (the
+ * same create) ends here. */
+static void open_made(struct fs_session *s, struct fs_handle *hd, uint32_t slot, uint32_t flags)
+{
+    resv_forget(s, slot);
+    struct fs_pos pos = { .r = { .u = hd->u }, .dev = 0 };
+    handle_fill(hd, &pos, flags);                /* FS_H_UPPER now: an open handle */
+    hd->pos = 0;
+}
+
 int fs_create_reserved(struct fs_session *s, const struct fs_path *p, uint32_t flags,
                        uint32_t mode, uint64_t h, uint64_t time, struct fs_stat *st)
 {
@@ -128,6 +140,8 @@ int fs_create_reserved(struct fs_session *s, const struct fs_path *p, uint32_t f
         struct fs_unode *parent = w.dir.r.u, *n = hd->u;
         if (hd->kind != FS_H_RESV)
             r = already_made(s, hd, &w);
+        else if (w.found && w.node.r.u == n)
+            open_made(s, hd, slot, flags);       /* a first try cut off after its link (a restart) */
         else if (!w.named || w.found)
             r = AE_EEXIST;
         else if (w.must_dir)
@@ -143,10 +157,7 @@ int fs_create_reserved(struct fs_session *s, const struct fs_path *p, uint32_t f
             bool now = time == 0 || time == FS_TIME_NOW || time == FS_TIME_OMIT;
             n->atime = n->mtime = n->ctime = now ? layer_now(&s->layer) : time;
             parent->mtime = parent->ctime = n->ctime;
-            resv_forget(s, slot);
-            struct fs_pos pos = { .r = { .u = n }, .dev = 0 };
-            handle_fill(hd, &pos, flags);        /* FS_H_UPPER now: an open handle */
-            hd->pos = 0;
+            open_made(s, hd, slot, flags);
         }
         if (!r && st)
             ref_stat((struct fs_ref){ .u = hd->u }, 0, st);

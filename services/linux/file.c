@@ -933,7 +933,7 @@ LX_SYS(getdents64)
     return buf ? f->ops->getdents(t, f, buf, t->a[2]) : -LX_EFAULT;
 }
 
-static int64_t set_cwd(struct lx_thread *t, const char *abs)
+int64_t lx_set_cwd(struct lx_thread *t, const char *abs)
 {
     struct lx_stat st;
     int r = lx_stat_path(abs, &st, true);
@@ -949,7 +949,7 @@ LX_SYS(chdir)
 {
     char abs[LX_PATH_MAX];
     int64_t r = lx_path_at(t, LX_AT_FDCWD, t->a[0], abs, false);
-    return r ? r : set_cwd(t, abs);
+    return r ? r : lx_set_cwd(t, abs);
 }
 
 LX_SYS(fchdir)
@@ -957,7 +957,7 @@ LX_SYS(fchdir)
     struct lx_file *f = lx_fd_get(t->proc, (int)t->a[0]);
     if (!f)
         return -LX_EBADF;
-    return f->flags & LX_FILE_DIR ? set_cwd(t, f->path) : -LX_ENOTDIR;
+    return f->flags & LX_FILE_DIR ? lx_set_cwd(t, f->path) : -LX_ENOTDIR;
 }
 
 LX_SYS(getcwd)

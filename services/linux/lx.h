@@ -236,6 +236,8 @@ struct lx_proc {
     uint64_t alarm_at, alarm_interval;   /* ITIMER_REAL, ns (0: off) */
     struct lx_rlimit rlim[LX_RLIM_NLIMITS];
     uint64_t start_ns;
+    uint64_t cpu_ns_gone;       /* CPU time of its threads already destroyed */
+    uint64_t children_cpu_ns;   /* of its reaped children (and theirs) */
     char *cmdline;              /* argv, NUL-separated (/proc/PID/cmdline) */
     size_t cmdline_len;
     struct lx_waitq child_wait; /* threads in wait4/waitid for its children */
@@ -258,6 +260,14 @@ void lx_thread_free(struct lx_thread *t);
 void lx_graveyard_empty(void);
 struct lx_proc *lx_proc_alloc(int pid);
 void lx_proc_reap(struct lx_proc *p);
+/* CPU time (ns) the kernel counted for t's Aerie thread; for all of p's
+ * threads, live and gone. The personality's work for them is not in it. */
+uint64_t lx_thread_cpu_ns(struct lx_thread *t);
+uint64_t lx_proc_cpu_ns(struct lx_proc *p);
+/* ns of CPU time as a struct rusage (sys_misc.c). */
+void lx_rusage_of(uint64_t ns, struct lx_rusage *ru);
+/* Makes the absolute directory abs t's process's working directory. */
+int64_t lx_set_cwd(struct lx_thread *t, const char *abs);
 void lx_proc_discard(struct lx_proc *p);
 /* Sets regs (mask of AERIE_REG_*) of t while it is stopped. */
 int lx_thread_set_regs(struct lx_thread *t, uint64_t mask, const uint64_t *regs);

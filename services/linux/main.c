@@ -635,6 +635,11 @@ int main(int argc, char **argv, char **envp)
         lx_log("linux: cannot start %s (error %d)\n", argv[first], err);
         return 125;
     }
+    /* The image's WorkingDir reaches us as PWD (cm: images.c), as it
+     * reaches an Aerie program; a Linux program starts in it. */
+    const char *pwd = getenv("PWD");
+    if (pwd && pwd[0] == '/' && strcmp(pwd, "/") && lx_set_cwd(p->threads, pwd))
+        lx_log("linux: the working directory %s is not a directory here; starting in /\n", pwd);
     if (getenv("AERIE_LX_TRACE")) {
         trace_main = t0;
         trace_exec = lx_now_ns();

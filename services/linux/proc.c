@@ -174,12 +174,30 @@ int lx_thread_attach(struct lx_thread *t, uint64_t task)
 
 /* Destroys t's Aerie thread (a call it was in ends with it). A saved
  * reply capability holds the thread too: it goes first. */
+uint64_t lx_thread_cpu_ns(struct lx_thread *t)
+{
+    uint64_t info[5];
+    if (!t->slot || ae_invoke(t->slot, AERIE_THREAD_INFO, 0, 0, info, 5) < 0)
+        return 0;
+    return info[4];
+}
+
+uint64_t lx_proc_cpu_ns(struct lx_proc *p)
+{
+    uint64_t ns = p->cpu_ns_gone;
+    for (struct lx_thread *t = p->threads; t; t = t->next)
+        ns += lx_thread_cpu_ns(t);
+    return ns;
+}
+
 void lx_thread_detach(struct lx_thread *t)
 {
     if (t->saved)
         ae_cap_delete(t->reply);
     if (!t->slot)
         return;
+    if (t->proc)
+        t->proc->cpu_ns_gone += lx_thread_cpu_ns(t);   /* getrusage and times keep counting it */
     ae_invoke0(t->slot, AERIE_THREAD_DESTROY);
     ae_cap_delete(t->slot);
     ae_slot_free(t->slot);
@@ -413,6 +431,8 @@ void lx_proc_exit(struct lx_proc *p, int wstatus)
 /* Frees a reaped zombie. */
 void lx_proc_reap(struct lx_proc *p)
 {
+    if (p->parent)
+        p->parent->children_cpu_ns += lx_proc_cpu_ns(p) + p->children_cpu_ns;
     free(p->cmdline);
     struct lx_proc **pp = &p->parent->children;
     while (*pp && *pp != p)

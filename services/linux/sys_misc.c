@@ -129,8 +129,11 @@ static int clock_ns(struct lx_thread *t, uint64_t clk, uint64_t *ns)
     case LX_CLOCK_MONOTONIC: case LX_CLOCK_MONOTONIC_RAW: case LX_CLOCK_MONOTONIC_COARSE: case LX_CLOCK_BOOTTIME:
         *ns = lx_now_ns();
         return 0;
-    case LX_CLOCK_PROCESS_CPUTIME_ID: case LX_CLOCK_THREAD_CPUTIME_ID:
-        *ns = lx_now_ns() - t->proc->start_ns;     /* wall time since it started: an upper bound */
+    case LX_CLOCK_PROCESS_CPUTIME_ID:
+        *ns = lx_proc_cpu_ns(t->proc);
+        return 0;
+    case LX_CLOCK_THREAD_CPUTIME_ID:
+        *ns = lx_thread_cpu_ns(t);
         return 0;
     default:
         return -LX_EINVAL;
@@ -308,21 +311,35 @@ LX_SYS(sysinfo)
     return lx_copy_out(t->proc->mm, t->a[0], &si, sizeof si);
 }
 
+/* The kernel counts each thread's CPU time; all of it is reported as
+ * user time (the personality's work for a call is its own thread's). */
+void lx_rusage_of(uint64_t ns, struct lx_rusage *ru)
+{
+    memset(ru, 0, sizeof *ru);
+    ru->utime.sec = (int64_t)(ns / 1000000000ull);
+    ru->utime.usec = (int64_t)(ns % 1000000000ull / 1000);
+}
+
 LX_SYS(getrusage)
 {
     struct lx_rusage ru;
-    memset(&ru, 0, sizeof ru);
-    if ((int64_t)t->a[0] < -1 || (int64_t)t->a[0] > 1)
-        return -LX_EINVAL;
+    switch ((int32_t)t->a[0]) {                /* an int: RUSAGE_CHILDREN is -1 in 32 bits */
+    case 0: lx_rusage_of(lx_proc_cpu_ns(t->proc), &ru); break;         /* RUSAGE_SELF */
+    case -1: lx_rusage_of(t->proc->children_cpu_ns, &ru); break;       /* RUSAGE_CHILDREN */
+    case 1: lx_rusage_of(lx_thread_cpu_ns(t), &ru); break;             /* RUSAGE_THREAD */
+    default: return -LX_EINVAL;
+    }
     return lx_copy_out(t->proc->mm, t->a[1], &ru, sizeof ru);
 }
 
 LX_SYS(times)
 {
-    struct lx_tms tms = { 0 };
+    /* clock ticks of 10 ms (sysconf(_SC_CLK_TCK) is 100 in the auxv) */
+    struct lx_tms tms = { .utime = (int64_t)(lx_proc_cpu_ns(t->proc) / 10000000ull),
+                          .cutime = (int64_t)(t->proc->children_cpu_ns / 10000000ull) };
     if (t->a[0] && lx_copy_out(t->proc->mm, t->a[0], &tms, sizeof tms))
         return -LX_EFAULT;
-    return (int64_t)(lx_now_ns() / 10000000ull);   /* clock ticks of 10 ms */
+    return (int64_t)(lx_now_ns() / 10000000ull);
 }
 
 /* ---- scheduling, process attributes ---- */

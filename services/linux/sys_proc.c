@@ -241,7 +241,7 @@ LX_SYS(wait4)
         return -LX_EFAULT;
     if (t->a[3]) {
         struct lx_rusage ru;
-        memset(&ru, 0, sizeof ru);
+        lx_rusage_of(lx_proc_cpu_ns(c) + c->children_cpu_ns, &ru);
         if (lx_copy_out(t->proc->mm, t->a[3], &ru, sizeof ru))
             return -LX_EFAULT;
     }

@@ -20,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char err[300];
     const char *j = (const char *)data;
     err[0] = 0;
-    if (oci_index_parse(j, size, &d, &nested, err, sizeof err) == 0 && !oci_digest_ok(d.digest))
+    if (oci_index_parse(j, size, NULL, &d, &nested, err, sizeof err) == 0 && !oci_digest_ok(d.digest))
         abort();
     if (oci_manifest_parse(j, size, &m, err, sizeof err) == 0) {
         if (m.nlayers > OCI_LAYERS_MAX || !oci_digest_ok(m.config.digest))

@@ -20,9 +20,30 @@ static void oci_index_picks_linux_amd64(void)
         "\"platform\":{\"os\":\"linux\",\"architecture\":\"amd64\"}}]}";
     struct oci_desc d;
     bool nested = true;
-    CHECK_EQ(oci_index_parse(j, strlen(j), &d, &nested, err, sizeof err), 0);
+    CHECK_EQ(oci_index_parse(j, strlen(j), NULL, &d, &nested, err, sizeof err), 0);
     CHECK_EQ(d.size, 9);
     CHECK(!nested);
+}
+
+/* A layout holding several tagged images (skopeo, umoci): --tag picks
+ * one; without it the import is refused with the tags named, not a guess. */
+static void oci_index_tags(void)
+{
+    const char *j = "{\"schemaVersion\":2,\"manifests\":["
+        "{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"sha256:" D64 "\",\"size\":7,"
+        "\"annotations\":{\"org.opencontainers.image.ref.name\":\"base\"}},"
+        "{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"sha256:" D64 "\",\"size\":9,"
+        "\"annotations\":{\"org.opencontainers.image.ref.name\":\"v1\"}}]}";
+    struct oci_desc d;
+    bool nested = true;
+    CHECK(oci_index_parse(j, strlen(j), NULL, &d, &nested, err, sizeof err) != 0);
+    CHECK(strstr(err, "2 images (base, v1): choose one with --tag") != NULL);
+    CHECK_EQ(oci_index_parse(j, strlen(j), "v1", &d, &nested, err, sizeof err), 0);
+    CHECK_EQ(d.size, 9);
+    CHECK_EQ(oci_index_parse(j, strlen(j), "base", &d, &nested, err, sizeof err), 0);
+    CHECK_EQ(d.size, 7);
+    CHECK(oci_index_parse(j, strlen(j), "v2", &d, &nested, err, sizeof err) != 0);
+    CHECK(strstr(err, "no image tagged 'v2' for linux/amd64 (tags: base, v1)") != NULL);
 }
 
 static void oci_manifest_and_config(void)
@@ -75,7 +96,7 @@ static void oci_mistakes_named(void)
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         size_t n = strlen(bad[i].json);
-        int r = bad[i].kind == 0 ? oci_index_parse(bad[i].json, n, &d, &nested, err, sizeof err)
+        int r = bad[i].kind == 0 ? oci_index_parse(bad[i].json, n, NULL, &d, &nested, err, sizeof err)
               : bad[i].kind == 1 ? oci_manifest_parse(bad[i].json, n, &man, err, sizeof err)
               : bad[i].kind == 2 ? docker_manifest_parse(bad[i].json, n, &man, err, sizeof err)
               : oci_config_parse(bad[i].json, n, &cfg, err, sizeof err);
@@ -87,6 +108,7 @@ static void oci_mistakes_named(void)
 int main(void)
 {
     RUN(oci_index_picks_linux_amd64);
+    RUN(oci_index_tags);
     RUN(oci_manifest_and_config);
     RUN(oci_mistakes_named);
     return TESTS_DONE();

@@ -100,6 +100,8 @@ static void spec_mistakes_name_the_field(void)
     expect("image=a justaword", "spec: spec: 'justaword' is not key=value");
     expect("image=a =x", "is not key=value");
     expect("image=a fs.inodes=0", "spec: fs.inodes");
+    expect("image=a ports=tcp:8000,9000", "spec: grant: 'console,self' lacks net, which the ports given need");
+    expect("image=a grant=console,fs ports=7000-7010", "lacks net, which the ports given need");
 }
 
 static void spec_nul_and_long(void)

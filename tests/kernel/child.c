@@ -223,6 +223,8 @@ int kt_child_main(int argc, char **argv)
         return kt_child_mtattack();
     if (str_eq(role, "mtspawn"))
         return kt_child_mtspawn();
+    if (str_eq(role, "stopwait"))
+        return kt_child_stopwait();
     if (str_eq(role, "mtfault"))
         return kt_child_mtfault();
     if (str_eq(role, "callq"))

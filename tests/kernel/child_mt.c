@@ -18,6 +18,9 @@
  *             CLONE on forged slots, huge slots and its own task, and
  *             CAP_GET on forged and huge slots, must all fail; exits
  *             with a bit for each that did not.
+ *   stopwait  one thread that receives on an endpoint nobody sends to,
+ *             for ever, counting in sw_woke each receive that ends
+ *             (t_stopwait.c: none may end before the RESUME).
  */
 #include "kt.h"
 
@@ -150,4 +153,19 @@ int kt_child_mtattack(void)
     if (ae_invokev(ae_self.task, AERIE_TASK_CLONE, q, q, t, h, AERIE_CLONE_ALL_THREADS) >= 0)
         wrong |= 1 << 7;
     return wrong;
+}
+
+volatile uint64_t sw_woke;
+volatile int64_t sw_last;
+
+int kt_child_stopwait(void)
+{
+    uint64_t ep = ae_slot_alloc(), badge;
+    if (ae_quota_create(ae_self.quota, AERIE_OBJ_ENDPOINT, ep, 0, 0, 0) < 0)
+        return 97;
+    for (;;) {
+        sw_last = ae_recv(ep, AERIE_TIMEOUT_FOREVER, &badge);   /* only a SUSPEND ends it */
+        __atomic_add_fetch(&sw_woke, 1, __ATOMIC_SEQ_CST);
+    }
+    return 0;
 }

@@ -148,6 +148,10 @@ extern volatile uint64_t cm_calls[CM_THREADS];
 extern volatile int64_t cm_bad;
 extern volatile uint64_t cm_tolerant, cm_cancelled;
 extern volatile uint64_t mt_ready, mt_go, mt_who, mt_done, mt_spins, mtspawn_count;
+/* The role of t_stopwait.c (child_mt.c): receives for ever, counting. */
+int kt_child_stopwait(void);
+extern volatile uint64_t sw_woke;
+extern volatile int64_t sw_last;
 /* The fuzzer's hostile side (fuzz.c): never returns while it has work. */
 int kt_fuzz_main(uint64_t seed);
 /* Where a fuzzer instance counts its calls, mapped from the "progress"

@@ -271,10 +271,14 @@ static void settle(struct ae_fs *fs, const uint64_t *op, int64_t res)
         keep_err(fs, op[1], res < 0 ? (int)res : AE_ENOSPC);
     else if (op[0] == FS_DEFER_UNLINK && res < 0 && !fs->unlink_err)
         fs->unlink_err = (int)res;
-    else if (op[0] == FS_DEFER_UNLINK && res == FS_TYPE_SYMLINK)
+    else if (op[0] == FS_DEFER_UNLINK && res == FS_TYPE_SYMLINK) {
         fs->link_gone = true;             /* other spellings of its name may be kept */
-    else if (op[0] == FS_DEFER_CREATE && res < 0)
+        pf_forget(fs->pf);                /* (queue_unlink forgot them already) */
+    }
+    else if (op[0] == FS_DEFER_CREATE && res < 0) {
         keep_err(fs, op[2], (int)res);    /* the next call on its handle tells it */
+        sc_clear(fs);                     /* the stat its open kept names no file (attack11) */
+    }
 }
 
 /* Drops the queued writes and unlinks (they can no longer be sent),
@@ -479,7 +483,9 @@ static void pf_after(struct ae_fs *fs, uint64_t label, const uint64_t *w, unsign
             pf_made_dir(&fs->pf, path, len, !based, rep[FS_R_MKDIR_INO], rep[FS_R_MKDIR_PARENT]);
         return;
     case FS_OP_UNLINK:
-        if (!status && path && !based)
+        if (!status && (nrep <= FS_R_UNLINK_TYPE || rep[FS_R_UNLINK_TYPE] == FS_TYPE_SYMLINK))
+            pf_forget(fs->pf);            /* a link: a kept directory's spelling may pass it */
+        else if (!status && path && !based)
             pf_remove(fs->pf, path, len); /* spelt otherwise: its count stays, which is safe */
         return;
     case FS_OP_OPEN:
@@ -896,7 +902,9 @@ static int64_t handle_request(struct ae_fs *fs, uint64_t h, uint64_t label, cons
         }
         break;
     }
-    if (e && (r == 0 || label == FS_OP_CLOSE))
+    /* A queued create that failed left its handle unopened: the service's
+     * AE_EBADF is that failure, which the kept error tells (attack11). */
+    if (e && (r == 0 || r == AE_EBADF || label == FS_OP_CLOSE))
         r = e;
     return r;
 }
@@ -1478,6 +1486,12 @@ static int queue_unlink(struct ae_fs *fs, const char *path)
         return 0;
     if (fs->staged + len > fs->buf_bytes - AE_FS_STAGE || fs->ndefer + 2 > FS_SHCTL_OPS_MAX)
         return -1;
+    /* A link (to a directory, maybe): the spelling of a kept directory
+     * may go through it, so nothing queued after it may be proven there
+     * (attack11: a create queued behind it named a directory gone). A name
+     * that resolves to a file is on no directory's path. */
+    if (e->st.type == FS_TYPE_SYMLINK)
+        pf_forget(fs->pf);
     uint64_t ino = e->st.ino, at = AE_FS_STAGE + fs->staged;
     memcpy(fs->buf + at, path, len);
     fs->staged += (len + 7) & ~7ull;      /* before defer(), as in queue_write */

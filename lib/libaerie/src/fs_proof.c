@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <aerie/proto/fs.h>
 #include "fs_proof.h"
 
 #define PF_DIRS      8u          /* directories kept at once (the oldest replaced) */
@@ -81,7 +82,7 @@ bool pf_plain(const char *path, size_t len)
         while (j < len && path[j] != '/')
             j++;
         size_t c = j - i - 1;
-        if (c == 0 || (c == 1 && path[i + 1] == '.') ||
+        if (c == 0 || c > FS_NAME_MAX || (c == 1 && path[i + 1] == '.') ||
             (c == 2 && path[i + 1] == '.' && path[i + 2] == '.'))
             return false;
         i = j;

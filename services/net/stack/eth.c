@@ -79,7 +79,7 @@ void net_rx(struct net_stack *s, const uint8_t *f, size_t len, uint64_t now_ns)
         arp_input(s, f + NET_ETH_HLEN, len - NET_ETH_HLEN);
         break;
     case ETH_TYPE_IPV4:
-        ipv4_input(s, f + NET_ETH_HLEN, len - NET_ETH_HLEN);
+        ipv4_input(s, f + NET_ETH_HLEN, len - NET_ETH_HLEN, mac_is_broadcast(dst));
         break;
     default:
         s->stats.eth_unknown_type++;

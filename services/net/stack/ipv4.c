@@ -56,7 +56,7 @@ static bool source_valid(const struct net_stack *s, uint32_t src)
  * be ours (our address or 127/8) — and off the wire neither may be a
  * loopback address nor the source ours, so nothing from outside reaches
  * a loopback connection. */
-static void input(struct net_stack *s, const uint8_t *p, size_t len, bool looped)
+static void input(struct net_stack *s, const uint8_t *p, size_t len, bool looped, bool link_bcast)
 {
     if (len < IP_HLEN) {
         s->stats.ip_truncated++;
@@ -98,6 +98,16 @@ static void input(struct net_stack *s, const uint8_t *p, size_t len, bool looped
         s->stats.ip_not_ours++;
         return;
     }
+    /* Our address in a frame sent to the Ethernet broadcast: taken as a
+     * broadcast, so it is never answered — no port unreachable (RFC 1122
+     * 3.2.2: no ICMP error for a link-layer broadcast), no echo reply, no
+     * RST or SYN-ACK (Linux: not PACKET_HOST). One frame every host on
+     * the link reads would otherwise draw an answer from each; a UDP port
+     * that is bound still gets the datagram. */
+    if (link_bcast && !bcast) {
+        s->stats.ip_link_bcast++;
+        bcast = true;
+    }
     if (get16(p + 6) & 0x3fff) {               /* MF, or a fragment offset */
         size_t whole;
         p = ipfrag_input(s, p, ihl, total, &whole);
@@ -121,14 +131,14 @@ static void input(struct net_stack *s, const uint8_t *p, size_t len, bool looped
     }
 }
 
-void ipv4_input(struct net_stack *s, const uint8_t *p, size_t len)
+void ipv4_input(struct net_stack *s, const uint8_t *p, size_t len, bool link_bcast)
 {
-    input(s, p, len, false);
+    input(s, p, len, false, link_bcast);
 }
 
 void ipv4_input_looped(struct net_stack *s, const uint8_t *p, size_t len)
 {
-    input(s, p, len, true);
+    input(s, p, len, true, false);
 }
 
 /* Next hop for dst: 1 for a broadcast, 0 with *hop set, or AE_EADDRNOTAVAIL.

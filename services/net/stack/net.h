@@ -159,6 +159,7 @@ struct net_stats {
     uint64_t ip_ttl_zero;
     uint64_t ip_bad_src;                     /* source zero, broadcast, multicast, loopback, ours */
     uint64_t ip_not_ours;                    /* destination neither us nor a broadcast */
+    uint64_t ip_link_bcast;                  /* not a drop: our address in an Ethernet broadcast, taken as a broadcast */
     uint64_t ip_unknown_proto;               /* not ICMP, UDP or TCP */
     uint64_t ip_no_route;                    /* output: off-subnet and no gateway */
     /* ICMP */

@@ -97,7 +97,7 @@ bool ipv4_on_subnet(const struct net_stack *s, uint32_t ip);
 bool ipv4_is_unicast_neighbour(const struct net_stack *s, uint32_t ip);
 bool ipv4_is_local(const struct net_stack *s, uint32_t ip);     /* ours or 127/8 (loop.c) */
 uint32_t ipv4_source_for(const struct net_stack *s, uint32_t dst);
-void ipv4_input(struct net_stack *s, const uint8_t *p, size_t len);
+void ipv4_input(struct net_stack *s, const uint8_t *p, size_t len, bool link_bcast);
 void ipv4_input_looped(struct net_stack *s, const uint8_t *p, size_t len);
 /* Builds the IPv4 header in front of the payload_len bytes at
  * frame + NET_ETH_HLEN + IP_HLEN, routes and sends. 0 or AE_*. */

@@ -47,6 +47,7 @@ const struct net_stat_name net_stat_names[] = {
     STAT(ip_ttl_zero),
     STAT(ip_bad_src),
     STAT(ip_not_ours),
+    STAT(ip_link_bcast),
     STAT(ip_unknown_proto),
     STAT(ip_no_route),
     STAT(icmp_truncated),

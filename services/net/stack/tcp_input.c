@@ -128,6 +128,10 @@ static struct net_tcb *new_child(struct net_stack *s, struct net_tcb *l, const s
     t->listener = (int16_t)tcb_index(s, l);
     t->irs = g->seq;
     t->rcv_nxt = g->seq + 1;
+    /* Last.ACK.sent (RFC 7323 4.3) is our SYN-ACK's (or the cookie's)
+     * ACK from now on: left at 0, the peer's first segments updated
+     * TS.Recent only for half of all ISNs (PAWS then let older TSvals in). */
+    t->last_ack_sent = t->rcv_nxt;
     t->iss = tcp_isn(s, t->lip, t->lport, t->rip, t->rport);
     t->snd_una = t->snd_nxt = t->snd_max = t->iss;
     t->recover = t->iss;
@@ -367,6 +371,7 @@ static void syn_sent_input(struct net_stack *s, struct net_tcb *t, const struct 
     }
     t->irs = g->seq;
     t->rcv_nxt = g->seq + 1;
+    t->last_ack_sent = t->rcv_nxt;               /* what our ACK (or SYN-ACK) of this SYN says */
     t->ws_ok = g->has_ws;
     t->snd_wscale = g->has_ws ? g->ws : 0;
     if (!t->ws_ok)

@@ -498,6 +498,48 @@ static void udp_broadcast_reaches_the_port_owner(void)
     fake_client_free(&a);
 }
 
+/* Our own address in a frame sent to the Ethernet broadcast (found with
+ * scapy, tools/netfuzz.py): taken as a broadcast. No port unreachable
+ * (RFC 1122 3.2.2: never for a link-layer broadcast), no echo reply, no
+ * RST; a bound port still gets its datagram. */
+static void link_broadcast_to_our_address_is_never_answered(void)
+{
+    setup(100);
+    learn_peer();
+    struct fake_client a;
+    CHECK_EQ(fake_client_add(s, &a, 5000, 5000, 4), 0);
+    CHECK_EQ(net_bind(s, a.id, 5000, NULL), 0);
+    struct pkt p = pkt_default();
+    memcpy(p.eth_dst, MAC_BCAST, 6);
+    p.dport = 4444;                                /* nobody's: no unreachable */
+    size_t n = pkt_udp(f, &p);
+    fake_rx(s, f, n, T0);
+    n = pkt_icmp(f, &p, 8, 1, 1);                  /* echo request: no reply */
+    fake_rx(s, f, n, T0);
+    struct tcpf t = { .seq = 1000, .flags = 0x02, .win = 8192 };
+    n = pkt_tcp(f, &p, &t);                        /* SYN to a closed port: no RST */
+    fake_rx(s, f, n, T0);
+    p.dport = 5000;                                /* the bound port: delivered */
+    n = pkt_udp(f, &p);
+    fake_rx(s, f, n, T0);
+    net_flush(s);
+    CHECK_EQ(dev->ntx, 0);
+    CHECK_EQ(stats().ip_link_bcast, 4);
+    CHECK_EQ(stats().udp_no_port, 1);
+    CHECK_EQ(stats().icmp_broadcast, 1);
+    CHECK_EQ(stats().tcp_rst_tx, 0);
+    CHECK_EQ(fake_client_pending(&a), 1);
+    /* the same datagram to our MAC is answered as before */
+    memcpy(p.eth_dst, MAC_US, 6);
+    p.dport = 4444;
+    n = pkt_udp(f, &p);
+    fake_rx(s, f, n, T0);
+    net_flush(s);
+    CHECK_EQ(stats().icmp_unreach_tx, 1);
+    CHECK_EQ(stats().ip_link_bcast, 4);
+    fake_client_free(&a);
+}
+
 static void udp_bad_checksum_dropped_zero_accepted(void)
 {
     setup(0);
@@ -1387,6 +1429,7 @@ int main(void)
     RUN(ip_bad_version_and_ihl_dropped);
     RUN(ip_bad_source_dropped);
     RUN(ip_not_ours_dropped);
+    RUN(link_broadcast_to_our_address_is_never_answered);
     RUN(icmp_and_udp_shorter_than_header_dropped);
     RUN(no_gateway_means_no_route);
     RUN(eth_filters_destination_and_source);

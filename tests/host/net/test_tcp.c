@@ -657,6 +657,71 @@ static void active_open_and_refused(void)
     CHECK_EQ(blk(s2)->error, AE_ECONNREFUSED);
 }
 
+/* A peer segment with NOP NOP TS(tsval, tsecr), then a poll. */
+static void peer_send_ts(uint16_t pport, uint32_t seq, uint32_t ack, uint8_t flags, uint32_t tsval, uint32_t tsecr,
+                         const void *data, size_t len)
+{
+    uint8_t opts[20] = { 1, 1, 8, 10 };
+    size_t n = 12;
+    if (flags & 0x02) {                           /* a SYN: MSS too */
+        static const uint8_t mss[] = { 2, 4, 0x05, 0xb4 };
+        memcpy(opts + 12, mss, 4);
+        n = 16;
+    }
+    opts[4] = (uint8_t)(tsval >> 24), opts[5] = (uint8_t)(tsval >> 16), opts[6] = (uint8_t)(tsval >> 8);
+    opts[7] = (uint8_t)tsval;
+    opts[8] = (uint8_t)(tsecr >> 24), opts[9] = (uint8_t)(tsecr >> 16), opts[10] = (uint8_t)(tsecr >> 8);
+    opts[11] = (uint8_t)tsecr;
+    struct pkt p = pkt_default();
+    p.sport = pport;
+    p.dport = 80;
+    p.payload = data;
+    p.len = len;
+    struct tcpf t = { seq, ack, flags, 65535, opts, n, false };
+    net_rx(s, f, pkt_tcp(f, &p, &t), now);
+    net_poll(s, now);
+}
+
+/* RFC 7323 4.3: the first segment after a passive open updates TS.Recent,
+ * so PAWS then refuses an older TSval. scapy found the TCB's Last.ACK.sent
+ * left at 0 until our first data or ACK: for half of all peer ISNs the
+ * first segments never updated TS.Recent, an older TSval got in and our
+ * TSecr echoed the SYN's. */
+static void timestamps_recorded_from_the_first_segment(void)
+{
+    setup();
+    static const struct net_grant g[] = { { 80, 80, NET_GRANT_TCP } };
+    client(g, 1, 8);
+    uint32_t ls;
+    CHECK_EQ(net_tcp_bind(s, cl.id, 80, 0, &ls, NULL), 0);
+    CHECK_EQ(net_tcp_listen(s, cl.id, ls, 4, 8192, 8192, NET_TCP_O_NODELAY), 0);
+    fake_clear_tx(dev);
+    peer_send_ts(40000, 1000, 0, 0x02, 100, 0, NULL, 0);    /* ISN 1000: 1001 is "after" 0 */
+    struct parsed o;
+    CHECK(last_tcp(&o));
+    CHECK_EQ(o.tcp_flags, 0x12);
+    CHECK(o.tcp_has_ts);
+    uint32_t snd = o.tcp_seq + 1, ours = o.tcp_tsval;
+    peer_send_ts(40000, 1001, snd, 0x10, 100, ours, NULL, 0);
+    volatile struct nettcp_sock *l = blk(ls);
+    CHECK_EQ(l->rx_prod, 4);
+    uint32_t c;
+    memcpy(&c, (uint8_t *)cl.area + l->rx_off, 4);
+    l->rx_cons = 4;
+    kick(ls);
+    peer_send_ts(40000, 1001, snd, 0x18, 200, ours, "new1", 4);
+    uint8_t buf[16];
+    CHECK_EQ(client_read(c, buf, sizeof buf), 4);
+    fake_clear_tx(dev);
+    peer_send_ts(40000, 1005, snd, 0x18, 150, ours, "old!", 4);   /* new data, an older TSval */
+    CHECK_EQ(stats().tcp_paws, 1);
+    CHECK_EQ(client_read(c, buf, sizeof buf), 0);
+    CHECK(last_tcp(&o));                          /* PAWS answers with an ACK ... */
+    CHECK_EQ(o.tcp_ack, 1005);
+    CHECK(o.tcp_has_ts);
+    CHECK_EQ(o.tcp_tsecr, 200);                   /* ... echoing the newest TSval */
+}
+
 static void closed_port_answers_rst(void)
 {
     setup();
@@ -771,6 +836,7 @@ int main(void)
     RUN(connections_are_bounded_per_client);
     RUN(active_open_and_refused);
     RUN(closed_port_answers_rst);
+    RUN(timestamps_recorded_from_the_first_segment);
     RUN(hostile_area_changes_only_its_own_sockets);
     RUN(resume_shows_sockets_reset_and_frees_them_on_close);
     if (s) {

@@ -7,7 +7,10 @@
 #include <signal.h>
 #include <spawn.h>
 #include <stdlib.h>
+#include <sys/resource.h>
+#include <sys/times.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include "check.h"
 
@@ -138,6 +141,54 @@ static void groups(void)
     CHECK(getsid(0) > 0);
 }
 
+static long long ns_of(clockid_t c)
+{
+    struct timespec ts;
+    clock_gettime(c, &ts);
+    return ts.tv_sec * 1000000000ll + ts.tv_nsec;
+}
+
+static void spin_ms(long ms)
+{
+    long long end = ns_of(CLOCK_MONOTONIC) + ms * 1000000ll;
+    while (ns_of(CLOCK_MONOTONIC) < end)
+        ;
+}
+
+static long long us_of(struct timeval tv) { return tv.tv_sec * 1000000ll + tv.tv_usec; }
+
+/* CPU time is the threads' own, as the kernel counted it: it grows while
+ * they compute, not while they sleep, and a reaped child's goes to its
+ * parent's RUSAGE_CHILDREN (mksh and bash's `time` read these; mksh
+ * warned on every command when RUSAGE_CHILDREN was EINVAL). */
+static void cpu_times(void)
+{
+    long long p0 = ns_of(CLOCK_PROCESS_CPUTIME_ID), t0 = ns_of(CLOCK_THREAD_CPUTIME_ID);
+    spin_ms(60);
+    long long p1 = ns_of(CLOCK_PROCESS_CPUTIME_ID), t1 = ns_of(CLOCK_THREAD_CPUTIME_ID);
+    CHECK(p1 - p0 >= 20000000ll && t1 - t0 >= 20000000ll);
+    struct timespec nap = { 0, 100000000 };
+    nanosleep(&nap, NULL);
+    long long p2 = ns_of(CLOCK_PROCESS_CPUTIME_ID);
+    CHECK(p2 - p1 < 50000000ll);                       /* sleeping is not CPU time */
+    struct rusage ru;
+    CHECK(getrusage(RUSAGE_SELF, &ru) == 0 && us_of(ru.ru_utime) >= 20000);
+    CHECK(getrusage(1 /* RUSAGE_THREAD */, &ru) == 0 && us_of(ru.ru_utime) >= 20000);
+    CHECK(getrusage(RUSAGE_CHILDREN, &ru) == 0);
+    long long before = us_of(ru.ru_utime);
+    CHECK(getrusage(7, &ru) == -1 && errno == EINVAL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        spin_ms(60);
+        _exit(0);
+    }
+    int st;
+    CHECK(wait4(pid, &st, 0, &ru) == pid && us_of(ru.ru_utime) >= 20000);
+    CHECK(getrusage(RUSAGE_CHILDREN, &ru) == 0 && us_of(ru.ru_utime) - before >= 20000);
+    struct tms tm;
+    CHECK(times(&tm) != (clock_t)-1 && tm.tms_utime >= 2 && tm.tms_cutime >= 2);
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 2 && !strcmp(argv[1], "child"))
@@ -149,5 +200,6 @@ int main(int argc, char **argv)
     spawn(argv[0]);
     kill_child();
     groups();
+    cpu_times();
     return done("procs");
 }
