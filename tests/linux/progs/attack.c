@@ -5,6 +5,7 @@
  * cleanly inside the container (docs/LINUX.md, "Attacks"), and the
  * personality must go on serving; checks itself.
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
@@ -221,11 +222,31 @@ static int lent_scribble(void)
  * tables of the process it owes an answer, kernel/sched.c "Back from a
  * call onto its caller's tables"): children read, stat and rewrite a file
  * in a loop, fork children of their own, one execs itself; the parent
- * kills them at moving moments, for a few seconds. The file must read
+ * kills them at moving moments, for a few seconds; half of them have a
+ * second thread in calls too, and one execs while it is. The file must read
  * back whole and the personality go on serving. */
+static void *storm_thread(void *arg)
+{
+    (void)arg;
+    struct stat st;
+    char buf[512];
+    for (;;) {
+        stat("/replystorm.dat", &st);
+        int fd = open("/replystorm.dat", O_RDONLY);
+        if (fd >= 0) {
+            read(fd, buf, sizeof buf);
+            close(fd);
+        }
+    }
+    return NULL;
+}
+
 static void storm_child(int k)
 {
     char buf[4096];
+    pthread_t th;
+    if (k % 2 == 0)                            /* a second thread in calls too, on either CPU */
+        pthread_create(&th, NULL, storm_thread, NULL);
     for (int n = 0;; n++) {
         int fd = open("/replystorm.dat", O_RDONLY);
         if (fd >= 0) {
