@@ -235,6 +235,7 @@ KTEST_CPUS(borrow_reply_unmark_races, 2, "a lender's marked thread coming back f
     CHECK_OK(make(env, &w, s.ep, 0x1001, 1));
     unsigned seen = 0;
     for (int it = 0; it < 300; it++) {
+        CHECK_OK(kt_poke(w.c, (void *)LOW_VA, 0x5ec7e7));
         CHECK_OK(ae_invokev(w.t, AERIE_THREAD_RUN_BORROWED, 1));
         uint64_t n = t_count(&w);
         CHECK(wait_more(t_count, &w, n + 2, 5000));
@@ -242,6 +243,10 @@ KTEST_CPUS(borrow_reply_unmark_races, 2, "a lender's marked thread coming back f
             seen++;
         spin_us((uint64_t)(it * 13) % 97);
         CHECK_OK(ae_invokev(w.t, AERIE_THREAD_RUN_BORROWED, 0));
+        /* Read after this, the borrower's page names the round: the
+         * unmarked thread must never show it, not even in the round the
+         * unmark fell in. */
+        CHECK_OK(kt_poke(w.c, (void *)LOW_VA, 0xbad0000 + (uint64_t)it));
         /* From here every read is the lender's own page: the slot is
          * written after the read, so wait for two more rounds. */
         n = t_count(&w);
@@ -250,6 +255,7 @@ KTEST_CPUS(borrow_reply_unmark_races, 2, "a lender's marked thread coming back f
             uint64_t c = t_count(&w), v = t_word(&w);   /* the word is written before the count */
             if (c != ~0ull && c >= n + 2)
                 CHECK_EQ(v, 0x1001);
+            CHECK(v != 0xbad0000 + (uint64_t)it);
         }
         CHECK(t_count(&w) >= n + 2);
         CHECK_EQ(t_word(&w), 0x1001);
@@ -337,6 +343,7 @@ KTEST_EXPLICIT(borrow_reply_unmark_while_spinning, 3, "RUN_BORROWED 0 from CPU 2
     CHECK_OK(kt_thread(env, &hth, hammer_main, &h, 0));
     unsigned seen = 0;
     for (int it = 0; it < 400; it++) {
+        CHECK_OK(kt_poke(w.c, (void *)LOW_VA, 0x5ec7e7));
         CHECK_OK(ae_invokev(w.t, AERIE_THREAD_RUN_BORROWED, 1));
         uint64_t n = t_count(&w);
         CHECK(wait_more(t_count, &w, n + 2, 5000));
@@ -344,12 +351,17 @@ KTEST_EXPLICIT(borrow_reply_unmark_while_spinning, 3, "RUN_BORROWED 0 from CPU 2
             seen++;
         spin_us((uint64_t)(it * 13) % 97);
         CHECK_OK(ae_invokev(w.t, AERIE_THREAD_RUN_BORROWED, 0));
+        /* Read after this, the borrower's page names the round: the
+         * unmarked thread must never show it, not even in the round the
+         * unmark fell in. */
+        CHECK_OK(kt_poke(w.c, (void *)LOW_VA, 0xbad0000 + (uint64_t)it));
         n = t_count(&w);
         uint64_t end = kt_now_ns() + 5000000000ull;
         while (t_count(&w) < n + 6 && kt_now_ns() < end) {
             uint64_t c = t_count(&w), v = t_word(&w);
             if (c != ~0ull && c >= n + 2)
                 CHECK_EQ(v, 0x1001);
+            CHECK(v != 0xbad0000 + (uint64_t)it);
         }
         CHECK(t_count(&w) >= n + 6);
     }
