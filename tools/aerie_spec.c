@@ -89,21 +89,36 @@ static int check(const char *text, char *err, size_t errlen)
     return -1;
 }
 
-/* Adds the word FIELD=VALUE, quoted if VALUE has white space. */
+/* Copies src to out with a backslash before each character of `special`;
+ * false if it does not fit in cap. */
+static bool escape(char *out, size_t cap, const char *src, const char *special)
+{
+    size_t n = 0;
+    for (; *src; src++) {
+        if (strchr(special, *src) && n + 1 < cap)
+            out[n++] = '\\';
+        if (n + 1 >= cap)
+            return false;
+        out[n++] = *src;
+    }
+    out[n] = 0;
+    return true;
+}
+
+/* Adds the word FIELD=VALUE, in double quotes (with \" and \\ escaped)
+ * if VALUE has white space, a double quote or a backslash. */
 static int add_word(struct run_request *rr, const char *arg, const char *field, const char *value,
                     char *err, size_t errlen)
 {
-    bool space = strpbrk(value, " \t\r\n") != NULL;
-    if (strchr(value, '"')) {
-        snprintf(err, errlen, "%s: '%s' contains a double quote, which a spec cannot carry", arg, value);
-        return -1;
-    }
+    bool quote = strpbrk(value, " \t\r\n\"\\") != NULL;
     if (rr->nwords == RUN_WORDS_MAX) {
         snprintf(err, errlen, "%s: more than %d options and arguments", arg, RUN_WORDS_MAX);
         return -1;
     }
+    char body[RUN_WORD_MAX];
     char *w = rr->words[rr->nwords];
-    if (snprintf(w, RUN_WORD_MAX, space ? "\"%s=%s\"" : "%s=%s", field, value) >= RUN_WORD_MAX) {
+    if (!escape(body, sizeof body, value, quote ? "\"\\" : "") ||
+        snprintf(w, RUN_WORD_MAX, quote ? "\"%s=%s\"" : "%s=%s", field, body) >= RUN_WORD_MAX) {
         snprintf(err, errlen, "%s: '%.40s...' is too long", arg, value);
         return -1;
     }
@@ -123,8 +138,9 @@ static int add_option(struct run_request *rr, const struct option *o, const char
     return 0;
 }
 
-/* Each argument is one args= word; one with spaces goes in single quotes
- * (the spec parser keeps a single-quoted word whole). */
+/* Each argument is one args= word; one with spaces, quotes or
+ * backslashes goes in single quotes with \' and \\ escaped (the spec
+ * parser keeps a single-quoted word whole and undoes them). */
 static int add_args(struct run_request *rr, int argc, char **argv, char *err, size_t errlen)
 {
     if (argc > SPEC_MAX_ARGS) {
@@ -132,18 +148,19 @@ static int add_args(struct run_request *rr, int argc, char **argv, char *err, si
         return -1;
     }
     for (int i = 0; i < argc; i++) {
-        bool space = strpbrk(argv[i], " \t") != NULL;
-        if (!argv[i][0] || strpbrk(argv[i], "\r\n\"") || (space && strchr(argv[i], '\''))) {
-            snprintf(err, errlen, "argument '%s': a container argument is a non-empty line without double "
-                     "quotes (and without single quotes when it has spaces)", argv[i]);
+        if (strpbrk(argv[i], "\r\n")) {
+            snprintf(err, errlen, "argument '%.40s...': a container argument is one line (no line breaks)",
+                     argv[i]);
             return -1;
         }
-        char quoted[RUN_WORD_MAX];
-        if (space && snprintf(quoted, sizeof quoted, "'%s'", argv[i]) >= (int)sizeof quoted) {
+        bool quote = !argv[i][0] || strpbrk(argv[i], " \t'\"\\") != NULL;
+        char body[RUN_WORD_MAX], quoted[RUN_WORD_MAX];
+        if (quote && (!escape(body, sizeof body, argv[i], "'\\") ||
+                      snprintf(quoted, sizeof quoted, "'%s'", body) >= (int)sizeof quoted)) {
             snprintf(err, errlen, "ARGS: '%.40s...' is too long", argv[i]);
             return -1;
         }
-        if (add_word(rr, "ARGS", "args", space ? quoted : argv[i], err, errlen))
+        if (add_word(rr, "ARGS", "args", quote ? quoted : argv[i], err, errlen))
             return -1;
     }
     return 0;

@@ -147,7 +147,8 @@ static int add_ports(struct spec *s, const char *p, size_t n, char *err, size_t 
 }
 
 /* args: words split at spaces; a word in single quotes keeps its spaces
- * ('echo hi | wc -c' is one argument). */
+ * ('echo hi | wc -c' is one argument), and in it \' and \\ stand for '
+ * and \ (any other backslash is itself: 'printf a\n' keeps its \n). */
 static int add_args(struct spec *s, const char *v, char *err, size_t errlen)
 {
     const char *p = v;
@@ -156,21 +157,26 @@ static int add_args(struct spec *s, const char *v, char *err, size_t errlen)
             p++;
         if (!*p)
             break;
-        const char *q = p;
-        if (*p == '\'') {
-            q = ++p;
-            while (*q && *q != '\'')
-                q++;
-            if (!*q)
-                return bad(err, errlen, "args", v, "has an unterminated single quote");
-        } else {
-            while (*q && *q != ' ')
-                q++;
-        }
-        if (s->nargs == SPEC_MAX_ARGS || !copy(s->args[s->nargs], SPEC_STR_MAX, p, (size_t)(q - p)))
+        if (s->nargs == SPEC_MAX_ARGS)
             return bad(err, errlen, "args", v, "has more than 16 words or a word over 127 bytes");
+        char *out = s->args[s->nargs];
+        size_t n = 0;
+        bool single = *p == '\'';
+        if (single)
+            p++;
+        for (; *p && (single ? *p != '\'' : *p != ' '); p++) {
+            if (single && *p == '\\' && (p[1] == '\'' || p[1] == '\\'))
+                p++;
+            if (n + 1 >= SPEC_STR_MAX)
+                return bad(err, errlen, "args", v, "has more than 16 words or a word over 127 bytes");
+            out[n++] = *p;
+        }
+        if (single && !*p)
+            return bad(err, errlen, "args", v, "has an unterminated single quote");
+        out[n] = 0;
         s->nargs++;
-        p = *q == '\'' ? q + 1 : q;
+        if (single)
+            p++;
     }
     return 0;
 }
@@ -318,6 +324,9 @@ int spec_parse(const char *text, size_t len, struct spec *s, char *err, size_t e
                 quoted = !quoted;
                 continue;
             }
+            /* in quotes, \" and \\ stand for " and \ (any other backslash is itself) */
+            if (quoted && text[i] == '\\' && i + 1 < len && (text[i + 1] == '"' || text[i + 1] == '\\'))
+                i++;
             if (n + 1 >= sizeof word)
                 return bad(err, errlen, "spec", "...", "has a word longer than 255 bytes");
             word[n++] = text[i];

@@ -147,6 +147,8 @@ aerie run hello
 expect cli_run_hello_prints_and_exits_0 0 out "^Hello from hello: a task that holds only"
 aerie run busybox sh -c 'echo hi | wc -c'
 expect cli_run_busybox_pipe_prints_3 0 out "^3$"
+aerie run busybox sh -c 'for w in "a b" c; do echo "[$w]"; done; printf "%s|\n" "it'"'"'s" "back\\slash"' ''
+has cli_run_arguments_keep_quotes_and_backslashes "[a b]" "[c]" "it's|" 'back\slash|'
 aerie run crasher
 expect cli_run_crasher_names_the_fault 139 err "^aerie: container [0-9]+ faulted: page fault at 0x0 \(read"
 grep -q "crasher: about to read address 0" "$out" || fail cli_run_crasher_output "its output before the fault is missing"

@@ -104,6 +104,21 @@ static void spec_mistakes_name_the_field(void)
     expect("image=a grant=console,fs ports=7000-7010", "lacks net, which the ports given need");
 }
 
+/* In double quotes \" and \\ are a quote and a backslash; in an args
+ * word's single quotes \' and \\ are; any other backslash is itself. */
+static void spec_escapes(void)
+{
+    CHECK_EQ(parse("image=a \"env=Q=say \\\"hi\\\"\" \"args='it\\\\'s' 'a\\\\\\\\b' 'printf x\\n' ''\""), 0);
+    CHECK_EQ(s.nenv, 1);
+    CHECK(!strcmp(s.env[0], "Q=say \"hi\""));
+    CHECK_EQ(s.nargs, 4);
+    CHECK(!strcmp(s.args[0], "it's"));
+    CHECK(!strcmp(s.args[1], "a\\b"));
+    CHECK(!strcmp(s.args[2], "printf x\\n"));
+    CHECK(!strcmp(s.args[3], ""));
+    expect("image=a \"args='open\\\\'\"", "unterminated single quote");
+}
+
 static void spec_nul_and_long(void)
 {
     char t[] = "image=a\0mem=1M";
@@ -123,6 +138,7 @@ int main(void)
     RUN(spec_ports_have_kinds);
     RUN(spec_defaults_hold);
     RUN(spec_mistakes_name_the_field);
+    RUN(spec_escapes);
     RUN(spec_nul_and_long);
     return TESTS_DONE();
 }
