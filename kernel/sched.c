@@ -319,6 +319,16 @@ static KERNEL_HOT bool reply_borrower(struct runqueue *rq, struct thread *next, 
     if (old == own || (old && __atomic_load_n(&old->lender, __ATOMIC_ACQUIRE) == own))
         return false;                        /* CR3 is fine as it is */
     spin_lock(&next->obj.lock);
+    /* Spinning for the lock serves TLB requests (spin_relax), and one sends
+     * this CPU, whose current thread next already is, to next's own tables
+     * (sched_tlb_flush_local): CR3 and our bit are then elsewhere, and the
+     * old we read before would be left twice while own kept our bit for
+     * good — its tables and task never freed (attack12). So look again. */
+    old = rq->loaded_vs;
+    if (old == own || (old && __atomic_load_n(&old->lender, __ATOMIC_ACQUIRE) == own)) {
+        spin_unlock(&next->obj.lock);
+        return false;
+    }
     struct thread *c = next->reply_to;
     if (c && c->task && c->task != next->task &&
         __atomic_load_n(&c->task->vs.lender, __ATOMIC_ACQUIRE) == own) {
@@ -335,8 +345,13 @@ static KERNEL_HOT bool reply_borrower(struct runqueue *rq, struct thread *next, 
     spin_unlock(&next->obj.lock);
     if (!x)
         return false;
-    if (__atomic_load_n(&x->lender, __ATOMIC_SEQ_CST) != own) {
-        vspace_left(x, bit);                 /* detached meanwhile: not ours to run on */
+    /* The mark is looked at again too, after the bit is in: a RUN_BORROWED 0
+     * stores it, then reads the borrowers' cpus_active (thread.c), so either
+     * it sees us and its shootdown sends us home, or we see the mark gone
+     * (switch_to read it before the bit was in: attack12). */
+    if (__atomic_load_n(&x->lender, __ATOMIC_SEQ_CST) != own ||
+        !__atomic_load_n(&next->run_borrowed, __ATOMIC_SEQ_CST)) {
+        vspace_left(x, bit);                 /* detached or unmarked meanwhile: not ours to run on */
         return false;
     }
     pt_activate(x->root);

@@ -302,6 +302,31 @@ static void linux_lent_scribble_stays_inside(void)
     CHECK_EQ(st.exit_status, 0);
 }
 
+/* Processes dying while the personality is in fs calls for them (attack.c
+ * "replystorm", attack12): the container ends well, the file it checks
+ * reads back whole, and a neighbour beside it finishes as ever. */
+static void linux_reply_storm_stays_inside(void)
+{
+    const char *storm = "image=attack-musl args=replystorm grant=console,self,fs mem=32M threads=16 objects=800";
+    const char *good = "image=attack-musl args=lent mem=24M threads=12 objects=600";
+    uint64_t a, b;
+    char err[200] = "";
+    struct ae_cm_status st;
+    CHECK_EQ(ae_cm_create(cmcap, storm, 1, &a, err, sizeof err), 0);
+    CHECK_EQ(ae_cm_create(cmcap, good, 1, &b, err, sizeof err), 0);
+    CHECK_EQ(ae_cm_wait(cmcap, b, &st), 0);
+    read_log(b);
+    ae_cm_remove(cmcap, b);
+    CHECK(has("attack lent: 1 checks, 0 failed"));
+    CHECK_EQ(st.exit_status, 0);
+    CHECK_EQ(ae_cm_wait(cmcap, a, &st), 0);
+    read_log(a);
+    ae_cm_remove(cmcap, a);
+    CHECK(has("attack replystorm: 2 checks, 0 failed"));
+    CHECK_EQ(st.state, CM_EXITED);
+    CHECK_EQ(st.exit_status, 0);
+}
+
 static void linux_attacks_stay_inside_musl(void) { attack("musl"); }
 static void linux_attacks_stay_inside_glibc(void) { attack("glibc"); }
 
@@ -761,6 +786,7 @@ int main(int argc, char **argv)
     RUN_IF(linux_attacks_stay_inside_musl);
     RUN_IF(linux_lent_ranges_stay_inside);
     RUN_IF(linux_lent_scribble_stays_inside);
+    RUN_IF(linux_reply_storm_stays_inside);
     RUN_IF(linux_attacks_stay_inside_glibc);
     RUN_IF(linux_sigterm_from_cm_runs_the_trap);
     RUN_IF(linux_sigterm_default_reported_by_name);

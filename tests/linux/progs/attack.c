@@ -5,11 +5,15 @@
  * cleanly inside the container (docs/LINUX.md, "Attacks"), and the
  * personality must go on serving; checks itself.
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -213,12 +217,113 @@ static int lent_scribble(void)
     return 0;
 }
 
+/* Processes that keep the personality in fs calls on their behalf while
+ * they die under it (attack12: the personality back from fs runs on the
+ * tables of the process it owes an answer, kernel/sched.c "Back from a
+ * call onto its caller's tables"): children read, stat and rewrite a file
+ * in a loop, fork children of their own, one execs itself; the parent
+ * kills them at moving moments, for a few seconds; half of them have a
+ * second thread in calls too, and one execs while it is. The file must read
+ * back whole and the personality go on serving. */
+static void *storm_thread(void *arg)
+{
+    (void)arg;
+    struct stat st;
+    char buf[512];
+    for (;;) {
+        stat("/replystorm.dat", &st);
+        int fd = open("/replystorm.dat", O_RDONLY);
+        if (fd >= 0) {
+            read(fd, buf, sizeof buf);
+            close(fd);
+        }
+    }
+    return NULL;
+}
+
+static void storm_child(int k)
+{
+    char buf[4096];
+    pthread_t th;
+    if (k % 2 == 0)                            /* a second thread in calls too, on either CPU */
+        pthread_create(&th, NULL, storm_thread, NULL);
+    for (int n = 0;; n++) {
+        int fd = open("/replystorm.dat", O_RDONLY);
+        if (fd >= 0) {
+            while (read(fd, buf, sizeof buf) > 0)
+                ;
+            close(fd);
+        }
+        struct stat st;
+        stat("/replystorm.dat", &st);
+        if (n % 8 == 0 && fork() == 0) {
+            stat("/", &st);
+            _exit(0);
+        }
+        while (waitpid(-1, NULL, WNOHANG) > 0)
+            ;
+        if (k == 0 && n == 40) {
+            char *av[] = { "attack", "lent", NULL };
+            execv("/proc/self/exe", av);
+        }
+    }
+}
+
+static int reply_storm(void)
+{
+    on_aerie();
+    static char data[65536];
+    for (size_t i = 0; i < sizeof data; i++)
+        data[i] = (char)(i * 31 + 7);
+    int fd = open("/replystorm.dat", O_CREAT | O_RDWR | O_TRUNC, 0644);
+    CHECK(fd >= 0 && write(fd, data, sizeof data) == (ssize_t)sizeof data);
+    close(fd);
+    pid_t kids[6] = { 0 };
+    unsigned rounds = 0;
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    do {
+        for (int k = 0; k < 6; k++) {
+            if (kids[k] > 0 && (rounds + (unsigned)k) % 3 == 0) {
+                kill(kids[k], SIGKILL);
+                waitpid(kids[k], NULL, 0);
+                kids[k] = 0;
+            }
+            if (kids[k] <= 0 && (kids[k] = fork()) == 0)
+                storm_child(k);
+        }
+        for (volatile unsigned i = 0, n = (rounds * 7919) % 200000; i < n; i++)
+            ;
+        rounds++;
+        clock_gettime(CLOCK_MONOTONIC, &t);
+    } while (t.tv_sec - t0.tv_sec < 4);
+    for (int k = 0; k < 6; k++)
+        if (kids[k] > 0) {
+            kill(kids[k], SIGKILL);
+            waitpid(kids[k], NULL, 0);
+        }
+    while (waitpid(-1, NULL, WNOHANG) > 0)
+        ;
+    static char back[65536];
+    fd = open("/replystorm.dat", O_RDONLY);
+    ssize_t got = 0, r;
+    while (fd >= 0 && got < (ssize_t)sizeof back && (r = read(fd, back + got, sizeof back - (size_t)got)) > 0)
+        got += r;
+    close(fd);
+    CHECK(got == (ssize_t)sizeof back && !memcmp(back, data, sizeof data));
+    unlink("/replystorm.dat");
+    printf("attack: reply storm, %u rounds\n", rounds);
+    return done("attack replystorm");
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1 && !strcmp(argv[1], "lent"))
         return lent_reach();
     if (argc > 1 && !strcmp(argv[1], "scribble"))
         return lent_scribble();
+    if (argc > 1 && !strcmp(argv[1], "replystorm"))
+        return reply_storm();
     aerie_calls_from_a_child();
     forged_fds_and_pointers();
     signals_stay_inside();
