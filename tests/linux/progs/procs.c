@@ -148,11 +148,19 @@ static long long ns_of(clockid_t c)
     return ts.tv_sec * 1000000000ll + ts.tv_nsec;
 }
 
+/* Computes for about ms of wall time. The clock is read only every
+ * 2^16 steps: a clock_gettime is a call into the personality, whose time
+ * is its own thread's, so a loop of nothing but reads would count little
+ * CPU time of ours (and under host load, less than the checks allow). */
+static volatile unsigned long spin_sink;
+
 static void spin_ms(long ms)
 {
     long long end = ns_of(CLOCK_MONOTONIC) + ms * 1000000ll;
-    while (ns_of(CLOCK_MONOTONIC) < end)
-        ;
+    do {
+        for (unsigned long i = 0; i < (1ul << 16); i++)
+            spin_sink += i;
+    } while (ns_of(CLOCK_MONOTONIC) < end);
 }
 
 static long long us_of(struct timeval tv) { return tv.tv_sec * 1000000ll + tv.tv_usec; }
