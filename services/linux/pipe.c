@@ -346,6 +346,16 @@ static void peek(struct pipe *p, uint8_t *dst, uint64_t k)
     memcpy(dst + first, p->buf, k - first);
 }
 
+/* One bounce buffer for splice, either way, made at the first use (the
+ * personality serves one call at a time). */
+static uint8_t *splice_buf(void)
+{
+    static uint8_t *buf;
+    if (!buf)
+        buf = malloc(PIPE_SIZE);
+    return buf;
+}
+
 static void take(struct pipe *p, uint64_t k)
 {
     p->head = (uint32_t)((p->head + k) % PIPE_SIZE);
@@ -368,8 +378,8 @@ static int64_t splice_from_pipe(struct lx_thread *t, struct pipe *p, struct lx_f
             return -LX_ERESTARTSYS;
         return lx_wait_on(t, &p->rq) ? -LX_ENOMEM : LX_BLOCK;
     }
-    static uint8_t *buf;
-    if (!buf && !(buf = malloc(PIPE_SIZE)))
+    uint8_t *buf = splice_buf();
+    if (!buf)
         return -LX_ENOMEM;
     uint64_t k = n < p->len ? n : p->len;
     peek(p, buf, k);
@@ -398,8 +408,8 @@ static int64_t splice_to_pipe(struct lx_thread *t, struct lx_file *in, struct pi
             return -LX_ERESTARTSYS;
         return lx_wait_on(t, &p->wq) ? -LX_ENOMEM : LX_BLOCK;
     }
-    static uint8_t *buf;
-    if (!buf && !(buf = malloc(PIPE_SIZE)))
+    uint8_t *buf = splice_buf();
+    if (!buf)
         return -LX_ENOMEM;
     uint64_t k = n < room ? n : room;
     int64_t r = in->ops->read(t, in, buf, k, off);
