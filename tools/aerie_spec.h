@@ -12,7 +12,7 @@
 #include <stdio.h>
 
 #define RUN_WORDS_MAX 64
-#define RUN_WORD_MAX  160
+#define RUN_WORD_MAX  600
 
 struct run_request {
     char words[RUN_WORDS_MAX][RUN_WORD_MAX];   /* spec words, in order */

@@ -29,7 +29,9 @@ void spec_defaults(struct spec *s)
 
 static int bad(char *err, size_t errlen, const char *field, const char *value, const char *why)
 {
-    fmt_snprintf(err, errlen, "spec: %s: '%s' %s", field, value, why);
+    /* a long value is cut: the message must still say why */
+    bool cut = strlen(value) > 60;
+    fmt_snprintf(err, errlen, "spec: %s: '%.*s%s' %s", field, cut ? 57 : 60, value, cut ? "..." : "", why);
     return -1;
 }
 
@@ -158,7 +160,7 @@ static int add_args(struct spec *s, const char *v, char *err, size_t errlen)
         if (!*p)
             break;
         if (s->nargs == SPEC_MAX_ARGS)
-            return bad(err, errlen, "args", v, "has more than 16 words or a word over 127 bytes");
+            return bad(err, errlen, "args", v, "has more than 16 words or a word over 255 bytes");
         char *out = s->args[s->nargs];
         size_t n = 0;
         bool single = *p == '\'';
@@ -168,7 +170,7 @@ static int add_args(struct spec *s, const char *v, char *err, size_t errlen)
             if (single && *p == '\\' && (p[1] == '\'' || p[1] == '\\'))
                 p++;
             if (n + 1 >= SPEC_STR_MAX)
-                return bad(err, errlen, "args", v, "has more than 16 words or a word over 127 bytes");
+                return bad(err, errlen, "args", v, "has more than 16 words or a word over 255 bytes");
             out[n++] = *p;
         }
         if (single && !*p)
@@ -209,7 +211,7 @@ static int set_field(struct spec *s, const char *key, const char *v, char *err, 
         for (const char *p = v; *p; p++)
             has_eq |= *p == '=';
         if (!has_eq || v[0] == '=' || s->nenv == SPEC_MAX_ENV || !copy(s->env[s->nenv], SPEC_STR_MAX, v, strlen(v)))
-            return bad(err, errlen, key, v, "must be NAME=VALUE (at most 16, each under 128 bytes)");
+            return bad(err, errlen, key, v, "must be NAME=VALUE (at most 16, each under 256 bytes)");
         s->nenv++;
         return 0;
     }
@@ -249,7 +251,7 @@ static int set_field(struct spec *s, const char *key, const char *v, char *err, 
         return each_item(v, add_cpu, s, err, errlen);
     }
     if (seq(key, "entrypoint")) {
-        if (v[0] != '/' || !copy(s->entrypoint, SPEC_STR_MAX, v, strlen(v)))
+        if (v[0] != '/' || !copy(s->entrypoint, SPEC_PATH_MAX, v, strlen(v)))
             return bad(err, errlen, key, v, "must be an absolute path in the image, under 128 bytes");
         return 0;
     }
@@ -328,7 +330,7 @@ int spec_parse(const char *text, size_t len, struct spec *s, char *err, size_t e
             if (quoted && text[i] == '\\' && i + 1 < len && (text[i + 1] == '"' || text[i + 1] == '\\'))
                 i++;
             if (n + 1 >= sizeof word)
-                return bad(err, errlen, "spec", "...", "has a word longer than 255 bytes");
+                return bad(err, errlen, "spec", "...", "has a word longer than 511 bytes");
             word[n++] = text[i];
         }
         word[n] = 0;

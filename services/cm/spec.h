@@ -15,7 +15,8 @@
 #define SPEC_NAME_MAX   32
 #define SPEC_MAX_ARGS   16
 #define SPEC_MAX_ENV    16
-#define SPEC_STR_MAX    128
+#define SPEC_STR_MAX    256             /* an argument or an environment variable, with its NUL */
+#define SPEC_PATH_MAX   128             /* the entrypoint, with its NUL (the image lookups' bound) */
 #define SPEC_MAX_PORTS  8
 
 /* What a ports= range gives (the net service's NET_PORTS_* values). */
@@ -32,7 +33,7 @@
 struct spec {
     char image[SPEC_NAME_MAX];
     char name[SPEC_NAME_MAX];
-    char entrypoint[SPEC_STR_MAX];   /* an imported image's program instead of its own; "": its own */
+    char entrypoint[SPEC_PATH_MAX];   /* an imported image's program instead of its own; "": its own */
     char args[SPEC_MAX_ARGS][SPEC_STR_MAX];
     unsigned nargs;
     char env[SPEC_MAX_ENV][SPEC_STR_MAX];

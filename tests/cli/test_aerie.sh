@@ -149,6 +149,8 @@ aerie run busybox sh -c 'echo hi | wc -c'
 expect cli_run_busybox_pipe_prints_3 0 out "^3$"
 aerie run busybox sh -c 'for w in "a b" c; do echo "[$w]"; done; printf "%s|\n" "it'"'"'s" "back\\slash"' ''
 has cli_run_arguments_keep_quotes_and_backslashes "[a b]" "[c]" "it's|" 'back\slash|'
+aerie run busybox sh -c 'i=0; while [ $i -lt 3 ]; do i=$((i+1)); echo "line $i of a script longer than one hundred and twenty-seven bytes, as scripts are"; done'
+has cli_run_argument_over_127_bytes "line 3 of a script longer than one hundred"
 aerie run crasher
 expect cli_run_crasher_names_the_fault 139 err "^aerie: container [0-9]+ faulted: page fault at 0x0 \(read"
 grep -q "crasher: about to read address 0" "$out" || fail cli_run_crasher_output "its output before the fault is missing"
@@ -426,7 +428,7 @@ if [ -f "$bb" ]; then
     aerie run --grant console,fs,self plinks /bin/sh -c \
         'echo n=$(ls /bin | wc -l); echo rl=$(readlink /bin/sh); [ -L /bin/ls ] && echo ls-is-link; cat /up/motd'
     has cli_run_sh_through_a_link "n=3" "rl=busybox" "ls-is-link" "inside-the-image"
-    # (each word of a command is at most 127 bytes)
+    # (each word of a command is at most 255 bytes)
     aerie run --grant console,fs,self plinks /bin/sh -c \
         'ls -l /bin/ls; echo nl=$(find /bin -type l | wc -l); echo f=$(stat -c %F /bin/sh) L=$(stat -L -c %F /bin/sh)'
     has cli_linux_sees_image_links_as_links "/bin/ls -> /bin/busybox" "nl=2" "f=symbolic link L=regular file"

@@ -136,6 +136,27 @@ static void run_arguments_arrive_as_typed(void)
 
 static void run_argument_limits(void)
 {
+    /* a 255-byte script is one argument; 256 bytes is refused by name */
+    static char script[300], too_long[300];
+    memset(script, 'e', 255);
+    memcpy(script, "echo \"", 6);
+    memset(too_long, 'x', 256);
+    char *longest[] = { "busybox", "sh", "-c", script };
+    CHECK_EQ(run_parse(4, longest, true, &rr, err, sizeof err), 0);
+    static struct spec s;
+    char text[4096] = "", msg[200];
+    for (int i = 0; i < rr.nwords; i++) {
+        strcat(text, rr.words[i]);
+        strcat(text, " ");
+    }
+    spec_defaults(&s);
+    CHECK_EQ(spec_parse(text, strlen(text), &s, msg, sizeof msg), 0);
+    CHECK(s.nargs == 3 && !strcmp(s.args[2], script));
+    char *over[] = { "busybox", too_long };
+    CHECK(run_parse(2, over, true, &rr, err, sizeof err) != 0);
+    if (!strstr(err, "a word over 255 bytes"))
+        printf("  256 bytes: %s\n", err);
+    CHECK(strstr(err, "a word over 255 bytes") != NULL);
     char *lines[] = { "hello", "two\nlines" };
     CHECK(run_parse(2, lines, true, &rr, err, sizeof err) != 0);
     CHECK(strstr(err, "no line breaks") != NULL);
