@@ -90,18 +90,26 @@ static void run_mistakes_name_the_argument(void)
     refused("--grant net hello", true, "--ports: '' must name at least one port");
 }
 
+/* The words run_parse made, joined and parsed as cm will parse them. */
+static int parse_words(struct spec *s)
+{
+    static char text[RUN_WORDS_MAX * (RUN_WORD_MAX + 1)];
+    char msg[200];
+    text[0] = 0;
+    for (int i = 0; i < rr.nwords; i++) {
+        strcat(text, rr.words[i]);
+        strcat(text, " ");
+    }
+    spec_defaults(s);
+    return spec_parse(text, strlen(text), s, msg, sizeof msg);
+}
+
 static void run_argument_with_spaces_is_one_argument(void)
 {
     char *argv[] = { "busybox", "sh", "-c", "echo hi | wc -c" };
     CHECK_EQ(run_parse(4, argv, true, &rr, err, sizeof err), 0);
     static struct spec s;
-    char text[2048] = "", msg[200];
-    for (int i = 0; i < rr.nwords; i++) {
-        strcat(text, rr.words[i]);
-        strcat(text, " ");
-    }
-    spec_defaults(&s);
-    CHECK_EQ(spec_parse(text, strlen(text), &s, msg, sizeof msg), 0);
+    CHECK_EQ(parse_words(&s), 0);
     CHECK_EQ(s.nargs, 3);
     CHECK(!strcmp(s.args[2], "echo hi | wc -c"));
 }
@@ -117,13 +125,7 @@ static void run_arguments_arrive_as_typed(void)
     int argc = (int)(sizeof argv / sizeof argv[0]);
     CHECK_EQ(run_parse(argc, argv, true, &rr, err, sizeof err), 0);
     static struct spec s;
-    char text[4096] = "", msg[200];
-    for (int i = 0; i < rr.nwords; i++) {
-        strcat(text, rr.words[i]);
-        strcat(text, " ");
-    }
-    spec_defaults(&s);
-    CHECK_EQ(spec_parse(text, strlen(text), &s, msg, sizeof msg), 0);
+    CHECK_EQ(parse_words(&s), 0);
     CHECK_EQ(s.nargs, (unsigned)(argc - 3));
     for (int i = 3; i < argc && (unsigned)(i - 3) < s.nargs; i++)
         if (strcmp(s.args[i - 3], argv[i])) {
@@ -144,13 +146,7 @@ static void run_argument_limits(void)
     char *longest[] = { "busybox", "sh", "-c", script };
     CHECK_EQ(run_parse(4, longest, true, &rr, err, sizeof err), 0);
     static struct spec s;
-    char text[4096] = "", msg[200];
-    for (int i = 0; i < rr.nwords; i++) {
-        strcat(text, rr.words[i]);
-        strcat(text, " ");
-    }
-    spec_defaults(&s);
-    CHECK_EQ(spec_parse(text, strlen(text), &s, msg, sizeof msg), 0);
+    CHECK_EQ(parse_words(&s), 0);
     CHECK(s.nargs == 3 && !strcmp(s.args[2], script));
     char *over[] = { "busybox", too_long };
     CHECK(run_parse(2, over, true, &rr, err, sizeof err) != 0);
