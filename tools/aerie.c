@@ -24,6 +24,7 @@
 #include <unistd.h>
 #include "aerie_conn.h"
 #include "aerie_spec.h"
+#include "aerie_input.h"
 #include "aerie_cp.h"
 #include "aerie_import.h"
 #include "aerie_debug.h"
@@ -52,7 +53,11 @@ static void command_help(const struct command *cmd, FILE *f)
         fprintf(f, "\noptions:\n");
         run_print_options(f);
         if (!strcmp(cmd->name, "run"))
+        {
             fprintf(f, "  %-20s %s\n", "--rm", "remove the container once it has ended");
+            fprintf(f, "  %-20s %s\n", "-i, --interactive", "our standard input is its input (EOF at ours)");
+            fprintf(f, "  %-20s %s\n", "-t, --tty", "accepted (-it); the host terminal stays as it is: no pty");
+        }
     }
     if (cmd->details)
         fprintf(f, "\n%s", cmd->details);
@@ -343,6 +348,8 @@ static int cmd_run(const struct command *cmd, struct conn *c, int argc, char **a
         return EXIT_NOSTART;
     }
     uint64_t cid = strtoull(r.rest, NULL, 10);
+    if (rr.interactive)
+        input_forward(c, cid);
     int status = stream(c, id, cid, true);
     if (rr.rm) {
         send_id(c, id, "rm", cid, NULL);

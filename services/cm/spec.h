@@ -29,6 +29,7 @@
 #define SPEC_GRANT_FS      0x2
 #define SPEC_GRANT_NET     0x4
 #define SPEC_GRANT_SELF    0x8      /* its own task, thread and quota (malloc, threads) */
+#define SPEC_GRANT_STDIN   0x10     /* input on its console stream (`aerie run -i`); needs console */
 
 struct spec {
     char image[SPEC_NAME_MAX];

@@ -71,7 +71,7 @@ static bool round_once(struct ctl *c, bool *starved)
 
 static uint64_t wait_time(const struct ctl *c)
 {
-    if (stream_count(c))
+    if (stream_count(c) || input_waiting(c))
         return STREAM_POLL_NS;
     if (c->link.host && !c->link.up)
         return LINK_POLL_NS;
