@@ -1029,7 +1029,10 @@ static const char run_details[] =
     "status (its low 8 bits). When it faults, aerie names the fault on stderr and exits\n"
     "with 128 + the matching Linux signal (139 for a page fault); killed: 137; when Aerie\n"
     "refuses to create it: 125. Ctrl-C sends SIGINT to a Linux program (a second kills it)\n"
-    "and kills any other container; the next Ctrl-C leaves at once.\n";
+    "and kills any other container; the next Ctrl-C leaves at once.\n"
+    "With -i our stdin is forwarded to the container's fd 0 as fast as it reads, and its\n"
+    "end is the container's end of input (also when aerie is killed): printf 'a\\nb\\n' |\n"
+    "aerie run --rm -i busybox wc -l prints 2. Without -i the container's fd 0 is empty.\n";
 
 static const char fork_details[] =
     "Each clone starts with the original's memory (shared copy-on-write: a page is copied,\n"
