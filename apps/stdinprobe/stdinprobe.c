@@ -8,9 +8,13 @@
  *                         "got: LINE" and at the end "stdinprobe: N bytes, end"
  *   stdinprobe attack     the attacks below, "stdinprobe: attack: N surprises"
  *                         (0: every one failed cleanly), then as cat
+ *   stdinprobe threads N  N threads read stdin at once until each sees the
+ *                         end: "stdinprobe: N readers, B bytes, all ended"
+ *                         (a wakeup that reaches only one of them hangs it)
  *
  * Exit status: the number of surprises (0 when isolated).
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,8 +143,42 @@ static int cat(void)
     }
 }
 
+static unsigned long threads_bytes;
+static pthread_mutex_t threads_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void *reader(void *arg)
+{
+    (void)arg;
+    char buf[64];
+    ssize_t n;
+    while ((n = read(0, buf, sizeof buf)) > 0) {
+        pthread_mutex_lock(&threads_lock);
+        threads_bytes += (unsigned long)n;
+        pthread_mutex_unlock(&threads_lock);
+    }
+    return NULL;
+}
+
+/* N threads in read(0) at once: every one must see the end. */
+static int threads(unsigned n)
+{
+    pthread_t t[8];
+    n = n < 1 ? 1 : n > 8 ? 8 : n;
+    for (unsigned i = 0; i < n; i++)
+        if (pthread_create(&t[i], NULL, reader, NULL)) {
+            printf("stdinprobe: no thread %u\n", i);
+            return 1;
+        }
+    for (unsigned i = 0; i < n; i++)
+        pthread_join(t[i], NULL);
+    printf("stdinprobe: %u readers, %lu bytes, all ended\n", n, threads_bytes);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc >= 3 && !strcmp(argv[1], "threads"))
+        return threads((unsigned)strtoul(argv[2], NULL, 10));
     if (argc >= 2 && !strcmp(argv[1], "attack")) {
         uint64_t con = ae_capenv_lookup("console"), ntfn = ae_capenv_lookup("stdin");
         if (con) {

@@ -86,6 +86,8 @@ struct container {
     uint8_t nports;
     bool image_held;                     /* counted as a user of its image (images.c) until removed */
     bool has_input;                      /* its console stream has input (grant=stdin) until it ends */
+    uint64_t input_ntfn;                 /* our copy of its "stdin" notification: a restarted console
+                                            gets an ended ring with it, which wakes a waiting reader */
     uint64_t trace_mem;                  /* its trace buffer (from keep), or 0 */
     const char *slot_names;              /* "1=console 2=self.task ..." its program's grants (cm_intern) */
     struct {
@@ -119,6 +121,10 @@ int cm_attach_input(struct container *c, uint64_t *ntfn);
  * AE_ENOENT (no input granted), AE_ESRCH (it ended: its input is gone). */
 int64_t cm_input(struct container *c, bool eof, const void *p, uint64_t n);
 void cm_drop_input(struct container *c);
+/* The console restarted (its rings are gone): c's stream gets an input
+ * ring that has ended, so a reader waiting on "stdin" is woken and reads
+ * the end, and ctl's further input is refused. */
+void cm_reattach_input(struct container *c);
 
 /* container.c */
 int container_create(const struct spec *s, uint64_t *id, char *err, size_t errlen);

@@ -5,7 +5,10 @@
  * notification made from the container's run quota (granted to it as
  * "stdin", to wait on), passes on what ctl brings (CM_INPUT) while the
  * container runs, and drops the ring when it ends, so input pending
- * then is discarded and a later CM_INPUT is refused.
+ * then is discarded and a later CM_INPUT is refused. A console restart
+ * loses the rings: cm gives the stream an ended one instead, signalled
+ * by the console, so a reader waiting then is woken to read the end
+ * (without it, nobody would signal its notification again).
  */
 #include <string.h>
 #include <aerie/errors.h>
@@ -38,6 +41,9 @@ int cm_attach_input(struct container *c, uint64_t *ntfn)
         return rr < 0 ? (int)rr : proto_status_of(AERIE_INFO_LABEL((uint64_t)rr));
     }
     c->has_input = true;
+    c->input_ntfn = ae_slot_alloc();          /* ours, for a restarted console (reattach) */
+    if (ae_cap_copy(*ntfn, c->input_ntfn, AERIE_R_WRITE, 0) < 0)
+        cm_free_slot(&c->input_ntfn);
     return 0;
 }
 
@@ -66,6 +72,19 @@ void cm_drop_input(struct container *c)
     if (c->has_input && cm.console_admin)
         push(c->console_badge, CON_IN_DROP, NULL, 0);
     c->has_input = false;
+    cm_free_slot(&c->input_ntfn);
+}
+
+void cm_reattach_input(struct container *c)
+{
+    if (!c->has_input || !c->input_ntfn || !cm.console_admin)
+        return;
+    struct aerie_utcb *u = ae_utcb();
+    u->mr[0] = c->console_badge;
+    u->caps[0] = (uint32_t)c->input_ntfn;    /* a copy: ours stays for the next restart */
+    int64_t rr = ae_call(cm.console_admin, AERIE_INFO(CON_IN_ATTACH, 1, 1), AERIE_TIMEOUT_FOREVER);
+    if (rr >= 0 && !AERIE_INFO_LABEL((uint64_t)rr))
+        push(c->console_badge, CON_IN_EOF, NULL, 0);   /* the console signals: the reader sees the end */
 }
 
 int64_t cm_input(struct container *c, bool eof, const void *p, uint64_t n)

@@ -75,7 +75,8 @@ int cm_debug_kill_service(struct ae_request *rq)
 
 /* The console lost its streams: give it back each container's, with the
  * same badge (the container's capability still carries it) and the same
- * log Memory, whose position the console reads from the log itself. */
+ * log Memory, whose position the console reads from the log itself; a
+ * stream that had input gets an ended input ring. */
 static void reattach_console(void)
 {
     if (!cm.console_admin)
@@ -98,8 +99,10 @@ static void reattach_console(void)
                                 AERIE_TIMEOUT_FOREVER);
             if (r < 0 || AERIE_INFO_LABEL((uint64_t)r))
                 failed++;
-            else
+            else {
                 n++;
+                cm_reattach_input(c);         /* its input ring was lost: it ends (input.c) */
+            }
         }
         container_put(c);
     }

@@ -113,6 +113,11 @@ int con_in_read(void *ctx, struct ae_request *rq)
     if (in) {
         in->head = (in->head + k) % CON_IN_BYTES;
         in->len -= k;
+        /* A signal wakes one waiter: when another thread of the reader
+         * waits too, pass on what is left for it (bytes, or the end,
+         * which would otherwise wake only the first of them). */
+        if (in->len || in->eof)
+            ae_signal(in->ntfn, CON_IN_SIGNAL);
     }
     rq->reply[0] = k;
     rq->reply[1] = !in || (in->eof && !in->len);   /* no input attached reads as ended */
