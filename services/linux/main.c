@@ -521,7 +521,7 @@ static void on_message(uint64_t badge, uint64_t info, const uint64_t *w)
 
 static _Noreturn void serve(void)
 {
-    uint64_t w[AERIE_MSG_WORDS];
+    uint64_t w[AERIE_MSG_WORDS], stdin_next = 0;   /* the loop's next look at stdin */
     for (;;) {
         if (pending.on && run_head) {
             /* other calls to run first: the thread need not wait for them */
@@ -544,11 +544,19 @@ static _Noreturn void serve(void)
                 timeout = LX_NET_POLL_NS;
         }
         if (lx_stdin_waiting()) {
-            lx_stdin_poke();                       /* input a lost wakeup (or no helper) would leave */
-            if (run_head)
-                continue;
-            if (timeout > LX_STDIN_POLL_NS)
-                timeout = LX_STDIN_POLL_NS;
+            /* Input a lost wakeup (or no helper) would leave: looked for
+             * at most every LX_STDIN_POLL_NS, not on every pass (each look
+             * is a call to the console, which every container shares, and
+             * a busy process beside a waiting reader makes many passes). */
+            uint64_t now = lx_now_ns();
+            if (now >= stdin_next) {
+                stdin_next = now + LX_STDIN_POLL_NS;
+                lx_stdin_poke();
+                if (run_head)
+                    continue;
+            }
+            if (timeout > stdin_next - now)
+                timeout = stdin_next - now;
         }
         uint64_t badge = 0;
         int64_t info;
