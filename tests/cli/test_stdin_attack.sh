@@ -61,10 +61,17 @@ if ! ./aerie ps > /dev/null 2>&1; then
     echo "TESTS DONE $n"; exit 0
 fi
 
-# ---- several threads of one program wait in read(0): every one sees the end ----
+# ---- several readers of one input: every one sees the end ----
 # (the console's signal wakes one waiter; it passes on what is left)
 { sleep 2; printf 'abc'; } | timeout 60 ./aerie run --rm -i stdinprobe threads 4 > "$out" 2> "$errf"; rc=$?
 expect stdin_threads_all_see_the_end 0 out "^stdinprobe: 4 readers, 3 bytes, all ended$"
+
+# two Linux processes (fork) read the one input at once: between them every byte, once, and both end
+head -c 100000 /dev/urandom > "$dir/in.bin"
+aerie run --rm -i busybox sh -c 'wc -c & wc -c; wait' < "$dir/in.bin"
+sum=$(awk '{ s += $1 } END { print s }' "$out")
+[ "$rc" = 0 ] && [ "$(wc -l < "$out")" = 2 ] && [ "$sum" = 100000 ] && pass stdin_linux_two_processes_share_the_input ||
+    fail stdin_linux_two_processes_share_the_input "status $rc: $(head -c 200 "$out")"
 
 # ---- a console restart with readers waiting ----
 (never "$dir/w1.pid" | timeout 120 ./aerie run -i --name rsaerie stdinprobe cat > "$dir/r1.out" 2>&1
