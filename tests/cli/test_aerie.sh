@@ -333,6 +333,8 @@ expect cli_import_directory 0 out "^pdir$"
 aerie run --grant console,fs pdir
 has cli_run_dir_image_entrypoint_cmd_env_workdir "argv[0]=/bin/argprobe" "argv[1]=one" "argv[2]=two" \
     "env PROBE_X=dir" "cwd=/srv/app" "here.txt: from the directory image"
+# what docker run gives when neither the image nor the spec says
+has cli_run_default_path_and_home "env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" "env HOME=/root"
 [ "$rc" = 3 ] || fail cli_run_dir_image_exit_status "status $rc, expected argc 3"
 aerie run --grant console,fs --env PROBE_X=over pdir three
 has cli_run_args_replace_cmd_env_overrides "argv[1]=three" "env PROBE_X=over"
@@ -368,6 +370,9 @@ expect cli_import_oci_layout 0 out "^poci$"
 aerie run --grant console,fs poci
 has cli_run_oci_entrypoint_cmd_env_workdir "argv[0]=/bin/argprobe" "argv[1]=fixed" "argv[2]=c1" "env PROBE_OCI=yes" \
     "cwd=/app" "here.txt: layer-two"
+npath=$(grep -c "^env PATH=" "$out")
+if [ "$npath" = 1 ] && grep -q "^env PATH=/bin$" "$out"; then pass cli_run_image_path_is_kept
+else fail cli_run_image_path_is_kept "$npath PATH lines: $(grep "^env PATH" "$out" | tr '\n' '|')"; fi
 cid=$(./aerie start --grant console,fs poci)
 timeout 60 ./aerie logs -f "$cid" > /dev/null 2>&1
 aerie cp "$cid:/app" "$dir/ociapp"
