@@ -153,6 +153,27 @@ static const struct lx_file_ops memdir_ops = {
     .kind = "procdir", .getdents = md_getdents, .stat = md_stat, .seek = md_seek, .release = md_release,
 };
 
+/* A directory of fixed names (/dev): what getdents lists of it. */
+int lx_listing_open(const char *path, const struct lx_dirent_name *names, unsigned n, unsigned flags,
+                    struct lx_file **out)
+{
+    if ((flags & LX_O_ACCMODE) != LX_O_RDONLY)
+        return -LX_EISDIR;
+    struct memdir *d = calloc(1, sizeof *d);
+    struct lx_file *f = d ? lx_file_new(&memdir_ops, flags | LX_FILE_DIR, d) : NULL;
+    if (!f) {
+        free(d);
+        return -LX_ENOMEM;
+    }
+    md_add(d, LX_DT_DIR, ".");
+    md_add(d, LX_DT_DIR, "..");
+    for (unsigned i = 0; i < n; i++)
+        md_add(d, names[i].type, names[i].name);
+    strncpy(f->path, path, sizeof f->path - 1);
+    *out = f;
+    return 0;
+}
+
 /* ---- names ---- */
 
 /* Splits "/proc/..." into the process it names (or NULL) and the rest;
