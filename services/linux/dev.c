@@ -144,7 +144,7 @@ static int dev_dir_open(unsigned flags, struct lx_file **out)
         { LX_DT_CHR, "urandom" }, { LX_DT_LNK, "fd" }, { LX_DT_LNK, "stdin" }, { LX_DT_LNK, "stdout" },
         { LX_DT_LNK, "stderr" },
     };
-    return lx_listing_open("/dev", names, sizeof names / sizeof names[0], flags, out);
+    return lx_listing_open("/dev", 0x10, names, sizeof names / sizeof names[0], flags, out);
 }
 
 /* The device at path, or -LX_ENOENT if path names none. */

@@ -438,8 +438,9 @@ struct lx_dirent_name {
     uint8_t type;               /* LX_DT_* */
     const char *name;
 };
-int lx_listing_open(const char *path, const struct lx_dirent_name *names, unsigned n, unsigned flags,
-                    struct lx_file **out);
+/* A directory of fixed names; fstat says a directory numbered ino, as stat of its path does. */
+int lx_listing_open(const char *path, uint64_t ino, const struct lx_dirent_name *names, unsigned n,
+                    unsigned flags, struct lx_file **out);
 int lx_proc_stat(const char *norm, struct lx_stat *st);
 int64_t lx_proc_readlink(struct lx_thread *t, const char *norm, char *out, size_t cap);
 /* A read-only file over a program's bytes (/proc/PID/exe). */
