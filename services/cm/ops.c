@@ -53,7 +53,7 @@ static int text_arg(const struct ae_request *rq, char *buf, size_t cap, size_t *
 
 static int create(struct ae_request *rq, bool start)
 {
-    char text[CM_TEXT_MAX + 1], err[160];
+    char text[CM_TEXT_MAX + 1], err[200];
     size_t len;
     if (text_arg(rq, text, sizeof text, &len))
         return fail_msg(rq, AE_EPROTO, "spec: longer than one message can carry");
