@@ -74,5 +74,6 @@ int64_t cm_input(struct container *c, bool eof, const void *p, uint64_t n)
         return c->state == CM_RUNNING || c->state == CM_CREATED ? AE_ENOENT : AE_ESRCH;
     if (n > CON_IN_CHUNK)
         return AE_EINVAL;
-    return push(c->console_badge, eof ? CON_IN_EOF : 0, p, n);
+    int64_t r = push(c->console_badge, eof ? CON_IN_EOF : 0, p, n);
+    return r == AE_ENOENT ? AE_EDEAD : r;  /* the console restarted: the ring went with it */
 }

@@ -186,7 +186,8 @@ static int op_input(void *ctx, struct ae_request *rq)
     container_put(c);
     if (r < 0)
         return fail_msg(rq, (int)r, r == AE_ENOENT ? "input: it was not started with input (run -i)" :
-                        r == AE_ESRCH ? "input: it has ended" : "input: the console did not take it");
+                        r == AE_ESRCH ? "input: it has ended" : r == AE_EDEAD ?
+                        "input: the console restarted and its input went with it" : "input: the console did not take it");
     rq->reply[1] = (uint64_t)r;
     return ok(rq, 2);
 }
