@@ -1,9 +1,10 @@
 /*
  * aerie_input.c — `aerie run -i`: a thread reads our standard input and
  * sends each piece as "input CID SIZE" and its bytes on a connection of
- * its own, waiting for each "ok", which ctl gives once the container's
- * input ring has taken every byte: a container that reads slowly holds
- * this thread back (and, through the engine's credit, nothing else). At
+ * its own, with at most IN_FLIGHT pieces unanswered; ctl answers "ok"
+ * once the container's input ring has taken every byte of one, so a
+ * container that reads slowly holds this thread back (and, through the
+ * engine's credit, nothing else). At
  * our stdin's end it sends "input CID eof". An error (the container
  * ended, or was not given input) ends the thread: there is nobody left
  * to read.
@@ -22,21 +23,19 @@
 static struct conn in_conn;
 static uint64_t in_cid;
 
-/* Sends one request (n bytes, or the end when data is NULL) and waits for
- * its answer; false when the container will take no more. */
-static bool send_piece(const void *data, size_t n)
+/* Requests sent and not yet answered, oldest first: up to IN_FLIGHT, so
+ * the pieces keep ctl busy while we wait for the oldest answer. */
+#define IN_FLIGHT 16
+static char pending[IN_FLIGHT][CTL_ID_MAX + 1];
+static unsigned pend_head, pend_n;
+
+/* Waits for the oldest answer; false when the container takes no more. */
+static bool wait_oldest(void)
 {
-    char id[CTL_ID_MAX + 1], num[24], size[24];
-    const char *w[2] = { num, size };
     struct ctl_reply r;
-    snprintf(num, sizeof num, "%llu", (unsigned long long)in_cid);
-    if (data)
-        snprintf(size, sizeof size, "%zu", n);
-    else
-        snprintf(size, sizeof size, "eof");
-    conn_send(&in_conn, id, "input", w, 2);
-    if (data && n)
-        conn_send_raw(&in_conn, data, n);
+    char *id = pending[pend_head];
+    pend_head = (pend_head + 1) % IN_FLIGHT;
+    pend_n--;
     if (conn_reply(&in_conn, id, &r, -1) != CONN_REPLY)
         return false;
     if (!strcmp(r.kind, "ok"))
@@ -46,11 +45,30 @@ static bool send_piece(const void *data, size_t n)
     return false;                        /* it ended: the rest of our input has no reader */
 }
 
+/* Sends one request (n bytes, or the end when data is NULL); false when
+ * an answer says the container will take no more. */
+static bool send_piece(const void *data, size_t n)
+{
+    char num[24], size[24];
+    const char *w[2] = { num, size };
+    if (pend_n == IN_FLIGHT && !wait_oldest())
+        return false;
+    snprintf(num, sizeof num, "%llu", (unsigned long long)in_cid);
+    if (data)
+        snprintf(size, sizeof size, "%zu", n);
+    else
+        snprintf(size, sizeof size, "eof");
+    conn_send(&in_conn, pending[(pend_head + pend_n++) % IN_FLIGHT], "input", w, 2);
+    if (data && n)
+        conn_send_raw(&in_conn, data, n);
+    return true;
+}
+
 static void *forward(void *arg)
 {
     (void)arg;
     static char buf[INPUT_PIECE];
-    if (!send_piece(buf, 0))             /* claims the input: our connection's end is its end */
+    if (!send_piece(buf, 0) || !wait_oldest())   /* claims the input: our connection's end is its end */
         return NULL;
     for (;;) {
         ssize_t n = read(STDIN_FILENO, buf, sizeof buf);
@@ -58,6 +76,8 @@ static void *forward(void *arg)
             continue;
         if (n <= 0) {
             send_piece(NULL, 0);         /* our stdin ended (or failed): so does its */
+            while (pend_n && wait_oldest())
+                ;
             return NULL;
         }
         if (!send_piece(buf, (size_t)n))

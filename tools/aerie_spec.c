@@ -22,7 +22,7 @@ static const struct option options[] = {
     { "--threads", "threads", "N",    "thread limit (default 8)" },
     { "--objects", "objects", "N",    "kernel object limit (default 256)" },
     { "--prio",    "prio",    "N",    "priority 1..15 (default 10)" },
-    { "--grant",   "grant",   "LIST", "capabilities: console,fs,net,self,stdin or none (default console,self)" },
+    { "--grant",   "grant",   "LIST", "capabilities: console,fs,net,self,stdin or none (default console,self; an imported image: console,fs,self)" },
     { "--env",     "env",     "K=V",  "an environment variable (repeatable)" },
     { "--name",    "name",    "NAME", "a name for it" },
     { "--stack",   "stack",   "SIZE", "first thread's stack (default 16K)" },
@@ -181,24 +181,6 @@ static int check_all(struct run_request *rr, char *err, size_t errlen)
     return check(text, err, errlen);
 }
 
-/* -i: stdin joins the grant the options gave (the last grant= counts),
- * or the default one. */
-static int add_stdin_grant(struct run_request *rr, char *err, size_t errlen)
-{
-    for (int i = rr->nwords - 1; i >= 0; i--) {
-        char *w = rr->words[i];
-        if (strncmp(w, "grant=", 6))
-            continue;
-        if (strlen(w) + 7 >= RUN_WORD_MAX) {
-            snprintf(err, errlen, "-i: the grant list is too long to add stdin");
-            return -1;
-        }
-        strcat(w, ",stdin");
-        return 0;
-    }
-    return add_word(rr, "-i", "grant", "console,self,stdin", err, errlen);
-}
-
 /* An option at argv[*i] (--opt VALUE or --opt=VALUE); advances *i. */
 static int parse_option(struct run_request *rr, int argc, char **argv, int *i, bool allow_rm,
                         char *err, size_t errlen)
@@ -252,7 +234,7 @@ int run_parse(int argc, char **argv, bool allow_rm, struct run_request *rr, char
     }
     if (add_word(rr, "IMAGE", "image", argv[i], err, errlen) || add_args(rr, argc - i - 1, argv + i + 1, err, errlen))
         return -1;
-    if (rr->interactive && add_stdin_grant(rr, err, errlen))
-        return -1;
+    if (rr->interactive && add_word(rr, "-i", "stdin", "yes", err, errlen))
+        return -1;                       /* stdin joins whatever grant the image and options give */
     return check_all(rr, err, errlen);
 }

@@ -86,8 +86,9 @@ struct container {
     uint8_t nports;
     bool image_held;                     /* counted as a user of its image (images.c) until removed */
     bool has_input;                      /* its console stream has input (grant=stdin) until it ends */
-    uint64_t input_ntfn;                 /* our copy of its "stdin" notification: a restarted console
-                                            gets an ended ring with it, which wakes a waiting reader */
+    bool input_lost;                     /* the console restarted: its input ended there (AE_EDEAD) */
+    uint32_t input_ntfn;                 /* our copy of its "stdin" notification (a slot): a restarted
+                                            console gets an ended ring with it, which wakes a reader */
     uint64_t trace_mem;                  /* its trace buffer (from keep), or 0 */
     const char *slot_names;              /* "1=console 2=self.task ..." its program's grants (cm_intern) */
     struct {
@@ -125,6 +126,8 @@ void cm_drop_input(struct container *c);
  * ring that has ended, so a reader waiting on "stdin" is woken and reads
  * the end, and ctl's further input is refused. */
 void cm_reattach_input(struct container *c);
+/* Deletes our copy of its notification (a create that failed). */
+void cm_free_input_ntfn(struct container *c);
 
 /* container.c */
 int container_create(const struct spec *s, uint64_t *id, char *err, size_t errlen);

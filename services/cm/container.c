@@ -578,7 +578,7 @@ int container_create(const struct spec *s, uint64_t *id, char *err, size_t errle
     cm_free_slot(&k.fault_cap);
     if (r) {
         cm_free_slot(&c->lx_sig);
-        cm_free_slot(&c->input_ntfn);
+        cm_free_input_ntfn(c);
         cm_close_net(c);
         cm_close_fs(c);
         cm_forget_console(c);

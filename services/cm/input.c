@@ -41,9 +41,10 @@ int cm_attach_input(struct container *c, uint64_t *ntfn)
         return rr < 0 ? (int)rr : proto_status_of(AERIE_INFO_LABEL((uint64_t)rr));
     }
     c->has_input = true;
-    c->input_ntfn = ae_slot_alloc();          /* ours, for a restarted console (reattach) */
-    if (ae_cap_copy(*ntfn, c->input_ntfn, AERIE_R_WRITE, 0) < 0)
-        cm_free_slot(&c->input_ntfn);
+    uint64_t mine = ae_slot_alloc();          /* ours, for a restarted console (reattach) */
+    if (ae_cap_copy(*ntfn, mine, AERIE_R_WRITE, 0) < 0)
+        cm_free_slot(&mine);
+    c->input_ntfn = (uint32_t)mine;
     return 0;
 }
 
@@ -72,16 +73,26 @@ void cm_drop_input(struct container *c)
     if (c->has_input && cm.console_admin)
         push(c->console_badge, CON_IN_DROP, NULL, 0);
     c->has_input = false;
-    cm_free_slot(&c->input_ntfn);
+    cm_free_input_ntfn(c);
+}
+
+void cm_free_input_ntfn(struct container *c)
+{
+    uint64_t slot = c->input_ntfn;
+    cm_free_slot(&slot);
+    c->input_ntfn = 0;
 }
 
 void cm_reattach_input(struct container *c)
 {
-    if (!c->has_input || !c->input_ntfn || !cm.console_admin)
+    if (!c->has_input || !cm.console_admin)
+        return;
+    c->input_lost = true;                    /* more input is refused: AE_EDEAD */
+    if (!c->input_ntfn)
         return;
     struct aerie_utcb *u = ae_utcb();
     u->mr[0] = c->console_badge;
-    u->caps[0] = (uint32_t)c->input_ntfn;    /* a copy: ours stays for the next restart */
+    u->caps[0] = c->input_ntfn;    /* a copy: ours stays for the next restart */
     int64_t rr = ae_call(cm.console_admin, AERIE_INFO(CON_IN_ATTACH, 1, 1), AERIE_TIMEOUT_FOREVER);
     if (rr >= 0 && !AERIE_INFO_LABEL((uint64_t)rr))
         push(c->console_badge, CON_IN_EOF, NULL, 0);   /* the console signals: the reader sees the end */
@@ -93,5 +104,8 @@ int64_t cm_input(struct container *c, bool eof, const void *p, uint64_t n)
         return c->state == CM_RUNNING || c->state == CM_CREATED ? AE_ENOENT : AE_ESRCH;
     if (n > CON_IN_CHUNK)
         return AE_EINVAL;
-    return push(c->console_badge, eof ? CON_IN_EOF : 0, p, n);
+    if (c->input_lost)
+        return AE_EDEAD;                     /* the console restarted: its ring has ended (reattach) */
+    int64_t r = push(c->console_badge, eof ? CON_IN_EOF : 0, p, n);
+    return r == AE_ENOENT ? AE_EDEAD : r;  /* the console restarted: the ring went with it */
 }

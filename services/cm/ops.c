@@ -53,7 +53,7 @@ static int text_arg(const struct ae_request *rq, char *buf, size_t cap, size_t *
 
 static int create(struct ae_request *rq, bool start)
 {
-    char text[CM_TEXT_MAX + 1], err[160];
+    char text[CM_TEXT_MAX + 1], err[200];
     size_t len;
     if (text_arg(rq, text, sizeof text, &len))
         return fail_msg(rq, AE_EPROTO, "spec: longer than one message can carry");
@@ -61,6 +61,11 @@ static int create(struct ae_request *rq, bool start)
     spec_defaults(&s);
     if (spec_parse(text, len, &s, err, sizeof err))
         return fail_msg(rq, AE_EINVAL, err);
+    /* An imported image is a root of files its program expects to find
+     * (docker run always gives it them): its files are granted unless the
+     * spec says which grants it gets. A boot image's program needs none. */
+    if (!s.grants_given && images_is_imported(s.image))
+        s.grants |= SPEC_GRANT_FS;
     uint64_t id;
     int r = container_create(&s, &id, err, sizeof err);
     /* Out of memory just after a container ended may be memory on its way
@@ -181,7 +186,8 @@ static int op_input(void *ctx, struct ae_request *rq)
     container_put(c);
     if (r < 0)
         return fail_msg(rq, (int)r, r == AE_ENOENT ? "input: it was not started with input (run -i)" :
-                        r == AE_ESRCH ? "input: it has ended" : "input: the console did not take it");
+                        r == AE_ESRCH ? "input: it has ended" : r == AE_EDEAD ?
+                        "input: the console restarted and its input went with it" : "input: the console did not take it");
     rq->reply[1] = (uint64_t)r;
     return ok(rq, 2);
 }

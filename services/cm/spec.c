@@ -217,6 +217,7 @@ static int set_field(struct spec *s, const char *key, const char *v, char *err, 
         return 0;
     }
     if (seq(key, "grant")) {
+        s->grants_given = true;
         s->grants &= SPEC_GRANT_SELF;
         return each_item(v, add_grant, s, err, errlen);
     }
@@ -286,8 +287,17 @@ static int set_field(struct spec *s, const char *key, const char *v, char *err, 
             return bad(err, errlen, key, v, "must be no, yes or hold");
         return 0;
     }
+    if (seq(key, "stdin")) {             /* grant=...,stdin without naming the rest (`aerie run -i`) */
+        if (seq(v, "yes"))
+            s->input = true;
+        else if (seq(v, "no"))
+            s->input = false;
+        else
+            return bad(err, errlen, key, v, "must be yes or no");
+        return 0;
+    }
     return bad(err, errlen, key, v, "is not a spec field (image name entrypoint args env grant mem stack "
-               "threads objects prio cpus ports net.conns fs.bytes fs.inodes debug)");
+               "threads objects prio cpus ports net.conns fs.bytes fs.inodes debug stdin)");
 }
 
 /* One word of the spec: key=value (value may be "quoted" with spaces). */
@@ -342,6 +352,8 @@ int spec_parse(const char *text, size_t len, struct spec *s, char *err, size_t e
     }
     if (!s->image[0])
         return bad(err, errlen, "image", "", "is required");
+    if (s->input)
+        s->grants |= SPEC_GRANT_STDIN;
     if ((s->grants & SPEC_GRANT_STDIN) && !(s->grants & SPEC_GRANT_CONSOLE))
         return bad(err, errlen, "grant", "stdin", "needs console: the input comes on the console stream");
     if ((s->grants & SPEC_GRANT_NET) && s->nports == 0)

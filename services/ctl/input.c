@@ -29,7 +29,8 @@ static bool parse_cid(const char *a, uint64_t *cid)
 static const char *why(int r)
 {
     return r == AE_ENOENT ? "it was not started with input (run -i)" :
-           r == AE_ESRCH ? "no such container, or it has ended" : "the container manager did not take it";
+           r == AE_ESRCH ? "no such container, or it has ended" :
+           r == AE_EDEAD ? "its input was lost (the console restarted)" : "the container manager did not take it";
 }
 
 void input_begin(struct ctl_session *s, const struct ctl_request *rq, uint64_t size)

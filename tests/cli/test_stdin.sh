@@ -9,7 +9,7 @@
 # gets errors; the input verb refuses unknown, ended and input-less
 # containers and the session goes on; a slow reader holds the writer
 # back and loses nothing; kill with input pending, the CLI killed (the
-# container gets the end) and Ctrl-C.
+# container gets the end), Ctrl-C, and a console restart under a reader.
 # Run from the top of the tree after `make` (as tests/tests.list does).
 set -u
 dir=build/stdin-test
@@ -166,6 +166,16 @@ for p in $(pgrep -f "aerie run -i --name ctrlc"); do
 done
 waitstate ctrlc " ctrlc +faulted\(signal:2\)" && pass stdin_ctrl_c_sends_sigint ||
     fail stdin_ctrl_c_sends_sigint "$(./aerie ps | grep ctrlc)"
-kill "$(cat "$dir/w1.pid")" "$(cat "$dir/w2.pid")" 2>/dev/null
+
+# ---- a console restart under a reader: the input ends, nothing hangs ----
+{ sleep 600 2>/dev/null & echo $! > "$dir/w3.pid"; wait; } | timeout 120 ./aerie run -i --name survivor busybox cat \
+    > /dev/null 2>&1 &
+waitstate survivor " survivor +running" || true
+aerie debug-kill-service console
+waitstate survivor " survivor +exited\(0\)" && pass stdin_console_restart_ends_the_input ||
+    fail stdin_console_restart_ends_the_input "$(./aerie ps | grep survivor) $(head -c 200 "$errf")"
+echo back > "$in"; aerie run --rm -i busybox cat < "$in"
+expect stdin_works_after_a_console_restart 0 out "^back$"
+kill "$(cat "$dir/w1.pid")" "$(cat "$dir/w2.pid")" "$(cat "$dir/w3.pid")" 2>/dev/null
 
 echo "TESTS DONE $n"

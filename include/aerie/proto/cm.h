@@ -93,7 +93,8 @@ enum cm_op {
                              for its standard input (grant=stdin, `aerie run -i`) -> 1: bytes taken
                              (fewer when its input ring is full: send the rest again later; the end
                              counts once every byte was taken). AE_ENOENT: it was not given input;
-                             AE_ESRCH: no such container, or it ended (its input is gone) */
+                             AE_ESRCH: no such container, or it ended (its input is gone);
+                             AE_EDEAD: the console restarted and lost its input ring */
     CM_OP_COUNT
 };
 #define CM_FORK_MAX 32
