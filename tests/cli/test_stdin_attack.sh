@@ -73,6 +73,25 @@ sum=$(awk '{ s += $1 } END { print s }' "$out")
 [ "$rc" = 0 ] && [ "$(wc -l < "$out")" = 2 ] && [ "$sum" = 100000 ] && pass stdin_linux_two_processes_share_the_input ||
     fail stdin_linux_two_processes_share_the_input "status $rc: $(head -c 200 "$out")"
 
+# a fork of a container waiting for input: the clone (a stream without input) reads the end;
+# the input that comes after goes to the original alone
+({ while [ ! -f "$dir/go" ]; do sleep 0.2; done; printf 'ORIG\n'; } |
+     timeout 120 ./aerie run -i --name forked stdinprobe cat > "$dir/r3.out" 2>&1; echo $? > "$dir/r3.rc") &
+runner=$!
+waitstate " forked +running" || true
+sleep 1
+aerie fork "$(idof forked)"
+clone=$(head -n 1 "$out")
+if [ "$rc" = 0 ] && waitstate "^$clone +stdinprobe +forked +exited\(0\)" 60; then
+    pass stdin_fork_clone_reads_the_end
+else fail stdin_fork_clone_reads_the_end "status $rc ($(head -c 100 "$out")): $(./aerie ps | grep forked)"; fi
+touch "$dir/go"
+wait $runner
+./aerie logs "$clone" > "$out" 2>&1
+if [ "$(cat "$dir/r3.rc")" = 0 ] && grep -q "^got: ORIG$" "$dir/r3.out" && ! grep -q ORIG "$out"; then
+    pass stdin_fork_input_goes_to_the_original_alone
+else fail stdin_fork_input_goes_to_the_original_alone "$(head -c 200 "$dir/r3.out") / clone: $(head -c 200 "$out")"; fi
+
 # ---- a console restart with readers waiting ----
 (never "$dir/w1.pid" | timeout 120 ./aerie run -i --name rsaerie stdinprobe cat > "$dir/r1.out" 2>&1
  echo $? > "$dir/r1.rc") &
