@@ -123,6 +123,10 @@ struct thread {
     bool fs_reload;                    /* fs_base set by another thread: load it before user code */
     int32_t loaded_cpu;                /* CPU its FPU state and FS base were last loaded on, or -1 (sched.c) */
     uint64_t faults;
+    /* SET_ANSWERS: ((number + 1) << 32) | result, packed from slot 0, 0
+     * after the last; one word each so a reader on another CPU never
+     * sees half an answer (syscall.c) */
+    uint64_t answers[AERIE_ANSWERS_MAX];
     /* accounting: only its own CPU touches these (sched.c) */
     uint64_t cpu_tsc;                  /* TSC ticks it has run in user and kernel mode */
     uint64_t ipc_calls, ipc_flushed;   /* endpoint CALLs it made; how many its quota has counted */

@@ -210,6 +210,7 @@ struct lx_thread {
     struct lx_thread *next;     /* in its process */
     struct lx_thread *hnext;    /* in the tid table */
     int cpu;
+    bool answers_on;            /* the kernel answers getpid & co. for it (sys_misc.c) */
 };
 
 #define LX_WAKE_EVENT   1   /* why a blocked call runs again (t->wake) */
@@ -316,6 +317,12 @@ bool lx_signal_deliver(struct lx_thread *t, int64_t *result);
 /* A fault of a Linux thread as a signal (SIGSEGV, SIGILL, ...). */
 void lx_signal_fault(struct lx_thread *t, int sig, int code, uint64_t addr);
 bool lx_signal_pending(struct lx_thread *t);
+/* Standing answers (sys_misc.c): the identity calls, answered by the
+ * kernel while nothing here would answer them differently. Armed at such
+ * a call when no signal waits; dropped before a signal is made pending
+ * or the parent changes, so the next call comes here again. */
+void lx_answers_arm(struct lx_thread *t);
+void lx_answers_drop(struct lx_proc *p);
 /* A signal from outside the container (cm's CM_SIGNAL): SIGINT to pid 1's
  * process group, as a terminal's Ctrl-C; any other to pid 1. */
 void lx_signal_from_outside(int sig);

@@ -169,6 +169,7 @@ int lx_thread_attach(struct lx_thread *t, uint64_t task)
         return lx_errno((int)r);
     }
     t->slot = slot;
+    t->answers_on = false;                 /* a new Aerie thread has no standing answers (exec) */
     return 0;
 }
 
@@ -348,6 +349,7 @@ static void reparent_children(struct lx_proc *p)
         struct lx_proc *c = p->children;
         p->children = c->sibling;
         c->parent = lx_init;
+        lx_answers_drop(c);                   /* getppid's standing answer changes */
         c->sibling = lx_init->children;
         lx_init->children = c;
         if (c->state == LX_ZOMBIE)
