@@ -680,6 +680,7 @@ struct thread *thread_clone(struct thread *src, struct quota *q, struct task *ta
         tf->rdx = 0;
     }
     memcpy(t->fpu, src->fpu, FPU_BYTES);     /* saved when it left its CPU */
+    t->fpu_dead = src->fpu_dead;             /* only its control words, if it left in an Aerie call */
     t->fs_base = src->fs_base;
     t->run_borrowed = src->run_borrowed;     /* the same code, the same promise (RUN_BORROWED) */
     t->cpu = src->cpu;
