@@ -461,6 +461,24 @@ static int find_program(struct lx_thread *t, const char *abs, struct lx_exe **e,
     return r;
 }
 
+/* The fs session resolves the path, its links included, in the
+ * container's own root (docs/FS.md): an interpreter is never a file of
+ * the host, the boot image or another container. Relative to the working
+ * directory, as Linux opens it. */
+int lx_interp_find(struct lx_thread *t, const char *path, struct lx_exe **out)
+{
+    char abs[LX_PATH_MAX];
+    uint8_t head[256];
+    uint64_t nhead;
+    if (path[0] == '/')
+        snprintf(abs, sizeof abs, "%s", path);
+    else if ((size_t)snprintf(abs, sizeof abs, "%s/%s", t->proc->fs->cwd, path) >= sizeof abs)
+        return -LX_ENAMETOOLONG;
+    *out = NULL;
+    int r = find_program(t, abs, out, head, &nhead);
+    return r ? r : *out ? 0 : -LX_ELIBBAD;        /* a #! script is no interpreter */
+}
+
 int64_t lx_execve(struct lx_thread *t, uint64_t path, uint64_t argv, uint64_t envp, int dirfd, int flags)
 {
     /* large: one exec at a time (one loop thread); made at the first exec,
