@@ -163,6 +163,29 @@ static bool same_key(const char *a, const char *b)
     return *a == '=' && *b == '=';
 }
 
+static bool env_has(const char *const *envp, unsigned n, const char *key)
+{
+    for (unsigned i = 0; i < n; i++)
+        if (same_key(envp[i], key))
+            return true;
+    return false;
+}
+
+/* What docker run gives a program whose image and spec did not say:
+ * shells and execvp look programs up in PATH, and many programs find
+ * their dotfiles through HOME (the container runs as root). */
+static unsigned env_defaults(struct image_args *a, unsigned n)
+{
+    static const char *const defaults[] = {
+        "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        "HOME=/root",
+    };
+    for (unsigned i = 0; i < sizeof defaults / sizeof defaults[0]; i++)
+        if (!env_has(a->envp, n, defaults[i]))
+            a->envp[n++] = defaults[i];
+    return n;
+}
+
 static void image_env(const struct spec *s, const struct imgcfg *cfg, struct image_args *a)
 {
     unsigned n = 0;
@@ -184,6 +207,7 @@ static void image_env(const struct spec *s, const struct imgcfg *cfg, struct ima
         snprintf(a->pwd, sizeof a->pwd, "PWD=%s", cfg->workdir);
         a->envp[n++] = a->pwd;
     }
+    n = env_defaults(a, n);
     a->envp[n] = 0;
 }
 
