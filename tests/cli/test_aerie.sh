@@ -423,6 +423,12 @@ if [ -f "$bb" ]; then
     expect cli_import_linux_program 0 out "^plx$"
     aerie run --grant console,fs,self plx sh -c 'echo from-sh; cat /note'
     has cli_run_linux_program_from_import "from-sh" "linux-in-image"
+    # an imported image gets its files without asking (as docker run); a
+    # spec that names its grants gets those only
+    aerie run plx sh -c 'cat /note'
+    expect cli_imported_image_gets_its_files_by_default 0 out "^linux-in-image$"
+    aerie run --grant console,self plx sh -c 'cat /note'
+    expect cli_named_grants_leave_fs_out 1 out "can't open '/note'"
     aerie rmi plx
     # the image's working directory is where a Linux program starts (PWD)
     $mktar -z "$dir/bbw.tgz" d:bin "F:bin/busybox:$bb" d:srv f:srv/here:in-the-workdir
