@@ -169,6 +169,14 @@ int lx_exec_image(struct lx_thread *t, struct lx_exe *e, char *const *argv, unsi
                   char *const *envp, unsigned envc);
 int64_t lx_execve(struct lx_thread *t, uint64_t path, uint64_t argv, uint64_t envp,
                   int dirfd, int flags);
+/* The program interpreter at path (a dynamically linked program's
+ * PT_INTERP), read from the container's own files as execve reads a
+ * program (sys_proc.c): 0 and *out, or -errno (ELIBBAD for a script). */
+int lx_interp_find(struct lx_thread *t, const char *path, struct lx_exe **out);
+/* An fs file of at most max bytes read whole, from the programs' cache or
+ * into it (its pages for read-only private mappings): 0 or -errno. */
+struct lx_file;
+int lx_file_pages(struct lx_file *f, uint64_t max, struct lx_exe **out);
 
 /* ---- processes and threads (proc.c) -------------------------------------- */
 
