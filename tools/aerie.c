@@ -24,6 +24,7 @@
 #include <unistd.h>
 #include "aerie_conn.h"
 #include "aerie_spec.h"
+#include "aerie_input.h"
 #include "aerie_cp.h"
 #include "aerie_import.h"
 #include "aerie_debug.h"
@@ -52,7 +53,11 @@ static void command_help(const struct command *cmd, FILE *f)
         fprintf(f, "\noptions:\n");
         run_print_options(f);
         if (!strcmp(cmd->name, "run"))
+        {
             fprintf(f, "  %-20s %s\n", "--rm", "remove the container once it has ended");
+            fprintf(f, "  %-20s %s\n", "-i, --interactive", "our standard input is its input (EOF at ours)");
+            fprintf(f, "  %-20s %s\n", "-t, --tty", "accepted (-it); the host terminal stays as it is: no pty");
+        }
     }
     if (cmd->details)
         fprintf(f, "\n%s", cmd->details);
@@ -343,6 +348,8 @@ static int cmd_run(const struct command *cmd, struct conn *c, int argc, char **a
         return EXIT_NOSTART;
     }
     uint64_t cid = strtoull(r.rest, NULL, 10);
+    if (rr.interactive)
+        input_forward(c, cid);
     int status = stream(c, id, cid, true);
     if (rr.rm) {
         send_id(c, id, "rm", cid, NULL);
@@ -1028,7 +1035,10 @@ static const char run_details[] =
     "status (its low 8 bits). When it faults, aerie names the fault on stderr and exits\n"
     "with 128 + the matching Linux signal (139 for a page fault); killed: 137; when Aerie\n"
     "refuses to create it: 125. Ctrl-C sends SIGINT to a Linux program (a second kills it)\n"
-    "and kills any other container; the next Ctrl-C leaves at once.\n";
+    "and kills any other container; the next Ctrl-C leaves at once.\n"
+    "With -i our stdin is forwarded to the container's fd 0 as fast as it reads, and its\n"
+    "end is the container's end of input (also when aerie is killed): printf 'a\\nb\\n' |\n"
+    "aerie run --rm -i busybox wc -l prints 2. Without -i the container's fd 0 is empty.\n";
 
 static const char fork_details[] =
     "Each clone starts with the original's memory (shared copy-on-write: a page is copied,\n"

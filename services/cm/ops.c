@@ -53,7 +53,7 @@ static int text_arg(const struct ae_request *rq, char *buf, size_t cap, size_t *
 
 static int create(struct ae_request *rq, bool start)
 {
-    char text[CM_TEXT_MAX + 1], err[160];
+    char text[CM_TEXT_MAX + 1], err[200];
     size_t len;
     if (text_arg(rq, text, sizeof text, &len))
         return fail_msg(rq, AE_EPROTO, "spec: longer than one message can carry");
@@ -172,6 +172,24 @@ static int op_signal(void *ctx, struct ae_request *rq)
     container_put(c);
     return r ? fail_msg(rq, r, r == AE_ENOTSUP ? "signal: not a Linux program" : r == AE_EINVAL ?
                         "signal: not a signal number (1..64)" : "signal: it is not running") : ok(rq, 1);
+}
+
+/* Input for a container's standard input, passed to the console while
+ * it runs (input.c); c stays locked, so its end cannot come between. */
+static int op_input(void *ctx, struct ae_request *rq)
+{
+    uint64_t n = rq->w[2];
+    if (rq->w[1] & ~(uint64_t)CM_INPUT_EOF || n > CM_INPUT_CHUNK || n > (uint64_t)(rq->nwords - 3) * 8)
+        return fail_msg(rq, AE_EINVAL, "input: flags, or a length over what the message carries");
+    WITH_CONTAINER(rq, c);
+    int64_t r = cm_input(c, rq->w[1] & CM_INPUT_EOF, &rq->w[3], n);
+    container_put(c);
+    if (r < 0)
+        return fail_msg(rq, (int)r, r == AE_ENOENT ? "input: it was not started with input (run -i)" :
+                        r == AE_ESRCH ? "input: it has ended" : r == AE_EDEAD ?
+                        "input: the console restarted and its input went with it" : "input: the console did not take it");
+    rq->reply[1] = (uint64_t)r;
+    return ok(rq, 2);
 }
 
 static int op_remove(void *ctx, struct ae_request *rq)
@@ -501,6 +519,7 @@ static const struct ae_op ops[CM_OP_COUNT] = {
     [CM_DEBUG_KILL_SERVICE] = ADMIN(op_debug_kill, 1), [CM_SERVICE_RESTARTED] = ADMIN(op_restarted, 1),
     [CM_DEBUG] = OP(op_debug, 2),       [CM_TRACE] = OP(op_trace, 2),
     [CM_SIGNAL] = OP(op_signal, 2),
+    [CM_INPUT] = ADMIN(op_input, 3),
     /* Clones run with the original's authority, charged to the manager:
      * the operator's (cm.admin) alone. */
     [CM_FORK] = ADMIN(op_fork, 2),

@@ -599,6 +599,8 @@ static const struct verb verbs[] = {
     { "readlink", 2, 2, "readlink ID PATH: -> ok TARGET", verb_readlink },
     { "import", 2, 2, "import NAME SIZE, then SIZE bytes of image archive: -> ok", NULL },
     { "rmi",    1, 1, "rmi NAME: removes an imported image no container uses", verb_rmi },
+    { "input",  2, 2, "input ID SIZE, then SIZE bytes | input ID eof: a container's standard input "
+      "(run -i) -> ok", verb_input_eof },
     { "debug-kill-service", 1, 1, "debug-kill-service NAME: kills a boot service (console, fs, net); root "
       "restarts it -> ok started_us=.. answered_us=.. kills=..", verb_debug_kill_service },
 };
@@ -638,6 +640,8 @@ static void with_payload(struct ctl_session *s, const struct ctl_request *rq, co
         session_discard(s, rq->id, size, "usage: %s", v ? v->usage : "?");
     else if (!strcmp(v->name, "put"))
         xfer_put_begin(s, rq, size);
+    else if (!strcmp(v->name, "input"))
+        input_begin(s, rq, size);
     else
         import_begin(s, rq, size);
 }

@@ -478,7 +478,12 @@ int64_t lx_unix_sockopt(struct lx_thread *t, struct lx_file *f, bool set);
 
 /* The console stream (stdout/stderr) and the empty stdin. */
 struct lx_file *lx_console_file(void);
-struct lx_file *lx_null_input(void);
+/* stdin.c: fd 0 of pid 1, the container's input (aerie run -i) */
+struct lx_file *lx_stdin_file(void);
+void lx_stdin_poke(void);              /* input came: wake its readers */
+bool lx_stdin_waiting(void);           /* a reader waits: the loop looks now and then */
+#define LX_STDIN_BADGE (1ull << 47)    /* the stdin helper's pokes on our endpoint */
+#define LX_STDIN_POLL_NS 100000000ull  /* the loop's look while readers wait (a lost wakeup's bound) */
 /* /dev/null, /dev/zero, /dev/urandom (/dev/random), /dev/full: -LX_ENOENT
  * for any other path. */
 int lx_dev_open(const char *path, unsigned flags, struct lx_file **out);
