@@ -147,6 +147,15 @@ int images_acquire(const char *name, struct image_use *u, char *err, size_t errl
     return AE_ENOENT;
 }
 
+bool images_is_imported(const char *name)
+{
+    pthread_mutex_lock(&lock);
+    struct imported *m = in_boot_image(name) ? NULL : find(name, strlen(name));
+    bool ready = m && m->state == SLOT_READY;
+    pthread_mutex_unlock(&lock);
+    return ready;
+}
+
 void images_release(const char *name)
 {
     pthread_mutex_lock(&lock);
