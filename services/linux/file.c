@@ -463,6 +463,13 @@ static int open_fs(struct lx_thread *t, const char *abs, const char *norm, unsig
                    struct lx_file **out)
 {
     struct ae_fs *fs = fs_conn();
+    if (!fs && !strcmp(norm, "/")) {
+        /* no fs grant: the root is empty and read-only, but there (stat
+         * says a directory), so ls / and a walk from it work; it shows
+         * the two trees this personality answers itself */
+        static const struct lx_dirent_name names[] = { { LX_DT_DIR, "dev" }, { LX_DT_DIR, "proc" } };
+        return lx_listing_open("/", 2, names, 2, flags & ~LX_O_CLOEXEC, out);
+    }
     if (!fs)
         return flags & LX_O_CREAT ? -LX_EROFS : -LX_ENOENT;
     /* O_PATH keeps O_NOFOLLOW: Linux gives the link itself, and there

@@ -504,6 +504,17 @@ static void busybox_echo_pipe_wc(void)
     CHECK(!strcmp(logbuf, "3\n"));
 }
 
+/* Without the fs grant the root is empty and read-only, but a directory
+ * that lists the two trees the personality answers: ls, cd and find work. */
+static void busybox_root_without_fs(void)
+{
+    struct ae_cm_status st;
+    CHECK_EQ(run("image=busybox args=\"sh -c 'ls -a /; cd / && pwd; ls /dev | wc -l; "
+                 "touch /x 2>/dev/null || echo read-only; [ -d / ] && echo dir'\"", &st), 0);
+    CHECK_EQ(st.exit_status, 0);
+    CHECK(!strcmp(logbuf, ".\n..\ndev\nproc\n/\n9\nread-only\ndir\n"));
+}
+
 /* The image's own symbolic links (linux_tests.mk: /bin/ls -> sh,
  * /lnk/up -> ../../.., /lnk/loop -> loop) as busybox sees them through
  * the personality: readlink, lstat's type, a program executed through a
@@ -792,6 +803,7 @@ int main(int argc, char **argv)
     RUN_IF(linux_sigterm_default_reported_by_name);
     RUN_IF(linux_sigint_reaches_the_process_group);
     RUN_IF(busybox_echo_pipe_wc);
+    RUN_IF(busybox_root_without_fs);
     RUN_IF(busybox_sees_image_links);
     RUN_IF(busybox_shell_language);
     RUN_IF(busybox_text_tools);
