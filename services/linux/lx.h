@@ -269,6 +269,8 @@ struct lx_thread *lx_thread_new(struct lx_proc *p, int tid, int *err);
  * caller's to detach); detach destroys it. */
 int lx_thread_attach(struct lx_thread *t, uint64_t task);
 void lx_thread_detach(struct lx_thread *t);
+/* exec from another thread than the first: t takes the pid as its tid */
+void lx_thread_retid(struct lx_thread *t, int tid);
 /* Takes t out of the tables (its Aerie thread destroyed); freed later. */
 void lx_thread_free(struct lx_thread *t);
 void lx_graveyard_empty(void);

@@ -222,6 +222,20 @@ static struct lx_thread *thread_alloc(struct lx_proc *p, int tid)
     return t;
 }
 
+/* exec from a thread other than the first: as Linux's execve, the thread
+ * that goes on takes the process's pid as its tid (attack15: gettid
+ * there said the old tid). The first thread is gone by then, so the
+ * number is free in the table; called before the new Aerie thread is
+ * made, whose fault badge is the tid. */
+void lx_thread_retid(struct lx_thread *t, int tid)
+{
+    if (t->tid == tid)
+        return;
+    tid_remove(t);
+    t->tid = tid;
+    tid_insert(t);
+}
+
 struct lx_thread *lx_thread_new(struct lx_proc *p, int tid, int *err)
 {
     if (!tid)

@@ -196,3 +196,34 @@ KTEST(fpu_foreign_call_keeps_all, "a foreign system call keeps every FPU registe
     ae_invoke0(x.thread_slot, AERIE_THREAD_DESTROY);
     ae_invoke0(f.thread_slot, AERIE_THREAD_DESTROY);
 }
+
+/* attack15: a thread moved to another CPU while it is blocked in an Aerie
+ * call (SET_AFFINITY from outside) comes back on a CPU whose registers hold
+ * another thread's values (x_loop runs on each CPU): it must find its own
+ * or zeros there, never PAT_X (the CPU's last user is not it). */
+KTEST(fpu_migrated_while_blocked_no_leak, "a thread moved to another CPU while blocked in an Aerie call gets none of that CPU's FPU values")
+{
+    unsigned n = kt_ncpus();
+    struct ae_thread x0 = { 0 }, x1 = { 0 }, y = { 0 };
+    stop_x = done = leaks = own_lost = ctl_lost = rounds_done = x_saved = 0;
+    CHECK_OK(kt_thread(env, &x0, x_loop, 0, 0));
+    CHECK_OK(kt_thread(env, &x1, x_loop, 0, n > 1 ? 1 : 0));
+    CHECK_OK(kt_thread(env, &y, y_loop, (void *)(uint64_t)AERIE_SYS_RECV, 0));
+    for (unsigned i = 0; !__atomic_load_n(&done, __ATOMIC_ACQUIRE) && i < 100000; i++) {
+        ae_invokev(y.thread_slot, AERIE_THREAD_SET_AFFINITY, (uint64_t)(i % n));
+        ae_sleep_ns(150000);
+    }
+    CHECK(kt_wait(&done, 1, 60000));
+    stop_x = 1;
+    CHECK(kt_wait(&done, 3, 10000));
+    ae_invoke0(x0.thread_slot, AERIE_THREAD_DESTROY);
+    ae_invoke0(x1.thread_slot, AERIE_THREAD_DESTROY);
+    ae_invoke0(y.thread_slot, AERIE_THREAD_DESTROY);
+    if (leaks || own_lost || ctl_lost)
+        ae_kprintf("  rounds %d: leaks %d, own values lost %d, control words lost %d\n", rounds_done, leaks,
+                   own_lost, ctl_lost);
+    CHECK_EQ(leaks, 0);
+    CHECK_EQ(own_lost, 0);
+    CHECK_EQ(ctl_lost, 0);
+    CHECK_EQ(rounds_done, ROUNDS);
+}
