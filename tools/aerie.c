@@ -481,6 +481,7 @@ static void print_limit(const char *what, const char *rest, const char *key, boo
 struct sample {
     uint64_t id, cpu, uptime_ns, cpu_ns, mem, mem_limit, threads, threads_limit, objects, objects_limit;
     uint64_t ipc_calls, fs_read, fs_written, net_rx, net_tx, threads_live, mem_run, mem_log, mem_rest, debug;
+    uint64_t fs_meta;
     char state[32], name[40];
 };
 
@@ -493,6 +494,7 @@ static void sample_parse(const char *rest, uint64_t cid, struct sample *x)
         K(objects_limit, "objects_limit"), K(ipc_calls, "ipc_calls"), K(fs_read, "fs_read"),
         K(fs_written, "fs_written"), K(net_rx, "net_rx"), K(net_tx, "net_tx"), K(threads_live, "threads_live"),
         K(mem_run, "mem_run"), K(mem_log, "mem_log"), K(mem_rest, "mem_rest"), K(debug, "debug"),
+        K(fs_meta, "fs_meta"),
 #undef K
     };
     x->id = cid;
@@ -526,7 +528,7 @@ static void stats_json(const struct sample *x)
            "\"mem_rest\": %llu, \"threads\": %llu, \"threads_live\": %llu, "
            "\"threads_limit\": %llu, \"objects\": %llu, \"objects_limit\": %llu, \"ipc_calls\": %llu, "
            "\"fs_read_bytes\": %llu, \"fs_written_bytes\": %llu, \"net_rx_packets\": %llu, "
-           "\"net_tx_packets\": %llu}\n",
+           "\"net_tx_packets\": %llu, \"fs_meta_bytes\": %llu}\n",
            (unsigned long long)x->id, x->state, (unsigned long long)x->cpu, (unsigned long long)x->uptime_ns,
            (unsigned long long)x->cpu_ns, (unsigned long long)x->mem, (unsigned long long)x->mem_limit,
            (unsigned long long)x->mem_run, (unsigned long long)x->mem_log, (unsigned long long)x->mem_rest,
@@ -534,7 +536,7 @@ static void stats_json(const struct sample *x)
            (unsigned long long)x->threads_limit, (unsigned long long)x->objects,
            (unsigned long long)x->objects_limit, (unsigned long long)x->ipc_calls,
            (unsigned long long)x->fs_read, (unsigned long long)x->fs_written, (unsigned long long)x->net_rx,
-           (unsigned long long)x->net_tx);
+           (unsigned long long)x->net_tx, (unsigned long long)x->fs_meta);
 }
 
 static int cmd_stats(const struct command *cmd, struct conn *c, int argc, char **argv)
@@ -562,6 +564,10 @@ static int cmd_stats(const struct command *cmd, struct conn *c, int argc, char *
     printf("         program %s, console log %s, files and records %s; cm's record %s (its own memory)\n",
            human_size(kv_num(r.rest, "mem_run"), a, sizeof a), human_size(kv_num(r.rest, "mem_log"), b, sizeof b),
            human_size(kv_num(r.rest, "mem_rest"), d, sizeof d), human_size(kv_num(r.rest, "mem_cm"), e, sizeof e));
+    if (kv_num(r.rest, "fs_meta_limit"))
+        printf("%-8s %s of %s (in fs's heap: a promise, then a shared pool)\n", "fs meta",
+               human_size(kv_num(r.rest, "fs_meta"), a, sizeof a),
+               human_size(kv_num(r.rest, "fs_meta_limit"), b, sizeof b));
     print_limit("threads", r.rest, "threads", false);
     print_limit("objects", r.rest, "objects", false);
     printf("%-8s %s, %llu IPC calls, files %s read %s written, %llu packets in %llu out\n", "activity",

@@ -49,7 +49,7 @@ static const char *check_header(const struct ehdr *e, uint64_t len, bool lx)
     if (e->machine != 62)
         return "not an x86-64 program";
     if (e->type != ELF_ET_EXEC && !(lx && e->type == ELF_ET_DYN))
-        return lx ? "not an executable (ET_EXEC or a static-pie)" : "not a static executable (ET_EXEC)";
+        return lx ? "not an executable (ET_EXEC or ET_DYN)" : "not a static executable (ET_EXEC)";
     if (e->phentsize != sizeof(struct phdr))
         return "bad program header size";
     if (e->phnum == 0 || e->phnum > 64)
@@ -105,6 +105,21 @@ static const char *check_tls(struct elf_image *img, const struct phdr *p, uint64
     img->tls_filesz = p->filesz;
     img->tls_memsz = p->memsz;
     img->tls_align = p->align ? p->align : 1;
+    return 0;
+}
+
+/* PT_INTERP: a path of 2..ELF_INTERP_MAX bytes in the file, its one NUL last. */
+static const char *check_interp(const uint8_t *f, uint64_t len, const struct phdr *p)
+{
+    if (p->offset > len || p->filesz > len - p->offset)
+        return "the program interpreter's path lies outside the file";
+    if (p->filesz < 2 || p->filesz > ELF_INTERP_MAX)
+        return "the program interpreter's path is empty or too long";
+    for (uint64_t i = 0; i < p->filesz - 1; i++)
+        if (!f[p->offset + i])
+            return "the program interpreter's path holds a NUL";
+    if (f[p->offset + p->filesz - 1])
+        return "the program interpreter's path does not end in a NUL";
     return 0;
 }
 
@@ -183,7 +198,13 @@ static const char *parse(const void *file, uint64_t len, uint64_t user_min, uint
             if ((why = check_tls(img, &p, len)))
                 return why;
         } else if (p.type == PT_INTERP) {
+            if (img->interp)
+                return "more than one program interpreter";
+            if ((why = check_interp(f, len, &p)))
+                return why;
             img->interp = true;
+            img->interp_off = p.offset;
+            img->interp_len = p.filesz;
         } else if (p.type == PT_GNU_RELRO && p.memsz && p.vaddr + p.memsz > p.vaddr) {
             img->relro_vaddr = p.vaddr;          /* a hint only: nothing is trusted from it */
             img->relro_memsz = p.memsz;
@@ -191,8 +212,6 @@ static const char *parse(const void *file, uint64_t len, uint64_t user_min, uint
             img->aerie = true;
         }
     }
-    if (lx && img->interp)
-        return "a dynamically linked program (it needs a program interpreter): only static programs run";
     if (img->nseg == 0)
         return "no loadable segment";
     if (!entry_executable(img))

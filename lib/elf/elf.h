@@ -44,6 +44,8 @@ struct elf_image {
     unsigned type;               /* ELF_ET_EXEC or ELF_ET_DYN (static-pie) */
     bool aerie;                  /* carries the Aerie note */
     bool interp;                 /* has PT_INTERP: needs a dynamic linker */
+    uint64_t interp_off, interp_len;     /* its path within the file, the NUL included
+                                          * (elf_parse_linux checked both) */
     uint64_t relro_vaddr, relro_memsz;   /* PT_GNU_RELRO (0, 0 if none): what the C
                                           * library makes read-only after its start */
 };
@@ -54,10 +56,15 @@ struct elf_image {
 const char *elf_parse(const void *file, uint64_t len, uint64_t user_min, uint64_t user_max,
                       struct elf_image *img);
 
-/* The same for a Linux program: ET_EXEC within [user_min, user_max), or a
- * static-pie (ET_DYN, no PT_INTERP) whose segments, counted from address
- * 0, span less than user_max - user_min (the caller picks the load base).
- * A program that needs a dynamic linker is refused by name. */
+/* The same for a Linux program: ET_EXEC within [user_min, user_max), or
+ * ET_DYN (a static-pie, a PIE or a shared object such as a dynamic
+ * linker) whose segments, counted from address 0, span less than
+ * user_max - user_min (the caller picks the load base). A program with
+ * PT_INTERP (it needs a dynamic linker) has img->interp set and its
+ * interpreter's path checked: inside the file, 2..ELF_INTERP_MAX bytes,
+ * ending in its only NUL (Linux's binfmt_elf asks the same). */
+#define ELF_INTERP_MAX 256
+
 const char *elf_parse_linux(const void *file, uint64_t len, uint64_t user_min, uint64_t user_max,
                             struct elf_image *img);
 

@@ -1,10 +1,12 @@
 /*
  * linux.c — Linux programs in containers (aerie/proto/linux.h,
  * docs/LINUX.md). An image program without the Aerie note is checked as a
- * static Linux program and replaced, for the spawn, by the Linux
- * personality, which gets the container's grants and the program file's
- * pages: the personality loads and runs the program inside the container,
- * with nothing an Aerie program of the same spec could not have.
+ * Linux program (static, or dynamically linked: then it needs the fs
+ * grant, its interpreter being a file of its root) and replaced, for the
+ * spawn, by the Linux personality, which gets the container's grants and
+ * the program file's pages: the personality loads and runs the program
+ * inside the container, with nothing an Aerie program of the same spec
+ * could not have.
  */
 #include <stdio.h>
 #include <string.h>
@@ -88,6 +90,14 @@ int cm_linux_prepare(struct container *c, const struct img_file *prog, struct ae
     const char *why = elf_parse_linux(prog->data, prog->size, LX_USER_MIN, LX_USER_TOP, &img);
     if (why) {
         snprintf(err, errlen, "image: %s: prog is not a program Aerie runs: %s", s->image, why);
+        return AE_EINVAL;
+    }
+    /* a dynamically linked program's interpreter and libraries are files
+     * of the container's own root, which only its fs session reaches */
+    if (img.interp && !(s->grants & SPEC_GRANT_FS)) {
+        snprintf(err, errlen, "grant: a dynamically linked Linux program needs fs (its interpreter %.*s "
+                 "and libraries are the image's files)", (int)img.interp_len - 1,
+                 (const char *)prog->data + img.interp_off);
         return AE_EINVAL;
     }
     if (!(s->grants & SPEC_GRANT_SELF)) {

@@ -217,14 +217,18 @@ static int op_list(void *ctx, struct ae_request *rq)
 }
 
 /* File bytes read and written by its fs session, packets received and
- * sent by its net client (0 without them), into w[0..3]. */
-static void io_counters(uint64_t fs, uint64_t net, uint64_t *w)
+ * sent by its net client (0 without them), into w[0..3]; its session's
+ * metadata bytes and their cap into meta[0..1]. */
+static void io_counters(uint64_t fs, uint64_t net, uint64_t *w, uint64_t *meta)
 {
     uint64_t f[FS_SSTAT_WORDS] = { 0 };
     w[0] = w[1] = w[2] = w[3] = 0;
+    meta[0] = meta[1] = 0;
     if (fs && cm.fs_admin && ae_fs_admin_session_stats(cm.fs_admin, (uint32_t)fs, f) == 0) {
         w[0] = f[FS_SSTAT_READ_BYTES];
         w[1] = f[FS_SSTAT_WRITE_BYTES];
+        meta[0] = f[FS_SSTAT_META_BYTES];
+        meta[1] = f[FS_SSTAT_META_LIMIT];
     }
     if (net && cm.net_admin) {
         struct aerie_utcb *u = ae_utcb();
@@ -272,8 +276,8 @@ static int op_stats(void *ctx, struct ae_request *rq)
     rq->reply[21] = c->run ? (uint64_t)c->dbg.stop : 0;   /* stopped by a debugger, or held in a fault */
     uint64_t fs = c->fs_session, net = c->net_client;
     container_put(c);
-    io_counters(fs, net, &rq->reply[16]);
-    return ok(rq, 22);
+    io_counters(fs, net, &rq->reply[16], &rq->reply[22]);
+    return ok(rq, 24);
 }
 
 /* Log bytes one CM_LOGS reply carries: 64 words less status, next and

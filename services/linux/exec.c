@@ -1,10 +1,17 @@
 /*
- * exec.c — loading a static Linux program into a fresh address space and
+ * exec.c — loading a Linux program into a fresh address space and
  * starting a thread in it with the System V start block Linux builds:
  * argc, argv, envp, and the auxiliary vector glibc and musl read
  * (AT_PHDR for their TLS, AT_RANDOM for canaries, AT_HWCAP, AT_PAGESZ,
  * AT_ENTRY, AT_EXECFN...; no AT_SYSINFO_EHDR: there is no vDSO, so the C
  * libraries make real system calls for the time).
+ *
+ * A dynamically linked program (PT_INTERP) is loaded as Linux loads it:
+ * its interpreter — a file of the container's own root, read as execve
+ * reads a program (sys_proc.c) — goes top-down in the mmap area, the
+ * program at its own base, and the thread starts at the interpreter's
+ * entry with AT_BASE and AT_ENTRY telling it where both are. The
+ * interpreter then maps the libraries itself (mmap of files, sys_mem.c).
  *
  * Read-only segments map the program file's pages directly (the image's
  * program is a slice of the boot image: every process and container
@@ -69,7 +76,7 @@ static uint64_t get_le(const uint8_t *p, unsigned n)
 }
 
 /* Does everything elf_parse_linux reads — the ELF header, the program
- * headers, the notes — lie in the first len bytes? */
+ * headers, the notes, the interpreter's path — lie in the first len bytes? */
 static bool headers_within(const uint8_t *f, uint64_t len)
 {
     if (len < 64)
@@ -80,7 +87,8 @@ static bool headers_within(const uint8_t *f, uint64_t len)
     for (uint64_t i = 0; i < phnum; i++) {
         const uint8_t *ph = f + phoff + i * 56;
         uint64_t off = get_le(ph + 8, 8), filesz = get_le(ph + 32, 8);
-        if (get_le(ph, 4) == 4 /* PT_NOTE */ && (off > len || filesz > len - off))
+        unsigned type = (unsigned)get_le(ph, 4);
+        if ((type == 4 /* PT_NOTE */ || type == 3 /* PT_INTERP */) && (off > len || filesz > len - off))
             return false;
     }
     return true;
@@ -217,6 +225,7 @@ static uint64_t phdr_address(const struct elf_image *img, uint64_t bias)
 
 struct start_info {
     uint64_t entry, phdr, phnum, bias;
+    uint64_t base;                  /* AT_BASE: the program interpreter's (0: none) */
     const uint8_t *phdrs;           /* copied to the stack when phdr is 0 */
     const char *execfn;
 };
@@ -278,7 +287,7 @@ static uint64_t build_stack(struct lx_mm *mm, uint64_t top, char *const *argv, u
     }
     uint64_t aux[] = {
         LX_AT_PHDR, phdr, LX_AT_PHENT, 56, LX_AT_PHNUM, si->phnum, LX_AT_PAGESZ, LX_PAGE,
-        LX_AT_BASE, 0, LX_AT_FLAGS, 0, LX_AT_ENTRY, si->entry, LX_AT_UID, 0, LX_AT_EUID, 0,
+        LX_AT_BASE, si->base, LX_AT_FLAGS, 0, LX_AT_ENTRY, si->entry, LX_AT_UID, 0, LX_AT_EUID, 0,
         LX_AT_GID, 0, LX_AT_EGID, 0, LX_AT_SECURE, 0, LX_AT_RANDOM, random, LX_AT_HWCAP, hwcap(),
         LX_AT_HWCAP2, 0, LX_AT_CLKTCK, 100, LX_AT_PLATFORM, platform, LX_AT_EXECFN, execfn,
         LX_AT_MINSIGSTKSZ, LX_MINSIGSTKSZ, LX_AT_NULL, 0,
@@ -299,63 +308,171 @@ static uint64_t build_stack(struct lx_mm *mm, uint64_t top, char *const *argv, u
     return sp;
 }
 
-/* A new address space holding e, its stack and start block. */
-static struct lx_mm *load(struct lx_exe *e, char *const *argv, unsigned argc, char *const *envp,
-                          unsigned envc, uint64_t *entry, uint64_t *sp, int *err)
-{
+/* One ELF file of a load, its headers viewed and parsed: the program,
+ * or the program interpreter it names. */
+struct elf_file {
+    struct lx_exe *e;
     struct part head;
-    const uint8_t *file = view_part(e->mem, 0, e->size < HEAD_VIEW ? e->size : HEAD_VIEW, &head);
-    if (file && head.va && !headers_within(file, e->size < HEAD_VIEW ? e->size : HEAD_VIEW)) {
-        unview_part(&head);                       /* unusual headers: the whole file, then */
-        file = lx_mem_view(e->mem);
-    }
+    const uint8_t *file;        /* at least its headers */
     struct elf_image img;
-    const char *why = file ? elf_parse_linux(file, e->size, LX_USER_MIN, LX_MMAP_TOP, &img) : "unreadable";
-    uint64_t bias = !why && img.type == ELF_ET_DYN ? LX_PIE_BASE : 0;
-    for (unsigned i = 0; !why && bias && i < img.nseg; i++)
-        if (img.seg[i].vaddr + img.seg[i].memsz > LX_MMAP_TOP - bias)
-            why = "a static-pie too large for the address space";
+    uint64_t bias;              /* where its address 0 goes */
+    const char *name;           /* for messages */
+};
+
+static const char *elf_open(struct lx_exe *e, struct elf_file *f)
+{
+    uint64_t n = e->size < HEAD_VIEW ? e->size : HEAD_VIEW;
+    f->e = e;
+    f->file = view_part(e->mem, 0, n, &f->head);
+    if (f->file && f->head.va && !headers_within(f->file, n)) {
+        unview_part(&f->head);                    /* unusual headers: the whole file, then */
+        f->file = lx_mem_view(e->mem);
+    }
+    return f->file ? elf_parse_linux(f->file, e->size, LX_USER_MIN, LX_MMAP_TOP, &f->img) : "unreadable";
+}
+
+/* The page-aligned span [lo, hi) of an image's segments, before its bias. */
+static void elf_span(const struct elf_image *img, uint64_t *lo, uint64_t *hi)
+{
+    *lo = ~0ull;
+    *hi = 0;
+    for (unsigned i = 0; i < img->nseg; i++) {
+        if (LX_PAGE_DOWN(img->seg[i].vaddr) < *lo)
+            *lo = LX_PAGE_DOWN(img->seg[i].vaddr);
+        if (LX_PAGE_UP(img->seg[i].vaddr + img->seg[i].memsz) > *hi)
+            *hi = LX_PAGE_UP(img->seg[i].vaddr + img->seg[i].memsz);
+    }
+}
+
+/* Every segment of f at f->bias; returns the end of the last one. */
+static int elf_load(struct lx_mm *mm, struct elf_file *f, uint64_t *end)
+{
+    const struct elf_image *img = &f->img;
+    uint64_t relro_end = img->relro_memsz ? LX_PAGE_DOWN(img->relro_vaddr + img->relro_memsz + f->bias) : 0;
+    *end = 0;
+    for (unsigned i = 0; i < img->nseg; i++) {
+        int err = load_segment(mm, f->e, &img->seg[i], f->bias, relro_end);
+        if (err)
+            return err;
+        uint64_t e = LX_PAGE_UP(img->seg[i].vaddr + f->bias + img->seg[i].memsz);
+        if (e > *end)
+            *end = e;
+    }
+    return 0;
+}
+
+/* The program interpreter prog names (PT_INTERP), from the container's
+ * own files (lx_interp_find), parsed: a shared object (ET_DYN) that needs
+ * no interpreter itself, as Linux's binfmt_elf insists (ELIBBAD). */
+static int interp_open(struct lx_thread *t, struct elf_file *prog, struct elf_file *in)
+{
+    char path[ELF_INTERP_MAX];
+    memcpy(path, prog->file + prog->img.interp_off, prog->img.interp_len);   /* ends in its NUL (elf.c) */
+    struct lx_exe *ie;
+    int err = lx_interp_find(t, path, &ie);
+    if (err == -LX_ELIBBAD) {
+        lx_log("linux: %s: cannot run it: its program interpreter %s: not an ELF file (a script)\n",
+               prog->name, path);
+        return err;
+    }
+    if (err) {
+        lx_log("linux: %s: cannot run it: its program interpreter %s %s (error %d)\n", prog->name, path,
+               err == -LX_ENOENT ? "is not in the container's files" : "cannot be opened", -err);
+        return err;
+    }
+    const char *why = elf_open(ie, in);
+    if (!why && in->img.type != ELF_ET_DYN)
+        why = "not a shared object (ET_DYN)";
+    if (!why && in->img.interp)
+        why = "it needs a program interpreter itself";
     if (why) {
-        lx_log("linux: %s: cannot run it: %s\n", e->path, why);
-        unview_part(&head);
+        lx_log("linux: %s: cannot run it: its program interpreter %s: %s\n", prog->name, path, why);
+        unview_part(&in->head);
+        lx_exe_put(ie);
+        in->e = NULL;
+        return -LX_ELIBBAD;
+    }
+    return 0;
+}
+
+static void elf_close(struct elf_file *f, bool put)
+{
+    unview_part(&f->head);
+    if (put && f->e)
+        lx_exe_put(f->e);
+}
+
+/* The interpreter goes where mmap would put it (top-down from below the
+ * stack, as Linux places it in the mmap area); later mappings go below. */
+static int interp_load(struct lx_mm *mm, struct elf_file *in)
+{
+    uint64_t lo, hi, end;
+    elf_span(&in->img, &lo, &hi);
+    uint64_t base = lx_mm_find_free(mm, hi - lo);
+    if (!base)
+        return -LX_ENOMEM;
+    in->bias = base - lo;
+    mm->mmap_hint = base;
+    return elf_load(mm, in, &end);
+}
+
+/* A new address space holding e (and the program interpreter it names,
+ * if it is dynamically linked), its stack and start block. */
+static struct lx_mm *load(struct lx_thread *t, struct lx_exe *e, char *const *argv, unsigned argc,
+                          char *const *envp, unsigned envc, uint64_t *entry, uint64_t *sp, int *err)
+{
+    struct elf_file prog = { 0 }, in = { 0 };
+    const char *why = elf_open(e, &prog);
+    /* the image's program has no path of the container's (lx_exe_image): its argv[0] says more */
+    prog.name = !strcmp(e->path, "/proc/self/exe") && argc ? argv[0] : e->path;
+    const struct elf_image *img = &prog.img;
+    prog.bias = !why && img->type == ELF_ET_DYN ? LX_PIE_BASE : 0;
+    for (unsigned i = 0; !why && prog.bias && i < img->nseg; i++)
+        if (img->seg[i].vaddr + img->seg[i].memsz > LX_MMAP_TOP - prog.bias)
+            why = "a position-independent program too large for the address space";
+    if (why) {
+        lx_log("linux: %s: cannot run it: %s\n", prog.name, why);
+        elf_close(&prog, false);
         *err = -LX_ENOEXEC;
+        return NULL;
+    }
+    if (img->interp && (*err = interp_open(t, &prog, &in))) {
+        elf_close(&prog, false);
         return NULL;
     }
     struct lx_mm *mm = lx_mm_new(!lx.own_task_used);
     if (!mm) {
-        unview_part(&head);
+        elf_close(&prog, false);
+        elf_close(&in, true);
         *err = -LX_ENOMEM;
         return NULL;
     }
     if (mm->own_task)
         lx.own_task_used = true;
     uint64_t brk = 0;
-    uint64_t relro_end = img.relro_memsz ? LX_PAGE_DOWN(img.relro_vaddr + img.relro_memsz + bias) : 0;
-    *err = 0;
-    for (unsigned i = 0; i < img.nseg && !*err; i++) {
-        *err = load_segment(mm, e, &img.seg[i], bias, relro_end);
-        uint64_t end = LX_PAGE_UP(img.seg[i].vaddr + bias + img.seg[i].memsz);
-        if (end > brk)
-            brk = end;
-    }
+    *err = elf_load(mm, &prog, &brk);
     mm->brk_start = mm->brk = brk;
     if (!*err)
         *err = lx_mm_map(mm, LX_STACK_TOP - LX_STACK_MAX, LX_STACK_MAX, LX_PROT_READ | LX_PROT_WRITE,
                          LX_VMA_STACK, NULL, 0);
+    if (!*err && in.e)
+        *err = interp_load(mm, &in);
     struct start_info si = {
-        .entry = img.entry + bias, .phdr = phdr_address(&img, bias), .phnum = img.phnum,
-        .phdrs = file + img.phoff, .execfn = argc ? argv[0] : e->path, .bias = bias,
+        .entry = img->entry + prog.bias, .phdr = phdr_address(img, prog.bias), .phnum = img->phnum,
+        .phdrs = prog.file + img->phoff, .execfn = argc ? argv[0] : e->path, .bias = prog.bias,
+        .base = in.e ? in.bias : 0,
     };
     if (!*err && !(*sp = build_stack(mm, LX_STACK_TOP, argv, argc, envp, envc, &si)))
         *err = -LX_E2BIG;
-    unview_part(&head);
+    *entry = in.e ? in.img.entry + in.bias : si.entry;
+    elf_close(&prog, false);
+    elf_close(&in, true);
     if (*err) {
         if (mm->own_task)
             lx.own_task_used = false;
         lx_mm_put(mm);
         return NULL;
     }
-    *entry = si.entry;
     return mm;
 }
 
@@ -392,12 +509,13 @@ int lx_exec_image(struct lx_thread *t, struct lx_exe *e, char *const *argv, unsi
      * child's (round the CPUs again, not stuck where fork put it) */
     int keep_cpu = t->slot && p->vfork_parent ? t->cpu + 1 : 0;
     int err;
-    struct lx_mm *mm = load(e, argv, argc, envp, envc, &entry, &sp, &err);
+    struct lx_mm *mm = load(t, e, argv, argc, envp, envc, &entry, &sp, &err);
     if (!mm)
         return err;
     /* past here the old program is gone whatever happens */
     forget_old(p, t);
     lx_thread_detach(t);
+    lx_thread_retid(t, p->pid);
     struct lx_mm *old = p->mm;
     p->mm = mm;
     lx_mm_put(old);

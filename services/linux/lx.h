@@ -169,6 +169,14 @@ int lx_exec_image(struct lx_thread *t, struct lx_exe *e, char *const *argv, unsi
                   char *const *envp, unsigned envc);
 int64_t lx_execve(struct lx_thread *t, uint64_t path, uint64_t argv, uint64_t envp,
                   int dirfd, int flags);
+/* The program interpreter at path (a dynamically linked program's
+ * PT_INTERP), read from the container's own files as execve reads a
+ * program (sys_proc.c): 0 and *out, or -errno (ELIBBAD for a script). */
+int lx_interp_find(struct lx_thread *t, const char *path, struct lx_exe **out);
+/* An fs file of at most max bytes read whole, from the programs' cache or
+ * into it (its pages for read-only private mappings): 0 or -errno. */
+struct lx_file;
+int lx_file_pages(struct lx_file *f, uint64_t max, struct lx_exe **out);
 
 /* ---- processes and threads (proc.c) -------------------------------------- */
 
@@ -210,6 +218,7 @@ struct lx_thread {
     struct lx_thread *next;     /* in its process */
     struct lx_thread *hnext;    /* in the tid table */
     int cpu;
+    bool answers_on;            /* the kernel answers getpid & co. for it (sys_misc.c) */
 };
 
 #define LX_WAKE_EVENT   1   /* why a blocked call runs again (t->wake) */
@@ -260,6 +269,8 @@ struct lx_thread *lx_thread_new(struct lx_proc *p, int tid, int *err);
  * caller's to detach); detach destroys it. */
 int lx_thread_attach(struct lx_thread *t, uint64_t task);
 void lx_thread_detach(struct lx_thread *t);
+/* exec from another thread than the first: t takes the pid as its tid */
+void lx_thread_retid(struct lx_thread *t, int tid);
 /* Takes t out of the tables (its Aerie thread destroyed); freed later. */
 void lx_thread_free(struct lx_thread *t);
 void lx_graveyard_empty(void);
@@ -316,6 +327,12 @@ bool lx_signal_deliver(struct lx_thread *t, int64_t *result);
 /* A fault of a Linux thread as a signal (SIGSEGV, SIGILL, ...). */
 void lx_signal_fault(struct lx_thread *t, int sig, int code, uint64_t addr);
 bool lx_signal_pending(struct lx_thread *t);
+/* Standing answers (sys_misc.c): the identity calls, answered by the
+ * kernel while nothing here would answer them differently. Armed at such
+ * a call when no signal waits; dropped before a signal is made pending
+ * or the parent changes, so the next call comes here again. */
+void lx_answers_arm(struct lx_thread *t);
+void lx_answers_drop(struct lx_proc *p);
 /* A signal from outside the container (cm's CM_SIGNAL): SIGINT to pid 1's
  * process group, as a terminal's Ctrl-C; any other to pid 1. */
 void lx_signal_from_outside(int sig);

@@ -12,6 +12,7 @@
 #include "sys.h"
 
 #define HEAP_FIRST (64ull << 10)
+#define FILE_PAGES_MAX (64ull << 20)   /* larger files mapped read-only are read in, the range only */
 
 LX_SYS(brk)
 {
@@ -38,7 +39,34 @@ LX_SYS(brk)
     return (int64_t)want;
 }
 
-/* A private file mapping: its bytes read into anonymous pages now. */
+/* A read-only private mapping of an fs file (a dynamic loader's
+ * libraries): the file's pages as the programs' cache holds them
+ * (lx_file_pages), mapped read-only like a program's text — the same
+ * pages in every process of the container, none copied by fork. mprotect
+ * adding PROT_WRITE makes them private copies (mm.c), so a write never
+ * reaches the file or another process. Past the file's last page the
+ * mapping is anonymous zeroes (Linux: SIGBUS). Returns 1 when the file
+ * is not one for this (then its bytes are read in). */
+static int64_t map_file_pages(struct lx_mm *mm, struct lx_file *f, uint64_t addr, uint64_t len, unsigned prot,
+                              uint64_t off)
+{
+    struct lx_exe *e;
+    if ((prot & LX_PROT_WRITE) || lx_shm_any() || lx_file_pages(f, FILE_PAGES_MAX, &e))
+        return 1;
+    uint64_t pages = LX_PAGE_UP(e->size), in = off < pages ? pages - off : 0;
+    if (in > len)
+        in = len;
+    int r = in ? lx_mm_map(mm, addr, in, prot, LX_VMA_FILE, e->mem, off) : 0;
+    if (!r && in < len)
+        r = lx_mm_map(mm, addr + in, len - in, prot, 0, NULL, 0);
+    if (r && in)
+        lx_mm_unmap(mm, addr, in);
+    lx_exe_put(e);
+    return r;
+}
+
+/* A private file mapping: its bytes read into anonymous pages now, or
+ * (read-only, an fs file) its pages shared as a program's are. */
 static int64_t map_file(struct lx_thread *t, uint64_t addr, uint64_t len, unsigned prot, int fd, uint64_t off)
 {
     struct lx_file *f = lx_fd_get(t->proc, fd);
@@ -49,6 +77,9 @@ static int64_t map_file(struct lx_thread *t, uint64_t addr, uint64_t len, unsign
     if (!f->ops->read || !f->ops->seek)
         return -LX_ENODEV;
     struct lx_mm *mm = t->proc->mm;
+    int64_t shared = map_file_pages(mm, f, addr, len, prot, off);
+    if (shared <= 0)
+        return shared;
     int r = lx_mm_map(mm, addr, len, prot | LX_PROT_WRITE, 0, NULL, 0);
     if (r)
         return r;

@@ -281,7 +281,7 @@ LX_SYS(waitid)
 
 /* A program file of the container's fs read whole into memory of ours
  * (kept while a process runs it); recent ones are kept for the next exec. */
-#define EXE_CACHE 4
+#define EXE_CACHE 8
 static struct lx_exe *exe_cache[EXE_CACHE];
 static unsigned exe_next;
 
@@ -340,6 +340,21 @@ static int read_exe(struct lx_file *f, const struct lx_stat *st, const char *pat
     exe_next = (exe_next + 1) % EXE_CACHE;
     *out = e;
     return 0;
+}
+
+/* A file's pages for a read-only private mapping (sys_mem.c): the whole
+ * file read once and kept in the same cache as programs, under the same
+ * identity check, so every process of the container mapping a library
+ * maps the same pages and a fork copies none of them. */
+int lx_file_pages(struct lx_file *f, uint64_t max, struct lx_exe **out)
+{
+    struct lx_stat st;
+    uint64_t handle, ino;
+    if (!lx_fs_node(f, &handle, &ino) || !f->ops->stat || f->ops->stat(f, &st))
+        return -LX_ENODEV;
+    if ((st.mode & LX_S_IFMT) != LX_S_IFREG || st.size <= 0 || (uint64_t)st.size > max)
+        return -LX_ENODEV;
+    return read_exe(f, &st, f->path, out);
 }
 
 struct args {
@@ -459,6 +474,24 @@ static int find_program(struct lx_thread *t, const char *abs, struct lx_exe **e,
     r = n < 0 ? (int)n : read_exe(f, &st, norm, e);
     lx_file_put(f);
     return r;
+}
+
+/* The fs session resolves the path, its links included, in the
+ * container's own root (docs/FS.md): an interpreter is never a file of
+ * the host, the boot image or another container. Relative to the working
+ * directory, as Linux opens it. */
+int lx_interp_find(struct lx_thread *t, const char *path, struct lx_exe **out)
+{
+    char abs[LX_PATH_MAX];
+    uint8_t head[256];
+    uint64_t nhead;
+    if (path[0] == '/')
+        snprintf(abs, sizeof abs, "%s", path);
+    else if ((size_t)snprintf(abs, sizeof abs, "%s/%s", t->proc->fs->cwd, path) >= sizeof abs)
+        return -LX_ENAMETOOLONG;
+    *out = NULL;
+    int r = find_program(t, abs, out, head, &nhead);
+    return r ? r : *out ? 0 : -LX_ELIBBAD;        /* a #! script is no interpreter */
 }
 
 int64_t lx_execve(struct lx_thread *t, uint64_t path, uint64_t argv, uint64_t envp, int dirfd, int flags)

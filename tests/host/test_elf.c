@@ -120,6 +120,55 @@ static void elf_broken_fields_refused(void)
     expect_refused("segment wraps the top", wrapping_segment, "outside the user address space");
 }
 
+/* The last program header turned into a PT_INTERP of len bytes at off,
+ * holding path (written at off when it fits the file). */
+static unsigned char *with_interp(const char *path, uint64_t off, uint64_t len)
+{
+    unsigned char *p = copy_prog();
+    uint64_t phoff = 0, phnum = 0;
+    memcpy(&phoff, p + 32, 8);
+    memcpy(&phnum, p + 56, 2);
+    unsigned char *ph = p + phoff + 56 * (phnum - 1);
+    uint32_t type = 3;
+    memcpy(ph, &type, 4);
+    memcpy(ph + 8, &off, 8);
+    memcpy(ph + 32, &len, 8);
+    if (off < prog_len && strlen(path) + 1 <= prog_len - off)
+        memcpy(p + off, path, strlen(path) + 1);
+    return p;
+}
+
+static void interp_case(const char *what, const char *path, uint64_t off, uint64_t len, const char *needle)
+{
+    unsigned char *p = with_interp(path, off, len);
+    struct elf_image img;
+    const char *why = elf_parse_linux(p, prog_len, LO, HI, &img);
+    if (!needle) {
+        CHECK(why == NULL);
+        CHECK(img.interp && img.interp_off == off && img.interp_len == len);
+    } else if (!why || !strstr(why, needle)) {
+        printf("  %s: got '%s', expected a message with '%s'\n", what, why ? why : "(accepted)", needle);
+        CHECK(why && strstr(why, needle));
+    }
+    free(p);
+}
+
+/* A Linux program's PT_INTERP: accepted with its path's place, or
+ * refused by name when the path is outside, empty, too long or not
+ * one NUL-terminated string (what the personality then copies). */
+static void elf_interp_path_checked(void)
+{
+    const char *ld = "/lib/ld-musl-x86_64.so.1";
+    uint64_t at = prog_len - 400, n = strlen(ld) + 1;
+    interp_case("good", ld, at, n, NULL);
+    interp_case("no NUL at the end", ld, at, n - 1, "does not end in a NUL");
+    interp_case("a NUL inside", ld, at, n + 1, "holds a NUL");
+    interp_case("empty", "", at, 1, "empty or too long");
+    interp_case("too long", ld, at, ELF_INTERP_MAX + 1, "empty or too long");
+    interp_case("outside the file", ld, prog_len - 4, n, "outside the file");
+    interp_case("offset far away", ld, 1ull << 62, n, "outside the file");
+}
+
 int main(int argc, char **argv)
 {
     FILE *f = fopen(argc > 1 ? argv[1] : "build/hello.elf", "rb");
@@ -133,6 +182,7 @@ int main(int argc, char **argv)
     RUN(elf_real_program_parses);
     RUN(elf_every_truncation_refused);
     RUN(elf_broken_fields_refused);
+    RUN(elf_interp_path_checked);
     free(prog);
     return TESTS_DONE();
 }

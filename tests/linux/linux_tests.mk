@@ -29,6 +29,72 @@ LX_IMAGE_SPECS += $(foreach l,musl glibc,-l images/aliases-$(l)/files/lnk/up=../
     -l images/aliases-$(l)/files/lnk/abs=/ -l images/aliases-$(l)/files/lnk/loop=loop \
     -l images/aliases-$(l)/files/lnk/proc=/proc/self/fd/0)
 
+# Dynamically linked programs (tests/linux/dyn/): dynhello built by each C
+# library's compiler against its shared libc, with the interpreter and
+# libraries an image of that distribution would hold (docs/LINUX.md,
+# "Dynamically linked programs"). Host paths of the libraries:
+MUSL_LDSO  := /usr/lib/x86_64-linux-musl/libc.so
+GLIBC_DIR  := /lib/x86_64-linux-gnu
+DYN_OUT    := $(BUILD)/linux/dyn
+$(DYN_OUT)/dynhello-musl: tests/linux/dyn/dynhello.c tests/linux/progs/check.h
+	@mkdir -p $(@D)
+	@echo "  MUSLCC  $@"
+	@musl-gcc -O2 -Wall -o $@ $<
+$(DYN_OUT)/dynhello-glibc: tests/linux/dyn/dynhello.c tests/linux/progs/check.h
+	@mkdir -p $(@D)
+	@echo "  GLIBCC  $@"
+	@gcc -O2 -Wall -o $@ $<
+$(DYN_OUT)/libdyntest-musl.so: tests/linux/dyn/libdyntest.c
+	@mkdir -p $(@D)
+	@musl-gcc -O2 -shared -fPIC -o $@ $<
+$(DYN_OUT)/libdyntest-glibc.so: tests/linux/dyn/libdyntest.c
+	@mkdir -p $(@D)
+	@gcc -O2 -shared -fPIC -o $@ $<
+# refusals: an interpreter that is missing, one outside the root by "..",
+# one that is a text file, one that is itself dynamic, a path too long
+$(DYN_OUT)/nointerp: tests/linux/dyn/dynhello.c tests/linux/progs/check.h
+	@musl-gcc -O2 -Wall -Wl,--dynamic-linker=/lib/ld-missing.so.1 -o $@ $<
+$(DYN_OUT)/upinterp: tests/linux/dyn/dynhello.c tests/linux/progs/check.h
+	@musl-gcc -O2 -Wall -Wl,--dynamic-linker=/../../../..$(MUSL_LDSO) -o $@ $<
+$(DYN_OUT)/textinterp: tests/linux/dyn/dynhello.c tests/linux/progs/check.h
+	@musl-gcc -O2 -Wall -Wl,--dynamic-linker=/etc/notelf -o $@ $<
+$(DYN_OUT)/dyninterp: tests/linux/dyn/dynhello.c tests/linux/progs/check.h
+	@musl-gcc -O2 -Wall -Wl,--dynamic-linker=/bin/dynhello -o $@ $<
+$(DYN_OUT)/longinterp: tests/linux/dyn/dynhello.c tests/linux/progs/check.h
+	@musl-gcc -O2 -Wall -Wl,--dynamic-linker=/$(shell printf 'x%.0s' $$(seq 300)) -o $@ $<
+$(DYN_OUT)/notelf:
+	@mkdir -p $(@D)
+	@printf '#!/bin/sh\necho not an ELF file\n' > $@ && chmod 755 $@
+DYN_BINS := $(foreach f,dynhello-musl dynhello-glibc libdyntest-musl.so libdyntest-glibc.so nointerp upinterp \
+                        textinterp dyninterp longinterp notelf,$(DYN_OUT)/$(f))
+DYN_MUSL_FILES = images/$(1)/files/lib/ld-musl-x86_64.so.1=$(MUSL_LDSO) \
+    images/$(1)/files/bin/dynhello=$(DYN_OUT)/dynhello-musl images/$(1)/files/lib/libdyntest.so=$(DYN_OUT)/libdyntest-musl.so
+DYN_IMAGE_SPECS := images/dyn-musl/prog=$(DYN_OUT)/dynhello-musl $(call DYN_MUSL_FILES,dyn-musl) \
+    images/dyn-musl/files/bin/nointerp=$(DYN_OUT)/nointerp images/dyn-musl/files/bin/upinterp=$(DYN_OUT)/upinterp \
+    images/dyn-musl/files/bin/textinterp=$(DYN_OUT)/textinterp images/dyn-musl/files/bin/dyninterp=$(DYN_OUT)/dyninterp \
+    images/dyn-musl/files/etc/notelf=$(DYN_OUT)/notelf \
+    images/dyn-glibc/prog=$(DYN_OUT)/dynhello-glibc images/dyn-glibc/files/bin/dynhello=$(DYN_OUT)/dynhello-glibc \
+    images/dyn-glibc/files/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2=$(GLIBC_DIR)/ld-linux-x86-64.so.2 \
+    -l images/dyn-glibc/files/lib64/ld-linux-x86-64.so.2=/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 \
+    images/dyn-glibc/files/lib/x86_64-linux-gnu/libc.so.6=$(GLIBC_DIR)/libc.so.6 \
+    images/dyn-glibc/files/lib/libdyntest.so=$(DYN_OUT)/libdyntest-glibc.so \
+    images/dyn-nointerp/prog=$(DYN_OUT)/dynhello-musl -d images/dyn-nointerp/files \
+    images/dyn-escape/prog=$(DYN_OUT)/dynhello-musl -l images/dyn-escape/files/lib/ld-musl-x86_64.so.1=../../../../..$(MUSL_LDSO) \
+    images/dyn-upinterp/prog=$(DYN_OUT)/upinterp -d images/dyn-upinterp/files \
+    images/dyn-textinterp/prog=$(DYN_OUT)/textinterp images/dyn-textinterp/files/etc/notelf=$(DYN_OUT)/notelf \
+    images/dyn-dyninterp/prog=$(DYN_OUT)/dyninterp $(call DYN_MUSL_FILES,dyn-dyninterp) \
+    images/dyn-longinterp/prog=$(DYN_OUT)/longinterp -d images/dyn-longinterp/files
+
+# Debian's own dynamic programs with the libraries ldd names on the build
+# machine: what a Debian image holds (deferred: ldd runs for the image only).
+DEB_PROGS = /bin/bash /bin/ls /usr/bin/sort
+DEB_LIBS  = $(sort $(shell ldd $(DEB_PROGS) | grep -o '/[^ ]*\.so[^ ]*'))
+DEB_IMAGE_SPECS = images/deb-dyn/prog=/bin/bash images/deb-dyn/files/bin/ls=/bin/ls \
+    images/deb-dyn/files/usr/bin/sort=/usr/bin/sort \
+    $(foreach l,$(DEB_LIBS),images/deb-dyn/files/lib/x86_64-linux-gnu/$(notdir $(l))=$(realpath $(l))) \
+    -l images/deb-dyn/files/lib64/ld-linux-x86-64.so.2=/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 \
+    -d images/deb-dyn/files/tmp
+
 # busybox scripts: what each prints and its exit status on this machine's
 # busybox (tests/linux/busybox/run-host.sh) are what it must print on Aerie.
 # /bin/gzip is busybox too: tar -z runs "gzip" from PATH (the build
@@ -63,12 +129,12 @@ $(eval $(call libc_program,lxtest,tests/linux/lxtest.c))
 $(BUILD)/uobj/tests/linux/lxtest.c.o: UEXTRA := -Itests/host
 
 $(BUILD)/boot-linux.img: $(BUILD)/tools/mkimage tests/linux/boot.conf tests/linux/linux_tests.mk $(SERVICE_ELFS) \
-                         $(BUILD)/lxtest.elf $(LX_BINS) \
+                         $(APP_IMAGE_DEPS) $(BUSYBOX) $(BUILD)/lxtest.elf $(LX_BINS) $(DYN_BINS) \
                          $(BB_EXPECT) $(wildcard tests/linux/busybox/*.sh) \
                          $(BASH_EXPECT) $(wildcard tests/linux/bash/*.sh)
 	@echo "  IMAGE   $@"
 	@$(BUILD)/tools/mkimage -o $@ boot.conf=tests/linux/boot.conf $(BOOT_IMG_FILES) \
-	    bin/lxtest=$(BUILD)/lxtest.elf $(LX_IMAGE_SPECS) $(BB_TEST_SPECS) $(BASH_TEST_SPECS)
+	    bin/lxtest=$(BUILD)/lxtest.elf $(LX_IMAGE_SPECS) $(DYN_IMAGE_SPECS) $(DEB_IMAGE_SPECS) $(BB_TEST_SPECS) $(BASH_TEST_SPECS)
 all: $(BUILD)/boot-linux.img
 
 # make bench-linux-prof: where the start of `busybox true` in a container
@@ -81,7 +147,7 @@ $(BUILD)/linux/boot-prof.conf: tests/linux/boot.conf
 	@mkdir -p $(@D)
 	@sed 's|^\(service lxtest .*\)$$|\1 args="profile"|' $< > $@
 $(BUILD)/boot-linux-prof.img: $(BUILD)/tools/mkimage $(BUILD)/linux/boot-prof.conf $(SERVICE_ELFS) \
-                              $(BUILD)/lxtest.elf $(LX_BINS)
+                              $(APP_IMAGE_DEPS) $(BUSYBOX) $(BUILD)/lxtest.elf $(LX_BINS)
 	@echo "  IMAGE   $@"
 	@$(BUILD)/tools/mkimage -o $@ boot.conf=$(BUILD)/linux/boot-prof.conf $(BOOT_IMG_FILES) \
 	    bin/lxtest=$(BUILD)/lxtest.elf $(LX_IMAGE_SPECS) $(BB_TEST_SPECS)

@@ -167,6 +167,9 @@ static void linux_fd_aliases_and_links_musl(void) { selfcheck("aliases", "musl",
 static void linux_fd_aliases_and_links_glibc(void) { selfcheck("aliases", "glibc", "grant=console,self,fs"); }
 static void linux_processes_musl(void) { selfcheck("procs", "musl", ""); }
 static void linux_processes_glibc(void) { selfcheck("procs", "glibc", ""); }
+/* attack15: getpid & co. answered by the kernel stay Linux's answers */
+static void linux_identity_calls_musl(void) { selfcheck("ident", "musl", ""); }
+static void linux_identity_calls_glibc(void) { selfcheck("ident", "glibc", ""); }
 static void linux_signals_musl(void) { selfcheck("signals", "musl", ""); }
 static void linux_signals_glibc(void) { selfcheck("signals", "glibc", ""); }
 static void linux_threads_musl(void) { selfcheck("threads", "musl", ""); }
@@ -751,6 +754,143 @@ static void profile_busybox_true(void)
     }
 }
 
+/* ---- dynamically linked programs (tests/linux/dyn/) ---- */
+
+#define DYN_GRANT "grant=console,self,fs"
+
+static void dyn_hello(const char *libc)
+{
+    struct ae_cm_status st;
+    char spec[160], want[160];
+    snprintf(spec, sizeof spec, "image=dyn-%s %s args=\"a b\"", libc, DYN_GRANT);
+    CHECK_EQ(run(spec, &st), 0);
+    CHECK_EQ(st.state, CM_EXITED);
+    CHECK_EQ(st.exit_status, 7);
+    snprintf(want, sizeof want, "dynhello: a dynamic %s program: argc=3 argv[0]=dyn-%s base set entry ok", libc, libc);
+    CHECK(has(want));
+    CHECK(!strstr(logbuf, "unsupported system call"));
+}
+static void linux_dynamic_musl_hello_runs(void) { dyn_hello("musl"); }
+static void linux_dynamic_glibc_hello_runs(void) { dyn_hello("glibc"); }
+
+static void dyn_check(const char *libc, const char *mode)
+{
+    char opts[80], name[40];
+    snprintf(opts, sizeof opts, "%s args=%s", DYN_GRANT, mode);
+    snprintf(name, sizeof name, "dynhello-%s", mode);
+    struct ae_cm_status st;
+    char spec[200], d[200];
+    snprintf(spec, sizeof spec, "image=dyn-%s mem=64M threads=24 objects=2048 %s", libc, opts);
+    CHECK_EQ(run(spec, &st), 0);
+    bool line = has(name) && has(" checks, 0 failed");
+    if (st.state != CM_EXITED || st.exit_status || !line) {
+        ae_cm_describe(&st, d, sizeof d);
+        printf("  %s ended: %s\n", spec, d);
+    }
+    CHECK_EQ(st.state, CM_EXITED);
+    CHECK_EQ(st.exit_status, 0);
+    CHECK(line);
+}
+static void linux_dynamic_dlopen_musl(void) { dyn_check("musl", "dlopen"); }
+static void linux_dynamic_dlopen_glibc(void) { dyn_check("glibc", "dlopen"); }
+static void linux_dynamic_fork_exec_musl(void) { dyn_check("musl", "spawn"); }
+static void linux_dynamic_fork_exec_glibc(void) { dyn_check("glibc", "spawn"); }
+
+/* One container writes into its program's and its C library's read-only
+ * file pages (after mprotect) and lingers; a second container of the
+ * same image, and a child of the first, see the files' bytes. */
+static void dyn_text(const char *libc)
+{
+    char spec[160];
+    snprintf(spec, sizeof spec, "image=dyn-%s mem=64M %s args=\"text linger\"", libc, DYN_GRANT);
+    uint64_t id = start_until(spec, "written");
+    CHECK(id != 0);
+    if (!id)
+        return;
+    dyn_check(libc, "clean");
+    struct ae_cm_status st;
+    CHECK_EQ(ae_cm_wait(cmcap, id, &st), 0);
+    read_log(id);
+    ae_cm_remove(cmcap, id);
+    CHECK_EQ(st.state, CM_EXITED);
+    CHECK_EQ(st.exit_status, 0);
+    CHECK(has("dynhello-text: ") && has(" checks, 0 failed"));
+}
+static void linux_dynamic_text_writes_stay_private_musl(void) { dyn_text("musl"); }
+static void linux_dynamic_text_writes_stay_private_glibc(void) { dyn_text("glibc"); }
+
+/* Debian's dynamic bash, ls and sort with their libraries from the build
+ * machine (the libc.so.6, libtinfo, libselinux, libpcre2 a Debian image
+ * holds): a pipeline of dynamic programs, each loaded by ld.so. */
+static void linux_dynamic_debian_bash_pipeline(void)
+{
+    struct ae_cm_status st;
+    CHECK_EQ(run("image=deb-dyn mem=64M threads=24 objects=2048 " DYN_GRANT
+                 " args=\"-c 'ls -l /lib64; ls /usr/bin /bin | sort -r; exit 5'\"", &st), 0);
+    CHECK_EQ(st.state, CM_EXITED);
+    CHECK_EQ(st.exit_status, 5);
+    CHECK(has("ld-linux-x86-64.so.2 -> /lib/x86_64-linux-gnu/ld-linux-x86-64.so.2\n"));
+    CHECK(has("sort\nls\n"));
+    CHECK(!strstr(logbuf, "unsupported system call") && !strstr(logbuf, "not implemented"));
+}
+
+/* A program whose interpreter cannot be had: cm starts it, the
+ * personality refuses it, naming the interpreter, and the container ends. */
+static void dyn_refused(const char *image, const char *why)
+{
+    struct ae_cm_status st;
+    char spec[160];
+    snprintf(spec, sizeof spec, "image=%s %s", image, DYN_GRANT);
+    CHECK_EQ(run(spec, &st), 0);
+    CHECK_EQ(st.state, CM_EXITED);
+    CHECK(st.exit_status != 0 && st.exit_status != 7);
+    CHECK(has(why));
+    CHECK(!strstr(logbuf, "dynhello: a dynamic"));
+}
+
+static void dyn_create_refused(const char *spec, const char *why)
+{
+    uint64_t id;
+    char err[200] = "";
+    int r = ae_cm_create(cmcap, spec, 0, &id, err, sizeof err);
+    CHECK(r != 0);
+    if (!strstr(err, why))
+        printf("  %s: expected '%s' in '%s'\n", spec, why, err);
+    CHECK(strstr(err, why) != NULL);
+}
+
+static void linux_dynamic_interpreter_refusals(void)
+{
+    dyn_refused("dyn-nointerp", "its program interpreter /lib/ld-musl-x86_64.so.1 is not in the container's files");
+    /* a link climbing out of the root, a path climbing out: both stop at the container's root */
+    dyn_refused("dyn-escape", "its program interpreter /lib/ld-musl-x86_64.so.1 is not in the container's files");
+    dyn_refused("dyn-upinterp", "its program interpreter /../../../../usr/lib/x86_64-linux-musl/libc.so is not in");
+    dyn_refused("dyn-textinterp", "its program interpreter /etc/notelf: not an ELF file");
+    dyn_refused("dyn-dyninterp", "its program interpreter /bin/dynhello: it needs a program interpreter itself");
+    dyn_create_refused("image=dyn-longinterp " DYN_GRANT, "the program interpreter's path is empty or too long");
+    dyn_create_refused("image=dyn-musl grant=console,self", "a dynamically linked Linux program needs fs");
+}
+
+/* execve of such programs from a running process: the errno Linux gives. */
+static void linux_dynamic_execve_refusals(void)
+{
+    static const struct { const char *prog, *want; } cases[] = {
+        { "/bin/nointerp", "exec /bin/nointerp: errno 2" },          /* ENOENT */
+        { "/bin/upinterp", "exec /bin/upinterp: errno 2" },
+        { "/bin/textinterp", "exec /bin/textinterp: errno 80" },      /* ELIBBAD */
+        { "/bin/dyninterp", "exec /bin/dyninterp: errno 80" },
+    };
+    for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct ae_cm_status st;
+        char spec[160];
+        snprintf(spec, sizeof spec, "image=dyn-musl %s args=\"exec %s\"", DYN_GRANT, cases[i].prog);
+        CHECK_EQ(run(spec, &st), 0);
+        CHECK_EQ(st.state, CM_EXITED);
+        CHECK_EQ(st.exit_status, 0);
+        CHECK(has(cases[i].want));
+    }
+}
+
 /* args="WORD" in boot.conf runs only the tests whose names hold WORD (debugging). */
 static const char *only;
 #define RUN_IF(fn) do { if (!only || strstr(#fn, only)) RUN(fn); } while (0)
@@ -776,6 +916,8 @@ int main(int argc, char **argv)
     RUN_IF(linux_memory_glibc);
     RUN_IF(linux_processes_musl);
     RUN_IF(linux_processes_glibc);
+    RUN_IF(linux_identity_calls_musl);
+    RUN_IF(linux_identity_calls_glibc);
     RUN_IF(linux_signals_musl);
     RUN_IF(linux_signals_glibc);
     RUN_IF(linux_threads_musl);
@@ -802,6 +944,17 @@ int main(int argc, char **argv)
     RUN_IF(linux_sigterm_from_cm_runs_the_trap);
     RUN_IF(linux_sigterm_default_reported_by_name);
     RUN_IF(linux_sigint_reaches_the_process_group);
+    RUN_IF(linux_dynamic_musl_hello_runs);
+    RUN_IF(linux_dynamic_glibc_hello_runs);
+    RUN_IF(linux_dynamic_dlopen_musl);
+    RUN_IF(linux_dynamic_dlopen_glibc);
+    RUN_IF(linux_dynamic_fork_exec_musl);
+    RUN_IF(linux_dynamic_fork_exec_glibc);
+    RUN_IF(linux_dynamic_text_writes_stay_private_musl);
+    RUN_IF(linux_dynamic_text_writes_stay_private_glibc);
+    RUN_IF(linux_dynamic_interpreter_refusals);
+    RUN_IF(linux_dynamic_execve_refusals);
+    RUN_IF(linux_dynamic_debian_bash_pipeline);
     RUN_IF(busybox_echo_pipe_wc);
     RUN_IF(busybox_root_without_fs);
     RUN_IF(busybox_sees_image_links);

@@ -41,7 +41,9 @@ enum cm_op {
                         15: endpoint calls they made, 16: file bytes read, 17: file bytes
                         written (its fs session), 18: packets received, 19: packets sent
                         (its net client), 20: live threads (0 once ended), 21: its debugger's
-                        hold (enum cm_debug_stop: 0 none, 1 stopped, 2 held in a fault) */
+                        hold (enum cm_debug_stop: 0 none, 1 stopped, 2 held in a fault),
+                        22: its fs session's metadata bytes (in fs's heap, not in word 1),
+                        23: what that metadata may reach (its cap; 0 without a session) */
     CM_LOGS   = 10,  /* 0: id, 1: from -> 1: next from, 2: length, 3..: bytes */
     CM_IMAGES = 11,  /* 0: index -> 1: length, 2..: name (ENOENT past the last) */
     CM_INFO   = 12,  /* 0: id -> 1: length, 2..: "image name" */

@@ -103,7 +103,7 @@ int ae_cm_stats(uint64_t cm, uint64_t id, struct ae_cm_stats *st)
     const uint64_t *w = ae_utcb()->mr;
     *st = (struct ae_cm_stats){ w[1], w[2], w[3], w[4], w[5], w[6], w[7], (int)w[8], (int)(int64_t)w[9],
                                 w[10], w[11], w[12], w[13], w[14], w[15], w[16], w[17], w[18], w[19],
-                                w[20], w[21] };
+                                w[20], w[21], w[22], w[23] };
     return 0;
 }
 

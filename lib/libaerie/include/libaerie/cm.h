@@ -27,6 +27,7 @@ struct ae_cm_stats {
     uint64_t fs_read, fs_written, net_rx, net_tx;  /* file bytes, packets */
     uint64_t threads_live;
     uint64_t debug_stop;                           /* enum cm_debug_stop */
+    uint64_t fs_meta, fs_meta_limit;               /* its fs session's metadata (fs's heap) and cap */
 };
 
 /* CM_DEBUG: op (CM_DBG_*) with n words from w; up to nres result words
