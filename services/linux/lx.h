@@ -161,6 +161,10 @@ struct lx_exe {
     char path[256];
 };
 void lx_exe_put(struct lx_exe *e);
+/* Drops the programs' cache's files nothing else holds (no process maps
+ * or runs them): true if that freed memory. The cache is the container's
+ * memory too, so an allocation that fails tries again after this. */
+bool lx_exe_cache_trim(void);
 /* The image's program, from the LX_GRANT_EXE grant. */
 struct lx_exe *lx_exe_image(uint64_t slot, const char *path);
 /* Replaces p's program: loads e into a new address space, builds the

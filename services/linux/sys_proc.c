@@ -307,6 +307,20 @@ static struct lx_exe *exe_cached(const struct lx_stat *st, const char *path)
     return NULL;
 }
 
+bool lx_exe_cache_trim(void)
+{
+    bool freed = false;
+    for (unsigned i = 0; i < EXE_CACHE; i++) {
+        struct lx_exe *e = exe_cache[i];
+        if (e && e->refs == 1 && e->mem->refs == 1) {
+            exe_cache[i] = NULL;
+            lx_exe_put(e);
+            freed = true;
+        }
+    }
+    return freed;
+}
+
 static int read_exe(struct lx_file *f, const struct lx_stat *st, const char *path, struct lx_exe **out)
 {
     uint64_t size = (uint64_t)st->size;
