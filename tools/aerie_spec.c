@@ -22,7 +22,7 @@ static const struct option options[] = {
     { "--threads", "threads", "N",    "thread limit (default 8)" },
     { "--objects", "objects", "N",    "kernel object limit (default 256)" },
     { "--prio",    "prio",    "N",    "priority 1..15 (default 10)" },
-    { "--grant",   "grant",   "LIST", "capabilities: console,fs,net,self or none (default console,self)" },
+    { "--grant",   "grant",   "LIST", "capabilities: console,fs,net,self or none (default console,self; an imported image: console,fs,self)" },
     { "--env",     "env",     "K=V",  "an environment variable (repeatable)" },
     { "--name",    "name",    "NAME", "a name for it" },
     { "--stack",   "stack",   "SIZE", "first thread's stack (default 16K)" },

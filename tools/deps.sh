@@ -34,11 +34,12 @@ for group in "$@"; do
                want /usr/include/openssl/evp.h libssl-dev       # aerie import: sha256 digests
                want /bin/busybox busybox-static                    # the busybox image (docs/LINUX.md)
                want /bin/bash-static bash-static ;;                # tests/linux/bash (docs/LINUX.md)
-        run)   want qemu-system-x86_64 qemu-system-x86 ;;
+        run)   want qemu-system-x86_64 qemu-system-x86
+               want ss iproute2 ;;                                 # make run: host ports in use
         test)  want qemu-system-x86_64 qemu-system-x86
                want clang clang
                want_libfuzzer
-               want socat socat
+               want socat socat; want ss iproute2                # tests/cli: make run's port check
                want curl curl; want ab apache2-utils           # tests/net/tcp_qemu.sh
                want /usr/bin/nc.openbsd netcat-openbsd
                want musl-gcc musl-tools                           # tests/linux: static Linux programs

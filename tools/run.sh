@@ -42,6 +42,16 @@ esac
 case "$n" in ''|*[!0-9]*) die "MEM must look like 256M or 2G, not '$mem'" ;; esac
 case "$port" in ''|*[!0-9]*) die "NET_HOSTPORT must be a port number from 1 to 65535, not '$port'" ;; esac
 [ "$port" -ge 1 ] && [ "$port" -le 65535 ] || die "NET_HOSTPORT must be from 1 to 65535, not $port"
+# A host port something else holds (another make run, most often) makes
+# QEMU abort with its own words after the build; say which and how to move.
+port_taken() {      # PROTO PORT
+    command -v ss >/dev/null 2>&1 || return 1
+    [ -n "$(ss -H -l "-$( [ "$1" = udp ] && echo u || echo t )n" "sport = :$2" 2>/dev/null)" ]
+}
+taken() {           # PROTO PORT WHAT
+    port_taken "$1" "$2" && die "host $1 port $2 ($3) is in use (another make run?): choose another, e.g. make run $3=$(($2 + 100))"
+    return 0
+}
 for p in $ports; do
     name=${p%%=*} value=${p#*=}
     case "$value" in ''|*[!0-9]*) die "$name must be a port number from 1 to 65535, not '$value'" ;; esac
@@ -62,6 +72,14 @@ lock=$build/aerie.sock.lock
 if [ -f "$lock" ] && command -v flock >/dev/null 2>&1 && ! flock -n "$lock" true; then
     die "an Aerie is already running on $build/aerie.sock (engine pid $(cat "$lock" 2>/dev/null)): stop it first"
 fi
+taken udp "$port" NET_HOSTPORT
+for p in $ports; do taken tcp "${p#*=}" "${p%%=*}"; done
+for f in $fwd_args; do
+    case "$f" in
+        tcp:*|udp:*) a=${f#*:127.0.0.1:}; port_taken "${f%%:*}" "${a%%-*}" &&
+            die "FORWARD: host ${f%%:*} port ${a%%-*} is in use: choose another" ;;
+    esac
+done
 [ "$check" = 1 ] && exit 0
 
 sock=$build/aerie.sock

@@ -147,6 +147,15 @@ int images_acquire(const char *name, struct image_use *u, char *err, size_t errl
     return AE_ENOENT;
 }
 
+bool images_is_imported(const char *name)
+{
+    pthread_mutex_lock(&lock);
+    struct imported *m = in_boot_image(name) ? NULL : find(name, strlen(name));
+    bool ready = m && m->state == SLOT_READY;
+    pthread_mutex_unlock(&lock);
+    return ready;
+}
+
 void images_release(const char *name)
 {
     pthread_mutex_lock(&lock);
@@ -161,6 +170,29 @@ static bool same_key(const char *a, const char *b)
     while (*a && *a == *b && *a != '=')
         a++, b++;
     return *a == '=' && *b == '=';
+}
+
+static bool env_has(const char *const *envp, unsigned n, const char *key)
+{
+    for (unsigned i = 0; i < n; i++)
+        if (same_key(envp[i], key))
+            return true;
+    return false;
+}
+
+/* What docker run gives a program whose image and spec did not say:
+ * shells and execvp look programs up in PATH, and many programs find
+ * their dotfiles through HOME (the container runs as root). */
+static unsigned env_defaults(struct image_args *a, unsigned n)
+{
+    static const char *const defaults[] = {
+        "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        "HOME=/root",
+    };
+    for (unsigned i = 0; i < sizeof defaults / sizeof defaults[0]; i++)
+        if (!env_has(a->envp, n, defaults[i]))
+            a->envp[n++] = defaults[i];
+    return n;
 }
 
 static void image_env(const struct spec *s, const struct imgcfg *cfg, struct image_args *a)
@@ -184,6 +216,7 @@ static void image_env(const struct spec *s, const struct imgcfg *cfg, struct ima
         snprintf(a->pwd, sizeof a->pwd, "PWD=%s", cfg->workdir);
         a->envp[n++] = a->pwd;
     }
+    n = env_defaults(a, n);
     a->envp[n] = 0;
 }
 

@@ -39,9 +39,11 @@ void images_release(const char *name);
  * program's path in the archive. 0, or AE_EINVAL with a message. */
 struct image_args {
     const char *argv[SPEC_MAX_ARGS + 2];
-    const char *envp[2 * SPEC_MAX_ENV + 2];
+    const char *envp[2 * SPEC_MAX_ENV + 4];   /* the image's, the spec's, PWD, PATH and HOME */
     char pwd[IMGCFG_STR + 8];
 };
+/* Whether name is an imported image, ready to run (not a boot image). */
+bool images_is_imported(const char *name);
 int images_program(const struct spec *s, struct image_use *u, struct image_args *a, char *err, size_t errlen);
 
 /* At most this many symbolic links are followed to an imported image's

@@ -61,6 +61,11 @@ static int create(struct ae_request *rq, bool start)
     spec_defaults(&s);
     if (spec_parse(text, len, &s, err, sizeof err))
         return fail_msg(rq, AE_EINVAL, err);
+    /* An imported image is a root of files its program expects to find
+     * (docker run always gives it them): its files are granted unless the
+     * spec says which grants it gets. A boot image's program needs none. */
+    if (!s.grants_given && images_is_imported(s.image))
+        s.grants |= SPEC_GRANT_FS;
     uint64_t id;
     int r = container_create(&s, &id, err, sizeof err);
     /* Out of memory just after a container ended may be memory on its way

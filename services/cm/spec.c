@@ -216,6 +216,7 @@ static int set_field(struct spec *s, const char *key, const char *v, char *err, 
         return 0;
     }
     if (seq(key, "grant")) {
+        s->grants_given = true;
         s->grants &= SPEC_GRANT_SELF;
         return each_item(v, add_grant, s, err, errlen);
     }

@@ -39,6 +39,7 @@ struct spec {
     char env[SPEC_MAX_ENV][SPEC_STR_MAX];
     unsigned nenv;
     unsigned grants;                 /* SPEC_GRANT_* */
+    bool grants_given;               /* grant= was in the spec (else an imported image adds fs) */
     uint64_t mem;                    /* bytes: everything the container costs */
     uint32_t threads, objects;
     uint32_t prio;

@@ -166,6 +166,10 @@ void ref_stat(struct fs_ref r, uint32_t dev, struct fs_stat *st)
         st->mode = r.l->mode;
         st->size = r.l->type == FS_TYPE_DIR ? r.l->nchildren : r.l->size;
         st->nlink = 1;
+        /* An image file's pages are the image's, but du and ls -s show what a
+         * file occupies: the pages its bytes fill, as a read-only fs reports. */
+        if (r.l->type == FS_TYPE_FILE)
+            st->blocks = (r.l->size + FS_PAGE - 1) / FS_PAGE * (FS_PAGE / 512);
         return;
     }
     struct fs_unode *n = r.u;
@@ -180,7 +184,10 @@ void ref_stat(struct fs_ref r, uint32_t dev, struct fs_stat *st)
     st->ctime = n->ctime;
     if (n->type == FS_TYPE_FILE) {
         st->size = n->f.size;
-        st->blocks = n->f.npages * (FS_PAGE / 512);
+        /* Bytes still read from the image occupy its pages: count them as if
+         * private, so a file's blocks do not drop to 0 when its mode changes. */
+        uint64_t lower = (n->f.lower_len + FS_PAGE - 1) / FS_PAGE;
+        st->blocks = (n->f.npages > lower ? n->f.npages : lower) * (FS_PAGE / 512);
     } else if (n->type == FS_TYPE_SYMLINK) {
         st->size = n->sl.len;
         st->blocks = n->sl.owned ? FS_PAGE / 512 : 0;

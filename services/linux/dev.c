@@ -135,9 +135,25 @@ static const struct lx_file_ops dev_ops = {
 
 static const char *const dev_names[] = { "/dev/null", "/dev/zero", "/dev/urandom", "/dev/full" };
 
+/* /dev lists what a program can open in it: the devices, and the links
+ * to the descriptors (file.c answers them as /proc/self/fd). */
+static int dev_dir_open(unsigned flags, struct lx_file **out)
+{
+    static const struct lx_dirent_name names[] = {
+        { LX_DT_CHR, "null" }, { LX_DT_CHR, "zero" }, { LX_DT_CHR, "full" }, { LX_DT_CHR, "random" },
+        { LX_DT_CHR, "urandom" }, { LX_DT_LNK, "fd" }, { LX_DT_LNK, "stdin" }, { LX_DT_LNK, "stdout" },
+        { LX_DT_LNK, "stderr" },
+    };
+    return lx_listing_open("/dev", 0x10, names, sizeof names / sizeof names[0], flags, out);
+}
+
 /* The device at path, or -LX_ENOENT if path names none. */
 int lx_dev_open(const char *path, unsigned flags, struct lx_file **out)
 {
+    if (!strcmp(path, "/dev"))
+        return dev_dir_open(flags, out);
+    if (flags & LX_O_DIRECTORY)
+        return -LX_ENOTDIR;
     for (uintptr_t i = 0; i < sizeof dev_names / sizeof dev_names[0]; i++) {
         if (strcmp(path, dev_names[i]) && !(i == DEV_URANDOM && !strcmp(path, "/dev/random")))
             continue;

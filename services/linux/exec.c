@@ -316,6 +316,7 @@ struct elf_file {
     const uint8_t *file;        /* at least its headers */
     struct elf_image img;
     uint64_t bias;              /* where its address 0 goes */
+    const char *name;           /* for messages */
 };
 
 static const char *elf_open(struct lx_exe *e, struct elf_file *f)
@@ -371,11 +372,11 @@ static int interp_open(struct lx_thread *t, struct elf_file *prog, struct elf_fi
     int err = lx_interp_find(t, path, &ie);
     if (err == -LX_ELIBBAD) {
         lx_log("linux: %s: cannot run it: its program interpreter %s: not an ELF file (a script)\n",
-               prog->e->path, path);
+               prog->name, path);
         return err;
     }
     if (err) {
-        lx_log("linux: %s: cannot run it: its program interpreter %s %s (error %d)\n", prog->e->path, path,
+        lx_log("linux: %s: cannot run it: its program interpreter %s %s (error %d)\n", prog->name, path,
                err == -LX_ENOENT ? "is not in the container's files" : "cannot be opened", -err);
         return err;
     }
@@ -385,7 +386,7 @@ static int interp_open(struct lx_thread *t, struct elf_file *prog, struct elf_fi
     if (!why && in->img.interp)
         why = "it needs a program interpreter itself";
     if (why) {
-        lx_log("linux: %s: cannot run it: its program interpreter %s: %s\n", prog->e->path, path, why);
+        lx_log("linux: %s: cannot run it: its program interpreter %s: %s\n", prog->name, path, why);
         unview_part(&in->head);
         lx_exe_put(ie);
         in->e = NULL;
@@ -422,13 +423,15 @@ static struct lx_mm *load(struct lx_thread *t, struct lx_exe *e, char *const *ar
 {
     struct elf_file prog = { 0 }, in = { 0 };
     const char *why = elf_open(e, &prog);
+    /* the image's program has no path of the container's (lx_exe_image): its argv[0] says more */
+    prog.name = !strcmp(e->path, "/proc/self/exe") && argc ? argv[0] : e->path;
     const struct elf_image *img = &prog.img;
     prog.bias = !why && img->type == ELF_ET_DYN ? LX_PIE_BASE : 0;
     for (unsigned i = 0; !why && prog.bias && i < img->nseg; i++)
         if (img->seg[i].vaddr + img->seg[i].memsz > LX_MMAP_TOP - prog.bias)
             why = "a position-independent program too large for the address space";
     if (why) {
-        lx_log("linux: %s: cannot run it: %s\n", e->path, why);
+        lx_log("linux: %s: cannot run it: %s\n", prog.name, why);
         elf_close(&prog, false);
         *err = -LX_ENOEXEC;
         return NULL;

@@ -471,6 +471,13 @@ static int open_fs(struct lx_thread *t, const char *abs, const char *norm, unsig
                    struct lx_file **out)
 {
     struct ae_fs *fs = fs_conn();
+    if (!fs && !strcmp(norm, "/")) {
+        /* no fs grant: the root is empty and read-only, but there (stat
+         * says a directory), so ls / and a walk from it work; it shows
+         * the two trees this personality answers itself */
+        static const struct lx_dirent_name names[] = { { LX_DT_DIR, "dev" }, { LX_DT_DIR, "proc" } };
+        return lx_listing_open("/", 2, names, 2, flags & ~LX_O_CLOEXEC, out);
+    }
     if (!fs)
         return flags & LX_O_CREAT ? -LX_EROFS : -LX_ENOENT;
     /* O_PATH keeps O_NOFOLLOW: Linux gives the link itself, and there
@@ -616,6 +623,26 @@ static int64_t access_at(struct lx_thread *t, int dirfd, uint64_t path, unsigned
 }
 
 LX_SYS(access) { return access_at(t, LX_AT_FDCWD, t->a[0], (unsigned)t->a[1], 0); }
+
+/* Extended attributes: the fs keeps none. A file that exists has no
+ * attribute to get (ENODATA) and an empty list, which is how ls, cp and
+ * tar learn that it carries no ACL or security label; setting one is
+ * EOPNOTSUPP, as on a Linux file system without them. */
+static int64_t xattr_at(struct lx_thread *t, int fd, uint64_t path, int flags, bool list)
+{
+    struct lx_stat st;
+    if (fd >= 0 && !lx_fd_get(t->proc, fd))
+        return -LX_EBADF;
+    int64_t r = fd >= 0 ? 0 : stat_at(t, LX_AT_FDCWD, path, flags, &st);
+    return r ? r : list ? 0 : -LX_ENODATA;
+}
+
+LX_SYS(getxattr) { return xattr_at(t, -1, t->a[0], 0, false); }
+LX_SYS(lgetxattr) { return xattr_at(t, -1, t->a[0], LX_AT_SYMLINK_NOFOLLOW, false); }
+LX_SYS(fgetxattr) { return xattr_at(t, (int)t->a[0], 0, 0, false); }
+LX_SYS(listxattr) { return xattr_at(t, -1, t->a[0], 0, true); }
+LX_SYS(llistxattr) { return xattr_at(t, -1, t->a[0], LX_AT_SYMLINK_NOFOLLOW, true); }
+LX_SYS(flistxattr) { return xattr_at(t, (int)t->a[0], 0, 0, true); }
 LX_SYS(faccessat) { return access_at(t, (int)t->a[0], t->a[1], (unsigned)t->a[2], 0); }
 LX_SYS(faccessat2) { return access_at(t, (int)t->a[0], t->a[1], (unsigned)t->a[2], (int)t->a[3]); }
 

@@ -446,6 +446,13 @@ int lx_dir_stat(struct lx_stat *st, uint64_t ino);
 bool lx_dirent_put(uint8_t *buf, uint64_t cap, uint64_t *at, uint64_t ino, int64_t off, uint8_t type,
                    const char *name, size_t len);
 int lx_proc_open(struct lx_thread *t, const char *norm, unsigned flags, struct lx_file **out);
+struct lx_dirent_name {
+    uint8_t type;               /* LX_DT_* */
+    const char *name;
+};
+/* A directory of fixed names; fstat says a directory numbered ino, as stat of its path does. */
+int lx_listing_open(const char *path, uint64_t ino, const struct lx_dirent_name *names, unsigned n,
+                    unsigned flags, struct lx_file **out);
 int lx_proc_stat(const char *norm, struct lx_stat *st);
 int64_t lx_proc_readlink(struct lx_thread *t, const char *norm, char *out, size_t cap);
 /* A read-only file over a program's bytes (/proc/PID/exe). */

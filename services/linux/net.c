@@ -1030,6 +1030,12 @@ LX_SYS(getpeername)
         return lx_unix_file(f) || lx_pipe_is_socket(f) ? lx_unix_getname(t, f, true) : not_inet(f);
     if (!stream_connected(s))
         return -LX_ENOTCONN;
+    /* A connection over (both halves closed, or reset) has no peer any
+     * more: Linux answers ENOTCONN in its CLOSE state too. A half-closed
+     * one still names it. */
+    struct ae_tcp_info i;
+    if (s->type == LX_SOCK_STREAM && s->has_tsock && (ae_tcp_info(s->tsock, &i) || i.state == NETTCP_DONE))
+        return -LX_ENOTCONN;
     return put_addr(t, t->a[1], t->a[2], s->rip, s->rport);
 }
 

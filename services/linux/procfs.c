@@ -101,6 +101,7 @@ static const struct lx_file_ops memfile_ops = {
 struct memdir {
     struct memfile names;       /* "type name\0" records */
     uint64_t next;              /* offset of the next record */
+    uint64_t ino;               /* what fstat says (0: /proc's listings' number) */
 };
 
 static void md_add(struct memdir *d, uint8_t type, const char *name)
@@ -129,8 +130,8 @@ static int64_t md_getdents(struct lx_thread *t, struct lx_file *f, void *buf, ui
 
 static int md_stat(struct lx_file *f, struct lx_stat *st)
 {
-    (void)f;
-    return lx_dir_stat(st, 0x2000);
+    struct memdir *d = f->obj;
+    return lx_dir_stat(st, d->ino ? d->ino : 0x2000);
 }
 
 static int64_t md_seek(struct lx_file *f, int64_t off, int whence)
@@ -152,6 +153,28 @@ static void md_release(struct lx_file *f)
 static const struct lx_file_ops memdir_ops = {
     .kind = "procdir", .getdents = md_getdents, .stat = md_stat, .seek = md_seek, .release = md_release,
 };
+
+/* A directory of fixed names (/dev): what getdents lists of it. */
+int lx_listing_open(const char *path, uint64_t ino, const struct lx_dirent_name *names, unsigned n,
+                    unsigned flags, struct lx_file **out)
+{
+    if ((flags & LX_O_ACCMODE) != LX_O_RDONLY)
+        return -LX_EISDIR;
+    struct memdir *d = calloc(1, sizeof *d);
+    struct lx_file *f = d ? lx_file_new(&memdir_ops, flags | LX_FILE_DIR, d) : NULL;
+    if (!f) {
+        free(d);
+        return -LX_ENOMEM;
+    }
+    d->ino = ino;
+    md_add(d, LX_DT_DIR, ".");
+    md_add(d, LX_DT_DIR, "..");
+    for (unsigned i = 0; i < n; i++)
+        md_add(d, names[i].type, names[i].name);
+    strncpy(f->path, path, sizeof f->path - 1);
+    *out = f;
+    return 0;
+}
 
 /* ---- names ---- */
 

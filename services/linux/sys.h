@@ -8,6 +8,12 @@
 #include "lx.h"
 
 LX_SYS(access);
+LX_SYS(getxattr);
+LX_SYS(lgetxattr);
+LX_SYS(fgetxattr);
+LX_SYS(listxattr);
+LX_SYS(llistxattr);
+LX_SYS(flistxattr);
 LX_SYS(alarm);
 LX_SYS(arch_prctl);
 LX_SYS(brk);

@@ -19,7 +19,8 @@ int main(int argc, char **argv)
     for (int i = 0; i < argc; i++)
         printf("argv[%d]=%s\n", i, argv[i]);
     for (char **e = environ; e && *e; e++)
-        if (!strncmp(*e, "PROBE_", 6) || !strncmp(*e, "PWD=", 4))
+        if (!strncmp(*e, "PROBE_", 6) || !strncmp(*e, "PWD=", 4) || !strncmp(*e, "PATH=", 5) ||
+            !strncmp(*e, "HOME=", 5))
             printf("env %s\n", *e);
     printf("cwd=%s\n", getcwd(cwd, sizeof cwd) ? cwd : "?");
     int fd = open("here.txt", O_RDONLY);

@@ -122,9 +122,23 @@ tools/run.sh --check --build "$dir" --smp 2 --mem 256M --hostport abc > "$out" 2
 expect cli_run_refuses_bad_hostport 2 err "NET_HOSTPORT must be a port number from 1 to 65535, not 'abc'"
 tools/run.sh --check --build "$dir" --smp 2 --mem 256M --hostport 5555 --forward tcp:80:x > "$out" 2> "$errf"; rc=$?
 expect cli_run_refuses_bad_forward 2 err "FORWARD: 'tcp:80:x' must be "
-tools/run.sh --check --build "$dir" --smp 2 --mem 256M --hostport 5555 --forward 8000 --forward udp:5353:53 > "$out" 2> "$errf"; rc=$?
+# ports nothing here uses (a make run on this machine holds 5555, 8080, 7007)
+p0=$((20000 + $$ % 20000))
+tools/run.sh --check --build "$dir" --smp 2 --mem 256M --hostport $p0 --forward $((p0 + 1)) \
+    --forward udp:$((p0 + 2)):53 > "$out" 2> "$errf"; rc=$?
 if status_is 0 && [ ! -s "$errf" ]; then pass cli_run_takes_forwards
 else fail cli_run_takes_forwards "exit status $rc, stderr: $(head -c 300 "$errf")"; fi
+# a host port something else holds is named before QEMU would abort on it
+socat -u UDP-RECV:$((p0 + 3)),bind=127.0.0.1 /dev/null & holder=$!
+socat -u TCP-LISTEN:$((p0 + 4)),bind=127.0.0.1,reuseaddr /dev/null & tholder=$!
+sleep 0.5
+tools/run.sh --check --build "$dir" --smp 2 --mem 256M --hostport $((p0 + 3)) > "$out" 2> "$errf"; rc=$?
+expect cli_run_names_a_taken_udp_port 2 err "host udp port $((p0 + 3)) \(NET_HOSTPORT\) is in use"
+tools/run.sh --check --build "$dir" --smp 2 --mem 256M --hostport $p0 --port HTTP_HOSTPORT=$((p0 + 4)) > "$out" 2> "$errf"; rc=$?
+expect cli_run_names_a_taken_tcp_port 2 err "host tcp port $((p0 + 4)) \(HTTP_HOSTPORT\) is in use"
+tools/run.sh --check --build "$dir" --smp 2 --mem 256M --hostport $p0 --forward $((p0 + 4)) > "$out" 2> "$errf"; rc=$?
+expect cli_run_names_a_taken_forward 2 err "FORWARD: host tcp port $((p0 + 4)) is in use"
+kill $holder $tholder 2>/dev/null; wait $holder $tholder 2>/dev/null
 
 # ---- boot: the engine first, then QEMU (as make run does) ----
 engine_start
@@ -333,6 +347,8 @@ expect cli_import_directory 0 out "^pdir$"
 aerie run --grant console,fs pdir
 has cli_run_dir_image_entrypoint_cmd_env_workdir "argv[0]=/bin/argprobe" "argv[1]=one" "argv[2]=two" \
     "env PROBE_X=dir" "cwd=/srv/app" "here.txt: from the directory image"
+# what docker run gives when neither the image nor the spec says
+has cli_run_default_path_and_home "env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" "env HOME=/root"
 [ "$rc" = 3 ] || fail cli_run_dir_image_exit_status "status $rc, expected argc 3"
 aerie run --grant console,fs --env PROBE_X=over pdir three
 has cli_run_args_replace_cmd_env_overrides "argv[1]=three" "env PROBE_X=over"
@@ -368,6 +384,9 @@ expect cli_import_oci_layout 0 out "^poci$"
 aerie run --grant console,fs poci
 has cli_run_oci_entrypoint_cmd_env_workdir "argv[0]=/bin/argprobe" "argv[1]=fixed" "argv[2]=c1" "env PROBE_OCI=yes" \
     "cwd=/app" "here.txt: layer-two"
+npath=$(grep -c "^env PATH=" "$out")
+if [ "$npath" = 1 ] && grep -q "^env PATH=/bin$" "$out"; then pass cli_run_image_path_is_kept
+else fail cli_run_image_path_is_kept "$npath PATH lines: $(grep "^env PATH" "$out" | tr '\n' '|')"; fi
 cid=$(./aerie start --grant console,fs poci)
 timeout 60 ./aerie logs -f "$cid" > /dev/null 2>&1
 aerie cp "$cid:/app" "$dir/ociapp"
@@ -404,6 +423,12 @@ if [ -f "$bb" ]; then
     expect cli_import_linux_program 0 out "^plx$"
     aerie run --grant console,fs,self plx sh -c 'echo from-sh; cat /note'
     has cli_run_linux_program_from_import "from-sh" "linux-in-image"
+    # an imported image gets its files without asking (as docker run); a
+    # spec that names its grants gets those only
+    aerie run plx sh -c 'cat /note'
+    expect cli_imported_image_gets_its_files_by_default 0 out "^linux-in-image$"
+    aerie run --grant console,self plx sh -c 'cat /note'
+    expect cli_named_grants_leave_fs_out 1 out "can't open '/note'"
     aerie rmi plx
     # the image's working directory is where a Linux program starts (PWD)
     $mktar -z "$dir/bbw.tgz" d:bin "F:bin/busybox:$bb" d:srv f:srv/here:in-the-workdir

@@ -101,6 +101,16 @@ DYN_IMAGE_SPECS := images/dyn-musl/prog=$(DYN_OUT)/dynhello-musl $(call DYN_MUSL
     $(foreach b,$(DYN_ODD_BINS),images/dynattack/files/bin/$(notdir $(b))=$(b)) \
     images/dyn-selfinterp/prog=$(DYN_OUT)/odd-self $(call DYN_MUSL_FILES,dyn-selfinterp)
 
+# Debian's own dynamic programs with the libraries ldd names on the build
+# machine: what a Debian image holds (deferred: ldd runs for the image only).
+DEB_PROGS = /bin/bash /bin/ls /usr/bin/sort
+DEB_LIBS  = $(sort $(shell ldd $(DEB_PROGS) | grep -o '/[^ ]*\.so[^ ]*'))
+DEB_IMAGE_SPECS = images/deb-dyn/prog=/bin/bash images/deb-dyn/files/bin/ls=/bin/ls \
+    images/deb-dyn/files/usr/bin/sort=/usr/bin/sort \
+    $(foreach l,$(DEB_LIBS),images/deb-dyn/files/lib/x86_64-linux-gnu/$(notdir $(l))=$(realpath $(l))) \
+    -l images/deb-dyn/files/lib64/ld-linux-x86-64.so.2=/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 \
+    -d images/deb-dyn/files/tmp
+
 # busybox scripts: what each prints and its exit status on this machine's
 # busybox (tests/linux/busybox/run-host.sh) are what it must print on Aerie.
 # /bin/gzip is busybox too: tar -z runs "gzip" from PATH (the build
@@ -140,7 +150,7 @@ $(BUILD)/boot-linux.img: $(BUILD)/tools/mkimage tests/linux/boot.conf tests/linu
                          $(BASH_EXPECT) $(wildcard tests/linux/bash/*.sh)
 	@echo "  IMAGE   $@"
 	@$(BUILD)/tools/mkimage -o $@ boot.conf=tests/linux/boot.conf $(BOOT_IMG_FILES) \
-	    bin/lxtest=$(BUILD)/lxtest.elf $(LX_IMAGE_SPECS) $(DYN_IMAGE_SPECS) $(BB_TEST_SPECS) $(BASH_TEST_SPECS)
+	    bin/lxtest=$(BUILD)/lxtest.elf $(LX_IMAGE_SPECS) $(DYN_IMAGE_SPECS) $(DEB_IMAGE_SPECS) $(BB_TEST_SPECS) $(BASH_TEST_SPECS)
 all: $(BUILD)/boot-linux.img
 
 # make bench-linux-prof: where the start of `busybox true` in a container

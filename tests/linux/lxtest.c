@@ -505,6 +505,17 @@ static void busybox_echo_pipe_wc(void)
     CHECK(!strcmp(logbuf, "3\n"));
 }
 
+/* Without the fs grant the root is empty and read-only, but a directory
+ * that lists the two trees the personality answers: ls, cd and find work. */
+static void busybox_root_without_fs(void)
+{
+    struct ae_cm_status st;
+    CHECK_EQ(run("image=busybox args=\"sh -c 'ls -a /; cd / && pwd; ls /dev | wc -l; "
+                 "touch /x 2>/dev/null || echo read-only; [ -d / ] && echo dir'\"", &st), 0);
+    CHECK_EQ(st.exit_status, 0);
+    CHECK(!strcmp(logbuf, ".\n..\ndev\nproc\n/\n9\nread-only\ndir\n"));
+}
+
 /* The image's own symbolic links (linux_tests.mk: /bin/ls -> sh,
  * /lnk/up -> ../../.., /lnk/loop -> loop) as busybox sees them through
  * the personality: readlink, lstat's type, a program executed through a
@@ -806,6 +817,21 @@ static void dyn_text(const char *libc)
 static void linux_dynamic_text_writes_stay_private_musl(void) { dyn_text("musl"); }
 static void linux_dynamic_text_writes_stay_private_glibc(void) { dyn_text("glibc"); }
 
+/* Debian's dynamic bash, ls and sort with their libraries from the build
+ * machine (the libc.so.6, libtinfo, libselinux, libpcre2 a Debian image
+ * holds): a pipeline of dynamic programs, each loaded by ld.so. */
+static void linux_dynamic_debian_bash_pipeline(void)
+{
+    struct ae_cm_status st;
+    CHECK_EQ(run("image=deb-dyn mem=64M threads=24 objects=2048 " DYN_GRANT
+                 " args=\"-c 'ls -l /lib64; ls /usr/bin /bin | sort -r; exit 5'\"", &st), 0);
+    CHECK_EQ(st.state, CM_EXITED);
+    CHECK_EQ(st.exit_status, 5);
+    CHECK(has("ld-linux-x86-64.so.2 -> /lib/x86_64-linux-gnu/ld-linux-x86-64.so.2\n"));
+    CHECK(has("sort\nls\n"));
+    CHECK(!strstr(logbuf, "unsupported system call") && !strstr(logbuf, "not implemented"));
+}
+
 /* A program whose interpreter cannot be had: cm starts it, the
  * personality refuses it, naming the interpreter, and the container ends. */
 static void dyn_refused(const char *image, const char *why)
@@ -983,10 +1009,12 @@ int main(int argc, char **argv)
     RUN_IF(linux_dynamic_text_writes_stay_private_glibc);
     RUN_IF(linux_dynamic_interpreter_refusals);
     RUN_IF(linux_dynamic_execve_refusals);
+    RUN_IF(linux_dynamic_debian_bash_pipeline);
     RUN_IF(linux_dynamic_cache_routes);
     RUN_IF(linux_dynamic_odd_interpreters);
     RUN_IF(linux_dynamic_cache_gives_pages_back);
     RUN_IF(busybox_echo_pipe_wc);
+    RUN_IF(busybox_root_without_fs);
     RUN_IF(busybox_sees_image_links);
     RUN_IF(busybox_shell_language);
     RUN_IF(busybox_text_tools);

@@ -51,3 +51,5 @@ touch -d '2020-01-02 03:04:05' a/b/c/1.txt && ls -l --full-time a/b/c/1.txt 2>/d
 date -r a/b/c/1.txt '+%Y-%m-%d %H:%M:%S'
 cp -a a/dir-link linkcopy && test -L linkcopy && readlink linkcopy
 tar cf links.tar a/dir-link a/dangling && rm a/dir-link a/dangling && tar xf links.tar && readlink a/dir-link && readlink a/dangling
+for d in null zero full random urandom fd stdin stdout stderr; do ls /dev | grep -qx "$d" && echo "/dev lists $d"; done
+ls -l /dev/null | cut -c1

@@ -14,6 +14,7 @@
 #include <sys/statfs.h>
 #include <sys/sendfile.h>
 #include <sys/uio.h>
+#include <sys/xattr.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "check.h"
@@ -75,6 +76,14 @@ static void files(void)
     CHECK(open(TOP "/none/x", O_RDONLY) == -1 && errno == ENOENT);
     struct statfs sf;
     CHECK(statfs("/", &sf) == 0 && sf.f_bsize == 4096);
+    /* no extended attributes: none to get, an empty list (ls -l asks) */
+    char xv[32];
+    CHECK(getxattr(TOP, "system.posix_acl_access", xv, sizeof xv) == -1 && errno == ENODATA);
+    CHECK(lgetxattr(TOP, "security.selinux", xv, sizeof xv) == -1 && errno == ENODATA);
+    CHECK(listxattr(TOP, xv, sizeof xv) == 0 && llistxattr(TOP, xv, sizeof xv) == 0);
+    CHECK(getxattr(TOP "/none", "user.x", xv, sizeof xv) == -1 && errno == ENOENT);
+    CHECK(fgetxattr(0, "user.x", xv, sizeof xv) == -1 && errno == ENODATA);
+    CHECK(flistxattr(999, xv, sizeof xv) == -1 && errno == EBADF);
 }
 
 static void descriptors(void)

@@ -14,6 +14,7 @@
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -103,6 +104,20 @@ static int client(uint32_t ip)
     CHECK(sent == TOTAL);
     CHECK(got == TOTAL);
     CHECK(bad == 0);
+    /* once both halves are closed the peer is gone: ENOTCONN, as Linux's
+     * socket in its CLOSE state says (the server closes at our EOF, so
+     * how long the half-closed state lasts is a race: not checked) */
+    CHECK(shutdown(s, SHUT_WR) == 0);
+    fcntl(s, F_SETFL, fcntl(s, F_GETFL) & ~O_NONBLOCK);
+    CHECK(read(s, buf, sizeof buf) == 0);                       /* the server closes at our EOF */
+    int gone = 0;
+    for (long t0 = ms_now(); !gone && ms_now() - t0 < 5000;) {
+        l = sizeof peer;
+        gone = getpeername(s, (struct sockaddr *)&peer, &l) < 0 && errno == ENOTCONN;
+        if (!gone)
+            usleep(10000);
+    }
+    CHECK(gone);
     close(s);
     return failed ? 1 : 0;
 }
