@@ -321,10 +321,12 @@ bool lx_exe_cache_trim(void)
     return freed;
 }
 
-static int read_exe(struct lx_file *f, const struct lx_stat *st, const char *path, struct lx_exe **out)
+/* keep: into the cache, for the next load whose stat matches (not a
+ * /proc/PID/exe: its stat says the same for the next program PID runs) */
+static int read_exe(struct lx_file *f, const struct lx_stat *st, const char *path, bool keep, struct lx_exe **out)
 {
     uint64_t size = (uint64_t)st->size;
-    if ((*out = exe_cached(st, path)))
+    if (keep && (*out = exe_cached(st, path)))
         return 0;
     if (!size || size > (256u << 20))
         return -LX_ENOEXEC;
@@ -346,13 +348,15 @@ static int read_exe(struct lx_file *f, const struct lx_stat *st, const char *pat
         lx_mem_put(m);
         return got < 0 ? (int)got : -LX_EIO;
     }
-    *e = (struct lx_exe){ .refs = 2, .mem = m, .size = size, .ino = st->ino, .dev = st->dev, .mtime = st->mtime,
+    *e = (struct lx_exe){ .refs = keep ? 2 : 1, .mem = m, .size = size, .ino = st->ino, .dev = st->dev, .mtime = st->mtime,
                           .ctime = st->ctime };
     strncpy(e->path, path, sizeof e->path - 1);
+    *out = e;
+    if (!keep)
+        return 0;
     lx_exe_put(exe_cache[exe_next]);
     exe_cache[exe_next] = e;
     exe_next = (exe_next + 1) % EXE_CACHE;
-    *out = e;
     return 0;
 }
 
@@ -368,7 +372,7 @@ int lx_file_pages(struct lx_file *f, uint64_t max, struct lx_exe **out)
         return -LX_ENODEV;
     if ((st.mode & LX_S_IFMT) != LX_S_IFREG || st.size <= 0 || (uint64_t)st.size > max)
         return -LX_ENODEV;
-    return read_exe(f, &st, f->path, out);
+    return read_exe(f, &st, f->path, true, out);
 }
 
 struct args {
@@ -470,7 +474,10 @@ static int find_program(struct lx_thread *t, const char *abs, struct lx_exe **e,
         return -LX_EACCES;
     if (!(st.mode & 0111))
         return -LX_EACCES;
-    if ((*e = exe_cached(&st, norm))) {            /* a program read before (never a script) */
+    /* /proc/PID/exe has no times and the same inode whatever PID runs
+     * (attack14: a second exec of it ran the program PID ran before) */
+    bool keep = strncmp(norm, "/proc/", 6) != 0;
+    if (keep && (*e = exe_cached(&st, norm))) {    /* a program read before (never a script) */
         *nhead = 0;
         return 0;
     }
@@ -485,7 +492,7 @@ static int find_program(struct lx_thread *t, const char *abs, struct lx_exe **e,
         return 0;
     }
     *nhead = 0;
-    r = n < 0 ? (int)n : read_exe(f, &st, norm, e);
+    r = n < 0 ? (int)n : read_exe(f, &st, norm, keep, e);
     lx_file_put(f);
     return r;
 }

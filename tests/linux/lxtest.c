@@ -922,6 +922,10 @@ static void linux_dynamic_odd_interpreters(void)
     dyn_refused("dyn-selfinterp", "its program interpreter /proc/self/exe");
 }
 
+/* execve of /proc/PID/exe while PID runs one program, then another of
+ * the same size: the second is run (no cached copy under that path) */
+static void linux_dynamic_procexe_not_stale(void) { dynattack("procexe", "64M"); }
+
 static uint64_t free_pages(void)
 {
     uint64_t s[4] = { 0 };
@@ -1013,6 +1017,7 @@ int main(int argc, char **argv)
     RUN_IF(linux_dynamic_cache_routes);
     RUN_IF(linux_dynamic_odd_interpreters);
     RUN_IF(linux_dynamic_cache_gives_pages_back);
+    RUN_IF(linux_dynamic_procexe_not_stale);
     RUN_IF(busybox_echo_pipe_wc);
     RUN_IF(busybox_root_without_fs);
     RUN_IF(busybox_sees_image_links);

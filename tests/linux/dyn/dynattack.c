@@ -17,7 +17,11 @@
  *   interp    execve of programs whose PT_INTERP is a directory,
  *             /dev/zero, /proc/self/exe, a link to itself, a static
  *             ET_EXEC program, the program itself: each fails with the
- *             errno Linux gives, and the caller runs on
+ *             errno Linux gives, and the caller runs on; a static
+ *             program runs from it
+ *   procexe   execve of /proc/PID/exe twice while PID runs two programs of
+ *             one size in turn (copies of this one, a byte apart): the
+ *             second exec runs the second program, not the first one again
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -236,11 +240,97 @@ static int interp(void)
     CHECK(exec_errno("/bin/odd-loop") == ELOOP);
     CHECK(exec_errno("/bin/odd-exec") == ELIBBAD);    /* ET_EXEC: Aerie refuses it (Linux loads it) */
     CHECK(exec_errno("/bin/odd-selfref") == ELIBBAD);
+    CHECK(exec_errno("/bin/static") == 0);            /* a static program from a dynamic one */
     return done("dynattack-interp");
+}
+
+/* Which copy this is: the last byte of the mark is patched in the second. */
+static const volatile char mark[] = "DYNATTACK-MARK-1";
+
+/* /proc/self/exe copied to to, 0755, its mark ending in last. */
+static int copy_self(const char *to, char last)
+{
+    static char buf[256 << 10];
+    int in = open("/proc/self/exe", O_RDONLY), out = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0755);
+    ssize_t n = in >= 0 ? read(in, buf, sizeof buf) : -1;
+    char needle[] = "DYNATTACK-MARK-0";
+    needle[sizeof needle - 2] = '1';
+    char *at = n > 0 ? memmem(buf, (size_t)n, needle, sizeof needle - 1) : NULL;
+    if (at)
+        at[sizeof needle - 2] = last;
+    int ok = at && n < (ssize_t)sizeof buf && write(out, buf, (size_t)n) == n;
+    close(in);
+    close(out);
+    return ok ? 0 : -1;
+}
+
+/* A child running path with arg; fds 10 and 11 its ends of the go and
+ * ack pipes (the holder's handshake) when go is not NULL. */
+static pid_t spawn(const char *path, const char *arg, const int *go, const int *ack)
+{
+    char *argv[] = { (char *)path, (char *)arg, NULL };
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (go && (dup2(go[0], 10) < 0 || dup2(ack[1], 11) < 0))
+            _exit(97);
+        execve(path, argv, environ);
+        _exit(99);
+    }
+    return pid;
+}
+
+static int status_of(pid_t pid)
+{
+    int status = -1;
+    return pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* The holder: says it runs, waits for the word, then execs next (or ends). */
+static int hold(const char *next)
+{
+    char c = 0;
+    if (write(11, "r", 1) != 1 || read(10, &c, 1) != 1)
+        return 96;
+    if (!next)
+        return 0;
+    char *hargv[] = { (char *)next, "hold2", NULL };
+    execve(next, hargv, environ);
+    return 98;
+}
+
+static int procexe(void)
+{
+    on_aerie();
+    CHECK(copy_self("/attack-x1", '1') == 0 && copy_self("/attack-x2", '2') == 0);
+    int go[2], ack[2];
+    CHECK(pipe(go) == 0 && pipe(ack) == 0);
+    pid_t holder = spawn("/attack-x1", "hold", go, ack);    /* runs x1, then x2 */
+    CHECK(holder > 0);
+    char exe[64], c;
+    snprintf(exe, sizeof exe, "/proc/%d/exe", (int)holder);
+    CHECK(read(ack[0], &c, 1) == 1);                        /* x1 runs */
+    int first = status_of(spawn(exe, "mark", NULL, NULL));
+    CHECK(write(go[1], "g", 1) == 1 && read(ack[0], &c, 1) == 1);   /* x2 runs */
+    int second = status_of(spawn(exe, "mark", NULL, NULL));
+    CHECK(write(go[1], "g", 1) == 1);
+    printf("dynattack: %s ran copy %d, then copy %d\n", exe, first, second);
+    CHECK(first == 1);
+    CHECK(second == 2);
+    CHECK(status_of(holder) == 0);
+    CHECK(unlink("/attack-x1") == 0 && unlink("/attack-x2") == 0);
+    return done("dynattack-procexe");
 }
 
 int main(int argc, char **argv)
 {
+    if (argc > 1 && !strcmp(argv[1], "mark"))
+        return mark[sizeof mark - 2] - '0';
+    if (argc > 1 && !strcmp(argv[1], "hold"))
+        return hold("/attack-x2");
+    if (argc > 1 && !strcmp(argv[1], "hold2"))
+        return hold(NULL);
+    if (argc > 1 && !strcmp(argv[1], "procexe"))
+        return procexe();
     if (argc > 1 && !strcmp(argv[1], "interp"))
         return interp();
     if (argc > 1 && !strcmp(argv[1], "cache"))
