@@ -178,9 +178,10 @@ int64_t lx_execve(struct lx_thread *t, uint64_t path, uint64_t argv, uint64_t en
  * program (sys_proc.c): 0 and *out, or -errno (ELIBBAD for a script). */
 int lx_interp_find(struct lx_thread *t, const char *path, struct lx_exe **out);
 /* An fs file of at most max bytes read whole, from the programs' cache or
- * into it (its pages for read-only private mappings): 0 or -errno. */
+ * into it (its pages for read-only private mappings of len bytes; only
+ * from the cache when len is under half of a file over 1 MiB): 0 or -errno. */
 struct lx_file;
-int lx_file_pages(struct lx_file *f, uint64_t max, struct lx_exe **out);
+int lx_file_pages(struct lx_file *f, uint64_t max, uint64_t len, struct lx_exe **out);
 
 /* ---- processes and threads (proc.c) -------------------------------------- */
 

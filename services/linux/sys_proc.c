@@ -307,6 +307,8 @@ static struct lx_exe *exe_cached(const struct lx_stat *st, const char *path)
     return NULL;
 }
 
+#define FILE_WHOLE_ALWAYS (1u << 20)   /* a file up to this is read whole for any mapping of it */
+
 bool lx_exe_cache_trim(void)
 {
     bool freed = false;
@@ -364,7 +366,7 @@ static int read_exe(struct lx_file *f, const struct lx_stat *st, const char *pat
  * file read once and kept in the same cache as programs, under the same
  * identity check, so every process of the container mapping a library
  * maps the same pages and a fork copies none of them. */
-int lx_file_pages(struct lx_file *f, uint64_t max, struct lx_exe **out)
+int lx_file_pages(struct lx_file *f, uint64_t max, uint64_t len, struct lx_exe **out)
 {
     struct lx_stat st;
     uint64_t handle, ino;
@@ -372,6 +374,12 @@ int lx_file_pages(struct lx_file *f, uint64_t max, struct lx_exe **out)
         return -LX_ENODEV;
     if ((st.mode & LX_S_IFMT) != LX_S_IFREG || st.size <= 0 || (uint64_t)st.size > max)
         return -LX_ENODEV;
+    /* a few pages of a large file (a data file's header) are not worth
+     * the whole file, which the mapping would keep (attack14: a page of a
+     * 40 MiB file held 40 MiB while mapped); a loader's first mapping of
+     * a library covers its span, nearly all of the file */
+    if ((uint64_t)st.size > FILE_WHOLE_ALWAYS && len < (uint64_t)st.size / 2)
+        return (*out = exe_cached(&st, f->path)) ? 0 : -LX_ENODEV;
     return read_exe(f, &st, f->path, true, out);
 }
 

@@ -950,6 +950,7 @@ static void linux_dynamic_cache_gives_pages_back(void)
         printf("  free pages: %lu before, %lu after\n", before, after);
     CHECK_EQ(after, before);
     dynattack("reclaimfs", "64M fs.bytes=48M");
+    dynattack("partial", "64M");
 }
 
 /* args="WORD" in boot.conf runs only the tests whose names hold WORD (debugging). */

@@ -14,6 +14,8 @@
  *             its pages back when the container needs them (mem=64M)
  *   reclaimfs the same, then 36 MiB written to a file (the fs's pages come
  *             from the container's memory too)
+ *   partial   that page kept mapped, then 36 MiB used: a page of a large
+ *             file must not cost the whole file
  *   interp    execve of programs whose PT_INTERP is a directory,
  *             /dev/zero, /proc/self/exe, a link to itself, a static
  *             ET_EXEC program, the program itself: each fails with the
@@ -196,6 +198,27 @@ static int reclaimfs(void)
     return done("dynattack-reclaimfs");
 }
 
+/* one page of a sparse 40 MiB file kept mapped, then 36 MiB used */
+static int partial(void)
+{
+    on_aerie();
+    int fd = open("/attack-sparse", O_RDWR | O_CREAT | O_TRUNC, 0644);
+    CHECK(fd >= 0 && ftruncate(fd, 40 << 20) == 0 && pwrite(fd, "p", 1, 0) == 1);
+    char *m = mmap(NULL, PG, PROT_READ, MAP_PRIVATE, fd, 0);
+    CHECK(m != MAP_FAILED && m[0] == 'p');
+    close(fd);
+    size_t n = 36u << 20;
+    char *big = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    CHECK(big != MAP_FAILED);
+    printf("dynattack: one page mapped, touching %zu MiB\n", n >> 20);
+    fflush(stdout);
+    for (size_t i = 0; big != MAP_FAILED && i < n; i += PG)
+        big[i] = 1;
+    CHECK(m != MAP_FAILED && m[0] == 'p');
+    CHECK(unlink("/attack-sparse") == 0);
+    return done("dynattack-partial");
+}
+
 static int reclaim(void)
 {
     on_aerie();
@@ -339,6 +362,8 @@ int main(int argc, char **argv)
         return reclaim();
     if (argc > 1 && !strcmp(argv[1], "reclaimfs"))
         return reclaimfs();
+    if (argc > 1 && !strcmp(argv[1], "partial"))
+        return partial();
     printf("dynattack: cache | reclaim\n");
     return 2;
 }
