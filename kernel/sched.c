@@ -288,8 +288,45 @@ static KERNEL_HOT void account(struct runqueue *rq, struct thread *t)
 
 extern void context_switch(uint64_t *save_rsp, uint64_t load_rsp);
 
-static void fpu_save(struct thread *t) { __asm__ volatile("fxsave64 (%0)" :: "r"(t->fpu) : "memory"); }
-static void fpu_load(struct thread *t) { __asm__ volatile("fxrstor64 (%0)" :: "r"(t->fpu) : "memory"); }
+/* A thread leaving its CPU inside an Aerie system call keeps only its
+ * FPU control words: the call's ABI leaves the x87, MMX and SSE data
+ * registers undefined (docs/ABI.md, "FPU state across a call"), so they
+ * are neither saved nor loaded, and the thread gets them zeroed back, never
+ * another thread's. Every other leave (preemption, a fault, a foreign
+ * system call, whose ABI keeps them) saves the whole state. Under TCG an
+ * FXSAVE or FXRSTOR is some fifty emulated memory accesses; a server's
+ * switches (the Linux personality's, fs's) then cost none. */
+static KERNEL_HOT void fpu_save(struct thread *t)
+{
+    if (t->in_syscall) {
+        __asm__ volatile("fnstcw (%0)\n\tstmxcsr 24(%0)" :: "r"(t->fpu) : "memory");
+        t->fpu_dead = true;
+    } else {
+        __asm__ volatile("fxsave64 (%0)" :: "r"(t->fpu) : "memory");
+        t->fpu_dead = false;
+    }
+}
+
+static KERNEL_HOT void fpu_load(struct thread *t)
+{
+    if (!t->fpu_dead) {
+        __asm__ volatile("fxrstor64 (%0)" :: "r"(t->fpu) : "memory");
+        return;
+    }
+    /* Eight zeros pushed fill every x87 (and MMX) data register, FNINIT
+     * marks them empty again; then the SSE registers, then the thread's
+     * own control words. */
+    __asm__ volatile("fninit\n\t"
+                     "fldz\n\tfldz\n\tfldz\n\tfldz\n\tfldz\n\tfldz\n\tfldz\n\tfldz\n\t"
+                     "fninit\n\t"
+                     "xorps %%xmm0, %%xmm0\n\txorps %%xmm1, %%xmm1\n\txorps %%xmm2, %%xmm2\n\t"
+                     "xorps %%xmm3, %%xmm3\n\txorps %%xmm4, %%xmm4\n\txorps %%xmm5, %%xmm5\n\t"
+                     "xorps %%xmm6, %%xmm6\n\txorps %%xmm7, %%xmm7\n\txorps %%xmm8, %%xmm8\n\t"
+                     "xorps %%xmm9, %%xmm9\n\txorps %%xmm10, %%xmm10\n\txorps %%xmm11, %%xmm11\n\t"
+                     "xorps %%xmm12, %%xmm12\n\txorps %%xmm13, %%xmm13\n\txorps %%xmm14, %%xmm14\n\t"
+                     "xorps %%xmm15, %%xmm15\n\t"
+                     "fldcw (%0)\n\tldmxcsr 24(%0)" :: "r"(t->fpu) : "memory");
+}
 
 /* Loads nvs's page tables unless CR3 holds them already (and no
  * shootdown was deferred meanwhile: stale); this CPU's bit moves from the

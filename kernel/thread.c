@@ -680,6 +680,7 @@ struct thread *thread_clone(struct thread *src, struct quota *q, struct task *ta
         tf->rdx = 0;
     }
     memcpy(t->fpu, src->fpu, FPU_BYTES);     /* saved when it left its CPU */
+    t->fpu_dead = src->fpu_dead;             /* only its control words, if it left in an Aerie call */
     t->fs_base = src->fs_base;
     t->run_borrowed = src->run_borrowed;     /* the same code, the same promise (RUN_BORROWED) */
     t->cpu = src->cpu;
@@ -897,6 +898,24 @@ static int stop_thread(struct thread *t, struct thread *caller, bool keep)
     return 0;
 }
 
+/* The handler's standing answers (docs/ABI.md, "Standing answers"):
+ * checked whole before any is stored, so a bad word changes nothing. */
+static int method_set_answers(struct thread *t, struct invocation *inv)
+{
+    if (inv->nargs > AERIE_ANSWERS_MAX)
+        return inv_fail(inv, AERIE_ANSWERS_MAX, AE_EINVAL);
+    uint64_t w[AERIE_ANSWERS_MAX] = { 0 };
+    for (unsigned i = 0; i < inv->nargs; i++) {
+        uint64_t nr = inv->args[i] >> 32;
+        if (nr >= AERIE_SYS_BASE)            /* an Aerie call is never the handler's to answer */
+            return inv_fail(inv, i, AE_EINVAL);
+        w[i] = ((nr + 1) << 32) | (inv->args[i] & 0xFFFFFFFFu);
+    }
+    for (unsigned i = 0; i < AERIE_ANSWERS_MAX; i++)
+        __atomic_store_n(&t->answers[i], w[i], __ATOMIC_RELEASE);
+    return 0;
+}
+
 static int method_suspend(struct thread *t, struct thread *caller)
 {
     return stop_thread(t, caller, false);
@@ -992,6 +1011,7 @@ int thread_invoke(struct thread *t, const struct capref *cap, uint64_t label, st
         if (v == 0 && __atomic_load_n(&t->task->vs.nborrowers, __ATOMIC_SEQ_CST))
             tlb_shootdown(vspace_cpus(&t->task->vs), false);
         return 0;
+    case AERIE_THREAD_SET_ANSWERS:  return method_set_answers(t, inv);
     case AERIE_THREAD_INFO:
         inv->reply[0] = t->state;
         inv->reply[1] = t->cpu;

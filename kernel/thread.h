@@ -121,8 +121,14 @@ struct thread {
     uint64_t fs_base;
     bool run_borrowed;                 /* THREAD_RUN_BORROWED: may run on a borrower's tables */
     bool fs_reload;                    /* fs_base set by another thread: load it before user code */
+    bool fpu_dead;                     /* left its CPU in an Aerie call: fpu holds only the control
+                                        * words, its data registers come back zeroed (sched.c) */
     int32_t loaded_cpu;                /* CPU its FPU state and FS base were last loaded on, or -1 (sched.c) */
     uint64_t faults;
+    /* SET_ANSWERS: ((number + 1) << 32) | result, packed from slot 0, 0
+     * after the last; one word each so a reader on another CPU never
+     * sees half an answer (syscall.c) */
+    uint64_t answers[AERIE_ANSWERS_MAX];
     /* accounting: only its own CPU touches these (sched.c) */
     uint64_t cpu_tsc;                  /* TSC ticks it has run in user and kernel mode */
     uint64_t ipc_calls, ipc_flushed;   /* endpoint CALLs it made; how many its quota has counted */

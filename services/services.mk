@@ -2,10 +2,10 @@
 # apps, and the boot image that carries them (build/boot.img).
 
 $(eval $(call libc_program,root,services/root/root.c services/root/bootconf.c services/root/pci.c))
-$(eval $(call libc_program,console,services/console/console.c services/console/log.c))
+$(eval $(call libc_program,console,services/console/console.c services/console/log.c services/console/input.c))
 $(eval $(call libc_program,cm,services/cm/main.c services/cm/ops.c services/cm/files.c services/cm/container.c services/cm/spec.c \
     services/cm/linux.c services/cm/debug.c services/cm/trace.c services/cm/images.c services/cm/image_ops.c services/cm/imgconfig.c services/cm/restart.c \
-    services/cm/fork.c))
+    services/cm/fork.c services/cm/input.c))
 $(eval $(call libc_program,hello,apps/hello/hello.c))
 $(eval $(call libc_program,demo,services/demo/demo.c))
 # The Linux personality (docs/LINUX.md): cm loads it in place of a Linux program.
@@ -13,7 +13,7 @@ LINUX_SRCS := $(sort $(wildcard services/linux/*.c)) services/linux/tramp.S
 $(eval $(call libc_program,linux,$(LINUX_SRCS)))
 CTL_SRCS := services/ctl/main.c services/ctl/verbs.c services/ctl/stream.c services/ctl/reply.c \
             services/ctl/ctlproto.c services/ctl/files.c services/ctl/vcon.c services/ctl/frame.c \
-            services/ctl/link.c services/ctl/session.c services/ctl/xfer.c services/ctl/import.c \
+            services/ctl/link.c services/ctl/session.c services/ctl/xfer.c services/ctl/import.c services/ctl/input.c \
             lib/virtio/virtq.c lib/virtio/virtio_pci.c lib/virtio/aerie/pci_grant.c
 $(patsubst %,$(BUILD)/uobj/%.o,$(CTL_SRCS)): UEXTRA := -Ilib/virtio -Ilib
 $(eval $(call libc_program,ctl,$(CTL_SRCS)))

@@ -24,6 +24,7 @@
 #include <unistd.h>
 #include "aerie_conn.h"
 #include "aerie_spec.h"
+#include "aerie_input.h"
 #include "aerie_cp.h"
 #include "aerie_import.h"
 #include "aerie_debug.h"
@@ -52,7 +53,11 @@ static void command_help(const struct command *cmd, FILE *f)
         fprintf(f, "\noptions:\n");
         run_print_options(f);
         if (!strcmp(cmd->name, "run"))
+        {
             fprintf(f, "  %-20s %s\n", "--rm", "remove the container once it has ended");
+            fprintf(f, "  %-20s %s\n", "-i, --interactive", "our standard input is its input (EOF at ours)");
+            fprintf(f, "  %-20s %s\n", "-t, --tty", "accepted (-it); the host terminal stays as it is: no pty");
+        }
     }
     if (cmd->details)
         fprintf(f, "\n%s", cmd->details);
@@ -343,6 +348,8 @@ static int cmd_run(const struct command *cmd, struct conn *c, int argc, char **a
         return EXIT_NOSTART;
     }
     uint64_t cid = strtoull(r.rest, NULL, 10);
+    if (rr.interactive)
+        input_forward(c, cid);
     int status = stream(c, id, cid, true);
     if (rr.rm) {
         send_id(c, id, "rm", cid, NULL);
@@ -474,6 +481,7 @@ static void print_limit(const char *what, const char *rest, const char *key, boo
 struct sample {
     uint64_t id, cpu, uptime_ns, cpu_ns, mem, mem_limit, threads, threads_limit, objects, objects_limit;
     uint64_t ipc_calls, fs_read, fs_written, net_rx, net_tx, threads_live, mem_run, mem_log, mem_rest, debug;
+    uint64_t fs_meta;
     char state[32], name[40];
 };
 
@@ -486,6 +494,7 @@ static void sample_parse(const char *rest, uint64_t cid, struct sample *x)
         K(objects_limit, "objects_limit"), K(ipc_calls, "ipc_calls"), K(fs_read, "fs_read"),
         K(fs_written, "fs_written"), K(net_rx, "net_rx"), K(net_tx, "net_tx"), K(threads_live, "threads_live"),
         K(mem_run, "mem_run"), K(mem_log, "mem_log"), K(mem_rest, "mem_rest"), K(debug, "debug"),
+        K(fs_meta, "fs_meta"),
 #undef K
     };
     x->id = cid;
@@ -519,7 +528,7 @@ static void stats_json(const struct sample *x)
            "\"mem_rest\": %llu, \"threads\": %llu, \"threads_live\": %llu, "
            "\"threads_limit\": %llu, \"objects\": %llu, \"objects_limit\": %llu, \"ipc_calls\": %llu, "
            "\"fs_read_bytes\": %llu, \"fs_written_bytes\": %llu, \"net_rx_packets\": %llu, "
-           "\"net_tx_packets\": %llu}\n",
+           "\"net_tx_packets\": %llu, \"fs_meta_bytes\": %llu}\n",
            (unsigned long long)x->id, x->state, (unsigned long long)x->cpu, (unsigned long long)x->uptime_ns,
            (unsigned long long)x->cpu_ns, (unsigned long long)x->mem, (unsigned long long)x->mem_limit,
            (unsigned long long)x->mem_run, (unsigned long long)x->mem_log, (unsigned long long)x->mem_rest,
@@ -527,7 +536,7 @@ static void stats_json(const struct sample *x)
            (unsigned long long)x->threads_limit, (unsigned long long)x->objects,
            (unsigned long long)x->objects_limit, (unsigned long long)x->ipc_calls,
            (unsigned long long)x->fs_read, (unsigned long long)x->fs_written, (unsigned long long)x->net_rx,
-           (unsigned long long)x->net_tx);
+           (unsigned long long)x->net_tx, (unsigned long long)x->fs_meta);
 }
 
 static int cmd_stats(const struct command *cmd, struct conn *c, int argc, char **argv)
@@ -555,6 +564,10 @@ static int cmd_stats(const struct command *cmd, struct conn *c, int argc, char *
     printf("         program %s, console log %s, files and records %s; cm's record %s (its own memory)\n",
            human_size(kv_num(r.rest, "mem_run"), a, sizeof a), human_size(kv_num(r.rest, "mem_log"), b, sizeof b),
            human_size(kv_num(r.rest, "mem_rest"), d, sizeof d), human_size(kv_num(r.rest, "mem_cm"), e, sizeof e));
+    if (kv_num(r.rest, "fs_meta_limit"))
+        printf("%-8s %s of %s (in fs's heap: a promise, then a shared pool)\n", "fs meta",
+               human_size(kv_num(r.rest, "fs_meta"), a, sizeof a),
+               human_size(kv_num(r.rest, "fs_meta_limit"), b, sizeof b));
     print_limit("threads", r.rest, "threads", false);
     print_limit("objects", r.rest, "objects", false);
     printf("%-8s %s, %llu IPC calls, files %s read %s written, %llu packets in %llu out\n", "activity",
@@ -1022,7 +1035,10 @@ static const char run_details[] =
     "status (its low 8 bits). When it faults, aerie names the fault on stderr and exits\n"
     "with 128 + the matching Linux signal (139 for a page fault); killed: 137; when Aerie\n"
     "refuses to create it: 125. Ctrl-C sends SIGINT to a Linux program (a second kills it)\n"
-    "and kills any other container; the next Ctrl-C leaves at once.\n";
+    "and kills any other container; the next Ctrl-C leaves at once.\n"
+    "With -i our stdin is forwarded to the container's fd 0 as fast as it reads, and its\n"
+    "end is the container's end of input (also when aerie is killed): printf 'a\\nb\\n' |\n"
+    "aerie run --rm -i busybox wc -l prints 2. Without -i the container's fd 0 is empty.\n";
 
 static const char fork_details[] =
     "Each clone starts with the original's memory (shared copy-on-write: a page is copied,\n"

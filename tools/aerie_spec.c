@@ -22,7 +22,7 @@ static const struct option options[] = {
     { "--threads", "threads", "N",    "thread limit (default 8)" },
     { "--objects", "objects", "N",    "kernel object limit (default 256)" },
     { "--prio",    "prio",    "N",    "priority 1..15 (default 10)" },
-    { "--grant",   "grant",   "LIST", "capabilities: console,fs,net,self or none (default console,self; an imported image: console,fs,self)" },
+    { "--grant",   "grant",   "LIST", "capabilities: console,fs,net,self,stdin or none (default console,self; an imported image: console,fs,self)" },
     { "--env",     "env",     "K=V",  "an environment variable (repeatable)" },
     { "--name",    "name",    "NAME", "a name for it" },
     { "--stack",   "stack",   "SIZE", "first thread's stack (default 16K)" },
@@ -196,6 +196,13 @@ static int parse_option(struct run_request *rr, int argc, char **argv, int *i, b
         rr->rm = true;
         return 0;
     }
+    /* -i, -t and the combined -it/-ti, as docker spells them */
+    if (allow_rm && (!strcmp(a, "-i") || !strcmp(a, "--interactive") || !strcmp(a, "-t") ||
+                     !strcmp(a, "--tty") || !strcmp(a, "-it") || !strcmp(a, "-ti"))) {
+        rr->interactive |= strchr(a, 'i') != NULL && strcmp(a, "--tty");
+        rr->tty |= !strcmp(a, "-t") || !strcmp(a, "--tty") || strlen(a) == 3;
+        return 0;
+    }
     if (!o) {
         snprintf(err, errlen, "unknown option '%s'", a);
         return -1;
@@ -227,5 +234,7 @@ int run_parse(int argc, char **argv, bool allow_rm, struct run_request *rr, char
     }
     if (add_word(rr, "IMAGE", "image", argv[i], err, errlen) || add_args(rr, argc - i - 1, argv + i + 1, err, errlen))
         return -1;
+    if (rr->interactive && add_word(rr, "-i", "stdin", "yes", err, errlen))
+        return -1;                       /* stdin joins whatever grant the image and options give */
     return check_all(rr, err, errlen);
 }

@@ -18,11 +18,13 @@ struct run_request {
     char words[RUN_WORDS_MAX][RUN_WORD_MAX];   /* spec words, in order */
     int nwords;
     bool rm;                                   /* --rm: remove it once it ends */
+    bool interactive;                          /* -i: our stdin is its input (grant stdin) */
+    bool tty;                                  /* -t: accepted; the host terminal stays as it is */
     bool help;                                 /* --help was asked for */
 };
 
 /* Parses [OPTION]... IMAGE [ARG]... (argv without the command name).
- * allow_rm: --rm is accepted (run). Returns 0, or -1 with a message that
+ * allow_rm: --rm, -i and -t are accepted (run). Returns 0, or -1 with a message that
  * names the bad argument in err. */
 int run_parse(int argc, char **argv, bool allow_rm, struct run_request *rr, char *err, size_t errlen);
 

@@ -144,8 +144,24 @@ static void attack_console(uint64_t slot)
     call_expect_refusal(slot, CON_WRITE, w, 2, "console write longer than its message");
     w[0] = ~0ull;
     call_expect_refusal(slot, CON_WRITE, w, 1, "console write of 2^64-1 bytes");
+    /* Input (grant=stdin): pushing, attaching and dropping rings are cm's,
+     * for its own stream and guessed ones alike. */
+    for (unsigned i = 0; i < sizeof badges / sizeof badges[0]; i++) {
+        w[0] = badges[i];
+        w[1] = CON_IN_DROP;
+        w[2] = 8;
+        call_expect_refusal(slot, CON_IN_PUSH, w, 4, "console input push or drop");
+        call_expect_refusal(slot, CON_IN_ATTACH, w, 1, "console input attach");
+    }
+    /* Its own input, which it was not given: the end at once, nothing else. */
+    w[0] = ~0ull;
+    int64_t r = ae_call(slot, AERIE_INFO(CON_IN_READ, 1, 0), AERIE_TIMEOUT_FOREVER);
+    uint64_t *mr = ae_utcb()->mr;
+    if (r < 0 || AERIE_INFO_LABEL((uint64_t)r) || mr[0] != 0 || mr[1] != 1)
+        surprise(slot, "console input read without input (expected the end)", CON_IN_READ, r);
     for (uint64_t label = CON_OPEN + 1; label < 64; label++)
-        call_expect_refusal(slot, label, w, 4, "unknown console label");
+        if (label != CON_IN_READ)            /* a client's operation: above */
+            call_expect_refusal(slot, label, w, 4, "unknown console label");
 }
 
 /* ---- the fs session: its own files, and none of the admin's ---- */

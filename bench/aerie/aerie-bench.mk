@@ -67,6 +67,16 @@ bench-net: deps-run
 	@$(MAKE) -s --no-print-directory all
 	@BENCH_SECONDS=$(BENCH_SECONDS) BUILD=$(BUILD) bench/aerie/bench-net.sh
 
+# bench-udp: make bench's udp_bw rows alone, Aerie and Linux in alternating
+# boots (bench/aerie/bench-udp.sh; ROUNDS=3, PLAN=full|quick, LINUX=0,
+# AERIE_BUILDS='old=/path/to/build' for an A/B of commits).
+.PHONY: bench-udp
+bench-udp: $(if $(filter 0,$(LINUX)),deps-run,bench-linux-image)
+	@$(MAKE) -s --no-print-directory $(KERNEL) $(BUILD)/root.elf $(BUILD)/udpwire-quick.img $(BUILD)/udpwire-full.img \
+	    $(BUILD)/tools/benchrun $(BUILD)/tools/udpsink
+	@BUILD=$(BUILD) ROUNDS=$(or $(ROUNDS),3) PLAN=$(or $(PLAN),full) LINUX=$(LINUX) AERIE_BUILDS='$(AERIE_BUILDS)' \
+	    bench/aerie/bench-udp.sh
+
 # make bench's udp_bw: the same senders over the --netwire NIC to
 # tools/udpsink (bench/udp_wire.h), as the Linux guest sends.
 $(eval $(call libc_program,udpwire,bench/aerie/udpwire.c bench/aerie/say.c apps/udpsend/sender.c))

@@ -134,6 +134,12 @@ enum aerie_obj_type {
 #define AERIE_THREAD_RUN_BORROWED 11  /* (0 or 1): 1 promises the thread touches only its task's lent
                                          ranges, so it may run on the tables of a task that borrows
                                          its task's (TASK_BORROW) */
+#define AERIE_THREAD_SET_ANSWERS 12  /* (word, ...): up to AERIE_ANSWERS_MAX standing answers to foreign
+                                         system calls, each word (number << 32) | result, number below
+                                         AERIE_SYS_BASE; the kernel answers such a call itself (RAX = the
+                                         result, zero-extended), without a fault; no words: none (ABI.md,
+                                         "Standing answers") */
+#define AERIE_ANSWERS_MAX         8
 /* Register order for SET_REGS (word i+1, mask bit i) and GET_REGS (word i). */
 enum aerie_reg {
     AERIE_REG_RIP, AERIE_REG_RSP, AERIE_REG_RFLAGS, AERIE_REG_RAX, AERIE_REG_RBX,

@@ -85,6 +85,7 @@ struct container {
     uint16_t net_conns;
     uint8_t nports;
     bool image_held;                     /* counted as a user of its image (images.c) until removed */
+    bool has_input;                      /* its console stream has input (grant=stdin) until it ends */
     uint64_t trace_mem;                  /* its trace buffer (from keep), or 0 */
     const char *slot_names;              /* "1=console 2=self.task ..." its program's grants (cm_intern) */
     struct {
@@ -111,6 +112,13 @@ struct cm {
 };
 
 extern struct cm cm;
+
+/* input.c: its standard input (grant=stdin) */
+int cm_attach_input(struct container *c, uint64_t *ntfn);
+/* CM_INPUT while it runs: the bytes taken (of n <= CON_IN_CHUNK), or
+ * AE_ENOENT (no input granted), AE_ESRCH (it ended: its input is gone). */
+int64_t cm_input(struct container *c, bool eof, const void *p, uint64_t n);
+void cm_drop_input(struct container *c);
 
 /* container.c */
 int container_create(const struct spec *s, uint64_t *id, char *err, size_t errlen);

@@ -177,8 +177,8 @@ static int pick_cpu(const struct spec *s)
 /* Everything a create needs, released in one place. */
 struct creation {
     struct container *c;
-    uint64_t console_cap, fault_cap, fs_cap, net_cap;
-    struct ae_grant grants[8];
+    uint64_t console_cap, fault_cap, fs_cap, net_cap, stdin_cap;
+    struct ae_grant grants[9];
     unsigned ngrants;
     struct image_use use;                 /* the image it runs (images.c) */
     struct image_args args;               /* its program's argv and environment */
@@ -394,6 +394,14 @@ static int add_grants(struct creation *k, char *err, size_t errlen)
         }
         k->grants[k->ngrants++] = (struct ae_grant){ "console", k->console_cap, AERIE_R_WRITE, 0 };
     }
+    if (s->grants & SPEC_GRANT_STDIN) {      /* the spec parser made sure of console */
+        int r = cm_attach_input(c, &k->stdin_cap);
+        if (r) {
+            snprintf(err, errlen, "grant stdin: the console did not attach input (error %d)", r);
+            return r;
+        }
+        k->grants[k->ngrants++] = (struct ae_grant){ "stdin", k->stdin_cap, AERIE_R_READ, 0 };
+    }
     if (s->grants & SPEC_GRANT_FS) {
         int r = open_fs(k, err, errlen);
         if (r)
@@ -564,6 +572,7 @@ int container_create(const struct spec *s, uint64_t *id, char *err, size_t errle
         k.fs_cap = 0;
     }
     cm_free_slot(&k.console_cap);             /* the container has its copies */
+    cm_free_slot(&k.stdin_cap);
     cm_free_slot(&k.fs_cap);
     cm_free_slot(&k.net_cap);
     cm_free_slot(&k.fault_cap);
@@ -638,6 +647,7 @@ void container_end(struct container *c, int state, uint64_t status, const uint64
     if (c->run)
         ae_invoke(c->run, AERIE_QUOTA_INFO, 0, 0, c->final, 8);   /* its CPU time and calls stay */
     cm_debug_end(c);
+    cm_drop_input(c);                               /* input pending is discarded; a reader sees the end */
     cm_free_slot(&c->lx_sig);
     cm_close_net(c);                                /* its ports are free before anyone hears of the end */
     /* The waiters hear now: what is left is cm's own work, done before cm

@@ -53,7 +53,7 @@ static int text_arg(const struct ae_request *rq, char *buf, size_t cap, size_t *
 
 static int create(struct ae_request *rq, bool start)
 {
-    char text[CM_TEXT_MAX + 1], err[160];
+    char text[CM_TEXT_MAX + 1], err[200];
     size_t len;
     if (text_arg(rq, text, sizeof text, &len))
         return fail_msg(rq, AE_EPROTO, "spec: longer than one message can carry");
@@ -174,6 +174,24 @@ static int op_signal(void *ctx, struct ae_request *rq)
                         "signal: not a signal number (1..64)" : "signal: it is not running") : ok(rq, 1);
 }
 
+/* Input for a container's standard input, passed to the console while
+ * it runs (input.c); c stays locked, so its end cannot come between. */
+static int op_input(void *ctx, struct ae_request *rq)
+{
+    uint64_t n = rq->w[2];
+    if (rq->w[1] & ~(uint64_t)CM_INPUT_EOF || n > CM_INPUT_CHUNK || n > (uint64_t)(rq->nwords - 3) * 8)
+        return fail_msg(rq, AE_EINVAL, "input: flags, or a length over what the message carries");
+    WITH_CONTAINER(rq, c);
+    int64_t r = cm_input(c, rq->w[1] & CM_INPUT_EOF, &rq->w[3], n);
+    container_put(c);
+    if (r < 0)
+        return fail_msg(rq, (int)r, r == AE_ENOENT ? "input: it was not started with input (run -i)" :
+                        r == AE_ESRCH ? "input: it has ended" : r == AE_EDEAD ?
+                        "input: the console restarted and its input went with it" : "input: the console did not take it");
+    rq->reply[1] = (uint64_t)r;
+    return ok(rq, 2);
+}
+
 static int op_remove(void *ctx, struct ae_request *rq)
 {
     int r = container_remove(rq->w[0]);
@@ -199,14 +217,18 @@ static int op_list(void *ctx, struct ae_request *rq)
 }
 
 /* File bytes read and written by its fs session, packets received and
- * sent by its net client (0 without them), into w[0..3]. */
-static void io_counters(uint64_t fs, uint64_t net, uint64_t *w)
+ * sent by its net client (0 without them), into w[0..3]; its session's
+ * metadata bytes and their cap into meta[0..1]. */
+static void io_counters(uint64_t fs, uint64_t net, uint64_t *w, uint64_t *meta)
 {
     uint64_t f[FS_SSTAT_WORDS] = { 0 };
     w[0] = w[1] = w[2] = w[3] = 0;
+    meta[0] = meta[1] = 0;
     if (fs && cm.fs_admin && ae_fs_admin_session_stats(cm.fs_admin, (uint32_t)fs, f) == 0) {
         w[0] = f[FS_SSTAT_READ_BYTES];
         w[1] = f[FS_SSTAT_WRITE_BYTES];
+        meta[0] = f[FS_SSTAT_META_BYTES];
+        meta[1] = f[FS_SSTAT_META_LIMIT];
     }
     if (net && cm.net_admin) {
         struct aerie_utcb *u = ae_utcb();
@@ -254,8 +276,8 @@ static int op_stats(void *ctx, struct ae_request *rq)
     rq->reply[21] = c->run ? (uint64_t)c->dbg.stop : 0;   /* stopped by a debugger, or held in a fault */
     uint64_t fs = c->fs_session, net = c->net_client;
     container_put(c);
-    io_counters(fs, net, &rq->reply[16]);
-    return ok(rq, 22);
+    io_counters(fs, net, &rq->reply[16], &rq->reply[22]);
+    return ok(rq, 24);
 }
 
 /* Log bytes one CM_LOGS reply carries: 64 words less status, next and
@@ -497,6 +519,7 @@ static const struct ae_op ops[CM_OP_COUNT] = {
     [CM_DEBUG_KILL_SERVICE] = ADMIN(op_debug_kill, 1), [CM_SERVICE_RESTARTED] = ADMIN(op_restarted, 1),
     [CM_DEBUG] = OP(op_debug, 2),       [CM_TRACE] = OP(op_trace, 2),
     [CM_SIGNAL] = OP(op_signal, 2),
+    [CM_INPUT] = ADMIN(op_input, 3),
     /* Clones run with the original's authority, charged to the manager:
      * the operator's (cm.admin) alone. */
     [CM_FORK] = ADMIN(op_fork, 2),

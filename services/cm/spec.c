@@ -103,8 +103,9 @@ static int add_grant(struct spec *s, const char *g, size_t n, char *err, size_t 
     else if (seq(name, "fs")) s->grants |= SPEC_GRANT_FS;
     else if (seq(name, "net")) s->grants |= SPEC_GRANT_NET;
     else if (seq(name, "self")) s->grants |= SPEC_GRANT_SELF;
+    else if (seq(name, "stdin")) s->grants |= SPEC_GRANT_STDIN;
     else if (seq(name, "none")) s->grants = 0;
-    else return bad(err, errlen, "grant", name, "is not console, fs, net, self or none");
+    else return bad(err, errlen, "grant", name, "is not console, fs, net, self, stdin or none");
     return 0;
 }
 
@@ -286,8 +287,17 @@ static int set_field(struct spec *s, const char *key, const char *v, char *err, 
             return bad(err, errlen, key, v, "must be no, yes or hold");
         return 0;
     }
+    if (seq(key, "stdin")) {             /* grant=...,stdin without naming the rest (`aerie run -i`) */
+        if (seq(v, "yes"))
+            s->input = true;
+        else if (seq(v, "no"))
+            s->input = false;
+        else
+            return bad(err, errlen, key, v, "must be yes or no");
+        return 0;
+    }
     return bad(err, errlen, key, v, "is not a spec field (image name entrypoint args env grant mem stack "
-               "threads objects prio cpus ports net.conns fs.bytes fs.inodes debug)");
+               "threads objects prio cpus ports net.conns fs.bytes fs.inodes debug stdin)");
 }
 
 /* One word of the spec: key=value (value may be "quoted" with spaces). */
@@ -342,6 +352,10 @@ int spec_parse(const char *text, size_t len, struct spec *s, char *err, size_t e
     }
     if (!s->image[0])
         return bad(err, errlen, "image", "", "is required");
+    if (s->input)
+        s->grants |= SPEC_GRANT_STDIN;
+    if ((s->grants & SPEC_GRANT_STDIN) && !(s->grants & SPEC_GRANT_CONSOLE))
+        return bad(err, errlen, "grant", "stdin", "needs console: the input comes on the console stream");
     if ((s->grants & SPEC_GRANT_NET) && s->nports == 0)
         return bad(err, errlen, "ports", "", "must name at least one port when net is granted");
     /* ports without net would be ignored: a server that cannot be reached,
@@ -349,9 +363,9 @@ int spec_parse(const char *text, size_t len, struct spec *s, char *err, size_t e
     if (!(s->grants & SPEC_GRANT_NET) && s->nports) {
         /* named as grant's fault: the ports are right, the grant lacks net
          * (and `aerie run --ports X` checked alone must not fail on it) */
-        char have[40] = "";
-        static const char *const names[] = { "console", "fs", "net", "self" };
-        for (unsigned g = 0; g < 4; g++)
+        char have[48] = "";
+        static const char *const names[] = { "console", "fs", "net", "self", "stdin" };
+        for (unsigned g = 0; g < 5; g++)
             if (s->grants & (1u << g))
                 fmt_snprintf(have + strlen(have), sizeof have - strlen(have), "%s%s", have[0] ? "," : "",
                              names[g]);

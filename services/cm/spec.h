@@ -29,6 +29,7 @@
 #define SPEC_GRANT_FS      0x2
 #define SPEC_GRANT_NET     0x4
 #define SPEC_GRANT_SELF    0x8      /* its own task, thread and quota (malloc, threads) */
+#define SPEC_GRANT_STDIN   0x10     /* input on its console stream (`aerie run -i`); needs console */
 
 struct spec {
     char image[SPEC_NAME_MAX];
@@ -40,6 +41,7 @@ struct spec {
     unsigned nenv;
     unsigned grants;                 /* SPEC_GRANT_* */
     bool grants_given;               /* grant= was in the spec (else an imported image adds fs) */
+    bool input;                      /* stdin=yes: SPEC_GRANT_STDIN whatever grant= says */
     uint64_t mem;                    /* bytes: everything the container costs */
     uint32_t threads, objects;
     uint32_t prio;

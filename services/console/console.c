@@ -29,7 +29,7 @@
 
 static unsigned bucket(uint64_t badge) { return (unsigned)((badge * 0x9E3779B97F4A7C15ull) >> 56) % BUCKETS; }
 
-static struct stream *find(struct console *c, uint64_t badge)
+struct stream *stream_find(struct console *c, uint64_t badge)
 {
     for (struct stream *s = c->buckets[bucket(badge)]; s; s = s->hnext)
         if (s->badge == badge)
@@ -59,6 +59,7 @@ static void drop(struct console *c, struct stream *s)
     while (*pp != s)
         pp = &(*pp)->hnext;
     *pp = s->hnext;
+    con_in_free(c, s);
     if (s->mem) {
         ae_cap_delete(s->mem);
         ae_slot_free(s->mem);
@@ -87,7 +88,7 @@ static struct stream *add(struct console *c, uint64_t badge)
 /* The stream of a root-granted client, made on its first write. */
 static struct stream *get_heap_stream(struct console *c, uint64_t badge)
 {
-    struct stream *s = find(c, badge);
+    struct stream *s = stream_find(c, badge);
     if (s)
         return s;
     if (c->nheap == MAX_HEAP_STREAMS)
@@ -147,7 +148,7 @@ static int con_write(void *ctx, struct ae_request *rq)
         return AE_EPROTO;
     char buf[CON_CHUNK];
     memcpy(buf, &rq->w[1], len);
-    struct stream *s = find(c, rq->badge);
+    struct stream *s = stream_find(c, rq->badge);
     if (!s && !(s = get_heap_stream(c, rq->badge)))
         return AE_ENOMEM;
     append(c, s, buf, len);
@@ -169,7 +170,7 @@ static int con_name(void *ctx, struct ae_request *rq)
     uint64_t len = rq->w[1];
     if (len > CON_NAME_MAX || len > (uint64_t)(rq->nwords - 2) * 8)
         return AE_EINVAL;
-    struct stream *s = find(c, rq->w[0]);
+    struct stream *s = stream_find(c, rq->w[0]);
     if (!s && !(s = get_heap_stream(c, rq->w[0])))
         return AE_ENOMEM;
     set_name(s, &rq->w[2], len);
@@ -179,7 +180,7 @@ static int con_name(void *ctx, struct ae_request *rq)
 static int con_read(void *ctx, struct ae_request *rq)
 {
     struct console *c = ctx;
-    struct stream *s = find(c, rq->w[0]);
+    struct stream *s = stream_find(c, rq->w[0]);
     uint64_t from = rq->w[1];
     if (!s) {
         rq->reply[0] = rq->reply[1] = 0;
@@ -205,7 +206,7 @@ static int con_read(void *ctx, struct ae_request *rq)
 static int con_forget(void *ctx, struct ae_request *rq)
 {
     struct console *c = ctx;
-    struct stream *s = find(c, rq->w[0]);
+    struct stream *s = stream_find(c, rq->w[0]);
     if (s) {
         if (s->linelen)
             print_line(c, s, s->total);
@@ -266,7 +267,7 @@ static int con_reopen(void *ctx, struct ae_request *rq)
         return AE_EINVAL;
     if (rq->ncaps != 1 || !log_memory_ok(rq->caps[0], &bytes))
         return AE_EINVAL;
-    struct stream *old = find(c, badge);
+    struct stream *old = stream_find(c, badge);
     if (old && old->mem)
         return 0;                            /* attached already */
     struct stream *s = add(c, badge);
@@ -302,6 +303,9 @@ static const struct ae_op ops[CON_OP_COUNT] = {
     [CON_FORGET] = { con_forget, 1, AE_CALLER_ADMIN },
     [CON_OPEN] = { con_open, 1, AE_CALLER_ADMIN },
     [CON_REOPEN] = { con_reopen, 2, AE_CALLER_ADMIN },
+    [CON_IN_ATTACH] = { con_in_attach, 1, AE_CALLER_ADMIN },
+    [CON_IN_PUSH] = { con_in_push, 3, AE_CALLER_ADMIN },
+    [CON_IN_READ] = { con_in_read, 1, AE_CALLER_CLIENT },
 };
 
 int main(void)

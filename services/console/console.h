@@ -23,6 +23,7 @@ struct stream {
     unsigned linelen;                    /* bytes of the line being printed (the ring's last ones) */
     struct stream *hnext;                /* hash chain */
     struct stream *newer, *older;        /* LRU by last write (heap streams only) */
+    struct con_input *in;                /* its standard input (CON_IN_ATTACH), or NULL */
 };
 
 struct console {
@@ -34,7 +35,20 @@ struct console {
     uint64_t next_opened;                /* counter for CON_OPEN badges */
     uint64_t incarnation;                /* root's count of our starts: part of every badge we mint */
     uint64_t minted;                     /* the capability just minted for a reply */
+    unsigned ninputs;                    /* streams with an input ring (<= CON_IN_STREAMS) */
 };
+
+struct ae_request;
+
+/* The stream a badge names, or NULL. */
+struct stream *stream_find(struct console *c, uint64_t badge);
+
+/* ---- input.c: a container's standard input (CON_IN_*) ---- */
+int con_in_attach(void *ctx, struct ae_request *rq);
+int con_in_push(void *ctx, struct ae_request *rq);
+int con_in_read(void *ctx, struct ae_request *rq);
+/* Frees s's input ring and its notification (the stream is dropped). */
+void con_in_free(struct console *c, struct stream *s);
 
 /* The log ring: n bytes at stream position pos (the ring wraps at
  * log_bytes). 0, or a negative AE_* error when the memory is gone. */

@@ -41,7 +41,7 @@ struct ctl;
 struct xfer;
 
 /* A payload being taken from a session's input (after put or import). */
-enum ctl_payload { PAY_NONE, PAY_PUT, PAY_IMPORT, PAY_DISCARD };
+enum ctl_payload { PAY_NONE, PAY_PUT, PAY_IMPORT, PAY_INPUT, PAY_DISCARD };
 
 struct ctl_session {
     bool open;
@@ -56,6 +56,8 @@ struct ctl_session {
     uint64_t pay_left;
     char pay_id[CTL_ID_MAX + 1];     /* the request the payload belongs to */
     struct xfer *put;                /* PAY_PUT's transfer */
+    uint64_t input_cid;              /* PAY_INPUT's container */
+    bool input_blocked;              /* PAY_INPUT: its ring was full; try again next round */
     char pay_err[300];               /* PAY_DISCARD: the error to answer at its end */
     /* output: bytes for the engine, sent as its credit allows */
     uint8_t *out;
@@ -183,6 +185,21 @@ void import_data(struct ctl_session *s, const uint8_t *p, size_t n);
 void import_end(struct ctl_session *s);
 void import_drop(struct ctl_session *s);
 void verb_rmi(struct ctl_session *s, const struct ctl_request *rq);
+
+/* ---- input.c: input CID SIZE (then SIZE bytes) | input CID eof: a
+ * container's standard input (`aerie run -i`). ---- */
+void input_begin(struct ctl_session *s, const struct ctl_request *rq, uint64_t size);
+/* Passes on what the container's input ring takes of n bytes at p: the
+ * bytes taken (0: it is full; s->input_blocked is set and the session
+ * waits for the next round). An error turns the rest into a discard. */
+size_t input_data(struct ctl_session *s, const uint8_t *p, size_t n);
+void input_end(struct ctl_session *s);
+void verb_input_eof(struct ctl_session *s, const struct ctl_request *rq);
+/* The session closed: the container it last sent input to gets the end
+ * (the CLI went away: `aerie run -i` and Ctrl-C; docs/CLI.md). */
+void input_drop(struct ctl_session *s);
+/* Whether a session waits for a container to read its input. */
+bool input_waiting(const struct ctl *c);
 
 /* ---- stream.c ---- */
 /* Starts streaming container cid's log from position from under id;

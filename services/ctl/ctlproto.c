@@ -156,6 +156,8 @@ bool ctl_payload_size(const struct ctl_request *rq, uint64_t *size)
         at = 2;
     else if (!strcmp(rq->verb, "import") && rq->nargs == 2)
         at = 1;
+    else if (!strcmp(rq->verb, "input") && rq->nargs == 2)
+        at = 1;
     else
         return false;
     const char *p = rq->args[at];

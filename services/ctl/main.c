@@ -17,6 +17,7 @@
 
 #define IRQ_BIT        0x1
 #define STREAM_POLL_NS 10000000ull           /* 10 ms between polls of running streams */
+#define INPUT_POLL_NS  2000000ull            /* 2 ms while input waits for a container's ring to drain */
 #define LINK_POLL_NS   500000000ull          /* while the link is not up: look again */
 #define NOIRQ_POLL_NS  1000000ull            /* without an interrupt: look every millisecond */
 #define RX_BUDGET      (512u << 10)          /* bytes taken before sessions get a turn */
@@ -71,6 +72,8 @@ static bool round_once(struct ctl *c, bool *starved)
 
 static uint64_t wait_time(const struct ctl *c)
 {
+    if (input_waiting(c))
+        return INPUT_POLL_NS;
     if (stream_count(c))
         return STREAM_POLL_NS;
     if (c->link.host && !c->link.up)

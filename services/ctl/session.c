@@ -42,6 +42,7 @@ void session_close(struct ctl_session *s)
     stream_drop(s);
     xfer_drop(s);
     import_drop(s);
+    input_drop(s);
     free(s->in);
     free(s->out);
     memset(s, 0, sizeof *s);
@@ -102,6 +103,8 @@ static void payload_end(struct ctl_session *s)
         xfer_put_end(s);
     else if (pay == PAY_IMPORT)
         import_end(s);
+    else if (pay == PAY_INPUT)
+        input_end(s);
     else if (pay == PAY_DISCARD)
         reply_err(s, s->pay_id, "%s", s->pay_err);
 }
@@ -126,11 +129,13 @@ void session_discard(struct ctl_session *s, const char *id, uint64_t size, const
 
 /* Takes up to n bytes at p: payload, or line bytes up to the end of one
  * line (which is handled, and may start a payload). Returns the bytes
- * taken (at least one). */
+ * taken: at least one, except for input a container has no room for. */
 static size_t consume(struct ctl_session *s, const uint8_t *p, size_t n)
 {
     if (s->pay != PAY_NONE) {
         size_t k = s->pay_left < n ? (size_t)s->pay_left : n;
+        if (s->pay == PAY_INPUT && !(k = input_data(s, p, k)))
+            return 0;
         if (s->pay == PAY_PUT)
             xfer_put_data(s, p, k);
         else if (s->pay == PAY_IMPORT)
@@ -160,10 +165,13 @@ static size_t consume(struct ctl_session *s, const uint8_t *p, size_t n)
 
 bool session_work(struct ctl_session *s)
 {
+    s->input_blocked = false;
     while (s->in_len && session_has_room(s)) {
         size_t chunk = FRAME_WINDOW_DOWN - s->in_head;
         chunk = chunk < s->in_len ? chunk : s->in_len;
         size_t k = consume(s, s->in + s->in_head, chunk);
+        if (!k)
+            break;                           /* input_blocked: its container reads slower */
         s->in_head = (uint32_t)((s->in_head + k) % FRAME_WINDOW_DOWN);
         s->in_len -= (uint32_t)k;
         s->uncredited += (uint32_t)k;
@@ -174,5 +182,5 @@ bool session_work(struct ctl_session *s)
         link_control(s->ctl, FRAME_CREDIT, s->chan, s->uncredited);
         s->uncredited = 0;
     }
-    return s->in_len && session_has_room(s);
+    return s->in_len && session_has_room(s) && !s->input_blocked;
 }

@@ -224,10 +224,11 @@ static void verb_stats(struct ctl_session *s, const struct ctl_request *rq)
     reply_ok(s, rq->id, "state=%s cpu=%d uptime_ms=%lu mem=%lu mem_limit=%lu threads=%lu threads_limit=%lu "
              "objects=%lu objects_limit=%lu mem_run=%lu mem_log=%lu mem_rest=%lu mem_cm=%lu "
              "uptime_ns=%lu cpu_ns=%lu ipc_calls=%lu fs_read=%lu fs_written=%lu net_rx=%lu net_tx=%lu "
-             "threads_live=%lu debug=%lu",
+             "threads_live=%lu debug=%lu fs_meta=%lu fs_meta_limit=%lu",
              state_name(t.state), t.cpu, t.uptime_ns / 1000000, t.mem_used, t.mem_limit, t.threads_used,
              t.threads_limit, t.objects_used, t.objects_limit, t.mem_run, t.mem_log, t.mem_rest, t.mem_cm,
-             t.uptime_ns, t.cpu_ns, t.ipc_calls, t.fs_read, t.fs_written, t.net_rx, t.net_tx, t.threads_live, t.debug_stop);
+             t.uptime_ns, t.cpu_ns, t.ipc_calls, t.fs_read, t.fs_written, t.net_rx, t.net_tx, t.threads_live, t.debug_stop,
+             t.fs_meta, t.fs_meta_limit);
 }
 
 /* trace CID start BYTES KINDS | read | stop | names (CM_TRACE): read
@@ -598,6 +599,8 @@ static const struct verb verbs[] = {
     { "readlink", 2, 2, "readlink ID PATH: -> ok TARGET", verb_readlink },
     { "import", 2, 2, "import NAME SIZE, then SIZE bytes of image archive: -> ok", NULL },
     { "rmi",    1, 1, "rmi NAME: removes an imported image no container uses", verb_rmi },
+    { "input",  2, 2, "input ID SIZE, then SIZE bytes | input ID eof: a container's standard input "
+      "(run -i) -> ok", verb_input_eof },
     { "debug-kill-service", 1, 1, "debug-kill-service NAME: kills a boot service (console, fs, net); root "
       "restarts it -> ok started_us=.. answered_us=.. kills=..", verb_debug_kill_service },
 };
@@ -637,6 +640,8 @@ static void with_payload(struct ctl_session *s, const struct ctl_request *rq, co
         session_discard(s, rq->id, size, "usage: %s", v ? v->usage : "?");
     else if (!strcmp(v->name, "put"))
         xfer_put_begin(s, rq, size);
+    else if (!strcmp(v->name, "input"))
+        input_begin(s, rq, size);
     else
         import_begin(s, rq, size);
 }

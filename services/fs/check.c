@@ -45,6 +45,17 @@ static int check_node(const struct fs_session *s, const struct fs_unode *n, bool
 }
 
 static _Thread_local bool recount;        /* fs_session_recount: counters follow the nodes */
+static _Thread_local uint64_t (*meta_cost)(size_t);   /* fs_session_recount_meta: what it adds up */
+static _Thread_local uint64_t meta_sum;
+static _Thread_local void (*meta_done)(void *, uint64_t);
+static _Thread_local void *meta_ctx;
+
+/* A block of metadata of n bytes, counted when a recount adds them up. */
+static void meta_add(size_t n)
+{
+    if (meta_cost)
+        meta_sum += meta_cost(n);
+}
 
 /* Pass 1 counts each node once (a file may have several names) and its
  * names in check_seen; pass 2 compares them with its link count and
@@ -54,6 +65,8 @@ static int check_entry(const struct fs_session *s, struct fs_unode *n, bool own,
 {
     if (n->type == FS_TYPE_DIR) {
         t->nodes += pass == 1;
+        if (pass == 1 && own)
+            meta_add(sizeof *n);
         return pass == 1 ? check_node(s, n, own, t, why) : 0;
     }
     if (pass == 2) {
@@ -67,6 +80,8 @@ static int check_entry(const struct fs_session *s, struct fs_unode *n, bool own,
     t->names++;
     if (n->check_seen++)
         return 0;
+    if (own)
+        meta_add(sizeof *n);
     t->nodes++;
     t->named++;
     return check_node(s, n, own, t, why);
@@ -78,8 +93,12 @@ static int check_dir(const struct fs_session *s, const struct fs_unode *d, bool 
     if (depth > CHECK_DEPTH)
         return *why = "the tree is deeper than the check can follow", AE_EINVAL;
     int r = pass == 1 ? dir_check(d, why) : 0;
+    if (pass == 1 && own && d->d.nbuckets)
+        meta_add(d->d.nbuckets * sizeof *d->d.buckets);
     for (uint32_t i = 0; !r && i < d->d.nbuckets; i++) {
         for (struct fs_dirent *e = d->d.buckets[i]; !r && e; e = e->hnext) {
+            if (pass == 1 && own)
+                meta_add(sizeof *e + e->name_len);
             if (!e->node)
                 continue;
             r = check_entry(s, e->node, own, t, pass, why);
@@ -100,6 +119,8 @@ static int check_orphans(const struct fs_session *s, struct tally *t, const char
                 return *why = "a reserved node is in use", AE_EINVAL;
             t->nodes += !hd->u->links;            /* (one name: a create cut off before its
                                                      handle opened, counted in the tree) */
+            if (!hd->u->links)
+                meta_add(sizeof *hd->u);
             continue;
         }
         if (hd->kind != FS_H_UPPER || hd->u->links || hd->u->layer != &s->layer)
@@ -110,6 +131,7 @@ static int check_orphans(const struct fs_session *s, struct tally *t, const char
         if (!first)
             continue;
         t->nodes++;
+        meta_add(sizeof *hd->u);
         int r = check_node(s, hd->u, true, t, why);
         if (r)
             return r;
@@ -121,6 +143,8 @@ static int check_layer(const struct fs_session *s, const struct fs_layer *L, boo
                        const char **why)
 {
     struct tally t = { 0 };
+    if (own)
+        meta_add(sizeof *L->root);
     int r = check_node(s, L->root, own, &t, why);
     if (!r)
         r = check_dir(s, L->root, own, &t, 0, 1, why);
@@ -152,6 +176,19 @@ int fs_session_recount(struct fs_session *s, const char **why)
     return r;
 }
 
+int fs_session_recount_meta(struct fs_session *s, uint64_t (*cost)(size_t),
+                            void (*done)(void *ctx, uint64_t meta), void *ctx, const char **why)
+{
+    meta_cost = cost;
+    meta_done = done;
+    meta_ctx = ctx;
+    meta_sum = 0;
+    int r = fs_session_recount(s, why);
+    meta_cost = NULL;
+    meta_done = NULL;
+    return r;
+}
+
 int fs_session_check(struct fs_session *s, const char **why)
 {
     s->env.lock(s->layer.lock);
@@ -171,6 +208,11 @@ int fs_session_check(struct fs_session *s, const char **why)
             fs_reserve_recount(s);        /* the list follows the table */
         else if (!r && resv != s->nresv)
             r = (*why = "the reserved handles disagree with their list", AE_EINVAL);
+        meta_add(sizeof *s);
+        if (s->nslots)
+            meta_add(s->nslots * sizeof *s->handles);
+        for (uint32_t i = 0; i < s->nmounts; i++)
+            meta_add(sizeof *s->mounts[i].path);
         if (!r)
             r = check_layer(s, &s->layer, true, why);
         for (uint32_t i = 0; !r && i < s->nmounts; i++) {
@@ -179,6 +221,8 @@ int fs_session_check(struct fs_session *s, const char **why)
             r = check_layer(s, L, false, why);
             s->env.unlock(L->lock);
         }
+        if (meta_done && !r)
+            meta_done(meta_ctx, meta_sum);   /* under the lock: no allocation of its comes between */
     }
     s->env.unlock(s->layer.lock);
     return r;

@@ -257,5 +257,13 @@ int fs_session_check(struct fs_session *s, const char **why);
  * operation that had counted a page or an inode it had not linked yet
  * (docs/RESTART.md). */
 int fs_session_recount(struct fs_session *s, const char **why);
+/* fs_session_recount, and what the session's metadata holds now (the
+ * session, its handle table, mount paths, its private layer's nodes,
+ * names and directory tables: what it allocated through env mem_alloc and
+ * has not freed), each allocation of n bytes costing cost(n), given to
+ * done(ctx, sum) under the session's lock if every check passed: the
+ * service's count made exact again after a restart (docs/FS.md). */
+int fs_session_recount_meta(struct fs_session *s, uint64_t (*cost)(size_t),
+                            void (*done)(void *ctx, uint64_t meta), void *ctx, const char **why);
 
 #endif

@@ -5,7 +5,7 @@
 FS_SRC   := $(addprefix services/fs/,path.c lower.c node.c dir.c data.c walk.c session.c ops.c names.c \
                                      attr.c decode.c check.c clone.c reserve.c)
 FS_HDRS  := $(wildcard services/fs/*.h) include/aerie/proto/fs.h include/aerie/errors.h $(IMG_HDRS)
-FS_TESTS := test_fs_path test_fs_ops test_fs_overlay test_fs_limits test_fs_threads test_fs_proto test_fs_links test_fs_reserve
+FS_TESTS := test_fs_path test_fs_ops test_fs_overlay test_fs_limits test_fs_threads test_fs_proto test_fs_links test_fs_reserve test_fs_meta
 
 $(BUILD)/user/libfscore.a: $(patsubst %.c,$(BUILD)/user/%.o,$(FS_SRC))
 	@$(AR) rcs $@ $^

@@ -2,7 +2,7 @@
  * dev.c — the files that are not in the fs session: the container's
  * console stream (stdout and stderr of pid 1; it looks like a pipe, as
  * `docker logs` output does, so programs buffer as they would into one),
- * an empty stdin, and /dev/null, /dev/zero, /dev/urandom, /dev/full.
+ * and /dev/null, /dev/zero, /dev/urandom, /dev/full (stdin is stdin.c).
  * /dev/tty does not exist: a container has no terminal.
  */
 #include <string.h>
@@ -52,14 +52,6 @@ struct lx_file *lx_console_file(void)
     struct lx_file *f = lx_file_new(&console_ops, LX_O_WRONLY, NULL);
     if (f)
         strcpy(f->path, "pipe:[console]");
-    return f;
-}
-
-struct lx_file *lx_null_input(void)
-{
-    struct lx_file *f = lx_file_new(&console_ops, LX_O_RDONLY, NULL);
-    if (f)
-        strcpy(f->path, "pipe:[stdin]");
     return f;
 }
 

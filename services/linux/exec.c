@@ -515,6 +515,7 @@ int lx_exec_image(struct lx_thread *t, struct lx_exe *e, char *const *argv, unsi
     /* past here the old program is gone whatever happens */
     forget_old(p, t);
     lx_thread_detach(t);
+    lx_thread_retid(t, p->pid);
     struct lx_mm *old = p->mm;
     p->mm = mm;
     lx_mm_put(old);

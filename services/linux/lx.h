@@ -223,6 +223,7 @@ struct lx_thread {
     struct lx_thread *next;     /* in its process */
     struct lx_thread *hnext;    /* in the tid table */
     int cpu;
+    bool answers_on;            /* the kernel answers getpid & co. for it (sys_misc.c) */
 };
 
 #define LX_WAKE_EVENT   1   /* why a blocked call runs again (t->wake) */
@@ -273,6 +274,8 @@ struct lx_thread *lx_thread_new(struct lx_proc *p, int tid, int *err);
  * caller's to detach); detach destroys it. */
 int lx_thread_attach(struct lx_thread *t, uint64_t task);
 void lx_thread_detach(struct lx_thread *t);
+/* exec from another thread than the first: t takes the pid as its tid */
+void lx_thread_retid(struct lx_thread *t, int tid);
 /* Takes t out of the tables (its Aerie thread destroyed); freed later. */
 void lx_thread_free(struct lx_thread *t);
 void lx_graveyard_empty(void);
@@ -329,6 +332,12 @@ bool lx_signal_deliver(struct lx_thread *t, int64_t *result);
 /* A fault of a Linux thread as a signal (SIGSEGV, SIGILL, ...). */
 void lx_signal_fault(struct lx_thread *t, int sig, int code, uint64_t addr);
 bool lx_signal_pending(struct lx_thread *t);
+/* Standing answers (sys_misc.c): the identity calls, answered by the
+ * kernel while nothing here would answer them differently. Armed at such
+ * a call when no signal waits; dropped before a signal is made pending
+ * or the parent changes, so the next call comes here again. */
+void lx_answers_arm(struct lx_thread *t);
+void lx_answers_drop(struct lx_proc *p);
 /* A signal from outside the container (cm's CM_SIGNAL): SIGINT to pid 1's
  * process group, as a terminal's Ctrl-C; any other to pid 1. */
 void lx_signal_from_outside(int sig);
@@ -483,7 +492,12 @@ int64_t lx_unix_sockopt(struct lx_thread *t, struct lx_file *f, bool set);
 
 /* The console stream (stdout/stderr) and the empty stdin. */
 struct lx_file *lx_console_file(void);
-struct lx_file *lx_null_input(void);
+/* stdin.c: fd 0 of pid 1, the container's input (aerie run -i) */
+struct lx_file *lx_stdin_file(void);
+void lx_stdin_poke(void);              /* input came: wake its readers */
+bool lx_stdin_waiting(void);           /* a reader waits: the loop looks now and then */
+#define LX_STDIN_BADGE (1ull << 47)    /* the stdin helper's pokes on our endpoint */
+#define LX_STDIN_POLL_NS 100000000ull  /* the loop's look while readers wait (a lost wakeup's bound) */
 /* /dev/null, /dev/zero, /dev/urandom (/dev/random), /dev/full: -LX_ENOENT
  * for any other path. */
 int lx_dev_open(const char *path, unsigned flags, struct lx_file **out);

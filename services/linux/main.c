@@ -486,6 +486,10 @@ static void on_message(uint64_t badge, uint64_t info, const uint64_t *w)
         lx_net_poke();
         return;
     }
+    if (badge == LX_STDIN_BADGE) {                /* the stdin helper's poke (a send: no reply) */
+        lx_stdin_poke();
+        return;
+    }
     if (badge == LX_SIG_BADGE) {                  /* cm: aerie kill, Ctrl-C (a send: no reply) */
         lx_signal_from_outside((int)AERIE_INFO_LABEL(info));
         return;
@@ -538,6 +542,13 @@ static _Noreturn void serve(void)
                 continue;
             if (timeout > LX_NET_POLL_NS)
                 timeout = LX_NET_POLL_NS;
+        }
+        if (lx_stdin_waiting()) {
+            lx_stdin_poke();                       /* input a lost wakeup (or no helper) would leave */
+            if (run_head)
+                continue;
+            if (timeout > LX_STDIN_POLL_NS)
+                timeout = LX_STDIN_POLL_NS;
         }
         uint64_t badge = 0;
         int64_t info;

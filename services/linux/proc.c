@@ -169,6 +169,7 @@ int lx_thread_attach(struct lx_thread *t, uint64_t task)
         return lx_errno((int)r);
     }
     t->slot = slot;
+    t->answers_on = false;                 /* a new Aerie thread has no standing answers (exec) */
     return 0;
 }
 
@@ -219,6 +220,20 @@ static struct lx_thread *thread_alloc(struct lx_proc *p, int tid)
     p->nthreads++;
     tid_insert(t);
     return t;
+}
+
+/* exec from a thread other than the first: as Linux's execve, the thread
+ * that goes on takes the process's pid as its tid (attack15: gettid
+ * there said the old tid). The first thread is gone by then, so the
+ * number is free in the table; called before the new Aerie thread is
+ * made, whose fault badge is the tid. */
+void lx_thread_retid(struct lx_thread *t, int tid)
+{
+    if (t->tid == tid)
+        return;
+    tid_remove(t);
+    t->tid = tid;
+    tid_insert(t);
 }
 
 struct lx_thread *lx_thread_new(struct lx_proc *p, int tid, int *err)
@@ -324,7 +339,7 @@ struct lx_proc *lx_proc_first(const char *comm, int *err)
         return NULL;
     }
     p->sighand->refs = 1;
-    struct lx_file *in = lx_null_input(), *out = lx_console_file();
+    struct lx_file *in = lx_stdin_file(), *out = lx_console_file();
     int r = in && out ? lx_fd_install(p, in, 0, false) : -LX_ENOMEM;
     if (r >= 0) {
         lx_file_get(out);
@@ -348,6 +363,7 @@ static void reparent_children(struct lx_proc *p)
         struct lx_proc *c = p->children;
         p->children = c->sibling;
         c->parent = lx_init;
+        lx_answers_drop(c);                   /* getppid's standing answer changes */
         c->sibling = lx_init->children;
         lx_init->children = c;
         if (c->state == LX_ZOMBIE)

@@ -128,6 +128,7 @@ int lx_signal_send(struct lx_proc *p, struct lx_thread *t, int sig, const struct
     }
     struct lx_siginfo si = info ? *info : (struct lx_siginfo){ .code = LX_SI_KERNEL };
     si.signo = sig;
+    lx_answers_drop(p);                       /* its next call comes here, where signals are taken */
     if (t) {
         t->sig_pending |= BIT(sig);
         t->sig_info[sig] = si;

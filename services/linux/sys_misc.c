@@ -25,10 +25,41 @@ LX_SYS(exit_group)
     return LX_NOREPLY;
 }
 
-LX_SYS(getpid) { return t->proc->pid; }
-LX_SYS(gettid) { return t->tid; }
-LX_SYS(getppid) { return t->proc->parent ? t->proc->parent->pid : 0; }
-LX_SYS(getuid) { return 0; }
+/* The identity calls. The first of them a thread makes hands all their
+ * answers to the kernel (lx_answers_arm), which then answers the next
+ * ones itself; a thread that never asks costs nothing. */
+LX_SYS(getpid) { lx_answers_arm(t); return t->proc->pid; }
+LX_SYS(gettid) { lx_answers_arm(t); return t->tid; }
+LX_SYS(getppid) { lx_answers_arm(t); return t->proc->parent ? t->proc->parent->pid : 0; }
+LX_SYS(getuid) { lx_answers_arm(t); return 0; }
+
+/* What the calls above (and getuid's aliases in systab.c) answer, handed
+ * to the kernel (THREAD_SET_ANSWERS; docs/LINUX.md, "Standing answers"):
+ * such a call is then a trap and a return, no message to us. Not while
+ * a signal waits: that is taken at the answer to a call that comes here. */
+#define ANSWER(nr, v) (((uint64_t)(nr) << 32) | (uint32_t)(v))
+void lx_answers_arm(struct lx_thread *t)
+{
+    if (t->answers_on || t->dead || lx_signal_pending(t))
+        return;
+    int ppid = t->proc->parent ? t->proc->parent->pid : 0;
+    const uint64_t w[] = {
+        ANSWER(39, t->proc->pid), ANSWER(110, ppid), ANSWER(186, t->tid),
+        ANSWER(102, 0), ANSWER(104, 0), ANSWER(107, 0), ANSWER(108, 0),   /* get[e]uid, get[e]gid */
+    };
+    if (ae_invoke(t->slot, AERIE_THREAD_SET_ANSWERS, sizeof w / sizeof w[0], w, 0, 0) == 0)
+        t->answers_on = true;
+}
+
+void lx_answers_drop(struct lx_proc *p)
+{
+    for (struct lx_thread *o = p->threads; o; o = o->next) {
+        if (!o->answers_on)
+            continue;
+        o->answers_on = false;
+        ae_invoke0(o->slot, AERIE_THREAD_SET_ANSWERS);
+    }
+}
 
 /* setuid and friends: root may become anyone; identity is not enforced
  * inside a container (its files and capabilities are its boundary). */

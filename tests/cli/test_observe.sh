@@ -133,6 +133,15 @@ g=$(./aerie ps | awk '$2 == "grantprobe" { id = $1 } END { print id }')
 ./aerie stats --json "$g" > "$dir/g.json"
 fw=$(json "$dir/g.json" fs_written_bytes); fr=$(json "$dir/g.json" fs_read_bytes)
 if [ "$fw" -ge 19 ] && [ "$fr" -ge 19 ]; then pass observe_file_bytes_counted; else fail observe_file_bytes_counted "written=$fw read=$fr"; fi
+# Its fs session's metadata (fs's heap, docs/FS.md "Metadata: a promise and
+# an overdraft"): shown, and in its human form beside its cap.
+fm=$(json "$dir/g.json" fs_meta_bytes)
+./aerie stats "$g" > "$dir/g.txt" 2>&1
+if [ -n "$fm" ] && [ "$fm" -gt 0 ] && grep -q "^fs meta .* of .*in fs's heap" "$dir/g.txt"; then
+    pass observe_fs_metadata_shown
+else
+    fail observe_fs_metadata_shown "fs_meta_bytes=$fm: $(cat "$dir/g.txt")"
+fi
 aerie start --grant console,fs,net,self --ports 7641 grantprobe steady 7641 150
 s=$(cat "$out")
 sleep 2

@@ -5,7 +5,7 @@
 
 FSTEST_SRCS := tests/fs/ft.c tests/fs/t_libc.c tests/fs/t_sessions.c tests/fs/t_links.c \
                tests/fs/t_quota.c tests/fs/t_robust.c tests/fs/t_caches.c \
-               tests/fs/t_behind.c tests/fs/t_create.c
+               tests/fs/t_behind.c tests/fs/t_create.c tests/fs/t_meta.c
 $(eval $(call libc_program,fstest,$(FSTEST_SRCS)))
 $(eval $(call libc_program,images/fsprobe,tests/fs/probe/probe.c))
 

@@ -71,6 +71,21 @@ static void refused(const char *line, bool allow_rm, const char *needle)
     CHECK(r != 0 && strstr(err, needle));
 }
 
+/* -i adds stdin=yes (the stdin grant beside whatever grant= or the image
+ * gives); -t and -it are taken; start (allow_rm false) refuses them. */
+static void run_i_adds_stdin_and_keeps_the_grant(void)
+{
+    CHECK_EQ(parse("-i busybox wc -l", true), 0);
+    CHECK(rr.interactive && !rr.tty && has_word("stdin=yes") && !has_word("grant=console,self,stdin"));
+    CHECK_EQ(parse("--grant console,fs -it --rm busybox sh", true), 0);
+    CHECK(rr.interactive && rr.tty && rr.rm && has_word("stdin=yes") && has_word("grant=console,fs"));
+    CHECK_EQ(parse("-t busybox sh", true), 0);
+    CHECK(!rr.interactive && rr.tty && !has_word("stdin=yes"));
+    CHECK_EQ(parse("--grant=stdin,console hello", true), 0);
+    refused("--grant none -i hello", true, "grant: 'stdin' needs console");
+    refused("-i hello", false, "unknown option '-i'");
+}
+
 static void run_mistakes_name_the_argument(void)
 {
     refused("--mem banana hello", true, "--mem: 'banana' must be a size");
@@ -170,6 +185,7 @@ int main(void)
     RUN(run_options_become_spec_words);
     RUN(run_after_image_everything_is_an_argument);
     RUN(run_env_with_spaces_is_quoted);
+    RUN(run_i_adds_stdin_and_keeps_the_grant);
     RUN(run_mistakes_name_the_argument);
     RUN(run_argument_with_spaces_is_one_argument);
     RUN(run_arguments_arrive_as_typed);

@@ -138,7 +138,7 @@ static bool payload_of(const char *line, uint64_t *size)
     return ctl_parse_request(line, strlen(line), &rq, err, sizeof err) == 0 && ctl_payload_size(&rq, size);
 }
 
-static void ctl_payload_only_put_and_import(void)
+static void ctl_payload_only_put_import_and_input(void)
 {
     uint64_t n;
     CHECK(payload_of("1 put 3 /a 4096 644", &n) && n == 4096);
@@ -151,7 +151,11 @@ static void ctl_payload_only_put_and_import(void)
     CHECK(!payload_of("1 put 3 /a 10", &n));                   /* no MODE: no payload */
     CHECK(!payload_of("1 get 3 /a", &n));
     CHECK(!payload_of("1 ps 10", &n));
+    CHECK(!payload_of("1 input 3 eof", &n));                  /* the end: no payload */
+    CHECK(!payload_of("1 input 3", &n));
     CHECK_EQ(n, 12345);                                        /* untouched when false */
+    CHECK(payload_of("1 input 3 4096", &n) && n == 4096);      /* stdin for run -i */
+    CHECK(payload_of("1 input 3 0", &n) && n == 0);
 }
 
 static void ctl_reply_split(void)
@@ -176,6 +180,6 @@ int main(void)
     RUN(ctl_escape_carries_every_byte);
     RUN(ctl_escape_never_cuts_an_escape);
     RUN(ctl_reply_split);
-    RUN(ctl_payload_only_put_and_import);
+    RUN(ctl_payload_only_put_import_and_input);
     return TESTS_DONE();
 }

@@ -33,7 +33,7 @@ static int hostile(void)
             wrong++;
         if (slot % 97)
             continue;                      /* the rest on a sample of slots */
-        for (uint64_t label = 0; label < 12; label++) {
+        for (uint64_t label = 0; label < 16; label++) {   /* every THREAD op, SET_ANSWERS (12) too */
             u->mr[0] = slot;
             if (ae_call(slot, AERIE_INFO(label, 4, 0), AERIE_TIMEOUT_POLL) != AE_ECAP)
                 wrong++;

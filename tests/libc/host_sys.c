@@ -51,6 +51,17 @@ _Noreturn void __sys_exit(int status)
     exit(status);
 }
 
+/* The console's input: the process's own stdin. */
+long __sys_log_read(char *buf, size_t n)
+{
+    for (;;) {
+        ssize_t r = read(0, buf, n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        return r < 0 ? AE_EBADF : (long)r;
+    }
+}
+
 long __sys_log_write(const char *buf, size_t n)
 {
     size_t done = 0;

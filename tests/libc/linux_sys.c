@@ -12,7 +12,7 @@
 #include "sys.h"
 
 enum {
-    NR_write = 1, NR_mmap = 9, NR_munmap = 11, NR_sched_yield = 24,
+    NR_read = 0, NR_write = 1, NR_mmap = 9, NR_munmap = 11, NR_sched_yield = 24,
     NR_nanosleep = 35, NR_arch_prctl = 158, NR_futex = 202,
     NR_clock_gettime = 228, NR_exit_group = 231,
 };
@@ -65,6 +65,17 @@ long __sys_log_write(const char *buf, size_t n)
         done += (size_t)r;
     }
     return (long)n;
+}
+
+/* The console's input: the process's own stdin. */
+long __sys_log_read(char *buf, size_t n)
+{
+    for (;;) {
+        long r = syscall3(NR_read, 0, (long)buf, (long)n);
+        if (r == -LINUX_EINTR)
+            continue;
+        return r < 0 ? AE_EBADF : r;
+    }
 }
 
 void *__sys_pages_alloc(size_t bytes)

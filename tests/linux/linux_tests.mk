@@ -145,7 +145,7 @@ $(eval $(call libc_program,lxtest,tests/linux/lxtest.c))
 $(BUILD)/uobj/tests/linux/lxtest.c.o: UEXTRA := -Itests/host
 
 $(BUILD)/boot-linux.img: $(BUILD)/tools/mkimage tests/linux/boot.conf tests/linux/linux_tests.mk $(SERVICE_ELFS) \
-                         $(BUILD)/lxtest.elf $(LX_BINS) $(DYN_BINS) \
+                         $(APP_IMAGE_DEPS) $(BUSYBOX) $(BUILD)/lxtest.elf $(LX_BINS) $(DYN_BINS) \
                          $(BB_EXPECT) $(wildcard tests/linux/busybox/*.sh) \
                          $(BASH_EXPECT) $(wildcard tests/linux/bash/*.sh)
 	@echo "  IMAGE   $@"
@@ -163,7 +163,7 @@ $(BUILD)/linux/boot-prof.conf: tests/linux/boot.conf
 	@mkdir -p $(@D)
 	@sed 's|^\(service lxtest .*\)$$|\1 args="profile"|' $< > $@
 $(BUILD)/boot-linux-prof.img: $(BUILD)/tools/mkimage $(BUILD)/linux/boot-prof.conf $(SERVICE_ELFS) \
-                              $(BUILD)/lxtest.elf $(LX_BINS)
+                              $(APP_IMAGE_DEPS) $(BUSYBOX) $(BUILD)/lxtest.elf $(LX_BINS)
 	@echo "  IMAGE   $@"
 	@$(BUILD)/tools/mkimage -o $@ boot.conf=$(BUILD)/linux/boot-prof.conf $(BOOT_IMG_FILES) \
 	    bin/lxtest=$(BUILD)/lxtest.elf $(LX_IMAGE_SPECS) $(BB_TEST_SPECS)

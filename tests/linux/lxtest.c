@@ -168,6 +168,9 @@ static void linux_fd_aliases_and_links_musl(void) { selfcheck("aliases", "musl",
 static void linux_fd_aliases_and_links_glibc(void) { selfcheck("aliases", "glibc", "grant=console,self,fs"); }
 static void linux_processes_musl(void) { selfcheck("procs", "musl", ""); }
 static void linux_processes_glibc(void) { selfcheck("procs", "glibc", ""); }
+/* attack15: getpid & co. answered by the kernel stay Linux's answers */
+static void linux_identity_calls_musl(void) { selfcheck("ident", "musl", ""); }
+static void linux_identity_calls_glibc(void) { selfcheck("ident", "glibc", ""); }
 static void linux_signals_musl(void) { selfcheck("signals", "musl", ""); }
 static void linux_signals_glibc(void) { selfcheck("signals", "glibc", ""); }
 static void linux_threads_musl(void) { selfcheck("threads", "musl", ""); }
@@ -978,6 +981,8 @@ int main(int argc, char **argv)
     RUN_IF(linux_memory_glibc);
     RUN_IF(linux_processes_musl);
     RUN_IF(linux_processes_glibc);
+    RUN_IF(linux_identity_calls_musl);
+    RUN_IF(linux_identity_calls_glibc);
     RUN_IF(linux_signals_musl);
     RUN_IF(linux_signals_glibc);
     RUN_IF(linux_threads_musl);

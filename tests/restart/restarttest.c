@@ -491,6 +491,102 @@ static void restart_fs_marks_client_caches_stale(void)
     CHECK_EQ(ae_fs_stat(fs, "/cached", &st), AE_ENOENT);
 }
 
+/* ---- fs metadata ---- */
+
+static uint64_t fs_stat_word(uint64_t fsadmin, unsigned w)
+{
+    uint64_t o[FS_STAT_WORDS] = { 0 };
+    return ae_fs_admin_stats(fsadmin, o) ? UINT64_MAX : o[w];
+}
+
+static uint64_t fs_sstat_word(uint64_t fsadmin, uint32_t id, unsigned w)
+{
+    uint64_t o[FS_SSTAT_WORDS] = { 0 };
+    return ae_fs_admin_session_stats(fsadmin, id, o) ? UINT64_MAX : o[w];
+}
+
+/* A session's metadata bytes less its reserved nodes' (256-byte blocks),
+ * when it has no file open: its handles are then its reservations, which
+ * the service keeps across a restart while the client forgets them (they
+ * go at its next RESERVE). */
+static uint64_t held_apart(uint64_t fsadmin, uint32_t id)
+{
+    return fs_sstat_word(fsadmin, id, FS_SSTAT_META_BYTES) - fs_sstat_word(fsadmin, id, FS_SSTAT_HANDLES) * 256;
+}
+
+/* A session past its metadata promise (docs/FS.md, "Metadata: a promise
+ * and an overdraft"): fs killed, the new instance counts the session's
+ * metadata again from its tree at its first use and the pool from every
+ * session — the same figures as before, exactly; its files undone give
+ * every byte back, and its end the pool's. */
+static void restart_fs_recounts_metadata(void)
+{
+    uint64_t fsadmin = ae_capenv_lookup("fs.admin");
+    CHECK(fsadmin != 0);
+    if (!fsadmin)
+        return;
+    uint64_t pool0 = fs_stat_word(fsadmin, FS_STAT_META_POOL);
+    uint64_t promised0 = fs_stat_word(fsadmin, FS_STAT_META_PROMISED);
+    struct ae_fs_session_spec spec = { .data_bytes = 4u << 20, .inodes = 4000 };
+    uint64_t cap;
+    uint32_t id;
+    CHECK_EQ(ae_fs_admin_open_session(fsadmin, &spec, &cap, &id), 0);
+    struct ae_fs conn;
+    ae_fs_init(&conn, cap, 0);
+    /* Its handle table grown first (it keeps its size), then what it holds
+     * empty (its reserved nodes apart). */
+    uint64_t hs[100], h0;
+    CHECK_EQ(ae_fs_open(&conn, "/h", FS_O_WRONLY | FS_O_CREAT, 0600, &h0, NULL), 0);
+    CHECK_EQ(ae_fs_close(&conn, h0), 0);
+    for (int i = 0; i < 100; i++)
+        CHECK_EQ(ae_fs_open(&conn, "/h", FS_O_RDONLY, 0, &hs[i], NULL), 0);
+    for (int i = 0; i < 100; i++)
+        CHECK_EQ(ae_fs_close(&conn, hs[i]), 0);
+    CHECK_EQ(ae_fs_unlink(&conn, "/h"), 0);
+    CHECK_EQ(ae_fs_flush(&conn), 0);
+    uint64_t m0 = held_apart(fsadmin, id);
+    CHECK_EQ(ae_fs_mkdir(&conn, "/m", 0755), 0);
+    char p[300];
+    for (int i = 0; i < 300; i++) {
+        snprintf(p, sizeof p, "/m/%0200d", i);
+        uint64_t h;
+        CHECK_EQ(ae_fs_open(&conn, p, FS_O_WRONLY | FS_O_CREAT | FS_O_EXCL, 0600, &h, NULL), 0);
+        CHECK_EQ(ae_fs_close(&conn, h), 0);
+    }
+    for (int i = 0; i < 10; i++) {
+        snprintf(p, sizeof p, "/m/dir%0100d", i);
+        CHECK_EQ(ae_fs_mkdir(&conn, p, 0755), 0);
+    }
+    CHECK_EQ(ae_fs_flush(&conn), 0);
+    uint64_t m1 = fs_sstat_word(fsadmin, id, FS_SSTAT_META_BYTES);
+    uint64_t pool1 = fs_stat_word(fsadmin, FS_STAT_META_POOL);
+    printf("  metadata: %lu bytes (%lu empty), the pool %lu; fs killed\n", (unsigned long)m1, (unsigned long)m0,
+           (unsigned long)pool1);
+    CHECK(pool1 > pool0);
+    CHECK_EQ(kill_service("fs"), 0);
+    CHECK_EQ(fs_sstat_word(fsadmin, id, FS_SSTAT_META_BYTES), m1);     /* counted again from its tree */
+    CHECK_EQ(fs_stat_word(fsadmin, FS_STAT_META_POOL), pool1);
+    CHECK_EQ(fs_stat_word(fsadmin, FS_STAT_META_PROMISED), promised0 + 1);
+    for (int i = 0; i < 300; i++) {
+        snprintf(p, sizeof p, "/m/%0200d", i);
+        CHECK_EQ(ae_fs_unlink(&conn, p), 0);
+    }
+    for (int i = 0; i < 10; i++) {
+        snprintf(p, sizeof p, "/m/dir%0100d", i);
+        CHECK_EQ(ae_fs_rmdir(&conn, p), 0);
+    }
+    CHECK_EQ(ae_fs_rmdir(&conn, "/m"), 0);
+    CHECK_EQ(ae_fs_flush(&conn), 0);
+    CHECK_EQ(held_apart(fsadmin, id), m0);
+    CHECK_EQ(ae_fs_admin_check(fsadmin, id), 0);
+    ae_fs_fini(&conn);
+    CHECK_EQ(ae_fs_admin_close_session(fsadmin, id), 0);
+    ae_cap_delete(cap);
+    ae_slot_free(cap);
+    CHECK_EQ(fs_stat_word(fsadmin, FS_STAT_META_POOL), pool0);
+    CHECK_EQ(fs_stat_word(fsadmin, FS_STAT_META_PROMISED), promised0);
+}
+
 int main(void)
 {
     cmcap = ae_capenv_lookup("cm");
@@ -505,6 +601,7 @@ int main(void)
     RUN(restart_net_refuses_a_removed_clients_old_badge);
     RUN(restart_returns_every_page);
     RUN(restart_fs_marks_client_caches_stale);
+    RUN(restart_fs_recounts_metadata);
     if (nanswered)
         printf("restart figures: %lu kills, worst start %lu us, worst answer %lu us, mean answer %lu us\n",
                nanswered, worst_started / 1000, worst_answered / 1000, sum_answered / nanswered / 1000);

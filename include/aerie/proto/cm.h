@@ -41,7 +41,9 @@ enum cm_op {
                         15: endpoint calls they made, 16: file bytes read, 17: file bytes
                         written (its fs session), 18: packets received, 19: packets sent
                         (its net client), 20: live threads (0 once ended), 21: its debugger's
-                        hold (enum cm_debug_stop: 0 none, 1 stopped, 2 held in a fault) */
+                        hold (enum cm_debug_stop: 0 none, 1 stopped, 2 held in a fault),
+                        22: its fs session's metadata bytes (in fs's heap, not in word 1),
+                        23: what that metadata may reach (its cap; 0 without a session) */
     CM_LOGS   = 10,  /* 0: id, 1: from -> 1: next from, 2: length, 3..: bytes */
     CM_IMAGES = 11,  /* 0: index -> 1: length, 2..: name (ENOENT past the last) */
     CM_INFO   = 12,  /* 0: id -> 1: length, 2..: "image name" */
@@ -89,9 +91,17 @@ enum cm_op {
     CM_FORK         = 30, /* admin. 0: id, 1: n (1..CM_FORK_MAX): n clones of a running container
                              (docs/FORK.md) -> 1: n, 2: ns the fork took (the original stopped
                              to the last clone started), 3..: the clones' ids */
+    CM_INPUT        = 31, /* admin. 0: id, 1: CM_INPUT_EOF or 0, 2: length (<= CM_INPUT_CHUNK), 3..: bytes
+                             for its standard input (grant=stdin, `aerie run -i`) -> 1: bytes taken
+                             (fewer when its input ring is full: send the rest again later; the end
+                             counts once every byte was taken). AE_ENOENT: it was not given input;
+                             AE_ESRCH: no such container, or it ended (its input is gone);
+                             AE_EDEAD: the console restarted and lost its input ring */
     CM_OP_COUNT
 };
 #define CM_FORK_MAX 32
+#define CM_INPUT_EOF   1
+#define CM_INPUT_CHUNK ((64 - 3) * 8)
 
 /* CM_DEBUG operations. Registers and memory only while it is stopped
  * (EBUSY otherwise); its first thread is the one debugged. */

@@ -47,7 +47,28 @@ enum con_op {
     CON_REOPEN = 6,  /* admin. 0: badge (an opened stream's), 1: length, 2..: name; caps[0]: its
                         log Memory: after a restart, the stream continues in its log from the
                         position the log's header holds -> () (docs/RESTART.md) */
+    /* A container's standard input (`aerie run -i`; docs/CONSOLE.md, "Input"):
+     * a small ring per opened stream that cm attached input to. */
+    CON_IN_ATTACH = 7, /* admin. 0: badge (an opened stream's); caps[0]: a notification (WRITE)
+                          the console signals (bit CON_IN_SIGNAL) when input or its end comes
+                          -> (): the stream now has an empty input ring of CON_IN_BYTES */
+    CON_IN_PUSH  = 8,  /* admin. 0: badge, 1: CON_IN_* flags, 2: length <= CON_IN_CHUNK, 3..: bytes
+                          -> 0: bytes taken (the ring's room; the rest is sent again later);
+                          CON_IN_EOF takes effect once every byte was taken; CON_IN_DROP frees
+                          the ring (the container ended). AE_ENOENT: no input attached */
+    CON_IN_READ  = 9,  /* any client, its own stream. 0: most bytes wanted
+                          -> 0: length, 1: 1 at the end of the input, 2..: bytes; AE_EAGAIN when
+                          the ring is empty and the end has not come (wait on the notification).
+                          A stream without input reads as ended (length 0, end 1) */
     CON_OP_COUNT
 };
+
+#define CON_IN_BYTES   4096            /* a stream's input ring (the console's memory, fixed) */
+#define CON_IN_STREAMS 256             /* streams with input at once: at most 1 MiB of rings */
+#define CON_IN_CHUNK   ((64 - 3) * 8)  /* bytes one CON_IN_PUSH carries */
+#define CON_IN_READ_MAX ((64 - 2) * 8) /* bytes one CON_IN_READ reply carries */
+#define CON_IN_EOF     0x1u
+#define CON_IN_DROP    0x2u
+#define CON_IN_SIGNAL  0x1u            /* the notification bit input signals */
 
 #endif

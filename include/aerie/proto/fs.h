@@ -523,6 +523,10 @@ enum {
     FS_STAT_OWN_LIMIT,        /* bytes the own pool may hand out (sessions without a quota, volumes) */
     FS_STAT_QUOTA_PAGES,      /* pages in use made from clients' quotas (also in DATA_PAGES) */
     FS_STAT_QUOTA_FAULTS,     /* faults on a vanished quota's pages, recovered */
+    FS_STAT_META_HEAP,        /* bytes of the metadata heap in use (every session's and the service's) */
+    FS_STAT_META_POOL,        /* bytes sessions hold past their promises (docs/FS.md, "Metadata") */
+    FS_STAT_META_POOL_SIZE,   /* what they may hold past them together */
+    FS_STAT_META_PROMISED,    /* sessions holding a promise */
     FS_STAT_WORDS
 };
 
@@ -538,6 +542,8 @@ enum {
     FS_SSTAT_FLAGS,           /* FS_SSTAT_F_* */
     FS_SSTAT_READ_BYTES,      /* file bytes its READs returned */
     FS_SSTAT_WRITE_BYTES,     /* file bytes its WRITEs wrote */
+    FS_SSTAT_META_PROMISE,    /* metadata it is promised (0: none free when it opened) */
+    FS_SSTAT_META_LIMIT,      /* metadata it may hold at most (its cap) */
     FS_SSTAT_WORDS
 };
 #define FS_SSTAT_F_QUOTA      0x1u        /* its pages come from its opener's quota */

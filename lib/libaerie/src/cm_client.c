@@ -103,7 +103,7 @@ int ae_cm_stats(uint64_t cm, uint64_t id, struct ae_cm_stats *st)
     const uint64_t *w = ae_utcb()->mr;
     *st = (struct ae_cm_stats){ w[1], w[2], w[3], w[4], w[5], w[6], w[7], (int)w[8], (int)(int64_t)w[9],
                                 w[10], w[11], w[12], w[13], w[14], w[15], w[16], w[17], w[18], w[19],
-                                w[20], w[21] };
+                                w[20], w[21], w[22], w[23] };
     return 0;
 }
 
@@ -155,6 +155,24 @@ int64_t ae_cm_logs(uint64_t cm, uint64_t id, uint64_t *from, char *buf, size_t c
         buf[i] = src[i];
     *from = next;
     return (int64_t)len;
+}
+
+int64_t ae_cm_input(uint64_t cm, uint64_t id, bool eof, const void *p, size_t n)
+{
+    struct aerie_utcb *u = ae_utcb();
+    if (n > CM_INPUT_CHUNK)
+        n = CM_INPUT_CHUNK;
+    u->mr[0] = id;
+    u->mr[1] = eof ? CM_INPUT_EOF : 0;
+    u->mr[2] = n;
+    if (n % 8)
+        u->mr[3 + n / 8] = 0;
+    for (size_t i = 0; i < n; i++)
+        ((char *)&u->mr[3])[i] = ((const char *)p)[i];
+    int r = call(cm, CM_INPUT, 3 + (unsigned)((n + 7) / 8), 0, 0);
+    if (r)
+        return r;
+    return u->mr[1] <= n ? (int64_t)u->mr[1] : AE_EPROTO;
 }
 
 int ae_cm_list(uint64_t cm, uint64_t first, uint64_t *ids, int *states, unsigned max)

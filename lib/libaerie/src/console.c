@@ -57,3 +57,42 @@ int64_t ae_console_write(const char *buf, size_t n)
     }
     return 0;
 }
+
+static uint64_t stdin_slot(void)
+{
+    static uint64_t slot = ~0ull;
+    if (slot == ~0ull)
+        slot = ae_capenv_lookup("stdin");
+    return slot;
+}
+
+int64_t ae_console_read(void *buf, size_t n, bool wait)
+{
+    uint64_t con = console_slot();
+    if (!con || !n)
+        return 0;                        /* no stream: no input, as a closed pipe */
+    struct aerie_utcb *u = ae_utcb();
+    for (unsigned retries = 0;;) {
+        u->mr[0] = n;
+        int64_t r = ae_call(con, AERIE_INFO(CON_IN_READ, 1, 0), AERIE_TIMEOUT_FOREVER);
+        if (r == AE_EDEAD && retries++ < 3)
+            continue;                    /* the console restarted (docs/RESTART.md) */
+        if (r < 0)
+            return r;
+        int status = proto_status_of(AERIE_INFO_LABEL((uint64_t)r));
+        if (status == AE_EAGAIN && wait && stdin_slot()) {
+            uint64_t bits;
+            ae_recv(stdin_slot(), AERIE_TIMEOUT_FOREVER, &bits);
+            continue;
+        }
+        if (status)
+            return status;
+        uint64_t k = u->mr[0];
+        if (k > n || k > (AERIE_INFO_NWORDS((uint64_t)r) - 2) * 8)
+            return AE_EPROTO;
+        const char *src = (const char *)&u->mr[2];
+        for (uint64_t i = 0; i < k; i++)
+            ((char *)buf)[i] = src[i];
+        return (int64_t)k;
+    }
+}

@@ -42,6 +42,11 @@ long __sys_log_write(const char *buf, size_t n)
     return r < 0 ? r : (long)n;
 }
 
+long __sys_log_read(char *buf, size_t n)
+{
+    return ae_console_read(buf, n, true);
+}
+
 void *__sys_pages_alloc(size_t bytes)
 {
     uint64_t slot;

@@ -26,6 +26,11 @@ _Noreturn void __sys_exit(int status);
  * n, or a negative AE_* error. n == 0 returns 0. */
 long __sys_log_write(const char *buf, size_t n);
 
+/* Reads up to n bytes of the program's standard input (the input of its
+ * console stream, `aerie run -i`), waiting while it is empty: the bytes
+ * read, 0 at its end (or when it has none), or a negative AE_* error. */
+long __sys_log_read(char *buf, size_t n);
+
 /* Maps bytes (a multiple of 4096, > 0) of fresh read/write memory, zeroed
  * and 4096-aligned. Returns NULL when out of memory (or quota). */
 void *__sys_pages_alloc(size_t bytes);

@@ -23,8 +23,13 @@
  * included; later calls on the session get AE_EDEAD.
  *
  * Metadata (nodes, names, tables) stays in the service's heap — a pointer
- * in memory that can vanish would take the service down — bounded per
- * session by its inode and handle limits and counted here (meta).
+ * in memory that can vanish would take the service down. A session's
+ * account meters it (../meta.h, docs/FS.md "Metadata: a promise and an
+ * overdraft"): in the heap's block sizes, the core's allocations, the
+ * session's own records and each chunk's record are taken from its
+ * promise, then from the pool shared by all sessions (in the persistent
+ * state: a restart counts it again), never past its cap; a refusal is
+ * AE_ENOMEM for that session's operation alone.
  *
  * Locks: an account's lock guards its chunks and counters and is a leaf
  * under the core's locks; registry_lock guards the list of windows (the
@@ -72,15 +77,126 @@ struct acct_state {
     uint64_t acct_pages;                  /* atomic: pages of quota-backed accounts in use */
     struct svc_acct *registry;
     struct pool_chunk *chunks;
+    struct fs_meta_pool meta_pool;        /* the sessions' metadata overdraft (../meta.h) */
 };
 static struct acct_state *st;
 
 int acct_init(void **state)
 {
-    if (!*state)
-        *state = calloc(1, sizeof(struct acct_state));
+    if (!*state && (*state = calloc(1, sizeof(struct acct_state))))
+        fs_meta_pool_init(&((struct acct_state *)*state)->meta_pool, P_HEAP_BYTES);
     st = *state;
     return st ? 0 : AE_ENOMEM;
+}
+
+/* ---- metadata ----------------------------------------------------------- */
+
+uint64_t acct_meta_block(size_t n)
+{
+    return fs_meta_block(n);
+}
+
+/* What a chunk costs the heap: its record and its mapping's. */
+static uint64_t chunk_meta(void)
+{
+    return fs_meta_block(sizeof(struct acct_chunk)) + fs_meta_block(p_map_record_bytes());
+}
+
+/* a->lock held (or a not yet shared). */
+static bool meta_take(struct svc_acct *a, uint64_t b)
+{
+    if (!a->metered) {
+        __atomic_fetch_add(&a->meta.used, b, __ATOMIC_RELAXED);
+        return true;
+    }
+    return fs_meta_take(&a->meta, &st->meta_pool, b);
+}
+
+static void meta_give(struct svc_acct *a, uint64_t b)
+{
+    if (!a->metered)
+        __atomic_fetch_sub(&a->meta.used, b, __ATOMIC_RELAXED);
+    else
+        fs_meta_give(&a->meta, &st->meta_pool, b);
+}
+
+int acct_meta_charge(struct svc_acct *a, uint64_t n)
+{
+    pthread_mutex_lock(&a->lock);
+    bool ok = meta_take(a, fs_meta_block(n));
+    pthread_mutex_unlock(&a->lock);
+    return ok ? 0 : AE_ENOMEM;
+}
+
+/* The records every metered account holds while it lives: itself, its
+ * lock's record, its slot table, and a record per chunk. a->lock held. */
+static uint64_t records_meta(const struct svc_acct *a)
+{
+    uint64_t b = fs_meta_block(sizeof *a) + fs_meta_block(p_lock_record_bytes());
+    if (a->nslots)
+        b += fs_meta_block(a->nslots * sizeof *a->slots);
+    for (uint32_t i = 0; i < a->nslots; i++)
+        b += a->slots[i] ? chunk_meta() : 0;
+    return b;
+}
+
+void acct_recount_begin(void)
+{
+    st->meta_pool.used = 0;
+    st->meta_pool.promised = 0;
+}
+
+void acct_recount(struct svc_acct *a)
+{
+    if (!a->metered)
+        return;
+    st->meta_pool.promised += a->meta.promise != 0;
+    st->meta_pool.used += fs_meta_over(&a->meta, a->meta.used);
+}
+
+void acct_meta_recounted(struct svc_acct *a, uint64_t core)
+{
+    pthread_mutex_lock(&a->lock);
+    uint64_t n = core + records_meta(a);
+    if (a->metered)
+        fs_meta_set(&a->meta, &st->meta_pool, n);
+    pthread_mutex_unlock(&a->lock);
+}
+
+void acct_meta_pool(uint64_t *used, uint64_t *size, uint64_t *promised)
+{
+    *used = __atomic_load_n(&st->meta_pool.used, __ATOMIC_RELAXED);
+    *size = st->meta_pool.size;
+    *promised = __atomic_load_n(&st->meta_pool.promised, __ATOMIC_RELAXED);
+}
+
+void acct_meta_limits(struct svc_acct *a, uint64_t *promise, uint64_t *cap)
+{
+    *promise = a->metered ? a->meta.promise : 0;
+    *cap = a->metered ? a->meta.cap : 0;
+}
+
+/* Whatever a goes back to the pool, and its promise. */
+static void meta_close(struct svc_acct *a)
+{
+    if (!a->metered)
+        return;
+    fs_meta_set(&a->meta, &st->meta_pool, 0);
+    if (a->meta.promise)
+        __atomic_fetch_sub(&st->meta_pool.promised, 1, __ATOMIC_RELAXED);
+    a->metered = false;
+}
+
+/* A promise for a new session, if fewer than FS_META_PROMISED_MAX hold one. */
+static uint64_t promise_take(void)
+{
+    uint32_t n = __atomic_load_n(&st->meta_pool.promised, __ATOMIC_RELAXED);
+    do {
+        if (n >= FS_META_PROMISED_MAX)
+            return 0;
+    } while (!__atomic_compare_exchange_n(&st->meta_pool.promised, &n, n + 1, true, __ATOMIC_RELAXED,
+                                          __ATOMIC_RELAXED));
+    return FS_META_PROMISE;
 }
 
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -270,11 +386,14 @@ static int chunk_new(struct svc_acct *a, struct acct_chunk **out)
         slot++;
     if (slot == a->nslots)
         return AE_ENOSPC;                 /* the window is full of chunks */
+    if (!meta_take(a, chunk_meta()))
+        return AE_ENOMEM;                 /* its metadata cap, or the pool (../meta.h) */
     struct acct_chunk *c = calloc(1, sizeof *c);
     uint64_t mem = ae_slot_alloc();
     if (!c || !mem) {
         free(c);
         ae_slot_free(mem);
+        meta_give(a, chunk_meta());
         return AE_ENOMEM;
     }
     uint32_t n = chunk_want(a);
@@ -286,6 +405,7 @@ static int chunk_new(struct svc_acct *a, struct acct_chunk **out)
     if (r) {
         free(c);
         ae_slot_free(mem);
+        meta_give(a, chunk_meta());
         if (quota_gone(r))
             __atomic_store_n(&a->lost, true, __ATOMIC_RELEASE);
         return quota_gone(r) ? AE_EDEAD : AE_ENOSPC;   /* ENOSPC: the container's quota is full */
@@ -306,6 +426,7 @@ static int chunk_new(struct svc_acct *a, struct acct_chunk **out)
         ae_cap_delete(mem);
         ae_slot_free(mem);
         free(c);
+        meta_give(a, chunk_meta());
         return AE_ENOMEM;                 /* our page tables: the service's own quota */
     }
     a->slots[slot] = c;
@@ -329,6 +450,7 @@ static void chunk_release(struct svc_acct *a, struct acct_chunk *c)
         a->hint = c->slot;
     a->charged -= c->npages * PAGE;
     free(c);
+    meta_give(a, chunk_meta());
 }
 
 /* Page i of c becomes this account's alone if a fork may still share it:
@@ -411,17 +533,21 @@ static void mark_shared(struct acct_chunk *c)
  * window, with no page handed out yet. Both locks held. */
 static int chunk_clone(struct svc_acct *d, struct svc_acct *s, const struct acct_chunk *c)
 {
+    if (!meta_take(d, chunk_meta()))
+        return AE_ENOMEM;
     struct acct_chunk *n = calloc(1, sizeof *n);
     uint64_t mem = ae_slot_alloc();
     if (!n || !mem) {
         free(n);
         ae_slot_free(mem);
+        meta_give(d, chunk_meta());
         return AE_ENOMEM;
     }
     int64_t r = ae_invokev(c->mem, AERIE_MEM_CLONE, d->quota, s->quota, mem);
     if (r) {
         free(n);
         ae_slot_free(mem);
+        meta_give(d, chunk_meta());
         return r == AE_ERIGHTS ? AE_ENOTSUP : quota_gone(r) ? AE_EDEAD : AE_ENOSPC;
     }
     *n = (struct acct_chunk){ .mem = mem, .slot = c->slot, .npages = c->npages };
@@ -434,6 +560,7 @@ static int chunk_clone(struct svc_acct *d, struct svc_acct *s, const struct acct
         ae_cap_delete(mem);
         ae_slot_free(mem);
         free(n);
+        meta_give(d, chunk_meta());
         return AE_ENOMEM;
     }
     d->slots[c->slot] = n;
@@ -544,20 +671,43 @@ static void page_free(void *ctx, void *page)
     pthread_mutex_unlock(&a->lock);
 }
 
+/* Metadata: its block taken from the session's promise, then the pool,
+ * never past its cap (../meta.h); refused, the core fails that one
+ * operation with AE_ENOMEM. The lock is the account's leaf lock: nothing
+ * calls these holding it. */
 static void *mem_alloc(void *ctx, size_t size)
 {
     struct svc_acct *a = ctx;
+    uint64_t b = fs_meta_block(size);
+    if (a->metered) {
+        pthread_mutex_lock(&a->lock);
+        bool ok = meta_take(a, b);
+        pthread_mutex_unlock(&a->lock);
+        if (!ok)
+            return NULL;
+    }
     void *p = malloc(size);
-    if (p)
-        __atomic_fetch_add(&a->meta, size, __ATOMIC_RELAXED);
+    if (a->metered && !p) {
+        pthread_mutex_lock(&a->lock);
+        meta_give(a, b);
+        pthread_mutex_unlock(&a->lock);
+    } else if (!a->metered && p) {
+        meta_take(a, b);
+    }
     return p;
 }
 
 static void mem_free(void *ctx, void *p, size_t size)
 {
     struct svc_acct *a = ctx;
-    __atomic_fetch_sub(&a->meta, size, __ATOMIC_RELAXED);
+    if (!p)
+        return;
     free(p);
+    if (a->metered)
+        pthread_mutex_lock(&a->lock);
+    meta_give(a, fs_meta_block(size));
+    if (a->metered)
+        pthread_mutex_unlock(&a->lock);
 }
 
 /* ---- accounts ------------------------------------------------------------ */
@@ -570,12 +720,40 @@ static uint64_t window_bytes(uint64_t data_bytes)
     return ((w + SLOT - 1) & ~(SLOT - 1)) + 16 * SLOT;
 }
 
-int acct_new(const struct fs_env *base, uint64_t quota, uint64_t data_bytes, struct svc_acct **out)
+/* A cap's room for the chunks a window may hold (each taken with pages the
+ * container paid for), beside the metadata its limits allow. */
+static uint64_t chunks_cap(uint32_t nslots)
+{
+    return (uint64_t)nslots * chunk_meta();
+}
+
+/* A session's metering: its cap, a promise if one is free, and its
+ * records (itself, its lock's, a table of nslots) charged first. */
+static int meta_open(struct svc_acct *a, const struct fs_limits *lim, uint32_t nslots)
+{
+    a->meta.cap = fs_meta_cap(lim) + chunks_cap(nslots);
+    a->meta.promise = promise_take();
+    a->metered = true;
+    uint64_t rec = fs_meta_block(sizeof *a) + fs_meta_block(p_lock_record_bytes()) +
+                   (nslots ? fs_meta_block(nslots * sizeof *a->slots) : 0);
+    if (meta_take(a, rec))
+        return 0;
+    meta_close(a);
+    return AE_ENOMEM;
+}
+
+int acct_new(const struct fs_env *base, uint64_t quota, uint64_t data_bytes,
+             const struct fs_limits *lim, struct svc_acct **out)
 {
     struct svc_acct *a = calloc(1, sizeof *a);
     if (!a || p_mutex_init(&a->lock)) {
         free(a);
         return AE_ENOMEM;
+    }
+    if (lim && meta_open(a, lim, quota ? (uint32_t)(window_bytes(data_bytes) / SLOT) : 0)) {
+        p_mutex_destroy(&a->lock);
+        free(a);
+        return AE_ENOMEM;                 /* no promise left, and the pool is spent */
     }
     a->env = *base;
     a->env.ctx = a;
@@ -596,6 +774,7 @@ int acct_new(const struct fs_env *base, uint64_t quota, uint64_t data_bytes, str
             if (a->base)
                 p_vm_release(a->base, a->bytes + SLOT);
             free(a->slots);
+            meta_close(a);
             p_mutex_destroy(&a->lock);
             free(a);
             return AE_ENOMEM;
@@ -623,6 +802,7 @@ static void release_all(struct svc_acct *a)
         ae_slot_free(c->mem);
         a->charged -= c->npages * PAGE;
         free(c);
+        meta_give(a, chunk_meta());
         a->slots[i] = NULL;
     }
     __atomic_fetch_sub(&st->acct_pages, a->pages_used, __ATOMIC_RELAXED);
@@ -677,6 +857,7 @@ void acct_free(struct svc_acct *a)
         ae_slot_free(a->quota);
         free(a->slots);
     }
+    meta_close(a);
     p_mutex_destroy(&a->lock);
     free(a);
 }
@@ -687,7 +868,7 @@ void acct_usage(struct svc_acct *a, uint64_t *charged, uint64_t *meta, uint64_t 
     *charged = a->charged;
     *pages = a->pages_used;
     pthread_mutex_unlock(&a->lock);
-    *meta = __atomic_load_n(&a->meta, __ATOMIC_RELAXED);
+    *meta = __atomic_load_n(&a->meta.used, __ATOMIC_RELAXED);
 }
 
 /* A quota account's room is what its chunks have free: the quota we hold

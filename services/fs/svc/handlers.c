@@ -408,6 +408,8 @@ static int h_stats(void *ctx, struct ae_request *rq)
     o[FS_STAT_QUOTA_USED] = q[1];
     o[FS_STAT_BUFFER_FAULTS] = __atomic_load_n(&svc->buffer_faults, __ATOMIC_RELAXED);
     o[FS_STAT_REQUESTS] = __atomic_load_n(&svc->requests, __ATOMIC_RELAXED);
+    o[FS_STAT_META_HEAP] = p_heap_used();
+    acct_meta_pool(&o[FS_STAT_META_POOL], &o[FS_STAT_META_POOL_SIZE], &o[FS_STAT_META_PROMISED]);
     rq->nreply = FS_STAT_WORDS;
     return 0;
 }
@@ -431,6 +433,7 @@ static int h_session_stats(void *ctx, struct ae_request *rq)
     o[FS_SSTAT_INODE_LIMIT] = u.inodes_max;
     o[FS_SSTAT_HANDLES] = u.handles_used;
     o[FS_SSTAT_FLAGS] = (s->acct->quota ? FS_SSTAT_F_QUOTA : 0) | (lost ? FS_SSTAT_F_LOST : 0);
+    acct_meta_limits(s->acct, &o[FS_SSTAT_META_PROMISE], &o[FS_SSTAT_META_LIMIT]);
     rq->nreply = FS_SSTAT_WORDS;
     session_release(svc, s, NULL);
     return 0;

@@ -191,7 +191,7 @@ int main(int argc, char **argv)
             return 1;
         }
         acct_pool_limit(S->own_bytes);
-        if (acct_new(&S->env, 0, 0, &S->own)) {
+        if (acct_new(&S->env, 0, 0, NULL, &S->own)) {
             fprintf(stderr, "fs: out of memory at start\n");
             return 1;
         }

@@ -4,12 +4,18 @@
  * address, with its allocator's state inside it; the records of what is
  * mapped where and which locks exist; and the calls to root's keeper.
  *
- * The allocator: power-of-two classes from 16 bytes to 16 MiB, each block
+ * The allocator: power-of-two classes from 32 bytes to 16 MiB, each block
  * with a 16-byte header naming its class, bump allocation from the heap
- * and a free list per class (never coalesced: the service's metadata is a
- * few sizes of nodes and tables). Its lock is the instance's own (fresh at
- * every start); a worker killed inside it could leave a free list short of
- * a block, never pointing outside the heap.
+ * and a free list per class. A request its class's list and the bump
+ * cannot serve splits a larger free block; failing that, if anything was
+ * freed since, the heap is swept (heap_sweep): every free block, sorted by
+ * address, adjacent ones joined, a run ending at the bump given back to
+ * it and the others cut again into the largest blocks that fit — so bytes
+ * one size class freed serve another (docs/FS.md "Metadata: a promise
+ * and an overdraft": sessions are promised bytes of the heap, whatever
+ * their sizes). Its lock is the instance's own (fresh at every start); a
+ * worker killed inside it could leave free blocks on no list (lost), never
+ * one handed out twice or a list pointing outside the heap.
  */
 #include <string.h>
 #include <aerie/errors.h>
@@ -20,9 +26,10 @@
 #include <libaerie/syscall.h>
 #include "persist.h"
 
-#define P_MAGIC   0x3150414548736661ull   /* "afsHEAP1" */
+#define P_MAGIC   0x3250414548736661ull   /* "afsHEAP2" */
 #define P_CLASSES 21                      /* 16 << 20 = 16 MiB */
 #define P_HDR     16
+#define P_CMIN    1                       /* 32 bytes: a free block holds its link */
 
 struct p_maprec {
     uint64_t *memfield;
@@ -51,6 +58,7 @@ struct p_root {
     uint64_t used;
     uint64_t heap_mem;                    /* the heap's Memory (this instance's slot) */
     struct p_vmfree *vm_free;             /* released ranges */
+    uint64_t freed;                       /* bytes freed since the last sweep */
 };
 
 static struct p_root *root;
@@ -150,10 +158,110 @@ int p_init(void ***app)
 
 static unsigned class_of(size_t n)
 {
-    unsigned c = 0;
+    unsigned c = P_CMIN;
     while (c < P_CLASSES && (16ull << c) < n + P_HDR)
         c++;
     return c;
+}
+
+#define LINK(b) (*(uint8_t **)((b) + P_HDR))   /* a free block's next */
+#define CLASS(b) (*(uint64_t *)(b))
+
+/* heap_lock held: b (its class written) onto its list. */
+static void push(uint8_t *b, unsigned c)
+{
+    CLASS(b) = c;
+    LINK(b) = root->free[c];
+    root->free[c] = b;
+}
+
+/* heap_lock held: a block of class c from its list, the bump, or a larger
+ * free block split (the halves not used go on their lists), or NULL. */
+static uint8_t *take(unsigned c)
+{
+    uint8_t *b = root->free[c];
+    if (b) {
+        root->free[c] = LINK(b);
+        return b;
+    }
+    uint64_t size = 16ull << c;
+    if (root->bump + size <= P_HEAP_BYTES) {
+        b = (uint8_t *)root + root->bump;
+        root->bump += size;
+        return b;
+    }
+    for (unsigned d = c + 1; d < P_CLASSES; d++) {
+        if (!(b = root->free[d]))
+            continue;
+        root->free[d] = LINK(b);
+        for (unsigned k = c; k < d; k++)  /* [size << (k - c), size << (k - c + 1)): class k */
+            push(b + (size << (k - c)), k);
+        return b;
+    }
+    return NULL;
+}
+
+/* Merge sort of a chain of free blocks by address. */
+static uint8_t *sort_chain(uint8_t *h)
+{
+    if (!h || !LINK(h))
+        return h;
+    uint8_t *slow = h, *fast = LINK(h);
+    while (fast && LINK(fast)) {
+        slow = LINK(slow);
+        fast = LINK(LINK(fast));
+    }
+    uint8_t *b = LINK(slow);
+    LINK(slow) = NULL;
+    uint8_t *a = sort_chain(h);
+    b = sort_chain(b);
+    uint8_t *out = NULL, **tail = &out;
+    while (a && b) {
+        uint8_t **m = a < b ? &a : &b;
+        *tail = *m;
+        tail = &LINK(*m);
+        *m = LINK(*m);
+    }
+    *tail = a ? a : b;
+    return out;
+}
+
+/* heap_lock held: every free block joined with its free neighbours; a run
+ * that ends at the bump goes back to it, the others are cut again into
+ * the largest blocks that fit. */
+static void heap_sweep(void)
+{
+    uint8_t *all = NULL, *base = (uint8_t *)root;
+    for (unsigned c = 0; c < P_CLASSES; c++) {
+        for (uint8_t *b = root->free[c], *n; b; b = n) {
+            n = LINK(b);
+            LINK(b) = all;
+            all = b;
+        }
+        root->free[c] = NULL;
+    }
+    all = sort_chain(all);
+    while (all) {
+        uint64_t s = (uint64_t)(all - base), e = s + (16ull << CLASS(all));
+        uint8_t *n = LINK(all);
+        while (n && (uint64_t)(n - base) == e) {
+            e += 16ull << CLASS(n);
+            n = LINK(n);
+        }
+        if (e == root->bump) {
+            root->bump = s;
+        } else {
+            while (s < e) {               /* runs are whole blocks: multiples of 32 */
+                unsigned c = P_CLASSES - 1;
+                while ((16ull << c) > e - s)
+                    c--;
+                push(base + s, c);
+                s += 16ull << c;
+            }
+        }
+        all = n;
+    }
+    root->freed = 0;
 }
 
 void *p_malloc(size_t n)
@@ -161,22 +269,15 @@ void *p_malloc(size_t n)
     unsigned c = class_of(n);
     if (c == P_CLASSES)
         return NULL;
-    uint64_t size = 16ull << c;
     pthread_mutex_lock(&heap_lock);
-    uint8_t *b = root->free[c];
-    if (b) {
-        root->free[c] = *(void **)(b + P_HDR);
-    } else {
-        uint64_t align = size < 4096 ? size : 4096;  /* pages stay page-aligned after the header */
-        uint64_t at = (root->bump + P_HDR + align - 1) / align * align - P_HDR;
-        if (at + size <= P_HEAP_BYTES) {
-            b = (uint8_t *)root + at;
-            root->bump = at + size;
-        }
+    uint8_t *b = take(c);
+    if (!b && root->freed) {
+        heap_sweep();
+        b = take(c);
     }
     if (b) {
-        *(uint64_t *)b = c;
-        root->used += size;
+        CLASS(b) = c;
+        root->used += 16ull << c;
     }
     pthread_mutex_unlock(&heap_lock);
     return b ? b + P_HDR : NULL;
@@ -199,10 +300,20 @@ void p_free(void *p)
     uint8_t *b = (uint8_t *)p - P_HDR;
     unsigned c = (unsigned)*(uint64_t *)b;
     pthread_mutex_lock(&heap_lock);
-    *(void **)p = root->free[c];
-    root->free[c] = b;
+    push(b, c);
     root->used -= 16ull << c;
+    root->freed += 16ull << c;
     pthread_mutex_unlock(&heap_lock);
+}
+
+size_t p_map_record_bytes(void)
+{
+    return sizeof(struct p_maprec);
+}
+
+size_t p_lock_record_bytes(void)
+{
+    return sizeof(struct p_lockrec);
 }
 
 uint64_t p_heap_used(void)

@@ -62,6 +62,11 @@ void p_unmap_orphans(uint64_t va, uint64_t bytes);
 int p_mutex_init(pthread_mutex_t *m);
 void p_mutex_destroy(pthread_mutex_t *m);
 
+/* The heap bytes of the records p_map and p_mutex_init keep (metadata
+ * budgets count them: ../meta.h). */
+size_t p_map_record_bytes(void);
+size_t p_lock_record_bytes(void);
+
 /* For FS stats and docs: heap bytes handed out. */
 uint64_t p_heap_used(void);
 

@@ -32,6 +32,7 @@
 #include <aerie/proto/fs.h>
 #include "../fs.h"
 #include "../decode.h"
+#include "../meta.h"
 #include <libaerie/server.h>
 #include "persist.h"
 
@@ -103,7 +104,9 @@ struct svc_acct {
     struct acct_chunk *partial;       /* lock: chunks with a free page */
     uint64_t pages_used;              /* lock (atomic for the own pool) */
     uint64_t charged;                 /* lock: bytes of Memory objects taken from the quota */
-    uint64_t meta;                    /* atomic: metadata bytes in the service's heap */
+    struct fs_meta meta;              /* lock (atomic .used for the own account): its blocks of
+                                       * the service's heap, its promise and cap (../meta.h) */
+    bool metered;                     /* a session's: held to meta's promise, pool and cap */
     bool lost;                        /* atomic: the quota's memory vanished */
     bool settled;                     /* atomic: the core session was told */
     pthread_mutex_t lock;
@@ -174,8 +177,25 @@ void env_init(struct fs_env *env);
  * the persistent heap and is found there again after a restart). */
 int acct_init(void **state);
 /* An account over quota (a capability the account takes over; 0: the own
- * pool), with a window for data_bytes of pages; env from base. */
-int acct_new(const struct fs_env *base, uint64_t quota, uint64_t data_bytes, struct svc_acct **out);
+ * pool), with a window for data_bytes of pages; env from base. With lim
+ * (a session's) its metadata is metered (../meta.h): a promise if one is
+ * free, a cap from lim, and its own records charged first (AE_ENOMEM if
+ * they do not fit); without (the service's own), only counted. */
+int acct_new(const struct fs_env *base, uint64_t quota, uint64_t data_bytes,
+             const struct fs_limits *lim, struct svc_acct **out);
+/* Charges n more bytes of the session's records (a block) to a. */
+int acct_meta_charge(struct svc_acct *a, uint64_t n);
+/* A restart: the pool counted again from every metered account's count,
+ * before any worker runs (acct_recount_begin, then each account). */
+void acct_recount_begin(void);
+void acct_recount(struct svc_acct *a);
+/* A session's recount after a restart (table.c recheck): its core holds
+ * core block bytes; its count becomes that plus its records exactly. */
+void acct_meta_recounted(struct svc_acct *a, uint64_t core);
+/* The heap's block for n bytes (fs_env-style cost, for fs_session_meta). */
+uint64_t acct_meta_block(size_t n);
+/* The pool: bytes drawn past promises, its size, promises held. */
+void acct_meta_pool(uint64_t *used, uint64_t *size, uint64_t *promised);
 void acct_free(struct svc_acct *a);
 bool acct_lost(const struct svc_acct *a);
 /* A restart: clears a loss the dead instance's own end caused (true if it did). */
@@ -183,6 +203,8 @@ bool acct_recover(struct svc_acct *a);
 /* If a's quota vanished, ends the core session's use of its pages (once). */
 void acct_settle(struct svc_acct *a, struct fs_session *fs);
 void acct_usage(struct svc_acct *a, uint64_t *charged, uint64_t *meta, uint64_t *pages);
+/* Its metadata promise and cap (0, 0 for the own account). */
+void acct_meta_limits(struct svc_acct *a, uint64_t *promise, uint64_t *cap);
 /* Bytes of pages the session can surely still get now: what its chunks
  * from its quota have free (taking one more when that is little), or the
  * own pool's room (shared with every session drawing on it). */

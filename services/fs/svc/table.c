@@ -39,8 +39,10 @@ unsigned table_recover(struct fs_service *svc, unsigned *bad)
 {
     unsigned n = 0;
     *bad = 0;
+    acct_recount_begin();                /* the metadata pool, from every session's count */
     for (unsigned b = 0; b < SVC_BUCKETS; b++)
         for (struct svc_session *s = svc->buckets[b]; s; s = s->next) {
+            acct_recount(s->acct);
             s->buf = NULL;               /* buffers were the old instance's: clients attach again */
             shctl_recover(s);            /* and may trust nothing they cached (shctl.c) */
             s->refs = 1;
@@ -207,7 +209,11 @@ static int boot_session(struct fs_service *svc, uint64_t badge, struct svc_sessi
     struct svc_session *s = calloc(1, sizeof *s);
     if (!s)
         return AE_ENOMEM;
-    int r = acct_new(&svc->env, 0, 0, &s->acct);
+    int r = acct_new(&svc->env, 0, 0, &svc->client_limits, &s->acct);
+    if (!r && (r = acct_meta_charge(s->acct, sizeof *s))) {
+        acct_free(s->acct);
+        s->acct = NULL;
+    }
     if (!r && !(r = fs_session_create(&s->acct->env, NULL, &svc->client_limits, 0, &s->fs)) &&
         (r = insert(svc, s)))
         fs_session_destroy(s->fs);
@@ -236,6 +242,14 @@ static void hold(struct svc_session *s, struct shbuf **buf)
     }
 }
 
+/* fs_session_recount_meta's sum: the core's metadata, with the session's
+ * record beside it (the account adds its own). */
+static void meta_recounted(void *ctx, uint64_t core)
+{
+    struct svc_session *s = ctx;
+    acct_meta_recounted(s->acct, core + acct_meta_block(sizeof *s));
+}
+
 /* A session taken over from a dead instance is checked, and its counts
  * counted again, by the first request that uses it: in a worker, whose
  * faults the fault thread repairs, so a page an operation cut off in its
@@ -246,14 +260,18 @@ static void recheck(struct svc_session *s)
     if (!__atomic_exchange_n(&s->recheck, false, __ATOMIC_ACQ_REL))
         return;
     const char *why = "";
-    if (!fs_session_check(s->fs, &why))
-        return;
+    int bad = fs_session_check(s->fs, &why);
     const char *first = why;
-    if (fs_session_recount(s->fs, &why))
+    /* Counted again in any case: its metadata count too, which a worker
+     * killed between the heap and the count could have left off by a
+     * block (the pool follows it). */
+    int r = fs_session_recount_meta(s->fs, acct_meta_block, meta_recounted, s, &why);
+    if (r)
         printf("fs: session %u after the restart: %s\n", s->id, why);
-    else
+    else if (bad)
         printf("fs: session %u after the restart: %s: counted again\n", s->id, first);
-    acct_settle(s->acct, s->fs);
+    if (bad)
+        acct_settle(s->acct, s->fs);
 }
 
 int session_acquire(struct fs_service *svc, uint64_t badge, struct svc_session **out,
@@ -346,10 +364,14 @@ static int mount_grants(struct fs_service *svc, struct fs_session *fs,
  * the own pool. */
 static int session_acct(struct fs_service *svc, const struct session_args *a, struct svc_acct **out)
 {
-    int r = acct_new(&svc->env, a->quota, a->limits.data_bytes, out);
+    int r = acct_new(&svc->env, a->quota, a->limits.data_bytes, &a->limits, out);
     if (r && a->quota) {
         ae_cap_delete(a->quota);
         ae_slot_free(a->quota);
+    }
+    if (!r && (r = acct_meta_charge(*out, sizeof(struct svc_session)))) {
+        acct_free(*out);                 /* (gives its quota back) */
+        *out = NULL;
     }
     return r;
 }

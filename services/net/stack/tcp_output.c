@@ -108,7 +108,7 @@ static void send_seg(struct net_stack *s, struct net_tcb *t, uint32_t seq, uint3
 
 void tcp_send_ack(struct net_stack *s, struct net_tcb *t)
 {
-    send_seg(s, t, t->snd_nxt, 0, 0);
+    send_seg(s, t, t->snd_max, 0, 0);
 }
 
 /* Zero-window and keepalive probe: an old sequence number the peer must
@@ -171,7 +171,13 @@ static uint32_t data_end(const struct net_tcb *t)
     return t->iss + 1 + t->tx_prod_seen;
 }
 
-/* The first unacknowledged segment again (fast retransmit, RTO). */
+/* The first unacknowledged segment again (fast retransmit, RTO): up to
+ * an MSS of what was sent, or of what the peer's window takes. Never
+ * past both: bytes beyond the window would be refused, and each refusal
+ * doubles the RTO (a receiver that read nothing for a while left its
+ * sender backed off for tens of seconds once it read again). snd_max
+ * follows what goes out, so the peer's ACK of it is not taken for an
+ * ACK of unsent data. */
 void tcp_retransmit_first(struct net_stack *s, struct net_tcb *t)
 {
     if (t->state == TCP_SYN_SENT || t->state == TCP_SYN_RCVD) {
@@ -181,6 +187,9 @@ void tcp_retransmit_first(struct net_stack *s, struct net_tcb *t)
     }
     uint32_t end = t->fin_queued ? t->fin_seq : data_end(t);
     uint32_t n = SEQ_GT(end, t->snd_una) ? end - t->snd_una : 0;
+    uint32_t sent = t->snd_max - t->snd_una, lim = sent > t->snd_wnd ? sent : t->snd_wnd;
+    if (n > lim)
+        n = lim;
     if (n > t->mss)
         n = t->mss;
     bool fin = t->fin_queued && t->snd_una + n == t->fin_seq && SEQ_GT(t->snd_max, t->fin_seq);
@@ -190,6 +199,8 @@ void tcp_retransmit_first(struct net_stack *s, struct net_tcb *t)
     s->stats.tcp_retrans++;
     if (SEQ_GT(t->snd_una + n + fin, t->snd_nxt))
         t->snd_nxt = t->snd_una + n + fin;
+    if (SEQ_GT(t->snd_nxt, t->snd_max))
+        t->snd_max = t->snd_nxt;
 }
 
 static bool may_send_data(uint8_t st)

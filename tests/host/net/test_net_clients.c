@@ -432,6 +432,39 @@ static void wakeups_only_when_asked(void)
     fake_client_free(&a);
 }
 
+/* A sender waiting for room in its TX ring is woken once half the ring
+ * is free (or it is empty), not at the first slot the service takes: a
+ * wake-up per datagram while the device is the bottleneck cost 4 and 8
+ * streams their throughput (docs/EVALUATION.md, make bench-udp). */
+static void tx_waiter_woken_at_half_ring(void)
+{
+    setup();
+    struct fake_client a;
+    CHECK_EQ(fake_client_add(s, &a, 5000, 5000, 8), 0);
+    CHECK_EQ(net_bind(s, a.id, 5000, NULL), 0);
+    for (int i = 0; i < 8; i++)
+        CHECK(fake_client_send(&a, 5000, IP_PEER, 53, "x", 1));
+    CHECK(netring_prod_wait_prepare(&a.tx));     /* full: it may sleep */
+    dev->room = 2;
+    CHECK_EQ(net_poll(s, T0), 2);
+    CHECK_EQ(dev->wakes, 0);                      /* 6 of 8 still queued */
+    CHECK_EQ(net_poll(s, T0), 2);
+    CHECK_EQ(dev->wakes, 1);                      /* half free */
+    CHECK_EQ(dev->last_woken, a.id);
+    netring_prod_wait_end(&a.tx);
+    /* a ring that empties wakes its waiter whatever the sizes */
+    for (int i = 0; i < 4; i++)
+        CHECK(fake_client_send(&a, 5000, IP_PEER, 53, "x", 1));
+    CHECK(netring_prod_wait_prepare(&a.tx));
+    dev->room = ~0u;
+    CHECK_EQ(net_poll(s, T0), 8);
+    CHECK_EQ(dev->wakes, 2);
+    netring_prod_wait_end(&a.tx);
+    CHECK_EQ(net_poll(s, T0), 0);
+    CHECK_EQ(dev->wakes, 2);                      /* nothing taken: no signal */
+    fake_client_free(&a);
+}
+
 static void detach_and_reattach_rings(void)
 {
     setup();
@@ -551,6 +584,7 @@ int main(void)
     RUN(stale_id_never_reaches_new_client);
     RUN(local_delivery_between_clients);
     RUN(wakeups_only_when_asked);
+    RUN(tx_waiter_woken_at_half_ring);
     RUN(detach_and_reattach_rings);
     RUN(restore_and_resume_carry_a_client_over);
     RUN(resume_with_hostile_indices_is_contained);

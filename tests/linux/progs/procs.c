@@ -148,19 +148,22 @@ static long long ns_of(clockid_t c)
     return ts.tv_sec * 1000000000ll + ts.tv_nsec;
 }
 
-/* Computes for about ms of wall time. The clock is read only every
- * 2^16 steps: a clock_gettime is a call into the personality, whose time
- * is its own thread's, so a loop of nothing but reads would count little
- * CPU time of ours (and under host load, less than the checks allow). */
+/* Computes until this thread has ms of CPU time of its own (or 10 s of
+ * wall time pass: then the checks below fail). A spin for a length of
+ * wall time got under 20 ms of CPU in 60 ms when the host was loaded: the
+ * checks are of the accounting, not of the scheduler's share. The clock
+ * is read only every 2^16 steps: a clock_gettime is a call into the
+ * personality, whose time is its own thread's. */
 static volatile unsigned long spin_sink;
 
 static void spin_ms(long ms)
 {
-    long long end = ns_of(CLOCK_MONOTONIC) + ms * 1000000ll;
+    long long cpu_end = ns_of(CLOCK_THREAD_CPUTIME_ID) + ms * 1000000ll;
+    long long wall_end = ns_of(CLOCK_MONOTONIC) + 10000000000ll;
     do {
         for (unsigned long i = 0; i < (1ul << 16); i++)
             spin_sink += i;
-    } while (ns_of(CLOCK_MONOTONIC) < end);
+    } while (ns_of(CLOCK_THREAD_CPUTIME_ID) < cpu_end && ns_of(CLOCK_MONOTONIC) < wall_end);
 }
 
 static long long us_of(struct timeval tv) { return tv.tv_sec * 1000000ll + tv.tv_usec; }
@@ -172,7 +175,7 @@ static long long us_of(struct timeval tv) { return tv.tv_sec * 1000000ll + tv.tv
 static void cpu_times(void)
 {
     long long p0 = ns_of(CLOCK_PROCESS_CPUTIME_ID), t0 = ns_of(CLOCK_THREAD_CPUTIME_ID);
-    spin_ms(60);
+    spin_ms(30);
     long long p1 = ns_of(CLOCK_PROCESS_CPUTIME_ID), t1 = ns_of(CLOCK_THREAD_CPUTIME_ID);
     CHECK(p1 - p0 >= 20000000ll && t1 - t0 >= 20000000ll);
     struct timespec nap = { 0, 100000000 };
@@ -187,7 +190,7 @@ static void cpu_times(void)
     CHECK(getrusage(7, &ru) == -1 && errno == EINVAL);
     pid_t pid = fork();
     if (pid == 0) {
-        spin_ms(60);
+        spin_ms(30);
         _exit(0);
     }
     int st;

@@ -6,6 +6,7 @@
 #ifndef LIBAERIE_CM_H
 #define LIBAERIE_CM_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stddef.h>
 #include <aerie/proto/cm.h>
@@ -26,6 +27,7 @@ struct ae_cm_stats {
     uint64_t fs_read, fs_written, net_rx, net_tx;  /* file bytes, packets */
     uint64_t threads_live;
     uint64_t debug_stop;                           /* enum cm_debug_stop */
+    uint64_t fs_meta, fs_meta_limit;               /* its fs session's metadata (fs's heap) and cap */
 };
 
 /* CM_DEBUG: op (CM_DBG_*) with n words from w; up to nres result words
@@ -49,6 +51,10 @@ int ae_cm_stats(uint64_t cm, uint64_t id, struct ae_cm_stats *st);
 /* Reads log bytes from position *from on; *from advances. Returns the
  * byte count (0 when nothing new) or an error. */
 int64_t ae_cm_logs(uint64_t cm, uint64_t id, uint64_t *from, char *buf, size_t cap);
+/* Up to CM_INPUT_CHUNK of the n bytes at p (and with eof, the end after
+ * them) for container id's standard input (CM_INPUT, needs cm.admin): the
+ * bytes taken (fewer when its ring is full), or a negative AE_* error. */
+int64_t ae_cm_input(uint64_t cm, uint64_t id, bool eof, const void *p, size_t n);
 /* Up to max (id, state) pairs with ids >= first; returns the count. */
 int ae_cm_list(uint64_t cm, uint64_t first, uint64_t *ids, int *states, unsigned max);
 /* The index-th image name; AE_ENOENT past the last. */

@@ -8,6 +8,14 @@
 #include <stdint.h>
 #include <aerie/syscall.h>
 
+/* An Aerie system call keeps the x87, MMX and SSE control words but not
+ * their data registers (docs/ABI.md, "FPU state across a call"): the
+ * compiler must keep nothing there across one. */
+#define AE_SYSCALL_FPU_CLOBBERS                                                                     \
+    "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10",      \
+        "xmm11", "xmm12", "xmm13", "xmm14", "xmm15", "st", "st(1)", "st(2)", "st(3)", "st(4)",    \
+        "st(5)", "st(6)", "st(7)", "mm0", "mm1", "mm2", "mm3", "mm4", "mm5", "mm6", "mm7"
+
 static inline int64_t ae_syscall(uint64_t nr, uint64_t a, uint64_t b, uint64_t c, uint64_t d,
                                  uint64_t e, uint64_t *rdx_out)
 {
@@ -17,7 +25,7 @@ static inline int64_t ae_syscall(uint64_t nr, uint64_t a, uint64_t b, uint64_t c
     __asm__ volatile("syscall"
                      : "+a"(rax), "+d"(rdx), "+D"(a), "+S"(b), "+r"(r10), "+r"(r8)
                      :
-                     : "rcx", "r11", "r9", "memory");
+                     : "rcx", "r11", "r9", "memory", AE_SYSCALL_FPU_CLOBBERS);
     if (rdx_out)
         *rdx_out = rdx;
     return (int64_t)rax;
@@ -59,7 +67,7 @@ static inline int64_t ae_reply_recv_ex(uint64_t cap, uint64_t info, uint64_t tim
     __asm__ volatile("syscall"
                      : "+a"(rax), "+d"(rdx), "+D"(rdi), "+S"(rsi), "+r"(r10), "+r"(r8)
                      :
-                     : "rcx", "r11", "r9", "memory");
+                     : "rcx", "r11", "r9", "memory", AE_SYSCALL_FPU_CLOBBERS);
     if (badge)
         *badge = rdx;
     *replied = (int64_t)rsi;

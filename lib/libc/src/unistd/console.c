@@ -1,7 +1,8 @@
 /*
  * console.c — the console as a descriptor: writes go to the program's log
- * stream (__sys_log_write); there is no console input yet, so reads see
- * end of file at once. It cannot seek (no lseek op: ESPIPE).
+ * stream (__sys_log_write); reads take the stream's input (__sys_log_read:
+ * what `aerie run -i` forwards), and see the end of the file at once when
+ * the container has none. It cannot seek (no lseek op: ESPIPE).
  */
 #include <string.h>
 #include "fd.h"
@@ -9,8 +10,8 @@
 
 static long console_read(void *obj, void *buf, size_t n)
 {
-    (void)obj, (void)buf, (void)n;
-    return 0;
+    (void)obj;
+    return __sys_log_read(buf, n);
 }
 
 static long console_write(void *obj, const void *buf, size_t n)
