@@ -264,6 +264,14 @@ static int64_t file_write(struct lx_thread *t, struct lx_file *f, const void *bu
      * request of the container's connection carries them, and anything
      * that could see them (a read, a stat, another open) goes after. */
     int64_t r = ae_fs_write_behind_node(fs_conn(), ff->handle, ff->ino, pos, buf, n);
+    /* the fs's pages come from the container's memory, as the programs'
+     * cache's do: a full container first gets back what the cache alone keeps */
+    if ((r == AE_ENOSPC || r == AE_ENOMEM || (r >= 0 && (uint64_t)r < n)) && lx_exe_cache_trim()) {
+        uint64_t done = r > 0 ? (uint64_t)r : 0;
+        int64_t more = ae_fs_write_behind_node(fs_conn(), ff->handle, ff->ino, pos + done,
+                                               (const uint8_t *)buf + done, n - done);
+        r = more < 0 ? (done ? (int64_t)done : more) : (int64_t)done + more;
+    }
     if (r < 0)
         return lx_errno((int)r);
     if (r == 0 && n)

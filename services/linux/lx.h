@@ -161,6 +161,10 @@ struct lx_exe {
     char path[256];
 };
 void lx_exe_put(struct lx_exe *e);
+/* Drops the programs' cache's files nothing else holds (no process maps
+ * or runs them): true if that freed memory. The cache is the container's
+ * memory too, so an allocation that fails tries again after this. */
+bool lx_exe_cache_trim(void);
 /* The image's program, from the LX_GRANT_EXE grant. */
 struct lx_exe *lx_exe_image(uint64_t slot, const char *path);
 /* Replaces p's program: loads e into a new address space, builds the
@@ -174,9 +178,10 @@ int64_t lx_execve(struct lx_thread *t, uint64_t path, uint64_t argv, uint64_t en
  * program (sys_proc.c): 0 and *out, or -errno (ELIBBAD for a script). */
 int lx_interp_find(struct lx_thread *t, const char *path, struct lx_exe **out);
 /* An fs file of at most max bytes read whole, from the programs' cache or
- * into it (its pages for read-only private mappings): 0 or -errno. */
+ * into it (its pages for read-only private mappings of len bytes; only
+ * from the cache when len is under half of a file over 1 MiB): 0 or -errno. */
 struct lx_file;
-int lx_file_pages(struct lx_file *f, uint64_t max, struct lx_exe **out);
+int lx_file_pages(struct lx_file *f, uint64_t max, uint64_t len, struct lx_exe **out);
 
 /* ---- processes and threads (proc.c) -------------------------------------- */
 

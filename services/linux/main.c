@@ -636,7 +636,10 @@ int main(int argc, char **argv, char **envp)
     int err = 0;
     struct lx_exe *exe = lx_exe_image(exe_slot, argv[first]);
     struct lx_proc *p = exe ? lx_proc_first(argv[first], &err) : NULL;
-    if (p)
+    /* /proc/self is pid 1 while its program loads: a PT_INTERP of
+     * /proc/self/exe or /proc/self/cwd/... is stat'ed through it (attack14:
+     * with no current thread that stat crashed the personality) */
+    if (p && (lx_current = p->threads))
         err = lx_exec_image(p->threads, exe, argv + first, (unsigned)(argc - first), envp, envc);
     if (p && !err) {
         size_t n = 0;

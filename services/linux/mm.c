@@ -52,6 +52,10 @@ struct lx_mem *lx_mem_new(uint64_t bytes, int *err)
         return NULL;
     }
     int64_t r = ae_quota_create(lx.quota, AERIE_OBJ_MEMORY, slot, bytes, 0, 0);
+    /* files the programs' cache alone keeps are the container's memory
+     * too: given back, the container has what it was given (attack14) */
+    if (r < 0 && lx_exe_cache_trim())
+        r = ae_quota_create(lx.quota, AERIE_OBJ_MEMORY, slot, bytes, 0, 0);
     struct lx_mem *m = r < 0 ? NULL : lx_mem_adopt(slot, bytes);
     if (!m) {
         if (r >= 0)

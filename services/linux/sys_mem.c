@@ -51,7 +51,7 @@ static int64_t map_file_pages(struct lx_mm *mm, struct lx_file *f, uint64_t addr
                               uint64_t off)
 {
     struct lx_exe *e;
-    if ((prot & LX_PROT_WRITE) || lx_shm_any() || lx_file_pages(f, FILE_PAGES_MAX, &e))
+    if ((prot & LX_PROT_WRITE) || lx_shm_any() || lx_file_pages(f, FILE_PAGES_MAX, len, &e))
         return 1;
     uint64_t pages = LX_PAGE_UP(e->size), in = off < pages ? pages - off : 0;
     if (in > len)

@@ -307,10 +307,28 @@ static struct lx_exe *exe_cached(const struct lx_stat *st, const char *path)
     return NULL;
 }
 
-static int read_exe(struct lx_file *f, const struct lx_stat *st, const char *path, struct lx_exe **out)
+#define FILE_WHOLE_ALWAYS (1u << 20)   /* a file up to this is read whole for any mapping of it */
+
+bool lx_exe_cache_trim(void)
+{
+    bool freed = false;
+    for (unsigned i = 0; i < EXE_CACHE; i++) {
+        struct lx_exe *e = exe_cache[i];
+        if (e && e->refs == 1 && e->mem->refs == 1) {
+            exe_cache[i] = NULL;
+            lx_exe_put(e);
+            freed = true;
+        }
+    }
+    return freed;
+}
+
+/* keep: into the cache, for the next load whose stat matches (not a
+ * /proc/PID/exe: its stat says the same for the next program PID runs) */
+static int read_exe(struct lx_file *f, const struct lx_stat *st, const char *path, bool keep, struct lx_exe **out)
 {
     uint64_t size = (uint64_t)st->size;
-    if ((*out = exe_cached(st, path)))
+    if (keep && (*out = exe_cached(st, path)))
         return 0;
     if (!size || size > (256u << 20))
         return -LX_ENOEXEC;
@@ -332,13 +350,15 @@ static int read_exe(struct lx_file *f, const struct lx_stat *st, const char *pat
         lx_mem_put(m);
         return got < 0 ? (int)got : -LX_EIO;
     }
-    *e = (struct lx_exe){ .refs = 2, .mem = m, .size = size, .ino = st->ino, .dev = st->dev, .mtime = st->mtime,
+    *e = (struct lx_exe){ .refs = keep ? 2 : 1, .mem = m, .size = size, .ino = st->ino, .dev = st->dev, .mtime = st->mtime,
                           .ctime = st->ctime };
     strncpy(e->path, path, sizeof e->path - 1);
+    *out = e;
+    if (!keep)
+        return 0;
     lx_exe_put(exe_cache[exe_next]);
     exe_cache[exe_next] = e;
     exe_next = (exe_next + 1) % EXE_CACHE;
-    *out = e;
     return 0;
 }
 
@@ -346,7 +366,7 @@ static int read_exe(struct lx_file *f, const struct lx_stat *st, const char *pat
  * file read once and kept in the same cache as programs, under the same
  * identity check, so every process of the container mapping a library
  * maps the same pages and a fork copies none of them. */
-int lx_file_pages(struct lx_file *f, uint64_t max, struct lx_exe **out)
+int lx_file_pages(struct lx_file *f, uint64_t max, uint64_t len, struct lx_exe **out)
 {
     struct lx_stat st;
     uint64_t handle, ino;
@@ -354,7 +374,13 @@ int lx_file_pages(struct lx_file *f, uint64_t max, struct lx_exe **out)
         return -LX_ENODEV;
     if ((st.mode & LX_S_IFMT) != LX_S_IFREG || st.size <= 0 || (uint64_t)st.size > max)
         return -LX_ENODEV;
-    return read_exe(f, &st, f->path, out);
+    /* a few pages of a large file (a data file's header) are not worth
+     * the whole file, which the mapping would keep (attack14: a page of a
+     * 40 MiB file held 40 MiB while mapped); a loader's first mapping of
+     * a library covers its span, nearly all of the file */
+    if ((uint64_t)st.size > FILE_WHOLE_ALWAYS && len < (uint64_t)st.size / 2)
+        return (*out = exe_cached(&st, f->path)) ? 0 : -LX_ENODEV;
+    return read_exe(f, &st, f->path, true, out);
 }
 
 struct args {
@@ -456,7 +482,10 @@ static int find_program(struct lx_thread *t, const char *abs, struct lx_exe **e,
         return -LX_EACCES;
     if (!(st.mode & 0111))
         return -LX_EACCES;
-    if ((*e = exe_cached(&st, norm))) {            /* a program read before (never a script) */
+    /* /proc/PID/exe has no times and the same inode whatever PID runs
+     * (attack14: a second exec of it ran the program PID ran before) */
+    bool keep = strncmp(norm, "/proc/", 6) != 0;
+    if (keep && (*e = exe_cached(&st, norm))) {    /* a program read before (never a script) */
         *nhead = 0;
         return 0;
     }
@@ -471,7 +500,7 @@ static int find_program(struct lx_thread *t, const char *abs, struct lx_exe **e,
         return 0;
     }
     *nhead = 0;
-    r = n < 0 ? (int)n : read_exe(f, &st, norm, e);
+    r = n < 0 ? (int)n : read_exe(f, &st, norm, keep, e);
     lx_file_put(f);
     return r;
 }

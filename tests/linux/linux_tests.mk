@@ -44,6 +44,18 @@ $(DYN_OUT)/dynhello-glibc: tests/linux/dyn/dynhello.c tests/linux/progs/check.h
 	@mkdir -p $(@D)
 	@echo "  GLIBCC  $@"
 	@gcc -O2 -Wall -o $@ $<
+$(DYN_OUT)/dynattack-musl: tests/linux/dyn/dynattack.c tests/linux/progs/check.h
+	@mkdir -p $(@D)
+	@echo "  MUSLCC  $@"
+	@musl-gcc -O2 -Wall -o $@ $<
+# attack14: interpreters that are no files to load (dynattack "interp"
+# execs each; no FIFO: mknod is not supported): a directory, a device,
+# /proc/self/exe, a link to itself, a static ET_EXEC program, the program itself
+DYN_ODD := dir=/attack-dir dev=/dev/zero self=/proc/self/exe loop=/attack-loop \
+           exec=/bin/static selfref=/bin/odd-selfref
+$(foreach o,$(DYN_ODD),$(eval $(DYN_OUT)/odd-$(word 1,$(subst =, ,$(o))): tests/linux/dyn/dynhello.c tests/linux/progs/check.h ; \
+    @mkdir -p $$(@D) && musl-gcc -O2 -Wall -Wl,--dynamic-linker=$(word 2,$(subst =, ,$(o))) -o $$@ $$<))
+DYN_ODD_BINS := $(foreach o,$(DYN_ODD),$(DYN_OUT)/odd-$(word 1,$(subst =, ,$(o))))
 $(DYN_OUT)/libdyntest-musl.so: tests/linux/dyn/libdyntest.c
 	@mkdir -p $(@D)
 	@musl-gcc -O2 -shared -fPIC -o $@ $<
@@ -65,8 +77,8 @@ $(DYN_OUT)/longinterp: tests/linux/dyn/dynhello.c tests/linux/progs/check.h
 $(DYN_OUT)/notelf:
 	@mkdir -p $(@D)
 	@printf '#!/bin/sh\necho not an ELF file\n' > $@ && chmod 755 $@
-DYN_BINS := $(foreach f,dynhello-musl dynhello-glibc libdyntest-musl.so libdyntest-glibc.so nointerp upinterp \
-                        textinterp dyninterp longinterp notelf,$(DYN_OUT)/$(f))
+DYN_BINS := $(foreach f,dynhello-musl dynhello-glibc dynattack-musl libdyntest-musl.so libdyntest-glibc.so nointerp upinterp \
+                        textinterp dyninterp longinterp notelf,$(DYN_OUT)/$(f)) $(DYN_ODD_BINS)
 DYN_MUSL_FILES = images/$(1)/files/lib/ld-musl-x86_64.so.1=$(MUSL_LDSO) \
     images/$(1)/files/bin/dynhello=$(DYN_OUT)/dynhello-musl images/$(1)/files/lib/libdyntest.so=$(DYN_OUT)/libdyntest-musl.so
 DYN_IMAGE_SPECS := images/dyn-musl/prog=$(DYN_OUT)/dynhello-musl $(call DYN_MUSL_FILES,dyn-musl) \
@@ -83,7 +95,11 @@ DYN_IMAGE_SPECS := images/dyn-musl/prog=$(DYN_OUT)/dynhello-musl $(call DYN_MUSL
     images/dyn-upinterp/prog=$(DYN_OUT)/upinterp -d images/dyn-upinterp/files \
     images/dyn-textinterp/prog=$(DYN_OUT)/textinterp images/dyn-textinterp/files/etc/notelf=$(DYN_OUT)/notelf \
     images/dyn-dyninterp/prog=$(DYN_OUT)/dyninterp $(call DYN_MUSL_FILES,dyn-dyninterp) \
-    images/dyn-longinterp/prog=$(DYN_OUT)/longinterp -d images/dyn-longinterp/files
+    images/dyn-longinterp/prog=$(DYN_OUT)/longinterp -d images/dyn-longinterp/files \
+    images/dynattack/prog=$(DYN_OUT)/dynattack-musl $(call DYN_MUSL_FILES,dynattack) \
+    images/dynattack/files/bin/static=$(BUILD)/linux/hello-musl \
+    $(foreach b,$(DYN_ODD_BINS),images/dynattack/files/bin/$(notdir $(b))=$(b)) \
+    images/dyn-selfinterp/prog=$(DYN_OUT)/odd-self $(call DYN_MUSL_FILES,dyn-selfinterp)
 
 # Debian's own dynamic programs with the libraries ldd names on the build
 # machine: what a Debian image holds (deferred: ldd runs for the image only).

@@ -12,6 +12,7 @@
 #include <aerie/errors.h>
 #include <aerie/proto/linux.h>
 #include <libaerie/cm.h>
+#include <libaerie/invoke.h>
 #include <libaerie/runtime.h>
 #include <libaerie/syscall.h>
 #include "ktest_host.h"
@@ -891,6 +892,70 @@ static void linux_dynamic_execve_refusals(void)
     }
 }
 
+/* ---- attack14: the programs' cache and odd interpreters (dyn/dynattack.c) ---- */
+
+static void dynattack(const char *mode, const char *mem)
+{
+    struct ae_cm_status st;
+    char spec[200], want[64], d[200];
+    snprintf(spec, sizeof spec, "image=dynattack mem=%s threads=24 objects=2048 %s args=%s", mem, DYN_GRANT, mode);
+    CHECK_EQ(run(spec, &st), 0);
+    snprintf(want, sizeof want, "dynattack-%s: ", mode);
+    bool line = has(want) && has(" checks, 0 failed");
+    if (st.state != CM_EXITED || st.exit_status || !line) {
+        ae_cm_describe(&st, d, sizeof d);
+        printf("  %s ended: %s\n", spec, d);
+    }
+    CHECK_EQ(st.state, CM_EXITED);
+    CHECK_EQ(st.exit_status, 0);
+    CHECK(line);
+}
+
+/* write, rename over, truncate, futimens, MAP_SHARED, read(2) into it,
+ * mprotect in a child, a split mapping: a mapping shows the file as it
+ * is now and no private write reaches the file or another process */
+static void linux_dynamic_cache_routes(void) { dynattack("cache", "64M"); }
+
+/* PT_INTERP naming a directory, a device, /proc/self/exe, a
+ * link loop, an ET_EXEC, the program itself: execve's errno, and a
+ * container started on /proc/self/exe ends with its log line */
+static void linux_dynamic_odd_interpreters(void)
+{
+    dynattack("interp", "64M");
+    dyn_refused("dyn-selfinterp", "its program interpreter /proc/self/exe");
+}
+
+/* execve of /proc/PID/exe while PID runs one program, then another of
+ * the same size: the second is run (no cached copy under that path) */
+static void linux_dynamic_procexe_not_stale(void) { dynattack("procexe", "64M"); }
+
+static uint64_t free_pages(void)
+{
+    uint64_t s[4] = { 0 };
+    ae_kdebug_stats(ae_self.kdebug, s);
+    return s[0];
+}
+
+/* A 4 KiB read-only mapping of a sparse 40 MiB file, unmapped: the
+ * cache must not keep the container from its own memory (36 MiB
+ * touched in a 64 MiB container), and every page comes back at its end. */
+static void linux_dynamic_cache_gives_pages_back(void)
+{
+    dynattack("reclaim", "64M");                  /* the first: cm's and fs's one-time costs */
+    uint64_t before = free_pages();
+    dynattack("reclaim", "64M");
+    uint64_t after = free_pages();
+    for (int i = 0; i < 100 && after != before; i++) {
+        ae_sleep_ns(10000000);
+        after = free_pages();
+    }
+    if (after != before)
+        printf("  free pages: %lu before, %lu after\n", before, after);
+    CHECK_EQ(after, before);
+    dynattack("reclaimfs", "64M fs.bytes=48M");
+    dynattack("partial", "64M");
+}
+
 /* args="WORD" in boot.conf runs only the tests whose names hold WORD (debugging). */
 static const char *only;
 #define RUN_IF(fn) do { if (!only || strstr(#fn, only)) RUN(fn); } while (0)
@@ -955,6 +1020,10 @@ int main(int argc, char **argv)
     RUN_IF(linux_dynamic_interpreter_refusals);
     RUN_IF(linux_dynamic_execve_refusals);
     RUN_IF(linux_dynamic_debian_bash_pipeline);
+    RUN_IF(linux_dynamic_cache_routes);
+    RUN_IF(linux_dynamic_odd_interpreters);
+    RUN_IF(linux_dynamic_cache_gives_pages_back);
+    RUN_IF(linux_dynamic_procexe_not_stale);
     RUN_IF(busybox_echo_pipe_wc);
     RUN_IF(busybox_root_without_fs);
     RUN_IF(busybox_sees_image_links);
