@@ -578,6 +578,7 @@ extern struct lx_thread *lx_current;
 void lx_random(void *buf, uint64_t n);
 
 void lx_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int lx_waiter_start(uint64_t badge, uint64_t *poke_cap, void *(*fn)(void *));
 /* Ends the container: pid 1 ended with wstatus (exit code or signal). */
 _Noreturn void lx_container_end(int wstatus, uint64_t addr, uint64_t rip);
 int lx_errno(int ae);       /* an AE_* error as -errno */

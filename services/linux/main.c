@@ -10,6 +10,7 @@
  * be answered later through its saved reply capability, and waits end at
  * deadlines, which need a receive timeout.
  */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -674,4 +675,22 @@ int main(int argc, char **argv, char **envp)
     if (ae_self.thread)
         ae_invokev(ae_self.thread, AERIE_THREAD_RUN_BORROWED, 1);
     serve();
+}
+
+/* A thread that waits on a service's notification for the loop (net's
+ * and stdin's helpers): the loop's endpoint capability it pokes, badged
+ * so the loop knows who poked, and the thread, detached, on a small
+ * stack. -LX_ENOMEM: no capability; -LX_EAGAIN: no thread (the caller
+ * polls instead). */
+int lx_waiter_start(uint64_t badge, uint64_t *poke_cap, void *(*fn)(void *))
+{
+    *poke_cap = ae_slot_alloc();
+    if (!*poke_cap || ae_cap_copy(lx.ep, *poke_cap, AERIE_R_WRITE, badge) < 0)
+        return -LX_ENOMEM;
+    pthread_t th;
+    pthread_attr_t a;
+    pthread_attr_init(&a);
+    pthread_attr_setstacksize(&a, 16384);
+    pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+    return pthread_create(&th, &a, fn, NULL) ? -LX_EAGAIN : 0;
 }

@@ -95,15 +95,10 @@ static int net_open(void)
     }
     if (helper_started)
         return 0;
-    poke_cap = ae_slot_alloc();
-    if (!poke_cap || ae_cap_copy(lx.ep, poke_cap, AERIE_R_WRITE, LX_NET_BADGE) < 0)
-        return -LX_ENOMEM;
-    pthread_t th;
-    pthread_attr_t a;
-    pthread_attr_init(&a);
-    pthread_attr_setstacksize(&a, 16384);
-    pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
-    if (pthread_create(&th, &a, helper, NULL)) {
+    r = lx_waiter_start(LX_NET_BADGE, &poke_cap, helper);
+    if (r == -LX_ENOMEM)
+        return r;
+    if (r) {
         lx_log("linux: no thread to wait for the net service: sockets are polled\n");
         return 0;                                  /* the loop's polling (lx_net_check) still works */
     }

@@ -50,18 +50,11 @@ static bool start_helper(void)
     in.ntfn = ae_capenv_lookup("stdin");
     if (!in.ntfn)
         return false;
-    in.poke_cap = ae_slot_alloc();
-    if (!in.poke_cap || ae_cap_copy(lx.ep, in.poke_cap, AERIE_R_WRITE, LX_STDIN_BADGE) < 0)
-        return false;
-    pthread_t th;
-    pthread_attr_t a;
-    pthread_attr_init(&a);
-    pthread_attr_setstacksize(&a, 16384);
-    pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
-    if (pthread_create(&th, &a, helper, NULL)) {
+    int r = lx_waiter_start(LX_STDIN_BADGE, &in.poke_cap, helper);
+    if (r == -LX_EAGAIN)
         lx_log("linux: no thread to wait for stdin: it is polled\n");
+    if (r)
         return false;
-    }
     in.helper_started = true;
     in.helper_failed = false;
     return true;
