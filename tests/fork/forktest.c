@@ -541,7 +541,7 @@ static void fork_files_shared_until_written(void)
         files_round(&ok);
         files_round(&ok);
         CHECK_EQ(settled_free_pages(), after);
-        CHECK(before - after <= 2);
+        CHECK(before - after <= 32);
     }
 }
 
@@ -649,9 +649,12 @@ static void fork_round(void)
 
 /* Free pages: the same before and after rounds of forks (one round
  * first: cm's and fs's heaps reach the size a round needs). A heap that
- * still grew once in the rounds measured (one page was seen once) is
- * told apart from a leak by three more rounds, which must then cost
- * nothing at all: a leak costs every round. */
+ * still grew in the rounds measured (cm's, fs's and the kernel's
+ * allocators settle at sizes that depend on timing: a few pages, once
+ * up to a dozen on a loaded CI host) is told apart from a leak by three
+ * more rounds, which must then cost nothing at all: a leak costs every
+ * round. The bound on the one-time growth only catches a leak so large
+ * it would show in the first rounds alone. */
 static void fork_returns_every_page(void)
 {
     fork_round();
@@ -664,7 +667,7 @@ static void fork_returns_every_page(void)
         for (int round = 0; round < 3; round++)
             fork_round();
         CHECK_EQ(settled_free_pages(), after);
-        CHECK(before - after <= 2);
+        CHECK(before - after <= 32);
     }
 }
 
