@@ -470,6 +470,8 @@ int64_t lx_proc_readlink(struct lx_thread *t, const char *norm, char *out, size_
 /* A read-only file over a program's bytes (/proc/PID/exe). */
 int lx_exe_open(struct lx_exe *e, struct lx_file **out);
 int64_t lx_socketpair(struct lx_thread *t, unsigned type, uint64_t fds_addr);
+/* a and b as fds, their numbers written to fds_addr (a file put on failure; NULL: ENOMEM) */
+int64_t lx_install_pair(struct lx_thread *t, struct lx_file *a, struct lx_file *b, uint64_t fds_addr, bool cloexec);
 /* Connected AF_UNIX stream ends are socketpair's (pipe.c); see unix.c. */
 struct lx_file *lx_pipe_socket_connect(struct lx_file *f);
 bool lx_pipe_is_socket(struct lx_file *f);
@@ -479,6 +481,8 @@ int64_t lx_pipe_shutdown(struct lx_file *f, int how);
 
 bool lx_unix_file(struct lx_file *f);
 int64_t lx_unix_socket(struct lx_thread *t, unsigned type);
+/* Two unnamed datagram sockets, each the other's destination (socketpair); NULLs on ENOMEM. */
+void lx_unix_dgram_pair(unsigned type, struct lx_file **a, struct lx_file **b);
 int64_t lx_unix_bind(struct lx_thread *t, struct lx_file *f);
 int64_t lx_unix_listen(struct lx_thread *t, struct lx_file *f);
 int64_t lx_unix_connect(struct lx_thread *t, struct lx_file *f);
