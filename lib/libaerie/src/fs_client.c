@@ -1342,6 +1342,14 @@ int64_t ae_fs_write_behind(struct ae_fs *fs, uint64_t handle, uint64_t off, cons
 int64_t ae_fs_write_behind_node(struct ae_fs *fs, uint64_t handle, uint64_t ino, uint64_t off,
                                 const void *buf, uint64_t len)
 {
+    return ae_fs_write_behind_late(fs, handle, ino, off, buf, len, NULL);
+}
+
+int64_t ae_fs_write_behind_late(struct ae_fs *fs, uint64_t handle, uint64_t ino, uint64_t off,
+                                const void *buf, uint64_t len, bool *late)
+{
+    if (late)
+        *late = false;
     for (int i = 0; len && len <= AE_FS_BEHIND_MAX && i < 2; i++) {
         int r = begin(fs);
         if (r)
@@ -1353,6 +1361,8 @@ int64_t ae_fs_write_behind_node(struct ae_fs *fs, uint64_t handle, uint64_t ino,
         int e = take_err(fs, handle);
         bool queued = !e && queue_write(fs, handle, ino, off, buf, len);
         __unlock(&fs->lock);
+        if (e && late)
+            *late = true;                 /* an earlier queued write's: nothing of this one done */
         if (e)
             return e;
         if (queued)
