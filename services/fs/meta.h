@@ -43,10 +43,11 @@ static inline uint64_t fs_meta_block(uint64_t n)
 #define FS_META_PROMISED_MAX 64u
 /* The promise of a session opened while FS_META_PROMISED_MAX hold theirs:
  * taken from the pool at its open (refused if the pool lacks it), given
- * back at its end. Its records, root and handle table (about 2 KiB) and a
- * few files; so while nobody overdraws, about a thousand such sessions
- * fit beside the 64 (docs/FS.md). */
-#define FS_META_PROMISE_LATE (4u << 10)
+ * back at its end. Its records, root and handle table (about 2 KiB), the
+ * tables its first file grows (1.5 KiB) and about a dozen files of short
+ * names (384 bytes each); so while nobody overdraws, about five hundred
+ * such sessions fit beside the 64 (docs/FS.md). */
+#define FS_META_PROMISE_LATE (8u << 10)
 /* Kept for the service itself: the session table's records, image indexes,
  * volumes, mapping records, and what scattered free blocks cannot serve. */
 #define FS_META_RESERVE      (1ull << 20)

@@ -217,7 +217,7 @@ static void late_sessions_hold_a_promise_from_the_pool(void)
     /* the late session still makes what its promise holds */
     char name[32];
     int made = 0;
-    for (; made < 4; made++) {
+    for (; made < 10; made++) {
         snprintf(name, sizeof name, "f%d", made);
         if (create(v, name))
             break;
@@ -225,7 +225,7 @@ static void late_sessions_hold_a_promise_from_the_pool(void)
     printf("  late session: %llu of its %u bytes after %d creates; the pool %llu of %llu\n",
            (unsigned long long)E[2].m.used, FS_META_PROMISE_LATE, made, (unsigned long long)pool.used,
            (unsigned long long)pool.size);
-    CHECK_RC(made, 4);
+    CHECK_RC(made, 10);
     CHECK(E[2].m.used <= FS_META_PROMISE_LATE);
     /* the next session: no kept promise free and no room in the pool */
     struct fs_meta next = { .cap = FS_META_PROMISE };
