@@ -268,8 +268,15 @@ static int64_t file_write(struct lx_thread *t, struct lx_file *f, const void *bu
      * fs refuses later never shows in a mapping (or a private mapping
      * made from it) as if the file held it. */
     bool late = false;
-    int64_t r = lx_shm_any() ? ae_fs_write(fs_conn(), ff->handle, pos, buf, n)
-                             : ae_fs_write_behind_late(fs_conn(), ff->handle, ff->ino, pos, buf, n, &late);
+    int64_t r;
+    if (lx_shm_any()) {
+        r = ae_fs_late_error(fs_conn(), ff->handle);
+        late = r != 0;
+        if (!late)
+            r = ae_fs_write(fs_conn(), ff->handle, pos, buf, n);
+    } else {
+        r = ae_fs_write_behind_late(fs_conn(), ff->handle, ff->ino, pos, buf, n, &late);
+    }
     /* the fs's pages come from the container's memory, as the programs'
      * cache's do: a full container first gets back what the cache alone
      * keeps. An earlier queued write's ENOSPC (late: nothing of this one

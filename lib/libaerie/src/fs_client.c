@@ -1339,6 +1339,14 @@ int64_t ae_fs_write_behind(struct ae_fs *fs, uint64_t handle, uint64_t off, cons
     return ae_fs_write_behind_node(fs, handle, 0, off, buf, len);
 }
 
+int ae_fs_late_error(struct ae_fs *fs, uint64_t handle)
+{
+    int r = begin_for(fs, handle, false);  /* sends writes queued to it; takes their error */
+    if (!r)
+        __unlock(&fs->lock);
+    return r;
+}
+
 int64_t ae_fs_write_behind_node(struct ae_fs *fs, uint64_t handle, uint64_t ino, uint64_t off,
                                 const void *buf, uint64_t len)
 {
@@ -1369,6 +1377,11 @@ int64_t ae_fs_write_behind_late(struct ae_fs *fs, uint64_t handle, uint64_t ino,
             return (int64_t)len;
         (void)flush(fs, true);            /* send the queue, learn the room; then again */
     }
+    int e = ae_fs_late_error(fs, handle);
+    if (e && late)
+        *late = true;
+    if (e)
+        return e;
     int64_t r = ae_fs_write(fs, handle, off, buf, len);
     __lock(&fs->lock);
     fs->room = 0;                         /* unknown: the next write looks first */

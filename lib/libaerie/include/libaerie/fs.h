@@ -152,6 +152,10 @@ int64_t ae_fs_write_behind_node(struct ae_fs *fs, uint64_t handle, uint64_t ino,
  * hide the earlier write's loss. */
 int64_t ae_fs_write_behind_late(struct ae_fs *fs, uint64_t handle, uint64_t ino, uint64_t off,
                                 const void *buf, uint64_t len, bool *late);
+/* The error a write queued to handle got (its queued writes sent first if
+ * any are still queued), taken: the next call on the handle no longer
+ * returns it; 0 if none. */
+int ae_fs_late_error(struct ae_fs *fs, uint64_t handle);
 int ae_fs_flush(struct ae_fs *fs);
 /* An unlink queued as writes are, when the connection's kept stats show
  * path names something that is not a directory in its own layer (so the
