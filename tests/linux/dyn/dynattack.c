@@ -36,6 +36,13 @@
  *             then a fork, a touch of fresh pages far apart (page tables)
  *             and a file write: each must get the cache's memory back
  *             first, not fail for room the container really has
+ *   late      40 MiB kept by the cache alone, the rest of the container's
+ *             memory used but 512 KiB; a 4 KiB write (queued), then
+ *             lxtest's writes (the operator's cp) take the fs's room, then
+ *             a 64 KiB write: if it says it wrote, the first write's bytes
+ *             must be in the file — an earlier write's ENOSPC is never
+ *             hidden by making the later one again after the cache gave
+ *             room back; the program's own retry then works
  *   sigbus    a file mapping past the file's end: the last page's tail is
  *             zeroes, a whole page past it is SIGBUS (BUS_ADRERR, its
  *             address), read-only and writable, cached and read in, an
@@ -591,6 +598,67 @@ static int tight(void)
     return done("dynattack-tight");
 }
 
+/* ---- late: an earlier queued write's ENOSPC, then a write ---- */
+
+static void on_usr1(int sig)
+{
+    (void)sig;
+}
+
+static int late(void)
+{
+    on_aerie();
+    struct sigaction sa = { .sa_handler = on_usr1 };
+    sigemptyset(&sa.sa_mask);
+    CHECK(sigaction(SIGUSR1, &sa, NULL) == 0);
+    size_t big = 40u << 20;
+    int fd = open("/attack-sparse", O_RDWR | O_CREAT | O_TRUNC, 0644);
+    CHECK(fd >= 0 && ftruncate(fd, (off_t)big) == 0 && pwrite(fd, "s", 1, 0) == 1);
+    char *m = mmap(NULL, big, PROT_READ, MAP_PRIVATE, fd, 0);
+    CHECK(m != MAP_FAILED && m[0] == 's');
+    if (m != MAP_FAILED)
+        munmap(m, big);                              /* kept by the cache alone */
+    close(fd);
+    uint64_t f;
+    while ((f = free_ram()) > (3u << 20)) {          /* the rest used, 2 MiB at a time */
+        char *a = mmap(NULL, 2u << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (a == MAP_FAILED)
+            break;
+        for (size_t i = 0; i < (2u << 20); i += PG)
+            a[i] = 1;
+    }
+    size_t last = (size_t)(f - (512u << 10)) & ~(size_t)(PG - 1);
+    char *a = mmap(NULL, last, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    for (size_t i = 0; a != MAP_FAILED && i < last; i += PG)
+        a[i] = 1;
+    printf("dynattack: late: %llu bytes free\n", (unsigned long long)free_ram());
+    CHECK(free_ram() < (2u << 20));                  /* (the cache was not trimmed yet) */
+    fd = open("/attack-late", O_RDWR | O_CREAT | O_TRUNC, 0644);
+    char b[64 << 10];
+    memset(b, 'L', PG);
+    CHECK(fd >= 0 && write(fd, b, PG) == PG);        /* queued, most likely */
+    printf("dynattack: late: queued\n");
+    fflush(stdout);
+    pause();                                         /* lxtest takes the fs's room, then SIGUSR1 */
+    memset(b, 'M', sizeof b);
+    ssize_t w = pwrite(fd, b, sizeof b, 64 << 10);
+    int e = errno;
+    char c = at("/attack-late", 0);
+    printf("dynattack: late: the 64 KiB write: %zd (errno %d); the first write's byte: %d\n", w, w < 0 ? e : 0, c);
+    CHECK(w == (ssize_t)sizeof b || (w == -1 && e == ENOSPC));
+    if (w == (ssize_t)sizeof b)
+        CHECK(c == 'L');                             /* it said it wrote: nothing before it was lost */
+    /* the program's own retry, once told: the cache's room is its own again */
+    memset(b, 'L', PG);
+    CHECK(pwrite(fd, b, PG, 0) == PG);
+    memset(b, 'M', sizeof b);
+    CHECK(pwrite(fd, b, sizeof b, 64 << 10) == (ssize_t)sizeof b);
+    CHECK(fsync(fd) == 0 && close(fd) == 0);
+    CHECK(at("/attack-late", 0) == 'L' && at("/attack-late", (64 << 10) + 5) == 'M');
+    CHECK(unlink("/attack-late") == 0 && unlink("/attack-sparse") == 0);
+    return done("dynattack-late");
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1 && !strcmp(argv[1], "mark"))
@@ -619,6 +687,8 @@ int main(int argc, char **argv)
         return sigbus();
     if (argc > 1 && !strcmp(argv[1], "tight"))
         return tight();
+    if (argc > 1 && !strcmp(argv[1], "late"))
+        return late();
     printf("dynattack: cache | reclaim\n");
     return 2;
 }
