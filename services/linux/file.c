@@ -262,11 +262,29 @@ static int64_t file_write(struct lx_thread *t, struct lx_file *f, const void *bu
         n = limit - pos;
     /* Small writes are queued (docs/FS.md, "Write-behind"): the next
      * request of the container's connection carries them, and anything
-     * that could see them (a read, a stat, another open) goes after. */
-    int64_t r = ae_fs_write_behind_node(fs_conn(), ff->handle, ff->ino, pos, buf, n);
+     * that could see them (a read, a stat, another open) goes after.
+     * Not while the container maps a file MAP_SHARED: the bytes go into
+     * the shared pages below only once the fs took them, so a write the
+     * fs refuses later never shows in a mapping (or a private mapping
+     * made from it) as if the file held it. */
+    bool late = false;
+    int64_t r;
+    if (lx_shm_any()) {
+        r = ae_fs_late_error(fs_conn(), ff->handle);
+        late = r != 0;
+        if (!late)
+            r = ae_fs_write(fs_conn(), ff->handle, pos, buf, n);
+    } else {
+        r = ae_fs_write_behind_late(fs_conn(), ff->handle, ff->ino, pos, buf, n, &late);
+    }
     /* the fs's pages come from the container's memory, as the programs'
-     * cache's do: a full container first gets back what the cache alone keeps */
-    if ((r == AE_ENOSPC || r == AE_ENOMEM || (r >= 0 && (uint64_t)r < n)) && lx_exe_cache_trim()) {
+     * cache's do: a full container first gets back what the cache alone
+     * keeps. An earlier queued write's ENOSPC (late: nothing of this one
+     * was done) is the program's to hear, not hidden by doing this one:
+     * the cache is trimmed so that its next try has the room. */
+    if (late && (r == AE_ENOSPC || r == AE_ENOMEM))
+        lx_exe_cache_trim();
+    else if ((r == AE_ENOSPC || r == AE_ENOMEM || (r >= 0 && (uint64_t)r < n)) && lx_exe_cache_trim()) {
         uint64_t done = r > 0 ? (uint64_t)r : 0;
         int64_t more = ae_fs_write_behind_node(fs_conn(), ff->handle, ff->ino, pos + done,
                                                (const uint8_t *)buf + done, n - done);

@@ -84,6 +84,8 @@ struct lx_chunk {
 #define LX_VMA_WINDOW    0x10   /* LX_VMA_FILE: in the personality's window too (at the first lx_user) */
 #define LX_VMA_SHFILE    0x20   /* with LX_VMA_SHARED: a shared file mapping, its chunks a file's segments (shm.c) */
 #define LX_VMA_NOWRITE   0x40   /* LX_VMA_SHFILE of a file not open for writing: mprotect may not add PROT_WRITE */
+#define LX_VMA_BUS       0x80   /* whole pages of a private file mapping past the file's end at mmap:
+                                 * no pages; a touch is SIGBUS, a system call's use EFAULT (as on Linux) */
 
 struct lx_vma {
     uint64_t start, end;
@@ -130,8 +132,10 @@ struct lx_vma *lx_mm_vma(struct lx_mm *mm, uint64_t addr);
 /* A chunk [start, end) of the VMA there made of mem's pages from moff (a reference of its own). */
 int lx_mm_add_chunk(struct lx_mm *mm, uint64_t start, uint64_t end, struct lx_mem *mem, uint64_t moff);
 /* A page fault at addr: 0 if handled (pages made present), else a signal
- * code (LX_SEGV_MAPERR / LX_SEGV_ACCERR), or LX_FAULT_NOMEM when the
- * container's memory cannot give the page. */
+ * code (LX_SEGV_MAPERR / LX_SEGV_ACCERR: SIGSEGV), LX_MM_SIGBUS (a
+ * file mapping's page past the file's end: SIGBUS, BUS_ADRERR), or
+ * LX_FAULT_NOMEM when the container's memory cannot give the page. */
+#define LX_MM_SIGBUS 0x100
 #define LX_FAULT_NOMEM (-1)
 int lx_mm_fault(struct lx_mm *mm, uint64_t addr, bool write, bool exec);
 /* Makes [addr, addr+len) present with access (LX_PROT_*) allowed and
@@ -167,6 +171,10 @@ void lx_exe_put(struct lx_exe *e);
  * or runs them): true if that freed memory. The cache is the container's
  * memory too, so an allocation that fails tries again after this. */
 bool lx_exe_cache_trim(void);
+/* ae_task_map and ae_quota_create (of lx.quota) made again after
+ * lx_exe_cache_trim when refused for room (mm.c). */
+int64_t lx_task_map(uint64_t task, uint64_t mem, uint64_t off, uint64_t va, uint64_t bytes, uint64_t flags);
+int64_t lx_quota_create(uint64_t type, uint64_t slot, uint64_t a0);
 /* The image's program, from the LX_GRANT_EXE grant. */
 struct lx_exe *lx_exe_image(uint64_t slot, const char *path);
 /* Replaces p's program: loads e into a new address space, builds the
