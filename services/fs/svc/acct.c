@@ -479,9 +479,12 @@ static int quota_page_alloc(struct svc_acct *a, void **out)
     int r = c ? 0 : chunk_new(a, &c);
     if (r)
         return r;
-    unsigned i = 0;
-    while (c->map[i / 64] & (1ull << (i % 64)))
-        i++;
+    /* The first clear bit, a word at a time (a bit at a time was some
+     * 500 instructions a page when a chunk filled up: one a file write) */
+    unsigned w = 0;
+    while (w < SLOT_PAGES / 64 - 1 && c->map[w] == ~0ull)
+        w++;                              /* (a chunk on the partial list has a free page) */
+    unsigned i = w * 64 + (unsigned)__builtin_ctzll(~c->map[w]);
     if ((r = chunk_own(a, c, i)))
         return r;                         /* the caller writes it at once */
     page_mark_used(a, c, i);
