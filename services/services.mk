@@ -13,7 +13,7 @@ LINUX_SRCS := $(sort $(wildcard services/linux/*.c)) services/linux/tramp.S
 $(eval $(call libc_program,linux,$(LINUX_SRCS)))
 CTL_SRCS := services/ctl/main.c services/ctl/verbs.c services/ctl/stream.c services/ctl/reply.c \
             services/ctl/ctlproto.c services/ctl/files.c services/ctl/vcon.c services/ctl/frame.c \
-            services/ctl/link.c services/ctl/session.c services/ctl/xfer.c services/ctl/import.c services/ctl/input.c \
+            services/ctl/link.c services/ctl/session.c services/ctl/xfer.c services/ctl/import.c services/ctl/input.c services/ctl/specup.c \
             lib/virtio/virtq.c lib/virtio/virtio_pci.c lib/virtio/aerie/pci_grant.c
 $(patsubst %,$(BUILD)/uobj/%.o,$(CTL_SRCS)): UEXTRA := -Ilib/virtio -Ilib
 $(eval $(call libc_program,ctl,$(CTL_SRCS)))
