@@ -63,8 +63,9 @@ $(eval $(call libc_program,argprobe,tests/cli/argprobe.c))
 all: $(BUILD)/argprobe.elf
 
 # cmtest drives the container manager through its protocol (tests/cm/).
-$(eval $(call libc_program,cmtest,tests/cm/cmtest.c tests/cm/t_images.c tests/cm/t_density.c))
-$(BUILD)/uobj/tests/cm/cmtest.c.o $(BUILD)/uobj/tests/cm/t_images.c.o $(BUILD)/uobj/tests/cm/t_density.c.o: UEXTRA := -Itests/host -Ilib
+$(eval $(call libc_program,cmtest,tests/cm/cmtest.c tests/cm/t_images.c tests/cm/t_density.c tests/cm/t_longspec.c))
+$(BUILD)/uobj/tests/cm/cmtest.c.o $(BUILD)/uobj/tests/cm/t_images.c.o $(BUILD)/uobj/tests/cm/t_density.c.o \
+$(BUILD)/uobj/tests/cm/t_longspec.c.o: UEXTRA := -Itests/host -Ilib
 # tests/import.img in it is an imported image's archive (docs/IMAGE.md) that
 # cmtest hands cm through CM_IMAGE_* (tests/cm/t_images.c).
 $(BUILD)/test-import.img: $(BUILD)/tools/mkimage tests/cm/import.config tests/cm/import.motd $(BUILD)/images/grantprobe.elf

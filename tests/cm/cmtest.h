@@ -28,6 +28,10 @@ struct cm_image_test {
 };
 extern const struct cm_image_test cm_image_tests[];
 
+/* t_longspec.c: specs past one message, and the misuse of their Memory. */
+extern const struct cm_image_test cm_longspec_tests[];
+#define SPEC_MAX_ARGS_CM 256              /* services/cm/spec.h's SPEC_MAX_ARGS */
+
 /* t_density.c: N containers end in a burst and N start again at once;
  * NULL or what failed. */
 const char *cm_density_holds_after_a_burst_of_ends(void);
