@@ -655,6 +655,24 @@ if grep -q "^G1 err unknown verb 'frob'" "$g" && grep -q "^G1 ok" "$g" && grep -
 else
     fail cli_garbage_answered_with_errors "replies: $(grep -v '^- err byte' "$g" | head -c 300)"
 fi
+# a spec payload past the bound, with a NUL, of garbage: each refused with
+# its reason, the bytes read all the same, and the next one served
+g=$dir/runspec.out
+: > "$g"
+( printf 'S1 runspec 70000\n'; head -c 70000 /dev/urandom
+  printf 'S2 createspec 11\nimage=h\000llo'
+  printf 'S3 runspec 300\n'; head -c 300 /dev/zero | tr '\0' '\001'
+  printf 'S4 createspec 11\nimage=hello'
+  i=0; while [ $i -lt 60 ] && ! grep -q "^S4 " "$g"; do sleep 0.5; i=$((i + 1)); done ) |
+    timeout 60 socat - "UNIX-CONNECT:$sock" > "$g" 2>/dev/null
+if grep -q "^S1 err spec: 70000 bytes, longer than the 65536 a spec may have" "$g" &&
+   grep -q "^S2 err spec: contains a NUL byte" "$g" && grep -q "^S3 err spec: spec: " "$g" &&
+   grep -q "^S4 ok [0-9]" "$g"; then
+    pass cli_runspec_misuse_refused_then_served
+    aerie rm "$(sed -n 's/^S4 ok //p' "$g")"
+else
+    fail cli_runspec_misuse_refused_then_served "replies: $(head -c 400 "$g" | tr '\n' '|')"
+fi
 head -c 65536 /dev/urandom | timeout 10 socat -u - "UNIX-CONNECT:$vm" 2>/dev/null
 aerie run hello
 expect cli_works_after_garbage 0 out "^Hello from hello"
