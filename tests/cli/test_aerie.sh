@@ -239,7 +239,22 @@ did=$(cat "$out")
 expect cli_run_d_prints_id 0 out "^[0-9]+$"
 aerie ps
 expect cli_run_d_runs_in_background 0 out "^$did +ticker +dtock +running "
-aerie rm -f "$did"
+# a name stands for its container's id; ps -q lists ids alone; stop is kill
+aerie logs dtock
+expect cli_name_stands_for_its_id 0 out "^tick 1$"
+aerie ps -q
+if grep -qx "$did" "$out" && ! grep -q "IMAGE" "$out"; then pass cli_ps_q_lists_ids; else fail cli_ps_q_lists_ids "$(head -c 200 "$out")"; fi
+aerie start --name twin ticker 1000 50; t1=$(cat "$out")
+aerie start --name twin ticker 1000 50; t2=$(cat "$out")
+aerie kill twin
+expect cli_name_of_two_refused 1 err "'twin' names containers $t1, $t2: give an id"
+aerie stop nosuch
+expect cli_unknown_name_refused 1 err "no container named 'nosuch'"
+aerie stop dtock
+expect cli_stop_stops_by_name 0 out "^dtock$"
+aerie rm -f "$did" "$t1" "$t2"
+./aerie --version > "$out" 2>&1; rc=$?
+expect cli_version_printed 0 out "^aerie 0\.1\.0-"
 aerie run -d -i hello
 expect cli_run_d_with_i_refused 2 err "run: -d cannot go with -i"
 aerie run -d --rm hello
