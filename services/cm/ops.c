@@ -109,6 +109,8 @@ static int spec_from_memory(struct ae_request *rq, char **text, size_t *len)
     uint64_t info[3];
     uint64_t mem = rq->caps[0];
     int r = (int)ae_invoke(mem, AERIE_MEM_INFO, 0, NULL, info, 3);
+    if (r == AE_ERIGHTS)
+        return fail_msg(rq, AE_ERIGHTS, "spec: its Memory object could not be read (the capability lacks READ)");
     if (r)
         return fail_msg(rq, AE_EINVAL, "spec: the capability sent is not a Memory object");
     if (n > info[0]) {

@@ -351,14 +351,11 @@ static int build_stack(struct loader *l, const struct window *w, uint64_t bytes,
     if (!v)
         return fail(l, AE_EINVAL, "arguments too large for the stack");
     *v++ = argc;
-    for (unsigned i = 0; i < argc + envc; i++) {
-        strs_top -= str_len(i < argc ? a->argv[i] : a->envp[i - argc]) + 1;
-        *v++ = strs_top;
-        if (i + 1 == argc)
-            *v++ = 0;
-    }
-    if (argc == 0)
-        *v++ = 0;
+    for (unsigned i = 0; i < argc; i++)
+        *v++ = strs_top -= str_len(a->argv[i]) + 1;
+    *v++ = 0;
+    for (unsigned i = 0; i < envc; i++)
+        *v++ = strs_top -= str_len(a->envp[i]) + 1;
     *v++ = 0;
     bytes_copy(v, aux, sizeof aux);
     *rsp = sp;
