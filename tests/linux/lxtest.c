@@ -222,6 +222,9 @@ static void linux_signals_musl(void) { selfcheck("signals", "musl", ""); }
 static void linux_signals_glibc(void) { selfcheck("signals", "glibc", ""); }
 static void linux_threads_musl(void) { selfcheck("threads", "musl", ""); }
 static void linux_threads_glibc(void) { selfcheck("threads", "glibc", ""); }
+/* eventfd, timerfd, signalfd, memfd, mlock, tee (evfds.c) */
+static void linux_event_files_musl(void) { selfcheck("evfds", "musl", ""); }
+static void linux_event_files_glibc(void) { selfcheck("evfds", "glibc", ""); }
 static void linux_memory_musl(void) { selfcheck("memory", "musl", ""); }
 static void linux_memory_glibc(void) { selfcheck("memory", "glibc", ""); }
 
@@ -1106,6 +1109,8 @@ int main(int argc, char **argv)
     RUN_IF(linux_files_glibc);
     RUN_IF(linux_fd_aliases_and_links_musl);
     RUN_IF(linux_fd_aliases_and_links_glibc);
+    RUN_IF(linux_event_files_musl);
+    RUN_IF(linux_event_files_glibc);
     RUN_IF(linux_memory_musl);
     RUN_IF(linux_memory_glibc);
     RUN_IF(linux_processes_musl);
