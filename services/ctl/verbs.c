@@ -441,6 +441,12 @@ static void verb_signal(struct ctl_session *s, const struct ctl_request *rq)
         char state[256];
         reply_state(&st, state, sizeof state);
         reply_err(s, rq->id, "container %lu is not running (%s)", cid, state);
+    } else if (r == AE_ETIMEOUT) {
+        /* its personality did not receive (a container keeps it busy or
+         * deaf as it likes: attack17): a signal is only asked, and only
+         * kill needs nothing of the container (aerie kill falls back to it) */
+        reply_err(s, rq->id, "container %lu did not take the signal (its Linux personality did not receive it): "
+                  "only kill ends it", cid);
     } else if (r) {
         cm_err(s, rq->id, cid, r, "signal");
     } else {
