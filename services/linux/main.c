@@ -434,7 +434,9 @@ static void on_page_fault(struct lx_thread *t, const uint64_t *w)
     t->in_call = true;
     t->saved = false;
     int code = lx_mm_fault(t->proc->mm, addr, err & AERIE_PF_WRITE, err & AERIE_PF_FETCH);
-    if (code == LX_FAULT_NOMEM)
+    if (code == LX_MM_SIGBUS)
+        lx_signal_fault(t, LX_SIGBUS, LX_BUS_ADRERR, addr);
+    else if (code == LX_FAULT_NOMEM)
         out_of_memory(t->proc, addr);
     else if (code)
         lx_signal_fault(t, LX_SIGSEGV, code, addr);
