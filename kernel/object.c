@@ -11,7 +11,6 @@
 #include "printk.h"
 #include "vspace.h"
 
-static struct list reap_lists[MAX_CPUS];
 static uint64_t objects_alive;
 
 void obj_init(struct kobject *o, enum aerie_obj_type type)
@@ -67,7 +66,7 @@ void obj_destroy(struct kobject *o)
 {
     if (__atomic_exchange_n(&o->dead, 1, __ATOMIC_ACQ_REL))
         return;
-    struct list *l = &reap_lists[cpu_index()];
+    struct list *l = &this_cpu()->reap_list;
     if (!l->next)
         list_init(l);
     obj_get(o);                          /* the reaper's reference */
@@ -76,8 +75,10 @@ void obj_destroy(struct kobject *o)
 
 KERNEL_HOT void obj_reap(void)
 {
-    vspace_free_retired();               /* tables this CPU was the last to leave */
-    struct list *l = &reap_lists[cpu_index()];
+    struct cpu *c = this_cpu();
+    if (c->retired)
+        vspace_free_retired();           /* tables this CPU was the last to leave */
+    struct list *l = &c->reap_list;
     if (!l->next)
         return;
     struct list *n;

@@ -16,6 +16,7 @@
 #include "cpu.h"
 #include "sched.h"
 #include "lib/string.h"
+#include "hot.h"
 #include <aerie/errors.h>
 
 #define PTE_P   0x1ull
@@ -271,7 +272,7 @@ bool pt_lend_sync(uint64_t croot, uint64_t proot, uint64_t va)
     return true;
 }
 
-void pt_activate(uint64_t root)
+KERNEL_HOT void pt_activate(uint64_t root)
 {
     if (read_cr3() != root)
         write_cr3(root);
