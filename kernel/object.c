@@ -52,9 +52,8 @@ static void obj_free(struct kobject *o)
         obj_free_finish(o);
 }
 
-KERNEL_HOT void obj_put(struct kobject *o)
+void obj_put_last(struct kobject *o, uint32_t left)
 {
-    uint32_t left = __atomic_sub_fetch(&o->refs, 1, __ATOMIC_ACQ_REL);
     if (left == 0)
         obj_free(o);
     else if (left == (uint32_t)-1)

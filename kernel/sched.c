@@ -195,11 +195,6 @@ KERNEL_HOT void sched_enqueue_boosted(struct thread *t, uint8_t boost)
     ipi_resched(ipi);
 }
 
-KERNEL_HOT void sched_enqueue(struct thread *t)
-{
-    sched_enqueue_boosted(t, 0);
-}
-
 void sched_dequeue(struct thread *t)
 {
     struct runqueue *rq = rqs_of(t->cpu);

@@ -228,8 +228,13 @@ void thread_fault(struct thread *t, uint64_t label, const uint64_t *words, unsig
 void thread_first_run(void);
 /* Ends the current thread; unless quiet, its handler gets FAULT_EXIT. */
 _Noreturn void thread_exit_current(uint64_t status, bool quiet);
-/* Blocks the current thread and switches away; returns when woken. */
-void thread_wait_switch(void);
+/* Blocks the current thread and switches away; returns when woken
+ * (inline: one call and return less on the IPC path, kernel/hot.h). */
+void schedule(void);
+static inline void thread_wait_switch(void)
+{
+    schedule();
+}
 
 extern const struct obj_ops thread_ops;
 

@@ -43,7 +43,6 @@
 #include "pmm.h"
 #include "percpu.h"
 #include "sched.h"
-#include "hot.h"
 #include <aerie/errors.h>
 #include <aerie/kip.h>
 #include <aerie/objects.h>
@@ -300,10 +299,8 @@ bool vspace_release(struct vspace *vs)
     return true;
 }
 
-KERNEL_HOT void vspace_left(struct vspace *vs, uint64_t bit)
+void vspace_retire_here(struct vspace *vs)
 {
-    if (__atomic_fetch_and(&vs->cpus_active, ~bit, __ATOMIC_SEQ_CST) != (VS_RETIRED | bit))
-        return;                              /* live, or another CPU still on it */
     struct cpu *c = this_cpu();
     vs->retired_next = c->retired;
     c->retired = vs;

@@ -16,7 +16,6 @@
 #include "cpu.h"
 #include "sched.h"
 #include "lib/string.h"
-#include "hot.h"
 #include <aerie/errors.h>
 
 #define PTE_P   0x1ull
@@ -270,12 +269,6 @@ bool pt_lend_sync(uint64_t croot, uint64_t proot, uint64_t va)
         return false;
     c[i] = pe;
     return true;
-}
-
-KERNEL_HOT void pt_activate(uint64_t root)
-{
-    if (read_cr3() != root)
-        write_cr3(root);
 }
 
 /* ---- shootdowns ----
