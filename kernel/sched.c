@@ -103,7 +103,6 @@ static KERNEL_HOT struct runqueue *this_rq(void) { return (struct runqueue *)thi
 
 uint64_t time_now_ns(void) { return tsc_to_ns(rdtsc()); }
 
-KERNEL_HOT struct thread *current_thread(void) { return this_rq()->current; }
 
 void sched_init_cpu(void)
 {

@@ -37,6 +37,7 @@
 #include "object.h"
 #include "cap.h"
 #include "trap.h"
+#include "percpu.h"
 
 struct task;
 struct memobj;
@@ -146,7 +147,14 @@ static inline struct trap_frame *thread_frame(struct thread *t)
 }
 
 struct cspace *thread_cspace(struct thread *t);
-struct thread *current_thread(void);
+/* The thread running on this CPU: the per-CPU block's copy of the run
+ * queue's (switch_to sets it, with interrupts off, right after schedule()
+ * set the queue's). Inline: a call on the IPC path is one more jump-cache
+ * look-up after a CR3 write under QEMU TCG (hot.h). */
+static inline struct thread *current_thread(void)
+{
+    return this_cpu()->current;
+}
 
 int thread_create(struct quota *q, struct invocation *inv, struct kobject **out);
 /* A thread in task, inactive, with priority prio (boot task). */
