@@ -87,8 +87,12 @@ struct container {
     bool image_held;                     /* counted as a user of its image (images.c) until removed */
     bool has_input;                      /* its console stream has input (grant=stdin) until it ends */
     bool input_lost;                     /* the console restarted: its input ended there (AE_EDEAD) */
+    bool input_fed;                      /* a client sends it input (CM_INPUT since the last end):
+                                            a restarted ctl ends it (CM_INPUT_ORPHANS) */
     uint32_t input_ntfn;                 /* our copy of its "stdin" notification (a slot): a restarted
                                             console gets an ended ring with it, which wakes a reader */
+    uint32_t input_mem;                  /* our copy of its input ring's Memory (from run: the
+                                            container pays for its input as for its log) */
     uint64_t trace_mem;                  /* its trace buffer (from keep), or 0 */
     const char *slot_names;              /* "1=console 2=self.task ..." its program's grants (cm_intern) */
     struct {
@@ -122,6 +126,9 @@ int cm_attach_input(struct container *c, uint64_t *ntfn);
  * AE_ENOENT (no input granted), AE_ESRCH (it ended: its input is gone). */
 int64_t cm_input(struct container *c, bool eof, const void *p, uint64_t n);
 void cm_drop_input(struct container *c);
+/* CM_INPUT_ORPHANS: the end for every running container a client was
+ * feeding input to; returns how many. */
+unsigned cm_input_orphans(void);
 /* The console restarted (its rings are gone): c's stream gets an input
  * ring that has ended, so a reader waiting on "stdin" is woken and reads
  * the end, and ctl's further input is refused. */

@@ -192,6 +192,13 @@ static int op_input(void *ctx, struct ae_request *rq)
     return ok(rq, 2);
 }
 
+/* ctl started: the clients that fed input went with its last life. */
+static int op_input_orphans(void *ctx, struct ae_request *rq)
+{
+    rq->reply[1] = cm_input_orphans();
+    return ok(rq, 2);
+}
+
 static int op_remove(void *ctx, struct ae_request *rq)
 {
     int r = container_remove(rq->w[0]);
@@ -519,7 +526,7 @@ static const struct ae_op ops[CM_OP_COUNT] = {
     [CM_DEBUG_KILL_SERVICE] = ADMIN(op_debug_kill, 1), [CM_SERVICE_RESTARTED] = ADMIN(op_restarted, 1),
     [CM_DEBUG] = OP(op_debug, 2),       [CM_TRACE] = OP(op_trace, 2),
     [CM_SIGNAL] = OP(op_signal, 2),
-    [CM_INPUT] = ADMIN(op_input, 3),
+    [CM_INPUT] = ADMIN(op_input, 3),    [CM_INPUT_ORPHANS] = ADMIN(op_input_orphans, 0),
     /* Clones run with the original's authority, charged to the manager:
      * the operator's (cm.admin) alone. */
     [CM_FORK] = ADMIN(op_fork, 2),

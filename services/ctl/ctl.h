@@ -47,7 +47,9 @@ struct ctl_session {
     bool open;
     uint16_t chan;
     struct ctl *ctl;
-    /* input: DATA the engine sent and we have not consumed (a FRAME_WINDOW_DOWN ring) */
+    /* input: DATA the engine sent and we have not consumed (a FRAME_WINDOW_DOWN ring,
+     * allocated when DATA comes and freed once it is all consumed, so an
+     * idle session — a run following a quiet container — costs no ring) */
     uint8_t *in;
     uint32_t in_head, in_len;
     uint32_t uncredited;             /* consumed, not yet given back as CREDIT */
@@ -82,7 +84,8 @@ struct ctl_link {
     struct frame_reader rd;
     uint8_t *tx;                     /* the transmit buffer being filled, or NULL */
     size_t tx_len;
-    uint8_t ctrl[64 * (FRAME_HDR + 4)];   /* control frames waiting for a transmit buffer */
+    uint8_t ctrl[FRAME_CHANNELS * (2 * FRAME_HDR + 4)];   /* control frames waiting for a transmit
+                                                              buffer: a CREDIT and a CLOSE per channel */
     size_t ctrl_len;
     unsigned next_chan;              /* where the flush round starts */
     uint64_t hellos, closes, credit_frames, bad_frames;

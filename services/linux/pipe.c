@@ -211,8 +211,7 @@ static struct lx_file *end_new(struct pipe *p, struct pipe *other, bool writer, 
 }
 
 /* Installs a and b as two fds written to fds_addr; on failure nothing stays. */
-static int64_t install_pair(struct lx_thread *t, struct lx_file *a, struct lx_file *b, uint64_t fds_addr,
-                            bool cloexec)
+int64_t lx_install_pair(struct lx_thread *t, struct lx_file *a, struct lx_file *b, uint64_t fds_addr, bool cloexec)
 {
     if (!a || !b) {
         lx_file_put(a);
@@ -248,16 +247,21 @@ static int64_t do_pipe(struct lx_thread *t, uint64_t fds_addr, unsigned flags)
     struct lx_file *r = end_new(p, NULL, false, flags), *w = r ? end_new(p, NULL, true, flags) : NULL;
     if (!r)
         free(p);
-    return install_pair(t, r, w, fds_addr, flags & LX_O_CLOEXEC);
+    return lx_install_pair(t, r, w, fds_addr, flags & LX_O_CLOEXEC);
 }
 
 LX_SYS(pipe) { return do_pipe(t, t->a[0], 0); }
 LX_SYS(pipe2) { return do_pipe(t, t->a[0], (unsigned)t->a[1]); }
 
-/* socketpair(AF_UNIX, SOCK_STREAM or SOCK_DGRAM): a pipe each way (a
- * datagram pair keeps no boundaries: documented as partial). */
+/* socketpair(AF_UNIX, SOCK_STREAM): a pipe each way; SOCK_DGRAM: two
+ * datagram sockets of unix.c sending to each other (boundaries kept). */
 int64_t lx_socketpair(struct lx_thread *t, unsigned type, uint64_t fds_addr)
 {
+    if ((type & 0xf) == LX_SOCK_DGRAM) {
+        struct lx_file *a, *b;
+        lx_unix_dgram_pair(type, &a, &b);
+        return lx_install_pair(t, a, b, fds_addr, type & LX_SOCK_CLOEXEC);
+    }
     struct pipe *ab = pipe_new(), *ba = pipe_new();
     if (!ab || !ba) {
         free(ab);
@@ -269,7 +273,7 @@ int64_t lx_socketpair(struct lx_thread *t, unsigned type, uint64_t fds_addr)
         free(ab);
         free(ba);
     }
-    return install_pair(t, a, b, fds_addr, type & LX_SOCK_CLOEXEC);
+    return lx_install_pair(t, a, b, fds_addr, type & LX_SOCK_CLOEXEC);
 }
 
 /* Makes f, an AF_UNIX stream socket that connects, one end of a new

@@ -151,6 +151,8 @@ LX_SYS(sendto);
 LX_SYS(recvfrom);
 LX_SYS(sendmsg);
 LX_SYS(recvmsg);
+LX_SYS(sendmmsg);
+LX_SYS(recvmmsg);
 LX_SYS(shutdown);
 LX_SYS(getsockname);
 LX_SYS(getpeername);

@@ -97,6 +97,10 @@ enum cm_op {
                              counts once every byte was taken). AE_ENOENT: it was not given input;
                              AE_ESRCH: no such container, or it ended (its input is gone);
                              AE_EDEAD: the console restarted and lost its input ring */
+    CM_INPUT_ORPHANS = 32, /* admin (ctl, when it starts). () -> 1: how many containers got the end of
+                             their input: each whose input a client was feeding (a CM_INPUT without
+                             the end since its last one with it) — the clients of a ctl that died
+                             are gone, and "the CLI going away ends the input" must survive that */
     CM_OP_COUNT
 };
 #define CM_FORK_MAX 32

@@ -175,6 +175,12 @@ int64_t ae_cm_input(uint64_t cm, uint64_t id, bool eof, const void *p, size_t n)
     return u->mr[1] <= n ? (int64_t)u->mr[1] : AE_EPROTO;
 }
 
+int64_t ae_cm_input_orphans(uint64_t cm)
+{
+    int r = call(cm, CM_INPUT_ORPHANS, 0, 0, 0);
+    return r ? r : (int64_t)ae_utcb()->mr[1];
+}
+
 int ae_cm_list(uint64_t cm, uint64_t first, uint64_t *ids, int *states, unsigned max)
 {
     unsigned n = 0;

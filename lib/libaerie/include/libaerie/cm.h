@@ -55,6 +55,10 @@ int64_t ae_cm_logs(uint64_t cm, uint64_t id, uint64_t *from, char *buf, size_t c
  * them) for container id's standard input (CM_INPUT, needs cm.admin): the
  * bytes taken (fewer when its ring is full), or a negative AE_* error. */
 int64_t ae_cm_input(uint64_t cm, uint64_t id, bool eof, const void *p, size_t n);
+/* The end of the input of every container a client was feeding (ctl,
+ * when it starts: a previous ctl's clients are gone): how many, or a
+ * negative AE_* error (CM_INPUT_ORPHANS, needs cm.admin). */
+int64_t ae_cm_input_orphans(uint64_t cm);
 /* Up to max (id, state) pairs with ids >= first; returns the count. */
 int ae_cm_list(uint64_t cm, uint64_t first, uint64_t *ids, int *states, unsigned max);
 /* The index-th image name; AE_ENOENT past the last. */
