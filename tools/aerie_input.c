@@ -21,7 +21,7 @@
 #define INPUT_PIECE 4096                 /* one read of our stdin, one request */
 
 static struct conn in_conn;
-static uint64_t in_cid;
+static char in_target[48];           /* "CID", or "CID:N" for an exec's input */
 
 /* Requests sent and not yet answered, oldest first: up to IN_FLIGHT, so
  * the pieces keep ctl busy while we wait for the oldest answer. */
@@ -49,11 +49,11 @@ static bool wait_oldest(void)
  * an answer says the container will take no more. */
 static bool send_piece(const void *data, size_t n)
 {
-    char num[24], size[24];
+    char num[48], size[24];
     const char *w[2] = { num, size };
     if (pend_n == IN_FLIGHT && !wait_oldest())
         return false;
-    snprintf(num, sizeof num, "%llu", (unsigned long long)in_cid);
+    snprintf(num, sizeof num, "%s", in_target);
     if (data)
         snprintf(size, sizeof size, "%zu", n);
     else
@@ -87,10 +87,17 @@ static void *forward(void *arg)
 
 void input_forward(const struct conn *main_conn, uint64_t cid)
 {
+    char t[24];
+    snprintf(t, sizeof t, "%llu", (unsigned long long)cid);
+    input_forward_to(main_conn, t);
+}
+
+void input_forward_to(const struct conn *main_conn, const char *target)
+{
     memset(&in_conn, 0, sizeof in_conn);
     memcpy(in_conn.path, main_conn->path, sizeof in_conn.path);
     conn_open(&in_conn);
-    in_cid = cid;
+    snprintf(in_target, sizeof in_target, "%s", target);
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);   /* Ctrl-C is the main thread's */

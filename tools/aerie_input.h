@@ -14,5 +14,7 @@
  * the end when the connection closes). Exits with a message if the
  * thread cannot start. */
 void input_forward(const struct conn *main_conn, uint64_t cid);
+/* The same for `aerie exec -i`: target is "CID:N", exec N's input. */
+void input_forward_to(const struct conn *main_conn, const char *target);
 
 #endif

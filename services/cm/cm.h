@@ -89,6 +89,7 @@ struct container {
     bool input_lost;                     /* the console restarted: its input ended there (AE_EDEAD) */
     uint32_t input_ntfn;                 /* our copy of its "stdin" notification (a slot): a restarted
                                             console gets an ended ring with it, which wakes a reader */
+    uint32_t exec_seq;                   /* the last exec number given (CM_EXEC; linux.c) */
     uint64_t trace_mem;                  /* its trace buffer (from keep), or 0 */
     const char *slot_names;              /* "1=console 2=self.task ..." its program's grants (cm_intern) */
     struct {
@@ -224,5 +225,11 @@ void cm_linux_release(struct cm_linux *lx);
 bool cm_linux_signaled(uint64_t status, uint64_t f[3]);
 /* CM_SIGNAL: the signal to c's Linux program; c locked. */
 int cm_linux_signal(struct container *c, int sig);
+/* CM_EXEC: asks c's personality (c locked) for a new process: 0 and its
+ * exec number, or an error. CM_EXEC_STATUS: what c's exec board says of
+ * exec n (w: state, value, input taken). CM_EXEC_INPUT: bytes for its fd 0. */
+int cm_linux_exec(struct container *c, uint64_t argc_flags, const void *text, uint64_t len, uint64_t *n);
+int cm_linux_exec_status(struct container *c, uint64_t n, uint64_t w[3]);
+int cm_linux_exec_input(struct container *c, uint64_t n, uint64_t off_eof, const void *p, uint64_t len);
 
 #endif

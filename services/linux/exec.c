@@ -537,6 +537,8 @@ int lx_exec_image(struct lx_thread *t, struct lx_exe *e, char *const *argv, unsi
     if ((err = lx_thread_attach(t, mm->task)) ||
         (err = lx_thread_set_regs(t, (1u << AERIE_REG_COUNT) - 1, regs)) ||
         (err = lx_thread_start(t))) {
+        if (p->exec_seq && !p->parent)
+            return err;      /* a process `aerie exec` is starting: it discards it and says why (outside.c) */
         lx_log("linux: exec of %s: cannot start its thread (error %d)\n", e->path, err);
         lx_proc_exit(p, LX_SIGKILL);
         return 0;
