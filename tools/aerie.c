@@ -386,8 +386,8 @@ static int cmd_exec(const struct command *cmd, struct conn *c, int argc, char **
     int nw = 1, i = 1;
     bool interactive = false;
     char num[24];
-    for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
-        const char *a = argv[i];
+    for (; i < argc && argv[i][0] == '-' && argv[i][1] && !(argv[i][1] >= '0' && argv[i][1] <= '9'); i++) {
+        const char *a = argv[i];             /* ("-1" is an id, refused as one below) */
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             command_help(cmd, stdout);
             exit(0);
@@ -1194,8 +1194,8 @@ static const struct command commands[] = {
       cmd_run, NULL, 0, 0 },
     { "start", "[OPTIONS] IMAGE [ARGS]", "Starts a container in the background; prints its id.", NULL,
       cmd_start, NULL, 0, 0 },
-    { "exec", "[-i] [-e NAME=VALUE]... ID PROGRAM [ARGS]",
-      "Runs another program in a running Linux container; streams its output, exits with its status.",
+    { "exec", "[-i] [-e K=V] ID PROGRAM [ARGS]",
+      "Runs another program in a running Linux container; exits with its status.",
       exec_details, cmd_exec, NULL, 0, 0 },
     { "ps", "", "Lists containers (ended ones too, until removed).", NULL, cmd_ps, NULL, 0, 0 },
     { "logs", "[-f] ID", "Prints a container's output (-f: follows it to the end).", NULL,

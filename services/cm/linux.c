@@ -186,10 +186,15 @@ int cm_linux_signal(struct container *c, int sig)
 /* `aerie exec` (docs/LINUX.md, "Programs run from outside"). cm only asks
  * and reads: the request is a SEND on the capability cm already holds for
  * signals (a label no signal has), bounded by a timeout, so a container
- * that does not listen holds a worker for a second at most and never
- * more; the answer is the container's own word in its exec board, read
+ * that does not listen holds a worker (and ctl) for a quarter of a
+ * second at most; the answer is the container's own word in its exec board, read
  * with Task READ, so no reply of the container's is ever waited for. */
-#define EXEC_SEND_NS 1000000000ull
+/* ctl, one thread for every client, waits while cm does: a request waits
+ * a quarter of a second at most for the personality to receive (it does
+ * between any two system calls), a piece of input 20 ms (ctl offers it
+ * again next round) */
+#define EXEC_SEND_NS 250000000ull
+#define EXEC_INPUT_SEND_NS 20000000ull
 
 int cm_linux_exec(struct container *c, uint64_t argc_flags, const void *text, uint64_t len, uint64_t *n)
 {
@@ -263,6 +268,7 @@ int cm_linux_exec_input(struct container *c, uint64_t n, uint64_t off_eof, const
     if (len % 8)
         u->mr[3 + len / 8] = 0;
     memcpy(&u->mr[3], p, len);
-    int64_t r = ae_send(c->lx_sig, AERIE_INFO(LX_EXEC_INPUT_LABEL, 3 + (unsigned)((len + 7) / 8), 0), EXEC_SEND_NS);
+    int64_t r = ae_send(c->lx_sig, AERIE_INFO(LX_EXEC_INPUT_LABEL, 3 + (unsigned)((len + 7) / 8), 0),
+                        EXEC_INPUT_SEND_NS);
     return r == AE_ECAP || r == AE_EDEAD ? AE_EBUSY : (int)r;
 }

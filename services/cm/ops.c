@@ -179,7 +179,7 @@ static int exec_err(struct ae_request *rq, int r)
 {
     return fail_msg(rq, r, r == AE_ENOTSUP ? "exec: it does not run a Linux program (exec needs a Linux image)" :
                     r == AE_EBUSY ? "exec: it is not running" :
-                    r == AE_ETIMEOUT ? "exec: its Linux personality did not take the request (busy for a second)" :
+                    r == AE_ETIMEOUT ? "exec: its Linux personality did not take the request (busy for a quarter of a second)" :
                     r == AE_EINVAL ? "exec: bad arguments (an exec number it was not given, or too long)" :
                     "exec: the kernel refused");
 }

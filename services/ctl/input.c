@@ -47,6 +47,8 @@ static int64_t exec_input(struct ctl_session *s, uint64_t cid, uint64_t n, bool 
 {
     uint64_t state, value, in;
     int r = ae_cm_exec_input(s->ctl->cm, cid, n, s->input_off, eof, p, k);
+    if (r == AE_ETIMEOUT)
+        return 0;                             /* its personality was busy: again next round */
     if (!r)
         r = ae_cm_exec_status(s->ctl->cm, cid, n, &state, &value, &in);
     if (r)

@@ -103,7 +103,7 @@ enum cm_op {
                              running Linux container (`aerie exec`, docs/LINUX.md) -> 1: the exec's
                              number N. Only asked: whether it started says CM_EXEC_STATUS.
                              AE_ESRCH no such container, AE_EBUSY not running, AE_ENOTSUP not a
-                             Linux program, AE_ETIMEOUT its personality did not take the request */
+                             Linux program, AE_ETIMEOUT its personality did not take the request (250 ms) */
     CM_EXEC_STATUS  = 33, /* 0: id, 1: N -> 1: CM_EXEC_* state, 2: value (RUNNING: the pid; FAILED:
                              the Linux errno; EXITED: the wait status), 3: input bytes it took
                              (bit 63: and the end). AE_EBUSY: the container is not running (an
