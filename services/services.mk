@@ -65,8 +65,8 @@ $(eval $(call libc_program,argprobe,tests/cli/argprobe.c))
 all: $(BUILD)/argprobe.elf
 
 # cmtest drives the container manager through its protocol (tests/cm/).
-$(eval $(call libc_program,cmtest,tests/cm/cmtest.c tests/cm/t_images.c tests/cm/t_density.c))
-$(BUILD)/uobj/tests/cm/cmtest.c.o $(BUILD)/uobj/tests/cm/t_images.c.o $(BUILD)/uobj/tests/cm/t_density.c.o: UEXTRA := -Itests/host -Ilib
+$(eval $(call libc_program,cmtest,tests/cm/cmtest.c tests/cm/cmclient.c tests/cm/t_images.c tests/cm/t_density.c))
+$(BUILD)/uobj/tests/cm/cmtest.c.o $(BUILD)/uobj/tests/cm/cmclient.c.o $(BUILD)/uobj/tests/cm/t_images.c.o $(BUILD)/uobj/tests/cm/t_density.c.o: UEXTRA := -Itests/host -Ilib
 # tests/import.img in it is an imported image's archive (docs/IMAGE.md) that
 # cmtest hands cm through CM_IMAGE_* (tests/cm/t_images.c).
 $(BUILD)/test-import.img: $(BUILD)/tools/mkimage tests/cm/import.config tests/cm/import.motd $(BUILD)/images/grantprobe.elf
@@ -82,8 +82,8 @@ $(BUILD)/boot-cm.img: $(BUILD)/tools/mkimage tests/cm/boot.conf $(SERVICE_ELFS) 
 all: $(BUILD)/boot-cm.img
 
 # forktest drives `aerie fork` (tests/fork/, docs/FORK.md).
-$(eval $(call libc_program,forktest,tests/fork/forktest.c))
-$(BUILD)/uobj/tests/fork/forktest.c.o: UEXTRA := -Itests/host -Ilib
+$(eval $(call libc_program,forktest,tests/fork/forktest.c tests/cm/cmclient.c))
+$(BUILD)/uobj/tests/fork/forktest.c.o: UEXTRA := -Itests/host -Ilib -Itests/cm
 $(BUILD)/boot-fork.img: $(BUILD)/tools/mkimage tests/fork/boot.conf $(SERVICE_ELFS) $(APP_IMAGE_DEPS) \
                         $(BUILD)/forktest.elf
 	@echo "  MKIMAGE $@"
@@ -91,8 +91,8 @@ $(BUILD)/boot-fork.img: $(BUILD)/tools/mkimage tests/fork/boot.conf $(SERVICE_EL
 all: $(BUILD)/boot-fork.img
 
 # restarttest kills console, fs and net under running containers (tests/restart/, docs/RESTART.md).
-$(eval $(call libc_program,restarttest,tests/restart/restarttest.c))
-$(BUILD)/uobj/tests/restart/restarttest.c.o: UEXTRA := -Itests/host -Ilib
+$(eval $(call libc_program,restarttest,tests/restart/restarttest.c tests/cm/cmclient.c))
+$(BUILD)/uobj/tests/restart/restarttest.c.o: UEXTRA := -Itests/host -Ilib -Itests/cm
 $(BUILD)/boot-restart.img: $(BUILD)/tools/mkimage tests/restart/boot.conf $(SERVICE_ELFS) $(APP_IMAGE_DEPS) \
                            $(BUILD)/restarttest.elf
 	@echo "  IMAGE   $@"

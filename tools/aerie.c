@@ -22,6 +22,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#ifndef AERIE_VERSION
+#define AERIE_VERSION "unknown"
+#endif
 #include "aerie_conn.h"
 #include "aerie_spec.h"
 #include "aerie_input.h"
@@ -55,6 +58,7 @@ static void command_help(const struct command *cmd, FILE *f)
         if (!strcmp(cmd->name, "run"))
         {
             fprintf(f, "  %-20s %s\n", "--rm", "remove the container once it has ended");
+            fprintf(f, "  %-20s %s\n", "-d, --detach", "start it in the background and print its id (aerie start)");
             fprintf(f, "  %-20s %s\n", "-i, --interactive", "our standard input is its input (EOF at ours)");
             fprintf(f, "  %-20s %s\n", "-t, --tty", "accepted (-it); the host terminal stays as it is: no pty");
         }
@@ -87,14 +91,24 @@ static int take_operands(const struct command *cmd, int argc, char **argv, char 
     return n;
 }
 
+static const struct conn *located;          /* main's: where name lookups connect */
+static uint64_t id_of_name(const struct command *cmd, const char *name);
+
+/* A container named by its id (digits) or by the name it was given
+ * (--name), as docker takes either. */
 static uint64_t container_id(const struct command *cmd, const char *s)
 {
     char *end;
     errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (!s[0] || *end || s[0] < '0' || s[0] > '9' || v == 0 || errno == ERANGE)
-        die(EXIT_USAGE, "%s: '%s' is not a container id (a number, as 'aerie ps' shows)", cmd->name, s);
-    return v;
+    if (s[0] >= '0' && s[0] <= '9') {
+        unsigned long long v = strtoull(s, &end, 10);
+        if (*end || v == 0 || errno == ERANGE)
+            die(EXIT_USAGE, "%s: '%s' is not a container id (a number, as 'aerie ps' shows) or name", cmd->name, s);
+        return v;
+    }
+    if (!s[0] || s[0] == '-' || s[0] == '+' || strlen(s) > 31)   /* "-1": a bad id, not a name */
+        die(EXIT_USAGE, "%s: '%s' is not a container id (a number, as 'aerie ps' shows) or name", cmd->name, s);
+    return id_of_name(cmd, s);
 }
 
 /* ---- replies ---- */
@@ -331,6 +345,21 @@ static void send_id(struct conn *c, char *id, const char *verb, uint64_t cid, co
     conn_send(c, id, verb, w, extra ? 2 : 1);
 }
 
+/* Creates and starts a container without waiting for it; prints its id. */
+static int start_detached(const struct command *cmd, struct conn *c, const char *words[], int nwords)
+{
+    char id[CTL_ID_MAX + 1];
+    struct ctl_reply r;
+    conn_open(c);
+    conn_send(c, id, "create", words, nwords);
+    expect_ok(cmd, c, id, &r);
+    uint64_t cid = strtoull(r.rest, NULL, 10);
+    send_id(c, id, "start", cid, NULL);
+    expect_ok(cmd, c, id, &r);
+    printf("%llu\n", (unsigned long long)cid);
+    return 0;
+}
+
 static int cmd_run(const struct command *cmd, struct conn *c, int argc, char **argv)
 {
     static struct run_request rr;
@@ -339,6 +368,13 @@ static int cmd_run(const struct command *cmd, struct conn *c, int argc, char **a
     struct ctl_reply r;
     struct sigaction sa = { .sa_handler = on_interrupt };
     parse_run(cmd, argc, argv, &rr, words);
+    /* -d with -i or --rm would need a CLI that stays: say so, not drop one */
+    if (rr.detach && (rr.interactive || rr.rm))
+        die(EXIT_USAGE, "run: -d cannot go with %s: a detached container has no aerie run %s (aerie run --help)",
+            rr.interactive ? "-i" : "--rm",
+            rr.interactive ? "forwarding its input" : "to remove it at its end; aerie rm ID does");
+    if (rr.detach)
+        return start_detached(cmd, c, words, rr.nwords);
     conn_open(c);
     sigaction(SIGINT, &sa, NULL);            /* no SA_RESTART: waits return; stream() kills it */
     conn_send(c, id, "run", words, rr.nwords);
@@ -362,17 +398,8 @@ static int cmd_start(const struct command *cmd, struct conn *c, int argc, char *
 {
     static struct run_request rr;
     const char *words[RUN_WORDS_MAX];
-    char id[CTL_ID_MAX + 1];
-    struct ctl_reply r;
     parse_run(cmd, argc, argv, &rr, words);
-    conn_open(c);
-    conn_send(c, id, "create", words, rr.nwords);
-    expect_ok(cmd, c, id, &r);
-    uint64_t cid = strtoull(r.rest, NULL, 10);
-    send_id(c, id, "start", cid, NULL);
-    expect_ok(cmd, c, id, &r);
-    printf("%llu\n", (unsigned long long)cid);
-    return 0;
+    return start_detached(cmd, c, words, rr.nwords);
 }
 
 /* ---- exec ---- */
@@ -494,23 +521,77 @@ static void ps_print(const struct ps_row *rows, int n)
                wst, rows[i].state, wup, rows[i].uptime, rows[i].mem);
 }
 
-static int cmd_ps(const struct command *cmd, struct conn *c, int argc, char **argv)
+#define PS_ROWS_MAX 1024
+static struct ps_row ps_rows[PS_ROWS_MAX];
+
+/* Every container's row into ps_rows (the first PS_ROWS_MAX); how many. */
+static int ps_fetch(const char *who, struct conn *c)
 {
-    static struct ps_row rows[1024];
-    char *ops[8], id[CTL_ID_MAX + 1];
-    bool unused = false;
+    char id[CTL_ID_MAX + 1];
     struct ctl_reply r;
     int n = 0;
-    take_operands(cmd, argc, argv, ops, &unused);
-    conn_open(c);
     conn_send(c, id, "ps", NULL, 0);
     for (conn_expect(c, id, &r); !strcmp(r.kind, "row"); conn_expect(c, id, &r))
-        if (n < 1024)
-            ps_parse(r.rest, &rows[n++]);
+        if (n < PS_ROWS_MAX)
+            ps_parse(r.rest, &ps_rows[n++]);
     if (strcmp(r.kind, "ok"))
-        die(EXIT_REFUSED, "ps: %s", plain(r.rest, NULL));
-    ps_print(rows, n);
+        die(EXIT_REFUSED, "%s: %s", who, plain(r.rest, NULL));
+    return n;
+}
+
+/* -a is accepted as docker's users type it (ended containers are listed
+ * anyway); -q prints the ids alone, for scripts. */
+static int cmd_ps(const struct command *cmd, struct conn *c, int argc, char **argv)
+{
+    bool quiet = false;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            command_help(cmd, stdout);
+            exit(0);
+        } else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet")) {
+            quiet = true;
+        } else if (strcmp(argv[i], "-a") && strcmp(argv[i], "--all") && strcmp(argv[i], "-aq") &&
+                   strcmp(argv[i], "-qa")) {
+            die(EXIT_USAGE, "ps: unknown %s '%s' (aerie ps --help)", argv[i][0] == '-' ? "option" : "argument",
+                argv[i]);
+        } else {
+            quiet |= argv[i][1] != '-' && strchr(argv[i], 'q') != NULL;
+        }
+    }
+    conn_open(c);
+    int n = ps_fetch("ps", c);
+    if (!quiet)
+        ps_print(ps_rows, n);
+    for (int i = 0; quiet && i < n; i++)
+        printf("%s\n", ps_rows[i].id);
     return 0;
+}
+
+/* The one container called name; several (clones keep their original's
+ * name, and names are not unique) or none is an error naming them. */
+static uint64_t id_of_name(const struct command *cmd, const char *name)
+{
+    static struct conn l;
+    l = *located;
+    conn_open(&l);
+    int n = ps_fetch(cmd->name, &l), found = -1;
+    char ids[200] = "";
+    for (int i = 0; i < n; i++) {
+        if (strcmp(ps_rows[i].name, name))
+            continue;
+        if (found >= 0 && strlen(ids) + strlen(ps_rows[i].id) + 3 < sizeof ids)
+            snprintf(ids + strlen(ids), sizeof ids - strlen(ids), ", %s", ps_rows[i].id);
+        else if (found < 0)
+            snprintf(ids, sizeof ids, "%s", ps_rows[i].id);
+        found = found < 0 ? i : INT32_MAX;
+    }
+    close(l.fd);
+    free(l.buf);
+    if (found < 0)
+        die(EXIT_REFUSED, "%s: no container named '%s' (aerie ps lists them)", cmd->name, name);
+    if (found == INT32_MAX)
+        die(EXIT_REFUSED, "%s: '%s' names containers %s: give an id", cmd->name, name, ids);
+    return strtoull(ps_rows[found].id, NULL, 10);
 }
 
 /* ---- logs, stats, kill, rm, images ---- */
@@ -1197,7 +1278,7 @@ static const struct command commands[] = {
     { "exec", "[-i] [-e K=V] ID PROGRAM [ARGS]",
       "Runs another program in a running Linux container; exits with its status.",
       exec_details, cmd_exec, NULL, 0, 0 },
-    { "ps", "", "Lists containers (ended ones too, until removed).", NULL, cmd_ps, NULL, 0, 0 },
+    { "ps", "[-q]", "Lists containers (ended ones too, until removed; -q: ids only).", NULL, cmd_ps, NULL, 0, 0 },
     { "logs", "[-f] ID", "Prints a container's output (-f: follows it to the end).", NULL,
       cmd_logs, "-f", 1, 1 },
     { "stats", "[--json] ID", "Shows a container's memory, threads, objects, CPU time and activity.",
@@ -1209,6 +1290,8 @@ static const struct command commands[] = {
     { "debug", "[--port N] ID", "Serves gdb's remote protocol for a container made with --debug.",
       debug_details, cmd_debug, NULL, 0, 0 },
     { "kill", "[-s SIG] [-t SECONDS] ID...", "Stops running containers.", kill_details,
+      cmd_kill, NULL, 1, 64 },
+    { "stop", "[-s SIG] [-t SECONDS] ID...", "The same as kill, as docker spells it.", kill_details,
       cmd_kill, NULL, 1, 64 },
     { "rm", "[-f] ID...", "Removes containers (-f: running ones too).", NULL,
       cmd_rm, "-f", 1, 64 },
@@ -1256,6 +1339,9 @@ int main(int argc, char **argv)
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             usage(stdout);
             return 0;
+        } else if (!strcmp(argv[i], "--version") || !strcmp(argv[i], "-v")) {
+            printf("aerie %s\n", AERIE_VERSION);
+            return 0;
         } else if (!strncmp(argv[i], "--socket=", 9)) {
             socket_path = argv[i] + 9;
         } else if (!strcmp(argv[i], "--socket")) {
@@ -1274,5 +1360,6 @@ int main(int argc, char **argv)
     if (!cmd)
         die(EXIT_USAGE, "unknown command '%s' (aerie --help lists them)", argv[i]);
     conn_locate(&c, socket_path);
+    located = &c;
     return cmd->fn(cmd, &c, argc - i, argv + i);
 }

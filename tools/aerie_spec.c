@@ -26,7 +26,7 @@ static const struct option options[] = {
     { "--env",     "env",     "K=V",  "an environment variable (repeatable)" },
     { "--name",    "name",    "NAME", "a name for it" },
     { "--stack",   "stack",   "SIZE", "first thread's stack (default 16K)" },
-    { "--ports",   "ports",   "LIST", "ports for a net grant: 7000-7010 (UDP), tcp:80, out:5432" },
+    { "--ports",   "ports",   "LIST", "ports for net: 7000-7010 (UDP), tcp:80, out:5432 (without --grant: net is added)" },
     { "--net-conns", "net.conns", "N", "TCP connections at once with tcp:/out: ports (default 32)" },
     { "--fs-bytes", "fs.bytes", "SIZE", "file data it may write with an fs grant (default 8M)" },
     { "--fs-inodes", "fs.inodes", "N", "files and directories it may make with an fs grant (default 1024)" },
@@ -194,6 +194,10 @@ static int parse_option(struct run_request *rr, int argc, char **argv, int *i, b
     }
     if (allow_rm && !strcmp(a, "--rm")) {
         rr->rm = true;
+        return 0;
+    }
+    if (allow_rm && (!strcmp(a, "-d") || !strcmp(a, "--detach"))) {
+        rr->detach = true;                     /* docker run -d: aerie start */
         return 0;
     }
     /* -i, -t and the combined -it/-ti, as docker spells them */

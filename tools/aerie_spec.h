@@ -20,11 +20,12 @@ struct run_request {
     bool rm;                                   /* --rm: remove it once it ends */
     bool interactive;                          /* -i: our stdin is its input (grant stdin) */
     bool tty;                                  /* -t: accepted; the host terminal stays as it is */
+    bool detach;                               /* -d: started in the background (aerie start) */
     bool help;                                 /* --help was asked for */
 };
 
 /* Parses [OPTION]... IMAGE [ARG]... (argv without the command name).
- * allow_rm: --rm, -i and -t are accepted (run). Returns 0, or -1 with a message that
+ * allow_rm: --rm, -d, -i and -t are accepted (run). Returns 0, or -1 with a message that
  * names the bad argument in err. */
 int run_parse(int argc, char **argv, bool allow_rm, struct run_request *rr, char *err, size_t errlen);
 

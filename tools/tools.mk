@@ -31,7 +31,8 @@ HOST_TOOLS += aerie
 
 aerie: $(AERIE_CLI_SRCS) $(AERIE_CLI_HDRS)
 	@echo "  HOSTCC  $@"
-	@$(HOSTCC) $(HOSTCFLAGS) -Iservices/ctl -Iservices/cm -Ilib/fmt -o $@ $(AERIE_CLI_SRCS) $(IMPORT_LIBS)
+	@$(HOSTCC) $(HOSTCFLAGS) -DAERIE_VERSION='"$(VERSION)"' -Iservices/ctl -Iservices/cm -Ilib/fmt -o $@ \
+	    $(AERIE_CLI_SRCS) $(IMPORT_LIBS)
 
 $(BUILD)/tests/host/test_aerie_spec: tests/host/test_aerie_spec.c tools/aerie_spec.c services/cm/spec.c lib/fmt/fmt.c \
                                      tools/aerie_spec.h services/cm/spec.h

@@ -354,6 +354,11 @@ int spec_parse(const char *text, size_t len, struct spec *s, char *err, size_t e
         return bad(err, errlen, "image", "", "is required");
     if (s->input)
         s->grants |= SPEC_GRANT_STDIN;
+    /* ports named with no grant= at all: the user asked for a server on
+     * them (docker run -p), so the default grants gain net; a grant=
+     * written without net still says what it means and is refused below */
+    if (s->nports && !s->grants_given)
+        s->grants |= SPEC_GRANT_NET;
     if ((s->grants & SPEC_GRANT_STDIN) && !(s->grants & SPEC_GRANT_CONSOLE))
         return bad(err, errlen, "grant", "stdin", "needs console: the input comes on the console stream");
     if ((s->grants & SPEC_GRANT_NET) && s->nports == 0)

@@ -130,7 +130,9 @@ struct lx_vma *lx_mm_vma(struct lx_mm *mm, uint64_t addr);
 /* A chunk [start, end) of the VMA there made of mem's pages from moff (a reference of its own). */
 int lx_mm_add_chunk(struct lx_mm *mm, uint64_t start, uint64_t end, struct lx_mem *mem, uint64_t moff);
 /* A page fault at addr: 0 if handled (pages made present), else a signal
- * code (LX_SEGV_MAPERR / LX_SEGV_ACCERR). */
+ * code (LX_SEGV_MAPERR / LX_SEGV_ACCERR), or LX_FAULT_NOMEM when the
+ * container's memory cannot give the page. */
+#define LX_FAULT_NOMEM (-1)
 int lx_mm_fault(struct lx_mm *mm, uint64_t addr, bool write, bool exec);
 /* Makes [addr, addr+len) present with access (LX_PROT_*) allowed and
  * returns the personality's pointer to it, or NULL (EFAULT). */

@@ -414,6 +414,16 @@ static void on_syscall(struct lx_thread *t, const uint64_t *w)
     finish(t, run_call(t));
 }
 
+/* A page the container's memory limit cannot give: what Linux's memory
+ * cgroup does at its limit — the process is killed (SIGKILL, no handler
+ * runs) and the log says why, where a SIGSEGV would blame the program. */
+static void out_of_memory(struct lx_proc *p, uint64_t addr)
+{
+    lx_log("linux: out of memory: pid %d (%s) killed: the container's memory limit cannot give the page at %#lx"
+           " (aerie run --mem raises it)\n", p->pid, p->comm, (unsigned long)addr);
+    lx_proc_exit(p, LX_SIGKILL);
+}
+
 static void on_page_fault(struct lx_thread *t, const uint64_t *w)
 {
     uint64_t addr = w[0], err = w[1];
@@ -424,7 +434,9 @@ static void on_page_fault(struct lx_thread *t, const uint64_t *w)
     t->in_call = true;
     t->saved = false;
     int code = lx_mm_fault(t->proc->mm, addr, err & AERIE_PF_WRITE, err & AERIE_PF_FETCH);
-    if (code)
+    if (code == LX_FAULT_NOMEM)
+        out_of_memory(t->proc, addr);
+    else if (code)
         lx_signal_fault(t, LX_SIGSEGV, code, addr);
     lx_complete(t, 0);
 }

@@ -336,6 +336,14 @@ static int populate_at(struct lx_mm *mm, struct lx_vma *v, uint64_t addr)
         start = end - g0 >= size ? end - size : g0;
     }
     int err = 0;
+    if (chunk_new(mm, v, start, end, &err))
+        return 0;
+    /* Short of memory for a whole chunk: the page alone may still fit
+     * (a program near its limit gets every page it can, as on Linux). */
+    start = page;
+    end = page + LX_PAGE;
+    if (err != -LX_ENOMEM && err != -LX_EAGAIN)
+        return err;
     return chunk_new(mm, v, start, end, &err) ? 0 : err;
 }
 
@@ -638,7 +646,10 @@ int lx_mm_fault(struct lx_mm *mm, uint64_t addr, bool write, bool exec)
         return 0;                                 /* mapped: a race with a change; run again */
     if (chunk_at(mm, addr))
         return 0;
-    return populate_at(mm, v, addr) ? LX_SEGV_MAPERR : 0;
+    int err = populate_at(mm, v, addr);
+    if (err == -LX_ENOMEM || err == -LX_EAGAIN)
+        return LX_FAULT_NOMEM;
+    return err ? LX_SEGV_MAPERR : 0;
 }
 
 void *lx_user(struct lx_mm *mm, uint64_t addr, uint64_t len, unsigned access)

@@ -52,7 +52,7 @@ aerie exec
 expect exec_usage_needs_an_id 2 err "expected"
 aerie exec 5
 expect exec_usage_needs_a_program 2 err "no program to run"
-aerie exec banana sh
+aerie exec 0 sh
 expect exec_usage_bad_id 2 err "not a container id"
 aerie exec -e NOEQUALS 5 sh
 expect exec_usage_bad_env 2 err "needs NAME=VALUE"
@@ -81,7 +81,7 @@ i=0; while [ $i -lt 60 ] && ! ./aerie logs "$box" 2>/dev/null | grep -q box-read
 aerie exec "$box" busybox sh -c 'echo hi; exit 3'
 expect exec_output_and_exit_status 3 out "^hi$"
 [ "$(cat "$out")" = hi ] && pass exec_output_is_only_its_own || fail exec_output_is_only_its_own "$(head -c 300 "$out")"
-aerie exec "$box" busybox cat /tmp/made-by-pid1
+aerie exec box busybox cat /tmp/made-by-pid1             # by its name, as docker takes either
 expect exec_sees_pid1_files 0 out "^pid1-wrote$"
 aerie exec "$box" sh -c 'echo exec-wrote > /tmp/made-by-exec'
 aerie exec "$box" /bin/sh -c 'cat /tmp/made-by-exec; echo ppid=$PPID; echo var=$BOXVAR; echo x=$X; pwd'

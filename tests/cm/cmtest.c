@@ -25,42 +25,6 @@
 #include "ktest_host.h"
 #include "cmtest.h"
 
-uint64_t cmcap;
-
-uint64_t free_pages(void)
-{
-    uint64_t s[4];
-    ae_kdebug_stats(ae_self.kdebug, s);
-    return s[0];
-}
-
-/* free_pages() once it equals want, or after about a second: the reply
- * to a remove can come before every service has dropped what it held for
- * the container (seen once: one page late under a loaded host). A real
- * leak still shows: the count never returns. */
-uint64_t free_pages_settled(uint64_t want)
-{
-    uint64_t n = free_pages();
-    for (int i = 0; i < 100 && n != want; i++) {
-        ae_sleep_ns(10000000);
-        n = free_pages();
-    }
-    return n;
-}
-
-/* Reads a container's whole log (as much as fits in cap - 1 bytes), one
- * reply at a time; returns its length, or a negative error. */
-int64_t read_log(uint64_t id, char *log, size_t cap)
-{
-    uint64_t from = 0;
-    size_t have = 0;
-    int64_t n = 0;
-    while (have + 1 < cap && (n = ae_cm_logs(cmcap, id, &from, log + have, cap - 1 - have)) > 0)
-        have += (size_t)n;
-    log[have] = 0;
-    return n < 0 ? n : (int64_t)have;
-}
-
 /* Runs spec to its end; returns the status and (optionally) the log. */
 int run(const char *spec, struct ae_cm_status *st, char *log, size_t cap, uint64_t *idp)
 {

@@ -1,7 +1,7 @@
 /*
  * cmtest.h — what cmtest.c's tests share with the files beside it
- * (t_images.c): the "cm" capability, running a spec to its end, reading a
- * log, the kernel's free-page count.
+ * (t_images.c, t_density.c): running a spec to its end, and cmclient.h's
+ * capability, log and free-page helpers.
  */
 #ifndef AERIE_CMTEST_H
 #define AERIE_CMTEST_H
@@ -9,16 +9,11 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <libaerie/cm.h>
-
-extern uint64_t cmcap;                  /* "cm": a client's */
+#include "cmclient.h"
 
 /* Runs spec to its end; returns the status and (optionally) the log; the
  * container is removed unless idp takes its id. */
 int run(const char *spec, struct ae_cm_status *st, char *log, size_t cap, uint64_t *idp);
-/* A container's whole log (what fits in cap - 1 bytes); its length or an error. */
-int64_t read_log(uint64_t id, char *log, size_t cap);
-uint64_t free_pages(void);
-uint64_t free_pages_settled(uint64_t want);
 
 /* t_images.c: imported images through "cm.admin", and only through it.
  * Each test returns NULL, or what failed. */

@@ -24,41 +24,9 @@
 #include <libaerie/syscall.h>
 #include <libaerie/kdebug.h>
 #include "ktest_host.h"
+#include "cmclient.h"
 
-static uint64_t cmcap, admin;
-
-static void sleep_ms(unsigned ms) { ae_sleep_ns((uint64_t)ms * 1000000u); }
-
-static uint64_t free_pages(void)
-{
-    uint64_t s[4];
-    ae_kdebug_stats(ae_self.kdebug, s);
-    return s[0];
-}
-
-static uint64_t settled_free_pages(void)
-{
-    uint64_t prev = free_pages();
-    unsigned same = 0;
-    for (int i = 0; i < 100 && same < 3; i++) {
-        sleep_ms(50);
-        uint64_t cur = free_pages();
-        same = cur == prev ? same + 1 : 0;
-        prev = cur;
-    }
-    return prev;
-}
-
-static int64_t read_log(uint64_t id, char *log, size_t cap)
-{
-    uint64_t from = 0;
-    size_t have = 0;
-    int64_t n = 0;
-    while (have + 1 < cap && (n = ae_cm_logs(cmcap, id, &from, log + have, cap - 1 - have)) > 0)
-        have += (size_t)n;
-    log[have] = 0;
-    return n < 0 ? n : (int64_t)have;
-}
+static uint64_t admin;
 
 /* Starts spec and waits until its log says "ready". */
 static uint64_t start_ready(const char *spec)
@@ -532,15 +500,15 @@ static void fork_files_shared_until_written(void)
     bool ok;
     files_round(&ok);
     CHECK(ok);
-    uint64_t before = settled_free_pages();
+    uint64_t before = free_pages_steady();
     files_round(&ok);
     CHECK(ok);
-    uint64_t after = settled_free_pages();
+    uint64_t after = free_pages_steady();
     if (after != before) {
         printf("  %ld pages fewer after a round: 2 more rounds must cost none\n", (long)(before - after));
         files_round(&ok);
         files_round(&ok);
-        CHECK_EQ(settled_free_pages(), after);
+        CHECK_EQ(free_pages_steady(), after);
         CHECK(before - after <= 32);
     }
 }
@@ -658,15 +626,15 @@ static void fork_round(void)
 static void fork_returns_every_page(void)
 {
     fork_round();
-    uint64_t before = settled_free_pages();
+    uint64_t before = free_pages_steady();
     for (int round = 0; round < 3; round++)
         fork_round();
-    uint64_t after = settled_free_pages();
+    uint64_t after = free_pages_steady();
     if (after != before) {
         printf("  %ld pages fewer after 3 rounds: 3 more rounds must cost none\n", (long)(before - after));
         for (int round = 0; round < 3; round++)
             fork_round();
-        CHECK_EQ(settled_free_pages(), after);
+        CHECK_EQ(free_pages_steady(), after);
         CHECK(before - after <= 32);
     }
 }

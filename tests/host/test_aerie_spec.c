@@ -95,7 +95,7 @@ static void run_mistakes_name_the_argument(void)
     refused("--env NOEQUALS hello", true, "--env: 'NOEQUALS' must be NAME=VALUE");
     refused("--threads 0 hello", true, "--threads: '0'");
     refused("--grant net --ports tcp:80 --net-conns 5000 hello", true, "--net-conns: '5000'");
-    refused("--ports tcp:8000 hello", true, "--grant: 'console,self' lacks net, which the ports given need");
+    refused("--grant console --ports tcp:8000 hello", true, "lacks net, which the ports given need");
     refused("--colour red hello", true, "unknown option '--colour'");
     refused("--mem", true, "--mem needs a value (SIZE)");
     refused("", true, "no IMAGE given");

@@ -64,6 +64,10 @@ static void spec_defaults_hold(void)
     CHECK_EQ(s.cpus, 0);
     CHECK_EQ(parse("image=hello grant=none"), 0);
     CHECK_EQ(s.grants, 0);
+    /* ports and no grant=: the default grants and net (docker run -p) */
+    CHECK_EQ(parse("image=hello ports=tcp:8000"), 0);
+    CHECK_EQ(s.grants, SPEC_GRANT_CONSOLE | SPEC_GRANT_SELF | SPEC_GRANT_NET);
+    CHECK_EQ(parse("image=hello grant=none ports=tcp:8000"), -1);
 }
 
 static void expect(const char *t, const char *needle)
@@ -100,7 +104,8 @@ static void spec_mistakes_name_the_field(void)
     expect("image=a justaword", "spec: spec: 'justaword' is not key=value");
     expect("image=a =x", "is not key=value");
     expect("image=a fs.inodes=0", "spec: fs.inodes");
-    expect("image=a ports=tcp:8000,9000", "spec: grant: 'console,self' lacks net, which the ports given need");
+    expect("image=a grant=console,self ports=tcp:8000,9000",
+           "spec: grant: 'console,self' lacks net, which the ports given need");
     expect("image=a grant=console,fs ports=7000-7010", "lacks net, which the ports given need");
 }
 

@@ -117,6 +117,15 @@ static void linux_abort_reported_as_sigabrt(void)
     crash("crash-glibc", "abort", 6);
     crash("crash-musl", "abort", 6);
 }
+/* Past its memory limit a program is killed as Linux's memory cgroup
+ * kills (SIGKILL), not blamed with a SIGSEGV, and the log says why. */
+static void linux_out_of_memory_killed_and_named(void)
+{
+    crash("crash-musl", "oom", 9);
+    CHECK(strstr(logbuf, "linux: out of memory: pid 1 (") != NULL);
+    CHECK(strstr(logbuf, "memory limit") != NULL);
+}
+
 static void linux_ud2_reported_as_sigill(void) { crash("crash-musl", "ud2", 4); }
 static void linux_divide_reported_as_sigfpe(void) { crash("crash-glibc", "div", 8); }
 
@@ -1055,6 +1064,7 @@ int main(int argc, char **argv)
     RUN_IF(linux_glibc_hello_runs);
     RUN_IF(linux_segfault_reported_as_sigsegv);
     RUN_IF(linux_abort_reported_as_sigabrt);
+    RUN_IF(linux_out_of_memory_killed_and_named);
     RUN_IF(linux_ud2_reported_as_sigill);
     RUN_IF(linux_divide_reported_as_sigfpe);
     RUN_IF(linux_unsupported_call_logged_once);

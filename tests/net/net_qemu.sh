@@ -29,16 +29,7 @@ trap cleanup EXIT INT TERM
 pass() { echo "TEST PASS $1"; host_tests=$((host_tests + 1)); }
 fail() { echo "TEST FAIL $1: $2"; host_tests=$((host_tests + 1)); }
 
-# Waits until the serial log has a line matching $1, at most $2 seconds.
-wait_for() {
-    n=0
-    while ! grep -aq "$1" "$out" 2>/dev/null; do
-        [ -n "$qpid" ] && ! kill -0 "$qpid" 2>/dev/null && return 1
-        n=$((n + 1))
-        [ "$n" -gt $(($2 * 10)) ] && return 1
-        sleep 0.1
-    done
-}
+. tests/net/wait_for.sh
 
 boot() {
     for attempt in 1 2 3 4 5; do

@@ -24,47 +24,12 @@
 #include <libaerie/invoke.h>
 #include <libaerie/syscall.h>
 #include "ktest_host.h"
+#include "cmclient.h"
 
 #define KILLS 20
 
-static uint64_t cmcap, admin;
+static uint64_t admin;
 static uint64_t worst_started, worst_answered, sum_answered, nanswered;
-
-static uint64_t free_pages(void)
-{
-    uint64_t s[4];
-    ae_kdebug_stats(ae_self.kdebug, s);
-    return s[0];
-}
-
-static void sleep_ms(unsigned ms) { ae_sleep_ns((uint64_t)ms * 1000000u); }
-
-/* Free pages once a restart's loose ends are done: the old instance's
- * teardown and cm re-attaching streams run after the kill has answered,
- * so read until four readings 50 ms apart agree (or 5 s have passed). */
-static uint64_t settled_free_pages(void)
-{
-    uint64_t prev = free_pages();
-    unsigned same = 0;
-    for (int i = 0; i < 100 && same < 3; i++) {
-        sleep_ms(50);
-        uint64_t cur = free_pages();
-        same = cur == prev ? same + 1 : 0;
-        prev = cur;
-    }
-    return prev;
-}
-
-static int64_t read_log(uint64_t id, char *log, size_t cap)
-{
-    uint64_t from = 0;
-    size_t have = 0;
-    int64_t n = 0;
-    while (have + 1 < cap && (n = ae_cm_logs(cmcap, id, &from, log + have, cap - 1 - have)) > 0)
-        have += (size_t)n;
-    log[have] = 0;
-    return n < 0 ? n : (int64_t)have;
-}
 
 static int kill_service(const char *name)
 {
@@ -456,13 +421,13 @@ static void restart_returns_every_page(void)
     restart_round();
     restart_net_round();
     kill_all_three();
-    uint64_t before = settled_free_pages();
+    uint64_t before = free_pages_steady();
     for (int round = 0; round < 3; round++) {
         restart_round();
         restart_net_round();
     }
     kill_all_three();
-    CHECK_EQ(settled_free_pages(), before);
+    CHECK_EQ(free_pages_steady(), before);
 }
 
 /* A client's caches across an fs restart: the new instance marks the

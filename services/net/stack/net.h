@@ -224,9 +224,9 @@ struct net_stats {
 
 /* Per-client counters (net_client_stats). */
 struct net_client_stats {
-    uint64_t rx_delivered;       /* datagrams placed in its RX ring */
+    uint64_t rx_delivered;       /* datagrams placed in its RX ring, TCP segments its connections took in */
     uint64_t rx_dropped;         /* datagrams for it dropped: ring full or absent */
-    uint64_t tx_sent;            /* datagrams it sent */
+    uint64_t tx_sent;            /* datagrams it sent, TCP segments sent for it */
     uint64_t tx_refused;         /* datagrams it tried to send that were refused */
 };
 

@@ -672,6 +672,8 @@ static void text_input(struct net_stack *s, struct net_tcb *t, const struct tcp_
 
 static void segment_arrives(struct net_stack *s, struct net_tcb *t, const struct tcp_seg *g)
 {
+    if (t->owner)
+        tcb_client(s, t)->stats.rx_delivered++;  /* aerie stats: its packets in, TCP's too */
     if (t->state == TCP_SYN_SENT) {
         syn_sent_input(s, t, g);
         return;

@@ -81,6 +81,8 @@ static int build(struct net_stack *s, const struct net_tcb *t, uint32_t lip, uin
     uint16_t len = (uint16_t)(hlen + n);
     put16(h + 16, csum_fold(csum_add(csum_pseudo(lip, rip, IP_PROTO_TCP, len), h, len)));
     s->stats.tcp_segs_tx++;
+    if (owner)
+        s->clients[owner - 1].stats.tx_sent++;   /* aerie stats: its packets out, TCP's too */
     return ipv4_output_from(s, frame, len, lip, rip, IP_PROTO_TCP, owner);
 }
 

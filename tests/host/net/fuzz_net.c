@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "netfake.h"
+#include "fuzzinput.h"
 #include "fuzz_net.h"
 
 #define NCLIENTS 3
@@ -32,34 +33,6 @@ static const struct net_grant grants[NCLIENTS][2] = {
 };
 static const unsigned ngrants[NCLIENTS] = { 1, 2, 1 };
 
-struct input {
-    const uint8_t *p;
-    size_t n;
-};
-
-static uint8_t in8(struct input *in)
-{
-    if (!in->n)
-        return 0;
-    in->n--;
-    return *in->p++;
-}
-
-static uint16_t in16(struct input *in)
-{
-    return (uint16_t)(in8(in) | in8(in) << 8);
-}
-
-static uint32_t in32(struct input *in)
-{
-    return (uint32_t)in16(in) | (uint32_t)in16(in) << 16;
-}
-
-static void check(bool ok)
-{
-    if (!ok)
-        abort();
-}
 
 /* ---- set-up -------------------------------------------------------------- */
 

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "netfake.h"
+#include "fuzzinput.h"
 
 static struct net_stack *s;
 static struct fake_dev *dev;
@@ -26,34 +27,6 @@ static uint64_t now;
 static uint32_t listener_sock, conn_sock;
 static uint16_t conn_port;
 
-struct input {
-    const uint8_t *p;
-    size_t n;
-};
-
-static uint8_t in8(struct input *in)
-{
-    if (!in->n)
-        return 0;
-    in->n--;
-    return *in->p++;
-}
-
-static uint16_t in16(struct input *in)
-{
-    return (uint16_t)(in8(in) | in8(in) << 8);
-}
-
-static uint32_t in32(struct input *in)
-{
-    return (uint32_t)in16(in) | (uint32_t)in16(in) << 16;
-}
-
-static void check(bool ok)
-{
-    if (!ok)
-        abort();
-}
 
 static void setup(void)
 {

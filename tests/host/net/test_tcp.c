@@ -243,6 +243,13 @@ static void passive_open_data_both_ways_and_close(void)
     peer_send(40000, 80, 1007, snd + 7, 0x10, 65535, NULL, 0);
     CHECK_EQ(cl.area->socks[c].state, NETTCP_FREE);       /* the block is free again */
     CHECK_EQ(stats().tcp_passive_open, 1);
+    /* aerie stats counts a TCP client's segments, as a UDP one's datagrams:
+     * in, the peer's data, ACK, FIN, last ACK (and its SYN's ACK); out, the
+     * SYN-ACK, the data, our FIN at least */
+    struct net_client_stats cs;
+    CHECK_EQ(net_client_stats(s, cl.id, &cs), 0);
+    CHECK(cs.rx_delivered >= 4);
+    CHECK(cs.tx_sent >= 3);
 }
 
 static void active_close_goes_through_time_wait(void)
