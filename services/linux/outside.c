@@ -173,13 +173,17 @@ static int64_t start(uint64_t seq, bool input, char **argv, unsigned argc, char 
     strncpy(p->comm, argv[0], sizeof p->comm - 1);
     p->exec_seq = seq;
     int pid = p->pid;
-    /* RUNNING first: a program that dies while it loads (past the point
-     * of no return) is reported EXITED over it */
-    report(seq, LX_EXEC_RUNNING, pid);
     int64_t r = lx_exec_path(t, abs, argv, argc, envp, envc);
     lx_current = was;
-    if (r == LX_NOREPLY)
+    if (r == LX_NOREPLY) {
+        /* Only now: cm reads the board while we work, and a RUNNING seen
+         * before a refusal would have ctl say "started" and then fail.
+         * Nothing of it ran yet (its thread's first fault waits for us),
+         * so no end can be written before this. A first program that
+         * cannot be started is an error here, not a death (exec.c). */
+        report(seq, LX_EXEC_RUNNING, pid);
         return pid;
+    }
     err = (int)r;
 fail:
     lx_current = was;
@@ -192,7 +196,9 @@ fail:
 static void exec_request(const uint64_t *w, unsigned nwords)
 {
     uint64_t seq = w[0], argc = w[1] & 0xFFFFFFFFu, len = w[2];
-    if (!seq || !board_get()) {
+    if (!seq)
+        return;
+    if (!board_get()) {
         lx_log("linux: aerie exec: no memory for the exec board\n");
         return;
     }
