@@ -504,7 +504,7 @@ static void linux_exec_through_cm(void)
     CHECK_EQ(exec_raw(id, 1, 1, "", 1, 64), AE_EINVAL);                                   /* an empty name */
     CHECK_EQ(exec_raw(999999, 3, sizeof prog, prog, sizeof prog, 64), AE_ESRCH);
     /* input to an exec not started with -i is taken by nobody */
-    static const char sleeper[] = "/bin/busybox\0sleep\0100\0";
+    static const char sleeper[] = "/bin/busybox\0sleep\0" "100\0";   /* ("\0100" would be octal) */
     CHECK_EQ(ae_cm_exec(cmcap, id, 3, 0, sleeper, sizeof sleeper, &n, err, sizeof err), 0);
     uint64_t t0 = lx_ns();
     for (;;) {                                /* (asking without a pause would starve the container) */
