@@ -55,6 +55,8 @@ static int64_t exec_input(struct ctl_session *s, uint64_t cid, uint64_t n, bool 
         return r == AE_EBUSY ? AE_ESRCH : r;
     if (state != CM_EXEC_RUNNING)
         return state == CM_EXEC_PENDING ? 0 : AE_ESRCH;
+    if (in == LX_EXEC_IN_EOF && s->input_off == 0 && (k || !eof))
+        return AE_ENOENT;                     /* started without -i: its input ended before it began */
     in &= ~LX_EXEC_IN_EOF;
     if (in < s->input_off || in - s->input_off > k)
         return AE_EPROTO;
@@ -65,7 +67,7 @@ static int64_t exec_input(struct ctl_session *s, uint64_t cid, uint64_t n, bool 
 
 static const char *why(int r)
 {
-    return r == AE_ENOENT ? "it was not started with input (run -i)" :
+    return r == AE_ENOENT ? "it was not started with input (run -i, exec -i)" :
            r == AE_ESRCH ? "no such container, or it has ended" :
            r == AE_EDEAD ? "its input was lost (the console restarted)" : "the container manager did not take it";
 }

@@ -52,6 +52,8 @@ static struct lx_exec_slot *board_get(void)
     return board;
 }
 
+static uint64_t in_pos;             /* what a RUNNING report says of its input (report) */
+
 static void report(uint64_t seq, uint64_t state, int64_t value)
 {
     if (!board)
@@ -62,7 +64,7 @@ static void report(uint64_t seq, uint64_t state, int64_t value)
     s->state = state;
     s->value = value;
     if (state == LX_EXEC_RUNNING)
-        s->in_pos = 0;
+        s->in_pos = in_pos;
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
     s->seq = seq;
 }
@@ -181,6 +183,7 @@ static int64_t start(uint64_t seq, bool input, char **argv, unsigned argc, char 
          * Nothing of it ran yet (its thread's first fault waits for us),
          * so no end can be written before this. A first program that
          * cannot be started is an error here, not a death (exec.c). */
+        in_pos = input ? 0 : LX_EXEC_IN_EOF;   /* no input: ended from the start, so ctl refuses any */
         report(seq, LX_EXEC_RUNNING, pid);
         return pid;
     }

@@ -105,6 +105,21 @@ expect exec_i_200k_byte_for_byte 0 out "^$want"
 printf 'echo line1\necho $((6 * 7))\n' > "$in"; aerie exec -i "$box" sh < "$in"
 expect exec_i_shell_reads_a_script 0 out "^42$"
 
+# the input verb for an exec: refused for one started without -i, or an exec it never had
+pr=$dir/proto.out
+started=$( (printf 'E1 exec %s -- busybox sleep 20\n' "$box"; sleep 4) | timeout 30 socat - "UNIX-CONNECT:$sock" 2>/dev/null |
+          awk '$1 == "E1" && $2 == "started" { print $3 }')
+( printf 'I1 input %s:%s 3\nabcI2 input %s:99999 3\nxyzI3 input %s:%s eof\nI4 ps\n' "$box" "$started" "$box" "$box" \
+      "$started"
+  i=0; while [ $i -lt 60 ] && ! grep -q "^I4 ok" "$pr"; do sleep 0.5; i=$((i + 1)); done ) |
+    timeout 60 socat - "UNIX-CONNECT:$sock" > "$pr" 2>/dev/null
+if [ -n "$started" ] && grep -q "^I1 err .*not started with input" "$pr" && grep -q "^I2 err " "$pr" &&
+   grep -q "^I3 ok" "$pr" && grep -q "^I4 ok" "$pr"; then
+    pass exec_input_verb_refuses_cleanly
+else
+    fail exec_input_verb_refuses_cleanly "exec $started: $(head -c 500 "$pr" | tr '\n' '|')"
+fi
+
 # ---- refusals ----
 aerie exec "$box" /no/such/prog arg
 expect exec_missing_program_named 127 err "/no/such/prog.*no such program.*ENOENT"
