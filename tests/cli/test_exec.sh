@@ -157,12 +157,12 @@ grep -q '^x$' "$out" && fail exec_hostile_wrote_nothing "$(cat "$out")" || pass 
 
 # ---- limits: an exec bomb stays inside; the container goes on ----
 # (one exec started first, to end with the kill below)
-(timeout 120 ./aerie exec "$box" busybox sleep 500 > "$dir/k.out" 2>&1; echo $? > "$dir/k.rc") &
+(timeout 300 ./aerie exec "$box" busybox sleep 500 > "$dir/k.out" 2>&1; echo $? > "$dir/k.rc") &
 runner=$!
 sleep 3
 i=0; bombs=
 while [ $i -lt 14 ]; do
-    timeout 60 ./aerie exec "$box" busybox sleep 300 > /dev/null 2> "$dir/bomb.err" &
+    timeout 300 ./aerie exec "$box" busybox sleep 500 > /dev/null 2> "$dir/bomb.err" &
     bombs="$bombs $!"
     i=$((i + 1))
 done
