@@ -124,15 +124,17 @@ static void write_all(struct conn *c, const char *p, size_t n)
     }
 }
 
-void conn_send(struct conn *c, char *id, const char *verb, const char *const *words, int nwords)
+/* The request line into line (CTL_LINE_MAX + 2 bytes); its length. */
+static size_t request_line(struct conn *c, char *line, char *id, const char *verb, const char *const *words,
+                           int nwords)
 {
-    char line[CTL_LINE_MAX + 2];
     snprintf(id, CTL_ID_MAX + 1, "%.6s.%u", c->prefix, ++c->next_id % 100000000);
-    size_t n = (size_t)snprintf(line, sizeof line, "%s %s", id, verb);
+    const size_t cap = CTL_LINE_MAX + 2;
+    size_t n = (size_t)snprintf(line, cap, "%s %s", id, verb);
     for (int i = 0; i < nwords && n < CTL_LINE_MAX; i++) {
         size_t len = strlen(words[i]);
         line[n++] = ' ';
-        if (ctl_escape(words[i], len, line + n, sizeof line - 1 - n, true) != len)
+        if (ctl_escape(words[i], len, line + n, cap - 1 - n, true) != len)
             n = CTL_LINE_MAX + 1;
         else
             n += strlen(line + n);
@@ -141,7 +143,25 @@ void conn_send(struct conn *c, char *id, const char *verb, const char *const *wo
         die(1, "the request is longer than the %d bytes a line may have: use fewer or shorter arguments",
             CTL_LINE_MAX);
     line[n++] = '\n';
-    write_all(c, line, n);
+    return n;
+}
+
+void conn_send_payload(struct conn *c, char *id, const char *verb, const char *const *words, int nwords,
+                       const void *p, size_t n)
+{
+    char line[CTL_LINE_MAX + 2];
+    if (c->send_lock)
+        pthread_mutex_lock(c->send_lock);
+    write_all(c, line, request_line(c, line, id, verb, words, nwords));
+    if (n)
+        write_all(c, p, n);
+    if (c->send_lock)
+        pthread_mutex_unlock(c->send_lock);
+}
+
+void conn_send(struct conn *c, char *id, const char *verb, const char *const *words, int nwords)
+{
+    conn_send_payload(c, id, verb, words, nwords, NULL, 0);
 }
 
 void conn_send_raw(struct conn *c, const void *p, size_t n)
@@ -221,6 +241,8 @@ enum conn_wait conn_reply(struct conn *c, const char *id, struct ctl_reply *r, i
                 continue;
             if (!strcmp(r->id, id))
                 return CONN_REPLY;
+            if (c->other)
+                c->other(c->other_ctx, r);
             if (!strcmp(r->kind, "data"))
                 conn_raw(c, NULL, strtoull(r->rest, NULL, 10));   /* another request's bytes */
         }

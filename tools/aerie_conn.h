@@ -8,6 +8,7 @@
 #ifndef AERIE_CONN_H
 #define AERIE_CONN_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include "ctlproto.h"
@@ -21,6 +22,12 @@ struct conn {
     unsigned next_id;
     char *buf;                       /* received bytes not yet returned */
     size_t len, start;
+    /* Shared by two threads (`run -i`: the output read by one, input sent
+     * by another): sends hold send_lock, and replies to the other
+     * thread's requests, which the reader skips, are handed to other(). */
+    pthread_mutex_t *send_lock;
+    void (*other)(void *ctx, const struct ctl_reply *r);
+    void *other_ctx;
 };
 
 /* Where the socket is: --socket, else $AERIE_SOCKET, else build/aerie.sock
@@ -37,6 +44,10 @@ void conn_send(struct conn *c, char *id, const char *verb, const char *const *wo
 
 /* Sends n raw bytes (the payload of a put or import just sent). */
 void conn_send_raw(struct conn *c, const void *p, size_t n);
+
+/* conn_send, then n raw bytes, as one write nobody else's comes between. */
+void conn_send_payload(struct conn *c, char *id, const char *verb, const char *const *words, int nwords,
+                       const void *p, size_t n);
 
 /* Takes the n raw bytes that follow a "data N" reply (out NULL: drops
  * them). Exits with a message if the channel closes first. */

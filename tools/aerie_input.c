@@ -1,13 +1,16 @@
 /*
  * aerie_input.c — `aerie run -i`: a thread reads our standard input and
- * sends each piece as "input CID SIZE" and its bytes on a connection of
- * its own, with at most IN_FLIGHT pieces unanswered; ctl answers "ok"
- * once the container's input ring has taken every byte of one, so a
- * container that reads slowly holds this thread back (and, through the
- * engine's credit, nothing else). At
- * our stdin's end it sends "input CID eof". An error (the container
- * ended, or was not given input) ends the thread: there is nobody left
- * to read.
+ * sends each piece as "input CID SIZE" and its bytes on the run's own
+ * connection (the main thread reads the output stream there and hands us
+ * the answers to our requests), with at most IN_FLIGHT pieces
+ * unanswered; ctl answers "ok" once the container's input ring has taken
+ * every byte of one, so a container that reads slowly holds this thread
+ * back (and, through the engine's credit, nothing else). One connection
+ * for both directions, as `docker run -i` attaches: an idle session costs
+ * the link one channel, as `aerie run` without -i does (docs/SECURITY.md
+ * 37i). At our stdin's end it sends "input CID eof". An error (the
+ * container ended, or was not given input) ends the thread: there is
+ * nobody left to read.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -20,33 +23,78 @@
 
 #define INPUT_PIECE 4096                 /* one read of our stdin, one request */
 
-static struct conn in_conn;
-static char in_target[48];           /* "CID", or "CID:N" for an exec's input */
+static struct conn *in_conn;
+static char in_target[48];           /* "CID", or "CID:N" for an exec's input (aerie exec -i) */
+static pthread_mutex_t send_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* Requests sent and not yet answered, oldest first: up to IN_FLIGHT, so
- * the pieces keep ctl busy while we wait for the oldest answer. */
+ * the pieces keep ctl busy while we wait for the oldest answer. ctl
+ * answers one session's requests in order, so answers come oldest first. */
 #define IN_FLIGHT 16
 static char pending[IN_FLIGHT][CTL_ID_MAX + 1];
 static unsigned pend_head, pend_n;
 
+/* Answers the main thread saw for our requests, until we take them
+ * (guarded by answers_lock). Every "ok" or "err" line the main thread
+ * passes on is ours: its own requests it waits for by id. */
+#define ARRIVED_MAX (2 * IN_FLIGHT)
+static pthread_mutex_t answers_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t answered = PTHREAD_COND_INITIALIZER;
+static struct { char id[CTL_ID_MAX + 1]; bool ok; } arrived[ARRIVED_MAX];
+static unsigned narrived;
+static char refusal[200];                          /* the text of the last "err" answer */
+
+/* Called by the main thread for each reply line not its own. */
+static void on_answer(void *ctx, const struct ctl_reply *r)
+{
+    (void)ctx;
+    bool ok = !strcmp(r->kind, "ok");
+    if (!ok && strcmp(r->kind, "err"))
+        return;
+    pthread_mutex_lock(&answers_lock);
+    if (narrived < ARRIVED_MAX) {            /* more than we sent: not ours */
+        snprintf(arrived[narrived].id, sizeof arrived[narrived].id, "%s", r->id);
+        arrived[narrived++].ok = ok;
+        if (!ok)
+            snprintf(refusal, sizeof refusal, "%s", r->rest);
+        pthread_cond_broadcast(&answered);
+    }
+    pthread_mutex_unlock(&answers_lock);
+}
+
+/* Takes the answer to id from arrived[], if it came; -1 if not yet. */
+static int take_answer(const char *id)
+{
+    for (unsigned i = 0; i < narrived; i++) {
+        if (strcmp(arrived[i].id, id))
+            continue;
+        int ok = arrived[i].ok;
+        arrived[i] = arrived[--narrived];
+        return ok;
+    }
+    return -1;
+}
+
 /* Waits for the oldest answer; false when the container takes no more. */
 static bool wait_oldest(void)
 {
-    struct ctl_reply r;
-    char *id = pending[pend_head];
+    const char *id = pending[pend_head];
+    int ok;
     pend_head = (pend_head + 1) % IN_FLIGHT;
     pend_n--;
-    if (conn_reply(&in_conn, id, &r, -1) != CONN_REPLY)
-        return false;
-    if (!strcmp(r.kind, "ok"))
-        return true;
-    if (strstr(r.rest, "not started with input"))
-        fprintf(stderr, "aerie: %s\n", r.rest);
-    return false;                        /* it ended: the rest of our input has no reader */
+    pthread_mutex_lock(&answers_lock);
+    while ((ok = take_answer(id)) < 0)
+        pthread_cond_wait(&answered, &answers_lock);
+    pthread_mutex_unlock(&answers_lock);
+    if (!ok && strstr(refusal, "not started with input"))
+        fprintf(stderr, "aerie: %s\n", refusal);
+    return ok;                           /* not ok: it ended, the rest of our input has no reader */
 }
 
 /* Sends one request (n bytes, or the end when data is NULL); false when
- * an answer says the container will take no more. */
+ * an answer says the container will take no more. No lock is held while
+ * the write waits (the main thread must go on reading the output, or ctl
+ * could wait for it to read before taking our input). */
 static bool send_piece(const void *data, size_t n)
 {
     char num[48], size[24];
@@ -58,9 +106,8 @@ static bool send_piece(const void *data, size_t n)
         snprintf(size, sizeof size, "%zu", n);
     else
         snprintf(size, sizeof size, "eof");
-    conn_send(&in_conn, pending[(pend_head + pend_n++) % IN_FLIGHT], "input", w, 2);
-    if (data && n)
-        conn_send_raw(&in_conn, data, n);
+    unsigned slot = (pend_head + pend_n++) % IN_FLIGHT;
+    conn_send_payload(in_conn, pending[slot], "input", w, 2, data, data ? n : 0);
     return true;
 }
 
@@ -85,19 +132,20 @@ static void *forward(void *arg)
     }
 }
 
-void input_forward(const struct conn *main_conn, uint64_t cid)
+void input_forward(struct conn *run_conn, uint64_t cid)
 {
     char t[24];
     snprintf(t, sizeof t, "%llu", (unsigned long long)cid);
-    input_forward_to(main_conn, t);
+    input_forward_to(run_conn, t);
 }
 
-void input_forward_to(const struct conn *main_conn, const char *target)
+void input_forward_to(struct conn *run_conn, const char *target)
 {
-    memset(&in_conn, 0, sizeof in_conn);
-    memcpy(in_conn.path, main_conn->path, sizeof in_conn.path);
-    conn_open(&in_conn);
+    in_conn = run_conn;
     snprintf(in_target, sizeof in_target, "%s", target);
+    run_conn->send_lock = &send_lock;
+    run_conn->other = on_answer;
+    run_conn->other_ctx = NULL;
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);   /* Ctrl-C is the main thread's */

@@ -9,12 +9,13 @@
 #include "aerie_conn.h"
 
 /* Starts a thread that sends what our stdin gives to container cid's
- * input, on a connection of its own (main's carries the output stream),
- * and its end at our stdin's end. Our going away ends it too (ctl sends
- * the end when the connection closes). Exits with a message if the
- * thread cannot start. */
-void input_forward(const struct conn *main_conn, uint64_t cid);
+ * input, and its end at our stdin's end, on the run's connection: from
+ * now on its sends are locked and replies to the thread's requests, which
+ * the main thread reads past while it follows the output, reach the
+ * thread. Our going away ends the input too (ctl sends the end when the
+ * connection closes). Exits with a message if the thread cannot start. */
+void input_forward(struct conn *run_conn, uint64_t cid);
 /* The same for `aerie exec -i`: target is "CID:N", exec N's input. */
-void input_forward_to(const struct conn *main_conn, const char *target);
+void input_forward_to(struct conn *run_conn, const char *target);
 
 #endif

@@ -61,6 +61,13 @@ static void attack_admin_ops(uint64_t con, uint64_t ntfn)
     u->mr[0] = CON_OPENED_BADGE | 1;
     u->caps[0] = (uint32_t)ntfn;
     must_fail("CON_IN_ATTACH", con, AERIE_INFO(CON_IN_ATTACH, 1, ntfn ? 1 : 0));
+    for (uint64_t k = 0; k < 4; k++) {   /* a second ring, its Memory "ours" (the caps we hold) */
+        u->mr[0] = k ? CON_OPENED_BADGE | k : ~0ull;
+        u->caps[0] = (uint32_t)ntfn;
+        u->caps[1] = (uint32_t)con;
+        must_fail("CON_IN_ATTACH with a notification and a second capability", con,
+                  AERIE_INFO(CON_IN_ATTACH, 1, ntfn ? 2 : 0));
+    }
     u->mr[0] = CON_OPENED_BADGE | 1;
     must_fail("CON_FORGET", con, AERIE_INFO(CON_FORGET, 1, 0));
     u->mr[0] = ~0ull, u->mr[1] = ~0ull, u->mr[2] = ~0ull;
@@ -99,7 +106,8 @@ static void attack_notification(uint64_t ntfn)
 }
 
 /* Every slot it may hold, called as the container manager's CM_INPUT
- * for guessed container ids: it holds no cm capability, so none answers. */
+ * for guessed container ids, and as CM_INPUT_ORPHANS (which would end
+ * every container's input): it holds no cm capability, so none answers. */
 static void attack_cm_input(void)
 {
     struct aerie_utcb *u = ae_utcb();
@@ -115,6 +123,9 @@ static void attack_cm_input(void)
                 break;
             }
         }
+        int64_t r = ae_call(slot, AERIE_INFO(CM_INPUT_ORPHANS, 0, 0), PROBE_TIMEOUT);
+        if (r >= 0 && !AERIE_INFO_LABEL((uint64_t)r) && u->mr[0] == 0 && AERIE_INFO_NWORDS((uint64_t)r) == 2)
+            surprise("CM_INPUT_ORPHANS through a slot", (int64_t)slot);
     }
 }
 

@@ -25,6 +25,7 @@
 #include <aerie/proto/cm.h>
 #include "spec.h"
 #include "img.h"
+#include "imgconfig.h"
 
 #define CM_FAULT_BADGE   PROTO_FAULT_BADGE   /* badge bit of containers' fault capabilities */
 #define CM_SHARDS        64
@@ -87,9 +88,13 @@ struct container {
     bool image_held;                     /* counted as a user of its image (images.c) until removed */
     bool has_input;                      /* its console stream has input (grant=stdin) until it ends */
     bool input_lost;                     /* the console restarted: its input ended there (AE_EDEAD) */
+    bool input_fed;                      /* a client sends it input (CM_INPUT since the last end):
+                                            a restarted ctl ends it (CM_INPUT_ORPHANS) */
     uint32_t input_ntfn;                 /* our copy of its "stdin" notification (a slot): a restarted
                                             console gets an ended ring with it, which wakes a reader */
     uint32_t exec_seq;                   /* the last exec number given (CM_EXEC; linux.c) */
+    uint32_t input_mem;                  /* our copy of its input ring's Memory (from run: the
+                                            container pays for its input as for its log) */
     uint64_t trace_mem;                  /* its trace buffer (from keep), or 0 */
     const char *slot_names;              /* "1=console 2=self.task ..." its program's grants (cm_intern) */
     struct {
@@ -123,6 +128,9 @@ int cm_attach_input(struct container *c, uint64_t *ntfn);
  * AE_ENOENT (no input granted), AE_ESRCH (it ended: its input is gone). */
 int64_t cm_input(struct container *c, bool eof, const void *p, uint64_t n);
 void cm_drop_input(struct container *c);
+/* CM_INPUT_ORPHANS: the end for every running container a client was
+ * feeding input to; returns how many. */
+unsigned cm_input_orphans(void);
 /* The console restarted (its rings are gone): c's stream gets an input
  * ring that has ended, so a reader waiting on "stdin" is woken and reads
  * the end, and ctl's further input is refused. */
@@ -132,6 +140,9 @@ void cm_free_input_ntfn(struct container *c);
 
 /* container.c */
 int container_create(const struct spec *s, uint64_t *id, char *err, size_t errlen);
+/* The stack a program of argv and envp is given for a spec's stack bytes:
+ * more when its strings would crowd it (docs/SPEC.md, "Sizes"). */
+uint64_t cm_stack_for(uint64_t stack, const char *const *argv, const char *const *envp);
 int container_start(struct container *c);
 void container_end(struct container *c, int state, uint64_t status, const uint64_t fault[3]);
 int container_kill(struct container *c);
@@ -214,7 +225,7 @@ struct cm_linux {
     uint64_t exe_slot;
     uint64_t ep_slot;                    /* the personality's endpoint (LX_GRANT_EP) */
     struct ae_grant grants[12];
-    const char *argv[SPEC_MAX_ARGS + 6];
+    const char *argv[IMGCFG_WORDS + SPEC_MAX_ARGS + 4];   /* the personality's three words, the program's, NULL */
     char cpus[32];
 };
 int cm_linux_prepare(struct container *c, const struct img_file *prog, struct ae_spawn_args *a,

@@ -320,6 +320,6 @@ int main(void)
     c.server = ep;
     const char *inc = getenv("AERIE_INCARNATION");
     c.incarnation = inc ? strtoull(inc, 0, 10) & 0xfff : 0;
-    struct ae_server srv = { .ep = ep, .ops = ops, .nops = CON_OP_COUNT, .ctx = &c, .recv_caps = 1 };
+    struct ae_server srv = { .ep = ep, .ops = ops, .nops = CON_OP_COUNT, .ctx = &c, .recv_caps = 2 };
     return ae_serve(&srv);
 }

@@ -35,7 +35,7 @@ struct console {
     uint64_t next_opened;                /* counter for CON_OPEN badges */
     uint64_t incarnation;                /* root's count of our starts: part of every badge we mint */
     uint64_t minted;                     /* the capability just minted for a reply */
-    unsigned ninputs;                    /* streams with an input ring (<= CON_IN_STREAMS) */
+    unsigned ninputs;                    /* streams with an input ring (its bytes: the container's) */
 };
 
 struct ae_request;
@@ -58,6 +58,11 @@ int log_get(const struct stream *s, uint64_t pos, char *p, size_t n);
  * written so far; get returns 0 for a log without a valid header. */
 int log_put_total(struct stream *s, uint64_t total);
 uint64_t log_get_total(const struct stream *s);
+
+/* n bytes to or from Memory at off, in as many kernel calls as it takes:
+ * 0, or the kernel's error (the Memory is gone). */
+int con_mem_put(uint64_t mem, uint64_t off, const char *p, size_t n);
+int con_mem_get(uint64_t mem, uint64_t off, char *p, size_t n);
 
 /* Whether slot is Memory a log can live in (READ and WRITE, a size from
  * CON_LOG_MIN to CON_LOG_MAX); its size in *bytes. */

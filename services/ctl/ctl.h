@@ -41,13 +41,15 @@ struct ctl;
 struct xfer;
 
 /* A payload being taken from a session's input (after put or import). */
-enum ctl_payload { PAY_NONE, PAY_PUT, PAY_IMPORT, PAY_INPUT, PAY_DISCARD };
+enum ctl_payload { PAY_NONE, PAY_PUT, PAY_IMPORT, PAY_INPUT, PAY_SPEC, PAY_DISCARD };
 
 struct ctl_session {
     bool open;
     uint16_t chan;
     struct ctl *ctl;
-    /* input: DATA the engine sent and we have not consumed (a FRAME_WINDOW_DOWN ring) */
+    /* input: DATA the engine sent and we have not consumed (a FRAME_WINDOW_DOWN ring,
+     * allocated when DATA comes and freed once it is all consumed, so an
+     * idle session — a run following a quiet container — costs no ring) */
     uint8_t *in;
     uint32_t in_head, in_len;
     uint32_t uncredited;             /* consumed, not yet given back as CREDIT */
@@ -61,6 +63,9 @@ struct ctl_session {
     uint64_t input_off;              /* the exec's input sent and taken so far */
     bool input_blocked;              /* PAY_INPUT: its ring was full; try again next round */
     char pay_err[300];               /* PAY_DISCARD: the error to answer at its end */
+    char *spec;                      /* PAY_SPEC: the spec so far (malloc'd, its SIZE + 1) */
+    size_t spec_len;
+    bool spec_run;                   /* PAY_SPEC: runspec (else createspec) */
     /* output: bytes for the engine, sent as its credit allows */
     uint8_t *out;
     size_t out_start, out_len, out_cap;
@@ -88,7 +93,8 @@ struct ctl_link {
     struct frame_reader rd;
     uint8_t *tx;                     /* the transmit buffer being filled, or NULL */
     size_t tx_len;
-    uint8_t ctrl[64 * (FRAME_HDR + 4)];   /* control frames waiting for a transmit buffer */
+    uint8_t ctrl[FRAME_CHANNELS * (2 * FRAME_HDR + 4)];   /* control frames waiting for a transmit
+                                                              buffer: a CREDIT and a CLOSE per channel */
     size_t ctrl_len;
     unsigned next_chan;              /* where the flush round starts */
     uint64_t hellos, closes, credit_frames, bad_frames;
@@ -211,6 +217,14 @@ bool input_waiting(const struct ctl *c);
 void verb_exec(struct ctl_session *s, const struct ctl_request *rq);
 /* An exec stream's turn (stream.c calls it for streams with exec set). */
 void exec_turn(struct ctl *c, struct ctl_stream *st);
+/* ---- specup.c: runspec SIZE | createspec SIZE, then SIZE bytes of spec. ---- */
+void spec_begin(struct ctl_session *s, const struct ctl_request *rq, uint64_t size, bool run);
+void spec_data(struct ctl_session *s, const uint8_t *p, size_t n);
+void spec_end(struct ctl_session *s);
+void spec_drop(struct ctl_session *s);
+/* verbs.c: creates (and with run starts and streams) a container of the
+ * spec text, answering under id. */
+void ctl_create(struct ctl_session *s, const char *id, const char *spec, bool run);
 
 /* ---- stream.c ---- */
 /* Sends what the log holds past st->from (a bounded amount): 0 when it

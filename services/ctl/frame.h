@@ -36,10 +36,10 @@
 #define FRAME_HDR        8
 #define FRAME_DATA_MAX   (64u << 10)
 #define FRAME_CTRL_MAX   24           /* the largest payload of any other frame */
-#define FRAME_CHANNELS   32           /* channel ids 1..31; 0 is the link itself */
+#define FRAME_CHANNELS   64           /* channel ids 1..63; 0 is the link itself */
 #define FRAME_WINDOW_DOWN (256u << 10) /* engine -> ctl: DATA unacknowledged per channel (ctl's ring) */
 #define FRAME_WINDOW_UP  (1u << 20)   /* ctl -> engine: DATA unacknowledged per channel (host memory) */
-#define FRAME_VERSION    1
+#define FRAME_VERSION    2            /* 2: 64 channels (1 had 32) */
 #define FRAME_HELLO_LEN  24
 
 enum frame_type { FRAME_HELLO = 1, FRAME_OPEN = 2, FRAME_CLOSE = 3, FRAME_DATA = 4, FRAME_CREDIT = 5 };

@@ -6,7 +6,10 @@
  * engine stops reading that client: the CLI waits, and no other session
  * does. "input CID eof" ends the input. A container that ends, or was
  * not given input, makes the rest of the payload a discard answered with
- * the reason (docs/ENGINE.md, docs/CONSOLE.md "Input").
+ * the reason (docs/ENGINE.md, docs/CONSOLE.md "Input"). "input CID 0" is
+ * the CLI's claim: the input ends when this session does, and cm marks
+ * it fed, so a ctl that dies with the session still ends it
+ * (CM_INPUT_ORPHANS, called by the next ctl at its start).
  */
 #include <string.h>
 #include <aerie/errors.h>
@@ -81,6 +84,13 @@ void input_begin(struct ctl_session *s, const struct ctl_request *rq, uint64_t s
     }
     if (cid != s->input_cid || exec != s->input_exec)
         s->input_off = 0;
+    if (!size && !exec) {                    /* a claim (the CLI's first): cm hears it too, so */
+        int64_t r = ae_cm_input(s->ctl->cm, cid, false, NULL, 0);   /* a restarted ctl ends it */
+        if (r < 0) {
+            reply_err(s, rq->id, "input: container %lu: %s", cid, why((int)r));
+            return;
+        }
+    }
     s->input_cid = cid;
     s->input_exec = exec;
     session_payload(s, PAY_INPUT, rq->id, size);

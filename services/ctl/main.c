@@ -131,6 +131,12 @@ int main(void)
         return 1;
     }
     frame_reader_init(&ctl.link.rd);
+    /* A ctl before us (root restarts a crashed one) took its sessions
+     * with it: the CLIs that fed containers' input are gone, so their
+     * input ends, as when a CLI leaves (input.c, input_drop). */
+    int64_t orphans = ae_cm_input_orphans(ctl.cm);
+    if (orphans > 0)
+        printf("ctl: a previous ctl's clients fed %ld containers' input: it ended\n", orphans);
     printf("ctl: ready on virtio-console %s (%s)\n", getenv("PCI_FUNCTION") ? getenv("PCI_FUNCTION") : "?",
            ctl.ntfn ? "MSI-X" : "polled");
     serve(&ctl);

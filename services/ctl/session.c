@@ -2,7 +2,9 @@
  * session.c — one channel of the link: the byte stream of one client of
  * the engine. Input is kept in a ring of FRAME_WINDOW_DOWN bytes (the credit
  * the engine starts with, so it always fits) and worked through while the
- * session's output has room: cut into request lines (ctlproto.h), except
+ * session's output has room (the ring exists only while it holds bytes:
+ * idle sessions are cheap, so the link can have many channels): cut into
+ * request lines (ctlproto.h), except
  * for the raw payload a `put` or `import` line announces, which goes
  * straight to its transfer. Consumed bytes go back to the engine as
  * CREDIT. Output is a buffer the link sends as the engine's credit allows.
@@ -13,18 +15,34 @@
 #include <string.h>
 #include "ctl.h"
 
-#define OUT_FIRST (16u << 10)
+#define OUT_FIRST   (16u << 10)
+#define RING_SPARES 8                /* drained input rings kept for the next DATA */
+
+/* Input rings: a session holds one only while it has unconsumed DATA. A
+ * few drained ones are kept, so busy sessions (a bulk put's every frame)
+ * do not map and unmap 256 KiB per frame; the rest go back. */
+static uint8_t *ring_spare[RING_SPARES];
+static unsigned ring_nspare;
+
+static uint8_t *ring_get(void)
+{
+    return ring_nspare ? ring_spare[--ring_nspare] : malloc(FRAME_WINDOW_DOWN);
+}
+
+static void ring_put(uint8_t *ring)
+{
+    if (ring && ring_nspare < RING_SPARES)
+        ring_spare[ring_nspare++] = ring;
+    else
+        free(ring);
+}
 
 void session_open(struct ctl *c, uint16_t chan)
 {
     struct ctl_session *s = &c->sessions[chan];
     memset(s, 0, sizeof *s);
-    s->in = malloc(FRAME_WINDOW_DOWN);
     s->out = malloc(OUT_FIRST);
-    if (!s->in || !s->out) {                /* no memory: refuse the client */
-        free(s->in);
-        free(s->out);
-        s->in = s->out = NULL;
+    if (!s->out) {                          /* no memory: refuse the client */
         link_control(c, FRAME_CLOSE, chan, 0);
         return;
     }
@@ -43,7 +61,8 @@ void session_close(struct ctl_session *s)
     xfer_drop(s);
     import_drop(s);
     input_drop(s);
-    free(s->in);
+    spec_drop(s);
+    ring_put(s->in);
     free(s->out);
     memset(s, 0, sizeof *s);
 }
@@ -52,6 +71,8 @@ bool session_input(struct ctl_session *s, const uint8_t *p, size_t n)
 {
     if (s->in_len + n > FRAME_WINDOW_DOWN)
         return false;
+    if (!s->in && !(s->in = ring_get()))
+        return false;                        /* no memory: the session ends (link.c) */
     size_t tail = (s->in_head + s->in_len) % FRAME_WINDOW_DOWN, first = FRAME_WINDOW_DOWN - tail;
     first = first < n ? first : n;
     memcpy(s->in + tail, p, first);
@@ -105,6 +126,8 @@ static void payload_end(struct ctl_session *s)
         import_end(s);
     else if (pay == PAY_INPUT)
         input_end(s);
+    else if (pay == PAY_SPEC)
+        spec_end(s);
     else if (pay == PAY_DISCARD)
         reply_err(s, s->pay_id, "%s", s->pay_err);
 }
@@ -140,6 +163,8 @@ static size_t consume(struct ctl_session *s, const uint8_t *p, size_t n)
             xfer_put_data(s, p, k);
         else if (s->pay == PAY_IMPORT)
             import_data(s, p, k);
+        else if (s->pay == PAY_SPEC)
+            spec_data(s, p, k);
         s->pay_left -= k;
         if (!s->pay_left)
             payload_end(s);
@@ -177,6 +202,11 @@ bool session_work(struct ctl_session *s)
         s->uncredited += (uint32_t)k;
         if (!s->open)
             return false;
+    }
+    if (!s->in_len && s->in) {
+        ring_put(s->in);                     /* idle: no ring until DATA comes again */
+        s->in = NULL;
+        s->in_head = 0;
     }
     if (s->uncredited >= FRAME_WINDOW_DOWN / 4 || (s->uncredited && !s->in_len)) {
         link_control(s->ctl, FRAME_CREDIT, s->chan, s->uncredited);

@@ -6,9 +6,12 @@
  * the service's one persistent heap (svc/persist.c). Each session is
  * promised FS_META_PROMISE bytes of it (the first FS_META_PROMISED_MAX
  * sessions at once; the heap holds all their promises whether or not they
- * are used), and may go past its promise by drawing on one shared pool
- * (the heap less the promises and a reserve for the service's own tables)
- * while the pool has room — never past its own cap, from its limits. So a
+ * are used); a session opened while those are all held is promised
+ * FS_META_PROMISE_LATE, taken from the pool when it opens, or is refused:
+ * every session the service accepts holds a promise. A session may go past
+ * its promise by drawing on one shared pool (the heap less the kept
+ * promises and a reserve for the service's own tables) while the pool has
+ * room — never past its own cap, from its limits. So a
  * session filling metadata as fast as it can stops at its cap or at the
  * pool's end, and a neighbour's promise is still there: its creates, and
  * the next new session, work. Counted in the heap's block sizes (what a
@@ -35,9 +38,16 @@ static inline uint64_t fs_meta_block(uint64_t n)
 /* What every session is sure of: its records, its root, its handle table
  * and about a hundred files with short names (a default container's use). */
 #define FS_META_PROMISE      (48u << 10)
-/* Sessions holding a promise at once; later ones draw on the pool alone
- * until a promise is free (SVC_SESSIONS_MAX promises would not fit). */
+/* Sessions holding a promise kept in the heap at once (SVC_SESSIONS_MAX
+ * such promises would not fit). */
 #define FS_META_PROMISED_MAX 64u
+/* The promise of a session opened while FS_META_PROMISED_MAX hold theirs:
+ * taken from the pool at its open (refused if the pool lacks it), given
+ * back at its end. Its records, root and handle table (about 2 KiB), the
+ * tables its first file grows (1.5 KiB) and about a dozen files of short
+ * names (384 bytes each); so while nobody overdraws, about five hundred
+ * such sessions fit beside the 64 (docs/FS.md). */
+#define FS_META_PROMISE_LATE (8u << 10)
 /* Kept for the service itself: the session table's records, image indexes,
  * volumes, mapping records, and what scattered free blocks cannot serve. */
 #define FS_META_RESERVE      (1ull << 20)
@@ -60,8 +70,9 @@ static inline uint64_t fs_meta_cap(const struct fs_limits *l)
     return b > FS_META_PROMISE ? b : FS_META_PROMISE;
 }
 
-/* The shared pool: the heap less the reserve and every promise there can
- * be. used is Σ over sessions of what each holds past its promise. */
+/* The shared pool: the heap less the reserve and the promises kept in it.
+ * used is Σ over sessions of what each holds past its promise, plus the
+ * late promises (FS_META_PROMISE_LATE) taken from it. */
 struct fs_meta_pool {
     uint64_t used;                    /* atomic */
     uint64_t size;
@@ -79,8 +90,9 @@ static inline void fs_meta_pool_init(struct fs_meta_pool *p, uint64_t heap_bytes
 /* One session's count (under a lock of the caller's: one per session). */
 struct fs_meta {
     uint64_t used;                    /* block bytes it holds */
-    uint64_t promise;                 /* FS_META_PROMISE, or 0: beyond FS_META_PROMISED_MAX */
+    uint64_t promise;                 /* FS_META_PROMISE, or FS_META_PROMISE_LATE (pooled) */
     uint64_t cap;                     /* fs_meta_cap */
+    bool pooled;                      /* the promise was taken from the pool */
 };
 
 static inline uint64_t fs_meta_over(const struct fs_meta *m, uint64_t used)
@@ -115,6 +127,49 @@ static inline void fs_meta_give(struct fs_meta *m, struct fs_meta_pool *p, uint6
     if (less)
         __atomic_fetch_sub(&p->used, less, __ATOMIC_RELAXED);
     m->used = next;
+}
+
+/* A promise for a new session m (its count still 0): one kept in the heap
+ * if fewer than FS_META_PROMISED_MAX are held, else FS_META_PROMISE_LATE
+ * from the pool; false if neither is there: the session is refused, so
+ * that every session holds one (SECURITY.md 46j). */
+static inline bool fs_meta_promise_take(struct fs_meta *m, struct fs_meta_pool *p)
+{
+    uint32_t n = __atomic_load_n(&p->promised, __ATOMIC_RELAXED);
+    while (n < FS_META_PROMISED_MAX) {
+        if (__atomic_compare_exchange_n(&p->promised, &n, n + 1, true, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+            m->promise = FS_META_PROMISE;
+            m->pooled = false;
+            return true;
+        }
+    }
+    uint64_t u = __atomic_load_n(&p->used, __ATOMIC_RELAXED);
+    do {
+        if (u + FS_META_PROMISE_LATE > p->size)
+            return false;
+    } while (!__atomic_compare_exchange_n(&p->used, &u, u + FS_META_PROMISE_LATE, true, __ATOMIC_RELAXED,
+                                          __ATOMIC_RELAXED));
+    m->promise = FS_META_PROMISE_LATE;
+    m->pooled = true;
+    return true;
+}
+
+/* m's promise given back (its count already 0: fs_meta_set). */
+static inline void fs_meta_promise_give(struct fs_meta *m, struct fs_meta_pool *p)
+{
+    if (m->pooled)
+        __atomic_fetch_sub(&p->used, m->promise, __ATOMIC_RELAXED);
+    else if (m->promise)
+        __atomic_fetch_sub(&p->promised, 1, __ATOMIC_RELAXED);
+    m->promise = 0;
+    m->pooled = false;
+}
+
+/* What m holds of the pool and the kept promises (a restart's recount). */
+static inline void fs_meta_recount(const struct fs_meta *m, struct fs_meta_pool *p)
+{
+    p->promised += m->promise && !m->pooled;
+    p->used += fs_meta_over(m, m->used) + (m->pooled ? m->promise : 0);
 }
 
 /* The count set to used (a restart's recount), the pool following it. */

@@ -50,7 +50,7 @@ static const uint8_t *view_part(struct lx_mem *m, uint64_t off, uint64_t len, st
     uint64_t va = ae_vm_reserve(end - start);
     if (!va)
         return NULL;
-    if (ae_task_map(lx.task, m->slot, start, va, end - start, AERIE_MAP_R) < 0) {
+    if (lx_task_map(lx.task, m->slot, start, va, end - start, AERIE_MAP_R) < 0) {
         ae_vm_release(va, end - start);
         return NULL;
     }

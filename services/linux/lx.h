@@ -84,6 +84,8 @@ struct lx_chunk {
 #define LX_VMA_WINDOW    0x10   /* LX_VMA_FILE: in the personality's window too (at the first lx_user) */
 #define LX_VMA_SHFILE    0x20   /* with LX_VMA_SHARED: a shared file mapping, its chunks a file's segments (shm.c) */
 #define LX_VMA_NOWRITE   0x40   /* LX_VMA_SHFILE of a file not open for writing: mprotect may not add PROT_WRITE */
+#define LX_VMA_BUS       0x80   /* whole pages of a private file mapping past the file's end at mmap:
+                                 * no pages; a touch is SIGBUS, a system call's use EFAULT (as on Linux) */
 
 struct lx_vma {
     uint64_t start, end;
@@ -130,8 +132,10 @@ struct lx_vma *lx_mm_vma(struct lx_mm *mm, uint64_t addr);
 /* A chunk [start, end) of the VMA there made of mem's pages from moff (a reference of its own). */
 int lx_mm_add_chunk(struct lx_mm *mm, uint64_t start, uint64_t end, struct lx_mem *mem, uint64_t moff);
 /* A page fault at addr: 0 if handled (pages made present), else a signal
- * code (LX_SEGV_MAPERR / LX_SEGV_ACCERR), or LX_FAULT_NOMEM when the
- * container's memory cannot give the page. */
+ * code (LX_SEGV_MAPERR / LX_SEGV_ACCERR: SIGSEGV), LX_MM_SIGBUS (a
+ * file mapping's page past the file's end: SIGBUS, BUS_ADRERR), or
+ * LX_FAULT_NOMEM when the container's memory cannot give the page. */
+#define LX_MM_SIGBUS 0x100
 #define LX_FAULT_NOMEM (-1)
 int lx_mm_fault(struct lx_mm *mm, uint64_t addr, bool write, bool exec);
 /* Makes [addr, addr+len) present with access (LX_PROT_*) allowed and
@@ -167,6 +171,10 @@ void lx_exe_put(struct lx_exe *e);
  * or runs them): true if that freed memory. The cache is the container's
  * memory too, so an allocation that fails tries again after this. */
 bool lx_exe_cache_trim(void);
+/* ae_task_map and ae_quota_create (of lx.quota) made again after
+ * lx_exe_cache_trim when refused for room (mm.c). */
+int64_t lx_task_map(uint64_t task, uint64_t mem, uint64_t off, uint64_t va, uint64_t bytes, uint64_t flags);
+int64_t lx_quota_create(uint64_t type, uint64_t slot, uint64_t a0);
 /* The image's program, from the LX_GRANT_EXE grant. */
 struct lx_exe *lx_exe_image(uint64_t slot, const char *path);
 /* Replaces p's program: loads e into a new address space, builds the
@@ -442,6 +450,17 @@ int64_t lx_poll_with_mask(struct lx_thread *t, uint64_t mask_addr, int64_t (*cal
 /* f is going away: the epoll items that watch it go first. */
 void lx_epoll_forget(struct lx_file *f);
 
+/* ---- eventfd, timerfd, signalfd, memfd (eventfd.c, sigfd.c, memfd.c) ---- */
+
+/* Armed timerfds that are due: their readers woken; ns to the next (~0: none). */
+uint64_t lx_timerfds_expire(void);
+/* Woken whenever a signal is made pending: signalfd readers and pollers wait here. */
+extern struct lx_waitq lx_sigfd_wq;
+/* f is a memfd: MAP_SHARED of its [off, off + len) at addr. */
+bool lx_memfd_file(struct lx_file *f);
+int64_t lx_memfd_map(struct lx_thread *t, uint64_t addr, uint64_t len, unsigned prot, struct lx_file *f,
+                     uint64_t off);
+
 /* ---- paths and files by name (file.c, procfs.c) ---- */
 
 /* The program's path argument at addr made absolute against dirfd (or
@@ -484,6 +503,8 @@ int64_t lx_proc_readlink(struct lx_thread *t, const char *norm, char *out, size_
 /* A read-only file over a program's bytes (/proc/PID/exe). */
 int lx_exe_open(struct lx_exe *e, struct lx_file **out);
 int64_t lx_socketpair(struct lx_thread *t, unsigned type, uint64_t fds_addr);
+/* a and b as fds, their numbers written to fds_addr (a file put on failure; NULL: ENOMEM) */
+int64_t lx_install_pair(struct lx_thread *t, struct lx_file *a, struct lx_file *b, uint64_t fds_addr, bool cloexec);
 /* Connected AF_UNIX stream ends are socketpair's (pipe.c); see unix.c. */
 struct lx_file *lx_pipe_socket_connect(struct lx_file *f);
 bool lx_pipe_is_socket(struct lx_file *f);
@@ -497,6 +518,8 @@ int64_t lx_pipe_shutdown(struct lx_file *f, int how);
 
 bool lx_unix_file(struct lx_file *f);
 int64_t lx_unix_socket(struct lx_thread *t, unsigned type);
+/* Two unnamed datagram sockets, each the other's destination (socketpair); NULLs on ENOMEM. */
+void lx_unix_dgram_pair(unsigned type, struct lx_file **a, struct lx_file **b);
 int64_t lx_unix_bind(struct lx_thread *t, struct lx_file *f);
 int64_t lx_unix_listen(struct lx_thread *t, struct lx_file *f);
 int64_t lx_unix_connect(struct lx_thread *t, struct lx_file *f);

@@ -202,6 +202,7 @@ enum {
 #define LX_ILL_ILLOPN 2
 #define LX_FPE_INTDIV 1
 #define LX_BUS_ADRALN 1
+#define LX_BUS_ADRERR 2
 #define LX_TRAP_BRKPT 1
 
 struct lx_sigaction {              /* what rt_sigaction passes (sigsetsize 8) */

@@ -379,7 +379,8 @@ static void collect_timed(struct lx_proc *p, void *arg)
  * the next deadline (AERIE_TIMEOUT_FOREVER if none). */
 static uint64_t expire(void)
 {
-    uint64_t alarm = lx_alarms_expire();
+    uint64_t alarm = lx_alarms_expire(), timers = lx_timerfds_expire();
+    alarm = timers < alarm ? timers : alarm;
     if (!deadlines_set)
         return alarm;
     ntimed = 0;
@@ -434,7 +435,9 @@ static void on_page_fault(struct lx_thread *t, const uint64_t *w)
     t->in_call = true;
     t->saved = false;
     int code = lx_mm_fault(t->proc->mm, addr, err & AERIE_PF_WRITE, err & AERIE_PF_FETCH);
-    if (code == LX_FAULT_NOMEM)
+    if (code == LX_MM_SIGBUS)
+        lx_signal_fault(t, LX_SIGBUS, LX_BUS_ADRERR, addr);
+    else if (code == LX_FAULT_NOMEM)
         out_of_memory(t->proc, addr);
     else if (code)
         lx_signal_fault(t, LX_SIGSEGV, code, addr);

@@ -67,6 +67,27 @@ struct lx_mem *lx_mem_new(uint64_t bytes, int *err)
     return m;
 }
 
+/* The other kernel calls that charge the container's quota — page tables
+ * and mapping records (MAP), a fork's task, a thread — refused for room
+ * (or, for objects, for their count) while the programs' cache alone
+ * keeps files are made again once it gave them back, as lx_mem_new does:
+ * the cache never costs the container an allocation it had room for. */
+int64_t lx_task_map(uint64_t task, uint64_t mem, uint64_t off, uint64_t va, uint64_t bytes, uint64_t flags)
+{
+    int64_t r = ae_task_map(task, mem, off, va, bytes, flags);
+    if (r == AE_ENOMEM && lx_exe_cache_trim())
+        r = ae_task_map(task, mem, off, va, bytes, flags);
+    return r;
+}
+
+int64_t lx_quota_create(uint64_t type, uint64_t slot, uint64_t a0)
+{
+    int64_t r = ae_quota_create(lx.quota, type, slot, a0, 0, 0);
+    if ((r == AE_ENOMEM || r == AE_ELIMIT) && lx_exe_cache_trim())
+        r = ae_quota_create(lx.quota, type, slot, a0, 0, 0);
+    return r;
+}
+
 void lx_mem_get(struct lx_mem *m)
 {
     m->refs++;
@@ -97,7 +118,7 @@ const uint8_t *lx_mem_view(struct lx_mem *m)
         return NULL;
     /* lazy: a reader of a large file (exe_read, a file VMA made writable)
      * reads a part, and the entries of the rest need not be made */
-    if (ae_task_map(lx.task, m->slot, 0, va, bytes, AERIE_MAP_R | AERIE_MAP_LAZY) < 0) {
+    if (lx_task_map(lx.task, m->slot, 0, va, bytes, AERIE_MAP_R | AERIE_MAP_LAZY) < 0) {
         ae_vm_release(va, bytes);
         return NULL;
     }
@@ -136,11 +157,11 @@ struct lx_vma *lx_mm_vma(struct lx_mm *mm, uint64_t addr)
 static int chunk_map(struct lx_mm *mm, struct lx_chunk *c, unsigned prot)
 {
     uint64_t len = c->end - c->start;
-    int64_t r = ae_task_map(lx.task, c->mem->slot, c->moff, mm->mirror + c->start, len,
+    int64_t r = lx_task_map(lx.task, c->mem->slot, c->moff, mm->mirror + c->start, len,
                             AERIE_MAP_R | AERIE_MAP_W);
     if (r < 0)
         return lx_errno((int)r);
-    if (prot && (r = ae_task_map(mm->task, c->mem->slot, c->moff, c->start, len, map_flags(prot))) < 0) {
+    if (prot && (r = lx_task_map(mm->task, c->mem->slot, c->moff, c->start, len, map_flags(prot))) < 0) {
         ae_task_unmap(lx.task, mm->mirror + c->start, len);
         return lx_errno((int)r);
     }
@@ -158,7 +179,7 @@ static void range_unmap(struct lx_mm *mm, uint64_t start, uint64_t end)
  * then lazily (a string in .rodata is a page or two of it). */
 static int file_window(struct lx_mm *mm, struct lx_vma *v)
 {
-    int64_t r = ae_task_map(lx.task, v->file->slot, v->file_off, mm->mirror + v->start, v->end - v->start,
+    int64_t r = lx_task_map(lx.task, v->file->slot, v->file_off, mm->mirror + v->start, v->end - v->start,
                             AERIE_MAP_R | AERIE_MAP_LAZY);
     if (r < 0)
         return lx_errno((int)r);
@@ -175,7 +196,7 @@ static int file_map_as(struct lx_mm *mm, struct lx_vma *v, uint64_t lazy)
     uint64_t len = v->end - v->start;
     int64_t r = 0;
     v->flags &= ~LX_VMA_WINDOW;
-    if (v->prot && (r = ae_task_map(mm->task, v->file->slot, v->file_off, v->start, len,
+    if (v->prot && (r = lx_task_map(mm->task, v->file->slot, v->file_off, v->start, len,
                                     map_flags(v->prot) | lazy)) < 0)
         return lx_errno((int)r);
     return 0;
@@ -350,7 +371,7 @@ static int populate_at(struct lx_mm *mm, struct lx_vma *v, uint64_t addr)
 int lx_mm_populate(struct lx_mm *mm, uint64_t start, uint64_t end, uint64_t split)
 {
     struct lx_vma *v = vma_at(mm, start);
-    if (!v || (v->flags & LX_VMA_FILE) || end > v->end || end - start > CHUNK_MAX)
+    if (!v || (v->flags & (LX_VMA_FILE | LX_VMA_BUS)) || end > v->end || end - start > CHUNK_MAX)
         return 0;                                 /* left to the faults */
     for (struct lx_chunk *c = mm->chunks; c; c = c->next)
         if (c->start < end && start < c->end)
@@ -414,7 +435,7 @@ struct lx_mm *lx_mm_new(bool own_task)
         mm->task = lx.task;
     } else {
         mm->task = ae_slot_alloc();
-        if (!mm->task || ae_quota_create(lx.quota, AERIE_OBJ_TASK, mm->task, 0, 0, 0) < 0) {
+        if (!mm->task || lx_quota_create(AERIE_OBJ_TASK, mm->task, 0) < 0) {
             if (mm->task)
                 ae_slot_free(mm->task);
             window_used[w / 64] &= ~(1ull << (w % 64));
@@ -593,7 +614,7 @@ int lx_mm_protect(struct lx_mm *mm, uint64_t start, uint64_t len, unsigned prot)
             for (struct lx_chunk *c = mm->chunks; c && !r; c = c->next)
                 if (c->start >= v->start && c->end <= v->end) {
                     ae_task_unmap(mm->task, c->start, c->end - c->start);
-                    int64_t e = v->prot ? ae_task_map(mm->task, c->mem->slot, c->moff, c->start, c->end - c->start,
+                    int64_t e = v->prot ? lx_task_map(mm->task, c->mem->slot, c->moff, c->start, c->end - c->start,
                                                       map_flags(v->prot))
                                         : 0;
                     r = e < 0 ? lx_errno((int)e) : 0;
@@ -642,6 +663,8 @@ int lx_mm_fault(struct lx_mm *mm, uint64_t addr, bool write, bool exec)
     unsigned access = (write ? LX_PROT_WRITE : 0) | (exec ? LX_PROT_EXEC : 0) | LX_PROT_READ;
     if (!allows(v->prot, access))
         return LX_SEGV_ACCERR;
+    if (v->flags & LX_VMA_BUS)
+        return LX_MM_SIGBUS;                      /* past the file's end: no page to give */
     if (v->flags & LX_VMA_FILE)
         return 0;                                 /* mapped: a race with a change; run again */
     if (chunk_at(mm, addr))
@@ -661,7 +684,7 @@ void *lx_user(struct lx_mm *mm, uint64_t addr, uint64_t len, unsigned access)
     uint64_t end = addr + len;
     for (uint64_t a = addr; a < end;) {
         struct lx_vma *v = vma_at(mm, a);
-        if (!v || !allows(v->prot, access | LX_PROT_READ))
+        if (!v || !allows(v->prot, access | LX_PROT_READ) || (v->flags & LX_VMA_BUS))
             return NULL;
         if (v->flags & LX_VMA_FILE) {
             if ((access & LX_PROT_WRITE) || (!(v->flags & LX_VMA_WINDOW) && file_window(mm, v)))
@@ -696,6 +719,9 @@ int lx_copy_out(struct lx_mm *mm, uint64_t addr, const void *src, uint64_t len)
     return 0;
 }
 
+/* Eight bytes as one word, at any alignment (x86-64 allows it). */
+typedef uint64_t __attribute__((__may_alias__, __aligned__(1))) lx_word;
+
 int64_t lx_copy_str(struct lx_mm *mm, char *dst, uint64_t addr, uint64_t cap)
 {
     uint64_t i = 0;
@@ -706,7 +732,17 @@ int64_t lx_copy_str(struct lx_mm *mm, char *dst, uint64_t addr, uint64_t cap)
         const char *s = lx_user(mm, a, 1, LX_PROT_READ);
         if (!s)
             return -LX_EFAULT;
-        for (uint64_t k = 0; k < run && i < cap; k++, i++) {
+        /* A word at a time while the next eight bytes are in this page
+         * and in dst and hold no NUL (a path is copied for every call
+         * that names a file), then byte by byte to the NUL. */
+        uint64_t k = 0;
+        for (; k + 8 <= run && i + 8 <= cap; k += 8, i += 8) {
+            uint64_t w = *(const lx_word *)(s + k);
+            if ((w - 0x0101010101010101ull) & ~w & 0x8080808080808080ull)
+                break;
+            *(lx_word *)(dst + i) = w;
+        }
+        for (; k < run && i < cap; k++, i++) {
             dst[i] = s[k];
             if (!s[k])
                 return (int64_t)i;

@@ -771,13 +771,25 @@ LX_SYS(connect)
 /* A send on a connected AF_UNIX stream end (a pipe each way): with
  * MSG_NOSIGNAL a closed peer is EPIPE without the SIGPIPE the pipe would
  * raise (held off by the mask for the call, then dropped). */
+/* A read or write of a stream end as this one call's MSG_DONTWAIT says:
+ * the file's own O_NONBLOCK for the call (calls run one at a time). */
+static int64_t pair_io(struct lx_thread *t, struct lx_file *f, void *b, uint64_t len, unsigned fl, bool write)
+{
+    unsigned had = f->flags;
+    if (fl & LX_MSG_DONTWAIT)
+        f->flags |= LX_O_NONBLOCK;
+    int64_t r = write ? f->ops->write(t, f, b, len, -1) : f->ops->read(t, f, b, len, -1);
+    f->flags = had;
+    return r;
+}
+
 static int64_t pair_send(struct lx_thread *t, struct lx_file *f, const void *b, uint64_t len, unsigned fl)
 {
     if (!(fl & LX_MSG_NOSIGNAL))
-        return f->ops->write(t, f, b, len, -1);
+        return pair_io(t, f, (void *)b, len, fl, true);
     uint64_t bit = 1ull << (LX_SIGPIPE - 1), mask = t->sigmask, had = t->sig_pending & bit;
     t->sigmask |= bit;
-    int64_t r = f->ops->write(t, f, b, len, -1);
+    int64_t r = pair_io(t, f, (void *)b, len, fl, true);
     t->sigmask = mask;
     if (!had)
         t->sig_pending &= ~bit;
@@ -832,7 +844,7 @@ static int64_t recvfrom_common(struct lx_thread *t, int fd, uint64_t buf, uint64
             if (!b && len)
                 return -LX_EFAULT;
             return lx_unix_file(f) ? lx_unix_recvfrom(t, f, b, len, fl, addr, alenp, mflags)
-                                   : f->ops->read(t, f, b, len, -1);
+                                   : pair_io(t, f, b, len, fl, false);
         }
         return not_inet(f);
     }
@@ -955,7 +967,7 @@ LX_SYS(recvmsg)
         else if (lx_unix_file(f))
             r = lx_unix_recvfrom(t, f, b, total, fl, m.name, m.name ? hdr + 8 : 0, &mflags);
         else
-            r = f->ops->read(t, f, b, total, -1);
+            r = pair_io(t, f, b, total, fl, false);
         if (r >= 0 && r != LX_BLOCK) {
             uint64_t left = (uint64_t)r < total ? (uint64_t)r : total, at = 0;
             for (uint64_t i = 0; i < m.iovlen && left; i++) {
@@ -984,6 +996,40 @@ LX_SYS(recvmsg)
         return -LX_EFAULT;
     return r;
 }
+
+/* sendmmsg/recvmmsg: sendmsg/recvmsg once per mmsghdr (a msghdr and the
+ * length the call wrote back), as glibc's resolver sends its A and AAAA
+ * queries. A message that would block after the first ends the call
+ * with the count so far; recvmmsg waits only for the first (as with
+ * MSG_WAITFORONE: Linux's timeout argument is not honoured). */
+#define MMSG_SIZE (sizeof(struct lx_msghdr) + 8)     /* struct mmsghdr: the header, msg_len, padding */
+#define MMSG_MAX 1024                                /* UIO_MAXIOV: Linux's bound on vlen */
+#define MSG_WAITFORONE 0x10000                       /* what every recvmmsg here does */
+
+static int64_t each_mmsg(struct lx_thread *t, bool send)
+{
+    uint64_t vec = t->a[1], vlen = t->a[2] > MMSG_MAX ? MMSG_MAX : t->a[2], flags = t->a[3];
+    int64_t done = 0, r = 0;
+    for (; (uint64_t)done < vlen; done++) {
+        t->a[1] = vec + (uint64_t)done * MMSG_SIZE;
+        t->a[2] = (flags & ~MSG_WAITFORONE) | (!send && done ? LX_MSG_DONTWAIT : 0);
+        r = send ? lx_sys_sendmsg(t) : lx_sys_recvmsg(t);
+        if (r < 0 || r == LX_BLOCK)
+            break;
+        uint32_t len = (uint32_t)r;
+        if (lx_copy_out(t->proc->mm, t->a[1] + sizeof(struct lx_msghdr), &len, 4)) {
+            r = -LX_EFAULT;
+            break;
+        }
+    }
+    t->a[1] = vec;                                   /* a restart (LX_BLOCK) sees the call as made */
+    t->a[2] = vlen;
+    t->a[3] = flags;
+    return done ? done : r;
+}
+
+LX_SYS(sendmmsg) { return each_mmsg(t, true); }
+LX_SYS(recvmmsg) { return each_mmsg(t, false); }
 
 LX_SYS(shutdown)
 {

@@ -211,8 +211,7 @@ static struct lx_file *end_new(struct pipe *p, struct pipe *other, bool writer, 
 }
 
 /* Installs a and b as two fds written to fds_addr; on failure nothing stays. */
-static int64_t install_pair(struct lx_thread *t, struct lx_file *a, struct lx_file *b, uint64_t fds_addr,
-                            bool cloexec)
+int64_t lx_install_pair(struct lx_thread *t, struct lx_file *a, struct lx_file *b, uint64_t fds_addr, bool cloexec)
 {
     if (!a || !b) {
         lx_file_put(a);
@@ -248,7 +247,7 @@ static int64_t do_pipe(struct lx_thread *t, uint64_t fds_addr, unsigned flags)
     struct lx_file *r = end_new(p, NULL, false, flags), *w = r ? end_new(p, NULL, true, flags) : NULL;
     if (!r)
         free(p);
-    return install_pair(t, r, w, fds_addr, flags & LX_O_CLOEXEC);
+    return lx_install_pair(t, r, w, fds_addr, flags & LX_O_CLOEXEC);
 }
 
 /* A pipe whose write end the personality keeps (`aerie exec -i`: outside.c). */
@@ -289,10 +288,15 @@ uint64_t lx_pipe_feed(struct lx_file *f, const void *buf, uint64_t n)
 LX_SYS(pipe) { return do_pipe(t, t->a[0], 0); }
 LX_SYS(pipe2) { return do_pipe(t, t->a[0], (unsigned)t->a[1]); }
 
-/* socketpair(AF_UNIX, SOCK_STREAM or SOCK_DGRAM): a pipe each way (a
- * datagram pair keeps no boundaries: documented as partial). */
+/* socketpair(AF_UNIX, SOCK_STREAM): a pipe each way; SOCK_DGRAM: two
+ * datagram sockets of unix.c sending to each other (boundaries kept). */
 int64_t lx_socketpair(struct lx_thread *t, unsigned type, uint64_t fds_addr)
 {
+    if ((type & 0xf) == LX_SOCK_DGRAM) {
+        struct lx_file *a, *b;
+        lx_unix_dgram_pair(type, &a, &b);
+        return lx_install_pair(t, a, b, fds_addr, type & LX_SOCK_CLOEXEC);
+    }
     struct pipe *ab = pipe_new(), *ba = pipe_new();
     if (!ab || !ba) {
         free(ab);
@@ -304,7 +308,7 @@ int64_t lx_socketpair(struct lx_thread *t, unsigned type, uint64_t fds_addr)
         free(ab);
         free(ba);
     }
-    return install_pair(t, a, b, fds_addr, type & LX_SOCK_CLOEXEC);
+    return lx_install_pair(t, a, b, fds_addr, type & LX_SOCK_CLOEXEC);
 }
 
 /* Makes f, an AF_UNIX stream socket that connects, one end of a new
@@ -495,4 +499,53 @@ LX_SYS(splice)
     if (r > 0 && r != LX_BLOCK && off_addr && (off += r, lx_copy_out(t->proc->mm, off_addr, &off, sizeof off)))
         return -LX_EFAULT;
     return r;
+}
+
+/* tee(in, out, len, flags): copies up to len bytes of pipe in into pipe
+ * out without taking them from in; both plain pipes, not the same one. */
+LX_SYS(tee)
+{
+    struct lx_file *in = lx_fd_get(t->proc, (int)t->a[0]), *out = lx_fd_get(t->proc, (int)t->a[1]);
+    uint64_t n = t->a[2];
+    unsigned flags = (unsigned)t->a[3];
+    if (!in || !out)
+        return -LX_EBADF;
+    struct pipe *pin = plain_pipe(in, false), *pout = plain_pipe(out, true);
+    if (!pin || !pout || pin == pout || (flags & ~SPLICE_F_ALL))
+        return -LX_EINVAL;
+    bool nonblock = flags & SPLICE_F_NONBLOCK;
+    if (!n)
+        return 0;
+    if (!pin->len) {
+        if (!pin->writers)
+            return 0;
+        if (nonblock)
+            return -LX_EAGAIN;
+        if (t->wake == LX_WAKE_SIGNAL)
+            return -LX_ERESTARTSYS;
+        return lx_wait_on(t, &pin->rq) ? -LX_ENOMEM : LX_BLOCK;
+    }
+    if (!pout->readers) {
+        struct lx_siginfo si = { .code = LX_SI_USER };
+        si.kill.pid = t->proc->pid;
+        lx_signal_send(t->proc, t, LX_SIGPIPE, &si);
+        return -LX_EPIPE;
+    }
+    uint64_t room = PIPE_SIZE - pout->len;
+    if (!room) {
+        if (nonblock)
+            return -LX_EAGAIN;
+        if (t->wake == LX_WAKE_SIGNAL)
+            return -LX_ERESTARTSYS;
+        return lx_wait_on(t, &pout->wq) ? -LX_ENOMEM : LX_BLOCK;
+    }
+    uint8_t *buf = splice_buf();
+    if (!buf)
+        return -LX_ENOMEM;
+    uint64_t k = n < pin->len ? n : pin->len;
+    k = k < room ? k : room;
+    peek(pin, buf, k);
+    put(pout, buf, k);
+    lx_wake_all(&pout->rq);
+    return (int64_t)k;
 }

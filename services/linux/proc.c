@@ -149,7 +149,7 @@ int lx_thread_attach(struct lx_thread *t, uint64_t task)
         ae_slot_free(ep);
         return -LX_EAGAIN;
     }
-    int64_t r = ae_quota_create(lx.quota, AERIE_OBJ_THREAD, slot, task, 0, 0);
+    int64_t r = lx_quota_create(AERIE_OBJ_THREAD, slot, task);
     if (r < 0) {
         ae_slot_free(slot);
         ae_slot_free(ep);

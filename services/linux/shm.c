@@ -118,7 +118,7 @@ static struct lx_shseg *seg_new(struct lx_shfile *sh, struct lx_shseg **pp, uint
         return NULL;
     }
     uint64_t va = ae_vm_reserve(len);
-    if (!va || ae_task_map(lx.task, m->slot, 0, va, len, AERIE_MAP_R | AERIE_MAP_W) < 0) {
+    if (!va || lx_task_map(lx.task, m->slot, 0, va, len, AERIE_MAP_R | AERIE_MAP_W) < 0) {
         if (va)
             ae_vm_release(va, len);
         lx_mem_put(m);

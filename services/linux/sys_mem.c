@@ -44,9 +44,10 @@ LX_SYS(brk)
  * (lx_file_pages), mapped read-only like a program's text — the same
  * pages in every process of the container, none copied by fork. mprotect
  * adding PROT_WRITE makes them private copies (mm.c), so a write never
- * reaches the file or another process. Past the file's last page the
- * mapping is anonymous zeroes (Linux: SIGBUS). Returns 1 when the file
- * is not one for this (then its bytes are read in). */
+ * reaches the file or another process. The last page's bytes past the
+ * file's end are zeroes; whole pages past it are LX_VMA_BUS (a touch is
+ * SIGBUS, as on Linux). Returns 1 when the file is not one for this
+ * (then its bytes are read in). */
 static int64_t map_file_pages(struct lx_mm *mm, struct lx_file *f, uint64_t addr, uint64_t len, unsigned prot,
                               uint64_t off)
 {
@@ -58,15 +59,31 @@ static int64_t map_file_pages(struct lx_mm *mm, struct lx_file *f, uint64_t addr
         in = len;
     int r = in ? lx_mm_map(mm, addr, in, prot, LX_VMA_FILE, e->mem, off) : 0;
     if (!r && in < len)
-        r = lx_mm_map(mm, addr + in, len - in, prot, 0, NULL, 0);
+        r = lx_mm_map(mm, addr + in, len - in, prot, LX_VMA_BUS, NULL, 0);
     if (r && in)
         lx_mm_unmap(mm, addr, in);
     lx_exe_put(e);
     return r;
 }
 
+/* How much of [off, off+len) of f's mapping has pages: of an fs file,
+ * up to its last page (the rest is LX_VMA_BUS); of anything else
+ * (/proc, a device: no size to go by), all of it. */
+static uint64_t file_span(struct lx_file *f, uint64_t len, uint64_t off)
+{
+    uint64_t handle, ino;
+    struct lx_stat st;
+    if (!lx_fs_node(f, &handle, &ino) || !f->ops->stat || f->ops->stat(f, &st) ||
+        (st.mode & LX_S_IFMT) != LX_S_IFREG || st.size < 0)
+        return len;
+    uint64_t pages = LX_PAGE_UP((uint64_t)st.size);
+    uint64_t in = off < pages ? pages - off : 0;
+    return in < len ? in : len;
+}
+
 /* A private file mapping: its bytes read into anonymous pages now, or
- * (read-only, an fs file) its pages shared as a program's are. */
+ * (read-only, an fs file) its pages shared as a program's are. Whole
+ * pages past an fs file's end are LX_VMA_BUS either way. */
 static int64_t map_file(struct lx_thread *t, uint64_t addr, uint64_t len, unsigned prot, int fd, uint64_t off)
 {
     struct lx_file *f = lx_fd_get(t->proc, fd);
@@ -80,17 +97,22 @@ static int64_t map_file(struct lx_thread *t, uint64_t addr, uint64_t len, unsign
     int64_t shared = map_file_pages(mm, f, addr, len, prot, off);
     if (shared <= 0)
         return shared;
-    int r = lx_mm_map(mm, addr, len, prot | LX_PROT_WRITE, 0, NULL, 0);
-    if (r)
+    uint64_t in = file_span(f, len, off);
+    int r = in ? lx_mm_map(mm, addr, in, prot | LX_PROT_WRITE, 0, NULL, 0) : 0;
+    if (!r && in < len)
+        r = lx_mm_map(mm, addr + in, len - in, prot, LX_VMA_BUS, NULL, 0);
+    if (r) {
+        lx_mm_unmap(mm, addr, len);
         return r;
-    void *dst = lx_user(mm, addr, len, LX_PROT_WRITE);
-    int64_t n = dst ? f->ops->read(t, f, dst, len, (int64_t)off) : -LX_ENOMEM;
+    }
+    void *dst = in ? lx_user(mm, addr, in, LX_PROT_WRITE) : NULL;
+    int64_t n = !in ? 0 : dst ? f->ops->read(t, f, dst, in, (int64_t)off) : -LX_ENOMEM;
     if (n < 0 || n == LX_BLOCK) {
         lx_mm_unmap(mm, addr, len);
         return n < 0 ? n : -LX_ENODEV;
     }
-    if (!(prot & LX_PROT_WRITE))
-        lx_mm_protect(mm, addr, len, prot);
+    if (in && !(prot & LX_PROT_WRITE))
+        lx_mm_protect(mm, addr, in, prot);
     return 0;
 }
 
@@ -105,6 +127,8 @@ static int64_t map_shared(struct lx_thread *t, uint64_t addr, uint64_t len, unsi
         return -LX_EBADF;
     if (lx_fs_node(f, &handle, &ino))
         return lx_shm_map(t, addr, len, prot, f, off);
+    if (lx_memfd_file(f))
+        return lx_memfd_map(t, addr, len, prot, f, off);
     if (!strcmp(f->ops->kind, "dev") && !strcmp(f->path, "/dev/zero"))
         return lx_mm_map(t->proc->mm, addr, len, prot, LX_VMA_SHARED, NULL, 0);
     return prot & LX_PROT_WRITE ? -LX_ENODEV : map_file(t, addr, len, prot, fd, off);
@@ -273,3 +297,44 @@ LX_SYS(mincore)
     }
     return 0;
 }
+
+/* ---- mlock ---- */
+
+/* mlock, mlock2, munlock: the pages of a Linux process are never paged
+ * out here, so locking changes nothing; they succeed on a mapped range
+ * (ENOMEM for a hole, as Linux), as an unprivileged Linux's do within
+ * RLIMIT_MEMLOCK — which is unlimited here, the container's memory
+ * limit being the bound that counts. */
+static int64_t lock_range(struct lx_thread *t, uint64_t addr, uint64_t len)
+{
+    uint64_t start = LX_PAGE_DOWN(addr), end = addr + len;
+    if (end < addr)
+        return -LX_EINVAL;
+    end = LX_PAGE_UP(end);
+    for (uint64_t a = start; a < end;) {
+        struct lx_vma *v = lx_mm_vma(t->proc->mm, a);
+        if (!v)
+            return -LX_ENOMEM;
+        a = v->end;
+    }
+    return 0;
+}
+
+#define MLOCK_ONFAULT 1u
+#define MCL_CURRENT 1u
+#define MCL_FUTURE  2u
+#define MCL_ONFAULT 4u
+
+LX_SYS(mlock) { return lock_range(t, t->a[0], t->a[1]); }
+LX_SYS(munlock) { return lock_range(t, t->a[0], t->a[1]); }
+LX_SYS(mlock2) { return t->a[2] & ~(uint64_t)MLOCK_ONFAULT ? -LX_EINVAL : lock_range(t, t->a[0], t->a[1]); }
+
+LX_SYS(mlockall)
+{
+    uint64_t fl = t->a[0];
+    if (!fl || (fl & ~(uint64_t)(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT)) || fl == MCL_ONFAULT)
+        return -LX_EINVAL;
+    return 0;
+}
+
+LX_SYS(munlockall) { (void)t; return 0; }

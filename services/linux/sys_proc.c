@@ -337,7 +337,7 @@ static int read_exe(struct lx_file *f, const struct lx_stat *st, const char *pat
     if (!m)
         return err;
     uint64_t bytes = LX_PAGE_UP(size), va = ae_vm_reserve(bytes);
-    if (!va || ae_task_map(lx.task, m->slot, 0, va, bytes, AERIE_MAP_R | AERIE_MAP_W) < 0) {
+    if (!va || lx_task_map(lx.task, m->slot, 0, va, bytes, AERIE_MAP_R | AERIE_MAP_W) < 0) {
         if (va)
             ae_vm_release(va, bytes);
         lx_mem_put(m);

@@ -50,6 +50,8 @@ struct usock {
     int type;                   /* LX_SOCK_STREAM or LX_SOCK_DGRAM */
     struct uname *name;         /* bound (in `bound`), or NULL */
     struct uname *peer;         /* a connected datagram socket's default destination */
+    struct usock *pair;         /* a datagram socketpair's other end (NULL once it closed) */
+    bool paired;                /* made by socketpair: pair, not peer, is where it sends */
     /* a listening stream socket: connections waiting for accept */
     bool listening;
     unsigned backlog, npending;
@@ -188,6 +190,10 @@ static void drop_state(struct usock *u)
         free(g);
     }
     lx_wake_all(&u->wq);                       /* waiters run again and find it gone */
+    if (u->pair) {                             /* its sends now say ECONNREFUSED, as Linux's */
+        u->pair->pair = NULL;
+        lx_wake_all(&u->pair->wq);
+    }
     free(u->name);
     free(u->peer);
     free(u);
@@ -249,6 +255,23 @@ static const struct lx_file_ops unix_ops = {
     .kind = "socket", .read = u_read, .write = u_write, .stat = u_stat, .poll = u_poll, .release = u_release,
 };
 
+/* A new socket's file (NULL: no memory). */
+static struct lx_file *usock_new(unsigned kind, unsigned type)
+{
+    struct usock *u = calloc(1, sizeof *u);
+    struct lx_file *f = u ? lx_file_new(&unix_ops, LX_O_RDWR | (type & LX_SOCK_NONBLOCK ? LX_O_NONBLOCK : 0), u)
+                          : NULL;
+    if (!f) {
+        free(u);
+        return NULL;
+    }
+    u->type = (int)kind;
+    u->qtail = &u->qhead;
+    u->ino = next_ino++;
+    snprintf(f->path, sizeof f->path, "socket:[%lu]", u->ino);
+    return f;
+}
+
 int64_t lx_unix_socket(struct lx_thread *t, unsigned type)
 {
     unsigned kind = type & 0xf;
@@ -258,18 +281,20 @@ int64_t lx_unix_socket(struct lx_thread *t, unsigned type)
         kind = LX_SOCK_DGRAM;                  /* as Linux: a raw AF_UNIX socket is a datagram one */
     if (kind != LX_SOCK_STREAM && kind != LX_SOCK_DGRAM)
         return -LX_ESOCKTNOSUPPORT;
-    struct usock *u = calloc(1, sizeof *u);
-    struct lx_file *f = u ? lx_file_new(&unix_ops, LX_O_RDWR | (type & LX_SOCK_NONBLOCK ? LX_O_NONBLOCK : 0), u)
-                          : NULL;
-    if (!f) {
-        free(u);
-        return -LX_ENOMEM;
-    }
-    u->type = (int)kind;
-    u->qtail = &u->qhead;
-    u->ino = next_ino++;
-    snprintf(f->path, sizeof f->path, "socket:[%lu]", u->ino);
-    return lx_fd_install(t->proc, f, 0, type & LX_SOCK_CLOEXEC);
+    struct lx_file *f = usock_new(kind, type);
+    return f ? lx_fd_install(t->proc, f, 0, type & LX_SOCK_CLOEXEC) : -LX_ENOMEM;
+}
+
+void lx_unix_dgram_pair(unsigned type, struct lx_file **a, struct lx_file **b)
+{
+    *a = usock_new(LX_SOCK_DGRAM, type);
+    *b = *a ? usock_new(LX_SOCK_DGRAM, type) : NULL;
+    if (!*b)
+        return;
+    struct usock *ua = (*a)->obj, *ub = (*b)->obj;
+    ua->pair = ub;
+    ub->pair = ua;
+    ua->paired = ub->paired = true;
 }
 
 /* ---- bind, listen, connect, accept ---- */
@@ -402,14 +427,18 @@ int64_t lx_unix_accept(struct lx_thread *t, struct lx_file *f, unsigned flags)
 static int64_t dgram_send(struct lx_thread *t, struct lx_file *f, const void *buf, uint64_t n, unsigned fl,
                           const struct uname *to)
 {
-    struct usock *u = f->obj;
-    if (!to && !(to = u->peer))
-        return -LX_ENOTCONN;
+    struct usock *u = f->obj, *d;
+    if (!to && u->paired) {
+        if (!(d = u->pair))
+            return -LX_ECONNREFUSED;
+    } else {
+        if (!to && !(to = u->peer))
+            return -LX_ENOTCONN;
+        if (!(d = lookup(to)))
+            return to->abstract ? -LX_ECONNREFUSED : -LX_ENOENT;
+    }
     if (n > UNIX_DGRAM_MAX)
         return -LX_EMSGSIZE;
-    struct usock *d = lookup(to);
-    if (!d)
-        return to->abstract ? -LX_ECONNREFUSED : -LX_ENOENT;
     if (d->type != LX_SOCK_DGRAM)
         return -LX_EPROTOTYPE;
     if (d->qlen >= UNIX_DGRAMS_MAX)
@@ -495,6 +524,8 @@ int64_t lx_unix_getname(struct lx_thread *t, struct lx_file *f, bool peer)
     if (!lx_unix_file(f))                      /* a connected stream end: unnamed, as socketpair's */
         return peer || lx_pipe_is_socket(f) ? put_name(t, t->a[1], t->a[2], NULL, false) : -LX_ENOTSOCK;
     struct usock *u = f->obj;
+    if (peer && u->paired)                     /* a socketpair's other end: unnamed */
+        return u->pair ? put_name(t, t->a[1], t->a[2], NULL, false) : -LX_ENOTCONN;
     if (peer && !u->peer)
         return -LX_ENOTCONN;
     return put_name(t, t->a[1], t->a[2], peer ? u->peer : u->name, false);
@@ -508,7 +539,7 @@ int64_t lx_unix_shutdown(struct lx_thread *t, struct lx_file *f)
     if (!lx_unix_file(f))
         return lx_pipe_shutdown(f, how);
     struct usock *u = f->obj;
-    return u->type == LX_SOCK_DGRAM && u->peer ? 0 : -LX_ENOTCONN;
+    return u->type == LX_SOCK_DGRAM && (u->peer || u->paired) ? 0 : -LX_ENOTCONN;
 }
 
 /* getsockopt(SOL_SOCKET, SO_TYPE / SO_ERROR) of any AF_UNIX socket;

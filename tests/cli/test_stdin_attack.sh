@@ -7,7 +7,10 @@
 # and sends no input to the wrong container; a raw client whose input a
 # container never reads holds back only itself (ps, other containers'
 # input and output go on) and hears why when the container is killed;
-# malformed ids and sizes on the input verb.
+# malformed ids and sizes on the input verb; 40 idle `run -i` sessions
+# (once 15 took every channel of the link) leave ps and run working; the
+# input ring is the container's memory, not the console's; a ctl restart
+# ends the input of every container whose CLI it took with it.
 # Run from the top of the tree after `make` (as tests/tests.list does).
 set -u
 dir=build/stdin-attack-test
@@ -159,5 +162,81 @@ done
 ./aerie ps | grep -Eq "^$live +busybox .* running" && pass stdin_input_verb_malformed_leaves_it_running ||
     fail stdin_input_verb_malformed_leaves_it_running "$(./aerie ps | grep "^$live ")"
 ./aerie kill "$live" > /dev/null 2>&1
+
+# ---- 40 idle `run -i` sessions: the link's channels are not used up (37i) ----
+# Each session's input goes on its run's own connection (one channel, as
+# `aerie run`), and the link has 62 client channels. Once each held two
+# of 30: 15 of these left every other client waiting.
+k=1
+runners=
+while [ $k -le 40 ]; do
+    (never "$dir/w$((100 + k)).pid" | timeout 300 ./aerie run -i --name idle$k stdinprobe cat \
+         > "$dir/idle$k.out" 2>&1) &
+    runners="$runners $!"
+    k=$((k + 1))
+done
+i=0
+while [ $i -lt 240 ] && [ "$(./aerie ps 2>/dev/null | grep -Ec " idle[0-9]+ +running")" -lt 40 ]; do
+    sleep 0.5; i=$((i + 1))
+done
+t0=$(date +%s)
+aerie ps
+t1=$(date +%s)
+if [ "$rc" = 0 ] && [ "$(grep -Ec " idle[0-9]+ +running" "$out")" = 40 ] && [ $((t1 - t0)) -lt 20 ]; then
+    pass stdin_many_idle_sessions_leave_ps_working
+else fail stdin_many_idle_sessions_leave_ps_working "status $rc in $((t1 - t0)) s, $(grep -c idle "$out") idle: $(head -c 200 "$errf")"; fi
+printf 'BESIDE-40\n' > "$in"; aerie run --rm -i stdinprobe cat < "$in"
+expect stdin_many_idle_sessions_leave_run_working 0 out "^got: BESIDE-40$"
+aerie run --rm hello
+expect stdin_many_idle_sessions_leave_plain_run_working 0 out "Hello from hello"
+k=1
+while [ $k -le 40 ]; do kill "$(cat "$dir/w$((100 + k)).pid")" 2>/dev/null; k=$((k + 1)); done
+i=0
+while [ $i -lt 240 ] && [ "$(./aerie ps 2>/dev/null | grep -Ec " idle[0-9]+ +exited\(0\)")" -lt 40 ]; do
+    sleep 0.5; i=$((i + 1))
+done
+wait $runners
+ok=$(grep -l "^stdinprobe: 0 bytes, end$" "$dir"/idle*.out | wc -l)
+[ "$ok" = 40 ] && pass stdin_many_idle_sessions_each_end_with_their_writer ||
+    fail stdin_many_idle_sessions_each_end_with_their_writer "$ok of 40 read the end: $(./aerie ps | grep -c 'idle.*exited(0)') exited(0)"
+./aerie ps | awk '$3 ~ /^idle[0-9]+$/ { print $1 }' | xargs ./aerie rm > /dev/null 2>&1
+
+# ---- the input ring is the container's: 4 KiB of its own memory ----
+aerie start --grant console,stdin --name chg1 idle
+with=$(cat "$out")
+aerie start --grant console --name chg0 idle
+without=$(cat "$out")
+sleep 1
+m1=$(./aerie stats --json "$with" | sed 's/.*"mem_used": \([0-9]*\).*/\1/')
+m0=$(./aerie stats --json "$without" | sed 's/.*"mem_used": \([0-9]*\).*/\1/')
+d=$((m1 - m0))
+[ "$d" -ge 4096 ] && [ "$d" -le 8192 ] && pass stdin_ring_is_charged_to_its_container ||
+    fail stdin_ring_is_charged_to_its_container "with stdin $m1 bytes, without $m0: $d more, expected 4096..8192"
+./aerie rm -f "$with" "$without" > /dev/null 2>&1
+
+# ---- a ctl restart: the CLIs it took with it end their containers' input ----
+(never "$dir/w51.pid" | timeout 120 ./aerie run -i --name ctlaerie stdinprobe cat > "$dir/c1.out" 2>&1
+ echo $? > "$dir/c1.rc") &
+runners=$!
+(never "$dir/w52.pid" | timeout 120 ./aerie run -i --name ctllinux busybox cat > "$dir/c2.out" 2>&1
+ echo $? > "$dir/c2.rc") &
+runners="$runners $!"
+waitstate " ctlaerie +running" || true
+waitstate " ctllinux +running" || true
+sleep 2                                   # both claimed their input, in read(0)
+aerie debug-kill-service ctl              # its own session goes with ctl
+sleep 2
+if waitstate " ctlaerie +exited\(0\)" 60; then pass stdin_ctl_restart_aerie_reader_sees_the_end
+else fail stdin_ctl_restart_aerie_reader_sees_the_end "$(./aerie ps | grep ctlaerie)"; fi
+if waitstate " ctllinux +exited\(0\)" 60; then pass stdin_ctl_restart_linux_reader_sees_the_end
+else fail stdin_ctl_restart_linux_reader_sees_the_end "$(./aerie ps | grep ctllinux)"; fi
+grep -q "previous ctl's clients fed 2 containers' input" "$log" && pass stdin_ctl_restart_names_the_orphans ||
+    fail stdin_ctl_restart_names_the_orphans "$(grep 'ctl:' "$log" | tail -n 3 | tr '\n' '|')"
+kill "$(cat "$dir/w51.pid")" "$(cat "$dir/w52.pid")" 2>/dev/null
+wait $runners
+grep -q "Aerie went away" "$dir/c1.out" && pass stdin_ctl_restart_cli_hears_it ||
+    fail stdin_ctl_restart_cli_hears_it "status $(cat "$dir/c1.rc"): $(head -c 200 "$dir/c1.out")"
+printf 'AFTER-CTL\n' > "$in"; aerie run --rm -i stdinprobe cat < "$in"
+expect stdin_ctl_restart_new_input_works 0 out "^got: AFTER-CTL$"
 
 echo "TESTS DONE $n"

@@ -7,8 +7,10 @@
  * while a neighbour's mkdir, creates and queued create and a brand-new
  * session work (their promises are theirs); a filler's own queued create
  * that no longer fits fails at its handle, not silently; every byte comes
- * back when the files go and the session ends; and the heap's bytes freed
- * in one size class serve the next. Linked last: it fills the pool.
+ * back when the files go and the session ends; the heap's bytes freed
+ * in one size class serve the next; and a session past the 64 kept
+ * promises holds a late one from the pool, or is refused. Linked last: it
+ * fills the pool.
  */
 #include <stdio.h>
 #include <string.h>
@@ -349,4 +351,75 @@ FSTEST(size_classes_cycled_keep_the_pool, "fillers spend the pool with names of 
         CHECK_OK(ae_fs_admin_check(ft_admin, big[i].id));
         ft_session_close(&big[i]);
     }
+}
+
+/* Sessions past the 64 whose promises the heap keeps: each takes a late
+ * promise (8 KiB) from the pool when it opens, so fillers spending the
+ * pool leave it its creates; once the pool cannot give one, a new
+ * session is refused (AE_ENOMEM) rather than accepted with nothing; and
+ * every byte and promise comes back at the end. */
+FSTEST(late_sessions_hold_their_promise, "past the 64 kept promises a session takes 8 KiB of the pool or is "
+                                         "refused; with the pool spent a late session's creates work")
+{
+    uint64_t pool0 = ft_stat(FS_STAT_META_POOL), promised0 = ft_stat(FS_STAT_META_PROMISED);
+    uint64_t pool_size = ft_stat(FS_STAT_META_POOL_SIZE);
+    static uint64_t caps[64];
+    static uint32_t ids[64];
+    unsigned n = 0;
+    struct ae_fs_session_spec spec = { .data_bytes = MiB, .inodes = 200 };
+    while (n < 64 && ft_stat(FS_STAT_META_PROMISED) < 64) {
+        CHECK_OK(ae_fs_admin_open_session(ft_admin, &spec, &caps[n], &ids[n]));
+        CHECK_EQ(sstat(ids[n], FS_SSTAT_META_PROMISE), 48u << 10);
+        n++;
+    }
+    CHECK_EQ(ft_stat(FS_STAT_META_PROMISED), 64);
+    uint64_t pool1 = ft_stat(FS_STAT_META_POOL);
+    struct ft_session late;
+    CHECK_OK(ft_session_open(&late, NULL, MiB, 200));
+    CHECK_EQ(sstat(late.id, FS_SSTAT_META_PROMISE), 8192);
+    CHECK_EQ(ft_stat(FS_STAT_META_POOL), pool1 + 8192);  /* taken from the pool at the open */
+    CHECK_EQ(ft_stat(FS_STAT_META_PROMISED), 64);
+    struct ae_fs_stat st;
+    CHECK_OK(ae_fs_stat(&late.conn, "/", &st));
+    printf("fstest: a late session: %lu bytes of metadata once attached\n", (unsigned long)sstat(late.id, FS_SSTAT_META_BYTES));
+    /* fillers (late themselves) spend the rest */
+    struct ft_session f[FILLERS];
+    int r[FILLERS];
+    for (int i = 0; i < FILLERS; i++)
+        CHECK_OK(ft_session_open(&f[i], NULL, 4 * MiB, 40000));
+    fill_one_dir(&f[0], &r[0]);
+    fill_many_dirs(&f[1], &r[1]);
+    fill_deep(&f[2], &r[2]);
+    CHECK(fill_crumbs(&f[0], "/d") >= 0);
+    for (int i = 0; i < FILLERS; i++)
+        CHECK_EQ(r[i], AE_ENOMEM);
+    uint64_t pool = ft_stat(FS_STAT_META_POOL);
+    printf("fstest: the pool: %lu of %lu bytes drawn, %u sessions hold kept promises beside ours\n",
+           (unsigned long)pool, (unsigned long)pool_size, (unsigned)promised0);
+    CHECK(pool + 8192 > pool_size);
+    /* the next session: no kept promise free, no late one in the pool */
+    uint64_t cap = 0;
+    uint32_t id = 0;
+    CHECK_EQ(ae_fs_admin_open_session(ft_admin, &spec, &cap, &id), AE_ENOMEM);
+    /* the late session's promise still holds its creates */
+    char p[32];
+    for (int i = 0; i < 10; i++) {
+        snprintf(p, sizeof p, "/late%d", i);
+        CHECK_OK(create(&late, p));
+    }
+    uint64_t meta = sstat(late.id, FS_SSTAT_META_BYTES);
+    printf("fstest: the late session: %lu bytes of metadata after 10 creates\n", (unsigned long)meta);
+    CHECK(meta <= 8192);
+    CHECK_OK(ae_fs_admin_check(ft_admin, late.id));
+    /* everything back */
+    for (int i = 0; i < FILLERS; i++)
+        ft_session_close(&f[i]);
+    ft_session_close(&late);
+    for (unsigned i = 0; i < n; i++) {
+        CHECK_OK(ae_fs_admin_close_session(ft_admin, ids[i]));
+        ae_cap_delete(caps[i]);
+        ae_slot_free(caps[i]);
+    }
+    CHECK_EQ(ft_stat(FS_STAT_META_POOL), pool0);
+    CHECK_EQ(ft_stat(FS_STAT_META_PROMISED), promised0);
 }

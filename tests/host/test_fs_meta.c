@@ -4,8 +4,9 @@
  * driven through an environment that meters metadata as the service's
  * account does (fs_meta_take / fs_meta_give in the heap's block sizes):
  * a filler stops at its cap or the pool's end while a neighbour's promise
- * still serves it; every byte comes back; and fs_session_recount_meta (a
- * restart's recount) adds up exactly what the session holds.
+ * still serves it; a session past the 64 kept promises holds one from the
+ * pool, or is refused; every byte comes back; and fs_session_recount_meta
+ * (a restart's recount) adds up exactly what the session holds.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -174,6 +175,88 @@ static void fillers_leave_the_neighbour_its_promise(void)
     CHECK_RC(pool.used, 0);
 }
 
+/* Sessions past the FS_META_PROMISED_MAX kept promises: each takes a late
+ * promise from the pool at its open, or is refused (AE_ENOMEM at the
+ * service) — none is accepted with nothing. A filler then spends the
+ * pool, and the late session's promise still holds its creates; the
+ * next session is refused; every byte comes back. */
+static void late_sessions_hold_a_promise_from_the_pool(void)
+{
+    fs_meta_pool_init(&pool, 8ull << 20);
+    pool.size = 1u << 20;
+    struct fs_meta kept[FS_META_PROMISED_MAX];
+    for (unsigned i = 0; i < FS_META_PROMISED_MAX; i++) {
+        kept[i] = (struct fs_meta){ .cap = FS_META_PROMISE };
+        CHECK(fs_meta_promise_take(&kept[i], &pool));
+        CHECK(kept[i].promise == FS_META_PROMISE && !kept[i].pooled);
+    }
+    CHECK_RC(pool.promised, FS_META_PROMISED_MAX);
+    CHECK_RC(pool.used, 0);
+    /* the 65th: a late promise, from the pool */
+    struct fs_session *v;
+    test_env_init(&E[2].t);
+    E[2].t.env.mem_alloc = m_alloc;
+    E[2].t.env.mem_free = m_free;
+    struct fs_limits lim = big_limits();
+    lim.inodes = 1024;
+    lim.handles = 256;
+    E[2].m = (struct fs_meta){ .cap = fs_meta_cap(&lim) };
+    CHECK(fs_meta_promise_take(&E[2].m, &pool));
+    CHECK(E[2].m.pooled && E[2].m.promise == FS_META_PROMISE_LATE);
+    CHECK_RC(pool.used, FS_META_PROMISE_LATE);
+    CHECK_RC(fs_session_create(&E[2].t.env, NULL, &lim, 0, &v), 0);
+    CHECK_RC(pool.used, FS_META_PROMISE_LATE);         /* its records are in its promise */
+    /* a filler with no promise spends the rest */
+    struct fs_session *f = session(&E[0], 40000, 0);
+    CHECK_RC(fs_mkdir(f, P("d"), 0755), 0);
+    int n = 0, r;
+    while (!(r = create(f, longname("d", 255, n))))
+        n++;
+    CHECK_RC(r, AE_ENOMEM);
+    CHECK(pool.used + 1024 > pool.size);
+    /* the late session still makes what its promise holds */
+    char name[32];
+    int made = 0;
+    for (; made < 10; made++) {
+        snprintf(name, sizeof name, "f%d", made);
+        if (create(v, name))
+            break;
+    }
+    printf("  late session: %llu of its %u bytes after %d creates; the pool %llu of %llu\n",
+           (unsigned long long)E[2].m.used, FS_META_PROMISE_LATE, made, (unsigned long long)pool.used,
+           (unsigned long long)pool.size);
+    CHECK_RC(made, 10);
+    CHECK(E[2].m.used <= FS_META_PROMISE_LATE);
+    /* the next session: no kept promise free and no room in the pool */
+    struct fs_meta next = { .cap = FS_META_PROMISE };
+    CHECK(!fs_meta_promise_take(&next, &pool));
+    CHECK(!next.promise && !next.pooled);
+    /* a recount adds the late promise to the pool */
+    struct fs_meta_pool again = { .size = pool.size };
+    for (unsigned i = 0; i < FS_META_PROMISED_MAX; i++)
+        fs_meta_recount(&kept[i], &again);
+    fs_meta_recount(&E[0].m, &again);
+    fs_meta_recount(&E[2].m, &again);
+    CHECK_RC(again.used, pool.used);
+    CHECK_RC(again.promised, pool.promised);
+    /* everything back */
+    fs_session_destroy(f);
+    fs_session_destroy(v);
+    CHECK_RC(E[0].m.used, 0);
+    CHECK_RC(E[2].m.used, 0);
+    fs_meta_promise_give(&E[2].m, &pool);
+    CHECK_RC(pool.used, 0);
+    CHECK(fs_meta_promise_take(&next, &pool) && next.pooled);    /* room again */
+    fs_meta_promise_give(&next, &pool);
+    fs_meta_promise_give(&kept[0], &pool);
+    CHECK(fs_meta_promise_take(&next, &pool) && !next.pooled && next.promise == FS_META_PROMISE);
+    fs_meta_promise_give(&next, &pool);
+    for (unsigned i = 1; i < FS_META_PROMISED_MAX; i++)
+        fs_meta_promise_give(&kept[i], &pool);
+    CHECK_RC(pool.promised, 0);
+    CHECK_RC(pool.used, 0);
+}
+
 /* Every kind of metadata a session holds, counted by the recount exactly
  * as the meter counted it, and all of it back when it is undone. */
 static void the_recount_adds_up_what_is_held(void)
@@ -235,6 +318,7 @@ int main(void)
 {
     RUN(take_and_give_follow_the_promise);
     RUN(fillers_leave_the_neighbour_its_promise);
+    RUN(late_sessions_hold_a_promise_from_the_pool);
     RUN(the_recount_adds_up_what_is_held);
     return TESTS_DONE();
 }

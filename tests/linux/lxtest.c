@@ -85,6 +85,44 @@ static void hello(const char *image)
     CHECK(!strstr(logbuf, "unsupported system call"));
 }
 
+/* The longest spec (docs/SPEC.md, "Sizes"): 256 arguments, one of 16000
+ * bytes, and 64 environment variables reach the Linux program's argv and
+ * envp intact, through the personality's own start. */
+static void long_args(const char *image)
+{
+    static char spec[64 * 1024 + 1];
+    size_t n = (size_t)sprintf(spec, "image=%s args=", image);
+    unsigned long bytes = 16000, sum = 0;
+    for (int i = 0; i < 16000; i++) {
+        spec[n++] = (char)('a' + i % 26);
+        sum = sum * 31 + (unsigned char)('a' + i % 26);
+    }
+    for (int i = 1; i < 256; i++) {
+        char w[16];
+        snprintf(w, sizeof w, "w%d", i);
+        n += (size_t)sprintf(spec + n, " args=%s", w);
+        bytes += strlen(w);
+        for (const char *p = w; *p; p++)
+            sum = sum * 31 + (unsigned char)*p;
+    }
+    for (int i = 0; i < 64; i++)
+        n += (size_t)sprintf(spec + n, " env=LONG%d=a-long-environment-variable-number-%d", i, i);
+    struct ae_cm_status st;
+    CHECK_EQ(run(spec, &st), 0);
+    CHECK_EQ(st.state, CM_EXITED);
+    CHECK_EQ(st.exit_status, 0);
+    char want[300];
+    snprintf(want, sizeof want, "hello: 256 arguments, %lu bytes, sum %lu, last 'w255'; 64 environment strings, "
+             "last '%.40s'", bytes, sum, "LONG63=a-long-environment-variable-number-63");
+    CHECK(has(want));
+}
+
+static void linux_long_args_and_env_arrive(void)
+{
+    long_args("hello-musl");
+    long_args("hello-glibc");
+}
+
 static void linux_musl_hello_runs(void) { hello("hello-musl"); }
 static void linux_glibc_hello_runs(void) { hello("hello-glibc"); }
 
@@ -184,6 +222,9 @@ static void linux_signals_musl(void) { selfcheck("signals", "musl", ""); }
 static void linux_signals_glibc(void) { selfcheck("signals", "glibc", ""); }
 static void linux_threads_musl(void) { selfcheck("threads", "musl", ""); }
 static void linux_threads_glibc(void) { selfcheck("threads", "glibc", ""); }
+/* eventfd, timerfd, signalfd, memfd, mlock, tee (evfds.c) */
+static void linux_event_files_musl(void) { selfcheck("evfds", "musl", ""); }
+static void linux_event_files_glibc(void) { selfcheck("evfds", "glibc", ""); }
 static void linux_memory_musl(void) { selfcheck("memory", "musl", ""); }
 static void linux_memory_glibc(void) { selfcheck("memory", "glibc", ""); }
 
@@ -1055,6 +1096,86 @@ static void linux_dynamic_cache_gives_pages_back(void)
     dynattack("partial", "64M");
 }
 
+/* A cached file unlinked and made again, rewritten, a program rewritten,
+ * made again and renamed over: every new mapping and execve sees the file
+ * as it is now (the cache's key: inode, size, mtime and ctime of a fresh
+ * stat); mappings already read keep their bytes. */
+static void linux_dynamic_cache_never_stale(void) { dynattack("stale", "64M"); }
+
+/* Pages of a file mapping past the file's end: SIGBUS with BUS_ADRERR
+ * and the address, as on Linux (zeroes before); the last page's tail
+ * zeroes; a system call given such a page EFAULT; PROT_NONE SIGSEGV. */
+static void linux_dynamic_mapping_past_the_end_is_sigbus(void) { dynattack("sigbus", "64M"); }
+
+/* The container's memory all but a few KiB in files only the cache keeps:
+ * a fork (its task), fresh page tables and a file write each get the
+ * cache's memory back first (lx_quota_create, lx_task_map, the write's
+ * ENOSPC), as a page it touches did (77d). */
+static void linux_dynamic_cache_yields_to_every_allocation(void) { dynattack("tight", "64M"); }
+
+/* A queued write that the fs refuses later (lxtest, as the operator's
+ * cp, takes the room it was queued in) while the cache holds 40 MiB: the
+ * next write reports its ENOSPC or, if it says it wrote, the first
+ * write's bytes are there — never a later write made again over an
+ * earlier one's loss. */
+static void linux_dynamic_cache_never_hides_a_late_enospc(void)
+{
+    uint64_t id = 0;
+    char err[200] = "", chunk[CM_FS_CHUNK];
+    bool found = false;
+    CHECK_EQ(ae_cm_create(cmcap, "image=dynattack mem=64M fs.bytes=48M threads=24 objects=2048 " DYN_GRANT
+                          " args=late", 1, &id, err, sizeof err), 0);
+    for (int i = 0; i < 10000 && (log_scan(id, "dynattack: late: queued", &found), !found); i++)
+        ae_sleep_ns(2000000);
+    CHECK(found);
+    memset(chunk, 'F', sizeof chunk);
+    uint64_t done = 0;
+    int64_t w = 1;
+    unsigned calls = 0;
+    while (w > 0 && calls++ < 40000)
+        if ((w = ae_cm_fs_write(admin, id, "/attack-fill", done, chunk, sizeof chunk - 16,
+                                done ? 0 : CM_FS_W_CREATE, 0644)) > 0)
+            done += (uint64_t)w;
+    printf("  the operator's cp wrote %lu bytes, then %ld\n", (unsigned long)done, (long)w);
+    CHECK_EQ(ae_cm_signal(cmcap, id, 10), 0);       /* SIGUSR1 */
+    struct ae_cm_status st;
+    CHECK_EQ(ae_cm_wait(cmcap, id, &st), 0);
+    read_log(id);
+    ae_cm_remove(cmcap, id);
+    CHECK_EQ(st.state, CM_EXITED);
+    CHECK_EQ(st.exit_status, 0);
+    CHECK(has("dynattack-late: ") && has(" checks, 0 failed"));
+}
+
+/* Another holder of the container's files (the operator's cp, through
+ * cm.admin) writes a file the container's cache holds: the container's
+ * next mapping shows the new bytes, its mapping already read its own. */
+static void linux_dynamic_cache_sees_another_holders_write(void)
+{
+    uint64_t id = 0;
+    char err[200] = "", page[4096];
+    bool found = false;
+    CHECK_EQ(ae_cm_create(cmcap, "image=dynattack mem=64M threads=24 objects=2048 " DYN_GRANT " args=holder", 1, &id,
+                          err, sizeof err), 0);
+    for (int i = 0; i < 5000 && (log_scan(id, "dynattack: holder ready", &found), !found); i++)
+        ae_sleep_ns(2000000);
+    CHECK(found);
+    memset(page, 'H', sizeof page);
+    uint64_t done = 0;
+    int64_t w = 1;
+    while (done < sizeof page && w > 0)                 /* in pieces (CM_FS_CHUNK), in order */
+        if ((w = ae_cm_fs_write(admin, id, "/attack-h", done, page + done, sizeof page - done, 0, 0644)) > 0)
+            done += (uint64_t)w;
+    CHECK_EQ(done, sizeof page);
+    struct ae_cm_status st;
+    CHECK_EQ(ae_cm_wait(cmcap, id, &st), 0);
+    read_log(id);
+    ae_cm_remove(cmcap, id);
+    CHECK_EQ(st.state, CM_EXITED);
+    CHECK_EQ(st.exit_status, 0);
+    CHECK(has("dynattack-holder: ") && has(" checks, 0 failed"));
+}
+
 /* args="WORD" in boot.conf runs only the tests whose names hold WORD (debugging). */
 static const char *only;
 #define RUN_IF(fn) do { if (!only || strstr(#fn, only)) RUN(fn); } while (0)
@@ -1066,6 +1187,7 @@ int main(int argc, char **argv)
     admin = ae_capenv_lookup("cm.admin");
     RUN_IF(linux_musl_hello_runs);
     RUN_IF(linux_glibc_hello_runs);
+    RUN_IF(linux_long_args_and_env_arrive);
     RUN_IF(linux_segfault_reported_as_sigsegv);
     RUN_IF(linux_abort_reported_as_sigabrt);
     RUN_IF(linux_out_of_memory_killed_and_named);
@@ -1077,6 +1199,8 @@ int main(int argc, char **argv)
     RUN_IF(linux_files_glibc);
     RUN_IF(linux_fd_aliases_and_links_musl);
     RUN_IF(linux_fd_aliases_and_links_glibc);
+    RUN_IF(linux_event_files_musl);
+    RUN_IF(linux_event_files_glibc);
     RUN_IF(linux_memory_musl);
     RUN_IF(linux_memory_glibc);
     RUN_IF(linux_processes_musl);
@@ -1125,6 +1249,11 @@ int main(int argc, char **argv)
     RUN_IF(linux_dynamic_odd_interpreters);
     RUN_IF(linux_dynamic_cache_gives_pages_back);
     RUN_IF(linux_dynamic_procexe_not_stale);
+    RUN_IF(linux_dynamic_cache_never_stale);
+    RUN_IF(linux_dynamic_mapping_past_the_end_is_sigbus);
+    RUN_IF(linux_dynamic_cache_sees_another_holders_write);
+    RUN_IF(linux_dynamic_cache_yields_to_every_allocation);
+    RUN_IF(linux_dynamic_cache_never_hides_a_late_enospc);
     RUN_IF(busybox_echo_pipe_wc);
     RUN_IF(busybox_root_without_fs);
     RUN_IF(busybox_sees_image_links);

@@ -36,7 +36,7 @@ void client_accept(struct engine *e)
         c->fd = fd;
         return;
     }
-    static const char busy[] = "- err the engine serves 64 clients already: try again\n";
+    static const char busy[] = "- err the engine serves " AERIE_STR(ENGINE_CLIENTS) " clients already: try again\n";
     ssize_t said = write(fd, busy, sizeof busy - 1);   /* it may be gone already */
     (void)said;
     close(fd);

@@ -25,7 +25,10 @@
 #include "frame.h"
 #include <aerie/proto/cm.h>
 
-#define ENGINE_CLIENTS   64              /* connections at once (more wait in the backlog) */
+#define ENGINE_CLIENTS   128             /* connections at once (more wait in the backlog); those
+                                            beyond the link's channels wait for one */
+#define AERIE_STR_(x)    #x
+#define AERIE_STR(x)     AERIE_STR_(x)
 #define ENGINE_CHAN      1               /* the engine's own channel */
 #define ENGINE_VMOUT_MAX (1u << 20)      /* bytes queued for QEMU before clients wait */
 

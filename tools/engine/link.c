@@ -71,7 +71,11 @@ void link_down(struct engine *e, const char *why)
     memset(e->closing, 0, sizeof e->closing);
     e->ready = false;
     bq_free(&e->vmout);
-    frame_reader_init(&e->rd);
+    /* The frame reader is left as it is: a HELLO of a restarted ctl ends
+     * the link from inside the reader's callback, and the frames after it
+     * in the same read are the new link's (resetting it here dropped them
+     * all, so a restarted ctl was never heard). A broken stream resyncs
+     * by itself (frame.h), a new connection starts a new reader. */
 }
 
 void link_drop_vm(struct engine *e, const char *why)
@@ -80,6 +84,7 @@ void link_drop_vm(struct engine *e, const char *why)
         close(e->vm_fd);
     e->vm_fd = -1;
     link_down(e, why);
+    frame_reader_init(&e->rd);
 }
 
 void link_accept(struct engine *e)

@@ -6,7 +6,8 @@
  *
  * Every reply's word 0 is the status (0 or a negative AE_* value); on an
  * error, words 1.. may carry a message: word 1 its length, 2.. its bytes.
- * Text (specs, names, log bytes) travels in message words.
+ * Text (specs, names, log bytes) travels in message words; a spec longer
+ * than CM_TEXT_MAX travels in a Memory object sent with the request.
  */
 #ifndef AERIE_PROTO_CM_H
 #define AERIE_PROTO_CM_H
@@ -15,6 +16,7 @@
 #include "proto.h"
 
 #define CM_TEXT_MAX   ((64 - 2) * 8)     /* bytes of text one message carries */
+#define CM_SPEC_MAX   (64 * 1024)        /* bytes of a spec (in a Memory object past CM_TEXT_MAX) */
 #define CM_FS_CHUNK   432                /* file bytes (and path) one message carries */
 #define CM_FS_W_CREATE 0x1u
 #define CM_FS_W_TRUNC  0x2u
@@ -23,7 +25,11 @@
 #define CM_NAME_MAX    31                /* bytes of an image name */
 
 enum cm_op {
-    CM_CREATE = 1,   /* 0: length, 1..: spec text            -> 1: id */
+    CM_CREATE = 1,   /* 0: length, 1..: spec text            -> 1: id
+                        or, with one capability (a Memory object, READ): 0: length (<= CM_SPEC_MAX),
+                        the text at its offset 0; cm copies it and keeps no reference. Refused:
+                        more words (EPROTO), a longer length (EMSGSIZE), another object (EINVAL),
+                        a length past the object (ERANGE), no READ (ERIGHTS) */
     CM_START  = 2,   /* 0: id                                 -> () */
     CM_RUN    = 3,   /* CREATE then START                     -> 1: id */
     CM_WAIT   = 4,   /* 0: id: blocks until it ends           -> 1..: as STATUS */
@@ -97,18 +103,22 @@ enum cm_op {
                              counts once every byte was taken). AE_ENOENT: it was not given input;
                              AE_ESRCH: no such container, or it ended (its input is gone);
                              AE_EDEAD: the console restarted and lost its input ring */
-    CM_EXEC         = 32, /* 0: id, 1: argc | flags (CM_EXEC_STDIN) << 32, 2: text length
+    CM_INPUT_ORPHANS = 32, /* admin (ctl, when it starts). () -> 1: how many containers got the end of
+                             their input: each whose input a client was feeding (a CM_INPUT without
+                             the end since its last one with it) — the clients of a ctl that died
+                             are gone, and "the CLI going away ends the input" must survive that */
+    CM_EXEC         = 33, /* 0: id, 1: argc | flags (CM_EXEC_STDIN) << 32, 2: text length
                              (<= CM_EXEC_TEXT_MAX), 3..: argc NUL-terminated words (the program and its
                              arguments), then NAME=VALUE words for its environment: a new process in a
                              running Linux container (`aerie exec`, docs/LINUX.md) -> 1: the exec's
                              number N. Only asked: whether it started says CM_EXEC_STATUS.
                              AE_ESRCH no such container, AE_EBUSY not running, AE_ENOTSUP not a
                              Linux program, AE_ETIMEOUT its personality did not take the request (250 ms) */
-    CM_EXEC_STATUS  = 33, /* 0: id, 1: N -> 1: CM_EXEC_* state, 2: value (RUNNING: the pid; FAILED:
+    CM_EXEC_STATUS  = 34, /* 0: id, 1: N -> 1: CM_EXEC_* state, 2: value (RUNNING: the pid; FAILED:
                              the Linux errno; EXITED: the wait status), 3: input bytes it took
                              (bit 63: and the end). AE_EBUSY: the container is not running (an
                              exec'd process ends with it) */
-    CM_EXEC_INPUT   = 34, /* 0: id, 1: N, 2: offset | CM_INPUT_EOF << 63, 3: length (<= CM_EXEC_IN_CHUNK),
+    CM_EXEC_INPUT   = 35, /* 0: id, 1: N, 2: offset | CM_INPUT_EOF << 63, 3: length (<= CM_EXEC_IN_CHUNK),
                              4..: bytes for exec N's fd 0 (CM_EXEC_STDIN) from that offset of its input ->
                              (); how much it took says CM_EXEC_STATUS's word 3: send the rest again */
     CM_OP_COUNT

@@ -50,7 +50,9 @@ enum con_op {
     /* A container's standard input (`aerie run -i`; docs/CONSOLE.md, "Input"):
      * a small ring per opened stream that cm attached input to. */
     CON_IN_ATTACH = 7, /* admin. 0: badge (an opened stream's); caps[0]: a notification (WRITE)
-                          the console signals (bit CON_IN_SIGNAL) when input or its end comes
+                          the console signals (bit CON_IN_SIGNAL) when input or its end comes;
+                          caps[1]: Memory (READ, WRITE, >= CON_IN_BYTES) made from the
+                          container's quota, where the ring's bytes live
                           -> (): the stream now has an empty input ring of CON_IN_BYTES */
     CON_IN_PUSH  = 8,  /* admin. 0: badge, 1: CON_IN_* flags, 2: length <= CON_IN_CHUNK, 3..: bytes
                           -> 0: bytes taken (the ring's room; the rest is sent again later);
@@ -63,8 +65,7 @@ enum con_op {
     CON_OP_COUNT
 };
 
-#define CON_IN_BYTES   4096            /* a stream's input ring (the console's memory, fixed) */
-#define CON_IN_STREAMS 256             /* streams with input at once: at most 1 MiB of rings */
+#define CON_IN_BYTES   4096            /* a stream's input ring (in the container's Memory) */
 #define CON_IN_CHUNK   ((64 - 3) * 8)  /* bytes one CON_IN_PUSH carries */
 #define CON_IN_READ_MAX ((64 - 2) * 8) /* bytes one CON_IN_READ reply carries */
 #define CON_IN_EOF     0x1u

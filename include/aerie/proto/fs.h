@@ -526,7 +526,7 @@ enum {
     FS_STAT_META_HEAP,        /* bytes of the metadata heap in use (every session's and the service's) */
     FS_STAT_META_POOL,        /* bytes sessions hold past their promises (docs/FS.md, "Metadata") */
     FS_STAT_META_POOL_SIZE,   /* what they may hold past them together */
-    FS_STAT_META_PROMISED,    /* sessions holding a promise */
+    FS_STAT_META_PROMISED,    /* sessions holding a promise kept in the heap (late ones are in META_POOL) */
     FS_STAT_WORDS
 };
 
@@ -542,7 +542,7 @@ enum {
     FS_SSTAT_FLAGS,           /* FS_SSTAT_F_* */
     FS_SSTAT_READ_BYTES,      /* file bytes its READs returned */
     FS_SSTAT_WRITE_BYTES,     /* file bytes its WRITEs wrote */
-    FS_SSTAT_META_PROMISE,    /* metadata it is promised (0: none free when it opened) */
+    FS_SSTAT_META_PROMISE,    /* metadata it is promised (48 KiB kept in the heap, or a late 8 KiB from the pool) */
     FS_SSTAT_META_LIMIT,      /* metadata it may hold at most (its cap) */
     FS_SSTAT_WORDS
 };

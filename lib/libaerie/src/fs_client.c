@@ -1339,9 +1339,25 @@ int64_t ae_fs_write_behind(struct ae_fs *fs, uint64_t handle, uint64_t off, cons
     return ae_fs_write_behind_node(fs, handle, 0, off, buf, len);
 }
 
+int ae_fs_late_error(struct ae_fs *fs, uint64_t handle)
+{
+    int r = begin_for(fs, handle, false);  /* sends writes queued to it; takes their error */
+    if (!r)
+        __unlock(&fs->lock);
+    return r;
+}
+
 int64_t ae_fs_write_behind_node(struct ae_fs *fs, uint64_t handle, uint64_t ino, uint64_t off,
                                 const void *buf, uint64_t len)
 {
+    return ae_fs_write_behind_late(fs, handle, ino, off, buf, len, NULL);
+}
+
+int64_t ae_fs_write_behind_late(struct ae_fs *fs, uint64_t handle, uint64_t ino, uint64_t off,
+                                const void *buf, uint64_t len, bool *late)
+{
+    if (late)
+        *late = false;
     for (int i = 0; len && len <= AE_FS_BEHIND_MAX && i < 2; i++) {
         int r = begin(fs);
         if (r)
@@ -1353,12 +1369,19 @@ int64_t ae_fs_write_behind_node(struct ae_fs *fs, uint64_t handle, uint64_t ino,
         int e = take_err(fs, handle);
         bool queued = !e && queue_write(fs, handle, ino, off, buf, len);
         __unlock(&fs->lock);
+        if (e && late)
+            *late = true;                 /* an earlier queued write's: nothing of this one done */
         if (e)
             return e;
         if (queued)
             return (int64_t)len;
         (void)flush(fs, true);            /* send the queue, learn the room; then again */
     }
+    int e = ae_fs_late_error(fs, handle);
+    if (e && late)
+        *late = true;
+    if (e)
+        return e;
     int64_t r = ae_fs_write(fs, handle, off, buf, len);
     __lock(&fs->lock);
     fs->room = 0;                         /* unknown: the next write looks first */

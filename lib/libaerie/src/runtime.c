@@ -47,9 +47,23 @@ uint64_t ae_auxv(uint64_t key)
     return 0;
 }
 
+/* The fs client asks for the generation several times per request: the
+ * block's address (fixed by the loader, the same in a clone, whose memory
+ * is a copy) is looked up in the auxiliary vector once. Only a found one
+ * is kept, so an early call made before the vector is known changes
+ * nothing later. */
+/* In the page touched at start (user.ld): its first write may come when
+ * the container's memory is used up (memhog's report), and a lazily
+ * charged page could not be had then. */
+static const volatile struct aerie_clone_block *kept __attribute__((section(".bss.hot.0")));
+
 uint64_t ae_clone_generation(void)
 {
-    const volatile struct aerie_clone_block *b = (const void *)ae_auxv(AT_AERIE_CLONE);
+    const volatile struct aerie_clone_block *b = __atomic_load_n(&kept, __ATOMIC_RELAXED);
+    if (!b) {
+        b = (const void *)ae_auxv(AT_AERIE_CLONE);
+        __atomic_store_n(&kept, b, __ATOMIC_RELAXED);
+    }
     return b ? b->generation : 0;
 }
 

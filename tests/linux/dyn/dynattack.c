@@ -24,7 +24,34 @@
  *   procexe   execve of /proc/PID/exe twice while PID runs two programs of
  *             one size in turn (copies of this one, a byte apart): the
  *             second exec runs the second program, not the first one again
+ *   stale     a cached file unlinked and made again (same size), a
+ *             program rewritten in place, unlinked and made again, and
+ *             replaced by rename: each new mapping and execve sees the
+ *             file as it is now, a mapping already read keeps its bytes
+ *   holder    a cached file, then another holder of the container's files
+ *             (the operator's `aerie cp`, lxtest) writes it: a new mapping
+ *             shows the new bytes, the one already read keeps its own
+ *   tight     the container's memory filled to its last few KiB by files
+ *             only the cache keeps (sparse files mapped whole, unmapped),
+ *             then a fork, a touch of fresh pages far apart (page tables)
+ *             and a file write: each must get the cache's memory back
+ *             first, not fail for room the container really has
+ *   late      40 MiB kept by the cache alone, the rest of the container's
+ *             memory used but 512 KiB; a 4 KiB write (queued), then
+ *             lxtest's writes (the operator's cp) take the fs's room, then
+ *             a 64 KiB write: if it says it wrote, the first write's bytes
+ *             must be in the file — an earlier write's ENOSPC is never
+ *             hidden by making the later one again after the cache gave
+ *             room back; the program's own retry then works
+ *   sigbus    a file mapping past the file's end: the last page's tail is
+ *             zeroes, a whole page past it is SIGBUS (BUS_ADRERR, its
+ *             address), read-only and writable, cached and read in, an
+ *             empty file, an offset past the end; a system call given
+ *             such a page gets EFAULT
  */
+#include <setjmp.h>
+#include <signal.h>
+#include <sys/sysinfo.h>
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdint.h>
@@ -321,6 +348,12 @@ static int hold(const char *next)
     return 98;
 }
 
+/* The mark of the program at path, run. */
+static int exec_mark(const char *path)
+{
+    return status_of(spawn(path, "mark", NULL, NULL));
+}
+
 static int procexe(void)
 {
     on_aerie();
@@ -344,6 +377,288 @@ static int procexe(void)
     return done("dynattack-procexe");
 }
 
+/* ---- stale: every way a cached file changes under its path ---- */
+
+static int stale(void)
+{
+    on_aerie();
+    const char *a = "/attack-s";
+    int fd = make_file(a, 'A', 2);
+    CHECK(fd >= 0);
+    close(fd);
+    char *m1 = map_ro(a, 2);
+    CHECK(m1 && all(m1, 'A', PG) && all(m1 + PG, 'B', PG));
+    /* unlinked and made again, the same size: a new file, its own bytes */
+    CHECK(unlink(a) == 0);
+    fd = make_file(a, 'U', 2);
+    CHECK(fd >= 0);
+    close(fd);
+    char *m2 = map_ro(a, 2);
+    CHECK(m2 && all(m2, 'U', PG) && all(m2 + PG, 'V', PG));
+    CHECK(m1 && all(m1, 'A', PG));                   /* read already: its own */
+    /* rewritten through O_TRUNC, the same size */
+    fd = make_file(a, 'T', 2);
+    CHECK(fd >= 0);
+    close(fd);
+    char *m3 = map_ro(a, 2);
+    CHECK(m3 && all(m3, 'T', PG) && all(m3 + PG, 'U', PG));
+    CHECK(m2 && all(m2, 'U', PG));
+
+    /* programs: run, rewritten in place (O_TRUNC, the same size), unlinked
+     * and made again, replaced by rename: execve runs what is there now */
+    const char *x = "/attack-sx";
+    CHECK(copy_self(x, '1') == 0);
+    CHECK(exec_mark(x) == 1);
+    CHECK(copy_self(x, '2') == 0);
+    CHECK(exec_mark(x) == 2);
+    CHECK(unlink(x) == 0 && copy_self(x, '3') == 0);
+    CHECK(exec_mark(x) == 3);
+    CHECK(copy_self("/attack-sy", '4') == 0 && rename("/attack-sy", x) == 0);
+    CHECK(exec_mark(x) == 4);
+    CHECK(unlink(x) == 0 && unlink(a) == 0);
+    return done("dynattack-stale");
+}
+
+/* ---- holder: the file written by another holder of the container's files ---- */
+
+static int holder(void)
+{
+    on_aerie();
+    const char *a = "/attack-h";
+    int fd = make_file(a, 'A', 2);
+    CHECK(fd >= 0);
+    close(fd);
+    char *m1 = map_ro(a, 2);
+    CHECK(m1 && all(m1, 'A', PG));
+    printf("dynattack: holder ready\n");
+    fflush(stdout);
+    char *m = NULL;
+    for (int i = 0; i < 3000; i++) {                 /* lxtest writes 'H' over page 0, in pieces, in order */
+        m = map_ro(a, 2);
+        if (m && m[PG - 1] == 'H')
+            break;
+        if (m)
+            munmap(m, 2 * PG);
+        m = NULL;
+        usleep(10000);
+    }
+    CHECK(m != NULL);
+    CHECK(m && all(m, 'H', PG) && all(m + PG, 'B', PG));
+    CHECK(m1 && all(m1, 'A', PG) && all(m1 + PG, 'B', PG));
+    CHECK(at(a, 0) == 'H');
+    CHECK(unlink(a) == 0);
+    return done("dynattack-holder");
+}
+
+/* ---- sigbus: touching a file mapping past the file's end ---- */
+
+static sigjmp_buf bus_jmp;
+static volatile sig_atomic_t bus_sig, bus_code;
+static void *volatile bus_addr;
+
+static void on_bus(int sig, siginfo_t *si, void *uc)
+{
+    (void)uc;
+    bus_sig = sig;
+    bus_code = si->si_code;
+    bus_addr = si->si_addr;
+    siglongjmp(bus_jmp, 1);
+}
+
+/* The signal a read (or a write) of p brings: 0 for none. */
+static int touch(volatile char *p, int write)
+{
+    bus_sig = 0;
+    bus_addr = NULL;
+    if (!sigsetjmp(bus_jmp, 1)) {
+        if (write)
+            *p = 'w';
+        else
+            (void)*p;
+    }
+    return bus_sig;
+}
+
+static int sigbus(void)
+{
+    on_aerie();
+    struct sigaction sa = { .sa_sigaction = on_bus, .sa_flags = SA_SIGINFO };
+    sigemptyset(&sa.sa_mask);
+    CHECK(sigaction(SIGBUS, &sa, NULL) == 0 && sigaction(SIGSEGV, &sa, NULL) == 0);
+    const char *a = "/attack-bus";
+    int fd = open(a, O_RDWR | O_CREAT | O_TRUNC, 0644);
+    char b[PG + 1000];
+    memset(b, 'b', sizeof b);
+    CHECK(fd >= 0 && write(fd, b, sizeof b) == (ssize_t)sizeof b);      /* a page and 1000 bytes */
+    /* read-only (the programs' cache) and writable (read in) */
+    for (int w = 0; w < 2; w++) {
+        char *m = mmap(NULL, 4 * PG, w ? PROT_READ | PROT_WRITE : PROT_READ, MAP_PRIVATE, fd, 0);
+        CHECK(m != MAP_FAILED);
+        if (m == MAP_FAILED)
+            continue;
+        CHECK(all(m, 'b', PG + 1000) && all(m + PG + 1000, 0, PG - 1000));   /* the tail: zeroes */
+        CHECK(touch(m + PG + 1000, w) == 0);
+        CHECK(touch(m + 2 * PG, 0) == SIGBUS);
+        CHECK(bus_code == BUS_ADRERR && bus_addr == m + 2 * PG);
+        CHECK(touch(m + 4 * PG - 1, w) == SIGBUS && bus_addr == m + 4 * PG - 1);
+        /* a system call given the page: EFAULT, nothing signalled */
+        int p[2];
+        CHECK(pipe(p) == 0);
+        CHECK(write(p[1], m + 2 * PG, 16) == -1 && errno == EFAULT);
+        if (w)
+            CHECK(read(fd, m + 3 * PG, 16) == -1 && errno == EFAULT);
+        close(p[0]);
+        close(p[1]);
+        CHECK(munmap(m, 4 * PG) == 0);
+    }
+    /* an offset past the end: every page */
+    char *far = mmap(NULL, PG, PROT_READ, MAP_PRIVATE, fd, 4 * PG);
+    CHECK(far != MAP_FAILED && touch(far, 0) == SIGBUS);
+    /* an empty file */
+    int e = open("/attack-empty", O_RDWR | O_CREAT | O_TRUNC, 0644);
+    char *em = e >= 0 ? mmap(NULL, PG, PROT_READ, MAP_PRIVATE, e, 0) : MAP_FAILED;
+    CHECK(em != MAP_FAILED && touch(em, 0) == SIGBUS);
+    /* no access allowed: still SIGSEGV */
+    char *none = mmap(NULL, 2 * PG, PROT_NONE, MAP_PRIVATE, fd, 0);
+    CHECK(none != MAP_FAILED && touch(none + PG, 0) == SIGSEGV && touch(none + PG, 0) == SIGSEGV);
+    close(e);
+    close(fd);
+    CHECK(unlink(a) == 0 && unlink("/attack-empty") == 0);
+    return done("dynattack-sigbus");
+}
+
+/* ---- tight: the cache holds all but a few KiB of the container ---- */
+
+static uint64_t free_ram(void)
+{
+    struct sysinfo si;
+    return sysinfo(&si) ? 0 : (uint64_t)si.freeram * si.mem_unit;
+}
+
+static int tight(void)
+{
+    on_aerie();
+    int fds[8];
+    char name[32];
+    for (int i = 0; i < 8; i++) {
+        snprintf(name, sizeof name, "/attack-t%d", i);
+        fds[i] = open(name, O_RDWR | O_CREAT | O_TRUNC, 0644);
+        CHECK(fds[i] >= 0);
+    }
+    uint64_t f0 = free_ram(), f = f0;
+    int kept = 0;
+    /* each file as large as the free memory less what keeping it costs
+     * (its Memory's records and page tables: under 1/128 of it), halved
+     * while that is still too much */
+    for (int i = 0; i < 8 && (f = free_ram()) >= (12u << 10); i++) {
+        uint64_t s = f > (64u << 10) ? f - (32u << 10) - f / 128 : f / 2;
+        char *m = MAP_FAILED;
+        for (int k = 0; k < 8 && m == MAP_FAILED && s >= PG; k++, s /= 2) {
+            s &= ~(uint64_t)(PG - 1);
+            if (ftruncate(fds[i], (off_t)s))
+                break;
+            m = mmap(NULL, s, PROT_READ, MAP_PRIVATE, fds[i], 0);
+            if (m != MAP_FAILED)
+                munmap(m, s);
+        }
+        if (m == MAP_FAILED)
+            break;
+        kept++;
+    }
+    printf("dynattack: %d files kept by the cache alone, %llu of %llu bytes free\n", kept,
+           (unsigned long long)free_ram(), (unsigned long long)f0);
+    fflush(stdout);
+    CHECK(kept >= 2);
+    /* a fork: its task and page tables, then its copies */
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(7);
+    int status = -1;
+    CHECK(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 7);
+    if (pid < 0)
+        printf("dynattack: fork: errno %d\n", errno);
+    /* single pages 1 GiB apart: each needs page tables of its own */
+    size_t span = 8ull << 30;
+    char *far = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    CHECK(far != MAP_FAILED);
+    for (size_t off = 0; far != MAP_FAILED && off < span; off += 1ull << 30)
+        far[off] = 1;
+    if (far != MAP_FAILED)
+        munmap(far, span);
+    /* a write of the fs's pages, from the same memory */
+    char b[64 << 10];
+    memset(b, 'w', sizeof b);
+    CHECK(pwrite(fds[0], b, sizeof b, 0) == (ssize_t)sizeof b && fsync(fds[0]) == 0);
+    CHECK(free_ram() > f0 / 2);                      /* the cache gave its files back */
+    for (int i = 0; i < 8; i++) {
+        snprintf(name, sizeof name, "/attack-t%d", i);
+        close(fds[i]);
+        CHECK(unlink(name) == 0);
+    }
+    return done("dynattack-tight");
+}
+
+/* ---- late: an earlier queued write's ENOSPC, then a write ---- */
+
+static void on_usr1(int sig)
+{
+    (void)sig;
+}
+
+static int late(void)
+{
+    on_aerie();
+    struct sigaction sa = { .sa_handler = on_usr1 };
+    sigemptyset(&sa.sa_mask);
+    CHECK(sigaction(SIGUSR1, &sa, NULL) == 0);
+    size_t big = 40u << 20;
+    int fd = open("/attack-sparse", O_RDWR | O_CREAT | O_TRUNC, 0644);
+    CHECK(fd >= 0 && ftruncate(fd, (off_t)big) == 0 && pwrite(fd, "s", 1, 0) == 1);
+    char *m = mmap(NULL, big, PROT_READ, MAP_PRIVATE, fd, 0);
+    CHECK(m != MAP_FAILED && m[0] == 's');
+    if (m != MAP_FAILED)
+        munmap(m, big);                              /* kept by the cache alone */
+    close(fd);
+    uint64_t f;
+    while ((f = free_ram()) > (3u << 20)) {          /* the rest used, 2 MiB at a time */
+        char *a = mmap(NULL, 2u << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (a == MAP_FAILED)
+            break;
+        for (size_t i = 0; i < (2u << 20); i += PG)
+            a[i] = 1;
+    }
+    size_t last = (size_t)(f - (512u << 10)) & ~(size_t)(PG - 1);
+    char *a = mmap(NULL, last, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    for (size_t i = 0; a != MAP_FAILED && i < last; i += PG)
+        a[i] = 1;
+    printf("dynattack: late: %llu bytes free\n", (unsigned long long)free_ram());
+    CHECK(free_ram() < (2u << 20));                  /* (the cache was not trimmed yet) */
+    fd = open("/attack-late", O_RDWR | O_CREAT | O_TRUNC, 0644);
+    char b[64 << 10];
+    memset(b, 'L', PG);
+    CHECK(fd >= 0 && write(fd, b, PG) == PG);        /* queued, most likely */
+    printf("dynattack: late: queued\n");
+    fflush(stdout);
+    pause();                                         /* lxtest takes the fs's room, then SIGUSR1 */
+    memset(b, 'M', sizeof b);
+    ssize_t w = pwrite(fd, b, sizeof b, 64 << 10);
+    int e = errno;
+    char c = at("/attack-late", 0);
+    printf("dynattack: late: the 64 KiB write: %zd (errno %d); the first write's byte: %d\n", w, w < 0 ? e : 0, c);
+    CHECK(w == (ssize_t)sizeof b || (w == -1 && e == ENOSPC));
+    if (w == (ssize_t)sizeof b)
+        CHECK(c == 'L');                             /* it said it wrote: nothing before it was lost */
+    /* the program's own retry, once told: the cache's room is its own again */
+    memset(b, 'L', PG);
+    CHECK(pwrite(fd, b, PG, 0) == PG);
+    memset(b, 'M', sizeof b);
+    CHECK(pwrite(fd, b, sizeof b, 64 << 10) == (ssize_t)sizeof b);
+    CHECK(fsync(fd) == 0 && close(fd) == 0);
+    CHECK(at("/attack-late", 0) == 'L' && at("/attack-late", (64 << 10) + 5) == 'M');
+    CHECK(unlink("/attack-late") == 0 && unlink("/attack-sparse") == 0);
+    return done("dynattack-late");
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1 && !strcmp(argv[1], "mark"))
@@ -364,6 +679,16 @@ int main(int argc, char **argv)
         return reclaimfs();
     if (argc > 1 && !strcmp(argv[1], "partial"))
         return partial();
+    if (argc > 1 && !strcmp(argv[1], "stale"))
+        return stale();
+    if (argc > 1 && !strcmp(argv[1], "holder"))
+        return holder();
+    if (argc > 1 && !strcmp(argv[1], "sigbus"))
+        return sigbus();
+    if (argc > 1 && !strcmp(argv[1], "tight"))
+        return tight();
+    if (argc > 1 && !strcmp(argv[1], "late"))
+        return late();
     printf("dynattack: cache | reclaim\n");
     return 2;
 }

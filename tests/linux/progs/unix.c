@@ -5,7 +5,8 @@
  * an answer, shutdown), names relative to the working directory and
  * abstract ones, the listener's backlog, epoll over a listener and a
  * connection, datagrams between named and unnamed sockets, and the errors
- * for names nobody bound, the wrong socket type and a name in use.
+ * for names nobody bound, the wrong socket type and a name in use;
+ * socketpairs: datagrams kept whole, MSG_DONTWAIT, sendmmsg and recvmmsg.
  * Checks itself (and passes on Linux too, run in a scratch directory).
  */
 #include <fcntl.h>
@@ -15,6 +16,7 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "check.h"
@@ -176,6 +178,54 @@ static void datagrams(void)
     unlink("dcli.sock");
 }
 
+/* sendmmsg/recvmmsg (glibc's resolver sends its two queries with one
+ * sendmmsg): several datagrams a call, each length written back; a
+ * recvmmsg takes what is there once the first has come */
+static void many_messages(void)
+{
+    int sv[2];
+    CHECK(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) == 0);
+    char out[3][8] = { "one", "two22", "three" }, in[4][16];
+    struct iovec oi[3], ii[4];
+    struct mmsghdr om[3], im[4];
+    memset(om, 0, sizeof om);
+    memset(im, 0, sizeof im);
+    for (int i = 0; i < 3; i++) {
+        oi[i] = (struct iovec){ out[i], strlen(out[i]) };
+        om[i].msg_hdr.msg_iov = &oi[i];
+        om[i].msg_hdr.msg_iovlen = 1;
+    }
+    for (int i = 0; i < 4; i++) {
+        ii[i] = (struct iovec){ in[i], sizeof in[i] };
+        im[i].msg_hdr.msg_iov = &ii[i];
+        im[i].msg_hdr.msg_iovlen = 1;
+    }
+    CHECK(sendmmsg(sv[0], om, 3, 0) == 3);
+    CHECK(om[0].msg_len == 3 && om[1].msg_len == 5 && om[2].msg_len == 5);
+    CHECK(recvmmsg(sv[1], im, 4, MSG_WAITFORONE, NULL) == 3);
+    CHECK(im[0].msg_len == 3 && !memcmp(in[0], "one", 3));
+    CHECK(im[1].msg_len == 5 && !memcmp(in[1], "two22", 5));
+    CHECK(im[2].msg_len == 5 && !memcmp(in[2], "three", 5));
+    CHECK(recvmmsg(sv[1], im, 4, MSG_DONTWAIT, NULL) == -1 && errno == EAGAIN);
+    CHECK(sendmmsg(sv[0], om, 0, 0) == 0);
+    /* the raw call: musl's sendmmsg reads the vector itself */
+    CHECK(syscall(SYS_sendmmsg, sv[0], (struct mmsghdr *)8, 2, 0) == -1 && errno == EFAULT);
+    /* a datagram pair keeps each datagram whole; its end gone, a send is refused */
+    char buf[16];
+    CHECK(send(sv[0], "ab", 2, 0) == 2 && send(sv[0], "cde", 3, 0) == 3);
+    CHECK(recv(sv[1], buf, sizeof buf, 0) == 2 && recv(sv[1], buf, sizeof buf, 0) == 3 && !memcmp(buf, "cde", 3));
+    CHECK(send(sv[1], "back", 4, 0) == 4 && read(sv[0], buf, sizeof buf) == 4 && !memcmp(buf, "back", 4));
+    close(sv[1]);
+    CHECK(send(sv[0], "x", 1, 0) == -1 && errno == ECONNREFUSED);
+    close(sv[0]);
+    /* MSG_DONTWAIT on a stream pair's empty end: EAGAIN, not a wait */
+    CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+    CHECK(recv(sv[1], buf, sizeof buf, MSG_DONTWAIT) == -1 && errno == EAGAIN);
+    CHECK(send(sv[0], "s", 1, MSG_DONTWAIT) == 1 && recv(sv[1], buf, sizeof buf, MSG_DONTWAIT) == 1);
+    close(sv[0]);
+    close(sv[1]);
+}
+
 static void errors(void)
 {
     struct sockaddr_un a;
@@ -239,6 +289,7 @@ int main(int argc, char **argv)
     stream_between_processes();
     backlog_and_epoll();
     datagrams();
+    many_messages();
     errors();
     return done("unix");
 }

@@ -66,6 +66,10 @@ int ae_cm_exec(uint64_t cm, uint64_t id, unsigned argc, unsigned flags, const ch
                uint64_t *n, char *err, size_t errlen);
 int ae_cm_exec_status(uint64_t cm, uint64_t id, uint64_t n, uint64_t *state, uint64_t *value, uint64_t *in_pos);
 int ae_cm_exec_input(uint64_t cm, uint64_t id, uint64_t n, uint64_t off, bool eof, const void *p, size_t len);
+/* The end of the input of every container a client was feeding (ctl,
+ * when it starts: a previous ctl's clients are gone): how many, or a
+ * negative AE_* error (CM_INPUT_ORPHANS, needs cm.admin). */
+int64_t ae_cm_input_orphans(uint64_t cm);
 /* Up to max (id, state) pairs with ids >= first; returns the count. */
 int ae_cm_list(uint64_t cm, uint64_t first, uint64_t *ids, int *states, unsigned max);
 /* The index-th image name; AE_ENOENT past the last. */

@@ -145,6 +145,17 @@ int64_t ae_fs_write_behind(struct ae_fs *fs, uint64_t handle, uint64_t off, cons
  * (from its open): only that node's kept stats are dropped, not all. */
 int64_t ae_fs_write_behind_node(struct ae_fs *fs, uint64_t handle, uint64_t ino, uint64_t off,
                                 const void *buf, uint64_t len);
+/* The same; *late (if not NULL) says whether an error returned is one an
+ * earlier queued write of the handle got (nothing of this write was
+ * done) rather than this write's own: a caller that would make a failed
+ * write again (the Linux personality, once it freed room) must not then
+ * hide the earlier write's loss. */
+int64_t ae_fs_write_behind_late(struct ae_fs *fs, uint64_t handle, uint64_t ino, uint64_t off,
+                                const void *buf, uint64_t len, bool *late);
+/* The error a write queued to handle got (its queued writes sent first if
+ * any are still queued), taken: the next call on the handle no longer
+ * returns it; 0 if none. */
+int ae_fs_late_error(struct ae_fs *fs, uint64_t handle);
 int ae_fs_flush(struct ae_fs *fs);
 /* An unlink queued as writes are, when the connection's kept stats show
  * path names something that is not a directory in its own layer (so the
