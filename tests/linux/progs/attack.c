@@ -53,6 +53,8 @@ static void aerie_calls_from_a_child(void)
             bad += r != -2;
             r = raw(0x1007, 3, slot, 0);                  /* AERIE_SYS_CAP DELETE */
             bad += r != -2;
+            r = raw(0x1001, slot, (0x100l << 32) | 3, 0);  /* SEND, `aerie exec`'s label (LX_EXEC_LABEL) */
+            bad += r != -2;
             long replied = 0;
             r = raw_reply_recv(slot, (slot << 32) | 0xffff, &replied);   /* a label and too many words */
             bad += r != -2 || replied != -1;
