@@ -13,7 +13,7 @@ LINUX_SRCS := $(sort $(wildcard services/linux/*.c)) services/linux/tramp.S
 $(eval $(call libc_program,linux,$(LINUX_SRCS)))
 CTL_SRCS := services/ctl/main.c services/ctl/verbs.c services/ctl/stream.c services/ctl/reply.c \
             services/ctl/ctlproto.c services/ctl/files.c services/ctl/vcon.c services/ctl/frame.c \
-            services/ctl/link.c services/ctl/session.c services/ctl/xfer.c services/ctl/import.c services/ctl/input.c services/ctl/specup.c \
+            services/ctl/link.c services/ctl/session.c services/ctl/xfer.c services/ctl/import.c services/ctl/input.c services/ctl/specup.c services/ctl/exec.c \
             lib/virtio/virtq.c lib/virtio/virtio_pci.c lib/virtio/aerie/pci_grant.c
 $(patsubst %,$(BUILD)/uobj/%.o,$(CTL_SRCS)): UEXTRA := -Ilib/virtio -Ilib
 $(eval $(call libc_program,ctl,$(CTL_SRCS)))
@@ -33,8 +33,10 @@ image_specs = images/$(1)/prog=$(BUILD)/images/$(1).elf \
 image_deps = $(BUILD)/images/$(1).elf $(shell find $(2)/files 2>/dev/null)
 
 # busybox (BUSYBOX, mk/toolchain.mk) as an image: /bin/sh in its files is
-# busybox again, for #! scripts.
-BUSYBOX_IMAGE_SPECS := images/busybox/prog=$(BUSYBOX) images/busybox/files/bin/sh=$(BUSYBOX)
+# busybox again, for #! scripts, and /bin/busybox a link to it, for
+# `aerie exec ID busybox APPLET ...` (found in PATH, as in a busybox image).
+BUSYBOX_IMAGE_SPECS := images/busybox/prog=$(BUSYBOX) images/busybox/files/bin/sh=$(BUSYBOX) \
+    -l images/busybox/files/bin/busybox=sh
 
 APPS := $(patsubst apps/%/,%,$(wildcard apps/*/))
 $(foreach a,$(APPS),$(eval $(call libc_program,images/$(a),$(wildcard apps/$(a)/*.c))))

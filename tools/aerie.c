@@ -417,6 +417,79 @@ static int cmd_start(const struct command *cmd, struct conn *c, int argc, char *
     return start_detached(cmd, c, &rr);
 }
 
+/* ---- exec ---- */
+
+/* aerie exec [-i] [-e NAME=VALUE]... ID PROGRAM [ARGS]: a new process in a
+ * running Linux container, its output streamed, its exit status ours
+ * (docs/CM.md, "aerie exec"). */
+static int cmd_exec(const struct command *cmd, struct conn *c, int argc, char **argv)
+{
+    const char *words[CTL_WORDS_MAX];
+    int nw = 1, i = 1;
+    bool interactive = false;
+    char num[24];
+    for (; i < argc && argv[i][0] == '-' && argv[i][1] && !(argv[i][1] >= '0' && argv[i][1] <= '9'); i++) {
+        const char *a = argv[i];             /* ("-1" is an id, refused as one below) */
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            command_help(cmd, stdout);
+            exit(0);
+        } else if (!strcmp(a, "--")) {
+            i++;
+            break;
+        } else if (!strcmp(a, "-i") || !strcmp(a, "--interactive") || !strcmp(a, "-it") || !strcmp(a, "-ti")) {
+            interactive = true;
+        } else if (!strcmp(a, "-t") || !strcmp(a, "--tty")) {
+            ;                                   /* docker's spelling; no terminal is made (as run -t) */
+        } else if (!strcmp(a, "-e") || !strcmp(a, "--env") || !strncmp(a, "--env=", 6)) {
+            const char *kv = a[1] == '-' && a[5] == '=' ? a + 6 : i + 1 < argc ? argv[++i] : NULL;
+            if (!kv || !strchr(kv, '=') || kv[0] == '=')
+                die(EXIT_USAGE, "%s: %s needs NAME=VALUE (aerie exec --help)", cmd->name, a);
+            if (nw + 4 > CTL_WORDS_MAX)
+                die(EXIT_USAGE, "%s: too many words (at most %d in all)", cmd->name, CTL_WORDS_MAX);
+            words[nw++] = "-e";
+            words[nw++] = kv;
+        } else {
+            die(EXIT_USAGE, "%s: unknown option '%s' (aerie exec --help)", cmd->name, a);
+        }
+    }
+    if (i >= argc)
+        die(EXIT_USAGE, "%s: expected %s (aerie exec --help)", cmd->name, cmd->args);
+    uint64_t cid = container_id(cmd, argv[i++]);
+    if (i >= argc || !argv[i][0])
+        die(EXIT_USAGE, "%s: no program to run in container %llu (aerie exec --help)", cmd->name,
+            (unsigned long long)cid);
+    snprintf(num, sizeof num, "%llu", (unsigned long long)cid);
+    words[0] = num;
+    if (interactive)
+        words[nw++] = "-i";
+    words[nw++] = "--";
+    if (nw + (argc - i) > CTL_WORDS_MAX)
+        die(EXIT_USAGE, "%s: too many arguments (at most %d words in all)", cmd->name, CTL_WORDS_MAX);
+    for (; i < argc; i++) {
+        if (strchr(argv[i], '\n'))
+            die(EXIT_USAGE, "%s: an argument may not hold a line break", cmd->name);
+        words[nw++] = argv[i];
+    }
+    char id[CTL_ID_MAX + 1];
+    struct ctl_reply r;
+    conn_open(c);
+    conn_send(c, id, "exec", words, nw);
+    conn_expect(c, id, &r);
+    if (strcmp(r.kind, "started")) {
+        const char *msg = plain(r.rest, NULL);
+        fprintf(stderr, "aerie: exec: %s\n", msg);
+        /* as docker exec: 127 no such program, 126 one that cannot run, 1 no container to run it in */
+        if (strstr(msg, "(ENOENT)"))
+            return 127;
+        return strncmp(msg, "exec ", 5) ? EXIT_REFUSED : 126;
+    }
+    char target[64];
+    snprintf(target, sizeof target, "%llu:%llu", (unsigned long long)cid, strtoull(r.rest, NULL, 10));
+    if (interactive)
+        input_forward_to(c, target);
+    return stream(c, id, cid, false);
+}
+
 /* ---- ps ---- */
 
 struct ps_row {
@@ -1195,6 +1268,17 @@ static const char trace_details[] =
     "  --summary, -c  count calls and time per call at the end instead, like strace -c\n"
     "  --bytes SIZE   the buffer (8K..16M, default 64K; 64 bytes an event)\n";
 
+static const char exec_details[] =
+    "The program runs in the container as one more of its processes: its files, its limits,\n"
+    "its grants, charged to it, and it ends when the container ends. PROGRAM is a path in the\n"
+    "container or a name looked up in its PATH. Its output joins the container's log (what\n"
+    "the container writes meanwhile is shown too); the exit status is the program's (127: no\n"
+    "such program, 126: it cannot run, 137: the container was killed). A container that is\n"
+    "not running is not started. Only a Linux image's container runs one.\n"
+    "  -i, --interactive   our standard input is its fd 0 (else fd 0 is empty)\n"
+    "  -t, --tty           accepted for docker's spelling; no terminal is made\n"
+    "  -e, --env NAME=VALUE  added to the container's environment for it (repeatable)\n";
+
 static const char debug_details[] =
     "The container must have been started with --debug yes or --debug hold. With no option\n"
     "the protocol goes over stdin and stdout, for gdb's pipe target:\n"
@@ -1206,6 +1290,9 @@ static const struct command commands[] = {
       cmd_run, NULL, 0, 0 },
     { "start", "[OPTIONS] IMAGE [ARGS]", "Starts a container in the background; prints its id.", NULL,
       cmd_start, NULL, 0, 0 },
+    { "exec", "[-i] [-e K=V] ID PROGRAM [ARGS]",
+      "Runs another program in a running Linux container; exits with its status.",
+      exec_details, cmd_exec, NULL, 0, 0 },
     { "ps", "[-q]", "Lists containers (ended ones too, until removed; -q: ids only).", NULL, cmd_ps, NULL, 0, 0 },
     { "logs", "[-f] ID", "Prints a container's output (-f: follows it to the end).", NULL,
       cmd_logs, "-f", 1, 1 },

@@ -24,7 +24,7 @@
 #define INPUT_PIECE 4096                 /* one read of our stdin, one request */
 
 static struct conn *in_conn;
-static uint64_t in_cid;
+static char in_target[48];           /* "CID", or "CID:N" for an exec's input (aerie exec -i) */
 static pthread_mutex_t send_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* Requests sent and not yet answered, oldest first: up to IN_FLIGHT, so
@@ -97,11 +97,11 @@ static bool wait_oldest(void)
  * could wait for it to read before taking our input). */
 static bool send_piece(const void *data, size_t n)
 {
-    char num[24], size[24];
+    char num[48], size[24];
     const char *w[2] = { num, size };
     if (pend_n == IN_FLIGHT && !wait_oldest())
         return false;
-    snprintf(num, sizeof num, "%llu", (unsigned long long)in_cid);
+    snprintf(num, sizeof num, "%s", in_target);
     if (data)
         snprintf(size, sizeof size, "%zu", n);
     else
@@ -134,8 +134,15 @@ static void *forward(void *arg)
 
 void input_forward(struct conn *run_conn, uint64_t cid)
 {
+    char t[24];
+    snprintf(t, sizeof t, "%llu", (unsigned long long)cid);
+    input_forward_to(run_conn, t);
+}
+
+void input_forward_to(struct conn *run_conn, const char *target)
+{
     in_conn = run_conn;
-    in_cid = cid;
+    snprintf(in_target, sizeof in_target, "%s", target);
     run_conn->send_lock = &send_lock;
     run_conn->other = on_answer;
     run_conn->other_ctx = NULL;

@@ -15,5 +15,7 @@
  * thread. Our going away ends the input too (ctl sends the end when the
  * connection closes). Exits with a message if the thread cannot start. */
 void input_forward(struct conn *run_conn, uint64_t cid);
+/* The same for `aerie exec -i`: target is "CID:N", exec N's input. */
+void input_forward_to(struct conn *run_conn, const char *target);
 
 #endif

@@ -92,6 +92,18 @@ static void attack_fault_cap(uint64_t slot)
         uint64_t f[2] = { id, id % 3 == 0 ? ~0ull : id % 3 == 1 ? 1 : CM_FORK_MAX };
         call_expect_refusal(slot, CM_FORK, f, 2, "cm fork through the fault capability");
     }
+    /* Running a program in itself or a neighbour (`aerie exec`), a
+     * well-formed request on every id, its input and its status: the
+     * operator's alone (docs/LINUX.md, "Programs run from outside"). */
+    for (uint64_t id = 0; id < 64; id++) {
+        static const char text[] = "/bin/sh\0-c\0echo escaped > /tmp/x\0";
+        uint64_t x[AERIE_MSG_WORDS] = { id, 3, sizeof text };
+        memcpy(&x[3], text, sizeof text);
+        call_expect_refusal(slot, CM_EXEC, x, 3 + (unsigned)((sizeof text + 7) / 8), "cm exec through the fault capability");
+        uint64_t st[2] = { id, 1 }, inp[5] = { id, 1, 0, 4, 0x0a6f6c6c };
+        call_expect_refusal(slot, CM_EXEC_STATUS, st, 2, "cm exec status through the fault capability");
+        call_expect_refusal(slot, CM_EXEC_INPUT, inp, 5, "cm exec input through the fault capability");
+    }
     /* Fault injection is the operator's alone (docs/RESTART.md). */
     static const char *services[] = { "console", "fs", "net", "cm" };
     for (unsigned i = 0; i < sizeof services / sizeof services[0]; i++) {

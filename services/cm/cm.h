@@ -92,6 +92,7 @@ struct container {
                                             a restarted ctl ends it (CM_INPUT_ORPHANS) */
     uint32_t input_ntfn;                 /* our copy of its "stdin" notification (a slot): a restarted
                                             console gets an ended ring with it, which wakes a reader */
+    uint32_t exec_seq;                   /* the last exec number given (CM_EXEC; linux.c) */
     uint32_t input_mem;                  /* our copy of its input ring's Memory (from run: the
                                             container pays for its input as for its log) */
     uint64_t trace_mem;                  /* its trace buffer (from keep), or 0 */
@@ -235,5 +236,11 @@ void cm_linux_release(struct cm_linux *lx);
 bool cm_linux_signaled(uint64_t status, uint64_t f[3]);
 /* CM_SIGNAL: the signal to c's Linux program; c locked. */
 int cm_linux_signal(struct container *c, int sig);
+/* CM_EXEC: asks c's personality (c locked) for a new process: 0 and its
+ * exec number, or an error. CM_EXEC_STATUS: what c's exec board says of
+ * exec n (w: state, value, input taken). CM_EXEC_INPUT: bytes for its fd 0. */
+int cm_linux_exec(struct container *c, uint64_t argc_flags, const void *text, uint64_t len, uint64_t *n);
+int cm_linux_exec_status(struct container *c, uint64_t n, uint64_t w[3]);
+int cm_linux_exec_input(struct container *c, uint64_t n, uint64_t off_eof, const void *p, uint64_t len);
 
 #endif

@@ -185,3 +185,93 @@ int cm_linux_signal(struct container *c, int sig)
     int64_t r = ae_send(c->lx_sig, AERIE_INFO((uint64_t)sig, 0, 0), 2000000000ull);
     return r == AE_ECAP || r == AE_EDEAD ? AE_EBUSY : (int)r;
 }
+
+/* `aerie exec` (docs/LINUX.md, "Programs run from outside"). cm only asks
+ * and reads: the request is a SEND on the capability cm already holds for
+ * signals (a label no signal has), bounded by a timeout, so a container
+ * that does not listen holds a worker (and ctl) for a quarter of a
+ * second at most; the answer is the container's own word in its exec board, read
+ * with Task READ, so no reply of the container's is ever waited for. */
+/* ctl, one thread for every client, waits while cm does: a request waits
+ * a quarter of a second at most for the personality to receive (it does
+ * between any two system calls), a piece of input 20 ms (ctl offers it
+ * again next round) */
+#define EXEC_SEND_NS 250000000ull
+#define EXEC_INPUT_SEND_NS 20000000ull
+
+int cm_linux_exec(struct container *c, uint64_t argc_flags, const void *text, uint64_t len, uint64_t *n)
+{
+    if (c->state != CM_RUNNING)
+        return AE_EBUSY;
+    if (!c->lx_sig || !c->task)
+        return AE_ENOTSUP;
+    if (len > LX_EXEC_TEXT_MAX || len > CM_EXEC_TEXT_MAX)
+        return AE_EINVAL;
+    uint64_t seq = ++c->exec_seq;
+    struct aerie_utcb *u = ae_utcb();
+    u->mr[0] = seq;
+    u->mr[1] = argc_flags;
+    u->mr[2] = len;
+    if (len % 8)
+        u->mr[3 + len / 8] = 0;
+    memcpy(&u->mr[3], text, len);
+    int64_t r = ae_send(c->lx_sig, AERIE_INFO(LX_EXEC_LABEL, 3 + (unsigned)((len + 7) / 8), 0), EXEC_SEND_NS);
+    if (r == AE_ECAP || r == AE_EDEAD)
+        return AE_EBUSY;
+    if (r < 0)
+        return (int)r;
+    *n = seq;
+    return 0;
+}
+
+int cm_linux_exec_status(struct container *c, uint64_t n, uint64_t w[3])
+{
+    if (c->state != CM_RUNNING)
+        return AE_EBUSY;
+    if (!c->lx_sig || !c->task)
+        return AE_ENOTSUP;
+    if (n == 0 || n > c->exec_seq)
+        return AE_EINVAL;
+    struct lx_exec_slot slot, again;
+    uint64_t at = LX_EXEC_BOARD + (n % LX_EXEC_SLOTS) * sizeof slot;
+    w[0] = CM_EXEC_PENDING;
+    w[1] = w[2] = 0;
+    /* Read twice: the personality may be rewriting the slot on another
+     * CPU (its number first set to 0, then the fields, then the number),
+     * so two reads that differ are a slot in change, asked again next
+     * time. Not mapped yet: it has not taken its first request. */
+    if (ae_invoke(c->task, AERIE_TASK_READ, 2, AE_ARGS(at, sizeof slot), (uint64_t *)&slot, sizeof slot / 8) < 0 ||
+        ae_invoke(c->task, AERIE_TASK_READ, 2, AE_ARGS(at, sizeof slot), (uint64_t *)&again, sizeof slot / 8) < 0 ||
+        memcmp(&slot, &again, sizeof slot))
+        return 0;
+    if (slot.seq > n && slot.seq <= c->exec_seq) {
+        w[0] = CM_EXEC_LOST;
+        return 0;
+    }
+    if (slot.seq != n)
+        return 0;
+    w[0] = slot.state <= LX_EXEC_EXITED ? slot.state : CM_EXEC_PENDING;
+    w[1] = (uint64_t)slot.value;
+    w[2] = slot.in_pos;
+    return 0;
+}
+
+int cm_linux_exec_input(struct container *c, uint64_t n, uint64_t off_eof, const void *p, uint64_t len)
+{
+    if (c->state != CM_RUNNING)
+        return AE_EBUSY;
+    if (!c->lx_sig || !c->task)
+        return AE_ENOTSUP;
+    if (n == 0 || n > c->exec_seq || len > CM_EXEC_IN_CHUNK)
+        return AE_EINVAL;
+    struct aerie_utcb *u = ae_utcb();
+    u->mr[0] = n;
+    u->mr[1] = off_eof;
+    u->mr[2] = len;
+    if (len % 8)
+        u->mr[3 + len / 8] = 0;
+    memcpy(&u->mr[3], p, len);
+    int64_t r = ae_send(c->lx_sig, AERIE_INFO(LX_EXEC_INPUT_LABEL, 3 + (unsigned)((len + 7) / 8), 0),
+                        EXEC_INPUT_SEND_NS);
+    return r == AE_ECAP || r == AE_EDEAD ? AE_EBUSY : (int)r;
+}

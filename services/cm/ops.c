@@ -246,6 +246,59 @@ static int op_signal(void *ctx, struct ae_request *rq)
                         "signal: not a signal number (1..64)" : "signal: it is not running") : ok(rq, 1);
 }
 
+/* `aerie exec`: a new process in a running Linux container (linux.c). */
+static int exec_err(struct ae_request *rq, int r)
+{
+    return fail_msg(rq, r, r == AE_ENOTSUP ? "exec: it does not run a Linux program (exec needs a Linux image)" :
+                    r == AE_EBUSY ? "exec: it is not running" :
+                    r == AE_ETIMEOUT ? "exec: its Linux personality did not take the request (busy for a quarter of a second)" :
+                    r == AE_EINVAL ? "exec: bad arguments (an exec number it was not given, or too long)" :
+                    "exec: the kernel refused");
+}
+
+static int op_exec(void *ctx, struct ae_request *rq)
+{
+    uint64_t len = rq->w[2], argc = rq->w[1] & 0xFFFFFFFFu, flags = rq->w[1] >> 32;
+    if (len > CM_EXEC_TEXT_MAX || len > (uint64_t)(rq->nwords - 3) * 8 || argc < 1 || argc > 64 ||
+        flags & ~(uint64_t)CM_EXEC_STDIN)
+        return fail_msg(rq, AE_EINVAL, "exec: bad arguments (a program, at most 64 words, 488 bytes in all)");
+    /* the words must be there: argc NUL-terminated ones, nothing after the last NUL */
+    const char *t = (const char *)&rq->w[3];
+    uint64_t words = 0;
+    for (uint64_t i = 0; i < len; i++)
+        words += t[i] == 0;
+    if (!len || t[len - 1] || words < argc || !t[0])
+        return fail_msg(rq, AE_EINVAL, "exec: bad arguments (the program's name is empty, or a word is not ended)");
+    WITH_CONTAINER(rq, c);
+    uint64_t n = 0;
+    int r = cm_linux_exec(c, argc | flags << 32, t, len, &n);
+    container_put(c);
+    if (r)
+        return exec_err(rq, r);
+    rq->reply[1] = n;
+    return ok(rq, 2);
+}
+
+static int op_exec_status(void *ctx, struct ae_request *rq)
+{
+    WITH_CONTAINER(rq, c);
+    int r = cm_linux_exec_status(c, rq->w[1], &rq->reply[1]);
+    container_put(c);
+    return r ? exec_err(rq, r) : ok(rq, 4);
+}
+
+static int op_exec_input(void *ctx, struct ae_request *rq)
+{
+    uint64_t len = rq->w[3];
+    if (len > CM_EXEC_IN_CHUNK || len > (uint64_t)(rq->nwords - 4) * 8 ||
+        (rq->w[2] & ~LX_EXEC_IN_EOF) >= (1ull << 48))
+        return fail_msg(rq, AE_EINVAL, "exec: input: a length over what the message carries");
+    WITH_CONTAINER(rq, c);
+    int r = cm_linux_exec_input(c, rq->w[1], rq->w[2], &rq->w[4], len);
+    container_put(c);
+    return r ? exec_err(rq, r) : ok(rq, 1);
+}
+
 /* Input for a container's standard input, passed to the console while
  * it runs (input.c); c stays locked, so its end cannot come between. */
 static int op_input(void *ctx, struct ae_request *rq)
@@ -602,6 +655,9 @@ static const struct ae_op ops[CM_OP_COUNT] = {
     /* Clones run with the original's authority, charged to the manager:
      * the operator's (cm.admin) alone. */
     [CM_FORK] = ADMIN(op_fork, 2),
+    /* A process with the container's own authority, charged to it: like
+     * signals, anyone who may drive the container */
+    [CM_EXEC] = OP(op_exec, 3), [CM_EXEC_STATUS] = OP(op_exec_status, 2), [CM_EXEC_INPUT] = OP(op_exec_input, 4),
 };
 
 int cm_serve(void)

@@ -59,6 +59,8 @@ struct ctl_session {
     char pay_id[CTL_ID_MAX + 1];     /* the request the payload belongs to */
     struct xfer *put;                /* PAY_PUT's transfer */
     uint64_t input_cid;              /* PAY_INPUT's container */
+    uint64_t input_exec;             /* ... and exec (input CID:N), 0: the container's own input */
+    uint64_t input_off;              /* the exec's input sent and taken so far */
     bool input_blocked;              /* PAY_INPUT: its ring was full; try again next round */
     char pay_err[300];               /* PAY_DISCARD: the error to answer at its end */
     char *spec;                      /* PAY_SPEC: the spec so far (malloc'd, its SIZE + 1) */
@@ -77,6 +79,10 @@ struct ctl_stream {
     char id[CTL_ID_MAX + 1];         /* the request it answers */
     uint64_t cid;                    /* the container */
     uint64_t from;                   /* log position read up to */
+    uint64_t exec;                   /* exec: its number (CM_EXEC; 0: run or follow) */
+    bool exec_started;               /* exec: "started" was sent */
+    unsigned exec_turns;             /* exec: turns it has been pending */
+    char prog[48];                   /* exec: the program, for messages */
 };
 
 struct ctl_link {
@@ -207,6 +213,10 @@ void input_drop(struct ctl_session *s);
 /* Whether a session waits for a container to read its input. */
 bool input_waiting(const struct ctl *c);
 
+/* ---- exec.c: exec CID [-i] [-e NAME=VALUE]... [--] PROGRAM [ARG]... ---- */
+void verb_exec(struct ctl_session *s, const struct ctl_request *rq);
+/* An exec stream's turn (stream.c calls it for streams with exec set). */
+void exec_turn(struct ctl *c, struct ctl_stream *st);
 /* ---- specup.c: runspec SIZE | createspec SIZE, then SIZE bytes of spec. ---- */
 void spec_begin(struct ctl_session *s, const struct ctl_request *rq, uint64_t size, bool run);
 void spec_data(struct ctl_session *s, const uint8_t *p, size_t n);
@@ -217,6 +227,9 @@ void spec_drop(struct ctl_session *s);
 void ctl_create(struct ctl_session *s, const char *id, const char *spec, bool run);
 
 /* ---- stream.c ---- */
+/* Sends what the log holds past st->from (a bounded amount): 0 when it
+ * is drained, 1 when more is left, or a negative error. */
+int stream_pump(struct ctl *c, struct ctl_stream *st);
 /* Starts streaming container cid's log from position from under id;
  * AE_EBUSY when CTL_STREAMS are running already. */
 int stream_add(struct ctl_session *s, const char *id, uint64_t cid, uint64_t from);

@@ -42,9 +42,7 @@ void stream_drop(struct ctl_session *s)
             s->ctl->streams[i].active = false;
 }
 
-/* Sends what the log holds past st->from (a bounded amount). Returns 0
- * when it is drained, 1 when more is left, or a negative error. */
-static int pump(struct ctl *c, struct ctl_stream *st)
+int stream_pump(struct ctl *c, struct ctl_stream *st)
 {
     static char buf[CM_TEXT_MAX];
     for (unsigned i = 0; i < READS_PER_TURN; i++) {
@@ -74,11 +72,11 @@ static bool ended(int state)
 static void turn(struct ctl *c, struct ctl_stream *st)
 {
     struct ae_cm_status status = { 0 };
-    int r = pump(c, st);
+    int r = stream_pump(c, st);
     if (r == 0)
         r = ae_cm_status(c->cm, st->cid, &status);
     if (r == 0 && ended(status.state))
-        while ((r = pump(c, st)) == 1)
+        while ((r = stream_pump(c, st)) == 1)
             ;                            /* it ended: its log grows no more */
     if (r == AE_ESRCH) {
         reply_err(st->s, st->id, "container %lu was removed", st->cid);
@@ -97,6 +95,10 @@ static void turn(struct ctl *c, struct ctl_stream *st)
 void stream_poll(struct ctl *c)
 {
     for (unsigned i = 0; i < CTL_STREAMS; i++)
-        if (c->streams[i].active && session_has_room(c->streams[i].s))
-            turn(c, &c->streams[i]);
+        if (c->streams[i].active && session_has_room(c->streams[i].s)) {
+            if (c->streams[i].exec)
+                exec_turn(c, &c->streams[i]);
+            else
+                turn(c, &c->streams[i]);
+        }
 }

@@ -508,6 +508,10 @@ int lx_exec_image(struct lx_thread *t, struct lx_exe *e, char *const *argv, unsi
      * says, as pid 1's first program must (on our CPU), and a fork
      * child's (round the CPUs again, not stuck where fork put it) */
     int keep_cpu = t->slot && p->vfork_parent ? t->cpu + 1 : 0;
+    /* a process `aerie exec` starts, loading its first program: nothing
+     * of it ran yet, so a thread that cannot be had is its caller's error
+     * (a later execve of it is past the point of no return as any is) */
+    bool fresh = !p->mm && p->exec_seq && !p->parent;
     int err;
     struct lx_mm *mm = load(t, e, argv, argc, envp, envc, &entry, &sp, &err);
     if (!mm)
@@ -537,6 +541,8 @@ int lx_exec_image(struct lx_thread *t, struct lx_exe *e, char *const *argv, unsi
     if ((err = lx_thread_attach(t, mm->task)) ||
         (err = lx_thread_set_regs(t, (1u << AERIE_REG_COUNT) - 1, regs)) ||
         (err = lx_thread_start(t))) {
+        if (fresh)
+            return err;      /* a process `aerie exec` is starting: it discards it and says why (outside.c) */
         lx_log("linux: exec of %s: cannot start its thread (error %d)\n", e->path, err);
         lx_proc_exit(p, LX_SIGKILL);
         return 0;

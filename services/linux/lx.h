@@ -271,6 +271,8 @@ struct lx_proc {
     size_t cmdline_len;
     struct lx_waitq child_wait; /* threads in wait4/waitid for its children */
     struct lx_proc *pnext;      /* in the pid table */
+    uint64_t exec_seq;          /* started from outside (`aerie exec`): cm's number for it; no parent */
+    struct lx_file *exec_in;    /* its fd 0's pipe's write end (`aerie exec -i`), or NULL */
 };
 
 extern struct lx_proc *lx_init;   /* pid 1: the container ends with it */
@@ -309,6 +311,18 @@ void lx_thread_exit(struct lx_thread *t, int status);
 /* Ends every thread of p with a wait status (exit code << 8, or signal). */
 void lx_proc_exit(struct lx_proc *p, int wstatus);
 struct lx_proc *lx_proc_first(const char *comm, int *err);
+/* A process with no parent in the container (`aerie exec`: outside.c):
+ * its own session, one thread with no Aerie thread yet (exec makes it),
+ * no files. Once it ends it is freed between messages. */
+struct lx_proc *lx_proc_outside(int *err);
+/* outside.c: cm's requests (LX_EXEC_LABEL, LX_EXEC_INPUT_LABEL) and the
+ * end of a process they started. */
+void lx_outside_request(uint64_t label, const uint64_t *w, unsigned nwords);
+void lx_outside_ended(struct lx_proc *p);
+/* exec of path with strings of ours (sys_proc.c): LX_NOREPLY once the
+ * program is loaded (its thread runs), or -errno. */
+int64_t lx_exec_path(struct lx_thread *t, const char *path, char *const *argv, unsigned argc,
+                     char *const *envp, unsigned envc);
 void lx_procs_foreach(void (*fn)(struct lx_proc *p, void *arg), void *arg);
 int lx_next_pid(void);
 
@@ -494,6 +508,10 @@ int64_t lx_install_pair(struct lx_thread *t, struct lx_file *a, struct lx_file *
 /* Connected AF_UNIX stream ends are socketpair's (pipe.c); see unix.c. */
 struct lx_file *lx_pipe_socket_connect(struct lx_file *f);
 bool lx_pipe_is_socket(struct lx_file *f);
+/* A pipe whose write end the personality feeds (outside.c); feed takes
+ * what the ring has room for, waiting for nothing. */
+int lx_pipe_pair(struct lx_file **rd, struct lx_file **wr);
+uint64_t lx_pipe_feed(struct lx_file *wr, const void *buf, uint64_t n);
 int64_t lx_pipe_shutdown(struct lx_file *f, int how);
 
 /* ---- AF_UNIX sockets (unix.c): net.c's calls hand them over ---- */

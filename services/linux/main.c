@@ -506,8 +506,12 @@ static void on_message(uint64_t badge, uint64_t info, const uint64_t *w)
         lx_stdin_poke();
         return;
     }
-    if (badge == LX_SIG_BADGE) {                  /* cm: aerie kill, Ctrl-C (a send: no reply) */
-        lx_signal_from_outside((int)AERIE_INFO_LABEL(info));
+    if (badge == LX_SIG_BADGE) {                  /* cm (a send: no reply) */
+        uint64_t label = AERIE_INFO_LABEL(info);
+        if (label == LX_EXEC_LABEL || label == LX_EXEC_INPUT_LABEL)   /* aerie exec */
+            lx_outside_request(label, w, (unsigned)AERIE_INFO_NWORDS(info));
+        else                                      /* aerie kill, Ctrl-C */
+            lx_signal_from_outside((int)label);
         return;
     }
     struct lx_thread *t = lx_thread_of(badge);

@@ -228,10 +228,15 @@ int64_t lx_memfd_map(struct lx_thread *t, uint64_t addr, uint64_t len, unsigned 
     struct lx_mm *mm = t->proc->mm;
     if (off >= MEMFD_SIZE_MAX || len > MEMFD_SIZE_MAX - off)
         return -LX_ENOMEM;                       /* no file can be that long */
+    uint64_t first = off / MEMFD_BLOCK, last = (off + len - 1) / MEMFD_BLOCK;
+    bool *fresh = calloc(last - first + 1, sizeof *fresh);   /* holes this call filled */
+    if (!fresh)
+        return -LX_ENOMEM;
     int r = lx_mm_map(mm, addr, len, prot, LX_VMA_SHARED | LX_VMA_SHFILE, NULL, 0);
     for (uint64_t pos = off; !r && pos < off + len;) {
         uint64_t i = pos / MEMFD_BLOCK, in = pos % MEMFD_BLOCK;
         uint64_t k = MEMFD_BLOCK - in < off + len - pos ? MEMFD_BLOCK - in : off + len - pos;
+        fresh[i - first] = i >= m->nblk || !m->blk[i];
         struct lx_mem *b = block(m, i, &r);
         if (!b)
             break;
@@ -239,10 +244,17 @@ int64_t lx_memfd_map(struct lx_thread *t, uint64_t addr, uint64_t len, unsigned 
         pos += k;
     }
     if (r) {
+        /* a mapping larger than the container's memory: nothing of it
+         * stays, and the holes it filled are holes again */
         lx_mm_unmap(mm, addr, len);
-        return r == -LX_EFBIG || r == -LX_EAGAIN ? -LX_ENOMEM : r;
+        for (uint64_t i = first; i <= last; i++)
+            if (fresh[i - first] && i < m->nblk && m->blk[i]) {
+                lx_mem_put(m->blk[i]);
+                m->blk[i] = NULL;
+            }
     }
-    return 0;
+    free(fresh);
+    return r == -LX_EFBIG || r == -LX_EAGAIN ? -LX_ENOMEM : r;
 }
 
 LX_SYS(memfd_create)

@@ -27,7 +27,8 @@
 
 #define CHUNK_MIN (16ull << 10)
 #define CHUNK_MAX (2ull << 20)
-#define WINDOWS   ((LX_SELF_VM_BASE - LX_MIRROR_BASE) / LX_USER_TOP)
+/* the last window's place holds the exec board (aerie/proto/linux.h) */
+#define WINDOWS   ((LX_EXEC_BOARD - LX_MIRROR_BASE) / LX_USER_TOP)
 
 static uint64_t window_used[(WINDOWS + 63) / 64];
 

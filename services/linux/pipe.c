@@ -250,6 +250,41 @@ static int64_t do_pipe(struct lx_thread *t, uint64_t fds_addr, unsigned flags)
     return lx_install_pair(t, r, w, fds_addr, flags & LX_O_CLOEXEC);
 }
 
+/* A pipe whose write end the personality keeps (`aerie exec -i`: outside.c). */
+int lx_pipe_pair(struct lx_file **rd, struct lx_file **wr)
+{
+    struct pipe *p = pipe_new();
+    if (!p)
+        return -LX_ENOMEM;
+    struct lx_file *r = end_new(p, NULL, false, 0), *w = r ? end_new(p, NULL, true, 0) : NULL;
+    if (!r)
+        free(p);
+    if (!r || !w) {
+        lx_file_put(r);
+        return -LX_ENOMEM;
+    }
+    *rd = r;
+    *wr = w;
+    return 0;
+}
+
+/* Puts what the ring has room for of n bytes into the pipe of write end
+ * f, waiting for nothing: the bytes taken (all of them when nobody reads
+ * any more: they would never be read). */
+uint64_t lx_pipe_feed(struct lx_file *f, const void *buf, uint64_t n)
+{
+    struct end *e = f->obj;
+    struct pipe *p = e->p;
+    if (!p->readers)
+        return n;
+    uint64_t room = PIPE_SIZE - p->len, k = n < room ? n : room;
+    if (k) {
+        put(p, buf, k);
+        lx_wake_all(&p->rq);
+    }
+    return k;
+}
+
 LX_SYS(pipe) { return do_pipe(t, t->a[0], 0); }
 LX_SYS(pipe2) { return do_pipe(t, t->a[0], (unsigned)t->a[1]); }
 

@@ -30,6 +30,7 @@ static uint64_t pids_used[BUCKETS / 64];
 static int last_pid = 1;
 static uint64_t thread_prio;
 static struct lx_thread *graveyard;   /* ended threads, freed between messages */
+static struct lx_proc *orphans;       /* ended processes started from outside, freed likewise */
 
 struct lx_thread *lx_thread_of(uint64_t badge)
 {
@@ -297,6 +298,13 @@ void lx_graveyard_empty(void)
         ae_slot_free(t->reply);
         free(t);
     }
+    /* no thread names them any more: nobody will wait for them either */
+    while (orphans) {
+        struct lx_proc *p = orphans;
+        orphans = p->sibling;
+        free(p->cmdline);
+        free(p);
+    }
 }
 
 /* ---- processes ---- */
@@ -353,6 +361,29 @@ struct lx_proc *lx_proc_first(const char *comm, int *err)
     }
     strncpy(p->comm, comm, sizeof p->comm - 1);
     lx_init = p;
+    return p;
+}
+
+struct lx_proc *lx_proc_outside(int *err)
+{
+    int pid = lx_next_pid();
+    struct lx_proc *p = pid > 0 ? lx_proc_alloc(pid) : NULL;
+    if (!p) {
+        *err = -LX_EAGAIN;
+        return NULL;
+    }
+    p->pgid = p->sid = pid;
+    p->exit_signal = 0;
+    p->files = lx_files_new();
+    p->fs = lx_fsinfo_new();
+    p->sighand = calloc(1, sizeof *p->sighand);
+    if (p->sighand)
+        p->sighand->refs = 1;
+    if (!p->files || !p->fs || !p->sighand || !thread_alloc(p, pid)) {
+        *err = -LX_ENOMEM;
+        lx_proc_discard(p);
+        return NULL;
+    }
     return p;
 }
 
@@ -429,8 +460,16 @@ void lx_proc_exit(struct lx_proc *p, int wstatus)
     release_resources(p);
     reparent_children(p);
     struct lx_proc *parent = p->parent;
-    if (!parent)
+    if (!parent) {
+        if (p->exec_seq && p != lx_init) {
+            /* started from outside: cm hears of its end, nobody reaps it */
+            lx_outside_ended(p);
+            pid_remove(p);
+            p->sibling = orphans;
+            orphans = p;
+        }
         return;
+    }
     bool autoreap = parent_reaps_nothing(parent);
     if (p->exit_signal && !autoreap) {
         struct lx_siginfo si = { .signo = p->exit_signal };

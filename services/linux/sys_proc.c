@@ -523,21 +523,30 @@ int lx_interp_find(struct lx_thread *t, const char *path, struct lx_exe **out)
     return r ? r : *out ? 0 : -LX_ELIBBAD;        /* a #! script is no interpreter */
 }
 
-int64_t lx_execve(struct lx_thread *t, uint64_t path, uint64_t argv, uint64_t envp, int dirfd, int flags)
+/* large: one exec at a time (one loop thread); made at the first exec,
+ * not in .bss, so a container whose program never execs never has them */
+static struct args *args_get(void)
 {
-    /* large: one exec at a time (one loop thread); made at the first exec,
-     * not in .bss, so a container whose program never execs never has them */
     static struct args *ap;
     static char *buf;
     if (!ap && (!(ap = malloc(sizeof *ap)) || !(buf = malloc(ARGS_MAX)))) {
         free(ap);
         ap = NULL;
-        return -LX_ENOMEM;
+        return NULL;
     }
-    struct args *a = ap;
-    char abs[LX_PATH_MAX], interp[256];
-    memset(a, 0, sizeof *a);
-    a->buf = buf;
+    memset(ap, 0, sizeof *ap);
+    ap->buf = buf;
+    return ap;
+}
+
+static int64_t exec_args(struct lx_thread *t, char *abs, struct args *a);
+
+int64_t lx_execve(struct lx_thread *t, uint64_t path, uint64_t argv, uint64_t envp, int dirfd, int flags)
+{
+    struct args *a = args_get();
+    if (!a)
+        return -LX_ENOMEM;
+    char abs[LX_PATH_MAX];
     int64_t r = lx_path_at(t, dirfd, path, abs, flags & LX_AT_EMPTY_PATH);
     if (!r)
         r = copy_strings(t, argv, a->argv, &a->argc, a);
@@ -545,6 +554,43 @@ int64_t lx_execve(struct lx_thread *t, uint64_t path, uint64_t argv, uint64_t en
         r = copy_strings(t, envp, a->envp, &a->envc, a);
     if (r)
         return r;
+    return exec_args(t, abs, a);
+}
+
+/* exec of abs with strings of ours (`aerie exec`: outside.c), as execve
+ * runs one: scripts, the programs' cache, the same limits. */
+int64_t lx_exec_path(struct lx_thread *t, const char *path, char *const *argv, unsigned argc,
+                     char *const *envp, unsigned envc)
+{
+    struct args *a = args_get();
+    if (!a)
+        return -LX_ENOMEM;
+    char abs[LX_PATH_MAX];
+    if (strlen(path) >= sizeof abs)
+        return -LX_ENAMETOOLONG;
+    strcpy(abs, path);
+    for (unsigned k = 0; k < 2; k++) {
+        char *const *v = k ? envp : argv;
+        unsigned n = k ? envc : argc;
+        for (unsigned i = 0; i < n; i++) {
+            size_t len = strlen(v[i]) + 1;
+            if (i + 1 >= ARGV_MAX || a->used + len > ARGS_MAX)
+                return -LX_E2BIG;
+            char *d = memcpy(a->buf + a->used, v[i], len);
+            a->used += len;
+            if (k)
+                a->envp[a->envc++] = d;
+            else
+                a->argv[a->argc++] = d;
+        }
+    }
+    return exec_args(t, abs, a);
+}
+
+static int64_t exec_args(struct lx_thread *t, char *abs, struct args *a)
+{
+    char interp[256];
+    int64_t r;
     struct lx_exe *e = NULL;
     for (int depth = 0; !e; depth++) {
         uint8_t head[256];
@@ -560,7 +606,7 @@ int64_t lx_execve(struct lx_thread *t, uint64_t path, uint64_t argv, uint64_t en
         if ((r = script(a, head, nhead, script_path, interp)))
             return r;
         if (interp[0] != '/')                     /* relative to the working directory, as Linux does */
-            snprintf(abs, sizeof abs, "%s/%s", t->proc->fs->cwd, interp);
+            snprintf(abs, LX_PATH_MAX, "%s/%s", t->proc->fs->cwd, interp);
         else
             strcpy(abs, interp);
     }

@@ -98,7 +98,7 @@ expect cli_bad_mem_names_the_option 2 err "aerie: run: --mem: 'banana' must be a
 aerie frob
 expect cli_unknown_command_refused 2 err "unknown command 'frob'"
 ok=1
-for cmd in run start ps logs stats kill rm images import rmi cp fork debug-kill-service help; do
+for cmd in run start exec ps logs stats kill rm images import rmi cp fork debug-kill-service help; do
     ./aerie "$cmd" --help > "$out" 2>&1 && grep -q "^usage: aerie $cmd" "$out" || { ok=0; break; }
 done
 if [ $ok = 1 ]; then pass cli_help_on_every_command; else fail cli_help_on_every_command "aerie $cmd --help: $(head -c 200 "$out")"; fi

@@ -480,6 +480,96 @@ static void linux_sigint_reaches_the_process_group(void)
     ae_cm_remove(cmcap, id);
 }
 
+/* ---- aerie exec through cm (CM_EXEC*: docs/LINUX.md "Programs run from outside") ---- */
+
+/* CM_EXEC with raw words (malformed on purpose): the status. */
+static int exec_raw(uint64_t id, uint64_t argc_flags, uint64_t len, const char *text, size_t n, unsigned words)
+{
+    struct aerie_utcb *u = ae_utcb();
+    u->mr[0] = id;
+    u->mr[1] = argc_flags;
+    u->mr[2] = len;
+    memset(&u->mr[3], 0, (AERIE_MSG_WORDS - 3) * 8);
+    memcpy(&u->mr[3], text, n);
+    int64_t r = ae_call(cmcap, AERIE_INFO(CM_EXEC, words, 0), AERIE_TIMEOUT_FOREVER);
+    return r < 0 ? (int)r : (int)(int64_t)u->mr[0];
+}
+
+/* Waits for exec n's end (30 s at most): its state, value in *value. */
+static uint64_t exec_wait(uint64_t id, uint64_t n, uint64_t *value)
+{
+    uint64_t state = CM_EXEC_PENDING, in = 0, t0 = lx_ns();
+    while (lx_ns() - t0 < 30000000000ull) {
+        if (ae_cm_exec_status(cmcap, id, n, &state, value, &in))
+            return ~0ull;
+        if (state == CM_EXEC_EXITED || state == CM_EXEC_FAILED || state == CM_EXEC_LOST)
+            return state;
+        struct timespec ts = { 0, 20000000 };
+        nanosleep(&ts, NULL);
+    }
+    return state;
+}
+
+static void linux_exec_through_cm(void)
+{
+    static const char prog[] = "/bin/sh\0-c\0echo from-exec $E; exit 5\0E=given\0";
+    uint64_t id = start_until("image=busybox grant=console,fs,self args=\"sh -c 'echo ready; while :; do sleep 1; done'\" "
+                              "threads=8", "ready");
+    CHECK(id != 0);
+    if (!id)
+        return;
+    uint64_t n = 0, value = 0, state, in;
+    char err[200];
+    CHECK_EQ(ae_cm_exec(cmcap, id, 3, 0, prog, sizeof prog, &n, err, sizeof err), 0);
+    CHECK_EQ(exec_wait(id, n, &value), CM_EXEC_EXITED);
+    CHECK_EQ(value, 5 << 8);
+    read_log(id);
+    CHECK(has("from-exec given"));
+    /* a missing program: failed, its errno ENOENT */
+    static const char missing[] = "/no/such\0";
+    CHECK_EQ(ae_cm_exec(cmcap, id, 1, 0, missing, sizeof missing, &n, err, sizeof err), 0);
+    CHECK_EQ(exec_wait(id, n, &value), CM_EXEC_FAILED);
+    CHECK_EQ(value, 2);
+    /* wrong numbers, sizes and words: refused, nothing started */
+    CHECK_EQ(ae_cm_exec_status(cmcap, id, 0, &state, &value, &in), AE_EINVAL);
+    CHECK_EQ(ae_cm_exec_status(cmcap, id, n + 1, &state, &value, &in), AE_EINVAL);
+    CHECK_EQ(ae_cm_exec_status(cmcap, id, ~0ull, &state, &value, &in), AE_EINVAL);
+    CHECK_EQ(ae_cm_exec_input(cmcap, id, n + 1000, 0, false, "x", 1), AE_EINVAL);
+    CHECK_EQ(exec_raw(id, 3, sizeof prog, prog, sizeof prog, 4), AE_EINVAL);             /* words short of len */
+    CHECK_EQ(exec_raw(id, 0, sizeof prog, prog, sizeof prog, 64), AE_EINVAL);            /* no program */
+    CHECK_EQ(exec_raw(id, 65, sizeof prog, prog, sizeof prog, 64), AE_EINVAL);           /* argc over 64 */
+    CHECK_EQ(exec_raw(id, 9, sizeof prog, prog, sizeof prog, 64), AE_EINVAL);            /* more words than sent */
+    CHECK_EQ(exec_raw(id, 3 | 0x80ull << 32, sizeof prog, prog, sizeof prog, 64), AE_EINVAL);   /* a flag unknown */
+    CHECK_EQ(exec_raw(id, 1, 4, "abcd", 4, 64), AE_EINVAL);                               /* not NUL-ended */
+    CHECK_EQ(exec_raw(id, 1, ~0ull, prog, sizeof prog, 64), AE_EINVAL);                   /* 2^64 - 1 bytes */
+    CHECK_EQ(exec_raw(id, 1, 1, "", 1, 64), AE_EINVAL);                                   /* an empty name */
+    CHECK_EQ(exec_raw(999999, 3, sizeof prog, prog, sizeof prog, 64), AE_ESRCH);
+    /* input to an exec not started with -i is taken by nobody */
+    static const char sleeper[] = "/bin/busybox\0sleep\0" "100\0";   /* ("\0100" would be octal) */
+    CHECK_EQ(ae_cm_exec(cmcap, id, 3, 0, sleeper, sizeof sleeper, &n, err, sizeof err), 0);
+    uint64_t t0 = lx_ns();
+    for (;;) {                                /* (asking without a pause would starve the container) */
+        CHECK_EQ(ae_cm_exec_status(cmcap, id, n, &state, &value, &in), 0);
+        if (state != CM_EXEC_PENDING || lx_ns() - t0 > 30000000000ull)
+            break;
+        struct timespec ts = { 0, 20000000 };
+        nanosleep(&ts, NULL);
+    }
+    CHECK_EQ(state, CM_EXEC_RUNNING);
+    int r = ae_cm_exec_input(cmcap, id, n, 0, false, "abc", 3);
+    CHECK(r == 0 || r == AE_ETIMEOUT);                    /* (its personality busy for 20 ms: not taken) */
+    CHECK_EQ(ae_cm_exec_status(cmcap, id, n, &state, &value, &in), 0);
+    CHECK_EQ(in, LX_EXEC_IN_EOF);                         /* no input: ended from the start */
+    /* the container's end ends it; then exec and its status are refused */
+    ae_cm_kill(cmcap, id);
+    struct ae_cm_status st;
+    CHECK_EQ(ae_cm_wait(cmcap, id, &st), 0);
+    CHECK_EQ(ae_cm_exec_status(cmcap, id, n, &state, &value, &in), AE_EBUSY);
+    CHECK_EQ(ae_cm_exec(cmcap, id, 3, 0, prog, sizeof prog, &n, err, sizeof err), AE_EBUSY);
+    ae_cm_remove(cmcap, id);
+    CHECK_EQ(ae_cm_exec(cmcap, id, 3, 0, prog, sizeof prog, &n, err, sizeof err), AE_ESRCH);
+}
+
 /* ---- busybox: each script's output and status as on the build machine ---- */
 
 /* A file of an ended container (CM_FS_READ), into buf; its length or -1. */
@@ -1143,6 +1233,7 @@ int main(int argc, char **argv)
     RUN_IF(linux_sigterm_from_cm_runs_the_trap);
     RUN_IF(linux_sigterm_default_reported_by_name);
     RUN_IF(linux_sigint_reaches_the_process_group);
+    RUN_IF(linux_exec_through_cm);
     RUN_IF(linux_dynamic_musl_hello_runs);
     RUN_IF(linux_dynamic_glibc_hello_runs);
     RUN_IF(linux_dynamic_dlopen_musl);

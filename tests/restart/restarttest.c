@@ -411,11 +411,14 @@ static void kill_all_three(void)
     CHECK_EQ(kill_service("net"), 0);
 }
 
-/* Free pages: the same before and after, with the same services freshly
- * restarted at both points (a new instance's own memory is the same).
- * One round first: the services' heaps (fs's survives its restarts) and
- * cm's reach the size a round needs, which they keep; what a round then
- * loses is a leak. */
+/* Free pages: none fewer after than before, with the same services
+ * freshly restarted at both points (a new instance's own memory is the
+ * same). One round first: the services' heaps (fs's survives its
+ * restarts) and cm's reach the size a round needs, which they keep; what
+ * a round then loses is a leak. A page or two more free after is not one:
+ * CI saw 120383 against 120382 twice on 2026-12-03 (something held at the
+ * first reading let go during the rounds), so gains are allowed up to 4
+ * pages and printed. */
 static void restart_returns_every_page(void)
 {
     restart_round();
@@ -427,7 +430,11 @@ static void restart_returns_every_page(void)
         restart_net_round();
     }
     kill_all_three();
-    CHECK_EQ(free_pages_steady(), before);
+    uint64_t after = free_pages_steady();
+    if (after != before)
+        printf("  free pages %lu before, %lu after\n", (unsigned long)before, (unsigned long)after);
+    CHECK(after >= before);
+    CHECK(after - before <= 4);
 }
 
 /* A client's caches across an fs restart: the new instance marks the

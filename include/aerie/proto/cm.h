@@ -107,8 +107,28 @@ enum cm_op {
                              their input: each whose input a client was feeding (a CM_INPUT without
                              the end since its last one with it) — the clients of a ctl that died
                              are gone, and "the CLI going away ends the input" must survive that */
+    CM_EXEC         = 33, /* 0: id, 1: argc | flags (CM_EXEC_STDIN) << 32, 2: text length
+                             (<= CM_EXEC_TEXT_MAX), 3..: argc NUL-terminated words (the program and its
+                             arguments), then NAME=VALUE words for its environment: a new process in a
+                             running Linux container (`aerie exec`, docs/LINUX.md) -> 1: the exec's
+                             number N. Only asked: whether it started says CM_EXEC_STATUS.
+                             AE_ESRCH no such container, AE_EBUSY not running, AE_ENOTSUP not a
+                             Linux program, AE_ETIMEOUT its personality did not take the request (250 ms) */
+    CM_EXEC_STATUS  = 34, /* 0: id, 1: N -> 1: CM_EXEC_* state, 2: value (RUNNING: the pid; FAILED:
+                             the Linux errno; EXITED: the wait status), 3: input bytes it took
+                             (bit 63: and the end). AE_EBUSY: the container is not running (an
+                             exec'd process ends with it) */
+    CM_EXEC_INPUT   = 35, /* 0: id, 1: N, 2: offset | CM_INPUT_EOF << 63, 3: length (<= CM_EXEC_IN_CHUNK),
+                             4..: bytes for exec N's fd 0 (CM_EXEC_STDIN) from that offset of its input ->
+                             (); how much it took says CM_EXEC_STATUS's word 3: send the rest again */
     CM_OP_COUNT
 };
+/* CM_EXEC: what aerie/proto/linux.h's LX_EXEC request carries */
+#define CM_EXEC_STDIN      1u
+#define CM_EXEC_TEXT_MAX   ((64 - 3) * 8)
+#define CM_EXEC_IN_CHUNK   ((64 - 4) * 8)
+enum cm_exec_state { CM_EXEC_PENDING = 0, CM_EXEC_RUNNING = 1, CM_EXEC_FAILED = 2, CM_EXEC_EXITED = 3,
+                     CM_EXEC_LOST = 4 /* its slot was taken by a later exec before it was read */ };
 #define CM_FORK_MAX 32
 #define CM_INPUT_EOF   1
 #define CM_INPUT_CHUNK ((64 - 3) * 8)

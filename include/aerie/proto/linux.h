@@ -36,10 +36,50 @@
 #define LX_GRANT_EP         "linux.ep"
 #define LX_SIG_BADGE        (1ull << 49)
 
+/*
+ * `aerie exec` (CM_EXEC, docs/LINUX.md "Programs run from outside"): on
+ * the same capability, a message labelled LX_EXEC_LABEL (no signal is
+ * that big) asks the personality to start a new process: word 0 the exec
+ * number n cm gave it, 1 argc | LX_EXEC_* flags << 32, 2 the text's
+ * length, 3.. the text: argc NUL-terminated argv words (argv[0] the
+ * program: a path, or a name looked up in PATH), then NUL-terminated
+ * NAME=VALUE words added to the container's environment. A SEND: cm
+ * never waits for the container's answer. The personality reports in its
+ * exec board, a page it maps at LX_EXEC_BOARD in its own task at the
+ * first such request, which cm reads with Task READ: slot n %
+ * LX_EXEC_SLOTS says what became of exec n. The board is the container's
+ * own memory, so what it says is only the container's word about its own
+ * process (cm checks nothing else in it).
+ */
+#define LX_EXEC_LABEL       0x100
+/* Input for exec n's fd 0 (LX_EXEC_STDIN): word 0 n, 1 the offset of
+ * these bytes in its input (| LX_EXEC_IN_EOF: the end follows them), 2
+ * the length, 3.. the bytes. Taken only at the offset the board's in_pos
+ * says and as far as its buffer has room; the sender sends the rest again. */
+#define LX_EXEC_INPUT_LABEL 0x101
+#define LX_EXEC_STDIN       0x1ull      /* fd 0 reads the input CM_EXEC_INPUT sends (else /dev/null) */
+#define LX_EXEC_BOARD       0x00007DF000000000ull   /* the last 64 GiB below LX_SELF_VM_BASE */
+#define LX_EXEC_SLOTS       64
+#define LX_EXEC_TEXT_MAX    ((64 - 3) * 8)
+enum lx_exec_state {
+    LX_EXEC_NONE    = 0,  /* not (yet) taken: slot.seq is another exec's */
+    LX_EXEC_RUNNING = 1,  /* value: its pid */
+    LX_EXEC_FAILED  = 2,  /* value: the Linux errno that stopped it (ENOENT: no such program) */
+    LX_EXEC_EXITED  = 3,  /* value: its wait status (exit code << 8, or the signal) */
+};
+struct lx_exec_slot {
+    uint64_t seq;         /* the exec number this slot now describes */
+    uint64_t state;       /* enum lx_exec_state */
+    int64_t value;
+    uint64_t in_pos;      /* LX_EXEC_STDIN: input bytes taken so far (| LX_EXEC_IN_EOF once ended) */
+};
+#define LX_EXEC_IN_EOF      (1ull << 63)
+
 #define LX_USER_MIN      0x0000000000400000ull  /* above the Aerie program region and the KIP */
 #define LX_USER_TOP      0x0000001000000000ull  /* 64 GiB: the end of a Linux address space */
 #define LX_MIRROR_BASE   0x0000100000000000ull  /* 16 TiB: windows onto other processes */
 #define LX_SELF_VM_BASE  0x00007E0000000000ull  /* the personality's own heap and stacks */
+/* (the windows end at LX_EXEC_BOARD, above) */
 
 /*
  * Pid 1 ended by a signal: the personality ends its thread (AERIE_SYS_EXIT)

@@ -229,6 +229,58 @@ int64_t ae_cm_input(uint64_t cm, uint64_t id, bool eof, const void *p, size_t n)
     return u->mr[1] <= n ? (int64_t)u->mr[1] : AE_EPROTO;
 }
 
+int ae_cm_exec(uint64_t cm, uint64_t id, unsigned argc, unsigned flags, const char *text, size_t len,
+               uint64_t *n, char *err, size_t errlen)
+{
+    struct aerie_utcb *u = ae_utcb();
+    if (len > CM_EXEC_TEXT_MAX) {
+        if (err)
+            fmt_snprintf(err, errlen, "exec: its words are longer than %d bytes in all", CM_EXEC_TEXT_MAX);
+        return AE_EINVAL;
+    }
+    u->mr[0] = id;
+    u->mr[1] = argc | (uint64_t)flags << 32;
+    u->mr[2] = len;
+    if (len % 8)
+        u->mr[3 + len / 8] = 0;
+    for (size_t i = 0; i < len; i++)
+        ((char *)&u->mr[3])[i] = text[i];
+    int r = call(cm, CM_EXEC, 3 + (unsigned)((len + 7) / 8), err, errlen);
+    if (!r)
+        *n = u->mr[1];
+    return r;
+}
+
+int ae_cm_exec_status(uint64_t cm, uint64_t id, uint64_t n, uint64_t *state, uint64_t *value, uint64_t *in_pos)
+{
+    struct aerie_utcb *u = ae_utcb();
+    u->mr[0] = id;
+    u->mr[1] = n;
+    int r = call(cm, CM_EXEC_STATUS, 2, 0, 0);
+    if (!r) {
+        *state = u->mr[1];
+        *value = u->mr[2];
+        *in_pos = u->mr[3];
+    }
+    return r;
+}
+
+int ae_cm_exec_input(uint64_t cm, uint64_t id, uint64_t n, uint64_t off, bool eof, const void *p, size_t len)
+{
+    struct aerie_utcb *u = ae_utcb();
+    if (len > CM_EXEC_IN_CHUNK)
+        return AE_EINVAL;
+    u->mr[0] = id;
+    u->mr[1] = n;
+    u->mr[2] = off | (eof ? LX_EXEC_IN_EOF : 0);
+    u->mr[3] = len;
+    if (len % 8)
+        u->mr[4 + len / 8] = 0;
+    for (size_t i = 0; i < len; i++)
+        ((char *)&u->mr[4])[i] = ((const char *)p)[i];
+    return call(cm, CM_EXEC_INPUT, 4 + (unsigned)((len + 7) / 8), 0, 0);
+}
+
 int64_t ae_cm_input_orphans(uint64_t cm)
 {
     int r = call(cm, CM_INPUT_ORPHANS, 0, 0, 0);

@@ -53,6 +53,8 @@ static void aerie_calls_from_a_child(void)
             bad += r != -2;
             r = raw(0x1007, 3, slot, 0);                  /* AERIE_SYS_CAP DELETE */
             bad += r != -2;
+            r = raw(0x1001, slot, (0x100l << 32) | 3, 0);  /* SEND, `aerie exec`'s label (LX_EXEC_LABEL) */
+            bad += r != -2;
             long replied = 0;
             r = raw_reply_recv(slot, (slot << 32) | 0xffff, &replied);   /* a label and too many words */
             bad += r != -2 || replied != -1;
@@ -140,6 +142,8 @@ static void event_files_bounded(void)
     CHECK(ftruncate(fd, 512l << 20) == 0);              /* a hole: costs nothing yet */
     void *m = mmap(NULL, 512ul << 20, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     CHECK(m == MAP_FAILED && errno == ENOMEM);
+    struct stat st;                                     /* the failed mapping left no blocks behind */
+    CHECK(fstat(fd, &st) == 0 && st.st_blocks * 512 == ((wrote + 65535) & ~65535l));
     close(fd);
     fd = (int)syscall(SYS_memfd_create, "again", 0);   /* the memory came back with the close */
     CHECK(fd >= 0 && write(fd, mb, sizeof mb) == (long)sizeof mb);

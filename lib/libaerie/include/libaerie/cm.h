@@ -55,6 +55,17 @@ int64_t ae_cm_logs(uint64_t cm, uint64_t id, uint64_t *from, char *buf, size_t c
  * them) for container id's standard input (CM_INPUT, needs cm.admin): the
  * bytes taken (fewer when its ring is full), or a negative AE_* error. */
 int64_t ae_cm_input(uint64_t cm, uint64_t id, bool eof, const void *p, size_t n);
+/* `aerie exec` (CM_EXEC): argc words (the program, its arguments) then
+ * NAME=VALUE words, each NUL-terminated, len bytes in all at text, for a
+ * new process in running Linux container id: 0 and *n, its exec number,
+ * or an error with a message in err. ae_cm_exec_status: its state
+ * (enum cm_exec_state), value (pid, errno or wait status) and the input
+ * it took. ae_cm_exec_input: up to CM_EXEC_IN_CHUNK bytes for its fd 0
+ * from offset off of its input (eof: the end after them). */
+int ae_cm_exec(uint64_t cm, uint64_t id, unsigned argc, unsigned flags, const char *text, size_t len,
+               uint64_t *n, char *err, size_t errlen);
+int ae_cm_exec_status(uint64_t cm, uint64_t id, uint64_t n, uint64_t *state, uint64_t *value, uint64_t *in_pos);
+int ae_cm_exec_input(uint64_t cm, uint64_t id, uint64_t n, uint64_t off, bool eof, const void *p, size_t len);
 /* The end of the input of every container a client was feeding (ctl,
  * when it starts: a previous ctl's clients are gone): how many, or a
  * negative AE_* error (CM_INPUT_ORPHANS, needs cm.admin). */
