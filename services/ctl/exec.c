@@ -17,6 +17,7 @@
 #include <aerie/proto/linux.h>
 #include "ctl.h"
 
+#define EXEC_END_PUMPS 4                 /* stream_pumps once an exec ended: twice the log (see exec_turn) */
 #define PENDING_TURNS 3000               /* ~30 s of 10 ms rounds without a word from the personality */
 
 /* Where the log ends now: its output starts there (the log holds at most
@@ -193,8 +194,13 @@ void exec_turn(struct ctl *c, struct ctl_stream *st)
     }
     if (state != CM_EXEC_EXITED)
         return;
-    while ((r = stream_pump(c, st)) == 1)
-        ;                                    /* it ended: what it wrote is in the log */
+    /* it ended: what it wrote is in the log, at most the log's 4 KiB
+     * behind its end, which two pumps (16 reads of 496 bytes each) cover.
+     * Bounded, not "until nothing is new": the container's other
+     * processes may write on as fast as we read, and this one thread
+     * serves every client (attack17) */
+    for (unsigned k = 0; k < EXEC_END_PUMPS && (r = stream_pump(c, st)) == 1; k++)
+        ;
     /* a wait status: exit code << 8, or the signal that ended it */
     struct ae_cm_status es = { .state = CM_EXITED, .exit_status = (value >> 8) & 0xff };
     if (value & 0x7f) {
