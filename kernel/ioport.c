@@ -152,6 +152,18 @@ int kdebug_invoke(struct kobject *k, const struct capref *cap, uint64_t label, s
         ipc_stats(&inv->reply[4], &inv->reply[5]);
         inv->nreply = 6;
         return 0;
+    case AERIE_KDEBUG_FLUSH_BENCH: {
+        uint64_t rounds, pages;
+        if (inv_arg(inv, 0, &rounds) || inv_arg(inv, 1, &pages))
+            return AE_EINVAL;
+        if (rounds == 0 || rounds > AERIE_KDEBUG_FLUSH_ROUNDS)
+            return inv_fail(inv, 0, AE_EINVAL);
+        if (pages > AERIE_KDEBUG_FLUSH_PAGES)
+            return inv_fail(inv, 1, AE_EINVAL);
+        inv->reply[0] = arch_flush_bench(rounds, (unsigned)pages);
+        inv->nreply = 1;
+        return 0;
+    }
     case AERIE_KDEBUG_EXIT: {
         uint64_t code = 0;
         if (inv->nargs)

@@ -13,6 +13,11 @@ $(BUILD)/kobj/%.c.o: %.c
 	@echo "  CC      $<"
 	@$(CC) $(KCFLAGS) -DAERIE_VERSION='"$(VERSION)"' -MMD -MP -c $< -o $@
 
+# The system-call switch as compares, not a jump table: a table is one more
+# page (of .rodata) for the IPC path to touch after every address-space
+# switch, which costs a software-TLB refill under QEMU TCG (kernel/hot.h).
+$(BUILD)/kobj/kernel/syscall.c.o: KCFLAGS += -fno-jump-tables
+
 $(BUILD)/kobj/%.S.o: %.S
 	@mkdir -p $(@D)
 	@echo "  AS      $<"

@@ -11,7 +11,6 @@
 #include "printk.h"
 #include "vspace.h"
 
-static struct list reap_lists[MAX_CPUS];
 static uint64_t objects_alive;
 
 void obj_init(struct kobject *o, enum aerie_obj_type type)
@@ -53,9 +52,8 @@ static void obj_free(struct kobject *o)
         obj_free_finish(o);
 }
 
-KERNEL_HOT void obj_put(struct kobject *o)
+void obj_put_last(struct kobject *o, uint32_t left)
 {
-    uint32_t left = __atomic_sub_fetch(&o->refs, 1, __ATOMIC_ACQ_REL);
     if (left == 0)
         obj_free(o);
     else if (left == (uint32_t)-1)
@@ -67,7 +65,7 @@ void obj_destroy(struct kobject *o)
 {
     if (__atomic_exchange_n(&o->dead, 1, __ATOMIC_ACQ_REL))
         return;
-    struct list *l = &reap_lists[cpu_index()];
+    struct list *l = &this_cpu()->reap_list;
     if (!l->next)
         list_init(l);
     obj_get(o);                          /* the reaper's reference */
@@ -76,8 +74,10 @@ void obj_destroy(struct kobject *o)
 
 KERNEL_HOT void obj_reap(void)
 {
-    vspace_free_retired();               /* tables this CPU was the last to leave */
-    struct list *l = &reap_lists[cpu_index()];
+    struct cpu *c = this_cpu();
+    if (c->retired)
+        vspace_free_retired();           /* tables this CPU was the last to leave */
+    struct list *l = &c->reap_list;
     if (!l->next)
         return;
     struct list *n;

@@ -47,8 +47,17 @@ static inline void obj_get(struct kobject *o)
     __atomic_add_fetch(&o->refs, 1, __ATOMIC_RELAXED);
 }
 
-/* Drops a reference; frees the object when it was the last. */
-void obj_put(struct kobject *o);
+void obj_put_last(struct kobject *o, uint32_t left);
+
+/* Drops a reference; frees the object when it was the last. Inline: on
+ * the IPC path every call and return of a small function is one more
+ * jump-cache look-up after a CR3 write under QEMU TCG (kernel/hot.h). */
+static inline void obj_put(struct kobject *o)
+{
+    uint32_t left = __atomic_sub_fetch(&o->refs, 1, __ATOMIC_ACQ_REL);
+    if (__builtin_expect(left == 0 || left == (uint32_t)-1, 0))
+        obj_put_last(o, left);
+}
 
 /* Sets up the header; the object starts with one reference (its "alive"
  * reference, dropped when it is destroyed). */

@@ -93,19 +93,21 @@ struct runqueue {
     bool finishing;                  /* between prev's on_cpu = false and its last put (atomic) */
 };
 
-static struct runqueue rqs[MAX_CPUS];
+/* Each CPU's run queue sits in its per-CPU block (percpu.h: the page the
+ * switch touches anyway). */
+_Static_assert(sizeof(struct runqueue) <= CPU_SCHED_BYTES, "struct runqueue outgrew CPU_SCHED_BYTES");
+#define rqs_of(c) ((struct runqueue *)cpus[c].sched)
 static struct thread idle_threads[MAX_CPUS];
 
-static KERNEL_HOT struct runqueue *this_rq(void) { return &rqs[cpu_index()]; }
+static KERNEL_HOT struct runqueue *this_rq(void) { return (struct runqueue *)this_cpu()->sched; }
 
 uint64_t time_now_ns(void) { return tsc_to_ns(rdtsc()); }
 
-KERNEL_HOT struct thread *current_thread(void) { return this_rq()->current; }
 
 void sched_init_cpu(void)
 {
     unsigned c = cpu_index();
-    struct runqueue *rq = &rqs[c];
+    struct runqueue *rq = rqs_of(c);
     spin_init(&rq->lock);
     spin_init(&rq->timer_lock);
     for (int p = 0; p < SCHED_PRIOS; p++)
@@ -179,7 +181,7 @@ static KERNEL_HOT void ipi_resched(int cpu)
 KERNEL_HOT void sched_enqueue_boosted(struct thread *t, uint8_t boost)
 {
     unsigned cpu = t->cpu;
-    struct runqueue *rq = &rqs[cpu];
+    struct runqueue *rq = rqs_of(cpu);
     int ipi = -1;
     spin_lock(&rq->lock);
     if (!t->in_rq && rq->current != t) {
@@ -192,14 +194,9 @@ KERNEL_HOT void sched_enqueue_boosted(struct thread *t, uint8_t boost)
     ipi_resched(ipi);
 }
 
-KERNEL_HOT void sched_enqueue(struct thread *t)
-{
-    sched_enqueue_boosted(t, 0);
-}
-
 void sched_dequeue(struct thread *t)
 {
-    struct runqueue *rq = &rqs[t->cpu];
+    struct runqueue *rq = rqs_of(t->cpu);
     spin_lock(&rq->lock);
     if (t->in_rq) {
         rq_remove(rq, t);
@@ -211,7 +208,7 @@ void sched_dequeue(struct thread *t)
 
 void sched_set_prio(struct thread *t, uint8_t prio)
 {
-    struct runqueue *rq = &rqs[t->cpu];
+    struct runqueue *rq = rqs_of(t->cpu);
     int ipi = -1;
     spin_lock(&rq->lock);
     bool queued = t->in_rq;
@@ -233,7 +230,7 @@ void sched_set_prio(struct thread *t, uint8_t prio)
  * another CPU run t on a stack its old CPU had not finished leaving. */
 void sched_set_cpu(struct thread *t, unsigned cpu)
 {
-    struct runqueue *rq = &rqs[t->cpu];
+    struct runqueue *rq = rqs_of(t->cpu);
     spin_lock(&rq->lock);
     bool current = rq->current == t;
     if (current || __atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE)) {
@@ -412,7 +409,7 @@ static void idle_drop_vspace(struct runqueue *rq, unsigned cpu)
 
 bool sched_tlb_defer(unsigned cpu)
 {
-    struct runqueue *rq = &rqs[cpu];
+    struct runqueue *rq = rqs_of(cpu);
     __atomic_store_n(&rq->tlb_stale, true, __ATOMIC_SEQ_CST);
     return __atomic_load_n(&rq->lazy, __ATOMIC_SEQ_CST);
 }
@@ -420,7 +417,7 @@ bool sched_tlb_defer(unsigned cpu)
 void sched_tlb_flush_local(void)
 {
     struct cpu *c = this_cpu();
-    struct runqueue *rq = &rqs[c->index];
+    struct runqueue *rq = rqs_of(c->index);
     struct thread *cur = c->current;
     if (rq->loaded_vs && cur && cur->idle)
         idle_drop_vspace(rq, c->index);
@@ -521,7 +518,7 @@ KERNEL_HOT void sched_finish_switch(void)
 bool sched_settled(void)
 {
     for (unsigned c = 0; c < ncpus; c++)
-        if (c != cpu_index() && __atomic_load_n(&rqs[c].finishing, __ATOMIC_ACQUIRE))
+        if (c != cpu_index() && __atomic_load_n(&rqs_of(c)->finishing, __ATOMIC_ACQUIRE))
             return false;
     return true;
 }
@@ -560,7 +557,7 @@ KERNEL_HOT void schedule(void)
 
 bool sched_cpu_polling(unsigned cpu)
 {
-    return __atomic_load_n(&rqs[cpu].polling, __ATOMIC_SEQ_CST);
+    return __atomic_load_n(&rqs_of(cpu)->polling, __ATOMIC_SEQ_CST);
 }
 
 KERNEL_HOT bool sched_need_resched(void)
@@ -579,7 +576,7 @@ void sched_yield(void)
 void sched_kick(struct thread *t)
 {
     unsigned cpu = t->cpu;
-    struct runqueue *rq = &rqs[cpu];
+    struct runqueue *rq = rqs_of(cpu);
     int ipi = -1;
     spin_lock(&rq->lock);
     if (rq->current == t) {
@@ -672,12 +669,12 @@ KERNEL_HOT void timer_disarm(struct thread *t)
     int32_t c = __atomic_load_n(&t->timer_cpu, __ATOMIC_ACQUIRE);
     if (c < 0)
         return;
-    spin_lock(&rqs[c].timer_lock);
+    spin_lock(&rqs_of(c)->timer_lock);
     if (t->timer_cpu == c) {
         list_remove(&t->timer_link);
         t->timer_cpu = -1;
     }
-    spin_unlock(&rqs[c].timer_lock);
+    spin_unlock(&rqs_of(c)->timer_lock);
 }
 
 #define EXPIRE_BATCH 16

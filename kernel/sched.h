@@ -18,12 +18,14 @@ struct vspace;
 void sched_init_cpu(void);                 /* this CPU's run queue and idle thread */
 _Noreturn void sched_idle_loop(void);
 void schedule(void);
-/* Puts a runnable thread on its home CPU's queue (its lock held). */
-void sched_enqueue(struct thread *t);
-/* The same, for a thread being started: with boost above its own
- * priority it runs at boost until it first leaves its CPU, one time
- * slice at most (THREAD RESUME's AERIE_RESUME_BOOST). */
+/* Puts a runnable thread on its home CPU's queue (its lock held); with
+ * boost above its own priority it runs at boost until it first leaves its
+ * CPU, one time slice at most (THREAD RESUME's AERIE_RESUME_BOOST). */
 void sched_enqueue_boosted(struct thread *t, uint8_t boost);
+static inline void sched_enqueue(struct thread *t)
+{
+    sched_enqueue_boosted(t, 0);
+}
 /* Takes a runnable, queued thread off its queue (its lock held). */
 void sched_dequeue(struct thread *t);
 /* Sets t's priority (its lock held), ending a start boost. */

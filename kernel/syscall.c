@@ -266,6 +266,32 @@ static void unknown_syscall(struct thread *t, struct trap_frame *tf)
     thread_fault(t, AERIE_FAULT_SYSCALL, w, 9);
 }
 
+/* The system calls other than IPC, outside the hot text (kernel/hot.h:
+ * the IPC path's code fits in three pages). False for an unknown number. */
+static __attribute__((noinline)) bool syscall_other(struct thread *t, struct trap_frame *tf, uint64_t *badge,
+                                                    int64_t *r)
+{
+    switch (tf->rax) {
+    case AERIE_SYS_SIGNAL:     *r = sys_signal(t, tf->rdi, tf->rsi); return true;
+    case AERIE_SYS_YIELD:      sched_yield(); *r = 0; return true;
+    case AERIE_SYS_CAP:        *r = sys_cap(t, tf, badge); return true;
+    case AERIE_SYS_FUTEX:      *r = sys_futex(t, tf->rdi, tf->rsi, tf->rdx, tf->r10); return true;
+    case AERIE_SYS_EXIT:       thread_exit_current(tf->rdi, tf->rsi & AERIE_EXIT_QUIET);
+    case AERIE_SYS_SET_TLS:
+        if (tf->rdi >= AERIE_USER_MAX) {
+            *r = AE_EINVAL;
+        } else {
+            t->fs_base = tf->rdi;
+            wrmsr(MSR_FS_BASE, tf->rdi);
+            *r = 0;
+        }
+        return true;
+    case AERIE_SYS_REPLY_SAVE: *r = ipc_reply_save(t, tf->rdi); return true;
+    default:
+        return false;
+    }
+}
+
 KERNEL_HOT void syscall_dispatch(struct trap_frame *tf)
 {
     struct thread *t = current_thread();
@@ -286,22 +312,9 @@ KERNEL_HOT void syscall_dispatch(struct trap_frame *tf)
         tf->rsi = (uint64_t)ipc_reply(t, tf->rsi);
         r = sys_recv(t, tf->rdi, tf->rdx, &badge);
         break;
-    case AERIE_SYS_SIGNAL:     r = sys_signal(t, tf->rdi, tf->rsi); break;
-    case AERIE_SYS_YIELD:      sched_yield(); r = 0; break;
-    case AERIE_SYS_CAP:        r = sys_cap(t, tf, &badge); break;
-    case AERIE_SYS_FUTEX:      r = sys_futex(t, tf->rdi, tf->rsi, tf->rdx, tf->r10); break;
-    case AERIE_SYS_EXIT:       thread_exit_current(tf->rdi, tf->rsi & AERIE_EXIT_QUIET);
-    case AERIE_SYS_SET_TLS:
-        if (tf->rdi >= AERIE_USER_MAX) {
-            r = AE_EINVAL;
-        } else {
-            t->fs_base = tf->rdi;
-            wrmsr(MSR_FS_BASE, tf->rdi);
-            r = 0;
-        }
-        break;
-    case AERIE_SYS_REPLY_SAVE: r = ipc_reply_save(t, tf->rdi); break;
     default:
+        if (syscall_other(t, tf, &badge, &r))
+            break;
         t->in_syscall = false;            /* its frame is complete: RAX = AE_ENOSYS */
         unknown_syscall(t, tf);
         return_to_user_checks(t);

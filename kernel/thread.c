@@ -191,11 +191,6 @@ KERNEL_HOT void thread_wake(struct thread *t, int64_t result)
     finish_wait(t, result, TS_RUNNABLE);
 }
 
-KERNEL_HOT void thread_wait_switch(void)
-{
-    schedule();
-}
-
 /* A wait a Task SUSPEND leaves alone: for the reply to a CALL the thread
  * made itself (a fault call's is ended and made again: thread_fault). The
  * service may have acted on the call; the reply is the original's

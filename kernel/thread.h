@@ -37,6 +37,7 @@
 #include "object.h"
 #include "cap.h"
 #include "trap.h"
+#include "percpu.h"
 
 struct task;
 struct memobj;
@@ -146,7 +147,14 @@ static inline struct trap_frame *thread_frame(struct thread *t)
 }
 
 struct cspace *thread_cspace(struct thread *t);
-struct thread *current_thread(void);
+/* The thread running on this CPU: the per-CPU block's copy of the run
+ * queue's (switch_to sets it, with interrupts off, right after schedule()
+ * set the queue's). Inline: a call on the IPC path is one more jump-cache
+ * look-up after a CR3 write under QEMU TCG (hot.h). */
+static inline struct thread *current_thread(void)
+{
+    return this_cpu()->current;
+}
 
 int thread_create(struct quota *q, struct invocation *inv, struct kobject **out);
 /* A thread in task, inactive, with priority prio (boot task). */
@@ -228,8 +236,13 @@ void thread_fault(struct thread *t, uint64_t label, const uint64_t *words, unsig
 void thread_first_run(void);
 /* Ends the current thread; unless quiet, its handler gets FAULT_EXIT. */
 _Noreturn void thread_exit_current(uint64_t status, bool quiet);
-/* Blocks the current thread and switches away; returns when woken. */
-void thread_wait_switch(void);
+/* Blocks the current thread and switches away; returns when woken
+ * (inline: one call and return less on the IPC path, kernel/hot.h). */
+void schedule(void);
+static inline void thread_wait_switch(void)
+{
+    schedule();
+}
 
 extern const struct obj_ops thread_ops;
 

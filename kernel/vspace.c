@@ -249,10 +249,9 @@ static void detach_borrowers(struct vspace *p)
     }
 }
 
-/* Released address spaces whose tables this CPU was the last to leave,
- * to be freed at its next safe point; touched by this CPU only, with
- * interrupts off. */
-static struct vspace *retired[MAX_CPUS];
+/* Released address spaces whose tables a CPU was the last to leave wait
+ * on that CPU's list (struct cpu's retired, touched by that CPU only, with
+ * interrupts off) to be freed at its next safe point. */
 static uint64_t retired_pending;             /* released, tables not yet freed (atomic) */
 
 static void free_tables(struct vspace *vs)
@@ -300,21 +299,19 @@ bool vspace_release(struct vspace *vs)
     return true;
 }
 
-void vspace_left(struct vspace *vs, uint64_t bit)
+void vspace_retire_here(struct vspace *vs)
 {
-    if (__atomic_fetch_and(&vs->cpus_active, ~bit, __ATOMIC_SEQ_CST) != (VS_RETIRED | bit))
-        return;                              /* live, or another CPU still on it */
-    unsigned me = cpu_index();
-    vs->retired_next = retired[me];
-    retired[me] = vs;
+    struct cpu *c = this_cpu();
+    vs->retired_next = c->retired;
+    c->retired = vs;
 }
 
 void vspace_free_retired(void)
 {
-    unsigned me = cpu_index();
+    struct cpu *c = this_cpu();
     struct vspace *vs;
-    while ((vs = retired[me])) {
-        retired[me] = vs->retired_next;
+    while ((vs = c->retired)) {
+        c->retired = vs->retired_next;
         free_tables(vs);
         obj_free_finish((struct kobject *)vs->task);
         __atomic_sub_fetch(&retired_pending, 1, __ATOMIC_RELEASE);

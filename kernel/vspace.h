@@ -64,7 +64,13 @@ bool vspace_release(struct vspace *vs);
 /* This CPU's bit leaves vs's cpus_active after it loaded other tables
  * (sched.c); if vs was released meanwhile and this was the last CPU on
  * it, its freeing is queued on this CPU. Interrupts off. */
-void vspace_left(struct vspace *vs, uint64_t bit);
+void vspace_retire_here(struct vspace *vs);
+static inline void vspace_left(struct vspace *vs, uint64_t bit)
+{
+    /* Inline: it runs right after the CR3 write (kernel/hot.h). */
+    if (__atomic_fetch_and(&vs->cpus_active, ~bit, __ATOMIC_SEQ_CST) == (VS_RETIRED | bit))
+        vspace_retire_here(vs);              /* the last CPU on released tables */
+}
 /* Frees what vspace_left queued on this CPU: called where no lock is held
  * (obj_reap, the idle loop). */
 void vspace_free_retired(void);

@@ -13,7 +13,7 @@ LINUX_SRCS := $(sort $(wildcard services/linux/*.c)) services/linux/tramp.S
 $(eval $(call libc_program,linux,$(LINUX_SRCS)))
 CTL_SRCS := services/ctl/main.c services/ctl/verbs.c services/ctl/stream.c services/ctl/reply.c \
             services/ctl/ctlproto.c services/ctl/files.c services/ctl/vcon.c services/ctl/frame.c \
-            services/ctl/link.c services/ctl/session.c services/ctl/xfer.c services/ctl/import.c services/ctl/input.c \
+            services/ctl/link.c services/ctl/session.c services/ctl/xfer.c services/ctl/import.c services/ctl/input.c services/ctl/specup.c \
             lib/virtio/virtq.c lib/virtio/virtio_pci.c lib/virtio/aerie/pci_grant.c
 $(patsubst %,$(BUILD)/uobj/%.o,$(CTL_SRCS)): UEXTRA := -Ilib/virtio -Ilib
 $(eval $(call libc_program,ctl,$(CTL_SRCS)))
@@ -63,8 +63,10 @@ $(eval $(call libc_program,argprobe,tests/cli/argprobe.c))
 all: $(BUILD)/argprobe.elf
 
 # cmtest drives the container manager through its protocol (tests/cm/).
-$(eval $(call libc_program,cmtest,tests/cm/cmtest.c tests/cm/cmclient.c tests/cm/t_images.c tests/cm/t_density.c))
-$(BUILD)/uobj/tests/cm/cmtest.c.o $(BUILD)/uobj/tests/cm/cmclient.c.o $(BUILD)/uobj/tests/cm/t_images.c.o $(BUILD)/uobj/tests/cm/t_density.c.o: UEXTRA := -Itests/host -Ilib
+$(eval $(call libc_program,cmtest,tests/cm/cmtest.c tests/cm/cmclient.c tests/cm/t_images.c tests/cm/t_density.c \
+    tests/cm/t_longspec.c))
+$(BUILD)/uobj/tests/cm/cmtest.c.o $(BUILD)/uobj/tests/cm/cmclient.c.o $(BUILD)/uobj/tests/cm/t_images.c.o \
+$(BUILD)/uobj/tests/cm/t_density.c.o $(BUILD)/uobj/tests/cm/t_longspec.c.o: UEXTRA := -Itests/host -Ilib
 # tests/import.img in it is an imported image's archive (docs/IMAGE.md) that
 # cmtest hands cm through CM_IMAGE_* (tests/cm/t_images.c).
 $(BUILD)/test-import.img: $(BUILD)/tools/mkimage tests/cm/import.config tests/cm/import.motd $(BUILD)/images/grantprobe.elf

@@ -323,8 +323,7 @@ static int stream(struct conn *c, const char *id, uint64_t cid, bool kill_on_int
 }
 
 /* Parses run/start options or exits with a message naming the bad one. */
-static void parse_run(const struct command *cmd, int argc, char **argv, struct run_request *rr,
-                      const char *words[])
+static void parse_run(const struct command *cmd, int argc, char **argv, struct run_request *rr)
 {
     char err[300];
     if (run_parse(argc - 1, argv + 1, !strcmp(cmd->name, "run"), rr, err, sizeof err))
@@ -333,8 +332,18 @@ static void parse_run(const struct command *cmd, int argc, char **argv, struct r
         command_help(cmd, stdout);
         exit(0);
     }
-    for (int i = 0; i < rr->nwords; i++)
-        words[i] = rr->words[i];
+}
+
+/* The spec goes as a payload, "runspec SIZE" or "createspec SIZE" and its
+ * bytes: any spec up to CM_SPEC_MAX, however long a line its words
+ * would make (docs/ENGINE.md). */
+static void send_spec(struct conn *c, char *id, bool run, const struct run_request *rr)
+{
+    char size[24];
+    const char *w[1] = { size };
+    snprintf(size, sizeof size, "%zu", rr->text_len);
+    conn_send(c, id, run ? "runspec" : "createspec", w, 1);
+    conn_send_raw(c, rr->text, rr->text_len);
 }
 
 static void send_id(struct conn *c, char *id, const char *verb, uint64_t cid, const char *extra)
@@ -346,12 +355,12 @@ static void send_id(struct conn *c, char *id, const char *verb, uint64_t cid, co
 }
 
 /* Creates and starts a container without waiting for it; prints its id. */
-static int start_detached(const struct command *cmd, struct conn *c, const char *words[], int nwords)
+static int start_detached(const struct command *cmd, struct conn *c, const struct run_request *rr)
 {
     char id[CTL_ID_MAX + 1];
     struct ctl_reply r;
     conn_open(c);
-    conn_send(c, id, "create", words, nwords);
+    send_spec(c, id, false, rr);
     expect_ok(cmd, c, id, &r);
     uint64_t cid = strtoull(r.rest, NULL, 10);
     send_id(c, id, "start", cid, NULL);
@@ -363,21 +372,20 @@ static int start_detached(const struct command *cmd, struct conn *c, const char 
 static int cmd_run(const struct command *cmd, struct conn *c, int argc, char **argv)
 {
     static struct run_request rr;
-    const char *words[RUN_WORDS_MAX];
     char id[CTL_ID_MAX + 1];
     struct ctl_reply r;
     struct sigaction sa = { .sa_handler = on_interrupt };
-    parse_run(cmd, argc, argv, &rr, words);
+    parse_run(cmd, argc, argv, &rr);
     /* -d with -i or --rm would need a CLI that stays: say so, not drop one */
     if (rr.detach && (rr.interactive || rr.rm))
         die(EXIT_USAGE, "run: -d cannot go with %s: a detached container has no aerie run %s (aerie run --help)",
             rr.interactive ? "-i" : "--rm",
             rr.interactive ? "forwarding its input" : "to remove it at its end; aerie rm ID does");
     if (rr.detach)
-        return start_detached(cmd, c, words, rr.nwords);
+        return start_detached(cmd, c, &rr);
     conn_open(c);
     sigaction(SIGINT, &sa, NULL);            /* no SA_RESTART: waits return; stream() kills it */
-    conn_send(c, id, "run", words, rr.nwords);
+    send_spec(c, id, true, &rr);
     conn_expect(c, id, &r);
     if (strcmp(r.kind, "started")) {
         fprintf(stderr, "aerie: run: %s\n", plain(r.rest, NULL));
@@ -397,9 +405,8 @@ static int cmd_run(const struct command *cmd, struct conn *c, int argc, char **a
 static int cmd_start(const struct command *cmd, struct conn *c, int argc, char **argv)
 {
     static struct run_request rr;
-    const char *words[RUN_WORDS_MAX];
-    parse_run(cmd, argc, argv, &rr, words);
-    return start_detached(cmd, c, words, rr.nwords);
+    parse_run(cmd, argc, argv, &rr);
+    return start_detached(cmd, c, &rr);
 }
 
 /* ---- ps ---- */

@@ -6,10 +6,13 @@
  * back to the option that caused them.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <aerie/proto/cm.h>
 #include "aerie_spec.h"
 #include "spec.h"
+
+_Static_assert(RUN_WORDS_MAX >= SPEC_MAX_ARGS + 32, "room for every argument and the options");
 
 struct option {
     const char *name, *field;      /* --name and the spec field it sets */
@@ -83,26 +86,28 @@ static int check(const char *text, char *err, size_t errlen)
     static struct spec s;
     char msg[200];
     spec_defaults(&s);
-    if (spec_parse(text, strlen(text), &s, msg, sizeof msg) == 0)
+    int r = spec_parse(text, strlen(text), &s, msg, sizeof msg);
+    spec_free(&s);
+    if (r == 0)
         return 0;
     explain(msg, err, errlen);
     return -1;
 }
 
-/* Copies src to out with a backslash before each character of `special`;
- * false if it does not fit in cap. */
-static bool escape(char *out, size_t cap, const char *src, const char *special)
+/* src with a backslash before each character of `special`, malloc'd
+ * (NULL when out of memory: the caller says so). */
+static char *escape(const char *src, const char *special)
 {
-    size_t n = 0;
+    char *out = malloc(2 * strlen(src) + 1), *o = out;
+    if (!out)
+        return NULL;
     for (; *src; src++) {
-        if (strchr(special, *src) && n + 1 < cap)
-            out[n++] = '\\';
-        if (n + 1 >= cap)
-            return false;
-        out[n++] = *src;
+        if (strchr(special, *src))
+            *o++ = '\\';
+        *o++ = *src;
     }
-    out[n] = 0;
-    return true;
+    *o = 0;
+    return out;
 }
 
 /* Adds the word FIELD=VALUE, in double quotes (with \" and \\ escaped)
@@ -115,27 +120,36 @@ static int add_word(struct run_request *rr, const char *arg, const char *field, 
         snprintf(err, errlen, "%s: more than %d options and arguments", arg, RUN_WORDS_MAX);
         return -1;
     }
-    char body[RUN_WORD_MAX];
-    char *w = rr->words[rr->nwords];
-    if (!escape(body, sizeof body, value, quote ? "\"\\" : "") ||
-        snprintf(w, RUN_WORD_MAX, quote ? "\"%s=%s\"" : "%s=%s", field, body) >= RUN_WORD_MAX) {
-        snprintf(err, errlen, "%s: '%.40s...' is too long", arg, value);
+    char *body = escape(value, quote ? "\"\\" : "");
+    size_t n = body ? strlen(field) + strlen(body) + 4 : 0;
+    char *w = body ? malloc(n) : NULL;
+    if (!w) {
+        free(body);
+        snprintf(err, errlen, "%s: no memory for '%.40s...'", arg, value);
         return -1;
     }
-    rr->nwords++;
+    snprintf(w, n, quote ? "\"%s=%s\"" : "%s=%s", field, body);
+    free(body);
+    rr->words[rr->nwords++] = w;
     return 0;
 }
 
 /* One option and its value, checked alone against the spec parser. */
 static int add_option(struct run_request *rr, const struct option *o, const char *value, char *err, size_t errlen)
 {
-    char text[RUN_WORD_MAX + 16];
     if (add_word(rr, o->name, o->field, value, err, errlen))
         return -1;
-    snprintf(text, sizeof text, "image=x %s", rr->words[rr->nwords - 1]);
-    if (check(text, err, errlen) && !strncmp(err, o->name, strlen(o->name)))
-        return -1;                   /* errors about other fields show in the final check */
-    return 0;
+    const char *w = rr->words[rr->nwords - 1];
+    size_t n = strlen(w) + 16;
+    char *text = malloc(n);
+    if (!text) {
+        snprintf(err, errlen, "%s: no memory", o->name);
+        return -1;
+    }
+    snprintf(text, n, "image=x %s", w);
+    int r = check(text, err, errlen) && !strncmp(err, o->name, strlen(o->name)) ? -1 : 0;
+    free(text);
+    return r;                        /* errors about other fields show in the final check */
 }
 
 /* Each argument is one args= word; one with spaces, quotes or
@@ -153,32 +167,59 @@ static int add_args(struct run_request *rr, int argc, char **argv, char *err, si
                      argv[i]);
             return -1;
         }
-        bool quote = !argv[i][0] || strpbrk(argv[i], " \t'\"\\") != NULL;
-        char body[RUN_WORD_MAX], quoted[RUN_WORD_MAX];
-        if (quote && (!escape(body, sizeof body, argv[i], "'\\") ||
-                      snprintf(quoted, sizeof quoted, "'%s'", body) >= (int)sizeof quoted)) {
-            snprintf(err, errlen, "ARGS: '%.40s...' is too long", argv[i]);
+        if (strlen(argv[i]) >= SPEC_STR_MAX) {
+            snprintf(err, errlen, "ARGS: '%.40s...' is %zu bytes, over the %d an argument may have",
+                     argv[i], strlen(argv[i]), SPEC_STR_MAX - 1);
             return -1;
         }
-        if (add_word(rr, "ARGS", "args", quote ? quoted : argv[i], err, errlen))
+        bool quote = !argv[i][0] || strpbrk(argv[i], " \t'\"\\") != NULL;
+        char *body = quote ? escape(argv[i], "'\\") : NULL, *quoted = NULL;
+        if (body && (quoted = malloc(strlen(body) + 3)))
+            snprintf(quoted, strlen(body) + 3, "'%s'", body);
+        free(body);
+        if (quote && !quoted) {
+            snprintf(err, errlen, "ARGS: no memory for '%.40s...'", argv[i]);
+            return -1;
+        }
+        int r = add_word(rr, "ARGS", "args", quote ? quoted : argv[i], err, errlen);
+        free(quoted);
+        if (r)
             return -1;
     }
     return 0;
 }
 
-/* The whole spec: it must parse and fit in one cm message. */
+/* The whole spec, joined into rr->text: it must parse and fit what
+ * Aerie takes (CM_SPEC_MAX bytes; past a request line it travels as a
+ * payload, docs/ENGINE.md). */
 static int check_all(struct run_request *rr, char *err, size_t errlen)
 {
-    char text[RUN_WORDS_MAX * (RUN_WORD_MAX + 1)];
     size_t n = 0;
     for (int i = 0; i < rr->nwords; i++)
-        n += (size_t)snprintf(text + n, sizeof text - n, "%s%s", i ? " " : "", rr->words[i]);
-    if (n > CM_TEXT_MAX) {
-        snprintf(err, errlen, "the container spec is %zu bytes, more than the %d one request carries: "
-                 "use fewer or shorter options and arguments", n, CM_TEXT_MAX);
+        n += strlen(rr->words[i]) + 1;
+    if (n > CM_SPEC_MAX) {
+        snprintf(err, errlen, "the container spec is %zu bytes, more than the %d Aerie takes: "
+                 "use fewer or shorter options and arguments", n - 1, CM_SPEC_MAX);
         return -1;
     }
-    return check(text, err, errlen);
+    rr->text = malloc(n + 1);
+    if (!rr->text) {
+        snprintf(err, errlen, "no memory for the container spec");
+        return -1;
+    }
+    size_t at = 0;
+    for (int i = 0; i < rr->nwords; i++)
+        at += (size_t)sprintf(rr->text + at, "%s%s", i ? " " : "", rr->words[i]);
+    rr->text_len = at;
+    return check(rr->text, err, errlen);
+}
+
+void run_free(struct run_request *rr)
+{
+    for (int i = 0; i < rr->nwords; i++)
+        free(rr->words[i]);
+    free(rr->text);
+    memset(rr, 0, sizeof *rr);
 }
 
 /* An option at argv[*i] (--opt VALUE or --opt=VALUE); advances *i. */
@@ -220,7 +261,7 @@ static int parse_option(struct run_request *rr, int argc, char **argv, int *i, b
 
 int run_parse(int argc, char **argv, bool allow_rm, struct run_request *rr, char *err, size_t errlen)
 {
-    memset(rr, 0, sizeof *rr);
+    run_free(rr);
     int i = 0;
     for (; i < argc && argv[i][0] == '-' && !rr->help; i++) {
         if (!strcmp(argv[i], "--")) {

@@ -11,12 +11,13 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#define RUN_WORDS_MAX 64
-#define RUN_WORD_MAX  600
+#define RUN_WORDS_MAX (256 + 64)                /* the arguments (SPEC_MAX_ARGS) and options */
 
 struct run_request {
-    char words[RUN_WORDS_MAX][RUN_WORD_MAX];   /* spec words, in order */
+    char *words[RUN_WORDS_MAX];                /* spec words, in order (malloc'd) */
     int nwords;
+    char *text;                                /* the words joined: the spec (malloc'd) */
+    size_t text_len;
     bool rm;                                   /* --rm: remove it once it ends */
     bool interactive;                          /* -i: our stdin is its input (grant stdin) */
     bool tty;                                  /* -t: accepted; the host terminal stays as it is */
@@ -24,10 +25,13 @@ struct run_request {
     bool help;                                 /* --help was asked for */
 };
 
-/* Parses [OPTION]... IMAGE [ARG]... (argv without the command name).
+/* Parses [OPTION]... IMAGE [ARG]... (argv without the command name) into
+ * rr, zeroed or from an earlier run_parse (what it held is freed first).
  * allow_rm: --rm, -d, -i and -t are accepted (run). Returns 0, or -1 with a message that
  * names the bad argument in err. */
 int run_parse(int argc, char **argv, bool allow_rm, struct run_request *rr, char *err, size_t errlen);
+/* Frees what rr holds and zeroes it. */
+void run_free(struct run_request *rr);
 
 /* Prints the options, one per line, for --help. */
 void run_print_options(FILE *f);

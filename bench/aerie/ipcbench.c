@@ -13,6 +13,12 @@
  * "SAMPLE <experiment> aerie call_reply <where> <ns> ns" line per sample,
  * then the median, 90th and 99th percentile. The kernel command line's
  * bench.plan=quick takes make bench's quick plan (fewer samples).
+ *
+ * ipc_flush_model then prices the address-space switch apart from the
+ * path: samples of the same-CPU round trip between two tasks and between
+ * two threads, taken in turn with samples of the kernel's flush bench
+ * (KDEBUG_FLUSH_BENCH: two CR3 writes, each followed by reads from N
+ * pages), so that all see the same host load (docs/EVALUATION.md, IPC).
  */
 #include <stdint.h>
 #include <stdbool.h>
@@ -254,6 +260,67 @@ static void run_trace(bool on)
                "%lu events recorded\n", on ? "on" : "off", p50, to_ns(p50), to_ns(p90), head);
 }
 
+/* ---- the switch's price apart from the path (ipc_flush_model) ---- */
+
+#define MODEL_KINDS 6
+static const unsigned model_pages[MODEL_KINDS - 2] = { 0, 13, 20, 26 };
+static uint64_t model[MODEL_KINDS][MAX_SAMPLES];
+
+/* Cycles per round trip of a batch of same-CPU calls on ep. */
+static uint64_t rtt_sample(uint64_t ep)
+{
+    uint64_t t0 = tsc();
+    for (unsigned j = 0; j < batch; j++)
+        ae_call(ep, AERIE_INFO(1, 1, 0), AERIE_TIMEOUT_FOREVER);
+    return (tsc() - t0) / batch;
+}
+
+static void run_model(void)
+{
+    uint64_t ep_task = ae_slot_alloc(), ep_thread = ae_slot_alloc(), quota = 0, r[1];
+    ae_quota_create(ae_self.quota, AERIE_OBJ_ENDPOINT, ep_task, 0, 0, 0);
+    ae_quota_create(ae_self.quota, AERIE_OBJ_ENDPOINT, ep_thread, 0, 0, 0);
+    if (start_server_task(ep_task, 0, &quota))
+        return;
+    struct ae_thread th = { 0 };
+    server_ready = 0;
+    if (ae_thread_start(&th, server_thread, (void *)ep_thread, 0, 16384)) {
+        ae_kprintf("ipcbench: cannot start the server thread\n");
+        return;
+    }
+    ae_invokev(th.thread_slot, AERIE_THREAD_SET_PRIORITY, own_priority());
+    while (!__atomic_load_n(&server_ready, __ATOMIC_ACQUIRE))
+        ae_yield();
+    ae_utcb()->mr[0] = 1;
+    for (int i = 0; i < WARMUP; i++) {
+        ae_call(ep_task, AERIE_INFO(1, 1, 0), AERIE_TIMEOUT_FOREVER);
+        ae_call(ep_thread, AERIE_INFO(1, 1, 0), AERIE_TIMEOUT_FOREVER);
+    }
+    for (unsigned i = 0; i < nsamples; i++) {
+        model[0][i] = rtt_sample(ep_task);
+        model[1][i] = rtt_sample(ep_thread);
+        for (unsigned k = 0; k < MODEL_KINDS - 2; k++) {
+            r[0] = 0;
+            if (ae_invoke(ae_self.kdebug, AERIE_KDEBUG_FLUSH_BENCH, 2, AE_ARGS(batch, model_pages[k]), r, 1) < 0)
+                ae_kprintf("ipcbench: KDEBUG_FLUSH_BENCH refused\n");
+            model[k + 2][i] = r[0] / batch;
+        }
+    }
+    ae_invoke0(quota, AERIE_QUOTA_DESTROY);
+    ae_thread_destroy(&th);
+    ae_cap_delete(ep_task);
+    ae_cap_delete(ep_thread);
+    for (unsigned k = 0; k < MODEL_KINDS; k++) {
+        sort(model[k], nsamples);
+        if (k < 2)
+            ae_kprintf("ipc flush model, same_cpu, round trip, two %s", k ? "threads" : "tasks");
+        else
+            ae_kprintf("ipc flush model, same_cpu, two CR3 writes + %u pages after each", model_pages[k - 2]);
+        ae_kprintf(": min %lu ns, p10 %lu ns, median %lu ns\n", to_ns(model[k][0]),
+                   to_ns(model[k][nsamples / 10]), to_ns(model[k][nsamples / 2]));
+    }
+}
+
 void bench_main(uint64_t *sp);
 void bench_main(uint64_t *sp)
 {
@@ -286,6 +353,9 @@ void bench_main(uint64_t *sp)
     run_trace(false);
     run_trace(true);
     ae_kprintf("BENCH END ipc-trace rc=0\n");
+    ae_kprintf("BENCH BEGIN ipc-flush-model\n");
+    run_model();
+    ae_kprintf("BENCH END ipc-flush-model rc=0\n");
     ae_kprintf("BENCH DONE ipcbench\n");
     ae_invokev(ae_self.kdebug, AERIE_KDEBUG_EXIT, 0);
 }

@@ -198,5 +198,9 @@ enum aerie_thread_state {
 #define AERIE_KDEBUG_STATS   2   /* () -> (free pages, total pages, objects alive, cpus,
                                     messages delivered on the sender's CPU, across CPUs) */
 #define AERIE_KDEBUG_EXIT    3   /* (code): end the QEMU run (isa-debug-exit) */
+#define AERIE_KDEBUG_FLUSH_BENCH 4  /* (rounds, pages) -> (TSC cycles): rounds of two CR3
+                                       writes, each followed by a read from `pages` pages */
+#define AERIE_KDEBUG_FLUSH_ROUNDS 10000  /* at most, per call */
+#define AERIE_KDEBUG_FLUSH_PAGES  64     /* at most */
 
 #endif

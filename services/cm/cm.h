@@ -25,6 +25,7 @@
 #include <aerie/proto/cm.h>
 #include "spec.h"
 #include "img.h"
+#include "imgconfig.h"
 
 #define CM_FAULT_BADGE   PROTO_FAULT_BADGE   /* badge bit of containers' fault capabilities */
 #define CM_SHARDS        64
@@ -138,6 +139,9 @@ void cm_free_input_ntfn(struct container *c);
 
 /* container.c */
 int container_create(const struct spec *s, uint64_t *id, char *err, size_t errlen);
+/* The stack a program of argv and envp is given for a spec's stack bytes:
+ * more when its strings would crowd it (docs/SPEC.md, "Sizes"). */
+uint64_t cm_stack_for(uint64_t stack, const char *const *argv, const char *const *envp);
 int container_start(struct container *c);
 void container_end(struct container *c, int state, uint64_t status, const uint64_t fault[3]);
 int container_kill(struct container *c);
@@ -220,7 +224,7 @@ struct cm_linux {
     uint64_t exe_slot;
     uint64_t ep_slot;                    /* the personality's endpoint (LX_GRANT_EP) */
     struct ae_grant grants[12];
-    const char *argv[SPEC_MAX_ARGS + 6];
+    const char *argv[IMGCFG_WORDS + SPEC_MAX_ARGS + 4];   /* the personality's three words, the program's, NULL */
     char cpus[32];
 };
 int cm_linux_prepare(struct container *c, const struct img_file *prog, struct ae_spawn_args *a,

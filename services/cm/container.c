@@ -415,6 +415,20 @@ static int add_grants(struct creation *k, char *err, size_t errlen)
     return 0;
 }
 
+uint64_t cm_stack_for(uint64_t stack, const char *const *argv, const char *const *envp)
+{
+    uint64_t n = 0;
+    for (unsigned i = 0; argv && argv[i]; i++)
+        n += strlen(argv[i]) + 1 + 8;
+    for (unsigned i = 0; envp && envp[i]; i++)
+        n += strlen(envp[i]) + 1 + 8;
+    /* a few KiB fit the stack as asked for (a small spec's container is
+     * made as before); more get room of their own on top, so the program
+     * still has the stack its spec names. The stack is lazy: its pages
+     * are charged to the container as they are touched. */
+    return n <= stack / 4 ? stack : stack + ((n + 4095) & ~4095ull);
+}
+
 static int load(struct creation *k, char *err, size_t errlen)
 {
     struct container *c = k->c;
@@ -440,7 +454,7 @@ static int load(struct creation *k, char *err, size_t errlen)
     struct ae_spawn_args a = {
         .quota = c->run, .image = f.data, .image_len = f.size, .image_mem = k->use.mem,
         .image_off = f.data_offset, .argv = k->args.argv, .envp = k->args.envp, .grants = k->grants,
-        .ngrants = k->ngrants, .stack_bytes = s->stack, .fault_ep = k->fault_cap, .cpu = c->cpu,
+        .ngrants = k->ngrants, .stack_bytes = cm_stack_for(s->stack, k->args.argv, k->args.envp), .fault_ep = k->fault_cap, .cpu = c->cpu,
         .prio = s->prio, .suspended = true, .lazy = true, .debuggable = s->debug != SPEC_DEBUG_NO,
     };
     struct cm_linux lx = { 0 };

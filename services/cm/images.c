@@ -202,13 +202,13 @@ static void image_env(const struct spec *s, const struct imgcfg *cfg, struct ima
     for (unsigned i = 0; i < cfg->nenv; i++) {
         bool overridden = false;
         for (unsigned j = 0; j < s->nenv; j++)
-            overridden |= same_key(cfg->env[i], s->env[j]);
+            overridden |= same_key(cfg->env[i], spec_env(s, j));
         if (!overridden)
             a->envp[n++] = cfg->env[i];
     }
     for (unsigned j = 0; j < s->nenv; j++) {
-        a->envp[n++] = s->env[j];
-        pwd |= !strncmp(s->env[j], "PWD=", 4);
+        a->envp[n++] = spec_env(s, j);
+        pwd |= !strncmp(spec_env(s, j), "PWD=", 4);
     }
     for (unsigned i = 0; i < n && !pwd; i++)
         pwd = !strncmp(a->envp[i], "PWD=", 4);
@@ -227,10 +227,10 @@ static void boot_args(const struct spec *s, struct image_args *a)
     unsigned n = 0;
     a->argv[n++] = s->image;
     for (unsigned i = 0; i < s->nargs; i++)
-        a->argv[n++] = s->args[i];
+        a->argv[n++] = spec_arg(s, i);
     a->argv[n] = 0;
     for (unsigned i = 0; i < s->nenv; i++)
-        a->envp[i] = s->env[i];
+        a->envp[i] = spec_env(s, i);
     a->envp[s->nenv] = 0;
 }
 
@@ -253,14 +253,14 @@ int images_program(const struct spec *s, struct image_use *u, struct image_args 
     } else {
         total = cfg->nentry + (s->nargs ? s->nargs : cfg->ncmd);
     }
-    if (total == 0 || total > SPEC_MAX_ARGS + 1) {
-        snprintf(err, errlen, "args: the program and its arguments are %u words: 1 to %d", total, SPEC_MAX_ARGS + 1);
+    if (total == 0 || total > IMAGES_ARGV_MAX) {
+        snprintf(err, errlen, "args: the program and its arguments are %u words: 1 to %d", total, IMAGES_ARGV_MAX);
         return AE_EINVAL;
     }
     for (unsigned i = 0; !s->entrypoint[0] && i < cfg->nentry; i++)
         a->argv[n++] = cfg->entry[i];
     for (unsigned i = 0; i < s->nargs; i++)
-        a->argv[n++] = s->args[i];
+        a->argv[n++] = spec_arg(s, i);
     for (unsigned i = 0; !s->nargs && !s->entrypoint[0] && i < cfg->ncmd; i++)
         a->argv[n++] = cfg->cmd[i];
     a->argv[n] = 0;

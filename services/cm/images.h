@@ -37,9 +37,12 @@ void images_release(const char *name);
  * replace cmd; spec entrypoint replaces both; spec env adds to and
  * overrides the image's; its workdir becomes PWD). u->prog is set to the
  * program's path in the archive. 0, or AE_EINVAL with a message. */
+/* The program and its arguments: an image's entrypoint words and the
+ * spec's arguments (or the image's cmd words) */
+#define IMAGES_ARGV_MAX (IMGCFG_WORDS + SPEC_MAX_ARGS)
 struct image_args {
-    const char *argv[SPEC_MAX_ARGS + 2];
-    const char *envp[2 * SPEC_MAX_ENV + 4];   /* the image's, the spec's, PWD, PATH and HOME */
+    const char *argv[IMAGES_ARGV_MAX + 1];
+    const char *envp[IMGCFG_WORDS + SPEC_MAX_ENV + 4];   /* the image's, the spec's, PWD, PATH and HOME */
     char pwd[IMGCFG_STR + 8];
 };
 /* Whether name is an imported image, ready to run (not a boot image). */

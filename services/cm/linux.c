@@ -111,8 +111,11 @@ int cm_linux_prepare(struct container *c, const struct img_file *prog, struct ae
                  "personality (%s)", s->image, LX_PERSONALITY_PATH);
         return AE_ENOENT;
     }
+    unsigned argc = 0;
+    while (a->argv[argc])
+        argc++;
     if (a->ngrants + 2 > sizeof lx->grants / sizeof lx->grants[0] ||
-        a->argv[0] == 0 || s->nargs + 5 > sizeof lx->argv / sizeof lx->argv[0]) {
+        argc == 0 || argc + 4 > sizeof lx->argv / sizeof lx->argv[0]) {
         snprintf(err, errlen, "the container manager cannot describe this Linux program");
         return AE_EINVAL;
     }
@@ -152,7 +155,7 @@ int cm_linux_prepare(struct container *c, const struct img_file *prog, struct ae
     a->argv = lx->argv;
     a->grants = lx->grants;
     a->ngrants += 2;
-    a->stack_bytes = LX_STACK;
+    a->stack_bytes = cm_stack_for(LX_STACK, lx->argv, a->envp);
     a->vm_base = LX_SELF_VM_BASE;
     /* lazy, as the container's own program would be: its .bss and stack
      * cost what it touches (see docs/LINUX.md, "Where the personality runs") */

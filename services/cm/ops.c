@@ -3,6 +3,7 @@
  * one per opcode, and the handler for its containers' fault messages.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <aerie/errors.h>
 #include <aerie/fault.h>
@@ -51,23 +52,17 @@ static int text_arg(const struct ae_request *rq, char *buf, size_t cap, size_t *
     return 0;
 }
 
-static int create(struct ae_request *rq, bool start)
+/* The rest of a create, with the spec parsed. */
+static int create_parsed(struct ae_request *rq, struct spec *s, bool start)
 {
-    char text[CM_TEXT_MAX + 1], err[200];
-    size_t len;
-    if (text_arg(rq, text, sizeof text, &len))
-        return fail_msg(rq, AE_EPROTO, "spec: longer than one message can carry");
-    static __thread struct spec s;        /* large: not on the stack */
-    spec_defaults(&s);
-    if (spec_parse(text, len, &s, err, sizeof err))
-        return fail_msg(rq, AE_EINVAL, err);
+    char err[200];
     /* An imported image is a root of files its program expects to find
      * (docker run always gives it them): its files are granted unless the
      * spec says which grants it gets. A boot image's program needs none. */
-    if (!s.grants_given && images_is_imported(s.image))
-        s.grants |= SPEC_GRANT_FS;
+    if (!s->grants_given && images_is_imported(s->image))
+        s->grants |= SPEC_GRANT_FS;
     uint64_t id;
-    int r = container_create(&s, &id, err, sizeof err);
+    int r = container_create(s, &id, err, sizeof err);
     /* Out of memory just after a container ended may be memory on its way
      * back: a dead task's page tables are freed by the last CPU to leave
      * them, at its next pass through its scheduler, and only then does
@@ -78,7 +73,7 @@ static int create(struct ae_request *rq, bool start)
                         cm_now_ns() - __atomic_load_n(&cm.last_end_ns, __ATOMIC_RELAXED) < CM_FULL_RECENT_NS;
          tries++) {
         ae_sleep_ns(CM_FULL_RETRY_NS);
-        r = container_create(&s, &id, err, sizeof err);
+        r = container_create(s, &id, err, sizeof err);
     }
     if (r)
         return fail_msg(rq, r, err);
@@ -94,6 +89,83 @@ static int create(struct ae_request *rq, bool start)
     }
     rq->reply[1] = id;
     return ok(rq, 2);
+}
+
+/* A spec longer than a message: word 0 its length (<= CM_SPEC_MAX), its
+ * text at offset 0 of the Memory object whose capability came with the
+ * request. Copied out with Memory READ (no mapping: nothing the client
+ * does to the object can fault cm) into a buffer of exactly its length,
+ * which create frees; the capability goes when the request ends. */
+static int spec_from_memory(struct ae_request *rq, char **text, size_t *len)
+{
+    uint64_t n = rq->w[0];
+    if (rq->nwords != 1)
+        return fail_msg(rq, AE_EPROTO, "spec: with a Memory capability, word 0 (its length) is the whole request");
+    if (n > CM_SPEC_MAX) {
+        char m[120];
+        snprintf(m, sizeof m, "spec: %lu bytes, longer than the %d a spec may have", n, CM_SPEC_MAX);
+        return fail_msg(rq, AE_EMSGSIZE, m);
+    }
+    uint64_t info[3];
+    uint64_t mem = rq->caps[0];
+    int r = (int)ae_invoke(mem, AERIE_MEM_INFO, 0, NULL, info, 3);
+    if (r == AE_ERIGHTS)
+        return fail_msg(rq, AE_ERIGHTS, "spec: its Memory object could not be read (the capability lacks READ)");
+    if (r)
+        return fail_msg(rq, AE_EINVAL, "spec: the capability sent is not a Memory object");
+    if (n > info[0]) {
+        char m[120];
+        snprintf(m, sizeof m, "spec: its length %lu is past the end of its Memory object (%lu bytes)", n, info[0]);
+        return fail_msg(rq, AE_ERANGE, m);
+    }
+    char *t = malloc(n + 1);
+    if (!t)
+        return fail_msg(rq, AE_ENOMEM, "spec: no memory to copy it");
+    for (uint64_t at = 0; at < n; at += AERIE_MEM_RW_MAX) {
+        uint64_t k = n - at < AERIE_MEM_RW_MAX ? n - at : AERIE_MEM_RW_MAX;
+        uint64_t words[AERIE_MEM_RW_MAX / 8];
+        r = (int)ae_invoke(mem, AERIE_MEM_READ, 2, AE_ARGS(at, k), words, (unsigned)((k + 7) / 8));
+        if (r) {
+            free(t);
+            char m[120];
+            snprintf(m, sizeof m, "spec: its Memory object could not be read (%s)", r == AE_ERIGHTS ?
+                     "the capability lacks READ" : "error");
+            return fail_msg(rq, r == AE_ERIGHTS ? AE_ERIGHTS : AE_EINVAL, m);
+        }
+        memcpy(t + at, words, k);
+    }
+    t[n] = 0;
+    *text = t;
+    *len = n;
+    return 0;
+}
+
+_Static_assert(CM_SPEC_MAX == SPEC_TEXT_MAX, "cm's bound on a spec is its parser's");
+
+static int create(struct ae_request *rq, bool start)
+{
+    char inline_text[CM_TEXT_MAX + 1], err[200];
+    char *text = inline_text, *big = NULL;
+    size_t len;
+    if (rq->ncaps) {
+        int r = spec_from_memory(rq, &big, &len);
+        if (r)
+            return r;
+        text = big;
+    } else if (text_arg(rq, inline_text, sizeof inline_text, &len)) {
+        return fail_msg(rq, AE_EPROTO, "spec: longer than one message can carry (send a Memory object)");
+    }
+    static __thread struct spec s;        /* not on the stack: its offsets are 1.3 KiB */
+    spec_defaults(&s);
+    int r = spec_parse(text, len, &s, err, sizeof err);
+    free(big);                            /* parsed: the strings are in s */
+    if (r) {
+        spec_free(&s);
+        return fail_msg(rq, AE_EINVAL, err);
+    }
+    r = create_parsed(rq, &s, start);
+    spec_free(&s);
+    return r;
 }
 
 static int op_create(void *ctx, struct ae_request *rq) { return create(rq, false); }
@@ -534,6 +606,8 @@ static const struct ae_op ops[CM_OP_COUNT] = {
 
 int cm_serve(void)
 {
-    struct ae_server srv = { .ep = cm.ep, .ops = ops, .nops = CM_OP_COUNT, .fault = on_fault };
+    /* one capability may come with a request: CM_CREATE/CM_RUN's spec
+     * Memory (any other op's is deleted unread when it returns) */
+    struct ae_server srv = { .ep = cm.ep, .ops = ops, .nops = CM_OP_COUNT, .fault = on_fault, .recv_caps = 1 };
     return ae_serve(&srv);
 }

@@ -1,11 +1,13 @@
 /*
  * spec.c — the container spec parser (see spec.h and docs/SPEC.md).
  */
+#include <stdlib.h>
 #include <string.h>
 #include "spec.h"
 #include "fmt.h"
 
 #define MAX_PRIO 15                  /* below the services' priorities */
+
 
 static bool seq(const char *a, const char *b) { return strcmp(a, b) == 0; }
 
@@ -16,6 +18,34 @@ static bool copy(char *dst, size_t cap, const char *src, size_t n)
         return false;
     memcpy(dst, src, n);
     dst[n] = 0;
+    return true;
+}
+
+void spec_free(struct spec *s)
+{
+    free(s->strs);
+    s->strs = NULL;
+    s->strs_len = s->strs_cap = 0;
+    s->nargs = s->nenv = 0;
+}
+
+/* Room for n more bytes of strings; false when out of memory. What is
+ * kept is what the spec's text wrote (at most SPEC_TEXT_MAX and a NUL
+ * per string), not the bounds. */
+static bool reserve(struct spec *s, size_t n)
+{
+    if (s->strs_len + n <= s->strs_cap)
+        return true;
+    size_t cap = s->strs_cap ? s->strs_cap : 256;
+    while (cap < s->strs_len + n)
+        cap *= 2;
+    if (cap > UINT32_MAX)
+        return false;
+    char *p = realloc(s->strs, cap);
+    if (!p)
+        return false;
+    s->strs = p;
+    s->strs_cap = (uint32_t)cap;
     return true;
 }
 
@@ -33,6 +63,14 @@ static int bad(char *err, size_t errlen, const char *field, const char *value, c
     bool cut = strlen(value) > 60;
     fmt_snprintf(err, errlen, "spec: %s: '%.*s%s' %s", field, cut ? 57 : 60, value, cut ? "..." : "", why);
     return -1;
+}
+
+/* bad() with a limit in its reason: why_fmt holds one %lu. */
+static int over(char *err, size_t errlen, const char *field, const char *value, const char *why_fmt, uint64_t limit)
+{
+    char why[96];
+    fmt_snprintf(why, sizeof why, why_fmt, limit);
+    return bad(err, errlen, field, value, why);
 }
 
 static bool parse_u64(const char *s, uint64_t *out)
@@ -155,14 +193,17 @@ static int add_ports(struct spec *s, const char *p, size_t n, char *err, size_t 
 static int add_args(struct spec *s, const char *v, char *err, size_t errlen)
 {
     const char *p = v;
+    /* the words and their NULs take at most the value's bytes and one */
+    if (!reserve(s, strlen(v) + 1))
+        return bad(err, errlen, "args", v, "does not fit the memory the spec parser has");
     while (*p) {
         while (*p == ' ')
             p++;
         if (!*p)
             break;
         if (s->nargs == SPEC_MAX_ARGS)
-            return bad(err, errlen, "args", v, "has more than 16 words or a word over 255 bytes");
-        char *out = s->args[s->nargs];
+            return over(err, errlen, "args", v, "has more than %lu words", SPEC_MAX_ARGS);
+        char *out = s->strs + s->strs_len;
         size_t n = 0;
         bool single = *p == '\'';
         if (single)
@@ -171,16 +212,34 @@ static int add_args(struct spec *s, const char *v, char *err, size_t errlen)
             if (single && *p == '\\' && (p[1] == '\'' || p[1] == '\\'))
                 p++;
             if (n + 1 >= SPEC_STR_MAX)
-                return bad(err, errlen, "args", v, "has more than 16 words or a word over 255 bytes");
+                return over(err, errlen, "args", v, "has a word over %lu bytes", SPEC_STR_MAX - 1);
             out[n++] = *p;
         }
         if (single && !*p)
             return bad(err, errlen, "args", v, "has an unterminated single quote");
         out[n] = 0;
-        s->nargs++;
+        s->arg_at[s->nargs++] = s->strs_len;
+        s->strs_len += (uint32_t)n + 1;
         if (single)
             p++;
     }
+    return 0;
+}
+
+static int add_env(struct spec *s, const char *v, char *err, size_t errlen)
+{
+    size_t n = strlen(v);
+    if (!strchr(v, '=') || v[0] == '=')
+        return bad(err, errlen, "env", v, "must be NAME=VALUE");
+    if (s->nenv == SPEC_MAX_ENV)
+        return over(err, errlen, "env", v, "is more than %lu variables", SPEC_MAX_ENV);
+    if (n + 1 > SPEC_STR_MAX)
+        return over(err, errlen, "env", v, "is over %lu bytes", SPEC_STR_MAX - 1);
+    if (!reserve(s, n + 1))
+        return bad(err, errlen, "env", v, "does not fit the memory the spec parser has");
+    memcpy(s->strs + s->strs_len, v, n + 1);
+    s->env_at[s->nenv++] = s->strs_len;
+    s->strs_len += (uint32_t)n + 1;
     return 0;
 }
 
@@ -207,15 +266,8 @@ static int set_field(struct spec *s, const char *key, const char *v, char *err, 
         return copy(s->name, SPEC_NAME_MAX, v, strlen(v)) ? 0 : bad(err, errlen, key, v, "is longer than 31 bytes");
     if (seq(key, "args"))
         return add_args(s, v, err, errlen);
-    if (seq(key, "env")) {
-        bool has_eq = false;
-        for (const char *p = v; *p; p++)
-            has_eq |= *p == '=';
-        if (!has_eq || v[0] == '=' || s->nenv == SPEC_MAX_ENV || !copy(s->env[s->nenv], SPEC_STR_MAX, v, strlen(v)))
-            return bad(err, errlen, key, v, "must be NAME=VALUE (at most 16, each under 256 bytes)");
-        s->nenv++;
-        return 0;
-    }
+    if (seq(key, "env"))
+        return add_env(s, v, err, errlen);
     if (seq(key, "grant")) {
         s->grants_given = true;
         s->grants &= SPEC_GRANT_SELF;
@@ -312,11 +364,11 @@ static int parse_word(struct spec *s, char *word, char *err, size_t errlen)
     return set_field(s, word, eq + 1, err, errlen);
 }
 
-int spec_parse(const char *text, size_t len, struct spec *s, char *err, size_t errlen)
+/* Cuts text into words and hands each to parse_word; word is scratch of
+ * at least len + 1 bytes. */
+static int parse_words(const char *text, size_t len, struct spec *s, char *word, char *err, size_t errlen)
 {
-    char word[SPEC_STR_MAX * 2];
     size_t i = 0;
-    err[0] = 0;
     while (i < len) {
         char c = text[i];
         if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
@@ -340,9 +392,7 @@ int spec_parse(const char *text, size_t len, struct spec *s, char *err, size_t e
             /* in quotes, \" and \\ stand for " and \ (any other backslash is itself) */
             if (quoted && text[i] == '\\' && i + 1 < len && (text[i + 1] == '"' || text[i + 1] == '\\'))
                 i++;
-            if (n + 1 >= sizeof word)
-                return bad(err, errlen, "spec", "...", "has a word longer than 511 bytes");
-            word[n++] = text[i];
+            word[n++] = text[i];             /* n <= i < len: a word is never longer than the text */
         }
         word[n] = 0;
         if (quoted)
@@ -350,6 +400,24 @@ int spec_parse(const char *text, size_t len, struct spec *s, char *err, size_t e
         if (parse_word(s, word, err, errlen))
             return -1;
     }
+    return 0;
+}
+
+int spec_parse(const char *text, size_t len, struct spec *s, char *err, size_t errlen)
+{
+    err[0] = 0;
+    if (len > SPEC_TEXT_MAX) {
+        char n[24];
+        fmt_snprintf(n, sizeof n, "%lu bytes", (uint64_t)len);
+        return over(err, errlen, "spec", n, "is longer than the %lu bytes a spec may have", SPEC_TEXT_MAX);
+    }
+    char *word = malloc(len + 1);
+    if (!word)
+        return bad(err, errlen, "spec", "", "does not fit the memory the spec parser has");
+    int r = parse_words(text, len, s, word, err, errlen);
+    free(word);
+    if (r)
+        return r;
     if (!s->image[0])
         return bad(err, errlen, "image", "", "is required");
     if (s->input)

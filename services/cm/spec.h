@@ -13,9 +13,14 @@
 #include <stddef.h>
 
 #define SPEC_NAME_MAX   32
-#define SPEC_MAX_ARGS   16
-#define SPEC_MAX_ENV    16
-#define SPEC_STR_MAX    256             /* an argument or an environment variable, with its NUL */
+/* The bounds of what a spec carries to its program (docs/SPEC.md,
+ * "Sizes"): Linux's own are ARG_MAX (2 MiB) and MAX_ARG_STRLEN (128 KiB),
+ * what docker passes on; ours cover long `sh -c` scripts and dozens of
+ * arguments while a spec still travels whole through ctl and cm. */
+#define SPEC_MAX_ARGS   256
+#define SPEC_MAX_ENV    64
+#define SPEC_STR_MAX    (16 * 1024)     /* an argument or an environment variable, with its NUL */
+#define SPEC_TEXT_MAX   (64 * 1024)     /* bytes of a whole spec's text */
 #define SPEC_PATH_MAX   128             /* the entrypoint, with its NUL (the image lookups' bound) */
 #define SPEC_MAX_PORTS  8
 
@@ -35,9 +40,14 @@ struct spec {
     char image[SPEC_NAME_MAX];
     char name[SPEC_NAME_MAX];
     char entrypoint[SPEC_PATH_MAX];   /* an imported image's program instead of its own; "": its own */
-    char args[SPEC_MAX_ARGS][SPEC_STR_MAX];
+    /* The arguments and environment strings, packed: each NUL-terminated
+     * in strs (malloc'd by spec_parse as they come, spec_free frees it),
+     * found by their offsets. A small spec costs its bytes, not the bounds. */
+    char *strs;
+    uint32_t strs_len, strs_cap;
+    uint32_t arg_at[SPEC_MAX_ARGS];
     unsigned nargs;
-    char env[SPEC_MAX_ENV][SPEC_STR_MAX];
+    uint32_t env_at[SPEC_MAX_ENV];
     unsigned nenv;
     unsigned grants;                 /* SPEC_GRANT_* */
     bool grants_given;               /* grant= was in the spec (else an imported image adds fs) */
@@ -65,7 +75,14 @@ struct spec {
 void spec_defaults(struct spec *s);
 
 /* Parses text into s (over the defaults). Returns 0, or -1 with a message
- * naming the field and what is wrong in err. */
+ * naming the field and what is wrong in err. Either way, spec_free(s)
+ * releases what it holds. */
 int spec_parse(const char *text, size_t len, struct spec *s, char *err, size_t errlen);
+
+/* Frees s's strings (s stays valid, with no arguments or environment). */
+void spec_free(struct spec *s);
+
+static inline const char *spec_arg(const struct spec *s, unsigned i) { return s->strs + s->arg_at[i]; }
+static inline const char *spec_env(const struct spec *s, unsigned i) { return s->strs + s->env_at[i]; }
 
 #endif

@@ -41,7 +41,7 @@ struct ctl;
 struct xfer;
 
 /* A payload being taken from a session's input (after put or import). */
-enum ctl_payload { PAY_NONE, PAY_PUT, PAY_IMPORT, PAY_INPUT, PAY_DISCARD };
+enum ctl_payload { PAY_NONE, PAY_PUT, PAY_IMPORT, PAY_INPUT, PAY_SPEC, PAY_DISCARD };
 
 struct ctl_session {
     bool open;
@@ -61,6 +61,9 @@ struct ctl_session {
     uint64_t input_cid;              /* PAY_INPUT's container */
     bool input_blocked;              /* PAY_INPUT: its ring was full; try again next round */
     char pay_err[300];               /* PAY_DISCARD: the error to answer at its end */
+    char *spec;                      /* PAY_SPEC: the spec so far (malloc'd, its SIZE + 1) */
+    size_t spec_len;
+    bool spec_run;                   /* PAY_SPEC: runspec (else createspec) */
     /* output: bytes for the engine, sent as its credit allows */
     uint8_t *out;
     size_t out_start, out_len, out_cap;
@@ -203,6 +206,15 @@ void verb_input_eof(struct ctl_session *s, const struct ctl_request *rq);
 void input_drop(struct ctl_session *s);
 /* Whether a session waits for a container to read its input. */
 bool input_waiting(const struct ctl *c);
+
+/* ---- specup.c: runspec SIZE | createspec SIZE, then SIZE bytes of spec. ---- */
+void spec_begin(struct ctl_session *s, const struct ctl_request *rq, uint64_t size, bool run);
+void spec_data(struct ctl_session *s, const uint8_t *p, size_t n);
+void spec_end(struct ctl_session *s);
+void spec_drop(struct ctl_session *s);
+/* verbs.c: creates (and with run starts and streams) a container of the
+ * spec text, answering under id. */
+void ctl_create(struct ctl_session *s, const char *id, const char *spec, bool run);
 
 /* ---- stream.c ---- */
 /* Starts streaming container cid's log from position from under id;

@@ -158,6 +158,8 @@ bool ctl_payload_size(const struct ctl_request *rq, uint64_t *size)
         at = 1;
     else if (!strcmp(rq->verb, "input") && rq->nargs == 2)
         at = 1;
+    else if ((!strcmp(rq->verb, "runspec") || !strcmp(rq->verb, "createspec")) && rq->nargs == 1)
+        at = 0;
     else
         return false;
     const char *p = rq->args[at];

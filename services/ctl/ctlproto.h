@@ -58,7 +58,8 @@ void ctl_line_id(const char *line, size_t len, char *id);
 bool ctl_valid_id(const char *s, size_t len);
 
 /* Whether raw bytes follow the request line, and how many: the SIZE of
- * "put CID PATH SIZE MODE", "import NAME SIZE" and "input CID SIZE", when it is a
+ * "put CID PATH SIZE MODE", "import NAME SIZE", "input CID SIZE",
+ * "runspec SIZE" and "createspec SIZE", when it is a
  * decimal number of at most CTL_PAYLOAD_MAX. Both ends of a channel (ctl
  * and the engine) decide with this one function, so they agree where a
  * payload ends whatever else is wrong with the request. */

@@ -61,6 +61,7 @@ void session_close(struct ctl_session *s)
     xfer_drop(s);
     import_drop(s);
     input_drop(s);
+    spec_drop(s);
     ring_put(s->in);
     free(s->out);
     memset(s, 0, sizeof *s);
@@ -125,6 +126,8 @@ static void payload_end(struct ctl_session *s)
         import_end(s);
     else if (pay == PAY_INPUT)
         input_end(s);
+    else if (pay == PAY_SPEC)
+        spec_end(s);
     else if (pay == PAY_DISCARD)
         reply_err(s, s->pay_id, "%s", s->pay_err);
 }
@@ -160,6 +163,8 @@ static size_t consume(struct ctl_session *s, const uint8_t *p, size_t n)
             xfer_put_data(s, p, k);
         else if (s->pay == PAY_IMPORT)
             import_data(s, p, k);
+        else if (s->pay == PAY_SPEC)
+            spec_data(s, p, k);
         s->pay_left -= k;
         if (!s->pay_left)
             payload_end(s);

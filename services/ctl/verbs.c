@@ -98,29 +98,34 @@ static void verb_hello(struct ctl_session *s, const struct ctl_request *rq)
     reply_ok(s, rq->id, "aerie-ctl %d", CTL_PROTO_VERSION);   /* each client has a session of its own */
 }
 
-static void create(struct ctl_session *s, const struct ctl_request *rq, bool run)
+void ctl_create(struct ctl_session *s, const char *id, const char *spec, bool run)
 {
-    char spec[CM_TEXT_MAX + 1], err[200] = "";
+    char err[200] = "";
     uint64_t cid;
-    if (!spec_arg(s, rq, spec, sizeof spec))
-        return;
     if (run && stream_count(s->ctl) == CTL_STREAMS) {
-        reply_err(s, rq->id, "already streaming %d containers: wait for one to end", CTL_STREAMS);
+        reply_err(s, id, "already streaming %d containers: wait for one to end", CTL_STREAMS);
         return;
     }
     int r = ae_cm_create(s->ctl->cm, spec, run, &cid, err, sizeof err);
     if (r) {
-        reply_err(s, rq->id, "%s", err[0] ? err : "the container manager refused the spec");
+        reply_err(s, id, "%s", err[0] ? err : "the container manager refused the spec");
         return;
     }
     if (!run) {
-        reply_ok(s, rq->id, "%lu", cid);
+        reply_ok(s, id, "%lu", cid);
         return;
     }
     char w[24];
     snprintf(w, sizeof w, "%lu", cid);
-    reply_line(s, rq->id, "started", w);
-    stream_add(s, rq->id, cid, 0);
+    reply_line(s, id, "started", w);
+    stream_add(s, id, cid, 0);
+}
+
+static void create(struct ctl_session *s, const struct ctl_request *rq, bool run)
+{
+    char spec[CTL_LINE_MAX + 1];             /* the words of one line, joined */
+    if (spec_arg(s, rq, spec, sizeof spec))
+        ctl_create(s, rq->id, spec, run);
 }
 
 static void verb_create(struct ctl_session *s, const struct ctl_request *rq) { create(s, rq, false); }
@@ -576,8 +581,10 @@ static const struct verb verbs[] = {
     { "hello",  0, 1, "hello [VERSION]: -> ok aerie-ctl VERSION", verb_hello },
     { "help",   0, 1, "help [VERB]: lists the verbs, or shows one's usage", verb_help },
     { "create", 1, CTL_WORDS_MAX, "create SPEC...: makes a container, not started -> ok ID", verb_create },
+    { "createspec", 1, 1, "createspec SIZE, then SIZE bytes of spec (a long one): as create", NULL },
     { "start",  1, 1, "start ID: starts a created container", verb_start },
     { "run",    1, CTL_WORDS_MAX, "run SPEC...: creates and starts -> started ID, out..., exit STATE", verb_run },
+    { "runspec", 1, 1, "runspec SIZE, then SIZE bytes of spec (a long one): as run", NULL },
     { "follow", 1, 2, "follow ID [FROM]: streams the log until the end -> out..., exit STATE", verb_follow },
     { "logs",   1, 2, "logs ID [FROM]: the log so far -> out..., ok NEXT", verb_logs },
     { "status", 1, 1, "status ID: -> ok STATE", verb_status },
@@ -642,6 +649,8 @@ static void with_payload(struct ctl_session *s, const struct ctl_request *rq, co
         xfer_put_begin(s, rq, size);
     else if (!strcmp(v->name, "input"))
         input_begin(s, rq, size);
+    else if (!strcmp(v->name, "runspec") || !strcmp(v->name, "createspec"))
+        spec_begin(s, rq, size, !strcmp(v->name, "runspec"));
     else
         import_begin(s, rq, size);
 }

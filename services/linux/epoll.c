@@ -252,8 +252,8 @@ static unsigned watchers(struct lx_file *f)
 static int64_t check_add(struct epoll *ep, struct lx_file *f)
 {
     const char *k = f->ops->kind;
-    if ((f->flags & LX_FILE_DIR) || !strcmp(k, "file") || !strcmp(k, "exe") || !strcmp(k, "proc") ||
-        !strcmp(k, "procdir"))
+    if ((f->flags & LX_FILE_DIR) || !strcmp(k, "file") || !strcmp(k, "exe") || !strcmp(k, "memfd") ||
+        !strcmp(k, "proc") || !strcmp(k, "procdir"))
         return -LX_EPERM;                        /* files are always ready: Linux refuses them too */
     if (epoll_of(f) && (reaches(f, ep->self) || depth_above(ep->self) + depth_below(f) > EP_DEPTH_MAX))
         return -LX_ELOOP;

@@ -436,6 +436,17 @@ int64_t lx_poll_with_mask(struct lx_thread *t, uint64_t mask_addr, int64_t (*cal
 /* f is going away: the epoll items that watch it go first. */
 void lx_epoll_forget(struct lx_file *f);
 
+/* ---- eventfd, timerfd, signalfd, memfd (eventfd.c, sigfd.c, memfd.c) ---- */
+
+/* Armed timerfds that are due: their readers woken; ns to the next (~0: none). */
+uint64_t lx_timerfds_expire(void);
+/* Woken whenever a signal is made pending: signalfd readers and pollers wait here. */
+extern struct lx_waitq lx_sigfd_wq;
+/* f is a memfd: MAP_SHARED of its [off, off + len) at addr. */
+bool lx_memfd_file(struct lx_file *f);
+int64_t lx_memfd_map(struct lx_thread *t, uint64_t addr, uint64_t len, unsigned prot, struct lx_file *f,
+                     uint64_t off);
+
 /* ---- paths and files by name (file.c, procfs.c) ---- */
 
 /* The program's path argument at addr made absolute against dirfd (or

@@ -465,3 +465,52 @@ LX_SYS(splice)
         return -LX_EFAULT;
     return r;
 }
+
+/* tee(in, out, len, flags): copies up to len bytes of pipe in into pipe
+ * out without taking them from in; both plain pipes, not the same one. */
+LX_SYS(tee)
+{
+    struct lx_file *in = lx_fd_get(t->proc, (int)t->a[0]), *out = lx_fd_get(t->proc, (int)t->a[1]);
+    uint64_t n = t->a[2];
+    unsigned flags = (unsigned)t->a[3];
+    if (!in || !out)
+        return -LX_EBADF;
+    struct pipe *pin = plain_pipe(in, false), *pout = plain_pipe(out, true);
+    if (!pin || !pout || pin == pout || (flags & ~SPLICE_F_ALL))
+        return -LX_EINVAL;
+    bool nonblock = flags & SPLICE_F_NONBLOCK;
+    if (!n)
+        return 0;
+    if (!pin->len) {
+        if (!pin->writers)
+            return 0;
+        if (nonblock)
+            return -LX_EAGAIN;
+        if (t->wake == LX_WAKE_SIGNAL)
+            return -LX_ERESTARTSYS;
+        return lx_wait_on(t, &pin->rq) ? -LX_ENOMEM : LX_BLOCK;
+    }
+    if (!pout->readers) {
+        struct lx_siginfo si = { .code = LX_SI_USER };
+        si.kill.pid = t->proc->pid;
+        lx_signal_send(t->proc, t, LX_SIGPIPE, &si);
+        return -LX_EPIPE;
+    }
+    uint64_t room = PIPE_SIZE - pout->len;
+    if (!room) {
+        if (nonblock)
+            return -LX_EAGAIN;
+        if (t->wake == LX_WAKE_SIGNAL)
+            return -LX_ERESTARTSYS;
+        return lx_wait_on(t, &pout->wq) ? -LX_ENOMEM : LX_BLOCK;
+    }
+    uint8_t *buf = splice_buf();
+    if (!buf)
+        return -LX_ENOMEM;
+    uint64_t k = n < pin->len ? n : pin->len;
+    k = k < room ? k : room;
+    peek(pin, buf, k);
+    put(pout, buf, k);
+    lx_wake_all(&pout->rq);
+    return (int64_t)k;
+}

@@ -139,6 +139,8 @@ int lx_signal_send(struct lx_proc *p, struct lx_thread *t, int sig, const struct
     }
     if (t && !(t->sigmask & BIT(sig)) && t->saved)
         lx_wake_thread(t, LX_WAKE_SIGNAL);
+    if (lx_sigfd_wq.head)
+        lx_wake_all(&lx_sigfd_wq);              /* a signalfd of its mask may read it now */
     return 0;
 }
 

@@ -127,6 +127,8 @@ static int64_t map_shared(struct lx_thread *t, uint64_t addr, uint64_t len, unsi
         return -LX_EBADF;
     if (lx_fs_node(f, &handle, &ino))
         return lx_shm_map(t, addr, len, prot, f, off);
+    if (lx_memfd_file(f))
+        return lx_memfd_map(t, addr, len, prot, f, off);
     if (!strcmp(f->ops->kind, "dev") && !strcmp(f->path, "/dev/zero"))
         return lx_mm_map(t->proc->mm, addr, len, prot, LX_VMA_SHARED, NULL, 0);
     return prot & LX_PROT_WRITE ? -LX_ENODEV : map_file(t, addr, len, prot, fd, off);
@@ -295,3 +297,44 @@ LX_SYS(mincore)
     }
     return 0;
 }
+
+/* ---- mlock ---- */
+
+/* mlock, mlock2, munlock: the pages of a Linux process are never paged
+ * out here, so locking changes nothing; they succeed on a mapped range
+ * (ENOMEM for a hole, as Linux), as an unprivileged Linux's do within
+ * RLIMIT_MEMLOCK — which is unlimited here, the container's memory
+ * limit being the bound that counts. */
+static int64_t lock_range(struct lx_thread *t, uint64_t addr, uint64_t len)
+{
+    uint64_t start = LX_PAGE_DOWN(addr), end = addr + len;
+    if (end < addr)
+        return -LX_EINVAL;
+    end = LX_PAGE_UP(end);
+    for (uint64_t a = start; a < end;) {
+        struct lx_vma *v = lx_mm_vma(t->proc->mm, a);
+        if (!v)
+            return -LX_ENOMEM;
+        a = v->end;
+    }
+    return 0;
+}
+
+#define MLOCK_ONFAULT 1u
+#define MCL_CURRENT 1u
+#define MCL_FUTURE  2u
+#define MCL_ONFAULT 4u
+
+LX_SYS(mlock) { return lock_range(t, t->a[0], t->a[1]); }
+LX_SYS(munlock) { return lock_range(t, t->a[0], t->a[1]); }
+LX_SYS(mlock2) { return t->a[2] & ~(uint64_t)MLOCK_ONFAULT ? -LX_EINVAL : lock_range(t, t->a[0], t->a[1]); }
+
+LX_SYS(mlockall)
+{
+    uint64_t fl = t->a[0];
+    if (!fl || (fl & ~(uint64_t)(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT)) || fl == MCL_ONFAULT)
+        return -LX_EINVAL;
+    return 0;
+}
+
+LX_SYS(munlockall) { (void)t; return 0; }

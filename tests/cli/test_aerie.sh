@@ -109,7 +109,10 @@ expect cli_negative_id_is_an_id_error 2 err "logs: '-1' is not a container id"
 args=""; i=0; while [ $i -lt 300 ]; do args="$args a$i"; i=$((i + 1)); done
 # shellcheck disable=SC2086
 aerie run hello $args
-expect cli_300_arguments_names_the_real_limit 2 err "ARGS: 300 arguments, more than the 16 a container takes"
+expect cli_300_arguments_names_the_real_limit 2 err "ARGS: 300 arguments, more than the 256 a container takes"
+big=$(head -c 20000 /dev/zero | tr '\0' x)
+aerie run hello "$big"
+expect cli_argument_over_16k_names_the_limit 2 err "ARGS: 'x+\.\.\.' is 20000 bytes, over the 16383 an argument may have"
 aerie run --cpus '' hello
 expect cli_empty_cpus_refused 2 err "cpus: '' must list at least one CPU"
 aerie import --entrypoint bin/x img /nonexistent
@@ -165,6 +168,19 @@ aerie run busybox sh -c 'for w in "a b" c; do echo "[$w]"; done; printf "%s|\n" 
 has cli_run_arguments_keep_quotes_and_backslashes "[a b]" "[c]" "it's|" 'back\slash|'
 aerie run busybox sh -c 'i=0; while [ $i -lt 3 ]; do i=$((i+1)); echo "line $i of a script longer than one hundred and twenty-seven bytes, as scripts are"; done'
 has cli_run_argument_over_127_bytes "line 3 of a script longer than one hundred"
+# docker-sized: a ~2 KiB sh -c script, 200 arguments and 60 environment
+# variables (the spec is then ~6 KiB: it travels as a runspec payload and
+# reaches cm in a Memory object), checked from inside the program
+pad=$(head -c 1900 /dev/zero | tr '\0' p)
+script='echo n=$#; echo first=$1 last=${199} q="$6"; s=0; for a in "$@"; do s=$((s+${#a})); done; echo total=$s; echo nv=$(env | grep -c "^LONGV"); echo v59=$LONGV59; echo len=${#0}; : '"$pad"
+set --
+i=1; while [ $i -le 200 ]; do if [ $i = 7 ]; then set -- "$@" "it's a \"quoted\" one"; else set -- "$@" "a$i"; fi; i=$((i + 1)); done
+envs=""; i=0; while [ $i -lt 60 ]; do envs="$envs --env LONGV$i=value-$i-of-a-long-environment"; i=$((i + 1)); done
+# shellcheck disable=SC2086
+aerie run $envs busybox sh -c "$script" "$@"
+has cli_run_2k_script_200_args_60_env "n=199" "first=a2 last=a200" "q=it's a \"quoted\" one" \
+    "total=$((9 * 2 + 90 * 3 + 101 * 4 - 2 + 19 - 2))" "nv=60" "v59=value-59-of-a-long-environment" "len=2"
+set --
 aerie run crasher
 expect cli_run_crasher_names_the_fault 139 err "^aerie: container [0-9]+ faulted: page fault at 0x0 \(read"
 grep -q "crasher: about to read address 0" "$out" || fail cli_run_crasher_output "its output before the fault is missing"
@@ -653,6 +669,24 @@ if grep -q "^G1 err unknown verb 'frob'" "$g" && grep -q "^G1 ok" "$g" && grep -
     pass cli_garbage_answered_with_errors
 else
     fail cli_garbage_answered_with_errors "replies: $(grep -v '^- err byte' "$g" | head -c 300)"
+fi
+# a spec payload past the bound, with a NUL, of garbage: each refused with
+# its reason, the bytes read all the same, and the next one served
+g=$dir/runspec.out
+: > "$g"
+( printf 'S1 runspec 70000\n'; head -c 70000 /dev/urandom
+  printf 'S2 createspec 11\nimage=h\000llo'
+  printf 'S3 runspec 300\n'; head -c 300 /dev/zero | tr '\0' '\001'
+  printf 'S4 createspec 11\nimage=hello'
+  i=0; while [ $i -lt 60 ] && ! grep -q "^S4 " "$g"; do sleep 0.5; i=$((i + 1)); done ) |
+    timeout 60 socat - "UNIX-CONNECT:$sock" > "$g" 2>/dev/null
+if grep -q "^S1 err spec: 70000 bytes, longer than the 65536 a spec may have" "$g" &&
+   grep -q "^S2 err spec: contains a NUL byte" "$g" && grep -q "^S3 err spec: spec: " "$g" &&
+   grep -q "^S4 ok [0-9]" "$g"; then
+    pass cli_runspec_misuse_refused_then_served
+    aerie rm "$(sed -n 's/^S4 ok //p' "$g")"
+else
+    fail cli_runspec_misuse_refused_then_served "replies: $(head -c 400 "$g" | tr '\n' '|')"
 fi
 head -c 65536 /dev/urandom | timeout 10 socat -u - "UNIX-CONNECT:$vm" 2>/dev/null
 aerie run hello

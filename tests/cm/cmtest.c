@@ -735,6 +735,8 @@ int main(int argc, char **argv)
     RUN(cm_passes_args_and_env);
     RUN(cm_reports_crash);
     RUN(cm_refuses_bad_specs);
+    for (image_test = cm_longspec_tests; image_test->name; image_test++)
+        run_host_test(image_test->name, run_image_test);
     RUN(cm_hostile_reaches_nothing);
     RUN(cm_hostile_with_every_grant_reaches_nothing);
     RUN(cm_container_ending_itself_is_reported);

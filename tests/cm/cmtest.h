@@ -1,6 +1,6 @@
 /*
  * cmtest.h — what cmtest.c's tests share with the files beside it
- * (t_images.c, t_density.c): running a spec to its end, and cmclient.h's
+ * (t_images.c, t_density.c, t_longspec.c): running a spec to its end, and cmclient.h's
  * capability, log and free-page helpers.
  */
 #ifndef AERIE_CMTEST_H
@@ -22,6 +22,10 @@ struct cm_image_test {
     const char *(*fn)(void);
 };
 extern const struct cm_image_test cm_image_tests[];
+
+/* t_longspec.c: specs past one message, and the misuse of their Memory. */
+extern const struct cm_image_test cm_longspec_tests[];
+#define SPEC_MAX_ARGS_CM 256              /* services/cm/spec.h's SPEC_MAX_ARGS */
 
 /* t_density.c: N containers end in a burst and N start again at once;
  * NULL or what failed. */

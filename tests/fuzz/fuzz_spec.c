@@ -20,9 +20,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         if (s.mem < (128u << 10) || s.prio < 1 || s.prio > 15 || s.threads < 1)
             abort();
+        for (unsigned i = 0; i < s.nargs; i++)     /* every string inside what it holds */
+            if (s.arg_at[i] >= s.strs_len || strlen(spec_arg(&s, i)) >= SPEC_STR_MAX)
+                abort();
+        for (unsigned i = 0; i < s.nenv; i++)
+            if (s.env_at[i] >= s.strs_len || strlen(spec_env(&s, i)) >= SPEC_STR_MAX)
+                abort();
     } else if (!err[0] || strlen(err) >= sizeof err) {
         abort();
     }
+    spec_free(&s);
     free(copy);
     return 0;
 }

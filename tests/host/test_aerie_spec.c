@@ -108,13 +108,15 @@ static void run_mistakes_name_the_argument(void)
 /* The words run_parse made, joined and parsed as cm will parse them. */
 static int parse_words(struct spec *s)
 {
-    static char text[RUN_WORDS_MAX * (RUN_WORD_MAX + 1)];
+    static char text[2 * SPEC_TEXT_MAX];
     char msg[200];
     text[0] = 0;
     for (int i = 0; i < rr.nwords; i++) {
         strcat(text, rr.words[i]);
         strcat(text, " ");
     }
+    CHECK(!strncmp(text, rr.text, rr.text_len));     /* what is sent is these words */
+    spec_free(s);
     spec_defaults(s);
     return spec_parse(text, strlen(text), s, msg, sizeof msg);
 }
@@ -126,7 +128,7 @@ static void run_argument_with_spaces_is_one_argument(void)
     static struct spec s;
     CHECK_EQ(parse_words(&s), 0);
     CHECK_EQ(s.nargs, 3);
-    CHECK(!strcmp(s.args[2], "echo hi | wc -c"));
+    CHECK(!strcmp(spec_arg(&s, 2), "echo hi | wc -c"));
 }
 
 /* What a shell user types reaches the container byte for byte: quotes
@@ -143,41 +145,74 @@ static void run_arguments_arrive_as_typed(void)
     CHECK_EQ(parse_words(&s), 0);
     CHECK_EQ(s.nargs, (unsigned)(argc - 3));
     for (int i = 3; i < argc && (unsigned)(i - 3) < s.nargs; i++)
-        if (strcmp(s.args[i - 3], argv[i])) {
-            printf("  argument %d: '%s' arrived as '%s'\n", i - 3, argv[i], s.args[i - 3]);
+        if (strcmp(spec_arg(&s, i - 3), argv[i])) {
+            printf("  argument %d: '%s' arrived as '%s'\n", i - 3, argv[i], spec_arg(&s, i - 3));
             CHECK(0);
         }
     CHECK_EQ(s.nenv, 1u);
-    CHECK(!strcmp(s.env[0], "A=say \"hi\" \\o/"));
+    CHECK(!strcmp(spec_env(&s, 0), "A=say \"hi\" \\o/"));
+}
+
+static void refused_argv(int argc, char **argv, const char *needle)
+{
+    int r = run_parse(argc, argv, true, &rr, err, sizeof err);
+    if (r == 0 || !strstr(err, needle))
+        printf("  %d arguments -> %d '%s' (expected '%s')\n", argc, r, err, needle);
+    CHECK(r != 0 && strstr(err, needle));
 }
 
 static void run_argument_limits(void)
 {
-    /* a 255-byte script is one argument; 256 bytes is refused by name */
-    static char script[300], too_long[300];
-    memset(script, 'e', 255);
+    /* a 16383-byte script is one argument; 16384 bytes is refused by name */
+    static char script[16400], too_long[16400];
+    memset(script, 'e', 16383);
     memcpy(script, "echo \"", 6);
-    memset(too_long, 'x', 256);
+    memset(too_long, 'x', 16384);
     char *longest[] = { "busybox", "sh", "-c", script };
     CHECK_EQ(run_parse(4, longest, true, &rr, err, sizeof err), 0);
     static struct spec s;
     CHECK_EQ(parse_words(&s), 0);
-    CHECK(s.nargs == 3 && !strcmp(s.args[2], script));
+    CHECK(s.nargs == 3 && !strcmp(spec_arg(&s, 2), script));
     char *over[] = { "busybox", too_long };
     CHECK(run_parse(2, over, true, &rr, err, sizeof err) != 0);
-    if (!strstr(err, "a word over 255 bytes"))
-        printf("  256 bytes: %s\n", err);
-    CHECK(strstr(err, "a word over 255 bytes") != NULL);
+    if (!strstr(err, "over the 16383 an argument may have"))
+        printf("  16384 bytes: %s\n", err);
+    CHECK(strstr(err, "over the 16383 an argument may have") != NULL);
     char *lines[] = { "hello", "two\nlines" };
     CHECK(run_parse(2, lines, true, &rr, err, sizeof err) != 0);
     CHECK(strstr(err, "no line breaks") != NULL);
-    static char line[2000] = "hello", many[400] = "hello";
-    for (int i = 0; i < 15; i++)
-        strcat(line, " abcdefghijklmnopqrstuvwxyzabcdefghijklmnop");
-    refused(line, true, "more than the 496 one request carries");
-    for (int i = 0; i < 17; i++)
-        strcat(many, " a");
-    refused(many, true, "ARGS: 17 arguments, more than the 16 a container takes");
+    /* 256 arguments with quotes and spaces, a 2 KiB script among them */
+    static char *many[300];
+    static char bufs[300][32], big[2100];
+    int n = 0;
+    many[n++] = "busybox";
+    many[n++] = "sh";
+    many[n++] = "-c";
+    memset(big, 'x', 2048);
+    memcpy(big, "echo 'it''s' \"$@\" #", 19);
+    many[n++] = big;
+    while (n < SPEC_MAX_ARGS + 1) {
+        snprintf(bufs[n], sizeof bufs[n], "a %d 'q\\", n);
+        many[n] = bufs[n];
+        n++;
+    }
+    CHECK_EQ(run_parse(n, many, true, &rr, err, sizeof err), 0);
+    CHECK_EQ(parse_words(&s), 0);
+    CHECK_EQ(s.nargs, (unsigned)(n - 1));
+    CHECK(!strcmp(spec_arg(&s, 2), big));
+    CHECK(!strcmp(spec_arg(&s, 255), bufs[256]));
+    many[n] = "one more";
+    refused_argv(n + 1, many, "ARGS: 257 arguments, more than the 256 a container takes");
+    /* a whole spec past 64 KiB: five arguments of 15000 bytes */
+    static char parts[5][15001];
+    char *five[6] = { "busybox" };
+    for (int i = 0; i < 5; i++) {
+        memset(parts[i], 'p', 15000);
+        five[i + 1] = parts[i];
+    }
+    refused_argv(6, five, "more than the 65536 Aerie takes");
+    spec_free(&s);
+    run_free(&rr);
 }
 
 int main(void)

@@ -156,6 +156,11 @@ static void ctl_payload_only_put_import_and_input(void)
     CHECK_EQ(n, 12345);                                        /* untouched when false */
     CHECK(payload_of("1 input 3 4096", &n) && n == 4096);      /* stdin for run -i */
     CHECK(payload_of("1 input 3 0", &n) && n == 0);
+    CHECK(payload_of("1 runspec 70000", &n) && n == 70000);   /* a long spec (ctl bounds it) */
+    CHECK(payload_of("1 createspec 11", &n) && n == 11);
+    CHECK(!payload_of("1 runspec", &n));
+    CHECK(!payload_of("1 runspec 11 12", &n));
+    CHECK(!payload_of("1 run image=hello", &n));
 }
 
 static void ctl_reply_split(void)

@@ -3,6 +3,7 @@
  * each mistake refused with a message naming the field.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "spec.h"
 #include "ktest_host.h"
@@ -12,6 +13,7 @@ static char err[200];
 
 static int parse(const char *t)
 {
+    spec_free(&s);
     spec_defaults(&s);
     return spec_parse(t, strlen(t), &s, err, sizeof err);
 }
@@ -23,9 +25,9 @@ static void spec_every_field(void)
                    "cpus=0,2 ports=7000-7010,8000 fs.bytes=1G fs.inodes=5000\n"), 0);
     CHECK(!strcmp(s.image, "web") && !strcmp(s.name, "front"));
     CHECK_EQ(s.nargs, 3);
-    CHECK(!strcmp(s.args[2], "--v"));
+    CHECK(!strcmp(spec_arg(&s, 2), "--v"));
     CHECK_EQ(s.nenv, 2);
-    CHECK(!strcmp(s.env[1], "B=two"));
+    CHECK(!strcmp(spec_env(&s, 1), "B=two"));
     CHECK_EQ(s.grants, SPEC_GRANT_CONSOLE | SPEC_GRANT_FS | SPEC_GRANT_NET | SPEC_GRANT_SELF);
     CHECK_EQ(s.mem, 64 << 20);
     CHECK_EQ(s.stack, 32 << 10);
@@ -115,18 +117,19 @@ static void spec_escapes(void)
 {
     CHECK_EQ(parse("image=a \"env=Q=say \\\"hi\\\"\" \"args='it\\\\'s' 'a\\\\\\\\b' 'printf x\\n' ''\""), 0);
     CHECK_EQ(s.nenv, 1);
-    CHECK(!strcmp(s.env[0], "Q=say \"hi\""));
+    CHECK(!strcmp(spec_env(&s, 0), "Q=say \"hi\""));
     CHECK_EQ(s.nargs, 4);
-    CHECK(!strcmp(s.args[0], "it's"));
-    CHECK(!strcmp(s.args[1], "a\\b"));
-    CHECK(!strcmp(s.args[2], "printf x\\n"));
-    CHECK(!strcmp(s.args[3], ""));
+    CHECK(!strcmp(spec_arg(&s, 0), "it's"));
+    CHECK(!strcmp(spec_arg(&s, 1), "a\\b"));
+    CHECK(!strcmp(spec_arg(&s, 2), "printf x\\n"));
+    CHECK(!strcmp(spec_arg(&s, 3), ""));
     expect("image=a \"args='open\\\\'\"", "unterminated single quote");
 }
 
 static void spec_nul_and_long(void)
 {
     char t[] = "image=a\0mem=1M";
+    spec_free(&s);
     spec_defaults(&s);
     CHECK(spec_parse(t, sizeof t - 1, &s, err, sizeof err) != 0);
     CHECK(strstr(err, "NUL") != NULL);
@@ -137,6 +140,91 @@ static void spec_nul_and_long(void)
     CHECK(parse(longw) != 0);
 }
 
+/* Realistic sizes (docs/SPEC.md, "Sizes"): 256 arguments, 64
+ * environment variables, one argument of 16383 bytes, in one spec. */
+static void spec_long_args_and_env(void)
+{
+    static char t[SPEC_TEXT_MAX + 1];
+    size_t n = (size_t)sprintf(t, "image=a \"args='");
+    for (int i = 0; i < 16383; i++)
+        t[n++] = (char)('a' + i % 26);
+    n += (size_t)sprintf(t + n, "'\"");
+    for (int i = 1; i < SPEC_MAX_ARGS; i++)
+        n += (size_t)sprintf(t + n, " args=w%d", i);
+    for (int i = 0; i < SPEC_MAX_ENV; i++)
+        n += (size_t)sprintf(t + n, " env=V%d=value%d", i, i);
+    spec_free(&s);
+    spec_defaults(&s);
+    int r = spec_parse(t, n, &s, err, sizeof err);
+    if (r)
+        printf("  %s\n", err);
+    CHECK_EQ(r, 0);
+    CHECK_EQ(s.nargs, SPEC_MAX_ARGS);
+    CHECK_EQ(s.nenv, SPEC_MAX_ENV);
+    CHECK_EQ(strlen(spec_arg(&s, 0)), 16383u);
+    CHECK(spec_arg(&s, 0)[16382] == (char)('a' + 16382 % 26));
+    CHECK(!strcmp(spec_arg(&s, 255), "w255"));
+    CHECK(!strcmp(spec_env(&s, 63), "V63=value63"));
+    /* what it keeps is what the text wrote, not the bounds */
+    CHECK(s.strs_cap <= 2 * (uint32_t)n);
+    CHECK_EQ(parse("image=a args=x env=A=b"), 0);
+    CHECK(s.strs_cap <= 256);
+}
+
+/* Past each bound: refused with the field and the limit named. */
+static void spec_limits_name_field_and_limit(void)
+{
+    static char t[SPEC_TEXT_MAX + 64];
+    size_t n = (size_t)sprintf(t, "image=a");
+    for (int i = 0; i <= SPEC_MAX_ARGS; i++)
+        n += (size_t)sprintf(t + n, " args=w%d", i);
+    expect(t, "spec: args: 'w256' has more than 256 words");
+    n = (size_t)sprintf(t, "image=a");
+    for (int i = 0; i <= SPEC_MAX_ENV; i++)
+        n += (size_t)sprintf(t + n, " env=V%d=v", i);
+    expect(t, "spec: env: 'V64=v' is more than 64 variables");
+    n = (size_t)sprintf(t, "image=a args=");
+    memset(t + n, 'x', 16384);
+    t[n + 16384] = 0;
+    expect(t, "has a word over 16383 bytes");
+    n = (size_t)sprintf(t, "image=a env=A=");
+    memset(t + n, 'x', 16383);
+    t[n + 16383] = 0;
+    expect(t, "spec: env: 'A=xxx");
+    expect(t, "is over 16383 bytes");
+    memset(t + n, 'x', 16381);                 /* "A=" and 16381: 16383 bytes, the most */
+    t[n + 16381] = 0;
+    CHECK_EQ(parse(t), 0);
+    /* a whole spec past 64 KiB, however it is made */
+    n = (size_t)sprintf(t, "image=a");
+    while (n <= SPEC_TEXT_MAX)
+        n += (size_t)sprintf(t + n, " # a comment that makes it long\n");
+    spec_free(&s);
+    spec_defaults(&s);
+    CHECK(spec_parse(t, n, &s, err, sizeof err) != 0);
+    CHECK(strstr(err, "is longer than the 65536 bytes a spec may have") != NULL);
+    /* exactly the bound parses */
+    memset(t, ' ', SPEC_TEXT_MAX);
+    memcpy(t, "image=a", 7);
+    spec_free(&s);
+    spec_defaults(&s);
+    CHECK_EQ(spec_parse(t, SPEC_TEXT_MAX, &s, err, sizeof err), 0);
+    /* NUL and garbage bytes anywhere in a long one */
+    memset(t, 'z', 40000);
+    memcpy(t, "image=a args=", 13);
+    t[30000] = 0;
+    spec_free(&s);
+    spec_defaults(&s);
+    CHECK(spec_parse(t, 40000, &s, err, sizeof err) != 0);
+    CHECK(strstr(err, "NUL") != NULL);
+    for (int i = 0; i < 40000; i++)
+        t[i] = (char)(rand() & 0xff);
+    spec_free(&s);
+    spec_defaults(&s);
+    CHECK(spec_parse(t, 40000, &s, err, sizeof err) != 0 && err[0]);
+    spec_free(&s);
+}
+
 int main(void)
 {
     RUN(spec_every_field);
@@ -145,5 +233,7 @@ int main(void)
     RUN(spec_mistakes_name_the_field);
     RUN(spec_escapes);
     RUN(spec_nul_and_long);
+    RUN(spec_long_args_and_env);
+    RUN(spec_limits_name_field_and_limit);
     return TESTS_DONE();
 }

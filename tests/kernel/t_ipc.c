@@ -437,3 +437,24 @@ KTEST(ipc_reply_recv_reports_reply, "REPLY_RECV says in RSI whether its answer r
     CHECK_EQ(rr_second, AE_EINVAL);
     CHECK_EQ(rr_bad, AE_EINVAL);
 }
+
+KTEST(kdebug_flush_bench_checks_args,
+      "KDEBUG_FLUSH_BENCH (what a CR3 write costs, ipcbench) refuses zero or too many rounds, too many pages, "
+      "a capability without WRITE and an empty slot")
+{
+    uint64_t r[1] = { 0 };
+    CHECK_EQ(ae_invoke(ae_self.kdebug, AERIE_KDEBUG_FLUSH_BENCH, 2, AE_ARGS(0, 1), r, 1), AE_EINVAL);
+    CHECK_EQ(ae_invoke(ae_self.kdebug, AERIE_KDEBUG_FLUSH_BENCH, 2, AE_ARGS(AERIE_KDEBUG_FLUSH_ROUNDS + 1, 1), r, 1),
+             AE_EINVAL);
+    CHECK_EQ(ae_invoke(ae_self.kdebug, AERIE_KDEBUG_FLUSH_BENCH, 2, AE_ARGS(~0ull, 1), r, 1), AE_EINVAL);
+    CHECK_EQ(ae_invoke(ae_self.kdebug, AERIE_KDEBUG_FLUSH_BENCH, 2, AE_ARGS(1, AERIE_KDEBUG_FLUSH_PAGES + 1), r, 1),
+             AE_EINVAL);
+    CHECK_EQ(ae_invoke(ae_self.kdebug, AERIE_KDEBUG_FLUSH_BENCH, 2, AE_ARGS(1, ~0ull), r, 1), AE_EINVAL);
+    CHECK_EQ(ae_invoke(ae_self.kdebug, AERIE_KDEBUG_FLUSH_BENCH, 1, AE_ARGS(1), r, 1), AE_EINVAL);
+    CHECK_EQ(ae_invoke(kt_mint(ae_self.kdebug, AERIE_R_READ, 0), AERIE_KDEBUG_FLUSH_BENCH, 2, AE_ARGS(1, 1), r, 1),
+             AE_ERIGHTS);
+    CHECK_EQ(ae_invoke(ae_slot_alloc(), AERIE_KDEBUG_FLUSH_BENCH, 2, AE_ARGS(1, 1), r, 1), AE_ECAP);
+    r[0] = 0;
+    CHECK_OK(ae_invoke(ae_self.kdebug, AERIE_KDEBUG_FLUSH_BENCH, 2, AE_ARGS(3, AERIE_KDEBUG_FLUSH_PAGES), r, 1));
+    CHECK(r[0] > 0);                               /* TSC cycles taken */
+}

@@ -85,6 +85,44 @@ static void hello(const char *image)
     CHECK(!strstr(logbuf, "unsupported system call"));
 }
 
+/* The longest spec (docs/SPEC.md, "Sizes"): 256 arguments, one of 16000
+ * bytes, and 64 environment variables reach the Linux program's argv and
+ * envp intact, through the personality's own start. */
+static void long_args(const char *image)
+{
+    static char spec[64 * 1024 + 1];
+    size_t n = (size_t)sprintf(spec, "image=%s args=", image);
+    unsigned long bytes = 16000, sum = 0;
+    for (int i = 0; i < 16000; i++) {
+        spec[n++] = (char)('a' + i % 26);
+        sum = sum * 31 + (unsigned char)('a' + i % 26);
+    }
+    for (int i = 1; i < 256; i++) {
+        char w[16];
+        snprintf(w, sizeof w, "w%d", i);
+        n += (size_t)sprintf(spec + n, " args=%s", w);
+        bytes += strlen(w);
+        for (const char *p = w; *p; p++)
+            sum = sum * 31 + (unsigned char)*p;
+    }
+    for (int i = 0; i < 64; i++)
+        n += (size_t)sprintf(spec + n, " env=LONG%d=a-long-environment-variable-number-%d", i, i);
+    struct ae_cm_status st;
+    CHECK_EQ(run(spec, &st), 0);
+    CHECK_EQ(st.state, CM_EXITED);
+    CHECK_EQ(st.exit_status, 0);
+    char want[300];
+    snprintf(want, sizeof want, "hello: 256 arguments, %lu bytes, sum %lu, last 'w255'; 64 environment strings, "
+             "last '%.40s'", bytes, sum, "LONG63=a-long-environment-variable-number-63");
+    CHECK(has(want));
+}
+
+static void linux_long_args_and_env_arrive(void)
+{
+    long_args("hello-musl");
+    long_args("hello-glibc");
+}
+
 static void linux_musl_hello_runs(void) { hello("hello-musl"); }
 static void linux_glibc_hello_runs(void) { hello("hello-glibc"); }
 
@@ -184,6 +222,9 @@ static void linux_signals_musl(void) { selfcheck("signals", "musl", ""); }
 static void linux_signals_glibc(void) { selfcheck("signals", "glibc", ""); }
 static void linux_threads_musl(void) { selfcheck("threads", "musl", ""); }
 static void linux_threads_glibc(void) { selfcheck("threads", "glibc", ""); }
+/* eventfd, timerfd, signalfd, memfd, mlock, tee (evfds.c) */
+static void linux_event_files_musl(void) { selfcheck("evfds", "musl", ""); }
+static void linux_event_files_glibc(void) { selfcheck("evfds", "glibc", ""); }
 static void linux_memory_musl(void) { selfcheck("memory", "musl", ""); }
 static void linux_memory_glibc(void) { selfcheck("memory", "glibc", ""); }
 
@@ -1056,6 +1097,7 @@ int main(int argc, char **argv)
     admin = ae_capenv_lookup("cm.admin");
     RUN_IF(linux_musl_hello_runs);
     RUN_IF(linux_glibc_hello_runs);
+    RUN_IF(linux_long_args_and_env_arrive);
     RUN_IF(linux_segfault_reported_as_sigsegv);
     RUN_IF(linux_abort_reported_as_sigabrt);
     RUN_IF(linux_out_of_memory_killed_and_named);
@@ -1067,6 +1109,8 @@ int main(int argc, char **argv)
     RUN_IF(linux_files_glibc);
     RUN_IF(linux_fd_aliases_and_links_musl);
     RUN_IF(linux_fd_aliases_and_links_glibc);
+    RUN_IF(linux_event_files_musl);
+    RUN_IF(linux_event_files_glibc);
     RUN_IF(linux_memory_musl);
     RUN_IF(linux_memory_glibc);
     RUN_IF(linux_processes_musl);

@@ -6,7 +6,8 @@
  *
  * Every reply's word 0 is the status (0 or a negative AE_* value); on an
  * error, words 1.. may carry a message: word 1 its length, 2.. its bytes.
- * Text (specs, names, log bytes) travels in message words.
+ * Text (specs, names, log bytes) travels in message words; a spec longer
+ * than CM_TEXT_MAX travels in a Memory object sent with the request.
  */
 #ifndef AERIE_PROTO_CM_H
 #define AERIE_PROTO_CM_H
@@ -15,6 +16,7 @@
 #include "proto.h"
 
 #define CM_TEXT_MAX   ((64 - 2) * 8)     /* bytes of text one message carries */
+#define CM_SPEC_MAX   (64 * 1024)        /* bytes of a spec (in a Memory object past CM_TEXT_MAX) */
 #define CM_FS_CHUNK   432                /* file bytes (and path) one message carries */
 #define CM_FS_W_CREATE 0x1u
 #define CM_FS_W_TRUNC  0x2u
@@ -23,7 +25,11 @@
 #define CM_NAME_MAX    31                /* bytes of an image name */
 
 enum cm_op {
-    CM_CREATE = 1,   /* 0: length, 1..: spec text            -> 1: id */
+    CM_CREATE = 1,   /* 0: length, 1..: spec text            -> 1: id
+                        or, with one capability (a Memory object, READ): 0: length (<= CM_SPEC_MAX),
+                        the text at its offset 0; cm copies it and keeps no reference. Refused:
+                        more words (EPROTO), a longer length (EMSGSIZE), another object (EINVAL),
+                        a length past the object (ERANGE), no READ (ERIGHTS) */
     CM_START  = 2,   /* 0: id                                 -> () */
     CM_RUN    = 3,   /* CREATE then START                     -> 1: id */
     CM_WAIT   = 4,   /* 0: id: blocks until it ends           -> 1..: as STATUS */

@@ -20,5 +20,8 @@ _Noreturn void arch_halt_forever(void);
 void arch_stop_other_cpus(void);
 /* Ends the QEMU run through the isa-debug-exit device, if present. */
 void arch_qemu_exit(int code);
+/* KDEBUG_FLUSH_BENCH: TSC cycles for `rounds` of two CR3 writes, each
+ * followed by a read from each of `pages` distinct kernel-image pages. */
+uint64_t arch_flush_bench(uint64_t rounds, unsigned pages);
 
 #endif

@@ -51,8 +51,15 @@ void pt_unlend(uint64_t croot, uint64_t saved);
  * copied into croot: true if one was (the access is to be retried). */
 bool pt_lend_sync(uint64_t croot, uint64_t proot, uint64_t va);
 
-/* Loads root on this CPU. */
-void pt_activate(uint64_t root);
+/* Loads root on this CPU (inline: it runs right after the CR3 write, see
+ * kernel/hot.h). */
+static inline void pt_activate(uint64_t root)
+{
+    uint64_t cur;
+    __asm__ volatile("mov %%cr3, %0" : "=r"(cur));
+    if (cur != root)
+        __asm__ volatile("mov %0, %%cr3" :: "r"(root) : "memory");
+}
 uint64_t pt_kernel_root(void);
 
 /* Makes every CPU in mask (bit per CPU index) drop stale translations;

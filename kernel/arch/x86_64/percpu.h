@@ -8,8 +8,10 @@
 #include <stdint.h>
 #include <stdbool.h>
 #include "layout.h"
+#include "lib/list.h"
 
 #define MAX_CPUS 63            /* bit 63 of a vspace's cpus_active is VS_RETIRED */
+#define CPU_SCHED_BYTES 640    /* room for sched.c's struct runqueue (checked there) */
 
 struct tss {
     uint32_t reserved0;
@@ -22,6 +24,7 @@ struct tss {
 } __attribute__((packed));
 
 struct thread;
+struct vspace;
 
 struct cpu {
     struct cpu *self;            /* %gs:0  */
@@ -40,8 +43,15 @@ struct cpu {
     uint64_t timer_ticks;        /* local APIC timer interrupts taken */
     uint64_t ipc_local;          /* messages handed to a receiver on this CPU (ipc.c) */
     uint64_t ipc_remote;         /* ... and to one on another CPU */
-    void *sched;                 /* this CPU's scheduler state (sched.c) */
-};
+
+    /* What the IPC path reads on every switch lives here, in the page of
+     * this block, rather than in arrays of its own elsewhere: under QEMU
+     * TCG each CR3 write empties the software TLB, and every further page
+     * the path touches costs a refill (docs/EVALUATION.md, IPC). */
+    struct list reap_list;       /* object.c: objects to reap here */
+    struct vspace *retired;      /* vspace.c: tables this CPU was the last to leave */
+    _Alignas(64) unsigned char sched[CPU_SCHED_BYTES];   /* sched.c: the run queue */
+} __attribute__((aligned(1024)));   /* never across a page boundary */
 
 extern struct cpu cpus[MAX_CPUS];
 extern unsigned ncpus;

@@ -4,18 +4,17 @@
 #include <libaerie/cm.h>
 #include <libaerie/syscall.h>
 #include <libaerie/runtime.h>
+#include <libaerie/invoke.h>
+#include <aerie/objects.h>
 #include <aerie/errors.h>
 #include <aerie/fault.h>
 #include <aerie/proto/linux.h>
 #include "fmt.h"
 
-/* Calls op with n words already in the UTCB; returns word 0's status. */
-static int call(uint64_t cm, unsigned op, unsigned n, char *err, size_t errlen)
+/* The status of a reply with info word r (its message into err). */
+static int reply_status(int64_t r, char *err, size_t errlen)
 {
     struct aerie_utcb *u = ae_utcb();
-    int64_t r = ae_call(cm, AERIE_INFO(op, n, 0), AERIE_TIMEOUT_FOREVER);
-    if (r < 0)
-        return (int)r;
     uint64_t label = AERIE_INFO_LABEL((uint64_t)r);
     int status = label ? proto_status_of(label) : (int)(int64_t)u->mr[0];
     if (status && err && errlen) {
@@ -30,17 +29,72 @@ static int call(uint64_t cm, unsigned op, unsigned n, char *err, size_t errlen)
     return status;
 }
 
+/* Calls op with n words already in the UTCB; returns word 0's status. */
+static int call(uint64_t cm, unsigned op, unsigned n, char *err, size_t errlen)
+{
+    int64_t r = ae_call(cm, AERIE_INFO(op, n, 0), AERIE_TIMEOUT_FOREVER);
+    if (r < 0)
+        return (int)r;
+    return reply_status(r, err, errlen);
+}
+
+/* A spec past one message: a Memory object of our quota holding it,
+ * mapped here only while it is written; a READ-only copy of its
+ * capability goes to cm with the length (aerie/proto/cm.h, CM_CREATE). */
+static int create_through_memory(uint64_t cm, const char *spec, uint64_t len, int start, uint64_t *id,
+                                 char *err, size_t errlen)
+{
+    struct aerie_utcb *u = ae_utcb();
+    uint64_t bytes = (len + 4095) & ~4095ull, mem = ae_slot_alloc(), ro = ae_slot_alloc();
+    uint64_t va = ae_vm_reserve(bytes);
+    int r = !mem || !ro ? AE_ELIMIT : !va ? AE_ENOMEM : 0;
+    if (!r)
+        r = (int)ae_quota_create(ae_self.quota, AERIE_OBJ_MEMORY, mem, bytes, 0, 0);
+    if (!r && !(r = (int)ae_task_map(ae_self.task, mem, 0, va, bytes, AERIE_MAP_R | AERIE_MAP_W))) {
+        char *dst = (char *)va;
+        for (uint64_t i = 0; i < len; i++)
+            dst[i] = spec[i];
+        ae_task_unmap(ae_self.task, va, bytes);
+    }
+    if (!r)
+        r = (int)ae_cap_copy(mem, ro, AERIE_R_READ, 0);
+    if (r) {
+        if (err)
+            fmt_snprintf(err, errlen, "spec: no memory to send its %lu bytes (error %d)", len, r);
+    } else {
+        u->mr[0] = len;
+        u->caps[0] = (uint32_t)ro;
+        int64_t rr = ae_call(cm, AERIE_INFO(start ? CM_RUN : CM_CREATE, 1, 1), AERIE_TIMEOUT_FOREVER);
+        r = rr < 0 ? (int)rr : reply_status(rr, err, errlen);
+        if (!r)
+            *id = u->mr[1];
+    }
+    if (va)
+        ae_vm_release(va, bytes);
+    if (ro) {
+        ae_cap_delete(ro);
+        ae_slot_free(ro);
+    }
+    if (mem) {
+        ae_cap_delete(mem);                /* its last capability: the object goes */
+        ae_slot_free(mem);
+    }
+    return r;
+}
+
 int ae_cm_create(uint64_t cm, const char *spec, int start, uint64_t *id, char *err, size_t errlen)
 {
     struct aerie_utcb *u = ae_utcb();
     uint64_t len = 0;
     while (spec[len])
         len++;
-    if (len > CM_TEXT_MAX) {
+    if (len > CM_SPEC_MAX) {
         if (err)
-            fmt_snprintf(err, errlen, "spec: longer than %d bytes", CM_TEXT_MAX);
-        return AE_EINVAL;
+            fmt_snprintf(err, errlen, "spec: %lu bytes, longer than the %d a spec may have", len, CM_SPEC_MAX);
+        return AE_EMSGSIZE;
     }
+    if (len > CM_TEXT_MAX)
+        return create_through_memory(cm, spec, len, start, id, err, errlen);
     u->mr[0] = len;
     char *dst = (char *)&u->mr[1];
     for (uint64_t i = 0; i < len; i++)

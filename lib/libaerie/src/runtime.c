@@ -52,9 +52,13 @@ uint64_t ae_auxv(uint64_t key)
  * is a copy) is looked up in the auxiliary vector once. Only a found one
  * is kept, so an early call made before the vector is known changes
  * nothing later. */
+/* In the page touched at start (user.ld): its first write may come when
+ * the container's memory is used up (memhog's report), and a lazily
+ * charged page could not be had then. */
+static const volatile struct aerie_clone_block *kept __attribute__((section(".bss.hot.0")));
+
 uint64_t ae_clone_generation(void)
 {
-    static const volatile struct aerie_clone_block *kept;
     const volatile struct aerie_clone_block *b = __atomic_load_n(&kept, __ATOMIC_RELAXED);
     if (!b) {
         b = (const void *)ae_auxv(AT_AERIE_CLONE);

@@ -324,9 +324,10 @@ static int build_stack(struct loader *l, const struct window *w, uint64_t bytes,
         argc++;
     while (a->envp && a->envp[envc])
         envc++;
-    uint64_t strs[64];
-    if (argc + envc > 64)
-        return fail(l, AE_EINVAL, "more than 64 arguments and environment strings");
+    /* the strings, packed downwards from strs_top; the vectors below
+     * find them again by the same walk (no array: their count is bounded
+     * only by the stack's size) */
+    uint64_t strs_top = top;
     for (unsigned i = 0; i < argc + envc; i++) {
         const char *s = i < argc ? a->argv[i] : a->envp[i - argc];
         uint64_t n = str_len(s) + 1;
@@ -337,7 +338,6 @@ static int build_stack(struct loader *l, const struct window *w, uint64_t bytes,
         if (!dst)
             return fail(l, AE_EINVAL, "arguments too large for the stack");
         bytes_copy(dst, s, n);
-        strs[i] = top;
     }
     uint64_t aux[] = {
         AT_PAGESZ, PAGE, AT_ENTRY, l->img.entry, AT_PHDR, ph_at, AT_PHNUM, l->img.phnum,
@@ -352,10 +352,10 @@ static int build_stack(struct loader *l, const struct window *w, uint64_t bytes,
         return fail(l, AE_EINVAL, "arguments too large for the stack");
     *v++ = argc;
     for (unsigned i = 0; i < argc; i++)
-        *v++ = strs[i];
+        *v++ = strs_top -= str_len(a->argv[i]) + 1;
     *v++ = 0;
     for (unsigned i = 0; i < envc; i++)
-        *v++ = strs[argc + i];
+        *v++ = strs_top -= str_len(a->envp[i]) + 1;
     *v++ = 0;
     bytes_copy(v, aux, sizeof aux);
     *rsp = sp;

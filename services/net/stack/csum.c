@@ -6,20 +6,12 @@
  */
 #include "proto.h"
 
-/* Sums the bytes as native little-endian 64-bit words, eight bytes per
- * step (a byte-order swap of the folded sum gives the big-endian sum, RFC
- * 1071 section 2(B)), then the tail as big-endian 16-bit words. */
-uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t len)
+/* Folds acc, the end-around sum of native little-endian 64-bit words
+ * (a byte-order swap of the folded sum gives the big-endian sum, RFC 1071
+ * section 2(B)), into sum, then adds the tail p[0..len) as big-endian
+ * 16-bit words. */
+static uint32_t csum_finish(uint32_t sum, uint64_t acc, const uint8_t *p, size_t len)
 {
-    uint64_t acc = 0;
-    while (len >= 8) {
-        uint64_t w;
-        __builtin_memcpy(&w, p, 8);           /* unaligned-safe load */
-        acc += w;
-        acc += acc < w;                       /* end-around carry */
-        p += 8;
-        len -= 8;
-    }
     acc = (acc & 0xffffffffu) + (acc >> 32);
     acc = (acc & 0xffffffffu) + (acc >> 32);
     while (acc >> 16)
@@ -37,6 +29,45 @@ uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t len)
     while (be >> 16)
         be = (be & 0xffff) + (be >> 16);
     return (uint32_t)be;
+}
+
+/* Sums the bytes eight at a time, then the tail. */
+uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t len)
+{
+    uint64_t acc = 0;
+    while (len >= 8) {
+        uint64_t w;
+        __builtin_memcpy(&w, p, 8);           /* unaligned-safe load */
+        acc += w;
+        acc += acc < w;                       /* end-around carry */
+        p += 8;
+        len -= 8;
+    }
+    return csum_finish(sum, acc, p, len);
+}
+
+/* csum_add over the bytes copied from src to dst, in one pass: each word
+ * is loaded once, stored, and summed from the register, so the sum is of
+ * what dst holds even if src changes meanwhile (a client's ring slot).
+ * One pass instead of a copy and a sum: under emulation a 1472-byte
+ * datagram's copy and checksum were each about a sixth of the service's
+ * work per datagram. */
+uint32_t csum_copy(uint32_t sum, uint8_t *dst, const uint8_t *src, size_t len)
+{
+    uint64_t acc = 0;
+    while (len >= 8) {
+        uint64_t w;
+        __builtin_memcpy(&w, src, 8);
+        __builtin_memcpy(dst, &w, 8);
+        acc += w;
+        acc += acc < w;
+        src += 8;
+        dst += 8;
+        len -= 8;
+    }
+    for (size_t i = 0; i < len; i++)
+        dst[i] = src[i];
+    return csum_finish(sum, acc, dst, len);
 }
 
 uint16_t csum_fold(uint32_t sum)

@@ -85,6 +85,12 @@ struct net_dev_ops {
     void     (*rx_release)(void *dev);
     unsigned (*tx_batch)(void *dev, const struct net_frame *frames, unsigned n);
     unsigned (*tx_room)(void *dev);
+    /* Optional: a device buffer (at least NET_FRAME_MAX bytes) to build
+     * the frame of staging index i (0..NET_TX_BATCH-1) in, or NULL (the
+     * stack then builds it in its own txbuf[i]). The same buffer until a
+     * tx_batch takes a frame built in it, which the device then sends
+     * without copying it. */
+    uint8_t *(*tx_frame)(void *dev, unsigned i);
 };
 
 /* What the OS glue learns from the stack. wake_client: the client asked

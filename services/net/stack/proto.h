@@ -67,6 +67,8 @@ static inline bool mac_is_broadcast(const uint8_t *m)
  * big-endian 16-bit words (an odd final byte padded with zero); only the
  * last piece of a checksummed sequence may have an odd length. */
 uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t len);
+/* Copies src to dst (not overlapping) and returns csum_add(sum, dst, len). */
+uint32_t csum_copy(uint32_t sum, uint8_t *dst, const uint8_t *src, size_t len);
 uint16_t csum_fold(uint32_t sum);     /* one's complement of the folded sum */
 uint32_t csum_pseudo(uint32_t src, uint32_t dst, uint8_t proto, uint16_t len);
 

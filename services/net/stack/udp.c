@@ -53,13 +53,16 @@ static int udp_output(struct net_stack *s, uint16_t owner, uint16_t sport, uint3
     uint8_t *frame = whole ? eth_tx_begin(s) : NULL;
     uint8_t *u = whole ? frame + NET_ETH_HLEN + IP_HLEN : s->dgram;
     uint16_t ulen = (uint16_t)(UDP_HLEN + len);
-    if (u + UDP_HLEN != data)                     /* a gathered client datagram is there already */
-        memcpy(u + UDP_HLEN, data, len);
     put16(u, sport);
     put16(u + 2, dport);
     put16(u + 4, ulen);
     put16(u + 6, 0);
-    uint16_t c = csum_fold(csum_add(csum_pseudo(s->cfg.ip, dst, IP_PROTO_UDP, ulen), u, ulen));
+    uint32_t sum = csum_add(csum_pseudo(s->cfg.ip, dst, IP_PROTO_UDP, ulen), u, UDP_HLEN);
+    if (u + UDP_HLEN != data)                     /* copied and summed in one pass */
+        sum = csum_copy(sum, u + UDP_HLEN, data, len);
+    else                                          /* a gathered client datagram is there already */
+        sum = csum_add(sum, data, len);
+    uint16_t c = csum_fold(sum);
     put16(u + 6, c ? c : 0xffff);                 /* 0 would mean "no checksum" */
     if (!whole)
         return ipfrag_output(s, u, ulen, dst, IP_PROTO_UDP, owner);

@@ -109,6 +109,19 @@ unsigned vnet_tx_room(void *dev)
     return d->tx.num_free < d->pool.nfree ? d->tx.num_free : d->pool.nfree;
 }
 
+/* The stack builds frame i of a batch in stage[i] (taken from the pool
+ * at the first ask, kept until a tx_batch sends a frame built there), so
+ * that such a frame goes to the device as it is: no copy. */
+uint8_t *vnet_tx_frame(void *dev, unsigned i)
+{
+    struct vnet *d = dev;
+    if (i >= NET_TX_BATCH)
+        return NULL;
+    if (!d->stage[i])
+        d->stage[i] = pool_get(&d->pool);
+    return d->stage[i] ? d->stage[i] + VNET_HDR_LEN : NULL;
+}
+
 unsigned vnet_tx_batch(void *dev, const struct net_frame *frames, unsigned n)
 {
     struct vnet *d = dev;
@@ -119,13 +132,20 @@ unsigned vnet_tx_batch(void *dev, const struct net_frame *frames, unsigned n)
             d->stats.tx_too_long++;            /* taken, and dropped here */
             continue;
         }
-        if (!d->tx.num_free || !d->pool.nfree) {
+        bool lent = i < NET_TX_BATCH && d->stage[i] && frames[i].data == d->stage[i] + VNET_HDR_LEN;
+        if (!d->tx.num_free || (!lent && !d->pool.nfree)) {
             d->stats.tx_no_room += n - i;
             break;
         }
-        uint8_t *buf = pool_get(&d->pool);
+        uint8_t *buf;
+        if (lent) {                            /* built in place: the device takes the buffer */
+            buf = d->stage[i];
+            d->stage[i] = NULL;
+        } else {
+            buf = pool_get(&d->pool);
+            memcpy(buf + VNET_HDR_LEN, frames[i].data, frames[i].len);
+        }
         memset(buf, 0, VNET_HDR_LEN);          /* no offloads: flags 0, GSO_NONE (§5.1.6.2) */
-        memcpy(buf + VNET_HDR_LEN, frames[i].data, frames[i].len);
         virtq_add(&d->tx, pool_phys(&d->pool, buf), VNET_HDR_LEN + frames[i].len, false, buf);
         d->stats.tx_frames++;
         d->stats.tx_bytes += frames[i].len;
@@ -140,6 +160,7 @@ const struct net_dev_ops vnet_dev_ops = {
     .rx_release = vnet_rx_release,
     .tx_batch = vnet_tx_batch,
     .tx_room = vnet_tx_room,
+    .tx_frame = vnet_tx_frame,
 };
 
 /* ---- interrupts --------------------------------------------------------- */
@@ -209,7 +230,7 @@ static int queue_create(struct vnet *d, struct virtq *q, uint16_t index, uint16_
 static int pool_create(struct vnet *d)
 {
     struct vnet_pool *p = &d->pool;
-    unsigned n = d->rx.size + d->tx.size + NET_RX_BATCH;
+    unsigned n = d->rx.size + d->tx.size + NET_RX_BATCH + NET_TX_BATCH;   /* + the staging buffers */
     uint64_t phys;
     d->pool_size = (size_t)n * VNET_BUF_SIZE;
     p->mem = d->plat->dma_alloc(d->plat->ctx, d->pool_size, 4096, &phys);

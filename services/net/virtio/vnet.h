@@ -75,6 +75,7 @@ struct vnet {
     uint8_t mac[6];
     bool msix;
     uint8_t *held[NET_RX_BATCH];        /* buffers of the last rx batch */
+    uint8_t *stage[NET_TX_BATCH];       /* pool buffers lent to the stack to build frames in */
     unsigned nheld;
     struct vnet_stats stats;
 };
@@ -93,6 +94,7 @@ unsigned vnet_rx_batch(void *dev, struct net_frame *frames, unsigned max);
 void vnet_rx_release(void *dev);
 unsigned vnet_tx_batch(void *dev, const struct net_frame *frames, unsigned n);
 unsigned vnet_tx_room(void *dev);
+uint8_t *vnet_tx_frame(void *dev, unsigned i);
 
 /* Interrupts. ack: call on every interrupt; returns VIRTIO_ISR_* bits
  * (INTx: read from the ISR, which lowers the line; MSI-X: always QUEUE). */

@@ -218,6 +218,58 @@ static void virtio_tx_full_then_reclaimed(void)
     vnet_shutdown(d);
 }
 
+/* Frames built in buffers the device lent (vnet_tx_frame) go to the queue
+ * as they are, without a buffer of their own; a frame the queue had no
+ * room for keeps its lent buffer for the next try; a private frame is
+ * still copied; nothing leaks from the pool. */
+static void virtio_tx_frame_lent_buffers_sent_in_place(void)
+{
+    setup_device();
+    v->q[1].max = 4;
+    CHECK_EQ(bring_up(NULL), 0);
+    v->tx_hold = true;
+    unsigned free0 = d->pool.nfree;
+    struct net_frame f[5];
+    for (unsigned i = 0; i < 4; i++) {
+        uint8_t *b = vnet_tx_frame(d, i);
+        CHECK(b != NULL);
+        CHECK(vnet_tx_frame(d, i) == b);                   /* the same until sent */
+        memset(b, 0x10 + i, 80);
+        f[i] = (struct net_frame){ b, (uint16_t)(60 + i) };
+    }
+    CHECK(vnet_tx_frame(d, NET_TX_BATCH) == NULL);
+    CHECK_EQ(d->pool.nfree, free0 - 4);
+    uint8_t own[70];
+    memset(own, 0x77, sizeof own);
+    f[2] = (struct net_frame){ own, 70 };                  /* index 2's lent buffer unused */
+    CHECK_EQ(vnet_tx_batch(d, f, 3), 3);
+    CHECK_EQ(d->pool.nfree, free0 - 5);                    /* two lent sent, one copied */
+    CHECK(vnet_tx_frame(d, 3) == f[3].data);               /* not sent: still lent */
+    uint8_t *b0 = vnet_tx_frame(d, 0), *b1 = vnet_tx_frame(d, 1);
+    CHECK(b0 != NULL && b0 != f[0].data && b1 != NULL && b1 != f[1].data);
+    memset(b0, 0x20, 64);
+    memset(b1, 0x21, 64);
+    f[0] = (struct net_frame){ b0, 64 };
+    f[1] = (struct net_frame){ b1, 64 };
+    CHECK_EQ(vnet_tx_batch(d, f, 2), 1);                   /* one descriptor left */
+    CHECK_EQ(d->stats.tx_no_room, 1);
+    CHECK(vnet_tx_frame(d, 1) == b1);                      /* refused: keeps its buffer */
+    fake_vdev_process_tx(v);
+    CHECK_EQ(v->ntx, 4);
+    CHECK(v->txlen[0] == 60 && v->tx[0][0] == 0x10 && v->tx[0][59] == 0x10);
+    CHECK(v->txlen[1] == 61 && v->tx[1][0] == 0x11 && v->tx[1][60] == 0x11);
+    CHECK(v->txlen[2] == 70 && v->tx[2][0] == 0x77 && v->tx[2][69] == 0x77);
+    CHECK(v->txlen[3] == 64 && v->tx[3][0] == 0x20 && v->tx[3][63] == 0x20);
+    vnet_tx_room(d);                                       /* reclaims */
+    unsigned staged = 0;
+    for (unsigned i = 0; i < NET_TX_BATCH; i++)
+        staged += d->stage[i] != NULL;
+    CHECK_EQ(d->pool.nfree + staged, free0);
+    CHECK_EQ(v->errors + v->bad_access, 0);
+    vnet_shutdown(d);
+    CHECK_EQ(v->dma_allocs, v->dma_frees);
+}
+
 static void virtio_rx_batch_receives_and_reposts(void)
 {
     setup_device();
@@ -380,6 +432,7 @@ int main(void)
     RUN(virtio_tx_batch_one_notify);
     RUN(virtio_tx_no_notify_when_device_says_so);
     RUN(virtio_tx_full_then_reclaimed);
+    RUN(virtio_tx_frame_lent_buffers_sent_in_place);
     RUN(virtio_rx_batch_receives_and_reposts);
     RUN(virtio_rx_bad_lengths_dropped);
     RUN(virtio_bad_used_ids_counted);

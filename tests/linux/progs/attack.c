@@ -118,6 +118,79 @@ static void huge_memory(void)
     CHECK(waitpid(c, &st, 0) == c && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
 }
 
+/* eventfd, timerfd, signalfd, memfd (services/linux/eventfd.c, sigfd.c,
+ * memfd.c): a memfd past the container's memory fails with ENOSPC/ENOMEM
+ * and its memory comes back on close; a size past the bound is EFBIG;
+ * eventfds until the fd table is full end with EMFILE; bad flags and
+ * sizes are EINVAL; and the container goes on. */
+static void event_files_bounded(void)
+{
+    int fd = (int)syscall(SYS_memfd_create, "huge", 0);
+    CHECK(fd >= 0);
+    errno = 0;
+    CHECK(ftruncate(fd, 1l << 40) == -1 && errno == EFBIG);
+    static char mb[1 << 20];
+    memset(mb, 0x5a, sizeof mb);
+    long wrote = 0, r = 0;
+    for (int i = 0; i < 64 && (r = write(fd, mb, sizeof mb)) > 0; i++)
+        wrote += r;
+    CHECK(r == -1 && (errno == ENOSPC || errno == ENOMEM));
+    CHECK(wrote < (24l << 20));
+    printf("attack: memfd full after %ld KiB (errno %d)\n", wrote >> 10, errno);
+    CHECK(ftruncate(fd, 512l << 20) == 0);              /* a hole: costs nothing yet */
+    void *m = mmap(NULL, 512ul << 20, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    CHECK(m == MAP_FAILED && errno == ENOMEM);
+    struct stat st;                                     /* the failed mapping left no blocks behind */
+    CHECK(fstat(fd, &st) == 0 && st.st_blocks * 512 == ((wrote + 65535) & ~65535l));
+    close(fd);
+    fd = (int)syscall(SYS_memfd_create, "again", 0);   /* the memory came back with the close */
+    CHECK(fd >= 0 && write(fd, mb, sizeof mb) == (long)sizeof mb);
+    close(fd);
+    errno = 0;
+    CHECK(syscall(SYS_memfd_create, "x", 0x4 /* MFD_HUGETLB */) == -1 && errno == EINVAL);
+    errno = 0;
+    CHECK(syscall(SYS_memfd_create, (char *)-4096l, 0) == -1 && errno == EFAULT);
+
+    static int fds[1100];
+    int n = 0;
+    while (n < 1100 && (fds[n] = (int)syscall(SYS_eventfd2, 0, 0)) >= 0)
+        n++;
+    CHECK(n < 1100 && errno == EMFILE);
+    for (int i = 0; i < n; i++)
+        close(fds[i]);
+    printf("attack: eventfds until EMFILE: %d\n", n);
+    int e = (int)syscall(SYS_eventfd2, 1, 0);
+    CHECK(e >= 0);
+    uint64_t v = ~0ull;
+    errno = 0;
+    CHECK(write(e, &v, 8) == -1 && errno == EINVAL);
+    errno = 0;
+    CHECK(read(e, &v, 7) == -1 && errno == EINVAL);
+    errno = 0;
+    CHECK(syscall(SYS_read, e, 8l, 8l) == -1 && errno == EFAULT);
+    close(e);
+    errno = 0;
+    CHECK(syscall(SYS_eventfd2, 0, ~0l) == -1 && errno == EINVAL);
+    errno = 0;
+    CHECK(syscall(SYS_timerfd_create, 1, ~0l) == -1 && errno == EINVAL);
+    errno = 0;
+    CHECK(syscall(SYS_timerfd_create, -1, 0) == -1 && errno == EINVAL);
+    int tf = (int)syscall(SYS_timerfd_create, 1, 0);
+    struct timespec bad[2] = { { 0, 0 }, { -1, 0 } };
+    errno = 0;
+    CHECK(syscall(SYS_timerfd_settime, tf, 0, bad) == -1 && errno == EINVAL);
+    errno = 0;
+    CHECK(syscall(SYS_timerfd_settime, tf, 0, (void *)8) == -1 && errno == EFAULT);
+    close(tf);
+    uint64_t mask = ~0ull;
+    errno = 0;
+    CHECK(syscall(SYS_signalfd4, -1, &mask, 1l << 40, 0) == -1 && errno == EINVAL);
+    errno = 0;
+    CHECK(syscall(SYS_signalfd4, 1000, &mask, 8, 0) == -1 && errno == EBADF);
+    errno = 0;
+    CHECK(syscall(SYS_signalfd4, -1, (void *)8, 8, 0) == -1 && errno == EFAULT);
+}
+
 static void fork_bomb(void)
 {
     int made = 0, err = 0;
@@ -329,6 +402,7 @@ int main(int argc, char **argv)
     forged_fds_and_pointers();
     signals_stay_inside();
     huge_memory();
+    event_files_bounded();
     fork_bomb();
     return done("attack");
 }
