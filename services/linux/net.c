@@ -1006,6 +1006,14 @@ LX_SYS(recvmsg)
 #define MMSG_MAX 1024                                /* UIO_MAXIOV: Linux's bound on vlen */
 #define MSG_WAITFORONE 0x10000                       /* what every recvmmsg here does */
 
+/* Whether fd is a stream socket: TCP, or a connected AF_UNIX stream end. */
+static bool stream_fd(struct lx_thread *t, int fd)
+{
+    struct lx_file *f;
+    struct sock *s = sock_of(t, fd, &f);
+    return s ? s->type == LX_SOCK_STREAM : f && lx_pipe_is_socket(f);
+}
+
 static int64_t each_mmsg(struct lx_thread *t, bool send)
 {
     uint64_t vec = t->a[1], vlen = t->a[2] > MMSG_MAX ? MMSG_MAX : t->a[2], flags = t->a[3];
@@ -1014,17 +1022,36 @@ static int64_t each_mmsg(struct lx_thread *t, bool send)
         t->a[1] = vec + (uint64_t)done * MMSG_SIZE;
         t->a[2] = (flags & ~MSG_WAITFORONE) | (!send && done ? LX_MSG_DONTWAIT : 0);
         r = send ? lx_sys_sendmsg(t) : lx_sys_recvmsg(t);
-        if (r < 0 || r == LX_BLOCK)
+        bool last = false;
+        if (r == LX_BLOCK && done) {
+            /* A message after the first would wait (a stream end or TCP
+             * full): a restart would send the ones before it again, so
+             * the call ends here, counting the part of this one that went
+             * in (kept in t->progress), as sendfile does — uncounted, a
+             * program sending it again sent it twice (SECURITY 77h) */
+            r = stream_fd(t, FD_ARG(0)) ? (int64_t)t->progress : 0;
+            t->progress = 0;                         /* (a datagram's wait keeps its deadline there) */
+            if (!r)
+                break;
+            last = true;
+        } else if (r < 0 || r == LX_BLOCK) {
             break;
+        }
         uint32_t len = (uint32_t)r;
         if (lx_copy_out(t->proc->mm, t->a[1] + sizeof(struct lx_msghdr), &len, 4)) {
             r = -LX_EFAULT;
+            break;
+        }
+        if (last) {
+            done++;
             break;
         }
     }
     t->a[1] = vec;                                   /* a restart (LX_BLOCK) sees the call as made */
     t->a[2] = vlen;
     t->a[3] = flags;
+    if (done)
+        lx_unwait(t);                                /* ended, not waiting: no waits left behind */
     return done ? done : r;
 }
 

@@ -6,7 +6,8 @@
  * abstract ones, the listener's backlog, epoll over a listener and a
  * connection, datagrams between named and unnamed sockets, and the errors
  * for names nobody bound, the wrong socket type and a name in use;
- * socketpairs: datagrams kept whole, MSG_DONTWAIT, sendmmsg and recvmmsg.
+ * socketpairs: datagrams kept whole, MSG_DONTWAIT, sendmmsg and recvmmsg,
+ * and a sendmmsg on a stream pair that fills up part way through a message.
  * Checks itself (and passes on Linux too, run in a scratch directory).
  */
 #include <fcntl.h>
@@ -226,6 +227,55 @@ static void many_messages(void)
     close(sv[1]);
 }
 
+/* sendmmsg on a stream pair whose second message fills the pair part
+ * way through (a byte, then twice the pair's room): whatever the call
+ * says it sent — its count and each message's length — is exactly what
+ * the reader gets (SECURITY 77h: the part of the message that went in
+ * was neither counted nor taken back, so a program sending the rest
+ * again sent it twice). Linux waits for the reader and sends it all. */
+static void stream_mmsg_fills_up(void)
+{
+    int sv[2], res[2];
+    CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0 && pipe(res) == 0);
+    pid_t pid = fork();
+    if (pid == 0) {                          /* the reader: every byte until the end */
+        close(sv[0]);
+        close(res[0]);
+        static char rb[16384];
+        long got = 0, n;
+        usleep(100000);
+        while ((n = read(sv[1], rb, sizeof rb)) > 0)
+            got += n;
+        if (write(res[1], &got, sizeof got) != sizeof got)
+            _exit(1);
+        _exit(0);
+    }
+    close(sv[1]);
+    close(res[1]);
+    static char big[128 << 10];
+    memset(big, 'b', sizeof big);
+    struct iovec io[2] = { { "a", 1 }, { big, sizeof big } };
+    struct mmsghdr m[2];
+    memset(m, 0, sizeof m);
+    for (int i = 0; i < 2; i++) {
+        m[i].msg_hdr.msg_iov = &io[i];
+        m[i].msg_hdr.msg_iovlen = 1;
+    }
+    int r = sendmmsg(sv[0], m, 2, 0);
+    long said = 0, got = -1;
+    for (int i = 0; i < r; i++)
+        said += m[i].msg_len;
+    CHECK(r >= 1);
+    close(sv[0]);
+    CHECK(read(res[0], &got, sizeof got) == sizeof got);
+    if (got != said)
+        printf("sendmmsg said %d messages, %ld bytes; the reader got %ld\n", r, said, got);
+    CHECK(got == said);
+    close(res[0]);
+    int st;
+    CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
 static void errors(void)
 {
     struct sockaddr_un a;
@@ -290,6 +340,7 @@ int main(int argc, char **argv)
     backlog_and_epoll();
     datagrams();
     many_messages();
+    stream_mmsg_fills_up();
     errors();
     return done("unix");
 }
