@@ -113,7 +113,7 @@ void verb_exec(struct ctl_session *s, const struct ctl_request *rq)
 static const char *errno_why(uint64_t e)
 {
     switch (e) {
-    case 2: return "no such program in the container (ENOENT)";
+    case 2: return "no such program in the container (ENOENT; one started without the fs grant sees no files)";
     case 13: return "not a program it may run: not a regular file, or not executable (EACCES)";
     case 11: return "no room for another process: the container's limits (threads, objects) are reached (EAGAIN)";
     case 12: return "no memory left in the container's limit (ENOMEM)";
