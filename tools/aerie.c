@@ -479,7 +479,7 @@ static int cmd_exec(const struct command *cmd, struct conn *c, int argc, char **
         const char *msg = plain(r.rest, NULL);
         fprintf(stderr, "aerie: exec: %s\n", msg);
         /* as docker exec: 127 no such program, 126 one that cannot run, 1 no container to run it in */
-        if (strstr(msg, "(ENOENT)"))
+        if (strstr(msg, "(ENOENT"))
             return 127;
         return strncmp(msg, "exec ", 5) ? EXIT_REFUSED : 126;
     }
