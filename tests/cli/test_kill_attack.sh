@@ -10,30 +10,8 @@
 # Run from the top of the tree after `make` (as tests/tests.list does).
 set -u
 dir=build/kill-attack-test
-sock=$dir/aerie.sock
-vm=$dir/vm.sock
-log=$dir/qemu.log
-elog=$dir/engine.log
-out=$dir/out
-errf=$dir/err
-n=0
-rm -rf "$dir"
-mkdir -p "$dir"
-export AERIE_SOCKET="$sock"
-
-pass() { echo "TEST PASS $1"; n=$((n + 1)); }
-fail() { echo "TEST FAIL $1: $2"; n=$((n + 1)); }
-aerie() { timeout 60 ./aerie "$@" > "$out" 2> "$errf"; rc=$?; }
-expect() {
-    f=$out; [ "$3" = err ] && f=$errf
-    if [ "$rc" != "$2" ]; then
-        fail "$1" "exit status $rc, expected $2 (stdout: $(head -c 300 "$out"); stderr: $(head -c 300 "$errf"))"
-    elif ! grep -Eq -- "$4" "$f"; then
-        fail "$1" "std$3 does not match '$4': $(head -c 400 "$f")"
-    else
-        pass "$1"
-    fi
-}
+aerie_timeout=60
+. tests/cli/lib.sh
 
 build/tools/aerie-engine --socket "$sock" --vm "$vm" --store "$dir/store" --log "$elog" 2> "$dir/engine.err" &
 engine=$!

@@ -11,32 +11,10 @@
 # Run from the top of the tree after `make` (as tests/tests.list does).
 set -u
 dir=build/observe-test
-sock=$dir/aerie.sock
-vm=$dir/vm.sock
-log=$dir/qemu.log
-elog=$dir/engine.log
-out=$dir/out
-errf=$dir/err
-n=0
+aerie_timeout=0
+. tests/cli/lib.sh
 engine=
 qemu=
-rm -rf "$dir"
-mkdir -p "$dir"
-export AERIE_SOCKET="$sock"
-
-pass() { echo "TEST PASS $1"; n=$((n + 1)); }
-fail() { echo "TEST FAIL $1: $2"; n=$((n + 1)); }
-aerie() { ./aerie "$@" > "$out" 2> "$errf"; rc=$?; }
-expect() {
-    f=$out; [ "$3" = err ] && f=$errf
-    if [ "$rc" != "$2" ]; then
-        fail "$1" "exit status $rc, expected $2 (stdout: $(head -c 300 "$out"); stderr: $(head -c 300 "$errf"))"
-    elif ! grep -Eq -- "$4" "$f"; then
-        fail "$1" "std$3 does not match '$4': $(head -c 400 "$f")"
-    else
-        pass "$1"
-    fi
-}
 # json FILE KEY: a number from stats --json's one line.
 json() { sed -n "s/.*\"$2\": \([0-9]*\).*/\1/p" "$1"; }
 # waitlog ID PATTERN: waits up to 60 s for the container's log to match.

@@ -13,32 +13,7 @@
 # Run from the top of the tree after `make` (as tests/tests.list does).
 set -u
 dir=build/stdin-test
-sock=$dir/aerie.sock
-vm=$dir/vm.sock
-log=$dir/qemu.log
-elog=$dir/engine.log
-out=$dir/out
-errf=$dir/err
-in=$dir/in                 # what a command reads (a file: aerie() then runs in this shell, not a pipe's)
-n=0
-rm -rf "$dir"
-mkdir -p "$dir"
-export AERIE_SOCKET="$sock"
-
-pass() { echo "TEST PASS $1"; n=$((n + 1)); }
-fail() { echo "TEST FAIL $1: $2"; n=$((n + 1)); }
-# aerie ARGS...: ./aerie with our stdin, stdout in $out, stderr in $errf, status in $rc.
-aerie() { timeout 120 ./aerie "$@" > "$out" 2> "$errf"; rc=$?; }
-expect() {
-    f=$out; [ "$3" = err ] && f=$errf
-    if [ "$rc" != "$2" ]; then
-        fail "$1" "exit status $rc, expected $2 (stdout: $(head -c 300 "$out"); stderr: $(head -c 300 "$errf"))"
-    elif ! grep -Eq -- "$4" "$f"; then
-        fail "$1" "std$3 does not match '$4': $(head -c 400 "$f")"
-    else
-        pass "$1"
-    fi
-}
+. tests/cli/lib.sh
 # lacks NAME PATTERN: the last stdout does not hold the fixed string.
 lacks() { if grep -qF -- "$2" "$out"; then fail "$1" "'$2' showed: $(head -c 300 "$out")"; else pass "$1"; fi; }
 # waitstate NAME REGEX: waits up to 60 s for the named container's ps line to match.
