@@ -395,6 +395,7 @@ struct lx_itimerval { struct lx_timeval interval, value; };
 
 /* auxiliary vector */
 #define LX_AT_NULL 0
+#define LX_AT_IGNORE 1
 #define LX_AT_PHDR 3
 #define LX_AT_PHENT 4
 #define LX_AT_PHNUM 5
@@ -414,6 +415,7 @@ struct lx_itimerval { struct lx_timeval interval, value; };
 #define LX_AT_HWCAP2 26
 #define LX_AT_EXECFN 31
 #define LX_AT_MINSIGSTKSZ 51
+#define LX_AT_SYSINFO_EHDR 33
 
 /* sockets */
 #define LX_AF_UNIX 1
