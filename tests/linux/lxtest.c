@@ -251,6 +251,25 @@ static void linux_unix_sockets_musl(void) { selfcheck("unix", "musl", ""); }
 static void linux_unix_sockets_glibc(void) { selfcheck("unix", "glibc", ""); }
 static uint64_t start_until(const char *spec, const char *ready);
 
+/* The vDSO (docs/LINUX.md "The vDSO", clocks.c): every clock through the
+ * C library in order with the system call, the object's symbols, its
+ * pages and the KIP read-only, fork and exec. */
+static void linux_vdso_clocks_musl(void) { selfcheck("clocks", "musl", ""); }
+static void linux_vdso_clocks_glibc(void) { selfcheck("clocks", "glibc", ""); }
+/* A container that wrote over its own vDSO (its private copy, after
+ * mprotect) changes no other container's clock. */
+static void linux_vdso_stays_inside(void)
+{
+    uint64_t id = start_until("image=clocks-musl args=hold mem=32M", "clocks: holding a scribbled vDSO");
+    CHECK(id != 0);
+    if (!id)
+        return;
+    selfcheck("clocks", "glibc", "");
+    selfcheck("clocks", "musl", "");
+    ae_cm_kill(cmcap, id);
+    ae_cm_remove(cmcap, id);
+}
+
 /* A Unix socket's name belongs to its container: another container
  * neither reaches it nor finds the name taken. */
 static void linux_unix_names_stay_inside(void)
@@ -1207,6 +1226,9 @@ int main(int argc, char **argv)
     RUN_IF(linux_processes_glibc);
     RUN_IF(linux_identity_calls_musl);
     RUN_IF(linux_identity_calls_glibc);
+    RUN_IF(linux_vdso_clocks_musl);
+    RUN_IF(linux_vdso_clocks_glibc);
+    RUN_IF(linux_vdso_stays_inside);
     RUN_IF(linux_signals_musl);
     RUN_IF(linux_signals_glibc);
     RUN_IF(linux_threads_musl);
