@@ -142,6 +142,10 @@ int cm_linux_prepare(struct container *c, const struct img_file *prog, struct ae
     unsigned n = 0;
     lx->argv[n++] = LX_ARGV0;
     lx->argv[n++] = lx->cpus;
+    if (s->tty_rows) {
+        snprintf(lx->tty, sizeof lx->tty, "%s%ux%u", LX_OPT_TTY, s->tty_rows, s->tty_cols);
+        lx->argv[n++] = lx->tty;
+    }
     lx->argv[n++] = LX_OPT_END;
     for (unsigned i = 0; a->argv[i]; i++)
         lx->argv[n++] = a->argv[i];
