@@ -34,12 +34,12 @@ aerie: $(AERIE_CLI_SRCS) $(AERIE_CLI_HDRS)
 	@$(HOSTCC) $(HOSTCFLAGS) -DAERIE_VERSION='"$(VERSION)"' -Iservices/ctl -Iservices/cm -Ilib/fmt -o $@ \
 	    $(AERIE_CLI_SRCS) $(IMPORT_LIBS)
 
-$(BUILD)/tests/host/test_aerie_spec: tests/host/test_aerie_spec.c tools/aerie_spec.c services/cm/spec.c lib/fmt/fmt.c \
-                                     tools/aerie_spec.h services/cm/spec.h
+$(BUILD)/tests/host/test_aerie_spec: tests/host/test_aerie_spec.c tools/aerie_spec.c tools/aerie_tty.c \
+                                     services/cm/spec.c lib/fmt/fmt.c tools/aerie_spec.h services/cm/spec.h
 	@mkdir -p $(@D)
 	@echo "  HOSTCC  $@"
 	@$(HOSTCC) $(HOSTCFLAGS) $(SANFLAGS) -Itools -Iservices/cm -Ilib/fmt -Itests/host -o $@ \
-	    tests/host/test_aerie_spec.c tools/aerie_spec.c services/cm/spec.c lib/fmt/fmt.c
+	    tests/host/test_aerie_spec.c tools/aerie_spec.c tools/aerie_tty.c services/cm/spec.c lib/fmt/fmt.c
 HOST_TESTS += $(BUILD)/tests/host/test_aerie_spec
 
 # The engine: the host side of the control channel (docs/ENGINE.md). It

@@ -73,9 +73,11 @@ drives tty_run_it_busybox_sh 3 "alive-42" 40x100 "./aerie run --rm -it busybox s
     'send:sleep 100\r' 'sleep:2' 'send:\x03' 'expect:# ' 'send:echo alive-$((6*7))\r' 'expect:alive-42' \
     'send:exit 3\r'
 grep -q "50 120" "$out" && pass tty_sigwinch_resizes || fail tty_sigwinch_resizes "$(tail -c 300 "$out")"
-drives tty_line_editing 0 "got-abd" 24x80 "./aerie run --rm -it busybox sh" \
-    'expect:# ' 'send:echo got-abc\x7fd\r' 'expect:got-abd' 'send:echo junk\x15echo ok-kill\r' 'expect:ok-kill' \
-    'send:exit\r'
+# `read` reads the terminal in ICANON: our line discipline edits (DEL, ^U, ^W)
+drives tty_line_editing 0 "kill-ok" 24x80 "./aerie run --rm -it busybox sh" \
+    'expect:# ' 'send:read x; echo "got-$x"\r' 'sleep:1' 'send:abc\x7fd\r' 'expect:got-abd' \
+    'send:read y; echo "kill-$y"\r' 'sleep:1' 'send:junk\x15ok\r' 'expect:kill-ok' \
+    'send:read z; echo "word-$z"\r' 'sleep:1' 'send:one two\x17three\r' 'expect:word-one three' 'send:exit\r'
 drives tty_ctrl_d_ends_the_shell 0 "# " 24x80 "./aerie run --rm -it busybox sh" 'expect:# ' 'send:\x04'
 
 # ---- exec -it into a running container ----
