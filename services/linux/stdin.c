@@ -91,6 +91,7 @@ void lx_stdin_pump(void)
     while (in.tty && lx_tty_room(in.tty) && fill()) {
         if (!in.len) {
             lx_tty_hangup(in.tty);       /* the end: once, it stays the end */
+            lx_tty_put(in.tty);
             in.tty = NULL;
             return;
         }
@@ -187,13 +188,14 @@ struct lx_file *lx_stdin_file(void)
     if (in.rows) {                       /* the terminal: pid 1's session's (tty.c) */
         struct lx_tty *y = lx_tty_new(1, in.rows, in.cols);
         struct lx_file *f = y ? lx_tty_file(y, LX_O_RDWR) : NULL;
-        if (y)
-            lx_tty_put(y);               /* the file holds it */
-        if (f) {
-            in.tty = y;
-            start_helper();
-            lx_stdin_pump();
+        if (!f) {
+            if (y)
+                lx_tty_put(y);
+            return NULL;
         }
+        in.tty = y;                      /* our reference: until its input ends */
+        start_helper();
+        lx_stdin_pump();
         return f;
     }
     struct lx_file *f = lx_file_new(&stdin_ops, LX_O_RDONLY, NULL);

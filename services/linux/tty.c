@@ -71,7 +71,7 @@ struct lx_tty {
     uint8_t line[TTY_BUF];       /* the line being edited (ICANON) */
     uint32_t nline;
     bool ended;                  /* its input ended: reads see the end once the rest is read */
-    uint8_t esc[5];              /* a window-size escape being read (0xFF, 'W', 4 bytes) */
+    uint8_t esc[6];              /* a window-size escape being read (0xFF, 'W', 4 bytes) */
     uint32_t nesc;
     uint8_t echo[512];           /* echo waiting to go out with the next flush */
     uint32_t necho;
@@ -312,10 +312,10 @@ uint64_t lx_tty_feed(struct lx_tty *y, const void *buf, uint64_t n)
                 take_byte(y, c);
             } else if (y->nesc == 2 && c != 'W') {
                 y->nesc = 0;             /* not ours: dropped */
-            } else if (y->nesc == 5) {
-                y->nesc = 0;             /* esc[1..4]; the last byte is c */
+            } else if (y->nesc == 6) {
+                y->nesc = 0;
                 struct lx_winsize ws = { (uint16_t)(y->esc[2] << 8 | y->esc[3]),
-                                         (uint16_t)(y->esc[4] << 8 | c), 0, 0 };
+                                         (uint16_t)(y->esc[4] << 8 | y->esc[5]), 0, 0 };
                 if (ws.rows != y->ws.rows || ws.cols != y->ws.cols) {
                     y->ws = ws;
                     signal_group(y, LX_SIGWINCH);

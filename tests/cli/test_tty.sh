@@ -81,7 +81,7 @@ drives tty_line_editing 0 "kill-ok" 24x80 "./aerie run --rm -it busybox sh" \
 drives tty_ctrl_d_ends_the_shell 0 "# " 24x80 "./aerie run --rm -it busybox sh" 'expect:# ' 'send:\x04'
 
 # ---- exec -it into a running container ----
-aerie run -d --name host busybox sleep 300
+aerie run -d --name host --grant console,fs,self busybox sleep 300
 hid=$(cat "$out")
 drives tty_exec_it_busybox_sh 5 "alive-7" 30x90 "./aerie exec -it $hid sh" \
     'expect:# ' 'send:tty\r' 'expect:/dev/pts/[0-9]' 'send:stty size\r' 'expect:30 90' \

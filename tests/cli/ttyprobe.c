@@ -94,10 +94,14 @@ static void attack(void)
     /* a child in a session of its own may not take our terminal */
     pid_t c = fork();
     if (c == 0) {
-        setsid();
-        int r = ioctl(0, TIOCSCTTY, 1);
-        int r2 = ioctl(0, TIOCGPGRP, &fg);
-        _exit(r == -1 && errno == EPERM && r2 == -1 ? 0 : 1);
+        int s = setsid();
+        int r = ioctl(0, TIOCSCTTY, 1), e = errno;
+        int r2 = ioctl(0, TIOCGPGRP, &fg), e2 = errno;
+        if (s < 0 || r != -1 || e != EPERM || r2 != -1 || e2 != ENOTTY)
+            printf("child: setsid %d (%s), TIOCSCTTY %d (%s), TIOCGPGRP %d (%s)\n", s, strerror(s < 0 ? errno : 0),
+                   r, strerror(e), r2, strerror(e2));
+        fflush(stdout);
+        _exit(r == -1 && e == EPERM && r2 == -1 ? 0 : 1);
     }
     int st = 0;
     waitpid(c, &st, 0);
