@@ -73,11 +73,14 @@ drives tty_run_it_busybox_sh 3 "alive-42" 40x100 "./aerie run --rm -it busybox s
     'send:sleep 100\r' 'sleep:2' 'send:\x03' 'expect:# ' 'send:echo alive-$((6*7))\r' 'expect:alive-42' \
     'send:exit 3\r'
 grep -q "50 120" "$out" && pass tty_sigwinch_resizes || fail tty_sigwinch_resizes "$(tail -c 300 "$out")"
-# `read` reads the terminal in ICANON: our line discipline edits (DEL, ^U, ^W)
+# `read` reads the terminal in ICANON: our line discipline edits (DEL, ^U, ^W).
+# Each line is typed once the shell said it runs the command (ready-N):
+# typed earlier, busybox's own line editor (raw mode) would take it.
 drives tty_line_editing 0 "kill-ok" 24x80 "./aerie run --rm -it busybox sh" \
-    'expect:# ' 'send:read x; echo "got-$x"\r' 'sleep:1' 'send:abc\x7fd\r' 'expect:got-abd' \
-    'send:read y; echo "kill-$y"\r' 'sleep:1' 'send:junk\x15ok\r' 'expect:kill-ok' \
-    'send:read z; echo "word-$z"\r' 'sleep:1' 'send:one two\x17three\r' 'expect:word-one three' 'send:exit\r'
+    'expect:# ' 'send:echo ready-$((0+1)); read x; echo "got-$x"\r' 'expect:ready-1' 'send:abc\x7fd\r' 'expect:got-abd' \
+    'send:echo ready-$((1+1)); read y; echo "kill-$y"\r' 'expect:ready-2' 'send:junk\x15ok\r' 'expect:kill-ok' \
+    'send:echo ready-$((2+1)); read z; echo "word-$z"\r' 'expect:ready-3' 'send:one two\x17three\r' \
+    'expect:word-one three' 'send:exit\r'
 drives tty_ctrl_d_ends_the_shell 0 "# " 24x80 "./aerie run --rm -it busybox sh" 'expect:# ' 'send:\x04'
 
 # ---- exec -it into a running container ----

@@ -6,8 +6,8 @@
 #   expect:RE     waits up to 30 s for RE in what the terminal shows since the last expect
 #   size:RxC      the window changes size (the CLI gets SIGWINCH)
 #   sleep:S       waits S seconds
-# Exits 0 with "exit N" (the command's status) on the last line once the
-# command ends, or 1 with what was seen when an expect timed out.
+# Exits 0 with what the terminal showed and "exit N" (the command's
+# status) on the last line once the command ends, or 1 with what was seen when an expect timed out.
 # Usage: ttydrive.py ROWSxCOLS 'CMD' STEP...
 import fcntl, os, pty, re, select, signal, struct, sys, termios, time
 
@@ -22,6 +22,7 @@ def main():
         os.execvp('sh', ['sh', '-c', cmd])
     set_size(fd, size)
     seen = b''
+    transcript = []                      # all it showed: printed before the status
     def read_some(timeout):
         nonlocal seen
         r, _, _ = select.select([fd], [], [], timeout)
@@ -34,6 +35,7 @@ def main():
         if not data:
             return False
         seen += data
+        transcript.append(data)
         return True
     for step in steps:
         kind, _, arg = step.partition(':')
@@ -65,6 +67,7 @@ def main():
         os.kill(pid, signal.SIGKILL)
         print('did not end; saw: %r' % seen[-600:])
         sys.exit(1)
-    print('exit %d' % os.waitstatus_to_exitcode(status))
+    sys.stdout.write(b''.join(transcript).decode('utf-8', 'replace').replace('\r', ''))
+    print('\nexit %d' % os.waitstatus_to_exitcode(status))
 
 main()
