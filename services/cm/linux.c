@@ -203,6 +203,9 @@ int cm_linux_signal(struct container *c, int sig)
 #define EXEC_SEND_NS 250000000ull
 #define EXEC_INPUT_SEND_NS 20000000ull
 
+/* CM_EXEC's flags go to the personality as they are */
+_Static_assert(CM_EXEC_STDIN == LX_EXEC_STDIN && CM_EXEC_TTY == LX_EXEC_TTY, "exec flags agree");
+
 int cm_linux_exec(struct container *c, uint64_t argc_flags, const void *text, uint64_t len, uint64_t *n)
 {
     if (c->state != CM_RUNNING)
