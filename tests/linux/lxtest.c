@@ -675,7 +675,19 @@ static void busybox_root_without_fs(void)
     CHECK_EQ(run("image=busybox args=\"sh -c 'ls -a /; cd / && pwd; ls /dev | wc -l; "
                  "touch /x 2>/dev/null || echo read-only; [ -d / ] && echo dir'\"", &st), 0);
     CHECK_EQ(st.exit_status, 0);
-    CHECK(!strcmp(logbuf, ".\n..\ndev\nproc\n/\n9\nread-only\ndir\n"));
+    CHECK(!strcmp(logbuf, ".\n..\ndev\nproc\n/\n10\nread-only\ndir\n"));   /* /dev: 9 and tty */
+}
+
+/* tty=: fds 0-2 a terminal of that size (docs/LINUX.md "Terminals"):
+ * stty reads the size, tty names it, output lines end \r\n (ONLCR); no
+ * input was granted, so it reads as ended. */
+static void busybox_tty_spec(void)
+{
+    struct ae_cm_status st;
+    CHECK_EQ(run("image=busybox tty=30x90 args=\"sh -c 'stty size; tty; [ -t 0 ] && [ -t 2 ] && echo isatty; "
+                 "read x || echo end'\"", &st), 0);
+    CHECK_EQ(st.exit_status, 0);
+    CHECK(!strcmp(logbuf, "30 90\r\n/dev/pts/0\r\nisatty\r\nend\r\n"));
 }
 
 /* The image's own symbolic links (linux_tests.mk: /bin/ls -> sh,
@@ -1278,6 +1290,7 @@ int main(int argc, char **argv)
     RUN_IF(linux_dynamic_cache_never_hides_a_late_enospc);
     RUN_IF(busybox_echo_pipe_wc);
     RUN_IF(busybox_root_without_fs);
+    RUN_IF(busybox_tty_spec);
     RUN_IF(busybox_sees_image_links);
     RUN_IF(busybox_shell_language);
     RUN_IF(busybox_text_tools);
