@@ -347,6 +347,9 @@ LX_SYS(fcntl)
         return 0;
     case LX_F_GETPIPE_SZ:
         return 65536;
+    case LX_F_ADD_SEALS:
+    case LX_F_GET_SEALS:
+        return lx_memfd_seals(f, t->a[1] == LX_F_ADD_SEALS, (uint32_t)t->a[2]);   /* an int, as Linux reads it */
     default:
         return -LX_EINVAL;
     }
