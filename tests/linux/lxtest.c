@@ -231,6 +231,9 @@ static void linux_event_files_glibc(void) { selfcheck("evfds", "glibc", ""); }
 /* memfd seals: F_ADD_SEALS/F_GET_SEALS enforced on write, truncate and mmap (seals.c) */
 static void linux_memfd_seals_musl(void) { selfcheck("seals", "musl", ""); }
 static void linux_memfd_seals_glibc(void) { selfcheck("seals", "glibc", ""); }
+/* preadv2/pwritev2 and sync_file_range on a memfd and a pipe (iov2.c) */
+static void linux_preadv2_musl(void) { selfcheck("iov2", "musl", ""); }
+static void linux_preadv2_glibc(void) { selfcheck("iov2", "glibc", ""); }
 static void linux_memory_musl(void) { selfcheck("memory", "musl", ""); }
 static void linux_memory_glibc(void) { selfcheck("memory", "glibc", ""); }
 
@@ -1223,6 +1226,8 @@ int main(int argc, char **argv)
     RUN_IF(linux_event_files_glibc);
     RUN_IF(linux_memfd_seals_musl);
     RUN_IF(linux_memfd_seals_glibc);
+    RUN_IF(linux_preadv2_musl);
+    RUN_IF(linux_preadv2_glibc);
     RUN_IF(linux_memory_musl);
     RUN_IF(linux_memory_glibc);
     RUN_IF(linux_processes_musl);
