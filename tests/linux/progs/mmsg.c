@@ -189,20 +189,26 @@ static void waiting(int s)
 static void timeouts(int s)
 {
     struct timespec ts;
-    /* the timeout is looked at after each message: 200 ms, messages at
-     * 100 ms intervals: the one after the time is up ends the call */
+    /* the timeout is looked at after each message: 300 ms, the second
+     * message 600 ms after the first; the call ends with the first
+     * message after the time is up (both, or the first alone if even it
+     * came late on a loaded machine), never waiting for all 8 */
     reset(16);
-    ts = (struct timespec){ 0, 250 * 1000000L };
+    ts = (struct timespec){ 0, 300 * 1000000L };
     uint64_t t0 = now_ms();
-    pid_t c = sender(100, 4);
+    pid_t c = sender(0, 1);
+    pid_t c2 = sender(600, 1);
     int r = rmm(s, m, 8, 0, &ts);
     uint64_t took = now_ms() - t0;
-    CHECK(r == 3);
-    CHECK(took >= 250 && took < 2000);
+    CHECK(r == 1 || r == 2);
+    CHECK(took >= 300 && took < 5000);
     CHECK(ts.tv_sec == 0 && ts.tv_nsec == 0);          /* time left: none */
     reap(c);
-    reset(16);
-    CHECK(rmm(s, m, 8, MSG_WAITFORONE, NULL) == 1);   /* the fourth */
+    reap(c2);
+    if (r == 1) {
+        reset(16);
+        CHECK(rmm(s, m, 8, MSG_WAITFORONE, NULL) == 1);  /* the other */
+    }
     /* all there before the end: the time left is written back */
     reset(16);
     send_str("a");
