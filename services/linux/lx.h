@@ -216,6 +216,8 @@ struct lx_thread {
     bool dead;
     uint64_t nr, a[6], rip, rsp;  /* the call it is in */
     uint64_t progress;          /* what a blocked call did so far */
+    uint32_t mmsg_done;         /* recvmmsg: the messages a waiting call has got */
+    uint64_t mmsg_end;          /* recvmmsg: when its timeout ends (ns, 0: none yet) */
     uint64_t fs_base;
     uint64_t sigmask;
     uint64_t sig_pending;
@@ -465,6 +467,7 @@ uint64_t lx_timerfds_expire(void);
 extern struct lx_waitq lx_sigfd_wq;
 /* f is a memfd: MAP_SHARED of its [off, off + len) at addr. */
 bool lx_memfd_file(struct lx_file *f);
+int64_t lx_memfd_seals(struct lx_file *f, bool add, uint64_t seals);
 int64_t lx_memfd_map(struct lx_thread *t, uint64_t addr, uint64_t len, unsigned prot, struct lx_file *f,
                      uint64_t off);
 

@@ -68,6 +68,8 @@ enum {
 #define LX_F_GETOWN 9
 #define LX_F_DUPFD_CLOEXEC 1030
 #define LX_F_GETPIPE_SZ 1032
+#define LX_F_ADD_SEALS 1033
+#define LX_F_GET_SEALS 1034
 #define LX_FD_CLOEXEC 1
 
 /* mode bits */

@@ -412,6 +412,8 @@ static void on_syscall(struct lx_thread *t, const uint64_t *w)
     t->in_call = true;
     t->saved = false;
     t->progress = 0;
+    t->mmsg_done = 0;
+    t->mmsg_end = 0;
     t->wake = 0;
     trace_calls++;
     finish(t, run_call(t));
