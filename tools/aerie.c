@@ -32,6 +32,7 @@
 #include "aerie_import.h"
 #include "aerie_debug.h"
 #include "aerie_trace.h"
+#include "aerie_inspect.h"
 
 #define EXIT_REFUSED 1
 #define EXIT_USAGE   2
@@ -747,6 +748,62 @@ static int cmd_stats(const struct command *cmd, struct conn *c, int argc, char *
     return 0;
 }
 
+/* ---- inspect ---- */
+
+/* inspect [--format json|text] ID|NAME...: every container asked for, in
+ * order; those not found are named on stderr and make the status 1, as
+ * docker's inspect does. JSON is one array of objects (docker's shape). */
+static int cmd_inspect(const struct command *cmd, struct conn *c, int argc, char **argv)
+{
+    char *ops[64];
+    int n = 0, status = 0, shown = 0;
+    bool json = false;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *fmt = NULL;
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            command_help(cmd, stdout);
+            exit(0);
+        } else if (!strcmp(a, "--json")) {
+            fmt = "json";
+        } else if (!strcmp(a, "--format") || !strcmp(a, "-f")) {
+            if (++i == argc)
+                die(EXIT_USAGE, "inspect: %s needs json or text (aerie inspect --help)", a);
+            fmt = argv[i];
+        } else if (!strncmp(a, "--format=", 9)) {
+            fmt = a + 9;
+        } else if (a[0] == '-' && a[1] && !(a[1] >= '0' && a[1] <= '9')) {
+            die(EXIT_USAGE, "inspect: unknown option '%s' (aerie inspect --help)", a);
+        } else if (n == 64) {
+            die(EXIT_USAGE, "inspect: at most 64 containers at once");
+        } else {
+            ops[n++] = argv[i];
+        }
+        if (fmt && strcmp(fmt, "json") && strcmp(fmt, "text") && strcmp(fmt, "{{json .}}"))
+            die(EXIT_USAGE, "inspect: --format: '%s' is not json or text", fmt);
+        if (fmt)
+            json = strcmp(fmt, "text") != 0;
+    }
+    if (!n)
+        die(EXIT_USAGE, "inspect: expected %s (aerie inspect --help)", cmd->args);
+    uint64_t ids[64];
+    for (int i = 0; i < n; i++)
+        ids[i] = container_id(cmd, ops[i]);
+    conn_open(c);
+    if (json)
+        printf("[");
+    for (int i = 0; i < n; i++) {
+        if (!json && shown)
+            printf("\n");
+        if (inspect_print(c, ids[i], json, shown == 0))
+            shown++;
+        else
+            status = EXIT_REFUSED;
+    }
+    if (json)
+        printf("%s]\n", shown ? "\n" : "");
+    return status;
+}
+
 /* ---- top ---- */
 
 #define TOP_MAX 256
@@ -1253,6 +1310,14 @@ static const char stats_details[] =
     "threads, file bytes from its fs session, packets from its net client.\n"
     "  --json   one JSON object with the raw counters, for scripts\n";
 
+static const char inspect_details[] =
+    "Each container's id, name, image, state and how it ended (exit code, fault, killed),\n"
+    "when it was created, started and finished (the host's clock, UTC), its command and\n"
+    "environment as its program got them, its grants and ports, its CPU, memory and thread\n"
+    "use against its limits: one 'key: value' a line, a blank line between containers.\n"
+    "  --format json   one JSON array of objects (args, env and ports as arrays), for scripts\n"
+    "An unknown id or name is named on stderr and the exit status is 1.\n";
+
 static const char top_details[] =
     "CPU% is of one CPU (100% = a CPU busy all the time); rates are per second over the\n"
     "last refresh. Ctrl-C leaves.\n"
@@ -1298,6 +1363,8 @@ static const struct command commands[] = {
       cmd_logs, "-f", 1, 1 },
     { "stats", "[--json] ID", "Shows a container's memory, threads, objects, CPU time and activity.",
       stats_details, cmd_stats, "--json", 1, 1 },
+    { "inspect", "[--format json|text] ID...", "Shows everything known about containers (JSON with --format json).",
+      inspect_details, cmd_inspect, NULL, 1, 64 },
     { "top", "[--once]", "Shows every container's CPU, memory and activity, refreshed each second.",
       top_details, cmd_top, "--once", 0, 0 },
     { "trace", "[OPTIONS] ID", "Prints what a container's threads do: calls, faults, system calls.",
