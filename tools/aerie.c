@@ -449,6 +449,17 @@ static int cmd_exec(const struct command *cmd, struct conn *c, int argc, char **
                 die(EXIT_USAGE, "%s: too many words (at most %d in all)", cmd->name, CTL_WORDS_MAX);
             words[nw++] = "-e";
             words[nw++] = kv;
+        } else if (!strcmp(a, "-w") || !strcmp(a, "--workdir") || !strncmp(a, "--workdir=", 10)) {
+            const char *d = a[1] == '-' && a[9] == '=' ? a + 10 : i + 1 < argc ? argv[++i] : NULL;
+            if (!d || d[0] != '/')
+                die(EXIT_USAGE, "%s: %s needs an absolute directory (-w /path) (aerie exec --help)", cmd->name, a);
+            if (nw + 4 > CTL_WORDS_MAX)
+                die(EXIT_USAGE, "%s: too many words (at most %d in all)", cmd->name, CTL_WORDS_MAX);
+            words[nw++] = "-w";
+            words[nw++] = d;
+        } else if (!strcmp(a, "-u") || !strcmp(a, "--user") || !strncmp(a, "--user=", 7)) {
+            die(EXIT_USAGE, "%s: %s: the Linux personality has no users to switch to (every process of a "
+                "container runs as uid 0 in it; its authority is its grants)", cmd->name, a);
         } else {
             die(EXIT_USAGE, "%s: unknown option '%s' (aerie exec --help)", cmd->name, a);
         }
@@ -617,6 +628,8 @@ static uint64_t id_of_name(const struct command *cmd, const char *name)
 static size_t tail_start(const char *buf, size_t len, long n)
 {
     size_t at = len;
+    if (n <= 0)
+        return len;                              /* --tail 0: nothing */
     if (at && buf[at - 1] == '\n')
         at--;                                    /* the final line break ends the last line */
     for (; at > 0; at--)
@@ -1449,7 +1462,9 @@ static const char exec_details[] =
     "not running is not started. Only a Linux image's container runs one.\n"
     "  -i, --interactive   our standard input is its fd 0 (else fd 0 is empty)\n"
     "  -t, --tty           accepted for docker's spelling; no terminal is made\n"
-    "  -e, --env NAME=VALUE  added to the container's environment for it (repeatable)\n";
+    "  -e, --env NAME=VALUE  added to the container's environment for it (repeatable)\n"
+    "  -w, --workdir DIR   its working directory (an absolute path; else the container's)\n"
+    "  -u, --user          refused: a Linux container has no users (everything runs as uid 0)\n";
 
 static const char debug_details[] =
     "The container must have been started with --debug yes or --debug hold. With no option\n"
@@ -1462,7 +1477,7 @@ static const struct command commands[] = {
       cmd_run, NULL, 0, 0 },
     { "start", "[OPTIONS] IMAGE [ARGS]", "Starts a container in the background; prints its id.", NULL,
       cmd_start, NULL, 0, 0 },
-    { "exec", "[-i] [-e K=V] ID PROGRAM [ARGS]",
+    { "exec", "[-i] [-e K=V] [-w DIR] ID PROGRAM [ARGS]",
       "Runs another program in a running Linux container; exits with its status.",
       exec_details, cmd_exec, NULL, 0, 0 },
     { "ps", "[-q]", "Lists containers (ended ones too, until removed; -q: ids only).", NULL, cmd_ps, NULL, 0, 0 },

@@ -27,6 +27,19 @@ static bool numeric(const char *key)
     return false;
 }
 
+/* The bytes of the UTF-8 character at p (lead byte >= 0x80), 0 if it is not one. */
+static size_t utf8_len(const unsigned char *p)
+{
+    size_t n = *p >= 0xf0 && *p <= 0xf4 ? 4 : *p >= 0xe0 ? 3 : *p >= 0xc2 && *p < 0xe0 ? 2 : 0;
+    if ((*p == 0xe0 && p[1] < 0xa0) || (*p == 0xed && p[1] >= 0xa0) || (*p == 0xf0 && p[1] < 0x90) ||
+        (*p == 0xf4 && p[1] >= 0x90))
+        n = 0;                                   /* overlong, a surrogate, or past U+10FFFF */
+    for (size_t i = 1; i < n; i++)
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+    return n;
+}
+
 static void json_string(const char *s)
 {
     putchar('"');
@@ -39,8 +52,10 @@ static void json_string(const char *s)
             printf("\\t");
         else if (*p < 0x20 || *p == 0x7f)
             printf("\\u%04x", *p);
+        else if (*p >= 0x80 && utf8_len(p))
+            p += fwrite(p, 1, utf8_len(p), stdout) - 1;   /* a whole UTF-8 character, as it is */
         else if (*p >= 0x80)
-            printf("\\u%04x", *p);       /* not UTF-8 checked: each byte as its Latin-1 character */
+            printf("\\u%04x", *p);       /* a byte that is not UTF-8: its Latin-1 character */
         else
             putchar(*p);
     }
