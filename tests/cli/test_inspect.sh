@@ -71,6 +71,20 @@ json_check inspect_json_env_exact "'Q=a \"b\" \\\\c\\té' in j[0]['env']"
 json_check inspect_json_numbers "j[0]['id'] == $box and j[0]['state'] == 'running' and j[0]['mem_limit'] == 16777216 and 'finished' not in j[0]"
 json_check inspect_json_times "j[0]['created'].endswith('Z') and j[0]['created_ms_ago'] >= j[0]['started_ms_ago'] >= 0"
 
+# ---- exec -w: where the process starts; -u refused naming why ----
+aerie exec -w /bin box busybox pwd
+expect exec_workdir 0 out "^/bin$"
+aerie exec --workdir=/ box busybox pwd
+expect exec_workdir_long_form 0 out "^/$"
+aerie exec -w /nosuch box busybox pwd
+expect exec_workdir_missing_named 1 err "exec: -w '/nosuch': no such directory in container $box"
+aerie exec -w /bin/busybox box busybox pwd
+expect exec_workdir_not_a_directory 1 err "-w '/bin/busybox': not a directory"
+aerie exec -w tmp box busybox pwd
+expect exec_workdir_relative_refused 2 err "-w needs an absolute directory"
+aerie exec -u 1000 box busybox id
+expect exec_user_refused 2 err "-u: the Linux personality has no users"
+
 # ---- names: one container's until it is removed ----
 aerie run --name box hello
 expect name_in_use_refused 125 err "name: box is already in use by container $box; remove it"
