@@ -168,8 +168,9 @@ static int64_t start(uint64_t seq, bool input, char **argv, unsigned argc, char 
     if ((err = std_files(p, input)))
         goto fail;
     const char *wd = env_get(envp, envc, "PWD");
-    if (wd && wd[0] == '/') {
-        /* its own PWD (aerie exec -w DIR): where it starts, as docker exec -w; it must be a directory */
+    if (wd && wd[0] == '/' && (!pwd || strcmp(wd, pwd))) {
+        /* a PWD of the request's own (aerie exec -w DIR), not the container's:
+         * where it starts, as docker exec -w; it must be a directory */
         if ((err = (int)lx_set_cwd(t, wd)))
             goto fail;
     } else if (pwd && pwd[0] == '/' && strcmp(pwd, "/")) {
