@@ -429,6 +429,9 @@ static void cm_list_images_and_containers(void)
     char err[200];
     CHECK_EQ(ae_cm_create(cmcap, "image=hello name=first", 0, &a, err, sizeof err), 0);
     CHECK_EQ(ae_cm_create(cmcap, "image=hello", 0, &b, err, sizeof err), 0);
+    uint64_t dup = 0;                                   /* names are unique until removed */
+    CHECK_EQ(ae_cm_create(cmcap, "image=hello name=first", 0, &dup, err, sizeof err), AE_EEXIST);
+    CHECK(strstr(err, "name: first is already in use by container") != NULL && dup == 0);
     int n = ae_cm_list(cmcap, a, ids, states, 64);
     CHECK(n >= 2 && ids[0] == a && ids[1] == b && states[0] == CM_CREATED);
     CHECK_EQ(ae_cm_info(cmcap, a, name, sizeof name), 0);
@@ -441,6 +444,8 @@ static void cm_list_images_and_containers(void)
     CHECK_EQ(ae_cm_remove(cmcap, a), 0);
     CHECK_EQ(ae_cm_remove(cmcap, b), 0);                /* never started: removed all the same */
     CHECK_EQ(ae_cm_remove(cmcap, b), AE_ESRCH);
+    CHECK_EQ(ae_cm_create(cmcap, "image=hello name=first", 0, &a, err, sizeof err), 0);   /* free again */
+    CHECK_EQ(ae_cm_remove(cmcap, a), 0);
 }
 
 static volatile int par_failures;
