@@ -31,6 +31,9 @@
 /* A Linux address space: [LX_USER_MIN, LX_USER_TOP) (aerie/proto/linux.h).
  * The signal trampoline page sits at the top, the stack below a gap. */
 #define LX_TRAMP_ADDR   (LX_USER_TOP - LX_PAGE)
+/* The vDSO (vdso_map.c) in the gap above the stack, below the trampoline. */
+#define LX_VDSO_MAX     (4 * LX_PAGE)
+#define LX_VDSO_ADDR    (LX_TRAMP_ADDR - 2 * LX_PAGE - LX_VDSO_MAX)
 #define LX_STACK_TOP    (LX_USER_TOP - 16 * LX_PAGE)
 #define LX_STACK_MAX    (8ull << 20)          /* RLIMIT_STACK */
 #define LX_MMAP_TOP     (LX_STACK_TOP - LX_STACK_MAX - (1ull << 24))
@@ -213,6 +216,8 @@ struct lx_thread {
     bool dead;
     uint64_t nr, a[6], rip, rsp;  /* the call it is in */
     uint64_t progress;          /* what a blocked call did so far */
+    uint32_t mmsg_done;         /* recvmmsg: the messages a waiting call has got */
+    uint64_t mmsg_end;          /* recvmmsg: when its timeout ends (ns, 0: none yet) */
     uint64_t fs_base;
     uint64_t sigmask;
     uint64_t sig_pending;
@@ -371,6 +376,9 @@ int64_t lx_sys_restore(struct lx_thread *t);
 uint64_t lx_alarms_expire(void);
 /* Memory holding the trampoline code, mapped into every process. */
 struct lx_mem *lx_trampoline(void);
+/* Memory holding the vDSO, mapped into every process at LX_VDSO_ADDR
+ * (vdso_map.c); NULL if it could not be made (no AT_SYSINFO_EHDR then). */
+struct lx_mem *lx_vdso(void);
 const char *lx_signal_name(int sig);
 
 /* ---- files (fd.c) -------------------------------------------------------- */
@@ -459,6 +467,7 @@ uint64_t lx_timerfds_expire(void);
 extern struct lx_waitq lx_sigfd_wq;
 /* f is a memfd: MAP_SHARED of its [off, off + len) at addr. */
 bool lx_memfd_file(struct lx_file *f);
+int64_t lx_memfd_seals(struct lx_file *f, bool add, uint64_t seals);
 int64_t lx_memfd_map(struct lx_thread *t, uint64_t addr, uint64_t len, unsigned prot, struct lx_file *f,
                      uint64_t off);
 
@@ -622,6 +631,7 @@ struct lx_state {
     unsigned next_cpu;
     int cpu_hint;               /* > 0: the next thread attached goes on CPU cpu_hint - 1 */
     struct lx_mem *tramp;
+    struct lx_mem *vdso;        /* NULL: processes run without a vDSO */
     uint64_t fault_addr, fault_rip;   /* of the fault that killed pid 1, for cm */
     bool own_task_used;               /* the first program runs in our own task */
     uint64_t start_realtime;          /* file times until the fs keeps them */

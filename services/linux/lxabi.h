@@ -68,6 +68,8 @@ enum {
 #define LX_F_GETOWN 9
 #define LX_F_DUPFD_CLOEXEC 1030
 #define LX_F_GETPIPE_SZ 1032
+#define LX_F_ADD_SEALS 1033
+#define LX_F_GET_SEALS 1034
 #define LX_FD_CLOEXEC 1
 
 /* mode bits */
@@ -401,6 +403,7 @@ struct lx_itimerval { struct lx_timeval interval, value; };
 
 /* auxiliary vector */
 #define LX_AT_NULL 0
+#define LX_AT_IGNORE 1
 #define LX_AT_PHDR 3
 #define LX_AT_PHENT 4
 #define LX_AT_PHNUM 5
@@ -420,6 +423,7 @@ struct lx_itimerval { struct lx_timeval interval, value; };
 #define LX_AT_HWCAP2 26
 #define LX_AT_EXECFN 31
 #define LX_AT_MINSIGSTKSZ 51
+#define LX_AT_SYSINFO_EHDR 33
 
 /* sockets */
 #define LX_AF_UNIX 1
