@@ -216,6 +216,8 @@ struct lx_thread {
     bool dead;
     uint64_t nr, a[6], rip, rsp;  /* the call it is in */
     uint64_t progress;          /* what a blocked call did so far */
+    uint32_t mmsg_done;         /* recvmmsg: the messages a waiting call has got */
+    uint64_t mmsg_end;          /* recvmmsg: when its timeout ends (ns, 0: none yet) */
     uint64_t fs_base;
     uint64_t sigmask;
     uint64_t sig_pending;
@@ -276,6 +278,7 @@ struct lx_proc {
     struct lx_proc *pnext;      /* in the pid table */
     uint64_t exec_seq;          /* started from outside (`aerie exec`): cm's number for it; no parent */
     struct lx_file *exec_in;    /* its fd 0's pipe's write end (`aerie exec -i`), or NULL */
+    struct lx_tty *exec_tty;    /* its terminal (`aerie exec -t`) its input goes to, or NULL */
 };
 
 extern struct lx_proc *lx_init;   /* pid 1: the container ends with it */
@@ -464,6 +467,7 @@ uint64_t lx_timerfds_expire(void);
 extern struct lx_waitq lx_sigfd_wq;
 /* f is a memfd: MAP_SHARED of its [off, off + len) at addr. */
 bool lx_memfd_file(struct lx_file *f);
+int64_t lx_memfd_seals(struct lx_file *f, bool add, uint64_t seals);
 int64_t lx_memfd_map(struct lx_thread *t, uint64_t addr, uint64_t len, unsigned prot, struct lx_file *f,
                      uint64_t off);
 
@@ -545,12 +549,29 @@ struct lx_file *lx_console_file(void);
 struct lx_file *lx_stdin_file(void);
 void lx_stdin_poke(void);              /* input came: wake its readers */
 bool lx_stdin_waiting(void);           /* a reader waits: the loop looks now and then */
+void lx_stdin_set_tty(unsigned rows, unsigned cols);   /* tty=: fd 0-2 of pid 1 are a terminal */
+bool lx_stdin_tty(void);
+void lx_stdin_pump(void);              /* the terminal has room: input from the ring into it */
 #define LX_STDIN_BADGE (1ull << 47)    /* the stdin helper's pokes on our endpoint */
 #define LX_STDIN_POLL_NS 100000000ull  /* the loop's look while readers wait (a lost wakeup's bound) */
 /* /dev/null, /dev/zero, /dev/urandom (/dev/random), /dev/full: -LX_ENOENT
  * for any other path. */
 int lx_dev_open(const char *path, unsigned flags, struct lx_file **out);
 int lx_dev_stat(const char *path, struct lx_stat *st);
+
+/* tty.c: terminals (spec tty=, `aerie exec -t`) */
+struct lx_tty;
+/* A terminal of rows x cols controlling session sid (its foreground group sid). */
+struct lx_tty *lx_tty_new(int sid, unsigned rows, unsigned cols);
+void lx_tty_put(struct lx_tty *y);
+struct lx_file *lx_tty_file(struct lx_tty *y, unsigned flags);
+/* Input through the line discipline: the bytes taken (it stops when full). */
+uint64_t lx_tty_feed(struct lx_tty *y, const void *buf, uint64_t n);
+bool lx_tty_room(const struct lx_tty *y);
+void lx_tty_hangup(struct lx_tty *y);  /* its input ended */
+/* /dev/tty (t's controlling terminal) and /dev/pts/N: -LX_ENOENT for other paths. */
+int lx_tty_open(struct lx_thread *t, const char *path, unsigned flags, struct lx_file **out);
+bool lx_tty_any(void);
 
 /* A process's working directory and umask (shared with CLONE_FS). */
 struct lx_fsinfo {

@@ -412,6 +412,8 @@ static void on_syscall(struct lx_thread *t, const uint64_t *w)
     t->in_call = true;
     t->saved = false;
     t->progress = 0;
+    t->mmsg_done = 0;
+    t->mmsg_end = 0;
     t->wake = 0;
     trace_calls++;
     finish(t, run_call(t));
@@ -634,6 +636,13 @@ int main(int argc, char **argv, char **envp)
     for (; first < argc && strcmp(argv[first], LX_OPT_END); first++)
         if (!strncmp(argv[first], LX_OPT_CPUS, strlen(LX_OPT_CPUS)))
             lx.cpus = parse_hex(argv[first] + strlen(LX_OPT_CPUS));
+        else if (!strncmp(argv[first], LX_OPT_TTY, strlen(LX_OPT_TTY))) {
+            char *x;                 /* ROWSxCOLS: cm checked it (spec tty=) */
+            unsigned long rows = strtoul(argv[first] + strlen(LX_OPT_TTY), &x, 10);
+            unsigned long cols = *x == 'x' ? strtoul(x + 1, NULL, 10) : 0;
+            if (rows && cols && rows <= 0xFFFF && cols <= 0xFFFF)
+                lx_stdin_set_tty((unsigned)rows, (unsigned)cols);
+        }
     first++;
     lx.quota = ae_self.quota;
     lx.task = ae_self.task;
