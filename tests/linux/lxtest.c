@@ -225,6 +225,9 @@ static void linux_threads_glibc(void) { selfcheck("threads", "glibc", ""); }
 /* eventfd, timerfd, signalfd, memfd, mlock, tee (evfds.c) */
 static void linux_event_files_musl(void) { selfcheck("evfds", "musl", ""); }
 static void linux_event_files_glibc(void) { selfcheck("evfds", "glibc", ""); }
+/* O_ASYNC: SIGIO or F_SETSIG's signal to a file's owner (fasync.c; nginx's channels) */
+static void linux_sigio_musl(void) { selfcheck("fasync", "musl", ""); }
+static void linux_sigio_glibc(void) { selfcheck("fasync", "glibc", ""); }
 static void linux_memory_musl(void) { selfcheck("memory", "musl", ""); }
 static void linux_memory_glibc(void) { selfcheck("memory", "glibc", ""); }
 
@@ -1201,6 +1204,8 @@ int main(int argc, char **argv)
     RUN_IF(linux_fd_aliases_and_links_glibc);
     RUN_IF(linux_event_files_musl);
     RUN_IF(linux_event_files_glibc);
+    RUN_IF(linux_sigio_musl);
+    RUN_IF(linux_sigio_glibc);
     RUN_IF(linux_memory_musl);
     RUN_IF(linux_memory_glibc);
     RUN_IF(linux_processes_musl);
