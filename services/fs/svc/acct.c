@@ -58,7 +58,7 @@
 #define CHUNK_MIN   4u                    /* pages of a first chunk */
 #define POOL_CHUNK  (256u << 10)          /* the own pool grows by this much */
 #define WINDOW_MAX  (1ull << 41)          /* the largest window one session gets */
-#define DEPOSIT_STEP (16u << 10)          /* a deposit grows by this much */
+#define DEPOSIT_STEP 4096u                /* a deposit grows by a page at a time */
 
 struct acct_chunk {
     uint64_t mem;                         /* our Memory capability */
