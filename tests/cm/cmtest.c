@@ -585,7 +585,8 @@ static void cm_fs_metadata_is_the_containers_memory(void)
     const char *m = strstr(log, "made ");
     if (m)
         made = strtoul(m + 5, NULL, 10);
-    printf("  hog: status %lu, %lu names\n", st.exit_status, made);
+    printf("  hog: state %d status %lu, %lu names\n", st.state, st.exit_status, made);
+    CHECK_EQ(st.state, CM_EXITED);
     CHECK_EQ(st.exit_status, ENOMEM);               /* its memory, not a pool, said no */
     CHECK(made > 100);
     struct ae_cm_stats cs;

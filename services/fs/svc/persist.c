@@ -297,8 +297,9 @@ static void heap_sweep(void)
  * the bump), Memory from the quota that outlives us, mapped right after
  * it and kept by root so the next instance maps it there again. The heap
  * grows with what sessions hold — containers' sessions only as far as
- * their own memory pays (svc/acct.c, "deposit") — and is never given
- * back: freed blocks serve the next requests. False if the quota (or the
+ * their own memory pays (svc/acct.c, "deposit") — and an extent goes
+ * back once everything in it is free and the bump is below it
+ * (heap_trim). False if the quota (or the
  * region) has no room: the request is refused. */
 static bool heap_grow(uint64_t size)
 {
@@ -357,6 +358,26 @@ void *p_calloc(size_t n, size_t size)
     return p;
 }
 
+/* heap_lock held: extents wholly above the bump given back to the quota
+ * they came from, the last first — so what the heap grew by for sessions
+ * that ended is free memory again, page for page. */
+static void heap_trim(void)
+{
+    while (root->next_ext > 0) {
+        uint32_t i = root->next_ext - 1;
+        uint64_t start = root->limit - root->ext_bytes[i];
+        if (root->bump > start)
+            return;
+        ae_task_unmap(ae_self.task, P_BASE + start, root->ext_bytes[i]);
+        p_unkeep(&root->ext_mem[i]);
+        ae_cap_delete(root->ext_mem[i]);
+        ae_slot_free(root->ext_mem[i]);
+        root->ext_mem[i] = 0;
+        root->limit = start;
+        root->next_ext = i;
+    }
+}
+
 void p_free(void *p)
 {
     if (!p)
@@ -367,6 +388,10 @@ void p_free(void *p)
     push(b, c);
     root->used -= 16ull << c;
     root->freed += 16ull << c;
+    if (root->next_ext && root->freed >= P_EXT_BYTES) {
+        heap_sweep();                     /* a run reaching the bump moves it back */
+        heap_trim();
+    }
     pthread_mutex_unlock(&heap_lock);
 }
 
