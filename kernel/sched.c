@@ -33,7 +33,12 @@
  * again: the IPC fast path, same-CPU hand-offs and fs's and cm's
  * per-CPU workers keep their locality; those workers are pinned
  * anyway); a thread woken from another CPU while its own runs
- * something else goes to an idle CPU of its mask if there is one.
+ * something else goes to an idle CPU of its mask if there is one. A
+ * thread woken by the reply to its call (SCHED_REPLIED) comes to the
+ * replier's CPU when nothing waits there: the server waits again at
+ * once, and the thread's next call is then a same-CPU hand-off, not a
+ * cross-CPU round trip (the Linux personality's threads; an idle CPU
+ * steals it back if it has to wait there after all).
  *
  * Stealing. An idle CPU, each time round its idle loop (at least every
  * tick: the timer wakes a halted CPU), takes one thread from a CPU
@@ -271,7 +276,10 @@ static KERNEL_HOT unsigned cpu_load(unsigned cpu)
 static __attribute__((noinline)) unsigned place(const struct thread *t, unsigned how)
 {
     unsigned home = t->cpu, me = cpu_index();
-    if (how == SCHED_WOKEN) {
+    if (how == SCHED_REPLIED && home != me && ((t->cpus >> me) & 1) &&
+        !__atomic_load_n(&this_rq()->nr, __ATOMIC_RELAXED))
+        return me;                            /* to its server's CPU, where nothing else waits */
+    if (how != SCHED_NEW) {
         if (home == me || cpu_load(home) == 0)
             return home;
         for (unsigned c = 0; c < ncpus; c++)
@@ -320,7 +328,7 @@ KERNEL_HOT void sched_enqueue_how(struct thread *t, uint8_t boost, unsigned how)
     unsigned cpu = t->cpu;
     struct runqueue *rq = rqs_of(cpu);
     int ipi = -1;
-    bool woken = how == SCHED_WOKEN && t->slice;
+    bool woken = how >= SCHED_WOKEN && t->slice;
     spin_lock(&rq->lock);
     if (!t->in_rq && rq->current != t) {
         if (boost > t->base_prio)

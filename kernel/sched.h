@@ -25,9 +25,12 @@ void schedule(void);
  * move (SET_AFFINITY's): SCHED_NEW (started: the least loaded CPU of its
  * mask), SCHED_WOKEN (its wait ended: an idle CPU if its own runs
  * another; it goes to the head of its queue with what is left of its
- * slice). sched.c, "Placing a thread" and "Waking up". */
-#define SCHED_NEW   1
-#define SCHED_WOKEN 2
+ * slice), SCHED_REPLIED (woken by the reply to its call: also to the
+ * replier's CPU when nothing waits there). sched.c, "Placing a thread"
+ * and "Waking up". */
+#define SCHED_NEW     1
+#define SCHED_WOKEN   2
+#define SCHED_REPLIED 3                 /* woken by the reply to its call */
 void sched_enqueue_how(struct thread *t, uint8_t boost, unsigned how);
 static inline void sched_enqueue_boosted(struct thread *t, uint8_t boost)
 {

@@ -174,6 +174,9 @@ static KERNEL_HOT void finish_wait(struct thread *t, int64_t result, uint8_t fin
 {
     if (t->state != TS_BLOCKED)
         return;
+    /* A reply's sender, the server, usually waits again at once: the
+     * woken caller may come to its CPU (sched.c, "Placing a thread"). */
+    unsigned how = t->wait_kind == WAIT_REPLY || t->wait_kind == WAIT_REPLY_SAVED ? SCHED_REPLIED : SCHED_WOKEN;
     timer_disarm(t);
     /* Whoever wakes us holds its own reference on the wait object, so
      * this is never the last one while its lock is held. */
@@ -187,7 +190,7 @@ static KERNEL_HOT void finish_wait(struct thread *t, int64_t result, uint8_t fin
         final_state = TS_SUSPENDED;          /* its task's SUSPEND held it in this wait */
     t->state = final_state;
     if (final_state == TS_RUNNABLE)
-        sched_enqueue_how(t, 0, SCHED_WOKEN);
+        sched_enqueue_how(t, 0, how);
 }
 
 KERNEL_HOT void thread_wake(struct thread *t, int64_t result)
