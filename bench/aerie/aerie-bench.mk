@@ -192,7 +192,7 @@ $(eval $(call bench_images,lxdrive,bench/aerie/lxdrive.conf,\
 # bench-linux: that benchmark alone, with its Linux counterpart (the
 # benchmark guest booted with bench.boot=lx); BENCH_PLAN=quick|full|tree|threads
 # (tree: issue 13's tree workload alone, 5 samples on 2 CPUs and on 1;
-# threads: 1 and 2 CPU-bound threads, 5 samples each).
+# threads: 1, 2 and 3 CPU-bound threads, 5 samples each).
 .PHONY: bench-linux
 bench-linux: bench-linux-image
 	@$(MAKE) -s --no-print-directory $(KERNEL) $(BUILD)/root.elf $(BUILD)/lxdrive-quick.img $(BUILD)/lxdrive-full.img \
