@@ -102,10 +102,13 @@ void tcp_client_gone(struct net_stack *s, uint16_t owner)
     c->tcp_dirty = false;
 }
 
-int net_tcp_attach(struct net_stack *s, uint32_t id, void *mem, size_t bytes, uint32_t nsocks)
+/* Checks an area a client lends for its TCP sockets and makes it c's,
+ * dropping whatever c had before. Shared by attach (a fresh area) and
+ * resume (an area the earlier instance of net left filled in). */
+static int tcp_area_adopt(struct net_stack *s, uint32_t id, void *mem, size_t bytes, uint32_t nsocks,
+                          struct net_client **cp, uint16_t *owner)
 {
-    uint16_t owner;
-    struct net_client *c = client_of(s, id, &owner);
+    struct net_client *c = client_of(s, id, owner);
     if (!c)
         return AE_ESRCH;
     if (!c->tcp_conns)
@@ -114,21 +117,32 @@ int net_tcp_attach(struct net_stack *s, uint32_t id, void *mem, size_t bytes, ui
         bytes % NETTCP_PAGE || bytes < NETTCP_HDR_BYTES(nsocks) + NETTCP_PAGE ||
         bytes > NETTCP_HDR_BYTES(nsocks) + (size_t)NET_TCP_AREA_PAGES * NETTCP_PAGE)
         return AE_EINVAL;
-    tcp_client_gone(s, owner);
+    tcp_client_gone(s, *owner);
+    c->tcp_area = mem;
+    c->tcp_bytes = (uint32_t)bytes;
+    c->tcp_nsocks = nsocks;
+    c->tcp_buf_off = (uint32_t)NETTCP_HDR_BYTES(nsocks);
+    c->tcp_npages = (uint32_t)((bytes - c->tcp_buf_off) / NETTCP_PAGE);
+    memset(c->page_used, 0, sizeof c->page_used);
+    for (unsigned i = 0; i < NETTCP_MAX_SOCKS; i++)
+        c->sock_tcb[i] = -1;
+    *cp = c;
+    return 0;
+}
+
+int net_tcp_attach(struct net_stack *s, uint32_t id, void *mem, size_t bytes, uint32_t nsocks)
+{
+    uint16_t owner;
+    struct net_client *c;
+    int r = tcp_area_adopt(s, id, mem, bytes, nsocks, &c, &owner);
+    if (r)
+        return r;
     struct nettcp_area *a = mem;
     memset(a, 0, NETTCP_HDR_BYTES(nsocks));
     a->nsocks = nsocks;
     a->bytes = (uint32_t)bytes;
-    a->buf_off = (uint32_t)NETTCP_HDR_BYTES(nsocks);
+    a->buf_off = c->tcp_buf_off;
     __atomic_store_n(&a->magic, NETTCP_MAGIC, __ATOMIC_RELEASE);
-    c->tcp_area = a;
-    c->tcp_bytes = (uint32_t)bytes;
-    c->tcp_nsocks = nsocks;
-    c->tcp_buf_off = a->buf_off;
-    c->tcp_npages = (uint32_t)((bytes - a->buf_off) / NETTCP_PAGE);
-    memset(c->page_used, 0, sizeof c->page_used);
-    for (unsigned i = 0; i < NETTCP_MAX_SOCKS; i++)
-        c->sock_tcb[i] = -1;
     return 0;
 }
 
@@ -194,25 +208,11 @@ static void tcp_resume_block(struct net_stack *s, struct net_client *c, uint16_t
 int net_tcp_resume(struct net_stack *s, uint32_t id, void *mem, size_t bytes, uint32_t nsocks)
 {
     uint16_t owner;
-    struct net_client *c = client_of(s, id, &owner);
-    if (!c)
-        return AE_ESRCH;
-    if (!c->tcp_conns)
-        return AE_EACCES;
-    if (!mem || ((uintptr_t)mem & (NETTCP_PAGE - 1)) || nsocks < 1 || nsocks > NETTCP_MAX_SOCKS ||
-        bytes % NETTCP_PAGE || bytes < NETTCP_HDR_BYTES(nsocks) + NETTCP_PAGE ||
-        bytes > NETTCP_HDR_BYTES(nsocks) + (size_t)NET_TCP_AREA_PAGES * NETTCP_PAGE)
-        return AE_EINVAL;
-    tcp_client_gone(s, owner);
+    struct net_client *c;
+    int r = tcp_area_adopt(s, id, mem, bytes, nsocks, &c, &owner);
+    if (r)
+        return r;
     struct nettcp_area *a = mem;
-    c->tcp_area = a;
-    c->tcp_bytes = (uint32_t)bytes;
-    c->tcp_nsocks = nsocks;
-    c->tcp_buf_off = (uint32_t)NETTCP_HDR_BYTES(nsocks);
-    c->tcp_npages = (uint32_t)((bytes - c->tcp_buf_off) / NETTCP_PAGE);
-    memset(c->page_used, 0, sizeof c->page_used);
-    for (unsigned i = 0; i < NETTCP_MAX_SOCKS; i++)
-        c->sock_tcb[i] = -1;
     for (unsigned i = 0; i < nsocks; i++)
         if (__atomic_load_n(&a->socks[i].state, __ATOMIC_ACQUIRE) != NETTCP_FREE)
             tcp_resume_block(s, c, owner, i);
