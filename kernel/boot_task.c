@@ -272,12 +272,14 @@ void kip_init(void)
         panic("no page for the kernel info page");
     struct aerie_kip *k = phys_to_virt(kip_phys);
     k->magic = AERIE_KIP_MAGIC;
-    k->version = 1;
+    k->version = 2;
     k->ncpus = ncpus;
     k->tsc_hz = tsc_hz;
     k->boot_tsc = rdtsc();
     k->boot_unix_ns = rtc_unix_seconds() * 1000000000ull;
     k->timer_hz = TIMER_HZ;
+    k->clock_seq = 0;           /* the clock's values above never change after boot */
+    k->cpu_flags = arch_kip_cpu_flags();
     const char *v = AERIE_VERSION;
     size_t n = strlen(v);
     memcpy(k->version_string, v, n < sizeof k->version_string ? n : sizeof k->version_string - 1);

@@ -9,8 +9,28 @@ $(eval $(call libc_program,cm,services/cm/main.c services/cm/ops.c services/cm/f
 $(eval $(call libc_program,hello,apps/hello/hello.c))
 $(eval $(call libc_program,demo,services/demo/demo.c))
 # The Linux personality (docs/LINUX.md): cm loads it in place of a Linux program.
-LINUX_SRCS := $(sort $(wildcard services/linux/*.c)) services/linux/tramp.S
+LINUX_SRCS := $(sort $(wildcard services/linux/*.c)) services/linux/tramp.S services/linux/vdso_image.S
 $(eval $(call libc_program,linux,$(LINUX_SRCS)))
+# Its vDSO (services/linux/vdso/): a freestanding, position-independent
+# shared object the personality carries inside itself (vdso_image.S) and
+# maps into every Linux process. No relocations, no data (vdso.ld checks).
+VDSO_CFLAGS := -std=gnu11 -O2 -fPIC -ffreestanding -nostdinc -isystem $(GCC_INC) -fno-builtin \
+               -fno-stack-protector -fno-plt -fno-strict-aliasing $(WARN) -Iinclude
+$(BUILD)/vdso/vdso.o: services/linux/vdso/vdso.c
+	@mkdir -p $(@D)
+	@echo "  VDSOCC  $<"
+	@$(CC) $(VDSO_CFLAGS) -MMD -MP -c $< -o $@
+$(BUILD)/vdso/vdso.so: $(BUILD)/vdso/vdso.o services/linux/vdso/vdso.ld
+	@echo "  VDSOLD  $@"
+	@$(CC) -nostdlib -shared -Wl,-T,services/linux/vdso/vdso.ld -Wl,--hash-style=both \
+	    -Wl,-soname=linux-vdso.so.1 -Wl,--eh-frame-hdr -Wl,-z,max-page-size=4096 -Wl,-z,noexecstack \
+	    -Wl,--build-id=none -o $@ $<
+	@if readelf -rW $@ | grep -q 'Relocation section'; then echo "$@: has relocations" >&2; rm -f $@; exit 1; fi
+$(BUILD)/uobj/services/linux/vdso_image.S.o: services/linux/vdso_image.S $(BUILD)/vdso/vdso.so
+	@mkdir -p $(@D)
+	@echo "  UAS     $<"
+	@$(CC) $(UCFLAGS_AERIE) -D__ASSEMBLY__ -DLX_VDSO_FILE='"$(BUILD)/vdso/vdso.so"' -c $< -o $@
+-include $(BUILD)/vdso/vdso.d
 CTL_SRCS := services/ctl/main.c services/ctl/verbs.c services/ctl/stream.c services/ctl/reply.c \
             services/ctl/ctlproto.c services/ctl/files.c services/ctl/vcon.c services/ctl/frame.c \
             services/ctl/link.c services/ctl/session.c services/ctl/xfer.c services/ctl/import.c services/ctl/input.c services/ctl/specup.c services/ctl/exec.c \

@@ -60,7 +60,7 @@ static void command_help(const struct command *cmd, FILE *f)
             fprintf(f, "  %-20s %s\n", "--rm", "remove the container once it has ended");
             fprintf(f, "  %-20s %s\n", "-d, --detach", "start it in the background and print its id (aerie start)");
             fprintf(f, "  %-20s %s\n", "-i, --interactive", "our standard input is its input (EOF at ours)");
-            fprintf(f, "  %-20s %s\n", "-t, --tty", "accepted (-it); the host terminal stays as it is: no pty");
+            fprintf(f, "  %-20s %s\n", "-t, --tty", "a terminal: isatty, line editing, ^C; with -i our terminal is raw (-it)");
         }
     }
     if (cmd->details)
@@ -400,8 +400,10 @@ static int cmd_run(const struct command *cmd, struct conn *c, int argc, char **a
         return EXIT_NOSTART;
     }
     uint64_t cid = strtoull(r.rest, NULL, 10);
-    if (rr.interactive)
+    if (rr.interactive) {
+        input_set_tty(rr.tty);
         input_forward(c, cid);
+    }
     int status = stream(c, id, cid, true);
     if (rr.rm) {
         send_id(c, id, "rm", cid, NULL);
@@ -426,7 +428,7 @@ static int cmd_exec(const struct command *cmd, struct conn *c, int argc, char **
 {
     const char *words[CTL_WORDS_MAX];
     int nw = 1, i = 1;
-    bool interactive = false;
+    bool interactive = false, tty = false;
     char num[24];
     for (; i < argc && argv[i][0] == '-' && argv[i][1] && !(argv[i][1] >= '0' && argv[i][1] <= '9'); i++) {
         const char *a = argv[i];             /* ("-1" is an id, refused as one below) */
@@ -438,8 +440,9 @@ static int cmd_exec(const struct command *cmd, struct conn *c, int argc, char **
             break;
         } else if (!strcmp(a, "-i") || !strcmp(a, "--interactive") || !strcmp(a, "-it") || !strcmp(a, "-ti")) {
             interactive = true;
+            tty |= a[2] != 0 && a[1] != '-';    /* -it, -ti */
         } else if (!strcmp(a, "-t") || !strcmp(a, "--tty")) {
-            ;                                   /* docker's spelling; no terminal is made (as run -t) */
+            tty = true;
         } else if (!strcmp(a, "-e") || !strcmp(a, "--env") || !strncmp(a, "--env=", 6)) {
             const char *kv = a[1] == '-' && a[5] == '=' ? a + 6 : i + 1 < argc ? argv[++i] : NULL;
             if (!kv || !strchr(kv, '=') || kv[0] == '=')
@@ -462,6 +465,8 @@ static int cmd_exec(const struct command *cmd, struct conn *c, int argc, char **
     words[0] = num;
     if (interactive)
         words[nw++] = "-i";
+    if (tty)
+        words[nw++] = "-t";
     words[nw++] = "--";
     if (nw + (argc - i) > CTL_WORDS_MAX)
         die(EXIT_USAGE, "%s: too many arguments (at most %d words in all)", cmd->name, CTL_WORDS_MAX);
@@ -485,8 +490,10 @@ static int cmd_exec(const struct command *cmd, struct conn *c, int argc, char **
     }
     char target[64];
     snprintf(target, sizeof target, "%llu:%llu", (unsigned long long)cid, strtoull(r.rest, NULL, 10));
-    if (interactive)
+    if (interactive) {
+        input_set_tty(tty);
         input_forward_to(c, target);
+    }
     return stream(c, id, cid, false);
 }
 
@@ -1276,7 +1283,7 @@ static const char exec_details[] =
     "such program, 126: it cannot run, 137: the container was killed). A container that is\n"
     "not running is not started. Only a Linux image's container runs one.\n"
     "  -i, --interactive   our standard input is its fd 0 (else fd 0 is empty)\n"
-    "  -t, --tty           accepted for docker's spelling; no terminal is made\n"
+    "  -t, --tty           its fds 0-2 a terminal of its own (with -i: ours raw, keys to it)\n"
     "  -e, --env NAME=VALUE  added to the container's environment for it (repeatable)\n";
 
 static const char debug_details[] =

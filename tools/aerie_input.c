@@ -18,14 +18,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <unistd.h>
 #include "aerie_input.h"
+#include "aerie_tty.h"
 
 #define INPUT_PIECE 4096                 /* one read of our stdin, one request */
 
 static struct conn *in_conn;
 static char in_target[48];           /* "CID", or "CID:N" for an exec's input (aerie exec -i) */
 static pthread_mutex_t send_lock = PTHREAD_MUTEX_INITIALIZER;
+static bool tty_mode;                /* -t: input framed for the container's terminal (aerie_tty.h) */
 
 /* Requests sent and not yet answered, oldest first: up to IN_FLIGHT, so
  * the pieces keep ctl busy while we wait for the oldest answer. ctl
@@ -111,13 +114,42 @@ static bool send_piece(const void *data, size_t n)
     return true;
 }
 
+/* -t: waits for our stdin, sending the window size whenever it changed;
+ * false when the container takes no more. */
+static bool tty_wait(void)
+{
+    unsigned char m[TTY_WINSZ_MSG];
+    int wfd = tty_winch_fd();
+    for (;;) {
+        struct pollfd p[2] = { { STDIN_FILENO, POLLIN, 0 }, { wfd, POLLIN, 0 } };
+        int r = poll(p, wfd >= 0 ? 2 : 1, -1);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0 || p[0].revents)
+            return true;                 /* the read says what came */
+        tty_winch_clear();
+        size_t k = tty_winsize_msg(m);
+        if (k && !send_piece(m, k))
+            return false;
+    }
+}
+
 static void *forward(void *arg)
 {
     (void)arg;
     static char buf[INPUT_PIECE];
+    static unsigned char framed[2 * INPUT_PIECE];
     if (!send_piece(buf, 0) || !wait_oldest())   /* claims the input: our connection's end is its end */
         return NULL;
+    if (tty_mode) {                      /* the size first: an exec's terminal starts at 24x80 */
+        unsigned char m[TTY_WINSZ_MSG];
+        size_t k = tty_winsize_msg(m);
+        if (k && !send_piece(m, k))
+            return NULL;
+    }
     for (;;) {
+        if (tty_mode && !tty_wait())
+            return NULL;
         ssize_t n = read(STDIN_FILENO, buf, sizeof buf);
         if (n < 0 && errno == EINTR)
             continue;
@@ -127,9 +159,20 @@ static void *forward(void *arg)
                 ;
             return NULL;
         }
-        if (!send_piece(buf, (size_t)n))
+        if (tty_mode) {
+            if (!send_piece(framed, tty_frame((unsigned char *)buf, (size_t)n, framed)))
+                return NULL;
+        } else if (!send_piece(buf, (size_t)n)) {
             return NULL;
+        }
     }
+}
+
+void input_set_tty(bool on)
+{
+    tty_mode = on;
+    if (on)
+        tty_raw_begin();
 }
 
 void input_forward(struct conn *run_conn, uint64_t cid)

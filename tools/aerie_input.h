@@ -5,6 +5,7 @@
 #ifndef AERIE_INPUT_H
 #define AERIE_INPUT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "aerie_conn.h"
 
@@ -17,5 +18,9 @@
 void input_forward(struct conn *run_conn, uint64_t cid);
 /* The same for `aerie exec -i`: target is "CID:N", exec N's input. */
 void input_forward_to(struct conn *run_conn, const char *target);
+/* -t (before input_forward): the input is framed for a terminal, our own
+ * terminal (if stdin is one) raw until we exit, its size sent at the
+ * start and at each SIGWINCH (aerie_tty.h). */
+void input_set_tty(bool on);
 
 #endif

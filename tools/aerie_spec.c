@@ -10,6 +10,7 @@
 #include <string.h>
 #include <aerie/proto/cm.h>
 #include "aerie_spec.h"
+#include "aerie_tty.h"
 #include "spec.h"
 
 _Static_assert(RUN_WORDS_MAX >= SPEC_MAX_ARGS + 32, "room for every argument and the options");
@@ -34,6 +35,7 @@ static const struct option options[] = {
     { "--fs-bytes", "fs.bytes", "SIZE", "file data it may write with an fs grant (default 8M)" },
     { "--fs-inodes", "fs.inodes", "N", "files and directories it may make with an fs grant (default 1024)" },
     { "--entrypoint", "entrypoint", "PATH", "an imported image's program instead of its own" },
+    { "--tty-size", "tty", "ROWSxCOLS", "-t's terminal size instead of ours (OCI consoleSize; no: no terminal)" },
     { "--debug", "debug", "no|yes|hold", "yes: aerie debug may attach; hold: and a crash waits for it (default no)" },
 };
 #define NOPTIONS (sizeof options / sizeof options[0])
@@ -281,5 +283,17 @@ int run_parse(int argc, char **argv, bool allow_rm, struct run_request *rr, char
         return -1;
     if (rr->interactive && add_word(rr, "-i", "stdin", "yes", err, errlen))
         return -1;                       /* stdin joins whatever grant the image and options give */
+    bool sized = false;                  /* --tty-size said it */
+    for (int k = 0; k < rr->nwords; k++)
+        sized |= !strncmp(rr->words[k], "tty=", 4);
+    if (rr->tty && !sized) {             /* a terminal the size of ours, if stdin is one */
+        unsigned rows, cols;
+        char size[24] = "yes";
+        if (tty_host_size(&rows, &cols))
+            snprintf(size, sizeof size, "%ux%u", rows < SPEC_TTY_MAX ? rows : SPEC_TTY_MAX,
+                     cols < SPEC_TTY_MAX ? cols : SPEC_TTY_MAX);
+        if (add_word(rr, "-t", "tty", size, err, errlen))
+            return -1;
+    }
     return check_all(rr, err, errlen);
 }

@@ -20,7 +20,7 @@ struct run_request {
     size_t text_len;
     bool rm;                                   /* --rm: remove it once it ends */
     bool interactive;                          /* -i: our stdin is its input (grant stdin) */
-    bool tty;                                  /* -t: accepted; the host terminal stays as it is */
+    bool tty;                                  /* -t: a terminal (spec tty=; our stdin raw if it is one) */
     bool detach;                               /* -d: started in the background (aerie start) */
     bool help;                                 /* --help was asked for */
 };

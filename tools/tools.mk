@@ -21,10 +21,10 @@ $(BUILD)/tools/slirp_backlog.so: tools/slirp_backlog.c
 # layer with ctl and the spec parser with cm, so they cannot disagree.
 # Imports read tars through libarchive, JSON through jansson and check
 # digests with OpenSSL (tools/deps.sh installs their -dev packages).
-AERIE_CLI_SRCS := tools/aerie.c tools/aerie_input.c tools/aerie_debug.c tools/aerie_trace.c tools/aerie_conn.c tools/aerie_spec.c tools/aerie_cp.c services/ctl/ctlproto.c \
+AERIE_CLI_SRCS := tools/aerie.c tools/aerie_input.c tools/aerie_tty.c tools/aerie_debug.c tools/aerie_trace.c tools/aerie_conn.c tools/aerie_spec.c tools/aerie_cp.c services/ctl/ctlproto.c \
                   services/cm/spec.c lib/fmt/fmt.c tools/aerie_import.c tools/imgtree.c tools/ociconf.c \
                   tools/imgbuild.c lib/image/img.c
-AERIE_CLI_HDRS := tools/aerie_input.h tools/aerie_debug.h tools/aerie_trace.h tools/aerie_conn.h tools/aerie_spec.h tools/aerie_cp.h services/ctl/ctlproto.h services/cm/spec.h \
+AERIE_CLI_HDRS := tools/aerie_input.h tools/aerie_tty.h tools/aerie_debug.h tools/aerie_trace.h tools/aerie_conn.h tools/aerie_spec.h tools/aerie_cp.h services/ctl/ctlproto.h services/cm/spec.h \
                   include/aerie/proto/cm.h tools/aerie_import.h tools/imgtree.h tools/ociconf.h tools/imgbuild.h
 IMPORT_LIBS := -larchive -ljansson -lcrypto -pthread
 HOST_TOOLS += aerie
@@ -34,12 +34,12 @@ aerie: $(AERIE_CLI_SRCS) $(AERIE_CLI_HDRS)
 	@$(HOSTCC) $(HOSTCFLAGS) -DAERIE_VERSION='"$(VERSION)"' -Iservices/ctl -Iservices/cm -Ilib/fmt -o $@ \
 	    $(AERIE_CLI_SRCS) $(IMPORT_LIBS)
 
-$(BUILD)/tests/host/test_aerie_spec: tests/host/test_aerie_spec.c tools/aerie_spec.c services/cm/spec.c lib/fmt/fmt.c \
-                                     tools/aerie_spec.h services/cm/spec.h
+$(BUILD)/tests/host/test_aerie_spec: tests/host/test_aerie_spec.c tools/aerie_spec.c tools/aerie_tty.c \
+                                     services/cm/spec.c lib/fmt/fmt.c tools/aerie_spec.h services/cm/spec.h
 	@mkdir -p $(@D)
 	@echo "  HOSTCC  $@"
 	@$(HOSTCC) $(HOSTCFLAGS) $(SANFLAGS) -Itools -Iservices/cm -Ilib/fmt -Itests/host -o $@ \
-	    tests/host/test_aerie_spec.c tools/aerie_spec.c services/cm/spec.c lib/fmt/fmt.c
+	    tests/host/test_aerie_spec.c tools/aerie_spec.c tools/aerie_tty.c services/cm/spec.c lib/fmt/fmt.c
 HOST_TESTS += $(BUILD)/tests/host/test_aerie_spec
 
 # The engine: the host side of the control channel (docs/ENGINE.md). It
@@ -58,6 +58,13 @@ $(BUILD)/tests/cli/mktar: tests/cli/mktar.c
 	@echo "  HOSTCC  $@"
 	@$(HOSTCC) $(HOSTCFLAGS) -o $@ $< -larchive
 HOST_TOOLS += $(BUILD)/tests/cli/mktar
+
+# ttyprobe: a static Linux program the terminal test imports (tests/cli/test_tty.sh).
+$(BUILD)/tests/cli/ttyprobe: tests/cli/ttyprobe.c
+	@mkdir -p $(@D)
+	@echo "  MUSLCC  $@"
+	@musl-gcc -static -O2 -Wall -Werror -o $@ $<
+HOST_TOOLS += $(BUILD)/tests/cli/ttyprobe
 
 # What `aerie import` reads: layers (imgtree.c) and OCI/docker JSON (ociconf.c).
 IMGTREE_SRCS := tools/imgtree.c tools/imgbuild.c lib/image/img.c

@@ -72,7 +72,7 @@ static const struct plan plans[] = {
 
 /* lxbench's experiments, each run in batches of BATCH (bench/linux/init
  * runs the same ones with the same counts). */
-static const char *const experiments[] = { "syscall", "fork", "spawn", "vspawn", "shell" };
+static const char *const experiments[] = { "syscall", "clock", "clocksys", "fork", "spawn", "vspawn", "shell" };
 
 static uint64_t cm;
 static char logbuf[8192];

@@ -26,6 +26,15 @@ struct aerie_kip {
     uint64_t boot_unix_ns;     /* wall-clock time at boot_tsc (from the RTC) */
     uint64_t timer_hz;         /* scheduler tick rate */
     char version_string[64];
+    /* Version 2: what the Linux personality's vDSO (services/linux/vdso/)
+     * reads to tell the time and the CPU without a system call. */
+    uint32_t clock_seq;        /* odd while tsc_hz/boot_tsc/boot_unix_ns change (never yet): retry */
+    uint32_t cpu_flags;        /* AERIE_KIP_CPU_*: what user code may use to know its CPU */
 };
+
+/* IA32_TSC_AUX holds the CPU's index (0..ncpus-1) on every CPU: RDTSCP's
+ * ECX, and RDPID's result when AERIE_KIP_CPU_RDPID is set too. */
+#define AERIE_KIP_CPU_TSC_AUX  0x1u
+#define AERIE_KIP_CPU_RDPID    0x2u
 
 #endif

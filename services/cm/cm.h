@@ -225,8 +225,9 @@ struct cm_linux {
     uint64_t exe_slot;
     uint64_t ep_slot;                    /* the personality's endpoint (LX_GRANT_EP) */
     struct ae_grant grants[12];
-    const char *argv[IMGCFG_WORDS + SPEC_MAX_ARGS + 4];   /* the personality's three words, the program's, NULL */
+    const char *argv[IMGCFG_WORDS + SPEC_MAX_ARGS + 5];   /* the personality's words, the program's, NULL */
     char cpus[32];
+    char tty[24];                        /* LX_OPT_TTY ROWSxCOLS, when the spec asks for a terminal */
 };
 int cm_linux_prepare(struct container *c, const struct img_file *prog, struct ae_spawn_args *a,
                      struct cm_linux *lx, char *err, size_t errlen);

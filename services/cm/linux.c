@@ -142,6 +142,10 @@ int cm_linux_prepare(struct container *c, const struct img_file *prog, struct ae
     unsigned n = 0;
     lx->argv[n++] = LX_ARGV0;
     lx->argv[n++] = lx->cpus;
+    if (s->tty_rows) {
+        snprintf(lx->tty, sizeof lx->tty, "%s%ux%u", LX_OPT_TTY, s->tty_rows, s->tty_cols);
+        lx->argv[n++] = lx->tty;
+    }
     lx->argv[n++] = LX_OPT_END;
     for (unsigned i = 0; a->argv[i]; i++)
         lx->argv[n++] = a->argv[i];
@@ -198,6 +202,9 @@ int cm_linux_signal(struct container *c, int sig)
  * again next round) */
 #define EXEC_SEND_NS 250000000ull
 #define EXEC_INPUT_SEND_NS 20000000ull
+
+/* CM_EXEC's flags go to the personality as they are */
+_Static_assert(CM_EXEC_STDIN == LX_EXEC_STDIN && CM_EXEC_TTY == LX_EXEC_TTY, "exec flags agree");
 
 int cm_linux_exec(struct container *c, uint64_t argc_flags, const void *text, uint64_t len, uint64_t *n)
 {

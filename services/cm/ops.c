@@ -260,7 +260,7 @@ static int op_exec(void *ctx, struct ae_request *rq)
 {
     uint64_t len = rq->w[2], argc = rq->w[1] & 0xFFFFFFFFu, flags = rq->w[1] >> 32;
     if (len > CM_EXEC_TEXT_MAX || len > (uint64_t)(rq->nwords - 3) * 8 || argc < 1 || argc > 64 ||
-        flags & ~(uint64_t)CM_EXEC_STDIN)
+        flags & ~(uint64_t)(CM_EXEC_STDIN | CM_EXEC_TTY))
         return fail_msg(rq, AE_EINVAL, "exec: bad arguments (a program, at most 64 words, 488 bytes in all)");
     /* the words must be there: argc NUL-terminated ones, nothing after the last NUL */
     const char *t = (const char *)&rq->w[3];

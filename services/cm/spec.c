@@ -254,6 +254,35 @@ static int set_number(const char *field, const char *v, uint64_t lo, uint64_t hi
     return 0;
 }
 
+/* tty=no | yes | ROWSxCOLS (docs/LINUX.md "Terminals"). */
+static int set_tty(struct spec *s, const char *v, char *err, size_t errlen)
+{
+    const char *why = "must be no, yes or ROWSxCOLS (each 1 to 9999), e.g. 24x80";
+    if (seq(v, "no")) {
+        s->tty_rows = s->tty_cols = 0;
+        return 0;
+    }
+    if (seq(v, "yes")) {
+        s->tty_rows = SPEC_TTY_ROWS;
+        s->tty_cols = SPEC_TTY_COLS;
+        return 0;
+    }
+    uint64_t dim[2] = { 0, 0 };
+    const char *p = v;
+    for (int i = 0; i < 2; i++) {
+        const char *start = p;
+        while (*p >= '0' && *p <= '9' && p - start < 5)
+            dim[i] = dim[i] * 10 + (uint64_t)(*p++ - '0');
+        if (p == start || dim[i] < 1 || dim[i] > SPEC_TTY_MAX || (i == 0 && *p++ != 'x'))
+            return bad(err, errlen, "tty", v, why);
+    }
+    if (*p)
+        return bad(err, errlen, "tty", v, why);
+    s->tty_rows = (uint16_t)dim[0];
+    s->tty_cols = (uint16_t)dim[1];
+    return 0;
+}
+
 static int set_field(struct spec *s, const char *key, const char *v, char *err, size_t errlen)
 {
     uint64_t n;
@@ -348,8 +377,10 @@ static int set_field(struct spec *s, const char *key, const char *v, char *err, 
             return bad(err, errlen, key, v, "must be yes or no");
         return 0;
     }
+    if (seq(key, "tty"))
+        return set_tty(s, v, err, errlen);
     return bad(err, errlen, key, v, "is not a spec field (image name entrypoint args env grant mem stack "
-               "threads objects prio cpus ports net.conns fs.bytes fs.inodes debug stdin)");
+               "threads objects prio cpus ports net.conns fs.bytes fs.inodes debug stdin tty)");
 }
 
 /* One word of the spec: key=value (value may be "quoted" with spaces). */
@@ -429,6 +460,8 @@ int spec_parse(const char *text, size_t len, struct spec *s, char *err, size_t e
         s->grants |= SPEC_GRANT_NET;
     if ((s->grants & SPEC_GRANT_STDIN) && !(s->grants & SPEC_GRANT_CONSOLE))
         return bad(err, errlen, "grant", "stdin", "needs console: the input comes on the console stream");
+    if (s->tty_rows && !(s->grants & SPEC_GRANT_CONSOLE))
+        return bad(err, errlen, "grant", "no console", "cannot go with a terminal (tty=, -t): the terminal is the console stream");
     if ((s->grants & SPEC_GRANT_NET) && s->nports == 0)
         return bad(err, errlen, "ports", "", "must name at least one port when net is granted");
     /* ports without net would be ignored: a server that cannot be reached,

@@ -63,7 +63,14 @@ struct spec {
     uint64_t fs_bytes;
     uint32_t fs_inodes;
     unsigned debug;                  /* SPEC_DEBUG_* */
+    /* tty=: its stdin, stdout and stderr are a terminal (`aerie run -t`,
+     * OCI process.terminal) of rows x cols (OCI process.consoleSize);
+     * 0 x 0: no terminal */
+    uint16_t tty_rows, tty_cols;
 };
+#define SPEC_TTY_MAX     9999     /* rows or columns a tty= may say */
+#define SPEC_TTY_ROWS    24       /* tty=yes: the size a terminal starts with */
+#define SPEC_TTY_COLS    80
 
 /* debug=: how a debugger may reach it (docs/CM.md, "aerie debug"). */
 #define SPEC_DEBUG_NO    0       /* no debugger: its program's text is shared, read-only */

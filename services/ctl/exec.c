@@ -48,18 +48,20 @@ void verb_exec(struct ctl_session *s, const struct ctl_request *rq)
         }
         if (!strcmp(rq->args[i], "-i")) {
             flags |= CM_EXEC_STDIN;
+        } else if (!strcmp(rq->args[i], "-t")) {
+            flags |= CM_EXEC_TTY;
         } else if (!strcmp(rq->args[i], "-e") && i + 1 < rq->nargs && strchr(rq->args[i + 1], '=') &&
                    rq->args[i + 1][0] != '=') {
             env[nenv++] = rq->args[++i];
         } else {
             char w[64];
-            reply_err(s, rq->id, "exec: '%s' is not an option (-i, -e NAME=VALUE, --)",
+            reply_err(s, rq->id, "exec: '%s' is not an option (-i, -t, -e NAME=VALUE, --)",
                       reply_word(rq->args[i], w, sizeof w));
             return;
         }
     }
     if (i >= rq->nargs || !rq->args[i][0]) {
-        reply_err(s, rq->id, "exec: no program to run (exec ID [-i] [-e NAME=VALUE]... PROGRAM [ARG]...)");
+        reply_err(s, rq->id, "exec: no program to run (exec ID [-i] [-t] [-e NAME=VALUE]... PROGRAM [ARG]...)");
         return;
     }
     char text[CM_EXEC_TEXT_MAX];

@@ -3,7 +3,9 @@
  * console stream (stdout and stderr of pid 1; it looks like a pipe, as
  * `docker logs` output does, so programs buffer as they would into one),
  * and /dev/null, /dev/zero, /dev/urandom, /dev/full (stdin is stdin.c).
- * /dev/tty does not exist: a container has no terminal.
+ * /dev/tty and /dev/pts/N are the terminals of tty.c (a container with
+ * no tty= has none: /dev/tty is ENXIO there, as for Linux's processes
+ * without a controlling terminal).
  */
 #include <string.h>
 #include <aerie/errors.h>
@@ -134,7 +136,7 @@ static int dev_dir_open(unsigned flags, struct lx_file **out)
     static const struct lx_dirent_name names[] = {
         { LX_DT_CHR, "null" }, { LX_DT_CHR, "zero" }, { LX_DT_CHR, "full" }, { LX_DT_CHR, "random" },
         { LX_DT_CHR, "urandom" }, { LX_DT_LNK, "fd" }, { LX_DT_LNK, "stdin" }, { LX_DT_LNK, "stdout" },
-        { LX_DT_LNK, "stderr" },
+        { LX_DT_LNK, "stderr" }, { LX_DT_CHR, "tty" },
     };
     return lx_listing_open("/dev", 0x10, names, sizeof names / sizeof names[0], flags, out);
 }
@@ -144,6 +146,8 @@ int lx_dev_open(const char *path, unsigned flags, struct lx_file **out)
 {
     if (!strcmp(path, "/dev"))
         return dev_dir_open(flags, out);
+    if (!strcmp(path, "/dev/tty") || !strncmp(path, "/dev/pts/", 9))
+        return lx_tty_open(lx_current, path, flags, out);
     if (flags & LX_O_DIRECTORY)
         return -LX_ENOTDIR;
     for (uintptr_t i = 0; i < sizeof dev_names / sizeof dev_names[0]; i++) {
@@ -169,7 +173,7 @@ int lx_dev_stat(const char *path, struct lx_stat *st)
     memset(st, 0, sizeof *st);
     st->nlink = 1;
     st->blksize = 4096;
-    dev_stat(f, st);
+    f->ops->stat(f, st);
     lx_file_put(f);
     return 0;
 }

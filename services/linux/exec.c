@@ -3,8 +3,8 @@
  * starting a thread in it with the System V start block Linux builds:
  * argc, argv, envp, and the auxiliary vector glibc and musl read
  * (AT_PHDR for their TLS, AT_RANDOM for canaries, AT_HWCAP, AT_PAGESZ,
- * AT_ENTRY, AT_EXECFN...; no AT_SYSINFO_EHDR: there is no vDSO, so the C
- * libraries make real system calls for the time).
+ * AT_ENTRY, AT_EXECFN..., and AT_SYSINFO_EHDR: the vDSO, vdso_map.c,
+ * through which the C libraries tell the time without a system call).
  *
  * A dynamically linked program (PT_INTERP) is loaded as Linux loads it:
  * its interpreter — a file of the container's own root, read as execve
@@ -290,7 +290,8 @@ static uint64_t build_stack(struct lx_mm *mm, uint64_t top, char *const *argv, u
         LX_AT_BASE, si->base, LX_AT_FLAGS, 0, LX_AT_ENTRY, si->entry, LX_AT_UID, 0, LX_AT_EUID, 0,
         LX_AT_GID, 0, LX_AT_EGID, 0, LX_AT_SECURE, 0, LX_AT_RANDOM, random, LX_AT_HWCAP, hwcap(),
         LX_AT_HWCAP2, 0, LX_AT_CLKTCK, 100, LX_AT_PLATFORM, platform, LX_AT_EXECFN, execfn,
-        LX_AT_MINSIGSTKSZ, LX_MINSIGSTKSZ, LX_AT_NULL, 0,
+        LX_AT_MINSIGSTKSZ, LX_MINSIGSTKSZ,
+        lx.vdso ? LX_AT_SYSINFO_EHDR : LX_AT_IGNORE, lx.vdso ? LX_VDSO_ADDR : 0, LX_AT_NULL, 0,
     };
     uint64_t nwords = 1 + argc + 1 + envc + 1 + sizeof aux / 8;
     uint64_t sp = (p - nwords * 8) & ~15ull;

@@ -275,6 +275,26 @@ LX_SYS(writev) { return vector(t, true, -1); }
 LX_SYS(preadv) { return (int64_t)t->a[3] < 0 ? -LX_EINVAL : vector(t, false, (int64_t)t->a[3]); }
 LX_SYS(pwritev) { return (int64_t)t->a[3] < 0 ? -LX_EINVAL : vector(t, true, (int64_t)t->a[3]); }
 
+/* preadv2/pwritev2 (preadv2(2)): offset -1 is the file's position, as
+ * readv/writev. RWF_HIPRI, RWF_DSYNC and RWF_SYNC ask nothing of a file
+ * system held in memory; RWF_NOWAIT and RWF_APPEND are EOPNOTSUPP, which
+ * programs take for "do it without" (Linux's answer where a file has no
+ * support for them), as are unknown flags. */
+#define RWF_HIPRI 1u
+#define RWF_DSYNC 2u
+#define RWF_SYNC 4u
+static int64_t vector2(struct lx_thread *t, bool wr)
+{
+    int64_t off = (int64_t)t->a[3];
+    if ((uint32_t)t->a[5] != t->a[5] || (t->a[5] & ~(uint64_t)(RWF_HIPRI | RWF_DSYNC | RWF_SYNC)))
+        return -LX_EOPNOTSUPP;
+    if (off < -1)
+        return -LX_EINVAL;
+    return vector(t, wr, off);
+}
+LX_SYS(preadv2) { return vector2(t, false); }
+LX_SYS(pwritev2) { return vector2(t, true); }
+
 LX_SYS(close) { return lx_fd_close(t->proc, FD_ARG(0)); }
 
 static int64_t dup_to(struct lx_thread *t, int oldfd, int newfd, unsigned flags)
@@ -347,6 +367,9 @@ LX_SYS(fcntl)
         return 0;
     case LX_F_GETPIPE_SZ:
         return 65536;
+    case LX_F_ADD_SEALS:
+    case LX_F_GET_SEALS:
+        return lx_memfd_seals(f, t->a[1] == LX_F_ADD_SEALS, (uint32_t)t->a[2]);   /* an int, as Linux reads it */
     default:
         return -LX_EINVAL;
     }

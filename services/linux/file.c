@@ -1016,6 +1016,26 @@ LX_SYS(fsync)
 }
 LX_SYS(sync) { return 0; }
 
+/* sync_file_range (sync_file_range(2)): the arguments as Linux checks
+ * them; what there is to write is fsync's (the fs is in memory). */
+LX_SYS(sync_file_range)
+{
+    int64_t off = (int64_t)t->a[1], n = (int64_t)t->a[2];
+    if (t->a[3] & ~7ull)                          /* WAIT_BEFORE | WRITE | WAIT_AFTER */
+        return -LX_EINVAL;
+    if (off < 0 || n < 0 || (n && off > INT64_MAX - n))
+        return -LX_EINVAL;
+    struct lx_file *f = lx_fd_get(t->proc, (int)t->a[0]);
+    if (!f)
+        return -LX_EBADF;
+    struct lx_stat st;
+    memset(&st, 0, sizeof st);
+    unsigned type = lx_file_stat(f, &st) ? 0 : st.mode & LX_S_IFMT;
+    if (type != LX_S_IFREG && type != LX_S_IFDIR && type != LX_S_IFLNK && type != 0060000)
+        return -LX_ESPIPE;                        /* (0060000: a block device) */
+    return lx_sys_fsync(t);
+}
+
 LX_SYS(fadvise64) { return lx_fd_get(t->proc, (int)t->a[0]) ? 0 : -LX_EBADF; }
 
 LX_SYS(flock) { return lx_fd_get(t->proc, (int)t->a[0]) ? 0 : -LX_EBADF; }

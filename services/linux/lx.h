@@ -31,6 +31,9 @@
 /* A Linux address space: [LX_USER_MIN, LX_USER_TOP) (aerie/proto/linux.h).
  * The signal trampoline page sits at the top, the stack below a gap. */
 #define LX_TRAMP_ADDR   (LX_USER_TOP - LX_PAGE)
+/* The vDSO (vdso_map.c) in the gap above the stack, below the trampoline. */
+#define LX_VDSO_MAX     (4 * LX_PAGE)
+#define LX_VDSO_ADDR    (LX_TRAMP_ADDR - 2 * LX_PAGE - LX_VDSO_MAX)
 #define LX_STACK_TOP    (LX_USER_TOP - 16 * LX_PAGE)
 #define LX_STACK_MAX    (8ull << 20)          /* RLIMIT_STACK */
 #define LX_MMAP_TOP     (LX_STACK_TOP - LX_STACK_MAX - (1ull << 24))
@@ -213,6 +216,8 @@ struct lx_thread {
     bool dead;
     uint64_t nr, a[6], rip, rsp;  /* the call it is in */
     uint64_t progress;          /* what a blocked call did so far */
+    uint32_t mmsg_done;         /* recvmmsg: the messages a waiting call has got */
+    uint64_t mmsg_end;          /* recvmmsg: when its timeout ends (ns, 0: none yet) */
     uint64_t fs_base;
     uint64_t sigmask;
     uint64_t sig_pending;
@@ -273,6 +278,7 @@ struct lx_proc {
     struct lx_proc *pnext;      /* in the pid table */
     uint64_t exec_seq;          /* started from outside (`aerie exec`): cm's number for it; no parent */
     struct lx_file *exec_in;    /* its fd 0's pipe's write end (`aerie exec -i`), or NULL */
+    struct lx_tty *exec_tty;    /* its terminal (`aerie exec -t`) its input goes to, or NULL */
 };
 
 extern struct lx_proc *lx_init;   /* pid 1: the container ends with it */
@@ -371,6 +377,9 @@ int64_t lx_sys_restore(struct lx_thread *t);
 uint64_t lx_alarms_expire(void);
 /* Memory holding the trampoline code, mapped into every process. */
 struct lx_mem *lx_trampoline(void);
+/* Memory holding the vDSO, mapped into every process at LX_VDSO_ADDR
+ * (vdso_map.c); NULL if it could not be made (no AT_SYSINFO_EHDR then). */
+struct lx_mem *lx_vdso(void);
 const char *lx_signal_name(int sig);
 
 /* ---- files (fd.c) -------------------------------------------------------- */
@@ -459,6 +468,7 @@ uint64_t lx_timerfds_expire(void);
 extern struct lx_waitq lx_sigfd_wq;
 /* f is a memfd: MAP_SHARED of its [off, off + len) at addr. */
 bool lx_memfd_file(struct lx_file *f);
+int64_t lx_memfd_seals(struct lx_file *f, bool add, uint64_t seals);
 int64_t lx_memfd_map(struct lx_thread *t, uint64_t addr, uint64_t len, unsigned prot, struct lx_file *f,
                      uint64_t off);
 
@@ -540,12 +550,29 @@ struct lx_file *lx_console_file(void);
 struct lx_file *lx_stdin_file(void);
 void lx_stdin_poke(void);              /* input came: wake its readers */
 bool lx_stdin_waiting(void);           /* a reader waits: the loop looks now and then */
+void lx_stdin_set_tty(unsigned rows, unsigned cols);   /* tty=: fd 0-2 of pid 1 are a terminal */
+bool lx_stdin_tty(void);
+void lx_stdin_pump(void);              /* the terminal has room: input from the ring into it */
 #define LX_STDIN_BADGE (1ull << 47)    /* the stdin helper's pokes on our endpoint */
 #define LX_STDIN_POLL_NS 100000000ull  /* the loop's look while readers wait (a lost wakeup's bound) */
 /* /dev/null, /dev/zero, /dev/urandom (/dev/random), /dev/full: -LX_ENOENT
  * for any other path. */
 int lx_dev_open(const char *path, unsigned flags, struct lx_file **out);
 int lx_dev_stat(const char *path, struct lx_stat *st);
+
+/* tty.c: terminals (spec tty=, `aerie exec -t`) */
+struct lx_tty;
+/* A terminal of rows x cols controlling session sid (its foreground group sid). */
+struct lx_tty *lx_tty_new(int sid, unsigned rows, unsigned cols);
+void lx_tty_put(struct lx_tty *y);
+struct lx_file *lx_tty_file(struct lx_tty *y, unsigned flags);
+/* Input through the line discipline: the bytes taken (it stops when full). */
+uint64_t lx_tty_feed(struct lx_tty *y, const void *buf, uint64_t n);
+bool lx_tty_room(const struct lx_tty *y);
+void lx_tty_hangup(struct lx_tty *y);  /* its input ended */
+/* /dev/tty (t's controlling terminal) and /dev/pts/N: -LX_ENOENT for other paths. */
+int lx_tty_open(struct lx_thread *t, const char *path, unsigned flags, struct lx_file **out);
+bool lx_tty_any(void);
 
 /* A process's working directory and umask (shared with CLONE_FS). */
 struct lx_fsinfo {
@@ -605,6 +632,7 @@ struct lx_state {
     unsigned next_cpu;
     int cpu_hint;               /* > 0: the next thread attached goes on CPU cpu_hint - 1 */
     struct lx_mem *tramp;
+    struct lx_mem *vdso;        /* NULL: processes run without a vDSO */
     uint64_t fault_addr, fault_rip;   /* of the fault that killed pid 1, for cm */
     bool own_task_used;               /* the first program runs in our own task */
     uint64_t start_realtime;          /* file times until the fs keeps them */

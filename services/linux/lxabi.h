@@ -68,6 +68,8 @@ enum {
 #define LX_F_GETOWN 9
 #define LX_F_DUPFD_CLOEXEC 1030
 #define LX_F_GETPIPE_SZ 1032
+#define LX_F_ADD_SEALS 1033
+#define LX_F_GET_SEALS 1034
 #define LX_FD_CLOEXEC 1
 
 /* mode bits */
@@ -322,12 +324,18 @@ struct lx_epoll_event { uint32_t events; uint64_t data; } __attribute__((packed)
 #define LX_TCSETS     0x5402
 #define LX_TCSETSW    0x5403
 #define LX_TCSETSF    0x5404
+#define LX_TCSBRK     0x5409
+#define LX_TCXONC     0x540A
+#define LX_TCFLSH     0x540B
+#define LX_TIOCSCTTY  0x540E
 #define LX_TIOCGPGRP  0x540F
 #define LX_TIOCSPGRP  0x5410
 #define LX_TIOCGWINSZ 0x5413
 #define LX_TIOCSWINSZ 0x5414
 #define LX_FIONREAD   0x541B
 #define LX_FIONBIO    0x5421
+#define LX_TIOCNOTTY  0x5422
+#define LX_TIOCGSID   0x5429
 #define LX_FIOCLEX    0x5451
 #define LX_FIONCLEX   0x5450
 
@@ -395,6 +403,7 @@ struct lx_itimerval { struct lx_timeval interval, value; };
 
 /* auxiliary vector */
 #define LX_AT_NULL 0
+#define LX_AT_IGNORE 1
 #define LX_AT_PHDR 3
 #define LX_AT_PHENT 4
 #define LX_AT_PHNUM 5
@@ -414,6 +423,7 @@ struct lx_itimerval { struct lx_timeval interval, value; };
 #define LX_AT_HWCAP2 26
 #define LX_AT_EXECFN 31
 #define LX_AT_MINSIGSTKSZ 51
+#define LX_AT_SYSINFO_EHDR 33
 
 /* sockets */
 #define LX_AF_UNIX 1

@@ -25,6 +25,7 @@
 #include <libaerie/syscall.h>
 #include <libaerie/fs.h>
 #include "lx.h"
+#include "vdso/clock.h"
 #include "sys.h"
 
 struct lx_state lx;
@@ -81,11 +82,12 @@ int lx_errno(int ae)
     }
 }
 
+/* The same formula as the vDSO's (vdso/clock.h), on the same page: a
+ * program sees one clock whichever way it asks. */
 uint64_t lx_now_ns(void)
 {
     const struct aerie_kip *k = (const struct aerie_kip *)AERIE_KIP_ADDR;
-    uint64_t t = __builtin_ia32_rdtsc() - k->boot_tsc;
-    return t / k->tsc_hz * 1000000000ull + t % k->tsc_hz * 1000000000ull / k->tsc_hz;
+    return lx_tsc_to_ns(__builtin_ia32_rdtsc() - k->boot_tsc, k->tsc_hz);
 }
 
 uint64_t lx_realtime_ns(void)
@@ -410,6 +412,8 @@ static void on_syscall(struct lx_thread *t, const uint64_t *w)
     t->in_call = true;
     t->saved = false;
     t->progress = 0;
+    t->mmsg_done = 0;
+    t->mmsg_end = 0;
     t->wake = 0;
     trace_calls++;
     finish(t, run_call(t));
@@ -632,6 +636,13 @@ int main(int argc, char **argv, char **envp)
     for (; first < argc && strcmp(argv[first], LX_OPT_END); first++)
         if (!strncmp(argv[first], LX_OPT_CPUS, strlen(LX_OPT_CPUS)))
             lx.cpus = parse_hex(argv[first] + strlen(LX_OPT_CPUS));
+        else if (!strncmp(argv[first], LX_OPT_TTY, strlen(LX_OPT_TTY))) {
+            char *x;                 /* ROWSxCOLS: cm checked it (spec tty=) */
+            unsigned long rows = strtoul(argv[first] + strlen(LX_OPT_TTY), &x, 10);
+            unsigned long cols = *x == 'x' ? strtoul(x + 1, NULL, 10) : 0;
+            if (rows && cols && rows <= 0xFFFF && cols <= 0xFFFF)
+                lx_stdin_set_tty((unsigned)rows, (unsigned)cols);
+        }
     first++;
     lx.quota = ae_self.quota;
     lx.task = ae_self.task;
@@ -650,6 +661,7 @@ int main(int argc, char **argv, char **envp)
         return 125;
     }
     lx.tramp = lx_trampoline();
+    lx.vdso = lx_vdso();
     unsigned envc = 0;
     while (envp[envc])
         envc++;

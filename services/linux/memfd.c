@@ -11,8 +11,15 @@
  * Who pays: every block is the container's memory, so writing or mapping
  * past what the container has fails with ENOSPC/ENOMEM and hurts nobody
  * else; a size over MEMFD_SIZE_MAX fails with EFBIG (the block table is
- * the personality's heap, bounded by that). Sealing (F_ADD_SEALS) is not
- * supported: fcntl answers EINVAL, which programs take for "no seals".
+ * the personality's heap, bounded by that).
+ *
+ * Seals (fcntl F_ADD_SEALS/F_GET_SEALS, memfd_create(2), fcntl(2)): a
+ * memfd made without MFD_ALLOW_SEALING starts with F_SEAL_SEAL. SHRINK
+ * and GROW refuse truncation and writes past the end (EPERM); WRITE and
+ * FUTURE_WRITE refuse write() and a new writable MAP_SHARED (EPERM), and
+ * a read-only shared mapping made then may not become writable (EACCES);
+ * adding WRITE while a writable shared mapping exists in any process of
+ * the container is EBUSY (FUTURE_WRITE leaves those be, as on Linux).
  * A shrinking ftruncate lets go of the blocks past the end; a mapping
  * that still holds one keeps its bytes (Linux would raise SIGBUS there).
  */
@@ -35,8 +42,17 @@
 #define MFD_EXEC 0x10u
 #define MFD_NAME_MAX 249             /* Linux: NAME_MAX less "memfd:" */
 
+#define SEAL_SEAL 1u
+#define SEAL_SHRINK 2u
+#define SEAL_GROW 4u
+#define SEAL_WRITE 8u
+#define SEAL_FUTURE_WRITE 0x10u
+#define SEAL_EXEC 0x20u
+#define SEALS_ALL 0x3fu
+
 struct memfd {
     uint64_t size;
+    unsigned seals;             /* SEAL_* */
     unsigned nblk;              /* entries of blk */
     struct lx_mem **blk;        /* NULL: a hole */
     unsigned long ino;
@@ -121,6 +137,18 @@ static int64_t mfd_write(struct lx_thread *t, struct lx_file *f, const void *buf
     (void)t;
     if ((f->flags & LX_O_APPEND) && off < 0)
         pos = m->size;
+    if (m->seals & (SEAL_WRITE | SEAL_FUTURE_WRITE))
+        return -LX_EPERM;
+    if ((m->seals & SEAL_GROW) && n && (pos >= m->size || n > m->size - pos)) {
+        /* page by page, as shmem_write_begin: the pages wholly inside
+         * the file are written, the one that would pass its end is not */
+        uint64_t lim = m->size & ~(uint64_t)(LX_PAGE - 1);
+        if (m->size % LX_PAGE == 0)
+            lim = m->size;
+        if (lim <= pos)
+            return -LX_EPERM;
+        n = lim - pos;
+    }
     if (pos >= MEMFD_SIZE_MAX)
         return n ? -LX_EFBIG : 0;
     if (n > MEMFD_SIZE_MAX - pos)
@@ -188,6 +216,8 @@ static int mfd_truncate(struct lx_file *f, uint64_t size)
     struct memfd *m = f->obj;
     if (size > MEMFD_SIZE_MAX)
         return -LX_EFBIG;
+    if ((size < m->size && (m->seals & SEAL_SHRINK)) || (size > m->size && (m->seals & SEAL_GROW)))
+        return -LX_EPERM;
     if (size < m->size) {
         uint64_t keep = (size + MEMFD_BLOCK - 1) / MEMFD_BLOCK;
         for (uint64_t i = keep; i < m->nblk; i++) {
@@ -229,10 +259,13 @@ int64_t lx_memfd_map(struct lx_thread *t, uint64_t addr, uint64_t len, unsigned 
     if (off >= MEMFD_SIZE_MAX || len > MEMFD_SIZE_MAX - off)
         return -LX_ENOMEM;                       /* no file can be that long */
     uint64_t first = off / MEMFD_BLOCK, last = (off + len - 1) / MEMFD_BLOCK;
+    bool sealed = m->seals & (SEAL_WRITE | SEAL_FUTURE_WRITE);
+    if (sealed && (prot & LX_PROT_WRITE))
+        return -LX_EPERM;
     bool *fresh = calloc(last - first + 1, sizeof *fresh);   /* holes this call filled */
     if (!fresh)
         return -LX_ENOMEM;
-    int r = lx_mm_map(mm, addr, len, prot, LX_VMA_SHARED | LX_VMA_SHFILE, NULL, 0);
+    int r = lx_mm_map(mm, addr, len, prot, LX_VMA_SHARED | LX_VMA_SHFILE | (sealed ? LX_VMA_NOWRITE : 0), NULL, 0);
     for (uint64_t pos = off; !r && pos < off + len;) {
         uint64_t i = pos / MEMFD_BLOCK, in = pos % MEMFD_BLOCK;
         uint64_t k = MEMFD_BLOCK - in < off + len - pos ? MEMFD_BLOCK - in : off + len - pos;
@@ -275,6 +308,56 @@ LX_SYS(memfd_create)
         return -LX_ENOMEM;
     }
     m->ino = next_ino++;
+    /* without MFD_ALLOW_SEALING no seal can be added; MFD_NOEXEC_SEAL implies it */
+    m->seals = flags & MFD_NOEXEC_SEAL ? SEAL_EXEC : flags & MFD_ALLOW_SEALING ? 0 : SEAL_SEAL;
     snprintf(f->path, sizeof f->path, "/memfd:%.200s (deleted)", name);
     return lx_fd_install(t->proc, f, 0, flags & MFD_CLOEXEC);
+}
+
+/* Whether a process of the container maps a block of m shared and writable. */
+struct wscan { struct memfd *m; bool found; };
+
+static void scan_proc(struct lx_proc *p, void *arg)
+{
+    struct wscan *w = arg;
+    struct lx_mm *mm = p->mm;
+    if (!mm || w->found)
+        return;
+    for (struct lx_vma *v = mm->vmas; v && !w->found; v = v->next) {
+        if (!(v->flags & LX_VMA_SHFILE) || !(v->prot & LX_PROT_WRITE))
+            continue;
+        for (struct lx_chunk *c = mm->chunks; c && !w->found; c = c->next) {
+            if (c->start < v->start || c->end > v->end)
+                continue;
+            for (unsigned i = 0; i < w->m->nblk; i++)
+                if (c->mem && c->mem == w->m->blk[i]) {
+                    w->found = true;
+                    break;
+                }
+        }
+    }
+}
+
+/* fcntl F_ADD_SEALS / F_GET_SEALS on f (EINVAL for a file that is no memfd, as Linux's others). */
+int64_t lx_memfd_seals(struct lx_file *f, bool add, uint64_t seals)
+{
+    if (!lx_memfd_file(f))
+        return -LX_EINVAL;
+    struct memfd *m = f->obj;
+    if (!add)
+        return m->seals;
+    if ((f->flags & LX_O_ACCMODE) == LX_O_RDONLY)
+        return -LX_EPERM;
+    if (seals & ~(uint64_t)SEALS_ALL)
+        return -LX_EINVAL;
+    if (m->seals & SEAL_SEAL)
+        return -LX_EPERM;
+    if ((seals & SEAL_WRITE) && !(m->seals & SEAL_WRITE)) {
+        struct wscan w = { m, false };
+        lx_procs_foreach(scan_proc, &w);
+        if (w.found)
+            return -LX_EBUSY;
+    }
+    m->seals |= (unsigned)seals;
+    return 0;
 }

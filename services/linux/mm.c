@@ -454,6 +454,11 @@ struct lx_mm *lx_mm_new(bool own_task)
         lx_mm_put(mm);
         return NULL;
     }
+    if (lx.vdso && lx_mm_map(mm, LX_VDSO_ADDR, LX_PAGE_UP(lx.vdso->bytes), LX_PROT_READ | LX_PROT_EXEC,
+                             LX_VMA_FILE, lx.vdso, 0)) {
+        lx_mm_put(mm);
+        return NULL;
+    }
     return mm;
 }
 
@@ -812,6 +817,8 @@ struct lx_mm *lx_mm_fork(struct lx_mm *mm, int *err)
         return NULL;
     }
     lx_mm_unmap(child, LX_TRAMP_ADDR, LX_PAGE);      /* the parent's VMAs bring it */
+    if (lx.vdso)
+        lx_mm_unmap(child, LX_VDSO_ADDR, LX_PAGE_UP(lx.vdso->bytes));   /* the vDSO too (or its absence) */
     *err = 0;
     for (const struct lx_vma *v = mm->vmas; v && !*err; v = v->next)
         *err = fork_vma(child, v);

@@ -348,6 +348,8 @@ static unsigned f_poll(struct lx_file *f, struct lx_thread *t)
         net_pump();
         if (s->qhead)
             ev |= LX_POLLIN | LX_POLLRDNORM;
+        if (s->error)                            /* one recvmmsg left for the next call */
+            ev |= LX_POLLERR;
         if (!net_dead && (ae_net_tx_room() || !s->lport))
             ev |= LX_POLLOUT | LX_POLLWRNORM;
         if (t) {
@@ -458,6 +460,12 @@ static int64_t sock_recv(struct lx_thread *t, struct sock *s, unsigned fl, void 
 {
     bool nonblock = fl & LX_MSG_DONTWAIT;
     if (s->type == LX_SOCK_DGRAM) {
+        if (s->error) {                          /* what a recvmmsg met after its first (as Linux's sk_err) */
+            int e = s->error;
+            s->error = 0;
+            lx_unwait(t);
+            return -e;
+        }
         net_pump();
         struct dgram *g = s->qhead;
         if (!g) {
@@ -999,12 +1007,11 @@ LX_SYS(recvmsg)
 
 /* sendmmsg/recvmmsg: sendmsg/recvmsg once per mmsghdr (a msghdr and the
  * length the call wrote back), as glibc's resolver sends its A and AAAA
- * queries. A message that would block after the first ends the call
- * with the count so far; recvmmsg waits only for the first (as with
- * MSG_WAITFORONE: Linux's timeout argument is not honoured). */
+ * queries. */
 #define MMSG_SIZE (sizeof(struct lx_msghdr) + 8)     /* struct mmsghdr: the header, msg_len, padding */
 #define MMSG_MAX 1024                                /* UIO_MAXIOV: Linux's bound on vlen */
-#define MSG_WAITFORONE 0x10000                       /* what every recvmmsg here does */
+#define MSG_WAITFORONE 0x10000
+#define MSG_CMSG_COMPAT 0x80000000u                  /* the kernel's own: EINVAL from a program */
 
 /* Whether fd is a stream socket: TCP, or a connected AF_UNIX stream end. */
 static bool stream_fd(struct lx_thread *t, int fd)
@@ -1014,21 +1021,21 @@ static bool stream_fd(struct lx_thread *t, int fd)
     return s ? s->type == LX_SOCK_STREAM : f && lx_pipe_is_socket(f);
 }
 
-static int64_t each_mmsg(struct lx_thread *t, bool send)
+/* A message that would block after the first ends the call with the
+ * count so far: a restart would send the ones before it again. */
+LX_SYS(sendmmsg)
 {
     uint64_t vec = t->a[1], vlen = t->a[2] > MMSG_MAX ? MMSG_MAX : t->a[2], flags = t->a[3];
     int64_t done = 0, r = 0;
     for (; (uint64_t)done < vlen; done++) {
         t->a[1] = vec + (uint64_t)done * MMSG_SIZE;
-        t->a[2] = (flags & ~MSG_WAITFORONE) | (!send && done ? LX_MSG_DONTWAIT : 0);
-        r = send ? lx_sys_sendmsg(t) : lx_sys_recvmsg(t);
+        t->a[2] = flags;
+        r = lx_sys_sendmsg(t);
         bool last = false;
         if (r == LX_BLOCK && done) {
-            /* A message after the first would wait (a stream end or TCP
-             * full): a restart would send the ones before it again, so
-             * the call ends here, counting the part of this one that went
-             * in (kept in t->progress), as sendfile does — uncounted, a
-             * program sending it again sent it twice (SECURITY 77h) */
+            /* counting the part of this one that went in (kept in
+             * t->progress), as sendfile does — uncounted, a program
+             * sending it again sent it twice (SECURITY 77h) */
             r = stream_fd(t, FD_ARG(0)) ? (int64_t)t->progress : 0;
             t->progress = 0;                         /* (a datagram's wait keeps its deadline there) */
             if (!r)
@@ -1055,8 +1062,80 @@ static int64_t each_mmsg(struct lx_thread *t, bool send)
     return done ? done : r;
 }
 
-LX_SYS(sendmmsg) { return each_mmsg(t, true); }
-LX_SYS(recvmmsg) { return each_mmsg(t, false); }
+/* recvmmsg as Linux's do_recvmmsg: a blocking call waits for all vlen
+ * messages (MSG_WAITFORONE: for the first only); the timeout is looked at
+ * only after each message (so a call that got fewer than vlen before it
+ * passed still waits for the next: the BUGS of recvmmsg(2)), and the time
+ * left is written back. The messages got so far are kept across the runs
+ * of a waiting call (t->mmsg_done). An error after the first message
+ * ends the call with the count; the error is the socket's next answer
+ * (an inet socket's pending error, as sk_err; EAGAIN and interruptions
+ * are not kept). */
+LX_SYS(recvmmsg)
+{
+    uint64_t vec = t->a[1], vlen = (uint32_t)t->a[2], flags = (uint32_t)t->a[3], tsp = t->a[4];
+    if (flags & MSG_CMSG_COMPAT)
+        return -LX_EINVAL;
+    if (vlen > MMSG_MAX)
+        vlen = MMSG_MAX;
+    if (tsp && !t->mmsg_end) {                       /* the first run: the end time */
+        struct lx_timespec ts;
+        if (lx_copy_in(t->proc->mm, &ts, tsp, sizeof ts))
+            return -LX_EFAULT;
+        if (ts.sec < 0 || ts.nsec < 0 || ts.nsec >= 1000000000)
+            return -LX_EINVAL;
+        uint64_t now = lx_now_ns(), span = (uint64_t)ts.sec > 1000000000ull * 3600 * 24 * 365 * 100
+                                             ? ~0ull / 2 : (uint64_t)ts.sec * 1000000000ull + (uint64_t)ts.nsec;
+        t->mmsg_end = now + span;
+        if (!t->mmsg_end)
+            t->mmsg_end = 1;
+    }
+    uint64_t done = t->mmsg_done;
+    int64_t r = 0;
+    bool timed_out = false;
+    while (done < vlen) {
+        t->a[1] = vec + done * MMSG_SIZE;
+        t->a[2] = (flags & ~MSG_WAITFORONE) | ((flags & MSG_WAITFORONE) && done ? LX_MSG_DONTWAIT : 0);
+        r = lx_sys_recvmsg(t);
+        if (r == LX_BLOCK)
+            break;
+        if (r < 0)
+            break;
+        uint32_t len = (uint32_t)r;
+        if (lx_copy_out(t->proc->mm, t->a[1] + sizeof(struct lx_msghdr), &len, 4)) {
+            r = -LX_EFAULT;
+            break;
+        }
+        done++;
+        t->progress = 0;                             /* the next message's SO_RCVTIMEO starts afresh */
+        if (tsp && lx_now_ns() >= t->mmsg_end) {
+            timed_out = true;
+            break;
+        }
+    }
+    t->a[1] = vec;                                   /* a rerun (LX_BLOCK) sees the call as made */
+    t->a[2] = vlen;
+    t->a[3] = flags;
+    if (r == LX_BLOCK && done < vlen) {
+        t->mmsg_done = (uint32_t)done;
+        return LX_BLOCK;
+    }
+    lx_unwait(t);
+    if (!done)
+        return r;
+    if (r < 0 && r != -LX_EAGAIN && r != -LX_EINTR && r != -LX_ERESTARTSYS) {
+        struct sock *s = sock_of(t, FD_ARG(0), NULL);
+        if (s && s->type == LX_SOCK_DGRAM)
+            s->error = (int)-r;
+    }
+    if (tsp) {
+        uint64_t now = lx_now_ns(), left = timed_out || now >= t->mmsg_end ? 0 : t->mmsg_end - now;
+        struct lx_timespec ts = { (int64_t)(left / 1000000000ull), (int64_t)(left % 1000000000ull) };
+        if (lx_copy_out(t->proc->mm, tsp, &ts, sizeof ts))
+            return -LX_EFAULT;
+    }
+    return (int64_t)done;
+}
 
 LX_SYS(shutdown)
 {

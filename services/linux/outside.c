@@ -121,6 +121,34 @@ static int find(struct lx_thread *t, const char *argv0, const char *path, char *
     return err;
 }
 
+/* exec -t: fds 0-2 a terminal of its own, its session's; its input the
+ * exec's (input_request), or ended from the start without -i. */
+static int tty_files(struct lx_proc *p, bool input)
+{
+    struct lx_tty *y = lx_tty_new(p->sid, 24, 80);   /* the CLI sends the real size first */
+    struct lx_file *f = y ? lx_tty_file(y, LX_O_RDWR) : NULL;
+    if (!f) {
+        if (y)
+            lx_tty_put(y);
+        return -LX_ENOMEM;
+    }
+    if (input)
+        p->exec_tty = y;                 /* keeps its reference: dropped at the input's end */
+    else {
+        lx_tty_hangup(y);
+        lx_tty_put(y);
+    }
+    lx_file_get(f);
+    lx_file_get(f);
+    for (int fd = 0; fd < 3; fd++)
+        if (lx_fd_install(p, f, fd, false) < 0) {
+            for (int k = fd; k < 3; k++)
+                lx_file_put(f);
+            return -LX_EMFILE;
+        }
+    return 0;
+}
+
 static int std_files(struct lx_proc *p, bool input)
 {
     struct lx_file *in, *out = lx_console_file();
@@ -150,9 +178,14 @@ static void drop_input(struct lx_proc *p)
     if (p->exec_in)
         lx_file_put(p->exec_in);
     p->exec_in = NULL;
+    if (p->exec_tty) {
+        lx_tty_hangup(p->exec_tty);      /* its readers see the end */
+        lx_tty_put(p->exec_tty);
+    }
+    p->exec_tty = NULL;
 }
 
-static int64_t start(uint64_t seq, bool input, char **argv, unsigned argc, char **envp, unsigned envc)
+static int64_t start(uint64_t seq, bool input, bool tty, char **argv, unsigned argc, char **envp, unsigned envc)
 {
     int err = 0;
     struct lx_proc *p = lx_proc_outside(&err);
@@ -165,7 +198,7 @@ static int64_t start(uint64_t seq, bool input, char **argv, unsigned argc, char 
      * (the message that asked names no thread of ours) */
     struct lx_thread *was = lx_current;
     lx_current = t;
-    if ((err = std_files(p, input)))
+    if ((err = tty ? tty_files(p, input) : std_files(p, input)))
         goto fail;
     if (pwd && pwd[0] == '/' && strcmp(pwd, "/"))
         lx_set_cwd(t, pwd);          /* as pid 1 (main.c): one that is no directory leaves it in / */
@@ -241,7 +274,7 @@ static void exec_request(const uint64_t *w, unsigned nwords)
     }
     envp[envc] = NULL;
     words[argc] = NULL;
-    int64_t r = start(seq, (w[1] >> 32) & LX_EXEC_STDIN, words, (unsigned)argc, envp, envc);
+    int64_t r = start(seq, (w[1] >> 32) & LX_EXEC_STDIN, (w[1] >> 32) & LX_EXEC_TTY, words, (unsigned)argc, envp, envc);
     if (r < 0) {
         report(seq, LX_EXEC_FAILED, -r);
         if (r != -LX_ENOENT)
@@ -272,9 +305,9 @@ static void input_request(const uint64_t *w, unsigned nwords)
     if (s->seq != seq || s->state != LX_EXEC_RUNNING || (s->in_pos & LX_EXEC_IN_EOF) || off != s->in_pos)
         return;
     lx_procs_foreach(match_seq, &f);
-    if (!f.p || !f.p->exec_in)
+    if (!f.p || (!f.p->exec_in && !f.p->exec_tty))
         return;
-    uint64_t k = lx_pipe_feed(f.p->exec_in, &w[3], len);
+    uint64_t k = f.p->exec_tty ? lx_tty_feed(f.p->exec_tty, &w[3], len) : lx_pipe_feed(f.p->exec_in, &w[3], len);
     s->in_pos += k;
     if (eof && k == len) {
         drop_input(f.p);                          /* the reader sees the end once the ring is read */

@@ -359,7 +359,9 @@ struct lx_proc *lx_proc_first(const char *comm, int *err)
         return NULL;
     }
     p->sighand->refs = 1;
-    struct lx_file *in = lx_stdin_file(), *out = lx_console_file();
+    struct lx_file *in = lx_stdin_file(), *out = lx_stdin_tty() ? in : lx_console_file();
+    if (in && out == in)
+        lx_file_get(in);                 /* a terminal is fds 0, 1 and 2 */
     int r = in && out ? lx_fd_install(p, in, 0, false) : -LX_ENOMEM;
     if (r >= 0) {
         lx_file_get(out);

@@ -54,7 +54,13 @@ static void convert(const struct lx_siginfo *si, struct signalfd_siginfo *o)
     o->signo = (uint32_t)si->signo;
     o->err = si->err;
     o->code = si->code;
-    if (si->signo == LX_SIGCHLD) {
+    if (si->code < 0 && si->code != LX_SI_TIMER) {
+        /* sent by a program (sigqueue, tgkill): its pid and value, whatever the signal */
+        o->pid = (uint32_t)si->kill.pid;
+        o->uid = si->kill.uid;
+        o->ptr = si->timer.value;              /* sigqueue's value sits where a timer's does */
+        o->int_ = (int32_t)si->timer.value;
+    } else if (si->signo == LX_SIGCHLD) {
         o->pid = (uint32_t)si->chld.pid;
         o->uid = si->chld.uid;
         o->status = si->chld.status;

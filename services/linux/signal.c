@@ -385,6 +385,58 @@ LX_SYS(rt_sigsuspend)
     return LX_BLOCK;
 }
 
+/* rt_sigtimedwait (sigwait, sigwaitinfo, sigtimedwait): takes the lowest
+ * pending signal of the set, the thread's own first, and returns its
+ * number and siginfo instead of delivering it; waits on the queue every
+ * signal made pending wakes (signalfd's) until one of the set comes
+ * (EAGAIN when the timeout passes; EINTR when another signal is to be
+ * delivered, which Linux never restarts). */
+LX_SYS(rt_sigtimedwait)
+{
+    uint64_t set;
+    if (t->a[3] != 8)
+        return -LX_EINVAL;
+    if (lx_copy_in(t->proc->mm, &set, t->a[0], sizeof set))
+        return -LX_EFAULT;
+    set &= ~UNBLOCKABLE;
+    uint64_t timeout_ns = ~0ull;
+    if (t->a[2] && !t->progress) {
+        struct lx_timespec ts;
+        if (lx_copy_in(t->proc->mm, &ts, t->a[2], sizeof ts))
+            return -LX_EFAULT;
+        if (ts.sec < 0 || ts.nsec < 0 || ts.nsec >= 1000000000)
+            return -LX_EINVAL;
+        timeout_ns = (uint64_t)ts.sec > 100ull * 365 * 24 * 3600 ? ~0ull - 1
+                                                              : (uint64_t)ts.sec * 1000000000ull + (uint64_t)ts.nsec;
+    }
+    uint64_t deadline = lx_poll_deadline(t, timeout_ns);
+    uint64_t *pend[2] = { &t->sig_pending, &t->proc->sig_pending };
+    struct lx_siginfo *info[2] = { t->sig_info, t->proc->sig_info };
+    for (int k = 0; k < 2; k++) {
+        uint64_t m = *pend[k] & set;
+        if (!m)
+            continue;
+        int sig = __builtin_ctzll(m) + 1;
+        struct lx_siginfo si = info[k][sig];
+        *pend[k] &= ~BIT(sig);
+        lx_unwait(t);
+        if (t->a[1] && lx_copy_out(t->proc->mm, t->a[1], &si, sizeof si))
+            return -LX_EFAULT;                 /* taken all the same, as Linux's */
+        return sig;
+    }
+    if (t->wake == LX_WAKE_SIGNAL || lx_signal_pending(t)) {
+        lx_unwait(t);
+        return -LX_EINTR;
+    }
+    if (deadline != ~0ull && lx_now_ns() >= deadline) {
+        lx_unwait(t);
+        return -LX_EAGAIN;
+    }
+    if (deadline != ~0ull)
+        lx_wait_until(t, deadline);
+    return lx_wait_on(t, &lx_sigfd_wq) ? -LX_ENOMEM : LX_BLOCK;
+}
+
 LX_SYS(pause)
 {
     return t->wake == LX_WAKE_SIGNAL || lx_signal_pending(t) ? -LX_ERESTARTNOHAND : LX_BLOCK;
@@ -535,6 +587,51 @@ LX_SYS(tkill) { return thread_kill(t, -1, (int)t->a[0], (int)t->a[1]); }
 LX_SYS(tgkill)
 {
     return (int)t->a[0] <= 0 ? -LX_EINVAL : thread_kill(t, (int)t->a[0], (int)t->a[1], (int)t->a[2]);
+}
+
+/* rt_sigqueueinfo/rt_tgsigqueueinfo: a siginfo the program wrote, as
+ * sigqueue(3) and pthread_sigqueue send with SI_QUEUE and a value. As
+ * Linux's do_rt_sigqueueinfo: a code of 0 or more (SI_USER, SI_KERNEL, a
+ * fault's) or SI_TKILL would pretend the signal came from kill or the
+ * kernel, so only a thread sending to itself may use one (else EPERM). */
+static int64_t queue_info(struct lx_thread *t, int tgid, int tid, int sig, uint64_t uinfo)
+{
+    struct lx_siginfo si;
+    if (lx_copy_in(t->proc->mm, &si, uinfo, sizeof si))
+        return -LX_EFAULT;
+    int self = tid ? tid : tgid;
+    if ((si.code >= 0 || si.code == LX_SI_TKILL) && self != t->tid)
+        return -LX_EPERM;
+    struct lx_thread *o = NULL;
+    struct lx_proc *p;
+    if (tid) {
+        o = lx_thread_of((uint64_t)tid);
+        if (!o || o->dead || o->proc->pid != tgid)
+            return -LX_ESRCH;
+        p = o->proc;
+    } else if (!(p = lx_proc_of(tgid)) || p->state != LX_ALIVE) {
+        return -LX_ESRCH;                     /* this container's pids are the only ones */
+    }
+    if (sig < 0 || sig > LX_NSIG)
+        return -LX_EINVAL;
+    if (!sig)
+        return 0;
+    si.signo = sig;
+    return lx_signal_send(p, o, sig, &si);
+}
+
+LX_SYS(rt_sigqueueinfo)
+{
+    int pid = (int)t->a[0];
+    return queue_info(t, pid <= 0 ? 0 : pid, 0, (int)t->a[1], t->a[2]);
+}
+
+LX_SYS(rt_tgsigqueueinfo)
+{
+    int tgid = (int)t->a[0], tid = (int)t->a[1];
+    if (tgid <= 0 || tid <= 0)
+        return -LX_EINVAL;
+    return queue_info(t, tgid, tid, (int)t->a[2], t->a[3]);
 }
 
 /* ---- alarm and ITIMER_REAL ---- */

@@ -8,6 +8,12 @@
  * notification (signalled by the console when bytes or the end come)
  * and pokes the loop with a message badged LX_STDIN_BADGE, the way the
  * net helper does (net.c); the helper touches nothing else.
+ *
+ * With a terminal (spec tty=, tty.c) fd 0 is the terminal instead, and
+ * input is pumped into its line discipline as it comes, whether anyone
+ * reads or not (a ^C must reach a shell that waits for its child): the
+ * helper runs from the start, and the ring keeps what the terminal has
+ * no room for.
  */
 #include <pthread.h>
 #include <string.h>
@@ -27,6 +33,8 @@ static struct {
     struct lx_waitq rq;                  /* readers (and pollers) waiting for input */
     bool helper_started, helper_failed;
     uint64_t poke_cap, ntfn;
+    struct lx_tty *tty;                  /* tty=: the terminal input goes to */
+    unsigned rows, cols;                 /* its size at the start (tty=ROWSxCOLS) */
 } in;
 
 static void *helper(void *arg)
@@ -78,15 +86,45 @@ static bool fill(void)
     return true;
 }
 
+void lx_stdin_pump(void)
+{
+    while (in.tty && lx_tty_room(in.tty) && fill()) {
+        if (!in.len) {
+            lx_tty_hangup(in.tty);       /* the end: once, it stays the end */
+            lx_tty_put(in.tty);
+            in.tty = NULL;
+            return;
+        }
+        uint64_t k = lx_tty_feed(in.tty, in.buf + in.head, in.len);
+        in.head += (uint32_t)k;
+        in.len -= (uint32_t)k;
+        if (in.len)
+            return;                      /* the terminal is full: the rest waits here and in the ring */
+    }
+}
+
 void lx_stdin_poke(void)
 {
-    if (fill())
+    if (in.tty)
+        lx_stdin_pump();
+    else if (fill())
         lx_wake_all(&in.rq);
 }
 
 bool lx_stdin_waiting(void)
 {
-    return in.rq.head != NULL;
+    return in.rq.head != NULL || (in.tty && !in.helper_started);
+}
+
+void lx_stdin_set_tty(unsigned rows, unsigned cols)
+{
+    in.rows = rows;
+    in.cols = cols;
+}
+
+bool lx_stdin_tty(void)
+{
+    return in.rows != 0;
 }
 
 static int64_t stdin_read(struct lx_thread *t, struct lx_file *f, void *buf, uint64_t n, int64_t off)
@@ -147,6 +185,19 @@ static const struct lx_file_ops stdin_ops = {
 
 struct lx_file *lx_stdin_file(void)
 {
+    if (in.rows) {                       /* the terminal: pid 1's session's (tty.c) */
+        struct lx_tty *y = lx_tty_new(1, in.rows, in.cols);
+        struct lx_file *f = y ? lx_tty_file(y, LX_O_RDWR) : NULL;
+        if (!f) {
+            if (y)
+                lx_tty_put(y);
+            return NULL;
+        }
+        in.tty = y;                      /* our reference: until its input ends */
+        start_helper();
+        lx_stdin_pump();
+        return f;
+    }
     struct lx_file *f = lx_file_new(&stdin_ops, LX_O_RDONLY, NULL);
     if (f)
         strcpy(f->path, "pipe:[stdin]");

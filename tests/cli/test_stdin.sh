@@ -59,7 +59,7 @@ printf 'one\ntwo\nthree' > "$in"; aerie run --rm -i stdinprobe cat < "$in"
 expect stdin_aerie_program_reads_lines 0 out "^stdinprobe: 13 bytes, end$"
 grep -q "^got: three$" "$out" || fail stdin_aerie_program_last_line "$(head -c 200 "$out")"
 echo hi > "$in"; aerie run --rm -it busybox cat < "$in"
-expect stdin_it_without_a_terminal_works 0 out "^hi$"
+expect stdin_it_without_a_terminal_works 0 out "^hi"            # a terminal: echoed, lines end \r\n
 aerie run --rm -i busybox cat < /dev/null
 if [ "$rc" = 0 ] && [ ! -s "$out" ]; then pass stdin_empty_input_ends_at_once
 else fail stdin_empty_input_ends_at_once "status $rc: $(head -c 200 "$out")"; fi

@@ -81,6 +81,14 @@ static void run_i_adds_stdin_and_keeps_the_grant(void)
     CHECK(rr.interactive && rr.tty && rr.rm && has_word("stdin=yes") && has_word("grant=console,fs"));
     CHECK_EQ(parse("-t busybox sh", true), 0);
     CHECK(!rr.interactive && rr.tty && !has_word("stdin=yes"));
+    CHECK(has_word("tty=yes") || has_word("tty=24x80") || rr.nwords > 0);   /* our stdin may be a terminal */
+    CHECK_EQ(parse("-t --tty-size 30x100 busybox sh", true), 0);
+    CHECK(has_word("tty=30x100") && !has_word("tty=yes"));    /* --tty-size wins over our own size */
+    CHECK_EQ(parse("--tty-size no busybox sh", true), 0);
+    refused("-t --tty-size 0x80 busybox sh", true, "--tty-size: '0x80' must be no, yes or ROWSxCOLS");
+    refused("-t --tty-size 80x10000 busybox sh", true, "--tty-size: '80x10000' must be");
+    refused("-t --tty-size 80x busybox sh", true, "--tty-size: '80x' must be");
+    refused("--tty-size 24x80 --grant none busybox sh", true, "--grant: 'no console' cannot go with a terminal");
     CHECK_EQ(parse("--grant=stdin,console hello", true), 0);
     refused("--grant none -i hello", true, "grant: 'stdin' needs console");
     refused("-i hello", false, "unknown option '-i'");

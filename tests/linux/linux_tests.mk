@@ -167,6 +167,17 @@ $(BUILD)/boot-linux-prof.img: $(BUILD)/tools/mkimage $(BUILD)/linux/boot-prof.co
 	@echo "  IMAGE   $@"
 	@$(BUILD)/tools/mkimage -o $@ boot.conf=$(BUILD)/linux/boot-prof.conf $(BOOT_IMG_FILES) \
 	    bin/lxtest=$(BUILD)/lxtest.elf $(LX_IMAGE_SPECS) $(BB_TEST_SPECS)
+# The vDSO's tests alone (linux_vdso in tests/tests.list): the test image
+# with lxtest given args="linux_vdso" (they also run in linux_smp2).
+$(BUILD)/linux/boot-vdso.conf: tests/linux/boot.conf
+	@mkdir -p $(@D)
+	@sed 's|^\(service lxtest .*\)$$|\1 args="linux_vdso"|' $< > $@
+$(BUILD)/boot-linux-vdso.img: $(BUILD)/tools/mkimage $(BUILD)/linux/boot-vdso.conf $(SERVICE_ELFS) \
+                              $(APP_IMAGE_DEPS) $(BUSYBOX) $(BUILD)/lxtest.elf $(LX_BINS)
+	@echo "  IMAGE   $@"
+	@$(BUILD)/tools/mkimage -o $@ boot.conf=$(BUILD)/linux/boot-vdso.conf $(BOOT_IMG_FILES) \
+	    bin/lxtest=$(BUILD)/lxtest.elf $(LX_IMAGE_SPECS)
+all: $(BUILD)/boot-linux-vdso.img
 .PHONY: bench-linux-prof
 bench-linux-prof:
 	@$(MAKE) -s --no-print-directory $(KERNEL) $(BUILD)/root.elf $(BUILD)/boot-linux-prof.img

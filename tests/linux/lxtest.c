@@ -220,6 +220,9 @@ static void linux_identity_calls_musl(void) { selfcheck("ident", "musl", ""); }
 static void linux_identity_calls_glibc(void) { selfcheck("ident", "glibc", ""); }
 static void linux_signals_musl(void) { selfcheck("signals", "musl", ""); }
 static void linux_signals_glibc(void) { selfcheck("signals", "glibc", ""); }
+/* sigqueue's value to a handler, signalfd and sigtimedwait; forged codes EPERM (sigq.c) */
+static void linux_sigqueue_musl(void) { selfcheck("sigq", "musl", ""); }
+static void linux_sigqueue_glibc(void) { selfcheck("sigq", "glibc", ""); }
 static void linux_threads_musl(void) { selfcheck("threads", "musl", ""); }
 static void linux_threads_glibc(void) { selfcheck("threads", "glibc", ""); }
 /* CPU-bound threads spread over both CPUs; system calls go on beside
@@ -229,6 +232,12 @@ static void linux_sched_spread_and_wakeup_glibc(void) { selfcheck("sched", "glib
 /* eventfd, timerfd, signalfd, memfd, mlock, tee (evfds.c) */
 static void linux_event_files_musl(void) { selfcheck("evfds", "musl", ""); }
 static void linux_event_files_glibc(void) { selfcheck("evfds", "glibc", ""); }
+/* memfd seals: F_ADD_SEALS/F_GET_SEALS enforced on write, truncate and mmap (seals.c) */
+static void linux_memfd_seals_musl(void) { selfcheck("seals", "musl", ""); }
+static void linux_memfd_seals_glibc(void) { selfcheck("seals", "glibc", ""); }
+/* preadv2/pwritev2 and sync_file_range on a memfd and a pipe (iov2.c) */
+static void linux_preadv2_musl(void) { selfcheck("iov2", "musl", ""); }
+static void linux_preadv2_glibc(void) { selfcheck("iov2", "glibc", ""); }
 static void linux_memory_musl(void) { selfcheck("memory", "musl", ""); }
 static void linux_memory_glibc(void) { selfcheck("memory", "glibc", ""); }
 
@@ -238,6 +247,9 @@ static void linux_memory_glibc(void) { selfcheck("memory", "glibc", ""); }
 #define NET_GRANT "grant=console,self,net ports=7000-7009,tcp:7100,out:7101"
 static void linux_udp_echo_musl(void) { selfcheck("net", "musl", NET_GRANT); }
 static void linux_udp_echo_glibc(void) { selfcheck("net", "glibc", NET_GRANT); }
+/* recvmmsg's waiting, timeout, per-message lengths and flags, deferred errors (mmsg.c). */
+static void linux_recvmmsg_musl(void) { selfcheck("mmsg", "musl", NET_GRANT); }
+static void linux_recvmmsg_glibc(void) { selfcheck("mmsg", "glibc", NET_GRANT); }
 /* epoll: an event loop over a pipe, a UDP socket and a TCP listener (epoll.c). */
 static void linux_epoll_event_loop_musl(void) { selfcheck("epoll", "musl", NET_GRANT); }
 static void linux_epoll_event_loop_glibc(void) { selfcheck("epoll", "glibc", NET_GRANT); }
@@ -254,6 +266,25 @@ static void linux_sqlite_wal_two_processes(void) { selfcheck("sqlite", "glibc", 
 static void linux_unix_sockets_musl(void) { selfcheck("unix", "musl", ""); }
 static void linux_unix_sockets_glibc(void) { selfcheck("unix", "glibc", ""); }
 static uint64_t start_until(const char *spec, const char *ready);
+
+/* The vDSO (docs/LINUX.md "The vDSO", clocks.c): every clock through the
+ * C library in order with the system call, the object's symbols, its
+ * pages and the KIP read-only, fork and exec. */
+static void linux_vdso_clocks_musl(void) { selfcheck("clocks", "musl", ""); }
+static void linux_vdso_clocks_glibc(void) { selfcheck("clocks", "glibc", ""); }
+/* A container that wrote over its own vDSO (its private copy, after
+ * mprotect) changes no other container's clock. */
+static void linux_vdso_stays_inside(void)
+{
+    uint64_t id = start_until("image=clocks-musl args=hold mem=32M", "clocks: holding a scribbled vDSO");
+    CHECK(id != 0);
+    if (!id)
+        return;
+    selfcheck("clocks", "glibc", "");
+    selfcheck("clocks", "musl", "");
+    ae_cm_kill(cmcap, id);
+    ae_cm_remove(cmcap, id);
+}
 
 /* A Unix socket's name belongs to its container: another container
  * neither reaches it nor finds the name taken. */
@@ -660,7 +691,19 @@ static void busybox_root_without_fs(void)
     CHECK_EQ(run("image=busybox args=\"sh -c 'ls -a /; cd / && pwd; ls /dev | wc -l; "
                  "touch /x 2>/dev/null || echo read-only; [ -d / ] && echo dir'\"", &st), 0);
     CHECK_EQ(st.exit_status, 0);
-    CHECK(!strcmp(logbuf, ".\n..\ndev\nproc\n/\n9\nread-only\ndir\n"));
+    CHECK(!strcmp(logbuf, ".\n..\ndev\nproc\n/\n10\nread-only\ndir\n"));   /* /dev: 9 and tty */
+}
+
+/* tty=: fds 0-2 a terminal of that size (docs/LINUX.md "Terminals"):
+ * stty reads the size, tty names it, output lines end \r\n (ONLCR); no
+ * input was granted, so it reads as ended. */
+static void busybox_tty_spec(void)
+{
+    struct ae_cm_status st;
+    CHECK_EQ(run("image=busybox tty=30x90 args=\"sh -c 'stty size; tty; [ -t 0 ] && [ -t 2 ] && echo isatty; "
+                 "read x || echo end'\"", &st), 0);
+    CHECK_EQ(st.exit_status, 0);
+    CHECK(!strcmp(logbuf, "30 90\r\n/dev/pts/0\r\nisatty\r\nend\r\n"));
 }
 
 /* The image's own symbolic links (linux_tests.mk: /bin/ls -> sh,
@@ -1180,13 +1223,24 @@ static void linux_dynamic_cache_sees_another_holders_write(void)
     CHECK(has("dynattack-holder: ") && has(" checks, 0 failed"));
 }
 
-/* args="WORD" in boot.conf runs only the tests whose names hold WORD (debugging). */
+/* args="WORD..." in boot.conf runs only the tests whose names hold one of the WORDs (debugging). */
 static const char *only;
-#define RUN_IF(fn) do { if (!only || strstr(#fn, only)) RUN(fn); } while (0)
+static char **only_words;
+static int only_n;
+static bool chosen(const char *name)
+{
+    for (int i = 0; i < only_n; i++)
+        if (strstr(name, only_words[i]))
+            return true;
+    return !only;
+}
+#define RUN_IF(fn) do { if (chosen(#fn)) RUN(fn); } while (0)
 
 int main(int argc, char **argv)
 {
     only = argc > 1 ? argv[1] : NULL;
+    only_words = argv + 1;
+    only_n = argc > 1 ? argc - 1 : 0;
     cmcap = ae_capenv_lookup("cm");
     admin = ae_capenv_lookup("cm.admin");
     RUN_IF(linux_musl_hello_runs);
@@ -1205,14 +1259,23 @@ int main(int argc, char **argv)
     RUN_IF(linux_fd_aliases_and_links_glibc);
     RUN_IF(linux_event_files_musl);
     RUN_IF(linux_event_files_glibc);
+    RUN_IF(linux_memfd_seals_musl);
+    RUN_IF(linux_memfd_seals_glibc);
+    RUN_IF(linux_preadv2_musl);
+    RUN_IF(linux_preadv2_glibc);
     RUN_IF(linux_memory_musl);
     RUN_IF(linux_memory_glibc);
     RUN_IF(linux_processes_musl);
     RUN_IF(linux_processes_glibc);
     RUN_IF(linux_identity_calls_musl);
     RUN_IF(linux_identity_calls_glibc);
+    RUN_IF(linux_vdso_clocks_musl);
+    RUN_IF(linux_vdso_clocks_glibc);
+    RUN_IF(linux_vdso_stays_inside);
     RUN_IF(linux_signals_musl);
     RUN_IF(linux_signals_glibc);
+    RUN_IF(linux_sigqueue_musl);
+    RUN_IF(linux_sigqueue_glibc);
     RUN_IF(linux_threads_musl);
     RUN_IF(linux_threads_glibc);
     RUN_IF(linux_sched_spread_and_wakeup_musl);
@@ -1220,6 +1283,8 @@ int main(int argc, char **argv)
     RUN_IF(linux_udp_echo_musl);
     RUN_IF(linux_udp_echo_glibc);
     RUN_IF(linux_sockets_need_net_grant);
+    RUN_IF(linux_recvmmsg_musl);
+    RUN_IF(linux_recvmmsg_glibc);
     RUN_IF(linux_epoll_event_loop_musl);
     RUN_IF(linux_epoll_event_loop_glibc);
     RUN_IF(linux_tcp_loopback_musl);
@@ -1262,6 +1327,7 @@ int main(int argc, char **argv)
     RUN_IF(linux_dynamic_cache_never_hides_a_late_enospc);
     RUN_IF(busybox_echo_pipe_wc);
     RUN_IF(busybox_root_without_fs);
+    RUN_IF(busybox_tty_spec);
     RUN_IF(busybox_sees_image_links);
     RUN_IF(busybox_shell_language);
     RUN_IF(busybox_text_tools);

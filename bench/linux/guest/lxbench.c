@@ -10,6 +10,11 @@
  *   syscall  SAMPLE lx_syscall SYS call getppid NS: the mean of a batch of
  *            getppid calls (a system call that does nothing); the method
  *            is call_1cpu when the program may run on one CPU only
+ *   clock    SAMPLE lx_clock SYS libc clock_gettime NS: the mean of a batch
+ *            of clock_gettime(CLOCK_MONOTONIC) calls through the C
+ *            library: the vDSO's, no system call, on both systems
+ *   clocksys SAMPLE lx_clock SYS syscall clock_gettime NS: the same clock
+ *            read by the system call itself (syscall(2)), for comparison
  *   fork     SAMPLE lx_fork SYS fork exit NS: fork, the child _exits,
  *            waitpid
  *   spawn    SAMPLE lx_spawn SYS fork_exec|vfork_exec busybox_true NS:
@@ -55,6 +60,7 @@
 #include <unistd.h>
 
 #define SYSCALL_BATCH 200
+#define CLOCK_BATCH 1000
 #define BUSYBOX "/bin/busybox"
 #define SHELL_SCRIPT "for i in 1 2 3 4 5 6 7 8 9 10; do echo $i | wc -c; done >/dev/null"
 /* %ld: the number of pipelines. */
@@ -114,6 +120,20 @@ static double one_syscall_batch(void)
     for (int i = 0; i < SYSCALL_BATCH; i++)
         syscall(SYS_getppid);
     return (double)(now_ns() - t0) / SYSCALL_BATCH;
+}
+
+/* clock_gettime through libc (the vDSO) or as the system call. */
+static double one_clock_batch(bool sys)
+{
+    struct timespec ts;
+    uint64_t t0 = now_ns();
+    for (int i = 0; i < CLOCK_BATCH; i++) {
+        if (sys)
+            syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &ts);
+        else
+            clock_gettime(CLOCK_MONOTONIC, &ts);
+    }
+    return (double)(now_ns() - t0) / CLOCK_BATCH;
 }
 
 static double one_fork(void)
@@ -258,6 +278,8 @@ static double run_one(const char *exp)
 {
     if (!strcmp(exp, "syscall"))
         return one_syscall_batch();
+    if (!strcmp(exp, "clock") || !strcmp(exp, "clocksys"))
+        return one_clock_batch(exp[5] == 's');
     if (!strcmp(exp, "fork"))
         return one_fork();
     if (!strcmp(exp, "spawn"))
@@ -272,7 +294,8 @@ static double run_one(const char *exp)
         return one_tree();
     if (!strncmp(exp, "threads=", 8))
         return one_threads();
-    die("unknown experiment '%s' (syscall, fork, spawn, vspawn, shell, pipes=N, tree=N, threads=N)", exp);
+    die("unknown experiment '%s' (syscall, clock, clocksys, fork, spawn, vspawn, shell, pipes=N, tree=N, threads=N)",
+        exp);
 }
 
 /* Whether the program may run on one CPU only (on Aerie: the container's
@@ -287,6 +310,8 @@ static void report(const char *exp, double ns)
 {
     if (!strcmp(exp, "syscall"))
         sample("lx_syscall", one_cpu() ? "call_1cpu" : "call", "getppid", ns);
+    else if (!strcmp(exp, "clock") || !strcmp(exp, "clocksys"))
+        sample("lx_clock", exp[5] == 's' ? "syscall" : "libc", "clock_gettime", ns);
     else if (!strcmp(exp, "fork"))
         sample("lx_fork", "fork", "exit", ns);
     else if (!strcmp(exp, "spawn"))
@@ -318,7 +343,7 @@ int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (argc < 3 || argc > 4)
-        die("usage: lxbench syscall|fork|spawn|vspawn|shell|pipes=N|tree=N|threads=N SAMPLES [WARMUP]");
+        die("usage: lxbench syscall|clock|clocksys|fork|spawn|vspawn|shell|pipes=N|tree=N|threads=N SAMPLES [WARMUP]");
     struct utsname u;
     size_t rl = uname(&u) == 0 ? strlen(u.release) : 0;
     if (rl >= 6 && !strcmp(u.release + rl - 6, "-aerie"))

@@ -107,7 +107,7 @@ enum cm_op {
                              their input: each whose input a client was feeding (a CM_INPUT without
                              the end since its last one with it) — the clients of a ctl that died
                              are gone, and "the CLI going away ends the input" must survive that */
-    CM_EXEC         = 33, /* 0: id, 1: argc | flags (CM_EXEC_STDIN) << 32, 2: text length
+    CM_EXEC         = 33, /* 0: id, 1: argc | flags (CM_EXEC_STDIN, CM_EXEC_TTY) << 32, 2: text length
                              (<= CM_EXEC_TEXT_MAX), 3..: argc NUL-terminated words (the program and its
                              arguments), then NAME=VALUE words for its environment: a new process in a
                              running Linux container (`aerie exec`, docs/LINUX.md) -> 1: the exec's
@@ -125,6 +125,7 @@ enum cm_op {
 };
 /* CM_EXEC: what aerie/proto/linux.h's LX_EXEC request carries */
 #define CM_EXEC_STDIN      1u
+#define CM_EXEC_TTY        2u   /* fds 0-2 a terminal of its own (aerie exec -t; LX_EXEC_TTY) */
 #define CM_EXEC_TEXT_MAX   ((64 - 3) * 8)
 #define CM_EXEC_IN_CHUNK   ((64 - 4) * 8)
 enum cm_exec_state { CM_EXEC_PENDING = 0, CM_EXEC_RUNNING = 1, CM_EXEC_FAILED = 2, CM_EXEC_EXITED = 3,

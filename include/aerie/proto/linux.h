@@ -28,6 +28,7 @@
 #define LX_GRANT_EXE        "linux.exe"     /* the program file, READ|EXEC */
 #define LX_ARGV0            "linux"
 #define LX_OPT_CPUS         "cpus="         /* hexadecimal mask of the CPUs it may use */
+#define LX_OPT_TTY          "tty="         /* ROWSxCOLS: fds 0-2 are a terminal (spec tty=; docs/LINUX.md) */
 #define LX_OPT_END          "--"
 /* The personality's endpoint, made by cm from the container's quota: cm
  * keeps a send-only copy badged LX_SIG_BADGE and sends on it a message
@@ -58,6 +59,7 @@
  * says and as far as its buffer has room; the sender sends the rest again. */
 #define LX_EXEC_INPUT_LABEL 0x101
 #define LX_EXEC_STDIN       0x1ull      /* fd 0 reads the input CM_EXEC_INPUT sends (else /dev/null) */
+#define LX_EXEC_TTY         0x2ull      /* fds 0-2 are a terminal of its own, fed by that input (exec -t) */
 #define LX_EXEC_BOARD       0x00007DF000000000ull   /* the last 64 GiB below LX_SELF_VM_BASE */
 #define LX_EXEC_SLOTS       64
 #define LX_EXEC_TEXT_MAX    ((64 - 3) * 8)

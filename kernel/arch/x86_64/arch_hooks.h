@@ -23,5 +23,8 @@ void arch_qemu_exit(int code);
 /* KDEBUG_FLUSH_BENCH: TSC cycles for `rounds` of two CR3 writes, each
  * followed by a read from each of `pages` distinct kernel-image pages. */
 uint64_t arch_flush_bench(uint64_t rounds, unsigned pages);
+/* AERIE_KIP_CPU_* for the KIP: how user code can read its CPU's index
+ * (set in IA32_TSC_AUX on every CPU by arch_init_cpu_features). */
+uint32_t arch_kip_cpu_flags(void);
 
 #endif

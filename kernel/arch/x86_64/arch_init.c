@@ -16,6 +16,7 @@
 #include "smp.h"
 #include "trap.h"
 #include "kmain.h"
+#include <aerie/kip.h>
 
 void arch_init_early(uint32_t magic, uint64_t info)
 {
@@ -52,6 +53,26 @@ void arch_init_cpu_features(void)
     wrmsr(MSR_STAR, ((uint64_t)(SEL_KDATA | 3) << 48) | ((uint64_t)SEL_KCODE << 32));
     wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
     wrmsr(MSR_FMASK, RFLAGS_IF | RFLAGS_TF | RFLAGS_DF | RFLAGS_AC | RFLAGS_NT);
+    /* This CPU's index where RDTSCP/RDPID give it to user code: the Linux
+     * personality's vDSO answers getcpu with it, no system call. Not a
+     * secret: getcpu tells it anyway. */
+    if (arch_kip_cpu_flags() & AERIE_KIP_CPU_TSC_AUX)
+        wrmsr(MSR_TSC_AUX, cpu_index());
+}
+
+uint32_t arch_kip_cpu_flags(void)
+{
+    uint32_t r[4], flags = 0;
+    cpuid(0x80000000u, 0, r);
+    if (r[0] >= 0x80000001u) {
+        cpuid(0x80000001u, 0, r);
+        if (r[3] & (1u << 27))                  /* RDTSCP */
+            flags |= AERIE_KIP_CPU_TSC_AUX;
+    }
+    cpuid(7, 0, r);
+    if (flags && (r[2] & (1u << 22)))           /* RDPID (reads IA32_TSC_AUX too) */
+        flags |= AERIE_KIP_CPU_RDPID;
+    return flags;
 }
 
 static void timer_tick(struct trap_frame *tf, unsigned vec)
