@@ -3,7 +3,7 @@
 
 $(eval $(call libc_program,root,services/root/root.c services/root/bootconf.c services/root/pci.c))
 $(eval $(call libc_program,console,services/console/console.c services/console/log.c services/console/input.c))
-$(eval $(call libc_program,cm,services/cm/main.c services/cm/ops.c services/cm/files.c services/cm/container.c services/cm/spec.c \
+$(eval $(call libc_program,cm,services/cm/main.c services/cm/ops.c services/cm/files.c services/cm/container.c services/cm/inspect.c services/cm/spec.c \
     services/cm/linux.c services/cm/debug.c services/cm/trace.c services/cm/images.c services/cm/image_ops.c services/cm/imgconfig.c services/cm/restart.c \
     services/cm/fork.c services/cm/input.c))
 $(eval $(call libc_program,hello,apps/hello/hello.c))
@@ -33,7 +33,7 @@ $(BUILD)/uobj/services/linux/vdso_image.S.o: services/linux/vdso_image.S $(BUILD
 -include $(BUILD)/vdso/vdso.d
 CTL_SRCS := services/ctl/main.c services/ctl/verbs.c services/ctl/stream.c services/ctl/reply.c \
             services/ctl/ctlproto.c services/ctl/files.c services/ctl/vcon.c services/ctl/frame.c \
-            services/ctl/link.c services/ctl/session.c services/ctl/xfer.c services/ctl/import.c services/ctl/input.c services/ctl/specup.c services/ctl/exec.c \
+            services/ctl/link.c services/ctl/session.c services/ctl/xfer.c services/ctl/import.c services/ctl/input.c services/ctl/specup.c services/ctl/exec.c services/ctl/inspect.c \
             lib/virtio/virtq.c lib/virtio/virtio_pci.c lib/virtio/aerie/pci_grant.c
 $(patsubst %,$(BUILD)/uobj/%.o,$(CTL_SRCS)): UEXTRA := -Ilib/virtio -Ilib
 $(eval $(call libc_program,ctl,$(CTL_SRCS)))

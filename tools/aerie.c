@@ -32,6 +32,7 @@
 #include "aerie_import.h"
 #include "aerie_debug.h"
 #include "aerie_trace.h"
+#include "aerie_inspect.h"
 
 #define EXIT_REFUSED 1
 #define EXIT_USAGE   2
@@ -451,6 +452,17 @@ static int cmd_exec(const struct command *cmd, struct conn *c, int argc, char **
                 die(EXIT_USAGE, "%s: too many words (at most %d in all)", cmd->name, CTL_WORDS_MAX);
             words[nw++] = "-e";
             words[nw++] = kv;
+        } else if (!strcmp(a, "-w") || !strcmp(a, "--workdir") || !strncmp(a, "--workdir=", 10)) {
+            const char *d = a[1] == '-' && a[9] == '=' ? a + 10 : i + 1 < argc ? argv[++i] : NULL;
+            if (!d || d[0] != '/')
+                die(EXIT_USAGE, "%s: %s needs an absolute directory (-w /path) (aerie exec --help)", cmd->name, a);
+            if (nw + 4 > CTL_WORDS_MAX)
+                die(EXIT_USAGE, "%s: too many words (at most %d in all)", cmd->name, CTL_WORDS_MAX);
+            words[nw++] = "-w";
+            words[nw++] = d;
+        } else if (!strcmp(a, "-u") || !strcmp(a, "--user") || !strncmp(a, "--user=", 7)) {
+            die(EXIT_USAGE, "%s: %s: the Linux personality has no users to switch to (every process of a "
+                "container runs as uid 0 in it; its authority is its grants)", cmd->name, a);
         } else {
             die(EXIT_USAGE, "%s: unknown option '%s' (aerie exec --help)", cmd->name, a);
         }
@@ -618,27 +630,116 @@ static uint64_t id_of_name(const struct command *cmd, const char *name)
 
 /* ---- logs, stats, kill, rm, images ---- */
 
+/* The start of the last n lines of buf[0..len) (a last line without its
+ * line break counts). */
+static size_t tail_start(const char *buf, size_t len, long n)
+{
+    size_t at = len;
+    if (n <= 0)
+        return len;                              /* --tail 0: nothing */
+    if (at && buf[at - 1] == '\n')
+        at--;                                    /* the final line break ends the last line */
+    for (; at > 0; at--)
+        if (buf[at - 1] == '\n' && --n <= 0)
+            break;
+    return n <= 0 ? at : 0;
+}
+
+/* logs [-f] [-n|--tail N] ID: the log so far (its last N lines), then
+ * with -f what follows until the container ends. */
 static int cmd_logs(const struct command *cmd, struct conn *c, int argc, char **argv)
 {
-    char *ops[8], id[CTL_ID_MAX + 1];
+    char *ops[8], id[CTL_ID_MAX + 1], *rest[10], next[32];
     bool follow = false;
+    long tail = -1;
+    int nrest = 0;
     struct ctl_reply r;
-    take_operands(cmd, argc, argv, ops, &follow);
+    rest[nrest++] = argv[0];
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = NULL;
+        if (!strcmp(a, "--tail") || !strcmp(a, "-n")) {
+            if (++i == argc)
+                die(EXIT_USAGE, "logs: %s needs a number of lines (aerie logs --help)", a);
+            v = argv[i];
+        } else if (!strncmp(a, "--tail=", 7)) {
+            v = a + 7;
+        } else if (nrest < 9) {
+            rest[nrest++] = !strcmp(a, "--follow") ? "-f" : argv[i];
+            continue;
+        } else {
+            die(EXIT_USAGE, "logs: expected %s, got more (aerie logs --help)", cmd->args);
+        }
+        char *end;
+        tail = !strcmp(v, "all") ? -1 : strtol(v, &end, 10);
+        if (strcmp(v, "all") && (!v[0] || *end || tail < 0))
+            die(EXIT_USAGE, "logs: --tail: '%s' is not a number of lines (or all)", v);
+    }
+    take_operands(cmd, nrest, rest, ops, &follow);
     uint64_t cid = container_id(cmd, ops[0]);
     conn_open(c);
-    send_id(c, id, follow ? "follow" : "logs", cid, NULL);
-    if (follow) {
+    if (follow && tail < 0) {
+        send_id(c, id, "follow", cid, NULL);
         stream(c, id, cid, false);
         return 0;
     }
+    char *buf = NULL;
+    size_t len = 0;
+    send_id(c, id, "logs", cid, NULL);
     for (conn_expect(c, id, &r); !strcmp(r.kind, "out"); conn_expect(c, id, &r)) {
         size_t n = 0;
         plain(r.rest, &n);
-        fwrite(r.rest, 1, n, stdout);
+        if (!(buf = realloc(buf, len + n + 1)))
+            die(EXIT_REFUSED, "logs: out of memory");
+        memcpy(buf + len, r.rest, n);
+        len += n;
     }
     if (strcmp(r.kind, "ok"))
         die(EXIT_REFUSED, "logs: %s", plain(r.rest, NULL));
+    snprintf(next, sizeof next, "%s", r.rest);   /* where the log goes on from */
+    size_t from = tail < 0 ? 0 : tail_start(buf, len, tail);
+    fwrite(buf + from, 1, len - from, stdout);
+    fflush(stdout);
+    free(buf);
+    if (follow) {
+        send_id(c, id, "follow", cid, next);
+        stream(c, id, cid, false);
+    }
     return 0;
+}
+
+/* wait ID...: blocks until each has ended and prints its exit code (as
+ * aerie run would exit: 128+N for a signal or a fault, 137 killed). */
+static int cmd_wait(const struct command *cmd, struct conn *c, int argc, char **argv)
+{
+    char *ops[64], id[CTL_ID_MAX + 1], num[24];
+    bool unused = false;
+    int n = take_operands(cmd, argc, argv, ops, &unused), status = 0;
+    uint64_t ids[64];
+    for (int i = 0; i < n; i++)
+        ids[i] = container_id(cmd, ops[i]);
+    conn_open(c);
+    for (int i = 0; i < n; i++) {
+        const char *w[1] = { num };
+        struct ctl_reply r;
+        snprintf(num, sizeof num, "%llu", (unsigned long long)ids[i]);
+        for (;;) {
+            conn_send(c, id, "status", w, 1);
+            conn_expect(c, id, &r);
+            if (strcmp(r.kind, "ok") || (strncmp(r.rest, "running", 7) && strncmp(r.rest, "created", 7)))
+                break;
+            usleep(100000);
+        }
+        if (strcmp(r.kind, "ok")) {
+            fprintf(stderr, "aerie: wait: %s\n", plain(r.rest, NULL));
+            status = EXIT_REFUSED;
+            continue;
+        }
+        plain(r.rest, NULL);
+        int code = exit_status_of(ids[i], r.rest);
+        printf("%d\n", code);
+        fflush(stdout);
+    }
+    return status;
 }
 
 static void print_limit(const char *what, const char *rest, const char *key, bool size)
@@ -752,6 +853,62 @@ static int cmd_stats(const struct command *cmd, struct conn *c, int argc, char *
            human_size(kv_num(r.rest, "fs_written"), d, sizeof d), (unsigned long long)kv_num(r.rest, "net_rx"),
            (unsigned long long)kv_num(r.rest, "net_tx"));
     return 0;
+}
+
+/* ---- inspect ---- */
+
+/* inspect [--format json|text] ID|NAME...: every container asked for, in
+ * order; those not found are named on stderr and make the status 1, as
+ * docker's inspect does. JSON is one array of objects (docker's shape). */
+static int cmd_inspect(const struct command *cmd, struct conn *c, int argc, char **argv)
+{
+    char *ops[64];
+    int n = 0, status = 0, shown = 0;
+    bool json = false;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *fmt = NULL;
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            command_help(cmd, stdout);
+            exit(0);
+        } else if (!strcmp(a, "--json")) {
+            fmt = "json";
+        } else if (!strcmp(a, "--format") || !strcmp(a, "-f")) {
+            if (++i == argc)
+                die(EXIT_USAGE, "inspect: %s needs json or text (aerie inspect --help)", a);
+            fmt = argv[i];
+        } else if (!strncmp(a, "--format=", 9)) {
+            fmt = a + 9;
+        } else if (a[0] == '-' && a[1] && !(a[1] >= '0' && a[1] <= '9')) {
+            die(EXIT_USAGE, "inspect: unknown option '%s' (aerie inspect --help)", a);
+        } else if (n == 64) {
+            die(EXIT_USAGE, "inspect: at most 64 containers at once");
+        } else {
+            ops[n++] = argv[i];
+        }
+        if (fmt && strcmp(fmt, "json") && strcmp(fmt, "text") && strcmp(fmt, "{{json .}}"))
+            die(EXIT_USAGE, "inspect: --format: '%s' is not json or text", fmt);
+        if (fmt)
+            json = strcmp(fmt, "text") != 0;
+    }
+    if (!n)
+        die(EXIT_USAGE, "inspect: expected %s (aerie inspect --help)", cmd->args);
+    uint64_t ids[64];
+    for (int i = 0; i < n; i++)
+        ids[i] = container_id(cmd, ops[i]);
+    conn_open(c);
+    if (json)
+        printf("[");
+    for (int i = 0; i < n; i++) {
+        if (!json && shown)
+            printf("\n");
+        if (inspect_print(c, ids[i], json, shown == 0))
+            shown++;
+        else
+            status = EXIT_REFUSED;
+    }
+    if (json)
+        printf("%s]\n", shown ? "\n" : "");
+    return status;
 }
 
 /* ---- top ---- */
@@ -1005,12 +1162,12 @@ static int cmd_kill(const struct command *cmd, struct conn *c, int argc, char **
                 char *end;
                 grace = strtol(argv[++i], &end, 10);
                 if (*end || grace < 0 || grace > 3600)
-                    die(EXIT_USAGE, "kill: -t takes seconds (0..3600), not '%s'", argv[i]);
+                    die(EXIT_USAGE, "%s: -t takes seconds (0..3600), not '%s'", cmd->name, argv[i]);
             }
         } else if (n < 65) {
             rest[n++] = argv[i];
         } else {
-            die(EXIT_USAGE, "kill: too many ids");
+            die(EXIT_USAGE, "%s: too many ids (at most 64)", cmd->name);
         }
     }
     char *ops[64];
@@ -1191,6 +1348,16 @@ static int cmd_cp(const struct command *cmd, struct conn *c, int argc, char **ar
 
 static void usage(FILE *f);
 
+static int cmd_version(const struct command *cmd, struct conn *c, int argc, char **argv)
+{
+    char *ops[1];
+    bool unused = false;
+    (void)c;
+    take_operands(cmd, argc, argv, ops, &unused);
+    printf("aerie %s\n", AERIE_VERSION);
+    return 0;
+}
+
 static int cmd_help(const struct command *cmd, struct conn *c, int argc, char **argv)
 {
     char *ops[8];
@@ -1260,6 +1427,24 @@ static const char stats_details[] =
     "threads, file bytes from its fs session, packets from its net client.\n"
     "  --json   one JSON object with the raw counters, for scripts\n";
 
+static const char logs_details[] =
+    "  -f, --follow        go on printing what it writes until it ends\n"
+    "  -n, --tail N        only the last N lines of what it wrote so far (all: every line)\n"
+    "The console keeps a container's last 4 KiB: older output is gone.\n";
+
+static const char wait_details[] =
+    "The code is what 'aerie run' would have exited with: its exit status, 128 + the\n"
+    "signal when a signal or a fault ended it, 137 when it was killed. A container that\n"
+    "ended already answers at once. An unknown id is named on stderr (exit status 1).\n";
+
+static const char inspect_details[] =
+    "Each container's id, name, image, state and how it ended (exit code, fault, killed),\n"
+    "when it was created, started and finished (the host's clock, UTC), its command and\n"
+    "environment as its program got them, its grants and ports, its CPU, memory and thread\n"
+    "use against its limits: one 'key: value' a line, a blank line between containers.\n"
+    "  --format json   one JSON array of objects (args, env and ports as arrays), for scripts\n"
+    "An unknown id or name is named on stderr and the exit status is 1.\n";
+
 static const char top_details[] =
     "CPU% is of one CPU (100% = a CPU busy all the time); rates are per second over the\n"
     "last refresh. Ctrl-C leaves.\n"
@@ -1284,7 +1469,9 @@ static const char exec_details[] =
     "not running is not started. Only a Linux image's container runs one.\n"
     "  -i, --interactive   our standard input is its fd 0 (else fd 0 is empty)\n"
     "  -t, --tty           its fds 0-2 a terminal of its own (with -i: ours raw, keys to it)\n"
-    "  -e, --env NAME=VALUE  added to the container's environment for it (repeatable)\n";
+    "  -e, --env NAME=VALUE  added to the container's environment for it (repeatable)\n"
+    "  -w, --workdir DIR   its working directory (an absolute path; else the container's)\n"
+    "  -u, --user          refused: a Linux container has no users (everything runs as uid 0)\n";
 
 static const char debug_details[] =
     "The container must have been started with --debug yes or --debug hold. With no option\n"
@@ -1297,14 +1484,18 @@ static const struct command commands[] = {
       cmd_run, NULL, 0, 0 },
     { "start", "[OPTIONS] IMAGE [ARGS]", "Starts a container in the background; prints its id.", NULL,
       cmd_start, NULL, 0, 0 },
-    { "exec", "[-i] [-e K=V] ID PROGRAM [ARGS]",
+    { "exec", "[-i] [-e K=V] [-w DIR] ID PROGRAM [ARGS]",
       "Runs another program in a running Linux container; exits with its status.",
       exec_details, cmd_exec, NULL, 0, 0 },
     { "ps", "[-q]", "Lists containers (ended ones too, until removed; -q: ids only).", NULL, cmd_ps, NULL, 0, 0 },
-    { "logs", "[-f] ID", "Prints a container's output (-f: follows it to the end).", NULL,
+    { "logs", "[-f] [--tail N] ID", "Prints a container's output (-f: follows it to the end).", logs_details,
       cmd_logs, "-f", 1, 1 },
+    { "wait", "ID...", "Waits for containers to end; prints each one's exit code.", wait_details,
+      cmd_wait, NULL, 1, 64 },
     { "stats", "[--json] ID", "Shows a container's memory, threads, objects, CPU time and activity.",
       stats_details, cmd_stats, "--json", 1, 1 },
+    { "inspect", "[--format json|text] ID...", "Shows everything known about containers (JSON with --format json).",
+      inspect_details, cmd_inspect, NULL, 1, 64 },
     { "top", "[--once]", "Shows every container's CPU, memory and activity, refreshed each second.",
       top_details, cmd_top, "--once", 0, 0 },
     { "trace", "[OPTIONS] ID", "Prints what a container's threads do: calls, faults, system calls.",
@@ -1327,6 +1518,7 @@ static const struct command commands[] = {
       cmd_fork, NULL, 1, 2 },
     { "debug-kill-service", "NAME", "Kills a boot service (console, fs, net); root restarts it.", NULL,
       cmd_debug_kill_service, NULL, 1, 1 },
+    { "version", "", "Prints the CLI's version.", NULL, cmd_version, NULL, 0, 0 },
     { "help", "[COMMAND]", "Shows this help, or a command's.", NULL, cmd_help, NULL, 0, 1 },
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

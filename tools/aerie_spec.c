@@ -47,6 +47,7 @@ void run_print_options(FILE *f)
         snprintf(left, sizeof left, "%s %s", options[i].name, options[i].arg);
         fprintf(f, "  %-20s %s\n", left, options[i].help);
     }
+    fprintf(f, "  (docker's -m and --memory are --mem, -e is --env, --cpuset-cpus is --cpus)\n");
 }
 
 static const struct option *find_option(const char *arg, size_t n)
@@ -228,9 +229,15 @@ void run_free(struct run_request *rr)
 static int parse_option(struct run_request *rr, int argc, char **argv, int *i, bool allow_rm,
                         char *err, size_t errlen)
 {
+    /* docker's spellings of the same fields */
+    static const char *const aliases[][2] = { { "-m", "--mem" }, { "--memory", "--mem" }, { "-e", "--env" },
+                                              { "--cpuset-cpus", "--cpus" } };
     const char *a = argv[*i], *eq = strchr(a, '=');
     size_t n = eq ? (size_t)(eq - a) : strlen(a);
     const struct option *o = find_option(a, n);
+    for (size_t k = 0; !o && k < sizeof aliases / sizeof aliases[0]; k++)
+        if (strlen(aliases[k][0]) == n && !strncmp(a, aliases[k][0], n))
+            o = find_option(aliases[k][1], strlen(aliases[k][1]));
     if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
         rr->help = true;
         return 0;

@@ -21,10 +21,10 @@ $(BUILD)/tools/slirp_backlog.so: tools/slirp_backlog.c
 # layer with ctl and the spec parser with cm, so they cannot disagree.
 # Imports read tars through libarchive, JSON through jansson and check
 # digests with OpenSSL (tools/deps.sh installs their -dev packages).
-AERIE_CLI_SRCS := tools/aerie.c tools/aerie_input.c tools/aerie_tty.c tools/aerie_debug.c tools/aerie_trace.c tools/aerie_conn.c tools/aerie_spec.c tools/aerie_cp.c services/ctl/ctlproto.c \
+AERIE_CLI_SRCS := tools/aerie.c tools/aerie_inspect.c tools/aerie_input.c tools/aerie_tty.c tools/aerie_debug.c tools/aerie_trace.c tools/aerie_conn.c tools/aerie_spec.c tools/aerie_cp.c services/ctl/ctlproto.c \
                   services/cm/spec.c lib/fmt/fmt.c tools/aerie_import.c tools/imgtree.c tools/ociconf.c \
                   tools/imgbuild.c lib/image/img.c
-AERIE_CLI_HDRS := tools/aerie_input.h tools/aerie_tty.h tools/aerie_debug.h tools/aerie_trace.h tools/aerie_conn.h tools/aerie_spec.h tools/aerie_cp.h services/ctl/ctlproto.h services/cm/spec.h \
+AERIE_CLI_HDRS := tools/aerie_inspect.h tools/aerie_input.h tools/aerie_tty.h tools/aerie_debug.h tools/aerie_trace.h tools/aerie_conn.h tools/aerie_spec.h tools/aerie_cp.h services/ctl/ctlproto.h services/cm/spec.h \
                   include/aerie/proto/cm.h tools/aerie_import.h tools/imgtree.h tools/ociconf.h tools/imgbuild.h
 IMPORT_LIBS := -larchive -ljansson -lcrypto -pthread
 HOST_TOOLS += aerie

@@ -52,6 +52,7 @@
  * per container): small fields packed together, the console stream's
  * name computed when needed (cm_stream_name), the grants' slot names
  * shared between containers with the same (cm_intern). */
+struct cm_about;
 struct container {
     uint64_t id;
     pthread_mutex_t lock;
@@ -75,7 +76,7 @@ struct container {
     uint64_t created_ns, started_ns, ended_ns;
     uint64_t exit_status;
     uint64_t fault[3];                   /* label, address, rip */
-    uint64_t waiters[CM_WAITERS_MAX];    /* saved reply capabilities */
+    uint32_t waiters[CM_WAITERS_MAX];    /* saved reply capabilities (slots, as input_mem) */
     unsigned nwaiters;
     unsigned debug;                      /* SPEC_DEBUG_*: it keeps thread and task for a debugger */
     uint64_t final[8];                   /* its run quota's last INFO (CPU time, calls), once ended */
@@ -97,6 +98,7 @@ struct container {
                                             container pays for its input as for its log) */
     uint64_t trace_mem;                  /* its trace buffer (from keep), or 0 */
     const char *slot_names;              /* "1=console 2=self.task ..." its program's grants (cm_intern) */
+    struct cm_about *about;              /* its argv and env for CM_INSPECT (inspect.c), or NULL */
     struct {
         bool attached;
         int stop;                        /* enum cm_debug_stop */
@@ -171,6 +173,18 @@ void cm_close_net(struct container *c);
 void cm_destroy_quota(uint64_t *q);
 /* The id of the container holding a port range of c, its range: 0 if none. */
 int cm_port_of(const struct container *c, char *buf, size_t cap);
+/* Its nth port range ("tcp:80-80"): 0 past the last. */
+int cm_port_nth(const struct container *c, unsigned nth, char *buf, size_t cap);
+
+/* inspect.c: what CM_INSPECT shows of it beyond its state — the argv and
+ * environment its program was started with, kept (at most
+ * CM_INSPECT_KEEP bytes, in cm's heap: mem_cm) from its creation; freed
+ * with it. cm_about_copy: a clone's copy of its original's. */
+void cm_about_keep(struct container *c, const char *const *argv, const char *const *envp);
+void cm_about_copy(struct container *to, const struct container *from);
+void cm_about_free(struct container *c);
+struct ae_request;
+int cm_inspect_op(struct container *c, struct ae_request *rq);
 
 /* fork.c: CM_FORK — n clones of running container c (locked), ready to
  * start, in out[0..*made). 0, or an error with a message in err (the

@@ -74,6 +74,36 @@ uint64_t container_next_id(uint64_t from, int *state)
     return best;
 }
 
+/* Names are unique among containers not yet removed (running or ended),
+ * as docker's are: `aerie rm NAME` and friends must mean one container.
+ * A named creation checks before its work (a clear message at once) and
+ * again under names_lock as it enters the table, so two made at once
+ * cannot both take a name. (Clones of a fork keep their original's
+ * name: fork.c; a name given to several says so where it is used.) */
+static pthread_mutex_t names_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static uint64_t named(const char *name)
+{
+    uint64_t id = 0;
+    for (unsigned s = 0; s < CM_SHARDS && !id; s++) {
+        pthread_mutex_lock(&cm.shards[s].lock);
+        for (struct container *c = cm.shards[s].head; c && !id; c = c->next)
+            if (!strcmp(c->name, name))    /* fixed at creation: no container lock needed */
+                id = c->id;
+        pthread_mutex_unlock(&cm.shards[s].lock);
+    }
+    return id;
+}
+
+static int name_taken(const char *name, char *err, size_t errlen)
+{
+    uint64_t id = name[0] ? named(name) : 0;
+    if (id)
+        snprintf(err, errlen, "name: %s is already in use by container %lu; remove it (aerie rm %lu) or choose "
+                 "another", name, id, id);
+    return id ? AE_EEXIST : 0;
+}
+
 /* ---- granting ---- */
 
 void cm_free_slot(uint64_t *slot)
@@ -299,10 +329,15 @@ static void release_ports(const struct container *c)
 
 int cm_port_of(const struct container *c, char *buf, size_t cap)
 {
+    return cm_port_nth(c, 0, buf, cap);
+}
+
+int cm_port_nth(const struct container *c, unsigned nth, char *buf, size_t cap)
+{
     int found = 0;
     pthread_mutex_lock(&port_lock);
     for (unsigned t = 0; t < CM_PORT_RANGES && !found; t++)
-        if (port_table[t].id == c->id) {
+        if (port_table[t].id == c->id && nth-- == 0) {
             snprintf(buf, cap, "%s%u-%u", port_table[t].kind == SPEC_PORTS_TCP ? "tcp:" : "udp:",
                      port_table[t].lo, port_table[t].hi);
             found = 1;
@@ -457,6 +492,7 @@ static int load(struct creation *k, char *err, size_t errlen)
         .ngrants = k->ngrants, .stack_bytes = cm_stack_for(s->stack, k->args.argv, k->args.envp), .fault_ep = k->fault_cap, .cpu = c->cpu,
         .prio = s->prio, .suspended = true, .lazy = true, .debuggable = s->debug != SPEC_DEBUG_NO,
     };
+    cm_about_keep(c, a.argv, a.envp);      /* as its program gets them, before a personality's own (CM_INSPECT) */
     struct cm_linux lx = { 0 };
     if (!elf_is_aerie(f.data, f.size)) {
         if (s->debug) {
@@ -552,6 +588,8 @@ int container_create(const struct spec *s, uint64_t *id, char *err, size_t errle
         snprintf(err, errlen, "mem: %lu bytes is more than the container manager has in all (%lu)", s->mem, mine[0]);
         return AE_ENOMEM;
     }
+    if (name_taken(s->name, err, errlen))
+        return AE_EEXIST;
     struct creation k = { 0 };
     struct container *c = calloc(1, sizeof *c);
     if (!c) {
@@ -585,6 +623,12 @@ int container_create(const struct spec *s, uint64_t *id, char *err, size_t errle
         c->fs_cap = k.fs_cap;              /* kept for ctl's transfers (CM_FS_SESSION) */
         k.fs_cap = 0;
     }
+    if (!r && c->name[0]) {                /* held until it is in the table: see names_lock */
+        pthread_mutex_lock(&names_lock);
+        r = name_taken(c->name, err, errlen);
+        if (r)
+            pthread_mutex_unlock(&names_lock);
+    }
     cm_free_slot(&k.console_cap);             /* the container has its copies */
     cm_free_slot(&k.stdin_cap);
     cm_free_slot(&k.fs_cap);
@@ -603,6 +647,7 @@ int container_create(const struct spec *s, uint64_t *id, char *err, size_t errle
             ae_slot_free(c->thread);
         if (c->image_held)
             images_release(s->image);
+        cm_about_free(c);
         free(c);
         return r;
     }
@@ -614,6 +659,8 @@ int container_create(const struct spec *s, uint64_t *id, char *err, size_t errle
     c->state = CM_CREATED;
     *id = c->id;
     container_insert(c);
+    if (c->name[0])
+        pthread_mutex_unlock(&names_lock);
     return 0;
 }
 
@@ -707,6 +754,7 @@ int container_remove(uint64_t id)
         images_release(c->image);             /* rmi may take the image now */
     cm_destroy_quota(&c->keep);                     /* its log and files: the rest */
     cm_free_slot(&c->use);                          /* destroyed with keep */
+    cm_about_free(c);
     pthread_mutex_unlock(&c->lock);
     pthread_mutex_destroy(&c->lock);
     free(c);

@@ -216,6 +216,7 @@ static void undo(struct forking *f)
     cm_free_slot(&c->use);
     if (c->image_held)
         images_release(c->image);
+    cm_about_free(c);
     free(c);
 }
 
@@ -232,6 +233,7 @@ static int fork_one(struct container *s, unsigned index, struct container **out,
     memcpy(c->image, s->image, sizeof c->image);
     memcpy(c->name, s->name, sizeof c->name);
     c->slot_names = s->slot_names;                 /* interned: lives as long as cm */
+    cm_about_copy(c, s);                           /* what it was started with: its original's */
     c->fs_bytes = s->fs_bytes, c->fs_inodes = s->fs_inodes, c->net_conns = s->net_conns;
     c->clone_at = s->clone_at, c->cpu = s->cpu;
     c->id = __atomic_add_fetch(&cm.next_id, 1, __ATOMIC_RELAXED);

@@ -223,7 +223,7 @@ static int op_wait(void *ctx, struct ae_request *rq)
         container_put(c);
         return fail_msg(rq, AE_EDEAD, "the caller went away");
     }
-    c->waiters[c->nwaiters++] = slot;
+    c->waiters[c->nwaiters++] = (uint32_t)slot;
     container_put(c);
     rq->no_reply = true;                 /* answered when it ends */
     return 0;
@@ -589,6 +589,17 @@ static int op_trace(void *ctx, struct ae_request *rq)
     return 0;
 }
 
+/* CM_INSPECT (inspect.c): admin, as it shows a container's environment. */
+static int op_inspect(void *ctx, struct ae_request *rq)
+{
+    WITH_CONTAINER(rq, c);
+    int r = cm_inspect_op(c, rq);
+    container_put(c);
+    if (r)
+        return fail_msg(rq, r, "inspect: the offset is past the end of its text");
+    return 0;
+}
+
 static int op_debug(void *ctx, struct ae_request *rq)
 {
     WITH_CONTAINER(rq, c);
@@ -657,6 +668,9 @@ static const struct ae_op ops[CM_OP_COUNT] = {
     [CM_FORK] = ADMIN(op_fork, 2),
     /* A process with the container's own authority, charged to it: like
      * signals, anyone who may drive the container */
+    /* Its argv and environment may hold what its operator keeps from
+     * other clients (a password in -e): the operator's (cm.admin) alone */
+    [CM_INSPECT] = ADMIN(op_inspect, 2),
     [CM_EXEC] = OP(op_exec, 3), [CM_EXEC_STATUS] = OP(op_exec_status, 2), [CM_EXEC_INPUT] = OP(op_exec_input, 4),
 };
 

@@ -215,6 +215,8 @@ bool input_waiting(const struct ctl *c);
 
 /* ---- exec.c: exec CID [-i] [-e NAME=VALUE]... [--] PROGRAM [ARG]... ---- */
 void verb_exec(struct ctl_session *s, const struct ctl_request *rq);
+/* inspect.c: inspect ID -> row KEY VALUE..., ok */
+void verb_inspect(struct ctl_session *s, const struct ctl_request *rq);
 /* An exec stream's turn (stream.c calls it for streams with exec set). */
 void exec_turn(struct ctl *c, struct ctl_stream *st);
 /* ---- specup.c: runspec SIZE | createspec SIZE, then SIZE bytes of spec. ---- */

@@ -1,5 +1,5 @@
 /*
- * exec.c — "exec CID [-i] [-e NAME=VALUE]... [--] PROGRAM [ARG]...": a new
+ * exec.c — "exec CID [-i] [-e NAME=VALUE]... [-w DIR] [--] PROGRAM [ARG]...": a new
  * process in a running Linux container (`aerie exec`; docs/CM.md, docs/
  * LINUX.md "Programs run from outside"). cm asks the container's
  * personality (CM_EXEC) and answers at once with the exec's number; what
@@ -40,7 +40,8 @@ void verb_exec(struct ctl_session *s, const struct ctl_request *rq)
     if (!cid_arg(s, rq, 0, &cid))
         return;
     unsigned i = 1, flags = 0, nenv = 0;
-    const char *env[CTL_WORDS_MAX];
+    const char *env[CTL_WORDS_MAX], *workdir = NULL;
+    static char pwd[CTL_LINE_MAX + 8];
     for (; i < rq->nargs && rq->args[i][0] == '-'; i++) {
         if (!strcmp(rq->args[i], "--")) {
             i++;
@@ -53,9 +54,11 @@ void verb_exec(struct ctl_session *s, const struct ctl_request *rq)
         } else if (!strcmp(rq->args[i], "-e") && i + 1 < rq->nargs && strchr(rq->args[i + 1], '=') &&
                    rq->args[i + 1][0] != '=') {
             env[nenv++] = rq->args[++i];
+        } else if (!strcmp(rq->args[i], "-w") && i + 1 < rq->nargs) {
+            workdir = rq->args[++i];
         } else {
             char w[64];
-            reply_err(s, rq->id, "exec: '%s' is not an option (-i, -t, -e NAME=VALUE, --)",
+            reply_err(s, rq->id, "exec: '%s' is not an option (-i, -t, -e NAME=VALUE, -w DIR, --)",
                       reply_word(rq->args[i], w, sizeof w));
             return;
         }
@@ -63,6 +66,32 @@ void verb_exec(struct ctl_session *s, const struct ctl_request *rq)
     if (i >= rq->nargs || !rq->args[i][0]) {
         reply_err(s, rq->id, "exec: no program to run (exec ID [-i] [-t] [-e NAME=VALUE]... PROGRAM [ARG]...)");
         return;
+    }
+    if (workdir && (workdir[0] != '/' || strlen(workdir) >= 256)) {
+        char w[300];
+        reply_err(s, rq->id, "exec: -w '%s': the working directory must be an absolute path (under 256 bytes)",
+                  reply_word(workdir, w, sizeof w));
+        return;
+    }
+    if (workdir) {
+        /* checked here, so a missing one is named as such and not as a
+         * missing program: the personality starts it in PWD (linux/outside.c) */
+        uint32_t type = 0, mode = 0;
+        uint64_t size = 0;
+        char w[300];
+        int fr = ae_cm_fs_stat(s->ctl->cm, cid, workdir, &type, &size, &mode);
+        if (fr == AE_ESRCH) {
+            reply_err(s, rq->id, "no such container %lu", cid);
+            return;
+        }
+        if (fr || type != FS_TYPE_DIR) {
+            reply_err(s, rq->id, "exec: -w '%s': %s in container %lu", reply_word(workdir, w, sizeof w),
+                      fr == AE_ENOENT ? "no such directory" : !fr ? "not a directory" :
+                      "its files cannot be read (started without the fs grant?)", cid);
+            return;
+        }
+        snprintf(pwd, sizeof pwd, "PWD=%s", workdir);
+        env[nenv++] = pwd;
     }
     char text[CM_EXEC_TEXT_MAX];
     size_t len = 0;

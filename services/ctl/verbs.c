@@ -595,9 +595,10 @@ static const struct verb verbs[] = {
     { "logs",   1, 2, "logs ID [FROM]: the log so far -> out..., ok NEXT", verb_logs },
     { "status", 1, 1, "status ID: -> ok STATE", verb_status },
     { "stats",  1, 1, "stats ID: -> ok key=value...", verb_stats },
+    { "inspect", 1, 1, "inspect ID: -> row KEY VALUE... (id name image state ... arg env), ok", verb_inspect },
     { "trace",  2, 4, "trace ID start BYTES KINDS|read|stop|names: its trace (docs/CM.md)", verb_trace },
     { "debug",  2, 3 + AERIE_REG_COUNT, "debug ID OP [HEX...]: a debugger's primitives (docs/CM.md)", verb_debug },
-    { "exec",   2, CTL_WORDS_MAX, "exec ID [-i] [-e NAME=VALUE]... [--] PROGRAM [ARG]...: a new process in a "
+    { "exec",   2, CTL_WORDS_MAX, "exec ID [-i] [-e NAME=VALUE]... [-w DIR] [--] PROGRAM [ARG]...: a new process in a "
       "running Linux container -> started N PID, out..., exit STATE", verb_exec },
     { "kill",   1, 1, "kill ID: ends a running container", verb_kill },
     { "signal", 2, 2, "signal ID SIG: a signal (TERM, INT, 15...) to a container's Linux program", verb_signal },
@@ -630,7 +631,7 @@ static const struct verb *find_verb(const char *name)
 
 static void verb_help(struct ctl_session *s, const struct ctl_request *rq)
 {
-    char list[256] = "";
+    char list[512] = "";
     if (rq->nargs == 1) {
         const struct verb *v = find_verb(rq->args[0]);
         if (!v) {

@@ -1,7 +1,10 @@
 /*
  * data.c — file contents: a sparse radix tree of 4096-byte pages (index
  * pages of 512 pointers, up to 4 levels: 2 MiB, 1 GiB, 512 GiB, 256 TiB),
- * so unwritten ranges cost nothing and read as zeros. A copied-up image
+ * so unwritten ranges cost nothing and read as zeros. A tree of height 0
+ * is the file's first page alone, with no index page above it: most files
+ * are that small, and an index page for one pointer doubled their pages
+ * (allocation, zeroing and a 512-slot pass at unlink each time). A copied-up image
  * file keeps its image data as a backing store: pages it never wrote are
  * read from the archive, and a page is copied only on its first write.
  *
@@ -18,9 +21,10 @@ static unsigned slot_at(uint64_t idx, unsigned level)
     return (unsigned)(idx >> (FS_RADIX_BITS * (level - 1))) & (FS_RADIX_SLOTS - 1);
 }
 
+/* The height a tree needs to hold page idx: 0 for the first page alone. */
 static unsigned levels_for(uint64_t idx)
 {
-    unsigned h = 1;
+    unsigned h = 0;
     while (h < FS_RADIX_HEIGHT && (idx >> (FS_RADIX_BITS * h)))
         h++;
     return h;
@@ -127,6 +131,10 @@ static int page_get(struct fs_unode *n, uint64_t idx, void **out)
     if (!pg->root) {
         pg->root = pool_take(&pool);
         pg->height = H;
+        if (H == 0) {                            /* page 0 alone: the root is its data page */
+            page = pg->root;
+            goto filled;
+        }
     }
     while (pg->height < H) {
         void **top = pool_take(&pool);
@@ -142,6 +150,7 @@ static int page_get(struct fs_unode *n, uint64_t idx, void **out)
         node = *slot;
     }
     page = node[slot_at(idx, 1)] = pool_take(&pool);
+filled:;
     uint64_t start = idx * FS_PAGE;
     if (start < n->f.lower_len) {                /* copy-on-write from the image */
         uint64_t m = n->f.lower_len - start;
@@ -201,7 +210,7 @@ static void pages_trim(struct fs_unode *n, uint64_t first)
         return;
     }
     uint64_t freed = 0;
-    if (trim(n, pg->root, pg->height, 0, first, &freed)) {
+    if (pg->height == 0 ? first == 0 : trim(n, pg->root, pg->height, 0, first, &freed)) {
         n->layer->env->page_free(n->layer->env->ctx, pg->root);
         pg->root = NULL;
         pg->height = 0;
@@ -395,7 +404,7 @@ int file_check(const struct fs_unode *n, const char **why)
     uint64_t count = 0, end_page = (n->f.size + FS_PAGE - 1) / FS_PAGE;
     if (n->f.size > FS_FILE_MAX || n->f.lower_len > n->f.size)
         return *why = "a file is larger than allowed or sees past its end", AE_EINVAL;
-    if (pg->root && !count_pages(pg->root, pg->height, 0, end_page, &count))
+    if (pg->root && (pg->height == 0 ? end_page == 0 : !count_pages(pg->root, pg->height, 0, end_page, &count)))
         return *why = "a file has a data page past its end", AE_EINVAL;
     if (count + (pg->root != NULL) != n->f.npages)
         return *why = "a file's page count disagrees with its tree", AE_EINVAL;

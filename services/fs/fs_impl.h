@@ -75,8 +75,8 @@ const struct fs_lnode *lower_child_at(const struct fs_image *img, const struct f
 /* ---- file data: a sparse radix tree of pages (data.c) ----------------- */
 
 struct fs_pages {
-    void *root;                   /* index page of height `height`, or NULL */
-    unsigned height;              /* 0: empty; h covers 512^h pages */
+    void *root;                   /* index page of height `height`, page 0's data (height 0), or NULL */
+    unsigned height;              /* h > 0 covers 512^h pages; 0: page 0 alone, or empty */
 };
 
 /* ---- upper layer: nodes and directories (node.c, dir.c) --------------- */

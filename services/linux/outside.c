@@ -200,8 +200,15 @@ static int64_t start(uint64_t seq, bool input, bool tty, char **argv, unsigned a
     lx_current = t;
     if ((err = tty ? tty_files(p, input) : std_files(p, input)))
         goto fail;
-    if (pwd && pwd[0] == '/' && strcmp(pwd, "/"))
+    const char *wd = env_get(envp, envc, "PWD");
+    if (wd && wd[0] == '/' && (!pwd || strcmp(wd, pwd))) {
+        /* a PWD of the request's own (aerie exec -w DIR), not the container's:
+         * where it starts, as docker exec -w; it must be a directory */
+        if ((err = (int)lx_set_cwd(t, wd)))
+            goto fail;
+    } else if (pwd && pwd[0] == '/' && strcmp(pwd, "/")) {
         lx_set_cwd(t, pwd);          /* as pid 1 (main.c): one that is no directory leaves it in / */
+    }
     const char *path = env_get(envp, envc, "PATH");
     if ((err = find(t, argv[0], path ? path : DEFAULT_PATH, abs, sizeof abs)))
         goto fail;

@@ -244,10 +244,14 @@ aerie logs dtock
 expect cli_name_stands_for_its_id 0 out "^tick 1$"
 aerie ps -q
 if grep -qx "$did" "$out" && ! grep -q "IMAGE" "$out"; then pass cli_ps_q_lists_ids; else fail cli_ps_q_lists_ids "$(head -c 200 "$out")"; fi
+# a name is one container's until it is removed (docker's rule): a second is refused naming the first
 aerie start --name twin ticker 1000 50; t1=$(cat "$out")
-aerie start --name twin ticker 1000 50; t2=$(cat "$out")
+aerie start --name twin ticker 1000 50
+expect cli_name_in_use_refused 1 err "name: twin is already in use by container $t1; remove it"
 aerie kill twin
-expect cli_name_of_two_refused 1 err "'twin' names containers $t1, $t2: give an id"
+aerie run --name twin hello
+expect cli_name_of_ended_still_in_use 125 err "name: twin is already in use by container $t1"
+t2=$t1
 aerie stop nosuch
 expect cli_unknown_name_refused 1 err "no container named 'nosuch'"
 aerie stop dtock

@@ -110,6 +110,17 @@ static const char *cm_image_ops_need_cm_admin(void)
     EXPECT_EQ(ae_cm_image_abort(cmcap, "sneaky"), AE_EPERM);
     EXPECT_EQ(ae_cm_image_remove(cmcap, "hello", err, sizeof err), AE_EPERM);
     EXPECT_EQ(ae_cm_fs_session(cmcap, 1, &slot, err, sizeof err), AE_EPERM);
+    uint64_t times[4], total = 0, id;
+    size_t got = 0;
+    char text[64];
+    EXPECT_EQ(ae_cm_create(cmcap, "image=hello env=SECRET=x", 0, &id, err, sizeof err), 0);
+    EXPECT_EQ(ae_cm_inspect(cmcap, id, 0, times, text, sizeof text, &total, &got), AE_EPERM);   /* its env */
+    EXPECT(got == 0 && total == 0);
+    EXPECT_EQ(ae_cm_inspect(admin, id, 0, times, text, sizeof text, &total, &got), 0);
+    EXPECT(times[0] && !times[1] && !times[2] && times[3] >= times[0] && total > 0);
+    EXPECT_EQ(ae_cm_inspect(admin, id, total + 1, times, text, sizeof text, &total, &got), AE_ERANGE);
+    EXPECT_EQ(ae_cm_remove(cmcap, id), 0);
+    EXPECT_EQ(ae_cm_inspect(admin, id, 0, times, text, sizeof text, &total, &got), AE_ESRCH);
     struct ae_cm_image im;
     EXPECT_EQ(ae_cm_image_info(cmcap, 0, &im), 0);              /* listing is a client's */
     EXPECT(!listed("sneaky", NULL, 0));

@@ -258,7 +258,7 @@ static void fs_stat_reports_each_field(void)
     CHECK_RC(fs_fstat(S, h, &st2), 0);
     CHECK_RC(st2.ino, st.ino);
     CHECK_RC(st2.size, 5);
-    CHECK_RC(st2.blocks, 2 * 8);
+    CHECK_RC(st2.blocks, 8);                      /* its one page, no index page */
     CHECK_RC(fs_mkdir(S, P("d"), 0700), 0);
     CHECK_RC(fs_stat(S, P("d/"), &st), 0);
     CHECK_RC(st.type, FS_TYPE_DIR);
@@ -629,6 +629,49 @@ static void fs_calls_after_destroy_are_edead(void)
     CHECK_RC(T.mem_live, 0);
 }
 
+/* A file of one page keeps it as its tree's root, with no index page
+ * (data.c); writing past it puts an index page above it, with the first
+ * page's bytes kept; trimming and unlinking give back every page. */
+static void one_page_file_grows_and_shrinks(void)
+{
+    begin();
+    uint64_t h = open_ok("f", FS_O_RDWR | FS_O_CREAT);
+    long before = T.pages_live;
+    CHECK_RC(fs_write(S, h, 0, "first", 5), 5);
+    CHECK_RC(T.pages_live, before + 1);           /* the data page alone */
+    struct fs_stat st;
+    CHECK_RC(fs_fstat(S, h, &st), 0);
+    CHECK_RC(st.blocks, 8);
+    CHECK_RC(fs_write(S, h, 4093, "across", 6), 6);   /* pages 0 and 1 */
+    CHECK_RC(fs_fstat(S, h, &st), 0);
+    CHECK_RC(st.blocks, 3 * 8);                   /* index page + 2 data pages */
+    CHECK_RC(T.pages_live, before + 3);
+    char buf[4096 + 96];
+    CHECK_RC(fs_read(S, h, 0, buf, sizeof buf), 4099);
+    CHECK(!memcmp(buf, "first", 5) && !memcmp(buf + 4093, "across", 6));
+    bool zeros = true;
+    for (int i = 5; i < 4093; i++)
+        zeros &= buf[i] == 0;
+    CHECK(zeros);
+    CHECK_RC(fs_ftruncate(S, h, 100), 0);         /* page 1 goes; the index page stays */
+    CHECK_RC(fs_fstat(S, h, &st), 0);
+    CHECK_RC(st.blocks, 2 * 8);
+    CHECK_RC(T.pages_live, before + 2);
+    CHECK_RC(fs_ftruncate(S, h, 0), 0);
+    CHECK_RC(T.pages_live, before);
+    CHECK_RC(fs_write(S, h, 2 * 4096, "x", 1), 1);  /* page 2 first: an index page at once */
+    CHECK_RC(T.pages_live, before + 2);
+    CHECK_RC(fs_ftruncate(S, h, 0), 0);
+    CHECK_RC(fs_write(S, h, 7, "y", 1), 1);       /* page 0 alone again */
+    CHECK_RC(T.pages_live, before + 1);
+    const char *why = "";
+    CHECK_STR(fs_session_check(S, &why) ? why : "ok", "ok");
+    fs_close(S, h);
+    CHECK_RC(fs_unlink(S, P("f")), 0);
+    CHECK_RC(T.pages_live, before);
+    end();
+}
+
 int main(void)
 {
     RUN(fs_open_creat_write_read_back);
@@ -643,6 +686,7 @@ int main(void)
     RUN(fs_truncate_shrinks_and_grows_with_zeros);
     RUN(fs_seek_positions_and_errors);
     RUN(fs_stat_reports_each_field);
+    RUN(one_page_file_grows_and_shrinks);
     RUN(fs_unlink_and_its_errors);
     RUN(fs_unlinked_open_file_lives_until_closed);
     RUN(fs_mkdir_and_its_errors);

@@ -121,6 +121,14 @@ enum cm_op {
     CM_EXEC_INPUT   = 35, /* 0: id, 1: N, 2: offset | CM_INPUT_EOF << 63, 3: length (<= CM_EXEC_IN_CHUNK),
                              4..: bytes for exec N's fd 0 (CM_EXEC_STDIN) from that offset of its input ->
                              (); how much it took says CM_EXEC_STATUS's word 3: send the rest again */
+    CM_INSPECT      = 36, /* admin (it shows a container's environment). 0: id, 1: offset into its text
+                             -> 1: created, 2: started (0: not yet), 3: ended (0: not yet), 4: now (cm's
+                             clock, ns, the same as 1..3's), 5: the text's length, 6: n, the bytes from the
+                             offset in this reply (<= CM_INSPECT_CHUNK), 7..: those bytes. The text is
+                             NUL-terminated "KEY VALUE" records (`aerie inspect`): "grants 1=console ...",
+                             "port tcp:80-80" per range it holds, "arg WORD" per argv word as its program
+                             was started with, "env NAME=VALUE" per environment word, and "truncated N"
+                             when N more bytes of them were not kept (at most CM_INSPECT_KEEP are) */
     CM_OP_COUNT
 };
 /* CM_EXEC: what aerie/proto/linux.h's LX_EXEC request carries */
@@ -128,6 +136,8 @@ enum cm_op {
 #define CM_EXEC_TTY        2u   /* fds 0-2 a terminal of its own (aerie exec -t; LX_EXEC_TTY) */
 #define CM_EXEC_TEXT_MAX   ((64 - 3) * 8)
 #define CM_EXEC_IN_CHUNK   ((64 - 4) * 8)
+#define CM_INSPECT_CHUNK   ((64 - 7) * 8)
+#define CM_INSPECT_KEEP    2048          /* bytes of a container's args and env cm keeps for CM_INSPECT */
 enum cm_exec_state { CM_EXEC_PENDING = 0, CM_EXEC_RUNNING = 1, CM_EXEC_FAILED = 2, CM_EXEC_EXITED = 3,
                      CM_EXEC_LOST = 4 /* its slot was taken by a later exec before it was read */ };
 #define CM_FORK_MAX 32

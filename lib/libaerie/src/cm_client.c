@@ -332,6 +332,27 @@ int ae_cm_info(uint64_t cm, uint64_t id, char *text, size_t cap)
     return r ? r : text_reply(text, cap);
 }
 
+int ae_cm_inspect(uint64_t cm, uint64_t id, uint64_t off, uint64_t times[4], char *text, size_t cap,
+                  uint64_t *total, size_t *got)
+{
+    struct aerie_utcb *u = ae_utcb();
+    u->mr[0] = id;
+    u->mr[1] = off;
+    int r = call(cm, CM_INSPECT, 2, 0, 0);
+    if (r)
+        return r;
+    for (unsigned i = 0; i < 4; i++)
+        times[i] = u->mr[1 + i];
+    *total = u->mr[5];
+    uint64_t n = u->mr[6] < cap ? u->mr[6] : cap;
+    n = n < CM_INSPECT_CHUNK ? n : CM_INSPECT_CHUNK;
+    const char *src = (const char *)&u->mr[7];
+    for (uint64_t i = 0; i < n; i++)
+        text[i] = src[i];
+    *got = (size_t)n;
+    return 0;
+}
+
 /* Linux's names of the signals a program can end with. */
 static const char *const signal_names[32] = {
     0, "SIGHUP", "SIGINT", "SIGQUIT", "SIGILL", "SIGTRAP", "SIGABRT", "SIGBUS", "SIGFPE", "SIGKILL",

@@ -75,6 +75,11 @@ int ae_cm_list(uint64_t cm, uint64_t first, uint64_t *ids, int *states, unsigned
 /* The index-th image name; AE_ENOENT past the last. */
 int ae_cm_image(uint64_t cm, unsigned index, char *name, size_t cap);
 int ae_cm_info(uint64_t cm, uint64_t id, char *text, size_t cap);
+/* CM_INSPECT (needs cm.admin): times[0..3] created, started, ended, now
+ * (cm's clock, ns); up to cap bytes of its text from offset off into text
+ * (*got of them; *total the whole text's length). */
+int ae_cm_inspect(uint64_t cm, uint64_t id, uint64_t off, uint64_t times[4], char *text, size_t cap,
+                  uint64_t *total, size_t *got);
 
 /* A container's files (CM_FS_*; it must have been granted fs). Reads and
  * writes move at most CM_FS_CHUNK bytes (less the path, for writes) and
