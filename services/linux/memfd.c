@@ -314,7 +314,11 @@ LX_SYS(memfd_create)
     return lx_fd_install(t->proc, f, 0, flags & MFD_CLOEXEC);
 }
 
-/* Whether a process of the container maps a block of m shared and writable. */
+/* Whether a process of the container maps a block of m shared in a way
+ * that is or may become writable (mprotect): as Linux's VM_MAYWRITE,
+ * every shared mapping but those made without the right to write
+ * (LX_VMA_NOWRITE: made after a write seal). A read-only one made before
+ * the seal could otherwise be mprotect'ed writable after it (attack18). */
 struct wscan { struct memfd *m; bool found; };
 
 static void scan_proc(struct lx_proc *p, void *arg)
@@ -324,7 +328,7 @@ static void scan_proc(struct lx_proc *p, void *arg)
     if (!mm || w->found)
         return;
     for (struct lx_vma *v = mm->vmas; v && !w->found; v = v->next) {
-        if (!(v->flags & LX_VMA_SHFILE) || !(v->prot & LX_PROT_WRITE))
+        if (!(v->flags & LX_VMA_SHFILE) || (v->flags & LX_VMA_NOWRITE))
             continue;
         for (struct lx_chunk *c = mm->chunks; c && !w->found; c = c->next) {
             if (c->start < v->start || c->end > v->end)

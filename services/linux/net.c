@@ -1084,9 +1084,13 @@ LX_SYS(recvmmsg)
             return -LX_EFAULT;
         if (ts.sec < 0 || ts.nsec < 0 || ts.nsec >= 1000000000)
             return -LX_EINVAL;
-        uint64_t now = lx_now_ns(), span = (uint64_t)ts.sec > 1000000000ull * 3600 * 24 * 365 * 100
-                                             ? ~0ull / 2 : (uint64_t)ts.sec * 1000000000ull + (uint64_t)ts.nsec;
-        t->mmsg_end = now + span;
+        /* past 100 years: never (~0), and the time left written back is
+         * the program's own (attack18: seconds were compared with a bound
+         * in ns, so 18446744074 s wrapped to 0.29 s) */
+        if ((uint64_t)ts.sec > 100ull * 365 * 24 * 3600)
+            t->mmsg_end = ~0ull;
+        else
+            t->mmsg_end = lx_now_ns() + (uint64_t)ts.sec * 1000000000ull + (uint64_t)ts.nsec;
         if (!t->mmsg_end)
             t->mmsg_end = 1;
     }
@@ -1128,7 +1132,7 @@ LX_SYS(recvmmsg)
         if (s && s->type == LX_SOCK_DGRAM)
             s->error = (int)-r;
     }
-    if (tsp) {
+    if (tsp && t->mmsg_end != ~0ull) {
         uint64_t now = lx_now_ns(), left = timed_out || now >= t->mmsg_end ? 0 : t->mmsg_end - now;
         struct lx_timespec ts = { (int64_t)(left / 1000000000ull), (int64_t)(left % 1000000000ull) };
         if (lx_copy_out(t->proc->mm, tsp, &ts, sizeof ts))

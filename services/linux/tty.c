@@ -303,14 +303,16 @@ uint64_t lx_tty_feed(struct lx_tty *y, const void *buf, uint64_t n)
     uint64_t i = 0;
     for (; i < n; i++) {
         uint8_t c = p[i];
-        if (y->nesc) {                   /* inside 0xFF ...: the window size, or 0xFF itself */
+        if (y->nesc == 1 && c == 0xFF) {   /* 0xFF 0xFF: the byte 0xFF */
+            if (!room(y))
+                break;                   /* still after the first 0xFF: this one comes again (attack18) */
+            y->nesc = 0;
+            take_byte(y, c);
+            continue;
+        }
+        if (y->nesc) {                   /* inside 0xFF ...: the window size */
             y->esc[y->nesc++] = c;
-            if (y->nesc == 2 && c == 0xFF) {
-                y->nesc = 0;
-                if (!room(y))
-                    break;
-                take_byte(y, c);
-            } else if (y->nesc == 2 && c != 'W') {
+            if (y->nesc == 2 && c != 'W') {
                 y->nesc = 0;             /* not ours: dropped */
             } else if (y->nesc == 6) {
                 y->nesc = 0;

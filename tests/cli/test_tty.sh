@@ -101,4 +101,14 @@ head -c 300000 /dev/zero | tr '\0' y > "$dir/flood.in"
 aerie run --rm -it busybox sh -c 'stty raw -echo; sleep 2; wc -c' < "$dir/flood.in"
 expect tty_input_flood_passes_whole 0 out "300000"
 
+# attack18: a byte 0xFF (sent as 0xFF 0xFF) met a full terminal between its
+# two bytes: the second was read again as an escape's first, so typed
+# bytes "W !\"#" became a window size (8225x8739) and were lost as input.
+# 4095 bytes fill the terminal (one line, pushed whole), the rest waits.
+{ head -c 4095 /dev/zero | tr '\0' a; printf '\377W !"#\n'; } > "$dir/esc.in"
+aerie run --rm -it busybox sh -c 'sleep 3; wc -c; stty size' < "$dir/esc.in"
+expect tty_ff_at_a_full_terminal_is_a_byte 0 out "^4102"
+grep -q "^24 80" "$out" && pass tty_ff_at_a_full_terminal_forges_no_size ||
+    fail tty_ff_at_a_full_terminal_forges_no_size "$(tail -c 200 "$out" | tr '\r\n' '||')"
+
 echo "TESTS DONE $n"

@@ -319,6 +319,15 @@ static void pages_read_only(void)
     CHECK(in_child(write_kip) == SIGSEGV);
     CHECK(in_child(write_kip_after_mprotect) == SIGSEGV);
     CHECK(mprotect((void *)KIP_ADDR, 4096, PROT_READ | PROT_WRITE) == -1);
+    /* attack18: a system call writing into the vDSO (the personality
+     * writes no file mapping for a program): EFAULT, the page unchanged */
+    int p[2];
+    CHECK(pipe(p) == 0 && write(p[1], "xxxxxxxx", 8) == 8);
+    CHECK(read(p[0], (void *)ehdr, 8) == -1 && errno == EFAULT);
+    CHECK(syscall(SYS_clock_gettime, CLOCK_MONOTONIC, (void *)ehdr) == -1 && errno == EFAULT);
+    CHECK(ehdr->e_ident[0] == 0x7f && ehdr->e_ident[1] == 'E');
+    close(p[0]);
+    close(p[1]);
     int r = in_child(scribble_own_copy);
     CHECK(r == SIGILL || r == 0);
     /* ours, and a new child's, still tell the time */

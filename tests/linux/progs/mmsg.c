@@ -237,6 +237,14 @@ static void timeouts(int s)
     CHECK(rmm(s, m, 2, 0, (struct timespec *)8) == -1 && errno == EFAULT);
     reset(16);
     CHECK(rmm(s, m, 2, MSG_DONTWAIT, NULL) == 1 && !strcmp(bufs[0], "e"));
+    /* attack18: a timeout of 585 years (2^64 ns and a bit) is not a short
+     * one: the time left written back is about what was given */
+    send_str("f");
+    queued(s);
+    reset(16);
+    ts = (struct timespec){ 18446744074LL, 0 };
+    CHECK(rmm(s, m, 1, 0, &ts) == 1 && !strcmp(bufs[0], "f"));
+    CHECK(ts.tv_sec >= 18446744000LL);
 }
 
 /* An error after the first message ends the call with the count; the

@@ -116,6 +116,28 @@ static void write_seal(void)
     close(fd);
 }
 
+/* attack18: a read-only shared mapping made before the seal could be
+ * mprotect'ed writable after it, and the "sealed" bytes changed. Linux
+ * counts every shared mapping that may become writable (VM_MAYWRITE: the
+ * file is open for writing), so the seal is EBUSY while one is there. */
+static void read_only_mapping_before_the_seal(void)
+{
+    int fd = mfd(MFD_ALLOW_SEALING);
+    CHECK(fd >= 0 && ftruncate(fd, 4096) == 0 && pwrite(fd, "hello", 5, 0) == 5);
+    char *r = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
+    CHECK(r != MAP_FAILED);
+    int sealed = fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE);
+    CHECK(sealed == -1 && errno == EBUSY);
+    if (sealed == 0 && mprotect(r, 4096, PROT_READ | PROT_WRITE) == 0) {
+        r[0] = 'J';                              /* what the seal was to forbid */
+        char b = 0;
+        CHECK(pread(fd, &b, 1, 0) == 1 && b == 'h');
+    }
+    CHECK(munmap(r, 4096) == 0);
+    CHECK(fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE) == 0);   /* gone: now it may */
+    close(fd);
+}
+
 static void future_write_and_seal(void)
 {
     int fd = mfd(MFD_ALLOW_SEALING);
@@ -173,6 +195,7 @@ int main(void)
     without_the_flag();
     shrink_and_grow();
     write_seal();
+    read_only_mapping_before_the_seal();
     future_write_and_seal();
     bad_arguments();
     return done("seals");
