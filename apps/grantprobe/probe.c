@@ -11,6 +11,9 @@
  *   grantprobe connect IP PORT    connects over TCP (ECONNREFUSED: allowed, nobody listened)
  *   grantprobe fill PATH          writes PATH until a write fails, prints how
  *                                 much went in (its files come from its own quota)
+ *   grantprobe names DIR          creates files of 200-byte names in DIR until a
+ *                                 create (or its close) fails, prints how many: the
+ *                                 fs service's metadata for them is its own memory
  *   grantprobe steady PORT ROUNDS a neighbour: writes a file and binds PORT, then
  *                                 ROUNDS times (20 ms apart) reads the file back and
  *                                 sends itself a datagram through the net service,
@@ -25,6 +28,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 static int probe_read(const char *path)
 {
@@ -68,6 +72,39 @@ static int probe_fill(const char *path)
     int e = n < 0 ? errno : EFBIG;
     close(fd);
     printf("filled %lu bytes\n", total);
+    return e;
+}
+
+static int probe_names(const char *dir)
+{
+    char path[300];
+    if (mkdir(dir, 0755) && errno != EEXIST)
+        return errno;
+    unsigned long n = 0;
+    int e = 0;
+    /* Said now: stdio's buffer is a page its memory must have before the
+     * names fill it (a touch it cannot pay for then would be a fault). */
+    printf("names in %s\n", dir);
+    fflush(stdout);
+    while (!e && n < 100000) {
+        int len = snprintf(path, sizeof path, "%s/", dir);
+        memset(path + len, 'n', 200);
+        snprintf(path + len + 190, 11, "%010lu", n);
+        /* fstat before close: a create queued behind the open (docs/FS.md,
+         * "Creates that do not wait") tells its failure at the next look
+         * at its handle, and a close alone would not ask. */
+        struct stat st;
+        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+        if (fd < 0)
+            e = errno;
+        else if (fstat(fd, &st))
+            e = errno, close(fd);
+        else if (close(fd))
+            e = errno;
+        else
+            n++;
+    }
+    printf("made %lu names\n", n);
     return e;
 }
 
@@ -171,11 +208,13 @@ int main(int argc, char **argv)
         e = probe_connect(argv[2], argv[3]);
     else if (argc == 3 && !strcmp(argv[1], "fill"))
         e = probe_fill(argv[2]);
+    else if (argc == 3 && !strcmp(argv[1], "names"))
+        e = probe_names(argv[2]);
     else if (argc == 4 && !strcmp(argv[1], "steady"))
         e = probe_steady(argv[2], argv[3]);
     else
         fprintf(stderr, "usage: grantprobe read PATH | write PATH TEXT | bind PORT | listen PORT | "
-                "connect IP PORT | fill PATH | steady PORT ROUNDS\n");
+                "connect IP PORT | fill PATH | names DIR | steady PORT ROUNDS\n");
     if (e)
         printf("%s: %s\n", argc > 1 ? argv[1] : "grantprobe", strerror(e));
     return e;

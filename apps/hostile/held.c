@@ -198,6 +198,8 @@ static void attack_fs_admin(uint64_t slot)
         call_expect_refusal(slot, FS_ADMIN_RUN_QUEUED, w, 1, "fs admin RUN_QUEUED");
         w[1] = ids[(i + 1) % (sizeof ids / sizeof ids[0])];
         call_expect_refusal(slot, FS_ADMIN_FORK_SESSION, w, 2, "fs admin FORK_SESSION");
+        /* a neighbour's (or its own) metadata deposit and usage: admin only */
+        call_expect_refusal(slot, FS_ADMIN_SESSION_STATS, w, 1, "fs admin SESSION_STATS");
     }
     for (uint64_t label = FS_SERVICE_OP_END; label < FS_SERVICE_OP_END + 16; label++)
         call_expect_refusal(slot, label, w, 4, "unknown fs label");
@@ -290,6 +292,13 @@ static void attack_fs_session(uint64_t slot)
     call_expect_refusal(slot, FS_OP_OPEN, w, 4, "fs path of 2^64-1 bytes");
     w[0] = ~0ull - 8; w[1] = 16;
     call_expect_refusal(slot, FS_OP_STAT, w, 2, "fs path at a wrapping offset");
+    /* Huge reservations: each node it could hold is metadata its own
+     * deposit pays for, and n past FS_RESERVE_MAX is refused outright. */
+    static const uint64_t many[] = { FS_RESERVE_MAX + 1, 1ull << 32, ~0ull };
+    for (unsigned i = 0; i < sizeof many / sizeof many[0]; i++) {
+        w[0] = many[i];
+        call_expect_refusal(slot, FS_OP_RESERVE, w, 1, "fs RESERVE of more than FS_RESERVE_MAX");
+    }
     attack_fs_control_block(slot);
     ae_mem_unmap_delete(buf, FS_SHBUF_MIN, mem);
 }

@@ -166,6 +166,16 @@ int lx_dev_open(const char *path, unsigned flags, struct lx_file **out)
 /* stat of a device path; -LX_ENOENT if it is none. */
 int lx_dev_stat(const char *path, struct lx_stat *st)
 {
+    if (!strcmp(path, "/dev/tty")) {     /* there without a terminal too (5:0), as on Linux: only open says ENXIO */
+        memset(st, 0, sizeof *st);
+        st->nlink = 1;
+        st->blksize = 4096;
+        st->mode = LX_S_IFCHR | 0666;
+        st->rdev = 0x500;
+        st->dev = 5;
+        st->ino = 110;
+        return 0;
+    }
     struct lx_file *f;
     int r = lx_dev_open(path, LX_O_RDONLY, &f);
     if (r)

@@ -33,6 +33,8 @@ void lx_file_put(struct lx_file *f)
         return;
     if (f->epitems)
         lx_epoll_forget(f);
+    if (f->fasync)
+        lx_fasync_forget(f);
     if (f->ops->release)
         f->ops->release(f);
     free(f);
@@ -352,6 +354,13 @@ LX_SYS(fcntl)
     case LX_F_GETFL:
         return f->flags & ~(LX_O_CLOEXEC | LX_FILE_DIR);
     case LX_F_SETFL:
+        if (((unsigned)t->a[2] ^ f->flags) & LX_O_ASYNC) {
+            /* lx_fasync_set sets the flag; a file without O_ASYNC is
+             * left without it and the call succeeds, as on Linux */
+            int r = lx_fasync_set(f, fd, t->a[2] & LX_O_ASYNC);
+            if (r && r != -LX_ENOTTY)
+                return r;
+        }
         f->flags = (f->flags & ~SETFL_MASK) | ((unsigned)t->a[2] & SETFL_MASK);
         return 0;
     case LX_F_GETLK: {
@@ -363,7 +372,27 @@ LX_SYS(fcntl)
     case LX_F_SETLKW:
         return 0;                              /* advisory locks always granted (one container) */
     case LX_F_GETOWN:
-    case LX_F_SETOWN:
+        return f->owner_type == LX_F_OWNER_PGRP ? -f->owner : f->owner;
+    case LX_F_SETOWN: {
+        int id = (int)(int32_t)t->a[2];
+        return lx_fasync_setown(f, id < 0 ? LX_F_OWNER_PGRP : LX_F_OWNER_PID, id < 0 ? -id : id);
+    }
+    case LX_F_GETOWN_EX: {
+        int32_t ex[2] = { f->owner_type, f->owner };
+        return lx_copy_out(t->proc->mm, t->a[2], ex, sizeof ex);
+    }
+    case LX_F_SETOWN_EX: {
+        int32_t ex[2];
+        if (lx_copy_in(t->proc->mm, ex, t->a[2], sizeof ex))
+            return -LX_EFAULT;
+        return lx_fasync_setown(f, ex[0], ex[1]);
+    }
+    case LX_F_GETSIG:
+        return f->sigio;
+    case LX_F_SETSIG:
+        if (t->a[2] > LX_NSIG)
+            return -LX_EINVAL;
+        f->sigio = (int)t->a[2];
         return 0;
     case LX_F_GETPIPE_SZ:
         return 65536;
@@ -392,6 +421,14 @@ LX_SYS(ioctl)
             return -LX_EFAULT;
         f->flags = on ? f->flags | LX_O_NONBLOCK : f->flags & ~LX_O_NONBLOCK;
         return 0;
+    }
+    case LX_FIOASYNC: {
+        int on;
+        if (lx_copy_in(t->proc->mm, &on, t->a[2], sizeof on))
+            return -LX_EFAULT;
+        if (!on == !(f->flags & LX_O_ASYNC))
+            return 0;
+        return lx_fasync_set(f, FD_ARG(0), on != 0);
     }
     default:
         return f->ops->ioctl ? f->ops->ioctl(t, f, t->a[1], t->a[2]) : -LX_ENOTTY;

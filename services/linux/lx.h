@@ -347,6 +347,15 @@ uint64_t lx_waits_gen(struct lx_thread *t, struct lx_waiter *mark);
 void lx_wake_thread(struct lx_thread *t, int why);
 /* Drops t's waits (it is woken, or dying). */
 void lx_unwait(struct lx_thread *t);
+/* Signal-driven I/O (fasync.c) waits on a file's queues as a thread
+ * would: while redirected, what lx_wait_on(t, q) is asked for the probe
+ * thread t (a file's poll op) is a waiter of the watch fa, on its list
+ * *list, and a wake of that queue calls lx_fasync_fire(fa) instead of
+ * running a thread (t NULL: redirect nothing). lx_waits_free drops such
+ * a list from every queue. */
+struct lx_fasync;
+void lx_waits_redirect(struct lx_thread *t, struct lx_fasync *fa, struct lx_waiter **list);
+void lx_waits_free(struct lx_waiter **list);
 
 /* Answers t's call (result in rax), delivering pending signals first. */
 void lx_complete(struct lx_thread *t, int64_t result);
@@ -399,6 +408,7 @@ struct lx_file_ops {
     int64_t (*getdents)(struct lx_thread *t, struct lx_file *f, void *buf, uint64_t n);
     int (*truncate)(struct lx_file *f, uint64_t size);
     void (*release)(struct lx_file *f);
+    bool fasync;                /* O_ASYNC works (sockets, pipes): poll registers only on queues */
 };
 
 #define LX_FILE_DIR (1u << 31)  /* in lx_file.flags: a directory (dirfd, fchdir) */
@@ -411,6 +421,10 @@ struct lx_file {
     uint64_t pos;
     void *obj;
     struct lx_epitem *epitems;  /* the epoll items watching it (epoll.c) */
+    struct lx_fasync *fasync;   /* O_ASYNC: its watch (fasync.c), or NULL */
+    int owner;                  /* F_SETOWN: a pid, or a tid / pgid per owner_type (0: none) */
+    int owner_type;             /* LX_F_OWNER_* */
+    int sigio;                  /* F_SETSIG: the signal sent (0: SIGIO without details) */
     char path[256];             /* what it was opened as ("" if none) */
 };
 
@@ -458,6 +472,23 @@ int64_t lx_poll_with_mask(struct lx_thread *t, uint64_t mask_addr, int64_t (*cal
                           uint64_t timeout);
 /* f is going away: the epoll items that watch it go first. */
 void lx_epoll_forget(struct lx_file *f);
+
+/* ---- signal-driven I/O (fasync.c) ---- */
+
+/* O_ASYNC on or off for f (as fd, si_fd of F_SETSIG's signals): 0, or
+ * -ENOTTY for a file without it (fcntl then keeps the flag alone, as
+ * Linux does), -ENOMEM. */
+int lx_fasync_set(struct lx_file *f, int fd, bool on);
+void lx_fasync_forget(struct lx_file *f);
+/* One of fa's queues was woken: it leaves them all and is looked at by lx_fasync_run. */
+void lx_fasync_fire(struct lx_fasync *fa);
+/* The loop's pass: each fired file is polled again (and watched again)
+ * and its owner signalled for what it can do now. */
+void lx_fasync_run(void);
+/* Watches fired during the last run's own polls: the loop passes again before it waits. */
+bool lx_fasync_due(void);
+/* F_SETOWN(_EX) / F_GETOWN(_EX). */
+int64_t lx_fasync_setown(struct lx_file *f, int type, int id);
 
 /* ---- eventfd, timerfd, signalfd, memfd (eventfd.c, sigfd.c, memfd.c) ---- */
 

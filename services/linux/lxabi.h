@@ -38,6 +38,7 @@ enum {
 #define LX_O_TRUNC     01000
 #define LX_O_APPEND    02000
 #define LX_O_NONBLOCK  04000
+#define LX_O_ASYNC     020000   /* FASYNC: SIGIO to the owner when I/O is possible (fasync.c) */
 #define LX_O_DSYNC     010000
 #define LX_O_DIRECT    040000
 #define LX_O_LARGEFILE 0100000
@@ -66,6 +67,13 @@ enum {
 #define LX_F_SETLKW 7
 #define LX_F_SETOWN 8
 #define LX_F_GETOWN 9
+#define LX_F_SETSIG 10
+#define LX_F_GETSIG 11
+#define LX_F_SETOWN_EX 15
+#define LX_F_GETOWN_EX 16
+#define LX_F_OWNER_TID  0      /* struct f_owner_ex's type */
+#define LX_F_OWNER_PID  1
+#define LX_F_OWNER_PGRP 2
 #define LX_F_DUPFD_CLOEXEC 1030
 #define LX_F_GETPIPE_SZ 1032
 #define LX_F_ADD_SEALS 1033
@@ -196,6 +204,10 @@ enum {
 #define LX_SI_QUEUE   (-1)
 #define LX_SI_TIMER   (-2)
 #define LX_SI_TKILL   (-6)
+#define LX_POLL_IN    1        /* si_code of an F_SETSIG signal: what the file can do */
+#define LX_POLL_OUT   2
+#define LX_POLL_ERR   4
+#define LX_POLL_HUP   6
 #define LX_CLD_EXITED 1
 #define LX_CLD_KILLED 2
 #define LX_CLD_DUMPED 3
@@ -336,6 +348,7 @@ struct lx_epoll_event { uint32_t events; uint64_t data; } __attribute__((packed)
 #define LX_FIONBIO    0x5421
 #define LX_TIOCNOTTY  0x5422
 #define LX_TIOCGSID   0x5429
+#define LX_FIOASYNC   0x5452
 #define LX_FIOCLEX    0x5451
 #define LX_FIONCLEX   0x5450
 

@@ -120,24 +120,36 @@ _Noreturn void lx_container_end(int wstatus, uint64_t addr, uint64_t rip)
 /* ---- waiting and waking ---- */
 
 struct lx_waiter {
-    struct lx_thread *t;
+    struct lx_thread *t;        /* who waits: a thread, or (t NULL) */
+    struct lx_fasync *fa;       /* an O_ASYNC file's watch (fasync.c) */
     struct lx_waitq *q;
     struct lx_waiter *qnext, *tnext;
 };
 
 static struct lx_thread *run_head, **run_tail = &run_head;
 
+/* lx_waits_redirect's: the probe thread whose waits are an O_ASYNC watch's. */
+static struct lx_thread *redirect_t;
+static struct lx_fasync *redirect_fa;
+static struct lx_waiter **redirect_list;
+
 int lx_wait_on(struct lx_thread *t, struct lx_waitq *q)
 {
     struct lx_waiter *w = malloc(sizeof *w);
     if (!w)
         return -LX_ENOMEM;
-    *w = (struct lx_waiter){ .t = t, .q = q, .tnext = t->waits };
+    struct lx_waiter **list = &t->waits;
+    *w = (struct lx_waiter){ .t = t, .q = q };
+    if (t == redirect_t) {                   /* an O_ASYNC watch's poll: the watch waits */
+        *w = (struct lx_waiter){ .fa = redirect_fa, .q = q };
+        list = redirect_list;
+    }
+    w->tnext = *list;
     struct lx_waiter **pp = &q->head;        /* first come, first woken */
     while (*pp)
         pp = &(*pp)->qnext;
     *pp = w;
-    t->waits = w;
+    *list = w;
     return 0;
 }
 
@@ -151,11 +163,11 @@ void lx_wait_until(struct lx_thread *t, uint64_t deadline)
     deadlines_set = true;
 }
 
-void lx_unwait(struct lx_thread *t)
+void lx_waits_free(struct lx_waiter **list)
 {
-    while (t->waits) {
-        struct lx_waiter *w = t->waits;
-        t->waits = w->tnext;
+    while (*list) {
+        struct lx_waiter *w = *list;
+        *list = w->tnext;
         struct lx_waiter **pp = &w->q->head;
         while (*pp && *pp != w)
             pp = &(*pp)->qnext;
@@ -163,6 +175,18 @@ void lx_unwait(struct lx_thread *t)
             *pp = w->qnext;
         free(w);
     }
+}
+
+void lx_waits_redirect(struct lx_thread *t, struct lx_fasync *fa, struct lx_waiter **list)
+{
+    redirect_t = t;
+    redirect_fa = fa;
+    redirect_list = list;
+}
+
+void lx_unwait(struct lx_thread *t)
+{
+    lx_waits_free(&t->waits);
     t->deadline = 0;
 }
 
@@ -181,8 +205,12 @@ void lx_wake_thread(struct lx_thread *t, int why)
 void lx_wake_all(struct lx_waitq *q)
 {
     q->gen++;
-    while (q->head)
-        lx_wake_thread(q->head->t, LX_WAKE_EVENT);
+    while (q->head) {
+        if (q->head->fa)
+            lx_fasync_fire(q->head->fa);          /* leaves every queue, this one too */
+        else
+            lx_wake_thread(q->head->t, LX_WAKE_EVENT);
+    }
 }
 
 struct lx_waiter *lx_waits_mark(struct lx_thread *t)
@@ -558,7 +586,8 @@ static _Noreturn void serve(void)
         run_woken();
         lx_graveyard_empty();
         uint64_t timeout = expire();
-        if (run_head)
+        lx_fasync_run();                           /* SIGIO for O_ASYNC files that moved */
+        if (run_head || lx_fasync_due())
             continue;
         if (lx_net_waiting()) {
             lx_net_check();                        /* datagrams a lost wakeup would leave behind */

@@ -407,7 +407,7 @@ static void f_release(struct lx_file *f)
 
 static const struct lx_file_ops sock_ops = {
     .kind = "socket", .read = f_read, .write = f_write, .stat = f_stat, .poll = f_poll,
-    .ioctl = f_ioctl, .release = f_release,
+    .ioctl = f_ioctl, .release = f_release, .fasync = true,
 };
 
 /* Whether a stream can carry data. Linux lets data flow, and getpeername

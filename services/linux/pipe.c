@@ -177,7 +177,7 @@ static void pipe_release(struct lx_file *f)
 
 static const struct lx_file_ops pipe_ops = {
     .kind = "pipe", .read = pipe_read, .write = pipe_write, .stat = pipe_stat, .poll = pipe_poll,
-    .ioctl = pipe_ioctl, .release = pipe_release,
+    .ioctl = pipe_ioctl, .release = pipe_release, .fasync = true,
 };
 
 static struct pipe *pipe_new(void)

@@ -181,6 +181,7 @@ static int stdin_stat(struct lx_file *f, struct lx_stat *st)
 
 static const struct lx_file_ops stdin_ops = {
     .kind = "pipe", .read = stdin_read, .write = stdin_write, .stat = stdin_stat, .poll = stdin_poll,
+    .fasync = true,
 };
 
 struct lx_file *lx_stdin_file(void)

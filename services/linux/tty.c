@@ -225,7 +225,7 @@ static bool erase_one(struct lx_tty *y)
         c = y->line[--y->nline];
     while (y->nline && (y->tio.iflag & T_IUTF8) && (c & 0xC0) == 0x80);
     if ((y->tio.lflag & (T_ECHO | T_ECHOE)) == (T_ECHO | T_ECHOE)) {
-        int w = is_ctl(c) && (y->tio.lflag & T_ECHOCTL) ? 2 : c == '\t' ? 1 : 1;
+        int w = is_ctl(c) && (y->tio.lflag & T_ECHOCTL) ? 2 : 1;   /* ^X took two columns */
         for (int i = 0; i < w; i++) {
             echo_byte(y, '\b');
             echo_byte(y, ' ');

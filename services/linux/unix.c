@@ -253,6 +253,7 @@ static int64_t u_write(struct lx_thread *t, struct lx_file *f, const void *buf, 
 
 static const struct lx_file_ops unix_ops = {
     .kind = "socket", .read = u_read, .write = u_write, .stat = u_stat, .poll = u_poll, .release = u_release,
+    .fasync = true,
 };
 
 /* A new socket's file (NULL: no memory). */

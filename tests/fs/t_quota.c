@@ -6,6 +6,7 @@
  * neighbour's files working, and the quota vanishing under the service
  * ends that session cleanly and nothing else.
  */
+#include <stdio.h>
 #include <string.h>
 #include <aerie/objects.h>
 #include <libaerie/invoke.h>
@@ -315,4 +316,65 @@ FSTEST(quota_fork_shares_pages_until_written, "FS_ADMIN_FORK_SESSION between quo
         drop_quota(qa);
         drop_quota(qb);
     }
+}
+
+/* A quota session's metadata (nodes, names, tables) is paid from that
+ * quota: a deposit committed as it grows (docs/FS.md "Metadata: paid by
+ * the container"). Names until refused stop at the quota with ENOMEM —
+ * no promise held, no pool drawn — while a neighbour's creates work; the
+ * end gives the quota and the heap back exactly. */
+FSTEST(quota_session_metadata_is_paid_by_its_quota,
+       "metadata charged to the quota as a deposit; ENOMEM at its limit; a neighbour works; all back at the end")
+{
+    uint64_t heap0 = ft_stat(FS_STAT_META_HEAP), pool0 = ft_stat(FS_STAT_META_POOL);
+    uint64_t promised0 = ft_stat(FS_STAT_META_PROMISED);
+    uint64_t q = new_quota(384 * KiB, 64), q2 = new_quota(2 * MiB, 64);
+    CHECK(q && q2);
+    struct ft_session s, n;
+    struct ae_fs_session_spec spec = { .image = FT_IMAGE, .data_bytes = 8 * MiB, .inodes = 20000, .quota = q };
+    CHECK_OK(ft_session_open_spec(&s, &spec));
+    spec.quota = q2;
+    CHECK_OK(ft_session_open_spec(&n, &spec));
+    uint64_t st[FS_SSTAT_WORDS];
+    CHECK_OK(ae_fs_admin_session_stats(ft_admin, s.id, st));
+    CHECK_EQ(st[FS_SSTAT_META_PROMISE], 0);            /* nothing of the heap's promises */
+    CHECK(st[FS_SSTAT_META_DEPOSIT] >= st[FS_SSTAT_META_BYTES] && st[FS_SSTAT_META_DEPOSIT] % 4096 == 0);
+    CHECK(quota_used(q) >= st[FS_SSTAT_META_DEPOSIT]);
+    CHECK_EQ(ft_stat(FS_STAT_META_PROMISED), promised0);
+    char p[300];
+    int made = 0, r = 0;
+    while (made < 20000) {
+        memset(p, 'm', 220);
+        snprintf(p, sizeof p, "/%0200d", made);
+        uint64_t h;
+        if ((r = ae_fs_open(&s.conn, p, FS_O_WRONLY | FS_O_CREAT | FS_O_EXCL, 0644, &h, NULL)))
+            break;
+        ae_fs_close(&s.conn, h);
+        made++;
+    }
+    CHECK_OK(ae_fs_admin_session_stats(ft_admin, s.id, st));
+    printf("  %d names, then %d: metadata %lu bytes, deposit %lu, quota used %lu of %lu\n", made, r,
+           (unsigned long)st[FS_SSTAT_META_BYTES], (unsigned long)st[FS_SSTAT_META_DEPOSIT],
+           (unsigned long)quota_used(q), (unsigned long)(384 * KiB));
+    CHECK_EQ(r, AE_ENOMEM);                            /* its own memory said no */
+    CHECK(made > 200);
+    CHECK(st[FS_SSTAT_META_DEPOSIT] >= st[FS_SSTAT_META_BYTES]);
+    CHECK(quota_used(q) <= 384 * KiB);
+    CHECK_EQ(ft_stat(FS_STAT_META_POOL), pool0);        /* the pool never moved */
+    for (int i = 0; i < 40; i++) {                      /* the neighbour's creates */
+        snprintf(p, sizeof p, "/n%d", i);
+        uint64_t h;
+        CHECK_OK(ae_fs_open(&n.conn, p, FS_O_WRONLY | FS_O_CREAT | FS_O_EXCL, 0644, &h, NULL));
+        CHECK_OK(ae_fs_close(&n.conn, h));
+    }
+    CHECK_OK(ae_fs_admin_check(ft_admin, s.id));
+    ft_session_close(&s);
+    ft_session_close(&n);
+    CHECK_EQ(quota_used(q), 0);                         /* the deposit went back whole */
+    CHECK_EQ(quota_used(q2), 0);
+    CHECK_EQ(ft_stat(FS_STAT_META_HEAP), heap0);
+    CHECK_EQ(ft_stat(FS_STAT_META_POOL), pool0);
+    CHECK_EQ(ft_stat(FS_STAT_META_PROMISED), promised0);
+    drop_quota(q);
+    drop_quota(q2);
 }

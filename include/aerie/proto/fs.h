@@ -542,8 +542,10 @@ enum {
     FS_SSTAT_FLAGS,           /* FS_SSTAT_F_* */
     FS_SSTAT_READ_BYTES,      /* file bytes its READs returned */
     FS_SSTAT_WRITE_BYTES,     /* file bytes its WRITEs wrote */
-    FS_SSTAT_META_PROMISE,    /* metadata it is promised (48 KiB kept in the heap, or a late 8 KiB from the pool) */
+    FS_SSTAT_META_PROMISE,    /* metadata it is promised (48 KiB kept in the heap, or a late 8 KiB from the pool);
+                               * 0 for a session opened with a quota: it pays a deposit instead */
     FS_SSTAT_META_LIMIT,      /* metadata it may hold at most (its cap) */
+    FS_SSTAT_META_DEPOSIT,    /* bytes of its quota committed to pay for its metadata (quota sessions) */
     FS_SSTAT_WORDS
 };
 #define FS_SSTAT_F_QUOTA      0x1u        /* its pages come from its opener's quota */

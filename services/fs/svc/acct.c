@@ -24,12 +24,18 @@
  *
  * Metadata (nodes, names, tables) stays in the service's heap — a pointer
  * in memory that can vanish would take the service down. A session's
- * account meters it (../meta.h, docs/FS.md "Metadata: a promise and an
- * overdraft"): in the heap's block sizes, the core's allocations, the
- * session's own records and each chunk's record are taken from its
- * promise, then from the pool shared by all sessions (in the persistent
- * state: a restart counts it again), never past its cap; a refusal is
- * AE_ENOMEM for that session's operation alone.
+ * account meters it in the heap's block sizes (the core's allocations,
+ * the session's own records and each chunk's record), never past its cap
+ * (../meta.h). A session opened with a quota (a container's) pays for
+ * its metadata itself: a *deposit*, lazy Memory of that quota committed
+ * in DEPOSIT_STEP steps as its metadata grows (docs/FS.md "Metadata: paid
+ * by the container"), so what the service holds for it is charged to the
+ * container's own memory, its end gives it all back, and no other
+ * session's room is involved; the deposit holds no pointer, so its
+ * vanishing with the quota costs nothing. A session without a quota takes
+ * a promise, then the pool shared by such sessions (in the persistent
+ * state: a restart counts it again). A refusal is AE_ENOMEM for that
+ * session's operation alone.
  *
  * Locks: an account's lock guards its chunks and counters and is a leaf
  * under the core's locks; registry_lock guards the list of windows (the
@@ -52,6 +58,7 @@
 #define CHUNK_MIN   4u                    /* pages of a first chunk */
 #define POOL_CHUNK  (256u << 10)          /* the own pool grows by this much */
 #define WINDOW_MAX  (1ull << 41)          /* the largest window one session gets */
+#define DEPOSIT_STEP 4096u                /* a deposit grows by a page at a time */
 
 struct acct_chunk {
     uint64_t mem;                         /* our Memory capability */
@@ -102,6 +109,22 @@ static uint64_t chunk_meta(void)
     return fs_meta_block(sizeof(struct acct_chunk)) + fs_meta_block(p_map_record_bytes());
 }
 
+/* A funded account's deposit covers next bytes: committed further in
+ * DEPOSIT_STEP steps, each page charged to the container's quota (ENOMEM
+ * there: its memory is full, and the operation is refused). It is a
+ * high-water mark: given back whole when the session ends. a->lock held. */
+static bool deposit_cover(struct svc_acct *a, uint64_t next)
+{
+    if (next <= a->deposit)
+        return true;
+    uint64_t grow = (next - a->deposit + DEPOSIT_STEP - 1) / DEPOSIT_STEP * DEPOSIT_STEP;
+    uint64_t size = (a->meta.cap + DEPOSIT_STEP - 1) / DEPOSIT_STEP * DEPOSIT_STEP;
+    if (a->deposit + grow > size || ae_mem_commit(a->dep_mem, a->deposit, grow))
+        return false;
+    a->deposit += grow;
+    return true;
+}
+
 /* a->lock held (or a not yet shared). */
 static bool meta_take(struct svc_acct *a, uint64_t b)
 {
@@ -109,13 +132,20 @@ static bool meta_take(struct svc_acct *a, uint64_t b)
         __atomic_fetch_add(&a->meta.used, b, __ATOMIC_RELAXED);
         return true;
     }
+    if (a->funded) {
+        uint64_t next = a->meta.used + b;
+        if (next > a->meta.cap || next < a->meta.used || !deposit_cover(a, next))
+            return false;
+        __atomic_store_n(&a->meta.used, next, __ATOMIC_RELAXED);
+        return true;
+    }
     return fs_meta_take(&a->meta, &st->meta_pool, b);
 }
 
 static void meta_give(struct svc_acct *a, uint64_t b)
 {
-    if (!a->metered)
-        __atomic_fetch_sub(&a->meta.used, b, __ATOMIC_RELAXED);
+    if (!a->metered || a->funded)
+        __atomic_store_n(&a->meta.used, a->meta.used > b ? a->meta.used - b : 0, __ATOMIC_RELAXED);
     else
         fs_meta_give(&a->meta, &st->meta_pool, b);
 }
@@ -148,8 +178,8 @@ void acct_recount_begin(void)
 
 void acct_recount(struct svc_acct *a)
 {
-    if (!a->metered)
-        return;
+    if (!a->metered || a->funded)
+        return;                           /* a deposit is its container's, not the pool's */
     fs_meta_recount(&a->meta, &st->meta_pool);
 }
 
@@ -157,7 +187,9 @@ void acct_meta_recounted(struct svc_acct *a, uint64_t core)
 {
     pthread_mutex_lock(&a->lock);
     uint64_t n = core + records_meta(a);
-    if (a->metered)
+    if (a->funded)
+        a->meta.used = n;                 /* (its deposit stays: a high-water mark) */
+    else if (a->metered)
         fs_meta_set(&a->meta, &st->meta_pool, n);
     pthread_mutex_unlock(&a->lock);
 }
@@ -169,15 +201,31 @@ void acct_meta_pool(uint64_t *used, uint64_t *size, uint64_t *promised)
     *promised = __atomic_load_n(&st->meta_pool.promised, __ATOMIC_RELAXED);
 }
 
-void acct_meta_limits(struct svc_acct *a, uint64_t *promise, uint64_t *cap)
+void acct_meta_limits(struct svc_acct *a, uint64_t *promise, uint64_t *cap, uint64_t *deposit)
 {
+    pthread_mutex_lock(&a->lock);
     *promise = a->metered ? a->meta.promise : 0;
     *cap = a->metered ? a->meta.cap : 0;
+    *deposit = a->funded ? a->deposit : 0;
+    pthread_mutex_unlock(&a->lock);
 }
 
-/* Whatever a goes back to the pool, and its promise. */
+/* Whatever a goes back to the pool, and its promise; a deposit goes back
+ * to its quota whole. */
 static void meta_close(struct svc_acct *a)
 {
+    if (a->dep_mem) {
+        p_unkeep(&a->dep_mem);
+        ae_cap_delete(a->dep_mem);        /* the container's quota gets its pages back */
+        ae_slot_free(a->dep_mem);
+        a->dep_mem = 0;
+        a->deposit = 0;
+    }
+    if (a->funded) {
+        a->meta.used = 0;
+        a->funded = a->metered = false;
+        return;
+    }
     if (!a->metered)
         return;
     fs_meta_set(&a->meta, &st->meta_pool, 0);
@@ -716,14 +764,38 @@ static uint64_t chunks_cap(uint32_t nslots)
     return (uint64_t)nslots * chunk_meta();
 }
 
-/* A session's metering: its cap, a promise (one kept in the heap, or a
- * late one from the pool; neither: refused), and its records (itself, its
- * lock's, a table of nslots) charged first. */
-static int meta_open(struct svc_acct *a, const struct fs_limits *lim, uint32_t nslots)
+/* A quota session's deposit: lazy Memory of its quota as large as its
+ * cap, nothing charged until committed (deposit_cover). */
+static int deposit_open(struct svc_acct *a, uint64_t quota)
+{
+    uint64_t size = (a->meta.cap + DEPOSIT_STEP - 1) / DEPOSIT_STEP * DEPOSIT_STEP;
+    a->dep_mem = ae_slot_alloc();
+    if (!a->dep_mem)
+        return AE_ENOMEM;
+    int64_t r = ae_quota_create(quota, AERIE_OBJ_MEMORY, a->dep_mem, size, AERIE_MEM_LAZY, 0);
+    if (r < 0) {
+        ae_slot_free(a->dep_mem);
+        a->dep_mem = 0;
+        return AE_ENOMEM;                 /* the container has no room for its object */
+    }
+    p_keep(&a->dep_mem);
+    a->funded = true;
+    return 0;
+}
+
+/* A session's metering: its cap; with a quota, a deposit in it; without,
+ * a promise (one kept in the heap, or a late one from the pool; neither:
+ * refused); and its records (itself, its lock's, a table of nslots)
+ * charged first. */
+static int meta_open(struct svc_acct *a, const struct fs_limits *lim, uint32_t nslots, uint64_t quota)
 {
     a->meta.cap = fs_meta_cap(lim) + chunks_cap(nslots);
-    if (!fs_meta_promise_take(&a->meta, &st->meta_pool))
+    if (quota) {
+        if (deposit_open(a, quota))
+            return AE_ENOMEM;
+    } else if (!fs_meta_promise_take(&a->meta, &st->meta_pool)) {
         return AE_ENOMEM;                 /* no promise kept free, and the pool lacks a late one */
+    }
     a->metered = true;
     uint64_t rec = fs_meta_block(sizeof *a) + fs_meta_block(p_lock_record_bytes()) +
                    (nslots ? fs_meta_block(nslots * sizeof *a->slots) : 0);
@@ -741,10 +813,10 @@ int acct_new(const struct fs_env *base, uint64_t quota, uint64_t data_bytes,
         free(a);
         return AE_ENOMEM;
     }
-    if (lim && meta_open(a, lim, quota ? (uint32_t)(window_bytes(data_bytes) / SLOT) : 0)) {
+    if (lim && meta_open(a, lim, quota ? (uint32_t)(window_bytes(data_bytes) / SLOT) : 0, quota)) {
         p_mutex_destroy(&a->lock);
         free(a);
-        return AE_ENOMEM;                 /* no promise for it (../meta.h) */
+        return AE_ENOMEM;                 /* no promise or deposit for it (../meta.h) */
     }
     a->env = *base;
     a->env.ctx = a;

@@ -433,7 +433,7 @@ static int h_session_stats(void *ctx, struct ae_request *rq)
     o[FS_SSTAT_INODE_LIMIT] = u.inodes_max;
     o[FS_SSTAT_HANDLES] = u.handles_used;
     o[FS_SSTAT_FLAGS] = (s->acct->quota ? FS_SSTAT_F_QUOTA : 0) | (lost ? FS_SSTAT_F_LOST : 0);
-    acct_meta_limits(s->acct, &o[FS_SSTAT_META_PROMISE], &o[FS_SSTAT_META_LIMIT]);
+    acct_meta_limits(s->acct, &o[FS_SSTAT_META_PROMISE], &o[FS_SSTAT_META_LIMIT], &o[FS_SSTAT_META_DEPOSIT]);
     rq->nreply = FS_SSTAT_WORDS;
     session_release(svc, s, NULL);
     return 0;

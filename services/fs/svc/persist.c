@@ -26,7 +26,7 @@
 #include <libaerie/syscall.h>
 #include "persist.h"
 
-#define P_MAGIC   0x3250414548736661ull   /* "afsHEAP2" */
+#define P_MAGIC   0x3350414548736661ull   /* "afsHEAP3" */
 #define P_CLASSES 21                      /* 16 << 20 = 16 MiB */
 #define P_HDR     16
 #define P_CMIN    1                       /* 32 bytes: a free block holds its link */
@@ -59,6 +59,10 @@ struct p_root {
     uint64_t heap_mem;                    /* the heap's Memory (this instance's slot) */
     struct p_vmfree *vm_free;             /* released ranges */
     uint64_t freed;                       /* bytes freed since the last sweep */
+    uint64_t limit;                       /* bytes mapped: P_HEAP_BYTES, then extents */
+    uint32_t next_ext;
+    uint64_t ext_mem[P_EXT_MAX];          /* each extent's Memory (kept by root) */
+    uint64_t ext_bytes[P_EXT_MAX];
 };
 
 static struct p_root *root;
@@ -117,6 +121,28 @@ void p_unkeep(uint64_t *field)
 
 /* ---- the heap ---- */
 
+/* The heap's extents mapped again where they were, before anything in
+ * them (records, sessions) is read. */
+static int extents_recover(void)
+{
+    uint64_t off = P_HEAP_BYTES;
+    for (uint32_t i = 0; i < root->next_ext; i++) {
+        uint64_t key, cap, field = (uint64_t)&root->ext_mem[i];
+        if (keep_call(ROOT_KEEP_NEXT, field - 1, 0, &key, &cap) || key != field)
+            return -1;
+        root->ext_mem[i] = cap;
+        if (ae_task_map(ae_self.task, cap, 0, P_BASE + off, root->ext_bytes[i], AERIE_MAP_R | AERIE_MAP_W) < 0)
+            return -1;
+        off += root->ext_bytes[i];
+    }
+    return off == root->limit ? 0 : -1;
+}
+
+static bool is_extent_field(uint64_t key)
+{
+    return key >= (uint64_t)&root->ext_mem[0] && key < (uint64_t)&root->ext_mem[P_EXT_MAX];
+}
+
 int p_init(void ***app)
 {
     keeper = ae_capenv_lookup("keeper");
@@ -142,6 +168,8 @@ int p_init(void ***app)
     root = (struct p_root *)P_BASE;
     root->heap_mem = mem;
     if (found && root->magic == P_MAGIC) {
+        if (extents_recover())
+            return -1;                    /* a heap with a hole: nothing in it can be trusted */
         *app = &root->app;
         return 1;
     }
@@ -150,6 +178,7 @@ int p_init(void ***app)
     root->bump = (sizeof *root + 63) & ~63ull;
     root->vm_next = P_VM_BASE;
     root->heap_mem = mem;
+    root->limit = P_HEAP_BYTES;
     if (!found && keeper && keep_call(ROOT_KEEP_PUT, P_KEY_HEAP, mem, 0, 0))
         keeper = 0;                       /* root keeps nothing for us: no recovery */
     *app = &root->app;
@@ -185,7 +214,7 @@ static uint8_t *take(unsigned c)
         return b;
     }
     uint64_t size = 16ull << c;
-    if (root->bump + size <= P_HEAP_BYTES) {
+    if (root->bump + size <= root->limit) {
         b = (uint8_t *)root + root->bump;
         root->bump += size;
         return b;
@@ -264,6 +293,40 @@ static void heap_sweep(void)
     root->freed = 0;
 }
 
+/* heap_lock held: the heap one extent longer (enough for size more at
+ * the bump), Memory from the quota that outlives us, mapped right after
+ * it and kept by root so the next instance maps it there again. The heap
+ * grows with what sessions hold — containers' sessions only as far as
+ * their own memory pays (svc/acct.c, "deposit") — and an extent goes
+ * back once everything in it is free and the bump is below it
+ * (heap_trim). False if the quota (or the
+ * region) has no room: the request is refused. */
+static bool heap_grow(uint64_t size)
+{
+    uint64_t want = root->limit - root->bump < size ? size - (root->limit - root->bump) : 0;
+    uint64_t bytes = (want + P_EXT_BYTES - 1) / P_EXT_BYTES * P_EXT_BYTES;
+    if (!bytes)
+        bytes = P_EXT_BYTES;
+    if (root->next_ext == P_EXT_MAX || root->limit + bytes > P_HEAP_MAX)
+        return false;
+    uint64_t mem = ae_slot_alloc();
+    if (!mem)
+        return false;
+    if (ae_quota_create(p_quota(), AERIE_OBJ_MEMORY, mem, bytes, 0, 0) < 0 ||
+        ae_task_map(ae_self.task, mem, 0, P_BASE + root->limit, bytes, AERIE_MAP_R | AERIE_MAP_W) < 0) {
+        ae_cap_delete(mem);
+        ae_slot_free(mem);
+        return false;
+    }
+    uint32_t i = root->next_ext;
+    root->ext_mem[i] = mem;
+    root->ext_bytes[i] = bytes;
+    p_keep(&root->ext_mem[i]);            /* without a keeper: nothing outlives us anyway */
+    root->next_ext = i + 1;
+    root->limit += bytes;
+    return true;
+}
+
 void *p_malloc(size_t n)
 {
     unsigned c = class_of(n);
@@ -275,6 +338,8 @@ void *p_malloc(size_t n)
         heap_sweep();
         b = take(c);
     }
+    if (!b && heap_grow(16ull << c))
+        b = take(c);
     if (b) {
         CLASS(b) = c;
         root->used += 16ull << c;
@@ -293,6 +358,26 @@ void *p_calloc(size_t n, size_t size)
     return p;
 }
 
+/* heap_lock held: extents wholly above the bump given back to the quota
+ * they came from, the last first — so what the heap grew by for sessions
+ * that ended is free memory again, page for page. */
+static void heap_trim(void)
+{
+    while (root->next_ext > 0) {
+        uint32_t i = root->next_ext - 1;
+        uint64_t start = root->limit - root->ext_bytes[i];
+        if (root->bump > start)
+            return;
+        ae_task_unmap(ae_self.task, P_BASE + start, root->ext_bytes[i]);
+        p_unkeep(&root->ext_mem[i]);
+        ae_cap_delete(root->ext_mem[i]);
+        ae_slot_free(root->ext_mem[i]);
+        root->ext_mem[i] = 0;
+        root->limit = start;
+        root->next_ext = i;
+    }
+}
+
 void p_free(void *p)
 {
     if (!p)
@@ -303,6 +388,10 @@ void p_free(void *p)
     push(b, c);
     root->used -= 16ull << c;
     root->freed += 16ull << c;
+    if (root->next_ext && root->freed >= P_EXT_BYTES) {
+        heap_sweep();                     /* a run reaching the bump moves it back */
+        heap_trim();
+    }
     pthread_mutex_unlock(&heap_lock);
 }
 
@@ -461,7 +550,10 @@ int p_recover(void)
             keep_call(ROOT_KEEP_DROP, key, 0, 0, 0);
             continue;
         }
-        if (key >= P_BASE && key < P_BASE + P_HEAP_BYTES && (key & 7) == 0) {
+        if (is_extent_field(key)) {
+            ae_cap_delete(cap);           /* (extents_recover has its own copy) */
+            ae_slot_free(cap);
+        } else if (key >= P_BASE && key < P_BASE + root->limit && (key & 7) == 0) {
             *(uint64_t *)key = cap;       /* the field that names it, in our heap */
             n++;
         } else {

@@ -19,7 +19,10 @@
 #include <stdint.h>
 
 #define P_BASE       0x500000000000ull   /* the heap; then address space for mappings */
-#define P_HEAP_BYTES (8ull << 20)
+#define P_HEAP_BYTES (8ull << 20)        /* made at the first start */
+#define P_EXT_BYTES  (1ull << 20)        /* then it grows by extents of this much */
+#define P_HEAP_MAX   (1ull << 30)        /* address space for it (the quota bounds it first) */
+#define P_EXT_MAX    1024u
 #define P_VM_BASE    (P_BASE + (1ull << 32))
 #define P_KEY_HEAP   1                    /* the heap's own key at the keeper */
 

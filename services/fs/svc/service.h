@@ -107,6 +107,10 @@ struct svc_acct {
     struct fs_meta meta;              /* lock (atomic .used for the own account): its blocks of
                                        * the service's heap, its promise and cap (../meta.h) */
     bool metered;                     /* a session's: held to meta's promise, pool and cap */
+    bool funded;                      /* a quota session's: its metadata paid by a deposit in
+                                       * that quota (acct.c), no promise, no pool */
+    uint64_t dep_mem;                 /* the deposit: lazy Memory of the quota (kept by root) */
+    uint64_t deposit;                 /* lock: bytes of it committed (charged) */
     bool lost;                        /* atomic: the quota's memory vanished */
     bool settled;                     /* atomic: the core session was told */
     pthread_mutex_t lock;
@@ -204,7 +208,7 @@ bool acct_recover(struct svc_acct *a);
 void acct_settle(struct svc_acct *a, struct fs_session *fs);
 void acct_usage(struct svc_acct *a, uint64_t *charged, uint64_t *meta, uint64_t *pages);
 /* Its metadata promise and cap (0, 0 for the own account). */
-void acct_meta_limits(struct svc_acct *a, uint64_t *promise, uint64_t *cap);
+void acct_meta_limits(struct svc_acct *a, uint64_t *promise, uint64_t *cap, uint64_t *deposit);
 /* Bytes of pages the session can surely still get now: what its chunks
  * from its quota have free (taking one more when that is little), or the
  * own pool's room (shared with every session drawing on it). */

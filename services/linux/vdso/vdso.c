@@ -65,8 +65,10 @@ static int now(uint64_t *mono, uint64_t *boot_unix)
         return 0;
     for (;;) {
         uint32_t seq = __atomic_load_n(&k->clock_seq, __ATOMIC_ACQUIRE);
-        if (seq & 1)
+        if (seq & 1) {
+            __builtin_ia32_pause();
             continue;
+        }
         uint64_t hz = k->tsc_hz, boot = k->boot_tsc, unix_ns = k->boot_unix_ns;
         uint64_t t = tsc_ordered();
         __atomic_thread_fence(__ATOMIC_ACQUIRE);
