@@ -16,6 +16,52 @@
  * wake-up queued it there meanwhile. schedule() checks that what it takes
  * from its queue is its own and on no other CPU.
  *
+ * Placing a thread. A thread may move only among the CPUs of its mask
+ * (t->cpus): SET_AFFINITY without one pins it (one bit), a thread starts
+ * with its maker's mask, and the boot task's are pinned. Only a movable
+ * thread (two bits or more) is ever placed or stolen; its t->cpu changes
+ * under the same rules as SET_AFFINITY's: its lock held, with the old
+ * queue's lock, and only while it is on no queue and off every CPU
+ * (not current, not on_cpu, not marked migrate). A thread started
+ * (SCHED_NEW) goes to the least loaded CPU of its mask (load: queued
+ * threads plus a running one, read without locks, a hint), the CPU it
+ * was given on a tie, then the starter's, whose own thread is not
+ * counted (it usually waits next: the Linux personality starting a
+ * thread, a thread joining the one it started). A thread woken
+ * (SCHED_WOKEN) stays on its CPU if that CPU is idle or the waker is
+ * on it (a server answering on the caller's CPU is about to wait
+ * again: the IPC fast path, same-CPU hand-offs and fs's and cm's
+ * per-CPU workers keep their locality; those workers are pinned
+ * anyway); a thread woken from another CPU while its own runs
+ * something else goes to an idle CPU of its mask if there is one. A
+ * thread woken by the reply to its call (SCHED_REPLIED) comes to the
+ * replier's CPU when nothing waits there: the server waits again at
+ * once, and the thread's next call is then a same-CPU hand-off, not a
+ * cross-CPU round trip (the Linux personality's threads; an idle CPU
+ * steals it back if it has to wait there after all).
+ *
+ * Stealing. An idle CPU, each time round its idle loop (at least every
+ * tick: the timer wakes a halted CPU), takes one thread from a CPU
+ * that has one waiting; a busy CPU's tick, every BALANCE_TICKS, looks
+ * for a CPU with two threads more than itself, and schedule() then
+ * takes one of at least its current thread's priority. A thread is
+ * taken only if it has waited STEAL_WAIT_US on that queue: a thread
+ * queued for the moment a server takes to wait again is not torn from
+ * its CPU. Bounded: one CPU's queue is looked at, STEAL_SCAN threads at
+ * most, under its lock alone; the candidate (a reference held) is then
+ * locked in the documented order — its thread lock, then one run-queue
+ * lock at a time — and looked at again before it moves.
+ *
+ * Waking up. Slices are counted down by the tick and refilled only when
+ * used up, so a thread keeps what is left of its slice across waits. A
+ * woken thread with some left goes to the head of its priority's queue
+ * (not behind siblings that spent their whole slices), and preempts its
+ * CPU's current thread of the same priority if that one has less of its
+ * slice left (it has run longer). A higher priority still always runs
+ * first and a lower never preempts. A preempted thread with some slice
+ * left goes back at the head, one out of slice (or yielding:
+ * sched_yield empties it) at the tail.
+ *
  * Address spaces. The idle thread touches no user memory, so a CPU that
  * goes idle keeps the last task's page tables loaded (its bit stays in
  * that vspace's cpus_active) and a thread woken there again runs without
@@ -81,7 +127,11 @@ struct runqueue {
     uint32_t bitmap;                 /* bit p: queue[p] not empty */
     struct thread *current;
     struct thread *prev;             /* switched out, finished by sched_finish_switch */
+    uint32_t nr;                     /* threads queued (read without the lock: a hint) */
+    bool running;                    /* current is not the idle thread (likewise) */
     bool need_resched;
+    bool balance_due;                /* the tick saw another CPU busier: look in schedule() */
+    uint8_t balance_ticks;           /* ticks since the tick last compared loads */
     spinlock_t timer_lock;
     struct list timers;              /* blocked threads with deadlines, soonest first */
     uint64_t acct_tsc;               /* when the current thread's CPU time was last counted */
@@ -126,11 +176,31 @@ void sched_init_cpu(void)
 
 /* ---- queue operations, rq->lock held ---- */
 
-static KERNEL_HOT void rq_push(struct runqueue *rq, struct thread *t)
+/* True if t may run on more than one CPU: only such a thread is ever
+ * placed, stolen or timed on its queue. */
+static KERNEL_HOT bool movable(const struct thread *t)
 {
-    list_push_back(&rq->queue[t->prio], &t->rq_link);
+    return (t->cpus & (t->cpus - 1)) != 0;
+}
+
+/* At the tail of its priority's queue, or at the head (woken with some
+ * of its slice left: "Waking up" above). */
+static KERNEL_HOT void rq_add(struct runqueue *rq, struct thread *t, bool head)
+{
+    if (head)
+        list_push_front(&rq->queue[t->prio], &t->rq_link);
+    else
+        list_push_back(&rq->queue[t->prio], &t->rq_link);
     rq->bitmap |= 1u << t->prio;
     t->in_rq = true;
+    __atomic_store_n(&rq->nr, rq->nr + 1, __ATOMIC_RELAXED);
+    if (movable(t))
+        t->queued_at = (uint32_t)(rdtsc() >> 10);   /* wraps after minutes: a steal comes late */
+}
+
+static KERNEL_HOT void rq_push(struct runqueue *rq, struct thread *t)
+{
+    rq_add(rq, t, false);
 }
 
 static KERNEL_HOT void rq_remove(struct runqueue *rq, struct thread *t)
@@ -139,6 +209,7 @@ static KERNEL_HOT void rq_remove(struct runqueue *rq, struct thread *t)
     if (list_empty(&rq->queue[t->prio]))
         rq->bitmap &= ~(1u << t->prio);
     t->in_rq = false;
+    __atomic_store_n(&rq->nr, rq->nr - 1, __ATOMIC_RELAXED);
 }
 
 static KERNEL_HOT struct thread *rq_pop(struct runqueue *rq)
@@ -159,9 +230,15 @@ static KERNEL_HOT struct thread *rq_pop(struct runqueue *rq)
  * wants this run queue meanwhile — the target itself, to schedule —
  * would spin for that long. need_resched, set here under the lock, is
  * what the target acts on; the IPI only makes it look sooner. */
-static KERNEL_HOT int preempt_if_better(unsigned cpu, struct runqueue *rq, struct thread *t)
+static KERNEL_HOT int preempt_if_better(unsigned cpu, struct runqueue *rq, struct thread *t, bool woken)
 {
-    if (!rq->current->idle && rq->current->prio >= t->prio)
+    struct thread *cur = rq->current;
+    if (!cur->idle && cur->prio > t->prio)
+        return -1;
+    /* The same priority: only a woken thread, and only one that has more
+     * of its slice left than cur (cur has run longer: "Waking up"). */
+    if (!cur->idle && cur->prio == t->prio &&
+        !(woken && __atomic_load_n(&cur->slice, __ATOMIC_RELAXED) < t->slice))
         return -1;
     if (cpu == cpu_index()) {
         rq->need_resched = true;
@@ -178,17 +255,86 @@ static KERNEL_HOT void ipi_resched(int cpu)
         lapic_send_ipi(cpus[cpu].apic_id, VEC_RESCHEDULE);
 }
 
-KERNEL_HOT void sched_enqueue_boosted(struct thread *t, uint8_t boost)
+/* ---- placement ("Placing a thread" above) ---- */
+
+/* How busy cpu is: its queued threads and the one it runs. Read without
+ * its lock: a hint, and stale by the time it is used. */
+static KERNEL_HOT unsigned cpu_load(unsigned cpu)
 {
+    struct runqueue *rq = rqs_of(cpu);
+    return __atomic_load_n(&rq->nr, __ATOMIC_RELAXED) + __atomic_load_n(&rq->running, __ATOMIC_RELAXED);
+}
+
+/* Where t, movable, off every CPU, goes. Starting (SCHED_NEW): the
+ * least loaded CPU of its mask, the one SET_AFFINITY named on a tie, then
+ * this one (not counting the thread here that starts it, which is
+ * usually about to wait: the Linux personality, a thread starting its
+ * sibling and joining it). Woken: where it was, unless that CPU runs
+ * something else and a CPU of its mask is idle; a wake-up from its own
+ * CPU never moves it (the waker is often a server about to wait again
+ * there: the IPC fast path's locality). */
+static __attribute__((noinline)) unsigned place(const struct thread *t, unsigned how)
+{
+    unsigned home = t->cpu, me = cpu_index();
+    if (how == SCHED_REPLIED && home != me && ((t->cpus >> me) & 1) &&
+        !__atomic_load_n(&this_rq()->nr, __ATOMIC_RELAXED))
+        return me;                            /* to its server's CPU, where nothing else waits */
+    if (how != SCHED_NEW) {
+        if (home == me || cpu_load(home) == 0)
+            return home;
+        for (unsigned c = 0; c < ncpus; c++)
+            if (((t->cpus >> c) & 1) && cpu_load(c) == 0)
+                return c;
+        return home;
+    }
+    unsigned best = home, best_load = ~0u;
+    if ((t->cpus >> home) & 1) {
+        best_load = cpu_load(home);
+        if (home == me && best_load)
+            best_load--;
+    }
+    for (unsigned c = 0; c < ncpus && best_load; c++) {
+        if (c == home || !((t->cpus >> c) & 1))
+            continue;
+        unsigned l = cpu_load(c);
+        if (c == me && l)
+            l--;
+        if (l < best_load || (l == best_load && c == me && best != home)) {
+            best = c;
+            best_load = l;
+        }
+    }
+    return best;
+}
+
+/* Makes cpu t's home if t is off every CPU (t locked): the same rule as
+ * sched_set_cpu's. */
+static __attribute__((noinline)) void move_off_cpu(struct thread *t, unsigned cpu)
+{
+    struct runqueue *rq = rqs_of(t->cpu);
+    spin_lock(&rq->lock);
+    if (!t->in_rq && rq->current != t && !t->migrate && !__atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE))
+        t->cpu = (uint16_t)cpu;
+    spin_unlock(&rq->lock);
+}
+
+KERNEL_HOT void sched_enqueue_how(struct thread *t, uint8_t boost, unsigned how)
+{
+    if (how && __builtin_expect(movable(t), 0) && !t->migrate && !t->in_rq) {
+        unsigned to = place(t, how);
+        if (to != t->cpu)
+            move_off_cpu(t, to);
+    }
     unsigned cpu = t->cpu;
     struct runqueue *rq = rqs_of(cpu);
     int ipi = -1;
+    bool woken = how >= SCHED_WOKEN && t->slice;
     spin_lock(&rq->lock);
     if (!t->in_rq && rq->current != t) {
         if (boost > t->base_prio)
             t->prio = boost;                  /* schedule() ends it when t leaves its CPU */
-        rq_push(rq, t);
-        ipi = preempt_if_better(cpu, rq, t);
+        rq_add(rq, t, woken);
+        ipi = preempt_if_better(cpu, rq, t, woken);
     }
     spin_unlock(&rq->lock);
     ipi_resched(ipi);
@@ -217,7 +363,7 @@ void sched_set_prio(struct thread *t, uint8_t prio)
     t->prio = t->base_prio = prio;           /* a start boost ends here too */
     if (queued) {
         rq_push(rq, t);
-        ipi = preempt_if_better(t->cpu, rq, t);
+        ipi = preempt_if_better(t->cpu, rq, t, false);
     }
     spin_unlock(&rq->lock);
     ipi_resched(ipi);
@@ -523,20 +669,119 @@ bool sched_settled(void)
     return true;
 }
 
+/* ---- balancing ("Stealing" above) ---- */
+
+/* How many queued threads a stealer looks at on another CPU's queue,
+ * under its lock; and how long (µs) a thread must have waited there. */
+#define STEAL_SCAN 8
+#define STEAL_WAIT_US 500
+
+/* A thread on rq's queue (rq locked) that CPU me may take: movable, its
+ * mask has me, off every CPU, waiting STEAL_WAIT_US or more, and at
+ * least of priority floor. Returned with a reference. */
+static struct thread *steal_candidate(struct runqueue *rq, unsigned me, uint8_t floor)
+{
+    uint32_t now = (uint32_t)(rdtsc() >> 10), wait = (uint32_t)((tsc_hz >> 10) / (1000000 / STEAL_WAIT_US));
+    unsigned seen = 0;
+    for (int p = SCHED_PRIOS - 1; p >= floor && seen < STEAL_SCAN; p--) {
+        if (!((rq->bitmap >> p) & 1))
+            continue;
+        list_for_each(l, &rq->queue[p]) {
+            struct thread *t = list_entry(l, struct thread, rq_link);
+            if (movable(t) && ((t->cpus >> me) & 1) && !t->migrate && !__atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE) &&
+                (uint32_t)(now - t->queued_at) >= wait) {
+                obj_get(&t->obj);
+                return t;
+            }
+            if (++seen == STEAL_SCAN)
+                break;
+        }
+    }
+    return NULL;
+}
+
+/* Moves t from CPU v's queue to this CPU's (rq) if it is still there and
+ * off every CPU. The lock order: t's lock, then one run-queue lock at a
+ * time (the candidate was found under v's alone, and looked at again). */
+static bool take(struct thread *t, unsigned v, struct runqueue *rq, unsigned me)
+{
+    struct runqueue *vq = rqs_of(v);
+    spin_lock(&t->obj.lock);
+    spin_lock(&vq->lock);
+    bool ok = t->cpu == v && t->in_rq && t->state == TS_RUNNABLE && vq->current != t && !t->migrate &&
+              ((t->cpus >> me) & 1) && !__atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE);
+    if (ok) {
+        rq_remove(vq, t);
+        t->cpu = (uint16_t)me;
+    }
+    spin_unlock(&vq->lock);
+    if (ok) {
+        spin_lock(&rq->lock);
+        rq_push(rq, t);
+        spin_unlock(&rq->lock);
+    }
+    spin_unlock(&t->obj.lock);
+    return ok;
+}
+
+/* This CPU takes one thread from a busier CPU: any CPU with a thread
+ * waiting when this one is idle, else one with two more threads than
+ * this (a thread at least as urgent as ours). No locks held. */
+static __attribute__((noinline)) bool steal(struct runqueue *rq, bool idle)
+{
+    unsigned me = cpu_index();
+    unsigned mine = idle ? 0 : cpu_load(me);
+    uint8_t floor = idle ? 0 : rq->current->prio;
+    for (unsigned i = 1; i < ncpus; i++) {
+        unsigned v = (me + i) % ncpus;
+        struct runqueue *vq = rqs_of(v);
+        if (!__atomic_load_n(&vq->nr, __ATOMIC_RELAXED) || cpu_load(v) < mine + 2)
+            continue;
+        spin_lock(&vq->lock);
+        struct thread *t = steal_candidate(vq, me, floor);
+        spin_unlock(&vq->lock);
+        if (!t)
+            continue;
+        bool ok = take(t, v, rq, me);
+        obj_put(&t->obj);
+        if (ok)
+            return true;
+    }
+    return false;
+}
+
+/* For the tick: true if another CPU has two threads more than this one
+ * (a CPU with one waiting while this is idle, the idle loop looks itself). */
+static bool imbalanced(void)
+{
+    unsigned me = cpu_index(), mine = cpu_load(me);
+    for (unsigned c = 0; c < ncpus; c++)
+        if (c != me && __atomic_load_n(&rqs_of(c)->nr, __ATOMIC_RELAXED) && cpu_load(c) >= mine + 2)
+            return true;
+    return false;
+}
+
 KERNEL_HOT void schedule(void)
 {
     struct runqueue *rq = this_rq();
     struct thread *prev = rq->current;
+    if (__builtin_expect(rq->balance_due, 0)) {
+        rq->balance_due = false;
+        steal(rq, prev->idle);
+    }
     spin_lock(&rq->lock);
     rq->need_resched = false;
     prev->prio = prev->base_prio;             /* a start boost lasts until it leaves the CPU */
+    /* Preempted with some of its slice left, it goes on first; out of
+     * slice, or yielding (sched_yield empties it), last. */
     if (!prev->idle && prev->state == TS_RUNNABLE && !prev->in_rq && !prev->migrate)
-        rq_push(rq, prev);
+        rq_add(rq, prev, prev->slice != 0);
     struct thread *next = rq_pop(rq);
     if (!next)
         next = &idle_threads[cpu_index()];
-    if (!next->idle)
+    if (!next->idle && !next->slice)
         next->slice = SCHED_SLICE;
+    __atomic_store_n(&rq->running, !next->idle, __ATOMIC_RELAXED);
     if (next == prev) {
         spin_unlock(&rq->lock);
         return;
@@ -569,7 +814,9 @@ KERNEL_HOT bool sched_need_resched(void)
 
 void sched_yield(void)
 {
-    this_rq()->need_resched = true;
+    struct runqueue *rq = this_rq();
+    rq->current->slice = 0;                   /* behind the others of its priority */
+    rq->need_resched = true;
     schedule();
 }
 
@@ -620,6 +867,10 @@ _Noreturn void sched_idle_loop(void)
     struct runqueue *rq = this_rq();
     for (;;) {
         obj_reap();
+        if (steal(rq, true)) {
+            schedule();
+            continue;
+        }
         uint64_t until = time_now_ns() + IDLE_POLL_NS;
         __atomic_store_n(&rq->polling, true, __ATOMIC_SEQ_CST);
         while (!work_waiting(rq) && time_now_ns() < until) {
@@ -678,6 +929,7 @@ KERNEL_HOT void timer_disarm(struct thread *t)
 }
 
 #define EXPIRE_BATCH 16
+#define BALANCE_TICKS 4
 
 static void expire_timers(struct runqueue *rq)
 {
@@ -710,6 +962,13 @@ void sched_tick(void)
     account(rq, cur);                         /* a thread that runs on is counted every tick */
     if (!cur->idle && cur->slice && --cur->slice == 0)
         rq->need_resched = true;
+    /* Every few ticks a busy CPU compares its load with the others';
+     * schedule() steals (the tick itself takes no thread lock). */
+    if (!cur->idle && ncpus > 1 && ++rq->balance_ticks >= BALANCE_TICKS) {
+        rq->balance_ticks = 0;
+        if (imbalanced())
+            rq->balance_due = rq->need_resched = true;
+    }
     if (!list_empty(&rq->timers))
         expire_timers(rq);
 }

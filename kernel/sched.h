@@ -21,10 +21,24 @@ void schedule(void);
 /* Puts a runnable thread on its home CPU's queue (its lock held); with
  * boost above its own priority it runs at boost until it first leaves its
  * CPU, one time slice at most (THREAD RESUME's AERIE_RESUME_BOOST). */
-void sched_enqueue_boosted(struct thread *t, uint8_t boost);
+/* how: 0, or why it became runnable, for a thread whose mask lets it
+ * move (SET_AFFINITY's): SCHED_NEW (started: the least loaded CPU of its
+ * mask), SCHED_WOKEN (its wait ended: an idle CPU if its own runs
+ * another; it goes to the head of its queue with what is left of its
+ * slice), SCHED_REPLIED (woken by the reply to its call: also to the
+ * replier's CPU when nothing waits there). sched.c, "Placing a thread"
+ * and "Waking up". */
+#define SCHED_NEW     1
+#define SCHED_WOKEN   2
+#define SCHED_REPLIED 3                 /* woken by the reply to its call */
+void sched_enqueue_how(struct thread *t, uint8_t boost, unsigned how);
+static inline void sched_enqueue_boosted(struct thread *t, uint8_t boost)
+{
+    sched_enqueue_how(t, boost, 0);
+}
 static inline void sched_enqueue(struct thread *t)
 {
-    sched_enqueue_boosted(t, 0);
+    sched_enqueue_how(t, 0, 0);
 }
 /* Takes a runnable, queued thread off its queue (its lock held). */
 void sched_dequeue(struct thread *t);

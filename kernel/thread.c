@@ -64,6 +64,7 @@ struct thread *thread_new(struct quota *q, struct task *task, uint8_t prio, int 
     t->state = TS_INACTIVE;
     t->prio = t->base_prio = prio;
     t->cpu = (uint16_t)cpu_index();
+    t->cpus = 1ull << t->cpu;                /* pinned until SET_AFFINITY gives it a mask */
     t->timer_cpu = -1;
     t->loaded_cpu = -1;
     t->canary = THREAD_CANARY;
@@ -105,6 +106,9 @@ int thread_create(struct quota *q, struct invocation *inv, struct kobject **out)
     capref_put(&tc);
     if (!t)
         return err;
+    /* Made on its maker's CPU (thread_new), it may go where its maker
+     * may: a program's threads keep to its CPUs without being told. */
+    t->cpus = __atomic_load_n(&inv->caller->cpus, __ATOMIC_RELAXED);
     *out = &t->obj;
     return 0;
 }
@@ -122,7 +126,7 @@ void thread_start(struct thread *t, uint8_t boost)
     if (t->state == TS_INACTIVE || t->state == TS_SUSPENDED) {
         t->state = TS_RUNNABLE;
         t->task_held = false;            /* restarted: its task's RESUME leaves it be */
-        sched_enqueue_boosted(t, boost);
+        sched_enqueue_how(t, boost, SCHED_NEW);   /* the least loaded CPU it may use */
     }
     spin_unlock(&t->obj.lock);
 }
@@ -170,6 +174,9 @@ static KERNEL_HOT void finish_wait(struct thread *t, int64_t result, uint8_t fin
 {
     if (t->state != TS_BLOCKED)
         return;
+    /* A reply's sender, the server, usually waits again at once: the
+     * woken caller may come to its CPU (sched.c, "Placing a thread"). */
+    unsigned how = t->wait_kind == WAIT_REPLY || t->wait_kind == WAIT_REPLY_SAVED ? SCHED_REPLIED : SCHED_WOKEN;
     timer_disarm(t);
     /* Whoever wakes us holds its own reference on the wait object, so
      * this is never the last one while its lock is held. */
@@ -183,7 +190,7 @@ static KERNEL_HOT void finish_wait(struct thread *t, int64_t result, uint8_t fin
         final_state = TS_SUSPENDED;          /* its task's SUSPEND held it in this wait */
     t->state = final_state;
     if (final_state == TS_RUNNABLE)
-        sched_enqueue(t);
+        sched_enqueue_how(t, 0, how);
 }
 
 KERNEL_HOT void thread_wake(struct thread *t, int64_t result)
@@ -679,6 +686,7 @@ struct thread *thread_clone(struct thread *src, struct quota *q, struct task *ta
     t->fs_base = src->fs_base;
     t->run_borrowed = src->run_borrowed;     /* the same code, the same promise (RUN_BORROWED) */
     t->cpu = src->cpu;
+    t->cpus = src->cpus;
     t->task_held = held && src->task_held;
     if (src->fault_msg || src->fault_pending)
         clone_fault_call(t, src);
@@ -957,15 +965,25 @@ int thread_invoke(struct thread *t, const struct capref *cap, uint64_t label, st
     case AERIE_THREAD_GET_REGS:     return method_get_regs(t, inv);
     case AERIE_THREAD_SET_HANDLER:  return method_set_handler(t, inv);
     case AERIE_THREAD_SET_PRIORITY: return method_set_priority(t, inv);
-    case AERIE_THREAD_SET_AFFINITY:
+    case AERIE_THREAD_SET_AFFINITY: {
+        /* (cpu[, mask]): runs on cpu; the scheduler may move it among
+         * mask's CPUs (none: pinned to cpu). */
+        uint64_t mask = 0;
         if (inv_arg(inv, 0, &v))
             return AE_EINVAL;
         if (v >= ncpus)
             return inv_fail(inv, 0, AE_EINVAL);
+        if (inv->nargs > 1 && inv_arg(inv, 1, &mask))
+            return AE_EINVAL;
+        uint64_t all = ncpus >= 64 ? ~0ull : (1ull << ncpus) - 1;
+        if (mask && ((mask & ~all) || !((mask >> v) & 1)))
+            return inv_fail(inv, 1, AE_EINVAL);   /* a CPU that does not exist, or not cpu */
         spin_lock(&t->obj.lock);
+        t->cpus = mask ? mask : 1ull << v;
         sched_set_cpu(t, (unsigned)v);
         spin_unlock(&t->obj.lock);
         return 0;
+    }
     case AERIE_THREAD_RESUME: {
         uint64_t flags = inv->nargs ? inv->args[0] : 0;
         if (flags & ~(uint64_t)AERIE_RESUME_BOOST)

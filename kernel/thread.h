@@ -87,9 +87,12 @@ struct thread {
                                         * queue, unreceived: the system call is made again
                                         * (ipc_send, thread_clone); under the thread lock */
     uint8_t fault_nwords;              /* the fault message's length */
+    bool send_call, send_grant;        /* IPC: while queued as a sender */
     uint16_t cpu;                      /* home CPU */
     uint16_t next_cpu;                 /* affinity to apply when it is off its CPU */
-    uint32_t slice;                    /* ticks left */
+    uint16_t slice;                    /* ticks left; 0: a fresh slice when next picked */
+    uint64_t cpus;                     /* CPUs the scheduler may move it to (SET_AFFINITY's
+                                        * mask; one bit: pinned); under the thread lock */
     struct list rq_link;
 
     /* waiting */
@@ -101,13 +104,13 @@ struct thread {
     uint64_t wait_seq;                 /* bumped on every block */
     struct list timer_link;            /* under the timer lock of timer_cpu */
     int32_t timer_cpu;
+    uint32_t queued_at;                /* when it last went on a run queue, TSC >> 10 (sched.c) */
     uint64_t deadline, timer_seq;
 
     /* IPC */
     int64_t result;                    /* what the blocked system call returns */
     uint64_t result_badge;
     uint64_t send_info, send_badge;    /* while queued as a sender */
-    bool send_call, send_grant;
     uint64_t fault_label;
     uint64_t fault_words[FAULT_WORDS]; /* kernel-built fault message / reply */
     struct thread *reply_to;           /* caller waiting for our reply; reference held */

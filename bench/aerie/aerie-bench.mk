@@ -187,11 +187,12 @@ $(eval $(call bench_images,lxdrive,bench/aerie/lxdrive.conf,\
     bin/console=$(BUILD)/console.elf bin/fs=$(BUILD)/fs.elf bin/cm=$(BUILD)/cm.elf bin/linux=$(BUILD)/linux.elf \
     bin/lxdrive=$(BUILD)/lxdrive.elf images/lxbench/prog=$(LXBENCH_BIN) \
     images/lxbench/files/bin/busybox=$(BUSYBOX) images/lxbench/files/bin/sh=$(BUSYBOX) \
-    images/busybox/prog=$(BUSYBOX) images/busybox/files/bin/sh=$(BUSYBOX),tree))
+    images/busybox/prog=$(BUSYBOX) images/busybox/files/bin/sh=$(BUSYBOX),tree threads))
 
 # bench-linux: that benchmark alone, with its Linux counterpart (the
-# benchmark guest booted with bench.boot=lx); BENCH_PLAN=quick|full|tree
-# (tree: issue 13's tree workload alone, 5 samples on 2 CPUs and on 1).
+# benchmark guest booted with bench.boot=lx); BENCH_PLAN=quick|full|tree|threads
+# (tree: issue 13's tree workload alone, 5 samples on 2 CPUs and on 1;
+# threads: 1, 2 and 3 CPU-bound threads, 5 samples each).
 .PHONY: bench-linux
 bench-linux: bench-linux-image
 	@$(MAKE) -s --no-print-directory $(KERNEL) $(BUILD)/root.elf $(BUILD)/lxdrive-quick.img $(BUILD)/lxdrive-full.img \

@@ -9,11 +9,11 @@
 # ends, and a batch of pipes=1000 samples takes minutes: hence the long
 # silence allowed.
 #
-# Environment: BUILD (build), BENCH_PLAN (quick|full|tree, default quick).
+# Environment: BUILD (build), BENCH_PLAN (quick|full|tree|threads, default quick).
 set -u
 
 BUILD=${BUILD:-build}
-case "${BENCH_PLAN:-quick}" in full) plan=full ;; tree) plan=tree ;; *) plan=quick ;; esac
+case "${BENCH_PLAN:-quick}" in full) plan=full ;; tree) plan=tree ;; threads) plan=threads ;; *) plan=quick ;; esac
 out=$BUILD/bench/lx
 tools=$BUILD/tools
 mkdir -p "$out/raw"

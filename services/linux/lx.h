@@ -302,6 +302,7 @@ void lx_proc_reap(struct lx_proc *p);
 /* CPU time (ns) the kernel counted for t's Aerie thread; for all of p's
  * threads, live and gone. The personality's work for them is not in it. */
 uint64_t lx_thread_cpu_ns(struct lx_thread *t);
+unsigned lx_thread_cpu(struct lx_thread *t);       /* where the kernel runs it now */
 uint64_t lx_proc_cpu_ns(struct lx_proc *p);
 /* ns of CPU time as a struct rusage (sys_misc.c). */
 void lx_rusage_of(uint64_t ns, struct lx_rusage *ru);

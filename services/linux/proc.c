@@ -162,8 +162,10 @@ int lx_thread_attach(struct lx_thread *t, uint64_t task)
     if (r >= 0)
         r = ae_invokev(slot, AERIE_THREAD_SET_PRIORITY, thread_prio);
     t->cpu = pick_cpu();
+    /* It starts on t->cpu and the kernel may move it among the container's
+     * CPUs (placement at start, an idle CPU stealing it: kernel/sched.c). */
     if (r >= 0)
-        r = ae_invokev(slot, AERIE_THREAD_SET_AFFINITY, (uint64_t)t->cpu);
+        r = ae_invokev(slot, AERIE_THREAD_SET_AFFINITY, (uint64_t)t->cpu, lx.cpus ? lx.cpus : 1ull << t->cpu);
     if (r < 0) {
         ae_cap_delete(slot);
         ae_slot_free(slot);
@@ -172,6 +174,16 @@ int lx_thread_attach(struct lx_thread *t, uint64_t task)
     t->slot = slot;
     t->answers_on = false;                 /* a new Aerie thread has no standing answers (exec) */
     return 0;
+}
+
+/* The CPU t's thread runs on (or will run on) now: the kernel moves it
+ * (kernel/sched.c); t->cpu is only where it was put. */
+unsigned lx_thread_cpu(struct lx_thread *t)
+{
+    uint64_t info[2];
+    if (t->slot && ae_invoke(t->slot, AERIE_THREAD_INFO, 0, 0, info, 2) >= 0 && info[1] < 64)
+        t->cpu = (int)info[1];
+    return (unsigned)t->cpu;
 }
 
 /* Destroys t's Aerie thread (a call it was in ends with it). A saved

@@ -399,7 +399,7 @@ LX_SYS(setpriority) { return 0; }
 
 LX_SYS(getcpu)
 {
-    uint32_t cpu = (uint32_t)t->cpu, node = 0;
+    uint32_t cpu = lx_thread_cpu(t), node = 0;
     if (t->a[0] && lx_copy_out(t->proc->mm, t->a[0], &cpu, sizeof cpu))
         return -LX_EFAULT;
     if (t->a[1] && lx_copy_out(t->proc->mm, t->a[1], &node, sizeof node))

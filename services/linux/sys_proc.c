@@ -127,7 +127,7 @@ static int64_t clone_process(struct lx_thread *t, uint64_t flags, uint64_t sp, u
      * system calls are the same IPCs as the parent's were (same CPU as
      * us for pid 1's children), not a cross-CPU round trip each. */
     if (flags & LX_CLONE_VFORK)
-        lx.cpu_hint = t->cpu + 1;
+        lx.cpu_hint = (int)lx_thread_cpu(t) + 1;
     if (!err && !(ct = lx_thread_new(c, c->pid, &err)))    /* the first thread's tid is the pid */
         err = err ? err : -LX_EAGAIN;
     if (!err) {

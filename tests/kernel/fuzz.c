@@ -205,7 +205,12 @@ static void thread_any(struct fz *z)
         inv(t, AERIE_THREAD_SET_REGS, 1 + AERIE_REG_COUNT, regs);
         break;
     case 5: INV0(t, AERIE_THREAD_GET_REGS); break;
-    case 6: INVV(t, AERIE_THREAD_SET_AFFINITY, pick(z, ncpus + 1)); break;
+    case 6:                                   /* pinned, or movable among a mask (placement, stealing) */
+        if (pick(z, 2))
+            INVV(t, AERIE_THREAD_SET_AFFINITY, pick(z, ncpus + 1));
+        else
+            INVV(t, AERIE_THREAD_SET_AFFINITY, pick(z, ncpus + 1), pick(z, 4) ? pick(z, 1ull << ncpus) : rnd_word(z));
+        break;
     case 7: INVV(t, AERIE_THREAD_SET_HANDLER, pick(z, 2) ? 0 : rnd_slot(z)); break;
     case 8: INVV(t, AERIE_THREAD_SET_PRIORITY, pick(z, 12)); break;
     case 10:                                  /* marked or not: it may run on a borrower's tables (attack9) */

@@ -225,6 +225,10 @@ static void linux_sigqueue_musl(void) { selfcheck("sigq", "musl", ""); }
 static void linux_sigqueue_glibc(void) { selfcheck("sigq", "glibc", ""); }
 static void linux_threads_musl(void) { selfcheck("threads", "musl", ""); }
 static void linux_threads_glibc(void) { selfcheck("threads", "glibc", ""); }
+/* CPU-bound threads spread over both CPUs; system calls go on beside
+ * three spinning siblings (sched.c, kernel/sched.c) */
+static void linux_sched_spread_and_wakeup_musl(void) { selfcheck("sched", "musl", ""); }
+static void linux_sched_spread_and_wakeup_glibc(void) { selfcheck("sched", "glibc", ""); }
 /* eventfd, timerfd, signalfd, memfd, mlock, tee (evfds.c) */
 static void linux_event_files_musl(void) { selfcheck("evfds", "musl", ""); }
 static void linux_event_files_glibc(void) { selfcheck("evfds", "glibc", ""); }
@@ -1279,6 +1283,8 @@ int main(int argc, char **argv)
     RUN_IF(linux_sigqueue_glibc);
     RUN_IF(linux_threads_musl);
     RUN_IF(linux_threads_glibc);
+    RUN_IF(linux_sched_spread_and_wakeup_musl);
+    RUN_IF(linux_sched_spread_and_wakeup_glibc);
     RUN_IF(linux_udp_echo_musl);
     RUN_IF(linux_udp_echo_glibc);
     RUN_IF(linux_sockets_need_net_grant);

@@ -35,11 +35,17 @@
  *            "# lx_tree files=N sha256 HASH", so the two systems' logs
  *            show they hashed the same tree. busybox_sh_1cpu when on
  *            one CPU.
+ *   threads=N SAMPLE lx_threads SYS cpu threads=N NS: N threads, each
+ *            doing the same fixed integer work (THREAD_WORK steps), from
+ *            the first pthread_create to the last join: with two CPUs,
+ *            two threads take about as long as one when both CPUs are
+ *            used (the scheduler's placement and stealing)
  * Every sample checks its child's exit status; a failure prints
  * "BENCH ERROR lxbench: ..." and exits 1.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -68,6 +74,8 @@
     "j=$((j+1)); done; i=$((i+1)); done; " \
     "cd $D; find . -type f | sort | xargs sha256sum | sha256sum; cd /; rm -rf $D"
 #define TREE_DIRS 10
+#define THREAD_WORK 200000000ul    /* about 0.1 s of a CPU natively, seconds under TCG */
+#define THREADS_MAX 16
 
 extern char **environ;
 static const char *sys_name = "linux";
@@ -200,6 +208,7 @@ static long count;              /* N of pipes=N or tree=N */
 static char tree_hash[100];     /* the first sample's, which every other must match */
 
 static long count_arg(const char *s, long max);
+static long nthreads;           /* N of threads=N */
 
 /* "pipes=N" or "tree=N": N into count, the script into script. */
 static bool parse_counted(const char *exp)
@@ -207,6 +216,12 @@ static bool parse_counted(const char *exp)
     if (!strncmp(exp, "pipes=", 6)) {
         count = count_arg(exp + 6, 1000000);
         snprintf(script, sizeof script, PIPES_SCRIPT, count);
+        return true;
+    }
+    if (!strncmp(exp, "threads=", 8)) {
+        nthreads = count_arg(exp + 8, THREADS_MAX);
+        if (!nthreads)
+            die("threads=0: at least one thread");
         return true;
     }
     if (!strncmp(exp, "tree=", 5)) {
@@ -235,6 +250,30 @@ static double one_tree(void)
     return ns;
 }
 
+/* THREAD_WORK steps of a recurrence the compiler cannot fold. */
+static void *thread_work(void *arg)
+{
+    uint64_t x = (uint64_t)(uintptr_t)arg + 1;
+    for (unsigned long i = 0; i < THREAD_WORK; i++)
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+    return (void *)(uintptr_t)(x | 1);
+}
+
+static double one_threads(void)
+{
+    pthread_t t[THREADS_MAX];
+    uint64_t t0 = now_ns();
+    for (long i = 0; i < nthreads; i++)
+        if (pthread_create(&t[i], NULL, thread_work, (void *)(uintptr_t)i))
+            die("threads: pthread_create failed");
+    for (long i = 0; i < nthreads; i++) {
+        void *r;
+        if (pthread_join(t[i], &r) || !r)
+            die("threads: pthread_join failed");
+    }
+    return (double)(now_ns() - t0);
+}
+
 static double run_one(const char *exp)
 {
     if (!strcmp(exp, "syscall"))
@@ -253,7 +292,10 @@ static double run_one(const char *exp)
         return one_exec(script_argv, 0);
     if (!strncmp(exp, "tree=", 5))
         return one_tree();
-    die("unknown experiment '%s' (syscall, clock, clocksys, fork, spawn, vspawn, shell, pipes=N, tree=N)", exp);
+    if (!strncmp(exp, "threads=", 8))
+        return one_threads();
+    die("unknown experiment '%s' (syscall, clock, clocksys, fork, spawn, vspawn, shell, pipes=N, tree=N, threads=N)",
+        exp);
 }
 
 /* Whether the program may run on one CPU only (on Aerie: the container's
@@ -282,7 +324,9 @@ static void report(const char *exp, double ns)
         char param[40];
         snprintf(param, sizeof param, "files=%ld", count);
         sample("lx_tree", one_cpu() ? "busybox_sh_1cpu" : "busybox_sh", param, ns);
-    } else
+    } else if (!strncmp(exp, "threads=", 8))
+        sample("lx_threads", one_cpu() ? "cpu_1cpu" : "cpu", exp, ns);
+    else
         sample("lx_shell", "busybox_sh", "pipes=10", ns);
 }
 
@@ -299,7 +343,7 @@ int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (argc < 3 || argc > 4)
-        die("usage: lxbench syscall|clock|clocksys|fork|spawn|vspawn|shell|pipes=N|tree=N SAMPLES [WARMUP]");
+        die("usage: lxbench syscall|clock|clocksys|fork|spawn|vspawn|shell|pipes=N|tree=N|threads=N SAMPLES [WARMUP]");
     struct utsname u;
     size_t rl = uname(&u) == 0 ? strlen(u.release) : 0;
     if (rl >= 6 && !strcmp(u.release + rl - 6, "-aerie"))
