@@ -30,7 +30,7 @@ static bool numeric(const char *key)
 /* The bytes of the UTF-8 character at p (lead byte >= 0x80), 0 if it is not one. */
 static size_t utf8_len(const unsigned char *p)
 {
-    size_t n = *p >= 0xf0 && *p <= 0xf4 ? 4 : *p >= 0xe0 ? 3 : *p >= 0xc2 && *p < 0xe0 ? 2 : 0;
+    size_t n = *p >= 0xf0 && *p <= 0xf4 ? 4 : *p >= 0xe0 && *p <= 0xef ? 3 : *p >= 0xc2 && *p < 0xe0 ? 2 : 0;
     if ((*p == 0xe0 && p[1] < 0xa0) || (*p == 0xed && p[1] >= 0xa0) || (*p == 0xf0 && p[1] < 0x90) ||
         (*p == 0xf4 && p[1] >= 0x90))
         n = 0;                                   /* overlong, a surrogate, or past U+10FFFF */
@@ -77,6 +77,33 @@ static const char *date_of(const char *ms_ago, char *buf, size_t cap, bool iso)
     return buf;
 }
 
+/* One byte or character of a value for a terminal: a UTF-8 character as it
+ * is, but no control character (C0, DEL, C1 such as U+009B, the one-byte
+ * CSI) and no byte that is not UTF-8 — those are shown as \xNN, \n, \r, \t.
+ * The values are an image's and an operator's words: raw, an ESC sequence
+ * would move the cursor and rewrite what inspect printed before it.
+ * Returns the bytes of s it used. */
+static size_t put_safe(const unsigned char *p)
+{
+    size_t n = *p >= 0x80 ? utf8_len(p) : 1;
+    bool c1 = n == 2 && p[0] == 0xc2 && p[1] < 0xa0;
+    if (*p == '\n' || *p == '\r' || *p == '\t')
+        printf("\\%c", *p == '\n' ? 'n' : *p == '\r' ? 'r' : 't');
+    else if (n == 0 || c1 || *p < 0x20 || *p == 0x7f) {
+        for (size_t i = 0; i < (c1 ? 2 : 1); i++)
+            printf("\\x%02x", p[i]);
+        return c1 ? 2 : 1;
+    } else
+        fwrite(p, 1, n, stdout);
+    return n ? n : 1;
+}
+
+static void put_safe_text(const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p;)
+        p += put_safe(p);
+}
+
 /* A word as sh would read it back: bare when plain, else in single quotes. */
 static void shell_word(const char *w)
 {
@@ -88,8 +115,14 @@ static void shell_word(const char *w)
         return;
     }
     putchar('\'');
-    for (const char *p = w; *p; p++)
-        fputs(*p == '\'' ? "'\\''" : *p == '\n' ? "\\n" : (char[2]){ *p, 0 }, stdout);
+    for (const unsigned char *p = (const unsigned char *)w; *p;) {
+        if (*p == '\'') {
+            fputs("'\\''", stdout);
+            p++;
+        } else {
+            p += put_safe(p);
+        }
+    }
     putchar('\'');
 }
 
@@ -121,8 +154,7 @@ static void print_text(const struct fact *f, int n)
             char key[32];
             snprintf(key, sizeof key, "%.24s:", k);
             printf("%-15s ", key);
-            for (const char *p = f[i].value; *p; p++)          /* one line per fact, whatever it holds */
-                fputs(*p == '\n' ? "\\n" : *p == '\r' ? "\\r" : (char[2]){ *p, 0 }, stdout);
+            put_safe_text(f[i].value);                         /* one line per fact, whatever it holds */
             putchar('\n');
         }
     }

@@ -116,6 +116,22 @@ static bool valid_image(const char *s)
     return true;
 }
 
+/* A container's name reads back as that container wherever it is shown
+ * or typed: a letter first (the CLI takes a leading digit for an id, and
+ * ctl's "-" means "no name"), then letters, digits, '_', '.', '-' — no
+ * space, quote, control byte or escape sequence (ps's columns, the
+ * operator's terminal). docker's rule, less a leading digit. */
+static bool valid_name(const char *s)
+{
+    if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')))
+        return false;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '-' ||
+              *s == '_' || *s == '.'))
+            return false;
+    return true;
+}
+
 /* Splits a comma list; calls each(item, len) for every item. */
 static int each_item(const char *v, int (*each)(struct spec *, const char *, size_t, char *, size_t),
                      struct spec *s, char *err, size_t errlen)
@@ -291,8 +307,12 @@ static int set_field(struct spec *s, const char *key, const char *v, char *err, 
             return bad(err, errlen, key, v, "must be an image name (a-z 0-9 - _ .), up to 31 bytes");
         return 0;
     }
-    if (seq(key, "name"))
+    if (seq(key, "name")) {
+        if (!valid_name(v))
+            return bad(err, errlen, key, v, "must start with a letter, then letters, digits, _ . - (a name "
+                       "reads back as its container)");
         return copy(s->name, SPEC_NAME_MAX, v, strlen(v)) ? 0 : bad(err, errlen, key, v, "is longer than 31 bytes");
+    }
     if (seq(key, "args"))
         return add_args(s, v, err, errlen);
     if (seq(key, "env"))

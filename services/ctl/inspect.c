@@ -11,9 +11,13 @@
 #include <aerie/errors.h>
 #include "ctl.h"
 
+/* Every value arrives whole: one of cm's records is at most CM_INSPECT_KEEP
+ * bytes, and each byte escapes to at most 4 (reply_line's line holds that),
+ * so a long argument of bytes that are not ASCII is never cut — cut, it
+ * would reach the client as a broken escape and be shown as nothing. */
 static void row(struct ctl_session *s, const char *id, const char *key, const char *value)
 {
-    static char esc[4 * CTL_LINE_MAX], line[4 * CTL_LINE_MAX + 40];
+    static char esc[4 * CM_INSPECT_KEEP + 8], line[4 * CM_INSPECT_KEEP + 48];
     reply_word(value, esc, sizeof esc);
     snprintf(line, sizeof line, "%s %s", key, esc);
     reply_line(s, id, "row", line);

@@ -13,10 +13,13 @@
 #include "ctl.h"
 
 #define REPLY_MAX (4 * CTL_LINE_MAX)
+/* A whole line: room for an inspect row, a value of up to CM_INSPECT_KEEP
+ * bytes each escaped as "\xNN" (ctl's buffers are static: no stack cost). */
+#define REPLY_LINE_MAX (4 * CM_INSPECT_KEEP + 4 * CTL_ID_MAX + 64)
 
 void reply_line(struct ctl_session *s, const char *id, const char *kind, const char *rest)
 {
-    static char line[REPLY_MAX + 2];
+    static char line[REPLY_LINE_MAX + 2];
     int n = snprintf(line, sizeof line - 1, "%s %s%s%s", id, kind, rest[0] ? " " : "", rest);
     if (n < 0)
         return;

@@ -140,6 +140,47 @@ static void limits_copy_up_page_charged_to_the_session(void)
     end();
 }
 
+/* attack19 on the one-page root (data.c, SECURITY 78d): a file copied up
+ * from the image, cut inside its lower bytes and grown again, then grown
+ * past its first page with exactly the pages that needs, cut inside the
+ * second page and grown again — every byte past each cut reads zero (the
+ * image's bytes never come back), each growth is all or nothing, and the
+ * session's bytes used go back to zero at the unlink. */
+static void one_page_root_cut_and_grown_shows_no_old_bytes(void)
+{
+    begin(3, 100, true);
+    uint64_t h;
+    char buf[3 * PG];
+    CHECK_RC(fs_open(S, P("etc/big"), FS_O_RDWR, 0, &h, NULL), 0);
+    CHECK_RC(fs_ftruncate(S, h, 3), 0);                       /* before any copy-up: the image's bytes cut */
+    CHECK_RC(fs_ftruncate(S, h, 10), 0);
+    CHECK_RC(fs_read(S, h, 0, buf, sizeof buf), 10);
+    CHECK(!memcmp(buf, "012\0\0\0\0\0\0\0", 10));
+    CHECK_RC(used_bytes(), 0);
+    CHECK_RC(fs_write(S, h, 1, "X", 1), 1);                   /* the copy-up: the root is the data page */
+    CHECK_RC(used_bytes(), PG);
+    CHECK_RC(fs_read(S, h, 0, buf, sizeof buf), 10);
+    CHECK(!memcmp(buf, "0X2\0\0\0\0\0\0\0", 10));
+    CHECK_RC(fs_write(S, h, PG + 100, "Y", 1), 1);            /* the index above the root, page 1 */
+    CHECK_RC(used_bytes(), 3 * PG);
+    CHECK_RC(fs_write(S, h, 2 * PG, "Z", 1), AE_ENOSPC);     /* a fourth page: the file unchanged */
+    CHECK_RC(used_bytes(), 3 * PG);
+    CHECK_RC(fs_ftruncate(S, h, PG + 50), 0);                 /* inside page 1: its Y gone */
+    CHECK_RC(fs_ftruncate(S, h, 2 * PG), 0);
+    CHECK_RC(fs_read(S, h, 0, buf, sizeof buf), 2 * PG);
+    CHECK(buf[1] == 'X' && buf[PG + 100] == 0);
+    check_ok();
+    CHECK_RC(fs_ftruncate(S, h, 0), 0);
+    CHECK_RC(used_bytes(), 0);                                /* the index page goes with its last page */
+    CHECK_RC(fs_write(S, h, 0, "A", 1), 1);
+    CHECK_RC(fs_read(S, h, 0, buf, sizeof buf), 1);
+    fs_close(S, h);
+    CHECK_RC(fs_unlink(S, P("etc/big")), 0);
+    CHECK_RC(used_bytes(), 0);
+    CHECK_RC(T.pages_live, 0);
+    end();
+}
+
 static void limits_volume_full_for_everyone(void)
 {
     begin(100, 100, false);
@@ -418,5 +459,6 @@ int main(void)
     RUN(lost_pages_end_the_session_cleanly);
     RUN(oom_at_every_allocation_leaves_a_consistent_tree);
     RUN(oom_while_creating_objects);
+    RUN(one_page_root_cut_and_grown_shows_no_old_bytes);
     return TESTS_DONE();
 }

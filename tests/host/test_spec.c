@@ -111,6 +111,24 @@ static void spec_mistakes_name_the_field(void)
     expect("image=a grant=console,fs ports=7000-7010", "lacks net, which the ports given need");
 }
 
+/* attack19 (SECURITY 78e): a name is how the CLI, ps and inspect name a
+ * container, so it must read back as that container: a letter first (a
+ * name of digits would be taken for another container's id: `aerie rm 12`),
+ * then letters, digits, '_', '.', '-' — no space, quote, control byte or
+ * escape sequence to break ps's columns or the operator's terminal. */
+static void spec_names_are_words(void)
+{
+    CHECK_EQ(parse("image=a name=web-1.blue_2"), 0);
+    CHECK(!strcmp(s.name, "web-1.blue_2"));
+    CHECK_EQ(parse("image=a name=X"), 0);
+    const char *bad[] = { "image=a name=12", "image=a name=7up", "image=a name=-", "image=a name=-x",
+                          "image=a name=.hidden", "image=a \"name=two words\"", "image=a \"name=a\x1b[2Jb\"",
+                          "image=a name=caf\xc3\xa9", "image=a name=a/b", "image=a name=a,b", "image=a name=a:b" };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        expect(bad[i], "spec: name: ");
+    expect("image=a name=12", "must start with a letter");
+}
+
 /* In double quotes \" and \\ are a quote and a backslash; in an args
  * word's single quotes \' and \\ are; any other backslash is itself. */
 static void spec_escapes(void)
@@ -231,6 +249,7 @@ int main(void)
     RUN(spec_ports_have_kinds);
     RUN(spec_defaults_hold);
     RUN(spec_mistakes_name_the_field);
+    RUN(spec_names_are_words);
     RUN(spec_escapes);
     RUN(spec_nul_and_long);
     RUN(spec_long_args_and_env);
