@@ -35,17 +35,7 @@ expect exec_usage_bad_env 2 err "needs NAME=VALUE"
 ./aerie help > "$out" 2>&1
 grep -q "^  exec " "$out" && pass exec_in_help || fail exec_in_help "$(head -c 600 "$out")"
 
-build/tools/aerie-engine --socket "$sock" --vm "$vm" --store "$dir/store" --log "$elog" 2> "$dir/engine.err" &
-engine=$!
-i=0; while [ ! -S "$sock" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-tools/qemu.sh --test --smp 2 --mem 256M --ctl "$vm" --initrd build/root.elf,build/boot.img build/kernel.elf > "$log" 2>&1 &
-qemu=$!
-trap 'kill $qemu $engine 2>/dev/null; wait 2>/dev/null' EXIT
-i=0; while [ $i -lt 90 ] && ! ./aerie ps > /dev/null 2>&1; do sleep 1; i=$((i + 1)); done
-if ! ./aerie ps > /dev/null 2>&1; then
-    fail exec_boot "Aerie never let a client in: $(tail -n 5 "$log" | tr '\n' '|')"
-    echo "TESTS DONE $n"; exit 0
-fi
+boot exec_boot
 
 # ---- a busybox container whose pid 1 writes a file, then waits ----
 aerie start --name box --grant console,fs,self --env BOXVAR=from-spec --threads 12 busybox sh -c \

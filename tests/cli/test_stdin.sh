@@ -33,17 +33,7 @@ expect stdin_needs_a_console_grant 2 err "grant: 'stdin' needs console"
 ./aerie run --help > "$out" 2>&1
 grep -q -- "-i, --interactive" "$out" && pass stdin_help_names_i || fail stdin_help_names_i "$(head -c 300 "$out")"
 
-build/tools/aerie-engine --socket "$sock" --vm "$vm" --store "$dir/store" --log "$elog" 2> "$dir/engine.err" &
-engine=$!
-i=0; while [ ! -S "$sock" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-tools/qemu.sh --test --smp 2 --mem 256M --ctl "$vm" --initrd build/root.elf,build/boot.img build/kernel.elf > "$log" 2>&1 &
-qemu=$!
-trap 'kill $qemu $engine 2>/dev/null; wait 2>/dev/null' EXIT
-i=0; while [ $i -lt 90 ] && ! ./aerie ps > /dev/null 2>&1; do sleep 1; i=$((i + 1)); done
-if ! ./aerie ps > /dev/null 2>&1; then
-    fail stdin_boot "Aerie never let a client in: $(tail -n 5 "$log" | tr '\n' '|')"
-    echo "TESTS DONE $n"; exit 0
-fi
+boot stdin_boot
 
 # ---- input gets there ----
 printf 'a\nb\n' > "$in"; aerie run --rm -i busybox wc -l < "$in"
