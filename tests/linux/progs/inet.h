@@ -1,6 +1,6 @@
 /*
- * inet.h — the IPv4 socket helpers the network test programs (epoll, net,
- * tcplo) share: an address from a host-order IP and port, and a UDP
+ * inet.h — the IPv4 socket helpers the network test programs (epoll, mmsg,
+ * net, tcplo) share: an address from a host-order IP and port, and a UDP
  * socket bound to a port. Included after check.h, which gives printf,
  * errno and strerror.
  */
