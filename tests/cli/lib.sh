@@ -9,6 +9,8 @@
 #   aerie ARGS...                  ./aerie: stdout in $out, stderr in $errf, status in $rc
 #   expect NAME STATUS out|err RE  the last aerie's status is STATUS and its stdout/stderr matches RE
 #   boot NAME [QEMU-OPTION...]     aerie-engine on $sock and Aerie in QEMU behind it, up (see below)
+#   waitstate RE [TRIES]           waits (0.5 s a try, 120 tries) for a line of `aerie ps` to match RE
+#   idof NAME                      the id of the newest container called NAME
 sock=$dir/aerie.sock
 vm=$dir/vm.sock
 log=$dir/qemu.log
@@ -34,6 +36,15 @@ expect() {
         pass "$1"
     fi
 }
+waitstate() {
+    i=0
+    while [ $i -lt "${2:-120}" ]; do
+        ./aerie ps 2>/dev/null | grep -Eq -- "$1" && return 0
+        sleep 0.5; i=$((i + 1))
+    done
+    return 1
+}
+idof() { ./aerie ps | awk -v n="$1" '$3 == n { print $1 }' | tail -n 1; }
 
 # boot NAME [QEMU-OPTION...]: starts aerie-engine (store and log in $dir)
 # and Aerie in QEMU (2 CPUs, 256M, plus the options given) behind it, both

@@ -15,16 +15,6 @@
 set -u
 dir=build/stdin-attack-test
 . tests/cli/lib.sh
-# waitstate REGEX [TRIES]: waits (0.5 s a try, 120 tries) for a ps line to match.
-waitstate() {
-    i=0
-    while [ $i -lt "${2:-120}" ]; do
-        ./aerie ps 2>/dev/null | grep -Eq -- "$1" && return 0
-        sleep 0.5; i=$((i + 1))
-    done
-    return 1
-}
-idof() { ./aerie ps | awk -v n="$1" '$3 == n { print $1 }' | tail -n 1; }
 # never PIDFILE: a writer that never writes (killed by its pid at the end)
 never() { sleep 600 2>/dev/null & echo $! > "$1"; wait; }
 
