@@ -38,7 +38,8 @@ static uint64_t quota_on(struct kt_env *env, uint64_t cpus)
     return ae_quota_create_cpus(env->quota, s, 4 << 20, 4, 100, cpus) ? 0 : s;
 }
 
-KTEST_CPUS(cpus_child_quota_never_wider, 2, "a child quota inherits its parent's CPUs or narrows them; a wider, empty or unknown set is EINVAL (word 5)")
+KTEST_CPUS(cpus_child_quota_never_wider, 2,
+           "a child quota inherits its parent's CPUs or narrows them; a wider, empty or unknown set is EINVAL (word 5)")
 {
     uint64_t all = (1ull << kt_ncpus()) - 1, s = ae_slot_alloc();
     CHECK_EQ(cpus_of(env->quota), all);
@@ -62,7 +63,8 @@ KTEST_CPUS(cpus_child_quota_never_wider, 2, "a child quota inherits its parent's
     CHECK_EQ(cpus_of(c), 2);
 }
 
-KTEST_CPUS(cpus_thread_refused_cpu_outside, 2, "a thread of a quota with CPUs {1} is made on CPU 1 and refused CPU 0 and masks beyond {1}, by anyone")
+KTEST_CPUS(cpus_thread_refused_cpu_outside, 2,
+           "a thread of a quota with CPUs {1} is made on CPU 1 and refused CPU 0 and masks beyond {1}, by anyone")
 {
     CHECK_OK(ae_invokev(ae_self.thread, AERIE_THREAD_SET_AFFINITY, 0));
     ae_yield();                              /* now on CPU 0, which q1 does not allow */
@@ -105,7 +107,8 @@ KTEST_CPUS(cpus_thread_refused_cpu_outside, 2, "a thread of a quota with CPUs {1
     ae_thread_destroy(&run);
 }
 
-KTEST_CPUS(cpus_clone_lands_inside, 2, "TASK_CLONE into a quota with CPUs {1} of a thread on CPU 0 puts the copy on CPU 1")
+KTEST_CPUS(cpus_clone_lands_inside, 2,
+           "TASK_CLONE into a quota with CPUs {1} of a thread on CPU 0 puts the copy on CPU 1")
 {
     uint64_t sq = kt_new(env, AERIE_OBJ_QUOTA, 4 << 20, 4, 64), task, th, mem;
     CHECK_OK(kt_create(sq, AERIE_OBJ_TASK, &task, 0, 0, 0));
