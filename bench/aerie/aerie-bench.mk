@@ -19,9 +19,17 @@ AERIE_BENCH_IMAGES := $(BUILD)/ipcbench.elf
 # ---- IPC round trip (issue 3): the boot task alone ----
 $(eval $(call user_program,ipcbench,bench/aerie/start.S bench/aerie/ipcbench.c))
 
+# The host's cache-line round trip between its two CPUs, which cross-CPU
+# IPC under TCG follows (bench/aerie/ipc-compare.sh prints it).
+$(BUILD)/tools/lineping: bench/aerie/lineping.c
+	@mkdir -p $(@D)
+	@echo "  HOSTCC  $<"
+	@$(HOSTCC) $(HOSTCFLAGS) -pthread -o $@ $<
+
 .PHONY: bench-ipc
 bench-ipc: deps-run
-	@$(MAKE) -s --no-print-directory all
+	@$(MAKE) -s --no-print-directory all $(BUILD)/tools/lineping
+	@$(BUILD)/tools/lineping
 	@mkdir -p $(BUILD)/bench
 	@tools/qemu.sh --test --smp 2 --mem 2G --append "exit_on_halt" --initrd $(BUILD)/ipcbench.elf $(KERNEL) \
 	    > $(BUILD)/bench/ipcbench.log || true
