@@ -30,6 +30,7 @@ struct sender_result {
     uint64_t sent;             /* datagrams all streams sent */
     uint64_t errors;           /* sends that failed */
     uint64_t ns;               /* how long they sent */
+    uint64_t cpus;             /* bit c: a stream ended its sending on CPU c (below 64) */
 };
 
 /* Sends from `streams` threads, each from local port first_port + i (0:

@@ -85,6 +85,18 @@ bench-udp: $(if $(filter 0,$(LINUX)),deps-run,bench-linux-image)
 	@BUILD=$(BUILD) ROUNDS=$(or $(ROUNDS),3) PLAN=$(or $(PLAN),full) LINUX=$(LINUX) AERIE_BUILDS='$(AERIE_BUILDS)' \
 	    bench/aerie/bench-udp.sh
 
+# UDP_SENDER_CPU: where the benchmark's sending threads run
+# (apps/udpsend/sender.c, SENDER_PLACE): 0 their creator's CPU (the
+# default), 1 all on the next CPU, 2 spread over the CPUs after it. A
+# stamp named for the value rebuilds sender.c when it changes.
+UDP_SENDER_CPU ?= 0
+$(BUILD)/udp-sender-cpu.$(UDP_SENDER_CPU):
+	@mkdir -p $(@D)
+	@rm -f $(BUILD)/udp-sender-cpu.*
+	@touch $@
+$(BUILD)/uobj/apps/udpsend/sender.c.o: UEXTRA := -DSENDER_PLACE=$(UDP_SENDER_CPU)
+$(BUILD)/uobj/apps/udpsend/sender.c.o: $(BUILD)/udp-sender-cpu.$(UDP_SENDER_CPU)
+
 # make bench's udp_bw: the same senders over the --netwire NIC to
 # tools/udpsink (bench/udp_wire.h), as the Linux guest sends.
 $(eval $(call libc_program,udpwire,bench/aerie/udpwire.c bench/aerie/say.c apps/udpsend/sender.c))

@@ -94,8 +94,8 @@ static void run_once(int ctl, uint32_t run, unsigned streams, unsigned seconds)
     snprintf(msg, sizeof msg, "END run=%u", run);
     snprintf(want, sizeof want, "RESULT run=%u", run);
     control(ctl, msg, want, reply, sizeof reply);
-    say("# udpwire: streams=%u run=%u: sent %lu datagrams in %u+%d s (%lu sends failed); sink: %s", streams, run,
-        r.sent, seconds, UDPW_MARGIN_S, r.errors, reply);
+    say("# udpwire: streams=%u run=%u: sent %lu datagrams in %u+%d s (%lu sends failed); sink: %s; CPUs 0x%lx",
+        streams, run, r.sent, seconds, UDPW_MARGIN_S, r.errors, reply, r.cpus);
 }
 
 int main(int argc, char **argv)
