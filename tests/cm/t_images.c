@@ -12,6 +12,7 @@
 #include <string.h>
 #include <aerie/errors.h>
 #include <aerie/objects.h>
+#include <aerie/proto/proto.h>
 #include <libaerie/cm.h>
 #include <libaerie/fs.h>
 #include <libaerie/invoke.h>
@@ -264,7 +265,10 @@ static int rename_raw(uint64_t cap, uint64_t id, uint64_t len, const char *bytes
         u->mr[i] = 0;
     memcpy(&u->mr[2], bytes, strlen(bytes) < (nwords - 2) * 8 ? strlen(bytes) : (nwords - 2) * 8);
     int64_t r = ae_call(cap, AERIE_INFO(CM_RENAME, nwords, 0), AERIE_TIMEOUT_FOREVER);
-    return r < 0 ? (int)r : (int)(int64_t)u->mr[0];
+    if (r < 0)
+        return (int)r;
+    uint64_t label = AERIE_INFO_LABEL((uint64_t)r);    /* a refusal before any handler: in the label */
+    return label ? proto_status_of(label) : (int)(int64_t)u->mr[0];
 }
 
 /* A container's name is how the operator finds it (aerie kill NAME): only
