@@ -7,7 +7,8 @@
  *
  * Exit status: 0 on success; 1 when Aerie refuses or cannot be reached;
  * 2 for a bad command line; `run` exits with the container's status (or
- * 128+N when it faulted or was killed, 125 when it could not start).
+ * 128+N when it faulted or was killed, 125 when it could not start: so do
+ * start, run -d and create); exec 127 no such program, 126 cannot run.
  */
 #include <errno.h>
 #include <signal.h>
@@ -53,7 +54,7 @@ static const struct command *find_command(const char *name);
 static void command_help(const struct command *cmd, FILE *f)
 {
     fprintf(f, "usage: aerie %s %s\n\n%s\n", cmd->name, cmd->args, cmd->summary);
-    if (!strcmp(cmd->name, "run") || !strcmp(cmd->name, "start")) {
+    if (!strcmp(cmd->name, "run") || !strcmp(cmd->name, "start") || !strcmp(cmd->name, "create")) {
         fprintf(f, "\noptions:\n");
         run_print_options(f);
         if (!strcmp(cmd->name, "run"))
@@ -245,7 +246,7 @@ static int exit_status_of(uint64_t cid, char *state)
 /* A signal to a container's Linux program: 1 sent; 0 it does not run a
  * Linux program (or has ended), and then it was killed; -1 refused (the
  * message printed). */
-static int signal_or_kill(struct conn *c, uint64_t cid, const char *sig)
+static int signal_or_kill(struct conn *c, const char *who, uint64_t cid, const char *sig)
 {
     char id[CTL_ID_MAX + 1], num[24];
     const char *w[2] = { num, sig };
@@ -264,14 +265,14 @@ static int signal_or_kill(struct conn *c, uint64_t cid, const char *sig)
         return 1;
     }
     if (!strstr(r.rest, "does not run a Linux program")) {
-        fprintf(stderr, "aerie: %s\n", plain(r.rest, NULL));
+        fprintf(stderr, "aerie: %s: %s\n", who, plain(r.rest, NULL));
         return -1;
     }
     conn_send(c, id, "kill", w, 1);
     conn_expect(c, id, &r);
     if (!strcmp(r.kind, "ok"))
         return 0;
-    fprintf(stderr, "aerie: %s\n", plain(r.rest, NULL));
+    fprintf(stderr, "aerie: %s: %s\n", who, plain(r.rest, NULL));
     return -1;
 }
 
@@ -288,7 +289,7 @@ static void handle_interrupt(struct conn *c, uint64_t cid, int *handled, int *st
         memset(&c2, 0, sizeof c2);
         memcpy(c2.path, c->path, sizeof c2.path);
         conn_open(&c2);
-        int r = signal_or_kill(&c2, cid, *stage == 0 ? "INT" : "KILL");
+        int r = signal_or_kill(&c2, "run", cid, *stage == 0 ? "INT" : "KILL");
         if (r == 1 && *stage == 0) {
             fprintf(stderr, "aerie: SIGINT to container %llu (Ctrl-C again to kill it)\n", (unsigned long long)cid);
             *stage = 1;
@@ -363,15 +364,29 @@ static void send_id(struct conn *c, char *id, const char *verb, uint64_t cid, co
     conn_send(c, id, verb, w, extra ? 2 : 1);
 }
 
+/* Sends the spec to be made (not started); its id. Aerie's refusal (an
+ * unknown image, a name in use, no CPU of that number) exits 125, as
+ * docker's create and run -d do, naming the option at fault. */
+static uint64_t create_spec(const struct command *cmd, struct conn *c, const struct run_request *rr)
+{
+    char id[CTL_ID_MAX + 1], why[600];
+    struct ctl_reply r;
+    conn_open(c);
+    send_spec(c, id, false, rr);
+    conn_expect(c, id, &r);
+    if (strcmp(r.kind, "ok")) {
+        run_explain(plain(r.rest, NULL), why, sizeof why);
+        die(EXIT_NOSTART, "%s: %s", cmd->name, why);
+    }
+    return strtoull(r.rest, NULL, 10);
+}
+
 /* Creates and starts a container without waiting for it; prints its id. */
 static int start_detached(const struct command *cmd, struct conn *c, const struct run_request *rr)
 {
     char id[CTL_ID_MAX + 1];
     struct ctl_reply r;
-    conn_open(c);
-    send_spec(c, id, false, rr);
-    expect_ok(cmd, c, id, &r);
-    uint64_t cid = strtoull(r.rest, NULL, 10);
+    uint64_t cid = create_spec(cmd, c, rr);
     send_id(c, id, "start", cid, NULL);
     expect_ok(cmd, c, id, &r);
     printf("%llu\n", (unsigned long long)cid);
@@ -397,7 +412,9 @@ static int cmd_run(const struct command *cmd, struct conn *c, int argc, char **a
     send_spec(c, id, true, &rr);
     conn_expect(c, id, &r);
     if (strcmp(r.kind, "started")) {
-        fprintf(stderr, "aerie: run: %s\n", plain(r.rest, NULL));
+        char why[600];
+        run_explain(plain(r.rest, NULL), why, sizeof why);
+        fprintf(stderr, "aerie: run: %s\n", why);
         return EXIT_NOSTART;
     }
     uint64_t cid = strtoull(r.rest, NULL, 10);
@@ -413,11 +430,43 @@ static int cmd_run(const struct command *cmd, struct conn *c, int argc, char **a
     return status;
 }
 
+static uint64_t named_if_any(const struct command *cmd, const char *name);
+
+/* start CONTAINER: docker's start, of a container aerie create made (an
+ * id, or the name of a container: that before an image of the name). */
+static int start_made(const struct command *cmd, struct conn *c, const char *which, uint64_t cid)
+{
+    char id[CTL_ID_MAX + 1];
+    struct ctl_reply r;
+    conn_open(c);
+    send_id(c, id, "start", cid, NULL);
+    expect_ok(cmd, c, id, &r);
+    printf("%s\n", which);
+    return 0;
+}
+
 static int cmd_start(const struct command *cmd, struct conn *c, int argc, char **argv)
 {
     static struct run_request rr;
+    if (argc == 2 && argv[1][0] >= '0' && argv[1][0] <= '9')
+        return start_made(cmd, c, argv[1], container_id(cmd, argv[1]));
+    if (argc == 2 && argv[1][0] != '-') {
+        uint64_t cid = named_if_any(cmd, argv[1]);
+        if (cid)
+            return start_made(cmd, c, argv[1], cid);
+    }
     parse_run(cmd, argc, argv, &rr);
     return start_detached(cmd, c, &rr);
+}
+
+/* create: as docker create, made and not started; prints its id (aerie
+ * start ID starts it). */
+static int cmd_create(const struct command *cmd, struct conn *c, int argc, char **argv)
+{
+    static struct run_request rr;
+    parse_run(cmd, argc, argv, &rr);
+    printf("%llu\n", (unsigned long long)create_spec(cmd, c, &rr));
+    return 0;
 }
 
 /* ---- exec ---- */
@@ -512,23 +561,87 @@ static int cmd_exec(const struct command *cmd, struct conn *c, int argc, char **
 /* ---- ps ---- */
 
 struct ps_row {
-    char id[24], image[40], name[40], state[56], uptime[32], mem[40];
+    char id[24], image[40], name[40], state[56], mem[40], command[200], created[48], status[64];
 };
 
-static void ps_parse(char *rest, struct ps_row *row)
+/* docker's way of saying how long: "Less than a second", "5 seconds",
+ * "About a minute", "12 minutes", "About an hour", "3 hours", "2 days". */
+static const char *docker_duration(uint64_t ms, char *buf, size_t cap)
 {
-    char v[40], f[24], a[16], b[16];
+    uint64_t s = ms / 1000;
+    if (s < 1)
+        snprintf(buf, cap, "Less than a second");
+    else if (s < 60)
+        snprintf(buf, cap, "%llu second%s", (unsigned long long)s, s == 1 ? "" : "s");
+    else if (s < 120)
+        snprintf(buf, cap, "About a minute");
+    else if (s < 3600)
+        snprintf(buf, cap, "%llu minutes", (unsigned long long)(s / 60));
+    else if (s < 7200)
+        snprintf(buf, cap, "About an hour");
+    else if (s < 48 * 3600)
+        snprintf(buf, cap, "%llu hours", (unsigned long long)(s / 3600));
+    else
+        snprintf(buf, cap, "%llu days", (unsigned long long)(s / 86400));
+    return buf;
+}
+
+/* The command as ps shows it: in double quotes, control bytes as '?'
+ * (the operator's terminal), cut to 20 characters with "..." unless
+ * full (--no-trunc), as docker does. */
+static void ps_command(const char *cmd, bool full, char *out, size_t cap)
+{
+    size_t n = 0, chars = 0;
+    out[n++] = '"';
+    for (const unsigned char *p = (const unsigned char *)cmd; *p && n + 8 < cap; p++) {
+        if ((*p & 0xC0) != 0x80 && !full && ++chars > 20) {
+            memcpy(out + n, "...", 3);
+            n += 3;
+            break;
+        }
+        bool c1 = *p == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F;   /* a C1 control in UTF-8 */
+        out[n++] = *p < 0x20 || *p == 0x7F || c1 ? '?' : (char)*p;
+        p += c1;
+    }
+    out[n++] = '"';
+    out[n] = 0;
+}
+
+static void ps_parse(char *rest, struct ps_row *row, bool full)
+{
+    char v[40], f[24], a[16], b[16], d[40], cmd[800];
+    int code = -1;
     kv(rest, "id", row->id, sizeof row->id);
     kv(rest, "image", row->image, sizeof row->image);
     kv(rest, "name", row->name, sizeof row->name);
     kv(rest, "state", v, sizeof v);
-    if (!strcmp(v, "exited"))
+    if (!strcmp(v, "exited")) {
+        code = (int)(kv_num(rest, "exit") & 0xFF);
         snprintf(row->state, sizeof row->state, "exited(%llu)", (unsigned long long)kv_num(rest, "exit"));
-    else if (!strcmp(v, "faulted"))
-        snprintf(row->state, sizeof row->state, "faulted(%s)", kv(rest, "fault", f, sizeof f));
-    else
+    } else if (!strcmp(v, "faulted")) {
+        code = 128 + fault_signal(kv(rest, "fault", f, sizeof f));
+        snprintf(row->state, sizeof row->state, "faulted(%s)", f);
+    } else {
+        code = !strcmp(v, "killed") ? 128 + SIG_KILLED : -1;
         snprintf(row->state, sizeof row->state, "%s", v);
-    human_time(kv_num(rest, "uptime_ms"), row->uptime, sizeof row->uptime);
+    }
+    /* STATUS in docker's words, the code as aerie run or wait would give it */
+    if (!strcmp(v, "running"))
+        snprintf(row->status, sizeof row->status, "Up %s", docker_duration(kv_num(rest, "uptime_ms"), d, sizeof d));
+    else if (!strcmp(v, "created"))
+        snprintf(row->status, sizeof row->status, "Created");
+    else if (code >= 0)
+        snprintf(row->status, sizeof row->status, "Exited (%d) %s ago", code,
+                 docker_duration(kv_num(rest, "finished_ms_ago"), d, sizeof d));
+    else
+        snprintf(row->status, sizeof row->status, "%s", v);
+    if (strstr(rest, " created_ms_ago="))
+        snprintf(row->created, sizeof row->created, "%s ago",
+                 docker_duration(kv_num(rest, "created_ms_ago"), d, sizeof d));
+    else
+        snprintf(row->created, sizeof row->created, "?");   /* an older Aerie: no times in its rows */
+    kv(rest, "cmd", cmd, sizeof cmd);
+    ps_command(strcmp(cmd, "-") ? cmd : "", full, row->command, sizeof row->command);
     snprintf(row->mem, sizeof row->mem, "%s / %s", human_size(kv_num(rest, "mem"), a, sizeof a),
              human_size(kv_num(rest, "mem_limit"), b, sizeof b));
 }
@@ -538,28 +651,43 @@ static int widest(int w, const char *s)
     return w > (int)strlen(s) ? w : (int)strlen(s);
 }
 
+/* Columns in a width of their own: the command may hold UTF-8, whose
+ * bytes are not all columns. */
+static int columns(const char *s)
+{
+    int n = 0;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
+}
+
 static void ps_print(const struct ps_row *rows, int n)
 {
-    int wid = 2, wimg = 5, wname = 4, wst = 5, wup = 6;
+    int wid = 2, wimg = 5, wname = 4, wst = 5, wcmd = 7, wcr = 7, wstat = 6;
     for (int i = 0; i < n; i++) {
         wid = widest(wid, rows[i].id);
         wimg = widest(wimg, rows[i].image);
         wname = widest(wname, rows[i].name);
         wst = widest(wst, rows[i].state);
-        wup = widest(wup, rows[i].uptime);
+        wcmd = wcmd > columns(rows[i].command) ? wcmd : columns(rows[i].command);
+        wcr = widest(wcr, rows[i].created);
+        wstat = widest(wstat, rows[i].status);
     }
-    printf("%-*s  %-*s  %-*s  %-*s  %-*s  %s\n", wid, "ID", wimg, "IMAGE", wname, "NAME", wst, "STATE", wup,
-           "UPTIME", "MEM");
-    for (int i = 0; i < n; i++)
-        printf("%-*s  %-*s  %-*s  %-*s  %-*s  %s\n", wid, rows[i].id, wimg, rows[i].image, wname, rows[i].name,
-               wst, rows[i].state, wup, rows[i].uptime, rows[i].mem);
+    printf("%-*s  %-*s  %-*s  %-*s  %-*s  %-*s  %-*s  %s\n", wid, "ID", wimg, "IMAGE", wname, "NAME", wst, "STATE",
+           wcmd, "COMMAND", wcr, "CREATED", wstat, "STATUS", "MEM");
+    for (int i = 0; i < n; i++) {
+        int pad = wcmd + (int)strlen(rows[i].command) - columns(rows[i].command);
+        printf("%-*s  %-*s  %-*s  %-*s  %-*s  %-*s  %-*s  %s\n", wid, rows[i].id, wimg, rows[i].image, wname,
+               rows[i].name, wst, rows[i].state, pad, rows[i].command, wcr, rows[i].created, wstat,
+               rows[i].status, rows[i].mem);
+    }
 }
 
 #define PS_ROWS_MAX 1024
 static struct ps_row ps_rows[PS_ROWS_MAX];
 
 /* Every container's row into ps_rows (the first PS_ROWS_MAX); how many. */
-static int ps_fetch(const char *who, struct conn *c)
+static int ps_fetch(const char *who, struct conn *c, bool full)
 {
     char id[CTL_ID_MAX + 1];
     struct ctl_reply r;
@@ -567,33 +695,37 @@ static int ps_fetch(const char *who, struct conn *c)
     conn_send(c, id, "ps", NULL, 0);
     for (conn_expect(c, id, &r); !strcmp(r.kind, "row"); conn_expect(c, id, &r))
         if (n < PS_ROWS_MAX)
-            ps_parse(r.rest, &ps_rows[n++]);
+            ps_parse(r.rest, &ps_rows[n++], full);
     if (strcmp(r.kind, "ok"))
         die(EXIT_REFUSED, "%s: %s", who, plain(r.rest, NULL));
     return n;
 }
 
-/* -a is accepted as docker's users type it (ended containers are listed
- * anyway); -q prints the ids alone, for scripts. */
+/* ps [-a] [-q] [--no-trunc]: every container, ended ones too (until
+ * removed: -a is accepted as docker's users type it); -q prints the ids
+ * alone, for scripts. Flags may be combined (-aq). */
 static int cmd_ps(const struct command *cmd, struct conn *c, int argc, char **argv)
 {
-    bool quiet = false;
+    bool quiet = false, full = false;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             command_help(cmd, stdout);
             exit(0);
-        } else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet")) {
+        } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
             quiet = true;
-        } else if (strcmp(argv[i], "-a") && strcmp(argv[i], "--all") && strcmp(argv[i], "-aq") &&
-                   strcmp(argv[i], "-qa")) {
-            die(EXIT_USAGE, "ps: unknown %s '%s' (aerie ps --help)", argv[i][0] == '-' ? "option" : "argument",
-                argv[i]);
+        } else if (!strcmp(a, "-a") || !strcmp(a, "--all")) {
+            continue;
+        } else if (!strcmp(a, "--no-trunc")) {
+            full = true;
+        } else if (a[0] == '-' && a[1] && a[1] != '-' && strspn(a + 1, "aq") == strlen(a + 1)) {
+            quiet |= strchr(a, 'q') != NULL;           /* -aq, -qa */
         } else {
-            quiet |= argv[i][1] != '-' && strchr(argv[i], 'q') != NULL;
+            die(EXIT_USAGE, "ps: unknown %s '%s' (aerie ps --help)", a[0] == '-' ? "option" : "argument", a);
         }
     }
     conn_open(c);
-    int n = ps_fetch("ps", c);
+    int n = ps_fetch("ps", c, full);
     if (!quiet)
         ps_print(ps_rows, n);
     for (int i = 0; quiet && i < n; i++)
@@ -602,13 +734,14 @@ static int cmd_ps(const struct command *cmd, struct conn *c, int argc, char **ar
 }
 
 /* The one container called name; several (clones keep their original's
- * name, and names are not unique) or none is an error naming them. */
-static uint64_t id_of_name(const struct command *cmd, const char *name)
+ * name, and names are not unique) or none is an error naming them (none:
+ * 0 if !must). */
+static uint64_t lookup_name(const struct command *cmd, const char *name, bool must)
 {
     static struct conn l;
     l = *located;
     conn_open(&l);
-    int n = ps_fetch(cmd->name, &l), found = -1;
+    int n = ps_fetch(cmd->name, &l, false), found = -1;
     char ids[200] = "";
     for (int i = 0; i < n; i++) {
         if (strcmp(ps_rows[i].name, name))
@@ -621,11 +754,23 @@ static uint64_t id_of_name(const struct command *cmd, const char *name)
     }
     close(l.fd);
     free(l.buf);
+    if (found < 0 && !must)
+        return 0;
     if (found < 0)
         die(EXIT_REFUSED, "%s: no container named '%s' (aerie ps lists them)", cmd->name, name);
     if (found == INT32_MAX)
         die(EXIT_REFUSED, "%s: '%s' names containers %s: give an id", cmd->name, name, ids);
     return strtoull(ps_rows[found].id, NULL, 10);
+}
+
+static uint64_t id_of_name(const struct command *cmd, const char *name)
+{
+    return lookup_name(cmd, name, true);
+}
+
+static uint64_t named_if_any(const struct command *cmd, const char *name)
+{
+    return lookup_name(cmd, name, false);
 }
 
 /* ---- logs, stats, kill, rm, images ---- */
@@ -816,12 +961,31 @@ static void stats_json(const struct sample *x)
            (unsigned long long)x->net_tx, (unsigned long long)x->fs_meta);
 }
 
+static int cmd_top(const struct command *cmd, struct conn *c, int argc, char **argv);
+
 static int cmd_stats(const struct command *cmd, struct conn *c, int argc, char **argv)
 {
-    char *ops[8], id[CTL_ID_MAX + 1], state[32], t[32];
-    bool json = false;
+    char *ops[8], id[CTL_ID_MAX + 1], state[32], t[32], *rest[10];
+    bool json = false, once = false;
+    int nrest = 0;
     struct ctl_reply r;
-    take_operands(cmd, argc, argv, ops, &json);
+    rest[nrest++] = argv[0];
+    for (int i = 1; i < argc; i++) {             /* docker's --no-stream: one table, then exit */
+        if (!strcmp(argv[i], "--no-stream"))
+            once = true;
+        else if (nrest < 9)
+            rest[nrest++] = argv[i];
+        else
+            die(EXIT_USAGE, "stats: expected %s, got more (aerie stats --help)", cmd->args);
+    }
+    struct command all = *cmd;                   /* no ID: every container, as docker stats shows them */
+    all.min = 0;
+    if (take_operands(&all, nrest, rest, ops, &json) == 0) {
+        if (json)
+            die(EXIT_USAGE, "stats: --json needs an ID (every container's figures: aerie top --once)");
+        char *top[] = { argv[0], "--once" };
+        return cmd_top(find_command("top"), c, once ? 2 : 1, top);
+    }
     uint64_t cid = container_id(cmd, ops[0]);
     conn_open(c);
     if (json) {
@@ -1155,6 +1319,9 @@ static int cmd_kill(const struct command *cmd, struct conn *c, int argc, char **
     int n = 0;
     rest[n++] = argv[0];
     for (int i = 1; i < argc; i++) {
+        if ((!strcmp(argv[i], "-s") || !strcmp(argv[i], "-t")) && i + 1 == argc)
+            die(EXIT_USAGE, "%s: %s needs %s (aerie %s --help)", cmd->name, argv[i],
+                argv[i][1] == 's' ? "a signal (TERM, INT, HUP, KILL or a number)" : "a number of seconds", cmd->name);
         if ((!strcmp(argv[i], "-s") || !strcmp(argv[i], "-t")) && i + 1 < argc) {
             if (argv[i][1] == 's') {
                 sig = argv[++i];
@@ -1179,7 +1346,7 @@ static int cmd_kill(const struct command *cmd, struct conn *c, int argc, char **
     int status = 0;
     for (int i = 0; i < nops; i++) {
         uint64_t cid = container_id(cmd, ops[i]);
-        int r = signal_or_kill(c, cid, sig);
+        int r = signal_or_kill(c, cmd->name, cid, sig);
         if (r < 0) {
             status = EXIT_REFUSED;
             continue;
@@ -1338,12 +1505,53 @@ static int cmd_fork(const struct command *cmd, struct conn *c, int argc, char **
 
 /* ---- the table and main ---- */
 
+/* NAME:PATH, a container's name where cp takes its id: a name's letters
+ * then ':' (docker's rule: what comes before a ':' is a container unless
+ * it holds a '/', so ./a:b is a host file). */
+static size_t named_operand(const char *arg)
+{
+    size_t n = strspn(arg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-");
+    bool letter = (arg[0] >= 'a' && arg[0] <= 'z') || (arg[0] >= 'A' && arg[0] <= 'Z');
+    return letter && arg[n] == ':' && n <= 31 ? n : 0;
+}
+
 static int cmd_cp(const struct command *cmd, struct conn *c, int argc, char **argv)
 {
+    static char resolved[2][4200];
     char *ops[2];
     bool unused = false;
     take_operands(cmd, argc, argv, ops, &unused);
+    size_t d0 = strspn(ops[0], "0123456789"), d1 = strspn(ops[1], "0123456789");
+    bool in0 = named_operand(ops[0]) || (d0 && ops[0][d0] == ':');
+    bool in1 = named_operand(ops[1]) || (d1 && ops[1][d1] == ':');
+    for (int k = 0; k < 2 && in0 != in1; k++) {     /* both or neither: aerie_cp says which is wrong */
+        size_t n = named_operand(ops[k]);
+        if (!n)
+            continue;
+        char name[32];
+        memcpy(name, ops[k], n);
+        name[n] = 0;
+        if ((size_t)snprintf(resolved[k], sizeof resolved[k], "%llu:%s", (unsigned long long)id_of_name(cmd, name),
+                             ops[k] + n + 1) >= sizeof resolved[k])
+            die(EXIT_USAGE, "cp: '%s': the path is too long", ops[k]);
+        ops[k] = resolved[k];
+    }
     return aerie_cp(c, ops[0], ops[1]);
+}
+
+/* rename CONTAINER NEW_NAME: as docker rename; cm refuses a name another
+ * container has (or had: until it is removed). */
+static int cmd_rename(const struct command *cmd, struct conn *c, int argc, char **argv)
+{
+    char *ops[2], id[CTL_ID_MAX + 1];
+    bool unused = false;
+    struct ctl_reply r;
+    take_operands(cmd, argc, argv, ops, &unused);
+    uint64_t cid = container_id(cmd, ops[0]);
+    conn_open(c);
+    send_id(c, id, "rename", cid, ops[1]);
+    expect_ok(cmd, c, id, &r);
+    return 0;
 }
 
 static void usage(FILE *f);
@@ -1382,6 +1590,31 @@ static const char run_details[] =
     "With -i our stdin is forwarded to the container's fd 0 as fast as it reads, and its\n"
     "end is the container's end of input (also when aerie is killed): printf 'a\\nb\\n' |\n"
     "aerie run --rm -i busybox wc -l prints 2. Without -i the container's fd 0 is empty.\n";
+
+static const char start_details[] =
+    "start IMAGE makes a container and starts it, as docker run -d (aerie run -d).\n"
+    "start CONTAINER alone (an id, or the name of a container: it goes before an image\n"
+    "of the name) starts one aerie create made, as docker start; an ended container is\n"
+    "not started again (aerie run makes a new one).\n";
+
+static const char create_details[] =
+    "The container is made with every limit and grant (its memory is taken now) and\n"
+    "waits in state created; aerie start ID starts it, aerie rm ID removes it.\n";
+
+static const char rename_details[] =
+    "NEW_NAME starts with a letter, then letters, digits, _ . - (at most 31 bytes), and no\n"
+    "other container may have it: a name stays taken until its container is removed\n"
+    "(aerie rm). Running or ended containers can be renamed; the prefix of its console\n"
+    "lines on Aerie's own console keeps the name it started with.\n";
+
+static const char ps_details[] =
+    "Columns: ID, IMAGE, NAME (- when it has none), STATE (created, running, exited(N),\n"
+    "faulted(KIND), killed: one word, for scripts), COMMAND (its program and arguments as it\n"
+    "got them, cut to 20 characters unless --no-trunc), CREATED, STATUS (docker's words:\n"
+    "'Up 5 seconds', 'Exited (0) 2 minutes ago', the code as aerie run or wait gives it:\n"
+    "128+N for a signal or a fault, 137 killed) and MEM (used / limit).\n"
+    "Ended containers are listed until removed (docker lists them only with -a, which is\n"
+    "accepted). -q prints the ids alone, one a line.\n";
 
 static const char fork_details[] =
     "Each clone starts with the original's memory (shared copy-on-write: a page is copied,\n"
@@ -1425,6 +1658,8 @@ static const char stats_details[] =
     "Every figure comes from what enforces the limits: memory, threads and objects from\n"
     "the container's own quota, CPU time and IPC calls from the kernel's counts for its\n"
     "threads, file bytes from its fs session, packets from its net client.\n"
+    "With no ID it shows every container's, refreshed each second, as aerie top (and\n"
+    "docker stats) does; --no-stream prints one table and exits.\n"
     "  --json   one JSON object with the raw counters, for scripts\n";
 
 static const char logs_details[] =
@@ -1482,17 +1717,20 @@ static const char debug_details[] =
 static const struct command commands[] = {
     { "run", "[OPTIONS] IMAGE [ARGS]", "Runs a container; streams its output to its end.", run_details,
       cmd_run, NULL, 0, 0 },
-    { "start", "[OPTIONS] IMAGE [ARGS]", "Starts a container in the background; prints its id.", NULL,
-      cmd_start, NULL, 0, 0 },
+    { "start", "[OPTIONS] IMAGE [ARGS] | CONTAINER", "Starts a container in the background; prints its id.",
+      start_details, cmd_start, NULL, 0, 0 },
+    { "create", "[OPTIONS] IMAGE [ARGS]", "Makes a container without starting it; prints its id.", create_details,
+      cmd_create, NULL, 0, 0 },
     { "exec", "[-i] [-e K=V] [-w DIR] ID PROGRAM [ARGS]",
       "Runs another program in a running Linux container; exits with its status.",
       exec_details, cmd_exec, NULL, 0, 0 },
-    { "ps", "[-q]", "Lists containers (ended ones too, until removed; -q: ids only).", NULL, cmd_ps, NULL, 0, 0 },
+    { "ps", "[-a] [-q] [--no-trunc]", "Lists containers (ended ones too, until removed; -q: ids only).", ps_details,
+      cmd_ps, NULL, 0, 0 },
     { "logs", "[-f] [--tail N] ID", "Prints a container's output (-f: follows it to the end).", logs_details,
       cmd_logs, "-f", 1, 1 },
     { "wait", "ID...", "Waits for containers to end; prints each one's exit code.", wait_details,
       cmd_wait, NULL, 1, 64 },
-    { "stats", "[--json] ID", "Shows a container's memory, threads, objects, CPU time and activity.",
+    { "stats", "[--json] [--no-stream] [ID]", "Shows a container's memory, threads, CPU time... (no ID: all, as top).",
       stats_details, cmd_stats, "--json", 1, 1 },
     { "inspect", "[--format json|text] ID...", "Shows everything known about containers (JSON with --format json).",
       inspect_details, cmd_inspect, NULL, 1, 64 },
@@ -1508,6 +1746,8 @@ static const struct command commands[] = {
       cmd_kill, NULL, 1, 64 },
     { "rm", "[-f] ID...", "Removes containers (-f: running ones too).", NULL,
       cmd_rm, "-f", 1, 64 },
+    { "rename", "CONTAINER NEW_NAME", "Gives a container (an id or a name) another name.", rename_details,
+      cmd_rename, NULL, 2, 2 },
     { "images", "", "Lists the images a container can run.", NULL, cmd_images, NULL, 0, 0 },
     { "import", "[OPTIONS] NAME PATH", "Imports an image: a directory, tar, OCI layout or docker save.",
       import_details, cmd_import, NULL, 0, 0 },
@@ -1536,12 +1776,37 @@ static void usage(FILE *f)
     fprintf(f, "usage: aerie [--socket PATH] COMMAND [ARGS]\n\n"
                "Runs and watches containers on a running Aerie (start one with 'make run').\n\ncommands:\n");
     for (size_t i = 0; i < NCOMMANDS; i++) {
-        char left[40];
+        char left[120];
         snprintf(left, sizeof left, "%s %s", commands[i].name, commands[i].args);
-        fprintf(f, "  %-28s %s\n", left, commands[i].summary);
+        if (strlen(left) > 28)                   /* its summary on a line of its own, in the column */
+            fprintf(f, "  %s\n  %-28s %s\n", left, "", commands[i].summary);
+        else
+            fprintf(f, "  %-28s %s\n", left, commands[i].summary);
     }
     fprintf(f, "\nThe control socket is --socket PATH, else $AERIE_SOCKET, else build/aerie.sock\n"
                "beside this program. 'aerie COMMAND --help' shows a command's options.\n");
+}
+
+/* What to do instead, for docker's commands Aerie has no twin of. */
+static const char *docker_hint(const char *name)
+{
+    static const char *const hints[][2] = {
+        { "pull", "Aerie has no registry client: 'docker save IMAGE -o x.tar' on a machine with docker, then "
+                  "'aerie import NAME x.tar'" },
+        { "load", "aerie import NAME ARCHIVE takes a 'docker save' archive" },
+        { "restart", "a container is not started again: 'aerie rm -f ID' and 'aerie run' a new one" },
+        { "pause", "'aerie debug ID' stops a container made with --debug yes (gdb's 'continue' lets it go)" },
+        { "attach", "'aerie logs -f ID' follows its output" },
+        { "container", "the commands are top-level here: 'aerie ps', 'aerie rm', 'aerie inspect'..." },
+        { "image", "the commands are top-level here: 'aerie images', 'aerie import', 'aerie rmi'" },
+        { "build", "build the tree on the host and 'aerie import NAME DIR' it (a directory, tar or OCI layout)" },
+        { "commit", "'aerie cp ID:/ DIR' copies its files out; 'aerie import NAME DIR' makes an image of them" },
+        { "export", "'aerie cp ID:/ DIR' copies a container's files out" },
+    };
+    for (size_t i = 0; i < sizeof hints / sizeof hints[0]; i++)
+        if (!strcmp(hints[i][0], name))
+            return hints[i][1];
+    return NULL;
 }
 
 int main(int argc, char **argv)
@@ -1571,6 +1836,8 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     }
     const struct command *cmd = find_command(argv[i]);
+    if (!cmd && docker_hint(argv[i]))
+        die(EXIT_USAGE, "unknown command '%s': %s", argv[i], docker_hint(argv[i]));
     if (!cmd)
         die(EXIT_USAGE, "unknown command '%s' (aerie --help lists them)", argv[i]);
     conn_locate(&c, socket_path);

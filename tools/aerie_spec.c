@@ -83,6 +83,13 @@ static void explain(const char *msg, char *err, size_t errlen)
         snprintf(err, errlen, "%s", msg);
 }
 
+void run_explain(const char *msg, char *out, size_t cap)
+{
+    explain(msg, out, cap);
+    if (out[0] != '-')                   /* IMAGE, ARGS: cm's words say it best ("image: no image 'x'") */
+        snprintf(out, cap, "%s", msg);
+}
+
 /* Parses text as a whole spec; 0, or -1 with the explained message. */
 static int check(const char *text, char *err, size_t errlen)
 {

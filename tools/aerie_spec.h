@@ -33,6 +33,10 @@ int run_parse(int argc, char **argv, bool allow_rm, struct run_request *rr, char
 /* Frees what rr holds and zeroes it. */
 void run_free(struct run_request *rr);
 
+/* cm's refusal of a spec ("spec: cpus: ...") with the option that set the
+ * field named instead ("--cpus: ..."), into out. */
+void run_explain(const char *msg, char *out, size_t cap);
+
 /* Prints the options, one per line, for --help. */
 void run_print_options(FILE *f);
 

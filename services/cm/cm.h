@@ -152,6 +152,9 @@ int container_start(struct container *c);
 void container_end(struct container *c, int state, uint64_t status, const uint64_t fault[3]);
 int container_kill(struct container *c);
 int container_remove(uint64_t id);
+/* Gives container id the valid name name (cm's rename; err says why not):
+ * ESRCH no such container, EEXIST another has it, EINVAL it has it. */
+int container_rename(uint64_t id, const char *name, char *err, size_t errlen);
 struct container *container_find(uint64_t id);      /* locked; unlock with container_put */
 void container_put(struct container *c);
 /* The first container with an id >= from, or NULL (no lock held). */

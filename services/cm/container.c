@@ -88,7 +88,7 @@ static uint64_t named(const char *name)
     for (unsigned s = 0; s < CM_SHARDS && !id; s++) {
         pthread_mutex_lock(&cm.shards[s].lock);
         for (struct container *c = cm.shards[s].head; c && !id; c = c->next)
-            if (!strcmp(c->name, name))    /* fixed at creation: no container lock needed */
+            if (!strcmp(c->name, name))    /* written only under the shard's lock too (rename) */
                 id = c->id;
         pthread_mutex_unlock(&cm.shards[s].lock);
     }
@@ -102,6 +102,41 @@ static int name_taken(const char *name, char *err, size_t errlen)
         snprintf(err, errlen, "name: %s is already in use by container %lu; remove it (aerie rm %lu) or choose "
                  "another", name, id, id);
     return id ? AE_EEXIST : 0;
+}
+
+/* A new name for a container made or ended (docker rename). Under
+ * names_lock, as creation's check, so two renames or a rename and a
+ * create cannot both take a name; written under its shard's lock (named()
+ * reads there) and its own (everything else that reads it). Its console
+ * stream keeps the name it was opened with (its lines' prefix). */
+int container_rename(uint64_t id, const char *name, char *err, size_t errlen)
+{
+    pthread_mutex_lock(&names_lock);
+    uint64_t holder = named(name);
+    int r = 0;
+    if (holder == id) {
+        snprintf(err, errlen, "container %lu is already called %s", id, name);
+        r = AE_EINVAL;
+    } else if (holder) {
+        r = name_taken(name, err, errlen);
+    } else {
+        unsigned s = shard_of(id);
+        pthread_mutex_lock(&cm.shards[s].lock);
+        struct container *c = cm.shards[s].head;
+        while (c && c->id != id)
+            c = c->next;
+        if (c) {
+            pthread_mutex_lock(&c->lock);
+            snprintf(c->name, sizeof c->name, "%s", name);
+            pthread_mutex_unlock(&c->lock);
+        } else {
+            snprintf(err, errlen, "no such container %lu", id);
+            r = AE_ESRCH;
+        }
+        pthread_mutex_unlock(&cm.shards[s].lock);
+    }
+    pthread_mutex_unlock(&names_lock);
+    return r;
 }
 
 /* ---- granting ---- */

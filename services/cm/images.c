@@ -448,7 +448,17 @@ int images_remove(const char *name, size_t len, char *err, size_t errlen)
     pthread_mutex_lock(&lock);
     struct imported *m = find(name, len);
     int r = 0;
-    if (!m || m->state != SLOT_READY) {
+    char n[CM_NAME_MAX + 1];
+    bool boot = !m && len <= CM_NAME_MAX && valid_name(name, len);
+    if (boot) {
+        memcpy(n, name, len);
+        n[len] = 0;
+        boot = in_boot_image(n);
+    }
+    if (boot) {                                  /* said so: "no image" would puzzle whoever just ran it */
+        snprintf(err, errlen, "'%s' is an image of the boot image (built in): only imported images are removed", n);
+        r = AE_ENOENT;
+    } else if (!m || m->state != SLOT_READY) {
         snprintf(err, errlen, "no imported image '%.*s'", (int)(len < 40 ? len : 40), name);
         r = AE_ENOENT;
     } else if (m->users) {

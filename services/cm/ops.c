@@ -617,6 +617,24 @@ static int op_debug(void *ctx, struct ae_request *rq)
     return 0;
 }
 
+/* CM_RENAME: the name is checked as a spec's name= is (spec.c). */
+static int op_rename(void *ctx, struct ae_request *rq)
+{
+    char name[SPEC_NAME_MAX], err[160] = "";
+    uint64_t len = rq->w[1];
+    if (len == 0 || len >= SPEC_NAME_MAX || len > (uint64_t)(rq->nwords - 2) * 8)
+        return fail_msg(rq, AE_EINVAL, "name: a name is 1 to 31 bytes");
+    memcpy(name, &rq->w[2], len);
+    name[len] = 0;
+    if (strlen(name) != len || !spec_valid_name(name))
+        return fail_msg(rq, AE_EINVAL, "name: a name starts with a letter, then letters, digits, _ . - "
+                        "(it reads back as its container)");
+    int r = container_rename(rq->w[0], name, err, sizeof err);
+    if (r)
+        return fail_msg(rq, r, err);
+    return ok(rq, 1);
+}
+
 /* CM_FORK: n clones of a running container (fork.c, docs/FORK.md). */
 static int op_fork(void *ctx, struct ae_request *rq)
 {
@@ -671,6 +689,10 @@ static const struct ae_op ops[CM_OP_COUNT] = {
     /* Its argv and environment may hold what its operator keeps from
      * other clients (a password in -e): the operator's (cm.admin) alone */
     [CM_INSPECT] = ADMIN(op_inspect, 2),
+    /* Names are how the operator (and its scripts) find containers: a
+     * client that could rename one could make the operator's next
+     * 'aerie kill NAME' hit another */
+    [CM_RENAME] = ADMIN(op_rename, 3),
     [CM_EXEC] = OP(op_exec, 3), [CM_EXEC_STATUS] = OP(op_exec_status, 2), [CM_EXEC_INPUT] = OP(op_exec_input, 4),
 };
 

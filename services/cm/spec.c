@@ -121,7 +121,7 @@ static bool valid_image(const char *s)
  * ctl's "-" means "no name"), then letters, digits, '_', '.', '-' — no
  * space, quote, control byte or escape sequence (ps's columns, the
  * operator's terminal). docker's rule, less a leading digit. */
-static bool valid_name(const char *s)
+bool spec_valid_name(const char *s)
 {
     if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')))
         return false;
@@ -308,7 +308,7 @@ static int set_field(struct spec *s, const char *key, const char *v, char *err, 
         return 0;
     }
     if (seq(key, "name")) {
-        if (!valid_name(v))
+        if (!spec_valid_name(v))
             return bad(err, errlen, key, v, "must start with a letter, then letters, digits, _ . - (a name "
                        "reads back as its container)");
         return copy(s->name, SPEC_NAME_MAX, v, strlen(v)) ? 0 : bad(err, errlen, key, v, "is longer than 31 bytes");

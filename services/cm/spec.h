@@ -86,6 +86,10 @@ void spec_defaults(struct spec *s);
  * releases what it holds. */
 int spec_parse(const char *text, size_t len, struct spec *s, char *err, size_t errlen);
 
+/* A container name: a letter, then letters, digits, '_', '.', '-' (the
+ * length is the caller's to check: SPEC_NAME_MAX - 1 at most). */
+bool spec_valid_name(const char *s);
+
 /* Frees s's strings (s stays valid, with no arguments or environment). */
 void spec_free(struct spec *s);
 

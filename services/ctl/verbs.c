@@ -136,9 +136,15 @@ static void verb_start(struct ctl_session *s, const struct ctl_request *rq)
     uint64_t cid;
     if (!cid_arg(s, rq, 0, &cid))
         return;
+    struct ae_cm_status st;
     int r = ae_cm_start(s->ctl->cm, cid);
-    if (r == AE_EBUSY)
-        reply_err(s, rq->id, "container %lu was started already", cid);
+    if (r == AE_EBUSY && ae_cm_status(s->ctl->cm, cid, &st) == 0 && st.state != CM_RUNNING) {
+        char state[256];
+        reply_state(&st, state, sizeof state);
+        reply_err(s, rq->id, "container %lu has ended (%s): a container is not started again; run makes a new one",
+                  cid, state);
+    } else if (r == AE_EBUSY)
+        reply_err(s, rq->id, "container %lu is running already", cid);
     else if (r)
         cm_err(s, rq->id, cid, r, "start");
     else
@@ -479,15 +485,81 @@ static void verb_rm(struct ctl_session *s, const struct ctl_request *rq)
     reply_ok(s, rq->id, "%s", "");
 }
 
+/* rename ID NAME: cm checks the name (a letter first, then letters,
+ * digits, _ . -) and that no other container has it. */
+static void verb_rename(struct ctl_session *s, const struct ctl_request *rq)
+{
+    uint64_t cid;
+    char err[CM_TEXT_MAX + 1] = "", w[64];
+    if (!cid_arg(s, rq, 0, &cid))
+        return;
+    if (!rq->args[1][0] || strlen(rq->args[1]) > CM_NAME_MAX) {
+        reply_err(s, rq->id, "name: '%s' is not 1 to %d bytes", reply_word(rq->args[1], w, sizeof w), CM_NAME_MAX);
+        return;
+    }
+    int r = ae_cm_rename(s->ctl->cm, cid, rq->args[1], err, sizeof err);
+    if (r == AE_ESRCH)
+        reply_err(s, rq->id, "no such container %lu", cid);
+    else if (r && err[0])
+        reply_err(s, rq->id, "%s", err);
+    else if (r)
+        cm_err(s, rq->id, cid, r, "rename");
+    else
+        reply_ok(s, rq->id, "%s", "");
+}
+
+/* Its command as its program got it ("arg" records of CM_INSPECT's
+ * first chunk, joined by spaces: enough for ps's column), and when it
+ * was created and finished, ms ago by cm's clock. */
+static void ps_about(uint64_t cm, uint64_t cid, char *cmd, size_t cap, uint64_t *created, uint64_t *finished)
+{
+    static char text[CM_INSPECT_CHUNK + 1];
+    uint64_t times[4], total;
+    size_t got = 0, n = 0;
+    cmd[0] = 0;
+    *created = *finished = 0;
+    if (ae_cm_inspect(cm, cid, 0, times, text, sizeof text - 1, &total, &got))
+        return;
+    text[got] = 0;
+    *created = (times[3] - times[0]) / 1000000;
+    *finished = times[2] ? (times[3] - times[2]) / 1000000 : 0;
+    for (size_t at = 0; at < got; at += strlen(text + at) + 1) {
+        if (strncmp(text + at, "arg ", 4) || at + strlen(text + at) >= got)
+            continue;                            /* not an argument, or cut at the chunk's end */
+        const char *w = text + at + 4;           /* a word with blanks or quotes in sh's single quotes */
+        bool quote = !w[0] || strpbrk(w, " \t'\"\\") != NULL;
+        if (n + 2 >= cap)
+            break;
+        if (n)
+            cmd[n++] = ' ';
+        if (quote)
+            cmd[n++] = '\'';
+        for (; *w && n + 5 < cap; w++) {
+            if (*w == '\'' && quote) {
+                memcpy(cmd + n, "'\\''", 4);
+                n += 4;
+            } else {
+                cmd[n++] = *w;
+            }
+        }
+        if (quote && n + 1 < cap)
+            cmd[n++] = '\'';
+        cmd[n] = 0;
+        if (*w)
+            break;                               /* full: the rest would not show anyway */
+    }
+}
+
 /* One "row" of ps for container cid in state. */
 static void ps_row(struct ctl_session *s, const char *id, uint64_t cid)
 {
-    char info[2 * 32 + 2] = "? -", image[80], name[80], rest[256];
+    char info[2 * 32 + 2] = "? -", image[80], name[80], rest[1024], cmd[160], cmdw[4 * 160 + 8];
     struct ae_cm_stats t = { 0 };
     struct ae_cm_status st = { 0 };
-    uint64_t cm = s->ctl->cm;
+    uint64_t cm = s->ctl->cm, created, finished;
     if (ae_cm_info(cm, cid, info, sizeof info) || ae_cm_stats(cm, cid, &t) || ae_cm_status(cm, cid, &st))
         return;                                  /* removed meanwhile */
+    ps_about(cm, cid, cmd, sizeof cmd, &created, &finished);
     char *space = strchr(info, ' ');
     if (space)
         *space++ = 0;
@@ -500,8 +572,9 @@ static void ps_row(struct ctl_session *s, const char *id, uint64_t cid)
         reply_fault_kind(&st, kind, sizeof kind);
         n += snprintf(rest + n, sizeof rest - (size_t)n, " fault=%s", kind);
     }
-    snprintf(rest + n, sizeof rest - (size_t)n, " uptime_ms=%lu mem=%lu mem_limit=%lu",
-             t.uptime_ns / 1000000, t.mem_used, t.mem_limit);
+    snprintf(rest + n, sizeof rest - (size_t)n, " uptime_ms=%lu mem=%lu mem_limit=%lu created_ms_ago=%lu "
+             "finished_ms_ago=%lu cmd=%s", t.uptime_ns / 1000000, t.mem_used, t.mem_limit, created, finished,
+             reply_word(cmd, cmdw, sizeof cmdw));
     reply_line(s, id, "row", rest);
 }
 
@@ -603,8 +676,9 @@ static const struct verb verbs[] = {
     { "kill",   1, 1, "kill ID: ends a running container", verb_kill },
     { "signal", 2, 2, "signal ID SIG: a signal (TERM, INT, 15...) to a container's Linux program", verb_signal },
     { "rm",     1, 2, "rm ID [-f]: removes a container (-f: even a running one)", verb_rm },
+    { "rename", 2, 2, "rename ID NAME: gives a container another name (no other may have it)", verb_rename },
     { "fork",   1, 2, "fork ID [N]: N clones of a running container -> ok us=.. ids=ID,ID...", verb_fork },
-    { "ps",     0, 0, "ps: -> row id=.. image=.. name=.. state=.. ..., ok COUNT", verb_ps },
+    { "ps",     0, 0, "ps: -> row id=.. image=.. name=.. state=.. ... created_ms_ago=.. cmd=.., ok COUNT", verb_ps },
     { "images", 0, 0, "images: -> row name=.. bytes=.. prog=.. imported=.. ..., ok COUNT", verb_images },
     { "fstat",  2, 2, "fstat ID PATH: -> ok file|dir SIZE MODE", verb_fstat },
     { "get",    2, 2, "get ID PATH: -> data N (then N bytes)..., ok SIZE", verb_get },

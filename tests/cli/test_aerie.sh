@@ -247,7 +247,7 @@ if grep -qx "$did" "$out" && ! grep -q "IMAGE" "$out"; then pass cli_ps_q_lists_
 # a name is one container's until it is removed (docker's rule): a second is refused naming the first
 aerie start --name twin ticker 1000 50; t1=$(cat "$out")
 aerie start --name twin ticker 1000 50
-expect cli_name_in_use_refused 1 err "name: twin is already in use by container $t1; remove it"
+expect cli_name_in_use_refused 125 err "name: twin is already in use by container $t1; remove it"
 aerie kill twin
 aerie run --name twin hello
 expect cli_name_of_ended_still_in_use 125 err "name: twin is already in use by container $t1"
@@ -621,7 +621,7 @@ aerie rmi ptgz
 expect cli_rmi_removes_it 0 out "^ptgz$"
 if [ ! -e "$store/ptgz.img" ]; then pass cli_rmi_removes_it_from_the_store; else fail cli_rmi_removes_it_from_the_store "still there"; fi
 aerie rmi hello
-expect cli_rmi_boot_image_refused 1 err "no imported image 'hello'"
+expect cli_rmi_boot_image_refused 1 err "'hello' is an image of the boot image \(built in\)"
 aerie run ptgz
 expect cli_run_removed_image_refused 125 err "no image 'ptgz'"
 

@@ -79,7 +79,7 @@ expect exec_user_refused 2 err "-u: the Linux personality has no users"
 aerie run --name box hello
 expect name_in_use_refused 125 err "name: box is already in use by container $box; remove it"
 aerie start --name box ticker 1000 50
-expect name_in_use_refused_start 1 err "already in use by container $box"
+expect name_in_use_refused_start 125 err "already in use by container $box"
 aerie kill box
 aerie run --name box hello
 expect name_of_ended_still_in_use 125 err "already in use by container $box"

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <aerie/errors.h>
 #include <aerie/objects.h>
+#include <aerie/proto/proto.h>
 #include <libaerie/cm.h>
 #include <libaerie/fs.h>
 #include <libaerie/invoke.h>
@@ -253,8 +254,63 @@ static const char *cm_bad_imports_refused_nothing_listed(void)
     return NULL;
 }
 
+/* CM_RENAME in raw words: a length and bytes as a hostile admin client
+ * might send them (ae_cm_rename checks what it sends). */
+static int rename_raw(uint64_t cap, uint64_t id, uint64_t len, const char *bytes, unsigned nwords)
+{
+    struct aerie_utcb *u = ae_utcb();
+    u->mr[0] = id;
+    u->mr[1] = len;
+    for (unsigned i = 2; i < nwords; i++)
+        u->mr[i] = 0;
+    memcpy(&u->mr[2], bytes, strlen(bytes) < (nwords - 2) * 8 ? strlen(bytes) : (nwords - 2) * 8);
+    int64_t r = ae_call(cap, AERIE_INFO(CM_RENAME, nwords, 0), AERIE_TIMEOUT_FOREVER);
+    if (r < 0)
+        return (int)r;
+    uint64_t label = AERIE_INFO_LABEL((uint64_t)r);    /* a refusal before any handler: in the label */
+    return label ? proto_status_of(label) : (int)(int64_t)u->mr[0];
+}
+
+/* A container's name is how the operator finds it (aerie kill NAME): only
+ * cm.admin renames, to a name no other container has, that reads back as
+ * it; the refused renames leave every name as it was. */
+static const char *cm_rename_needs_cm_admin(void)
+{
+    char err[200], info[80];
+    uint64_t a, b;
+    EXPECT_EQ(ae_cm_create(cmcap, "image=hello name=rena", 0, &a, err, sizeof err), 0);
+    EXPECT_EQ(ae_cm_create(cmcap, "image=hello name=renb", 0, &b, err, sizeof err), 0);
+    EXPECT_EQ(ae_cm_rename(cmcap, a, "stolen", err, sizeof err), AE_EPERM);      /* cm, not cm.admin */
+    EXPECT_EQ(ae_cm_rename(admin, a, "renb", err, sizeof err), AE_EEXIST);       /* b's */
+    EXPECT(strstr(err, "already in use by container") != NULL);
+    EXPECT_EQ(ae_cm_rename(admin, a, "rena", err, sizeof err), AE_EINVAL);       /* its own */
+    EXPECT_EQ(ae_cm_rename(admin, 999999, "ghost", err, sizeof err), AE_ESRCH);
+    EXPECT_EQ(rename_raw(admin, a, 0, "", 3), AE_EINVAL);                         /* empty */
+    EXPECT_EQ(rename_raw(admin, a, 32, "abcdefghijklmnopqrstuvwxyzabcdef", 6), AE_EINVAL);   /* too long */
+    EXPECT_EQ(rename_raw(admin, a, 20, "short", 3), AE_EINVAL);                   /* past its words */
+    EXPECT_EQ(rename_raw(admin, a, ~0ull, "x", 3), AE_EINVAL);
+    EXPECT_EQ(rename_raw(admin, a, 2, "9a", 3), AE_EINVAL);                       /* an id lookalike */
+    EXPECT_EQ(rename_raw(admin, a, 3, "a b", 3), AE_EINVAL);
+    EXPECT_EQ(rename_raw(admin, a, 3, "a\033[", 3), AE_EINVAL);
+    EXPECT_EQ(rename_raw(admin, a, 4, "ab\0c", 3), AE_EINVAL);                    /* a NUL inside */
+    EXPECT_EQ(rename_raw(cmcap, a, 4, "newa", 3), AE_EPERM);
+    EXPECT_EQ(ae_cm_info(cmcap, a, info, sizeof info), 0);
+    EXPECT(!strcmp(info, "hello rena"));                                           /* unchanged */
+    EXPECT_EQ(ae_cm_rename(admin, a, "newa", err, sizeof err), 0);
+    EXPECT_EQ(ae_cm_info(cmcap, a, info, sizeof info), 0);
+    EXPECT(!strcmp(info, "hello newa"));
+    uint64_t c, d;
+    EXPECT_EQ(ae_cm_create(cmcap, "image=hello name=rena", 0, &c, err, sizeof err), 0);   /* the old name is free */
+    EXPECT_EQ(ae_cm_create(cmcap, "image=hello name=newa", 0, &d, err, sizeof err), AE_EEXIST);
+    EXPECT_EQ(ae_cm_remove(cmcap, a), 0);
+    EXPECT_EQ(ae_cm_remove(cmcap, b), 0);
+    EXPECT_EQ(ae_cm_remove(cmcap, c), 0);
+    return NULL;
+}
+
 const struct cm_image_test cm_image_tests[] = {
     { "cm_image_ops_need_cm_admin", cm_image_ops_need_cm_admin },
+    { "cm_rename_needs_cm_admin", cm_rename_needs_cm_admin },
     { "cm_imported_image_runs_from_its_archive", cm_imported_image_runs_from_its_archive },
     { "cm_image_in_use_is_not_removed", cm_image_in_use_is_not_removed },
     { "cm_bad_imports_refused_nothing_listed", cm_bad_imports_refused_nothing_listed },

@@ -129,6 +129,9 @@ enum cm_op {
                              "port tcp:80-80" per range it holds, "arg WORD" per argv word as its program
                              was started with, "env NAME=VALUE" per environment word, and "truncated N"
                              when N more bytes of them were not kept (at most CM_INSPECT_KEEP are) */
+    CM_RENAME       = 37, /* admin (names are how the operator finds containers). 0: id, 1: length (1..31),
+                             2..: the new name (a letter, then letters, digits, _ . -) -> (); EEXIST when
+                             another container has it, EINVAL not a name or the one it has, ESRCH no such id */
     CM_OP_COUNT
 };
 /* CM_EXEC: what aerie/proto/linux.h's LX_EXEC request carries */

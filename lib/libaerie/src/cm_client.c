@@ -519,6 +519,13 @@ int ae_cm_image_remove(uint64_t cm, const char *name, char *err, size_t errlen)
     return by_name(cm, CM_IMAGE_REMOVE, name, err, errlen);
 }
 
+int ae_cm_rename(uint64_t cm, uint64_t id, const char *name, char *err, size_t errlen)
+{
+    ae_utcb()->mr[0] = id;
+    unsigned n = put_name(1, name);
+    return n ? call(cm, CM_RENAME, 1 + n, err, errlen) : AE_EINVAL;
+}
+
 int ae_cm_fs_session(uint64_t cm, uint64_t id, uint64_t *cap, char *err, size_t errlen)
 {
     ae_utcb()->mr[0] = id;

@@ -112,6 +112,8 @@ int ae_cm_image_write(uint64_t cm, const char *name, uint64_t off, uint64_t len)
 int ae_cm_image_commit(uint64_t cm, const char *name, char *err, size_t errlen);
 int ae_cm_image_abort(uint64_t cm, const char *name);
 int ae_cm_image_remove(uint64_t cm, const char *name, char *err, size_t errlen);
+/* CM_RENAME (admin): container id is called name from now on (1..31 bytes). */
+int ae_cm_rename(uint64_t cm, uint64_t id, const char *name, char *err, size_t errlen);
 /* *cap gets a new slot with a copy of container id's fs session capability. */
 int ae_cm_fs_session(uint64_t cm, uint64_t id, uint64_t *cap, char *err, size_t errlen);
 /* Fault injection (cm.admin; docs/RESTART.md): root kills boot service name

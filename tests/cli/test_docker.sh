@@ -1,0 +1,120 @@
+#!/bin/sh
+# test_docker.sh — what a user who knows docker reaches for first, against
+# a booted Aerie behind aerie-engine (docs/CM.md): ps with docker's
+# COMMAND, CREATED and STATUS columns ("Up 5 seconds", "Exited (N) X ago"),
+# -a/-q/--no-trunc; aerie rename (cm's CM_RENAME, admin only: a cm client's
+# refusal is tests/cm's cm_rename_needs_cm_admin) with the refusals a new
+# user meets (a name in use, an id lookalike, a removed container's name);
+# cp NAME:PATH both ways; and usage errors that name the argument at fault.
+# Run from the top of the tree after `make` (as tests/tests.list does).
+set -u
+dir=build/docker-test
+. tests/cli/lib.sh
+
+# ---- before Aerie runs: the command line ----
+aerie rename onlyone
+expect rename_needs_two 2 err "rename: expected CONTAINER NEW_NAME"
+aerie rename a b c
+expect rename_not_three 2 err "rename: expected CONTAINER NEW_NAME, got more"
+aerie rename --force a b
+expect rename_unknown_option 2 err "rename: unknown option '--force'"
+aerie ps --bogus
+expect ps_unknown_option 2 err "ps: unknown option '--bogus'"
+aerie ps -ax
+expect ps_unknown_combined_flag 2 err "ps: unknown option '-ax'"
+aerie ps web
+expect ps_no_operand 2 err "ps: unknown argument 'web'"
+./aerie ps --help > "$out" 2>&1
+if grep -q "STATUS" "$out" && grep -q -- "--no-trunc" "$out"; then pass ps_help_names_columns
+else fail ps_help_names_columns "$(head -c 600 "$out")"; fi
+./aerie --help > "$out" 2>&1
+if grep -q "^  rename CONTAINER NEW_NAME " "$out"; then pass rename_in_help; else fail rename_in_help "$(head -c 900 "$out")"; fi
+
+boot docker_boot
+
+# ---- ps: docker's columns beside the script-friendly ones ----
+aerie start --name web busybox sh -c 'echo up; sleep 60'
+web=$(cat "$out")
+aerie run busybox sh -c 'exit 3'
+aerie run --name crash crasher
+aerie start --name made ticker 1000 50
+aerie kill made
+aerie ps
+expect ps_header_docker_columns 0 out "^ID +IMAGE +NAME +STATE +COMMAND +CREATED +STATUS +MEM$"
+expect ps_running_up 0 out "^$web +busybox +web +running +\"busybox sh -c 'echo ...\" +([0-9]+ seconds?|Less than a second) ago +Up ([0-9]+ seconds?|Less than a second) +[0-9.]+[KM] / 16.0M$"
+expect ps_exited_code_and_when 0 out " +exited\(3\) +\"busybox sh -c 'exit \.\.\.\" .* ago +Exited \(3\) .* ago "
+expect ps_fault_as_run_exits 0 out " crash +faulted\(page\) +\".*\" .* ago +Exited \(139\) "
+expect ps_killed_137 0 out " made +killed +.* +Exited \(137\) "
+aerie ps --no-trunc
+expect ps_no_trunc_whole_command 0 out "^$web .*\"busybox sh -c 'echo up; sleep 60'\" "
+aerie ps -aq
+if grep -qx "$web" "$out" && ! grep -q "IMAGE" "$out" && [ "$(wc -l < "$out")" -ge 4 ]; then pass ps_aq_ids_only
+else fail ps_aq_ids_only "$(head -c 300 "$out")"; fi
+# a command with a control byte and a terminal escape is shown with '?'
+esc=$(printf 'a\033[31mred\tb')
+aerie run busybox echo "$esc"
+aerie ps --no-trunc
+if grep -q "\"busybox echo 'a?\[31mred?b'\"" "$out" && ! grep -q "$(printf '\033')" "$out"; then pass ps_command_control_bytes_shown_safe
+else fail ps_command_control_bytes_shown_safe "$(grep echo "$out" | od -c | head -5)"; fi
+
+# ---- rename: a name is how the operator finds a container ----
+aerie rename web api
+if [ "$rc" = 0 ] && [ ! -s "$out" ]; then pass rename_quiet_success; else fail rename_quiet_success "status $rc: $(head -c 300 "$errf")"; fi
+aerie ps
+expect rename_shows_in_ps 0 out "^$web +busybox +api +running "
+aerie logs api
+expect rename_new_name_finds_it 0 out "^up$"
+aerie logs web
+expect rename_old_name_gone 1 err "logs: no container named 'web'"
+aerie start --name web busybox sleep 60
+web2=$(cat "$out")
+expect rename_old_name_free_at_once 0 out "^[0-9]+$"
+aerie rename api web
+expect rename_to_a_name_in_use 1 err "rename: name: web is already in use by container $web2"
+aerie rename api crash
+expect rename_to_an_ended_ones_name 1 err "already in use by container"
+aerie rename api api
+expect rename_to_its_own_name 1 err "rename: container $web is already called api"
+aerie rename api 9lives
+expect rename_id_lookalike_refused 1 err "rename: name: a name starts with a letter"
+aerie rename api 'a b'
+expect rename_space_refused 1 err "rename: name: a name starts with a letter"
+aerie rename api "$(printf 'x\033[2J')"
+expect rename_escape_refused 1 err "rename: name: a name starts with a letter"
+aerie rename api abcdefghijklmnopqrstuvwxyz0123456
+expect rename_too_long_refused 1 err "name: .* is not 1 to 31 bytes"
+aerie rename nosuch x
+expect rename_unknown_name 1 err "rename: no container named 'nosuch'"
+aerie rename 999999 x
+expect rename_unknown_id 1 err "rename: no such container 999999"
+aerie ps
+expect rename_refusals_change_nothing 0 out "^$web +busybox +api +running "
+aerie rm -f "$web2"
+aerie rename crash crashed
+if [ "$rc" = 0 ] && [ ! -s "$out" ]; then pass rename_ended_container; else fail rename_ended_container "status $rc: $(head -c 300 "$errf")"; fi
+aerie inspect crashed
+expect rename_inspect_new_name 0 out "^name: +crashed$"
+aerie rm crashed
+aerie rename crashed again
+expect rename_removed_container_refused 1 err "no container named 'crashed'"
+
+# ---- cp takes a name where it takes an id, both ways ----
+aerie run --name files --grant console,fs,self busybox sh -c 'echo from-inside > /made.txt'
+aerie cp files:/made.txt "$dir/got.txt"
+if [ "$rc" = 0 ] && [ "$(cat "$dir/got.txt" 2>/dev/null)" = from-inside ]; then pass cp_out_by_name
+else fail cp_out_by_name "status $rc: $(head -c 300 "$errf")"; fi
+echo from-outside > "$dir/put.txt"
+aerie cp "$dir/put.txt" files:/put.txt
+aerie cp files:/put.txt "$dir/back.txt"
+if [ "$rc" = 0 ] && [ "$(cat "$dir/back.txt" 2>/dev/null)" = from-outside ]; then pass cp_in_by_name
+else fail cp_in_by_name "status $rc: $(head -c 300 "$errf")"; fi
+aerie cp nosuch:/made.txt "$dir/x"
+expect cp_unknown_name 1 err "cp: no container named 'nosuch'"
+[ -e "$dir/x" ] && fail cp_unknown_name_writes_nothing "$dir/x exists" || pass cp_unknown_name_writes_nothing
+aerie cp files:/made.txt other:/x
+expect cp_both_containers_refused 2 err "cp: one side must be ID:PATH"
+aerie cp files:/nosuch "$dir/y"
+expect cp_missing_file_named 1 err "/nosuch"
+aerie rm -f files api
+
+echo "TESTS DONE $n"
