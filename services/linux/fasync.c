@@ -137,7 +137,7 @@ int64_t lx_fasync_setown(struct lx_file *f, int type, int id)
     if (type != LX_F_OWNER_TID && type != LX_F_OWNER_PID && type != LX_F_OWNER_PGRP)
         return -LX_EINVAL;
     if (id < 0)
-        return -LX_EINVAL;
+        return -LX_ESRCH;                        /* as Linux: no pid has that number */
     if (id) {
         bool found = false;
         if (type == LX_F_OWNER_TID) {

@@ -375,6 +375,8 @@ LX_SYS(fcntl)
         return f->owner_type == LX_F_OWNER_PGRP ? -f->owner : f->owner;
     case LX_F_SETOWN: {
         int id = (int)(int32_t)t->a[2];
+        if (id == INT32_MIN)
+            return -LX_EINVAL;                   /* no group -INT_MIN (Linux's check; -id would overflow) */
         return lx_fasync_setown(f, id < 0 ? LX_F_OWNER_PGRP : LX_F_OWNER_PID, id < 0 ? -id : id);
     }
     case LX_F_GETOWN_EX: {

@@ -132,13 +132,13 @@ static int64_t futex_wait(struct lx_thread *t, uint64_t addr, uint32_t val, uint
             return -LX_EFAULT;
         if (ts.sec < 0 || ts.nsec < 0 || ts.nsec >= 1000000000)
             return -LX_EINVAL;
-        uint64_t ns = (uint64_t)ts.sec * 1000000000ull + (uint64_t)ts.nsec;
+        uint64_t ns = lx_timeout_ns((uint64_t)ts.sec, (uint64_t)ts.nsec);
         if (absolute && realtime) {
             uint64_t now = lx_realtime_ns();
             ns = ns > now ? ns - now : 0;
             absolute = false;
         }
-        deadline = absolute ? ns : lx_now_ns() + ns;
+        deadline = absolute ? ns : lx_after(lx_now_ns(), ns);
         if (!deadline)
             deadline = 1;
     }

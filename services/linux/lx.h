@@ -369,6 +369,22 @@ void lx_complete(struct lx_thread *t, int64_t result);
 uint64_t lx_now_ns(void);
 uint64_t lx_realtime_ns(void);
 
+/* A timeout of sec seconds and nsec ns (both checked >= 0 by the caller,
+ * nsec below 1e9) in ns; past 100 years ~0, "never", as Linux clamps to
+ * KTIME_MAX. Without the bound sec * 1e9 wraps: nanosleep({INT64_MAX, 0})
+ * (coreutils' `sleep infinity`) came to a deadline 1 s in the past and
+ * returned at once (attack20; attack18 found it in recvmmsg alone). */
+#define LX_FOREVER_SEC (100ull * 365 * 24 * 3600)
+static inline uint64_t lx_timeout_ns(uint64_t sec, uint64_t nsec)
+{
+    return sec > LX_FOREVER_SEC ? ~0ull : sec * 1000000000ull + nsec;
+}
+/* now + ns as a deadline: ~0 (never) when it would pass ~0. */
+static inline uint64_t lx_after(uint64_t now, uint64_t ns)
+{
+    return ns >= ~0ull - now ? ~0ull : now + ns;
+}
+
 /* ---- signals (signal.c) -------------------------------------------------- */
 
 int lx_signal_send(struct lx_proc *p, struct lx_thread *t, int sig, const struct lx_siginfo *info);

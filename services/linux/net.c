@@ -209,7 +209,7 @@ static int64_t wait_on(struct lx_thread *t, struct lx_waitq *q, uint64_t timeout
     }
     if (timeout) {
         if (!t->progress)
-            t->progress = lx_now_ns() + timeout;   /* the call's deadline, kept across its runs */
+            t->progress = lx_after(lx_now_ns(), timeout);   /* the call's deadline, kept across its runs */
         if (lx_now_ns() >= t->progress) {
             lx_unwait(t);
             return -LX_EAGAIN;
@@ -1192,7 +1192,8 @@ LX_SYS(getpeername)
 
 static uint64_t tv_ns(const struct lx_timeval *tv)
 {
-    return (uint64_t)tv->sec * 1000000000ull + (uint64_t)tv->usec * 1000ull;
+    uint64_t ns = lx_timeout_ns((uint64_t)tv->sec, (uint64_t)tv->usec * 1000ull);
+    return ns == ~0ull ? 0 : ns;                 /* past 100 years: none, as Linux's MAX_SCHEDULE_TIMEOUT */
 }
 
 LX_SYS(setsockopt)

@@ -20,7 +20,7 @@ unsigned lx_poll_file(struct lx_file *f, struct lx_thread *t)
 uint64_t lx_poll_deadline(struct lx_thread *t, uint64_t timeout_ns)
 {
     if (!t->progress)
-        t->progress = timeout_ns == ~0ull ? ~0ull : timeout_ns == 0 ? 1 : lx_now_ns() + timeout_ns;
+        t->progress = timeout_ns == 0 ? 1 : lx_after(lx_now_ns(), timeout_ns);
     return t->progress;
 }
 
@@ -89,7 +89,7 @@ int64_t lx_poll_ts(struct lx_thread *t, uint64_t addr, uint64_t *ns)
         return -LX_EFAULT;
     if (ts.sec < 0 || ts.nsec < 0 || ts.nsec >= 1000000000)
         return -LX_EINVAL;
-    *ns = (uint64_t)ts.sec * 1000000000ull + (uint64_t)ts.nsec;
+    *ns = lx_timeout_ns((uint64_t)ts.sec, (uint64_t)ts.nsec);
     return 0;
 }
 
@@ -191,7 +191,9 @@ LX_SYS(select)
             return -LX_EFAULT;
         if (tv.sec < 0 || tv.usec < 0)
             return -LX_EINVAL;
-        ns = (uint64_t)tv.sec * 1000000000ull + (uint64_t)tv.usec * 1000ull;
+        ns = (uint64_t)tv.usec >= 1000000 * LX_FOREVER_SEC ? ~0ull      /* Linux carries whole seconds of usec */
+                                                     : lx_timeout_ns((uint64_t)tv.sec + (uint64_t)tv.usec / 1000000,
+                                                                     (uint64_t)tv.usec % 1000000 * 1000);
     }
     return do_select(t, (int)t->a[0], t->a[1], t->a[2], t->a[3], ns);
 }

@@ -406,8 +406,7 @@ LX_SYS(rt_sigtimedwait)
             return -LX_EFAULT;
         if (ts.sec < 0 || ts.nsec < 0 || ts.nsec >= 1000000000)
             return -LX_EINVAL;
-        timeout_ns = (uint64_t)ts.sec > 100ull * 365 * 24 * 3600 ? ~0ull - 1
-                                                              : (uint64_t)ts.sec * 1000000000ull + (uint64_t)ts.nsec;
+        timeout_ns = lx_timeout_ns((uint64_t)ts.sec, (uint64_t)ts.nsec);   /* past 100 years: never */
     }
     uint64_t deadline = lx_poll_deadline(t, timeout_ns);
     uint64_t *pend[2] = { &t->sig_pending, &t->proc->sig_pending };
@@ -684,11 +683,12 @@ LX_SYS(setitimer)
         return -LX_EFAULT;
     if (t->a[0] != 0 || !t->a[1])
         return 0;                            /* CPU-time timers are accepted and never fire */
-    if (n.value.usec < 0 || n.value.usec >= 1000000 || n.interval.usec < 0 || n.interval.usec >= 1000000)
+    if (n.value.usec < 0 || n.value.usec >= 1000000 || n.interval.usec < 0 || n.interval.usec >= 1000000 ||
+        n.value.sec < 0 || n.interval.sec < 0)
         return -LX_EINVAL;
-    uint64_t v = (uint64_t)n.value.sec * 1000000000ull + (uint64_t)n.value.usec * 1000;
-    t->proc->alarm_at = v ? lx_now_ns() + v : 0;
-    t->proc->alarm_interval = (uint64_t)n.interval.sec * 1000000000ull + (uint64_t)n.interval.usec * 1000;
+    uint64_t v = lx_timeout_ns((uint64_t)n.value.sec, (uint64_t)n.value.usec * 1000);
+    t->proc->alarm_at = v ? lx_after(lx_now_ns(), v) : 0;
+    t->proc->alarm_interval = lx_timeout_ns((uint64_t)n.interval.sec, (uint64_t)n.interval.usec * 1000);
     alarms_armed |= t->proc->alarm_at != 0;
     return 0;
 }
@@ -701,7 +701,7 @@ static void alarm_check(struct lx_proc *p, void *arg)
     if (p->state != LX_ALIVE || !p->alarm_at)
         return;
     if (p->alarm_at <= now) {
-        p->alarm_at = p->alarm_interval ? now + p->alarm_interval : 0;
+        p->alarm_at = p->alarm_interval ? lx_after(now, p->alarm_interval) : 0;
         struct lx_siginfo si = { .signo = LX_SIGALRM, .code = LX_SI_TIMER };
         lx_signal_send(p, NULL, LX_SIGALRM, &si);
     }

@@ -245,7 +245,7 @@ static int64_t read_timespec(struct lx_thread *t, uint64_t addr, uint64_t *ns)
         return -LX_EFAULT;
     if (ts.sec < 0 || ts.nsec < 0 || ts.nsec >= 1000000000)
         return -LX_EINVAL;
-    *ns = (uint64_t)ts.sec * 1000000000ull + (uint64_t)ts.nsec;
+    *ns = lx_timeout_ns((uint64_t)ts.sec, (uint64_t)ts.nsec);
     return 0;
 }
 
@@ -255,7 +255,7 @@ LX_SYS(nanosleep)
         return sleep_until(t, t->progress, t->a[1]);
     uint64_t ns;
     int64_t r = read_timespec(t, t->a[0], &ns);
-    return r ? r : sleep_until(t, lx_now_ns() + ns, t->a[1]);
+    return r ? r : sleep_until(t, lx_after(lx_now_ns(), ns), t->a[1]);
 }
 
 LX_SYS(clock_nanosleep)
@@ -270,7 +270,7 @@ LX_SYS(clock_nanosleep)
         return r;
     if (t->a[1] & LX_TIMER_ABSTIME)
         ns = ns > now ? ns - now : 0;
-    return sleep_until(t, lx_now_ns() + ns, t->a[1] & LX_TIMER_ABSTIME ? 0 : t->a[3]);
+    return sleep_until(t, lx_after(lx_now_ns(), ns), t->a[1] & LX_TIMER_ABSTIME ? 0 : t->a[3]);
 }
 
 /* ---- limits ---- */

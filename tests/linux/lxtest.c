@@ -257,6 +257,10 @@ static void linux_udp_echo_glibc(void) { selfcheck("net", "glibc", NET_GRANT); }
 /* recvmmsg's waiting, timeout, per-message lengths and flags, deferred errors (mmsg.c). */
 static void linux_recvmmsg_musl(void) { selfcheck("mmsg", "musl", NET_GRANT); }
 static void linux_recvmmsg_glibc(void) { selfcheck("mmsg", "glibc", NET_GRANT); }
+/* attack20: timeouts of INT64_MAX s and 585 years wait forever, as Linux's
+ * (nanosleep, futex, ppoll, select, sigtimedwait, itimer, SO_RCVTIMEO: timeouts.c) */
+static void linux_huge_timeouts_musl(void) { selfcheck("timeouts", "musl", NET_GRANT); }
+static void linux_huge_timeouts_glibc(void) { selfcheck("timeouts", "glibc", NET_GRANT); }
 /* epoll: an event loop over a pipe, a UDP socket and a TCP listener (epoll.c). */
 static void linux_epoll_event_loop_musl(void) { selfcheck("epoll", "musl", NET_GRANT); }
 static void linux_epoll_event_loop_glibc(void) { selfcheck("epoll", "glibc", NET_GRANT); }
@@ -1294,6 +1298,8 @@ int main(int argc, char **argv)
     RUN_IF(linux_sockets_need_net_grant);
     RUN_IF(linux_recvmmsg_musl);
     RUN_IF(linux_recvmmsg_glibc);
+    RUN_IF(linux_huge_timeouts_musl);
+    RUN_IF(linux_huge_timeouts_glibc);
     RUN_IF(linux_epoll_event_loop_musl);
     RUN_IF(linux_epoll_event_loop_glibc);
     RUN_IF(linux_tcp_loopback_musl);

@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
@@ -270,6 +271,124 @@ static void errors(void)
     sleep_ms(50);
 }
 
+/* attack20: owners a program should not be able to make trouble with.
+ * INT_MIN (its group would be -INT_MIN: EINVAL, as Linux), a group or
+ * pid of no process, negative ids through F_SETOWN_EX (ESRCH: Linux looks
+ * the number up and finds none); an owner that exits and is reaped
+ * before the file fires (the signal goes nowhere; F_GETOWN shows its number here,
+ * 0 on Linux). */
+static void hostile_owners(void)
+{
+    int sv[2];
+    CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+    errno = 0;
+    CHECK(fcntl(sv[0], F_SETOWN, INT32_MIN) == -1 && errno == EINVAL);
+    errno = 0;
+    CHECK(fcntl(sv[0], F_SETOWN, -999999) == -1 && errno == ESRCH);
+    struct f_owner_ex ex = { F_OWNER_PGRP, -5 };
+    errno = 0;
+    CHECK(fcntl(sv[0], F_SETOWN_EX, &ex) == -1 && errno == ESRCH);
+    ex = (struct f_owner_ex){ F_OWNER_TID, INT32_MIN };
+    errno = 0;
+    CHECK(fcntl(sv[0], F_SETOWN_EX, &ex) == -1 && errno == ESRCH);
+    CHECK(fcntl(sv[0], F_GETOWN) == 0);           /* nothing taken */
+    pid_t c = fork();
+    if (c == 0) {
+        sleep_ms(2000);
+        _exit(0);
+    }
+    CHECK(c > 0);
+    CHECK(fcntl(sv[0], F_SETOWN, c) == 0);
+    CHECK(fcntl(sv[0], F_SETFL, O_ASYNC | O_NONBLOCK) == 0);
+    CHECK(kill(c, SIGKILL) == 0);
+    int st;
+    CHECK(waitpid(c, &st, 0) == c);
+    int before = sigios;
+    CHECK(write(sv[1], "z", 1) == 1);             /* fires for an owner that is no more */
+    sleep_ms(100);
+    CHECK(sigios == before);
+    int own = fcntl(sv[0], F_GETOWN);
+    CHECK(own == c || own == 0);                  /* the number kept, or (Linux) none live */
+    errno = 0;
+    CHECK(fcntl(sv[0], F_SETOWN, c) == -1 && errno == ESRCH);   /* a new owner must be alive */
+    close(sv[0]);
+    close(sv[1]);
+}
+
+/* Two processes whose SIGIO handlers answer each other at once, for
+ * ever: the loop's fairness holds, a third process (this one) still runs
+ * its sleeps, a fork and its exit. */
+static int storm_fd;
+static volatile int *storm_n;                     /* shared: the two count here */
+
+static void on_storm(int sig)
+{
+    (void)sig;
+    char b[64];
+    while (read(storm_fd, b, sizeof b) > 0)
+        ;
+    __atomic_fetch_add(storm_n, 1, __ATOMIC_RELAXED);
+    if (write(storm_fd, "s", 1) != 1) {
+        /* full: the other side still has bytes to answer */
+    }
+}
+
+static pid_t storm_party(int fd, int other, int ready)
+{
+    pid_t c = fork();
+    if (c == 0) {
+        close(other);
+        storm_fd = fd;
+        struct sigaction sa = { .sa_handler = on_storm };
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGIO, &sa, NULL);
+        fcntl(fd, F_SETOWN, getpid());
+        fcntl(fd, F_SETFL, O_ASYNC | O_NONBLOCK);
+        if (write(ready, "r", 1) != 1)
+            _exit(4);
+        for (;;)
+            pause();
+    }
+    return c;
+}
+
+static void sigio_ping_pong(void)
+{
+    int sv[2], ready[2];
+    storm_n = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    CHECK(storm_n != MAP_FAILED);
+    if (storm_n == MAP_FAILED)
+        return;
+    CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+    CHECK(pipe(ready) == 0);
+    pid_t a = storm_party(sv[0], sv[1], ready[1]);
+    pid_t b = storm_party(sv[1], sv[0], ready[1]);
+    CHECK(a > 0 && b > 0);
+    char r[2];
+    CHECK(read(ready[0], r, 1) == 1 && read(ready[0], r + 1, 1) == 1);
+    CHECK(write(sv[0], "k", 1) == 1);             /* b's end readable: the storm starts */
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (int i = 0; i < 10; i++)
+        sleep_ms(20);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+    CHECK(*storm_n > 5);                          /* the storm ran */
+    CHECK(ms < 3000);                             /* and did not starve this process's sleeps */
+    pid_t g = fork();                             /* nor a fork and its exit */
+    if (g == 0)
+        _exit(7);
+    int st = -1;
+    CHECK(g > 0 && waitpid(g, &st, 0) == g && WIFEXITED(st) && WEXITSTATUS(st) == 7);
+    CHECK(kill(a, SIGKILL) == 0 && kill(b, SIGKILL) == 0);
+    CHECK(waitpid(a, &st, 0) == a && waitpid(b, &st, 0) == b);
+    close(sv[0]);
+    close(sv[1]);
+    close(ready[0]);
+    close(ready[1]);
+    munmap((void *)storm_n, 4096);
+}
+
 int main(void)
 {
     struct sigaction sa = { .sa_handler = on_sigio };
@@ -283,5 +402,7 @@ int main(void)
     dgram_thread_owner();
     group_owner();
     errors();
+    hostile_owners();
+    sigio_ping_pong();
     return done("fasync");
 }
