@@ -140,14 +140,23 @@ static void update(struct lx_ptimer *pt, uint64_t now)
     fire(pt, k);
 }
 
+/* A due timer's signal may end its process (SIGALRM's default), which
+ * deletes that process's timers, this one among them: after each the
+ * walk starts again (the one fired is not due any more). */
 uint64_t lx_ptimers_expire(void)
 {
     uint64_t now = lx_now_ns(), next = ~0ull;
-    for (struct lx_ptimer *pt = armed, *n; pt; pt = n) {
-        n = pt->anext;                           /* update may take pt off the list */
-        update(pt, now);
+    struct lx_ptimer *pt = armed;
+    while (pt) {
+        if (pt->next && pt->next <= now) {
+            update(pt, now);
+            pt = armed;
+            next = ~0ull;
+            continue;
+        }
         if (pt->next && pt->next - now < next)
             next = pt->next - now;
+        pt = pt->anext;
     }
     return next;
 }
@@ -227,10 +236,13 @@ static void ts_of(uint64_t ns, struct lx_timespec *ts)
     ts->nsec = (int64_t)(ns % NS);
 }
 
+/* What is left; sends no signal (one here could end the caller's
+ * process and delete pt): a due one shows 1 ns, the loop fires it. */
 static void current(struct lx_ptimer *pt, struct itimerspec_lx *v)
 {
     uint64_t now = lx_now_ns();
-    update(pt, now);
+    if (pt->notify == SIGEV_NONE)
+        update(pt, now);                         /* sends nothing: safe here */
     ts_of(pt->interval, &v->interval);
     ts_of(pt->next ? (pt->next > now ? pt->next - now : 1) : 0, &v->value);
 }

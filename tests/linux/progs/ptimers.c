@@ -266,6 +266,29 @@ static void fork_and_exec(void)
     CHECK(syscall(SYS_timer_delete, id) == 0);
 }
 
+/* No sigevent: SIGALRM, whose default ends the process — two timers
+ * due at once, the second deleted by the first's end. */
+static void default_alarm(void)
+{
+    pid_t c = fork();
+    if (c == 0) {
+        signal(SIGALRM, SIG_DFL);
+        int a, b;
+        struct itimerspec its = { .it_value = { 0, 10 * 1000000 } };
+        if (raw_create(CLOCK_MONOTONIC, NULL, &a) || raw_create(CLOCK_MONOTONIC, NULL, &b))
+            _exit(1);
+        syscall(SYS_timer_settime, a, 0, &its, NULL);
+        syscall(SYS_timer_settime, b, 0, &its, NULL);
+        usleep(30 * 1000);                               /* both due while we sleep */
+        struct itimerspec cur;
+        syscall(SYS_timer_gettime, a, &cur);
+        for (;;)
+            pause();
+    }
+    int st;
+    CHECK(waitpid(c, &st, 0) == c && WIFSIGNALED(st) && WTERMSIG(st) == SIGALRM);
+}
+
 static void attacks(void)
 {
     struct sigevent ev = { .sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGUSR1 };
@@ -363,6 +386,7 @@ int main(int argc, char **argv)
     to_a_thread();
     sigev_thread();
     fork_and_exec();
+    default_alarm();
     attacks();
     return done("ptimers");
 }
