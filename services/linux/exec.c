@@ -487,6 +487,8 @@ static void forget_old(struct lx_proc *p, struct lx_thread *keep)
     }
     if (p->files)
         lx_files_cloexec(p->files);
+    lx_ptimers_drop(p);                         /* POSIX timers do not survive exec */
+    p->membarrier = false;                      /* nor a membarrier registration */
     if (p->sighand) {
         for (int s = 1; s <= LX_NSIG; s++)
             if (p->sighand->act[s].handler != LX_SIG_IGN)

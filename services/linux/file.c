@@ -1226,6 +1226,13 @@ LX_SYS(close_range)
     if (first > last || (t->a[2] & ~6ull))
         return -LX_EINVAL;
     struct lx_files *fs = t->proc->files;
+    if ((t->a[2] & 2) && fs->refs > 1) {          /* CLOSE_RANGE_UNSHARE: a table of its own first */
+        struct lx_files *own = lx_files_copy(fs);
+        if (!own)
+            return -LX_ENOMEM;
+        lx_files_put(fs);
+        t->proc->files = fs = own;
+    }
     for (unsigned fd = first; fd < fs->n && fd <= last; fd++) {
         if (!fs->fds[fd].file)
             continue;

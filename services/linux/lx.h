@@ -269,6 +269,11 @@ struct lx_proc {
     int wstatus;                /* wait status once a zombie */
     struct lx_thread *vfork_parent;
     uint64_t alarm_at, alarm_interval;   /* ITIMER_REAL, ns (0: off) */
+    struct lx_ptimer *ptimers;  /* its POSIX timers (ptimer.c) */
+    unsigned nptimers;
+    unsigned pidfds;            /* pidfds naming it (pidfd.c): freed with the last */
+    bool gone;                  /* reaped: out of every table, kept for its pidfds */
+    bool membarrier;            /* registered for MEMBARRIER_CMD_PRIVATE_EXPEDITED */
     struct lx_rlimit rlim[LX_RLIM_NLIMITS];
     uint64_t start_ns;
     uint64_t cpu_ns_gone;       /* CPU time of its threads already destroyed */
@@ -285,6 +290,10 @@ struct lx_proc {
 extern struct lx_proc *lx_init;   /* pid 1: the container ends with it */
 
 struct lx_thread *lx_thread_of(uint64_t badge);
+void lx_proc_free(struct lx_proc *p);
+/* pidfds (pidfd.c): the process one names (NULL: not a pidfd); woken when any process ends */
+struct lx_proc *lx_pidfd_proc(struct lx_file *f);
+extern struct lx_waitq lx_pidfd_wq;
 struct lx_proc *lx_proc_of(int pid);
 /* A new thread of p (tid, or a new one if 0) with a stopped Aerie thread
  * in p's task; registers set by the caller. */
@@ -367,6 +376,9 @@ void lx_waits_free(struct lx_waiter **list);
 /* Answers t's call (result in rax), delivering pending signals first. */
 void lx_complete(struct lx_thread *t, int64_t result);
 uint64_t lx_now_ns(void);
+/* POSIX timers (ptimer.c): the due ones fired, ns to the next; a process's all deleted. */
+uint64_t lx_ptimers_expire(void);
+void lx_ptimers_drop(struct lx_proc *p);
 uint64_t lx_realtime_ns(void);
 
 /* A timeout of sec seconds and nsec ns (both checked >= 0 by the caller,
@@ -579,6 +591,34 @@ uint64_t lx_pipe_feed(struct lx_file *wr, const void *buf, uint64_t n);
 int64_t lx_pipe_shutdown(struct lx_file *f, int how);
 
 /* ---- AF_UNIX sockets (unix.c): net.c's calls hand them over ---- */
+
+/* Control messages (scm.c): the files one message carries. */
+#define LX_SCM_INFLIGHT_MAX 4096                 /* fds in flight in the container */
+struct lx_scm {
+    struct lx_scm *next;
+    uint64_t at;                /* a stream's: the pipe's byte count where the message starts */
+    unsigned n;
+    struct lx_file *files[];
+};
+/* The sendmsg being served: its record, taken (set NULL) by whoever queues it. */
+extern struct lx_scm *lx_scm_send;
+/* The recvmsg being served: where a record read with the data goes
+ * (NULL: nobody wants it, and its files are closed, as read(2) does). */
+extern struct lx_scm **lx_scm_slot;
+int64_t lx_scm_parse(struct lx_thread *t, const struct lx_msghdr *m, struct lx_scm **out);
+int64_t lx_scm_deliver(struct lx_thread *t, const struct lx_msghdr *m, struct lx_scm *s, unsigned fl,
+                       uint64_t *used, int32_t *mflags);
+struct lx_scm *lx_scm_clone(const struct lx_scm *s);
+void lx_scm_free(struct lx_scm *s);
+unsigned lx_scm_inflight(void);
+/* Hands record s to whoever the recvmsg being served is (or frees it). */
+static inline void lx_scm_take(struct lx_scm *s)
+{
+    if (lx_scm_slot && !*lx_scm_slot)
+        *lx_scm_slot = s;
+    else
+        lx_scm_free(s);
+}
 
 bool lx_unix_file(struct lx_file *f);
 int64_t lx_unix_socket(struct lx_thread *t, unsigned type);

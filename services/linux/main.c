@@ -409,8 +409,9 @@ static void collect_timed(struct lx_proc *p, void *arg)
  * the next deadline (AERIE_TIMEOUT_FOREVER if none). */
 static uint64_t expire(void)
 {
-    uint64_t alarm = lx_alarms_expire(), timers = lx_timerfds_expire();
+    uint64_t alarm = lx_alarms_expire(), timers = lx_timerfds_expire(), ptimers = lx_ptimers_expire();
     alarm = timers < alarm ? timers : alarm;
+    alarm = ptimers < alarm ? ptimers : alarm;
     if (!deadlines_set)
         return alarm;
     ntimed = 0;

@@ -893,13 +893,35 @@ static int64_t msg_iov(struct lx_thread *t, const struct lx_msghdr *m, struct lx
     return 0;
 }
 
+static int64_t sendmsg_data(struct lx_thread *t, const struct lx_msghdr *m);
+
+/* An AF_UNIX socket's control (SCM_RIGHTS, SCM_CREDENTIALS: scm.c) goes
+ * with the data: whoever queues the data takes the record; what nobody
+ * took (an error, a wait, no bytes on a stream) is dropped. A stream
+ * send run again after part of it went in parses nothing: its fds went
+ * with the first part. Other sockets' control is ignored. */
 LX_SYS(sendmsg)
 {
     struct lx_msghdr m;
-    struct lx_iovec iov[64];
-    uint64_t total;
     if (lx_copy_in(t->proc->mm, &m, t->a[1], sizeof m))
         return -LX_EFAULT;
+    struct lx_file *f = lx_fd_get(t->proc, FD_ARG(0));
+    if (m.controllen && (lx_unix_file(f) || (lx_pipe_is_socket(f) && !t->progress))) {
+        int64_t r = lx_scm_parse(t, &m, &lx_scm_send);
+        if (r)
+            return r;
+    }
+    int64_t r = sendmsg_data(t, &m);
+    lx_scm_free(lx_scm_send);
+    lx_scm_send = NULL;
+    return r;
+}
+
+static int64_t sendmsg_data(struct lx_thread *t, const struct lx_msghdr *mp)
+{
+    struct lx_msghdr m = *mp;
+    struct lx_iovec iov[64];
+    uint64_t total;
     int64_t r = msg_iov(t, &m, iov, &total);
     if (r)
         return r;
@@ -941,13 +963,42 @@ LX_SYS(sendmsg)
     return r;
 }
 
+static int64_t recvmsg_data(struct lx_thread *t, struct lx_msghdr *m, int32_t *mflags);
+
+/* The fds a message carried (a record read with its data through
+ * lx_scm_slot) are installed and their cmsg written (scm.c). */
 LX_SYS(recvmsg)
 {
     struct lx_msghdr m;
-    struct lx_iovec iov[64];
-    uint64_t total;
     if (lx_copy_in(t->proc->mm, &m, t->a[1], sizeof m))
         return -LX_EFAULT;
+    struct lx_scm *got = NULL;
+    int32_t mflags = 0;
+    lx_scm_slot = &got;
+    int64_t r = recvmsg_data(t, &m, &mflags);
+    lx_scm_slot = NULL;
+    if (r < 0 || r == LX_BLOCK) {
+        lx_scm_free(got);
+        return r;
+    }
+    uint64_t hdr = t->a[1];
+    uint64_t used = 0;
+    int64_t e = lx_scm_deliver(t, &m, got, (unsigned)t->a[2], &used, &mflags);
+    if (e)
+        return e;
+    m.controllen = used;
+    m.flags = mflags;
+    if (lx_copy_out(t->proc->mm, hdr + offsetof(struct lx_msghdr, controllen), &m.controllen, 8) ||
+        lx_copy_out(t->proc->mm, hdr + offsetof(struct lx_msghdr, flags), &m.flags, 4))
+        return -LX_EFAULT;
+    return r;
+}
+
+static int64_t recvmsg_data(struct lx_thread *t, struct lx_msghdr *mp, int32_t *mflagsp)
+{
+    struct lx_msghdr m = *mp;
+    struct lx_iovec iov[64];
+    uint64_t total;
     int64_t r = msg_iov(t, &m, iov, &total);
     if (r)
         return r;
@@ -995,13 +1046,7 @@ LX_SYS(recvmsg)
         }
         free(b);
     }
-    if (r < 0 || r == LX_BLOCK)
-        return r;
-    m.controllen = 0;
-    m.flags = mflags;
-    if (lx_copy_out(t->proc->mm, hdr + offsetof(struct lx_msghdr, controllen), &m.controllen, 8) ||
-        lx_copy_out(t->proc->mm, hdr + offsetof(struct lx_msghdr, flags), &m.flags, 4))
-        return -LX_EFAULT;
+    *mflagsp = mflags;
     return r;
 }
 

@@ -7,6 +7,13 @@
  * writer left sees the end of the file. socketpair(AF_UNIX) is two of
  * them, one each way, and so is a connected AF_UNIX stream socket
  * (unix.c turns its socket into such an end when it connects).
+ *
+ * A socket's pipe carries the fds sent with SCM_RIGHTS (scm.c) as
+ * records marked with the byte count where their message starts: a read
+ * that starts there takes them (recvmsg installs them, read(2) closes
+ * them, as Linux) and no read runs past the start of the next one, so
+ * fds arrive with their message's first byte. When nobody is left to
+ * read the pipe its records are dropped.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +30,8 @@ struct pipe {
     unsigned readers, writers;
     struct lx_waitq rq, wq;     /* waiting to read, to write */
     unsigned long ino;
+    uint64_t in, out;           /* bytes ever put in, taken out */
+    struct lx_scm *scm;         /* a socket's: fds sent with its bytes, in order of `at` */
 };
 
 struct end {
@@ -51,13 +60,23 @@ static int64_t pipe_read(struct lx_thread *t, struct lx_file *f, void *buf, uint
             return -LX_ERESTARTSYS;
         return lx_wait_on(t, &p->rq) ? -LX_ENOMEM : LX_BLOCK;
     }
-    uint64_t k = n < p->len ? n : p->len, first = PIPE_SIZE - p->head;
+    uint64_t k = n < p->len ? n : p->len;
+    while (p->scm && p->scm->at <= p->out) {    /* this read starts the message: it takes its fds */
+        struct lx_scm *h = p->scm;
+        p->scm = h->next;
+        h->next = NULL;
+        lx_scm_take(h);
+    }
+    if (p->scm && p->scm->at - p->out < k)
+        k = p->scm->at - p->out;                /* the next message's fds come with its own read */
+    uint64_t first = PIPE_SIZE - p->head;
     if (first > k)
         first = k;
     memcpy(buf, p->buf + p->head, first);
     memcpy((uint8_t *)buf + first, p->buf, k - first);
     p->head = (uint32_t)((p->head + k) % PIPE_SIZE);
     p->len -= (uint32_t)k;
+    p->out += k;
     lx_wake_all(&p->wq);
     return (int64_t)k;
 }
@@ -69,6 +88,7 @@ static void put(struct pipe *p, const uint8_t *src, uint64_t k)
     memcpy(p->buf + tail, src, first);
     memcpy(p->buf, src + first, k - first);
     p->len += (uint32_t)k;
+    p->in += k;
 }
 
 static int64_t pipe_write(struct lx_thread *t, struct lx_file *f, const void *buf, uint64_t n, int64_t off)
@@ -88,6 +108,14 @@ static int64_t pipe_write(struct lx_thread *t, struct lx_file *f, const void *bu
         uint64_t room = PIPE_SIZE - p->len, want = n - done;
         if (room && (want > PIPE_BUF || room >= want)) {
             uint64_t k = want < room ? want : room;
+            if (lx_scm_send && !done) {         /* sendmsg's fds: they start with this byte */
+                struct lx_scm **pp = &p->scm;
+                while (*pp)
+                    pp = &(*pp)->next;
+                lx_scm_send->at = p->in;
+                *pp = lx_scm_send;
+                lx_scm_send = NULL;
+            }
             put(p, (const uint8_t *)buf + done, k);
             done += k;
             lx_wake_all(&p->rq);
@@ -151,15 +179,21 @@ static int64_t pipe_ioctl(struct lx_thread *t, struct lx_file *f, uint64_t req, 
 
 static void pipe_unref(struct pipe *p, bool writer)
 {
+    struct lx_scm *drop = NULL;
     if (writer) {
         p->writers--;
         lx_wake_all(&p->rq);                    /* readers see the end */
     } else {
         p->readers--;
         lx_wake_all(&p->wq);                    /* writers get EPIPE */
+        if (!p->readers) {                      /* fds nobody can receive now */
+            drop = p->scm;
+            p->scm = NULL;
+        }
     }
     if (!p->readers && !p->writers)
         free(p);
+    lx_scm_free(drop);                          /* last: their files may let go of p */
 }
 
 static void pipe_release(struct lx_file *f)
@@ -399,6 +433,7 @@ static void take(struct pipe *p, uint64_t k)
 {
     p->head = (uint32_t)((p->head + k) % PIPE_SIZE);
     p->len -= (uint32_t)k;
+    p->out += k;
     lx_wake_all(&p->wq);
 }
 

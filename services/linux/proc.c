@@ -326,7 +326,8 @@ void lx_graveyard_empty(void)
         struct lx_proc *p = orphans;
         orphans = p->sibling;
         free(p->cmdline);
-        free(p);
+        p->cmdline = NULL;
+        lx_proc_free(p);
     }
 }
 
@@ -429,6 +430,7 @@ static void reparent_children(struct lx_proc *p)
 
 static void release_resources(struct lx_proc *p)
 {
+    lx_ptimers_drop(p);
     if (p->vfork_parent) {
         lx_wake_thread(p->vfork_parent, LX_WAKE_EVENT);
         p->vfork_parent = NULL;
@@ -484,6 +486,8 @@ void lx_proc_exit(struct lx_proc *p, int wstatus)
         lx_container_end(wstatus, lx.fault_addr, lx.fault_rip);
     release_resources(p);
     reparent_children(p);
+    if (lx_pidfd_wq.head)
+        lx_wake_all(&lx_pidfd_wq);              /* its pidfds are readable now */
     struct lx_proc *parent = p->parent;
     if (!parent) {
         if (p->exec_seq && p != lx_init) {
@@ -520,7 +524,17 @@ void lx_proc_reap(struct lx_proc *p)
     if (*pp)
         *pp = p->sibling;
     pid_remove(p);
-    free(p);
+    lx_proc_free(p);
+}
+
+/* Frees a process out of every table, unless a pidfd still names it
+ * (pidfd.c frees it with the last). */
+void lx_proc_free(struct lx_proc *p)
+{
+    if (p->pidfds)
+        p->gone = true;
+    else
+        free(p);
 }
 
 void lx_thread_exit(struct lx_thread *t, int status)

@@ -581,6 +581,33 @@ static int64_t thread_kill(struct lx_thread *t, int tgid, int tid, int sig)
     return lx_signal_send(o->proc, o, sig, &si);
 }
 
+/* pidfd_send_signal(pidfd, sig, info, flags): kill, or with info as
+ * rt_sigqueueinfo's rules (a forged code only to itself: EPERM), to the
+ * process a pidfd of this container names (pidfd.c); ended: ESRCH. */
+LX_SYS(pidfd_send_signal)
+{
+    int sig = (int)t->a[1];
+    if (t->a[3])
+        return -LX_EINVAL;
+    struct lx_proc *p = lx_pidfd_proc(lx_fd_get(t->proc, (int)t->a[0]));
+    if (!p)
+        return -LX_EBADF;
+    if (sig < 0 || sig > LX_NSIG)
+        return -LX_EINVAL;
+    if (p->state != LX_ALIVE)
+        return -LX_ESRCH;
+    if (!t->a[2])
+        return kill_one(t, p, sig);
+    struct lx_siginfo si;
+    if (lx_copy_in(t->proc->mm, &si, t->a[2], sizeof si))
+        return -LX_EFAULT;
+    if (si.signo != sig)
+        return -LX_EINVAL;
+    if ((si.code >= 0 || si.code == LX_SI_TKILL) && p != t->proc)
+        return -LX_EPERM;
+    return sig ? lx_signal_send(p, NULL, sig, &si) : 0;
+}
+
 LX_SYS(tkill) { return thread_kill(t, -1, (int)t->a[0], (int)t->a[1]); }
 
 LX_SYS(tgkill)

@@ -258,6 +258,15 @@ LX_SYS(waitid)
 {
     int idtype = (int)t->a[0], id = (int)t->a[1];
     unsigned options = (unsigned)t->a[3];
+    if (idtype == LX_P_PIDFD) {                  /* the process a pidfd names (pidfd.c) */
+        struct lx_proc *p = lx_pidfd_proc(lx_fd_get(t->proc, id));
+        if (!p)
+            return -LX_EBADF;
+        if (p->gone)
+            return -LX_ECHILD;
+        idtype = LX_P_PID;
+        id = p->pid;
+    }
     if (idtype > LX_P_PGID || !(options & (LX_WEXITED | LX_WSTOPPED | LX_WCONTINUED)))
         return -LX_EINVAL;
     if (idtype == LX_P_PGID && id == 0)
@@ -638,3 +647,44 @@ static int64_t exec_args(struct lx_thread *t, char *abs, struct args *a)
 
 LX_SYS(execve) { return lx_execve(t, t->a[0], t->a[1], t->a[2], LX_AT_FDCWD, 0); }
 LX_SYS(execveat) { return lx_execve(t, t->a[1], t->a[2], t->a[3], (int)t->a[0], (int)t->a[4]); }
+
+/* ---- membarrier ---- */
+
+#define MEMBARRIER_CMD_QUERY                      0
+#define MEMBARRIER_CMD_PRIVATE_EXPEDITED          (1 << 3)
+#define MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED (1 << 4)
+
+/* membarrier: QUERY reports only PRIVATE_EXPEDITED and its REGISTER,
+ * the commands done here. PRIVATE_EXPEDITED makes every other thread of
+ * the process that may be running its own code pass a barrier before the
+ * call returns: Thread SUSPEND returns once the thread has left its CPU
+ * (interrupted if it ran: an interrupt and a switch serialise it), and
+ * RESUME lets it go on. A thread in a call here (its reply saved) is in
+ * the kernel already and is not touched — stopping it would end its
+ * fault call, made again at RESUME, while we hold its reply; one whose
+ * call is still queued is taken back and makes it again (docs/ABI.md). */
+LX_SYS(membarrier)
+{
+    int cmd = (int)t->a[0];
+    if (t->a[1])
+        return -LX_EINVAL;
+    switch (cmd) {
+    case MEMBARRIER_CMD_QUERY:
+        return MEMBARRIER_CMD_PRIVATE_EXPEDITED | MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED;
+    case MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED:
+        t->proc->membarrier = true;
+        return 0;
+    case MEMBARRIER_CMD_PRIVATE_EXPEDITED:
+        if (!t->proc->membarrier)
+            return -LX_EPERM;
+        for (struct lx_thread *o = t->proc->threads; o; o = o->next) {
+            if (o == t || o->saved || o->dead)
+                continue;
+            if (ae_invoke0(o->slot, AERIE_THREAD_SUSPEND) >= 0)
+                ae_invoke0(o->slot, AERIE_THREAD_RESUME);
+        }
+        return 0;
+    default:
+        return -LX_EINVAL;
+    }
+}

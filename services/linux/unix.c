@@ -37,6 +37,7 @@ struct uname {
 struct udgram {
     struct udgram *next;
     struct uname *from;         /* the sender's name, or NULL */
+    struct lx_scm *scm;         /* the fds it carries (scm.c), or NULL */
     uint32_t len;
     uint8_t data[];
 };
@@ -187,6 +188,7 @@ static void drop_state(struct usock *u)
         struct udgram *g = u->qhead;
         u->qhead = g->next;
         free(g->from);
+        lx_scm_free(g->scm);                   /* nobody can receive them now */
         free(g);
     }
     lx_wake_all(&u->wq);                       /* waiters run again and find it gone */
@@ -448,7 +450,8 @@ static int64_t dgram_send(struct lx_thread *t, struct lx_file *f, const void *bu
     struct udgram *g = malloc(sizeof *g + n);
     if (!g)
         return -LX_ENOBUFS;
-    *g = (struct udgram){ .len = (uint32_t)n, .from = u->name ? name_dup(u->name) : NULL };
+    *g = (struct udgram){ .len = (uint32_t)n, .from = u->name ? name_dup(u->name) : NULL, .scm = lx_scm_send };
+    lx_scm_send = NULL;
     memcpy(g->data, buf, n);
     *d->qtail = g;
     d->qtail = &g->next;
@@ -471,6 +474,8 @@ static int64_t dgram_recv(struct lx_thread *t, struct lx_file *f, void *buf, uin
         *mflags |= LX_MSG_TRUNC;
     int64_t r = (fl & LX_MSG_TRUNC) ? (int64_t)g->len : (int64_t)k;
     if (fl & LX_MSG_PEEK) {
+        if (g->scm && lx_scm_slot)
+            lx_scm_take(lx_scm_clone(g->scm));
         if (from)
             *from = g->from ? name_dup(g->from) : NULL;
         return r;
@@ -479,6 +484,7 @@ static int64_t dgram_recv(struct lx_thread *t, struct lx_file *f, void *buf, uin
     if (!u->qhead)
         u->qtail = &u->qhead;
     u->qlen--;
+    lx_scm_take(g->scm);
     if (from)
         *from = g->from;
     else

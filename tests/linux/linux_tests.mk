@@ -178,6 +178,18 @@ $(BUILD)/boot-linux-vdso.img: $(BUILD)/tools/mkimage $(BUILD)/linux/boot-vdso.co
 	@$(BUILD)/tools/mkimage -o $@ boot.conf=$(BUILD)/linux/boot-vdso.conf $(BOOT_IMG_FILES) \
 	    bin/lxtest=$(BUILD)/lxtest.elf $(LX_IMAGE_SPECS)
 all: $(BUILD)/boot-linux-vdso.img
+# The calls added for programs nobody here wrote (SCM_RIGHTS, POSIX
+# timers, pidfds...): the linux_calls_* tests alone (linux_calls in
+# tests/tests.list; they also run in linux_smp2).
+$(BUILD)/linux/boot-calls.conf: tests/linux/boot.conf
+	@mkdir -p $(@D)
+	@sed 's|^\(service lxtest .*\)$$|\1 args="linux_calls_"|' $< > $@
+$(BUILD)/boot-linux-calls.img: $(BUILD)/tools/mkimage $(BUILD)/linux/boot-calls.conf $(SERVICE_ELFS) \
+                              $(APP_IMAGE_DEPS) $(BUSYBOX) $(BUILD)/lxtest.elf $(LX_BINS)
+	@echo "  IMAGE   $@"
+	@$(BUILD)/tools/mkimage -o $@ boot.conf=$(BUILD)/linux/boot-calls.conf $(BOOT_IMG_FILES) \
+	    bin/lxtest=$(BUILD)/lxtest.elf $(LX_IMAGE_SPECS)
+all: $(BUILD)/boot-linux-calls.img
 .PHONY: bench-linux-prof
 bench-linux-prof:
 	@$(MAKE) -s --no-print-directory $(KERNEL) $(BUILD)/root.elf $(BUILD)/boot-linux-prof.img

@@ -276,6 +276,15 @@ static void linux_shared_file_mappings_glibc(void) { selfcheck("shmfile", "glibc
 static void linux_sqlite_wal_two_processes(void) { selfcheck("sqlite", "glibc", "grant=console,self,fs"); }
 static void linux_unix_sockets_musl(void) { selfcheck("unix", "musl", ""); }
 static void linux_unix_sockets_glibc(void) { selfcheck("unix", "glibc", ""); }
+/* SCM_RIGHTS over AF_UNIX sockets, the bounds on fds in flight, fds not ours (scm.c) */
+static void linux_calls_scm_rights_musl(void) { selfcheck("scm", "musl", ""); }
+static void linux_calls_scm_rights_glibc(void) { selfcheck("scm", "glibc", ""); }
+/* POSIX timers: signals with SI_TIMER, overruns, threads, bounds, bad ids (ptimers.c) */
+static void linux_calls_posix_timers_musl(void) { selfcheck("ptimers", "musl", ""); }
+static void linux_calls_posix_timers_glibc(void) { selfcheck("ptimers", "glibc", ""); }
+/* pidfd_open, pidfd_send_signal, waitid(P_PIDFD), close_range UNSHARE (pidfds.c) */
+static void linux_calls_pidfds_musl(void) { selfcheck("pidfds", "musl", ""); }
+static void linux_calls_pidfds_glibc(void) { selfcheck("pidfds", "glibc", ""); }
 static uint64_t start_until(const char *spec, const char *ready);
 
 /* The vDSO (docs/LINUX.md "The vDSO", clocks.c): every clock through the
@@ -1311,6 +1320,12 @@ int main(int argc, char **argv)
     RUN_IF(linux_unix_sockets_musl);
     RUN_IF(linux_unix_sockets_glibc);
     RUN_IF(linux_unix_names_stay_inside);
+    RUN_IF(linux_calls_scm_rights_musl);
+    RUN_IF(linux_calls_scm_rights_glibc);
+    RUN_IF(linux_calls_posix_timers_musl);
+    RUN_IF(linux_calls_posix_timers_glibc);
+    RUN_IF(linux_calls_pidfds_musl);
+    RUN_IF(linux_calls_pidfds_glibc);
     RUN_IF(linux_attacks_stay_inside_musl);
     RUN_IF(linux_lent_ranges_stay_inside);
     RUN_IF(linux_lent_scribble_stays_inside);
