@@ -268,6 +268,7 @@ struct lx_proc {
     int wstatus;                /* wait status once a zombie */
     struct lx_thread *vfork_parent;
     uint64_t alarm_at, alarm_interval;   /* ITIMER_REAL, ns (0: off) */
+    struct lx_ptimer *ptimers;  /* timer_create's, LX_PTIMER_MAX of them (ptimer.c), or NULL */
     struct lx_rlimit rlim[LX_RLIM_NLIMITS];
     uint64_t start_ns;
     uint64_t cpu_ns_gone;       /* CPU time of its threads already destroyed */
@@ -383,6 +384,11 @@ void lx_signal_from_outside(int sig);
 int64_t lx_sys_restore(struct lx_thread *t);
 /* ITIMER_REAL and alarm: sends what is due; ns to the next one (~0: none). */
 uint64_t lx_alarms_expire(void);
+void lx_alarms_armed(void);               /* a timer was armed: the next walk looks */
+/* POSIX timers (ptimer.c): due ones of p fire; ns to its next one (~0: none) */
+#define LX_PTIMER_MAX 64
+uint64_t lx_ptimers_expire(struct lx_proc *p, uint64_t now);
+void lx_ptimers_clear(struct lx_proc *p);
 /* Memory holding the trampoline code, mapped into every process. */
 struct lx_mem *lx_trampoline(void);
 /* Memory holding the vDSO, mapped into every process at LX_VDSO_ADDR

@@ -422,6 +422,7 @@ static void release_resources(struct lx_proc *p)
     if (p->exe)
         lx_exe_put(p->exe);
     p->exe = NULL;
+    lx_ptimers_clear(p);
 }
 
 /* Undoes a process clone did not finish making. */

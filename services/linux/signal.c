@@ -698,15 +698,30 @@ static uint64_t alarm_next;
 static void alarm_check(struct lx_proc *p, void *arg)
 {
     uint64_t now = *(uint64_t *)arg;
-    if (p->state != LX_ALIVE || !p->alarm_at)
+    if (p->state != LX_ALIVE)
         return;
-    if (p->alarm_at <= now) {
+    /* A signal sent here may end p, and free it when its parent reaps
+     * nothing: p is not touched after one unless lx_proc_of still finds it. */
+    int pid = p->pid;
+    uint64_t next = lx_ptimers_expire(p, now);
+    if (next < alarm_next)
+        alarm_next = next;
+    if (lx_proc_of(pid) != p || p->state != LX_ALIVE || !p->alarm_at)
+        return;
+    bool due = p->alarm_at <= now;
+    if (due)
         p->alarm_at = p->alarm_interval ? now + p->alarm_interval : 0;
+    if (p->alarm_at && p->alarm_at - now < alarm_next)
+        alarm_next = p->alarm_at - now;
+    if (due) {
         struct lx_siginfo si = { .signo = LX_SIGALRM, .code = LX_SI_TIMER };
         lx_signal_send(p, NULL, LX_SIGALRM, &si);
     }
-    if (p->alarm_at && p->alarm_at - now < alarm_next)
-        alarm_next = p->alarm_at - now;
+}
+
+void lx_alarms_armed(void)
+{
+    alarms_armed = true;
 }
 
 uint64_t lx_alarms_expire(void)

@@ -629,6 +629,7 @@ static int64_t exec_args(struct lx_thread *t, char *abs, struct args *a)
     free(p->cmdline);
     p->cmdline = cmd;
     p->cmdline_len = cmdlen;
+    lx_ptimers_clear(p);                      /* execve deletes its POSIX timers */
     return LX_NOREPLY;
 }
 
