@@ -12,6 +12,7 @@
 #include "ipc.h"
 #include "notification.h"
 #include "memobj.h"
+#include "percpu.h"
 #include "lib/string.h"
 #include <aerie/errors.h>
 #include <aerie/fault.h>
@@ -191,6 +192,25 @@ void quota_unlink(struct quota *q, struct kobject *o)
     spin_unlock(&q->obj.lock);
 }
 
+/* Every CPU the machine has (MAX_CPUS < 64: a mask always fits). */
+static uint64_t cpus_all(void)
+{
+    return (1ull << ncpus) - 1;
+}
+
+bool quota_cpu_allowed(const struct quota *q, uint64_t cpu)
+{
+    return cpu < ncpus && ((q->cpus >> cpu) & 1);
+}
+
+unsigned quota_place(const struct quota *q)
+{
+    unsigned here = cpu_index();
+    if (quota_cpu_allowed(q, here))
+        return here;
+    return (unsigned)__builtin_ctzll(q->cpus);   /* never empty: create_child_quota */
+}
+
 struct quota *quota_create_root(uint64_t bytes)
 {
     struct quota *q = kmem_alloc(sizeof *q);
@@ -200,6 +220,7 @@ struct quota *quota_create_root(uint64_t bytes)
     q->limit_bytes = bytes;
     q->limit_threads = 1u << 30;
     q->limit_objects = 1u << 30;
+    q->cpus = cpus_all();
     list_init(&q->objects);
     return q;
 }
@@ -245,15 +266,24 @@ _Static_assert(sizeof(struct quota) <= 192, "a quota fits a 192-byte slab object
 
 /* ---- methods ---- */
 
+/* CREATE(QUOTA, slot, bytes, threads, objects[, cpus]). cpus, when given,
+ * is the child's CPU set: not empty and within q's (a CPU q's threads may
+ * not use, or one that does not exist, is refused, never dropped: a
+ * caller who asks for a CPU it cannot give learns so). Absent, the child
+ * has q's set. */
 static int create_child_quota(struct quota *q, struct invocation *inv, struct kobject **out)
 {
-    uint64_t bytes, threads, objects;
+    uint64_t bytes, threads, objects, cpu_set = q->cpus;
     if (inv_arg(inv, 2, &bytes) || inv_arg(inv, 3, &threads) || inv_arg(inv, 4, &objects))
         return AE_EINVAL;
     if (threads > (1u << 30))
         return inv_fail(inv, 3, AE_EINVAL);
     if (objects > (1u << 30))
         return inv_fail(inv, 4, AE_EINVAL);
+    if (inv->nargs > 5 && inv_arg(inv, 5, &cpu_set))
+        return AE_EINVAL;
+    if (!cpu_set || (cpu_set & ~q->cpus))
+        return inv_fail(inv, 5, AE_EINVAL);
     /* Limits only: nothing is taken from q until the child's objects are
      * charged (to the child and to q, and on up). */
     int err;
@@ -265,6 +295,7 @@ static int create_child_quota(struct quota *q, struct invocation *inv, struct ko
     c->limit_bytes = bytes;
     c->limit_threads = threads;
     c->limit_objects = objects;
+    c->cpus = cpu_set;
     list_init(&c->objects);
     *out = &c->obj;
     return 0;
@@ -379,7 +410,8 @@ int quota_invoke(struct quota *q, const struct capref *cap, uint64_t label, stru
         inv->reply[5] = __atomic_load_n(&q->used_objects, __ATOMIC_RELAXED);
         inv->reply[6] = tsc_to_ns(__atomic_load_n(&q->cpu_tsc, __ATOMIC_RELAXED));
         inv->reply[7] = __atomic_load_n(&q->ipc_calls, __ATOMIC_RELAXED);
-        inv->nreply = 8;
+        inv->reply[8] = q->cpus;
+        inv->nreply = 9;
         return 0;
     case AERIE_QUOTA_DESTROY:
         if (!(cap->rights & AERIE_R_MANAGE))

@@ -15,7 +15,14 @@
  * quota->obj.lock guards the object list and the watch's state; it is a
  * leaf except that obj_destroy (which takes no lock) is called under it.
  * A watch is posted to its endpoint after that lock is dropped. The
- * limits and the parent link never change after creation.
+ * limits, the CPU set and the parent link never change after creation.
+ *
+ * CPUs. Each quota names the CPUs its threads may run on (cpus, a bit per
+ * CPU): the boot quota every CPU, a child a subset of its parent's, given
+ * at CREATE or inherited (never wider: CREATE refuses a CPU its parent
+ * lacks). Every path that picks a thread's CPU keeps it inside the set of
+ * the quota the thread is charged to: thread_new, thread_clone and
+ * SET_AFFINITY (thread.c). cm sets a container's from its spec's cpus=.
  */
 #ifndef AERIE_QUOTA_H
 #define AERIE_QUOTA_H
@@ -59,6 +66,7 @@ struct quota {
     uint32_t limit_threads, limit_objects;                  /* fixed at creation, at most 2^30 */
     uint32_t used_threads, used_objects;                    /* atomic; as used_bytes */
     uint64_t live_threads;         /* atomic; started, not yet dead, here and below */
+    uint64_t cpus;                 /* CPUs its threads may run on; fixed at creation */
     uint64_t cpu_tsc, ipc_calls;   /* atomic; of threads charged to this quota itself (sched.c) */
     struct list objects;           /* objects charged here, under obj.lock */
     struct quota_watch *watch;     /* NULL until first set; then until freed (under obj.lock) */
@@ -102,6 +110,12 @@ void quota_unlink(struct quota *q, struct kobject *o);
  * count drops to zero reports it. No locks held. */
 void quota_thread_started(struct quota *q);
 void quota_thread_ended(struct quota *q, const struct quota_end *end);
+
+/* Whether q's threads may run on cpu (one that exists, in q's set). */
+bool quota_cpu_allowed(const struct quota *q, uint64_t cpu);
+/* The CPU a new thread of q starts on: the current one if q allows it,
+ * else the lowest CPU of q's set. */
+unsigned quota_place(const struct quota *q);
 
 /* The boot quota: all memory free when it is made. */
 struct quota *quota_create_root(uint64_t bytes);

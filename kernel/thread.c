@@ -63,7 +63,7 @@ struct thread *thread_new(struct quota *q, struct task *task, uint8_t prio, int 
     init_fpu(t->fpu);
     t->state = TS_INACTIVE;
     t->prio = t->base_prio = prio;
-    t->cpu = (uint16_t)cpu_index();
+    t->cpu = (uint16_t)quota_place(q);      /* its maker's CPU, if its quota allows it */
     t->timer_cpu = -1;
     t->loaded_cpu = -1;
     t->canary = THREAD_CANARY;
@@ -678,7 +678,8 @@ struct thread *thread_clone(struct thread *src, struct quota *q, struct task *ta
     t->fpu_dead = src->fpu_dead;             /* only its control words, if it left in an Aerie call */
     t->fs_base = src->fs_base;
     t->run_borrowed = src->run_borrowed;     /* the same code, the same promise (RUN_BORROWED) */
-    t->cpu = src->cpu;
+    if (quota_cpu_allowed(q, src->cpu))      /* else where thread_new put it, inside q's CPUs */
+        t->cpu = src->cpu;
     t->task_held = held && src->task_held;
     if (src->fault_msg || src->fault_pending)
         clone_fault_call(t, src);
@@ -837,6 +838,31 @@ static int method_set_priority(struct thread *t, struct invocation *inv)
     return 0;
 }
 
+/* SET_AFFINITY(cpu[, mask]): t runs on cpu from its next switch. Both
+ * must stay inside the CPUs of t's quota (quota.h, "CPUs"), whoever asks:
+ * a CPU outside them, or that does not exist, is EINVAL naming word 0;
+ * a mask (0: none) that lacks cpu or has a CPU outside them is EINVAL
+ * naming word 1 — refused whole, not intersected, so a caller never
+ * believes it was given CPUs it was not (docs/ABI.md). The scheduler
+ * moves no thread on its own, so a valid mask changes nothing beyond
+ * cpu: it is checked so that every placement a mask could allow is
+ * already inside the quota's CPUs. */
+static int method_set_affinity(struct thread *t, struct invocation *inv)
+{
+    uint64_t cpu, mask = 0;
+    const struct quota *q = t->obj.quota;
+    if (inv_arg(inv, 0, &cpu) || (inv->nargs > 1 && inv_arg(inv, 1, &mask)))
+        return AE_EINVAL;
+    if (!quota_cpu_allowed(q, cpu))
+        return inv_fail(inv, 0, AE_EINVAL);
+    if (mask && ((mask & ~q->cpus) || !((mask >> cpu) & 1)))
+        return inv_fail(inv, 1, AE_EINVAL);
+    spin_lock(&t->obj.lock);
+    sched_set_cpu(t, (unsigned)cpu);
+    spin_unlock(&t->obj.lock);
+    return 0;
+}
+
 /* Waits until t, held by its task's SUSPEND (blocked for a reply, or
  * suspended once it came), is off its CPU: its FPU state is then saved
  * (a thread that just blocked is still on its way to schedule()). Gives
@@ -957,15 +983,7 @@ int thread_invoke(struct thread *t, const struct capref *cap, uint64_t label, st
     case AERIE_THREAD_GET_REGS:     return method_get_regs(t, inv);
     case AERIE_THREAD_SET_HANDLER:  return method_set_handler(t, inv);
     case AERIE_THREAD_SET_PRIORITY: return method_set_priority(t, inv);
-    case AERIE_THREAD_SET_AFFINITY:
-        if (inv_arg(inv, 0, &v))
-            return AE_EINVAL;
-        if (v >= ncpus)
-            return inv_fail(inv, 0, AE_EINVAL);
-        spin_lock(&t->obj.lock);
-        sched_set_cpu(t, (unsigned)v);
-        spin_unlock(&t->obj.lock);
-        return 0;
+    case AERIE_THREAD_SET_AFFINITY: return method_set_affinity(t, inv);
     case AERIE_THREAD_RESUME: {
         uint64_t flags = inv->nargs ? inv->args[0] : 0;
         if (flags & ~(uint64_t)AERIE_RESUME_BOOST)

@@ -87,7 +87,7 @@ struct thread {
                                         * queue, unreceived: the system call is made again
                                         * (ipc_send, thread_clone); under the thread lock */
     uint8_t fault_nwords;              /* the fault message's length */
-    uint16_t cpu;                      /* home CPU */
+    uint16_t cpu;                      /* home CPU: always one its quota allows (quota.h) */
     uint16_t next_cpu;                 /* affinity to apply when it is off its CPU */
     uint32_t slice;                    /* ticks left */
     struct list rq_link;

@@ -398,6 +398,10 @@ int main(int argc, char **argv)
         printf("forkee: grabs fault=%s fs=%s\n", ae_cap_info(grab_fault, &b) >= 0 ? "present" : "gone",
                ae_cap_info(grab_fs, &b) >= 0 ? "present" : "gone");
     }
+    uint64_t cpus = 0, info[2] = { 0, ~0ull };   /* a clone keeps the original's cpus= (SECURITY.md 78f) */
+    ae_quota_cpus(ae_self.quota, &cpus);
+    ae_invoke(ae_self.thread, AERIE_THREAD_INFO, 0, 0, info, 2);
+    printf("forkee: cpus=0x%lx cpu=%lu\n", (unsigned long)cpus, (unsigned long)info[1]);
     uint64_t g;
     getrandom(&g, sizeof g, 0);
     printf("forkee: gen=%lu index=%u parts=%s getrandom=%016lx arc4random=%08x own=%016lx\n",

@@ -4,7 +4,7 @@
  * IPC, signals, capability copies with guessed badges, reply capabilities,
  * futexes and TLS on kernel addresses. Every slot it holds (held.c): the
  * operations its grants do not include. Foreign system calls are left
- * out (they end it). Exits with the number of attempts that did NOT fail
+ * out (they end it). With `self`, its spec's cpus= (cpus.c). Exits with the number of attempts that did NOT fail
  * (0 = isolated). argv[1] = "report" prints each surprise and a summary
  * (when it holds a console).
  */
@@ -68,6 +68,7 @@ int main(int argc, char **argv)
     report = argc > 1 && !strcmp(argv[1], "report");
     attack_unheld();
     attack_held();
+    attack_cpus();
     if (report)
         printf("hostile: %u held capabilities attacked, %d surprises\n", held_probed, surprises);
     return surprises;

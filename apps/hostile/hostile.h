@@ -18,5 +18,7 @@ void expect_fail(int64_t r, uint64_t slot, const char *what);
 
 /* Attacks through every capability the container holds (held.c). */
 void attack_held(void);
+/* Tries to run outside its spec's cpus= with its own thread and quota (cpus.c). */
+void attack_cpus(void);
 
 #endif

@@ -42,9 +42,10 @@ enum aerie_obj_type {
 /* ---- Quota: the source of all kernel memory ---- */
 #define AERIE_QUOTA_CREATE   1   /* (type, dst_slot, a0, a1, a2) -> () */
 #define AERIE_QUOTA_INFO     2   /* () -> (limit_bytes, used_bytes, limit_threads, used_threads,
-                                    limit_objects, used_objects, cpu_ns, ipc_calls); used: this quota
-                                    and all below it; cpu_ns and ipc_calls (endpoint CALLs): of the
-                                    threads charged to this quota itself */
+                                    limit_objects, used_objects, cpu_ns, ipc_calls, cpus); used: this
+                                    quota and all below it; cpu_ns and ipc_calls (endpoint CALLs): of
+                                    the threads charged to this quota itself; cpus: the CPUs its
+                                    threads may run on, a bit per CPU */
 #define AERIE_QUOTA_DESTROY  3   /* (): destroys everything made from it, and itself */
 #define AERIE_QUOTA_WATCH    4   /* (child quota cap, endpoint cap or 0) -> (): on a DIRECT child of
                                     this quota (MANAGE on this one), sets / replaces / clears the
@@ -60,7 +61,10 @@ enum aerie_obj_type {
  *   QUOTA:        a0 = bytes, a1 = max threads, a2 = max objects: limits, not
  *                 reservations; every charge to the child is also a charge
  *                 to this quota and each ancestor, and fails at the first
- *                 level without room (docs/ABI.md, "Hierarchy")
+ *                 level without room (docs/ABI.md, "Hierarchy");
+ *                 optionally a3 = the CPUs its threads may run on (bit per
+ *                 CPU): not empty and within this quota's, else EINVAL
+ *                 (word 5); absent, this quota's CPUs
  *   TASK:         -
  *   THREAD:       a0 = task capability (slot in the caller's space)
  *   ENDPOINT:     -
@@ -125,7 +129,8 @@ enum aerie_obj_type {
 #define AERIE_THREAD_GET_REGS     3   /* () -> (regs...) */
 #define AERIE_THREAD_SET_HANDLER  4   /* (endpoint cap or 0) */
 #define AERIE_THREAD_SET_PRIORITY 5   /* (priority) <= the caller's own */
-#define AERIE_THREAD_SET_AFFINITY 6   /* (cpu) */
+#define AERIE_THREAD_SET_AFFINITY 6   /* (cpu[, mask]): cpu, and every CPU of a mask (0: none), must be
+                                         among its quota's CPUs (QUOTA_INFO's cpus), else EINVAL */
 #define AERIE_THREAD_RESUME       7   /* ([flags]) */
 #define AERIE_RESUME_BOOST        1   /* RESUME flag: run at the caller's priority until it first leaves its CPU */
 #define AERIE_THREAD_SUSPEND      8   /* () */

@@ -142,6 +142,9 @@ void cm_free_input_ntfn(struct container *c);
 
 /* container.c */
 int container_create(const struct spec *s, uint64_t *id, char *err, size_t errlen);
+/* The CPUs a spec's container may use: its cpus= that exist, else all;
+ * 0 if none of them exists. Its quotas carry them (make_quotas). */
+uint64_t cm_cpus_of(const struct spec *s);
 /* The stack a program of argv and envp is given for a spec's stack bytes:
  * more when its strings would crowd it (docs/SPEC.md, "Sizes"). */
 uint64_t cm_stack_for(uint64_t stack, const char *const *argv, const char *const *envp);

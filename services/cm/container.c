@@ -190,10 +190,16 @@ int cm_open_console(uint64_t keep, const char *name, uint64_t *cap, uint64_t *ba
     return 0;
 }
 
+uint64_t cm_cpus_of(const struct spec *s)
+{
+    uint64_t all = cm.ncpus >= 64 ? ~0ull : (1ull << cm.ncpus) - 1;
+    return s->cpus ? s->cpus & all : all;
+}
+
+/* The CPU its first thread starts on: its CPUs in turn. */
 static int pick_cpu(const struct spec *s)
 {
-    uint64_t mask = s->cpus ? s->cpus : (cm.ncpus >= 64 ? ~0ull : (1ull << cm.ncpus) - 1);
-    mask &= cm.ncpus >= 64 ? ~0ull : (1ull << cm.ncpus) - 1;
+    uint64_t mask = cm_cpus_of(s);
     if (!mask)
         return -1;
     unsigned n = (unsigned)__builtin_popcountll(mask);
@@ -537,11 +543,19 @@ static int load(struct creation *k, char *err, size_t errlen)
  * is no use: trace.c.) */
 static int make_quotas(struct container *c, const struct spec *s, char *err, size_t errlen)
 {
+    /* keep carries the spec's CPUs, and every quota below it (use, run,
+     * a fork's, the files') inherits them: the kernel keeps each of its
+     * threads on them, whoever places it (kernel/quota.h, "CPUs"). */
+    uint64_t cpus = cm_cpus_of(s);
+    if (!cpus) {
+        snprintf(err, errlen, "cpus: none of them exists (this machine has CPUs 0..%u)", cm.ncpus - 1);
+        return AE_EINVAL;
+    }
     c->keep = ae_slot_alloc();
     uint64_t files = (s->grants & SPEC_GRANT_FS) ? CM_FS_OBJECTS(s->fs_bytes) : 0;
     uint64_t run_bytes = s->mem;
-    int r = (int)ae_quota_create(cm.quota, AERIE_OBJ_QUOTA, c->keep, s->mem, s->threads,
-                                 s->objects + CM_KEEP_OBJECTS + files);
+    int r = (int)ae_quota_create_cpus(cm.quota, c->keep, s->mem, s->threads,
+                                      s->objects + CM_KEEP_OBJECTS + files, cpus);
     if (!r && (s->grants & SPEC_GRANT_CONSOLE) && !(s->grants & SPEC_GRANT_FS))
         run_bytes = s->mem - CM_LOG_BYTES - CM_KEEP_OWN;
     else if (!r && (s->grants & SPEC_GRANT_CONSOLE)) {

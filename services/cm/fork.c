@@ -63,20 +63,22 @@ static unsigned grant_slot(const struct container *c, const char *name)
     return 0;
 }
 
-/* Quota q's limits (bytes, threads, objects). */
-static void limits_of(uint64_t q, uint64_t lim[3])
+/* Quota q's limits (bytes, threads, objects) and its CPUs. */
+static void limits_of(uint64_t q, uint64_t lim[4])
 {
-    uint64_t info[8] = { 0 };
-    ae_invoke(q, AERIE_QUOTA_INFO, 0, 0, info, 8);
-    lim[0] = info[0], lim[1] = info[2], lim[2] = info[4];
+    uint64_t info[9] = { 0 };
+    ae_invoke(q, AERIE_QUOTA_INFO, 0, 0, info, 9);
+    lim[0] = info[0], lim[1] = info[2], lim[2] = info[4], lim[3] = info[8];
 }
 
+/* A quota like `like` under parent: its limits, and its CPUs, so a fork
+ * of a cpus= container keeps to them (SECURITY.md 78f). */
 static int quota_like(uint64_t parent, uint64_t like, uint64_t *q)
 {
-    uint64_t lim[3];
+    uint64_t lim[4];
     limits_of(like, lim);
     *q = ae_slot_alloc();
-    int r = (int)ae_quota_create(parent, AERIE_OBJ_QUOTA, *q, lim[0], lim[1], lim[2]);
+    int r = (int)ae_quota_create_cpus(parent, *q, lim[0], lim[1], lim[2], lim[3]);
     if (r) {
         ae_slot_free(*q);
         *q = 0;

@@ -76,12 +76,6 @@ static int slice_exe(struct container *c, const struct img_file *prog, uint64_t 
     return (int)r;
 }
 
-static uint64_t cpu_mask(const struct spec *s)
-{
-    uint64_t all = cm.ncpus >= 64 ? ~0ull : (1ull << cm.ncpus) - 1;
-    return s->cpus ? s->cpus & all : all;
-}
-
 int cm_linux_prepare(struct container *c, const struct img_file *prog, struct ae_spawn_args *a,
                      struct cm_linux *lx, char *err, size_t errlen)
 {
@@ -138,7 +132,7 @@ int cm_linux_prepare(struct container *c, const struct img_file *prog, struct ae
     memcpy(lx->grants, a->grants, a->ngrants * sizeof *a->grants);
     lx->grants[a->ngrants] = (struct ae_grant){ LX_GRANT_EXE, lx->exe_slot, AERIE_R_READ | AERIE_R_EXEC, 0 };
     lx->grants[a->ngrants + 1] = (struct ae_grant){ LX_GRANT_EP, lx->ep_slot, AERIE_R_ALL, 0 };
-    snprintf(lx->cpus, sizeof lx->cpus, "%s%lx", LX_OPT_CPUS, cpu_mask(s));
+    snprintf(lx->cpus, sizeof lx->cpus, "%s%lx", LX_OPT_CPUS, cm_cpus_of(s));
     unsigned n = 0;
     lx->argv[n++] = LX_ARGV0;
     lx->argv[n++] = lx->cpus;

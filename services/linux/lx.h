@@ -238,6 +238,7 @@ struct lx_thread {
     struct lx_thread *next;     /* in its process */
     struct lx_thread *hnext;    /* in the tid table */
     int cpu;
+    uint64_t affinity;          /* sched_setaffinity's CPUs, within lx.cpus; 0: all of lx.cpus */
     bool answers_on;            /* the kernel answers getpid & co. for it (sys_misc.c) */
 };
 
@@ -304,6 +305,12 @@ void lx_proc_reap(struct lx_proc *p);
  * threads, live and gone. The personality's work for them is not in it. */
 uint64_t lx_thread_cpu_ns(struct lx_thread *t);
 uint64_t lx_proc_cpu_ns(struct lx_proc *p);
+/* The CPUs t may run on (sched_getaffinity), and setting them: the
+ * container's CPUs among cpus (none of them: -LX_EINVAL), t moved to one
+ * of them if it is not on one (kernel SET_AFFINITY: the kernel refuses a
+ * CPU outside the container's quota anyway, kernel/quota.h "CPUs"). */
+uint64_t lx_thread_cpus(const struct lx_thread *t);
+int lx_thread_set_cpus(struct lx_thread *t, uint64_t cpus);
 /* ns of CPU time as a struct rusage (sys_misc.c). */
 void lx_rusage_of(uint64_t ns, struct lx_rusage *ru);
 /* Makes the absolute directory abs t's process's working directory. */

@@ -114,9 +114,10 @@ static void pid_remove(struct lx_proc *p)
 
 /* ---- Aerie threads ---- */
 
-static int pick_cpu(void)
+/* The CPU a thread allowed mask (within lx.cpus) goes on: the hint if
+ * it is one of them, else mask's CPUs in turn. */
+static int pick_cpu(uint64_t mask)
 {
-    uint64_t mask = lx.cpus ? lx.cpus : 1;
     int hint = lx.cpu_hint - 1;
     lx.cpu_hint = 0;
     if (hint >= 0 && hint < 64 && ((mask >> hint) & 1))
@@ -161,7 +162,7 @@ int lx_thread_attach(struct lx_thread *t, uint64_t task)
     ae_slot_free(ep);
     if (r >= 0)
         r = ae_invokev(slot, AERIE_THREAD_SET_PRIORITY, thread_prio);
-    t->cpu = pick_cpu();
+    t->cpu = pick_cpu(lx_thread_cpus(t));
     if (r >= 0)
         r = ae_invokev(slot, AERIE_THREAD_SET_AFFINITY, (uint64_t)t->cpu);
     if (r < 0) {
@@ -171,6 +172,28 @@ int lx_thread_attach(struct lx_thread *t, uint64_t task)
     }
     t->slot = slot;
     t->answers_on = false;                 /* a new Aerie thread has no standing answers (exec) */
+    return 0;
+}
+
+uint64_t lx_thread_cpus(const struct lx_thread *t)
+{
+    uint64_t all = lx.cpus ? lx.cpus : 1;
+    return t->affinity & all ? t->affinity & all : all;
+}
+
+int lx_thread_set_cpus(struct lx_thread *t, uint64_t cpus)
+{
+    uint64_t all = lx.cpus ? lx.cpus : 1;
+    if (!(cpus & all))
+        return -LX_EINVAL;
+    t->affinity = (cpus & all) == all ? 0 : cpus & all;
+    if (t->cpu >= 0 && t->cpu < 64 && ((cpus >> t->cpu) & 1))
+        return 0;                          /* where it runs is one of them: it stays */
+    int cpu = pick_cpu(cpus & all);
+    int64_t r = t->slot ? ae_invokev(t->slot, AERIE_THREAD_SET_AFFINITY, (uint64_t)cpu) : 0;
+    if (r < 0)
+        return lx_errno((int)r);
+    t->cpu = cpu;
     return 0;
 }
 

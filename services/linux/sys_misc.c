@@ -377,15 +377,45 @@ LX_SYS(times)
 
 LX_SYS(sched_yield) { return 0; }
 
+/* The thread a sched_*affinity pid names: 0 the caller, else a live
+ * thread of this personality by its tid. */
+static struct lx_thread *affinity_target(struct lx_thread *t, int pid)
+{
+    struct lx_thread *o = pid ? lx_thread_of((uint64_t)pid) : t;
+    return pid < 0 || !o || o->dead ? NULL : o;
+}
+
+/* The container's CPUs, or fewer if sched_setaffinity narrowed them.
+ * As Linux: the size must hold a whole CPU mask in longs (ours is 64
+ * bits), and the call returns the bytes written. */
 LX_SYS(sched_getaffinity)
 {
     if (t->a[1] < 8 || t->a[1] % 8)
         return -LX_EINVAL;
-    uint64_t mask = lx.cpus;
+    struct lx_thread *o = affinity_target(t, (int)t->a[0]);
+    if (!o)
+        return -LX_ESRCH;
+    uint64_t mask = lx_thread_cpus(o);
     return lx_copy_out(t->proc->mm, t->a[2], &mask, sizeof mask) ? -LX_EFAULT : 8;
 }
 
-LX_SYS(sched_setaffinity) { return 0; }
+/* Keeps the thread to the container's CPUs among those asked for (as
+ * Linux keeps it to its cpuset's): none of them is EINVAL. The kernel
+ * moves no thread on its own, so it runs on one of them — its CPU if
+ * that is one — and getaffinity reports them all. A mask shorter than
+ * 64 bits is read as zeros beyond, a longer one's tail is not looked at
+ * (CPUs beyond 63 exist nowhere here). */
+LX_SYS(sched_setaffinity)
+{
+    struct lx_thread *o = affinity_target(t, (int)t->a[0]);
+    if (!o)
+        return -LX_ESRCH;
+    uint64_t mask = 0;
+    size_t n = t->a[1] < sizeof mask ? (size_t)t->a[1] : sizeof mask;
+    if (n && lx_copy_in(t->proc->mm, &mask, t->a[2], n))
+        return -LX_EFAULT;
+    return lx_thread_set_cpus(o, mask);
+}
 LX_SYS(sched_getscheduler) { return 0; }
 
 LX_SYS(sched_getparam)

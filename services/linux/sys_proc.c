@@ -45,6 +45,8 @@ static int64_t clone_thread(struct lx_thread *t, uint64_t flags, uint64_t sp, ui
     struct lx_thread *c = lx_thread_new(p, 0, &err);
     if (!c)
         return err;
+    if (t->affinity)                       /* a new thread has its maker's CPUs, as in Linux */
+        err = lx_thread_set_cpus(c, t->affinity);
     c->sigmask = t->sigmask;
     c->altstack = (struct lx_stack){ .flags = LX_SS_DISABLE };
     if (flags & LX_CLONE_CHILD_CLEARTID)
@@ -130,6 +132,8 @@ static int64_t clone_process(struct lx_thread *t, uint64_t flags, uint64_t sp, u
         lx.cpu_hint = t->cpu + 1;
     if (!err && !(ct = lx_thread_new(c, c->pid, &err)))    /* the first thread's tid is the pid */
         err = err ? err : -LX_EAGAIN;
+    if (!err && t->affinity)
+        err = lx_thread_set_cpus(ct, t->affinity);
     if (!err) {
         ct->sigmask = t->sigmask;
         ct->altstack = t->altstack;

@@ -14,14 +14,6 @@
 set -u
 dir=build/exec-test
 . tests/cli/lib.sh
-waitstate() {
-    i=0
-    while [ $i -lt 120 ]; do
-        ./aerie ps 2>/dev/null | grep -Eq -- "$2" && return 0
-        sleep 0.5; i=$((i + 1))
-    done
-    return 1
-}
 
 # ---- before Aerie runs: the command line ----
 aerie exec
@@ -35,23 +27,13 @@ expect exec_usage_bad_env 2 err "needs NAME=VALUE"
 ./aerie help > "$out" 2>&1
 grep -q "^  exec " "$out" && pass exec_in_help || fail exec_in_help "$(head -c 600 "$out")"
 
-build/tools/aerie-engine --socket "$sock" --vm "$vm" --store "$dir/store" --log "$elog" 2> "$dir/engine.err" &
-engine=$!
-i=0; while [ ! -S "$sock" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-tools/qemu.sh --test --smp 2 --mem 256M --ctl "$vm" --initrd build/root.elf,build/boot.img build/kernel.elf > "$log" 2>&1 &
-qemu=$!
-trap 'kill $qemu $engine 2>/dev/null; wait 2>/dev/null' EXIT
-i=0; while [ $i -lt 90 ] && ! ./aerie ps > /dev/null 2>&1; do sleep 1; i=$((i + 1)); done
-if ! ./aerie ps > /dev/null 2>&1; then
-    fail exec_boot "Aerie never let a client in: $(tail -n 5 "$log" | tr '\n' '|')"
-    echo "TESTS DONE $n"; exit 0
-fi
+boot exec_boot
 
 # ---- a busybox container whose pid 1 writes a file, then waits ----
 aerie start --name box --grant console,fs,self --env BOXVAR=from-spec --threads 12 busybox sh -c \
     'mkdir -p /tmp; echo pid1-wrote > /tmp/made-by-pid1; echo box-ready; sleep 600'
 box=$(cat "$out")
-waitstate box " box +running" || true
+waitstate " box +running" || true
 i=0; while [ $i -lt 60 ] && ! ./aerie logs "$box" 2>/dev/null | grep -q box-ready; do sleep 0.5; i=$((i + 1)); done
 
 aerie exec "$box" busybox sh -c 'echo hi; exit 3'
@@ -109,15 +91,15 @@ aerie exec 99999 sh
 expect exec_no_such_container 1 err "no such container 99999"
 aerie start hello
 hello=$(cat "$out")
-waitstate hello "^$hello .* exited" || true
+waitstate "^$hello .* exited" || true
 aerie exec "$hello" sh
 expect exec_stopped_container_refused 1 err "is not running.*does not start it"
-waitstate hello "^$hello .* exited\(0\)" && pass exec_did_not_start_it || fail exec_did_not_start_it "$(./aerie ps | grep "^$hello ")"
+waitstate "^$hello .* exited\(0\)" && pass exec_did_not_start_it || fail exec_did_not_start_it "$(./aerie ps | grep "^$hello ")"
 made=$( (printf 'C1 create image=busybox name=made\n'; sleep 3) | timeout 20 socat - "UNIX-CONNECT:$sock" 2>/dev/null |
         awk '$1 == "C1" && $2 == "ok" { print $3 }')
 aerie exec "$made" sh -c 'echo no'
 expect exec_created_container_refused 1 err "is not running \(created\)"
-waitstate made " made +created" && pass exec_created_stays_created || fail exec_created_stays_created "$(./aerie ps | grep made)"
+waitstate " made +created" && pass exec_created_stays_created || fail exec_created_stays_created "$(./aerie ps | grep made)"
 aerie start ticker 1000 100
 tick=$(cat "$out")
 aerie exec "$tick" sh

@@ -12,17 +12,7 @@ set -u
 dir=build/inspect-attack-test
 . tests/cli/lib.sh
 
-build/tools/aerie-engine --socket "$sock" --vm "$vm" --store "$dir/store" --log "$elog" 2> "$dir/engine.err" &
-engine=$!
-i=0; while [ ! -S "$sock" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-tools/qemu.sh --test --smp 2 --mem 256M --ctl "$vm" --initrd build/root.elf,build/boot.img build/kernel.elf > "$log" 2>&1 &
-qemu=$!
-trap 'kill $qemu $engine 2>/dev/null; wait 2>/dev/null' EXIT
-i=0; while [ $i -lt 90 ] && ! ./aerie ps > /dev/null 2>&1; do sleep 1; i=$((i + 1)); done
-if ! ./aerie ps > /dev/null 2>&1; then
-    fail inspect_attack_boot "Aerie never let a client in: $(tail -n 5 "$log" | tr '\n' '|')"
-    echo "TESTS DONE $n"; exit 0
-fi
+boot inspect_attack_boot
 
 # Lead bytes 0xf5..0xff start no UTF-8 character; ESC [2A moves the cursor up.
 bad=$(printf 'B=\370\200\200x\377\200\200')

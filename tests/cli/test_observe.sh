@@ -13,8 +13,6 @@ set -u
 dir=build/observe-test
 aerie_timeout=0
 . tests/cli/lib.sh
-engine=
-qemu=
 # json FILE KEY: a number from stats --json's one line.
 json() { sed -n "s/.*\"$2\": \([0-9]*\).*/\1/p" "$1"; }
 # waitlog ID PATTERN: waits up to 60 s for the container's log to match.
@@ -51,17 +49,7 @@ expect observe_debug_bad_port_is_a_usage_error 2 err "--port: '0' is not a port 
 aerie debug
 expect observe_debug_needs_an_id 2 err "expected \[--port N\] ID"
 
-build/tools/aerie-engine --socket "$sock" --vm "$vm" --store "$dir/store" --log "$elog" 2> "$dir/engine.err" &
-engine=$!
-i=0; while [ ! -S "$sock" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-tools/qemu.sh --test --nic --smp 2 --mem 256M --ctl "$vm" --initrd build/root.elf,build/boot.img build/kernel.elf > "$log" 2>&1 &
-qemu=$!
-trap 'kill $qemu $engine 2>/dev/null; wait 2>/dev/null' EXIT
-i=0; while [ $i -lt 60 ] && ! ./aerie ps > /dev/null 2>&1; do sleep 1; i=$((i + 1)); done
-if ! ./aerie ps > /dev/null 2>&1; then
-    fail observe_boot "Aerie never let a client in: $(tail -n 5 "$log" | tr '\n' '|')"
-    echo "TESTS DONE $n"; exit 0
-fi
+boot observe_boot --nic
 
 # ---- stats and top: the figures are the enforced ones ----
 aerie start --mem 4M quotaprobe 512 30

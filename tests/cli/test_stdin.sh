@@ -16,16 +16,6 @@ dir=build/stdin-test
 . tests/cli/lib.sh
 # lacks NAME PATTERN: the last stdout does not hold the fixed string.
 lacks() { if grep -qF -- "$2" "$out"; then fail "$1" "'$2' showed: $(head -c 300 "$out")"; else pass "$1"; fi; }
-# waitstate NAME REGEX: waits up to 60 s for the named container's ps line to match.
-waitstate() {
-    i=0
-    while [ $i -lt 120 ]; do
-        ./aerie ps 2>/dev/null | grep -Eq -- "$2" && return 0
-        sleep 0.5; i=$((i + 1))
-    done
-    return 1
-}
-idof() { ./aerie ps | awk -v n="$1" '$3 == n { print $1 }' | tail -n 1; }
 
 # ---- before Aerie runs: the options ----
 aerie run --grant none -i hello
@@ -33,17 +23,7 @@ expect stdin_needs_a_console_grant 2 err "grant: 'stdin' needs console"
 ./aerie run --help > "$out" 2>&1
 grep -q -- "-i, --interactive" "$out" && pass stdin_help_names_i || fail stdin_help_names_i "$(head -c 300 "$out")"
 
-build/tools/aerie-engine --socket "$sock" --vm "$vm" --store "$dir/store" --log "$elog" 2> "$dir/engine.err" &
-engine=$!
-i=0; while [ ! -S "$sock" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-tools/qemu.sh --test --smp 2 --mem 256M --ctl "$vm" --initrd build/root.elf,build/boot.img build/kernel.elf > "$log" 2>&1 &
-qemu=$!
-trap 'kill $qemu $engine 2>/dev/null; wait 2>/dev/null' EXIT
-i=0; while [ $i -lt 90 ] && ! ./aerie ps > /dev/null 2>&1; do sleep 1; i=$((i + 1)); done
-if ! ./aerie ps > /dev/null 2>&1; then
-    fail stdin_boot "Aerie never let a client in: $(tail -n 5 "$log" | tr '\n' '|')"
-    echo "TESTS DONE $n"; exit 0
-fi
+boot stdin_boot
 
 # ---- input gets there ----
 printf 'a\nb\n' > "$in"; aerie run --rm -i busybox wc -l < "$in"
@@ -75,7 +55,7 @@ expect stdin_slow_reader_loses_nothing 0 out "^ *2000000$"
 (printf 'SECRET-A\n' | timeout 120 ./aerie run -i --name victim stdinprobe cat 5000 > "$dir/a.out" 2>&1
  echo $? > "$dir/a.rc") &
 runner=$!
-waitstate victim " victim +running" || true
+waitstate " victim +running" || true
 aerie run --rm stdinprobe attack < "$in"
 expect stdin_attack_without_input_fails_cleanly 0 out "^stdinprobe: attack: 0 surprises$"
 lacks stdin_attack_without_input_sees_no_other_input "SECRET-A"
@@ -114,7 +94,7 @@ done
 # ---- ends: kill with input pending, the CLI gone, Ctrl-C ----
 (timeout 120 ./aerie run -i --name sleeper busybox sleep 60 < /dev/zero > "$dir/k.out" 2>&1; echo $? > "$dir/k.rc") &
 runner=$!
-waitstate sleeper " sleeper +running" || true
+waitstate " sleeper +running" || true
 sleep 2                                   # its ring full, the rest held in ctl and the engine
 aerie kill "$(idof sleeper)"
 wait $runner
@@ -126,28 +106,28 @@ expect stdin_works_after_a_kill_with_input_pending 0 out "^still$"
 # the writers below never write: each is killed at the end (never by name)
 { sleep 600 2>/dev/null & echo $! > "$dir/w1.pid"; wait; } | timeout 120 ./aerie run -i --name orphan busybox cat \
     > /dev/null 2>&1 &
-waitstate orphan " orphan +running" || true
+waitstate " orphan +running" || true
 for p in $(pgrep -f "aerie run -i --name orphan"); do
     [ "$(cat /proc/$p/comm 2>/dev/null)" = aerie ] && kill -9 "$p"
 done
-waitstate orphan " orphan +exited\(0\)" && pass stdin_cli_gone_gives_the_end ||
+waitstate " orphan +exited\(0\)" && pass stdin_cli_gone_gives_the_end ||
     fail stdin_cli_gone_gives_the_end "$(./aerie ps | grep orphan)"
 
 { sleep 600 2>/dev/null & echo $! > "$dir/w2.pid"; wait; } | timeout 120 ./aerie run -i --name ctrlc busybox cat \
     > "$out" 2> "$errf" &
-waitstate ctrlc " ctrlc +running" || true
+waitstate " ctrlc +running" || true
 for p in $(pgrep -f "aerie run -i --name ctrlc"); do
     [ "$(cat /proc/$p/comm 2>/dev/null)" = aerie ] && kill -INT "$p"
 done
-waitstate ctrlc " ctrlc +faulted\(signal:2\)" && pass stdin_ctrl_c_sends_sigint ||
+waitstate " ctrlc +faulted\(signal:2\)" && pass stdin_ctrl_c_sends_sigint ||
     fail stdin_ctrl_c_sends_sigint "$(./aerie ps | grep ctrlc)"
 
 # ---- a console restart under a reader: the input ends, nothing hangs ----
 { sleep 600 2>/dev/null & echo $! > "$dir/w3.pid"; wait; } | timeout 120 ./aerie run -i --name survivor busybox cat \
     > /dev/null 2>&1 &
-waitstate survivor " survivor +running" || true
+waitstate " survivor +running" || true
 aerie debug-kill-service console
-waitstate survivor " survivor +exited\(0\)" && pass stdin_console_restart_ends_the_input ||
+waitstate " survivor +exited\(0\)" && pass stdin_console_restart_ends_the_input ||
     fail stdin_console_restart_ends_the_input "$(./aerie ps | grep survivor) $(head -c 200 "$errf")"
 echo back > "$in"; aerie run --rm -i busybox cat < "$in"
 expect stdin_works_after_a_console_restart 0 out "^back$"

@@ -15,31 +15,11 @@
 set -u
 dir=build/stdin-attack-test
 . tests/cli/lib.sh
-# waitstate REGEX [TRIES]: waits (0.5 s a try, 120 tries) for a ps line to match.
-waitstate() {
-    i=0
-    while [ $i -lt "${2:-120}" ]; do
-        ./aerie ps 2>/dev/null | grep -Eq -- "$1" && return 0
-        sleep 0.5; i=$((i + 1))
-    done
-    return 1
-}
-idof() { ./aerie ps | awk -v n="$1" '$3 == n { print $1 }' | tail -n 1; }
 # never PIDFILE: a writer that never writes (killed by its pid at the end)
 never() { sleep 600 2>/dev/null & echo $! > "$1"; wait; }
 
-build/tools/aerie-engine --socket "$sock" --vm "$vm" --store "$dir/store" --log "$dir/engine.log" \
-    2> "$dir/engine.err" &
-engine=$!
-i=0; while [ ! -S "$sock" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-tools/qemu.sh --test --smp 2 --mem 256M --ctl "$vm" --initrd build/root.elf,build/boot.img build/kernel.elf > "$log" 2>&1 &
-qemu=$!
-trap 'kill $qemu $engine 2>/dev/null; for f in "$dir"/w*.pid; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null; done; wait 2>/dev/null' EXIT
-i=0; while [ $i -lt 90 ] && ! ./aerie ps > /dev/null 2>&1; do sleep 1; i=$((i + 1)); done
-if ! ./aerie ps > /dev/null 2>&1; then
-    fail stdin_attack_boot "Aerie never let a client in: $(tail -n 5 "$log" | tr '\n' '|')"
-    echo "TESTS DONE $n"; exit 0
-fi
+on_exit='for f in "$dir"/w*.pid; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null; done'
+boot stdin_attack_boot
 
 # ---- several readers of one input: every one sees the end ----
 # (the console's signal wakes one waiter; it passes on what is left)

@@ -34,17 +34,7 @@ expect tty_size_garbage_refused 2 err "--tty-size: '24x80x3' must be"
 aerie run --grant none -t hello
 expect tty_needs_a_console_grant 2 err "--grant: 'no console' cannot go with a terminal"
 
-build/tools/aerie-engine --socket "$sock" --vm "$vm" --store "$dir/store" --log "$elog" 2> "$dir/engine.err" &
-engine=$!
-i=0; while [ ! -S "$sock" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-tools/qemu.sh --test --smp 2 --mem 256M --ctl "$vm" --initrd build/root.elf,build/boot.img build/kernel.elf > "$log" 2>&1 &
-qemu=$!
-trap 'kill $qemu $engine 2>/dev/null; wait 2>/dev/null' EXIT
-i=0; while [ $i -lt 90 ] && ! ./aerie ps > /dev/null 2>&1; do sleep 1; i=$((i + 1)); done
-if ! ./aerie ps > /dev/null 2>&1; then
-    fail tty_boot "Aerie never let a client in: $(tail -n 5 "$log" | tr '\n' '|')"
-    echo "TESTS DONE $n"; exit 0
-fi
+boot tty_boot
 mkdir -p "$dir/probe/bin" && cp "$probe" "$dir/probe/bin/ttyprobe"
 aerie import --entrypoint /bin/ttyprobe ttyprobe "$dir/probe"
 expect tty_probe_imported 0 out "^ttyprobe$"

@@ -16,6 +16,7 @@
 #include <aerie/errors.h>
 #include <aerie/proto/console.h>
 #include <aerie/fault.h>
+#include <aerie/kip.h>
 #include <aerie/proto/fs.h>
 #include <aerie/trace.h>
 #include <libaerie/cm.h>
@@ -178,6 +179,34 @@ static void cm_hostile_with_every_grant_reaches_nothing(void)
     CHECK_EQ(ae_cm_remove(cmcap, hid), 0);
     CHECK_EQ(run("image=grantprobe grant=console,net ports=4000 args=\"bind 4000\"", &st, 0, 0, 0), 0);
     CHECK_EQ(st.exit_status, 0);
+    CHECK_EQ(ae_cm_kill(cmcap, tick), 0);
+    CHECK_EQ(ae_cm_remove(cmcap, tick), 0);
+}
+
+/* cpus=1 binds the container's own threads, not only where cm starts
+ * it (SECURITY.md 78f): holding `self`, hostile tries CPU 0 every way it
+ * has (apps/hostile/cpus.c) and is refused each time, and it still runs
+ * on CPU 1 at the end. A neighbour on any CPU runs on. */
+static void cm_cpus_bind_the_containers_own_threads(void)
+{
+    if (((const struct aerie_kip *)AERIE_KIP_ADDR)->ncpus < 2)
+        return;                                     /* one CPU: no other to escape to */
+    uint64_t tick, hid;
+    char err[200];
+    CHECK_EQ(ae_cm_create(cmcap, "image=ticker args=\"100000 20\"", 1, &tick, err, sizeof err), 0);
+    struct ae_cm_status st;
+    static char log[8000];
+    CHECK_EQ(run("image=hostile grant=console,self cpus=1 args=report", &st, log, sizeof log, &hid), 0);
+    if (st.state != CM_EXITED || st.exit_status || !strstr(log, "runs on CPU 1\n"))
+        printf("%s", log);
+    CHECK_EQ(st.state, CM_EXITED);
+    CHECK_EQ(st.exit_status, 0);
+    CHECK(strstr(log, "hostile: cpus 0x2: ") != NULL);
+    CHECK(strstr(log, "ways elsewhere tried, runs on CPU 1\n") != NULL);
+    CHECK(strstr(log, " 0 surprises") != NULL);
+    CHECK_EQ(ae_cm_remove(cmcap, hid), 0);
+    CHECK_EQ(ae_cm_status(cmcap, tick, &st), 0);
+    CHECK_EQ(st.state, CM_RUNNING);
     CHECK_EQ(ae_cm_kill(cmcap, tick), 0);
     CHECK_EQ(ae_cm_remove(cmcap, tick), 0);
 }
@@ -809,6 +838,7 @@ int main(int argc, char **argv)
         run_host_test(image_test->name, run_image_test);
     RUN(cm_hostile_reaches_nothing);
     RUN(cm_hostile_with_every_grant_reaches_nothing);
+    RUN(cm_cpus_bind_the_containers_own_threads);
     RUN(cm_container_ending_itself_is_reported);
     RUN(cm_logs_longer_than_a_reply_come_whole);
     RUN(cm_memory_limit_is_its_own);

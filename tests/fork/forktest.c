@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <aerie/errors.h>
+#include <aerie/kip.h>
 #include <aerie/proto/cm.h>
 #include <libaerie/cm.h>
 #include <libaerie/runtime.h>
@@ -272,6 +273,31 @@ static void fork_of_a_multithreaded_container(void)
     CHECK(strstr(log, "forkee: threads=ok") != NULL);
     for (unsigned i = 0; i < 3; i++)
         ae_cm_remove(cmcap, ids[i]);
+    ae_cm_remove(cmcap, id);
+}
+
+/* A clone of a cpus=1 container has the original's CPUs (cm makes its
+ * quotas like the original's, cpus included; SECURITY.md 78f) and runs on
+ * CPU 1, as does the original. */
+static void fork_keeps_the_originals_cpus(void)
+{
+    if (((const struct aerie_kip *)AERIE_KIP_ADDR)->ncpus < 2)
+        return;                                  /* one CPU: no set to keep */
+    uint64_t id = start_ready("image=forkee grant=console,fs,self mem=16M cpus=1 args=\"64\"");
+    CHECK(id != 0);
+    uint64_t clone;
+    CHECK_EQ(fork_n(id, 1, &clone), 0);
+    static char log[4096];
+    struct outcome o;
+    bool ended = end_of(clone, &o, log, sizeof log);
+    if (!ended || !strstr(log, "forkee: cpus=0x2 cpu=1\n"))
+        printf("  the clone's log: %s\n", log);
+    CHECK(ended);
+    CHECK(strstr(log, "forkee: cpus=0x2 cpu=1\n") != NULL);
+    CHECK_EQ(ae_cm_fs_write(admin, id, "/done", 0, "x", 1, CM_FS_W_CREATE, 0644), 1);
+    CHECK(end_of(id, &o, log, sizeof log));
+    CHECK(strstr(log, "forkee: cpus=0x2 cpu=1\n") != NULL);
+    ae_cm_remove(cmcap, clone);
     ae_cm_remove(cmcap, id);
 }
 
@@ -648,6 +674,7 @@ int main(void)
     RUN(fork_of_a_container_blocked_in_ipc);
     RUN(fork_while_calling_fs);
     RUN(fork_of_a_multithreaded_container);
+    RUN(fork_keeps_the_originals_cpus);
     RUN(fork_copies_of_grants_stay_with_the_original);
     RUN(fork_clone_drops_its_fs_caches);
     RUN(fork_sees_writes_queued_behind);

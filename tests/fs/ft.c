@@ -68,6 +68,28 @@ uint64_t ft_stat(unsigned word)
     return ae_fs_admin_stats(ft_admin, s) ? ~0ull : s[word];
 }
 
+int64_t ft_slurp(struct ae_fs *fs, const char *path, void *buf, uint64_t cap)
+{
+    uint64_t h;
+    int r = ae_fs_open(fs, path, FS_O_RDONLY, 0, &h, NULL);
+    if (r)
+        return r;
+    int64_t n = ae_fs_read(fs, h, 0, buf, cap);
+    ae_fs_close(fs, h);
+    return n;
+}
+
+int64_t ft_spill(struct ae_fs *fs, const char *path, const char *s)
+{
+    uint64_t h;
+    int r = ae_fs_open(fs, path, FS_O_WRONLY | FS_O_CREAT | FS_O_TRUNC, 0644, &h, NULL);
+    if (r)
+        return r;
+    int64_t n = ae_fs_write(fs, h, 0, s, strlen(s));
+    ae_fs_close(fs, h);
+    return n;
+}
+
 /* ---- sessions ------------------------------------------------------- */
 
 int ft_session_open_spec(struct ft_session *s, const struct ae_fs_session_spec *spec)

@@ -74,6 +74,13 @@ int ft_session_open(struct ft_session *s, const char *image, uint64_t bytes, uin
 int ft_session_open_spec(struct ft_session *s, const struct ae_fs_session_spec *spec);
 void ft_session_close(struct ft_session *s);
 
+/* Reads up to cap bytes of the file at path (from its start) into buf:
+ * the length read or an AE_* error. */
+int64_t ft_slurp(struct ae_fs *fs, const char *path, void *buf, uint64_t cap);
+/* Creates or truncates the file at path and writes s into it (no NUL):
+ * the length written or an AE_* error. */
+int64_t ft_spill(struct ae_fs *fs, const char *path, const char *s);
+
 /* The fs service's statistics word (FS_STAT_*). */
 uint64_t ft_stat(unsigned word);
 

@@ -18,29 +18,6 @@
 
 #define MiB (1ull << 20)
 
-static int64_t slurp(struct ae_fs *fs, const char *path, char *buf, uint64_t cap)
-{
-    uint64_t h;
-    int r = ae_fs_open(fs, path, FS_O_RDONLY, 0, &h, NULL);
-    if (r)
-        return r;
-    int64_t n = ae_fs_read(fs, h, 0, buf, cap - 1);
-    ae_fs_close(fs, h);
-    buf[n > 0 ? n : 0] = 0;
-    return n;
-}
-
-static int64_t spill(struct ae_fs *fs, const char *path, const char *s)
-{
-    uint64_t h;
-    int r = ae_fs_open(fs, path, FS_O_WRONLY | FS_O_CREAT | FS_O_TRUNC, 0644, &h, NULL);
-    if (r)
-        return r;
-    int64_t n = ae_fs_write(fs, h, 0, s, strlen(s));
-    ae_fs_close(fs, h);
-    return n;
-}
-
 FSTEST(symlinks_are_followed_where_posix_says, "symlink, readlink, stat/lstat, links in the middle, ELOOP")
 {
     struct ft_session s;
@@ -52,9 +29,9 @@ FSTEST(symlinks_are_followed_where_posix_says, "symlink, readlink, stat/lstat, l
     CHECK_EQ(ae_fs_readlink(fs, "/motd", buf, sizeof buf), 8);
     CHECK(!memcmp(buf, "etc/motd", 8));
     CHECK_EQ(ae_fs_readlink(fs, "/motd", buf, 3), 8);                /* cut, its length told */
-    CHECK_EQ(slurp(fs, "/motd", buf, sizeof buf), FT_MOTD_SIZE);
+    CHECK_EQ(ft_slurp(fs, "/motd", buf, sizeof buf), FT_MOTD_SIZE);
     CHECK(!memcmp(buf, FT_MOTD, strlen(FT_MOTD)));
-    CHECK_EQ(slurp(fs, "/data/up/motd", buf, sizeof buf), FT_MOTD_SIZE);
+    CHECK_EQ(ft_slurp(fs, "/data/up/motd", buf, sizeof buf), FT_MOTD_SIZE);
     struct ae_fs_stat st, lst;
     CHECK_OK(ae_fs_stat(fs, "/motd", &st));
     CHECK_OK(ae_fs_lstat(fs, "/motd", &lst));
@@ -72,7 +49,7 @@ FSTEST(symlinks_are_followed_where_posix_says, "symlink, readlink, stat/lstat, l
     CHECK_EQ(ae_fs_stat(fs, "/loop/x", &st), AE_ELOOP);
     CHECK_OK(ae_fs_lstat(fs, "/loop", &st));
     CHECK_OK(ae_fs_unlink(fs, "/motd"));                             /* the link, not the file */
-    CHECK_EQ(slurp(fs, "/etc/motd", buf, sizeof buf), FT_MOTD_SIZE);
+    CHECK_EQ(ft_slurp(fs, "/etc/motd", buf, sizeof buf), FT_MOTD_SIZE);
     CHECK_OK(ae_fs_admin_check(ft_admin, s.id));
     ft_session_close(&s);
 }
@@ -95,10 +72,10 @@ FSTEST(image_links_are_links, "an image's links: lstat/readlink/readdir, followe
     CHECK_EQ(st.mode, 0777);
     CHECK_OK(ae_fs_stat(fs, "/ilink/motd", &st));
     CHECK_EQ(st.type, FS_TYPE_FILE);
-    CHECK_EQ(slurp(fs, "/ilink/motd", buf, sizeof buf), FT_MOTD_SIZE);
-    CHECK_EQ(slurp(fs, "/ilink/rel", buf, sizeof buf), FT_MOTD_SIZE);
-    CHECK_EQ(slurp(fs, "/ilink/dir/motd", buf, sizeof buf), FT_MOTD_SIZE);
-    CHECK_EQ(slurp(fs, "/ilink/up/ilink/up/etc/motd", buf, sizeof buf), FT_MOTD_SIZE);
+    CHECK_EQ(ft_slurp(fs, "/ilink/motd", buf, sizeof buf), FT_MOTD_SIZE);
+    CHECK_EQ(ft_slurp(fs, "/ilink/rel", buf, sizeof buf), FT_MOTD_SIZE);
+    CHECK_EQ(ft_slurp(fs, "/ilink/dir/motd", buf, sizeof buf), FT_MOTD_SIZE);
+    CHECK_EQ(ft_slurp(fs, "/ilink/up/ilink/up/etc/motd", buf, sizeof buf), FT_MOTD_SIZE);
     CHECK_OK(ae_fs_stat(fs, "/ilink/up", &st));
     CHECK_EQ(st.ino, 1);                                             /* "../../../.." is the root */
     /* the image is a subtree of the boot image: its program is above the root */
@@ -116,9 +93,9 @@ FSTEST(image_links_are_links, "an image's links: lstat/readlink/readdir, followe
     CHECK_OK(ae_fs_mkdir(fs, "/a", 0755));
     CHECK_OK(ae_fs_mkdir(fs, "/a/b", 0755));
     CHECK_OK(ae_fs_rename(fs, "/ilink/rel", "/a/b/rel2"));
-    CHECK_EQ(slurp(fs, "/a/b/rel2", buf, sizeof buf), AE_ENOENT);     /* relative: from its new place */
+    CHECK_EQ(ft_slurp(fs, "/a/b/rel2", buf, sizeof buf), AE_ENOENT);     /* relative: from its new place */
     CHECK_EQ(ae_fs_readlink(&o.conn, "/ilink/motd", buf, sizeof buf), 9);
-    CHECK_EQ(slurp(&o.conn, "/ilink/rel", buf, sizeof buf), FT_MOTD_SIZE);
+    CHECK_EQ(ft_slurp(&o.conn, "/ilink/rel", buf, sizeof buf), FT_MOTD_SIZE);
     CHECK_OK(ae_fs_admin_check(ft_admin, s.id));
     ft_session_close(&o);
     ft_session_close(&s);
@@ -141,18 +118,18 @@ FSTEST(symlinks_never_leave_the_session_root, "'..' and absolute targets stay in
     CHECK_EQ(st.ino, 1);                                             /* the session's own root */
     CHECK_EQ(ae_fs_stat(&a.conn, "/up/../prog", &st), AE_ENOENT);    /* the image's program is above */
     CHECK_EQ(ae_fs_stat(&a.conn, "/up/boot.conf", &st), AE_ENOENT);
-    CHECK_EQ(spill(&a.conn, "/mine", "A's"), 3);
-    CHECK_EQ(spill(&b.conn, "/mine", "B's"), 3);
+    CHECK_EQ(ft_spill(&a.conn, "/mine", "A's"), 3);
+    CHECK_EQ(ft_spill(&b.conn, "/mine", "B's"), 3);
     CHECK_OK(ae_fs_symlink(&a.conn, "/mine", "/vol/abs"));           /* in the shared volume */
     CHECK_OK(ae_fs_symlink(&a.conn, "../../../../../etc/conf", "/vol/rel"));
-    CHECK_EQ(slurp(&a.conn, "/vol/abs", buf, sizeof buf), 3);
+    CHECK_EQ(ft_slurp(&a.conn, "/vol/abs", buf, sizeof buf), 3);
     CHECK(!strcmp(buf, "A's"));
-    CHECK_EQ(slurp(&b.conn, "/mnt/v/abs", buf, sizeof buf), 3);      /* each session's own /mine */
+    CHECK_EQ(ft_slurp(&b.conn, "/mnt/v/abs", buf, sizeof buf), 3);      /* each session's own /mine */
     CHECK(!strcmp(buf, "B's"));
-    CHECK(slurp(&b.conn, "/mnt/v/rel", buf, sizeof buf) > 0);        /* B's own image file */
+    CHECK(ft_slurp(&b.conn, "/mnt/v/rel", buf, sizeof buf) > 0);        /* B's own image file */
     CHECK_EQ(ae_fs_symlink(&b.conn, "x", "/mnt/v/new"), AE_EROFS);
     CHECK_OK(ae_fs_symlink(&a.conn, "vol/x", "/into"));              /* into the volume */
-    CHECK_EQ(spill(&a.conn, "/into", "v"), 1);
+    CHECK_EQ(ft_spill(&a.conn, "/into", "v"), 1);
     CHECK_OK(ae_fs_stat(&a.conn, "/into", &st));
     CHECK_EQ(st.dev, 1);
     CHECK_EQ(ae_fs_rename(&a.conn, "/into", "/vol/moved"), AE_EXDEV);  /* the link is in A's tree */
@@ -179,8 +156,8 @@ FSTEST(hard_links_share_one_file, "link, nlink, writes seen through both names, 
     CHECK_OK(ae_fs_stat(fs, "/conf2", &b));
     CHECK_EQ(a.ino, b.ino);
     CHECK_EQ(a.nlink, 2);
-    CHECK_EQ(spill(fs, "/conf2", "changed"), 7);
-    CHECK_EQ(slurp(fs, "/etc/conf", buf, sizeof buf), 7);
+    CHECK_EQ(ft_spill(fs, "/conf2", "changed"), 7);
+    CHECK_EQ(ft_slurp(fs, "/etc/conf", buf, sizeof buf), 7);
     CHECK(!strcmp(buf, "changed"));
     CHECK_OK(ae_fs_unlink(fs, "/etc/conf"));
     CHECK_OK(ae_fs_stat(fs, "/conf2", &b));

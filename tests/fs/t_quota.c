@@ -353,9 +353,11 @@ FSTEST(quota_session_metadata_is_paid_by_its_quota,
         made++;
     }
     CHECK_OK(ae_fs_admin_session_stats(ft_admin, s.id, st));
-    printf("  %d names, then %d: metadata %lu bytes, deposit %lu, quota used %lu of %lu\n", made, r,
+    uint64_t heap_grew = ft_stat(FS_STAT_META_HEAP) - heap0;     /* the same metadata, held again */
+    printf("  %d names, then %d: metadata %lu bytes, deposit %lu, quota used %lu of %lu; "
+           "fs's heap grew %lu\n", made, r,
            (unsigned long)st[FS_SSTAT_META_BYTES], (unsigned long)st[FS_SSTAT_META_DEPOSIT],
-           (unsigned long)quota_used(q), (unsigned long)(384 * KiB));
+           (unsigned long)quota_used(q), (unsigned long)(384 * KiB), (unsigned long)heap_grew);
     CHECK_EQ(r, AE_ENOMEM);                            /* its own memory said no */
     CHECK(made > 200);
     CHECK(st[FS_SSTAT_META_DEPOSIT] >= st[FS_SSTAT_META_BYTES]);

@@ -15,29 +15,6 @@
 
 #define MiB (1ull << 20)
 
-/* Reads path of session s whole into buf; the length or an AE_* error. */
-static int64_t slurp(struct ae_fs *fs, const char *path, void *buf, uint64_t cap)
-{
-    uint64_t h;
-    int r = ae_fs_open(fs, path, FS_O_RDONLY, 0, &h, NULL);
-    if (r)
-        return r;
-    int64_t n = ae_fs_read(fs, h, 0, buf, cap);
-    ae_fs_close(fs, h);
-    return n;
-}
-
-static int64_t spill(struct ae_fs *fs, const char *path, const char *s)
-{
-    uint64_t h;
-    int r = ae_fs_open(fs, path, FS_O_WRONLY | FS_O_CREAT | FS_O_TRUNC, 0644, &h, NULL);
-    if (r)
-        return r;
-    int64_t n = ae_fs_write(fs, h, 0, s, strlen(s));
-    ae_fs_close(fs, h);
-    return n;
-}
-
 FSTEST(admin_operations_need_the_admin_badge, "root's fs.admin works; the plain fs grant gets EPERM")
 {
     uint64_t stats[FS_STAT_WORDS];
@@ -86,7 +63,7 @@ FSTEST(session_sees_its_image_files, "a session on images/fsprobe/files serves t
     struct ft_session s;
     CHECK_OK(ft_session_open(&s, FT_IMAGE, MiB, 64));
     char buf[256];
-    CHECK_EQ(slurp(&s.conn, "/etc/motd", buf, sizeof buf), FT_MOTD_SIZE);
+    CHECK_EQ(ft_slurp(&s.conn, "/etc/motd", buf, sizeof buf), FT_MOTD_SIZE);
     CHECK(!memcmp(buf, FT_MOTD, strlen(FT_MOTD)));
     struct ae_fs_stat st;
     CHECK_OK(ae_fs_stat(&s.conn, "/etc", &st));
@@ -100,8 +77,8 @@ FSTEST(session_sees_its_image_files, "a session on images/fsprobe/files serves t
     CHECK(eof);
     CHECK(!strcmp(buf + 24, "data") && !strcmp(buf + 32 + 24, "etc") && !strcmp(buf + 64 + 24, "ilink"));
     ae_fs_close(&s.conn, h);
-    CHECK_EQ(spill(&s.conn, "/etc/motd", "changed\n"), 8);    /* copied up, privately */
-    CHECK_EQ(slurp(&s.conn, "/etc/motd", buf, sizeof buf), 8);
+    CHECK_EQ(ft_spill(&s.conn, "/etc/motd", "changed\n"), 8);    /* copied up, privately */
+    CHECK_EQ(ft_slurp(&s.conn, "/etc/motd", buf, sizeof buf), 8);
     CHECK_OK(ae_fs_admin_check(ft_admin, s.id));
     ft_session_close(&s);
 }
@@ -113,10 +90,10 @@ FSTEST(sessions_of_one_image_are_isolated, "two sessions on one image never see 
     CHECK_OK(ft_session_open(&b, FT_IMAGE, MiB, 64));
     char buf[256];
     struct ae_fs_stat st;
-    CHECK_EQ(spill(&a.conn, "/new", "mine"), 4);
+    CHECK_EQ(ft_spill(&a.conn, "/new", "mine"), 4);
     CHECK_EQ(ae_fs_stat(&b.conn, "/new", &st), AE_ENOENT);
-    CHECK_EQ(spill(&a.conn, "/etc/motd", "A's motd"), 8);
-    CHECK_EQ(slurp(&b.conn, "/etc/motd", buf, sizeof buf), FT_MOTD_SIZE);
+    CHECK_EQ(ft_spill(&a.conn, "/etc/motd", "A's motd"), 8);
+    CHECK_EQ(ft_slurp(&b.conn, "/etc/motd", buf, sizeof buf), FT_MOTD_SIZE);
     CHECK(!memcmp(buf, FT_MOTD, strlen(FT_MOTD)));
     CHECK_OK(ae_fs_unlink(&a.conn, "/etc/conf"));
     CHECK_EQ(ae_fs_rmdir(&a.conn, "/data"), AE_ENOTEMPTY);
@@ -207,7 +184,7 @@ FSTEST(admin_reads_and_writes_files_in_pieces, "the cp path: admin WRITE and REA
     CHECK_EQ(ae_fs_admin_read(ft_admin, s.id, "/copied", 0, b, sizeof b, &size), N);
     CHECK_EQ(size, N);
     CHECK(!memcmp(a, b, N));
-    CHECK_EQ(slurp(&s.conn, "/copied", b, sizeof b), N);  /* the session's client sees it */
+    CHECK_EQ(ft_slurp(&s.conn, "/copied", b, sizeof b), N);  /* the session's client sees it */
     CHECK(!memcmp(a, b, N));
     CHECK_EQ(ae_fs_admin_read(ft_admin, s.id, "/etc/motd", 8, b, 6, &size), 6);
     CHECK(!memcmp(b, "to the", 6));
@@ -236,17 +213,17 @@ FSTEST(volumes_are_shared_only_where_granted, "one volume: read-write in A, read
     CHECK_OK(ft_session_open(&c, FT_IMAGE, MiB, 64));
     char buf[64];
     struct ae_fs_stat st;
-    CHECK_EQ(spill(&a.conn, "/data/note", "from A"), 6);
-    CHECK_EQ(slurp(&b.conn, "/mnt/in/note", buf, sizeof buf), 6);
+    CHECK_EQ(ft_spill(&a.conn, "/data/note", "from A"), 6);
+    CHECK_EQ(ft_slurp(&b.conn, "/mnt/in/note", buf, sizeof buf), 6);
     CHECK(!memcmp(buf, "from A", 6));
-    CHECK_EQ(spill(&b.conn, "/mnt/in/note", "from B"), AE_EROFS);
+    CHECK_EQ(ft_spill(&b.conn, "/mnt/in/note", "from B"), AE_EROFS);
     CHECK_EQ(ae_fs_unlink(&b.conn, "/mnt/in/note"), AE_EROFS);
     CHECK_EQ(ae_fs_stat(&c.conn, "/data/note", &st), AE_ENOENT);
     CHECK_OK(ae_fs_stat(&c.conn, "/data/readme", &st));        /* C's /data is the image's */
     CHECK_EQ(ae_fs_rename(&a.conn, "/data/note", "/elsewhere"), AE_EXDEV);
     CHECK_OK(ae_fs_admin_volume_delete(ft_admin, "shared"));
     CHECK_EQ(ae_fs_admin_volume_delete(ft_admin, "shared"), AE_ENOENT);
-    CHECK_EQ(slurp(&b.conn, "/mnt/in/note", buf, sizeof buf), 6);   /* kept by its sessions */
+    CHECK_EQ(ft_slurp(&b.conn, "/mnt/in/note", buf, sizeof buf), 6);   /* kept by its sessions */
     ft_session_close(&a);
     ft_session_close(&b);
     ft_session_close(&c);
@@ -260,7 +237,7 @@ FSTEST(read_only_session_changes_nothing, "FS_SESSION_F_RDONLY: every change is 
     CHECK_OK(ft_session_open_spec(&s, &spec));
     char buf[64];
     uint64_t h;
-    CHECK(slurp(&s.conn, "/etc/motd", buf, sizeof buf) > 0);
+    CHECK(ft_slurp(&s.conn, "/etc/motd", buf, sizeof buf) > 0);
     CHECK_EQ(ae_fs_open(&s.conn, "/etc/motd", FS_O_RDWR, 0, &h, NULL), AE_EROFS);
     CHECK_EQ(ae_fs_mkdir(&s.conn, "/d", 0755), AE_EROFS);
     CHECK_EQ(ae_fs_unlink(&s.conn, "/etc/conf"), AE_EROFS);
@@ -286,10 +263,10 @@ FSTEST(image_reads_charge_no_pages, "reading a whole image (its 200+ KiB program
             pages = ft_stat(FS_STAT_DATA_PAGES);
             quota = ft_stat(FS_STAT_QUOTA_USED);
         }
-        CHECK_EQ(slurp(&s.conn, "/prog", copy, size + 1), size);
+        CHECK_EQ(ft_slurp(&s.conn, "/prog", copy, size + 1), size);
         CHECK(!memcmp(copy, prog, size));
         char buf[128];
-        CHECK(slurp(&s.conn, "/files/etc/motd", buf, sizeof buf) > 0);
+        CHECK(ft_slurp(&s.conn, "/files/etc/motd", buf, sizeof buf) > 0);
     }
     CHECK_EQ(ft_stat(FS_STAT_DATA_PAGES), pages);
     CHECK_EQ(ft_stat(FS_STAT_QUOTA_USED), quota);
@@ -334,7 +311,7 @@ FSTEST(admin_fork_session_copies_private_files, "FS_ADMIN_FORK_SESSION gives a n
     CHECK_OK(ae_fs_unlink(&a.conn, "/etc/motd"));                 /* an image file: deleted */
     CHECK_OK(ae_fs_admin_fork_session(ft_admin, a.id, b.id));
     static char got[sizeof data];
-    CHECK_EQ(slurp(&b.conn, "/d/new", got, sizeof got), sizeof data);
+    CHECK_EQ(ft_slurp(&b.conn, "/d/new", got, sizeof got), sizeof data);
     CHECK(!memcmp(got, data, sizeof data));
     struct ae_fs_stat s1, s2;
     CHECK_OK(ae_fs_stat(&b.conn, "/again", &s1));
@@ -357,7 +334,7 @@ FSTEST(admin_fork_session_copies_private_files, "FS_ADMIN_FORK_SESSION gives a n
     CHECK_OK(ae_fs_open(&b.conn, "/d/new", FS_O_RDWR, 0, &h, NULL));
     CHECK_EQ(ae_fs_write(&b.conn, h, 0, "B", 1), 1);
     CHECK_OK(ae_fs_close(&b.conn, h));
-    CHECK_EQ(slurp(&a.conn, "/d/new", got, 1), 1);
+    CHECK_EQ(ft_slurp(&a.conn, "/d/new", got, 1), 1);
     CHECK_EQ(got[0], data[0]);
     /* Refusals: not the admin, the same or unknown ids, a destination
      * with files, another image; none changes anything. */
@@ -375,7 +352,7 @@ FSTEST(admin_fork_session_copies_private_files, "FS_ADMIN_FORK_SESSION gives a n
     CHECK_EQ(ae_fs_stat(&c.conn, "/d", &s1), AE_ENOENT);
     CHECK_OK(ae_fs_stat(&c.conn, "/etc/motd", &s1));
     ft_session_close(&a);
-    CHECK_EQ(slurp(&b.conn, "/d/new", got, sizeof got), sizeof data);
+    CHECK_EQ(ft_slurp(&b.conn, "/d/new", got, sizeof got), sizeof data);
     CHECK_EQ(got[0], 'B');
     CHECK_OK(ae_fs_admin_check(ft_admin, b.id));
     ft_session_close(&b);

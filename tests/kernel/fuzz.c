@@ -205,7 +205,12 @@ static void thread_any(struct fz *z)
         inv(t, AERIE_THREAD_SET_REGS, 1 + AERIE_REG_COUNT, regs);
         break;
     case 5: INV0(t, AERIE_THREAD_GET_REGS); break;
-    case 6: INVV(t, AERIE_THREAD_SET_AFFINITY, pick(z, ncpus + 1)); break;
+    case 6:                                   /* with a mask too: within the quota's CPUs or refused */
+        if (pick(z, 2))
+            INVV(t, AERIE_THREAD_SET_AFFINITY, pick(z, ncpus + 1));
+        else
+            INVV(t, AERIE_THREAD_SET_AFFINITY, pick(z, ncpus + 1), pick(z, 2) ? pick(z, 1u << ncpus) : rnd_word(z));
+        break;
     case 7: INVV(t, AERIE_THREAD_SET_HANDLER, pick(z, 2) ? 0 : rnd_slot(z)); break;
     case 8: INVV(t, AERIE_THREAD_SET_PRIORITY, pick(z, 12)); break;
     case 10:                                  /* marked or not: it may run on a borrower's tables (attack9) */
@@ -410,7 +415,10 @@ static void fill_pool(void)
         uint64_t k = kinds[i % 6];
         uint64_t a0 = k == AERIE_OBJ_QUOTA ? 1ull << 20 : k == AERIE_OBJ_MEMORY ? 4096ull << (i % 4)
                     : k == AERIE_OBJ_THREAD ? (i % 12 < 6 ? held[H_TASK] : pool[i - 4]) : 0;
-        ae_quota_create(held[H_QUOTA], k, pool[i], a0, k == AERIE_OBJ_QUOTA ? 4 : 0, 32);
+        if (k == AERIE_OBJ_QUOTA && ncpus > 1 && (i / 6) % 2)   /* some with CPU 1 only (quota.h "CPUs") */
+            ae_quota_create_cpus(held[H_QUOTA], pool[i], a0, 4, 32, 2);
+        else
+            ae_quota_create(held[H_QUOTA], k, pool[i], a0, k == AERIE_OBJ_QUOTA ? 4 : 0, 32);
     }
 }
 

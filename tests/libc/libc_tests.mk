@@ -18,9 +18,9 @@ LIBC_TEST_INC := -Itests/host -Itests/libc -iquote lib/libc/internal -iquote lib
 # ---- static executables ------------------------------------------------
 
 LIBC_SELF_TESTS := t_startup t_thread t_malloc t_stdio t_misc t_abort
-LINUX_SYS_OBJS  := $(LT)/static/linux_sys.o $(LT)/static/linux_sys_x86_64.o
+LINUX_SYS_OBJS  := $(LT)/static/linux_sys.o $(LT)/static/nofiles_sys.o $(LT)/static/linux_sys_x86_64.o
 
-$(LT)/static/linux_sys.o: tests/libc/linux_sys.c lib/libc/internal/sys.h
+$(LT)/static/linux_sys.o $(LT)/static/nofiles_sys.o: $(LT)/static/%.o: tests/libc/%.c lib/libc/internal/sys.h
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
 	@$(CC) $(LIBC_CFLAGS) -c $< -o $@
@@ -75,11 +75,11 @@ $(LT)/host/libc_renamed.o: $(LT)/host/libc_all.o $(LT)/host/aerie.syms
 	@echo "  RENAME  $@"
 	@$(OBJCOPY) --redefine-syms=$(LT)/host/aerie.syms $< $@
 
-$(LT)/host/host_sys.o: tests/libc/host_sys.c
+$(LT)/host/host_sys.o $(LT)/host/nofiles_sys.o: $(LT)/host/%.o: tests/libc/%.c lib/libc/internal/sys.h
 	@mkdir -p $(@D)
 	@$(HOSTCC) $(HOSTCFLAGS) $(SANFLAGS) -iquote lib/libc/internal -c $< -o $@
 
-LIBC_HOST_LINK := $(LT)/host/libc_renamed.o $(LT)/host/host_sys.o
+LIBC_HOST_LINK := $(LT)/host/libc_renamed.o $(LT)/host/host_sys.o $(LT)/host/nofiles_sys.o
 
 # Self-tests: written against libc's own headers, renamed like libc.
 $(LT)/host/self/%.o: tests/libc/%.c $(LT)/host/aerie.syms
@@ -141,7 +141,7 @@ $(LT)/fuzz/aerie.syms: $(LT)/fuzz/libc_all.o
 $(LT)/fuzz/libc_renamed.o: $(LT)/fuzz/libc_all.o $(LT)/fuzz/aerie.syms
 	@$(OBJCOPY) --redefine-syms=$(LT)/fuzz/aerie.syms $< $@
 
-$(LT)/fuzz/host_sys.o: tests/libc/host_sys.c
+$(LT)/fuzz/host_sys.o $(LT)/fuzz/nofiles_sys.o: $(LT)/fuzz/%.o: tests/libc/%.c lib/libc/internal/sys.h
 	@mkdir -p $(@D)
 	@$(FUZZ_CC) -std=gnu11 -O1 -g $(WARN) -Iinclude -iquote lib/libc/internal \
 	    -fsanitize=address -c $< -o $@
@@ -151,7 +151,7 @@ $(LT)/fuzz/%.o: tests/libc/%.c
 	@echo "  CLANG   $<"
 	@$(FUZZ_CC) -std=gnu11 -O1 -g $(WARN) -Itests/libc -fsanitize=fuzzer,address -MMD -MP -c $< -o $@
 
-$(LT)/fuzz/%: $(LT)/fuzz/%.o $(LT)/fuzz/libc_renamed.o $(LT)/fuzz/host_sys.o
+$(LT)/fuzz/%: $(LT)/fuzz/%.o $(LT)/fuzz/libc_renamed.o $(LT)/fuzz/host_sys.o $(LT)/fuzz/nofiles_sys.o
 	@echo "  LD      $@"
 	@$(FUZZ_CC) -fsanitize=fuzzer,address -pthread -o $@ $^
 

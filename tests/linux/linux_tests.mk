@@ -5,12 +5,12 @@
 LX_PROGS := $(patsubst tests/linux/progs/%.c,%,$(wildcard tests/linux/progs/*.c))
 LX_BINS  := $(foreach p,$(LX_PROGS),$(BUILD)/linux/$(p)-musl $(BUILD)/linux/$(p)-glibc)
 
-$(BUILD)/linux/%-musl: tests/linux/progs/%.c tests/linux/progs/check.h
+$(BUILD)/linux/%-musl: tests/linux/progs/%.c tests/linux/progs/check.h tests/linux/progs/inet.h
 	@mkdir -p $(@D)
 	@echo "  MUSLCC  $@"
 	@musl-gcc -static -O2 -Wall -o $@ $< -lpthread
 
-$(BUILD)/linux/%-glibc: tests/linux/progs/%.c tests/linux/progs/check.h
+$(BUILD)/linux/%-glibc: tests/linux/progs/%.c tests/linux/progs/check.h tests/linux/progs/inet.h
 	@mkdir -p $(@D)
 	@echo "  GLIBCC  $@"
 	@gcc -static -O2 -Wall -o $@ $< -lpthread

@@ -221,6 +221,14 @@ static void linux_posix_timers_glibc(void) { selfcheck("ptimer", "glibc", ""); }
 /* attack15: getpid & co. answered by the kernel stay Linux's answers */
 static void linux_identity_calls_musl(void) { selfcheck("ident", "musl", ""); }
 static void linux_identity_calls_glibc(void) { selfcheck("ident", "glibc", ""); }
+/* 78f: sched_*affinity inside cpus=1 — CPU 0 refused, CPU 1 pinned (affinity.c) */
+static void affinity_inside_cpus(const char *libc)
+{
+    selfcheck("affinity", libc, "cpus=1");
+    CHECK(has("affinity: cpus=1 seen, CPU 0 refused"));
+}
+static void linux_affinity_inside_cpus_musl(void) { affinity_inside_cpus("musl"); }
+static void linux_affinity_inside_cpus_glibc(void) { affinity_inside_cpus("glibc"); }
 static void linux_signals_musl(void) { selfcheck("signals", "musl", ""); }
 static void linux_signals_glibc(void) { selfcheck("signals", "glibc", ""); }
 /* sigqueue's value to a handler, signalfd and sigtimedwait; forged codes EPERM (sigq.c) */
@@ -1275,6 +1283,8 @@ int main(int argc, char **argv)
     RUN_IF(linux_posix_timers_glibc);
     RUN_IF(linux_identity_calls_musl);
     RUN_IF(linux_identity_calls_glibc);
+    RUN_IF(linux_affinity_inside_cpus_musl);
+    RUN_IF(linux_affinity_inside_cpus_glibc);
     RUN_IF(linux_vdso_clocks_musl);
     RUN_IF(linux_vdso_clocks_glibc);
     RUN_IF(linux_vdso_stays_inside);

@@ -28,6 +28,20 @@ int64_t ae_quota_create(uint64_t quota, uint64_t type, uint64_t dst, uint64_t a0
     return ae_invokev(quota, AERIE_QUOTA_CREATE, type, dst, a0, a1, a2);
 }
 
+int64_t ae_quota_create_cpus(uint64_t quota, uint64_t dst, uint64_t bytes, uint64_t threads, uint64_t objects,
+                             uint64_t cpus)
+{
+    return ae_invokev(quota, AERIE_QUOTA_CREATE, AERIE_OBJ_QUOTA, dst, bytes, threads, objects, cpus);
+}
+
+int64_t ae_quota_cpus(uint64_t quota, uint64_t *cpus)
+{
+    uint64_t info[9] = { 0 };
+    int64_t r = ae_invoke(quota, AERIE_QUOTA_INFO, 0, 0, info, 9);
+    *cpus = r < 0 ? 0 : info[8];
+    return r;
+}
+
 int64_t ae_quota_info(uint64_t quota, uint64_t info[6])
 {
     return ae_invoke(quota, AERIE_QUOTA_INFO, 0, 0, info, 6);

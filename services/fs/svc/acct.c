@@ -340,8 +340,7 @@ static void registry_remove(struct svc_acct *a)
     pthread_mutex_unlock(&registry_lock);
 }
 
-/* A private zero page of ours at the page of addr. */
-static bool stand_in(uint64_t addr)
+bool acct_stand_in(uint64_t addr)
 {
     uint64_t mem = ae_slot_alloc();
     if (!mem)
@@ -349,7 +348,7 @@ static bool stand_in(uint64_t addr)
     int64_t r = ae_quota_create(ae_self.quota, AERIE_OBJ_MEMORY, mem, PAGE, 0, 0);
     if (r == 0) {
         r = ae_task_map(ae_self.task, mem, 0, addr & ~(PAGE - 1), PAGE, AERIE_MAP_R | AERIE_MAP_W);
-        ae_cap_delete(mem);               /* the mapping keeps it until the window is unmapped */
+        ae_cap_delete(mem);               /* the mapping keeps it until its range is unmapped */
     }
     ae_slot_free(mem);
     return r == 0 || r == AE_EBUSY;       /* (another worker's fault filled it first) */
@@ -371,7 +370,7 @@ bool acct_fault(uint64_t addr, uint64_t error)
          * quota had, rather than fault for ever. */
         if ((error & AERIE_PF_PRESENT) && (error & AERIE_PF_NOMEM))
             p_unmap(a->base + (addr - a->base) / SLOT * SLOT, SLOT);
-        ok = stand_in(addr);
+        ok = acct_stand_in(addr);
     }
     pthread_mutex_unlock(&registry_lock);
     return ok;

@@ -22,6 +22,7 @@
 #include <aerie/objects.h>
 #include <aerie/proto/root.h>
 #include <libaerie/invoke.h>
+#include <libaerie/keeper.h>
 #include <libaerie/runtime.h>
 #include <libaerie/syscall.h>
 #include "persist.h"
@@ -79,34 +80,7 @@ static pthread_mutex_t rec_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static int keep_call(uint64_t label, uint64_t key, uint64_t cap, uint64_t *out_key, uint64_t *out_cap)
 {
-    if (!keeper)
-        return AE_ENOSYS;
-    struct aerie_utcb *u = ae_utcb();
-    uint64_t slot = 0;
-    if (out_cap) {
-        slot = ae_slot_alloc();
-        if (!slot)
-            return AE_ENOMEM;
-        u->recv_slots[0] = (uint32_t)slot;
-    }
-    u->mr[0] = key;
-    if (cap)
-        u->caps[0] = (uint32_t)cap;
-    int64_t r = ae_call(keeper, AERIE_INFO(label, 1, cap ? 1 : 0), AERIE_TIMEOUT_FOREVER);
-    u->recv_slots[0] = 0;
-    int status = r < 0 ? (int)r : -(int)AERIE_INFO_LABEL((uint64_t)r);
-    if (!status && out_key)
-        *out_key = u->mr[0];              /* (also when its capability did not come: see p_recover) */
-    if (!status && out_cap && AERIE_INFO_NCAPS((uint64_t)r) != 1)
-        status = AE_EPROTO;
-    if (status) {
-        if (slot)
-            ae_slot_free(slot);
-        return status;
-    }
-    if (out_cap)
-        *out_cap = slot;
-    return 0;
+    return ae_keep_call(keeper, label, key, cap, out_key, out_cap);
 }
 
 int p_keep(uint64_t *field)

@@ -216,6 +216,10 @@ uint64_t acct_room(struct svc_acct *a);
 /* A worker's fault at addr (error: its error code): true if it was in a
  * window and is recovered. */
 bool acct_fault(uint64_t addr, uint64_t error);
+/* A private zero page of the service's own mapped at the page of addr,
+ * in place of a client's page that vanished (a worker faulted there); true
+ * also when another worker's fault filled it first. */
+bool acct_stand_in(uint64_t addr);
 void acct_pool_limit(uint64_t bytes);
 void acct_pool_counts(uint64_t *in_use, uint64_t *pooled, uint64_t *limit, uint64_t *quota_pages);
 

@@ -174,14 +174,16 @@ int net_client_remove(struct net_stack *s, uint32_t id)
     return 0;
 }
 
-int net_client_attach(struct net_stack *s, uint32_t id, void *tx_mem, size_t tx_size,
-                      void *rx_mem, size_t rx_size, uint32_t nslots)
+/* The client's two rings, checked and apart, before either is written:
+ * formatted afresh, or (resume) taken as an earlier instance left them.
+ * 0, AE_ESRCH, AE_EINVAL. */
+static int rings_attach(struct net_stack *s, uint32_t id, void *tx_mem, size_t tx_size,
+                        void *rx_mem, size_t rx_size, uint32_t nslots, bool resume)
 {
     unsigned slot;
     struct net_client *c = client_get(s, id, &slot);
     if (!c)
         return AE_ESRCH;
-    /* Check both regions before writing either. */
     struct netring tx, rx;
     if (netring_attach(&tx, tx_mem, tx_size, nslots) || netring_attach(&rx, rx_mem, rx_size, nslots))
         return AE_EINVAL;
@@ -189,14 +191,25 @@ int net_client_attach(struct net_stack *s, uint32_t id, void *tx_mem, size_t tx_
         (uint8_t *)rx_mem < (uint8_t *)tx_mem + tx_size)
         return AE_EINVAL;                         /* the rings overlap */
     client_forget_rings(s, c, (uint16_t)slot);
-    netring_format(tx_mem, tx_size, nslots);
-    netring_format(rx_mem, rx_size, nslots);
+    if (resume) {
+        netring_resume(&tx, false);
+        netring_resume(&rx, true);
+    } else {
+        netring_format(tx_mem, tx_size, nslots);
+        netring_format(rx_mem, rx_size, nslots);
+    }
     c->tx = tx;
     c->rx = rx;
     c->tx_corrupt_seen = c->rx_corrupt_seen = 0;
     c->has_rings = true;
     s->active[s->nactive++] = (uint16_t)slot;
     return 0;
+}
+
+int net_client_attach(struct net_stack *s, uint32_t id, void *tx_mem, size_t tx_size,
+                      void *rx_mem, size_t rx_size, uint32_t nslots)
+{
+    return rings_attach(s, id, tx_mem, tx_size, rx_mem, rx_size, nslots, false);
 }
 
 /* Attaches rings an earlier instance formatted and used, without formatting
@@ -207,25 +220,7 @@ int net_client_attach(struct net_stack *s, uint32_t id, void *tx_mem, size_t tx_
 int net_client_resume(struct net_stack *s, uint32_t id, void *tx_mem, size_t tx_size,
                       void *rx_mem, size_t rx_size, uint32_t nslots)
 {
-    unsigned slot;
-    struct net_client *c = client_get(s, id, &slot);
-    if (!c)
-        return AE_ESRCH;
-    struct netring tx, rx;
-    if (netring_attach(&tx, tx_mem, tx_size, nslots) || netring_attach(&rx, rx_mem, rx_size, nslots))
-        return AE_EINVAL;
-    if ((uint8_t *)tx_mem < (uint8_t *)rx_mem + rx_size &&
-        (uint8_t *)rx_mem < (uint8_t *)tx_mem + tx_size)
-        return AE_EINVAL;
-    client_forget_rings(s, c, (uint16_t)slot);
-    netring_resume(&tx, false);
-    netring_resume(&rx, true);
-    c->tx = tx;
-    c->rx = rx;
-    c->tx_corrupt_seen = c->rx_corrupt_seen = 0;
-    c->has_rings = true;
-    s->active[s->nactive++] = (uint16_t)slot;
-    return 0;
+    return rings_attach(s, id, tx_mem, tx_size, rx_mem, rx_size, nslots, true);
 }
 
 int net_client_detach(struct net_stack *s, uint32_t id)

@@ -22,30 +22,15 @@
 #include <time.h>
 #include <unistd.h>
 #include "check.h"
+#include "inet.h"
 
 #define PORT 7005
 #define N 8
 
+/* The loopback address at port. */
 static struct sockaddr_in to_port(uint16_t port)
 {
-    struct sockaddr_in a;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = htons(port);
-    return a;
-}
-
-static int udp_bound(uint16_t port)
-{
-    int s = socket(AF_INET, SOCK_DGRAM, 0);
-    struct sockaddr_in a = to_port(port);
-    a.sin_addr.s_addr = htonl(INADDR_ANY);
-    if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof a)) {
-        printf("udp socket on port %u: %s\n", port, strerror(errno));
-        exit(1);
-    }
-    return s;
+    return addr(INADDR_LOOPBACK, port);
 }
 
 static int out;                                 /* the sending socket */
@@ -319,6 +304,8 @@ int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
     int s = udp_bound(PORT);
+    if (s < 0)
+        exit(1);
     out = socket(AF_INET, SOCK_DGRAM, 0);
     CHECK(out >= 0);
     lengths_and_truncation(s);

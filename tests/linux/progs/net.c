@@ -21,27 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "check.h"
-
-static struct sockaddr_in addr(uint32_t ip, uint16_t port)
-{
-    struct sockaddr_in a;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(ip);
-    a.sin_port = htons(port);
-    return a;
-}
-
-static int udp_bound(uint16_t port)
-{
-    int s = socket(AF_INET, SOCK_DGRAM, 0);
-    struct sockaddr_in a = addr(INADDR_ANY, port);
-    if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof a)) {
-        printf("udp socket on port %u: %s\n", port, strerror(errno));
-        return -1;
-    }
-    return s;
-}
+#include "inet.h"
 
 /* A child echoes n datagrams on port 7001; the parent sends and reads back. */
 static void echo_between_processes(void)

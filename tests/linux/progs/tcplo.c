@@ -26,15 +26,10 @@
 #include <time.h>
 #include <unistd.h>
 #include "check.h"
+#include "inet.h"
 
 #define PORT 7110
 #define TOTAL (1 << 20)
-
-static struct sockaddr_in addr(uint32_t ip, uint16_t port)
-{
-    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port), .sin_addr = { htonl(ip) } };
-    return a;
-}
 
 static uint8_t byte_at(uint32_t i)
 {

@@ -22,6 +22,11 @@ int64_t ae_invoke(uint64_t cap, uint64_t label, unsigned nargs, const uint64_t *
 
 int64_t ae_quota_create(uint64_t quota, uint64_t type, uint64_t dst, uint64_t a0, uint64_t a1, uint64_t a2);
 int64_t ae_quota_info(uint64_t quota, uint64_t info[6]);
+/* A child quota whose threads may run only on the CPUs of cpus (a bit per
+ * CPU; within quota's own, else EINVAL), and the CPUs a quota allows. */
+int64_t ae_quota_create_cpus(uint64_t quota, uint64_t dst, uint64_t bytes, uint64_t threads, uint64_t objects,
+                             uint64_t cpus);
+int64_t ae_quota_cpus(uint64_t quota, uint64_t *cpus);
 int64_t ae_task_map(uint64_t task, uint64_t mem, uint64_t off, uint64_t va, uint64_t bytes, uint64_t flags);
 /* Memory COMMIT over [off, off+bytes), in as many calls as it takes: a lazy
  * object's pages allocated and charged now (0, or the first error). A
