@@ -527,6 +527,52 @@ static uint32_t fs_flags(unsigned o)
     return f;
 }
 
+/* An O_PATH|O_NOFOLLOW descriptor of a symbolic link: Linux gives the
+ * link itself, which fstat, fstatat(AT_EMPTY_PATH) and readlinkat(fd, "")
+ * describe and nothing reads or writes. The fs holds no handle on a link,
+ * so the file keeps the link's whole path (its obj) and asks by path:
+ * glibc's fchmodat(AT_SYMLINK_NOFOLLOW), which tar calls for every link
+ * it extracts, opens one, fstats it and answers EOPNOTSUPP for a link. */
+static int link_stat(struct lx_file *f, struct lx_stat *st)
+{
+    return lx_stat_path(f->obj, st, false);
+}
+
+static void link_release(struct lx_file *f)
+{
+    free(f->obj);
+}
+
+static const struct lx_file_ops link_ops = { .kind = "link", .stat = link_stat, .release = link_release };
+
+/* The link abs that open(O_PATH|O_NOFOLLOW) met (ELOOP from the fs): a
+ * link file, or the error Linux gives (ELOOP from a loop on the way). */
+static int open_link(const char *abs, const char *norm, unsigned flags, struct lx_file **out)
+{
+    struct lx_stat st;
+    int r = lx_stat_path(abs, &st, false);
+    if (r)
+        return r;
+    if ((st.mode & LX_S_IFMT) != LX_S_IFLNK)
+        return -LX_ELOOP;
+    if (flags & LX_O_DIRECTORY)
+        return -LX_ENOTDIR;
+    char *path = strdup(abs);
+    struct lx_file *f = path ? lx_file_new(&link_ops, flags & ~LX_O_CLOEXEC, path) : NULL;
+    if (!f) {
+        free(path);
+        return -LX_ENOMEM;
+    }
+    memcpy(f->path, norm, strnlen(norm, sizeof f->path - 1));
+    *out = f;
+    return 0;
+}
+
+static bool is_link_file(const struct lx_file *f)
+{
+    return f && f->ops == &link_ops;
+}
+
 /* Opens abs in the fs session; *out gets the file. */
 static int open_fs(struct lx_thread *t, const char *abs, const char *norm, unsigned flags, unsigned mode,
                    struct lx_file **out)
@@ -541,14 +587,16 @@ static int open_fs(struct lx_thread *t, const char *abs, const char *norm, unsig
     }
     if (!fs)
         return flags & LX_O_CREAT ? -LX_EROFS : -LX_ENOENT;
-    /* O_PATH keeps O_NOFOLLOW: Linux gives the link itself, and there
-     * is no handle on a link here, so ELOOP — never its target (glibc's
-     * lchmod fstats the result to refuse a link, else chmods through it) */
+    /* O_PATH keeps O_NOFOLLOW: Linux gives the link itself (open_link),
+     * never its target (glibc's lchmod fstats the result to refuse a
+     * link, else chmods through it) */
     if (flags & LX_O_PATH)
         flags = LX_O_RDONLY | (flags & (LX_O_DIRECTORY | LX_O_CLOEXEC | LX_O_PATH | LX_O_NOFOLLOW));
     uint64_t handle;
     struct ae_fs_stat st;
     int r = ae_fs_open_reading(fs, abs, fs_flags(flags), mode & ~t->proc->fs->umask & 07777, &handle, &st);
+    if (r == AE_ELOOP && (flags & LX_O_PATH) && (flags & LX_O_NOFOLLOW))
+        return open_link(abs, norm, flags, out);
     if (r == AE_EISDIR && !(flags & (LX_O_WRONLY | LX_O_RDWR)))
         r = ae_fs_open(fs, abs, FS_O_RDONLY | FS_O_DIRECTORY, 0, &handle, &st);
     if (r)
@@ -699,6 +747,39 @@ static int64_t xattr_at(struct lx_thread *t, int fd, uint64_t path, int flags, b
     return r ? r : list ? 0 : -LX_ENODATA;
 }
 
+/* Setting one: EOPNOTSUPP once the file and the arguments are checked,
+ * as a Linux file system without extended attributes answers (sed -i and
+ * cp -a copy a file's ACL this way, and take that answer as "none to
+ * copy"); removing one: ENODATA, as getxattr says there is none. */
+#define LX_XATTR_CREATE  1
+#define LX_XATTR_REPLACE 2
+#define LX_XATTR_NAME_MAX 255
+#define LX_XATTR_SIZE_MAX 65536
+static int64_t xattr_change(struct lx_thread *t, int fd, uint64_t path, int flags, uint64_t name,
+                            uint64_t size, int how, bool remove)
+{
+    char nm[LX_XATTR_NAME_MAX + 2];
+    if (!remove && (how & ~(LX_XATTR_CREATE | LX_XATTR_REPLACE)))
+        return -LX_EINVAL;
+    int64_t n = lx_copy_str(t->proc->mm, nm, name, sizeof nm);
+    if (n < 0)
+        return n == -LX_ENAMETOOLONG ? -LX_ERANGE : n;
+    if (n == 0 || n > LX_XATTR_NAME_MAX)
+        return -LX_ERANGE;
+    if (!remove && size > LX_XATTR_SIZE_MAX)
+        return -LX_E2BIG;
+    int64_t r = xattr_at(t, fd, path, flags, true);
+    if (r)
+        return r;
+    return remove ? -LX_ENODATA : -LX_EOPNOTSUPP;
+}
+
+LX_SYS(setxattr) { return xattr_change(t, -1, t->a[0], 0, t->a[1], t->a[3], (int)t->a[4], false); }
+LX_SYS(lsetxattr) { return xattr_change(t, -1, t->a[0], LX_AT_SYMLINK_NOFOLLOW, t->a[1], t->a[3], (int)t->a[4], false); }
+LX_SYS(fsetxattr) { return xattr_change(t, (int)t->a[0], 0, 0, t->a[1], t->a[3], (int)t->a[4], false); }
+LX_SYS(removexattr) { return xattr_change(t, -1, t->a[0], 0, t->a[1], 0, 0, true); }
+LX_SYS(lremovexattr) { return xattr_change(t, -1, t->a[0], LX_AT_SYMLINK_NOFOLLOW, t->a[1], 0, 0, true); }
+LX_SYS(fremovexattr) { return xattr_change(t, (int)t->a[0], 0, 0, t->a[1], 0, 0, true); }
 LX_SYS(getxattr) { return xattr_at(t, -1, t->a[0], 0, false); }
 LX_SYS(lgetxattr) { return xattr_at(t, -1, t->a[0], LX_AT_SYMLINK_NOFOLLOW, false); }
 LX_SYS(fgetxattr) { return xattr_at(t, (int)t->a[0], 0, 0, false); }
@@ -1124,9 +1205,18 @@ LX_SYS(getcwd)
 static int64_t readlink_at(struct lx_thread *t, int dirfd, uint64_t path, uint64_t buf, uint64_t size)
 {
     char abs[LX_PATH_MAX], norm[LX_PATH_MAX];
-    int64_t r = lx_path_at(t, dirfd, path, abs, false);
+    int64_t r = lx_path_at(t, dirfd, path, abs, true);
     if (r)
         return r;
+    char rel0 = 1;
+    if (lx_copy_in(t->proc->mm, &rel0, path, 1))
+        return -LX_EFAULT;
+    if (!rel0) {                  /* "": the link an O_PATH|O_NOFOLLOW dirfd holds */
+        struct lx_file *f = dirfd == LX_AT_FDCWD ? NULL : lx_fd_get(t->proc, dirfd);
+        if (!is_link_file(f))
+            return dirfd == LX_AT_FDCWD || f ? -LX_ENOENT : -LX_EBADF;
+        snprintf(abs, sizeof abs, "%s", (const char *)f->obj);
+    }
     if ((int64_t)size <= 0)
         return -LX_EINVAL;
     char target[LX_PATH_MAX];

@@ -9,6 +9,12 @@
 
 LX_SYS(access);
 LX_SYS(getxattr);
+LX_SYS(setxattr);
+LX_SYS(lsetxattr);
+LX_SYS(fsetxattr);
+LX_SYS(removexattr);
+LX_SYS(lremovexattr);
+LX_SYS(fremovexattr);
 LX_SYS(lgetxattr);
 LX_SYS(fgetxattr);
 LX_SYS(listxattr);

@@ -196,3 +196,23 @@ bench-linux-prof:
 	@timeout 300 tools/qemu.sh --test --smp 2 --mem 512M --append exit_on_halt --nic \
 	    --initrd $(BUILD)/root.elf,$(BUILD)/boot-linux-prof.img $(KERNEL) 2>&1 | grep -E 'profile:|TESTS DONE' | \
 	    awk '{ print } /profile:/ { n++ }  END { if (!n) { print "bench-linux-prof: no profile lines" > "/dev/stderr"; exit 1 } }'
+# make test-linux-only ONLY='WORD...': the test image with lxtest given
+# args="WORD...", which runs only the lxtest tests whose names hold one of
+# the words (a debugging aid, not a test of its own: linux_smp2 runs all).
+.PHONY: test-linux-only
+$(BUILD)/linux/boot-only.conf: tests/linux/boot.conf FORCE_ONLY
+	@mkdir -p $(@D)
+	@sed 's|^\(service lxtest .*\)$$|\1 args="$(ONLY)"|' $< > $@.new && \
+	    { cmp -s $@.new $@ && rm $@.new || mv $@.new $@; }
+$(BUILD)/boot-linux-only.img: $(BUILD)/boot-linux.img $(BUILD)/linux/boot-only.conf
+	@echo "  IMAGE   $@"
+	@$(BUILD)/tools/mkimage -o $@ boot.conf=$(BUILD)/linux/boot-only.conf $(BOOT_IMG_FILES) \
+	    bin/lxtest=$(BUILD)/lxtest.elf $(LX_IMAGE_SPECS) $(DYN_IMAGE_SPECS) $(DEB_IMAGE_SPECS) $(BB_TEST_SPECS) $(BASH_TEST_SPECS)
+test-linux-only:
+	@[ -n "$(ONLY)" ] || { echo "test-linux-only: say which tests: ONLY='WORD...'" >&2; exit 2; }
+	@$(MAKE) -s --no-print-directory $(KERNEL) $(BUILD)/root.elf $(BUILD)/boot-linux-only.img
+	@timeout 600 tools/qemu.sh --test --smp 2 --mem 512M --append exit_on_halt --nic \
+	    --initrd $(BUILD)/root.elf,$(BUILD)/boot-linux-only.img $(KERNEL) 2>&1 | tee $(BUILD)/linux/only.log | \
+	    grep -E 'FAILED|PASS|FAIL|passed|failed|TESTS DONE|  '
+.PHONY: FORCE_ONLY
+FORCE_ONLY:

@@ -215,6 +215,9 @@ static void linux_fd_aliases_and_links_musl(void) { selfcheck("aliases", "musl",
 static void linux_fd_aliases_and_links_glibc(void) { selfcheck("aliases", "glibc", "grant=console,self,fs"); }
 static void linux_processes_musl(void) { selfcheck("procs", "musl", ""); }
 static void linux_processes_glibc(void) { selfcheck("procs", "glibc", ""); }
+/* POSIX timers (ptimer.c): coreutils' timeout, SIGEV_THREAD callbacks */
+static void linux_posix_timers_musl(void) { selfcheck("ptimer", "musl", ""); }
+static void linux_posix_timers_glibc(void) { selfcheck("ptimer", "glibc", ""); }
 /* attack15: getpid & co. answered by the kernel stay Linux's answers */
 static void linux_identity_calls_musl(void) { selfcheck("ident", "musl", ""); }
 static void linux_identity_calls_glibc(void) { selfcheck("ident", "glibc", ""); }
@@ -1289,6 +1292,8 @@ int main(int argc, char **argv)
     RUN_IF(linux_memory_glibc);
     RUN_IF(linux_processes_musl);
     RUN_IF(linux_processes_glibc);
+    RUN_IF(linux_posix_timers_musl);
+    RUN_IF(linux_posix_timers_glibc);
     RUN_IF(linux_identity_calls_musl);
     RUN_IF(linux_identity_calls_glibc);
     RUN_IF(linux_affinity_inside_cpus_musl);

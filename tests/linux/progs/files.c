@@ -84,6 +84,26 @@ static void files(void)
     CHECK(getxattr(TOP "/none", "user.x", xv, sizeof xv) == -1 && errno == ENOENT);
     CHECK(fgetxattr(0, "user.x", xv, sizeof xv) == -1 && errno == ENODATA);
     CHECK(flistxattr(999, xv, sizeof xv) == -1 && errno == EBADF);
+    /* setting one: EOPNOTSUPP, as a file system without them (sed -i and
+     * cp -a copy an ACL so); removing one: ENODATA, there is none */
+    CHECK(setxattr(TOP, "user.x", "v", 1, 0) == -1 && errno == EOPNOTSUPP);
+    CHECK(lsetxattr(TOP, "system.posix_acl_access", "v", 1, XATTR_CREATE) == -1 && errno == EOPNOTSUPP);
+    CHECK(fsetxattr(1, "user.x", "v", 1, XATTR_REPLACE) == -1 && errno == EOPNOTSUPP);
+    CHECK(removexattr(TOP, "user.x") == -1 && errno == ENODATA);
+    CHECK(lremovexattr(TOP, "user.x") == -1 && errno == ENODATA);
+    CHECK(fremovexattr(1, "user.x") == -1 && errno == ENODATA);
+    CHECK(setxattr(TOP "/none", "user.x", "v", 1, 0) == -1 && errno == ENOENT);
+    CHECK(removexattr(TOP "/none", "user.x") == -1 && errno == ENOENT);
+    CHECK(fsetxattr(999, "user.x", "v", 1, 0) == -1 && errno == EBADF);
+    CHECK(fremovexattr(999, "user.x") == -1 && errno == EBADF);
+    CHECK(setxattr(TOP, "user.x", "v", 1, 4) == -1 && errno == EINVAL);             /* unknown flag */
+    CHECK(setxattr(TOP, "", "v", 1, 0) == -1 && errno == ERANGE);                   /* empty name */
+    static char longname[300];
+    memset(longname, 'n', sizeof longname - 1);
+    CHECK(setxattr(TOP, longname, "v", 1, 0) == -1 && errno == ERANGE);             /* over 255 bytes */
+    static char big[65537];
+    CHECK(setxattr(TOP, "user.x", big, sizeof big, 0) == -1 && errno == E2BIG);    /* over 64 KiB */
+    CHECK(setxattr(TOP, (const char *)8, "v", 1, 0) == -1 && errno == EFAULT);
 }
 
 static void descriptors(void)
