@@ -14,9 +14,12 @@
  *
  * Counters are plain adds from both vCPU threads (a lost count now and
  * then is below the figures' precision). A user address also names code
- * in every other program linked at the same place: a mark is taken only
- * from user mode, and boot-time passes through other programs' code there
- * show as extra phases at the start.
+ * in every other program linked at the same place (all are linked at
+ * 0x200000): passes through other programs' code there at boot show as
+ * extra phases at the start (udpwire's send_streams is nic_init in net
+ * and add_env in root: boot only). The hot blocks' addresses are the
+ * reader's to name (addr2line on kernel.elf, and on each program's ELF
+ * for a user address).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -85,7 +88,7 @@ static void on_mark(unsigned v, void *ud)
     qsort(v_, n, sizeof *v_, by_insns);
     /* the same address translated again (or in another program) adds up */
     for (size_t i = 0; i < n && i < 60; i++)
-        if ((v_[i]->execs - v_[i]->last) * v_[i]->n)
+        if ((v_[i]->execs - v_[i]->last) * v_[i]->n != 0)
             fprintf(out, "  %016lx %lu\n", v_[i]->va, (v_[i]->execs - v_[i]->last) * v_[i]->n);
     for (struct tb *t = all; t; t = t->next)
         t->last = t->execs;
