@@ -6,7 +6,7 @@
  * of each phase. Halted vCPUs execute nothing, so idle time is not
  * counted, unlike -icount's clock. Used for make bench-udp's instructions
  * per datagram: the marker is udpwire's send_streams, entered once per
- * run (docs/EVALUATION.md, "UDP with several streams: the hand-over").
+ * run (docs/EVALUATION.md, "UDP: where a datagram's host time goes").
  * The plugin API's few declarations are written out as in segments.c.
  *
  *   gcc -O2 -shared -fPIC -o /tmp/phases.so tools/tcgplugin/phases.c

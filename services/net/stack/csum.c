@@ -62,7 +62,8 @@ uint32_t csum_copy(uint32_t sum, uint8_t *dst, const uint8_t *src, size_t len)
      * under four instructions per word instead of seven (the end-around
      * carry below costs a compare and an add per word). This loop was a
      * third of the guest instructions per datagram sent
-     * (docs/EVALUATION.md, "UDP: the checksum copy, branch udp5"). */
+     * (docs/EVALUATION.md, "UDP: where a datagram's host time goes, and the
+     * checksum copy"). */
     while (len >= 64) {
         uint64_t a, b, c, d;
         __asm__("movq (%[s]), %[a]\n\tmovq 8(%[s]), %[b]\n\tmovq 16(%[s]), %[c]\n\tmovq 24(%[s]), %[d]\n\t"
