@@ -658,19 +658,20 @@ int64_t lx_open_abs(struct lx_thread *t, const char *abs, unsigned flags, unsign
 static int64_t do_open(struct lx_thread *t, int dirfd, uint64_t path, unsigned flags, unsigned mode)
 {
     char abs[LX_PATH_MAX];
-    int64_t r = lx_path_at(t, dirfd, path, abs, false);
-    if (r)
+    struct lx_file *f;
+    int64_t r;
+    if (t->fifo_wait) {                           /* a FIFO's open run again: still waiting? */
+        if ((r = lx_fifo_resume(t, &f)))
+            return r;
+        return lx_fd_install(t->proc, f, 0, flags & LX_O_CLOEXEC);
+    }
+    if ((r = lx_path_at(t, dirfd, path, abs, false)))
         return r;
     if ((flags & LX_O_TMPFILE) == LX_O_TMPFILE)
         return -LX_EOPNOTSUPP;
-    struct lx_file *f;
-    if (t->fifo_wait)                             /* a FIFO's open run again: still waiting? */
-        r = lx_fifo_resume(t, &f);
-    else {
-        fifo_opens = true;
-        r = lx_open_abs(t, abs, flags, mode, &f);
-        fifo_opens = false;
-    }
+    fifo_opens = true;
+    r = lx_open_abs(t, abs, flags, mode, &f);
+    fifo_opens = false;
     if (r)
         return r;
     return lx_fd_install(t->proc, f, 0, flags & LX_O_CLOEXEC);
