@@ -220,8 +220,8 @@ static void to_lx_stat(const struct ae_fs_stat *a, struct lx_stat *st)
     st->dev = 0x801 + a->dev;
     st->ino = a->ino;
     st->nlink = a->nlink ? a->nlink : 1;
-    st->mode = (a->type == FS_TYPE_DIR ? LX_S_IFDIR : a->type == FS_TYPE_SYMLINK ? LX_S_IFLNK : LX_S_IFREG) |
-               (a->mode & 07777);
+    st->mode = (a->type == FS_TYPE_DIR ? LX_S_IFDIR : a->type == FS_TYPE_SYMLINK ? LX_S_IFLNK
+                : a->type == FS_TYPE_FIFO ? LX_S_IFIFO : LX_S_IFREG) | (a->mode & 07777);
     st->uid = a->uid;
     st->gid = a->gid;
     st->size = (int64_t)a->size;
@@ -341,6 +341,21 @@ static int64_t file_write(struct lx_thread *t, struct lx_file *f, const void *bu
     if (off < 0)
         f->pos = pos + (uint64_t)r;
     return r;
+}
+
+int lx_fs_handle_stat(uint64_t handle, struct lx_stat *st)
+{
+    struct ae_fs_stat a;
+    int r = ae_fs_fstat(fs_conn(), handle, &a);
+    if (r)
+        return lx_errno(r);
+    to_lx_stat(&a, st);
+    return 0;
+}
+
+void lx_fs_handle_close(uint64_t handle)
+{
+    ae_fs_close_behind(fs_conn(), handle);
 }
 
 static int file_stat(struct lx_file *f, struct lx_stat *st)
@@ -474,7 +489,8 @@ static int64_t file_getdents(struct lx_thread *t, struct lx_file *f, void *buf, 
             const struct fs_dirent_rec *r = (const struct fs_dirent_rec *)(recs + used);
             if (!r->rec_len || used + r->rec_len > (uint64_t)got)
                 break;
-            uint8_t type = r->type == FS_TYPE_DIR ? LX_DT_DIR : r->type == FS_TYPE_SYMLINK ? LX_DT_LNK : LX_DT_REG;
+            uint8_t type = r->type == FS_TYPE_DIR ? LX_DT_DIR : r->type == FS_TYPE_SYMLINK ? LX_DT_LNK
+                           : r->type == FS_TYPE_FIFO ? LX_DT_FIFO : LX_DT_REG;
             if (!lx_dirent_put(buf, n, &at, r->ino, (int64_t)r->cookie + 3, type, (const char *)(r + 1),
                                r->name_len))
                 break;
@@ -573,8 +589,14 @@ static bool is_link_file(const struct lx_file *f)
     return f && f->ops == &link_ops;
 }
 
-/* Opens abs in the fs session; *out gets the file. */
-static int open_fs(struct lx_thread *t, const char *abs, const char *norm, unsigned flags, unsigned mode,
+/* Set by open(2) alone: a FIFO it meets is opened as one (pipe.c), which
+ * may wait; any other opener (exec's, which checked for a regular file
+ * first) gets the node's handle, which reads nothing. */
+static bool fifo_opens;
+
+/* Opens abs in the fs session; *out gets the file (LX_BLOCK: a FIFO's
+ * open waits for its partner). */
+static int64_t open_fs(struct lx_thread *t, const char *abs, const char *norm, unsigned flags, unsigned mode,
                    struct lx_file **out)
 {
     struct ae_fs *fs = fs_conn();
@@ -601,6 +623,8 @@ static int open_fs(struct lx_thread *t, const char *abs, const char *norm, unsig
         r = ae_fs_open(fs, abs, FS_O_RDONLY | FS_O_DIRECTORY, 0, &handle, &st);
     if (r)
         return lx_errno(r);
+    if (st.type == FS_TYPE_FIFO && fifo_opens && !(flags & LX_O_PATH))
+        return lx_fifo_open(t, (uint64_t)st.dev << 48 ^ st.ino, handle, flags, norm, out);
     struct fsfile *ff = calloc(1, sizeof *ff);
     struct lx_file *f = ff ? lx_file_new(&file_ops, flags & ~LX_O_CLOEXEC, ff) : NULL;
     if (!f) {
@@ -618,7 +642,7 @@ static int open_fs(struct lx_thread *t, const char *abs, const char *norm, unsig
     return 0;
 }
 
-int lx_open_abs(struct lx_thread *t, const char *abs, unsigned flags, unsigned mode, struct lx_file **out)
+int64_t lx_open_abs(struct lx_thread *t, const char *abs, unsigned flags, unsigned mode, struct lx_file **out)
 {
     char norm[LX_PATH_MAX];
     switch (where(abs, norm)) {
@@ -634,13 +658,21 @@ int lx_open_abs(struct lx_thread *t, const char *abs, unsigned flags, unsigned m
 static int64_t do_open(struct lx_thread *t, int dirfd, uint64_t path, unsigned flags, unsigned mode)
 {
     char abs[LX_PATH_MAX];
-    int64_t r = lx_path_at(t, dirfd, path, abs, false);
-    if (r)
+    struct lx_file *f;
+    int64_t r;
+    if (t->fifo_wait) {                           /* a FIFO's open run again: still waiting? */
+        if ((r = lx_fifo_resume(t, &f)))
+            return r;
+        return lx_fd_install(t->proc, f, 0, flags & LX_O_CLOEXEC);
+    }
+    if ((r = lx_path_at(t, dirfd, path, abs, false)))
         return r;
     if ((flags & LX_O_TMPFILE) == LX_O_TMPFILE)
         return -LX_EOPNOTSUPP;
-    struct lx_file *f;
-    if ((r = lx_open_abs(t, abs, flags, mode, &f)))
+    fifo_opens = true;
+    r = lx_open_abs(t, abs, flags, mode, &f);
+    fifo_opens = false;
+    if (r)
         return r;
     return lx_fd_install(t->proc, f, 0, flags & LX_O_CLOEXEC);
 }
@@ -809,6 +841,37 @@ static int64_t mkdir_at(struct lx_thread *t, int dirfd, uint64_t path, unsigned 
     int64_t r = fs_path(t, dirfd, path, abs);
     return r ? r : lx_errno(ae_fs_mkdir(fs_conn(), abs, mode & ~t->proc->fs->umask & 07777));
 }
+
+/* mknod: FIFOs (an fs FIFO node; pipe.c opens it) and regular files
+ * (an empty one, as Linux makes); a device is EPERM, as in a container
+ * without CAP_MKNOD; a socket node EPERM too (the fs keeps none: bind
+ * makes AF_UNIX names, unix.c); a directory EPERM and any other type
+ * EINVAL, as Linux. */
+static int64_t mknod_at(struct lx_thread *t, int dirfd, uint64_t path, unsigned mode)
+{
+    char abs[LX_PATH_MAX];
+    unsigned type = mode & LX_S_IFMT;
+    if (type != 0 && type != LX_S_IFREG && type != LX_S_IFIFO && type != LX_S_IFCHR && type != LX_S_IFBLK &&
+        type != LX_S_IFSOCK && type != LX_S_IFDIR)
+        return -LX_EINVAL;
+    int64_t r = fs_path(t, dirfd, path, abs);
+    if (r)
+        return r;
+    if (type == LX_S_IFCHR || type == LX_S_IFBLK || type == LX_S_IFSOCK || type == LX_S_IFDIR)
+        return -LX_EPERM;
+    unsigned perm = mode & ~t->proc->fs->umask & 07777;
+    if (type == LX_S_IFIFO)
+        return lx_errno(ae_fs_mkfifoat(fs_conn(), 0, abs, perm));
+    uint64_t h;
+    struct ae_fs_stat st;
+    if ((r = ae_fs_open(fs_conn(), abs, FS_O_WRONLY | FS_O_CREAT | FS_O_EXCL, perm, &h, &st)))
+        return lx_errno((int)r);
+    ae_fs_close_behind(fs_conn(), h);
+    return 0;
+}
+
+LX_SYS(mknod) { return mknod_at(t, LX_AT_FDCWD, t->a[0], (unsigned)t->a[1]); }
+LX_SYS(mknodat) { return mknod_at(t, (int)t->a[0], t->a[1], (unsigned)t->a[2]); }
 
 LX_SYS(mkdir) { return mkdir_at(t, LX_AT_FDCWD, t->a[0], (unsigned)t->a[1]); }
 LX_SYS(mkdirat) { return mkdir_at(t, (int)t->a[0], t->a[1], (unsigned)t->a[2]); }

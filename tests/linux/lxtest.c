@@ -321,6 +321,25 @@ static void linux_unix_names_stay_inside(void)
     ae_cm_kill(cmcap, id);
     ae_cm_remove(cmcap, id);
 }
+/* Named FIFOs (fifo.c, docs/LINUX.md "FIFOs"): blocking and nonblocking
+ * opens between forked and exec'd processes, EOF, EPIPE, poll, epoll,
+ * unlink while open, the container's bound on FIFO pipes. */
+static void linux_fifos_musl(void) { selfcheck("fifo", "musl", "grant=console,self,fs"); }
+static void linux_fifos_glibc(void) { selfcheck("fifo", "glibc", "grant=console,self,fs"); }
+/* A FIFO belongs to its container: one holding /iso open with bytes in it
+ * (a fresh session of the same image: likely the same inode number) is
+ * neither seen nor joined by another container of the same image. */
+static void linux_fifos_stay_inside(void)
+{
+    uint64_t id = start_until("image=fifo-musl args=hold mem=32M grant=console,self,fs", "fifo: holding /iso");
+    CHECK(id != 0);
+    if (!id)
+        return;
+    selfcheck("fifo", "musl", "grant=console,self,fs args=probe");
+    selfcheck("fifo", "glibc", "grant=console,self,fs args=probe");
+    ae_cm_kill(cmcap, id);
+    ae_cm_remove(cmcap, id);
+}
 /* A container's shared file pages are its personality's (each container
  * has its own personality and fs session): one holding bytes in a shared
  * mapping of /iso, not written back, shows none of them to another. */
@@ -696,6 +715,7 @@ static void busybox_file_tools(void) { busybox_script("03-files"); }
 static void busybox_tar_and_gzip(void) { busybox_script("04-archive"); }
 static void busybox_background_jobs(void) { busybox_script("05-jobs"); }
 static void busybox_date_sleep_expr(void) { busybox_script("06-misc"); }
+static void busybox_fifos(void) { busybox_script("07-fifo"); }
 
 static void busybox_echo_pipe_wc(void)
 {
@@ -1325,6 +1345,9 @@ int main(int argc, char **argv)
     RUN_IF(linux_unix_sockets_musl);
     RUN_IF(linux_unix_sockets_glibc);
     RUN_IF(linux_unix_names_stay_inside);
+    RUN_IF(linux_fifos_musl);
+    RUN_IF(linux_fifos_glibc);
+    RUN_IF(linux_fifos_stay_inside);
     RUN_IF(linux_calls_scm_rights_musl);
     RUN_IF(linux_calls_scm_rights_glibc);
     RUN_IF(linux_calls_posix_timers_musl);
@@ -1370,6 +1393,7 @@ int main(int argc, char **argv)
     RUN_IF(busybox_tar_and_gzip);
     RUN_IF(busybox_background_jobs);
     RUN_IF(busybox_date_sleep_expr);
+    RUN_IF(busybox_fifos);
     RUN_IF(bash_language);
     RUN_IF(bash_processes);
     RUN_IF(linux_fork_busybox_shell_loop);
