@@ -196,19 +196,26 @@ LX_SYS(mprotect)
 LX_SYS(mremap)
 {
     struct lx_mm *mm = t->proc->mm;
-    uint64_t old = t->a[0], olen = LX_PAGE_UP(t->a[1]), nlen = LX_PAGE_UP(t->a[2]);
     unsigned flags = (unsigned)t->a[3];
+    /* Lengths past the address space are refused before rounding, as
+     * Linux refuses those past its TASK_SIZE, so neither wraps below. */
+    if (t->a[1] > LX_USER_TOP || t->a[2] > LX_USER_TOP)
+        return -LX_EINVAL;
+    uint64_t old = t->a[0], olen = LX_PAGE_UP(t->a[1]), nlen = LX_PAGE_UP(t->a[2]);
     if (old % LX_PAGE || !nlen || (flags & ~3u) || ((flags & LX_MREMAP_FIXED) && !(flags & LX_MREMAP_MAYMOVE)))
         return -LX_EINVAL;
     struct lx_vma *v = lx_mm_vma(mm, old);
-    if (!v || !olen || old + olen > v->end || (flags & LX_MREMAP_FIXED))
+    if (!v || !olen || (flags & LX_MREMAP_FIXED))
         return v ? -LX_EINVAL : -LX_EFAULT;
-    if (nlen <= olen) {
-        if (nlen < olen)
-            lx_mm_unmap(mm, old + nlen, olen - nlen);
-        return (int64_t)old;
+    if (nlen <= olen) {                          /* shrink: unmap the tail, as munmap would */
+        int r = nlen < olen ? lx_mm_unmap(mm, old + nlen, olen - nlen) : 0;
+        return r ? r : (int64_t)old;
     }
-    bool free_after = old + nlen <= LX_MMAP_TOP;
+    if (olen > v->end - old)                     /* the range to grow runs past its mapping */
+        return -LX_EFAULT;
+    if (nlen > LX_MMAP_TOP)
+        return -LX_ENOMEM;
+    bool free_after = old < LX_MMAP_TOP && nlen <= LX_MMAP_TOP - old;
     for (struct lx_vma *w = mm->vmas; w && free_after; w = w->next)
         if (w->start < old + nlen && old + olen < w->end && w != v)
             free_after = false;

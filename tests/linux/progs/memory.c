@@ -5,6 +5,7 @@
  * and the clocks and sleeps; checks itself.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -52,6 +53,24 @@ int main(void)
     char *q = mremap(p + 10 * 4096, 6 * 4096, 64 * 4096, MREMAP_MAYMOVE);
     CHECK(q != MAP_FAILED && q[0] == 'a' && q[6 * 4096 - 1] == 'a' && q[63 * 4096] == 0);
     CHECK(munmap(p, 10 * 4096) == 0 && munmap(q, 64 * 4096) == 0);
+
+    /* mremap with lengths no mapping has: refused, and the mapping stays
+     * (raw calls: libc wrappers refuse some of these themselves) */
+    char *r = mmap(NULL, 4 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    CHECK(r != MAP_FAILED);
+    memset(r, 'r', 4 * 4096);
+    errno = 0;
+    CHECK(syscall(SYS_mremap, r, ~0ul << 12, 4096, 0) == -1 && errno == EINVAL);   /* old length wraps */
+    errno = 0;
+    CHECK(syscall(SYS_mremap, r, 4096, 1ul << 62, 0) == -1 && errno == EINVAL);    /* past any address space */
+    errno = 0;
+    CHECK(syscall(SYS_mremap, r, 4096, 1ul << 62, MREMAP_MAYMOVE) == -1 && errno == EINVAL);
+    errno = 0;
+    CHECK(syscall(SYS_mremap, r, 8 * 4096, 16 * 4096, MREMAP_MAYMOVE) == -1 && errno == EFAULT); /* past it */
+    errno = 0;
+    CHECK(syscall(SYS_mremap, r, 4096, ~0ul, 0) == -1 && errno == EINVAL);          /* new length rounds to 0 */
+    CHECK(r[0] == 'r' && r[4 * 4096 - 1] == 'r');
+    CHECK(munmap(r, 4 * 4096) == 0);
 
     /* a large reservation costs only what is touched */
     char *big = mmap(NULL, 1ul << 30, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
