@@ -932,7 +932,7 @@ LX_SYS(truncate)
 
 LX_SYS(ftruncate)
 {
-    struct lx_file *f = lx_fd_get(t->proc, (int)t->a[0]);
+    struct lx_file *f = lx_fd_io(t->proc, (int)t->a[0]);
     if (!f || (f->flags & LX_O_ACCMODE) == LX_O_RDONLY)
         return f ? -LX_EINVAL : -LX_EBADF;
     if ((int64_t)t->a[1] < 0)
@@ -942,7 +942,7 @@ LX_SYS(ftruncate)
 
 LX_SYS(fallocate)
 {
-    struct lx_file *f = lx_fd_get(t->proc, (int)t->a[0]);
+    struct lx_file *f = lx_fd_io(t->proc, (int)t->a[0]);
     if (!f)
         return -LX_EBADF;
     if (t->a[1] || !f->ops->truncate || !f->ops->stat)
@@ -984,7 +984,9 @@ static int64_t meta_path(struct lx_thread *t, int dirfd, uint64_t path, int flag
     if (path && lx_copy_in(t->proc->mm, &c0, path, 1))
         return -LX_EFAULT;
     if (!path || (!c0 && (flags & LX_AT_EMPTY_PATH))) {
-        *fp = lx_fd_get(t->proc, dirfd);
+        /* fchmod, fchown, futimens take no O_PATH fd (EBADF); the *at
+         * calls with AT_EMPTY_PATH do, as Linux's */
+        *fp = path ? lx_fd_get(t->proc, dirfd) : lx_fd_io(t->proc, dirfd);
         return *fp ? 2 : -LX_EBADF;
     }
     int64_t r = lx_path_at(t, dirfd, path, abs, false);
@@ -1152,7 +1154,7 @@ LX_SYS(linkat) { return link_at(t, (int)t->a[0], t->a[1], (int)t->a[2], t->a[3],
  * shared mappings (shm.c). */
 LX_SYS(fsync)
 {
-    struct lx_file *f = lx_fd_get(t->proc, (int)t->a[0]);
+    struct lx_file *f = lx_fd_io(t->proc, (int)t->a[0]);
     uint64_t handle, ino;
     if (!f)
         return -LX_EBADF;
@@ -1169,7 +1171,7 @@ LX_SYS(sync_file_range)
         return -LX_EINVAL;
     if (off < 0 || n < 0 || (n && off > INT64_MAX - n))
         return -LX_EINVAL;
-    struct lx_file *f = lx_fd_get(t->proc, (int)t->a[0]);
+    struct lx_file *f = lx_fd_io(t->proc, (int)t->a[0]);
     if (!f)
         return -LX_EBADF;
     struct lx_stat st;
@@ -1180,9 +1182,9 @@ LX_SYS(sync_file_range)
     return lx_sys_fsync(t);
 }
 
-LX_SYS(fadvise64) { return lx_fd_get(t->proc, (int)t->a[0]) ? 0 : -LX_EBADF; }
+LX_SYS(fadvise64) { return lx_fd_io(t->proc, (int)t->a[0]) ? 0 : -LX_EBADF; }
 
-LX_SYS(flock) { return lx_fd_get(t->proc, (int)t->a[0]) ? 0 : -LX_EBADF; }
+LX_SYS(flock) { return lx_fd_io(t->proc, (int)t->a[0]) ? 0 : -LX_EBADF; }
 
 static int64_t statfs_out(struct lx_thread *t, uint64_t buf)
 {
@@ -1218,7 +1220,7 @@ LX_SYS(fstatfs) { return lx_fd_get(t->proc, (int)t->a[0]) ? statfs_out(t, t->a[1
 
 LX_SYS(getdents64)
 {
-    struct lx_file *f = lx_fd_get(t->proc, (int)t->a[0]);
+    struct lx_file *f = lx_fd_io(t->proc, (int)t->a[0]);
     if (!f)
         return -LX_EBADF;
     if (!f->ops->getdents)
@@ -1317,8 +1319,11 @@ LX_SYS(readlinkat) { return readlink_at(t, (int)t->a[0], t->a[1], t->a[2], t->a[
 static int64_t copy_fds(struct lx_thread *t, int in, uint64_t in_off_addr, int out, uint64_t out_off_addr,
                         uint64_t count)
 {
-    struct lx_file *fi = lx_fd_get(t->proc, in), *fo = lx_fd_get(t->proc, out);
-    if (!fi || !fo || !fi->ops->read || !fo->ops->write)
+    struct lx_file *fi = lx_fd_io(t->proc, in), *fo = lx_fd_io(t->proc, out);
+    /* as read(2) and write(2): the input open for reading, the output for
+     * writing (attack21: a read-only fd was written, an O_PATH one read) */
+    if (!fi || !fo || !fi->ops->read || !fo->ops->write || (fi->flags & LX_O_ACCMODE) == LX_O_WRONLY ||
+        (fo->flags & LX_O_ACCMODE) == LX_O_RDONLY)
         return -LX_EBADF;
     if (!fi->ops->seek)
         return -LX_EINVAL;                        /* as Linux: the input must be a file */

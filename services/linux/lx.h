@@ -487,6 +487,17 @@ void lx_files_put(struct lx_files *fs);
 void lx_files_cloexec(struct lx_files *fs);
 /* The file at fd, or NULL. */
 struct lx_file *lx_fd_get(struct lx_proc *p, int fd);
+/* fd's file for a call that works on the file itself (its bytes, size,
+ * mode, offset, mappings, locks, readiness): NULL for an O_PATH
+ * descriptor too, which such calls answer EBADF, as Linux's fdget does
+ * (attack21: mmap, sendfile, splice, fchmod... took them). fstat,
+ * fstatfs, fchdir, dup, close, fcntl's F_GETFD/F_SETFD/F_GETFL and use as
+ * a dirfd take lx_fd_get's. */
+static inline struct lx_file *lx_fd_io(struct lx_proc *p, int fd)
+{
+    struct lx_file *f = lx_fd_get(p, fd);
+    return f && !(f->flags & LX_O_PATH) ? f : NULL;
+}
 /* Installs f (taking its reference) at the lowest fd >= min: the fd or -errno. */
 int lx_fd_install(struct lx_proc *p, struct lx_file *f, int min, bool cloexec);
 int lx_fd_close(struct lx_proc *p, int fd);

@@ -650,7 +650,7 @@ static int64_t splice_to_pipe(struct lx_thread *t, struct lx_file *in, struct pi
  * its own O_NONBLOCK says. */
 LX_SYS(splice)
 {
-    struct lx_file *in = lx_fd_get(t->proc, (int)t->a[0]), *out = lx_fd_get(t->proc, (int)t->a[2]);
+    struct lx_file *in = lx_fd_io(t->proc, (int)t->a[0]), *out = lx_fd_io(t->proc, (int)t->a[2]);
     uint64_t off_in_addr = t->a[1], off_out_addr = t->a[3], n = t->a[4];
     unsigned flags = (unsigned)t->a[5];
     if (!in || !out || !in->ops->read || !out->ops->write || (in->flags & LX_O_ACCMODE) == LX_O_WRONLY
@@ -689,7 +689,7 @@ LX_SYS(splice)
  * out without taking them from in; both plain pipes, not the same one. */
 LX_SYS(tee)
 {
-    struct lx_file *in = lx_fd_get(t->proc, (int)t->a[0]), *out = lx_fd_get(t->proc, (int)t->a[1]);
+    struct lx_file *in = lx_fd_io(t->proc, (int)t->a[0]), *out = lx_fd_io(t->proc, (int)t->a[1]);
     uint64_t n = t->a[2];
     unsigned flags = (unsigned)t->a[3];
     if (!in || !out)

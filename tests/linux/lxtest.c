@@ -288,6 +288,11 @@ static void linux_calls_posix_timers_glibc(void) { selfcheck("ptimers", "glibc",
 /* pidfd_open, pidfd_send_signal, waitid(P_PIDFD), close_range UNSHARE (pidfds.c) */
 static void linux_calls_pidfds_musl(void) { selfcheck("pidfds", "musl", ""); }
 static void linux_calls_pidfds_glibc(void) { selfcheck("pidfds", "glibc", ""); }
+/* attack21 (SECURITY 78m-78s): SIGEV_NONE timers with wild signal numbers,
+ * huge timer times, O_PATH fds refused by every call on a file's bytes,
+ * fds in flight to a full table, short controls, reaped pidfds (atk21.c) */
+static void linux_calls_attack21_musl(void) { selfcheck("atk21", "musl", "grant=console,self,fs"); }
+static void linux_calls_attack21_glibc(void) { selfcheck("atk21", "glibc", "grant=console,self,fs"); }
 static uint64_t start_until(const char *spec, const char *ready);
 
 /* The vDSO (docs/LINUX.md "The vDSO", clocks.c): every clock through the
@@ -1354,6 +1359,8 @@ int main(int argc, char **argv)
     RUN_IF(linux_calls_posix_timers_glibc);
     RUN_IF(linux_calls_pidfds_musl);
     RUN_IF(linux_calls_pidfds_glibc);
+    RUN_IF(linux_calls_attack21_musl);
+    RUN_IF(linux_calls_attack21_glibc);
     RUN_IF(linux_attacks_stay_inside_musl);
     RUN_IF(linux_lent_ranges_stay_inside);
     RUN_IF(linux_lent_scribble_stays_inside);
