@@ -586,22 +586,45 @@ static const char *docker_duration(uint64_t ms, char *buf, size_t cap)
     return buf;
 }
 
+/* The length of the UTF-8 character at p (2 to 4 bytes, shortest form,
+ * no surrogate, at most U+10FFFF), 0 if p does not start one. */
+static size_t utf8_char(const unsigned char *p)
+{
+    size_t k = p[0] >= 0xC2 && p[0] <= 0xDF ? 2 : p[0] >= 0xE0 && p[0] <= 0xEF ? 3 : p[0] >= 0xF0 && p[0] <= 0xF4 ? 4 : 0;
+    for (size_t i = 1; i < k; i++)
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+    if ((p[0] == 0xE0 && p[1] < 0xA0) || (p[0] == 0xED && p[1] >= 0xA0) || (p[0] == 0xF0 && p[1] < 0x90) ||
+        (p[0] == 0xF4 && p[1] >= 0x90))
+        return 0;
+    return k;
+}
+
 /* The command as ps shows it: in double quotes, control bytes as '?'
  * (the operator's terminal), cut to 20 characters with "..." unless
- * full (--no-trunc), as docker does. */
+ * full (--no-trunc), as docker does. A C1 control and every byte that is
+ * not part of a UTF-8 character (a lone 0x9B is CSI to a terminal that
+ * takes 8-bit controls: attack21) is a '?' too. */
 static void ps_command(const char *cmd, bool full, char *out, size_t cap)
 {
     size_t n = 0, chars = 0;
     out[n++] = '"';
-    for (const unsigned char *p = (const unsigned char *)cmd; *p && n + 8 < cap; p++) {
-        if ((*p & 0xC0) != 0x80 && !full && ++chars > 20) {
+    for (const unsigned char *p = (const unsigned char *)cmd; *p && n + 8 < cap;) {
+        if (!full && ++chars > 20) {
             memcpy(out + n, "...", 3);
             n += 3;
             break;
         }
-        bool c1 = *p == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F;   /* a C1 control in UTF-8 */
-        out[n++] = *p < 0x20 || *p == 0x7F || c1 ? '?' : (char)*p;
-        p += c1;
+        size_t k = *p < 0x80 ? 1 : utf8_char(p);
+        bool c1 = k == 2 && p[0] == 0xC2 && p[1] <= 0x9F;      /* U+0080..U+009F */
+        if (k == 0 || c1 || *p < 0x20 || *p == 0x7F) {
+            out[n++] = '?';
+            p += k ? k : 1;
+            continue;
+        }
+        memcpy(out + n, p, k);
+        n += k;
+        p += k;
     }
     out[n++] = '"';
     out[n] = 0;

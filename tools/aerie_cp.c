@@ -108,9 +108,15 @@ static bool join(char *out, size_t cap, const char *dir, const char *name)
 /* Below the destination (inner) nothing is written through a link: a
  * running container could rename between listings so that a name comes
  * once as a link (made on the host) and then as a file or directory. */
+/* The mode is the container's word: its set-user-ID and set-group-ID
+ * bits are dropped (attack21), as cp(1) drops them where it does not keep
+ * the owner: the file is the operator's on the host, and a container
+ * could otherwise plant a set-user-ID program of the operator's (of
+ * root's, under sudo) for any local user to run. */
 static void file_out(struct conn *c, const struct cside *s, const char *host, unsigned mode, bool inner)
 {
     static unsigned char buf[CHUNK];
+    mode &= 01777;
     int fd = open(host, O_WRONLY | O_CREAT | O_TRUNC | (inner ? O_NOFOLLOW : 0), mode ? mode : 0644);
     if (fd < 0) {
         fprintf(stderr, "aerie: cp: %s: %s\n", host, strerror(errno));

@@ -136,7 +136,7 @@ static int node_copy(struct copy *c, const struct fs_unode *from, struct fs_unod
         r = c->images ? file_adopt_pages(n, from, c->delta) : file_copy_pages(n, from);
     } else if (from->type == FS_TYPE_SYMLINK) {
         r = target_copy(c, n, from);
-    } else {
+    } else if (from->type == FS_TYPE_DIR) {
         n->d.lower = from->d.lower;      /* the same image: the same node */
         n->d.nlower = from->d.nlower;
         n->d.next_cookie = from->d.next_cookie;
@@ -163,7 +163,8 @@ static int entry_copy(struct copy *c, const struct fs_unode *from, struct fs_uno
     int r = 0;
     if (e->node) {
         uint32_t slot = 0;
-        bool shared = e->node->type == FS_TYPE_FILE && e->node->links > 1;
+        bool shared = (e->node->type == FS_TYPE_FILE || e->node->type == FS_TYPE_FIFO) &&
+                      e->node->links > 1;
         if (shared) {
             slot = map_slot(&c->map, e->node);
             child = c->map.from[slot] ? c->map.to[slot] : NULL;

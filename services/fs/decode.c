@@ -40,6 +40,7 @@ static const struct { uint8_t words, args; } shape[FS_OP_COUNT] = {
     [FS_OP_FSYNC]     = { 1, ARG_HANDLE },
     [FS_OP_CREATE_RESERVED] = { 5, ARG_PATH },
     [FS_OP_RESERVE]   = { 1, 0 },
+    [FS_OP_MKNOD]     = { 4, ARG_PATH },
 };
 
 /* Word i, or 0 if the request left it out. */
@@ -162,6 +163,12 @@ static int decode_scalars(struct fs_request *req, const uint64_t *w, uint32_t n)
         if (w[FS_W_DIR_MODE] & ~(uint64_t)FS_MODE_MASK)
             return AE_EINVAL;
         req->mode = (uint32_t)w[FS_W_DIR_MODE];
+        return 0;
+    case FS_OP_MKNOD:
+        if (w[FS_W_NODE_TYPE] != FS_TYPE_FIFO || (w[FS_W_NODE_MODE] & ~(uint64_t)FS_MODE_MASK))
+            return AE_EINVAL;
+        req->whence = (uint32_t)w[FS_W_NODE_TYPE];   /* (the node's type) */
+        req->mode = (uint32_t)w[FS_W_NODE_MODE];
         return 0;
     case FS_OP_TRUNCATE:
         req->off = w[FS_W_SIZE];
@@ -442,6 +449,7 @@ void fs_perform(struct fs_session *s, const struct fs_request *q, const struct f
     case FS_OP_FSYNC:     r = fs_fsync(s, q->handle); break;
     case FS_OP_CREATE_RESERVED: r = do_create_reserved(s, q, rep); break;
     case FS_OP_RESERVE:   r = do_reserve(s, q, rep); break;
+    case FS_OP_MKNOD:     r = fs_mknod(s, &q->path, q->whence, q->mode); break;
     default:              r = AE_ENOSYS; break;
     }
     rep->status = r;

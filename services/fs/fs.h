@@ -182,6 +182,9 @@ int fs_mkdir(struct fs_session *s, const struct fs_path *p, uint32_t mode);
  * parent (0 in a volume, whose numbers are its own). */
 int fs_mkdir_ino(struct fs_session *s, const struct fs_path *p, uint32_t mode, uint64_t *ino,
                  uint64_t *parent);
+/* A FIFO node at p (type: FS_TYPE_FIFO only, else AE_EINVAL): no data;
+ * opened, a handle that neither reads nor writes. */
+int fs_mknod(struct fs_session *s, const struct fs_path *p, uint32_t type, uint32_t mode);
 int fs_unlink(struct fs_session *s, const struct fs_path *p);
 /* fs_unlink, telling the inode number and type of what it removed (a
  * client's kept stats of that node, by any name, are then stale). */

@@ -53,6 +53,19 @@ int fs_mkdir_ino(struct fs_session *s, const struct fs_path *p, uint32_t mode, u
     return leave_name(s, &w, r);
 }
 
+int fs_mknod(struct fs_session *s, const struct fs_path *p, uint32_t type, uint32_t mode)
+{
+    if (type != FS_TYPE_FIFO || (mode & ~FS_MODE_MASK))
+        return AE_EINVAL;
+    struct fs_walk w;
+    int r = enter_name(s, p, WALK_LITERAL, &w);
+    if (r)
+        return r;
+    struct fs_unode *n;
+    r = w.found ? AE_EEXIST : create_at(s, &w, FS_TYPE_FIFO, mode, &n);
+    return leave_name(s, &w, r);
+}
+
 /* unlink and rmdir once the checks passed: take the name away. */
 static int remove_name(struct fs_session *s, struct fs_walk *w)
 {

@@ -89,7 +89,7 @@ static void unode_free(struct fs_unode *n, struct fs_unode **pending)
         file_free_pages(n);
     else if (n->type == FS_TYPE_SYMLINK)
         symlink_free(n);
-    else
+    else if (n->type == FS_TYPE_DIR)
         dir_free_entries(n, pending);
     if (n != L->root)
         L->inodes_used--;
@@ -191,7 +191,7 @@ void ref_stat(struct fs_ref r, uint32_t dev, struct fs_stat *st)
     } else if (n->type == FS_TYPE_SYMLINK) {
         st->size = n->sl.len;
         st->blocks = n->sl.owned ? FS_PAGE / 512 : 0;
-    } else {
+    } else if (n->type == FS_TYPE_DIR) {
         st->size = dir_visible(n);
     }
 }

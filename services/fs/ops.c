@@ -78,6 +78,8 @@ static int open_locked(struct fs_session *s, struct fs_walk *w, uint32_t flags, 
         return writes ? AE_EISDIR : 0;
     if (w->must_dir || (flags & FS_O_DIRECTORY))
         return AE_ENOTDIR;
+    if (type == FS_TYPE_FIFO)
+        return 0;                                /* no data: O_TRUNC means nothing (POSIX) */
     if (!writes)
         return 0;
     if (!pos_writable(s, &w->node))
@@ -103,8 +105,9 @@ void handle_fill(struct fs_handle *hd, const struct fs_pos *p, uint32_t flags)
         hd->anchor = p->anchor;
         p->anchor->opens++;
     }
-    hd->can_read = acc != FS_O_WRONLY;
-    hd->can_write = acc != FS_O_RDONLY;
+    bool data = ref_type(p->r) != FS_TYPE_FIFO;  /* a FIFO's pipe is the client's */
+    hd->can_read = data && acc != FS_O_WRONLY;
+    hd->can_write = data && acc != FS_O_RDONLY;
     hd->append = !!(flags & FS_O_APPEND);
     hd->dev = p->dev;
 }
@@ -270,6 +273,8 @@ int fs_truncate(struct fs_session *s, const struct fs_path *p, uint64_t size)
             r = AE_EISDIR;
         else if (w.must_dir)
             r = AE_ENOTDIR;
+        else if (type != FS_TYPE_FILE)
+            r = AE_EINVAL;                       /* a FIFO: Linux's answer */
         else if (size > FS_FILE_MAX)
             r = AE_EFBIG;
         else if (!pos_writable(s, &w.node))

@@ -281,7 +281,7 @@ static int64_t ep_add(struct epoll *ep, struct lx_file *f, int fd, const struct 
 LX_SYS(epoll_ctl)
 {
     int op = (int)t->a[1], fd = FD_ARG(2);
-    struct lx_file *ef = lx_fd_get(t->proc, FD_ARG(0)), *f = lx_fd_get(t->proc, fd);
+    struct lx_file *ef = lx_fd_io(t->proc, FD_ARG(0)), *f = lx_fd_io(t->proc, fd);
     if (!ef || !f)
         return -LX_EBADF;
     struct epoll *ep = epoll_of(ef);

@@ -307,7 +307,15 @@ static void current(struct timerfd *tf, struct itimerspec *v)
 
 static bool ts_ok(const struct lx_timespec *ts)
 {
-    return ts->sec >= 0 && ts->nsec >= 0 && ts->nsec < (int64_t)NS && (uint64_t)ts->sec < (1ull << 33);
+    return ts->sec >= 0 && ts->nsec >= 0 && ts->nsec < (int64_t)NS;
+}
+
+/* A valid time in ns; past 2^33 s (272 years), 2^33 s less one
+ * (attack21: Linux takes any as "never"; these were EINVAL, as ptimer.c's). */
+static uint64_t ts_ns(const struct lx_timespec *ts)
+{
+    const uint64_t most = (1ull << 33) - 1;     /* 272 years: the bound these once had */
+    return (uint64_t)ts->sec > most ? most * NS : (uint64_t)ts->sec * NS + (uint64_t)ts->nsec;
 }
 
 LX_SYS(timerfd_settime)
@@ -327,9 +335,9 @@ LX_SYS(timerfd_settime)
     current(tf, &old);
     if (t->a[3] && lx_copy_out(t->proc->mm, t->a[3], &old, sizeof old))
         return -LX_EFAULT;
-    uint64_t value = (uint64_t)nv.value.sec * NS + (uint64_t)nv.value.nsec, now = lx_now_ns();
+    uint64_t value = ts_ns(&nv.value), now = lx_now_ns();
     tf->ticks = 0;
-    tf->interval = (uint64_t)nv.interval.sec * NS + (uint64_t)nv.interval.nsec;
+    tf->interval = ts_ns(&nv.interval);
     if (!value) {
         disarm(tf);
         return 0;

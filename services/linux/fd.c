@@ -339,6 +339,9 @@ LX_SYS(fcntl)
     if (!f)
         return -LX_EBADF;
     struct lx_fd *e = &t->proc->files->fds[fd];
+    if ((f->flags & LX_O_PATH) && t->a[1] != LX_F_DUPFD && t->a[1] != LX_F_DUPFD_CLOEXEC &&
+        t->a[1] != LX_F_GETFD && t->a[1] != LX_F_SETFD && t->a[1] != LX_F_GETFL)
+        return -LX_EBADF;                        /* an O_PATH fd: Linux's check_fcntl_cmd */
     switch (t->a[1]) {
     case LX_F_DUPFD:
     case LX_F_DUPFD_CLOEXEC:
@@ -408,7 +411,7 @@ LX_SYS(fcntl)
 
 LX_SYS(ioctl)
 {
-    struct lx_file *f = lx_fd_get(t->proc, FD_ARG(0));
+    struct lx_file *f = lx_fd_io(t->proc, FD_ARG(0));
     if (!f)
         return -LX_EBADF;
     struct lx_files *fs = t->proc->files;
@@ -439,7 +442,7 @@ LX_SYS(ioctl)
 
 LX_SYS(lseek)
 {
-    struct lx_file *f = lx_fd_get(t->proc, FD_ARG(0));
+    struct lx_file *f = lx_fd_io(t->proc, FD_ARG(0));
     if (!f)
         return -LX_EBADF;
     if (!f->ops->seek)

@@ -220,8 +220,8 @@ static void to_lx_stat(const struct ae_fs_stat *a, struct lx_stat *st)
     st->dev = 0x801 + a->dev;
     st->ino = a->ino;
     st->nlink = a->nlink ? a->nlink : 1;
-    st->mode = (a->type == FS_TYPE_DIR ? LX_S_IFDIR : a->type == FS_TYPE_SYMLINK ? LX_S_IFLNK : LX_S_IFREG) |
-               (a->mode & 07777);
+    st->mode = (a->type == FS_TYPE_DIR ? LX_S_IFDIR : a->type == FS_TYPE_SYMLINK ? LX_S_IFLNK
+                : a->type == FS_TYPE_FIFO ? LX_S_IFIFO : LX_S_IFREG) | (a->mode & 07777);
     st->uid = a->uid;
     st->gid = a->gid;
     st->size = (int64_t)a->size;
@@ -341,6 +341,21 @@ static int64_t file_write(struct lx_thread *t, struct lx_file *f, const void *bu
     if (off < 0)
         f->pos = pos + (uint64_t)r;
     return r;
+}
+
+int lx_fs_handle_stat(uint64_t handle, struct lx_stat *st)
+{
+    struct ae_fs_stat a;
+    int r = ae_fs_fstat(fs_conn(), handle, &a);
+    if (r)
+        return lx_errno(r);
+    to_lx_stat(&a, st);
+    return 0;
+}
+
+void lx_fs_handle_close(uint64_t handle)
+{
+    ae_fs_close_behind(fs_conn(), handle);
 }
 
 static int file_stat(struct lx_file *f, struct lx_stat *st)
@@ -474,7 +489,8 @@ static int64_t file_getdents(struct lx_thread *t, struct lx_file *f, void *buf, 
             const struct fs_dirent_rec *r = (const struct fs_dirent_rec *)(recs + used);
             if (!r->rec_len || used + r->rec_len > (uint64_t)got)
                 break;
-            uint8_t type = r->type == FS_TYPE_DIR ? LX_DT_DIR : r->type == FS_TYPE_SYMLINK ? LX_DT_LNK : LX_DT_REG;
+            uint8_t type = r->type == FS_TYPE_DIR ? LX_DT_DIR : r->type == FS_TYPE_SYMLINK ? LX_DT_LNK
+                           : r->type == FS_TYPE_FIFO ? LX_DT_FIFO : LX_DT_REG;
             if (!lx_dirent_put(buf, n, &at, r->ino, (int64_t)r->cookie + 3, type, (const char *)(r + 1),
                                r->name_len))
                 break;
@@ -573,8 +589,14 @@ static bool is_link_file(const struct lx_file *f)
     return f && f->ops == &link_ops;
 }
 
-/* Opens abs in the fs session; *out gets the file. */
-static int open_fs(struct lx_thread *t, const char *abs, const char *norm, unsigned flags, unsigned mode,
+/* Set by open(2) alone: a FIFO it meets is opened as one (pipe.c), which
+ * may wait; any other opener (exec's, which checked for a regular file
+ * first) gets the node's handle, which reads nothing. */
+static bool fifo_opens;
+
+/* Opens abs in the fs session; *out gets the file (LX_BLOCK: a FIFO's
+ * open waits for its partner). */
+static int64_t open_fs(struct lx_thread *t, const char *abs, const char *norm, unsigned flags, unsigned mode,
                    struct lx_file **out)
 {
     struct ae_fs *fs = fs_conn();
@@ -601,6 +623,8 @@ static int open_fs(struct lx_thread *t, const char *abs, const char *norm, unsig
         r = ae_fs_open(fs, abs, FS_O_RDONLY | FS_O_DIRECTORY, 0, &handle, &st);
     if (r)
         return lx_errno(r);
+    if (st.type == FS_TYPE_FIFO && fifo_opens && !(flags & LX_O_PATH))
+        return lx_fifo_open(t, (uint64_t)st.dev << 48 ^ st.ino, handle, flags, norm, out);
     struct fsfile *ff = calloc(1, sizeof *ff);
     struct lx_file *f = ff ? lx_file_new(&file_ops, flags & ~LX_O_CLOEXEC, ff) : NULL;
     if (!f) {
@@ -618,7 +642,7 @@ static int open_fs(struct lx_thread *t, const char *abs, const char *norm, unsig
     return 0;
 }
 
-int lx_open_abs(struct lx_thread *t, const char *abs, unsigned flags, unsigned mode, struct lx_file **out)
+int64_t lx_open_abs(struct lx_thread *t, const char *abs, unsigned flags, unsigned mode, struct lx_file **out)
 {
     char norm[LX_PATH_MAX];
     switch (where(abs, norm)) {
@@ -634,13 +658,21 @@ int lx_open_abs(struct lx_thread *t, const char *abs, unsigned flags, unsigned m
 static int64_t do_open(struct lx_thread *t, int dirfd, uint64_t path, unsigned flags, unsigned mode)
 {
     char abs[LX_PATH_MAX];
-    int64_t r = lx_path_at(t, dirfd, path, abs, false);
-    if (r)
+    struct lx_file *f;
+    int64_t r;
+    if (t->fifo_wait) {                           /* a FIFO's open run again: still waiting? */
+        if ((r = lx_fifo_resume(t, &f)))
+            return r;
+        return lx_fd_install(t->proc, f, 0, flags & LX_O_CLOEXEC);
+    }
+    if ((r = lx_path_at(t, dirfd, path, abs, false)))
         return r;
     if ((flags & LX_O_TMPFILE) == LX_O_TMPFILE)
         return -LX_EOPNOTSUPP;
-    struct lx_file *f;
-    if ((r = lx_open_abs(t, abs, flags, mode, &f)))
+    fifo_opens = true;
+    r = lx_open_abs(t, abs, flags, mode, &f);
+    fifo_opens = false;
+    if (r)
         return r;
     return lx_fd_install(t->proc, f, 0, flags & LX_O_CLOEXEC);
 }
@@ -810,6 +842,37 @@ static int64_t mkdir_at(struct lx_thread *t, int dirfd, uint64_t path, unsigned 
     return r ? r : lx_errno(ae_fs_mkdir(fs_conn(), abs, mode & ~t->proc->fs->umask & 07777));
 }
 
+/* mknod: FIFOs (an fs FIFO node; pipe.c opens it) and regular files
+ * (an empty one, as Linux makes); a device is EPERM, as in a container
+ * without CAP_MKNOD; a socket node EPERM too (the fs keeps none: bind
+ * makes AF_UNIX names, unix.c); a directory EPERM and any other type
+ * EINVAL, as Linux. */
+static int64_t mknod_at(struct lx_thread *t, int dirfd, uint64_t path, unsigned mode)
+{
+    char abs[LX_PATH_MAX];
+    unsigned type = mode & LX_S_IFMT;
+    if (type != 0 && type != LX_S_IFREG && type != LX_S_IFIFO && type != LX_S_IFCHR && type != LX_S_IFBLK &&
+        type != LX_S_IFSOCK && type != LX_S_IFDIR)
+        return -LX_EINVAL;
+    int64_t r = fs_path(t, dirfd, path, abs);
+    if (r)
+        return r;
+    if (type == LX_S_IFCHR || type == LX_S_IFBLK || type == LX_S_IFSOCK || type == LX_S_IFDIR)
+        return -LX_EPERM;
+    unsigned perm = mode & ~t->proc->fs->umask & 07777;
+    if (type == LX_S_IFIFO)
+        return lx_errno(ae_fs_mkfifoat(fs_conn(), 0, abs, perm));
+    uint64_t h;
+    struct ae_fs_stat st;
+    if ((r = ae_fs_open(fs_conn(), abs, FS_O_WRONLY | FS_O_CREAT | FS_O_EXCL, perm, &h, &st)))
+        return lx_errno((int)r);
+    ae_fs_close_behind(fs_conn(), h);
+    return 0;
+}
+
+LX_SYS(mknod) { return mknod_at(t, LX_AT_FDCWD, t->a[0], (unsigned)t->a[1]); }
+LX_SYS(mknodat) { return mknod_at(t, (int)t->a[0], t->a[1], (unsigned)t->a[2]); }
+
 LX_SYS(mkdir) { return mkdir_at(t, LX_AT_FDCWD, t->a[0], (unsigned)t->a[1]); }
 LX_SYS(mkdirat) { return mkdir_at(t, (int)t->a[0], t->a[1], (unsigned)t->a[2]); }
 
@@ -869,7 +932,7 @@ LX_SYS(truncate)
 
 LX_SYS(ftruncate)
 {
-    struct lx_file *f = lx_fd_get(t->proc, (int)t->a[0]);
+    struct lx_file *f = lx_fd_io(t->proc, (int)t->a[0]);
     if (!f || (f->flags & LX_O_ACCMODE) == LX_O_RDONLY)
         return f ? -LX_EINVAL : -LX_EBADF;
     if ((int64_t)t->a[1] < 0)
@@ -879,7 +942,7 @@ LX_SYS(ftruncate)
 
 LX_SYS(fallocate)
 {
-    struct lx_file *f = lx_fd_get(t->proc, (int)t->a[0]);
+    struct lx_file *f = lx_fd_io(t->proc, (int)t->a[0]);
     if (!f)
         return -LX_EBADF;
     if (t->a[1] || !f->ops->truncate || !f->ops->stat)
@@ -921,7 +984,9 @@ static int64_t meta_path(struct lx_thread *t, int dirfd, uint64_t path, int flag
     if (path && lx_copy_in(t->proc->mm, &c0, path, 1))
         return -LX_EFAULT;
     if (!path || (!c0 && (flags & LX_AT_EMPTY_PATH))) {
-        *fp = lx_fd_get(t->proc, dirfd);
+        /* fchmod, fchown, futimens take no O_PATH fd (EBADF); the *at
+         * calls with AT_EMPTY_PATH do, as Linux's */
+        *fp = path ? lx_fd_get(t->proc, dirfd) : lx_fd_io(t->proc, dirfd);
         return *fp ? 2 : -LX_EBADF;
     }
     int64_t r = lx_path_at(t, dirfd, path, abs, false);
@@ -1089,7 +1154,7 @@ LX_SYS(linkat) { return link_at(t, (int)t->a[0], t->a[1], (int)t->a[2], t->a[3],
  * shared mappings (shm.c). */
 LX_SYS(fsync)
 {
-    struct lx_file *f = lx_fd_get(t->proc, (int)t->a[0]);
+    struct lx_file *f = lx_fd_io(t->proc, (int)t->a[0]);
     uint64_t handle, ino;
     if (!f)
         return -LX_EBADF;
@@ -1106,7 +1171,7 @@ LX_SYS(sync_file_range)
         return -LX_EINVAL;
     if (off < 0 || n < 0 || (n && off > INT64_MAX - n))
         return -LX_EINVAL;
-    struct lx_file *f = lx_fd_get(t->proc, (int)t->a[0]);
+    struct lx_file *f = lx_fd_io(t->proc, (int)t->a[0]);
     if (!f)
         return -LX_EBADF;
     struct lx_stat st;
@@ -1117,9 +1182,9 @@ LX_SYS(sync_file_range)
     return lx_sys_fsync(t);
 }
 
-LX_SYS(fadvise64) { return lx_fd_get(t->proc, (int)t->a[0]) ? 0 : -LX_EBADF; }
+LX_SYS(fadvise64) { return lx_fd_io(t->proc, (int)t->a[0]) ? 0 : -LX_EBADF; }
 
-LX_SYS(flock) { return lx_fd_get(t->proc, (int)t->a[0]) ? 0 : -LX_EBADF; }
+LX_SYS(flock) { return lx_fd_io(t->proc, (int)t->a[0]) ? 0 : -LX_EBADF; }
 
 static int64_t statfs_out(struct lx_thread *t, uint64_t buf)
 {
@@ -1155,7 +1220,7 @@ LX_SYS(fstatfs) { return lx_fd_get(t->proc, (int)t->a[0]) ? statfs_out(t, t->a[1
 
 LX_SYS(getdents64)
 {
-    struct lx_file *f = lx_fd_get(t->proc, (int)t->a[0]);
+    struct lx_file *f = lx_fd_io(t->proc, (int)t->a[0]);
     if (!f)
         return -LX_EBADF;
     if (!f->ops->getdents)
@@ -1254,8 +1319,11 @@ LX_SYS(readlinkat) { return readlink_at(t, (int)t->a[0], t->a[1], t->a[2], t->a[
 static int64_t copy_fds(struct lx_thread *t, int in, uint64_t in_off_addr, int out, uint64_t out_off_addr,
                         uint64_t count)
 {
-    struct lx_file *fi = lx_fd_get(t->proc, in), *fo = lx_fd_get(t->proc, out);
-    if (!fi || !fo || !fi->ops->read || !fo->ops->write)
+    struct lx_file *fi = lx_fd_io(t->proc, in), *fo = lx_fd_io(t->proc, out);
+    /* as read(2) and write(2): the input open for reading, the output for
+     * writing (attack21: a read-only fd was written, an O_PATH one read) */
+    if (!fi || !fo || !fi->ops->read || !fo->ops->write || (fi->flags & LX_O_ACCMODE) == LX_O_WRONLY ||
+        (fo->flags & LX_O_ACCMODE) == LX_O_RDONLY)
         return -LX_EBADF;
     if (!fi->ops->seek)
         return -LX_EINVAL;                        /* as Linux: the input must be a file */

@@ -240,6 +240,8 @@ struct lx_thread {
     int cpu;
     uint64_t affinity;          /* sched_setaffinity's CPUs, within lx.cpus; 0: all of lx.cpus */
     bool answers_on;            /* the kernel answers getpid & co. for it (sys_misc.c) */
+    struct lx_file *fifo_wait;  /* a FIFO open waiting for its partner: its end (pipe.c) */
+    unsigned fifo_gen;          /* the partner's open count it waits to see move */
 };
 
 #define LX_WAKE_EVENT   1   /* why a blocked call runs again (t->wake) */
@@ -485,6 +487,17 @@ void lx_files_put(struct lx_files *fs);
 void lx_files_cloexec(struct lx_files *fs);
 /* The file at fd, or NULL. */
 struct lx_file *lx_fd_get(struct lx_proc *p, int fd);
+/* fd's file for a call that works on the file itself (its bytes, size,
+ * mode, offset, mappings, locks, readiness): NULL for an O_PATH
+ * descriptor too, which such calls answer EBADF, as Linux's fdget does
+ * (attack21: mmap, sendfile, splice, fchmod... took them). fstat,
+ * fstatfs, fchdir, dup, close, fcntl's F_GETFD/F_SETFD/F_GETFL and use as
+ * a dirfd take lx_fd_get's. */
+static inline struct lx_file *lx_fd_io(struct lx_proc *p, int fd)
+{
+    struct lx_file *f = lx_fd_get(p, fd);
+    return f && !(f->flags & LX_O_PATH) ? f : NULL;
+}
 /* Installs f (taking its reference) at the lowest fd >= min: the fd or -errno. */
 int lx_fd_install(struct lx_proc *p, struct lx_file *f, int min, bool cloexec);
 int lx_fd_close(struct lx_proc *p, int fd);
@@ -544,7 +557,7 @@ int64_t lx_memfd_map(struct lx_thread *t, uint64_t addr, uint64_t len, unsigned 
 int64_t lx_path_at(struct lx_thread *t, int dirfd, uint64_t addr, char *out, bool empty_ok);
 void lx_path_normalize(const char *in, char *out, size_t cap);
 /* Opens an absolute path: the fs session, /dev or /proc. */
-int lx_open_abs(struct lx_thread *t, const char *abs, unsigned flags, unsigned mode, struct lx_file **out);
+int64_t lx_open_abs(struct lx_thread *t, const char *abs, unsigned flags, unsigned mode, struct lx_file **out);
 /* f's fs handle and node, if f is a file of the fs session. */
 bool lx_fs_node(struct lx_file *f, uint64_t *handle, uint64_t *ino);
 
@@ -589,6 +602,20 @@ bool lx_pipe_is_socket(struct lx_file *f);
 int lx_pipe_pair(struct lx_file **rd, struct lx_file **wr);
 uint64_t lx_pipe_feed(struct lx_file *wr, const void *buf, uint64_t n);
 int64_t lx_pipe_shutdown(struct lx_file *f, int how);
+/* Named FIFOs (pipe.c, docs/LINUX.md "FIFOs"): open of an fs FIFO node
+ * (key: its device and inode) whose fs handle is `handle` (the file takes
+ * it; on an error it is closed): 0 with *out, an error, or LX_BLOCK (the
+ * open waits for its partner: t->fifo_wait holds the end, and the call
+ * run again goes on with lx_fifo_resume). */
+#define LX_FIFO_MAX 128         /* FIFO pipes a container holds at once (ENFILE past it) */
+int64_t lx_fifo_open(struct lx_thread *t, uint64_t key, uint64_t handle, unsigned flags, const char *norm,
+                     struct lx_file **out);
+int64_t lx_fifo_resume(struct lx_thread *t, struct lx_file **out);
+/* t's call is dropped or t ends: the end its open waited with goes. */
+void lx_fifo_abandon(struct lx_thread *t);
+/* file.c: an fs handle's stat as Linux's; its close, queued. */
+int lx_fs_handle_stat(uint64_t handle, struct lx_stat *st);
+void lx_fs_handle_close(uint64_t handle);
 
 /* ---- AF_UNIX sockets (unix.c): net.c's calls hand them over ---- */
 

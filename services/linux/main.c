@@ -521,6 +521,7 @@ static bool repeat_call(struct lx_thread *t)
     if (!t->in_call)
         return false;
     lx_unwait(t);
+    lx_fifo_abandon(t);                       /* (a FIFO open had made its end) */
     if (t->saved) {
         ae_cap_delete(t->reply);
         t->saved = false;

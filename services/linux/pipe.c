@@ -32,6 +32,12 @@ struct pipe {
     unsigned long ino;
     uint64_t in, out;           /* bytes ever put in, taken out */
     struct lx_scm *scm;         /* a socket's: fds sent with its bytes, in order of `at` */
+    /* a named FIFO's (lx_fifo_open): */
+    bool fifo;
+    uint64_t key;               /* the fs node: device and inode */
+    struct pipe *fifo_next;
+    unsigned r_opens, w_opens;  /* opens ever for reading, for writing */
+    struct lx_waitq openq;      /* opens waiting for a partner */
 };
 
 struct end {
@@ -39,9 +45,15 @@ struct end {
     bool writer;
     struct pipe *other;         /* socketpair: the pipe the other way */
     bool shut_wr;               /* socket: shutdown(SHUT_WR) let go of `other` */
+    bool fifo;                  /* a FIFO's end (O_RDWR: other is p itself) */
+    bool hup_quiet;             /* opened O_NONBLOCK with no writer: no POLLHUP before one came */
+    unsigned seen_w;            /* (p->w_opens then) */
+    uint64_t fs_handle;         /* a FIFO's: its fs node's handle (fstat), or 0 */
 };
 
 static unsigned long next_ino = 0x100000;
+static struct pipe *fifos;      /* the FIFOs some end holds, by key */
+static unsigned nfifos;
 
 static int64_t pipe_read(struct lx_thread *t, struct lx_file *f, void *buf, uint64_t n, int64_t off)
 {
@@ -135,6 +147,8 @@ static int64_t pipe_write(struct lx_thread *t, struct lx_file *f, const void *bu
 static int pipe_stat(struct lx_file *f, struct lx_stat *st)
 {
     struct end *e = f->obj;
+    if (e->fs_handle)
+        return lx_fs_handle_stat(e->fs_handle, st);   /* a FIFO: its node's */
     st->mode = (e->other ? LX_S_IFSOCK : LX_S_IFIFO) | 0600;
     st->ino = e->p->ino;
     st->dev = 0xC;
@@ -150,7 +164,7 @@ static unsigned pipe_poll(struct lx_file *f, struct lx_thread *t)
     if (!e->writer || e->other) {
         if (in->len)
             ev |= LX_POLLIN | LX_POLLRDNORM;
-        if (!in->writers)
+        if (!in->writers && (!e->hup_quiet || in->w_opens != e->seen_w))
             ev |= LX_POLLHUP;
         if (t)
             lx_wait_on(t, &in->rq);
@@ -191,8 +205,17 @@ static void pipe_unref(struct pipe *p, bool writer)
             p->scm = NULL;
         }
     }
-    if (!p->readers && !p->writers)
+    if (!p->readers && !p->writers) {
+        if (p->fifo) {                          /* Linux too drops what nobody holds open */
+            struct pipe **pp = &fifos;
+            while (*pp && *pp != p)
+                pp = &(*pp)->fifo_next;
+            if (*pp)
+                *pp = p->fifo_next;
+            nfifos--;
+        }
         free(p);
+    }
     lx_scm_free(drop);                          /* last: their files may let go of p */
 }
 
@@ -206,6 +229,8 @@ static void pipe_release(struct lx_file *f)
     } else {
         pipe_unref(e->p, e->writer);
     }
+    if (e->fs_handle)
+        lx_fs_handle_close(e->fs_handle);
     free(e);
 }
 
@@ -370,7 +395,7 @@ struct lx_file *lx_pipe_socket_connect(struct lx_file *f)
 
 bool lx_pipe_is_socket(struct lx_file *f)
 {
-    return f && f->ops == &pipe_ops && ((struct end *)f->obj)->other;
+    return f && f->ops == &pipe_ops && ((struct end *)f->obj)->other && !((struct end *)f->obj)->fifo;
 }
 
 /* shutdown of a connected AF_UNIX stream end: SHUT_WR lets go of the
@@ -398,6 +423,128 @@ LX_SYS(socketpair)
     return lx_socketpair(t, type, t->a[3]);
 }
 
+/* ---- named FIFOs ----
+ *
+ * A FIFO is a node of the container's fs (mknod, docs/FS.md); its pipe is
+ * ours, one per node the container holds open, found by the node's device
+ * and inode (never reused in a session), so every process of the
+ * container — one personality serves them all — meets the same pipe, and
+ * nothing of another container ever does (its personality has its own
+ * table, even for a node of the same image or a fork's copy). The pipe
+ * lives while an end holds it, as Linux's; an end keeps its node's fs
+ * handle, so fstat sees the node (unlinked too). At most LX_FIFO_MAX pipes
+ * at once, each charged to the container's memory as any pipe is. */
+
+static struct lx_file *fifo_end(struct pipe *p, unsigned flags, uint64_t handle, const char *norm)
+{
+    unsigned acc = flags & LX_O_ACCMODE;
+    struct end *e = malloc(sizeof *e);
+    struct lx_file *f = e ? lx_file_new(&pipe_ops, flags & ~LX_O_CLOEXEC, e) : NULL;
+    if (!f) {
+        free(e);
+        return NULL;
+    }
+    *e = (struct end){ .p = p, .writer = acc == LX_O_WRONLY, .other = acc == LX_O_RDWR ? p : NULL,
+                       .fifo = true, .fs_handle = handle };
+    if (acc != LX_O_WRONLY) {
+        p->readers++;
+        p->r_opens++;
+    }
+    if (acc != LX_O_RDONLY) {
+        p->writers++;
+        p->w_opens++;
+    }
+    if (acc == LX_O_RDONLY && !p->writers && (flags & LX_O_NONBLOCK)) {
+        e->hup_quiet = true;                    /* as Linux: POLLHUP once a writer came and went */
+        e->seen_w = p->w_opens;
+    }
+    lx_wake_all(&p->openq);
+    memcpy(f->path, norm, strnlen(norm, sizeof f->path - 1));
+    return f;
+}
+
+int64_t lx_fifo_open(struct lx_thread *t, uint64_t key, uint64_t handle, unsigned flags, const char *norm,
+                     struct lx_file **out)
+{
+    unsigned acc = flags & LX_O_ACCMODE;
+    if (acc == LX_O_ACCMODE)
+        acc = LX_O_RDWR;
+    struct pipe *p = fifos;
+    while (p && p->key != key)
+        p = p->fifo_next;
+    bool made = false;
+    if (!p) {
+        if (nfifos >= LX_FIFO_MAX || !(p = pipe_new())) {
+            lx_fs_handle_close(handle);
+            return nfifos >= LX_FIFO_MAX ? -LX_ENFILE : -LX_ENOMEM;
+        }
+        p->fifo = true;
+        p->key = key;
+        p->fifo_next = fifos;
+        fifos = p;
+        nfifos++;
+        made = true;
+    }
+    int64_t r = 0;
+    struct lx_file *f = NULL;
+    if (acc == LX_O_WRONLY && (flags & LX_O_NONBLOCK) && !p->readers)
+        r = -LX_ENXIO;                          /* nobody reads: Linux's answer */
+    else if (!(f = fifo_end(p, (flags & ~LX_O_ACCMODE) | acc, handle, norm)))
+        r = -LX_ENOMEM;
+    if (r) {
+        if (made) {
+            p->readers = 1;                     /* (unref takes it out of the table) */
+            pipe_unref(p, false);
+        }
+        lx_fs_handle_close(handle);
+        return r;
+    }
+    /* A blocking open for one direction waits until the other side opens
+     * (its count moves: one that opened and closed meanwhile counts). */
+    bool waits = !(flags & LX_O_NONBLOCK) &&
+                 ((acc == LX_O_RDONLY && !p->writers) || (acc == LX_O_WRONLY && !p->readers));
+    if (!waits) {
+        *out = f;
+        return 0;
+    }
+    t->fifo_wait = f;
+    t->fifo_gen = acc == LX_O_RDONLY ? p->w_opens : p->r_opens;
+    if (lx_wait_on(t, &p->openq)) {
+        lx_fifo_abandon(t);
+        return -LX_ENOMEM;
+    }
+    return LX_BLOCK;
+}
+
+int64_t lx_fifo_resume(struct lx_thread *t, struct lx_file **out)
+{
+    struct lx_file *f = t->fifo_wait;
+    struct end *e = f->obj;
+    struct pipe *p = e->p;
+    if ((e->writer ? p->r_opens : p->w_opens) != t->fifo_gen) {
+        t->fifo_wait = NULL;                    /* the partner came */
+        *out = f;
+        return 0;
+    }
+    if (t->wake == LX_WAKE_SIGNAL) {
+        lx_fifo_abandon(t);
+        return -LX_ERESTARTSYS;                 /* as Linux: restarted under SA_RESTART */
+    }
+    if (lx_wait_on(t, &p->openq)) {
+        lx_fifo_abandon(t);
+        return -LX_ENOMEM;
+    }
+    return LX_BLOCK;
+}
+
+void lx_fifo_abandon(struct lx_thread *t)
+{
+    struct lx_file *f = t->fifo_wait;
+    t->fifo_wait = NULL;
+    if (f)
+        lx_file_put(f);
+}
+
 /* ---- splice ---- */
 
 #define SPLICE_F_NONBLOCK 2u
@@ -408,6 +555,8 @@ static struct pipe *plain_pipe(struct lx_file *f, bool writer)
     if (!f || f->ops != &pipe_ops)
         return NULL;
     struct end *e = f->obj;
+    if (e->fifo && e->other)
+        return e->p;                            /* a FIFO opened O_RDWR: both ways */
     return !e->other && e->writer == writer ? e->p : NULL;   /* a socketpair end is a socket */
 }
 
@@ -501,7 +650,7 @@ static int64_t splice_to_pipe(struct lx_thread *t, struct lx_file *in, struct pi
  * its own O_NONBLOCK says. */
 LX_SYS(splice)
 {
-    struct lx_file *in = lx_fd_get(t->proc, (int)t->a[0]), *out = lx_fd_get(t->proc, (int)t->a[2]);
+    struct lx_file *in = lx_fd_io(t->proc, (int)t->a[0]), *out = lx_fd_io(t->proc, (int)t->a[2]);
     uint64_t off_in_addr = t->a[1], off_out_addr = t->a[3], n = t->a[4];
     unsigned flags = (unsigned)t->a[5];
     if (!in || !out || !in->ops->read || !out->ops->write || (in->flags & LX_O_ACCMODE) == LX_O_WRONLY
@@ -540,7 +689,7 @@ LX_SYS(splice)
  * out without taking them from in; both plain pipes, not the same one. */
 LX_SYS(tee)
 {
-    struct lx_file *in = lx_fd_get(t->proc, (int)t->a[0]), *out = lx_fd_get(t->proc, (int)t->a[1]);
+    struct lx_file *in = lx_fd_io(t->proc, (int)t->a[0]), *out = lx_fd_io(t->proc, (int)t->a[1]);
     uint64_t n = t->a[2];
     unsigned flags = (unsigned)t->a[3];
     if (!in || !out)

@@ -296,6 +296,7 @@ void lx_thread_free(struct lx_thread *t)
 {
     struct lx_proc *p = t->proc;
     lx_unwait(t);
+    lx_fifo_abandon(t);
     lx_thread_detach(t);
     tid_remove(t);
     struct lx_thread **pp = &p->threads;

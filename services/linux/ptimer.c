@@ -23,6 +23,7 @@
 #include "sys.h"
 
 #define PTIMERS_MAX 256
+#define PTIMER_PENDING_WAIT 1000000ull          /* ns: how often a pending timer's overruns are counted */
 #define NS 1000000000ull
 #define TIMER_ABSTIME 1u
 #define SIGEV_SIGNAL 0
@@ -84,9 +85,12 @@ static void arm(struct lx_ptimer *pt, uint64_t next)
 static struct lx_siginfo *pending_info(struct lx_ptimer *pt, struct lx_thread **tp)
 {
     struct lx_proc *p = pt->proc;
+    *tp = NULL;
+    if (pt->notify == SIGEV_NONE)
+        return NULL;                             /* it sends nothing: its signo was never checked
+                                                    (as Linux), so no bit or slot of it is looked at */
     uint64_t bit = 1ull << (pt->signo - 1);
     struct lx_siginfo *si = NULL;
-    *tp = NULL;
     if (pt->notify == SIGEV_THREAD_ID) {
         for (struct lx_thread *t = p->threads; t; t = t->next)
             if (t->tid == pt->tid) {
@@ -154,8 +158,19 @@ uint64_t lx_ptimers_expire(void)
             next = ~0ull;
             continue;
         }
-        if (pt->next && pt->next - now < next)
-            next = pt->next - now;
+        if (pt->next) {
+            uint64_t left = pt->next - now;
+            struct lx_thread *th;
+            /* its last signal still pending (blocked): the next expirations
+             * are only overruns, counted whenever the loop next looks, so
+             * they need not wake it (attack21: a 1 ns interval kept the
+             * loop from ever waiting; Linux re-arms such a timer only when
+             * its signal is taken) */
+            if (left < PTIMER_PENDING_WAIT && pt->interval && pending_info(pt, &th))
+                left = PTIMER_PENDING_WAIT;
+            if (left < next)
+                next = left;
+        }
         pt = pt->anext;
     }
     return next;
@@ -249,7 +264,16 @@ static void current(struct lx_ptimer *pt, struct itimerspec_lx *v)
 
 static bool ts_ok(const struct lx_timespec *ts)
 {
-    return ts->sec >= 0 && ts->nsec >= 0 && ts->nsec < (int64_t)NS && (uint64_t)ts->sec < (1ull << 33);
+    return ts->sec >= 0 && ts->nsec >= 0 && ts->nsec < (int64_t)NS;
+}
+
+/* A valid time in ns; one past 2^33 s (272 years) is 2^33 s less one
+ * (attack21: Linux takes any, as "never"; these were EINVAL) — far
+ * enough to be never, near enough that now + value + interval cannot wrap. */
+static uint64_t ts_ns(const struct lx_timespec *ts)
+{
+    const uint64_t most = (1ull << 33) - 1;     /* 272 years: the bound these once had */
+    return (uint64_t)ts->sec > most ? most * NS : (uint64_t)ts->sec * NS + (uint64_t)ts->nsec;
 }
 
 LX_SYS(timer_settime)
@@ -268,8 +292,8 @@ LX_SYS(timer_settime)
     current(pt, &old);
     if (t->a[3] && lx_copy_out(t->proc->mm, t->a[3], &old, sizeof old))
         return -LX_EFAULT;
-    uint64_t value = (uint64_t)nv.value.sec * NS + (uint64_t)nv.value.nsec, now = lx_now_ns();
-    pt->interval = (uint64_t)nv.interval.sec * NS + (uint64_t)nv.interval.nsec;
+    uint64_t value = ts_ns(&nv.value), now = lx_now_ns();
+    pt->interval = ts_ns(&nv.interval);
     if (!value) {
         disarm(pt);
         return 0;

@@ -93,7 +93,7 @@ int64_t lx_scm_parse(struct lx_thread *t, const struct lx_msghdr *m, struct lx_s
     if (m->controllen > SCM_CONTROL_MAX)
         return -LX_ENOBUFS;
     if (m->controllen < CMSG_HDR)
-        return -LX_EINVAL;
+        return 0;                                /* no header fits: none (Linux's CMSG_FIRSTHDR is NULL) */
     uint8_t *c = malloc(m->controllen);
     if (!c)
         return -LX_ENOMEM;

@@ -105,6 +105,8 @@ LX_SYS(lstat);
 LX_SYS(madvise);
 LX_SYS(mincore);
 LX_SYS(mkdir);
+LX_SYS(mknod);
+LX_SYS(mknodat);
 LX_SYS(mkdirat);
 LX_SYS(mmap);
 LX_SYS(mprotect);

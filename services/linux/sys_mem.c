@@ -86,7 +86,7 @@ static uint64_t file_span(struct lx_file *f, uint64_t len, uint64_t off)
  * pages past an fs file's end are LX_VMA_BUS either way. */
 static int64_t map_file(struct lx_thread *t, uint64_t addr, uint64_t len, unsigned prot, int fd, uint64_t off)
 {
-    struct lx_file *f = lx_fd_get(t->proc, fd);
+    struct lx_file *f = lx_fd_io(t->proc, fd);
     if (!f)
         return -LX_EBADF;
     if ((f->flags & LX_O_ACCMODE) == LX_O_WRONLY)

@@ -117,4 +117,36 @@ aerie cp files:/nosuch "$dir/y"
 expect cp_missing_file_named 1 err "/nosuch"
 aerie rm -f files api
 
+# ---- attack21: what a container controls, copied or shown (SECURITY 78n, 78o) ----
+# its set-user-ID and set-group-ID files come out without those bits (a
+# container must not plant a set-id program of the operator's on the host)
+aerie run --name suid --grant console,fs,self busybox sh -c \
+    'echo "#!/bin/sh" > /s; chmod 6755 /s; mkdir /d; cp /s /d/t; chmod 4711 /d/t; chmod 2700 /d; ls -ln /s /d'
+if grep -q '^-rwsr-sr-x' "$out"; then pass cp_setid_made_inside
+else fail cp_setid_made_inside "$(head -c 300 "$out")"; fi
+aerie cp suid:/s "$dir/s"
+m=$(stat -c %a "$dir/s" 2>/dev/null)
+if [ "$rc" = 0 ] && [ $((0$m & 06000)) = 0 ] && [ $((0$m & 0700)) = $((0700)) ]; then pass cp_out_drops_setid_bits
+else fail cp_out_drops_setid_bits "status $rc, mode $m: $(head -c 300 "$errf")"; fi
+aerie cp suid:/d "$dir/dd"
+m=$(stat -c %a "$dir/dd/t" 2>/dev/null); md=$(stat -c %a "$dir/dd" 2>/dev/null)
+if [ "$rc" = 0 ] && [ $((0$m & 06000)) = 0 ] && [ $((0$md & 06000)) = 0 ]; then pass cp_out_tree_drops_setid_bits
+else fail cp_out_tree_drops_setid_bits "status $rc, modes $m $md: $(head -c 300 "$errf")"; fi
+aerie rm suid
+# a command holding bytes that are not UTF-8 (a lone 0x9B is CSI to a
+# terminal that takes 8-bit controls), a C1 control, a UTF-8 character
+# and an overlong '/': only the character comes through, as itself
+odd=$(printf 'x\233[2Jy\302\233z\303\251w\300\257v')
+aerie run --name odd busybox echo "$odd"
+aerie ps --no-trunc
+row=$(grep ' odd ' "$out")
+if printf '%s' "$row" | grep -q 'x?\[2Jy?z'"$(printf '\303\251')"'w??v' && ! printf '%s' "$row" | LC_ALL=C grep -q "$(printf '\233')"; then
+    pass ps_command_not_utf8_shown_safe
+else fail ps_command_not_utf8_shown_safe "$(printf '%s' "$row" | od -c | head -6)"; fi
+aerie ps
+row=$(grep ' odd ' "$out")
+if ! printf '%s' "$row" | LC_ALL=C grep -q "$(printf '\233')"; then pass ps_command_cut_not_utf8_shown_safe
+else fail ps_command_cut_not_utf8_shown_safe "$(printf '%s' "$row" | od -c | head -6)"; fi
+aerie rm odd
+
 echo "TESTS DONE $n"

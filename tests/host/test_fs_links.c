@@ -294,6 +294,90 @@ static int count_links(void *ctx, const char *name, size_t len, uint32_t type, u
     return 0;
 }
 
+static int count_fifos(void *ctx, const char *name, size_t len, uint32_t type, uint64_t ino,
+                       uint64_t cookie, const struct fs_stat *st)
+{
+    (void)name, (void)len, (void)ino, (void)cookie;
+    *(int *)ctx += type == FS_TYPE_FIFO && st->type == FS_TYPE_FIFO;
+    return 0;
+}
+
+/* MKNOD (FS_TYPE_FIFO): a node with a type, a mode and no data. stat and
+ * readdir say FIFO; an open gives a handle that reads and writes nothing
+ * (the pipe is the client's) and truncates nothing; it has hard links,
+ * renames, chmods, unlinks while open (the handle still stats it), costs
+ * an inode, and a session fork copies it (one node for two names) while
+ * the other session of the same image never sees it. Other types and
+ * modes past 07777 are EINVAL; an existing name EEXIST. */
+static void fifo_nodes(void)
+{
+    begin();
+    CHECK_RC(fs_mknod(S, P("f"), FS_TYPE_FIFO, 0640), 0);
+    CHECK_RC(fs_mknod(S, P("f"), FS_TYPE_FIFO, 0640), AE_EEXIST);
+    CHECK_RC(fs_mknod(S, P("etc/conf"), FS_TYPE_FIFO, 0640), AE_EEXIST);
+    CHECK_RC(fs_mknod(S, P("nodir/f"), FS_TYPE_FIFO, 0640), AE_ENOENT);
+    CHECK_RC(fs_mknod(S, P("g"), FS_TYPE_FILE, 0640), AE_EINVAL);
+    CHECK_RC(fs_mknod(S, P("g"), FS_TYPE_DIR, 0640), AE_EINVAL);
+    CHECK_RC(fs_mknod(S, P("g"), 99, 0640), AE_EINVAL);
+    CHECK_RC(fs_mknod(S, P("g"), FS_TYPE_FIFO, 010000), AE_EINVAL);
+    CHECK_RC(fs_mknod(S, P("x/d/f"), FS_TYPE_FIFO, 0600), 0);      /* in an image directory */
+    struct fs_stat st;
+    CHECK_RC(fs_stat(S, P("f"), &st), 0);
+    CHECK_RC(st.type, FS_TYPE_FIFO);
+    CHECK_RC(st.mode, 0640);
+    CHECK_RC(st.size, 0);
+    CHECK_RC(st.nlink, 1);
+    CHECK_RC(fs_stat(B, P("f"), &st), AE_ENOENT);                   /* another session of the image */
+    uint64_t h, hw, hrw;
+    CHECK_RC(fs_open(S, P("f"), FS_O_RDONLY, 0, &h, &st), 0);
+    CHECK_RC(st.type, FS_TYPE_FIFO);
+    CHECK_RC(fs_open(S, P("f"), FS_O_WRONLY | FS_O_TRUNC, 0, &hw, NULL), 0);
+    CHECK_RC(fs_open(S, P("f"), FS_O_RDWR | FS_O_CREAT, 0600, &hrw, NULL), 0);
+    CHECK_RC(fs_open(S, P("f"), FS_O_RDWR | FS_O_CREAT | FS_O_EXCL, 0600, &hrw, NULL), AE_EEXIST);
+    CHECK_RC(fs_open(S, P("f"), FS_O_RDONLY | FS_O_DIRECTORY, 0, &hrw, NULL), AE_ENOTDIR);
+    char buf[8];
+    CHECK_RC(fs_read(S, h, 0, buf, sizeof buf), AE_EBADF);
+    CHECK_RC(fs_write(S, hw, 0, "x", 1), AE_EBADF);
+    CHECK_RC(fs_write(S, hrw, FS_OFF_CURRENT, "x", 1), AE_EBADF);
+    CHECK_RC(fs_ftruncate(S, hw, 10), AE_EBADF);
+    CHECK_RC(fs_truncate(S, P("f"), 10), AE_EINVAL);
+    CHECK_RC(fs_readdir(S, h, 0, count_fifos, &(int){ 0 }, &(bool){ false }), AE_EBADF);   /* reads nothing */
+    CHECK_RC(fs_fchmod(S, h, 0600), 0);
+    CHECK_RC(fs_link(S, P("f"), P("f2"), 0), 0);
+    CHECK_RC(fs_stat(S, P("f2"), &st), 0);
+    CHECK_RC(st.nlink, 2);
+    CHECK_RC(st.mode, 0600);
+    int n = 0;
+    bool eof;
+    uint64_t d;
+    CHECK_RC(fs_open(S, P(""), FS_O_RDONLY, 0, &d, NULL), 0);
+    CHECK_RC(fs_readdir(S, d, 0, count_fifos, &n, &eof), 0);
+    fs_close(S, d);
+    CHECK_RC(n, 2);
+    CHECK_RC(fs_rename(S, P("f2"), P("x/f3"), 0), 0);
+    uint64_t ino = st.ino;
+    CHECK_RC(fs_unlink(S, P("f")), 0);                             /* open: the handle keeps it */
+    CHECK_RC(fs_fstat(S, h, &st), 0);
+    CHECK_RC(st.type, FS_TYPE_FIFO);
+    CHECK_RC(st.ino, ino);
+    CHECK_RC(st.nlink, 1);
+    for (uint64_t *p = (uint64_t[]){ h, hw, hrw }, i = 0; i < 3; i++)
+        CHECK_RC(fs_close(S, p[i]), 0);
+    check_ok(S);
+    struct fs_session *c = session(IMG, big_limits(), 0);
+    CHECK_RC(fs_session_fork(S, c), 0);
+    CHECK_RC(fs_stat(c, P("x/f3"), &st), 0);
+    CHECK_RC(st.type, FS_TYPE_FIFO);
+    CHECK_RC(st.ino, ino);
+    CHECK_RC(fs_stat(c, P("x/d/f"), &st), 0);
+    CHECK_RC(st.type, FS_TYPE_FIFO);
+    CHECK_RC(fs_unlink(c, P("x/f3")), 0);
+    CHECK_RC(fs_stat(S, P("x/f3"), &st), 0);                       /* each its own from then on */
+    check_ok(c);
+    fs_session_destroy(c);
+    end();
+}
+
 static void readdir_reports_links(void)
 {
     begin();
@@ -1275,6 +1359,7 @@ int main(void)
     RUN(name_calls_act_on_the_link);
     RUN(symlink_costs_one_page_and_one_inode);
     RUN(readdir_reports_links);
+    RUN(fifo_nodes);
     RUN(hard_link_is_a_second_name);
     RUN(hard_link_errors);
     RUN(hard_link_costs_an_inode);

@@ -76,6 +76,7 @@ static void proto_too_few_words_is_eproto(void)
         [FS_OP_SYMLINK] = 4, [FS_OP_READLINK] = 4, [FS_OP_LINK] = 5, [FS_OP_CHMOD] = 4,
         [FS_OP_CHOWN] = 5, [FS_OP_UTIMENS] = 5, [FS_OP_FCHMOD] = 2, [FS_OP_FCHOWN] = 3,
         [FS_OP_FUTIMENS] = 3, [FS_OP_FSYNC] = 1, [FS_OP_CREATE_RESERVED] = 5, [FS_OP_RESERVE] = 1,
+        [FS_OP_MKNOD] = 4,
     };
     for (uint64_t op = 1; op < FS_OP_COUNT; op++) {
         if (need[op])
@@ -128,6 +129,36 @@ static void proto_bad_flags_modes_whence(void)
     CHECK_RC(decode(FS_OP_MKDIR, 3, 0, 1, 0170755, 0), AE_EINVAL);
     CHECK_RC(decode(FS_OP_SEEK, 3, 1, 0, 3, 0), AE_EINVAL);
     CHECK_RC(decode(FS_OP_SEEK, 3, 1, (uint64_t)-5, FS_SEEK_END, 0), 0);
+}
+
+/* MKNOD: FS_TYPE_FIFO only, a mode within 07777; a FIFO opened reads
+ * nothing, and OPEN's read-ahead word reads nothing from it either. */
+static void proto_mknod_makes_fifos_only(void)
+{
+    put(0, "p");
+    CHECK_RC(decode(FS_OP_MKNOD, 4, 0, 1, FS_TYPE_FIFO, 0644), 0);
+    CHECK_RC(decode(FS_OP_MKNOD, 4, 0, 1, FS_TYPE_FILE, 0644), AE_EINVAL);
+    CHECK_RC(decode(FS_OP_MKNOD, 4, 0, 1, FS_TYPE_DIR, 0644), AE_EINVAL);
+    CHECK_RC(decode(FS_OP_MKNOD, 4, 0, 1, FS_TYPE_SYMLINK, 0644), AE_EINVAL);
+    CHECK_RC(decode(FS_OP_MKNOD, 4, 0, 1, UINT64_MAX, 0644), AE_EINVAL);
+    CHECK_RC(decode(FS_OP_MKNOD, 4, 0, 1, FS_TYPE_FIFO, 010000), AE_EINVAL);
+    CHECK_RC(decode(FS_OP_MKNOD, 4, 0, 1, FS_TYPE_FIFO, 1ull << 40), AE_EINVAL);
+    begin();
+    uint64_t n = put(0, "/p");
+    CHECK_RC(serve(FS_OP_MKNOD, 0, n, FS_TYPE_FIFO, 0640), 0);
+    CHECK_RC(REP.nwords, 0);
+    CHECK_RC(serve(FS_OP_MKNOD, 0, n, FS_TYPE_FIFO, 0640), AE_EEXIST);
+    uint64_t w[FS_MSG_WORDS] = { 0, n, FS_O_RDWR, 0, 4096 };
+    fs_serve(S, FS_OP_OPEN, w, 5, &SB, &REQ, &REP);
+    CHECK_RC(REP.status, 0);
+    CHECK_RC(REP.w[FS_R_OPEN_STAT + FS_R_STAT_TYPE], FS_TYPE_FIFO);
+    CHECK_RC(REP.w[FS_R_OPEN_STAT + FS_R_STAT_MODE], 0640);
+    CHECK_RC(REP.w[FS_R_OPEN_READ], 0);
+    uint64_t h = REP.w[FS_R_OPEN_HANDLE];
+    CHECK_RC(serve(FS_OP_READ, h, 0, 2000, 16), AE_EBADF);
+    CHECK_RC(serve(FS_OP_WRITE, h, 0, 2000, 16), AE_EBADF);
+    CHECK_RC(serve(FS_OP_CLOSE, h, 0, 0, 0), 0);
+    end();
 }
 
 static void proto_requests_round_trip(void)
@@ -508,6 +539,7 @@ int main(void)
     RUN(proto_ranges_outside_the_buffer_are_efault);
     RUN(proto_bad_paths);
     RUN(proto_bad_flags_modes_whence);
+    RUN(proto_mknod_makes_fifos_only);
     RUN(proto_requests_round_trip);
     RUN(proto_open_reads_at_once);
     RUN(proto_link_and_attribute_words_are_checked);

@@ -49,7 +49,7 @@ $(DYN_OUT)/dynattack-musl: tests/linux/dyn/dynattack.c tests/linux/progs/check.h
 	@echo "  MUSLCC  $@"
 	@musl-gcc -O2 -Wall -o $@ $<
 # attack14: interpreters that are no files to load (dynattack "interp"
-# execs each; no FIFO: mknod is not supported): a directory, a device,
+# execs each; no FIFO: an image holds none): a directory, a device,
 # /proc/self/exe, a link to itself, a static ET_EXEC program, the program itself
 DYN_ODD := dir=/attack-dir dev=/dev/zero self=/proc/self/exe loop=/attack-loop \
            exec=/bin/static selfref=/bin/odd-selfref

@@ -288,6 +288,11 @@ static void linux_calls_posix_timers_glibc(void) { selfcheck("ptimers", "glibc",
 /* pidfd_open, pidfd_send_signal, waitid(P_PIDFD), close_range UNSHARE (pidfds.c) */
 static void linux_calls_pidfds_musl(void) { selfcheck("pidfds", "musl", ""); }
 static void linux_calls_pidfds_glibc(void) { selfcheck("pidfds", "glibc", ""); }
+/* attack21 (SECURITY 78m-78s): SIGEV_NONE timers with wild signal numbers,
+ * huge timer times, O_PATH fds refused by every call on a file's bytes,
+ * fds in flight to a full table, short controls, reaped pidfds (atk21.c) */
+static void linux_calls_attack21_musl(void) { selfcheck("atk21", "musl", "grant=console,self,fs"); }
+static void linux_calls_attack21_glibc(void) { selfcheck("atk21", "glibc", "grant=console,self,fs"); }
 static uint64_t start_until(const char *spec, const char *ready);
 
 /* The vDSO (docs/LINUX.md "The vDSO", clocks.c): every clock through the
@@ -318,6 +323,25 @@ static void linux_unix_names_stay_inside(void)
     if (!id)
         return;
     selfcheck("unix", "glibc", "args=probe");
+    ae_cm_kill(cmcap, id);
+    ae_cm_remove(cmcap, id);
+}
+/* Named FIFOs (fifo.c, docs/LINUX.md "FIFOs"): blocking and nonblocking
+ * opens between forked and exec'd processes, EOF, EPIPE, poll, epoll,
+ * unlink while open, the container's bound on FIFO pipes. */
+static void linux_fifos_musl(void) { selfcheck("fifo", "musl", "grant=console,self,fs"); }
+static void linux_fifos_glibc(void) { selfcheck("fifo", "glibc", "grant=console,self,fs"); }
+/* A FIFO belongs to its container: one holding /iso open with bytes in it
+ * (a fresh session of the same image: likely the same inode number) is
+ * neither seen nor joined by another container of the same image. */
+static void linux_fifos_stay_inside(void)
+{
+    uint64_t id = start_until("image=fifo-musl args=hold mem=32M grant=console,self,fs", "fifo: holding /iso");
+    CHECK(id != 0);
+    if (!id)
+        return;
+    selfcheck("fifo", "musl", "grant=console,self,fs args=probe");
+    selfcheck("fifo", "glibc", "grant=console,self,fs args=probe");
     ae_cm_kill(cmcap, id);
     ae_cm_remove(cmcap, id);
 }
@@ -696,6 +720,7 @@ static void busybox_file_tools(void) { busybox_script("03-files"); }
 static void busybox_tar_and_gzip(void) { busybox_script("04-archive"); }
 static void busybox_background_jobs(void) { busybox_script("05-jobs"); }
 static void busybox_date_sleep_expr(void) { busybox_script("06-misc"); }
+static void busybox_fifos(void) { busybox_script("07-fifo"); }
 
 static void busybox_echo_pipe_wc(void)
 {
@@ -1325,12 +1350,17 @@ int main(int argc, char **argv)
     RUN_IF(linux_unix_sockets_musl);
     RUN_IF(linux_unix_sockets_glibc);
     RUN_IF(linux_unix_names_stay_inside);
+    RUN_IF(linux_fifos_musl);
+    RUN_IF(linux_fifos_glibc);
+    RUN_IF(linux_fifos_stay_inside);
     RUN_IF(linux_calls_scm_rights_musl);
     RUN_IF(linux_calls_scm_rights_glibc);
     RUN_IF(linux_calls_posix_timers_musl);
     RUN_IF(linux_calls_posix_timers_glibc);
     RUN_IF(linux_calls_pidfds_musl);
     RUN_IF(linux_calls_pidfds_glibc);
+    RUN_IF(linux_calls_attack21_musl);
+    RUN_IF(linux_calls_attack21_glibc);
     RUN_IF(linux_attacks_stay_inside_musl);
     RUN_IF(linux_lent_ranges_stay_inside);
     RUN_IF(linux_lent_scribble_stays_inside);
@@ -1370,6 +1400,7 @@ int main(int argc, char **argv)
     RUN_IF(busybox_tar_and_gzip);
     RUN_IF(busybox_background_jobs);
     RUN_IF(busybox_date_sleep_expr);
+    RUN_IF(busybox_fifos);
     RUN_IF(bash_language);
     RUN_IF(bash_processes);
     RUN_IF(linux_fork_busybox_shell_loop);

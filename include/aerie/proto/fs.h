@@ -64,6 +64,7 @@ enum fs_op {
     FS_OP_FSYNC     = 25,
     FS_OP_CREATE_RESERVED = 26,      /* docs/FS.md, "Creates that do not wait" */
     FS_OP_RESERVE   = 27,
+    FS_OP_MKNOD     = 28,            /* a special node: a FIFO (docs/FS.md, "FIFOs") */
     FS_OP_COUNT
 };
 
@@ -112,6 +113,7 @@ enum fs_op {
 #define FS_TYPE_FILE    1u
 #define FS_TYPE_DIR     2u
 #define FS_TYPE_SYMLINK 3u
+#define FS_TYPE_FIFO    4u           /* a named pipe: a name and attributes, no data (MKNOD) */
 
 #define FS_MODE_MASK    07777u
 
@@ -159,6 +161,11 @@ enum fs_op {
  *             absent (AE_EEXIST; a final link counts as present) and its directory
  *             is one of the session's own layer (AE_EINVAL: an image directory not
  *             copied up, a volume). Clients send it queued (FS_DEFER_CREATE).
+ *   MKNOD     0,1: path  2: type (FS_TYPE_FIFO; any other: AE_EINVAL)  3: mode. Makes
+ *             a FIFO node: no data, size 0; what it pipes is the client's (the Linux
+ *             personality keeps the pipe). OPEN of one gives a handle that can neither
+ *             read nor write (READ, WRITE, FTRUNCATE: AE_EBADF; O_TRUNC ignored), for
+ *             FSTAT and the node's attributes; TRUNCATE of one is AE_EINVAL.
  *   RESERVE   0: n. Gives back every reservation the session holds unused, then
  *             reserves up to min(n, FS_RESERVE_MAX) handle slots and file nodes
  *             (consecutive inode numbers), counted at once among the session's
@@ -175,6 +182,7 @@ enum {
     FS_W_OPEN_READ = 4,                        /* OPEN: bytes to read at once */
     FS_W_SIZE = 2,                             /* TRUNCATE */
     FS_W_DIR_MODE = 2,                         /* MKDIR */
+    FS_W_NODE_TYPE = 2, FS_W_NODE_MODE = 3,    /* MKNOD */
     FS_W_NEW_OFF = 2, FS_W_NEW_LEN = 3,        /* RENAME, LINK */
     FS_W_TARGET_OFF = 2, FS_W_TARGET_LEN = 3,  /* SYMLINK */
     FS_W_HANDLE = 0,                           /* handle operations */

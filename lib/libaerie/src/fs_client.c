@@ -1478,6 +1478,12 @@ int ae_fs_mkdir(struct ae_fs *fs, const char *path, uint32_t mode)
     return ae_fs_mkdirat(fs, 0, path, mode);
 }
 
+int ae_fs_mkfifoat(struct ae_fs *fs, uint64_t dir, const char *path, uint32_t mode)
+{
+    uint64_t w[FS_REQ_WORDS_MAX] = { 0, 0, FS_TYPE_FIFO, mode };
+    return path_request(fs, FS_OP_MKNOD, &(struct paths){ path, NULL, dir, 0 }, w, 4, NULL, 0);
+}
+
 int ae_fs_unlinkat(struct ae_fs *fs, uint64_t dir, const char *path)
 {
     uint64_t w[FS_REQ_WORDS_MAX];

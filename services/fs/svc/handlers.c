@@ -578,6 +578,7 @@ const struct ae_op svc_ops[FS_SERVICE_OP_END] = {
     [FS_OP_FSYNC] = { h_file, 0, AE_CALLER_CLIENT },
     [FS_OP_CREATE_RESERVED] = { h_file, 0, AE_CALLER_CLIENT },
     [FS_OP_RESERVE] = { h_file, 0, AE_CALLER_CLIENT },
+    [FS_OP_MKNOD] = { h_file, 0, AE_CALLER_CLIENT },
     [FS_OP_ATTACH] = { h_attach, 0, AE_CALLER_CLIENT },
     [FS_ADMIN_OPEN_SESSION] = { h_open_session, FS_ADMIN_OPEN_WORDS, AE_CALLER_ADMIN },
     [FS_ADMIN_CLOSE_SESSION] = { h_close_session, 1, AE_CALLER_ADMIN },

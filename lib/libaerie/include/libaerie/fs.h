@@ -182,6 +182,8 @@ int ae_fs_renameat(struct ae_fs *fs, uint64_t from_dir, const char *from, uint64
 /* A symbolic link at link holding target as given. */
 int ae_fs_symlink(struct ae_fs *fs, const char *target, const char *link);
 int ae_fs_symlinkat(struct ae_fs *fs, const char *target, uint64_t dir, const char *link);
+/* A FIFO node at path (MKNOD, type FS_TYPE_FIFO): AE_EEXIST, AE_ENOENT, ... */
+int ae_fs_mkfifoat(struct ae_fs *fs, uint64_t dir, const char *path, uint32_t mode);
 /* Copies at most cap bytes of the link's target (no NUL added) into buf;
  * returns the target's whole length (more than cap: it was cut). */
 int64_t ae_fs_readlink(struct ae_fs *fs, const char *path, char *buf, uint64_t cap);
