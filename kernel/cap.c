@@ -40,7 +40,7 @@ void cspace_init(struct cspace *cs, struct quota *q)
 }
 
 /* The slot for index, or NULL if its chunk does not exist. cs->lock held. */
-static KERNEL_HOT struct cap *slot_at(struct cspace *cs, uint64_t idx)
+HOT_INLINE struct cap *slot_at(struct cspace *cs, uint64_t idx)
 {
     if (idx == 0 || idx >= AERIE_CSPACE_MAX)
         return NULL;
@@ -129,13 +129,13 @@ uint64_t cspace_next_chunk(struct cspace *cs, uint64_t slot)
     return next;
 }
 
-KERNEL_HOT int cap_lookup(struct cspace *cs, uint64_t slot, int type, uint8_t rights, struct capref *out)
+HOT_INLINE int cap_lookup_inline(struct cspace *cs, uint64_t slot, int type, uint8_t rights, struct capref *out)
 {
     out->obj = NULL;
     spin_lock(&cs->lock);
     struct cap *c = slot_at(cs, slot);
     int err = 0;
-    if (!c || !c->obj)
+    if (__builtin_expect(!c || !c->obj, 0))
         err = AE_ECAP;
     else if (type >= 0 && c->type != type)
         err = AE_ETYPE;
@@ -153,6 +153,11 @@ KERNEL_HOT int cap_lookup(struct cspace *cs, uint64_t slot, int type, uint8_t ri
     }
     spin_unlock(&cs->lock);
     return err;
+}
+
+int cap_lookup(struct cspace *cs, uint64_t slot, int type, uint8_t rights, struct capref *out)
+{
+    return cap_lookup_inline(cs, slot, type, rights, out);
 }
 
 int cap_slot_usable(struct cspace *cs, uint64_t slot)

@@ -31,7 +31,7 @@ int endpoint_create(struct quota *q, struct invocation *inv, struct kobject **ou
 /* Counts a message handed from sender to receiver: on the sender's CPU
  * or across CPUs. Per-CPU fields only this CPU writes, in the per-CPU
  * block the path touches anyway; ipc_stats sums them (KDEBUG_STATS). */
-static KERNEL_HOT void count_delivery(const struct thread *sender, const struct thread *receiver)
+HOT_INLINE void count_delivery(const struct thread *sender, const struct thread *receiver)
 {
     struct cpu *c = this_cpu();
     if (__atomic_load_n(&sender->cpu, __ATOMIC_RELAXED) == __atomic_load_n(&receiver->cpu, __ATOMIC_RELAXED))
@@ -59,7 +59,7 @@ void ipc_stats(uint64_t *local, uint64_t *remote)
  * CPU without an IPI or a second CPU's wake-up. ep locked, recvq not
  * empty. A receiver's CPU may change meanwhile (SET_AFFINITY): it is only
  * a preference. */
-static KERNEL_HOT struct thread *pick_receiver(struct endpoint *ep)
+HOT_INLINE struct thread *pick_receiver(struct endpoint *ep)
 {
     uint16_t me = (uint16_t)cpu_index();
     unsigned n = 0;
@@ -106,7 +106,7 @@ const struct obj_ops endpoint_ops = {
     .size = sizeof(struct endpoint),
 };
 
-KERNEL_HOT int ipc_check_info(struct thread *t, uint64_t info, bool grant)
+HOT_INLINE int ipc_check_info_inline(struct thread *t, uint64_t info, bool grant)
 {
     uint64_t nwords = AERIE_INFO_NWORDS(info), ncaps = AERIE_INFO_NCAPS(info);
     if (nwords > AERIE_MSG_WORDS || ncaps > AERIE_MSG_CAPS || AERIE_INFO_FLAGS(info))
@@ -118,12 +118,38 @@ KERNEL_HOT int ipc_check_info(struct thread *t, uint64_t info, bool grant)
     return 0;
 }
 
+int ipc_check_info(struct thread *t, uint64_t info, bool grant)
+{
+    return ipc_check_info_inline(t, info, grant);
+}
+
+/* The capabilities of a message (transfer): out of the IPC path's line,
+ * which carries none in its common case. Returns how many were placed. */
+static __attribute__((noinline)) unsigned transfer_caps(struct thread *s, struct thread *r, unsigned ncaps)
+{
+    uint32_t window[AERIE_MSG_CAPS], want[AERIE_MSG_CAPS];
+    unsigned placed = 0, next = 0;
+    for (unsigned i = 0; i < AERIE_MSG_CAPS; i++) {
+        window[i] = r->utcb->recv_slots[i];   /* read once: user memory */
+        want[i] = s->utcb->caps[i];
+    }
+    for (unsigned i = 0; i < ncaps; i++) {
+        uint32_t slot = cap_transfer_locked(&s->task->cspace, want[i], &r->task->cspace,
+                                            window, AERIE_MSG_CAPS, &next);
+        if (slot)
+            r->utcb->caps[placed++] = slot;
+    }
+    return placed;
+}
+
 /*
  * Copies s's message to r and returns the info word r receives. Both are
  * locked or s is the current thread; the derivation-tree lock is held if
- * the message carries capabilities.
+ * the message carries capabilities. Any message: a fault's, capabilities,
+ * a thread without a UTCB.
  */
-static KERNEL_HOT uint64_t transfer(struct thread *s, uint64_t info, bool grant, struct thread *r)
+static __attribute__((noinline)) uint64_t transfer_any(struct thread *s, uint64_t info, bool grant,
+                                                       struct thread *r)
 {
     unsigned n = (unsigned)AERIE_INFO_NWORDS(info);
     unsigned ncaps = grant && !s->fault_msg ? (unsigned)AERIE_INFO_NCAPS(info) : 0;
@@ -134,29 +160,33 @@ static KERNEL_HOT uint64_t transfer(struct thread *s, uint64_t info, bool grant,
         n = room;
     if (!src)
         n = 0;
-    if (n == 1)
-        dst[0] = src[0];                     /* no call: fewer jump-cache look-ups (hot.h) */
-    else if (n)
+    if (n)
         memcpy(dst, src, n * sizeof(uint64_t));
-    unsigned placed = 0, next = 0, flags = 0;
-    if (ncaps && r->utcb) {
-        uint32_t window[AERIE_MSG_CAPS], want[AERIE_MSG_CAPS];
-        for (unsigned i = 0; i < AERIE_MSG_CAPS; i++) {
-            window[i] = r->utcb->recv_slots[i];   /* read once: user memory */
-            want[i] = s->utcb->caps[i];
-        }
-        for (unsigned i = 0; i < ncaps; i++) {
-            uint32_t slot = cap_transfer_locked(&s->task->cspace, want[i], &r->task->cspace,
-                                                window, AERIE_MSG_CAPS, &next);
-            if (slot)
-                r->utcb->caps[placed++] = slot;
-        }
-    }
+    unsigned placed = 0, flags = 0;
+    if (ncaps && r->utcb)
+        placed = transfer_caps(s, r, ncaps);
     if (placed < ncaps || (AERIE_INFO_NCAPS(info) && !r->utcb))
         flags |= AERIE_INFO_CAPS_DROPPED;
     if (s->fault_msg)
         flags |= AERIE_INFO_KERNEL;          /* user sends cannot set flags (ipc_check_info) */
     return AERIE_INFO(AERIE_INFO_LABEL(info), n, placed) | ((uint64_t)flags << 16);
+}
+
+/* transfer_any for the IPC path: inline for the common message, words
+ * from one thread's UTCB to another's and no capabilities (what
+ * transfer_any does then, without its call). */
+HOT_INLINE uint64_t transfer(struct thread *s, uint64_t info, bool grant, struct thread *r)
+{
+    if (__builtin_expect(s->fault_msg || r->fault_msg || !s->utcb || !r->utcb || AERIE_INFO_NCAPS(info), 0))
+        return transfer_any(s, info, grant, r);
+    unsigned n = (unsigned)AERIE_INFO_NWORDS(info);
+    if (n > AERIE_MSG_WORDS)
+        n = AERIE_MSG_WORDS;
+    if (n == 1)
+        r->utcb->mr[0] = s->utcb->mr[0];     /* no call: fewer jump-cache look-ups (hot.h) */
+    else if (n)
+        memcpy(r->utcb->mr, s->utcb->mr, n * sizeof(uint64_t));
+    return AERIE_INFO(AERIE_INFO_LABEL(info), n, 0);
 }
 
 static uint64_t notice_info(const struct ipc_notice *n)
@@ -188,7 +218,7 @@ void ipc_post_notice(struct endpoint *ep, struct ipc_notice *n)
 }
 
 /* r (locked, s locked too) now owes s a reply: s waits on r. */
-static KERNEL_HOT void await_reply(struct thread *s, struct thread *r)
+HOT_INLINE void await_reply(struct thread *s, struct thread *r)
 {
     obj_get(&s->obj);
     r->reply_to = s;
@@ -197,9 +227,9 @@ static KERNEL_HOT void await_reply(struct thread *s, struct thread *r)
 
 /* A blocked sender s that made a call becomes a reply waiter on r. Both
  * locked, and the endpoint s was queued on. */
-static KERNEL_HOT void sender_to_reply_wait(struct thread *s, struct thread *r)
+HOT_INLINE void sender_to_reply_wait(struct thread *s, struct thread *r)
 {
-    timer_disarm(s);                        /* the send timeout is over */
+    timer_disarm_inline(s);                 /* the send timeout is over */
     obj_put(s->wait_obj);                   /* the endpoint: its lock holder has another reference */
     s->wait_obj = &r->obj;
     obj_get(&r->obj);
@@ -221,8 +251,8 @@ static int64_t taken_back(struct thread *t)
     return t->fault_msg ? AE_ECANCELED : SYSCALL_RESTART;
 }
 
-KERNEL_HOT int64_t ipc_send(struct thread *t, struct endpoint *ep, uint64_t badge, bool grant,
-                 uint64_t info, uint64_t timeout, bool call)
+HOT_INLINE int64_t ipc_send_inline(struct thread *t, struct endpoint *ep, uint64_t badge, bool grant,
+                                   uint64_t info, uint64_t timeout, bool call)
 {
     bool caps = AERIE_INFO_NCAPS(info) && grant;
     if (caps)
@@ -248,13 +278,13 @@ KERNEL_HOT int64_t ipc_send(struct thread *t, struct endpoint *ep, uint64_t badg
         uint64_t rinfo = transfer(t, info, grant, r);
         r->result_badge = badge;
         if (call) {
-            wait = thread_block(t, WAIT_REPLY, &r->obj, NULL, AERIE_TIMEOUT_FOREVER);
+            wait = thread_block_inline(t, WAIT_REPLY, &r->obj, NULL, AERIE_TIMEOUT_FOREVER);
             if (wait)
                 await_reply(t, r);
             else
                 ret = AE_ECANCELED;
         }
-        thread_wake(r, (int64_t)rinfo);
+        thread_wake_inline(r, (int64_t)rinfo);
         thread_unlock_pair(t, r);
     } else if (timeout == AERIE_TIMEOUT_POLL) {
         ret = AE_ETIMEOUT;
@@ -264,7 +294,7 @@ KERNEL_HOT int64_t ipc_send(struct thread *t, struct endpoint *ep, uint64_t badg
         t->send_badge = badge;
         t->send_call = call;
         t->send_grant = grant;
-        wait = thread_block(t, WAIT_SEND, &ep->obj, NULL, timeout);
+        wait = thread_block_inline(t, WAIT_SEND, &ep->obj, NULL, timeout);
         if (wait)
             list_push_back(&ep->sendq, &t->wait_link);
         else
@@ -278,7 +308,7 @@ out:
     obj_put(&ep->obj);
     if (!wait)
         return ret;
-    thread_wait_switch();
+    schedule_inline();                       /* thread_wait_switch */
     /* A SUSPEND took us off the send queue: nobody received the message,
      * so the system call is made again when we run (TASK_CLONE's copy of
      * us, stopped here, makes it too: thread_clone). */
@@ -290,7 +320,13 @@ out:
     return t->result;
 }
 
-KERNEL_HOT void ipc_cancel_reply(struct thread *t, int64_t err)
+int64_t ipc_send(struct thread *t, struct endpoint *ep, uint64_t badge, bool grant, uint64_t info,
+                 uint64_t timeout, bool call)
+{
+    return ipc_send_inline(t, ep, badge, grant, info, timeout, call);
+}
+
+HOT_INLINE void ipc_cancel_reply_inline(struct thread *t, int64_t err)
 {
     spin_lock(&t->obj.lock);
     struct thread *c = t->reply_to;
@@ -302,24 +338,44 @@ KERNEL_HOT void ipc_cancel_reply(struct thread *t, int64_t err)
     thread_lock_pair(t, c);
     if (c->state == TS_BLOCKED && c->wait_kind == WAIT_REPLY && c->wait_obj == &t->obj &&
         c->wait_seq == seq)
-        thread_wake(c, err);
+        thread_wake_inline(c, err);
     thread_unlock_pair(t, c);
     obj_put(&c->obj);
 }
 
-KERNEL_HOT int64_t ipc_recv(struct thread *t, struct endpoint *ep, uint64_t timeout, uint64_t *badge)
+void ipc_cancel_reply(struct thread *t, int64_t err)
+{
+    ipc_cancel_reply_inline(t, err);
+}
+
+/* A receiver t takes the message of s, queued to send; both locked.
+ * Apart from the path's line: on one CPU the receiver waits first. */
+static __attribute__((noinline)) int64_t take_sender(struct thread *t, struct thread *s, uint64_t *badge)
+{
+    list_remove(&s->wait_link);
+    count_delivery(s, t);
+    int64_t ret = (int64_t)transfer(s, s->send_info, s->send_grant, t);
+    *badge = s->send_badge;
+    if (s->send_call)
+        sender_to_reply_wait(s, t);
+    else
+        thread_wake_inline(s, 0);
+    return ret;
+}
+
+HOT_INLINE int64_t ipc_recv_inline(struct thread *t, struct endpoint *ep, uint64_t timeout, uint64_t *badge)
 {
     if (!t->utcb) {
         obj_put(&ep->obj);
         return AE_EFAULT;
     }
-    ipc_cancel_reply(t, AE_ECANCELED);
+    ipc_cancel_reply_inline(t, AE_ECANCELED);
     bool have_cdt = false, wait = false;
     int64_t ret = 0;
     struct kobject *noticed = NULL;
     for (;;) {
         spin_lock(&ep->obj.lock);
-        if (!ep->obj.dead && !list_empty(&ep->notices)) {
+        if (__builtin_expect(!ep->obj.dead && !list_empty(&ep->notices), 0)) {
             struct ipc_notice *n = list_entry(list_pop_front(&ep->notices), struct ipc_notice, link);
             memcpy(t->utcb->mr, n->words, sizeof n->words);
             *badge = n->badge;
@@ -343,14 +399,7 @@ KERNEL_HOT int64_t ipc_recv(struct thread *t, struct endpoint *ep, uint64_t time
                 ret = AE_EDEAD;
                 goto out;
             }
-            list_remove(&s->wait_link);
-            count_delivery(s, t);
-            ret = (int64_t)transfer(s, s->send_info, s->send_grant, t);
-            *badge = s->send_badge;
-            if (s->send_call)
-                sender_to_reply_wait(s, t);
-            else
-                thread_wake(s, 0);
+            ret = take_sender(t, s, badge);
             thread_unlock_pair(t, s);
             goto out;
         }
@@ -365,7 +414,7 @@ KERNEL_HOT int64_t ipc_recv(struct thread *t, struct endpoint *ep, uint64_t time
         ret = AE_ETIMEOUT;
     } else {
         spin_lock(&t->obj.lock);
-        wait = thread_block(t, WAIT_RECV, &ep->obj, NULL, timeout);
+        wait = thread_block_inline(t, WAIT_RECV, &ep->obj, NULL, timeout);
         if (wait)
             list_push_back(&ep->recvq, &t->wait_link);
         else
@@ -381,17 +430,22 @@ out:
     obj_put(&ep->obj);
     if (!wait)
         return ret;
-    thread_wait_switch();
+    schedule_inline();                       /* thread_wait_switch */
     *badge = t->result_badge;
     return t->result;
 }
 
+int64_t ipc_recv(struct thread *t, struct endpoint *ep, uint64_t timeout, uint64_t *badge)
+{
+    return ipc_recv_inline(t, ep, timeout, badge);
+}
+
 /* Delivers t's reply to client, if client still waits for it (`saved`:
  * through a saved reply cap). Consumes the reference on client. */
-static KERNEL_HOT int64_t deliver_reply(struct thread *t, struct thread *client, uint64_t seq, uint64_t info, bool saved)
+HOT_INLINE int64_t deliver_reply(struct thread *t, struct thread *client, uint64_t seq, uint64_t info, bool saved)
 {
     bool caps = AERIE_INFO_NCAPS(info) != 0;
-    if (caps)
+    if (__builtin_expect(caps, 0))
         cdt_lock_acquire();
     thread_lock_pair(t, client);
     int64_t ret = AE_EDEAD;
@@ -401,7 +455,7 @@ static KERNEL_HOT int64_t deliver_reply(struct thread *t, struct thread *client,
     if (waiting) {
         uint64_t rinfo = transfer(t, info, true, client);
         client->result_badge = 0;
-        thread_wake(client, (int64_t)rinfo);
+        thread_wake_inline(client, (int64_t)rinfo);
         ret = 0;
     }
     thread_unlock_pair(t, client);
@@ -411,9 +465,9 @@ static KERNEL_HOT int64_t deliver_reply(struct thread *t, struct thread *client,
     return ret;
 }
 
-KERNEL_HOT int64_t ipc_reply(struct thread *t, uint64_t info)
+HOT_INLINE int64_t ipc_reply_inline(struct thread *t, uint64_t info)
 {
-    int err = ipc_check_info(t, info, true);
+    int err = ipc_check_info_inline(t, info, true);
     if (err)
         return err;
     spin_lock(&t->obj.lock);
@@ -424,6 +478,11 @@ KERNEL_HOT int64_t ipc_reply(struct thread *t, uint64_t info)
     if (!c)
         return AE_EINVAL;                    /* nobody is waiting for a reply */
     return deliver_reply(t, c, seq, info, false);
+}
+
+int64_t ipc_reply(struct thread *t, uint64_t info)
+{
+    return ipc_reply_inline(t, info);
 }
 
 int64_t ipc_reply_through(struct thread *t, struct thread *client, uint64_t seq, uint64_t info)

@@ -2,7 +2,12 @@
 # second image carries a symbol table for backtraces (see ksyms.h).
 
 KERNEL      := $(BUILD)/kernel.elf
-KERNEL_C    := $(wildcard kernel/*.c kernel/lib/*.c kernel/arch/x86_64/*.c) lib/fmt/fmt.c lib/elf/elf.c
+# The files of the IPC path are compiled as one unit, kernel/ipc_unit.c
+# (kernel/hot.h), never on their own.
+KERNEL_UNIT := kernel/object.c kernel/trace.c kernel/cap.c kernel/sched.c kernel/thread.c kernel/ipc.c \
+               kernel/syscall.c
+KERNEL_C    := $(filter-out $(KERNEL_UNIT),$(wildcard kernel/*.c kernel/lib/*.c kernel/arch/x86_64/*.c)) \
+               lib/fmt/fmt.c lib/elf/elf.c
 KERNEL_S    := $(wildcard kernel/arch/x86_64/*.S)
 KERNEL_OBJS := $(patsubst %,$(BUILD)/kobj/%.o,$(KERNEL_C) $(KERNEL_S))
 KERNEL_LD   := kernel/arch/x86_64/kernel.ld
@@ -13,10 +18,10 @@ $(BUILD)/kobj/%.c.o: %.c
 	@echo "  CC      $<"
 	@$(CC) $(KCFLAGS) -DAERIE_VERSION='"$(VERSION)"' -MMD -MP -c $< -o $@
 
-# The system-call switch as compares, not a jump table: a table is one more
+# The IPC unit (its system-call switch) as compares, not jump tables: a table is one more
 # page (of .rodata) for the IPC path to touch after every address-space
 # switch, which costs a software-TLB refill under QEMU TCG (kernel/hot.h).
-$(BUILD)/kobj/kernel/syscall.c.o: KCFLAGS += -fno-jump-tables
+$(BUILD)/kobj/kernel/ipc_unit.c.o: KCFLAGS += -fno-jump-tables
 
 $(BUILD)/kobj/%.S.o: %.S
 	@mkdir -p $(@D)

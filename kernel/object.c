@@ -72,7 +72,7 @@ void obj_destroy(struct kobject *o)
     list_push_back(l, &o->reap_link);
 }
 
-KERNEL_HOT void obj_reap(void)
+void obj_reap(void)
 {
     struct cpu *c = this_cpu();
     if (c->retired)
@@ -92,4 +92,12 @@ KERNEL_HOT void obj_reap(void)
         obj_put(o);                      /* the alive reference */
         obj_put(o);                      /* the reaper's */
     }
+}
+
+/* The IPC path's: mostly there is nothing to reap. */
+HOT_INLINE void obj_reap_inline(void)
+{
+    struct cpu *c = this_cpu();
+    if (__builtin_expect(c->retired || (c->reap_list.next && !list_empty(&c->reap_list)), 0))
+        obj_reap();
 }

@@ -42,7 +42,7 @@ struct kobject {
     struct list reap_link;
 };
 
-static inline void obj_get(struct kobject *o)
+static inline __attribute__((always_inline)) void obj_get(struct kobject *o)
 {
     __atomic_add_fetch(&o->refs, 1, __ATOMIC_RELAXED);
 }
@@ -52,7 +52,7 @@ void obj_put_last(struct kobject *o, uint32_t left);
 /* Drops a reference; frees the object when it was the last. Inline: on
  * the IPC path every call and return of a small function is one more
  * jump-cache look-up after a CR3 write under QEMU TCG (kernel/hot.h). */
-static inline void obj_put(struct kobject *o)
+static inline __attribute__((always_inline)) void obj_put(struct kobject *o)
 {
     uint32_t left = __atomic_sub_fetch(&o->refs, 1, __ATOMIC_ACQ_REL);
     if (__builtin_expect(left == 0 || left == (uint32_t)-1, 0))

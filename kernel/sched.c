@@ -99,7 +99,7 @@ _Static_assert(sizeof(struct runqueue) <= CPU_SCHED_BYTES, "struct runqueue outg
 #define rqs_of(c) ((struct runqueue *)cpus[c].sched)
 static struct thread idle_threads[MAX_CPUS];
 
-static KERNEL_HOT struct runqueue *this_rq(void) { return (struct runqueue *)this_cpu()->sched; }
+HOT_INLINE struct runqueue *this_rq(void) { return (struct runqueue *)this_cpu()->sched; }
 
 uint64_t time_now_ns(void) { return tsc_to_ns(rdtsc()); }
 
@@ -126,14 +126,14 @@ void sched_init_cpu(void)
 
 /* ---- queue operations, rq->lock held ---- */
 
-static KERNEL_HOT void rq_push(struct runqueue *rq, struct thread *t)
+HOT_INLINE void rq_push(struct runqueue *rq, struct thread *t)
 {
     list_push_back(&rq->queue[t->prio], &t->rq_link);
     rq->bitmap |= 1u << t->prio;
     t->in_rq = true;
 }
 
-static KERNEL_HOT void rq_remove(struct runqueue *rq, struct thread *t)
+HOT_INLINE void rq_remove(struct runqueue *rq, struct thread *t)
 {
     list_remove(&t->rq_link);
     if (list_empty(&rq->queue[t->prio]))
@@ -141,7 +141,7 @@ static KERNEL_HOT void rq_remove(struct runqueue *rq, struct thread *t)
     t->in_rq = false;
 }
 
-static KERNEL_HOT struct thread *rq_pop(struct runqueue *rq)
+HOT_INLINE struct thread *rq_pop(struct runqueue *rq)
 {
     if (!rq->bitmap)
         return NULL;
@@ -159,7 +159,7 @@ static KERNEL_HOT struct thread *rq_pop(struct runqueue *rq)
  * wants this run queue meanwhile — the target itself, to schedule —
  * would spin for that long. need_resched, set here under the lock, is
  * what the target acts on; the IPI only makes it look sooner. */
-static KERNEL_HOT int preempt_if_better(unsigned cpu, struct runqueue *rq, struct thread *t)
+HOT_INLINE int preempt_if_better(unsigned cpu, struct runqueue *rq, struct thread *t)
 {
     if (!rq->current->idle && rq->current->prio >= t->prio)
         return -1;
@@ -172,13 +172,13 @@ static KERNEL_HOT int preempt_if_better(unsigned cpu, struct runqueue *rq, struc
     return -1;
 }
 
-static KERNEL_HOT void ipi_resched(int cpu)
+HOT_INLINE void ipi_resched(int cpu)
 {
     if (cpu >= 0)
         lapic_send_ipi(cpus[cpu].apic_id, VEC_RESCHEDULE);
 }
 
-KERNEL_HOT void sched_enqueue_boosted(struct thread *t, uint8_t boost)
+HOT_INLINE void sched_enqueue_inline(struct thread *t, uint8_t boost)
 {
     unsigned cpu = t->cpu;
     struct runqueue *rq = rqs_of(cpu);
@@ -192,6 +192,11 @@ KERNEL_HOT void sched_enqueue_boosted(struct thread *t, uint8_t boost)
     }
     spin_unlock(&rq->lock);
     ipi_resched(ipi);
+}
+
+void sched_enqueue_boosted(struct thread *t, uint8_t boost)
+{
+    sched_enqueue_inline(t, boost);
 }
 
 void sched_dequeue(struct thread *t)
@@ -264,7 +269,7 @@ void sched_set_cpu(struct thread *t, unsigned cpu)
  * counted) to t, the thread leaving or still on this CPU, and to the
  * quota it is charged to: a plain add to fields only this CPU writes,
  * one atomic add per counter to the quota. Idle time is nobody's. */
-static KERNEL_HOT void account(struct runqueue *rq, struct thread *t)
+HOT_INLINE void account(struct runqueue *rq, struct thread *t)
 {
     uint64_t now = rdtsc(), d = now - rq->acct_tsc;
     rq->acct_tsc = now;
@@ -293,7 +298,7 @@ extern void context_switch(uint64_t *save_rsp, uint64_t load_rsp);
  * system call, whose ABI keeps them) saves the whole state. Under TCG an
  * FXSAVE or FXRSTOR is some fifty emulated memory accesses; a server's
  * switches (the Linux personality's, fs's) then cost none. */
-static KERNEL_HOT void fpu_save(struct thread *t)
+HOT_INLINE void fpu_save(struct thread *t)
 {
     if (t->in_syscall) {
         __asm__ volatile("fnstcw (%0)\n\tstmxcsr 24(%0)" :: "r"(t->fpu) : "memory");
@@ -304,7 +309,7 @@ static KERNEL_HOT void fpu_save(struct thread *t)
     }
 }
 
-static KERNEL_HOT void fpu_load(struct thread *t)
+HOT_INLINE void fpu_load(struct thread *t)
 {
     if (!t->fpu_dead) {
         __asm__ volatile("fxrstor64 (%0)" :: "r"(t->fpu) : "memory");
@@ -328,7 +333,7 @@ static KERNEL_HOT void fpu_load(struct thread *t)
 /* Loads nvs's page tables unless CR3 holds them already (and no
  * shootdown was deferred meanwhile: stale); this CPU's bit moves from the
  * space it leaves to nvs (see "Address spaces" above). */
-static KERNEL_HOT void switch_vspace(struct runqueue *rq, struct vspace *nvs, uint64_t bit, bool stale,
+HOT_INLINE void switch_vspace(struct runqueue *rq, struct vspace *nvs, uint64_t bit, bool stale,
                                      bool borrowed_ok)
 {
     struct vspace *old = rq->loaded_vs;
@@ -347,7 +352,7 @@ static KERNEL_HOT void switch_vspace(struct runqueue *rq, struct vspace *nvs, ui
 /* next, a RUN_BORROWED thread, runs on the tables of the borrower whose
  * thread it owes a reply ("Back from a call onto its caller's tables"
  * above); false if it may not (switch_vspace then does as usual). */
-static KERNEL_HOT bool reply_borrower(struct runqueue *rq, struct thread *next, uint64_t bit)
+static __attribute__((noinline)) bool reply_borrower(struct runqueue *rq, struct thread *next, uint64_t bit)
 {
     struct vspace *own = &next->task->vs, *old = rq->loaded_vs, *x = NULL;
     if (old == own || (old && __atomic_load_n(&old->lender, __ATOMIC_ACQUIRE) == own))
@@ -438,25 +443,27 @@ void sched_load_own_vspace(struct thread *t)
     switch_vspace(rq, &t->task->vs, 1ull << cpu_index(), false, false);
 }
 
-static KERNEL_HOT void switch_to(struct runqueue *rq, struct thread *prev, struct thread *next)
+HOT_INLINE void finish_switch_inline(void);
+
+HOT_INLINE void switch_to(struct runqueue *rq, struct thread *prev, struct thread *next)
 {
     struct cpu *c = this_cpu();
     c->current = next;
     account(rq, prev);
-    if (!prev->idle)
+    if (__builtin_expect(!prev->idle, 1))
         fpu_save(prev);
-    if (next->idle) {
+    if (__builtin_expect(next->idle, 0)) {
         if (rq->loaded_vs)
             __atomic_store_n(&rq->lazy, true, __ATOMIC_SEQ_CST);
     } else {
         /* Leaving lazy: say so first, then look for a deferred shootdown
          * (the other half of sched_tlb_defer's Dekker pair). */
         bool stale = false;
-        if (prev->idle) {
+        if (__builtin_expect(prev->idle, 0)) {
             __atomic_store_n(&rq->lazy, false, __ATOMIC_SEQ_CST);
             stale = __atomic_exchange_n(&rq->tlb_stale, false, __ATOMIC_SEQ_CST);
         }
-        if (!next->run_borrowed || !reply_borrower(rq, next, 1ull << c->index))
+        if (__builtin_expect(!next->run_borrowed, 1) || !reply_borrower(rq, next, 1ull << c->index))
             switch_vspace(rq, &next->task->vs, 1ull << c->index, stale, next->run_borrowed);
         /* Back after only the idle thread ran here (it and the kernel use
          * no FPU and leave FS alone): the registers are still next's.
@@ -469,20 +476,20 @@ static KERNEL_HOT void switch_to(struct runqueue *rq, struct thread *prev, struc
         }
         c->kernel_rsp = (uint64_t)next + 4096;
         c->tss.rsp[0] = c->kernel_rsp;
-        if (next->canary != THREAD_CANARY)
+        if (__builtin_expect(next->canary != THREAD_CANARY, 0))
             panic("thread %p: kernel stack overflow (canary %lx)", (void *)next, next->canary);
     }
     rq->prev = prev;
     context_switch(&prev->kstack_rsp, next->kstack_rsp);
-    sched_finish_switch();
+    finish_switch_inline();
 }
 
-KERNEL_HOT void sched_finish_switch(void)
+HOT_INLINE void finish_switch_inline(void)
 {
     struct runqueue *rq = this_rq();
     struct thread *prev = rq->prev;
     rq->prev = NULL;
-    if (!prev || prev->idle)
+    if (__builtin_expect(!prev || prev->idle, 0))
         return;
     /* Whoever sees prev off its CPU may have ended it, and then the put
      * below frees it: sched_settled lets the debug statistics wait. */
@@ -515,6 +522,12 @@ KERNEL_HOT void sched_finish_switch(void)
     __atomic_store_n(&rq->finishing, false, __ATOMIC_RELEASE);
 }
 
+/* A new thread's first switch ends here (thread_first_entry). */
+void sched_finish_switch(void)
+{
+    finish_switch_inline();
+}
+
 bool sched_settled(void)
 {
     for (unsigned c = 0; c < ncpus; c++)
@@ -523,7 +536,9 @@ bool sched_settled(void)
     return true;
 }
 
-KERNEL_HOT void schedule(void)
+/* The IPC path's own copy is schedule_inline: a thread blocking in a call
+ * or a receive switches without a call or return (kernel/hot.h). */
+HOT_INLINE void schedule_inline(void)
 {
     struct runqueue *rq = this_rq();
     struct thread *prev = rq->current;
@@ -555,16 +570,26 @@ KERNEL_HOT void schedule(void)
     switch_to(rq, prev, next);
 }
 
+void schedule(void)
+{
+    schedule_inline();
+}
+
 bool sched_cpu_polling(unsigned cpu)
 {
     return __atomic_load_n(&rqs_of(cpu)->polling, __ATOMIC_SEQ_CST);
 }
 
-KERNEL_HOT bool sched_need_resched(void)
+HOT_INLINE bool need_resched_inline(void)
 {
     struct runqueue *rq = this_rq();
     struct thread *cur = rq->current;
     return rq->need_resched || cur->state != TS_RUNNABLE || cur->migrate;
+}
+
+bool sched_need_resched(void)
+{
+    return need_resched_inline();
 }
 
 void sched_yield(void)
@@ -664,7 +689,7 @@ void timer_arm(struct thread *t, uint64_t deadline)
     spin_unlock(&rq->timer_lock);
 }
 
-KERNEL_HOT void timer_disarm(struct thread *t)
+void timer_disarm(struct thread *t)
 {
     int32_t c = __atomic_load_n(&t->timer_cpu, __ATOMIC_ACQUIRE);
     if (c < 0)
@@ -675,6 +700,13 @@ KERNEL_HOT void timer_disarm(struct thread *t)
         t->timer_cpu = -1;
     }
     spin_unlock(&rqs_of(c)->timer_lock);
+}
+
+/* The IPC path's: most waits it ends had no timer. */
+HOT_INLINE void timer_disarm_inline(struct thread *t)
+{
+    if (__atomic_load_n(&t->timer_cpu, __ATOMIC_ACQUIRE) >= 0)
+        timer_disarm(t);
 }
 
 #define EXPIRE_BATCH 16

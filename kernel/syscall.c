@@ -59,7 +59,7 @@ static int64_t invoke_with(struct thread *t, struct capref *cap, uint64_t info, 
  * reply goes to the caller's UTCB as it was when the call began, and the
  * call holds a reference on that memory until it is done, so the page
  * cannot be freed and reused under the reply whatever happens meanwhile. */
-static int64_t invoke(struct thread *t, struct capref *cap, uint64_t info)
+static __attribute__((noinline)) int64_t invoke(struct thread *t, struct capref *cap, uint64_t info)
 {
     spin_lock(&t->obj.lock);
     struct aerie_utcb *u = t->utcb;
@@ -89,10 +89,10 @@ static __attribute__((noinline)) int64_t traced_call(struct thread *t, struct ca
     return r;
 }
 
-static KERNEL_HOT int64_t sys_call(struct thread *t, uint64_t slot, uint64_t info, uint64_t timeout)
+HOT_INLINE int64_t sys_call(struct thread *t, uint64_t slot, uint64_t info, uint64_t timeout)
 {
     struct capref cap;
-    int err = cap_lookup(&t->task->cspace, slot, -1, 0, &cap);
+    int err = cap_lookup_inline(&t->task->cspace, slot, -1, 0, &cap);
     if (err)
         return err;
     int64_t r;
@@ -100,11 +100,11 @@ static KERNEL_HOT int64_t sys_call(struct thread *t, uint64_t slot, uint64_t inf
         bool grant = cap.rights & AERIE_R_GRANT;
         if (!(cap.rights & AERIE_R_WRITE))
             r = AE_ERIGHTS;
-        else if ((r = ipc_check_info(t, info, grant)) == 0) {
+        else if ((r = ipc_check_info_inline(t, info, grant)) == 0) {
             t->ipc_calls++;               /* its CPU's own field: sched.c adds it to the quota */
-            if (__builtin_expect(trace_on(t), 0))
+            if (__builtin_expect(trace_on_inline(t), 0))
                 return traced_call(t, &cap, slot, grant, info, timeout);
-            return ipc_send(t, (struct endpoint *)cap.obj, cap.badge, grant, info, timeout, true);
+            return ipc_send_inline(t, (struct endpoint *)cap.obj, cap.badge, grant, info, timeout, true);
         }
     } else if (cap.type == AERIE_OBJ_NOTIFICATION || cap.type == AERIE_OBJ_REPLY) {
         r = AE_ETYPE;
@@ -115,7 +115,7 @@ static KERNEL_HOT int64_t sys_call(struct thread *t, uint64_t slot, uint64_t inf
     return r;
 }
 
-static int64_t sys_send(struct thread *t, uint64_t slot, uint64_t info, uint64_t timeout)
+static __attribute__((noinline)) int64_t sys_send(struct thread *t, uint64_t slot, uint64_t info, uint64_t timeout)
 {
     struct capref cap;
     int err = cap_lookup(&t->task->cspace, slot, -1, 0, &cap);
@@ -139,7 +139,7 @@ static int64_t sys_send(struct thread *t, uint64_t slot, uint64_t info, uint64_t
     return r;
 }
 
-static int64_t sleep_for(struct thread *t, uint64_t timeout)
+static __attribute__((noinline)) int64_t sleep_for(struct thread *t, uint64_t timeout)
 {
     spin_lock(&t->obj.lock);
     bool wait = thread_block(t, WAIT_SLEEP, NULL, NULL, timeout);
@@ -150,16 +150,16 @@ static int64_t sleep_for(struct thread *t, uint64_t timeout)
     return t->result == AE_ETIMEOUT ? 0 : t->result;
 }
 
-static KERNEL_HOT int64_t sys_recv(struct thread *t, uint64_t slot, uint64_t timeout, uint64_t *badge)
+HOT_INLINE int64_t sys_recv(struct thread *t, uint64_t slot, uint64_t timeout, uint64_t *badge)
 {
     if (slot == 0)
         return timeout == AERIE_TIMEOUT_POLL ? 0 : sleep_for(t, timeout);
     struct capref cap;
-    int err = cap_lookup(&t->task->cspace, slot, -1, AERIE_R_READ, &cap);
+    int err = cap_lookup_inline(&t->task->cspace, slot, -1, AERIE_R_READ, &cap);
     if (err)
         return err;
     if (cap.type == AERIE_OBJ_ENDPOINT)
-        return ipc_recv(t, (struct endpoint *)cap.obj, timeout, badge);
+        return ipc_recv_inline(t, (struct endpoint *)cap.obj, timeout, badge);
     if (cap.type == AERIE_OBJ_NOTIFICATION)
         return notification_wait(t, (struct notification *)cap.obj, timeout, badge);
     capref_put(&cap);
@@ -215,32 +215,37 @@ static int64_t sys_futex(struct thread *t, uint64_t op, uint64_t addr, uint64_t 
  * resumes here, and what was queued for destruction on this CPU meanwhile
  * (by a thread that died and switched away) is reaped now rather than at
  * the next kernel exit. */
-KERNEL_HOT void return_to_user_checks(struct thread *t)
+HOT_INLINE void exit_checks_inline(struct thread *t)
 {
     for (;;) {
-        obj_reap();
-        if (__atomic_load_n(&t->obj.dead, __ATOMIC_ACQUIRE)) {
+        obj_reap_inline();
+        if (__builtin_expect(__atomic_load_n(&t->obj.dead, __ATOMIC_ACQUIRE), 0)) {
             spin_lock(&t->obj.lock);
             t->state = TS_DEAD;
             spin_unlock(&t->obj.lock);
         }
-        if (!sched_need_resched())
+        if (__builtin_expect(!need_resched_inline(), 1))
             break;
-        schedule();
+        schedule();                       /* preempted: not the IPC path's switch */
     }
     /* A blocked thread whose FS base its handler set, woken before its CPU
      * switched away, is picked again without a switch (schedule's next ==
      * prev), which is where the base is loaded otherwise. */
-    if (__atomic_load_n(&t->fs_reload, __ATOMIC_ACQUIRE)) {
+    if (__builtin_expect(__atomic_load_n(&t->fs_reload, __ATOMIC_ACQUIRE), 0)) {
         __atomic_store_n(&t->fs_reload, false, __ATOMIC_RELAXED);
         wrmsr(MSR_FS_BASE, t->fs_base);
     }
 }
 
+void return_to_user_checks(struct thread *t)
+{
+    exit_checks_inline(t);
+}
+
 /* A foreign call its handler answered ahead (THREAD_SET_ANSWERS): the
  * result goes in RAX here, with no fault message and no switch. Traced
  * threads always fault, so a trace sees every call. */
-static KERNEL_HOT bool standing_answer(struct thread *t, struct trap_frame *tf)
+static bool standing_answer(struct thread *t, struct trap_frame *tf)
 {
     if (tf->rax >= AERIE_SYS_BASE || __builtin_expect(trace_on(t), 0))
         return false;
@@ -256,7 +261,7 @@ static KERNEL_HOT bool standing_answer(struct thread *t, struct trap_frame *tf)
     return false;
 }
 
-static void unknown_syscall(struct thread *t, struct trap_frame *tf)
+static __attribute__((noinline)) void unknown_syscall(struct thread *t, struct trap_frame *tf)
 {
     if (__builtin_expect(__atomic_load_n(&t->answers[0], __ATOMIC_RELAXED) != 0, 0) && standing_answer(t, tf))
         return;
@@ -301,24 +306,29 @@ KERNEL_HOT void syscall_dispatch(struct trap_frame *tf)
     switch (tf->rax) {
     case AERIE_SYS_CALL:       r = sys_call(t, tf->rdi, tf->rsi, tf->rdx); break;
     case AERIE_SYS_SEND:       r = sys_send(t, tf->rdi, tf->rsi, tf->rdx); break;
-    case AERIE_SYS_RECV:       r = sys_recv(t, tf->rdi, tf->rsi, &badge); break;
-    case AERIE_SYS_REPLY:      r = ipc_reply(t, tf->rdi); break;
-    case AERIE_SYS_REPLY_RECV:
-        /* A caller that went away is not the receive's error, but the
-         * server may want to know (the Linux personality answers a
-         * call whose answer was lost again, not twice): RSI says. Set
-         * before the receive blocks, so a copy made meanwhile
-         * (TASK_CLONE) sees it too. */
-        tf->rsi = (uint64_t)ipc_reply(t, tf->rsi);
-        r = sys_recv(t, tf->rdi, tf->rdx, &badge);
+    case AERIE_SYS_REPLY:      r = ipc_reply(t, tf->rdi); break;   /* the path's copy: REPLY_RECV */
+    case AERIE_SYS_RECV:
+    case AERIE_SYS_REPLY_RECV: {
+        /* One receive for both, so the path holds one inline copy of it. */
+        uint64_t timeout = tf->rsi;
+        if (tf->rax == AERIE_SYS_REPLY_RECV) {
+            /* A caller that went away is not the receive's error, but
+             * the server may want to know (the Linux personality answers
+             * a call whose answer was lost again, not twice): RSI says.
+             * Set before the receive blocks, so a copy made meanwhile
+             * (TASK_CLONE) sees it too. */
+            timeout = tf->rdx;
+            tf->rsi = (uint64_t)ipc_reply_inline(t, tf->rsi);
+        }
+        r = sys_recv(t, tf->rdi, timeout, &badge);
         break;
+    }
     default:
         if (syscall_other(t, tf, &badge, &r))
             break;
         t->in_syscall = false;            /* its frame is complete: RAX = AE_ENOSYS */
         unknown_syscall(t, tf);
-        return_to_user_checks(t);
-        return;
+        goto out;
     }
     t->in_syscall = false;
     /* A frame whose registers someone set while the thread was stopped in
@@ -330,12 +340,12 @@ KERNEL_HOT void syscall_dispatch(struct trap_frame *tf)
          * syscall instruction, so interrupts, other threads and a stop
          * request get their turn before it carries on from where it was. */
         tf->rip -= 2;
-        return_to_user_checks(t);
-        return;
+        goto out;
     }
     if (r == SYSCALL_RESTART)
         r = AE_ECANCELED;
     tf->rax = (uint64_t)r;
     tf->rdx = badge;
-    return_to_user_checks(t);
+out:
+    exit_checks_inline(t);                /* one inline copy for every way out */
 }

@@ -141,10 +141,10 @@ static void drop_self_hold(struct thread *t, const struct quota_end *end)
 
 /* ---- blocking and waking ---- */
 
-KERNEL_HOT bool thread_block(struct thread *t, enum wait_kind kind, struct kobject *wait_obj,
-                  spinlock_t *wait_lock, uint64_t timeout_ns)
+HOT_INLINE bool thread_block_inline(struct thread *t, enum wait_kind kind, struct kobject *wait_obj,
+                                    spinlock_t *wait_lock, uint64_t timeout_ns)
 {
-    if (t->state != TS_RUNNABLE) {
+    if (__builtin_expect(t->state != TS_RUNNABLE, 0)) {
         if (t->state == TS_SUSPENDED)
             t->stop_cancelled = true;        /* being stopped: see thread_fault */
         return false;
@@ -156,21 +156,27 @@ KERNEL_HOT bool thread_block(struct thread *t, enum wait_kind kind, struct kobje
     t->wait_seq++;
     if (wait_obj)
         obj_get(wait_obj);
-    if (timeout_ns != AERIE_TIMEOUT_FOREVER) {
+    if (__builtin_expect(timeout_ns != AERIE_TIMEOUT_FOREVER, 0)) {
         uint64_t now = time_now_ns();
         timer_arm(t, timeout_ns > ~0ull - now ? ~0ull : now + timeout_ns);
     }
     return true;
 }
 
+bool thread_block(struct thread *t, enum wait_kind kind, struct kobject *wait_obj, spinlock_t *wait_lock,
+                  uint64_t timeout_ns)
+{
+    return thread_block_inline(t, kind, wait_obj, wait_lock, timeout_ns);
+}
+
 /* Ends t's wait with result; t becomes final_state (RUNNABLE: queued to
  * run; DEAD: it never runs again — blocked threads hold no references
  * outside their structure, so nothing on its stack needs unwinding). */
-static KERNEL_HOT void finish_wait(struct thread *t, int64_t result, uint8_t final_state)
+HOT_INLINE void finish_wait(struct thread *t, int64_t result, uint8_t final_state)
 {
     if (t->state != TS_BLOCKED)
         return;
-    timer_disarm(t);
+    timer_disarm_inline(t);
     /* Whoever wakes us holds its own reference on the wait object, so
      * this is never the last one while its lock is held. */
     if (t->wait_obj)
@@ -183,12 +189,17 @@ static KERNEL_HOT void finish_wait(struct thread *t, int64_t result, uint8_t fin
         final_state = TS_SUSPENDED;          /* its task's SUSPEND held it in this wait */
     t->state = final_state;
     if (final_state == TS_RUNNABLE)
-        sched_enqueue(t);
+        sched_enqueue_inline(t, 0);
 }
 
-KERNEL_HOT void thread_wake(struct thread *t, int64_t result)
+HOT_INLINE void thread_wake_inline(struct thread *t, int64_t result)
 {
     finish_wait(t, result, TS_RUNNABLE);
+}
+
+void thread_wake(struct thread *t, int64_t result)
+{
+    thread_wake_inline(t, result);
 }
 
 /* A wait a Task SUSPEND leaves alone: for the reply to a CALL the thread

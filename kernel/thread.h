@@ -191,7 +191,7 @@ void thread_start(struct thread *t, uint8_t boost);
 
 /* Locks two distinct threads in address order (inline: the IPC path
  * takes a pair at every step). */
-static inline void thread_lock_pair(struct thread *a, struct thread *b)
+static inline __attribute__((always_inline)) void thread_lock_pair(struct thread *a, struct thread *b)
 {
     if (a < b) {
         spin_lock(&a->obj.lock);
@@ -202,7 +202,7 @@ static inline void thread_lock_pair(struct thread *a, struct thread *b)
     }
 }
 
-static inline void thread_unlock_pair(struct thread *a, struct thread *b)
+static inline __attribute__((always_inline)) void thread_unlock_pair(struct thread *a, struct thread *b)
 {
     spin_unlock(&a->obj.lock);
     spin_unlock(&b->obj.lock);

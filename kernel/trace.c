@@ -17,11 +17,16 @@
 #include "lib/string.h"
 #include <aerie/errors.h>
 
-KERNEL_HOT bool trace_on(const struct thread *t)
+HOT_INLINE bool trace_on_inline(const struct thread *t)
 {
     const struct quota *q = t->obj.quota;
     const struct trace *tr = q ? __atomic_load_n(&q->trace, __ATOMIC_ACQUIRE) : NULL;
     return tr && __atomic_load_n(&tr->mem, __ATOMIC_RELAXED);
+}
+
+bool trace_on(const struct thread *t)
+{
+    return trace_on_inline(t);
 }
 
 static void *trace_at(struct memobj *m, uint64_t off)

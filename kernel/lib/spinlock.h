@@ -25,11 +25,13 @@ void spin_relax(void);
 
 static inline void spin_init(spinlock_t *l) { l->next = l->owner = 0; }
 
-static inline void spin_lock(spinlock_t *l)
+/* always_inline: in a function as large as the IPC path (kernel/hot.h)
+ * the compiler would otherwise call a copy. */
+static inline __attribute__((always_inline)) void spin_lock(spinlock_t *l)
 {
     uint32_t t = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
-    while (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != t)
-        spin_relax();
+    while (__builtin_expect(__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != t, 0))
+        spin_relax();                  /* out of the straight line (kernel/hot.h) */
 }
 
 static inline bool spin_trylock(spinlock_t *l)
@@ -40,7 +42,7 @@ static inline bool spin_trylock(spinlock_t *l)
                                        __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
 }
 
-static inline void spin_unlock(spinlock_t *l)
+static inline __attribute__((always_inline)) void spin_unlock(spinlock_t *l)
 {
     __atomic_store_n(&l->owner, l->owner + 1, __ATOMIC_RELEASE);
 }

@@ -7,7 +7,7 @@
  * instruction) and one hash look-up per distinct instruction reached by an
  * indirect transfer (ret, indirect call/jmp, syscall, sysret, iret) or from
  * another page. Prints the averages over segments of lo..hi instructions
- * (the IPC halves of make bench-ipc), and the look-up targets of one.
+ * (the IPC halves of make bench-ipc), and the look-up targets and pages of one.
  * The plugin API's few declarations are written out below (Debian ships
  * no qemu-plugin.h); the ABI is QEMU_PLUGIN_VERSION 1.
  *
@@ -45,8 +45,8 @@ struct ins { uint64_t va; int ind; int cr3; };
 struct seg { uint64_t pg[MAXP]; int np; uint64_t lt[MAXP]; int nl, nlk; long insns; uint64_t prev; int prev_ind; };
 static struct seg S[4];
 static long nseg; static double sum_pages, sum_lk, sum_lk_k, sum_insns;
-static long lo = 900, hi = 1400;
-static uint64_t dump[MAXP]; static int ndump;
+static long lo = 900, hi = 1400, dumpat = 3000;
+static uint64_t dump[MAXP]; static int ndump; static uint64_t dumppg[MAXP]; static int ndumppg;
 static void add(uint64_t *a, int *n, uint64_t x) { for (int i = 0; i < *n; i++) if (a[i] == x) return; if (*n < MAXP) a[(*n)++] = x; }
 static void on_insn(unsigned v, void *ud)
 {
@@ -58,7 +58,7 @@ static void on_insn(unsigned v, void *ud)
     }
     s->prev = in->va; s->prev_ind = in->ind; s->insns++;
     if (in->cr3) {
-        if (s->insns >= lo && s->insns <= hi) { nseg++; sum_pages += s->np; sum_lk += s->nl; sum_lk_k += s->nlk; sum_insns += s->insns; if (nseg == 3000) { for (int i = 0; i < s->nl; i++) dump[i] = s->lt[i]; ndump = s->nl; } }
+        if (s->insns >= lo && s->insns <= hi) { nseg++; sum_pages += s->np; sum_lk += s->nl; sum_lk_k += s->nlk; sum_insns += s->insns; if (nseg == dumpat) { for (int i = 0; i < s->nl; i++) dump[i] = s->lt[i]; ndump = s->nl; for (int i = 0; i < s->np; i++) dumppg[i] = s->pg[i]; ndumppg = s->np; } }
         s->np = s->nl = s->nlk = 0; s->insns = 0;
     }
 }
@@ -96,13 +96,14 @@ static void on_exit_(qemu_plugin_id_t id, void *ud)
     fprintf(f, "segments of %ld..%ld instructions: %ld; per segment: %.1f instructions, %.1f pages, %.1f look-up targets (%.1f in the kernel)\n",
             lo, hi, nseg, sum_insns / nseg, sum_pages / nseg, sum_lk / nseg, sum_lk_k / nseg);
     for (int i = 0; i < ndump; i++) fprintf(f, "%016lx\n", dump[i]);
+    for (int i = 0; i < ndumppg; i++) fprintf(f, "page %016lx%s\n", (dumppg[i] >> 1) << 12, (dumppg[i] & 1) ? " (kernel)" : "");
     fclose(f);
 }
 __attribute__((visibility("default")))
 int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info, int argc, char **argv)
 {
     (void)info;
-    for (int i = 0; i < argc; i++) { if (sscanf(argv[i], "lo=%ld", &lo) == 1) continue; sscanf(argv[i], "hi=%ld", &hi); }
+    for (int i = 0; i < argc; i++) { if (sscanf(argv[i], "lo=%ld", &lo) == 1 || sscanf(argv[i], "dump=%ld", &dumpat) == 1) continue; sscanf(argv[i], "hi=%ld", &hi); }
     qemu_plugin_register_vcpu_tb_trans_cb(id, on_trans);
     qemu_plugin_register_atexit_cb(id, on_exit_, NULL);
     return 0;
