@@ -129,14 +129,15 @@ static const struct lx_file_ops dev_ops = {
 
 static const char *const dev_names[] = { "/dev/null", "/dev/zero", "/dev/urandom", "/dev/full" };
 
-/* /dev lists what a program can open in it: the devices, and the links
- * to the descriptors (file.c answers them as /proc/self/fd). */
+/* /dev lists what a program can open in it: the devices, the links
+ * to the descriptors (file.c answers them as /proc/self/fd), and shm,
+ * a directory of the container's files (file.c, where()). */
 static int dev_dir_open(unsigned flags, struct lx_file **out)
 {
     static const struct lx_dirent_name names[] = {
         { LX_DT_CHR, "null" }, { LX_DT_CHR, "zero" }, { LX_DT_CHR, "full" }, { LX_DT_CHR, "random" },
         { LX_DT_CHR, "urandom" }, { LX_DT_LNK, "fd" }, { LX_DT_LNK, "stdin" }, { LX_DT_LNK, "stdout" },
-        { LX_DT_LNK, "stderr" }, { LX_DT_CHR, "tty" },
+        { LX_DT_LNK, "stderr" }, { LX_DT_CHR, "tty" }, { LX_DT_DIR, "shm" },
     };
     return lx_listing_open("/dev", 0x10, names, sizeof names / sizeof names[0], flags, out);
 }

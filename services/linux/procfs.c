@@ -277,7 +277,8 @@ static void text_for(struct lx_thread *t, struct lx_proc *p, const char *rest, c
     } else if (!p && !strcmp(rest, "version")) {
         mf_printf(m, "Linux version 6.1.0-aerie (Aerie Linux personality) #1 SMP\n");
     } else if (!p && (!strcmp(rest, "mounts") || !strcmp(norm, "/proc/self/mounts"))) {
-        mf_printf(m, "aerie / tmpfs rw 0 0\nproc /proc proc rw 0 0\ndev /dev devtmpfs rw 0 0\n");
+        mf_printf(m, "aerie / tmpfs rw 0 0\nproc /proc proc rw 0 0\ndev /dev devtmpfs rw 0 0\n"
+                     "shm /dev/shm tmpfs rw,nosuid,nodev 0 0\n");
     } else if (!p && !strcmp(rest, "filesystems")) {
         mf_printf(m, "nodev\ttmpfs\nnodev\tproc\n");
     } else {
