@@ -1938,7 +1938,8 @@ static const char run_details[] =
     "It streams the container's output to stdout and exits with the container's exit\n"
     "status (its low 8 bits). When it faults, aerie names the fault on stderr and exits\n"
     "with 128 + the matching Linux signal (139 for a page fault); killed: 137; when Aerie\n"
-    "refuses to create it: 125. Ctrl-C sends SIGINT to a Linux program (a second kills it)\n"
+    "refuses to create it: 125 (127: its program is not in the image; 126: it is no program\n"
+    "Aerie runs, a #! script say). Ctrl-C sends SIGINT to a Linux program (a second kills it)\n"
     "and kills any other container; the next Ctrl-C leaves at once.\n"
     "With -i our stdin is forwarded to the container's fd 0 as fast as it reads, and its\n"
     "end is the container's end of input (also when aerie is killed): printf 'a\\nb\\n' |\n"
@@ -1967,7 +1968,11 @@ static const char ps_details[] =
     "'Up 5 seconds', 'Exited (0) 2 minutes ago', the code as aerie run or wait gives it:\n"
     "128+N for a signal or a fault, 137 killed) and MEM (used / limit).\n"
     "Ended containers are listed until removed (docker lists them only with -a, which is\n"
-    "accepted). -q prints the ids alone, one a line.\n";
+    "accepted). -q prints the ids alone, one a line.\n"
+    "  -f, --filter KEY=VALUE  only those that match (repeatable: one key's filters match if any\n"
+    "                       does, different keys' if all do): status=created|running|exited|faulted|killed\n"
+    "                       (exited: any end, as docker's), name=PART, id=START, ancestor=IMAGE,\n"
+    "                       exited=CODE (the code STATUS shows)\n";
 
 static const char fork_details[] =
     "Each clone starts with the original's memory (shared copy-on-write: a page is copied,\n"
@@ -2081,7 +2086,7 @@ static const struct command commands[] = {
     { "exec", "[-i] [-e K=V] [-w DIR] ID PROGRAM [ARGS]",
       "Runs another program in a running Linux container; exits with its status.",
       exec_details, cmd_exec, NULL, 0, 0 },
-    { "ps", "[-a] [-q] [--no-trunc]", "Lists containers (ended ones too, until removed; -q: ids only).", ps_details,
+    { "ps", "[-a] [-q] [--no-trunc] [--filter K=V]", "Lists containers (ended ones too, until removed; -q: ids only).", ps_details,
       cmd_ps, NULL, 0, 0 },
     { "logs", "[-f] [--tail N] ID", "Prints a container's output (-f: follows it to the end).", logs_details,
       cmd_logs, "-f", 1, 1 },
