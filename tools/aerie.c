@@ -1641,10 +1641,13 @@ static int cmd_images(const struct command *cmd, struct conn *c, int argc, char 
 {
     static char rows[256][4][160];
     char *ops[8], id[CTL_ID_MAX + 1], sz[16];
-    bool unused = false;
+    bool quiet = false;
     struct ctl_reply r;
     int n = 0, w[4] = { 4, 4, 7, 8 };
-    take_operands(cmd, argc, argv, ops, &unused);
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--quiet"))
+            argv[i] = "-q";
+    take_operands(cmd, argc, argv, ops, &quiet);
     conn_open(c);
     conn_send(c, id, "images", NULL, 0);
     for (conn_expect(c, id, &r); !strcmp(r.kind, "row"); conn_expect(c, id, &r)) {
@@ -1664,6 +1667,10 @@ static int cmd_images(const struct command *cmd, struct conn *c, int argc, char 
     }
     if (strcmp(r.kind, "ok"))
         die(EXIT_REFUSED, "images: %s", plain(r.rest, NULL));
+    for (int i = 0; quiet && i < n; i++)
+        printf("%s\n", rows[i][0]);
+    if (quiet)
+        return 0;
     printf("%-*s  %-*s  %-*s  %s\n", w[0], "NAME", w[1], "SIZE", w[2], "PROGRAM", "IMPORTED");
     for (int i = 0; i < n; i++)
         printf("%-*s  %-*s  %-*s  %s\n", w[0], rows[i][0], w[1], rows[i][1], w[2], rows[i][2], rows[i][3]);
@@ -2110,7 +2117,7 @@ static const struct command commands[] = {
       cmd_rm, "-f", 1, 64 },
     { "rename", "CONTAINER NEW_NAME", "Gives a container (an id or a name) another name.", rename_details,
       cmd_rename, NULL, 2, 2 },
-    { "images", "", "Lists the images a container can run.", NULL, cmd_images, NULL, 0, 0 },
+    { "images", "[-q]", "Lists the images a container can run (-q: names only).", NULL, cmd_images, "-q", 0, 0 },
     { "import", "[OPTIONS] NAME PATH", "Imports an image: a directory, tar, OCI layout or docker save.",
       import_details, cmd_import, NULL, 0, 0 },
     { "rmi", "NAME...", "Removes imported images no container uses.", NULL, cmd_rmi, NULL, 1, 64 },
@@ -2158,19 +2165,35 @@ static void usage(FILE *f)
 }
 
 /* What to do instead, for docker's commands Aerie has no twin of. */
+static const char *const hints[][2] = {
+    { "pull", "Aerie has no registry client: 'docker save IMAGE -o x.tar' on a machine with docker, then "
+              "'aerie import NAME x.tar'" },
+    { "load", "aerie import NAME ARCHIVE takes a 'docker save' archive" },
+    { "restart", "a container is not started again: 'aerie rm -f ID' and 'aerie run' a new one" },
+    { "pause", "'aerie debug ID' stops a container made with --debug yes (gdb's 'continue' lets it go)" },
+    { "attach", "'aerie logs -f ID' follows its output" },
+    { "build", "build the tree on the host and 'aerie import NAME DIR' it (a directory, tar or OCI layout)" },
+    { "commit", "'aerie cp ID:/ DIR' copies its files out; 'aerie import NAME DIR' makes an image of them" },
+    { "export", "'aerie cp ID:/ DIR' copies a container's files out" },
+    { "volume", "Aerie has no volumes: 'aerie cp' copies files into and out of a container, 'aerie import "
+                "NAME DIR' makes an image of a directory" },
+    { "network", "a container has no network unless granted one: 'aerie run --grant net --ports tcp:80 ...' "
+                 "(docs/NET.md)" },
+    { "port", "'aerie inspect ID' lists the ports a container holds (port tcp:80-80); 'make run FORWARD=...' "
+              "forwards host ports" },
+    { "tag", "an image has one name: 'aerie import NEWNAME PATH' imports it again under another" },
+    { "save", "an imported image is kept as build/store/NAME.img on the host (Aerie's archive format)" },
+    { "push", "Aerie has no registry client: images come in with 'aerie import'" },
+    { "login", "Aerie has no registry client: images come in with 'aerie import'" },
+    { "search", "Aerie has no registry client: 'aerie images' lists the images it has" },
+    { "info", "'aerie version', 'aerie images' and 'aerie top' say what there is" },
+    { "unpause", "'aerie debug ID' (gdb's 'continue') lets a container made with --debug yes go on" },
+    { "update", "a container's limits are fixed when it is made: 'aerie run' a new one with others" },
+};
+#define NHINTS (sizeof hints / sizeof hints[0])
+
 static const char *docker_hint(const char *name)
 {
-    static const char *const hints[][2] = {
-        { "pull", "Aerie has no registry client: 'docker save IMAGE -o x.tar' on a machine with docker, then "
-                  "'aerie import NAME x.tar'" },
-        { "load", "aerie import NAME ARCHIVE takes a 'docker save' archive" },
-        { "restart", "a container is not started again: 'aerie rm -f ID' and 'aerie run' a new one" },
-        { "pause", "'aerie debug ID' stops a container made with --debug yes (gdb's 'continue' lets it go)" },
-        { "attach", "'aerie logs -f ID' follows its output" },
-        { "build", "build the tree on the host and 'aerie import NAME DIR' it (a directory, tar or OCI layout)" },
-        { "commit", "'aerie cp ID:/ DIR' copies its files out; 'aerie import NAME DIR' makes an image of them" },
-        { "export", "'aerie cp ID:/ DIR' copies a container's files out" },
-    };
     for (size_t i = 0; i < sizeof hints / sizeof hints[0]; i++)
         if (!strcmp(hints[i][0], name))
             return hints[i][1];
@@ -2210,12 +2233,14 @@ int main(int argc, char **argv)
     if (!cmd && docker_hint(argv[i]))
         die(EXIT_USAGE, "unknown command '%s': %s", argv[i], docker_hint(argv[i]));
     if (!cmd) {
-        const char *names[NCOMMANDS];
+        const char *names[NCOMMANDS + NHINTS];
         char near[120];
         size_t n = 0;
         for (size_t k = 0; k < NCOMMANDS; k++)
             if (!strchr(commands[k].name, ' '))
                 names[n++] = commands[k].name;
+        for (size_t k = 0; k < NHINTS; k++)     /* docker's, which say what to do instead */
+            names[n++] = hints[k][0];
         nearest_words(argv[i], names, n, near, sizeof near);
         die(EXIT_USAGE, "unknown command '%s'%s%s (aerie --help lists them)", argv[i], near[0] ? ": " : "", near);
     }

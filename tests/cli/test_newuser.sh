@@ -36,6 +36,8 @@ aerie image prune
 expect image_prune_says_why 125 err "no dangling images"
 aerie container frob
 expect container_unknown_subcommand 125 err "container: no command 'frob'"
+aerie volume create data
+expect volume_says_what_instead 125 err "unknown command 'volume': Aerie has no volumes: 'aerie cp'"
 
 boot newuser_boot
 
@@ -86,6 +88,8 @@ aerie container ls --filter name=keep -q
 expect container_ls_is_ps 0 out "^$keep$"
 aerie image ls
 expect image_ls_is_images 0 out "^NAME +SIZE +PROGRAM +IMPORTED$"
+aerie images -q
+expect images_q_names_only 0 out "^hello$"
 aerie container prune < /dev/null
 if [ "$rc" = 0 ] && grep -q "Are you sure" "$errf" && ./aerie ps | grep -q " three "; then pass prune_asks_first
 else fail prune_asks_first "status $rc: $(cat "$out") / $(cat "$errf")"; fi
