@@ -1720,7 +1720,11 @@ static int cmd_rmi(const struct command *cmd, struct conn *c, int argc, char **a
         if (!strcmp(r.kind, "ok")) {
             printf("%s\n", ops[i]);
         } else {
-            fprintf(stderr, "aerie: rmi: %s\n", plain(r.rest, NULL));
+            const char *msg = plain(r.rest, NULL);
+            if (strstr(msg, "is used by"))         /* which: ps shows them */
+                fprintf(stderr, "aerie: rmi: %s (aerie ps --filter ancestor=%s lists them)\n", msg, ops[i]);
+            else
+                fprintf(stderr, "aerie: rmi: %s\n", msg);
             status = EXIT_REFUSED;
         }
     }
@@ -2093,8 +2097,8 @@ static const struct command commands[] = {
     { "exec", "[-i] [-e K=V] [-w DIR] ID PROGRAM [ARGS]",
       "Runs another program in a running Linux container; exits with its status.",
       exec_details, cmd_exec, NULL, 0, 0 },
-    { "ps", "[-a] [-q] [--no-trunc] [--filter K=V]", "Lists containers (ended ones too, until removed; -q: ids only).", ps_details,
-      cmd_ps, NULL, 0, 0 },
+    { "ps", "[-a] [-q] [--no-trunc] [--filter K=V]",
+      "Lists containers (ended ones too, until removed; -q: ids only).", ps_details, cmd_ps, NULL, 0, 0 },
     { "logs", "[-f] [--tail N] ID", "Prints a container's output (-f: follows it to the end).", logs_details,
       cmd_logs, "-f", 1, 1 },
     { "wait", "ID...", "Waits for containers to end; prints each one's exit code.", wait_details,

@@ -119,6 +119,11 @@ aerie run bbscript
 expect run_script_entrypoint_says_why 126 err "its program /etc/run.sh is not a program Aerie runs: it is a script"
 if [ "$(./aerie ps -q | wc -l)" = "$before" ]; then pass failed_starts_leave_nothing_in_ps
 else fail failed_starts_leave_nothing_in_ps "$(./aerie ps)"; fi
+aerie start bbimg sleep 60
+used=$(cat "$out")
+aerie rmi bbimg
+expect rmi_in_use_says_how_to_find_them 1 err "is used by 1 container.*aerie ps --filter ancestor=bbimg lists them"
+aerie rm -f "$used"
 aerie rmi bbimg bbscript
 aerie import "$dir/img" bbswapped
 expect import_docker_order_said 125 err "the order is NAME PATH \(aerie import bbswapped $dir/img\)"
