@@ -13,6 +13,7 @@
  * program, 126 cannot run.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -62,7 +63,7 @@ static void command_help(const struct command *cmd, FILE *f)
         run_print_options(f);
         if (!strcmp(cmd->name, "run"))
         {
-            fprintf(f, "  %-20s %s\n", "--rm", "remove the container once it has ended");
+            fprintf(f, "  %-20s %s\n", "--rm", "remove the container once it has ended (with -d too)");
             fprintf(f, "  %-20s %s\n", "-d, --detach", "start it in the background and print its id (aerie start)");
             fprintf(f, "  %-20s %s\n", "-i, --interactive", "our standard input is its input (EOF at ours)");
             fprintf(f, "  %-20s %s\n", "-t, --tty", "a terminal: isatty, line editing, ^C; with -i our terminal is raw (-it)");
@@ -480,6 +481,46 @@ static int start_detached(const struct command *cmd, struct conn *c, const struc
     return 0;
 }
 
+/* run -d --rm, as docker's: started in the background, its id printed,
+ * and a process of ours left behind, detached from the terminal and the
+ * caller's pipes, waits for its end and removes it (cm keeps no such
+ * wish: if the host process goes, aerie rm ID does it). */
+static int start_removed_at_end(const struct command *cmd, struct conn *c, const struct run_request *rr)
+{
+    char id[CTL_ID_MAX + 1];
+    struct ctl_reply r;
+    uint64_t cid = create_spec(cmd, c, rr);
+    send_id(c, id, "start", cid, NULL);
+    expect_ok(cmd, c, id, &r);
+    printf("%llu\n", (unsigned long long)cid);
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid < 0)
+        fprintf(stderr, "aerie: run: cannot leave a process to remove container %llu at its end (%s): aerie rm "
+                "it then\n", (unsigned long long)cid, strerror(errno));
+    if (pid != 0)
+        return 0;
+    int null = open("/dev/null", O_RDWR);
+    setsid();
+    if (null >= 0) {
+        dup2(null, 0);
+        dup2(null, 1);
+        dup2(null, 2);
+    }
+    for (;;) {                               /* its end (or its removal by another) */
+        send_id(c, id, "status", cid, NULL);
+        conn_expect(c, id, &r);
+        if (strcmp(r.kind, "ok") || (strncmp(r.rest, "running", 7) && strncmp(r.rest, "created", 7)))
+            break;
+        usleep(500000);
+    }
+    if (!strcmp(r.kind, "ok")) {
+        send_id(c, id, "rm", cid, NULL);
+        conn_expect(c, id, &r);
+    }
+    _exit(0);
+}
+
 static int cmd_run(const struct command *cmd, struct conn *c, int argc, char **argv)
 {
     static struct run_request rr;
@@ -487,11 +528,12 @@ static int cmd_run(const struct command *cmd, struct conn *c, int argc, char **a
     struct ctl_reply r;
     struct sigaction sa = { .sa_handler = on_interrupt };
     parse_run(cmd, argc, argv, &rr);
-    /* -d with -i or --rm would need a CLI that stays: say so, not drop one */
-    if (rr.detach && (rr.interactive || rr.rm))
-        die(EXIT_USAGE, "run: -d cannot go with %s: a detached container has no aerie run %s (aerie run --help)",
-            rr.interactive ? "-i" : "--rm",
-            rr.interactive ? "forwarding its input" : "to remove it at its end; aerie rm ID does");
+    /* -d with -i would need a CLI that stays: say so, not drop one */
+    if (rr.detach && rr.interactive)
+        die(EXIT_USAGE, "run: -d cannot go with -i: a detached container has no aerie run forwarding its input "
+            "(aerie run --help)");
+    if (rr.detach && rr.rm)
+        return start_removed_at_end(cmd, c, &rr);
     if (rr.detach)
         return start_detached(cmd, c, &rr);
     conn_open(c);

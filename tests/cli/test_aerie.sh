@@ -261,8 +261,12 @@ aerie rm -f "$did" "$t1" "$t2"
 expect cli_version_printed 0 out "^aerie 0\.1\.0-"
 aerie run -d -i hello
 expect cli_run_d_with_i_refused 125 err "run: -d cannot go with -i"
-aerie run -d --rm hello
-expect cli_run_d_with_rm_refused 125 err "run: -d cannot go with --rm"
+aerie run -d --rm --name drm ticker 3 100
+expect cli_run_d_with_rm_prints_id 0 out "^[0-9]+$"
+i=0
+while [ $i -lt 40 ] && ./aerie ps | grep -q " drm "; do sleep 0.5; i=$((i + 1)); done
+if ./aerie ps | grep -q " drm "; then fail cli_run_d_with_rm_removed_at_its_end "$(./aerie ps)"
+else pass cli_run_d_with_rm_removed_at_its_end; fi
 # ports with no --grant: net joins the default grants (docker run -p); a
 # --grant without net is refused naming it
 # (this boot has no NIC for net to drive: the spec passes, net says no)

@@ -49,6 +49,12 @@ aerie run --rm --grant console,fs,self -w /bin --env-file "$dir/env" -e FROM_HOS
 expect run_workdir_and_env_file 0 out "^/bin\|hello there\|passed\|unset$"
 aerie run -dit busybox sh
 expect run_dit_read_as_docker_spells_it 125 err "run: -d cannot go with -i"
+# -d --rm: the id at once (nothing left holding the caller's pipe), removed at its end
+drm=$(timeout 20 ./aerie run -d --rm busybox sleep 1)
+i=0
+while [ $i -lt 40 ] && ./aerie ps -q | grep -qx "${drm:-none}"; do sleep 0.5; i=$((i + 1)); done
+if [ -n "$drm" ] && ! ./aerie ps -q | grep -qx "$drm"; then pass run_d_rm_removed_at_its_end
+else fail run_d_rm_removed_at_its_end "id '$drm': $(./aerie ps)"; fi
 aerie run busybox:latest echo tagged
 expect run_latest_tag_is_the_name 0 out "^tagged$"
 aerie run helo
