@@ -149,7 +149,7 @@ if ! printf '%s' "$row" | LC_ALL=C grep -q "$(printf '\233')"; then pass ps_comm
 else fail ps_command_cut_not_utf8_shown_safe "$(printf '%s' "$row" | od -c | head -6)"; fi
 aerie rm odd
 
-# ---- attack22: a container's FIFOs copied out or into (SECURITY 78-a22-2) ----
+# ---- attack22: a container's FIFOs copied out or into (SECURITY 78u) ----
 # a FIFO has no bytes: cp names it and skips it, and makes or truncates
 # no host file (a get of one made the file, then failed "is a directory")
 aerie run --name fifo --grant console,fs,self busybox sh -c \
