@@ -293,7 +293,7 @@ static void linux_calls_pidfds_glibc(void) { selfcheck("pidfds", "glibc", ""); }
  * fds in flight to a full table, short controls, reaped pidfds (atk21.c) */
 static void linux_calls_attack21_musl(void) { selfcheck("atk21", "musl", "grant=console,self,fs"); }
 static void linux_calls_attack21_glibc(void) { selfcheck("atk21", "glibc", "grant=console,self,fs"); }
-/* attack22 (SECURITY 78-a22-*): madvise/munmap/mprotect at the edges of the
+/* attack22 (SECURITY 78t-78x): madvise/munmap/mprotect at the edges of the
  * address space, mremap of a shared mapping a child shares, MREMAP_FIXED,
  * MREMAP_DONTUNMAP, exec of a FIFO (atk22.c) */
 static void linux_calls_attack22_musl(void) { selfcheck("atk22", "musl", "grant=console,self,fs"); }

@@ -1,7 +1,7 @@
 #define _GNU_SOURCE
 /*
  * atk22.c — attack22 on the memory calls (docs/SECURITY.md, rows
- * 78-a22-*): madvise with a length that rounds up to nothing, a range
+ * 78t-78x): madvise with a length that rounds up to nothing, a range
  * that wraps, advice Linux does not know; munmap and mprotect outside
  * the address space and past its end; mremap of a MAP_SHARED anonymous
  * mapping a forked child shares (it must stay shared once moved),
