@@ -91,6 +91,19 @@ int import_parse_args(int argc, char **argv, struct import_options *o, char *err
         return say(err, errlen, "expected NAME PATH");
     o->name = ops[0];
     o->path = ops[1];
+    struct stat st;
+    if (stat(o->path, &st) && !stat(o->name, &st))        /* docker import's order: FILE NAME */
+        return say(err, errlen, "'%s' is no file or directory, but '%s' is: the order is NAME PATH "
+                   "(aerie import %s %s)", o->path, o->name, o->path, o->name);
+    static char untagged[CM_NAME_MAX + 1];
+    const char *tag = strchr(o->name, ':');
+    if (tag && !strcmp(tag, ":latest") && (size_t)(tag - o->name) <= CM_NAME_MAX) {
+        snprintf(untagged, sizeof untagged, "%.*s", (int)(tag - o->name), o->name);
+        o->name = untagged;                                /* docker's default tag: the name */
+    }
+    if (!valid_name(o->name) && strchr(o->name, ':'))
+        return say(err, errlen, "NAME: '%s': an image here is one name with no tag (aerie run NAME runs it)",
+                    o->name);
     if (!valid_name(o->name))
         return say(err, errlen, "NAME: '%s' is not 1 to %d of a-z 0-9 - _ . starting with a letter or digit",
                     o->name, CM_NAME_MAX);
@@ -139,15 +152,24 @@ static void tidy(char *p)
         p[--n] = 0;
 }
 
+/* O_NONBLOCK: a FIFO (or a terminal, a device) where a layout's file
+ * should be is refused by the type check below instead of hanging the
+ * open until something writes to it (attack22); a regular file's reads
+ * do not change with it. */
 static int read_host(const char *path, uint64_t max, uint8_t **data, uint64_t *size, char *err, size_t errlen)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     struct stat st;
-    if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+    if (fd < 0 || fstat(fd, &st)) {
         int e = errno;
         if (fd >= 0)
             close(fd);
-        return say(err, errlen, "%s: %s", path, fd >= 0 && !e ? "not a regular file" : strerror(e ? e : EINVAL));
+        return say(err, errlen, "%s: %s", path, strerror(e));
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        return say(err, errlen, "%s: not a regular file (%s)", path,
+                   S_ISFIFO(st.st_mode) ? "a FIFO" : S_ISDIR(st.st_mode) ? "a directory" : "a device or socket");
     }
     if ((uint64_t)st.st_size > max) {
         close(fd);

@@ -13,17 +13,17 @@ dir=build/docker-test
 
 # ---- before Aerie runs: the command line ----
 aerie rename onlyone
-expect rename_needs_two 2 err "rename: expected CONTAINER NEW_NAME"
+expect rename_needs_two 125 err "rename: expected CONTAINER NEW_NAME"
 aerie rename a b c
-expect rename_not_three 2 err "rename: expected CONTAINER NEW_NAME, got more"
+expect rename_not_three 125 err "rename: expected CONTAINER NEW_NAME, got more"
 aerie rename --force a b
-expect rename_unknown_option 2 err "rename: unknown option '--force'"
+expect rename_unknown_option 125 err "rename: unknown option '--force'"
 aerie ps --bogus
-expect ps_unknown_option 2 err "ps: unknown option '--bogus'"
+expect ps_unknown_option 125 err "ps: unknown option '--bogus'"
 aerie ps -ax
-expect ps_unknown_combined_flag 2 err "ps: unknown option '-ax'"
+expect ps_unknown_combined_flag 125 err "ps: unknown option '-ax'"
 aerie ps web
-expect ps_no_operand 2 err "ps: unknown argument 'web'"
+expect ps_no_operand 125 err "ps: unknown argument 'web'"
 ./aerie ps --help > "$out" 2>&1
 if grep -q "STATUS" "$out" && grep -q -- "--no-trunc" "$out"; then pass ps_help_names_columns
 else fail ps_help_names_columns "$(head -c 600 "$out")"; fi
@@ -112,7 +112,7 @@ aerie cp nosuch:/made.txt "$dir/x"
 expect cp_unknown_name 1 err "cp: no container named 'nosuch'"
 [ -e "$dir/x" ] && fail cp_unknown_name_writes_nothing "$dir/x exists" || pass cp_unknown_name_writes_nothing
 aerie cp files:/made.txt other:/x
-expect cp_both_containers_refused 2 err "cp: one side must be ID:PATH"
+expect cp_both_containers_refused 125 err "cp: one side must be ID:PATH"
 aerie cp files:/nosuch "$dir/y"
 expect cp_missing_file_named 1 err "/nosuch"
 aerie rm -f files api
@@ -148,5 +148,27 @@ row=$(grep ' odd ' "$out")
 if ! printf '%s' "$row" | LC_ALL=C grep -q "$(printf '\233')"; then pass ps_command_cut_not_utf8_shown_safe
 else fail ps_command_cut_not_utf8_shown_safe "$(printf '%s' "$row" | od -c | head -6)"; fi
 aerie rm odd
+
+# ---- attack22: a container's FIFOs copied out or into (SECURITY 78u) ----
+# a FIFO has no bytes: cp names it and skips it, and makes or truncates
+# no host file (a get of one made the file, then failed "is a directory")
+aerie run --name fifo --grant console,fs,self busybox sh -c \
+    'mkfifo /p; mkdir /d; mkfifo /d/q; echo kept > /d/f; ls -l /p'
+if grep -q '^p' "$out"; then pass cp_fifo_made_inside; else fail cp_fifo_made_inside "$(head -c 300 "$out")"; fi
+echo precious > "$dir/keep"
+aerie cp fifo:/p "$dir/keep"
+if [ "$rc" = 1 ] && grep -q "/p: skipped: a FIFO cannot be copied" "$errf" && [ "$(cat "$dir/keep")" = precious ]; then
+    pass cp_out_fifo_skipped_host_file_untouched
+else fail cp_out_fifo_skipped_host_file_untouched "status $rc, keep '$(cat "$dir/keep")': $(head -c 300 "$errf")"; fi
+aerie cp fifo:/p "$dir/newfile"
+if [ "$rc" = 1 ] && [ ! -e "$dir/newfile" ]; then pass cp_out_fifo_makes_no_file
+else fail cp_out_fifo_makes_no_file "status $rc: $(ls -l "$dir/newfile" 2>&1)"; fi
+aerie cp fifo:/d "$dir/dfifo"
+if [ "$rc" = 1 ] && grep -q "/d/q: skipped: a FIFO" "$errf" && [ "$(cat "$dir/dfifo/f" 2>/dev/null)" = kept ] && \
+   [ ! -e "$dir/dfifo/q" ]; then pass cp_out_tree_skips_fifo
+else fail cp_out_tree_skips_fifo "status $rc: $(head -c 300 "$errf"); $(ls "$dir/dfifo" 2>&1)"; fi
+aerie cp "$dir/keep" fifo:/p
+expect cp_in_onto_fifo_refused 1 err "/p: a FIFO \(named pipe\): only files, directories and symbolic links are copied"
+aerie rm fifo
 
 echo "TESTS DONE $n"
