@@ -8,8 +8,8 @@
  * A symbolic link below a copied directory is copied as a link, its
  * target unchanged (symlink/readlink, as `aerie import` keeps them); a
  * link named as the source itself is followed, like `cp -RH`. FIFOs,
- * sockets and devices on the host cannot be copied: they are skipped
- * with a warning (and the exit status 1). Each request waits for its
+ * sockets and devices on the host cannot be copied, nor FIFOs in the
+ * container: they are skipped with a warning (and the exit status 1). Each request waits for its
  * reply, so an error names the file.
  */
 #include <dirent.h>
@@ -59,7 +59,7 @@ static bool request(struct conn *c, const char *verb, const char *const *w, int 
     }
 }
 
-/* fstat: 'f' file, 'd' directory, 0 when it does not exist (quietly). */
+/* fstat: 'f' file, 'd' directory, 'p' FIFO, 0 when it does not exist (quietly). */
 static int remote_type(struct conn *c, const struct cside *s, uint64_t *size, unsigned *mode)
 {
     char id[CTL_ID_MAX + 1];
@@ -77,7 +77,7 @@ static int remote_type(struct conn *c, const struct cside *s, uint64_t *size, un
         *size = sz;
     if (mode)
         *mode = m & 07777;
-    return !strcmp(type, "dir") ? 'd' : 'f';
+    return !strcmp(type, "dir") ? 'd' : !strcmp(type, "fifo") ? 'p' : 'f';
 }
 
 static const char *base_name(const char *p)
@@ -180,7 +180,7 @@ static void collect_row(char *rest, void *arg)
     }
     memcpy(l->v[l->n], sp, (size_t)len);
     l->v[l->n][len] = 0;
-    l->types[l->n++] = !strcmp(rest, "dir") ? 'd' : !strcmp(rest, "link") ? 'l' : 'f';
+    l->types[l->n++] = !strcmp(rest, "dir") ? 'd' : !strcmp(rest, "link") ? 'l' : !strcmp(rest, "fifo") ? 'p' : 'f';
 }
 
 /* A link in the container becomes a link on the host with the same
@@ -204,6 +204,17 @@ static void link_out(struct conn *c, const struct cside *s, const char *host)
         fprintf(stderr, "aerie: cp: %s: %s\n", host, strerror(errno));
         failures++;
     }
+}
+
+/* A container's FIFO has no bytes to copy (its pipe is its personality's):
+ * skipped like a host FIFO going in, before any host file is made
+ * (attack22: a get of it made or truncated the host file, then failed
+ * with "is a directory"). */
+static void fifo_skipped(const char *path)
+{
+    fprintf(stderr, "aerie: cp: %s: skipped: a FIFO cannot be copied (only files, directories and symbolic "
+            "links)\n", path);
+    failures++;
 }
 
 static void tree_out(struct conn *c, const struct cside *s, const char *host, bool inner)
@@ -239,11 +250,14 @@ static void tree_out(struct conn *c, const struct cside *s, const char *host, bo
         if (!join(child.path, sizeof child.path, s->path, l.v[i]) || !join(h, sizeof h, host, l.v[i]))
             continue;
         unsigned mode = 0644;
-        if (l.types[i] == 'd')
+        int t = l.types[i];
+        if (t == 'd')
             tree_out(c, &child, h, true);
-        else if (l.types[i] == 'l')
+        else if (t == 'l')
             link_out(c, &child, h);
-        else if (remote_type(c, &child, 0, &mode))
+        else if (t == 'p' || (t = remote_type(c, &child, 0, &mode)) == 'p')
+            fifo_skipped(child.path);
+        else if (t)
             file_out(c, &child, h, mode, true);
     }
     free(l.v);
@@ -267,6 +281,8 @@ static void copy_out(struct conn *c, const struct cside *s, const char *host)
         return;
     if (t == 'd')
         tree_out(c, s, dst, false);
+    else if (t == 'p')
+        fifo_skipped(s->path);
     else
         file_out(c, s, dst, mode, false);
 }

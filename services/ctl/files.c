@@ -30,10 +30,12 @@ void fs_err(struct ctl_session *s, const char *id, uint64_t cid, const char *pat
     }
 }
 
-/* fstat follows links (it names what a get would read); ls names them. */
+/* fstat follows links (it names what a get would read); ls names them.
+ * A FIFO is "fifo": `aerie cp` skips it rather than make a host file a
+ * get then fails to fill (attack22). */
 static const char *type_name(uint32_t t)
 {
-    return t == FS_TYPE_DIR ? "dir" : t == FS_TYPE_SYMLINK ? "link" : "file";
+    return t == FS_TYPE_DIR ? "dir" : t == FS_TYPE_SYMLINK ? "link" : t == FS_TYPE_FIFO ? "fifo" : "file";
 }
 
 void verb_fstat(struct ctl_session *s, const struct ctl_request *rq)

@@ -170,6 +170,15 @@ static int xfer_open(struct ctl *ctl, struct xfer *x, uint32_t flags, uint32_t m
     x->conn = conn_take(ctl, x->cid, &r);
     if (!r)
         r = ae_fs_open(&x->conn->fs, x->path, flags, mode, &x->handle, &st);
+    if (!r && st.type == FS_TYPE_FIFO) {
+        /* a container's named pipe: no bytes to copy either way (its pipe
+         * is its Linux personality's), and an fs handle to one reads and
+         * writes nothing (attack22) */
+        x->err = AE_EINVAL;
+        snprintf(why, cap, "%.200s: a FIFO (named pipe): only files, directories and symbolic links are copied",
+                 x->path);
+        return AE_EINVAL;
+    }
     if (!r && x->get && st.type != FS_TYPE_FILE)
         r = AE_EISDIR;
     if (r) {

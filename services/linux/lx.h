@@ -130,6 +130,10 @@ uint64_t lx_mm_find_free(struct lx_mm *mm, uint64_t len);
  * inside makes it two chunks of the one object there (where a later
  * mprotect will cut: RELRO). 0 or -errno. */
 int lx_mm_populate(struct lx_mm *mm, uint64_t start, uint64_t end, uint64_t split);
+/* mremap's move of a shared anonymous range [old, old+olen) to a free
+ * [to, to+nlen) with vflags: the same pages, not copies (fork's sharers
+ * keep sharing them); the rest new. 0 or -errno (the old range intact). */
+int lx_mm_move_shared(struct lx_mm *mm, uint64_t old, uint64_t olen, uint64_t to, uint64_t nlen, unsigned vflags);
 /* The VMA holding addr, or NULL. */
 struct lx_vma *lx_mm_vma(struct lx_mm *mm, uint64_t addr);
 /* A chunk [start, end) of the VMA there made of mem's pages from moff (a reference of its own). */

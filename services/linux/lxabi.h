@@ -130,6 +130,7 @@ enum {
 #define LX_MAP_FIXED_NOREPLACE 0x100000
 #define LX_MREMAP_MAYMOVE 1
 #define LX_MREMAP_FIXED   2
+#define LX_MREMAP_DONTUNMAP 4
 #define LX_MADV_DONTNEED  4
 
 /* clone */

@@ -565,6 +565,46 @@ int lx_mm_map(struct lx_mm *mm, uint64_t start, uint64_t len, unsigned prot, uns
     return r;
 }
 
+/* mremap's move of a shared anonymous mapping (MAP_SHARED|MAP_ANONYMOUS,
+ * /dev/zero's): [to, to+nlen) maps the very pages of [old, old+olen) —
+ * those a forked process maps too — and they leave the old range; pages
+ * past olen are new (Linux's would be past its shared object's end:
+ * SIGBUS). It copied them before (attack22): the two processes then no
+ * longer shared what they wrote. */
+int lx_mm_move_shared(struct lx_mm *mm, uint64_t old, uint64_t olen, uint64_t to, uint64_t nlen, unsigned vflags)
+{
+    int r = split_at(mm, old);
+    if (!r)
+        r = split_at(mm, old + olen);
+    struct lx_vma *v = r ? NULL : vma_at(mm, old);
+    if (!v)
+        return r ? r : -LX_EFAULT;
+    /* the new VMA made without pages (no LX_VMA_SHARED yet: lx_mm_map
+     * would give it fresh ones), then the old range's chunks lent to it */
+    if ((r = lx_mm_map(mm, to, nlen, v->prot, vflags & ~LX_VMA_SHARED, NULL, 0)))
+        return r;
+    struct lx_vma *nv = vma_at(mm, to);
+    nv->flags = vflags;
+    uint64_t covered = to;
+    for (struct lx_chunk *c = mm->chunks; c && !r; c = c->next) {
+        if (c->start < old || c->end > old + olen)
+            continue;
+        uint64_t s = to + (c->start - old), e = to + (c->end - old);
+        if (covered < s)                         /* (a hole: none is expected) */
+            r = lx_mm_add_chunk(mm, covered, s, NULL, 0);
+        if (!r)
+            r = lx_mm_add_chunk(mm, s, e, c->mem, c->moff);
+        covered = e;
+    }
+    if (!r && covered < to + nlen)
+        r = lx_mm_add_chunk(mm, covered, to + nlen, NULL, 0);
+    if (r) {
+        lx_mm_unmap(mm, to, nlen);
+        return r;
+    }
+    return lx_mm_unmap(mm, old, olen);
+}
+
 /* A file VMA asked to become writable: its pages become private copies. */
 static int vma_make_anon(struct lx_mm *mm, struct lx_vma *v)
 {

@@ -175,62 +175,119 @@ LX_SYS(mmap)
     return (int64_t)addr;
 }
 
+/* Linux's address space ends at 2^47 less a page (TASK_SIZE); ours at
+ * LX_USER_TOP. A range Linux takes that lies outside ours holds nothing. */
+#define LX_TASK_SIZE 0x00007ffffffff000ull
+
+/* munmap as Linux answers it (attack22): EINVAL only for a range past
+ * TASK_SIZE or of no pages; the part below LX_USER_MIN or above
+ * LX_USER_TOP holds nothing to unmap (0, where it said EINVAL). */
 LX_SYS(munmap)
 {
-    if (t->a[0] % LX_PAGE || !t->a[1])
+    uint64_t start = t->a[0], len = t->a[1];
+    if (start % LX_PAGE || !len || start > LX_TASK_SIZE || len > LX_TASK_SIZE - start)
         return -LX_EINVAL;
-    return lx_mm_unmap(t->proc->mm, t->a[0], t->a[1]);
+    uint64_t end = start + LX_PAGE_UP(len);
+    if (start < LX_USER_MIN)
+        start = LX_USER_MIN;
+    if (end > LX_USER_TOP)
+        end = LX_USER_TOP;
+    return start < end ? lx_mm_unmap(t->proc->mm, start, end - start) : 0;
 }
 
+#define LX_PROT_SEM 0x8                          /* accepted and meaningless on x86, as Linux */
+
+/* A range that wraps, or runs outside the address space, is not mapped:
+ * ENOMEM as Linux (attack22; it was EINVAL). */
 LX_SYS(mprotect)
 {
-    if (t->a[0] % LX_PAGE || (t->a[2] & ~(uint64_t)(7 | LX_PROT_GROWSDOWN | LX_PROT_GROWSUP)))
+    uint64_t start = t->a[0], len = t->a[1];
+    if (start % LX_PAGE || (t->a[2] & ~(uint64_t)(7 | LX_PROT_SEM | LX_PROT_GROWSDOWN | LX_PROT_GROWSUP)))
         return -LX_EINVAL;
-    if (!t->a[1])
+    if (!len)
         return 0;
-    return lx_mm_protect(t->proc->mm, t->a[0], t->a[1], (unsigned)t->a[2] & 7);
+    len = LX_PAGE_UP(len);
+    if (!len || start < LX_USER_MIN || start >= LX_USER_TOP || len > LX_USER_TOP - start)
+        return -LX_ENOMEM;
+    return lx_mm_protect(t->proc->mm, start, len, (unsigned)t->a[2] & 7);
 }
 
 /* mremap: shrink in place, grow in place when the pages after are free,
- * else (MREMAP_MAYMOVE) copy to a new place. */
+ * else (MREMAP_MAYMOVE) move to a new place, or to the one MREMAP_FIXED
+ * names. A private mapping's bytes are copied there; a shared anonymous
+ * one's pages go there themselves (lx_mm_move_shared), so what another
+ * process maps of them stays shared. MREMAP_DONTUNMAP (private anonymous
+ * mappings, equal lengths, as Linux 5.7) leaves the old range mapped and
+ * empty. */
 LX_SYS(mremap)
 {
     struct lx_mm *mm = t->proc->mm;
     unsigned flags = (unsigned)t->a[3];
+    uint64_t nw = t->a[4];
+    bool fixed = flags & LX_MREMAP_FIXED, dontunmap = flags & LX_MREMAP_DONTUNMAP;
     /* Lengths past the address space are refused before rounding, as
      * Linux refuses those past its TASK_SIZE, so neither wraps below. */
     if (t->a[1] > LX_USER_TOP || t->a[2] > LX_USER_TOP)
         return -LX_EINVAL;
     uint64_t old = t->a[0], olen = LX_PAGE_UP(t->a[1]), nlen = LX_PAGE_UP(t->a[2]);
-    if (old % LX_PAGE || !nlen || (flags & ~3u) || ((flags & LX_MREMAP_FIXED) && !(flags & LX_MREMAP_MAYMOVE)))
+    if (old % LX_PAGE || !nlen || (flags & ~7u) || ((fixed || dontunmap) && !(flags & LX_MREMAP_MAYMOVE)) ||
+        (dontunmap && olen != nlen))
         return -LX_EINVAL;
+    /* As Linux's mremap_to, which DONTUNMAP's move goes through too (its
+     * address a hint there, but checked): in TASK_SIZE, no overlap. */
+    if ((fixed || dontunmap) && (nw % LX_PAGE || nlen > LX_TASK_SIZE || nw > LX_TASK_SIZE - nlen ||
+                                 (old <= LX_TASK_SIZE && nw < old + olen && old < nw + nlen)))
+        return -LX_EINVAL;
+    if (fixed && (nw < LX_USER_MIN || nw + nlen > LX_USER_TOP))
+        return -LX_ENOMEM;                       /* outside our address space */
     struct lx_vma *v = lx_mm_vma(mm, old);
-    if (!v || !olen || (flags & LX_MREMAP_FIXED))
+    if (!v || !olen)
         return v ? -LX_EINVAL : -LX_EFAULT;
-    if (nlen <= olen) {                          /* shrink: unmap the tail, as munmap would */
+    if (nlen <= olen && !fixed && !dontunmap) {  /* shrink: unmap the tail, as munmap would */
         int r = nlen < olen ? lx_mm_unmap(mm, old + nlen, olen - nlen) : 0;
         return r ? r : (int64_t)old;
     }
+    if (nlen < olen) {                           /* a shrinking move: the tail goes first */
+        int r = lx_mm_unmap(mm, old + nlen, olen - nlen);
+        if (r)
+            return r;
+        olen = nlen;
+    }
     if (olen > v->end - old)                     /* the range to grow runs past its mapping */
         return -LX_EFAULT;
-    if (nlen > LX_MMAP_TOP)
+    if (nlen > LX_MMAP_TOP && !fixed)
         return -LX_ENOMEM;
-    bool free_after = old < LX_MMAP_TOP && nlen <= LX_MMAP_TOP - old;
-    for (struct lx_vma *w = mm->vmas; w && free_after; w = w->next)
-        if (w->start < old + nlen && old + olen < w->end && w != v)
-            free_after = false;
     if (v->flags & LX_VMA_SHFILE)
         return -LX_ENOMEM;                       /* a shared file mapping does not grow or move */
-    if (free_after && v->end == old + olen && !(v->flags & (LX_VMA_FILE | LX_VMA_SHARED))) {
-        v->end = old + nlen;                     /* the new pages come on demand */
-        return (int64_t)old;
+    bool shared = v->flags & LX_VMA_SHARED;
+    if (dontunmap && (shared || (v->flags & (LX_VMA_FILE | LX_VMA_BUS))))
+        return -LX_EINVAL;
+    if (!fixed && !dontunmap) {
+        bool free_after = old < LX_MMAP_TOP && nlen <= LX_MMAP_TOP - old;
+        for (struct lx_vma *w = mm->vmas; w && free_after; w = w->next)
+            if (w->start < old + nlen && old + olen < w->end && w != v)
+                free_after = false;
+        if (free_after && v->end == old + olen && !(v->flags & (LX_VMA_FILE | LX_VMA_SHARED))) {
+            v->end = old + nlen;                 /* the new pages come on demand */
+            return (int64_t)old;
+        }
+        if (!(flags & LX_MREMAP_MAYMOVE))
+            return -LX_ENOMEM;
     }
-    if (!(flags & LX_MREMAP_MAYMOVE))
+    uint64_t to = nw;
+    if (fixed) {
+        int r = lx_mm_unmap(mm, nw, nlen);       /* what was there goes, as MAP_FIXED's */
+        if (r)
+            return r;
+        v = lx_mm_vma(mm, old);                  /* (its splits may have moved v) */
+    } else if (!(to = lx_mm_find_free(mm, nlen))) {
         return -LX_ENOMEM;
-    uint64_t to = lx_mm_find_free(mm, nlen);
-    if (!to)
-        return -LX_ENOMEM;
+    }
     unsigned prot = v->prot, vflags = v->flags & ~LX_VMA_BRK;
+    if (shared) {
+        int r = lx_mm_move_shared(mm, old, olen, to, nlen, vflags);
+        return r ? r : (int64_t)to;
+    }
     int r = lx_mm_map(mm, to, nlen, prot | LX_PROT_READ | LX_PROT_WRITE, vflags & ~LX_VMA_FILE & ~LX_VMA_SHARED,
                       NULL, 0);
     void *dst = r ? NULL : lx_user(mm, to, olen, LX_PROT_WRITE);
@@ -242,15 +299,27 @@ LX_SYS(mremap)
     }
     memcpy(dst, src, olen);
     lx_mm_unmap(mm, old, olen);
+    if (dontunmap)                               /* still mapped, its pages gone: zeroes when touched */
+        lx_mm_map(mm, old, olen, prot, vflags, NULL, 0);
     if (prot != (prot | LX_PROT_READ | LX_PROT_WRITE))
         lx_mm_protect(mm, to, nlen, prot);
     return (int64_t)to;
 }
 
+/* The advice Linux knows (madvise_behavior_valid): 0..4 and 8..25
+ * (MADV_NORMAL .. MADV_COLLAPSE); anything else is EINVAL there. */
+static bool advice_known(uint64_t advice)
+{
+    return advice <= 4 || (advice >= 8 && advice <= 25);
+}
+
 LX_SYS(madvise)
 {
     uint64_t addr = t->a[0], len = LX_PAGE_UP(t->a[1]);
-    if (addr % LX_PAGE)
+    /* As Linux (attack22): unknown advice, a length that rounds up to 0
+     * (2^64 - 1) and a range that wraps are EINVAL, checked before any
+     * of it is looked at (it said 0 to all three). */
+    if (addr % LX_PAGE || !advice_known(t->a[2]) || (t->a[1] && !len) || addr + len < addr)
         return -LX_EINVAL;
     if (t->a[2] != LX_MADV_DONTNEED || !len)
         return 0;                                /* advice only */

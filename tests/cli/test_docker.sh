@@ -149,4 +149,26 @@ if ! printf '%s' "$row" | LC_ALL=C grep -q "$(printf '\233')"; then pass ps_comm
 else fail ps_command_cut_not_utf8_shown_safe "$(printf '%s' "$row" | od -c | head -6)"; fi
 aerie rm odd
 
+# ---- attack22: a container's FIFOs copied out or into (SECURITY 78u) ----
+# a FIFO has no bytes: cp names it and skips it, and makes or truncates
+# no host file (a get of one made the file, then failed "is a directory")
+aerie run --name fifo --grant console,fs,self busybox sh -c \
+    'mkfifo /p; mkdir /d; mkfifo /d/q; echo kept > /d/f; ls -l /p'
+if grep -q '^p' "$out"; then pass cp_fifo_made_inside; else fail cp_fifo_made_inside "$(head -c 300 "$out")"; fi
+echo precious > "$dir/keep"
+aerie cp fifo:/p "$dir/keep"
+if [ "$rc" = 1 ] && grep -q "/p: skipped: a FIFO cannot be copied" "$errf" && [ "$(cat "$dir/keep")" = precious ]; then
+    pass cp_out_fifo_skipped_host_file_untouched
+else fail cp_out_fifo_skipped_host_file_untouched "status $rc, keep '$(cat "$dir/keep")': $(head -c 300 "$errf")"; fi
+aerie cp fifo:/p "$dir/newfile"
+if [ "$rc" = 1 ] && [ ! -e "$dir/newfile" ]; then pass cp_out_fifo_makes_no_file
+else fail cp_out_fifo_makes_no_file "status $rc: $(ls -l "$dir/newfile" 2>&1)"; fi
+aerie cp fifo:/d "$dir/dfifo"
+if [ "$rc" = 1 ] && grep -q "/d/q: skipped: a FIFO" "$errf" && [ "$(cat "$dir/dfifo/f" 2>/dev/null)" = kept ] && \
+   [ ! -e "$dir/dfifo/q" ]; then pass cp_out_tree_skips_fifo
+else fail cp_out_tree_skips_fifo "status $rc: $(head -c 300 "$errf"); $(ls "$dir/dfifo" 2>&1)"; fi
+aerie cp "$dir/keep" fifo:/p
+expect cp_in_onto_fifo_refused 1 err "/p: a FIFO \(named pipe\): only files, directories and symbolic links are copied"
+aerie rm fifo
+
 echo "TESTS DONE $n"

@@ -293,6 +293,11 @@ static void linux_calls_pidfds_glibc(void) { selfcheck("pidfds", "glibc", ""); }
  * fds in flight to a full table, short controls, reaped pidfds (atk21.c) */
 static void linux_calls_attack21_musl(void) { selfcheck("atk21", "musl", "grant=console,self,fs"); }
 static void linux_calls_attack21_glibc(void) { selfcheck("atk21", "glibc", "grant=console,self,fs"); }
+/* attack22 (SECURITY 78t-78x): madvise/munmap/mprotect at the edges of the
+ * address space, mremap of a shared mapping a child shares, MREMAP_FIXED,
+ * MREMAP_DONTUNMAP, exec of a FIFO (atk22.c) */
+static void linux_calls_attack22_musl(void) { selfcheck("atk22", "musl", "grant=console,self,fs"); }
+static void linux_calls_attack22_glibc(void) { selfcheck("atk22", "glibc", "grant=console,self,fs"); }
 static uint64_t start_until(const char *spec, const char *ready);
 
 /* The vDSO (docs/LINUX.md "The vDSO", clocks.c): every clock through the
@@ -1361,6 +1366,8 @@ int main(int argc, char **argv)
     RUN_IF(linux_calls_pidfds_glibc);
     RUN_IF(linux_calls_attack21_musl);
     RUN_IF(linux_calls_attack21_glibc);
+    RUN_IF(linux_calls_attack22_musl);
+    RUN_IF(linux_calls_attack22_glibc);
     RUN_IF(linux_attacks_stay_inside_musl);
     RUN_IF(linux_lent_ranges_stay_inside);
     RUN_IF(linux_lent_scribble_stays_inside);
