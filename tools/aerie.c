@@ -6,12 +6,16 @@
  * container spec.
  *
  * Exit status: 0 on success; 1 when Aerie refuses or cannot be reached;
- * 2 for a bad command line; `run` exits with the container's status (or
- * 128+N when it faulted or was killed, 125 when it could not start: so do
- * start, run -d and create); exec 127 no such program, 126 cannot run.
+ * 125 for a bad command line, as docker; `run` exits with the container's
+ * status (or 128+N when it faulted or was killed, 125 when it could not
+ * start: so do start, run -d and create; 127 when its program is not in
+ * the image, 126 when it is no program Aerie runs); exec 127 no such
+ * program, 126 cannot run.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stddef.h>
 #include <netinet/in.h>
@@ -36,7 +40,7 @@
 #include "aerie_inspect.h"
 
 #define EXIT_REFUSED 1
-#define EXIT_USAGE   2
+#define EXIT_USAGE   125              /* docker's status for a command line it refuses */
 #define EXIT_NOSTART 125
 #define SIG_KILLED   9
 
@@ -59,7 +63,7 @@ static void command_help(const struct command *cmd, FILE *f)
         run_print_options(f);
         if (!strcmp(cmd->name, "run"))
         {
-            fprintf(f, "  %-20s %s\n", "--rm", "remove the container once it has ended");
+            fprintf(f, "  %-20s %s\n", "--rm", "remove the container once it has ended (with -d too)");
             fprintf(f, "  %-20s %s\n", "-d, --detach", "start it in the background and print its id (aerie start)");
             fprintf(f, "  %-20s %s\n", "-i, --interactive", "our standard input is its input (EOF at ours)");
             fprintf(f, "  %-20s %s\n", "-t, --tty", "a terminal: isatty, line editing, ^C; with -i our terminal is raw (-it)");
@@ -67,6 +71,23 @@ static void command_help(const struct command *cmd, FILE *f)
     }
     if (cmd->details)
         fprintf(f, "\n%s", cmd->details);
+}
+
+/* Exits with a message naming a command's unknown option, and the one
+ * meant if it is near one of its options (a NULL-ended list). */
+static _Noreturn void unknown_option(const struct command *cmd, const char *opt, ...)
+{
+    const char *cands[24] = { "--help" };
+    size_t n = 1;
+    va_list ap;
+    va_start(ap, opt);
+    for (const char *w; n < 24 && (w = va_arg(ap, const char *)); )
+        cands[n++] = w;
+    va_end(ap);
+    char near[120];
+    nearest_words(opt, cands, n, near, sizeof near);
+    die(EXIT_USAGE, "%s: unknown option '%s'%s%s (aerie %s --help)", cmd->name, opt, near[0] ? ": " : "", near,
+        cmd->name);
 }
 
 /* Gathers the operands of argv[1..] into ops (flag sets *flag_on);
@@ -83,7 +104,7 @@ static int take_operands(const struct command *cmd, int argc, char **argv, char 
         if (cmd->flag && !strcmp(argv[i], cmd->flag))
             *flag_on = true;
         else if (argv[i][0] == '-' && argv[i][1] && !negative)
-            die(EXIT_USAGE, "%s: unknown option '%s' (aerie %s --help)", cmd->name, argv[i], cmd->name);
+            unknown_option(cmd, argv[i], cmd->flag, (const char *)NULL);
         else if (n++ < cmd->max)
             ops[n - 1] = argv[i];            /* more than max: counted, refused below */
     }
@@ -96,9 +117,9 @@ static int take_operands(const struct command *cmd, int argc, char **argv, char 
 static const struct conn *located;          /* main's: where name lookups connect */
 static uint64_t id_of_name(const struct command *cmd, const char *name);
 
-/* A container named by its id (digits) or by the name it was given
- * (--name), as docker takes either. */
-static uint64_t container_id(const struct command *cmd, const char *s)
+/* The id s spells (digits), 0 for a name; a word that is neither exits
+ * with a usage error. */
+static uint64_t id_syntax(const struct command *cmd, const char *s)
 {
     char *end;
     errno = 0;
@@ -110,7 +131,28 @@ static uint64_t container_id(const struct command *cmd, const char *s)
     }
     if (!s[0] || s[0] == '-' || s[0] == '+' || strlen(s) > 31)   /* "-1": a bad id, not a name */
         die(EXIT_USAGE, "%s: '%s' is not a container id (a number, as 'aerie ps' shows) or name", cmd->name, s);
-    return id_of_name(cmd, s);
+    return 0;
+}
+
+/* A container named by its id (digits) or by the name it was given
+ * (--name), as docker takes either. */
+static uint64_t container_id(const struct command *cmd, const char *s)
+{
+    uint64_t v = id_syntax(cmd, s);
+    return v ? v : id_of_name(cmd, s);
+}
+
+static uint64_t named_if_any(const struct command *cmd, const char *name);
+
+/* As container_id, but an unknown name is said on stderr and gives 0, so
+ * a command of several ids goes on with the others (docker rm a nosuch b
+ * removes a and b). */
+static uint64_t container_id_or_say(const struct command *cmd, const char *s)
+{
+    uint64_t v = id_syntax(cmd, s);
+    if (!v && !(v = named_if_any(cmd, s)))
+        fprintf(stderr, "aerie: %s: no container named '%s' (aerie ps lists them)\n", cmd->name, s);
+    return v;
 }
 
 /* ---- replies ---- */
@@ -364,6 +406,52 @@ static void send_id(struct conn *c, char *id, const char *verb, uint64_t cid, co
     conn_send(c, id, verb, w, extra ? 2 : 1);
 }
 
+/* The status for a container Aerie would not make, as docker's: 127
+ * when its program is not in the image, 126 when it is no program Aerie
+ * runs, else 125. */
+static int nostart_status(const char *msg)
+{
+    if (strstr(msg, "is not a file in the image") || strstr(msg, "leads nowhere in the image") ||
+        strstr(msg, "symbolic links (a loop?)"))
+        return 127;
+    if (strstr(msg, "is not a program Aerie runs"))
+        return 126;
+    return EXIT_NOSTART;
+}
+
+/* Aerie's refusal of a spec, explained (the option named), into why; for
+ * an image it does not have, the near names of those it has (asked on c,
+ * which is idle: the refusal was the request's last reply). */
+static void refusal(struct conn *c, const char *msg, char *why, size_t cap)
+{
+    static char names[256][40];
+    const char *cands[256];
+    const char *at = strstr(msg, "no image '");
+    run_explain(msg, why, cap);
+    if (!at)
+        return;
+    char want[40], id[CTL_ID_MAX + 1], near[160];
+    snprintf(want, sizeof want, "%.*s", (int)strcspn(at + 10, "'"), at + 10);
+    struct ctl_reply r;
+    size_t n = 0;
+    conn_send(c, id, "images", NULL, 0);
+    for (conn_expect(c, id, &r); !strcmp(r.kind, "row"); conn_expect(c, id, &r))
+        if (n < 256) {
+            kv(r.rest, "name", names[n], sizeof names[n]);
+            cands[n] = names[n];
+            n++;
+        }
+    nearest_words(want, cands, n, near, sizeof near);
+    char *list = strstr(why, " (aerie images lists them)"), rest[64] = "";
+    if (list) {                                  /* the near one before where to see them all */
+        snprintf(rest, sizeof rest, "%s", list);
+        *list = 0;
+    }
+    if (near[0] && strlen(why) + strlen(near) + strlen(rest) + 3 < cap)
+        snprintf(why + strlen(why), cap - strlen(why), ": %s", near);
+    snprintf(why + strlen(why), cap - strlen(why), "%s", rest);
+}
+
 /* Sends the spec to be made (not started); its id. Aerie's refusal (an
  * unknown image, a name in use, no CPU of that number) exits 125, as
  * docker's create and run -d do, naming the option at fault. */
@@ -375,8 +463,8 @@ static uint64_t create_spec(const struct command *cmd, struct conn *c, const str
     send_spec(c, id, false, rr);
     conn_expect(c, id, &r);
     if (strcmp(r.kind, "ok")) {
-        run_explain(plain(r.rest, NULL), why, sizeof why);
-        die(EXIT_NOSTART, "%s: %s", cmd->name, why);
+        refusal(c, plain(r.rest, NULL), why, sizeof why);
+        die(nostart_status(why), "%s: %s", cmd->name, why);
     }
     return strtoull(r.rest, NULL, 10);
 }
@@ -393,6 +481,46 @@ static int start_detached(const struct command *cmd, struct conn *c, const struc
     return 0;
 }
 
+/* run -d --rm, as docker's: started in the background, its id printed,
+ * and a process of ours left behind, detached from the terminal and the
+ * caller's pipes, waits for its end and removes it (cm keeps no such
+ * wish: if the host process goes, aerie rm ID does it). */
+static int start_removed_at_end(const struct command *cmd, struct conn *c, const struct run_request *rr)
+{
+    char id[CTL_ID_MAX + 1];
+    struct ctl_reply r;
+    uint64_t cid = create_spec(cmd, c, rr);
+    send_id(c, id, "start", cid, NULL);
+    expect_ok(cmd, c, id, &r);
+    printf("%llu\n", (unsigned long long)cid);
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid < 0)
+        fprintf(stderr, "aerie: run: cannot leave a process to remove container %llu at its end (%s): aerie rm "
+                "it then\n", (unsigned long long)cid, strerror(errno));
+    if (pid != 0)
+        return 0;
+    int null = open("/dev/null", O_RDWR);
+    setsid();
+    if (null >= 0) {
+        dup2(null, 0);
+        dup2(null, 1);
+        dup2(null, 2);
+    }
+    for (;;) {                               /* its end (or its removal by another) */
+        send_id(c, id, "status", cid, NULL);
+        conn_expect(c, id, &r);
+        if (strcmp(r.kind, "ok") || (strncmp(r.rest, "running", 7) && strncmp(r.rest, "created", 7)))
+            break;
+        usleep(500000);
+    }
+    if (!strcmp(r.kind, "ok")) {
+        send_id(c, id, "rm", cid, NULL);
+        conn_expect(c, id, &r);
+    }
+    _exit(0);
+}
+
 static int cmd_run(const struct command *cmd, struct conn *c, int argc, char **argv)
 {
     static struct run_request rr;
@@ -400,11 +528,12 @@ static int cmd_run(const struct command *cmd, struct conn *c, int argc, char **a
     struct ctl_reply r;
     struct sigaction sa = { .sa_handler = on_interrupt };
     parse_run(cmd, argc, argv, &rr);
-    /* -d with -i or --rm would need a CLI that stays: say so, not drop one */
-    if (rr.detach && (rr.interactive || rr.rm))
-        die(EXIT_USAGE, "run: -d cannot go with %s: a detached container has no aerie run %s (aerie run --help)",
-            rr.interactive ? "-i" : "--rm",
-            rr.interactive ? "forwarding its input" : "to remove it at its end; aerie rm ID does");
+    /* -d with -i would need a CLI that stays: say so, not drop one */
+    if (rr.detach && rr.interactive)
+        die(EXIT_USAGE, "run: -d cannot go with -i: a detached container has no aerie run forwarding its input "
+            "(aerie run --help)");
+    if (rr.detach && rr.rm)
+        return start_removed_at_end(cmd, c, &rr);
     if (rr.detach)
         return start_detached(cmd, c, &rr);
     conn_open(c);
@@ -413,9 +542,9 @@ static int cmd_run(const struct command *cmd, struct conn *c, int argc, char **a
     conn_expect(c, id, &r);
     if (strcmp(r.kind, "started")) {
         char why[600];
-        run_explain(plain(r.rest, NULL), why, sizeof why);
+        refusal(c, plain(r.rest, NULL), why, sizeof why);
         fprintf(stderr, "aerie: run: %s\n", why);
-        return EXIT_NOSTART;
+        return nostart_status(why);
     }
     uint64_t cid = strtoull(r.rest, NULL, 10);
     if (rr.interactive) {
@@ -429,8 +558,6 @@ static int cmd_run(const struct command *cmd, struct conn *c, int argc, char **a
     }
     return status;
 }
-
-static uint64_t named_if_any(const struct command *cmd, const char *name);
 
 /* start CONTAINER: docker's start, of a container aerie create made (an
  * id, or the name of a container: that before an image of the name). */
@@ -470,6 +597,30 @@ static int cmd_create(const struct command *cmd, struct conn *c, int argc, char 
 }
 
 /* ---- exec ---- */
+
+/* After exec's ENOENT: a container started without the fs grant (a
+ * boot image's default: busybox's too) has no files, so no program is
+ * found in it whatever its name. Says what would have worked. */
+static void exec_hint(struct conn *c, uint64_t cid, const char *prog)
+{
+    char id[CTL_ID_MAX + 1], image[64] = "";
+    bool fs = true;
+    struct ctl_reply r;
+    send_id(c, id, "inspect", cid, NULL);
+    for (conn_expect(c, id, &r); !strcmp(r.kind, "row"); conn_expect(c, id, &r)) {
+        if (!strncmp(r.rest, "grants ", 7))
+            fs = strstr(r.rest, "=fs") != NULL;
+        else if (!strncmp(r.rest, "image ", 6))
+            snprintf(image, sizeof image, "%s", plain(r.rest + 6, NULL));
+    }
+    if (!fs)
+        fprintf(stderr, "aerie: exec: container %llu has no files (it was started without the fs grant), so exec "
+                "finds no program in it: start one with them (aerie run -d --grant console,fs,self %s ...)\n",
+                (unsigned long long)cid, image[0] ? image : "IMAGE");
+    else if (!strcmp(image, "busybox") && strcmp(prog, "busybox") && !strchr(prog, '/'))
+        fprintf(stderr, "aerie: exec: busybox's image holds /bin/sh and /bin/busybox: its applets run as "
+                "aerie exec %llu busybox %s ...\n", (unsigned long long)cid, prog);
+}
 
 /* aerie exec [-i] [-e NAME=VALUE]... ID PROGRAM [ARGS]: a new process in a
  * running Linux container, its output streamed, its exit status ours
@@ -513,7 +664,8 @@ static int cmd_exec(const struct command *cmd, struct conn *c, int argc, char **
             die(EXIT_USAGE, "%s: %s: the Linux personality has no users to switch to (every process of a "
                 "container runs as uid 0 in it; its authority is its grants)", cmd->name, a);
         } else {
-            die(EXIT_USAGE, "%s: unknown option '%s' (aerie exec --help)", cmd->name, a);
+            unknown_option(cmd, a, "-i", "--interactive", "-t", "--tty", "-e", "--env", "-w", "--workdir",
+                           (const char *)NULL);
         }
     }
     if (i >= argc)
@@ -529,6 +681,7 @@ static int cmd_exec(const struct command *cmd, struct conn *c, int argc, char **
     if (tty)
         words[nw++] = "-t";
     words[nw++] = "--";
+    const char *prog = argv[i];
     if (nw + (argc - i) > CTL_WORDS_MAX)
         die(EXIT_USAGE, "%s: too many arguments (at most %d words in all)", cmd->name, CTL_WORDS_MAX);
     for (; i < argc; i++) {
@@ -545,8 +698,10 @@ static int cmd_exec(const struct command *cmd, struct conn *c, int argc, char **
         const char *msg = plain(r.rest, NULL);
         fprintf(stderr, "aerie: exec: %s\n", msg);
         /* as docker exec: 127 no such program, 126 one that cannot run, 1 no container to run it in */
-        if (strstr(msg, "(ENOENT"))
+        if (strstr(msg, "(ENOENT")) {
+            exec_hint(c, cid, prog);
             return 127;
+        }
         return strncmp(msg, "exec ", 5) ? EXIT_REFUSED : 126;
     }
     char target[64];
@@ -562,6 +717,8 @@ static int cmd_exec(const struct command *cmd, struct conn *c, int argc, char **
 
 struct ps_row {
     char id[24], image[40], name[40], state[56], mem[40], command[200], created[48], status[64];
+    char raw[40];                    /* the state's word: created, running, exited, faulted, killed */
+    int code;                        /* once ended: the code aerie run or wait gives; else -1 */
 };
 
 /* docker's way of saying how long: "Less than a second", "5 seconds",
@@ -638,6 +795,7 @@ static void ps_parse(char *rest, struct ps_row *row, bool full)
     kv(rest, "image", row->image, sizeof row->image);
     kv(rest, "name", row->name, sizeof row->name);
     kv(rest, "state", v, sizeof v);
+    snprintf(row->raw, sizeof row->raw, "%s", v);
     if (!strcmp(v, "exited")) {
         code = (int)(kv_num(rest, "exit") & 0xFF);
         snprintf(row->state, sizeof row->state, "exited(%llu)", (unsigned long long)kv_num(rest, "exit"));
@@ -658,6 +816,7 @@ static void ps_parse(char *rest, struct ps_row *row, bool full)
                  docker_duration(kv_num(rest, "finished_ms_ago"), d, sizeof d));
     else
         snprintf(row->status, sizeof row->status, "%s", v);
+    row->code = code;
     if (strstr(rest, " created_ms_ago="))
         snprintf(row->created, sizeof row->created, "%s ago",
                  docker_duration(kv_num(rest, "created_ms_ago"), d, sizeof d));
@@ -724,12 +883,82 @@ static int ps_fetch(const char *who, struct conn *c, bool full)
     return n;
 }
 
-/* ps [-a] [-q] [--no-trunc]: every container, ended ones too (until
- * removed: -a is accepted as docker's users type it); -q prints the ids
- * alone, for scripts. Flags may be combined (-aq). */
+/* ps --filter KEY=VALUE, as docker's: filters of one key match if any
+ * does, of different keys if all do. */
+#define PS_FILTERS_MAX 16
+struct ps_filter {
+    char key[16];
+    const char *value;
+};
+
+static const char ps_filter_keys[] = "status, name, id, ancestor, exited";
+
+static void ps_filter_parse(const char *kv, struct ps_filter *f)
+{
+    const char *eq = strchr(kv, '=');
+    size_t n = eq ? (size_t)(eq - kv) : 0;
+    if (!eq || !n || n >= sizeof f->key || !eq[1])
+        die(EXIT_USAGE, "ps: --filter: '%s' is not KEY=VALUE (KEY: %s)", kv, ps_filter_keys);
+    memcpy(f->key, kv, n);
+    f->key[n] = 0;
+    f->value = eq + 1;
+    if (!strcmp(f->key, "status")) {
+        static const char *const states[] = { "created", "running", "exited", "faulted", "killed" };
+        for (size_t i = 0; i < sizeof states / sizeof states[0]; i++)
+            if (!strcmp(f->value, states[i]))
+                return;
+        die(EXIT_USAGE, "ps: --filter status=%s: a state is created, running, exited (any end), faulted or "
+            "killed", f->value);
+    }
+    if (!strcmp(f->key, "exited")) {
+        char *end;
+        long v = strtol(f->value, &end, 10);
+        if (*end || v < 0 || v > 255)
+            die(EXIT_USAGE, "ps: --filter exited=%s: an exit code is 0..255", f->value);
+        return;
+    }
+    if (strcmp(f->key, "name") && strcmp(f->key, "id") && strcmp(f->key, "ancestor"))
+        die(EXIT_USAGE, "ps: --filter: Aerie filters by %s, not '%s'", ps_filter_keys, f->key);
+}
+
+static bool ps_filter_one(const struct ps_filter *f, const struct ps_row *row)
+{
+    if (!strcmp(f->key, "status"))                 /* docker's exited: any end */
+        return !strcmp(f->value, row->raw) ||
+               (!strcmp(f->value, "exited") && (!strcmp(row->raw, "faulted") || !strcmp(row->raw, "killed")));
+    if (!strcmp(f->key, "exited"))
+        return row->code == atoi(f->value);
+    if (!strcmp(f->key, "name"))                   /* a part of the name, as docker matches */
+        return strstr(row->name, f->value) != NULL;
+    if (!strcmp(f->key, "id"))
+        return !strncmp(row->id, f->value, strlen(f->value));
+    return !strcmp(row->image, f->value);          /* ancestor */
+}
+
+static bool ps_filter_match(const struct ps_filter *fs, int nf, const struct ps_row *row)
+{
+    for (int i = 0; i < nf; i++) {
+        bool any = false, first = true;
+        for (int j = 0; j < i && first; j++)
+            first = strcmp(fs[j].key, fs[i].key) != 0;
+        if (!first)
+            continue;                              /* its key's filters were weighed at the first */
+        for (int j = i; j < nf && !any; j++)
+            any = !strcmp(fs[j].key, fs[i].key) && ps_filter_one(&fs[j], row);
+        if (!any)
+            return false;
+    }
+    return true;
+}
+
+/* ps [-a] [-q] [--no-trunc] [--filter K=V]: every container, ended ones
+ * too (until removed: -a is accepted as docker's users type it); -q
+ * prints the ids alone, for scripts. Flags may be combined (-aq). */
 static int cmd_ps(const struct command *cmd, struct conn *c, int argc, char **argv)
 {
+    static struct ps_filter filters[PS_FILTERS_MAX];
     bool quiet = false, full = false;
+    int nf = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -741,17 +970,29 @@ static int cmd_ps(const struct command *cmd, struct conn *c, int argc, char **ar
             continue;
         } else if (!strcmp(a, "--no-trunc")) {
             full = true;
+        } else if (!strcmp(a, "--filter") || !strcmp(a, "-f") || !strncmp(a, "--filter=", 9)) {
+            const char *v = a[1] == '-' && a[8] == '=' ? a + 9 : i + 1 < argc ? argv[++i] : NULL;
+            if (!v)
+                die(EXIT_USAGE, "ps: %s needs KEY=VALUE (KEY: %s)", a, ps_filter_keys);
+            if (nf == PS_FILTERS_MAX)
+                die(EXIT_USAGE, "ps: at most %d filters", PS_FILTERS_MAX);
+            ps_filter_parse(v, &filters[nf++]);
         } else if (a[0] == '-' && a[1] && a[1] != '-' && strspn(a + 1, "aq") == strlen(a + 1)) {
             quiet |= strchr(a, 'q') != NULL;           /* -aq, -qa */
+        } else if (a[0] == '-') {
+            unknown_option(cmd, a, "-a", "--all", "-q", "--quiet", "--no-trunc", "--filter", (const char *)NULL);
         } else {
-            die(EXIT_USAGE, "ps: unknown %s '%s' (aerie ps --help)", a[0] == '-' ? "option" : "argument", a);
+            die(EXIT_USAGE, "ps: unknown argument '%s' (aerie ps --help)", a);
         }
     }
     conn_open(c);
-    int n = ps_fetch("ps", c, full);
+    int n = ps_fetch("ps", c, full), m = 0;
+    for (int i = 0; i < n; i++)
+        if (ps_filter_match(filters, nf, &ps_rows[i]))
+            ps_rows[m++] = ps_rows[i];
     if (!quiet)
-        ps_print(ps_rows, n);
-    for (int i = 0; quiet && i < n; i++)
+        ps_print(ps_rows, m);
+    for (int i = 0; quiet && i < m; i++)
         printf("%s\n", ps_rows[i].id);
     return 0;
 }
@@ -831,6 +1072,10 @@ static int cmd_logs(const struct command *cmd, struct conn *c, int argc, char **
             v = argv[i];
         } else if (!strncmp(a, "--tail=", 7)) {
             v = a + 7;
+        } else if (!strncmp(a, "--since", 7) || !strncmp(a, "--until", 7) || !strcmp(a, "-t") ||
+                   !strcmp(a, "--timestamps")) {
+            die(EXIT_USAGE, "logs: %.*s: Aerie keeps no times with a container's output (its last 4 KiB, as "
+                "written): --tail N shows its last N lines, -f what follows", (int)strcspn(a, "="), a);
         } else if (nrest < 9) {
             rest[nrest++] = !strcmp(a, "--follow") ? "-f" : argv[i];
             continue;
@@ -1066,7 +1311,7 @@ static int cmd_inspect(const struct command *cmd, struct conn *c, int argc, char
         } else if (!strncmp(a, "--format=", 9)) {
             fmt = a + 9;
         } else if (a[0] == '-' && a[1] && !(a[1] >= '0' && a[1] <= '9')) {
-            die(EXIT_USAGE, "inspect: unknown option '%s' (aerie inspect --help)", a);
+            unknown_option(cmd, a, "--format", "--json", (const char *)NULL);
         } else if (n == 64) {
             die(EXIT_USAGE, "inspect: at most 64 containers at once");
         } else {
@@ -1316,10 +1561,15 @@ static int each_id(const struct command *cmd, struct conn *c, int argc, char **a
     struct ctl_reply r;
     int n = take_operands(cmd, argc, argv, ops, &force);
     for (int i = 0; i < n; i++)
-        container_id(cmd, ops[i]);
+        id_syntax(cmd, ops[i]);
     conn_open(c);
     for (int i = 0; i < n; i++) {
-        send_id(c, id, verb, container_id(cmd, ops[i]), force ? "-f" : NULL);
+        uint64_t cid = container_id_or_say(cmd, ops[i]);
+        if (!cid) {
+            status = EXIT_REFUSED;
+            continue;
+        }
+        send_id(c, id, verb, cid, force ? "-f" : NULL);
         conn_expect(c, id, &r);
         if (!strcmp(r.kind, "ok")) {
             printf("%s\n", ops[i]);
@@ -1329,6 +1579,17 @@ static int each_id(const struct command *cmd, struct conn *c, int argc, char **a
         }
     }
     return status;
+}
+
+/* Whether container cid has ended (exited, faulted, killed); no such
+ * container is not ended (the stop that follows names it). */
+static bool has_ended(struct conn *c, uint64_t cid)
+{
+    char id[CTL_ID_MAX + 1];
+    struct ctl_reply r;
+    send_id(c, id, "status", cid, NULL);
+    conn_expect(c, id, &r);
+    return !strcmp(r.kind, "ok") && strncmp(r.rest, "running", 7) && strncmp(r.rest, "created", 7);
 }
 
 /* kill [-s SIG] [-t SECONDS] ID...: a Linux program gets SIG (TERM) and
@@ -1342,18 +1603,29 @@ static int cmd_kill(const struct command *cmd, struct conn *c, int argc, char **
     int n = 0;
     rest[n++] = argv[0];
     for (int i = 1; i < argc; i++) {
-        if ((!strcmp(argv[i], "-s") || !strcmp(argv[i], "-t")) && i + 1 == argc)
-            die(EXIT_USAGE, "%s: %s needs %s (aerie %s --help)", cmd->name, argv[i],
-                argv[i][1] == 's' ? "a signal (TERM, INT, HUP, KILL or a number)" : "a number of seconds", cmd->name);
-        if ((!strcmp(argv[i], "-s") || !strcmp(argv[i], "-t")) && i + 1 < argc) {
-            if (argv[i][1] == 's') {
-                sig = argv[++i];
-            } else {
-                char *end;
-                grace = strtol(argv[++i], &end, 10);
-                if (*end || grace < 0 || grace > 3600)
-                    die(EXIT_USAGE, "%s: -t takes seconds (0..3600), not '%s'", cmd->name, argv[i]);
-            }
+        /* -s SIG, --signal SIG, --signal=SIG; -t N, --time N, --timeout N, --time=N, as docker spells them */
+        const char *a = argv[i], *eq = strchr(a, '='), *v = NULL;
+        size_t len = eq ? (size_t)(eq - a) : strlen(a);
+        char opt = 0;
+        if ((len == 2 && !strncmp(a, "-s", 2)) || (len == 8 && !strncmp(a, "--signal", 8)))
+            opt = 's';
+        else if ((len == 2 && !strncmp(a, "-t", 2)) || (len == 6 && !strncmp(a, "--time", 6)) ||
+                 (len == 9 && !strncmp(a, "--timeout", 9)))
+            opt = 't';
+        if (opt && (eq || i + 1 < argc))
+            v = eq ? eq + 1 : argv[++i];
+        if (opt && !v)
+            die(EXIT_USAGE, "%s: %s needs %s (aerie %s --help)", cmd->name, a,
+                opt == 's' ? "a signal (TERM, INT, HUP, KILL or a number)" : "a number of seconds", cmd->name);
+        if (opt == 's') {
+            sig = v;
+        } else if (opt == 't') {
+            char *end;
+            grace = strtol(v, &end, 10);
+            if (!v[0] || *end || grace < 0 || grace > 3600)
+                die(EXIT_USAGE, "%s: -t takes seconds (0..3600), not '%s'", cmd->name, v);
+        } else if (a[0] == '-' && a[1] && !(a[1] >= '0' && a[1] <= '9') && strcmp(a, "--help") && strcmp(a, "-h")) {
+            unknown_option(cmd, a, "-s", "--signal", "-t", "--time", (const char *)NULL);
         } else if (n < 65) {
             rest[n++] = argv[i];
         } else {
@@ -1364,12 +1636,16 @@ static int cmd_kill(const struct command *cmd, struct conn *c, int argc, char **
     bool unused = false;
     int nops = take_operands(cmd, n, rest, ops, &unused);
     for (int i = 0; i < nops; i++)
-        container_id(cmd, ops[i]);
+        id_syntax(cmd, ops[i]);
     conn_open(c);
     int status = 0;
     for (int i = 0; i < nops; i++) {
-        uint64_t cid = container_id(cmd, ops[i]);
-        int r = signal_or_kill(c, cmd->name, cid, sig);
+        uint64_t cid = container_id_or_say(cmd, ops[i]);
+        if (cid && !strcmp(cmd->name, "stop") && has_ended(c, cid)) {
+            printf("%s\n", ops[i]);             /* docker's stop of a stopped one: done */
+            continue;
+        }
+        int r = cid ? signal_or_kill(c, cmd->name, cid, sig) : -1;
         if (r < 0) {
             status = EXIT_REFUSED;
             continue;
@@ -1407,10 +1683,13 @@ static int cmd_images(const struct command *cmd, struct conn *c, int argc, char 
 {
     static char rows[256][4][160];
     char *ops[8], id[CTL_ID_MAX + 1], sz[16];
-    bool unused = false;
+    bool quiet = false;
     struct ctl_reply r;
     int n = 0, w[4] = { 4, 4, 7, 8 };
-    take_operands(cmd, argc, argv, ops, &unused);
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--quiet"))
+            argv[i] = "-q";
+    take_operands(cmd, argc, argv, ops, &quiet);
     conn_open(c);
     conn_send(c, id, "images", NULL, 0);
     for (conn_expect(c, id, &r); !strcmp(r.kind, "row"); conn_expect(c, id, &r)) {
@@ -1430,6 +1709,10 @@ static int cmd_images(const struct command *cmd, struct conn *c, int argc, char 
     }
     if (strcmp(r.kind, "ok"))
         die(EXIT_REFUSED, "images: %s", plain(r.rest, NULL));
+    for (int i = 0; quiet && i < n; i++)
+        printf("%s\n", rows[i][0]);
+    if (quiet)
+        return 0;
     printf("%-*s  %-*s  %-*s  %s\n", w[0], "NAME", w[1], "SIZE", w[2], "PROGRAM", "IMPORTED");
     for (int i = 0; i < n; i++)
         printf("%-*s  %-*s  %-*s  %s\n", w[0], rows[i][0], w[1], rows[i][1], w[2], rows[i][2], rows[i][3]);
@@ -1479,7 +1762,11 @@ static int cmd_rmi(const struct command *cmd, struct conn *c, int argc, char **a
         if (!strcmp(r.kind, "ok")) {
             printf("%s\n", ops[i]);
         } else {
-            fprintf(stderr, "aerie: rmi: %s\n", plain(r.rest, NULL));
+            const char *msg = plain(r.rest, NULL);
+            if (strstr(msg, "is used by"))         /* which: ps shows them */
+                fprintf(stderr, "aerie: rmi: %s (aerie ps --filter ancestor=%s lists them)\n", msg, ops[i]);
+            else
+                fprintf(stderr, "aerie: rmi: %s\n", msg);
             status = EXIT_REFUSED;
         }
     }
@@ -1577,6 +1864,86 @@ static int cmd_rename(const struct command *cmd, struct conn *c, int argc, char 
     return 0;
 }
 
+/* container prune, system prune: every container that is not running
+ * removed (ended ones, and made ones never started), as docker's; asks
+ * first unless -f. */
+static int cmd_prune(const struct command *cmd, struct conn *c, int argc, char **argv)
+{
+    char *ops[1], id[CTL_ID_MAX + 1], line[16];
+    bool force = false;
+    int status = 0, removed = 0;
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--force"))
+            argv[i] = "-f";
+    take_operands(cmd, argc, argv, ops, &force);
+    if (!force) {
+        fprintf(stderr, "WARNING! This will remove every container that is not running (ended, or made and never "
+                "started).\nAre you sure you want to continue? [y/N] ");
+        if (!fgets(line, sizeof line, stdin)) {
+            fputc('\n', stderr);                 /* no answer: no */
+            return 0;
+        }
+        if (strcmp(line, "y\n") && strcmp(line, "Y\n") && strcmp(line, "yes\n"))
+            return 0;
+    }
+    conn_open(c);
+    int n = ps_fetch(cmd->name, c, false);
+    for (int i = 0; i < n; i++) {
+        struct ctl_reply r;
+        if (!strcmp(ps_rows[i].raw, "running"))
+            continue;
+        send_id(c, id, "rm", strtoull(ps_rows[i].id, NULL, 10), NULL);
+        conn_expect(c, id, &r);
+        if (strcmp(r.kind, "ok")) {              /* started meanwhile, say: left, and said */
+            fprintf(stderr, "aerie: %s: %s\n", cmd->name, plain(r.rest, NULL));
+            status = EXIT_REFUSED;
+            continue;
+        }
+        printf("%s%s\n", removed++ ? "" : "Deleted Containers:\n", ps_rows[i].id);
+    }
+    printf("%sTotal: %d container%s removed\n", removed ? "\n" : "", removed, removed == 1 ? "" : "s");
+    return status;
+}
+
+/* docker's two-word spellings: container ls, image rm, system prune...
+ * (ARGS after them are the command's own). */
+static int cmd_group(const struct command *cmd, struct conn *c, int argc, char **argv)
+{
+    static const char *const map[][3] = {
+        { "container", "ls", "ps" }, { "container", "list", "ps" }, { "container", "ps", "ps" },
+        { "container", "prune", "container prune" }, { "system", "prune", "container prune" },
+        { "image", "ls", "images" }, { "image", "list", "images" }, { "image", "rm", "rmi" },
+        { "image", "remove", "rmi" }, { "image", "import", "import" }, { "image", "load", "import" },
+        { "container", "run", "run" }, { "container", "start", "start" }, { "container", "create", "create" },
+        { "container", "exec", "exec" }, { "container", "logs", "logs" }, { "container", "wait", "wait" },
+        { "container", "stats", "stats" }, { "container", "inspect", "inspect" }, { "container", "kill", "kill" },
+        { "container", "stop", "stop" }, { "container", "rm", "rm" }, { "container", "remove", "rm" },
+        { "container", "rename", "rename" }, { "container", "cp", "cp" },
+    };
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        command_help(cmd, argc < 2 ? stderr : stdout);
+        return argc < 2 ? EXIT_USAGE : 0;
+    }
+    const char *subs[sizeof map / sizeof map[0]];
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
+        if (strcmp(map[i][0], cmd->name))
+            continue;
+        if (!strcmp(map[i][1], argv[1])) {
+            const struct command *to = find_command(map[i][2]);
+            return to->fn(to, c, argc - 1, argv + 1);
+        }
+        subs[n++] = map[i][1];
+    }
+    char near[120];
+    nearest_words(argv[1], subs, n, near, sizeof near);
+    if (!strcmp(cmd->name, "image") && !strcmp(argv[1], "prune"))
+        die(EXIT_USAGE, "image prune: Aerie has no dangling images to prune: an imported image stays until "
+            "'aerie rmi NAME' (aerie images lists them)");
+    die(EXIT_USAGE, "%s: no command '%s'%s%s (aerie %s --help)", cmd->name, argv[1], near[0] ? ": " : "", near,
+        cmd->name);
+}
+
 static void usage(FILE *f);
 
 static int cmd_version(const struct command *cmd, struct conn *c, int argc, char **argv)
@@ -1604,11 +1971,28 @@ static int cmd_help(const struct command *cmd, struct conn *c, int argc, char **
     return 0;
 }
 
+static const char container_details[] =
+    "The commands are top-level (aerie ps, aerie rm...); these are docker's spellings of them:\n"
+    "  container ls|list|ps   aerie ps\n"
+    "  container prune [-f]   removes every container that is not running (asks first unless -f)\n"
+    "  container run|start|create|exec|logs|wait|stats|inspect|kill|stop|rm|rename|cp ...\n"
+    "                         the command of that name\n";
+
+static const char image_details[] =
+    "  image ls|list          aerie images\n"
+    "  image rm|remove NAME   aerie rmi NAME\n"
+    "  image import|load ...  aerie import NAME PATH (a directory, a tar, an OCI layout, a docker save)\n";
+
+static const char system_details[] =
+    "  system prune [-f]      as container prune: removes every container that is not running\n"
+    "                         (imported images stay until aerie rmi)\n";
+
 static const char run_details[] =
     "It streams the container's output to stdout and exits with the container's exit\n"
     "status (its low 8 bits). When it faults, aerie names the fault on stderr and exits\n"
     "with 128 + the matching Linux signal (139 for a page fault); killed: 137; when Aerie\n"
-    "refuses to create it: 125. Ctrl-C sends SIGINT to a Linux program (a second kills it)\n"
+    "refuses to create it: 125 (127: its program is not in the image; 126: it is no program\n"
+    "Aerie runs, a #! script say). Ctrl-C sends SIGINT to a Linux program (a second kills it)\n"
     "and kills any other container; the next Ctrl-C leaves at once.\n"
     "With -i our stdin is forwarded to the container's fd 0 as fast as it reads, and its\n"
     "end is the container's end of input (also when aerie is killed): printf 'a\\nb\\n' |\n"
@@ -1637,7 +2021,11 @@ static const char ps_details[] =
     "'Up 5 seconds', 'Exited (0) 2 minutes ago', the code as aerie run or wait gives it:\n"
     "128+N for a signal or a fault, 137 killed) and MEM (used / limit).\n"
     "Ended containers are listed until removed (docker lists them only with -a, which is\n"
-    "accepted). -q prints the ids alone, one a line.\n";
+    "accepted). -q prints the ids alone, one a line.\n"
+    "  -f, --filter KEY=VALUE  only those that match (repeatable: one key's filters match if any\n"
+    "                       does, different keys' if all do): status=created|running|exited|faulted|killed\n"
+    "                       (exited: any end, as docker's), name=PART, id=START, ancestor=IMAGE,\n"
+    "                       exited=CODE (the code STATUS shows)\n";
 
 static const char fork_details[] =
     "Each clone starts with the original's memory (shared copy-on-write: a page is copied,\n"
@@ -1650,7 +2038,11 @@ static const char fork_details[] =
 static const char kill_details[] =
     "A Linux program gets SIG (default TERM; a number or a name: INT, HUP, KILL...) and\n"
     "SECONDS (default 10) to end, then is killed, as 'docker stop' does; it is reported as\n"
-    "the signal's end when the signal ended it. Any other program is killed at once.\n";
+    "the signal's end when the signal ended it. Any other program is killed at once.\n"
+    "stop of a container that has ended already succeeds (as docker's); kill of one is refused.\n"
+    "Several ids: each is tried, a wrong one named on stderr (exit status 1).\n"
+    "  -s, --signal SIG    the signal (docker's spelling too)\n"
+    "  -t, --time SECONDS  the grace (--timeout too)\n";
 
 static const char import_details[] =
     "PATH is a directory (the image's root), a tar archive of one (plain or gzip), an OCI\n"
@@ -1747,8 +2139,8 @@ static const struct command commands[] = {
     { "exec", "[-i] [-e K=V] [-w DIR] ID PROGRAM [ARGS]",
       "Runs another program in a running Linux container; exits with its status.",
       exec_details, cmd_exec, NULL, 0, 0 },
-    { "ps", "[-a] [-q] [--no-trunc]", "Lists containers (ended ones too, until removed; -q: ids only).", ps_details,
-      cmd_ps, NULL, 0, 0 },
+    { "ps", "[-a] [-q] [--no-trunc] [--filter K=V]",
+      "Lists containers (ended ones too, until removed; -q: ids only).", ps_details, cmd_ps, NULL, 0, 0 },
     { "logs", "[-f] [--tail N] ID", "Prints a container's output (-f: follows it to the end).", logs_details,
       cmd_logs, "-f", 1, 1 },
     { "wait", "ID...", "Waits for containers to end; prints each one's exit code.", wait_details,
@@ -1771,7 +2163,7 @@ static const struct command commands[] = {
       cmd_rm, "-f", 1, 64 },
     { "rename", "CONTAINER NEW_NAME", "Gives a container (an id or a name) another name.", rename_details,
       cmd_rename, NULL, 2, 2 },
-    { "images", "", "Lists the images a container can run.", NULL, cmd_images, NULL, 0, 0 },
+    { "images", "[-q]", "Lists the images a container can run (-q: names only).", NULL, cmd_images, "-q", 0, 0 },
     { "import", "[OPTIONS] NAME PATH", "Imports an image: a directory, tar, OCI layout or docker save.",
       import_details, cmd_import, NULL, 0, 0 },
     { "rmi", "NAME...", "Removes imported images no container uses.", NULL, cmd_rmi, NULL, 1, 64 },
@@ -1781,6 +2173,14 @@ static const struct command commands[] = {
       cmd_fork, NULL, 1, 2 },
     { "debug-kill-service", "NAME", "Kills a boot service (console, fs, net); root restarts it.", NULL,
       cmd_debug_kill_service, NULL, 1, 1 },
+    { "container", "COMMAND [ARGS]", "docker's container ls, prune, rm...: the commands here.", container_details,
+      cmd_group, NULL, 0, 0 },
+    { "image", "COMMAND [ARGS]", "docker's image ls, rm, import: images, rmi, import.", image_details,
+      cmd_group, NULL, 0, 0 },
+    { "system", "prune [-f]", "docker's system prune: removes every container that is not running.",
+      system_details, cmd_group, NULL, 0, 0 },
+    { "container prune", "[-f]", "Removes every container that is not running (asks first unless -f).", NULL,
+      cmd_prune, "-f", 0, 0 },
     { "version", "", "Prints the CLI's version.", NULL, cmd_version, NULL, 0, 0 },
     { "help", "[COMMAND]", "Shows this help, or a command's.", NULL, cmd_help, NULL, 0, 1 },
 };
@@ -1811,21 +2211,35 @@ static void usage(FILE *f)
 }
 
 /* What to do instead, for docker's commands Aerie has no twin of. */
+static const char *const hints[][2] = {
+    { "pull", "Aerie has no registry client: 'docker save IMAGE -o x.tar' on a machine with docker, then "
+              "'aerie import NAME x.tar'" },
+    { "load", "aerie import NAME ARCHIVE takes a 'docker save' archive" },
+    { "restart", "a container is not started again: 'aerie rm -f ID' and 'aerie run' a new one" },
+    { "pause", "'aerie debug ID' stops a container made with --debug yes (gdb's 'continue' lets it go)" },
+    { "attach", "'aerie logs -f ID' follows its output" },
+    { "build", "build the tree on the host and 'aerie import NAME DIR' it (a directory, tar or OCI layout)" },
+    { "commit", "'aerie cp ID:/ DIR' copies its files out; 'aerie import NAME DIR' makes an image of them" },
+    { "export", "'aerie cp ID:/ DIR' copies a container's files out" },
+    { "volume", "Aerie has no volumes: 'aerie cp' copies files into and out of a container, 'aerie import "
+                "NAME DIR' makes an image of a directory" },
+    { "network", "a container has no network unless granted one: 'aerie run --grant net --ports tcp:80 ...' "
+                 "(docs/NET.md)" },
+    { "port", "'aerie inspect ID' lists the ports a container holds (port tcp:80-80); 'make run FORWARD=...' "
+              "forwards host ports" },
+    { "tag", "an image has one name: 'aerie import NEWNAME PATH' imports it again under another" },
+    { "save", "an imported image is kept as build/store/NAME.img on the host (Aerie's archive format)" },
+    { "push", "Aerie has no registry client: images come in with 'aerie import'" },
+    { "login", "Aerie has no registry client: images come in with 'aerie import'" },
+    { "search", "Aerie has no registry client: 'aerie images' lists the images it has" },
+    { "info", "'aerie version', 'aerie images' and 'aerie top' say what there is" },
+    { "unpause", "'aerie debug ID' (gdb's 'continue') lets a container made with --debug yes go on" },
+    { "update", "a container's limits are fixed when it is made: 'aerie run' a new one with others" },
+};
+#define NHINTS (sizeof hints / sizeof hints[0])
+
 static const char *docker_hint(const char *name)
 {
-    static const char *const hints[][2] = {
-        { "pull", "Aerie has no registry client: 'docker save IMAGE -o x.tar' on a machine with docker, then "
-                  "'aerie import NAME x.tar'" },
-        { "load", "aerie import NAME ARCHIVE takes a 'docker save' archive" },
-        { "restart", "a container is not started again: 'aerie rm -f ID' and 'aerie run' a new one" },
-        { "pause", "'aerie debug ID' stops a container made with --debug yes (gdb's 'continue' lets it go)" },
-        { "attach", "'aerie logs -f ID' follows its output" },
-        { "container", "the commands are top-level here: 'aerie ps', 'aerie rm', 'aerie inspect'..." },
-        { "image", "the commands are top-level here: 'aerie images', 'aerie import', 'aerie rmi'" },
-        { "build", "build the tree on the host and 'aerie import NAME DIR' it (a directory, tar or OCI layout)" },
-        { "commit", "'aerie cp ID:/ DIR' copies its files out; 'aerie import NAME DIR' makes an image of them" },
-        { "export", "'aerie cp ID:/ DIR' copies a container's files out" },
-    };
     for (size_t i = 0; i < sizeof hints / sizeof hints[0]; i++)
         if (!strcmp(hints[i][0], name))
             return hints[i][1];
@@ -1851,18 +2265,31 @@ int main(int argc, char **argv)
                 die(EXIT_USAGE, "--socket needs a path");
             socket_path = argv[i];
         } else {
-            die(EXIT_USAGE, "unknown option '%s' (aerie --help)", argv[i]);
+            static const char *const globals[] = { "--help", "--version", "--socket" };
+            char near[120];
+            nearest_words(argv[i], globals, 3, near, sizeof near);
+            die(EXIT_USAGE, "unknown option '%s'%s%s (aerie --help)", argv[i], near[0] ? ": " : "", near);
         }
     }
     if (i == argc) {
         usage(stderr);
         return EXIT_USAGE;
     }
-    const struct command *cmd = find_command(argv[i]);
+    const struct command *cmd = strchr(argv[i], ' ') ? NULL : find_command(argv[i]);
     if (!cmd && docker_hint(argv[i]))
         die(EXIT_USAGE, "unknown command '%s': %s", argv[i], docker_hint(argv[i]));
-    if (!cmd)
-        die(EXIT_USAGE, "unknown command '%s' (aerie --help lists them)", argv[i]);
+    if (!cmd) {
+        const char *names[NCOMMANDS + NHINTS];
+        char near[120];
+        size_t n = 0;
+        for (size_t k = 0; k < NCOMMANDS; k++)
+            if (!strchr(commands[k].name, ' '))
+                names[n++] = commands[k].name;
+        for (size_t k = 0; k < NHINTS; k++)     /* docker's, which say what to do instead */
+            names[n++] = hints[k][0];
+        nearest_words(argv[i], names, n, near, sizeof near);
+        die(EXIT_USAGE, "unknown command '%s'%s%s (aerie --help lists them)", argv[i], near[0] ? ": " : "", near);
+    }
     conn_locate(&c, socket_path);
     located = &c;
     return cmd->fn(cmd, &c, argc - i, argv + i);

@@ -432,7 +432,7 @@ static void copy_in(struct conn *c, const char *host, const struct cside *s)
     else if (S_ISREG(st.st_mode))
         file_in(c, host, &dst, st.st_mode);
     else
-        die(2, "cp: %s: %s cannot be copied (only files, directories and symbolic links)", host,
+        die(125, "cp: %s: %s cannot be copied (only files, directories and symbolic links)", host,
             not_copied(st.st_mode));
 }
 
@@ -449,7 +449,7 @@ static bool container_operand(const char *arg, struct cside *s)
     const char *p = arg + digits + 1;
     int k = snprintf(s->path, sizeof s->path, "%s%s", p[0] == '/' ? "" : "/", p);
     if (k < 0 || (size_t)k >= sizeof s->path)
-        die(2, "cp: '%s': the path is too long", arg);
+        die(125, "cp: '%s': the path is too long", arg);
     return true;
 }
 
@@ -458,9 +458,9 @@ int aerie_cp(struct conn *c, const char *src, const char *dst)
     struct cside a, b;
     bool sa = container_operand(src, &a), sb = container_operand(dst, &b);
     if (sa == sb)
-        die(2, "cp: one side must be ID:PATH (a container's file) and the other a host path (aerie cp --help)");
+        die(125, "cp: one side must be ID:PATH (a container's file) and the other a host path (aerie cp --help)");
     if (!(sa ? dst : src)[0])
-        die(2, "cp: the host path is empty");
+        die(125, "cp: the host path is empty");
     conn_open(c);
     if (sa)
         copy_out(c, &a, dst);

@@ -91,6 +91,19 @@ int import_parse_args(int argc, char **argv, struct import_options *o, char *err
         return say(err, errlen, "expected NAME PATH");
     o->name = ops[0];
     o->path = ops[1];
+    struct stat st;
+    if (stat(o->path, &st) && !stat(o->name, &st))        /* docker import's order: FILE NAME */
+        return say(err, errlen, "'%s' is no file or directory, but '%s' is: the order is NAME PATH "
+                   "(aerie import %s %s)", o->path, o->name, o->path, o->name);
+    static char untagged[CM_NAME_MAX + 1];
+    const char *tag = strchr(o->name, ':');
+    if (tag && !strcmp(tag, ":latest") && (size_t)(tag - o->name) <= CM_NAME_MAX) {
+        snprintf(untagged, sizeof untagged, "%.*s", (int)(tag - o->name), o->name);
+        o->name = untagged;                                /* docker's default tag: the name */
+    }
+    if (!valid_name(o->name) && strchr(o->name, ':'))
+        return say(err, errlen, "NAME: '%s': an image here is one name with no tag (aerie run NAME runs it)",
+                    o->name);
     if (!valid_name(o->name))
         return say(err, errlen, "NAME: '%s' is not 1 to %d of a-z 0-9 - _ . starting with a letter or digit",
                     o->name, CM_NAME_MAX);

@@ -5,6 +5,7 @@
  * disagree about what a value means; this file only maps its messages
  * back to the option that caused them.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,7 +48,70 @@ void run_print_options(FILE *f)
         snprintf(left, sizeof left, "%s %s", options[i].name, options[i].arg);
         fprintf(f, "  %-20s %s\n", left, options[i].help);
     }
-    fprintf(f, "  (docker's -m and --memory are --mem, -e is --env, --cpuset-cpus is --cpus)\n");
+    fprintf(f, "  %-20s %s\n", "-w, --workdir DIR", "its working directory (an absolute path; its PWD)");
+    fprintf(f, "  %-20s %s\n", "--env-file FILE", "NAME=VALUE lines (# comments; a bare NAME: ours), as --env");
+    fprintf(f, "  (docker's -m and --memory are --mem, -e is --env, --cpuset-cpus is --cpus; -e NAME passes ours.\n"
+               "   -p, -v, --restart, -u and --network are refused, each saying what Aerie does instead)\n");
+}
+
+/* ---- near words: what a typo was probably meant to be ---- */
+
+/* The optimal string alignment distance of a and b: inserts, deletes,
+ * replacements and swaps of neighbours ("nmae" is one from "name");
+ * words over 31 bytes are far from everything. */
+static unsigned distance(const char *a, const char *b)
+{
+    size_t m = strlen(a), n = strlen(b);
+    unsigned d[33][33];
+    if (m > 31 || n > 31)
+        return 99;
+    for (size_t i = 0; i <= m; i++)
+        d[i][0] = (unsigned)i;
+    for (size_t j = 0; j <= n; j++)
+        d[0][j] = (unsigned)j;
+    for (size_t i = 1; i <= m; i++)
+        for (size_t j = 1; j <= n; j++) {
+            unsigned v = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+            if (d[i - 1][j] + 1 < v)
+                v = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < v)
+                v = d[i][j - 1] + 1;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < v)
+                v = d[i - 2][j - 2] + 1;
+            d[i][j] = v;
+        }
+    return d[m][n];
+}
+
+void nearest_words(const char *word, const char *const *cands, size_t n, char *out, size_t cap)
+{
+    const char *a = word;
+    size_t skip = 0;
+    while (a[skip] == '-')               /* "--nmae" against "--name": the dashes are no clue */
+        skip++;
+    size_t len = strlen(a + skip);
+    unsigned best = len <= 3 ? 1 : len <= 6 ? 2 : 3, found = 0;
+    const char *pick[3];
+    out[0] = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t cs = 0;
+        while (cands[i][cs] == '-')
+            cs++;
+        unsigned d = distance(a + skip, cands[i] + cs);
+        if (d == 0 || d > best || d >= strlen(cands[i] + cs))
+            continue;
+        if (d < best || found == 0)
+            found = 0, best = d;
+        if (found < 3)
+            pick[found++] = cands[i];
+    }
+    if (found == 0)
+        return;
+    size_t at = (size_t)snprintf(out, cap, "did you mean '%s'", pick[0]);
+    for (unsigned i = 1; i < found && at < cap; i++)
+        at += (size_t)snprintf(out + at, cap - at, "%s'%s'", i + 1 == found ? " or " : ", ", pick[i]);
+    if (at < cap)
+        snprintf(out + at, cap - at, "?");
 }
 
 static const struct option *find_option(const char *arg, size_t n)
@@ -232,6 +296,106 @@ void run_free(struct run_request *rr)
     memset(rr, 0, sizeof *rr);
 }
 
+/* docker run's options that Aerie has no twin of, and what it does
+ * instead: refused with that, never dropped. */
+static const char *const docker_only[] = {
+    "-p", "--publish", "-P", "--publish-all", "--expose", "-v", "--volume", "--mount", "--volumes-from", "--tmpfs",
+    "--restart", "-u", "--user", "--network", "--net", "--privileged", "--cap-add", "--cap-drop", "--security-opt",
+};
+
+/* a's first n bytes are the option name. */
+static bool named(const char *a, size_t n, const char *name)
+{
+    return strlen(name) == n && !strncmp(a, name, n);
+}
+
+static const char *docker_only_why(const char *name)
+{
+    if (!strcmp(name, "-p") || !strcmp(name, "--publish") || !strcmp(name, "-P") || !strcmp(name, "--publish-all") ||
+        !strcmp(name, "--expose"))
+        return "Aerie maps no ports per container: --ports tcp:80 (UDP: --ports 5353) lets it listen on that "
+               "guest port, and 'make run FORWARD=\"tcp:8080:80\"' forwards a host port to it (docs/NET.md)";
+    if (!strcmp(name, "--restart"))
+        return "Aerie does not start a container again when it ends (its end stays in aerie ps and inspect "
+               "until aerie rm): run it again with aerie run, or from a loop on the host";
+    if (!strcmp(name, "-u") || !strcmp(name, "--user"))
+        return "a container has no users to switch to (a Linux program runs as uid 0 in it): its authority is "
+               "its grants (--grant)";
+    if (!strcmp(name, "--network") || !strcmp(name, "--net"))
+        return "a container has no network unless granted one: --grant net with --ports (docs/NET.md)";
+    if (!strcmp(name, "--privileged") || !strcmp(name, "--cap-add") || !strcmp(name, "--cap-drop") ||
+        !strcmp(name, "--security-opt"))
+        return "a container holds exactly the capabilities it is granted: --grant console,fs,net,self,stdin";
+    return "Aerie has no volumes or bind mounts: a container's files are its image's plus a writable layer "
+           "of its own; 'aerie cp HOSTPATH ID:/PATH' copies files in (and out), 'aerie import NAME DIR' makes an "
+           "image of a host directory";
+}
+
+/* Every option name run, start and create take, for "did you mean". */
+static void option_hint(const char *a, bool allow_rm, char *out, size_t cap)
+{
+    static const char *const all[] = { "--help", "-m", "--memory", "-e", "--cpuset-cpus", "-w", "--workdir",
+                                       "--env-file" };
+    static const char *const run_only[] = { "--rm", "-d", "--detach", "-i", "--interactive", "-t", "--tty" };
+    const char *cands[NOPTIONS + sizeof all / sizeof all[0] + sizeof run_only / sizeof run_only[0]];
+    size_t n = 0;
+    for (size_t i = 0; i < NOPTIONS; i++)
+        cands[n++] = options[i].name;
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        cands[n++] = all[i];
+    for (size_t i = 0; allow_rm && i < sizeof run_only / sizeof run_only[0]; i++)
+        cands[n++] = run_only[i];
+    nearest_words(a, cands, n, out, cap);
+}
+
+/* The environment words of --env-file FILE (docker's format: NAME=VALUE
+ * a line, # comments and blank lines skipped, a bare NAME takes our
+ * environment's value, or is left out when we have none). */
+static int add_env_file(struct run_request *rr, const struct option *env, const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+    char line[SPEC_STR_MAX + 2];
+    unsigned no = 0;
+    if (!f) {
+        snprintf(err, errlen, "--env-file: cannot read '%.200s': %s", path, strerror(errno));
+        return -1;
+    }
+    while (fgets(line, sizeof line, f)) {
+        size_t n = strlen(line);
+        no++;
+        if (n == sizeof line - 1 && line[n - 1] != '\n') {
+            snprintf(err, errlen, "--env-file: %.200s line %u: longer than the %d bytes a variable may have",
+                     path, no, SPEC_STR_MAX - 1);
+            fclose(f);
+            return -1;
+        }
+        while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+            line[--n] = 0;
+        char *p = line + strspn(line, " \t");
+        if (!*p || *p == '#')
+            continue;
+        if (*p == '=') {
+            snprintf(err, errlen, "--env-file: %.200s line %u: '%.40s' has no NAME before its '='", path, no, p);
+            fclose(f);
+            return -1;
+        }
+        char *word = p, both[SPEC_STR_MAX + 2];
+        if (!strchr(p, '=')) {
+            const char *v = getenv(p);
+            if (!v)
+                continue;
+            snprintf(both, sizeof both, "%s=%s", p, v);
+            word = both;
+        }
+        if (add_option(rr, env, word, err, errlen)) {
+            fclose(f);
+            return -1;
+        }
+    }
+    fclose(f);
+    return 0;
+}
+
 /* An option at argv[*i] (--opt VALUE or --opt=VALUE); advances *i. */
 static int parse_option(struct run_request *rr, int argc, char **argv, int *i, bool allow_rm,
                         char *err, size_t errlen)
@@ -257,22 +421,71 @@ static int parse_option(struct run_request *rr, int argc, char **argv, int *i, b
         rr->detach = true;                     /* docker run -d: aerie start */
         return 0;
     }
-    /* -i, -t and the combined -it/-ti, as docker spells them */
-    if (allow_rm && (!strcmp(a, "-i") || !strcmp(a, "--interactive") || !strcmp(a, "-t") ||
-                     !strcmp(a, "--tty") || !strcmp(a, "-it") || !strcmp(a, "-ti"))) {
-        rr->interactive |= strchr(a, 'i') != NULL && strcmp(a, "--tty");
-        rr->tty |= !strcmp(a, "-t") || !strcmp(a, "--tty") || strlen(a) == 3;
+    /* -i, -t, -d and their combinations (-it, -dit...), as docker spells them */
+    if (allow_rm && (!strcmp(a, "--interactive") || !strcmp(a, "--tty") ||
+                     (a[0] == '-' && a[1] && strspn(a + 1, "dit") == strlen(a + 1)))) {
+        rr->interactive |= !strcmp(a, "--interactive") || (a[1] != '-' && strchr(a, 'i'));
+        rr->tty |= !strcmp(a, "--tty") || (a[1] != '-' && strchr(a, 't'));
+        rr->detach |= a[1] != '-' && strchr(a, 'd');
         return 0;
     }
-    if (!o) {
-        snprintf(err, errlen, "unknown option '%s'", a);
+    for (size_t k = 0; !o && k < sizeof docker_only / sizeof docker_only[0]; k++)
+        if (named(a, n, docker_only[k])) {
+            const char *v = eq ? eq + 1 : *i + 1 < argc ? argv[*i + 1] : "";
+            if (named(a, n, "--restart") && !strcmp(v, "no")) {      /* docker's default */
+                *i += !eq;
+                return 0;
+            }
+            snprintf(err, errlen, "%s: %s", docker_only[k], docker_only_why(docker_only[k]));
+            return -1;
+        }
+    bool workdir = named(a, n, "-w") || named(a, n, "--workdir");
+    bool env_file = named(a, n, "--env-file");
+    if (!o && !workdir && !env_file) {
+        char near[120];
+        option_hint(a, allow_rm, near, sizeof near);
+        snprintf(err, errlen, "unknown option '%s'%s%s", a, near[0] ? ": " : "", near);
         return -1;
     }
+    const char *name = o ? o->name : workdir ? "--workdir" : "--env-file";
     if (!eq && *i + 1 >= argc) {
-        snprintf(err, errlen, "%s needs a value (%s)", o->name, o->arg);
+        snprintf(err, errlen, "%s needs a value (%s)", name, o ? o->arg : workdir ? "DIR" : "FILE");
         return -1;
     }
-    return add_option(rr, o, eq ? eq + 1 : argv[++*i], err, errlen);
+    const char *v = eq ? eq + 1 : argv[++*i];
+    const struct option *env = find_option("--env", 5);
+    if (env_file)
+        return add_env_file(rr, env, v, err, errlen);
+    if (workdir) {                             /* the working directory reaches the program as PWD */
+        char pwd[SPEC_PATH_MAX + 8];
+        if (v[0] != '/' || strlen(v) >= SPEC_PATH_MAX) {
+            snprintf(err, errlen, "--workdir: '%.60s' is not an absolute path under %d bytes", v, SPEC_PATH_MAX);
+            return -1;
+        }
+        snprintf(pwd, sizeof pwd, "PWD=%s", v);
+        return add_option(rr, env, pwd, err, errlen);
+    }
+    if (o == env && !strchr(v, '=') && v[0]) {
+        /* -e NAME: our value of it, as docker passes it on; none: left out */
+        const char *have = getenv(v);
+        if (!have)
+            return 0;
+        char *both = malloc(strlen(v) + strlen(have) + 2);
+        if (!both) {
+            snprintf(err, errlen, "--env: no memory");
+            return -1;
+        }
+        sprintf(both, "%s=%s", v, have);
+        int r = add_option(rr, o, both, err, errlen);
+        free(both);
+        return r;
+    }
+    if (!strcmp(o->name, "--cpus") && strchr(v, '.')) {
+        snprintf(err, errlen, "--cpus: '%.40s': Aerie's --cpus (and --cpuset-cpus) lists the CPUs it may run on "
+                 "(0 or 0,1), not a share of CPU time", v);
+        return -1;
+    }
+    return add_option(rr, o, v, err, errlen);
 }
 
 int run_parse(int argc, char **argv, bool allow_rm, struct run_request *rr, char *err, size_t errlen)
@@ -293,7 +506,19 @@ int run_parse(int argc, char **argv, bool allow_rm, struct run_request *rr, char
         snprintf(err, errlen, "no IMAGE given ('aerie images' lists them)");
         return -1;
     }
-    if (add_word(rr, "IMAGE", "image", argv[i], err, errlen) || add_args(rr, argc - i - 1, argv + i + 1, err, errlen))
+    /* docker's IMAGE:TAG and REGISTRY/IMAGE: an image here is one name */
+    char image[SPEC_NAME_MAX + 8];
+    const char *tag = strchr(argv[i], ':'), *name = argv[i];
+    if (tag && !strcmp(tag, ":latest") && !strchr(argv[i], '/') && (size_t)(tag - argv[i]) < sizeof image) {
+        snprintf(image, sizeof image, "%.*s", (int)(tag - argv[i]), argv[i]);
+        name = image;                              /* docker's default tag: the name */
+    } else if (tag || strchr(argv[i], '/')) {
+        snprintf(err, errlen, "IMAGE: '%.60s': an image here is one name, with no registry or tag ('aerie "
+                 "images' lists them; 'aerie import NAME ARCHIVE' imports a 'docker save' archive under NAME)",
+                 argv[i]);
+        return -1;
+    }
+    if (add_word(rr, "IMAGE", "image", name, err, errlen) || add_args(rr, argc - i - 1, argv + i + 1, err, errlen))
         return -1;
     if (rr->interactive && add_word(rr, "-i", "stdin", "yes", err, errlen))
         return -1;                       /* stdin joins whatever grant the image and options give */

@@ -40,4 +40,9 @@ void run_explain(const char *msg, char *out, size_t cap);
 /* Prints the options, one per line, for --help. */
 void run_print_options(FILE *f);
 
+/* Into out: "did you mean 'X'?" (or 'X' or 'Y') naming the candidates
+ * nearest word, a typo or two away (leading dashes aside); "" if none is
+ * near enough. For unknown commands and options. */
+void nearest_words(const char *word, const char *const *cands, size_t n, char *out, size_t cap);
+
 #endif

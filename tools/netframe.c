@@ -540,6 +540,15 @@ static void tcp_tests(void)
     ok = tcp_recv(&c, &g, 5) && g.flags == 0x10 && g.ack == c.snd && g.len == 0 && !tcp_recv(&c, &g, 1.0);
     result("tcp_segment_outside_the_window_gets_an_ack_only", ok, "no bare ACK of RCV.NXT, or data came back");
 
+    /* in the window, but acknowledging data older than any window the
+     * guest was offered (RFC 5961 5.2): dropped with its data, and a
+     * challenge ACK; was taken and echoed */
+    struct conn old = c;
+    old.rcv = c.rcv - 1000000000u;
+    tcp_send(&old, c.snd, 0x18, 65535, NULL, 0, "OLDA", 4, false);
+    ok = tcp_recv(&c, &g, 5) && g.flags == 0x10 && g.ack == c.snd && g.len == 0 && !tcp_recv(&c, &g, 1.0);
+    result("tcp_ack_older_than_any_window_gets_an_ack_only", ok, "no bare ACK of RCV.NXT, or 'OLDA' was echoed");
+
     /* we "lose" the echo: the guest sends the same bytes again after its RTO */
     tcp_send(&c, c.snd, 0x18, 65535, NULL, 0, "again", 5, false);
     c.snd += 5;

@@ -576,7 +576,9 @@ def a_tcp_established(w):
     f = c.get(1)
     note(f is not None and f[TCP].flags == "A" and f[TCP].seq == c.rcv and f[TCP].ack == c.snd, "tcp_est:rst_in_window_challenge_ack",
          fs_([f] if f else []) + " rcv=%d snd=%d" % (c.rcv, c.snd))
-    # SYN in a synchronized state: challenge ACK (RFC 5961 4.2)
+    # SYN in a synchronized state: challenge ACK (RFC 5961 4.2), once the
+    # 500 ms throttle of answers to refused bare segments (RFC 5961 7) allows
+    time.sleep(0.6)
     c.seg("S", seq=c.snd + 5, ack=0)
     f = c.get(1)
     note(f is not None and f[TCP].flags == "A" and f[TCP].seq == c.rcv and f[TCP].ack == c.snd, "tcp_est:syn_challenge_ack",
@@ -589,10 +591,22 @@ def a_tcp_established(w):
     f = c.get(1)
     note(f is not None and f[TCP].flags & 16 and not tcp_data(f), "tcp_est:ack_of_unsent_gets_ack",
          f.summary() if f else "none")
-    c.seg("PA", b"OLDACK", ack=c.rcv - 3_000_000_000)
+    # (c.rcv - 1e9 is older than SND.UNA less any window we offered; the
+    # 3e9 this used before wraps to 1.3e9 ahead: an ACK of unsent data)
+    c.seg("PA", b"OLDACK", ack=(c.rcv - 1_000_000_000) & 0xffffffff)
     fs = c.all(1)
-    note(all(not tcp_data(f) for f in fs), "tcp_est:too_old_ack_data_dropped",
-         repr([tcp_data(f) for f in fs]))
+    note(fs and all(not tcp_data(f) and f[TCP].ack == c.snd for f in fs), "tcp_est:too_old_ack_data_dropped",
+         fs_(fs) + " " + repr([tcp_data(f) for f in fs]))
+    # a flood of in-window RSTs and SYNs and out-of-window bare ACKs:
+    # at most one ACK per 500 ms answers them (RFC 5961 7)
+    time.sleep(0.6)
+    for i in range(200):
+        c.seg("R", seq=c.snd + 10 + i, ack=0)
+        c.seg("S", seq=c.snd + 20 + i, ack=0)
+        c.seg("A", seq=c.snd + 5_000_000 + i)
+    fs = c.all(1)
+    note(1 <= len(fs) <= 3, "tcp_est:refused_segment_flood_throttled", "%d answers to 600" % len(fs))
+    time.sleep(0.6)
     note(echo_works(c, b"alive2"), "tcp_est:alive_after_bad_acks")
     # data outside the window: ACK, nothing delivered
     c.seg("PA", b"FAR", seq=c.snd + 2_000_000)

@@ -83,7 +83,13 @@ int cm_linux_prepare(struct container *c, const struct img_file *prog, struct ae
     struct elf_image img;
     const char *why = elf_parse_linux(prog->data, prog->size, LX_USER_MIN, LX_USER_TOP, &img);
     if (why) {
-        snprintf(err, errlen, "image: %s: prog is not a program Aerie runs: %s", s->image, why);
+        /* a script (docker images' entrypoint.sh) says what would run it */
+        const uint8_t *d = prog->data;
+        if (prog->size >= 2 && d[0] == '#' && d[1] == '!')
+            why = "it is a script (#!), and a program here is an ELF file: give its interpreter as "
+                  "--entrypoint and the script as its first argument";
+        snprintf(err, errlen, "image: %s: its program %.100s is not a program Aerie runs: %s", s->image,
+                 a->argv && a->argv[0] ? a->argv[0] : "prog", why);
         return AE_EINVAL;
     }
     /* a dynamically linked program's interpreter and libraries are files

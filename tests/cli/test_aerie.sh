@@ -94,33 +94,33 @@ AERIE_SOCKET=$dir/nothing.sock ./aerie ps > "$out" 2> "$errf"; rc=$?
 expect cli_no_aerie_says_make_run 1 err \
     "^aerie: no Aerie is running \(no socket at $dir/nothing.sock\): start one with 'make run'$"
 aerie run --mem banana hello
-expect cli_bad_mem_names_the_option 2 err "aerie: run: --mem: 'banana' must be a size"
+expect cli_bad_mem_names_the_option 125 err "aerie: run: --mem: 'banana' must be a size"
 aerie frob
-expect cli_unknown_command_refused 2 err "unknown command 'frob'"
+expect cli_unknown_command_refused 125 err "unknown command 'frob'"
 ok=1
 for cmd in run start exec ps logs stats kill rm images import rmi cp fork debug-kill-service help; do
     ./aerie "$cmd" --help > "$out" 2>&1 && grep -q "^usage: aerie $cmd" "$out" || { ok=0; break; }
 done
 if [ $ok = 1 ]; then pass cli_help_on_every_command; else fail cli_help_on_every_command "aerie $cmd --help: $(head -c 200 "$out")"; fi
 aerie logs 99999999999999999999999
-expect cli_huge_id_is_a_usage_error 2 err "logs: '99999999999999999999999' is not a container id"
+expect cli_huge_id_is_a_usage_error 125 err "logs: '99999999999999999999999' is not a container id"
 aerie logs -1
-expect cli_negative_id_is_an_id_error 2 err "logs: '-1' is not a container id"
+expect cli_negative_id_is_an_id_error 125 err "logs: '-1' is not a container id"
 args=""; i=0; while [ $i -lt 300 ]; do args="$args a$i"; i=$((i + 1)); done
 # shellcheck disable=SC2086
 aerie run hello $args
-expect cli_300_arguments_names_the_real_limit 2 err "ARGS: 300 arguments, more than the 256 a container takes"
+expect cli_300_arguments_names_the_real_limit 125 err "ARGS: 300 arguments, more than the 256 a container takes"
 big=$(head -c 20000 /dev/zero | tr '\0' x)
 aerie run hello "$big"
-expect cli_argument_over_16k_names_the_limit 2 err "ARGS: 'x+\.\.\.' is 20000 bytes, over the 16383 an argument may have"
+expect cli_argument_over_16k_names_the_limit 125 err "ARGS: 'x+\.\.\.' is 20000 bytes, over the 16383 an argument may have"
 aerie run --cpus '' hello
-expect cli_empty_cpus_refused 2 err "cpus: '' must list at least one CPU"
+expect cli_empty_cpus_refused 125 err "cpus: '' must list at least one CPU"
 aerie import --entrypoint bin/x img /nonexistent
-expect cli_import_relative_entrypoint_refused 2 err "--entrypoint: 'bin/x' is not an absolute path"
+expect cli_import_relative_entrypoint_refused 125 err "--entrypoint: 'bin/x' is not an absolute path"
 aerie import Bad/Name /tmp
-expect cli_import_bad_name_refused 2 err "NAME: 'Bad/Name' is not 1 to 31"
+expect cli_import_bad_name_refused 125 err "NAME: 'Bad/Name' is not 1 to 31"
 aerie cp "$dir" "$dir/x"
-expect cli_cp_needs_a_container_side 2 err "one side must be ID:PATH"
+expect cli_cp_needs_a_container_side 125 err "one side must be ID:PATH"
 tools/run.sh --check --build "$dir" --smp 2 --mem 256M --hostport abc > "$out" 2> "$errf"; rc=$?
 expect cli_run_refuses_bad_hostport 2 err "NET_HOSTPORT must be a port number from 1 to 65535, not 'abc'"
 tools/run.sh --check --build "$dir" --smp 2 --mem 256M --hostport 5555 --forward tcp:80:x > "$out" 2> "$errf"; rc=$?
@@ -260,9 +260,13 @@ aerie rm -f "$did" "$t1" "$t2"
 ./aerie --version > "$out" 2>&1; rc=$?
 expect cli_version_printed 0 out "^aerie 0\.1\.0-"
 aerie run -d -i hello
-expect cli_run_d_with_i_refused 2 err "run: -d cannot go with -i"
-aerie run -d --rm hello
-expect cli_run_d_with_rm_refused 2 err "run: -d cannot go with --rm"
+expect cli_run_d_with_i_refused 125 err "run: -d cannot go with -i"
+aerie run -d --rm --name drm ticker 3 100
+expect cli_run_d_with_rm_prints_id 0 out "^[0-9]+$"
+i=0
+while [ $i -lt 40 ] && ./aerie ps | grep -q " drm "; do sleep 0.5; i=$((i + 1)); done
+if ./aerie ps | grep -q " drm "; then fail cli_run_d_with_rm_removed_at_its_end "$(./aerie ps)"
+else pass cli_run_d_with_rm_removed_at_its_end; fi
 # ports with no --grant: net joins the default grants (docker run -p); a
 # --grant without net is refused naming it
 # (this boot has no NIC for net to drive: the spec passes, net says no)
@@ -272,7 +276,7 @@ if grep -q "lacks net" "$errf" || ! grep -Eq "^[0-9]+$|the net service refused" 
 else pass cli_run_ports_imply_net; fi
 [ -s "$out" ] && aerie rm -f "$(cat "$out")"
 aerie run --grant console --ports 7300 hello
-expect cli_run_ports_with_grant_without_net_refused 2 err "lacks net, which the ports given need"
+expect cli_run_ports_with_grant_without_net_refused 125 err "lacks net, which the ports given need"
 
 # fork (docs/FORK.md): clones of a running container, each its own
 aerie start --mem 8M forkee 64 idle

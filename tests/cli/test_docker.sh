@@ -13,17 +13,17 @@ dir=build/docker-test
 
 # ---- before Aerie runs: the command line ----
 aerie rename onlyone
-expect rename_needs_two 2 err "rename: expected CONTAINER NEW_NAME"
+expect rename_needs_two 125 err "rename: expected CONTAINER NEW_NAME"
 aerie rename a b c
-expect rename_not_three 2 err "rename: expected CONTAINER NEW_NAME, got more"
+expect rename_not_three 125 err "rename: expected CONTAINER NEW_NAME, got more"
 aerie rename --force a b
-expect rename_unknown_option 2 err "rename: unknown option '--force'"
+expect rename_unknown_option 125 err "rename: unknown option '--force'"
 aerie ps --bogus
-expect ps_unknown_option 2 err "ps: unknown option '--bogus'"
+expect ps_unknown_option 125 err "ps: unknown option '--bogus'"
 aerie ps -ax
-expect ps_unknown_combined_flag 2 err "ps: unknown option '-ax'"
+expect ps_unknown_combined_flag 125 err "ps: unknown option '-ax'"
 aerie ps web
-expect ps_no_operand 2 err "ps: unknown argument 'web'"
+expect ps_no_operand 125 err "ps: unknown argument 'web'"
 ./aerie ps --help > "$out" 2>&1
 if grep -q "STATUS" "$out" && grep -q -- "--no-trunc" "$out"; then pass ps_help_names_columns
 else fail ps_help_names_columns "$(head -c 600 "$out")"; fi
@@ -112,7 +112,7 @@ aerie cp nosuch:/made.txt "$dir/x"
 expect cp_unknown_name 1 err "cp: no container named 'nosuch'"
 [ -e "$dir/x" ] && fail cp_unknown_name_writes_nothing "$dir/x exists" || pass cp_unknown_name_writes_nothing
 aerie cp files:/made.txt other:/x
-expect cp_both_containers_refused 2 err "cp: one side must be ID:PATH"
+expect cp_both_containers_refused 125 err "cp: one side must be ID:PATH"
 aerie cp files:/nosuch "$dir/y"
 expect cp_missing_file_named 1 err "/nosuch"
 aerie rm -f files api

@@ -17,13 +17,13 @@ dir=build/exec-test
 
 # ---- before Aerie runs: the command line ----
 aerie exec
-expect exec_usage_needs_an_id 2 err "expected"
+expect exec_usage_needs_an_id 125 err "expected"
 aerie exec 5
-expect exec_usage_needs_a_program 2 err "no program to run"
+expect exec_usage_needs_a_program 125 err "no program to run"
 aerie exec 0 sh
-expect exec_usage_bad_id 2 err "not a container id"
+expect exec_usage_bad_id 125 err "not a container id"
 aerie exec -e NOEQUALS 5 sh
-expect exec_usage_bad_env 2 err "needs NAME=VALUE"
+expect exec_usage_bad_env 125 err "needs NAME=VALUE"
 ./aerie help > "$out" 2>&1
 grep -q "^  exec " "$out" && pass exec_in_help || fail exec_in_help "$(head -c 600 "$out")"
 

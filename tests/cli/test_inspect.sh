@@ -22,17 +22,17 @@ json_check() {      # NAME PYTHON-EXPR over j (the parsed stdout)
 
 # ---- before Aerie runs: the command line ----
 aerie inspect
-expect inspect_usage_needs_an_id 2 err "inspect: expected"
+expect inspect_usage_needs_an_id 125 err "inspect: expected"
 aerie inspect --format yaml 5
-expect inspect_usage_bad_format 2 err "--format: 'yaml' is not json or text"
+expect inspect_usage_bad_format 125 err "--format: 'yaml' is not json or text"
 aerie inspect --bogus 5
-expect inspect_usage_unknown_option 2 err "unknown option '--bogus'"
+expect inspect_usage_unknown_option 125 err "unknown option '--bogus'"
 aerie logs --tail x 5
-expect logs_tail_needs_a_number 2 err "--tail: 'x' is not a number"
+expect logs_tail_needs_a_number 125 err "--tail: 'x' is not a number"
 aerie wait
-expect wait_usage_needs_an_id 2 err "wait: expected"
+expect wait_usage_needs_an_id 125 err "wait: expected"
 aerie stop -t abc 5
-expect stop_error_says_stop 2 err "^aerie: stop: -t takes seconds"
+expect stop_error_says_stop 125 err "^aerie: stop: -t takes seconds"
 aerie version
 expect version_command 0 out "^aerie 0\.1\.0"
 ./aerie help > "$out" 2>&1
@@ -71,9 +71,9 @@ expect exec_workdir_missing_named 1 err "exec: -w '/nosuch': no such directory i
 aerie exec -w /bin/busybox box busybox pwd
 expect exec_workdir_not_a_directory 1 err "-w '/bin/busybox': not a directory"
 aerie exec -w tmp box busybox pwd
-expect exec_workdir_relative_refused 2 err "-w needs an absolute directory"
+expect exec_workdir_relative_refused 125 err "-w needs an absolute directory"
 aerie exec -u 1000 box busybox id
-expect exec_user_refused 2 err "-u: the Linux personality has no users"
+expect exec_user_refused 125 err "-u: the Linux personality has no users"
 
 # ---- names: one container's until it is removed ----
 aerie run --name box hello

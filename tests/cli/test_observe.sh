@@ -41,13 +41,13 @@ for cmd in stats top trace debug; do
 done
 if [ $ok = 1 ]; then pass observe_help_on_every_command; else fail observe_help_on_every_command "aerie $cmd --help: $(head -c 200 "$out")"; fi
 aerie trace --kind bogus 5
-expect observe_trace_bad_kind_is_a_usage_error 2 err "--kind: 'bogus' is not a list"
+expect observe_trace_bad_kind_is_a_usage_error 125 err "--kind: 'bogus' is not a list"
 aerie trace --bytes 1K 5
-expect observe_trace_small_buffer_is_a_usage_error 2 err "--bytes: '1K' is not a size from 8K to 16M"
+expect observe_trace_small_buffer_is_a_usage_error 125 err "--bytes: '1K' is not a size from 8K to 16M"
 aerie debug --port 0 5
-expect observe_debug_bad_port_is_a_usage_error 2 err "--port: '0' is not a port number"
+expect observe_debug_bad_port_is_a_usage_error 125 err "--port: '0' is not a port number"
 aerie debug
-expect observe_debug_needs_an_id 2 err "expected \[--port N\] ID"
+expect observe_debug_needs_an_id 125 err "expected \[--port N\] ID"
 
 boot observe_boot --nic
 

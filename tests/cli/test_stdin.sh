@@ -19,7 +19,7 @@ lacks() { if grep -qF -- "$2" "$out"; then fail "$1" "'$2' showed: $(head -c 300
 
 # ---- before Aerie runs: the options ----
 aerie run --grant none -i hello
-expect stdin_needs_a_console_grant 2 err "grant: 'stdin' needs console"
+expect stdin_needs_a_console_grant 125 err "grant: 'stdin' needs console"
 ./aerie run --help > "$out" 2>&1
 grep -q -- "-i, --interactive" "$out" && pass stdin_help_names_i || fail stdin_help_names_i "$(head -c 300 "$out")"
 

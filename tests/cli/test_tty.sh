@@ -26,13 +26,13 @@ drives() {
 
 # ---- before Aerie runs: the options ----
 aerie run -t --tty-size 0x5 busybox true
-expect tty_size_zero_refused 2 err "--tty-size: '0x5' must be no, yes or ROWSxCOLS"
+expect tty_size_zero_refused 125 err "--tty-size: '0x5' must be no, yes or ROWSxCOLS"
 aerie run -t --tty-size 10000x80 busybox true
-expect tty_size_huge_refused 2 err "--tty-size: '10000x80' must be"
+expect tty_size_huge_refused 125 err "--tty-size: '10000x80' must be"
 aerie run --tty-size 24x80x3 busybox true
-expect tty_size_garbage_refused 2 err "--tty-size: '24x80x3' must be"
+expect tty_size_garbage_refused 125 err "--tty-size: '24x80x3' must be"
 aerie run --grant none -t hello
-expect tty_needs_a_console_grant 2 err "--grant: 'no console' cannot go with a terminal"
+expect tty_needs_a_console_grant 125 err "--grant: 'no console' cannot go with a terminal"
 
 boot tty_boot
 mkdir -p "$dir/probe/bin" && cp "$probe" "$dir/probe/bin/ttyprobe"

@@ -4,6 +4,7 @@
  * names the option or argument at fault.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "aerie_spec.h"
 #include "spec.h"
@@ -100,7 +101,7 @@ static void run_mistakes_name_the_argument(void)
     refused("--prio 99 hello", true, "--prio: '99' must be a number from 1 to 15");
     refused("--cpus x hello", true, "--cpus: 'x'");
     refused("--grant root hello", true, "--grant: 'root' is not");
-    refused("--env NOEQUALS hello", true, "--env: 'NOEQUALS' must be NAME=VALUE");
+    refused("--env =x hello", true, "--env: '=x' must be NAME=VALUE");
     refused("--threads 0 hello", true, "--threads: '0'");
     refused("--grant net --ports tcp:80 --net-conns 5000 hello", true, "--net-conns: '5000'");
     refused("--grant console --ports tcp:8000 hello", true, "lacks net, which the ports given need");
@@ -111,6 +112,73 @@ static void run_mistakes_name_the_argument(void)
     refused("Hello", true, "IMAGE: 'Hello' must be an image name");
     refused("--rm hello", false, "unknown option '--rm'");
     refused("--grant net hello", true, "--ports: '' must name at least one port");
+}
+
+/* What a docker user types: -w, --env-file, -e NAME, -dit; the options
+ * Aerie has no twin of are refused saying what it does instead; a typo
+ * names the option meant. */
+static void run_docker_options(void)
+{
+    CHECK_EQ(parse("-w /srv hello", true), 0);
+    CHECK(has_word("env=PWD=/srv"));
+    CHECK_EQ(parse("--workdir=/a/b hello", true), 0);
+    CHECK(has_word("env=PWD=/a/b"));
+    refused("-w rel hello", true, "--workdir: 'rel' is not an absolute path");
+    refused("-w", true, "--workdir needs a value (DIR)");
+    setenv("AERIE_T_HOST", "from host", 1);
+    unsetenv("AERIE_T_UNSET");
+    CHECK_EQ(parse("-e AERIE_T_HOST -e AERIE_T_UNSET hello", true), 0);
+    CHECK(has_word("\"env=AERIE_T_HOST=from host\"") && rr.nwords == 2);   /* the unset one left out */
+    const char *path = "build/test_aerie_spec.env";
+    FILE *f = fopen(path, "w");
+    CHECK(f != NULL);
+    fprintf(f, "# a comment\n\nA=1\nB=two words\n  C=3\r\nAERIE_T_HOST\nAERIE_T_UNSET\n");
+    fclose(f);
+    char line[200];
+    snprintf(line, sizeof line, "--env-file %s hello", path);
+    CHECK_EQ(parse(line, true), 0);
+    CHECK(has_word("env=A=1") && has_word("\"env=B=two words\"") && has_word("env=C=3"));
+    CHECK(has_word("\"env=AERIE_T_HOST=from host\"") && rr.nwords == 5);
+    f = fopen(path, "w");
+    fprintf(f, "A=1\n=x\n");
+    fclose(f);
+    refused(line, true, "line 2: '=x' has no NAME before its '='");
+    remove(path);
+    refused(line, true, "--env-file: cannot read 'build/test_aerie_spec.env'");
+    CHECK_EQ(parse("-dit hello", true), 0);
+    CHECK(rr.detach && rr.interactive && rr.tty);
+    refused("-dit hello", false, "unknown option '-dit'");
+    refused("-p 8080:80 httpd", true, "-p: Aerie maps no ports per container: --ports tcp:80");
+    refused("--publish=8080:80 httpd", true, "--publish: Aerie maps no ports");
+    refused("-v /a:/b hello", true, "-v: Aerie has no volumes or bind mounts");
+    refused("--restart always hello", true, "--restart: Aerie does not start a container again");
+    CHECK_EQ(parse("--restart no hello", true), 0);
+    CHECK(has_word("image=hello"));
+    CHECK_EQ(parse("--restart=no hello", true), 0);
+    refused("-u 1000 hello", true, "-u: a container has no users");
+    refused("--nmae x hello", true, "unknown option '--nmae': did you mean '--name'?");
+    refused("--mme 1M hello", true, "unknown option '--mme': did you mean '--mem'?");
+    refused("--cpus 1.5 hello", true, "--cpus: '1.5': Aerie's --cpus (and --cpuset-cpus) lists the CPUs");
+    refused("--zzzzzz hello", true, "unknown option '--zzzzzz'");
+    CHECK_EQ(parse("busybox:latest echo", true), 0);
+    CHECK(has_word("image=busybox") && has_word("args=echo"));
+    refused("busybox:1.36 echo", true, "IMAGE: 'busybox:1.36': an image here is one name, with no registry or tag");
+    refused("docker.io/library/busybox echo", true, "an image here is one name");
+    CHECK(strstr(err, "did you mean") == NULL);
+}
+
+static void near_words_suggested(void)
+{
+    static const char *const cmds[] = { "run", "rm", "ps", "images", "inspect" };
+    char out[120];
+    nearest_words("rn", cmds, 5, out, sizeof out);
+    CHECK(!strcmp(out, "did you mean 'run' or 'rm'?"));
+    nearest_words("imagse", cmds, 5, out, sizeof out);
+    CHECK(!strcmp(out, "did you mean 'images'?"));
+    nearest_words("x", cmds, 5, out, sizeof out);
+    CHECK(!strcmp(out, ""));
+    nearest_words("run", cmds, 5, out, sizeof out);      /* itself: no advice */
+    CHECK(!strcmp(out, "did you mean 'rm'?") || !strcmp(out, ""));
 }
 
 /* The words run_parse made, joined and parsed as cm will parse them. */
@@ -233,5 +301,7 @@ int main(void)
     RUN(run_argument_with_spaces_is_one_argument);
     RUN(run_arguments_arrive_as_typed);
     RUN(run_argument_limits);
+    RUN(run_docker_options);
+    RUN(near_words_suggested);
     return TESTS_DONE();
 }

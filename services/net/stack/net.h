@@ -216,6 +216,7 @@ struct net_stats {
     uint64_t tcp_fast_retrans;               /* fast retransmits (three duplicate ACKs) */
     uint64_t tcp_rst_rx, tcp_rst_tx;
     uint64_t tcp_challenge_ack;              /* RFC 5961 */
+    uint64_t tcp_ack_limited;                /* not sent: an answer to a refused bare segment within 500 ms of the last (RFC 5961 7) */
     uint64_t tcp_window_probe;               /* zero-window probes sent */
     uint64_t tcp_keepalive;                  /* keepalive probes sent */
     uint64_t tcp_timeout;                    /* connections ended by too many retransmissions */
@@ -281,6 +282,7 @@ struct net_tcb {
     bool     queued_out;         /* on the output list */
     uint8_t  snd_wscale, rcv_wscale;
     uint8_t  dupacks, backoff, retries, keep_probes, nooo;
+    uint8_t  persist_probes;     /* zero-window probes since the peer last sent an ACK */
     uint16_t owner;              /* client slot + 1 */
     uint16_t sock;               /* its block in the owner's area */
     int16_t  hnext;              /* next in the same hash bucket, -1 */
@@ -293,6 +295,7 @@ struct net_tcb {
     uint32_t gen;                /* the socket block's generation when this TCB took it */
     /* send sequence space (RFC 9293 3.3.1) */
     uint32_t iss, snd_una, snd_nxt, snd_max, snd_wnd, snd_wl1, snd_wl2;
+    uint32_t max_snd_wnd;        /* the largest window the peer offered: RFC 5961 5.2's MAX.SND.WND */
     uint32_t fin_seq;            /* sequence number of our FIN once queued */
     /* receive sequence space */
     uint32_t irs, rcv_nxt, rcv_adv;              /* rcv_adv: right edge we advertised */
@@ -305,6 +308,7 @@ struct net_tcb {
     /* timers, ns; 0 = off */
     uint64_t rto_at, delack_at, persist_at, keep_at;
     uint64_t last_rx;            /* for keepalive */
+    uint64_t invalid_ack_at;     /* when we last answered a refused segment without data (ns), 0: never */
     uint32_t keep_idle_s, keep_intvl_s;
     uint8_t  keep_cnt;
     uint8_t  segs_unacked;       /* full segments received since our last ACK */

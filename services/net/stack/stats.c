@@ -96,6 +96,7 @@ const struct net_stat_name net_stat_names[] = {
     STAT(tcp_rst_rx),
     STAT(tcp_rst_tx),
     STAT(tcp_challenge_ack),
+    STAT(tcp_ack_limited),
     STAT(tcp_window_probe),
     STAT(tcp_keepalive),
     STAT(tcp_timeout),

@@ -28,6 +28,7 @@
 #define TCP_RTO_MAX_US   60000000u
 #define TCP_SYN_RETRIES  5
 #define TCP_DATA_RETRIES 12
+#define TCP_ORPHAN_PROBES 8           /* zero-window probes a connection the client let go gets (Linux's tcp_orphan_retries) */
 #define TCP_DELACK_NS    (40ull * 1000000ull)
 #define TCP_MSL_NS       (30ull * 1000000000ull)
 #define TCP_FIN_WAIT2_NS (60ull * 1000000000ull)  /* a closed socket waits this long for the peer's FIN */
@@ -77,6 +78,11 @@ struct net_tcb *tcb_lookup(struct net_stack *s, uint32_t lip, uint16_t lport, ui
 struct net_tcb *tcb_listener(struct net_stack *s, uint16_t lport);
 bool tcp_port_in_use(struct net_stack *s, uint16_t lport);
 int tcb_buffers(struct net_stack *s, struct net_tcb *t, uint32_t rx_bytes, uint32_t tx_bytes);
+/* Half-open passive children give way to completed handshakes and to
+ * their client's own calls (the _own variants: bind, listen, connect). */
+bool tcb_prune_half_open(struct net_stack *s, uint16_t owner, int listener);
+struct net_tcb *tcb_alloc_own(struct net_stack *s, uint16_t owner);
+int tcb_buffers_own(struct net_stack *s, struct net_tcb *t, uint32_t rx_bytes, uint32_t tx_bytes);
 void tcb_publish(struct net_stack *s, struct net_tcb *t);
 void tcb_set_state(struct net_stack *s, struct net_tcb *t, uint8_t state);
 /* The connection is over (err 0: cleanly); frees it if the client let go. */

@@ -193,6 +193,52 @@ void tcb_free(struct net_stack *s, struct net_tcb *t)
     s->tcb_free = (int16_t)i;
 }
 
+/* A half-open passive child (SYN-RECEIVED from a SYN, not from a cookie)
+ * is its client's least valuable connection: its peer has shown nothing
+ * (a SYN flood is made of them), yet it holds a TCB and buffers through
+ * all its SYN-ACK retries. Frees the one that has waited longest, of
+ * listener li, or (li < 0) of any listener of client owner, for a
+ * completed handshake or the client's own call. false if there is none. */
+bool tcb_prune_half_open(struct net_stack *s, uint16_t owner, int li)
+{
+    struct net_tcb *old = NULL;
+    for (unsigned i = 0; i < NET_TCP_MAX; i++) {
+        struct net_tcb *t = &s->tcb[i];
+        if (t->state != TCP_SYN_RCVD || t->listener < 0 || t->cookie || t->owner != owner ||
+            (li >= 0 && t->listener != li))
+            continue;
+        if (!old || t->retries > old->retries || (t->retries == old->retries && t->rto_at < old->rto_at))
+            old = t;
+    }
+    if (!old)
+        return false;
+    s->stats.tcp_syn_pruned++;
+    tcb_free(s, old);
+    return true;
+}
+
+/* tcb_alloc for the client's own bind or connect: half-open children of
+ * its listeners give way, so a SYN flood never takes its last connection. */
+struct net_tcb *tcb_alloc_own(struct net_stack *s, uint16_t owner)
+{
+    struct net_tcb *t = tcb_alloc(s, owner);
+    while (!t && tcb_prune_half_open(s, owner, -1))
+        t = tcb_alloc(s, owner);
+    return t;
+}
+
+/* tcb_buffers for the client's own listen or connect, the same way. */
+int tcb_buffers_own(struct net_stack *s, struct net_tcb *t, uint32_t rx_bytes, uint32_t tx_bytes)
+{
+    for (;;) {
+        uint64_t refused = s->stats.tcp_no_buffer;
+        int r = tcb_buffers(s, t, rx_bytes, tx_bytes);
+        if (!r || !tcb_prune_half_open(s, t->owner, -1))
+            return r;
+        s->stats.tcp_no_buffer = refused;        /* not refused after all: try again */
+    }
+}
+
 /* ---- the table of connections and listeners -------------------------------- */
 
 static unsigned bucket(uint16_t lport, uint32_t rip, uint16_t rport)

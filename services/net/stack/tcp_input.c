@@ -143,7 +143,7 @@ static struct net_tcb *new_child(struct net_stack *s, struct net_tcb *l, const s
     t->ts_offset = ts_offset_for(s, g) + 16;
     t->peer_mss = g->has_mss ? g->mss : TCP_MSS_DEFAULT;
     t->mss = eff_mss(t->peer_mss, t->ts_ok);
-    t->snd_wnd = g->win;
+    t->snd_wnd = t->max_snd_wnd = g->win;
     t->snd_wl1 = g->seq;
     t->snd_wl2 = t->iss;
     t->nodelay = l->child_opts & NET_TCP_O_NODELAY;
@@ -203,25 +203,12 @@ static void cookie_send(struct net_stack *s, struct net_tcb *l, const struct tcp
 }
 
 /* A peer that completed a cookie handshake has shown it is real; a
- * half-open child of the same listener (the kind a SYN flood makes, and
- * which would hold its TCB and buffers through all its SYN-ACK retries)
- * has not. Gives up the one of l that has waited longest, so half-open
- * connections can never lock completed ones out. false if l has none. */
+ * half-open child (the kind a SYN flood makes) has not: it gives way
+ * (tcb_prune_half_open), so half-open connections can never lock
+ * completed ones out. */
 static bool prune_half_open(struct net_stack *s, struct net_tcb *l)
 {
-    int li = tcb_index(s, l);
-    struct net_tcb *old = NULL;
-    for (unsigned i = 0; i < NET_TCP_MAX; i++) {
-        struct net_tcb *t = &s->tcb[i];
-        if (t->state == TCP_SYN_RCVD && t->listener == li && !t->cookie &&
-            (!old || t->retries > old->retries || (t->retries == old->retries && t->rto_at < old->rto_at)))
-            old = t;
-    }
-    if (!old)
-        return false;
-    s->stats.tcp_syn_pruned++;
-    tcb_free(s, old);
-    return true;
+    return tcb_prune_half_open(s, l->owner, tcb_index(s, l));
 }
 
 /* The ACK of a cookie: a child straight into SYN-RCVD, ready for the
@@ -254,7 +241,7 @@ static struct net_tcb *cookie_accept(struct net_stack *s, struct net_tcb *l, con
     syn.ws = (uint8_t)(g->tsecr & 15);
     syn.win = g->win;
     struct net_tcb *t = new_child(s, l, &syn);
-    while (!t && prune_half_open(s, l))          /* no TCB or buffers: a half-open one makes room */
+    while (!t && tcb_prune_half_open(s, l->owner, -1))   /* no TCB or buffers: a half-open one makes room */
         t = new_child(s, l, &syn);
     if (!t) {
         s->stats.tcp_syn_dropped++;
@@ -327,11 +314,35 @@ void tcp_established(struct net_stack *s, struct net_tcb *t)
         __atomic_fetch_or(&a->cnews[t->sock / 64], 1ull << (t->sock % 64), __ATOMIC_RELAXED);
 }
 
-static void challenge_ack(struct net_stack *s, struct net_tcb *t)
+/* The ACK that answers a segment we refuse: outside the window, an old
+ * timestamp (PAWS), an unacceptable ACK field, or (challenge) a RST or
+ * SYN in the window. A refused segment with data or a FIN is always
+ * answered (its sender waits for that ACK); one without — a bare ACK, a
+ * RST, a SYN — at most once per TCP_INVALID_ACK_NS per connection (RFC
+ * 5961 7's throttling; Linux's tcp_invalid_ratelimit, 500 ms, per
+ * socket). So spoofed RSTs and SYNs cannot make us send at their rate,
+ * and two ends that each find the other's bare ACKs unacceptable cannot
+ * ACK each other in a loop at line rate. */
+#define TCP_INVALID_ACK_NS (500ull * 1000000ull)
+
+static void refuse_ack(struct net_stack *s, struct net_tcb *t, const struct tcp_seg *g, bool challenge)
 {
-    s->stats.tcp_challenge_ack++;
+    if (!g->len && !(g->flags & TCP_FIN)) {
+        if (t->invalid_ack_at && s->now - t->invalid_ack_at < TCP_INVALID_ACK_NS) {
+            s->stats.tcp_ack_limited++;
+            return;
+        }
+        t->invalid_ack_at = s->now ? s->now : 1;
+    }
+    if (challenge)
+        s->stats.tcp_challenge_ack++;
     t->ack_now = true;
     tcp_want_output(s, t);
+}
+
+static void challenge_ack(struct net_stack *s, struct net_tcb *t, const struct tcp_seg *g)
+{
+    refuse_ack(s, t, g, true);
 }
 
 /* RST accepted (RFC 9293 3.10.7.4, second). */
@@ -381,7 +392,7 @@ static void syn_sent_input(struct net_stack *s, struct net_tcb *t, const struct 
     t->peer_mss = g->has_mss ? g->mss : TCP_MSS_DEFAULT;
     t->mss = eff_mss(t->peer_mss, t->ts_ok);
     tcp_cc_init(t);
-    t->snd_wnd = g->win;                         /* never scaled in a SYN (RFC 7323 2.2) */
+    t->snd_wnd = t->max_snd_wnd = g->win;        /* never scaled in a SYN (RFC 7323 2.2) */
     t->snd_wl1 = g->seq;
     t->snd_wl2 = g->ack;
     if (!ack) {                                  /* simultaneous open */
@@ -474,22 +485,41 @@ static bool fin_acked(struct net_stack *s, struct net_tcb *t)
     return true;
 }
 
+/* Whether a synchronized connection takes the segment's ACK field at
+ * all (RFC 5961 5.2): SND.UNA - MAX.SND.WND <= SEG.ACK <= SND.NXT (our
+ * snd_max). An ACK of what we never sent gets an ACK (RFC 9293); one
+ * older than any window the peer ever offered gets a challenge ACK; both
+ * are dropped with their data, FIN and timestamp, so a blind injector
+ * must guess the ACK number too, not only a sequence number in the
+ * window (Linux: tcp_ack's "too old" case). */
+static bool ack_plausible(struct net_stack *s, struct net_tcb *t, const struct tcp_seg *g)
+{
+    if (SEQ_GT(g->ack, t->snd_max)) {
+        s->stats.tcp_bad_ack++;
+        refuse_ack(s, t, g, false);
+        return false;
+    }
+    if (SEQ_LT(g->ack, t->snd_una - t->max_snd_wnd)) {
+        s->stats.tcp_bad_ack++;
+        challenge_ack(s, t, g);
+        return false;
+    }
+    return true;
+}
+
 /* The ACK field (RFC 9293 3.10.7.4 fifth, RFC 5681, RFC 6582). Returns
  * false if t is gone or the segment is to be dropped. */
 static bool ack_input(struct net_stack *s, struct net_tcb *t, const struct tcp_seg *g)
 {
-    if (SEQ_GT(g->ack, t->snd_max)) {
-        s->stats.tcp_bad_ack++;
-        t->ack_now = true;
-        tcp_want_output(s, t);
-        return false;
-    }
+    t->persist_probes = 0;                       /* the peer is there */
     uint32_t wnd = (uint32_t)g->win << t->snd_wscale;
     bool win_same = wnd == t->snd_wnd;
     if (SEQ_LT(t->snd_wl1, g->seq) || (t->snd_wl1 == g->seq && SEQ_LEQ(t->snd_wl2, g->ack))) {
         if (wnd > t->snd_wnd)
             tcp_want_output(s, t);
         t->snd_wnd = wnd;
+        if (wnd > t->max_snd_wnd)
+            t->max_snd_wnd = wnd;
         t->snd_wl1 = g->seq;
         t->snd_wl2 = g->ack;
     }
@@ -684,16 +714,13 @@ static void segment_arrives(struct net_stack *s, struct net_tcb *t, const struct
     }
     if (t->ts_ok && g->has_ts && !(g->flags & TCP_RST) && (int32_t)(g->tsval - t->ts_recent) < 0) {
         s->stats.tcp_paws++;
-        t->ack_now = true;
-        tcp_want_output(s, t);
+        refuse_ack(s, t, g, false);
         return;
     }
     bool data_ok;
     if (!acceptable(s, t, g, &data_ok)) {
-        if (!(g->flags & TCP_RST)) {
-            t->ack_now = true;
-            tcp_want_output(s, t);
-        }
+        if (!(g->flags & TCP_RST))
+            refuse_ack(s, t, g, false);
         if (SEQ_LT(g->seq + seg_space(g), t->rcv_nxt) || (g->seq == t->rcv_nxt - 1 && !g->len))
             s->stats.tcp_dup++;
         else
@@ -705,29 +732,34 @@ static void segment_arrives(struct net_stack *s, struct net_tcb *t, const struct
             reset(s, t);
         } else {
             s->stats.tcp_rst_ignored++;
-            challenge_ack(s, t);
+            challenge_ack(s, t, g);
         }
         return;
     }
     if (g->flags & TCP_SYN) {
-        challenge_ack(s, t);
+        challenge_ack(s, t, g);
         return;
     }
     if (!(g->flags & TCP_ACK)) {
         s->stats.tcp_bad_flags++;
         return;
     }
-    if (g->has_ts && t->ts_ok && SEQ_LEQ(g->seq, t->last_ack_sent))
-        t->ts_recent = g->tsval;                 /* RFC 7323 4.3 */
-    t->last_rx = s->now;
     if (t->state == TCP_SYN_RCVD) {
         if (SEQ_LEQ(g->ack, t->snd_una) || SEQ_GT(g->ack, t->snd_max)) {
             tcp_send_rst_for(s, g);
             s->stats.tcp_bad_ack++;
             return;
         }
-        tcp_established(s, t);
+    } else if (!ack_plausible(s, t, g)) {
+        return;
     }
+    /* RFC 7323 4.3, once the ACK is known good (as Linux): a segment
+     * dropped for its ACK leaves TS.Recent alone. */
+    if (g->has_ts && t->ts_ok && SEQ_LEQ(g->seq, t->last_ack_sent))
+        t->ts_recent = g->tsval;
+    t->last_rx = s->now;
+    if (t->state == TCP_SYN_RCVD)
+        tcp_established(s, t);
     if (ack_input(s, t, g))
         text_input(s, t, g, data_ok);
 }

@@ -254,7 +254,7 @@ int net_tcp_bind(struct net_stack *s, uint32_t id, uint16_t port, uint32_t opts,
     } else if (tcp_port_in_use(s, port)) {
         return AE_EADDRINUSE;
     }
-    struct net_tcb *t = tcb_alloc(s, owner);
+    struct net_tcb *t = tcb_alloc_own(s, owner);
     if (!t)
         return AE_ENOMEM;
     t->lip = s->cfg.ip;
@@ -284,7 +284,7 @@ int net_tcp_listen(struct net_stack *s, uint32_t id, uint32_t sock, unsigned bac
         return 0;
     if (t->state != TCP_BOUND)
         return AE_EINVAL;
-    if (tcb_buffers(s, t, NETTCP_PAGE, 0))
+    if (tcb_buffers_own(s, t, NETTCP_PAGE, 0))
         return AE_ENOMEM;
     t->backlog = (uint16_t)(backlog < 1 ? 1 : backlog > NETTCP_BACKLOG_MAX ? NETTCP_BACKLOG_MAX : backlog);
     t->child_bufs = buf_size(rcvbuf) / NETTCP_PAGE | (buf_size(sndbuf) / NETTCP_PAGE) << 16;
@@ -336,7 +336,7 @@ static struct net_tcb *connect_tcb(struct net_stack *s, struct net_client *c, ui
     if (sock == NET_TCP_NEW) {
         uint16_t p = ephemeral(s, lip, ip, port);
         *err = !p ? AE_EADDRNOTAVAIL : AE_ENOMEM;
-        if (!p || !(t = tcb_alloc(s, owner)))
+        if (!p || !(t = tcb_alloc_own(s, owner)))
             return NULL;
         t->lip = lip;
         t->lport = p;
@@ -365,7 +365,7 @@ int net_tcp_connect(struct net_stack *s, uint32_t id, uint32_t sock, uint32_t ip
     struct net_tcb *t = r ? NULL : connect_tcb(s, c, owner, sock, ip, port, &r);
     if (!t)
         return r;
-    if (tcb_buffers(s, t, buf_size(rcvbuf), buf_size(sndbuf))) {
+    if (tcb_buffers_own(s, t, buf_size(rcvbuf), buf_size(sndbuf))) {
         tcb_free(s, t);
         return AE_ENOMEM;
     }

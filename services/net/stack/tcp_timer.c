@@ -129,7 +129,20 @@ static void on_persist(struct net_stack *s, struct net_tcb *t)
         tcp_want_output(s, t);
         return;
     }
+    /* A window kept shut holds our data (and with it the TCB and the send
+     * buffer) for as long as the peer likes. A connection the client let
+     * go gives up after TCP_ORPHAN_PROBES probes, answered or not (the
+     * backoff grows until the window opens and data is acknowledged); any
+     * other after TCP_DATA_RETRIES probes the peer did not answer. Linux
+     * does both (tcp_probe_timer: tcp_orphan_retries, tcp_retries2). */
+    if ((t->closed && t->backoff >= TCP_ORPHAN_PROBES) || t->persist_probes >= TCP_DATA_RETRIES) {
+        s->stats.tcp_timeout++;
+        tcp_send_rst(s, t);
+        tcb_finish(s, t, AE_ETIMEOUT);
+        return;
+    }
     tcp_send_probe(s, t);
+    t->persist_probes++;
     s->stats.tcp_window_probe++;
     if (t->backoff < 12)
         t->backoff++;

@@ -523,6 +523,55 @@ static void zero_window_is_probed_then_data_flows(void)
     CHECK(last_tcp(&o) && o.data_len == 3 && !memcmp(o.data, "xyz", 3));
 }
 
+/* A peer that answers every probe with a zero window, against a
+ * connection its client closed with data unsent: the orphan gives up
+ * after TCP_ORPHAN_PROBES probes with a RST (it held its TCB and send
+ * buffer for as long as the peer liked: a remote peer could take a
+ * server's whole budget this way). */
+static void zero_window_orphan_is_not_held_forever(void)
+{
+    setup();
+    uint32_t snd;
+    uint32_t c = accepted(80, 40200, 1000, &snd);
+    peer_send(40200, 80, 1001, snd, 0x10, 0, NULL, 0);                   /* window 0 */
+    client_write(c, "pending", 7);
+    blk(c)->cflags = NETTCP_C_CLOSE;
+    kick(c);
+    CHECK_EQ(cl.area->socks[c].state, NETTCP_FREE);                      /* an orphan now */
+    CHECK_EQ(gauge(0), 2);
+    fake_clear_tx(dev);
+    for (int i = 0; i < 3600 && gauge(0) == 2; i++) {
+        poll_at(now + 1000 * MS);
+        peer_send(40200, 80, 1001, snd, 0x10, 0, NULL, 0);               /* still shut, and here */
+    }
+    CHECK_EQ(gauge(0), 1);                                   /* the listener only */
+    CHECK_EQ(stats().tcp_timeout, 1);
+    CHECK_EQ(stats().tcp_window_probe, 8);
+    CHECK(count_tcp(0x04, 0x04) >= 1);
+    CHECK(now - T0 < 400ull * 1000 * MS);
+}
+
+/* The same peer against a connection its client still holds: probed for
+ * as long as it answers; once it stops answering, the connection ends
+ * with ETIMEDOUT after TCP_DATA_RETRIES probes. */
+static void zero_window_probes_end_when_the_peer_is_gone(void)
+{
+    setup();
+    uint32_t snd;
+    uint32_t c = accepted(80, 40201, 1000, &snd);
+    peer_send(40201, 80, 1001, snd, 0x10, 0, NULL, 0);
+    client_write(c, "pending", 7);
+    for (int i = 0; i < 1800; i++) {                                     /* half an hour, answered */
+        poll_at(now + 1000 * MS);
+        peer_send(40201, 80, 1001, snd, 0x10, 0, NULL, 0);
+    }
+    CHECK_EQ(blk(c)->state, NETTCP_OPEN);
+    for (int i = 0; i < 3600 && blk(c)->state == NETTCP_OPEN; i++)        /* then silence */
+        poll_at(now + 1000 * MS);
+    CHECK_EQ(blk(c)->state, NETTCP_DONE);
+    CHECK_EQ(blk(c)->error, AE_ETIMEOUT);
+}
+
 static void our_window_closes_when_the_client_does_not_read(void)
 {
     setup();
@@ -615,6 +664,118 @@ static void syn_flood_gets_cookies_and_a_real_client_gets_in(void)
     /* a forged cookie is refused */
     peer_send(30002, 80, 999, 123456, 0x10, 65535, NULL, 0);
     CHECK_EQ(stats().tcp_cookie_bad, 1);
+}
+
+/* A flood of SYNs at a listener whose backlog is larger than its
+ * client's budget fills that budget with half-open children; the client's
+ * own connect and bind still work: a half-open child gives way to them. */
+static void syn_flood_leaves_the_owner_its_connections(void)
+{
+    setup();
+    static const struct net_grant g[] = { { 80, 81, NET_GRANT_TCP }, { 9000, 9000, NET_GRANT_TCP_OUT } };
+    client(g, 2, 8);
+    uint32_t ls, sock = 0;
+    CHECK_EQ(net_tcp_bind(s, cl.id, 80, 0, &ls, NULL), 0);
+    CHECK_EQ(net_tcp_listen(s, cl.id, ls, 128, 4096, 4096, 0), 0);
+    for (unsigned i = 0; i < 500; i++)
+        peer_syn((uint16_t)(20000 + i), 80, i * 7919);
+    CHECK_EQ(stats().tcp_cookie_tx, 493);          /* 7 half-open children: the budget less the listener */
+    CHECK_EQ(net_tcp_connect(s, cl.id, NET_TCP_NEW, IP_PEER, 9000, 4096, 4096, 0, &sock, NULL), 0);
+    CHECK_EQ(stats().tcp_syn_pruned, 1);
+    CHECK_EQ(blk(sock)->state, NETTCP_CONNECTING);
+    CHECK_EQ(net_tcp_bind(s, cl.id, 81, 0, &sock, NULL), 0);
+    CHECK_EQ(stats().tcp_syn_pruned, 2);
+    /* the flood ends: its children give up after their SYN-ACK retries and
+     * a real client gets an ordinary handshake, no cookie */
+    for (int i = 0; i < 120; i++)
+        poll_at(now + 1000 * MS);
+    uint64_t cookies = stats().tcp_cookie_tx;
+    fake_clear_tx(dev);
+    peer_syn(30000, 80, 4242);
+    struct parsed o;
+    CHECK(last_tcp(&o) && o.tcp_flags == 0x12);
+    CHECK_EQ(stats().tcp_cookie_tx, cookies);
+    peer_send(30000, 80, 4243, o.tcp_seq + 1, 0x10, 65535, NULL, 0);
+    CHECK_EQ(blk(ls)->rx_prod, 4);
+}
+
+/* The same when the flood's children take the client's buffer pages
+ * rather than its connections: the client's own connect gets buffers. */
+static void syn_flood_leaves_the_owner_its_buffers(void)
+{
+    setup();
+    static const struct net_grant g[] = { { 80, 80, NET_GRANT_TCP }, { 9000, 9000, NET_GRANT_TCP_OUT } };
+    client(g, 2, 16);                              /* 64 pages of buffers */
+    uint32_t ls, sock = 0;
+    CHECK_EQ(net_tcp_bind(s, cl.id, 80, 0, &ls, NULL), 0);
+    CHECK_EQ(net_tcp_listen(s, cl.id, ls, 128, 32768, 32768, 0), 0);
+    for (unsigned i = 0; i < 100; i++)
+        peer_syn((uint16_t)(20000 + i), 80, i * 7919);
+    CHECK(stats().tcp_no_buffer > 0);              /* the children ran out of pages, not of connections */
+    uint64_t refused = stats().tcp_no_buffer;
+    CHECK_EQ(net_tcp_connect(s, cl.id, NET_TCP_NEW, IP_PEER, 9000, 32768, 32768, 0, &sock, NULL), 0);
+    CHECK(stats().tcp_syn_pruned >= 1);
+    CHECK_EQ(stats().tcp_no_buffer, refused);      /* the connect was not refused */
+    CHECK_EQ(blk(sock)->rx_size, 32768);
+}
+
+/* RFC 5961 5.2: a segment whose ACK is older than any window the peer
+ * offered is dropped with its data (a blind injector must guess the ACK
+ * too) and gets a challenge ACK; an ACK merely behind SND.UNA within the
+ * window (reordering) is fine; an ACK of unsent data is still dropped. */
+static void ack_older_than_any_window_is_dropped(void)
+{
+    setup();
+    uint32_t snd;
+    uint32_t c = accepted(80, 40100, 1000, &snd);
+    struct net_stats st0 = stats();
+    fake_clear_tx(dev);
+    peer_send(40100, 80, 1001, snd - 1000000, 0x18, 65535, "evil", 4);   /* the window is 65535 << 2 */
+    CHECK_EQ(blk(c)->rx_prod, 0);
+    CHECK_EQ(stats().tcp_bad_ack, st0.tcp_bad_ack + 1);
+    CHECK_EQ(stats().tcp_challenge_ack, st0.tcp_challenge_ack + 1);
+    struct parsed o;
+    CHECK(last_tcp(&o) && o.tcp_flags == 0x10 && o.tcp_ack == 1001 && o.tcp_seq == snd && !o.data_len);
+    peer_send(40100, 80, 1001, snd - 100000, 0x18, 65535, "good", 4);
+    CHECK_EQ(blk(c)->rx_prod, 4);
+    peer_send(40100, 80, 1005, snd + 100000, 0x18, 65535, "more", 4);
+    CHECK_EQ(blk(c)->rx_prod, 4);
+    CHECK_EQ(stats().tcp_bad_ack, st0.tcp_bad_ack + 2);
+    peer_send(40100, 80, 1005, snd, 0x18, 65535, "more", 4);
+    CHECK_EQ(blk(c)->rx_prod, 8);
+    uint8_t buf[16];
+    CHECK_EQ(client_read(c, buf, sizeof buf), 8);
+    CHECK(!memcmp(buf, "goodmore", 8));
+}
+
+/* RFC 5961 7: floods of spoofed RSTs and SYNs in the window and of bare
+ * ACKs outside it, at one connection, draw one ACK per 500 ms (was one
+ * each); data outside the window is still answered every time; the
+ * connection goes on. */
+static void answers_to_refused_segments_are_limited(void)
+{
+    setup();
+    uint32_t snd;
+    uint32_t c = accepted(80, 40300, 1000, &snd);
+    fake_clear_tx(dev);
+    for (uint32_t i = 0; i < 300; i++) {
+        peer_send(40300, 80, 1001 + 10 + i, 0, 0x04, 0, NULL, 0);                /* RST in the window */
+        peer_send(40300, 80, 1001 + 20 + i, 0, 0x02, 65535, NULL, 0);            /* SYN in the window */
+        peer_send(40300, 80, 1001 + 5000000 + i, snd, 0x10, 65535, NULL, 0);     /* bare ACK outside */
+    }
+    CHECK_EQ(count_tcp(0xff, 0x10), 1);
+    CHECK_EQ(stats().tcp_ack_limited, 899);
+    CHECK_EQ(blk(c)->state, NETTCP_OPEN);
+    poll_at(now + 600 * MS);
+    fake_clear_tx(dev);
+    peer_send(40300, 80, 1001 + 10, 0, 0x04, 0, NULL, 0);
+    CHECK_EQ(count_tcp(0xff, 0x10), 1);                                          /* 500 ms on: the next */
+    fake_clear_tx(dev);
+    for (int i = 0; i < 3; i++)
+        peer_send(40300, 80, 1001 + 5000000, snd, 0x18, 65535, "far", 3);       /* data: answered each time */
+    CHECK_EQ(count_tcp(0xff, 0x10), 3);
+    peer_send(40300, 80, 1001, snd, 0x18, 65535, "ok", 2);
+    CHECK_EQ(blk(c)->rx_prod, 2);
 }
 
 static void connections_are_bounded_per_client(void)
@@ -837,9 +998,15 @@ int main(void)
     RUN(three_duplicate_acks_retransmit_at_once);
     RUN(out_of_order_data_waits_for_the_gap);
     RUN(zero_window_is_probed_then_data_flows);
+    RUN(zero_window_orphan_is_not_held_forever);
+    RUN(zero_window_probes_end_when_the_peer_is_gone);
     RUN(our_window_closes_when_the_client_does_not_read);
     RUN(bad_checksum_and_window_dropped);
     RUN(syn_flood_gets_cookies_and_a_real_client_gets_in);
+    RUN(syn_flood_leaves_the_owner_its_connections);
+    RUN(syn_flood_leaves_the_owner_its_buffers);
+    RUN(ack_older_than_any_window_is_dropped);
+    RUN(answers_to_refused_segments_are_limited);
     RUN(connections_are_bounded_per_client);
     RUN(active_open_and_refused);
     RUN(closed_port_answers_rst);
