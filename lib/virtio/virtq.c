@@ -8,8 +8,14 @@
  *     (§2.6.13.4, §2.6.10), so we never miss the device turning
  *     notifications back on
  *   - used->idx before the used entries it covers: acquire (§2.6.14)
- *   - avail->flags before re-checking used->idx when re-enabling
- *     interrupts: full, so a buffer used meanwhile is seen or interrupts
+ *   - avail->flags (or used_event) before re-checking used->idx when
+ *     re-enabling interrupts: full, so a buffer used meanwhile is seen or
+ *     interrupts
+ *
+ * With VIRTIO_F_EVENT_IDX (§2.6.7.2, §2.6.10.2) each side names the ring
+ * index whose crossing it wants to hear about: the driver's used_event
+ * after the available ring, the device's avail_event after the used
+ * ring; the flags stay 0 (§2.6.7.1) and are ignored.
  */
 #include <string.h>
 #include <aerie/errors.h>
@@ -56,6 +62,24 @@ int virtq_init(struct virtq *q, uint16_t index, uint16_t size, void *mem, uint64
     return 0;
 }
 
+/* The used_event and avail_event fields (§2.6.6, §2.6.8). */
+static volatile uint16_t *used_event(struct virtq *q)
+{
+    return &q->avail->ring[q->size];
+}
+
+static volatile uint16_t *avail_event(struct virtq *q)
+{
+    return (volatile uint16_t *)&q->used->ring[q->size];
+}
+
+/* Whether moving an index from old to new passed event, i.e. wrote the
+ * entry numbered event (§2.6.7.2's "idx reaches event + 1"). */
+static bool crossed(uint16_t event, uint16_t new_idx, uint16_t old_idx)
+{
+    return (uint16_t)(new_idx - event - 1) < (uint16_t)(new_idx - old_idx);
+}
+
 int virtq_add(struct virtq *q, uint64_t addr, uint32_t len, bool device_writes, void *cookie)
 {
     if (q->num_free == 0 || !cookie)
@@ -78,12 +102,17 @@ bool virtq_kick(struct virtq *q)
 {
     if (q->added == 0)
         return false;
+    uint16_t old = (uint16_t)(q->avail_idx - q->added);
     q->added = 0;
     __atomic_thread_fence(__ATOMIC_RELEASE);            /* §2.6.13.3 */
     __atomic_store_n(&q->avail->idx, q->avail_idx, __ATOMIC_RELAXED);
     __atomic_thread_fence(__ATOMIC_SEQ_CST);            /* §2.6.13.4 */
-    if (__atomic_load_n(&q->used->flags, __ATOMIC_RELAXED) & VIRTQ_USED_F_NO_NOTIFY)
+    if (q->event_idx) {
+        if (!crossed(__atomic_load_n(avail_event(q), __ATOMIC_RELAXED), q->avail_idx, old))
+            return false;
+    } else if (__atomic_load_n(&q->used->flags, __ATOMIC_RELAXED) & VIRTQ_USED_F_NO_NOTIFY) {
         return false;
+    }
     mmio_write16(q->notify, 0, q->index);               /* §4.1.5.2 */
     q->notifies++;
     return true;
@@ -118,12 +147,26 @@ void *virtq_get_used(struct virtq *q, uint32_t *len)
 
 void virtq_disable_irq(struct virtq *q)
 {
-    __atomic_store_n(&q->avail->flags, VIRTQ_AVAIL_F_NO_INTERRUPT, __ATOMIC_RELAXED);
+    if (q->event_idx)       /* the entry just behind ours: 65,535 buffers away */
+        __atomic_store_n(used_event(q), (uint16_t)(q->last_used - 1), __ATOMIC_RELAXED);
+    else
+        __atomic_store_n(&q->avail->flags, VIRTQ_AVAIL_F_NO_INTERRUPT, __ATOMIC_RELAXED);
 }
 
 bool virtq_enable_irq(struct virtq *q)
 {
-    __atomic_store_n(&q->avail->flags, 0, __ATOMIC_RELAXED);
+    return virtq_enable_irq_after(q, 1);
+}
+
+bool virtq_enable_irq_after(struct virtq *q, uint16_t n)
+{
+    if (!q->event_idx || n == 0)
+        n = 1;
+    if (q->event_idx)
+        __atomic_store_n(used_event(q), (uint16_t)(q->last_used + n - 1), __ATOMIC_RELAXED);
+    else
+        __atomic_store_n(&q->avail->flags, 0, __ATOMIC_RELAXED);
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    return virtq_has_used(q);
+    uint16_t used_idx = __atomic_load_n(&q->used->idx, __ATOMIC_ACQUIRE);
+    return (uint16_t)(used_idx - q->last_used) >= n;
 }

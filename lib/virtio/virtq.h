@@ -18,6 +18,10 @@
 
 #define VIRTQ_MAX_SIZE 256           /* entries per queue we ever use */
 
+/* §6.3 reserved feature bit: the used_event / avail_event fields
+ * (§2.6.7.2, §2.6.10.2) replace the flags for suppressing notifications */
+#define VIRTIO_F_EVENT_IDX 29
+
 /* §2.6.5 The Virtqueue Descriptor Table */
 #define VIRTQ_DESC_F_NEXT     1
 #define VIRTQ_DESC_F_WRITE    2      /* device writes (else reads) the buffer */
@@ -35,7 +39,7 @@ struct virtq_desc {
 struct virtq_avail {
     uint16_t flags;
     uint16_t idx;
-    uint16_t ring[];                 /* then used_event, unused without EVENT_IDX */
+    uint16_t ring[];                 /* then used_event (EVENT_IDX) */
 };
 
 /* §2.6.8 The Virtqueue Used Ring (device writes) */
@@ -47,7 +51,7 @@ struct virtq_used_elem {
 struct virtq_used {
     uint16_t flags;
     uint16_t idx;
-    struct virtq_used_elem ring[];   /* then avail_event */
+    struct virtq_used_elem ring[];   /* then avail_event (EVENT_IDX) */
 };
 
 _Static_assert(sizeof(struct virtq_desc) == 16, "virtio 1.1 2.6.5");
@@ -70,6 +74,7 @@ struct virtq {
     uint16_t avail_idx;              /* our avail->idx, published by virtq_kick */
     uint16_t last_used;              /* next used-ring entry to look at */
     uint16_t added;                  /* buffers added since the last kick */
+    bool     event_idx;              /* VIRTIO_F_EVENT_IDX negotiated: set after virtq_init */
     uint16_t next_free[VIRTQ_MAX_SIZE];
     void    *cookie[VIRTQ_MAX_SIZE]; /* the buffer a descriptor stands for; NULL: free */
     uint64_t notifies;               /* notifications sent */
@@ -89,7 +94,9 @@ int virtq_init(struct virtq *q, uint16_t index, uint16_t size, void *mem, uint64
 int virtq_add(struct virtq *q, uint64_t addr, uint32_t len, bool device_writes, void *cookie);
 
 /* Publishes the added buffers and notifies the device unless it asked
- * not to be (§2.6.13.3-4). Returns true if it notified. */
+ * not to be (§2.6.13.3-4): with EVENT_IDX only if the new buffers pass
+ * the avail_event it wrote (§2.6.10.2), else unless it set NO_NOTIFY.
+ * Returns true if it notified. */
 bool virtq_kick(struct virtq *q);
 
 /* The next buffer the device has finished with, and the bytes it wrote
@@ -98,9 +105,18 @@ void *virtq_get_used(struct virtq *q, uint32_t *len);
 bool virtq_has_used(struct virtq *q);
 
 /* Used-buffer notifications (§2.6.7): off while polling; back on before
- * sleeping. virtq_enable_irq returns true if buffers were used meanwhile
- * (poll again instead of sleeping). */
+ * sleeping. virtq_enable_irq asks for one at the next used buffer and
+ * returns true if buffers were used meanwhile (poll again instead of
+ * sleeping). With EVENT_IDX, "off" is a used_event the device cannot
+ * reach before the driver has taken 65,535 more buffers (so it holds
+ * through any busy stretch shorter than that; a longer one costs one
+ * spare interrupt), and "on" asks for one interrupt, not one per buffer
+ * until the driver turns them off again. */
 void virtq_disable_irq(struct virtq *q);
 bool virtq_enable_irq(struct virtq *q);
+/* As virtq_enable_irq, but with EVENT_IDX the interrupt comes only once
+ * the device has used n (>= 1) more buffers than the driver has taken;
+ * returns true if it already has. Without EVENT_IDX: virtq_enable_irq. */
+bool virtq_enable_irq_after(struct virtq *q, uint16_t n);
 
 #endif

@@ -464,6 +464,7 @@ static const struct net_stat_name dev_stat_names[] = {
     DEV_STAT(rx_frames), DEV_STAT(rx_bytes), DEV_STAT(rx_bad_len), DEV_STAT(rx_refill_short),
     DEV_STAT(tx_frames), DEV_STAT(tx_bytes), DEV_STAT(tx_no_room), DEV_STAT(tx_too_long),
     DEV_STAT(bad_used), DEV_STAT(irqs), DEV_STAT(config_irqs), DEV_STAT(notifies),
+    DEV_STAT(irq_arms), DEV_STAT(tx_irq_armed), DEV_STAT(rx_refills),
 };
 #define DEV_STAT_COUNT (sizeof dev_stat_names / sizeof dev_stat_names[0])
 _Static_assert(DEV_STAT_COUNT == sizeof(struct vnet_stats) / sizeof(uint64_t), "every driver counter has a name");

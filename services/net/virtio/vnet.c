@@ -2,7 +2,8 @@
  * vnet.c — the virtio-net driver (virtio 1.1 §5.1): device bring-up, the
  * packet-buffer pool, receive and transmit batches, interrupt hooks.
  * Queue 0 is receiveq1, queue 1 transmitq1 (§5.1.2); no control queue,
- * no offloads, no mergeable buffers.
+ * no offloads, no mergeable buffers; VIRTIO_F_EVENT_IDX if offered
+ * (notifications and interrupts by ring index, §2.6.7.2, §2.6.10.2).
  */
 #include <string.h>
 #include <aerie/errors.h>
@@ -36,9 +37,17 @@ static uint64_t pool_phys(const struct vnet_pool *p, const uint8_t *buf)
 
 /* ---- receive ------------------------------------------------------------ */
 
-/* Posts free buffers until the receive queue is full, then one notify. */
+/* Posts free buffers until the receive queue is full, then one notify;
+ * but only once half the queue is empty, so that the device,
+ * which always keeps half the queue's buffers, hears of them once per
+ * half queue: with EVENT_IDX QEMU asks for a notify at every buffer it
+ * fills (its avail_event follows our avail index), so a repost per batch
+ * of frames would be a notify per batch. */
 static void rx_refill(struct vnet *d)
 {
+    if (d->rx.num_free < d->rx.size / 2)
+        return;
+    d->stats.rx_refills++;
     while (d->rx.num_free) {
         uint8_t *buf = pool_get(&d->pool);
         if (!buf) {
@@ -182,15 +191,23 @@ void vnet_irq_disable(struct vnet *d)
     virtq_disable_irq(&d->tx);
 }
 
-/* Receive interrupts always; transmit completions only when the queue is
- * full, since only then does anyone wait for them. */
+/* Receive interrupts always (with EVENT_IDX one at the next frame, not
+ * one per frame until we wake); transmit completions only when the queue
+ * is full, since only then does anyone wait for them, and with EVENT_IDX
+ * only once the device has sent half of what it holds: the other half
+ * keeps it busy while we wake and refill, and we wake once per half
+ * queue instead of at its first completion. */
 bool vnet_irq_enable(struct vnet *d)
 {
+    d->stats.irq_arms++;
     bool more = virtq_enable_irq(&d->rx);
-    if (vnet_tx_room(d) == 0)
-        more |= virtq_enable_irq(&d->tx);
-    else
+    if (vnet_tx_room(d) == 0) {
+        uint16_t held = (uint16_t)(d->tx.size - d->tx.num_free);
+        d->stats.tx_irq_armed++;
+        more |= virtq_enable_irq_after(&d->tx, held > 1 ? held / 2 : 1);
+    } else {
         virtq_disable_irq(&d->tx);
+    }
     return more;
 }
 
@@ -246,12 +263,14 @@ static int pool_create(struct vnet *d)
 static int negotiate(struct vnet *d, const struct vnet_config *cfg)
 {
     uint64_t offered = virtio_pci_device_features(&d->pci);
-    uint64_t want = 1ull << VIRTIO_F_VERSION_1 | 1ull << VIRTIO_NET_F_MAC;
+    uint64_t want = 1ull << VIRTIO_F_VERSION_1 | 1ull << VIRTIO_NET_F_MAC |
+                    (cfg->no_event_idx ? 0 : 1ull << VIRTIO_F_EVENT_IDX);
     if (!(offered & 1ull << VIRTIO_F_VERSION_1))
         return AE_ENOTSUP;
     int r = virtio_pci_set_features(&d->pci, offered & want);
     if (r)
         return r;
+    d->event_idx = (offered & want & 1ull << VIRTIO_F_EVENT_IDX) != 0;
     if (offered & 1ull << VIRTIO_NET_F_MAC)
         virtio_pci_read_device(&d->pci, 0, d->mac, 6);   /* §5.1.4 mac */
     else
@@ -286,6 +305,7 @@ int vnet_init(struct vnet *d, const struct virtio_platform *plat, const struct v
         (r = queue_create(d, &d->tx, TXQ, qs, &d->txq_mem, &d->txq_size)) ||
         (r = pool_create(d)))
         goto bad;
+    d->rx.event_idx = d->tx.event_idx = d->event_idx;
     virtq_disable_irq(&d->tx);                 /* completions are reaped lazily */
     while (d->rx.num_free) {                   /* §5.1.5: fill the receive queue */
         uint8_t *buf = pool_get(&d->pool);

@@ -14,6 +14,10 @@
  * service; on each, it calls vnet_irq_ack, then polls. While busy the
  * service polls with interrupts off; before sleeping it calls
  * vnet_irq_enable, which says whether to poll once more instead.
+ * With VIRTIO_F_EVENT_IDX (taken when offered) notifications go by ring
+ * index: a kick only when the device's avail_event asks for one, one
+ * receive interrupt per sleep, a transmit interrupt once half of a full
+ * queue is sent, and the receive queue reposted by halves.
  */
 #ifndef AERIE_VNET_H
 #define AERIE_VNET_H
@@ -54,6 +58,9 @@ struct vnet_stats {
     uint64_t irqs;              /* vnet_irq_ack calls */
     uint64_t config_irqs;       /* configuration-change interrupts (INTx) */
     uint64_t notifies;          /* device notifications (both queues) */
+    uint64_t irq_arms;          /* vnet_irq_enable calls: the service about to sleep */
+    uint64_t tx_irq_armed;      /* of them, with the transmit interrupt asked for (queue full) */
+    uint64_t rx_refills;        /* reposts of the receive queue */
 };
 
 struct vnet_config {
@@ -62,6 +69,7 @@ struct vnet_config {
     bool     use_msix;          /* else INTx */
     uint64_t msix_addr;         /* the MSI message the OS allotted us (use_msix) */
     uint32_t msix_data;
+    bool     no_event_idx;      /* refuse VIRTIO_F_EVENT_IDX even if offered (tests, A/B) */
 };
 
 struct vnet {
@@ -74,6 +82,7 @@ struct vnet {
     size_t pool_size;
     uint8_t mac[6];
     bool msix;
+    bool event_idx;                     /* VIRTIO_F_EVENT_IDX negotiated */
     uint8_t *held[NET_RX_BATCH];        /* buffers of the last rx batch */
     uint8_t *stage[NET_TX_BATCH];       /* pool buffers lent to the stack to build frames in */
     unsigned nheld;

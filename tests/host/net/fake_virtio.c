@@ -69,7 +69,8 @@ struct fake_vdev *fake_vdev_new(void)
     memcpy(v->bar4 + FV_DEVICE, mac, 6);
     put_le(v->bar4 + FV_DEVICE + 6, 1, 2);                 /* link up */
     v->offered = 1ull << 32 | 1u << 5 | 1u << 16 |          /* VERSION_1, MAC, STATUS */
-                 1u << 0 | 1u << 1 | 1u << 15 | 1u << 29;   /* CSUM, GUEST_CSUM, MRG_RXBUF, EVENT_IDX */
+                 1u << FV_F_EVENT_IDX |                     /* taken when offered */
+                 1u << 0 | 1u << 1 | 1u << 15;              /* CSUM, GUEST_CSUM, MRG_RXBUF */
     for (int i = 0; i < FV_NQUEUES; i++)
         v->q[i].max = 256;
     device_reset(v);
@@ -154,13 +155,47 @@ struct virtio_platform fake_vdev_platform(struct fake_vdev *v)
 
 /* ---- the device --------------------------------------------------------- */
 
+static bool event_idx(const struct fake_vdev *v)
+{
+    return (v->driver_features >> FV_F_EVENT_IDX) & 1;
+}
+
+/* The used_event field: the slot after the available ring (§2.6.6). */
+static uint16_t used_event_of(const struct fake_vq *q)
+{
+    const struct virtq_avail *avail = (const struct virtq_avail *)(uintptr_t)q->driver;
+    return __atomic_load_n(&avail->ring[q->size], __ATOMIC_ACQUIRE);
+}
+
+/* The avail_event field: the slot after the used ring (§2.6.8). */
+static void set_avail_event(struct fake_vq *q, uint16_t idx)
+{
+    struct virtq_used *used = (struct virtq_used *)(uintptr_t)q->device;
+    uint16_t *ev = (uint16_t *)(void *)&used->ring[q->size];
+    __atomic_store_n(ev, idx, __ATOMIC_RELEASE);
+}
+
+/* §2.6.7.2: with EVENT_IDX, interrupt when the used index moved past
+ * used_event since the last decision, whatever the flags say (which the
+ * driver must leave 0); without it, unless NO_INTERRUPT. */
 static void raise_irq(struct fake_vdev *v, struct fake_vq *q)
 {
     struct virtq_avail *avail = (struct virtq_avail *)(uintptr_t)q->driver;
-    if (__atomic_load_n(&avail->flags, __ATOMIC_ACQUIRE) & VIRTQ_AVAIL_F_NO_INTERRUPT)
+    uint16_t flags = __atomic_load_n(&avail->flags, __ATOMIC_ACQUIRE);
+    if (event_idx(v)) {
+        uint16_t old = q->signalled, now = q->used_idx, ev = used_event_of(q);
+        q->signalled = now;
+        if (flags)
+            v->errors++;
+        /* unless the entry numbered ev is among those written, old..now-1 */
+        if ((uint16_t)(ev - old) >= (uint16_t)(now - old))
+            return;
+    } else if (flags & VIRTQ_AVAIL_F_NO_INTERRUPT) {
         return;
+    }
     v->isr |= 1;
     v->irqs++;
+    v->qirqs[q == &v->q[0] ? 0 : 1]++;
 }
 
 static void device_reset(struct fake_vdev *v)
@@ -178,17 +213,22 @@ static void device_reset(struct fake_vdev *v)
     }
 }
 
-void fake_vdev_process_tx(struct fake_vdev *v)
+/* Sends up to max buffers of the transmit queue; with each_irq, the
+ * interrupt decision follows every buffer (as QEMU's does), else one for
+ * the lot. */
+static unsigned process_tx(struct fake_vdev *v, unsigned max, bool each_irq)
 {
     struct fake_vq *q = &v->q[1];
     if (!q->enable)
-        return;
+        return 0;
     struct virtq_desc *desc = (struct virtq_desc *)(uintptr_t)q->desc;
     struct virtq_avail *avail = (struct virtq_avail *)(uintptr_t)q->driver;
     struct virtq_used *used = (struct virtq_used *)(uintptr_t)q->device;
     uint16_t aidx = __atomic_load_n(&avail->idx, __ATOMIC_ACQUIRE);
-    bool any = false;
-    while (q->last_avail != aidx) {
+    unsigned n = 0;
+    if (event_idx(v))
+        set_avail_event(q, aidx);      /* notify me at the next buffer */
+    while (q->last_avail != aidx && n < max) {
         uint16_t head = avail->ring[q->last_avail % q->size];
         q->last_avail++;
         if (head >= q->size || (desc[head].flags & (VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT)) ||
@@ -206,11 +246,26 @@ void fake_vdev_process_tx(struct fake_vdev *v)
         used->ring[q->used_idx % q->size].id = head;
         used->ring[q->used_idx % q->size].len = 0;
         q->used_idx++;
-        any = true;
+        n++;
+        if (each_irq) {
+            __atomic_store_n(&used->idx, q->used_idx, __ATOMIC_RELEASE);
+            raise_irq(v, q);
+        }
     }
     __atomic_store_n(&used->idx, q->used_idx, __ATOMIC_RELEASE);
-    if (any)
+    if (n && !each_irq)
         raise_irq(v, q);
+    return n;
+}
+
+void fake_vdev_process_tx(struct fake_vdev *v)
+{
+    process_tx(v, ~0u, false);
+}
+
+unsigned fake_vdev_process_tx_n(struct fake_vdev *v, unsigned max)
+{
+    return process_tx(v, max, true);
 }
 
 bool fake_vdev_inject(struct fake_vdev *v, const uint8_t *frame, size_t len)
@@ -238,6 +293,8 @@ bool fake_vdev_inject(struct fake_vdev *v, const uint8_t *frame, size_t len)
     used->ring[q->used_idx % q->size].len = (uint32_t)(12 + len);
     q->used_idx++;
     __atomic_store_n(&used->idx, q->used_idx, __ATOMIC_RELEASE);
+    if (event_idx(v) && v->rx_wants_notify)
+        set_avail_event(q, __atomic_load_n(&avail->idx, __ATOMIC_ACQUIRE));
     raise_irq(v, q);
     return true;
 }

@@ -28,6 +28,7 @@ struct fake_vq {
     uint16_t max, size, msix, enable;
     uint64_t desc, driver, device;
     uint16_t last_avail, used_idx;
+    uint16_t signalled;                /* used_idx when interrupts were last considered */
 };
 
 struct fake_vdev {
@@ -44,7 +45,9 @@ struct fake_vdev {
     unsigned nstatus;
     bool     refuse_features;          /* clear FEATURES_OK when set */
     bool     tx_hold;                  /* do not process TX on notify */
+    bool     rx_wants_notify;          /* EVENT_IDX: avail_event follows every RX buffer used (QEMU) */
     unsigned irqs;                     /* interrupts the device raised */
+    unsigned qirqs[FV_NQUEUES];        /* the same, per queue */
     unsigned bad_access;               /* wrong width, read-only field written, ... */
     unsigned errors;                   /* driver misuse of the rings seen by the device */
     unsigned notify_before_ok;         /* notifications before DRIVER_OK */
@@ -55,8 +58,14 @@ struct fake_vdev {
     unsigned dma_allocs, dma_frees;
 };
 
-/* A fresh device offering VERSION_1, MAC, STATUS and some features the
- * driver must not take; the shim routes register accesses to it. */
+#define FV_F_EVENT_IDX 29
+
+/* A fresh device offering VERSION_1, MAC, STATUS, EVENT_IDX and some
+ * features the driver must not take; the shim routes register accesses
+ * to it. With EVENT_IDX negotiated it interrupts only when its used index
+ * passes the driver's used_event and, after processing the transmit
+ * queue, asks (avail_event) for a notify at the next buffer; while
+ * tx_hold it leaves avail_event where it was. */
 struct fake_vdev *fake_vdev_new(void);
 void fake_vdev_free(struct fake_vdev *v);
 struct virtio_platform fake_vdev_platform(struct fake_vdev *v);
@@ -65,6 +74,9 @@ struct virtio_platform fake_vdev_platform(struct fake_vdev *v);
 bool fake_vdev_inject(struct fake_vdev *v, const uint8_t *frame, size_t len);
 void fake_vdev_used_raw(struct fake_vdev *v, unsigned q, uint32_t id, uint32_t len);
 void fake_vdev_process_tx(struct fake_vdev *v);
+/* Sends at most max transmit buffers, one at a time, each followed by
+ * the interrupt decision (as QEMU does). Returns how many. */
+unsigned fake_vdev_process_tx_n(struct fake_vdev *v, unsigned max);
 uint16_t fake_vdev_avail_idx(struct fake_vdev *v, unsigned q);
 
 #endif

@@ -429,6 +429,25 @@ static void wakeups_only_when_asked(void)
     CHECK(!net_idle_prepare(s));                  /* work is there: do not sleep */
     CHECK_EQ(net_poll(s, T0), 1);
     CHECK_EQ(a.tx.hdr->cons_wants_wakeup, 0);     /* busy again: no signals wanted */
+    /* the device full: its TX interrupt wakes the service, a client's
+     * send does not (it could go nowhere before the interrupt) */
+    dev->room = 0;
+    CHECK(net_idle_prepare(s));
+    CHECK_EQ(a.tx.hdr->cons_wants_wakeup, 0);
+    sl = netring_prod_next(&a.tx);
+    CHECK(sl != NULL);
+    sl->remote_ip = IP_PEER;
+    sl->remote_port = 1;
+    sl->local_port = 5000;
+    sl->len = 0;
+    netring_prod_commit(&a.tx);
+    CHECK(!netring_prod_publish(&a.tx));          /* no signal */
+    CHECK(net_idle_prepare(s));                   /* and still asleep: blocked */
+    CHECK_EQ(net_poll(s, T0), 0);                 /* no room: the datagram waits in the ring */
+    dev->room = 16;                               /* the interrupt: room again */
+    CHECK_EQ(net_poll(s, T0), 1);
+    CHECK(net_idle_prepare(s));
+    CHECK_EQ(a.tx.hdr->cons_wants_wakeup, 1);     /* room: the client's next send signals */
     fake_client_free(&a);
 }
 

@@ -2,7 +2,9 @@
  * test_virtio.c — host tests for the virtio-net driver (services/net/
  * virtio/) against the fake device of fake_virtio.c: bring-up and feature
  * negotiation, capability checks, the receive and transmit batches, one
- * notify per batch, interrupt suppression, MSI-X, a misbehaving device,
+ * notify per batch, interrupt suppression by flags and by EVENT_IDX
+ * (kicks only when the device asks, a transmit interrupt per half queue,
+ * the receive queue reposted by halves), MSI-X, a misbehaving device,
  * teardown, and the driver under the stack answering a ping.
  */
 #include <stdlib.h>
@@ -41,11 +43,14 @@ static bool status_seen_in_order(const uint8_t *want, unsigned n)
     return k == n;
 }
 
-static void virtio_init_negotiates_version1_and_mac(void)
+#define F_EVENT_IDX (1ull << FV_F_EVENT_IDX)
+
+static void virtio_init_negotiates_version1_mac_event_idx(void)
 {
     setup_device();
     CHECK_EQ(bring_up(NULL), 0);
-    CHECK_EQ(v->driver_features, 1ull << 32 | 1u << 5);   /* nothing else offered is taken */
+    CHECK_EQ(v->driver_features, 1ull << 32 | 1u << 5 | F_EVENT_IDX);   /* nothing else offered is taken */
+    CHECK(d->event_idx && d->rx.event_idx && d->tx.event_idx);
     static const uint8_t seq[] = { 0, 1, 3, 11, 15 };     /* §3.1.1 */
     CHECK(status_seen_in_order(seq, sizeof seq));
     CHECK_EQ(v->status, 15);
@@ -131,7 +136,7 @@ static void virtio_no_mac_uses_fallback(void)
     CHECK_EQ(bring_up(&cfg), 0);
     CHECK_EQ(d->mac[0], 0x02);
     CHECK_EQ(d->mac[5], 7);
-    CHECK_EQ(v->driver_features, 1ull << 32);
+    CHECK_EQ(v->driver_features, 1ull << 32 | F_EVENT_IDX);
     vnet_shutdown(d);
     setup_device();
     v->offered &= ~(1ull << 5);
@@ -178,9 +183,31 @@ static void virtio_tx_batch_one_notify(void)
     vnet_shutdown(d);
 }
 
+/* A device without EVENT_IDX, or a driver told not to take it: the
+ * flags do the suppressing, as before the feature. */
+static void virtio_event_idx_not_offered_or_refused(void)
+{
+    setup_device();
+    v->offered &= ~F_EVENT_IDX;
+    CHECK_EQ(bring_up(NULL), 0);
+    CHECK_EQ(v->driver_features, 1ull << 32 | 1u << 5);
+    CHECK(!d->event_idx && !d->rx.event_idx && !d->tx.event_idx);
+    struct virtq_avail *tx_avail = (struct virtq_avail *)(uintptr_t)v->q[1].driver;
+    CHECK_EQ(tx_avail->flags, VIRTQ_AVAIL_F_NO_INTERRUPT);  /* completions reaped lazily */
+    vnet_shutdown(d);
+    setup_device();
+    struct vnet_config cfg = { .no_event_idx = true };
+    CHECK_EQ(bring_up(&cfg), 0);
+    CHECK_EQ(v->driver_features, 1ull << 32 | 1u << 5);
+    CHECK(!d->event_idx);
+    vnet_shutdown(d);
+    CHECK_EQ(v->dma_allocs, v->dma_frees);
+}
+
 static void virtio_tx_no_notify_when_device_says_so(void)
 {
     setup_device();
+    v->offered &= ~F_EVENT_IDX;                            /* the flag's way */
     CHECK_EQ(bring_up(NULL), 0);
     struct virtq_used *used = (struct virtq_used *)(uintptr_t)v->q[1].device;
     used->flags = VIRTQ_USED_F_NO_NOTIFY;
@@ -190,6 +217,137 @@ static void virtio_tx_no_notify_when_device_says_so(void)
     CHECK_EQ(v->notifies[1], 0);
     fake_vdev_process_tx(v);                               /* a polling device finds it */
     CHECK_EQ(v->ntx, 1);
+    vnet_shutdown(d);
+    setup_device();                                        /* with EVENT_IDX the flag means nothing */
+    CHECK_EQ(bring_up(NULL), 0);
+    used = (struct virtq_used *)(uintptr_t)v->q[1].device;
+    used->flags = VIRTQ_USED_F_NO_NOTIFY;
+    CHECK_EQ(vnet_tx_batch(d, &f, 1), 1);
+    CHECK_EQ(v->notifies[1], 1);
+    vnet_shutdown(d);
+}
+
+/* With EVENT_IDX the driver kicks only when its new buffers pass the
+ * avail_event the device wrote: a device still busy with the first batch
+ * (it wrote nothing since) hears of the second and third without a kick. */
+static void virtio_event_idx_kicks_only_when_asked(void)
+{
+    setup_device();
+    CHECK_EQ(bring_up(NULL), 0);
+    v->tx_hold = true;
+    uint8_t frame[60] = { 1 };
+    struct net_frame f[4] = { { frame, 60 }, { frame, 60 }, { frame, 60 }, { frame, 60 } };
+    CHECK_EQ(vnet_tx_batch(d, f, 4), 4);                   /* avail_event 0: passed */
+    CHECK_EQ(v->notifies[1], 1);
+    CHECK_EQ(vnet_tx_batch(d, f, 4), 4);
+    CHECK_EQ(vnet_tx_batch(d, f, 1), 1);
+    CHECK_EQ(v->notifies[1], 1);                           /* not asked again */
+    fake_vdev_process_tx(v);                               /* asks for a kick at index 9 */
+    CHECK_EQ(v->ntx, 9);
+    CHECK_EQ(vnet_tx_batch(d, f, 2), 2);
+    CHECK_EQ(v->notifies[1], 2);
+    CHECK_EQ(vnet_tx_batch(d, f, 2), 2);
+    CHECK_EQ(v->notifies[1], 2);
+    CHECK_EQ(d->stats.notifies, 1 + 2);                    /* the same, and the RX one at bring-up */
+    struct virtq_used *used = (struct virtq_used *)(uintptr_t)v->q[1].device;
+    uint16_t *avail_event = (uint16_t *)(void *)&used->ring[v->q[1].size];
+    *avail_event = 12;                                     /* "tell me when entry 12 is there" */
+    CHECK_EQ(vnet_tx_batch(d, f, 1), 1);                   /* index 13 -> 14: past it, silently */
+    CHECK_EQ(v->notifies[1], 2);
+    *avail_event = 14;
+    CHECK_EQ(vnet_tx_batch(d, f, 1), 1);                   /* writes entry 14 */
+    CHECK_EQ(v->notifies[1], 3);
+    CHECK_EQ(v->errors + v->bad_access, 0);
+    vnet_shutdown(d);
+}
+
+/* A full transmit queue asks for its interrupt when the device has sent
+ * half of it, not at its first completion, and no more after that until
+ * asked again; a device already past that point means "poll, do not
+ * sleep". Without EVENT_IDX the first completion interrupts. */
+static void virtio_event_idx_tx_irq_at_half_queue(void)
+{
+    for (int ev = 1; ev >= 0; ev--) {
+        setup_device();
+        v->q[1].max = 16;
+        if (!ev)
+            v->offered &= ~F_EVENT_IDX;
+        CHECK_EQ(bring_up(NULL), 0);
+        v->tx_hold = true;
+        uint8_t frame[60] = { 0 };
+        struct net_frame f[16];
+        for (int i = 0; i < 16; i++)
+            f[i] = (struct net_frame){ frame, 60 };
+        CHECK_EQ(vnet_tx_batch(d, f, 16), 16);
+        CHECK_EQ(fake_vdev_process_tx_n(v, 3), 3);         /* interrupts off: nothing */
+        CHECK_EQ(v->irqs, 0);
+        CHECK_EQ(vnet_tx_batch(d, f, 3), 3);               /* the 3 reclaimed, refilled */
+        CHECK_EQ(vnet_tx_room(d), 0);
+        CHECK(!vnet_irq_enable(d));
+        CHECK_EQ(d->stats.tx_irq_armed, 1);
+        if (ev) {
+            CHECK_EQ(fake_vdev_process_tx_n(v, 7), 7);
+            CHECK_EQ(v->irqs, 0);
+            CHECK_EQ(fake_vdev_process_tx_n(v, 1), 1);     /* the 8th of 16 */
+            CHECK_EQ(v->irqs, 1);
+            CHECK_EQ(fake_vdev_process_tx_n(v, 8), 8);
+            CHECK_EQ(v->irqs, 1);                          /* once */
+        } else {
+            CHECK_EQ(fake_vdev_process_tx_n(v, 1), 1);
+            CHECK_EQ(v->irqs, 1);
+            CHECK_EQ(fake_vdev_process_tx_n(v, 1), 1);
+            CHECK_EQ(v->irqs, 2);                          /* until the driver turns it off */
+            vnet_irq_disable(d);
+            CHECK_EQ(fake_vdev_process_tx_n(v, 14), 14);
+            CHECK_EQ(v->irqs, 2);
+        }
+        CHECK_EQ(vnet_tx_room(d), 16);
+        CHECK_EQ(vnet_tx_batch(d, f, 16), 16);
+        CHECK_EQ(fake_vdev_process_tx_n(v, 8), 8);         /* sent, not yet reclaimed */
+        CHECK(virtq_enable_irq_after(&d->tx, 8));          /* already there: poll, do not sleep */
+        CHECK_EQ(virtq_enable_irq_after(&d->tx, 9), !ev);
+        vnet_irq_disable(d);
+        CHECK_EQ(vnet_tx_room(d), 8);
+        CHECK_EQ(v->qirqs[0], 0);
+        CHECK_EQ(v->errors + v->bad_access, 0);
+        vnet_shutdown(d);
+    }
+}
+
+/* With EVENT_IDX one receive interrupt per arming, not one per frame; and
+ * a device that asks to hear of every buffer it gets back (QEMU: its
+ * avail_event follows the ring) is notified once per half queue reposted,
+ * not once per batch. */
+static void virtio_event_idx_rx_one_irq_and_refill_by_halves(void)
+{
+    setup_device();
+    v->rx_wants_notify = true;
+    CHECK_EQ(bring_up(NULL), 0);
+    uint8_t frame[60] = { 0 };
+    CHECK(!vnet_irq_enable(d));
+    CHECK(fake_vdev_inject(v, frame, 60));
+    CHECK(fake_vdev_inject(v, frame, 60));
+    CHECK(fake_vdev_inject(v, frame, 60));
+    CHECK_EQ(v->irqs, 1);                                  /* not 3 */
+    vnet_irq_disable(d);
+    struct net_frame f[NET_RX_BATCH];
+    CHECK_EQ(vnet_rx_batch(d, f, NET_RX_BATCH), 3);
+    vnet_rx_release(d);
+    CHECK_EQ(fake_vdev_avail_idx(v, 0), 256);              /* 253 posted: no repost yet */
+    unsigned n0 = v->notifies[0];
+    for (int i = 0; i < 2000; i++) {
+        CHECK(fake_vdev_inject(v, frame, 60));
+        if (i % 4 == 3) {
+            if (vnet_rx_batch(d, f, NET_RX_BATCH) != 4)
+                CHECK(false);
+            vnet_rx_release(d);
+        }
+    }
+    CHECK_EQ(d->stats.rx_frames, 2003);
+    CHECK_EQ(v->notifies[0] - n0, 2003 / 128);             /* one per 128 frames */
+    CHECK_EQ(d->stats.rx_refills, 2003 / 128);
+    CHECK_EQ(v->irqs, 1);
+    CHECK_EQ(v->errors, 0);
     vnet_shutdown(d);
 }
 
@@ -286,10 +444,8 @@ static void virtio_rx_batch_receives_and_reposts(void)
         CHECK(!memcmp(f[i].data, frame[i], 60 + (size_t)i));
     }
     uint16_t before = fake_vdev_avail_idx(v, 0);
-    unsigned notifies = v->notifies[0];
     vnet_rx_release(d);
-    CHECK_EQ((uint16_t)(fake_vdev_avail_idx(v, 0) - before), 3);   /* the 3 went back */
-    CHECK_EQ(v->notifies[0], notifies + 1);
+    CHECK_EQ(fake_vdev_avail_idx(v, 0), before);           /* reposted by half queues */
     CHECK_EQ(vnet_rx_batch(d, f, NET_RX_BATCH), 0);
     /* the queue keeps cycling: far more frames than buffers */
     for (int i = 0; i < 2000; i++) {
@@ -299,6 +455,7 @@ static void virtio_rx_batch_receives_and_reposts(void)
         vnet_rx_release(d);
     }
     CHECK_EQ(d->stats.rx_frames, 2003);
+    CHECK_EQ((uint16_t)(fake_vdev_avail_idx(v, 0) - 256), 2003 / 128 * 128);  /* all went back */
     CHECK_EQ(v->errors, 0);
     vnet_shutdown(d);
 }
@@ -307,6 +464,7 @@ static void virtio_rx_bad_lengths_dropped(void)
 {
     setup_device();
     CHECK_EQ(bring_up(NULL), 0);
+    unsigned free0 = d->pool.nfree;
     struct virtq_avail *avail = (struct virtq_avail *)(uintptr_t)v->q[0].driver;
     fake_vdev_used_raw(v, 0, avail->ring[0], 5);           /* shorter than the header */
     fake_vdev_used_raw(v, 0, avail->ring[1], 5000);        /* longer than the buffer */
@@ -314,7 +472,7 @@ static void virtio_rx_bad_lengths_dropped(void)
     struct net_frame f[NET_RX_BATCH];
     CHECK_EQ(vnet_rx_batch(d, f, NET_RX_BATCH), 0);
     CHECK_EQ(d->stats.rx_bad_len, 3);
-    CHECK_EQ(fake_vdev_avail_idx(v, 0), 256 + 3);          /* all three reposted */
+    CHECK_EQ(d->pool.nfree, free0 + 3);                    /* all three back in the pool */
     uint8_t frame[64] = { 7 };
     CHECK(fake_vdev_inject(v, frame, 64));
     CHECK_EQ(vnet_rx_batch(d, f, NET_RX_BATCH), 1);
@@ -343,25 +501,32 @@ static void virtio_bad_used_ids_counted(void)
 
 static void virtio_irq_suppression_and_isr(void)
 {
-    setup_device();
-    CHECK_EQ(bring_up(NULL), 0);
-    uint8_t frame[60] = { 0 };
-    CHECK(!vnet_irq_enable(d));
-    CHECK(fake_vdev_inject(v, frame, 60));
-    CHECK_EQ(v->irqs, 1);
-    CHECK_EQ(vnet_irq_ack(d), VIRTIO_ISR_QUEUE);           /* INTx: read clears */
-    CHECK_EQ(virtio_pci_isr(&d->pci), 0);
-    vnet_irq_disable(d);                                   /* polling */
-    CHECK(fake_vdev_inject(v, frame, 60));
-    CHECK_EQ(v->irqs, 1);
-    CHECK(vnet_irq_enable(d));                             /* work is waiting: poll first */
-    struct net_frame f[NET_RX_BATCH];
-    CHECK_EQ(vnet_rx_batch(d, f, NET_RX_BATCH), 2);
-    vnet_rx_release(d);
-    CHECK(!vnet_irq_enable(d));
-    CHECK(fake_vdev_inject(v, frame, 60));
-    CHECK_EQ(v->irqs, 2);
-    vnet_shutdown(d);
+    for (int ev = 1; ev >= 0; ev--) {
+        setup_device();
+        if (!ev)
+            v->offered &= ~F_EVENT_IDX;
+        CHECK_EQ(bring_up(NULL), 0);
+        uint8_t frame[60] = { 0 };
+        CHECK(!vnet_irq_enable(d));
+        CHECK(fake_vdev_inject(v, frame, 60));
+        CHECK_EQ(v->irqs, 1);
+        CHECK_EQ(vnet_irq_ack(d), VIRTIO_ISR_QUEUE);       /* INTx: read clears */
+        CHECK_EQ(virtio_pci_isr(&d->pci), 0);
+        vnet_irq_disable(d);                               /* polling */
+        CHECK(fake_vdev_inject(v, frame, 60));
+        CHECK_EQ(v->irqs, 1);
+        CHECK(vnet_irq_enable(d));                         /* work is waiting: poll first */
+        struct net_frame f[NET_RX_BATCH];
+        CHECK_EQ(vnet_rx_batch(d, f, NET_RX_BATCH), 2);
+        vnet_rx_release(d);
+        CHECK(!vnet_irq_enable(d));
+        CHECK(fake_vdev_inject(v, frame, 60));
+        CHECK_EQ(v->irqs, 2);
+        CHECK(fake_vdev_inject(v, frame, 60));
+        CHECK_EQ(v->irqs, ev ? 2 : 3);                     /* EVENT_IDX: one per arming */
+        CHECK_EQ(v->errors, 0);
+        vnet_shutdown(d);
+    }
 }
 
 static void virtio_msix_programs_table_and_vectors(void)
@@ -421,7 +586,8 @@ static void virtio_under_stack_answers_ping(void)
 
 int main(void)
 {
-    RUN(virtio_init_negotiates_version1_and_mac);
+    RUN(virtio_init_negotiates_version1_mac_event_idx);
+    RUN(virtio_event_idx_not_offered_or_refused);
     RUN(virtio_init_refuses_device_without_version1);
     RUN(virtio_init_fails_cleanly_when_features_refused);
     RUN(virtio_structure_outside_bar_rejected);
@@ -432,6 +598,9 @@ int main(void)
     RUN(virtio_tx_batch_one_notify);
     RUN(virtio_tx_no_notify_when_device_says_so);
     RUN(virtio_tx_full_then_reclaimed);
+    RUN(virtio_event_idx_kicks_only_when_asked);
+    RUN(virtio_event_idx_tx_irq_at_half_queue);
+    RUN(virtio_event_idx_rx_one_irq_and_refill_by_halves);
     RUN(virtio_tx_frame_lent_buffers_sent_in_place);
     RUN(virtio_rx_batch_receives_and_reposts);
     RUN(virtio_rx_bad_lengths_dropped);
