@@ -11,6 +11,7 @@
 #include <aerie/errors.h>
 #include <stdlib.h>
 #include <libaerie/console.h>
+#include <libaerie/fs.h>
 #include <libaerie/runtime.h>
 #include "lx.h"
 #include "sys.h"
@@ -129,16 +130,19 @@ static const struct lx_file_ops dev_ops = {
 
 static const char *const dev_names[] = { "/dev/null", "/dev/zero", "/dev/urandom", "/dev/full" };
 
-/* /dev lists what a program can open in it: the devices, and the links
- * to the descriptors (file.c answers them as /proc/self/fd). */
+/* /dev lists what a program can open in it: the devices, the links
+ * to the descriptors (file.c answers them as /proc/self/fd), and shm,
+ * a directory of the container's files (file.c, where()) when it has
+ * any (the fs grant). */
 static int dev_dir_open(unsigned flags, struct lx_file **out)
 {
     static const struct lx_dirent_name names[] = {
         { LX_DT_CHR, "null" }, { LX_DT_CHR, "zero" }, { LX_DT_CHR, "full" }, { LX_DT_CHR, "random" },
         { LX_DT_CHR, "urandom" }, { LX_DT_LNK, "fd" }, { LX_DT_LNK, "stdin" }, { LX_DT_LNK, "stdout" },
-        { LX_DT_LNK, "stderr" }, { LX_DT_CHR, "tty" },
+        { LX_DT_LNK, "stderr" }, { LX_DT_CHR, "tty" }, { LX_DT_DIR, "shm" },
     };
-    return lx_listing_open("/dev", 0x10, names, sizeof names / sizeof names[0], flags, out);
+    size_t n = sizeof names / sizeof names[0];
+    return lx_listing_open("/dev", 0x10, names, ae_fs_default() ? n : n - 1, flags, out);   /* shm: only with fs */
 }
 
 /* The device at path, or -LX_ENOENT if path names none. */

@@ -198,6 +198,39 @@ static bool dev_fd_alias(char *norm)
     return true;
 }
 
+/* /dev/shm, where shm_open and sem_open keep their objects (glibc and
+ * musl name "/dev/shm/NAME" themselves; Python's multiprocessing locks,
+ * PostgreSQL's shared memory), is a directory of the container's own
+ * files: the first path that leads there makes /dev and /dev/shm (sticky,
+ * everyone's) in the container's root if they are not there yet. Its
+ * objects are files of the container's fs, so they are charged to its fs
+ * quota as any file is and no other container sees them; a MAP_SHARED
+ * mapping of one is a shared file mapping (shm.c). Linux mounts a tmpfs
+ * there; here its files stay until they are unlinked or the container is
+ * removed, and rmdir or rename of /dev/shm itself is EBUSY, as of a mount
+ * point. */
+static bool dev_shm_made;
+
+static bool is_dev_shm(const char *norm)
+{
+    return !strncmp(norm, "/dev/shm", 8) && (!norm[8] || norm[8] == '/');
+}
+
+static void dev_shm_make(void)
+{
+    struct ae_fs *fs = fs_conn();
+    if (dev_shm_made || !fs)
+        return;
+    struct ae_fs_stat st;
+    if (ae_fs_stat(fs, "/dev/shm", &st)) {
+        ae_fs_mkdir(fs, "/dev", 0755);           /* an image without /dev: EEXIST otherwise */
+        if (ae_fs_mkdir(fs, "/dev/shm", 01777))
+            return;                               /* no room: the path's own call says so */
+        ae_fs_chmod(fs, "/dev/shm", 01777);      /* as Linux's tmpfs, whatever the fs made of the mode */
+    }
+    dev_shm_made = true;
+}
+
 static int where(const char *abs, char *norm)
 {
     lx_path_normalize(abs, norm, LX_PATH_MAX);
@@ -205,6 +238,10 @@ static int where(const char *abs, char *norm)
         return IN_FS;                             /* neither /dev nor /proc (nor /dev/fd's aliases) */
     if (dev_fd_alias(norm))
         return IN_PROC;
+    if (is_dev_shm(norm)) {
+        dev_shm_make();
+        return IN_FS;
+    }
     if (!strncmp(norm, "/dev/", 5) || !strcmp(norm, "/dev"))
         return IN_DEV;
     if (!strncmp(norm, "/proc/", 6) || !strcmp(norm, "/proc"))
@@ -242,6 +279,8 @@ int lx_stat_path(const char *abs, struct lx_stat *st, bool follow)
     case IN_DEV: return !strcmp(norm, "/dev") ? lx_dir_stat(st, 0x10) : lx_dev_stat(norm, st);
     case IN_PROC: return lx_proc_stat(norm, st);
     }
+    if (!lx_unix_path_stat(norm, st))            /* a bound AF_UNIX path (unix.c) */
+        return 0;
     struct ae_fs *fs = fs_conn();
     if (!fs)
         return !strcmp(norm, "/") ? lx_dir_stat(st, 2) : -LX_ENOENT;
@@ -596,6 +635,39 @@ static bool fifo_opens;
 
 /* Opens abs in the fs session; *out gets the file (LX_BLOCK: a FIFO's
  * open waits for its partner). */
+/* /etc/hosts when the image has none. A container runtime writes one
+ * into each container (Docker: localhost and the container's name), so
+ * images made from a registry's layers carry none, and without it glibc's
+ * and musl's getaddrinfo("localhost") found nothing ("Temporary failure
+ * in name resolution"). The first open that finds no /etc/hosts writes
+ * one — localhost and the host name (uname's) — as a file of the
+ * container's own: charged to its fs quota, its to change or remove (it
+ * is written once a run). IPv4 only: the personality has no AF_INET6
+ * sockets, and a ::1 line would make programs try one first. */
+static bool etc_hosts_make(struct ae_fs *fs)
+{
+    static bool tried;
+    if (tried)
+        return false;
+    tried = true;
+    const char *h = lx_hostname();
+    bool plain = *h && strcmp(h, "localhost");
+    for (const char *c = h; *c; c++)             /* a name sethostname made odd: left out */
+        plain = plain && ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+                          *c == '-' || *c == '.');
+    char text[160];
+    int n = snprintf(text, sizeof text, "127.0.0.1\tlocalhost\n%s%s%s", plain ? "127.0.1.1\t" : "",
+                     plain ? h : "", plain ? "\n" : "");
+    ae_fs_mkdir(fs, "/etc", 0755);              /* EEXIST in nearly every image */
+    uint64_t handle;
+    struct ae_fs_stat st;
+    if (ae_fs_open(fs, "/etc/hosts", FS_O_WRONLY | FS_O_CREAT | FS_O_EXCL, 0644, &handle, &st))
+        return false;
+    int64_t w = ae_fs_write(fs, handle, 0, text, (uint64_t)n);
+    ae_fs_close(fs, handle);
+    return w == n;
+}
+
 static int64_t open_fs(struct lx_thread *t, const char *abs, const char *norm, unsigned flags, unsigned mode,
                    struct lx_file **out)
 {
@@ -621,6 +693,8 @@ static int64_t open_fs(struct lx_thread *t, const char *abs, const char *norm, u
         return open_link(abs, norm, flags, out);
     if (r == AE_EISDIR && !(flags & (LX_O_WRONLY | LX_O_RDWR)))
         r = ae_fs_open(fs, abs, FS_O_RDONLY | FS_O_DIRECTORY, 0, &handle, &st);
+    if (r == AE_ENOENT && !strcmp(norm, "/etc/hosts") && etc_hosts_make(fs))
+        r = ae_fs_open_reading(fs, abs, fs_flags(flags), mode & ~t->proc->fs->umask & 07777, &handle, &st);
     if (r)
         return lx_errno(r);
     if (st.type == FS_TYPE_FIFO && fifo_opens && !(flags & LX_O_PATH))
@@ -650,8 +724,12 @@ int64_t lx_open_abs(struct lx_thread *t, const char *abs, unsigned flags, unsign
         return lx_dev_open(norm, flags & ~LX_O_CLOEXEC, out);
     case IN_PROC:
         return lx_proc_open(t, norm, flags & ~LX_O_CLOEXEC, out);
-    default:
+    default: {
+        struct lx_stat st;
+        if (!lx_unix_path_stat(norm, &st))       /* a socket: Linux's open says ENXIO */
+            return -LX_ENXIO;
         return open_fs(t, abs, norm, flags, mode, out);
+    }
     }
 }
 
@@ -823,7 +901,16 @@ LX_SYS(faccessat2) { return access_at(t, (int)t->a[0], t->a[1], (unsigned)t->a[2
 
 /* ---- changing the tree ---- */
 
-/* The fs path of a program's path argument, refusing /dev and /proc. */
+/* Whether abs is /dev/shm itself (a mount point on Linux). */
+static bool shm_root(const char *abs)
+{
+    char norm[LX_PATH_MAX];
+    lx_path_normalize(abs, norm, LX_PATH_MAX);
+    return !strcmp(norm, "/dev/shm");
+}
+
+/* The fs path of a program's path argument, refusing /dev and /proc
+ * (but for /dev/shm, the container's own files). */
 static int64_t fs_path(struct lx_thread *t, int dirfd, uint64_t addr, char *abs)
 {
     int64_t r = lx_path_at(t, dirfd, addr, abs, false);
@@ -881,9 +968,14 @@ static int64_t unlink_at(struct lx_thread *t, int dirfd, uint64_t path, int flag
     char abs[LX_PATH_MAX];
     if (flags & ~LX_AT_REMOVEDIR)
         return -LX_EINVAL;
+    if (!(flags & LX_AT_REMOVEDIR) && lx_unix_paths_bound() &&     /* a bound AF_UNIX path (unix.c), */
+        !lx_path_at(t, dirfd, path, abs, false) && !lx_unix_path_unlink(abs))   /* with or without fs */
+        return 0;
     int64_t r = fs_path(t, dirfd, path, abs);
     if (r)
         return r;
+    if ((flags & LX_AT_REMOVEDIR) && shm_root(abs))
+        return -LX_EBUSY;
     /* An unlink the connection's kept stats prove will work is queued. */
     return lx_errno(flags & LX_AT_REMOVEDIR ? ae_fs_rmdir(fs_conn(), abs) : ae_fs_unlink_behind(fs_conn(), abs));
 }
@@ -902,6 +994,8 @@ static int64_t rename_at(struct lx_thread *t, int olddir, uint64_t from, int new
         r = fs_path(t, newdir, to, b);
     if (r)
         return r;
+    if (shm_root(a) || shm_root(b))
+        return -LX_EBUSY;
     if (flags) {
         struct lx_stat st;
         if (!lx_stat_path(b, &st, false))
@@ -1009,6 +1103,8 @@ static int64_t chmod_at(struct lx_thread *t, int dirfd, uint64_t path, unsigned 
         struct fsfile *ff = fs_file_of(f);
         return ff ? lx_errno(ae_fs_fchmod(fs_conn(), ff->handle, mode & 07777)) : 0;
     }
+    if ((r == 0 || r == 1) && !lx_unix_path_chmod(abs, mode))   /* a bound AF_UNIX path (unix.c) */
+        return 0;
     if (r)
         return r < 0 ? r : 0;
     return lx_errno(ae_fs_chmodat(fs_conn(), 0, abs, mode & 07777,
@@ -1028,6 +1124,9 @@ static int64_t chown_at(struct lx_thread *t, int dirfd, uint64_t path, uint64_t 
     }
     if (r)
         return r < 0 ? r : 0;
+    struct lx_stat st;
+    if (!lx_unix_path_stat(abs, &st))            /* a bound AF_UNIX path: its owner stays root */
+        return 0;
     return lx_errno(ae_fs_chownat(fs_conn(), 0, abs, u, g, flags & LX_AT_SYMLINK_NOFOLLOW ? FS_AT_NOFOLLOW : 0));
 }
 

@@ -656,6 +656,11 @@ int64_t lx_unix_socket(struct lx_thread *t, unsigned type);
 /* Two unnamed datagram sockets, each the other's destination (socketpair); NULLs on ENOMEM. */
 void lx_unix_dgram_pair(unsigned type, struct lx_file **a, struct lx_file **b);
 int64_t lx_unix_bind(struct lx_thread *t, struct lx_file *f);
+const char *lx_hostname(void);
+bool lx_unix_paths_bound(void);
+int lx_unix_path_stat(const char *abs, struct lx_stat *st);
+int lx_unix_path_chmod(const char *abs, unsigned mode);
+int lx_unix_path_unlink(const char *abs);
 int64_t lx_unix_listen(struct lx_thread *t, struct lx_file *f);
 int64_t lx_unix_connect(struct lx_thread *t, struct lx_file *f);
 int64_t lx_unix_accept(struct lx_thread *t, struct lx_file *f, unsigned flags);

@@ -459,6 +459,9 @@ struct lx_itimerval { struct lx_timeval interval, value; };
 #define LX_SO_REUSEPORT 15
 #define LX_SO_RCVTIMEO 20
 #define LX_SO_SNDTIMEO 21
+#define LX_SO_ACCEPTCONN 30
+#define LX_SO_PROTOCOL 38
+#define LX_SO_DOMAIN 39
 #define LX_MSG_PEEK 2
 #define LX_MSG_CTRUNC 8
 #define LX_MSG_CMSG_CLOEXEC 0x40000000

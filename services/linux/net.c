@@ -1307,6 +1307,9 @@ LX_SYS(getsockopt)
     if (level == LX_SOL_SOCKET) {
         switch (opt) {
         case LX_SO_TYPE: v = s->type; break;
+        case LX_SO_DOMAIN: v = LX_AF_INET; break;
+        case LX_SO_PROTOCOL: v = s->type == LX_SOCK_STREAM ? LX_IPPROTO_TCP : LX_IPPROTO_UDP; break;
+        case LX_SO_ACCEPTCONN: v = s->listening; break;
         case LX_SO_ERROR: {
             v = s->error;
             s->error = 0;

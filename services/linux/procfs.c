@@ -218,6 +218,11 @@ static void add_pid(struct lx_proc *p, void *arg)
     }
 }
 
+static void count_alive(struct lx_proc *p, void *arg)
+{
+    *(unsigned *)arg += p->state == LX_ALIVE;
+}
+
 static char state_of(const struct lx_proc *p)
 {
     if (p->state != LX_ALIVE)
@@ -269,6 +274,20 @@ static void text_for(struct lx_thread *t, struct lx_proc *p, const char *rest, c
             if ((lx.cpus >> cpu) & 1)
                 mf_printf(m, "processor\t: %d\nvendor_id\t: Aerie\nmodel name\t: x86-64 CPU of an Aerie container\n"
                           "cpu MHz\t\t: %lu.000\nflags\t\t: fpu sse sse2\n\n", n++, k->tsc_hz / 1000000);
+    } else if (!p && !strcmp(rest, "stat")) {
+        /* procps (ps -ef, top, vmstat) needs btime, the boot's wall-clock
+         * second, to place each process's start (its stat's starttime,
+         * ticks since the container's clock began, as uptime's); no CPU
+         * time is counted here */
+        uint64_t boot = (lx_realtime_ns() - lx_now_ns()) / 1000000000ull;
+        unsigned alive = 0;
+        lx_procs_foreach(count_alive, &alive);
+        mf_printf(m, "cpu  0 0 0 0 0 0 0 0 0 0\n");
+        for (int cpu = 0, n = 0; cpu < 64; cpu++)
+            if ((lx.cpus >> cpu) & 1)
+                mf_printf(m, "cpu%d 0 0 0 0 0 0 0 0 0 0\n", n++);
+        mf_printf(m, "intr 0\nctxt 0\nbtime %lu\nprocesses %u\nprocs_running 1\nprocs_blocked 0\n",
+                  (unsigned long)boot, alive);
     } else if (!p && !strcmp(rest, "uptime")) {
         uint64_t ns = lx_now_ns();
         mf_printf(m, "%lu.%02lu 0.00\n", (unsigned long)(ns / 1000000000ull), (unsigned long)(ns / 10000000ull % 100));
@@ -277,7 +296,8 @@ static void text_for(struct lx_thread *t, struct lx_proc *p, const char *rest, c
     } else if (!p && !strcmp(rest, "version")) {
         mf_printf(m, "Linux version 6.1.0-aerie (Aerie Linux personality) #1 SMP\n");
     } else if (!p && (!strcmp(rest, "mounts") || !strcmp(norm, "/proc/self/mounts"))) {
-        mf_printf(m, "aerie / tmpfs rw 0 0\nproc /proc proc rw 0 0\ndev /dev devtmpfs rw 0 0\n");
+        mf_printf(m, "aerie / tmpfs rw 0 0\nproc /proc proc rw 0 0\ndev /dev devtmpfs rw 0 0\n"
+                     "shm /dev/shm tmpfs rw,nosuid,nodev 0 0\n");
     } else if (!p && !strcmp(rest, "filesystems")) {
         mf_printf(m, "nodev\ttmpfs\nnodev\tproc\n");
     } else {
@@ -297,8 +317,8 @@ static void listing(struct lx_thread *t, struct lx_proc *p, const char *rest, st
     md_add(d, LX_DT_DIR, "..");
     if (!p) {
         md_add(d, LX_DT_LNK, "self");
-        static const char *const files[] = { "meminfo", "cpuinfo", "uptime", "loadavg", "version", "mounts",
-                                             "filesystems" };
+        static const char *const files[] = { "meminfo", "cpuinfo", "stat", "uptime", "loadavg", "version",
+                                             "mounts", "filesystems" };
         for (unsigned i = 0; i < sizeof files / sizeof files[0]; i++)
             md_add(d, LX_DT_REG, files[i]);
         lx_procs_foreach(add_pid, d);

@@ -110,6 +110,11 @@ LX_SYS(arch_prctl)
 static char hostname[65] = "aerie";
 static char domainname[65] = "(none)";
 
+const char *lx_hostname(void)
+{
+    return hostname;
+}
+
 LX_SYS(uname)
 {
     struct lx_utsname u;

@@ -8,9 +8,11 @@
  * goes into the bound receiver's queue with its sender's name.
  *
  * Names live in this table, not in the fs: bind makes no file (ls does
- * not show it, unlink does not free it), and a name is free again when
- * its socket is closed. Programs that unlink the path before they bind,
- * as most do, see no difference. Bounds: a listener queues at most its
+ * not show it), and a name is free again when its socket is closed.
+ * Programs that unlink the path before they bind, as most do, see no
+ * difference; what they do with the path after bind — stat or access it,
+ * chmod or chown it, unlink it — is answered from this table (the file
+ * calls ask lx_unix_path_* before the fs). Bounds: a listener queues at most its
  * backlog (≤ UNIX_BACKLOG_MAX) connections, a datagram socket at most
  * UNIX_DGRAMS_MAX datagrams of at most UNIX_DGRAM_MAX bytes; sockets are
  * fds. Everything is in the personality's heap, the container's memory.
@@ -62,6 +64,12 @@ struct usock {
     unsigned qlen;
     struct lx_waitq wq;         /* accept, recv, and connect or send waiting for room */
     unsigned long ino;
+    /* a bound path as the file calls see it: S_IFSOCK with this mode,
+     * bound at btime; unlinked: the socket keeps its name (getsockname)
+     * but the path no longer leads to it */
+    unsigned mode;
+    uint64_t btime;
+    bool unlinked;
     struct usock *next;         /* in `bound` */
 };
 
@@ -84,9 +92,66 @@ static bool same_name(const struct uname *a, const struct uname *b)
 static struct usock *lookup(const struct uname *n)
 {
     for (struct usock *u = bound; u; u = u->next)
-        if (same_name(u->name, n))
+        if (!u->unlinked && same_name(u->name, n))
             return u;
     return NULL;
+}
+
+/* The socket bound to the absolute path abs, or NULL (at once when
+ * nothing is bound: the file calls ask on every path). */
+static struct usock *by_path(const char *abs)
+{
+    if (!bound)
+        return NULL;
+    struct uname n = { .abstract = false };
+    lx_path_normalize(abs, n.s, sizeof n.s);
+    n.len = (uint16_t)strlen(n.s);
+    return lookup(&n);
+}
+
+/* Whether any socket is bound (the file calls ask lx_unix_path_* only then). */
+bool lx_unix_paths_bound(void)
+{
+    return bound != NULL;
+}
+
+/* stat and lstat of a bound path: a socket inode, as Linux's bind makes. */
+int lx_unix_path_stat(const char *abs, struct lx_stat *st)
+{
+    struct usock *u = by_path(abs);
+    if (!u)
+        return -LX_ENOENT;
+    memset(st, 0, sizeof *st);
+    st->mode = LX_S_IFSOCK | u->mode;
+    st->ino = u->ino;
+    st->dev = 0x8;
+    st->nlink = 1;
+    st->blksize = 4096;
+    struct lx_timespec ts = { (int64_t)(u->btime / 1000000000ull), (int64_t)(u->btime % 1000000000ull) };
+    st->atime = st->mtime = st->ctime = ts;
+    return 0;
+}
+
+/* chmod of a bound path: its mode (what stat says; connecting stays
+ * open to every process of the container, which all run as root). */
+int lx_unix_path_chmod(const char *abs, unsigned mode)
+{
+    struct usock *u = by_path(abs);
+    if (!u)
+        return -LX_ENOENT;
+    u->mode = mode & 07777;
+    return 0;
+}
+
+/* unlink of a bound path: the path leads to the socket no more (connect
+ * says ENOENT, a new bind may take it); the socket itself goes on. */
+int lx_unix_path_unlink(const char *abs)
+{
+    struct usock *u = by_path(abs);
+    if (!u)
+        return -LX_ENOENT;
+    u->unlinked = true;
+    return 0;
 }
 
 /* The name in the program's sockaddr_un at addr (len bytes), made
@@ -315,6 +380,8 @@ int64_t lx_unix_bind(struct lx_thread *t, struct lx_file *f)
         return -LX_EADDRINUSE;
     if (!(u->name = name_dup(&n)))
         return -LX_ENOMEM;
+    u->mode = 0777 & ~t->proc->fs->umask;
+    u->btime = lx_realtime_ns();
     u->next = bound;
     bound = u;
     return 0;
@@ -549,7 +616,8 @@ int64_t lx_unix_shutdown(struct lx_thread *t, struct lx_file *f)
     return u->type == LX_SOCK_DGRAM && (u->peer || u->paired) ? 0 : -LX_ENOTCONN;
 }
 
-/* getsockopt(SOL_SOCKET, SO_TYPE / SO_ERROR) of any AF_UNIX socket;
+/* getsockopt(SOL_SOCKET, SO_TYPE / SO_ERROR / SO_DOMAIN / SO_PROTOCOL /
+ * SO_ACCEPTCONN) of any AF_UNIX socket;
  * setsockopt is accepted (the buffers are fixed). */
 int64_t lx_unix_sockopt(struct lx_thread *t, struct lx_file *f, bool set)
 {
@@ -561,8 +629,12 @@ int64_t lx_unix_sockopt(struct lx_thread *t, struct lx_file *f, bool set)
         return -LX_ENOPROTOOPT;
     if (opt == LX_SO_TYPE)
         v = lx_unix_file(f) ? ((struct usock *)f->obj)->type : LX_SOCK_STREAM;
-    else if (opt == LX_SO_ERROR)
+    else if (opt == LX_SO_ERROR || opt == LX_SO_PROTOCOL)
         v = 0;
+    else if (opt == LX_SO_DOMAIN)              /* Python's socket(fileno=) asks these three */
+        v = LX_AF_UNIX;
+    else if (opt == LX_SO_ACCEPTCONN)
+        v = lx_unix_file(f) && ((struct usock *)f->obj)->listening;
     else if (opt == LX_SO_SNDBUF || opt == LX_SO_RCVBUF)
         v = 65536;
     else

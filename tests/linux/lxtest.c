@@ -331,6 +331,27 @@ static void linux_unix_names_stay_inside(void)
     ae_cm_kill(cmcap, id);
     ae_cm_remove(cmcap, id);
 }
+/* /etc/hosts written when the image has none (hosts.c, docs/LINUX.md
+ * "/etc/hosts"): localhost and the host name resolve. */
+static void linux_etc_hosts_musl(void) { selfcheck("hosts", "musl", "grant=console,self,fs"); }
+static void linux_etc_hosts_glibc(void) { selfcheck("hosts", "glibc", "grant=console,self,fs"); }
+/* /dev/shm (shmdev.c, docs/LINUX.md "/dev/shm"): shm_open and named
+ * semaphores shared with forked children, unlink, the directory itself. */
+static void linux_dev_shm_musl(void) { selfcheck("shmdev", "musl", "grant=console,self,fs"); }
+static void linux_dev_shm_glibc(void) { selfcheck("shmdev", "glibc", "grant=console,self,fs"); }
+/* A shm object belongs to its container: one holding /dev/shm/iso is
+ * neither seen nor opened by another container of the same image. */
+static void linux_dev_shm_stays_inside(void)
+{
+    uint64_t id = start_until("image=shmdev-musl args=hold mem=32M grant=console,self,fs", "shmdev: holding /dev/shm/iso");
+    CHECK(id != 0);
+    if (!id)
+        return;
+    selfcheck("shmdev", "musl", "grant=console,self,fs args=probe");
+    selfcheck("shmdev", "glibc", "grant=console,self,fs args=probe");
+    ae_cm_kill(cmcap, id);
+    ae_cm_remove(cmcap, id);
+}
 /* Named FIFOs (fifo.c, docs/LINUX.md "FIFOs"): blocking and nonblocking
  * opens between forked and exec'd processes, EOF, EPIPE, poll, epoll,
  * unlink while open, the container's bound on FIFO pipes. */
@@ -1355,6 +1376,11 @@ int main(int argc, char **argv)
     RUN_IF(linux_unix_sockets_musl);
     RUN_IF(linux_unix_sockets_glibc);
     RUN_IF(linux_unix_names_stay_inside);
+    RUN_IF(linux_etc_hosts_musl);
+    RUN_IF(linux_etc_hosts_glibc);
+    RUN_IF(linux_dev_shm_musl);
+    RUN_IF(linux_dev_shm_glibc);
+    RUN_IF(linux_dev_shm_stays_inside);
     RUN_IF(linux_fifos_musl);
     RUN_IF(linux_fifos_glibc);
     RUN_IF(linux_fifos_stay_inside);

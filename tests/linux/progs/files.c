@@ -170,6 +170,12 @@ static void devices_and_proc(void)
     buf[4095] = 0;
     CHECK(strstr(buf, "MemTotal:") != NULL);
     close(fd);
+    fd = open("/proc/stat", O_RDONLY);         /* procps' ps -ef needs its btime */
+    memset(buf, 0, sizeof buf);
+    CHECK(fd >= 0 && read(fd, buf, sizeof buf - 1) > 0);
+    char *bt = strstr(buf, "\nbtime ");
+    CHECK(!strncmp(buf, "cpu ", 4) && bt && strtol(bt + 7, NULL, 10) > 1000000000L);
+    close(fd);
     struct stat st;
     CHECK(stat("/proc/self/fd", &st) == 0 && S_ISDIR(st.st_mode));
     CHECK(stat("/proc/99999", &st) == -1 && errno == ENOENT);

@@ -135,6 +135,10 @@ static void options_timeouts_and_flags(void)
     CHECK(setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == 0);
     CHECK(getsockopt(s, SOL_SOCKET, SO_TYPE, &v, &vl) == 0 && v == SOCK_DGRAM);
     CHECK(getsockopt(s, SOL_SOCKET, SO_ERROR, &v, &vl) == 0 && v == 0);
+    /* what Python's socket(fileno=) asks of a socket it is handed */
+    CHECK(getsockopt(s, SOL_SOCKET, SO_DOMAIN, &v, &vl) == 0 && v == AF_INET);
+    CHECK(getsockopt(s, SOL_SOCKET, SO_PROTOCOL, &v, &vl) == 0 && v == IPPROTO_UDP);
+    CHECK(getsockopt(s, SOL_SOCKET, SO_ACCEPTCONN, &v, &vl) == 0 && v == 0);
     CHECK(setsockopt(s, SOL_SOCKET, 9999, &one, sizeof one) == -1 && errno == ENOPROTOOPT);
     struct timeval tv = { 0, 100000 };
     CHECK(setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) == 0);
@@ -192,6 +196,10 @@ static void tcp_basics(void)
     struct sockaddr_in a = addr(INADDR_ANY, 7100), me;
     CHECK(bind(s, (struct sockaddr *)&a, sizeof a) == 0);
     CHECK(listen(s, 4) == 0);
+    int v = 0;
+    socklen_t vl = sizeof v;
+    CHECK(getsockopt(s, SOL_SOCKET, SO_ACCEPTCONN, &v, &vl) == 0 && v == 1);
+    CHECK(getsockopt(s, SOL_SOCKET, SO_PROTOCOL, &v, &vl) == 0 && v == IPPROTO_TCP);
     socklen_t ml = sizeof me;
     CHECK(getsockname(s, (struct sockaddr *)&me, &ml) == 0 && ntohs(me.sin_port) == 7100);
     struct pollfd p = { .fd = s, .events = POLLIN };

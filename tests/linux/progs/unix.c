@@ -7,7 +7,8 @@
  * connection, datagrams between named and unnamed sockets, and the errors
  * for names nobody bound, the wrong socket type and a name in use;
  * socketpairs: datagrams kept whole, MSG_DONTWAIT, sendmmsg and recvmmsg,
- * and a sendmmsg on a stream pair that fills up part way through a message.
+ * and a sendmmsg on a stream pair that fills up part way through a message;
+ * a bound path seen by stat, access, chmod, open and unlink.
  * Checks itself (and passes on Linux too, run in a scratch directory).
  */
 #include <fcntl.h>
@@ -16,6 +17,7 @@
 #include <stddef.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -313,6 +315,56 @@ static void errors(void)
     unlink("taken.sock");
 }
 
+/* What programs do with a bound path: stat or access it to see it is
+ * there, chmod it (Python's multiprocessing forkserver), unlink it when
+ * done; the socket goes on after its path is gone, and the path may be
+ * bound again. */
+static void bound_paths(void)
+{
+    struct sockaddr_un a;
+    socklen_t len = name(&a, "path.sock", false);
+    unlink("path.sock");
+    mode_t old = umask(022);
+    int l = socket(AF_UNIX, SOCK_STREAM, 0);
+    CHECK(bind(l, (struct sockaddr *)&a, len) == 0 && listen(l, 2) == 0);
+    umask(old);
+    struct stat st;
+    CHECK(stat("path.sock", &st) == 0 && S_ISSOCK(st.st_mode) && (st.st_mode & 07777) == 0755);
+    CHECK(lstat("path.sock", &st) == 0 && S_ISSOCK(st.st_mode) && st.st_nlink == 1);
+    CHECK(access("path.sock", F_OK) == 0);
+    CHECK(chmod("path.sock", 0600) == 0 && stat("path.sock", &st) == 0 && (st.st_mode & 07777) == 0600);
+    CHECK(chown("path.sock", 0, 0) == 0);
+    CHECK(open("path.sock", O_RDONLY) == -1 && errno == ENXIO);
+    int c = connected("path.sock", false, 0);
+    CHECK(c >= 0);
+    int v = -1;                               /* what Python's socket(fileno=) asks */
+    socklen_t vl = sizeof v;
+    CHECK(getsockopt(l, SOL_SOCKET, SO_DOMAIN, &v, &vl) == 0 && v == AF_UNIX);
+    CHECK(getsockopt(l, SOL_SOCKET, SO_PROTOCOL, &v, &vl) == 0 && v == 0);
+    CHECK(getsockopt(l, SOL_SOCKET, SO_ACCEPTCONN, &v, &vl) == 0 && v == 1);
+    CHECK(getsockopt(c, SOL_SOCKET, SO_ACCEPTCONN, &v, &vl) == 0 && v == 0);
+    CHECK(getsockopt(c, SOL_SOCKET, SO_DOMAIN, &v, &vl) == 0 && v == AF_UNIX);
+    CHECK(unlink("path.sock") == 0);
+    CHECK(stat("path.sock", &st) == -1 && errno == ENOENT);
+    CHECK(connected("path.sock", false, 0) == -1 && errno == ENOENT);
+    int s = accept(l, NULL, NULL);            /* what was queued before still comes */
+    CHECK(s >= 0 && write(c, "k", 1) == 1);
+    char ch = 0;
+    CHECK(s >= 0 && read(s, &ch, 1) == 1 && ch == 'k');
+    int l2 = socket(AF_UNIX, SOCK_STREAM, 0);
+    CHECK(bind(l2, (struct sockaddr *)&a, len) == 0 && listen(l2, 1) == 0);   /* the path is free */
+    CHECK(stat("path.sock", &st) == 0 && S_ISSOCK(st.st_mode) && (st.st_mode & 07777) == 0755);
+    int c2 = connected("path.sock", false, 0), s2 = accept(l2, NULL, NULL);
+    CHECK(c2 >= 0 && s2 >= 0);
+    close(c2);
+    close(s2);
+    close(l2);
+    close(c);
+    close(s);
+    close(l);
+    unlink("path.sock");
+}
+
 /* Two containers (lxtest): "serve" listens on an abstract name and a path
  * and waits; "probe", in another container, must not reach either. */
 static int isolation(const char *role)
@@ -326,6 +378,9 @@ static int isolation(const char *role)
     }
     CHECK(connected("aerie-shared", true, 0) == -1 && errno == ECONNREFUSED);
     CHECK(connected("/shared.sock", false, 0) == -1 && errno == ENOENT);
+    struct stat st;
+    CHECK(stat("/shared.sock", &st) == -1 && errno == ENOENT);
+    CHECK(chmod("/shared.sock", 0600) == -1 && errno == ENOENT);
     int l = listener("aerie-shared", true, 1);             /* the name is free here */
     CHECK(l >= 0);
     return done("unix");
@@ -342,5 +397,6 @@ int main(int argc, char **argv)
     many_messages();
     stream_mmsg_fills_up();
     errors();
+    bound_paths();
     return done("unix");
 }
