@@ -470,7 +470,7 @@ static uint64_t create_spec(const struct command *cmd, struct conn *c, const str
 }
 
 /* Creates and starts a container without waiting for it; prints its id. */
-static int start_detached(const struct command *cmd, struct conn *c, const struct run_request *rr)
+static uint64_t create_and_start(const struct command *cmd, struct conn *c, const struct run_request *rr)
 {
     char id[CTL_ID_MAX + 1];
     struct ctl_reply r;
@@ -478,6 +478,12 @@ static int start_detached(const struct command *cmd, struct conn *c, const struc
     send_id(c, id, "start", cid, NULL);
     expect_ok(cmd, c, id, &r);
     printf("%llu\n", (unsigned long long)cid);
+    return cid;
+}
+
+static int start_detached(const struct command *cmd, struct conn *c, const struct run_request *rr)
+{
+    create_and_start(cmd, c, rr);
     return 0;
 }
 
@@ -489,10 +495,7 @@ static int start_removed_at_end(const struct command *cmd, struct conn *c, const
 {
     char id[CTL_ID_MAX + 1];
     struct ctl_reply r;
-    uint64_t cid = create_spec(cmd, c, rr);
-    send_id(c, id, "start", cid, NULL);
-    expect_ok(cmd, c, id, &r);
-    printf("%llu\n", (unsigned long long)cid);
+    uint64_t cid = create_and_start(cmd, c, rr);
     fflush(stdout);
     pid_t pid = fork();
     if (pid < 0)

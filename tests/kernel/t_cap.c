@@ -260,9 +260,10 @@ static unsigned count_left(void)
 #define MIN_INSIDE 10
 /* The other CPU can only show progress if the host runs both of QEMU's
  * CPUs meanwhile; on a loaded host one may be held off for the whole
- * operation, so a test tries a few times. With the derivation-tree lock
- * held throughout (the old kernel) every try counts 0. */
-#define TRIES 4
+ * operation (a CI run beside a build saw four revokes in a row with no
+ * operation of CPU 0 at all), so a test tries several times. With the
+ * derivation-tree lock held throughout (the old kernel) every try counts 0. */
+#define TRIES 8
 
 /* This thread to CPU 0, the huge operation's worker to CPU 1. */
 static int64_t on_cpu0(void)
