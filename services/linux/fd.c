@@ -374,6 +374,9 @@ LX_SYS(fcntl)
     case LX_F_GETLK:
     case LX_F_SETLK:
     case LX_F_SETLKW:
+    case LX_F_OFD_GETLK:
+    case LX_F_OFD_SETLK:
+    case LX_F_OFD_SETLKW:
         return lx_posix_lock(t, f, (int)t->a[1], t->a[2]);   /* flock.c */
     case LX_F_GETOWN:
         return f->owner_type == LX_F_OWNER_PGRP ? -f->owner : f->owner;

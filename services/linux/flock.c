@@ -17,8 +17,8 @@ struct lk {
     struct lk *next;
     uint64_t key;
     int kind, type;
-    struct lx_file *file;               /* LK_FLOCK: the owner */
-    int pid;                            /* LK_POSIX: the owner */
+    struct lx_file *file;               /* LK_FLOCK, an OFD lock: the owner (the description) */
+    int pid;                            /* LK_POSIX: the owner (0: an OFD lock's) */
     int64_t start, end;                 /* bytes start..end, inclusive (flock: all) */
 };
 
@@ -102,7 +102,7 @@ void lx_locks_file_gone(struct lx_file *f)
 {
     bool released = false;
     for (struct lk **pp = &locks; *pp;) {
-        if ((*pp)->kind == LK_FLOCK && (*pp)->file == f) {
+        if ((*pp)->file == f) {         /* its flock or OFD locks */
             drop(pp);
             released = true;
         } else {
@@ -124,16 +124,16 @@ struct lx_flock_abi {                   /* struct flock, x86-64 */
 _Static_assert(sizeof(struct lx_flock_abi) == 32, "struct flock is 32 bytes");
 
 /* Takes p's range s..e off (splitting a record that spans it). */
-static int unlock_range(uint64_t key, int pid, int64_t s, int64_t e)
+static int unlock_range(uint64_t key, int pid, struct lx_file *of, int64_t s, int64_t e)
 {
     for (struct lk **pp = &locks; *pp;) {
         struct lk *l = *pp;
-        if (l->kind != LK_POSIX || l->key != key || l->pid != pid || l->end < s || l->start > e) {
+        if (l->kind != LK_POSIX || l->key != key || l->pid != pid || l->file != of || l->end < s || l->start > e) {
             pp = &l->next;
             continue;
         }
         if (l->start < s && l->end > e) {       /* s..e inside: two pieces */
-            if (!add(key, LK_POSIX, l->type, NULL, pid, e + 1, l->end))
+            if (!add(key, LK_POSIX, l->type, of, pid, e + 1, l->end))
                 return -LX_ENOLCK;
             l->end = s - 1;
             return 0;
@@ -151,10 +151,10 @@ static int unlock_range(uint64_t key, int pid, int64_t s, int64_t e)
     return 0;
 }
 
-static struct lk *posix_conflict(uint64_t key, int pid, int type, int64_t s, int64_t e)
+static struct lk *posix_conflict(uint64_t key, int pid, struct lx_file *of, int type, int64_t s, int64_t e)
 {
     for (struct lk *l = locks; l; l = l->next)
-        if (l->kind == LK_POSIX && l->key == key && l->pid != pid && l->start <= e && l->end >= s &&
+        if (l->kind == LK_POSIX && l->key == key && (l->pid != pid || l->file != of) && l->start <= e && l->end >= s &&
             (type == WR || l->type == WR))
             return l;
     return NULL;
@@ -165,8 +165,12 @@ int64_t lx_posix_lock(struct lx_thread *t, struct lx_file *f, int cmd, uint64_t 
     struct lx_flock_abi fl;
     if (lx_copy_in(t->proc->mm, &fl, uaddr, sizeof fl))
         return -LX_EFAULT;
-    if (fl.type != RD && fl.type != WR && (fl.type != UN || cmd == LX_F_GETLK))
+    bool ofd = cmd == LX_F_OFD_GETLK || cmd == LX_F_OFD_SETLK || cmd == LX_F_OFD_SETLKW;
+    bool get = cmd == LX_F_GETLK || cmd == LX_F_OFD_GETLK;
+    if (fl.type != RD && fl.type != WR && (fl.type != UN || get))
         return -LX_EINVAL;
+    if (ofd && fl.pid)
+        return -LX_EINVAL;                      /* Linux: l_pid must be 0 */
     int64_t base;
     switch (fl.whence) {
     case LX_SEEK_SET: base = 0; break;
@@ -199,9 +203,10 @@ int64_t lx_posix_lock(struct lx_thread *t, struct lx_file *f, int cmd, uint64_t 
         e = OFF_MAX;
     }
     uint64_t key = file_key(f);
-    int pid = t->proc->pid;
-    if (cmd == LX_F_GETLK) {
-        struct lk *l = posix_conflict(key, pid, fl.type, s, e);
+    int pid = ofd ? 0 : t->proc->pid;           /* the owner: the process, or the description */
+    struct lx_file *of = ofd ? f : NULL;
+    if (get) {
+        struct lk *l = posix_conflict(key, pid, of, fl.type, s, e);
         if (!l)
             fl.type = UN;
         else {
@@ -209,15 +214,15 @@ int64_t lx_posix_lock(struct lx_thread *t, struct lx_file *f, int cmd, uint64_t 
             fl.whence = LX_SEEK_SET;
             fl.start = l->start;
             fl.len = l->end == OFF_MAX ? 0 : l->end - l->start + 1;
-            fl.pid = l->pid;
+            fl.pid = l->pid ? l->pid : -1;      /* an OFD lock: -1, as Linux */
         }
         return lx_copy_out(t->proc->mm, uaddr, &fl, sizeof fl);
     }
     unsigned acc = f->flags & LX_O_ACCMODE;
     if ((fl.type == RD && acc == LX_O_WRONLY) || (fl.type == WR && acc == LX_O_RDONLY))
         return -LX_EBADF;
-    if (fl.type != UN && posix_conflict(key, pid, fl.type, s, e)) {
-        if (cmd == LX_F_SETLK)
+    if (fl.type != UN && posix_conflict(key, pid, of, fl.type, s, e)) {
+        if (cmd == LX_F_SETLK || cmd == LX_F_OFD_SETLK)
             return -LX_EAGAIN;
         if (t->wake == LX_WAKE_SIGNAL)
             return -LX_ERESTARTSYS;
@@ -225,14 +230,14 @@ int64_t lx_posix_lock(struct lx_thread *t, struct lx_file *f, int cmd, uint64_t 
     }
     if (fl.type != UN && nlocks + 2 > LX_LOCKS_MAX)
         return -LX_ENOLCK;                      /* (a split and the new record) */
-    int r = unlock_range(key, pid, s, e);
+    int r = unlock_range(key, pid, of, s, e);
     lx_wake_all(&lockq);
     if (r || fl.type == UN)
         return r;
     /* merge with this owner's touching records of the same type */
     for (struct lk **pp = &locks; *pp;) {
         struct lk *l = *pp;
-        if (l->kind == LK_POSIX && l->key == key && l->pid == pid && l->type == fl.type &&
+        if (l->kind == LK_POSIX && l->key == key && l->pid == pid && l->file == of && l->type == fl.type &&
             ((l->end < s && l->end + 1 == s) || (l->start > e && l->start - 1 == e))) {
             if (l->start < s)
                 s = l->start;
@@ -243,7 +248,7 @@ int64_t lx_posix_lock(struct lx_thread *t, struct lx_file *f, int cmd, uint64_t 
         }
         pp = &l->next;
     }
-    return add(key, LK_POSIX, fl.type, NULL, pid, s, e) ? 0 : -LX_ENOLCK;
+    return add(key, LK_POSIX, fl.type, of, pid, s, e) ? 0 : -LX_ENOLCK;
 }
 
 static void drop_posix(int pid, bool any_key, uint64_t key)
@@ -251,7 +256,7 @@ static void drop_posix(int pid, bool any_key, uint64_t key)
     bool released = false;
     for (struct lk **pp = &locks; *pp;) {
         struct lk *l = *pp;
-        if (l->kind == LK_POSIX && l->pid == pid && (any_key || l->key == key)) {
+        if (l->kind == LK_POSIX && l->pid == pid && !l->file && (any_key || l->key == key)) {
             drop(pp);
             released = true;
         } else {
@@ -265,7 +270,7 @@ static void drop_posix(int pid, bool any_key, uint64_t key)
 void lx_locks_closing(struct lx_proc *p, struct lx_file *f)
 {
     for (struct lk *l = locks; l; l = l->next)
-        if (l->kind == LK_POSIX && l->pid == p->pid) {   /* only then ask the node */
+        if (l->kind == LK_POSIX && l->pid == p->pid && !l->file) {   /* only then ask the node */
             drop_posix(p->pid, false, file_key(f));
             return;
         }

@@ -5,7 +5,7 @@
  * descriptor), fcntl's POSIX record locks owned by the process (not
  * inherited, byte ranges split and merged, F_GETLK naming the holder, all
  * of a process's locks on a file gone when it closes any descriptor of it
- * or exits), blocking waits woken by the release and ended by a signal,
+ * or exits), open-file-description (OFD) locks, blocking waits woken by the release and ended by a signal,
  * and the errors Linux gives. Every check also holds on Linux; the file
  * lives in a fresh directory under /tmp. On Aerie it also meets the
  * container's bound on lock records (ENOLCK).
@@ -330,6 +330,38 @@ static void posix_tests(void)
     close(fd);
 }
 
+/* ---- open-file-description locks ---- */
+
+static void ofd_child(void *arg)
+{
+    int fd = *(int *)arg;                       /* the parent's description: its owner too */
+    CHECK(setlk(fd, F_OFD_SETLK, F_WRLCK, SEEK_SET, 0, 10) == 0);
+}
+
+static void ofd_tests(void)
+{
+    int a = opn(O_RDWR), b = opn(O_RDWR);
+    CHECK(setlk(a, F_OFD_SETLK, F_WRLCK, SEEK_SET, 0, 10) == 0);
+    errno = 0;                                  /* another description, one process: a conflict */
+    CHECK(setlk(b, F_OFD_SETLK, F_WRLCK, SEEK_SET, 5, 1) == -1 && errno == EAGAIN);
+    errno = 0;
+    CHECK(setlk(b, F_SETLK, F_RDLCK, SEEK_SET, 0, 1) == -1 && (errno == EAGAIN || errno == EACCES));
+    struct flock fl = { .l_type = F_RDLCK, .l_whence = SEEK_SET, .l_start = 3, .l_len = 1 };
+    CHECK(fcntl(b, F_OFD_GETLK, &fl) == 0);
+    CHECK(fl.l_type == F_WRLCK && fl.l_pid == -1 && fl.l_start == 0 && fl.l_len == 10);
+    fl = (struct flock){ .l_type = F_RDLCK, .l_whence = SEEK_SET, .l_len = 1, .l_pid = 5 };
+    errno = 0;
+    CHECK(fcntl(b, F_OFD_SETLK, &fl) == -1 && errno == EINVAL);   /* l_pid must be 0 */
+    int c = opn(O_RDONLY);
+    close(c);                                   /* not POSIX's rule: it stays */
+    errno = 0;
+    CHECK(setlk(b, F_OFD_SETLK, F_WRLCK, SEEK_SET, 5, 1) == -1 && errno == EAGAIN);
+    in_child(ofd_child, &a);
+    close(a);                                   /* its description's last fd: gone */
+    CHECK(setlk(b, F_OFD_SETLK, F_WRLCK, SEEK_SET, 0, 0) == 0);
+    close(b);
+}
+
 /* Aerie bounds a container's lock records (docs/SECURITY.md). */
 static void bound_test(void)
 {
@@ -364,6 +396,7 @@ int main(void)
     close(fd);
     flock_tests();
     posix_tests();
+    ofd_tests();
     bound_test();
     unlink(path);
     rmdir(dir);
