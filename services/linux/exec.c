@@ -26,6 +26,7 @@
 #include <libaerie/runtime.h>
 #include "elf.h"
 #include "lx.h"
+#include "flock.h"
 #include "sys.h"
 
 #define START_BLOCK_MAX (256u << 10)
@@ -485,8 +486,12 @@ static void forget_old(struct lx_proc *p, struct lx_thread *keep)
         if (o != keep)
             lx_thread_free(o);
     }
-    if (p->files)
+    if (p->files) {
+        for (unsigned i = 0; i < p->files->n; i++)   /* POSIX locks go with each fd exec closes */
+            if (p->files->fds[i].file && p->files->fds[i].cloexec)
+                lx_locks_closing(p, p->files->fds[i].file);
         lx_files_cloexec(p->files);
+    }
     lx_ptimers_drop(p);                         /* POSIX timers do not survive exec */
     p->membarrier = false;                      /* nor a membarrier registration */
     if (p->sighand) {

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "lx.h"
+#include "flock.h"
 #include "sys.h"
 
 struct lx_file *lx_file_new(const struct lx_file_ops *ops, unsigned flags, void *obj)
@@ -35,6 +36,7 @@ void lx_file_put(struct lx_file *f)
         lx_epoll_forget(f);
     if (f->fasync)
         lx_fasync_forget(f);
+    lx_locks_file_gone(f);
     if (f->ops->release)
         f->ops->release(f);
     free(f);
@@ -149,6 +151,8 @@ static int fd_install_at(struct lx_proc *p, struct lx_file *f, int fd, bool cloe
         return -LX_ENOMEM;
     }
     struct lx_file *old = fs->fds[fd].file;
+    if (old)
+        lx_locks_closing(p, old);
     fs->fds[fd] = (struct lx_fd){ f, cloexec };
     lx_file_put(old);
     return fd;
@@ -159,6 +163,7 @@ int lx_fd_close(struct lx_proc *p, int fd)
     struct lx_file *f = lx_fd_get(p, fd);
     if (!f)
         return -LX_EBADF;
+    lx_locks_closing(p, f);
     p->files->fds[fd] = (struct lx_fd){ 0 };
     lx_file_put(f);
     return 0;
@@ -366,14 +371,13 @@ LX_SYS(fcntl)
         }
         f->flags = (f->flags & ~SETFL_MASK) | ((unsigned)t->a[2] & SETFL_MASK);
         return 0;
-    case LX_F_GETLK: {
-        /* no other process holds a lock: say the range is free */
-        int16_t type = 2;                      /* F_UNLCK */
-        return lx_copy_out(t->proc->mm, t->a[2], &type, sizeof type);
-    }
+    case LX_F_GETLK:
     case LX_F_SETLK:
     case LX_F_SETLKW:
-        return 0;                              /* advisory locks always granted (one container) */
+    case LX_F_OFD_GETLK:
+    case LX_F_OFD_SETLK:
+    case LX_F_OFD_SETLKW:
+        return lx_posix_lock(t, f, (int)t->a[1], t->a[2]);   /* flock.c */
     case LX_F_GETOWN:
         return f->owner_type == LX_F_OWNER_PGRP ? -f->owner : f->owner;
     case LX_F_SETOWN: {

@@ -19,6 +19,7 @@
 #include <aerie/errors.h>
 #include <libaerie/fs.h>
 #include "lx.h"
+#include "flock.h"
 #include "sys.h"
 
 #define DIR_BUF 4096u
@@ -1283,7 +1284,7 @@ LX_SYS(sync_file_range)
 
 LX_SYS(fadvise64) { return lx_fd_io(t->proc, (int)t->a[0]) ? 0 : -LX_EBADF; }
 
-LX_SYS(flock) { return lx_fd_io(t->proc, (int)t->a[0]) ? 0 : -LX_EBADF; }
+LX_SYS(flock) { return lx_flock(t, (int)t->a[0], (unsigned)t->a[1]); }   /* flock.c */
 
 static int64_t statfs_out(struct lx_thread *t, uint64_t buf)
 {

@@ -63,6 +63,9 @@ enum {
 #define LX_F_GETFL 3
 #define LX_F_SETFL 4
 #define LX_F_GETLK 5
+#define LX_F_OFD_GETLK 36
+#define LX_F_OFD_SETLK 37
+#define LX_F_OFD_SETLKW 38
 #define LX_F_SETLK 6
 #define LX_F_SETLKW 7
 #define LX_F_SETOWN 8

@@ -14,6 +14,7 @@
 #include <libaerie/runtime.h>
 #include <libaerie/syscall.h>
 #include "lx.h"
+#include "flock.h"
 #include "sys.h"
 
 #define BUCKETS  256
@@ -438,6 +439,7 @@ static void release_resources(struct lx_proc *p)
     }
     lx_mm_put(p->mm);
     p->mm = NULL;
+    lx_locks_proc_gone(p->pid);                 /* its POSIX locks (flock.c) */
     lx_files_put(p->files);
     p->files = NULL;
     lx_fsinfo_put(p->fs);

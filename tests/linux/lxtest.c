@@ -357,6 +357,11 @@ static void linux_dev_shm_stays_inside(void)
  * unlink while open, the container's bound on FIFO pipes. */
 static void linux_fifos_musl(void) { selfcheck("fifo", "musl", "grant=console,self,fs"); }
 static void linux_fifos_glibc(void) { selfcheck("fifo", "glibc", "grant=console,self,fs"); }
+/* File locks (locks.c, docs/LINUX.md "File locks"): flock and fcntl
+ * POSIX locks between forked processes, blocking and EINTR, the
+ * container's bound on lock records (ENOLCK; SECURITY.md 78-lk-1). */
+static void linux_locks_musl(void) { selfcheck("locks", "musl", "grant=console,self,fs"); }
+static void linux_locks_glibc(void) { selfcheck("locks", "glibc", "grant=console,self,fs"); }
 /* A FIFO belongs to its container: one holding /iso open with bytes in it
  * (a fresh session of the same image: likely the same inode number) is
  * neither seen nor joined by another container of the same image. */
@@ -1384,6 +1389,8 @@ int main(int argc, char **argv)
     RUN_IF(linux_fifos_musl);
     RUN_IF(linux_fifos_glibc);
     RUN_IF(linux_fifos_stay_inside);
+    RUN_IF(linux_locks_musl);
+    RUN_IF(linux_locks_glibc);
     RUN_IF(linux_calls_scm_rights_musl);
     RUN_IF(linux_calls_scm_rights_glibc);
     RUN_IF(linux_calls_posix_timers_musl);
