@@ -359,7 +359,7 @@ static void linux_fifos_musl(void) { selfcheck("fifo", "musl", "grant=console,se
 static void linux_fifos_glibc(void) { selfcheck("fifo", "glibc", "grant=console,self,fs"); }
 /* File locks (locks.c, docs/LINUX.md "File locks"): flock and fcntl
  * POSIX locks between forked processes, blocking and EINTR, the
- * container's bound on lock records (ENOLCK; SECURITY.md 78-lk-1). */
+ * container's bound on lock records (ENOLCK; SECURITY.md 78zg). */
 static void linux_locks_musl(void) { selfcheck("locks", "musl", "grant=console,self,fs"); }
 static void linux_locks_glibc(void) { selfcheck("locks", "glibc", "grant=console,self,fs"); }
 /* A FIFO belongs to its container: one holding /iso open with bytes in it
