@@ -362,6 +362,20 @@ static void linux_fifos_glibc(void) { selfcheck("fifo", "glibc", "grant=console,
  * container's bound on lock records (ENOLCK; SECURITY.md 78zg). */
 static void linux_locks_musl(void) { selfcheck("locks", "musl", "grant=console,self,fs"); }
 static void linux_locks_glibc(void) { selfcheck("locks", "glibc", "grant=console,self,fs"); }
+/* A lock belongs to its container: one holding /lockiso locked (flock and
+ * a POSIX write lock) is not seen by another container of the same image,
+ * which takes both locks on its own /lockiso at once. */
+static void linux_locks_stay_inside(void)
+{
+    uint64_t id = start_until("image=locks-musl args=hold mem=32M grant=console,self,fs", "locks: holding /lockiso");
+    CHECK(id != 0);
+    if (!id)
+        return;
+    selfcheck("locks", "musl", "grant=console,self,fs args=probe");
+    selfcheck("locks", "glibc", "grant=console,self,fs args=probe");
+    ae_cm_kill(cmcap, id);
+    ae_cm_remove(cmcap, id);
+}
 /* A FIFO belongs to its container: one holding /iso open with bytes in it
  * (a fresh session of the same image: likely the same inode number) is
  * neither seen nor joined by another container of the same image. */
@@ -1391,6 +1405,7 @@ int main(int argc, char **argv)
     RUN_IF(linux_fifos_stay_inside);
     RUN_IF(linux_locks_musl);
     RUN_IF(linux_locks_glibc);
+    RUN_IF(linux_locks_stay_inside);
     RUN_IF(linux_calls_scm_rights_musl);
     RUN_IF(linux_calls_scm_rights_glibc);
     RUN_IF(linux_calls_posix_timers_musl);

@@ -384,9 +384,38 @@ static void bound_test(void)
     close(fd);
 }
 
-int main(void)
+/* "hold": this container locks /lockiso whole (flock and a POSIX write
+ * lock) and waits; "probe", in another container of the same image (its
+ * own fs session: likely the same inode number), finds the file free. */
+static int hold_or_probe(const char *mode)
+{
+    struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+    int fd = open("/lockiso", O_RDWR | O_CREAT, 0644);
+    if (!strcmp(mode, "hold")) {
+        if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) || fcntl(fd, F_SETLK, &fl)) {
+            printf("locks: cannot hold /lockiso (errno %d)\n", errno);
+            return 1;
+        }
+        printf("locks: holding /lockiso\n");
+        for (;;)
+            pause();
+    }
+    CHECK(fd >= 0);
+    CHECK(fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type == F_UNLCK);       /* no holder seen */
+    fl.l_type = F_WRLCK;
+    CHECK(fcntl(fd, F_SETLK, &fl) == 0);
+    CHECK(flock(fd, LOCK_EX | LOCK_NB) == 0);
+    close(fd);
+    unlink("/lockiso");
+    return done("locks");
+}
+
+int main(int argc, char **argv)
 {
     char dir[64];
+    setvbuf(stdout, NULL, _IONBF, 0);
+    if (argc == 2 && (!strcmp(argv[1], "hold") || !strcmp(argv[1], "probe")))
+        return hold_or_probe(argv[1]);
     mkdir("/tmp", 01777);                      /* (an image may have none) */
     snprintf(dir, sizeof dir, "/tmp/locks-XXXXXX");
     CHECK(mkdtemp(dir) != NULL);
