@@ -35,8 +35,10 @@ int fs_mkdir(struct fs_session *s, const struct fs_path *p, uint32_t mode)
     return fs_mkdir_ino(s, p, mode, &ino, &parent);
 }
 
-int fs_mkdir_ino(struct fs_session *s, const struct fs_path *p, uint32_t mode, uint64_t *ino,
-                 uint64_t *parent)
+/* A new name of the given type (a directory or a FIFO): walk to it, make
+ * the node, leave; its numbers go to ino/parent when asked for. */
+static int make_node(struct fs_session *s, const struct fs_path *p, uint32_t type, uint32_t mode,
+                     uint64_t *ino, uint64_t *parent)
 {
     if (mode & ~FS_MODE_MASK)
         return AE_EINVAL;
@@ -45,25 +47,25 @@ int fs_mkdir_ino(struct fs_session *s, const struct fs_path *p, uint32_t mode, u
     if (r)
         return r;
     struct fs_unode *n;
-    r = w.found ? AE_EEXIST : create_at(s, &w, FS_TYPE_DIR, mode, &n);
-    if (!r) {
+    r = w.found ? AE_EEXIST : create_at(s, &w, type, mode, &n);
+    if (!r && ino) {
         *ino = w.dir.dev ? 0 : n->ino;            /* (a volume's numbers are its own) */
         *parent = w.dir.dev ? 0 : w.dir.r.u->ino;
     }
     return leave_name(s, &w, r);
 }
 
+int fs_mkdir_ino(struct fs_session *s, const struct fs_path *p, uint32_t mode, uint64_t *ino,
+                 uint64_t *parent)
+{
+    return make_node(s, p, FS_TYPE_DIR, mode, ino, parent);
+}
+
 int fs_mknod(struct fs_session *s, const struct fs_path *p, uint32_t type, uint32_t mode)
 {
-    if (type != FS_TYPE_FIFO || (mode & ~FS_MODE_MASK))
+    if (type != FS_TYPE_FIFO)
         return AE_EINVAL;
-    struct fs_walk w;
-    int r = enter_name(s, p, WALK_LITERAL, &w);
-    if (r)
-        return r;
-    struct fs_unode *n;
-    r = w.found ? AE_EEXIST : create_at(s, &w, FS_TYPE_FIFO, mode, &n);
-    return leave_name(s, &w, r);
+    return make_node(s, p, type, mode, NULL, NULL);
 }
 
 /* unlink and rmdir once the checks passed: take the name away. */
